@@ -1,0 +1,32 @@
+/* capsim: the job record (plain data). */
+#ifndef CAPSIM_JOB_H
+#define CAPSIM_JOB_H
+
+#include "capsim/types.h"
+
+enum {
+	CS_JOB_KILLED = 1u << 0,         /* runtime was cut at the requested time */
+	CS_JOB_SIZE_FALLBACK = 1u << 1,  /* chosen size field was -1: used the other */
+	CS_JOB_REQTIME_FALLBACK = 1u << 2, /* requested time was missing: used runtime */
+	CS_JOB_BACKFILLED = 1u << 3,     /* started while not at the head of the queue */
+	CS_JOB_RELEASED = 1u << 4        /* engine-internal: resources already returned */
+};
+
+typedef struct cs_job {
+	/* input, fixed before the run */
+	int64_t id;            /* job number from the trace */
+	cs_time submit_s;      /* submission time, seconds */
+	cs_time runtime_s;     /* runtime the simulation uses (after the walltime rule) */
+	cs_time trace_runtime_s; /* runtime as recorded in the trace */
+	cs_time estimate_s;    /* what the scheduler believes the runtime is */
+	cs_time reqtime_s;     /* requested time from the trace, -1 if missing */
+	uint32_t size;         /* processors */
+	uint32_t line;         /* line in the source file */
+	int32_t user, group, queue, partition;
+	uint32_t flags;        /* CS_JOB_* */
+	/* results, filled by the engine */
+	cs_time start_s, end_s;  /* -1 until set */
+	cs_time reservation_s;   /* first reservation the policy gave it as head, -1 if none */
+} cs_job;
+
+#endif

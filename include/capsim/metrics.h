@@ -1,0 +1,28 @@
+/* capsim: scheduling metrics (sim/metrics.c). Formulas in README.md. */
+#ifndef CAPSIM_METRICS_H
+#define CAPSIM_METRICS_H
+
+#include "capsim/job.h"
+
+typedef struct cs_metrics {
+	size_t jobs;
+	cs_time first_submit, last_end;
+	cs_time makespan;          /* last end - first submit */
+	double utilization;        /* sum(size*runtime) / (procs * makespan) */
+	double mean_wait, median_wait, p95_wait;
+	cs_time max_wait;
+	double mean_response;
+	double mean_slowdown;      /* (wait+runtime)/runtime */
+	double mean_bounded_slowdown; /* max(1, (wait+runtime)/max(runtime, tau)) */
+	double max_bounded_slowdown;
+	size_t backfilled;
+} cs_metrics;
+
+/* Percentile q in [0,1] of sorted values, linear interpolation between
+ * closest ranks (numpy's default): h = (n-1)q. */
+double cs_percentile_sorted(const cs_time *v, size_t n, double q);
+
+int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time bsld_tau,
+		       cs_metrics *m);
+
+#endif

@@ -1,0 +1,73 @@
+/* capsim: one replay, end to end (sim/run.c): read the trace, size the
+ * machine, build jobs, run the policy, compute metrics, write outputs. The
+ * `capsim run` command and the end-to-end tests both go through here. */
+#ifndef CAPSIM_RUN_H
+#define CAPSIM_RUN_H
+
+#include <stdio.h>
+
+#include "capsim/engine.h"
+#include "capsim/metrics.h"
+#include "capsim/workload.h"
+
+#define CS_MAX_PARAMS 16
+
+typedef struct cs_run_opts {
+	const char *workload;        /* path to .swf or .swf.gz */
+	const char *policy;          /* built-in policy name */
+	size_t nparams;
+	const char *keys[CS_MAX_PARAMS], *vals[CS_MAX_PARAMS];
+	cs_workload_conv wconv;
+	cs_engine_conv econv;
+	cs_time bsld_tau;            /* seconds */
+	int64_t procs, nodes, ppn;   /* overrides, -1 = from the trace header */
+	const char *compat;          /* preset applied, or NULL (recorded only) */
+	const char *out_dir;         /* NULL: no files */
+} cs_run_opts;
+
+typedef struct cs_machine {
+	uint32_t procs, nodes, ppn;
+	const char *source;          /* "header MaxProcs", "--procs", ... */
+} cs_machine;
+
+typedef struct cs_run_result {
+	cs_machine machine;
+	cs_workload_stats wst;
+	cs_engine_stats est;
+	cs_metrics m;
+	cs_job *jobs;                /* owned; cs_run_result_free */
+	size_t njobs;
+} cs_run_result;
+
+/* Defaults as documented in README.md. */
+void cs_run_opts_default(cs_run_opts *o);
+/* Apply a named preset (pyss) for `policy`; -CS_EINVAL for an unknown name. */
+int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e);
+/* Machine from header and overrides. */
+int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine *m,
+		       char *err, size_t errlen);
+
+int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen);
+void cs_run_result_free(cs_run_result *r);
+
+/* Outputs. */
+void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r);
+int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen);
+
+#endif
+
+/* Names of the convention values, as the command line and summary.json
+ * spell them, indexed by the enum values. */
+#ifndef CAPSIM_RUN_NAMES
+#define CAPSIM_RUN_NAMES
+extern const char *const cs_size_names[3];     /* allocated requested max */
+extern const char *const cs_est_names[2];      /* requested exact */
+extern const char *const cs_missing_names[2];  /* runtime drop */
+extern const char *const cs_overrun_names[2];  /* kill continue */
+extern const char *const cs_same_names[2];     /* end-first submit-first */
+extern const char *const cs_pass_names[2];     /* per-time per-event */
+extern const char *const cs_submit_names[2];   /* always if-fits */
+extern const char *const cs_release_names[2];  /* event estimate */
+/* Index of s in names[0..n), or -1. */
+int cs_name_lookup(const char *const *names, size_t n, const char *s);
+#endif

@@ -1,0 +1,77 @@
+/* capsim: the scheduler plugin interface.
+ *
+ * A policy is an ops table. It is told when a job enters its queue and is
+ * asked to make a pass; during a pass it sees the cluster only through the
+ * context (now, free processors, the earliest time N processors will be
+ * free by running jobs' estimates) and acts only through it (start a job,
+ * note a reservation). It never reads the clock, a file or the engine.
+ * Built-in policies sit in a static registry (sched/registry.c).
+ */
+#ifndef CAPSIM_SCHED_H
+#define CAPSIM_SCHED_H
+
+#include "capsim/job.h"
+
+#define CS_POLICY_ABI 1u
+
+typedef struct cs_sched_ctx cs_sched_ctx; /* opaque: owned by the engine */
+
+/* What a policy is given at init. The job table holds every job of the run;
+ * a policy may read a job's fields only once that job has been submitted to
+ * it (the table is known in advance only so that policies can size and key
+ * their indexes). */
+typedef struct cs_policy_env {
+	const cs_job *jobs;   /* job table, sorted by (submit, file order) */
+	size_t njobs;
+	uint32_t total_procs; /* processors in the machine */
+	size_t nparams;       /* policy parameters, key=value */
+	const char *const *keys;
+	const char *const *vals;
+} cs_policy_env;
+
+typedef struct cs_policy_param {
+	const char *key, *default_value, *help;
+} cs_policy_param;
+
+typedef struct cs_policy_ops {
+	uint32_t abi;             /* CS_POLICY_ABI */
+	const char *name;
+	const char *summary;
+	const cs_policy_param *params; /* terminated by {NULL} */
+	/* Make the policy's state; 0 or -CS_E* with err filled. */
+	int (*init)(void **state, const cs_policy_env *env, char *err, size_t errlen);
+	/* Job `jid` (index into env->jobs) entered the queue. */
+	void (*submit)(void *state, uint32_t jid);
+	/* Start what should start now. */
+	void (*pass)(void *state, cs_sched_ctx *ctx);
+	void (*destroy)(void *state);
+} cs_policy_ops;
+
+/* --- the context a pass sees --- */
+cs_time cs_ctx_now(const cs_sched_ctx *ctx);
+uint32_t cs_ctx_free(const cs_sched_ctx *ctx);
+uint32_t cs_ctx_total(const cs_sched_ctx *ctx);
+enum { CS_START_HEAD = 0, CS_START_BACKFILL = 1 };
+/* Start job jid now on `size` processors; 0, or -CS_ENOFIT (nothing changes). */
+int cs_ctx_start(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
+/* Earliest time t >= now at which `procs` processors are free if every
+ * running job ends at its estimated end (a job past its estimate is
+ * expected to end now), and how many are free then (counting every job
+ * whose estimated end is <= t). Returns 0, or -CS_EINVAL if procs exceeds
+ * the machine. */
+int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32_t *free_then);
+/* Record that job jid holds a reservation at `when` (the engine keeps the
+ * first one for the report and the invariant checks). */
+void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
+
+/* --- the registry --- */
+const cs_policy_ops *cs_policy_find(const char *name);
+/* Built-in policies, NULL-terminated. */
+const cs_policy_ops *const *cs_policy_list(void);
+/* Look up a parameter in env (NULL if not given). */
+const char *cs_policy_param_get(const cs_policy_env *env, const char *key);
+/* Check that every key in env is one of ops->params; -CS_EINVAL otherwise. */
+int cs_policy_check_params(const cs_policy_ops *ops, const cs_policy_env *env,
+			   char *err, size_t errlen);
+
+#endif

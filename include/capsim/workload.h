@@ -1,0 +1,52 @@
+/* capsim: turning trace records into jobs under the documented conventions
+ * (sim/workload.c). Every job dropped by a rule is counted by reason; every
+ * fallback is counted. */
+#ifndef CAPSIM_WORKLOAD_H
+#define CAPSIM_WORKLOAD_H
+
+#include "capsim/job.h"
+#include "capsim/swf.h"
+
+typedef enum { CS_SIZE_ALLOCATED, CS_SIZE_REQUESTED, CS_SIZE_MAX } cs_size_field;
+typedef enum { CS_EST_REQUESTED, CS_EST_EXACT } cs_estimates;
+typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP } cs_missing_reqtime;
+typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE } cs_overrun;
+
+typedef struct cs_workload_conv {
+	cs_size_field size_field;
+	cs_estimates estimates;
+	cs_missing_reqtime missing_reqtime;
+	cs_overrun overrun;
+} cs_workload_conv;
+
+/* Reasons a job is dropped, checked in this order; each job is counted once,
+ * under the first rule it breaks. */
+typedef enum {
+	CS_DROP_NEGATIVE_SUBMIT, /* submit time < 0 */
+	CS_DROP_RUNTIME,         /* run time <= 0 or missing */
+	CS_DROP_SIZE,            /* size (after fallback) <= 0 or missing */
+	CS_DROP_TOO_LARGE,       /* size > processors of the machine */
+	CS_DROP_REQTIME,         /* requested time missing and --missing-reqtime drop */
+	CS_DROP_N
+} cs_drop_reason;
+
+extern const char *const cs_drop_names[CS_DROP_N];
+
+typedef struct cs_workload_stats {
+	size_t records;               /* job lines read */
+	size_t dropped[CS_DROP_N];
+	size_t size_fallback;         /* chosen size field missing: used the other */
+	size_t reqtime_fallback;      /* requested time missing: estimate = runtime */
+	size_t killed;                /* runtime cut at the requested time */
+	size_t overran;               /* runtime > requested time (killed or not) */
+	size_t unsorted;              /* records whose submit time is below the previous one */
+} cs_workload_stats;
+
+/* Build jobs from records for a machine of `procs` processors. Jobs come out
+ * sorted by (submit time, file order) and submit times are kept as in the
+ * trace. *jobs is malloc'ed; the caller frees it. */
+int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t procs,
+			 cs_job **jobs, size_t *njobs, cs_workload_stats *st,
+			 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,165 @@
+/* capsim: EASY backfilling (Lifka 1995; Mu'alem & Feitelson 2001).
+ *
+ * A pass starts queued jobs in arrival order while the oldest fits. When it
+ * does not, the oldest job (the head) gets a reservation at the shadow
+ * time S: the earliest time enough processors are free by running jobs'
+ * estimates. Let extra = processors free at S minus the head's size. A
+ * later job may start now if it fits now and either ends by S (now +
+ * estimate <= S) or uses only extra processors (size <= extra; extra then
+ * shrinks by its size). Candidates are looked at in queue order, or
+ * shortest estimate first (SJBF, ties in queue order), per the `order`
+ * parameter. The head is not re-examined after backfilling in the same pass.
+ */
+#include "capsim/sched.h"
+#include "fifo.h"
+#include "qtree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct easy {
+	cs_fifo q;
+	cs_qtree t;
+	const cs_job *jobs;
+	uint32_t *pos;   /* pos[jid]: leaf in t */
+	uint32_t *at;    /* at[leaf]: jid */
+} easy;
+
+typedef struct est_key {
+	cs_time est;
+	uint32_t jid;
+} est_key;
+
+static int by_estimate(const void *a, const void *b)
+{
+	const est_key *x = a, *y = b;
+	if (x->est != y->est)
+		return x->est < y->est ? -1 : 1;
+	return x->jid < y->jid ? -1 : x->jid > y->jid;
+}
+
+static void easy_destroy(void *state)
+{
+	easy *p = state;
+	if (!p)
+		return;
+	cs_fifo_free(&p->q);
+	cs_qtree_free(&p->t);
+	free(p->pos);
+	free(p->at);
+	free(p);
+}
+
+static int easy_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	const char *order = cs_policy_param_get(env, "order");
+	int sjbf = 0;
+	if (order && strcmp(order, "sjbf") == 0)
+		sjbf = 1;
+	else if (order && strcmp(order, "fcfs") != 0) {
+		snprintf(err, errlen, "policy easy: order: '%s' is not one of fcfs, sjbf", order);
+		return -CS_EINVAL;
+	}
+	easy *p = calloc(1, sizeof *p);
+	if (!p)
+		return -CS_ENOMEM;
+	size_t n = env->njobs ? env->njobs : 1;
+	p->jobs = env->jobs;
+	p->pos = malloc(n * sizeof *p->pos);
+	p->at = malloc(n * sizeof *p->at);
+	if (!p->pos || !p->at || cs_fifo_init(&p->q, env->njobs) < 0 ||
+	    cs_qtree_init(&p->t, env->njobs) < 0) {
+		easy_destroy(p);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < env->njobs; i++)
+		p->at[i] = i;
+	if (sjbf) {
+		/* SJBF key: (estimate, arrival). Fixed per job, so a static rank
+		 * orders any subset of the queue the same way. */
+		est_key *k = malloc(n * sizeof *k);
+		if (!k) {
+			easy_destroy(p);
+			return -CS_ENOMEM;
+		}
+		for (uint32_t i = 0; i < env->njobs; i++)
+			k[i] = (est_key){ env->jobs[i].estimate_s, i };
+		qsort(k, env->njobs, sizeof *k, by_estimate);
+		for (uint32_t i = 0; i < env->njobs; i++)
+			p->at[i] = k[i].jid;
+		free(k);
+	}
+	for (uint32_t i = 0; i < env->njobs; i++)
+		p->pos[p->at[i]] = i;
+	*state = p;
+	return 0;
+}
+
+static void easy_submit(void *state, uint32_t jid)
+{
+	easy *p = state;
+	cs_fifo_push(&p->q, jid);
+	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
+}
+
+static void take(easy *p, uint32_t jid)
+{
+	cs_fifo_remove(&p->q, jid);
+	cs_qtree_clear(&p->t, p->pos[jid]);
+}
+
+static void easy_pass(void *state, cs_sched_ctx *ctx)
+{
+	easy *p = state;
+	long h;
+	while ((h = cs_fifo_head(&p->q)) >= 0) {
+		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0)
+			break;
+		take(p, (uint32_t)h);
+	}
+	if (h < 0)
+		return;
+	const cs_job *head = &p->jobs[h];
+	cs_time now = cs_ctx_now(ctx), shadow;
+	uint32_t free_at_shadow;
+	if (cs_ctx_shadow(ctx, head->size, &shadow, &free_at_shadow) < 0)
+		return;
+	cs_ctx_reserve(ctx, (uint32_t)h, shadow);
+	uint32_t fit = cs_ctx_free(ctx);
+	if (fit == 0 || p->q.count < 2)
+		return;
+	uint32_t extra = free_at_shadow - head->size;
+	cs_time limit = shadow - now; /* estimate <= limit: ends by the shadow time */
+	cs_qtree_clear(&p->t, p->pos[h]);
+	size_t from = 0;
+	long leaf;
+	while (fit > 0 && (leaf = cs_qtree_find(&p->t, from, fit, extra, limit)) >= 0) {
+		uint32_t jid = p->at[leaf];
+		const cs_job *j = &p->jobs[jid];
+		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) < 0)
+			break; /* cannot happen: the index said it fits */
+		if (j->estimate_s > limit)
+			extra -= j->size;
+		take(p, jid);
+		fit = cs_ctx_free(ctx);
+		from = (size_t)leaf + 1;
+	}
+	cs_qtree_set(&p->t, p->pos[h], head->size, head->estimate_s);
+}
+
+static const cs_policy_param easy_params[] = {
+	{ "order", "fcfs", "backfill scan order: fcfs (queue order) or sjbf (shortest estimate first)" },
+	{ NULL, NULL, NULL },
+};
+
+const cs_policy_ops cs_policy_easy = {
+	.abi = CS_POLICY_ABI,
+	.name = "easy",
+	.summary = "EASY backfilling: the head job holds a reservation; later jobs may start if they do not delay it",
+	.params = easy_params,
+	.init = easy_init,
+	.submit = easy_submit,
+	.pass = easy_pass,
+	.destroy = easy_destroy,
+};

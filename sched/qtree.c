@@ -1,0 +1,85 @@
+/* capsim: the backfill index, a segment tree of (min size, min estimate). */
+#include "qtree.h"
+
+#include <stdlib.h>
+
+int cs_qtree_init(cs_qtree *t, size_t n)
+{
+	size_t l = 1;
+	while (l < n)
+		l <<= 1;
+	t->leaves = l;
+	t->n = n;
+	t->min_size = malloc(2 * l * sizeof *t->min_size);
+	t->min_est = malloc(2 * l * sizeof *t->min_est);
+	if (!t->min_size || !t->min_est) {
+		cs_qtree_free(t);
+		return -CS_ENOMEM;
+	}
+	for (size_t i = 0; i < 2 * l; i++) {
+		t->min_size[i] = UINT32_MAX;
+		t->min_est[i] = CS_TIME_MAX;
+	}
+	return 0;
+}
+
+void cs_qtree_free(cs_qtree *t)
+{
+	free(t->min_size);
+	free(t->min_est);
+	t->min_size = NULL;
+	t->min_est = NULL;
+}
+
+static void pull(cs_qtree *t, size_t i)
+{
+	for (i >>= 1; i; i >>= 1) {
+		uint32_t s = t->min_size[2 * i] < t->min_size[2 * i + 1] ? t->min_size[2 * i] : t->min_size[2 * i + 1];
+		cs_time e = t->min_est[2 * i] < t->min_est[2 * i + 1] ? t->min_est[2 * i] : t->min_est[2 * i + 1];
+		if (t->min_size[i] == s && t->min_est[i] == e)
+			break;
+		t->min_size[i] = s;
+		t->min_est[i] = e;
+	}
+}
+
+void cs_qtree_set(cs_qtree *t, size_t pos, uint32_t size, cs_time est)
+{
+	size_t i = pos + t->leaves;
+	t->min_size[i] = size;
+	t->min_est[i] = est;
+	pull(t, i);
+}
+
+void cs_qtree_clear(cs_qtree *t, size_t pos) { cs_qtree_set(t, pos, UINT32_MAX, CS_TIME_MAX); }
+
+static inline int may_hold(const cs_qtree *t, size_t i, uint32_t fit, uint32_t extra, cs_time lim)
+{
+	uint32_t s = t->min_size[i];
+	return s <= fit && (s <= extra || t->min_est[i] <= lim);
+}
+
+long cs_qtree_find(const cs_qtree *t, size_t from, uint32_t fit, uint32_t extra, cs_time lim)
+{
+	if (from >= t->leaves || !may_hold(t, 1, fit, extra, lim))
+		return -1;
+	/* Iterative depth-first search, left to right, over nodes whose range
+	 * reaches `from` and that may hold a match. */
+	size_t stack[128];
+	size_t sp = 0;
+	stack[sp++] = 1;
+	while (sp) {
+		size_t i = stack[--sp];
+		/* range of node i */
+		size_t depth = 63 - (size_t)__builtin_clzll(i);
+		size_t span = t->leaves >> depth;
+		size_t lo = (i - ((size_t)1 << depth)) * span;
+		if (lo + span <= from || !may_hold(t, i, fit, extra, lim))
+			continue;
+		if (span == 1)
+			return (long)lo;
+		stack[sp++] = 2 * i + 1;
+		stack[sp++] = 2 * i;
+	}
+	return -1;
+}

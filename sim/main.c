@@ -1,0 +1,246 @@
+/* capsim: the command line. Only this layer prints errors and exits. */
+#include "capsim/run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_main[] =
+	"usage: capsim COMMAND [OPTIONS]\n"
+	"\n"
+	"capsim simulates a compute cluster and its batch scheduler.\n"
+	"\n"
+	"commands:\n"
+	"  run        replay a workload trace (SWF, .swf or .swf.gz) under a policy\n"
+	"  policies   list the built-in policies and their parameters\n"
+	"\n"
+	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
+	"2 bad input or usage, 1 internal error.\n";
+
+static const char usage_run[] =
+	"usage: capsim run --workload FILE [--policy NAME] [options]\n"
+	"\n"
+	"Replays a Standard Workload Format trace (.swf or .swf.gz) and prints the\n"
+	"scheduling metrics. With --out DIR also writes DIR/summary.json and DIR/jobs.csv.\n"
+	"\n"
+	"  --workload FILE        the trace (required)\n"
+	"  --policy NAME          fcfs | easy (default easy)\n"
+	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
+	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
+	"  --out DIR              write summary.json and jobs.csv there\n"
+	"\n"
+	"machine (default: the trace header's MaxProcs, else MaxNodes):\n"
+	"  --procs P              total processors\n"
+	"  --nodes N              nodes\n"
+	"  --procs-per-node K     processors per node (total = N x K)\n"
+	"\n"
+	"conventions (README.md, \"Conventions\", says what each does; default first):\n"
+	"  --job-size allocated|requested|max   SWF field 5, field 8, or the larger\n"
+	"  --estimates requested|exact          scheduler's runtime estimate\n"
+	"  --missing-reqtime runtime|drop       requested time -1: use the runtime, or drop the job\n"
+	"  --overrun kill|continue              job running past its requested time\n"
+	"  --same-time end-first|submit-first   order of events at equal times\n"
+	"  --pass per-time|per-event            scheduler runs once per time, or after every event\n"
+	"  --submit-pass always|if-fits         a submission triggers a pass always, or if it fits now\n"
+	"  --release event|estimate             a job's processors are free at its end event, or\n"
+	"                                       already once its estimated end is reached\n"
+	"  --bsld-tau S                         bounded-slowdown threshold, seconds (default 10)\n"
+	"  --compat NAME                        preset reproducing a simulator: pyss. Options given\n"
+	"                                       explicitly override the preset.\n";
+
+static int die(int code, const char *msg)
+{
+	fprintf(stderr, "capsim: %s\n", msg);
+	return code;
+}
+
+static int parse_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < min) {
+		snprintf(err, errlen, "%s: '%s' is not an integer >= %lld", opt, s, (long long)min);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int pick(const char *opt, const char *const *names, size_t n, const char *s, int *out,
+		char *err, size_t errlen)
+{
+	int v = cs_name_lookup(names, n, s);
+	if (v < 0) {
+		int k = snprintf(err, errlen, "%s: '%s' is not one of", opt, s);
+		for (size_t i = 0; i < n && k > 0 && (size_t)k < errlen; i++)
+			k += snprintf(err + k, errlen - (size_t)k, " %s", names[i]);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int cmd_policies(void)
+{
+	for (const cs_policy_ops *const *p = cs_policy_list(); *p; p++) {
+		printf("%-8s %s\n", (*p)->name, (*p)->summary);
+		for (const cs_policy_param *q = (*p)->params; q && q->key; q++)
+			printf("         %s=%s  %s\n", q->key, q->default_value, q->help);
+	}
+	return 0;
+}
+
+enum {
+	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
+	O_MISSING, O_OVERRUN, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_HELP
+};
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "workload", required_argument, 0, O_WORKLOAD },
+		{ "policy", required_argument, 0, O_POLICY },
+		{ "backfill-order", required_argument, 0, O_ORDER },
+		{ "policy-opt", required_argument, 0, O_POPT },
+		{ "out", required_argument, 0, O_OUT },
+		{ "procs", required_argument, 0, O_PROCS },
+		{ "nodes", required_argument, 0, O_NODES },
+		{ "procs-per-node", required_argument, 0, O_PPN },
+		{ "job-size", required_argument, 0, O_SIZE },
+		{ "estimates", required_argument, 0, O_EST },
+		{ "missing-reqtime", required_argument, 0, O_MISSING },
+		{ "overrun", required_argument, 0, O_OVERRUN },
+		{ "same-time", required_argument, 0, O_SAME },
+		{ "pass", required_argument, 0, O_PASS },
+		{ "submit-pass", required_argument, 0, O_SUBMIT },
+		{ "release", required_argument, 0, O_RELEASE },
+		{ "bsld-tau", required_argument, 0, O_TAU },
+		{ "compat", required_argument, 0, O_COMPAT },
+		{ "help", no_argument, 0, O_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	char err[CS_ERRLEN];
+	/* explicit convention values, applied after a --compat preset */
+	int set[O_HELP] = { 0 }, val[O_HELP] = { 0 };
+	const char *order = NULL;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		int rc = 0, v = 0;
+		int64_t n;
+		switch (c) {
+		case O_HELP: fputs(usage_run, stdout); return 0;
+		case O_WORKLOAD: o.workload = optarg; break;
+		case O_POLICY: o.policy = optarg; break;
+		case O_ORDER: order = optarg; break;
+		case O_OUT: o.out_dir = optarg; break;
+		case O_COMPAT: o.compat = optarg; break;
+		case O_POPT: {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg) {
+				snprintf(err, sizeof err, "--policy-opt: '%s' is not KEY=VALUE", optarg);
+				return die(2, err);
+			}
+			if (o.nparams == CS_MAX_PARAMS)
+				return die(2, "--policy-opt: too many parameters");
+			*eq = 0;
+			o.keys[o.nparams] = optarg;
+			o.vals[o.nparams++] = eq + 1;
+			break;
+		}
+		case O_PROCS: rc = parse_i64("--procs", optarg, 1, &n, err, sizeof err); o.procs = n; break;
+		case O_NODES: rc = parse_i64("--nodes", optarg, 1, &n, err, sizeof err); o.nodes = n; break;
+		case O_PPN: rc = parse_i64("--procs-per-node", optarg, 1, &n, err, sizeof err); o.ppn = n; break;
+		case O_TAU: rc = parse_i64("--bsld-tau", optarg, 1, &n, err, sizeof err); o.bsld_tau = n; break;
+		case O_SIZE: rc = pick("--job-size", cs_size_names, 3, optarg, &v, err, sizeof err); break;
+		case O_EST: rc = pick("--estimates", cs_est_names, 2, optarg, &v, err, sizeof err); break;
+		case O_MISSING: rc = pick("--missing-reqtime", cs_missing_names, 2, optarg, &v, err, sizeof err); break;
+		case O_OVERRUN: rc = pick("--overrun", cs_overrun_names, 2, optarg, &v, err, sizeof err); break;
+		case O_SAME: rc = pick("--same-time", cs_same_names, 2, optarg, &v, err, sizeof err); break;
+		case O_PASS: rc = pick("--pass", cs_pass_names, 2, optarg, &v, err, sizeof err); break;
+		case O_SUBMIT: rc = pick("--submit-pass", cs_submit_names, 2, optarg, &v, err, sizeof err); break;
+		case O_RELEASE: rc = pick("--release", cs_release_names, 2, optarg, &v, err, sizeof err); break;
+		case ':':
+			snprintf(err, sizeof err, "%s needs a value (see capsim run --help)", argv[optind - 1]);
+			return die(2, err);
+		default:
+			snprintf(err, sizeof err, "unknown option '%s' (see capsim run --help)", argv[optind - 1]);
+			return die(2, err);
+		}
+		if (rc < 0)
+			return die(2, err);
+		if (c >= O_SIZE && c <= O_RELEASE) {
+			set[c] = 1;
+			val[c] = v;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, sizeof err, "unexpected argument '%s' (see capsim run --help)", argv[optind]);
+		return die(2, err);
+	}
+	if (!o.workload)
+		return die(2, "run: --workload FILE is required (see capsim run --help)");
+	if (!cs_policy_find(o.policy)) {
+		snprintf(err, sizeof err, "unknown policy '%s': one of", o.policy);
+		for (const cs_policy_ops *const *p = cs_policy_list(); *p; p++)
+			strncat(err, " ", sizeof err - strlen(err) - 1), strncat(err, (*p)->name, sizeof err - strlen(err) - 1);
+		return die(2, err);
+	}
+	if (order) {
+		if (strcmp(o.policy, "easy") != 0)
+			return die(2, "--backfill-order applies to --policy easy only");
+		if (cs_name_lookup((const char *const[]){ "fcfs", "sjbf" }, 2, order) < 0) {
+			snprintf(err, sizeof err, "--backfill-order: '%s' is not one of fcfs sjbf", order);
+			return die(2, err);
+		}
+		if (o.nparams == CS_MAX_PARAMS)
+			return die(2, "--policy-opt: too many parameters");
+		o.keys[o.nparams] = "order";
+		o.vals[o.nparams++] = order;
+	}
+	if (o.compat && cs_compat_apply(o.compat, o.policy, &o.wconv, &o.econv) < 0) {
+		snprintf(err, sizeof err, "--compat: '%s' is not one of pyss", o.compat);
+		return die(2, err);
+	}
+	if (set[O_SIZE]) o.wconv.size_field = (cs_size_field)val[O_SIZE];
+	if (set[O_EST]) o.wconv.estimates = (cs_estimates)val[O_EST];
+	if (set[O_MISSING]) o.wconv.missing_reqtime = (cs_missing_reqtime)val[O_MISSING];
+	if (set[O_OVERRUN]) o.wconv.overrun = (cs_overrun)val[O_OVERRUN];
+	if (set[O_SAME]) o.econv.same_time = (cs_same_time)val[O_SAME];
+	if (set[O_PASS]) o.econv.pass = (cs_pass_rule)val[O_PASS];
+	if (set[O_SUBMIT]) o.econv.submit_pass = (cs_submit_pass)val[O_SUBMIT];
+	if (set[O_RELEASE]) o.econv.release = (cs_release)val[O_RELEASE];
+
+	cs_run_result r;
+	int rc = cs_run(&o, &r, err, sizeof err);
+	if (rc < 0)
+		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+	cs_run_print_summary(stdout, &o, &r);
+	rc = cs_run_write_outputs(&o, &r, err, sizeof err);
+	cs_run_result_free(&r);
+	if (rc < 0)
+		return die(2, err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return fputs(usage_main, stderr), 2;
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		return fputs(usage_main, stdout), 0;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "policies"))
+		return cmd_policies();
+	char err[CS_ERRLEN];
+	snprintf(err, sizeof err, "unknown command '%s' (see capsim --help)", cmd);
+	return die(2, err);
+}

@@ -1,0 +1,212 @@
+/* capsim: the human summary, summary.json and jobs.csv. */
+#include "capsim/run.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *const cs_size_names[3] = { "allocated", "requested", "max" };
+const char *const cs_est_names[2] = { "requested", "exact" };
+const char *const cs_missing_names[2] = { "runtime", "drop" };
+const char *const cs_overrun_names[2] = { "kill", "continue" };
+const char *const cs_same_names[2] = { "end-first", "submit-first" };
+const char *const cs_pass_names[2] = { "per-time", "per-event" };
+const char *const cs_submit_names[2] = { "always", "if-fits" };
+const char *const cs_release_names[2] = { "event", "estimate" };
+
+int cs_name_lookup(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static size_t dropped_total(const cs_workload_stats *w)
+{
+	size_t t = 0;
+	for (int i = 0; i < CS_DROP_N; i++)
+		t += w->dropped[i];
+	return t;
+}
+
+static void print_params(FILE *f, const cs_run_opts *o)
+{
+	const cs_policy_ops *ops = cs_policy_find(o->policy);
+	int first = 1;
+	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
+		const char *v = p->default_value;
+		for (size_t i = 0; i < o->nparams; i++)
+			if (strcmp(o->keys[i], p->key) == 0)
+				v = o->vals[i];
+		fprintf(f, "%s%s=%s", first ? " (" : ", ", p->key, v);
+		first = 0;
+	}
+	if (!first)
+		fputc(')', f);
+}
+
+void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
+{
+	const cs_workload_stats *w = &r->wst;
+	const cs_metrics *m = &r->m;
+	fprintf(f, "capsim run: %s\n", o->workload);
+	fprintf(f, "  policy      %s", o->policy);
+	print_params(f, o);
+	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
+	fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
+		r->machine.nodes, r->machine.ppn, r->machine.source);
+	fprintf(f, "  conventions size=%s estimates=%s missing-reqtime=%s overrun=%s\n"
+		   "              same-time=%s pass=%s submit-pass=%s release=%s bsld-tau=%llds\n",
+		cs_size_names[o->wconv.size_field], cs_est_names[o->wconv.estimates],
+		cs_missing_names[o->wconv.missing_reqtime], cs_overrun_names[o->wconv.overrun],
+		cs_same_names[o->econv.same_time], cs_pass_names[o->econv.pass],
+		cs_submit_names[o->econv.submit_pass], cs_release_names[o->econv.release],
+		(long long)o->bsld_tau);
+	fprintf(f, "  jobs        %zu simulated of %zu records; %zu dropped", m->jobs, w->records,
+		dropped_total(w));
+	int any = 0;
+	for (int i = 0; i < CS_DROP_N; i++)
+		if (w->dropped[i]) {
+			fprintf(f, "%s%s %zu", any ? ", " : " (", cs_drop_names[i], w->dropped[i]);
+			any = 1;
+		}
+	fprintf(f, "%s\n", any ? ")" : "");
+	fprintf(f, "  adjusted    size from the other field %zu, requested time from runtime %zu, "
+		   "ran past requested time %zu (killed %zu)\n",
+		w->size_fallback, w->reqtime_fallback, w->overran, w->killed);
+	fprintf(f, "  makespan    %lld s (%.2f days)   utilization %.4f\n", (long long)m->makespan,
+		(double)m->makespan / 86400.0, m->utilization);
+	fprintf(f, "  wait        mean %.1f s, median %.1f s, p95 %.1f s, max %lld s\n", m->mean_wait,
+		m->median_wait, m->p95_wait, (long long)m->max_wait);
+	fprintf(f, "  response    mean %.1f s\n", m->mean_response);
+	fprintf(f, "  slowdown    mean %.3f, bounded (tau %llds) mean %.3f, max %.1f\n", m->mean_slowdown,
+		(long long)o->bsld_tau, m->mean_bounded_slowdown, m->max_bounded_slowdown);
+	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
+		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
+		r->est.max_queue);
+}
+
+static json_t *jint(long long v) { return json_integer(v); }
+
+static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
+{
+	const cs_workload_stats *w = &r->wst;
+	const cs_metrics *m = &r->m;
+	json_t *root = json_object();
+	json_object_set_new(root, "workload", json_string(o->workload));
+	json_object_set_new(root, "policy", json_string(o->policy));
+	json_t *params = json_object();
+	const cs_policy_ops *ops = cs_policy_find(o->policy);
+	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
+		const char *v = p->default_value;
+		for (size_t i = 0; i < o->nparams; i++)
+			if (strcmp(o->keys[i], p->key) == 0)
+				v = o->vals[i];
+		json_object_set_new(params, p->key, json_string(v));
+	}
+	json_object_set_new(root, "policy_params", params);
+	json_object_set_new(root, "compat", o->compat ? json_string(o->compat) : json_null());
+	json_t *mach = json_object();
+	json_object_set_new(mach, "processors", jint(r->machine.procs));
+	json_object_set_new(mach, "nodes", jint(r->machine.nodes));
+	json_object_set_new(mach, "processors_per_node", jint(r->machine.ppn));
+	json_object_set_new(mach, "source", json_string(r->machine.source));
+	json_object_set_new(root, "machine", mach);
+	json_t *cv = json_object();
+	json_object_set_new(cv, "job_size", json_string(cs_size_names[o->wconv.size_field]));
+	json_object_set_new(cv, "estimates", json_string(cs_est_names[o->wconv.estimates]));
+	json_object_set_new(cv, "missing_reqtime", json_string(cs_missing_names[o->wconv.missing_reqtime]));
+	json_object_set_new(cv, "overrun", json_string(cs_overrun_names[o->wconv.overrun]));
+	json_object_set_new(cv, "same_time", json_string(cs_same_names[o->econv.same_time]));
+	json_object_set_new(cv, "pass", json_string(cs_pass_names[o->econv.pass]));
+	json_object_set_new(cv, "submit_pass", json_string(cs_submit_names[o->econv.submit_pass]));
+	json_object_set_new(cv, "release", json_string(cs_release_names[o->econv.release]));
+	json_object_set_new(cv, "bsld_tau", jint(o->bsld_tau));
+	json_object_set_new(root, "conventions", cv);
+	json_object_set_new(root, "records", jint((long long)w->records));
+	json_object_set_new(root, "jobs", jint((long long)m->jobs));
+	json_t *flt = json_object();
+	for (int i = 0; i < CS_DROP_N; i++)
+		json_object_set_new(flt, cs_drop_names[i], jint((long long)w->dropped[i]));
+	json_object_set_new(root, "filtered", flt);
+	json_object_set_new(root, "filtered_total", jint((long long)dropped_total(w)));
+	json_t *fb = json_object();
+	json_object_set_new(fb, "size_from_other_field", jint((long long)w->size_fallback));
+	json_object_set_new(fb, "reqtime_from_runtime", jint((long long)w->reqtime_fallback));
+	json_object_set_new(root, "fallbacks", fb);
+	json_object_set_new(root, "overran_reqtime", jint((long long)w->overran));
+	json_object_set_new(root, "killed_at_walltime", jint((long long)w->killed));
+	json_object_set_new(root, "unsorted_records", jint((long long)w->unsorted));
+	json_object_set_new(root, "first_submit", jint(m->first_submit));
+	json_object_set_new(root, "last_end", jint(m->last_end));
+	json_object_set_new(root, "makespan", jint(m->makespan));
+	json_object_set_new(root, "utilization", json_real(m->utilization));
+	json_object_set_new(root, "mean_wait", json_real(m->mean_wait));
+	json_object_set_new(root, "median_wait", json_real(m->median_wait));
+	json_object_set_new(root, "p95_wait", json_real(m->p95_wait));
+	json_object_set_new(root, "max_wait", jint(m->max_wait));
+	json_object_set_new(root, "mean_response", json_real(m->mean_response));
+	json_object_set_new(root, "mean_slowdown", json_real(m->mean_slowdown));
+	json_object_set_new(root, "mean_bounded_slowdown", json_real(m->mean_bounded_slowdown));
+	json_object_set_new(root, "max_bounded_slowdown", json_real(m->max_bounded_slowdown));
+	json_object_set_new(root, "backfilled_jobs", jint((long long)m->backfilled));
+	json_t *eng = json_object();
+	json_object_set_new(eng, "events", jint((long long)r->est.events));
+	json_object_set_new(eng, "passes", jint((long long)r->est.passes));
+	json_object_set_new(eng, "max_queue", jint((long long)r->est.max_queue));
+	json_object_set_new(eng, "early_releases", jint((long long)r->est.early_releases));
+	json_object_set_new(root, "engine", eng);
+	return root;
+}
+
+static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	static char buf[1 << 16];
+	setvbuf(f, buf, _IOFBF, sizeof buf);
+	fputs("id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,"
+	      "backfilled,killed,trace_line\n", f);
+	for (size_t i = 0; i < r->njobs; i++) {
+		const cs_job *j = &r->jobs[i];
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%u\n",
+			(long long)j->id, (long long)j->submit_s, (long long)j->start_s,
+			(long long)j->end_s, (long long)(j->start_s - j->submit_s),
+			(long long)j->runtime_s, j->size, (long long)j->estimate_s,
+			(long long)j->reqtime_s, (long long)j->reservation_s,
+			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED), j->line);
+	}
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	return 0;
+}
+
+int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen)
+{
+	if (!o->out_dir)
+		return 0;
+	if (mkdir(o->out_dir, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create directory: %s", o->out_dir, strerror(errno));
+		return -CS_EIO;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/summary.json", o->out_dir);
+	json_t *j = summary_json(o, r);
+	int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	json_decref(j);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	snprintf(path, sizeof path, "%s/jobs.csv", o->out_dir);
+	return write_csv(path, r, err, errlen);
+}

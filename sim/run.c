@@ -1,0 +1,171 @@
+/* capsim: one replay, end to end. */
+#include "capsim/run.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void cs_run_opts_default(cs_run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->policy = "easy";
+	o->wconv = (cs_workload_conv){ .size_field = CS_SIZE_ALLOCATED,
+				       .estimates = CS_EST_REQUESTED,
+				       .missing_reqtime = CS_MISSING_RUNTIME,
+				       .overrun = CS_OVERRUN_KILL };
+	o->econv = (cs_engine_conv){ .same_time = CS_SAME_END_FIRST,
+				     .pass = CS_PASS_PER_TIME,
+				     .submit_pass = CS_SUBMIT_ALWAYS,
+				     .release = CS_RELEASE_EVENT };
+	o->bsld_tau = 10;
+	o->procs = o->nodes = o->ppn = -1;
+}
+
+int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e)
+{
+	if (strcmp(name, "pyss") == 0) {
+		/* pyss (predictsim's simulation/pyss): Job size = allocated
+		 * processors; estimate = requested time; runtime capped at it.
+		 * EventQueue order (timestamp, type, counter) with submissions
+		 * before terminations; every event handler runs the scheduler;
+		 * EASY runs it on a submission only if the new job fits the free
+		 * processors (FCFS always); its CpuSnapshot frees a job's
+		 * processors at its estimated end, before the termination event. */
+		w->size_field = CS_SIZE_ALLOCATED;
+		w->estimates = CS_EST_REQUESTED;
+		w->missing_reqtime = CS_MISSING_RUNTIME;
+		w->overrun = CS_OVERRUN_KILL;
+		e->same_time = CS_SAME_SUBMIT_FIRST;
+		e->pass = CS_PASS_PER_EVENT;
+		e->submit_pass = strcmp(policy, "fcfs") == 0 ? CS_SUBMIT_ALWAYS : CS_SUBMIT_IF_FITS;
+		e->release = CS_RELEASE_ESTIMATE;
+		return 0;
+	}
+	return -CS_EINVAL;
+}
+
+int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine *m,
+		       char *err, size_t errlen)
+{
+	const int64_t lim = 1 << 30;
+	int64_t procs = -1, nodes = -1, ppn = -1;
+	const char *src = NULL;
+	if (o->procs > 0) {
+		procs = o->procs;
+		src = "--procs";
+		if (o->nodes > 0 && o->ppn > 0 && o->nodes * o->ppn != procs) {
+			snprintf(err, errlen, "--procs %lld contradicts --nodes %lld x --procs-per-node %lld",
+				 (long long)procs, (long long)o->nodes, (long long)o->ppn);
+			return -CS_EINVAL;
+		}
+		nodes = o->nodes > 0 ? o->nodes : o->ppn > 0 ? procs / o->ppn : procs;
+		if (o->ppn > 0 && procs % o->ppn) {
+			snprintf(err, errlen, "--procs %lld is not a multiple of --procs-per-node %lld",
+				 (long long)procs, (long long)o->ppn);
+			return -CS_EINVAL;
+		}
+		if (o->nodes > 0 && procs % o->nodes) {
+			snprintf(err, errlen, "--procs %lld is not a multiple of --nodes %lld",
+				 (long long)procs, (long long)o->nodes);
+			return -CS_EINVAL;
+		}
+		ppn = procs / nodes;
+	} else if (o->nodes > 0 || o->ppn > 0) {
+		nodes = o->nodes > 0 ? o->nodes : h->max_nodes;
+		if (nodes <= 0) {
+			snprintf(err, errlen, "--procs-per-node needs --nodes: %s has no MaxNodes header", o->workload);
+			return -CS_EINVAL;
+		}
+		if (o->ppn > 0)
+			ppn = o->ppn;
+		else if (h->max_procs > 0 && h->max_nodes > 0 && h->max_procs % h->max_nodes == 0)
+			ppn = h->max_procs / h->max_nodes;
+		else
+			ppn = 1;
+		procs = nodes * ppn;
+		src = o->nodes > 0 && o->ppn > 0 ? "--nodes x --procs-per-node"
+			: o->nodes > 0 ? "--nodes x header procs per node" : "header MaxNodes x --procs-per-node";
+	} else if (h->max_procs > 0) {
+		procs = h->max_procs;
+		nodes = h->max_nodes > 0 && procs % h->max_nodes == 0 ? h->max_nodes : procs;
+		ppn = procs / nodes;
+		src = "header MaxProcs";
+	} else if (h->max_nodes > 0) {
+		procs = nodes = h->max_nodes;
+		ppn = 1;
+		src = "header MaxNodes (no MaxProcs: one processor per node)";
+	} else {
+		snprintf(err, errlen, "%s: no MaxProcs or MaxNodes header: give --procs, or --nodes and --procs-per-node",
+			 o->workload);
+		return -CS_EINVAL;
+	}
+	if (procs > lim || nodes > lim) {
+		snprintf(err, errlen, "machine too large: %lld processors (at most %lld)",
+			 (long long)procs, (long long)lim);
+		return -CS_EINVAL;
+	}
+	m->procs = (uint32_t)procs;
+	m->nodes = (uint32_t)nodes;
+	m->ppn = (uint32_t)ppn;
+	m->source = src;
+	return 0;
+}
+
+void cs_run_result_free(cs_run_result *r)
+{
+	free(r->jobs);
+	r->jobs = NULL;
+}
+
+int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	const cs_policy_ops *ops = cs_policy_find(o->policy);
+	if (!ops) {
+		snprintf(err, errlen, "unknown policy '%s' (see capsim run --help)", o->policy);
+		return -CS_EINVAL;
+	}
+	cs_policy_env env = { .nparams = o->nparams, .keys = o->keys, .vals = o->vals };
+	int rc = cs_policy_check_params(ops, &env, err, errlen);
+	if (rc < 0)
+		return rc;
+	cs_swf swf;
+	rc = cs_swf_read(o->workload, &swf, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = cs_machine_resolve(&swf.hdr, o, &r->machine, err, errlen);
+	if (rc == 0)
+		rc = cs_workload_from_swf(&swf, &o->wconv, r->machine.procs, &r->jobs, &r->njobs,
+					  &r->wst, err, errlen);
+	cs_swf_free(&swf);
+	if (rc < 0)
+		return rc;
+	if (r->njobs == 0) {
+		snprintf(err, errlen, "%s: every one of its %zu jobs was dropped by the filter rules "
+			 "(see the summary's filtered counts; e.g. --missing-reqtime drop on a trace without requested times)",
+			 o->workload, r->wst.records);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	env.jobs = r->jobs;
+	env.njobs = r->njobs;
+	env.total_procs = r->machine.procs;
+	void *ps = NULL;
+	rc = ops->init(&ps, &env, err, errlen);
+	if (rc < 0) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		cs_run_result_free(r);
+		return rc;
+	}
+	rc = cs_engine_run(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps, &r->est, err, errlen);
+	ops->destroy(ps);
+	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs, o->bsld_tau, &r->m) < 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -CS_ENOMEM;
+	}
+	if (rc < 0)
+		cs_run_result_free(r);
+	return rc;
+}

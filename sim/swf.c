@@ -1,0 +1,318 @@
+/* capsim: Standard Workload Format reader. */
+#include "capsim/swf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+const char *const cs_swf_field_names[18] = {
+	"job number", "submit time", "wait time", "run time", "allocated processors",
+	"average CPU time", "used memory", "requested processors", "requested time",
+	"requested memory", "status", "user id", "group id", "executable number",
+	"queue number", "partition number", "preceding job number", "think time",
+};
+
+/* Fields that may hold decimals (0-based): average CPU time, used memory,
+ * requested memory. PWA logs do write decimals there (e.g. SDSC-SP2). */
+static int is_decimal_field(int f) { return f == 5 || f == 6 || f == 9; }
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+static void token_copy(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	if (n >= dstlen)
+		n = dstlen - 4;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	if (n == dstlen - 4)
+		strcat(dst, "...");
+}
+
+/* Parse a decimal integer token [s, s+n). 0 or -1. */
+static int parse_int(const char *s, size_t n, int64_t *out)
+{
+	size_t i = 0;
+	int neg = 0;
+	if (n && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == n || n - i > 18)
+		return -1;
+	int64_t v = 0;
+	for (; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int parse_double(const char *s, size_t n, double *out)
+{
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	char *end;
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (end != buf + n || errno == ERANGE || v != v)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t len,
+		      cs_swf_rec *rec, char *err, size_t errlen)
+{
+	int64_t iv[18];
+	double dv[18];
+	size_t i = 0;
+	int f = 0;
+	for (;;) {
+		while (i < len && is_space(s[i]))
+			i++;
+		if (i >= len)
+			break;
+		size_t b = i;
+		while (i < len && !is_space(s[i]))
+			i++;
+		if (f == 18) {
+			snprintf(err, errlen, "%s:%u: %d fields or more, expected 18", path, lineno, 19);
+			return -CS_EPARSE;
+		}
+		char tok[40];
+		if (is_decimal_field(f)) {
+			if (parse_double(s + b, i - b, &dv[f]) < 0) {
+				token_copy(tok, sizeof tok, s + b, i - b);
+				snprintf(err, errlen, "%s:%u: field %d (%s): '%s' is not a number",
+					 path, lineno, f + 1, cs_swf_field_names[f], tok);
+				return -CS_EPARSE;
+			}
+		} else if (parse_int(s + b, i - b, &iv[f]) < 0) {
+			token_copy(tok, sizeof tok, s + b, i - b);
+			snprintf(err, errlen, "%s:%u: field %d (%s): '%s' is not an integer",
+				 path, lineno, f + 1, cs_swf_field_names[f], tok);
+			return -CS_EPARSE;
+		}
+		f++;
+	}
+	if (f < 18) {
+		snprintf(err, errlen, "%s:%u: field %d (%s): missing (the line has %d fields, expected 18)",
+			 path, lineno, f + 1, cs_swf_field_names[f], f);
+		return -CS_EPARSE;
+	}
+	rec->job = iv[0];
+	rec->submit = iv[1];
+	rec->wait = iv[2];
+	rec->runtime = iv[3];
+	rec->alloc_procs = iv[4];
+	rec->avg_cpu = dv[5];
+	rec->used_mem = dv[6];
+	rec->req_procs = iv[7];
+	rec->req_time = iv[8];
+	rec->req_mem = dv[9];
+	rec->status = iv[10];
+	rec->user = iv[11];
+	rec->group = iv[12];
+	rec->exe = iv[13];
+	rec->queue = iv[14];
+	rec->partition = iv[15];
+	rec->prev_job = iv[16];
+	rec->think = iv[17];
+	rec->line = lineno;
+	return 0;
+}
+
+/* "; Key: value" header lines we use. Unknown keys are ignored (they are
+ * free-form comments in SWF); a known key with a non-integer value is an
+ * error. */
+static int parse_header(const char *path, uint32_t lineno, const char *s, size_t len,
+			cs_swf_header *h, char *err, size_t errlen)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "MaxNodes", offsetof(cs_swf_header, max_nodes) },
+		{ "MaxProcs", offsetof(cs_swf_header, max_procs) },
+		{ "UnixStartTime", offsetof(cs_swf_header, unix_start) },
+		{ "MaxJobs", offsetof(cs_swf_header, max_jobs) },
+	};
+	size_t i = 1; /* past ';' */
+	while (i < len && is_space(s[i]))
+		i++;
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		size_t kl = strlen(keys[k].key);
+		if (len - i > kl && memcmp(s + i, keys[k].key, kl) == 0 && s[i + kl] == ':') {
+			size_t b = i + kl + 1;
+			while (b < len && is_space(s[b]))
+				b++;
+			size_t e = len;
+			while (e > b && is_space(s[e - 1]))
+				e--;
+			int64_t v;
+			if (parse_int(s + b, e - b, &v) < 0) {
+				char tok[40];
+				token_copy(tok, sizeof tok, s + b, e - b);
+				snprintf(err, errlen, "%s:%u: header %s: '%s' is not an integer",
+					 path, lineno, keys[k].key, tok);
+				return -CS_EPARSE;
+			}
+			*(int64_t *)((char *)h + keys[k].off) = v;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int read_all(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	FILE *probe = fopen(path, "rb");
+	if (!probe) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	fclose(probe);
+	gzFile g = gzopen(path, "rb");
+	if (!g) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	gzbuffer(g, 1 << 17);
+	size_t cap = 1 << 20, n = 0;
+	char *b = malloc(cap + 1);
+	if (!b) {
+		gzclose(g);
+		return -CS_ENOMEM;
+	}
+	for (;;) {
+		if (cap - n < (1 << 16)) {
+			cap *= 2;
+			char *nb = realloc(b, cap + 1);
+			if (!nb) {
+				free(b);
+				gzclose(g);
+				return -CS_ENOMEM;
+			}
+			b = nb;
+		}
+		int r = gzread(g, b + n, (unsigned)(cap - n));
+		if (r < 0) {
+			int zerr;
+			const char *m = gzerror(g, &zerr);
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+				 zerr == Z_ERRNO ? strerror(errno) : m);
+			free(b);
+			gzclose(g);
+			return -CS_EIO;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	int zerr = 0;
+	const char *m = gzerror(g, &zerr);
+	if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, m);
+		free(b);
+		gzclose(g);
+		return -CS_EIO;
+	}
+	if (gzclose(g) != Z_OK) {
+		snprintf(err, errlen, "%s: cannot read: truncated or corrupt gzip data", path);
+		free(b);
+		return -CS_EIO;
+	}
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+void cs_swf_free(cs_swf *s)
+{
+	free(s->recs);
+	s->recs = NULL;
+	s->n = s->cap = 0;
+}
+
+int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	out->hdr = (cs_swf_header){ -1, -1, -1, -1 };
+	char *buf;
+	size_t len;
+	int rc = read_all(path, &buf, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty file", path);
+		free(buf);
+		return -CS_EIO;
+	}
+	if (memchr(buf, 0, len)) {
+		size_t at = (size_t)((char *)memchr(buf, 0, len) - buf);
+		uint32_t ln = 1;
+		for (size_t i = 0; i < at; i++)
+			ln += buf[i] == '\n';
+		snprintf(err, errlen, "%s:%u: NUL byte: not a text SWF file", path, ln);
+		free(buf);
+		return -CS_EPARSE;
+	}
+	/* A line per ~50 bytes is typical: start there, grow by doubling. */
+	out->cap = len / 48 + 16;
+	out->recs = malloc(out->cap * sizeof *out->recs);
+	if (!out->recs) {
+		free(buf);
+		return -CS_ENOMEM;
+	}
+	uint32_t lineno = 0;
+	size_t i = 0;
+	while (i < len) {
+		const char *ls = buf + i;
+		const char *nl = memchr(ls, '\n', len - i);
+		size_t ll = nl ? (size_t)(nl - ls) : len - i;
+		i += ll + 1;
+		lineno++;
+		size_t k = 0;
+		while (k < ll && is_space(ls[k]))
+			k++;
+		if (k == ll)
+			continue; /* blank line */
+		if (ls[k] == ';') {
+			rc = parse_header(path, lineno, ls + k, ll - k, &out->hdr, err, errlen);
+			if (rc < 0)
+				goto fail;
+			continue;
+		}
+		if (out->n == out->cap) {
+			size_t nc = out->cap * 2;
+			cs_swf_rec *nr = realloc(out->recs, nc * sizeof *nr);
+			if (!nr) {
+				rc = -CS_ENOMEM;
+				goto fail;
+			}
+			out->recs = nr;
+			out->cap = nc;
+		}
+		rc = cs_swf_parse_line(path, lineno, ls, ll, &out->recs[out->n], err, errlen);
+		if (rc < 0)
+			goto fail;
+		out->n++;
+	}
+	free(buf);
+	if (out->n == 0) {
+		snprintf(err, errlen, "%s: no job lines (only comments or blank lines)", path);
+		cs_swf_free(out);
+		return -CS_EPARSE;
+	}
+	return 0;
+fail:
+	free(buf);
+	cs_swf_free(out);
+	return rc;
+}
