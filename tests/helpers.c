@@ -1,0 +1,111 @@
+/* capsim tests: shared helpers. */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *th_write_tmp(const char *text, const char *suffix)
+{
+	char *path = malloc(128);
+	snprintf(path, 128, "/tmp/capsim-test-XXXXXX%s", suffix ? suffix : "");
+	int fd = mkstemps(path, suffix ? (int)strlen(suffix) : 0);
+	cr_assert(fd >= 0, "mkstemps failed");
+	size_t n = strlen(text);
+	cr_assert_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+void th_unlink(char *path)
+{
+	if (path)
+		unlink(path);
+	free(path);
+}
+
+void th_run_text(const char *swf, cs_run_opts *o, cs_run_result *r)
+{
+	char *p = th_write_tmp(swf, ".swf");
+	o->workload = p;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(o, r, err, sizeof err);
+	th_unlink(p);
+	o->workload = "(test)";
+	cr_assert_eq(rc, 0, "cs_run failed: %s", err);
+}
+
+const cs_job *th_job(const cs_run_result *r, int64_t id)
+{
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].id == id)
+			return &r->jobs[i];
+	cr_assert_fail("no job %lld in the result", (long long)id);
+	return NULL;
+}
+
+cs_time th_start(const cs_run_result *r, int64_t id) { return th_job(r, id)->start_s; }
+
+static const char *env_or(const char *k, const char *d)
+{
+	const char *v = getenv(k);
+	return v && *v ? v : d;
+}
+const char *th_shared(void) { return env_or("CAPSIM_SHARED", "../shared"); }
+const char *th_root(void) { return env_or("CAPSIM_ROOT", "."); }
+const char *th_bin(void) { return env_or("CAPSIM_BIN", "build/capsim"); }
+
+char *th_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap + 1);
+	size_t k;
+	while ((k = fread(b + n, 1, cap - n, f)) > 0) {
+		n += k;
+		if (n == cap) {
+			cap *= 2;
+			b = realloc(b, cap + 1);
+		}
+	}
+	fclose(f);
+	b[n] = 0;
+	if (len)
+		*len = n;
+	return b;
+}
+
+int th_exec(const char *const *args, char **out, char **err)
+{
+	char *po = th_write_tmp("", ".out"), *pe = th_write_tmp("", ".err");
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int fo = open(po, O_WRONLY | O_TRUNC), fe = open(pe, O_WRONLY | O_TRUNC);
+		int fi = open("/dev/null", O_RDONLY);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		dup2(fi, 0);
+		const char *argv[64];
+		int n = 0;
+		argv[n++] = th_bin();
+		for (; args[n - 1] && n < 63; n++)
+			argv[n] = args[n - 1];
+		argv[n] = NULL;
+		execv(th_bin(), (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	*out = th_slurp(po, NULL);
+	*err = th_slurp(pe, NULL);
+	th_unlink(po);
+	th_unlink(pe);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -1,0 +1,36 @@
+/* capsim tests: shared helpers. */
+#ifndef CAPSIM_TESTS_HELPERS_H
+#define CAPSIM_TESTS_HELPERS_H
+
+#include "capsim/run.h"
+
+/* Write text to a fresh temporary file; returns its path (static storage
+ * per call slot; free with th_unlink). */
+char *th_write_tmp(const char *text, const char *suffix);
+void th_unlink(char *path);
+
+/* SWF job line: id submit runtime alloc_procs reqtime (req_procs = alloc). */
+#define SWF_JOB(id, submit, run, procs, req) \
+	#id " " #submit " -1 " #run " " #procs " -1 -1 " #procs " " #req " -1 1 1 1 -1 -1 -1 -1 -1\n"
+
+/* Run an SWF text through cs_run; opts may be modified by the caller first
+ * (o.workload is set here). Asserts success. */
+void th_run_text(const char *swf, cs_run_opts *o, cs_run_result *r);
+/* Start time of the job with trace id `id` (asserts it exists). */
+cs_time th_start(const cs_run_result *r, int64_t id);
+const cs_job *th_job(const cs_run_result *r, int64_t id);
+
+/* Paths from the environment set by the Makefile. */
+const char *th_shared(void); /* ../shared */
+const char *th_root(void);   /* repository root */
+const char *th_bin(void);    /* the capsim binary */
+
+/* Run the capsim binary with argv (NULL-terminated, without argv[0]);
+ * capture stdout and stderr (malloc'ed, NUL-terminated); return the exit
+ * status (or 128+signal). */
+int th_exec(const char *const *args, char **out, char **err);
+
+/* Slurp a file (malloc'ed) or NULL. */
+char *th_slurp(const char *path, size_t *len);
+
+#endif

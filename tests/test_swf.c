@@ -1,0 +1,169 @@
+/* SWF reader: fields, headers, gzip, and every kind of bad line. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "capsim/swf.h"
+#include "helpers.h"
+
+Test(swf, reads_all_18_fields_headers_and_decimals)
+{
+	char *p = th_write_tmp("; Version: 2.2\n; MaxNodes: 64\n; MaxProcs: 128\n; UnixStartTime: 893466664\n"
+			       ";\n\n"
+			       "   27   584826   6324     40    8   7.38    -1    8   1200    -1  1  34   7 13662  3 -1 -1 -1\r\n"
+			       "28 584832 6361 311 8 259.00 12.5 16 2400 1024.5 0 35 8 9 2 4 27 60",
+			       ".swf");
+	cs_swf s;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_swf_read(p, &s, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.hdr.max_nodes, 64);
+	cr_assert_eq(s.hdr.max_procs, 128);
+	cr_assert_eq(s.hdr.unix_start, 893466664);
+	const cs_swf_rec *r = &s.recs[1];
+	cr_assert_eq(r->job, 28);
+	cr_assert_eq(r->submit, 584832);
+	cr_assert_eq(r->wait, 6361);
+	cr_assert_eq(r->runtime, 311);
+	cr_assert_eq(r->alloc_procs, 8);
+	cr_assert_float_eq(r->avg_cpu, 259.0, 1e-9);
+	cr_assert_float_eq(r->used_mem, 12.5, 1e-9);
+	cr_assert_eq(r->req_procs, 16);
+	cr_assert_eq(r->req_time, 2400);
+	cr_assert_float_eq(r->req_mem, 1024.5, 1e-9);
+	cr_assert_eq(r->status, 0);
+	cr_assert_eq(r->user, 35);
+	cr_assert_eq(r->group, 8);
+	cr_assert_eq(r->exe, 9);
+	cr_assert_eq(r->queue, 2);
+	cr_assert_eq(r->partition, 4);
+	cr_assert_eq(r->prev_job, 27);
+	cr_assert_eq(r->think, 60);
+	cr_assert_eq(r->line, 8);
+	cr_assert_eq(s.recs[0].line, 7);
+	cr_assert_float_eq(s.recs[0].avg_cpu, 7.38, 1e-9);
+	cs_swf_free(&s);
+	th_unlink(p);
+}
+
+Test(swf, reads_gzip_the_same_as_plain)
+{
+	const char *text = "; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) SWF_JOB(2, 5, 10, 4, 20);
+	char *plain = th_write_tmp(text, ".swf");
+	char gzpath[] = "/tmp/capsim-test-XXXXXX.swf.gz";
+	int fd = mkstemps(gzpath, 7);
+	gzFile g = gzdopen(fd, "wb");
+	gzputs(g, text);
+	gzclose(g);
+	cs_swf a, b;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_swf_read(plain, &a, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_swf_read(gzpath, &b, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(a.n, 2);
+	cr_assert_eq(b.n, 2);
+	cr_assert_eq(b.hdr.max_procs, 4);
+	cr_assert_eq(memcmp(a.recs, b.recs, 2 * sizeof *a.recs), 0);
+	cs_swf_free(&a);
+	cs_swf_free(&b);
+	th_unlink(plain);
+	remove(gzpath);
+}
+
+static void expect_error(const char *text, int code, const char *want)
+{
+	char *p = th_write_tmp(text, ".swf");
+	cs_swf s;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_swf_read(p, &s, err, sizeof err);
+	cr_assert_eq(rc, code, "rc %d, want %d (%s)", rc, code, err);
+	/* the message names the file, then what was expected */
+	cr_assert(strncmp(err, p, strlen(p)) == 0, "message should start with the path: %s", err);
+	cr_assert(strstr(err, want), "message '%s' should contain '%s'", err, want);
+	cr_assert_eq(s.n, 0);
+	cr_assert_null(s.recs);
+	th_unlink(p);
+}
+
+Test(swf, a_short_line_names_line_and_missing_field)
+{
+	expect_error("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) "2 5 -1 10 4 -1 -1 4 20\n", -CS_EPARSE,
+		     ":3: field 10 (requested memory): missing (the line has 9 fields, expected 18)");
+}
+
+Test(swf, a_long_line_is_an_error)
+{
+	expect_error("1 0 -1 10 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1 99\n", -CS_EPARSE,
+		     ":1: 19 fields or more, expected 18");
+}
+
+Test(swf, a_non_integer_field_names_field_and_value)
+{
+	expect_error("1 0 -1 1O 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 4 (run time): '1O' is not an integer");
+	expect_error("1 0 -1 10 2 -1 -1 2 20.5 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 9 (requested time): '20.5' is not an integer");
+	expect_error("1 0 -1 10 2 x -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 6 (average CPU time): 'x' is not a number");
+	expect_error("1 0 -1 99999999999999999999 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     "field 4 (run time)");
+}
+
+Test(swf, a_bad_header_value_is_an_error)
+{
+	expect_error("; MaxProcs: many\n" SWF_JOB(1, 0, 10, 2, 20), -CS_EPARSE,
+		     ":1: header MaxProcs: 'many' is not an integer");
+}
+
+Test(swf, empty_and_comment_only_files_are_errors)
+{
+	expect_error("", -CS_EIO, ": empty file");
+	expect_error("; MaxProcs: 4\n;\n\n", -CS_EPARSE, ": no job lines");
+}
+
+Test(swf, binary_data_is_an_error)
+{
+	char text[] = "1 0 -1 10 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\nX\n";
+	text[48] = 0; /* a NUL on line 2 */
+	char path[] = "/tmp/capsim-test-XXXXXX.swf";
+	int fd = mkstemps(path, 4);
+	cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	cs_swf s;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_swf_read(path, &s, err, sizeof err), -CS_EPARSE);
+	cr_assert(strstr(err, ":2: NUL byte"), "%s", err);
+	remove(path);
+}
+
+Test(swf, a_missing_file_is_an_error)
+{
+	cs_swf s;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_swf_read("/nonexistent/trace.swf", &s, err, sizeof err), -CS_EIO);
+	cr_assert_str_eq(err, "/nonexistent/trace.swf: cannot open: No such file or directory");
+}
+
+Test(swf, a_truncated_gzip_is_an_error_not_a_short_trace)
+{
+	/* compress a trace, then cut the file in the middle of the stream */
+	char path[] = "/tmp/capsim-test-XXXXXX.swf.gz";
+	int fd = mkstemps(path, 7);
+	gzFile g = gzdopen(fd, "wb");
+	for (int i = 1; i <= 2000; i++)
+		gzprintf(g, "%d %d -1 10 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", i, i * 7);
+	gzclose(g);
+	size_t len;
+	char *all = th_slurp(path, &len);
+	FILE *f = fopen(path, "wb");
+	fwrite(all, 1, len / 2, f);
+	fclose(f);
+	free(all);
+	cs_swf s;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_swf_read(path, &s, err, sizeof err);
+	cr_assert_eq(rc, -CS_EIO, "a cut gzip must not read as a shorter trace (rc %d, %zu jobs)", rc, s.n);
+	cr_assert(strstr(err, "cannot read"), "%s", err);
+	remove(path);
+}
