@@ -1,0 +1,165 @@
+/* End-to-end: the capsim binary, its outputs and its errors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* exit 2, nothing on stdout, one line on stderr containing want */
+static void expect_usage_error(const char *const *args, const char *want)
+{
+	char *out, *err;
+	int rc = th_exec(args, &out, &err);
+	cr_assert_eq(rc, 2, "exit %d, stderr: %s", rc, err);
+	cr_assert_str_empty(out);
+	cr_assert(strstr(err, want), "stderr '%s' should contain '%s'", err, want);
+	cr_assert_eq(count_lines(err), 1, "one line: %s", err);
+	free(out);
+	free(err);
+}
+
+Test(cli, help_documents_commands_and_every_run_option)
+{
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("--help"), &out, &err), 0);
+	cr_assert(strstr(out, "run "));
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec(ARGS("run", "--help"), &out, &err), 0);
+	const char *opts[] = { "--workload", "--policy", "--backfill-order", "--job-size", "--estimates",
+			       "--missing-reqtime", "--overrun", "--same-time", "--pass", "--submit-pass",
+			       "--release", "--compat", "--bsld-tau", "--out", "--nodes", "--procs-per-node",
+			       "--procs" };
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		cr_assert(strstr(out, opts[i]), "run --help lacks %s", opts[i]);
+	free(out);
+	free(err);
+}
+
+Test(cli, bad_usage_is_a_one_line_error_with_status_2)
+{
+	expect_usage_error(ARGS("frobnicate"), "unknown command 'frobnicate'");
+	expect_usage_error(ARGS("run"), "--workload FILE is required");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "lottery"), "unknown policy 'lottery'");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--same-time", "sideways"),
+			   "--same-time: 'sideways' is not one of end-first submit-first");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--bsld-tau", "ten"), "--bsld-tau: 'ten' is not an integer");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--procs", "0"), "--procs: '0' is not an integer >= 1");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--colour"), "unknown option '--colour'");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--compat", "slurm"), "--compat: 'slurm' is not one of pyss");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "fcfs", "--backfill-order", "sjbf"),
+			   "--backfill-order applies to --policy easy only");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy-opt", "depth=3"), "policy easy has no parameter 'depth'");
+	expect_usage_error(ARGS("run", "--workload", "/nonexistent.swf"), "/nonexistent.swf: cannot open");
+}
+
+Test(cli, bad_input_names_file_line_and_field)
+{
+	char *p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) "2 5 -1 ten 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n", ".swf");
+	char want[256];
+	snprintf(want, sizeof want, "%s:3: field 4 (run time): 'ten' is not an integer", p);
+	expect_usage_error(ARGS("run", "--workload", p), want);
+	th_unlink(p);
+	p = th_write_tmp("", ".swf");
+	snprintf(want, sizeof want, "%s: empty file", p);
+	expect_usage_error(ARGS("run", "--workload", p), want);
+	th_unlink(p);
+	/* a trace whose every job is dropped is an error, not an empty report */
+	p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, -1), ".swf");
+	expect_usage_error(ARGS("run", "--workload", p, "--missing-reqtime", "drop"), "every one of its 1 jobs was dropped");
+	th_unlink(p);
+	p = th_write_tmp(SWF_JOB(1, 0, 10, 2, 20), ".swf");
+	expect_usage_error(ARGS("run", "--workload", p), "no MaxProcs or MaxNodes header");
+	th_unlink(p);
+}
+
+/* The shadow-time example of test_sched.c through the binary: jobs.csv is
+ * exactly the schedule worked out by hand. */
+Test(cli, writes_the_hand_worked_schedule_to_jobs_csv)
+{
+	char *p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 3, 100) SWF_JOB(2, 1, 50, 4, 50)
+			       SWF_JOB(3, 2, 50, 1, 50) SWF_JOB(4, 3, 200, 1, 200), ".swf");
+	char dir[] = "/tmp/capsim-out-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *out, *err;
+	int rc = th_exec(ARGS("run", "--workload", p, "--policy", "easy", "--out", dir), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert(strstr(out, "4 simulated of 4 records; 0 dropped"), "%s", out);
+	char path[512];
+	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	char *csv = th_slurp(path, NULL);
+	cr_assert_not_null(csv);
+	cr_assert_str_eq(csv,
+			 "id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,backfilled,killed,trace_line\n"
+			 "1,0,0,100,0,100,3,100,100,-1,0,0,2\n"
+			 "2,1,100,150,99,50,4,50,50,100,0,0,3\n"
+			 "3,2,2,52,0,50,1,50,50,-1,1,0,4\n"
+			 "4,3,150,350,147,200,1,200,200,150,0,0,5\n");
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	char *js = th_slurp(path, NULL);
+	const char *keys[] = { "\"jobs\": 4", "\"filtered\"", "\"makespan\": 350", "\"utilization\"", "\"mean_wait\": 61.5",
+			       "\"median_wait\": 49.5", "\"p95_wait\"", "\"max_wait\": 147", "\"mean_response\"",
+			       "\"mean_slowdown\"", "\"mean_bounded_slowdown\"" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		cr_assert(strstr(js, keys[i]), "summary.json lacks %s:\n%s", keys[i], js);
+	free(js);
+	free(csv);
+	free(out);
+	free(err);
+	th_unlink(p);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	cr_assert_eq(system(path), 0);
+}
+
+Test(cli, two_runs_give_byte_identical_outputs, .timeout = 60)
+{
+	char trace[1024];
+	snprintf(trace, sizeof trace, "%s/traces/pwa/SDSC-SP2-1998-4.2-cln.swf.gz", th_shared());
+	char d1[] = "/tmp/capsim-out-XXXXXX", d2[] = "/tmp/capsim-out-XXXXXX";
+	cr_assert_not_null(mkdtemp(d1));
+	cr_assert_not_null(mkdtemp(d2));
+	char *o1, *e1, *o2, *e2;
+	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--out", d1), &o1, &e1), 0, "%s", e1);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--out", d2), &o2, &e2), 0, "%s", e2);
+	cr_assert_str_eq(o1, o2);
+	const char *files[] = { "summary.json", "jobs.csv" };
+	for (int i = 0; i < 2; i++) {
+		char p1[512], p2[512];
+		snprintf(p1, sizeof p1, "%s/%s", d1, files[i]);
+		snprintf(p2, sizeof p2, "%s/%s", d2, files[i]);
+		size_t l1, l2;
+		char *a = th_slurp(p1, &l1), *b = th_slurp(p2, &l2);
+		cr_assert(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "%s differs between runs", files[i]);
+		cr_assert_gt(l1, 100);
+		free(a);
+		free(b);
+	}
+	free(o1), free(e1), free(o2), free(e2);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", d1, d2);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(cli, an_unwritable_out_dir_is_an_error)
+{
+	char *p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20), ".swf");
+	char *out, *err;
+	int rc = th_exec(ARGS("run", "--workload", p, "--out", "/nonexistent/dir/out"), &out, &err);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(err, "/nonexistent/dir/out: cannot create directory"), "%s", err);
+	free(out);
+	free(err);
+	th_unlink(p);
+}
