@@ -167,3 +167,26 @@ Test(swf, a_truncated_gzip_is_an_error_not_a_short_trace)
 	cr_assert(strstr(err, "cannot read"), "%s", err);
 	remove(path);
 }
+
+Test(swf, decimal_fields_read_exactly_as_strtod_does)
+{
+	/* the reader's fast decimal path must give strtod's correctly rounded
+	 * value, bit for bit, on random decimals of every length */
+	unsigned long long s = 88172645463325252ULL;
+	char line[256], num[64], err[CS_ERRLEN];
+	for (int i = 0; i < 20000; i++) {
+		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+		int ip = (int)(s % 1000000), fd = (int)((s >> 20) % 9);
+		unsigned long long fr = (s >> 24) % 1000000000ULL;
+		if (fd)
+			snprintf(num, sizeof num, "%s%d.%0*llu", (s >> 60) & 1 ? "-" : "", ip, fd,
+				 fr % (unsigned long long)(fd == 9 ? 1000000000ULL : 1ULL * (unsigned long long)__builtin_powi(10.0, fd)));
+		else
+			snprintf(num, sizeof num, "%d", ip);
+		snprintf(line, sizeof line, "1 0 -1 10 2 %s -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1", num);
+		cs_swf_rec r;
+		cr_assert_eq(cs_swf_parse_line("t", 1, line, strlen(line), &r, err, sizeof err), 0, "%s", err);
+		double want = strtod(num, NULL);
+		cr_assert(memcmp(&r.avg_cpu, &want, sizeof want) == 0, "%s: %.17g != %.17g", num, r.avg_cpu, want);
+	}
+}
