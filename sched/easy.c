@@ -24,6 +24,7 @@ typedef struct easy {
 	const cs_job *jobs;
 	uint32_t *pos;   /* pos[jid]: leaf in t */
 	uint32_t *at;    /* at[leaf]: jid */
+	int sjbf;        /* backfill order: 0 queue order, 1 shortest estimate first */
 } easy;
 
 typedef struct est_key {
@@ -66,6 +67,7 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		return -CS_ENOMEM;
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
+	p->sjbf = sjbf;
 	p->pos = malloc(n * sizeof *p->pos);
 	p->at = malloc(n * sizeof *p->at);
 	if (!p->pos || !p->at || cs_fifo_init(&p->q, env->njobs) < 0 ||
@@ -131,8 +133,11 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 		return;
 	uint32_t extra = free_at_shadow - head->size;
 	cs_time limit = shadow - now; /* estimate <= limit: ends by the shadow time */
-	cs_qtree_clear(&p->t, p->pos[h]);
-	size_t from = 0;
+	/* In queue order the head is the leftmost leaf: start past it. In SJBF
+	 * order it may sit anywhere, so it leaves the index for the scan. */
+	size_t from = p->sjbf ? 0 : p->pos[h] + 1;
+	if (p->sjbf)
+		cs_qtree_clear(&p->t, p->pos[h]);
 	long leaf;
 	while (fit > 0 && (leaf = cs_qtree_find(&p->t, from, fit, extra, limit)) >= 0) {
 		uint32_t jid = p->at[leaf];
@@ -145,7 +150,8 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 		fit = cs_ctx_free(ctx);
 		from = (size_t)leaf + 1;
 	}
-	cs_qtree_set(&p->t, p->pos[h], head->size, head->estimate_s);
+	if (p->sjbf)
+		cs_qtree_set(&p->t, p->pos[h], head->size, head->estimate_s);
 }
 
 static const cs_policy_param easy_params[] = {

@@ -202,68 +202,13 @@ static int parse_header(const char *path, uint32_t lineno, const char *s, size_t
 	return 0;
 }
 
-static int read_all(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+static int gz_fail(gzFile g, const char *path, char *err, size_t errlen)
 {
-	FILE *probe = fopen(path, "rb");
-	if (!probe) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	fclose(probe);
-	gzFile g = gzopen(path, "rb");
-	if (!g) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	gzbuffer(g, 1 << 17);
-	size_t cap = 1 << 20, n = 0;
-	char *b = malloc(cap + 1);
-	if (!b) {
-		gzclose(g);
-		return -CS_ENOMEM;
-	}
-	for (;;) {
-		if (cap - n < (1 << 16)) {
-			cap *= 2;
-			char *nb = realloc(b, cap + 1);
-			if (!nb) {
-				free(b);
-				gzclose(g);
-				return -CS_ENOMEM;
-			}
-			b = nb;
-		}
-		int r = gzread(g, b + n, (unsigned)(cap - n));
-		if (r < 0) {
-			int zerr;
-			const char *m = gzerror(g, &zerr);
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-				 zerr == Z_ERRNO ? strerror(errno) : m);
-			free(b);
-			gzclose(g);
-			return -CS_EIO;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
 	int zerr = 0;
 	const char *m = gzerror(g, &zerr);
-	if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, m);
-		free(b);
-		gzclose(g);
-		return -CS_EIO;
-	}
-	if (gzclose(g) != Z_OK) {
-		snprintf(err, errlen, "%s: cannot read: truncated or corrupt gzip data", path);
-		free(b);
-		return -CS_EIO;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
+	snprintf(err, errlen, "%s: cannot read: %s", path,
+		 zerr == Z_ERRNO ? strerror(errno) : zerr == Z_BUF_ERROR ? "truncated gzip data" : m);
+	return -CS_EIO;
 }
 
 void cs_swf_free(cs_swf *s)
@@ -273,79 +218,114 @@ void cs_swf_free(cs_swf *s)
 	s->n = s->cap = 0;
 }
 
+static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t ll, cs_swf *out,
+		       char *err, size_t errlen)
+{
+	if (memchr(ls, 0, ll)) {
+		snprintf(err, errlen, "%s:%u: NUL byte: not a text SWF file", path, lineno);
+		return -CS_EPARSE;
+	}
+	size_t k = 0;
+	while (k < ll && is_space(ls[k]))
+		k++;
+	if (k == ll)
+		return 0; /* blank line */
+	if (ls[k] == ';')
+		return parse_header(path, lineno, ls + k, ll - k, &out->hdr, err, errlen);
+	if (out->n == out->cap) {
+		size_t nc = out->cap ? out->cap * 2 : 4096;
+		cs_swf_rec *nr = realloc(out->recs, nc * sizeof *nr);
+		if (!nr)
+			return -CS_ENOMEM;
+		out->recs = nr;
+		out->cap = nc;
+	}
+	int rc = cs_swf_parse_line(path, lineno, ls, ll, &out->recs[out->n], err, errlen);
+	if (rc == 0)
+		out->n++;
+	return rc;
+}
+
+/* Streams the file through a fixed buffer: decompress a chunk, parse its
+ * complete lines, carry the partial last line over. */
 int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
 {
+	enum { BUF = 1 << 20 };
 	memset(out, 0, sizeof *out);
 	out->hdr = (cs_swf_header){ -1, -1, -1, -1 };
-	char *buf;
-	size_t len;
-	int rc = read_all(path, &buf, &len, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (len == 0) {
-		snprintf(err, errlen, "%s: empty file", path);
-		free(buf);
+	FILE *probe = fopen(path, "rb");
+	if (!probe) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	if (memchr(buf, 0, len)) {
-		size_t at = (size_t)((char *)memchr(buf, 0, len) - buf);
-		uint32_t ln = 1;
-		for (size_t i = 0; i < at; i++)
-			ln += buf[i] == '\n';
-		snprintf(err, errlen, "%s:%u: NUL byte: not a text SWF file", path, ln);
+	fclose(probe);
+	gzFile g = gzopen(path, "rb");
+	char *buf = malloc(BUF);
+	if (!g || !buf) {
+		if (g)
+			gzclose(g);
 		free(buf);
-		return -CS_EPARSE;
+		snprintf(err, errlen, "%s: cannot open: %s", path, g ? "out of memory" : strerror(errno));
+		return -CS_EIO;
 	}
-	/* A line per ~50 bytes is typical: start there, grow by doubling. */
-	out->cap = len / 48 + 16;
-	out->recs = malloc(out->cap * sizeof *out->recs);
-	if (!out->recs) {
-		free(buf);
-		return -CS_ENOMEM;
-	}
+	gzbuffer(g, 1 << 17);
+	size_t have = 0, total = 0;
 	uint32_t lineno = 0;
-	size_t i = 0;
-	while (i < len) {
-		const char *ls = buf + i;
-		const char *nl = memchr(ls, '\n', len - i);
-		size_t ll = nl ? (size_t)(nl - ls) : len - i;
-		i += ll + 1;
-		lineno++;
-		size_t k = 0;
-		while (k < ll && is_space(ls[k]))
-			k++;
-		if (k == ll)
-			continue; /* blank line */
-		if (ls[k] == ';') {
-			rc = parse_header(path, lineno, ls + k, ll - k, &out->hdr, err, errlen);
-			if (rc < 0)
-				goto fail;
-			continue;
+	int rc = 0, eof = 0;
+	while (!eof) {
+		int r = gzread(g, buf + have, (unsigned)(BUF - have));
+		if (r < 0) {
+			rc = gz_fail(g, path, err, errlen);
+			break;
 		}
-		if (out->n == out->cap) {
-			size_t nc = out->cap * 2;
-			cs_swf_rec *nr = realloc(out->recs, nc * sizeof *nr);
-			if (!nr) {
-				rc = -CS_ENOMEM;
-				goto fail;
+		if (r == 0) {
+			int zerr;
+			gzerror(g, &zerr);
+			if (zerr != Z_OK) {
+				rc = gz_fail(g, path, err, errlen);
+				break;
 			}
-			out->recs = nr;
-			out->cap = nc;
+			eof = 1;
 		}
-		rc = cs_swf_parse_line(path, lineno, ls, ll, &out->recs[out->n], err, errlen);
+		have += (size_t)r;
+		total += (size_t)r;
+		size_t pos = 0;
+		for (;;) {
+			char *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl && !(eof && pos < have))
+				break;
+			size_t ll = nl ? (size_t)(nl - (buf + pos)) : have - pos;
+			rc = handle_line(path, ++lineno, buf + pos, ll, out, err, errlen);
+			if (rc < 0)
+				break;
+			pos += ll + (nl ? 1 : 0);
+		}
 		if (rc < 0)
-			goto fail;
-		out->n++;
+			break;
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (have == BUF) {
+			snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, lineno + 1, BUF);
+			rc = -CS_EPARSE;
+			break;
+		}
 	}
 	free(buf);
-	if (out->n == 0) {
+	if (gzclose(g) != Z_OK && rc == 0) {
+		snprintf(err, errlen, "%s: cannot read: truncated or corrupt gzip data", path);
+		rc = -CS_EIO;
+	}
+	if (rc == 0 && total == 0) {
+		snprintf(err, errlen, "%s: empty file", path);
+		rc = -CS_EIO;
+	} else if (rc == 0 && out->n == 0) {
 		snprintf(err, errlen, "%s: no job lines (only comments or blank lines)", path);
-		cs_swf_free(out);
-		return -CS_EPARSE;
+		rc = -CS_EPARSE;
 	}
-	return 0;
-fail:
-	free(buf);
-	cs_swf_free(out);
+	if (rc < 0) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+		cs_swf_free(out);
+	}
 	return rc;
 }
