@@ -118,6 +118,15 @@ void cs_run_result_free(cs_run_result *r)
 	r->jobs = NULL;
 }
 
+static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen)
+{
+	if (cs_workload_add(ctx, rec) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	return 0;
+}
+
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -130,17 +139,17 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	int rc = cs_policy_check_params(ops, &env, err, errlen);
 	if (rc < 0)
 		return rc;
-	cs_swf swf;
-	rc = cs_swf_read(o->workload, &swf, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = cs_machine_resolve(&swf.hdr, o, &r->machine, err, errlen);
+	cs_workload_builder b;
+	cs_workload_begin(&b, &o->wconv);
+	cs_swf_header hdr;
+	rc = cs_swf_scan(o->workload, &hdr, add_record, &b, err, errlen);
 	if (rc == 0)
-		rc = cs_workload_from_swf(&swf, &o->wconv, r->machine.procs, &r->jobs, &r->njobs,
-					  &r->wst, err, errlen);
-	cs_swf_free(&swf);
-	if (rc < 0)
+		rc = cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
+	if (rc < 0) {
+		cs_workload_abort(&b);
 		return rc;
+	}
+	cs_workload_finish(&b, r->machine.procs, &r->jobs, &r->njobs, &r->wst);
 	if (r->njobs == 0) {
 		snprintf(err, errlen, "%s: every one of its %zu jobs was dropped by the filter rules "
 			 "(see the summary's filtered counts; e.g. --missing-reqtime drop on a trace without requested times)",

@@ -218,7 +218,14 @@ void cs_swf_free(cs_swf *s)
 	s->n = s->cap = 0;
 }
 
-static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t ll, cs_swf *out,
+typedef struct scan {
+	cs_swf_header *hdr;
+	cs_swf_sink sink;
+	void *ctx;
+	size_t jobs;
+} scan;
+
+static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t ll, scan *sc,
 		       char *err, size_t errlen)
 {
 	if (memchr(ls, 0, ll)) {
@@ -231,7 +238,20 @@ static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t
 	if (k == ll)
 		return 0; /* blank line */
 	if (ls[k] == ';')
-		return parse_header(path, lineno, ls + k, ll - k, &out->hdr, err, errlen);
+		return parse_header(path, lineno, ls + k, ll - k, sc->hdr, err, errlen);
+	cs_swf_rec rec;
+	int rc = cs_swf_parse_line(path, lineno, ls, ll, &rec, err, errlen);
+	if (rc < 0)
+		return rc;
+	sc->jobs++;
+	return sc->sink(sc->ctx, &rec, err, errlen);
+}
+
+static int append_rec(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	cs_swf *out = ctx;
 	if (out->n == out->cap) {
 		size_t nc = out->cap ? out->cap * 2 : 4096;
 		cs_swf_rec *nr = realloc(out->recs, nc * sizeof *nr);
@@ -240,19 +260,27 @@ static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t
 		out->recs = nr;
 		out->cap = nc;
 	}
-	int rc = cs_swf_parse_line(path, lineno, ls, ll, &out->recs[out->n], err, errlen);
-	if (rc == 0)
-		out->n++;
+	out->recs[out->n++] = *rec;
+	return 0;
+}
+
+int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	int rc = cs_swf_scan(path, &out->hdr, append_rec, out, err, errlen);
+	if (rc < 0)
+		cs_swf_free(out);
 	return rc;
 }
 
 /* Streams the file through a fixed buffer: decompress a chunk, parse its
  * complete lines, carry the partial last line over. */
-int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
+int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ctx,
+		char *err, size_t errlen)
 {
-	enum { BUF = 1 << 20 };
-	memset(out, 0, sizeof *out);
-	out->hdr = (cs_swf_header){ -1, -1, -1, -1 };
+	enum { BUF = 1 << 18 };
+	*hdr = (cs_swf_header){ -1, -1, -1, -1 };
+	scan sc = { .hdr = hdr, .sink = sink, .ctx = ctx };
 	FILE *probe = fopen(path, "rb");
 	if (!probe) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -295,7 +323,7 @@ int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
 			if (!nl && !(eof && pos < have))
 				break;
 			size_t ll = nl ? (size_t)(nl - (buf + pos)) : have - pos;
-			rc = handle_line(path, ++lineno, buf + pos, ll, out, err, errlen);
+			rc = handle_line(path, ++lineno, buf + pos, ll, &sc, err, errlen);
 			if (rc < 0)
 				break;
 			pos += ll + (nl ? 1 : 0);
@@ -318,14 +346,11 @@ int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
 	if (rc == 0 && total == 0) {
 		snprintf(err, errlen, "%s: empty file", path);
 		rc = -CS_EIO;
-	} else if (rc == 0 && out->n == 0) {
+	} else if (rc == 0 && sc.jobs == 0) {
 		snprintf(err, errlen, "%s: no job lines (only comments or blank lines)", path);
 		rc = -CS_EPARSE;
 	}
-	if (rc < 0) {
-		if (rc == -CS_ENOMEM)
-			snprintf(err, errlen, "%s: out of memory", path);
-		cs_swf_free(out);
-	}
+	if (rc == -CS_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
 	return rc;
 }

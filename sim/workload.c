@@ -20,108 +20,156 @@ static int cmp_job(const void *a, const void *b)
 
 static int32_t clamp32(int64_t v) { return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v; }
 
-int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t procs,
-			 cs_job **jobs_out, size_t *njobs, cs_workload_stats *st,
-			 char *err, size_t errlen)
+void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv)
 {
-	memset(st, 0, sizeof *st);
-	*jobs_out = NULL;
-	*njobs = 0;
-	cs_job *jobs = malloc((s->n ? s->n : 1) * sizeof *jobs);
-	if (!jobs) {
-		snprintf(err, errlen, "out of memory for %zu jobs", s->n);
-		return -CS_ENOMEM;
+	memset(b, 0, sizeof *b);
+	b->cv = *cv;
+	b->sorted = 1;
+	b->prev_submit = INT64_MIN;
+}
+
+void cs_workload_abort(cs_workload_builder *b)
+{
+	free(b->jobs);
+	b->jobs = NULL;
+	b->n = b->cap = 0;
+}
+
+/* Rules 1-3 and the job's times here; rules 4 (machine size) and 5 (drop on
+ * a missing requested time, which must not count a job rule 4 drops) and
+ * the counts of adjusted jobs at finish. */
+int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
+{
+	cs_workload_stats *st = &b->st;
+	st->records++;
+	if (r->submit < b->prev_submit)
+		st->unsorted++;
+	b->prev_submit = r->submit;
+	if (r->submit < 0) {
+		st->dropped[CS_DROP_NEGATIVE_SUBMIT]++;
+		return 0;
 	}
-	size_t n = 0;
+	if (r->runtime <= 0) {
+		st->dropped[CS_DROP_RUNTIME]++;
+		return 0;
+	}
+	int64_t alloc = r->alloc_procs, req = r->req_procs, size = -1;
+	uint32_t flags = 0;
+	switch (b->cv.size_field) {
+	case CS_SIZE_ALLOCATED:
+		size = alloc > 0 ? alloc : req;
+		if (alloc <= 0 && req > 0)
+			flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	case CS_SIZE_REQUESTED:
+		size = req > 0 ? req : alloc;
+		if (req <= 0 && alloc > 0)
+			flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	case CS_SIZE_MAX:
+		size = alloc > req ? alloc : req;
+		if ((alloc <= 0) != (req <= 0))
+			flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	}
+	if (size <= 0) {
+		st->dropped[CS_DROP_SIZE]++;
+		return 0;
+	}
+	int64_t reqtime = r->req_time > 0 ? r->req_time : -1;
+	int64_t limit = reqtime;
+	if (reqtime < 0) {
+		if (b->cv.missing_reqtime == CS_MISSING_DROP)
+			flags |= CS_JOB_DROP_REQTIME;
+		limit = r->runtime;
+		flags |= CS_JOB_REQTIME_FALLBACK;
+	}
+	int64_t runtime = r->runtime;
+	if (runtime > limit) {
+		flags |= CS_JOB_OVERRAN;
+		if (b->cv.overrun == CS_OVERRUN_KILL) {
+			runtime = limit;
+			flags |= CS_JOB_KILLED;
+		}
+	}
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 4096;
+		cs_job *nj = realloc(b->jobs, nc * sizeof *nj);
+		if (!nj)
+			return -CS_ENOMEM;
+		b->jobs = nj;
+		b->cap = nc;
+	}
+	cs_job *j = &b->jobs[b->n++];
+	*j = (cs_job){
+		.id = r->job,
+		.submit_s = r->submit,
+		.runtime_s = runtime,
+		.trace_runtime_s = r->runtime,
+		.estimate_s = b->cv.estimates == CS_EST_EXACT ? runtime : limit,
+		.reqtime_s = reqtime,
+		.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+		.line = r->line,
+		.user = clamp32(r->user),
+		.group = clamp32(r->group),
+		.queue = clamp32(r->queue),
+		.partition = clamp32(r->partition),
+		.flags = flags,
+		.start_s = -1,
+		.end_s = -1,
+		.reservation_s = -1,
+	};
+	if (b->n > 1 && j->submit_s < b->jobs[b->n - 2].submit_s)
+		b->sorted = 0;
+	return 0;
+}
+
+int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs_out, size_t *njobs,
+		       cs_workload_stats *st_out)
+{
+	cs_workload_stats *st = &b->st;
+	size_t k = 0;
 	int sorted = 1;
-	st->records = s->n;
-	for (size_t i = 0; i < s->n; i++) {
-		const cs_swf_rec *r = &s->recs[i];
-		if (i && r->submit < s->recs[i - 1].submit)
-			st->unsorted++;
-		if (r->submit < 0) {
-			st->dropped[CS_DROP_NEGATIVE_SUBMIT]++;
-			continue;
-		}
-		if (r->runtime <= 0) {
-			st->dropped[CS_DROP_RUNTIME]++;
-			continue;
-		}
-		int64_t alloc = r->alloc_procs, req = r->req_procs, size = -1;
-		uint32_t flags = 0;
-		switch (cv->size_field) {
-		case CS_SIZE_ALLOCATED:
-			size = alloc > 0 ? alloc : req;
-			if (alloc <= 0 && req > 0)
-				flags |= CS_JOB_SIZE_FALLBACK;
-			break;
-		case CS_SIZE_REQUESTED:
-			size = req > 0 ? req : alloc;
-			if (req <= 0 && alloc > 0)
-				flags |= CS_JOB_SIZE_FALLBACK;
-			break;
-		case CS_SIZE_MAX:
-			size = alloc > req ? alloc : req;
-			if ((alloc <= 0) != (req <= 0))
-				flags |= CS_JOB_SIZE_FALLBACK;
-			break;
-		}
-		if (size <= 0) {
-			st->dropped[CS_DROP_SIZE]++;
-			continue;
-		}
-		if (size > (int64_t)procs) {
+	for (size_t i = 0; i < b->n; i++) {
+		cs_job *j = &b->jobs[i];
+		if (j->size > procs) {
 			st->dropped[CS_DROP_TOO_LARGE]++;
 			continue;
 		}
-		int64_t reqtime = r->req_time > 0 ? r->req_time : -1;
-		int64_t limit = reqtime;
-		if (reqtime < 0) {
-			if (cv->missing_reqtime == CS_MISSING_DROP) {
-				st->dropped[CS_DROP_REQTIME]++;
-				continue;
-			}
-			limit = r->runtime;
-			flags |= CS_JOB_REQTIME_FALLBACK;
+		if (j->flags & CS_JOB_DROP_REQTIME) {
+			st->dropped[CS_DROP_REQTIME]++;
+			continue;
 		}
-		if (flags & CS_JOB_SIZE_FALLBACK)
-			st->size_fallback++;
-		if (flags & CS_JOB_REQTIME_FALLBACK)
-			st->reqtime_fallback++;
-		int64_t runtime = r->runtime;
-		if (runtime > limit) {
-			st->overran++;
-			if (cv->overrun == CS_OVERRUN_KILL) {
-				runtime = limit;
-				flags |= CS_JOB_KILLED;
-				st->killed++;
-			}
-		}
-		cs_job *j = &jobs[n++];
-		*j = (cs_job){
-			.id = r->job,
-			.submit_s = r->submit,
-			.runtime_s = runtime,
-			.trace_runtime_s = r->runtime,
-			.estimate_s = cv->estimates == CS_EST_EXACT ? runtime : limit,
-			.reqtime_s = reqtime,
-			.size = (uint32_t)size,
-			.line = r->line,
-			.user = clamp32(r->user),
-			.group = clamp32(r->group),
-			.queue = clamp32(r->queue),
-			.partition = clamp32(r->partition),
-			.flags = flags,
-			.start_s = -1,
-			.end_s = -1,
-			.reservation_s = -1,
-		};
-		if (n > 1 && j->submit_s < jobs[n - 2].submit_s)
+		st->size_fallback += !!(j->flags & CS_JOB_SIZE_FALLBACK);
+		st->reqtime_fallback += !!(j->flags & CS_JOB_REQTIME_FALLBACK);
+		st->overran += !!(j->flags & CS_JOB_OVERRAN);
+		st->killed += !!(j->flags & CS_JOB_KILLED);
+		if (k && j->submit_s < b->jobs[k - 1].submit_s)
 			sorted = 0;
+		b->jobs[k++] = *j;
 	}
 	if (!sorted)
-		qsort(jobs, n, sizeof *jobs, cmp_job);
-	*jobs_out = jobs;
-	*njobs = n;
+		qsort(b->jobs, k, sizeof *b->jobs, cmp_job);
+	*jobs_out = b->jobs;
+	*njobs = k;
+	*st_out = *st;
+	b->jobs = NULL;
+	b->n = b->cap = 0;
 	return 0;
+}
+
+int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t procs,
+			 cs_job **jobs, size_t *njobs, cs_workload_stats *st,
+			 char *err, size_t errlen)
+{
+	cs_workload_builder b;
+	cs_workload_begin(&b, cv);
+	for (size_t i = 0; i < s->n; i++) {
+		if (cs_workload_add(&b, &s->recs[i]) < 0) {
+			cs_workload_abort(&b);
+			snprintf(err, errlen, "out of memory for %zu jobs", s->n);
+			return -CS_ENOMEM;
+		}
+	}
+	return cs_workload_finish(&b, procs, jobs, njobs, st);
 }

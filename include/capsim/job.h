@@ -9,7 +9,9 @@ enum {
 	CS_JOB_SIZE_FALLBACK = 1u << 1,  /* chosen size field was -1: used the other */
 	CS_JOB_REQTIME_FALLBACK = 1u << 2, /* requested time was missing: used runtime */
 	CS_JOB_BACKFILLED = 1u << 3,     /* started while not at the head of the queue */
-	CS_JOB_RELEASED = 1u << 4        /* engine-internal: resources already returned */
+	CS_JOB_RELEASED = 1u << 4,       /* engine-internal: resources already returned */
+	CS_JOB_OVERRAN = 1u << 5,        /* trace runtime exceeded the requested time */
+	CS_JOB_DROP_REQTIME = 1u << 6    /* workload-internal: to drop (no requested time) */
 };
 
 typedef struct cs_job {

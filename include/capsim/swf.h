@@ -48,6 +48,15 @@ typedef struct cs_swf {
 
 extern const char *const cs_swf_field_names[18];
 
+/* Called for each job line, in file order; a negative return stops the
+ * scan with that code (err filled by the sink). */
+typedef int (*cs_swf_sink)(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen);
+
+/* Stream a file: fills *hdr from the header comments and hands each job
+ * line to sink without keeping the records. */
+int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ctx,
+		char *err, size_t errlen);
+
 /* Read a whole file. On error returns -CS_E*, fills err, leaves *out empty. */
 int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen);
 /* Parse one job line (no newline) into rec; used by the reader and tests. */

@@ -42,6 +42,24 @@ typedef struct cs_workload_stats {
 	size_t unsorted;              /* records whose submit time is below the previous one */
 } cs_workload_stats;
 
+/* Incremental form, for streaming a trace: begin, add each record, finish
+ * once the machine size is known (the size rule needs it). */
+typedef struct cs_workload_builder {
+	cs_workload_conv cv;
+	cs_job *jobs;
+	size_t n, cap;
+	cs_workload_stats st;
+	int64_t prev_submit; /* previous record's submit time, for `unsorted` */
+	int sorted;
+} cs_workload_builder;
+
+void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv);
+int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r); /* 0 or -CS_ENOMEM */
+/* Apply the rules that need the machine, sort, hand over the jobs. */
+int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs, size_t *njobs,
+		       cs_workload_stats *st);
+void cs_workload_abort(cs_workload_builder *b);
+
 /* Build jobs from records for a machine of `procs` processors. Jobs come out
  * sorted by (submit time, file order) and submit times are kept as in the
  * trace. *jobs is malloc'ed; the caller frees it. */
