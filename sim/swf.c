@@ -101,44 +101,58 @@ static int parse_double(const char *s, size_t n, double *out)
 	return 0;
 }
 
+static int field_error(const char *path, uint32_t lineno, int f, const char *b, const char *e,
+		       const char *what, char *err, size_t errlen)
+{
+	const char *t = b;
+	while (t < e && !is_space(*t))
+		t++;
+	char tok[40];
+	token_copy(tok, sizeof tok, b, (size_t)(t - b));
+	snprintf(err, errlen, "%s:%u: field %d (%s): '%s' is not %s", path, lineno, f + 1,
+		 cs_swf_field_names[f], tok, what);
+	return -CS_EPARSE;
+}
+
+/* One pass over the line: skip blanks, read a field, check that it ends at
+ * a blank or the end of the line. */
 int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t len,
 		      cs_swf_rec *rec, char *err, size_t errlen)
 {
 	int64_t iv[18];
 	double dv[18];
-	size_t i = 0;
-	int f = 0;
-	for (;;) {
-		while (i < len && is_space(s[i]))
-			i++;
-		if (i >= len)
-			break;
-		size_t b = i;
-		while (i < len && !is_space(s[i]))
-			i++;
-		if (f == 18) {
-			snprintf(err, errlen, "%s:%u: %d fields or more, expected 18", path, lineno, 19);
+	const char *p = s, *e = s + len;
+	for (int f = 0; f < 18; f++) {
+		while (p < e && is_space(*p))
+			p++;
+		if (p == e) {
+			snprintf(err, errlen, "%s:%u: field %d (%s): missing (the line has %d fields, expected 18)",
+				 path, lineno, f + 1, cs_swf_field_names[f], f);
 			return -CS_EPARSE;
 		}
-		char tok[40];
+		const char *b = p;
 		if (is_decimal_field(f)) {
-			if (parse_double(s + b, i - b, &dv[f]) < 0) {
-				token_copy(tok, sizeof tok, s + b, i - b);
-				snprintf(err, errlen, "%s:%u: field %d (%s): '%s' is not a number",
-					 path, lineno, f + 1, cs_swf_field_names[f], tok);
-				return -CS_EPARSE;
-			}
-		} else if (parse_int(s + b, i - b, &iv[f]) < 0) {
-			token_copy(tok, sizeof tok, s + b, i - b);
-			snprintf(err, errlen, "%s:%u: field %d (%s): '%s' is not an integer",
-				 path, lineno, f + 1, cs_swf_field_names[f], tok);
-			return -CS_EPARSE;
+			while (p < e && !is_space(*p))
+				p++;
+			if (parse_double(b, (size_t)(p - b), &dv[f]) < 0)
+				return field_error(path, lineno, f, b, e, "a number", err, errlen);
+			continue;
 		}
-		f++;
+		int neg = *p == '-';
+		if (neg || *p == '+')
+			p++;
+		const char *d0 = p;
+		int64_t v = 0;
+		while (p < e && (unsigned)(*p - '0') <= 9 && p - d0 < 18)
+			v = v * 10 + (*p++ - '0');
+		if (p == d0 || (p < e && !is_space(*p)))
+			return field_error(path, lineno, f, b, e, "an integer", err, errlen);
+		iv[f] = neg ? -v : v;
 	}
-	if (f < 18) {
-		snprintf(err, errlen, "%s:%u: field %d (%s): missing (the line has %d fields, expected 18)",
-			 path, lineno, f + 1, cs_swf_field_names[f], f);
+	while (p < e && is_space(*p))
+		p++;
+	if (p < e) {
+		snprintf(err, errlen, "%s:%u: 19 fields or more, expected 18", path, lineno);
 		return -CS_EPARSE;
 	}
 	rec->job = iv[0];
