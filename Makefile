@@ -10,7 +10,7 @@ SHARED  ?= ../shared
 
 BUILD   ?= build
 CPPFLAGS_ALL = -Iinclude $(CSTD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIB_SRC  := $(wildcard sched/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 TEST_SRC := $(wildcard tests/*.c)
