@@ -37,6 +37,8 @@ static const char usage_run[] =
 	"  --procs-per-node K     processors per node (total = N x K)\n"
 	"\n"
 	"conventions (README.md, \"Conventions\", says what each does; default first):\n"
+	"  --convert capsim|pyss                record rules: capsim's below, or pyss's own (keeps\n"
+	"                                       invalid records as 1 s jobs; the next four do not apply)\n"
 	"  --job-size allocated|requested|max   SWF field 5, field 8, or the larger\n"
 	"  --estimates requested|exact          scheduler's runtime estimate\n"
 	"  --missing-reqtime runtime|drop       requested time -1: use the runtime, or drop the job\n"
@@ -95,7 +97,7 @@ static int cmd_policies(void)
 
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
-	O_MISSING, O_OVERRUN, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_HELP
+	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -113,6 +115,7 @@ static int cmd_run(int argc, char **argv)
 		{ "estimates", required_argument, 0, O_EST },
 		{ "missing-reqtime", required_argument, 0, O_MISSING },
 		{ "overrun", required_argument, 0, O_OVERRUN },
+		{ "convert", required_argument, 0, O_CONVERT },
 		{ "same-time", required_argument, 0, O_SAME },
 		{ "pass", required_argument, 0, O_PASS },
 		{ "submit-pass", required_argument, 0, O_SUBMIT },
@@ -162,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 		case O_EST: rc = pick("--estimates", cs_est_names, 2, optarg, &v, err, sizeof err); break;
 		case O_MISSING: rc = pick("--missing-reqtime", cs_missing_names, 2, optarg, &v, err, sizeof err); break;
 		case O_OVERRUN: rc = pick("--overrun", cs_overrun_names, 2, optarg, &v, err, sizeof err); break;
+		case O_CONVERT: rc = pick("--convert", cs_convert_names, 2, optarg, &v, err, sizeof err); break;
 		case O_SAME: rc = pick("--same-time", cs_same_names, 2, optarg, &v, err, sizeof err); break;
 		case O_PASS: rc = pick("--pass", cs_pass_names, 2, optarg, &v, err, sizeof err); break;
 		case O_SUBMIT: rc = pick("--submit-pass", cs_submit_names, 2, optarg, &v, err, sizeof err); break;
@@ -212,6 +216,7 @@ static int cmd_run(int argc, char **argv)
 	if (set[O_EST]) o.wconv.estimates = (cs_estimates)val[O_EST];
 	if (set[O_MISSING]) o.wconv.missing_reqtime = (cs_missing_reqtime)val[O_MISSING];
 	if (set[O_OVERRUN]) o.wconv.overrun = (cs_overrun)val[O_OVERRUN];
+	if (set[O_CONVERT]) o.wconv.conversion = (cs_conversion)val[O_CONVERT];
 	if (set[O_SAME]) o.econv.same_time = (cs_same_time)val[O_SAME];
 	if (set[O_PASS]) o.econv.pass = (cs_pass_rule)val[O_PASS];
 	if (set[O_SUBMIT]) o.econv.submit_pass = (cs_submit_pass)val[O_SUBMIT];

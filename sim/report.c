@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+const char *const cs_convert_names[2] = { "capsim", "pyss" };
 const char *const cs_size_names[3] = { "allocated", "requested", "max" };
 const char *const cs_est_names[2] = { "requested", "exact" };
 const char *const cs_missing_names[2] = { "runtime", "drop" };
@@ -58,11 +59,11 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
 	fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
 		r->machine.nodes, r->machine.ppn, r->machine.source);
-	fprintf(f, "  conventions size=%s estimates=%s missing-reqtime=%s overrun=%s\n"
+	fprintf(f, "  conventions convert=%s size=%s estimates=%s missing-reqtime=%s overrun=%s\n"
 		   "              same-time=%s pass=%s submit-pass=%s release=%s bsld-tau=%llds\n",
-		cs_size_names[o->wconv.size_field], cs_est_names[o->wconv.estimates],
-		cs_missing_names[o->wconv.missing_reqtime], cs_overrun_names[o->wconv.overrun],
-		cs_same_names[o->econv.same_time], cs_pass_names[o->econv.pass],
+		cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
+		cs_est_names[o->wconv.estimates], cs_missing_names[o->wconv.missing_reqtime],
+		cs_overrun_names[o->wconv.overrun], cs_same_names[o->econv.same_time], cs_pass_names[o->econv.pass],
 		cs_submit_names[o->econv.submit_pass], cs_release_names[o->econv.release],
 		(long long)o->bsld_tau);
 	fprintf(f, "  jobs        %zu simulated of %zu records; %zu dropped", m->jobs, w->records,
@@ -77,6 +78,9 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  adjusted    size from the other field %zu, requested time from runtime %zu, "
 		   "ran past requested time %zu (killed %zu)\n",
 		w->size_fallback, w->reqtime_fallback, w->overran, w->killed);
+	if (o->wconv.conversion == CS_CONVERT_PYSS)
+		fprintf(f, "  pyss        %zu invalid records run as 1 s jobs, %zu sizes cut to the machine\n",
+			w->placeholders, w->clamped);
 	fprintf(f, "  makespan    %lld s (%.2f days)   utilization %.4f\n", (long long)m->makespan,
 		(double)m->makespan / 86400.0, m->utilization);
 	fprintf(f, "  wait        mean %.1f s, median %.1f s, p95 %.1f s, max %lld s\n", m->mean_wait,
@@ -116,6 +120,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(mach, "source", json_string(r->machine.source));
 	json_object_set_new(root, "machine", mach);
 	json_t *cv = json_object();
+	json_object_set_new(cv, "convert", json_string(cs_convert_names[o->wconv.conversion]));
 	json_object_set_new(cv, "job_size", json_string(cs_size_names[o->wconv.size_field]));
 	json_object_set_new(cv, "estimates", json_string(cs_est_names[o->wconv.estimates]));
 	json_object_set_new(cv, "missing_reqtime", json_string(cs_missing_names[o->wconv.missing_reqtime]));
@@ -140,6 +145,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "overran_reqtime", jint((long long)w->overran));
 	json_object_set_new(root, "killed_at_walltime", jint((long long)w->killed));
 	json_object_set_new(root, "unsorted_records", jint((long long)w->unsorted));
+	json_object_set_new(root, "pyss_placeholders", jint((long long)w->placeholders));
+	json_object_set_new(root, "pyss_clamped", jint((long long)w->clamped));
 	json_object_set_new(root, "first_submit", jint(m->first_submit));
 	json_object_set_new(root, "last_end", jint(m->last_end));
 	json_object_set_new(root, "makespan", jint(m->makespan));

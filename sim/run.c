@@ -25,13 +25,16 @@ void cs_run_opts_default(cs_run_opts *o)
 int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e)
 {
 	if (strcmp(name, "pyss") == 0) {
-		/* pyss (predictsim's simulation/pyss): Job size = allocated
-		 * processors; estimate = requested time; runtime capped at it.
+		/* pyss (predictsim's simulation/pyss): its own record
+		 * conversion (size = allocated processors, estimate =
+		 * max(requested, run), runtime capped at the request, invalid
+		 * records kept as 1 s jobs; see sim/workload.c).
 		 * EventQueue order (timestamp, type, counter) with submissions
 		 * before terminations; every event handler runs the scheduler;
 		 * EASY runs it on a submission only if the new job fits the free
 		 * processors (FCFS always); its CpuSnapshot frees a job's
 		 * processors at its estimated end, before the termination event. */
+		w->conversion = CS_CONVERT_PYSS;
 		w->size_field = CS_SIZE_ALLOCATED;
 		w->estimates = CS_EST_REQUESTED;
 		w->missing_reqtime = CS_MISSING_RUNTIME;

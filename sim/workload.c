@@ -38,6 +38,65 @@ void cs_workload_abort(cs_workload_builder *b)
 /* Rules 1-3 and the job's times here; rules 4 (machine size) and 5 (drop on
  * a missing requested time, which must not count a job rule 4 drops) and
  * the counts of adjusted jobs at finish. */
+static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit, int64_t size,
+		    cs_time runtime, cs_time estimate, int64_t reqtime, uint32_t flags)
+{
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 4096;
+		cs_job *nj = realloc(b->jobs, nc * sizeof *nj);
+		if (!nj)
+			return -CS_ENOMEM;
+		b->jobs = nj;
+		b->cap = nc;
+	}
+	cs_job *j = &b->jobs[b->n++];
+	*j = (cs_job){
+		.id = r->job,
+		.submit_s = submit,
+		.runtime_s = runtime,
+		.trace_runtime_s = r->runtime,
+		.estimate_s = estimate,
+		.reqtime_s = reqtime,
+		.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+		.line = r->line,
+		.user = clamp32(r->user),
+		.group = clamp32(r->group),
+		.queue = clamp32(r->queue),
+		.partition = clamp32(r->partition),
+		.flags = flags,
+		.start_s = -1,
+		.end_s = -1,
+		.reservation_s = -1,
+	};
+	if (b->n > 1 && j->submit_s < b->jobs[b->n - 2].submit_s)
+		b->sorted = 0;
+	return 0;
+}
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* pyss (predictsim simulation/pyss/src/base/prototype.py, _job_input_to_job):
+ * a record with run time <= 0, allocated processors <= 0 or submit < 0 runs
+ * as a 1 s job estimated at 1 s on max(1, allocated) processors, submitted
+ * at max(submit, 1); any other record runs min(requested, run) seconds (at
+ * least 1), estimated at max(requested, run, 1), on allocated processors cut
+ * to the machine (at finish). */
+static int add_pyss(cs_workload_builder *b, const cs_swf_rec *r)
+{
+	int64_t reqtime = r->req_time > 0 ? r->req_time : -1;
+	if (r->runtime <= 0 || r->alloc_procs <= 0 || r->submit < 0) {
+		b->st.placeholders++;
+		return push_job(b, r, max64(r->submit, 1), max64(1, r->alloc_procs), 1, 1, reqtime, 0);
+	}
+	int64_t run = max64(min64(r->req_time, r->runtime), 1);
+	uint32_t flags = 0;
+	if (r->runtime > r->req_time)
+		flags |= CS_JOB_OVERRAN | (run < r->runtime ? CS_JOB_KILLED : 0);
+	return push_job(b, r, r->submit, r->alloc_procs, run, max64(max64(r->req_time, r->runtime), 1),
+			reqtime, flags | CS_JOB_PYSS_CLAMP);
+}
+
 int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
 {
 	cs_workload_stats *st = &b->st;
@@ -45,6 +104,8 @@ int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
 	if (r->submit < b->prev_submit)
 		st->unsorted++;
 	b->prev_submit = r->submit;
+	if (b->cv.conversion == CS_CONVERT_PYSS)
+		return add_pyss(b, r);
 	if (r->submit < 0) {
 		st->dropped[CS_DROP_NEGATIVE_SUBMIT]++;
 		return 0;
@@ -92,36 +153,8 @@ int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
 			flags |= CS_JOB_KILLED;
 		}
 	}
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 4096;
-		cs_job *nj = realloc(b->jobs, nc * sizeof *nj);
-		if (!nj)
-			return -CS_ENOMEM;
-		b->jobs = nj;
-		b->cap = nc;
-	}
-	cs_job *j = &b->jobs[b->n++];
-	*j = (cs_job){
-		.id = r->job,
-		.submit_s = r->submit,
-		.runtime_s = runtime,
-		.trace_runtime_s = r->runtime,
-		.estimate_s = b->cv.estimates == CS_EST_EXACT ? runtime : limit,
-		.reqtime_s = reqtime,
-		.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
-		.line = r->line,
-		.user = clamp32(r->user),
-		.group = clamp32(r->group),
-		.queue = clamp32(r->queue),
-		.partition = clamp32(r->partition),
-		.flags = flags,
-		.start_s = -1,
-		.end_s = -1,
-		.reservation_s = -1,
-	};
-	if (b->n > 1 && j->submit_s < b->jobs[b->n - 2].submit_s)
-		b->sorted = 0;
-	return 0;
+	return push_job(b, r, r->submit, size, runtime,
+			b->cv.estimates == CS_EST_EXACT ? runtime : limit, reqtime, flags);
 }
 
 int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs_out, size_t *njobs,
@@ -132,6 +165,11 @@ int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs_out
 	int sorted = 1;
 	for (size_t i = 0; i < b->n; i++) {
 		cs_job *j = &b->jobs[i];
+		if ((j->flags & CS_JOB_PYSS_CLAMP) && j->size > procs) {
+			j->size = procs;
+			st->clamped++;
+		}
+		j->flags &= ~(uint32_t)CS_JOB_PYSS_CLAMP;
 		if (j->size > procs) {
 			st->dropped[CS_DROP_TOO_LARGE]++;
 			continue;

@@ -410,3 +410,38 @@ Test(metrics, wait_percentiles_match_a_plain_sort)
 	cr_assert_float_eq(m.p95_wait, cs_percentile_sorted(w, N, 0.95), 1e-6);
 	cr_assert_eq(m.max_wait, w[N - 1]);
 }
+
+/* --convert pyss keeps every record. 4 processors. Job 1 has run time 0:
+ * a 1 s job, estimate 1, on its 2 processors. Job 2 asks 10 s, runs 30: it
+ * runs 10 s with estimate 30. Job 3 has 8 processors: cut to 4. Job 4 has
+ * no requested time: runs 1 s (pyss's min(-1, run) then max(.., 1)) and is
+ * estimated at its run time 50. Job 5 was submitted at -3: at 1, as 1 s. */
+Test(conventions, pyss_record_conversion)
+{
+	cs_run_opts o = opts("fcfs");
+	o.wconv.conversion = CS_CONVERT_PYSS;
+	cs_run_result r;
+	th_run_text("; MaxProcs: 4\n"
+		    "1 0 -1 0 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n"
+		    "2 0 -1 30 1 -1 -1 1 10 -1 1 1 1 -1 -1 -1 -1 -1\n"
+		    "3 5 -1 7 8 -1 -1 8 9 -1 1 1 1 -1 -1 -1 -1 -1\n"
+		    "4 6 -1 50 1 -1 -1 1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+		    "5 -3 -1 4 1 -1 -1 1 9 -1 1 1 1 -1 -1 -1 -1 -1\n", &o, &r);
+	cr_assert_eq(r.njobs, 5);
+	cr_assert_eq(r.wst.placeholders, 2);
+	cr_assert_eq(r.wst.clamped, 1);
+	const cs_job *j = th_job(&r, 1);
+	cr_assert(j->runtime_s == 1 && j->estimate_s == 1 && j->size == 2);
+	j = th_job(&r, 2);
+	cr_assert(j->runtime_s == 10 && j->estimate_s == 30);
+	cr_assert_eq(th_job(&r, 3)->size, 4);
+	j = th_job(&r, 4);
+	cr_assert(j->runtime_s == 1 && j->estimate_s == 50);
+	j = th_job(&r, 5);
+	cr_assert(j->submit_s == 1 && j->runtime_s == 1);
+	/* FCFS: 1 (0..1), 2 (0..10), 5 (1..2), 3 needs all 4: 10..17, 4 at 17 */
+	cr_assert_eq(th_start(&r, 5), 1);
+	cr_assert_eq(th_start(&r, 3), 10);
+	cr_assert_eq(th_start(&r, 4), 17);
+	cs_run_result_free(&r);
+}

@@ -11,7 +11,8 @@ enum {
 	CS_JOB_BACKFILLED = 1u << 3,     /* started while not at the head of the queue */
 	CS_JOB_RELEASED = 1u << 4,       /* engine-internal: resources already returned */
 	CS_JOB_OVERRAN = 1u << 5,        /* trace runtime exceeded the requested time */
-	CS_JOB_DROP_REQTIME = 1u << 6    /* workload-internal: to drop (no requested time) */
+	CS_JOB_DROP_REQTIME = 1u << 6,   /* workload-internal: to drop (no requested time) */
+	CS_JOB_PYSS_CLAMP = 1u << 7      /* workload-internal: cut size to the machine */
 };
 
 typedef struct cs_job {

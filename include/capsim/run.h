@@ -60,6 +60,7 @@ int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err
  * spell them, indexed by the enum values. */
 #ifndef CAPSIM_RUN_NAMES
 #define CAPSIM_RUN_NAMES
+extern const char *const cs_convert_names[2];  /* capsim pyss */
 extern const char *const cs_size_names[3];     /* allocated requested max */
 extern const char *const cs_est_names[2];      /* requested exact */
 extern const char *const cs_missing_names[2];  /* runtime drop */

@@ -11,8 +11,12 @@ typedef enum { CS_SIZE_ALLOCATED, CS_SIZE_REQUESTED, CS_SIZE_MAX } cs_size_field
 typedef enum { CS_EST_REQUESTED, CS_EST_EXACT } cs_estimates;
 typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP } cs_missing_reqtime;
 typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE } cs_overrun;
+/* How records become jobs: capsim's rules (README, "Conventions"), or
+ * pyss's _job_input_to_job, which keeps every record (see cs_workload_add). */
+typedef enum { CS_CONVERT_CAPSIM, CS_CONVERT_PYSS } cs_conversion;
 
 typedef struct cs_workload_conv {
+	cs_conversion conversion;
 	cs_size_field size_field;
 	cs_estimates estimates;
 	cs_missing_reqtime missing_reqtime;
@@ -40,6 +44,8 @@ typedef struct cs_workload_stats {
 	size_t killed;                /* runtime cut at the requested time */
 	size_t overran;               /* runtime > requested time (killed or not) */
 	size_t unsorted;              /* records whose submit time is below the previous one */
+	size_t placeholders;          /* pyss conversion: invalid records run as 1 s jobs */
+	size_t clamped;               /* pyss conversion: size cut to the machine */
 } cs_workload_stats;
 
 /* Incremental form, for streaming a trace: begin, add each record, finish
