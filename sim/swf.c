@@ -19,7 +19,9 @@ const char *const cs_swf_field_names[18] = {
  * requested memory. PWA logs do write decimals there (e.g. SDSC-SP2). */
 static int is_decimal_field(int f) { return f == 5 || f == 6 || f == 9; }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+/* Blanks between fields: space, tab, and \r \v \f (CRLF files). */
+static const unsigned char blank[256] = { [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\v'] = 1, ['\f'] = 1 };
+static inline int is_space(char c) { return blank[(unsigned char)c]; }
 
 static void token_copy(char *dst, size_t dstlen, const char *s, size_t n)
 {
@@ -142,10 +144,13 @@ int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t l
 		int neg = *p == '-';
 		if (neg || *p == '+')
 			p++;
-		const char *d0 = p;
+		const char *d0 = p, *dmax = e - p > 18 ? p + 18 : e;
 		int64_t v = 0;
-		while (p < e && (unsigned)(*p - '0') <= 9 && p - d0 < 18)
-			v = v * 10 + (*p++ - '0');
+		unsigned d;
+		while (p < dmax && (d = (unsigned)(*p - '0')) <= 9) {
+			v = v * 10 + d;
+			p++;
+		}
 		if (p == d0 || (p < e && !is_space(*p)))
 			return field_error(path, lineno, f, b, e, "an integer", err, errlen);
 		iv[f] = neg ? -v : v;
