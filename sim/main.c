@@ -1,5 +1,6 @@
 /* capsim: the command line. Only this layer prints errors and exits. */
 #include "capsim/run.h"
+#include "capsim/topo.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  run        replay a workload trace (SWF, .swf or .swf.gz) under a policy\n"
 	"  policies   list the built-in policies and their parameters\n"
+	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
 	"2 bad input or usage, 1 internal error.\n";
@@ -51,6 +53,16 @@ static const char usage_run[] =
 	"  --bsld-tau S                         bounded-slowdown threshold, seconds (default 10)\n"
 	"  --compat NAME                        preset reproducing a simulator: pyss. Options given\n"
 	"                                       explicitly override the preset.\n";
+
+static const char usage_topo[] =
+	"usage: capsim topo show SPEC [--json]\n"
+	"\n"
+	"Loads a node topology with hwloc and prints what capsim extracts: packages,\n"
+	"NUMA domains, cores, PUs, memory, the physical GPUs with their package, NUMA\n"
+	"domain and PCIe group, and GPU-to-GPU link bandwidths when hwloc has them.\n"
+	"SPEC is an hwloc XML file (an existing file, or a name ending in .xml) or an\n"
+	"hwloc synthetic description such as \"pack:2 numa:2 core:14 pu:2\" (arities\n"
+	"are per parent). --json prints one JSON object instead.\n";
 
 static int die(int code, const char *msg)
 {
@@ -93,6 +105,41 @@ static int cmd_policies(void)
 			printf("         %s=%s  %s\n", q->key, q->default_value, q->help);
 	}
 	return 0;
+}
+
+static int cmd_topo(int argc, char **argv)
+{
+	const char *spec = NULL;
+	int json = 0;
+	char err[CS_ERRLEN];
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage_topo, stdout), 0;
+	if (argc < 2 || strcmp(argv[1], "show") != 0) {
+		snprintf(err, sizeof err, "topo: expected 'show SPEC [--json]' (see capsim topo --help)");
+		return die(2, err);
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			snprintf(err, sizeof err, "unknown option '%s' (see capsim topo --help)", argv[i]);
+			return die(2, err);
+		} else if (spec) {
+			snprintf(err, sizeof err, "unexpected argument '%s' (see capsim topo --help)", argv[i]);
+			return die(2, err);
+		} else
+			spec = argv[i];
+	}
+	if (!spec)
+		return die(2, "topo show: SPEC is required (see capsim topo --help)");
+	cs_topo *t;
+	int rc = cs_topo_load(&t, spec, err, sizeof err);
+	if (rc < 0)
+		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+	rc = json ? cs_topo_print_json(stdout, t) : cs_topo_print(stdout, t);
+	cs_topo_free(t);
+	return rc < 0 ? die(1, "topo show: cannot write the output") : 0;
 }
 
 enum {
@@ -245,6 +292,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policies"))
 		return cmd_policies();
+	if (!strcmp(cmd, "topo"))
+		return cmd_topo(argc - 1, argv + 1);
 	char err[CS_ERRLEN];
 	snprintf(err, sizeof err, "unknown command '%s' (see capsim --help)", cmd);
 	return die(2, err);
