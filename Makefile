@@ -3,7 +3,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-PKGS    := zlib jansson hwloc
+PKGS    := zlib jansson hwloc libfyaml
 DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libuv1-dev \
            libcriterion-dev libfyaml-dev
 SHARED  ?= ../shared

@@ -1,0 +1,158 @@
+/* capsim: the cluster model loaded from a YAML config (sim/cluster.c).
+ *
+ * A cluster is a site, node types (each a count of identical nodes with one
+ * topology), partitions over node types, an optional fabric and optional
+ * storage tiers. The config schema, every key in it (an unknown key is an
+ * error; "optional" keys may be left out, the rest are required):
+ *
+ *   name: str
+ *   site:
+ *     pue: float >= 1                    # facility power / IT power
+ *     power_cap_kw: float > 0            # optional
+ *     energy_price_per_kwh: float >= 0   # optional
+ *     currency: str                      # optional
+ *   node_types:                          # list, >= 1
+ *     - name: str                        # unique
+ *       count: int >= 1
+ *       topology: str       # hwloc XML path (relative to the config file's
+ *                           # directory unless absolute) or an hwloc synthetic
+ *                           # description such as "pack:2 numa:2 core:28 pu:2"
+ *       memory_gib: float > 0            # optional, default: the topology's
+ *       gpus:                            # optional
+ *         model: str
+ *         count: int >= 0   # required for a synthetic topology; for an XML
+ *                           # optional, and if given must equal the XML's GPUs
+ *         per_package: int >= 0          # optional; x packages must equal count
+ *         peak_tflops: {fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8}
+ *                           # optional, each optional float >= 0, per device, dense
+ *       cpu_peak_tflops_fp64: float >= 0 # optional, per node
+ *       power_w: {idle: float >= 0, peak: float >= idle}   # per node
+ *       cost: float >= 0                 # optional, per node
+ *   partitions:                          # list, >= 1
+ *     - name: str                        # unique
+ *       node_types: [str, ...]           # >= 1, each a node type's name
+ *       max_time_s: int > 0              # optional
+ *       max_nodes: int > 0               # optional
+ *   fabric:                              # optional
+ *     levels: [{name: str, radix: int >= 2, oversubscription: float >= 1}, ...]
+ *                                        # >= 1, from the leaves up
+ *     blocks: {size_nodes: int >= 1}     # optional
+ *   storage:                             # optional list
+ *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *
+ * An XML node type without `gpus` takes its GPU count and model from the
+ * XML. Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, with
+ * 1-based line and column and KEY a path such as `node_types[1].count`.
+ */
+#ifndef CAPSIM_CLUSTER_H
+#define CAPSIM_CLUSTER_H
+
+#include <stdint.h>
+
+#include "capsim/topo.h"
+#include "capsim/types.h"
+
+typedef struct cs_cluster cs_cluster; /* opaque: owns every string, array and topology below */
+
+/* Arithmetic precisions of the peak figures, in the config's key order. */
+enum {
+	CS_PREC_FP64,
+	CS_PREC_FP64_TENSOR,
+	CS_PREC_FP32,
+	CS_PREC_TF32,
+	CS_PREC_BF16,
+	CS_PREC_FP16,
+	CS_PREC_FP8,
+	CS_PREC_COUNT
+};
+const char *cs_cluster_prec_name(int prec); /* "fp64", ..., NULL if out of range */
+
+typedef struct cs_cluster_site {
+	double pue;                  /* >= 1 */
+	double power_cap_kw;         /* 0: none given */
+	double energy_price_per_kwh; /* 0: none given */
+	const char *currency;        /* "" if none given */
+} cs_cluster_site;
+
+typedef struct cs_cluster_node_type {
+	const char *name;
+	int count;                              /* nodes of this type */
+	const cs_topo *topo;                    /* loaded once, shared by the count nodes */
+	double memory_gib;                      /* per node: given, else the topology's */
+	const char *gpu_model;                  /* "" if gpus == 0 */
+	int gpus;                               /* per node */
+	int gpus_per_package;                   /* 0: not given */
+	double gpu_peak_tflops[CS_PREC_COUNT];  /* per device, dense; 0: not given */
+	double cpu_peak_tflops_fp64;            /* per node; 0: not given */
+	double idle_w, peak_w;                  /* per node, IT power */
+	double cost;                            /* per node, site currency; 0: not given */
+} cs_cluster_node_type;
+
+typedef struct cs_cluster_partition {
+	const char *name;
+	const int *node_types; /* indices into the node types */
+	int nnode_types;
+	int64_t max_time_s;    /* 0: no limit */
+	int max_nodes;         /* 0: no limit */
+} cs_cluster_partition;
+
+typedef struct cs_cluster_fabric_level {
+	const char *name;        /* e.g. "leaf", "spine" */
+	int radix;               /* ports per switch */
+	double oversubscription; /* down / up bandwidth, >= 1 */
+} cs_cluster_fabric_level;
+
+typedef struct cs_cluster_storage {
+	const char *name;
+	double capacity_pb;
+	double bandwidth_gbs; /* GB/s */
+} cs_cluster_storage;
+
+typedef struct cs_cluster_gpu_count {
+	const char *model;
+	int64_t count; /* devices in the whole cluster */
+} cs_cluster_gpu_count;
+
+/* Sums over node types (per-node figures x count). Peaks are dense, in
+ * PFLOP/s: GPU peak x devices, plus the CPU peak in fp64 only (the config
+ * gives no other CPU precision). */
+typedef struct cs_cluster_totals {
+	int64_t nodes, cores, gpus;
+	double memory_gib;
+	double storage_pb;
+	double peak_pflops[CS_PREC_COUNT];
+	double idle_kw, peak_kw;                   /* IT power */
+	double facility_idle_kw, facility_peak_kw; /* x PUE */
+	double cost;
+} cs_cluster_totals;
+
+/* Load and check a config. Returns 0, or -CS_EIO (config or topology file
+ * missing or unreadable), -CS_EPARSE (YAML syntax, unknown or missing key,
+ * wrong type, a topology hwloc rejects), -CS_EINVAL (impossible value,
+ * duplicate name, unknown node type), -CS_ENOMEM; err holds one line
+ * (see above); *out is NULL on error. */
+int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen);
+void cs_cluster_free(cs_cluster *c);
+
+const char *cs_cluster_name(const cs_cluster *c);
+const char *cs_cluster_path(const cs_cluster *c); /* as given to cs_cluster_load */
+const cs_cluster_site *cs_cluster_site_info(const cs_cluster *c);
+
+/* Indexed from 0 in config order; NULL if out of range. */
+int cs_cluster_nnode_types(const cs_cluster *c);
+const cs_cluster_node_type *cs_cluster_node_type_at(const cs_cluster *c, int i);
+int cs_cluster_node_type_find(const cs_cluster *c, const char *name); /* index or -1 */
+int cs_cluster_npartitions(const cs_cluster *c);
+const cs_cluster_partition *cs_cluster_partition_at(const cs_cluster *c, int i);
+int cs_cluster_nfabric_levels(const cs_cluster *c); /* 0: no fabric given */
+const cs_cluster_fabric_level *cs_cluster_fabric_level_at(const cs_cluster *c, int i);
+int cs_cluster_fabric_block_nodes(const cs_cluster *c); /* 0: no blocks given */
+int cs_cluster_nstorage(const cs_cluster *c);
+const cs_cluster_storage *cs_cluster_storage_at(const cs_cluster *c, int i);
+/* GPUs by model, in order of first appearance among the node types. */
+int cs_cluster_ngpu_models(const cs_cluster *c);
+const cs_cluster_gpu_count *cs_cluster_gpu_model_at(const cs_cluster *c, int i);
+
+const cs_cluster_totals *cs_cluster_totals_of(const cs_cluster *c);
+
+#endif
