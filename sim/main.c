@@ -1,5 +1,6 @@
 /* capsim: the command line. Only this layer prints errors and exits. */
 #include "capsim/run.h"
+#include "capsim/cluster.h"
 #include "capsim/topo.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@ static const char usage_main[] =
 	"  run        replay a workload trace (SWF, .swf or .swf.gz) under a policy\n"
 	"  policies   list the built-in policies and their parameters\n"
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
+	"  cluster show CONFIG  what a cluster config (YAML) adds up to\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
 	"2 bad input or usage, 1 internal error.\n";
@@ -281,6 +283,81 @@ static int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+static void print_cluster(FILE *f, const cs_cluster *c)
+{
+	const cs_cluster_totals *t = cs_cluster_totals_of(c);
+	const cs_cluster_site *site = cs_cluster_site_info(c);
+	fprintf(f, "cluster %s (%s)\n", cs_cluster_name(c), cs_cluster_path(c));
+	fprintf(f, "  %lld nodes, %lld cores, %lld GPUs", (long long)t->nodes, (long long)t->cores,
+		(long long)t->gpus);
+	for (int i = 0; i < cs_cluster_ngpu_models(c); i++) {
+		const cs_cluster_gpu_count *g = cs_cluster_gpu_model_at(c, i);
+		fprintf(f, "%s%lld %s", i ? ", " : " (", (long long)g->count, g->model);
+		if (i + 1 == cs_cluster_ngpu_models(c))
+			fputc(')', f);
+	}
+	fprintf(f, ", %.1f TiB memory, %.2f PB storage\n", t->memory_gib / 1024.0, t->storage_pb);
+	fprintf(f, "  peak PF (dense):");
+	for (int p = 0; p < CS_PREC_COUNT; p++)
+		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
+	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
+		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
+	fprintf(f, "node types:\n");
+	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
+		const cs_cluster_node_type *n = cs_cluster_node_type_at(c, i);
+		fprintf(f, "  %-12s x%-5d %d packages, %d cores, %d NUMA, %.0f GiB", n->name, n->count,
+			cs_topo_npackages(n->topo), cs_topo_ncores(n->topo), cs_topo_nnuma(n->topo),
+			n->memory_gib);
+		if (n->gpus)
+			fprintf(f, ", %d x %s", n->gpus, n->gpu_model);
+		fprintf(f, ", %.0f-%.0f W\n", n->idle_w, n->peak_w);
+	}
+	fprintf(f, "partitions:\n");
+	for (int i = 0; i < cs_cluster_npartitions(c); i++) {
+		const cs_cluster_partition *p = cs_cluster_partition_at(c, i);
+		fprintf(f, "  %-12s", p->name);
+		for (int k = 0; k < p->nnode_types; k++)
+			fprintf(f, "%s%s", k ? "," : " ", cs_cluster_node_type_at(c, p->node_types[k])->name);
+		if (p->max_time_s)
+			fprintf(f, "  max time %lld s", (long long)p->max_time_s);
+		if (p->max_nodes)
+			fprintf(f, "  max nodes %d", p->max_nodes);
+		fputc('\n', f);
+	}
+	for (int i = 0; i < cs_cluster_nfabric_levels(c); i++) {
+		const cs_cluster_fabric_level *l = cs_cluster_fabric_level_at(c, i);
+		fprintf(f, "fabric level %d: %s, radix %d, oversubscription %.2f\n", i, l->name, l->radix,
+			l->oversubscription);
+	}
+	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
+		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
+		fprintf(f, "storage %s: %.2f PB, %.0f GB/s\n", st->name, st->capacity_pb, st->bandwidth_gbs);
+	}
+}
+
+static int cmd_cluster(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return fputs("usage: capsim cluster show CONFIG\n", stdout), 0;
+	if (argc < 2 || strcmp(argv[1], "show") != 0)
+		return die(2, "cluster: usage: capsim cluster show CONFIG");
+	if (argc < 3)
+		return die(2, "cluster show: CONFIG is required (no default cluster config is built yet)");
+	if (argc > 3) {
+		char err[CS_ERRLEN];
+		snprintf(err, sizeof err, "cluster show: unexpected argument '%s'", argv[3]);
+		return die(2, err);
+	}
+	cs_cluster *c;
+	char err[CS_ERRLEN];
+	int rc = cs_cluster_load(&c, argv[2], err, sizeof err);
+	if (rc < 0)
+		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+	print_cluster(stdout, c);
+	cs_cluster_free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -292,6 +369,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policies"))
 		return cmd_policies();
+	if (!strcmp(cmd, "cluster"))
+		return cmd_cluster(argc - 1, argv + 1);
 	if (!strcmp(cmd, "topo"))
 		return cmd_topo(argc - 1, argv + 1);
 	char err[CS_ERRLEN];

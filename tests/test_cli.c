@@ -163,3 +163,23 @@ Test(cli, an_unwritable_out_dir_is_an_error)
 	free(err);
 	th_unlink(p);
 }
+
+Test(cli, cluster_show_adds_up_a_config)
+{
+	char cfg[1024];
+	snprintf(cfg, sizeof cfg, "%s/configs/clusters/small-test.yaml", th_root());
+	char *out, *err;
+	int rc = th_exec(ARGS("cluster", "show", cfg), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	/* totals worked out in tests/test_cluster.c */
+	cr_assert(strstr(out, "8 nodes, 272 cores, 24 GPUs (16 H100-SXM5-80GB, 8 P100-SXM2-16GB)"), "%s", out);
+	cr_assert(strstr(out, "fp8 31.664"), "%s", out);
+	free(out);
+	free(err);
+	char *p = th_write_tmp("name: x\nsite: {pue: 0.5}\n", ".yaml");
+	char want[256];
+	snprintf(want, sizeof want, "%s:2:", p);
+	expect_usage_error(ARGS("cluster", "show", p), want);
+	th_unlink(p);
+	expect_usage_error(ARGS("cluster", "show"), "CONFIG is required");
+}
