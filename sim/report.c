@@ -57,8 +57,12 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  policy      %s", o->policy);
 	print_params(f, o);
 	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
-	fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
-		r->machine.nodes, r->machine.ppn, r->machine.source);
+	if (r->machine.ppn)
+		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
+			r->machine.nodes, r->machine.ppn, r->machine.source);
+	else
+		fprintf(f, "  machine     %u processors (%u nodes of several sizes; from %s)\n",
+			r->machine.procs, r->machine.nodes, r->machine.source);
 	fprintf(f, "  conventions convert=%s size=%s estimates=%s missing-reqtime=%s overrun=%s\n"
 		   "              same-time=%s pass=%s submit-pass=%s release=%s bsld-tau=%llds\n",
 		cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -113,6 +117,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	}
 	json_object_set_new(root, "policy_params", params);
 	json_object_set_new(root, "compat", o->compat ? json_string(o->compat) : json_null());
+	json_object_set_new(root, "cluster", o->cluster ? json_string(o->cluster) : json_null());
 	json_t *mach = json_object();
 	json_object_set_new(mach, "processors", jint(r->machine.procs));
 	json_object_set_new(mach, "nodes", jint(r->machine.nodes));

@@ -1,5 +1,7 @@
 /* capsim: one replay, end to end. */
 #include "capsim/run.h"
+#include "capsim/cluster.h"
+#include "capsim/topo.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -115,6 +117,38 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 	return 0;
 }
 
+/* A cluster config as the SWF replay's machine: one processor per core, pooled
+ * (jobs from SWF traces ask for processors, not nodes or GPUs). */
+static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, size_t errlen)
+{
+	if (o->procs > 0 || o->nodes > 0 || o->ppn > 0) {
+		snprintf(err, errlen, "--cluster sets the machine: drop --procs, --nodes and --procs-per-node");
+		return -CS_EINVAL;
+	}
+	cs_cluster *c;
+	int rc = cs_cluster_load(&c, o->cluster, err, errlen);
+	if (rc < 0)
+		return rc;
+	const cs_cluster_totals *t = cs_cluster_totals_of(c);
+	int ppn = -1;
+	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
+		int cores = cs_topo_ncores(cs_cluster_node_type_at(c, i)->topo);
+		ppn = ppn < 0 || ppn == cores ? cores : 0;
+	}
+	if (t->cores <= 0 || t->cores > (1 << 30)) {
+		snprintf(err, errlen, "%s: %lld cores: not a machine capsim can replay a trace on",
+			 o->cluster, (long long)t->cores);
+		cs_cluster_free(c);
+		return -CS_EINVAL;
+	}
+	m->procs = (uint32_t)t->cores;
+	m->nodes = (uint32_t)t->nodes;
+	m->ppn = ppn > 0 ? (uint32_t)ppn : 0;
+	m->source = "cluster config (processors = cores)";
+	cs_cluster_free(c);
+	return 0;
+}
+
 void cs_run_result_free(cs_run_result *r)
 {
 	free(r->jobs);
@@ -147,7 +181,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	cs_swf_header hdr;
 	rc = cs_swf_scan(o->workload, &hdr, add_record, &b, err, errlen);
 	if (rc == 0)
-		rc = cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
+		rc = o->cluster ? machine_from_cluster(o, &r->machine, err, errlen)
+				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
 	if (rc < 0) {
 		cs_workload_abort(&b);
 		return rc;

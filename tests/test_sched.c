@@ -445,3 +445,33 @@ Test(conventions, pyss_record_conversion)
 	cr_assert_eq(th_start(&r, 4), 17);
 	cs_run_result_free(&r);
 }
+
+/* A cluster config as the machine: processors = its cores (272 in
+ * configs/clusters/small-test.yaml: 4 x 32 + 2 x 8 + 2 x 64), pooled. The
+ * schedule is the one --procs 272 gives. */
+Test(machine, a_cluster_config_gives_one_processor_per_core)
+{
+	char trace[1024], cfg[1024];
+	snprintf(trace, sizeof trace, "%s/traces/synthetic/lublin_256.swf", th_shared());
+	snprintf(cfg, sizeof cfg, "%s/configs/clusters/small-test.yaml", th_root());
+	cs_run_opts o = opts("easy");
+	o.workload = trace;
+	o.cluster = cfg;
+	cs_run_result a, b;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_run(&o, &a, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(a.machine.procs, 272);
+	cr_assert_eq(a.machine.nodes, 8);
+	cr_assert_eq(a.machine.ppn, 0, "node types differ in cores");
+	o.cluster = NULL;
+	o.procs = 272;
+	cr_assert_eq(cs_run(&o, &b, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(a.njobs, b.njobs);
+	for (size_t i = 0; i < a.njobs; i++)
+		cr_assert_eq(a.jobs[i].start_s, b.jobs[i].start_s);
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+	o.cluster = cfg;
+	cr_assert_eq(cs_run(&o, &a, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "--cluster sets the machine"), "%s", err);
+}

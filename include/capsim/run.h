@@ -21,13 +21,14 @@ typedef struct cs_run_opts {
 	cs_engine_conv econv;
 	cs_time bsld_tau;            /* seconds */
 	int64_t procs, nodes, ppn;   /* overrides, -1 = from the trace header */
+	const char *cluster;         /* cluster config (YAML): processors = its cores; NULL: none */
 	const char *compat;          /* preset applied, or NULL (recorded only) */
 	const char *out_dir;         /* NULL: no files */
 } cs_run_opts;
 
 typedef struct cs_machine {
-	uint32_t procs, nodes, ppn;
-	const char *source;          /* "header MaxProcs", "--procs", ... */
+	uint32_t procs, nodes, ppn;  /* ppn 0: node types differ in cores */
+	const char *source;          /* "header MaxProcs", "--procs", "cluster config", ... */
 } cs_machine;
 
 typedef struct cs_run_result {
