@@ -1,0 +1,107 @@
+/* capsim: the hot-path allocator (sched/alloc.c).
+ *
+ * Answers "where can this job run right now?" and records allocations and
+ * releases, on a cluster described by a plain layout (no files, no engine).
+ * Per node it keeps a free-GPU mask, free cores and free memory (16 bytes);
+ * nodes are indexed by their free-GPU count in hierarchical bitmaps (64-ary,
+ * three levels: find-first and find-next in O(1) word operations), idle
+ * nodes in another, and per leaf switch the number of idle nodes, with the
+ * leaves bucketed by that number, so no request scans every node.
+ *
+ * Nodes must be numbered leaf by leaf: the nodes of a leaf switch are a
+ * contiguous, ascending range, and blocks are contiguous ranges of leaves.
+ * A failed call changes nothing.
+ */
+#ifndef CAPSIM_ALLOC_H
+#define CAPSIM_ALLOC_H
+
+#include "capsim/types.h"
+
+#define CS_ALLOC_MAX_GPUS 16u        /* per node */
+#define CS_ALLOC_MAX_LEAF_NODES 255u /* nodes under one leaf switch */
+
+typedef struct cs_alloc_type {
+	uint16_t gpus;                 /* GPUs per node, <= CS_ALLOC_MAX_GPUS */
+	uint16_t cores;                /* cores per node */
+	uint32_t mem_mib;              /* memory per node */
+	uint8_t gpu_group[CS_ALLOC_MAX_GPUS]; /* locality group of each GPU (NUMA domain or
+					       * PCIe switch): GPUs of one job are taken
+					       * from as few groups as possible */
+} cs_alloc_type;
+
+typedef struct cs_alloc_layout {
+	uint32_t nnodes;
+	uint32_t ntypes;
+	const cs_alloc_type *types;
+	const uint16_t *node_type;     /* per node */
+	uint32_t nleaves;
+	const uint32_t *leaf_first;    /* nleaves + 1 entries: leaf l holds nodes
+					* [leaf_first[l], leaf_first[l+1]) */
+	uint32_t leaves_per_block;     /* 0: no blocks */
+} cs_alloc_layout;
+
+typedef enum {
+	CS_FIT_FIRST,   /* lowest-numbered nodes that fit */
+	CS_FIT_BEST,    /* nodes with the least capacity left over */
+	CS_FIT_TOPO,    /* fewest leaf switches spanned, then best fit (Slurm topology/tree) */
+	CS_FIT_FRAG     /* partial-node jobs go to already-partial nodes first; an idle
+			 * node is broken only in the leaf with the fewest idle nodes */
+} cs_fit;
+
+typedef enum {
+	CS_TOPO_ANY,        /* no constraint */
+	CS_TOPO_ONE_LEAF,   /* all nodes under one leaf switch */
+	CS_TOPO_MAX_LEAVES, /* at most max_leaves leaf switches */
+	CS_TOPO_ONE_BLOCK   /* all nodes in one block */
+} cs_topo_rule;
+
+typedef struct cs_request {
+	uint32_t nodes;          /* N nodes x the per-node amounts; 0: pack total_gpus */
+	uint32_t total_gpus;     /* with nodes == 0: this many GPUs on as few nodes as possible */
+	uint16_t gpus_per_node;
+	uint16_t cores_per_node;
+	uint32_t mem_per_node_mib;
+	uint8_t exclusive;       /* whole nodes (the per-node amounts are then the node's) */
+	uint8_t topo;            /* cs_topo_rule */
+	uint16_t max_leaves;     /* for CS_TOPO_MAX_LEAVES */
+	int32_t type;            /* node type index, or -1 for any */
+} cs_request;
+
+typedef struct cs_slot {
+	uint32_t node;
+	uint16_t gpu_mask;       /* GPUs taken on that node */
+	uint16_t cores;
+	uint32_t mem_mib;
+} cs_slot;
+
+typedef struct cs_placement {
+	cs_slot *slots;          /* caller's buffer */
+	uint32_t cap;            /* its capacity */
+	uint32_t n;              /* slots used */
+} cs_placement;
+
+typedef struct cs_alloc cs_alloc;
+
+int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err, size_t errlen);
+void cs_alloc_free(cs_alloc *a);
+/* Place rq now: 0 and p filled, or -CS_ENOFIT (nothing changes), or
+ * -CS_EINVAL for a request no node type could ever hold or p too small. */
+int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
+/* Give back a placement made by cs_alloc_try. */
+void cs_alloc_release(cs_alloc *a, const cs_placement *p);
+
+/* Queries. */
+uint64_t cs_alloc_free_gpus(const cs_alloc *a);
+uint32_t cs_alloc_idle_nodes(const cs_alloc *a);
+/* Nodes with exactly f free GPUs (f <= CS_ALLOC_MAX_GPUS). */
+uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f);
+/* Idle nodes and free GPUs under leaf switch l. */
+uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l);
+uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l);
+/* Whether rq (nodes x per-node amounts) fits on the given nodes now. */
+int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n);
+/* Per-node state, for tests: free GPU mask, cores, memory. */
+void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint16_t *cores,
+			 uint32_t *mem_mib);
+
+#endif

@@ -1,0 +1,712 @@
+/* capsim: the hot-path allocator. See include/capsim/alloc.h.
+ *
+ * Indexes, all updated by set_node() whenever a node's free state changes:
+ *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs;
+ *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type;
+ *  - per leaf (and per leaf and type) the number of idle nodes, and the
+ *    leaves bucketed by their idle count (leaf_by_idle[c]);
+ *  - per block the number of idle nodes.
+ * A request looks only at the buckets it can use: O(GPU counts + node
+ * types) bitmap steps for one node, O(leaf buckets + nodes placed) for
+ * whole-node jobs. Non-exclusive multi-node jobs under a topology rule count
+ * fitting nodes leaf by leaf (a scan of those leaves): the slow path.
+ */
+#include "capsim/alloc.h"
+#include "hbm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXG CS_ALLOC_MAX_GPUS
+
+typedef struct node_st {
+	uint16_t gmask;  /* free GPUs */
+	uint16_t cores;  /* free cores */
+	uint32_t mem;    /* free memory, MiB */
+	uint32_t leaf;
+	uint16_t type;
+	uint8_t nfree;   /* popcount(gmask) */
+	uint8_t idle;    /* everything free */
+} node_st;
+
+struct cs_alloc {
+	cs_fit fit;
+	uint32_t nnodes, ntypes, nleaves, lpb, nblocks, maxc;
+	cs_alloc_type *types;
+	uint32_t *leaf_first;
+	node_st *ns;
+	cs_hbm byfree[MAXG + 1];
+	cs_hbm *idle_t;
+	cs_hbm idle;
+	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves */
+	uint32_t *leaf_idle;      /* per leaf */
+	uint32_t *leaf_type_idle; /* per leaf x type */
+	uint32_t *leaf_gpus;      /* free GPUs per leaf */
+	uint32_t *block_idle;
+	uint32_t count_by_free[MAXG + 1]; /* all nodes, idle or not */
+	uint64_t free_gpus;
+	uint32_t nidle;
+	uint32_t *pick;           /* scratch: chosen nodes */
+	uint32_t *lscratch;       /* scratch: leaf order */
+	uint32_t *lcount;         /* scratch: fitting nodes per leaf */
+};
+
+/* --- state changes --- */
+
+static void leaf_idle_add(cs_alloc *a, uint32_t leaf, uint16_t type, int d)
+{
+	uint32_t c = a->leaf_idle[leaf];
+	cs_hbm_clear(&a->leaf_by_idle[c], leaf);
+	c = (uint32_t)((int)c + d);
+	a->leaf_idle[leaf] = c;
+	cs_hbm_set(&a->leaf_by_idle[c], leaf);
+	a->leaf_type_idle[(size_t)leaf * a->ntypes + type] += (uint32_t)d;
+	if (a->lpb)
+		a->block_idle[leaf / a->lpb] += (uint32_t)d;
+}
+
+static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint16_t cores, uint32_t mem)
+{
+	node_st *s = &a->ns[n];
+	const cs_alloc_type *t = &a->types[s->type];
+	uint8_t nf = (uint8_t)__builtin_popcount(gmask);
+	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
+	if (s->idle)
+		cs_hbm_clear(&a->idle_t[s->type], n), cs_hbm_clear(&a->idle, n);
+	else
+		cs_hbm_clear(&a->byfree[s->nfree], n);
+	if (idle)
+		cs_hbm_set(&a->idle_t[s->type], n), cs_hbm_set(&a->idle, n);
+	else
+		cs_hbm_set(&a->byfree[nf], n);
+	if (idle != s->idle) {
+		leaf_idle_add(a, s->leaf, s->type, idle ? 1 : -1);
+		a->nidle += idle ? 1u : (uint32_t)-1;
+	}
+	a->count_by_free[s->nfree]--;
+	a->count_by_free[nf]++;
+	a->free_gpus += (uint64_t)nf - s->nfree;
+	a->leaf_gpus[s->leaf] += (uint32_t)nf - s->nfree;
+	s->gmask = gmask;
+	s->cores = cores;
+	s->mem = mem;
+	s->nfree = nf;
+	s->idle = idle;
+}
+
+/* --- construction --- */
+
+void cs_alloc_free(cs_alloc *a)
+{
+	if (!a)
+		return;
+	for (unsigned f = 0; f <= MAXG; f++)
+		cs_hbm_free(&a->byfree[f]);
+	for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
+		cs_hbm_free(&a->idle_t[t]);
+	for (uint32_t c = 0; a->leaf_by_idle && c <= a->maxc; c++)
+		cs_hbm_free(&a->leaf_by_idle[c]);
+	cs_hbm_free(&a->idle);
+	free(a->idle_t);
+	free(a->leaf_by_idle);
+	free(a->types);
+	free(a->leaf_first);
+	free(a->ns);
+	free(a->leaf_idle);
+	free(a->leaf_type_idle);
+	free(a->leaf_gpus);
+	free(a->block_idle);
+	free(a->pick);
+	free(a->lscratch);
+	free(a->lcount);
+	free(a);
+}
+
+int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (l->nnodes == 0 || l->ntypes == 0 || l->nleaves == 0 || l->leaf_first[0] != 0 ||
+	    l->leaf_first[l->nleaves] != l->nnodes) {
+		snprintf(err, errlen, "allocator layout: need nodes, node types and leaves covering the nodes");
+		return -CS_EINVAL;
+	}
+	uint32_t maxc = 0;
+	for (uint32_t i = 0; i < l->nleaves; i++) {
+		if (l->leaf_first[i + 1] < l->leaf_first[i]) {
+			snprintf(err, errlen, "allocator layout: leaf %u: node range goes backwards", i);
+			return -CS_EINVAL;
+		}
+		uint32_t c = l->leaf_first[i + 1] - l->leaf_first[i];
+		if (c > CS_ALLOC_MAX_LEAF_NODES) {
+			snprintf(err, errlen, "allocator layout: leaf %u has %u nodes (at most %u)", i, c,
+				 CS_ALLOC_MAX_LEAF_NODES);
+			return -CS_EINVAL;
+		}
+		if (c > maxc)
+			maxc = c;
+	}
+	for (uint32_t t = 0; t < l->ntypes; t++)
+		if (l->types[t].gpus > MAXG) {
+			snprintf(err, errlen, "allocator layout: node type %u has %u GPUs (at most %u)", t,
+				 l->types[t].gpus, MAXG);
+			return -CS_EINVAL;
+		}
+	cs_alloc *a = calloc(1, sizeof *a);
+	if (!a)
+		return -CS_ENOMEM;
+	a->fit = fit;
+	a->nnodes = l->nnodes;
+	a->ntypes = l->ntypes;
+	a->nleaves = l->nleaves;
+	a->lpb = l->leaves_per_block;
+	a->nblocks = a->lpb ? (a->nleaves + a->lpb - 1) / a->lpb : 0;
+	a->maxc = maxc;
+	a->types = malloc(l->ntypes * sizeof *a->types);
+	a->leaf_first = malloc((l->nleaves + 1) * sizeof *a->leaf_first);
+	a->ns = calloc(l->nnodes, sizeof *a->ns);
+	a->idle_t = calloc(l->ntypes, sizeof *a->idle_t);
+	a->leaf_by_idle = calloc(maxc + 1, sizeof *a->leaf_by_idle);
+	a->leaf_idle = calloc(l->nleaves, sizeof *a->leaf_idle);
+	a->leaf_type_idle = calloc((size_t)l->nleaves * l->ntypes, sizeof *a->leaf_type_idle);
+	a->leaf_gpus = calloc(l->nleaves, sizeof *a->leaf_gpus);
+	a->block_idle = calloc(a->nblocks ? a->nblocks : 1, sizeof *a->block_idle);
+	a->pick = malloc(l->nnodes * sizeof *a->pick);
+	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
+	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
+	int bad = !a->types || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
+		  !a->leaf_idle || !a->leaf_type_idle || !a->leaf_gpus || !a->block_idle || !a->pick ||
+		  !a->lscratch || !a->lcount;
+	for (unsigned f = 0; !bad && f <= MAXG; f++)
+		bad = cs_hbm_init(&a->byfree[f], l->nnodes) < 0;
+	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
+		bad = cs_hbm_init(&a->idle_t[t], l->nnodes) < 0;
+	for (uint32_t c = 0; !bad && c <= maxc; c++)
+		bad = cs_hbm_init(&a->leaf_by_idle[c], l->nleaves) < 0;
+	if (bad || cs_hbm_init(&a->idle, l->nnodes) < 0) {
+		cs_alloc_free(a);
+		return -CS_ENOMEM;
+	}
+	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
+	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
+	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
+		cs_hbm_set(&a->leaf_by_idle[0], lf);
+		for (uint32_t n = l->leaf_first[lf]; n < l->leaf_first[lf + 1]; n++) {
+			uint16_t t = l->node_type[n];
+			if (t >= l->ntypes) {
+				snprintf(err, errlen, "allocator layout: node %u has type %u of %u", n, t, l->ntypes);
+				cs_alloc_free(a);
+				return -CS_EINVAL;
+			}
+			/* start busy with nothing free, then free everything */
+			a->ns[n] = (node_st){ .leaf = lf, .type = t };
+			cs_hbm_set(&a->byfree[0], n);
+			a->count_by_free[0]++;
+			const cs_alloc_type *ty = &a->types[t];
+			set_node(a, n, (uint16_t)((1u << ty->gpus) - 1u), ty->cores, ty->mem_mib);
+		}
+	}
+	*out = a;
+	return 0;
+}
+
+/* --- choosing --- */
+
+static int type_ok(const cs_alloc *a, uint32_t n, int32_t type)
+{
+	return type < 0 || a->ns[n].type == (uint32_t)type;
+}
+
+static int fits_node(const cs_alloc *a, uint32_t n, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	const node_st *s = &a->ns[n];
+	return type_ok(a, n, type) && s->nfree >= g && s->cores >= c && s->mem >= m;
+}
+
+/* Does an idle node of type t hold (g, c, m)? */
+static int type_holds(const cs_alloc *a, uint32_t t, unsigned g, unsigned c, uint32_t m)
+{
+	const cs_alloc_type *ty = &a->types[t];
+	return ty->gpus >= g && ty->cores >= c && ty->mem_mib >= m;
+}
+
+/* First node >= from in bitmap b that fits, or -1. */
+static long first_fit_in(const cs_alloc *a, const cs_hbm *b, uint32_t from, unsigned g, unsigned c,
+			 uint32_t m, int32_t type)
+{
+	for (long n = cs_hbm_next(b, from); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1))
+		if (fits_node(a, (uint32_t)n, g, c, m, type))
+			return n;
+	return -1;
+}
+
+/* An idle node that holds (g, c, m), taken from the leaf with the fewest
+ * idle nodes: whole leaves stay whole for big jobs. */
+static long idle_from_smallest_leaf(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	for (uint32_t cnt = 1; cnt <= a->maxc; cnt++) {
+		const cs_hbm *b = &a->leaf_by_idle[cnt];
+		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
+			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
+			for (long n = cs_hbm_next(&a->idle, lo); n >= 0 && n < hi;
+			     n = cs_hbm_next(&a->idle, (uint32_t)n + 1))
+				if (fits_node(a, (uint32_t)n, g, c, m, type))
+					return n;
+		}
+	}
+	return -1;
+}
+
+/* One node for (g, c, m) by the allocator's strategy, or -1. */
+static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	long best = -1;
+	switch (a->fit) {
+	case CS_FIT_FIRST:
+		for (unsigned f = g; f <= MAXG; f++) {
+			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
+			if (n >= 0 && (best < 0 || n < best))
+				best = n;
+		}
+		for (uint32_t t = 0; t < a->ntypes; t++) {
+			if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
+				continue;
+			long n = cs_hbm_next(&a->idle_t[t], 0);
+			if (n >= 0 && (best < 0 || n < best))
+				best = n;
+		}
+		return best;
+	case CS_FIT_BEST:
+		/* fewest free GPUs left over; at equal counts the lowest node */
+		for (unsigned f = g; f <= MAXG; f++) {
+			best = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
+			for (uint32_t t = 0; t < a->ntypes; t++) {
+				if (a->types[t].gpus != f || (type >= 0 && t != (uint32_t)type) ||
+				    !type_holds(a, t, g, c, m))
+					continue;
+				long n = cs_hbm_next(&a->idle_t[t], 0);
+				if (n >= 0 && (best < 0 || n < best))
+					best = n;
+			}
+			if (best >= 0)
+				return best;
+		}
+		return -1;
+	case CS_FIT_TOPO:
+	case CS_FIT_FRAG:
+		/* busy nodes first, fewest free GPUs first; then break an idle
+		 * node in the leaf with the fewest idle nodes */
+		for (unsigned f = g; f <= MAXG; f++) {
+			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
+			if (n >= 0)
+				return n;
+		}
+		return idle_from_smallest_leaf(a, g, c, m, type);
+	}
+	return -1;
+}
+
+/* GPUs for a job of g on a node with free mask `free`: from one locality
+ * group if one has enough (the one with the fewest that do), else from the
+ * fullest groups first. */
+static uint16_t choose_gpus(const cs_alloc_type *t, uint16_t free, unsigned g)
+{
+	if (g == 0)
+		return 0;
+	unsigned cnt[MAXG] = { 0 };
+	for (unsigned i = 0; i < t->gpus; i++)
+		if (free >> i & 1)
+			cnt[t->gpu_group[i] % MAXG]++;
+	int best = -1;
+	for (int k = 0; k < (int)MAXG; k++)
+		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
+			best = k;
+	uint16_t take = 0;
+	unsigned need = g;
+	while (need) {
+		int k = best;
+		if (k < 0) {
+			for (int j = 0; j < (int)MAXG; j++)
+				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
+					k = j;
+		}
+		for (unsigned i = 0; i < t->gpus && need; i++)
+			if ((free >> i & 1) && t->gpu_group[i] % MAXG == (unsigned)k && !(take >> i & 1)) {
+				take |= (uint16_t)(1u << i);
+				need--;
+			}
+		cnt[k] = 0;
+		best = -1;
+	}
+	return take;
+}
+
+static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
+{
+	node_st *s = &a->ns[n];
+	cs_slot *sl = &p->slots[p->n++];
+	sl->node = n;
+	if (whole) {
+		sl->gpu_mask = s->gmask;
+		sl->cores = s->cores;
+		sl->mem_mib = s->mem;
+	} else {
+		sl->gpu_mask = choose_gpus(&a->types[s->type], s->gmask, g);
+		sl->cores = (uint16_t)c;
+		sl->mem_mib = m;
+	}
+	set_node(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), (uint16_t)(s->cores - sl->cores),
+		 s->mem - sl->mem_mib);
+}
+
+static uint32_t leaf_idle_of(const cs_alloc *a, uint32_t lf, int32_t type)
+{
+	return type < 0 ? a->leaf_idle[lf] : a->leaf_type_idle[(size_t)lf * a->ntypes + (uint32_t)type];
+}
+
+/* Append up to k idle nodes of leaf lf that hold (g, c, m) to a->pick. */
+static uint32_t take_from_leaf(cs_alloc *a, uint32_t lf, uint32_t k, uint32_t at, unsigned g, unsigned c,
+			       uint32_t m, int32_t type)
+{
+	uint32_t got = 0, hi = a->leaf_first[lf + 1];
+	const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle;
+	for (long n = cs_hbm_next(b, a->leaf_first[lf]); n >= 0 && n < hi && got < k;
+	     n = cs_hbm_next(b, (uint32_t)n + 1))
+		if (fits_node(a, (uint32_t)n, g, c, m, type))
+			a->pick[at + got++] = (uint32_t)n;
+	return got;
+}
+
+/* N idle nodes (each holding g, c, m) under the topology rule, into
+ * a->pick; returns 0 or -CS_ENOFIT. */
+static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m, int32_t type,
+		     unsigned topo, unsigned max_leaves)
+{
+	if (a->fit == CS_FIT_FIRST && topo == CS_TOPO_ANY) {
+		uint32_t got = 0;
+		const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle;
+		for (long n = cs_hbm_next(b, 0); n >= 0 && got < N; n = cs_hbm_next(b, (uint32_t)n + 1))
+			if (fits_node(a, (uint32_t)n, g, c, m, type))
+				a->pick[got++] = (uint32_t)n;
+		return got == N ? 0 : -CS_ENOFIT;
+	}
+	if (topo == CS_TOPO_ONE_BLOCK) {
+		if (!a->lpb)
+			return -CS_ENOFIT;
+		/* the block with the fewest idle nodes that can hold N (first
+		 * such block under first fit), leaves largest first inside */
+		long bb = -1;
+		for (uint32_t bl = 0; bl < a->nblocks; bl++) {
+			if (a->block_idle[bl] < N)
+				continue;
+			if (bb < 0 || (a->fit != CS_FIT_FIRST && a->block_idle[bl] < a->block_idle[bb]))
+				bb = bl;
+			if (a->fit == CS_FIT_FIRST)
+				break;
+		}
+		/* the preferred block, then every other one in order */
+		for (long k = -1; k < (long)a->nblocks; k++) {
+			long bl = k < 0 ? bb : k;
+			if (bl < 0 || (k >= 0 && bl == bb) || a->block_idle[bl] < N)
+				continue;
+			uint32_t l0 = (uint32_t)bl * a->lpb, l1 = l0 + a->lpb;
+			if (l1 > a->nleaves)
+				l1 = a->nleaves;
+			uint32_t nl = 0;
+			for (uint32_t lf = l0; lf < l1; lf++)
+				a->lscratch[nl++] = lf;
+			/* selection by idle count, descending */
+			uint32_t got = 0;
+			for (uint32_t i = 0; i < nl && got < N; i++) {
+				uint32_t mx = i;
+				for (uint32_t j = i + 1; j < nl; j++)
+					if (leaf_idle_of(a, a->lscratch[j], type) > leaf_idle_of(a, a->lscratch[mx], type))
+						mx = j;
+				uint32_t tmp = a->lscratch[i];
+				a->lscratch[i] = a->lscratch[mx];
+				a->lscratch[mx] = tmp;
+				got += take_from_leaf(a, a->lscratch[i], N - got, got, g, c, m, type);
+			}
+			if (got == N)
+				return 0;
+		}
+		return -CS_ENOFIT;
+	}
+	/* one leaf: the first (first fit) or the tightest (others) that holds N */
+	long chosen = -1;
+	for (uint32_t cnt = N; cnt <= a->maxc && (chosen < 0 || a->fit == CS_FIT_FIRST); cnt++) {
+		const cs_hbm *b = &a->leaf_by_idle[cnt];
+		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
+			if (leaf_idle_of(a, (uint32_t)lf, type) < N)
+				continue;
+			if (take_from_leaf(a, (uint32_t)lf, N, 0, g, c, m, type) == N) {
+				if (chosen < 0 || lf < chosen)
+					chosen = lf;
+				break;
+			}
+		}
+	}
+	if (chosen >= 0)
+		return take_from_leaf(a, (uint32_t)chosen, N, 0, g, c, m, type) == N ? 0 : -CS_ENOFIT;
+	if (topo == CS_TOPO_ONE_LEAF)
+		return -CS_ENOFIT;
+	/* several leaves, the largest first: the fewest leaves that hold N */
+	uint32_t got = 0, leaves = 0;
+	for (uint32_t cnt = a->maxc; cnt >= 1 && got < N; cnt--) {
+		const cs_hbm *b = &a->leaf_by_idle[cnt];
+		for (long lf = cs_hbm_next(b, 0); lf >= 0 && got < N; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
+			uint32_t k = take_from_leaf(a, (uint32_t)lf, N - got, got, g, c, m, type);
+			if (k) {
+				got += k;
+				leaves++;
+			}
+		}
+	}
+	if (got < N || (topo == CS_TOPO_MAX_LEAVES && leaves > max_leaves))
+		return -CS_ENOFIT;
+	return 0;
+}
+
+/* Non-exclusive nodes, N of them, each holding (g, c, m). */
+static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m, int32_t type,
+		       unsigned topo, unsigned max_leaves)
+{
+	if (topo == CS_TOPO_ANY) {
+		/* strategy order, distinct nodes: collect in the order pick_one
+		 * would prefer them, by scanning the buckets it scans */
+		uint32_t got = 0;
+		for (unsigned f = g; f <= MAXG && got < N; f++)
+			for (long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type); n >= 0 && got < N;
+			     n = first_fit_in(a, &a->byfree[f], (uint32_t)n + 1, g, c, m, type))
+				a->pick[got++] = (uint32_t)n;
+		for (uint32_t t = 0; t < a->ntypes && got < N; t++) {
+			if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
+				continue;
+			for (long n = cs_hbm_next(&a->idle_t[t], 0); n >= 0 && got < N;
+			     n = cs_hbm_next(&a->idle_t[t], (uint32_t)n + 1))
+				a->pick[got++] = (uint32_t)n;
+		}
+		return got == N ? 0 : -CS_ENOFIT;
+	}
+	/* slow path: count fitting nodes per leaf */
+	uint32_t lo_leaf = 0, hi_leaf = a->nleaves;
+	for (uint32_t bl = 0; bl < (topo == CS_TOPO_ONE_BLOCK ? a->nblocks : 1); bl++) {
+		if (topo == CS_TOPO_ONE_BLOCK) {
+			lo_leaf = bl * a->lpb;
+			hi_leaf = lo_leaf + a->lpb < a->nleaves ? lo_leaf + a->lpb : a->nleaves;
+		}
+		if (topo == CS_TOPO_ONE_LEAF) {
+			for (uint32_t lf = lo_leaf; lf < hi_leaf; lf++) {
+				uint32_t got = 0;
+				for (uint32_t n = a->leaf_first[lf]; n < a->leaf_first[lf + 1] && got < N; n++)
+					if (fits_node(a, n, g, c, m, type))
+						a->pick[got++] = n;
+				if (got == N)
+					return 0;
+			}
+			return -CS_ENOFIT;
+		}
+		/* count fitting nodes per leaf, then take leaves largest first */
+		uint32_t nl = 0, total = 0;
+		for (uint32_t lf = lo_leaf; lf < hi_leaf; lf++) {
+			uint32_t k = 0;
+			for (uint32_t n = a->leaf_first[lf]; n < a->leaf_first[lf + 1]; n++)
+				k += (uint32_t)fits_node(a, n, g, c, m, type);
+			a->lcount[lf] = k;
+			if (k) {
+				a->lscratch[nl++] = lf;
+				total += k;
+			}
+		}
+		if (total < N)
+			continue;
+		uint32_t got = 0, leaves = 0;
+		for (uint32_t i = 0; i < nl && got < N; i++) {
+			uint32_t mx = i;
+			for (uint32_t j = i + 1; j < nl; j++)
+				if (a->lcount[a->lscratch[j]] > a->lcount[a->lscratch[mx]])
+					mx = j;
+			uint32_t lf = a->lscratch[mx];
+			a->lscratch[mx] = a->lscratch[i];
+			a->lscratch[i] = lf;
+			for (uint32_t n = a->leaf_first[lf]; n < a->leaf_first[lf + 1] && got < N; n++)
+				if (fits_node(a, n, g, c, m, type))
+					a->pick[got++] = n;
+			leaves++;
+		}
+		if (topo != CS_TOPO_MAX_LEAVES || leaves <= max_leaves)
+			return 0;
+	}
+	return -CS_ENOFIT;
+}
+
+static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	for (uint32_t t = 0; t < a->ntypes; t++)
+		if ((type < 0 || t == (uint32_t)type) && type_holds(a, t, g, c, m))
+			return 1;
+	return 0;
+}
+
+int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
+{
+	p->n = 0;
+	int32_t type = rq->type;
+	if (type >= (int32_t)a->ntypes)
+		return -CS_EINVAL;
+	if (rq->nodes == 0) {
+		/* pack total_gpus onto as few nodes as possible; cores and
+		 * memory per node are per GPU here */
+		if (rq->total_gpus == 0)
+			return -CS_EINVAL;
+		if (type < 0) {
+			for (uint32_t t = 0; t < a->ntypes; t++)
+				if (type < 0 || a->types[t].gpus > a->types[type].gpus)
+					type = (int32_t)t;
+		}
+		unsigned G = a->types[type].gpus;
+		if (G == 0)
+			return -CS_EINVAL;
+		if (rq->total_gpus > a->free_gpus)
+			return -CS_ENOFIT;
+		uint32_t whole = rq->total_gpus / G, rem = rq->total_gpus % G;
+		unsigned cg = rq->cores_per_node, mg = rq->mem_per_node_mib;
+		if (!can_ever(a, G, cg * G, (uint32_t)mg * G, type))
+			return -CS_EINVAL;
+		uint32_t nn = whole + (rem ? 1 : 0);
+		if (p->cap < nn)
+			return -CS_EINVAL;
+		if (whole == 0) {
+			long n = pick_one(a, rem, cg * rem, (uint32_t)mg * rem, type);
+			if (n < 0)
+				return -CS_ENOFIT;
+			place(a, p, (uint32_t)n, rem, cg * rem, (uint32_t)mg * rem, 0);
+			return 0;
+		}
+		if (rq->topo != CS_TOPO_ANY) {
+			/* the remainder on one more idle node of the same domain */
+			int rc = pick_idle(a, nn, G, cg * G, (uint32_t)mg * G, type, rq->topo, rq->max_leaves);
+			if (rc < 0)
+				return rc;
+			for (uint32_t i = 0; i < nn; i++) {
+				unsigned gi = i < whole ? G : rem;
+				place(a, p, a->pick[i], gi, cg * gi, (uint32_t)mg * gi, 0);
+			}
+			return 0;
+		}
+		int rc = pick_idle(a, whole, G, cg * G, (uint32_t)mg * G, type, CS_TOPO_ANY, 0);
+		if (rc < 0)
+			return rc;
+		for (uint32_t i = 0; i < whole; i++)
+			place(a, p, a->pick[i], G, cg * G, (uint32_t)mg * G, 0);
+		if (rem) {
+			long n = pick_one(a, rem, cg * rem, (uint32_t)mg * rem, type);
+			if (n < 0) {
+				cs_alloc_release(a, p);
+				p->n = 0;
+				return -CS_ENOFIT;
+			}
+			place(a, p, (uint32_t)n, rem, cg * rem, (uint32_t)mg * rem, 0);
+		}
+		return 0;
+	}
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib, N = rq->nodes;
+	if (g > MAXG || N > a->nnodes || !can_ever(a, g, c, m, type) || p->cap < N)
+		return -CS_EINVAL;
+	if ((uint64_t)g * N > a->free_gpus || (rq->exclusive && N > a->nidle))
+		return -CS_ENOFIT;
+	int rc;
+	if (rq->exclusive) {
+		if (N == 1 && rq->topo != CS_TOPO_ONE_BLOCK) {
+			long n;
+			if (a->fit == CS_FIT_TOPO || a->fit == CS_FIT_FRAG) {
+				n = idle_from_smallest_leaf(a, g, c, m, type);
+			} else {
+				/* first: lowest idle node; best: of the smallest type that holds it */
+				n = -1;
+				long best_t = -1;
+				for (uint32_t t = 0; t < a->ntypes; t++) {
+					if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
+						continue;
+					long k = cs_hbm_next(&a->idle_t[t], 0);
+					if (k < 0)
+						continue;
+					int better = n < 0 ||
+						     (a->fit == CS_FIT_FIRST ? k < n
+						      : a->types[t].gpus < a->types[best_t].gpus ||
+							(a->types[t].gpus == a->types[best_t].gpus && k < n));
+					if (better) {
+						n = k;
+						best_t = t;
+					}
+				}
+			}
+			if (n < 0)
+				return -CS_ENOFIT;
+			place(a, p, (uint32_t)n, 0, 0, 0, 1);
+			return 0;
+		}
+		rc = pick_idle(a, N, g, c, m, type, rq->topo, rq->max_leaves);
+		if (rc < 0)
+			return rc;
+		for (uint32_t i = 0; i < N; i++)
+			place(a, p, a->pick[i], 0, 0, 0, 1);
+		return 0;
+	}
+	if (N == 1 && rq->topo != CS_TOPO_ONE_BLOCK) {
+		long n = pick_one(a, g, c, m, type);
+		if (n < 0)
+			return -CS_ENOFIT;
+		place(a, p, (uint32_t)n, g, c, m, 0);
+		return 0;
+	}
+	rc = pick_shared(a, N, g, c, m, type, rq->topo, rq->max_leaves);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < N; i++)
+		place(a, p, a->pick[i], g, c, m, 0);
+	return 0;
+}
+
+void cs_alloc_release(cs_alloc *a, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *sl = &p->slots[i];
+		node_st *s = &a->ns[sl->node];
+		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), (uint16_t)(s->cores + sl->cores),
+			 s->mem + sl->mem_mib);
+	}
+}
+
+/* --- queries --- */
+
+uint64_t cs_alloc_free_gpus(const cs_alloc *a) { return a->free_gpus; }
+uint32_t cs_alloc_idle_nodes(const cs_alloc *a) { return a->nidle; }
+uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)
+{
+	return f <= MAXG ? a->count_by_free[f] : 0;
+}
+uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l) { return l < a->nleaves ? a->leaf_idle[l] : 0; }
+uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l) { return l < a->nleaves ? a->leaf_gpus[l] : 0; }
+
+int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (nodes[i] >= a->nnodes)
+			return 0;
+		if (rq->exclusive ? !a->ns[nodes[i]].idle || !type_ok(a, nodes[i], rq->type)
+				  : !fits_node(a, nodes[i], rq->gpus_per_node, rq->cores_per_node,
+					       rq->mem_per_node_mib, rq->type))
+			return 0;
+	}
+	return 1;
+}
+
+void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint16_t *cores,
+			 uint32_t *mem_mib)
+{
+	*gpu_mask = a->ns[node].gmask;
+	*cores = a->ns[node].cores;
+	*mem_mib = a->ns[node].mem;
+}

@@ -1,0 +1,418 @@
+/* The allocator: hand-drawn clusters for each strategy, and random
+ * sequences checked against a simple reference (feasibility, legality, no
+ * overcommit, exact restore on release). */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/alloc.h"
+
+/* --- a small layout builder --- */
+typedef struct lay {
+	cs_alloc_type types[4];
+	uint16_t node_type[4096];
+	uint32_t leaf_first[1025];
+	cs_alloc_layout l;
+} lay;
+
+/* leaves of `per` nodes; node types given per leaf */
+static void build(lay *y, uint32_t nleaves, uint32_t per, const uint16_t *leaf_type, uint32_t lpb)
+{
+	y->l = (cs_alloc_layout){ .nnodes = nleaves * per, .types = y->types, .node_type = y->node_type,
+				  .nleaves = nleaves, .leaf_first = y->leaf_first, .leaves_per_block = lpb };
+	uint32_t maxt = 0;
+	for (uint32_t lf = 0; lf < nleaves; lf++) {
+		y->leaf_first[lf] = lf * per;
+		for (uint32_t k = 0; k < per; k++)
+			y->node_type[lf * per + k] = leaf_type[lf];
+		if (leaf_type[lf] + 1u > maxt)
+			maxt = leaf_type[lf] + 1u;
+	}
+	y->leaf_first[nleaves] = nleaves * per;
+	y->l.ntypes = maxt;
+}
+
+static cs_alloc_type gpu_type(uint16_t gpus, uint16_t cores, uint32_t mem)
+{
+	cs_alloc_type t = { .gpus = gpus, .cores = cores, .mem_mib = mem };
+	for (unsigned i = 0; i < gpus; i++)
+		t.gpu_group[i] = (uint8_t)(i / (gpus > 4 ? gpus / 2 : gpus ? gpus : 1)); /* two groups */
+	return t;
+}
+
+static cs_alloc *mk(lay *y, cs_fit fit)
+{
+	cs_alloc *a;
+	char err[256];
+	cr_assert_eq(cs_alloc_new(&a, &y->l, fit, err, sizeof err), 0, "%s", err);
+	return a;
+}
+
+static cs_slot slots[1024];
+static cs_placement pl(void) { return (cs_placement){ .slots = slots, .cap = 1024 }; }
+
+static cs_request shared(uint32_t nodes, uint16_t g, uint16_t c, uint32_t m)
+{
+	return (cs_request){ .nodes = nodes, .gpus_per_node = g, .cores_per_node = c,
+			     .mem_per_node_mib = m, .type = -1 };
+}
+
+/* 2 leaves x 4 nodes of 8 GPUs (groups 0-3, 4-7), 64 cores, 512 GiB. */
+Test(alloc, best_fit_packs_gpus_onto_one_node_and_one_group)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 512 * 1024);
+	build(&y, 2, 4, (const uint16_t[]){ 0, 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_placement p = pl();
+	cs_request r1 = shared(1, 1, 8, 1024);
+	cr_assert_eq(cs_alloc_try(a, &r1, &p), 0);
+	cr_assert_eq(p.n, 1);
+	cr_assert_eq(p.slots[0].node, 0);
+	cr_assert_eq(p.slots[0].gpu_mask, 0x01);
+	/* 2 GPUs: node 0 has 7 free (fewest left over); group 0 has 3 free,
+	 * group 1 has 4: the tighter group 0 takes it */
+	cs_request r2 = shared(1, 2, 8, 1024);
+	cr_assert_eq(cs_alloc_try(a, &r2, &p), 0);
+	cr_assert_eq(p.slots[0].node, 0);
+	cr_assert_eq(p.slots[0].gpu_mask, 0x06);
+	cr_assert_eq(cs_alloc_free_gpus(a), 61);
+	cr_assert_eq(cs_alloc_idle_nodes(a), 7);
+	cr_assert_eq(cs_alloc_nodes_with_free_gpus(a, 5), 1);
+	cr_assert_eq(cs_alloc_leaf_free_gpus(a, 0), 29);
+	/* a request no node could ever hold */
+	cs_request r9 = shared(1, 9, 1, 1);
+	cr_assert_eq(cs_alloc_try(a, &r9, &p), -CS_EINVAL);
+	cs_alloc_free(a);
+}
+
+/* Leaf 0: two 4-GPU nodes (type 0); leaf 1: two 8-GPU nodes (type 1), node
+ * 2 with 2 GPUs in use (6 free). A 2-GPU job: best fit takes the idle
+ * 4-GPU node 0 (4 left over < 6); fragmentation-aware takes the partial
+ * node 2 and keeps both idle nodes whole. */
+Test(alloc, fragmentation_aware_prefers_partial_nodes)
+{
+	lay y;
+	y.types[0] = gpu_type(4, 32, 1024);
+	y.types[1] = gpu_type(8, 64, 1024);
+	build(&y, 2, 2, (const uint16_t[]){ 0, 1 }, 0);
+	cs_fit fits[2] = { CS_FIT_BEST, CS_FIT_FRAG };
+	uint32_t want[2] = { 0, 2 }, idle_after[2] = { 2, 3 };
+	for (int k = 0; k < 2; k++) {
+		cs_alloc *a = mk(&y, fits[k]);
+		cs_placement p = pl();
+		cs_request pre = shared(1, 2, 1, 1);
+		pre.type = 1;
+		cr_assert_eq(cs_alloc_try(a, &pre, &p), 0);
+		cr_assert_eq(p.slots[0].node, 2, "fit %d: the first 8-GPU node", k);
+		cs_request r = shared(1, 2, 1, 1);
+		cr_assert_eq(cs_alloc_try(a, &r, &p), 0);
+		cr_assert_eq(p.slots[0].node, want[k], "fit %d: node %u", k, p.slots[0].node);
+		cr_assert_eq(cs_alloc_idle_nodes(a), idle_after[k]);
+		cs_alloc_free(a);
+	}
+}
+
+/* 3 leaves x 4 nodes; nodes 4 and 5 (leaf 1) busy. Two whole nodes under
+ * one leaf: first fit takes leaf 0 (the first that holds 2); topology-aware
+ * takes leaf 1 (the tightest: 2 idle), keeping leaves 0 and 2 whole. Five
+ * nodes: impossible in one leaf; with at most 2 leaves, 4 + 1. */
+Test(alloc, topology_aware_picks_the_tightest_leaf)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 3, 4, (const uint16_t[]){ 0, 0, 0 }, 0);
+	cs_fit fits[2] = { CS_FIT_FIRST, CS_FIT_TOPO };
+	for (int k = 0; k < 2; k++) {
+		cs_alloc *a = mk(&y, fits[k]);
+		/* make nodes 4 and 5 busy: whole leaves 0 and 1, then give back
+		 * leaf 0 and nodes 6, 7 */
+		cs_slot sa[4], sb[4];
+		cs_placement pa = { .slots = sa, .cap = 4 }, pb = { .slots = sb, .cap = 4 };
+		cs_request four = { .nodes = 4, .exclusive = 1, .topo = CS_TOPO_ONE_LEAF, .type = -1 };
+		cr_assert_eq(cs_alloc_try(a, &four, &pa), 0);
+		cr_assert_eq(cs_alloc_try(a, &four, &pb), 0);
+		cr_assert_eq(pa.slots[0].node, 0);
+		cr_assert_eq(pb.slots[0].node, 4);
+		cs_alloc_release(a, &pa);
+		cs_placement rel = { .slots = sb + 2, .cap = 2, .n = 2 };
+		cs_alloc_release(a, &rel);
+		cr_assert_eq(cs_alloc_leaf_idle(a, 0), 4);
+		cr_assert_eq(cs_alloc_leaf_idle(a, 1), 2);
+		uint32_t busy[2] = { 4, 5 }, free2[2] = { 6, 7 };
+		cs_request two = { .nodes = 2, .exclusive = 1, .topo = CS_TOPO_ONE_LEAF, .type = -1 };
+		cr_assert_not(cs_alloc_fits_on(a, &two, busy, 2));
+		cr_assert(cs_alloc_fits_on(a, &two, free2, 2));
+		cs_placement p = pl();
+		cr_assert_eq(cs_alloc_try(a, &two, &p), 0);
+		cr_assert_eq(p.slots[0].node, fits[k] == CS_FIT_FIRST ? 0u : 6u, "fit %d: node %u", k,
+			     p.slots[0].node);
+		cs_alloc_release(a, &p);
+		cs_request five1 = { .nodes = 5, .exclusive = 1, .topo = CS_TOPO_ONE_LEAF, .type = -1 };
+		cr_assert_eq(cs_alloc_try(a, &five1, &p), -CS_ENOFIT);
+		cs_request five2 = { .nodes = 5, .exclusive = 1, .topo = CS_TOPO_MAX_LEAVES, .max_leaves = 2,
+				     .type = -1 };
+		cr_assert_eq(cs_alloc_try(a, &five2, &p), 0);
+		cr_assert_eq(p.n, 5);
+		cs_alloc_release(a, &p);
+		cs_request eleven = { .nodes = 11, .exclusive = 1, .type = -1 };
+		cr_assert_eq(cs_alloc_try(a, &eleven, &p), -CS_ENOFIT, "only 10 idle nodes");
+		cs_alloc_free(a);
+	}
+}
+
+Test(alloc, packs_a_gpu_count_onto_whole_nodes_then_the_tightest_partial)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 8192);
+	build(&y, 1, 4, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_placement p = pl();
+	cs_request three = shared(1, 3, 3, 30); /* node 0: 5 free */
+	cr_assert_eq(cs_alloc_try(a, &three, &p), 0);
+	cs_request pack = { .nodes = 0, .total_gpus = 10, .cores_per_node = 2, .mem_per_node_mib = 10, .type = -1 };
+	cs_placement q = { .slots = slots + 8, .cap = 8 };
+	cr_assert_eq(cs_alloc_try(a, &pack, &q), 0);
+	cr_assert_eq(q.n, 2);
+	cr_assert_eq(q.slots[0].node, 1, "8 GPUs on an idle node");
+	cr_assert_eq(__builtin_popcount(q.slots[0].gpu_mask), 8);
+	cr_assert_eq(q.slots[0].cores, 16, "cores are per GPU when packing");
+	cr_assert_eq(q.slots[1].node, 0, "2 GPUs on the partial node 0 (5 free), not an idle one");
+	cr_assert_eq(cs_alloc_free_gpus(a), 32 - 13);
+	cs_alloc_release(a, &q);
+	cs_alloc_release(a, &p);
+	cr_assert_eq(cs_alloc_free_gpus(a), 32);
+	cr_assert_eq(cs_alloc_idle_nodes(a), 4);
+	cs_alloc_free(a);
+}
+
+Test(alloc, one_block_keeps_a_job_inside_a_block)
+{
+	/* 4 leaves of 2 nodes, blocks of 2 leaves: a 3-node job fits block 0 */
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 4, 2, (const uint16_t[]){ 0, 0, 0, 0 }, 2);
+	cs_alloc *a = mk(&y, CS_FIT_TOPO);
+	cs_placement p = pl();
+	cs_request r = { .nodes = 3, .exclusive = 1, .topo = CS_TOPO_ONE_BLOCK, .type = -1 };
+	cr_assert_eq(cs_alloc_try(a, &r, &p), 0);
+	for (uint32_t i = 0; i < p.n; i++)
+		cr_assert_eq(p.slots[i].node / 4, p.slots[0].node / 4, "node %u outside the block",
+			     p.slots[i].node);
+	cs_slot s2[4];
+	cs_placement q = { .slots = s2, .cap = 4 };
+	cr_assert_eq(cs_alloc_try(a, &r, &q), 0, "block 1 still holds 3");
+	cs_slot s3[4];
+	cs_placement t = { .slots = s3, .cap = 4 };
+	cr_assert_eq(cs_alloc_try(a, &r, &t), -CS_ENOFIT, "1 + 1 idle nodes left in two blocks");
+	cs_alloc_free(a);
+}
+
+/* --- the reference: per-node free state, linear scans --- */
+
+typedef struct refn { uint16_t gmask, cores; uint32_t mem; } refn;
+
+static int ref_idle(const lay *y, const refn *s, uint32_t n)
+{
+	const cs_alloc_type *t = &y->types[y->node_type[n]];
+	return __builtin_popcount(s[n].gmask) == t->gpus && s[n].cores == t->cores && s[n].mem == t->mem_mib;
+}
+
+static int ref_node_ok(const lay *y, const refn *s, uint32_t n, const cs_request *r)
+{
+	const cs_alloc_type *t = &y->types[y->node_type[n]];
+	if (r->type >= 0 && y->node_type[n] != (uint32_t)r->type)
+		return 0;
+	if (r->exclusive)
+		return ref_idle(y, s, n) && t->gpus >= r->gpus_per_node && t->cores >= r->cores_per_node &&
+		       t->mem_mib >= r->mem_per_node_mib;
+	return __builtin_popcount(s[n].gmask) >= r->gpus_per_node && s[n].cores >= r->cores_per_node &&
+	       s[n].mem >= r->mem_per_node_mib;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Can r (nodes >= 1) be placed? */
+static int ref_feasible(const lay *y, const refn *s, const cs_request *r)
+{
+	uint32_t cnt[1024] = { 0 }, total = 0;
+	for (uint32_t lf = 0; lf < y->l.nleaves; lf++)
+		for (uint32_t n = y->leaf_first[lf]; n < y->leaf_first[lf + 1]; n++)
+			if (ref_node_ok(y, s, n, r))
+				cnt[lf]++, total++;
+	switch (r->topo) {
+	case CS_TOPO_ANY:
+		return total >= r->nodes;
+	case CS_TOPO_ONE_LEAF:
+		for (uint32_t lf = 0; lf < y->l.nleaves; lf++)
+			if (cnt[lf] >= r->nodes)
+				return 1;
+		return 0;
+	case CS_TOPO_MAX_LEAVES: {
+		uint32_t c2[1024];
+		memcpy(c2, cnt, y->l.nleaves * sizeof *c2);
+		qsort(c2, y->l.nleaves, sizeof *c2, cmp_desc);
+		uint32_t sum = 0;
+		for (uint32_t i = 0; i < r->max_leaves && i < y->l.nleaves; i++)
+			sum += c2[i];
+		return sum >= r->nodes;
+	}
+	case CS_TOPO_ONE_BLOCK:
+		for (uint32_t b0 = 0; y->l.leaves_per_block && b0 < y->l.nleaves; b0 += y->l.leaves_per_block) {
+			uint32_t sum = 0;
+			for (uint32_t lf = b0; lf < b0 + y->l.leaves_per_block && lf < y->l.nleaves; lf++)
+				sum += cnt[lf];
+			if (sum >= r->nodes)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static uint32_t leaf_of(const lay *y, uint32_t n)
+{
+	uint32_t lf = 0;
+	while (y->leaf_first[lf + 1] <= n)
+		lf++;
+	return lf;
+}
+
+/* The placement is legal against the reference state; apply it there. */
+static void ref_apply(const lay *y, refn *s, const cs_request *r, const cs_placement *p)
+{
+	cr_assert_eq(p->n, r->nodes);
+	uint32_t leaves[64], nl = 0;
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *sl = &p->slots[i];
+		for (uint32_t j = 0; j < i; j++)
+			cr_assert_neq(p->slots[j].node, sl->node, "a node twice");
+		cr_assert(ref_node_ok(y, s, sl->node, r), "node %u cannot hold the request", sl->node);
+		cr_assert_eq(sl->gpu_mask & ~s[sl->node].gmask, 0, "GPU overcommitted");
+		cr_assert_leq(sl->cores, s[sl->node].cores);
+		cr_assert_leq(sl->mem_mib, s[sl->node].mem);
+		if (!r->exclusive)
+			cr_assert_eq(__builtin_popcount(sl->gpu_mask), r->gpus_per_node);
+		uint32_t lf = leaf_of(y, sl->node), k = 0;
+		while (k < nl && leaves[k] != lf)
+			k++;
+		if (k == nl && nl < 64)
+			leaves[nl++] = lf;
+		s[sl->node].gmask &= (uint16_t)~sl->gpu_mask;
+		s[sl->node].cores = (uint16_t)(s[sl->node].cores - sl->cores);
+		s[sl->node].mem -= sl->mem_mib;
+	}
+	if (r->topo == CS_TOPO_ONE_LEAF)
+		cr_assert_eq(nl, 1);
+	if (r->topo == CS_TOPO_MAX_LEAVES)
+		cr_assert_leq(nl, r->max_leaves);
+	if (r->topo == CS_TOPO_ONE_BLOCK)
+		for (uint32_t k = 1; k < nl; k++)
+			cr_assert_eq(leaves[k] / y->l.leaves_per_block, leaves[0] / y->l.leaves_per_block);
+}
+
+static void ref_release(refn *s, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *sl = &p->slots[i];
+		s[sl->node].gmask |= sl->gpu_mask;
+		s[sl->node].cores = (uint16_t)(s[sl->node].cores + sl->cores);
+		s[sl->node].mem += sl->mem_mib;
+	}
+}
+
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+typedef struct live { cs_slot s[16]; cs_placement p; } live;
+
+static void random_run(cs_fit fit, unsigned long long seed)
+{
+	rng = seed;
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	y.types[1] = gpu_type(4, 32, 500);
+	y.types[2] = gpu_type(0, 128, 2000);
+	/* 12 leaves of 8 nodes, homogeneous per leaf, blocks of 3 leaves */
+	build(&y, 12, 8, (const uint16_t[]){ 0, 0, 0, 0, 1, 1, 0, 0, 1, 2, 2, 0 }, 3);
+	cs_alloc *a = mk(&y, fit);
+	refn s[96];
+	for (uint32_t n = 0; n < y.l.nnodes; n++) {
+		const cs_alloc_type *t = &y.types[y.node_type[n]];
+		s[n] = (refn){ (uint16_t)((1u << t->gpus) - 1u), t->cores, t->mem_mib };
+	}
+	enum { MAXLIVE = 200 };
+	static live lv[MAXLIVE];
+	int nlive = 0, ok = 0, nofit = 0;
+	for (int step = 0; step < 20000; step++) {
+		if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
+			int k = (int)rnd((unsigned)nlive);
+			cs_alloc_release(a, &lv[k].p);
+			ref_release(s, &lv[k].p);
+			lv[k] = lv[--nlive];
+			lv[nlive].p.slots = lv[nlive].s;
+			for (int i = 0; i < nlive; i++)
+				lv[i].p.slots = lv[i].s;
+		} else {
+			cs_request r = { .type = -1 };
+			r.nodes = 1 + (rnd(4) == 0 ? rnd(6) : 0);
+			r.exclusive = rnd(3) == 0;
+			r.gpus_per_node = (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(4));
+			r.cores_per_node = (uint16_t)(1 + rnd(32));
+			r.mem_per_node_mib = 1 + rnd(400);
+			if (rnd(4) == 0)
+				r.type = (int32_t)rnd(3);
+			r.topo = (uint8_t)(r.nodes > 1 ? rnd(4) : 0);
+			r.max_leaves = (uint16_t)(1 + rnd(2));
+			/* the allocator's exclusive multi-node search ranks leaves by
+			 * idle nodes of any type, which is exact for type-homogeneous
+			 * leaves and requests of one type or none */
+			lv[nlive].p = (cs_placement){ .slots = lv[nlive].s, .cap = 16 };
+			int feasible = ref_feasible(&y, s, &r);
+			int rc = cs_alloc_try(a, &r, &lv[nlive].p);
+			if (rc == -CS_EINVAL) {
+				/* no node type could ever hold it: the reference agrees */
+				cr_assert_not(feasible, "step %d: EINVAL for a feasible request", step);
+				continue;
+			}
+			cr_assert_eq(rc == 0, feasible, "step %d (fit %d): allocator %d, reference %s: nodes %u g %u "
+				     "excl %u topo %u maxl %u type %d", step, fit, rc, feasible ? "fits" : "no fit",
+				     r.nodes, r.gpus_per_node, r.exclusive, r.topo, r.max_leaves, r.type);
+			if (rc == 0) {
+				ref_apply(&y, s, &r, &lv[nlive].p);
+				nlive++;
+				ok++;
+			} else {
+				nofit++;
+			}
+		}
+		for (uint32_t n = 0; n < y.l.nnodes; n++) {
+			uint16_t gm, c;
+			uint32_t m;
+			cs_alloc_node_state(a, n, &gm, &c, &m);
+			cr_assert(gm == s[n].gmask && c == s[n].cores && m == s[n].mem, "step %d node %u", step, n);
+		}
+	}
+	while (nlive)
+		cs_alloc_release(a, &lv[--nlive].p);
+	cr_assert_eq(cs_alloc_idle_nodes(a), y.l.nnodes, "releasing everything restores every node");
+	cr_assert_eq(cs_alloc_free_gpus(a), 7 * 8 * 8 + 3 * 8 * 4);
+	cr_assert_gt(ok, 1000);
+	cr_assert_gt(nofit, 100);
+	cs_alloc_free(a);
+}
+
+Test(alloc, random_first_fit_matches_reference) { random_run(CS_FIT_FIRST, 1); }
+Test(alloc, random_best_fit_matches_reference) { random_run(CS_FIT_BEST, 2); }
+Test(alloc, random_topology_aware_matches_reference) { random_run(CS_FIT_TOPO, 3); }
+Test(alloc, random_fragmentation_aware_matches_reference) { random_run(CS_FIT_FRAG, 4); }
