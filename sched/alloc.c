@@ -20,6 +20,22 @@
 
 #define MAXG CS_ALLOC_MAX_GPUS
 
+/* Bit count of a GPU mask without relying on a POPCNT instruction (the
+ * build targets baseline x86-64, where __builtin_popcount is a call). */
+static inline unsigned pop16(uint32_t x)
+{
+	x = x - ((x >> 1) & 0x5555u);
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
+}
+
+/* Per node type: the GPU mask of each locality group. */
+typedef struct type_groups {
+	uint16_t mask[MAXG];
+	uint8_t n;
+} type_groups;
+
 typedef struct node_st {
 	uint16_t gmask;  /* free GPUs */
 	uint16_t cores;  /* free cores */
@@ -34,6 +50,7 @@ struct cs_alloc {
 	cs_fit fit;
 	uint32_t nnodes, ntypes, nleaves, lpb, nblocks, maxc;
 	cs_alloc_type *types;
+	type_groups *groups;      /* per type */
 	uint32_t *leaf_first;
 	node_st *ns;
 	cs_hbm byfree[MAXG + 1];
@@ -45,6 +62,9 @@ struct cs_alloc {
 	uint32_t *leaf_gpus;      /* free GPUs per leaf */
 	uint32_t *block_idle;
 	uint32_t count_by_free[MAXG + 1]; /* all nodes, idle or not */
+	uint32_t busy_by_free[MAXG + 1];  /* busy nodes: the population of byfree[f] */
+	uint32_t busy_mask;               /* bit f: byfree[f] is not empty */
+	uint32_t *idle_by_type;           /* population of idle_t[t] */
 	uint64_t free_gpus;
 	uint32_t nidle;
 	uint32_t *pick;           /* scratch: chosen nodes */
@@ -70,16 +90,26 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint16_t cores, ui
 {
 	node_st *s = &a->ns[n];
 	const cs_alloc_type *t = &a->types[s->type];
-	uint8_t nf = (uint8_t)__builtin_popcount(gmask);
+	uint8_t nf = (uint8_t)pop16(gmask);
 	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
-	if (s->idle)
-		cs_hbm_clear(&a->idle_t[s->type], n), cs_hbm_clear(&a->idle, n);
-	else
+	if (s->idle) {
+		cs_hbm_clear(&a->idle_t[s->type], n);
+		cs_hbm_clear(&a->idle, n);
+		a->idle_by_type[s->type]--;
+	} else {
 		cs_hbm_clear(&a->byfree[s->nfree], n);
-	if (idle)
-		cs_hbm_set(&a->idle_t[s->type], n), cs_hbm_set(&a->idle, n);
-	else
+		if (--a->busy_by_free[s->nfree] == 0)
+			a->busy_mask &= ~(1u << s->nfree);
+	}
+	if (idle) {
+		cs_hbm_set(&a->idle_t[s->type], n);
+		cs_hbm_set(&a->idle, n);
+		a->idle_by_type[s->type]++;
+	} else {
 		cs_hbm_set(&a->byfree[nf], n);
+		a->busy_by_free[nf]++;
+		a->busy_mask |= 1u << nf;
+	}
 	if (idle != s->idle) {
 		leaf_idle_add(a, s->leaf, s->type, idle ? 1 : -1);
 		a->nidle += idle ? 1u : (uint32_t)-1;
@@ -111,6 +141,7 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->idle_t);
 	free(a->leaf_by_idle);
 	free(a->types);
+	free(a->groups);
 	free(a->leaf_first);
 	free(a->ns);
 	free(a->leaf_idle);
@@ -120,6 +151,7 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->pick);
 	free(a->lscratch);
 	free(a->lcount);
+	free(a->idle_by_type);
 	free(a);
 }
 
@@ -163,6 +195,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->nblocks = a->lpb ? (a->nleaves + a->lpb - 1) / a->lpb : 0;
 	a->maxc = maxc;
 	a->types = malloc(l->ntypes * sizeof *a->types);
+	a->groups = calloc(l->ntypes, sizeof *a->groups);
 	a->leaf_first = malloc((l->nleaves + 1) * sizeof *a->leaf_first);
 	a->ns = calloc(l->nnodes, sizeof *a->ns);
 	a->idle_t = calloc(l->ntypes, sizeof *a->idle_t);
@@ -174,9 +207,10 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->pick = malloc(l->nnodes * sizeof *a->pick);
 	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
 	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
-	int bad = !a->types || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
+	a->idle_by_type = calloc(l->ntypes, sizeof *a->idle_by_type);
+	int bad = !a->types || !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
 		  !a->leaf_idle || !a->leaf_type_idle || !a->leaf_gpus || !a->block_idle || !a->pick ||
-		  !a->lscratch || !a->lcount;
+		  !a->lscratch || !a->lcount || !a->idle_by_type;
 	for (unsigned f = 0; !bad && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree[f], l->nnodes) < 0;
 	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
@@ -188,6 +222,19 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 		return -CS_ENOMEM;
 	}
 	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
+	for (uint32_t t = 0; t < l->ntypes; t++) {
+		/* group ids in order of first appearance */
+		type_groups *tg = &a->groups[t];
+		uint8_t id[MAXG];
+		for (unsigned i = 0; i < a->types[t].gpus; i++) {
+			unsigned k = 0;
+			while (k < tg->n && id[k] != a->types[t].gpu_group[i])
+				k++;
+			if (k == tg->n)
+				id[tg->n++] = a->types[t].gpu_group[i];
+			tg->mask[k] |= (uint16_t)(1u << i);
+		}
+	}
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
 	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
 		cs_hbm_set(&a->leaf_by_idle[0], lf);
@@ -202,6 +249,8 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 			a->ns[n] = (node_st){ .leaf = lf, .type = t };
 			cs_hbm_set(&a->byfree[0], n);
 			a->count_by_free[0]++;
+			a->busy_by_free[0]++;
+			a->busy_mask |= 1u;
 			const cs_alloc_type *ty = &a->types[t];
 			set_node(a, n, (uint16_t)((1u << ty->gpus) - 1u), ty->cores, ty->mem_mib);
 		}
@@ -257,32 +306,43 @@ static long idle_from_smallest_leaf(const cs_alloc *a, unsigned g, unsigned c, u
 	return -1;
 }
 
+/* Busy-node buckets f >= g that are not empty, as a bit mask. */
+static inline uint32_t busy_from(const cs_alloc *a, unsigned g) { return a->busy_mask & (~0u << g); }
+
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
 static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	long best = -1;
+	uint32_t bm = busy_from(a, g);
 	switch (a->fit) {
 	case CS_FIT_FIRST:
-		for (unsigned f = g; f <= MAXG; f++) {
+		for (uint32_t b = bm; b; b &= b - 1) {
+			unsigned f = (unsigned)__builtin_ctz(b);
 			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
 		for (uint32_t t = 0; t < a->ntypes; t++) {
-			if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
+			if ((type >= 0 && t != (uint32_t)type) || !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
 				continue;
 			long n = cs_hbm_next(&a->idle_t[t], 0);
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
 		return best;
-	case CS_FIT_BEST:
-		/* fewest free GPUs left over; at equal counts the lowest node */
-		for (unsigned f = g; f <= MAXG; f++) {
-			best = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
-			for (uint32_t t = 0; t < a->ntypes; t++) {
+	case CS_FIT_BEST: {
+		/* fewest free GPUs left over; at equal counts the lowest node.
+		 * Idle nodes sit at their type's GPU count. */
+		uint32_t im = 0;
+		for (uint32_t t = 0; t < a->ntypes; t++)
+			if (a->idle_by_type[t] && a->types[t].gpus >= g && (type < 0 || t == (uint32_t)type))
+				im |= 1u << a->types[t].gpus;
+		for (uint32_t b = bm | im; b; b &= b - 1) {
+			unsigned f = (unsigned)__builtin_ctz(b);
+			best = (bm >> f & 1) ? first_fit_in(a, &a->byfree[f], 0, g, c, m, type) : -1;
+			for (uint32_t t = 0; (im >> f & 1) && t < a->ntypes; t++) {
 				if (a->types[t].gpus != f || (type >= 0 && t != (uint32_t)type) ||
-				    !type_holds(a, t, g, c, m))
+				    !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
 					continue;
 				long n = cs_hbm_next(&a->idle_t[t], 0);
 				if (n >= 0 && (best < 0 || n < best))
@@ -292,11 +352,13 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 				return best;
 		}
 		return -1;
+	}
 	case CS_FIT_TOPO:
 	case CS_FIT_FRAG:
 		/* busy nodes first, fewest free GPUs first; then break an idle
 		 * node in the leaf with the fewest idle nodes */
-		for (unsigned f = g; f <= MAXG; f++) {
+		for (uint32_t b = bm; b; b &= b - 1) {
+			unsigned f = (unsigned)__builtin_ctz(b);
 			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
 			if (n >= 0)
 				return n;
@@ -309,32 +371,32 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 /* GPUs for a job of g on a node with free mask `free`: from one locality
  * group if one has enough (the one with the fewest that do), else from the
  * fullest groups first. */
-static uint16_t choose_gpus(const cs_alloc_type *t, uint16_t free, unsigned g)
+static uint16_t choose_gpus(const type_groups *tg, uint16_t free, unsigned g)
 {
 	if (g == 0)
 		return 0;
-	unsigned cnt[MAXG] = { 0 };
-	for (unsigned i = 0; i < t->gpus; i++)
-		if (free >> i & 1)
-			cnt[t->gpu_group[i] % MAXG]++;
+	unsigned cnt[MAXG];
 	int best = -1;
-	for (int k = 0; k < (int)MAXG; k++)
+	for (unsigned k = 0; k < tg->n; k++) {
+		cnt[k] = pop16(free & tg->mask[k]);
 		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
-			best = k;
+			best = (int)k;
+	}
 	uint16_t take = 0;
 	unsigned need = g;
 	while (need) {
 		int k = best;
-		if (k < 0) {
-			for (int j = 0; j < (int)MAXG; j++)
+		if (k < 0)
+			for (unsigned j = 0; j < tg->n; j++)
 				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
-					k = j;
+					k = (int)j;
+		uint32_t avail = free & tg->mask[k];
+		while (need && avail) {
+			uint32_t low = avail & -avail;
+			take |= (uint16_t)low;
+			avail ^= low;
+			need--;
 		}
-		for (unsigned i = 0; i < t->gpus && need; i++)
-			if ((free >> i & 1) && t->gpu_group[i] % MAXG == (unsigned)k && !(take >> i & 1)) {
-				take |= (uint16_t)(1u << i);
-				need--;
-			}
 		cnt[k] = 0;
 		best = -1;
 	}
@@ -351,7 +413,7 @@ static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned
 		sl->cores = s->cores;
 		sl->mem_mib = s->mem;
 	} else {
-		sl->gpu_mask = choose_gpus(&a->types[s->type], s->gmask, g);
+		sl->gpu_mask = choose_gpus(&a->groups[s->type], s->gmask, g);
 		sl->cores = (uint16_t)c;
 		sl->mem_mib = m;
 	}
