@@ -691,9 +691,11 @@ static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
 	(void)d, (void)user, (void)buf, (void)len;
 }
 
-/* Parse the YAML; a syntax error becomes "FILE:LINE:COL: syntax error: ..."
- * from libfyaml's first collected diagnostic (whose marks are 1-based). */
-static struct fy_document *parse(ld *l, int *rc)
+/* Parse the YAML, the file l->file or, if text is not NULL, text (named
+ * l->file in messages); a syntax error becomes "FILE:LINE:COL: syntax
+ * error: ..." from libfyaml's first collected diagnostic (whose marks are
+ * 1-based). */
+static struct fy_document *parse(ld *l, const char *text, size_t len, int *rc)
 {
 	struct fy_diag_cfg dcfg;
 	fy_diag_cfg_default(&dcfg);
@@ -707,7 +709,8 @@ static struct fy_document *parse(ld *l, int *rc)
 	}
 	fy_diag_set_collect_errors(diag, true);
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
-	struct fy_document *doc = fy_document_build_from_file(&cfg, l->file);
+	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
+				       : fy_document_build_from_file(&cfg, l->file);
 	if (!doc) {
 		void *it = NULL;
 		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
@@ -725,9 +728,40 @@ static struct fy_document *parse(ld *l, int *rc)
 	return doc;
 }
 
-int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen)
+/* Load from the file l->file, or from text if not NULL; l->dir is set. */
+static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 {
 	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", NULL };
+	if (!(l->c = calloc(1, sizeof *l->c)) || !(l->c->path = strdup(l->file))) {
+		cs_cluster_free(l->c);
+		return oom(l);
+	}
+	int rc = 0;
+	struct fy_document *doc = parse(l, text, len, &rc);
+	if (doc) {
+		struct fy_node *root = fy_document_root(doc);
+		fld f;
+		if (!root || !fy_node_is_mapping(root)) {
+			rc = fail(l, -CS_EPARSE, root, NULL, "config", "expected a mapping with name, site, node_types, "
+				  "partitions, got %s", root ? kind(root) : "an empty document");
+		} else if ((rc = check_keys(l, root, "", keys)) == 0 && (rc = field(l, root, NULL, "", "name", 1, &f)) > 0 &&
+			   (rc = get_str(l, &f, &l->c->name)) == 0 && (rc = load_site(l, root)) == 0 &&
+			   (rc = load_node_types(l, root)) == 0 && (rc = load_partitions(l, root)) == 0 &&
+			   (rc = load_fabric(l, root)) == 0 && (rc = load_storage(l, root)) == 0) {
+			rc = compute_totals(l);
+		}
+		fy_document_destroy(doc);
+	}
+	if (rc < 0) {
+		cs_cluster_free(l->c);
+		return rc;
+	}
+	*out = l->c;
+	return 0;
+}
+
+int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen)
+{
 	*out = NULL;
 	ld l = { .file = path, .err = err, .errlen = errlen };
 	struct stat st;
@@ -741,32 +775,34 @@ int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen
 		snprintf(l.dir, sizeof l.dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	else
 		snprintf(l.dir, sizeof l.dir, ".");
-	if (!(l.c = calloc(1, sizeof *l.c)) || !(l.c->path = strdup(path))) {
-		cs_cluster_free(l.c);
-		return oom(&l);
-	}
-	int rc = 0;
-	struct fy_document *doc = parse(&l, &rc);
-	if (doc) {
-		struct fy_node *root = fy_document_root(doc);
-		fld f;
-		if (!root || !fy_node_is_mapping(root)) {
-			rc = fail(&l, -CS_EPARSE, root, NULL, "config", "expected a mapping with name, site, node_types, "
-				  "partitions, got %s", root ? kind(root) : "an empty document");
-		} else if ((rc = check_keys(&l, root, "", keys)) == 0 && (rc = field(&l, root, NULL, "", "name", 1, &f)) > 0 &&
-			   (rc = get_str(&l, &f, &l.c->name)) == 0 && (rc = load_site(&l, root)) == 0 &&
-			   (rc = load_node_types(&l, root)) == 0 && (rc = load_partitions(&l, root)) == 0 &&
-			   (rc = load_fabric(&l, root)) == 0 && (rc = load_storage(&l, root)) == 0) {
-			rc = compute_totals(&l);
-		}
-		fy_document_destroy(doc);
-	}
-	if (rc < 0) {
-		cs_cluster_free(l.c);
-		return rc;
-	}
-	*out = l.c;
-	return 0;
+	return load(out, &l, NULL, 0);
+}
+
+int cs_cluster_load_text(cs_cluster **out, const char *text, size_t len, const char *name, const char *base_dir,
+			 char *err, size_t errlen)
+{
+	*out = NULL;
+	ld l = { .file = name, .err = err, .errlen = errlen };
+	snprintf(l.dir, sizeof l.dir, "%s", base_dir ? base_dir : ".");
+	return load(out, &l, text, len);
+}
+
+/* configs/clusters/national-ai-dc.yaml, embedded by the Makefile
+ * ($(BUILD)/gen/default_cluster.c); NUL-terminated, len excludes the NUL. */
+extern const unsigned char cs_default_cluster_yaml[];
+extern const size_t cs_default_cluster_yaml_len;
+
+const char *cs_cluster_default_text(size_t *len)
+{
+	if (len)
+		*len = cs_default_cluster_yaml_len;
+	return (const char *)cs_default_cluster_yaml;
+}
+
+int cs_cluster_load_default(cs_cluster **out, char *err, size_t errlen)
+{
+	return cs_cluster_load_text(out, (const char *)cs_default_cluster_yaml, cs_default_cluster_yaml_len,
+				    CS_CLUSTER_DEFAULT_NAME, NULL, err, errlen);
 }
 
 void cs_cluster_free(cs_cluster *c)

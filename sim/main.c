@@ -18,7 +18,8 @@ static const char usage_main[] =
 	"  run        replay a workload trace (SWF, .swf or .swf.gz) under a policy\n"
 	"  policies   list the built-in policies and their parameters\n"
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
-	"  cluster show CONFIG  what a cluster config (YAML) adds up to\n"
+	"  cluster show  what a cluster config (YAML) adds up to; without one, the\n"
+	"             built-in default, the national AI data centre\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
 	"2 bad input or usage, 1 internal error.\n";
@@ -283,79 +284,45 @@ static int cmd_run(int argc, char **argv)
 	return 0;
 }
 
-static void print_cluster(FILE *f, const cs_cluster *c)
-{
-	const cs_cluster_totals *t = cs_cluster_totals_of(c);
-	const cs_cluster_site *site = cs_cluster_site_info(c);
-	fprintf(f, "cluster %s (%s)\n", cs_cluster_name(c), cs_cluster_path(c));
-	fprintf(f, "  %lld nodes, %lld cores, %lld GPUs", (long long)t->nodes, (long long)t->cores,
-		(long long)t->gpus);
-	for (int i = 0; i < cs_cluster_ngpu_models(c); i++) {
-		const cs_cluster_gpu_count *g = cs_cluster_gpu_model_at(c, i);
-		fprintf(f, "%s%lld %s", i ? ", " : " (", (long long)g->count, g->model);
-		if (i + 1 == cs_cluster_ngpu_models(c))
-			fputc(')', f);
-	}
-	fprintf(f, ", %.1f TiB memory, %.2f PB storage\n", t->memory_gib / 1024.0, t->storage_pb);
-	fprintf(f, "  peak PF (dense):");
-	for (int p = 0; p < CS_PREC_COUNT; p++)
-		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
-	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
-		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
-	fprintf(f, "node types:\n");
-	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
-		const cs_cluster_node_type *n = cs_cluster_node_type_at(c, i);
-		fprintf(f, "  %-12s x%-5d %d packages, %d cores, %d NUMA, %.0f GiB", n->name, n->count,
-			cs_topo_npackages(n->topo), cs_topo_ncores(n->topo), cs_topo_nnuma(n->topo),
-			n->memory_gib);
-		if (n->gpus)
-			fprintf(f, ", %d x %s", n->gpus, n->gpu_model);
-		fprintf(f, ", %.0f-%.0f W\n", n->idle_w, n->peak_w);
-	}
-	fprintf(f, "partitions:\n");
-	for (int i = 0; i < cs_cluster_npartitions(c); i++) {
-		const cs_cluster_partition *p = cs_cluster_partition_at(c, i);
-		fprintf(f, "  %-12s", p->name);
-		for (int k = 0; k < p->nnode_types; k++)
-			fprintf(f, "%s%s", k ? "," : " ", cs_cluster_node_type_at(c, p->node_types[k])->name);
-		if (p->max_time_s)
-			fprintf(f, "  max time %lld s", (long long)p->max_time_s);
-		if (p->max_nodes)
-			fprintf(f, "  max nodes %d", p->max_nodes);
-		fputc('\n', f);
-	}
-	for (int i = 0; i < cs_cluster_nfabric_levels(c); i++) {
-		const cs_cluster_fabric_level *l = cs_cluster_fabric_level_at(c, i);
-		fprintf(f, "fabric level %d: %s, radix %d, oversubscription %.2f\n", i, l->name, l->radix,
-			l->oversubscription);
-	}
-	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
-		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
-		fprintf(f, "storage %s: %.2f PB, %.0f GB/s\n", st->name, st->capacity_pb, st->bandwidth_gbs);
-	}
-}
+static const char usage_cluster[] =
+	"usage: capsim cluster show [CONFIG] [--json]\n"
+	"\n"
+	"Loads a cluster config (YAML, see include/capsim/cluster.h) and prints what it\n"
+	"adds up to: nodes, cores, GPUs by model, memory, storage, peak PF per precision,\n"
+	"power with PUE, then each node type with its internal layout, the partitions,\n"
+	"the fabric and the storage tiers. Without CONFIG: the built-in default, the\n"
+	"national AI data centre (configs/clusters/national-ai-dc.yaml as built).\n"
+	"--json prints one JSON object instead.\n";
 
 static int cmd_cluster(int argc, char **argv)
 {
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return fputs("usage: capsim cluster show CONFIG\n", stdout), 0;
+	const char *config = NULL;
+	int json = 0;
+	char err[CS_ERRLEN];
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage_cluster, stdout), 0;
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
-		return die(2, "cluster: usage: capsim cluster show CONFIG");
-	if (argc < 3)
-		return die(2, "cluster show: CONFIG is required (no default cluster config is built yet)");
-	if (argc > 3) {
-		char err[CS_ERRLEN];
-		snprintf(err, sizeof err, "cluster show: unexpected argument '%s'", argv[3]);
-		return die(2, err);
+		return die(2, "cluster: expected 'show [CONFIG] [--json]' (see capsim cluster --help)");
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			snprintf(err, sizeof err, "cluster show: unknown option '%s' (see capsim cluster --help)", argv[i]);
+			return die(2, err);
+		} else if (config) {
+			snprintf(err, sizeof err, "cluster show: unexpected argument '%s'", argv[i]);
+			return die(2, err);
+		} else
+			config = argv[i];
 	}
 	cs_cluster *c;
-	char err[CS_ERRLEN];
-	int rc = cs_cluster_load(&c, argv[2], err, sizeof err);
+	int rc = config ? cs_cluster_load(&c, config, err, sizeof err) : cs_cluster_load_default(&c, err, sizeof err);
 	if (rc < 0)
 		return die(rc == -CS_ENOMEM ? 1 : 2, err);
-	print_cluster(stdout, c);
+	rc = json ? cs_cluster_print_json(stdout, c) : cs_cluster_print(stdout, c);
 	cs_cluster_free(c);
-	return 0;
+	return rc < 0 ? die(1, "cluster show: cannot write the output") : 0;
 }
 
 int main(int argc, char **argv)

@@ -181,5 +181,6 @@ Test(cli, cluster_show_adds_up_a_config)
 	snprintf(want, sizeof want, "%s:2:", p);
 	expect_usage_error(ARGS("cluster", "show", p), want);
 	th_unlink(p);
-	expect_usage_error(ARGS("cluster", "show"), "CONFIG is required");
+	expect_usage_error(ARGS("cluster", "show", "--jsno"), "unknown option '--jsno'");
+	expect_usage_error(ARGS("cluster", "show", cfg, cfg), "unexpected argument");
 }

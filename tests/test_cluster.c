@@ -1,5 +1,8 @@
-/* The cluster model: configs/clusters/small-test.yaml and one defect per bad config. */
+/* The cluster model: configs/clusters/small-test.yaml, the default data-centre
+ * config (on disk and built in), the other shipped configs, one defect per bad
+ * config, and `capsim cluster show`. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +11,19 @@
 #include "capsim/cluster.h"
 #include "helpers.h"
 
-static cs_cluster *load_small(void)
+/* configs/clusters/NAME.yaml */
+static cs_cluster *load_config(const char *name)
 {
 	char path[4096], err[CS_ERRLEN] = "";
-	snprintf(path, sizeof path, "%s/configs/clusters/small-test.yaml", th_root());
+	snprintf(path, sizeof path, "%s/configs/clusters/%s.yaml", th_root(), name);
 	cs_cluster *c = NULL;
 	int rc = cs_cluster_load(&c, path, err, sizeof err);
 	cr_assert_eq(rc, 0, "cs_cluster_load(%s): %s", path, err);
 	cr_assert_not_null(c);
 	return c;
 }
+
+static cs_cluster *load_small(void) { return load_config("small-test"); }
 
 #define NEAR(a, b) cr_expect(fabs((a) - (b)) < 1e-6, "%s = %.9g, expected %.9g", #a, (double)(a), (double)(b))
 
@@ -254,4 +260,233 @@ Test(cluster, a_missing_config_is_an_io_error)
 	cr_expect_eq(cs_cluster_load(&c, "/nonexistent/cluster.yaml", err, sizeof err), -CS_EIO);
 	cr_expect_null(c);
 	cr_expect_str_eq(err, "/nonexistent/cluster.yaml: cannot open: No such file or directory");
+}
+
+/* ---- the default cluster: the national AI data centre ---------------------- */
+
+/* GPUs of the model named `model` in c, or -1. */
+static int64_t gpus_of(const cs_cluster *c, const char *model)
+{
+	for (int i = 0; i < cs_cluster_ngpu_models(c); i++)
+		if (strcmp(cs_cluster_gpu_model_at(c, i)->model, model) == 0)
+			return cs_cluster_gpu_model_at(c, i)->count;
+	return -1;
+}
+
+/* The figures of configs/clusters/national-ai-dc.yaml, worked out by hand. */
+static void expect_national_ai_dc_totals(const cs_cluster *c)
+{
+	const cs_cluster_totals *t = cs_cluster_totals_of(c);
+	cr_expect_str_eq(cs_cluster_name(c), "national-ai-dc");
+	/* h100 110 + a100 99 + a100-4gpu 1 + t4 48 + ipu 32 + cpu 64 = 354 */
+	cr_expect_eq(t->nodes, 354);
+	/* 110 x 112 + 100 x 128 + 48 x 48 + 32 x 32 + 64 x 112
+	 * = 12320 + 12800 + 2304 + 1024 + 7168 = 35616 */
+	cr_expect_eq(t->cores, 35616);
+	/* the published counts: 880 H100, 796 A100 (99 x 8 + 1 x 4), 384 T4 (48 x 8), 128 IPU (32 x 4) */
+	cr_assert_eq(cs_cluster_ngpu_models(c), 4);
+	cr_expect_eq(gpus_of(c, "H100-SXM5-80GB"), 880);
+	cr_expect_eq(gpus_of(c, "A100-SXM4-80GB"), 796);
+	cr_expect_eq(gpus_of(c, "T4"), 384);
+	cr_expect_eq(gpus_of(c, "Graphcore-Bow-IPU"), 128);
+	cr_expect_eq(t->gpus, 880 + 796 + 384 + 128);
+	/* the published 107 PB: 7 + 60 + 40 */
+	NEAR(t->storage_pb, 107);
+	/* 110 x 2048 + 100 x 1024 + 48 x 384 + 32 x 512 + 64 x 512 = 395264 GiB */
+	NEAR(t->memory_gib, 395264);
+	/* fp64, GPUs: 880 x 34 + 796 x 9.7 + 384 x 0.2544 = 29920 + 7721.2 + 97.6896 = 37738.8896 TF;
+	 * CPUs: 110 x 7.168 + 100 x 4.608 + 48 x 3.84 + 64 x 7.168
+	 *     = 788.48 + 460.8 + 184.32 + 458.752 = 1892.352 TF; sum 39631.2416 TF */
+	NEAR(t->peak_pflops[CS_PREC_FP64], 39.6312416);
+	/* fp64_tensor: 880 x 67 + 796 x 19.5 = 58960 + 15522 = 74482 TF (T4 and IPU have none) */
+	NEAR(t->peak_pflops[CS_PREC_FP64_TENSOR], 74.482);
+	/* fp32, the precision that reproduces the published 88.5 PF:
+	 * 58960 + 15522 + 384 x 8.1 + 128 x 87.5 = 58960 + 15522 + 3110.4 + 11200 = 88792.4 TF */
+	NEAR(t->peak_pflops[CS_PREC_FP32], 88.7924);
+	cr_expect(fabs(t->peak_pflops[CS_PREC_FP32] / 88.5 - 1) < 0.005, "fp32 %.3f PF is not within 0.5 %% of 88.5",
+		  t->peak_pflops[CS_PREC_FP32]);
+	/* tf32: 880 x 494.5 + 796 x 156 = 435160 + 124176 = 559336 TF */
+	NEAR(t->peak_pflops[CS_PREC_TF32], 559.336);
+	/* bf16: 880 x 989.5 + 796 x 312 = 870760 + 248352 = 1119112 TF */
+	NEAR(t->peak_pflops[CS_PREC_BF16], 1119.112);
+	/* fp16: bf16's + 384 x 65 (T4) + 128 x 350 (IPU) = 1119112 + 24960 + 44800 = 1188872 TF */
+	NEAR(t->peak_pflops[CS_PREC_FP16], 1188.872);
+	/* fp8: 880 x 1979 = 1741520 TF */
+	NEAR(t->peak_pflops[CS_PREC_FP8], 1741.52);
+	/* idle 110 x 2000 + 99 x 1500 + 1100 + 48 x 350 + 32 x 600 + 64 x 250 = 421600 W;
+	 * peak 110 x 10200 + 99 x 6500 + 4900 + 48 x 1200 + 32 x 2000 + 64 x 1000 = 1956000 W; x PUE 1.3 */
+	NEAR(t->idle_kw, 421.6);
+	NEAR(t->peak_kw, 1956.0);
+	NEAR(t->facility_idle_kw, 548.08);
+	NEAR(t->facility_peak_kw, 2542.8);
+}
+
+Test(cluster, the_default_config_adds_up_to_the_published_counts)
+{
+	cs_cluster *c = load_config("national-ai-dc");
+	expect_national_ai_dc_totals(c);
+	/* the built-in default must need no file: only synthetic topologies */
+	for (int i = 0; i < cs_cluster_nnode_types(c); i++)
+		cr_expect(cs_topo_is_synthetic(cs_cluster_node_type_at(c, i)->topo), "%s",
+			  cs_cluster_node_type_at(c, i)->name);
+	const cs_cluster_node_type *h = cs_cluster_node_type_at(c, cs_cluster_node_type_find(c, "h100"));
+	cr_assert_not_null(h);
+	cr_expect_eq(cs_topo_ncores(h->topo), 112);
+	cr_expect_eq(h->gpus_per_package, 4);
+	cs_cluster_free(c);
+}
+
+Test(cluster, the_built_in_default_is_the_config_on_disk)
+{
+	char path[4096], err[CS_ERRLEN] = "";
+	snprintf(path, sizeof path, "%s/configs/clusters/national-ai-dc.yaml", th_root());
+	size_t len = 0, file_len = 0;
+	const char *text = cs_cluster_default_text(&len);
+	char *file = th_slurp(path, &file_len);
+	cr_assert_not_null(file);
+	cr_expect_eq(len, file_len, "built in %zu bytes, on disk %zu: rebuild", len, file_len);
+	cr_expect(len == file_len && memcmp(text, file, len) == 0, "the built-in text differs from %s", path);
+	cr_expect_eq(text[len], '\0');
+	free(file);
+
+	cs_cluster *c = NULL, *d = load_config("national-ai-dc");
+	cr_assert_eq(cs_cluster_load_default(&c, err, sizeof err), 0, "%s", err);
+	expect_national_ai_dc_totals(c);
+	cr_expect_str_eq(cs_cluster_path(c), CS_CLUSTER_DEFAULT_NAME);
+	const cs_cluster_totals *a = cs_cluster_totals_of(c), *b = cs_cluster_totals_of(d);
+	cr_expect_eq(a->nodes, b->nodes);
+	cr_expect_eq(a->cores, b->cores);
+	cr_expect_eq(a->gpus, b->gpus);
+	for (int p = 0; p < CS_PREC_COUNT; p++)
+		cr_expect_eq(a->peak_pflops[p], b->peak_pflops[p], "%s", cs_cluster_prec_name(p));
+	cr_expect_eq(a->memory_gib, b->memory_gib);
+	cr_expect_eq(a->storage_pb, b->storage_pb);
+	cr_expect_eq(a->facility_peak_kw, b->facility_peak_kw);
+	cr_expect_eq(cs_cluster_nnode_types(c), cs_cluster_nnode_types(d));
+	cr_expect_eq(cs_cluster_npartitions(c), cs_cluster_npartitions(d));
+	cs_cluster_free(c);
+	cs_cluster_free(d);
+}
+
+Test(cluster, the_superpod_and_juwels_booster_configs_load)
+{
+	/* 4 scalable units of 32 DGX H100 minus one node (NVIDIA's RA, Table 7): 127 x 8 = 1016 GPUs */
+	cs_cluster *c = load_config("h100-superpod");
+	cr_expect_eq(cs_cluster_totals_of(c)->nodes, 127);
+	cr_expect_eq(gpus_of(c, "H100-SXM5-80GB"), 1016);
+	cr_expect_eq(cs_cluster_fabric_block_nodes(c), 32);
+	/* fp8: 1016 x 1979 = 2010664 TF */
+	NEAR(cs_cluster_totals_of(c)->peak_pflops[CS_PREC_FP8], 2010.664);
+	cs_cluster_free(c);
+
+	/* 936 nodes of the real JUWELS Booster XML (48 cores, 4 A100 from the XML) */
+	c = load_config("juwels-booster-like");
+	const cs_cluster_node_type *n = cs_cluster_node_type_at(c, 0);
+	cr_expect_not(cs_topo_is_synthetic(n->topo));
+	cr_expect_eq(n->gpus, 4);
+	cr_expect_eq(cs_cluster_totals_of(c)->cores, 936 * 48);
+	cr_expect_eq(gpus_of(c, "A100-SXM4-40GB"), 3744);
+	/* fp64_tensor: 3744 x 19.5 = 73008 TF */
+	NEAR(cs_cluster_totals_of(c)->peak_pflops[CS_PREC_FP64_TENSOR], 73.008);
+	cs_cluster_free(c);
+}
+
+Test(cluster, text_is_named_in_errors_and_resolves_topologies_against_base_dir)
+{
+	char err[CS_ERRLEN] = "", dir[4096];
+	cs_cluster *c = (cs_cluster *)&err;
+	const char bad[] = "name: t\nsite: {pue: 0.5}\n";
+	cr_expect_eq(cs_cluster_load_text(&c, bad, strlen(bad), "inline.yaml", NULL, err, sizeof err), -CS_EINVAL);
+	cr_expect_null(c);
+	cr_expect(strncmp(err, "inline.yaml:2:13: site.pue: must be >= 1", 40) == 0, "%s", err);
+	/* text need not be NUL-terminated: only len bytes are read */
+	const char good[] = "name: t\nsite: {pue: 1}\nnode_types:\n"
+			    "  - {name: p, count: 1, topology: power8-minsky-4xP100.xml, power_w: {idle: 1, peak: 2}}\n"
+			    "partitions: [{name: all, node_types: [p]}]\nXXX";
+	snprintf(dir, sizeof dir, "%s/configs/topologies", th_root());
+	cr_assert_eq(cs_cluster_load_text(&c, good, strlen(good) - 3, "inline.yaml", dir, err, sizeof err), 0, "%s",
+		     err);
+	cr_expect_eq(cs_cluster_totals_of(c)->gpus, 4);
+	cr_expect_str_eq(cs_cluster_path(c), "inline.yaml");
+	cs_cluster_free(c);
+}
+
+Test(cluster, the_layout_line_says_where_gpus_sit_and_how_they_are_linked)
+{
+	char line[512];
+	cs_cluster *c = load_small();
+	cs_cluster_node_layout(cs_cluster_node_type_at(c, 0), line, sizeof line);
+	cr_expect_str_eq(line, "2 packages, 2x16 cores, 4 NUMA domains, 4 GPUs: 2 per package, declared in the config "
+			       "(synthetic topology)");
+	/* Minsky: NVLink pairs GPU0-GPU1 and GPU2-GPU3 only */
+	cs_cluster_node_layout(cs_cluster_node_type_at(c, 1), line, sizeof line);
+	cr_expect_str_eq(line, "2 packages, 2x4 cores, 2 NUMA domains, 4 GPUs: 2 per package, NVLinkBandwidth "
+			       "between 2 of 6 GPU pairs, 40.0 GB/s per pair");
+	cs_cluster_node_layout(cs_cluster_node_type_at(c, 2), line, sizeof line);
+	cr_expect_str_eq(line, "2 packages, 2x32 cores, 4 NUMA domains, no GPUs");
+	/* a short buffer is cut, not overrun */
+	cs_cluster_node_layout(cs_cluster_node_type_at(c, 1), line, 12);
+	cr_expect_str_eq(line, "2 packages,");
+	cs_cluster_free(c);
+}
+
+/* ---- `capsim cluster show` ------------------------------------------------- */
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+Test(cluster, show_without_a_config_shows_the_built_in_default)
+{
+	char *out, *err;
+	int rc = th_exec(ARGS("cluster", "show"), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect_str_empty(err);
+	cr_expect(strstr(out, "cluster national-ai-dc (<built-in>/national-ai-dc.yaml)"), "%s", out);
+	cr_expect(strstr(out, "354 nodes, 35616 cores, 2188 GPUs (880 H100-SXM5-80GB, 796 A100-SXM4-80GB, 384 T4, "
+			      "128 Graphcore-Bow-IPU), 386.0 TiB memory, 107.00 PB storage"), "%s", out);
+	cr_expect(strstr(out, "fp32 88.792"), "%s", out);
+	cr_expect(strstr(out, "2 packages, 2x56 cores, 4 NUMA domains, 8 GPUs: 4 per package"), "%s", out);
+	free(out);
+	free(err);
+}
+
+Test(cluster, show_json_is_one_object_with_the_totals)
+{
+	char *out, *err;
+	int rc = th_exec(ARGS("cluster", "show", "--json"), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	json_error_t je;
+	json_t *root = json_loads(out, 0, &je);
+	cr_assert_not_null(root, "line %d: %s", je.line, je.text);
+	json_t *t = json_object_get(root, "totals"), *by = json_object_get(t, "gpus_by_model");
+	cr_expect_str_eq(json_string_value(json_object_get(root, "name")), "national-ai-dc");
+	cr_expect_eq(json_integer_value(json_object_get(t, "nodes")), 354);
+	cr_expect_eq(json_integer_value(json_object_get(t, "gpus")), 2188);
+	cr_expect_eq(json_integer_value(json_object_get(by, "H100-SXM5-80GB")), 880);
+	cr_expect_eq(json_integer_value(json_object_get(by, "A100-SXM4-80GB")), 796);
+	cr_expect_eq(json_integer_value(json_object_get(by, "T4")), 384);
+	cr_expect_eq(json_integer_value(json_object_get(by, "Graphcore-Bow-IPU")), 128);
+	NEAR(json_real_value(json_object_get(t, "storage_pb")), 107);
+	NEAR(json_real_value(json_object_get(json_object_get(t, "peak_pflops"), "fp32")), 88.7924);
+	cr_expect_eq(json_array_size(json_object_get(root, "node_types")), 6);
+	cr_expect_eq(json_array_size(json_object_get(root, "partitions")), 5);
+	cr_expect_eq(json_array_size(json_object_get(root, "storage")), 3);
+	cr_expect_eq(json_array_size(json_object_get(json_object_get(root, "fabric"), "levels")), 2);
+	json_t *h = json_array_get(json_object_get(root, "node_types"), 0);
+	cr_expect_eq(json_integer_value(json_array_get(json_object_get(h, "gpus_per_package"), 1)), 4);
+	cr_expect(strstr(json_string_value(json_object_get(h, "layout")), "8 GPUs: 4 per package"));
+	json_decref(root);
+	free(out);
+	free(err);
+
+	/* a config given with --json, in either order */
+	char cfg[4096];
+	snprintf(cfg, sizeof cfg, "%s/configs/clusters/small-test.yaml", th_root());
+	rc = th_exec(ARGS("cluster", "show", "--json", cfg), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	root = json_loads(out, 0, &je);
+	cr_assert_not_null(root, "line %d: %s", je.line, je.text);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(root, "totals"), "cores")), 272);
+	json_decref(root);
+	free(out);
+	free(err);
 }

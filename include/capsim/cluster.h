@@ -48,6 +48,7 @@
 #define CAPSIM_CLUSTER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "capsim/topo.h"
 #include "capsim/types.h"
@@ -132,6 +133,19 @@ typedef struct cs_cluster_totals {
  * duplicate name, unknown node type), -CS_ENOMEM; err holds one line
  * (see above); *out is NULL on error. */
 int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen);
+/* The same from YAML text (len bytes, need not be NUL-terminated). name
+ * stands for the file in error messages and is what cs_cluster_path
+ * returns; relative topology paths are resolved against base_dir (NULL:
+ * the current directory). */
+int cs_cluster_load_text(cs_cluster **out, const char *text, size_t len, const char *name, const char *base_dir,
+			 char *err, size_t errlen);
+/* The default cluster, the national AI data centre: the text of
+ * configs/clusters/national-ai-dc.yaml as it was at build time, embedded in
+ * the library, so it needs no file (its topologies are all synthetic).
+ * Its name in messages is CS_CLUSTER_DEFAULT_NAME. */
+#define CS_CLUSTER_DEFAULT_NAME "<built-in>/national-ai-dc.yaml"
+int cs_cluster_load_default(cs_cluster **out, char *err, size_t errlen);
+const char *cs_cluster_default_text(size_t *len); /* the embedded YAML, NUL-terminated */
 void cs_cluster_free(cs_cluster *c);
 
 const char *cs_cluster_name(const cs_cluster *c);
@@ -154,5 +168,18 @@ int cs_cluster_ngpu_models(const cs_cluster *c);
 const cs_cluster_gpu_count *cs_cluster_gpu_model_at(const cs_cluster *c, int i);
 
 const cs_cluster_totals *cs_cluster_totals_of(const cs_cluster *c);
+
+/* ---- sim/cluster_print.c: `capsim cluster show` --------------------------- */
+
+/* One node type's internals in a line, e.g. "2 packages, 2x56 cores, 4 NUMA
+ * domains, 8 GPUs: 4 per package, declared in the config (synthetic
+ * topology)"; for an XML topology, GPU placement and links come from the
+ * XML ("NVLinkBandwidth all-to-all, 150.0 GB/s per pair"). */
+void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len);
+/* What a config adds up to: a few lines of text, or one JSON object with
+ * the totals, node types, partitions, fabric and storage. 0 or -CS_EIO /
+ * -CS_ENOMEM. */
+int cs_cluster_print(FILE *f, const cs_cluster *c);
+int cs_cluster_print_json(FILE *f, const cs_cluster *c);
 
 #endif
