@@ -37,6 +37,8 @@ static const char usage_run[] =
 	"  --out DIR              write summary.json and jobs.csv there\n"
 	"\n"
 	"machine (default: the trace header's MaxProcs, else MaxNodes):\n"
+	"  --cluster CONFIG       a cluster config (YAML, or \"default\" for the built-in data\n"
+	"                         centre): one processor per core, pooled\n"
 	"  --procs P              total processors\n"
 	"  --nodes N              nodes\n"
 	"  --procs-per-node K     processors per node (total = N x K)\n"
@@ -147,7 +149,7 @@ static int cmd_topo(int argc, char **argv)
 
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
-	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_HELP
+	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -172,6 +174,7 @@ static int cmd_run(int argc, char **argv)
 		{ "release", required_argument, 0, O_RELEASE },
 		{ "bsld-tau", required_argument, 0, O_TAU },
 		{ "compat", required_argument, 0, O_COMPAT },
+		{ "cluster", required_argument, 0, O_CLUSTER },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -194,6 +197,7 @@ static int cmd_run(int argc, char **argv)
 		case O_ORDER: order = optarg; break;
 		case O_OUT: o.out_dir = optarg; break;
 		case O_COMPAT: o.compat = optarg; break;
+		case O_CLUSTER: o.cluster = optarg; break;
 		case O_POPT: {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg) {

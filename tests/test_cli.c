@@ -40,7 +40,7 @@ Test(cli, help_documents_commands_and_every_run_option)
 	cr_assert_eq(th_exec(ARGS("run", "--help"), &out, &err), 0);
 	const char *opts[] = { "--workload", "--policy", "--backfill-order", "--job-size", "--estimates",
 			       "--missing-reqtime", "--overrun", "--same-time", "--pass", "--submit-pass",
-			       "--release", "--compat", "--bsld-tau", "--out", "--nodes", "--procs-per-node",
+			       "--release", "--compat", "--bsld-tau", "--out", "--nodes", "--procs-per-node", "--cluster",
 			       "--procs" };
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		cr_assert(strstr(out, opts[i]), "run --help lacks %s", opts[i]);
@@ -183,4 +183,19 @@ Test(cli, cluster_show_adds_up_a_config)
 	th_unlink(p);
 	expect_usage_error(ARGS("cluster", "show", "--jsno"), "unknown option '--jsno'");
 	expect_usage_error(ARGS("cluster", "show", cfg, cfg), "unexpected argument");
+}
+
+Test(cli, run_on_the_default_cluster)
+{
+	char trace[1024];
+	snprintf(trace, sizeof trace, "%s/traces/synthetic/lublin_256.swf", th_shared());
+	char *out, *err;
+	int rc = th_exec(ARGS("run", "--workload", trace, "--cluster", "default"), &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	/* 35,616 cores in configs/clusters/national-ai-dc.yaml (see test_cluster.c) */
+	cr_assert(strstr(out, "35616 processors (354 nodes"), "%s", out);
+	free(out);
+	free(err);
+	expect_usage_error(ARGS("run", "--workload", trace, "--cluster", "default", "--procs", "4"),
+			   "--cluster sets the machine");
 }
