@@ -289,19 +289,21 @@ static int cmd_run(int argc, char **argv)
 }
 
 static const char usage_cluster[] =
-	"usage: capsim cluster show [CONFIG] [--json]\n"
+	"usage: capsim cluster show [CONFIG] [--json] [--verbose]\n"
 	"\n"
-	"Loads a cluster config (YAML, see include/capsim/cluster.h) and prints what it\n"
+	"Loads a cluster config (YAML, see include/capsim/cluster.h; or a site's\n"
+	"slurm.conf, with the topology.conf beside it) and prints what it\n"
 	"adds up to: nodes, cores, GPUs by model, memory, storage, peak PF per precision,\n"
 	"power with PUE, then each node type with its internal layout, the partitions,\n"
 	"the fabric and the storage tiers. Without CONFIG: the built-in default, the\n"
 	"national AI data centre (configs/clusters/national-ai-dc.yaml as built).\n"
-	"--json prints one JSON object instead.\n";
+	"--json prints one JSON object instead. --verbose, for a slurm.conf, first lists\n"
+	"the keys that do not change the simulation and the YAML twin capsim made.\n";
 
 static int cmd_cluster(int argc, char **argv)
 {
 	const char *config = NULL;
-	int json = 0;
+	int json = 0, verbose = 0;
 	char err[CS_ERRLEN];
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -311,6 +313,10 @@ static int cmd_cluster(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--verbose"))
+			verbose = 1;
+		else if (!strcmp(argv[i], "--verbose"))
+			verbose = 1;
 		else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			snprintf(err, sizeof err, "cluster show: unknown option '%s' (see capsim cluster --help)", argv[i]);
 			return die(2, err);
@@ -321,7 +327,7 @@ static int cmd_cluster(int argc, char **argv)
 			config = argv[i];
 	}
 	cs_cluster *c;
-	int rc = config ? cs_cluster_load(&c, config, err, sizeof err) : cs_cluster_load_default(&c, err, sizeof err);
+	int rc = cs_cluster_open(&c, config ? config : "default", verbose ? stdout : NULL, err, sizeof err);
 	if (rc < 0)
 		return die(rc == -CS_ENOMEM ? 1 : 2, err);
 	rc = json ? cs_cluster_print_json(stdout, c) : cs_cluster_print(stdout, c);

@@ -126,8 +126,7 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 		return -CS_EINVAL;
 	}
 	cs_cluster *c;
-	int rc = strcmp(o->cluster, "default") == 0 ? cs_cluster_load_default(&c, err, errlen)
-						     : cs_cluster_load(&c, o->cluster, err, errlen);
+	int rc = cs_cluster_open(&c, o->cluster, NULL, err, errlen);
 	if (rc < 0)
 		return rc;
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);

@@ -179,6 +179,14 @@ void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len
 /* What a config adds up to: a few lines of text, or one JSON object with
  * the totals, node types, partitions, fabric and storage. 0 or -CS_EIO /
  * -CS_ENOMEM. */
+/* A Slurm site: slurm.conf and the topology.conf beside it (sim/cluster_slurm.c).
+ * Nodes of the same hardware and partitions become one node type; power and
+ * peaks are not in slurm.conf and stay 0. With verbose, the ignored global
+ * keys and the generated YAML twin are written there. */
+int cs_cluster_load_slurm(cs_cluster **out, const char *slurm_conf, FILE *verbose, char *err, size_t errlen);
+/* "default", a path ending in ".conf" (slurm.conf), or a YAML config. */
+int cs_cluster_open(cs_cluster **out, const char *spec, FILE *verbose, char *err, size_t errlen);
+
 int cs_cluster_print(FILE *f, const cs_cluster *c);
 int cs_cluster_print_json(FILE *f, const cs_cluster *c);
 
