@@ -92,6 +92,13 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint16_t cores, ui
 	const cs_alloc_type *t = &a->types[s->type];
 	uint8_t nf = (uint8_t)pop16(gmask);
 	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
+	if (idle == s->idle && nf == s->nfree) {
+		/* only cores or memory changed: no index moves */
+		s->gmask = gmask;
+		s->cores = cores;
+		s->mem = mem;
+		return;
+	}
 	if (s->idle) {
 		cs_hbm_clear(&a->idle_t[s->type], n);
 		cs_hbm_clear(&a->idle, n);
