@@ -112,6 +112,25 @@ void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len
 		gpu_links(topo, buf, len, &k);
 }
 
+/* Fat-tree sizing from the levels: below the top, a switch of radix r and
+ * oversubscription o (down:up bandwidth) has floor(r o / (1 + o)) ports
+ * down and the rest up; the top level uses all r ports down. Level 0 takes
+ * the nodes; each level above takes the uplinks of the one below. */
+static void fabric_sizing(const cs_cluster *c, long long *switches, int *down)
+{
+	int nl = cs_cluster_nfabric_levels(c);
+	long long below = cs_cluster_totals_of(c)->nodes;
+	for (int i = 0; i < nl; i++) {
+		const cs_cluster_fabric_level *l = cs_cluster_fabric_level_at(c, i);
+		int d = i == nl - 1 ? l->radix : (int)((double)l->radix * l->oversubscription / (1.0 + l->oversubscription));
+		if (d < 1)
+			d = 1;
+		switches[i] = (below + d - 1) / d;
+		down[i] = d;
+		below = switches[i] * (l->radix - d);
+	}
+}
+
 int cs_cluster_print(FILE *f, const cs_cluster *c)
 {
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
@@ -155,10 +174,14 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 			fprintf(f, "  max nodes %d", p->max_nodes);
 		fputc('\n', f);
 	}
-	for (int i = 0; i < cs_cluster_nfabric_levels(c); i++) {
+	long long sw[64];
+	int down[64];
+	if (cs_cluster_nfabric_levels(c) <= 64)
+		fabric_sizing(c, sw, down);
+	for (int i = 0; i < cs_cluster_nfabric_levels(c) && i < 64; i++) {
 		const cs_cluster_fabric_level *l = cs_cluster_fabric_level_at(c, i);
-		fprintf(f, "fabric level %d: %s, radix %d, oversubscription %.2f\n", i, l->name, l->radix,
-			l->oversubscription);
+		fprintf(f, "fabric level %d: %s, radix %d, oversubscription %.2f: %lld switches, %d %s down each\n",
+			i, l->name, l->radix, l->oversubscription, sw[i], down[i], i ? "ports" : "nodes");
 	}
 	if (cs_cluster_fabric_block_nodes(c))
 		fprintf(f, "fabric blocks: %d nodes\n", cs_cluster_fabric_block_nodes(c));
@@ -275,10 +298,15 @@ int cs_cluster_print_json(FILE *f, const cs_cluster *c)
 	json_t *fabric = json_null();
 	if (cs_cluster_nfabric_levels(c)) {
 		json_t *levels = json_array();
-		for (int i = 0; i < cs_cluster_nfabric_levels(c); i++) {
+		long long sw[64];
+		int down[64];
+		if (cs_cluster_nfabric_levels(c) <= 64)
+			fabric_sizing(c, sw, down);
+		for (int i = 0; i < cs_cluster_nfabric_levels(c) && i < 64; i++) {
 			const cs_cluster_fabric_level *l = cs_cluster_fabric_level_at(c, i);
-			json_array_append_new(levels, json_pack("{s:s, s:i, s:f}", "name", l->name, "radix", l->radix,
-								"oversubscription", l->oversubscription));
+			json_array_append_new(levels, json_pack("{s:s, s:i, s:f, s:I, s:i}", "name", l->name, "radix",
+								l->radix, "oversubscription", l->oversubscription,
+								"switches", (json_int_t)sw[i], "down_ports", down[i]));
 		}
 		int block = cs_cluster_fabric_block_nodes(c);
 		fabric = json_pack("{s:o, s:o}", "levels", levels, "block_nodes",

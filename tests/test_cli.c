@@ -199,3 +199,17 @@ Test(cli, run_on_the_default_cluster)
 	expect_usage_error(ARGS("run", "--workload", trace, "--cluster", "default", "--procs", "4"),
 			   "--cluster sets the machine");
 }
+
+Test(cli, cluster_show_sizes_the_fabric)
+{
+	/* default: 354 nodes on non-blocking radix-64 leaves, 32 down and 32
+	 * up each: ceil(354 / 32) = 12 leaves; their 12 x 32 = 384 uplinks on
+	 * radix-64 top-level spines: 6 */
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("cluster", "show"), &out, &err), 0, "%s", err);
+	cr_assert(strstr(out, "fabric level 0: leaf, radix 64, oversubscription 1.00: 12 switches, 32 nodes down each"),
+		  "%s", out);
+	cr_assert(strstr(out, "fabric level 1: spine, radix 64, oversubscription 1.00: 6 switches"), "%s", out);
+	free(out);
+	free(err);
+}
