@@ -111,7 +111,7 @@ static void fill(cs_alloc *a, naive *z, uint32_t n, double occ)
 		unsigned g = 1u << rnd(4);
 		if (cs_alloc_free_gpus(a) - g < target)
 			g = 1;
-		cs_request r = { .nodes = 1, .gpus_per_node = (uint16_t)g, .cores_per_node = (uint16_t)(g * 14),
+		cs_request r = { .nodes = 1, .gpus_per_node = (uint16_t)g, .cores_per_node = g * 14,
 				 .mem_per_node_mib = g * 1024, .type = -1 };
 		cs_placement p = { .slots = sl, .cap = 1 };
 		if (cs_alloc_try(a, &r, &p) != 0)
@@ -149,7 +149,7 @@ static result run_case(uint32_t n, double occ, int mix, cs_fit fit)
 					      .max_leaves = 2 };
 		} else {
 			unsigned g = 1u << rnd(4);
-			rq[i] = (cs_request){ .nodes = 1, .gpus_per_node = (uint16_t)g, .cores_per_node = (uint16_t)(g * 14),
+			rq[i] = (cs_request){ .nodes = 1, .gpus_per_node = (uint16_t)g, .cores_per_node = g * 14,
 					      .mem_per_node_mib = g * 1024, .type = -1 };
 		}
 	}

@@ -37,9 +37,9 @@ typedef struct type_groups {
 } type_groups;
 
 typedef struct node_st {
-	uint16_t gmask;  /* free GPUs */
-	uint16_t cores;  /* free cores */
+	uint32_t cores;  /* free cores */
 	uint32_t mem;    /* free memory, MiB */
+	uint16_t gmask;  /* free GPUs */
 	uint32_t leaf;
 	uint16_t type;
 	uint8_t nfree;   /* popcount(gmask) */
@@ -86,7 +86,7 @@ static void leaf_idle_add(cs_alloc *a, uint32_t leaf, uint16_t type, int d)
 		a->block_idle[leaf / a->lpb] += (uint32_t)d;
 }
 
-static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint16_t cores, uint32_t mem)
+static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	node_st *s = &a->ns[n];
 	const cs_alloc_type *t = &a->types[s->type];
@@ -421,10 +421,10 @@ static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned
 		sl->mem_mib = s->mem;
 	} else {
 		sl->gpu_mask = choose_gpus(&a->groups[s->type], s->gmask, g);
-		sl->cores = (uint16_t)c;
+		sl->cores = c;
 		sl->mem_mib = m;
 	}
-	set_node(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), (uint16_t)(s->cores - sl->cores),
+	set_node(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), s->cores - sl->cores,
 		 s->mem - sl->mem_mib);
 }
 
@@ -743,7 +743,7 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
-		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), (uint16_t)(s->cores + sl->cores),
+		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->cores + sl->cores,
 			 s->mem + sl->mem_mib);
 	}
 }
@@ -772,7 +772,7 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 	return 1;
 }
 
-void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint16_t *cores,
+void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib)
 {
 	*gpu_mask = a->ns[node].gmask;

@@ -32,7 +32,7 @@ static void build(lay *y, uint32_t nleaves, uint32_t per, const uint16_t *leaf_t
 	y->l.ntypes = maxt;
 }
 
-static cs_alloc_type gpu_type(uint16_t gpus, uint16_t cores, uint32_t mem)
+static cs_alloc_type gpu_type(uint16_t gpus, uint32_t cores, uint32_t mem)
 {
 	cs_alloc_type t = { .gpus = gpus, .cores = cores, .mem_mib = mem };
 	for (unsigned i = 0; i < gpus; i++)
@@ -51,7 +51,7 @@ static cs_alloc *mk(lay *y, cs_fit fit)
 static cs_slot slots[1024];
 static cs_placement pl(void) { return (cs_placement){ .slots = slots, .cap = 1024 }; }
 
-static cs_request shared(uint32_t nodes, uint16_t g, uint16_t c, uint32_t m)
+static cs_request shared(uint32_t nodes, uint16_t g, uint32_t c, uint32_t m)
 {
 	return (cs_request){ .nodes = nodes, .gpus_per_node = g, .cores_per_node = c,
 			     .mem_per_node_mib = m, .type = -1 };
@@ -210,7 +210,7 @@ Test(alloc, one_block_keeps_a_job_inside_a_block)
 
 /* --- the reference: per-node free state, linear scans --- */
 
-typedef struct refn { uint16_t gmask, cores; uint32_t mem; } refn;
+typedef struct refn { uint16_t gmask; uint32_t cores, mem; } refn;
 
 static int ref_idle(const lay *y, const refn *s, uint32_t n)
 {
@@ -303,7 +303,7 @@ static void ref_apply(const lay *y, refn *s, const cs_request *r, const cs_place
 		if (k == nl && nl < 64)
 			leaves[nl++] = lf;
 		s[sl->node].gmask &= (uint16_t)~sl->gpu_mask;
-		s[sl->node].cores = (uint16_t)(s[sl->node].cores - sl->cores);
+		s[sl->node].cores -= sl->cores;
 		s[sl->node].mem -= sl->mem_mib;
 	}
 	if (r->topo == CS_TOPO_ONE_LEAF)
@@ -320,7 +320,7 @@ static void ref_release(refn *s, const cs_placement *p)
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		s[sl->node].gmask |= sl->gpu_mask;
-		s[sl->node].cores = (uint16_t)(s[sl->node].cores + sl->cores);
+		s[sl->node].cores += sl->cores;
 		s[sl->node].mem += sl->mem_mib;
 	}
 }
@@ -368,7 +368,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			r.nodes = 1 + (rnd(4) == 0 ? rnd(6) : 0);
 			r.exclusive = rnd(3) == 0;
 			r.gpus_per_node = (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(4));
-			r.cores_per_node = (uint16_t)(1 + rnd(32));
+			r.cores_per_node = 1 + rnd(32);
 			r.mem_per_node_mib = 1 + rnd(400);
 			if (rnd(4) == 0)
 				r.type = (int32_t)rnd(3);
@@ -397,8 +397,8 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			}
 		}
 		for (uint32_t n = 0; n < y.l.nnodes; n++) {
-			uint16_t gm, c;
-			uint32_t m;
+			uint16_t gm;
+			uint32_t c, m;
 			cs_alloc_node_state(a, n, &gm, &c, &m);
 			cr_assert(gm == s[n].gmask && c == s[n].cores && m == s[n].mem, "step %d node %u", step, n);
 		}

@@ -2,7 +2,7 @@
  *
  * Answers "where can this job run right now?" and records allocations and
  * releases, on a cluster described by a plain layout (no files, no engine).
- * Per node it keeps a free-GPU mask, free cores and free memory (16 bytes);
+ * Per node it keeps a free-GPU mask, free cores and free memory (20 bytes);
  * nodes are indexed by their free-GPU count in hierarchical bitmaps (64-ary,
  * three levels: find-first and find-next in O(1) word operations), idle
  * nodes in another, and per leaf switch the number of idle nodes, with the
@@ -22,7 +22,7 @@
 
 typedef struct cs_alloc_type {
 	uint16_t gpus;                 /* GPUs per node, <= CS_ALLOC_MAX_GPUS */
-	uint16_t cores;                /* cores per node */
+	uint32_t cores;                /* cores per node */
 	uint32_t mem_mib;              /* memory per node */
 	uint8_t gpu_group[CS_ALLOC_MAX_GPUS]; /* locality group of each GPU (NUMA domain or
 					       * PCIe switch): GPUs of one job are taken
@@ -59,7 +59,7 @@ typedef struct cs_request {
 	uint32_t nodes;          /* N nodes x the per-node amounts; 0: pack total_gpus */
 	uint32_t total_gpus;     /* with nodes == 0: this many GPUs on as few nodes as possible */
 	uint16_t gpus_per_node;
-	uint16_t cores_per_node;
+	uint32_t cores_per_node;
 	uint32_t mem_per_node_mib;
 	uint8_t exclusive;       /* whole nodes (the per-node amounts are then the node's) */
 	uint8_t topo;            /* cs_topo_rule */
@@ -70,7 +70,7 @@ typedef struct cs_request {
 typedef struct cs_slot {
 	uint32_t node;
 	uint16_t gpu_mask;       /* GPUs taken on that node */
-	uint16_t cores;
+	uint32_t cores;
 	uint32_t mem_mib;
 } cs_slot;
 
@@ -101,7 +101,7 @@ uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l);
 /* Whether rq (nodes x per-node amounts) fits on the given nodes now. */
 int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n);
 /* Per-node state, for tests: free GPU mask, cores, memory. */
-void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint16_t *cores,
+void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);
 
 #endif
