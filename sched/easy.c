@@ -27,19 +27,6 @@ typedef struct easy {
 	int sjbf;        /* backfill order: 0 queue order, 1 shortest estimate first */
 } easy;
 
-typedef struct est_key {
-	cs_time est;
-	uint32_t jid;
-} est_key;
-
-static int by_estimate(const void *a, const void *b)
-{
-	const est_key *x = a, *y = b;
-	if (x->est != y->est)
-		return x->est < y->est ? -1 : 1;
-	return x->jid < y->jid ? -1 : x->jid > y->jid;
-}
-
 static void easy_destroy(void *state)
 {
 	easy *p = state;
@@ -75,22 +62,16 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
-	for (uint32_t i = 0; i < env->njobs; i++)
-		p->at[i] = i;
 	if (sjbf) {
 		/* SJBF key: (estimate, arrival). Fixed per job, so a static rank
 		 * orders any subset of the queue the same way. */
-		est_key *k = malloc(n * sizeof *k);
-		if (!k) {
+		if (cs_rank_by_estimate(env->jobs, env->njobs, p->at) < 0) {
 			easy_destroy(p);
 			return -CS_ENOMEM;
 		}
+	} else {
 		for (uint32_t i = 0; i < env->njobs; i++)
-			k[i] = (est_key){ env->jobs[i].estimate_s, i };
-		qsort(k, env->njobs, sizeof *k, by_estimate);
-		for (uint32_t i = 0; i < env->njobs; i++)
-			p->at[i] = k[i].jid;
-		free(k);
+			p->at[i] = i;
 	}
 	for (uint32_t i = 0; i < env->njobs; i++)
 		p->pos[p->at[i]] = i;

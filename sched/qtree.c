@@ -83,3 +83,30 @@ long cs_qtree_find(const cs_qtree *t, size_t from, uint32_t fit, uint32_t extra,
 	}
 	return -1;
 }
+
+typedef struct est_key {
+	cs_time est;
+	uint32_t jid;
+} est_key;
+
+static int by_estimate(const void *a, const void *b)
+{
+	const est_key *x = a, *y = b;
+	if (x->est != y->est)
+		return x->est < y->est ? -1 : 1;
+	return x->jid < y->jid ? -1 : x->jid > y->jid;
+}
+
+int cs_rank_by_estimate(const cs_job *jobs, size_t n, uint32_t *at)
+{
+	est_key *k = malloc((n ? n : 1) * sizeof *k);
+	if (!k)
+		return -CS_ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		k[i] = (est_key){ jobs[i].estimate_s, i };
+	qsort(k, n, sizeof *k, by_estimate);
+	for (uint32_t i = 0; i < n; i++)
+		at[i] = k[i].jid;
+	free(k);
+	return 0;
+}

@@ -10,7 +10,7 @@
 #ifndef CAPSIM_SCHED_QTREE_H
 #define CAPSIM_SCHED_QTREE_H
 
-#include "capsim/types.h"
+#include "capsim/job.h"
 
 typedef struct cs_qtree {
 	uint32_t *min_size; /* UINT32_MAX where empty */
@@ -26,5 +26,9 @@ void cs_qtree_clear(cs_qtree *t, size_t pos);
 /* First pos >= from with size <= fit && (size <= extra || est <= est_limit);
  * -1 if none. */
 long cs_qtree_find(const cs_qtree *t, size_t from, uint32_t fit, uint32_t extra, cs_time est_limit);
+
+/* at[k] = the job of rank k by (estimate, index): the shortest-estimate-
+ * first order with ties in arrival order. 0 or -CS_ENOMEM. */
+int cs_rank_by_estimate(const cs_job *jobs, size_t n, uint32_t *at);
 
 #endif

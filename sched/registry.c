@@ -6,8 +6,9 @@
 
 extern const cs_policy_ops cs_policy_fcfs;
 extern const cs_policy_ops cs_policy_easy;
+extern const cs_policy_ops cs_policy_sjf;
 
-static const cs_policy_ops *const builtins[] = { &cs_policy_fcfs, &cs_policy_easy, NULL };
+static const cs_policy_ops *const builtins[] = { &cs_policy_fcfs, &cs_policy_sjf, &cs_policy_easy, NULL };
 
 const cs_policy_ops *const *cs_policy_list(void) { return builtins; }
 

@@ -31,7 +31,7 @@ static const char usage_run[] =
 	"scheduling metrics. With --out DIR also writes DIR/summary.json and DIR/jobs.csv.\n"
 	"\n"
 	"  --workload FILE        the trace (required)\n"
-	"  --policy NAME          fcfs | easy (default easy)\n"
+	"  --policy NAME          fcfs | sjf | easy (default easy)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
 	"  --out DIR              write summary.json and jobs.csv there\n"

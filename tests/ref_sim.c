@@ -66,6 +66,23 @@ static int by_est(const void *a, const void *b)
 static void pass(ref *r)
 {
 	early_release(r);
+	if (r->pol == REF_SJF) {
+		/* the shortest estimate waiting, ties by arrival, while it fits */
+		for (;;) {
+			size_t best = 0;
+			if (!r->nq)
+				return;
+			for (size_t i = 1; i < r->nq; i++) {
+				const cs_job *a = &r->jobs[r->queue[i]], *b = &r->jobs[r->queue[best]];
+				if (a->estimate_s < b->estimate_s ||
+				    (a->estimate_s == b->estimate_s && r->queue[i] < r->queue[best]))
+					best = i;
+			}
+			if ((int64_t)r->jobs[r->queue[best]].size > r->free)
+				return;
+			start_job(r, best);
+		}
+	}
 	while (r->nq && (int64_t)r->jobs[r->queue[0]].size <= r->free)
 		start_job(r, 0);
 	if (r->pol == REF_FCFS || r->nq < 2 || r->free == 0)

@@ -6,7 +6,7 @@
 
 #include "capsim/engine.h"
 
-typedef enum { REF_FCFS, REF_EASY, REF_EASY_SJBF } ref_policy;
+typedef enum { REF_FCFS, REF_EASY, REF_EASY_SJBF, REF_SJF } ref_policy;
 
 /* Fills start[i] for every job. */
 void ref_run(const cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,

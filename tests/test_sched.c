@@ -475,3 +475,19 @@ Test(machine, a_cluster_config_gives_one_processor_per_core)
 	cr_assert_eq(cs_run(&o, &a, err, sizeof err), -CS_EINVAL);
 	cr_assert(strstr(err, "--cluster sets the machine"), "%s", err);
 }
+
+/* SJF, 4 processors: A(4p, 0..100) runs; at 10 B(2p, est 300), at 20
+ * C(2p, est 50), at 30 D(4p, est 10) wait. At 100 the shortest is D (10 s,
+ * all 4 processors): 100..110; then C and B (50 and 300 s, 2p each) both
+ * start at 110. FCFS would run B, C at 100 and D at 400. */
+Test(sjf, starts_the_shortest_estimate_first)
+{
+	cs_run_opts o = opts("sjf");
+	cs_run_result r;
+	th_run_text("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 4, 100) SWF_JOB(2, 10, 300, 2, 300)
+		    SWF_JOB(3, 20, 50, 2, 50) SWF_JOB(4, 30, 10, 4, 10), &o, &r);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_start(&r, 3), 110);
+	cr_assert_eq(th_start(&r, 2), 110);
+	cs_run_result_free(&r);
+}

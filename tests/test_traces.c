@@ -158,3 +158,32 @@ ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference,
 	free(ref);
 	cs_run_result_free(&r);
 }
+
+/* SJF on every trace against the reference, default conventions. */
+ParameterizedTestParameters(traces, sjf_matches_reference)
+{
+	static int idx[] = { 0, 1, 2, 3, 4, 5 };
+	return cr_make_param_array(int, idx, 6);
+}
+
+ParameterizedTest(int *t, traces, sjf_matches_reference, .timeout = 240)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = "sjf";
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	check_invariants(&r, 0);
+	cs_time *ref = malloc(r.njobs * sizeof *ref);
+	ref_run(r.jobs, r.njobs, r.machine.procs, &o.econv, REF_SJF, ref);
+	size_t diff = 0;
+	for (size_t i = 0; i < r.njobs; i++)
+		diff += ref[i] != r.jobs[i].start_s;
+	cr_assert_eq(diff, 0, "%s: %zu start times differ from the reference", traces[*t], diff);
+	free(ref);
+	cs_run_result_free(&r);
+}
