@@ -9,6 +9,7 @@ DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev lib
 SHARED  ?= ../shared
 
 BUILD   ?= build
+PLUGINS  = $(BUILD)/policies/fcfs_example.so $(BUILD)/policies/bad_abi.so
 CPPFLAGS_ALL = -Iinclude $(CSTD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
@@ -23,7 +24,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test asan run-asan bench demo clean help
 
-all: $(BUILD)/libcapsim.a $(BUILD)/capsim
+all: $(BUILD)/libcapsim.a $(BUILD)/capsim $(PLUGINS)
 
 help:
 	@echo "make          build build/libcapsim.a and build/capsim"
@@ -71,26 +72,42 @@ $(BUILD)/gen/default_cluster.o: $(BUILD)/gen/default_cluster.c
 $(BUILD)/libcapsim.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
+# -rdynamic: policy plugins (.so) call the cs_ctx_* functions of the binary
+# that loads them. The whole archive goes in, so every API a plugin may use
+# is there even if the binary itself does not call it.
 $(BUILD)/capsim: $(BUILD)/sim/main.o $(BUILD)/libcapsim.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $^ $(LDLIBS_ALL) -o $@
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(BUILD)/sim/main.o -Wl,--whole-archive $(BUILD)/libcapsim.a \
+	  -Wl,--no-whole-archive $(LDLIBS_ALL) -ldl -o $@
 
 $(BUILD)/test_capsim: $(TEST_OBJ) $(BUILD)/libcapsim.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $^ $(LDLIBS_ALL) -lcriterion -o $@
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(TEST_OBJ) -Wl,--whole-archive $(BUILD)/libcapsim.a \
+	  -Wl,--no-whole-archive $(LDLIBS_ALL) -ldl -lcriterion -o $@
+
+# The example external policy (policies/example), and a copy built for a
+# wrong ABI that the tests expect capsim to refuse.
+$(BUILD)/policies/fcfs_example.so: policies/example/fcfs_example.c include/capsim/sched.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) -std=c11 -Iinclude -fPIC -shared $< -o $@
+$(BUILD)/policies/bad_abi.so: policies/example/fcfs_example.c include/capsim/sched.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) -std=c11 -Iinclude -DEXAMPLE_ABI=999 -fPIC -shared $< -o $@
 
 $(BUILD)/bench/%: benchmarks/%.c $(BUILD)/libcapsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) -Isched $< $(BUILD)/libcapsim.a $(LDLIBS_ALL) -o $@
 
 # Tests find the binary and ../shared through the environment.
-TEST_ENV = CAPSIM_BIN=$(abspath $(BUILD)/capsim) CAPSIM_SHARED=$(abspath $(SHARED)) CAPSIM_ROOT=$(CURDIR)
+TEST_ENV = CAPSIM_BIN=$(abspath $(BUILD)/capsim) CAPSIM_SHARED=$(abspath $(SHARED)) CAPSIM_ROOT=$(CURDIR) \
+	   CAPSIM_PLUGINS=$(abspath $(BUILD)/policies)
 
 test: deps
-	$(MAKE) $(BUILD)/capsim $(BUILD)/test_capsim
+	$(MAKE) $(BUILD)/capsim $(BUILD)/test_capsim $(PLUGINS)
 	$(TEST_ENV) $(BUILD)/test_capsim $(TEST_ARGS)
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
-	$(MAKE) BUILD=build/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" build/asan/capsim build/asan/test_capsim
+	$(MAKE) BUILD=build/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" build/asan/capsim build/asan/test_capsim \
+	  build/asan/policies/fcfs_example.so build/asan/policies/bad_abi.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) --no-print-directory BUILD=build/asan run-asan
 

@@ -31,7 +31,8 @@ static const char usage_run[] =
 	"scheduling metrics. With --out DIR also writes DIR/summary.json and DIR/jobs.csv.\n"
 	"\n"
 	"  --workload FILE        the trace (required)\n"
-	"  --policy NAME          fcfs | sjf | easy (default easy)\n"
+	"  --policy NAME|FILE.so  fcfs | sjf | easy (default easy), or a policy plugin\n"
+	"                         (a .so exporting capsim_policy; see policies/example)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
 	"  --out DIR              write summary.json and jobs.csv there\n"
@@ -244,10 +245,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!o.workload)
 		return die(2, "run: --workload FILE is required (see capsim run --help)");
-	if (!cs_policy_find(o.policy)) {
-		snprintf(err, sizeof err, "unknown policy '%s': one of", o.policy);
-		for (const cs_policy_ops *const *p = cs_policy_list(); *p; p++)
-			strncat(err, " ", sizeof err - strlen(err) - 1), strncat(err, (*p)->name, sizeof err - strlen(err) - 1);
+	if (!cs_policy_is_path(o.policy) && !cs_policy_find(o.policy)) {
+		const cs_policy_ops *ops;
+		void *h;
+		cs_policy_resolve(o.policy, &ops, &h, err, sizeof err);
 		return die(2, err);
 	}
 	if (order) {

@@ -33,9 +33,8 @@ static size_t dropped_total(const cs_workload_stats *w)
 	return t;
 }
 
-static void print_params(FILE *f, const cs_run_opts *o)
+static void print_params(FILE *f, const cs_run_opts *o, const cs_policy_ops *ops)
 {
-	const cs_policy_ops *ops = cs_policy_find(o->policy);
 	int first = 1;
 	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
 		const char *v = p->default_value;
@@ -55,7 +54,7 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	const cs_metrics *m = &r->m;
 	fprintf(f, "capsim run: %s\n", o->workload);
 	fprintf(f, "  policy      %s", o->policy);
-	print_params(f, o);
+	print_params(f, o, r->ops);
 	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
 	if (r->machine.ppn)
 		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
@@ -107,7 +106,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "workload", json_string(o->workload));
 	json_object_set_new(root, "policy", json_string(o->policy));
 	json_t *params = json_object();
-	const cs_policy_ops *ops = cs_policy_find(o->policy);
+	const cs_policy_ops *ops = r->ops;
 	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
 		const char *v = p->default_value;
 		for (size_t i = 0; i < o->nparams; i++)

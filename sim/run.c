@@ -153,6 +153,9 @@ void cs_run_result_free(cs_run_result *r)
 {
 	free(r->jobs);
 	r->jobs = NULL;
+	cs_policy_unload(r->policy_handle);
+	r->policy_handle = NULL;
+	r->ops = NULL;
 }
 
 static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen)
@@ -167,15 +170,17 @@ static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
-	const cs_policy_ops *ops = cs_policy_find(o->policy);
-	if (!ops) {
-		snprintf(err, errlen, "unknown policy '%s' (see capsim run --help)", o->policy);
-		return -CS_EINVAL;
-	}
-	cs_policy_env env = { .nparams = o->nparams, .keys = o->keys, .vals = o->vals };
-	int rc = cs_policy_check_params(ops, &env, err, errlen);
+	const cs_policy_ops *ops;
+	int rc = cs_policy_resolve(o->policy, &ops, &r->policy_handle, err, errlen);
 	if (rc < 0)
 		return rc;
+	r->ops = ops;
+	cs_policy_env env = { .nparams = o->nparams, .keys = o->keys, .vals = o->vals };
+	rc = cs_policy_check_params(ops, &env, err, errlen);
+	if (rc < 0) {
+		cs_run_result_free(r);
+		return rc;
+	}
 	cs_workload_builder b;
 	cs_workload_begin(&b, &o->wconv);
 	cs_swf_header hdr;
@@ -185,6 +190,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
 	if (rc < 0) {
 		cs_workload_abort(&b);
+		cs_run_result_free(r);
 		return rc;
 	}
 	cs_workload_finish(&b, r->machine.procs, &r->jobs, &r->njobs, &r->wst);

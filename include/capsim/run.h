@@ -14,7 +14,7 @@
 
 typedef struct cs_run_opts {
 	const char *workload;        /* path to .swf or .swf.gz */
-	const char *policy;          /* built-in policy name */
+	const char *policy;          /* built-in policy name, or a path to a policy .so */
 	size_t nparams;
 	const char *keys[CS_MAX_PARAMS], *vals[CS_MAX_PARAMS];
 	cs_workload_conv wconv;
@@ -38,6 +38,8 @@ typedef struct cs_run_result {
 	cs_metrics m;
 	cs_job *jobs;                /* owned; cs_run_result_free */
 	size_t njobs;
+	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
+	void *policy_handle;         /* a loaded .so, or NULL */
 } cs_run_result;
 
 /* Defaults as documented in README.md. */

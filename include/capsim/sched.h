@@ -64,6 +64,19 @@ int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
 
+/* --- external policies ---
+ * A user's policy is a shared object exporting its ops table as
+ * `const cs_policy_ops capsim_policy`, with .abi = CS_POLICY_ABI; it calls
+ * the cs_ctx_* functions of the capsim binary that loads it (capsim is
+ * linked with -rdynamic). See policies/example/. */
+#define CS_POLICY_SYMBOL "capsim_policy"
+/* Does spec name a file (contains '/' or ends in ".so") rather than a built-in? */
+int cs_policy_is_path(const char *spec);
+/* A built-in by name, or a policy loaded from a path; *handle is what to
+ * cs_policy_unload afterwards (NULL for built-ins). 0 or -CS_E* with err. */
+int cs_policy_resolve(const char *spec, const cs_policy_ops **ops, void **handle, char *err, size_t errlen);
+void cs_policy_unload(void *handle);
+
 /* --- the registry --- */
 const cs_policy_ops *cs_policy_find(const char *name);
 /* Built-in policies, NULL-terminated. */
