@@ -111,6 +111,14 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 	return 0;
 }
 
+size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
+
+void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t *size)
+{
+	*est_end = c->run[i].est_end;
+	*size = c->run[i].size;
+}
+
 void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
 {
 	if (jid < c->njobs && c->jobs[jid].reservation_s < 0)

@@ -31,7 +31,7 @@ static const char usage_run[] =
 	"scheduling metrics. With --out DIR also writes DIR/summary.json and DIR/jobs.csv.\n"
 	"\n"
 	"  --workload FILE        the trace (required)\n"
-	"  --policy NAME|FILE.so  fcfs | sjf | easy (default easy), or a policy plugin\n"
+	"  --policy NAME|FILE.so  fcfs | sjf | easy | conservative (default easy), or a plugin\n"
 	"                         (a .so exporting capsim_policy; see policies/example)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"

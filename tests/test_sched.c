@@ -491,3 +491,44 @@ Test(sjf, starts_the_shortest_estimate_first)
 	cr_assert_eq(th_start(&r, 2), 110);
 	cs_run_result_free(&r);
 }
+
+/* Conservative vs EASY, 4 processors. A(2p, 0..100). B(3p, 100 s) at 1:
+ * reserved 100..200. C(4p, 100 s) at 2: reserved after B, 200..300.
+ * D(1p, 250 s) at 3 fits now, and EASY backfills it (it only needs the one
+ * extra processor at B's shadow time), which pushes C to D's end, 253.
+ * Conservative sees that D would overlap C's reservation and gives D the
+ * first slot that delays nobody: after C, at 300. */
+static const char cons_trace[] = "; MaxProcs: 4\n"
+	SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 1, 100, 3, 100) SWF_JOB(3, 2, 100, 4, 100)
+	SWF_JOB(4, 3, 250, 1, 250);
+
+Test(conservative, no_backfill_delays_any_waiting_job)
+{
+	cs_run_opts o = opts("easy");
+	cs_run_result r;
+	th_run_text(cons_trace, &o, &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 253, "EASY: C waits for the backfilled D");
+	cr_assert_eq(th_start(&r, 4), 3);
+	cs_run_result_free(&r);
+	o = opts("conservative");
+	th_run_text(cons_trace, &o, &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 200);
+	cr_assert_eq(th_start(&r, 4), 300);
+	cr_assert_eq(th_job(&r, 3)->reservation_s, 200, "C's reservation at submission");
+	cr_assert_eq(th_job(&r, 4)->reservation_s, 300);
+	cs_run_result_free(&r);
+}
+
+/* Compression: A(2p) asks 1000 s but ends at 50. B(4p, 100 s) at 1 is
+ * reserved at 1000; when A ends at 50 it moves up and starts at 50. */
+Test(conservative, early_ends_compress_reservations)
+{
+	cs_run_opts o = opts("conservative");
+	cs_run_result r;
+	th_run_text("; MaxProcs: 4\n" SWF_JOB(1, 0, 50, 2, 1000) SWF_JOB(2, 1, 100, 4, 100), &o, &r);
+	cr_assert_eq(th_job(&r, 2)->reservation_s, 1000);
+	cr_assert_eq(th_start(&r, 2), 50);
+	cs_run_result_free(&r);
+}

@@ -187,3 +187,30 @@ ParameterizedTest(int *t, traces, sjf_matches_reference, .timeout = 240)
 	free(ref);
 	cs_run_result_free(&r);
 }
+
+/* Conservative on real traces: the invariants, and no job starts later
+ * than the reservation it got when it was first considered. */
+ParameterizedTestParameters(traces, conservative_keeps_every_reservation)
+{
+	static int idx[] = { 0, 1, 2, 5 }; /* KTH raw and strong, SDSC-SP2, Lublin */
+	return cr_make_param_array(int, idx, 4);
+}
+
+ParameterizedTest(int *t, traces, conservative_keeps_every_reservation, .timeout = 240)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = "conservative";
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	size_t with = 0;
+	for (size_t i = 0; i < r.njobs; i++)
+		with += r.jobs[i].reservation_s >= 0;
+	cr_assert_eq(with, r.njobs, "every job gets a reservation");
+	check_invariants(&r, 1);
+	cs_run_result_free(&r);
+}

@@ -60,6 +60,10 @@ int cs_ctx_start(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
  * whose estimated end is <= t). Returns 0, or -CS_EINVAL if procs exceeds
  * the machine. */
 int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32_t *free_then);
+/* Running jobs, in order of estimated end (start + estimate; it may lie in
+ * the past for a job that runs past its estimate): i < cs_ctx_nrunning. */
+size_t cs_ctx_nrunning(const cs_sched_ctx *ctx);
+void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_t *size);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);

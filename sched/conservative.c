@@ -1,0 +1,213 @@
+/* capsim: conservative backfilling (Mu'alem & Feitelson 2001).
+ *
+ * Every waiting job holds a reservation: the earliest time at which it
+ * fits, for its estimate, in the availability profile made of the running
+ * jobs (until their estimated ends) and the reservations of the jobs that
+ * arrived before it. A job starts when its reservation is now. When jobs
+ * end before their estimates, reservations are compressed: in arrival
+ * order, each job gives back its slot and takes the earliest one in the
+ * profile that holds every other reservation, so no job ever moves later
+ * (as long as jobs end by their estimates: with --overrun continue a
+ * running job past its estimate is expected to end one second from now,
+ * and reservations that become impossible move later).
+ *
+ * The profile is rebuilt each pass and compression is O(queue x profile):
+ * the straightforward implementation, kept simple on purpose.
+ */
+#include "capsim/sched.h"
+#include "fifo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct prof {
+	cs_time *t;    /* breakpoints, ascending */
+	int64_t *f;    /* free processors from t[i] to t[i+1] (to infinity for the last) */
+	size_t n, cap;
+} prof;
+
+typedef struct cons {
+	cs_fifo q;
+	const cs_job *jobs;
+	cs_time *res;  /* reservation per job, -1: none yet */
+	prof p;
+	uint32_t total;
+} cons;
+
+static int prof_reserve(prof *p, size_t n)
+{
+	if (n <= p->cap)
+		return 0;
+	size_t c = p->cap ? p->cap : 64;
+	while (c < n)
+		c *= 2;
+	cs_time *t = realloc(p->t, c * sizeof *t);
+	if (!t)
+		return -1;
+	p->t = t;
+	int64_t *f = realloc(p->f, c * sizeof *f);
+	if (!f)
+		return -1;
+	p->f = f;
+	p->cap = c;
+	return 0;
+}
+
+/* Index of the segment containing x (x >= t[0]). */
+static size_t seg_of(const prof *p, cs_time x)
+{
+	size_t lo = 0, hi = p->n;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (p->t[mid] <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Make x a breakpoint; returns its index. */
+static size_t split_at(prof *p, cs_time x)
+{
+	size_t i = seg_of(p, x);
+	if (p->t[i] == x)
+		return i;
+	memmove(&p->t[i + 2], &p->t[i + 1], (p->n - i - 1) * sizeof *p->t);
+	memmove(&p->f[i + 2], &p->f[i + 1], (p->n - i - 1) * sizeof *p->f);
+	p->t[i + 1] = x;
+	p->f[i + 1] = p->f[i];
+	p->n++;
+	return i + 1;
+}
+
+/* free -= size over [a, b) */
+static int prof_take(prof *p, cs_time a, cs_time b, int64_t size)
+{
+	if (prof_reserve(p, p->n + 2) < 0)
+		return -1;
+	size_t ia = split_at(p, a), ib = split_at(p, b);
+	for (size_t i = ia; i < ib; i++)
+		p->f[i] -= size;
+	return 0;
+}
+
+/* Earliest t >= t[0] with free >= size on [t, t + dur). */
+static cs_time prof_fit(const prof *p, int64_t size, cs_time dur)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->f[i] < size)
+			continue;
+		cs_time start = p->t[i], end = start + dur;
+		size_t k = i + 1;
+		while (k < p->n && p->t[k] < end && p->f[k] >= size)
+			k++;
+		if (k == p->n || p->t[k] >= end)
+			return start;
+		i = k; /* p->f[k] < size: resume after it */
+	}
+	return CS_TIME_MAX; /* cannot happen: the last segment is all free */
+}
+
+static void cons_destroy(void *state)
+{
+	cons *c = state;
+	if (!c)
+		return;
+	cs_fifo_free(&c->q);
+	free(c->res);
+	free(c->p.t);
+	free(c->p.f);
+	free(c);
+}
+
+static int cons_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	cons *c = calloc(1, sizeof *c);
+	if (!c)
+		return -CS_ENOMEM;
+	c->jobs = env->jobs;
+	c->total = env->total_procs;
+	c->res = malloc((env->njobs ? env->njobs : 1) * sizeof *c->res);
+	if (!c->res || cs_fifo_init(&c->q, env->njobs) < 0) {
+		cons_destroy(c);
+		return -CS_ENOMEM;
+	}
+	for (size_t i = 0; i < env->njobs; i++)
+		c->res[i] = -1;
+	*state = c;
+	return 0;
+}
+
+static void cons_submit(void *state, uint32_t jid)
+{
+	cons *c = state;
+	cs_fifo_push(&c->q, jid);
+}
+
+static void cons_pass(void *state, cs_sched_ctx *ctx)
+{
+	cons *c = state;
+	prof *p = &c->p;
+	cs_time now = cs_ctx_now(ctx);
+	if (c->q.count == 0)
+		return;
+	/* the profile of running jobs and held reservations */
+	size_t nr = cs_ctx_nrunning(ctx);
+	if (prof_reserve(p, 2 * (nr + c->q.count) + 4) < 0)
+		return;
+	p->n = 1;
+	p->t[0] = now;
+	p->f[0] = c->total;
+	for (size_t i = 0; i < nr; i++) {
+		cs_time e;
+		uint32_t size;
+		cs_ctx_running(ctx, i, &e, &size);
+		if (e <= now)
+			e = now + 1; /* past its estimate and still running */
+		if (prof_take(p, now, e, size) < 0)
+			return;
+	}
+	long j = cs_fifo_head(&c->q);
+	for (uint32_t k = (uint32_t)j; j >= 0 && k < c->q.end; k++) {
+		if (!c->q.in[k] || c->res[k] < 0)
+			continue;
+		cs_time r = c->res[k] < now ? now : c->res[k];
+		if (prof_take(p, r, r + c->jobs[k].estimate_s, c->jobs[k].size) < 0)
+			return;
+	}
+	/* compress and place, in arrival order; start what is due now */
+	for (uint32_t k = (uint32_t)j; j >= 0 && k < c->q.end; k++) {
+		if (!c->q.in[k])
+			continue;
+		const cs_job *jb = &c->jobs[k];
+		if (c->res[k] >= 0) {
+			cs_time r = c->res[k] < now ? now : c->res[k];
+			if (prof_take(p, r, r + jb->estimate_s, -(int64_t)jb->size) < 0)
+				return;
+		}
+		cs_time t = prof_fit(p, jb->size, jb->estimate_s);
+		if (prof_take(p, t, t + jb->estimate_s, jb->size) < 0)
+			return;
+		cs_ctx_reserve(ctx, k, t);
+		c->res[k] = t;
+		if (t == now && cs_ctx_start(ctx, k, cs_fifo_head(&c->q) == (long)k ? CS_START_HEAD
+									: CS_START_BACKFILL) == 0)
+			cs_fifo_remove(&c->q, k);
+	}
+}
+
+static const cs_policy_param cons_params[] = { { NULL, NULL, NULL } };
+
+const cs_policy_ops cs_policy_conservative = {
+	.abi = CS_POLICY_ABI,
+	.name = "conservative",
+	.summary = "conservative backfilling: every waiting job holds a reservation; none is delayed by a later one",
+	.params = cons_params,
+	.init = cons_init,
+	.submit = cons_submit,
+	.pass = cons_pass,
+	.destroy = cons_destroy,
+};
