@@ -135,7 +135,10 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo-easy
 	@echo "== EASY (shortest-estimate-first backfilling) =="
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --backfill-order sjbf --out $(BUILD)/demo-easy-sjbf
-	@sh benchmarks/compare.sh $(BUILD)/demo-fcfs $(BUILD)/demo-easy $(BUILD)/demo-easy-sjbf
+	@echo "== SJF and conservative backfilling =="
+	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy sjf --out $(BUILD)/demo-sjf > /dev/null
+	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo-conservative > /dev/null
+	@sh benchmarks/compare.sh $(BUILD)/demo-fcfs $(BUILD)/demo-sjf $(BUILD)/demo-easy $(BUILD)/demo-easy-sjbf $(BUILD)/demo-conservative
 
 clean:
 	rm -rf build
