@@ -193,9 +193,11 @@ static void cons_pass(void *state, cs_sched_ctx *ctx)
 			return;
 		cs_ctx_reserve(ctx, k, t);
 		c->res[k] = t;
-		if (t == now && cs_ctx_start(ctx, k, cs_fifo_head(&c->q) == (long)k ? CS_START_HEAD
-									: CS_START_BACKFILL) == 0)
+		int head = cs_fifo_head(&c->q) == (long)k;
+		if (t == now && cs_ctx_start(ctx, k, head ? CS_START_HEAD : CS_START_BACKFILL) == 0)
 			cs_fifo_remove(&c->q, k);
+		else if (head)
+			cs_ctx_pending(ctx, k, CS_WAIT_RESOURCES);
 	}
 }
 

@@ -97,8 +97,10 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 	easy *p = state;
 	long h;
 	while ((h = cs_fifo_head(&p->q)) >= 0) {
-		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0)
+		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
+			cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
 			break;
+		}
 		take(p, (uint32_t)h);
 	}
 	if (h < 0)

@@ -35,8 +35,10 @@ static void fcfs_pass(void *state, cs_sched_ctx *ctx)
 	fcfs *p = state;
 	long h;
 	while ((h = cs_fifo_head(&p->q)) >= 0) {
-		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0)
+		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
+			cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
 			break;
+		}
 		cs_fifo_remove(&p->q, (uint32_t)h);
 	}
 }

@@ -10,6 +10,7 @@ typedef struct sjf {
 	cs_qtree t;
 	const cs_job *jobs;
 	uint32_t *pos, *at;
+	long marked; /* the job last marked as waiting for resources, or -1 */
 } sjf;
 
 static void sjf_destroy(void *state)
@@ -32,6 +33,7 @@ static int sjf_init(void **state, const cs_policy_env *env, char *err, size_t er
 	if (!p)
 		return -CS_ENOMEM;
 	p->jobs = env->jobs;
+	p->marked = -1;
 	p->pos = malloc(n * sizeof *p->pos);
 	p->at = malloc(n * sizeof *p->at);
 	if (!p->pos || !p->at || cs_qtree_init(&p->t, env->njobs) < 0 ||
@@ -58,8 +60,14 @@ static void sjf_pass(void *state, cs_sched_ctx *ctx)
 	/* the first waiting job in (estimate, arrival) order */
 	while ((leaf = cs_qtree_find(&p->t, 0, UINT32_MAX - 1, UINT32_MAX - 1, CS_TIME_MAX)) >= 0) {
 		uint32_t jid = p->at[leaf];
-		if (cs_ctx_start(ctx, jid, CS_START_HEAD) < 0)
+		if (cs_ctx_start(ctx, jid, CS_START_HEAD) < 0) {
+			/* a shorter arrival displaced the one marked before */
+			if (p->marked >= 0 && p->marked != (long)jid)
+				cs_ctx_pending(ctx, (uint32_t)p->marked, CS_WAIT_PRIORITY);
+			cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
+			p->marked = jid;
 			break;
+		}
 		cs_qtree_clear(&p->t, (size_t)leaf);
 	}
 }

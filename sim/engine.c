@@ -69,6 +69,8 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	}
 	c->free -= j->size;
 	j->start_s = c->now;
+	if (j->start_s == j->submit_s)
+		j->reason = CS_WAIT_NONE;
 	j->end_s = c->now + j->runtime_s;
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
@@ -109,6 +111,14 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 	*when = t;
 	*free_then = (uint32_t)f;
 	return 0;
+}
+
+const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources" };
+
+void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (jid < c->njobs && reason < CS_WAIT_N && c->jobs[jid].start_s < 0)
+		c->jobs[jid].reason = (uint8_t)reason;
 }
 
 size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
@@ -184,6 +194,7 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 			return -CS_EINVAL;
 		}
 		jobs[i].start_s = jobs[i].end_s = jobs[i].reservation_s = -1;
+		jobs[i].reason = CS_WAIT_NONE;
 		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED);
 	}
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st };
@@ -213,6 +224,7 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 					(uint32_t)next_submit) < 0)
 				goto oom;
 			c.waiting++;
+			jobs[e.data].reason = CS_WAIT_PRIORITY;
 			if (c.waiting > st->max_queue)
 				st->max_queue = c.waiting;
 			ops->submit(ps, e.data);

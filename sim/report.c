@@ -164,6 +164,13 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "mean_bounded_slowdown", json_real(m->mean_bounded_slowdown));
 	json_object_set_new(root, "max_bounded_slowdown", json_real(m->max_bounded_slowdown));
 	json_object_set_new(root, "backfilled_jobs", jint((long long)m->backfilled));
+	json_t *why = json_object();
+	size_t cnt[CS_WAIT_N] = { 0 };
+	for (size_t i = 0; i < r->njobs; i++)
+		cnt[r->jobs[i].reason < CS_WAIT_N ? r->jobs[i].reason : 0]++;
+	for (int k = 0; k < CS_WAIT_N; k++)
+		json_object_set_new(why, cs_wait_names[k], jint((long long)cnt[k]));
+	json_object_set_new(root, "last_pending_reason", why);
 	json_t *eng = json_object();
 	json_object_set_new(eng, "events", jint((long long)r->est.events));
 	json_object_set_new(eng, "passes", jint((long long)r->est.passes));
@@ -183,15 +190,16 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	static char buf[1 << 16];
 	setvbuf(f, buf, _IOFBF, sizeof buf);
 	fputs("id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,"
-	      "backfilled,killed,trace_line\n", f);
+	      "backfilled,killed,reason,trace_line\n", f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%u\n",
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u\n",
 			(long long)j->id, (long long)j->submit_s, (long long)j->start_s,
 			(long long)j->end_s, (long long)(j->start_s - j->submit_s),
 			(long long)j->runtime_s, j->size, (long long)j->estimate_s,
 			(long long)j->reqtime_s, (long long)j->reservation_s,
-			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED), j->line);
+			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
+			cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], j->line);
 	}
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {

@@ -489,6 +489,12 @@ Test(sjf, starts_the_shortest_estimate_first)
 	cr_assert_eq(th_start(&r, 4), 100);
 	cr_assert_eq(th_start(&r, 3), 110);
 	cr_assert_eq(th_start(&r, 2), 110);
+	/* last pending reasons: B was next (Resources) until C arrived, then
+	 * behind C and D (Priority); D and C each waited as the next to run */
+	cr_assert_eq(th_job(&r, 1)->reason, CS_WAIT_NONE);
+	cr_assert_eq(th_job(&r, 2)->reason, CS_WAIT_PRIORITY);
+	cr_assert_eq(th_job(&r, 3)->reason, CS_WAIT_RESOURCES);
+	cr_assert_eq(th_job(&r, 4)->reason, CS_WAIT_RESOURCES);
 	cs_run_result_free(&r);
 }
 

@@ -30,6 +30,13 @@ typedef struct cs_job {
 	/* results, filled by the engine */
 	cs_time start_s, end_s;  /* -1 until set */
 	cs_time reservation_s;   /* first reservation the policy gave it as head, -1 if none */
+	uint8_t reason;          /* last pending reason, CS_WAIT_* (CS_WAIT_NONE if it never waited) */
 } cs_job;
+
+/* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
+ * PRIORITY: jobs ahead of it come first; RESOURCES: it is next, but not
+ * enough is free. */
+enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_N };
+extern const char *const cs_wait_names[CS_WAIT_N];
 
 #endif

@@ -60,6 +60,10 @@ int cs_ctx_start(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
  * whose estimated end is <= t). Returns 0, or -CS_EINVAL if procs exceeds
  * the machine. */
 int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32_t *free_then);
+/* Record why waiting job jid is not starting (CS_WAIT_*). A submitted job
+ * starts as CS_WAIT_PRIORITY; a policy marks the job it would start next
+ * but cannot as CS_WAIT_RESOURCES. */
+void cs_ctx_pending(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
 /* Running jobs, in order of estimated end (start + estimate; it may lie in
  * the past for a job that runs past its estimate): i < cs_ctx_nrunning. */
 size_t cs_ctx_nrunning(const cs_sched_ctx *ctx);

@@ -53,6 +53,8 @@ static void ex_pass(void *state, cs_sched_ctx *ctx)
 		p->head = (p->head + 1) % p->cap;
 		p->len--;
 	}
+	if (p->len) /* the oldest waits for processors; the rest, behind it */
+		cs_ctx_pending(ctx, p->q[p->head], CS_WAIT_RESOURCES);
 }
 
 static void ex_destroy(void *state)
