@@ -164,7 +164,7 @@ static void cons_pass(void *state, cs_sched_ctx *ctx)
 	for (size_t i = 0; i < nr; i++) {
 		cs_time e;
 		uint32_t size;
-		cs_ctx_running(ctx, i, &e, &size);
+		cs_ctx_running(ctx, i, &e, &size, NULL);
 		if (e <= now)
 			e = now + 1; /* past its estimate and still running */
 		if (prof_take(p, now, e, size) < 0)

@@ -8,9 +8,10 @@ extern const cs_policy_ops cs_policy_fcfs;
 extern const cs_policy_ops cs_policy_easy;
 extern const cs_policy_ops cs_policy_sjf;
 extern const cs_policy_ops cs_policy_conservative;
+extern const cs_policy_ops cs_policy_multifactor;
 
 static const cs_policy_ops *const builtins[] = { &cs_policy_fcfs, &cs_policy_sjf, &cs_policy_easy,
-						 &cs_policy_conservative, NULL };
+						 &cs_policy_conservative, &cs_policy_multifactor, NULL };
 
 const cs_policy_ops *const *cs_policy_list(void) { return builtins; }
 

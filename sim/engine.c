@@ -123,10 +123,12 @@ void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 
 size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
 
-void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t *size)
+void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid)
 {
 	*est_end = c->run[i].est_end;
 	*size = c->run[i].size;
+	if (jid)
+		*jid = c->run[i].jid;
 }
 
 void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)

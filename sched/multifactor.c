@@ -1,0 +1,306 @@
+/* capsim: multifactor priority with fair-share, and EASY backfilling under
+ * it (after Slurm's priority/multifactor plugin).
+ *
+ * priority = weight_age x age + weight_fairshare x fairshare + weight_size x size
+ *   age       = min(1, waited / max_age)
+ *   size      = job processors / machine processors
+ *   fairshare = 2^(-U / S), Slurm's classic formula: U is the account's
+ *               share of all usage, S its share of all shares.
+ * Usage is processor-seconds, decayed with a half-life: at each pass every
+ * account's usage is multiplied by 2^(-dt / half_life) and every running job
+ * adds its processors times the decayed interval, size x (1 - 2^(-dt/h)) x
+ * h / ln 2. Accounts are the SWF group ids (the user id where the group is
+ * missing), with equal shares unless `shares` says otherwise
+ * ("ACCOUNT:WEIGHT,..."). Ties in priority go to the earlier arrival.
+ *
+ * Each pass sorts the queue by priority (O(queue log queue)): the
+ * straightforward implementation. Flat accounts only: the hierarchical
+ * (organisation -> project -> user) tree is not built yet.
+ */
+#include "capsim/sched.h"
+#include "fifo.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mf {
+	cs_fifo q;
+	const cs_job *jobs;
+	size_t njobs;
+	uint32_t total;
+	double w_age, w_fs, w_size, max_age, half_life;
+	uint32_t *acct;       /* per job: account index */
+	uint32_t nacct;
+	int64_t *acct_id;     /* per account: its group (or user) id */
+	double *usage, *share; /* per account; share normalised to sum 1 */
+	cs_time last;         /* time of the last usage update */
+	uint32_t *run;        /* jobs this policy started and believes running */
+	size_t nrun;
+	uint8_t *seen;        /* per job: in the engine's running list this pass */
+	struct ranked { double prio; uint32_t jid; } *order; /* scratch: queued jobs */
+} mf;
+
+static int64_t account_of(const cs_job *j) { return j->group >= 0 ? j->group : j->user; }
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t acct_index(const mf *p, int64_t id)
+{
+	size_t lo = 0, hi = p->nacct;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->acct_id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+static void mf_destroy(void *state)
+{
+	mf *p = state;
+	if (!p)
+		return;
+	cs_fifo_free(&p->q);
+	free(p->acct);
+	free(p->acct_id);
+	free(p->usage);
+	free(p->share);
+	free(p->run);
+	free(p->seen);
+	free(p->order);
+	free(p);
+}
+
+static int num_param(const cs_policy_env *env, const char *key, double def, double min, double *out,
+		     char *err, size_t errlen)
+{
+	const char *v = cs_policy_param_get(env, key);
+	*out = def;
+	if (!v)
+		return 0;
+	char *end;
+	double d = strtod(v, &end);
+	if (!*v || *end || !(d >= min) || !isfinite(d)) {
+		snprintf(err, errlen, "policy multifactor: %s: '%s' is not a number >= %g", key, v, min);
+		return -CS_EINVAL;
+	}
+	*out = d;
+	return 0;
+}
+
+static int parse_shares(mf *p, const char *spec, char *err, size_t errlen)
+{
+	for (uint32_t a = 0; a < p->nacct; a++)
+		p->share[a] = 1.0;
+	if (spec) {
+		const char *s = spec;
+		while (*s) {
+			char *end;
+			long long id = strtoll(s, &end, 10);
+			if (end == s || *end != ':') {
+				snprintf(err, errlen, "policy multifactor: shares: '%s' is not ACCOUNT:WEIGHT,...", spec);
+				return -CS_EINVAL;
+			}
+			s = end + 1;
+			double w = strtod(s, &end);
+			if (end == s || !(w > 0) || !isfinite(w) || (*end && *end != ',')) {
+				snprintf(err, errlen, "policy multifactor: shares: account %lld: weight must be a number > 0", id);
+				return -CS_EINVAL;
+			}
+			uint32_t a = acct_index(p, id);
+			if (a < p->nacct && p->acct_id[a] == id)
+				p->share[a] = w;
+			s = *end ? end + 1 : end;
+		}
+	}
+	double sum = 0;
+	for (uint32_t a = 0; a < p->nacct; a++)
+		sum += p->share[a];
+	for (uint32_t a = 0; a < p->nacct; a++)
+		p->share[a] /= sum;
+	return 0;
+}
+
+static int mf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	mf *p = calloc(1, sizeof *p);
+	if (!p)
+		return -CS_ENOMEM;
+	size_t n = env->njobs ? env->njobs : 1;
+	p->jobs = env->jobs;
+	p->njobs = env->njobs;
+	p->total = env->total_procs;
+	int rc = 0;
+	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
+	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||
+	    (rc = num_param(env, "weight_size", 0, 0, &p->w_size, err, errlen)) < 0 ||
+	    (rc = num_param(env, "max_age", 604800, 1, &p->max_age, err, errlen)) < 0 ||
+	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0) {
+		mf_destroy(p);
+		return rc;
+	}
+	p->acct = malloc(n * sizeof *p->acct);
+	p->acct_id = malloc(n * sizeof *p->acct_id);
+	p->run = malloc(n * sizeof *p->run);
+	p->seen = calloc(n, 1);
+	p->order = malloc(n * sizeof *p->order);
+	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order ||
+	    cs_fifo_init(&p->q, env->njobs) < 0) {
+		mf_destroy(p);
+		return -CS_ENOMEM;
+	}
+	for (size_t i = 0; i < env->njobs; i++)
+		p->acct_id[i] = account_of(&env->jobs[i]);
+	qsort(p->acct_id, env->njobs, sizeof *p->acct_id, cmp_i64);
+	for (size_t i = 0; i < env->njobs; i++)
+		if (i == 0 || p->acct_id[i] != p->acct_id[p->nacct - 1])
+			p->acct_id[p->nacct++] = p->acct_id[i];
+	for (size_t i = 0; i < env->njobs; i++)
+		p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
+	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
+	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
+	if (!p->usage || !p->share) {
+		mf_destroy(p);
+		return -CS_ENOMEM;
+	}
+	if ((rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) {
+		mf_destroy(p);
+		return rc;
+	}
+	p->last = -1;
+	*state = p;
+	return 0;
+}
+
+static void mf_submit(void *state, uint32_t jid)
+{
+	mf *p = state;
+	cs_fifo_push(&p->q, jid);
+}
+
+/* Decay all usage to now and charge the jobs that ran since the last pass. */
+static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
+{
+	if (p->last >= 0 && now > p->last) {
+		double dt = (double)(now - p->last);
+		double d = exp2(-dt / p->half_life);
+		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
+		for (uint32_t a = 0; a < p->nacct; a++)
+			p->usage[a] *= d;
+		for (size_t i = 0; i < p->nrun; i++)
+			p->usage[p->acct[p->run[i]]] += p->jobs[p->run[i]].size * charge;
+	}
+	p->last = now;
+	/* keep only the jobs still running (the rest ended by now) */
+	size_t nr = cs_ctx_nrunning(ctx);
+	for (size_t i = 0; i < nr; i++) {
+		cs_time e;
+		uint32_t size, jid;
+		cs_ctx_running(ctx, i, &e, &size, &jid);
+		p->seen[jid] = 1;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < p->nrun; i++)
+		if (p->seen[p->run[i]])
+			p->run[k++] = p->run[i];
+	p->nrun = k;
+	for (size_t i = 0; i < nr; i++) {
+		cs_time e;
+		uint32_t size, jid;
+		cs_ctx_running(ctx, i, &e, &size, &jid);
+		p->seen[jid] = 0;
+	}
+}
+
+static int by_priority(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->prio != y->prio)
+		return x->prio > y->prio ? -1 : 1;
+	return x->jid < y->jid ? -1 : x->jid > y->jid;
+}
+
+static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
+{
+	if (cs_ctx_start(ctx, jid, how) < 0)
+		return -1;
+	cs_fifo_remove(&p->q, jid);
+	p->run[p->nrun++] = jid;
+	return 0;
+}
+
+static void mf_pass(void *state, cs_sched_ctx *ctx)
+{
+	mf *p = state;
+	cs_time now = cs_ctx_now(ctx);
+	account(p, ctx, now);
+	if (!p->q.count)
+		return;
+	double total_usage = 0;
+	for (uint32_t a = 0; a < p->nacct; a++)
+		total_usage += p->usage[a];
+	size_t n = 0;
+	long h0 = cs_fifo_head(&p->q);
+	for (uint32_t k = (uint32_t)h0; h0 >= 0 && k < p->q.end; k++) {
+		if (!p->q.in[k])
+			continue;
+		const cs_job *j = &p->jobs[k];
+		double age = (double)(now - j->submit_s) / p->max_age;
+		double u = total_usage > 0 ? p->usage[p->acct[k]] / total_usage : 0;
+		double fs = exp2(-u / p->share[p->acct[k]]);
+		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
+		p->order[n++] = (struct ranked){ prio, k };
+	}
+	qsort(p->order, n, sizeof *p->order, by_priority);
+	size_t i = 0;
+	while (i < n && start(p, ctx, p->order[i].jid, CS_START_HEAD) == 0)
+		i++;
+	if (i == n)
+		return;
+	uint32_t head = p->order[i].jid;
+	cs_ctx_pending(ctx, head, CS_WAIT_RESOURCES);
+	cs_time shadow;
+	uint32_t free_at;
+	if (cs_ctx_shadow(ctx, p->jobs[head].size, &shadow, &free_at) < 0)
+		return;
+	cs_ctx_reserve(ctx, head, shadow);
+	uint32_t extra = free_at - p->jobs[head].size;
+	cs_time limit = shadow - now;
+	for (size_t k = i + 1; k < n && cs_ctx_free(ctx) > 0; k++) {
+		const cs_job *j = &p->jobs[p->order[k].jid];
+		int ends_by_shadow = j->estimate_s <= limit;
+		if (j->size > cs_ctx_free(ctx) || (!ends_by_shadow && j->size > extra))
+			continue;
+		if (start(p, ctx, p->order[k].jid, CS_START_BACKFILL) == 0 && !ends_by_shadow)
+			extra -= j->size;
+	}
+}
+
+static const cs_policy_param mf_params[] = {
+	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
+	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share)" },
+	{ "weight_size", "0", "weight of the size factor, processors / machine" },
+	{ "max_age", "604800", "seconds of waiting at which the age factor reaches 1" },
+	{ "half_life", "604800", "seconds in which past usage loses half its weight" },
+	{ "shares", "", "ACCOUNT:WEIGHT,... (accounts are SWF group ids); others weigh 1" },
+	{ NULL, NULL, NULL },
+};
+
+const cs_policy_ops cs_policy_multifactor = {
+	.abi = CS_POLICY_ABI,
+	.name = "multifactor",
+	.summary = "Slurm-like multifactor priority (age, fair-share, size) with EASY backfilling",
+	.params = mf_params,
+	.init = mf_init,
+	.submit = mf_submit,
+	.pass = mf_pass,
+	.destroy = mf_destroy,
+};

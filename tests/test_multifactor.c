@@ -1,0 +1,136 @@
+/* multifactor: priority by age and fair-share, EASY under it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* SWF line with a group (account): id submit runtime procs reqtime group */
+static int line(char *b, size_t n, int id, long sub, long run, int procs, long req, int group)
+{
+	return snprintf(b, n, "%d %ld -1 %ld %d -1 -1 %d %ld -1 1 %d %d -1 -1 -1 -1 -1\n", id, sub, run, procs, procs,
+			req, 100 + group, group);
+}
+
+/* 2 processors. A (account 1) runs 0..1000 on both. B (account 1) arrives
+ * at 10, C (account 2) at 20. At 1000 account 1 holds all the usage: its
+ * fair-share factor is 2^(-1 / 0.5) = 0.25, account 2's is 1. Priorities:
+ * B = 1000 x 990/604800 + 10000 x 0.25 = 2501.6, C = 1000 x 980/604800 +
+ * 10000 = 10001.6: C runs first (1000..1100), B after (1100). */
+Test(multifactor, fair_share_puts_the_lighter_account_first)
+{
+	char t[1024];
+	int k = snprintf(t, sizeof t, "; MaxProcs: 2\n");
+	k += line(t + k, sizeof t - (size_t)k, 1, 0, 1000, 2, 1000, 1);
+	k += line(t + k, sizeof t - (size_t)k, 2, 10, 100, 2, 100, 1);
+	line(t + k, sizeof t - (size_t)k, 3, 20, 100, 2, 100, 2);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	cr_assert_eq(th_start(&r, 3), 1000);
+	cr_assert_eq(th_start(&r, 2), 1100);
+	cs_run_result_free(&r);
+	o.policy = "fcfs";
+	th_run_text(t, &o, &r);
+	cr_assert_eq(th_start(&r, 2), 1000, "FCFS keeps arrival order");
+	cs_run_result_free(&r);
+}
+
+/* Saturated demand: 10 processors; every 1000 s account 1 submits 5
+ * one-processor jobs of 1000 s and accounts 2 and 3 submit 4 each (13 jobs
+ * for room for 10). With equal shares, each account's delivered
+ * processor-time over the second half of 400 periods converges to 1/3;
+ * FCFS would deliver 5:4:4 (38.5 %, 30.8 %, 30.8 %). */
+Test(multifactor, delivered_usage_converges_to_the_shares, .timeout = 120)
+{
+	size_t cap = 400 * 16 * 96 + 64;
+	char *t = malloc(cap);
+	size_t k = (size_t)snprintf(t, cap, "; MaxProcs: 10\n");
+	int id = 1;
+	for (long p = 0; p < 400; p++)
+		for (int g = 1; g <= 3; g++)
+			for (int i = 0; i < (g == 1 ? 5 : 4); i++)
+				k += (size_t)line(t + k, cap - k, id++, p * 1000 + g, 1000, 1, 1000, g);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.keys[0] = "half_life";
+	o.vals[0] = "86400";
+	o.nparams = 1;
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	double got[4] = { 0 }, all = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *j = &r.jobs[i];
+		if (j->start_s >= 200000 && j->start_s < 400000) {
+			got[j->group] += (double)j->size * (double)j->runtime_s;
+			all += (double)j->size * (double)j->runtime_s;
+		}
+	}
+	for (int g = 1; g <= 3; g++)
+		cr_assert(got[g] / all > 1.0 / 3 - 0.01 && got[g] / all < 1.0 / 3 + 0.01,
+			  "account %d got %.4f of the processor-time, want 1/3 +- 0.01", g, got[g] / all);
+	cs_run_result_free(&r);
+	free(t);
+}
+
+/* Shares 2:1:1 give account 1 half. */
+Test(multifactor, unequal_shares, .timeout = 120)
+{
+	size_t cap = 400 * 16 * 96 + 64;
+	char *t = malloc(cap);
+	size_t k = (size_t)snprintf(t, cap, "; MaxProcs: 10\n");
+	int id = 1;
+	for (long p = 0; p < 400; p++)
+		for (int g = 1; g <= 3; g++)
+			for (int i = 0; i < (g == 1 ? 6 : 4); i++)
+				k += (size_t)line(t + k, cap - k, id++, p * 1000 + g, 1000, 1, 1000, g);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.keys[0] = "half_life";
+	o.vals[0] = "86400";
+	o.keys[1] = "shares";
+	o.vals[1] = "1:2,2:1,3:1";
+	o.nparams = 2;
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	double got[4] = { 0 }, all = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *j = &r.jobs[i];
+		if (j->start_s >= 200000 && j->start_s < 400000) {
+			got[j->group] += (double)j->runtime_s;
+			all += (double)j->runtime_s;
+		}
+	}
+	const double want[4] = { 0, 0.5, 0.25, 0.25 };
+	for (int g = 1; g <= 3; g++)
+		cr_assert(got[g] / all > want[g] - 0.01 && got[g] / all < want[g] + 0.01,
+			  "account %d got %.4f, want %.2f +- 0.01", g, got[g] / all, want[g]);
+	cs_run_result_free(&r);
+	free(t);
+}
+
+Test(multifactor, bad_parameters_are_errors)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.keys[0] = "half_life";
+	o.vals[0] = "soon";
+	o.nparams = 1;
+	char *p = th_write_tmp("; MaxProcs: 2\n" SWF_JOB(1, 0, 10, 1, 10), ".swf");
+	o.workload = p;
+	cs_run_result r;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "half_life: 'soon' is not a number"), "%s", err);
+	o.vals[0] = "1:0";
+	o.keys[0] = "shares";
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "weight must be a number > 0"), "%s", err);
+	th_unlink(p);
+}
