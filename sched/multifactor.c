@@ -31,6 +31,8 @@ typedef struct mf {
 	size_t njobs;
 	uint32_t total;
 	double w_age, w_fs, w_size, max_age, half_life;
+	double max_running;   /* per account, processors; 0: no limit */
+	uint64_t *acct_running; /* per account: processors of its running jobs */
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
 	int64_t *acct_id;     /* per account: its group (or user) id */
@@ -73,6 +75,7 @@ static void mf_destroy(void *state)
 	free(p->acct_id);
 	free(p->usage);
 	free(p->share);
+	free(p->acct_running);
 	free(p->run);
 	free(p->seen);
 	free(p->order);
@@ -143,7 +146,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_size", 0, 0, &p->w_size, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_age", 604800, 1, &p->max_age, err, errlen)) < 0 ||
-	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0) {
+	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0 ||
+	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -167,7 +171,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
 	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
 	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
-	if (!p->usage || !p->share) {
+	p->acct_running = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_running);
+	if (!p->usage || !p->share || !p->acct_running) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -208,9 +213,12 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		p->seen[jid] = 1;
 	}
 	size_t k = 0;
-	for (size_t i = 0; i < p->nrun; i++)
+	for (size_t i = 0; i < p->nrun; i++) {
 		if (p->seen[p->run[i]])
 			p->run[k++] = p->run[i];
+		else
+			p->acct_running[p->acct[p->run[i]]] -= p->jobs[p->run[i]].size;
+	}
 	p->nrun = k;
 	for (size_t i = 0; i < nr; i++) {
 		cs_time e;
@@ -228,12 +236,20 @@ static int by_priority(const void *a, const void *b)
 	return x->jid < y->jid ? -1 : x->jid > y->jid;
 }
 
+/* Would starting jid take its account past the running-processor limit? */
+static int over_limit(const mf *p, uint32_t jid)
+{
+	return p->max_running > 0 &&
+	       (double)(p->acct_running[p->acct[jid]] + p->jobs[jid].size) > p->max_running;
+}
+
 static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
 {
 	if (cs_ctx_start(ctx, jid, how) < 0)
 		return -1;
 	cs_fifo_remove(&p->q, jid);
 	p->run[p->nrun++] = jid;
+	p->acct_running[p->acct[jid]] += p->jobs[jid].size;
 	return 0;
 }
 
@@ -252,6 +268,17 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	for (uint32_t k = (uint32_t)h0; h0 >= 0 && k < p->q.end; k++) {
 		if (!p->q.in[k])
 			continue;
+		if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
+			/* larger than its account's limit on its own: it could never run */
+			cs_ctx_reject(ctx, k, CS_WAIT_CPU_LIMIT);
+			cs_fifo_remove(&p->q, k);
+			continue;
+		}
+		if (over_limit(p, k)) {
+			/* held by its account's limit: neither runs nor blocks others */
+			cs_ctx_pending(ctx, k, CS_WAIT_CPU_LIMIT);
+			continue;
+		}
 		const cs_job *j = &p->jobs[k];
 		double age = (double)(now - j->submit_s) / p->max_age;
 		double u = total_usage > 0 ? p->usage[p->acct[k]] / total_usage : 0;
@@ -261,8 +288,16 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	}
 	qsort(p->order, n, sizeof *p->order, by_priority);
 	size_t i = 0;
-	while (i < n && start(p, ctx, p->order[i].jid, CS_START_HEAD) == 0)
-		i++;
+	for (; i < n; i++) {
+		uint32_t jid = p->order[i].jid;
+		if (over_limit(p, jid)) { /* its account reached the limit in this pass */
+			cs_ctx_pending(ctx, jid, CS_WAIT_CPU_LIMIT);
+			p->order[i].jid = UINT32_MAX;
+			continue;
+		}
+		if (start(p, ctx, jid, CS_START_HEAD) < 0)
+			break;
+	}
 	if (i == n)
 		return;
 	uint32_t head = p->order[i].jid;
@@ -275,6 +310,8 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	uint32_t extra = free_at - p->jobs[head].size;
 	cs_time limit = shadow - now;
 	for (size_t k = i + 1; k < n && cs_ctx_free(ctx) > 0; k++) {
+		if (p->order[k].jid == UINT32_MAX || over_limit(p, p->order[k].jid))
+			continue;
 		const cs_job *j = &p->jobs[p->order[k].jid];
 		int ends_by_shadow = j->estimate_s <= limit;
 		if (j->size > cs_ctx_free(ctx) || (!ends_by_shadow && j->size > extra))
@@ -291,6 +328,8 @@ static const cs_policy_param mf_params[] = {
 	{ "max_age", "604800", "seconds of waiting at which the age factor reaches 1" },
 	{ "half_life", "604800", "seconds in which past usage loses half its weight" },
 	{ "shares", "", "ACCOUNT:WEIGHT,... (accounts are SWF group ids); others weigh 1" },
+	{ "max_running_procs", "0", "per account: most processors its running jobs may hold (0: no limit); "
+				    "a job larger than that is rejected" },
 	{ NULL, NULL, NULL },
 };
 

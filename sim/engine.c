@@ -113,12 +113,24 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 	return 0;
 }
 
-const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources" };
+const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
 	if (jid < c->njobs && reason < CS_WAIT_N && c->jobs[jid].start_s < 0)
 		c->jobs[jid].reason = (uint8_t)reason;
+}
+
+void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || (c->jobs[jid].flags & CS_JOB_REJECTED) ||
+	    c->jobs[jid].submit_s > c->now)
+		return;
+	c->jobs[jid].flags |= CS_JOB_REJECTED;
+	if (reason < CS_WAIT_N)
+		c->jobs[jid].reason = (uint8_t)reason;
+	c->waiting--;
+	c->st->rejected++;
 }
 
 size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
@@ -197,7 +209,7 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 		}
 		jobs[i].start_s = jobs[i].end_s = jobs[i].reservation_s = -1;
 		jobs[i].reason = CS_WAIT_NONE;
-		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED);
+		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED);
 	}
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st };
 	unsigned submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
@@ -271,7 +283,7 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 	cs_evq_free(&c.evq);
 	free(c.run);
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].start_s < 0) {
+		if (jobs[i].start_s < 0 && !(jobs[i].flags & CS_JOB_REJECTED)) {
 			snprintf(err, errlen, "policy %s never started job %lld (line %u): "
 				 "the queue was left non-empty", ops->name, (long long)jobs[i].id,
 				 jobs[i].line);

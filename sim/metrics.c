@@ -44,20 +44,26 @@ double cs_percentile_sorted(const cs_time *v, size_t n, double q)
 int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time tau, cs_metrics *m)
 {
 	memset(m, 0, sizeof *m);
-	m->jobs = n;
-	if (n == 0)
+	/* jobs the policy rejected never ran: they are counted apart */
+	size_t first = 0;
+	while (first < n && (jobs[first].flags & CS_JOB_REJECTED))
+		first++;
+	if (first == n)
 		return 0;
 	cs_time *waits = malloc(2 * n * sizeof *waits);
 	if (!waits)
 		return -CS_ENOMEM;
 	/* long double sums: exact for integer seconds far past any trace */
 	long double sum_wait = 0, sum_resp = 0, sum_sd = 0, sum_bsd = 0, work = 0;
-	m->first_submit = jobs[0].submit_s;
-	m->last_end = jobs[0].end_s;
-	for (size_t i = 0; i < n; i++) {
+	m->first_submit = jobs[first].submit_s;
+	m->last_end = jobs[first].end_s;
+	size_t k = 0;
+	for (size_t i = first; i < n; i++) {
 		const cs_job *j = &jobs[i];
+		if (j->flags & CS_JOB_REJECTED)
+			continue;
 		cs_time wait = j->start_s - j->submit_s, resp = j->end_s - j->submit_s;
-		waits[i] = wait;
+		waits[k++] = wait;
 		if (j->submit_s < m->first_submit)
 			m->first_submit = j->submit_s;
 		if (j->end_s > m->last_end)
@@ -78,6 +84,8 @@ int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time tau
 		if (j->flags & CS_JOB_BACKFILLED)
 			m->backfilled++;
 	}
+	n = k;
+	m->jobs = n;
 	m->makespan = m->last_end - m->first_submit;
 	m->utilization = m->makespan > 0 ? (double)(work / ((long double)procs * m->makespan)) : 0.0;
 	m->mean_wait = (double)(sum_wait / n);

@@ -91,6 +91,9 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  response    mean %.1f s\n", m->mean_response);
 	fprintf(f, "  slowdown    mean %.3f, bounded (tau %llds) mean %.3f, max %.1f\n", m->mean_slowdown,
 		(long long)o->bsld_tau, m->mean_bounded_slowdown, m->max_bounded_slowdown);
+	if (r->est.rejected)
+		fprintf(f, "  rejected    %zu jobs refused by the policy (see jobs.csv reason; not in the metrics)\n",
+			r->est.rejected);
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
@@ -164,6 +167,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "mean_bounded_slowdown", json_real(m->mean_bounded_slowdown));
 	json_object_set_new(root, "max_bounded_slowdown", json_real(m->max_bounded_slowdown));
 	json_object_set_new(root, "backfilled_jobs", jint((long long)m->backfilled));
+	json_object_set_new(root, "rejected_by_policy", jint((long long)r->est.rejected));
 	json_t *why = json_object();
 	size_t cnt[CS_WAIT_N] = { 0 };
 	for (size_t i = 0; i < r->njobs; i++)
@@ -195,7 +199,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		const cs_job *j = &r->jobs[i];
 		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u\n",
 			(long long)j->id, (long long)j->submit_s, (long long)j->start_s,
-			(long long)j->end_s, (long long)(j->start_s - j->submit_s),
+			(long long)j->end_s, (long long)(j->start_s < 0 ? -1 : j->start_s - j->submit_s),
 			(long long)j->runtime_s, j->size, (long long)j->estimate_s,
 			(long long)j->reqtime_s, (long long)j->reservation_s,
 			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),

@@ -134,3 +134,76 @@ Test(multifactor, bad_parameters_are_errors)
 	cr_assert(strstr(err, "weight must be a number > 0"), "%s", err);
 	th_unlink(p);
 }
+
+/* max_running_procs=2, 4 processors. Account 1 submits three 1-processor
+ * jobs of 100 s at 0: two run, the third waits for its account's limit
+ * (AssocGrpCpuLimit) although processors are free, and does not block
+ * account 2's job at 5, which starts at once. The third starts at 100. */
+Test(multifactor, an_account_limit_holds_only_its_own_jobs)
+{
+	char t[1024];
+	int k = snprintf(t, sizeof t, "; MaxProcs: 4\n");
+	for (int i = 1; i <= 3; i++)
+		k += line(t + k, sizeof t - (size_t)k, i, 0, 100, 1, 100, 1);
+	line(t + k, sizeof t - (size_t)k, 4, 5, 100, 1, 100, 2);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.keys[0] = "max_running_procs";
+	o.vals[0] = "2";
+	o.nparams = 1;
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(th_start(&r, 2), 0);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_job(&r, 3)->reason, CS_WAIT_CPU_LIMIT);
+	cr_assert_eq(th_start(&r, 4), 5);
+	cs_run_result_free(&r);
+}
+
+/* On a real trace, no account ever holds more than the limit. */
+Test(multifactor, the_limit_holds_on_a_real_trace, .timeout = 120)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = "multifactor";
+	o.keys[0] = "max_running_procs";
+	o.vals[0] = "64";
+	o.nparams = 1;
+	cs_run_result r;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	/* per account (group, or user where the group is -1), sweep its jobs */
+	size_t n = r.njobs, held = 0;
+	size_t rejected = 0;
+	for (size_t i = 0; i < n; i++) {
+		const cs_job *a = &r.jobs[i];
+		if (a->flags & CS_JOB_REJECTED) {
+			cr_assert_gt(a->size, 64, "only jobs over the limit on their own are rejected");
+			cr_assert_eq(a->reason, CS_WAIT_CPU_LIMIT);
+			rejected++;
+			continue;
+		}
+		int64_t acct = a->group >= 0 ? a->group : a->user;
+		/* processors of the same account running when a starts */
+		long long used = a->size;
+		for (size_t j = 0; j < n; j++) {
+			const cs_job *b = &r.jobs[j];
+			if (j != i && !(b->flags & CS_JOB_REJECTED) && (b->group >= 0 ? b->group : b->user) == acct &&
+			    b->start_s <= a->start_s &&
+			    b->end_s > a->start_s && (b->start_s < a->start_s || j < i))
+				used += b->size;
+		}
+		cr_assert_leq(used, 64, "job %lld starts with its account at %lld processors", (long long)a->id, used);
+		held += a->reason == CS_WAIT_CPU_LIMIT;
+	}
+	cr_assert_gt(held, 0, "the limit should bind on KTH-SP2");
+	cr_assert_gt(rejected, 0, "KTH-SP2 has jobs of more than 64 processors");
+	cr_assert_eq(rejected, r.est.rejected);
+	cr_assert_eq(r.m.jobs + rejected, r.njobs, "rejected jobs are kept out of the metrics");
+	cs_run_result_free(&r);
+}

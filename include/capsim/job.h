@@ -12,7 +12,8 @@ enum {
 	CS_JOB_RELEASED = 1u << 4,       /* engine-internal: resources already returned */
 	CS_JOB_OVERRAN = 1u << 5,        /* trace runtime exceeded the requested time */
 	CS_JOB_DROP_REQTIME = 1u << 6,   /* workload-internal: to drop (no requested time) */
-	CS_JOB_PYSS_CLAMP = 1u << 7      /* workload-internal: cut size to the machine */
+	CS_JOB_PYSS_CLAMP = 1u << 7,     /* workload-internal: cut size to the machine */
+	CS_JOB_REJECTED = 1u << 8        /* the policy refused it: it never runs (reason says why) */
 };
 
 typedef struct cs_job {
@@ -35,8 +36,9 @@ typedef struct cs_job {
 
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
  * PRIORITY: jobs ahead of it come first; RESOURCES: it is next, but not
- * enough is free. */
-enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_N };
+ * enough is free; CPU_LIMIT: its account is at its running-processor limit
+ * (Slurm's AssocGrpCpuLimit). */
+enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 
 #endif

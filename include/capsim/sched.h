@@ -64,10 +64,14 @@ int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32
  * starts as CS_WAIT_PRIORITY; a policy marks the job it would start next
  * but cannot as CS_WAIT_RESOURCES. */
 void cs_ctx_pending(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
+/* Refuse waiting job jid for good (e.g. it exceeds a limit on its own): it
+ * leaves the queue, never runs, and is counted apart from the metrics. */
+void cs_ctx_reject(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
 /* Running jobs, in order of estimated end (start + estimate; it may lie in
- * the past for a job that runs past its estimate): i < cs_ctx_nrunning. */
+ * the past for a job that runs past its estimate): i < cs_ctx_nrunning.
+ * jid may be NULL. */
 size_t cs_ctx_nrunning(const cs_sched_ctx *ctx);
-void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_t *size);
+void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
