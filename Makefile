@@ -111,6 +111,9 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) --no-print-directory BUILD=build/asan run-asan
 
+# Tests set no Criterion .timeout: its timeout watchdog leaves a block
+# allocated in libcriterion that LeakSanitizer reports (CI's own time limit
+# guards against hangs).
 # Criterion's forked test processes skip LeakSanitizer's exit check unless
 # CRITERION_NO_EARLY_EXIT is set, and even then a leak does not fail the
 # test: so the log is checked for any sanitizer report.

@@ -124,7 +124,7 @@ Test(cli, writes_the_hand_worked_schedule_to_jobs_csv)
 	cr_assert_eq(system(path), 0);
 }
 
-Test(cli, two_runs_give_byte_identical_outputs, .timeout = 60)
+Test(cli, two_runs_give_byte_identical_outputs)
 {
 	char trace[1024];
 	snprintf(trace, sizeof trace, "%s/traces/pwa/SDSC-SP2-1998-4.2-cln.swf.gz", th_shared());

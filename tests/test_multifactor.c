@@ -44,7 +44,7 @@ Test(multifactor, fair_share_puts_the_lighter_account_first)
  * for room for 10). With equal shares, each account's delivered
  * processor-time over the second half of 400 periods converges to 1/3;
  * FCFS would deliver 5:4:4 (38.5 %, 30.8 %, 30.8 %). */
-Test(multifactor, delivered_usage_converges_to_the_shares, .timeout = 120)
+Test(multifactor, delivered_usage_converges_to_the_shares)
 {
 	size_t cap = 400 * 16 * 96 + 64;
 	char *t = malloc(cap);
@@ -78,7 +78,7 @@ Test(multifactor, delivered_usage_converges_to_the_shares, .timeout = 120)
 }
 
 /* Shares 2:1:1 give account 1 half. */
-Test(multifactor, unequal_shares, .timeout = 120)
+Test(multifactor, unequal_shares)
 {
 	size_t cap = 400 * 16 * 96 + 64;
 	char *t = malloc(cap);
@@ -163,7 +163,7 @@ Test(multifactor, an_account_limit_holds_only_its_own_jobs)
 }
 
 /* On a real trace, no account ever holds more than the limit. */
-Test(multifactor, the_limit_holds_on_a_real_trace, .timeout = 120)
+Test(multifactor, the_limit_holds_on_a_real_trace)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());

@@ -16,7 +16,7 @@ static const char *plugins(void)
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-Test(plugin, the_example_gives_the_builtin_fcfs_schedule, .timeout = 60)
+Test(plugin, the_example_gives_the_builtin_fcfs_schedule)
 {
 	char so[1024], trace[1024];
 	snprintf(so, sizeof so, "%s/fcfs_example.so", plugins());

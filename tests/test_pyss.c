@@ -26,7 +26,7 @@ ParameterizedTestParameters(pyss, same_schedule_as_pyss)
 	return cr_make_param_array(int, lines, 6);
 }
 
-ParameterizedTest(int *which, pyss, same_schedule_as_pyss, .timeout = 120)
+ParameterizedTest(int *which, pyss, same_schedule_as_pyss)
 {
 	char path[1024], trace[256], policy[16], want_crc[16];
 	size_t want_jobs;

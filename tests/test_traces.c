@@ -69,7 +69,7 @@ ParameterizedTestParameters(traces, invariants_and_reference)
 	return cr_make_param_array(tcase, cases, k);
 }
 
-ParameterizedTest(tcase *tc, traces, invariants_and_reference, .timeout = 240)
+ParameterizedTest(tcase *tc, traces, invariants_and_reference)
 {
 	char path[1024];
 	const char *trace = traces[tc->trace], *policy = tc->policy ? "easy" : "fcfs";
@@ -125,7 +125,7 @@ ParameterizedTestParameters(traces, every_engine_convention_matches_reference)
 	return cr_make_param_array(int, combos, 48);
 }
 
-ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference, .timeout = 240)
+ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
@@ -166,7 +166,7 @@ ParameterizedTestParameters(traces, sjf_matches_reference)
 	return cr_make_param_array(int, idx, 6);
 }
 
-ParameterizedTest(int *t, traces, sjf_matches_reference, .timeout = 240)
+ParameterizedTest(int *t, traces, sjf_matches_reference)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
@@ -196,7 +196,7 @@ ParameterizedTestParameters(traces, conservative_keeps_every_reservation)
 	return cr_make_param_array(int, idx, 4);
 }
 
-ParameterizedTest(int *t, traces, conservative_keeps_every_reservation, .timeout = 240)
+ParameterizedTest(int *t, traces, conservative_keeps_every_reservation)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
