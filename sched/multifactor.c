@@ -32,7 +32,12 @@ typedef struct mf {
 	uint32_t total;
 	double w_age, w_fs, w_size, max_age, half_life;
 	double max_running;   /* per account, processors; 0: no limit */
+	double max_jobs;      /* per account, running jobs; 0: no limit */
+	double max_submit;    /* per account, running + waiting jobs; 0: no limit */
 	uint64_t *acct_running; /* per account: processors of its running jobs */
+	uint32_t *acct_njobs;   /* per account: running jobs */
+	uint32_t *acct_waiting; /* per account: admitted waiting jobs */
+	uint8_t *admitted;      /* per job: passed the submit limit */
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
 	int64_t *acct_id;     /* per account: its group (or user) id */
@@ -76,6 +81,9 @@ static void mf_destroy(void *state)
 	free(p->usage);
 	free(p->share);
 	free(p->acct_running);
+	free(p->acct_njobs);
+	free(p->acct_waiting);
+	free(p->admitted);
 	free(p->run);
 	free(p->seen);
 	free(p->order);
@@ -147,7 +155,9 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = num_param(env, "weight_size", 0, 0, &p->w_size, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_age", 604800, 1, &p->max_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0) {
+	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0 ||
+	    (rc = num_param(env, "max_jobs", 0, 0, &p->max_jobs, err, errlen)) < 0 ||
+	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -172,7 +182,10 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
 	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
 	p->acct_running = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_running);
-	if (!p->usage || !p->share || !p->acct_running) {
+	p->acct_njobs = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_njobs);
+	p->acct_waiting = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_waiting);
+	p->admitted = calloc(n, 1);
+	if (!p->usage || !p->share || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -216,8 +229,10 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	for (size_t i = 0; i < p->nrun; i++) {
 		if (p->seen[p->run[i]])
 			p->run[k++] = p->run[i];
-		else
+		else {
 			p->acct_running[p->acct[p->run[i]]] -= p->jobs[p->run[i]].size;
+			p->acct_njobs[p->acct[p->run[i]]]--;
+		}
 	}
 	p->nrun = k;
 	for (size_t i = 0; i < nr; i++) {
@@ -236,11 +251,15 @@ static int by_priority(const void *a, const void *b)
 	return x->jid < y->jid ? -1 : x->jid > y->jid;
 }
 
-/* Would starting jid take its account past the running-processor limit? */
-static int over_limit(const mf *p, uint32_t jid)
+/* The limit starting jid would break (CS_WAIT_*_LIMIT), or 0. */
+static unsigned over_limit(const mf *p, uint32_t jid)
 {
-	return p->max_running > 0 &&
-	       (double)(p->acct_running[p->acct[jid]] + p->jobs[jid].size) > p->max_running;
+	uint32_t a = p->acct[jid];
+	if (p->max_running > 0 && (double)(p->acct_running[a] + p->jobs[jid].size) > p->max_running)
+		return CS_WAIT_CPU_LIMIT;
+	if (p->max_jobs > 0 && (double)(p->acct_njobs[a] + 1) > p->max_jobs)
+		return CS_WAIT_JOBS_LIMIT;
+	return 0;
 }
 
 static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
@@ -250,6 +269,8 @@ static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
 	cs_fifo_remove(&p->q, jid);
 	p->run[p->nrun++] = jid;
 	p->acct_running[p->acct[jid]] += p->jobs[jid].size;
+	p->acct_njobs[p->acct[jid]]++;
+	p->acct_waiting[p->acct[jid]]--;
 	return 0;
 }
 
@@ -268,15 +289,28 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	for (uint32_t k = (uint32_t)h0; h0 >= 0 && k < p->q.end; k++) {
 		if (!p->q.in[k])
 			continue;
-		if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
-			/* larger than its account's limit on its own: it could never run */
-			cs_ctx_reject(ctx, k, CS_WAIT_CPU_LIMIT);
-			cs_fifo_remove(&p->q, k);
-			continue;
+		uint32_t a = p->acct[k];
+		if (!p->admitted[k]) {
+			/* first seen: the submit limit counts the account's running
+			 * and admitted waiting jobs, in arrival order */
+			if (p->max_submit > 0 && (double)(p->acct_njobs[a] + p->acct_waiting[a] + 1) > p->max_submit) {
+				cs_ctx_reject(ctx, k, CS_WAIT_SUBMIT_LIMIT);
+				cs_fifo_remove(&p->q, k);
+				continue;
+			}
+			if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
+				/* larger than its account's limit on its own: it could never run */
+				cs_ctx_reject(ctx, k, CS_WAIT_CPU_LIMIT);
+				cs_fifo_remove(&p->q, k);
+				continue;
+			}
+			p->admitted[k] = 1;
+			p->acct_waiting[a]++;
 		}
-		if (over_limit(p, k)) {
+		unsigned lim = over_limit(p, k);
+		if (lim) {
 			/* held by its account's limit: neither runs nor blocks others */
-			cs_ctx_pending(ctx, k, CS_WAIT_CPU_LIMIT);
+			cs_ctx_pending(ctx, k, lim);
 			continue;
 		}
 		const cs_job *j = &p->jobs[k];
@@ -290,8 +324,9 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	size_t i = 0;
 	for (; i < n; i++) {
 		uint32_t jid = p->order[i].jid;
-		if (over_limit(p, jid)) { /* its account reached the limit in this pass */
-			cs_ctx_pending(ctx, jid, CS_WAIT_CPU_LIMIT);
+		unsigned lim = over_limit(p, jid);
+		if (lim) { /* its account reached a limit in this pass */
+			cs_ctx_pending(ctx, jid, lim);
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
@@ -330,6 +365,9 @@ static const cs_policy_param mf_params[] = {
 	{ "shares", "", "ACCOUNT:WEIGHT,... (accounts are SWF group ids); others weigh 1" },
 	{ "max_running_procs", "0", "per account: most processors its running jobs may hold (0: no limit); "
 				    "a job larger than that is rejected" },
+	{ "max_jobs", "0", "per account: most running jobs (0: no limit); others wait (AssocMaxJobsLimit)" },
+	{ "max_submit_jobs", "0", "per account: most running + waiting jobs (0: no limit); "
+				  "beyond, jobs are rejected (AssocMaxSubmitJobLimit)" },
 	{ NULL, NULL, NULL },
 };
 

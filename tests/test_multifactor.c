@@ -207,3 +207,45 @@ Test(multifactor, the_limit_holds_on_a_real_trace)
 	cr_assert_eq(r.m.jobs + rejected, r.njobs, "rejected jobs are kept out of the metrics");
 	cs_run_result_free(&r);
 }
+
+/* max_jobs=1: account 1's three jobs run one after another (0, 100, 200;
+ * the waiting ones show AssocMaxJobsLimit) while account 2's job starts
+ * at once. max_submit_jobs=2: of account 1's three jobs at 0 the third is
+ * rejected (AssocMaxSubmitJobLimit); a fourth at 150, once the first two
+ * have ended, is taken and runs. */
+Test(multifactor, job_count_and_submit_limits)
+{
+	char t[1024];
+	int k = snprintf(t, sizeof t, "; MaxProcs: 4\n");
+	for (int i = 1; i <= 3; i++)
+		k += line(t + k, sizeof t - (size_t)k, i, 0, 100, 1, 100, 1);
+	k += line(t + k, sizeof t - (size_t)k, 4, 5, 100, 1, 100, 2);
+	line(t + k, sizeof t - (size_t)k, 5, 150, 100, 1, 100, 1);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.keys[0] = "max_jobs";
+	o.vals[0] = "1";
+	o.nparams = 1;
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 200);
+	cr_assert_eq(th_job(&r, 3)->reason, CS_WAIT_JOBS_LIMIT);
+	cr_assert_eq(th_start(&r, 4), 5);
+	cr_assert_eq(th_start(&r, 5), 300);
+	cs_run_result_free(&r);
+
+	o.keys[0] = "max_submit_jobs";
+	o.vals[0] = "2";
+	th_run_text(t, &o, &r);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(th_start(&r, 2), 0);
+	cr_assert(th_job(&r, 3)->flags & CS_JOB_REJECTED);
+	cr_assert_eq(th_job(&r, 3)->reason, CS_WAIT_SUBMIT_LIMIT);
+	cr_assert_eq(th_start(&r, 5), 150);
+	cr_assert_eq(r.est.rejected, 1);
+	cr_assert_eq(r.m.jobs, 4);
+	cs_run_result_free(&r);
+}

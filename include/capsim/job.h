@@ -37,8 +37,11 @@ typedef struct cs_job {
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
  * PRIORITY: jobs ahead of it come first; RESOURCES: it is next, but not
  * enough is free; CPU_LIMIT: its account is at its running-processor limit
- * (Slurm's AssocGrpCpuLimit). */
-enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_N };
+ * (Slurm's AssocGrpCpuLimit); JOBS_LIMIT: at its running-job limit
+ * (AssocMaxJobsLimit); SUBMIT_LIMIT: rejected, its account had too many jobs
+ * (AssocMaxSubmitJobLimit). */
+enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_JOBS_LIMIT,
+       CS_WAIT_SUBMIT_LIMIT, CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 
 #endif
