@@ -38,6 +38,15 @@ typedef struct mf {
 	uint32_t *acct_njobs;   /* per account: running jobs */
 	uint32_t *acct_waiting; /* per account: admitted waiting jobs */
 	uint8_t *admitted;      /* per job: passed the submit limit */
+	/* budgets: processor-seconds an account may spend per period. A job is
+	 * billed size x estimate when it starts, in the period it starts in,
+	 * and refunded what it did not use when it ends. */
+	double budget, period;
+	int reject_over_budget;
+	double *billed;         /* per account, this period */
+	int64_t cur_period;
+	int64_t woken_for;      /* the period start a wakeup was asked for */
+	cs_time *started;       /* per job: when this policy started it */
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
 	int64_t *acct_id;     /* per account: its group (or user) id */
@@ -84,6 +93,8 @@ static void mf_destroy(void *state)
 	free(p->acct_njobs);
 	free(p->acct_waiting);
 	free(p->admitted);
+	free(p->billed);
+	free(p->started);
 	free(p->run);
 	free(p->seen);
 	free(p->order);
@@ -157,7 +168,9 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_jobs", 0, 0, &p->max_jobs, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0) {
+	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0 ||
+	    (rc = num_param(env, "budget_procsec", 0, 0, &p->budget, err, errlen)) < 0 ||
+	    (rc = num_param(env, "budget_period", 2592000, 1, &p->period, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -185,7 +198,10 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->acct_njobs = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_njobs);
 	p->acct_waiting = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_waiting);
 	p->admitted = calloc(n, 1);
-	if (!p->usage || !p->share || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted) {
+	p->billed = calloc(p->nacct ? p->nacct : 1, sizeof *p->billed);
+	p->started = malloc(n * sizeof *p->started);
+	if (!p->usage || !p->share || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted ||
+	    !p->billed || !p->started) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -193,6 +209,16 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return rc;
 	}
+	const char *ob = cs_policy_param_get(env, "over_budget");
+	if (ob && strcmp(ob, "reject") == 0)
+		p->reject_over_budget = 1;
+	else if (ob && strcmp(ob, "wait") != 0) {
+		snprintf(err, errlen, "policy multifactor: over_budget: '%s' is not one of wait, reject", ob);
+		mf_destroy(p);
+		return -CS_EINVAL;
+	}
+	p->cur_period = -1;
+	p->woken_for = -1;
 	p->last = -1;
 	*state = p;
 	return 0;
@@ -230,8 +256,17 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		if (p->seen[p->run[i]])
 			p->run[k++] = p->run[i];
 		else {
-			p->acct_running[p->acct[p->run[i]]] -= p->jobs[p->run[i]].size;
-			p->acct_njobs[p->acct[p->run[i]]]--;
+			uint32_t jid = p->run[i];
+			p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
+			p->acct_njobs[p->acct[jid]]--;
+			/* it ended now: refund the estimate it did not use, if it
+			 * was billed in this period */
+			if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
+				cs_time used = now - p->started[jid];
+				if (used < p->jobs[jid].estimate_s)
+					p->billed[p->acct[jid]] -=
+						(double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
+			}
 		}
 	}
 	p->nrun = k;
@@ -251,15 +286,34 @@ static int by_priority(const void *a, const void *b)
 	return x->jid < y->jid ? -1 : x->jid > y->jid;
 }
 
-/* The limit starting jid would break (CS_WAIT_*_LIMIT), or 0. */
+static double bill_of(const mf *p, uint32_t jid)
+{
+	return (double)p->jobs[jid].size * (double)p->jobs[jid].estimate_s;
+}
+
+/* The limit starting jid would break (CS_WAIT_*), or 0. */
 static unsigned over_limit(const mf *p, uint32_t jid)
 {
 	uint32_t a = p->acct[jid];
+	if (p->budget > 0 && p->billed[a] + bill_of(p, jid) > p->budget)
+		return CS_WAIT_BUDGET;
 	if (p->max_running > 0 && (double)(p->acct_running[a] + p->jobs[jid].size) > p->max_running)
 		return CS_WAIT_CPU_LIMIT;
 	if (p->max_jobs > 0 && (double)(p->acct_njobs[a] + 1) > p->max_jobs)
 		return CS_WAIT_JOBS_LIMIT;
 	return 0;
+}
+
+/* Keep jid waiting for a limit; a budget frees up only when the next
+ * period starts, and nothing else may happen before then: ask for a pass
+ * at that time. */
+static void hold(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned lim)
+{
+	cs_ctx_pending(ctx, jid, lim);
+	if (lim == CS_WAIT_BUDGET && p->woken_for != p->cur_period + 1) {
+		p->woken_for = p->cur_period + 1;
+		cs_ctx_wakeup(ctx, (cs_time)(p->cur_period + 1) * (cs_time)p->period);
+	}
 }
 
 static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
@@ -271,6 +325,9 @@ static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
 	p->acct_running[p->acct[jid]] += p->jobs[jid].size;
 	p->acct_njobs[p->acct[jid]]++;
 	p->acct_waiting[p->acct[jid]]--;
+	p->started[jid] = cs_ctx_now(ctx);
+	if (p->budget > 0)
+		p->billed[p->acct[jid]] += bill_of(p, jid);
 	return 0;
 }
 
@@ -279,6 +336,12 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	mf *p = state;
 	cs_time now = cs_ctx_now(ctx);
 	account(p, ctx, now);
+	if (p->budget > 0 && now / (cs_time)p->period != p->cur_period) {
+		/* a new allocation period: every account starts from zero */
+		p->cur_period = now / (cs_time)p->period;
+		for (uint32_t a = 0; a < p->nacct; a++)
+			p->billed[a] = 0;
+	}
 	if (!p->q.count)
 		return;
 	double total_usage = 0;
@@ -304,13 +367,25 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 				cs_fifo_remove(&p->q, k);
 				continue;
 			}
+			if (p->budget > 0 && bill_of(p, k) > p->budget) {
+				/* its own estimate exceeds a whole period's budget */
+				cs_ctx_reject(ctx, k, CS_WAIT_BUDGET);
+				cs_fifo_remove(&p->q, k);
+				continue;
+			}
 			p->admitted[k] = 1;
 			p->acct_waiting[a]++;
 		}
 		unsigned lim = over_limit(p, k);
+		if (lim == CS_WAIT_BUDGET && p->reject_over_budget) {
+			cs_ctx_reject(ctx, k, CS_WAIT_BUDGET);
+			cs_fifo_remove(&p->q, k);
+			p->acct_waiting[a]--;
+			continue;
+		}
 		if (lim) {
 			/* held by its account's limit: neither runs nor blocks others */
-			cs_ctx_pending(ctx, k, lim);
+			hold(p, ctx, k, lim);
 			continue;
 		}
 		const cs_job *j = &p->jobs[k];
@@ -326,7 +401,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		uint32_t jid = p->order[i].jid;
 		unsigned lim = over_limit(p, jid);
 		if (lim) { /* its account reached a limit in this pass */
-			cs_ctx_pending(ctx, jid, lim);
+			hold(p, ctx, jid, lim);
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
@@ -368,6 +443,10 @@ static const cs_policy_param mf_params[] = {
 	{ "max_jobs", "0", "per account: most running jobs (0: no limit); others wait (AssocMaxJobsLimit)" },
 	{ "max_submit_jobs", "0", "per account: most running + waiting jobs (0: no limit); "
 				  "beyond, jobs are rejected (AssocMaxSubmitJobLimit)" },
+	{ "budget_procsec", "0", "per account and period: processor-seconds it may be billed (0: no budget); "
+				 "a job is billed size x estimate at its start, refunded the unused part at its end" },
+	{ "budget_period", "2592000", "length of an allocation period, seconds (periods start at time 0)" },
+	{ "over_budget", "wait", "a job the budget cannot cover: wait (for the next period) or reject" },
 	{ NULL, NULL, NULL },
 };
 

@@ -14,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_SUBMIT = 0, EV_END = 1 };
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2 };
+
+/* A wakeup a policy asked for comes after the ends and submissions of its
+ * time, so the pass it triggers sees them all. */
+#define WAKE_CLASS 2u
 
 /* A running job as the scheduler sees it, kept sorted by estimated end. */
 typedef struct run_ent {
@@ -114,7 +118,8 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 }
 
 const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
-						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit" };
+						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
+						"AssocGrpCPUMinutesLimit" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
@@ -132,6 +137,17 @@ void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 		c->jobs[jid].reason = (uint8_t)reason;
 	c->waiting--;
 	c->st->rejected++;
+}
+
+int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
+{
+	if (when <= c->now)
+		return -CS_EINVAL;
+	if (cs_evq_push(&c->evq, when, WAKE_CLASS, EV_WAKE, 0) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	return 0;
 }
 
 size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
@@ -252,10 +268,13 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 			} else if (jobs[e.data].size < min_new_size) {
 				min_new_size = jobs[e.data].size;
 			}
-		} else {
+		} else if (e.type == EV_END) {
 			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
 				release(&c, e.data);
 			trigger = 1;
+		} else {
+			st->wakeups++;
+			trigger = c.waiting > 0;
 		}
 		if (cv->pass == CS_PASS_PER_EVENT) {
 			if (!trigger)

@@ -29,6 +29,7 @@ typedef struct cs_engine_stats {
 	size_t max_queue;      /* most jobs waiting at once */
 	uint64_t early_releases; /* jobs counted finished before their end event */
 	size_t rejected;       /* jobs the policy refused (cs_ctx_reject) */
+	uint64_t wakeups;      /* wakeups policies asked for (cs_ctx_wakeup) */
 } cs_engine_stats;
 
 /* Replay jobs[0..n) (sorted by submit, as cs_workload_from_swf gives them)

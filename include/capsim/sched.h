@@ -64,6 +64,10 @@ int cs_ctx_shadow(const cs_sched_ctx *ctx, uint32_t procs, cs_time *when, uint32
  * starts as CS_WAIT_PRIORITY; a policy marks the job it would start next
  * but cannot as CS_WAIT_RESOURCES. */
 void cs_ctx_pending(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
+/* Ask for a pass at time `when` (> now) even if no job arrives or ends
+ * then, e.g. when a budget period starts. 0, or -CS_EINVAL for a time not
+ * in the future. */
+int cs_ctx_wakeup(cs_sched_ctx *ctx, cs_time when);
 /* Refuse waiting job jid for good (e.g. it exceeds a limit on its own): it
  * leaves the queue, never runs, and is counted apart from the metrics. */
 void cs_ctx_reject(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
