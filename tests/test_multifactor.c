@@ -39,12 +39,11 @@ Test(multifactor, fair_share_puts_the_lighter_account_first)
 	cs_run_result_free(&r);
 }
 
-/* Saturated demand: 10 processors; every 1000 s account 1 submits 5
- * one-processor jobs of 1000 s and accounts 2 and 3 submit 4 each (13 jobs
- * for room for 10). With equal shares, each account's delivered
- * processor-time over the second half of 400 periods converges to 1/3;
- * FCFS would deliver 5:4:4 (38.5 %, 30.8 %, 30.8 %). */
-Test(multifactor, delivered_usage_converges_to_the_shares)
+/* Saturated demand: 10 processors; every 1000 s account 1 submits `first`
+ * one-processor jobs of 1000 s and accounts 2 and 3 submit 4 each, more
+ * than the room for 10. Over the second half of 400 periods each account's
+ * share of the delivered processor-time must be want[account] +- 0.01. */
+static void converges(int first, const char *shares, const double want[4])
 {
 	size_t cap = 400 * 16 * 96 + 64;
 	char *t = malloc(cap);
@@ -52,7 +51,7 @@ Test(multifactor, delivered_usage_converges_to_the_shares)
 	int id = 1;
 	for (long p = 0; p < 400; p++)
 		for (int g = 1; g <= 3; g++)
-			for (int i = 0; i < (g == 1 ? 5 : 4); i++)
+			for (int i = 0; i < (g == 1 ? first : 4); i++)
 				k += (size_t)line(t + k, cap - k, id++, p * 1000 + g, 1000, 1, 1000, g);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
@@ -60,6 +59,11 @@ Test(multifactor, delivered_usage_converges_to_the_shares)
 	o.keys[0] = "half_life";
 	o.vals[0] = "86400";
 	o.nparams = 1;
+	if (shares) {
+		o.keys[1] = "shares";
+		o.vals[1] = shares;
+		o.nparams = 2;
+	}
 	cs_run_result r;
 	th_run_text(t, &o, &r);
 	double got[4] = { 0 }, all = 0;
@@ -71,47 +75,23 @@ Test(multifactor, delivered_usage_converges_to_the_shares)
 		}
 	}
 	for (int g = 1; g <= 3; g++)
-		cr_assert(got[g] / all > 1.0 / 3 - 0.01 && got[g] / all < 1.0 / 3 + 0.01,
-			  "account %d got %.4f of the processor-time, want 1/3 +- 0.01", g, got[g] / all);
+		cr_assert(got[g] / all > want[g] - 0.01 && got[g] / all < want[g] + 0.01,
+			  "account %d got %.4f of the processor-time, want %.4f +- 0.01", g, got[g] / all, want[g]);
 	cs_run_result_free(&r);
 	free(t);
+}
+
+/* Equal shares: 1/3 each, where FCFS would deliver 5:4:4 (38.5 %, 30.8 %,
+ * 30.8 %). */
+Test(multifactor, delivered_usage_converges_to_the_shares)
+{
+	converges(5, NULL, (const double[4]){ 0, 1.0 / 3, 1.0 / 3, 1.0 / 3 });
 }
 
 /* Shares 2:1:1 give account 1 half. */
 Test(multifactor, unequal_shares)
 {
-	size_t cap = 400 * 16 * 96 + 64;
-	char *t = malloc(cap);
-	size_t k = (size_t)snprintf(t, cap, "; MaxProcs: 10\n");
-	int id = 1;
-	for (long p = 0; p < 400; p++)
-		for (int g = 1; g <= 3; g++)
-			for (int i = 0; i < (g == 1 ? 6 : 4); i++)
-				k += (size_t)line(t + k, cap - k, id++, p * 1000 + g, 1000, 1, 1000, g);
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
-	o.keys[0] = "half_life";
-	o.vals[0] = "86400";
-	o.keys[1] = "shares";
-	o.vals[1] = "1:2,2:1,3:1";
-	o.nparams = 2;
-	cs_run_result r;
-	th_run_text(t, &o, &r);
-	double got[4] = { 0 }, all = 0;
-	for (size_t i = 0; i < r.njobs; i++) {
-		const cs_job *j = &r.jobs[i];
-		if (j->start_s >= 200000 && j->start_s < 400000) {
-			got[j->group] += (double)j->runtime_s;
-			all += (double)j->runtime_s;
-		}
-	}
-	const double want[4] = { 0, 0.5, 0.25, 0.25 };
-	for (int g = 1; g <= 3; g++)
-		cr_assert(got[g] / all > want[g] - 0.01 && got[g] / all < want[g] + 0.01,
-			  "account %d got %.4f, want %.2f +- 0.01", g, got[g] / all, want[g]);
-	cs_run_result_free(&r);
-	free(t);
+	converges(6, "1:2,2:1,3:1", (const double[4]){ 0, 0.5, 0.25, 0.25 });
 }
 
 Test(multifactor, bad_parameters_are_errors)
