@@ -34,6 +34,7 @@ struct cs_sched_ctx {
 	cs_time now;
 	cs_evq evq;
 	unsigned end_cls;
+	cs_time released_at; /* release=estimate: the time early_release last ran */
 	run_ent *run;    /* sorted by est_end; ties in start order */
 	size_t nrun;
 	size_t waiting;  /* submitted, not started */
@@ -191,6 +192,12 @@ static void release(cs_sched_ctx *c, uint32_t jid)
  * due now but not yet handled. */
 static void early_release(cs_sched_ctx *c)
 {
+	/* Once per time is enough: a job started now ends later, and end events
+	 * only remove running jobs, so a second scan at the same time would find
+	 * nothing new (it would only walk past the overdue jobs again). */
+	if (c->released_at == c->now)
+		return;
+	c->released_at = c->now;
 	size_t i = 0;
 	while (i < c->nrun && c->run[i].est_end <= c->now) {
 		uint32_t jid = c->run[i].jid;
@@ -228,7 +235,7 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 		jobs[i].reason = CS_WAIT_NONE;
 		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED);
 	}
-	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st };
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1 };
 	unsigned submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
 	c.end_cls = 1 - submit_cls;
 	/* at most one running job per processor */
