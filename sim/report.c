@@ -33,15 +33,20 @@ static size_t dropped_total(const cs_workload_stats *w)
 	return t;
 }
 
+/* A policy parameter's value in force: given with --policy-opt (the
+ * registry's rule: the last one wins), else its default. */
+static const char *param_value(const cs_run_opts *o, const cs_policy_param *p)
+{
+	cs_policy_env env = { .nparams = o->nparams, .keys = o->keys, .vals = o->vals };
+	const char *v = cs_policy_param_get(&env, p->key);
+	return v ? v : p->default_value;
+}
+
 static void print_params(FILE *f, const cs_run_opts *o, const cs_policy_ops *ops)
 {
 	int first = 1;
 	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
-		const char *v = p->default_value;
-		for (size_t i = 0; i < o->nparams; i++)
-			if (strcmp(o->keys[i], p->key) == 0)
-				v = o->vals[i];
-		fprintf(f, "%s%s=%s", first ? " (" : ", ", p->key, v);
+		fprintf(f, "%s%s=%s", first ? " (" : ", ", p->key, param_value(o, p));
 		first = 0;
 	}
 	if (!first)
@@ -110,13 +115,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "policy", json_string(o->policy));
 	json_t *params = json_object();
 	const cs_policy_ops *ops = r->ops;
-	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++) {
-		const char *v = p->default_value;
-		for (size_t i = 0; i < o->nparams; i++)
-			if (strcmp(o->keys[i], p->key) == 0)
-				v = o->vals[i];
-		json_object_set_new(params, p->key, json_string(v));
-	}
+	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++)
+		json_object_set_new(params, p->key, json_string(param_value(o, p)));
 	json_object_set_new(root, "policy_params", params);
 	json_object_set_new(root, "compat", o->compat ? json_string(o->compat) : json_null());
 	json_object_set_new(root, "cluster", o->cluster ? json_string(o->cluster) : json_null());

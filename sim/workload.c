@@ -24,7 +24,6 @@ void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv)
 {
 	memset(b, 0, sizeof *b);
 	b->cv = *cv;
-	b->sorted = 1;
 	b->prev_submit = INT64_MIN;
 }
 
@@ -49,8 +48,7 @@ static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit,
 		b->jobs = nj;
 		b->cap = nc;
 	}
-	cs_job *j = &b->jobs[b->n++];
-	*j = (cs_job){
+	b->jobs[b->n++] = (cs_job){
 		.id = r->job,
 		.submit_s = submit,
 		.runtime_s = runtime,
@@ -68,8 +66,6 @@ static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit,
 		.end_s = -1,
 		.reservation_s = -1,
 	};
-	if (b->n > 1 && j->submit_s < b->jobs[b->n - 2].submit_s)
-		b->sorted = 0;
 	return 0;
 }
 

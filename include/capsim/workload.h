@@ -56,7 +56,6 @@ typedef struct cs_workload_builder {
 	size_t n, cap;
 	cs_workload_stats st;
 	int64_t prev_submit; /* previous record's submit time, for `unsorted` */
-	int sorted;
 } cs_workload_builder;
 
 void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv);
