@@ -170,18 +170,18 @@ static void cons_pass(void *state, cs_sched_ctx *ctx)
 		if (prof_take(p, now, e, size) < 0)
 			return;
 	}
-	long j = cs_fifo_head(&c->q);
-	for (uint32_t k = (uint32_t)j; j >= 0 && k < c->q.end; k++) {
-		if (!c->q.in[k] || c->res[k] < 0)
+	long first = cs_fifo_head(&c->q);
+	for (long kk = first; kk >= 0; kk = cs_fifo_next(&c->q, (uint32_t)kk + 1)) {
+		uint32_t k = (uint32_t)kk;
+		if (c->res[k] < 0)
 			continue;
 		cs_time r = c->res[k] < now ? now : c->res[k];
 		if (prof_take(p, r, r + c->jobs[k].estimate_s, c->jobs[k].size) < 0)
 			return;
 	}
 	/* compress and place, in arrival order; start what is due now */
-	for (uint32_t k = (uint32_t)j; j >= 0 && k < c->q.end; k++) {
-		if (!c->q.in[k])
-			continue;
+	for (long kk = first; kk >= 0; kk = cs_fifo_next(&c->q, (uint32_t)kk + 1)) {
+		uint32_t k = (uint32_t)kk;
 		const cs_job *jb = &c->jobs[k];
 		if (c->res[k] >= 0) {
 			cs_time r = c->res[k] < now ? now : c->res[k];

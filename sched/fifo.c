@@ -43,3 +43,11 @@ long cs_fifo_head(cs_fifo *q)
 		q->head++;
 	return (long)q->head;
 }
+
+long cs_fifo_next(const cs_fifo *q, uint32_t from)
+{
+	for (size_t k = from; k < q->end; k++)
+		if (q->in[k])
+			return (long)k;
+	return -1;
+}

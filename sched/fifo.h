@@ -20,5 +20,8 @@ void cs_fifo_push(cs_fifo *q, uint32_t jid);
 void cs_fifo_remove(cs_fifo *q, uint32_t jid);
 /* Oldest waiting job, or -1. */
 long cs_fifo_head(cs_fifo *q);
+/* The first waiting job at or after index `from`, or -1: with cs_fifo_head,
+ * walks the queue in arrival order (removing the current job is allowed). */
+long cs_fifo_next(const cs_fifo *q, uint32_t from);
 
 #endif

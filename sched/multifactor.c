@@ -348,10 +348,8 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	for (uint32_t a = 0; a < p->nacct; a++)
 		total_usage += p->usage[a];
 	size_t n = 0;
-	long h0 = cs_fifo_head(&p->q);
-	for (uint32_t k = (uint32_t)h0; h0 >= 0 && k < p->q.end; k++) {
-		if (!p->q.in[k])
-			continue;
+	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
+		uint32_t k = (uint32_t)kk;
 		uint32_t a = p->acct[k];
 		if (!p->admitted[k]) {
 			/* first seen: the submit limit counts the account's running
