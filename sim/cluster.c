@@ -419,6 +419,25 @@ static int load_gpus(ld *l, const fld *f, cs_cluster_node_type *t)
 	return rc < 0 ? rc : 0;
 }
 
+/* The `name` of list entry i, which must differ from the names of entries
+ * 0..i-1 (their name nodes kept in name_nodes, for the error's line). */
+static int unique_name(ld *l, const fld *f, int i, struct fy_node **name_nodes, const char *what,
+		       const char **name, fld *g)
+{
+	int rc;
+	if ((rc = field(l, f->val, f->key, f->path, "name", 1, g)) < 0 || (rc = get_str(l, g, name)) < 0)
+		return rc;
+	name_nodes[i] = g->val;
+	for (int j = 0; j < i; j++) {
+		size_t len;
+		const char *other = fy_node_get_scalar(name_nodes[j], &len);
+		if (other && len == strlen(*name) && memcmp(other, *name, len) == 0)
+			return fail_val(l, -CS_EINVAL, g, "duplicate %s name '%s' (first at line %d)", what, *name,
+					line_of(name_nodes[j]));
+	}
+	return 0;
+}
+
 static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_nodes)
 {
 	static const char *const keys[] = { "name", "count", "topology", "memory_gib", "gpus",
@@ -429,13 +448,8 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 	int rc;
 	if ((rc = need_map(l, f)) < 0 || (rc = check_keys(l, f->val, f->path, keys)) < 0)
 		return rc;
-	if ((rc = field(l, f->val, f->key, f->path, "name", 1, &g)) < 0 || (rc = get_str(l, &g, &t->name)) < 0)
+	if ((rc = unique_name(l, f, i, name_nodes, "node type", &t->name, &g)) < 0)
 		return rc;
-	name_nodes[i] = g.val;
-	for (int j = 0; j < i; j++)
-		if (strcmp(c->types[j].name, t->name) == 0)
-			return fail_val(l, -CS_EINVAL, &g, "duplicate node type name '%s' (first at line %d)", t->name,
-					line_of(name_nodes[j]));
 	if ((rc = field(l, f->val, f->key, f->path, "count", 1, &g)) < 0 || (rc = get_int32(l, &g, 1, &t->count)) < 0)
 		return rc;
 
@@ -515,13 +529,8 @@ static int load_partition(ld *l, const fld *f, int i, struct fy_node **name_node
 	int rc;
 	if ((rc = need_map(l, f)) < 0 || (rc = check_keys(l, f->val, f->path, keys)) < 0)
 		return rc;
-	if ((rc = field(l, f->val, f->key, f->path, "name", 1, &g)) < 0 || (rc = get_str(l, &g, &p->name)) < 0)
+	if ((rc = unique_name(l, f, i, name_nodes, "partition", &p->name, &g)) < 0)
 		return rc;
-	name_nodes[i] = g.val;
-	for (int j = 0; j < i; j++)
-		if (strcmp(c->parts[j].name, p->name) == 0)
-			return fail_val(l, -CS_EINVAL, &g, "duplicate partition name '%s' (first at line %d)", p->name,
-					line_of(name_nodes[j]));
 	if ((rc = field(l, f->val, f->key, f->path, "node_types", 1, &g)) < 0 || (rc = need_list(l, &g)) < 0)
 		return rc;
 	int *idx = own_array(l, (size_t)rc, sizeof *idx);
