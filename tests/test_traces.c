@@ -58,6 +58,33 @@ static const char *traces[] = {
 	"pwa/SDSC-BLUE-2000-4.2-cln.swf.gz", "synthetic/lublin_256.swf",
 };
 
+/* Every start time equals the reference simulator's under the same
+ * conventions; `what` names the case in the message. */
+static void assert_matches_reference(const cs_run_result *r, const cs_run_opts *o, ref_policy rp, const char *what)
+{
+	cs_time *ref = malloc(r->njobs * sizeof *ref);
+	ref_run(r->jobs, r->njobs, r->machine.procs, &o->econv, rp, ref);
+	size_t diff = 0, first = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		if (ref[i] != r->jobs[i].start_s && diff++ == 0)
+			first = i;
+	cr_assert_eq(diff, 0, "%s: %zu of %zu start times differ from the reference; first: job %lld at %lld, "
+		     "reference %lld", what, diff, r->njobs, (long long)r->jobs[first].id,
+		     (long long)r->jobs[first].start_s, (long long)ref[first]);
+	free(ref);
+}
+
+/* Run shared trace t under policy with the default conventions. */
+static void run_trace(int t, const char *policy, cs_run_opts *o, cs_run_result *r, char *path, size_t pathlen)
+{
+	snprintf(path, pathlen, "%s/traces/%s", th_shared(), traces[t]);
+	cs_run_opts_default(o);
+	o->workload = path;
+	o->policy = policy;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(o, r, err, sizeof err), 0, "%s: %s", path, err);
+}
+
 ParameterizedTestParameters(traces, invariants_and_reference)
 {
 	static tcase cases[6 * 3 * 2];
@@ -100,18 +127,9 @@ ParameterizedTest(tcase *tc, traces, invariants_and_reference)
 	cr_assert_eq(memcmp(&r.m, &r2.m, sizeof r.m), 0);
 	cs_run_result_free(&r2);
 
-	cs_time *ref = malloc(r.njobs * sizeof *ref);
-	ref_policy rp = !tc->policy ? REF_FCFS : tc->sjbf ? REF_EASY_SJBF : REF_EASY;
-	ref_run(r.jobs, r.njobs, r.machine.procs, &o.econv, rp, ref);
-	size_t diff = 0, first = 0;
-	for (size_t i = 0; i < r.njobs; i++)
-		if (ref[i] != r.jobs[i].start_s && diff++ == 0)
-			first = i;
-	cr_assert_eq(diff, 0, "%s %s%s%s: %zu of %zu start times differ from the reference; "
-		     "first: job %lld at %lld, reference %lld", trace, policy,
-		     tc->sjbf ? " sjbf" : "", tc->pyss ? " pyss" : "", diff, r.njobs,
-		     (long long)r.jobs[first].id, (long long)r.jobs[first].start_s, (long long)ref[first]);
-	free(ref);
+	char what[256];
+	snprintf(what, sizeof what, "%s %s%s%s", trace, policy, tc->sjbf ? " sjbf" : "", tc->pyss ? " pyss" : "");
+	assert_matches_reference(&r, &o, !tc->policy ? REF_FCFS : tc->sjbf ? REF_EASY_SJBF : REF_EASY, what);
 	cs_run_result_free(&r);
 }
 
@@ -148,14 +166,9 @@ ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference)
 	char err[CS_ERRLEN] = "";
 	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
 	check_invariants(&r, pol != 0);
-	cs_time *ref = malloc(r.njobs * sizeof *ref);
-	ref_run(r.jobs, r.njobs, r.machine.procs, &o.econv,
-		pol == 0 ? REF_FCFS : pol == 1 ? REF_EASY : REF_EASY_SJBF, ref);
-	size_t diff = 0;
-	for (size_t i = 0; i < r.njobs; i++)
-		diff += ref[i] != r.jobs[i].start_s;
-	cr_assert_eq(diff, 0, "combo %d: %zu start times differ from the reference", c, diff);
-	free(ref);
+	char what[64];
+	snprintf(what, sizeof what, "combo %d", c);
+	assert_matches_reference(&r, &o, pol == 0 ? REF_FCFS : pol == 1 ? REF_EASY : REF_EASY_SJBF, what);
 	cs_run_result_free(&r);
 }
 
@@ -169,22 +182,11 @@ ParameterizedTestParameters(traces, sjf_matches_reference)
 ParameterizedTest(int *t, traces, sjf_matches_reference)
 {
 	char path[1024];
-	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
 	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.workload = path;
-	o.policy = "sjf";
 	cs_run_result r;
-	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	run_trace(*t, "sjf", &o, &r, path, sizeof path);
 	check_invariants(&r, 0);
-	cs_time *ref = malloc(r.njobs * sizeof *ref);
-	ref_run(r.jobs, r.njobs, r.machine.procs, &o.econv, REF_SJF, ref);
-	size_t diff = 0;
-	for (size_t i = 0; i < r.njobs; i++)
-		diff += ref[i] != r.jobs[i].start_s;
-	cr_assert_eq(diff, 0, "%s: %zu start times differ from the reference", traces[*t], diff);
-	free(ref);
+	assert_matches_reference(&r, &o, REF_SJF, traces[*t]);
 	cs_run_result_free(&r);
 }
 
@@ -199,14 +201,9 @@ ParameterizedTestParameters(traces, conservative_keeps_every_reservation)
 ParameterizedTest(int *t, traces, conservative_keeps_every_reservation)
 {
 	char path[1024];
-	snprintf(path, sizeof path, "%s/traces/%s", th_shared(), traces[*t]);
 	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.workload = path;
-	o.policy = "conservative";
 	cs_run_result r;
-	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	run_trace(*t, "conservative", &o, &r, path, sizeof path);
 	size_t with = 0;
 	for (size_t i = 0; i < r.njobs; i++)
 		with += r.jobs[i].reservation_s >= 0;
