@@ -13,6 +13,20 @@ static int line(char *b, size_t n, int id, long sub, long run, int procs, long r
 			req, 100 + group, group);
 }
 
+/* multifactor with one parameter set (key NULL: none) */
+static cs_run_opts mf_opts(const char *key, const char *val)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	if (key) {
+		o.keys[0] = key;
+		o.vals[0] = val;
+		o.nparams = 1;
+	}
+	return o;
+}
+
 /* 2 processors. A (account 1) runs 0..1000 on both. B (account 1) arrives
  * at 10, C (account 2) at 20. At 1000 account 1 holds all the usage: its
  * fair-share factor is 2^(-1 / 0.5) = 0.25, account 2's is 1. Priorities:
@@ -25,9 +39,7 @@ Test(multifactor, fair_share_puts_the_lighter_account_first)
 	k += line(t + k, sizeof t - (size_t)k, 1, 0, 1000, 2, 1000, 1);
 	k += line(t + k, sizeof t - (size_t)k, 2, 10, 100, 2, 100, 1);
 	line(t + k, sizeof t - (size_t)k, 3, 20, 100, 2, 100, 2);
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
+	cs_run_opts o = mf_opts(NULL, NULL);
 	cs_run_result r;
 	th_run_text(t, &o, &r);
 	cr_assert_eq(th_start(&r, 3), 1000);
@@ -53,12 +65,7 @@ static void converges(int first, const char *shares, const double want[4])
 		for (int g = 1; g <= 3; g++)
 			for (int i = 0; i < (g == 1 ? first : 4); i++)
 				k += (size_t)line(t + k, cap - k, id++, p * 1000 + g, 1000, 1, 1000, g);
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
-	o.keys[0] = "half_life";
-	o.vals[0] = "86400";
-	o.nparams = 1;
+	cs_run_opts o = mf_opts("half_life", "86400");
 	if (shares) {
 		o.keys[1] = "shares";
 		o.vals[1] = shares;
@@ -96,12 +103,7 @@ Test(multifactor, unequal_shares)
 
 Test(multifactor, bad_parameters_are_errors)
 {
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
-	o.keys[0] = "half_life";
-	o.vals[0] = "soon";
-	o.nparams = 1;
+	cs_run_opts o = mf_opts("half_life", "soon");
 	char *p = th_write_tmp("; MaxProcs: 2\n" SWF_JOB(1, 0, 10, 1, 10), ".swf");
 	o.workload = p;
 	cs_run_result r;
@@ -126,12 +128,7 @@ Test(multifactor, an_account_limit_holds_only_its_own_jobs)
 	for (int i = 1; i <= 3; i++)
 		k += line(t + k, sizeof t - (size_t)k, i, 0, 100, 1, 100, 1);
 	line(t + k, sizeof t - (size_t)k, 4, 5, 100, 1, 100, 2);
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
-	o.keys[0] = "max_running_procs";
-	o.vals[0] = "2";
-	o.nparams = 1;
+	cs_run_opts o = mf_opts("max_running_procs", "2");
 	cs_run_result r;
 	th_run_text(t, &o, &r);
 	cr_assert_eq(th_start(&r, 1), 0);
@@ -201,12 +198,7 @@ Test(multifactor, job_count_and_submit_limits)
 		k += line(t + k, sizeof t - (size_t)k, i, 0, 100, 1, 100, 1);
 	k += line(t + k, sizeof t - (size_t)k, 4, 5, 100, 1, 100, 2);
 	line(t + k, sizeof t - (size_t)k, 5, 150, 100, 1, 100, 1);
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.policy = "multifactor";
-	o.keys[0] = "max_jobs";
-	o.vals[0] = "1";
-	o.nparams = 1;
+	cs_run_opts o = mf_opts("max_jobs", "1");
 	cs_run_result r;
 	th_run_text(t, &o, &r);
 	cr_assert_eq(th_start(&r, 1), 0);
