@@ -50,11 +50,19 @@ typedef struct mf {
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
 	int64_t *acct_id;     /* per account: its group (or user) id */
-	double *usage, *share; /* per account; share normalised to sum 1 */
+	/* Decay multiplies every account's usage by the same factor, so usage is
+	 * kept as usage[a] x scale: a decay only updates scale, and the
+	 * fair-share factor needs only usage[a] / usage_total, where scale
+	 * cancels. */
+	double *usage, usage_total, scale;
+	double *share;        /* per account; normalised to sum 1 */
+	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass */
+	uint64_t *fs_pass;
+	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
 	uint32_t *run;        /* jobs this policy started and believes running */
 	size_t nrun;
-	uint8_t *seen;        /* per job: in the engine's running list this pass */
+	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
 	struct ranked { double prio; uint32_t jid; } *order; /* scratch: queued jobs */
 } mf;
 
@@ -89,6 +97,8 @@ static void mf_destroy(void *state)
 	free(p->acct_id);
 	free(p->usage);
 	free(p->share);
+	free(p->fs);
+	free(p->fs_pass);
 	free(p->acct_running);
 	free(p->acct_njobs);
 	free(p->acct_waiting);
@@ -177,7 +187,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->acct = malloc(n * sizeof *p->acct);
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
-	p->seen = calloc(n, 1);
+	p->seen = calloc(n, sizeof *p->seen);
 	p->order = malloc(n * sizeof *p->order);
 	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
@@ -194,13 +204,16 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
 	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
 	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
+	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
+	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
+	p->scale = 1;
 	p->acct_running = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_running);
 	p->acct_njobs = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_njobs);
 	p->acct_waiting = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_waiting);
 	p->admitted = calloc(n, 1);
 	p->billed = calloc(p->nacct ? p->nacct : 1, sizeof *p->billed);
 	p->started = malloc(n * sizeof *p->started);
-	if (!p->usage || !p->share || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted ||
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted ||
 	    !p->billed || !p->started) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -237,23 +250,32 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double dt = (double)(now - p->last);
 		double d = exp2(-dt / p->half_life);
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
-		for (uint32_t a = 0; a < p->nacct; a++)
-			p->usage[a] *= d;
-		for (size_t i = 0; i < p->nrun; i++)
-			p->usage[p->acct[p->run[i]]] += p->jobs[p->run[i]].size * charge;
+		p->scale *= d;
+		for (size_t i = 0; i < p->nrun; i++) {
+			double c = p->jobs[p->run[i]].size * charge / p->scale;
+			p->usage[p->acct[p->run[i]]] += c;
+			p->usage_total += c;
+		}
+		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
+			for (uint32_t a = 0; a < p->nacct; a++)
+				p->usage[a] *= p->scale;
+			p->usage_total *= p->scale;
+			p->scale = 1;
+		}
 	}
 	p->last = now;
+	p->pass++;
 	/* keep only the jobs still running (the rest ended by now) */
 	size_t nr = cs_ctx_nrunning(ctx);
 	for (size_t i = 0; i < nr; i++) {
 		cs_time e;
 		uint32_t size, jid;
 		cs_ctx_running(ctx, i, &e, &size, &jid);
-		p->seen[jid] = 1;
+		p->seen[jid] = p->pass;
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++) {
-		if (p->seen[p->run[i]])
+		if (p->seen[p->run[i]] == p->pass)
 			p->run[k++] = p->run[i];
 		else {
 			uint32_t jid = p->run[i];
@@ -270,12 +292,17 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		}
 	}
 	p->nrun = k;
-	for (size_t i = 0; i < nr; i++) {
-		cs_time e;
-		uint32_t size, jid;
-		cs_ctx_running(ctx, i, &e, &size, &jid);
-		p->seen[jid] = 0;
+}
+
+/* Slurm's classic fair-share factor of account a, 2^(-U/S), once a pass. */
+static double fairshare(mf *p, uint32_t a)
+{
+	if (p->fs_pass[a] != p->pass) {
+		double u = p->usage_total > 0 ? p->usage[a] / p->usage_total : 0;
+		p->fs[a] = exp2(-u / p->share[a]);
+		p->fs_pass[a] = p->pass;
 	}
+	return p->fs[a];
 }
 
 static int by_priority(const void *a, const void *b)
@@ -344,9 +371,6 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	}
 	if (!p->q.count)
 		return;
-	double total_usage = 0;
-	for (uint32_t a = 0; a < p->nacct; a++)
-		total_usage += p->usage[a];
 	size_t n = 0;
 	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
 		uint32_t k = (uint32_t)kk;
@@ -388,8 +412,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		}
 		const cs_job *j = &p->jobs[k];
 		double age = (double)(now - j->submit_s) / p->max_age;
-		double u = total_usage > 0 ? p->usage[p->acct[k]] / total_usage : 0;
-		double fs = exp2(-u / p->share[p->acct[k]]);
+		double fs = fairshare(p, a);
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
 		p->order[n++] = (struct ranked){ prio, k };
 	}
