@@ -1,0 +1,129 @@
+/* capsim: a workload as a table of job records (sim/trace.c).
+ *
+ * Every reader (native CSV, SWF, Slurm sacct, Batsim JSON, the GPU-cluster
+ * traces) produces a cs_trace; the generator produces one; the writers,
+ * the transforms, `capsim workload stats` and the replay of GPU workloads
+ * read one. Strings (projects, users, QoS, partitions) are interned: a
+ * record holds indices into the trace's name lists (-1: none given).
+ *
+ * Times are integer seconds. submit_s counts from the trace's origin
+ * (`epoch`, a Unix time, 0 when the source has none); readers of formats
+ * with absolute dates set epoch to the earliest submission and store
+ * submit_s relative to it.
+ */
+#ifndef CAPSIM_TRACE_H
+#define CAPSIM_TRACE_H
+
+#include <stdio.h>
+
+#include "capsim/types.h"
+
+/* A job's final state as the source recorded it (Slurm's names, lower case). */
+typedef enum {
+	CS_STATE_UNKNOWN,
+	CS_STATE_COMPLETED,
+	CS_STATE_FAILED,
+	CS_STATE_CANCELLED,
+	CS_STATE_TIMEOUT,
+	CS_STATE_NODE_FAIL,
+	CS_STATE_OUT_OF_MEMORY,
+	CS_STATE_PREEMPTED,
+	CS_STATE_N
+} cs_state;
+/* "unknown", "completed", "failed", "cancelled", "timeout", "node_fail",
+ * "out_of_memory", "preempted" */
+extern const char *const cs_state_names[CS_STATE_N];
+/* A state by name, case-insensitive; -1 if none. */
+int cs_state_lookup(const char *s, size_t len);
+
+typedef struct cs_jrec {
+	int64_t id;
+	cs_time submit_s;          /* from the trace's origin */
+	cs_time start_s;           /* recorded start (from the origin), -1 unknown */
+	cs_time runtime_s;         /* recorded run time, -1 unknown */
+	cs_time time_limit_s;      /* requested walltime, -1 unknown */
+	uint32_t nodes;            /* >= 1 */
+	uint32_t gpus_per_node;    /* 0: a CPU-only job */
+	uint32_t cores_per_node;   /* 0: unknown */
+	uint64_t mem_per_node_mib; /* 0: unknown */
+	int32_t project, user, qos, partition; /* name indices, -1: none */
+	uint8_t state;             /* cs_state */
+	uint32_t line;             /* line (or record number) in the source */
+} cs_jrec;
+
+/* An interned list of names: index <-> string. */
+typedef struct cs_names {
+	char **v;
+	size_t n, cap;
+	uint32_t *hash; /* open addressing over indices + 1; size hcap (power of 2) */
+	size_t hcap;
+} cs_names;
+
+typedef struct cs_trace {
+	cs_jrec *jobs;
+	size_t n, cap;
+	cs_names projects, users, qos, partitions;
+	int64_t epoch;     /* Unix time of submit_s == 0; 0: none */
+	/* Free-form metadata (the generator's model, seed and days; a reader's
+	 * source), kept in order; the native writer emits them as "# key: value". */
+	cs_names meta_keys, meta_vals;
+} cs_trace;
+
+void cs_trace_init(cs_trace *t);
+void cs_trace_free(cs_trace *t);
+/* Append a record (copied). 0 or -CS_ENOMEM. */
+int cs_trace_push(cs_trace *t, const cs_jrec *r);
+/* Set (or replace) a metadata entry. 0 or -CS_ENOMEM. */
+int cs_trace_meta_set(cs_trace *t, const char *key, const char *val);
+const char *cs_trace_meta_get(const cs_trace *t, const char *key); /* NULL if absent */
+/* Sort by (submit, id, line): stable and total, so output is reproducible. */
+void cs_trace_sort(cs_trace *t);
+
+/* Index of s[0..len) in ns, adding it if new: >= 0, or -CS_ENOMEM. */
+int32_t cs_names_intern(cs_names *ns, const char *s, size_t len);
+/* Index of s, or -1. */
+int32_t cs_names_find(const cs_names *ns, const char *s);
+/* The name at i, or "" for i < 0. */
+const char *cs_names_get(const cs_names *ns, int32_t i);
+void cs_names_free(cs_names *ns);
+
+/* --- reading text files line by line (plain or gzip, through zlib) --- */
+typedef struct cs_lines {
+	void *gz;          /* gzFile */
+	const char *path;
+	char *buf;
+	size_t cap;
+	uint32_t lineno;   /* of the line last returned, from 1 */
+} cs_lines;
+/* 0, or -CS_EIO with "PATH: reason" in err. */
+int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
+/* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf; *len its
+ * length. 1: a line; 0: end of file; -CS_EIO (read error) or -CS_EPARSE (a
+ * NUL byte in the line) with "PATH:LINE: reason" in err. */
+int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
+void cs_lines_close(cs_lines *l);
+
+/* Split a CSV line in place on `sep` (no quoting: fields must not contain
+ * it); at most max fields; returns the count, or max + 1 if there are more. */
+size_t cs_csv_split(char *line, char sep, char **fields, size_t max);
+
+/* --- formats --- */
+typedef enum {
+	CS_FMT_AUTO,   /* by extension: .swf(.gz) swf, .csv(.gz) native, .json batsim,
+			* .sacct / .txt sacct; else an error naming --format */
+	CS_FMT_NATIVE, /* capsim's CSV (README, "The native job format") */
+	CS_FMT_SWF,
+	CS_FMT_SACCT,  /* sacct --parsable2 output */
+	CS_FMT_BATSIM, /* Batsim JSON workload */
+	CS_FMT_PAI,    /* Alibaba PAI (cluster-trace-gpu-v2020) pai_job/task table */
+	CS_FMT_HELIOS, /* SenseTime Helios cluster_log.csv */
+	CS_FMT_PHILLY, /* Microsoft Philly cluster_job_log (JSON) */
+	CS_FMT_N
+} cs_format;
+extern const char *const cs_format_names[CS_FMT_N]; /* "auto", "native", "swf", ... */
+
+/* The native CSV format. Errors: "FILE:LINE: column NAME: reason", -CS_EPARSE. */
+int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
+int cs_native_write(const cs_trace *t, FILE *f);
+
+#endif
