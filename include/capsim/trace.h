@@ -42,7 +42,7 @@ typedef struct cs_jrec {
 	cs_time start_s;           /* recorded start (from the origin), -1 unknown */
 	cs_time runtime_s;         /* recorded run time, -1 unknown */
 	cs_time time_limit_s;      /* requested walltime, -1 unknown */
-	uint32_t nodes;            /* >= 1 */
+	uint32_t nodes;            /* >= 1; 0 only from SWF records without a size */
 	uint32_t gpus_per_node;    /* 0: a CPU-only job */
 	uint32_t cores_per_node;   /* 0: unknown */
 	uint64_t mem_per_node_mib; /* 0: unknown */
@@ -121,6 +121,16 @@ typedef enum {
 	CS_FMT_N
 } cs_format;
 extern const char *const cs_format_names[CS_FMT_N]; /* "auto", "native", "swf", ... */
+
+/* Read a workload in any format into t (which must be empty, from
+ * cs_trace_init). CS_FMT_AUTO picks by extension. SWF records become
+ * CPU-only jobs: nodes = processors (allocated, else requested), one core
+ * each, group -> project "g<N>", user "u<N>", queue -> qos "q<N>",
+ * partition "p<N>", status 1/0/5 -> completed/failed/cancelled, epoch from
+ * the UnixStartTime header. 0 or -CS_E* with err. */
+int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_t errlen);
+/* The format CS_FMT_AUTO picks for path, or CS_FMT_AUTO if none. */
+cs_format cs_format_guess(const char *path);
 
 /* The native CSV format. Errors: "FILE:LINE: column NAME: reason", -CS_EPARSE. */
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
