@@ -748,6 +748,27 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 	}
 }
 
+int cs_alloc_take(cs_alloc *a, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->slots[i].node >= a->nnodes)
+			return -CS_EINVAL;
+	/* a node may appear in several slots: check as we apply, and undo on
+	 * the first shortfall */
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *sl = &p->slots[i];
+		node_st *s = &a->ns[sl->node];
+		if ((sl->gpu_mask & ~s->gmask) || sl->cores > s->cores || sl->mem_mib > s->mem) {
+			cs_placement done = { p->slots, p->n, i };
+			cs_alloc_release(a, &done);
+			return -CS_ENOFIT;
+		}
+		set_node(a, sl->node, (uint16_t)(s->gmask & ~sl->gpu_mask), s->cores - sl->cores,
+			 s->mem - sl->mem_mib);
+	}
+	return 0;
+}
+
 /* --- queries --- */
 
 uint64_t cs_alloc_free_gpus(const cs_alloc *a) { return a->free_gpus; }

@@ -40,11 +40,85 @@ struct cs_sched_ctx {
 	size_t waiting;  /* submitted, not started */
 	cs_engine_stats *st;
 	int failed;      /* a policy asked for something impossible */
+	/* the hold of this pass (cs_ctx_hold) */
+	int hold_on;
+	uint32_t hold_jid;
+	cs_time hold_time;
+	uint32_t hold_extra;   /* pooled: processors a job running past hold_time may take */
+	/* node model: nm != NULL */
+	const cs_node_machine *nm;
+	cs_alloc *A;
+	cs_slot *slots;        /* job j's placement: slots[off[j] .. off[j] + nodes) */
+	size_t *off;
+	cs_slot *hold_slots;   /* the hold's placement (at hold_time) */
+	uint32_t hold_n;
+	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
 };
 
 cs_time cs_ctx_now(const cs_sched_ctx *c) { return c->now; }
-uint32_t cs_ctx_free(const cs_sched_ctx *c) { return c->free; }
+uint32_t cs_ctx_free(const cs_sched_ctx *c)
+{
+	if (c->nm) {
+		uint64_t f = cs_alloc_free_gpus(c->A);
+		return f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+	}
+	return c->free;
+}
 uint32_t cs_ctx_total(const cs_sched_ctx *c) { return c->total; }
+int cs_ctx_node_model(const cs_sched_ctx *c) { return c->nm != NULL; }
+
+static cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
+{
+	uint32_t n = c->jobs[jid].nodes;
+	return (cs_placement){ c->slots + c->off[jid], n, n };
+}
+
+/* Place job jid on the allocator now: its partition's node types in order. */
+static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
+			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
+			  .type = -1 };
+	const cs_node_machine *m = c->nm;
+	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
+		return cs_alloc_try(c->A, &rq, p);
+	int rc = -CS_EINVAL;
+	for (uint32_t k = m->part_first[j->partition]; k < m->part_first[j->partition + 1]; k++) {
+		rq.type = m->part_types[k];
+		int r = cs_alloc_try(c->A, &rq, p);
+		if (r == 0 || (r != -CS_EINVAL && r != -CS_ENOFIT))
+			return r;
+		if (r == -CS_ENOFIT)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Node model: place jid now, keeping off what the hold needs if the job
+ * would still run at the hold's time. */
+static int node_start(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time)
+		return node_try(c, jid, &p);
+	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
+	for (uint32_t i = 0; i < c->hold_n; i++) {
+		const cs_slot *h = &c->hold_slots[i];
+		uint16_t g;
+		uint32_t cores, mem;
+		cs_alloc_node_state(c->A, h->node, &g, &cores, &mem);
+		cs_slot part = { h->node, (uint16_t)(h->gpu_mask & g), h->cores < cores ? h->cores : cores,
+				 h->mem_mib < mem ? h->mem_mib : mem };
+		if (part.gpu_mask || part.cores || part.mem_mib)
+			aside.slots[aside.n++] = part;
+	}
+	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	int rc = node_try(c, jid, &p);
+	cs_alloc_release(c->A, &aside);
+	return rc;
+}
 
 static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 {
@@ -64,15 +138,31 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	if (jid >= c->njobs)
 		return -CS_EINVAL;
 	cs_job *j = &c->jobs[jid];
-	if (j->start_s >= 0 || j->submit_s > c->now)
+	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
 		return -CS_EINVAL;
-	if (j->size > c->free)
+	int long_run = c->hold_on && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+	if (c->nm) {
+		int rc = node_start(c, jid);
+		if (rc < 0)
+			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
+	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
 		return -CS_ENOFIT;
+	}
 	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
+		if (c->nm) {
+			cs_placement p = placement_of(c, jid);
+			cs_alloc_release(c->A, &p);
+		}
 		c->failed = -CS_ENOMEM;
 		return -CS_ENOMEM;
 	}
-	c->free -= j->size;
+	if (!c->nm) {
+		c->free -= j->size;
+		if (long_run)
+			c->hold_extra -= j->size;
+	}
+	if (jid == c->hold_jid)
+		c->hold_on = 0;
 	j->start_s = c->now;
 	if (j->start_s == j->submit_s)
 		j->reason = CS_WAIT_NONE;
@@ -91,7 +181,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 
 int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t *free_then)
 {
-	if (procs > c->total)
+	if (c->nm || procs > c->total)
 		return -CS_EINVAL;
 	uint64_t f = c->free;
 	if (procs <= f) {
@@ -161,6 +251,60 @@ void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t 
 		*jid = c->run[i].jid;
 }
 
+/* Node model: give back running jobs in order of estimated end, a time at
+ * a time, until jid fits; that placement is the hold. Then take the running
+ * jobs' slots back exactly. */
+static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+{
+	cs_placement hp = { c->hold_slots, c->jobs[jid].nodes, 0 };
+	cs_time t = c->now;
+	size_t k = 0;
+	int rc = node_try(c, jid, &hp);
+	while (rc == -CS_ENOFIT && k < c->nrun) {
+		t = c->run[k].est_end > c->now ? c->run[k].est_end : c->now;
+		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
+			cs_placement p = placement_of(c, c->run[k].jid);
+			cs_alloc_release(c->A, &p);
+		}
+		rc = node_try(c, jid, &hp);
+	}
+	if (rc == 0)
+		cs_alloc_release(c->A, &hp);
+	for (size_t i = 0; i < k; i++) {
+		cs_placement p = placement_of(c, c->run[i].jid);
+		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+	}
+	if (rc < 0)
+		return -CS_EINVAL;
+	c->hold_n = hp.n;
+	*when = t;
+	return 0;
+}
+
+int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+{
+	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	c->hold_on = 0;
+	if (c->nm) {
+		int rc = node_hold(c, jid, when);
+		if (rc < 0)
+			return rc;
+	} else {
+		uint32_t f;
+		int rc = cs_ctx_shadow(c, c->jobs[jid].size, when, &f);
+		if (rc < 0)
+			return rc;
+		c->hold_extra = f - c->jobs[jid].size;
+	}
+	c->hold_on = 1;
+	c->hold_jid = jid;
+	c->hold_time = *when;
+	cs_ctx_reserve(c, jid, *when);
+	return 0;
+}
+
 void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
 {
 	if (jid < c->njobs && c->jobs[jid].reservation_s < 0)
@@ -179,11 +323,21 @@ static void run_remove(cs_sched_ctx *c, uint32_t jid)
 	c->nrun--;
 }
 
-static void release(cs_sched_ctx *c, uint32_t jid)
+static void give_back(cs_sched_ctx *c, uint32_t jid)
 {
 	cs_job *j = &c->jobs[jid];
 	j->flags |= CS_JOB_RELEASED;
-	c->free += j->size;
+	if (c->nm) {
+		cs_placement p = placement_of(c, jid);
+		cs_alloc_release(c->A, &p);
+	} else {
+		c->free += j->size;
+	}
+}
+
+static void release(cs_sched_ctx *c, uint32_t jid)
+{
+	give_back(c, jid);
 	run_remove(c, jid);
 }
 
@@ -202,8 +356,7 @@ static void early_release(cs_sched_ctx *c)
 	while (i < c->nrun && c->run[i].est_end <= c->now) {
 		uint32_t jid = c->run[i].jid;
 		if (c->jobs[jid].end_s == c->now) {
-			c->jobs[jid].flags |= CS_JOB_RELEASED;
-			c->free += c->run[i].size;
+			give_back(c, jid);
 			memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
 			c->nrun--;
 			c->st->early_releases++;
@@ -211,6 +364,106 @@ static void early_release(cs_sched_ctx *c)
 			i++;
 		}
 	}
+}
+
+static void reset_results(cs_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].start_s = jobs[i].end_s = jobs[i].reservation_s = -1;
+		jobs[i].reason = CS_WAIT_NONE;
+		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED);
+	}
+}
+
+/* The event loop, on a context set up by cs_engine_run or
+ * cs_engine_run_nodes (run and evq sized for the most jobs that can run at
+ * once). */
+static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps,
+		    char *err, size_t errlen)
+{
+	cs_job *jobs = c->jobs;
+	size_t n = c->njobs;
+	cs_engine_stats *st = c->st;
+	unsigned submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
+	c->end_cls = 1 - submit_cls;
+	/* on a node model a new job's fit is the allocator's to tell: the
+	 * if-fits submission rule falls back to always */
+	cs_submit_pass submit_pass = c->nm ? CS_SUBMIT_ALWAYS : cv->submit_pass;
+	size_t next_submit = 0;
+	if (n)
+		cs_evq_push(&c->evq, jobs[0].submit_s, submit_cls, EV_SUBMIT, 0);
+	int pending = 0;            /* per-time: a pass is owed at the end of this time */
+	uint32_t min_new_size = UINT32_MAX; /* per-time, if-fits: smallest job submitted now */
+	cs_event e;
+	while (cs_evq_pop(&c->evq, &e) == 0) {
+		c->now = e.time;
+		st->events++;
+		int trigger = 0;
+		if (e.type == EV_SUBMIT) {
+			next_submit++;
+			if (next_submit < n &&
+			    cs_evq_push(&c->evq, jobs[next_submit].submit_s, submit_cls, EV_SUBMIT,
+					(uint32_t)next_submit) < 0)
+				goto oom;
+			c->waiting++;
+			jobs[e.data].reason = CS_WAIT_PRIORITY;
+			if (c->waiting > st->max_queue)
+				st->max_queue = c->waiting;
+			ops->submit(ps, e.data);
+			if (submit_pass == CS_SUBMIT_ALWAYS) {
+				trigger = 1;
+			} else if (cv->pass == CS_PASS_PER_EVENT) {
+				if (cv->release == CS_RELEASE_ESTIMATE)
+					early_release(c);
+				trigger = jobs[e.data].size <= c->free;
+			} else if (jobs[e.data].size < min_new_size) {
+				min_new_size = jobs[e.data].size;
+			}
+		} else if (e.type == EV_END) {
+			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
+				release(c, e.data);
+			trigger = 1;
+		} else {
+			st->wakeups++;
+			trigger = c->waiting > 0;
+		}
+		if (cv->pass == CS_PASS_PER_EVENT) {
+			if (!trigger)
+				continue;
+		} else {
+			pending |= trigger;
+			const cs_event *nx = cs_evq_peek(&c->evq);
+			if (nx && nx->time == c->now)
+				continue;
+			if (cv->release == CS_RELEASE_ESTIMATE)
+				early_release(c);
+			if (min_new_size <= c->free)
+				pending = 1;
+			min_new_size = UINT32_MAX;
+			if (!pending)
+				continue;
+			pending = 0;
+		}
+		if (cv->release == CS_RELEASE_ESTIMATE)
+			early_release(c);
+		st->passes++;
+		ops->pass(ps, c);
+		c->hold_on = 0;
+		if (c->failed)
+			goto oom;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].start_s < 0 && !(jobs[i].flags & CS_JOB_REJECTED)) {
+			snprintf(err, errlen, "policy %s never started job %lld (line %u): "
+				 "the queue was left non-empty", ops->name, (long long)jobs[i].id,
+				 jobs[i].line);
+			return -CS_EINVAL;
+		}
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -CS_ENOMEM;
 }
 
 int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
@@ -231,13 +484,9 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 				 (long long)jobs[i].runtime_s, (long long)jobs[i].estimate_s);
 			return -CS_EINVAL;
 		}
-		jobs[i].start_s = jobs[i].end_s = jobs[i].reservation_s = -1;
-		jobs[i].reason = CS_WAIT_NONE;
-		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED);
 	}
+	reset_results(jobs, n);
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1 };
-	unsigned submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
-	c.end_cls = 1 - submit_cls;
 	/* at most one running job per processor */
 	c.run = malloc(((size_t)procs + 1) * sizeof *c.run);
 	if (!c.run || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
@@ -245,81 +494,71 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
-	size_t next_submit = 0;
-	if (n)
-		cs_evq_push(&c.evq, jobs[0].submit_s, submit_cls, EV_SUBMIT, 0);
-	int pending = 0;            /* per-time: a pass is owed at the end of this time */
-	uint32_t min_new_size = UINT32_MAX; /* per-time, if-fits: smallest job submitted now */
-	cs_event e;
-	while (cs_evq_pop(&c.evq, &e) == 0) {
-		c.now = e.time;
-		st->events++;
-		int trigger = 0;
-		if (e.type == EV_SUBMIT) {
-			next_submit++;
-			if (next_submit < n &&
-			    cs_evq_push(&c.evq, jobs[next_submit].submit_s, submit_cls, EV_SUBMIT,
-					(uint32_t)next_submit) < 0)
-				goto oom;
-			c.waiting++;
-			jobs[e.data].reason = CS_WAIT_PRIORITY;
-			if (c.waiting > st->max_queue)
-				st->max_queue = c.waiting;
-			ops->submit(ps, e.data);
-			if (cv->submit_pass == CS_SUBMIT_ALWAYS) {
-				trigger = 1;
-			} else if (cv->pass == CS_PASS_PER_EVENT) {
-				if (cv->release == CS_RELEASE_ESTIMATE)
-					early_release(&c);
-				trigger = jobs[e.data].size <= c.free;
-			} else if (jobs[e.data].size < min_new_size) {
-				min_new_size = jobs[e.data].size;
-			}
-		} else if (e.type == EV_END) {
-			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
-				release(&c, e.data);
-			trigger = 1;
-		} else {
-			st->wakeups++;
-			trigger = c.waiting > 0;
-		}
-		if (cv->pass == CS_PASS_PER_EVENT) {
-			if (!trigger)
-				continue;
-		} else {
-			pending |= trigger;
-			const cs_event *nx = cs_evq_peek(&c.evq);
-			if (nx && nx->time == c.now)
-				continue;
-			if (cv->release == CS_RELEASE_ESTIMATE)
-				early_release(&c);
-			if (min_new_size <= c.free)
-				pending = 1;
-			min_new_size = UINT32_MAX;
-			if (!pending)
-				continue;
-			pending = 0;
-		}
-		if (cv->release == CS_RELEASE_ESTIMATE)
-			early_release(&c);
-		st->passes++;
-		ops->pass(ps, &c);
-		if (c.failed)
-			goto oom;
-	}
+	int rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
 	free(c.run);
+	return rc;
+}
+
+int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
+			const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
+			char *err, size_t errlen)
+{
+	memset(st, 0, sizeof *st);
+	if (n > UINT32_MAX - 1) {
+		snprintf(err, errlen, "too many jobs (%zu)", n);
+		return -CS_EINVAL;
+	}
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc,
+			   .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+	c.off = malloc((n + 1) * sizeof *c.off);
+	if (!c.off)
+		goto oom;
+	uint32_t maxn = 1;
+	c.off[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].start_s < 0 && !(jobs[i].flags & CS_JOB_REJECTED)) {
-			snprintf(err, errlen, "policy %s never started job %lld (line %u): "
-				 "the queue was left non-empty", ops->name, (long long)jobs[i].id,
-				 jobs[i].line);
-			return -CS_EINVAL;
+		c.off[i + 1] = c.off[i] + jobs[i].nodes;
+		if (jobs[i].nodes > maxn)
+			maxn = jobs[i].nodes;
+	}
+	c.slots = malloc((c.off[n] + 1) * sizeof *c.slots);
+	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
+	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
+	c.run = malloc((n + 1) * sizeof *c.run);
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || cs_evq_init(&c.evq, n + 2) < 0)
+		goto oom;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		cs_placement p = { c.slots + c.off[i], jobs[i].nodes, 0 };
+		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : node_try(&c, (uint32_t)i, &p);
+		if (r == 0)
+			cs_alloc_release(c.A, &p);
+		if (r < 0 || jobs[i].runtime_s <= 0 || jobs[i].estimate_s <= 0 ||
+		    (i && jobs[i].submit_s < jobs[i - 1].submit_s)) {
+			snprintf(err, errlen, "job %lld (line %u): not runnable on the empty machine "
+				 "(%u nodes x %u GPUs, %u cores, %u MiB; runtime %lld, estimate %lld) "
+				 "or out of submit order", (long long)jobs[i].id, jobs[i].line, jobs[i].nodes,
+				 jobs[i].gpus_per_node, jobs[i].cores_per_node, jobs[i].mem_per_node_mib,
+				 (long long)jobs[i].runtime_s, (long long)jobs[i].estimate_s);
+			rc = -CS_EINVAL;
 		}
 	}
-	return 0;
-oom:
+	if (rc == 0) {
+		reset_results(jobs, n);
+		rc = run_loop(&c, cv, ops, ps, err, errlen);
+	}
 	cs_evq_free(&c.evq);
+	free(c.off);
+	free(c.slots);
+	free(c.hold_slots);
+	free(c.tmp_slots);
+	free(c.run);
+	return rc;
+oom:
+	free(c.off);
+	free(c.slots);
+	free(c.hold_slots);
+	free(c.tmp_slots);
 	free(c.run);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;

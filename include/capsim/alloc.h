@@ -87,7 +87,11 @@ void cs_alloc_free(cs_alloc *a);
 /* Place rq now: 0 and p filled, or -CS_ENOFIT (nothing changes), or
  * -CS_EINVAL for a request no node type could ever hold or p too small. */
 int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
-/* Give back a placement made by cs_alloc_try. */
+/* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
+ * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
+ * node out of range. */
+int cs_alloc_take(cs_alloc *a, const cs_placement *p);
+/* Give back a placement made by cs_alloc_try or cs_alloc_take. */
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 
 /* Queries. */

@@ -9,6 +9,7 @@
 #ifndef CAPSIM_ENGINE_H
 #define CAPSIM_ENGINE_H
 
+#include "capsim/alloc.h"
 #include "capsim/sched.h"
 
 typedef enum { CS_SAME_END_FIRST, CS_SAME_SUBMIT_FIRST } cs_same_time;
@@ -38,5 +39,23 @@ typedef struct cs_engine_stats {
 int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
 		  const cs_policy_ops *ops, void *policy_state, cs_engine_stats *st,
 		  char *err, size_t errlen);
+
+/* A node model: jobs ask for nodes x (GPUs, cores, memory) (cs_job.nodes
+ * > 0) and are placed by the allocator. A job of partition p may use the
+ * node types part_types[part_first[p] .. part_first[p + 1]), tried in that
+ * order; a job with partition -1 may use any node type. */
+typedef struct cs_node_machine {
+	cs_alloc *alloc;           /* empty at the start; the engine places and releases on it */
+	uint32_t npartitions;
+	const uint32_t *part_first; /* npartitions + 1 entries */
+	const int32_t *part_types;
+	uint64_t total_gpus;       /* what cs_ctx_total reports */
+} cs_node_machine;
+
+/* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
+ * the empty machine. */
+int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
+			const cs_policy_ops *ops, void *policy_state, cs_engine_stats *st,
+			char *err, size_t errlen);
 
 #endif

@@ -24,9 +24,17 @@ typedef struct cs_job {
 	cs_time trace_runtime_s; /* runtime as recorded in the trace */
 	cs_time estimate_s;    /* what the scheduler believes the runtime is */
 	cs_time reqtime_s;     /* requested time from the trace, -1 if missing */
-	uint32_t size;         /* processors */
+	uint32_t size;         /* processors; on a node model: GPUs (nodes x gpus_per_node), or
+				* cores for a CPU-only job */
+	/* On a node model (GPU workloads on a cluster config), what each of
+	 * `nodes` nodes must give the job; nodes == 0 for a pooled-processor job. */
+	uint32_t nodes;
+	uint32_t gpus_per_node;
+	uint32_t cores_per_node;
+	uint32_t mem_per_node_mib;
 	uint32_t line;         /* line in the source file */
-	int32_t user, group, queue, partition;
+	int32_t user, group, queue, partition; /* on a node model: user, project, QoS and
+						* cluster partition (-1: any) indices */
 	uint32_t flags;        /* CS_JOB_* */
 	/* results, filled by the engine */
 	cs_time start_s, end_s;  /* -1 until set */

@@ -12,7 +12,7 @@
 
 #include "capsim/job.h"
 
-#define CS_POLICY_ABI 1u
+#define CS_POLICY_ABI 2u /* 2: cs_job grew the node-model request */
 
 typedef struct cs_sched_ctx cs_sched_ctx; /* opaque: owned by the engine */
 
@@ -23,10 +23,12 @@ typedef struct cs_sched_ctx cs_sched_ctx; /* opaque: owned by the engine */
 typedef struct cs_policy_env {
 	const cs_job *jobs;   /* job table, sorted by (submit, file order) */
 	size_t njobs;
-	uint32_t total_procs; /* processors in the machine */
+	uint32_t total_procs; /* processors in the machine (GPUs on a node model) */
 	size_t nparams;       /* policy parameters, key=value */
 	const char *const *keys;
 	const char *const *vals;
+	int node_model;       /* 1: jobs ask for nodes x (GPUs, cores, memory), see cs_ctx_node_model
+			       * (appended: older plugins never read it) */
 } cs_policy_env;
 
 typedef struct cs_policy_param {
@@ -76,6 +78,20 @@ void cs_ctx_reject(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
  * jid may be NULL. */
 size_t cs_ctx_nrunning(const cs_sched_ctx *ctx);
 void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid);
+/* Hold what waiting job jid needs at the earliest time it can start if
+ * every running job ends at its estimate (the EASY reservation), for the
+ * rest of this pass: a later cs_ctx_start of another job that would still
+ * run at that time (now + estimate > *when) may not use what the hold
+ * needs. On a node model the hold is node-level (specific nodes, GPUs,
+ * cores and memory); on a pooled machine it is the processors the head
+ * needs at *when beyond those free then (EASY's "extra" processors). The
+ * hold ends with the pass, when jid starts, or at the next cs_ctx_hold.
+ * Records the reservation (cs_ctx_reserve). 0, or -CS_EINVAL. */
+int cs_ctx_hold(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
+/* 1 if the machine is a node model (jobs ask for nodes x GPUs, cores,
+ * memory; cs_ctx_free and cs_ctx_total count GPUs, and a job's size is its
+ * GPUs or, for a CPU-only job, its cores), 0 for a pooled machine. */
+int cs_ctx_node_model(const cs_sched_ctx *ctx);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
