@@ -9,6 +9,10 @@
  * shrinks by its size). Candidates are looked at in queue order, or
  * shortest estimate first (SJBF, ties in queue order), per the `order`
  * parameter. The head is not re-examined after backfilling in the same pass.
+ *
+ * On a node model the same rule holds node by node: the head holds specific
+ * nodes, GPUs, cores and memory at S (cs_ctx_hold), and a later job that
+ * would still run at S may not use them.
  */
 #include "capsim/sched.h"
 #include "fifo.h"
@@ -25,6 +29,7 @@ typedef struct easy {
 	uint32_t *pos;   /* pos[jid]: leaf in t */
 	uint32_t *at;    /* at[leaf]: jid */
 	int sjbf;        /* backfill order: 0 queue order, 1 shortest estimate first */
+	int linear;      /* scan=linear: try every waiting job (backfill_linear) */
 } easy;
 
 static void easy_destroy(void *state)
@@ -49,9 +54,15 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		snprintf(err, errlen, "policy easy: order: '%s' is not one of fcfs, sjbf", order);
 		return -CS_EINVAL;
 	}
+	const char *scan = cs_policy_param_get(env, "scan");
+	if (scan && strcmp(scan, "index") != 0 && strcmp(scan, "linear") != 0) {
+		snprintf(err, errlen, "policy easy: scan: '%s' is not one of index, linear", scan);
+		return -CS_EINVAL;
+	}
 	easy *p = calloc(1, sizeof *p);
 	if (!p)
 		return -CS_ENOMEM;
+	p->linear = scan && strcmp(scan, "linear") == 0;
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
 	p->sjbf = sjbf;
@@ -92,6 +103,30 @@ static void take(easy *p, uint32_t jid)
 	cs_qtree_clear(&p->t, p->pos[jid]);
 }
 
+/* Backfilling by trying each waiting job in backfill order against the
+ * head's hold: what a node model needs (whether a job fits is the
+ * allocator's answer), and on a pooled machine the plain form of the
+ * indexed scan below (`scan=linear`, kept for tests and benchmarks). */
+static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
+{
+	cs_time shadow;
+	if (cs_ctx_hold(ctx, h, &shadow) < 0)
+		return;
+	int node_model = cs_ctx_node_model(ctx);
+	long leaf;
+	size_t from = 0;
+	while ((leaf = cs_qtree_find(&p->t, from, UINT32_MAX - 1, UINT32_MAX - 1, CS_TIME_MAX - 1)) >= 0) {
+		from = (size_t)leaf + 1;
+		uint32_t jid = p->at[leaf];
+		if (jid == h)
+			continue;
+		if (!node_model && cs_ctx_free(ctx) == 0)
+			break;
+		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
+			take(p, jid);
+	}
+}
+
 static void easy_pass(void *state, cs_sched_ctx *ctx)
 {
 	easy *p = state;
@@ -105,6 +140,10 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 	}
 	if (h < 0)
 		return;
+	if (p->linear || cs_ctx_node_model(ctx)) {
+		backfill_linear(p, ctx, (uint32_t)h);
+		return;
+	}
 	const cs_job *head = &p->jobs[h];
 	cs_time now = cs_ctx_now(ctx), shadow;
 	uint32_t free_at_shadow;
@@ -139,6 +178,8 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 
 static const cs_policy_param easy_params[] = {
 	{ "order", "fcfs", "backfill scan order: fcfs (queue order) or sjbf (shortest estimate first)" },
+	{ "scan", "index", "index (segment tree over the queue) or linear (try each waiting job; "
+			   "same schedule, the plain form; a node model always scans)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -433,22 +433,19 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		return;
 	uint32_t head = p->order[i].jid;
 	cs_ctx_pending(ctx, head, CS_WAIT_RESOURCES);
+	/* EASY under priority order: the head holds what it needs at its
+	 * reservation (node-level on a node model); a later job may start now
+	 * if it fits and, should it still run then, does not use that. */
 	cs_time shadow;
-	uint32_t free_at;
-	if (cs_ctx_shadow(ctx, p->jobs[head].size, &shadow, &free_at) < 0)
+	if (cs_ctx_hold(ctx, head, &shadow) < 0)
 		return;
-	cs_ctx_reserve(ctx, head, shadow);
-	uint32_t extra = free_at - p->jobs[head].size;
-	cs_time limit = shadow - now;
-	for (size_t k = i + 1; k < n && cs_ctx_free(ctx) > 0; k++) {
+	int node_model = cs_ctx_node_model(ctx);
+	for (size_t k = i + 1; k < n; k++) {
+		if (!node_model && cs_ctx_free(ctx) == 0)
+			break;
 		if (p->order[k].jid == UINT32_MAX || over_limit(p, p->order[k].jid))
 			continue;
-		const cs_job *j = &p->jobs[p->order[k].jid];
-		int ends_by_shadow = j->estimate_s <= limit;
-		if (j->size > cs_ctx_free(ctx) || (!ends_by_shadow && j->size > extra))
-			continue;
-		if (start(p, ctx, p->order[k].jid, CS_START_BACKFILL) == 0 && !ends_by_shadow)
-			extra -= j->size;
+		start(p, ctx, p->order[k].jid, CS_START_BACKFILL);
 	}
 }
 
