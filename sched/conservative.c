@@ -17,6 +17,7 @@
 #include "capsim/sched.h"
 #include "fifo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,8 +124,13 @@ static void cons_destroy(void *state)
 
 static int cons_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
+	if (env->node_model) {
+		/* NOT BUILT: every queued job would need a node-level
+		 * reservation (a per-node availability profile) */
+		snprintf(err, errlen, "policy conservative: runs on a pooled machine (SWF traces) only; "
+			 "node-level reservations for every queued job are not built yet");
+		return -CS_EINVAL;
+	}
 	cons *c = calloc(1, sizeof *c);
 	if (!c)
 		return -CS_ENOMEM;

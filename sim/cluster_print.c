@@ -131,6 +131,17 @@ static void fabric_sizing(const cs_cluster *c, long long *switches, int *down)
 	}
 }
 
+int cs_cluster_leaf_nodes(const cs_cluster *c)
+{
+	int nl = cs_cluster_nfabric_levels(c);
+	if (nl == 0 || nl > 64)
+		return 0;
+	long long sw[64];
+	int down[64];
+	fabric_sizing(c, sw, down);
+	return down[0];
+}
+
 int cs_cluster_print(FILE *f, const cs_cluster *c)
 {
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);

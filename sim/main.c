@@ -30,7 +30,10 @@ static const char usage_run[] =
 	"Replays a Standard Workload Format trace (.swf or .swf.gz) and prints the\n"
 	"scheduling metrics. With --out DIR also writes DIR/summary.json and DIR/jobs.csv.\n"
 	"\n"
-	"  --workload FILE        the trace (required)\n"
+	"  --workload FILE        the workload (required): SWF (.swf, .swf.gz), capsim's CSV\n"
+	"                         (.csv), sacct --parsable2 (.sacct), Batsim JSON (.json), or\n"
+	"                         any of those by --format\n"
+	"  --format F             auto | native | swf | sacct | batsim | pai | helios | philly\n"
 	"  --policy NAME|FILE.so  fcfs | sjf | easy | conservative | multifactor (default\n"
 	"                         easy), or a plugin\n"
 	"                         (a .so exporting capsim_policy; see policies/example)\n"
@@ -41,6 +44,9 @@ static const char usage_run[] =
 	"machine (default: the trace header's MaxProcs, else MaxNodes):\n"
 	"  --cluster CONFIG       a cluster config (YAML, or \"default\" for the built-in data\n"
 	"                         centre): one processor per core, pooled\n"
+	"  --node-model           place jobs node by node on --cluster (always, for anything\n"
+	"                         but SWF: GPU workloads run on the default data centre)\n"
+	"  --fit S                node model placement: best (default) | first | topo | frag\n"
 	"  --procs P              total processors\n"
 	"  --nodes N              nodes\n"
 	"  --procs-per-node K     processors per node (total = N x K)\n"
@@ -151,7 +157,8 @@ static int cmd_topo(int argc, char **argv)
 
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
-	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_HELP
+	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
+	O_NODEMODEL, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -177,6 +184,9 @@ static int cmd_run(int argc, char **argv)
 		{ "bsld-tau", required_argument, 0, O_TAU },
 		{ "compat", required_argument, 0, O_COMPAT },
 		{ "cluster", required_argument, 0, O_CLUSTER },
+		{ "format", required_argument, 0, O_FORMAT },
+		{ "fit", required_argument, 0, O_FIT },
+		{ "node-model", no_argument, 0, O_NODEMODEL },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -200,6 +210,16 @@ static int cmd_run(int argc, char **argv)
 		case O_OUT: o.out_dir = optarg; break;
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
+		case O_NODEMODEL: o.node_model = 1; break;
+		case O_FORMAT:
+			rc = pick("--format", cs_format_names, CS_FMT_N, optarg, &v, err, sizeof err);
+			o.format = (cs_format)v;
+			break;
+		case O_FIT:
+			rc = pick("--fit", cs_fit_names, 4, optarg, &v,
+				  err, sizeof err);
+			o.fit = (cs_fit)v;
+			break;
 		case O_POPT: {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg) {

@@ -16,6 +16,7 @@ const char *const cs_same_names[2] = { "end-first", "submit-first" };
 const char *const cs_pass_names[2] = { "per-time", "per-event" };
 const char *const cs_submit_names[2] = { "always", "if-fits" };
 const char *const cs_release_names[2] = { "event", "estimate" };
+const char *const cs_fit_names[4] = { "first", "best", "topo", "frag" };
 
 int cs_name_lookup(const char *const *names, size_t n, const char *s)
 {
@@ -61,7 +62,11 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  policy      %s", o->policy);
 	print_params(f, o, r->ops);
 	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
-	if (r->machine.ppn)
+	if (r->machine.node_model)
+		fprintf(f, "  machine     %s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s)\n",
+			r->machine.cluster, r->machine.nodes, (unsigned long long)r->machine.gpus,
+			(unsigned long long)r->machine.cores, cs_fit_names[o->fit]);
+	else if (r->machine.ppn)
 		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
 			r->machine.nodes, r->machine.ppn, r->machine.source);
 	else
@@ -91,6 +96,10 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 			w->placeholders, w->clamped);
 	fprintf(f, "  makespan    %lld s (%.2f days)   utilization %.4f\n", (long long)m->makespan,
 		(double)m->makespan / 86400.0, m->utilization);
+	if (r->machine.node_model)
+		fprintf(f, "  node model  GPU utilization %.4f, core utilization %.4f; %zu jobs without a "
+			"partition of the cluster ran on any node type\n", r->gpu_utilization, r->core_utilization,
+			w->any_partition);
 	fprintf(f, "  wait        mean %.1f s, median %.1f s, p95 %.1f s, max %lld s\n", m->mean_wait,
 		m->median_wait, m->p95_wait, (long long)m->max_wait);
 	fprintf(f, "  response    mean %.1f s\n", m->mean_response);
@@ -125,6 +134,12 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(mach, "nodes", jint(r->machine.nodes));
 	json_object_set_new(mach, "processors_per_node", jint(r->machine.ppn));
 	json_object_set_new(mach, "source", json_string(r->machine.source));
+	if (r->machine.node_model) {
+		json_object_set_new(mach, "cluster", json_string(r->machine.cluster));
+		json_object_set_new(mach, "gpus", jint((long long)r->machine.gpus));
+		json_object_set_new(mach, "cores", jint((long long)r->machine.cores));
+		json_object_set_new(mach, "fit", json_string(cs_fit_names[o->fit]));
+	}
 	json_object_set_new(root, "machine", mach);
 	json_t *cv = json_object();
 	json_object_set_new(cv, "convert", json_string(cs_convert_names[o->wconv.conversion]));
@@ -158,6 +173,11 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "last_end", jint(m->last_end));
 	json_object_set_new(root, "makespan", jint(m->makespan));
 	json_object_set_new(root, "utilization", json_real(m->utilization));
+	if (r->machine.node_model) {
+		json_object_set_new(root, "gpu_utilization", json_real(r->gpu_utilization));
+		json_object_set_new(root, "core_utilization", json_real(r->core_utilization));
+		json_object_set_new(root, "any_partition", jint((long long)w->any_partition));
+	}
 	json_object_set_new(root, "mean_wait", json_real(m->mean_wait));
 	json_object_set_new(root, "median_wait", json_real(m->median_wait));
 	json_object_set_new(root, "p95_wait", json_real(m->p95_wait));
@@ -194,16 +214,25 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	static char buf[1 << 16];
 	setvbuf(f, buf, _IOFBF, sizeof buf);
 	fputs("id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,"
-	      "backfilled,killed,reason,trace_line\n", f);
+	      "backfilled,killed,reason,trace_line", f);
+	const cs_trace *t = r->trace;
+	fputs(t ? ",nodes,gpus_per_node,cores_per_node,mem_per_node,project,user,qos,partition\n" : "\n", f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u\n",
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u",
 			(long long)j->id, (long long)j->submit_s, (long long)j->start_s,
 			(long long)j->end_s, (long long)(j->start_s < 0 ? -1 : j->start_s - j->submit_s),
 			(long long)j->runtime_s, j->size, (long long)j->estimate_s,
 			(long long)j->reqtime_s, (long long)j->reservation_s,
 			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], j->line);
+		if (t)
+			fprintf(f, ",%u,%u,%u,%u,%s,%s,%s,%s\n", j->nodes, j->gpus_per_node, j->cores_per_node,
+				j->mem_per_node_mib, cs_names_get(&t->projects, j->group),
+				cs_names_get(&t->users, j->user), cs_names_get(&t->qos, j->queue),
+				cs_names_get(&t->partitions, j->partition));
+		else
+			fputc('\n', f);
 	}
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {

@@ -1,6 +1,7 @@
 /* capsim: one replay, end to end. */
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/nodemodel.h"
 #include "capsim/topo.h"
 
 #include <errno.h>
@@ -22,6 +23,8 @@ void cs_run_opts_default(cs_run_opts *o)
 				     .release = CS_RELEASE_EVENT };
 	o->bsld_tau = 10;
 	o->procs = o->nodes = o->ppn = -1;
+	o->format = CS_FMT_AUTO;
+	o->fit = CS_FIT_BEST;
 }
 
 int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e)
@@ -153,6 +156,11 @@ void cs_run_result_free(cs_run_result *r)
 {
 	free(r->jobs);
 	r->jobs = NULL;
+	if (r->trace) {
+		cs_trace_free(r->trace);
+		free(r->trace);
+		r->trace = NULL;
+	}
 	cs_policy_unload(r->policy_handle);
 	r->policy_handle = NULL;
 	r->ops = NULL;
@@ -167,6 +175,162 @@ static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen
 	return 0;
 }
 
+/* --- the node model: GPU workloads placed node by node --- */
+
+typedef struct fit_ctx {
+	cs_alloc *empty;              /* an allocator nothing runs on */
+	const cs_nodemodel *nm;
+	cs_slot *slots;
+	uint32_t cap;
+} fit_ctx;
+
+/* Could the job run on the empty machine (one of its partition's node types)? */
+static int fits_empty(void *ctx, const cs_job *j)
+{
+	fit_ctx *f = ctx;
+	if (j->nodes > f->cap || j->gpus_per_node > CS_ALLOC_MAX_GPUS)
+		return 0;
+	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
+			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
+			  .type = -1 };
+	uint32_t a = 0, b = 1;
+	if (j->partition >= 0) {
+		a = f->nm->part_first[j->partition];
+		b = f->nm->part_first[j->partition + 1];
+	}
+	for (uint32_t k = a; k < b; k++) {
+		if (j->partition >= 0)
+			rq.type = f->nm->part_types[k];
+		cs_placement p = { f->slots, f->cap, 0 };
+		if (cs_alloc_try(f->empty, &rq, &p) == 0) {
+			cs_alloc_release(f->empty, &p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void node_utilization(cs_run_result *r)
+{
+	double gs = 0, cs = 0;
+	for (size_t i = 0; i < r->njobs; i++) {
+		const cs_job *j = &r->jobs[i];
+		if (j->start_s < 0)
+			continue;
+		double t = (double)(j->end_s - j->start_s);
+		gs += t * j->nodes * j->gpus_per_node;
+		cs += t * j->nodes * j->cores_per_node;
+	}
+	double span = (double)r->m.makespan;
+	r->gpu_utilization = span > 0 && r->machine.gpus ? gs / (span * (double)r->machine.gpus) : 0;
+	r->core_utilization = span > 0 && r->machine.cores ? cs / (span * (double)r->machine.cores) : 0;
+}
+
+static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
+		     char *err, size_t errlen)
+{
+	if (o->procs > 0 || o->nodes > 0 || o->ppn > 0) {
+		snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF machine; %s runs on "
+			 "the node model of --cluster (default: the built-in data centre)", o->workload);
+		return -CS_EINVAL;
+	}
+	if (o->wconv.conversion == CS_CONVERT_PYSS) {
+		snprintf(err, errlen, "--convert pyss / --compat pyss apply to SWF traces on a pooled machine only");
+		return -CS_EINVAL;
+	}
+	cs_trace *tp = calloc(1, sizeof *tp);
+	if (!tp) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	r->trace = tp;
+	cs_trace t_, *t = &t_;
+	cs_trace_init(t);
+	cs_cluster *c = NULL;
+	cs_nodemodel nm = { 0 };
+	cs_alloc *A = NULL;
+	fit_ctx fc = { 0 };
+	const char **pnames = NULL;
+	void *ps = NULL;
+	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
+	if (rc == 0)
+		rc = cs_cluster_open(&c, o->cluster ? o->cluster : "default", NULL, err, errlen);
+	if (rc == 0)
+		rc = cs_nodemodel_build(&nm, c, err, errlen);
+	if (rc == 0)
+		rc = cs_alloc_new(&A, &nm.layout, o->fit, err, errlen);
+	if (rc == 0)
+		rc = cs_alloc_new(&fc.empty, &nm.layout, o->fit, err, errlen);
+	if (rc < 0)
+		goto out;
+	fc.nm = &nm;
+	fc.cap = nm.layout.nnodes;
+	fc.slots = malloc(fc.cap * sizeof *fc.slots);
+	pnames = malloc((nm.npartitions + 1) * sizeof *pnames);
+	if (!fc.slots || !pnames)
+		goto oom;
+	for (uint32_t i = 0; i < nm.npartitions; i++)
+		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, fits_empty, &fc, &r->jobs, &r->njobs,
+				    &r->wst, err, errlen);
+	if (rc < 0)
+		goto out;
+	if (r->njobs == 0) {
+		snprintf(err, errlen, "%s: every one of its %zu jobs was dropped by the filter rules "
+			 "(see the summary's filtered counts)", o->workload, r->wst.records);
+		rc = -CS_EINVAL;
+		goto out;
+	}
+	r->machine = (cs_machine){ .procs = nm.total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)nm.total_gpus,
+				   .nodes = nm.layout.nnodes, .ppn = 0, .node_model = 1, .gpus = nm.total_gpus,
+				   .cores = nm.total_cores, .source = "cluster config (node model)" };
+	snprintf(r->machine.cluster, sizeof r->machine.cluster, "%s", cs_cluster_name(c));
+	env->jobs = r->jobs;
+	env->njobs = r->njobs;
+	env->total_procs = r->machine.procs;
+	env->node_model = 1;
+	rc = r->ops->init(&ps, env, err, errlen);
+	if (rc < 0) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cs_node_machine m = cs_nodemodel_machine(&nm, A);
+	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
+	r->ops->destroy(ps);
+	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
+					  o->bsld_tau, &r->m) < 0)
+		goto oom;
+	if (rc == 0)
+		node_utilization(r);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -CS_ENOMEM;
+out:
+	free(pnames);
+	free(fc.slots);
+	cs_alloc_free(fc.empty);
+	cs_alloc_free(A);
+	cs_nodemodel_free(&nm);
+	/* the names stay with the result, for the outputs; jobs' partitions
+	 * are the cluster's */
+	cs_names_free(&t->partitions);
+	for (int i = 0; c && i < cs_cluster_npartitions(c); i++) {
+		const char *pn = cs_cluster_partition_at(c, i)->name;
+		if (cs_names_intern(&t->partitions, pn, strlen(pn)) < 0 && rc == 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -CS_ENOMEM;
+		}
+	}
+	*tp = *t;
+	free(tp->jobs);
+	tp->jobs = NULL;
+	tp->n = tp->cap = 0;
+	cs_cluster_free(c);
+	return rc;
+}
+
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -179,6 +343,19 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	rc = cs_policy_check_params(ops, &env, err, errlen);
 	if (rc < 0) {
 		cs_run_result_free(r);
+		return rc;
+	}
+	cs_format fmt = o->format == CS_FMT_AUTO ? cs_format_guess(o->workload) : o->format;
+	if (fmt == CS_FMT_AUTO) {
+		snprintf(err, errlen, "%s: cannot tell the format from the name (.swf, .csv, .json, .sacct, "
+			 "each optionally .gz): give --format", o->workload);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if (fmt != CS_FMT_SWF || o->node_model) {
+		rc = run_nodes(o, r, &env, fmt, err, errlen);
+		if (rc < 0)
+			cs_run_result_free(r);
 		return rc;
 	}
 	cs_workload_builder b;

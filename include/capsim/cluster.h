@@ -187,6 +187,10 @@ int cs_cluster_load_slurm(cs_cluster **out, const char *slurm_conf, FILE *verbos
 /* "default", a path ending in ".conf" (slurm.conf), or a YAML config. */
 int cs_cluster_open(cs_cluster **out, const char *spec, FILE *verbose, char *err, size_t errlen);
 
+/* Nodes under one leaf switch by the fat-tree sizing `cluster show` prints
+ * (floor(radix x o / (1 + o)) down ports), or 0 if no fabric is given. */
+int cs_cluster_leaf_nodes(const cs_cluster *c);
+
 int cs_cluster_print(FILE *f, const cs_cluster *c);
 int cs_cluster_print_json(FILE *f, const cs_cluster *c);
 

@@ -8,6 +8,7 @@
 
 #include "capsim/engine.h"
 #include "capsim/metrics.h"
+#include "capsim/trace.h"
 #include "capsim/workload.h"
 
 #define CS_MAX_PARAMS 16
@@ -24,10 +25,17 @@ typedef struct cs_run_opts {
 	const char *cluster;         /* cluster config (YAML): processors = its cores; NULL: none */
 	const char *compat;          /* preset applied, or NULL (recorded only) */
 	const char *out_dir;         /* NULL: no files */
+	cs_format format;            /* CS_FMT_AUTO: by the file name. Anything but SWF runs on a
+				      * node model of the cluster (--cluster, else the default) */
+	cs_fit fit;                  /* node model: placement strategy (default best fit) */
+	int node_model;              /* 1: run an SWF trace on the node model too (as CPU jobs) */
 } cs_run_opts;
 
 typedef struct cs_machine {
 	uint32_t procs, nodes, ppn;  /* ppn 0: node types differ in cores */
+	int node_model;              /* 1: jobs placed node by node (procs counts GPUs) */
+	uint64_t gpus, cores;        /* node model: totals */
+	char cluster[160];           /* node model: the cluster config (its name, or path) */
 	const char *source;          /* "header MaxProcs", "--procs", "cluster config", ... */
 } cs_machine;
 
@@ -36,8 +44,11 @@ typedef struct cs_run_result {
 	cs_workload_stats wst;
 	cs_engine_stats est;
 	cs_metrics m;
+	double gpu_utilization, core_utilization; /* node model: GPU- and core-seconds used / offered */
 	cs_job *jobs;                /* owned; cs_run_result_free */
 	size_t njobs;
+	cs_trace *trace;             /* node model: the workload as read (names of projects,
+				      * users, QoS, partitions); owned; NULL for SWF replays */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
 } cs_run_result;
@@ -72,6 +83,7 @@ extern const char *const cs_same_names[2];     /* end-first submit-first */
 extern const char *const cs_pass_names[2];     /* per-time per-event */
 extern const char *const cs_submit_names[2];   /* always if-fits */
 extern const char *const cs_release_names[2];  /* event estimate */
+extern const char *const cs_fit_names[4];      /* first best topo frag (cs_fit) */
 /* Index of s in names[0..n), or -1. */
 int cs_name_lookup(const char *const *names, size_t n, const char *s);
 #endif

@@ -46,6 +46,7 @@ typedef struct cs_workload_stats {
 	size_t unsorted;              /* records whose submit time is below the previous one */
 	size_t placeholders;          /* pyss conversion: invalid records run as 1 s jobs */
 	size_t clamped;               /* pyss conversion: size cut to the machine */
+	size_t any_partition;         /* node model: partition not in the cluster (or none): any node type */
 } cs_workload_stats;
 
 /* Incremental form, for streaming a trace: begin, add each record, finish
@@ -71,5 +72,24 @@ void cs_workload_abort(cs_workload_builder *b);
 int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t procs,
 			 cs_job **jobs, size_t *njobs, cs_workload_stats *st,
 			 char *err, size_t errlen);
+
+/* Jobs for a node model from a trace (include/capsim/trace.h), under the
+ * same rules: a record is dropped if its run time is unknown or <= 0
+ * (CS_DROP_RUNTIME), it has no node count (CS_DROP_SIZE), it could not run
+ * on the empty machine (CS_DROP_TOO_LARGE: more nodes, or more GPUs, cores
+ * or memory per node than its partition's node types have), or its time
+ * limit is unknown under --missing-reqtime drop (CS_DROP_REQTIME). The
+ * estimate is the time limit (else the run time); a run time over the limit
+ * is cut to it under --overrun kill. A partition named in the record is
+ * looked up in the cluster's (names_of_partitions[0..npartitions)); one not
+ * found, or none, may use any node type (counted in any_partition). Jobs
+ * come out sorted by (submit, file line). `fits(ctx, job)` tells whether a
+ * job could run on the empty machine. */
+struct cs_trace;
+typedef int (*cs_fits_fn)(void *ctx, const cs_job *j);
+int cs_workload_from_trace(const struct cs_trace *t, const cs_workload_conv *cv,
+			   const char *const *partition_names, size_t npartitions,
+			   cs_fits_fn fits, void *fits_ctx,
+			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen);
 
 #endif
