@@ -1,0 +1,240 @@
+/* The node model: GPU workloads placed node by node (sim/nodemodel.c,
+ * the engine's node mode, cs_ctx_hold), on small clusters worked by hand. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/nodemodel.h"
+#include "capsim/run.h"
+#include "capsim/trace.h"
+#include "helpers.h"
+
+/* 3 GPU nodes x 4 GPUs (8 cores, 64 GiB) in partition gpu; 1 CPU node. */
+static const char tiny_yaml[] =
+	"name: tiny\n"
+	"site: {pue: 1.2}\n"
+	"node_types:\n"
+	"  - name: g4\n"
+	"    count: 3\n"
+	"    topology: \"pack:2 numa:1 core:4 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 2, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 1000, peak: 5000}\n"
+	"  - name: c\n"
+	"    count: 1\n"
+	"    topology: \"pack:1 numa:1 core:16 pu:1\"\n"
+	"    memory_gib: 128\n"
+	"    power_w: {idle: 200, peak: 500}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [g4], max_time_s: 86400}\n"
+	"  - {name: cpu, node_types: [c], max_time_s: 86400}\n";
+
+#define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
+
+/* Run a native CSV on the tiny cluster. */
+static void run_tiny(const char *csv, const char *policy, cs_run_result *r)
+{
+	char *y = th_write_tmp(tiny_yaml, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = w;
+	o.cluster = y;
+	o.policy = policy;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(&o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	cr_assert_eq(rc, 0, "%s", err);
+}
+
+Test(nodemodel, layout_from_the_cluster)
+{
+	char *y = th_write_tmp(tiny_yaml, ".yaml");
+	cs_cluster *c;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_cluster_load(&c, y, err, sizeof err), 0, "%s", err);
+	cs_nodemodel m;
+	cr_assert_eq(cs_nodemodel_build(&m, c, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(m.layout.nnodes, 4);
+	cr_assert_eq(m.layout.ntypes, 2);
+	cr_assert_eq(m.types[0].gpus, 4);
+	cr_assert_eq(m.types[0].cores, 8);
+	cr_assert_eq(m.types[0].mem_mib, 64 * 1024);
+	/* declared 2 GPUs per package: groups 0,0,1,1 */
+	cr_assert_eq(m.types[0].gpu_group[1], 0);
+	cr_assert_eq(m.types[0].gpu_group[2], 1);
+	cr_assert_eq(m.types[1].gpus, 0);
+	cr_assert_eq(m.types[1].cores, 16);
+	cr_assert_eq(m.node_type[2], 0);
+	cr_assert_eq(m.node_type[3], 1);
+	cr_assert_eq(m.total_gpus, 12);
+	cr_assert_eq(m.total_cores, 3 * 8 + 16);
+	cr_assert_eq(m.npartitions, 2);
+	cr_assert_eq(m.part_types[m.part_first[1]], 1);
+	/* no fabric: one leaf of all nodes */
+	cr_assert_eq(m.layout.nleaves, 1);
+	cs_nodemodel_free(&m);
+	cs_cluster_free(c);
+	th_unlink(y);
+}
+
+/* J1-J3 each take 3 GPUs of one node: 3 GPUs free, one per node. J4 asks
+ * for 1 node x 2 GPUs: enough GPUs in total, but no node has 2, so it waits
+ * for J1's end at 100 (its reservation). */
+Test(nodemodel, fragmented_gpus_do_not_fit_a_two_gpu_job)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
+		     "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
+		     "4,b,v,1,1,2,0,0,50,50,,gpu,completed\n",
+		 "easy", &r);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
+	cs_run_result_free(&r);
+}
+
+/* The head J4 needs a whole node (4 GPUs) at 100, when J1 ends on node 0:
+ * it holds node 0. J5 and J6 (1 GPU, running past 100) backfill on the
+ * free GPU of nodes 1 and 2; J7 (the same) finds only node 0's free GPU,
+ * which the hold keeps, so it waits: J4 starts at its reservation, and J7
+ * at 150 when J4 ends. J8, short (ends by 100), may use node 0's GPU. */
+Test(nodemodel, easy_hold_is_node_level)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
+		     "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
+		     "4,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+		     "5,c,w,2,1,1,0,0,500,500,,gpu,completed\n"
+		     "6,c,w,3,1,1,0,0,500,500,,gpu,completed\n"
+		     "7,c,w,4,1,1,0,0,500,500,,gpu,completed\n"
+		     "8,c,w,5,1,1,0,0,90,90,,gpu,completed\n",
+		 "easy", &r);
+	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_start(&r, 5), 2);
+	cr_assert_eq(th_start(&r, 6), 3);
+	cr_assert_eq(th_start(&r, 8), 5);
+	/* J7 becomes the head once J4 runs; J4 ends at 150 and frees node 0 */
+	cr_assert_eq(th_start(&r, 7), 150);
+	cr_assert_eq(th_job(&r, 7)->reservation_s, 150);
+	cs_run_result_free(&r);
+}
+
+/* FCFS never backfills: J5 waits behind J4 although a GPU is free. A CPU
+ * job in another partition also waits behind the head (one queue). */
+Test(nodemodel, fcfs_one_queue_across_partitions)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,3,3,0,0,100,100,,gpu,completed\n"
+		     "2,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+		     "3,c,w,2,1,0,8,0,10,10,,cpu,completed\n",
+		 "fcfs", &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cs_run_result_free(&r);
+	run_tiny(HDR "1,a,u,0,3,3,0,0,100,100,,gpu,completed\n"
+		     "2,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+		     "3,c,w,2,1,0,8,0,10,10,,cpu,completed\n",
+		 "easy", &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 2); /* backfilled on the CPU node */
+	cs_run_result_free(&r);
+}
+
+/* Cores and memory bound a node too: two 6-core jobs cannot share an
+ * 8-core node even though GPUs are free (J2 waits for 100); J3 (1 core and
+ * 40000 MiB on each node, ending by 100) backfills beside J1; J4 then finds
+ * no node with 40000 MiB left. */
+Test(nodemodel, cores_and_memory_are_per_node_limits)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,3,1,6,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,1,6,0,100,100,,gpu,completed\n"
+		     "3,a,u,0,3,1,1,40000,100,100,,gpu,completed\n"
+		     "4,a,u,0,1,1,1,40000,100,100,,gpu,completed\n",
+		 "easy", &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 0);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cs_run_result_free(&r);
+}
+
+/* Drops: unknown run time, too large for the partition (5 nodes; 8 GPUs
+ * per node), kill at the time limit, partition not in the cluster. */
+Test(nodemodel, filter_rules_and_unknown_partitions)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,1,0,0,100,-1,,gpu,completed\n"
+		     "2,a,u,0,4,1,0,0,100,50,,gpu,completed\n"
+		     "3,a,u,0,1,8,0,0,100,50,,gpu,completed\n"
+		     "4,a,u,0,1,1,0,0,100,150,,gpu,timeout\n"
+		     "5,a,u,0,1,2,0,0,100,50,,elsewhere,completed\n"
+		     "6,a,u,0,1,0,2,0,100,50,,,completed\n",
+		 "fcfs", &r);
+	cr_assert_eq(r.wst.records, 6);
+	cr_assert_eq(r.wst.dropped[CS_DROP_RUNTIME], 1);
+	cr_assert_eq(r.wst.dropped[CS_DROP_TOO_LARGE], 2);
+	cr_assert_eq(r.njobs, 3);
+	cr_assert_eq(r.wst.killed, 1);
+	cr_assert_eq(th_job(&r, 4)->runtime_s, 100);
+	cr_assert_eq(r.wst.any_partition, 2);
+	cr_assert_eq(th_start(&r, 5), 0);
+	cr_assert_eq(th_start(&r, 6), 0);
+	cs_run_result_free(&r);
+}
+
+Test(nodemodel, conservative_refuses_a_node_model)
+{
+	char *y = th_write_tmp(tiny_yaml, ".yaml");
+	char *w = th_write_tmp(HDR "1,a,u,0,1,1,0,0,100,100,,gpu,completed\n", ".csv");
+	char *out, *err;
+	int st = th_exec((const char *const[]){ "run", "--workload", w, "--cluster", y, "--policy",
+						"conservative", NULL }, &out, &err);
+	cr_assert_eq(st, 2);
+	cr_assert(strstr(err, "conservative") && strstr(err, "not built"), "%s", err);
+	free(out);
+	free(err);
+	th_unlink(w);
+	th_unlink(y);
+}
+
+/* On a pooled machine the hold is EASY's shadow and extra processors, and
+ * the linear scan gives the indexed scan's schedule job for job. */
+static void same_schedule(const char *trace, const char *order)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/traces/pwa/%s", th_shared(), trace);
+	cs_run_result a, b;
+	cs_run_opts o;
+	char err[CS_ERRLEN] = "";
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts_default(&o);
+		o.workload = path;
+		o.policy = "easy";
+		o.keys[0] = "order";
+		o.vals[0] = order;
+		o.keys[1] = "scan";
+		o.vals[1] = k ? "linear" : "index";
+		o.nparams = 2;
+		cr_assert_eq(cs_run(&o, k ? &b : &a, err, sizeof err), 0, "%s", err);
+	}
+	cr_assert_eq(a.njobs, b.njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < a.njobs; i++)
+		diff += a.jobs[i].start_s != b.jobs[i].start_s;
+	cr_assert_eq(diff, 0, "%s %s: %zu jobs start differently", trace, order, diff);
+	cr_assert_gt(a.m.backfilled, 1000);
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+}
+
+Test(nodemodel, pooled_hold_equals_indexed_easy)
+{
+	same_schedule("KTH-SP2-1996-2.swf.gz", "fcfs");
+	same_schedule("KTH-SP2-1996-2.swf.gz", "sjbf");
+	same_schedule("SDSC-SP2-1998-4.2-cln.swf.gz", "fcfs");
+}
