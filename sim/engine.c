@@ -511,7 +511,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	}
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc,
 			   .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
-	c.off = malloc((n + 1) * sizeof *c.off);
+	int own = !m->placements || !m->placement_off;
+	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
 	if (!c.off)
 		goto oom;
 	uint32_t maxn = 1;
@@ -521,7 +522,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		if (jobs[i].nodes > maxn)
 			maxn = jobs[i].nodes;
 	}
-	c.slots = malloc((c.off[n] + 1) * sizeof *c.slots);
+	c.slots = own ? malloc((c.off[n] + 1) * sizeof *c.slots) : m->placements;
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
@@ -548,15 +549,19 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	}
 	cs_evq_free(&c.evq);
-	free(c.off);
-	free(c.slots);
+	if (own) {
+		free(c.off);
+		free(c.slots);
+	}
 	free(c.hold_slots);
 	free(c.tmp_slots);
 	free(c.run);
 	return rc;
 oom:
-	free(c.off);
-	free(c.slots);
+	if (own) {
+		free(c.off);
+		free(c.slots);
+	}
 	free(c.hold_slots);
 	free(c.tmp_slots);
 	free(c.run);

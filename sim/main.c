@@ -51,6 +51,13 @@ static const char usage_run[] =
 	"  --nodes N              nodes\n"
 	"  --procs-per-node K     processors per node (total = N x K)\n"
 	"\n"
+	"transforms (applied as the workload is read; README, \"Transforms\"):\n"
+	"  --jobs FIRST-LAST      keep job ids in the range (either end may be left out)\n"
+	"  --from S, --to S       keep jobs submitted in [S, S') seconds from the trace origin\n"
+	"  --projects-scale F     F times as many projects (copies of projects; F < 1 samples)\n"
+	"  --load-scale F         submit times divided by F (F > 1: more load)\n"
+	"  --seed N               which projects --projects-scale copies (default 1)\n"
+	"\n"
 	"conventions (README.md, \"Conventions\", says what each does; default first):\n"
 	"  --convert capsim|pyss                record rules: capsim's below, or pyss's own (keeps\n"
 	"                                       invalid records as 1 s jobs; the next four do not apply)\n"
@@ -94,6 +101,51 @@ static int parse_i64(const char *opt, const char *s, int64_t min, int64_t *out, 
 	}
 	*out = v;
 	return 0;
+}
+
+static int parse_pos_double(const char *opt, const char *s, double *out, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v > 0) || v > 1e6) {
+		snprintf(err, errlen, "%s: '%s' is not a number > 0", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* --jobs A-B: a job-id range (either end may be left out: A-, -B). */
+static int parse_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen)
+{
+	const char *dash = strchr(s + (*s == '-' && s[1] == '-' ? 1 : 0), '-');
+	char a[32] = "", b[32] = "";
+	if (!dash || dash - s >= (long)sizeof a || strlen(dash + 1) >= sizeof b)
+		goto bad;
+	memcpy(a, s, (size_t)(dash - s));
+	strcpy(b, dash + 1);
+	char *end;
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	if (*a) {
+		errno = 0;
+		*lo = strtoll(a, &end, 10);
+		if (*end || errno)
+			goto bad;
+	}
+	if (*b) {
+		errno = 0;
+		*hi = strtoll(b, &end, 10);
+		if (*end || errno)
+			goto bad;
+	}
+	if (*lo > *hi)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "--jobs: '%s' is not a job-id range FIRST-LAST (e.g. 100-2000, 500-, -99)", s);
+	return -1;
 }
 
 static int pick(const char *opt, const char *const *names, size_t n, const char *s, int *out,
@@ -158,7 +210,7 @@ static int cmd_topo(int argc, char **argv)
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
-	O_NODEMODEL, O_HELP
+	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -187,6 +239,12 @@ static int cmd_run(int argc, char **argv)
 		{ "format", required_argument, 0, O_FORMAT },
 		{ "fit", required_argument, 0, O_FIT },
 		{ "node-model", no_argument, 0, O_NODEMODEL },
+		{ "load-scale", required_argument, 0, O_LOADSCALE },
+		{ "projects-scale", required_argument, 0, O_PROJSCALE },
+		{ "from", required_argument, 0, O_FROM },
+		{ "to", required_argument, 0, O_TO },
+		{ "jobs", required_argument, 0, O_JOBS },
+		{ "seed", required_argument, 0, O_SEED },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -211,6 +269,12 @@ static int cmd_run(int argc, char **argv)
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
 		case O_NODEMODEL: o.node_model = 1; break;
+		case O_LOADSCALE: rc = parse_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
+		case O_PROJSCALE: rc = parse_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;
+		case O_FROM: rc = parse_i64("--from", optarg, 0, &n, err, sizeof err); o.tf.from = n; break;
+		case O_TO: rc = parse_i64("--to", optarg, 1, &n, err, sizeof err); o.tf.to = n; break;
+		case O_JOBS: rc = parse_id_range(optarg, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;
+		case O_SEED: rc = parse_i64("--seed", optarg, 0, &n, err, sizeof err); o.tf.seed = (uint64_t)n; break;
 		case O_FORMAT:
 			rc = pick("--format", cs_format_names, CS_FMT_N, optarg, &v, err, sizeof err);
 			o.format = (cs_format)v;

@@ -79,6 +79,10 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 		cs_overrun_names[o->wconv.overrun], cs_same_names[o->econv.same_time], cs_pass_names[o->econv.pass],
 		cs_submit_names[o->econv.submit_pass], cs_release_names[o->econv.release],
 		(long long)o->bsld_tau);
+	if (!cs_transform_is_identity(&o->tf))
+		fprintf(f, "  transforms  jobs %lld..%lld, submitted in [%lld, %lld), projects x%g (seed %llu), load x%g\n",
+			(long long)o->tf.id_min, (long long)o->tf.id_max, (long long)o->tf.from,
+			(long long)o->tf.to, o->tf.projects_scale, (unsigned long long)o->tf.seed, o->tf.load_scale);
 	fprintf(f, "  jobs        %zu simulated of %zu records; %zu dropped", m->jobs, w->records,
 		dropped_total(w));
 	int any = 0;
@@ -153,6 +157,15 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(cv, "release", json_string(cs_release_names[o->econv.release]));
 	json_object_set_new(cv, "bsld_tau", jint(o->bsld_tau));
 	json_object_set_new(root, "conventions", cv);
+	json_t *tf = json_object();
+	json_object_set_new(tf, "jobs_first", o->tf.id_min == INT64_MIN ? json_null() : jint(o->tf.id_min));
+	json_object_set_new(tf, "jobs_last", o->tf.id_max == INT64_MAX ? json_null() : jint(o->tf.id_max));
+	json_object_set_new(tf, "from", jint(o->tf.from));
+	json_object_set_new(tf, "to", o->tf.to == CS_TIME_MAX ? json_null() : jint(o->tf.to));
+	json_object_set_new(tf, "projects_scale", json_real(o->tf.projects_scale));
+	json_object_set_new(tf, "load_scale", json_real(o->tf.load_scale));
+	json_object_set_new(tf, "seed", jint((long long)o->tf.seed));
+	json_object_set_new(root, "transforms", tf);
 	json_object_set_new(root, "records", jint((long long)w->records));
 	json_object_set_new(root, "jobs", jint((long long)m->jobs));
 	json_t *flt = json_object();

@@ -25,6 +25,7 @@ void cs_run_opts_default(cs_run_opts *o)
 	o->procs = o->nodes = o->ppn = -1;
 	o->format = CS_FMT_AUTO;
 	o->fit = CS_FIT_BEST;
+	cs_transform_default(&o->tf);
 }
 
 int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e)
@@ -156,6 +157,10 @@ void cs_run_result_free(cs_run_result *r)
 {
 	free(r->jobs);
 	r->jobs = NULL;
+	free(r->placements);
+	free(r->placement_off);
+	r->placements = NULL;
+	r->placement_off = NULL;
 	if (r->trace) {
 		cs_trace_free(r->trace);
 		free(r->trace);
@@ -254,6 +259,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	void *ps = NULL;
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
+		rc = cs_transform_apply(t, &o->tf, err, errlen);
+	if (rc == 0)
 		rc = cs_cluster_open(&c, o->cluster ? o->cluster : "default", NULL, err, errlen);
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
@@ -296,6 +303,17 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	cs_node_machine m = cs_nodemodel_machine(&nm, A);
+	size_t nslots = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		nslots += r->jobs[i].nodes;
+	r->placement_off = malloc((r->njobs + 1) * sizeof *r->placement_off);
+	r->placements = malloc((nslots + 1) * sizeof *r->placements);
+	if (!r->placement_off || !r->placements) {
+		r->ops->destroy(ps);
+		goto oom;
+	}
+	m.placements = r->placements;
+	m.placement_off = r->placement_off;
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
@@ -361,7 +379,20 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	cs_workload_builder b;
 	cs_workload_begin(&b, &o->wconv);
 	cs_swf_header hdr;
-	rc = cs_swf_scan(o->workload, &hdr, add_record, &b, err, errlen);
+	if (cs_transform_is_identity(&o->tf)) {
+		rc = cs_swf_scan(o->workload, &hdr, add_record, &b, err, errlen);
+	} else {
+		/* transforms need every record first (ids, copies, order) */
+		cs_swf s;
+		rc = cs_swf_read(o->workload, &s, err, errlen);
+		if (rc == 0) {
+			hdr = s.hdr;
+			rc = cs_transform_swf(&s, &o->tf, err, errlen);
+			for (size_t i = 0; rc == 0 && i < s.n; i++)
+				rc = add_record(&b, &s.recs[i], err, errlen);
+			cs_swf_free(&s);
+		}
+	}
 	if (rc == 0)
 		rc = o->cluster ? machine_from_cluster(o, &r->machine, err, errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);

@@ -50,6 +50,12 @@ typedef struct cs_node_machine {
 	const uint32_t *part_first; /* npartitions + 1 entries */
 	const int32_t *part_types;
 	uint64_t total_gpus;       /* what cs_ctx_total reports */
+	/* Optional, caller-owned: where each job ran. Job j's nodes are
+	 * placements[placement_off[j] .. placement_off[j] + jobs[j].nodes), with
+	 * placement_off[0] = 0 and placement_off[j + 1] = placement_off[j] +
+	 * jobs[j].nodes (the engine fills both). NULL: kept inside the engine. */
+	cs_slot *placements;
+	size_t *placement_off;
 } cs_node_machine;
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit

@@ -9,6 +9,7 @@
 #include "capsim/engine.h"
 #include "capsim/metrics.h"
 #include "capsim/trace.h"
+#include "capsim/transform.h"
 #include "capsim/workload.h"
 
 #define CS_MAX_PARAMS 16
@@ -29,6 +30,7 @@ typedef struct cs_run_opts {
 				      * node model of the cluster (--cluster, else the default) */
 	cs_fit fit;                  /* node model: placement strategy (default best fit) */
 	int node_model;              /* 1: run an SWF trace on the node model too (as CPU jobs) */
+	cs_transform tf;             /* applied to the workload as read (transform.h) */
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -47,6 +49,8 @@ typedef struct cs_run_result {
 	double gpu_utilization, core_utilization; /* node model: GPU- and core-seconds used / offered */
 	cs_job *jobs;                /* owned; cs_run_result_free */
 	size_t njobs;
+	cs_slot *placements;         /* node model: where each job ran (cs_node_machine); owned */
+	size_t *placement_off;
 	cs_trace *trace;             /* node model: the workload as read (names of projects,
 				      * users, QoS, partitions); owned; NULL for SWF replays */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
