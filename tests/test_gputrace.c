@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "capsim/gputrace.h"
 #include "helpers.h"
@@ -72,6 +73,32 @@ static void check_meta(const cs_trace *t, const char *key, const char *val)
 	cr_assert_str_eq(v, val, "metadata %s", key);
 }
 
+/* Both traces hold the same records and names (and lines, if asked). */
+static void same_records(const cs_trace *a, const cs_trace *b, int lines)
+{
+	cr_assert_eq(b->n, a->n);
+	cr_assert_eq(b->epoch, a->epoch);
+	for (size_t i = 0; i < a->n; i++) {
+		const cs_jrec *x = &a->jobs[i], *y = &b->jobs[i];
+		cr_assert_eq(y->id, x->id);
+		cr_assert_eq(y->submit_s, x->submit_s);
+		cr_assert_eq(y->start_s, x->start_s);
+		cr_assert_eq(y->runtime_s, x->runtime_s);
+		cr_assert_eq(y->time_limit_s, x->time_limit_s);
+		cr_assert_eq(y->nodes, x->nodes);
+		cr_assert_eq(y->gpus_per_node, x->gpus_per_node);
+		cr_assert_eq(y->cores_per_node, x->cores_per_node);
+		cr_assert_eq(y->mem_per_node_mib, x->mem_per_node_mib);
+		cr_assert_eq(y->state, x->state);
+		cr_assert_str_eq(cs_names_get(&b->projects, y->project), cs_names_get(&a->projects, x->project));
+		cr_assert_str_eq(cs_names_get(&b->users, y->user), cs_names_get(&a->users, x->user));
+		cr_assert_str_eq(cs_names_get(&b->qos, y->qos), cs_names_get(&a->qos, x->qos));
+		cr_assert_str_eq(cs_names_get(&b->partitions, y->partition), cs_names_get(&a->partitions, x->partition));
+		if (lines)
+			cr_assert_eq(y->line, x->line);
+	}
+}
+
 /* Write t in the native format, read it back, and compare everything but
  * the source line numbers. */
 static void round_trip(const cs_trace *a)
@@ -84,25 +111,7 @@ static void round_trip(const cs_trace *a)
 	fclose(f);
 	cs_trace b;
 	read_ok(cs_native_read, path, &b);
-	cr_assert_eq(b.n, a->n);
-	cr_assert_eq(b.epoch, a->epoch);
-	for (size_t i = 0; i < a->n; i++) {
-		const cs_jrec *x = &a->jobs[i], *y = &b.jobs[i];
-		cr_assert_eq(y->id, x->id);
-		cr_assert_eq(y->submit_s, x->submit_s);
-		cr_assert_eq(y->start_s, x->start_s);
-		cr_assert_eq(y->runtime_s, x->runtime_s);
-		cr_assert_eq(y->time_limit_s, x->time_limit_s);
-		cr_assert_eq(y->nodes, x->nodes);
-		cr_assert_eq(y->gpus_per_node, x->gpus_per_node);
-		cr_assert_eq(y->cores_per_node, x->cores_per_node);
-		cr_assert_eq(y->mem_per_node_mib, x->mem_per_node_mib);
-		cr_assert_eq(y->state, x->state);
-		cr_assert_str_eq(cs_names_get(&b.projects, y->project), cs_names_get(&a->projects, x->project));
-		cr_assert_str_eq(cs_names_get(&b.users, y->user), cs_names_get(&a->users, x->user));
-		cr_assert_str_eq(cs_names_get(&b.qos, y->qos), cs_names_get(&a->qos, x->qos));
-		cr_assert_str_eq(cs_names_get(&b.partitions, y->partition), cs_names_get(&a->partitions, x->partition));
-	}
+	same_records(a, &b, 0);
 	cr_assert_eq(b.meta_keys.n, a->meta_keys.n);
 	for (size_t i = 0; i < a->meta_keys.n; i++) {
 		cr_assert_str_eq(b.meta_keys.v[i], a->meta_keys.v[i]);
@@ -205,6 +214,28 @@ Test(helios, finds_columns_by_name_in_any_order)
 	check_meta(&t, "helios.ignored_columns", "queue end_time");
 	cs_trace_free(&t);
 	th_unlink(p);
+}
+
+Test(helios, reads_gzip_the_same_as_plain)
+{
+	char gzpath[] = "/tmp/capsim-test-XXXXXX.csv.gz";
+	int fd = mkstemps(gzpath, 7);
+	cr_assert(fd >= 0);
+	gzFile g = gzdopen(fd, "wb");
+	size_t len;
+	char *text = th_slurp(data_path("helios_cluster_log.csv"), &len);
+	cr_assert_not_null(text);
+	cr_assert_eq(gzwrite(g, text, (unsigned)len), (int)len);
+	gzclose(g);
+	free(text);
+	cs_trace a, b;
+	read_ok(cs_helios_read, data_path("helios_cluster_log.csv"), &a);
+	read_ok(cs_helios_read, gzpath, &b);
+	cr_assert_eq(b.n, 11);
+	same_records(&a, &b, 1);
+	cs_trace_free(&a);
+	cs_trace_free(&b);
+	remove(gzpath);
 }
 
 Test(helios, round_trips_through_the_native_format)
