@@ -466,10 +466,23 @@ oom:
 	goto out;
 }
 
+static int names_csv_safe(const cs_names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (strpbrk(ns->v[i], ",\r\n"))
+			return 0;
+	return 1;
+}
+
 int cs_native_write(const cs_trace *t, FILE *f)
 {
+	if (!names_csv_safe(&t->projects) || !names_csv_safe(&t->users) || !names_csv_safe(&t->qos) ||
+	    !names_csv_safe(&t->partitions))
+		return -CS_EINVAL;
 	for (size_t i = 0; i < t->meta_keys.n; i++)
 		fprintf(f, "# %s: %s\n", t->meta_keys.v[i], t->meta_vals.v[i]);
+	if (t->epoch && !cs_trace_meta_get(t, "epoch"))
+		fprintf(f, "# epoch: %lld\n", (long long)t->epoch);
 	int with_start = 0;
 	for (size_t i = 0; i < t->n && !with_start; i++)
 		with_start = t->jobs[i].start_s >= 0;

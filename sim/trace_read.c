@@ -1,4 +1,6 @@
 /* capsim: reading a workload in any format into a cs_trace. */
+#include "capsim/gputrace.h"
+#include "capsim/sacct.h"
 #include "capsim/swf.h"
 #include "capsim/trace.h"
 
@@ -85,6 +87,12 @@ int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_
 			rc = cs_trace_meta_set(t, "source", path) < 0 ? -CS_ENOMEM : 0;
 		return rc;
 	}
+	case CS_FMT_SACCT:
+		return cs_sacct_read(t, path, err, errlen);
+	case CS_FMT_PAI:
+		return cs_pai_read(t, path, err, errlen);
+	case CS_FMT_HELIOS:
+		return cs_helios_read(t, path, err, errlen);
 	default:
 		snprintf(err, errlen, "%s: format %s: no reader built yet", path, cs_format_names[fmt]);
 		return -CS_EINVAL;

@@ -134,6 +134,9 @@ cs_format cs_format_guess(const char *path);
 
 /* The native CSV format. Errors: "FILE:LINE: column NAME: reason", -CS_EPARSE. */
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
+/* Writes t->epoch as "# epoch: N" (when non-zero and not already in the
+ * metadata). -CS_EINVAL if a name holds a comma or a line break (the format
+ * has no quoting), -CS_EIO on a write error. */
 int cs_native_write(const cs_trace *t, FILE *f);
 
 #endif
