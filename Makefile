@@ -49,7 +49,7 @@ deps:
 	  echo "deps: run as root: apt-get install -y$$missing"; exit 1; \
 	fi
 
-$(BUILD)/%.o: %.c $(wildcard include/capsim/*.h sched/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/capsim/*.h sched/*.h sim/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) $(EXTRA_CFLAGS) -Isched -c $< -o $@
 

@@ -1,6 +1,7 @@
 /* capsim: the command line. Only this layer prints errors and exits. */
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "cli.h"
 #include "capsim/topo.h"
 
 #include <errno.h>
@@ -15,7 +16,8 @@ static const char usage_main[] =
 	"capsim simulates a compute cluster and its batch scheduler.\n"
 	"\n"
 	"commands:\n"
-	"  run        replay a workload trace (SWF, .swf or .swf.gz) under a policy\n"
+	"  run        replay a workload (SWF, capsim CSV, sacct, Batsim, GPU traces) under a policy\n"
+	"  workload convert  a workload to capsim's CSV or SWF, with transforms\n"
 	"  policies   list the built-in policies and their parameters\n"
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
 	"  cluster show  what a cluster config (YAML) adds up to; without one, the\n"
@@ -84,83 +86,6 @@ static const char usage_topo[] =
 	"hwloc synthetic description such as \"pack:2 numa:2 core:14 pu:2\" (arities\n"
 	"are per parent). --json prints one JSON object instead.\n";
 
-static int die(int code, const char *msg)
-{
-	fprintf(stderr, "capsim: %s\n", msg);
-	return code;
-}
-
-static int parse_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *err, size_t errlen)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < min) {
-		snprintf(err, errlen, "%s: '%s' is not an integer >= %lld", opt, s, (long long)min);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_pos_double(const char *opt, const char *s, double *out, char *err, size_t errlen)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (!*s || *end || errno || !(v > 0) || v > 1e6) {
-		snprintf(err, errlen, "%s: '%s' is not a number > 0", opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* --jobs A-B: a job-id range (either end may be left out: A-, -B). */
-static int parse_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen)
-{
-	const char *dash = strchr(s + (*s == '-' && s[1] == '-' ? 1 : 0), '-');
-	char a[32] = "", b[32] = "";
-	if (!dash || dash - s >= (long)sizeof a || strlen(dash + 1) >= sizeof b)
-		goto bad;
-	memcpy(a, s, (size_t)(dash - s));
-	strcpy(b, dash + 1);
-	char *end;
-	*lo = INT64_MIN;
-	*hi = INT64_MAX;
-	if (*a) {
-		errno = 0;
-		*lo = strtoll(a, &end, 10);
-		if (*end || errno)
-			goto bad;
-	}
-	if (*b) {
-		errno = 0;
-		*hi = strtoll(b, &end, 10);
-		if (*end || errno)
-			goto bad;
-	}
-	if (*lo > *hi)
-		goto bad;
-	return 0;
-bad:
-	snprintf(err, errlen, "--jobs: '%s' is not a job-id range FIRST-LAST (e.g. 100-2000, 500-, -99)", s);
-	return -1;
-}
-
-static int pick(const char *opt, const char *const *names, size_t n, const char *s, int *out,
-		char *err, size_t errlen)
-{
-	int v = cs_name_lookup(names, n, s);
-	if (v < 0) {
-		int k = snprintf(err, errlen, "%s: '%s' is not one of", opt, s);
-		for (size_t i = 0; i < n && k > 0 && (size_t)k < errlen; i++)
-			k += snprintf(err + k, errlen - (size_t)k, " %s", names[i]);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
 
 static int cmd_policies(void)
 {
@@ -182,29 +107,29 @@ static int cmd_topo(int argc, char **argv)
 			return fputs(usage_topo, stdout), 0;
 	if (argc < 2 || strcmp(argv[1], "show") != 0) {
 		snprintf(err, sizeof err, "topo: expected 'show SPEC [--json]' (see capsim topo --help)");
-		return die(2, err);
+		return cs_cli_die(2, err);
 	}
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			snprintf(err, sizeof err, "unknown option '%s' (see capsim topo --help)", argv[i]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		} else if (spec) {
 			snprintf(err, sizeof err, "unexpected argument '%s' (see capsim topo --help)", argv[i]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		} else
 			spec = argv[i];
 	}
 	if (!spec)
-		return die(2, "topo show: SPEC is required (see capsim topo --help)");
+		return cs_cli_die(2, "topo show: SPEC is required (see capsim topo --help)");
 	cs_topo *t;
 	int rc = cs_topo_load(&t, spec, err, sizeof err);
 	if (rc < 0)
-		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	rc = json ? cs_topo_print_json(stdout, t) : cs_topo_print(stdout, t);
 	cs_topo_free(t);
-	return rc < 0 ? die(1, "topo show: cannot write the output") : 0;
+	return rc < 0 ? cs_cli_die(1, "topo show: cannot write the output") : 0;
 }
 
 enum {
@@ -269,18 +194,18 @@ static int cmd_run(int argc, char **argv)
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
 		case O_NODEMODEL: o.node_model = 1; break;
-		case O_LOADSCALE: rc = parse_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
-		case O_PROJSCALE: rc = parse_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;
-		case O_FROM: rc = parse_i64("--from", optarg, 0, &n, err, sizeof err); o.tf.from = n; break;
-		case O_TO: rc = parse_i64("--to", optarg, 1, &n, err, sizeof err); o.tf.to = n; break;
-		case O_JOBS: rc = parse_id_range(optarg, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;
-		case O_SEED: rc = parse_i64("--seed", optarg, 0, &n, err, sizeof err); o.tf.seed = (uint64_t)n; break;
+		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
+		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;
+		case O_FROM: rc = cs_cli_i64("--from", optarg, 0, &n, err, sizeof err); o.tf.from = n; break;
+		case O_TO: rc = cs_cli_i64("--to", optarg, 1, &n, err, sizeof err); o.tf.to = n; break;
+		case O_JOBS: rc = cs_cli_id_range(optarg, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;
+		case O_SEED: rc = cs_cli_i64("--seed", optarg, 0, &n, err, sizeof err); o.tf.seed = (uint64_t)n; break;
 		case O_FORMAT:
-			rc = pick("--format", cs_format_names, CS_FMT_N, optarg, &v, err, sizeof err);
+			rc = cs_cli_pick("--format", cs_format_names, CS_FMT_N, optarg, &v, err, sizeof err);
 			o.format = (cs_format)v;
 			break;
 		case O_FIT:
-			rc = pick("--fit", cs_fit_names, 4, optarg, &v,
+			rc = cs_cli_pick("--fit", cs_fit_names, 4, optarg, &v,
 				  err, sizeof err);
 			o.fit = (cs_fit)v;
 			break;
@@ -288,37 +213,37 @@ static int cmd_run(int argc, char **argv)
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg) {
 				snprintf(err, sizeof err, "--policy-opt: '%s' is not KEY=VALUE", optarg);
-				return die(2, err);
+				return cs_cli_die(2, err);
 			}
 			if (o.nparams == CS_MAX_PARAMS)
-				return die(2, "--policy-opt: too many parameters");
+				return cs_cli_die(2, "--policy-opt: too many parameters");
 			*eq = 0;
 			o.keys[o.nparams] = optarg;
 			o.vals[o.nparams++] = eq + 1;
 			break;
 		}
-		case O_PROCS: rc = parse_i64("--procs", optarg, 1, &n, err, sizeof err); o.procs = n; break;
-		case O_NODES: rc = parse_i64("--nodes", optarg, 1, &n, err, sizeof err); o.nodes = n; break;
-		case O_PPN: rc = parse_i64("--procs-per-node", optarg, 1, &n, err, sizeof err); o.ppn = n; break;
-		case O_TAU: rc = parse_i64("--bsld-tau", optarg, 1, &n, err, sizeof err); o.bsld_tau = n; break;
-		case O_SIZE: rc = pick("--job-size", cs_size_names, 3, optarg, &v, err, sizeof err); break;
-		case O_EST: rc = pick("--estimates", cs_est_names, 2, optarg, &v, err, sizeof err); break;
-		case O_MISSING: rc = pick("--missing-reqtime", cs_missing_names, 2, optarg, &v, err, sizeof err); break;
-		case O_OVERRUN: rc = pick("--overrun", cs_overrun_names, 2, optarg, &v, err, sizeof err); break;
-		case O_CONVERT: rc = pick("--convert", cs_convert_names, 2, optarg, &v, err, sizeof err); break;
-		case O_SAME: rc = pick("--same-time", cs_same_names, 2, optarg, &v, err, sizeof err); break;
-		case O_PASS: rc = pick("--pass", cs_pass_names, 2, optarg, &v, err, sizeof err); break;
-		case O_SUBMIT: rc = pick("--submit-pass", cs_submit_names, 2, optarg, &v, err, sizeof err); break;
-		case O_RELEASE: rc = pick("--release", cs_release_names, 2, optarg, &v, err, sizeof err); break;
+		case O_PROCS: rc = cs_cli_i64("--procs", optarg, 1, &n, err, sizeof err); o.procs = n; break;
+		case O_NODES: rc = cs_cli_i64("--nodes", optarg, 1, &n, err, sizeof err); o.nodes = n; break;
+		case O_PPN: rc = cs_cli_i64("--procs-per-node", optarg, 1, &n, err, sizeof err); o.ppn = n; break;
+		case O_TAU: rc = cs_cli_i64("--bsld-tau", optarg, 1, &n, err, sizeof err); o.bsld_tau = n; break;
+		case O_SIZE: rc = cs_cli_pick("--job-size", cs_size_names, 3, optarg, &v, err, sizeof err); break;
+		case O_EST: rc = cs_cli_pick("--estimates", cs_est_names, 2, optarg, &v, err, sizeof err); break;
+		case O_MISSING: rc = cs_cli_pick("--missing-reqtime", cs_missing_names, 2, optarg, &v, err, sizeof err); break;
+		case O_OVERRUN: rc = cs_cli_pick("--overrun", cs_overrun_names, 2, optarg, &v, err, sizeof err); break;
+		case O_CONVERT: rc = cs_cli_pick("--convert", cs_convert_names, 2, optarg, &v, err, sizeof err); break;
+		case O_SAME: rc = cs_cli_pick("--same-time", cs_same_names, 2, optarg, &v, err, sizeof err); break;
+		case O_PASS: rc = cs_cli_pick("--pass", cs_pass_names, 2, optarg, &v, err, sizeof err); break;
+		case O_SUBMIT: rc = cs_cli_pick("--submit-pass", cs_submit_names, 2, optarg, &v, err, sizeof err); break;
+		case O_RELEASE: rc = cs_cli_pick("--release", cs_release_names, 2, optarg, &v, err, sizeof err); break;
 		case ':':
 			snprintf(err, sizeof err, "%s needs a value (see capsim run --help)", argv[optind - 1]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		default:
 			snprintf(err, sizeof err, "unknown option '%s' (see capsim run --help)", argv[optind - 1]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		}
 		if (rc < 0)
-			return die(2, err);
+			return cs_cli_die(2, err);
 		if (c >= O_SIZE && c <= O_RELEASE) {
 			set[c] = 1;
 			val[c] = v;
@@ -326,31 +251,31 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc) {
 		snprintf(err, sizeof err, "unexpected argument '%s' (see capsim run --help)", argv[optind]);
-		return die(2, err);
+		return cs_cli_die(2, err);
 	}
 	if (!o.workload)
-		return die(2, "run: --workload FILE is required (see capsim run --help)");
+		return cs_cli_die(2, "run: --workload FILE is required (see capsim run --help)");
 	if (!cs_policy_is_path(o.policy) && !cs_policy_find(o.policy)) {
 		const cs_policy_ops *ops;
 		void *h;
 		cs_policy_resolve(o.policy, &ops, &h, err, sizeof err);
-		return die(2, err);
+		return cs_cli_die(2, err);
 	}
 	if (order) {
 		if (strcmp(o.policy, "easy") != 0)
-			return die(2, "--backfill-order applies to --policy easy only");
+			return cs_cli_die(2, "--backfill-order applies to --policy easy only");
 		if (cs_name_lookup((const char *const[]){ "fcfs", "sjbf" }, 2, order) < 0) {
 			snprintf(err, sizeof err, "--backfill-order: '%s' is not one of fcfs sjbf", order);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		}
 		if (o.nparams == CS_MAX_PARAMS)
-			return die(2, "--policy-opt: too many parameters");
+			return cs_cli_die(2, "--policy-opt: too many parameters");
 		o.keys[o.nparams] = "order";
 		o.vals[o.nparams++] = order;
 	}
 	if (o.compat && cs_compat_apply(o.compat, o.policy, &o.wconv, &o.econv) < 0) {
 		snprintf(err, sizeof err, "--compat: '%s' is not one of pyss", o.compat);
-		return die(2, err);
+		return cs_cli_die(2, err);
 	}
 	if (set[O_SIZE]) o.wconv.size_field = (cs_size_field)val[O_SIZE];
 	if (set[O_EST]) o.wconv.estimates = (cs_estimates)val[O_EST];
@@ -365,12 +290,12 @@ static int cmd_run(int argc, char **argv)
 	cs_run_result r;
 	int rc = cs_run(&o, &r, err, sizeof err);
 	if (rc < 0)
-		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	cs_run_print_summary(stdout, &o, &r);
 	rc = cs_run_write_outputs(&o, &r, err, sizeof err);
 	cs_run_result_free(&r);
 	if (rc < 0)
-		return die(2, err);
+		return cs_cli_die(2, err);
 	return 0;
 }
 
@@ -395,7 +320,7 @@ static int cmd_cluster(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return fputs(usage_cluster, stdout), 0;
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
-		return die(2, "cluster: expected 'show [CONFIG] [--json]' (see capsim cluster --help)");
+		return cs_cli_die(2, "cluster: expected 'show [CONFIG] [--json]' (see capsim cluster --help)");
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
@@ -405,20 +330,20 @@ static int cmd_cluster(int argc, char **argv)
 			verbose = 1;
 		else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			snprintf(err, sizeof err, "cluster show: unknown option '%s' (see capsim cluster --help)", argv[i]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		} else if (config) {
 			snprintf(err, sizeof err, "cluster show: unexpected argument '%s'", argv[i]);
-			return die(2, err);
+			return cs_cli_die(2, err);
 		} else
 			config = argv[i];
 	}
 	cs_cluster *c;
 	int rc = cs_cluster_open(&c, config ? config : "default", verbose ? stdout : NULL, err, sizeof err);
 	if (rc < 0)
-		return die(rc == -CS_ENOMEM ? 1 : 2, err);
+		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	rc = json ? cs_cluster_print_json(stdout, c) : cs_cluster_print(stdout, c);
 	cs_cluster_free(c);
-	return rc < 0 ? die(1, "cluster show: cannot write the output") : 0;
+	return rc < 0 ? cs_cli_die(1, "cluster show: cannot write the output") : 0;
 }
 
 int main(int argc, char **argv)
@@ -436,7 +361,9 @@ int main(int argc, char **argv)
 		return cmd_cluster(argc - 1, argv + 1);
 	if (!strcmp(cmd, "topo"))
 		return cmd_topo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "workload") && argc > 2 && !strcmp(argv[2], "convert"))
+		return cs_cli_convert(argc - 2, argv + 2);
 	char err[CS_ERRLEN];
 	snprintf(err, sizeof err, "unknown command '%s' (see capsim --help)", cmd);
-	return die(2, err);
+	return cs_cli_die(2, err);
 }

@@ -83,6 +83,15 @@ int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_
 		int rc = cs_swf_scan(path, &h, swf_sink, t, err, errlen);
 		if (rc == 0 && h.unix_start > 0)
 			t->epoch = h.unix_start;
+		char b[32];
+		if (rc == 0 && h.max_procs > 0) {
+			snprintf(b, sizeof b, "%lld", (long long)h.max_procs);
+			rc = cs_trace_meta_set(t, "swf_max_procs", b) < 0 ? -CS_ENOMEM : 0;
+		}
+		if (rc == 0 && h.max_nodes > 0) {
+			snprintf(b, sizeof b, "%lld", (long long)h.max_nodes);
+			rc = cs_trace_meta_set(t, "swf_max_nodes", b) < 0 ? -CS_ENOMEM : 0;
+		}
 		if (rc == 0)
 			rc = cs_trace_meta_set(t, "source", path) < 0 ? -CS_ENOMEM : 0;
 		return rc;

@@ -292,3 +292,60 @@ Test(transform, swf_replay_load_scale)
 	cr_assert_eq(th_job(&r, 3)->submit_s, 150);
 	cs_run_result_free(&r);
 }
+
+/* SWF -> capsim CSV -> SWF keeps every field the replay uses: the EASY
+ * schedule of the round-tripped KTH trace is the original's, job for job. */
+Test(trace, swf_native_swf_round_trip_keeps_the_schedule)
+{
+	char src[1024];
+	snprintf(src, sizeof src, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
+	char *csv = th_write_tmp("", ".csv"), *swf = th_write_tmp("", ".swf");
+	char *out, *err;
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", src, "--out", csv, NULL }, &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", csv, "--out", swf, NULL }, &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	cs_run_result a, b;
+	cs_run_opts o;
+	char e[CS_ERRLEN] = "";
+	cs_run_opts_default(&o);
+	o.workload = src;
+	cr_assert_eq(cs_run(&o, &a, e, sizeof e), 0, "%s", e);
+	o.workload = swf;
+	cr_assert_eq(cs_run(&o, &b, e, sizeof e), 0, "%s", e);
+	cr_assert_eq(a.machine.procs, b.machine.procs);
+	cr_assert_eq(a.njobs, b.njobs);
+	for (size_t i = 0; i < a.njobs; i++) {
+		cr_assert_eq(a.jobs[i].id, b.jobs[i].id);
+		cr_assert_eq(a.jobs[i].start_s, b.jobs[i].start_s, "job %lld", (long long)a.jobs[i].id);
+		cr_assert_eq(a.jobs[i].end_s, b.jobs[i].end_s);
+	}
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+	th_unlink(csv);
+	th_unlink(swf);
+}
+
+Test(trace, convert_cli_errors)
+{
+	char *out, *err;
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", "/nonexistent.csv", "--out", "-", NULL },
+			     &out, &err), 2);
+	cr_assert(strstr(err, "/nonexistent.csv: cannot open"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", "a.csv", "--out", "b.txt", NULL }, &out,
+			     &err), 2);
+	cr_assert(strstr(err, "give --as"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", "a.csv", "--out", "-", "--load-scale", "0",
+						    NULL }, &out, &err), 2);
+	cr_assert(strstr(err, "--load-scale"), "%s", err);
+	free(out);
+	free(err);
+}

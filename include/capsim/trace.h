@@ -139,4 +139,14 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
  * has no quoting), -CS_EIO on a write error. */
 int cs_native_write(const cs_trace *t, FILE *f);
 
+/* SWF (version 2.2) from a trace. Processors per job: nodes x
+ * gpus_per_node for a GPU job, else nodes x cores_per_node (cores unknown:
+ * nodes), the same in fields 5 and 8; memory (field 10) in KB per
+ * processor; user, group (project), queue (QoS) and partition numbered
+ * from 1 in order of first appearance (the header lists the names);
+ * status 1 completed, 0 failed, 5 cancelled, -1 otherwise; wait from the
+ * recorded start, else -1; think time, preceding job, executable, CPU time
+ * and used memory -1. */
+int cs_swf_write(const cs_trace *t, FILE *f);
+
 #endif
