@@ -273,5 +273,9 @@ int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err
 		return -CS_EIO;
 	}
 	snprintf(path, sizeof path, "%s/jobs.csv", o->out_dir);
-	return write_csv(path, r, err, errlen);
+	rc = write_csv(path, r, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof path, "%s/batsim_jobs.csv", o->out_dir);
+	return cs_run_write_batsim(path, r, err, errlen);
 }

@@ -71,6 +71,9 @@ void cs_run_result_free(cs_run_result *r);
 /* Outputs. */
 void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r);
 int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen);
+/* The schedule as Batsim's jobs.csv (sim/report_batsim.c; --out writes it
+ * as DIR/batsim_jobs.csv). */
+int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen);
 
 #endif
 

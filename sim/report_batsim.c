@@ -1,0 +1,231 @@
+/* capsim: the simulated schedule as Batsim's jobs.csv (so evalys and other
+ * Batsim tools read capsim runs).
+ *
+ * One row per job, in the job table's order, with Batsim's columns.
+ * Resources are nodes on a node model (requested_number_of_resources =
+ * nodes; allocated_resources = the node indices, in Batsim's interval set
+ * syntax "0-3 7") and processors on a pooled machine, where processors are
+ * numbered after the fact: replaying starts and ends in time order (ends
+ * first at equal times), each job takes the lowest-numbered free
+ * processors. A job killed at its requested time is COMPLETED_WALLTIME_
+ * REACHED (success 0); a job the policy rejected is REJECTED, with start =
+ * finish = submission and no resources. consumed_energy is -1 (not
+ * modelled). */
+#include "capsim/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ev {
+	cs_time t;
+	int end;      /* 1: an end (sorts first at equal times) */
+	uint32_t jid;
+} ev;
+
+static int ev_cmp(const void *a, const void *b)
+{
+	const ev *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->end != y->end)
+		return x->end ? -1 : 1;
+	return (x->jid > y->jid) - (x->jid < y->jid);
+}
+
+/* Pooled: the first processor of each of a job's runs of consecutive
+ * processors, as (first, count) pairs in runs[off[j] .. off[j+1]). */
+typedef struct procmap {
+	uint32_t *first, *count;
+	size_t *off;
+} procmap;
+
+static void procmap_free(procmap *pm)
+{
+	free(pm->first);
+	free(pm->count);
+	free(pm->off);
+}
+
+static int number_processors(const cs_run_result *r, procmap *pm)
+{
+	size_t n = r->njobs, ne = 0;
+	uint32_t P = r->machine.procs;
+	size_t words = (size_t)P / 64 + 1;
+	ev *e = malloc((2 * n + 1) * sizeof *e);
+	uint64_t *busy = calloc(words, sizeof *busy);
+	pm->off = calloc(n + 1, sizeof *pm->off);
+	size_t cap = n + 16;
+	pm->first = malloc(cap * sizeof *pm->first);
+	pm->count = malloc(cap * sizeof *pm->count);
+	if (!e || !busy || !pm->off || !pm->first || !pm->count)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		if (r->jobs[i].start_s < 0)
+			continue;
+		e[ne++] = (ev){ r->jobs[i].start_s, 0, (uint32_t)i };
+		e[ne++] = (ev){ r->jobs[i].end_s, 1, (uint32_t)i };
+	}
+	qsort(e, ne, sizeof *e, ev_cmp);
+	/* runs are appended in start order; a job's runs are found through
+	 * per-job (start index, count) kept in off[] as start << 0 and a
+	 * separate count pass below */
+	size_t *rstart = calloc(n + 1, sizeof *rstart), *rcount = calloc(n + 1, sizeof *rcount);
+	size_t nr = 0;
+	if (!rstart || !rcount) {
+		free(rstart);
+		free(rcount);
+		goto oom;
+	}
+	for (size_t k = 0; k < ne; k++) {
+		uint32_t j = e[k].jid;
+		if (e[k].end) {
+			for (size_t q = rstart[j]; q < rstart[j] + rcount[j]; q++)
+				for (uint32_t p = pm->first[q]; p < pm->first[q] + pm->count[q]; p++)
+					busy[p / 64] &= ~(1ULL << (p % 64));
+			continue;
+		}
+		uint32_t need = r->jobs[j].size;
+		rstart[j] = nr;
+		for (uint32_t p = 0; p < P && need; p++) {
+			if (busy[p / 64] == ~0ULL) {
+				p |= 63;
+				continue;
+			}
+			if (busy[p / 64] >> (p % 64) & 1)
+				continue;
+			busy[p / 64] |= 1ULL << (p % 64);
+			need--;
+			if (rcount[j] && pm->first[nr - 1] + pm->count[nr - 1] == p) {
+				pm->count[nr - 1]++;
+				continue;
+			}
+			if (nr == cap) {
+				cap *= 2;
+				uint32_t *a = realloc(pm->first, cap * sizeof *a), *b = a ? realloc(pm->count, cap * sizeof *b) : NULL;
+				if (a)
+					pm->first = a;
+				if (!b) {
+					free(rstart);
+					free(rcount);
+					goto oom;
+				}
+				pm->count = b;
+			}
+			pm->first[nr] = p;
+			pm->count[nr++] = 1;
+			rcount[j]++;
+		}
+	}
+	/* off[j] = rstart[j], with the count in off via a second array: store
+	 * (start, count) as off[j] = start and reuse rcount through off[n] */
+	for (size_t i = 0; i < n; i++)
+		pm->off[i] = rstart[i] | ((size_t)rcount[i] << 40);
+	free(rstart);
+	free(rcount);
+	free(e);
+	free(busy);
+	return 0;
+oom:
+	free(e);
+	free(busy);
+	procmap_free(pm);
+	memset(pm, 0, sizeof *pm);
+	return -CS_ENOMEM;
+}
+
+static void put_range(FILE *f, int *first, uint32_t a, uint32_t b)
+{
+	fprintf(f, "%s%u", *first ? "" : " ", a);
+	if (b > a)
+		fprintf(f, "-%u", b);
+	*first = 0;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen)
+{
+	procmap pm = { 0 };
+	int node = r->machine.node_model && r->placements;
+	if (!node && number_processors(r, &pm) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		procmap_free(&pm);
+		return -CS_EIO;
+	}
+	uint32_t *ids = NULL;
+	size_t idcap = 0;
+	fputs("job_id,workload_name,profile,submission_time,requested_number_of_resources,requested_time,"
+	      "success,final_state,starting_time,execution_time,finish_time,waiting_time,turnaround_time,"
+	      "stretch,allocated_resources,consumed_energy,metadata\n", f);
+	for (size_t i = 0; i < r->njobs; i++) {
+		const cs_job *j = &r->jobs[i];
+		int rejected = j->start_s < 0;
+		int killed = !!(j->flags & CS_JOB_KILLED);
+		cs_time start = rejected ? j->submit_s : j->start_s, end = rejected ? j->submit_s : j->end_s;
+		cs_time exec = end - start, turn = end - j->submit_s;
+		fprintf(f, "%lld,w0,delay,%lld,%u,%lld,%d,%s,%lld,%lld,%lld,%lld,%lld,", (long long)j->id,
+			(long long)j->submit_s, node ? j->nodes : j->size, (long long)j->estimate_s,
+			!rejected && !killed, rejected ? "REJECTED" : killed ? "COMPLETED_WALLTIME_REACHED"
+								 : "COMPLETED_SUCCESSFULLY",
+			(long long)start, (long long)exec, (long long)end, (long long)(start - j->submit_s),
+			(long long)turn);
+		if (exec > 0)
+			fprintf(f, "%.6f,", (double)turn / (double)exec);
+		else
+			fputs("-1,", f);
+		int first = 1;
+		if (!rejected && node) {
+			size_t o = r->placement_off[i];
+			if (j->nodes > idcap) {
+				idcap = j->nodes * 2;
+				uint32_t *ni = realloc(ids, idcap * sizeof *ni);
+				if (!ni)
+					goto oom;
+				ids = ni;
+			}
+			for (uint32_t k = 0; k < j->nodes; k++)
+				ids[k] = r->placements[o + k].node;
+			qsort(ids, j->nodes, sizeof *ids, node_cmp);
+			uint32_t a = ids[0], b = ids[0];
+			for (uint32_t k = 1; k < j->nodes; k++) {
+				if (ids[k] == b + 1) {
+					b = ids[k];
+					continue;
+				}
+				put_range(f, &first, a, b);
+				a = b = ids[k];
+			}
+			put_range(f, &first, a, b);
+		} else if (!rejected) {
+			size_t s0 = pm.off[i] & (((size_t)1 << 40) - 1), cnt = pm.off[i] >> 40;
+			for (size_t q = s0; q < s0 + cnt; q++)
+				put_range(f, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);
+		}
+		fputs(",-1,\n", f);
+	}
+	free(ids);
+	procmap_free(&pm);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	return 0;
+oom:
+	free(ids);
+	procmap_free(&pm);
+	fclose(f);
+	snprintf(err, errlen, "out of memory");
+	return -CS_ENOMEM;
+}
