@@ -1,6 +1,7 @@
 /* capsim: the command line. Only this layer prints errors and exits. */
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/gen.h"
 #include "capsim/topo.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ static const char usage_main[] =
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
 	"  cluster show  what a cluster config (YAML) adds up to; without one, the\n"
 	"             built-in default, the national AI data centre\n"
+	"  workload   generate a synthetic AI workload (generate), or a trace's statistics (stats)\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
 	"2 bad input or usage, 1 internal error.\n";
@@ -352,6 +354,8 @@ int main(int argc, char **argv)
 		return cmd_cluster(argc - 1, argv + 1);
 	if (!strcmp(cmd, "topo"))
 		return cmd_topo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "workload"))
+		return cs_cli_workload(argc - 1, argv + 1);
 	char err[CS_ERRLEN];
 	snprintf(err, sizeof err, "unknown command '%s' (see capsim --help)", cmd);
 	return die(2, err);
