@@ -342,13 +342,13 @@ static json_t *summ_json(const summ *s)
 			 "p99", s->p99, "mean", s->mean);
 }
 
-static void summ_line(rep *r, const char *key, const char *label, const summ *s)
+static void summ_line(rep *r, const char *key, const char *label, const summ *s, const char *unit)
 {
 	if (r->root)
 		json_object_set_new(r->root, key, summ_json(s));
 	else if (s->n)
-		fprintf(r->f, "  %-34s %10.4g %10.4g %10.4g %10.4g %10.4g  (%zu jobs)\n", label, s->p10, s->p50, s->p90,
-			s->p99, s->mean, s->n);
+		fprintf(r->f, "  %-34s %10.4g %10.4g %10.4g %10.4g %10.4g  (%zu %s)\n", label, s->p10, s->p50, s->p90,
+			s->p99, s->mean, s->n, unit);
 	else
 		fprintf(r->f, "  %-34s (no jobs)\n", label);
 }
@@ -386,7 +386,7 @@ static int distributions(rep *r, const cs_trace *t)
 		static const char *const labels[] = { "nodes per job", "GPUs per GPU job", "run time (s)",
 						      "time limit (s)", "limit / run time (completed)",
 						      "GPU-hours per GPU job" };
-		summ_line(r, keys[what], labels[what], &s);
+		summ_line(r, keys[what], labels[what], &s, "jobs");
 	}
 	free(v);
 	return 0;
@@ -524,7 +524,7 @@ static int projects(rep *r, const cs_trace *t)
 		fprintf(r->f, "\nprojects: %zu (users %zu), active at once (first..last job) %.0f on average\n",
 			t->projects.n, t->users.n, act);
 		fprintf(r->f, "  GPU-hours held by the top 1%% of projects %.1f%%, top 10%% %.1f%%\n", 100 * t1, 100 * t10);
-		summ_line(r, "", "GPU-hours per project", &s);
+		summ_line(r, "", "GPU-hours per project", &s, "projects");
 		fprintf(r->f, "  top 10 by GPU-hours:");
 		for (size_t k = 0; k < ntop; k++)
 			fprintf(r->f, " %s %.0f%s", t->projects.v[order[k]], tot[order[k]], k + 1 < ntop ? "," : "");
