@@ -1,6 +1,7 @@
 /* capsim: the command line. Only this layer prints errors and exits. */
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/gen.h"
 #include "cli.h"
 #include "capsim/topo.h"
 
@@ -17,11 +18,12 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  run        replay a workload (SWF, capsim CSV, sacct, Batsim, GPU traces) under a policy\n"
-	"  workload convert  a workload to capsim's CSV or SWF, with transforms\n"
 	"  policies   list the built-in policies and their parameters\n"
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
 	"  cluster show  what a cluster config (YAML) adds up to; without one, the\n"
 	"             built-in default, the national AI data centre\n"
+	"  workload   generate a synthetic AI workload (generate), a workload's statistics\n"
+	"             (stats), or convert one to capsim's CSV or SWF with transforms (convert)\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options. Exit status: 0 success,\n"
 	"2 bad input or usage, 1 internal error.\n";
@@ -363,6 +365,8 @@ int main(int argc, char **argv)
 		return cmd_topo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "workload") && argc > 2 && !strcmp(argv[2], "convert"))
 		return cs_cli_convert(argc - 2, argv + 2);
+	if (!strcmp(cmd, "workload"))
+		return cs_cli_workload(argc - 1, argv + 1);
 	char err[CS_ERRLEN];
 	snprintf(err, sizeof err, "unknown command '%s' (see capsim --help)", cmd);
 	return cs_cli_die(2, err);

@@ -1,0 +1,166 @@
+/* capsim: the synthetic AI workload generator (sim/gen.c, sim/gen_model.c)
+ * and workload statistics (sim/wstats.c).
+ *
+ * A model (YAML, configs/workloads/ai-dc-2200.yaml is the built-in default)
+ * describes a population of projects (how many are alive at once, their
+ * lifetimes, their heavy-tailed demand weights, users per project), the
+ * partitions (capacity and the offered load to generate), job classes (GPU
+ * or node counts, run times, time-limit over-estimation, failed and
+ * cancelled shares), the arrival cycle (hour of day, day of week) and the
+ * targets: the statistics the generated workload must show, each with a
+ * tolerance, which `capsim workload stats` compares. The schema (every key
+ * required unless marked optional; an unknown key is an error):
+ *
+ *   name: str
+ *   start_epoch: int >= 0      # Unix time of submit 0 (a Monday 00:00, site clock)
+ *   projects:
+ *     active: int >= 1         # projects alive at any moment
+ *     lifetime_days: {min: int >= 1, max: int >= min}   # uniform
+ *     weight_sigma: float >= 0 # demand weight ~ lognormal(0, sigma)
+ *     users: {min: int >= 1, max: int >= min}           # per project, uniform
+ *     cpu_share: float in [0,1] # share of projects that are CPU-only (HPC)
+ *   arrivals:
+ *     hour_weights: [24 floats >= 0]   # 00-01 .. 23-24, site clock
+ *     day_weights: [7 floats >= 0]     # Monday .. Sunday
+ *   classes:                   # list, >= 1
+ *     - name: str (unique)
+ *       qos: str
+ *       gpus: {COUNT: weight, ...}     # GPU classes: total GPUs per job
+ *       nodes: {COUNT: weight, ...}    # CPU classes (exactly one of gpus/nodes)
+ *       runtime: {median_s: > 0, sigma: >= 0, min_s: int >= 1}   # lognormal work
+ *       limit: {factor_median: > 0, factor_sigma: >= 0, round_s: int >= 1}
+ *       failed: [0,1]          # share that fail, after a fraction u^2 of the work
+ *       cancelled: [0,1]       # share cancelled, after a fraction u of the work
+ *   partitions:                # list, >= 1
+ *     - name: str (unique)
+ *       nodes: int >= 1
+ *       gpus_per_node: int >= 0
+ *       cores_per_node: int >= 1
+ *       mem_per_node_gib: int >= 1
+ *       max_time_s: int >= 1
+ *       load: float in (0, 1.5] # GPU-hours (node-hours if no GPUs) / capacity
+ *       mix: {CLASS: weight, ...}  # share of this partition's jobs per class
+ *   targets:                   # list
+ *     - metric: str            # see cs_trace_metric
+ *       partition: str         # optional filter
+ *       qos: str               # optional filter
+ *       value: float
+ *       tol: float >= 0        # absolute; or
+ *       tol_rel: float >= 0    # relative to value (exactly one of tol, tol_rel)
+ *
+ * Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, -CS_EPARSE (YAML,
+ * unknown/missing key, wrong type) or -CS_EINVAL (impossible value).
+ */
+#ifndef CAPSIM_GEN_H
+#define CAPSIM_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capsim/cluster.h"
+#include "capsim/trace.h"
+#include "capsim/types.h"
+
+typedef struct cs_gen_model cs_gen_model; /* opaque */
+
+#define CS_GEN_DEFAULT_NAME "<built-in>"
+
+/* Load a model from path, or the built-in default if path is NULL (or
+ * CS_GEN_DEFAULT_NAME). 0 or -CS_E* with err; *m is NULL on error. */
+int cs_gen_model_load(cs_gen_model **m, const char *path, char *err, size_t errlen);
+void cs_gen_model_free(cs_gen_model *m);
+const char *cs_gen_model_path(const cs_gen_model *m); /* as given, or "<built-in>" */
+const char *cs_gen_default_text(size_t *len);        /* the embedded YAML */
+
+/* Generate days of workload (1..3660) into out (empty, from cs_trace_init):
+ * sorted by submit, ids from 1, metadata generator, model, seed, days,
+ * projects_scale, epoch. projects_scale (0 < s <= 100) multiplies the
+ * projects alive at once and the offered load with them. Deterministic:
+ * the same model, seed, days and scale give the same trace. */
+int cs_gen_generate(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
+		    char *err, size_t errlen);
+
+/* What a model says, as plain data (owned by the model; see the schema). */
+typedef struct cs_gen_dist { /* a discrete distribution: value v[i] with weight w[i] */
+	int *v;
+	double *w;
+	int n;
+	double wsum; /* > 0 */
+} cs_gen_dist;
+
+typedef struct cs_gen_class {
+	const char *name, *qos;
+	int cpu;              /* 1: counts are nodes (whole CPU nodes); 0: total GPUs */
+	cs_gen_dist counts;
+	double runtime_median_s, runtime_sigma;
+	int64_t runtime_min_s;
+	double limit_factor_median, limit_factor_sigma;
+	int64_t limit_round_s;
+	double failed, cancelled;
+} cs_gen_class;
+
+typedef struct cs_gen_partition {
+	const char *name;
+	int nodes, gpus_per_node, cores_per_node, mem_per_node_gib;
+	int64_t max_time_s;
+	double load;
+	int nmix;
+	int *mix_class;       /* indices into classes */
+	double *mix_w;
+	double mix_wsum;
+} cs_gen_partition;
+
+typedef struct cs_gen_target {
+	const char *metric;
+	const char *partition; /* NULL: all */
+	const char *qos;       /* NULL: all */
+	double value;
+	double tol;            /* absolute tolerance (tol_rel already applied) */
+	int line;              /* in the model file */
+} cs_gen_target;
+
+typedef struct cs_gen_spec {
+	const char *name;
+	int64_t start_epoch;
+	int active, life_min_days, life_max_days, users_min, users_max;
+	double weight_sigma, cpu_share;
+	double hour_w[24], day_w[7];
+	cs_gen_class *classes;
+	int nclasses;
+	cs_gen_partition *parts;
+	int nparts;
+	cs_gen_target *targets;
+	int ntargets;
+} cs_gen_spec;
+
+const cs_gen_spec *cs_gen_model_spec(const cs_gen_model *m);
+/* The metric names cs_trace_metric knows, NULL-terminated (sim/wstats.c). */
+extern const char *const cs_trace_metric_names[];
+
+/* ---- sim/wstats.c ---- */
+
+/* A metric over the jobs of t matching partition / qos (NULL: any), with
+ * capacity from c (or from m, or neither). Metrics:
+ *   jobs, gpu_job_share, single_gpu_share (of GPU jobs), gpus_p50, gpus_mean
+ *   (GPU jobs), nodes_p50, runtime_p50, runtime_p90, runtime_mean (s),
+ *   overestimate_p50 (time limit / run time of completed jobs),
+ *   completed_share, failed_share, cancelled_share, timeout_share,
+ *   load (GPU-hours, or node-hours without GPUs, over capacity x span),
+ *   active_projects (mean over days of projects between their first and
+ *   last submission), top1pct_projects_share, top10pct_projects_share (of
+ *   GPU-hours), workhours_share (submitted 09-18), weekend_share.
+ * 0 and *out, or -CS_EINVAL (unknown metric, or not computable: no jobs,
+ * no capacity) with err. */
+int cs_trace_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, const char *metric,
+		    const char *partition, const char *qos, double *out, char *err, size_t errlen);
+
+/* Print a trace's statistics (see `capsim workload stats --help`); with m,
+ * the targets side by side. json: one JSON object. 0 or -CS_E*. */
+int cs_trace_stats(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, int json, char *err,
+		   size_t errlen);
+
+/* ---- sim/cli_workload.c ---- */
+/* `capsim workload generate|stats ...`; argv[0] = "workload". Exit status. */
+int cs_cli_workload(int argc, char **argv);
+
+#endif
