@@ -3,6 +3,7 @@
 #include "capsim/jsontrace.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,8 +278,9 @@ int cs_philly_read(cs_trace *t, const char *path, char *err, size_t errlen)
 				nodes += strcmp(ips[m], ips[m - 1]) != 0;
 			size_t per = (gpus + nodes - 1) / nodes;
 			snprintf(field, sizeof field, "attempts[%zu].detail", k);
-			if (per > 1024)
-				JERR(field, "%zu GPUs on %zu nodes: more than 1024 per node", gpus, nodes);
+			if (per > 1024 || nodes > INT32_MAX)
+				JERR(field, "%zu GPUs on %zu nodes: more than 1024 per node or 2^31-1 nodes",
+				     gpus, nodes);
 			r.nodes = (uint32_t)nodes;
 			r.gpus_per_node = (uint32_t)per;
 			hit[C_GPUS_ROUNDED_UP] = per * nodes != gpus;
