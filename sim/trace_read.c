@@ -1,5 +1,6 @@
 /* capsim: reading a workload in any format into a cs_trace. */
 #include "capsim/gputrace.h"
+#include "capsim/jsontrace.h"
 #include "capsim/sacct.h"
 #include "capsim/swf.h"
 #include "capsim/trace.h"
@@ -98,6 +99,10 @@ int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_
 	}
 	case CS_FMT_SACCT:
 		return cs_sacct_read(t, path, err, errlen);
+	case CS_FMT_BATSIM:
+		return cs_batsim_read(t, path, err, errlen);
+	case CS_FMT_PHILLY:
+		return cs_philly_read(t, path, err, errlen);
 	case CS_FMT_PAI:
 		return cs_pai_read(t, path, err, errlen);
 	case CS_FMT_HELIOS:
