@@ -1,5 +1,6 @@
 /* capsim: `capsim workload convert`: read a workload in any format, apply
  * the transforms, write it as capsim's CSV, SWF or a Batsim workload. */
+#include "capsim/jsontrace.h"
 #include "capsim/run.h"
 #include "capsim/trace.h"
 #include "capsim/transform.h"
@@ -10,13 +11,14 @@
 #include <string.h>
 
 static const char usage_convert[] =
-	"usage: capsim workload convert IN --out OUT [--format F] [--as native|swf]\n"
+	"usage: capsim workload convert IN --out OUT [--format F] [--as native|swf|batsim]\n"
 	"                                 [--jobs A-B] [--from S] [--to S] [--projects-scale F]\n"
 	"                                 [--load-scale F] [--seed N]\n"
 	"\n"
 	"Reads IN (any format capsim reads: see capsim run --help), applies the transforms\n"
-	"(README, \"Transforms\") and writes OUT as capsim's native CSV or SWF, by --as or\n"
-	"by OUT's extension (.csv, .swf); OUT '-' is standard output (native unless --as).\n";
+	"(README, \"Transforms\") and writes OUT as capsim's native CSV, SWF or a Batsim JSON\n"
+	"workload, by --as or by OUT's extension (.csv, .swf, .json); OUT '-' is standard\n"
+	"output (native unless --as).\n";
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -25,8 +27,8 @@ static int ends_with(const char *s, const char *suf)
 }
 
 enum { C_OUT = 256, C_FORMAT, C_AS, C_JOBS, C_FROM, C_TO, C_PROJ, C_LOAD, C_SEED, C_HELP };
-enum { AS_NATIVE, AS_SWF, AS_N };
-static const char *const as_names[AS_N] = { "native", "swf" };
+enum { AS_NATIVE, AS_SWF, AS_BATSIM, AS_N };
+static const char *const as_names[AS_N] = { "native", "swf", "batsim" };
 
 int cs_cli_convert(int argc, char **argv)
 {
@@ -78,7 +80,8 @@ int cs_cli_convert(int argc, char **argv)
 	if (as < 0) {
 		char base[4096];
 		snprintf(base, sizeof base, "%s", out);
-		as = ends_with(base, ".swf") ? AS_SWF : ends_with(base, ".csv") || !strcmp(out, "-") ? AS_NATIVE : -1;
+		as = ends_with(base, ".swf") ? AS_SWF : ends_with(base, ".json") ? AS_BATSIM
+		     : ends_with(base, ".csv") || !strcmp(out, "-") ? AS_NATIVE : -1;
 		if (as < 0) {
 			snprintf(err, sizeof err, "workload convert: %s: cannot tell the output format from the name "
 				 "(.csv, .swf): give --as", out);
@@ -100,12 +103,14 @@ int cs_cli_convert(int argc, char **argv)
 		cs_trace_free(&t);
 		return cs_cli_die(2, err);
 	}
-	rc = as == AS_SWF ? cs_swf_write(&t, f) : cs_native_write(&t, f);
+	rc = as == AS_SWF ? cs_swf_write(&t, f) : as == AS_BATSIM ? cs_batsim_write(&t, f) : cs_native_write(&t, f);
 	int bad = f != stdout ? fclose(f) : fflush(f);
 	cs_trace_free(&t);
 	if (rc == -CS_EINVAL)
-		return cs_cli_die(2, "workload convert: a project, user, QoS or partition name holds a comma or "
-				     "a line break: the native CSV cannot hold it");
+		return cs_cli_die(2, as == AS_BATSIM ? "workload convert: a Batsim workload needs at least one job and "
+						       "a node count for every job"
+				     : "workload convert: a project, user, QoS or partition name holds a comma or "
+				       "a line break: the native CSV cannot hold it");
 	if (rc < 0 || bad) {
 		snprintf(err, sizeof err, "%s: write failed", out);
 		return cs_cli_die(2, err);

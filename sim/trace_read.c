@@ -108,7 +108,7 @@ int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_
 	case CS_FMT_HELIOS:
 		return cs_helios_read(t, path, err, errlen);
 	default:
-		snprintf(err, errlen, "%s: format %s: no reader built yet", path, cs_format_names[fmt]);
+		snprintf(err, errlen, "%s: unknown format %d", path, (int)fmt);
 		return -CS_EINVAL;
 	}
 }
