@@ -1,7 +1,9 @@
 /* capsim: the hot-path allocator. See include/capsim/alloc.h.
  *
  * Indexes, all updated by set_node() whenever a node's free state changes:
- *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs;
+ *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs, and the
+ *    same per node type (byfree_t), so a request for one type never walks
+ *    the nodes of another;
  *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type;
  *  - per leaf (and per leaf and type) the number of idle nodes, and the
  *    leaves bucketed by their idle count (leaf_by_idle[c]);
@@ -64,6 +66,10 @@ struct cs_alloc {
 	uint32_t count_by_free[MAXG + 1]; /* all nodes, idle or not */
 	uint32_t busy_by_free[MAXG + 1];  /* busy nodes: the population of byfree[f] */
 	uint32_t busy_mask;               /* bit f: byfree[f] is not empty */
+	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
+	uint32_t *busy_t_by_free;         /* populations of byfree_t */
+	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] not empty */
+	uint64_t *free_gpus_t;            /* per type */
 	uint32_t *idle_by_type;           /* population of idle_t[t] */
 	uint64_t free_gpus;
 	uint32_t nidle;
@@ -107,6 +113,10 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, ui
 		cs_hbm_clear(&a->byfree[s->nfree], n);
 		if (--a->busy_by_free[s->nfree] == 0)
 			a->busy_mask &= ~(1u << s->nfree);
+		size_t k = (size_t)s->type * (MAXG + 1) + s->nfree;
+		cs_hbm_clear(&a->byfree_t[k], n);
+		if (--a->busy_t_by_free[k] == 0)
+			a->busy_mask_t[s->type] &= ~(1u << s->nfree);
 	}
 	if (idle) {
 		cs_hbm_set(&a->idle_t[s->type], n);
@@ -116,6 +126,10 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, ui
 		cs_hbm_set(&a->byfree[nf], n);
 		a->busy_by_free[nf]++;
 		a->busy_mask |= 1u << nf;
+		size_t k = (size_t)s->type * (MAXG + 1) + nf;
+		cs_hbm_set(&a->byfree_t[k], n);
+		a->busy_t_by_free[k]++;
+		a->busy_mask_t[s->type] |= 1u << nf;
 	}
 	if (idle != s->idle) {
 		leaf_idle_add(a, s->leaf, s->type, idle ? 1 : -1);
@@ -124,6 +138,7 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, ui
 	a->count_by_free[s->nfree]--;
 	a->count_by_free[nf]++;
 	a->free_gpus += (uint64_t)nf - s->nfree;
+	a->free_gpus_t[s->type] += (uint64_t)nf - s->nfree;
 	a->leaf_gpus[s->leaf] += (uint32_t)nf - s->nfree;
 	s->gmask = gmask;
 	s->cores = cores;
@@ -142,6 +157,12 @@ void cs_alloc_free(cs_alloc *a)
 		cs_hbm_free(&a->byfree[f]);
 	for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
 		cs_hbm_free(&a->idle_t[t]);
+	for (size_t k = 0; a->byfree_t && k < (size_t)a->ntypes * (MAXG + 1); k++)
+		cs_hbm_free(&a->byfree_t[k]);
+	free(a->byfree_t);
+	free(a->busy_t_by_free);
+	free(a->busy_mask_t);
+	free(a->free_gpus_t);
 	for (uint32_t c = 0; a->leaf_by_idle && c <= a->maxc; c++)
 		cs_hbm_free(&a->leaf_by_idle[c]);
 	cs_hbm_free(&a->idle);
@@ -215,13 +236,20 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
 	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
 	a->idle_by_type = calloc(l->ntypes, sizeof *a->idle_by_type);
-	int bad = !a->types || !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
+	size_t nb = (size_t)l->ntypes * (MAXG + 1);
+	a->byfree_t = calloc(nb, sizeof *a->byfree_t);
+	a->busy_t_by_free = calloc(nb, sizeof *a->busy_t_by_free);
+	a->busy_mask_t = calloc(l->ntypes, sizeof *a->busy_mask_t);
+	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
+	int bad = !a->byfree_t || !a->busy_t_by_free || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
 		  !a->leaf_idle || !a->leaf_type_idle || !a->leaf_gpus || !a->block_idle || !a->pick ||
 		  !a->lscratch || !a->lcount || !a->idle_by_type;
 	for (unsigned f = 0; !bad && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree[f], l->nnodes) < 0;
 	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
 		bad = cs_hbm_init(&a->idle_t[t], l->nnodes) < 0;
+	for (size_t k = 0; !bad && k < nb; k++)
+		bad = cs_hbm_init(&a->byfree_t[k], l->nnodes) < 0;
 	for (uint32_t c = 0; !bad && c <= maxc; c++)
 		bad = cs_hbm_init(&a->leaf_by_idle[c], l->nleaves) < 0;
 	if (bad || cs_hbm_init(&a->idle, l->nnodes) < 0) {
@@ -258,6 +286,9 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 			a->count_by_free[0]++;
 			a->busy_by_free[0]++;
 			a->busy_mask |= 1u;
+			cs_hbm_set(&a->byfree_t[(size_t)t * (MAXG + 1)], n);
+			a->busy_t_by_free[(size_t)t * (MAXG + 1)]++;
+			a->busy_mask_t[t] |= 1u;
 			const cs_alloc_type *ty = &a->types[t];
 			set_node(a, n, (uint16_t)((1u << ty->gpus) - 1u), ty->cores, ty->mem_mib);
 		}
@@ -313,19 +344,27 @@ static long idle_from_smallest_leaf(const cs_alloc *a, unsigned g, unsigned c, u
 	return -1;
 }
 
-/* Busy-node buckets f >= g that are not empty, as a bit mask. */
-static inline uint32_t busy_from(const cs_alloc *a, unsigned g) { return a->busy_mask & (~0u << g); }
+/* Busy-node buckets f >= g that are not empty, as a bit mask (of one node
+ * type, or of all for type < 0), and the bucket of f free GPUs. */
+static inline uint32_t busy_from(const cs_alloc *a, unsigned g, int32_t type)
+{
+	return (type >= 0 ? a->busy_mask_t[type] : a->busy_mask) & (~0u << g);
+}
+static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
+{
+	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree[f];
+}
 
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
 static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	long best = -1;
-	uint32_t bm = busy_from(a, g);
+	uint32_t bm = busy_from(a, g, type);
 	switch (a->fit) {
 	case CS_FIT_FIRST:
 		for (uint32_t b = bm; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
+			long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
@@ -346,7 +385,7 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 				im |= 1u << a->types[t].gpus;
 		for (uint32_t b = bm | im; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			best = (bm >> f & 1) ? first_fit_in(a, &a->byfree[f], 0, g, c, m, type) : -1;
+			best = (bm >> f & 1) ? first_fit_in(a, bucket(a, type, f), 0, g, c, m, type) : -1;
 			for (uint32_t t = 0; (im >> f & 1) && t < a->ntypes; t++) {
 				if (a->types[t].gpus != f || (type >= 0 && t != (uint32_t)type) ||
 				    !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
@@ -366,7 +405,7 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 		 * node in the leaf with the fewest idle nodes */
 		for (uint32_t b = bm; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type);
+			long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
 			if (n >= 0)
 				return n;
 		}
@@ -545,8 +584,8 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 		 * would prefer them, by scanning the buckets it scans */
 		uint32_t got = 0;
 		for (unsigned f = g; f <= MAXG && got < N; f++)
-			for (long n = first_fit_in(a, &a->byfree[f], 0, g, c, m, type); n >= 0 && got < N;
-			     n = first_fit_in(a, &a->byfree[f], (uint32_t)n + 1, g, c, m, type))
+			for (long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type); n >= 0 && got < N;
+			     n = first_fit_in(a, bucket(a, type, f), (uint32_t)n + 1, g, c, m, type))
 				a->pick[got++] = (uint32_t)n;
 		for (uint32_t t = 0; t < a->ntypes && got < N; t++) {
 			if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
@@ -683,7 +722,8 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	uint32_t m = rq->mem_per_node_mib, N = rq->nodes;
 	if (g > MAXG || N > a->nnodes || !can_ever(a, g, c, m, type) || p->cap < N)
 		return -CS_EINVAL;
-	if ((uint64_t)g * N > a->free_gpus || (rq->exclusive && N > a->nidle))
+	if ((uint64_t)g * N > (type >= 0 ? a->free_gpus_t[type] : a->free_gpus) ||
+	    (rq->exclusive && N > (type >= 0 ? a->idle_by_type[type] : a->nidle)))
 		return -CS_ENOFIT;
 	int rc;
 	if (rq->exclusive) {

@@ -109,8 +109,7 @@ static void take(easy *p, uint32_t jid)
  * indexed scan below (`scan=linear`, kept for tests and benchmarks). */
 static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
 {
-	cs_time shadow;
-	if (cs_ctx_hold(ctx, h, &shadow) < 0)
+	if (cs_ctx_hold(ctx, h, NULL) < 0)
 		return;
 	int node_model = cs_ctx_node_model(ctx);
 	long leaf;

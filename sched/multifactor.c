@@ -436,8 +436,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	/* EASY under priority order: the head holds what it needs at its
 	 * reservation (node-level on a node model); a later job may start now
 	 * if it fits and, should it still run then, does not use that. */
-	cs_time shadow;
-	if (cs_ctx_hold(ctx, head, &shadow) < 0)
+	if (cs_ctx_hold(ctx, head, NULL) < 0)
 		return;
 	int node_model = cs_ctx_node_model(ctx);
 	for (size_t k = i + 1; k < n; k++) {

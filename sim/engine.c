@@ -53,7 +53,63 @@ struct cs_sched_ctx {
 	cs_slot *hold_slots;   /* the hold's placement (at hold_time) */
 	uint32_t hold_n;
 	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
+	int hold_lazy;         /* hold asked for, placement not computed yet (node model) */
+	/* Requests that failed in this pass (node model): resources only
+	 * shrink during a pass, so a request shape that did not fit stays
+	 * unfit until the pass ends. */
+	struct memo_ent {
+		uint32_t gen;
+		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
+		int32_t part;
+		uint32_t nodes, gpus, cores, mem;
+	} *memo;
+	uint32_t memo_gen, memo_used;
 };
+
+#define MEMO_SIZE 4096u
+
+static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
+{
+	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
+		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u;
+	h ^= h >> 15;
+	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
+		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
+		if (e->gen != c->memo_gen) {
+			if (!insert || c->memo_used >= MEMO_SIZE / 2)
+				return NULL;
+			c->memo_used++;
+			*e = (struct memo_ent){ c->memo_gen, 0, j->partition, j->nodes, j->gpus_per_node,
+						j->cores_per_node, j->mem_per_node_mib };
+			return e;
+		}
+		if (e->part == j->partition && e->nodes == j->nodes && e->gpus == j->gpus_per_node &&
+		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib)
+			return e;
+	}
+	return NULL;
+}
+
+static void memo_reset(cs_sched_ctx *c)
+{
+	c->memo_gen++;
+	c->memo_used = 0;
+}
+
+static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+{
+	struct memo_ent *e = memo_find(c, j, 0);
+	return e && (e->failed & mask);
+}
+
+static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
+{
+	struct memo_ent *e = memo_find(c, j, 1);
+	if (e)
+		e->failed |= (uint8_t)bit;
+}
+
+static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when);
 
 cs_time cs_ctx_now(const cs_sched_ctx *c) { return c->now; }
 uint32_t cs_ctx_free(const cs_sched_ctx *c)
@@ -101,8 +157,34 @@ static int node_start(cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
-	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time)
-		return node_try(c, jid, &p);
+	if (memo_failed(c, j, 1))
+		return -CS_ENOFIT;
+	if (c->hold_on && c->hold_lazy && jid != c->hold_jid) {
+		/* the hold matters only to a job that fits now: find out first */
+		int rc = node_try(c, jid, &p);
+		if (rc < 0) {
+			if (rc == -CS_ENOFIT)
+				memo_fail(c, j, 1);
+			return rc;
+		}
+		cs_alloc_release(c->A, &p);
+		p.n = 0;
+		cs_time t;
+		if (node_hold(c, c->hold_jid, &t) < 0) {
+			c->hold_on = 0; /* cannot happen: every job fits the empty machine */
+		} else {
+			c->hold_time = t;
+			c->hold_lazy = 0;
+		}
+	}
+	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time) {
+		int rc = node_try(c, jid, &p);
+		if (rc == -CS_ENOFIT)
+			memo_fail(c, j, 1);
+		return rc;
+	}
+	if (memo_failed(c, j, 2))
+		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
 	for (uint32_t i = 0; i < c->hold_n; i++) {
 		const cs_slot *h = &c->hold_slots[i];
@@ -117,6 +199,8 @@ static int node_start(cs_sched_ctx *c, uint32_t jid)
 	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
 	int rc = node_try(c, jid, &p);
 	cs_alloc_release(c->A, &aside);
+	if (rc == -CS_ENOFIT)
+		memo_fail(c, j, 2);
 	return rc;
 }
 
@@ -140,7 +224,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	cs_job *j = &c->jobs[jid];
 	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
 		return -CS_EINVAL;
-	int long_run = c->hold_on && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->nm) {
 		int rc = node_start(c, jid);
 		if (rc < 0)
@@ -287,21 +371,32 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	    (c->jobs[jid].flags & CS_JOB_REJECTED))
 		return -CS_EINVAL;
 	c->hold_on = 0;
+	c->hold_lazy = 0;
+	cs_time t;
 	if (c->nm) {
-		int rc = node_hold(c, jid, when);
+		memo_reset(c); /* failures against the old hold's aside no longer hold */
+		if (!when && c->jobs[jid].reservation_s >= 0) {
+			/* computed when a job that fits now needs it (node_start) */
+			c->hold_on = c->hold_lazy = 1;
+			c->hold_jid = jid;
+			return 0;
+		}
+		int rc = node_hold(c, jid, &t);
 		if (rc < 0)
 			return rc;
 	} else {
 		uint32_t f;
-		int rc = cs_ctx_shadow(c, c->jobs[jid].size, when, &f);
+		int rc = cs_ctx_shadow(c, c->jobs[jid].size, &t, &f);
 		if (rc < 0)
 			return rc;
 		c->hold_extra = f - c->jobs[jid].size;
 	}
 	c->hold_on = 1;
 	c->hold_jid = jid;
-	c->hold_time = *when;
-	cs_ctx_reserve(c, jid, *when);
+	c->hold_time = t;
+	if (when)
+		*when = t;
+	cs_ctx_reserve(c, jid, t);
 	return 0;
 }
 
@@ -447,8 +542,11 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		if (cv->release == CS_RELEASE_ESTIMATE)
 			early_release(c);
 		st->passes++;
+		if (c->nm)
+			memo_reset(c);
 		ops->pass(ps, c);
 		c->hold_on = 0;
+		c->hold_lazy = 0;
 		if (c->failed)
 			goto oom;
 	}
@@ -509,7 +607,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
 	}
-	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc,
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
 			   .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
@@ -526,7 +624,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
-	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || cs_evq_init(&c.evq, n + 2) < 0)
+	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
 		goto oom;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -556,6 +655,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	free(c.hold_slots);
 	free(c.tmp_slots);
 	free(c.run);
+	free(c.memo);
 	return rc;
 oom:
 	if (own) {
@@ -565,6 +665,7 @@ oom:
 	free(c.hold_slots);
 	free(c.tmp_slots);
 	free(c.run);
+	free(c.memo);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
 }

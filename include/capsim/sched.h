@@ -86,7 +86,9 @@ void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_
  * cores and memory); on a pooled machine it is the processors the head
  * needs at *when beyond those free then (EASY's "extra" processors). The
  * hold ends with the pass, when jid starts, or at the next cs_ctx_hold.
- * Records the reservation (cs_ctx_reserve). 0, or -CS_EINVAL. */
+ * Records the reservation (cs_ctx_reserve). When may be NULL: on a node
+ * model the hold's placement is then worked out only once a job that fits
+ * now needs it (same schedule, less work). 0, or -CS_EINVAL. */
 int cs_ctx_hold(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
 /* 1 if the machine is a node model (jobs ask for nodes x GPUs, cores,
  * memory; cs_ctx_free and cs_ctx_total count GPUs, and a job's size is its
