@@ -34,7 +34,7 @@ help:
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
 	@echo "make bench    the benchmarks"
-	@echo "make demo     show the default cluster; replay the bundled KTH-SP2 trace under FCFS and EASY (runs deps first)"
+	@echo "make demo     show the default cluster; generate the default 2,200-project workload and replay a year of it; KTH-SP2 (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -147,18 +147,22 @@ bench: deps $(BENCHES) $(BUILD)/capsim
 
 demo: deps
 	$(MAKE) $(BUILD)/capsim
-	@echo "== the default cluster (built in) =="
+	@mkdir -p $(BUILD)/demo
+	@echo "== the default cluster (built in): the national AI data centre =="
 	$(BUILD)/capsim cluster show
-	@echo "== FCFS =="
-	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy fcfs --out $(BUILD)/demo-fcfs
-	@echo "== EASY =="
-	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo-easy
-	@echo "== EASY (shortest-estimate-first backfilling) =="
-	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --backfill-order sjbf --out $(BUILD)/demo-easy-sjbf
-	@echo "== SJF and conservative backfilling =="
-	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy sjf --out $(BUILD)/demo-sjf > /dev/null
-	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo-conservative > /dev/null
-	@sh benchmarks/compare.sh $(BUILD)/demo-fcfs $(BUILD)/demo-sjf $(BUILD)/demo-easy $(BUILD)/demo-easy-sjbf $(BUILD)/demo-conservative
+	@echo "== the default workload: about 2,200 AI projects, one year (seed 1) =="
+	$(BUILD)/capsim workload generate --seed 1 --days 365 --out $(BUILD)/demo/workload.csv
+	$(BUILD)/capsim workload stats $(BUILD)/demo/workload.csv
+	@echo "== replayed node by node on the default cluster: multifactor (fair-share, EASY backfilling) =="
+	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy multifactor --out $(BUILD)/demo/multifactor
+	@echo "== the same year under FCFS and EASY =="
+	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy fcfs --out $(BUILD)/demo/fcfs > /dev/null
+	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy easy --out $(BUILD)/demo/easy > /dev/null
+	@sh benchmarks/compare.sh $(BUILD)/demo/fcfs $(BUILD)/demo/easy $(BUILD)/demo/multifactor
+	@echo "== a real trace (KTH-SP2, SWF) on its own machine under EASY and conservative =="
+	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo/kth-easy
+	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
+	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
 
 clean:
 	rm -rf build

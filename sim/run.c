@@ -319,8 +319,13 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;
-	if (rc == 0)
+	if (rc == 0) {
 		node_utilization(r);
+		/* a job's size counts GPUs or, for a CPU-only job, cores: the
+		 * pooled formula would mix the two; on a node model the
+		 * utilization reported is the GPUs' */
+		r->m.utilization = r->gpu_utilization;
+	}
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
