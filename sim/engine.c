@@ -64,7 +64,14 @@ struct cs_sched_ctx {
 		uint32_t nodes, gpus, cores, mem;
 	} *memo;
 	uint32_t memo_gen, memo_used;
+	const cs_observer *obs;
 };
+
+static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
+{
+	if (c->obs)
+		c->obs->event(c->obs->ctx, c->now, what, jid);
+}
 
 #define MEMO_SIZE 4096u
 
@@ -260,6 +267,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
 	c->run[pos] = (run_ent){ est_end, jid, j->size };
 	c->nrun++;
+	observe(c, CS_OBS_START, jid);
 	return 0;
 }
 
@@ -312,6 +320,7 @@ void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 		c->jobs[jid].reason = (uint8_t)reason;
 	c->waiting--;
 	c->st->rejected++;
+	observe(c, CS_OBS_REJECT, jid);
 }
 
 int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
@@ -428,6 +437,7 @@ static void give_back(cs_sched_ctx *c, uint32_t jid)
 	} else {
 		c->free += j->size;
 	}
+	observe(c, CS_OBS_END, jid);
 }
 
 static void release(cs_sched_ctx *c, uint32_t jid)
@@ -504,6 +514,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			jobs[e.data].reason = CS_WAIT_PRIORITY;
 			if (c->waiting > st->max_queue)
 				st->max_queue = c->waiting;
+			observe(c, CS_OBS_SUBMIT, e.data);
 			ops->submit(ps, e.data);
 			if (submit_pass == CS_SUBMIT_ALWAYS) {
 				trigger = 1;
@@ -544,6 +555,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		st->passes++;
 		if (c->nm)
 			memo_reset(c);
+		observe(c, CS_OBS_PASS, 0);
 		ops->pass(ps, c);
 		c->hold_on = 0;
 		c->hold_lazy = 0;
@@ -568,6 +580,13 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 		  const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
 		  char *err, size_t errlen)
 {
+	return cs_engine_run_observed(jobs, n, procs, cv, ops, ps, NULL, st, err, errlen);
+}
+
+int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
+			   const cs_policy_ops *ops, void *ps, const cs_observer *obs,
+			   cs_engine_stats *st, char *err, size_t errlen)
+{
 	memset(st, 0, sizeof *st);
 	if (n > UINT32_MAX - 1) {
 		snprintf(err, errlen, "too many jobs (%zu)", n);
@@ -584,7 +603,8 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 		}
 	}
 	reset_results(jobs, n);
-	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1 };
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1,
+			   .obs = obs };
 	/* at most one running job per processor */
 	c.run = malloc(((size_t)procs + 1) * sizeof *c.run);
 	if (!c.run || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
@@ -607,7 +627,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
 	}
-	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc, .memo_gen = 1, .obs = m->obs,
 			   .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;

@@ -33,12 +33,27 @@ typedef struct cs_engine_stats {
 	uint64_t wakeups;      /* wakeups policies asked for (cs_ctx_wakeup) */
 } cs_engine_stats;
 
+/* An observer of every state change (the recorder, sim/): called by the
+ * engine as it makes each change, in order, at O(1) cost to the engine.
+ * START comes after the job's placement is filled (node model); END after
+ * its resources are given back (which, under --release estimate, may be
+ * before its end event: `now` is then the time the engine freed them). */
+enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS };
+typedef struct cs_observer {
+	void *ctx;
+	void (*event)(void *ctx, cs_time now, unsigned what, uint32_t jid); /* jid 0 for PASS */
+} cs_observer;
+
 /* Replay jobs[0..n) (sorted by submit, as cs_workload_from_swf gives them)
  * on a machine of `procs` processors under the policy. Fills each job's
  * start_s, end_s and reservation_s. Every job must fit the machine. */
 int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
 		  const cs_policy_ops *ops, void *policy_state, cs_engine_stats *st,
 		  char *err, size_t errlen);
+/* The same with an observer (NULL: none). */
+int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
+			   const cs_policy_ops *ops, void *policy_state, const cs_observer *obs,
+			   cs_engine_stats *st, char *err, size_t errlen);
 
 /* A node model: jobs ask for nodes x (GPUs, cores, memory) (cs_job.nodes
  * > 0) and are placed by the allocator. A job of partition p may use the
@@ -56,6 +71,7 @@ typedef struct cs_node_machine {
 	 * jobs[j].nodes (the engine fills both). NULL: kept inside the engine. */
 	cs_slot *placements;
 	size_t *placement_off;
+	const cs_observer *obs;    /* optional */
 } cs_node_machine;
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
