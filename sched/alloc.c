@@ -811,6 +811,7 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 
 /* --- queries --- */
 
+uint32_t cs_alloc_nnodes(const cs_alloc *a) { return a->nnodes; }
 uint64_t cs_alloc_free_gpus(const cs_alloc *a) { return a->free_gpus; }
 uint32_t cs_alloc_idle_nodes(const cs_alloc *a) { return a->nidle; }
 uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)

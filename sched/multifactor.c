@@ -169,7 +169,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
 	p->njobs = env->njobs;
-	p->total = env->total_procs;
+	p->total = env->total_procs ? env->total_procs : 1;
 	int rc = 0;
 	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||

@@ -65,6 +65,8 @@ struct cs_sched_ctx {
 	} *memo;
 	uint32_t memo_gen, memo_used;
 	const cs_observer *obs;
+	uint32_t nnodes;
+	cs_slot *snap;         /* the hold: what is free now, node by node */
 };
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -344,14 +346,40 @@ void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t 
 		*jid = c->run[i].jid;
 }
 
+/* The hold's search: free-now snapshot slots [0, g) are handed back, the
+ * rest set aside. Moves from g_old to g_new. */
+static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
+{
+	if (g_new > g_old) {
+		cs_placement p = { c->snap + g_old, g_new - g_old, g_new - g_old };
+		cs_alloc_release(c->A, &p);
+	} else if (g_new < g_old) {
+		cs_placement p = { c->snap + g_new, g_old - g_new, g_old - g_new };
+		cs_alloc_take(c->A, &p); /* cannot fail: free now, and releases only add */
+	}
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
- * a time, until jid fits; that placement is the hold. Then take the running
- * jobs' slots back exactly. */
+ * a time, until jid fits: that time is the hold's. Its placement prefers
+ * what running jobs give back over what is free now (what is free now is
+ * what backfilling can use): with everything free now set aside, node by
+ * node in node order, the fewest of those nodes are handed back (a binary
+ * search) for jid to fit. Then the running jobs' slots are taken back
+ * exactly. */
 static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
 	cs_placement hp = { c->hold_slots, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
 	size_t k = 0;
+	/* what is free now, node by node */
+	uint32_t ns = 0;
+	for (uint32_t n = 0; n < c->nnodes; n++) {
+		uint16_t g;
+		uint32_t cores, mem;
+		cs_alloc_node_state(c->A, n, &g, &cores, &mem);
+		if (g || cores || mem)
+			c->snap[ns++] = (cs_slot){ n, g, cores, mem };
+	}
 	int rc = node_try(c, jid, &hp);
 	while (rc == -CS_ENOFIT && k < c->nrun) {
 		t = c->run[k].est_end > c->now ? c->run[k].est_end : c->now;
@@ -363,6 +391,37 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
+	if (rc == 0 && k > 0 && ns > 0) {
+		/* the fewest free-now nodes handed back: lo fails, hi fits */
+		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
+		uint32_t lo = 0, hi = ns, g = ns;
+		hand_back(c, g, 0);
+		g = 0;
+		if (node_try(c, jid, &tp) == 0) {
+			cs_alloc_release(c->A, &tp);
+			hi = 0;
+		}
+		while (hi > 0 && hi - lo > 1) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			hand_back(c, g, mid);
+			g = mid;
+			tp.n = 0;
+			if (node_try(c, jid, &tp) == 0) {
+				cs_alloc_release(c->A, &tp);
+				hi = mid;
+			} else {
+				lo = mid;
+			}
+		}
+		hand_back(c, g, hi);
+		g = hi;
+		hp.n = 0;
+		if (node_try(c, jid, &hp) == 0)
+			cs_alloc_release(c->A, &hp);
+		else
+			rc = -CS_EINVAL; /* cannot happen: hi fits */
+		hand_back(c, g, ns);
+	}
 	for (size_t i = 0; i < k; i++) {
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
@@ -645,7 +704,9 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
 	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
-	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
+	c.nnodes = cs_alloc_nnodes(c.A);
+	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
+	if (!c.snap || !c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
 		goto oom;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -676,6 +737,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	free(c.tmp_slots);
 	free(c.run);
 	free(c.memo);
+	free(c.snap);
 	return rc;
 oom:
 	if (own) {
@@ -686,6 +748,7 @@ oom:
 	free(c.tmp_slots);
 	free(c.run);
 	free(c.memo);
+	free(c.snap);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
 }

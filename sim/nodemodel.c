@@ -109,5 +109,6 @@ int cs_nodemodel_build(cs_nodemodel *m, const cs_cluster *c, char *err, size_t e
 cs_node_machine cs_nodemodel_machine(const cs_nodemodel *m, cs_alloc *a)
 {
 	return (cs_node_machine){ .alloc = a, .npartitions = m->npartitions, .part_first = m->part_first,
-				  .part_types = m->part_types, .total_gpus = m->total_gpus };
+				  .part_types = m->part_types,
+				  .total_gpus = m->total_gpus ? m->total_gpus : m->total_cores };
 }

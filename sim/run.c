@@ -231,12 +231,67 @@ static void node_utilization(cs_run_result *r)
 	r->core_utilization = span > 0 && r->machine.cores ? cs / (span * (double)r->machine.cores) : 0;
 }
 
+/* An SWF trace's own machine as a cluster: its nodes (header, or --nodes /
+ * --procs-per-node / --procs) of one node type with one core per
+ * processor, no GPUs and no memory limit, in one partition. Pooled replays
+ * on it are the default; --node-model places jobs node by node on it. */
+static int swf_header_cluster(const cs_run_opts *o, const cs_trace *t, cs_cluster **c, char *err, size_t errlen)
+{
+	cs_swf_header h = { -1, -1, -1, -1 };
+	const char *mp = cs_trace_meta_get(t, "swf_max_procs"), *mn = cs_trace_meta_get(t, "swf_max_nodes");
+	if (mp)
+		h.max_procs = strtoll(mp, NULL, 10);
+	if (mn)
+		h.max_nodes = strtoll(mn, NULL, 10);
+	cs_machine m;
+	int rc = cs_machine_resolve(&h, o, &m, err, errlen);
+	if (rc < 0)
+		return rc;
+	char yaml[1024];
+	int len = snprintf(yaml, sizeof yaml,
+			   "name: swf-header\n"
+			   "site: {pue: 1}\n"
+			   "node_types:\n"
+			   "  - name: node\n"
+			   "    count: %u\n"
+			   "    topology: \"pack:1 core:%u pu:1\"\n"
+			   "    memory_gib: 1048576\n"
+			   "    power_w: {idle: 0, peak: 0}\n"
+			   "partitions:\n"
+			   "  - {name: all, node_types: [node]}\n",
+			   m.nodes, m.ppn);
+	return cs_cluster_load_text(c, yaml, (size_t)len, "<the SWF header's machine>", ".", err, errlen);
+}
+
+/* SWF records on a node model: a job of P processors (read as P nodes x 1
+ * core) asks for ceil(P / C) nodes x ceil(P / nodes) cores, C the most
+ * cores a node of the cluster has; SWF memory is not a node limit here. */
+static void swf_to_nodes(cs_trace *t, const cs_cluster *c)
+{
+	uint32_t C = 1;
+	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
+		int k = cs_topo_ncores(cs_cluster_node_type_at(c, i)->topo);
+		if (k > 0 && (uint32_t)k > C)
+			C = (uint32_t)k;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		cs_jrec *r = &t->jobs[i];
+		uint32_t P = r->nodes;
+		if (P == 0)
+			continue;
+		r->nodes = (P + C - 1) / C;
+		r->cores_per_node = (P + r->nodes - 1) / r->nodes;
+		r->gpus_per_node = 0;
+		r->mem_per_node_mib = 0;
+	}
+}
+
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
 		     char *err, size_t errlen)
 {
-	if (o->procs > 0 || o->nodes > 0 || o->ppn > 0) {
-		snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF machine; %s runs on "
-			 "the node model of --cluster (default: the built-in data centre)", o->workload);
+	if ((o->procs > 0 || o->nodes > 0 || o->ppn > 0) && (fmt != CS_FMT_SWF || o->cluster)) {
+		snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF trace's own machine; "
+			 "%s runs on the node model of --cluster (default: the built-in data centre)", o->workload);
 		return -CS_EINVAL;
 	}
 	if (o->wconv.conversion == CS_CONVERT_PYSS) {
@@ -260,8 +315,12 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
-	if (rc == 0)
+	if (rc == 0 && fmt == CS_FMT_SWF && !o->cluster)
+		rc = swf_header_cluster(o, t, &c, err, errlen);
+	else if (rc == 0)
 		rc = cs_cluster_open(&c, o->cluster ? o->cluster : "default", NULL, err, errlen);
+	if (rc == 0 && fmt == CS_FMT_SWF)
+		swf_to_nodes(t, c);
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
 	if (rc == 0)
@@ -288,7 +347,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		rc = -CS_EINVAL;
 		goto out;
 	}
-	r->machine = (cs_machine){ .procs = nm.total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)nm.total_gpus,
+	/* size units: GPUs, or cores on a machine without GPUs */
+	uint64_t units = nm.total_gpus ? nm.total_gpus : nm.total_cores;
+	r->machine = (cs_machine){ .procs = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units,
 				   .nodes = nm.layout.nnodes, .ppn = 0, .node_model = 1, .gpus = nm.total_gpus,
 				   .cores = nm.total_cores, .source = "cluster config (node model)" };
 	snprintf(r->machine.cluster, sizeof r->machine.cluster, "%s", cs_cluster_name(c));
@@ -323,8 +384,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		node_utilization(r);
 		/* a job's size counts GPUs or, for a CPU-only job, cores: the
 		 * pooled formula would mix the two; on a node model the
-		 * utilization reported is the GPUs' */
-		r->m.utilization = r->gpu_utilization;
+		 * utilization reported is the GPUs' (the cores' on a machine
+		 * without GPUs) */
+		r->m.utilization = r->machine.gpus ? r->gpu_utilization : r->core_utilization;
 	}
 	goto out;
 oom:

@@ -238,3 +238,66 @@ Test(nodemodel, pooled_hold_equals_indexed_easy)
 	same_schedule("KTH-SP2-1996-2.swf.gz", "sjbf");
 	same_schedule("SDSC-SP2-1998-4.2-cln.swf.gz", "fcfs");
 }
+
+/* An SWF trace's own machine as a cluster (one core per node on KTH-SP2):
+ * node by node, every policy gives the pooled schedule job for job. That
+ * checks the node-level hold against EASY's shadow and extra processors:
+ * the hold takes what running jobs give back before what is free now. */
+static void node_equals_pooled(const char *trace, const char *policy, const char *order)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/traces/pwa/%s", th_shared(), trace);
+	cs_run_result a, b;
+	cs_run_opts o;
+	char err[CS_ERRLEN] = "";
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts_default(&o);
+		o.workload = path;
+		o.policy = policy;
+		if (order) {
+			o.keys[0] = "order";
+			o.vals[0] = order;
+			o.nparams = 1;
+		}
+		o.node_model = k;
+		cr_assert_eq(cs_run(&o, k ? &b : &a, err, sizeof err), 0, "%s", err);
+	}
+	cr_assert(b.machine.node_model);
+	cr_assert_eq(b.machine.nodes, 100);
+	cr_assert_eq(b.machine.cores, 100);
+	cr_assert_eq(a.njobs, b.njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < a.njobs; i++)
+		diff += a.jobs[i].start_s != b.jobs[i].start_s;
+	cr_assert_eq(diff, 0, "%s %s: %zu jobs start differently", trace, policy, diff);
+	cr_assert_float_eq(a.m.utilization, b.m.utilization, 1e-9);
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+}
+
+Test(nodemodel, swf_header_machine_node_by_node_equals_pooled)
+{
+	node_equals_pooled("KTH-SP2-1996-2.swf.gz", "fcfs", NULL);
+	node_equals_pooled("KTH-SP2-1996-2.swf.gz", "easy", NULL);
+	node_equals_pooled("KTH-SP2-1996-2.swf.gz", "easy", "sjbf");
+	node_equals_pooled("KTH-SP2-1996-2.swf.gz", "multifactor", NULL);
+}
+
+/* With 8 cores a node, node boundaries matter: a 9-processor job takes
+ * 2 nodes x 5 cores; two such jobs cannot share the 2-node machine. */
+Test(nodemodel, swf_jobs_become_nodes_of_cores)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.node_model = 1;
+	o.nodes = 2;
+	o.ppn = 8;
+	o.policy = "fcfs";
+	cs_run_result r;
+	th_run_text(SWF_JOB(1, 0, 100, 9, 100) SWF_JOB(2, 0, 100, 6, 100) SWF_JOB(3, 0, 100, 1, 100), &o, &r);
+	cr_assert_eq(th_job(&r, 1)->nodes, 2);
+	cr_assert_eq(th_job(&r, 1)->cores_per_node, 5);
+	cr_assert_eq(th_start(&r, 2), 100); /* 3 cores left on each node: 6 on one does not fit */
+	cr_assert_eq(th_start(&r, 3), 100); /* FCFS: behind job 2 */
+	cs_run_result_free(&r);
+}

@@ -95,6 +95,7 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p);
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 
 /* Queries. */
+uint32_t cs_alloc_nnodes(const cs_alloc *a);
 uint64_t cs_alloc_free_gpus(const cs_alloc *a);
 uint32_t cs_alloc_idle_nodes(const cs_alloc *a);
 /* Nodes with exactly f free GPUs (f <= CS_ALLOC_MAX_GPUS). */

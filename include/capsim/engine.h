@@ -64,7 +64,8 @@ typedef struct cs_node_machine {
 	uint32_t npartitions;
 	const uint32_t *part_first; /* npartitions + 1 entries */
 	const int32_t *part_types;
-	uint64_t total_gpus;       /* what cs_ctx_total reports */
+	uint64_t total_gpus;       /* what cs_ctx_total reports (the caller may give cores
+				    * for a machine without GPUs) */
 	/* Optional, caller-owned: where each job ran. Job j's nodes are
 	 * placements[placement_off[j] .. placement_off[j] + jobs[j].nodes), with
 	 * placement_off[0] = 0 and placement_off[j + 1] = placement_off[j] +
