@@ -67,6 +67,8 @@ struct cs_sched_ctx {
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
+	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
+	size_t nrequeued;
 };
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -257,6 +259,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	if (jid == c->hold_jid)
 		c->hold_on = 0;
 	j->start_s = c->now;
+	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
 		j->reason = CS_WAIT_NONE;
 	j->end_s = c->now + j->runtime_s;
@@ -486,7 +489,7 @@ static void run_remove(cs_sched_ctx *c, uint32_t jid)
 	c->nrun--;
 }
 
-static void give_back(cs_sched_ctx *c, uint32_t jid)
+static void free_resources(cs_sched_ctx *c, uint32_t jid)
 {
 	cs_job *j = &c->jobs[jid];
 	j->flags |= CS_JOB_RELEASED;
@@ -496,6 +499,11 @@ static void give_back(cs_sched_ctx *c, uint32_t jid)
 	} else {
 		c->free += j->size;
 	}
+}
+
+static void give_back(cs_sched_ctx *c, uint32_t jid)
+{
+	free_resources(c, jid);
 	observe(c, CS_OBS_END, jid);
 }
 
@@ -503,6 +511,40 @@ static void release(cs_sched_ctx *c, uint32_t jid)
 {
 	give_back(c, jid);
 	run_remove(c, jid);
+}
+
+int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	if (jid >= c->njobs || how > CS_PREEMPT_KILL)
+		return -CS_EINVAL;
+	cs_job *j = &c->jobs[jid];
+	if (j->start_s < 0 || (j->flags & CS_JOB_RELEASED) || j->end_s <= c->now)
+		return -CS_EINVAL;
+	if (how == CS_PREEMPT_REQUEUE && !c->requeued)
+		return -CS_ENOMEM;
+	run_remove(c, jid);
+	free_resources(c, jid);
+	j->preemptions++;
+	c->st->preemptions++;
+	/* what was free grew: failures remembered in this pass and the hold
+	 * no longer stand */
+	memo_reset(c);
+	c->hold_on = c->hold_lazy = 0;
+	observe(c, CS_OBS_PREEMPT, jid);
+	if (how == CS_PREEMPT_KILL) {
+		j->runtime_s = c->now - j->start_s;
+		j->end_s = c->now;
+		j->flags |= CS_JOB_PREEMPT_KILLED;
+		return 0;
+	}
+	c->st->requeues++;
+	j->preempted_s += c->now - j->start_s;
+	j->start_s = j->end_s = -1;
+	j->flags &= ~(uint32_t)CS_JOB_BACKFILLED;
+	j->reason = CS_WAIT_PRIORITY;
+	c->waiting++;
+	c->requeued[c->nrequeued++] = jid;
+	return 0;
 }
 
 /* release=estimate: before the scheduler looks, count as finished every
@@ -535,7 +577,10 @@ static void reset_results(cs_job *jobs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].start_s = jobs[i].end_s = jobs[i].reservation_s = -1;
 		jobs[i].reason = CS_WAIT_NONE;
-		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED);
+		jobs[i].preemptions = 0;
+		jobs[i].preempted_s = 0;
+		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED |
+					     CS_JOB_PREEMPT_KILLED);
 	}
 }
 
@@ -585,6 +630,11 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 				min_new_size = jobs[e.data].size;
 			}
 		} else if (e.type == EV_END) {
+			if (jobs[e.data].end_s != e.time) {
+				/* the end of a run a preemption stopped: nothing happens */
+				st->events--;
+				continue;
+			}
 			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
 				release(c, e.data);
 			trigger = 1;
@@ -618,6 +668,11 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		ops->pass(ps, c);
 		c->hold_on = 0;
 		c->hold_lazy = 0;
+		for (size_t i = 0; i < c->nrequeued; i++) {
+			observe(c, CS_OBS_SUBMIT, c->requeued[i]);
+			ops->submit(ps, c->requeued[i]);
+		}
+		c->nrequeued = 0;
 		if (c->failed)
 			goto oom;
 	}
@@ -666,14 +721,17 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 			   .obs = obs };
 	/* at most one running job per processor */
 	c.run = malloc(((size_t)procs + 1) * sizeof *c.run);
-	if (!c.run || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
+	c.requeued = malloc((n + 1) * sizeof *c.requeued);
+	if (!c.run || !c.requeued || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
 		free(c.run);
+		free(c.requeued);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
 	int rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
 	free(c.run);
+	free(c.requeued);
 	return rc;
 }
 
@@ -703,10 +761,11 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
+	c.requeued = malloc((n + 1) * sizeof *c.requeued);
 	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
 	c.nnodes = cs_alloc_nnodes(c.A);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
-	if (!c.snap || !c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
+	if (!c.requeued || !c.snap || !c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
 		goto oom;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -738,6 +797,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	free(c.run);
 	free(c.memo);
 	free(c.snap);
+	free(c.requeued);
 	return rc;
 oom:
 	if (own) {
@@ -749,6 +809,7 @@ oom:
 	free(c.run);
 	free(c.memo);
 	free(c.snap);
+	free(c.requeued);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
 }

@@ -213,6 +213,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "passes", jint((long long)r->est.passes));
 	json_object_set_new(eng, "max_queue", jint((long long)r->est.max_queue));
 	json_object_set_new(eng, "early_releases", jint((long long)r->est.early_releases));
+	json_object_set_new(eng, "preemptions", jint((long long)r->est.preemptions));
+	json_object_set_new(eng, "requeues", jint((long long)r->est.requeues));
 	json_object_set_new(root, "engine", eng);
 	return root;
 }
@@ -229,7 +231,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	fputs("id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,"
 	      "backfilled,killed,reason,trace_line", f);
 	const cs_trace *t = r->trace;
-	fputs(t ? ",nodes,gpus_per_node,cores_per_node,mem_per_node,project,user,qos,partition\n" : "\n", f);
+	fputs(t ? ",nodes,gpus_per_node,cores_per_node,mem_per_node,project,user,qos,partition,preemptions,"
+		  "preempted_s\n" : "\n", f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
 		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u",
@@ -240,10 +243,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], j->line);
 		if (t)
-			fprintf(f, ",%u,%u,%u,%u,%s,%s,%s,%s\n", j->nodes, j->gpus_per_node, j->cores_per_node,
+			fprintf(f, ",%u,%u,%u,%u,%s,%s,%s,%s,%u,%lld\n", j->nodes, j->gpus_per_node, j->cores_per_node,
 				j->mem_per_node_mib, cs_names_get(&t->projects, j->group),
 				cs_names_get(&t->users, j->user), cs_names_get(&t->qos, j->queue),
-				cs_names_get(&t->partitions, j->partition));
+				cs_names_get(&t->partitions, j->partition), j->preemptions, (long long)j->preempted_s);
 		else
 			fputc('\n', f);
 	}

@@ -423,6 +423,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	int rc = cs_policy_resolve(o->policy, &ops, &r->policy_handle, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (o->test_ops)
+		ops = o->test_ops;
 	r->ops = ops;
 	cs_policy_env env = { .nparams = o->nparams, .keys = o->keys, .vals = o->vals };
 	rc = cs_policy_check_params(ops, &env, err, errlen);

@@ -31,6 +31,8 @@ typedef struct cs_engine_stats {
 	uint64_t early_releases; /* jobs counted finished before their end event */
 	size_t rejected;       /* jobs the policy refused (cs_ctx_reject) */
 	uint64_t wakeups;      /* wakeups policies asked for (cs_ctx_wakeup) */
+	uint64_t preemptions;  /* runs stopped by cs_ctx_preempt */
+	uint64_t requeues;     /* of which requeued */
 } cs_engine_stats;
 
 /* An observer of every state change (the recorder, sim/): called by the
@@ -38,7 +40,9 @@ typedef struct cs_engine_stats {
  * START comes after the job's placement is filled (node model); END after
  * its resources are given back (which, under --release estimate, may be
  * before its end event: `now` is then the time the engine freed them). */
-enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS };
+enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS, CS_OBS_PREEMPT };
+/* PREEMPT: the job was stopped (requeued or killed, see cs_ctx_preempt); its
+ * resources are free; no END follows for that run. */
 typedef struct cs_observer {
 	void *ctx;
 	void (*event)(void *ctx, cs_time now, unsigned what, uint32_t jid); /* jid 0 for PASS */

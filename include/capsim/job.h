@@ -13,7 +13,8 @@ enum {
 	CS_JOB_OVERRAN = 1u << 5,        /* trace runtime exceeded the requested time */
 	CS_JOB_DROP_REQTIME = 1u << 6,   /* workload-internal: to drop (no requested time) */
 	CS_JOB_PYSS_CLAMP = 1u << 7,     /* workload-internal: cut size to the machine */
-	CS_JOB_REJECTED = 1u << 8        /* the policy refused it: it never runs (reason says why) */
+	CS_JOB_REJECTED = 1u << 8,       /* the policy refused it: it never runs (reason says why) */
+	CS_JOB_PREEMPT_KILLED = 1u << 9  /* ended early: preempted with CS_PREEMPT_KILL */
 };
 
 typedef struct cs_job {
@@ -40,6 +41,8 @@ typedef struct cs_job {
 	cs_time start_s, end_s;  /* -1 until set */
 	cs_time reservation_s;   /* first reservation the policy gave it as head, -1 if none */
 	uint8_t reason;          /* last pending reason, CS_WAIT_* (CS_WAIT_NONE if it never waited) */
+	uint32_t preemptions;    /* times it was preempted (requeued or killed) */
+	cs_time preempted_s;     /* seconds it ran in runs that a requeue threw away */
 } cs_job;
 
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.

@@ -31,6 +31,7 @@ typedef struct cs_run_opts {
 	cs_fit fit;                  /* node model: placement strategy (default best fit) */
 	int node_model;              /* 1: run an SWF trace on the node model too (as CPU jobs) */
 	cs_transform tf;             /* applied to the workload as read (transform.h) */
+	const cs_policy_ops *test_ops; /* tests: run this ops table instead of `policy` (NULL) */
 } cs_run_opts;
 
 typedef struct cs_machine {

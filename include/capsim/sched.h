@@ -94,6 +94,14 @@ int cs_ctx_hold(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
  * memory; cs_ctx_free and cs_ctx_total count GPUs, and a job's size is its
  * GPUs or, for a CPU-only job, its cores), 0 for a pooled machine. */
 int cs_ctx_node_model(const cs_sched_ctx *ctx);
+/* Preemption: stop running job jid now to make room. CS_PREEMPT_REQUEUE
+ * puts it back in the queue (the policy's submit is called again once the
+ * pass returns; it starts over, and the run it loses is added to its
+ * preempted_s); CS_PREEMPT_KILL ends it now (its runtime becomes what it
+ * ran). Either way its resources are free at once and its preemptions count
+ * grows. 0, or -CS_EINVAL if jid is not running. */
+enum { CS_PREEMPT_REQUEUE = 0, CS_PREEMPT_KILL = 1 };
+int cs_ctx_preempt(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);

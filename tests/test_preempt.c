@@ -1,0 +1,183 @@
+/* Preemption in the engine (cs_ctx_preempt): a small preempting FCFS
+ * written here, on a one-node-type cluster worked out by hand. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/run.h"
+#include "capsim/sched.h"
+#include "helpers.h"
+
+/* 2 nodes x 4 GPUs. */
+static const char two_yaml[] =
+	"name: two\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: g4\n"
+	"    count: 2\n"
+	"    topology: \"pack:2 numa:1 core:4 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 2, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 1000, peak: 5000}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [g4], max_time_s: 86400}\n";
+
+#define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
+
+/* FCFS whose head, if its QoS index is 1 ("high": the second QoS name in
+ * the file), preempts running QoS-0 jobs, the latest started first, until
+ * it starts. */
+typedef struct pf {
+	uint32_t *q;
+	size_t n;
+	const cs_job *jobs;
+	unsigned how;
+} pf;
+
+static int pf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	pf *p = calloc(1, sizeof *p);
+	p->q = calloc(env->njobs + 1, sizeof *p->q);
+	p->jobs = env->jobs;
+	const char *how = cs_policy_param_get(env, "how");
+	p->how = how && !strcmp(how, "kill") ? CS_PREEMPT_KILL : CS_PREEMPT_REQUEUE;
+	*state = p;
+	return 0;
+}
+
+static void pf_submit(void *state, uint32_t jid)
+{
+	pf *p = state;
+	p->q[p->n++] = jid;
+}
+
+static void pf_pass(void *state, cs_sched_ctx *ctx)
+{
+	pf *p = state;
+	while (p->n) {
+		uint32_t h = p->q[0];
+		if (cs_ctx_start(ctx, h, CS_START_HEAD) < 0) {
+			if (p->jobs[h].queue != 1)
+				return;
+			/* the latest-started low job */
+			uint32_t victim = UINT32_MAX;
+			cs_time latest = -1;
+			for (size_t i = 0; i < cs_ctx_nrunning(ctx); i++) {
+				cs_time e;
+				uint32_t sz, jid;
+				cs_ctx_running(ctx, i, &e, &sz, &jid);
+				if (p->jobs[jid].queue == 0 && p->jobs[jid].start_s > latest) {
+					latest = p->jobs[jid].start_s;
+					victim = jid;
+				}
+			}
+			if (victim == UINT32_MAX)
+				return;
+			cr_assert_eq(cs_ctx_preempt(ctx, victim, p->how), 0);
+			continue;
+		}
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+	}
+}
+
+static void pf_destroy(void *state)
+{
+	pf *p = state;
+	free(p->q);
+	free(p);
+}
+
+static const cs_policy_param pf_params[] = { { "how", "requeue", "requeue or kill" }, { NULL, NULL, NULL } };
+static const cs_policy_ops pf_ops = { .abi = CS_POLICY_ABI, .name = "pfcfs", .summary = "test", .params = pf_params,
+				      .init = pf_init, .submit = pf_submit, .pass = pf_pass, .destroy = pf_destroy };
+
+/* The run, with pf_ops swapped in for the policy cs_run resolves (fcfs). */
+static void run_two(const char *csv, const char *how, cs_run_result *r)
+{
+	char *y = th_write_tmp(two_yaml, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = w;
+	o.cluster = y;
+	o.policy = "fcfs";
+	o.keys[0] = "how";
+	o.vals[0] = how;
+	o.nparams = 1;
+	o.test_ops = &pf_ops;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(&o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	cr_assert_eq(rc, 0, "%s", err);
+}
+
+/* J1 (low, 4 GPUs, 1000 s) starts at 0 on one node, J2 (low, 4 GPUs)
+ * at 10 on the other. J3 (high, 4 GPUs) at 100 preempts J2, the latest
+ * started: J3 runs 100..600. J2, requeued, waits for the first free node:
+ * J3's, at 600, and runs its full 1000 s again: 600..1600; it lost 90 s. */
+Test(preempt, requeue_restarts_and_keeps_the_books)
+{
+	cs_run_result r;
+	run_two(HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "3,b,v,100,1,4,0,0,500,500,high,gpu,completed\n",
+		"requeue", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_job(&r, 3)->end_s, 600);
+	cr_assert_eq(th_start(&r, 2), 600);
+	cr_assert_eq(th_job(&r, 2)->end_s, 1600);
+	cr_assert_eq(th_job(&r, 2)->preemptions, 1);
+	cr_assert_eq(th_job(&r, 2)->preempted_s, 90);
+	cr_assert_eq(th_job(&r, 1)->preemptions, 0);
+	cr_assert_eq(r.est.preemptions, 1);
+	cr_assert_eq(r.est.requeues, 1);
+	/* GPU-seconds: 4 x (1000 + 90 + 1000 + 500), runs and lost runs alike */
+	double gs = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *j = &r.jobs[i];
+		gs += (double)j->nodes * j->gpus_per_node * (double)(j->end_s - j->start_s + j->preempted_s);
+	}
+	cr_assert_float_eq(gs, 4.0 * 2590, 1e-9);
+	cs_run_result_free(&r);
+}
+
+/* Kill: J2 ends at 100 having run 90 s; it is not run again. */
+Test(preempt, kill_ends_the_job)
+{
+	cs_run_result r;
+	run_two(HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "3,b,v,100,1,4,0,0,500,500,high,gpu,completed\n",
+		"kill", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 2), 10);
+	cr_assert_eq(th_job(&r, 2)->end_s, 100);
+	cr_assert_eq(th_job(&r, 2)->runtime_s, 90);
+	cr_assert(th_job(&r, 2)->flags & CS_JOB_PREEMPT_KILLED);
+	cr_assert_eq(th_job(&r, 2)->preempted_s, 0);
+	cr_assert_eq(r.est.requeues, 0);
+	cs_run_result_free(&r);
+}
+
+/* Two high jobs, each preempting one low job: both lows requeue, and the
+ * stale end events of the stopped runs change nothing. */
+Test(preempt, stale_end_events_are_ignored)
+{
+	cs_run_result r;
+	run_two(HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "2,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "3,b,v,100,1,4,0,0,50,50,high,gpu,completed\n"
+		    "4,b,v,100,1,4,0,0,50,50,high,gpu,completed\n",
+		"requeue", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_start(&r, 1), 150);
+	cr_assert_eq(th_start(&r, 2), 150);
+	cr_assert_eq(th_job(&r, 1)->end_s, 1150);
+	cr_assert_eq(r.est.requeues, 2);
+	cs_run_result_free(&r);
+}
