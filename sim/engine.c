@@ -69,6 +69,11 @@ struct cs_sched_ctx {
 	cs_slot *snap;         /* the hold: what is free now, node by node */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
+	cs_time *resv_ends;    /* the reservations' ends, sorted */
+	size_t nresv_ends;
+	cs_slot *resv_slots;   /* advance reservations' nodes kept off during a try */
+	uint32_t resv_cap;
+	int resv_hit;          /* the last try kept some off */
 };
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -115,6 +120,8 @@ static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 
 static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 {
+	if (c->resv_hit)
+		return; /* the failure depended on the job's estimate, not only its shape */
 	struct memo_ent *e = memo_find(c, j, 1);
 	if (e)
 		e->failed |= (uint8_t)bit;
@@ -141,7 +148,7 @@ static cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
 }
 
 /* Place job jid on the allocator now: its partition's node types in order. */
-static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+static int place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
 	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
@@ -160,6 +167,45 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			rc = r;
 	}
 	return rc;
+}
+
+/* place_types, keeping off the nodes of advance reservations the job may
+ * not use if it ran from `at` for its estimate (c->resv_hit says whether
+ * any was kept off). */
+static int node_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
+{
+	const cs_job *j = &c->jobs[jid];
+	const cs_node_machine *m = c->nm;
+	c->resv_hit = 0;
+	if (!m->nresv)
+		return place_types(c, jid, p);
+	cs_placement aside = { c->resv_slots, c->resv_cap, 0 };
+	for (size_t r = 0; r < m->nresv; r++) {
+		const cs_resv *v = &m->resv[r];
+		if (v->project >= 0 && v->project == j->group)
+			continue;
+		if (at >= v->end || at + j->estimate_s <= v->start)
+			continue;
+		for (uint32_t i = 0; i < v->nnodes; i++) {
+			cs_slot s;
+			s.node = v->nodes[i];
+			cs_alloc_node_state(c->A, s.node, &s.gpu_mask, &s.cores, &s.mem_mib);
+			if (!s.gpu_mask && !s.cores && !s.mem_mib)
+				continue;
+			cs_placement one = { &s, 1, 1 };
+			cs_alloc_take(c->A, &one); /* what is free on it */
+			aside.slots[aside.n++] = s;
+		}
+	}
+	c->resv_hit = aside.n > 0;
+	int rc = place_types(c, jid, p);
+	cs_alloc_release(c->A, &aside);
+	return rc;
+}
+
+static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	return node_try_at(c, jid, p, c->now);
 }
 
 /* Node model: place jid now, keeping off what the hold needs if the job
@@ -383,14 +429,23 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		if (g || cores || mem)
 			c->snap[ns++] = (cs_slot){ n, g, cores, mem };
 	}
-	int rc = node_try(c, jid, &hp);
-	while (rc == -CS_ENOFIT && k < c->nrun) {
-		t = c->run[k].est_end > c->now ? c->run[k].est_end : c->now;
+	int rc = node_try_at(c, jid, &hp, t);
+	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends)) {
+		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
+		t = tr < te ? tr : te;
+		if (t == CS_TIME_MAX)
+			break;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
 			cs_placement p = placement_of(c, c->run[k].jid);
 			cs_alloc_release(c->A, &p);
 		}
-		rc = node_try(c, jid, &hp);
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		rc = node_try_at(c, jid, &hp, t);
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
@@ -400,7 +455,7 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		uint32_t lo = 0, hi = ns, g = ns;
 		hand_back(c, g, 0);
 		g = 0;
-		if (node_try(c, jid, &tp) == 0) {
+		if (node_try_at(c, jid, &tp, t) == 0) {
 			cs_alloc_release(c->A, &tp);
 			hi = 0;
 		}
@@ -409,7 +464,7 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 			hand_back(c, g, mid);
 			g = mid;
 			tp.n = 0;
-			if (node_try(c, jid, &tp) == 0) {
+			if (node_try_at(c, jid, &tp, t) == 0) {
 				cs_alloc_release(c->A, &tp);
 				hi = mid;
 			} else {
@@ -419,7 +474,7 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		hand_back(c, g, hi);
 		g = hi;
 		hp.n = 0;
-		if (node_try(c, jid, &hp) == 0)
+		if (node_try_at(c, jid, &hp, t) == 0)
 			cs_alloc_release(c->A, &hp);
 		else
 			rc = -CS_EINVAL; /* cannot happen: hi fits */
@@ -744,12 +799,13 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
 	}
-	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc, .memo_gen = 1, .obs = m->obs,
-			   .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
+			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
 	if (!c.off)
-		goto oom;
+		goto done;
 	uint32_t maxn = 1;
 	c.off[0] = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -757,20 +813,46 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		if (jobs[i].nodes > maxn)
 			maxn = jobs[i].nodes;
 	}
+	size_t rcap = 0;
+	for (size_t r = 0; r < m->nresv; r++)
+		rcap += m->resv[r].nnodes;
+	c.resv_cap = (uint32_t)rcap;
+	c.nnodes = cs_alloc_nnodes(c.A);
 	c.slots = own ? malloc((c.off[n] + 1) * sizeof *c.slots) : m->placements;
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
 	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
-	c.nnodes = cs_alloc_nnodes(c.A);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
-	if (!c.requeued || !c.snap || !c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.memo || cs_evq_init(&c.evq, n + 2) < 0)
-		goto oom;
-	int rc = 0;
+	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
+	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
+	    !c.resv_slots || !c.resv_ends || cs_evq_init(&c.evq, n + 2) < 0)
+		goto done;
+	rc = 0;
+	for (size_t r = 0; r < m->nresv && rc == 0; r++) {
+		const cs_resv *v = &m->resv[r];
+		int bad = v->start >= v->end || v->start < 0;
+		for (uint32_t i = 0; i < v->nnodes && !bad; i++)
+			bad = v->nodes[i] >= c.nnodes;
+		if (bad) {
+			snprintf(err, errlen, "reservation %s: empty window [%lld, %lld) or a node out of range",
+				 v->name ? v->name : "?", (long long)v->start, (long long)v->end);
+			rc = -CS_EINVAL;
+			break;
+		}
+		/* insertion: reservations are few */
+		size_t k = c.nresv_ends++;
+		while (k > 0 && c.resv_ends[k - 1] > v->end) {
+			c.resv_ends[k] = c.resv_ends[k - 1];
+			k--;
+		}
+		c.resv_ends[k] = v->end;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		cs_placement p = { c.slots + c.off[i], jobs[i].nodes, 0 };
-		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : node_try(&c, (uint32_t)i, &p);
+		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : place_types(&c, (uint32_t)i, &p);
 		if (r == 0)
 			cs_alloc_release(c.A, &p);
 		if (r < 0 || jobs[i].runtime_s <= 0 || jobs[i].estimate_s <= 0 ||
@@ -783,10 +865,17 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 			rc = -CS_EINVAL;
 		}
 	}
+	/* a pass when each reservation ends: its nodes come back */
+	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
+		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)
+			rc = -CS_ENOMEM;
 	if (rc == 0) {
 		reset_results(jobs, n);
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	}
+done:
+	if (rc == -CS_ENOMEM)
+		snprintf(err, errlen, "out of memory");
 	cs_evq_free(&c.evq);
 	if (own) {
 		free(c.off);
@@ -795,21 +884,10 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	free(c.hold_slots);
 	free(c.tmp_slots);
 	free(c.run);
+	free(c.requeued);
 	free(c.memo);
 	free(c.snap);
-	free(c.requeued);
+	free(c.resv_slots);
+	free(c.resv_ends);
 	return rc;
-oom:
-	if (own) {
-		free(c.off);
-		free(c.slots);
-	}
-	free(c.hold_slots);
-	free(c.tmp_slots);
-	free(c.run);
-	free(c.memo);
-	free(c.snap);
-	free(c.requeued);
-	snprintf(err, errlen, "out of memory");
-	return -CS_ENOMEM;
 }

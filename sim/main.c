@@ -51,6 +51,10 @@ static const char usage_run[] =
 	"  --node-model           place jobs node by node on --cluster (always, for anything\n"
 	"                         but SWF: GPU workloads run on the default data centre)\n"
 	"  --fit S                node model placement: best (default) | first | topo | frag\n"
+	"  --reserve NAME:START-END:NODES[:PROJECT]\n"
+	"                         an advance reservation (node model): NODES TYPE*N (the first N\n"
+	"                         nodes of a node type) or FIRST-LAST node indices, held over\n"
+	"                         [START, END) seconds for PROJECT's jobs only (none: maintenance)\n"
 	"  --procs P              total processors\n"
 	"  --nodes N              nodes\n"
 	"  --procs-per-node K     processors per node (total = N x K)\n"
@@ -137,7 +141,7 @@ static int cmd_topo(int argc, char **argv)
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
-	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_HELP
+	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -172,6 +176,7 @@ static int cmd_run(int argc, char **argv)
 		{ "to", required_argument, 0, O_TO },
 		{ "jobs", required_argument, 0, O_JOBS },
 		{ "seed", required_argument, 0, O_SEED },
+		{ "reserve", required_argument, 0, O_RESERVE },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -196,6 +201,11 @@ static int cmd_run(int argc, char **argv)
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
 		case O_NODEMODEL: o.node_model = 1; break;
+		case O_RESERVE:
+			if (o.nreserve == CS_MAX_PARAMS)
+				return cs_cli_die(2, "--reserve: too many reservations");
+			o.reserve[o.nreserve++] = optarg;
+			break;
 		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
 		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;
 		case O_FROM: rc = cs_cli_i64("--from", optarg, 0, &n, err, sizeof err); o.tf.from = n; break;

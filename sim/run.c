@@ -286,6 +286,67 @@ static void swf_to_nodes(cs_trace *t, const cs_cluster *c)
 	}
 }
 
+/* --reserve NAME:START-END:NODES[:PROJECT]: NODES is TYPE*N (the first N
+ * nodes of node type TYPE) or FIRST-LAST (node indices, as batsim_jobs.csv
+ * numbers them); PROJECT a project of the workload. */
+static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemodel *nm, const cs_trace *t,
+			 cs_resv *v, uint32_t **nodes, char *name, size_t namelen, char *err, size_t errlen)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", spec);
+	char *f[5];
+	size_t n = cs_csv_split(buf, ':', f, 4);
+	long long a, b;
+	char tail;
+	if (n < 3 || n > 4 || !*f[0] || sscanf(f[1], "%lld-%lld%c", &a, &b, &tail) != 2 || a < 0 || b <= a) {
+		snprintf(err, errlen, "--reserve '%s': expected NAME:START-END:NODES[:PROJECT] with 0 <= START < END "
+			 "(seconds), NODES TYPE*N or FIRST-LAST", spec);
+		return -CS_EINVAL;
+	}
+	snprintf(name, namelen, "%s", f[0]);
+	*v = (cs_resv){ .name = name, .start = a, .end = b, .project = -1 };
+	uint32_t first, count;
+	char *star = strchr(f[2], '*');
+	long long x, y;
+	if (star) {
+		*star = '\0';
+		int ty = cs_cluster_node_type_find(c, f[2]);
+		if (ty < 0 || sscanf(star + 1, "%lld%c", &x, &tail) != 1 || x < 1 ||
+		    x > (long long)(nm->type_first[ty + 1] - nm->type_first[ty])) {
+			snprintf(err, errlen, "--reserve '%s': nodes: '%s*%s' is not TYPE*N with a node type of the "
+				 "cluster and 1 <= N <= its count", spec, f[2], star + 1);
+			return -CS_EINVAL;
+		}
+		first = nm->type_first[ty];
+		count = (uint32_t)x;
+	} else if (sscanf(f[2], "%lld-%lld%c", &x, &y, &tail) == 2 && x >= 0 && y >= x &&
+		   y < (long long)nm->layout.nnodes) {
+		first = (uint32_t)x;
+		count = (uint32_t)(y - x + 1);
+	} else {
+		snprintf(err, errlen, "--reserve '%s': nodes: '%s' is not TYPE*N or FIRST-LAST within the %u nodes",
+			 spec, f[2], nm->layout.nnodes);
+		return -CS_EINVAL;
+	}
+	if (n == 4) {
+		v->project = cs_names_find(&t->projects, f[3]);
+		if (v->project < 0) {
+			snprintf(err, errlen, "--reserve '%s': project '%s' has no job in the workload", spec, f[3]);
+			return -CS_EINVAL;
+		}
+	}
+	*nodes = malloc(count * sizeof **nodes);
+	if (!*nodes) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		(*nodes)[i] = first + i;
+	v->nodes = *nodes;
+	v->nnodes = count;
+	return 0;
+}
+
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
 		     char *err, size_t errlen)
 {
@@ -296,6 +357,10 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	if (o->wconv.conversion == CS_CONVERT_PYSS) {
 		snprintf(err, errlen, "--convert pyss / --compat pyss apply to SWF traces on a pooled machine only");
+		return -CS_EINVAL;
+	}
+	if (o->nreserve > CS_MAX_PARAMS) {
+		snprintf(err, errlen, "--reserve: at most %d reservations", CS_MAX_PARAMS);
 		return -CS_EINVAL;
 	}
 	cs_trace *tp = calloc(1, sizeof *tp);
@@ -311,6 +376,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_alloc *A = NULL;
 	fit_ctx fc = { 0 };
 	const char **pnames = NULL;
+	cs_resv resv[CS_MAX_PARAMS];
+	uint32_t *resv_nodes[CS_MAX_PARAMS] = { 0 };
+	char resv_names[CS_MAX_PARAMS][64];
 	void *ps = NULL;
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
@@ -364,6 +432,15 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	cs_node_machine m = cs_nodemodel_machine(&nm, A);
+	for (size_t i = 0; i < o->nreserve && rc == 0; i++)
+		rc = parse_reserve(o->reserve[i], c, &nm, t, &resv[i], &resv_nodes[i], resv_names[i],
+				   sizeof resv_names[i], err, errlen);
+	if (rc < 0) {
+		r->ops->destroy(ps);
+		goto out;
+	}
+	m.resv = resv;
+	m.nresv = o->nreserve;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		nslots += r->jobs[i].nodes;
@@ -393,6 +470,8 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	rc = -CS_ENOMEM;
 out:
+	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
+		free(resv_nodes[i]);
 	free(pnames);
 	free(fc.slots);
 	cs_alloc_free(fc.empty);
@@ -436,6 +515,11 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (fmt == CS_FMT_AUTO) {
 		snprintf(err, errlen, "%s: cannot tell the format from the name (.swf, .csv, .json, .sacct, "
 			 "each optionally .gz): give --format", o->workload);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if (o->nreserve && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--reserve holds nodes: it needs the node model (--node-model for an SWF trace)");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}

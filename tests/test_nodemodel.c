@@ -301,3 +301,79 @@ Test(nodemodel, swf_jobs_become_nodes_of_cores)
 	cr_assert_eq(th_start(&r, 3), 100); /* FCFS: behind job 2 */
 	cs_run_result_free(&r);
 }
+
+/* Advance reservations (--reserve): run the tiny cluster with them. */
+static void run_tiny_resv(const char *csv, const char *policy, const char *const *resv, size_t nresv,
+			  cs_run_result *r)
+{
+	char *y = th_write_tmp(tiny_yaml, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = w;
+	o.cluster = y;
+	o.policy = policy;
+	for (size_t i = 0; i < nresv; i++)
+		o.reserve[i] = resv[i];
+	o.nreserve = nresv;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(&o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	cr_assert_eq(rc, 0, "%s", err);
+}
+
+/* Maintenance on node 0 over [100, 200): J1 (150 s) may not run on it and
+ * goes to node 1 at once; J2 needs all three GPU nodes: J1 ends at 150,
+ * but node 0 is held until 200. J3 (40 s) fits on node 0 before the window. */
+Test(nodemodel, maintenance_reservation_keeps_nodes_free)
+{
+	const char *resv[] = { "maint:100-200:g4*1" };
+	cs_run_result r;
+	run_tiny_resv(HDR "1,a,u,0,1,4,0,0,150,150,,gpu,completed\n"
+			  "2,a,u,1,3,4,0,0,50,50,,gpu,completed\n"
+			  "3,b,v,2,1,4,0,0,40,40,,gpu,completed\n",
+		      "easy", resv, 1, &r);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(r.placements[r.placement_off[0]].node, 1);
+	cr_assert_eq(th_start(&r, 2), 200);
+	cr_assert_eq(th_job(&r, 2)->reservation_s, 200); /* the hold respects the window */
+	cr_assert_eq(th_start(&r, 3), 2);               /* ends at 42: backfilled on node 0 */
+	cr_assert_eq(r.placements[r.placement_off[2]].node, 0);
+	cs_run_result_free(&r);
+}
+
+/* A project's dedicated block: nodes 0-1 over [0, 400) for pX. pY's
+ * 2-node job finds only node 2 outside it and waits for 400; pX's starts
+ * at once inside it. */
+Test(nodemodel, project_reservation_is_for_its_project_only)
+{
+	const char *resv[] = { "block:0-400:0-1:pX" };
+	cs_run_result r;
+	run_tiny_resv(HDR "1,pY,u,0,2,4,0,0,100,100,,gpu,completed\n"
+			  "2,pX,v,5,2,4,0,0,100,100,,gpu,completed\n",
+		      "easy", resv, 1, &r);
+	cr_assert_eq(th_start(&r, 1), 400);
+	cr_assert_eq(th_start(&r, 2), 5);
+	cs_run_result_free(&r);
+}
+
+Test(nodemodel, reservation_errors)
+{
+	char *y = th_write_tmp(tiny_yaml, ".yaml");
+	char *w = th_write_tmp(HDR "1,a,u,0,1,1,0,0,100,100,,gpu,completed\n", ".csv");
+	const char *bad[][2] = { { "x:5-5:g4*1", "START < END" }, { "x:0-5:gpu*1", "node type" },
+				 { "x:0-5:g4*4", "node type" }, { "x:0-5:2-9", "FIRST-LAST" },
+				 { "x:0-5:g4*1:nobody", "project 'nobody'" }, { "x", "NAME:START-END" } };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char *out, *err;
+		int st = th_exec((const char *const[]){ "run", "--workload", w, "--cluster", y, "--reserve",
+							bad[i][0], NULL }, &out, &err);
+		cr_assert_eq(st, 2, "%s", bad[i][0]);
+		cr_assert(strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
+		free(out);
+		free(err);
+	}
+	th_unlink(w);
+	th_unlink(y);
+}

@@ -59,6 +59,20 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 			   const cs_policy_ops *ops, void *policy_state, const cs_observer *obs,
 			   cs_engine_stats *st, char *err, size_t errlen);
 
+/* An advance reservation: nodes held for [start, end) (maintenance, an
+ * event, a project's dedicated block). Only jobs of `project` (cs_job.group;
+ * -1: none, e.g. maintenance) may run on them in that window: any other job
+ * whose estimated run [start, start + estimate) would overlap it may not use
+ * them, whether it starts now, backfills, or is reserved for later (EASY's
+ * hold respects them too). The engine asks for a pass when each ends. */
+typedef struct cs_resv {
+	const char *name;
+	cs_time start, end;
+	const uint32_t *nodes;
+	uint32_t nnodes;
+	int32_t project;
+} cs_resv;
+
 /* A node model: jobs ask for nodes x (GPUs, cores, memory) (cs_job.nodes
  * > 0) and are placed by the allocator. A job of partition p may use the
  * node types part_types[part_first[p] .. part_first[p + 1]), tried in that
@@ -77,6 +91,8 @@ typedef struct cs_node_machine {
 	cs_slot *placements;
 	size_t *placement_off;
 	const cs_observer *obs;    /* optional */
+	const cs_resv *resv;       /* advance reservations (optional) */
+	size_t nresv;
 } cs_node_machine;
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit

@@ -32,6 +32,8 @@ typedef struct cs_run_opts {
 	int node_model;              /* 1: run an SWF trace on the node model too (as CPU jobs) */
 	cs_transform tf;             /* applied to the workload as read (transform.h) */
 	const cs_policy_ops *test_ops; /* tests: run this ops table instead of `policy` (NULL) */
+	size_t nreserve;             /* advance reservations, NAME:START-END:NODES[:PROJECT] (node model) */
+	const char *reserve[CS_MAX_PARAMS];
 } cs_run_opts;
 
 typedef struct cs_machine {
