@@ -377,3 +377,33 @@ Test(nodemodel, reservation_errors)
 	th_unlink(w);
 	th_unlink(y);
 }
+
+/* SJF on GPUs: at 100 two 3-node jobs wait; the shorter estimate (J3)
+ * goes first, J2 when it ends. */
+Test(nodemodel, sjf_shortest_estimate_first)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,3,4,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,1,3,4,0,0,500,500,,gpu,completed\n"
+		     "3,a,u,2,3,4,0,0,50,50,,gpu,completed\n",
+		 "sjf", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 2), 150);
+	cs_run_result_free(&r);
+}
+
+/* multifactor: pA used all GPU nodes over 0..100; at 100 its J2 and pB's
+ * J3 (both need them all) wait with near-equal age: pB's fair-share factor
+ * is 1, pA's 2^(-1/0.5) = 0.25 (all usage is pA's, shares equal), so
+ * J3 goes first although J2 came earlier. */
+Test(nodemodel, multifactor_fair_share_orders_projects)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,pA,u,0,3,4,0,0,100,100,,gpu,completed\n"
+		     "2,pA,u,1,3,4,0,0,100,100,,gpu,completed\n"
+		     "3,pB,v,2,3,4,0,0,100,100,,gpu,completed\n",
+		 "multifactor", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 2), 200);
+	cs_run_result_free(&r);
+}
