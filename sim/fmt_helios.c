@@ -1,6 +1,7 @@
 /* capsim: the SenseTime Helios job log (HeliosData cluster_log.csv, SC'21)
  * into a cs_trace. One record per job; the rules are in docs/gputrace.md. */
 #include "capsim/gputrace.h"
+#include "fmtutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,59 +25,8 @@ static const char *const hk_keys[HK_N] = { "helios.nodes_defaulted", "helios.gpu
 					    "helios.runtime_unknown", "helios.state_unknown" };
 
 /* The bounds the native format accepts, so every trace read writes back. */
-#define MAX_GPUS_PER_NODE 1024
-#define MAX_CORES_PER_NODE (1 << 20)
-
-static int col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col,
-		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col,
-		   const char *fmt, ...)
-{
-	int o = snprintf(err, errlen, "%s:%" PRIu32 ": column %s: ", path, line, col);
-	if (o > 0 && (size_t)o < errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err + o, errlen - (size_t)o, fmt, ap);
-		va_end(ap);
-	}
-	return -CS_EPARSE;
-}
-
-/* An empty field, or pandas' / Python's marks for a missing value. */
-static int is_missing(const char *s)
-{
-	return !*s || strcmp(s, "None") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0;
-}
-
-/* A decimal integer, optionally negative; nothing else around it. */
-static int parse_int(const char *s, int64_t *v)
-{
-	const char *p = s + (*s == '-');
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	char *end;
-	errno = 0;
-	long long x = strtoll(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar: count
- * years from March (so the leap day ends a year), in 400-year eras of
- * 146097 days. No time zone or libc clock is involved. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                              /* 0..399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;       /* 0..146096 */
-	return era * 146097 + doe - 719468;
-}
+#define MAX_GPUS_PER_NODE CS_FMT_MAX_GPUS_PER_NODE
+#define MAX_CORES_PER_NODE CS_FMT_MAX_CORES_PER_NODE
 
 static int digits(const char *s, int n)
 {
@@ -97,13 +47,12 @@ static int parse_date(const char *s, int64_t *out)
 		if (pat[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != pat[i] && !(i == 10 && s[i] == 'T'))
 			return -1;
 	}
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
 	int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 ||
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > cs_days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || sec > 59)
 		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	*out = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
@@ -126,10 +75,10 @@ static int helios_state(const char *s)
 static int parse_count(const char *path, uint32_t line, int c, const char *v, int64_t *x, char *err,
 		       size_t errlen)
 {
-	if (parse_int(v, x) < 0)
-		return col_err(err, errlen, path, line, hc_names[c], "not an integer: \"%s\"", v);
+	if (cs_parse_int(v, x) < 0)
+		return cs_col_err(err, errlen, path, line, hc_names[c], "not an integer: \"%s\"", v);
 	if (*x < 0)
-		return col_err(err, errlen, path, line, hc_names[c], "negative: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, hc_names[c], "negative: \"%s\"", v);
 	return 0;
 }
 
@@ -138,8 +87,8 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 			 uint64_t *cnt, char *err, size_t errlen)
 {
 	const char *v = f[col[HC_ID]];
-	if (parse_int(v, &r->id) < 0)
-		return col_err(err, errlen, path, line, "job_id", "not an integer: \"%s\"", v);
+	if (cs_parse_int(v, &r->id) < 0)
+		return cs_col_err(err, errlen, path, line, "job_id", "not an integer: \"%s\"", v);
 
 	int64_t gpus, cpus, nodes;
 	int rc;
@@ -148,7 +97,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	    (rc = parse_count(path, line, HC_NODE, f[col[HC_NODE]], &nodes, err, errlen)) < 0)
 		return rc;
 	if (nodes > INT32_MAX)
-		return col_err(err, errlen, path, line, "node_num", "more than %d nodes: \"%s\"", INT32_MAX,
+		return cs_col_err(err, errlen, path, line, "node_num", "more than %d nodes: \"%s\"", INT32_MAX,
 			       f[col[HC_NODE]]);
 	if (nodes == 0) { /* a job that never got nodes still asked for one */
 		nodes = 1;
@@ -156,10 +105,10 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	}
 	int64_t gpn = gpus / nodes + (gpus % nodes != 0), cpn = cpus / nodes + (cpus % nodes != 0);
 	if (gpn > MAX_GPUS_PER_NODE)
-		return col_err(err, errlen, path, line, "gpu_num", "more than %d GPUs per node: \"%s\" on %" PRId64
+		return cs_col_err(err, errlen, path, line, "gpu_num", "more than %d GPUs per node: \"%s\" on %" PRId64
 			       " nodes", MAX_GPUS_PER_NODE, f[col[HC_GPU]], nodes);
 	if (cpn > MAX_CORES_PER_NODE)
-		return col_err(err, errlen, path, line, "cpu_num", "more than %d CPUs per node: \"%s\" on %" PRId64
+		return cs_col_err(err, errlen, path, line, "cpu_num", "more than %d CPUs per node: \"%s\" on %" PRId64
 			       " nodes", MAX_CORES_PER_NODE, f[col[HC_CPU]], nodes);
 	cnt[HK_GPUS_ROUNDED] += gpus % nodes != 0;
 	cnt[HK_CORES_ROUNDED] += cpus % nodes != 0;
@@ -170,7 +119,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	v = f[col[HC_STATE]];
 	int st = helios_state(v);
 	if (st < 0)
-		return col_err(err, errlen, path, line, "state", "unknown state \"%s\" (expected COMPLETED, FAILED, "
+		return cs_col_err(err, errlen, path, line, "state", "unknown state \"%s\" (expected COMPLETED, FAILED, "
 			       "CANCELLED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, PREEMPTED, SUSPENDED, RUNNING or "
 			       "PENDING)", v);
 	r->state = (uint8_t)st;
@@ -178,25 +127,25 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 
 	v = f[col[HC_SUBMIT]];
 	if (parse_date(v, &r->submit_s) < 0)
-		return col_err(err, errlen, path, line, "submit_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
+		return cs_col_err(err, errlen, path, line, "submit_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
 			       "(1970..9999): \"%s\"", v);
 	v = f[col[HC_START]];
-	if (is_missing(v)) {
+	if (cs_is_missing(v)) {
 		r->start_s = -1;
 		cnt[HK_START_UNKNOWN]++;
 	} else if (parse_date(v, &r->start_s) < 0) {
-		return col_err(err, errlen, path, line, "start_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
+		return cs_col_err(err, errlen, path, line, "start_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
 			       "(1970..9999), empty or None: \"%s\"", v);
 	} else if (r->start_s < r->submit_s) {
-		return col_err(err, errlen, path, line, "start_time", "\"%s\" is before submit_time \"%s\"", v,
+		return cs_col_err(err, errlen, path, line, "start_time", "\"%s\" is before submit_time \"%s\"", v,
 			       f[col[HC_SUBMIT]]);
 	}
 	v = f[col[HC_DURATION]];
-	if (is_missing(v)) {
+	if (cs_is_missing(v)) {
 		r->runtime_s = -1;
 		cnt[HK_RUNTIME_UNKNOWN]++;
-	} else if (parse_int(v, &r->runtime_s) < 0 || r->runtime_s < 0) {
-		return col_err(err, errlen, path, line, "duration", "not a number of seconds >= 0, empty or "
+	} else if (cs_parse_int(v, &r->runtime_s) < 0 || r->runtime_s < 0) {
+		return cs_col_err(err, errlen, path, line, "duration", "not a number of seconds >= 0, empty or "
 			       "None: \"%s\"", v);
 	}
 
@@ -205,7 +154,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 		v = f[col[strs[i].c]];
 		*strs[i].dst = -1;
-		if (!is_missing(v) && (*strs[i].dst = cs_names_intern(strs[i].ns, v, strlen(v))) < 0) {
+		if (!cs_is_missing(v) && (*strs[i].dst = cs_names_intern(strs[i].ns, v, strlen(v))) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -CS_ENOMEM;
 		}

@@ -2,6 +2,7 @@
  * pai_task_table.csv) into a cs_trace. One record per task; the rules are
  * in docs/gputrace.md. */
 #include "capsim/gputrace.h"
+#include "fmtutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,31 +28,10 @@ static const char *const pk_keys[PK_N] = { "pai.skipped_no_start", "pai.nodes_de
 					    "pai.mem_unknown", "pai.mem_rounded_up" };
 
 /* The bounds the native format accepts, so every trace read writes back. */
-#define MAX_GPUS_PER_NODE 1024
-#define MAX_CORES_PER_NODE (1 << 20)
+#define MAX_GPUS_PER_NODE CS_FMT_MAX_GPUS_PER_NODE
+#define MAX_CORES_PER_NODE CS_FMT_MAX_CORES_PER_NODE
 #define MAX_MEM_MIB (1.0 * (1LL << 40))
 #define MAX_TIME_S 1e15 /* 31 million years: rounds exactly into int64 */
-
-static int col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col,
-		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col,
-		   const char *fmt, ...)
-{
-	int o = snprintf(err, errlen, "%s:%" PRIu32 ": column %s: ", path, line, col);
-	if (o > 0 && (size_t)o < errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err + o, errlen - (size_t)o, fmt, ap);
-		va_end(ap);
-	}
-	return -CS_EPARSE;
-}
-
-/* An empty field, or pandas' / Python's marks for a missing value. */
-static int is_missing(const char *s)
-{
-	return !*s || strcmp(s, "None") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0;
-}
 
 /* A plain decimal ("600.0", "-3", "29.296875", "1.7e6"): sign, digits,
  * fraction, exponent; no hex, inf or nan (which strtod would take). */
@@ -83,12 +63,12 @@ static int parse_dec(const char *s, double *v)
 static int field_num(const char *path, uint32_t line, int c, const char *v, double *x, char *err,
 		     size_t errlen)
 {
-	if (is_missing(v))
+	if (cs_is_missing(v))
 		return 0;
 	if (parse_dec(v, x) < 0)
-		return col_err(err, errlen, path, line, pc_names[c], "not a number, empty or None: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, pc_names[c], "not a number, empty or None: \"%s\"", v);
 	if (*x < 0)
-		return col_err(err, errlen, path, line, pc_names[c], "negative: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, pc_names[c], "negative: \"%s\"", v);
 	return 1;
 }
 
@@ -122,8 +102,8 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	int rc;
 	double x;
 	const char *v = f[col[PC_JOB]];
-	if (is_missing(v))
-		return col_err(err, errlen, path, line, "job_name", "missing");
+	if (cs_is_missing(v))
+		return cs_col_err(err, errlen, path, line, "job_name", "missing");
 
 	v = f[col[PC_INST]];
 	if ((rc = field_num(path, line, PC_INST, v, &x, err, errlen)) < 0)
@@ -132,7 +112,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 		r->nodes = 1;
 		cnt[PK_NODES_DEFAULTED]++;
 	} else if (x < 1 || x != floor(x) || x > INT32_MAX) {
-		return col_err(err, errlen, path, line, "inst_num", "not a whole instance count >= 1: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, "inst_num", "not a whole instance count >= 1: \"%s\"", v);
 	} else {
 		r->nodes = (uint32_t)x;
 	}
@@ -140,7 +120,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	v = f[col[PC_STATUS]];
 	int st = pai_state(v);
 	if (st < 0)
-		return col_err(err, errlen, path, line, "status", "unknown status \"%s\" (expected Terminated, "
+		return cs_col_err(err, errlen, path, line, "status", "unknown status \"%s\" (expected Terminated, "
 			       "Failed, Running or Waiting)", v);
 	r->state = (uint8_t)st;
 
@@ -151,15 +131,15 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_START, v, &start, err, errlen)) < 0)
 		return rc;
 	if (start > MAX_TIME_S)
-		return col_err(err, errlen, path, line, "start_time", "out of range: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, "start_time", "out of range: \"%s\"", v);
 	v = f[col[PC_END]];
 	if ((rc = field_num(path, line, PC_END, v, &end, err, errlen)) < 0)
 		return rc;
 	if (end > MAX_TIME_S)
-		return col_err(err, errlen, path, line, "end_time", "out of range: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, "end_time", "out of range: \"%s\"", v);
 	int64_t s = llround(start), e = llround(end);
 	if (s > 0 && e > 0 && e < s)
-		return col_err(err, errlen, path, line, "end_time", "\"%s\" is before start_time \"%s\"", v,
+		return cs_col_err(err, errlen, path, line, "end_time", "\"%s\" is before start_time \"%s\"", v,
 			       f[col[PC_START]]);
 	r->submit_s = s;
 	r->start_s = -1; /* the launch time is the submit time: no wait is recorded */
@@ -169,7 +149,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_CPU, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x > 100.0 * MAX_CORES_PER_NODE)
-		return col_err(err, errlen, path, line, "plan_cpu", "more than %d cores: \"%s\"", MAX_CORES_PER_NODE, v);
+		return cs_col_err(err, errlen, path, line, "plan_cpu", "more than %d cores: \"%s\"", MAX_CORES_PER_NODE, v);
 	r->cores_per_node = rc ? whole_units(x, &cnt[PK_CORES_ROUNDED]) : 0;
 	cnt[PK_CORES_UNKNOWN] += rc == 0;
 
@@ -177,7 +157,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_MEM, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x * 1024 > MAX_MEM_MIB)
-		return col_err(err, errlen, path, line, "plan_mem", "more than 2^30 GB: \"%s\"", v);
+		return cs_col_err(err, errlen, path, line, "plan_mem", "more than 2^30 GB: \"%s\"", v);
 	if (rc) {
 		double mib = ceil(x * 1024);
 		cnt[PK_MEM_ROUNDED] += mib != x * 1024;
@@ -189,7 +169,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_GPU, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x > 100.0 * MAX_GPUS_PER_NODE)
-		return col_err(err, errlen, path, line, "plan_gpu", "more than %d GPUs: \"%s\"", MAX_GPUS_PER_NODE, v);
+		return cs_col_err(err, errlen, path, line, "plan_gpu", "more than %d GPUs: \"%s\"", MAX_GPUS_PER_NODE, v);
 	r->gpus_per_node = rc ? whole_units(x, &cnt[PK_GPUS_ROUNDED]) : 0;
 	cnt[PK_GPUS_UNKNOWN] += rc == 0;
 
@@ -203,7 +183,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	for (int k = 0; k < PK_N; k++)
 		total[k] += cnt[k];
 	v = f[col[PC_GPUTYPE]];
-	if (!is_missing(v) && (r->partition = cs_names_intern(&t->partitions, v, strlen(v))) < 0) {
+	if (!cs_is_missing(v) && (r->partition = cs_names_intern(&t->partitions, v, strlen(v))) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}

@@ -1,6 +1,7 @@
 /* capsim: Microsoft's Philly trace (msr-fiddle/philly-traces,
  * cluster_job_log). Rules: docs/jsontrace.md. */
 #include "capsim/jsontrace.h"
+#include "fmtutil.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -10,22 +11,10 @@
 
 /* --- time: US Pacific wall clock to Unix time, without the TZ environment --- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (eras of 400 years, years starting in March so the leap day is last). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                            /* 0..399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;   /* 0..146096 */
-	return era * 146097 + doe - 719468;
-}
-
 /* Day of the month of the first Sunday of y-m. 1970-01-01 was a Thursday. */
 static int first_sunday(int64_t y, int m)
 {
-	int64_t z = days_from_civil(y, m, 1);
+	int64_t z = cs_days_from_civil(y, m, 1);
 	int wd = (int)(((z + 4) % 7 + 7) % 7); /* 0: Sunday */
 	return 1 + (7 - wd) % 7;
 }
@@ -56,9 +45,9 @@ int cs_philly_time(const char *s, int64_t *unix_s)
 	/* US daylight saving time since 2007: PDT (UTC-7) from 02:00 on the second
 	 * Sunday of March to 02:00 on the first Sunday of November, else PST
 	 * (UTC-8). The hour repeated in November reads as PDT. */
-	int64_t local = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-	int64_t dst_on = days_from_civil(y, 3, first_sunday(y, 3) + 7) * 86400 + 2 * 3600;
-	int64_t dst_off = days_from_civil(y, 11, first_sunday(y, 11)) * 86400 + 2 * 3600;
+	int64_t local = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	int64_t dst_on = cs_days_from_civil(y, 3, first_sunday(y, 3) + 7) * 86400 + 2 * 3600;
+	int64_t dst_off = cs_days_from_civil(y, 11, first_sunday(y, 11)) * 86400 + 2 * 3600;
 	*unix_s = local + (local >= dst_on && local < dst_off ? 7 : 8) * 3600;
 	return 0;
 }

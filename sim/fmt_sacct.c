@@ -1,6 +1,7 @@
 /* capsim: the Slurm sacct reader (sacct --parsable2 output -> cs_trace).
  * Every rule this file applies is listed in docs/sacct.md. */
 #include "capsim/sacct.h"
+#include "fmtutil.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -65,26 +66,6 @@ static int parse_uint(const char *s, const char *e, uint64_t max, uint64_t *v)
 
 /* --- times --- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the
- * "days from civil" count over 400-year eras, March-based years so the
- * leap day ends a year). No mktime: no dependence on TZ. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                                   /* 0..399 */
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 /* n digits at *p into *v, advancing *p; -1 if any is not a digit. */
 static int fixed_digits(const char **p, int n, int *v)
 {
@@ -108,7 +89,7 @@ static int parse_time(const char *s, int64_t *t)
 	    fixed_digits(&p, 2, &d) || *p++ != 'T' || fixed_digits(&p, 2, &h) || *p++ != ':' ||
 	    fixed_digits(&p, 2, &mi) || *p++ != ':' || fixed_digits(&p, 2, &se))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > cs_days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
 		return -1;
 	int64_t off = 0;
 	if (*p == 'Z') {
@@ -123,7 +104,7 @@ static int parse_time(const char *s, int64_t *t)
 	if (*p)
 		return -1;
 	/* local = UTC + offset */
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	*t = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	return *t < 0 ? -1 : 0;
 }
 

@@ -39,7 +39,7 @@ static int meta_count(cs_trace *t, const char *key, size_t v)
 	return cs_trace_meta_set(t, key, b);
 }
 
-int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t errlen)
+static int check(const cs_transform *tf, char *err, size_t errlen)
 {
 	if (!(tf->projects_scale > 0) || !(tf->load_scale > 0) || !isfinite(tf->projects_scale) ||
 	    !isfinite(tf->load_scale)) {
@@ -51,6 +51,14 @@ int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t er
 									: "job-id range");
 		return -CS_EINVAL;
 	}
+	return 0;
+}
+
+int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t errlen)
+{
+	int rc = check(tf, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (cs_transform_is_identity(tf))
 		return 0;
 	size_t n0 = t->n, k = 0;
@@ -119,16 +127,9 @@ static int rec_cmp(const void *a, const void *b)
 
 int cs_transform_swf(cs_swf *s, const cs_transform *tf, char *err, size_t errlen)
 {
-	if (!(tf->projects_scale > 0) || !(tf->load_scale > 0) || !isfinite(tf->projects_scale) ||
-	    !isfinite(tf->load_scale)) {
-		snprintf(err, errlen, "transform: --projects-scale and --load-scale must be > 0");
-		return -CS_EINVAL;
-	}
-	if (tf->from >= tf->to || tf->id_min > tf->id_max) {
-		snprintf(err, errlen, "transform: empty %s", tf->from >= tf->to ? "time window (--from >= --to)"
-									: "job-id range");
-		return -CS_EINVAL;
-	}
+	int rc = check(tf, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (cs_transform_is_identity(tf))
 		return 0;
 	int64_t max_id = INT64_MIN;

@@ -1,0 +1,65 @@
+/* capsim: helpers the workload readers share. See fmtutil.h. */
+#include "fmtutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t cs_days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;                                   /* 0..399 */
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
+	return era * 146097 + doe - 719468;
+}
+
+int cs_days_in_month(int64_t y, int m)
+{
+	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+int cs_col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col, const char *fmt, ...)
+{
+	int o = snprintf(err, errlen, "%s:%" PRIu32 ": column %s: ", path, line, col);
+	if (o > 0 && (size_t)o < errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + o, errlen - (size_t)o, fmt, ap);
+		va_end(ap);
+	}
+	return -CS_EPARSE;
+}
+
+int cs_is_missing(const char *s)
+{
+	return !*s || strcmp(s, "None") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0;
+}
+
+int cs_parse_int(const char *s, int64_t *v)
+{
+	const char *p = s + (*s == '-');
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	char *end;
+	errno = 0;
+	long long x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int cs_meta_count(cs_trace *t, const char *key, uint64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	return cs_trace_meta_set(t, key, b);
+}

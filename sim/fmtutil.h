@@ -1,0 +1,35 @@
+/* capsim: helpers the workload readers share (sim/fmtutil.c). Private to
+ * sim/. */
+#ifndef CAPSIM_SIM_FMTUTIL_H
+#define CAPSIM_SIM_FMTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capsim/trace.h"
+
+/* The bounds the native format accepts, so every trace read writes back. */
+#define CS_FMT_MAX_GPUS_PER_NODE 1024
+#define CS_FMT_MAX_CORES_PER_NODE (1 << 20)
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the
+ * "days from civil" count over 400-year eras, March-based years so the
+ * leap day ends a year). No mktime: nothing depends on TZ. */
+int64_t cs_days_from_civil(int64_t y, int m, int d);
+int cs_days_in_month(int64_t y, int m);
+
+/* "PATH:LINE: column COL: <fmt...>" into err; returns -CS_EPARSE. */
+int cs_col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* An empty field, or pandas' / Python's marks for a missing value (None,
+ * NaN, nan). */
+int cs_is_missing(const char *s);
+
+/* A decimal integer, optionally negative, nothing around it: 0 or -1. */
+int cs_parse_int(const char *s, int64_t *v);
+
+/* Metadata entry KEY = the count v. 0 or -CS_ENOMEM. */
+int cs_meta_count(cs_trace *t, const char *key, uint64_t v);
+
+#endif
