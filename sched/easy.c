@@ -112,6 +112,18 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
 	if (cs_ctx_hold(ctx, h, NULL) < 0)
 		return;
 	int node_model = cs_ctx_node_model(ctx);
+	if (!p->sjbf) {
+		/* queue order is arrival order: walk the queue itself */
+		for (long k = cs_fifo_next(&p->q, h + 1); k >= 0; ) {
+			uint32_t jid = (uint32_t)k;
+			k = cs_fifo_next(&p->q, jid + 1);
+			if (!node_model && cs_ctx_free(ctx) == 0)
+				break;
+			if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
+				take(p, jid);
+		}
+		return;
+	}
 	long leaf;
 	size_t from = 0;
 	while ((leaf = cs_qtree_find(&p->t, from, UINT32_MAX - 1, UINT32_MAX - 1, CS_TIME_MAX - 1)) >= 0) {
