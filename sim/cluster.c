@@ -1,5 +1,6 @@
 /* capsim: the cluster model, loaded from a YAML config with libfyaml. */
 #include "capsim/cluster.h"
+#include "yaml.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -51,214 +52,27 @@ typedef struct ld {
 	char *err;
 	size_t errlen;
 	cs_cluster *c;
+	cs_yaml y;
 } ld;
 
-/* A key of a mapping and its value; path names it in messages
- * ("node_types[1].count"). */
-typedef struct fld {
-	struct fy_node *key, *val;
-	char path[192];
-} fld;
+typedef cs_yfield fld;
 
-/* 1-based line and column of a node. libfyaml 0.7 has no start mark for a
- * node, only for a token: a scalar's comes from its token, a collection's
- * from its first scalar. -1 for an empty collection or an empty value. */
-static int where(struct fy_node *n, int *line, int *col)
-{
-	if (!n)
-		return -1;
-	void *it = NULL;
-	if (fy_node_is_mapping(n)) {
-		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-		return p ? where(fy_node_pair_key(p), line, col) : -1;
-	}
-	if (fy_node_is_sequence(n))
-		return where(fy_node_sequence_iterate(n, &it), line, col);
-	struct fy_token *t = fy_node_get_scalar_token(n);
-	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-	if (!m)
-		return -1;
-	*line = m->line + 1;
-	*col = m->column + 1;
-	return 0;
-}
-
-/* Write "FILE:LINE:COL: KEY: msg" at node `at`, else at `fallback`, else
- * without a position; returns rc. */
-__attribute__((format(printf, 6, 7)))
-static int fail(ld *l, int rc, struct fy_node *at, struct fy_node *fallback, const char *key,
-		const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	int line, col;
-	if (where(at, &line, &col) == 0 || where(fallback, &line, &col) == 0)
-		snprintf(l->err, l->errlen, "%s:%d:%d: %s: %s", l->file, line, col, key, msg);
-	else
-		snprintf(l->err, l->errlen, "%s: %s: %s", l->file, key, msg);
-	return rc;
-}
-
-static int fail_val(ld *l, int rc, const fld *f, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail_val(ld *l, int rc, const fld *f, const char *fmt, ...)
-{
-	char msg[320];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return fail(l, rc, f->val, f->key, f->path, "%s", msg);
-}
-
-static void *own(ld *l, void *p)
-{
-	cs_cluster *c = l->c;
-	if (!p)
-		return NULL;
-	if (c->nowned == c->capowned) {
-		size_t cap = c->capowned ? 2 * c->capowned : 32;
-		void **o = realloc(c->owned, cap * sizeof *o);
-		if (!o) {
-			free(p);
-			return NULL;
-		}
-		c->owned = o;
-		c->capowned = cap;
-	}
-	c->owned[c->nowned++] = p;
-	return p;
-}
-
-static int oom(ld *l)
-{
-	snprintf(l->err, l->errlen, "%s: out of memory", l->file);
-	return -CS_ENOMEM;
-}
+#define fail(l, ...) cs_yaml_fail(&(l)->y, __VA_ARGS__)
+#define fail_val(l, ...) cs_yaml_failv(&(l)->y, __VA_ARGS__)
+#define own(l, p) cs_yaml_own(&(l)->y, p)
+#define oom(l) cs_yaml_oom(&(l)->y)
+#define kind(n) cs_yaml_kind(n)
+#define check_keys(l, map, path, keys) cs_yaml_check_keys(&(l)->y, map, path, "config", keys)
+#define field(l, ...) cs_yaml_field(&(l)->y, __VA_ARGS__)
+#define get_str(l, f, out) cs_yaml_str(&(l)->y, f, out)
+#define get_int(l, f, lo, hi, out) cs_yaml_i64(&(l)->y, f, lo, hi, out)
+#define get_num(l, f, lo, strict, out) cs_yaml_num(&(l)->y, f, lo, strict, INFINITY, out)
+#define need_map(l, f) cs_yaml_need_map(&(l)->y, f)
+#define need_list(l, f) cs_yaml_need_list(&(l)->y, f, 1)
+#define item(list, it, i, out) cs_yaml_item(list, it, i, out)
+#define line_of(n) cs_yaml_line_of(n)
 
 static void *own_array(ld *l, size_t n, size_t size) { return own(l, calloc(n ? n : 1, size)); }
-
-/* ---- typed access to mappings and scalars --------------------------------- */
-
-static const char *kind(struct fy_node *n)
-{
-	return fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
-}
-
-static void join(char *out, size_t len, const char *path, const char *key)
-{
-	snprintf(out, len, "%s%s%s", path, *path ? "." : "", key);
-}
-
-/* Every key of map must be a string in keys (NULL-terminated). */
-static int check_keys(ld *l, struct fy_node *map, const char *path, const char *const *keys)
-{
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		struct fy_node *k = fy_node_pair_key(p);
-		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
-		if (!s)
-			return fail(l, -CS_EPARSE, k, map, *path ? path : "config", "expected string keys, got %s",
-				    k ? kind(k) : "an empty key");
-		int known = 0;
-		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strcmp(*kk, s) == 0;
-		if (!known) {
-			char full[192], list[256] = "";
-			join(full, sizeof full, path, s);
-			for (const char *const *kk = keys; *kk; kk++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", kk == keys ? "" : ", ", *kk);
-			return fail(l, -CS_EPARSE, k, NULL, full, "unknown key, expected one of: %s", list);
-		}
-	}
-	return 0;
-}
-
-/* Look up key in map (at: where to point if it is missing and map is empty).
- * 1 found, 0 absent and optional, or an error if absent and required. */
-static int field(ld *l, struct fy_node *map, struct fy_node *at, const char *path, const char *key, int required,
-		 fld *f)
-{
-	memset(f, 0, sizeof *f);
-	join(f->path, sizeof f->path, path, key);
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
-		if (s && strcmp(s, key) == 0) {
-			f->key = fy_node_pair_key(p);
-			f->val = fy_node_pair_value(p);
-			return 1;
-		}
-	}
-	if (!required)
-		return 0;
-	return fail(l, -CS_EPARSE, map, at, f->path, "missing required key");
-}
-
-/* An empty value (`key:` alone) is a null scalar: treated as absent text. */
-static const char *text_of(const fld *f, size_t *len)
-{
-	if (!f->val || !fy_node_is_scalar(f->val))
-		return NULL;
-	const char *s = fy_node_get_scalar(f->val, len);
-	return s && *len ? s : NULL;
-}
-
-static int get_str(ld *l, const fld *f, const char **out)
-{
-	size_t len = 0;
-	if (f->val && !fy_node_is_scalar(f->val))
-		return fail_val(l, -CS_EPARSE, f, "expected a string, got %s", kind(f->val));
-	const char *s = text_of(f, &len);
-	if (!s)
-		return fail_val(l, -CS_EPARSE, f, "expected a non-empty string, got nothing");
-	char *d = own(l, strndup(s, len));
-	if (!d)
-		return oom(l);
-	*out = d;
-	return 0;
-}
-
-/* Numbers must be plain scalars: `count: "4"` is a string in YAML. */
-static int number_text(ld *l, const fld *f, const char *what, char *buf, size_t buflen)
-{
-	size_t len = 0;
-	if (f->val && !fy_node_is_scalar(f->val))
-		return fail_val(l, -CS_EPARSE, f, "expected %s, got %s", what, kind(f->val));
-	const char *s = text_of(f, &len);
-	if (!s)
-		return fail_val(l, -CS_EPARSE, f, "expected %s, got nothing", what);
-	if (fy_node_get_style(f->val) != FYNS_PLAIN)
-		return fail_val(l, -CS_EPARSE, f, "expected %s, got the quoted string \"%.*s\"", what,
-				(int)(len > 64 ? 64 : len), s);
-	if (len >= buflen)
-		return fail_val(l, -CS_EPARSE, f, "expected %s, got '%.32s...'", what, s);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static int get_int(ld *l, const fld *f, int64_t lo, int64_t hi, int64_t *out)
-{
-	char buf[64], *end;
-	int rc = number_text(l, f, "an integer", buf, sizeof buf);
-	if (rc < 0)
-		return rc;
-	errno = 0;
-	long long v = strtoll(buf, &end, 10);
-	if (end == buf || *end || errno)
-		return fail_val(l, -CS_EPARSE, f, "expected an integer, got '%s'", buf);
-	if (v < lo)
-		return fail_val(l, -CS_EINVAL, f, "must be >= %lld, got %lld", (long long)lo, v);
-	if (v > hi)
-		return fail_val(l, -CS_EINVAL, f, "must be <= %lld, got %lld", (long long)hi, v);
-	*out = v;
-	return 0;
-}
 
 static int get_int32(ld *l, const fld *f, int lo, int *out)
 {
@@ -269,74 +83,12 @@ static int get_int32(ld *l, const fld *f, int lo, int *out)
 	return rc;
 }
 
-/* A finite number >= lo (> lo if strict). */
-static int get_num(ld *l, const fld *f, double lo, int strict, double *out)
-{
-	char buf[64], *end;
-	int rc = number_text(l, f, "a number", buf, sizeof buf);
-	if (rc < 0)
-		return rc;
-	errno = 0;
-	double v = strtod(buf, &end);
-	if (end == buf || *end || errno || !isfinite(v))
-		return fail_val(l, -CS_EPARSE, f, "expected a number, got '%s'", buf);
-	if (strict ? !(v > lo) : !(v >= lo))
-		return fail_val(l, -CS_EINVAL, f, "must be %s %g, got %s", strict ? ">" : ">=", lo, buf);
-	*out = v;
-	return 0;
-}
-
 /* Optional number: leaves *out alone if the key is absent. */
 static int opt_num(ld *l, struct fy_node *map, const char *path, const char *key, double lo, int strict, double *out)
 {
 	fld f;
 	int rc = field(l, map, NULL, path, key, 0, &f);
 	return rc <= 0 ? rc : get_num(l, &f, lo, strict, out);
-}
-
-/* What a value is, for "expected X, got Y". */
-static const char *got(const fld *f)
-{
-	size_t len = 0;
-	if (!f->val || (fy_node_is_scalar(f->val) && !text_of(f, &len)))
-		return "nothing";
-	return kind(f->val);
-}
-
-static int need_map(ld *l, const fld *f)
-{
-	if (f->val && fy_node_is_mapping(f->val))
-		return 0;
-	return fail_val(l, -CS_EPARSE, f, "expected a mapping, got %s", got(f));
-}
-
-/* A non-empty list; returns its length or an error. */
-static int need_list(ld *l, const fld *f)
-{
-	if (!f->val || !fy_node_is_sequence(f->val))
-		return fail_val(l, -CS_EPARSE, f, "expected a list, got %s", got(f));
-	int n = fy_node_sequence_item_count(f->val);
-	if (n < 1)
-		return fail_val(l, -CS_EPARSE, f, "expected a non-empty list");
-	return n;
-}
-
-/* Item i of a list field, as a field of its own ("node_types[2]"). */
-static void item(const fld *list, struct fy_node *it, int i, fld *out)
-{
-	memset(out, 0, sizeof *out);
-	out->key = list->key; /* where to point if the item is empty */
-	out->val = it;
-	/* a path too long for the buffer is cut: it is only a message */
-	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
-		out->path[sizeof out->path - 1] = '\0';
-}
-
-/* Line of an earlier definition, for duplicate-name messages. */
-static int line_of(struct fy_node *n)
-{
-	int line = 0, col;
-	return where(n, &line, &col) == 0 ? line : 0;
 }
 
 /* ---- sections ------------------------------------------------------------- */
@@ -695,58 +447,20 @@ static int compute_totals(ld *l)
 
 /* ---- load ----------------------------------------------------------------- */
 
-static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
-{
-	(void)d, (void)user, (void)buf, (void)len;
-}
-
-/* Parse the YAML, the file l->file or, if text is not NULL, text (named
- * l->file in messages); a syntax error becomes "FILE:LINE:COL: syntax
- * error: ..." from libfyaml's first collected diagnostic (whose marks are
- * 1-based). */
-static struct fy_document *parse(ld *l, const char *text, size_t len, int *rc)
-{
-	struct fy_diag_cfg dcfg;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL; /* libfyaml prints to stderr by default: only the command layer prints */
-	dcfg.output_fn = quiet;
-	dcfg.colorize = false;
-	struct fy_diag *diag = fy_diag_create(&dcfg);
-	if (!diag) {
-		*rc = oom(l);
-		return NULL;
-	}
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
-	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
-				       : fy_document_build_from_file(&cfg, l->file);
-	if (!doc) {
-		void *it = NULL;
-		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-		if (e && e->line > 0)
-			snprintf(l->err, l->errlen, "%s:%d:%d: YAML syntax error: %s", l->file, e->line, e->column,
-				 e->msg ? e->msg : "invalid YAML");
-		else if (e)
-			snprintf(l->err, l->errlen, "%s: YAML syntax error: %s", l->file, e->msg ? e->msg : "invalid YAML");
-		else /* libfyaml builds no document from an empty stream, silently */
-			snprintf(l->err, l->errlen, "%s: config: empty, expected a mapping with name, site, "
-				 "node_types, partitions", l->file);
-		*rc = -CS_EPARSE;
-	}
-	fy_diag_destroy(diag);
-	return doc;
-}
-
 /* Load from the file l->file, or from text if not NULL; l->dir is set. */
 static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 {
 	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", NULL };
 	if (!(l->c = calloc(1, sizeof *l->c)) || !(l->c->path = strdup(l->file))) {
 		cs_cluster_free(l->c);
-		return oom(l);
+		snprintf(l->err, l->errlen, "%s: out of memory", l->file);
+		return -CS_ENOMEM;
 	}
+	l->y = (cs_yaml){ .file = l->file, .err = l->err, .errlen = l->errlen, .owned = &l->c->owned,
+			  .nowned = &l->c->nowned, .capowned = &l->c->capowned };
 	int rc = 0;
-	struct fy_document *doc = parse(l, text, len, &rc);
+	struct fy_document *doc = cs_yaml_parse(&l->y, text, len, "config: empty, expected a mapping with name, site, "
+						"node_types, partitions", &rc);
 	if (doc) {
 		struct fy_node *root = fy_document_root(doc);
 		fld f;

@@ -1,6 +1,7 @@
 /* capsim: loading a workload model (YAML through libfyaml; schema in
  * include/capsim/gen.h). Every error is one line, FILE:LINE:COL: KEY: what. */
 #include "capsim/gen.h"
+#include "yaml.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -24,182 +25,23 @@ typedef struct ld {
 	char *err;
 	size_t errlen;
 	cs_gen_model *m;
+	cs_yaml y;
 } ld;
 
-typedef struct fld {
-	struct fy_node *key, *val;
-	char path[160];
-} fld;
+typedef cs_yfield fld;
 
-/* 1-based position of a node: a scalar's token, else its first scalar. */
-static int where(struct fy_node *n, int *line, int *col)
-{
-	if (!n)
-		return -1;
-	void *it = NULL;
-	if (fy_node_is_mapping(n)) {
-		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-		return p ? where(fy_node_pair_key(p), line, col) : -1;
-	}
-	if (fy_node_is_sequence(n))
-		return where(fy_node_sequence_iterate(n, &it), line, col);
-	struct fy_token *t = fy_node_get_scalar_token(n);
-	const struct fy_mark *mk = t ? fy_token_start_mark(t) : NULL;
-	if (!mk)
-		return -1;
-	*line = mk->line + 1;
-	*col = mk->column + 1;
-	return 0;
-}
-
-__attribute__((format(printf, 6, 7)))
-static int fail(ld *l, int rc, struct fy_node *at, struct fy_node *fallback, const char *key, const char *fmt, ...)
-{
-	char msg[320];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	int line, col;
-	if (where(at, &line, &col) == 0 || where(fallback, &line, &col) == 0)
-		snprintf(l->err, l->errlen, "%s:%d:%d: %s: %s", l->file, line, col, key, msg);
-	else
-		snprintf(l->err, l->errlen, "%s: %s: %s", l->file, key, msg);
-	return rc;
-}
-#define FAILV(l, rc, f, ...) fail(l, rc, (f)->val, (f)->key, (f)->path, __VA_ARGS__)
-
-static int oom(ld *l)
-{
-	snprintf(l->err, l->errlen, "%s: out of memory", l->file);
-	return -CS_ENOMEM;
-}
-
-static void *own(ld *l, void *p)
-{
-	cs_gen_model *m = l->m;
-	if (!p)
-		return NULL;
-	if (m->nowned == m->capowned) {
-		size_t cap = m->capowned ? 2 * m->capowned : 64;
-		void **o = realloc(m->owned, cap * sizeof *o);
-		if (!o) {
-			free(p);
-			return NULL;
-		}
-		m->owned = o;
-		m->capowned = cap;
-	}
-	m->owned[m->nowned++] = p;
-	return p;
-}
-
-static const char *kind(struct fy_node *n)
-{
-	return !n ? "nothing" : fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
-}
-
-static void join(char *out, size_t len, const char *path, const char *key)
-{
-	if (snprintf(out, len, "%s%s%s", path, *path ? "." : "", key) >= (int)len)
-		out[len - 1] = '\0';
-}
-
-static int check_keys(ld *l, struct fy_node *map, const char *path, const char *const *keys)
-{
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		struct fy_node *k = fy_node_pair_key(p);
-		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
-		if (!s)
-			return fail(l, -CS_EPARSE, k, map, *path ? path : "model", "expected string keys, got %s", kind(k));
-		int known = 0;
-		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strcmp(*kk, s) == 0;
-		if (!known) {
-			char full[160], list[256] = "";
-			join(full, sizeof full, path, s);
-			for (const char *const *kk = keys; *kk; kk++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", kk == keys ? "" : ", ", *kk);
-			return fail(l, -CS_EPARSE, k, NULL, full, "unknown key, expected one of: %s", list);
-		}
-	}
-	return 0;
-}
-
-/* 1 found, 0 absent (optional), or an error (absent, required). */
-static int field(ld *l, struct fy_node *map, const char *path, const char *key, int required, fld *f)
-{
-	memset(f, 0, sizeof *f);
-	join(f->path, sizeof f->path, path, key);
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
-		if (s && strcmp(s, key) == 0) {
-			f->key = fy_node_pair_key(p);
-			f->val = fy_node_pair_value(p);
-			return 1;
-		}
-	}
-	if (!required)
-		return 0;
-	return fail(l, -CS_EPARSE, map, NULL, f->path, "missing required key");
-}
-
-static const char *text_of(const fld *f, size_t *len)
-{
-	if (!f->val || !fy_node_is_scalar(f->val))
-		return NULL;
-	const char *s = fy_node_get_scalar(f->val, len);
-	return s && *len ? s : NULL;
-}
-
-static int get_str(ld *l, const fld *f, const char **out)
-{
-	size_t len = 0;
-	const char *s = text_of(f, &len);
-	if (!s)
-		return FAILV(l, -CS_EPARSE, f, "expected a non-empty string, got %s", kind(f->val));
-	char *d = own(l, strndup(s, len));
-	if (!d)
-		return oom(l);
-	*out = d;
-	return 0;
-}
-
-static int number_text(ld *l, const fld *f, const char *what, char *buf, size_t buflen)
-{
-	size_t len = 0;
-	const char *s = text_of(f, &len);
-	if (!s)
-		return FAILV(l, -CS_EPARSE, f, "expected %s, got %s", what, kind(f->val));
-	if (fy_node_get_style(f->val) != FYNS_PLAIN)
-		return FAILV(l, -CS_EPARSE, f, "expected %s, got the quoted string \"%.*s\"", what,
-			     (int)(len > 40 ? 40 : len), s);
-	if (len >= buflen)
-		return FAILV(l, -CS_EPARSE, f, "expected %s, got '%.32s...'", what, s);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static int get_i64(ld *l, const fld *f, int64_t lo, int64_t hi, int64_t *out)
-{
-	char buf[64], *end;
-	int rc = number_text(l, f, "an integer", buf, sizeof buf);
-	if (rc < 0)
-		return rc;
-	errno = 0;
-	long long v = strtoll(buf, &end, 10);
-	if (end == buf || *end || errno)
-		return FAILV(l, -CS_EPARSE, f, "expected an integer, got '%s'", buf);
-	if (v < lo || v > hi)
-		return FAILV(l, -CS_EINVAL, f, "must be in %lld..%lld, got %lld", (long long)lo, (long long)hi, v);
-	*out = v;
-	return 0;
-}
+#define fail(l, ...) cs_yaml_fail(&(l)->y, __VA_ARGS__)
+#define FAILV(l, ...) cs_yaml_failv(&(l)->y, __VA_ARGS__)
+#define own(l, p) cs_yaml_own(&(l)->y, p)
+#define oom(l) cs_yaml_oom(&(l)->y)
+#define kind(n) cs_yaml_kind(n)
+#define check_keys(l, map, path, keys) cs_yaml_check_keys(&(l)->y, map, path, "model", keys)
+#define field(l, map, path, key, required, f) cs_yaml_field(&(l)->y, map, NULL, path, key, required, f)
+#define get_str(l, f, out) cs_yaml_str(&(l)->y, f, out)
+#define get_i64(l, f, lo, hi, out) cs_yaml_i64(&(l)->y, f, lo, hi, out)
+#define get_num(l, f, lo, strict, hi, out) cs_yaml_num(&(l)->y, f, lo, strict, hi, out)
+#define need_list(l, f, min) cs_yaml_need_list(&(l)->y, f, min)
+#define item(list, it, i, out) cs_yaml_item(list, it, i, out)
 
 static int get_int(ld *l, const fld *f, int lo, int hi, int *out)
 {
@@ -207,24 +49,6 @@ static int get_int(ld *l, const fld *f, int lo, int hi, int *out)
 	int rc = get_i64(l, f, lo, hi, &v);
 	*out = (int)v;
 	return rc;
-}
-
-static int get_num(ld *l, const fld *f, double lo, int strict, double hi, double *out)
-{
-	char buf[64], *end;
-	int rc = number_text(l, f, "a number", buf, sizeof buf);
-	if (rc < 0)
-		return rc;
-	errno = 0;
-	double v = strtod(buf, &end);
-	if (end == buf || *end || errno || !isfinite(v))
-		return FAILV(l, -CS_EPARSE, f, "expected a number, got '%s'", buf);
-	if (strict ? !(v > lo) : !(v >= lo))
-		return FAILV(l, -CS_EINVAL, f, "must be %s %g, got %s", strict ? ">" : ">=", lo, buf);
-	if (v > hi)
-		return FAILV(l, -CS_EINVAL, f, "must be <= %g, got %s", hi, buf);
-	*out = v;
-	return 0;
 }
 
 /* Required sub-key helpers: key of map at path. */
@@ -257,28 +81,8 @@ static int req_str(ld *l, struct fy_node *map, const char *path, const char *key
 
 static int need_map(ld *l, const fld *f, const char *const *keys)
 {
-	if (!f->val || !fy_node_is_mapping(f->val))
-		return FAILV(l, -CS_EPARSE, f, "expected a mapping, got %s", kind(f->val));
-	return keys ? check_keys(l, f->val, f->path, keys) : 0;
-}
-
-static int need_list(ld *l, const fld *f, int min)
-{
-	if (!f->val || !fy_node_is_sequence(f->val))
-		return FAILV(l, -CS_EPARSE, f, "expected a list, got %s", kind(f->val));
-	int n = fy_node_sequence_item_count(f->val);
-	if (n < min)
-		return FAILV(l, -CS_EPARSE, f, "expected a list of at least %d items, got %d", min, n);
-	return n;
-}
-
-static void item(const fld *list, struct fy_node *it, int i, fld *out)
-{
-	memset(out, 0, sizeof *out);
-	out->key = list->key;
-	out->val = it;
-	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
-		out->path[sizeof out->path - 1] = '\0';
+	int rc = cs_yaml_need_map(&l->y, f);
+	return rc < 0 || !keys ? rc : check_keys(l, f->val, f->path, keys);
 }
 
 /* A weight list: exactly n numbers >= 0 with a positive sum. */
@@ -323,10 +127,10 @@ static int dist(ld *l, const fld *f, int lo, int hi, int (*resolve)(const cs_gen
 	for (int i = 0; (p = fy_node_mapping_iterate(f->val, &it)); i++) {
 		fld k = { .key = fy_node_pair_key(p), .val = fy_node_pair_key(p) }, w;
 		size_t len = 0;
-		const char *ks = text_of(&k, &len);
+		const char *ks = cs_yaml_text(&k, &len);
 		char kname[64];
 		snprintf(kname, sizeof kname, "%.*s", ks ? (int)(len > 40 ? 40 : len) : 0, ks ? ks : "");
-		join(k.path, sizeof k.path, f->path, kname);
+		cs_yaml_join(k.path, sizeof k.path, f->path, kname);
 		w = k;
 		w.val = fy_node_pair_value(p);
 		if (resolve) {
@@ -548,7 +352,7 @@ static int load_target(ld *l, const fld *f, int i)
 	}
 	int col;
 	t->line = 0;
-	where(f->val, &t->line, &col);
+	cs_yaml_where(f->val, &t->line, &col);
 	return 0;
 }
 
@@ -574,42 +378,6 @@ static int list_each(ld *l, const fld *f, int *n, int (*fn)(ld *, const fld *, i
 			return rc;
 	}
 	return 0;
-}
-
-static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
-{
-	(void)d, (void)user, (void)buf, (void)len;
-}
-
-static struct fy_document *parse(ld *l, const char *text, size_t len, int *rc)
-{
-	struct fy_diag_cfg dcfg;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = quiet;
-	dcfg.colorize = false;
-	struct fy_diag *diag = fy_diag_create(&dcfg);
-	if (!diag) {
-		*rc = oom(l);
-		return NULL;
-	}
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
-	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
-				       : fy_document_build_from_file(&cfg, l->file);
-	if (!doc) {
-		void *it = NULL;
-		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-		if (e && e->line > 0)
-			snprintf(l->err, l->errlen, "%s:%d:%d: YAML syntax error: %s", l->file, e->line, e->column,
-				 e->msg ? e->msg : "invalid YAML");
-		else
-			snprintf(l->err, l->errlen, "%s: model: empty or not YAML, expected a mapping with name, "
-				 "start_epoch, projects, arrivals, classes, partitions, targets", l->file);
-		*rc = -CS_EPARSE;
-	}
-	fy_diag_destroy(diag);
-	return doc;
 }
 
 static int load_lists(ld *l, struct fy_node *root)
@@ -642,11 +410,15 @@ static int load(cs_gen_model **out, ld *l, const char *text, size_t len)
 					    "targets", NULL };
 	if (!(l->m = calloc(1, sizeof *l->m)) || !(l->m->path = strdup(l->file))) {
 		cs_gen_model_free(l->m);
-		return oom(l);
+		snprintf(l->err, l->errlen, "%s: out of memory", l->file);
+		return -CS_ENOMEM;
 	}
+	l->y = (cs_yaml){ .file = l->file, .err = l->err, .errlen = l->errlen, .owned = &l->m->owned,
+			  .nowned = &l->m->nowned, .capowned = &l->m->capowned };
 	cs_gen_spec *s = &l->m->s;
 	int rc = 0;
-	struct fy_document *doc = parse(l, text, len, &rc);
+	struct fy_document *doc = cs_yaml_parse(&l->y, text, len, "model: empty or not YAML, expected a mapping with "
+						"name, start_epoch, projects, arrivals, classes, partitions, targets", &rc);
 	if (doc) {
 		struct fy_node *root = fy_document_root(doc);
 		if (!root || !fy_node_is_mapping(root))

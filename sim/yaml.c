@@ -1,0 +1,304 @@
+/* capsim: reading YAML configs with libfyaml. See yaml.h. */
+#include "yaml.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/types.h"
+
+/* libfyaml 0.7 has no start mark for a node, only for a token: a scalar's
+ * comes from its token, a collection's from its first scalar. */
+int cs_yaml_where(struct fy_node *n, int *line, int *col)
+{
+	if (!n)
+		return -1;
+	void *it = NULL;
+	if (fy_node_is_mapping(n)) {
+		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+		return p ? cs_yaml_where(fy_node_pair_key(p), line, col) : -1;
+	}
+	if (fy_node_is_sequence(n))
+		return cs_yaml_where(fy_node_sequence_iterate(n, &it), line, col);
+	struct fy_token *t = fy_node_get_scalar_token(n);
+	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+	if (!m)
+		return -1;
+	*line = m->line + 1;
+	*col = m->column + 1;
+	return 0;
+}
+
+int cs_yaml_line_of(struct fy_node *n)
+{
+	int line = 0, col;
+	return cs_yaml_where(n, &line, &col) == 0 ? line : 0;
+}
+
+static int vfail(cs_yaml *y, int rc, struct fy_node *at, struct fy_node *fallback, const char *key,
+		 const char *fmt, va_list ap)
+{
+	char msg[384];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	int line, col;
+	if (cs_yaml_where(at, &line, &col) == 0 || cs_yaml_where(fallback, &line, &col) == 0)
+		snprintf(y->err, y->errlen, "%s:%d:%d: %s: %s", y->file, line, col, key, msg);
+	else
+		snprintf(y->err, y->errlen, "%s: %s: %s", y->file, key, msg);
+	return rc;
+}
+
+int cs_yaml_fail(cs_yaml *y, int rc, struct fy_node *at, struct fy_node *fallback, const char *key,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rc = vfail(y, rc, at, fallback, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cs_yaml_failv(cs_yaml *y, int rc, const cs_yfield *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rc = vfail(y, rc, f->val, f->key, f->path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cs_yaml_oom(cs_yaml *y)
+{
+	snprintf(y->err, y->errlen, "%s: out of memory", y->file);
+	return -CS_ENOMEM;
+}
+
+void *cs_yaml_own(cs_yaml *y, void *p)
+{
+	if (!p)
+		return NULL;
+	if (*y->nowned == *y->capowned) {
+		size_t cap = *y->capowned ? 2 * *y->capowned : 32;
+		void **o = realloc(*y->owned, cap * sizeof *o);
+		if (!o) {
+			free(p);
+			return NULL;
+		}
+		*y->owned = o;
+		*y->capowned = cap;
+	}
+	(*y->owned)[(*y->nowned)++] = p;
+	return p;
+}
+
+const char *cs_yaml_kind(struct fy_node *n)
+{
+	return !n ? "nothing" : fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
+}
+
+void cs_yaml_join(char *out, size_t len, const char *path, const char *key)
+{
+	if (snprintf(out, len, "%s%s%s", path, *path ? "." : "", key) >= (int)len)
+		out[len - 1] = '\0';
+}
+
+int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
+		       const char *const *keys)
+{
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *k = fy_node_pair_key(p);
+		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+		if (!s)
+			return cs_yaml_fail(y, -CS_EPARSE, k, map, *path ? path : what, "expected string keys, got %s",
+					    k ? cs_yaml_kind(k) : "an empty key");
+		int known = 0;
+		for (const char *const *kk = keys; *kk && !known; kk++)
+			known = strcmp(*kk, s) == 0;
+		if (!known) {
+			char full[192], list[256] = "";
+			cs_yaml_join(full, sizeof full, path, s);
+			for (const char *const *kk = keys; *kk; kk++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", kk == keys ? "" : ", ", *kk);
+			return cs_yaml_fail(y, -CS_EPARSE, k, NULL, full, "unknown key, expected one of: %s", list);
+		}
+	}
+	return 0;
+}
+
+int cs_yaml_field(cs_yaml *y, struct fy_node *map, struct fy_node *at, const char *path, const char *key,
+		  int required, cs_yfield *f)
+{
+	memset(f, 0, sizeof *f);
+	cs_yaml_join(f->path, sizeof f->path, path, key);
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
+		if (s && strcmp(s, key) == 0) {
+			f->key = fy_node_pair_key(p);
+			f->val = fy_node_pair_value(p);
+			return 1;
+		}
+	}
+	if (!required)
+		return 0;
+	return cs_yaml_fail(y, -CS_EPARSE, map, at, f->path, "missing required key");
+}
+
+/* An empty value (`key:` alone) is a null scalar: treated as absent text. */
+const char *cs_yaml_text(const cs_yfield *f, size_t *len)
+{
+	if (!f->val || !fy_node_is_scalar(f->val))
+		return NULL;
+	const char *s = fy_node_get_scalar(f->val, len);
+	return s && *len ? s : NULL;
+}
+
+int cs_yaml_str(cs_yaml *y, const cs_yfield *f, const char **out)
+{
+	size_t len = 0;
+	if (f->val && !fy_node_is_scalar(f->val))
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a string, got %s", cs_yaml_kind(f->val));
+	const char *s = cs_yaml_text(f, &len);
+	if (!s)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a non-empty string, got nothing");
+	char *d = cs_yaml_own(y, strndup(s, len));
+	if (!d)
+		return cs_yaml_oom(y);
+	*out = d;
+	return 0;
+}
+
+/* Numbers must be plain scalars: `count: "4"` is a string in YAML. */
+static int number_text(cs_yaml *y, const cs_yfield *f, const char *what, char *buf, size_t buflen)
+{
+	size_t len = 0;
+	if (f->val && !fy_node_is_scalar(f->val))
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected %s, got %s", what, cs_yaml_kind(f->val));
+	const char *s = cs_yaml_text(f, &len);
+	if (!s)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected %s, got nothing", what);
+	if (fy_node_get_style(f->val) != FYNS_PLAIN)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected %s, got the quoted string \"%.*s\"", what,
+				     (int)(len > 64 ? 64 : len), s);
+	if (len >= buflen)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected %s, got '%.32s...'", what, s);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+int cs_yaml_i64(cs_yaml *y, const cs_yfield *f, int64_t lo, int64_t hi, int64_t *out)
+{
+	char buf[64], *end;
+	int rc = number_text(y, f, "an integer", buf, sizeof buf);
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	long long v = strtoll(buf, &end, 10);
+	if (end == buf || *end || errno)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected an integer, got '%s'", buf);
+	if (v < lo)
+		return cs_yaml_failv(y, -CS_EINVAL, f, "must be >= %lld, got %lld", (long long)lo, v);
+	if (v > hi)
+		return cs_yaml_failv(y, -CS_EINVAL, f, "must be <= %lld, got %lld", (long long)hi, v);
+	*out = v;
+	return 0;
+}
+
+int cs_yaml_num(cs_yaml *y, const cs_yfield *f, double lo, int strict, double hi, double *out)
+{
+	char buf[64], *end;
+	int rc = number_text(y, f, "a number", buf, sizeof buf);
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (end == buf || *end || errno || !isfinite(v))
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a number, got '%s'", buf);
+	if (strict ? !(v > lo) : !(v >= lo))
+		return cs_yaml_failv(y, -CS_EINVAL, f, "must be %s %g, got %s", strict ? ">" : ">=", lo, buf);
+	if (v > hi)
+		return cs_yaml_failv(y, -CS_EINVAL, f, "must be <= %g, got %s", hi, buf);
+	*out = v;
+	return 0;
+}
+
+const char *cs_yaml_got(const cs_yfield *f)
+{
+	size_t len = 0;
+	if (!f->val || (fy_node_is_scalar(f->val) && !cs_yaml_text(f, &len)))
+		return "nothing";
+	return cs_yaml_kind(f->val);
+}
+
+int cs_yaml_need_map(cs_yaml *y, const cs_yfield *f)
+{
+	if (f->val && fy_node_is_mapping(f->val))
+		return 0;
+	return cs_yaml_failv(y, -CS_EPARSE, f, "expected a mapping, got %s", cs_yaml_got(f));
+}
+
+int cs_yaml_need_list(cs_yaml *y, const cs_yfield *f, int min)
+{
+	if (!f->val || !fy_node_is_sequence(f->val))
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a list, got %s", cs_yaml_got(f));
+	int n = fy_node_sequence_item_count(f->val);
+	if (n < min && min == 1)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a non-empty list");
+	if (n < min)
+		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a list of at least %d items, got %d", min, n);
+	return n;
+}
+
+void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *out)
+{
+	memset(out, 0, sizeof *out);
+	out->key = list->key; /* where to point if the item is empty */
+	out->val = it;
+	/* a path too long for the buffer is cut: it is only a message */
+	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
+		out->path[sizeof out->path - 1] = '\0';
+}
+
+static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
+{
+	(void)d, (void)user, (void)buf, (void)len;
+}
+
+struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, const char *empty_msg, int *rc)
+{
+	struct fy_diag_cfg dcfg;
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL; /* libfyaml prints to stderr by default: only the command layer prints */
+	dcfg.output_fn = quiet;
+	dcfg.colorize = false;
+	struct fy_diag *diag = fy_diag_create(&dcfg);
+	if (!diag) {
+		*rc = cs_yaml_oom(y);
+		return NULL;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
+	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
+				       : fy_document_build_from_file(&cfg, y->file);
+	if (!doc) {
+		void *it = NULL;
+		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+		if (e && e->line > 0)
+			snprintf(y->err, y->errlen, "%s:%d:%d: YAML syntax error: %s", y->file, e->line, e->column,
+				 e->msg ? e->msg : "invalid YAML");
+		else if (e)
+			snprintf(y->err, y->errlen, "%s: YAML syntax error: %s", y->file, e->msg ? e->msg : "invalid YAML");
+		else /* libfyaml builds no document from an empty stream, silently */
+			snprintf(y->err, y->errlen, "%s: %s", y->file, empty_msg);
+		*rc = -CS_EPARSE;
+	}
+	fy_diag_destroy(diag);
+	return doc;
+}

@@ -1,0 +1,78 @@
+/* capsim: reading YAML configs with libfyaml (sim/yaml.c), shared by the
+ * cluster config, the workload model and the accounts file. Private to
+ * sim/. Every error is "FILE:LINE:COL: KEY.PATH: what is wrong" (marks
+ * from libfyaml, 1-based), written into the caller's buffer. */
+#ifndef CAPSIM_SIM_YAML_H
+#define CAPSIM_SIM_YAML_H
+
+#include <libfyaml.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A loader: the file named in messages, the error buffer, and the list of
+ * allocations the loaded object owns (cs_yaml_own appends to it). */
+typedef struct cs_yaml {
+	const char *file;
+	char *err;
+	size_t errlen;
+	void ***owned;
+	size_t *nowned, *capowned;
+} cs_yaml;
+
+/* A key of a mapping and its value; path names it in messages
+ * ("node_types[1].count"). */
+typedef struct cs_yfield {
+	struct fy_node *key, *val;
+	char path[192];
+} cs_yfield;
+
+/* 1-based line and column of a node (a collection's first scalar); -1 if
+ * it has none. */
+int cs_yaml_where(struct fy_node *n, int *line, int *col);
+int cs_yaml_line_of(struct fy_node *n); /* 0 if none */
+/* "FILE:LINE:COL: KEY: msg" at `at`, else at `fallback`, else without a
+ * position; returns rc. */
+int cs_yaml_fail(cs_yaml *y, int rc, struct fy_node *at, struct fy_node *fallback, const char *key,
+		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same at a field's value (else its key). */
+int cs_yaml_failv(cs_yaml *y, int rc, const cs_yfield *f, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int cs_yaml_oom(cs_yaml *y);
+/* Hand p to the loaded object (freed with it); NULL (p freed) if out of memory. */
+void *cs_yaml_own(cs_yaml *y, void *p);
+/* "a mapping", "a list", "a scalar", or "nothing" for NULL. */
+const char *cs_yaml_kind(struct fy_node *n);
+void cs_yaml_join(char *out, size_t len, const char *path, const char *key);
+
+/* Every key of map must be a string in keys (NULL-terminated); `what`
+ * names the top level in messages ("config", "model"). */
+int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
+		       const char *const *keys);
+/* Look up key in map (at: where to point if it is missing and map is
+ * empty). 1 found, 0 absent and optional, or an error if absent and
+ * required. */
+int cs_yaml_field(cs_yaml *y, struct fy_node *map, struct fy_node *at, const char *path, const char *key,
+		  int required, cs_yfield *f);
+/* A scalar value's text (not NUL-terminated), or NULL for an empty value
+ * or a collection. */
+const char *cs_yaml_text(const cs_yfield *f, size_t *len);
+/* A non-empty string, copied and owned. */
+int cs_yaml_str(cs_yaml *y, const cs_yfield *f, const char **out);
+/* A plain (unquoted) integer in lo..hi. */
+int cs_yaml_i64(cs_yaml *y, const cs_yfield *f, int64_t lo, int64_t hi, int64_t *out);
+/* A finite number >= lo (> lo if strict) and <= hi. */
+int cs_yaml_num(cs_yaml *y, const cs_yfield *f, double lo, int strict, double hi, double *out);
+/* What a value is, for "expected X, got Y" ("nothing" for an empty value). */
+const char *cs_yaml_got(const cs_yfield *f);
+int cs_yaml_need_map(cs_yaml *y, const cs_yfield *f);
+/* A list of at least min items: its length, or an error. */
+int cs_yaml_need_list(cs_yaml *y, const cs_yfield *f, int min);
+/* Item i of a list field, as a field of its own ("node_types[2]"). */
+void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *out);
+
+/* Parse the file y->file or, if text is not NULL, text (named y->file in
+ * messages). A syntax error is "FILE:LINE:COL: YAML syntax error: ..."; an
+ * empty stream "FILE: <empty_msg>". NULL with *rc set on failure. */
+struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, const char *empty_msg, int *rc);
+
+#endif
