@@ -18,6 +18,10 @@ int cs_cli_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t e
 int cs_cli_pick(const char *opt, const char *const *names, size_t n, const char *s, int *out,
 		char *err, size_t errlen);
 
+/* capsim report DIR / capsim compare DIR... (sim/cli_report.c); argv[0] the command. */
+int cs_cli_report(int argc, char **argv);
+int cs_cli_compare(int argc, char **argv);
+
 /* capsim workload convert (sim/cli_convert.c); argv[0] = "convert". */
 int cs_cli_convert(int argc, char **argv);
 

@@ -585,11 +585,11 @@ int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	 * no longer stand */
 	memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
-	observe(c, CS_OBS_PREEMPT, jid);
 	if (how == CS_PREEMPT_KILL) {
 		j->runtime_s = c->now - j->start_s;
 		j->end_s = c->now;
 		j->flags |= CS_JOB_PREEMPT_KILLED;
+		observe(c, CS_OBS_PREEMPT, jid);
 		return 0;
 	}
 	c->st->requeues++;
@@ -599,6 +599,7 @@ int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	j->reason = CS_WAIT_PRIORITY;
 	c->waiting++;
 	c->requeued[c->nrequeued++] = jid;
+	observe(c, CS_OBS_PREEMPT, jid);
 	return 0;
 }
 

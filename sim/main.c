@@ -2,6 +2,7 @@
 #include "capsim/run.h"
 #include "capsim/cluster.h"
 #include "capsim/gen.h"
+#include "capsim/recorder.h"
 #include "cli.h"
 #include "capsim/topo.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_main[] =
 	"usage: capsim COMMAND [OPTIONS]\n"
@@ -22,6 +24,8 @@ static const char usage_main[] =
 	"  topo show  what capsim reads from a node topology (hwloc XML or synthetic)\n"
 	"  cluster show  what a cluster config (YAML) adds up to; without one, the\n"
 	"             built-in default, the national AI data centre\n"
+	"  report     rebuild a run's report.html from its files (capsim report DIR)\n"
+	"  compare    several runs side by side: a table and overlaid charts\n"
 	"  workload   generate a synthetic AI workload (generate), a workload's statistics\n"
 	"             (stats), or convert one to capsim's CSV or SWF with transforms (convert)\n"
 	"\n"
@@ -43,7 +47,10 @@ static const char usage_run[] =
 	"                         (a .so exporting capsim_policy; see policies/example)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
-	"  --out DIR              write summary.json and jobs.csv there\n"
+	"  --out DIR              write summary.json, jobs.csv, timeseries.csv, projects.csv,\n"
+	"                         occupancy.csv (node model) and report.html there\n"
+	"  --sample S             timeseries interval, seconds (default 3600)\n"
+	"  --no-progress          no progress line on stderr (shown only when it is a terminal)\n"
 	"\n"
 	"machine (default: the trace header's MaxProcs, else MaxNodes):\n"
 	"  --cluster CONFIG       a cluster config (YAML, or \"default\" for the built-in data\n"
@@ -141,8 +148,21 @@ static int cmd_topo(int argc, char **argv)
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
-	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_HELP
+	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_SAMPLE, O_NOPROGRESS, O_HELP
 };
+
+/* The progress line: rewritten in place on a terminal, cleared at the end. */
+static void print_progress(void *ctx, const cs_progress *p)
+{
+	(void)ctx;
+	if (p->final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[Kcapsim: simulated day %.1f, %zu of %zu jobs done, %.2fM events/s",
+		(double)(p->now - p->first) / 86400.0, p->done, p->njobs, p->events_per_s / 1e6);
+	fflush(stderr);
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -177,6 +197,8 @@ static int cmd_run(int argc, char **argv)
 		{ "jobs", required_argument, 0, O_JOBS },
 		{ "seed", required_argument, 0, O_SEED },
 		{ "reserve", required_argument, 0, O_RESERVE },
+		{ "sample", required_argument, 0, O_SAMPLE },
+		{ "no-progress", no_argument, 0, O_NOPROGRESS },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -186,6 +208,7 @@ static int cmd_run(int argc, char **argv)
 	/* explicit convention values, applied after a --compat preset */
 	int set[O_HELP] = { 0 }, val[O_HELP] = { 0 };
 	const char *order = NULL;
+	int progress = 1;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -212,6 +235,8 @@ static int cmd_run(int argc, char **argv)
 		case O_TO: rc = cs_cli_i64("--to", optarg, 1, &n, err, sizeof err); o.tf.to = n; break;
 		case O_JOBS: rc = cs_cli_id_range(optarg, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;
 		case O_SEED: rc = cs_cli_i64("--seed", optarg, 0, &n, err, sizeof err); o.tf.seed = (uint64_t)n; break;
+		case O_SAMPLE: rc = cs_cli_i64("--sample", optarg, 1, &n, err, sizeof err); o.sample_s = n; break;
+		case O_NOPROGRESS: progress = 0; break;
 		case O_FORMAT:
 			rc = cs_cli_pick("--format", cs_format_names, CS_FMT_N, optarg, &v, err, sizeof err);
 			o.format = (cs_format)v;
@@ -299,6 +324,8 @@ static int cmd_run(int argc, char **argv)
 	if (set[O_SUBMIT]) o.econv.submit_pass = (cs_submit_pass)val[O_SUBMIT];
 	if (set[O_RELEASE]) o.econv.release = (cs_release)val[O_RELEASE];
 
+	if (progress && isatty(STDERR_FILENO))
+		o.progress = print_progress;
 	cs_run_result r;
 	int rc = cs_run(&o, &r, err, sizeof err);
 	if (rc < 0)
@@ -367,6 +394,10 @@ int main(int argc, char **argv)
 		return fputs(usage_main, stdout), 0;
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cs_cli_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cs_cli_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policies"))
 		return cmd_policies();
 	if (!strcmp(cmd, "cluster"))

@@ -1,5 +1,6 @@
 /* capsim: the human summary, summary.json and jobs.csv. */
 #include "capsim/run.h"
+#include "capsim/recorder.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -119,6 +120,76 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 
 static json_t *jint(long long v) { return json_integer(v); }
 
+/* multifactor's `shares` in force, or NULL: the recorder's entitlements. */
+static const char *run_shares(const cs_run_opts *o, const cs_run_result *r)
+{
+	for (const cs_policy_param *p = r->ops ? r->ops->params : NULL; p && p->key; p++)
+		if (strcmp(p->key, "shares") == 0)
+			return param_value(o, p);
+	return NULL;
+}
+
+/* What reproduces the run: the inputs and a command line. */
+static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
+{
+	json_t *in = json_object();
+	json_object_set_new(in, "capsim_version", json_string(CS_VERSION));
+	json_object_set_new(in, "workload", json_string(o->workload));
+	json_object_set_new(in, "format", json_string(cs_format_names[o->format]));
+	json_object_set_new(in, "cluster", json_string(o->cluster ? o->cluster : r->machine.node_model ? "default" : ""));
+	json_object_set_new(in, "policy", json_string(o->policy));
+	const char *wseed = r->trace ? cs_trace_meta_get(r->trace, "seed") : NULL;
+	json_object_set_new(in, "workload_seed", wseed ? json_string(wseed) : json_null());
+	json_object_set_new(in, "transform_seed", jint((long long)o->tf.seed));
+	json_object_set_new(in, "sample_s", jint(o->sample_s));
+	char cmd[4096];
+	size_t n = 0;
+#define ADD(...) do { if (n < sizeof cmd) n += (size_t)snprintf(cmd + n, sizeof cmd - n, __VA_ARGS__); } while (0)
+	ADD("capsim run --workload %s --policy %s", o->workload, o->policy);
+	for (const cs_policy_param *p = r->ops ? r->ops->params : NULL; p && p->key; p++)
+		ADD(" --policy-opt %s=%s", p->key, param_value(o, p));
+	if (o->cluster)
+		ADD(" --cluster %s", o->cluster);
+	if (o->format != CS_FMT_AUTO)
+		ADD(" --format %s", cs_format_names[o->format]);
+	if (r->machine.node_model)
+		ADD(" --fit %s", cs_fit_names[o->fit]);
+	if (o->node_model)
+		ADD(" --node-model");
+	if (o->procs > 0)
+		ADD(" --procs %lld", (long long)o->procs);
+	if (o->nodes > 0)
+		ADD(" --nodes %lld", (long long)o->nodes);
+	if (o->ppn > 0)
+		ADD(" --procs-per-node %lld", (long long)o->ppn);
+	if (o->tf.id_min != INT64_MIN || o->tf.id_max != INT64_MAX) {
+		ADD(" --jobs ");
+		if (o->tf.id_min != INT64_MIN)
+			ADD("%lld", (long long)o->tf.id_min);
+		ADD("-");
+		if (o->tf.id_max != INT64_MAX)
+			ADD("%lld", (long long)o->tf.id_max);
+	}
+	if (o->tf.from)
+		ADD(" --from %lld", (long long)o->tf.from);
+	if (o->tf.to != CS_TIME_MAX)
+		ADD(" --to %lld", (long long)o->tf.to);
+	if (o->tf.projects_scale != 1)
+		ADD(" --projects-scale %g --seed %llu", o->tf.projects_scale, (unsigned long long)o->tf.seed);
+	if (o->tf.load_scale != 1)
+		ADD(" --load-scale %g", o->tf.load_scale);
+	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
+	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
+	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
+	    cs_est_names[o->wconv.estimates], cs_missing_names[o->wconv.missing_reqtime],
+	    cs_overrun_names[o->wconv.overrun], cs_same_names[o->econv.same_time], cs_pass_names[o->econv.pass],
+	    cs_submit_names[o->econv.submit_pass], cs_release_names[o->econv.release], (long long)o->bsld_tau,
+	    (long long)o->sample_s);
+#undef ADD
+	json_object_set_new(in, "command", json_string(cmd));
+	return in;
+}
+
 static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 {
 	const cs_workload_stats *w = &r->wst;
@@ -216,6 +287,12 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "preemptions", jint((long long)r->est.preemptions));
 	json_object_set_new(eng, "requeues", jint((long long)r->est.requeues));
 	json_object_set_new(root, "engine", eng);
+	if (r->rec) {
+		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
+		if (rj)
+			json_object_set_new(root, "recorder", rj);
+	}
+	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
 
@@ -280,5 +357,9 @@ int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof path, "%s/batsim_jobs.csv", o->out_dir);
-	return cs_run_write_batsim(path, r, err, errlen);
+	rc = cs_run_write_batsim(path, r, err, errlen);
+	if (rc < 0 || !r->rec)
+		return rc;
+	rc = cs_recorder_write(r->rec, o->out_dir, r->trace, run_shares(o, r), o->bsld_tau, err, errlen);
+	return rc < 0 ? rc : cs_report_html(o->out_dir, err, errlen);
 }

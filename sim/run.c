@@ -2,6 +2,7 @@
 #include "capsim/run.h"
 #include "capsim/cluster.h"
 #include "capsim/nodemodel.h"
+#include "capsim/recorder.h"
 #include "capsim/topo.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ void cs_run_opts_default(cs_run_opts *o)
 	o->procs = o->nodes = o->ppn = -1;
 	o->format = CS_FMT_AUTO;
 	o->fit = CS_FIT_BEST;
+	o->sample_s = CS_RECORDER_SAMPLE_S;
 	cs_transform_default(&o->tf);
 }
 
@@ -166,6 +168,8 @@ void cs_run_result_free(cs_run_result *r)
 		free(r->trace);
 		r->trace = NULL;
 	}
+	cs_recorder_free(r->rec);
+	r->rec = NULL;
 	cs_policy_unload(r->policy_handle);
 	r->policy_handle = NULL;
 	r->ops = NULL;
@@ -347,6 +351,50 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 	return 0;
 }
 
+static int wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
+
+/* The recorder for a node-model run, if wanted (r->rec). */
+static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
+			  char *err, size_t errlen)
+{
+	if (!wants_recorder(o))
+		return 0;
+	uint32_t T = nm->layout.ntypes, P = nm->npartitions;
+	const char **tn = malloc((T + 1) * sizeof *tn), **pn = malloc((P + 1) * sizeof *pn);
+	uint32_t *g = malloc((T + 1) * sizeof *g), *k = malloc((T + 1) * sizeof *k);
+	double *iw = malloc((T + 1) * sizeof *iw), *pw = malloc((T + 1) * sizeof *pw);
+	int rc = -CS_ENOMEM;
+	if (tn && pn && g && k && iw && pw) {
+		for (uint32_t t = 0; t < T; t++) {
+			const cs_cluster_node_type *ct = cs_cluster_node_type_at(c, (int)t);
+			tn[t] = ct->name;
+			g[t] = nm->types[t].gpus;
+			k[t] = nm->types[t].cores;
+			iw[t] = ct->idle_w;
+			pw[t] = ct->peak_w;
+		}
+		for (uint32_t p = 0; p < P; p++)
+			pn[p] = cs_cluster_partition_at(c, (int)p)->name;
+		cs_rec_machine rm = { .nnodes = nm->layout.nnodes, .ntypes = T, .npartitions = P,
+				      .node_type = nm->node_type, .type_names = tn, .type_gpus = g, .type_cores = k,
+				      .type_idle_w = iw, .type_peak_w = pw, .part_names = pn,
+				      .part_first = nm->part_first, .part_types = nm->part_types };
+		rc = cs_recorder_new(&r->rec, r->jobs, r->njobs, nm->total_gpus, &rm, r->placements,
+				     r->placement_off, o->sample_s, err, errlen);
+		if (rc == 0)
+			cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free(tn);
+	free(pn);
+	free(g);
+	free(k);
+	free(iw);
+	free(pw);
+	return rc;
+}
+
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
 		     char *err, size_t errlen)
 {
@@ -452,8 +500,16 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	m.placements = r->placements;
 	m.placement_off = r->placement_off;
+	rc = recorder_nodes(o, r, c, &nm, err, errlen);
+	if (rc < 0) {
+		r->ops->destroy(ps);
+		goto out;
+	}
+	m.obs = r->rec ? cs_recorder_observer(r->rec) : NULL;
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
+	if (rc == 0 && r->rec)
+		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;
@@ -573,8 +629,21 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_run_result_free(r);
 		return rc;
 	}
-	rc = cs_engine_run(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps, &r->est, err, errlen);
+	if (wants_recorder(o)) {
+		rc = cs_recorder_new(&r->rec, r->jobs, r->njobs, r->machine.procs, NULL, NULL, NULL, o->sample_s,
+				     err, errlen);
+		if (rc < 0) {
+			ops->destroy(ps);
+			cs_run_result_free(r);
+			return rc;
+		}
+		cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
+	}
+	rc = cs_engine_run_observed(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps,
+				    r->rec ? cs_recorder_observer(r->rec) : NULL, &r->est, err, errlen);
 	ops->destroy(ps);
+	if (rc == 0 && r->rec)
+		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs, o->bsld_tau, &r->m) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = -CS_ENOMEM;

@@ -42,7 +42,9 @@ typedef struct cs_engine_stats {
  * before its end event: `now` is then the time the engine freed them). */
 enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS, CS_OBS_PREEMPT };
 /* PREEMPT: the job was stopped (requeued or killed, see cs_ctx_preempt); its
- * resources are free; no END follows for that run. */
+ * resources are free; no END follows for that run. A killed job has
+ * CS_JOB_PREEMPT_KILLED set by then; a requeued one is SUBMITted again
+ * after the pass. */
 typedef struct cs_observer {
 	void *ctx;
 	void (*event)(void *ctx, cs_time now, unsigned what, uint32_t jid); /* jid 0 for PASS */

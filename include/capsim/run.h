@@ -14,6 +14,9 @@
 
 #define CS_MAX_PARAMS 16
 
+struct cs_progress;
+struct cs_recorder;
+
 typedef struct cs_run_opts {
 	const char *workload;        /* path to .swf or .swf.gz */
 	const char *policy;          /* built-in policy name, or a path to a policy .so */
@@ -34,6 +37,11 @@ typedef struct cs_run_opts {
 	const cs_policy_ops *test_ops; /* tests: run this ops table instead of `policy` (NULL) */
 	size_t nreserve;             /* advance reservations, NAME:START-END:NODES[:PROJECT] (node model) */
 	const char *reserve[CS_MAX_PARAMS];
+	/* The recorder (recorder.h): on with out_dir, record or progress. */
+	cs_time sample_s;            /* timeseries interval, seconds (default 3600) */
+	int record;                  /* 1: record even without out_dir */
+	void (*progress)(void *ctx, const struct cs_progress *p); /* NULL: none */
+	void *progress_ctx;
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -56,6 +64,7 @@ typedef struct cs_run_result {
 	size_t *placement_off;
 	cs_trace *trace;             /* node model: the workload as read (names of projects,
 				      * users, QoS, partitions); owned; NULL for SWF replays */
+	struct cs_recorder *rec;     /* the recorder, or NULL; owned */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
 } cs_run_result;

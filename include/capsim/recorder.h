@@ -1,0 +1,102 @@
+/* capsim: the recorder (sim/recorder.c): watches every state change of a
+ * replay through the engine's observer and keeps, per sampling interval,
+ * what a person wants to see over time: resources allocated and busy,
+ * queue length and queued demand, running jobs, power, fragmentation, for
+ * the whole machine, per node type and per partition (node model).
+ *
+ * Cost per event: O(1) per scope touched (the machine, the job's partition)
+ * plus O(nodes of the job) on the node model (the engine pays the same to
+ * place it); per interval O(scopes x node types). Nothing is allocated per
+ * event except the interval rows (amortized, doubling).
+ *
+ * Outputs (README, "Reports"): timeseries.csv, projects.csv, occupancy.csv
+ * (node model) and a "recorder" object for summary.json.
+ */
+#ifndef CAPSIM_RECORDER_H
+#define CAPSIM_RECORDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capsim/alloc.h"
+#include "capsim/engine.h"
+#include "capsim/job.h"
+#include "capsim/trace.h"
+
+#define CS_VERSION "0.9.0"          /* capsim's version, recorded in summary.json */
+#define CS_RECORDER_SAMPLE_S 3600   /* default sampling interval, seconds */
+
+typedef struct cs_recorder cs_recorder; /* opaque */
+
+/* The node model as the recorder needs it (plain data, copied by
+ * cs_recorder_new). Node types and partitions in config order. */
+typedef struct cs_rec_machine {
+	uint32_t nnodes, ntypes, npartitions;
+	const uint16_t *node_type;          /* per node */
+	const char *const *type_names;      /* per type */
+	const uint32_t *type_gpus;          /* per node of the type */
+	const uint32_t *type_cores;         /* per node of the type */
+	const double *type_idle_w, *type_peak_w; /* per node of the type (cluster config) */
+	const char *const *part_names;      /* per partition */
+	const uint32_t *part_first;         /* npartitions + 1 */
+	const int32_t *part_types;          /* partition p's node types: [part_first[p], part_first[p+1]) */
+} cs_rec_machine;
+
+/* What the progress callback is told (about every half second of wall time). */
+typedef struct cs_progress {
+	cs_time now, first;   /* simulated time reached; the first submission */
+	size_t done, njobs;   /* jobs ended or rejected, of all */
+	uint64_t events;      /* observed so far */
+	double events_per_s;  /* since the start, wall clock */
+	int final;            /* 1 on the last call (the replay is over) */
+} cs_progress;
+typedef void (*cs_progress_fn)(void *ctx, const cs_progress *p);
+
+/* A recorder for jobs[0..n) (sorted by submit). Pooled machine: m NULL,
+ * capacity = processors. Node model: m given, placements/placement_off the
+ * arrays the engine fills (cs_node_machine), capacity = GPUs. sample_s > 0.
+ * 0 or -CS_EINVAL / -CS_ENOMEM with err. */
+int cs_recorder_new(cs_recorder **out, const cs_job *jobs, size_t n, uint64_t capacity,
+		    const cs_rec_machine *m, const cs_slot *placements, const size_t *placement_off,
+		    cs_time sample_s, char *err, size_t errlen);
+void cs_recorder_free(cs_recorder *r);
+/* The observer to give the engine (valid while r lives). */
+const cs_observer *cs_recorder_observer(cs_recorder *r);
+/* Report progress through fn (NULL: none). */
+void cs_recorder_set_progress(cs_recorder *r, cs_progress_fn fn, void *ctx);
+/* After the replay: close the last interval at the last event. 0 or -CS_ENOMEM. */
+int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen);
+
+/* Whole-run figures (after cs_recorder_finish). */
+typedef struct cs_rec_totals {
+	cs_time first, last;       /* first submission, last event */
+	int64_t used_s;            /* resource-seconds allocated (GPU-seconds, or processor-seconds) */
+	int64_t core_s;            /* node model: core-seconds allocated */
+	double energy_j;           /* node model: IT energy, joules (0 if no power figures) */
+	size_t intervals;
+} cs_rec_totals;
+void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t);
+
+/* Write DIR/timeseries.csv, DIR/projects.csv and (node model)
+ * DIR/occupancy.csv. names: the workload's names (projects), or NULL for a
+ * pooled SWF replay (projects are then "g<group>", or "u<user>" when the
+ * group is missing). shares: multifactor's `shares` spec
+ * ("ACCOUNT:WEIGHT,...", accounts as the policy counts them) or NULL. */
+int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
+		      cs_time bsld_tau, char *err, size_t errlen);
+
+/* summary.json's "recorder" object (a jansson json_t *, new reference); the
+ * same shares and bounded-slowdown threshold as cs_recorder_write. NULL on allocation failure. */
+struct json_t;
+struct json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau);
+
+/* Reports from a run's files (sim/report_html.c). */
+/* DIR/report.html from DIR/summary.json, timeseries.csv, projects.csv,
+ * jobs.csv and occupancy.csv (those present). 0 or -CS_E* with err. */
+int cs_report_html(const char *dir, char *err, size_t errlen);
+/* Several runs side by side: an HTML page at out_html (a table and
+ * overlaid charts) and, if table is not NULL, the table as text there. */
+int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, FILE *table,
+		      char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,895 @@
+/* capsim: the recorder (include/capsim/recorder.h). */
+#include "capsim/recorder.h"
+#include "capsim/metrics.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NG (CS_ALLOC_MAX_GPUS + 1) /* free-GPU counts 0..16 */
+
+enum { SC_MACHINE, SC_TYPE, SC_PART };
+
+/* One scope (the machine, a node type, a partition): its state now and
+ * its integrals over the current interval since `last`. */
+typedef struct scope {
+	int64_t alloc, cores, queued, demand, running; /* now */
+	cs_time last;
+	int64_t used_s, core_s;                         /* this interval, up to last */
+	uint64_t capacity, core_capacity;
+	int kind;
+	uint32_t index;                                 /* type or partition index */
+} scope;
+
+/* One interval of one scope, as timeseries.csv prints it. */
+typedef struct row {
+	cs_time t, len;
+	int64_t used_s, core_s;
+	int64_t alloc, queued, demand, running, frag;  /* at the interval's end */
+	double energy_j;                               /* types and the machine; -1: not given */
+} row;
+
+struct cs_recorder {
+	const cs_job *jobs;
+	size_t n;
+	const cs_slot *placements;
+	const size_t *off;
+	int node_model;
+	uint64_t capacity;
+	cs_time sample_s, t0, istart, iend, last_t;
+	/* scopes: 0 the machine, 1..ntypes node types, then partitions, then "(any)" */
+	scope *sc;
+	uint32_t nsc, ntypes, nparts;
+	/* node model, copied */
+	uint32_t nnodes;
+	uint16_t *node_type;
+	char **type_names, **part_names;
+	uint32_t *type_gpus, *type_cores, *type_count;
+	double *idle_w, *peak_w;
+	uint8_t *part_has_type;   /* (nparts + 1) x ntypes: partition p (nparts: any) may use type t */
+	/* fragmentation: per node GPUs allocated; per type nodes by free GPUs;
+	 * per partition scope queued GPU jobs by GPUs per node */
+	uint8_t *node_used;
+	uint32_t *fhist;          /* ntypes x NG */
+	uint32_t *qhist;          /* (nparts + 1) x NG */
+	/* pooled: queued jobs, a doubly linked list (for the smallest queued size) */
+	uint32_t *qnext, *qprev, qhead;
+	int64_t free_procs;
+	/* rows */
+	row *rows;
+	size_t nrows, caprows;
+	int failed;
+	cs_observer obs;
+	/* progress */
+	cs_progress_fn progress;
+	void *progress_ctx;
+	uint64_t events;
+	size_t done;
+	double wall0, wall_last;
+};
+
+#define QNIL UINT32_MAX
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *dupstr(const char *s)
+{
+	size_t l = strlen(s ? s : "") + 1;
+	char *d = malloc(l);
+	if (d)
+		memcpy(d, s ? s : "", l);
+	return d;
+}
+
+static inline uint64_t job_units(const cs_recorder *r, const cs_job *j)
+{
+	return r->node_model ? (uint64_t)j->nodes * j->gpus_per_node : j->size;
+}
+
+static inline uint32_t part_scope(const cs_recorder *r, const cs_job *j)
+{
+	uint32_t p = j->partition >= 0 && (uint32_t)j->partition < r->nparts ? (uint32_t)j->partition : r->nparts;
+	return 1 + r->ntypes + p;
+}
+
+static inline void touch(scope *s, cs_time now)
+{
+	cs_time dt = now - s->last;
+	s->used_s += s->alloc * dt;
+	s->core_s += s->cores * dt;
+	s->last = now;
+}
+
+/* Fragmented GPUs of node type t now: free GPUs on nodes whose free count is
+ * below every per-node GPU request of the queued jobs that may use t. */
+static int64_t type_frag(const cs_recorder *r, uint32_t t)
+{
+	unsigned minreq = NG;
+	for (uint32_t p = 0; p <= r->nparts; p++) {
+		if (!r->part_has_type[(size_t)p * r->ntypes + t])
+			continue;
+		const uint32_t *q = &r->qhist[(size_t)p * NG];
+		for (unsigned g = 1; g < minreq; g++)
+			if (q[g]) {
+				minreq = g;
+				break;
+			}
+	}
+	if (minreq == NG)
+		return 0; /* nothing queued wants this type: idle, not fragmented */
+	int64_t f = 0;
+	const uint32_t *h = &r->fhist[(size_t)t * NG];
+	for (unsigned g = 1; g < minreq; g++)
+		f += (int64_t)g * h[g];
+	return f;
+}
+
+static int64_t pooled_frag(const cs_recorder *r)
+{
+	if (r->qhead == QNIL || r->free_procs <= 0)
+		return 0;
+	uint32_t mn = UINT32_MAX;
+	for (uint32_t j = r->qhead; j != QNIL; j = r->qnext[j])
+		if (r->jobs[j].size < mn)
+			mn = r->jobs[j].size;
+	return r->free_procs < mn ? r->free_procs : 0;
+}
+
+static double type_energy(const cs_recorder *r, uint32_t t, cs_time len, int64_t used_s, int64_t core_s)
+{
+	double e = (double)r->type_count[t] * r->idle_w[t] * (double)len;
+	double span = r->peak_w[t] - r->idle_w[t];
+	if (r->type_gpus[t])
+		e += span * (double)used_s / r->type_gpus[t];
+	else if (r->type_cores[t])
+		e += span * (double)core_s / r->type_cores[t];
+	return e;
+}
+
+/* Close the current interval at `end` and emit one row per scope. */
+static void emit(cs_recorder *r, cs_time end)
+{
+	if (r->nrows + r->nsc > r->caprows) {
+		size_t cap = r->caprows ? 2 * r->caprows : 64 * (size_t)r->nsc;
+		row *nr = realloc(r->rows, cap * sizeof *nr);
+		if (!nr) {
+			r->failed = 1;
+			return;
+		}
+		r->rows = nr;
+		r->caprows = cap;
+	}
+	row *out = &r->rows[r->nrows];
+	cs_time len = end - r->istart;
+	int64_t frag_all = 0;
+	double e_all = 0;
+	for (uint32_t i = 0; i < r->nsc; i++) {
+		scope *s = &r->sc[i];
+		touch(s, end);
+		row *w = &out[i];
+		*w = (row){ .t = r->istart, .len = len, .used_s = s->used_s, .core_s = s->core_s, .alloc = s->alloc,
+			    .queued = s->queued, .demand = s->demand, .running = s->running, .energy_j = -1 };
+		if (s->kind == SC_TYPE) {
+			w->frag = type_frag(r, s->index);
+			w->energy_j = type_energy(r, s->index, len, s->used_s, s->core_s);
+			frag_all += w->frag;
+			e_all += w->energy_j;
+		}
+		s->used_s = s->core_s = 0;
+	}
+	if (r->node_model) {
+		out[0].frag = frag_all;
+		out[0].energy_j = e_all;
+		for (uint32_t i = 1 + r->ntypes; i < r->nsc; i++) {
+			uint32_t p = r->sc[i].index;
+			for (uint32_t t = 0; t < r->ntypes; t++)
+				if (r->part_has_type[(size_t)p * r->ntypes + t])
+					out[i].frag += out[1 + t].frag;
+		}
+	} else {
+		out[0].frag = pooled_frag(r);
+	}
+	r->nrows += r->nsc;
+}
+
+/* Emit every interval that ends by `now`. */
+static void advance(cs_recorder *r, cs_time now)
+{
+	while (now >= r->iend) {
+		emit(r, r->iend);
+		r->istart = r->iend;
+		r->iend += r->sample_s;
+	}
+}
+
+static void node_slots(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, cs_time now)
+{
+	const cs_slot *sl = r->placements + r->off[jid];
+	for (uint32_t k = 0; k < j->nodes; k++) {
+		uint32_t node = sl[k].node;
+		uint32_t t = r->node_type[node];
+		scope *s = &r->sc[1 + t];
+		touch(s, now);
+		int g = __builtin_popcount(sl[k].gpu_mask);
+		s->alloc += sign * g;
+		s->cores += sign * (int64_t)sl[k].cores;
+		uint32_t *h = &r->fhist[(size_t)t * NG];
+		unsigned used = r->node_used[node];
+		h[r->type_gpus[t] - used]--;
+		used = (unsigned)((int)used + sign * g);
+		r->node_used[node] = (uint8_t)used;
+		h[r->type_gpus[t] - used]++;
+	}
+}
+
+static void queue_change(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, cs_time now)
+{
+	int64_t u = (int64_t)job_units(r, j);
+	scope *a = &r->sc[0];
+	touch(a, now);
+	a->queued += sign;
+	a->demand += sign * u;
+	if (r->node_model) {
+		scope *p = &r->sc[part_scope(r, j)];
+		touch(p, now);
+		p->queued += sign;
+		p->demand += sign * u;
+		if (j->gpus_per_node && j->gpus_per_node < NG)
+			r->qhist[(size_t)(p->index) * NG + j->gpus_per_node] += (uint32_t)sign;
+	} else if (sign > 0) {
+		r->qprev[jid] = QNIL;
+		r->qnext[jid] = r->qhead;
+		if (r->qhead != QNIL)
+			r->qprev[r->qhead] = jid;
+		r->qhead = jid;
+	} else {
+		if (r->qprev[jid] != QNIL)
+			r->qnext[r->qprev[jid]] = r->qnext[jid];
+		else
+			r->qhead = r->qnext[jid];
+		if (r->qnext[jid] != QNIL)
+			r->qprev[r->qnext[jid]] = r->qprev[jid];
+	}
+}
+
+static void run_change(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, cs_time now)
+{
+	int64_t u = (int64_t)job_units(r, j);
+	int64_t c = r->node_model ? (int64_t)j->nodes * j->cores_per_node : 0;
+	scope *a = &r->sc[0];
+	touch(a, now);
+	a->running += sign;
+	a->alloc += sign * u;
+	a->cores += sign * c;
+	if (r->node_model) {
+		scope *p = &r->sc[part_scope(r, j)];
+		touch(p, now);
+		p->running += sign;
+		p->alloc += sign * u;
+		p->cores += sign * c;
+		node_slots(r, j, jid, sign, now);
+	} else {
+		r->free_procs -= sign * u;
+	}
+}
+
+static void tick_progress(cs_recorder *r, cs_time now, int final)
+{
+	double w = wall_s();
+	if (!final && w - r->wall_last < 0.5)
+		return;
+	r->wall_last = w;
+	double dt = w - r->wall0;
+	cs_progress p = { .now = now, .first = r->t0, .done = r->done, .njobs = r->n, .events = r->events,
+			  .events_per_s = dt > 0 ? (double)r->events / dt : 0, .final = final };
+	r->progress(r->progress_ctx, &p);
+}
+
+static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
+{
+	cs_recorder *r = ctx;
+	r->events++;
+	if (r->progress && (r->events & 4095) == 0)
+		tick_progress(r, now, 0);
+	if (what == CS_OBS_PASS || jid >= r->n)
+		return;
+	if (now >= r->iend)
+		advance(r, now);
+	r->last_t = now;
+	const cs_job *j = &r->jobs[jid];
+	switch (what) {
+	case CS_OBS_SUBMIT: queue_change(r, j, jid, +1, now); break;
+	case CS_OBS_REJECT: queue_change(r, j, jid, -1, now); r->done++; break;
+	case CS_OBS_START: queue_change(r, j, jid, -1, now); run_change(r, j, jid, +1, now); break;
+	case CS_OBS_END: run_change(r, j, jid, -1, now); r->done++; break;
+	case CS_OBS_PREEMPT:
+		/* its run stops here; a requeued job is submitted again */
+		run_change(r, j, jid, -1, now);
+		if (j->flags & CS_JOB_PREEMPT_KILLED)
+			r->done++;
+		break;
+	default: break;
+	}
+}
+
+void cs_recorder_free(cs_recorder *r)
+{
+	if (!r)
+		return;
+	for (uint32_t t = 0; r->type_names && t < r->ntypes; t++)
+		free(r->type_names[t]);
+	for (uint32_t p = 0; r->part_names && p < r->nparts; p++)
+		free(r->part_names[p]);
+	free(r->type_names);
+	free(r->part_names);
+	free(r->sc);
+	free(r->node_type);
+	free(r->type_gpus);
+	free(r->type_cores);
+	free(r->type_count);
+	free(r->idle_w);
+	free(r->peak_w);
+	free(r->part_has_type);
+	free(r->node_used);
+	free(r->fhist);
+	free(r->qhist);
+	free(r->qnext);
+	free(r->qprev);
+	free(r->rows);
+	free(r);
+}
+
+static int copy_machine(cs_recorder *r, const cs_rec_machine *m)
+{
+	uint32_t T = m->ntypes, P = m->npartitions, N = m->nnodes;
+	r->ntypes = T;
+	r->nparts = P;
+	r->nnodes = N;
+	r->node_type = malloc((N + 1) * sizeof *r->node_type);
+	r->type_names = calloc(T + 1, sizeof *r->type_names);
+	r->part_names = calloc(P + 1, sizeof *r->part_names);
+	r->type_gpus = calloc(T + 1, sizeof *r->type_gpus);
+	r->type_cores = calloc(T + 1, sizeof *r->type_cores);
+	r->type_count = calloc(T + 1, sizeof *r->type_count);
+	r->idle_w = calloc(T + 1, sizeof *r->idle_w);
+	r->peak_w = calloc(T + 1, sizeof *r->peak_w);
+	r->part_has_type = calloc((size_t)(P + 1) * T + 1, 1);
+	r->node_used = calloc(N + 1, 1);
+	r->fhist = calloc((size_t)T * NG + 1, sizeof *r->fhist);
+	r->qhist = calloc((size_t)(P + 1) * NG, sizeof *r->qhist);
+	if (!r->node_type || !r->type_names || !r->part_names || !r->type_gpus || !r->type_cores ||
+	    !r->type_count || !r->idle_w || !r->peak_w || !r->part_has_type || !r->node_used || !r->fhist ||
+	    !r->qhist)
+		return -CS_ENOMEM;
+	for (uint32_t t = 0; t < T; t++) {
+		if (m->type_gpus[t] >= NG)
+			return -CS_EINVAL;
+		r->type_gpus[t] = m->type_gpus[t];
+		r->type_cores[t] = m->type_cores[t];
+		r->idle_w[t] = m->type_idle_w ? m->type_idle_w[t] : 0;
+		r->peak_w[t] = m->type_peak_w ? m->type_peak_w[t] : 0;
+		if (!(r->type_names[t] = dupstr(m->type_names[t])))
+			return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		uint16_t t = m->node_type[i];
+		if (t >= T)
+			return -CS_EINVAL;
+		r->node_type[i] = t;
+		r->type_count[t]++;
+		r->fhist[(size_t)t * NG + r->type_gpus[t]]++;
+	}
+	for (uint32_t p = 0; p < P; p++) {
+		if (!(r->part_names[p] = dupstr(m->part_names[p])))
+			return -CS_ENOMEM;
+		for (uint32_t k = m->part_first[p]; k < m->part_first[p + 1]; k++)
+			if (m->part_types[k] >= 0 && (uint32_t)m->part_types[k] < T)
+				r->part_has_type[(size_t)p * T + (uint32_t)m->part_types[k]] = 1;
+	}
+	memset(r->part_has_type + (size_t)P * T, 1, T); /* a job of no partition may use any type */
+	return 0;
+}
+
+int cs_recorder_new(cs_recorder **out, const cs_job *jobs, size_t n, uint64_t capacity,
+		    const cs_rec_machine *m, const cs_slot *placements, const size_t *placement_off,
+		    cs_time sample_s, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (sample_s <= 0 || n == 0 || n >= QNIL || (m && (!placements || !placement_off))) {
+		snprintf(err, errlen, "recorder: needs jobs, a sampling interval > 0 (got %lld s) and, on a node "
+			 "model, the placements", (long long)sample_s);
+		return -CS_EINVAL;
+	}
+	cs_recorder *r = calloc(1, sizeof *r);
+	if (!r)
+		goto oom;
+	r->jobs = jobs;
+	r->n = n;
+	r->capacity = capacity;
+	r->sample_s = sample_s;
+	r->t0 = r->istart = r->last_t = jobs[0].submit_s;
+	r->iend = r->t0 + sample_s;
+	r->qhead = QNIL;
+	r->free_procs = (int64_t)capacity;
+	if (m) {
+		int rc = copy_machine(r, m);
+		if (rc == -CS_EINVAL) {
+			snprintf(err, errlen, "recorder: a node type with more than %u GPUs per node, or a node "
+				 "of no type", CS_ALLOC_MAX_GPUS);
+			cs_recorder_free(r);
+			return rc;
+		}
+		if (rc < 0)
+			goto oom;
+		r->node_model = 1;
+		r->placements = placements;
+		r->off = placement_off;
+	} else {
+		r->qnext = malloc(n * sizeof *r->qnext);
+		r->qprev = malloc(n * sizeof *r->qprev);
+		if (!r->qnext || !r->qprev)
+			goto oom;
+	}
+	r->nsc = 1 + (r->node_model ? r->ntypes + r->nparts + 1 : 0);
+	r->sc = calloc(r->nsc, sizeof *r->sc);
+	if (!r->sc)
+		goto oom;
+	for (uint32_t i = 0; i < r->nsc; i++) {
+		scope *s = &r->sc[i];
+		s->last = r->t0;
+		if (i == 0) {
+			s->kind = SC_MACHINE;
+			s->capacity = capacity;
+		} else if (i <= r->ntypes) {
+			s->kind = SC_TYPE;
+			s->index = i - 1;
+			s->capacity = (uint64_t)r->type_count[s->index] * r->type_gpus[s->index];
+			s->core_capacity = (uint64_t)r->type_count[s->index] * r->type_cores[s->index];
+		} else {
+			s->kind = SC_PART;
+			s->index = i - 1 - r->ntypes;
+			for (uint32_t t = 0; t < r->ntypes; t++)
+				if (r->part_has_type[(size_t)s->index * r->ntypes + t]) {
+					s->capacity += r->sc[1 + t].capacity;
+					s->core_capacity += r->sc[1 + t].core_capacity;
+				}
+		}
+	}
+	for (uint32_t t = 0; t < r->ntypes; t++)
+		r->sc[0].core_capacity += r->sc[1 + t].core_capacity;
+	r->obs = (cs_observer){ .ctx = r, .event = on_event };
+	r->wall0 = r->wall_last = wall_s();
+	*out = r;
+	return 0;
+oom:
+	cs_recorder_free(r);
+	snprintf(err, errlen, "out of memory");
+	return -CS_ENOMEM;
+}
+
+const cs_observer *cs_recorder_observer(cs_recorder *r) { return &r->obs; }
+
+void cs_recorder_set_progress(cs_recorder *r, cs_progress_fn fn, void *ctx)
+{
+	r->progress = fn;
+	r->progress_ctx = ctx;
+}
+
+int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen)
+{
+	advance(r, r->last_t);
+	if (r->last_t > r->istart)
+		emit(r, r->last_t);
+	r->istart = r->iend = CS_TIME_MAX; /* later events are not recorded */
+	if (r->progress)
+		tick_progress(r, r->last_t, 1);
+	if (r->failed) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	return 0;
+}
+
+void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t)
+{
+	memset(t, 0, sizeof *t);
+	t->first = r->t0;
+	t->last = r->last_t;
+	t->intervals = r->nsc ? r->nrows / r->nsc : 0;
+	for (size_t i = 0; i < r->nrows; i += r->nsc) {
+		t->used_s += r->rows[i].used_s;
+		t->core_s += r->rows[i].core_s;
+		if (r->rows[i].energy_j > 0)
+			t->energy_j += r->rows[i].energy_j;
+	}
+}
+
+/* ---- outputs ------------------------------------------------------------ */
+
+static const char *unit_name(const cs_recorder *r) { return r->node_model ? "gpu" : "proc"; }
+
+/* One project's figures (projects.csv). */
+typedef struct proj {
+	int64_t key;           /* group x 2, or user x 2 + 1 when the group is missing */
+	int64_t account;       /* as multifactor counts accounts: the group, else the user */
+	char name[96];
+	size_t jobs;
+	int64_t used_s;
+	double weight, entitled_s;
+	double mean_wait, p95_wait, mean_bsld;
+} proj;
+
+static int64_t job_key(const cs_job *j) { return j->group >= 0 ? (int64_t)j->group * 2 : (int64_t)j->user * 2 + 1; }
+
+static const cs_job *sort_jobs; /* for qsort: the job array (set around the call) */
+static int by_key(const void *a, const void *b)
+{
+	const cs_job *x = &sort_jobs[*(const uint32_t *)a], *y = &sort_jobs[*(const uint32_t *)b];
+	int64_t kx = job_key(x), ky = job_key(y);
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	cs_time wx = x->start_s - x->submit_s, wy = y->start_s - y->submit_s;
+	return wx < wy ? -1 : wx > wy;
+}
+static int by_usage(const void *a, const void *b)
+{
+	const proj *x = a, *y = b;
+	if (x->used_s != y->used_s)
+		return x->used_s > y->used_s ? -1 : 1;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->key < y->key ? -1 : x->key > y->key);
+}
+
+static double share_of(const char *spec, int64_t account)
+{
+	for (const char *s = spec; s && *s;) {
+		char *end;
+		long long id = strtoll(s, &end, 10);
+		if (end == s || *end != ':')
+			return 1;
+		s = end + 1;
+		double w = strtod(s, &end);
+		if (end == s)
+			return 1;
+		if (id == account && w > 0)
+			return w;
+		s = *end ? end + 1 : end;
+	}
+	return 1;
+}
+
+/* Projects of the started jobs, by usage; *np of them; NULL on failure. */
+static proj *projects(const cs_recorder *r, const cs_trace *names, const char *shares, size_t *np,
+		      cs_time bsld_tau)
+{
+	uint32_t *ix = malloc((r->n + 1) * sizeof *ix);
+	cs_time *w = malloc((r->n + 1) * sizeof *w);
+	proj *ps = calloc(r->n + 1, sizeof *ps);
+	size_t m = 0, k = 0;
+	if (!ix || !w || !ps)
+		goto fail;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->jobs[i].start_s >= 0)
+			ix[m++] = (uint32_t)i;
+	sort_jobs = r->jobs;
+	qsort(ix, m, sizeof *ix, by_key);
+	double wsum = 0;
+	int64_t total = 0;
+	for (size_t a = 0; a < m;) {
+		size_t b = a;
+		const cs_job *j0 = &r->jobs[ix[a]];
+		proj *p = &ps[k++];
+		p->key = job_key(j0);
+		p->account = j0->group >= 0 ? j0->group : j0->user;
+		if (names && j0->group >= 0)
+			snprintf(p->name, sizeof p->name, "%s", cs_names_get(&names->projects, j0->group));
+		else if (names)
+			snprintf(p->name, sizeof p->name, "user:%s", j0->user >= 0 ? cs_names_get(&names->users, j0->user)
+										       : "(none)");
+		else
+			snprintf(p->name, sizeof p->name, "%c%d", j0->group >= 0 ? 'g' : 'u',
+				 j0->group >= 0 ? j0->group : j0->user);
+		double ws = 0, bs = 0;
+		size_t nw = 0;
+		for (; b < m && job_key(&r->jobs[ix[b]]) == p->key; b++) {
+			const cs_job *j = &r->jobs[ix[b]];
+			cs_time run = j->end_s - j->start_s, wait = j->start_s - j->submit_s;
+			p->used_s += (int64_t)job_units(r, j) * run;
+			w[nw++] = wait;
+			ws += (double)wait;
+			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
+			bs += bsld > 1 ? bsld : 1;
+		}
+		p->jobs = nw;
+		p->mean_wait = ws / (double)nw;
+		p->p95_wait = cs_percentile_sorted(w, nw, 0.95);
+		p->mean_bsld = bs / (double)nw;
+		p->weight = share_of(shares, p->account);
+		wsum += p->weight;
+		total += p->used_s;
+		a = b;
+	}
+	for (size_t i = 0; i < k; i++)
+		ps[i].entitled_s = wsum > 0 ? (double)total * ps[i].weight / wsum : 0;
+	qsort(ps, k, sizeof *ps, by_usage);
+	free(ix);
+	free(w);
+	*np = k;
+	return ps;
+fail:
+	free(ix);
+	free(w);
+	free(ps);
+	return NULL;
+}
+
+/* Jain's fairness index over projects of usage / entitlement: (sum x)^2 / (n sum x^2). */
+static double jain(const proj *ps, size_t n)
+{
+	double s = 0, s2 = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = ps[i].entitled_s > 0 ? (double)ps[i].used_s / ps[i].entitled_s : 0;
+		s += x;
+		s2 += x * x;
+	}
+	return n && s2 > 0 ? s * s / ((double)n * s2) : 1;
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen)
+{
+	snprintf(path, plen, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *path, char *err, size_t errlen)
+{
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "%s: write failed", path);
+		return -CS_EIO;
+	}
+	return 0;
+}
+
+static const char *scope_kind(const scope *s)
+{
+	return s->kind == SC_MACHINE ? "machine" : s->kind == SC_TYPE ? "node_type" : "partition";
+}
+static const char *scope_name(const cs_recorder *r, const scope *s)
+{
+	if (s->kind == SC_MACHINE)
+		return "all";
+	if (s->kind == SC_TYPE)
+		return r->type_names[s->index];
+	return s->index < r->nparts ? r->part_names[s->index] : "(any)";
+}
+
+static int write_timeseries(const cs_recorder *r, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	FILE *f = open_out(dir, "timeseries.csv", path, sizeof path, err, errlen);
+	if (!f)
+		return -CS_EIO;
+	const char *u = unit_name(r);
+	fprintf(f, "t,length_s,scope,name,capacity,%s_seconds,%ss_busy,%ss_allocated,running_jobs,queued_jobs,"
+		   "queued_%ss,fragmented_%ss%s\n", u, u, u, u, u,
+		r->node_model ? ",core_seconds,power_w" : "");
+	for (size_t i = 0; i < r->nrows; i++) {
+		const row *w = &r->rows[i];
+		const scope *s = &r->sc[i % r->nsc];
+		fprintf(f, "%lld,%lld,%s,%s,%llu,%lld,%.3f,%lld,", (long long)w->t, (long long)w->len, scope_kind(s),
+			scope_name(r, s), (unsigned long long)s->capacity, (long long)w->used_s,
+			w->len > 0 ? (double)w->used_s / (double)w->len : 0.0, (long long)w->alloc);
+		if (s->kind == SC_TYPE)
+			fputs(",,", f);
+		else
+			fprintf(f, "%lld,%lld,%lld", (long long)w->running, (long long)w->queued, (long long)w->demand);
+		fprintf(f, ",%lld", (long long)w->frag);
+		if (r->node_model) {
+			fprintf(f, ",%lld,", (long long)w->core_s);
+			if (w->energy_j >= 0 && w->len > 0)
+				fprintf(f, "%.1f", w->energy_j / (double)w->len);
+		}
+		fputc('\n', f);
+	}
+	return close_out(f, path, err, errlen);
+}
+
+static int write_projects(const cs_recorder *r, const char *dir, const proj *ps, size_t np, char *err,
+			  size_t errlen)
+{
+	char path[4096];
+	FILE *f = open_out(dir, "projects.csv", path, sizeof path, err, errlen);
+	if (!f)
+		return -CS_EIO;
+	const char *u = unit_name(r);
+	int64_t total = 0;
+	for (size_t i = 0; i < np; i++)
+		total += ps[i].used_s;
+	fprintf(f, "project,account,jobs,%s_seconds,%s_hours,share,weight,entitled_%s_hours,used_per_entitled,"
+		   "mean_wait_s,p95_wait_s,mean_bounded_slowdown\n", u, u, u);
+	for (size_t i = 0; i < np; i++) {
+		const proj *p = &ps[i];
+		fprintf(f, "%s,%lld,%zu,%lld,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f\n", p->name, (long long)p->account,
+			p->jobs, (long long)p->used_s, (double)p->used_s / 3600.0,
+			total ? (double)p->used_s / (double)total : 0.0, p->weight, p->entitled_s / 3600.0,
+			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
+			p->mean_bsld);
+	}
+	return close_out(f, path, err, errlen);
+}
+
+#define HEAT_MAX_ROWS 512
+#define HEAT_MAX_COLS 240
+
+/* occupancy.csv: per node (or group of consecutive nodes, at most 512 rows)
+ * and time column (at most 240, each a whole number of sampling intervals),
+ * the share of its GPUs (cores on a node without GPUs) allocated, from
+ * where each job ran. */
+static int write_occupancy(const cs_recorder *r, const char *dir, char *err, size_t errlen)
+{
+	cs_time span = r->last_t - r->t0;
+	if (span <= 0)
+		return 0;
+	cs_time nint = (span + r->sample_s - 1) / r->sample_s;
+	cs_time width = r->sample_s * ((nint + HEAT_MAX_COLS - 1) / HEAT_MAX_COLS);
+	size_t ncols = (size_t)((span + width - 1) / width);
+	uint32_t group = (r->nnodes + HEAT_MAX_ROWS - 1) / HEAT_MAX_ROWS;
+	size_t nrows = (r->nnodes + group - 1) / group;
+	double *cell = calloc(nrows * ncols + 1, sizeof *cell);
+	double *cap = calloc(nrows + 1, sizeof *cap);
+	if (!cell || !cap) {
+		free(cell);
+		free(cap);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (uint32_t n = 0; n < r->nnodes; n++) {
+		uint32_t t = r->node_type[n];
+		cap[n / group] += r->type_gpus[t] ? r->type_gpus[t] : r->type_cores[t];
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const cs_job *j = &r->jobs[i];
+		if (j->start_s < 0)
+			continue;
+		cs_time a = j->start_s - r->t0, b = j->end_s - r->t0;
+		for (uint32_t k = 0; k < j->nodes; k++) {
+			const cs_slot *sl = &r->placements[r->off[i] + k];
+			uint32_t t = r->node_type[sl->node];
+			double amt = r->type_gpus[t] ? __builtin_popcount(sl->gpu_mask) : sl->cores;
+			if (amt == 0)
+				continue;
+			double *rowp = &cell[(size_t)(sl->node / group) * ncols];
+			for (cs_time c = a / width; c * width < b && (size_t)c < ncols; c++) {
+				cs_time lo = c * width > a ? c * width : a, hi = (c + 1) * width < b ? (c + 1) * width : b;
+				rowp[c] += amt * (double)(hi - lo);
+			}
+		}
+	}
+	char path[4096];
+	FILE *f = open_out(dir, "occupancy.csv", path, sizeof path, err, errlen);
+	if (!f) {
+		free(cell);
+		free(cap);
+		return -CS_EIO;
+	}
+	fputs("nodes,node_type", f);
+	for (size_t c = 0; c < ncols; c++)
+		fprintf(f, ",%lld", (long long)(r->t0 + (cs_time)c * width));
+	fputc('\n', f);
+	for (size_t g = 0; g < nrows; g++) {
+		uint32_t first = (uint32_t)g * group, last = first + group - 1;
+		if (last >= r->nnodes)
+			last = r->nnodes - 1;
+		if (first == last)
+			fprintf(f, "%u,%s", first, r->type_names[r->node_type[first]]);
+		else
+			fprintf(f, "%u-%u,%s", first, last, r->type_names[r->node_type[first]]);
+		for (size_t c = 0; c < ncols; c++) {
+			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
+			double d = cap[g] * (double)(hi - lo);
+			fprintf(f, ",%.3f", d > 0 ? cell[g * ncols + c] / d : 0.0);
+		}
+		fputc('\n', f);
+	}
+	free(cell);
+	free(cap);
+	return close_out(f, path, err, errlen);
+}
+
+int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
+		      cs_time bsld_tau, char *err, size_t errlen)
+{
+	int rc = write_timeseries(r, dir, err, errlen);
+	if (rc < 0)
+		return rc;
+	size_t np;
+	proj *ps = projects(r, names, shares, &np, bsld_tau);
+	if (!ps) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	rc = write_projects(r, dir, ps, np, err, errlen);
+	free(ps);
+	if (rc == 0 && r->node_model)
+		rc = write_occupancy(r, dir, err, errlen);
+	return rc;
+}
+
+json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau)
+{
+	size_t np;
+	proj *ps = projects(r, NULL, shares, &np, bsld_tau);
+	if (!ps)
+		return NULL;
+	cs_rec_totals t;
+	cs_recorder_totals(r, &t);
+	double span = (double)(t.last - t.first);
+	json_t *o = json_object();
+	json_object_set_new(o, "sample_s", json_integer(r->sample_s));
+	json_object_set_new(o, "resource", json_string(r->node_model ? "gpus" : "processors"));
+	json_object_set_new(o, "capacity", json_integer((json_int_t)r->capacity));
+	json_object_set_new(o, "intervals", json_integer((json_int_t)t.intervals));
+	json_object_set_new(o, "used_seconds", json_integer(t.used_s));
+	json_object_set_new(o, "utilization",
+			    json_real(span > 0 && r->capacity ? (double)t.used_s / (span * (double)r->capacity) : 0));
+	/* fragmentation: means over the intervals' end states */
+	double fr = 0, fre = 0;
+	for (size_t i = 0; i < r->nrows; i += r->nsc) {
+		fr += (double)r->rows[i].frag;
+		fre += (double)r->capacity - (double)r->rows[i].alloc;
+	}
+	double ni = t.intervals ? (double)t.intervals : 1;
+	json_t *fj = json_object();
+	json_object_set_new(fj, "mean_fragmented", json_real(fr / ni));
+	json_object_set_new(fj, "mean_free", json_real(fre / ni));
+	json_object_set_new(fj, "fragmented_share_of_free", json_real(fre > 0 ? fr / fre : 0));
+	json_object_set_new(o, "fragmentation", fj);
+	if (r->node_model) {
+		uint64_t cc = r->sc[0].core_capacity;
+		json_object_set_new(o, "core_utilization",
+				    json_real(span > 0 && cc ? (double)t.core_s / (span * (double)cc) : 0));
+		json_object_set_new(o, "energy_kwh", json_real(t.energy_j / 3.6e6));
+		json_object_set_new(o, "mean_power_kw", json_real(span > 0 ? t.energy_j / span / 1000.0 : 0));
+		json_t *types = json_object(), *parts = json_object();
+		for (uint32_t i = 1; i < r->nsc; i++) {
+			const scope *s = &r->sc[i];
+			int64_t u = 0, c = 0;
+			double e = 0;
+			for (size_t k = i; k < r->nrows; k += r->nsc) {
+				u += r->rows[k].used_s;
+				c += r->rows[k].core_s;
+				e += r->rows[k].energy_j > 0 ? r->rows[k].energy_j : 0;
+			}
+			json_t *x = json_object();
+			json_object_set_new(x, "gpus", json_integer((json_int_t)s->capacity));
+			json_object_set_new(x, "cores", json_integer((json_int_t)s->core_capacity));
+			json_object_set_new(x, "gpu_seconds", json_integer(u));
+			json_object_set_new(x, "utilization", json_real(span > 0 && s->capacity ?
+									(double)u / (span * (double)s->capacity) : 0));
+			json_object_set_new(x, "core_utilization", json_real(span > 0 && s->core_capacity ?
+									     (double)c / (span * (double)s->core_capacity) : 0));
+			if (s->kind == SC_TYPE)
+				json_object_set_new(x, "energy_kwh", json_real(e / 3.6e6));
+			json_object_set_new(s->kind == SC_TYPE ? types : parts, scope_name(r, s), x);
+		}
+		json_object_set_new(o, "node_types", types);
+		json_object_set_new(o, "partitions", parts);
+	}
+	json_object_set_new(o, "projects", json_integer((json_int_t)np));
+	json_object_set_new(o, "jain_fairness", json_real(jain(ps, np)));
+	json_object_set_new(o, "entitlement", json_string(shares && *shares ? "multifactor shares" : "equal shares"));
+	free(ps);
+	return o;
+}
