@@ -43,6 +43,8 @@ static const char usage_run[] =
 	"                         (a .so exporting capsim_policy; see policies/example)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
+	"  --accounts FILE        accounts file (YAML) for multifactor: fair-share tree with\n"
+	"                         shares, QoS and partition priorities (README, \"Fair-share\")\n"
 	"  --out DIR              write summary.json and jobs.csv there\n"
 	"\n"
 	"machine (default: the trace header's MaxProcs, else MaxNodes):\n"
@@ -137,7 +139,7 @@ static int cmd_topo(int argc, char **argv)
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
-	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_HELP
+	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_ACCOUNTS, O_HELP
 };
 
 static int cmd_run(int argc, char **argv)
@@ -172,6 +174,7 @@ static int cmd_run(int argc, char **argv)
 		{ "to", required_argument, 0, O_TO },
 		{ "jobs", required_argument, 0, O_JOBS },
 		{ "seed", required_argument, 0, O_SEED },
+		{ "accounts", required_argument, 0, O_ACCOUNTS },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -195,6 +198,7 @@ static int cmd_run(int argc, char **argv)
 		case O_OUT: o.out_dir = optarg; break;
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
+		case O_ACCOUNTS: o.accounts = optarg; break;
 		case O_NODEMODEL: o.node_model = 1; break;
 		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
 		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;

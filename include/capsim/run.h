@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "capsim/accounts.h"
 #include "capsim/engine.h"
 #include "capsim/metrics.h"
 #include "capsim/trace.h"
@@ -31,6 +32,7 @@ typedef struct cs_run_opts {
 	cs_fit fit;                  /* node model: placement strategy (default best fit) */
 	int node_model;              /* 1: run an SWF trace on the node model too (as CPU jobs) */
 	cs_transform tf;             /* applied to the workload as read (transform.h) */
+	const char *accounts;        /* accounts file (accounts.h) for the policy, or NULL */
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -55,6 +57,7 @@ typedef struct cs_run_result {
 				      * users, QoS, partitions); owned; NULL for SWF replays */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
+	cs_account_stats acct;       /* with opts.accounts: what binding it to the jobs gave */
 } cs_run_result;
 
 /* Defaults as documented in README.md. */
