@@ -17,10 +17,9 @@ struct cs_fairtree {
 	 * Lists at live levels hold distinct nodes and a run's accounts are
 	 * part of its list, so 2 x nodes + 1 positions suffice. */
 	uint32_t *buf;
+	uint32_t *tmp;   /* merge sort scratch, nodes entries */
 	uint32_t counter;
 };
-
-static const cs_fairtree *sort_ctx; /* for qsort's comparator; compute is not reentrant */
 
 /* Level Fairshare, highest first, then node order. */
 static int before(const cs_fairtree *f, uint32_t x, uint32_t y)
@@ -29,10 +28,29 @@ static int before(const cs_fairtree *f, uint32_t x, uint32_t y)
 	return a > b || (a == b && x < y);
 }
 
-static int by_lfs(const void *a, const void *b)
+/* Sort v[0..n) by `before`: bottom-up merge sort through f->tmp (qsort's
+ * comparator would need the tree in a global, and runs may be threads). */
+static void sort_nodes(cs_fairtree *f, uint32_t *v, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return before(sort_ctx, x, y) ? -1 : before(sort_ctx, y, x) ? 1 : 0;
+	uint32_t *a = v, *b = f->tmp;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				b[k++] = before(f, a[j], a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				b[k++] = a[i++];
+			while (j < hi)
+				b[k++] = a[j++];
+		}
+		uint32_t *t = a;
+		a = b;
+		b = t;
+	}
+	if (a != v)
+		for (size_t i = 0; i < n; i++)
+			v[i] = a[i];
 }
 
 int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
@@ -40,7 +58,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	cs_fairtree *f = calloc(1, sizeof *f);
 	size_t n = t->nnodes ? t->nnodes : 1;
 	if (!f || !(f->sum = malloc(n * sizeof *f->sum)) || !(f->lfs = malloc(n * sizeof *f->lfs)) ||
-	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf))) {
+	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
+	    !(f->tmp = malloc(n * sizeof *f->tmp))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -59,6 +78,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->lfs);
 	free(f->ord);
 	free(f->buf);
+	free(f->tmp);
 	free(f);
 }
 
@@ -82,8 +102,7 @@ static void visit(cs_fairtree *f, size_t g0, size_t g1, double *factor)
 		return;
 	for (size_t k = 1; k < n; k++)
 		if (f->lfs[list[k]] > f->lfs[list[k - 1]]) { /* merged lists: sort them together */
-			sort_ctx = f;
-			qsort(list, n, sizeof *list, by_lfs);
+			sort_nodes(f, list, n);
 			break;
 		}
 	size_t i = 0;

@@ -569,6 +569,7 @@ Test(fairshare, max_running_gpus_holds_per_project)
 	cr_assert_gt(held, 0);
 	cr_assert_gt(rejected, 0, "8-GPU jobs are over the limit on their own");
 	cs_run_result_free(&r);
+	free(csv);
 }
 
 Test(fairshare, limit_aliases_conflict_with_the_old_names)
