@@ -548,7 +548,8 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 
 static const cs_policy_param mf_params[] = {
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
-	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share)" },
+	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share); with --accounts "
+				       "Slurm's Fair Tree (rank / users)" },
 	{ "weight_size", "0", "weight of the size factor, processors / machine" },
 	{ "max_age", "604800", "seconds of waiting at which the age factor reaches 1" },
 	{ "half_life", "604800", "seconds in which past usage loses half its weight" },
@@ -576,7 +577,7 @@ static const cs_policy_param mf_params[] = {
 const cs_policy_ops cs_policy_multifactor = {
 	.abi = CS_POLICY_ABI,
 	.name = "multifactor",
-	.summary = "Slurm-like multifactor priority (age, fair-share, size) with EASY backfilling",
+	.summary = "Slurm-like multifactor priority (age, fair-share, size, QoS, partition) with EASY backfilling",
 	.params = mf_params,
 	.init = mf_init,
 	.submit = mf_submit,
