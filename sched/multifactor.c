@@ -2,21 +2,30 @@
  * it (after Slurm's priority/multifactor plugin).
  *
  * priority = weight_age x age + weight_fairshare x fairshare + weight_size x size
+ *            + weight_qos x qos + weight_partition x partition
  *   age       = min(1, waited / max_age)
  *   size      = job processors / machine processors
  *   fairshare = 2^(-U / S), Slurm's classic formula: U is the account's
- *               share of all usage, S its share of all shares.
+ *               share of all usage, S its share of all shares; with an
+ *               accounts file (cs_policy_env.accounts), Slurm's Fair Tree
+ *               over its tree (capsim/fairtree.h), recomputed at most
+ *               every calc_period seconds (Slurm's PriorityCalcPeriod)
+ *   qos, partition = the job's QoS and partition factors from the
+ *               accounts file (priority / the table's largest), 0 without
  * Usage is processor-seconds, decayed with a half-life: at each pass every
  * account's usage is multiplied by 2^(-dt / half_life) and every running job
  * adds its processors times the decayed interval, size x (1 - 2^(-dt/h)) x
- * h / ln 2. Accounts are the SWF group ids (the user id where the group is
- * missing), with equal shares unless `shares` says otherwise
- * ("ACCOUNT:WEIGHT,..."). Ties in priority go to the earlier arrival.
+ * h / ln 2. Without an accounts file, accounts are the SWF group ids
+ * (projects on a node model; the user id where the group is missing), with
+ * equal shares unless `shares` says otherwise ("ACCOUNT:WEIGHT,...").
+ * With one, usage is kept per user node of the tree, and the per-account
+ * limits and budgets count per project (the account node a job's project
+ * names). Ties in priority go to the earlier arrival.
  *
  * Each pass sorts the queue by priority (O(queue log queue)): the
- * straightforward implementation. Flat accounts only: the hierarchical
- * (organisation -> project -> user) tree is not built yet.
+ * straightforward implementation.
  */
+#include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
 
@@ -64,6 +73,16 @@ typedef struct mf {
 	size_t nrun;
 	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
 	struct ranked { double prio; uint32_t jid; } *order; /* scratch: queued jobs */
+	/* with an accounts file: accounts are the tree's nodes; a job's
+	 * limits and budget count on its project's node (acct), its usage on
+	 * its user's node (uacct); without, uacct is acct */
+	const cs_account_tree *tree;
+	uint32_t *uacct;      /* per job: the account its usage is charged to */
+	cs_fairtree *ft;
+	double *ft_factor;    /* per node: Fair Tree factor of the last computation */
+	double calc_period;
+	cs_time last_calc;
+	double w_qos, w_part;
 } mf;
 
 static int64_t account_of(const cs_job *j) { return j->group >= 0 ? j->group : j->user; }
@@ -93,6 +112,10 @@ static void mf_destroy(void *state)
 	if (!p)
 		return;
 	cs_fifo_free(&p->q);
+	if (p->uacct != p->acct)
+		free(p->uacct);
+	cs_fairtree_free(p->ft);
+	free(p->ft_factor);
 	free(p->acct);
 	free(p->acct_id);
 	free(p->usage);
@@ -125,6 +148,36 @@ static int num_param(const cs_policy_env *env, const char *key, double def, doub
 		return -CS_EINVAL;
 	}
 	*out = d;
+	return 0;
+}
+
+/* max_running_gpus and budget_gpu_hours: the same limits stated in GPUs
+ * and GPU-hours (a job's size is its GPUs on a node model; its cores for a
+ * CPU-only job, its processors on a pooled machine). */
+static int gpu_aliases(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+{
+	double v;
+	int rc;
+	if ((rc = num_param(env, "max_running_gpus", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (cs_policy_param_get(env, "max_running_gpus")) {
+		if (cs_policy_param_get(env, "max_running_procs")) {
+			snprintf(err, errlen, "policy multifactor: max_running_gpus and max_running_procs are the same "
+				 "limit: give one");
+			return -CS_EINVAL;
+		}
+		p->max_running = v;
+	}
+	if ((rc = num_param(env, "budget_gpu_hours", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (cs_policy_param_get(env, "budget_gpu_hours")) {
+		if (cs_policy_param_get(env, "budget_procsec")) {
+			snprintf(err, errlen, "policy multifactor: budget_gpu_hours and budget_procsec are the same "
+				 "budget: give one");
+			return -CS_EINVAL;
+		}
+		p->budget = v * 3600.0;
+	}
 	return 0;
 }
 
@@ -161,6 +214,32 @@ static int parse_shares(mf *p, const char *spec, char *err, size_t errlen)
 	return 0;
 }
 
+/* Accounts from the accounts file: every node of the tree is an account
+ * (limits on a job's project node, usage on its user node). */
+static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+{
+	const cs_account_tree *t = env->accounts;
+	if (cs_policy_param_get(env, "shares")) {
+		snprintf(err, errlen, "policy multifactor: shares: with an accounts file the shares are the file's");
+		return -CS_EINVAL;
+	}
+	if (t->njobs != env->njobs || t->nnodes == 0) {
+		snprintf(err, errlen, "policy multifactor: the accounts tree is not bound to this job table");
+		return -CS_EINVAL;
+	}
+	p->tree = t;
+	p->nacct = t->nnodes;
+	size_t n = env->njobs ? env->njobs : 1;
+	if (!(p->uacct = malloc(n * sizeof *p->uacct)) || !(p->ft_factor = calloc(t->nnodes, sizeof *p->ft_factor)) ||
+	    cs_fairtree_new(&p->ft, t) < 0)
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < env->njobs; i++) {
+		p->acct[i] = t->job_account[i];
+		p->uacct[i] = t->job_user[i];
+	}
+	return 0;
+}
+
 static int mf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
 	mf *p = calloc(1, sizeof *p);
@@ -180,7 +259,11 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = num_param(env, "max_jobs", 0, 0, &p->max_jobs, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0 ||
 	    (rc = num_param(env, "budget_procsec", 0, 0, &p->budget, err, errlen)) < 0 ||
-	    (rc = num_param(env, "budget_period", 2592000, 1, &p->period, err, errlen)) < 0) {
+	    (rc = num_param(env, "budget_period", 2592000, 1, &p->period, err, errlen)) < 0 ||
+	    (rc = num_param(env, "weight_qos", 0, 0, &p->w_qos, err, errlen)) < 0 ||
+	    (rc = num_param(env, "weight_partition", 0, 0, &p->w_part, err, errlen)) < 0 ||
+	    (rc = num_param(env, "calc_period", 300, 1, &p->calc_period, err, errlen)) < 0 ||
+	    (rc = gpu_aliases(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -194,14 +277,22 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
-	for (size_t i = 0; i < env->njobs; i++)
-		p->acct_id[i] = account_of(&env->jobs[i]);
-	qsort(p->acct_id, env->njobs, sizeof *p->acct_id, cmp_i64);
-	for (size_t i = 0; i < env->njobs; i++)
-		if (i == 0 || p->acct_id[i] != p->acct_id[p->nacct - 1])
-			p->acct_id[p->nacct++] = p->acct_id[i];
-	for (size_t i = 0; i < env->njobs; i++)
-		p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
+	if (env->accounts) {
+		if ((rc = tree_accounts(p, env, err, errlen)) < 0) {
+			mf_destroy(p);
+			return rc;
+		}
+	} else {
+		for (size_t i = 0; i < env->njobs; i++)
+			p->acct_id[i] = account_of(&env->jobs[i]);
+		qsort(p->acct_id, env->njobs, sizeof *p->acct_id, cmp_i64);
+		for (size_t i = 0; i < env->njobs; i++)
+			if (i == 0 || p->acct_id[i] != p->acct_id[p->nacct - 1])
+				p->acct_id[p->nacct++] = p->acct_id[i];
+		for (size_t i = 0; i < env->njobs; i++)
+			p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
+		p->uacct = p->acct;
+	}
 	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
 	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
 	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
@@ -218,7 +309,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
-	if ((rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) {
+	if (!p->tree && (rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -233,6 +324,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->cur_period = -1;
 	p->woken_for = -1;
 	p->last = -1;
+	p->last_calc = -1;
 	*state = p;
 	return 0;
 }
@@ -253,7 +345,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		p->scale *= d;
 		for (size_t i = 0; i < p->nrun; i++) {
 			double c = p->jobs[p->run[i]].size * charge / p->scale;
-			p->usage[p->acct[p->run[i]]] += c;
+			p->usage[p->uacct[p->run[i]]] += c;
 			p->usage_total += c;
 		}
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
@@ -371,6 +463,10 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	}
 	if (!p->q.count)
 		return;
+	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
+		cs_fairtree_compute(p->ft, p->usage, p->ft_factor);
+		p->last_calc = now;
+	}
 	size_t n = 0;
 	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
 		uint32_t k = (uint32_t)kk;
@@ -412,8 +508,10 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		}
 		const cs_job *j = &p->jobs[k];
 		double age = (double)(now - j->submit_s) / p->max_age;
-		double fs = fairshare(p, a);
+		double fs = p->tree ? p->ft_factor[p->uacct[k]] : fairshare(p, a);
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
+		if (p->tree)
+			prio += p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k];
 		p->order[n++] = (struct ranked){ prio, k };
 	}
 	qsort(p->order, n, sizeof *p->order, by_priority);
@@ -450,18 +548,27 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 
 static const cs_policy_param mf_params[] = {
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
-	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share)" },
+	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share); with --accounts "
+				       "Slurm's Fair Tree (rank / users)" },
 	{ "weight_size", "0", "weight of the size factor, processors / machine" },
 	{ "max_age", "604800", "seconds of waiting at which the age factor reaches 1" },
 	{ "half_life", "604800", "seconds in which past usage loses half its weight" },
-	{ "shares", "", "ACCOUNT:WEIGHT,... (accounts are SWF group ids); others weigh 1" },
+	{ "shares", "", "ACCOUNT:WEIGHT,... (accounts are SWF group ids); others weigh 1 "
+			"(not with --accounts: the file gives the shares)" },
+	{ "weight_qos", "0", "weight of the QoS factor (the QoS's priority in --accounts / the largest)" },
+	{ "weight_partition", "0", "weight of the partition factor (the partition's priority in --accounts / the largest)" },
+	{ "calc_period", "300", "with --accounts: seconds between Fair Tree computations (Slurm's PriorityCalcPeriod)" },
 	{ "max_running_procs", "0", "per account: most processors its running jobs may hold (0: no limit); "
 				    "a job larger than that is rejected" },
+	{ "max_running_gpus", "0", "max_running_procs in GPUs: on a node model a job's size is its GPUs "
+				   "(its cores if CPU-only); give one of the two" },
 	{ "max_jobs", "0", "per account: most running jobs (0: no limit); others wait (AssocMaxJobsLimit)" },
 	{ "max_submit_jobs", "0", "per account: most running + waiting jobs (0: no limit); "
 				  "beyond, jobs are rejected (AssocMaxSubmitJobLimit)" },
 	{ "budget_procsec", "0", "per account and period: processor-seconds it may be billed (0: no budget); "
 				 "a job is billed size x estimate at its start, refunded the unused part at its end" },
+	{ "budget_gpu_hours", "0", "budget_procsec in GPU-hours (size x seconds / 3600; size = GPUs on a node "
+				   "model); give one of the two" },
 	{ "budget_period", "2592000", "length of an allocation period, seconds (periods start at time 0)" },
 	{ "over_budget", "wait", "a job the budget cannot cover: wait (for the next period) or reject" },
 	{ NULL, NULL, NULL },
@@ -470,7 +577,7 @@ static const cs_policy_param mf_params[] = {
 const cs_policy_ops cs_policy_multifactor = {
 	.abi = CS_POLICY_ABI,
 	.name = "multifactor",
-	.summary = "Slurm-like multifactor priority (age, fair-share, size) with EASY backfilling",
+	.summary = "Slurm-like multifactor priority (age, fair-share, size, QoS, partition) with EASY backfilling",
 	.params = mf_params,
 	.init = mf_init,
 	.submit = mf_submit,

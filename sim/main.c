@@ -47,6 +47,8 @@ static const char usage_run[] =
 	"                         (a .so exporting capsim_policy; see policies/example)\n"
 	"  --backfill-order O     fcfs | sjbf: EASY's backfill scan order (default fcfs)\n"
 	"  --policy-opt KEY=VAL   a policy parameter (see capsim policies)\n"
+	"  --accounts FILE        accounts file (YAML) for multifactor: fair-share tree with\n"
+	"                         shares, QoS and partition priorities (README, \"Fair-share\")\n"
 	"  --out DIR              write summary.json, jobs.csv, timeseries.csv, projects.csv,\n"
 	"                         occupancy.csv (node model) and report.html there\n"
 	"  --sample S             timeseries interval, seconds (default 3600)\n"
@@ -148,7 +150,8 @@ static int cmd_topo(int argc, char **argv)
 enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
-	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_SAMPLE, O_NOPROGRESS, O_HELP
+	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_SAMPLE, O_NOPROGRESS,
+	O_ACCOUNTS, O_HELP
 };
 
 /* The progress line: rewritten in place on a terminal, cleared at the end. */
@@ -199,6 +202,7 @@ static int cmd_run(int argc, char **argv)
 		{ "reserve", required_argument, 0, O_RESERVE },
 		{ "sample", required_argument, 0, O_SAMPLE },
 		{ "no-progress", no_argument, 0, O_NOPROGRESS },
+		{ "accounts", required_argument, 0, O_ACCOUNTS },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -223,6 +227,7 @@ static int cmd_run(int argc, char **argv)
 		case O_OUT: o.out_dir = optarg; break;
 		case O_COMPAT: o.compat = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
+		case O_ACCOUNTS: o.accounts = optarg; break;
 		case O_NODEMODEL: o.node_model = 1; break;
 		case O_RESERVE:
 			if (o.nreserve == CS_MAX_PARAMS)

@@ -63,6 +63,11 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  policy      %s", o->policy);
 	print_params(f, o, r->ops);
 	fprintf(f, "%s%s\n", o->compat ? ", compat " : "", o->compat ? o->compat : "");
+	if (o->accounts)
+		fprintf(f, "  accounts    %s: %u accounts, %u users; added from the workload: %u projects "
+			"(under the root, shares 1), %u users (shares 1); %zu jobs of a QoS and %zu of a partition "
+			"not in its tables\n", o->accounts, r->acct.accounts, r->acct.users, r->acct.projects_added,
+			r->acct.users_added, r->acct.jobs_qos_unlisted, r->acct.jobs_partition_unlisted);
 	if (r->machine.node_model)
 		fprintf(f, "  machine     %s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s)\n",
 			r->machine.cluster, r->machine.nodes, (unsigned long long)r->machine.gpus,
@@ -202,6 +207,17 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	for (const cs_policy_param *p = ops ? ops->params : NULL; p && p->key; p++)
 		json_object_set_new(params, p->key, json_string(param_value(o, p)));
 	json_object_set_new(root, "policy_params", params);
+	if (o->accounts) {
+		json_t *a = json_object();
+		json_object_set_new(a, "file", json_string(o->accounts));
+		json_object_set_new(a, "accounts", jint(r->acct.accounts));
+		json_object_set_new(a, "users", jint(r->acct.users));
+		json_object_set_new(a, "projects_added", jint(r->acct.projects_added));
+		json_object_set_new(a, "users_added", jint(r->acct.users_added));
+		json_object_set_new(a, "jobs_qos_unlisted", jint((long long)r->acct.jobs_qos_unlisted));
+		json_object_set_new(a, "jobs_partition_unlisted", jint((long long)r->acct.jobs_partition_unlisted));
+		json_object_set_new(root, "accounts", a);
+	}
 	json_object_set_new(root, "compat", o->compat ? json_string(o->compat) : json_null());
 	json_object_set_new(root, "cluster", o->cluster ? json_string(o->cluster) : json_null());
 	json_t *mach = json_object();

@@ -396,7 +396,7 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 }
 
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
-		     char *err, size_t errlen)
+		     const cs_accounts *acc, char *err, size_t errlen)
 {
 	if ((o->procs > 0 || o->nodes > 0 || o->ppn > 0) && (fmt != CS_FMT_SWF || o->cluster)) {
 		snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF trace's own machine; "
@@ -428,6 +428,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	uint32_t *resv_nodes[CS_MAX_PARAMS] = { 0 };
 	char resv_names[CS_MAX_PARAMS][64];
 	void *ps = NULL;
+	cs_account_tree tree = { 0 };
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
@@ -473,6 +474,12 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
+	if (acc) {
+		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
+		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0)
+			goto out;
+		env->accounts = &tree;
+	}
 	rc = r->ops->init(&ps, env, err, errlen);
 	if (rc < 0) {
 		if (rc == -CS_ENOMEM)
@@ -528,6 +535,7 @@ oom:
 out:
 	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
 		free(resv_nodes[i]);
+	cs_account_tree_free(&tree);
 	free(pnames);
 	free(fc.slots);
 	cs_alloc_free(fc.empty);
@@ -579,8 +587,14 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}
+	cs_accounts *acc = NULL;
+	if (o->accounts && (rc = cs_accounts_load(&acc, o->accounts, err, errlen)) < 0) {
+		cs_run_result_free(r);
+		return rc;
+	}
 	if (fmt != CS_FMT_SWF || o->node_model) {
-		rc = run_nodes(o, r, &env, fmt, err, errlen);
+		rc = run_nodes(o, r, &env, fmt, acc, err, errlen);
+		cs_accounts_free(acc);
 		if (rc < 0)
 			cs_run_result_free(r);
 		return rc;
@@ -607,6 +621,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
 	if (rc < 0) {
 		cs_workload_abort(&b);
+		cs_accounts_free(acc);
 		cs_run_result_free(r);
 		return rc;
 	}
@@ -615,17 +630,31 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: every one of its %zu jobs was dropped by the filter rules "
 			 "(see the summary's filtered counts; e.g. --missing-reqtime drop on a trace without requested times)",
 			 o->workload, r->wst.records);
+		cs_accounts_free(acc);
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}
 	env.jobs = r->jobs;
 	env.njobs = r->njobs;
 	env.total_procs = r->machine.procs;
+	/* --accounts on an SWF replay: the SWF reader's names (gN, uN, qN, pN) */
+	cs_account_tree tree = { 0 };
+	if (acc) {
+		cs_account_names an = { 0 };
+		rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen);
+		cs_accounts_free(acc);
+		if (rc < 0) {
+			cs_run_result_free(r);
+			return rc;
+		}
+		env.accounts = &tree;
+	}
 	void *ps = NULL;
 	rc = ops->init(&ps, &env, err, errlen);
 	if (rc < 0) {
 		if (rc == -CS_ENOMEM)
 			snprintf(err, errlen, "out of memory");
+		cs_account_tree_free(&tree);
 		cs_run_result_free(r);
 		return rc;
 	}
@@ -644,6 +673,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	cs_account_tree_free(&tree);
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs, o->bsld_tau, &r->m) < 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = -CS_ENOMEM;

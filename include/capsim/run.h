@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "capsim/accounts.h"
 #include "capsim/engine.h"
 #include "capsim/metrics.h"
 #include "capsim/trace.h"
@@ -42,6 +43,7 @@ typedef struct cs_run_opts {
 	int record;                  /* 1: record even without out_dir */
 	void (*progress)(void *ctx, const struct cs_progress *p); /* NULL: none */
 	void *progress_ctx;
+	const char *accounts;        /* accounts file (accounts.h) for the policy, or NULL */
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -67,6 +69,7 @@ typedef struct cs_run_result {
 	struct cs_recorder *rec;     /* the recorder, or NULL; owned */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
+	cs_account_stats acct;       /* with opts.accounts: what binding it to the jobs gave */
 } cs_run_result;
 
 /* Defaults as documented in README.md. */

@@ -15,6 +15,7 @@
 #define CS_POLICY_ABI 2u /* 2: cs_job grew the node-model request */
 
 typedef struct cs_sched_ctx cs_sched_ctx; /* opaque: owned by the engine */
+struct cs_account_tree; /* capsim/accounts.h */
 
 /* What a policy is given at init. The job table holds every job of the run;
  * a policy may read a job's fields only once that job has been submitted to
@@ -29,6 +30,8 @@ typedef struct cs_policy_env {
 	const char *const *vals;
 	int node_model;       /* 1: jobs ask for nodes x (GPUs, cores, memory), see cs_ctx_node_model
 			       * (appended: older plugins never read it) */
+	const struct cs_account_tree *accounts; /* the accounts file bound to the jobs (capsim
+						 * run --accounts), or NULL (appended) */
 } cs_policy_env;
 
 typedef struct cs_policy_param {

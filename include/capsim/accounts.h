@@ -1,0 +1,104 @@
+/* capsim: the accounts file (sim/accounts.c): a fair-share tree of
+ * accounts and users with shares, and QoS and partition priorities, read
+ * from YAML with libfyaml; and the plain-data tree a policy is handed
+ * (cs_policy_env.accounts), with every job bound to a user node of it.
+ *
+ * The file (README, "Fair-share"; configs/accounts/ai-dc-example.yaml):
+ *
+ *   site: national-ai-dc        # optional: the root's name (default "root")
+ *   accounts:                   # the root's children, any depth
+ *     - name: org-a             # account names are unique in the whole tree
+ *       shares: 2               # >= 0, default 1
+ *       accounts:
+ *         - name: p0001         # a project, named as in the workload
+ *           users:              # optional; names unique within the account
+ *             - {name: u00001, shares: 2}
+ *   qos:                        # optional: Slurm's QoS priority, >= 0
+ *     - {name: high, priority: 1000}
+ *   partitions:                 # optional: partition priority, >= 0
+ *     - {name: h100, priority: 10}
+ *
+ * Mistakes are "FILE:LINE:COL: key: what is wrong" (-CS_EPARSE for a wrong
+ * type or unknown key, -CS_EINVAL for a bad value: negative shares,
+ * duplicate names).
+ *
+ * Binding to a workload (cs_accounts_bind): a job's project is looked up
+ * among the account names; a project the file does not name becomes a new
+ * account under the root with shares 1 (counted: projects_added; a job
+ * without a project counts under a project with the empty name). A job's
+ * user is a user node of that account: the one the file lists, else a new
+ * one with shares 1 (counted: users_added), so users not listed share
+ * their account equally. On an SWF replay the names are those the SWF
+ * reader gives (group N -> project "gN", user "uN", queue "qN",
+ * partition "pN"). A job's QoS factor is its QoS's priority / the largest
+ * priority in the table (0 for a QoS not in it, or when every priority is
+ * 0); its partition factor likewise.
+ */
+#ifndef CAPSIM_ACCOUNTS_H
+#define CAPSIM_ACCOUNTS_H
+
+#include "capsim/job.h"
+#include "capsim/trace.h"
+
+enum { CS_ACCT_ACCOUNT = 0, CS_ACCT_USER = 1 };
+
+/* The tree as a policy sees it: plain data, nodes in an order where a
+ * parent comes before its children (node 0 is the root). */
+typedef struct cs_account_tree {
+	uint32_t nnodes;
+	const int32_t *parent;      /* [nnodes]; parent[0] = -1, parent[i] < i */
+	const char *const *name;    /* [nnodes] */
+	const uint8_t *kind;        /* [nnodes]: CS_ACCT_ACCOUNT or CS_ACCT_USER (always a leaf) */
+	const double *shares;       /* [nnodes]: raw shares, >= 0 */
+	const double *share_level;  /* [nnodes]: shares / the sum of its and its siblings' shares
+				     * (0 if that sum is 0); 1 for the root */
+	const double *share_norm;   /* [nnodes]: product of share_level from the root down: Slurm's
+				     * normalised shares, the node's share of the machine */
+	const uint32_t *child_off;  /* [nnodes + 1]: the children of i are */
+	const uint32_t *child;      /*   child[child_off[i] .. child_off[i + 1]), in node order */
+	uint32_t nusers;            /* user nodes */
+	/* per job, indexed like cs_policy_env.jobs */
+	size_t njobs;
+	const uint32_t *job_user;    /* its user node */
+	const uint32_t *job_account; /* that user's account (its project): limits and budgets count here */
+	const double *job_qos;       /* QoS factor, 0..1 */
+	const double *job_partition; /* partition factor, 0..1 */
+} cs_account_tree;
+
+/* What binding added (for the summary). */
+typedef struct cs_account_stats {
+	uint32_t nodes, accounts, users; /* in the bound tree */
+	uint32_t projects_added;         /* projects of the workload the file does not name */
+	uint32_t users_added;            /* users of the workload the file does not list */
+	size_t jobs_qos_unlisted;        /* jobs whose QoS is not in the qos table (factor 0) */
+	size_t jobs_partition_unlisted;  /* jobs whose partition is not in the partitions table */
+} cs_account_stats;
+
+typedef struct cs_accounts cs_accounts; /* opaque: the file as loaded */
+
+/* 0, or -CS_EIO / -CS_EPARSE / -CS_EINVAL / -CS_ENOMEM with err filled. */
+int cs_accounts_load(cs_accounts **out, const char *path, char *err, size_t errlen);
+/* The same from text (named `name` in messages). */
+int cs_accounts_load_text(cs_accounts **out, const char *text, size_t len, const char *name, char *err,
+			  size_t errlen);
+void cs_accounts_free(cs_accounts *a);
+/* Accounts and users the file declares, the root included (for tests and
+ * `capsim run`'s summary). */
+uint32_t cs_accounts_nnodes(const cs_accounts *a);
+
+/* Where a job's names come from. NULL name lists mean SWF numbers
+ * (cs_job.group N -> "gN", .user -> "uN", .queue -> "qN", .partition ->
+ * "pN"; -1: no name). */
+typedef struct cs_account_names {
+	const cs_names *projects, *users, *qos; /* indexed by cs_job.group, .user, .queue */
+	const char *const *partitions;          /* indexed by cs_job.partition */
+	size_t npartitions;
+} cs_account_names;
+
+/* Build the tree for a job table; free it with cs_account_tree_free. 0 or
+ * -CS_ENOMEM. */
+int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, const cs_account_names *names,
+		     cs_account_tree *out, cs_account_stats *st, char *err, size_t errlen);
+void cs_account_tree_free(cs_account_tree *t);
+
+#endif

@@ -1,0 +1,34 @@
+/* capsim: Slurm's Fair Tree fair-share over an account tree
+ * (sched/fairtree.c), after Slurm's fair_tree documentation.
+ *
+ * Usage sits on user nodes; an account's usage is the sum of its
+ * children's. A node's Level Fairshare is S / U with S = its shares / its
+ * and its siblings' shares (share_level) and U = its usage / its parent's
+ * usage: infinite when either usage is 0 (and S > 0), 0 when S is 0.
+ * Starting at the root, children are sorted by Level Fairshare, highest
+ * first (ties: node order), and visited depth first; users get ranks in
+ * visiting order, from nusers down to 1, and a user's fair-share factor is
+ * rank / nusers (0 if its share_norm is 0). So every user of an account
+ * with a higher Level Fairshare than a sibling ranks above every user of
+ * that sibling. Ties: siblings with equal Level Fairshare form one run;
+ * the users in a run share one rank (that of the first; the count still
+ * goes down by one per user) and come first, then the run's accounts are
+ * merged: their children are sorted together as one list.
+ */
+#ifndef CAPSIM_FAIRTREE_H
+#define CAPSIM_FAIRTREE_H
+
+#include "capsim/accounts.h"
+
+typedef struct cs_fairtree cs_fairtree; /* opaque: scratch for a tree */
+
+/* 0 or -CS_ENOMEM. The tree must outlive it. */
+int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t);
+void cs_fairtree_free(cs_fairtree *f);
+/* usage[node] for user nodes (others are ignored; any common scale
+ * cancels); writes factor[node] for every user node. */
+void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor);
+/* A node's Level Fairshare in the last compute (INFINITY possible). */
+double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node);
+
+#endif

@@ -1,0 +1,785 @@
+/* capsim: the accounts file (fair-share tree, QoS and partition
+ * priorities), loaded with libfyaml, and its binding to a job table. The
+ * YAML access follows sim/cluster.c: every mistake is "FILE:LINE:COL:
+ * key: what is wrong". */
+#include "capsim/accounts.h"
+
+#include <errno.h>
+#include <libfyaml.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct anode {
+	char *name;
+	double shares;
+	int32_t parent;
+	uint8_t kind;
+} anode;
+
+typedef struct prio {
+	cs_names names; /* index = entry */
+	double *factor; /* priority / the largest */
+} prio;
+
+struct cs_accounts {
+	anode *nodes; /* preorder: a parent before its children; 0 is the root */
+	uint32_t n, cap;
+	cs_names accounts; /* account names -> index into acct_node */
+	uint32_t *acct_node;
+	prio qos, parts;
+};
+
+/* ---- YAML access (as sim/cluster.c) ---------------------------------------- */
+
+typedef struct ld {
+	const char *file;
+	char *err;
+	size_t errlen;
+	cs_accounts *a;
+} ld;
+
+typedef struct fld {
+	struct fy_node *key, *val;
+	char path[192];
+} fld;
+
+/* 1-based line and column of a node (a collection's from its first scalar). */
+static int where(struct fy_node *n, int *line, int *col)
+{
+	if (!n)
+		return -1;
+	void *it = NULL;
+	if (fy_node_is_mapping(n)) {
+		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+		return p ? where(fy_node_pair_key(p), line, col) : -1;
+	}
+	if (fy_node_is_sequence(n))
+		return where(fy_node_sequence_iterate(n, &it), line, col);
+	struct fy_token *t = fy_node_get_scalar_token(n);
+	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+	if (!m)
+		return -1;
+	*line = m->line + 1;
+	*col = m->column + 1;
+	return 0;
+}
+
+__attribute__((format(printf, 6, 7)))
+static int fail(ld *l, int rc, struct fy_node *at, struct fy_node *fallback, const char *key, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	int line, col;
+	if (where(at, &line, &col) == 0 || where(fallback, &line, &col) == 0)
+		snprintf(l->err, l->errlen, "%s:%d:%d: %s: %s", l->file, line, col, key, msg);
+	else
+		snprintf(l->err, l->errlen, "%s: %s: %s", l->file, key, msg);
+	return rc;
+}
+
+static int oom(ld *l)
+{
+	snprintf(l->err, l->errlen, "%s: out of memory", l->file);
+	return -CS_ENOMEM;
+}
+
+static const char *kind(struct fy_node *n)
+{
+	return fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
+}
+
+static const char *text_of(struct fy_node *v, size_t *len)
+{
+	if (!v || !fy_node_is_scalar(v))
+		return NULL;
+	const char *s = fy_node_get_scalar(v, len);
+	return s && *len ? s : NULL;
+}
+
+static const char *got(struct fy_node *v)
+{
+	size_t len = 0;
+	if (!v || (fy_node_is_scalar(v) && !text_of(v, &len)))
+		return "nothing";
+	return kind(v);
+}
+
+static void join(char *out, size_t len, const char *path, const char *key)
+{
+	if (snprintf(out, len, "%s%s%s", path, *path ? "." : "", key) >= (int)len)
+		out[len - 1] = '\0';
+}
+
+/* Every key of map is one of keys (NULL-terminated). */
+static int check_keys(ld *l, struct fy_node *map, const char *path, const char *const *keys)
+{
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *k = fy_node_pair_key(p);
+		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+		if (!s)
+			return fail(l, -CS_EPARSE, k, map, *path ? path : "accounts file", "expected string keys, got %s",
+				    k ? kind(k) : "an empty key");
+		int known = 0;
+		for (const char *const *kk = keys; *kk && !known; kk++)
+			known = strcmp(*kk, s) == 0;
+		if (!known) {
+			char full[192], list[256] = "";
+			join(full, sizeof full, path, s);
+			for (const char *const *kk = keys; *kk; kk++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", kk == keys ? "" : ", ", *kk);
+			return fail(l, -CS_EPARSE, k, NULL, full, "unknown key, expected one of: %s", list);
+		}
+	}
+	return 0;
+}
+
+/* key in map: 1 found, 0 absent. */
+static int field(struct fy_node *map, const char *path, const char *key, fld *f)
+{
+	memset(f, 0, sizeof *f);
+	join(f->path, sizeof f->path, path, key);
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
+		if (s && strcmp(s, key) == 0) {
+			f->key = fy_node_pair_key(p);
+			f->val = fy_node_pair_value(p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int get_name(ld *l, const fld *f, const char **out, size_t *len)
+{
+	if (f->val && !fy_node_is_scalar(f->val))
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a string, got %s", kind(f->val));
+	const char *s = text_of(f->val, len);
+	if (!s)
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a non-empty string, got nothing");
+	*out = s;
+	return 0;
+}
+
+/* A plain (unquoted) finite number >= 0. */
+static int get_nonneg(ld *l, const fld *f, double *out)
+{
+	size_t len = 0;
+	if (f->val && !fy_node_is_scalar(f->val))
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got %s", kind(f->val));
+	const char *s = text_of(f->val, &len);
+	if (!s)
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got nothing");
+	if (fy_node_get_style(f->val) != FYNS_PLAIN || len >= 64)
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got the string \"%.*s\"",
+			    (int)(len > 32 ? 32 : len), s);
+	char buf[64], *end;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (end == buf || *end || errno || !isfinite(v))
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got '%s'", buf);
+	if (!(v >= 0))
+		return fail(l, -CS_EINVAL, f->val, f->key, f->path, "must be >= 0, got %s", buf);
+	*out = v;
+	return 0;
+}
+
+/* A list (possibly empty); its length, or an error. */
+static int need_list(ld *l, const fld *f)
+{
+	if (!f->val || !fy_node_is_sequence(f->val))
+		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a list, got %s", got(f->val));
+	return fy_node_sequence_item_count(f->val);
+}
+
+static void item(const fld *list, struct fy_node *it, int i, fld *out)
+{
+	memset(out, 0, sizeof *out);
+	out->key = list->key;
+	out->val = it;
+	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
+		out->path[sizeof out->path - 1] = '\0';
+}
+
+static int need_map(ld *l, const fld *f)
+{
+	if (f->val && fy_node_is_mapping(f->val))
+		return 0;
+	return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a mapping, got %s", got(f->val));
+}
+
+static int line_of(struct fy_node *n)
+{
+	int line = 0, col;
+	return where(n, &line, &col) == 0 ? line : 0;
+}
+
+/* ---- the tree ------------------------------------------------------------- */
+
+static int add_node(ld *l, const char *name, size_t len, double shares, int32_t parent, uint8_t k)
+{
+	cs_accounts *a = l->a;
+	if (a->n == a->cap) {
+		uint32_t cap = a->cap ? 2 * a->cap : 64;
+		anode *v = realloc(a->nodes, cap * sizeof *v);
+		if (!v)
+			return oom(l);
+		a->nodes = v;
+		a->cap = cap;
+	}
+	char *s = strndup(name, len);
+	if (!s)
+		return oom(l);
+	a->nodes[a->n++] = (anode){ s, shares, parent, k };
+	return 0;
+}
+
+/* Shares of entry f (default 1). */
+static int shares_of(ld *l, const fld *f, double *out)
+{
+	fld g;
+	*out = 1;
+	return field(f->val, f->path, "shares", &g) ? get_nonneg(l, &g, out) : 0;
+}
+
+static int load_users(ld *l, const fld *f, int32_t parent)
+{
+	static const char *const keys[] = { "name", "shares", NULL };
+	int rc = need_list(l, f);
+	if (rc < 0)
+		return rc;
+	uint32_t first = l->a->n;
+	void *it = NULL;
+	struct fy_node *e;
+	fld g, h;
+	for (int i = 0; (e = fy_node_sequence_iterate(f->val, &it)); i++) {
+		item(f, e, i, &g);
+		const char *name;
+		size_t len;
+		double sh;
+		if ((rc = need_map(l, &g)) < 0 || (rc = check_keys(l, g.val, g.path, keys)) < 0)
+			return rc;
+		if (!field(g.val, g.path, "name", &h))
+			return fail(l, -CS_EPARSE, g.val, g.key, h.path, "missing required key");
+		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &sh)) < 0)
+			return rc;
+		for (uint32_t k = first; k < l->a->n; k++)
+			if (strlen(l->a->nodes[k].name) == len && memcmp(l->a->nodes[k].name, name, len) == 0)
+				return fail(l, -CS_EINVAL, h.val, NULL, h.path, "duplicate user name '%.*s' in this account",
+					    (int)len, name);
+		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_USER)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The accounts of list f, children of parent; name_nodes[account index]
+ * keeps each name's node for duplicate messages. */
+static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***name_nodes, size_t *nn_cap)
+{
+	static const char *const keys[] = { "name", "shares", "accounts", "users", NULL };
+	int rc = need_list(l, f);
+	if (rc < 0)
+		return rc;
+	void *it = NULL;
+	struct fy_node *e;
+	fld g, h;
+	for (int i = 0; (e = fy_node_sequence_iterate(f->val, &it)); i++) {
+		item(f, e, i, &g);
+		const char *name;
+		size_t len;
+		double sh;
+		if ((rc = need_map(l, &g)) < 0 || (rc = check_keys(l, g.val, g.path, keys)) < 0)
+			return rc;
+		if (!field(g.val, g.path, "name", &h))
+			return fail(l, -CS_EPARSE, g.val, g.key, h.path, "missing required key");
+		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &sh)) < 0)
+			return rc;
+		size_t before = l->a->accounts.n;
+		int32_t ai = cs_names_intern(&l->a->accounts, name, len);
+		if (ai < 0)
+			return oom(l);
+		if ((size_t)ai < before)
+			return fail(l, -CS_EINVAL, h.val, NULL, h.path, "duplicate account name '%.*s' (first at line %d)",
+				    (int)len, name, line_of((*name_nodes)[ai]));
+		if ((size_t)ai >= *nn_cap) {
+			size_t cap = *nn_cap ? 2 * *nn_cap : 64;
+			struct fy_node **v = realloc(*name_nodes, cap * sizeof *v);
+			uint32_t *an = realloc(l->a->acct_node, cap * sizeof *an);
+			if (v)
+				*name_nodes = v;
+			if (an)
+				l->a->acct_node = an;
+			if (!v || !an)
+				return oom(l);
+			*nn_cap = cap;
+		}
+		(*name_nodes)[ai] = h.val;
+		int32_t self = (int32_t)l->a->n;
+		l->a->acct_node[ai] = (uint32_t)self;
+		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0)
+			return rc;
+		if (field(g.val, g.path, "users", &h) && (rc = load_users(l, &h, self)) < 0)
+			return rc;
+		if (field(g.val, g.path, "accounts", &h) && (rc = load_accounts(l, &h, self, name_nodes, nn_cap)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* qos or partitions: [{name, priority}] */
+static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
+{
+	static const char *const keys[] = { "name", "priority", NULL };
+	fld f, g, h;
+	if (!field(root, "", key, &f))
+		return 0;
+	int rc = need_list(l, &f);
+	if (rc < 0)
+		return rc;
+	if (!(p->factor = calloc((size_t)rc + 1, sizeof *p->factor)))
+		return oom(l);
+	struct fy_node **seen = calloc((size_t)rc + 1, sizeof *seen);
+	if (!seen)
+		return oom(l);
+	void *it = NULL;
+	struct fy_node *e;
+	double max = 0;
+	for (int i = 0; rc >= 0 && (e = fy_node_sequence_iterate(f.val, &it)); i++) {
+		item(&f, e, i, &g);
+		const char *name;
+		size_t len;
+		double v = 0;
+		if ((rc = need_map(l, &g)) < 0 || (rc = check_keys(l, g.val, g.path, keys)) < 0)
+			break;
+		if (!field(g.val, g.path, "name", &h)) {
+			rc = fail(l, -CS_EPARSE, g.val, g.key, h.path, "missing required key");
+			break;
+		}
+		if ((rc = get_name(l, &h, &name, &len)) < 0)
+			break;
+		size_t before = p->names.n;
+		int32_t k = cs_names_intern(&p->names, name, len);
+		if (k < 0) {
+			rc = oom(l);
+			break;
+		}
+		if ((size_t)k < before) {
+			rc = fail(l, -CS_EINVAL, h.val, NULL, h.path, "duplicate name '%.*s' (first at line %d)", (int)len,
+				  name, line_of(seen[k]));
+			break;
+		}
+		seen[k] = h.val;
+		fld pr;
+		if (!field(g.val, g.path, "priority", &pr)) {
+			rc = fail(l, -CS_EPARSE, g.val, g.key, pr.path, "missing required key");
+			break;
+		}
+		if ((rc = get_nonneg(l, &pr, &v)) < 0)
+			break;
+		p->factor[k] = v;
+		max = v > max ? v : max;
+	}
+	free(seen);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < p->names.n; k++)
+		p->factor[k] = max > 0 ? p->factor[k] / max : 0;
+	return 0;
+}
+
+static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
+{
+	(void)d, (void)user, (void)buf, (void)len;
+}
+
+static struct fy_document *parse(ld *l, const char *text, size_t len, int *rc)
+{
+	struct fy_diag_cfg dcfg;
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = quiet;
+	dcfg.colorize = false;
+	struct fy_diag *diag = fy_diag_create(&dcfg);
+	if (!diag) {
+		*rc = oom(l);
+		return NULL;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
+	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
+				       : fy_document_build_from_file(&cfg, l->file);
+	if (!doc) {
+		void *it = NULL;
+		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+		if (e && e->line > 0)
+			snprintf(l->err, l->errlen, "%s:%d:%d: YAML syntax error: %s", l->file, e->line, e->column,
+				 e->msg ? e->msg : "invalid YAML");
+		else if (e)
+			snprintf(l->err, l->errlen, "%s: YAML syntax error: %s", l->file, e->msg ? e->msg : "invalid YAML");
+		else
+			snprintf(l->err, l->errlen, "%s: accounts file: empty, expected a mapping with accounts", l->file);
+		*rc = -CS_EPARSE;
+	}
+	fy_diag_destroy(diag);
+	return doc;
+}
+
+static int load(cs_accounts **out, ld *l, const char *text, size_t len)
+{
+	static const char *const keys[] = { "site", "accounts", "qos", "partitions", NULL };
+	*out = NULL;
+	if (!(l->a = calloc(1, sizeof *l->a)))
+		return oom(l);
+	int rc = 0;
+	struct fy_document *doc = parse(l, text, len, &rc);
+	struct fy_node **name_nodes = NULL;
+	size_t nn_cap = 0;
+	if (doc) {
+		struct fy_node *root = fy_document_root(doc);
+		fld f;
+		const char *site = "root";
+		size_t slen = 4;
+		if (!root || !fy_node_is_mapping(root))
+			rc = fail(l, -CS_EPARSE, root, NULL, "accounts file", "expected a mapping with site, accounts, qos, "
+				  "partitions, got %s", root ? kind(root) : "an empty document");
+		else if ((rc = check_keys(l, root, "", keys)) == 0 &&
+			 (!field(root, "", "site", &f) || (rc = get_name(l, &f, &site, &slen)) == 0) &&
+			 (rc = add_node(l, site, slen, 1, -1, CS_ACCT_ACCOUNT)) == 0 &&
+			 (!field(root, "", "accounts", &f) || (rc = load_accounts(l, &f, 0, &name_nodes, &nn_cap)) == 0) &&
+			 (rc = load_prio(l, root, "qos", &l->a->qos)) == 0)
+			rc = load_prio(l, root, "partitions", &l->a->parts);
+		fy_document_destroy(doc);
+	}
+	free(name_nodes);
+	if (rc < 0) {
+		cs_accounts_free(l->a);
+		return rc;
+	}
+	*out = l->a;
+	return 0;
+}
+
+int cs_accounts_load(cs_accounts **out, const char *path, char *err, size_t errlen)
+{
+	*out = NULL;
+	ld l = { .file = path, .err = err, .errlen = errlen };
+	struct stat st;
+	int e = stat(path, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	if (e) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		return -CS_EIO;
+	}
+	return load(out, &l, NULL, 0);
+}
+
+int cs_accounts_load_text(cs_accounts **out, const char *text, size_t len, const char *name, char *err,
+			  size_t errlen)
+{
+	ld l = { .file = name, .err = err, .errlen = errlen };
+	return load(out, &l, text, len);
+}
+
+static void prio_free(prio *p)
+{
+	cs_names_free(&p->names);
+	free(p->factor);
+}
+
+void cs_accounts_free(cs_accounts *a)
+{
+	if (!a)
+		return;
+	for (uint32_t i = 0; i < a->n; i++)
+		free(a->nodes[i].name);
+	free(a->nodes);
+	cs_names_free(&a->accounts);
+	free(a->acct_node);
+	prio_free(&a->qos);
+	prio_free(&a->parts);
+	free(a);
+}
+
+uint32_t cs_accounts_nnodes(const cs_accounts *a) { return a->n; }
+
+/* ---- binding to a job table ----------------------------------------------- */
+
+/* A job's name from a list, or the SWF number with a prefix; "" for none. */
+static const char *name_of(const cs_names *ns, int32_t i, char prefix, char *buf, size_t len)
+{
+	if (ns)
+		return cs_names_get(ns, i);
+	if (i < 0)
+		return "";
+	snprintf(buf, len, "%c%ld", prefix, (long)i);
+	return buf;
+}
+
+typedef struct builder {
+	anode *nodes;
+	uint32_t n, cap;
+} builder;
+
+static int push(builder *b, const char *name, double shares, int32_t parent, uint8_t k)
+{
+	if (b->n == b->cap) {
+		uint32_t cap = b->cap ? 2 * b->cap : 64;
+		anode *v = realloc(b->nodes, cap * sizeof *v);
+		if (!v)
+			return -CS_ENOMEM;
+		b->nodes = v;
+		b->cap = cap;
+	}
+	char *s = strdup(name);
+	if (!s)
+		return -CS_ENOMEM;
+	b->nodes[b->n++] = (anode){ s, shares, parent, k };
+	return 0;
+}
+
+void cs_account_tree_free(cs_account_tree *t)
+{
+	if (!t)
+		return;
+	if (t->name)
+		for (uint32_t i = 0; i < t->nnodes; i++)
+			free((void *)t->name[i]);
+	free((void *)t->name);
+	free((void *)t->parent);
+	free((void *)t->kind);
+	free((void *)t->shares);
+	free((void *)t->share_level);
+	free((void *)t->share_norm);
+	free((void *)t->child_off);
+	free((void *)t->child);
+	free((void *)t->job_user);
+	free((void *)t->job_account);
+	free((void *)t->job_qos);
+	free((void *)t->job_partition);
+	memset(t, 0, sizeof *t);
+}
+
+/* The plain tree from the builder's nodes (taking their names). */
+static int finish(builder *b, cs_account_tree *t)
+{
+	uint32_t n = b->n;
+	int32_t *parent = malloc(n * sizeof *parent);
+	const char **name = calloc(n, sizeof *name);
+	uint8_t *kd = malloc(n);
+	double *sh = malloc(n * sizeof *sh), *lv = malloc(n * sizeof *lv), *nm = malloc(n * sizeof *nm);
+	double *sib = calloc(n, sizeof *sib);
+	uint32_t *off = calloc(n + 2, sizeof *off), *child = malloc((n ? n : 1) * sizeof *child);
+	t->nnodes = n;
+	t->parent = parent;
+	t->name = name;
+	t->kind = kd;
+	t->shares = sh;
+	t->share_level = lv;
+	t->share_norm = nm;
+	t->child_off = off;
+	t->child = child;
+	if (!parent || !name || !kd || !sh || !lv || !nm || !sib || !off || !child) {
+		free(sib);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		parent[i] = b->nodes[i].parent;
+		name[i] = b->nodes[i].name;
+		b->nodes[i].name = NULL;
+		kd[i] = b->nodes[i].kind;
+		sh[i] = b->nodes[i].shares;
+		t->nusers += kd[i] == CS_ACCT_USER;
+		if (i > 0) {
+			sib[parent[i]] += sh[i];
+			off[parent[i] + 2]++;
+		}
+	}
+	lv[0] = nm[0] = 1;
+	for (uint32_t i = 1; i < n; i++) {
+		lv[i] = sib[parent[i]] > 0 ? sh[i] / sib[parent[i]] : 0;
+		nm[i] = nm[parent[i]] * lv[i]; /* parent[i] < i */
+	}
+	free(sib);
+	/* children in node order: counting sort by parent */
+	for (uint32_t i = 0; i < n; i++)
+		off[i + 2] += off[i + 1];
+	for (uint32_t i = 1; i < n; i++)
+		child[off[parent[i] + 1]++] = i;
+	return 0;
+}
+
+int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, const cs_account_names *nm,
+		     cs_account_tree *out, cs_account_stats *st, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	memset(st, 0, sizeof *st);
+	builder b = { 0 };
+	cs_names acct = { 0 }; /* account names of the bound tree, as in the file, then added projects */
+	uint32_t *acct_node = NULL;
+	cs_names users = { 0 }; /* "ACCOUNT-NODE/USER" -> user_node */
+	uint32_t *user_node = NULL;
+	uint32_t *ju = malloc((njobs ? njobs : 1) * sizeof *ju), *ja = malloc((njobs ? njobs : 1) * sizeof *ja);
+	double *jq = calloc(njobs ? njobs : 1, sizeof *jq), *jp = calloc(njobs ? njobs : 1, sizeof *jp);
+	size_t ucap = 0, acap = 0;
+	char *key = NULL;
+	size_t keycap = 0;
+	int rc = -CS_ENOMEM;
+	if (!ju || !ja || !jq || !jp)
+		goto out;
+	/* the file's nodes, users indexed by account and name */
+	for (uint32_t i = 0; i < a->n; i++) {
+		const anode *v = &a->nodes[i];
+		if (push(&b, v->name, v->shares, v->parent, v->kind) < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < a->accounts.n; k++) {
+		if (cs_names_intern(&acct, a->accounts.v[k], strlen(a->accounts.v[k])) < 0)
+			goto out;
+	}
+	acap = acct.n + 64;
+	if (!(acct_node = malloc(acap * sizeof *acct_node)))
+		goto out;
+	for (size_t k = 0; k < a->accounts.n; k++)
+		acct_node[k] = a->acct_node[k];
+	/* register the file's users */
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (a->nodes[i].kind != CS_ACCT_USER)
+			continue;
+		size_t need = strlen(a->nodes[i].name) + 16;
+		if (need > keycap) {
+			char *k2 = realloc(key, need);
+			if (!k2)
+				goto out;
+			key = k2;
+			keycap = need;
+		}
+		int len = snprintf(key, keycap, "%ld/%s", (long)a->nodes[i].parent, a->nodes[i].name);
+		int32_t u = cs_names_intern(&users, key, (size_t)len);
+		if (u < 0)
+			goto out;
+		if ((size_t)u >= ucap) {
+			size_t cap = ucap ? 2 * ucap : 256;
+			uint32_t *v = realloc(user_node, cap * sizeof *v);
+			if (!v)
+				goto out;
+			user_node = v;
+			ucap = cap;
+		}
+		user_node[u] = i;
+	}
+	uint32_t file_users = (uint32_t)users.n;
+	for (size_t j = 0; j < njobs; j++) {
+		const cs_job *jb = &jobs[j];
+		char pb[32], ub[32], qb[32];
+		const char *pn = name_of(nm->projects, jb->group, 'g', pb, sizeof pb);
+		const char *un = name_of(nm->users, jb->user, 'u', ub, sizeof ub);
+		size_t before = acct.n;
+		int32_t ai = cs_names_intern(&acct, pn, strlen(pn));
+		if (ai < 0)
+			goto out;
+		if ((size_t)ai >= before) { /* a project the file does not name: under the root */
+			if ((size_t)ai >= acap) {
+				acap *= 2;
+				uint32_t *v = realloc(acct_node, acap * sizeof *v);
+				if (!v)
+					goto out;
+				acct_node = v;
+			}
+			acct_node[ai] = b.n;
+			if (push(&b, pn, 1, 0, CS_ACCT_ACCOUNT) < 0)
+				goto out;
+			st->projects_added++;
+		}
+		uint32_t an = acct_node[ai];
+		size_t need = strlen(un) + 16;
+		if (need > keycap) {
+			char *k2 = realloc(key, need);
+			if (!k2)
+				goto out;
+			key = k2;
+			keycap = need;
+		}
+		int len = snprintf(key, keycap, "%ld/%s", (long)an, un);
+		before = users.n;
+		int32_t u = cs_names_intern(&users, key, (size_t)len);
+		if (u < 0)
+			goto out;
+		if ((size_t)u >= before) { /* a user the file does not list: shares 1 */
+			if ((size_t)u >= ucap) {
+				size_t cap = ucap ? 2 * ucap : 256;
+				uint32_t *v = realloc(user_node, cap * sizeof *v);
+				if (!v)
+					goto out;
+				user_node = v;
+				ucap = cap;
+			}
+			user_node[u] = b.n;
+			if (push(&b, un, 1, (int32_t)an, CS_ACCT_USER) < 0)
+				goto out;
+		}
+		ju[j] = user_node[u];
+		ja[j] = an;
+		const char *qn = name_of(nm->qos, jb->queue, 'q', qb, sizeof qb);
+		int32_t q = cs_names_find(&a->qos.names, qn);
+		if (q >= 0)
+			jq[j] = a->qos.factor[q];
+		else
+			st->jobs_qos_unlisted++;
+		const char *part = "";
+		if (nm->partitions) {
+			if (jb->partition >= 0 && (size_t)jb->partition < nm->npartitions)
+				part = nm->partitions[jb->partition];
+		} else {
+			part = name_of(NULL, jb->partition, 'p', qb, sizeof qb);
+		}
+		int32_t pi = cs_names_find(&a->parts.names, part);
+		if (pi >= 0)
+			jp[j] = a->parts.factor[pi];
+		else
+			st->jobs_partition_unlisted++;
+	}
+	st->users_added = (uint32_t)(users.n - file_users);
+	if (finish(&b, out) < 0)
+		goto out;
+	out->njobs = njobs;
+	out->job_user = ju;
+	out->job_account = ja;
+	out->job_qos = jq;
+	out->job_partition = jp;
+	ju = ja = NULL;
+	jq = jp = NULL;
+	st->nodes = out->nnodes;
+	st->users = out->nusers;
+	st->accounts = out->nnodes - out->nusers;
+	rc = 0;
+out:
+	for (uint32_t i = 0; i < b.n; i++)
+		free(b.nodes[i].name);
+	free(b.nodes);
+	cs_names_free(&acct);
+	cs_names_free(&users);
+	free(acct_node);
+	free(user_node);
+	free(key);
+	free(ju);
+	free(ja);
+	free(jq);
+	free(jp);
+	if (rc < 0) {
+		cs_account_tree_free(out);
+		snprintf(err, errlen, "out of memory");
+	}
+	return rc;
+}

@@ -1,0 +1,653 @@
+/* The accounts file (sim/accounts.c), Slurm's Fair Tree (sched/fairtree.c)
+ * and multifactor with them: QoS factor, GPU limits and budgets. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/accounts.h"
+#include "capsim/fairtree.h"
+#include "capsim/run.h"
+#include "helpers.h"
+
+/* ---- the file -------------------------------------------------------------- */
+
+/* Load text named "acc.yaml"; return the error code, message in err. */
+static int load(const char *text, char *err)
+{
+	cs_accounts *a = NULL;
+	int rc = cs_accounts_load_text(&a, text, strlen(text), "acc.yaml", err, CS_ERRLEN);
+	cs_accounts_free(a);
+	return rc;
+}
+
+static void bad(const char *text, int want_rc, const char *want)
+{
+	char err[CS_ERRLEN] = "";
+	int rc = load(text, err);
+	cr_assert_eq(rc, want_rc, "rc %d for:\n%s\nmessage: %s", rc, text, err);
+	cr_assert(strstr(err, want), "got '%s', want '%s'", err, want);
+}
+
+Test(accounts, every_mistake_names_file_line_and_column)
+{
+	bad("site: s\ncolour: red\n", -CS_EPARSE,
+	    "acc.yaml:2:1: colour: unknown key, expected one of: site, accounts, qos, partitions");
+	bad("accounts:\n  - name: a\n    share: 2\n", -CS_EPARSE,
+	    "acc.yaml:3:5: accounts[0].share: unknown key, expected one of: name, shares, accounts, users");
+	bad("accounts:\n  - name: a\n    shares: \"2\"\n", -CS_EPARSE,
+	    "acc.yaml:3:14: accounts[0].shares: expected a number, got the string \"2\"");
+	bad("accounts:\n  - name: a\n    shares: [2]\n", -CS_EPARSE,
+	    "acc.yaml:3:14: accounts[0].shares: expected a number, got a list");
+	bad("accounts:\n  - name: a\n    shares: lots\n", -CS_EPARSE,
+	    "acc.yaml:3:13: accounts[0].shares: expected a number, got 'lots'");
+	bad("accounts:\n  - name: a\n    shares: -1\n", -CS_EINVAL,
+	    "acc.yaml:3:13: accounts[0].shares: must be >= 0, got -1");
+	bad("accounts: {name: a}\n", -CS_EPARSE, "acc.yaml:1:12: accounts: expected a list, got a mapping");
+	bad("accounts:\n  - shares: 1\n", -CS_EPARSE, "acc.yaml:2:5: accounts[0].name: missing required key");
+	bad("accounts:\n  - name: [a]\n", -CS_EPARSE, "acc.yaml:2:12: accounts[0].name: expected a string, got a list");
+	bad("accounts:\n  - name: org\n    accounts:\n      - name: p1\n  - name: p1\n", -CS_EINVAL,
+	    "acc.yaml:5:11: accounts[1].name: duplicate account name 'p1' (first at line 4)");
+	bad("accounts:\n  - name: p1\n    users:\n      - {name: u1}\n      - {name: u1, shares: 2}\n", -CS_EINVAL,
+	    "acc.yaml:5:16: accounts[0].users[1].name: duplicate user name 'u1' in this account");
+	bad("accounts:\n  - name: p1\n    users:\n      - {name: u1, group: x}\n", -CS_EPARSE,
+	    "acc.yaml:4:20: accounts[0].users[0].group: unknown key, expected one of: name, shares");
+	bad("qos:\n  - {name: high, priority: 10}\n  - {name: high, priority: 1}\n", -CS_EINVAL,
+	    "acc.yaml:3:12: qos[1].name: duplicate name 'high' (first at line 2)");
+	bad("qos:\n  - {name: high, priority: -5}\n", -CS_EINVAL, "acc.yaml:2:28: qos[0].priority: must be >= 0, got -5");
+	bad("qos:\n  - {name: high}\n", -CS_EPARSE, "acc.yaml:2:6: qos[0].priority: missing required key");
+	bad("partitions: 3\n", -CS_EPARSE, "acc.yaml:1:13: partitions: expected a list, got a scalar");
+	bad("accounts:\n  - name: a\n   shares: 1\n", -CS_EPARSE, "acc.yaml:3:");
+	bad("- a\n- b\n", -CS_EPARSE, "acc.yaml:1:3: accounts file: expected a mapping");
+	char err[CS_ERRLEN];
+	cs_accounts *a;
+	cr_assert_eq(cs_accounts_load(&a, "/nonexistent/acc.yaml", err, sizeof err), -CS_EIO);
+	cr_assert(strstr(err, "/nonexistent/acc.yaml: cannot open"), "%s", err);
+}
+
+/* The command: a bad file is exit 2 with the position. */
+Test(accounts, capsim_run_reports_a_bad_file_and_exits_2)
+{
+	char *acc = th_write_tmp("accounts:\n  - name: a\n    shares: -2\n", ".yaml");
+	char *w = th_write_tmp("; MaxProcs: 2\n" SWF_JOB(1, 0, 10, 1, 10), ".swf");
+	char *out, *err;
+	const char *args[] = { "run", "--workload", w, "--policy", "multifactor", "--accounts", acc, NULL };
+	int st = th_exec(args, &out, &err);
+	cr_assert_eq(st, 2, "%s", err);
+	char want[256];
+	snprintf(want, sizeof want, "%s:3:13: accounts[0].shares: must be >= 0", acc);
+	cr_assert(strstr(err, want), "%s", err);
+	free(out);
+	free(err);
+	th_unlink(acc);
+	th_unlink(w);
+}
+
+/* The hand-worked tree:
+ *   s
+ *   +- A (2)  +- a1 (1): x (1), y (3)
+ *   |         +- a2 (1): z (1)
+ *   +- B (1)  +- b1 (1): w (1)
+ * Nodes in file order: s A a1 x y a2 z B b1 w = 0..9. */
+static const char tree_yaml[] = "site: s\n"
+				"accounts:\n"
+				"  - name: A\n"
+				"    shares: 2\n"
+				"    accounts:\n"
+				"      - name: a1\n"
+				"        users: [{name: x}, {name: y, shares: 3}]\n"
+				"      - name: a2\n"
+				"        users: [{name: z}]\n"
+				"  - name: B\n"
+				"    accounts:\n"
+				"      - name: b1\n"
+				"        users: [{name: w}]\n";
+enum { S, A, A1, X, Y, A2, Z, B, B1, W };
+
+static void tree_of(const char *yaml, cs_account_tree *t)
+{
+	char err[CS_ERRLEN] = "";
+	cs_accounts *a;
+	cr_assert_eq(cs_accounts_load_text(&a, yaml, strlen(yaml), "t.yaml", err, sizeof err), 0, "%s", err);
+	cs_account_names nm = { 0 };
+	cs_account_stats st;
+	cr_assert_eq(cs_accounts_bind(a, NULL, 0, &nm, t, &st, err, sizeof err), 0, "%s", err);
+	cs_accounts_free(a);
+}
+
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-12)
+
+/* Shares by hand: level = shares / siblings' shares; norm = product down
+ * the path: x = 2/3 x 1/2 x 1/4 = 1/12, y = 2/3 x 1/2 x 3/4 = 1/4,
+ * z = 2/3 x 1/2 = 1/3, w = 1/3 x 1 x 1 = 1/3. */
+Test(accounts, shares_are_normalised_down_the_tree)
+{
+	cs_account_tree t;
+	tree_of(tree_yaml, &t);
+	cr_assert_eq(t.nnodes, 10);
+	cr_assert_eq(t.nusers, 4);
+	const char *names[] = { "s", "A", "a1", "x", "y", "a2", "z", "B", "b1", "w" };
+	const int parent[] = { -1, S, A, A1, A1, A, A2, S, B, B1 };
+	for (int i = 0; i < 10; i++) {
+		cr_assert_str_eq(t.name[i], names[i]);
+		cr_assert_eq(t.parent[i], parent[i]);
+	}
+	cr_assert_eq(t.kind[X], CS_ACCT_USER);
+	cr_assert_eq(t.kind[A1], CS_ACCT_ACCOUNT);
+	const double level[] = { 1, 2.0 / 3, 0.5, 0.25, 0.75, 0.5, 1, 1.0 / 3, 1, 1 };
+	const double norm[] = { 1, 2.0 / 3, 1.0 / 3, 1.0 / 12, 0.25, 1.0 / 3, 1.0 / 3, 1.0 / 3, 1.0 / 3, 1.0 / 3 };
+	for (int i = 0; i < 10; i++) {
+		cr_assert(NEAR(t.share_level[i], level[i]), "node %d level %g want %g", i, t.share_level[i], level[i]);
+		cr_assert(NEAR(t.share_norm[i], norm[i]), "node %d norm %g want %g", i, t.share_norm[i], norm[i]);
+	}
+	/* children in node order */
+	cr_assert_eq(t.child_off[A1 + 1] - t.child_off[A1], 2);
+	cr_assert_eq(t.child[t.child_off[A1]], X);
+	cr_assert_eq(t.child[t.child_off[A1] + 1], Y);
+	cr_assert_eq(t.child_off[S + 1] - t.child_off[S], 2);
+	cs_account_tree_free(&t);
+}
+
+static void factors(const cs_account_tree *t, const double usage[10], double out[10], double lfs[10])
+{
+	cs_fairtree *f;
+	cr_assert_eq(cs_fairtree_new(&f, t), 0);
+	for (int i = 0; i < 10; i++)
+		out[i] = -1;
+	cs_fairtree_compute(f, usage, out);
+	/* a second compute from the sorted order gives the same */
+	double again[10];
+	cs_fairtree_compute(f, usage, again);
+	for (int i = 0; i < 10; i++) {
+		if (t->kind[i] == CS_ACCT_USER)
+			cr_assert_eq(again[i], out[i]);
+		if (lfs)
+			lfs[i] = cs_fairtree_level_fs(f, (uint32_t)i);
+	}
+	cs_fairtree_free(f);
+}
+
+/* Usage x 10, y 10, z 40, w 15 (root 75). Level Fairshare = S / U:
+ *   A = (2/3) / (60/75) = 0.8333, B = (1/3) / (15/75) = 1.6667: B first;
+ *   b1 = 1 / 1; w ranks 4 -> 4/4 = 1.
+ *   a1 = 0.5 / (20/60) = 1.5, a2 = 0.5 / (40/60) = 0.75: a1 first;
+ *   y = 0.75 / (10/20) = 1.5, x = 0.25 / 0.5 = 0.5: y 3/4, x 2/4;
+ *   z = 1 / 1: 1/4. */
+Test(fairtree, factors_on_a_hand_worked_tree)
+{
+	cs_account_tree t;
+	tree_of(tree_yaml, &t);
+	double u[10] = { 0 }, f[10], l[10];
+	u[X] = 10, u[Y] = 10, u[Z] = 40, u[W] = 15;
+	factors(&t, u, f, l);
+	cr_assert(NEAR(l[A], 2.0 / 3 / 0.8) && NEAR(l[B], 5.0 / 3) && NEAR(l[A1], 1.5) && NEAR(l[A2], 0.75) &&
+		  NEAR(l[X], 0.5) && NEAR(l[Y], 1.5) && NEAR(l[Z], 1) && NEAR(l[W], 1));
+	cr_assert_eq(f[W], 1.0);
+	cr_assert_eq(f[Y], 0.75);
+	cr_assert_eq(f[X], 0.5);
+	cr_assert_eq(f[Z], 0.25);
+	cr_assert_eq(f[A], -1, "only users get a factor");
+	cs_account_tree_free(&t);
+}
+
+/* No usage at all: every Level Fairshare is infinite, all tie: every user
+ * ranks 4 -> 1. Usage x 10, y 30, z 40, w 0: B has none (infinite), so w
+ * is 1; a1 = 0.5 / (40/80) = 1 ties a2 = 1: they are merged, and x =
+ * 0.25 / (10/40) = 1, y = 0.75 / (30/40) = 1, z = 1 / 1 = 1 tie too: all
+ * three share rank 3 -> 0.75. */
+Test(fairtree, ties_share_a_rank_and_tied_accounts_are_merged)
+{
+	cs_account_tree t;
+	tree_of(tree_yaml, &t);
+	double u[10] = { 0 }, f[10], l[10];
+	factors(&t, u, f, l);
+	cr_assert(isinf(l[A]) && isinf(l[W]));
+	cr_assert(f[X] == 1 && f[Y] == 1 && f[Z] == 1 && f[W] == 1);
+	u[X] = 10, u[Y] = 30, u[Z] = 40;
+	factors(&t, u, f, NULL);
+	cr_assert_eq(f[W], 1.0);
+	cr_assert_eq(f[X], 0.75);
+	cr_assert_eq(f[Y], 0.75);
+	cr_assert_eq(f[Z], 0.75);
+	cs_account_tree_free(&t);
+}
+
+/* A user with shares 0 gets factor 0 whatever its usage; its sibling with
+ * shares 2 takes all of the account's share. */
+Test(fairtree, zero_shares_give_factor_zero)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: p\n    users: [{name: a, shares: 0}, {name: b, shares: 2}]\n"
+		"  - name: q\n    users: [{name: c}]\n", &t);
+	cr_assert_eq(t.nusers, 3);
+	cr_assert(NEAR(t.share_level[3], 1.0) && t.share_norm[2] == 0);
+	double u[6] = { 0, 0, 0, 0, 0, 0 }, f[6];
+	cs_fairtree *ft;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	u[3] = 10, u[5] = 10; /* b and c: Level Fairshare 1 and 1 for p and q */
+	cs_fairtree_compute(ft, u, f);
+	cr_assert_eq(f[2], 0);
+	cr_assert(f[3] > 0 && f[5] > 0);
+	cs_fairtree_free(ft);
+	cs_account_tree_free(&t);
+}
+
+/* Binding: project p2 and user v are not in the file: p2 goes under the
+ * root (shares 1, beside org), v under p1 (shares 1); the QoS factor is priority /
+ * the largest (high 1000 -> 1, normal 250 -> 0.25, other -> 0). */
+Test(accounts, binding_adds_unlisted_projects_and_users)
+{
+	const char *yaml = "accounts:\n  - name: org\n    accounts:\n      - name: p1\n        users: [{name: u, shares: 3}]\n"
+			   "qos: [{name: high, priority: 1000}, {name: normal, priority: 250}]\n";
+	char err[CS_ERRLEN] = "";
+	cs_accounts *a;
+	cr_assert_eq(cs_accounts_load_text(&a, yaml, strlen(yaml), "b.yaml", err, sizeof err), 0, "%s", err);
+	cs_names pr = { 0 }, us = { 0 }, qs = { 0 };
+	cs_names_intern(&pr, "p1", 2);
+	cs_names_intern(&pr, "p2", 2);
+	cs_names_intern(&us, "u", 1);
+	cs_names_intern(&us, "v", 1);
+	cs_names_intern(&qs, "high", 4);
+	cs_names_intern(&qs, "normal", 6);
+	cs_names_intern(&qs, "low", 3);
+	cs_job jobs[4];
+	memset(jobs, 0, sizeof jobs);
+	jobs[0].group = 0, jobs[0].user = 0, jobs[0].queue = 0, jobs[0].partition = -1; /* p1 u high */
+	jobs[1].group = 0, jobs[1].user = 1, jobs[1].queue = 1, jobs[1].partition = -1; /* p1 v normal */
+	jobs[2].group = 1, jobs[2].user = 1, jobs[2].queue = 2, jobs[2].partition = -1; /* p2 v low */
+	jobs[3].group = 1, jobs[3].user = 1, jobs[3].queue = -1, jobs[3].partition = -1;
+	cs_account_names nm = { &pr, &us, &qs, NULL, 0 };
+	cs_account_tree t;
+	cs_account_stats st;
+	cr_assert_eq(cs_accounts_bind(a, jobs, 4, &nm, &t, &st, err, sizeof err), 0, "%s", err);
+	/* file: root org p1 u = 0..3; then p2 (4) under the root... in job order: v under p1 (4), p2 (5), v under p2 (6) */
+	cr_assert_eq(t.nnodes, 7);
+	cr_assert_eq(st.projects_added, 1);
+	cr_assert_eq(st.users_added, 2);
+	cr_assert_eq(st.users, 3);
+	cr_assert_eq(t.job_user[0], 3);
+	cr_assert_str_eq(t.name[t.job_user[1]], "v");
+	cr_assert_eq(t.parent[t.job_user[1]], 2);
+	cr_assert_str_eq(t.name[t.job_account[2]], "p2");
+	cr_assert_eq(t.parent[t.job_account[2]], 0);
+	cr_assert_eq(t.job_account[2], t.job_account[3]);
+	cr_assert_eq(t.job_user[2], t.job_user[3]);
+	cr_assert_neq(t.job_user[1], t.job_user[2], "v in p1 and v in p2 are two users");
+	/* org and the added p2 split the root: u = 1/2 x 1 x 3/4, v = 1/2 x 1/4 */
+	cr_assert(NEAR(t.share_norm[3], 0.375) && NEAR(t.share_norm[t.job_user[1]], 0.125));
+	cr_assert_eq(t.job_qos[0], 1.0);
+	cr_assert_eq(t.job_qos[1], 0.25);
+	cr_assert_eq(t.job_qos[2], 0.0);
+	cr_assert_eq(st.jobs_qos_unlisted, 2);
+	cs_account_tree_free(&t);
+	cs_names_free(&pr);
+	cs_names_free(&us);
+	cs_names_free(&qs);
+	cs_accounts_free(a);
+}
+
+/* ---- multifactor with an accounts file on the node model ----------------- */
+
+/* 4 nodes x 4 GPUs in partition gpu */
+static const char cluster16[] = "name: sixteen\n"
+				"site: {pue: 1}\n"
+				"node_types:\n"
+				"  - name: g\n"
+				"    count: 4\n"
+				"    topology: \"pack:1 core:8 pu:1\"\n"
+				"    memory_gib: 64\n"
+				"    gpus: {model: H100, count: 4}\n"
+				"    power_w: {idle: 100, peak: 1000}\n"
+				"partitions:\n"
+				"  - {name: gpu, node_types: [g]}\n";
+
+#define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
+
+/* Run a native CSV on a cluster with an accounts file and parameters
+ * (k=v strings). */
+static void run_csv(const char *cluster, const char *csv, const char *accounts, const char *const *params,
+		    cs_run_result *r)
+{
+	char *y = th_write_tmp(cluster, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	char *acc = accounts ? th_write_tmp(accounts, ".yaml") : NULL;
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = w;
+	o.cluster = y;
+	o.policy = "multifactor";
+	o.accounts = acc;
+	char kv[CS_MAX_PARAMS][64];
+	for (size_t i = 0; params && params[i]; i++) {
+		snprintf(kv[i], sizeof kv[i], "%s", params[i]);
+		char *eq = strchr(kv[i], '=');
+		*eq = '\0';
+		o.keys[i] = kv[i];
+		o.vals[i] = eq + 1;
+		o.nparams = i + 1;
+	}
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(&o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	th_unlink(acc);
+	cr_assert_eq(rc, 0, "%s", err);
+}
+
+/* Saturated demand on 16 GPUs: every 1000 s the projects pa1, pa2, pb
+ * submit per[0], per[1], per[2] one-GPU jobs of 1000 s (more than their
+ * target share of 16, so each always has jobs waiting), from two users
+ * each, for 400 periods. Returns each project's share of the GPU-seconds
+ * delivered in the second half. */
+static void delivered(const char *accounts, const int per[3], double got[3])
+{
+	size_t cap = 400 * (size_t)(per[0] + per[1] + per[2]) * 80 + 256;
+	char *csv = malloc(cap);
+	size_t k = (size_t)snprintf(csv, cap, HDR);
+	static const char *const proj[] = { "pa1", "pa2", "pb" };
+	int id = 1;
+	for (long p = 0; p < 400; p++)
+		for (int g = 0; g < 3; g++)
+			for (int i = 0; i < per[g]; i++)
+				k += (size_t)snprintf(csv + k, cap - k, "%d,%s,%s-u%d,%ld,1,1,1,0,1000,1000,normal,gpu,completed\n",
+						      id++, proj[g], proj[g], i % 2, p * 1000 + g);
+	const char *const params[] = { "half_life=86400", NULL };
+	cs_run_result r;
+	run_csv(cluster16, csv, accounts, params, &r);
+	double all = 0;
+	got[0] = got[1] = got[2] = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *j = &r.jobs[i];
+		if (j->start_s < 200000 || j->start_s >= 400000)
+			continue;
+		const char *pn = cs_names_get(&r.trace->projects, j->group);
+		int g = pn[1] == 'b' ? 2 : pn[2] == '1' ? 0 : 1;
+		got[g] += (double)j->size * (double)j->runtime_s;
+		all += (double)j->size * (double)j->runtime_s;
+	}
+	for (int g = 0; g < 3; g++)
+		got[g] /= all;
+	cs_run_result_free(&r);
+	free(csv);
+}
+
+/* Organisations A : B = 2 : 1, A's projects pa1 : pa2 = 1 : 1: each
+ * project's share of the machine is 1/3. Delivered (measured 0.335,
+ * 0.330, 0.335): within 0.01 of 1/3 each. */
+Test(fairshare, converges_to_the_tree_shares_two_to_one)
+{
+	double got[3];
+	delivered("accounts:\n"
+		  "  - {name: A, shares: 2, accounts: [{name: pa1}, {name: pa2}]}\n"
+		  "  - {name: B, shares: 1, accounts: [{name: pb}]}\n", (const int[3]){ 6, 6, 6 }, got);
+	for (int g = 0; g < 3; g++)
+		cr_assert(fabs(got[g] - 1.0 / 3) < 0.01, "project %d got %.4f, want 1/3 +- 0.01 (%.4f %.4f %.4f)", g,
+			  got[g], got[0], got[1], got[2]);
+}
+
+/* Organisations 1 : 1: pa1 and pa2 share A's half (1/4 each), pb has B's
+ * half, where flat fair-share over projects gives 1/3 each. Demand 6, 6,
+ * 10 jobs per period: above 4, 4, 8 and above 16/3 each. Measured: 0.250,
+ * 0.250, 0.500 with the tree; 0.325, 0.329, 0.346 flat. */
+Test(fairshare, the_tree_splits_an_organisations_share_among_its_projects)
+{
+	double got[3], flat[3];
+	delivered("accounts:\n"
+		  "  - {name: A, accounts: [{name: pa1}, {name: pa2}]}\n"
+		  "  - {name: B, accounts: [{name: pb}]}\n", (const int[3]){ 6, 6, 10 }, got);
+	cr_assert(fabs(got[0] - 0.25) < 0.01 && fabs(got[1] - 0.25) < 0.01 && fabs(got[2] - 0.5) < 0.01,
+		  "got %.4f %.4f %.4f, want 0.25 0.25 0.5 +- 0.01", got[0], got[1], got[2]);
+	delivered(NULL, (const int[3]){ 6, 6, 10 }, flat);
+	for (int g = 0; g < 3; g++)
+		cr_assert(fabs(flat[g] - 1.0 / 3) < 0.02, "flat: project %d got %.4f", g, flat[g]);
+}
+
+/* One node of 4 GPUs. A (normal) holds it
+ * 0..1000; B (normal) arrives at 10, C (high) at 20, same user, each 4
+ * GPUs for 100 s. QoS high 1000, normal 100: factors 1 and 0.1. With
+ * weight_qos 10000, at 1000 B = 1000 x 990/604800 + fs + 1000 = fs +
+ * 1001.64, C = 1000 x 980/604800 + fs + 10000 = fs + 10001.62: C runs at
+ * 1000, B at 1100. Without the weight B, older, runs first. */
+Test(fairshare, a_high_qos_job_overtakes_an_earlier_normal_one)
+{
+	const char *cl = "name: four\nsite: {pue: 1}\nnode_types:\n  - name: g\n    count: 1\n"
+			 "    topology: \"pack:1 core:8 pu:1\"\n    memory_gib: 64\n    gpus: {model: H100, count: 4}\n"
+			 "    power_w: {idle: 100, peak: 1000}\npartitions:\n  - {name: gpu, node_types: [g]}\n";
+	const char *csv = HDR "1,p,u,0,1,4,1,0,1000,1000,normal,gpu,completed\n"
+			      "2,p,u,10,1,4,1,0,100,100,normal,gpu,completed\n"
+			      "3,p,u,20,1,4,1,0,100,100,high,gpu,completed\n";
+	const char *acc = "qos: [{name: high, priority: 1000}, {name: normal, priority: 100}]\n";
+	const char *const with[] = { "weight_qos=10000", NULL };
+	cs_run_result r;
+	run_csv(cl, csv, acc, with, &r);
+	cr_assert_eq(r.machine.gpus, 4);
+	cr_assert_eq(th_start(&r, 3), 1000);
+	cr_assert_eq(th_start(&r, 2), 1100);
+	cs_run_result_free(&r);
+	run_csv(cl, csv, acc, NULL, &r);
+	cr_assert_eq(th_start(&r, 2), 1000);
+	cr_assert_eq(th_start(&r, 3), 1100);
+	cs_run_result_free(&r);
+}
+
+/* A mixed workload for the GPU limits: projects q0..q3, jobs of 1, 2, 4
+ * or 8 GPUs (8 = 2 nodes x 4), run times 100..3000 s, limits 1.5 x the
+ * run time, arriving every 600 s for 3 days (a fixed LCG): about 60 % of
+ * the 16 GPUs, 14.6 GPU-hours per project per 6 hours. */
+static char *mixed_csv(void)
+{
+	size_t cap = 4000 * 96;
+	char *csv = malloc(cap);
+	size_t k = (size_t)snprintf(csv, cap, HDR);
+	uint64_t x = 12345;
+	for (int i = 0; i < 432; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		int proj = (int)((x >> 33) % 4), gi = (int)((x >> 40) % 4);
+		long run = 100 + (long)((x >> 20) % 2901);
+		int nodes = gi == 3 ? 2 : 1, gpn = gi == 3 ? 4 : 1 << gi;
+		k += (size_t)snprintf(csv + k, cap - k, "%d,q%d,u%d,%d,%d,%d,1,0,%ld,%ld,normal,gpu,completed\n", i + 1,
+				      proj, (int)((x >> 50) % 3), i * 600, nodes, gpn, run * 3 / 2, run);
+	}
+	return csv;
+}
+
+static int col(const char *hdr, const char *name)
+{
+	int c = 0;
+	for (const char *s = hdr; *s && *s != '\n'; c++) {
+		size_t n = strcspn(s, ",\n");
+		if (n == strlen(name) && strncmp(s, name, n) == 0)
+			return c;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	cr_assert_fail("no column %s", name);
+	return -1;
+}
+
+/* budget_gpu_hours=12 per 21600 s period, on the tree (limits count per
+ * project): from jobs.csv, the GPU-hours (size x run time / 3600) of the
+ * jobs each project started in a period never pass 12; the budget binds
+ * (jobs wait with AssocGrpCPUMinutesLimit). */
+Test(fairshare, gpu_hour_budgets_are_never_exceeded)
+{
+	char *csv = mixed_csv();
+	char *y = th_write_tmp(cluster16, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	char *acc = th_write_tmp("accounts:\n  - {name: org, accounts: [{name: q0}, {name: q1}]}\n", ".yaml");
+	char dir[] = "/tmp/capsim-fs-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char *out, *err;
+	const char *args[] = { "run", "--workload", w, "--cluster", y, "--policy", "multifactor", "--accounts", acc,
+			       "--policy-opt", "budget_gpu_hours=12", "--policy-opt", "budget_period=21600",
+			       "--out", dir, NULL };
+	int st = th_exec(args, &out, &err);
+	cr_assert_eq(st, 0, "%s", err);
+	char path[256];
+	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	char *jc = th_slurp(path, NULL);
+	cr_assert(jc);
+	int cs = col(jc, "start"), cr = col(jc, "runtime"), cz = col(jc, "size"), cp = col(jc, "project"),
+	    cw = col(jc, "reason");
+	enum { P = 64 };
+	double used[P][4] = { { 0 } };
+	int held = 0, rows = 0;
+	for (char *line = strchr(jc, '\n') + 1; *line; rows++) {
+		char *end = strchr(line, '\n');
+		*end = '\0';
+		char *f[32];
+		int n = 0;
+		for (char *s = line; n < 32; s++) {
+			f[n++] = s;
+			s = strchr(s, ',');
+			if (!s)
+				break;
+			*s = '\0';
+		}
+		long start = atol(f[cs]);
+		held += strcmp(f[cw], "AssocGrpCPUMinutesLimit") == 0;
+		if (start >= 0) {
+			int per = (int)(start / 21600), pj = f[cp][1] - '0';
+			cr_assert(per < P && pj >= 0 && pj < 4);
+			used[per][pj] += atof(f[cz]) * atof(f[cr]) / 3600.0;
+		}
+		line = end + 1;
+	}
+	cr_assert_eq(rows, 432);
+	for (int p = 0; p < P; p++)
+		for (int q = 0; q < 4; q++)
+			cr_assert_leq(used[p][q], 12.0 + 1e-9, "project q%d used %.3f GPU-hours in period %d", q,
+				      used[p][q], p);
+	cr_assert_gt(held, 0, "the budget should bind");
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	char *sj = th_slurp(path, NULL);
+	cr_assert(strstr(sj, "\"projects_added\": 2"), "q2 and q3 are not in the file");
+	free(sj);
+	free(jc);
+	free(out);
+	free(err);
+	const char *files[] = { "jobs.csv", "summary.json", "batsim_jobs.csv" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		remove(path);
+	}
+	remove(dir);
+	th_unlink(acc);
+	th_unlink(w);
+	th_unlink(y);
+	free(csv);
+}
+
+/* max_running_gpus=8 per project: the GPUs a project's running jobs hold
+ * never pass 8 (checked at every start); jobs of more are rejected. */
+Test(fairshare, max_running_gpus_holds_per_project)
+{
+	char *csv = mixed_csv();
+	const char *const params[] = { "max_running_gpus=6", NULL };
+	cs_run_result r;
+	run_csv(cluster16, csv, "accounts: [{name: q0}]\n", params, &r);
+	size_t held = 0, rejected = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *a = &r.jobs[i];
+		if (a->flags & CS_JOB_REJECTED) {
+			cr_assert_gt(a->size, 6);
+			rejected++;
+			continue;
+		}
+		long used = a->size;
+		for (size_t j = 0; j < r.njobs; j++) {
+			const cs_job *b = &r.jobs[j];
+			if (j != i && !(b->flags & CS_JOB_REJECTED) && b->group == a->group && b->start_s <= a->start_s &&
+			    b->end_s > a->start_s && (b->start_s < a->start_s || j < i))
+				used += b->size;
+		}
+		cr_assert_leq(used, 6, "job %lld starts with its project at %ld GPUs", (long long)a->id, used);
+		held += a->reason == CS_WAIT_CPU_LIMIT;
+	}
+	cr_assert_gt(held, 0);
+	cr_assert_gt(rejected, 0, "8-GPU jobs are over the limit on their own");
+	cs_run_result_free(&r);
+	free(csv);
+}
+
+Test(fairshare, limit_aliases_conflict_with_the_old_names)
+{
+	const char *const both[] = { "max_running_gpus=4", "max_running_procs=4", NULL };
+	const char *const bud[] = { "budget_gpu_hours=4", "budget_procsec=4", NULL };
+	const char *const sh[] = { "shares=1:2", NULL };
+	const char *const *cases[] = { both, bud, sh };
+	const char *want[] = { "max_running_gpus and max_running_procs", "budget_gpu_hours and budget_procsec",
+			       "with an accounts file the shares are the file's" };
+	for (int c = 0; c < 3; c++) {
+		char *y = th_write_tmp(cluster16, ".yaml");
+		char *w = th_write_tmp(HDR "1,p,u,0,1,1,1,0,10,10,normal,gpu,completed\n", ".csv");
+		char *acc = th_write_tmp("accounts: [{name: p}]\n", ".yaml");
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.workload = w;
+		o.cluster = y;
+		o.accounts = acc;
+		o.policy = "multifactor";
+		for (size_t i = 0; cases[c][i]; i++) {
+			static char kv[4][64];
+			snprintf(kv[i], sizeof kv[i], "%s", cases[c][i]);
+			char *eq = strchr(kv[i], '=');
+			*eq = '\0';
+			o.keys[i] = kv[i];
+			o.vals[i] = eq + 1;
+			o.nparams = i + 1;
+		}
+		cs_run_result r;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
+		cr_assert(strstr(err, want[c]), "%s", err);
+		th_unlink(acc);
+		th_unlink(w);
+		th_unlink(y);
+	}
+}
+
+/* On an SWF replay (pooled) the projects are gN: the existing saturated
+ * test of test_multifactor.c with groups 1 and 2 in organisation A and 3
+ * in B (1 : 1): 1/4, 1/4, 1/2. */
+Test(fairshare, swf_groups_in_a_tree)
+{
+	size_t cap = 400 * 16 * 96 + 64;
+	char *t = malloc(cap);
+	size_t k = (size_t)snprintf(t, cap, "; MaxProcs: 10\n");
+	int id = 1;
+	for (long p = 0; p < 400; p++)
+		for (int g = 1; g <= 3; g++)
+			for (int i = 0; i < 5; i++)
+				k += (size_t)snprintf(t + k, cap - k, "%d %ld -1 1000 1 -1 -1 1 1000 -1 1 %d %d -1 -1 -1 -1 -1\n",
+						      id++, p * 1000 + g, 100 + g, g);
+	char *acc = th_write_tmp("accounts:\n  - {name: A, accounts: [{name: g1}, {name: g2}]}\n"
+				 "  - {name: B, accounts: [{name: g3}]}\n", ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "multifactor";
+	o.accounts = acc;
+	o.keys[0] = "half_life";
+	o.vals[0] = "86400";
+	o.nparams = 1;
+	cs_run_result r;
+	th_run_text(t, &o, &r);
+	double got[4] = { 0 }, all = 0;
+	for (size_t i = 0; i < r.njobs; i++) {
+		const cs_job *j = &r.jobs[i];
+		if (j->start_s >= 200000 && j->start_s < 400000) {
+			got[j->group] += (double)j->size * (double)j->runtime_s;
+			all += (double)j->size * (double)j->runtime_s;
+		}
+	}
+	const double want[4] = { 0, 0.25, 0.25, 0.5 };
+	for (int g = 1; g <= 3; g++)
+		cr_assert(fabs(got[g] / all - want[g]) < 0.01, "group %d got %.4f, want %.2f", g, got[g] / all, want[g]);
+	cr_assert_eq(r.acct.projects_added, 0);
+	cr_assert_eq(r.acct.users_added, 3);
+	cs_run_result_free(&r);
+	th_unlink(acc);
+	free(t);
+}
