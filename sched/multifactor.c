@@ -81,6 +81,8 @@ typedef struct mf {
 	cs_fairtree *ft;
 	double *ft_factor;    /* per node: Fair Tree factor of the last computation */
 	double calc_period;
+	int preempt_mode;     /* 0 off, 1 + CS_PREEMPT_REQUEUE / CS_PREEMPT_KILL */
+	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
 	cs_time last_calc;
 	double w_qos, w_part;
 } mf;
@@ -131,6 +133,7 @@ static void mf_destroy(void *state)
 	free(p->run);
 	free(p->seen);
 	free(p->order);
+	free(p->victims);
 	free(p);
 }
 
@@ -240,6 +243,24 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return 0;
 }
 
+static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+{
+	const char *v = cs_policy_param_get(env, "preempt_mode");
+	if (!v || strcmp(v, "off") == 0)
+		return 0;
+	if (strcmp(v, "requeue") == 0 || strcmp(v, "kill") == 0) {
+		if (!env->accounts) {
+			snprintf(err, errlen, "policy multifactor: preempt_mode=%s needs --accounts (its qos table says "
+				 "which QoS preempts which)", v);
+			return -CS_EINVAL;
+		}
+		p->preempt_mode = 1 + (strcmp(v, "kill") == 0 ? CS_PREEMPT_KILL : CS_PREEMPT_REQUEUE);
+		return 0;
+	}
+	snprintf(err, errlen, "policy multifactor: preempt_mode: '%s' is not one of off, requeue, kill", v);
+	return -CS_EINVAL;
+}
+
 static int mf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
 	mf *p = calloc(1, sizeof *p);
@@ -263,6 +284,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = num_param(env, "weight_qos", 0, 0, &p->w_qos, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_partition", 0, 0, &p->w_part, err, errlen)) < 0 ||
 	    (rc = num_param(env, "calc_period", 300, 1, &p->calc_period, err, errlen)) < 0 ||
+	    (rc = preempt_param(p, env, err, errlen)) < 0 ||
 	    (rc = gpu_aliases(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
@@ -272,7 +294,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->run = malloc(n * sizeof *p->run);
 	p->seen = calloc(n, sizeof *p->seen);
 	p->order = malloc(n * sizeof *p->order);
-	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order ||
+	p->victims = malloc(n * sizeof *p->victims);
+	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->victims ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -450,6 +473,76 @@ static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
 	return 0;
 }
 
+/* Victim order: the latest started first (they lose the least work), then
+ * the higher job index. */
+static int by_youngest(const void *a, const void *b)
+{
+	const struct victim *x = a, *y = b;
+	if (x->started != y->started)
+		return x->started > y->started ? -1 : 1;
+	return x->jid > y->jid ? -1 : x->jid < y->jid;
+}
+
+/* This policy's books for a job the engine stopped (as at its end), and,
+ * when requeued, its place among the account's waiting jobs. */
+static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->nrun; i++)
+		if (p->run[i] != jid)
+			p->run[k++] = p->run[i];
+	p->nrun = k;
+	p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
+	p->acct_njobs[p->acct[jid]]--;
+	if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
+		cs_time used = now - p->started[jid];
+		if (used < p->jobs[jid].estimate_s)
+			p->billed[p->acct[jid]] -= (double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
+	}
+	if (requeued)
+		p->acct_waiting[p->acct[jid]]++;
+}
+
+/* QoS preemption (Slurm's preempt/qos): the head, if its QoS may preempt
+ * others (the accounts file's qos preempt lists), stops running jobs of
+ * those QoS in its partition, the latest started first, until it starts.
+ * Nothing is stopped unless those jobs and the free resources add up to
+ * the head's size (GPUs; for a CPU-only head, its cores are not checked).
+ * 0 if the head started. */
+static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
+{
+	const cs_account_tree *t = p->tree;
+	if (!t || !t->qos_preempts || t->job_qos_id[head] < 0)
+		return -1;
+	uint32_t qa = (uint32_t)t->job_qos_id[head], nq = t->nqos;
+	const cs_job *h = &p->jobs[head];
+	size_t nv = 0;
+	uint64_t freed = cs_ctx_free(ctx);
+	for (size_t i = 0; i < p->nrun; i++) {
+		uint32_t v = p->run[i];
+		int32_t qb = t->job_qos_id[v];
+		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])
+			continue;
+		if (h->partition >= 0 && p->jobs[v].partition != h->partition)
+			continue;
+		p->victims[nv++] = (struct victim){ p->started[v], v };
+		freed += p->jobs[v].size;
+	}
+	if (!nv || (h->gpus_per_node && freed < h->size))
+		return -1;
+	qsort(p->victims, nv, sizeof *p->victims, by_youngest);
+	unsigned how = (unsigned)(p->preempt_mode - 1);
+	cs_time now = cs_ctx_now(ctx);
+	for (size_t i = 0; i < nv; i++) {
+		if (cs_ctx_preempt(ctx, p->victims[i].jid, how) < 0)
+			continue;
+		stopped(p, p->victims[i].jid, now, how == CS_PREEMPT_REQUEUE);
+		if (start(p, ctx, head, CS_START_HEAD) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 static void mf_pass(void *state, cs_sched_ctx *ctx)
 {
 	mf *p = state;
@@ -516,6 +609,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	}
 	qsort(p->order, n, sizeof *p->order, by_priority);
 	size_t i = 0;
+again:
 	for (; i < n; i++) {
 		uint32_t jid = p->order[i].jid;
 		unsigned lim = over_limit(p, jid);
@@ -530,6 +624,10 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	if (i == n)
 		return;
 	uint32_t head = p->order[i].jid;
+	if (p->preempt_mode && preempt_for(p, ctx, head) == 0) {
+		i++;
+		goto again;
+	}
 	cs_ctx_pending(ctx, head, CS_WAIT_RESOURCES);
 	/* EASY under priority order: the head holds what it needs at its
 	 * reservation (node-level on a node model); a later job may start now
@@ -547,6 +645,8 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 }
 
 static const cs_policy_param mf_params[] = {
+	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
+				 "preempt lists) stops their running jobs, the latest started first, until it starts" },
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
 	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share); with --accounts "
 				       "Slurm's Fair Tree (rank / users)" },

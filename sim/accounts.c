@@ -23,6 +23,7 @@ typedef struct anode {
 typedef struct prio {
 	cs_names names; /* index = entry */
 	double *factor; /* priority / the largest */
+	uint8_t *preempts; /* qos only: [a * n + b] = 1 if a may preempt b */
 } prio;
 
 struct cs_accounts {
@@ -339,10 +340,52 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 	return 0;
 }
 
-/* qos or partitions: [{name, priority}] */
+/* Each qos entry's `preempt` list, by name, into p->preempts. */
+static int load_preempt(ld *l, const fld *list, prio *p)
+{
+	size_t n = p->names.n;
+	if (!(p->preempts = calloc(n * n + 1, 1)))
+		return oom(l);
+	void *it = NULL;
+	struct fy_node *e;
+	fld g, h, x;
+	for (int i = 0; (e = fy_node_sequence_iterate(list->val, &it)); i++) {
+		item(list, e, i, &g);
+		if (!field(g.val, g.path, "preempt", &h))
+			continue;
+		int m = need_list(l, &h);
+		if (m < 0)
+			return m;
+		void *jt = NULL;
+		struct fy_node *q;
+		for (int k = 0; (q = fy_node_sequence_iterate(h.val, &jt)); k++) {
+			item(&h, q, k, &x);
+			const char *name;
+			size_t len;
+			int rc = get_name(l, &x, &name, &len);
+			if (rc < 0)
+				return rc;
+			char buf[128];
+			snprintf(buf, sizeof buf, "%.*s", (int)(len < 127 ? len : 127), name);
+			int32_t b = cs_names_find(&p->names, buf);
+			if (b < 0)
+				return fail(l, -CS_EINVAL, x.val, NULL, x.path, "'%s' is not a QoS of this table", buf);
+			if ((size_t)b == (size_t)i)
+				return fail(l, -CS_EINVAL, x.val, NULL, x.path, "a QoS cannot preempt itself");
+			p->preempts[(size_t)i * n + (size_t)b] = 1;
+		}
+	}
+	return 0;
+}
+
+/* qos or partitions: [{name, priority}], and for qos an optional
+ * `preempt: [names]`, resolved once every name is known. */
 static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 {
-	static const char *const keys[] = { "name", "priority", NULL };
+	static const char *const keys_qos[] = { "name", "priority", "preempt", NULL };
+	static const char *const keys_part[] = { "name", "priority", NULL };
+	int is_qos = strcmp(key, "qos") == 0;
+	const char *const *keys = is_qos ? keys_qos : keys_part;
 	fld f, g, h;
 	if (!field(root, "", key, &f))
 		return 0;
@@ -394,6 +437,8 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 	}
 	free(seen);
 	if (rc < 0)
+		return rc;
+	if (is_qos && (rc = load_preempt(l, &f, p)) < 0)
 		return rc;
 	for (size_t k = 0; k < p->names.n; k++)
 		p->factor[k] = max > 0 ? p->factor[k] / max : 0;
@@ -496,6 +541,7 @@ static void prio_free(prio *p)
 {
 	cs_names_free(&p->names);
 	free(p->factor);
+	free(p->preempts);
 }
 
 void cs_accounts_free(cs_accounts *a)
@@ -568,6 +614,8 @@ void cs_account_tree_free(cs_account_tree *t)
 	free((void *)t->job_account);
 	free((void *)t->job_qos);
 	free((void *)t->job_partition);
+	free((void *)t->job_qos_id);
+	free((void *)t->qos_preempts);
 	memset(t, 0, sizeof *t);
 }
 
@@ -632,12 +680,17 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	uint32_t *user_node = NULL;
 	uint32_t *ju = malloc((njobs ? njobs : 1) * sizeof *ju), *ja = malloc((njobs ? njobs : 1) * sizeof *ja);
 	double *jq = calloc(njobs ? njobs : 1, sizeof *jq), *jp = calloc(njobs ? njobs : 1, sizeof *jp);
+	int32_t *jqi = malloc((njobs ? njobs : 1) * sizeof *jqi);
+	size_t nq = a->qos.names.n;
+	uint8_t *qp = calloc(nq * nq + 1, 1);
 	size_t ucap = 0, acap = 0;
 	char *key = NULL;
 	size_t keycap = 0;
 	int rc = -CS_ENOMEM;
-	if (!ju || !ja || !jq || !jp)
+	if (!ju || !ja || !jq || !jp || !jqi || !qp)
 		goto out;
+	if (a->qos.preempts)
+		memcpy(qp, a->qos.preempts, nq * nq);
 	/* the file's nodes, users indexed by account and name */
 	for (uint32_t i = 0; i < a->n; i++) {
 		const anode *v = &a->nodes[i];
@@ -733,6 +786,7 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		ja[j] = an;
 		const char *qn = name_of(nm->qos, jb->queue, 'q', qb, sizeof qb);
 		int32_t q = cs_names_find(&a->qos.names, qn);
+		jqi[j] = q;
 		if (q >= 0)
 			jq[j] = a->qos.factor[q];
 		else
@@ -758,8 +812,13 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	out->job_account = ja;
 	out->job_qos = jq;
 	out->job_partition = jp;
+	out->nqos = (uint32_t)nq;
+	out->job_qos_id = jqi;
+	out->qos_preempts = qp;
 	ju = ja = NULL;
 	jq = jp = NULL;
+	jqi = NULL;
+	qp = NULL;
 	st->nodes = out->nnodes;
 	st->users = out->nusers;
 	st->accounts = out->nnodes - out->nusers;
@@ -777,6 +836,8 @@ out:
 	free(ja);
 	free(jq);
 	free(jp);
+	free(jqi);
+	free(qp);
 	if (rc < 0) {
 		cs_account_tree_free(out);
 		snprintf(err, errlen, "out of memory");

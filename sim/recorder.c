@@ -602,7 +602,8 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 		for (; b < m && job_key(&r->jobs[ix[b]]) == p->key; b++) {
 			const cs_job *j = &r->jobs[ix[b]];
 			cs_time run = j->end_s - j->start_s, wait = j->start_s - j->submit_s;
-			p->used_s += (int64_t)job_units(r, j) * run;
+			/* runs a preemption threw away were used too */
+			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
 			w[nw++] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);

@@ -181,3 +181,103 @@ Test(preempt, stale_end_events_are_ignored)
 	cr_assert_eq(r.est.requeues, 2);
 	cs_run_result_free(&r);
 }
+
+/* multifactor's QoS preemption (preempt_mode, --accounts qos preempt lists)
+ * on the tiny cluster of tests/test_nodemodel.c's kind: 3 GPU nodes. */
+static const char three_yaml[] =
+	"name: three\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: g4\n"
+	"    count: 3\n"
+	"    topology: \"pack:2 numa:1 core:4 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 2, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 1000, peak: 5000}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [g4], max_time_s: 86400}\n";
+
+static const char qos_accounts[] =
+	"accounts:\n"
+	"  - {name: a}\n"
+	"  - {name: b}\n"
+	"qos:\n"
+	"  - {name: low, priority: 0}\n"
+	"  - {name: high, priority: 100, preempt: [low]}\n";
+
+static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_run_result *r)
+{
+	char *y = th_write_tmp(three_yaml, ".yaml");
+	char *w = th_write_tmp(csv, ".csv");
+	char *a = th_write_tmp(qos_accounts, ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = w;
+	o.cluster = y;
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.keys[0] = "preempt_mode";
+	o.vals[0] = mode;
+	o.nparams = 1;
+	o.out_dir = out_dir;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(&o, r, err, sizeof err);
+	if (rc == 0 && out_dir)
+		rc = cs_run_write_outputs(&o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	th_unlink(a);
+	cr_assert_eq(rc, 0, "%s", err);
+}
+
+#define QOS_JOBS HDR "1,a,u,0,3,4,0,0,1000,1000,low,gpu,completed\n" \
+		     "2,b,v,100,1,4,0,0,100,100,high,gpu,completed\n"
+
+/* J2 (high) preempts J1 (low, all three nodes) at 100 and runs to 200;
+ * J1, requeued, starts over at 200 and ends at 1200, having lost 100 s.
+ * The recorder's GPU-hours (projects.csv) count the lost run too: 12 GPUs x
+ * (100 + 1000) s for a, 4 x 100 s for b. */
+Test(preempt, multifactor_qos_requeue)
+{
+	char dir[] = "/tmp/capsim-preempt-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cs_run_result r;
+	run_mf(QOS_JOBS, "requeue", dir, &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 1), 200);
+	cr_assert_eq(th_job(&r, 1)->end_s, 1200);
+	cr_assert_eq(th_job(&r, 1)->preempted_s, 100);
+	cr_assert_eq(th_job(&r, 1)->preemptions, 1);
+	cs_run_result_free(&r);
+	char path[256];
+	snprintf(path, sizeof path, "%s/projects.csv", dir);
+	char *text = th_slurp(path, NULL);
+	cr_assert_not_null(text);
+	/* header then one line per project: a's GPU-hours = 12 x 1100 / 3600 */
+	cr_assert(strstr(text, "3.666") || strstr(text, "13200"), "%s", text);
+	free(text);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* Kill: J1 ends at 100 after 100 s and never runs again. */
+Test(preempt, multifactor_qos_kill)
+{
+	cs_run_result r;
+	run_mf(QOS_JOBS, "kill", NULL, &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_job(&r, 1)->end_s, 100);
+	cr_assert(th_job(&r, 1)->flags & CS_JOB_PREEMPT_KILLED);
+	cs_run_result_free(&r);
+}
+
+/* Without preempt_mode (the default, off) J2 waits for J1. */
+Test(preempt, multifactor_no_preemption_by_default)
+{
+	cs_run_result r;
+	run_mf(QOS_JOBS, "off", NULL, &r);
+	cr_assert_eq(th_start(&r, 2), 1000);
+	cr_assert_eq(th_job(&r, 1)->preemptions, 0);
+	cs_run_result_free(&r);
+}

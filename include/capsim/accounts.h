@@ -14,7 +14,7 @@
  *           users:              # optional; names unique within the account
  *             - {name: u00001, shares: 2}
  *   qos:                        # optional: Slurm's QoS priority, >= 0
- *     - {name: high, priority: 1000}
+ *     - {name: high, priority: 1000, preempt: [normal, batch]}
  *   partitions:                 # optional: partition priority, >= 0
  *     - {name: h100, priority: 10}
  *
@@ -32,7 +32,9 @@
  * reader gives (group N -> project "gN", user "uN", queue "qN",
  * partition "pN"). A job's QoS factor is its QoS's priority / the largest
  * priority in the table (0 for a QoS not in it, or when every priority is
- * 0); its partition factor likewise.
+ * 0); its partition factor likewise. A QoS's `preempt` lists the QoS
+ * names (of the same table) whose running jobs its jobs may preempt
+ * (Slurm's QOS Preempt=), for multifactor's `preempt_mode`.
  */
 #ifndef CAPSIM_ACCOUNTS_H
 #define CAPSIM_ACCOUNTS_H
@@ -63,6 +65,10 @@ typedef struct cs_account_tree {
 	const uint32_t *job_account; /* that user's account (its project): limits and budgets count here */
 	const double *job_qos;       /* QoS factor, 0..1 */
 	const double *job_partition; /* partition factor, 0..1 */
+	/* QoS preemption (appended) */
+	uint32_t nqos;               /* entries of the qos table */
+	const int32_t *job_qos_id;   /* [njobs]: the job's entry, -1 if its QoS is not in the table */
+	const uint8_t *qos_preempts; /* [nqos * nqos]: [a * nqos + b] = 1 if QoS a may preempt QoS b */
 } cs_account_tree;
 
 /* What binding added (for the summary). */
