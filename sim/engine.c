@@ -72,6 +72,14 @@ struct cs_sched_ctx {
 	cs_time *resv_ends;    /* the reservations' ends, sorted */
 	size_t nresv_ends;
 	cs_slot *resv_slots;   /* advance reservations' nodes kept off during a try */
+	/* plans (cs_ctx_plan): a waiting job's reservation with its placement,
+	 * kept in the job's slots, across passes */
+	cs_time *plan_start;   /* per job, -1: none */
+	uint32_t *planned, *plan_pos; /* the planned jobs; a job's index in planned */
+	size_t nplanned;
+	cs_slot *plan_aside;   /* other plans' resources free now, kept off during a try */
+	size_t plan_aside_cap;
+	cs_time *plan_ends;    /* scratch: the other plans' ends */
 	uint32_t resv_cap;
 	int resv_hit;          /* the last try kept some off */
 };
@@ -274,6 +282,9 @@ static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 	return lo;
 }
 
+static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run);
+static void plan_drop(cs_sched_ctx *c, uint32_t jid);
+
 int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 {
 	if (jid >= c->njobs)
@@ -289,6 +300,14 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
 		return -CS_ENOFIT;
 	}
+	return commit_start(c, jid, how, long_run);
+}
+
+/* The bookkeeping of a start whose resources are taken (node model: the
+ * job's slots hold its placement). */
+static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run)
+{
+	cs_job *j = &c->jobs[jid];
 	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
 		if (c->nm) {
 			cs_placement p = placement_of(c, jid);
@@ -304,6 +323,8 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	}
 	if (jid == c->hold_jid)
 		c->hold_on = 0;
+	if (c->plan_start && c->plan_start[jid] >= 0)
+		plan_drop(c, jid);
 	j->start_s = c->now;
 	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
@@ -367,6 +388,8 @@ void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	    c->jobs[jid].submit_s > c->now)
 		return;
 	c->jobs[jid].flags |= CS_JOB_REJECTED;
+	if (c->plan_start && c->plan_start[jid] >= 0)
+		plan_drop(c, jid);
 	if (reason < CS_WAIT_N)
 		c->jobs[jid].reason = (uint8_t)reason;
 	c->waiting--;
@@ -523,6 +546,113 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	if (when)
 		*when = t;
 	cs_ctx_reserve(c, jid, t);
+	return 0;
+}
+
+static void plan_drop(cs_sched_ctx *c, uint32_t jid)
+{
+	size_t i = c->plan_pos[jid];
+	c->planned[i] = c->planned[--c->nplanned];
+	c->plan_pos[c->planned[i]] = (uint32_t)i;
+	c->plan_start[jid] = -1;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+	cs_time x = *(const cs_time *)a, y = *(const cs_time *)b;
+	return (x > y) - (x < y);
+}
+
+/* Try jid at t with the plans overlapping [t, t + estimate) kept off. */
+static int plan_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time t)
+{
+	cs_time e = t + c->jobs[jid].estimate_s;
+	cs_placement aside = { c->plan_aside, (uint32_t)c->plan_aside_cap, 0 };
+	for (size_t i = 0; i < c->nplanned; i++) {
+		uint32_t q = c->planned[i];
+		cs_time s0 = c->plan_start[q], e0 = s0 + c->jobs[q].estimate_s;
+		if (s0 >= e || e0 <= t)
+			continue;
+		cs_placement pq = placement_of(c, q);
+		for (uint32_t k = 0; k < pq.n; k++) {
+			const cs_slot *h = &pq.slots[k];
+			uint16_t g;
+			uint32_t cores, mem;
+			cs_alloc_node_state(c->A, h->node, &g, &cores, &mem);
+			cs_slot part = { h->node, (uint16_t)(h->gpu_mask & g), h->cores < cores ? h->cores : cores,
+					 h->mem_mib < mem ? h->mem_mib : mem };
+			if ((part.gpu_mask || part.cores || part.mem_mib) && aside.n < aside.cap) {
+				cs_placement one = { &part, 1, 1 };
+				cs_alloc_take(c->A, &one);
+				aside.slots[aside.n++] = part;
+			}
+		}
+	}
+	int rc = node_try_at(c, jid, p, t);
+	cs_alloc_release(c->A, &aside);
+	return rc;
+}
+
+int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
+{
+	if (!c->nm || jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	if (c->plan_start[jid] >= 0)
+		plan_drop(c, jid);
+	/* candidate times: now, running jobs' estimated ends (one past due is
+	 * expected to end a second from now), other plans' ends */
+	size_t ne = 0;
+	for (size_t i = 0; i < c->nplanned; i++) {
+		cs_time e = c->plan_start[c->planned[i]] + c->jobs[c->planned[i]].estimate_s;
+		if (e > c->now)
+			c->plan_ends[ne++] = e;
+	}
+	qsort(c->plan_ends, ne, sizeof *c->plan_ends, cmp_time);
+	cs_placement p = { c->slots + c->off[jid], c->jobs[jid].nodes, 0 };
+	cs_time t = c->now;
+	size_t k = 0, pe = 0, nr = 0;
+	int rc;
+	for (;;) {
+		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now + 1) <= t; k++) {
+			cs_placement q = placement_of(c, c->run[k].jid);
+			cs_alloc_release(c->A, &q);
+		}
+		p.n = 0;
+		rc = plan_try_at(c, jid, &p, t);
+		if (rc != -CS_ENOFIT)
+			break;
+		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now + 1) : CS_TIME_MAX;
+		while (pe < ne && c->plan_ends[pe] <= t)
+			pe++;
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		cs_time tp = pe < ne ? c->plan_ends[pe] : CS_TIME_MAX;
+		cs_time tv = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
+		cs_time next = tr < tp ? tr : tp;
+		next = next < tv ? next : tv;
+		if (next == CS_TIME_MAX)
+			break; /* cannot happen: the empty machine holds every job */
+		t = next;
+	}
+	if (rc == 0)
+		cs_alloc_release(c->A, &p);
+	for (size_t i = 0; i < k; i++) {
+		cs_placement q = placement_of(c, c->run[i].jid);
+		cs_alloc_take(c->A, &q); /* cannot fail: exactly what was given back */
+	}
+	if (rc < 0)
+		return -CS_EINVAL;
+	cs_ctx_reserve(c, jid, t);
+	if (when)
+		*when = t;
+	if (t == c->now) {
+		if (cs_alloc_take(c->A, &p) == 0) /* the placement found now, clear of every plan */
+			return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+	}
+	c->plan_start[jid] = t;
+	c->plan_pos[jid] = (uint32_t)c->nplanned;
+	c->planned[c->nplanned++] = jid;
 	return 0;
 }
 
@@ -827,10 +957,19 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
 	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
+	c.plan_start = malloc((n + 1) * sizeof *c.plan_start);
+	c.planned = malloc((n + 1) * sizeof *c.planned);
+	c.plan_pos = malloc((n + 1) * sizeof *c.plan_pos);
+	c.plan_ends = malloc((n + 1) * sizeof *c.plan_ends);
+	c.plan_aside_cap = c.off[n] + 1;
+	c.plan_aside = malloc(c.plan_aside_cap * sizeof *c.plan_aside);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
 	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
-	    !c.resv_slots || !c.resv_ends || cs_evq_init(&c.evq, n + 2) < 0)
+	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos || !c.plan_ends ||
+	    !c.plan_aside || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
+	for (size_t i = 0; i < n; i++)
+		c.plan_start[i] = -1;
 	rc = 0;
 	for (size_t r = 0; r < m->nresv && rc == 0; r++) {
 		const cs_resv *v = &m->resv[r];
@@ -890,5 +1029,10 @@ done:
 	free(c.snap);
 	free(c.resv_slots);
 	free(c.resv_ends);
+	free(c.plan_start);
+	free(c.planned);
+	free(c.plan_pos);
+	free(c.plan_ends);
+	free(c.plan_aside);
 	return rc;
 }
