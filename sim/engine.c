@@ -188,8 +188,7 @@ static int node_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time a
 			continue;
 		for (uint32_t i = 0; i < v->nnodes; i++) {
 			cs_slot s;
-			s.node = v->nodes[i];
-			cs_alloc_node_state(c->A, s.node, &s.gpu_mask, &s.cores, &s.mem_mib);
+			cs_alloc_node_free(c->A, v->nodes[i], &s);
 			if (!s.gpu_mask && !s.cores && !s.mem_mib)
 				continue;
 			cs_placement one = { &s, 1, 1 };
@@ -244,12 +243,8 @@ static int node_start(cs_sched_ctx *c, uint32_t jid)
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
 	for (uint32_t i = 0; i < c->hold_n; i++) {
-		const cs_slot *h = &c->hold_slots[i];
-		uint16_t g;
-		uint32_t cores, mem;
-		cs_alloc_node_state(c->A, h->node, &g, &cores, &mem);
-		cs_slot part = { h->node, (uint16_t)(h->gpu_mask & g), h->cores < cores ? h->cores : cores,
-				 h->mem_mib < mem ? h->mem_mib : mem };
+		cs_slot part;
+		cs_alloc_free_part(c->A, &c->hold_slots[i], &part);
 		if (part.gpu_mask || part.cores || part.mem_mib)
 			aside.slots[aside.n++] = part;
 	}
@@ -423,11 +418,9 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	/* what is free now, node by node */
 	uint32_t ns = 0;
 	for (uint32_t n = 0; n < c->nnodes; n++) {
-		uint16_t g;
-		uint32_t cores, mem;
-		cs_alloc_node_state(c->A, n, &g, &cores, &mem);
-		if (g || cores || mem)
-			c->snap[ns++] = (cs_slot){ n, g, cores, mem };
+		cs_alloc_node_free(c->A, n, &c->snap[ns]);
+		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
+			ns++;
 	}
 	int rc = node_try_at(c, jid, &hp, t);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
