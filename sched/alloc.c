@@ -104,7 +104,7 @@ static void sync_leaves(cs_alloc *a)
 	}
 }
 
-static inline void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
+static inline __attribute__((always_inline)) void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	node_st *s = &a->ns[n];
 	const cs_alloc_type *t = &a->types[s->type];
@@ -793,7 +793,8 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
-		for (unsigned w = 0; w < a->groups[s->type].cw; w++)
+		unsigned cw = a->groups[s->type].cw;
+		for (unsigned w = 0; w < cw; w++)
 			s->cmask[w] |= sl->core_mask[w];
 		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->cores + sl->cores,
 			 s->mem + sl->mem_mib);

@@ -21,6 +21,7 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 		if (idx[id] < 0)
 			idx[id] = p->n++;
 		p->gmask[idx[id]] |= (uint16_t)(1u << i);
+		p->gpu_grp[i] = (uint8_t)idx[id];
 	}
 	p->ngpu = p->n;
 	if (t->cores == 0 || t->cores > CS_ALLOC_MAX_CORES)

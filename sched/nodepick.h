@@ -22,6 +22,7 @@ typedef struct cs_nodepick {
 	uint16_t n;                 /* all groups: then the groups that have cores only */
 	uint8_t cw;                 /* words of the core mask in use; 0: no core mask */
 	uint16_t gmask[CS_ALLOC_MAX_GPUS];
+	uint8_t gpu_grp[CS_ALLOC_MAX_GPUS]; /* each GPU's group */
 	uint64_t (*cmask)[CS_CW];   /* cores of group k, n entries */
 	uint64_t all[CS_CW];        /* every core */
 } cs_nodepick;
@@ -55,37 +56,32 @@ static inline unsigned cs_pop_mask(const uint64_t *m, unsigned cw)
 	return k;
 }
 
-/* The k lowest set bits of x, k < popcount(x): the byte holding the k-th
- * set bit from prefix sums of byte counts, then a bit loop inside it. */
-static inline uint64_t cs_low_bits(uint64_t x, unsigned k)
-{
-	uint64_t pre = cs_pop_bytes(x) * 0x0101010101010101ULL; /* byte i: bits in bytes 0..i */
-	unsigned i = 0;
-	while (((pre >> (8 * i)) & 0xff) <= k)
-		i++;
-	unsigned before = i ? (unsigned)((pre >> (8 * (i - 1))) & 0xff) : 0;
-	uint64_t byte = (x >> (8 * i)) & 0xff;
-	for (unsigned r = k - before; r; r--)
-		byte &= byte - 1;
-	return x & ((1ULL << (8 * i + (unsigned)__builtin_ctzll(byte))) - 1);
-}
-
 /* Add to out the `need` lowest bits of avail (or all of them if fewer);
- * returns how many are still needed. */
+ * returns how many are still needed. The k-th set bit of a word is found
+ * from prefix sums of its byte counts (bytes compared to k at once, SWAR),
+ * then a bit loop inside its byte. */
 static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
 {
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
 	for (unsigned w = 0; w < cw && need; w++) {
 		uint64_t x = avail[w];
 		if (!x)
 			continue;
-		unsigned k = cs_pop64(x);
+		uint64_t pre = cs_pop_bytes(x) * L; /* byte i: set bits in bytes 0..i */
+		unsigned k = (unsigned)(pre >> 56);
 		if (k <= need) {
 			out[w] |= x;
 			need -= k;
-		} else {
-			out[w] |= cs_low_bits(x, need);
-			need = 0;
+			continue;
 		}
+		/* first byte whose prefix exceeds need (prefixes are <= 64) */
+		unsigned i = (unsigned)__builtin_ctzll(((pre | H) - (uint64_t)(need + 1) * L) & H) / 8;
+		unsigned r = need - (unsigned)(((pre << 8) >> (8 * i)) & 0xff);
+		uint64_t byte = (x >> (8 * i)) & 0xff;
+		while (r--)
+			byte &= byte - 1;
+		out[w] |= x & ((1ULL << (8 * i + (unsigned)__builtin_ctzll(byte))) - 1);
+		need = 0;
 	}
 	return need;
 }
@@ -112,13 +108,15 @@ static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, uns
 			for (unsigned j = 0; j < p->ngpu; j++)
 				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
 					k = (int)j;
-		uint32_t avail = free & p->gmask[k];
-		while (need && avail) {
-			uint32_t low = avail & -avail;
-			take |= (uint16_t)low;
-			avail ^= low;
-			need--;
+		uint32_t avail = free & p->gmask[k], rest = avail;
+		if (cnt[k] <= need) {
+			need -= cnt[k];
+			rest = 0;
+		} else {
+			for (; need; need--)
+				rest &= rest - 1;
 		}
+		take |= (uint16_t)(avail & ~rest);
 		cnt[k] = 0;
 		best = -1;
 	}
@@ -138,10 +136,16 @@ static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free,
 	unsigned cw = p->cw;
 	uint64_t pref[CS_CW] = { 0 }, avail[CS_CW];
 	if (gpus) {
-		for (unsigned k = 0; k < p->ngpu; k++)
-			if (gpus & p->gmask[k])
-				for (unsigned w = 0; w < cw; w++)
-					pref[w] |= p->cmask[k][w];
+		unsigned k = p->gpu_grp[__builtin_ctz(gpus)];
+		if ((gpus & ~p->gmask[k]) == 0) {
+			for (unsigned w = 0; w < cw; w++) /* one group: the common case */
+				pref[w] = p->cmask[k][w];
+		} else {
+			for (k = 0; k < p->ngpu; k++)
+				if (gpus & p->gmask[k])
+					for (unsigned w = 0; w < cw; w++)
+						pref[w] |= p->cmask[k][w];
+		}
 	} else {
 		/* CPU-only: the tightest group that holds c, kept in one piece */
 		unsigned bestc = ~0u;
