@@ -1,7 +1,8 @@
 /* capsim benchmark: the allocator. Allocation + release pairs per second on
- * clusters of 1k, 10k and 100k 8-GPU nodes (32 nodes a leaf switch, 8 leaves
- * a block), pre-filled to 50% and 90% of their GPUs by random single-node
- * jobs (8 GPUs and 112 cores a node, two NUMA domains), for (1) single-node 1/2/4/8-GPU requests and (2) a mix with
+ * clusters of 1k, 10k and 100k nodes of 8 GPUs and 112 cores in two NUMA
+ * domains (32 nodes a leaf switch, 8 leaves a block), pre-filled to 50% and
+ * 90% of their GPUs by random single-node jobs, for (1) single-node
+ * 1/2/4/8-GPU requests and (2) a mix with
  * multi-node 16-256 GPU jobs under topology rules; beside a naive
  * allocator (a linear scan over per-node free counts) in the same process.
  * A pair is one cs_alloc_try plus, when it placed the job, its release. */

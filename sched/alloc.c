@@ -39,6 +39,7 @@ typedef struct node_st {
 	uint8_t nfree;      /* popcount(gmask) */
 	uint8_t idle;       /* everything free */
 } node_st;
+_Static_assert(sizeof(node_st) <= 64, "a node's record stays within 64 bytes");
 
 struct cs_alloc {
 	cs_fit fit;
