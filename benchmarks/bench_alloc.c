@@ -1,7 +1,8 @@
 /* capsim benchmark: the allocator. Allocation + release pairs per second on
- * clusters of 1k, 10k and 100k 8-GPU nodes (32 nodes a leaf switch, 8 leaves
- * a block), pre-filled to 50% and 90% of their GPUs by random single-node
- * jobs, for (1) single-node 1/2/4/8-GPU requests and (2) a mix with
+ * clusters of 1k, 10k and 100k nodes of 8 GPUs and 112 cores in two NUMA
+ * domains (32 nodes a leaf switch, 8 leaves a block), pre-filled to 50% and
+ * 90% of their GPUs by random single-node jobs, for (1) single-node
+ * 1/2/4/8-GPU requests and (2) a mix with
  * multi-node 16-256 GPU jobs under topology rules; beside a naive
  * allocator (a linear scan over per-node free counts) in the same process.
  * A pair is one cs_alloc_try plus, when it placed the job, its release. */
@@ -92,6 +93,8 @@ static void make_layout(setup *s, uint32_t n)
 	s->t = (cs_alloc_type){ .gpus = GPUS, .cores = CORES, .mem_mib = 2u << 20 };
 	for (unsigned i = 0; i < GPUS; i++)
 		s->t.gpu_group[i] = (uint8_t)(i / 4);
+	for (unsigned i = 0; i < CORES; i++)
+		s->t.core_group[i] = (uint8_t)(i / (CORES / 2)); /* two NUMA domains, 4 GPUs each */
 	s->type = calloc(n, sizeof *s->type);
 	s->leaf_first = malloc((n / LEAF + 1) * sizeof *s->leaf_first);
 	for (uint32_t lf = 0; lf <= n / LEAF; lf++)

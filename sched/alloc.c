@@ -1,75 +1,73 @@
 /* capsim: the hot-path allocator. See include/capsim/alloc.h.
  *
- * Indexes, all updated by set_node() whenever a node's free state changes:
+ * Indexes, all updated by set_node() whenever a node's free counts change:
  *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs, and the
  *    same per node type (byfree_t), so a request for one type never walks
  *    the nodes of another;
- *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type;
- *  - per leaf (and per leaf and type) the number of idle nodes, and the
- *    leaves bucketed by their idle count (leaf_by_idle[c]);
- *  - per block the number of idle nodes.
+ *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type (with
+ *    one node type the global indexes are that type's, kept once);
+ *  - per leaf (and per leaf and type) the number of idle nodes; the leaves
+ *    bucketed by that number (leaf_by_idle[c]) and the idle nodes per block
+ *    follow lazily: a node turning idle or busy only marks its leaf, and
+ *    sync_leaves() moves the marked leaves before a search that uses them,
+ *    so a node toggling between idle and busy costs no bucket moves.
  * A request looks only at the buckets it can use: O(GPU counts + node
  * types) bitmap steps for one node, O(leaf buckets + nodes placed) for
  * whole-node jobs. Non-exclusive multi-node jobs under a topology rule count
  * fitting nodes leaf by leaf (a scan of those leaves): the slow path.
+ * Cores: fitting is on the free count; which cores is nodepick.h's.
  */
 #include "capsim/alloc.h"
 #include "hbm.h"
+#include "nodepick.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAXG CS_ALLOC_MAX_GPUS
+#define CW CS_ALLOC_CORE_WORDS
 
-/* Bit count of a GPU mask without relying on a POPCNT instruction (the
- * build targets baseline x86-64, where __builtin_popcount is a call). */
-static inline unsigned pop16(uint32_t x)
-{
-	x = x - ((x >> 1) & 0x5555u);
-	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-	x = (x + (x >> 4)) & 0x0f0fu;
-	return (x + (x >> 8)) & 0x1fu;
-}
-
-/* Per node type: the GPU mask of each locality group. */
-typedef struct type_groups {
-	uint16_t mask[MAXG];
-	uint8_t n;
-} type_groups;
-
+/* A node's free state (44 bytes) and its place in the topology. */
 typedef struct node_st {
-	uint32_t cores;  /* free cores */
-	uint32_t mem;    /* free memory, MiB */
-	uint16_t gmask;  /* free GPUs */
+	uint64_t cmask[CW]; /* free cores, on node types with a core mask (else zero) */
+	uint32_t cores;     /* free cores */
+	uint32_t mem;       /* free memory, MiB */
 	uint32_t leaf;
+	uint16_t gmask;     /* free GPUs */
 	uint16_t type;
-	uint8_t nfree;   /* popcount(gmask) */
-	uint8_t idle;    /* everything free */
+	uint8_t nfree;      /* popcount(gmask) */
+	uint8_t idle;       /* everything free */
 } node_st;
+_Static_assert(sizeof(node_st) <= 64, "a node's record stays within 64 bytes");
 
 struct cs_alloc {
 	cs_fit fit;
 	uint32_t nnodes, ntypes, nleaves, lpb, nblocks, maxc;
+	int glob;                 /* several node types: the global indexes are kept apart */
 	cs_alloc_type *types;
-	type_groups *groups;      /* per type */
+	cs_nodepick *groups;      /* per type */
 	uint32_t *leaf_first;
 	node_st *ns;
-	cs_hbm byfree[MAXG + 1];
+	cs_hbm *byfree;           /* [MAXG + 1]: byfree_own, or type 0's (one type) */
+	cs_hbm *idle;             /* idle_own, or type 0's */
+	uint32_t *busy_by_free;   /* busy nodes: the population of byfree[f] */
+	uint32_t *busy_mask;      /* bit f: byfree[f] is not empty */
+	cs_hbm byfree_own[MAXG + 1];
+	cs_hbm idle_own;
+	uint32_t busy_by_free_own[MAXG + 1];
+	uint32_t busy_mask_own;
 	cs_hbm *idle_t;
-	cs_hbm idle;
-	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves */
+	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_rec */
 	uint32_t *leaf_idle;      /* per leaf */
-	uint32_t *leaf_type_idle; /* per leaf x type */
-	uint32_t *leaf_gpus;      /* free GPUs per leaf */
-	uint32_t *block_idle;
-	uint32_t count_by_free[MAXG + 1]; /* all nodes, idle or not */
-	uint32_t busy_by_free[MAXG + 1];  /* busy nodes: the population of byfree[f] */
-	uint32_t busy_mask;               /* bit f: byfree[f] is not empty */
+	uint32_t *leaf_rec;       /* per leaf: the count leaf_by_idle and block_idle know */
+	uint64_t *leaf_dirty;     /* bit per leaf: leaf_idle may differ from leaf_rec */
+	uint32_t *leaf_type_idle; /* per leaf x type (leaf_idle itself with one type) */
+	uint32_t *block_idle;     /* by leaf_rec */
 	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
 	uint32_t *busy_t_by_free;         /* populations of byfree_t */
 	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] not empty */
-	uint64_t *free_gpus_t;            /* per type */
+	uint64_t *free_gpus_t;            /* per type (several types) */
 	uint32_t *idle_by_type;           /* population of idle_t[t] */
 	uint64_t free_gpus;
 	uint32_t nidle;
@@ -80,23 +78,38 @@ struct cs_alloc {
 
 /* --- state changes --- */
 
-static void leaf_idle_add(cs_alloc *a, uint32_t leaf, uint16_t type, int d)
+static inline void leaf_idle_add(cs_alloc *a, uint32_t leaf, uint16_t type, int d)
 {
-	uint32_t c = a->leaf_idle[leaf];
-	cs_hbm_clear(&a->leaf_by_idle[c], leaf);
-	c = (uint32_t)((int)c + d);
-	a->leaf_idle[leaf] = c;
-	cs_hbm_set(&a->leaf_by_idle[c], leaf);
-	a->leaf_type_idle[(size_t)leaf * a->ntypes + type] += (uint32_t)d;
-	if (a->lpb)
-		a->block_idle[leaf / a->lpb] += (uint32_t)d;
+	a->leaf_idle[leaf] += (uint32_t)d;
+	if (a->glob)
+		a->leaf_type_idle[(size_t)leaf * a->ntypes + type] += (uint32_t)d;
+	a->leaf_dirty[leaf >> 6] |= 1ULL << (leaf & 63);
 }
 
-static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
+/* Bring leaf_by_idle and block_idle up to date with leaf_idle. */
+static void sync_leaves(cs_alloc *a)
+{
+	for (uint32_t w = 0; w < (a->nleaves + 63) / 64; w++) {
+		for (uint64_t x = a->leaf_dirty[w]; x; x &= x - 1) {
+			uint32_t lf = w * 64 + (uint32_t)__builtin_ctzll(x);
+			uint32_t cur = a->leaf_idle[lf], rec = a->leaf_rec[lf];
+			if (cur == rec)
+				continue;
+			cs_hbm_clear(&a->leaf_by_idle[rec], lf);
+			cs_hbm_set(&a->leaf_by_idle[cur], lf);
+			if (a->lpb)
+				a->block_idle[lf / a->lpb] += cur - rec;
+			a->leaf_rec[lf] = cur;
+		}
+		a->leaf_dirty[w] = 0;
+	}
+}
+
+static inline __attribute__((always_inline)) void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	node_st *s = &a->ns[n];
 	const cs_alloc_type *t = &a->types[s->type];
-	uint8_t nf = (uint8_t)pop16(gmask);
+	uint8_t nf = (uint8_t)cs_pop16(gmask);
 	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
 	if (idle == s->idle && nf == s->nfree) {
 		/* only cores or memory changed: no index moves */
@@ -105,41 +118,46 @@ static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, ui
 		s->mem = mem;
 		return;
 	}
+	size_t k0 = (size_t)s->type * (MAXG + 1);
 	if (s->idle) {
 		cs_hbm_clear(&a->idle_t[s->type], n);
-		cs_hbm_clear(&a->idle, n);
 		a->idle_by_type[s->type]--;
+		if (a->glob)
+			cs_hbm_clear(&a->idle_own, n);
 	} else {
-		cs_hbm_clear(&a->byfree[s->nfree], n);
-		if (--a->busy_by_free[s->nfree] == 0)
-			a->busy_mask &= ~(1u << s->nfree);
-		size_t k = (size_t)s->type * (MAXG + 1) + s->nfree;
+		size_t k = k0 + s->nfree;
 		cs_hbm_clear(&a->byfree_t[k], n);
 		if (--a->busy_t_by_free[k] == 0)
 			a->busy_mask_t[s->type] &= ~(1u << s->nfree);
+		if (a->glob) {
+			cs_hbm_clear(&a->byfree_own[s->nfree], n);
+			if (--a->busy_by_free_own[s->nfree] == 0)
+				a->busy_mask_own &= ~(1u << s->nfree);
+		}
 	}
 	if (idle) {
 		cs_hbm_set(&a->idle_t[s->type], n);
-		cs_hbm_set(&a->idle, n);
 		a->idle_by_type[s->type]++;
+		if (a->glob)
+			cs_hbm_set(&a->idle_own, n);
 	} else {
-		cs_hbm_set(&a->byfree[nf], n);
-		a->busy_by_free[nf]++;
-		a->busy_mask |= 1u << nf;
-		size_t k = (size_t)s->type * (MAXG + 1) + nf;
+		size_t k = k0 + nf;
 		cs_hbm_set(&a->byfree_t[k], n);
 		a->busy_t_by_free[k]++;
 		a->busy_mask_t[s->type] |= 1u << nf;
+		if (a->glob) {
+			cs_hbm_set(&a->byfree_own[nf], n);
+			a->busy_by_free_own[nf]++;
+			a->busy_mask_own |= 1u << nf;
+		}
 	}
 	if (idle != s->idle) {
 		leaf_idle_add(a, s->leaf, s->type, idle ? 1 : -1);
 		a->nidle += idle ? 1u : (uint32_t)-1;
 	}
-	a->count_by_free[s->nfree]--;
-	a->count_by_free[nf]++;
 	a->free_gpus += (uint64_t)nf - s->nfree;
-	a->free_gpus_t[s->type] += (uint64_t)nf - s->nfree;
-	a->leaf_gpus[s->leaf] += (uint32_t)nf - s->nfree;
+	if (a->glob)
+		a->free_gpus_t[s->type] += (uint64_t)nf - s->nfree;
 	s->gmask = gmask;
 	s->cores = cores;
 	s->mem = mem;
@@ -154,18 +172,20 @@ void cs_alloc_free(cs_alloc *a)
 	if (!a)
 		return;
 	for (unsigned f = 0; f <= MAXG; f++)
-		cs_hbm_free(&a->byfree[f]);
+		cs_hbm_free(&a->byfree_own[f]);
+	cs_hbm_free(&a->idle_own);
 	for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
 		cs_hbm_free(&a->idle_t[t]);
 	for (size_t k = 0; a->byfree_t && k < (size_t)a->ntypes * (MAXG + 1); k++)
 		cs_hbm_free(&a->byfree_t[k]);
+	for (uint32_t t = 0; a->groups && t < a->ntypes; t++)
+		cs_nodepick_free(&a->groups[t]);
 	free(a->byfree_t);
 	free(a->busy_t_by_free);
 	free(a->busy_mask_t);
 	free(a->free_gpus_t);
 	for (uint32_t c = 0; a->leaf_by_idle && c <= a->maxc; c++)
 		cs_hbm_free(&a->leaf_by_idle[c]);
-	cs_hbm_free(&a->idle);
 	free(a->idle_t);
 	free(a->leaf_by_idle);
 	free(a->types);
@@ -173,8 +193,10 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->leaf_first);
 	free(a->ns);
 	free(a->leaf_idle);
-	free(a->leaf_type_idle);
-	free(a->leaf_gpus);
+	free(a->leaf_rec);
+	free(a->leaf_dirty);
+	if (a->leaf_type_idle != a->leaf_idle)
+		free(a->leaf_type_idle);
 	free(a->block_idle);
 	free(a->pick);
 	free(a->lscratch);
@@ -218,6 +240,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->fit = fit;
 	a->nnodes = l->nnodes;
 	a->ntypes = l->ntypes;
+	a->glob = l->ntypes > 1;
 	a->nleaves = l->nleaves;
 	a->lpb = l->leaves_per_block;
 	a->nblocks = a->lpb ? (a->nleaves + a->lpb - 1) / a->lpb : 0;
@@ -229,8 +252,10 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->idle_t = calloc(l->ntypes, sizeof *a->idle_t);
 	a->leaf_by_idle = calloc(maxc + 1, sizeof *a->leaf_by_idle);
 	a->leaf_idle = calloc(l->nleaves, sizeof *a->leaf_idle);
-	a->leaf_type_idle = calloc((size_t)l->nleaves * l->ntypes, sizeof *a->leaf_type_idle);
-	a->leaf_gpus = calloc(l->nleaves, sizeof *a->leaf_gpus);
+	a->leaf_rec = calloc(l->nleaves, sizeof *a->leaf_rec);
+	a->leaf_dirty = calloc((l->nleaves + 63) / 64, sizeof *a->leaf_dirty);
+	a->leaf_type_idle = a->glob ? calloc((size_t)l->nleaves * l->ntypes, sizeof *a->leaf_type_idle)
+				    : a->leaf_idle;
 	a->block_idle = calloc(a->nblocks ? a->nblocks : 1, sizeof *a->block_idle);
 	a->pick = malloc(l->nnodes * sizeof *a->pick);
 	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
@@ -241,35 +266,36 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->busy_t_by_free = calloc(nb, sizeof *a->busy_t_by_free);
 	a->busy_mask_t = calloc(l->ntypes, sizeof *a->busy_mask_t);
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
-	int bad = !a->byfree_t || !a->busy_t_by_free || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle ||
-		  !a->leaf_idle || !a->leaf_type_idle || !a->leaf_gpus || !a->block_idle || !a->pick ||
-		  !a->lscratch || !a->lcount || !a->idle_by_type;
-	for (unsigned f = 0; !bad && f <= MAXG; f++)
-		bad = cs_hbm_init(&a->byfree[f], l->nnodes) < 0;
+	int bad = !a->byfree_t || !a->busy_t_by_free || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
+		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
+		  !a->leaf_rec || !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
+		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
+	for (unsigned f = 0; !bad && a->glob && f <= MAXG; f++)
+		bad = cs_hbm_init(&a->byfree_own[f], l->nnodes) < 0;
+	if (!bad && a->glob)
+		bad = cs_hbm_init(&a->idle_own, l->nnodes) < 0;
 	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
-		bad = cs_hbm_init(&a->idle_t[t], l->nnodes) < 0;
+		bad = cs_hbm_init(&a->idle_t[t], l->nnodes) < 0 || cs_nodepick_init(&a->groups[t], &l->types[t]) < 0;
 	for (size_t k = 0; !bad && k < nb; k++)
 		bad = cs_hbm_init(&a->byfree_t[k], l->nnodes) < 0;
 	for (uint32_t c = 0; !bad && c <= maxc; c++)
 		bad = cs_hbm_init(&a->leaf_by_idle[c], l->nleaves) < 0;
-	if (bad || cs_hbm_init(&a->idle, l->nnodes) < 0) {
+	if (bad) {
 		cs_alloc_free(a);
 		return -CS_ENOMEM;
 	}
-	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
-	for (uint32_t t = 0; t < l->ntypes; t++) {
-		/* group ids in order of first appearance */
-		type_groups *tg = &a->groups[t];
-		uint8_t id[MAXG];
-		for (unsigned i = 0; i < a->types[t].gpus; i++) {
-			unsigned k = 0;
-			while (k < tg->n && id[k] != a->types[t].gpu_group[i])
-				k++;
-			if (k == tg->n)
-				id[tg->n++] = a->types[t].gpu_group[i];
-			tg->mask[k] |= (uint16_t)(1u << i);
-		}
+	if (a->glob) {
+		a->byfree = a->byfree_own;
+		a->idle = &a->idle_own;
+		a->busy_by_free = a->busy_by_free_own;
+		a->busy_mask = &a->busy_mask_own;
+	} else {
+		a->byfree = a->byfree_t;
+		a->idle = &a->idle_t[0];
+		a->busy_by_free = a->busy_t_by_free;
+		a->busy_mask = &a->busy_mask_t[0];
 	}
+	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
 	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
 		cs_hbm_set(&a->leaf_by_idle[0], lf);
@@ -282,17 +308,21 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 			}
 			/* start busy with nothing free, then free everything */
 			a->ns[n] = (node_st){ .leaf = lf, .type = t };
-			cs_hbm_set(&a->byfree[0], n);
-			a->count_by_free[0]++;
-			a->busy_by_free[0]++;
-			a->busy_mask |= 1u;
-			cs_hbm_set(&a->byfree_t[(size_t)t * (MAXG + 1)], n);
-			a->busy_t_by_free[(size_t)t * (MAXG + 1)]++;
+			memcpy(a->ns[n].cmask, a->groups[t].all, sizeof a->ns[n].cmask);
+			size_t k0 = (size_t)t * (MAXG + 1);
+			cs_hbm_set(&a->byfree_t[k0], n);
+			a->busy_t_by_free[k0]++;
 			a->busy_mask_t[t] |= 1u;
+			if (a->glob) {
+				cs_hbm_set(&a->byfree_own[0], n);
+				a->busy_by_free_own[0]++;
+				a->busy_mask_own |= 1u;
+			}
 			const cs_alloc_type *ty = &a->types[t];
 			set_node(a, n, (uint16_t)((1u << ty->gpus) - 1u), ty->cores, ty->mem_mib);
 		}
 	}
+	sync_leaves(a);
 	*out = a;
 	return 0;
 }
@@ -329,14 +359,15 @@ static long first_fit_in(const cs_alloc *a, const cs_hbm *b, uint32_t from, unsi
 
 /* An idle node that holds (g, c, m), taken from the leaf with the fewest
  * idle nodes: whole leaves stay whole for big jobs. */
-static long idle_from_smallest_leaf(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+static long idle_from_smallest_leaf(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
+	sync_leaves(a);
 	for (uint32_t cnt = 1; cnt <= a->maxc; cnt++) {
 		const cs_hbm *b = &a->leaf_by_idle[cnt];
 		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
-			for (long n = cs_hbm_next(&a->idle, lo); n >= 0 && n < hi;
-			     n = cs_hbm_next(&a->idle, (uint32_t)n + 1))
+			for (long n = cs_hbm_next(a->idle, lo); n >= 0 && n < hi;
+			     n = cs_hbm_next(a->idle, (uint32_t)n + 1))
 				if (fits_node(a, (uint32_t)n, g, c, m, type))
 					return n;
 		}
@@ -348,7 +379,7 @@ static long idle_from_smallest_leaf(const cs_alloc *a, unsigned g, unsigned c, u
  * type, or of all for type < 0), and the bucket of f free GPUs. */
 static inline uint32_t busy_from(const cs_alloc *a, unsigned g, int32_t type)
 {
-	return (type >= 0 ? a->busy_mask_t[type] : a->busy_mask) & (~0u << g);
+	return (type >= 0 ? a->busy_mask_t[type] : *a->busy_mask) & (~0u << g);
 }
 static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 {
@@ -356,10 +387,11 @@ static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 }
 
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
-static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	long best = -1;
 	uint32_t bm = busy_from(a, g, type);
+	uint32_t t0 = type >= 0 ? (uint32_t)type : 0, t1 = type >= 0 ? t0 + 1 : a->ntypes;
 	switch (a->fit) {
 	case CS_FIT_FIRST:
 		for (uint32_t b = bm; b; b &= b - 1) {
@@ -368,8 +400,8 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
-		for (uint32_t t = 0; t < a->ntypes; t++) {
-			if ((type >= 0 && t != (uint32_t)type) || !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
+		for (uint32_t t = t0; t < t1; t++) {
+			if (!a->idle_by_type[t] || !type_holds(a, t, g, c, m))
 				continue;
 			long n = cs_hbm_next(&a->idle_t[t], 0);
 			if (n >= 0 && (best < 0 || n < best))
@@ -380,15 +412,14 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 		/* fewest free GPUs left over; at equal counts the lowest node.
 		 * Idle nodes sit at their type's GPU count. */
 		uint32_t im = 0;
-		for (uint32_t t = 0; t < a->ntypes; t++)
-			if (a->idle_by_type[t] && a->types[t].gpus >= g && (type < 0 || t == (uint32_t)type))
+		for (uint32_t t = t0; t < t1; t++)
+			if (a->idle_by_type[t] && a->types[t].gpus >= g)
 				im |= 1u << a->types[t].gpus;
 		for (uint32_t b = bm | im; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
 			best = (bm >> f & 1) ? first_fit_in(a, bucket(a, type, f), 0, g, c, m, type) : -1;
-			for (uint32_t t = 0; (im >> f & 1) && t < a->ntypes; t++) {
-				if (a->types[t].gpus != f || (type >= 0 && t != (uint32_t)type) ||
-				    !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
+			for (uint32_t t = t0; (im >> f & 1) && t < t1; t++) {
+				if (a->types[t].gpus != f || !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
 					continue;
 				long n = cs_hbm_next(&a->idle_t[t], 0);
 				if (n >= 0 && (best < 0 || n < best))
@@ -414,41 +445,6 @@ static long pick_one(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int3
 	return -1;
 }
 
-/* GPUs for a job of g on a node with free mask `free`: from one locality
- * group if one has enough (the one with the fewest that do), else from the
- * fullest groups first. */
-static uint16_t choose_gpus(const type_groups *tg, uint16_t free, unsigned g)
-{
-	if (g == 0)
-		return 0;
-	unsigned cnt[MAXG];
-	int best = -1;
-	for (unsigned k = 0; k < tg->n; k++) {
-		cnt[k] = pop16(free & tg->mask[k]);
-		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
-			best = (int)k;
-	}
-	uint16_t take = 0;
-	unsigned need = g;
-	while (need) {
-		int k = best;
-		if (k < 0)
-			for (unsigned j = 0; j < tg->n; j++)
-				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
-					k = (int)j;
-		uint32_t avail = free & tg->mask[k];
-		while (need && avail) {
-			uint32_t low = avail & -avail;
-			take |= (uint16_t)low;
-			avail ^= low;
-			need--;
-		}
-		cnt[k] = 0;
-		best = -1;
-	}
-	return take;
-}
-
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
 	node_st *s = &a->ns[n];
@@ -458,10 +454,20 @@ static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned
 		sl->gpu_mask = s->gmask;
 		sl->cores = s->cores;
 		sl->mem_mib = s->mem;
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
-		sl->gpu_mask = choose_gpus(&a->groups[s->type], s->gmask, g);
+		const cs_nodepick *np = &a->groups[s->type];
+		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		sl->cores = c;
 		sl->mem_mib = m;
+		if (np->cw) {
+			cs_nodepick_cores(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
+			for (unsigned w = 0; w < np->cw; w++)
+				s->cmask[w] &= ~sl->core_mask[w];
+		} else {
+			memset(sl->core_mask, 0, sizeof sl->core_mask);
+		}
 	}
 	set_node(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), s->cores - sl->cores,
 		 s->mem - sl->mem_mib);
@@ -477,7 +483,7 @@ static uint32_t take_from_leaf(cs_alloc *a, uint32_t lf, uint32_t k, uint32_t at
 			       uint32_t m, int32_t type)
 {
 	uint32_t got = 0, hi = a->leaf_first[lf + 1];
-	const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle;
+	const cs_hbm *b = type >= 0 ? &a->idle_t[type] : a->idle;
 	for (long n = cs_hbm_next(b, a->leaf_first[lf]); n >= 0 && n < hi && got < k;
 	     n = cs_hbm_next(b, (uint32_t)n + 1))
 		if (fits_node(a, (uint32_t)n, g, c, m, type))
@@ -490,9 +496,10 @@ static uint32_t take_from_leaf(cs_alloc *a, uint32_t lf, uint32_t k, uint32_t at
 static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m, int32_t type,
 		     unsigned topo, unsigned max_leaves)
 {
+	sync_leaves(a);
 	if (a->fit == CS_FIT_FIRST && topo == CS_TOPO_ANY) {
 		uint32_t got = 0;
-		const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle;
+		const cs_hbm *b = type >= 0 ? &a->idle_t[type] : a->idle;
 		for (long n = cs_hbm_next(b, 0); n >= 0 && got < N; n = cs_hbm_next(b, (uint32_t)n + 1))
 			if (fits_node(a, (uint32_t)n, g, c, m, type))
 				a->pick[got++] = (uint32_t)n;
@@ -650,6 +657,8 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 
 static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
+	if (type >= 0)
+		return type_holds(a, (uint32_t)type, g, c, m);
 	for (uint32_t t = 0; t < a->ntypes; t++)
 		if ((type < 0 || t == (uint32_t)type) && type_holds(a, t, g, c, m))
 			return 1;
@@ -662,6 +671,8 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	int32_t type = rq->type;
 	if (type >= (int32_t)a->ntypes)
 		return -CS_EINVAL;
+	if (type < 0 && !a->glob)
+		type = 0; /* one node type: its indexes are the global ones */
 	if (rq->nodes == 0) {
 		/* pack total_gpus onto as few nodes as possible; cores and
 		 * memory per node are per GPU here */
@@ -722,7 +733,7 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	uint32_t m = rq->mem_per_node_mib, N = rq->nodes;
 	if (g > MAXG || N > a->nnodes || !can_ever(a, g, c, m, type) || p->cap < N)
 		return -CS_EINVAL;
-	if ((uint64_t)g * N > (type >= 0 ? a->free_gpus_t[type] : a->free_gpus) ||
+	if ((uint64_t)g * N > (type >= 0 && a->glob ? a->free_gpus_t[type] : a->free_gpus) ||
 	    (rq->exclusive && N > (type >= 0 ? a->idle_by_type[type] : a->nidle)))
 		return -CS_ENOFIT;
 	int rc;
@@ -783,6 +794,9 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
+		unsigned cw = a->groups[s->type].cw;
+		for (unsigned w = 0; w < cw; w++)
+			s->cmask[w] |= sl->core_mask[w];
 		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->cores + sl->cores,
 			 s->mem + sl->mem_mib);
 	}
@@ -790,19 +804,30 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 
 int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 {
-	for (uint32_t i = 0; i < p->n; i++)
-		if (p->slots[i].node >= a->nnodes)
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *sl = &p->slots[i];
+		if (sl->node >= a->nnodes)
 			return -CS_EINVAL;
+		unsigned cw = a->groups[a->ns[sl->node].type].cw;
+		if (cw && cs_pop_mask(sl->core_mask, cw) != sl->cores)
+			return -CS_EINVAL;
+	}
 	/* a node may appear in several slots: check as we apply, and undo on
 	 * the first shortfall */
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
-		if ((sl->gpu_mask & ~s->gmask) || sl->cores > s->cores || sl->mem_mib > s->mem) {
+		unsigned cw = a->groups[s->type].cw;
+		uint64_t over = 0;
+		for (unsigned w = 0; w < cw; w++)
+			over |= sl->core_mask[w] & ~s->cmask[w];
+		if ((sl->gpu_mask & ~s->gmask) || sl->cores > s->cores || sl->mem_mib > s->mem || over) {
 			cs_placement done = { p->slots, p->n, i };
 			cs_alloc_release(a, &done);
 			return -CS_ENOFIT;
 		}
+		for (unsigned w = 0; w < cw; w++)
+			s->cmask[w] &= ~sl->core_mask[w];
 		set_node(a, sl->node, (uint16_t)(s->gmask & ~sl->gpu_mask), s->cores - sl->cores,
 			 s->mem - sl->mem_mib);
 	}
@@ -816,10 +841,21 @@ uint64_t cs_alloc_free_gpus(const cs_alloc *a) { return a->free_gpus; }
 uint32_t cs_alloc_idle_nodes(const cs_alloc *a) { return a->nidle; }
 uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)
 {
-	return f <= MAXG ? a->count_by_free[f] : 0;
+	if (f > MAXG)
+		return 0;
+	uint32_t k = a->busy_by_free[f];
+	for (uint32_t t = 0; t < a->ntypes; t++)
+		k += a->types[t].gpus == f ? a->idle_by_type[t] : 0;
+	return k;
 }
 uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l) { return l < a->nleaves ? a->leaf_idle[l] : 0; }
-uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l) { return l < a->nleaves ? a->leaf_gpus[l] : 0; }
+uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l)
+{
+	uint32_t k = 0;
+	for (uint32_t n = l < a->nleaves ? a->leaf_first[l] : 0; l < a->nleaves && n < a->leaf_first[l + 1]; n++)
+		k += a->ns[n].nfree;
+	return k;
+}
 
 int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n)
 {
@@ -840,4 +876,30 @@ void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, u
 	*gpu_mask = a->ns[node].gmask;
 	*cores = a->ns[node].cores;
 	*mem_mib = a->ns[node].mem;
+}
+
+void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out)
+{
+	const node_st *s = &a->ns[node];
+	*out = (cs_slot){ .node = node, .gpu_mask = s->gmask, .cores = s->cores, .mem_mib = s->mem };
+	memcpy(out->core_mask, s->cmask, sizeof out->core_mask);
+}
+
+void cs_alloc_free_part(const cs_alloc *a, const cs_slot *want, cs_slot *out)
+{
+	const node_st *s = &a->ns[want->node];
+	unsigned cw = a->groups[s->type].cw;
+	*out = (cs_slot){ .node = want->node, .gpu_mask = (uint16_t)(want->gpu_mask & s->gmask),
+			  .cores = want->cores < s->cores ? want->cores : s->cores,
+			  .mem_mib = want->mem_mib < s->mem ? want->mem_mib : s->mem };
+	if (!cw)
+		return;
+	uint64_t rest[CW];
+	for (unsigned w = 0; w < cw; w++) {
+		out->core_mask[w] = want->core_mask[w] & s->cmask[w];
+		rest[w] = s->cmask[w] & ~want->core_mask[w];
+	}
+	unsigned own = cs_pop_mask(out->core_mask, cw);
+	if (own < out->cores)
+		cs_take_low(rest, cw, out->cores - own, out->core_mask);
 }

@@ -80,6 +80,7 @@ struct cs_sched_ctx {
 	cs_slot *plan_aside;   /* other plans' resources free now, kept off during a try */
 	size_t plan_aside_cap;
 	cs_time *plan_ends;    /* scratch: the other plans' ends */
+	struct plan_use *plan_use; /* scratch: plans' use of nodes in a window */
 	uint32_t resv_cap;
 	int resv_hit;          /* the last try kept some off */
 };
@@ -196,8 +197,7 @@ static int node_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time a
 			continue;
 		for (uint32_t i = 0; i < v->nnodes; i++) {
 			cs_slot s;
-			s.node = v->nodes[i];
-			cs_alloc_node_state(c->A, s.node, &s.gpu_mask, &s.cores, &s.mem_mib);
+			cs_alloc_node_free(c->A, v->nodes[i], &s);
 			if (!s.gpu_mask && !s.cores && !s.mem_mib)
 				continue;
 			cs_placement one = { &s, 1, 1 };
@@ -252,12 +252,8 @@ static int node_start(cs_sched_ctx *c, uint32_t jid)
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
 	for (uint32_t i = 0; i < c->hold_n; i++) {
-		const cs_slot *h = &c->hold_slots[i];
-		uint16_t g;
-		uint32_t cores, mem;
-		cs_alloc_node_state(c->A, h->node, &g, &cores, &mem);
-		cs_slot part = { h->node, (uint16_t)(h->gpu_mask & g), h->cores < cores ? h->cores : cores,
-				 h->mem_mib < mem ? h->mem_mib : mem };
+		cs_slot part;
+		cs_alloc_free_part(c->A, &c->hold_slots[i], &part);
 		if (part.gpu_mask || part.cores || part.mem_mib)
 			aside.slots[aside.n++] = part;
 	}
@@ -446,11 +442,9 @@ static int node_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	/* what is free now, node by node */
 	uint32_t ns = 0;
 	for (uint32_t n = 0; n < c->nnodes; n++) {
-		uint16_t g;
-		uint32_t cores, mem;
-		cs_alloc_node_state(c->A, n, &g, &cores, &mem);
-		if (g || cores || mem)
-			c->snap[ns++] = (cs_slot){ n, g, cores, mem };
+		cs_alloc_node_free(c->A, n, &c->snap[ns]);
+		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
+			ns++;
 	}
 	int rc = node_try_at(c, jid, &hp, t);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
@@ -563,11 +557,46 @@ static int cmp_time(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Try jid at t with the plans overlapping [t, t + estimate) kept off. */
+/* Try jid at t with the plans overlapping [t, t + estimate) kept off:
+ * their GPUs and cores exactly (masks: plans one after another on a node
+ * are not counted twice), and per node the most memory (and the most
+ * cores, on a node without a core mask) they hold at any one time in the
+ * window. */
+struct plan_use {
+	uint32_t node;
+	cs_time s, e;
+	uint32_t mem, cores; /* cores: only for a slot without a core mask */
+};
+
+static int plan_use_cmp(const void *a, const void *b)
+{
+	const struct plan_use *x = a, *y = b;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return (x->s > y->s) - (x->s < y->s);
+}
+
+/* The most of `mem` (field 0) or `cores` (field 1) held at once by uses
+ * u[0..n) (one node). */
+static uint64_t peak_use(const struct plan_use *u, size_t n, int field)
+{
+	uint64_t best = 0;
+	for (size_t i = 0; i < n; i++) { /* the peak is at some use's start */
+		uint64_t sum = 0;
+		for (size_t k = 0; k < n; k++)
+			if (u[k].s <= u[i].s && u[i].s < u[k].e)
+				sum += field ? u[k].cores : u[k].mem;
+		best = sum > best ? sum : best;
+	}
+	return best;
+}
+
 static int plan_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time t)
 {
 	cs_time e = t + c->jobs[jid].estimate_s;
 	cs_placement aside = { c->plan_aside, (uint32_t)c->plan_aside_cap, 0 };
+	struct plan_use *u = c->plan_use;
+	size_t nu = 0;
 	for (size_t i = 0; i < c->nplanned; i++) {
 		uint32_t q = c->planned[i];
 		cs_time s0 = c->plan_start[q], e0 = s0 + c->jobs[q].estimate_s;
@@ -576,16 +605,51 @@ static int plan_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time t
 		cs_placement pq = placement_of(c, q);
 		for (uint32_t k = 0; k < pq.n; k++) {
 			const cs_slot *h = &pq.slots[k];
-			uint16_t g;
-			uint32_t cores, mem;
-			cs_alloc_node_state(c->A, h->node, &g, &cores, &mem);
-			cs_slot part = { h->node, (uint16_t)(h->gpu_mask & g), h->cores < cores ? h->cores : cores,
-					 h->mem_mib < mem ? h->mem_mib : mem };
-			if ((part.gpu_mask || part.cores || part.mem_mib) && aside.n < aside.cap) {
+			int masked = 0;
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+				masked |= h->core_mask[w] != 0;
+			u[nu++] = (struct plan_use){ h->node, s0 > t ? s0 : t, e0 < e ? e0 : e, h->mem_mib,
+						     masked ? 0 : h->cores };
+			cs_slot part;
+			cs_alloc_node_free(c->A, h->node, &part);
+			part.gpu_mask &= h->gpu_mask;
+			part.cores = 0;
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+				part.core_mask[w] &= h->core_mask[w];
+				part.cores += (uint32_t)__builtin_popcountll(part.core_mask[w]);
+			}
+			part.mem_mib = 0;
+			if ((part.gpu_mask || part.cores) && aside.n < aside.cap) {
 				cs_placement one = { &part, 1, 1 };
 				cs_alloc_take(c->A, &one);
 				aside.slots[aside.n++] = part;
 			}
+		}
+	}
+	/* memory, and cores without masks: the peak per node */
+	qsort(u, nu, sizeof *u, plan_use_cmp);
+	for (size_t i = 0, j; i < nu; i = j) {
+		for (j = i; j < nu && u[j].node == u[i].node; j++)
+			;
+		uint64_t mem = peak_use(u + i, j - i, 0), cores = peak_use(u + i, j - i, 1);
+		if (!mem && !cores)
+			continue;
+		cs_slot part;
+		cs_alloc_node_free(c->A, u[i].node, &part);
+		part.gpu_mask = 0;
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+			part.core_mask[w] = 0;
+		int free_masked = 0;
+		cs_slot probe;
+		cs_alloc_node_free(c->A, u[i].node, &probe);
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+			free_masked |= probe.core_mask[w] != 0;
+		part.cores = free_masked ? 0 : (cores < part.cores ? (uint32_t)cores : part.cores);
+		part.mem_mib = mem < part.mem_mib ? (uint32_t)mem : part.mem_mib;
+		if ((part.cores || part.mem_mib) && aside.n < aside.cap) {
+			cs_placement one = { &part, 1, 1 };
+			cs_alloc_take(c->A, &one);
+			aside.slots[aside.n++] = part;
 		}
 	}
 	int rc = node_try_at(c, jid, p, t);
@@ -963,10 +1027,11 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.plan_ends = malloc((n + 1) * sizeof *c.plan_ends);
 	c.plan_aside_cap = c.off[n] + 1;
 	c.plan_aside = malloc(c.plan_aside_cap * sizeof *c.plan_aside);
+	c.plan_use = malloc(c.plan_aside_cap * sizeof *c.plan_use);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
 	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
 	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos || !c.plan_ends ||
-	    !c.plan_aside || cs_evq_init(&c.evq, n + 2) < 0)
+	    !c.plan_aside || !c.plan_use || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		c.plan_start[i] = -1;
@@ -1034,5 +1099,6 @@ done:
 	free(c.plan_pos);
 	free(c.plan_ends);
 	free(c.plan_aside);
+	free(c.plan_use);
 	return rc;
 }

@@ -17,19 +17,36 @@ void cs_nodemodel_free(cs_nodemodel *m)
 	memset(m, 0, sizeof *m);
 }
 
-static void gpu_groups(const cs_cluster_node_type *t, cs_alloc_type *a)
+/* Each GPU's and each core's locality group, numbered alike: NUMA domains
+ * when every GPU has one (or there are none), else packages (a GPU whose
+ * locality spans NUMA domains, or GPUs placed only by the config's
+ * per-package count). Cores that fit neither rule share group 255. */
+static void groups(const cs_cluster_node_type *t, cs_alloc_type *a)
 {
 	const cs_topo *topo = t->topo;
-	int from_topo = cs_topo_ngpus(topo) == t->gpus;
+	int from_topo = cs_topo_ngpus(topo) == t->gpus, all_numa = 1, all_pkg = 1;
 	for (int g = 0; g < t->gpus; g++) {
 		int grp = 0;
 		if (from_topo) {
 			const cs_topo_gpu_info *gi = cs_topo_gpu(topo, g);
 			grp = gi->numa >= 0 ? gi->numa : gi->package >= 0 ? gi->package : 0;
+			all_numa &= gi->numa >= 0;
+			all_pkg &= gi->numa < 0 && gi->package >= 0;
 		} else if (t->gpus_per_package > 0) {
 			grp = g / t->gpus_per_package;
 		}
 		a->gpu_group[g] = (uint8_t)(grp < 255 ? grp : 255);
+	}
+	int ncores = cs_topo_ncores(topo);
+	for (int k = 0; k < ncores && k < (int)CS_ALLOC_MAX_CORES; k++) {
+		int grp = 255;
+		if (from_topo && all_numa)
+			grp = cs_topo_core_numa(topo, k);
+		else if ((from_topo && all_pkg) || (!from_topo && t->gpus_per_package > 0))
+			grp = cs_topo_core_package(topo, k);
+		else if (!from_topo)
+			grp = 0; /* the GPUs are all in group 0 */
+		a->core_group[k] = (uint8_t)(grp >= 0 && grp < 255 ? grp : 255);
 	}
 }
 
@@ -77,7 +94,7 @@ int cs_nodemodel_build(cs_nodemodel *m, const cs_cluster *c, char *err, size_t e
 		a->cores = (uint32_t)cs_topo_ncores(ty->topo);
 		double mib = ty->memory_gib * 1024.0;
 		a->mem_mib = mib >= 4294967295.0 ? UINT32_MAX : (uint32_t)mib;
-		gpu_groups(ty, a);
+		groups(ty, a);
 		m->type_first[t] = k;
 		for (int i = 0; i < ty->count; i++)
 			m->node_type[k++] = (uint16_t)t;

@@ -37,7 +37,31 @@ static cs_alloc_type gpu_type(uint16_t gpus, uint32_t cores, uint32_t mem)
 	cs_alloc_type t = { .gpus = gpus, .cores = cores, .mem_mib = mem };
 	for (unsigned i = 0; i < gpus; i++)
 		t.gpu_group[i] = (uint8_t)(i / (gpus > 4 ? gpus / 2 : gpus ? gpus : 1)); /* two groups */
+	for (unsigned i = 0; i < cores && i < CS_ALLOC_MAX_CORES; i++)
+		t.core_group[i] = (uint8_t)(gpus > 4 ? 2 * i / cores : 0); /* the same two halves */
 	return t;
+}
+
+static unsigned mask_pop(const uint64_t *m)
+{
+	unsigned k = 0;
+	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+		k += (unsigned)__builtin_popcountll(m[w]);
+	return k;
+}
+
+/* cores lo..hi-1 as a mask, compared word by word */
+static int mask_is(const uint64_t *m, unsigned lo, unsigned hi)
+{
+	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+		uint64_t want = 0;
+		for (unsigned i = lo; i < hi; i++)
+			if (i / 64 == w)
+				want |= 1ULL << (i % 64);
+		if (m[w] != want)
+			return 0;
+	}
+	return 1;
 }
 
 static cs_alloc *mk(lay *y, cs_fit fit)
@@ -208,9 +232,127 @@ Test(alloc, one_block_keeps_a_job_inside_a_block)
 	cs_alloc_free(a);
 }
 
+/* One 8-GPU node, 2 NUMA domains: GPUs 0-3 and cores 0-31 in NUMA 0, GPUs
+ * 4-7 and cores 32-63 in NUMA 1. A (5 GPUs, 8 cores) takes GPUs 0-4 (no
+ * group has 5: the fuller first) and cores 0-7 (both groups are its GPUs').
+ * B (1 GPU, 4 cores) gets GPU 5, the tightest group with a free GPU, and
+ * cores 32-35 in NUMA 1. C (CPU only, 20 cores) goes whole into the
+ * tightest domain that holds 20: NUMA 0 (24 free), cores 8-27. D (1 GPU,
+ * 30 cores): GPU 6, NUMA 1's 28 free cores 36-63, then the lowest other
+ * free ones, 28 and 29. */
+Test(alloc, cores_come_from_the_numa_domain_of_the_gpus)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 1, 1, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_slot s[4];
+	cs_placement pa = { s, 1, 0 }, pb = { s + 1, 1, 0 }, pc = { s + 2, 1, 0 }, pd = { s + 3, 1, 0 };
+	cs_request ra = shared(1, 5, 8, 1), rb = shared(1, 1, 4, 1), rc = shared(1, 0, 20, 1),
+		   rd = shared(1, 1, 30, 1);
+	cr_assert_eq(cs_alloc_try(a, &ra, &pa), 0);
+	cr_assert_eq(s[0].gpu_mask, 0x1f);
+	cr_assert(mask_is(s[0].core_mask, 0, 8));
+	cs_slot before;
+	cs_alloc_node_free(a, 0, &before);
+	cr_assert_eq(cs_alloc_try(a, &rb, &pb), 0);
+	cr_assert_eq(s[1].gpu_mask, 1u << 5, "GPU 5");
+	cr_assert(mask_is(s[1].core_mask, 32, 36), "NUMA 1 cores: %llx %llx", (unsigned long long)s[1].core_mask[0],
+		  (unsigned long long)s[1].core_mask[1]);
+	cr_assert_eq(s[1].cores, 4);
+	cr_assert_eq(cs_alloc_try(a, &rc, &pc), 0);
+	cr_assert_eq(s[2].gpu_mask, 0);
+	cr_assert(mask_is(s[2].core_mask, 8, 28));
+	cr_assert_eq(cs_alloc_try(a, &rd, &pd), 0);
+	cr_assert_eq(s[3].gpu_mask, 1u << 6);
+	cr_assert_eq(s[3].core_mask[0], (0x3ULL << 28) | (~0ULL << 36));
+	cr_assert_eq(mask_pop(s[3].core_mask), 30);
+	/* no two placements share a core; the free mask is what is left */
+	cs_slot now;
+	cs_alloc_node_free(a, 0, &now);
+	uint64_t seen = now.core_mask[0];
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(seen & s[i].core_mask[0], 0, "placement %d overlaps", i);
+		seen |= s[i].core_mask[0];
+	}
+	cr_assert_eq(seen, ~0ULL);
+	cr_assert_eq(now.cores, 2);
+	/* giving back C and D, then B, restores the state before B exactly */
+	cs_alloc_release(a, &pd);
+	cs_alloc_release(a, &pc);
+	cs_alloc_release(a, &pb);
+	cs_alloc_node_free(a, 0, &now);
+	cr_assert_eq(memcmp(&now, &before, sizeof now), 0);
+	cs_alloc_free(a);
+}
+
+/* The part of a slot that is free now keeps the slot's core count where
+ * enough cores are free: its own free cores first, then the lowest others. */
+Test(alloc, the_free_part_of_a_slot_keeps_its_core_count)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 1, 1, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_slot busy = { .node = 0, .gpu_mask = 0x3, .cores = 4, .mem_mib = 1000, .core_mask = { 0xf } };
+	cs_placement pb = { &busy, 1, 1 };
+	cr_assert_eq(cs_alloc_take(a, &pb), 0);
+	/* want GPUs 0-3, cores 0-7, 100 MiB: GPUs 2-3, cores 4-7 and 8-11 */
+	cs_slot want = { .node = 0, .gpu_mask = 0xf, .cores = 8, .mem_mib = 100, .core_mask = { 0xff } }, part;
+	cs_alloc_free_part(a, &want, &part);
+	cr_assert_eq(part.gpu_mask, 0xc);
+	cr_assert_eq(part.cores, 8);
+	cr_assert_eq(part.core_mask[0], 0xff0);
+	cr_assert_eq(part.mem_mib, 24);
+	cs_placement pp = { &part, 1, 1 };
+	cr_assert_eq(cs_alloc_take(a, &pp), 0, "the free part can be taken");
+	cs_alloc_release(a, &pp);
+	/* a slot whose core count is not its mask's is refused */
+	cs_slot bad = { .node = 0, .cores = 3, .core_mask = { 0x30 } };
+	cs_placement px = { &bad, 1, 1 };
+	cr_assert_eq(cs_alloc_take(a, &px), -CS_EINVAL);
+	/* taking cores that are not free fails and changes nothing */
+	cs_slot clash = { .node = 0, .cores = 2, .core_mask = { 0x18 } };
+	cs_placement pc = { &clash, 1, 1 };
+	cs_slot s0, s1;
+	cs_alloc_node_free(a, 0, &s0);
+	cr_assert_eq(cs_alloc_take(a, &pc), -CS_ENOFIT);
+	cs_alloc_node_free(a, 0, &s1);
+	cr_assert_eq(memcmp(&s0, &s1, sizeof s0), 0);
+	cs_alloc_release(a, &pb);
+	cr_assert_eq(cs_alloc_idle_nodes(a), 1);
+	cs_alloc_free(a);
+}
+
+/* Above CS_ALLOC_MAX_CORES cores a node's cores are a count: slots carry
+ * zero masks, and fitting is unchanged. */
+Test(alloc, a_node_over_the_core_cap_counts_cores)
+{
+	lay y;
+	y.types[0] = gpu_type(0, 300, 1024);
+	build(&y, 1, 2, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_placement p = pl();
+	cs_request r = shared(1, 0, 290, 1);
+	cr_assert_eq(cs_alloc_try(a, &r, &p), 0);
+	cr_assert_eq(p.slots[0].cores, 290);
+	cr_assert_eq(mask_pop(p.slots[0].core_mask), 0);
+	cs_slot sl[1];
+	cs_placement q = { sl, 1, 0 };
+	cr_assert_eq(cs_alloc_try(a, &r, &q), 0, "the other node");
+	cr_assert_neq(sl[0].node, p.slots[0].node);
+	cs_slot none[1];
+	cs_placement z = { none, 1, 0 };
+	cr_assert_eq(cs_alloc_try(a, &r, &z), -CS_ENOFIT);
+	cs_alloc_release(a, &p);
+	cs_alloc_release(a, &q);
+	cr_assert_eq(cs_alloc_idle_nodes(a), 2);
+	cs_alloc_free(a);
+}
+
 /* --- the reference: per-node free state, linear scans --- */
 
-typedef struct refn { uint16_t gmask; uint32_t cores, mem; } refn;
+typedef struct refn { uint16_t gmask; uint32_t cores, mem; uint64_t cmask[CS_ALLOC_CORE_WORDS]; } refn;
 
 static int ref_idle(const lay *y, const refn *s, uint32_t n)
 {
@@ -295,6 +437,16 @@ static void ref_apply(const lay *y, refn *s, const cs_request *r, const cs_place
 		cr_assert_eq(sl->gpu_mask & ~s[sl->node].gmask, 0, "GPU overcommitted");
 		cr_assert_leq(sl->cores, s[sl->node].cores);
 		cr_assert_leq(sl->mem_mib, s[sl->node].mem);
+		const cs_alloc_type *t = &y->types[y->node_type[sl->node]];
+		if (t->cores <= CS_ALLOC_MAX_CORES) {
+			cr_assert_eq(mask_pop(sl->core_mask), sl->cores, "core count is the mask's");
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+				cr_assert_eq(sl->core_mask[w] & ~s[sl->node].cmask[w], 0, "core taken twice");
+				s[sl->node].cmask[w] &= ~sl->core_mask[w];
+			}
+		} else {
+			cr_assert_eq(mask_pop(sl->core_mask), 0, "no core mask over the cap");
+		}
 		if (!r->exclusive)
 			cr_assert_eq(__builtin_popcount(sl->gpu_mask), r->gpus_per_node);
 		uint32_t lf = leaf_of(y, sl->node), k = 0;
@@ -321,6 +473,8 @@ static void ref_release(refn *s, const cs_placement *p)
 		const cs_slot *sl = &p->slots[i];
 		s[sl->node].gmask |= sl->gpu_mask;
 		s[sl->node].cores += sl->cores;
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+			s[sl->node].cmask[w] |= sl->core_mask[w];
 		s[sl->node].mem += sl->mem_mib;
 	}
 }
@@ -342,20 +496,28 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	lay y;
 	y.types[0] = gpu_type(8, 64, 1000);
 	y.types[1] = gpu_type(4, 32, 500);
-	y.types[2] = gpu_type(0, 128, 2000);
+	y.types[2] = gpu_type(0, 300, 2000); /* over the core cap: cores are a count */
 	/* 12 leaves of 8 nodes, homogeneous per leaf, blocks of 3 leaves */
 	build(&y, 12, 8, (const uint16_t[]){ 0, 0, 0, 0, 1, 1, 0, 0, 1, 2, 2, 0 }, 3);
 	cs_alloc *a = mk(&y, fit);
 	refn s[96];
 	for (uint32_t n = 0; n < y.l.nnodes; n++) {
 		const cs_alloc_type *t = &y.types[y.node_type[n]];
-		s[n] = (refn){ (uint16_t)((1u << t->gpus) - 1u), t->cores, t->mem_mib };
+		s[n] = (refn){ (uint16_t)((1u << t->gpus) - 1u), t->cores, t->mem_mib, { 0 } };
+		for (unsigned i = 0; i < t->cores && t->cores <= CS_ALLOC_MAX_CORES; i++)
+			s[n].cmask[i / 64] |= 1ULL << (i % 64);
 	}
 	enum { MAXLIVE = 200 };
 	static live lv[MAXLIVE];
 	int nlive = 0, ok = 0, nofit = 0;
 	for (int step = 0; step < 20000; step++) {
-		if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
+		if (nlive && rnd(10) == 0) {
+			/* give a placement back and take exactly it again (the
+			 * engine's hold does this): nothing changes */
+			int k = (int)rnd((unsigned)nlive);
+			cs_alloc_release(a, &lv[k].p);
+			cr_assert_eq(cs_alloc_take(a, &lv[k].p), 0, "step %d: retaking a placement", step);
+		} else if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
 			int k = (int)rnd((unsigned)nlive);
 			cs_alloc_release(a, &lv[k].p);
 			ref_release(s, &lv[k].p);
@@ -401,11 +563,21 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			uint32_t c, m;
 			cs_alloc_node_state(a, n, &gm, &c, &m);
 			cr_assert(gm == s[n].gmask && c == s[n].cores && m == s[n].mem, "step %d node %u", step, n);
+			cs_slot f;
+			cs_alloc_node_free(a, n, &f);
+			cr_assert_eq(memcmp(f.core_mask, s[n].cmask, sizeof f.core_mask), 0, "step %d node %u: cores",
+				     step, n);
 		}
 	}
 	while (nlive)
 		cs_alloc_release(a, &lv[--nlive].p);
 	cr_assert_eq(cs_alloc_idle_nodes(a), y.l.nnodes, "releasing everything restores every node");
+	for (uint32_t n = 0; n < y.l.nnodes; n++) {
+		const cs_alloc_type *t = &y.types[y.node_type[n]];
+		cs_slot f;
+		cs_alloc_node_free(a, n, &f);
+		cr_assert_eq(mask_pop(f.core_mask), t->cores <= CS_ALLOC_MAX_CORES ? t->cores : 0, "node %u", n);
+	}
 	cr_assert_eq(cs_alloc_free_gpus(a), 7 * 8 * 8 + 3 * 8 * 4);
 	cr_assert_gt(ok, 1000);
 	cr_assert_gt(nofit, 100);

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsim/alloc.h"
+#include "capsim/cluster.h"
 #include "capsim/nodemodel.h"
+#include "capsim/topo.h"
 #include "capsim/run.h"
 #include "capsim/trace.h"
 #include "helpers.h"
@@ -65,6 +68,9 @@ Test(nodemodel, layout_from_the_cluster)
 	/* declared 2 GPUs per package: groups 0,0,1,1 */
 	cr_assert_eq(m.types[0].gpu_group[1], 0);
 	cr_assert_eq(m.types[0].gpu_group[2], 1);
+	/* cores by package, like the GPUs: 4 a package */
+	cr_assert_eq(m.types[0].core_group[3], 0);
+	cr_assert_eq(m.types[0].core_group[4], 1);
 	cr_assert_eq(m.types[1].gpus, 0);
 	cr_assert_eq(m.types[1].cores, 16);
 	cr_assert_eq(m.node_type[2], 0);
@@ -75,6 +81,60 @@ Test(nodemodel, layout_from_the_cluster)
 	cr_assert_eq(m.part_types[m.part_first[1]], 1);
 	/* no fabric: one leaf of all nodes */
 	cr_assert_eq(m.layout.nleaves, 1);
+	cs_nodemodel_free(&m);
+	cs_cluster_free(c);
+	th_unlink(y);
+}
+
+/* aws-g4dn-metal (hwloc XML): 8 T4s, GPUs 0-3 on NUMA 0 and 4-7 on NUMA 1,
+ * 24 cores each. Each core's group is its NUMA domain, like the GPUs'; a
+ * 1-GPU job placed on GPU 5 (GPUs 0-4 taken by a 5-GPU job) gets its cores
+ * from NUMA 1. */
+Test(nodemodel, a_gpu_jobs_cores_come_from_its_gpus_numa_domain)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml,
+		 "name: g4dn\n"
+		 "site: {pue: 1.2}\n"
+		 "node_types:\n"
+		 "  - name: t4\n"
+		 "    count: 1\n"
+		 "    topology: %s/topologies/aws-g4dn-metal-8xT4.xml\n"
+		 "    memory_gib: 256\n"
+		 "    gpus: {model: T4, count: 8}\n"
+		 "    power_w: {idle: 100, peak: 1000}\n"
+		 "partitions:\n"
+		 "  - {name: gpu, node_types: [t4], max_time_s: 86400}\n",
+		 th_shared());
+	char *y = th_write_tmp(yaml, ".yaml");
+	cs_cluster *c;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_cluster_load(&c, y, err, sizeof err), 0, "%s", err);
+	cs_nodemodel m;
+	cr_assert_eq(cs_nodemodel_build(&m, c, err, sizeof err), 0, "%s", err);
+	const cs_topo *topo = cs_cluster_node_type_at(c, 0)->topo;
+	cr_assert_eq(m.types[0].cores, 48);
+	cr_assert_eq(m.types[0].gpu_group[3], 0);
+	cr_assert_eq(m.types[0].gpu_group[5], 1);
+	for (int k = 0; k < 48; k++)
+		cr_assert_eq(m.types[0].core_group[k], cs_topo_core_numa(topo, k), "core %d", k);
+	cs_alloc *a;
+	cr_assert_eq(cs_alloc_new(&a, &m.layout, CS_FIT_BEST, err, sizeof err), 0, "%s", err);
+	cs_slot s[2];
+	cs_placement p5 = { s, 1, 0 }, p1 = { s + 1, 1, 0 };
+	cs_request r5 = { .nodes = 1, .gpus_per_node = 5, .cores_per_node = 2, .type = -1 };
+	cs_request r1 = { .nodes = 1, .gpus_per_node = 1, .cores_per_node = 6, .type = -1 };
+	cr_assert_eq(cs_alloc_try(a, &r5, &p5), 0);
+	cr_assert_eq(cs_alloc_try(a, &r1, &p1), 0);
+	cr_assert_eq(s[1].gpu_mask, 1u << 5);
+	int got = 0;
+	for (int k = 0; k < 48; k++)
+		if (s[1].core_mask[k / 64] >> (k % 64) & 1) {
+			cr_assert_eq(cs_topo_core_numa(topo, k), 1, "core %d", k);
+			got++;
+		}
+	cr_assert_eq(got, 6);
+	cs_alloc_free(a);
 	cs_nodemodel_free(&m);
 	cs_cluster_free(c);
 	th_unlink(y);
@@ -187,19 +247,32 @@ Test(nodemodel, filter_rules_and_unknown_partitions)
 	cs_run_result_free(&r);
 }
 
-Test(nodemodel, conservative_refuses_a_node_model)
+/* Conservative on the node model (plans): the same case as the EASY hold.
+ * Every waiting job holds a plan; J4's is node 0 at 100, J7's at 150 (it
+ * plans behind J4 on node 0 and may not take node 0's free GPU before, as it
+ * would run past 100); J5, J6 and J8 start at once elsewhere or before 100. */
+Test(nodemodel, conservative_plans_are_node_level)
 {
-	char *y = th_write_tmp(tiny_yaml, ".yaml");
-	char *w = th_write_tmp(HDR "1,a,u,0,1,1,0,0,100,100,,gpu,completed\n", ".csv");
-	char *out, *err;
-	int st = th_exec((const char *const[]){ "run", "--workload", w, "--cluster", y, "--policy",
-						"conservative", NULL }, &out, &err);
-	cr_assert_eq(st, 2);
-	cr_assert(strstr(err, "conservative") && strstr(err, "not built"), "%s", err);
-	free(out);
-	free(err);
-	th_unlink(w);
-	th_unlink(y);
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
+		     "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
+		     "4,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+		     "5,c,w,2,1,1,0,0,500,500,,gpu,completed\n"
+		     "6,c,w,3,1,1,0,0,500,500,,gpu,completed\n"
+		     "7,c,w,4,1,1,0,0,500,500,,gpu,completed\n"
+		     "8,c,w,5,1,1,0,0,90,90,,gpu,completed\n",
+		 "conservative", &r);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
+	cr_assert_eq(th_start(&r, 5), 2);
+	cr_assert_eq(th_start(&r, 6), 3);
+	cr_assert_eq(th_start(&r, 7), 150);
+	cr_assert_eq(th_job(&r, 7)->reservation_s, 150);
+	cr_assert_eq(th_start(&r, 8), 5);
+	for (size_t i = 0; i < r.njobs; i++)
+		cr_assert_leq(r.jobs[i].start_s, r.jobs[i].reservation_s);
+	cs_run_result_free(&r);
 }
 
 /* On a pooled machine the hold is EASY's shadow and extra processors, and

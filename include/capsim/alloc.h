@@ -2,11 +2,20 @@
  *
  * Answers "where can this job run right now?" and records allocations and
  * releases, on a cluster described by a plain layout (no files, no engine).
- * Per node it keeps a free-GPU mask, free cores and free memory (20 bytes);
- * nodes are indexed by their free-GPU count in hierarchical bitmaps (64-ary,
- * three levels: find-first and find-next in O(1) word operations), idle
- * nodes in another, and per leaf switch the number of idle nodes, with the
- * leaves bucketed by that number, so no request scans every node.
+ * Per node it keeps a free-GPU mask, a free-core mask and count, and free
+ * memory (44 bytes of free state in a 56-byte record with the node's leaf
+ * and type); nodes are indexed by their free-GPU count in hierarchical
+ * bitmaps (64-ary, three levels: find-first and find-next in O(1) word
+ * operations), idle nodes in another, and per leaf switch the number of
+ * idle nodes, with the leaves bucketed by that number, so no request scans
+ * every node.
+ *
+ * Which node fits is decided on counts (any free cores of the needed
+ * number); which cores a job gets is then chosen in the locality groups of
+ * its GPUs (NUMA domain or package), so cores are masks only in the record
+ * of what was taken. A node type with more than CS_ALLOC_MAX_CORES cores
+ * has no core mask: its cores are a count, and its slots' core masks are
+ * zero.
  *
  * Nodes must be numbered leaf by leaf: the nodes of a leaf switch are a
  * contiguous, ascending range, and blocks are contiguous ranges of leaves.
@@ -19,6 +28,8 @@
 
 #define CS_ALLOC_MAX_GPUS 16u        /* per node */
 #define CS_ALLOC_MAX_LEAF_NODES 255u /* nodes under one leaf switch */
+#define CS_ALLOC_MAX_CORES 256u      /* per node with a core mask (above: a count) */
+#define CS_ALLOC_CORE_WORDS 4u       /* 64-bit words of a core mask */
 
 typedef struct cs_alloc_type {
 	uint16_t gpus;                 /* GPUs per node, <= CS_ALLOC_MAX_GPUS */
@@ -27,6 +38,10 @@ typedef struct cs_alloc_type {
 	uint8_t gpu_group[CS_ALLOC_MAX_GPUS]; /* locality group of each GPU (NUMA domain or
 					       * PCIe switch): GPUs of one job are taken
 					       * from as few groups as possible */
+	uint8_t core_group[CS_ALLOC_MAX_CORES]; /* locality group of each core, numbered as
+						 * gpu_group: a job's cores come from its
+						 * GPUs' groups first (unused above
+						 * CS_ALLOC_MAX_CORES cores) */
 } cs_alloc_type;
 
 typedef struct cs_alloc_layout {
@@ -70,8 +85,10 @@ typedef struct cs_request {
 typedef struct cs_slot {
 	uint32_t node;
 	uint16_t gpu_mask;       /* GPUs taken on that node */
-	uint32_t cores;
+	uint32_t cores;          /* cores taken: popcount(core_mask) on a node with a core mask */
 	uint32_t mem_mib;
+	uint64_t core_mask[CS_ALLOC_CORE_WORDS]; /* bit i: core i (hwloc logical index); all
+						  * zero on a node type without a core mask */
 } cs_slot;
 
 typedef struct cs_placement {
@@ -89,7 +106,8 @@ void cs_alloc_free(cs_alloc *a);
 int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
 /* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
  * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
- * node out of range. */
+ * node out of range or, on a node with a core mask, a slot whose core
+ * count is not its mask's. */
 int cs_alloc_take(cs_alloc *a, const cs_placement *p);
 /* Give back a placement made by cs_alloc_try or cs_alloc_take. */
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
@@ -108,5 +126,12 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 /* Per-node state, for tests: free GPU mask, cores, memory. */
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);
+/* Everything free on a node, as a slot (taking it leaves the node empty). */
+void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out);
+/* The part of `want` that is free now, on want->node: its free GPUs,
+ * min(want->cores, free cores) cores (want's own free cores first, then
+ * the lowest-numbered other free ones: a core count is what was asked
+ * for), min(want->mem_mib, free memory). Taking it cannot fail. */
+void cs_alloc_free_part(const cs_alloc *a, const cs_slot *want, cs_slot *out);
 
 #endif

@@ -1,0 +1,175 @@
+/* capsim: choosing GPUs and cores inside one node (sched/nodepick.c),
+ * private to sched/alloc.c.
+ *
+ * A node type's locality groups (NUMA domains or packages, as the layout
+ * numbers them): the GPUs and the cores of each. A job's GPUs come from as
+ * few groups as possible; its cores from its GPUs' groups first, a
+ * CPU-only job's from the one group with the fewest free cores that holds
+ * them. The choice is on masks; whether the node fits was decided before,
+ * on counts.
+ *
+ * Bit counts are written out rather than __builtin_popcount: the build
+ * targets baseline x86-64, where that is a library call. */
+#ifndef CAPSIM_SCHED_NODEPICK_H
+#define CAPSIM_SCHED_NODEPICK_H
+
+#include "capsim/alloc.h"
+
+#define CS_CW CS_ALLOC_CORE_WORDS
+
+typedef struct cs_nodepick {
+	uint16_t ngpu;              /* GPU groups: groups [0, ngpu) */
+	uint16_t n;                 /* all groups: then the groups that have cores only */
+	uint8_t cw;                 /* words of the core mask in use; 0: no core mask */
+	uint16_t gmask[CS_ALLOC_MAX_GPUS];
+	uint8_t gpu_grp[CS_ALLOC_MAX_GPUS]; /* each GPU's group */
+	uint64_t (*cmask)[CS_CW];   /* cores of group k, n entries */
+	uint64_t all[CS_CW];        /* every core */
+} cs_nodepick;
+
+/* 0, or -CS_ENOMEM. */
+int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t);
+void cs_nodepick_free(cs_nodepick *p);
+
+extern const uint8_t cs_pop8[256];
+
+static inline unsigned cs_pop16(uint32_t x) { return (unsigned)cs_pop8[x & 0xff] + cs_pop8[(x >> 8) & 0xff]; }
+
+/* Per-byte bit counts of x. */
+static inline uint64_t cs_pop_bytes(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+}
+
+static inline unsigned cs_pop64(uint64_t x)
+{
+	return (unsigned)((cs_pop_bytes(x) * 0x0101010101010101ULL) >> 56);
+}
+
+static inline unsigned cs_pop_mask(const uint64_t *m, unsigned cw)
+{
+	unsigned k = 0;
+	for (unsigned w = 0; w < cw; w++)
+		k += m[w] ? cs_pop64(m[w]) : 0;
+	return k;
+}
+
+/* Add to out the `need` lowest bits of avail (or all of them if fewer);
+ * returns how many are still needed. The k-th set bit of a word is found
+ * from prefix sums of its byte counts (bytes compared to k at once, SWAR),
+ * then a bit loop inside its byte. */
+static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
+{
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	for (unsigned w = 0; w < cw && need; w++) {
+		uint64_t x = avail[w];
+		if (!x)
+			continue;
+		uint64_t pre = cs_pop_bytes(x) * L; /* byte i: set bits in bytes 0..i */
+		unsigned k = (unsigned)(pre >> 56);
+		if (k <= need) {
+			out[w] |= x;
+			need -= k;
+			continue;
+		}
+		/* first byte whose prefix exceeds need (prefixes are <= 64) */
+		unsigned i = (unsigned)__builtin_ctzll(((pre | H) - (uint64_t)(need + 1) * L) & H) / 8;
+		unsigned r = need - (unsigned)(((pre << 8) >> (8 * i)) & 0xff);
+		uint64_t byte = (x >> (8 * i)) & 0xff;
+		while (r--)
+			byte &= byte - 1;
+		out[w] |= x & ((1ULL << (8 * i + (unsigned)__builtin_ctzll(byte))) - 1);
+		need = 0;
+	}
+	return need;
+}
+
+/* GPUs for a job of g on a node with free mask `free`: from one locality
+ * group if one has enough (the one with the fewest that do), else from the
+ * fullest groups first. */
+static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, unsigned g)
+{
+	if (g == 0)
+		return 0;
+	unsigned cnt[CS_ALLOC_MAX_GPUS];
+	int best = -1;
+	for (unsigned k = 0; k < p->ngpu; k++) {
+		cnt[k] = cs_pop16(free & p->gmask[k]);
+		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
+			best = (int)k;
+	}
+	uint16_t take = 0;
+	unsigned need = g;
+	while (need) {
+		int k = best;
+		if (k < 0)
+			for (unsigned j = 0; j < p->ngpu; j++)
+				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
+					k = (int)j;
+		uint32_t avail = free & p->gmask[k], rest = avail;
+		if (cnt[k] <= need) {
+			need -= cnt[k];
+			rest = 0;
+		} else {
+			for (; need; need--)
+				rest &= rest - 1;
+		}
+		take |= (uint16_t)(avail & ~rest);
+		cnt[k] = 0;
+		best = -1;
+	}
+	return take;
+}
+
+/* c cores (c <= the free count) out of `free`, for a job given the GPUs
+ * `gpus`, into out (p->cw words; the rest left zero): the lowest free
+ * cores of the GPUs' groups, then the lowest other free ones. */
+static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free, uint16_t gpus, unsigned c,
+				     uint64_t *out)
+{
+	for (unsigned w = 0; w < CS_CW; w++)
+		out[w] = 0;
+	if (c == 0)
+		return;
+	unsigned cw = p->cw;
+	uint64_t pref[CS_CW] = { 0 }, avail[CS_CW];
+	if (gpus) {
+		unsigned k = p->gpu_grp[__builtin_ctz(gpus)];
+		if ((gpus & ~p->gmask[k]) == 0) {
+			for (unsigned w = 0; w < cw; w++) /* one group: the common case */
+				pref[w] = p->cmask[k][w];
+		} else {
+			for (k = 0; k < p->ngpu; k++)
+				if (gpus & p->gmask[k])
+					for (unsigned w = 0; w < cw; w++)
+						pref[w] |= p->cmask[k][w];
+		}
+	} else {
+		/* CPU-only: the tightest group that holds c, kept in one piece */
+		unsigned bestc = ~0u;
+		int best = -1;
+		for (unsigned k = 0; k < p->n; k++) {
+			unsigned f = 0;
+			for (unsigned w = 0; w < cw; w++)
+				f += cs_pop64(free[w] & p->cmask[k][w]);
+			if (f >= c && f < bestc) {
+				bestc = f;
+				best = (int)k;
+			}
+		}
+		for (unsigned w = 0; best >= 0 && w < cw; w++)
+			pref[w] = p->cmask[best][w];
+	}
+	for (unsigned w = 0; w < cw; w++)
+		avail[w] = free[w] & pref[w];
+	unsigned need = cs_take_low(avail, cw, c, out);
+	if (need) {
+		for (unsigned w = 0; w < cw; w++)
+			avail[w] = free[w] & ~pref[w];
+		cs_take_low(avail, cw, need, out);
+	}
+}
+
+#endif
