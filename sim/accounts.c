@@ -3,6 +3,7 @@
  * YAML access follows sim/cluster.c: every mistake is "FILE:LINE:COL:
  * key: what is wrong". */
 #include "capsim/accounts.h"
+#include "yaml.h"
 
 #include <errno.h>
 #include <libfyaml.h>
@@ -41,193 +42,34 @@ typedef struct ld {
 	char *err;
 	size_t errlen;
 	cs_accounts *a;
+	cs_yaml y;
 } ld;
 
-typedef struct fld {
-	struct fy_node *key, *val;
-	char path[192];
-} fld;
+typedef cs_yfield fld;
 
-/* 1-based line and column of a node (a collection's from its first scalar). */
-static int where(struct fy_node *n, int *line, int *col)
-{
-	if (!n)
-		return -1;
-	void *it = NULL;
-	if (fy_node_is_mapping(n)) {
-		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-		return p ? where(fy_node_pair_key(p), line, col) : -1;
-	}
-	if (fy_node_is_sequence(n))
-		return where(fy_node_sequence_iterate(n, &it), line, col);
-	struct fy_token *t = fy_node_get_scalar_token(n);
-	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-	if (!m)
-		return -1;
-	*line = m->line + 1;
-	*col = m->column + 1;
-	return 0;
-}
+#define fail(l, ...) cs_yaml_fail(&(l)->y, __VA_ARGS__)
+#define oom(l) cs_yaml_oom(&(l)->y)
+#define kind(n) cs_yaml_kind(n)
+#define check_keys(l, map, path, keys) cs_yaml_check_keys(&(l)->y, map, path, "accounts file", keys)
+/* key in map: 1 found, 0 absent (never an error: nothing is required) */
+#define field(map, path, key, f) cs_yaml_field(NULL, map, NULL, path, key, 0, f)
+#define need_list(l, f) cs_yaml_need_list(&(l)->y, f, 0)
+#define need_map(l, f) cs_yaml_need_map(&(l)->y, f)
+#define get_nonneg(l, f, out) cs_yaml_num(&(l)->y, f, 0, 0, INFINITY, out)
+#define item(list, it, i, out) cs_yaml_item(list, it, i, out)
+#define line_of(n) cs_yaml_line_of(n)
 
-__attribute__((format(printf, 6, 7)))
-static int fail(ld *l, int rc, struct fy_node *at, struct fy_node *fallback, const char *key, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	int line, col;
-	if (where(at, &line, &col) == 0 || where(fallback, &line, &col) == 0)
-		snprintf(l->err, l->errlen, "%s:%d:%d: %s: %s", l->file, line, col, key, msg);
-	else
-		snprintf(l->err, l->errlen, "%s: %s: %s", l->file, key, msg);
-	return rc;
-}
-
-static int oom(ld *l)
-{
-	snprintf(l->err, l->errlen, "%s: out of memory", l->file);
-	return -CS_ENOMEM;
-}
-
-static const char *kind(struct fy_node *n)
-{
-	return fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
-}
-
-static const char *text_of(struct fy_node *v, size_t *len)
-{
-	if (!v || !fy_node_is_scalar(v))
-		return NULL;
-	const char *s = fy_node_get_scalar(v, len);
-	return s && *len ? s : NULL;
-}
-
-static const char *got(struct fy_node *v)
-{
-	size_t len = 0;
-	if (!v || (fy_node_is_scalar(v) && !text_of(v, &len)))
-		return "nothing";
-	return kind(v);
-}
-
-static void join(char *out, size_t len, const char *path, const char *key)
-{
-	if (snprintf(out, len, "%s%s%s", path, *path ? "." : "", key) >= (int)len)
-		out[len - 1] = '\0';
-}
-
-/* Every key of map is one of keys (NULL-terminated). */
-static int check_keys(ld *l, struct fy_node *map, const char *path, const char *const *keys)
-{
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		struct fy_node *k = fy_node_pair_key(p);
-		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
-		if (!s)
-			return fail(l, -CS_EPARSE, k, map, *path ? path : "accounts file", "expected string keys, got %s",
-				    k ? kind(k) : "an empty key");
-		int known = 0;
-		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strcmp(*kk, s) == 0;
-		if (!known) {
-			char full[192], list[256] = "";
-			join(full, sizeof full, path, s);
-			for (const char *const *kk = keys; *kk; kk++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", kk == keys ? "" : ", ", *kk);
-			return fail(l, -CS_EPARSE, k, NULL, full, "unknown key, expected one of: %s", list);
-		}
-	}
-	return 0;
-}
-
-/* key in map: 1 found, 0 absent. */
-static int field(struct fy_node *map, const char *path, const char *key, fld *f)
-{
-	memset(f, 0, sizeof *f);
-	join(f->path, sizeof f->path, path, key);
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
-		if (s && strcmp(s, key) == 0) {
-			f->key = fy_node_pair_key(p);
-			f->val = fy_node_pair_value(p);
-			return 1;
-		}
-	}
-	return 0;
-}
-
+/* A non-empty string, not copied (it lives as long as the document). */
 static int get_name(ld *l, const fld *f, const char **out, size_t *len)
 {
 	if (f->val && !fy_node_is_scalar(f->val))
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a string, got %s", kind(f->val));
-	const char *s = text_of(f->val, len);
+		return cs_yaml_failv(&l->y, -CS_EPARSE, f, "expected a string, got %s", kind(f->val));
+	const char *s = cs_yaml_text(f, len);
 	if (!s)
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a non-empty string, got nothing");
+		return cs_yaml_failv(&l->y, -CS_EPARSE, f, "expected a non-empty string, got nothing");
 	*out = s;
 	return 0;
 }
-
-/* A plain (unquoted) finite number >= 0. */
-static int get_nonneg(ld *l, const fld *f, double *out)
-{
-	size_t len = 0;
-	if (f->val && !fy_node_is_scalar(f->val))
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got %s", kind(f->val));
-	const char *s = text_of(f->val, &len);
-	if (!s)
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got nothing");
-	if (fy_node_get_style(f->val) != FYNS_PLAIN || len >= 64)
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got the string \"%.*s\"",
-			    (int)(len > 32 ? 32 : len), s);
-	char buf[64], *end;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	double v = strtod(buf, &end);
-	if (end == buf || *end || errno || !isfinite(v))
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a number, got '%s'", buf);
-	if (!(v >= 0))
-		return fail(l, -CS_EINVAL, f->val, f->key, f->path, "must be >= 0, got %s", buf);
-	*out = v;
-	return 0;
-}
-
-/* A list (possibly empty); its length, or an error. */
-static int need_list(ld *l, const fld *f)
-{
-	if (!f->val || !fy_node_is_sequence(f->val))
-		return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a list, got %s", got(f->val));
-	return fy_node_sequence_item_count(f->val);
-}
-
-static void item(const fld *list, struct fy_node *it, int i, fld *out)
-{
-	memset(out, 0, sizeof *out);
-	out->key = list->key;
-	out->val = it;
-	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
-		out->path[sizeof out->path - 1] = '\0';
-}
-
-static int need_map(ld *l, const fld *f)
-{
-	if (f->val && fy_node_is_mapping(f->val))
-		return 0;
-	return fail(l, -CS_EPARSE, f->val, f->key, f->path, "expected a mapping, got %s", got(f->val));
-}
-
-static int line_of(struct fy_node *n)
-{
-	int line = 0, col;
-	return where(n, &line, &col) == 0 ? line : 0;
-}
-
-/* ---- the tree ------------------------------------------------------------- */
 
 static int add_node(ld *l, const char *name, size_t len, double shares, int32_t parent, uint8_t k)
 {
@@ -445,51 +287,16 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 	return 0;
 }
 
-static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
-{
-	(void)d, (void)user, (void)buf, (void)len;
-}
-
-static struct fy_document *parse(ld *l, const char *text, size_t len, int *rc)
-{
-	struct fy_diag_cfg dcfg;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = quiet;
-	dcfg.colorize = false;
-	struct fy_diag *diag = fy_diag_create(&dcfg);
-	if (!diag) {
-		*rc = oom(l);
-		return NULL;
-	}
-	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
-	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
-				       : fy_document_build_from_file(&cfg, l->file);
-	if (!doc) {
-		void *it = NULL;
-		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-		if (e && e->line > 0)
-			snprintf(l->err, l->errlen, "%s:%d:%d: YAML syntax error: %s", l->file, e->line, e->column,
-				 e->msg ? e->msg : "invalid YAML");
-		else if (e)
-			snprintf(l->err, l->errlen, "%s: YAML syntax error: %s", l->file, e->msg ? e->msg : "invalid YAML");
-		else
-			snprintf(l->err, l->errlen, "%s: accounts file: empty, expected a mapping with accounts", l->file);
-		*rc = -CS_EPARSE;
-	}
-	fy_diag_destroy(diag);
-	return doc;
-}
-
 static int load(cs_accounts **out, ld *l, const char *text, size_t len)
 {
 	static const char *const keys[] = { "site", "accounts", "qos", "partitions", NULL };
 	*out = NULL;
+	l->y = (cs_yaml){ .file = l->file, .err = l->err, .errlen = l->errlen };
 	if (!(l->a = calloc(1, sizeof *l->a)))
 		return oom(l);
 	int rc = 0;
-	struct fy_document *doc = parse(l, text, len, &rc);
+	struct fy_document *doc = cs_yaml_parse(&l->y, text, len, "accounts file: empty, expected a mapping with accounts",
+						&rc);
 	struct fy_node **name_nodes = NULL;
 	size_t nn_cap = 0;
 	if (doc) {

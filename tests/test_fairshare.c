@@ -37,7 +37,7 @@ Test(accounts, every_mistake_names_file_line_and_column)
 	bad("accounts:\n  - name: a\n    share: 2\n", -CS_EPARSE,
 	    "acc.yaml:3:5: accounts[0].share: unknown key, expected one of: name, shares, accounts, users");
 	bad("accounts:\n  - name: a\n    shares: \"2\"\n", -CS_EPARSE,
-	    "acc.yaml:3:14: accounts[0].shares: expected a number, got the string \"2\"");
+	    "acc.yaml:3:14: accounts[0].shares: expected a number, got the quoted string \"2\"");
 	bad("accounts:\n  - name: a\n    shares: [2]\n", -CS_EPARSE,
 	    "acc.yaml:3:14: accounts[0].shares: expected a number, got a list");
 	bad("accounts:\n  - name: a\n    shares: lots\n", -CS_EPARSE,
