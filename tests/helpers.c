@@ -109,3 +109,21 @@ int th_exec(const char *const *args, char **out, char **err)
 	th_unlink(pe);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+void th_run_on(const char *cluster_yaml, const char *workload, const char *suffix, cs_run_opts *o,
+	       cs_run_result *r)
+{
+	char *y = th_write_tmp(cluster_yaml, ".yaml");
+	char *w = th_write_tmp(workload, suffix);
+	o->workload = w;
+	o->cluster = y;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_run(o, r, err, sizeof err);
+	if (rc == 0 && o->out_dir)
+		rc = cs_run_write_outputs(o, r, err, sizeof err);
+	th_unlink(w);
+	th_unlink(y);
+	o->workload = "(test)";
+	o->cluster = NULL;
+	cr_assert_eq(rc, 0, "%s", err);
+}

@@ -16,6 +16,11 @@ void th_unlink(char *path);
 /* Run an SWF text through cs_run; opts may be modified by the caller first
  * (o.workload is set here). Asserts success. */
 void th_run_text(const char *swf, cs_run_opts *o, cs_run_result *r);
+/* Run a workload (any format, named by its suffix) on a cluster, both
+ * given as text, with o as the caller set it (workload and cluster are set
+ * here; outputs written when o->out_dir is set). Asserts success. */
+void th_run_on(const char *cluster_yaml, const char *workload, const char *suffix, cs_run_opts *o,
+	       cs_run_result *r);
 /* Start time of the job with trace id `id` (asserts it exists). */
 cs_time th_start(const cs_run_result *r, int64_t id);
 const cs_job *th_job(const cs_run_result *r, int64_t id);

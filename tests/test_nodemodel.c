@@ -38,18 +38,10 @@ static const char tiny_yaml[] =
 /* Run a native CSV on the tiny cluster. */
 static void run_tiny(const char *csv, const char *policy, cs_run_result *r)
 {
-	char *y = th_write_tmp(tiny_yaml, ".yaml");
-	char *w = th_write_tmp(csv, ".csv");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
-	o.workload = w;
-	o.cluster = y;
 	o.policy = policy;
-	char err[CS_ERRLEN] = "";
-	int rc = cs_run(&o, r, err, sizeof err);
-	th_unlink(w);
-	th_unlink(y);
-	cr_assert_eq(rc, 0, "%s", err);
+	th_run_on(tiny_yaml, csv, ".csv", &o, r);
 }
 
 Test(nodemodel, layout_from_the_cluster)
@@ -379,21 +371,13 @@ Test(nodemodel, swf_jobs_become_nodes_of_cores)
 static void run_tiny_resv(const char *csv, const char *policy, const char *const *resv, size_t nresv,
 			  cs_run_result *r)
 {
-	char *y = th_write_tmp(tiny_yaml, ".yaml");
-	char *w = th_write_tmp(csv, ".csv");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
-	o.workload = w;
-	o.cluster = y;
 	o.policy = policy;
 	for (size_t i = 0; i < nresv; i++)
 		o.reserve[i] = resv[i];
 	o.nreserve = nresv;
-	char err[CS_ERRLEN] = "";
-	int rc = cs_run(&o, r, err, sizeof err);
-	th_unlink(w);
-	th_unlink(y);
-	cr_assert_eq(rc, 0, "%s", err);
+	th_run_on(tiny_yaml, csv, ".csv", &o, r);
 }
 
 /* Maintenance on node 0 over [100, 200): J1 (150 s) may not run on it and

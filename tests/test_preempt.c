@@ -97,22 +97,14 @@ static const cs_policy_ops pf_ops = { .abi = CS_POLICY_ABI, .name = "pfcfs", .su
 /* The run, with pf_ops swapped in for the policy cs_run resolves (fcfs). */
 static void run_two(const char *csv, const char *how, cs_run_result *r)
 {
-	char *y = th_write_tmp(two_yaml, ".yaml");
-	char *w = th_write_tmp(csv, ".csv");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
-	o.workload = w;
-	o.cluster = y;
 	o.policy = "fcfs";
 	o.keys[0] = "how";
 	o.vals[0] = how;
 	o.nparams = 1;
 	o.test_ops = &pf_ops;
-	char err[CS_ERRLEN] = "";
-	int rc = cs_run(&o, r, err, sizeof err);
-	th_unlink(w);
-	th_unlink(y);
-	cr_assert_eq(rc, 0, "%s", err);
+	th_run_on(two_yaml, csv, ".csv", &o, r);
 }
 
 /* J1 (low, 4 GPUs, 1000 s) starts at 0 on one node, J2 (low, 4 GPUs)
@@ -207,27 +199,17 @@ static const char qos_accounts[] =
 
 static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_run_result *r)
 {
-	char *y = th_write_tmp(three_yaml, ".yaml");
-	char *w = th_write_tmp(csv, ".csv");
 	char *a = th_write_tmp(qos_accounts, ".yaml");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
-	o.workload = w;
-	o.cluster = y;
 	o.accounts = a;
 	o.policy = "multifactor";
 	o.keys[0] = "preempt_mode";
 	o.vals[0] = mode;
 	o.nparams = 1;
 	o.out_dir = out_dir;
-	char err[CS_ERRLEN] = "";
-	int rc = cs_run(&o, r, err, sizeof err);
-	if (rc == 0 && out_dir)
-		rc = cs_run_write_outputs(&o, r, err, sizeof err);
-	th_unlink(w);
-	th_unlink(y);
+	th_run_on(three_yaml, csv, ".csv", &o, r);
 	th_unlink(a);
-	cr_assert_eq(rc, 0, "%s", err);
 }
 
 #define QOS_JOBS HDR "1,a,u,0,3,4,0,0,1000,1000,low,gpu,completed\n" \
