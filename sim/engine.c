@@ -83,6 +83,8 @@ struct cs_sched_ctx {
 	struct plan_use *plan_use; /* scratch: plans' use of nodes in a window */
 	uint32_t resv_cap;
 	int resv_hit;          /* the last try kept some off */
+	uint64_t *resv_block;  /* per job: the pass in which only a reservation kept it off */
+	cs_slot *tmp_slots2;   /* scratch for that check */
 };
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -208,6 +210,14 @@ static int node_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time a
 	c->resv_hit = aside.n > 0;
 	int rc = place_types(c, jid, p);
 	cs_alloc_release(c->A, &aside);
+	if (rc == -CS_ENOFIT && c->resv_hit && at == c->now) {
+		/* would it fit but for the reservations? (for the pending reason) */
+		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
+		if (place_types(c, jid, &q) == 0) {
+			cs_alloc_release(c->A, &q);
+			c->resv_block[jid] = c->st->passes;
+		}
+	}
 	return rc;
 }
 
@@ -370,12 +380,16 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 
 const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
 						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
-						"AssocGrpCPUMinutesLimit" };
+						"AssocGrpCPUMinutesLimit", "Reservation" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
-	if (jid < c->njobs && reason < CS_WAIT_N && c->jobs[jid].start_s < 0)
-		c->jobs[jid].reason = (uint8_t)reason;
+	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0)
+		return;
+	/* a job held off only by an advance reservation in this pass */
+	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
+		reason = CS_WAIT_RESERVATION;
+	c->jobs[jid].reason = (uint8_t)reason;
 }
 
 void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
@@ -1028,10 +1042,12 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.plan_aside_cap = c.off[n] + 1;
 	c.plan_aside = malloc(c.plan_aside_cap * sizeof *c.plan_aside);
 	c.plan_use = malloc(c.plan_aside_cap * sizeof *c.plan_use);
+	c.resv_block = calloc(n + 1, sizeof *c.resv_block);
+	c.tmp_slots2 = malloc(maxn * sizeof *c.tmp_slots2);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
 	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
 	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos || !c.plan_ends ||
-	    !c.plan_aside || !c.plan_use || cs_evq_init(&c.evq, n + 2) < 0)
+	    !c.plan_aside || !c.plan_use || !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		c.plan_start[i] = -1;
@@ -1100,5 +1116,7 @@ done:
 	free(c.plan_ends);
 	free(c.plan_aside);
 	free(c.plan_use);
+	free(c.resv_block);
+	free(c.tmp_slots2);
 	return rc;
 }

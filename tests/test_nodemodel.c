@@ -395,6 +395,9 @@ Test(nodemodel, maintenance_reservation_keeps_nodes_free)
 	cr_assert_eq(r.placements[r.placement_off[0]].node, 1);
 	cr_assert_eq(th_start(&r, 2), 200);
 	cr_assert_eq(th_job(&r, 2)->reservation_s, 200); /* the hold respects the window */
+	/* at 150 it fitted but for the window: Slurm's "Reservation" */
+	cr_assert_str_eq(cs_wait_names[th_job(&r, 2)->reason], "Reservation");
+	cr_assert_str_eq(cs_wait_names[th_job(&r, 3)->reason], "None");
 	cr_assert_eq(th_start(&r, 3), 2);               /* ends at 42: backfilled on node 0 */
 	cr_assert_eq(r.placements[r.placement_off[2]].node, 0);
 	cs_run_result_free(&r);

@@ -51,9 +51,11 @@ typedef struct cs_job {
  * (Slurm's AssocGrpCpuLimit); JOBS_LIMIT: at its running-job limit
  * (AssocMaxJobsLimit); SUBMIT_LIMIT: rejected, its account had too many jobs
  * (AssocMaxSubmitJobLimit); BUDGET: its account's processor-time budget for
- * the period cannot cover the job (AssocGrpCPUMinutesLimit). */
+ * the period cannot cover the job (AssocGrpCPUMinutesLimit); RESERVATION:
+ * it is next and would fit but for an advance reservation's nodes (the
+ * engine turns a policy's RESOURCES into it). */
 enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_JOBS_LIMIT,
-       CS_WAIT_SUBMIT_LIMIT, CS_WAIT_BUDGET, CS_WAIT_N };
+       CS_WAIT_SUBMIT_LIMIT, CS_WAIT_BUDGET, CS_WAIT_RESERVATION, CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 
 #endif
