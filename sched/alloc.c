@@ -870,6 +870,27 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 	return 1;
 }
 
+int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n, cs_placement *p)
+{
+	p->n = 0;
+	if (p->cap < n || rq->exclusive)
+		return -CS_EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (nodes[i] >= a->nnodes)
+			return -CS_EINVAL;
+		for (uint32_t k = 0; k < i; k++)
+			if (nodes[k] == nodes[i])
+				return -CS_EINVAL;
+	}
+	if (!cs_alloc_fits_on(a, rq, nodes, n))
+		return -CS_ENOFIT;
+	for (uint32_t i = 0; i < n; i++)
+		place(a, p, nodes[i], rq->gpus_per_node, rq->cores_per_node, rq->mem_per_node_mib, 0);
+	return 0;
+}
+
+uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node) { return node < a->nnodes ? a->ns[node].type : 0; }
+
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib)
 {

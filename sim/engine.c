@@ -9,6 +9,7 @@
  */
 #include "capsim/engine.h"
 #include "capsim/evq.h"
+#include "nodeprof.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,10 +78,7 @@ struct cs_sched_ctx {
 	cs_time *plan_start;   /* per job, -1: none */
 	uint32_t *planned, *plan_pos; /* the planned jobs; a job's index in planned */
 	size_t nplanned;
-	cs_slot *plan_aside;   /* other plans' resources free now, kept off during a try */
-	size_t plan_aside_cap;
-	cs_time *plan_ends;    /* scratch: the other plans' ends */
-	struct plan_use *plan_use; /* scratch: plans' use of nodes in a window */
+	struct planner *pl;    /* the plans' profile, made on the first cs_ctx_plan */
 	uint32_t resv_cap;
 	int resv_hit;          /* the last try kept some off */
 	uint64_t *resv_block;  /* per job: the pass in which only a reservation kept it off */
@@ -290,6 +288,8 @@ static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 
 static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run);
 static void plan_drop(cs_sched_ctx *c, uint32_t jid);
+static void plan_epoch(cs_sched_ctx *c);
+static void prof_running(cs_sched_ctx *c, uint32_t jid, int add);
 
 int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 {
@@ -299,6 +299,10 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
 		return -CS_EINVAL;
 	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+	if (c->plan_start && c->plan_start[jid] >= 0) {
+		plan_drop(c, jid); /* started otherwise: its plan's place is free */
+		plan_epoch(c);
+	}
 	if (c->nm) {
 		int rc = node_start(c, jid);
 		if (rc < 0)
@@ -329,8 +333,6 @@ static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	}
 	if (jid == c->hold_jid)
 		c->hold_on = 0;
-	if (c->plan_start && c->plan_start[jid] >= 0)
-		plan_drop(c, jid);
 	j->start_s = c->now;
 	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
@@ -345,6 +347,8 @@ static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
 	c->run[pos] = (run_ent){ est_end, jid, j->size };
 	c->nrun++;
+	if (c->pl)
+		prof_running(c, jid, 1);
 	observe(c, CS_OBS_START, jid);
 	return 0;
 }
@@ -398,8 +402,10 @@ void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	    c->jobs[jid].submit_s > c->now)
 		return;
 	c->jobs[jid].flags |= CS_JOB_REJECTED;
-	if (c->plan_start && c->plan_start[jid] >= 0)
+	if (c->plan_start && c->plan_start[jid] >= 0) {
 		plan_drop(c, jid);
+		plan_epoch(c);
+	}
 	if (reason < CS_WAIT_N)
 		c->jobs[jid].reason = (uint8_t)reason;
 	c->waiting--;
@@ -557,118 +563,445 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	return 0;
 }
 
+/* --- plans (cs_ctx_plan): conservative backfilling on the node model ---
+ *
+ * Every waiting job's plan is a start time and a set of nodes with its
+ * per-node share, kept in the node availability profile (nodeprof.h)
+ * beside the running jobs' give-backs. A plan is the earliest time at
+ * which the job's nodes can hold it for its whole estimate with every
+ * other plan, the running jobs (until their estimated ends) and the
+ * advance reservations it may not use kept off.
+ *
+ * Plans hold while nothing frees capacity: a job ending before its
+ * estimate, a job past its estimate (its expected end moves), a plan
+ * dropped or moved. Each of those starts a new epoch; a plan made in an
+ * older epoch is made again when asked for (in queue order, with every
+ * other plan held, so no plan moves later: the compression), and a plan
+ * of the current epoch is returned as it is, so a pass in which nothing
+ * was freed costs O(queue). */
+
+struct pwin {
+	cs_time a, z;  /* start times [a, z] */
+	uint32_t node;
+};
+
+struct psweep {
+	cs_time t;
+	int32_t d;
+};
+
+struct planner {
+	cs_nprof prof;
+	uint64_t epoch;
+	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
+	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
+	uint32_t ntypes;
+	uint32_t *type_first, *type_nodes; /* nodes by type */
+	uint32_t *resv_first, *resv_of;    /* advance reservations by node */
+	struct pwin *win;
+	size_t nwin, win_cap;
+	struct psweep *sw;
+	size_t sw_cap;
+	cs_time *wa, *wz;           /* one node's windows */
+	size_t w_cap;
+	uint32_t *nodes, *old_nodes; /* chosen nodes; a plan's nodes before it is made again */
+	struct pcand { int64_t key; uint32_t node; } *cand;
+	uint32_t *mark, gen;
+	cs_slot *aside;
+};
+
+static void planner_free(struct planner *pl)
+{
+	if (!pl)
+		return;
+	cs_nprof_free(&pl->prof);
+	free(pl->epoch_of);
+	free(pl->type_first);
+	free(pl->type_nodes);
+	free(pl->resv_first);
+	free(pl->resv_of);
+	free(pl->win);
+	free(pl->sw);
+	free(pl->wa);
+	free(pl->wz);
+	free(pl->nodes);
+	free(pl->old_nodes);
+	free(pl->cand);
+	free(pl->mark);
+	free(pl->aside);
+	free(pl);
+}
+
+static inline cs_time plan_len(const cs_job *j)
+{
+	return j->estimate_s > 0 ? j->estimate_s : 1;
+}
+
+/* Add (add != 0) or remove the profile events of one slot's share. */
+static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
+{
+	cs_nprof_ev e = { t, sign * __builtin_popcount(s->gpu_mask), sign * (int32_t)s->cores,
+			  sign * (int32_t)s->mem_mib, running };
+	if (add) {
+		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
+			c->failed = -CS_ENOMEM;
+	} else {
+		cs_nprof_remove(&c->pl->prof, s->node, &e);
+	}
+}
+
+/* A running job's give-backs at its estimated end. */
+static void prof_running(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		prof_event(c, &p.slots[k], j->start_s + j->estimate_s, +1, 1, add);
+}
+
+/* A plan's take at its start and give-back at its end. */
+static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	cs_time s = c->plan_start[jid];
+	for (uint32_t k = 0; k < p.n; k++) {
+		prof_event(c, &p.slots[k], s, -1, 0, add);
+		prof_event(c, &p.slots[k], s + plan_len(j), +1, 0, add);
+	}
+}
+
 static void plan_drop(cs_sched_ctx *c, uint32_t jid)
 {
+	if (c->pl)
+		prof_plan(c, jid, 0);
 	size_t i = c->plan_pos[jid];
 	c->planned[i] = c->planned[--c->nplanned];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
 	c->plan_start[jid] = -1;
 }
 
-static int cmp_time(const void *a, const void *b)
+/* Something freed capacity: every plan may move earlier. */
+static void plan_epoch(cs_sched_ctx *c)
 {
-	cs_time x = *(const cs_time *)a, y = *(const cs_time *)b;
-	return (x > y) - (x < y);
+	if (c->pl)
+		c->pl->epoch++;
 }
 
-/* Try jid at t with the plans overlapping [t, t + estimate) kept off:
- * their GPUs and cores exactly (masks: plans one after another on a node
- * are not counted twice), and per node the most memory (and the most
- * cores, on a node without a core mask) they hold at any one time in the
- * window. */
-struct plan_use {
-	uint32_t node;
-	cs_time s, e;
-	uint32_t mem, cores; /* cores: only for a slot without a core mask */
-};
-
-static int plan_use_cmp(const void *a, const void *b)
+static int planner_on(cs_sched_ctx *c)
 {
-	const struct plan_use *x = a, *y = b;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	return (x->s > y->s) - (x->s < y->s);
+	struct planner *pl = calloc(1, sizeof *pl);
+	if (!pl)
+		return -CS_ENOMEM;
+	c->pl = pl;
+	uint32_t nn = c->nnodes, maxn = 1;
+	for (size_t i = 0; i < c->njobs; i++)
+		maxn = c->jobs[i].nodes > maxn ? c->jobs[i].nodes : maxn;
+	for (uint32_t i = 0; i < nn; i++) {
+		uint32_t t = cs_alloc_node_type(c->A, i);
+		pl->ntypes = t + 1 > pl->ntypes ? t + 1 : pl->ntypes;
+	}
+	const cs_node_machine *m = c->nm;
+	size_t nref = 0;
+	for (size_t r = 0; r < m->nresv; r++)
+		nref += m->resv[r].nnodes;
+	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
+	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
+	pl->resv_first = calloc((size_t)nn + 2, sizeof *pl->resv_first);
+	pl->resv_of = malloc((nref + 1) * sizeof *pl->resv_of);
+	pl->nodes = malloc(maxn * sizeof *pl->nodes);
+	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
+	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
+	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_first || !pl->type_nodes ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->mark || !pl->aside)
+		return -CS_ENOMEM;
+	pl->overdue_pass = UINT64_MAX;
+	/* nodes by type, ascending within a type */
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_first[cs_alloc_node_type(c->A, i) + 2]++;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		pl->type_first[t + 2] += pl->type_first[t + 1];
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_nodes[pl->type_first[cs_alloc_node_type(c->A, i) + 1]++] = i;
+	/* reservations by node */
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_first[m->resv[r].nodes[i] + 2]++;
+	for (uint32_t i = 0; i < nn; i++)
+		pl->resv_first[i + 2] += pl->resv_first[i + 1];
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
+	for (size_t i = 0; i < c->nrun; i++)
+		prof_running(c, c->run[i].jid, 1);
+	return c->failed ? -CS_ENOMEM : 0;
 }
 
-/* The most of `mem` (field 0) or `cores` (field 1) held at once by uses
- * u[0..n) (one node). */
-static uint64_t peak_use(const struct plan_use *u, size_t n, int field)
+static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	uint64_t best = 0;
-	for (size_t i = 0; i < n; i++) { /* the peak is at some use's start */
-		uint64_t sum = 0;
-		for (size_t k = 0; k < n; k++)
-			if (u[k].s <= u[i].s && u[i].s < u[k].e)
-				sum += field ? u[k].cores : u[k].mem;
-		best = sum > best ? sum : best;
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
+{
+	uint16_t gm;
+	uint32_t cores, mem;
+	cs_alloc_node_state(c->A, node, &gm, &cores, &mem);
+	return (cs_nprof_amt){ __builtin_popcount(gm), cores, mem };
+}
+
+/* Append node's start windows for jid (d seconds) to pl->win, cut by
+ * the advance reservations it may not use. *free_now_but_resv: it would
+ * hold the job now but for a reservation. */
+static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time d, int *free_now_but_resv)
+{
+	struct planner *pl = c->pl;
+	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	cs_nprof_amt f = node_free_now(c, node);
+	size_t k = cs_nprof_windows(&pl->prof, node, f, c->now, need, d, pl->wa, pl->wz, pl->w_cap);
+	if (k > pl->w_cap) {
+		size_t cap = pl->w_cap;
+		if (grow((void **)&pl->wa, &cap, k, sizeof *pl->wa) < 0 ||
+		    grow((void **)&pl->wz, &pl->w_cap, k, sizeof *pl->wz) < 0)
+			return -1;
+		cs_nprof_windows(&pl->prof, node, f, c->now, need, d, pl->wa, pl->wz, pl->w_cap);
+	}
+	uint32_t nr = pl->resv_first[node + 1] - pl->resv_first[node];
+	if (grow((void **)&pl->win, &pl->win_cap, pl->nwin + k + nr + 1, sizeof *pl->win) < 0)
+		return -1;
+	size_t w0 = pl->nwin;
+	for (size_t i = 0; i < k; i++)
+		pl->win[pl->nwin++] = (struct pwin){ pl->wa[i], pl->wz[i], node };
+	int cut = 0;
+	for (uint32_t q = pl->resv_first[node]; q < pl->resv_first[node + 1]; q++) {
+		const cs_resv *v = &c->nm->resv[pl->resv_of[q]];
+		if ((v->project >= 0 && v->project == j->group) || v->end <= c->now)
+			continue;
+		/* no start t with [t, t + d) meeting [start, end) */
+		cs_time lo = v->start - d + 1, hi = v->end - 1;
+		for (size_t i = w0; i < pl->nwin;) {
+			struct pwin *w = &pl->win[i];
+			if (w->z < lo || w->a > hi) {
+				i++;
+				continue;
+			}
+			cut = 1;
+			struct pwin right = { hi + 1, w->z, node };
+			int has_left = w->a < lo, has_right = w->z > hi;
+			if (has_left) {
+				w->z = lo - 1;
+				i++;
+			} else {
+				*w = pl->win[--pl->nwin];
+			}
+			if (has_right)
+				pl->win[pl->nwin++] = right; /* beyond this reservation */
+		}
+	}
+	if (cut && k && pl->wa[0] == c->now)
+		*free_now_but_resv = 1;
+	return 0;
+}
+
+static int sweep_cmp(const void *x, const void *y)
+{
+	const struct psweep *a = x, *b = y;
+	if (a->t != b->t)
+		return (a->t > b->t) - (a->t < b->t);
+	return (a->d > b->d) - (a->d < b->d); /* leaving before arriving */
+}
+
+/* The earliest time at which n of the windows win[w0 .. nwin) overlap. */
+static cs_time earliest_of(cs_sched_ctx *c, size_t w0, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	cs_time best = CS_TIME_MAX;
+	if (n == 1) {
+		for (size_t i = w0; i < pl->nwin; i++)
+			best = pl->win[i].a < best ? pl->win[i].a : best;
+		return best;
+	}
+	size_t m = 0;
+	if (grow((void **)&pl->sw, &pl->sw_cap, 2 * (pl->nwin - w0) + 1, sizeof *pl->sw) < 0) {
+		c->failed = -CS_ENOMEM;
+		return CS_TIME_MAX;
+	}
+	for (size_t i = w0; i < pl->nwin; i++) {
+		pl->sw[m++] = (struct psweep){ pl->win[i].a, +1 };
+		if (pl->win[i].z != CS_TIME_MAX)
+			pl->sw[m++] = (struct psweep){ pl->win[i].z + 1, -1 };
+	}
+	qsort(pl->sw, m, sizeof *pl->sw, sweep_cmp);
+	uint32_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		k += (uint32_t)pl->sw[i].d;
+		if (pl->sw[i].d > 0 && k >= n)
+			return pl->sw[i].t;
 	}
 	return best;
 }
 
-static int plan_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time t)
+static int cand_cmp(const void *x, const void *y)
 {
-	cs_time e = t + c->jobs[jid].estimate_s;
-	cs_placement aside = { c->plan_aside, (uint32_t)c->plan_aside_cap, 0 };
-	struct plan_use *u = c->plan_use;
-	size_t nu = 0;
+	const struct pcand *a = x, *b = y;
+	if (a->key != b->key)
+		return (a->key > b->key) - (a->key < b->key);
+	return (a->node > b->node) - (a->node < b->node);
+}
+
+/* jid's nodes at t among the windows win[w0 .. w1): those with the fewest
+ * GPUs free at t, then the lowest numbered (pl->nodes). */
+static void choose_nodes(cs_sched_ctx *c, const cs_job *j, size_t w0, size_t w1, cs_time t)
+{
+	struct planner *pl = c->pl;
+	size_t n = 0;
+	for (size_t i = w0; i < w1; i++) {
+		const struct pwin *w = &pl->win[i];
+		if (w->a <= t && t <= w->z) {
+			cs_nprof_amt f = cs_nprof_min(&pl->prof, w->node, node_free_now(c, w->node), c->now, t, t + 1);
+			pl->cand[n++] = (struct pcand){ f.g, w->node };
+		}
+	}
+	qsort(pl->cand, n, sizeof *pl->cand, cand_cmp);
+	for (uint32_t k = 0; k < j->nodes && k < n; k++)
+		pl->nodes[k] = pl->cand[k].node;
+}
+
+/* The earliest time jid fits (its nodes in pl->nodes), or CS_TIME_MAX. */
+static cs_time plan_find(cs_sched_ctx *c, uint32_t jid)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	const cs_node_machine *m = c->nm;
+	cs_time d = plan_len(j);
+	int any_part = j->partition < 0 || (uint32_t)j->partition >= m->npartitions;
+	uint32_t g0 = any_part ? 0 : m->part_first[j->partition];
+	uint32_t g1 = any_part ? 1 : m->part_first[j->partition + 1];
+	cs_time best = CS_TIME_MAX;
+	size_t bw0 = 0, bw1 = 0;
+	int but_resv = 0;
+	pl->nwin = 0;
+	for (uint32_t g = g0; g < g1; g++) {
+		int32_t type = any_part ? -1 : m->part_types[g];
+		if (type >= (int32_t)pl->ntypes)
+			continue;
+		uint32_t lo = type < 0 ? 0 : pl->type_first[type], hi = type < 0 ? c->nnodes : pl->type_first[type + 1];
+		size_t w0 = pl->nwin;
+		uint32_t now_but_resv = 0;
+		for (uint32_t i = lo; i < hi; i++) {
+			uint32_t node = type < 0 ? i : pl->type_nodes[i];
+			int flag = 0;
+			if (node_windows(c, j, node, d, &flag) < 0) {
+				c->failed = -CS_ENOMEM;
+				return CS_TIME_MAX;
+			}
+			now_but_resv += (uint32_t)flag;
+		}
+		cs_time t = earliest_of(c, w0, j->nodes);
+		if (t < best) {
+			best = t;
+			bw0 = w0;
+			bw1 = pl->nwin;
+		}
+		/* fits now on nodes free now but for a reservation */
+		uint32_t now_ok = 0;
+		for (size_t i = w0; i < pl->nwin; i++)
+			now_ok += pl->win[i].a == c->now;
+		if (now_ok + now_but_resv >= j->nodes && now_but_resv)
+			but_resv = 1;
+	}
+	if (best != CS_TIME_MAX)
+		choose_nodes(c, j, bw0, bw1, best);
+	if (best > c->now && but_resv)
+		c->resv_block[jid] = c->st->passes;
+	return best;
+}
+
+/* Place jid now with what other plans need over its estimate kept off,
+ * node by node (the allocator's fit strategy chooses among the rest). */
+static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	cs_time e = c->now + plan_len(j);
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	cs_placement aside = { pl->aside, c->nnodes, 0 };
 	for (size_t i = 0; i < c->nplanned; i++) {
 		uint32_t q = c->planned[i];
-		cs_time s0 = c->plan_start[q], e0 = s0 + c->jobs[q].estimate_s;
-		if (s0 >= e || e0 <= t)
+		if (c->plan_start[q] >= e)
 			continue;
 		cs_placement pq = placement_of(c, q);
 		for (uint32_t k = 0; k < pq.n; k++) {
-			const cs_slot *h = &pq.slots[k];
+			uint32_t node = pq.slots[k].node;
+			if (pl->mark[node] == pl->gen)
+				continue;
+			pl->mark[node] = pl->gen;
+			cs_nprof_amt f = node_free_now(c, node);
+			cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
+			int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
+			if (xg <= 0 && xc <= 0 && xm <= 0)
+				continue;
+			/* that many of the lowest free GPUs and cores, and memory */
+			cs_slot part;
+			cs_alloc_node_free(c->A, node, &part);
+			uint16_t gm = 0;
+			for (unsigned b = 0; b < CS_ALLOC_MAX_GPUS && xg > 0; b++)
+				if (part.gpu_mask >> b & 1) {
+					gm |= (uint16_t)(1u << b);
+					xg--;
+				}
+			part.gpu_mask = gm;
 			int masked = 0;
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-				masked |= h->core_mask[w] != 0;
-			u[nu++] = (struct plan_use){ h->node, s0 > t ? s0 : t, e0 < e ? e0 : e, h->mem_mib,
-						     masked ? 0 : h->cores };
-			cs_slot part;
-			cs_alloc_node_free(c->A, h->node, &part);
-			part.gpu_mask &= h->gpu_mask;
-			part.cores = 0;
-			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-				part.core_mask[w] &= h->core_mask[w];
-				part.cores += (uint32_t)__builtin_popcountll(part.core_mask[w]);
+				masked |= part.core_mask[w] != 0;
+			if (masked) {
+				uint32_t got = 0;
+				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+					uint64_t keep = 0;
+					for (unsigned b = 0; b < 64 && (int64_t)got < xc; b++)
+						if (part.core_mask[w] >> b & 1) {
+							keep |= 1ULL << b;
+							got++;
+						}
+					part.core_mask[w] = keep;
+				}
+				part.cores = got;
+			} else {
+				part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
 			}
-			part.mem_mib = 0;
-			if ((part.gpu_mask || part.cores) && aside.n < aside.cap) {
-				cs_placement one = { &part, 1, 1 };
-				cs_alloc_take(c->A, &one);
-				aside.slots[aside.n++] = part;
-			}
-		}
-	}
-	/* memory, and cores without masks: the peak per node */
-	qsort(u, nu, sizeof *u, plan_use_cmp);
-	for (size_t i = 0, j; i < nu; i = j) {
-		for (j = i; j < nu && u[j].node == u[i].node; j++)
-			;
-		uint64_t mem = peak_use(u + i, j - i, 0), cores = peak_use(u + i, j - i, 1);
-		if (!mem && !cores)
-			continue;
-		cs_slot part;
-		cs_alloc_node_free(c->A, u[i].node, &part);
-		part.gpu_mask = 0;
-		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-			part.core_mask[w] = 0;
-		int free_masked = 0;
-		cs_slot probe;
-		cs_alloc_node_free(c->A, u[i].node, &probe);
-		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-			free_masked |= probe.core_mask[w] != 0;
-		part.cores = free_masked ? 0 : (cores < part.cores ? (uint32_t)cores : part.cores);
-		part.mem_mib = mem < part.mem_mib ? (uint32_t)mem : part.mem_mib;
-		if ((part.cores || part.mem_mib) && aside.n < aside.cap) {
-			cs_placement one = { &part, 1, 1 };
-			cs_alloc_take(c->A, &one);
+			part.mem_mib = xm <= 0 ? 0 : (xm < part.mem_mib ? (uint32_t)xm : part.mem_mib);
 			aside.slots[aside.n++] = part;
 		}
 	}
-	int rc = node_try_at(c, jid, p, t);
+	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	int rc = node_try_at(c, jid, p, c->now);
 	cs_alloc_release(c->A, &aside);
 	return rc;
+}
+
+static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes)
+{
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		if (p.slots[k].node != nodes[k])
+			return 0;
+	return 1;
 }
 
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
@@ -676,62 +1009,73 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (!c->nm || jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
 	    (c->jobs[jid].flags & CS_JOB_REJECTED))
 		return -CS_EINVAL;
-	if (c->plan_start[jid] >= 0)
-		plan_drop(c, jid);
-	/* candidate times: now, running jobs' estimated ends (one past due is
-	 * expected to end a second from now), other plans' ends */
-	size_t ne = 0;
-	for (size_t i = 0; i < c->nplanned; i++) {
-		cs_time e = c->plan_start[c->planned[i]] + c->jobs[c->planned[i]].estimate_s;
-		if (e > c->now)
-			c->plan_ends[ne++] = e;
+	if (!c->pl && planner_on(c) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
 	}
-	qsort(c->plan_ends, ne, sizeof *c->plan_ends, cmp_time);
-	cs_placement p = { c->slots + c->off[jid], c->jobs[jid].nodes, 0 };
-	cs_time t = c->now;
-	size_t k = 0, pe = 0, nr = 0;
-	int rc;
-	for (;;) {
-		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now + 1) <= t; k++) {
-			cs_placement q = placement_of(c, c->run[k].jid);
-			cs_alloc_release(c->A, &q);
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	/* a job past its estimate is expected a second from now, every time */
+	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
+		pl->overdue_pass = c->st->passes;
+		pl->epoch++;
+	}
+	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
+			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib, .type = -1 };
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	cs_time old = c->plan_start[jid];
+	if (old >= 0) {
+		cs_placement q = placement_of(c, jid);
+		for (uint32_t k = 0; k < q.n; k++)
+			pl->old_nodes[k] = q.slots[k].node;
+		/* with advance reservations made again every pass: the pending
+		 * reason says whether only a reservation keeps it off now */
+		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv) {
+			if (when)
+				*when = old;
+			return 0;
 		}
-		p.n = 0;
-		rc = plan_try_at(c, jid, &p, t);
-		if (rc != -CS_ENOFIT)
-			break;
-		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now + 1) : CS_TIME_MAX;
-		while (pe < ne && c->plan_ends[pe] <= t)
-			pe++;
-		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
-			nr++;
-		cs_time tp = pe < ne ? c->plan_ends[pe] : CS_TIME_MAX;
-		cs_time tv = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
-		cs_time next = tr < tp ? tr : tp;
-		next = next < tv ? next : tv;
-		if (next == CS_TIME_MAX)
-			break; /* cannot happen: the empty machine holds every job */
-		t = next;
+		plan_drop(c, jid);
+		if (pl->epoch_of[jid] == pl->epoch && old == c->now &&
+		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0) {
+			if (when)
+				*when = old;
+			return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		}
 	}
-	if (rc == 0)
-		cs_alloc_release(c->A, &p);
-	for (size_t i = 0; i < k; i++) {
-		cs_placement q = placement_of(c, c->run[i].jid);
-		cs_alloc_take(c->A, &q); /* cannot fail: exactly what was given back */
-	}
-	if (rc < 0)
-		return -CS_EINVAL;
+	cs_time t = plan_find(c, jid);
+	if (c->failed)
+		return -CS_ENOMEM;
+	if (t == CS_TIME_MAX)
+		return -CS_EINVAL; /* cannot happen: the empty machine holds every job */
 	cs_ctx_reserve(c, jid, t);
 	if (when)
 		*when = t;
 	if (t == c->now) {
-		if (cs_alloc_take(c->A, &p) == 0) /* the placement found now, clear of every plan */
-			return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		int rc = plan_place_now(c, jid, &p);
+		if (rc != 0)
+			rc = cs_alloc_try_on(c->A, &rq, pl->nodes, j->nodes, &p);
+		if (rc != 0)
+			return -CS_EINVAL; /* cannot happen: the profile says it fits */
+		for (uint32_t k = 0; k < p.n; k++)
+			pl->nodes[k] = p.slots[k].node;
+		if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
+			pl->epoch++;
+		return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
 	}
+	/* the plan: its share on each chosen node */
+	cs_slot *s = c->slots + c->off[jid];
+	for (uint32_t k = 0; k < j->nodes; k++)
+		s[k] = (cs_slot){ .node = pl->nodes[k], .gpu_mask = (uint16_t)((1u << j->gpus_per_node) - 1),
+				  .cores = j->cores_per_node, .mem_mib = j->mem_per_node_mib };
 	c->plan_start[jid] = t;
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
 	c->planned[c->nplanned++] = jid;
-	return 0;
+	prof_plan(c, jid, 1);
+	if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
+		pl->epoch++;
+	pl->epoch_of[jid] = pl->epoch;
+	return c->failed ? -CS_ENOMEM : 0;
 }
 
 void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
@@ -759,6 +1103,11 @@ static void free_resources(cs_sched_ctx *c, uint32_t jid)
 	if (c->nm) {
 		cs_placement p = placement_of(c, jid);
 		cs_alloc_release(c->A, &p);
+		if (c->pl) {
+			prof_running(c, jid, 0);
+			if (c->now < j->start_s + j->estimate_s)
+				plan_epoch(c); /* freed before its estimated end */
+		}
 	} else {
 		c->free += j->size;
 	}
@@ -1038,16 +1387,12 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.plan_start = malloc((n + 1) * sizeof *c.plan_start);
 	c.planned = malloc((n + 1) * sizeof *c.planned);
 	c.plan_pos = malloc((n + 1) * sizeof *c.plan_pos);
-	c.plan_ends = malloc((n + 1) * sizeof *c.plan_ends);
-	c.plan_aside_cap = c.off[n] + 1;
-	c.plan_aside = malloc(c.plan_aside_cap * sizeof *c.plan_aside);
-	c.plan_use = malloc(c.plan_aside_cap * sizeof *c.plan_use);
 	c.resv_block = calloc(n + 1, sizeof *c.resv_block);
 	c.tmp_slots2 = malloc(maxn * sizeof *c.tmp_slots2);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
 	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
-	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos || !c.plan_ends ||
-	    !c.plan_aside || !c.plan_use || !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
+	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos ||
+	    !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		c.plan_start[i] = -1;
@@ -1113,9 +1458,7 @@ done:
 	free(c.plan_start);
 	free(c.planned);
 	free(c.plan_pos);
-	free(c.plan_ends);
-	free(c.plan_aside);
-	free(c.plan_use);
+	planner_free(c.pl);
 	free(c.resv_block);
 	free(c.tmp_slots2);
 	return rc;

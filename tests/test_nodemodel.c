@@ -403,6 +403,48 @@ Test(nodemodel, maintenance_reservation_keeps_nodes_free)
 	cs_run_result_free(&r);
 }
 
+/* The same case under conservative: J2's plan is 200 on all three nodes;
+ * J3 fits on node 0 before the window and before J2's plan. */
+Test(nodemodel, maintenance_reservation_under_conservative)
+{
+	const char *resv[] = { "maint:100-200:g4*1" };
+	cs_run_result r;
+	run_tiny_resv(HDR "1,a,u,0,1,4,0,0,150,150,,gpu,completed\n"
+			  "2,a,u,1,3,4,0,0,50,50,,gpu,completed\n"
+			  "3,b,v,2,1,4,0,0,40,40,,gpu,completed\n",
+		      "conservative", resv, 1, &r);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(r.placements[r.placement_off[0]].node, 1);
+	cr_assert_eq(th_start(&r, 2), 200);
+	cr_assert_eq(th_job(&r, 2)->reservation_s, 200);
+	cr_assert_str_eq(cs_wait_names[th_job(&r, 2)->reason], "Reservation");
+	cr_assert_eq(th_start(&r, 3), 2);
+	cr_assert_eq(r.placements[r.placement_off[2]].node, 0);
+	cs_run_result_free(&r);
+}
+
+/* Compression on the node model. J1-J3 fill the three GPU nodes until 100
+ * by their estimates; J4 (2 nodes) plans 100 on nodes 0 and 1, J5 (one
+ * node, 80 s) 100 on node 2. J1 ends at 10, 90 s early: J4 still needs
+ * two nodes and keeps 100, but J5 now fits on node 0 from 10 to 90, before
+ * J4's plan there, and starts at 10. */
+Test(nodemodel, conservative_plans_move_earlier_when_jobs_end_early)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,4,0,0,100,10,,gpu,completed\n"
+		     "2,a,u,0,1,4,0,0,100,100,,gpu,completed\n"
+		     "3,a,u,0,1,4,0,0,100,100,,gpu,completed\n"
+		     "4,b,v,1,2,4,0,0,50,50,,gpu,completed\n"
+		     "5,c,w,2,1,4,0,0,80,80,,gpu,completed\n",
+		 "conservative", &r);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
+	cr_assert_eq(th_job(&r, 5)->reservation_s, 100);
+	cr_assert_eq(th_start(&r, 5), 10);
+	cr_assert_eq(r.placements[r.placement_off[4]].node, 0);
+	cs_run_result_free(&r);
+}
+
 /* A project's dedicated block: nodes 0-1 over [0, 400) for pX. pY's
  * 2-node job finds only node 2 outside it and waits for 400; pX's starts
  * at once inside it. */

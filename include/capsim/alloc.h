@@ -123,6 +123,13 @@ uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l);
 uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l);
 /* Whether rq (nodes x per-node amounts) fits on the given nodes now. */
 int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n);
+/* Place rq (nodes x per-node amounts, not exclusive) on exactly the given
+ * distinct nodes, one slot each, in that order: 0, or -CS_ENOFIT if any of
+ * them cannot hold its share now (nothing changes), -CS_EINVAL for a node
+ * out of range, a repeated node or p too small. */
+int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n, cs_placement *p);
+/* A node's type index. */
+uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node);
 /* Per-node state, for tests: free GPU mask, cores, memory. */
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);

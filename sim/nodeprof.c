@@ -1,0 +1,182 @@
+/* capsim: node availability profiles. See nodeprof.h. */
+#include "nodeprof.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cs_nprof_init(cs_nprof *p, uint32_t nnodes)
+{
+	p->nnodes = nnodes;
+	p->node = calloc(nnodes ? nnodes : 1, sizeof *p->node);
+	return p->node ? 0 : -1;
+}
+
+void cs_nprof_free(cs_nprof *p)
+{
+	if (p->node)
+		for (uint32_t i = 0; i < p->nnodes; i++)
+			free(p->node[i].ev);
+	free(p->node);
+	p->node = NULL;
+	p->nnodes = 0;
+}
+
+/* First index with time > t. */
+static uint32_t upper(const cs_nprof_node *nd, cs_time t)
+{
+	uint32_t lo = 0, hi = nd->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (nd->ev[mid].t <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	if (nd->n == nd->cap) {
+		uint32_t cap = nd->cap ? 2 * nd->cap : 8;
+		cs_nprof_ev *ev = realloc(nd->ev, cap * sizeof *ev);
+		if (!ev)
+			return -1;
+		nd->ev = ev;
+		nd->cap = cap;
+	}
+	uint32_t i = upper(nd, e->t); /* after equal times: insertion order */
+	memmove(&nd->ev[i + 1], &nd->ev[i], (nd->n - i) * sizeof *nd->ev);
+	nd->ev[i] = *e;
+	nd->n++;
+	return 0;
+}
+
+int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	for (uint32_t i = upper(nd, e->t); i-- > 0 && nd->ev[i].t == e->t;) {
+		const cs_nprof_ev *x = &nd->ev[i];
+		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running) {
+			memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
+			nd->n--;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A walk over a node's free amounts, segment by segment from now. */
+typedef struct walk {
+	const cs_nprof_node *nd;
+	uint32_t i;
+	cs_time now;
+	cs_nprof_amt f;    /* free in the current segment */
+	cs_nprof_amt late; /* overdue running jobs' give-backs, due at now + 1 */
+	int has_late;
+} walk;
+
+static inline void amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
+{
+	a->g += e->g;
+	a->c += e->c;
+	a->m += e->m;
+}
+
+static void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, cs_time now)
+{
+	*w = (walk){ nd, 0, now, free_now, { 0, 0, 0 }, 0 };
+	for (; w->i < nd->n && nd->ev[w->i].t <= now; w->i++) {
+		if (nd->ev[w->i].running) {
+			amt_add(&w->late, &nd->ev[w->i]);
+			w->has_late = 1;
+		} else {
+			amt_add(&w->f, &nd->ev[w->i]);
+		}
+	}
+}
+
+/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. */
+static cs_time walk_next(walk *w)
+{
+	const cs_nprof_node *nd = w->nd;
+	cs_time t = w->i < nd->n ? nd->ev[w->i].t : CS_TIME_MAX;
+	if (w->has_late && w->now + 1 <= t)
+		t = w->now + 1;
+	if (t == CS_TIME_MAX)
+		return t;
+	if (w->has_late && t == w->now + 1) {
+		w->f.g += w->late.g;
+		w->f.c += w->late.c;
+		w->f.m += w->late.m;
+		w->has_late = 0;
+	}
+	for (; w->i < nd->n && nd->ev[w->i].t == t; w->i++)
+		amt_add(&w->f, &nd->ev[w->i]);
+	return t;
+}
+
+static inline int holds(cs_nprof_amt f, cs_nprof_amt need)
+{
+	return f.g >= need.g && f.c >= need.c && f.m >= need.m;
+}
+
+size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
+			cs_nprof_amt need, cs_time d, cs_time *a, cs_time *z, size_t max)
+{
+	walk w;
+	walk_start(&w, &p->node[node], free_now, now);
+	size_t k = 0;
+	cs_time from = holds(w.f, need) ? now : -1;
+	for (;;) {
+		cs_time t = walk_next(&w);
+		if (t == CS_TIME_MAX)
+			break;
+		int ok = holds(w.f, need);
+		if (ok && from < 0) {
+			from = t;
+		} else if (!ok && from >= 0) {
+			if (t - from >= d) {
+				if (k < max) {
+					a[k] = from;
+					z[k] = t - d;
+				}
+				k++;
+			}
+			from = -1;
+		}
+	}
+	if (from >= 0) {
+		if (k < max) {
+			a[k] = from;
+			z[k] = CS_TIME_MAX;
+		}
+		k++;
+	}
+	return k;
+}
+
+cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
+			  cs_time to)
+{
+	walk w;
+	walk_start(&w, &p->node[node], free_now, now);
+	cs_nprof_amt lo = { INT64_MAX, INT64_MAX, INT64_MAX };
+	cs_time seg = now;
+	for (;;) {
+		cs_nprof_amt f = w.f;
+		cs_time t = walk_next(&w);
+		/* segment [seg, t) had amounts f */
+		if (seg < to && t > from) {
+			lo.g = f.g < lo.g ? f.g : lo.g;
+			lo.c = f.c < lo.c ? f.c : lo.c;
+			lo.m = f.m < lo.m ? f.m : lo.m;
+		}
+		if (t == CS_TIME_MAX || t >= to)
+			break;
+		seg = t;
+	}
+	return lo;
+}

@@ -1,0 +1,61 @@
+/* capsim: node availability profiles, for plans (conservative backfilling
+ * on the node model). Internal to sim/.
+ *
+ * Per node, the changes of its free GPUs, cores and memory over future
+ * time, on top of what is free now (the allocator's state): a running
+ * job gives its share back at its estimated end, a plan takes its share at
+ * its start and gives it back at its end. Counts, not identities: which
+ * GPUs and cores a job gets is chosen when it starts, and the allocator
+ * decides fit on counts too.
+ *
+ * Events are kept sorted by time per node. A running job's give-back at
+ * or before `now` (a job past its estimate) counts at now + 1: it is
+ * expected to end a second from now. Any other event at or before now
+ * counts now.
+ */
+#ifndef CAPSIM_NODEPROF_H
+#define CAPSIM_NODEPROF_H
+
+#include "capsim/types.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cs_nprof_ev {
+	cs_time t;
+	int32_t g, c, m;  /* change of free GPUs, cores, memory (MiB) at t */
+	uint32_t running; /* a running job's give-back */
+} cs_nprof_ev;
+
+typedef struct cs_nprof_node {
+	cs_nprof_ev *ev;
+	uint32_t n, cap;
+} cs_nprof_node;
+
+typedef struct cs_nprof {
+	cs_nprof_node *node;
+	uint32_t nnodes;
+} cs_nprof;
+
+int cs_nprof_init(cs_nprof *p, uint32_t nnodes);
+void cs_nprof_free(cs_nprof *p);
+/* Add an event: 0, or -1 out of memory. */
+int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
+/* Remove one event equal to e: 0, or -1 if there is none. */
+int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
+
+/* Free amounts on a node now (the allocator's) and the request per node. */
+typedef struct cs_nprof_amt {
+	int64_t g, c, m;
+} cs_nprof_amt;
+
+/* The start times at which `need` fits on `node` for d seconds (d >= 1):
+ * closed intervals [a[i], z[i]] in ascending order (z = CS_TIME_MAX: from
+ * a on). Writes at most max of them; returns how many there are. */
+size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
+			cs_nprof_amt need, cs_time d, cs_time *a, cs_time *z, size_t max);
+/* The least free over [from, to) (from >= now). */
+cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
+			  cs_time to);
+
+#endif
