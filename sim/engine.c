@@ -288,7 +288,7 @@ static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 
 static int commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run);
 static void plan_drop(cs_sched_ctx *c, uint32_t jid);
-static void plan_epoch(cs_sched_ctx *c);
+static void plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes, uint32_t n);
 static void prof_running(cs_sched_ctx *c, uint32_t jid, int add);
 
 int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
@@ -301,7 +301,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		plan_drop(c, jid); /* started otherwise: its plan's place is free */
-		plan_epoch(c);
+		plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
 	}
 	if (c->nm) {
 		int rc = node_start(c, jid);
@@ -404,7 +404,7 @@ void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	c->jobs[jid].flags |= CS_JOB_REJECTED;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		plan_drop(c, jid);
-		plan_epoch(c);
+		plan_freed(c, c->slots + c->off[jid], NULL, c->jobs[jid].nodes);
 	}
 	if (reason < CS_WAIT_N)
 		c->jobs[jid].reason = (uint8_t)reason;
@@ -585,9 +585,17 @@ struct pwin {
 	uint32_t node;
 };
 
-struct psweep {
-	cs_time t;
-	int32_t d;
+/* A node's windows in one search: from the profile one at a time, or
+ * (a node under advance reservations) all at once, cut, in win[wi..wn). */
+struct pnode {
+	cs_nprof_iter it;
+	uint32_t node, wi, wn;
+	int eager;
+};
+
+struct hent {
+	cs_time key, a, z;
+	uint32_t idx;
 };
 
 struct planner {
@@ -595,17 +603,21 @@ struct planner {
 	uint64_t epoch;
 	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
+	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
+	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
+	size_t nfreed, freed_cap;
+	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */
 	uint32_t *resv_first, *resv_of;    /* advance reservations by node */
 	struct pwin *win;
 	size_t nwin, win_cap;
-	struct psweep *sw;
-	size_t sw_cap;
 	cs_time *wa, *wz;           /* one node's windows */
 	size_t w_cap;
 	uint32_t *nodes, *old_nodes; /* chosen nodes; a plan's nodes before it is made again */
-	struct pcand { int64_t key; uint32_t node; } *cand;
+	struct pcand { int64_t g; cs_time a, z; uint32_t node; } *cand;
+	struct pnode *pn;           /* a search's nodes */
+	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
 	uint32_t *mark, gen;
 	cs_slot *aside;
 };
@@ -621,12 +633,16 @@ static void planner_free(struct planner *pl)
 	free(pl->resv_first);
 	free(pl->resv_of);
 	free(pl->win);
-	free(pl->sw);
 	free(pl->wa);
 	free(pl->wz);
 	free(pl->nodes);
 	free(pl->old_nodes);
 	free(pl->cand);
+	free(pl->pn);
+	free(pl->freed);
+	free(pl->fnodes);
+	free(pl->h1);
+	free(pl->h2);
 	free(pl->mark);
 	free(pl->aside);
 	free(pl);
@@ -681,11 +697,46 @@ static void plan_drop(cs_sched_ctx *c, uint32_t jid)
 	c->plan_start[jid] = -1;
 }
 
-/* Something freed capacity: every plan may move earlier. */
-static void plan_epoch(cs_sched_ctx *c)
+static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (c->pl)
-		c->pl->epoch++;
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Capacity came back on these nodes (slots, or node numbers): a new
+ * epoch, in which plans may move earlier, onto one of them. */
+static void plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	if (!pl)
+		return;
+	pl->epoch++;
+	if (pl->nfreed + n > pl->freed_cap) {
+		/* what every plan has seen is not needed any more */
+		uint64_t lo = pl->epoch;
+		for (size_t i = 0; i < c->nplanned; i++)
+			lo = pl->epoch_of[c->planned[i]] < lo ? pl->epoch_of[c->planned[i]] : lo;
+		size_t k = 0;
+		for (size_t i = 0; i < pl->nfreed; i++)
+			if (pl->freed[i].epoch > lo)
+				pl->freed[k++] = pl->freed[i];
+		pl->nfreed = k;
+		if (grow((void **)&pl->freed, &pl->freed_cap, pl->nfreed + n, sizeof *pl->freed) < 0) {
+			c->failed = -CS_ENOMEM;
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, slots ? slots[i].node : nodes[i] };
 }
 
 static int planner_on(cs_sched_ctx *c)
@@ -713,10 +764,14 @@ static int planner_on(cs_sched_ctx *c)
 	pl->nodes = malloc(maxn * sizeof *pl->nodes);
 	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
 	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
+	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
+	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
+	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
+	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->mark || !pl->aside)
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
 	pl->overdue_pass = UINT64_MAX;
 	/* nodes by type, ascending within a type */
@@ -740,20 +795,6 @@ static int planner_on(cs_sched_ctx *c)
 	return c->failed ? -CS_ENOMEM : 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 64;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
-}
 
 static cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 {
@@ -763,9 +804,67 @@ static cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 	return (cs_nprof_amt){ __builtin_popcount(gm), cores, mem };
 }
 
-/* Append node's start windows for jid (d seconds) to pl->win, cut by
- * the advance reservations it may not use. *free_now_but_resv: it would
- * hold the job now but for a reservation. */
+static inline int hless(const struct hent *x, const struct hent *y)
+{
+	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
+}
+
+static void hpush(struct hent *h, size_t *n, struct hent e)
+{
+	size_t i = (*n)++;
+	while (i > 0 && hless(&e, &h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = e;
+}
+
+static struct hent hpop(struct hent *h, size_t *n)
+{
+	struct hent top = h[0], last = h[--*n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct hent *best = &last;
+		if (l < *n && hless(&h[l], best)) {
+			m = l;
+			best = &h[l];
+		}
+		if (r < *n && hless(&h[r], best))
+			m = r;
+		if (m == i)
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	if (*n)
+		h[i] = last;
+	return top;
+}
+
+/* The next window of pn[k]: 1 and it in *a, *z, or 0. */
+static int pnode_next(struct planner *pl, uint32_t k, cs_time *a, cs_time *z)
+{
+	struct pnode *q = &pl->pn[k];
+	if (!q->eager)
+		return cs_nprof_iter_next(&q->it, a, z);
+	if (q->wi == q->wn)
+		return 0;
+	*a = pl->win[q->wi].a;
+	*z = pl->win[q->wi].z;
+	q->wi++;
+	return 1;
+}
+
+static int win_cmp(const void *x, const void *y)
+{
+	const struct pwin *a = x, *b = y;
+	return (a->a > b->a) - (a->a < b->a);
+}
+
+/* All of node's start windows for jid (d seconds) in pl->win, cut by the
+ * advance reservations it may not use, ascending. *free_now_but_resv: it
+ * would hold the job now but for a reservation. */
 static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time d, int *free_now_but_resv)
 {
 	struct planner *pl = c->pl;
@@ -811,77 +910,96 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 				pl->win[pl->nwin++] = right; /* beyond this reservation */
 		}
 	}
+	qsort(pl->win + w0, pl->nwin - w0, sizeof *pl->win, win_cmp);
 	if (cut && k && pl->wa[0] == c->now)
 		*free_now_but_resv = 1;
 	return 0;
 }
 
-static int sweep_cmp(const void *x, const void *y)
-{
-	const struct psweep *a = x, *b = y;
-	if (a->t != b->t)
-		return (a->t > b->t) - (a->t < b->t);
-	return (a->d > b->d) - (a->d < b->d); /* leaving before arriving */
-}
-
-/* The earliest time at which n of the windows win[w0 .. nwin) overlap. */
-static cs_time earliest_of(cs_sched_ctx *c, size_t w0, uint32_t n)
+/* The earliest time before bound at which jid fits on n nodes of a type
+ * (type < 0: any), or CS_TIME_MAX; the windows
+ * holding that time in pl->h2[0 .. *ncand). A merge of every node's
+ * windows in time order that stops at the answer. */
+static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs_time d, cs_time bound,
+			      const uint32_t *only, uint32_t nonly, size_t *ncand, int *but_resv)
 {
 	struct planner *pl = c->pl;
-	cs_time best = CS_TIME_MAX;
-	if (n == 1) {
-		for (size_t i = w0; i < pl->nwin; i++)
-			best = pl->win[i].a < best ? pl->win[i].a : best;
-		return best;
+	uint32_t lo = type < 0 ? 0 : pl->type_first[type], hi = type < 0 ? c->nnodes : pl->type_first[type + 1];
+	if (only) {
+		lo = 0;
+		hi = nonly;
 	}
-	size_t m = 0;
-	if (grow((void **)&pl->sw, &pl->sw_cap, 2 * (pl->nwin - w0) + 1, sizeof *pl->sw) < 0) {
-		c->failed = -CS_ENOMEM;
-		return CS_TIME_MAX;
+	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	size_t n1 = 0, n2 = 0;
+	uint32_t np = 0, now_ok = 0, now_resv = 0;
+	pl->nwin = 0;
+	*ncand = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
+		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
+			continue;
+		struct pnode *q = &pl->pn[np];
+		q->node = node;
+		q->eager = pl->resv_first[node + 1] > pl->resv_first[node];
+		if (q->eager) {
+			int flag = 0;
+			q->wi = (uint32_t)pl->nwin;
+			if (node_windows(c, j, node, d, &flag) < 0) {
+				c->failed = -CS_ENOMEM;
+				return CS_TIME_MAX;
+			}
+			q->wn = (uint32_t)pl->nwin;
+			now_resv += (uint32_t)flag;
+		} else {
+			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
+		}
+		cs_time a, z;
+		if (pnode_next(pl, np, &a, &z)) {
+			hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
+			now_ok += a == c->now;
+		}
+		np++;
 	}
-	for (size_t i = w0; i < pl->nwin; i++) {
-		pl->sw[m++] = (struct psweep){ pl->win[i].a, +1 };
-		if (pl->win[i].z != CS_TIME_MAX)
-			pl->sw[m++] = (struct psweep){ pl->win[i].z + 1, -1 };
+	if (now_resv && now_ok + now_resv >= j->nodes)
+		*but_resv = 1;
+	while (n1) {
+		cs_time t = pl->h1[0].key;
+		if (t >= bound)
+			break;
+		while (n1 && pl->h1[0].key == t) {
+			struct hent e = hpop(pl->h1, &n1);
+			hpush(pl->h2, &n2, (struct hent){ e.z, e.a, e.z, e.idx });
+			cs_time a, z;
+			if (pnode_next(pl, e.idx, &a, &z))
+				hpush(pl->h1, &n1, (struct hent){ a, a, z, e.idx });
+		}
+		while (n2 && pl->h2[0].key < t)
+			hpop(pl->h2, &n2);
+		if (n2 >= j->nodes) {
+			*ncand = n2;
+			return t;
+		}
 	}
-	qsort(pl->sw, m, sizeof *pl->sw, sweep_cmp);
-	uint32_t k = 0;
-	for (size_t i = 0; i < m; i++) {
-		k += (uint32_t)pl->sw[i].d;
-		if (pl->sw[i].d > 0 && k >= n)
-			return pl->sw[i].t;
-	}
-	return best;
+	return CS_TIME_MAX;
 }
 
 static int cand_cmp(const void *x, const void *y)
 {
 	const struct pcand *a = x, *b = y;
-	if (a->key != b->key)
-		return (a->key > b->key) - (a->key < b->key);
+	if (a->g != b->g)
+		return (a->g > b->g) - (a->g < b->g);
+	if (a->a != b->a)
+		return (a->a < b->a) - (a->a > b->a); /* free the latest: the earlier free stay for others */
+	if (a->z != b->z)
+		return (a->z > b->z) - (a->z < b->z);
 	return (a->node > b->node) - (a->node < b->node);
 }
 
-/* jid's nodes at t among the windows win[w0 .. w1): those with the fewest
- * GPUs free at t, then the lowest numbered (pl->nodes). */
-static void choose_nodes(cs_sched_ctx *c, const cs_job *j, size_t w0, size_t w1, cs_time t)
-{
-	struct planner *pl = c->pl;
-	size_t n = 0;
-	for (size_t i = w0; i < w1; i++) {
-		const struct pwin *w = &pl->win[i];
-		if (w->a <= t && t <= w->z) {
-			cs_nprof_amt f = cs_nprof_min(&pl->prof, w->node, node_free_now(c, w->node), c->now, t, t + 1);
-			pl->cand[n++] = (struct pcand){ f.g, w->node };
-		}
-	}
-	qsort(pl->cand, n, sizeof *pl->cand, cand_cmp);
-	for (uint32_t k = 0; k < j->nodes && k < n; k++)
-		pl->nodes[k] = pl->cand[k].node;
-}
-
-/* The earliest time jid fits (its nodes in pl->nodes), or CS_TIME_MAX. */
-static cs_time plan_find(cs_sched_ctx *c, uint32_t jid)
+/* The earliest time before bound at which jid fits, or CS_TIME_MAX; its nodes in pl->nodes: of
+ * those that can hold it then, the ones with the fewest GPUs free then,
+ * then the ones that become free the latest, then those whose room ends
+ * the soonest, then the lowest numbered. */
+static cs_time plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
@@ -891,42 +1009,38 @@ static cs_time plan_find(cs_sched_ctx *c, uint32_t jid)
 	uint32_t g0 = any_part ? 0 : m->part_first[j->partition];
 	uint32_t g1 = any_part ? 1 : m->part_first[j->partition + 1];
 	cs_time best = CS_TIME_MAX;
-	size_t bw0 = 0, bw1 = 0;
+	size_t nc = 0;
 	int but_resv = 0;
-	pl->nwin = 0;
 	for (uint32_t g = g0; g < g1; g++) {
 		int32_t type = any_part ? -1 : m->part_types[g];
 		if (type >= (int32_t)pl->ntypes)
 			continue;
-		uint32_t lo = type < 0 ? 0 : pl->type_first[type], hi = type < 0 ? c->nnodes : pl->type_first[type + 1];
-		size_t w0 = pl->nwin;
-		uint32_t now_but_resv = 0;
-		for (uint32_t i = lo; i < hi; i++) {
-			uint32_t node = type < 0 ? i : pl->type_nodes[i];
-			int flag = 0;
-			if (node_windows(c, j, node, d, &flag) < 0) {
-				c->failed = -CS_ENOMEM;
-				return CS_TIME_MAX;
-			}
-			now_but_resv += (uint32_t)flag;
-		}
-		cs_time t = earliest_of(c, w0, j->nodes);
+		size_t n;
+		cs_time t = group_earliest(c, j, type, d, best < bound ? best : bound, only, nonly, &n, &but_resv);
+		if (c->failed)
+			return CS_TIME_MAX;
 		if (t < best) {
 			best = t;
-			bw0 = w0;
-			bw1 = pl->nwin;
+			nc = n;
+			for (size_t i = 0; i < n; i++) {
+				const struct hent *e = &pl->h2[i];
+				pl->cand[i] = (struct pcand){ 0, e->a, e->z, pl->pn[e->idx].node };
+			}
 		}
-		/* fits now on nodes free now but for a reservation */
-		uint32_t now_ok = 0;
-		for (size_t i = w0; i < pl->nwin; i++)
-			now_ok += pl->win[i].a == c->now;
-		if (now_ok + now_but_resv >= j->nodes && now_but_resv)
-			but_resv = 1;
 	}
-	if (best != CS_TIME_MAX)
-		choose_nodes(c, j, bw0, bw1, best);
+	if (best == CS_TIME_MAX)
+		return best;
 	if (best > c->now && but_resv)
 		c->resv_block[jid] = c->st->passes;
+	if (nc > j->nodes) {
+		for (size_t i = 0; i < nc; i++) {
+			uint32_t node = pl->cand[i].node;
+			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
+		}
+		qsort(pl->cand, nc, sizeof *pl->cand, cand_cmp);
+	}
+	for (uint32_t k = 0; k < j->nodes; k++)
+		pl->nodes[k] = pl->cand[k].node;
 	return best;
 }
 
@@ -1004,6 +1118,42 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 	return 1;
 }
 
+/* The nodes freed after epoch e, once each, in pl->fnodes. */
+static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	uint32_t n = 0;
+	for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
+		uint32_t node = pl->freed[i].node;
+		if (pl->mark[node] != pl->gen) {
+			pl->mark[node] = pl->gen;
+			pl->fnodes[n++] = node;
+		}
+	}
+	return n;
+}
+
+/* Does one of pl->fnodes[0 .. n) hold a node's share of j for its
+ * estimate at some time before bound? */
+static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound)
+{
+	struct planner *pl = c->pl;
+	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	for (uint32_t i = 0; i < n; i++) {
+		cs_nprof_iter it;
+		cs_time a, z;
+		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
+				    plan_len(j));
+		if (cs_nprof_iter_next(&it, &a, &z) && a < bound)
+			return 1;
+	}
+	return 0;
+}
+
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 {
 	if (!c->nm || jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
@@ -1019,15 +1169,18 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
 		pl->overdue_pass = c->st->passes;
 		pl->epoch++;
+		pl->worse_epoch = pl->epoch;
 	}
 	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
 			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib, .type = -1 };
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
+	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
 	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
+		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
 		/* with advance reservations made again every pass: the pending
 		 * reason says whether only a reservation keeps it off now */
 		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv) {
@@ -1036,16 +1189,33 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			return 0;
 		}
 		plan_drop(c, jid);
-		if (pl->epoch_of[jid] == pl->epoch && old == c->now &&
+		if (keep_ok && old == c->now &&
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0) {
 			if (when)
 				*when = old;
 			return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
 		}
 	}
-	cs_time t = plan_find(c, jid);
+	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
+	cs_time t;
+	if (bound != CS_TIME_MAX && !c->nm->nresv) {
+		/* Only a node freed since the plan was made can take it
+		 * earlier: the others (its own old ones too) hold no more than
+		 * when it was made, and then nothing before old held it. */
+		uint32_t nf = freed_since(c, pl->epoch_of[jid]);
+		if (j->nodes == 1)
+			t = plan_find(c, jid, bound, pl->fnodes, nf);
+		else
+			t = any_window_before(c, j, nf, bound) ? plan_find(c, jid, bound, NULL, 0) : CS_TIME_MAX;
+	} else {
+		t = plan_find(c, jid, bound, NULL, 0);
+	}
 	if (c->failed)
 		return -CS_ENOMEM;
+	if (t == CS_TIME_MAX && bound != CS_TIME_MAX) {
+		t = old; /* nothing earlier: the same plan */
+		memcpy(pl->nodes, pl->old_nodes, j->nodes * sizeof *pl->nodes);
+	}
 	if (t == CS_TIME_MAX)
 		return -CS_EINVAL; /* cannot happen: the empty machine holds every job */
 	cs_ctx_reserve(c, jid, t);
@@ -1060,7 +1230,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		for (uint32_t k = 0; k < p.n; k++)
 			pl->nodes[k] = p.slots[k].node;
 		if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
-			pl->epoch++;
+			plan_freed(c, NULL, pl->old_nodes, j->nodes);
 		return commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
 	}
 	/* the plan: its share on each chosen node */
@@ -1073,7 +1243,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	c->planned[c->nplanned++] = jid;
 	prof_plan(c, jid, 1);
 	if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
-		pl->epoch++;
+		plan_freed(c, NULL, pl->old_nodes, j->nodes);
 	pl->epoch_of[jid] = pl->epoch;
 	return c->failed ? -CS_ENOMEM : 0;
 }
@@ -1106,7 +1276,7 @@ static void free_resources(cs_sched_ctx *c, uint32_t jid)
 		if (c->pl) {
 			prof_running(c, jid, 0);
 			if (c->now < j->start_s + j->estimate_s)
-				plan_epoch(c); /* freed before its estimated end */
+				plan_freed(c, p.slots, NULL, p.n); /* before its estimated end */
 		}
 	} else {
 		c->free += j->size;

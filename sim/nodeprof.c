@@ -68,15 +68,9 @@ int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return -1;
 }
 
-/* A walk over a node's free amounts, segment by segment from now. */
-typedef struct walk {
-	const cs_nprof_node *nd;
-	uint32_t i;
-	cs_time now;
-	cs_nprof_amt f;    /* free in the current segment */
-	cs_nprof_amt late; /* overdue running jobs' give-backs, due at now + 1 */
-	int has_late;
-} walk;
+/* A walk over a node's free amounts, segment by segment from now (the
+ * iterator's first fields). */
+typedef cs_nprof_iter walk;
 
 static inline void amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
 {
@@ -87,7 +81,12 @@ static inline void amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
 
 static void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, cs_time now)
 {
-	*w = (walk){ nd, 0, now, free_now, { 0, 0, 0 }, 0 };
+	w->nd = nd;
+	w->i = 0;
+	w->now = now;
+	w->f = free_now;
+	w->late = (cs_nprof_amt){ 0, 0, 0 };
+	w->has_late = 0;
 	for (; w->i < nd->n && nd->ev[w->i].t <= now; w->i++) {
 		if (nd->ev[w->i].running) {
 			amt_add(&w->late, &nd->ev[w->i]);
@@ -123,35 +122,56 @@ static inline int holds(cs_nprof_amt f, cs_nprof_amt need)
 	return f.g >= need.g && f.c >= need.c && f.m >= need.m;
 }
 
+void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
+			 cs_nprof_amt need, cs_time d)
+{
+	walk_start(it, &p->node[node], free_now, now);
+	it->need = need;
+	it->d = d;
+	it->from = holds(it->f, need) ? now : -1;
+	it->done = 0;
+}
+
+int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z)
+{
+	while (!it->done) {
+		cs_time t = walk_next(it);
+		if (t == CS_TIME_MAX) {
+			it->done = 1;
+			if (it->from >= 0) {
+				*a = it->from;
+				*z = CS_TIME_MAX;
+				return 1;
+			}
+			return 0;
+		}
+		int ok = holds(it->f, it->need);
+		if (ok && it->from < 0) {
+			it->from = t;
+		} else if (!ok && it->from >= 0) {
+			cs_time from = it->from;
+			it->from = -1;
+			if (t - from >= it->d) {
+				*a = from;
+				*z = t - it->d;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
 			cs_nprof_amt need, cs_time d, cs_time *a, cs_time *z, size_t max)
 {
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	cs_nprof_iter it;
+	cs_nprof_iter_start(&it, p, node, free_now, now, need, d);
 	size_t k = 0;
-	cs_time from = holds(w.f, need) ? now : -1;
-	for (;;) {
-		cs_time t = walk_next(&w);
-		if (t == CS_TIME_MAX)
-			break;
-		int ok = holds(w.f, need);
-		if (ok && from < 0) {
-			from = t;
-		} else if (!ok && from >= 0) {
-			if (t - from >= d) {
-				if (k < max) {
-					a[k] = from;
-					z[k] = t - d;
-				}
-				k++;
-			}
-			from = -1;
-		}
-	}
-	if (from >= 0) {
+	cs_time x, y;
+	while (cs_nprof_iter_next(&it, &x, &y)) {
 		if (k < max) {
-			a[k] = from;
-			z[k] = CS_TIME_MAX;
+			a[k] = x;
+			z[k] = y;
 		}
 		k++;
 	}

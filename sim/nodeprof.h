@@ -49,6 +49,24 @@ typedef struct cs_nprof_amt {
 	int64_t g, c, m;
 } cs_nprof_amt;
 
+/* The same, one window at a time (cs_nprof_iter_next: 1 and the window,
+ * or 0 when there are no more). The profile must not change meanwhile. */
+typedef struct cs_nprof_iter {
+	const cs_nprof_node *nd;
+	uint32_t i;
+	int has_late;
+	cs_time now;
+	cs_nprof_amt f;    /* free in the current segment */
+	cs_nprof_amt late; /* overdue running jobs' give-backs, due at now + 1 */
+	cs_nprof_amt need;
+	cs_time d, from;   /* from: the open run's start, or -1 */
+	int done;
+} cs_nprof_iter;
+
+void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
+			 cs_nprof_amt need, cs_time d);
+int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z);
+
 /* The start times at which `need` fits on `node` for d seconds (d >= 1):
  * closed intervals [a[i], z[i]] in ascending order (z = CS_TIME_MAX: from
  * a on). Writes at most max of them; returns how many there are. */
