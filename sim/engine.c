@@ -1028,10 +1028,10 @@ static cs_time plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uin
 			}
 		}
 	}
-	if (best == CS_TIME_MAX)
-		return best;
 	if (best > c->now && but_resv)
 		c->resv_block[jid] = c->st->passes;
+	if (best == CS_TIME_MAX)
+		return best;
 	if (nc > j->nodes) {
 		for (size_t i = 0; i < nc; i++) {
 			uint32_t node = pl->cand[i].node;
