@@ -39,6 +39,7 @@ typedef struct cons {
 	prof p;
 	uint32_t total;
 	int node_model; /* plans kept by the engine (cs_ctx_plan) */
+	int search_all; /* node model: every plan searched again every pass */
 } cons;
 
 static int prof_reserve(prof *p, size_t n)
@@ -130,14 +131,18 @@ static void cons_destroy(void *state)
 
 static int cons_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
+	const char *search = cs_policy_param_get(env, "search");
+	if (search && strcmp(search, "freed") != 0 && strcmp(search, "all") != 0) {
+		snprintf(err, errlen, "policy conservative: search: '%s' is not one of freed, all", search);
+		return -CS_EINVAL;
+	}
 	cons *c = calloc(1, sizeof *c);
 	if (!c)
 		return -CS_ENOMEM;
 	c->jobs = env->jobs;
 	c->total = env->total_procs;
 	c->node_model = env->node_model;
+	c->search_all = search && strcmp(search, "all") == 0;
 	c->res = malloc((env->njobs ? env->njobs : 1) * sizeof *c->res);
 	if (!c->res || cs_fifo_init(&c->q, env->njobs) < 0) {
 		cons_destroy(c);
@@ -160,6 +165,7 @@ static void cons_submit(void *state, uint32_t jid)
 static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
 {
 	long first = cs_fifo_head(&c->q);
+	cs_ctx_plan_search(ctx, c->search_all);
 	for (long kk = first, next; kk >= 0; kk = next) {
 		uint32_t k = (uint32_t)kk;
 		next = cs_fifo_next(&c->q, k + 1);
@@ -230,7 +236,12 @@ static void cons_pass(void *state, cs_sched_ctx *ctx)
 	}
 }
 
-static const cs_policy_param cons_params[] = { { NULL, NULL, NULL } };
+static const cs_policy_param cons_params[] = {
+	{ "search", "freed",
+	  "node model: freed (a plan is searched again only where capacity came back) or all (every plan, "
+	  "every pass, over every node: the same schedule, slower)" },
+	{ NULL, NULL, NULL }
+};
 
 const cs_policy_ops cs_policy_conservative = {
 	.abi = CS_POLICY_ABI,

@@ -79,6 +79,7 @@ struct cs_sched_ctx {
 	uint32_t *planned, *plan_pos; /* the planned jobs; a job's index in planned */
 	size_t nplanned;
 	struct planner *pl;    /* the plans' profile, made on the first cs_ctx_plan */
+	int plan_all;          /* cs_ctx_plan_search: every plan searched, over every node */
 	uint32_t resv_cap;
 	int resv_hit;          /* the last try kept some off */
 	uint64_t *resv_block;  /* per job: the pass in which only a reservation kept it off */
@@ -1118,6 +1119,8 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 	return 1;
 }
 
+void cs_ctx_plan_search(cs_sched_ctx *c, int all) { c->plan_all = all != 0; }
+
 /* The nodes freed after epoch e, once each, in pl->fnodes. */
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 {
@@ -1183,7 +1186,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
 		/* with advance reservations made again every pass: the pending
 		 * reason says whether only a reservation keeps it off now */
-		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv) {
+		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv && !c->plan_all) {
 			if (when)
 				*when = old;
 			return 0;
@@ -1198,7 +1201,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
 	cs_time t;
-	if (bound != CS_TIME_MAX && !c->nm->nresv) {
+	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all) {
 		/* Only a node freed since the plan was made can take it
 		 * earlier: the others (its own old ones too) hold no more than
 		 * when it was made, and then nothing before old held it. */

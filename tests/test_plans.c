@@ -130,18 +130,15 @@ static int use_cmp(const void *x, const void *y)
 	return (a->s > b->s) - (a->s < b->s);
 }
 
-/* A week of the default workload under conservative on the default data
- * centre, with a maintenance window on 8 nodes: no job starts after the
- * reservation it got at submission, no GPU is ever given twice, and no
- * job runs on the maintenance nodes during the window. */
-Test(plans, conservative_keeps_every_plan_on_the_default_centre, .timeout = 120)
+/* A generated workload on the default centre, as a temporary native CSV. */
+static char *generated(int days)
 {
 	cs_gen_model *m;
 	char err[CS_ERRLEN] = "";
 	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
 	cs_trace t;
 	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_generate(m, 3, 7, 1.0, &t, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate(m, 3, days, 1.0, &t, err, sizeof err), 0, "%s", err);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -151,6 +148,49 @@ Test(plans, conservative_keeps_every_plan_on_the_default_centre, .timeout = 120)
 	cs_gen_model_free(m);
 	char *path = th_write_tmp(buf, ".csv");
 	free(buf);
+	return path;
+}
+
+/* Searching again only where capacity came back (the default) gives the
+ * plans of searching every node for every job every pass. */
+Test(plans, search_freed_equals_search_all, .timeout = 120)
+{
+	char *path = generated(4);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.workload = path;
+		o.policy = "conservative";
+		o.keys[0] = "search";
+		o.vals[0] = k ? "all" : "freed";
+		o.nparams = 1;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+	}
+	th_unlink(path);
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0, moved = 0;
+	for (size_t i = 0; i < r[0].njobs; i++) {
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s;
+		for (size_t k = r[0].placement_off[i]; k < r[0].placement_off[i + 1]; k++)
+			diff += r[0].placements[k].node != r[1].placements[k].node;
+		moved += r[0].jobs[i].start_s < r[0].jobs[i].reservation_s;
+	}
+	cr_assert_eq(diff, 0);
+	cr_assert_gt(moved, 50); /* compression moved plans earlier */
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+}
+
+/* A week of the default workload under conservative on the default data
+ * centre, with a maintenance window on 8 nodes: no job starts after the
+ * reservation it got at submission, no GPU is ever given twice, and no
+ * job runs on the maintenance nodes during the window. */
+Test(plans, conservative_keeps_every_plan_on_the_default_centre, .timeout = 120)
+{
+	char *path = generated(7);
+	char err[CS_ERRLEN] = "";
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.workload = path;
@@ -185,4 +225,21 @@ Test(plans, conservative_keeps_every_plan_on_the_default_centre, .timeout = 120)
 				  "node %u: a GPU given twice", u[i].node);
 	free(u);
 	cs_run_result_free(&r);
+}
+
+Test(plans, bad_search_value_is_an_error)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/configs/traces/KTH-SP2-1996-2.swf.gz", th_root());
+	o.workload = path;
+	o.policy = "conservative";
+	o.keys[0] = "search";
+	o.vals[0] = "some";
+	o.nparams = 1;
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	cr_assert_neq(cs_run(&o, &r, err, sizeof err), 0);
+	cr_assert(strstr(err, "search: 'some' is not one of freed, all"), "%s", err);
 }

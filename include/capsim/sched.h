@@ -98,19 +98,26 @@ int cs_ctx_hold(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
  * GPUs or, for a CPU-only job, its cores), 0 for a pooled machine. */
 int cs_ctx_node_model(const cs_sched_ctx *ctx);
 /* Conservative backfilling on a node model: a plan is a waiting job's
- * reservation with its placement (nodes, GPUs, cores, memory), kept across
- * passes until the job starts or the plan is made again. cs_ctx_plan drops
- * jid's plan, then finds the earliest time t >= now at which jid fits for
- * its estimate given the running jobs (until their estimated ends; one past
- * its estimate is expected to end a second from now), every other plan
- * (each holds its placement over [start, start + estimate)) and the advance
- * reservations; records t as its reservation and *when (may be NULL). If t
- * is now the job starts (`how` as cs_ctx_start) and 1 is returned; else the
- * plan is kept and 0 returned. Planning jobs in arrival order, every pass,
- * with every other plan held, moves no job later than its last plan (as
- * long as jobs end by their estimates). -CS_EINVAL on a pooled machine or
- * for a job not waiting. */
+ * reservation with its nodes (each holding the job's per-node share of
+ * GPUs, cores and memory over [start, start + estimate)), kept across
+ * passes until the job starts or the plan is made again. cs_ctx_plan looks
+ * for the earliest time t >= now, before jid's current plan if it has one,
+ * at which jid fits for its estimate given the running jobs (until their
+ * estimated ends; one past its estimate is expected to end a second from
+ * now), every other plan and the advance reservations; without one it
+ * keeps its plan. Records the first plan's time as jid's reservation and
+ * the plan's time in *when (may be NULL). If the plan is now the job
+ * starts (`how` as cs_ctx_start) and 1 is returned; else 0. Planning jobs
+ * in arrival order, every pass, with every other plan held, moves no job
+ * later than its last plan (as long as jobs end by their estimates).
+ * -CS_EINVAL on a pooled machine or for a job not waiting. */
 int cs_ctx_plan(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time *when);
+/* all != 0: cs_ctx_plan searches every node again for every job, even
+ * where no capacity came back since the plan was made (by default a plan
+ * is searched again only when something freed capacity, and a one-node
+ * job's only on the nodes that were freed). The same plans, found the
+ * straightforward way: for benchmarks and cross-checks. */
+void cs_ctx_plan_search(cs_sched_ctx *ctx, int all);
 /* Preemption: stop running job jid now to make room. CS_PREEMPT_REQUEUE
  * puts it back in the queue (the policy's submit is called again once the
  * pass returns; it starts over, and the run it loses is added to its
