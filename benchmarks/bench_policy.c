@@ -713,13 +713,13 @@ static void result_free(result *r)
 }
 
 /* One run with M timed passes; exits on error. */
-static void run_once(const machine *m, const workload *w, const cs_policy_ops *ops, const char *order,
-		     uint32_t M, result *r)
+static void run_once(const machine *m, const workload *w, const cs_policy_ops *ops, const char *key,
+		     const char *val, uint32_t M, result *r)
 {
 	size_t n = w->base + M;
 	char err[CS_ERRLEN];
-	const char *keys[1] = { "order" }, *vals[1] = { order };
-	cs_policy_env env = { .jobs = w->jobs, .njobs = n, .total_procs = m->procs, .nparams = order ? 1 : 0,
+	const char *keys[1] = { key }, *vals[1] = { val };
+	cs_policy_env env = { .jobs = w->jobs, .njobs = n, .total_procs = m->procs, .nparams = val ? 1 : 0,
 			      .keys = keys, .vals = vals, .node_model = !m->pooled };
 	timed tw = { .inner = ops, .first = 2, .last = 1 + (cs_time)M };
 	tw.sub = xmalloc(n * sizeof *tw.sub);
@@ -770,12 +770,12 @@ static void run_once(const machine *m, const workload *w, const cs_policy_ops *o
 static double target_s = 0.25;
 
 /* Calibrate M on a short run, then time about target_s of passes. */
-static void run_timed(const machine *m, const workload *w, const cs_policy_ops *ops, const char *order,
-		      result *r)
+static void run_timed(const machine *m, const workload *w, const cs_policy_ops *ops, const char *key,
+		      const char *val, result *r)
 {
 	uint32_t M = 16;
 	for (;;) {
-		run_once(m, w, ops, order, M, r);
+		run_once(m, w, ops, key, val, M, r);
 		double spent = r->per_pass_s * M;
 		if (spent >= target_s * 0.5 || M >= M_MAX)
 			return;
@@ -805,19 +805,29 @@ static int same_schedule(const result *a, const result *b)
 }
 
 typedef struct pol {
-	const char *label, *builtin, *order;
-	const cs_policy_ops *naive;
-	int pooled; /* runs on the pooled machine (1) or the node model (0) */
+	const char *label, *builtin, *key, *val; /* the built-in and its parameter */
+	const cs_policy_ops *naive;              /* NULL: the built-in with nkey=nval */
+	const char *nkey, *nval;
+	int pooled;          /* runs on the pooled machine (1) or the node model (0) */
+	uint32_t max_queued; /* 0: every queue length (on the 10k-node cluster: max_queued / 10) */
 } pol;
 
+/* conservative's straightforward twin is itself with search=all: every
+ * plan searched again, over every node, every pass (a policy outside the
+ * engine cannot hold node-level plans). Its first pass plans every queued
+ * job, each against all the plans before it, and every search=all pass
+ * searches every node for every job: 50k queued jobs, or 10k on 10k nodes,
+ * take many minutes, so it runs with 1k and 10k queued on the default
+ * cluster and 1k on 10k nodes. */
 static const pol pols[] = {
-	{ "fcfs", "fcfs", NULL, &naive_fcfs, 0 },
-	{ "sjf", "sjf", NULL, &naive_sjf, 0 },
-	{ "easy", "easy", NULL, &naive_easy, 0 },
-	{ "easy-sjbf", "easy", "sjbf", &naive_easy, 0 },
-	{ "multifactor", "multifactor", NULL, &naive_mf, 0 },
-	{ "easy", "easy", NULL, &naive_easy, 1 },
-	{ "easy-sjbf", "easy", "sjbf", &naive_easy, 1 },
+	{ "fcfs", "fcfs", NULL, NULL, &naive_fcfs, NULL, NULL, 0, 0 },
+	{ "sjf", "sjf", NULL, NULL, &naive_sjf, NULL, NULL, 0, 0 },
+	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 0, 0 },
+	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 0, 0 },
+	{ "multifactor", "multifactor", NULL, NULL, &naive_mf, NULL, NULL, 0, 0 },
+	{ "conservative", "conservative", NULL, NULL, NULL, "search", "all", 0, 10000 },
+	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 1, 0 },
+	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 1, 0 },
 };
 #define NPOLS (sizeof pols / sizeof pols[0])
 
@@ -897,12 +907,13 @@ int main(int argc, char **argv)
 					printf("# %s%s: %u %s, %zu jobs running during the passes\n", pooled ? "pooled " : "",
 					       pm.name, pm.procs, pooled ? "processors" : "GPUs", w.nfill);
 				for (size_t k = 0; k < NPOLS; k++) {
-					if (pols[k].pooled != pooled)
+					if (pols[k].pooled != pooled ||
+					    (pols[k].max_queued && queued[qi] > pols[k].max_queued / (mi ? 10 : 1)))
 						continue;
 					const cs_policy_ops *ops = cs_policy_find(pols[k].builtin);
 					result rb = { 0 }, rn = { 0 };
-					run_timed(&pm, &w, ops, pols[k].order, &rb);
-					run_timed(&pm, &w, pols[k].naive, pols[k].order, &rn);
+					run_timed(&pm, &w, ops, pols[k].key, pols[k].val, &rb);
+					run_timed(&pm, &w, pols[k].naive ? pols[k].naive : ops, pols[k].nkey, pols[k].nval, &rn);
 					int same = same_schedule(&rb, &rn);
 					all_same &= same;
 					double pps = 1.0 / rb.per_pass_s, bpps = 1.0 / rn.per_pass_s;
