@@ -382,19 +382,21 @@ static void run_tiny_resv(const char *csv, const char *policy, const char *const
 
 /* Maintenance on node 0 over [100, 200): J1 (150 s) may not run on it and
  * goes to node 1 at once; J2 needs all three GPU nodes: J1 ends at 150,
- * but node 0 is held until 200. J3 (40 s) fits on node 0 before the window. */
-Test(nodemodel, maintenance_reservation_keeps_nodes_free)
+ * but node 0 is held until 200. J3 (40 s) fits on node 0 before the window.
+ * The same under EASY (the head's hold) and conservative (J2's plan is 200
+ * on all three nodes; J3 fits before the window and before the plan). */
+static void maintenance_case(const char *policy)
 {
 	const char *resv[] = { "maint:100-200:g4*1" };
 	cs_run_result r;
 	run_tiny_resv(HDR "1,a,u,0,1,4,0,0,150,150,,gpu,completed\n"
 			  "2,a,u,1,3,4,0,0,50,50,,gpu,completed\n"
 			  "3,b,v,2,1,4,0,0,40,40,,gpu,completed\n",
-		      "easy", resv, 1, &r);
+		      policy, resv, 1, &r);
 	cr_assert_eq(th_start(&r, 1), 0);
 	cr_assert_eq(r.placements[r.placement_off[0]].node, 1);
 	cr_assert_eq(th_start(&r, 2), 200);
-	cr_assert_eq(th_job(&r, 2)->reservation_s, 200); /* the hold respects the window */
+	cr_assert_eq(th_job(&r, 2)->reservation_s, 200); /* the hold or plan respects the window */
 	/* at 150 it fitted but for the window: Slurm's "Reservation" */
 	cr_assert_str_eq(cs_wait_names[th_job(&r, 2)->reason], "Reservation");
 	cr_assert_str_eq(cs_wait_names[th_job(&r, 3)->reason], "None");
@@ -403,25 +405,8 @@ Test(nodemodel, maintenance_reservation_keeps_nodes_free)
 	cs_run_result_free(&r);
 }
 
-/* The same case under conservative: J2's plan is 200 on all three nodes;
- * J3 fits on node 0 before the window and before J2's plan. */
-Test(nodemodel, maintenance_reservation_under_conservative)
-{
-	const char *resv[] = { "maint:100-200:g4*1" };
-	cs_run_result r;
-	run_tiny_resv(HDR "1,a,u,0,1,4,0,0,150,150,,gpu,completed\n"
-			  "2,a,u,1,3,4,0,0,50,50,,gpu,completed\n"
-			  "3,b,v,2,1,4,0,0,40,40,,gpu,completed\n",
-		      "conservative", resv, 1, &r);
-	cr_assert_eq(th_start(&r, 1), 0);
-	cr_assert_eq(r.placements[r.placement_off[0]].node, 1);
-	cr_assert_eq(th_start(&r, 2), 200);
-	cr_assert_eq(th_job(&r, 2)->reservation_s, 200);
-	cr_assert_str_eq(cs_wait_names[th_job(&r, 2)->reason], "Reservation");
-	cr_assert_eq(th_start(&r, 3), 2);
-	cr_assert_eq(r.placements[r.placement_off[2]].node, 0);
-	cs_run_result_free(&r);
-}
+Test(nodemodel, maintenance_reservation_keeps_nodes_free) { maintenance_case("easy"); }
+Test(nodemodel, maintenance_reservation_under_conservative) { maintenance_case("conservative"); }
 
 /* Compression on the node model. J1-J3 fill the three GPU nodes until 100
  * by their estimates; J4 (2 nodes) plans 100 on nodes 0 and 1, J5 (one
