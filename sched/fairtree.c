@@ -19,6 +19,20 @@ struct cs_fairtree {
 	uint32_t *buf;
 	uint32_t *tmp;   /* merge sort scratch, nodes entries */
 	uint32_t counter;
+	/* Between computes only the users with running jobs gain usage, so
+	 * most subtrees are as they were: an account none of whose users'
+	 * usage changed keeps its children's order, and a leaf account (only
+	 * users below it) its users' ranks relative to its first (local), so
+	 * visiting it alone is a copy. */
+	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
+	uint8_t *dirty;  /* per node: some usage below it changed in this compute */
+	uint8_t *lvalid; /* per leaf account: local holds */
+	uint32_t *local; /* per user of a leaf account: its run's start in the account's order */
+	uint8_t *leaf;   /* per node: an account whose children are all users (at least one) */
+	int sorted;      /* every account's children were sorted once */
+	uint32_t *dlist; /* the nodes dirty in an update */
+	uint32_t *last_top; /* per leaf account: the rank its first user had last time */
+	int write_all;   /* write every user's factor (a full compute) */
 };
 
 /* Level Fairshare, highest first, then node order. */
@@ -59,13 +73,25 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	size_t n = t->nnodes ? t->nnodes : 1;
 	if (!f || !(f->sum = malloc(n * sizeof *f->sum)) || !(f->lfs = malloc(n * sizeof *f->lfs)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
-	    !(f->tmp = malloc(n * sizeof *f->tmp))) {
+	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
+	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->lvalid = calloc(n, sizeof *f->lvalid)) ||
+	    !(f->local = calloc(n, sizeof *f->local)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
+	    !(f->last_top = malloc(n * sizeof *f->last_top)) ||
+	    !(f->leaf = calloc(n, sizeof *f->leaf))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
 	f->t = t;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++)
 		f->ord[i] = t->child[i];
+	for (uint32_t a = 0; a < t->nnodes; a++) {
+		f->prev[a] = NAN;
+		f->last_top[a] = UINT32_MAX;
+		int leaf = t->kind[a] != CS_ACCT_USER && t->child_off[a + 1] > t->child_off[a];
+		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
+			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
+		f->leaf[a] = (uint8_t)leaf;
+	}
 	*out = f;
 	return 0;
 }
@@ -79,10 +105,52 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->ord);
 	free(f->buf);
 	free(f->tmp);
+	free(f->prev);
+	free(f->dirty);
+	free(f->dlist);
+	free(f->last_top);
+	free(f->lvalid);
+	free(f->local);
+	free(f->leaf);
 	free(f);
 }
 
 double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node) { return f->lfs[node]; }
+
+static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!f->leaf[a[k]])
+			return 0;
+	return 1;
+}
+
+/* The users of leaf account a, visited alone: as the visit below would
+ * rank them, from each one's run start in a's order (worked out again
+ * only when a's usage changed). */
+static void leaf_ranks(cs_fairtree *f, uint32_t a, double *factor)
+{
+	const cs_account_tree *t = f->t;
+	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	if (!f->lvalid[a]) {
+		uint32_t start = 0;
+		for (uint32_t k = lo; k < hi; k++) {
+			if (k > lo && f->lfs[f->ord[k]] != f->lfs[f->ord[k - 1]])
+				start = k - lo;
+			f->local[f->ord[k]] = start;
+		}
+		f->lvalid[a] = 1;
+	}
+	uint32_t top = f->counter;
+	f->counter -= hi - lo;
+	if (!f->write_all && f->last_top[a] == top && !f->dirty[a])
+		return; /* the factors it wrote last time stand */
+	f->last_top[a] = top;
+	for (uint32_t k = lo; k < hi; k++) {
+		uint32_t u = t->child[k];
+		factor[u] = t->share_norm[u] > 0 ? (double)(top - f->local[u]) / (double)t->nusers : 0;
+	}
+}
 
 /* Visit the merged children of the accounts buf[g0 .. g1); their list is
  * built at buf[g1 ..). Within a run of equal Level Fairshare the order
@@ -123,10 +191,115 @@ static void visit(cs_fairtree *f, size_t g0, size_t g1, double *factor)
 				list[n + na++] = c;
 			}
 		}
-		if (na) /* the run's accounts sit past the list; the next list after them */
+		if (na == 1 && f->leaf[list[n]]) {
+			leaf_ranks(f, list[n], factor);
+		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, list + n, na)) {
+			/* accounts without usage: every user with shares is
+			 * infinite, one run sharing the first rank */
+			uint32_t top = f->counter;
+			for (size_t k = 0; k < na; k++) {
+				uint32_t a = list[n + k];
+				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++) {
+					uint32_t u = t->child[m];
+					factor[u] = t->share_norm[u] > 0 && t->share_level[u] > 0 ? (double)top / (double)t->nusers : 0;
+				}
+				f->counter -= t->child_off[a + 1] - t->child_off[a];
+				f->last_top[a] = UINT32_MAX;
+			}
+		} else if (na) { /* the run's accounts sit past the list; the next list after them */
+			for (size_t k = 0; k < na; k++)
+				f->last_top[list[n + k]] = UINT32_MAX;
 			visit(f, g1 + n, g1 + n + na, factor);
+		}
 		i = j;
 	}
+}
+
+static void lfs_of(cs_fairtree *f, uint32_t i)
+{
+	const cs_account_tree *t = f->t;
+	double sh = t->share_level[i], up = f->sum[t->parent[i]];
+	if (!(sh > 0))
+		f->lfs[i] = 0;
+	else if (!(up > 0) || !(f->sum[i] > 0))
+		f->lfs[i] = INFINITY;
+	else
+		f->lfs[i] = sh / (f->sum[i] / up);
+}
+
+static void sort_children(cs_fairtree *f, uint32_t a)
+{
+	const cs_account_tree *t = f->t;
+	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	f->lvalid[a] = 0;
+	for (uint32_t k = lo + 1; k < hi; k++) {
+		uint32_t c = f->ord[k], m = k;
+		while (m > lo && before(f, c, f->ord[m - 1])) {
+			f->ord[m] = f->ord[m - 1];
+			m--;
+		}
+		f->ord[m] = c;
+	}
+}
+
+static int desc_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a < b) - (a > b);
+}
+
+void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
+{
+	const cs_account_tree *t = f->t;
+	if (!changed || !f->sorted) {
+		cs_fairtree_compute(f, usage, factor);
+		return;
+	}
+	/* the users whose usage changed, and their ancestors */
+	size_t nd = 0;
+	for (size_t k = 0; k < nch; k++) {
+		uint32_t u = changed[k];
+		if (u >= t->nnodes || t->kind[u] != CS_ACCT_USER || f->prev[u] == usage[u])
+			continue;
+		f->prev[u] = f->sum[u] = usage[u];
+		for (int32_t x = (int32_t)u; x >= 0 && !f->dirty[x]; x = t->parent[x]) {
+			f->dirty[x] = 1;
+			f->dlist[nd++] = (uint32_t)x;
+		}
+	}
+	if (nd == 0)
+		return; /* nothing moved: the factors stand */
+	/* sums bottom-up, each adding its children from the last as the full
+	 * compute does, so every sum is the same double */
+	qsort(f->dlist, nd, sizeof *f->dlist, desc_u32);
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t a = f->dlist[k];
+		if (t->kind[a] == CS_ACCT_USER)
+			continue;
+		double sum = 0;
+		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
+			sum += f->sum[t->child[m]];
+		f->sum[a] = sum;
+	}
+	/* Level Fairshare of the dirty nodes and of every child of a dirty
+	 * account (its parent's sum moved) */
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t a = f->dlist[k];
+		if (a)
+			lfs_of(f, a);
+		for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
+			if (!f->dirty[t->child[m]])
+				lfs_of(f, t->child[m]);
+	}
+	for (size_t k = 0; k < nd; k++)
+		if (t->kind[f->dlist[k]] != CS_ACCT_USER)
+			sort_children(f, f->dlist[k]);
+	f->write_all = 0;
+	f->counter = t->nusers;
+	f->buf[0] = 0;
+	visit(f, 0, 1, factor);
+	for (size_t k = 0; k < nd; k++)
+		f->dirty[f->dlist[k]] = 0;
 }
 
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
@@ -135,33 +308,34 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	uint32_t n = t->nnodes;
 	if (n == 0)
 		return;
-	for (uint32_t i = 0; i < n; i++)
-		f->sum[i] = t->kind[i] == CS_ACCT_USER ? usage[i] : 0;
-	for (uint32_t i = n - 1; i > 0; i--)
-		f->sum[t->parent[i]] += f->sum[i];
-	f->lfs[0] = INFINITY;
-	for (uint32_t i = 1; i < n; i++) {
-		double s = t->share_level[i], up = f->sum[t->parent[i]];
-		if (!(s > 0))
-			f->lfs[i] = 0;
-		else if (!(up > 0) || !(f->sum[i] > 0))
-			f->lfs[i] = INFINITY;
-		else
-			f->lfs[i] = s / (f->sum[i] / up);
-	}
-	/* each account's children, insertion-sorted from the last order */
-	for (uint32_t a = 0; a < n; a++) {
-		uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-		for (uint32_t k = lo + 1; k < hi; k++) {
-			uint32_t c = f->ord[k], m = k;
-			while (m > lo && before(f, c, f->ord[m - 1])) {
-				f->ord[m] = f->ord[m - 1];
-				m--;
+	for (uint32_t i = 0; i < n; i++) {
+		f->dirty[i] = !f->sorted;
+		f->sum[i] = 0;
+		if (t->kind[i] == CS_ACCT_USER) {
+			f->sum[i] = usage[i];
+			if (!(f->prev[i] == usage[i])) { /* NaN the first time */
+				f->prev[i] = usage[i];
+				f->dirty[i] = 1;
 			}
-			f->ord[m] = c;
 		}
 	}
+	for (uint32_t i = n - 1; i > 0; i--) {
+		f->sum[t->parent[i]] += f->sum[i];
+		f->dirty[t->parent[i]] |= f->dirty[i];
+	}
+	f->sorted = 1;
+	f->lfs[0] = INFINITY;
+	for (uint32_t i = 1; i < n; i++)
+		lfs_of(f, i);
+	/* each account's children, insertion-sorted from the last order
+	 * (unchanged where no usage below it is) */
+	for (uint32_t a = 0; a < n; a++)
+		if (f->dirty[a] && t->kind[a] != CS_ACCT_USER)
+			sort_children(f, a);
+	f->write_all = 1;
 	f->counter = t->nusers;
 	f->buf[0] = 0;
 	visit(f, 0, 1, factor);
+	for (uint32_t i = 0; i < n; i++)
+		f->dirty[i] = 0;
 }

@@ -80,6 +80,11 @@ typedef struct mf {
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
 	cs_fairtree *ft;
 	double *ft_factor;    /* per node: Fair Tree factor of the last computation */
+	uint32_t *changed;    /* users whose usage grew since the last computation */
+	uint32_t nchanged;
+	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
+	uint64_t ncalc;       /* computations so far */
+	int all_changed;      /* every usage moved (the scale was folded in) */
 	double calc_period;
 	int preempt_mode;     /* 0 off, 1 + CS_PREEMPT_REQUEUE / CS_PREEMPT_KILL */
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
@@ -118,6 +123,8 @@ static void mf_destroy(void *state)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
 	free(p->ft_factor);
+	free(p->changed);
+	free(p->changed_at);
 	free(p->acct);
 	free(p->acct_id);
 	free(p->usage);
@@ -234,7 +241,8 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	p->nacct = t->nnodes;
 	size_t n = env->njobs ? env->njobs : 1;
 	if (!(p->uacct = malloc(n * sizeof *p->uacct)) || !(p->ft_factor = calloc(t->nnodes, sizeof *p->ft_factor)) ||
-	    cs_fairtree_new(&p->ft, t) < 0)
+	    !(p->changed = malloc(t->nnodes * sizeof *p->changed)) ||
+	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) || cs_fairtree_new(&p->ft, t) < 0)
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < env->njobs; i++) {
 		p->acct[i] = t->job_account[i];
@@ -368,12 +376,18 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		p->scale *= d;
 		for (size_t i = 0; i < p->nrun; i++) {
 			double c = p->jobs[p->run[i]].size * charge / p->scale;
-			p->usage[p->uacct[p->run[i]]] += c;
+			uint32_t u = p->uacct[p->run[i]];
+			p->usage[u] += c;
 			p->usage_total += c;
+			if (p->tree && p->changed_at[u] != p->ncalc + 1) {
+				p->changed_at[u] = p->ncalc + 1;
+				p->changed[p->nchanged++] = u;
+			}
 		}
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
+			p->all_changed = 1;
 			p->usage_total *= p->scale;
 			p->scale = 1;
 		}
@@ -557,7 +571,11 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	if (!p->q.count)
 		return;
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
-		cs_fairtree_compute(p->ft, p->usage, p->ft_factor);
+		/* only the users charged since the last computation moved */
+		cs_fairtree_update(p->ft, p->usage, p->ft_factor, p->all_changed ? NULL : p->changed, p->nchanged);
+		p->ncalc++;
+		p->nchanged = 0;
+		p->all_changed = 0;
 		p->last_calc = now;
 	}
 	size_t n = 0;

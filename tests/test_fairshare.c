@@ -651,3 +651,85 @@ Test(fairshare, swf_groups_in_a_tree)
 	th_unlink(acc);
 	free(t);
 }
+
+/* cs_fairtree_update against cs_fairtree_compute: random trees (accounts
+ * holding users, sub-accounts or both, some shares 0), usage growing on a
+ * few users at a time in whole units (so equal Level Fairshares, ties, and
+ * users without usage occur), now and then every usage halved (the scale
+ * folded in: changed = NULL). The factors must be the same doubles. */
+Test(fairtree, update_gives_the_full_computation)
+{
+	enum { N = 400, STEPS = 300 };
+	static int32_t parent[N];
+	static uint8_t kind[N];
+	static double shares[N], level[N], norm[N], usage[N], full[N], inc[N], ssum[N];
+	static uint32_t off[N + 1], child[N], changed[N];
+	unsigned long long r = 42;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (int seed = 0; seed < 4; seed++) {
+		uint32_t nusers = 0;
+		parent[0] = -1;
+		kind[0] = CS_ACCT_ACCOUNT;
+		for (uint32_t i = 1; i < N; i++) {
+			uint32_t p;
+			do
+				p = RND(i < 40 ? i : 40 + (i - 40) / 2); /* deeper trees as it grows */
+			while (kind[p] == CS_ACCT_USER);
+			parent[i] = (int32_t)p;
+			kind[i] = RND(10) < 6 ? CS_ACCT_USER : CS_ACCT_ACCOUNT;
+			nusers += kind[i] == CS_ACCT_USER;
+			shares[i] = RND(20) == 0 ? 0 : 1 + RND(3);
+		}
+		memset(off, 0, sizeof off);
+		memset(ssum, 0, sizeof ssum);
+		for (uint32_t i = 1; i < N; i++) {
+			off[parent[i] + 1]++;
+			ssum[parent[i]] += shares[i];
+		}
+		for (uint32_t i = 0; i < N; i++)
+			off[i + 1] += off[i];
+		uint32_t fill[N];
+		memcpy(fill, off, sizeof fill);
+		for (uint32_t i = 1; i < N; i++)
+			child[fill[parent[i]]++] = i;
+		level[0] = norm[0] = 1;
+		for (uint32_t i = 1; i < N; i++) {
+			double s = ssum[parent[i]];
+			level[i] = s > 0 ? shares[i] / s : 0;
+			norm[i] = norm[parent[i]] * level[i];
+		}
+		cs_account_tree t = { .nnodes = N, .parent = parent, .kind = kind, .shares = shares,
+				      .share_level = level, .share_norm = norm, .child_off = off, .child = child,
+				      .nusers = nusers };
+		cs_fairtree *a, *b;
+		cr_assert_eq(cs_fairtree_new(&a, &t), 0);
+		cr_assert_eq(cs_fairtree_new(&b, &t), 0);
+		memset(usage, 0, sizeof usage);
+		memset(inc, 0, sizeof inc);
+		for (int step = 0; step < STEPS; step++) {
+			size_t nc = 0;
+			int halve = step > 0 && RND(20) == 0;
+			if (halve) {
+				for (uint32_t i = 0; i < N; i++)
+					usage[i] *= 0.5;
+			} else {
+				for (uint32_t k = RND(6); k > 0; k--) {
+					uint32_t u = 1 + RND(N - 1);
+					if (kind[u] != CS_ACCT_USER)
+						continue;
+					usage[u] += 1 + RND(3);
+					changed[nc++] = u;
+				}
+			}
+			cs_fairtree_compute(a, usage, full);
+			cs_fairtree_update(b, usage, inc, halve ? NULL : changed, nc);
+			for (uint32_t i = 0; i < N; i++)
+				if (kind[i] == CS_ACCT_USER)
+					cr_assert(full[i] == inc[i], "seed %d step %d user %u: %.17g vs %.17g", seed, step, i,
+						  full[i], inc[i]);
+		}
+		cs_fairtree_free(a);
+		cs_fairtree_free(b);
+	}
+#undef RND
+}

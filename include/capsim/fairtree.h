@@ -28,6 +28,12 @@ void cs_fairtree_free(cs_fairtree *f);
 /* usage[node] for user nodes (others are ignored; any common scale
  * cancels); writes factor[node] for every user node. */
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor);
+/* The same, given that since the last compute or update (with the same
+ * factor array, which it updates in place) only the usage of the users
+ * changed[0 .. n) may have changed; changed NULL: any. Gives exactly
+ * cs_fairtree_compute's factors at a cost of about the root's children
+ * plus the changed users' subtrees, instead of the whole tree. */
+void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t n);
 /* A node's Level Fairshare in the last compute (INFINITY possible). */
 double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node);
 
