@@ -40,6 +40,7 @@ typedef struct cons {
 	uint32_t total;
 	int node_model; /* plans kept by the engine (cs_ctx_plan) */
 	int search_all; /* node model: every plan searched again every pass */
+	int bounds;     /* node model: cs_ctx_plan_bounds */
 } cons;
 
 static int prof_reserve(prof *p, size_t n)
@@ -136,6 +137,11 @@ static int cons_init(void **state, const cs_policy_env *env, char *err, size_t e
 		snprintf(err, errlen, "policy conservative: search: '%s' is not one of freed, all", search);
 		return -CS_EINVAL;
 	}
+	const char *bounds = cs_policy_param_get(env, "bounds");
+	if (bounds && strcmp(bounds, "auto") != 0 && strcmp(bounds, "on") != 0 && strcmp(bounds, "off") != 0) {
+		snprintf(err, errlen, "policy conservative: bounds: '%s' is not one of auto, on, off", bounds);
+		return -CS_EINVAL;
+	}
 	cons *c = calloc(1, sizeof *c);
 	if (!c)
 		return -CS_ENOMEM;
@@ -143,6 +149,7 @@ static int cons_init(void **state, const cs_policy_env *env, char *err, size_t e
 	c->total = env->total_procs;
 	c->node_model = env->node_model;
 	c->search_all = search && strcmp(search, "all") == 0;
+	c->bounds = !bounds || strcmp(bounds, "auto") == 0 ? -1 : strcmp(bounds, "on") == 0;
 	c->res = malloc((env->njobs ? env->njobs : 1) * sizeof *c->res);
 	if (!c->res || cs_fifo_init(&c->q, env->njobs) < 0) {
 		cons_destroy(c);
@@ -166,6 +173,7 @@ static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
 {
 	long first = cs_fifo_head(&c->q);
 	cs_ctx_plan_search(ctx, c->search_all);
+	cs_ctx_plan_bounds(ctx, c->bounds);
 	for (long kk = first, next; kk >= 0; kk = next) {
 		uint32_t k = (uint32_t)kk;
 		next = cs_fifo_next(&c->q, k + 1);
@@ -240,6 +248,9 @@ static const cs_policy_param cons_params[] = {
 	{ "search", "freed",
 	  "node model: freed (a plan is searched again only where capacity came back) or all (every plan, "
 	  "every pass, over every node: the same schedule, slower)" },
+	{ "bounds", "auto",
+	  "node model: auto, on or off: per-node lower bounds that let a search skip nodes (auto: on from 1,024 "
+	  "nodes; the same schedule)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -178,6 +178,27 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
+void cs_nprof_first_gpus(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time first[17])
+{
+	walk w;
+	walk_start(&w, &p->node[node], free_now, now);
+	first[0] = now;
+	int64_t got = 0; /* first[1 .. got] are set */
+	cs_time t = now;
+	for (;;) {
+		int64_t v = w.f.g < 16 ? w.f.g : 16;
+		for (; got < v; got++)
+			first[got + 1] = t;
+		if (got == 16)
+			return;
+		t = walk_next(&w);
+		if (t == CS_TIME_MAX)
+			break;
+	}
+	for (; got < 16; got++)
+		first[got + 1] = CS_TIME_MAX;
+}
+
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to)
 {

@@ -72,6 +72,9 @@ int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z);
  * a on). Writes at most max of them; returns how many there are. */
 size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
 			cs_nprof_amt need, cs_time d, cs_time *a, cs_time *z, size_t max);
+/* first[g] for g = 1 .. 16: the first time >= now at which node has at
+ * least g GPUs free (CS_TIME_MAX: never); first[0] = now. */
+void cs_nprof_first_gpus(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time first[17]);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

@@ -152,35 +152,40 @@ static char *generated(int days)
 }
 
 /* Searching again only where capacity came back (the default) gives the
- * plans of searching every node for every job every pass. */
-Test(plans, search_freed_equals_search_all, .timeout = 120)
+ * plans of searching every node for every job every pass, and the search
+ * with per-node lower bounds (bounds=on; auto leaves them off on 354
+ * nodes) the plans of the search without. */
+Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout = 120)
 {
 	char *path = generated(4);
-	cs_run_result r[2];
-	for (int k = 0; k < 2; k++) {
+	cs_run_result r[3];
+	static const char *const key[3] = { "search", "search", "bounds" }, *const val[3] = { "freed", "all", "on" };
+	for (int k = 0; k < 3; k++) {
 		cs_run_opts o;
 		cs_run_opts_default(&o);
 		o.workload = path;
 		o.policy = "conservative";
-		o.keys[0] = "search";
-		o.vals[0] = k ? "all" : "freed";
+		o.keys[0] = key[k];
+		o.vals[0] = val[k];
 		o.nparams = 1;
 		char err[CS_ERRLEN] = "";
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
 	}
 	th_unlink(path);
-	cr_assert_eq(r[0].njobs, r[1].njobs);
-	size_t diff = 0, moved = 0;
-	for (size_t i = 0; i < r[0].njobs; i++) {
-		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s;
-		for (size_t k = r[0].placement_off[i]; k < r[0].placement_off[i + 1]; k++)
-			diff += r[0].placements[k].node != r[1].placements[k].node;
-		moved += r[0].jobs[i].start_s < r[0].jobs[i].reservation_s;
+	for (int k = 1; k < 3; k++) {
+		cr_assert_eq(r[0].njobs, r[k].njobs);
+		size_t diff = 0, moved = 0;
+		for (size_t i = 0; i < r[0].njobs; i++) {
+			diff += r[0].jobs[i].start_s != r[k].jobs[i].start_s;
+			for (size_t m = r[0].placement_off[i]; m < r[0].placement_off[i + 1]; m++)
+				diff += r[0].placements[m].node != r[k].placements[m].node;
+			moved += r[0].jobs[i].start_s < r[0].jobs[i].reservation_s;
+		}
+		cr_assert_eq(diff, 0, "%s=%s", key[k], val[k]);
+		cr_assert_gt(moved, 50); /* compression moved plans earlier */
 	}
-	cr_assert_eq(diff, 0);
-	cr_assert_gt(moved, 50); /* compression moved plans earlier */
-	cs_run_result_free(&r[0]);
-	cs_run_result_free(&r[1]);
+	for (int k = 0; k < 3; k++)
+		cs_run_result_free(&r[k]);
 }
 
 /* A week of the default workload under conservative on the default data

@@ -118,6 +118,12 @@ int cs_ctx_plan(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time *when);
  * job's only on the nodes that were freed). The same plans, found the
  * straightforward way: for benchmarks and cross-checks. */
 void cs_ctx_plan_search(cs_sched_ctx *ctx, int all);
+/* Lower bounds in the search (per node, the first time it has 1, 2, 4, 8,
+ * 16 GPUs free, in min trees, so a search starts nodes in that order and
+ * stops when none can matter): mode 1 on, 0 off, -1 (the default) on for
+ * clusters of 1,024 nodes or more. The same plans; only the speed
+ * differs. Takes effect if called before the first cs_ctx_plan. */
+void cs_ctx_plan_bounds(cs_sched_ctx *ctx, int mode);
 /* Preemption: stop running job jid now to make room. CS_PREEMPT_REQUEUE
  * puts it back in the queue (the policy's submit is called again once the
  * pass returns; it starts over, and the run it loses is added to its
