@@ -627,7 +627,7 @@ struct planner {
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
 	uint8_t *lb_mark;
-	struct sent { cs_time key; uint32_t i; } *sh; /* the search's frontier of tree nodes */
+	struct hent *sh;            /* the search's frontier of tree nodes (idx: tree node) */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */
 	uint32_t *resv_first, *resv_of;    /* advance reservations by node */
@@ -990,44 +990,6 @@ static void lb_refresh(cs_sched_ctx *c)
 	pl->nlb_dirty = 0;
 }
 
-static inline int sless(const struct sent *x, const struct sent *y)
-{
-	return x->key < y->key || (x->key == y->key && x->i < y->i);
-}
-
-static void spush(struct sent *h, size_t *n, struct sent e)
-{
-	size_t i = (*n)++;
-	while (i > 0 && sless(&e, &h[(i - 1) / 2])) {
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = e;
-}
-
-static struct sent spop(struct sent *h, size_t *n)
-{
-	struct sent top = h[0], last = h[--*n];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct sent *best = &last;
-		if (l < *n && sless(&h[l], best)) {
-			m = l;
-			best = &h[l];
-		}
-		if (r < *n && sless(&h[r], best))
-			m = r;
-		if (m == i)
-			break;
-		h[i] = h[m];
-		i = m;
-	}
-	if (*n)
-		h[i] = last;
-	return top;
-}
-
 /* The earliest time before bound at which jid fits on n nodes of a type
  * (type < 0: any), or CS_TIME_MAX; the windows
  * holding that time in pl->h2[0 .. *ncand). A merge of every node's
@@ -1059,13 +1021,13 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		tr = pl->lb + (size_t)k * 2 * pl->P;
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
 			if ((l & 1) && tr[l] != CS_TIME_MAX)
-				spush(pl->sh, &ns, (struct sent){ tr[l], l });
+				hpush(pl->sh, &ns, (struct hent){ tr[l], 0, 0, l });
 			if (l & 1)
 				l++;
 			if (r & 1) {
 				r--;
 				if (tr[r] != CS_TIME_MAX)
-					spush(pl->sh, &ns, (struct sent){ tr[r], r });
+					hpush(pl->sh, &ns, (struct hent){ tr[r], 0, 0, r });
 			}
 		}
 		lo = hi; /* no eager start below */
@@ -1100,14 +1062,14 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		*but_resv = 1;
 	for (;;) {
 		while (ns && pl->sh[0].key < bound && (!n1 || pl->sh[0].key <= pl->h1[0].key)) {
-			struct sent e = spop(pl->sh, &ns);
-			if (e.i < pl->P) {
-				for (uint32_t ch = 2 * e.i; ch <= 2 * e.i + 1; ch++)
+			struct hent e = hpop(pl->sh, &ns);
+			if (e.idx < pl->P) {
+				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
 					if (tr[ch] != CS_TIME_MAX)
-						spush(pl->sh, &ns, (struct sent){ tr[ch], ch });
+						hpush(pl->sh, &ns, (struct hent){ tr[ch], 0, 0, ch });
 				continue;
 			}
-			uint32_t node = pl->type_nodes[e.i - pl->P];
+			uint32_t node = pl->type_nodes[e.idx - pl->P];
 			struct pnode *q = &pl->pn[np];
 			q->node = node;
 			q->eager = 0;
