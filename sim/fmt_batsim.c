@@ -1,6 +1,7 @@
 /* capsim: Batsim JSON workloads (read and write), and the JSON file loader
  * the JSON readers share. Rules: docs/jsontrace.md. */
 #include "capsim/jsontrace.h"
+#include "fmtutil.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -126,15 +127,7 @@ static int id_number(const char *s, int64_t *v)
 	const char *bang = strrchr(s, '!');
 	if (bang)
 		s = bang + 1;
-	if (*s < '0' || *s > '9')
-		return -1;
-	char *end;
-	errno = 0;
-	long long x = strtoll(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*v = x;
-	return 0;
+	return *s == '-' ? -1 : cs_parse_int(s, v);
 }
 
 static int i64_cmp(const void *a, const void *b)
@@ -156,13 +149,6 @@ static int all_distinct(const int64_t *v, size_t n)
 		ok = c[i] != c[i - 1];
 	free(c);
 	return ok;
-}
-
-static int meta_count(cs_trace *t, const char *key, uint64_t v)
-{
-	char b[32];
-	snprintf(b, sizeof b, "%" PRIu64, v);
-	return cs_trace_meta_set(t, key, b);
 }
 
 #define JERR(field, ...)                                                                   \
@@ -309,8 +295,8 @@ int cs_batsim_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	if (cs_trace_meta_set(&tr, "source", path) < 0 || cs_trace_meta_set(&tr, "format", "batsim") < 0 ||
 	    cs_trace_meta_set(&tr, "nb_res", idbuf) < 0 ||
 	    cs_trace_meta_set(&tr, "id_rule", distinct ? "as given" : "file order from 1") < 0 ||
-	    meta_count(&tr, "jobs_without_delay_profile", no_runtime) < 0 ||
-	    meta_count(&tr, "jobs_with_rounded_times", rounded) < 0)
+	    cs_meta_count(&tr, "jobs_without_delay_profile", no_runtime) < 0 ||
+	    cs_meta_count(&tr, "jobs_with_rounded_times", rounded) < 0)
 		goto oom;
 	*t = tr;
 	cs_trace_init(&tr);

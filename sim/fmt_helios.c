@@ -279,11 +279,9 @@ int cs_helios_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	if (cs_trace_meta_set(t, "source", path) < 0 || cs_trace_meta_set(t, "format", "helios") < 0 ||
 	    cs_trace_meta_set(t, "epoch", num) < 0)
 		goto oom;
-	for (int k = 0; k < HK_N; k++) {
-		snprintf(num, sizeof num, "%" PRIu64, cnt[k]);
-		if (cs_trace_meta_set(t, hk_keys[k], num) < 0)
+	for (int k = 0; k < HK_N; k++)
+		if (cs_meta_count(t, hk_keys[k], cnt[k]) < 0)
 			goto oom;
-	}
 	if (cs_trace_meta_set(t, "helios.ignored_columns", *ignored ? ignored : "none") < 0)
 		goto oom;
 	rc = 0;

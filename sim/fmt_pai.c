@@ -305,14 +305,11 @@ int cs_pai_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	if (cs_trace_meta_set(t, "source", path) < 0 || cs_trace_meta_set(t, "format", "pai") < 0 ||
 	    cs_trace_meta_set(t, "epoch", num) < 0)
 		goto oom;
-	snprintf(num, sizeof num, "%zu", jobs.n);
-	if (cs_trace_meta_set(t, "pai.jobs", num) < 0)
+	if (cs_meta_count(t, "pai.jobs", jobs.n) < 0)
 		goto oom;
-	for (int k = 0; k < PK_N; k++) {
-		snprintf(num, sizeof num, "%" PRIu64, cnt[k]);
-		if (cs_trace_meta_set(t, pk_keys[k], num) < 0)
+	for (int k = 0; k < PK_N; k++)
+		if (cs_meta_count(t, pk_keys[k], cnt[k]) < 0)
 			goto oom;
-	}
 	rc = 0;
 out:
 	cs_names_free(&jobs);

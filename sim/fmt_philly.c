@@ -348,11 +348,9 @@ int cs_philly_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	    cs_trace_meta_set(&tr, "epoch", b) < 0 ||
 	    cs_trace_meta_set(&tr, "time_zone", "US Pacific (PST/PDT)") < 0)
 		goto oom;
-	for (int c = 0; c < C_N; c++) {
-		snprintf(b, sizeof b, "%" PRIu64, count[c]);
-		if (cs_trace_meta_set(&tr, count_keys[c], b) < 0)
+	for (int c = 0; c < C_N; c++)
+		if (cs_meta_count(&tr, count_keys[c], count[c]) < 0)
 			goto oom;
-	}
 	*t = tr;
 	cs_trace_init(&tr);
 	rc = 0;

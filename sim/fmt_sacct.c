@@ -610,14 +610,9 @@ int cs_sacct_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	snprintf(b, sizeof b, "%" PRId64, t->epoch);
 	if (cs_trace_meta_set(t, "source", path) < 0 || cs_trace_meta_set(t, "epoch", b) < 0)
 		goto oom;
-	snprintf(b, sizeof b, "%zu", steps);
-	if (cs_trace_meta_set(t, "skipped_steps", b) < 0)
+	if (cs_meta_count(t, "skipped_steps", steps) < 0 ||
+	    (multi && cs_meta_count(t, "multi_partition_jobs", multi) < 0))
 		goto oom;
-	if (multi) {
-		snprintf(b, sizeof b, "%zu", multi);
-		if (cs_trace_meta_set(t, "multi_partition_jobs", b) < 0)
-			goto oom;
-	}
 	rc = 0;
 out:
 	free(f);

@@ -1,6 +1,7 @@
 /* capsim: the job-record table, interned names, the line reader and the
  * native CSV format. */
 #include "capsim/trace.h"
+#include "fmtutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -299,19 +300,6 @@ static const char *const nc_names[NC_N] = { "id", "project", "user", "submit", "
 					     "start" };
 #define NC_REQUIRED NC_START /* columns before this one are required */
 
-static int parse_i64(const char *s, int64_t *v)
-{
-	if (!*s || isspace((unsigned char)*s))
-		return -1;
-	char *end;
-	errno = 0;
-	long long x = strtoll(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 #define NERR(col, ...)                                                                          \
 	do {                                                                                    \
 		int o_ = snprintf(err, errlen, "%s:%u: column %s: ", path, l.lineno, nc_names[col]); \
@@ -349,7 +337,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 					v++;
 				if (*k && cs_trace_meta_set(t, k, v) < 0)
 					goto oom;
-				if (strcmp(k, "epoch") == 0 && parse_i64(v, &t->epoch) < 0) {
+				if (strcmp(k, "epoch") == 0 && cs_parse_int(v, &t->epoch) < 0) {
 					snprintf(err, errlen, "%s:%u: epoch: not an integer Unix time: \"%s\"", path,
 						 l.lineno, v);
 					rc = -CS_EPARSE;
@@ -408,32 +396,32 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		}
 		cs_jrec r = { .start_s = -1, .line = l.lineno };
 		int64_t v;
-		if (parse_i64(f[col[NC_ID]], &r.id) < 0)
+		if (cs_parse_int(f[col[NC_ID]], &r.id) < 0)
 			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (parse_i64(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0)
+		if (cs_parse_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0)
 			NERR(NC_SUBMIT, "not a time in seconds >= 0: \"%s\"", f[col[NC_SUBMIT]]);
-		if (parse_i64(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
+		if (cs_parse_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
 			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
 		r.nodes = (uint32_t)v;
-		if (parse_i64(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
+		if (cs_parse_int(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
 			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
 		r.gpus_per_node = (uint32_t)v;
-		if (parse_i64(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
+		if (cs_parse_int(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
 			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
 		r.cores_per_node = (uint32_t)v;
-		if (parse_i64(f[col[NC_MEM]], &v) < 0 || v < 0)
+		if (cs_parse_int(f[col[NC_MEM]], &v) < 0 || v < 0)
 			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
 		r.mem_per_node_mib = (uint64_t)v;
-		if (parse_i64(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1)
+		if (cs_parse_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1)
 			NERR(NC_LIMIT, "not a time limit in seconds > 0 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (parse_i64(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1)
+		if (cs_parse_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1)
 			NERR(NC_RUNTIME, "not a run time in seconds >= 0 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
 		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
 		if (s < 0)
 			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
 			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
 		r.state = (uint8_t)s;
-		if (col[NC_START] >= 0 && (parse_i64(f[col[NC_START]], &r.start_s) < 0 ||
+		if (col[NC_START] >= 0 && (cs_parse_int(f[col[NC_START]], &r.start_s) < 0 ||
 					   (r.start_s != -1 && r.start_s < r.submit_s)))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {

@@ -1,6 +1,7 @@
 /* capsim: workload transforms. See transform.h. */
 #include "capsim/transform.h"
 #include "capsim/swf.h"
+#include "fmtutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,12 +33,6 @@ static double name_draw(const char *s, uint64_t seed)
 	return (double)(z >> 11) * 0x1.0p-53;
 }
 
-static int meta_count(cs_trace *t, const char *key, size_t v)
-{
-	char b[32];
-	snprintf(b, sizeof b, "%zu", v);
-	return cs_trace_meta_set(t, key, b);
-}
 
 static int check(const cs_transform *tf, char *err, size_t errlen)
 {
@@ -105,8 +100,8 @@ int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t er
 		for (size_t i = 0; i < t->n; i++)
 			t->jobs[i].submit_s = (cs_time)floor((double)t->jobs[i].submit_s / tf->load_scale);
 	cs_trace_sort(t);
-	if (meta_count(t, "transform_dropped", n0 - kept) < 0 ||
-	    meta_count(t, "transform_added", t->n - kept) < 0)
+	if (cs_meta_count(t, "transform_dropped", n0 - kept) < 0 ||
+	    cs_meta_count(t, "transform_added", t->n - kept) < 0)
 		goto oom;
 	return 0;
 oom:
