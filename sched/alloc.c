@@ -899,6 +899,14 @@ void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, u
 	*mem_mib = a->ns[node].mem;
 }
 
+void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint32_t *cores, uint32_t *mem_mib)
+{
+	const node_st *s = &a->ns[node];
+	*gpus = s->nfree;
+	*cores = s->cores;
+	*mem_mib = s->mem;
+}
+
 void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out)
 {
 	const node_st *s = &a->ns[node];

@@ -682,7 +682,7 @@ static inline cs_time plan_len(const cs_job *j)
 /* Add (add != 0) or remove the profile events of one slot's share. */
 static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
 {
-	cs_nprof_ev e = { t, sign * __builtin_popcount(s->gpu_mask), sign * (int32_t)s->cores,
+	cs_nprof_ev e = { t, sign * (int32_t)cs_slot_gpus(s), sign * (int32_t)s->cores,
 			  sign * (int32_t)s->mem_mib, running };
 	if (add) {
 		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
@@ -847,10 +847,9 @@ static int planner_on(cs_sched_ctx *c)
 
 static cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 {
-	uint16_t gm;
-	uint32_t cores, mem;
-	cs_alloc_node_state(c->A, node, &gm, &cores, &mem);
-	return (cs_nprof_amt){ __builtin_popcount(gm), cores, mem };
+	uint32_t gpus, cores, mem;
+	cs_alloc_node_counts(c->A, node, &gpus, &cores, &mem);
+	return (cs_nprof_amt){ gpus, cores, mem };
 }
 
 static inline int hless(const struct hent *x, const struct hent *y)

@@ -218,7 +218,7 @@ static void node_slots(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, 
 		uint32_t t = r->node_type[node];
 		scope *s = &r->sc[1 + t];
 		touch(s, now);
-		int g = __builtin_popcount(sl[k].gpu_mask);
+		int g = (int)cs_slot_gpus(&sl[k]);
 		s->alloc += sign * g;
 		s->cores += sign * (int64_t)sl[k].cores;
 		uint32_t *h = &r->fhist[(size_t)t * NG];
@@ -768,7 +768,7 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		for (uint32_t k = 0; k < j->nodes; k++) {
 			const cs_slot *sl = &r->placements[r->off[i] + k];
 			uint32_t t = r->node_type[sl->node];
-			double amt = r->type_gpus[t] ? __builtin_popcount(sl->gpu_mask) : sl->cores;
+			double amt = r->type_gpus[t] ? cs_slot_gpus(sl) : sl->cores;
 			if (amt == 0)
 				continue;
 			double *rowp = &cell[(size_t)(sl->node / group) * ncols];

@@ -91,6 +91,17 @@ typedef struct cs_slot {
 						  * zero on a node type without a core mask */
 } cs_slot;
 
+/* GPUs a slot holds (a bit count written out: baseline x86-64 has no
+ * popcount instruction, and __builtin_popcount becomes a library call). */
+static inline unsigned cs_slot_gpus(const cs_slot *s)
+{
+	uint32_t x = s->gpu_mask;
+	x = x - ((x >> 1) & 0x5555u);
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
+}
+
 typedef struct cs_placement {
 	cs_slot *slots;          /* caller's buffer */
 	uint32_t cap;            /* its capacity */
@@ -130,6 +141,8 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n, cs_placement *p);
 /* A node's type index. */
 uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node);
+/* A node's free GPUs (count), cores and memory. */
+void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint32_t *cores, uint32_t *mem_mib);
 /* Per-node state, for tests: free GPU mask, cores, memory. */
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);
