@@ -5,14 +5,12 @@
 #include "capsim/accounts.h"
 #include "yaml.h"
 
-#include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct anode {
 	char *name;
@@ -328,12 +326,9 @@ int cs_accounts_load(cs_accounts **out, const char *path, char *err, size_t errl
 {
 	*out = NULL;
 	ld l = { .file = path, .err = err, .errlen = errlen };
-	struct stat st;
-	int e = stat(path, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-	if (e) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-		return -CS_EIO;
-	}
+	int rc = cs_yaml_openable(path, err, errlen);
+	if (rc < 0)
+		return rc;
 	return load(out, &l, NULL, 0);
 }
 

@@ -487,12 +487,9 @@ int cs_cluster_load(cs_cluster **out, const char *path, char *err, size_t errlen
 {
 	*out = NULL;
 	ld l = { .file = path, .err = err, .errlen = errlen };
-	struct stat st;
-	int e = stat(path, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-	if (e) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-		return -CS_EIO;
-	}
+	int rc = cs_yaml_openable(path, err, errlen);
+	if (rc < 0)
+		return rc;
 	const char *slash = strrchr(path, '/');
 	if (slash) /* "/x.yaml" is in "/" */
 		snprintf(l.dir, sizeof l.dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);

@@ -3,7 +3,6 @@
 #include "capsim/gen.h"
 #include "yaml.h"
 
-#include <errno.h>
 #include <libfyaml.h>
 #include <limits.h>
 #include <math.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 struct cs_gen_model {
 	char *path;
@@ -457,12 +455,9 @@ int cs_gen_model_load(cs_gen_model **m, const char *path, char *err, size_t errl
 		return load(m, &l, (const char *)cs_default_workload_yaml, cs_default_workload_yaml_len);
 	}
 	ld l = { .file = path, .err = err, .errlen = errlen };
-	struct stat st;
-	int e = stat(path, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-	if (e) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-		return -CS_EIO;
-	}
+	int rc = cs_yaml_openable(path, err, errlen);
+	if (rc < 0)
+		return rc;
 	return load(m, &l, NULL, 0);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "capsim/types.h"
 
@@ -301,4 +302,15 @@ struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, cons
 	}
 	fy_diag_destroy(diag);
 	return doc;
+}
+
+int cs_yaml_openable(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int e = stat(path, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	if (e) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+		return -CS_EIO;
+	}
+	return 0;
 }

@@ -70,6 +70,11 @@ int cs_yaml_need_list(cs_yaml *y, const cs_yfield *f, int min);
 /* Item i of a list field, as a field of its own ("node_types[2]"). */
 void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *out);
 
+/* 0 if path names a file that can be opened for reading, else
+ * -CS_EIO with "PATH: cannot open: REASON" in err (a directory is
+ * EISDIR). */
+int cs_yaml_openable(const char *path, char *err, size_t errlen);
+
 /* Parse the file y->file or, if text is not NULL, text (named y->file in
  * messages). A syntax error is "FILE:LINE:COL: YAML syntax error: ..."; an
  * empty stream "FILE: <empty_msg>". NULL with *rc set on failure. */
