@@ -148,6 +148,17 @@ Test(nodemodel, fragmented_gpus_do_not_fit_a_two_gpu_job)
 	cs_run_result_free(&r);
 }
 
+/* J1-J3 take 3 of the 4 GPUs of each node until 100, 200, 300; J4 wants a
+ * whole node; J5-J7 one GPU for 500 s, J8 one GPU for 90 s. */
+static const char hold_csv[] = HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
+				   "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
+				   "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
+				   "4,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+				   "5,c,w,2,1,1,0,0,500,500,,gpu,completed\n"
+				   "6,c,w,3,1,1,0,0,500,500,,gpu,completed\n"
+				   "7,c,w,4,1,1,0,0,500,500,,gpu,completed\n"
+				   "8,c,w,5,1,1,0,0,90,90,,gpu,completed\n";
+
 /* The head J4 needs a whole node (4 GPUs) at 100, when J1 ends on node 0:
  * it holds node 0. J5 and J6 (1 GPU, running past 100) backfill on the
  * free GPU of nodes 1 and 2; J7 (the same) finds only node 0's free GPU,
@@ -156,15 +167,7 @@ Test(nodemodel, fragmented_gpus_do_not_fit_a_two_gpu_job)
 Test(nodemodel, easy_hold_is_node_level)
 {
 	cs_run_result r;
-	run_tiny(HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
-		     "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
-		     "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
-		     "4,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
-		     "5,c,w,2,1,1,0,0,500,500,,gpu,completed\n"
-		     "6,c,w,3,1,1,0,0,500,500,,gpu,completed\n"
-		     "7,c,w,4,1,1,0,0,500,500,,gpu,completed\n"
-		     "8,c,w,5,1,1,0,0,90,90,,gpu,completed\n",
-		 "easy", &r);
+	run_tiny(hold_csv, "easy", &r);
 	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
 	cr_assert_eq(th_start(&r, 4), 100);
 	cr_assert_eq(th_start(&r, 5), 2);
@@ -246,15 +249,7 @@ Test(nodemodel, filter_rules_and_unknown_partitions)
 Test(nodemodel, conservative_plans_are_node_level)
 {
 	cs_run_result r;
-	run_tiny(HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
-		     "2,a,u,0,1,3,0,0,200,200,,gpu,completed\n"
-		     "3,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
-		     "4,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
-		     "5,c,w,2,1,1,0,0,500,500,,gpu,completed\n"
-		     "6,c,w,3,1,1,0,0,500,500,,gpu,completed\n"
-		     "7,c,w,4,1,1,0,0,500,500,,gpu,completed\n"
-		     "8,c,w,5,1,1,0,0,90,90,,gpu,completed\n",
-		 "conservative", &r);
+	run_tiny(hold_csv, "conservative", &r);
 	cr_assert_eq(th_start(&r, 4), 100);
 	cr_assert_eq(th_job(&r, 4)->reservation_s, 100);
 	cr_assert_eq(th_start(&r, 5), 2);
