@@ -171,31 +171,15 @@ static int helios_header(const char *path, uint32_t line, char **f, size_t n, in
 		snprintf(err, errlen, "%s:%" PRIu32 ": header: more than %d columns", path, line, HELIOS_MAX_COLS);
 		return -CS_EPARSE;
 	}
-	for (int c = 0; c < HC_N; c++)
-		col[c] = -1;
+	int rc = cs_header_columns(path, line, f, n, hc_names, HC_N, 1,
+				   "a Helios cluster_log.csv has job_id, user, vc, gpu_num, cpu_num, node_num, state, "
+				   "submit_time, start_time, end_time, duration, queue",
+				   col, err, errlen);
+	if (rc < 0)
+		return rc;
 	size_t total = 1;
-	for (size_t i = 0; i < n; i++) {
-		int c = 0;
-		while (c < HC_N && strcmp(f[i], hc_names[c]) != 0)
-			c++;
-		if (c == HC_N) {
-			total += (*f[i] ? strlen(f[i]) : 2) + 1; /* "" names an unnamed column */
-			continue;
-		}
-		if (col[c] >= 0) {
-			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s appears twice", path, line, f[i]);
-			return -CS_EPARSE;
-		}
-		col[c] = (int)i;
-	}
-	for (int c = 0; c < HC_N; c++) {
-		if (col[c] < 0) {
-			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s is missing (a Helios cluster_log.csv "
-				 "has job_id, user, vc, gpu_num, cpu_num, node_num, state, submit_time, start_time, "
-				 "end_time, duration, queue)", path, line, hc_names[c]);
-			return -CS_EPARSE;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		total += (*f[i] ? strlen(f[i]) : 2) + 1; /* "" names an unnamed column */
 	char *s = malloc(total);
 	if (!s) {
 		snprintf(err, errlen, "out of memory");

@@ -198,33 +198,10 @@ static int pai_header(const char *path, uint32_t line, char **f, size_t n, int *
 		snprintf(err, errlen, "%s:%" PRIu32 ": header: more than %d columns", path, line, PAI_MAX_COLS);
 		return -CS_EPARSE;
 	}
-	for (int c = 0; c < PC_N; c++)
-		col[c] = -1;
-	for (size_t i = 0; i < n; i++) {
-		int c = 0;
-		while (c < PC_N && strcmp(f[i], pc_names[c]) != 0)
-			c++;
-		if (c == PC_N) {
-			snprintf(err, errlen, "%s:%" PRIu32 ": header: unknown column \"%s\" (pai_task_table has "
-				 "job_name, task_name, inst_num, status, start_time, end_time, plan_cpu, plan_mem, "
-				 "plan_gpu, gpu_type)", path, line, f[i]);
-			return -CS_EPARSE;
-		}
-		if (col[c] >= 0) {
-			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s appears twice", path, line, f[i]);
-			return -CS_EPARSE;
-		}
-		col[c] = (int)i;
-	}
-	for (int c = 0; c < PC_N; c++) {
-		if (col[c] < 0) {
-			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s is missing (pai_task_table has "
-				 "job_name, task_name, inst_num, status, start_time, end_time, plan_cpu, plan_mem, "
-				 "plan_gpu, gpu_type)", path, line, pc_names[c]);
-			return -CS_EPARSE;
-		}
-	}
-	return 0;
+	return cs_header_columns(path, line, f, n, pc_names, PC_N, 0,
+				 "pai_task_table has job_name, task_name, inst_num, status, start_time, end_time, "
+				 "plan_cpu, plan_mem, plan_gpu, gpu_type",
+				 col, err, errlen);
 }
 
 static int is_header(char **f, size_t n)

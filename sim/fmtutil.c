@@ -57,6 +57,37 @@ int cs_parse_int(const char *s, int64_t *v)
 	return 0;
 }
 
+int cs_header_columns(const char *path, uint32_t line, char *const *f, size_t n, const char *const *names,
+		      int nnames, int allow_unknown, const char *has, int *col, char *err, size_t errlen)
+{
+	for (int c = 0; c < nnames; c++)
+		col[c] = -1;
+	for (size_t i = 0; i < n; i++) {
+		int c = 0;
+		while (c < nnames && strcmp(f[i], names[c]) != 0)
+			c++;
+		if (c == nnames) {
+			if (allow_unknown)
+				continue;
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: unknown column \"%s\" (%s)", path, line, f[i], has);
+			return -CS_EPARSE;
+		}
+		if (col[c] >= 0) {
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s appears twice", path, line, f[i]);
+			return -CS_EPARSE;
+		}
+		col[c] = (int)i;
+	}
+	for (int c = 0; c < nnames; c++) {
+		if (col[c] < 0) {
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s is missing (%s)", path, line, names[c],
+				 has);
+			return -CS_EPARSE;
+		}
+	}
+	return 0;
+}
+
 int cs_meta_count(cs_trace *t, const char *key, uint64_t v)
 {
 	char b[32];

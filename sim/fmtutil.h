@@ -29,6 +29,15 @@ int cs_is_missing(const char *s);
 /* A decimal integer, optionally negative, nothing around it: 0 or -1. */
 int cs_parse_int(const char *s, int64_t *v);
 
+/* A header row f[0 .. n) of file path at line: col[c] = the field named
+ * names[c] (c < nnames). Every name must be there once; a field naming
+ * none of them is an error unless allow_unknown. Errors read "PATH:LINE:
+ * header: column X is missing (HAS)", "... appears twice" and "unknown
+ * column "X" (HAS)", where HAS says what the format's header holds.
+ * 0 or -CS_EPARSE. */
+int cs_header_columns(const char *path, uint32_t line, char *const *f, size_t n, const char *const *names,
+		      int nnames, int allow_unknown, const char *has, int *col, char *err, size_t errlen);
+
 /* Metadata entry KEY = the count v. 0 or -CS_ENOMEM. */
 int cs_meta_count(cs_trace *t, const char *key, uint64_t v);
 
