@@ -78,14 +78,6 @@ struct cs_alloc {
 
 /* --- state changes --- */
 
-static inline void leaf_idle_add(cs_alloc *a, uint32_t leaf, uint16_t type, int d)
-{
-	a->leaf_idle[leaf] += (uint32_t)d;
-	if (a->glob)
-		a->leaf_type_idle[(size_t)leaf * a->ntypes + type] += (uint32_t)d;
-	a->leaf_dirty[leaf >> 6] |= 1ULL << (leaf & 63);
-}
-
 /* Bring leaf_by_idle and block_idle up to date with leaf_idle. */
 static void sync_leaves(cs_alloc *a)
 {
@@ -105,11 +97,13 @@ static void sync_leaves(cs_alloc *a)
 	}
 }
 
-static inline __attribute__((always_inline)) void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
+/* A node's new free state, nf = popcount(gmask). `glob` is a->glob, passed
+ * as a constant so each caller gets a copy without the other case's tests. */
+static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32_t n, uint16_t gmask, unsigned nf,
+							     uint32_t cores, uint32_t mem, int glob)
 {
 	node_st *s = &a->ns[n];
 	const cs_alloc_type *t = &a->types[s->type];
-	uint8_t nf = (uint8_t)cs_pop16(gmask);
 	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
 	if (idle == s->idle && nf == s->nfree) {
 		/* only cores or memory changed: no index moves */
@@ -122,14 +116,14 @@ static inline __attribute__((always_inline)) void set_node(cs_alloc *a, uint32_t
 	if (s->idle) {
 		cs_hbm_clear(&a->idle_t[s->type], n);
 		a->idle_by_type[s->type]--;
-		if (a->glob)
+		if (glob)
 			cs_hbm_clear(&a->idle_own, n);
 	} else {
 		size_t k = k0 + s->nfree;
 		cs_hbm_clear(&a->byfree_t[k], n);
 		if (--a->busy_t_by_free[k] == 0)
 			a->busy_mask_t[s->type] &= ~(1u << s->nfree);
-		if (a->glob) {
+		if (glob) {
 			cs_hbm_clear(&a->byfree_own[s->nfree], n);
 			if (--a->busy_by_free_own[s->nfree] == 0)
 				a->busy_mask_own &= ~(1u << s->nfree);
@@ -138,31 +132,48 @@ static inline __attribute__((always_inline)) void set_node(cs_alloc *a, uint32_t
 	if (idle) {
 		cs_hbm_set(&a->idle_t[s->type], n);
 		a->idle_by_type[s->type]++;
-		if (a->glob)
+		if (glob)
 			cs_hbm_set(&a->idle_own, n);
 	} else {
 		size_t k = k0 + nf;
 		cs_hbm_set(&a->byfree_t[k], n);
 		a->busy_t_by_free[k]++;
 		a->busy_mask_t[s->type] |= 1u << nf;
-		if (a->glob) {
+		if (glob) {
 			cs_hbm_set(&a->byfree_own[nf], n);
 			a->busy_by_free_own[nf]++;
 			a->busy_mask_own |= 1u << nf;
 		}
 	}
 	if (idle != s->idle) {
-		leaf_idle_add(a, s->leaf, s->type, idle ? 1 : -1);
+		a->leaf_idle[s->leaf] += idle ? 1u : (uint32_t)-1;
+		if (glob)
+			a->leaf_type_idle[(size_t)s->leaf * a->ntypes + s->type] += idle ? 1u : (uint32_t)-1;
+		a->leaf_dirty[s->leaf >> 6] |= 1ULL << (s->leaf & 63);
 		a->nidle += idle ? 1u : (uint32_t)-1;
 	}
 	a->free_gpus += (uint64_t)nf - s->nfree;
-	if (a->glob)
+	if (glob)
 		a->free_gpus_t[s->type] += (uint64_t)nf - s->nfree;
 	s->gmask = gmask;
 	s->cores = cores;
 	s->mem = mem;
-	s->nfree = nf;
+	s->nfree = (uint8_t)nf;
 	s->idle = idle;
+}
+
+static inline __attribute__((always_inline)) void set_node_n(cs_alloc *a, uint32_t n, uint16_t gmask, unsigned nf,
+							     uint32_t cores, uint32_t mem)
+{
+	if (a->glob)
+		set_node_x(a, n, gmask, nf, cores, mem, 1);
+	else
+		set_node_x(a, n, gmask, nf, cores, mem, 0);
+}
+
+static inline void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
+{
+	set_node_n(a, n, gmask, cs_pop16(gmask), cores, mem);
 }
 
 /* --- construction --- */
@@ -655,6 +666,89 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 	return -CS_ENOFIT;
 }
 
+/* --- the single-node fast path ---
+ * One node type (its indexes are the global ones), one node, shared, no
+ * block rule: the request the scheduling passes ask most. It makes the
+ * choices pick_one() and place() make, with the tests that cannot fail for
+ * one type left out: every node is of type 0, and a request that passed
+ * the type's size check fits any idle node. */
+
+/* First node of bucket b that has c cores and m MiB free, or -1. */
+static inline long first_room(const cs_alloc *a, const cs_hbm *b, unsigned c, uint32_t m)
+{
+	for (long n = cs_hbm_next(b, 0); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
+		const node_st *s = &a->ns[n];
+		if (s->cores >= c && s->mem >= m)
+			return n;
+	}
+	return -1;
+}
+
+static inline long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
+{
+	uint32_t bm = a->busy_mask_t[0] & (~0u << g);
+	long idle = a->idle_by_type[0] ? cs_hbm_next(&a->idle_t[0], 0) : -1;
+	if (a->fit == CS_FIT_BEST) {
+		/* fewest free GPUs left over; idle nodes sit at the type's count */
+		unsigned G = a->types[0].gpus;
+		for (; bm; bm &= bm - 1) {
+			unsigned f = (unsigned)__builtin_ctz(bm);
+			if (f == G && idle >= 0)
+				break;
+			long n = first_room(a, &a->byfree_t[f], c, m);
+			if (n >= 0)
+				return n;
+		}
+		if (!bm)
+			return idle;
+		long n = first_room(a, &a->byfree_t[G], c, m);
+		return n >= 0 && n < idle ? n : idle;
+	}
+	if (a->fit == CS_FIT_FIRST) {
+		long best = idle;
+		for (; bm; bm &= bm - 1) {
+			long n = first_room(a, &a->byfree_t[__builtin_ctz(bm)], c, m);
+			if (n >= 0 && (best < 0 || n < best))
+				best = n;
+		}
+		return best;
+	}
+	return pick_one(a, g, c, m, 0);
+}
+
+static int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
+{
+	const cs_alloc_type *ty = &a->types[0];
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib;
+	if (g > ty->gpus || c > ty->cores || m > ty->mem_mib || p->cap < 1)
+		return -CS_EINVAL;
+	if (g > a->free_gpus)
+		return -CS_ENOFIT;
+	long ln = pick_one1(a, g, c, m);
+	if (ln < 0)
+		return -CS_ENOFIT;
+	uint32_t n = (uint32_t)ln;
+	node_st *s = &a->ns[n];
+	const cs_nodepick *np = &a->groups[0];
+	cs_slot *sl = &p->slots[0];
+	p->n = 1;
+	uint16_t gm = cs_nodepick_gpus(np, s->gmask, g);
+	sl->node = n;
+	sl->gpu_mask = gm;
+	sl->cores = c;
+	sl->mem_mib = m;
+	if (np->cw) {
+		cs_nodepick_cores(np, s->cmask, gm, c, sl->core_mask);
+		for (unsigned w = 0; w < np->cw; w++)
+			s->cmask[w] &= ~sl->core_mask[w];
+	} else {
+		memset(sl->core_mask, 0, sizeof sl->core_mask);
+	}
+	set_node_x(a, n, (uint16_t)(s->gmask & ~gm), s->nfree - g, s->cores - c, s->mem - m, 0);
+	return 0;
+}
+
 static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	if (type >= 0)
@@ -668,6 +762,8 @@ static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32
 int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
 	p->n = 0;
+	if (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob && rq->type <= 0)
+		return try_one1(a, rq, p);
 	int32_t type = rq->type;
 	if (type >= (int32_t)a->ntypes)
 		return -CS_EINVAL;
@@ -797,8 +893,8 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 		unsigned cw = a->groups[s->type].cw;
 		for (unsigned w = 0; w < cw; w++)
 			s->cmask[w] |= sl->core_mask[w];
-		set_node(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->cores + sl->cores,
-			 s->mem + sl->mem_mib);
+		set_node_n(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
+			   s->cores + sl->cores, s->mem + sl->mem_mib);
 	}
 }
 

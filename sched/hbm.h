@@ -20,8 +20,15 @@ static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[
 
 static inline void cs_hbm_set(cs_hbm *b, uint32_t i)
 {
-	b->l0[i >> 6] |= 1ULL << (i & 63);
-	b->l1[i >> 12] |= 1ULL << ((i >> 6) & 63);
+	/* a summary bit is set exactly when its word below is not zero */
+	uint64_t w = b->l0[i >> 6];
+	b->l0[i >> 6] = w | 1ULL << (i & 63);
+	if (w)
+		return;
+	w = b->l1[i >> 12];
+	b->l1[i >> 12] = w | 1ULL << ((i >> 6) & 63);
+	if (w)
+		return;
 	b->l2[i >> 18] |= 1ULL << ((i >> 12) & 63);
 }
 

@@ -1,6 +1,7 @@
 /* capsim: a node type's locality groups. See nodepick.h. */
 #include "nodepick.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,20 @@
 #define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
 #define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
 const uint8_t cs_pop8[256] = { B6(0), B6(1), B6(1), B6(2) };
+uint8_t cs_sel8[256 * 8];
+
+static void sel8_fill(void)
+{
+	for (unsigned b = 0; b < 256; b++)
+		for (unsigned i = 0, r = 0; i < 8; i++)
+			if (b >> i & 1)
+				cs_sel8[b * 8 + r++] = (uint8_t)i;
+}
 
 int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sel8_fill);
 	memset(p, 0, sizeof *p);
 	/* group ids in order of first appearance: GPUs' first, then cores' */
 	int idx[256];
@@ -24,6 +36,16 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 		p->gpu_grp[i] = (uint8_t)idx[id];
 	}
 	p->ngpu = p->n;
+	if (t->gpus <= CS_NODEPICK_TAB_GPUS) {
+		/* every (free mask, count) choice, worked out once */
+		const unsigned W = CS_NODEPICK_TAB_GPUS + 1;
+		p->gtab = calloc((1u << CS_NODEPICK_TAB_GPUS) * W, 1);
+		if (!p->gtab)
+			return -CS_ENOMEM;
+		for (unsigned f = 0; f < 1u << t->gpus; f++)
+			for (unsigned g = 1; g <= cs_pop16(f); g++)
+				p->gtab[f * W + g] = (uint8_t)cs_nodepick_gpus_calc(p, (uint16_t)f, g);
+	}
 	if (t->cores == 0 || t->cores > CS_ALLOC_MAX_CORES)
 		return 0; /* no core mask: cores are a count */
 	p->cw = (uint8_t)((t->cores + 63) / 64);
@@ -37,11 +59,25 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 		p->cmask[idx[t->core_group[i]]][i / 64] |= 1ULL << (i % 64);
 		p->all[i / 64] |= 1ULL << (i % 64);
 	}
+	if (p->gtab) {
+		p->ptab = calloc(1u << t->gpus, sizeof *p->ptab);
+		if (!p->ptab)
+			return -CS_ENOMEM;
+		for (unsigned f = 0; f < 1u << t->gpus; f++)
+			for (unsigned k = 0; k < p->ngpu; k++)
+				if (f & p->gmask[k])
+					for (unsigned w = 0; w < CS_CW; w++)
+						p->ptab[f][w] |= p->cmask[k][w];
+	}
 	return 0;
 }
 
 void cs_nodepick_free(cs_nodepick *p)
 {
 	free(p->cmask);
+	free(p->gtab);
+	free(p->ptab);
+	p->ptab = NULL;
 	p->cmask = NULL;
+	p->gtab = NULL;
 }

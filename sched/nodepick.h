@@ -25,13 +25,23 @@ typedef struct cs_nodepick {
 	uint8_t gpu_grp[CS_ALLOC_MAX_GPUS]; /* each GPU's group */
 	uint64_t (*cmask)[CS_CW];   /* cores of group k, n entries */
 	uint64_t all[CS_CW];        /* every core */
+	uint8_t *gtab;              /* node types of up to CS_NODEPICK_TAB_GPUS GPUs: the
+				     * choice for free mask f and count g at
+				     * gtab[f * (CS_NODEPICK_TAB_GPUS + 1) + g] (NULL above) */
+	uint64_t (*ptab)[CS_CW];    /* with gtab and a core mask: per GPU mask, the cores of
+				     * those GPUs' groups (the cores a job holding them prefers) */
 } cs_nodepick;
+
+#define CS_NODEPICK_TAB_GPUS 8u
 
 /* 0, or -CS_ENOMEM. */
 int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t);
 void cs_nodepick_free(cs_nodepick *p);
 
 extern const uint8_t cs_pop8[256];
+/* cs_sel8[b * 8 + r]: the position of the (r+1)-th lowest set bit of byte
+ * b (filled by the first cs_nodepick_init). */
+extern uint8_t cs_sel8[256 * 8];
 
 static inline unsigned cs_pop16(uint32_t x) { return (unsigned)cs_pop8[x & 0xff] + cs_pop8[(x >> 8) & 0xff]; }
 
@@ -77,10 +87,8 @@ static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned 
 		/* first byte whose prefix exceeds need (prefixes are <= 64) */
 		unsigned i = (unsigned)__builtin_ctzll(((pre | H) - (uint64_t)(need + 1) * L) & H) / 8;
 		unsigned r = need - (unsigned)(((pre << 8) >> (8 * i)) & 0xff);
-		uint64_t byte = (x >> (8 * i)) & 0xff;
-		while (r--)
-			byte &= byte - 1;
-		out[w] |= x & ((1ULL << (8 * i + (unsigned)__builtin_ctzll(byte))) - 1);
+		unsigned byte = (unsigned)(x >> (8 * i)) & 0xff;
+		out[w] |= x & ((1ULL << (8 * i + cs_sel8[byte * 8 + r])) - 1);
 		need = 0;
 	}
 	return need;
@@ -89,7 +97,7 @@ static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned 
 /* GPUs for a job of g on a node with free mask `free`: from one locality
  * group if one has enough (the one with the fewest that do), else from the
  * fullest groups first. */
-static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, unsigned g)
+static inline uint16_t cs_nodepick_gpus_calc(const cs_nodepick *p, uint16_t free, unsigned g)
 {
 	if (g == 0)
 		return 0;
@@ -123,6 +131,14 @@ static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, uns
 	return take;
 }
 
+/* The same choice, from the node type's table when it has one. */
+static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, unsigned g)
+{
+	if (p->gtab)
+		return p->gtab[(unsigned)free * (CS_NODEPICK_TAB_GPUS + 1) + g];
+	return cs_nodepick_gpus_calc(p, free, g);
+}
+
 /* c cores (c <= the free count) out of `free`, for a job given the GPUs
  * `gpus`, into out (p->cw words; the rest left zero): the lowest free
  * cores of the GPUs' groups, then the lowest other free ones. */
@@ -135,7 +151,10 @@ static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free,
 		return;
 	unsigned cw = p->cw;
 	uint64_t pref[CS_CW] = { 0 }, avail[CS_CW];
-	if (gpus) {
+	if (p->ptab && gpus) {
+		for (unsigned w = 0; w < cw; w++)
+			pref[w] = p->ptab[gpus][w];
+	} else if (gpus) {
 		unsigned k = p->gpu_grp[__builtin_ctz(gpus)];
 		if ((gpus & ~p->gmask[k]) == 0) {
 			for (unsigned w = 0; w < cw; w++) /* one group: the common case */

@@ -588,3 +588,100 @@ Test(alloc, random_first_fit_matches_reference) { random_run(CS_FIT_FIRST, 1); }
 Test(alloc, random_best_fit_matches_reference) { random_run(CS_FIT_BEST, 2); }
 Test(alloc, random_topology_aware_matches_reference) { random_run(CS_FIT_TOPO, 3); }
 Test(alloc, random_fragmentation_aware_matches_reference) { random_run(CS_FIT_FRAG, 4); }
+
+/* --- the fast paths against the general ones --- */
+
+#include "nodepick.h"
+
+/* The GPU table and the per-GPU-mask preferred cores give exactly what
+ * working the choice out gives, for every free mask and count. */
+Test(alloc, nodepick_tables_match_the_computed_choice)
+{
+	cs_alloc_type t = gpu_type(8, 112, 1000);
+	t.gpu_group[5] = 2; /* an uneven third group */
+	t.core_group[100] = 2;
+	cs_nodepick p;
+	cr_assert_eq(cs_nodepick_init(&p, &t), 0);
+	cr_assert_not_null(p.gtab);
+	cr_assert_not_null(p.ptab);
+	cs_nodepick bare = p;
+	bare.gtab = NULL;
+	bare.ptab = NULL;
+	uint64_t freec[CS_ALLOC_CORE_WORDS] = { 0x0f0f0f0f0f0f0f0fULL, 0x0000f00ff00fULL };
+	for (unsigned f = 0; f < 256; f++)
+		for (unsigned g = 1; g <= (unsigned)__builtin_popcount(f); g++) {
+			uint16_t want = cs_nodepick_gpus_calc(&p, (uint16_t)f, g);
+			cr_assert_eq(cs_nodepick_gpus(&p, (uint16_t)f, g), want, "free %#x, %u GPUs", f, g);
+			cr_assert_eq(__builtin_popcount(want), (int)g);
+			cr_assert_eq(want & ~f, 0u);
+			for (unsigned c = 1; c <= 40; c += 13) {
+				uint64_t a[CS_ALLOC_CORE_WORDS], b[CS_ALLOC_CORE_WORDS];
+				cs_nodepick_cores(&p, freec, want, c, a);
+				cs_nodepick_cores(&bare, freec, want, c, b);
+				cr_assert_eq(memcmp(a, b, sizeof a), 0, "free %#x, %u GPUs, %u cores", f, g, c);
+				cr_assert_eq(mask_pop(a), c);
+			}
+		}
+	cs_nodepick_free(&p);
+}
+
+/* One node type takes the single-node fast path; the same nodes with a
+ * second, unused node type take the general one. Both must place every
+ * request on the same node, GPUs and cores, under every strategy. */
+static void fast_vs_general(cs_fit fit, unsigned long long seed)
+{
+	rng = seed;
+	static lay y1, y2;
+	y1.types[0] = gpu_type(8, 112, 1000);
+	build(&y1, 6, 8, (const uint16_t[]){ 0, 0, 0, 0, 0, 0 }, 2);
+	y2 = y1;
+	y2.l.types = y2.types;
+	y2.l.node_type = y2.node_type;
+	y2.l.leaf_first = y2.leaf_first;
+	y2.types[1] = gpu_type(4, 16, 100); /* no node has it */
+	y2.l.ntypes = 2;
+	cs_alloc *a = mk(&y1, fit), *b = mk(&y2, fit);
+	enum { MAXLIVE = 64 };
+	static live la[MAXLIVE], lb[MAXLIVE];
+	int nlive = 0, placed = 0;
+	for (int step = 0; step < 20000; step++) {
+		if (nlive && (rnd(2) == 0 || nlive == MAXLIVE)) {
+			int k = (int)rnd((unsigned)nlive);
+			cs_alloc_release(a, &la[k].p);
+			cs_alloc_release(b, &lb[k].p);
+			la[k] = la[--nlive];
+			lb[k] = lb[nlive];
+			la[k].p.slots = la[k].s;
+			lb[k].p.slots = lb[k].s;
+			continue;
+		}
+		cs_request r = shared(1, (uint16_t)rnd(9), 1 + rnd(40), 1 + rnd(300));
+		if (rnd(8) == 0) /* now and then a bigger job, to vary the state */
+			r = (cs_request){ .nodes = 2 + rnd(3), .exclusive = 1, .type = -1 };
+		la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
+		lb[nlive].p = (cs_placement){ .slots = lb[nlive].s, .cap = 16 };
+		int ra = cs_alloc_try(a, &r, &la[nlive].p), rb = cs_alloc_try(b, &r, &lb[nlive].p);
+		cr_assert_eq(ra, rb, "step %d (fit %d): %d against %d", step, fit, ra, rb);
+		if (ra != 0)
+			continue;
+		cr_assert_eq(la[nlive].p.n, lb[nlive].p.n);
+		for (uint32_t i = 0; i < la[nlive].p.n; i++) {
+			const cs_slot *x = &la[nlive].p.slots[i], *z = &lb[nlive].p.slots[i];
+			cr_assert(x->node == z->node && x->gpu_mask == z->gpu_mask && x->cores == z->cores &&
+					  x->mem_mib == z->mem_mib &&
+					  memcmp(x->core_mask, z->core_mask, sizeof x->core_mask) == 0,
+				  "step %d (fit %d): node %u/%u gpus %#x/%#x", step, fit, x->node, z->node,
+				  x->gpu_mask, z->gpu_mask);
+		}
+		placed++;
+		nlive++;
+	}
+	cr_assert_gt(placed, 5000);
+	cs_alloc_free(a);
+	cs_alloc_free(b);
+}
+
+Test(alloc, fast_path_first_fit_matches_general) { fast_vs_general(CS_FIT_FIRST, 11); }
+Test(alloc, fast_path_best_fit_matches_general) { fast_vs_general(CS_FIT_BEST, 12); }
+Test(alloc, fast_path_topology_aware_matches_general) { fast_vs_general(CS_FIT_TOPO, 13); }
+Test(alloc, fast_path_fragmentation_aware_matches_general) { fast_vs_general(CS_FIT_FRAG, 14); }
