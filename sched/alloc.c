@@ -103,7 +103,8 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 							     uint32_t cores, uint32_t mem, int glob)
 {
 	node_st *s = &a->ns[n];
-	const cs_alloc_type *t = &a->types[s->type];
+	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
+	const cs_alloc_type *t = &a->types[ty];
 	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
 	if (idle == s->idle && nf == s->nfree) {
 		/* only cores or memory changed: no index moves */
@@ -112,17 +113,17 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		s->mem = mem;
 		return;
 	}
-	size_t k0 = (size_t)s->type * (MAXG + 1);
+	size_t k0 = (size_t)ty * (MAXG + 1);
 	if (s->idle) {
-		cs_hbm_clear(&a->idle_t[s->type], n);
-		a->idle_by_type[s->type]--;
+		cs_hbm_clear(&a->idle_t[ty], n);
+		a->idle_by_type[ty]--;
 		if (glob)
 			cs_hbm_clear(&a->idle_own, n);
 	} else {
 		size_t k = k0 + s->nfree;
 		cs_hbm_clear(&a->byfree_t[k], n);
 		if (--a->busy_t_by_free[k] == 0)
-			a->busy_mask_t[s->type] &= ~(1u << s->nfree);
+			a->busy_mask_t[ty] &= ~(1u << s->nfree);
 		if (glob) {
 			cs_hbm_clear(&a->byfree_own[s->nfree], n);
 			if (--a->busy_by_free_own[s->nfree] == 0)
@@ -130,15 +131,15 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		}
 	}
 	if (idle) {
-		cs_hbm_set(&a->idle_t[s->type], n);
-		a->idle_by_type[s->type]++;
+		cs_hbm_set(&a->idle_t[ty], n);
+		a->idle_by_type[ty]++;
 		if (glob)
 			cs_hbm_set(&a->idle_own, n);
 	} else {
 		size_t k = k0 + nf;
 		cs_hbm_set(&a->byfree_t[k], n);
 		a->busy_t_by_free[k]++;
-		a->busy_mask_t[s->type] |= 1u << nf;
+		a->busy_mask_t[ty] |= 1u << nf;
 		if (glob) {
 			cs_hbm_set(&a->byfree_own[nf], n);
 			a->busy_by_free_own[nf]++;
@@ -148,13 +149,13 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	if (idle != s->idle) {
 		a->leaf_idle[s->leaf] += idle ? 1u : (uint32_t)-1;
 		if (glob)
-			a->leaf_type_idle[(size_t)s->leaf * a->ntypes + s->type] += idle ? 1u : (uint32_t)-1;
+			a->leaf_type_idle[(size_t)s->leaf * a->ntypes + ty] += idle ? 1u : (uint32_t)-1;
 		a->leaf_dirty[s->leaf >> 6] |= 1ULL << (s->leaf & 63);
 		a->nidle += idle ? 1u : (uint32_t)-1;
 	}
 	a->free_gpus += (uint64_t)nf - s->nfree;
 	if (glob)
-		a->free_gpus_t[s->type] += (uint64_t)nf - s->nfree;
+		a->free_gpus_t[ty] += (uint64_t)nf - s->nfree;
 	s->gmask = gmask;
 	s->cores = cores;
 	s->mem = mem;
@@ -887,14 +888,26 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 
 void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 {
+	if (!a->glob) {
+		unsigned cw = a->groups[0].cw;
+		for (uint32_t i = 0; i < p->n; i++) {
+			const cs_slot *sl = &p->slots[i];
+			node_st *s = &a->ns[sl->node];
+			for (unsigned w = 0; w < cw; w++)
+				s->cmask[w] |= sl->core_mask[w];
+			set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
+				   s->cores + sl->cores, s->mem + sl->mem_mib, 0);
+		}
+		return;
+	}
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
 		unsigned cw = a->groups[s->type].cw;
 		for (unsigned w = 0; w < cw; w++)
 			s->cmask[w] |= sl->core_mask[w];
-		set_node_n(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
-			   s->cores + sl->cores, s->mem + sl->mem_mib);
+		set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
+			   s->cores + sl->cores, s->mem + sl->mem_mib, 1);
 	}
 }
 

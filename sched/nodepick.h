@@ -150,20 +150,20 @@ static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free,
 	if (c == 0)
 		return;
 	unsigned cw = p->cw;
-	uint64_t pref[CS_CW] = { 0 }, avail[CS_CW];
+	uint64_t pbuf[CS_CW] = { 0 }, avail[CS_CW];
+	const uint64_t *pref = pbuf;
 	if (p->ptab && gpus) {
-		for (unsigned w = 0; w < cw; w++)
-			pref[w] = p->ptab[gpus][w];
+		pref = p->ptab[gpus];
 	} else if (gpus) {
 		unsigned k = p->gpu_grp[__builtin_ctz(gpus)];
 		if ((gpus & ~p->gmask[k]) == 0) {
 			for (unsigned w = 0; w < cw; w++) /* one group: the common case */
-				pref[w] = p->cmask[k][w];
+				pbuf[w] = p->cmask[k][w];
 		} else {
 			for (k = 0; k < p->ngpu; k++)
 				if (gpus & p->gmask[k])
 					for (unsigned w = 0; w < cw; w++)
-						pref[w] |= p->cmask[k][w];
+						pbuf[w] |= p->cmask[k][w];
 		}
 	} else {
 		/* CPU-only: the tightest group that holds c, kept in one piece */
@@ -179,7 +179,7 @@ static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free,
 			}
 		}
 		for (unsigned w = 0; best >= 0 && w < cw; w++)
-			pref[w] = p->cmask[best][w];
+			pbuf[w] = p->cmask[best][w];
 	}
 	for (unsigned w = 0; w < cw; w++)
 		avail[w] = free[w] & pref[w];
