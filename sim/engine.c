@@ -601,6 +601,10 @@ struct hent {
 };
 
 #define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 */
+#define LB_SPANS 5u  /* and durations: 1 s, 1 h, 4 h, 16 h, 64 h */
+static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
+static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
+#define LB_TREES (LB_LEVELS * LB_SPANS)
 /* The bounds cost upkeep on every profile change; they pay off only when
  * a search would otherwise start very many nodes (measured: 60 generated
  * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with
@@ -617,13 +621,17 @@ struct planner {
 	size_t nfreed, freed_cap;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
-	 * 4, 8, 16, a min tree over the nodes (in type_nodes order) of the
-	 * first time each has g GPUs free. A node's first window for a job of
-	 * g or more GPUs starts no earlier, so a search starts nodes in that order and only
-	 * while they could still matter. Kept up lazily: a node whose
-	 * profile changed is marked and its bounds redone before a search. */
+	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
+	 * over the nodes (in type_nodes order) of the first time each has g
+	 * GPUs free for D seconds on end. A node's first window for a job of
+	 * g or more GPUs for D or more seconds starts no earlier, so a search
+	 * starts nodes in that order and only while they could still matter.
+	 * (With GPU counts alone, a queue planned deep into the future started
+	 * nearly every node per search: short gaps between plans made the
+	 * bounds early.) Kept up lazily: a node whose profile changed is marked
+	 * and its bounds redone before a search. */
 	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
-	cs_time *lb;                /* [LB_LEVELS][2P]: level k for 2^k GPUs */
+	cs_time *lb;                /* [LB_TREES][2P]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
 	uint8_t *lb_mark;
@@ -801,7 +809,7 @@ static int planner_on(cs_sched_ctx *c)
 	for (pl->P = 1; pl->P < nn; pl->P *= 2)
 		;
 	if (lb_on) {
-		pl->lb = malloc((size_t)LB_LEVELS * 2 * pl->P * sizeof *pl->lb);
+		pl->lb = malloc((size_t)LB_TREES * 2 * pl->P * sizeof *pl->lb);
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
@@ -828,7 +836,7 @@ static int planner_on(cs_sched_ctx *c)
 		pl->lb_mark[k] = 1; /* every bound to be worked out */
 		pl->lb_dirty[pl->nlb_dirty++] = k;
 	}
-	for (size_t k = 0; lb_on && k < (size_t)LB_LEVELS * 2 * pl->P; k++)
+	for (size_t k = 0; lb_on && k < (size_t)LB_TREES * 2 * pl->P; k++)
 		pl->lb[k] = CS_TIME_MAX;
 	/* reservations by node */
 	for (size_t r = 0; r < m->nresv; r++)
@@ -972,12 +980,15 @@ static void lb_refresh(cs_sched_ctx *c)
 	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
 		uint32_t node = pl->lb_dirty[k];
 		pl->lb_mark[node] = 0;
-		cs_time first[17];
-		cs_nprof_first_gpus(&pl->prof, node, node_free_now(c, node), c->now, first);
-		for (unsigned lv = 0; lv < LB_LEVELS; lv++) {
+		cs_time first[LB_TREES];
+		cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, lb_gpus, LB_LEVELS, lb_span,
+				    LB_SPANS, first);
+		for (unsigned lv = 0; lv < LB_TREES; lv++) {
 			cs_time *tr = pl->lb + (size_t)lv * 2 * P;
 			size_t i = P + pl->pos_of[node];
-			tr[i] = first[1u << lv];
+			if (tr[i] == first[lv])
+				continue;
+			tr[i] = first[lv];
 			for (i /= 2; i >= 1; i /= 2) {
 				cs_time v = tr[2 * i] < tr[2 * i + 1] ? tr[2 * i] : tr[2 * i + 1];
 				if (tr[i] == v)
@@ -1014,10 +1025,12 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	const cs_time *tr = NULL;
 	if (pl->lb && !only && j->gpus_per_node >= 1 && j->gpus_per_node <= 16 && !c->nm->nresv) {
 		lb_refresh(c);
-		unsigned k = 0; /* the level of the most GPUs 2^k <= the job's */
+		unsigned k = 0, sp = 0; /* the most GPUs 2^k <= the job's, the longest span <= its d */
 		while (k + 1 < LB_LEVELS && (1u << (k + 1)) <= j->gpus_per_node)
 			k++;
-		tr = pl->lb + (size_t)k * 2 * pl->P;
+		while (sp + 1 < LB_SPANS && lb_span[sp + 1] <= d)
+			sp++;
+		tr = pl->lb + ((size_t)k * LB_SPANS + sp) * 2 * pl->P;
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
 			if ((l & 1) && tr[l] != CS_TIME_MAX)
 				hpush(pl->sh, &ns, (struct hent){ tr[l], 0, 0, l });

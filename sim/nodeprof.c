@@ -178,25 +178,47 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
-void cs_nprof_first_gpus(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time first[17])
+void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, const int64_t *g,
+			 unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
+	enum { MAXG = 16 };
+	cs_time rs[MAXG]; /* per count: the start of the run with at least g[i] free, or -1 */
+	unsigned left = 0; /* values not yet set */
+	for (unsigned i = 0; i < ng && i < MAXG; i++) {
+		rs[i] = -1;
+		for (unsigned k = 0; k < nd; k++)
+			out[i * nd + k] = CS_TIME_MAX;
+		left += nd;
+	}
 	walk w;
 	walk_start(&w, &p->node[node], free_now, now);
-	first[0] = now;
-	int64_t got = 0; /* first[1 .. got] are set */
 	cs_time t = now;
 	for (;;) {
-		int64_t v = w.f.g < 16 ? w.f.g : 16;
-		for (; got < v; got++)
-			first[got + 1] = t;
-		if (got == 16)
+		/* the segment from t has w.f free */
+		for (unsigned i = 0; i < ng && i < MAXG; i++) {
+			if (w.f.g >= g[i]) {
+				if (rs[i] < 0)
+					rs[i] = t;
+			} else if (rs[i] >= 0) {
+				for (unsigned k = 0; k < nd; k++)
+					if (out[i * nd + k] == CS_TIME_MAX && t - rs[i] >= D[k]) {
+						out[i * nd + k] = rs[i];
+						left--;
+					}
+				rs[i] = -1;
+			}
+		}
+		if (!left)
 			return;
 		t = walk_next(&w);
 		if (t == CS_TIME_MAX)
 			break;
 	}
-	for (; got < 16; got++)
-		first[got + 1] = CS_TIME_MAX;
+	/* runs still open last for ever */
+	for (unsigned i = 0; i < ng && i < MAXG; i++)
+		for (unsigned k = 0; rs[i] >= 0 && k < nd; k++)
+			if (out[i * nd + k] == CS_TIME_MAX)
+				out[i * nd + k] = rs[i];
 }
 
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,

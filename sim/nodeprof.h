@@ -72,9 +72,13 @@ int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z);
  * a on). Writes at most max of them; returns how many there are. */
 size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
 			cs_nprof_amt need, cs_time d, cs_time *a, cs_time *z, size_t max);
-/* first[g] for g = 1 .. 16: the first time >= now at which node has at
- * least g GPUs free (CS_TIME_MAX: never); first[0] = now. */
-void cs_nprof_first_gpus(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time first[17]);
+/* Lower bounds for searches: out[i * nd + k] is the first time t >= now
+ * at which node has at least g[i] GPUs free throughout [t, t + D[k])
+ * (CS_TIME_MAX: never), for GPU counts g[0 .. ng) and durations
+ * D[0 .. nd) (each >= 1). A job needing g[i] GPUs or more for D[k]
+ * seconds or more has no window before it. */
+void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, const int64_t *g,
+			 unsigned ng, const cs_time *D, unsigned nd, cs_time *out);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

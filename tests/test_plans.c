@@ -55,6 +55,36 @@ Test(nodeprof, windows_follow_the_free_amounts)
 	cs_nprof_free(&p);
 }
 
+/* The search's lower bounds on the same profile: free 1 over [10, 50), 4
+ * over [50, 60), 0 over [60, 80), 4 from 80 on. At least 1 GPU: the run
+ * [10, 60) holds 1 s and 10 s, only the open run from 80 holds 100 s; at
+ * least 4: [50, 60) holds 10 s but not 11 s; 8: never. */
+Test(nodeprof, first_runs_bound_the_windows)
+{
+	cs_nprof p;
+	cr_assert_eq(cs_nprof_init(&p, 1), 0);
+	ev(&p, 0, 60, -4, 0);
+	ev(&p, 0, 80, +4, 0);
+	ev(&p, 0, 50, +3, 1);
+	const int64_t g[3] = { 1, 4, 8 };
+	const cs_time D[4] = { 1, 10, 11, 100 };
+	cs_time out[12];
+	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, g, 3, D, 4, out);
+	const cs_time want[12] = { 10, 10, 10, 80, 50, 50, 80, 80,
+				   CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX };
+	for (unsigned i = 0; i < 12; i++)
+		cr_assert_eq(out[i], want[i], "g %lld, D %lld: %lld, want %lld", (long long)g[i / 4],
+			     (long long)D[i % 4], (long long)out[i], (long long)want[i]);
+	/* each is the first window's start for that many GPUs and seconds */
+	for (unsigned i = 0; i < 12; i++) {
+		cs_time a[4], z[4];
+		size_t k = cs_nprof_windows(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, (cs_nprof_amt){ g[i / 4], 0, 0 },
+					    D[i % 4], a, z, 4);
+		cr_assert_eq(k ? a[0] : CS_TIME_MAX, want[i]);
+	}
+	cs_nprof_free(&p);
+}
+
 /* A running job past its estimate gives back a second from now; a plan
  * event at or before now counts now. Removing takes one equal event. */
 Test(nodeprof, overdue_and_remove)
