@@ -39,8 +39,9 @@
  * policy's schedule differs from the built-in's.
  * Usage: bench_policy [--json] [--quick] [--only POLICY] [--full] (POLICY: a
  * label of the table, e.g. easy-sjbf or conservative; --full: also the
- * cases whose setup takes minutes, conservative with 50k queued on 10k
- * nodes)
+ * straightforward twins whose passes take seconds to minutes: conservative
+ * with 50k queued on the default cluster and 10k and 50k on 10k nodes,
+ * about 8 minutes more)
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -772,11 +773,11 @@ static void run_once(const machine *m, const workload *w, const cs_policy_ops *o
 
 static double target_s = 0.25;
 
-/* Calibrate M on a short run, then time about target_s of passes. */
+/* Calibrate M on a short run of M0 passes, then time about target_s of passes. */
 static void run_timed(const machine *m, const workload *w, const cs_policy_ops *ops, const char *key,
-		      const char *val, result *r)
+		      const char *val, uint32_t M0, result *r)
 {
-	uint32_t M = 16;
+	uint32_t M = M0;
 	for (;;) {
 		run_once(m, w, ops, key, val, M, r);
 		double spent = r->per_pass_s * M;
@@ -812,28 +813,25 @@ typedef struct pol {
 	const cs_policy_ops *naive;              /* NULL: the built-in with nkey=nval */
 	const char *nkey, *nval;
 	int pooled;          /* runs on the pooled machine (1) or the node model (0) */
-	uint32_t naive_max;  /* the twin runs up to this queue (on the 10k-node cluster: a tenth); 0: always */
-	uint32_t max_10k;    /* on the 10k-node cluster the built-in runs up to this queue; 0: always */
+	uint32_t naive_max;  /* beyond this queue (on the 10k-node cluster: a tenth) the twin is slow: it
+			      * runs only with --full, 2 timed passes; 0: never slow */
 } pol;
 
 /* conservative's straightforward twin is itself with search=all: every
  * plan searched again, over every node, every pass (a policy outside the
- * engine cannot hold node-level plans). Its first pass plans every queued
- * job, each against all the plans before it (O(queue^2)), and every
- * search=all pass searches every node for every job: the twin runs with 1k
- * and 10k queued on the default cluster and 1k on 10k nodes, and the
- * built-in alone with 50k on the default cluster and 10k on 10k nodes, and
- * with 50k on 10k nodes only with --full (its first pass, 50k plans on 10k
- * nodes, takes minutes). */
+ * engine cannot hold node-level plans). Each of its passes searches every
+ * queued job's plan again: with 50k queued on the default cluster and 10k
+ * or 50k on 10k nodes a pass takes 8-100 s, so there it runs only with
+ * --full, for 2 timed passes (the built-in alone otherwise). */
 static const pol pols[] = {
-	{ "fcfs", "fcfs", NULL, NULL, &naive_fcfs, NULL, NULL, 0, 0, 0 },
-	{ "sjf", "sjf", NULL, NULL, &naive_sjf, NULL, NULL, 0, 0, 0 },
-	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 0, 0, 0 },
-	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 0, 0, 0 },
-	{ "multifactor", "multifactor", NULL, NULL, &naive_mf, NULL, NULL, 0, 0, 0 },
-	{ "conservative", "conservative", NULL, NULL, NULL, "search", "all", 0, 10000, 10000 },
-	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 1, 0, 0 },
-	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 1, 0, 0 },
+	{ "fcfs", "fcfs", NULL, NULL, &naive_fcfs, NULL, NULL, 0, 0 },
+	{ "sjf", "sjf", NULL, NULL, &naive_sjf, NULL, NULL, 0, 0 },
+	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 0, 0 },
+	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 0, 0 },
+	{ "multifactor", "multifactor", NULL, NULL, &naive_mf, NULL, NULL, 0, 0 },
+	{ "conservative", "conservative", NULL, NULL, NULL, "search", "all", 0, 10000 },
+	{ "easy", "easy", NULL, NULL, &naive_easy, NULL, NULL, 1, 0 },
+	{ "easy-sjbf", "easy", "order", "sjbf", &naive_easy, "order", "sjbf", 1, 0 },
 };
 #define NPOLS (sizeof pols / sizeof pols[0])
 
@@ -919,16 +917,17 @@ int main(int argc, char **argv)
 					printf("# %s%s: %u %s, %zu jobs running during the passes\n", pooled ? "pooled " : "",
 					       pm.name, pm.procs, pooled ? "processors" : "GPUs", w.nfill);
 				for (size_t k = 0; k < NPOLS; k++) {
-					if (pols[k].pooled != pooled || (only && strcmp(only, pols[k].label) != 0) ||
-					    (!full && mi && pols[k].max_10k && queued[qi] > pols[k].max_10k))
+					if (pols[k].pooled != pooled || (only && strcmp(only, pols[k].label) != 0))
 						continue;
-					int twin = !pols[k].naive_max || queued[qi] <= pols[k].naive_max / (mi ? 10 : 1);
+					/* a slow twin runs only with --full, and times 2 passes */
+					int slow = pols[k].naive_max && queued[qi] > pols[k].naive_max / (mi ? 10 : 1);
+					int twin = !slow || full;
 					const cs_policy_ops *ops = cs_policy_find(pols[k].builtin);
 					result rb = { 0 }, rn = { 0 };
-					run_timed(&pm, &w, ops, pols[k].key, pols[k].val, &rb);
+					run_timed(&pm, &w, ops, pols[k].key, pols[k].val, 16, &rb);
 					if (twin)
 						run_timed(&pm, &w, pols[k].naive ? pols[k].naive : ops, pols[k].nkey, pols[k].nval,
-							  &rn);
+							  slow ? 2 : 16, &rn);
 					else
 						rn.per_pass_s = NAN;
 					int same = !twin || same_schedule(&rb, &rn);
