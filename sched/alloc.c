@@ -594,6 +594,26 @@ static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m
 	return 0;
 }
 
+/* a->lcount[lf] for every leaf: its nodes that hold (g, c, m) now. */
+static void count_fitting(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	uint32_t t0 = type >= 0 ? (uint32_t)type : 0, t1 = type >= 0 ? t0 + 1 : a->ntypes;
+	for (uint32_t lf = 0; lf < a->nleaves; lf++)
+		a->lcount[lf] = 0;
+	for (uint32_t t = t0; t < t1; t++) {
+		if (!a->idle_by_type[t] || !type_holds(a, t, g, c, m))
+			continue;
+		for (uint32_t lf = 0; lf < a->nleaves; lf++)
+			a->lcount[lf] += a->glob ? a->leaf_type_idle[(size_t)lf * a->ntypes + t] : a->leaf_idle[lf];
+	}
+	for (uint32_t b = busy_from(a, g, type); b; b &= b - 1) {
+		const cs_hbm *bk = bucket(a, type, (unsigned)__builtin_ctz(b));
+		for (long n = first_fit_in(a, bk, 0, g, c, m, type); n >= 0;
+		     n = first_fit_in(a, bk, (uint32_t)n + 1, g, c, m, type))
+			a->lcount[a->ns[n].leaf]++;
+	}
+}
+
 /* Non-exclusive nodes, N of them, each holding (g, c, m). */
 static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m, int32_t type,
 		       unsigned topo, unsigned max_leaves)
@@ -615,7 +635,11 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 		}
 		return got == N ? 0 : -CS_ENOFIT;
 	}
-	/* slow path: count fitting nodes per leaf */
+	/* count the fitting nodes of every leaf: its idle nodes of a type
+	 * that holds the request, from the per-leaf counts, plus its busy
+	 * nodes with g or more GPUs free that have the cores and memory, from
+	 * the buckets (no walk over the other nodes) */
+	count_fitting(a, g, c, m, type);
 	uint32_t lo_leaf = 0, hi_leaf = a->nleaves;
 	for (uint32_t bl = 0; bl < (topo == CS_TOPO_ONE_BLOCK ? a->nblocks : 1); bl++) {
 		if (topo == CS_TOPO_ONE_BLOCK) {
@@ -624,22 +648,20 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 		}
 		if (topo == CS_TOPO_ONE_LEAF) {
 			for (uint32_t lf = lo_leaf; lf < hi_leaf; lf++) {
+				if (a->lcount[lf] < N)
+					continue;
 				uint32_t got = 0;
 				for (uint32_t n = a->leaf_first[lf]; n < a->leaf_first[lf + 1] && got < N; n++)
 					if (fits_node(a, n, g, c, m, type))
 						a->pick[got++] = n;
-				if (got == N)
-					return 0;
+				return 0;
 			}
 			return -CS_ENOFIT;
 		}
-		/* count fitting nodes per leaf, then take leaves largest first */
+		/* leaves largest first */
 		uint32_t nl = 0, total = 0;
 		for (uint32_t lf = lo_leaf; lf < hi_leaf; lf++) {
-			uint32_t k = 0;
-			for (uint32_t n = a->leaf_first[lf]; n < a->leaf_first[lf + 1]; n++)
-				k += (uint32_t)fits_node(a, n, g, c, m, type);
-			a->lcount[lf] = k;
+			uint32_t k = a->lcount[lf];
 			if (k) {
 				a->lscratch[nl++] = lf;
 				total += k;

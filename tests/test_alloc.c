@@ -685,3 +685,55 @@ Test(alloc, fast_path_first_fit_matches_general) { fast_vs_general(CS_FIT_FIRST,
 Test(alloc, fast_path_best_fit_matches_general) { fast_vs_general(CS_FIT_BEST, 12); }
 Test(alloc, fast_path_topology_aware_matches_general) { fast_vs_general(CS_FIT_TOPO, 13); }
 Test(alloc, fast_path_fragmentation_aware_matches_general) { fast_vs_general(CS_FIT_FRAG, 14); }
+
+/* Shared multi-node jobs under topology rules, on 3 leaves of 4 nodes
+ * (blocks: leaves 0-1, leaf 2), worked by hand. GPUs free: leaf 0: 2, 2,
+ * 2, 8 (node 3 idle); leaf 1: 4, 1, 1, 1; leaf 2: 6, 6 (node 9 with 24
+ * MiB of memory left), 0, 0. */
+Test(alloc, shared_jobs_follow_the_topology_rules)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 3, 4, (const uint16_t[]){ 0, 0, 0 }, 2);
+	cs_alloc *a = mk(&y, CS_FIT_FIRST);
+	static const struct { uint32_t node; uint16_t g; uint32_t mem; } load[] = {
+		{ 0, 6, 1 }, { 1, 6, 1 }, { 2, 6, 1 }, { 4, 4, 1 }, { 5, 7, 1 }, { 6, 7, 1 },
+		{ 7, 7, 1 }, { 8, 2, 1 }, { 9, 2, 1000 }, { 10, 8, 1 }, { 11, 8, 1 },
+	};
+	cs_slot ls[16];
+	for (unsigned i = 0; i < sizeof load / sizeof load[0]; i++) {
+		cs_request r = shared(1, load[i].g, 1, load[i].mem);
+		cs_placement p = { .slots = ls + i, .cap = 1 };
+		cr_assert_eq(cs_alloc_try_on(a, &r, &load[i].node, 1, &p), 0);
+	}
+	struct { uint32_t n; uint16_t g; uint32_t mem; uint8_t topo; uint16_t maxl; int rc; uint32_t nodes[3]; } cs[] = {
+		/* nodes with 2 free: leaf 0 has 4, the first leaf that holds 3 */
+		{ 3, 2, 1, CS_TOPO_ONE_LEAF, 0, 0, { 0, 1, 2 } },
+		/* 4 free: leaf 0 has node 3, leaf 1 node 4, leaf 2 nodes 8, 9 */
+		{ 3, 4, 1, CS_TOPO_ONE_LEAF, 0, -CS_ENOFIT, { 0 } },
+		/* two leaves, the largest first: leaf 2, then the first of the
+		 * rest in the selection's order (leaf 1) */
+		{ 3, 4, 1, CS_TOPO_MAX_LEAVES, 2, 0, { 8, 9, 4 } },
+		{ 3, 4, 1, CS_TOPO_ONE_BLOCK, 0, -CS_ENOFIT, { 0 } },
+		{ 2, 4, 1, CS_TOPO_ONE_BLOCK, 0, 0, { 3, 4 } },
+		/* with 100 MiB node 9 does not count: no leaf holds 2 */
+		{ 2, 4, 100, CS_TOPO_ONE_LEAF, 0, -CS_ENOFIT, { 0 } },
+		{ 2, 4, 100, CS_TOPO_MAX_LEAVES, 2, 0, { 3, 4 } },
+		{ 4, 4, 100, CS_TOPO_MAX_LEAVES, 3, -CS_ENOFIT, { 0 } },
+	};
+	for (unsigned k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+		cs_request r = shared(cs[k].n, cs[k].g, 1, cs[k].mem);
+		r.topo = cs[k].topo;
+		r.max_leaves = cs[k].maxl;
+		cs_placement p = pl();
+		int rc = cs_alloc_try(a, &r, &p);
+		cr_assert_eq(rc, cs[k].rc, "case %u: %d", k, rc);
+		if (rc)
+			continue;
+		cr_assert_eq(p.n, cs[k].n);
+		for (uint32_t i = 0; i < p.n; i++)
+			cr_assert_eq(p.slots[i].node, cs[k].nodes[i], "case %u slot %u: node %u", k, i, p.slots[i].node);
+		cs_alloc_release(a, &p);
+	}
+	cs_alloc_free(a);
+}
