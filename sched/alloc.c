@@ -1021,6 +1021,9 @@ int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, ui
 }
 
 uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node) { return node < a->nnodes ? a->ns[node].type : 0; }
+uint32_t cs_alloc_node_leaf(const cs_alloc *a, uint32_t node) { return node < a->nnodes ? a->ns[node].leaf : 0; }
+uint32_t cs_alloc_nleaves(const cs_alloc *a) { return a->nleaves; }
+uint32_t cs_alloc_leaves_per_block(const cs_alloc *a) { return a->lpb; }
 
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib)

@@ -97,6 +97,15 @@ int cs_cli_convert(int argc, char **argv)
 		cs_trace_free(&t);
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	}
+	if (as != AS_NATIVE) {
+		/* SWF and Batsim workloads have no field for a placement rule */
+		size_t ruled = 0;
+		for (size_t i = 0; i < t.n; i++)
+			ruled += t.jobs[i].topo != 0;
+		if (ruled)
+			fprintf(stderr, "workload convert: %zu jobs have a topology rule (one leaf, k leaves, one block), "
+				"which %s cannot hold: written without it\n", ruled, as == AS_SWF ? "SWF" : "Batsim JSON");
+	}
 	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
 	if (!f) {
 		snprintf(err, sizeof err, "%s: cannot write", out);

@@ -63,6 +63,7 @@ struct cs_sched_ctx {
 		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
 		int32_t part;
 		uint32_t nodes, gpus, cores, mem;
+		uint32_t topo;     /* rule | max_leaves << 8 */
 	} *memo;
 	uint32_t memo_gen, memo_used;
 	const cs_observer *obs;
@@ -97,8 +98,9 @@ static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
 
 static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
+	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
 	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
-		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u;
+		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u ^ topo * 0x61c88647u;
 	h ^= h >> 15;
 	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
 		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
@@ -107,11 +109,11 @@ static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 				return NULL;
 			c->memo_used++;
 			*e = (struct memo_ent){ c->memo_gen, 0, j->partition, j->nodes, j->gpus_per_node,
-						j->cores_per_node, j->mem_per_node_mib };
+						j->cores_per_node, j->mem_per_node_mib, topo };
 			return e;
 		}
 		if (e->part == j->partition && e->nodes == j->nodes && e->gpus == j->gpus_per_node &&
-		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib)
+		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib && e->topo == topo)
 			return e;
 	}
 	return NULL;
@@ -164,7 +166,7 @@ static int place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	const cs_job *j = &c->jobs[jid];
 	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
 			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
-			  .type = -1 };
+			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
 	const cs_node_machine *m = c->nm;
 	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
 		return cs_alloc_try(c->A, &rq, p);
@@ -649,6 +651,11 @@ struct planner {
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
 	uint32_t *mark, gen;
 	cs_slot *aside;
+	/* jobs with a topology rule (one leaf, k leaves, one block): */
+	uint32_t nleaves, lpb;      /* the allocator's leaves, leaves per block (0: none) */
+	uint32_t *lcnt, *bcnt;      /* scratch: candidates per leaf and per block, zero between uses */
+	uint32_t *ltouch, *lorder;  /* scratch: the leaves counted; leaves in the order taken */
+	uint32_t *tnodes;           /* scratch: the candidates' nodes */
 };
 
 static void planner_free(struct planner *pl)
@@ -679,6 +686,11 @@ static void planner_free(struct planner *pl)
 	free(pl->h2);
 	free(pl->mark);
 	free(pl->aside);
+	free(pl->lcnt);
+	free(pl->bcnt);
+	free(pl->ltouch);
+	free(pl->lorder);
+	free(pl->tnodes);
 	free(pl);
 }
 
@@ -819,6 +831,15 @@ static int planner_on(cs_sched_ctx *c)
 	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
+	pl->nleaves = cs_alloc_nleaves(c->A);
+	pl->lpb = cs_alloc_leaves_per_block(c->A);
+	pl->lcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->lcnt);
+	pl->bcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->bcnt);
+	pl->ltouch = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->ltouch);
+	pl->lorder = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->lorder);
+	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
+	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
+		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
@@ -1000,6 +1021,128 @@ static void lb_refresh(cs_sched_ctx *c)
 	pl->nlb_dirty = 0;
 }
 
+/* --- topology rules in plans ---
+ * A job with a rule (one leaf switch, at most k, one block) is planned at
+ * the earliest time whose candidate nodes satisfy it, and takes its nodes
+ * as the allocator's topology-aware fit would: the tightest leaf (or
+ * block) that holds it, else the leaves with the most candidates first;
+ * inside, candidates in the usual order. */
+
+/* Count nodes[0 .. n) per leaf (pl->lcnt; the leaves in pl->ltouch) and
+ * per block; returns the leaves touched. The caller clears with topo_clear. */
+static uint32_t topo_count(cs_sched_ctx *c, const uint32_t *nodes, size_t n)
+{
+	struct planner *pl = c->pl;
+	uint32_t nt = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t lf = cs_alloc_node_leaf(c->A, nodes[i]);
+		if (pl->lcnt[lf]++ == 0)
+			pl->ltouch[nt++] = lf;
+		if (pl->lpb)
+			pl->bcnt[lf / pl->lpb]++;
+	}
+	return nt;
+}
+
+static void topo_clear(struct planner *pl, uint32_t nt)
+{
+	for (uint32_t i = 0; i < nt; i++) {
+		pl->lcnt[pl->ltouch[i]] = 0;
+		if (pl->lpb)
+			pl->bcnt[pl->ltouch[i] / pl->lpb] = 0;
+	}
+}
+
+static struct planner *sort_pl; /* qsort has no context argument */
+static int leaf_more(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	if (sort_pl->lcnt[a] != sort_pl->lcnt[b])
+		return sort_pl->lcnt[a] < sort_pl->lcnt[b] ? 1 : -1;
+	return (a > b) - (a < b);
+}
+
+/* With the counts made: the leaf (ONE_LEAF) or block (ONE_BLOCK) to take
+ * from, or for MAX_LEAVES the leaves in pl->lorder; -1 if the rule cannot
+ * be met with N nodes. */
+static long topo_pick(struct planner *pl, const cs_job *j, uint32_t nt)
+{
+	uint32_t N = j->nodes;
+	long best = -1;
+	switch (j->topo) {
+	case CS_TOPO_ONE_LEAF:
+		for (uint32_t i = 0; i < nt; i++) {
+			uint32_t lf = pl->ltouch[i], k = pl->lcnt[lf];
+			if (k >= N && (best < 0 || k < pl->lcnt[best] || (k == pl->lcnt[best] && lf < (uint32_t)best)))
+				best = lf;
+		}
+		return best;
+	case CS_TOPO_ONE_BLOCK:
+		for (uint32_t i = 0; pl->lpb && i < nt; i++) {
+			uint32_t b = pl->ltouch[i] / pl->lpb, k = pl->bcnt[b];
+			if (k >= N && (best < 0 || k < pl->bcnt[best] || (k == pl->bcnt[best] && b < (uint32_t)best)))
+				best = b;
+		}
+		return best;
+	case CS_TOPO_MAX_LEAVES: {
+		memcpy(pl->lorder, pl->ltouch, nt * sizeof *pl->lorder);
+		sort_pl = pl;
+		qsort(pl->lorder, nt, sizeof *pl->lorder, leaf_more);
+		uint64_t got = 0;
+		for (uint32_t i = 0; i < nt && i < j->max_leaves; i++)
+			got += pl->lcnt[pl->lorder[i]];
+		return got >= N ? 0 : -1;
+	}
+	}
+	return 0;
+}
+
+/* Do the nodes of the open windows h2[0 .. n) meet jid's rule? */
+static int topo_holds(cs_sched_ctx *c, const cs_job *j, size_t n)
+{
+	struct planner *pl = c->pl;
+	for (size_t i = 0; i < n; i++)
+		pl->tnodes[i] = pl->pn[pl->h2[i].idx].node;
+	uint32_t nt = topo_count(c, pl->tnodes, n);
+	long r = topo_pick(pl, j, nt);
+	topo_clear(pl, nt);
+	return r >= 0;
+}
+
+/* The job's nodes from pl->cand[0 .. nc) (sorted) into pl->nodes. */
+static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
+{
+	struct planner *pl = c->pl;
+	for (size_t i = 0; i < nc; i++)
+		pl->tnodes[i] = pl->cand[i].node;
+	uint32_t nt = topo_count(c, pl->tnodes, nc);
+	long r = topo_pick(pl, j, nt);
+	uint32_t N = j->nodes, got = 0;
+	if (j->topo == CS_TOPO_MAX_LEAVES) {
+		for (uint32_t i = 0; i < nt && got < N; i++)
+			for (size_t k = 0; k < nc && got < N; k++)
+				if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
+					pl->nodes[got++] = pl->cand[k].node;
+	} else if (j->topo == CS_TOPO_ONE_LEAF) {
+		for (size_t k = 0; k < nc && got < N; k++)
+			if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == (uint32_t)r)
+				pl->nodes[got++] = pl->cand[k].node;
+	} else {
+		/* the block's leaves with the most candidates first */
+		uint32_t nb = 0;
+		for (uint32_t i = 0; i < nt; i++)
+			if (pl->ltouch[i] / pl->lpb == (uint32_t)r)
+				pl->lorder[nb++] = pl->ltouch[i];
+		sort_pl = pl;
+		qsort(pl->lorder, nb, sizeof *pl->lorder, leaf_more);
+		for (uint32_t i = 0; i < nb && got < N; i++)
+			for (size_t k = 0; k < nc && got < N; k++)
+				if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
+					pl->nodes[got++] = pl->cand[k].node;
+	}
+	topo_clear(pl, nt);
+}
+
 /* The earliest time before bound at which jid fits on n nodes of a type
  * (type < 0: any), or CS_TIME_MAX; the windows
  * holding that time in pl->h2[0 .. *ncand). A merge of every node's
@@ -1105,7 +1248,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		}
 		while (n2 && pl->h2[0].key < t)
 			hpop(pl->h2, &n2);
-		if (n2 >= j->nodes) {
+		if (n2 >= j->nodes && (!j->topo || j->nodes == 1 || topo_holds(c, j, n2))) {
 			*ncand = n2;
 			return t;
 		}
@@ -1168,6 +1311,10 @@ static cs_time plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uin
 			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
 		}
 		qsort(pl->cand, nc, sizeof *pl->cand, cand_cmp);
+	}
+	if (j->topo && j->nodes > 1) {
+		topo_choose(c, j, nc);
+		return best;
 	}
 	for (uint32_t k = 0; k < j->nodes; k++)
 		pl->nodes[k] = pl->cand[k].node;
@@ -1305,7 +1452,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		pl->worse_epoch = pl->epoch;
 	}
 	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
-			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib, .type = -1 };
+			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
+			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */

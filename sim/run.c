@@ -201,7 +201,7 @@ static int fits_empty(void *ctx, const cs_job *j)
 		return 0;
 	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
 			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
-			  .type = -1 };
+			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
 	uint32_t a = 0, b = 1;
 	if (j->partition >= 0) {
 		a = f->nm->part_first[j->partition];

@@ -1,5 +1,6 @@
 /* capsim: the job-record table, interned names, the line reader and the
  * native CSV format. */
+#include "capsim/alloc.h"
 #include "capsim/trace.h"
 #include "fmtutil.h"
 
@@ -293,12 +294,37 @@ size_t cs_csv_split(char *line, char sep, char **fields, size_t max)
 /* --- the native CSV format --- */
 
 enum { NC_ID, NC_PROJECT, NC_USER, NC_SUBMIT, NC_NODES, NC_GPUS, NC_CORES, NC_MEM, NC_LIMIT,
-       NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START, NC_N };
+       NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START, NC_TOPOLOGY, NC_N };
 static const char *const nc_names[NC_N] = { "id", "project", "user", "submit", "nodes",
 					     "gpus_per_node", "cores_per_node", "mem_per_node",
 					     "time_limit", "runtime", "qos", "partition", "state",
-					     "start" };
+					     "start", "topology" };
 #define NC_REQUIRED NC_START /* columns before this one are required */
+
+/* A topology column's value: empty or "any", "leaf", "leaves:K" (K >= 1;
+ * 1 is "leaf"), "block". 0, or -1 if it is none of these. */
+static int parse_topology(const char *v, uint8_t *rule, uint16_t *k)
+{
+	*rule = CS_TOPO_ANY;
+	*k = 0;
+	if (!*v || strcmp(v, "any") == 0)
+		return 0;
+	if (strcmp(v, "leaf") == 0) {
+		*rule = CS_TOPO_ONE_LEAF;
+		return 0;
+	}
+	if (strcmp(v, "block") == 0) {
+		*rule = CS_TOPO_ONE_BLOCK;
+		return 0;
+	}
+	int64_t n;
+	if (strncmp(v, "leaves:", 7) == 0 && cs_parse_int(v + 7, &n) == 0 && n >= 1 && n <= UINT16_MAX) {
+		*rule = n == 1 ? CS_TOPO_ONE_LEAF : CS_TOPO_MAX_LEAVES;
+		*k = n == 1 ? 0 : (uint16_t)n;
+		return 0;
+	}
+	return -1;
+}
 
 #define NERR(col, ...)                                                                          \
 	do {                                                                                    \
@@ -362,7 +388,8 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 				if (c == NC_N) {
 					snprintf(err, errlen, "%s:%u: header: unknown column \"%s\" (expected id, project, "
 						 "user, submit, nodes, gpus_per_node, cores_per_node, mem_per_node, "
-						 "time_limit, runtime, qos, partition, state, and optionally start)",
+						 "time_limit, runtime, qos, partition, state, and optionally start and "
+						 "topology)",
 						 path, l.lineno, f[i]);
 					rc = -CS_EPARSE;
 					goto out;
@@ -424,6 +451,9 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		if (col[NC_START] >= 0 && (cs_parse_int(f[col[NC_START]], &r.start_s) < 0 ||
 					   (r.start_s != -1 && r.start_s < r.submit_s)))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
+		if (col[NC_TOPOLOGY] >= 0 && parse_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
+			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
+			     f[col[NC_TOPOLOGY]]);
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
 			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
 			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
@@ -471,12 +501,15 @@ int cs_native_write(const cs_trace *t, FILE *f)
 		fprintf(f, "# %s: %s\n", t->meta_keys.v[i], t->meta_vals.v[i]);
 	if (t->epoch && !cs_trace_meta_get(t, "epoch"))
 		fprintf(f, "# epoch: %lld\n", (long long)t->epoch);
-	int with_start = 0;
-	for (size_t i = 0; i < t->n && !with_start; i++)
-		with_start = t->jobs[i].start_s >= 0;
+	int with_start = 0, with_topo = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		with_start |= t->jobs[i].start_s >= 0;
+		with_topo |= t->jobs[i].topo != CS_TOPO_ANY;
+	}
 	fputs("id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,"
 	      "runtime,qos,partition,state", f);
-	fputs(with_start ? ",start\n" : "\n", f);
+	fputs(with_start ? ",start" : "", f);
+	fputs(with_topo ? ",topology\n" : "\n", f);
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];
 		fprintf(f, "%" PRId64 ",%s,%s,%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64
@@ -488,6 +521,16 @@ int cs_native_write(const cs_trace *t, FILE *f)
 			cs_state_names[r->state < CS_STATE_N ? r->state : 0]);
 		if (with_start)
 			fprintf(f, ",%" PRId64, r->start_s);
+		if (with_topo) {
+			if (r->topo == CS_TOPO_ONE_LEAF)
+				fputs(",leaf", f);
+			else if (r->topo == CS_TOPO_MAX_LEAVES)
+				fprintf(f, ",leaves:%u", (unsigned)r->max_leaves);
+			else if (r->topo == CS_TOPO_ONE_BLOCK)
+				fputs(",block", f);
+			else
+				fputc(',', f);
+		}
 		fputc('\n', f);
 	}
 	return ferror(f) ? -CS_EIO : 0;

@@ -67,7 +67,8 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			     .mem_per_node_mib = mem > UINT32_MAX ? UINT32_MAX : (uint32_t)mem,
 			     .user = r->user, .group = r->project, .queue = r->qos,
 			     .partition = r->partition >= 0 ? pmap[r->partition] : -1,
-			     .start_s = -1, .end_s = -1, .reservation_s = -1 };
+			     .start_s = -1, .end_s = -1, .reservation_s = -1, .topo = r->topo,
+			     .max_leaves = r->max_leaves };
 		uint64_t size = r->gpus_per_node ? (uint64_t)r->nodes * r->gpus_per_node
 						 : (uint64_t)r->nodes * cores;
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;

@@ -141,6 +141,10 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n, cs_placement *p);
 /* A node's type index. */
 uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node);
+/* A node's leaf switch; the leaves; leaves per block (0: no blocks). */
+uint32_t cs_alloc_node_leaf(const cs_alloc *a, uint32_t node);
+uint32_t cs_alloc_nleaves(const cs_alloc *a);
+uint32_t cs_alloc_leaves_per_block(const cs_alloc *a);
 /* A node's free GPUs (count), cores and memory. */
 void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint32_t *cores, uint32_t *mem_mib);
 /* Per-node state, for tests: free GPU mask, cores, memory. */

@@ -4,6 +4,8 @@
 
 #include "capsim/types.h"
 
+#include <stddef.h>
+
 enum {
 	CS_JOB_KILLED = 1u << 0,         /* runtime was cut at the requested time */
 	CS_JOB_SIZE_FALLBACK = 1u << 1,  /* chosen size field was -1: used the other */
@@ -41,9 +43,18 @@ typedef struct cs_job {
 	cs_time start_s, end_s;  /* -1 until set */
 	cs_time reservation_s;   /* first reservation the policy gave it as head, -1 if none */
 	uint8_t reason;          /* last pending reason, CS_WAIT_* (CS_WAIT_NONE if it never waited) */
+	/* input on a node model, in what was padding (the layout of ABI 2 is
+	 * unchanged): where its nodes may lie, cs_topo_rule of capsim/alloc.h
+	 * (0: anywhere) and, for at most k leaf switches, k */
+	uint8_t topo;
+	uint16_t max_leaves;
 	uint32_t preemptions;    /* times it was preempted (requeued or killed) */
 	cs_time preempted_s;     /* seconds it ran in runs that a requeue threw away */
 } cs_job;
+
+_Static_assert(offsetof(cs_job, topo) == offsetof(cs_job, reason) + 1 &&
+		       offsetof(cs_job, preemptions) == offsetof(cs_job, reason) + 4,
+	       "the topology fields sit in the padding after reason");
 
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
  * PRIORITY: jobs ahead of it come first; RESOURCES: it is next, but not

@@ -48,6 +48,8 @@ typedef struct cs_jrec {
 	uint64_t mem_per_node_mib; /* 0: unknown */
 	int32_t project, user, qos, partition; /* name indices, -1: none */
 	uint8_t state;             /* cs_state */
+	uint8_t topo;              /* where its nodes may lie: cs_topo_rule (capsim/alloc.h), 0: anywhere */
+	uint16_t max_leaves;       /* with CS_TOPO_MAX_LEAVES: at most this many leaf switches */
 	uint32_t line;             /* line (or record number) in the source */
 } cs_jrec;
 
