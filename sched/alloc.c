@@ -697,9 +697,9 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
  * the type's size check fits any idle node. */
 
 /* First node of bucket b that has c cores and m MiB free, or -1. */
-static inline long first_room(const cs_alloc *a, const cs_hbm *b, unsigned c, uint32_t m)
+static inline long first_room(const cs_alloc *a, cs_hbm *b, unsigned c, uint32_t m)
 {
-	for (long n = cs_hbm_next(b, 0); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
+	for (long n = cs_hbm_first(b); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
 		const node_st *s = &a->ns[n];
 		if (s->cores >= c && s->mem >= m)
 			return n;
@@ -710,7 +710,7 @@ static inline long first_room(const cs_alloc *a, const cs_hbm *b, unsigned c, ui
 static inline long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 {
 	uint32_t bm = a->busy_mask_t[0] & (~0u << g);
-	long idle = a->idle_by_type[0] ? cs_hbm_next(&a->idle_t[0], 0) : -1;
+	long idle = a->idle_by_type[0] ? cs_hbm_first(&a->idle_t[0]) : -1;
 	if (a->fit == CS_FIT_BEST) {
 		/* fewest free GPUs left over; idle nodes sit at the type's count */
 		unsigned G = a->types[0].gpus;

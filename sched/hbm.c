@@ -6,6 +6,7 @@
 int cs_hbm_init(cs_hbm *b, uint32_t n)
 {
 	b->n = n;
+	b->lo = n;
 	b->n0 = (n + 63) / 64;
 	b->n1 = (b->n0 + 63) / 64;
 	b->n2 = (b->n1 + 63) / 64;

@@ -11,6 +11,7 @@
 typedef struct cs_hbm {
 	uint64_t *l0, *l1, *l2;
 	uint32_t n, n0, n1, n2; /* items; words per level */
+	uint32_t lo;            /* no bit below lo is set (a hint for cs_hbm_first; n: empty) */
 } cs_hbm;
 
 int cs_hbm_init(cs_hbm *b, uint32_t n);
@@ -20,6 +21,8 @@ static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[
 
 static inline void cs_hbm_set(cs_hbm *b, uint32_t i)
 {
+	if (i < b->lo)
+		b->lo = i;
 	/* a summary bit is set exactly when its word below is not zero */
 	uint64_t w = b->l0[i >> 6];
 	b->l0[i >> 6] = w | 1ULL << (i & 63);
@@ -74,6 +77,16 @@ static inline long cs_hbm_next(const cs_hbm *b, uint32_t from)
 	}
 	w0 = w1 * 64 + (uint32_t)__builtin_ctzll(m);
 	return (long)w0 * 64 + __builtin_ctzll(b->l0[w0]);
+}
+
+/* The first set bit, or -1: from the hint, which it moves up to the
+ * answer (clearing leaves the hint below it, setting lowers it), so the
+ * usual lookup reads one word. */
+static inline long cs_hbm_first(cs_hbm *b)
+{
+	long n = cs_hbm_next(b, b->lo);
+	b->lo = n < 0 ? b->n : (uint32_t)n;
+	return n;
 }
 
 #endif

@@ -142,7 +142,7 @@ static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, uns
 /* c cores (c <= the free count) out of `free`, for a job given the GPUs
  * `gpus`, into out (p->cw words; the rest left zero): the lowest free
  * cores of the GPUs' groups, then the lowest other free ones. */
-static inline void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free, uint16_t gpus, unsigned c,
+static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nodepick *p, const uint64_t *free, uint16_t gpus, unsigned c,
 				     uint64_t *out)
 {
 	for (unsigned w = 0; w < CS_CW; w++)
