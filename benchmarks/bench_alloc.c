@@ -2,7 +2,8 @@
  * clusters of 1k, 10k and 100k nodes of 8 GPUs and 112 cores in two NUMA
  * domains (32 nodes a leaf switch, 8 leaves a block), pre-filled to 50% and
  * 90% of their GPUs by random single-node jobs, for (1) single-node
- * 1/2/4/8-GPU requests and (2) a mix with
+ * 1/2/4/8-GPU requests, with 14 cores and 1 GiB a GPU (cores chosen in
+ * the GPUs' NUMA domain) and, as a second case, GPUs alone, and (2) a mix with
  * multi-node 16-256 GPU jobs under topology rules; beside a naive
  * allocator (a linear scan over per-node free counts) in the same process.
  * A pair is one cs_alloc_try plus, when it placed the job, its release. */
@@ -128,7 +129,9 @@ typedef struct result { double ops, base_ops; unsigned fit_pct; } result;
 /* keeps the naive allocator's answers observable, so none is optimised away */
 static volatile uint64_t sink;
 
-static result run_case(uint32_t n, double occ, int mix, cs_fit fit)
+enum { SINGLE, SINGLE_GPUS, MIX }; /* the cases */
+
+static result run_case(uint32_t n, double occ, int kind, cs_fit fit)
 {
 	setup s;
 	make_layout(&s, n);
@@ -145,15 +148,17 @@ static result run_case(uint32_t n, double occ, int mix, cs_fit fit)
 	cs_request *rq = malloc(NREQ * sizeof *rq);
 	rng = 777;
 	for (int i = 0; i < NREQ; i++) {
-		if (mix && rnd(10) < 3) {
+		if (kind == MIX && rnd(10) < 3) {
 			unsigned k = 2 + rnd(31); /* 2..32 whole nodes: 16..256 GPUs */
 			rq[i] = (cs_request){ .nodes = k, .exclusive = 1, .type = -1,
 					      .topo = (uint8_t)(rnd(2) ? CS_TOPO_ONE_LEAF : CS_TOPO_MAX_LEAVES),
 					      .max_leaves = 2 };
 		} else {
 			unsigned g = 1u << rnd(4);
-			rq[i] = (cs_request){ .nodes = 1, .gpus_per_node = (uint16_t)g, .cores_per_node = g * 14,
-					      .mem_per_node_mib = g * 1024, .type = -1 };
+			int gpus_only = kind == SINGLE_GPUS;
+			rq[i] = (cs_request){ .nodes = 1, .gpus_per_node = (uint16_t)g,
+					      .cores_per_node = gpus_only ? 0 : g * 14,
+					      .mem_per_node_mib = gpus_only ? 0 : g * 1024, .type = -1 };
 		}
 	}
 	static cs_slot sl[64];
@@ -218,11 +223,12 @@ int main(int argc, char **argv)
 		printf("bench_alloc: allocation + release pairs/s (best fit single-node; topology-aware mix), "
 		       "naive linear scan beside\n%-22s %7s %5s %12s %9s %14s %8s %6s\n", "case", "nodes", "occ",
 		       "pairs/s", "ns/pair", "naive pairs/s", "ratio", "placed");
-	for (int mix = 0; mix < 2; mix++)
+	static const char *const names[3] = { "single-node-1-8gpu", "single-node-gpus-only", "mix-multinode-topo" };
+	for (int kind = 0; kind < 3; kind++)
 		for (int si = 0; si < 3; si++)
 			for (int oi = 0; oi < 2; oi++) {
-				result r = run_case(sizes[si], occs[oi], mix, mix ? CS_FIT_TOPO : CS_FIT_BEST);
-				const char *name = mix ? "mix-multinode-topo" : "single-node-1-8gpu";
+				result r = run_case(sizes[si], occs[oi], kind, kind == MIX ? CS_FIT_TOPO : CS_FIT_BEST);
+				const char *name = names[kind];
 				if (json)
 					printf("{\"name\": \"%s\", \"nodes\": %u, \"occupancy\": %.2f, \"ops_per_s\": %.0f, "
 					       "\"ns_per_op\": %.1f, \"baseline_ops_per_s\": %.0f, \"ratio\": %.2f, "

@@ -105,7 +105,7 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	node_st *s = &a->ns[n];
 	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
 	const cs_alloc_type *t = &a->types[ty];
-	uint8_t idle = nf == t->gpus && cores == t->cores && mem == t->mem_mib;
+	uint8_t idle = (uint8_t)((nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib)); /* no branches */
 	if (idle == s->idle && nf == s->nfree) {
 		/* only cores or memory changed: no index moves */
 		s->gmask = gmask;
@@ -147,11 +147,12 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		}
 	}
 	if (idle != s->idle) {
-		a->leaf_idle[s->leaf] += idle ? 1u : (uint32_t)-1;
+		uint32_t lf = s->leaf, d = idle ? 1u : (uint32_t)-1;
+		a->leaf_idle[lf] += d;
 		if (glob)
-			a->leaf_type_idle[(size_t)s->leaf * a->ntypes + ty] += idle ? 1u : (uint32_t)-1;
-		a->leaf_dirty[s->leaf >> 6] |= 1ULL << (s->leaf & 63);
-		a->nidle += idle ? 1u : (uint32_t)-1;
+			a->leaf_type_idle[(size_t)lf * a->ntypes + ty] += d;
+		a->leaf_dirty[lf >> 6] |= 1ULL << (lf & 63);
+		a->nidle += d;
 	}
 	a->free_gpus += (uint64_t)nf - s->nfree;
 	if (glob)
@@ -761,7 +762,7 @@ static int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	sl->gpu_mask = gm;
 	sl->cores = c;
 	sl->mem_mib = m;
-	if (np->cw) {
+	if (np->cw && c) {
 		cs_nodepick_cores(np, s->cmask, gm, c, sl->core_mask);
 		for (unsigned w = 0; w < np->cw; w++)
 			s->cmask[w] &= ~sl->core_mask[w];
