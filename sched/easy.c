@@ -16,6 +16,7 @@
  */
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "hbm.h"
 #include "qtree.h"
 
 #include <stdio.h>
@@ -25,6 +26,8 @@
 typedef struct easy {
 	cs_fifo q;
 	cs_qtree t;
+	cs_hbm occ;      /* SJBF: the leaves of t that hold a waiting job (the node
+			  * model's backfill walks them in order, a word at a time) */
 	const cs_job *jobs;
 	uint32_t *pos;   /* pos[jid]: leaf in t */
 	uint32_t *at;    /* at[leaf]: jid */
@@ -39,6 +42,7 @@ static void easy_destroy(void *state)
 		return;
 	cs_fifo_free(&p->q);
 	cs_qtree_free(&p->t);
+	cs_hbm_free(&p->occ);
 	free(p->pos);
 	free(p->at);
 	free(p);
@@ -69,7 +73,7 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 	p->pos = malloc(n * sizeof *p->pos);
 	p->at = malloc(n * sizeof *p->at);
 	if (!p->pos || !p->at || cs_fifo_init(&p->q, env->njobs) < 0 ||
-	    cs_qtree_init(&p->t, env->njobs) < 0) {
+	    cs_qtree_init(&p->t, env->njobs) < 0 || cs_hbm_init(&p->occ, (uint32_t)n) < 0) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -95,12 +99,14 @@ static void easy_submit(void *state, uint32_t jid)
 	easy *p = state;
 	cs_fifo_push(&p->q, jid);
 	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
+	cs_hbm_set(&p->occ, p->pos[jid]);
 }
 
 static void take(easy *p, uint32_t jid)
 {
 	cs_fifo_remove(&p->q, jid);
 	cs_qtree_clear(&p->t, p->pos[jid]);
+	cs_hbm_clear(&p->occ, p->pos[jid]);
 }
 
 /* Backfilling by trying each waiting job in backfill order against the
@@ -124,11 +130,10 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
 		}
 		return;
 	}
-	long leaf;
-	size_t from = 0;
-	while ((leaf = cs_qtree_find(&p->t, from, UINT32_MAX - 1, UINT32_MAX - 1, CS_TIME_MAX - 1)) >= 0) {
-		from = (size_t)leaf + 1;
+	/* every waiting job in SJBF order: the occupied leaves, in order */
+	for (long leaf = cs_hbm_next(&p->occ, 0); leaf >= 0;) {
 		uint32_t jid = p->at[leaf];
+		leaf = cs_hbm_next(&p->occ, (uint32_t)leaf + 1);
 		if (jid == h)
 			continue;
 		if (!node_model && cs_ctx_free(ctx) == 0)
