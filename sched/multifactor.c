@@ -28,6 +28,7 @@
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "priosort.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -72,8 +73,8 @@ typedef struct mf {
 	uint32_t *run;        /* jobs this policy started and believes running */
 	size_t nrun;
 	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
-	struct ranked { double prio; uint32_t jid; } *order; /* scratch: queued jobs */
-	struct ranked *order2;     /* scratch: the radix sort's other buffer */
+	cs_ranked *order;          /* scratch: queued jobs */
+	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on
 	 * its user's node (uacct); without, uacct is acct */
@@ -437,61 +438,6 @@ static double fairshare(mf *p, uint32_t a)
 	return p->fs[a];
 }
 
-static int by_priority(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	if (x->prio != y->prio)
-		return x->prio > y->prio ? -1 : 1;
-	return x->jid < y->jid ? -1 : x->jid > y->jid;
-}
-
-/* A priority as an unsigned key that sorts the other way: higher
- * priority, smaller key (IEEE order made unsigned; -0 taken as 0). */
-static inline uint64_t prio_key(double d)
-{
-	uint64_t b;
-	if (d == 0)
-		d = 0;
-	memcpy(&b, &d, sizeof b);
-	b = b >> 63 ? ~b : b | 1ULL << 63;
-	return ~b;
-}
-
-/* Sort o[0 .. n) as by_priority does: a stable LSD radix sort on the key,
- * 11 bits at a time, of a queue gathered in ascending job order (so equal
- * priorities stay by job number); digits all jobs share are skipped. Short
- * queues use qsort. Both give the same order. */
-static void sort_by_priority(struct ranked *o, struct ranked *tmp, size_t n)
-{
-	if (n < 1024) {
-		qsort(o, n, sizeof *o, by_priority);
-		return;
-	}
-	enum { BITS = 11, BINS = 1 << BITS };
-	static _Thread_local uint32_t cnt[BINS];
-	struct ranked *src = o, *dst = tmp;
-	for (unsigned shift = 0; shift < 64; shift += BITS) {
-		memset(cnt, 0, sizeof cnt);
-		for (size_t i = 0; i < n; i++)
-			cnt[(prio_key(src[i].prio) >> shift) & (BINS - 1)]++;
-		if (cnt[(prio_key(src[0].prio) >> shift) & (BINS - 1)] == n)
-			continue; /* one digit for all */
-		uint32_t sum = 0;
-		for (unsigned b = 0; b < BINS; b++) {
-			uint32_t c = cnt[b];
-			cnt[b] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[cnt[(prio_key(src[i].prio) >> shift) & (BINS - 1)]++] = src[i];
-		struct ranked *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != o)
-		memcpy(o, src, n * sizeof *o);
-}
-
 static double bill_of(const mf *p, uint32_t jid)
 {
 	return (double)p->jobs[jid].size * (double)p->jobs[jid].estimate_s;
@@ -673,9 +619,9 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
 		if (p->tree)
 			prio += p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k];
-		p->order[n++] = (struct ranked){ prio, k };
+		p->order[n++] = (cs_ranked){ prio, k };
 	}
-	sort_by_priority(p->order, p->order2, n);
+	cs_prio_sort(p->order, p->order2, n);
 	size_t i = 0;
 again:
 	for (; i < n; i++) {

@@ -300,3 +300,36 @@ Test(multifactor, budgets_are_never_exceeded_on_a_real_trace)
 	cr_assert_gt(held, 0, "the budget should bind on KTH-SP2");
 	cs_run_result_free(&r);
 }
+
+/* The pass's sort (sched/priosort.c): above 1,024 jobs a radix sort on
+ * the priority, which must give the comparison sort's order exactly: ties
+ * by job number, negative priorities, -0 beside 0, a shared high part. */
+#include "priosort.h"
+
+Test(multifactor, radix_sort_gives_the_comparison_order)
+{
+	enum { N = 5000 };
+	static cs_ranked a[N], b[N], tmp[N];
+	unsigned long long x = 42;
+	for (int round = 0; round < 4; round++) {
+		for (uint32_t i = 0; i < N; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			double v;
+			switch (round) {
+			case 0: v = (double)(x >> 40) / 7.0; break;           /* spread */
+			case 1: v = (double)((x >> 33) % 50); break;          /* many ties */
+			case 2: v = (double)(int64_t)((x >> 33) % 41) - 20.5; /* negative too */
+				if ((x >> 20) % 9 == 0)
+					v = (x >> 21) % 2 ? -0.0 : 0.0;
+				break;
+			default: v = 10000.0 + (double)((x >> 33) % 1000) * 1e-9; break; /* close values */
+			}
+			a[i] = b[i] = (cs_ranked){ v, i };
+		}
+		qsort(a, N, sizeof *a, cs_prio_cmp);
+		cs_prio_sort(b, tmp, N);
+		for (uint32_t i = 0; i < N; i++)
+			cr_assert(a[i].jid == b[i].jid, "round %d, place %u: job %u against %u", round, i, a[i].jid,
+				  b[i].jid);
+	}
+}
