@@ -1,5 +1,6 @@
 /* capsim tests: shared helpers. */
 #include "helpers.h"
+#include "capsim/trace.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -126,4 +127,17 @@ void th_run_on(const char *cluster_yaml, const char *workload, const char *suffi
 	o->workload = "(test)";
 	o->cluster = NULL;
 	cr_assert_eq(rc, 0, "%s", err);
+}
+
+char *th_trace_tmp(const struct cs_trace *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_not_null(f);
+	cr_assert_eq(cs_native_write(t, f), 0);
+	fclose(f);
+	char *path = th_write_tmp(buf, ".csv");
+	free(buf);
+	return path;
 }

@@ -7,6 +7,9 @@
 /* Write text to a fresh temporary file; returns its path (static storage
  * per call slot; free with th_unlink). */
 char *th_write_tmp(const char *text, const char *suffix);
+/* A trace written as a native CSV to a temporary file (th_unlink it). */
+struct cs_trace;
+char *th_trace_tmp(const struct cs_trace *t);
 void th_unlink(char *path);
 
 /* SWF job line: id submit runtime alloc_procs reqtime (req_procs = alloc). */

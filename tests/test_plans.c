@@ -22,13 +22,18 @@ static void ev(cs_nprof *p, uint32_t node, cs_time t, int32_t g, uint32_t runnin
 
 /* Node 0, now 10, 1 GPU free. A running job gives 3 back at 50; a plan
  * takes 4 over [60, 80). Windows for 2 GPUs, 5 s: [50, 55] and [80, inf). */
+static void hand_profile(cs_nprof *p, uint32_t nnodes)
+{
+	cr_assert_eq(cs_nprof_init(p, nnodes), 0);
+	ev(p, 0, 60, -4, 0);
+	ev(p, 0, 80, +4, 0);
+	ev(p, 0, 50, +3, 1);
+}
+
 Test(nodeprof, windows_follow_the_free_amounts)
 {
 	cs_nprof p;
-	cr_assert_eq(cs_nprof_init(&p, 2), 0);
-	ev(&p, 0, 60, -4, 0);
-	ev(&p, 0, 80, +4, 0);
-	ev(&p, 0, 50, +3, 1);
+	hand_profile(&p, 2);
 	cs_time a[4], z[4];
 	cs_nprof_amt f = { 1, 0, 0 }, need = { 2, 0, 0 };
 	cr_assert_eq(cs_nprof_windows(&p, 0, f, 10, need, 5, a, z, 4), 2);
@@ -62,10 +67,7 @@ Test(nodeprof, windows_follow_the_free_amounts)
 Test(nodeprof, first_runs_bound_the_windows)
 {
 	cs_nprof p;
-	cr_assert_eq(cs_nprof_init(&p, 1), 0);
-	ev(&p, 0, 60, -4, 0);
-	ev(&p, 0, 80, +4, 0);
-	ev(&p, 0, 50, +3, 1);
+	hand_profile(&p, 1);
 	const int64_t g[3] = { 1, 4, 8 };
 	const cs_time D[4] = { 1, 10, 11, 100 };
 	cs_time out[12];
@@ -169,15 +171,9 @@ static char *generated(int days)
 	cs_trace t;
 	cs_trace_init(&t);
 	cr_assert_eq(cs_gen_generate(m, 3, days, 1.0, &t, err, sizeof err), 0, "%s", err);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_eq(cs_native_write(&t, f), 0);
-	fclose(f);
+	char *path = th_trace_tmp(&t);
 	cs_trace_free(&t);
 	cs_gen_model_free(m);
-	char *path = th_write_tmp(buf, ".csv");
-	free(buf);
 	return path;
 }
 
