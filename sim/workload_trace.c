@@ -73,7 +73,11 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 						 : (uint64_t)r->nodes * cores;
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 		if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
-			st->dropped[CS_DROP_TOO_LARGE]++;
+			cs_job any = j;
+			any.topo = 0;
+			any.max_leaves = 0;
+			st->dropped[mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any) ? CS_DROP_TOPOLOGY
+										: CS_DROP_TOO_LARGE]++;
 			continue;
 		}
 		if (j.partition < 0)

@@ -9,6 +9,7 @@
 #include "capsim/alloc.h"
 #include "capsim/run.h"
 #include "capsim/trace.h"
+#include "capsim/workload.h"
 #include "helpers.h"
 
 /* 6 nodes x 4 GPUs; leaf switches of 2 nodes (radix 4, 1:1): leaves
@@ -124,8 +125,8 @@ Test(topology, backfilling_keeps_the_leaf_for_the_rule)
 	}
 }
 
-/* A rule no leaf or block of the machine can meet drops the job as too
- * large for the machine, like any other. */
+/* A rule no leaf or block of the machine can meet drops the job, counted
+ * as topology_unmet (a job too large anyway counts as larger_than_machine). */
 Test(topology, an_impossible_rule_is_too_large)
 {
 	cs_run_result r;
@@ -141,6 +142,14 @@ Test(topology, an_impossible_rule_is_too_large)
 	cr_assert_eq(r.njobs, 2, "3 nodes in a block of 4, 5 nodes over 3 leaves");
 	cr_assert_eq(r.jobs[0].id, 2);
 	cr_assert_eq(r.jobs[1].id, 5);
+	cr_assert_eq(r.wst.dropped[CS_DROP_TOPOLOGY], 3);
+	cr_assert_eq(r.wst.dropped[CS_DROP_TOO_LARGE], 0);
+	cs_run_result_free(&r);
+	/* 7 nodes: larger than the machine, whatever the rule */
+	th_run_on(leafy_yaml, HDR "1,a,u,0,7,4,0,0,10,10,,gpu,completed,leaf\n"
+				  "2,a,u,0,1,4,0,0,10,10,,gpu,completed,\n", ".csv", &o, &r);
+	cr_assert_eq(r.wst.dropped[CS_DROP_TOO_LARGE], 1);
+	cr_assert_eq(r.wst.dropped[CS_DROP_TOPOLOGY], 0);
 	cs_run_result_free(&r);
 }
 

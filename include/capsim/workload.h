@@ -31,6 +31,8 @@ typedef enum {
 	CS_DROP_SIZE,            /* size (after fallback) <= 0 or missing */
 	CS_DROP_TOO_LARGE,       /* size > processors of the machine */
 	CS_DROP_REQTIME,         /* requested time missing and --missing-reqtime drop */
+	CS_DROP_TOPOLOGY,        /* node model: fits the empty machine, but not under its
+				  * topology rule (no leaf or block big enough) */
 	CS_DROP_N
 } cs_drop_reason;
 
