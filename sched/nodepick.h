@@ -70,7 +70,7 @@ static inline unsigned cs_pop_mask(const uint64_t *m, unsigned cw)
  * returns how many are still needed. The k-th set bit of a word is found
  * from prefix sums of its byte counts (bytes compared to k at once, SWAR),
  * then a bit loop inside its byte. */
-static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
+static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
 {
 	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
 	for (unsigned w = 0; w < cw && need; w++) {
@@ -92,6 +92,20 @@ static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned 
 		need = 0;
 	}
 	return need;
+}
+
+/* The same with the BMI2 and POPCNT instructions (pdep deposits the
+ * `need` lowest set bits at once), where the CPU has them: cs_have_bmi2,
+ * set by the first cs_nodepick_init. Baseline x86-64 has neither, so the
+ * build keeps the portable form above for other CPUs. */
+extern int cs_have_bmi2;
+unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out);
+
+static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
+{
+	if (cs_have_bmi2)
+		return cs_take_low_bmi2(avail, cw, need, out);
+	return cs_take_low_swar(avail, cw, need, out);
 }
 
 /* GPUs for a job of g on a node with free mask `free`: from one locality

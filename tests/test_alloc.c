@@ -737,3 +737,31 @@ Test(alloc, shared_jobs_follow_the_topology_rules)
 	}
 	cs_alloc_free(a);
 }
+
+/* The lowest free cores: the BMI2 form (used where the CPU has it) and the
+ * portable one take exactly the same cores. */
+Test(alloc, core_select_bmi2_equals_portable)
+{
+	cs_alloc_type t = gpu_type(8, 112, 1000);
+	cs_nodepick np;
+	cr_assert_eq(cs_nodepick_init(&np, &t), 0); /* fills the select table */
+	cs_nodepick_free(&np);
+	unsigned long long x = 7;
+	for (int k = 0; k < 20000; k++) {
+		uint64_t avail[CS_ALLOC_CORE_WORDS], a[CS_ALLOC_CORE_WORDS] = { 0 }, b[CS_ALLOC_CORE_WORDS] = { 0 };
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			avail[w] = x & (x >> 7) & (k % 3 ? ~0ULL : x >> 13); /* sparse to dense */
+			if (k % 11 == 0)
+				avail[w] = w == 1 ? ~0ULL : 0;
+		}
+		unsigned cw = 1 + (unsigned)(x >> 60) % CS_ALLOC_CORE_WORDS, need = (unsigned)(x >> 40) % 300;
+		unsigned ra = cs_take_low_swar(avail, cw, need, a), rb = cs_take_low_bmi2(avail, cw, need, b);
+		cr_assert_eq(ra, rb, "case %d: %u left against %u", k, ra, rb);
+		cr_assert_eq(memcmp(a, b, sizeof a), 0, "case %d: need %u, cw %u", k, need, cw);
+		unsigned have = 0;
+		for (unsigned w = 0; w < cw; w++)
+			have += (unsigned)__builtin_popcountll(avail[w]);
+		cr_assert_eq(mask_pop(a), need < have ? need : have);
+	}
+}
