@@ -1053,7 +1053,7 @@ static void topo_clear(struct planner *pl, uint32_t nt)
 	}
 }
 
-static struct planner *sort_pl; /* qsort has no context argument */
+static _Thread_local struct planner *sort_pl; /* qsort has no context argument */
 static int leaf_more(const void *x, const void *y)
 {
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;

@@ -529,7 +529,7 @@ typedef struct proj {
 
 static int64_t job_key(const cs_job *j) { return j->group >= 0 ? (int64_t)j->group * 2 : (int64_t)j->user * 2 + 1; }
 
-static const cs_job *sort_jobs; /* for qsort: the job array (set around the call) */
+static _Thread_local const cs_job *sort_jobs; /* for qsort: the job array (set around the call) */
 static int by_key(const void *a, const void *b)
 {
 	const cs_job *x = &sort_jobs[*(const uint32_t *)a], *y = &sort_jobs[*(const uint32_t *)b];
