@@ -1,6 +1,6 @@
 /* capsim: the hot-path allocator. See include/capsim/alloc.h.
  *
- * Indexes, all updated by set_node() whenever a node's free counts change:
+ * Indexes, all updated by set_node_x() whenever a node's free counts change:
  *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs, and the
  *    same per node type (byfree_t), so a request for one type never walks
  *    the nodes of another;
@@ -164,18 +164,13 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	s->idle = idle;
 }
 
-static inline __attribute__((always_inline)) void set_node_n(cs_alloc *a, uint32_t n, uint16_t gmask, unsigned nf,
-							     uint32_t cores, uint32_t mem)
+/* The same, counting the free GPUs (construction and cs_alloc_take). */
+static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	if (a->glob)
-		set_node_x(a, n, gmask, nf, cores, mem, 1);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 1);
 	else
-		set_node_x(a, n, gmask, nf, cores, mem, 0);
-}
-
-static inline void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
-{
-	set_node_n(a, n, gmask, cs_pop16(gmask), cores, mem);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 0);
 }
 
 /* --- construction --- */
@@ -458,11 +453,15 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 	return -1;
 }
 
-static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
+/* Take (g, c, m) on node n, or everything free there (whole), as the
+ * next slot of p. `glob` as in set_node_x. */
+static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g,
+							  unsigned c, uint32_t m, int whole, int glob)
 {
 	node_st *s = &a->ns[n];
 	cs_slot *sl = &p->slots[p->n++];
 	sl->node = n;
+	unsigned nf = 0;
 	if (whole) {
 		sl->gpu_mask = s->gmask;
 		sl->cores = s->cores;
@@ -470,20 +469,28 @@ static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
-		const cs_nodepick *np = &a->groups[s->type];
+		const cs_nodepick *np = &a->groups[glob ? s->type : 0];
 		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		sl->cores = c;
 		sl->mem_mib = m;
-		if (np->cw) {
+		if (np->cw && c) {
 			cs_nodepick_cores(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
 			for (unsigned w = 0; w < np->cw; w++)
 				s->cmask[w] &= ~sl->core_mask[w];
 		} else {
 			memset(sl->core_mask, 0, sizeof sl->core_mask);
 		}
+		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
 	}
-	set_node(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), s->cores - sl->cores,
-		 s->mem - sl->mem_mib);
+	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, s->cores - sl->cores, s->mem - sl->mem_mib, glob);
+}
+
+static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
+{
+	if (a->glob)
+		place_x(a, p, n, g, c, m, whole, 1);
+	else
+		place_x(a, p, n, g, c, m, whole, 0);
 }
 
 static uint32_t leaf_idle_of(const cs_alloc *a, uint32_t lf, int32_t type)
@@ -752,24 +759,7 @@ static int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	long ln = pick_one1(a, g, c, m);
 	if (ln < 0)
 		return -CS_ENOFIT;
-	uint32_t n = (uint32_t)ln;
-	node_st *s = &a->ns[n];
-	const cs_nodepick *np = &a->groups[0];
-	cs_slot *sl = &p->slots[0];
-	p->n = 1;
-	uint16_t gm = cs_nodepick_gpus(np, s->gmask, g);
-	sl->node = n;
-	sl->gpu_mask = gm;
-	sl->cores = c;
-	sl->mem_mib = m;
-	if (np->cw && c) {
-		cs_nodepick_cores(np, s->cmask, gm, c, sl->core_mask);
-		for (unsigned w = 0; w < np->cw; w++)
-			s->cmask[w] &= ~sl->core_mask[w];
-	} else {
-		memset(sl->core_mask, 0, sizeof sl->core_mask);
-	}
-	set_node_x(a, n, (uint16_t)(s->gmask & ~gm), s->nfree - g, s->cores - c, s->mem - m, 0);
+	place_x(a, p, (uint32_t)ln, g, c, m, 0, 0);
 	return 0;
 }
 
@@ -909,29 +899,25 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	return 0;
 }
 
-void cs_alloc_release(cs_alloc *a, const cs_placement *p)
+static inline __attribute__((always_inline)) void release_x(cs_alloc *a, const cs_placement *p, int glob)
 {
-	if (!a->glob) {
-		unsigned cw = a->groups[0].cw;
-		for (uint32_t i = 0; i < p->n; i++) {
-			const cs_slot *sl = &p->slots[i];
-			node_st *s = &a->ns[sl->node];
-			for (unsigned w = 0; w < cw; w++)
-				s->cmask[w] |= sl->core_mask[w];
-			set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
-				   s->cores + sl->cores, s->mem + sl->mem_mib, 0);
-		}
-		return;
-	}
 	for (uint32_t i = 0; i < p->n; i++) {
 		const cs_slot *sl = &p->slots[i];
 		node_st *s = &a->ns[sl->node];
-		unsigned cw = a->groups[s->type].cw;
+		unsigned cw = a->groups[glob ? s->type : 0].cw;
 		for (unsigned w = 0; w < cw; w++)
 			s->cmask[w] |= sl->core_mask[w];
 		set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
-			   s->cores + sl->cores, s->mem + sl->mem_mib, 1);
+			   s->cores + sl->cores, s->mem + sl->mem_mib, glob);
 	}
+}
+
+void cs_alloc_release(cs_alloc *a, const cs_placement *p)
+{
+	if (a->glob)
+		release_x(a, p, 1);
+	else
+		release_x(a, p, 0);
 }
 
 int cs_alloc_take(cs_alloc *a, const cs_placement *p)
