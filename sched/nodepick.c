@@ -47,7 +47,8 @@ unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uin
 static int cpu_has_bmi2(void) { return 0; }
 #endif
 
-static void sel8_fill(void)
+/* Once per process: the select table and whether the CPU has BMI2. */
+static void tables_fill(void)
 {
 	cs_have_bmi2 = cpu_has_bmi2() && !getenv("CAPSIM_NO_BMI2");
 	for (unsigned b = 0; b < 256; b++)
@@ -59,7 +60,7 @@ static void sel8_fill(void)
 int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, sel8_fill);
+	pthread_once(&once, tables_fill);
 	memset(p, 0, sizeof *p);
 	/* group ids in order of first appearance: GPUs' first, then cores' */
 	int idx[256];
@@ -101,10 +102,7 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 		if (!p->ptab)
 			return -CS_ENOMEM;
 		for (unsigned f = 0; f < 1u << t->gpus; f++)
-			for (unsigned k = 0; k < p->ngpu; k++)
-				if (f & p->gmask[k])
-					for (unsigned w = 0; w < CS_CW; w++)
-						p->ptab[f][w] |= p->cmask[k][w];
+			cs_nodepick_pref(p, (uint16_t)f, p->ptab[f]);
 	}
 	return 0;
 }

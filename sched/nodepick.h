@@ -69,7 +69,7 @@ static inline unsigned cs_pop_mask(const uint64_t *m, unsigned cw)
 /* Add to out the `need` lowest bits of avail (or all of them if fewer);
  * returns how many are still needed. The k-th set bit of a word is found
  * from prefix sums of its byte counts (bytes compared to k at once, SWAR),
- * then a bit loop inside its byte. */
+ * then cs_sel8 inside its byte. */
 static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
 {
 	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
@@ -153,6 +153,17 @@ static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, uns
 	return cs_nodepick_gpus_calc(p, free, g);
 }
 
+/* The cores of the groups of GPUs `gpus` (cw words; the rest left as they
+ * are): what a job holding them prefers. The node type's ptab holds this
+ * per GPU mask. */
+static inline void cs_nodepick_pref(const cs_nodepick *p, uint16_t gpus, uint64_t *out)
+{
+	for (unsigned k = 0; k < p->ngpu; k++)
+		if (gpus & p->gmask[k])
+			for (unsigned w = 0; w < p->cw; w++)
+				out[w] |= p->cmask[k][w];
+}
+
 /* c cores (c <= the free count) out of `free`, for a job given the GPUs
  * `gpus`, into out (p->cw words; the rest left zero): the lowest free
  * cores of the GPUs' groups, then the lowest other free ones. */
@@ -169,16 +180,7 @@ static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nod
 	if (p->ptab && gpus) {
 		pref = p->ptab[gpus];
 	} else if (gpus) {
-		unsigned k = p->gpu_grp[__builtin_ctz(gpus)];
-		if ((gpus & ~p->gmask[k]) == 0) {
-			for (unsigned w = 0; w < cw; w++) /* one group: the common case */
-				pbuf[w] = p->cmask[k][w];
-		} else {
-			for (k = 0; k < p->ngpu; k++)
-				if (gpus & p->gmask[k])
-					for (unsigned w = 0; w < cw; w++)
-						pbuf[w] |= p->cmask[k][w];
-		}
+		cs_nodepick_pref(p, gpus, pbuf); /* node types of more GPUs than the tables hold */
 	} else {
 		/* CPU-only: the tightest group that holds c, kept in one piece */
 		unsigned bestc = ~0u;
