@@ -1109,37 +1109,34 @@ static int topo_holds(cs_sched_ctx *c, const cs_job *j, size_t n)
 	return r >= 0;
 }
 
-/* The job's nodes from pl->cand[0 .. nc) (sorted) into pl->nodes. */
+/* The job's nodes from pl->cand[0 .. nc) (sorted) into pl->nodes: the
+ * leaves to take from in order (the one leaf; the block's leaves, or for
+ * at most k leaves all of them, the most candidates first), and in each
+ * its candidates in their order. */
 static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
 {
 	struct planner *pl = c->pl;
 	for (size_t i = 0; i < nc; i++)
 		pl->tnodes[i] = pl->cand[i].node;
 	uint32_t nt = topo_count(c, pl->tnodes, nc);
-	long r = topo_pick(pl, j, nt);
-	uint32_t N = j->nodes, got = 0;
-	if (j->topo == CS_TOPO_MAX_LEAVES) {
-		for (uint32_t i = 0; i < nt && got < N; i++)
-			for (size_t k = 0; k < nc && got < N; k++)
-				if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
-					pl->nodes[got++] = pl->cand[k].node;
-	} else if (j->topo == CS_TOPO_ONE_LEAF) {
-		for (size_t k = 0; k < nc && got < N; k++)
-			if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == (uint32_t)r)
-				pl->nodes[got++] = pl->cand[k].node;
-	} else {
-		/* the block's leaves with the most candidates first */
-		uint32_t nb = 0;
+	long r = topo_pick(pl, j, nt); /* >= 0: the search stopped where the rule holds */
+	uint32_t nl = nt;              /* MAX_LEAVES: topo_pick ordered them */
+	if (j->topo == CS_TOPO_ONE_LEAF) {
+		pl->lorder[0] = (uint32_t)r;
+		nl = 1;
+	} else if (j->topo == CS_TOPO_ONE_BLOCK) {
+		nl = 0;
 		for (uint32_t i = 0; i < nt; i++)
 			if (pl->ltouch[i] / pl->lpb == (uint32_t)r)
-				pl->lorder[nb++] = pl->ltouch[i];
+				pl->lorder[nl++] = pl->ltouch[i];
 		sort_pl = pl;
-		qsort(pl->lorder, nb, sizeof *pl->lorder, leaf_more);
-		for (uint32_t i = 0; i < nb && got < N; i++)
-			for (size_t k = 0; k < nc && got < N; k++)
-				if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
-					pl->nodes[got++] = pl->cand[k].node;
+		qsort(pl->lorder, nl, sizeof *pl->lorder, leaf_more);
 	}
+	uint32_t got = 0;
+	for (uint32_t i = 0; i < nl && got < j->nodes; i++)
+		for (size_t k = 0; k < nc && got < j->nodes; k++)
+			if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
+				pl->nodes[got++] = pl->cand[k].node;
 	topo_clear(pl, nt);
 }
 
