@@ -607,6 +607,7 @@ struct hent {
 static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
 static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
 #define LB_TREES (LB_LEVELS * LB_SPANS)
+_Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this many GPU counts");
 /* The bounds cost upkeep on every profile change; they pay off only when
  * a search would otherwise start very many nodes (measured: 60 generated
  * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with

@@ -181,10 +181,9 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, const int64_t *g,
 			 unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
-	enum { MAXG = 16 };
-	cs_time rs[MAXG]; /* per count: the start of the run with at least g[i] free, or -1 */
+	cs_time rs[CS_NPROF_MAX_COUNTS]; /* per count: the start of the run with at least g[i] free, or -1 */
 	unsigned left = 0; /* values not yet set */
-	for (unsigned i = 0; i < ng && i < MAXG; i++) {
+	for (unsigned i = 0; i < ng; i++) {
 		rs[i] = -1;
 		for (unsigned k = 0; k < nd; k++)
 			out[i * nd + k] = CS_TIME_MAX;
@@ -195,7 +194,7 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 	cs_time t = now;
 	for (;;) {
 		/* the segment from t has w.f free */
-		for (unsigned i = 0; i < ng && i < MAXG; i++) {
+		for (unsigned i = 0; i < ng; i++) {
 			if (w.f.g >= g[i]) {
 				if (rs[i] < 0)
 					rs[i] = t;
@@ -215,7 +214,7 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 			break;
 	}
 	/* runs still open last for ever */
-	for (unsigned i = 0; i < ng && i < MAXG; i++)
+	for (unsigned i = 0; i < ng; i++)
 		for (unsigned k = 0; rs[i] >= 0 && k < nd; k++)
 			if (out[i * nd + k] == CS_TIME_MAX)
 				out[i * nd + k] = rs[i];
