@@ -164,9 +164,7 @@ static cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
 static int place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
-	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
-			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
-			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
+	cs_request rq = cs_job_request(j);
 	const cs_node_machine *m = c->nm;
 	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
 		return cs_alloc_try(c->A, &rq, p);
@@ -940,13 +938,19 @@ static int win_cmp(const void *x, const void *y)
 	return (a->a > b->a) - (a->a < b->a);
 }
 
+/* What a job needs of each of its nodes, as a profile amount. */
+static inline cs_nprof_amt job_need(const cs_job *j)
+{
+	return (cs_nprof_amt){ j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+}
+
 /* All of node's start windows for jid (d seconds) in pl->win, cut by the
  * advance reservations it may not use, ascending. *free_now_but_resv: it
  * would hold the job now but for a reservation. */
 static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time d, int *free_now_but_resv)
 {
 	struct planner *pl = c->pl;
-	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	cs_nprof_amt need = job_need(j);
 	cs_nprof_amt f = node_free_now(c, node);
 	size_t k = cs_nprof_windows(&pl->prof, node, f, c->now, need, d, pl->wa, pl->wz, pl->w_cap);
 	if (k > pl->w_cap) {
@@ -1154,7 +1158,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		lo = 0;
 		hi = nonly;
 	}
-	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	cs_nprof_amt need = job_need(j);
 	size_t n1 = 0, n2 = 0, ns = 0;
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
@@ -1420,7 +1424,7 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound)
 {
 	struct planner *pl = c->pl;
-	cs_nprof_amt need = { j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+	cs_nprof_amt need = job_need(j);
 	for (uint32_t i = 0; i < n; i++) {
 		cs_nprof_iter it;
 		cs_time a, z;
@@ -1449,9 +1453,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		pl->epoch++;
 		pl->worse_epoch = pl->epoch;
 	}
-	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
-			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
-			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
+	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */

@@ -199,9 +199,7 @@ static int fits_empty(void *ctx, const cs_job *j)
 	fit_ctx *f = ctx;
 	if (j->nodes > f->cap || j->gpus_per_node > CS_ALLOC_MAX_GPUS)
 		return 0;
-	cs_request rq = { .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
-			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
-			  .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
+	cs_request rq = cs_job_request(j);
 	uint32_t a = 0, b = 1;
 	if (j->partition >= 0) {
 		a = f->nm->part_first[j->partition];

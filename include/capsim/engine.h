@@ -97,6 +97,16 @@ typedef struct cs_node_machine {
 	size_t nresv;
 } cs_node_machine;
 
+/* What a node-model job asks the allocator for: its nodes x (GPUs, cores,
+ * memory), shared, under its topology rule, on any node type (the caller
+ * sets .type to try one). */
+static inline cs_request cs_job_request(const cs_job *j)
+{
+	return (cs_request){ .nodes = j->nodes, .gpus_per_node = (uint16_t)j->gpus_per_node,
+			     .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
+			     .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
+}
+
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
  * the empty machine. */
 int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
