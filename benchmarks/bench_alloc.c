@@ -216,6 +216,8 @@ static result run_case(uint32_t n, double occ, int kind, cs_fit fit)
 
 int main(int argc, char **argv)
 {
+	if (getenv("CAPSIM_NO_BMI2"))
+		cs_alloc_portable(1);
 	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
 	const uint32_t sizes[3] = { 1024, 10240, 102400 };
 	const double occs[2] = { 0.5, 0.9 };

@@ -954,6 +954,8 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 
 /* --- queries --- */
 
+void cs_alloc_portable(int on) { cs_nodepick_portable(on); }
+
 uint32_t cs_alloc_nnodes(const cs_alloc *a) { return a->nnodes; }
 uint64_t cs_alloc_free_gpus(const cs_alloc *a) { return a->free_gpus; }
 uint32_t cs_alloc_idle_nodes(const cs_alloc *a) { return a->nidle; }

@@ -47,10 +47,13 @@ unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uin
 static int cpu_has_bmi2(void) { return 0; }
 #endif
 
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static int portable; /* cs_nodepick_portable(1): never the BMI2 form */
+
 /* Once per process: the select table and whether the CPU has BMI2. */
 static void tables_fill(void)
 {
-	cs_have_bmi2 = cpu_has_bmi2() && !getenv("CAPSIM_NO_BMI2");
+	cs_have_bmi2 = cpu_has_bmi2() && !portable;
 	for (unsigned b = 0; b < 256; b++)
 		for (unsigned i = 0, r = 0; i < 8; i++)
 			if (b >> i & 1)
@@ -59,8 +62,7 @@ static void tables_fill(void)
 
 int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, tables_fill);
+	pthread_once(&tables_once, tables_fill);
 	memset(p, 0, sizeof *p);
 	/* group ids in order of first appearance: GPUs' first, then cores' */
 	int idx[256];
@@ -105,6 +107,13 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 			cs_nodepick_pref(p, (uint16_t)f, p->ptab[f]);
 	}
 	return 0;
+}
+
+void cs_nodepick_portable(int on)
+{
+	portable = on != 0;
+	pthread_once(&tables_once, tables_fill);
+	cs_have_bmi2 = cpu_has_bmi2() && !portable;
 }
 
 void cs_nodepick_free(cs_nodepick *p)

@@ -37,6 +37,8 @@ typedef struct cs_nodepick {
 /* 0, or -CS_ENOMEM. */
 int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t);
 void cs_nodepick_free(cs_nodepick *p);
+/* cs_alloc_portable. */
+void cs_nodepick_portable(int on);
 
 extern const uint8_t cs_pop8[256];
 /* cs_sel8[b * 8 + r]: the position of the (r+1)-th lowest set bit of byte

@@ -392,6 +392,8 @@ static int cmd_cluster(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (getenv("CAPSIM_NO_BMI2"))
+		cs_alloc_portable(1);
 	if (argc < 2)
 		return fputs(usage_main, stderr), 2;
 	const char *cmd = argv[1];

@@ -1,5 +1,6 @@
 /* capsim tests: shared helpers. */
 #include "helpers.h"
+#include "capsim/alloc.h"
 #include "capsim/trace.h"
 
 #include <criterion/criterion.h>
@@ -140,4 +141,11 @@ char *th_trace_tmp(const struct cs_trace *t)
 	char *path = th_write_tmp(buf, ".csv");
 	free(buf);
 	return path;
+}
+
+/* CAPSIM_NO_BMI2 in the environment: the whole suite on the portable code. */
+__attribute__((constructor)) static void th_portable(void)
+{
+	if (getenv("CAPSIM_NO_BMI2"))
+		cs_alloc_portable(1);
 }

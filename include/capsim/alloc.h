@@ -123,6 +123,13 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p);
 /* Give back a placement made by cs_alloc_try or cs_alloc_take. */
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 
+/* With on != 0, never use CPU-specific instructions (BMI2's pdep for
+ * choosing cores) even where the CPU has them: the same choices, the
+ * portable code. For comparing the two; call before any allocator is in
+ * use. The capsim binary, the tests and bench_alloc call it when the
+ * environment sets CAPSIM_NO_BMI2. */
+void cs_alloc_portable(int on);
+
 /* Queries. */
 uint32_t cs_alloc_nnodes(const cs_alloc *a);
 uint64_t cs_alloc_free_gpus(const cs_alloc *a);
