@@ -26,8 +26,9 @@
 typedef struct easy {
 	cs_fifo q;
 	cs_qtree t;
-	cs_hbm occ;      /* SJBF: the leaves of t that hold a waiting job (the node
-			  * model's backfill walks them in order, a word at a time) */
+	cs_hbm occ;      /* with use_occ: the leaves of t that hold a waiting job
+			  * (backfill_linear walks them in SJBF order, a word at a time) */
+	int use_occ;     /* SJBF order scanned by backfill_linear: node model or scan=linear */
 	const cs_job *jobs;
 	uint32_t *pos;   /* pos[jid]: leaf in t */
 	uint32_t *at;    /* at[leaf]: jid */
@@ -73,7 +74,12 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 	p->pos = malloc(n * sizeof *p->pos);
 	p->at = malloc(n * sizeof *p->at);
 	if (!p->pos || !p->at || cs_fifo_init(&p->q, env->njobs) < 0 ||
-	    cs_qtree_init(&p->t, env->njobs) < 0 || cs_hbm_init(&p->occ, (uint32_t)n) < 0) {
+	    cs_qtree_init(&p->t, env->njobs) < 0) {
+		easy_destroy(p);
+		return -CS_ENOMEM;
+	}
+	p->use_occ = sjbf && (env->node_model || p->linear);
+	if (p->use_occ && cs_hbm_init(&p->occ, (uint32_t)n) < 0) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -99,14 +105,16 @@ static void easy_submit(void *state, uint32_t jid)
 	easy *p = state;
 	cs_fifo_push(&p->q, jid);
 	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
-	cs_hbm_set(&p->occ, p->pos[jid]);
+	if (p->use_occ)
+		cs_hbm_set(&p->occ, p->pos[jid]);
 }
 
 static void take(easy *p, uint32_t jid)
 {
 	cs_fifo_remove(&p->q, jid);
 	cs_qtree_clear(&p->t, p->pos[jid]);
-	cs_hbm_clear(&p->occ, p->pos[jid]);
+	if (p->use_occ)
+		cs_hbm_clear(&p->occ, p->pos[jid]);
 }
 
 /* Backfilling by trying each waiting job in backfill order against the
