@@ -11,7 +11,7 @@
 typedef struct cs_hbm {
 	uint64_t *l0, *l1, *l2;
 	uint32_t n, n0, n1, n2; /* items; words per level */
-	uint32_t lo;            /* no bit below lo is set (a hint for cs_hbm_first; n: empty) */
+	uint32_t lo;            /* no bit below lo is set: lookups start there (cs_hbm_first raises it) */
 } cs_hbm;
 
 int cs_hbm_init(cs_hbm *b, uint32_t n);
@@ -49,6 +49,8 @@ static inline uint64_t from_bit(uint32_t k) { return ~0ULL << (k & 63); }
 
 static inline long cs_hbm_next(const cs_hbm *b, uint32_t from)
 {
+	if (from < b->lo)
+		from = b->lo; /* nothing is set below it */
 	if (from >= b->n)
 		return -1;
 	uint32_t w0 = from >> 6;
@@ -79,12 +81,12 @@ static inline long cs_hbm_next(const cs_hbm *b, uint32_t from)
 	return (long)w0 * 64 + __builtin_ctzll(b->l0[w0]);
 }
 
-/* The first set bit, or -1: from the hint, which it moves up to the
- * answer (clearing leaves the hint below it, setting lowers it), so the
- * usual lookup reads one word. */
+/* The first set bit, or -1; it moves the hint up to the answer (clearing
+ * leaves the hint below the first set bit, setting lowers it), so the
+ * next lookup from below it reads one word. */
 static inline long cs_hbm_first(cs_hbm *b)
 {
-	long n = cs_hbm_next(b, b->lo);
+	long n = cs_hbm_next(b, 0);
 	b->lo = n < 0 ? b->n : (uint32_t)n;
 	return n;
 }
