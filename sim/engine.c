@@ -1068,8 +1068,7 @@ static int leaf_more(const void *x, const void *y)
 }
 
 /* With the counts made: the leaf (ONE_LEAF) or block (ONE_BLOCK) to take
- * from, or for MAX_LEAVES the leaves in pl->lorder; -1 if the rule cannot
- * be met with N nodes. */
+ * from, or 0 for MAX_LEAVES; -1 if the rule cannot be met with N nodes. */
 static long topo_pick(struct planner *pl, const cs_job *j, uint32_t nt)
 {
 	uint32_t N = j->nodes;
@@ -1090,12 +1089,18 @@ static long topo_pick(struct planner *pl, const cs_job *j, uint32_t nt)
 		}
 		return best;
 	case CS_TOPO_MAX_LEAVES: {
-		memcpy(pl->lorder, pl->ltouch, nt * sizeof *pl->lorder);
-		sort_pl = pl;
-		qsort(pl->lorder, nt, sizeof *pl->lorder, leaf_more);
+		/* the k largest counts, by a histogram of counts (a leaf holds
+		 * at most CS_ALLOC_MAX_LEAF_NODES): no sort in the search */
+		uint32_t hist[CS_ALLOC_MAX_LEAF_NODES + 1] = { 0 };
+		for (uint32_t i = 0; i < nt; i++)
+			hist[pl->lcnt[pl->ltouch[i]]]++;
 		uint64_t got = 0;
-		for (uint32_t i = 0; i < nt && i < j->max_leaves; i++)
-			got += pl->lcnt[pl->lorder[i]];
+		uint32_t left = j->max_leaves;
+		for (uint32_t v = CS_ALLOC_MAX_LEAF_NODES; v > 0 && left && got < N; v--) {
+			uint32_t take = hist[v] < left ? hist[v] : left;
+			got += (uint64_t)take * v;
+			left -= take;
+		}
 		return got >= N ? 0 : -1;
 	}
 	}
@@ -1125,14 +1130,12 @@ static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
 		pl->tnodes[i] = pl->cand[i].node;
 	uint32_t nt = topo_count(c, pl->tnodes, nc);
 	long r = topo_pick(pl, j, nt); /* >= 0: the search stopped where the rule holds */
-	uint32_t nl = nt;              /* MAX_LEAVES: topo_pick ordered them */
+	uint32_t nl = 0;
 	if (j->topo == CS_TOPO_ONE_LEAF) {
-		pl->lorder[0] = (uint32_t)r;
-		nl = 1;
-	} else if (j->topo == CS_TOPO_ONE_BLOCK) {
-		nl = 0;
+		pl->lorder[nl++] = (uint32_t)r;
+	} else {
 		for (uint32_t i = 0; i < nt; i++)
-			if (pl->ltouch[i] / pl->lpb == (uint32_t)r)
+			if (j->topo == CS_TOPO_MAX_LEAVES || pl->ltouch[i] / pl->lpb == (uint32_t)r)
 				pl->lorder[nl++] = pl->ltouch[i];
 		sort_pl = pl;
 		qsort(pl->lorder, nl, sizeof *pl->lorder, leaf_more);
