@@ -3,7 +3,9 @@
  * Indexes, all updated by set_node_x() whenever a node's free counts change:
  *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs, and the
  *    same per node type (byfree_t), so a request for one type never walks
- *    the nodes of another;
+ *    the nodes of another; a mask per type (and one for all) has bit f set
+ *    exactly when byfree[f] is not empty (the bitmap's clear says when it
+ *    emptied, so no bucket keeps a count);
  *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
  *  - per leaf (and per leaf and type) the number of idle nodes; the leaves
@@ -36,8 +38,10 @@ typedef struct node_st {
 	uint32_t leaf;
 	uint16_t gmask;     /* free GPUs */
 	uint16_t type;
-	uint8_t nfree;      /* popcount(gmask) */
-	uint8_t idle;       /* everything free */
+	uint16_t nfree;     /* popcount(gmask) */
+	uint16_t idle;      /* everything free (16 bits, not 8: a store of a char type
+			     * may alias anything, and the compiler would reload every
+			     * field after it) */
 } node_st;
 _Static_assert(sizeof(node_st) <= 64, "a node's record stays within 64 bytes");
 
@@ -51,11 +55,9 @@ struct cs_alloc {
 	node_st *ns;
 	cs_hbm *byfree;           /* [MAXG + 1]: byfree_own, or type 0's (one type) */
 	cs_hbm *idle;             /* idle_own, or type 0's */
-	uint32_t *busy_by_free;   /* busy nodes: the population of byfree[f] */
-	uint32_t *busy_mask;      /* bit f: byfree[f] is not empty */
+	uint32_t *busy_mask;      /* bit f: byfree[f] may be non-empty (see below) */
 	cs_hbm byfree_own[MAXG + 1];
 	cs_hbm idle_own;
-	uint32_t busy_by_free_own[MAXG + 1];
 	uint32_t busy_mask_own;
 	cs_hbm *idle_t;
 	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_rec */
@@ -65,8 +67,7 @@ struct cs_alloc {
 	uint32_t *leaf_type_idle; /* per leaf x type (leaf_idle itself with one type) */
 	uint32_t *block_idle;     /* by leaf_rec */
 	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
-	uint32_t *busy_t_by_free;         /* populations of byfree_t */
-	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] not empty */
+	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] may be non-empty */
 	uint64_t *free_gpus_t;            /* per type (several types) */
 	uint32_t *idle_by_type;           /* population of idle_t[t] */
 	uint64_t free_gpus;
@@ -97,38 +98,42 @@ static void sync_leaves(cs_alloc *a)
 	}
 }
 
+/* How a state change came about, a compile-time constant of set_node_x:
+ * anything (construction, cs_alloc_take), a take of something, or a give
+ * back of something. A take leaves the node busy and a give finds it busy,
+ * so each of those skips a test of the general case. */
+enum { SET_ANY, SET_TAKE, SET_GIVE };
+
 /* A node's new free state, nf = popcount(gmask). `glob` is a->glob, passed
  * as a constant so each caller gets a copy without the other case's tests. */
 static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32_t n, uint16_t gmask, unsigned nf,
-							     uint32_t cores, uint32_t mem, int glob)
+							     uint32_t cores, uint32_t mem, int glob, int how)
 {
 	node_st *s = &a->ns[n];
 	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
 	const cs_alloc_type *t = &a->types[ty];
-	uint8_t idle = (uint8_t)((nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib)); /* no branches */
-	if (idle == s->idle && nf == s->nfree) {
-		/* only cores or memory changed: no index moves */
-		s->gmask = gmask;
-		s->cores = cores;
-		s->mem = mem;
-		return;
-	}
+	unsigned idle = how == SET_TAKE ? 0 : (nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib);
+	unsigned was = how == SET_GIVE ? 0 : s->idle;
+	unsigned of = s->nfree;
+	s->gmask = gmask;
+	s->cores = cores;
+	s->mem = mem;
+	if (idle == was && nf == of)
+		return; /* only cores or memory changed: no index moves */
+	s->nfree = (uint16_t)nf;
+	s->idle = (uint16_t)idle;
 	size_t k0 = (size_t)ty * (MAXG + 1);
-	if (s->idle) {
+	if (was) {
 		cs_hbm_clear(&a->idle_t[ty], n);
 		a->idle_by_type[ty]--;
 		if (glob)
 			cs_hbm_clear(&a->idle_own, n);
 	} else {
-		size_t k = k0 + s->nfree;
-		cs_hbm_clear(&a->byfree_t[k], n);
-		if (--a->busy_t_by_free[k] == 0)
-			a->busy_mask_t[ty] &= ~(1u << s->nfree);
-		if (glob) {
-			cs_hbm_clear(&a->byfree_own[s->nfree], n);
-			if (--a->busy_by_free_own[s->nfree] == 0)
-				a->busy_mask_own &= ~(1u << s->nfree);
-		}
+		size_t k = k0 + of;
+		if (cs_hbm_clear_last(&a->byfree_t[k], n))
+			a->busy_mask_t[ty] &= ~(1u << of);
+		if (glob && cs_hbm_clear_last(&a->byfree_own[of], n))
+			a->busy_mask_own &= ~(1u << of);
 	}
 	if (idle) {
 		cs_hbm_set(&a->idle_t[ty], n);
@@ -138,15 +143,13 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	} else {
 		size_t k = k0 + nf;
 		cs_hbm_set(&a->byfree_t[k], n);
-		a->busy_t_by_free[k]++;
 		a->busy_mask_t[ty] |= 1u << nf;
 		if (glob) {
 			cs_hbm_set(&a->byfree_own[nf], n);
-			a->busy_by_free_own[nf]++;
 			a->busy_mask_own |= 1u << nf;
 		}
 	}
-	if (idle != s->idle) {
+	if (idle != was) {
 		uint32_t lf = s->leaf, d = idle ? 1u : (uint32_t)-1;
 		a->leaf_idle[lf] += d;
 		if (glob)
@@ -154,23 +157,18 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		a->leaf_dirty[lf >> 6] |= 1ULL << (lf & 63);
 		a->nidle += d;
 	}
-	a->free_gpus += (uint64_t)nf - s->nfree;
+	a->free_gpus += (uint64_t)nf - of;
 	if (glob)
-		a->free_gpus_t[ty] += (uint64_t)nf - s->nfree;
-	s->gmask = gmask;
-	s->cores = cores;
-	s->mem = mem;
-	s->nfree = (uint8_t)nf;
-	s->idle = idle;
+		a->free_gpus_t[ty] += (uint64_t)nf - of;
 }
 
 /* The same, counting the free GPUs (construction and cs_alloc_take). */
 static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	if (a->glob)
-		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 1);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 1, SET_ANY);
 	else
-		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 0);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 0, SET_ANY);
 }
 
 /* --- construction --- */
@@ -189,7 +187,6 @@ void cs_alloc_free(cs_alloc *a)
 	for (uint32_t t = 0; a->groups && t < a->ntypes; t++)
 		cs_nodepick_free(&a->groups[t]);
 	free(a->byfree_t);
-	free(a->busy_t_by_free);
 	free(a->busy_mask_t);
 	free(a->free_gpus_t);
 	for (uint32_t c = 0; a->leaf_by_idle && c <= a->maxc; c++)
@@ -271,10 +268,9 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->idle_by_type = calloc(l->ntypes, sizeof *a->idle_by_type);
 	size_t nb = (size_t)l->ntypes * (MAXG + 1);
 	a->byfree_t = calloc(nb, sizeof *a->byfree_t);
-	a->busy_t_by_free = calloc(nb, sizeof *a->busy_t_by_free);
 	a->busy_mask_t = calloc(l->ntypes, sizeof *a->busy_mask_t);
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
-	int bad = !a->byfree_t || !a->busy_t_by_free || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
+	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
 		  !a->leaf_rec || !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
 		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
@@ -295,12 +291,10 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	if (a->glob) {
 		a->byfree = a->byfree_own;
 		a->idle = &a->idle_own;
-		a->busy_by_free = a->busy_by_free_own;
 		a->busy_mask = &a->busy_mask_own;
 	} else {
 		a->byfree = a->byfree_t;
 		a->idle = &a->idle_t[0];
-		a->busy_by_free = a->busy_t_by_free;
 		a->busy_mask = &a->busy_mask_t[0];
 	}
 	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
@@ -319,11 +313,9 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 			memcpy(a->ns[n].cmask, a->groups[t].all, sizeof a->ns[n].cmask);
 			size_t k0 = (size_t)t * (MAXG + 1);
 			cs_hbm_set(&a->byfree_t[k0], n);
-			a->busy_t_by_free[k0]++;
 			a->busy_mask_t[t] |= 1u;
 			if (a->glob) {
 				cs_hbm_set(&a->byfree_own[0], n);
-				a->busy_by_free_own[0]++;
 				a->busy_mask_own |= 1u;
 			}
 			const cs_alloc_type *ty = &a->types[t];
@@ -393,6 +385,7 @@ static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 {
 	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree[f];
 }
+
 
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
 static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
@@ -473,16 +466,16 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		sl->cores = c;
 		sl->mem_mib = m;
-		if (np->cw && c) {
-			cs_nodepick_cores(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
-			for (unsigned w = 0; w < np->cw; w++)
-				s->cmask[w] &= ~sl->core_mask[w];
-		} else {
+		if (np->cw && c)
+			cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
+		else
 			memset(sl->core_mask, 0, sizeof sl->core_mask);
-		}
 		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
 	}
-	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, s->cores - sl->cores, s->mem - sl->mem_mib, glob);
+	if (!(sl->gpu_mask | sl->cores | sl->mem_mib))
+		return; /* nothing taken */
+	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, s->cores - sl->cores, s->mem - sl->mem_mib, glob,
+		   SET_TAKE);
 }
 
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
@@ -704,9 +697,10 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
  * one type left out: every node is of type 0, and a request that passed
  * the type's size check fits any idle node. */
 
-/* First node of bucket b that has c cores and m MiB free, or -1. */
-static inline long first_room(const cs_alloc *a, cs_hbm *b, unsigned c, uint32_t m)
+/* First node of bucket f that has c cores and m MiB free, or -1. */
+static inline __attribute__((always_inline)) long first_room(cs_alloc *a, unsigned f, unsigned c, uint32_t m)
 {
+	cs_hbm *b = &a->byfree_t[f];
 	for (long n = cs_hbm_first(b); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
 		const node_st *s = &a->ns[n];
 		if (s->cores >= c && s->mem >= m)
@@ -715,7 +709,7 @@ static inline long first_room(const cs_alloc *a, cs_hbm *b, unsigned c, uint32_t
 	return -1;
 }
 
-static inline long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
+static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 {
 	uint32_t bm = a->busy_mask_t[0] & (~0u << g);
 	long idle = a->idle_by_type[0] ? cs_hbm_first(&a->idle_t[0]) : -1;
@@ -726,19 +720,19 @@ static inline long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 			unsigned f = (unsigned)__builtin_ctz(bm);
 			if (f == G && idle >= 0)
 				break;
-			long n = first_room(a, &a->byfree_t[f], c, m);
+			long n = first_room(a, f, c, m);
 			if (n >= 0)
 				return n;
 		}
 		if (!bm)
 			return idle;
-		long n = first_room(a, &a->byfree_t[G], c, m);
+		long n = first_room(a, G, c, m);
 		return n >= 0 && n < idle ? n : idle;
 	}
 	if (a->fit == CS_FIT_FIRST) {
 		long best = idle;
 		for (; bm; bm &= bm - 1) {
-			long n = first_room(a, &a->byfree_t[__builtin_ctz(bm)], c, m);
+			long n = first_room(a, (unsigned)__builtin_ctz(bm), c, m);
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
@@ -747,7 +741,7 @@ static inline long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 	return pick_one(a, g, c, m, 0);
 }
 
-static int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
+static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
 	const cs_alloc_type *ty = &a->types[0];
 	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
@@ -763,6 +757,24 @@ static int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	return 0;
 }
 
+/* The fast path twice: compiled for baseline x86-64, and for CPUs with
+ * BMI1, BMI2 and POPCNT (cs_have_bmi2), where shifts by a variable count,
+ * and-not and bit scans are single instructions without register
+ * constraints. The same source; the dispatch reads cs_have_bmi2. */
+#if CS_HAVE_X86_TARGETS
+#define FAST_BMI2 __attribute__((noinline, target("bmi,bmi2,popcnt")))
+#else
+#define FAST_BMI2 __attribute__((noinline))
+#endif
+static __attribute__((noinline)) int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
+{
+	return try_one1_x(a, rq, p);
+}
+static FAST_BMI2 int try_one1_bmi2(cs_alloc *a, const cs_request *rq, cs_placement *p)
+{
+	return try_one1_x(a, rq, p);
+}
+
 static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	if (type >= 0)
@@ -773,11 +785,9 @@ static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32
 	return 0;
 }
 
-int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
+/* Every request but the fast path's. */
+static __attribute__((noinline)) int try_any(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
-	p->n = 0;
-	if (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob && rq->type <= 0)
-		return try_one1(a, rq, p);
 	int32_t type = rq->type;
 	if (type >= (int32_t)a->ntypes)
 		return -CS_EINVAL;
@@ -899,25 +909,54 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	return 0;
 }
 
-static inline __attribute__((always_inline)) void release_x(cs_alloc *a, const cs_placement *p, int glob)
+int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
+{
+	p->n = 0;
+	/* the fast path and the rest are functions of their own, so the fast
+	 * path saves and restores only the registers it uses */
+	if (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob && rq->type <= 0)
+		return cs_have_bmi2 ? try_one1_bmi2(a, rq, p) : try_one1(a, rq, p);
+	return try_any(a, rq, p);
+}
+
+/* Give back one slot. A slot's core mask has no bits outside its node's
+ * cores (the allocator made it, or cs_alloc_take checked it), so every
+ * word is or-ed in without looking at the node type. */
+static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_slot *sl, int glob)
+{
+	node_st *s = &a->ns[sl->node];
+	if (!(sl->gpu_mask | sl->cores | sl->mem_mib))
+		return; /* nothing to give: the node may be idle */
+	_Static_assert(CW == 4, "the core mask is or-ed word by word below");
+	s->cmask[0] |= sl->core_mask[0]; /* written out: a loop of four is not unrolled at -O2 */
+	s->cmask[1] |= sl->core_mask[1];
+	s->cmask[2] |= sl->core_mask[2];
+	s->cmask[3] |= sl->core_mask[3];
+	set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
+		   s->cores + sl->cores, s->mem + sl->mem_mib, glob, SET_GIVE);
+}
+
+static __attribute__((noinline)) void release_n(cs_alloc *a, const cs_placement *p)
 {
 	for (uint32_t i = 0; i < p->n; i++) {
-		const cs_slot *sl = &p->slots[i];
-		node_st *s = &a->ns[sl->node];
-		unsigned cw = a->groups[glob ? s->type : 0].cw;
-		for (unsigned w = 0; w < cw; w++)
-			s->cmask[w] |= sl->core_mask[w];
-		set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
-			   s->cores + sl->cores, s->mem + sl->mem_mib, glob);
+		if (a->glob)
+			give_x(a, &p->slots[i], 1);
+		else
+			give_x(a, &p->slots[i], 0);
 	}
 }
 
+static __attribute__((noinline)) void give1(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0); }
+static FAST_BMI2 void give1_bmi2(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0); }
+
 void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 {
-	if (a->glob)
-		release_x(a, p, 1);
+	if (p->n != 1 || a->glob)
+		release_n(a, p);
+	else if (cs_have_bmi2) /* one slot, one node type: the fast path's give back */
+		give1_bmi2(a, p->slots);
 	else
-		release_x(a, p, 0);
+		give1(a, p->slots);
 }
 
 int cs_alloc_take(cs_alloc *a, const cs_placement *p)
@@ -926,9 +965,12 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 		const cs_slot *sl = &p->slots[i];
 		if (sl->node >= a->nnodes)
 			return -CS_EINVAL;
-		unsigned cw = a->groups[a->ns[sl->node].type].cw;
-		if (cw && cs_pop_mask(sl->core_mask, cw) != sl->cores)
+		const cs_nodepick *np = &a->groups[a->ns[sl->node].type];
+		if (np->cw && cs_pop_mask(sl->core_mask, np->cw) != sl->cores)
 			return -CS_EINVAL;
+		for (unsigned w = 0; w < CW; w++)
+			if (sl->core_mask[w] & ~np->all[w])
+				return -CS_EINVAL; /* a core the node does not have (any, without a core mask) */
 	}
 	/* a node may appear in several slots: check as we apply, and undo on
 	 * the first shortfall */
@@ -963,7 +1005,7 @@ uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)
 {
 	if (f > MAXG)
 		return 0;
-	uint32_t k = a->busy_by_free[f];
+	uint32_t k = cs_hbm_count(&a->byfree[f]);
 	for (uint32_t t = 0; t < a->ntypes; t++)
 		k += a->types[t].gpus == f ? a->idle_by_type[t] : 0;
 	return k;

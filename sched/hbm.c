@@ -20,6 +20,20 @@ int cs_hbm_init(cs_hbm *b, uint32_t n)
 	return 0;
 }
 
+uint32_t cs_hbm_count(const cs_hbm *b)
+{
+	uint32_t k = 0;
+	for (uint32_t w = 0; w < b->n0; w++)
+	{
+		uint64_t x = b->l0[w];
+		x = x - ((x >> 1) & 0x5555555555555555ULL);
+		x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+		x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+		k += (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+	}
+	return k;
+}
+
 void cs_hbm_free(cs_hbm *b)
 {
 	free(b->l0);

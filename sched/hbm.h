@@ -15,6 +15,8 @@ typedef struct cs_hbm {
 } cs_hbm;
 
 int cs_hbm_init(cs_hbm *b, uint32_t n);
+/* Set bits: O(words). */
+uint32_t cs_hbm_count(const cs_hbm *b);
 void cs_hbm_free(cs_hbm *b);
 
 static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[i >> 6] >> (i & 63)) & 1; }
@@ -42,6 +44,24 @@ static inline void cs_hbm_clear(cs_hbm *b, uint32_t i)
 	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0)
 		return;
 	b->l2[i >> 18] &= ~(1ULL << ((i >> 12) & 63));
+}
+
+/* cs_hbm_clear that says whether the set is now empty: 1 when it is. Only
+ * a clear that empties a summary word looks further. */
+static inline int cs_hbm_clear_last(cs_hbm *b, uint32_t i)
+{
+	if ((b->l0[i >> 6] &= ~(1ULL << (i & 63))) != 0)
+		return 0;
+	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0)
+		return 0;
+	if ((b->l2[i >> 18] &= ~(1ULL << ((i >> 12) & 63))) != 0)
+		return 0;
+	if (b->n2 == 1)
+		return 1;
+	for (uint32_t w = 0; w < b->n2; w++)
+		if (b->l2[w])
+			return 0;
+	return 1;
 }
 
 /* First set bit >= from, or -1. Inline: it is the allocator's inner loop. */

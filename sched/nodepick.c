@@ -13,7 +13,7 @@ uint8_t cs_sel8[256 * 8];
 
 int cs_have_bmi2;
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if CS_HAVE_X86_TARGETS
 #include <immintrin.h>
 
 __attribute__((target("bmi2,popcnt"))) unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw,
@@ -36,7 +36,7 @@ __attribute__((target("bmi2,popcnt"))) unsigned cs_take_low_bmi2(const uint64_t 
 static int cpu_has_bmi2(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+	return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
 }
 #else
 unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)

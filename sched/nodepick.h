@@ -17,6 +17,14 @@
 
 #define CS_CW CS_ALLOC_CORE_WORDS
 
+/* Functions compiled for x86-64 extensions (target attributes), chosen at
+ * run time by cs_have_bmi2. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CS_HAVE_X86_TARGETS 1
+#else
+#define CS_HAVE_X86_TARGETS 0
+#endif
+
 typedef struct cs_nodepick {
 	uint16_t ngpu;              /* GPU groups: groups [0, ngpu) */
 	uint16_t n;                 /* all groups: then the groups that have cores only */
@@ -102,6 +110,61 @@ static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsi
  * build keeps the portable form above for other CPUs. */
 extern int cs_have_bmi2;
 unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out);
+
+#if CS_HAVE_X86_TARGETS
+#include <immintrin.h>
+
+/* cs_nodepick_take for a job holding GPUs, where the CPU has BMI2
+ * (callers check cs_have_bmi2): pref is the GPUs' groups' cores (the
+ * type's ptab entry); all CS_CW words of out are written. Inline where the
+ * caller is compiled for BMI2 (the allocator's fast path), a call
+ * elsewhere.
+ *
+ * One 64-core word of it: up to *need of the bits of x,
+ * lowest first, with no branch on the counts (BZHI keeps all 64 bits when
+ * the count is 64). */
+static inline __attribute__((target("bmi,bmi2,popcnt"))) uint64_t cs_take_word(uint64_t x, unsigned *need)
+{
+	unsigned k = (unsigned)__builtin_popcountll(x), t = *need < k ? *need : k;
+	*need -= t;
+	return _pdep_u64(_bzhi_u64(~0ULL, t), x);
+}
+
+static inline __attribute__((target("bmi,bmi2,popcnt"))) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
+										      unsigned cw, unsigned c, uint64_t *out)
+{
+	unsigned need = c;
+	if (cw <= 2) {
+		/* up to 128 cores, written out: no loop and no branch on the
+		 * counts unless the GPUs' groups are short of cores */
+		uint64_t f0 = free[0], f1 = free[1];
+		uint64_t o0 = cs_take_word(f0 & pref[0], &need), o1 = cs_take_word(f1 & pref[1], &need);
+		if (need) {
+			o0 |= cs_take_word(f0 & ~pref[0] & ~o0, &need);
+			o1 |= cs_take_word(f1 & ~pref[1] & ~o1, &need);
+		}
+		out[0] = o0;
+		out[1] = o1;
+		out[2] = out[3] = 0;
+		free[0] = f0 & ~o0;
+		free[1] = f1 & ~o1;
+		return;
+	}
+	for (unsigned w = 0; w < CS_CW; w++)
+		out[w] = cs_take_word(free[w] & pref[w], &need);
+	if (need) /* the GPUs' groups are short of cores: the lowest others */
+		for (unsigned w = 0; w < CS_CW; w++)
+			out[w] |= cs_take_word(free[w] & ~pref[w], &need);
+	for (unsigned w = 0; w < CS_CW; w++)
+		free[w] &= ~out[w];
+}
+
+#else
+static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, unsigned cw, unsigned c, uint64_t *out)
+{
+	(void)pref, (void)free, (void)cw, (void)c, (void)out; /* never called: cs_have_bmi2 is 0 */
+}
+#endif
 
 static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
 {
@@ -207,6 +270,20 @@ static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nod
 			avail[w] = free[w] & ~pref[w];
 		cs_take_low(avail, cw, need, out);
 	}
+}
+
+/* cs_nodepick_cores, and the chosen cores taken out of `free` (p->cw
+ * words of a node's free mask; its other words are zero). */
+static inline __attribute__((always_inline)) void cs_nodepick_take(const cs_nodepick *p, uint64_t *free, uint16_t gpus,
+								    unsigned c, uint64_t *out)
+{
+	if (cs_have_bmi2 && p->ptab && gpus && c) {
+		cs_nodepick_take_bmi2(p->ptab[gpus], free, p->cw, c, out);
+		return;
+	}
+	cs_nodepick_cores(p, free, gpus, c, out);
+	for (unsigned w = 0; w < p->cw; w++)
+		free[w] &= ~out[w];
 }
 
 #endif

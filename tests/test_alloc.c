@@ -311,6 +311,11 @@ Test(alloc, the_free_part_of_a_slot_keeps_its_core_count)
 	cs_slot bad = { .node = 0, .cores = 3, .core_mask = { 0x30 } };
 	cs_placement px = { &bad, 1, 1 };
 	cr_assert_eq(cs_alloc_take(a, &px), -CS_EINVAL);
+	/* a core the node does not have (64 cores: none in word 1) is refused:
+	 * a release or-s every word of the mask in */
+	cs_slot beyond = { .node = 0, .cores = 1, .core_mask = { 0, 0x1 } };
+	cs_placement pbd = { &beyond, 1, 1 };
+	cr_assert_eq(cs_alloc_take(a, &pbd), -CS_EINVAL);
 	/* taking cores that are not free fails and changes nothing */
 	cs_slot clash = { .node = 0, .cores = 2, .core_mask = { 0x18 } };
 	cs_placement pc = { &clash, 1, 1 };
@@ -765,5 +770,79 @@ Test(alloc, core_select_bmi2_equals_portable)
 		for (unsigned w = 0; w < cw; w++)
 			have += (unsigned)__builtin_popcountll(avail[w]);
 		cr_assert_eq(mask_pop(a), need < have ? need : have);
+	}
+}
+
+/* The fast path's core choice (BMI2, no branch on the counts) takes the
+ * same cores as the portable choice, and takes them out of the free mask:
+ * on 112- and 256-core nodes, with the GPUs' groups holding enough cores
+ * and short of them. */
+Test(alloc, core_take_bmi2_equals_portable)
+{
+	const unsigned ncores[2] = { 112, 256 };
+	for (int ti = 0; ti < 2; ti++) {
+		cs_alloc_type t = gpu_type(8, ncores[ti], 1000);
+		cs_nodepick np;
+		cr_assert_eq(cs_nodepick_init(&np, &t), 0);
+		if (!cs_have_bmi2) {
+			cs_nodepick_free(&np);
+			return; /* a CPU without BMI2 never runs it */
+		}
+		cr_assert_not_null(np.ptab);
+		unsigned long long x = 11 + (unsigned long long)ti;
+		unsigned short_of = 0;
+		for (int k = 0; k < 20000; k++) {
+			uint64_t freec[CS_ALLOC_CORE_WORDS], f2[CS_ALLOC_CORE_WORDS], a[CS_ALLOC_CORE_WORDS],
+				b[CS_ALLOC_CORE_WORDS];
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+				x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+				freec[w] = (x ^ (x >> 17)) & (k % 4 ? ~0ULL : x >> 9) & np.all[w];
+			}
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint16_t gpus = (uint16_t)(1 + (x >> 33) % 255);
+			unsigned have = cs_pop_mask(freec, np.cw), pref = 0;
+			for (unsigned w = 0; w < np.cw; w++)
+				pref += (unsigned)__builtin_popcountll(freec[w] & np.ptab[gpus][w]);
+			if (have == 0)
+				continue;
+			unsigned c = 1 + (unsigned)(x >> 45) % have;
+			short_of += c > pref;
+			memcpy(f2, freec, sizeof f2);
+			cs_have_bmi2 = 0;
+			cs_nodepick_cores(&np, freec, gpus, c, b); /* the portable choice */
+			cs_have_bmi2 = 1;
+			cs_nodepick_take(&np, f2, gpus, c, a);
+			cr_assert_eq(memcmp(a, b, sizeof a), 0, "%u cores, case %d: GPUs %#x, %u cores", ncores[ti], k,
+				     gpus, c);
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+				cr_assert_eq(f2[w], freec[w] & ~b[w], "case %d word %u: the free mask", k, w);
+		}
+		cr_assert_gt(short_of, 100u, "the groups short of cores were tried");
+		cs_nodepick_free(&np);
+	}
+}
+
+/* A request for nothing (no GPUs, cores or memory) is placed on a node
+ * and changes nothing: an idle node stays idle, and giving the slot back
+ * leaves it so (take and give skip their index moves only when nothing
+ * moves). */
+Test(alloc, a_request_for_nothing_changes_nothing)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 1, 2, (const uint16_t[]){ 0 }, 0);
+	for (int fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, (cs_fit)fit);
+		cs_slot sl[1];
+		cs_placement p = { sl, 1, 0 };
+		cs_request r = { .nodes = 1, .type = -1 };
+		cr_assert_eq(cs_alloc_try(a, &r, &p), 0);
+		cr_assert_eq(p.n, 1u);
+		cr_assert_eq(cs_alloc_idle_nodes(a), 2, "fit %d", fit);
+		cr_assert_eq(cs_alloc_free_gpus(a), 16);
+		cs_alloc_release(a, &p);
+		cr_assert_eq(cs_alloc_idle_nodes(a), 2);
+		cr_assert_eq(cs_alloc_nodes_with_free_gpus(a, 8), 2);
+		cs_alloc_free(a);
 	}
 }
