@@ -8,11 +8,12 @@
  *    emptied, so no bucket keeps a count);
  *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
- *  - per leaf (and per leaf and type) the number of idle nodes; the leaves
- *    bucketed by that number (leaf_by_idle[c]) and the idle nodes per block
- *    follow lazily: a node turning idle or busy only marks its leaf, and
- *    sync_leaves() moves the marked leaves before a search that uses them,
- *    so a node toggling between idle and busy costs no bucket moves.
+ *  - per leaf (and per leaf and type) the number of idle nodes, the leaves
+ *    bucketed by that number (leaf_by_idle[c]) and the idle nodes per
+ *    block, all lazily: a node turning idle or busy only marks its leaf,
+ *    and sync_leaves() counts the marked leaves' idle nodes in the idle
+ *    bitmaps and moves them before a search that uses them, so a node
+ *    toggling between idle and busy costs one bit and one counter.
  * A request looks only at the buckets it can use: O(GPU counts + node
  * types) bitmap steps for one node, O(leaf buckets + nodes placed) for
  * whole-node jobs. Non-exclusive multi-node jobs under a topology rule count
@@ -79,13 +80,18 @@ struct cs_alloc {
 
 /* --- state changes --- */
 
-/* Bring leaf_by_idle and block_idle up to date with leaf_idle. */
+/* Bring leaf_idle (and per type), leaf_by_idle and block_idle up to date
+ * for the marked leaves: their idle nodes counted in the idle bitmaps. */
 static void sync_leaves(cs_alloc *a)
 {
 	for (uint32_t w = 0; w < (a->nleaves + 63) / 64; w++) {
 		for (uint64_t x = a->leaf_dirty[w]; x; x &= x - 1) {
 			uint32_t lf = w * 64 + (uint32_t)__builtin_ctzll(x);
-			uint32_t cur = a->leaf_idle[lf], rec = a->leaf_rec[lf];
+			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
+			uint32_t cur = cs_hbm_count_range(a->idle, lo, hi), rec = a->leaf_rec[lf];
+			a->leaf_idle[lf] = cur;
+			for (uint32_t t = 0; a->glob && t < a->ntypes; t++)
+				a->leaf_type_idle[(size_t)lf * a->ntypes + t] = cs_hbm_count_range(&a->idle_t[t], lo, hi);
 			if (cur == rec)
 				continue;
 			cs_hbm_clear(&a->leaf_by_idle[rec], lf);
@@ -150,12 +156,11 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		}
 	}
 	if (idle != was) {
-		uint32_t lf = s->leaf, d = idle ? 1u : (uint32_t)-1;
-		a->leaf_idle[lf] += d;
-		if (glob)
-			a->leaf_type_idle[(size_t)lf * a->ntypes + ty] += d;
+		/* the leaf's counts are worked out from the idle bitmaps when a
+		 * search needs them (sync_leaves) */
+		uint32_t lf = s->leaf;
 		a->leaf_dirty[lf >> 6] |= 1ULL << (lf & 63);
-		a->nidle += d;
+		a->nidle += idle ? 1u : (uint32_t)-1;
 	}
 	a->free_gpus += (uint64_t)nf - of;
 	if (glob)
@@ -598,6 +603,7 @@ static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m
 /* a->lcount[lf] for every leaf: its nodes that hold (g, c, m) now. */
 static void count_fitting(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
+	sync_leaves(a);
 	uint32_t t0 = type >= 0 ? (uint32_t)type : 0, t1 = type >= 0 ? t0 + 1 : a->ntypes;
 	for (uint32_t lf = 0; lf < a->nleaves; lf++)
 		a->lcount[lf] = 0;
@@ -1010,7 +1016,10 @@ uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)
 		k += a->types[t].gpus == f ? a->idle_by_type[t] : 0;
 	return k;
 }
-uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l) { return l < a->nleaves ? a->leaf_idle[l] : 0; }
+uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l)
+{
+	return l < a->nleaves ? cs_hbm_count_range(a->idle, a->leaf_first[l], a->leaf_first[l + 1]) : 0;
+}
 uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l)
 {
 	uint32_t k = 0;

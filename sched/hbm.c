@@ -20,16 +20,33 @@ int cs_hbm_init(cs_hbm *b, uint32_t n)
 	return 0;
 }
 
+static inline uint32_t pop64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
 uint32_t cs_hbm_count(const cs_hbm *b)
 {
-	uint32_t k = 0;
-	for (uint32_t w = 0; w < b->n0; w++)
-	{
+	return cs_hbm_count_range(b, 0, b->n);
+}
+
+uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi)
+{
+	if (hi > b->n)
+		hi = b->n;
+	if (lo >= hi)
+		return 0;
+	uint32_t w0 = lo >> 6, w1 = (hi - 1) >> 6, k = 0;
+	for (uint32_t w = w0; w <= w1; w++) {
 		uint64_t x = b->l0[w];
-		x = x - ((x >> 1) & 0x5555555555555555ULL);
-		x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-		x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-		k += (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+		if (w == w0)
+			x &= ~0ULL << (lo & 63);
+		if (w == w1 && (hi & 63))
+			x &= ~(~0ULL << (hi & 63));
+		k += x ? pop64(x) : 0;
 	}
 	return k;
 }

@@ -15,8 +15,9 @@ typedef struct cs_hbm {
 } cs_hbm;
 
 int cs_hbm_init(cs_hbm *b, uint32_t n);
-/* Set bits: O(words). */
+/* Set bits, of all or of [lo, hi): O(words). */
 uint32_t cs_hbm_count(const cs_hbm *b);
+uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi);
 void cs_hbm_free(cs_hbm *b);
 
 static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[i >> 6] >> (i & 63)) & 1; }
