@@ -112,26 +112,28 @@ extern int cs_have_bmi2;
 unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out);
 
 #if CS_HAVE_X86_TARGETS
-#include <immintrin.h>
-
-/* cs_nodepick_take for a job holding GPUs, where the CPU has BMI2
- * (callers check cs_have_bmi2): pref is the GPUs' groups' cores (the
- * type's ptab entry); all CS_CW words of out are written. Inline where the
- * caller is compiled for BMI2 (the allocator's fast path), a call
- * elsewhere.
+/* cs_nodepick_take for a job holding GPUs, where the CPU has BMI2 and
+ * POPCNT (callers check cs_have_bmi2): pref is the GPUs' groups' cores
+ * (the type's ptab entry); all CS_CW words of out are written. The three
+ * instructions are written as inline assembly, so the choice inlines into
+ * any caller, whatever it is compiled for, and runs only behind the
+ * cs_have_bmi2 check.
  *
- * One 64-core word of it: up to *need of the bits of x,
- * lowest first, with no branch on the counts (BZHI keeps all 64 bits when
- * the count is 64). */
-static inline __attribute__((target("bmi,bmi2,popcnt"))) uint64_t cs_take_word(uint64_t x, unsigned *need)
+ * One 64-core word of it: up to *need of the bits of x, lowest first, with
+ * no branch on the counts (BZHI keeps all 64 bits when the count is 64). */
+static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, unsigned *need)
 {
-	unsigned k = (unsigned)__builtin_popcountll(x), t = *need < k ? *need : k;
-	*need -= t;
-	return _pdep_u64(_bzhi_u64(~0ULL, t), x);
+	uint64_t k, low, r;
+	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
+	uint64_t t = *need < k ? *need : k;
+	*need -= (unsigned)t;
+	__asm__("bzhi %2, %1, %0" : "=r"(low) : "r"(~0ULL), "r"(t)); /* the t lowest bits */
+	__asm__("pdep %2, %1, %0" : "=r"(r) : "r"(low), "r"(x));      /* onto x's set bits */
+	return r;
 }
 
-static inline __attribute__((target("bmi,bmi2,popcnt"))) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
-										      unsigned cw, unsigned c, uint64_t *out)
+static inline __attribute__((always_inline)) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
+									  unsigned cw, unsigned c, uint64_t *out)
 {
 	unsigned need = c;
 	if (cw <= 2) {
@@ -140,8 +142,8 @@ static inline __attribute__((target("bmi,bmi2,popcnt"))) void cs_nodepick_take_b
 		uint64_t f0 = free[0], f1 = free[1];
 		uint64_t o0 = cs_take_word(f0 & pref[0], &need), o1 = cs_take_word(f1 & pref[1], &need);
 		if (need) {
-			o0 |= cs_take_word(f0 & ~pref[0] & ~o0, &need);
-			o1 |= cs_take_word(f1 & ~pref[1] & ~o1, &need);
+			o0 |= cs_take_word(f0 & ~pref[0], &need);
+			o1 |= cs_take_word(f1 & ~pref[1], &need);
 		}
 		out[0] = o0;
 		out[1] = o1;
