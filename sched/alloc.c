@@ -452,9 +452,9 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 }
 
 /* Take (g, c, m) on node n, or everything free there (whole), as the
- * next slot of p. `glob` as in set_node_x. */
+ * next slot of p. `glob` as in set_node_x; `bmi` as in cs_nodepick_take. */
 static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g,
-							  unsigned c, uint32_t m, int whole, int glob)
+							  unsigned c, uint32_t m, int whole, int glob, int bmi)
 {
 	node_st *s = &a->ns[n];
 	cs_slot *sl = &p->slots[p->n++];
@@ -472,7 +472,7 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		sl->cores = c;
 		sl->mem_mib = m;
 		if (np->cw && c)
-			cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
+			cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask, bmi);
 		else
 			memset(sl->core_mask, 0, sizeof sl->core_mask);
 		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
@@ -486,9 +486,9 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
 	if (a->glob)
-		place_x(a, p, n, g, c, m, whole, 1);
+		place_x(a, p, n, g, c, m, whole, 1, 0);
 	else
-		place_x(a, p, n, g, c, m, whole, 0);
+		place_x(a, p, n, g, c, m, whole, 0, 0);
 }
 
 static uint32_t leaf_idle_of(const cs_alloc *a, uint32_t lf, int32_t type)
@@ -747,7 +747,8 @@ static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigne
 	return pick_one(a, g, c, m, 0);
 }
 
-static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const cs_request *rq, cs_placement *p)
+static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const cs_request *rq, cs_placement *p,
+							    int bmi)
 {
 	const cs_alloc_type *ty = &a->types[0];
 	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
@@ -759,7 +760,7 @@ static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const c
 	long ln = pick_one1(a, g, c, m);
 	if (ln < 0)
 		return -CS_ENOFIT;
-	place_x(a, p, (uint32_t)ln, g, c, m, 0, 0);
+	place_x(a, p, (uint32_t)ln, g, c, m, 0, 0, bmi);
 	return 0;
 }
 
@@ -774,11 +775,11 @@ static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const c
 #endif
 static __attribute__((noinline)) int try_one1(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
-	return try_one1_x(a, rq, p);
+	return try_one1_x(a, rq, p, 0);
 }
 static FAST_BMI2 int try_one1_bmi2(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
-	return try_one1_x(a, rq, p);
+	return try_one1_x(a, rq, p, 1);
 }
 
 static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)

@@ -109,6 +109,11 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 	return 0;
 }
 
+void cs_nodepick_take_call(const cs_nodepick *p, uint64_t *free, uint16_t gpus, unsigned c, uint64_t *out)
+{
+	cs_nodepick_take(p, free, gpus, c, out, 0);
+}
+
 void cs_nodepick_portable(int on)
 {
 	portable = on != 0;

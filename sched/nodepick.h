@@ -276,11 +276,20 @@ static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nod
 
 /* cs_nodepick_cores, and the chosen cores taken out of `free` (p->cw
  * words of a node's free mask; its other words are zero). */
+void cs_nodepick_take_call(const cs_nodepick *p, uint64_t *free, uint16_t gpus, unsigned c, uint64_t *out);
+
+/* The same, inline. `bmi` is a compile-time constant: 1 in code that runs
+ * only where cs_have_bmi2 is set, which takes the BMI2 form inline and
+ * calls the rest (CPU-only jobs, node types without tables) out of line,
+ * keeping its caller small; 0 elsewhere. */
 static inline __attribute__((always_inline)) void cs_nodepick_take(const cs_nodepick *p, uint64_t *free, uint16_t gpus,
-								    unsigned c, uint64_t *out)
+								    unsigned c, uint64_t *out, int bmi)
 {
-	if (cs_have_bmi2 && p->ptab && gpus && c) {
-		cs_nodepick_take_bmi2(p->ptab[gpus], free, p->cw, c, out);
+	if (bmi) {
+		if (p->ptab && gpus)
+			cs_nodepick_take_bmi2(p->ptab[gpus], free, p->cw, c, out);
+		else
+			cs_nodepick_take_call(p, free, gpus, c, out);
 		return;
 	}
 	cs_nodepick_cores(p, free, gpus, c, out);

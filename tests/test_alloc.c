@@ -811,7 +811,7 @@ Test(alloc, core_take_bmi2_equals_portable)
 			cs_have_bmi2 = 0;
 			cs_nodepick_cores(&np, freec, gpus, c, b); /* the portable choice */
 			cs_have_bmi2 = 1;
-			cs_nodepick_take(&np, f2, gpus, c, a);
+			cs_nodepick_take(&np, f2, gpus, c, a, 1);
 			cr_assert_eq(memcmp(a, b, sizeof a), 0, "%u cores, case %d: GPUs %#x, %u cores", ncores[ti], k,
 				     gpus, c);
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
