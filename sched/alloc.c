@@ -70,7 +70,7 @@ struct cs_alloc {
 	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
 	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] may be non-empty */
 	uint64_t *free_gpus_t;            /* per type (several types) */
-	uint32_t *idle_by_type;           /* population of idle_t[t] */
+	uint32_t *idle_by_type;           /* population of idle_t[t] (&nidle with one type) */
 	uint64_t free_gpus;
 	uint32_t nidle;
 	uint32_t *pick;           /* scratch: chosen nodes */
@@ -131,9 +131,10 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	size_t k0 = (size_t)ty * (MAXG + 1);
 	if (was) {
 		cs_hbm_clear(&a->idle_t[ty], n);
-		a->idle_by_type[ty]--;
-		if (glob)
+		if (glob) { /* one type: idle_by_type is nidle */
+			a->idle_by_type[ty]--;
 			cs_hbm_clear(&a->idle_own, n);
+		}
 	} else {
 		size_t k = k0 + of;
 		if (cs_hbm_clear_last(&a->byfree_t[k], n))
@@ -143,9 +144,10 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	}
 	if (idle) {
 		cs_hbm_set(&a->idle_t[ty], n);
-		a->idle_by_type[ty]++;
-		if (glob)
+		if (glob) {
+			a->idle_by_type[ty]++;
 			cs_hbm_set(&a->idle_own, n);
+		}
 	} else {
 		size_t k = k0 + nf;
 		cs_hbm_set(&a->byfree_t[k], n);
@@ -211,7 +213,8 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->pick);
 	free(a->lscratch);
 	free(a->lcount);
-	free(a->idle_by_type);
+	if (a->idle_by_type != &a->nidle)
+		free(a->idle_by_type);
 	free(a);
 }
 
@@ -270,7 +273,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->pick = malloc(l->nnodes * sizeof *a->pick);
 	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
 	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
-	a->idle_by_type = calloc(l->ntypes, sizeof *a->idle_by_type);
+	a->idle_by_type = a->glob ? calloc(l->ntypes, sizeof *a->idle_by_type) : &a->nidle;
 	size_t nb = (size_t)l->ntypes * (MAXG + 1);
 	a->byfree_t = calloc(nb, sizeof *a->byfree_t);
 	a->busy_mask_t = calloc(l->ntypes, sizeof *a->busy_mask_t);

@@ -33,8 +33,8 @@ static inline void cs_hbm_set(cs_hbm *b, uint32_t i)
 		return;
 	w = b->l1[i >> 12];
 	b->l1[i >> 12] = w | 1ULL << ((i >> 6) & 63);
-	if (w)
-		return;
+	if (w || b->n1 == 1)
+		return; /* with one summary word, the top level is never read */
 	b->l2[i >> 18] |= 1ULL << ((i >> 12) & 63);
 }
 
@@ -42,7 +42,7 @@ static inline void cs_hbm_clear(cs_hbm *b, uint32_t i)
 {
 	if ((b->l0[i >> 6] &= ~(1ULL << (i & 63))) != 0)
 		return;
-	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0)
+	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0 || b->n1 == 1)
 		return;
 	b->l2[i >> 18] &= ~(1ULL << ((i >> 12) & 63));
 }
@@ -55,6 +55,8 @@ static inline int cs_hbm_clear_last(cs_hbm *b, uint32_t i)
 		return 0;
 	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0)
 		return 0;
+	if (b->n1 == 1)
+		return 1;
 	if ((b->l2[i >> 18] &= ~(1ULL << ((i >> 12) & 63))) != 0)
 		return 0;
 	if (b->n2 == 1)

@@ -846,3 +846,67 @@ Test(alloc, a_request_for_nothing_changes_nothing)
 		cs_alloc_free(a);
 	}
 }
+
+/* --- the hierarchical bitmap --- */
+
+#include "hbm.h"
+
+/* Random sets and clears on bitmaps of one, several and more than 64
+ * summary words (4,096 and 262,144 items are where the levels change):
+ * cs_hbm_next and cs_hbm_first agree with a plain array from every start,
+ * cs_hbm_clear_last says exactly when the set became empty, and the counts
+ * agree. */
+Test(alloc, hbm_matches_a_plain_array)
+{
+	const uint32_t sizes[] = { 1, 63, 64, 65, 4095, 4096, 4097, 70000, 262144, 262145, 300000 };
+	unsigned long long x = 5;
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		uint32_t n = sizes[si];
+		cs_hbm b;
+		cr_assert_eq(cs_hbm_init(&b, n), 0);
+		uint8_t *ref = calloc(n, 1);
+		uint32_t pop = 0;
+		for (int step = 0; step < 6000; step++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* clustered indexes, so words and summary words empty and fill */
+			uint32_t i = (uint32_t)((x >> 33) % (n < 200 ? n : 200)) * (n < 200 ? 1 : n / 200) +
+				     (uint32_t)(x >> 20) % 3;
+			if ((x >> 50) % 4 == 0) /* the last words too */
+				i = n - 1 - (uint32_t)(x >> 20) % (n < 3 ? n : 3);
+			if (i >= n)
+				i = n - 1;
+			if (ref[i] && (x >> 11) % 2) {
+				ref[i] = 0;
+				pop--;
+				int last = (x >> 12) % 2 ? cs_hbm_clear_last(&b, i) : (cs_hbm_clear(&b, i), pop == 0);
+				cr_assert_eq(last, pop == 0, "size %u step %d: emptied %d, left %u", n, step, last, pop);
+			} else if (!ref[i]) {
+				ref[i] = 1;
+				pop++;
+				cs_hbm_set(&b, i);
+			}
+			uint32_t from = (uint32_t)((x >> 40) % (n + 1));
+			long want = -1;
+			for (uint32_t j = from; j < n; j++)
+				if (ref[j]) {
+					want = j;
+					break;
+				}
+			cr_assert_eq(cs_hbm_next(&b, from), want, "size %u step %d: next from %u", n, step, from);
+			if (step % 97 == 0) {
+				long first = -1;
+				for (uint32_t j = 0; j < n && first < 0; j++)
+					if (ref[j])
+						first = j;
+				cr_assert_eq(cs_hbm_first(&b), first, "size %u step %d: first", n, step);
+				cr_assert_eq(cs_hbm_count(&b), pop);
+				uint32_t lo = from / 2, hi = from, k = 0;
+				for (uint32_t j = lo; j < hi; j++)
+					k += ref[j];
+				cr_assert_eq(cs_hbm_count_range(&b, lo, hi), k, "size %u: count [%u, %u)", n, lo, hi);
+			}
+		}
+		free(ref);
+		cs_hbm_free(&b);
+	}
+}
