@@ -17,7 +17,7 @@
  * A request looks only at the buckets it can use: O(GPU counts + node
  * types) bitmap steps for one node, O(leaf buckets + nodes placed) for
  * whole-node jobs. Non-exclusive multi-node jobs under a topology rule count
- * fitting nodes leaf by leaf (a scan of those leaves): the slow path.
+ * each leaf's fitting nodes from its idle nodes and the free-GPU buckets.
  * Cores: fitting is on the free count; which cores is nodepick.h's.
  */
 #include "capsim/alloc.h"
@@ -39,10 +39,8 @@ typedef struct node_st {
 	uint32_t leaf;
 	uint16_t gmask;     /* free GPUs */
 	uint16_t type;
-	uint16_t nfree;     /* popcount(gmask) */
-	uint16_t idle;      /* everything free (16 bits, not 8: a store of a char type
-			     * may alias anything, and the compiler would reload every
-			     * field after it) */
+	uint8_t nfree;      /* popcount(gmask) */
+	uint8_t idle;       /* everything free */
 } node_st;
 _Static_assert(sizeof(node_st) <= 64, "a node's record stays within 64 bytes");
 
@@ -56,7 +54,7 @@ struct cs_alloc {
 	node_st *ns;
 	cs_hbm *byfree;           /* [MAXG + 1]: byfree_own, or type 0's (one type) */
 	cs_hbm *idle;             /* idle_own, or type 0's */
-	uint32_t *busy_mask;      /* bit f: byfree[f] may be non-empty (see below) */
+	uint32_t *busy_mask;      /* bit f: byfree[f] is not empty */
 	cs_hbm byfree_own[MAXG + 1];
 	cs_hbm idle_own;
 	uint32_t busy_mask_own;
@@ -68,7 +66,7 @@ struct cs_alloc {
 	uint32_t *leaf_type_idle; /* per leaf x type (leaf_idle itself with one type) */
 	uint32_t *block_idle;     /* by leaf_rec */
 	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
-	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] may be non-empty */
+	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] is not empty */
 	uint64_t *free_gpus_t;            /* per type (several types) */
 	uint32_t *idle_by_type;           /* population of idle_t[t] (&nidle with one type) */
 	uint64_t free_gpus;
@@ -118,7 +116,7 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	node_st *s = &a->ns[n];
 	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
 	const cs_alloc_type *t = &a->types[ty];
-	unsigned idle = how == SET_TAKE ? 0 : (nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib);
+	unsigned idle = how == SET_TAKE ? 0 : (nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib); /* no branches */
 	unsigned was = how == SET_GIVE ? 0 : s->idle;
 	unsigned of = s->nfree;
 	s->gmask = gmask;
@@ -126,8 +124,8 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	s->mem = mem;
 	if (idle == was && nf == of)
 		return; /* only cores or memory changed: no index moves */
-	s->nfree = (uint16_t)nf;
-	s->idle = (uint16_t)idle;
+	s->nfree = (uint8_t)nf;
+	s->idle = (uint8_t)idle;
 	size_t k0 = (size_t)ty * (MAXG + 1);
 	if (was) {
 		cs_hbm_clear(&a->idle_t[ty], n);
@@ -393,7 +391,6 @@ static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 {
 	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree[f];
 }
-
 
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
 static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)

@@ -14,36 +14,12 @@ uint8_t cs_sel8[256 * 8];
 int cs_have_bmi2;
 
 #if CS_HAVE_X86_TARGETS
-#include <immintrin.h>
-
-__attribute__((target("bmi2,popcnt"))) unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw,
-								  unsigned need, uint64_t *out)
-{
-	for (unsigned w = 0; w < cw && need; w++) {
-		uint64_t x = avail[w];
-		unsigned k = (unsigned)__builtin_popcountll(x);
-		if (k <= need) {
-			out[w] |= x;
-			need -= k;
-		} else {
-			out[w] |= _pdep_u64((1ULL << need) - 1, x); /* need < k <= 64 */
-			need = 0;
-		}
-	}
-	return need;
-}
-
 static int cpu_has_bmi2(void)
 {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
 }
 #else
-unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
-{
-	return cs_take_low_swar(avail, cw, need, out);
-}
-
 static int cpu_has_bmi2(void) { return 0; }
 #endif
 

@@ -104,23 +104,17 @@ static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsi
 	return need;
 }
 
-/* The same with the BMI2 and POPCNT instructions (pdep deposits the
- * `need` lowest set bits at once), where the CPU has them: cs_have_bmi2,
- * set by the first cs_nodepick_init. Baseline x86-64 has neither, so the
- * build keeps the portable form above for other CPUs. */
+/* Where the CPU has BMI2 and POPCNT (cs_have_bmi2, set by the first
+ * cs_nodepick_init), the same choices are made with pdep, which deposits
+ * the `need` lowest set bits of a word at once. Baseline x86-64 has
+ * neither instruction, so they are written as inline assembly: the code
+ * inlines into any caller, whatever it is compiled for, and runs only
+ * behind a cs_have_bmi2 check. */
 extern int cs_have_bmi2;
-unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out);
 
 #if CS_HAVE_X86_TARGETS
-/* cs_nodepick_take for a job holding GPUs, where the CPU has BMI2 and
- * POPCNT (callers check cs_have_bmi2): pref is the GPUs' groups' cores
- * (the type's ptab entry); all CS_CW words of out are written. The three
- * instructions are written as inline assembly, so the choice inlines into
- * any caller, whatever it is compiled for, and runs only behind the
- * cs_have_bmi2 check.
- *
- * One 64-core word of it: up to *need of the bits of x, lowest first, with
- * no branch on the counts (BZHI keeps all 64 bits when the count is 64). */
+/* Up to *need of the bits of x, lowest first, with no branch on the counts
+ * (BZHI keeps all 64 bits when the count is 64). */
 static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, unsigned *need)
 {
 	uint64_t k, low, r;
@@ -132,6 +126,16 @@ static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, u
 	return r;
 }
 
+/* cs_take_low_swar with pdep. */
+static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
+{
+	for (unsigned w = 0; w < cw && need; w++)
+		out[w] |= cs_take_word(avail[w], &need);
+	return need;
+}
+
+/* cs_nodepick_take for a job holding GPUs: pref is the GPUs' groups'
+ * cores (the type's ptab entry); all CS_CW words of out are written. */
 static inline __attribute__((always_inline)) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
 									  unsigned cw, unsigned c, uint64_t *out)
 {
@@ -161,10 +165,14 @@ static inline __attribute__((always_inline)) void cs_nodepick_take_bmi2(const ui
 		free[w] &= ~out[w];
 }
 
-#else
+#else /* never called: cs_have_bmi2 is 0 */
+static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
+{
+	return cs_take_low_swar(avail, cw, need, out);
+}
 static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, unsigned cw, unsigned c, uint64_t *out)
 {
-	(void)pref, (void)free, (void)cw, (void)c, (void)out; /* never called: cs_have_bmi2 is 0 */
+	(void)pref, (void)free, (void)cw, (void)c, (void)out;
 }
 #endif
 
@@ -242,7 +250,7 @@ static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nod
 	if (c == 0)
 		return;
 	unsigned cw = p->cw;
-	uint64_t pbuf[CS_CW] = { 0 }, avail[CS_CW];
+	uint64_t pbuf[CS_CW] = { 0 }, avail[CS_CW] = { 0 };
 	const uint64_t *pref = pbuf;
 	if (p->ptab && gpus) {
 		pref = p->ptab[gpus];
