@@ -60,6 +60,7 @@ struct cs_alloc {
 	uint32_t busy_mask_own;
 	cs_hbm *idle_t;
 	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_rec */
+	uint64_t leaf_cnts[4];    /* bit c: leaf_by_idle[c] is not empty (c <= 255) */
 	uint32_t *leaf_idle;      /* per leaf */
 	uint32_t *leaf_rec;       /* per leaf: the count leaf_by_idle and block_idle know */
 	uint64_t *leaf_dirty;     /* bit per leaf: leaf_idle may differ from leaf_rec */
@@ -92,8 +93,10 @@ static void sync_leaves(cs_alloc *a)
 				a->leaf_type_idle[(size_t)lf * a->ntypes + t] = cs_hbm_count_range(&a->idle_t[t], lo, hi);
 			if (cur == rec)
 				continue;
-			cs_hbm_clear(&a->leaf_by_idle[rec], lf);
+			if (cs_hbm_clear_last(&a->leaf_by_idle[rec], lf))
+				a->leaf_cnts[rec >> 6] &= ~(1ULL << (rec & 63));
 			cs_hbm_set(&a->leaf_by_idle[cur], lf);
+			a->leaf_cnts[cur >> 6] |= 1ULL << (cur & 63);
 			if (a->lpb)
 				a->block_idle[lf / a->lpb] += cur - rec;
 			a->leaf_rec[lf] = cur;
@@ -307,6 +310,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
 	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
 		cs_hbm_set(&a->leaf_by_idle[0], lf);
+		a->leaf_cnts[0] |= 1;
 		for (uint32_t n = l->leaf_first[lf]; n < l->leaf_first[lf + 1]; n++) {
 			uint16_t t = l->node_type[n];
 			if (t >= l->ntypes) {
@@ -363,13 +367,36 @@ static long first_fit_in(const cs_alloc *a, const cs_hbm *b, uint32_t from, unsi
 	return -1;
 }
 
+/* The smallest idle count >= from that some leaf has, or -1; the largest
+ * <= from, or -1 (after sync_leaves). */
+static long cnt_up(const cs_alloc *a, uint32_t from)
+{
+	for (uint32_t w = from >> 6; w < 4; w++) {
+		uint64_t x = a->leaf_cnts[w] & (w == from >> 6 ? ~0ULL << (from & 63) : ~0ULL);
+		if (x)
+			return (long)(w * 64 + (uint32_t)__builtin_ctzll(x));
+	}
+	return -1;
+}
+static long cnt_down(const cs_alloc *a, uint32_t from)
+{
+	for (long w = from >> 6; w >= 0; w--) {
+		uint64_t x = a->leaf_cnts[w];
+		if (w == (long)(from >> 6) && (from & 63) != 63)
+			x &= (2ULL << (from & 63)) - 1;
+		if (x)
+			return w * 64 + 63 - __builtin_clzll(x);
+	}
+	return -1;
+}
+
 /* An idle node that holds (g, c, m), taken from the leaf with the fewest
  * idle nodes: whole leaves stay whole for big jobs. */
 static long idle_from_smallest_leaf(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
 	sync_leaves(a);
-	for (uint32_t cnt = 1; cnt <= a->maxc; cnt++) {
-		const cs_hbm *b = &a->leaf_by_idle[cnt];
+	for (long k = cnt_up(a, 1); k >= 0; k = cnt_up(a, (uint32_t)k + 1)) {
+		const cs_hbm *b = &a->leaf_by_idle[k];
 		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
 			for (long n = cs_hbm_next(a->idle, lo); n >= 0 && n < hi;
@@ -566,27 +593,32 @@ static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m
 		return -CS_ENOFIT;
 	}
 	/* one leaf: the first (first fit) or the tightest (others) that holds N */
-	long chosen = -1;
-	for (uint32_t cnt = N; cnt <= a->maxc && (chosen < 0 || a->fit == CS_FIT_FIRST); cnt++) {
-		const cs_hbm *b = &a->leaf_by_idle[cnt];
+	long chosen = -1, picked = -1; /* picked: the leaf whose nodes a->pick holds */
+	for (long kc = N <= a->maxc ? cnt_up(a, N) : -1; kc >= 0 && (chosen < 0 || a->fit == CS_FIT_FIRST);
+	     kc = cnt_up(a, (uint32_t)kc + 1)) {
+		const cs_hbm *b = &a->leaf_by_idle[kc];
 		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
 			if (leaf_idle_of(a, (uint32_t)lf, type) < N)
 				continue;
-			if (take_from_leaf(a, (uint32_t)lf, N, 0, g, c, m, type) == N) {
+			uint32_t got = take_from_leaf(a, (uint32_t)lf, N, 0, g, c, m, type);
+			picked = lf;
+			if (got == N) {
 				if (chosen < 0 || lf < chosen)
 					chosen = lf;
 				break;
 			}
 		}
 	}
+	if (chosen >= 0 && chosen == picked)
+		return 0;
 	if (chosen >= 0)
 		return take_from_leaf(a, (uint32_t)chosen, N, 0, g, c, m, type) == N ? 0 : -CS_ENOFIT;
 	if (topo == CS_TOPO_ONE_LEAF)
 		return -CS_ENOFIT;
 	/* several leaves, the largest first: the fewest leaves that hold N */
 	uint32_t got = 0, leaves = 0;
-	for (uint32_t cnt = a->maxc; cnt >= 1 && got < N; cnt--) {
-		const cs_hbm *b = &a->leaf_by_idle[cnt];
+	for (long kc = cnt_down(a, a->maxc); kc >= 1 && got < N; kc = cnt_down(a, (uint32_t)kc - 1)) {
+		const cs_hbm *b = &a->leaf_by_idle[kc];
 		for (long lf = cs_hbm_next(b, 0); lf >= 0 && got < N; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
 			uint32_t k = take_from_leaf(a, (uint32_t)lf, N - got, got, g, c, m, type);
 			if (k) {
