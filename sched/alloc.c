@@ -750,25 +750,26 @@ static inline __attribute__((always_inline)) long first_room(cs_alloc *a, unsign
 static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 {
 	uint32_t bm = a->busy_mask_t[0] & (~0u << g);
-	long idle = a->idle_by_type[0] ? cs_hbm_first(&a->idle_t[0]) : -1;
 	if (a->fit == CS_FIT_BEST) {
-		/* fewest free GPUs left over; idle nodes sit at the type's count */
+		/* fewest free GPUs left over; idle nodes sit at the type's count,
+		 * so they are looked up only when no busy node with fewer fits */
 		unsigned G = a->types[0].gpus;
 		for (; bm; bm &= bm - 1) {
 			unsigned f = (unsigned)__builtin_ctz(bm);
-			if (f == G && idle >= 0)
+			if (f == G)
 				break;
 			long n = first_room(a, f, c, m);
 			if (n >= 0)
 				return n;
 		}
+		long idle = a->nidle ? cs_hbm_first(&a->idle_t[0]) : -1;
 		if (!bm)
 			return idle;
 		long n = first_room(a, G, c, m);
-		return n >= 0 && n < idle ? n : idle;
+		return n >= 0 && (idle < 0 || n < idle) ? n : idle;
 	}
 	if (a->fit == CS_FIT_FIRST) {
-		long best = idle;
+		long best = a->nidle ? cs_hbm_first(&a->idle_t[0]) : -1;
 		for (; bm; bm &= bm - 1) {
 			long n = first_room(a, (unsigned)__builtin_ctz(bm), c, m);
 			if (n >= 0 && (best < 0 || n < best))
