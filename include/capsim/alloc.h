@@ -117,15 +117,16 @@ void cs_alloc_free(cs_alloc *a);
 int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
 /* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
  * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
- * node out of range or, on a node with a core mask, a slot whose core
- * count is not its mask's. */
+ * node out of range, a slot whose core mask names a core its node does not
+ * have (any core, on a node type without a core mask) or, on a node with a
+ * core mask, a slot whose core count is not its mask's. */
 int cs_alloc_take(cs_alloc *a, const cs_placement *p);
 /* Give back a placement made by cs_alloc_try or cs_alloc_take. */
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 
-/* With on != 0, never use CPU-specific instructions (BMI2's pdep for
- * choosing cores) even where the CPU has them: the same choices, the
- * portable code. For comparing the two; call before any allocator is in
+/* With on != 0, never use CPU-specific instructions (the single-node fast
+ * path compiled for BMI1/BMI2/POPCNT, and pdep for choosing cores) even
+ * where the CPU has them: the same choices, the portable code. For comparing the two; call before any allocator is in
  * use. The capsim binary, the tests and bench_alloc call it when the
  * environment sets CAPSIM_NO_BMI2. */
 void cs_alloc_portable(int on);
