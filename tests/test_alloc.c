@@ -632,7 +632,10 @@ Test(alloc, nodepick_tables_match_the_computed_choice)
 
 /* One node type takes the single-node fast path; the same nodes with a
  * second, unused node type take the general one. Both must place every
- * request on the same node, GPUs and cores, under every strategy. */
+ * request on the same node, GPUs and cores, under every strategy. Where
+ * the CPU has BMI2, the fast path's two compiled copies (BMI2 and
+ * baseline) take turns at random, against the general path's baseline
+ * form. */
 static void fast_vs_general(cs_fit fit, unsigned long long seed)
 {
 	rng = seed;
@@ -648,11 +651,14 @@ static void fast_vs_general(cs_fit fit, unsigned long long seed)
 	cs_alloc *a = mk(&y1, fit), *b = mk(&y2, fit);
 	enum { MAXLIVE = 64 };
 	static live la[MAXLIVE], lb[MAXLIVE];
-	int nlive = 0, placed = 0;
+	int nlive = 0, placed = 0, hw = cs_have_bmi2;
 	for (int step = 0; step < 20000; step++) {
+		int fast_bmi2 = hw && rnd(2); /* the copy a uses this step */
 		if (nlive && (rnd(2) == 0 || nlive == MAXLIVE)) {
 			int k = (int)rnd((unsigned)nlive);
+			cs_have_bmi2 = fast_bmi2;
 			cs_alloc_release(a, &la[k].p);
+			cs_have_bmi2 = 0;
 			cs_alloc_release(b, &lb[k].p);
 			la[k] = la[--nlive];
 			lb[k] = lb[nlive];
@@ -665,7 +671,11 @@ static void fast_vs_general(cs_fit fit, unsigned long long seed)
 			r = (cs_request){ .nodes = 2 + rnd(3), .exclusive = 1, .type = -1 };
 		la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
 		lb[nlive].p = (cs_placement){ .slots = lb[nlive].s, .cap = 16 };
-		int ra = cs_alloc_try(a, &r, &la[nlive].p), rb = cs_alloc_try(b, &r, &lb[nlive].p);
+		cs_have_bmi2 = fast_bmi2;
+		int ra = cs_alloc_try(a, &r, &la[nlive].p);
+		cs_have_bmi2 = 0;
+		int rb = cs_alloc_try(b, &r, &lb[nlive].p);
+		cs_have_bmi2 = hw;
 		cr_assert_eq(ra, rb, "step %d (fit %d): %d against %d", step, fit, ra, rb);
 		if (ra != 0)
 			continue;
@@ -681,6 +691,7 @@ static void fast_vs_general(cs_fit fit, unsigned long long seed)
 		placed++;
 		nlive++;
 	}
+	cs_have_bmi2 = hw;
 	cr_assert_gt(placed, 5000);
 	cs_alloc_free(a);
 	cs_alloc_free(b);
