@@ -59,13 +59,12 @@ struct cs_alloc {
 	cs_hbm idle_own;
 	uint32_t busy_mask_own;
 	cs_hbm *idle_t;
-	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_rec */
+	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_idle */
 	uint64_t leaf_cnts[4];    /* bit c: leaf_by_idle[c] is not empty (c <= 255) */
-	uint32_t *leaf_idle;      /* per leaf */
-	uint32_t *leaf_rec;       /* per leaf: the count leaf_by_idle and block_idle know */
-	uint64_t *leaf_dirty;     /* bit per leaf: leaf_idle may differ from leaf_rec */
+	uint32_t *leaf_idle;      /* per leaf, as of the last sync_leaves */
+	uint64_t *leaf_dirty;     /* bit per leaf: its idle nodes changed since */
 	uint32_t *leaf_type_idle; /* per leaf x type (leaf_idle itself with one type) */
-	uint32_t *block_idle;     /* by leaf_rec */
+	uint32_t *block_idle;     /* by leaf_idle */
 	cs_hbm *byfree_t;                 /* [type * (MAXG + 1) + f] */
 	uint32_t *busy_mask_t;            /* per type: bit f, byfree_t[type][f] is not empty */
 	uint64_t *free_gpus_t;            /* per type (several types) */
@@ -87,7 +86,7 @@ static void sync_leaves(cs_alloc *a)
 		for (uint64_t x = a->leaf_dirty[w]; x; x &= x - 1) {
 			uint32_t lf = w * 64 + (uint32_t)__builtin_ctzll(x);
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
-			uint32_t cur = cs_hbm_count_range(a->idle, lo, hi), rec = a->leaf_rec[lf];
+			uint32_t cur = cs_hbm_count_range(a->idle, lo, hi), rec = a->leaf_idle[lf];
 			a->leaf_idle[lf] = cur;
 			for (uint32_t t = 0; a->glob && t < a->ntypes; t++)
 				a->leaf_type_idle[(size_t)lf * a->ntypes + t] = cs_hbm_count_range(&a->idle_t[t], lo, hi);
@@ -99,7 +98,6 @@ static void sync_leaves(cs_alloc *a)
 			a->leaf_cnts[cur >> 6] |= 1ULL << (cur & 63);
 			if (a->lpb)
 				a->block_idle[lf / a->lpb] += cur - rec;
-			a->leaf_rec[lf] = cur;
 		}
 		a->leaf_dirty[w] = 0;
 	}
@@ -206,7 +204,6 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->leaf_first);
 	free(a->ns);
 	free(a->leaf_idle);
-	free(a->leaf_rec);
 	free(a->leaf_dirty);
 	if (a->leaf_type_idle != a->leaf_idle)
 		free(a->leaf_type_idle);
@@ -266,7 +263,6 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->idle_t = calloc(l->ntypes, sizeof *a->idle_t);
 	a->leaf_by_idle = calloc(maxc + 1, sizeof *a->leaf_by_idle);
 	a->leaf_idle = calloc(l->nleaves, sizeof *a->leaf_idle);
-	a->leaf_rec = calloc(l->nleaves, sizeof *a->leaf_rec);
 	a->leaf_dirty = calloc((l->nleaves + 63) / 64, sizeof *a->leaf_dirty);
 	a->leaf_type_idle = a->glob ? calloc((size_t)l->nleaves * l->ntypes, sizeof *a->leaf_type_idle)
 				    : a->leaf_idle;
@@ -281,7 +277,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
 	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
-		  !a->leaf_rec || !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
+		  !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
 		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
 	for (unsigned f = 0; !bad && a->glob && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree_own[f], l->nnodes) < 0;
