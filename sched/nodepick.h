@@ -134,35 +134,25 @@ static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsi
 	return need;
 }
 
-/* cs_nodepick_take for a job holding GPUs: pref is the GPUs' groups'
- * cores (the type's ptab entry); all CS_CW words of out are written. */
+/* cs_nodepick_take for a job holding GPUs on a node type of up to 128
+ * cores (two mask words): pref is the GPUs' groups' cores (the type's ptab
+ * entry); all CS_CW words of out are written. Written out, with no loop
+ * and no branch on the counts unless the GPUs' groups are short of cores. */
 static inline __attribute__((always_inline)) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
-									  unsigned cw, unsigned c, uint64_t *out)
+									  unsigned c, uint64_t *out)
 {
 	unsigned need = c;
-	if (cw <= 2) {
-		/* up to 128 cores, written out: no loop and no branch on the
-		 * counts unless the GPUs' groups are short of cores */
-		uint64_t f0 = free[0], f1 = free[1];
-		uint64_t o0 = cs_take_word(f0 & pref[0], &need), o1 = cs_take_word(f1 & pref[1], &need);
-		if (need) {
-			o0 |= cs_take_word(f0 & ~pref[0], &need);
-			o1 |= cs_take_word(f1 & ~pref[1], &need);
-		}
-		out[0] = o0;
-		out[1] = o1;
-		out[2] = out[3] = 0;
-		free[0] = f0 & ~o0;
-		free[1] = f1 & ~o1;
-		return;
+	uint64_t f0 = free[0], f1 = free[1];
+	uint64_t o0 = cs_take_word(f0 & pref[0], &need), o1 = cs_take_word(f1 & pref[1], &need);
+	if (need) {
+		o0 |= cs_take_word(f0 & ~pref[0], &need);
+		o1 |= cs_take_word(f1 & ~pref[1], &need);
 	}
-	for (unsigned w = 0; w < CS_CW; w++)
-		out[w] = cs_take_word(free[w] & pref[w], &need);
-	if (need) /* the GPUs' groups are short of cores: the lowest others */
-		for (unsigned w = 0; w < CS_CW; w++)
-			out[w] |= cs_take_word(free[w] & ~pref[w], &need);
-	for (unsigned w = 0; w < CS_CW; w++)
-		free[w] &= ~out[w];
+	out[0] = o0;
+	out[1] = o1;
+	out[2] = out[3] = 0;
+	free[0] = f0 & ~o0;
+	free[1] = f1 & ~o1;
 }
 
 #else /* never called: cs_have_bmi2 is 0 */
@@ -170,9 +160,9 @@ static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsi
 {
 	return cs_take_low_swar(avail, cw, need, out);
 }
-static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, unsigned cw, unsigned c, uint64_t *out)
+static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, unsigned c, uint64_t *out)
 {
-	(void)pref, (void)free, (void)cw, (void)c, (void)out;
+	(void)pref, (void)free, (void)c, (void)out;
 }
 #endif
 
@@ -287,15 +277,16 @@ static inline __attribute__((always_inline)) void cs_nodepick_cores(const cs_nod
 void cs_nodepick_take_call(const cs_nodepick *p, uint64_t *free, uint16_t gpus, unsigned c, uint64_t *out);
 
 /* The same, inline. `bmi` is a compile-time constant: 1 in code that runs
- * only where cs_have_bmi2 is set, which takes the BMI2 form inline and
- * calls the rest (CPU-only jobs, node types without tables) out of line,
- * keeping its caller small; 0 elsewhere. */
+ * only where cs_have_bmi2 is set, which takes the two-word BMI2 form inline
+ * and calls the rest (CPU-only jobs, node types without tables or of more
+ * than 128 cores, which cs_nodepick_cores serves with pdep too) out of
+ * line, keeping its caller small; 0 elsewhere. */
 static inline __attribute__((always_inline)) void cs_nodepick_take(const cs_nodepick *p, uint64_t *free, uint16_t gpus,
 								    unsigned c, uint64_t *out, int bmi)
 {
 	if (bmi) {
-		if (p->ptab && gpus)
-			cs_nodepick_take_bmi2(p->ptab[gpus], free, p->cw, c, out);
+		if (p->ptab && gpus && p->cw <= 2)
+			cs_nodepick_take_bmi2(p->ptab[gpus], free, c, out);
 		else
 			cs_nodepick_take_call(p, free, gpus, c, out);
 		return;
