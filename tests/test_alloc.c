@@ -484,6 +484,10 @@ static void ref_release(refn *s, const cs_placement *p)
 	}
 }
 
+/* A second generator for the tests that draw whole 64-bit words (Knuth's
+ * MMIX constants), stepped in place. */
+static void lcg_step(unsigned long long *x) { *x = *x * 6364136223846793005ULL + 1442695040888963407ULL; }
+
 static unsigned long long rng = 88172645463325252ULL;
 static unsigned rnd(unsigned n)
 {
@@ -768,7 +772,7 @@ Test(alloc, core_select_bmi2_equals_portable)
 	for (int k = 0; k < 20000; k++) {
 		uint64_t avail[CS_ALLOC_CORE_WORDS], a[CS_ALLOC_CORE_WORDS] = { 0 }, b[CS_ALLOC_CORE_WORDS] = { 0 };
 		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			lcg_step(&x);
 			avail[w] = x & (x >> 7) & (k % 3 ? ~0ULL : x >> 13); /* sparse to dense */
 			if (k % 11 == 0)
 				avail[w] = w == 1 ? ~0ULL : 0;
@@ -806,10 +810,10 @@ Test(alloc, core_take_bmi2_equals_portable)
 			uint64_t freec[CS_ALLOC_CORE_WORDS], f2[CS_ALLOC_CORE_WORDS], a[CS_ALLOC_CORE_WORDS],
 				b[CS_ALLOC_CORE_WORDS];
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-				x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+				lcg_step(&x);
 				freec[w] = (x ^ (x >> 17)) & (k % 4 ? ~0ULL : x >> 9) & np.all[w];
 			}
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			lcg_step(&x);
 			uint16_t gpus = (uint16_t)(1 + (x >> 33) % 255);
 			unsigned have = cs_pop_mask(freec, np.cw), pref = 0;
 			for (unsigned w = 0; w < np.cw; w++)
@@ -878,7 +882,7 @@ Test(alloc, hbm_matches_a_plain_array)
 		uint8_t *ref = calloc(n, 1);
 		uint32_t pop = 0;
 		for (int step = 0; step < 6000; step++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			lcg_step(&x);
 			/* clustered indexes, so words and summary words empty and fill */
 			uint32_t i = (uint32_t)((x >> 33) % (n < 200 ? n : 200)) * (n < 200 ? 1 : n / 200) +
 				     (uint32_t)(x >> 20) % 3;
