@@ -1,5 +1,6 @@
 /* capsim: hierarchical bitmap. */
 #include "hbm.h"
+#include "bits.h"
 
 #include <stdlib.h>
 
@@ -20,14 +21,6 @@ int cs_hbm_init(cs_hbm *b, uint32_t n)
 	return 0;
 }
 
-static inline uint32_t pop64(uint64_t x)
-{
-	x = x - ((x >> 1) & 0x5555555555555555ULL);
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
-}
-
 uint32_t cs_hbm_count(const cs_hbm *b)
 {
 	return cs_hbm_count_range(b, 0, b->n);
@@ -46,7 +39,7 @@ uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi)
 			x &= ~0ULL << (lo & 63);
 		if (w == w1 && (hi & 63))
 			x &= ~(~0ULL << (hi & 63));
-		k += x ? pop64(x) : 0;
+		k += x ? cs_pop64(x) : 0;
 	}
 	return k;
 }

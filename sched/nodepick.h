@@ -14,6 +14,7 @@
 #define CAPSIM_SCHED_NODEPICK_H
 
 #include "capsim/alloc.h"
+#include "bits.h"
 
 #define CS_CW CS_ALLOC_CORE_WORDS
 
@@ -54,19 +55,6 @@ extern const uint8_t cs_pop8[256];
 extern uint8_t cs_sel8[256 * 8];
 
 static inline unsigned cs_pop16(uint32_t x) { return (unsigned)cs_pop8[x & 0xff] + cs_pop8[(x >> 8) & 0xff]; }
-
-/* Per-byte bit counts of x. */
-static inline uint64_t cs_pop_bytes(uint64_t x)
-{
-	x = x - ((x >> 1) & 0x5555555555555555ULL);
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-}
-
-static inline unsigned cs_pop64(uint64_t x)
-{
-	return (unsigned)((cs_pop_bytes(x) * 0x0101010101010101ULL) >> 56);
-}
 
 static inline unsigned cs_pop_mask(const uint64_t *m, unsigned cw)
 {
