@@ -86,10 +86,18 @@ static void sync_leaves(cs_alloc *a)
 		for (uint64_t x = a->leaf_dirty[w]; x; x &= x - 1) {
 			uint32_t lf = w * 64 + (uint32_t)__builtin_ctzll(x);
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
-			uint32_t cur = cs_hbm_count_range(a->idle, lo, hi), rec = a->leaf_idle[lf];
+			uint32_t cur = 0, rec = a->leaf_idle[lf];
+			if (!a->glob) {
+				cur = cs_hbm_count_range(a->idle, lo, hi);
+			} else {
+				/* per type, and the leaf's count their sum */
+				for (uint32_t t = 0; t < a->ntypes; t++) {
+					uint32_t k = cs_hbm_count_range(&a->idle_t[t], lo, hi);
+					a->leaf_type_idle[(size_t)lf * a->ntypes + t] = k;
+					cur += k;
+				}
+			}
 			a->leaf_idle[lf] = cur;
-			for (uint32_t t = 0; a->glob && t < a->ntypes; t++)
-				a->leaf_type_idle[(size_t)lf * a->ntypes + t] = cs_hbm_count_range(&a->idle_t[t], lo, hi);
 			if (cur == rec)
 				continue;
 			if (cs_hbm_clear_last(&a->leaf_by_idle[rec], lf))
