@@ -6,7 +6,7 @@
  *    the nodes of another; a mask per type (and one for all) has bit f set
  *    exactly when byfree[f] is not empty (the bitmap's clear says when it
  *    emptied, so no bucket keeps a count);
- *  - idle_t[t]: idle nodes of type t; idle: idle nodes of any type (with
+ *  - idle_t[t]: idle nodes of type t; idle_own: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
  *  - per leaf (and per leaf and type) the number of idle nodes, the leaves
  *    bucketed by that number (leaf_by_idle[c]) and the idle nodes per
@@ -31,8 +31,9 @@
 #define MAXG CS_ALLOC_MAX_GPUS
 #define CW CS_ALLOC_CORE_WORDS
 
-/* A node's free state (44 bytes) and its place in the topology. */
-typedef struct node_st {
+/* A node's free state (50 bytes) and its place in the topology, padded to
+ * a cache line: one line per node, and an index is a shift. */
+typedef struct __attribute__((aligned(64))) node_st {
 	uint64_t cmask[CW]; /* free cores, on node types with a core mask (else zero) */
 	uint32_t cores;     /* free cores */
 	uint32_t mem;       /* free memory, MiB */
@@ -42,7 +43,7 @@ typedef struct node_st {
 	uint8_t nfree;      /* popcount(gmask) */
 	uint8_t idle;       /* everything free */
 } node_st;
-_Static_assert(sizeof(node_st) <= 64, "a node's record stays within 64 bytes");
+_Static_assert(sizeof(node_st) == 64, "a node's record is one 64-byte line");
 
 struct cs_alloc {
 	cs_fit fit;
@@ -52,12 +53,12 @@ struct cs_alloc {
 	cs_nodepick *groups;      /* per type */
 	uint32_t *leaf_first;
 	node_st *ns;
-	cs_hbm *byfree;           /* [MAXG + 1]: byfree_own, or type 0's (one type) */
-	cs_hbm *idle;             /* idle_own, or type 0's */
-	uint32_t *busy_mask;      /* bit f: byfree[f] is not empty */
+	/* the indexes over all node types; with one node type they are that
+	 * type's (byfree_t, idle_t and busy_mask_t point here), so the fast
+	 * path finds them at fixed offsets */
 	cs_hbm byfree_own[MAXG + 1];
 	cs_hbm idle_own;
-	uint32_t busy_mask_own;
+	uint32_t busy_mask_own;   /* bit f: byfree_own[f] is not empty */
 	cs_hbm *idle_t;
 	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_idle */
 	uint64_t leaf_cnts[4];    /* bit c: leaf_by_idle[c] is not empty (c <= 255) */
@@ -88,7 +89,7 @@ static void sync_leaves(cs_alloc *a)
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
 			uint32_t cur = 0, rec = a->leaf_idle[lf];
 			if (!a->glob) {
-				cur = cs_hbm_count_range(a->idle, lo, hi);
+				cur = cs_hbm_count_range(&a->idle_own, lo, hi);
 			} else {
 				/* per type, and the leaf's count their sum */
 				for (uint32_t t = 0; t < a->ntypes; t++) {
@@ -135,30 +136,31 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 		return; /* only cores or memory changed: no index moves */
 	s->nfree = (uint8_t)nf;
 	s->idle = (uint8_t)idle;
-	size_t k0 = (size_t)ty * (MAXG + 1);
+	/* the type's indexes: with one type, the struct's own */
+	cs_hbm *bt = glob ? &a->byfree_t[(size_t)ty * (MAXG + 1)] : a->byfree_own;
+	cs_hbm *it = glob ? &a->idle_t[ty] : &a->idle_own;
+	uint32_t *mt = glob ? &a->busy_mask_t[ty] : &a->busy_mask_own;
 	if (was) {
-		cs_hbm_clear(&a->idle_t[ty], n);
+		cs_hbm_clear(it, n);
 		if (glob) { /* one type: idle_by_type is nidle */
 			a->idle_by_type[ty]--;
 			cs_hbm_clear(&a->idle_own, n);
 		}
 	} else {
-		size_t k = k0 + of;
-		if (cs_hbm_clear_last(&a->byfree_t[k], n))
-			a->busy_mask_t[ty] &= ~(1u << of);
+		if (cs_hbm_clear_last(&bt[of], n))
+			*mt &= ~(1u << of);
 		if (glob && cs_hbm_clear_last(&a->byfree_own[of], n))
 			a->busy_mask_own &= ~(1u << of);
 	}
 	if (idle) {
-		cs_hbm_set(&a->idle_t[ty], n);
+		cs_hbm_set(it, n);
 		if (glob) {
 			a->idle_by_type[ty]++;
 			cs_hbm_set(&a->idle_own, n);
 		}
 	} else {
-		size_t k = k0 + nf;
-		cs_hbm_set(&a->byfree_t[k], n);
-		a->busy_mask_t[ty] |= 1u << nf;
+		cs_hbm_set(&bt[nf], n);
+		*mt |= 1u << nf;
 		if (glob) {
 			cs_hbm_set(&a->byfree_own[nf], n);
 			a->busy_mask_own |= 1u << nf;
@@ -194,18 +196,20 @@ void cs_alloc_free(cs_alloc *a)
 	for (unsigned f = 0; f <= MAXG; f++)
 		cs_hbm_free(&a->byfree_own[f]);
 	cs_hbm_free(&a->idle_own);
-	for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
-		cs_hbm_free(&a->idle_t[t]);
-	for (size_t k = 0; a->byfree_t && k < (size_t)a->ntypes * (MAXG + 1); k++)
-		cs_hbm_free(&a->byfree_t[k]);
+	if (a->glob) { /* with one type these are the struct's own */
+		for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
+			cs_hbm_free(&a->idle_t[t]);
+		for (size_t k = 0; a->byfree_t && k < (size_t)a->ntypes * (MAXG + 1); k++)
+			cs_hbm_free(&a->byfree_t[k]);
+		free(a->byfree_t);
+		free(a->busy_mask_t);
+		free(a->idle_t);
+	}
 	for (uint32_t t = 0; a->groups && t < a->ntypes; t++)
 		cs_nodepick_free(&a->groups[t]);
-	free(a->byfree_t);
-	free(a->busy_mask_t);
 	free(a->free_gpus_t);
 	for (uint32_t c = 0; a->leaf_by_idle && c <= a->maxc; c++)
 		cs_hbm_free(&a->leaf_by_idle[c]);
-	free(a->idle_t);
 	free(a->leaf_by_idle);
 	free(a->types);
 	free(a->groups);
@@ -267,8 +271,8 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->types = malloc(l->ntypes * sizeof *a->types);
 	a->groups = calloc(l->ntypes, sizeof *a->groups);
 	a->leaf_first = malloc((l->nleaves + 1) * sizeof *a->leaf_first);
-	a->ns = calloc(l->nnodes, sizeof *a->ns);
-	a->idle_t = calloc(l->ntypes, sizeof *a->idle_t);
+	a->ns = aligned_alloc(64, (size_t)l->nnodes * sizeof *a->ns);
+	a->idle_t = a->glob ? calloc(l->ntypes, sizeof *a->idle_t) : &a->idle_own;
 	a->leaf_by_idle = calloc(maxc + 1, sizeof *a->leaf_by_idle);
 	a->leaf_idle = calloc(l->nleaves, sizeof *a->leaf_idle);
 	a->leaf_dirty = calloc((l->nleaves + 63) / 64, sizeof *a->leaf_dirty);
@@ -280,35 +284,27 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
 	a->idle_by_type = a->glob ? calloc(l->ntypes, sizeof *a->idle_by_type) : &a->nidle;
 	size_t nb = (size_t)l->ntypes * (MAXG + 1);
-	a->byfree_t = calloc(nb, sizeof *a->byfree_t);
-	a->busy_mask_t = calloc(l->ntypes, sizeof *a->busy_mask_t);
+	a->byfree_t = a->glob ? calloc(nb, sizeof *a->byfree_t) : a->byfree_own;
+	a->busy_mask_t = a->glob ? calloc(l->ntypes, sizeof *a->busy_mask_t) : &a->busy_mask_own;
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
 	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
 		  !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
 		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
-	for (unsigned f = 0; !bad && a->glob && f <= MAXG; f++)
+	for (unsigned f = 0; !bad && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree_own[f], l->nnodes) < 0;
-	if (!bad && a->glob)
+	if (!bad)
 		bad = cs_hbm_init(&a->idle_own, l->nnodes) < 0;
 	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
-		bad = cs_hbm_init(&a->idle_t[t], l->nnodes) < 0 || cs_nodepick_init(&a->groups[t], &l->types[t]) < 0;
-	for (size_t k = 0; !bad && k < nb; k++)
+		bad = (a->glob && cs_hbm_init(&a->idle_t[t], l->nnodes) < 0) ||
+		      cs_nodepick_init(&a->groups[t], &l->types[t]) < 0;
+	for (size_t k = 0; !bad && a->glob && k < nb; k++)
 		bad = cs_hbm_init(&a->byfree_t[k], l->nnodes) < 0;
 	for (uint32_t c = 0; !bad && c <= maxc; c++)
 		bad = cs_hbm_init(&a->leaf_by_idle[c], l->nleaves) < 0;
 	if (bad) {
 		cs_alloc_free(a);
 		return -CS_ENOMEM;
-	}
-	if (a->glob) {
-		a->byfree = a->byfree_own;
-		a->idle = &a->idle_own;
-		a->busy_mask = &a->busy_mask_own;
-	} else {
-		a->byfree = a->byfree_t;
-		a->idle = &a->idle_t[0];
-		a->busy_mask = &a->busy_mask_t[0];
 	}
 	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
@@ -403,8 +399,8 @@ static long idle_from_smallest_leaf(cs_alloc *a, unsigned g, unsigned c, uint32_
 		const cs_hbm *b = &a->leaf_by_idle[k];
 		for (long lf = cs_hbm_next(b, 0); lf >= 0; lf = cs_hbm_next(b, (uint32_t)lf + 1)) {
 			uint32_t lo = a->leaf_first[lf], hi = a->leaf_first[lf + 1];
-			for (long n = cs_hbm_next(a->idle, lo); n >= 0 && n < hi;
-			     n = cs_hbm_next(a->idle, (uint32_t)n + 1))
+			for (long n = cs_hbm_next(&a->idle_own, lo); n >= 0 && n < hi;
+			     n = cs_hbm_next(&a->idle_own, (uint32_t)n + 1))
 				if (fits_node(a, (uint32_t)n, g, c, m, type))
 					return n;
 		}
@@ -416,11 +412,11 @@ static long idle_from_smallest_leaf(cs_alloc *a, unsigned g, unsigned c, uint32_
  * type, or of all for type < 0), and the bucket of f free GPUs. */
 static inline uint32_t busy_from(const cs_alloc *a, unsigned g, int32_t type)
 {
-	return (type >= 0 ? a->busy_mask_t[type] : *a->busy_mask) & (~0u << g);
+	return (type >= 0 ? a->busy_mask_t[type] : a->busy_mask_own) & (~0u << g);
 }
 static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 {
-	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree[f];
+	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree_own[f];
 }
 
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
@@ -483,12 +479,15 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 }
 
 /* Take (g, c, m) on node n, or everything free there (whole), as the
- * next slot of p. `glob` as in set_node_x; `bmi` as in cs_nodepick_take. */
+ * next slot of p (`first`, a constant: p holds no slot yet). `glob` as in
+ * set_node_x; `bmi` as in cs_nodepick_take. */
 static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g,
-							  unsigned c, uint32_t m, int whole, int glob, int bmi)
+							  unsigned c, uint32_t m, int whole, int glob, int bmi,
+							  int first)
 {
 	node_st *s = &a->ns[n];
-	cs_slot *sl = &p->slots[p->n++];
+	cs_slot *sl = first ? p->slots : &p->slots[p->n];
+	p->n = first ? 1 : p->n + 1;
 	sl->node = n;
 	unsigned nf = 0;
 	if (whole) {
@@ -502,14 +501,16 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		sl->cores = c;
 		sl->mem_mib = m;
-		if (np->cw && c)
+		if (bmi && np->tab2 && c && g) /* cs_nodepick_take's first case, tested once */
+			cs_nodepick_take_bmi2(np->ptab[sl->gpu_mask], s->cmask, c, sl->core_mask);
+		else if (np->cw && c)
 			cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask, bmi);
 		else
 			memset(sl->core_mask, 0, sizeof sl->core_mask);
 		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
 	}
-	if (!(sl->gpu_mask | sl->cores | sl->mem_mib))
-		return; /* nothing taken */
+	if (whole ? !(sl->gpu_mask | sl->cores | sl->mem_mib) : !(g | c | m))
+		return; /* nothing taken (g GPUs were chosen: none iff g is 0) */
 	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, s->cores - sl->cores, s->mem - sl->mem_mib, glob,
 		   SET_TAKE);
 }
@@ -517,9 +518,9 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
 	if (a->glob)
-		place_x(a, p, n, g, c, m, whole, 1, 0);
+		place_x(a, p, n, g, c, m, whole, 1, 0, 0);
 	else
-		place_x(a, p, n, g, c, m, whole, 0, 0);
+		place_x(a, p, n, g, c, m, whole, 0, 0, 0);
 }
 
 static uint32_t leaf_idle_of(const cs_alloc *a, uint32_t lf, int32_t type)
@@ -532,7 +533,7 @@ static uint32_t take_from_leaf(cs_alloc *a, uint32_t lf, uint32_t k, uint32_t at
 			       uint32_t m, int32_t type)
 {
 	uint32_t got = 0, hi = a->leaf_first[lf + 1];
-	const cs_hbm *b = type >= 0 ? &a->idle_t[type] : a->idle;
+	const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle_own;
 	for (long n = cs_hbm_next(b, a->leaf_first[lf]); n >= 0 && n < hi && got < k;
 	     n = cs_hbm_next(b, (uint32_t)n + 1))
 		if (fits_node(a, (uint32_t)n, g, c, m, type))
@@ -548,7 +549,7 @@ static int pick_idle(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m
 	sync_leaves(a);
 	if (a->fit == CS_FIT_FIRST && topo == CS_TOPO_ANY) {
 		uint32_t got = 0;
-		const cs_hbm *b = type >= 0 ? &a->idle_t[type] : a->idle;
+		const cs_hbm *b = type >= 0 ? &a->idle_t[type] : &a->idle_own;
 		for (long n = cs_hbm_next(b, 0); n >= 0 && got < N; n = cs_hbm_next(b, (uint32_t)n + 1))
 			if (fits_node(a, (uint32_t)n, g, c, m, type))
 				a->pick[got++] = (uint32_t)n;
@@ -742,7 +743,7 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 /* First node of bucket f that has c cores and m MiB free, or -1. */
 static inline __attribute__((always_inline)) long first_room(cs_alloc *a, unsigned f, unsigned c, uint32_t m)
 {
-	cs_hbm *b = &a->byfree_t[f];
+	cs_hbm *b = &a->byfree_own[f];
 	for (long n = cs_hbm_first(b); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
 		const node_st *s = &a->ns[n];
 		if (s->cores >= c && s->mem >= m)
@@ -751,10 +752,27 @@ static inline __attribute__((always_inline)) long first_room(cs_alloc *a, unsign
 	return -1;
 }
 
+/* The other strategies' choice with one node type, out of line: the fast
+ * path keeps to best fit's registers. */
+static __attribute__((noinline)) long pick_one1_other(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
+{
+	uint32_t bm = a->busy_mask_own & (~0u << g);
+	if (a->fit == CS_FIT_FIRST) {
+		long best = a->nidle ? cs_hbm_first(&a->idle_own) : -1;
+		for (; bm; bm &= bm - 1) {
+			long n = first_room(a, (unsigned)__builtin_ctz(bm), c, m);
+			if (n >= 0 && (best < 0 || n < best))
+				best = n;
+		}
+		return best;
+	}
+	return pick_one(a, g, c, m, 0);
+}
+
 static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigned g, unsigned c, uint32_t m)
 {
-	uint32_t bm = a->busy_mask_t[0] & (~0u << g);
-	if (a->fit == CS_FIT_BEST) {
+	uint32_t bm = a->busy_mask_own & (~0u << g);
+	if (__builtin_expect(a->fit == CS_FIT_BEST, 1)) {
 		/* fewest free GPUs left over; idle nodes sit at the type's count,
 		 * so they are looked up only when no busy node with fewer fits */
 		unsigned G = a->types[0].gpus;
@@ -766,22 +784,13 @@ static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigne
 			if (n >= 0)
 				return n;
 		}
-		long idle = a->nidle ? cs_hbm_first(&a->idle_t[0]) : -1;
+		long idle = a->nidle ? cs_hbm_first(&a->idle_own) : -1;
 		if (!bm)
 			return idle;
 		long n = first_room(a, G, c, m);
 		return n >= 0 && (idle < 0 || n < idle) ? n : idle;
 	}
-	if (a->fit == CS_FIT_FIRST) {
-		long best = a->nidle ? cs_hbm_first(&a->idle_t[0]) : -1;
-		for (; bm; bm &= bm - 1) {
-			long n = first_room(a, (unsigned)__builtin_ctz(bm), c, m);
-			if (n >= 0 && (best < 0 || n < best))
-				best = n;
-		}
-		return best;
-	}
-	return pick_one(a, g, c, m, 0);
+	return pick_one1_other(a, g, c, m);
 }
 
 static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const cs_request *rq, cs_placement *p,
@@ -797,7 +806,7 @@ static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const c
 	long ln = pick_one1(a, g, c, m);
 	if (ln < 0)
 		return -CS_ENOFIT;
-	place_x(a, p, (uint32_t)ln, g, c, m, 0, 0, bmi);
+	place_x(a, p, (uint32_t)ln, g, c, m, 0, 0, bmi, 1); /* cs_alloc_try set p->n = 0 */
 	return 0;
 }
 
@@ -966,7 +975,7 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 /* Give back one slot. A slot's core mask has no bits outside its node's
  * cores (the allocator made it, or cs_alloc_take checked it), so every
  * word is or-ed in without looking at the node type. */
-static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_slot *sl, int glob)
+static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_slot *sl, int glob, int bmi)
 {
 	node_st *s = &a->ns[sl->node];
 	if (!(sl->gpu_mask | sl->cores | sl->mem_mib))
@@ -976,7 +985,8 @@ static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_s
 	s->cmask[1] |= sl->core_mask[1];
 	s->cmask[2] |= sl->core_mask[2];
 	s->cmask[3] |= sl->core_mask[3];
-	set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + cs_pop16(sl->gpu_mask),
+	unsigned back = bmi ? cs_popcnt_asm(sl->gpu_mask) : cs_pop16(sl->gpu_mask);
+	set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + back,
 		   s->cores + sl->cores, s->mem + sl->mem_mib, glob, SET_GIVE);
 }
 
@@ -984,14 +994,14 @@ static __attribute__((noinline)) void release_n(cs_alloc *a, const cs_placement 
 {
 	for (uint32_t i = 0; i < p->n; i++) {
 		if (a->glob)
-			give_x(a, &p->slots[i], 1);
+			give_x(a, &p->slots[i], 1, 0);
 		else
-			give_x(a, &p->slots[i], 0);
+			give_x(a, &p->slots[i], 0, 0);
 	}
 }
 
-static __attribute__((noinline)) void give1(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0); }
-static FAST_BMI2 void give1_bmi2(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0); }
+static __attribute__((noinline)) void give1(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0, 0); }
+static FAST_BMI2 void give1_bmi2(cs_alloc *a, const cs_slot *sl) { give_x(a, sl, 0, 1); }
 
 void cs_alloc_release(cs_alloc *a, const cs_placement *p)
 {
@@ -1049,14 +1059,14 @@ uint32_t cs_alloc_nodes_with_free_gpus(const cs_alloc *a, unsigned f)
 {
 	if (f > MAXG)
 		return 0;
-	uint32_t k = cs_hbm_count(&a->byfree[f]);
+	uint32_t k = cs_hbm_count(&a->byfree_own[f]);
 	for (uint32_t t = 0; t < a->ntypes; t++)
 		k += a->types[t].gpus == f ? a->idle_by_type[t] : 0;
 	return k;
 }
 uint32_t cs_alloc_leaf_idle(const cs_alloc *a, uint32_t l)
 {
-	return l < a->nleaves ? cs_hbm_count_range(a->idle, a->leaf_first[l], a->leaf_first[l + 1]) : 0;
+	return l < a->nleaves ? cs_hbm_count_range(&a->idle_own, a->leaf_first[l], a->leaf_first[l + 1]) : 0;
 }
 uint32_t cs_alloc_leaf_free_gpus(const cs_alloc *a, uint32_t l)
 {

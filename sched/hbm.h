@@ -12,7 +12,9 @@ typedef struct cs_hbm {
 	uint64_t *l0, *l1, *l2;
 	uint32_t n, n0, n1, n2; /* items; words per level */
 	uint32_t lo;            /* no bit below lo is set: lookups start there (cs_hbm_first raises it) */
+	uint32_t pad_[5];       /* to 64 bytes: an index into an array of bitmaps is a shift */
 } cs_hbm;
+_Static_assert(sizeof(cs_hbm) == 64, "cs_hbm is 64 bytes");
 
 int cs_hbm_init(cs_hbm *b, uint32_t n);
 /* Set bits, of all or of [lo, hi): O(words). */

@@ -81,6 +81,7 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 			return -CS_ENOMEM;
 		for (unsigned f = 0; f < 1u << t->gpus; f++)
 			cs_nodepick_pref(p, (uint16_t)f, p->ptab[f]);
+		p->tab2 = p->cw <= 2;
 	}
 	return 0;
 }

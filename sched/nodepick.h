@@ -39,6 +39,7 @@ typedef struct cs_nodepick {
 				     * gtab[f * (CS_NODEPICK_TAB_GPUS + 1) + g] (NULL above) */
 	uint64_t (*ptab)[CS_CW];    /* with gtab and a core mask: per GPU mask, the cores of
 				     * those GPUs' groups (the cores a job holding them prefers) */
+	uint8_t tab2;               /* ptab, and at most two core words: the BMI2 take inline */
 } cs_nodepick;
 
 #define CS_NODEPICK_TAB_GPUS 8u
@@ -101,12 +102,19 @@ static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsi
 extern int cs_have_bmi2;
 
 #if CS_HAVE_X86_TARGETS
+/* popcnt, for code that runs only where cs_have_bmi2 is set. */
+static inline __attribute__((always_inline)) unsigned cs_popcnt_asm(uint64_t x)
+{
+	uint64_t k;
+	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
+	return (unsigned)k;
+}
+
 /* Up to *need of the bits of x, lowest first, with no branch on the counts
  * (BZHI keeps all 64 bits when the count is 64). */
 static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, unsigned *need)
 {
-	uint64_t k, low, r;
-	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
+	uint64_t k = cs_popcnt_asm(x), low, r;
 	uint64_t t = *need < k ? *need : k;
 	*need -= (unsigned)t;
 	__asm__("bzhi %2, %1, %0" : "=r"(low) : "r"(~0ULL), "r"(t)); /* the t lowest bits */
@@ -151,6 +159,10 @@ static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsi
 static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, unsigned c, uint64_t *out)
 {
 	(void)pref, (void)free, (void)c, (void)out;
+}
+static inline unsigned cs_popcnt_asm(uint64_t x)
+{
+	return cs_pop64(x);
 }
 #endif
 
@@ -273,7 +285,7 @@ static inline __attribute__((always_inline)) void cs_nodepick_take(const cs_node
 								    unsigned c, uint64_t *out, int bmi)
 {
 	if (bmi) {
-		if (p->ptab && gpus && p->cw <= 2)
+		if (p->tab2 && gpus)
 			cs_nodepick_take_bmi2(p->ptab[gpus], free, c, out);
 		else
 			cs_nodepick_take_call(p, free, gpus, c, out);
