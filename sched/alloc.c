@@ -498,9 +498,9 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
 		const cs_nodepick *np = &a->groups[glob ? s->type : 0];
-		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		sl->cores = c;
 		sl->mem_mib = m;
+		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
 		if (bmi && np->tab2 && c && g) /* cs_nodepick_take's first case, tested once */
 			cs_nodepick_take_bmi2(np->ptab[sl->gpu_mask], s->cmask, c, sl->core_mask);
 		else if (np->cw && c)

@@ -86,6 +86,40 @@ int cs_nodepick_init(cs_nodepick *p, const cs_alloc_type *t)
 	return 0;
 }
 
+uint16_t cs_nodepick_gpus_calc(const cs_nodepick *p, uint16_t free, unsigned g)
+{
+	if (g == 0)
+		return 0;
+	unsigned cnt[CS_ALLOC_MAX_GPUS];
+	int best = -1;
+	for (unsigned k = 0; k < p->ngpu; k++) {
+		cnt[k] = cs_pop16(free & p->gmask[k]);
+		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
+			best = (int)k;
+	}
+	uint16_t take = 0;
+	unsigned need = g;
+	while (need) {
+		int k = best;
+		if (k < 0)
+			for (unsigned j = 0; j < p->ngpu; j++)
+				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
+					k = (int)j;
+		uint32_t avail = free & p->gmask[k], rest = avail;
+		if (cnt[k] <= need) {
+			need -= cnt[k];
+			rest = 0;
+		} else {
+			for (; need; need--)
+				rest &= rest - 1;
+		}
+		take |= (uint16_t)(avail & ~rest);
+		cnt[k] = 0;
+		best = -1;
+	}
+	return take;
+}
+
 void cs_nodepick_take_call(const cs_nodepick *p, uint64_t *free, uint16_t gpus, unsigned c, uint64_t *out)
 {
 	cs_nodepick_take(p, free, gpus, c, out, 0);
@@ -104,6 +138,7 @@ void cs_nodepick_free(cs_nodepick *p)
 	free(p->gtab);
 	free(p->ptab);
 	p->ptab = NULL;
+
 	p->cmask = NULL;
 	p->gtab = NULL;
 }

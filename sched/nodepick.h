@@ -175,40 +175,9 @@ static inline unsigned cs_take_low(const uint64_t *avail, unsigned cw, unsigned 
 
 /* GPUs for a job of g on a node with free mask `free`: from one locality
  * group if one has enough (the one with the fewest that do), else from the
- * fullest groups first. */
-static inline uint16_t cs_nodepick_gpus_calc(const cs_nodepick *p, uint16_t free, unsigned g)
-{
-	if (g == 0)
-		return 0;
-	unsigned cnt[CS_ALLOC_MAX_GPUS];
-	int best = -1;
-	for (unsigned k = 0; k < p->ngpu; k++) {
-		cnt[k] = cs_pop16(free & p->gmask[k]);
-		if (cnt[k] >= g && (best < 0 || cnt[k] < cnt[best]))
-			best = (int)k;
-	}
-	uint16_t take = 0;
-	unsigned need = g;
-	while (need) {
-		int k = best;
-		if (k < 0)
-			for (unsigned j = 0; j < p->ngpu; j++)
-				if (cnt[j] && (k < 0 || cnt[j] > cnt[k]))
-					k = (int)j;
-		uint32_t avail = free & p->gmask[k], rest = avail;
-		if (cnt[k] <= need) {
-			need -= cnt[k];
-			rest = 0;
-		} else {
-			for (; need; need--)
-				rest &= rest - 1;
-		}
-		take |= (uint16_t)(avail & ~rest);
-		cnt[k] = 0;
-		best = -1;
-	}
-	return take;
-}
+ * fullest groups first. Out of line: node types of up to
+ * CS_NODEPICK_TAB_GPUS GPUs read the choice from their table. */
+uint16_t cs_nodepick_gpus_calc(const cs_nodepick *p, uint16_t free, unsigned g);
 
 /* The same choice, from the node type's table when it has one. */
 static inline uint16_t cs_nodepick_gpus(const cs_nodepick *p, uint16_t free, unsigned g)
