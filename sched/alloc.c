@@ -24,6 +24,7 @@
 #include "hbm.h"
 #include "nodepick.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +46,42 @@ typedef struct __attribute__((aligned(64))) node_st {
 } node_st;
 _Static_assert(sizeof(node_st) == 64, "a node's record is one 64-byte line");
 
+/* Free cores and memory as one 64-bit value: the two 32-bit fields side by
+ * side (a node's cores and mem, a slot's cores and mem_mib), read and
+ * written with memcpy. Adding or subtracting such pairs is exact as long as
+ * neither half overflows, which holds for free and taken amounts (each at
+ * most the node type's own), on either byte order; the hot path moves and
+ * compares the pair as one value. */
+typedef struct cm_pair { uint32_t cores, mem; } cm_pair;
+_Static_assert(offsetof(node_st, mem) == offsetof(node_st, cores) + 4, "a node's cores and memory are a pair");
+_Static_assert(offsetof(cs_slot, mem_mib) == offsetof(cs_slot, cores) + 4, "a slot's cores and memory are a pair");
+
+static inline uint64_t cm_of(uint32_t cores, uint32_t mem)
+{
+	cm_pair p = { cores, mem };
+	uint64_t v;
+	memcpy(&v, &p, sizeof v);
+	return v;
+}
+static inline uint64_t node_cm(const node_st *s)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)s + offsetof(node_st, cores), sizeof v);
+	return v;
+}
+static inline uint64_t slot_cm(const cs_slot *sl)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)sl + offsetof(cs_slot, cores), sizeof v);
+	return v;
+}
+
 struct cs_alloc {
 	cs_fit fit;
 	uint32_t nnodes, ntypes, nleaves, lpb, nblocks, maxc;
 	int glob;                 /* several node types: the global indexes are kept apart */
 	cs_alloc_type *types;
+	uint64_t *full_cm;        /* per type: cm_of(cores, mem_mib), an idle node's */
 	cs_nodepick *groups;      /* per type */
 	uint32_t *leaf_first;
 	node_st *ns;
@@ -118,20 +150,19 @@ static void sync_leaves(cs_alloc *a)
  * so each of those skips a test of the general case. */
 enum { SET_ANY, SET_TAKE, SET_GIVE };
 
-/* A node's new free state, nf = popcount(gmask). `glob` is a->glob, passed
- * as a constant so each caller gets a copy without the other case's tests. */
+/* A node's new free state, nf = popcount(gmask), cm its free cores and
+ * memory (cm_of). `glob` is a->glob, passed as a constant so each caller
+ * gets a copy without the other case's tests. */
 static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32_t n, uint16_t gmask, unsigned nf,
-							     uint32_t cores, uint32_t mem, int glob, int how)
+							     uint64_t cm, int glob, int how)
 {
 	node_st *s = &a->ns[n];
 	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
-	const cs_alloc_type *t = &a->types[ty];
-	unsigned idle = how == SET_TAKE ? 0 : (nf == t->gpus) & (cores == t->cores) & (mem == t->mem_mib); /* no branches */
+	unsigned idle = how == SET_TAKE ? 0 : (nf == a->types[ty].gpus) & (cm == a->full_cm[ty]); /* no branches */
 	unsigned was = how == SET_GIVE ? 0 : s->idle;
 	unsigned of = s->nfree;
 	s->gmask = gmask;
-	s->cores = cores;
-	s->mem = mem;
+	memcpy((char *)s + offsetof(node_st, cores), &cm, sizeof cm);
 	if (idle == was && nf == of)
 		return; /* only cores or memory changed: no index moves */
 	s->nfree = (uint8_t)nf;
@@ -182,9 +213,9 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 static void set_node(cs_alloc *a, uint32_t n, uint16_t gmask, uint32_t cores, uint32_t mem)
 {
 	if (a->glob)
-		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 1, SET_ANY);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cm_of(cores, mem), 1, SET_ANY);
 	else
-		set_node_x(a, n, gmask, cs_pop16(gmask), cores, mem, 0, SET_ANY);
+		set_node_x(a, n, gmask, cs_pop16(gmask), cm_of(cores, mem), 0, SET_ANY);
 }
 
 /* --- construction --- */
@@ -212,6 +243,7 @@ void cs_alloc_free(cs_alloc *a)
 		cs_hbm_free(&a->leaf_by_idle[c]);
 	free(a->leaf_by_idle);
 	free(a->types);
+	free(a->full_cm);
 	free(a->groups);
 	free(a->leaf_first);
 	free(a->ns);
@@ -269,6 +301,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->nblocks = a->lpb ? (a->nleaves + a->lpb - 1) / a->lpb : 0;
 	a->maxc = maxc;
 	a->types = malloc(l->ntypes * sizeof *a->types);
+	a->full_cm = malloc(l->ntypes * sizeof *a->full_cm);
 	a->groups = calloc(l->ntypes, sizeof *a->groups);
 	a->leaf_first = malloc((l->nleaves + 1) * sizeof *a->leaf_first);
 	a->ns = aligned_alloc(64, (size_t)l->nnodes * sizeof *a->ns);
@@ -287,7 +320,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->byfree_t = a->glob ? calloc(nb, sizeof *a->byfree_t) : a->byfree_own;
 	a->busy_mask_t = a->glob ? calloc(l->ntypes, sizeof *a->busy_mask_t) : &a->busy_mask_own;
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
-	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types ||
+	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->full_cm ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
 		  !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
 		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
@@ -307,6 +340,8 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 		return -CS_ENOMEM;
 	}
 	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
+	for (uint32_t t = 0; t < l->ntypes; t++)
+		a->full_cm[t] = cm_of(l->types[t].cores, l->types[t].mem_mib);
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
 	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
 		cs_hbm_set(&a->leaf_by_idle[0], lf);
@@ -511,8 +546,7 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 	}
 	if (whole ? !(sl->gpu_mask | sl->cores | sl->mem_mib) : !(g | c | m))
 		return; /* nothing taken (g GPUs were chosen: none iff g is 0) */
-	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, s->cores - sl->cores, s->mem - sl->mem_mib, glob,
-		   SET_TAKE);
+	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, node_cm(s) - slot_cm(sl), glob, SET_TAKE);
 }
 
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
@@ -978,7 +1012,8 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_slot *sl, int glob, int bmi)
 {
 	node_st *s = &a->ns[sl->node];
-	if (!(sl->gpu_mask | sl->cores | sl->mem_mib))
+	uint64_t cm = slot_cm(sl);
+	if (!(sl->gpu_mask | cm))
 		return; /* nothing to give: the node may be idle */
 	_Static_assert(CW == 4, "the core mask is or-ed word by word below");
 	s->cmask[0] |= sl->core_mask[0]; /* written out: a loop of four is not unrolled at -O2 */
@@ -986,8 +1021,8 @@ static inline __attribute__((always_inline)) void give_x(cs_alloc *a, const cs_s
 	s->cmask[2] |= sl->core_mask[2];
 	s->cmask[3] |= sl->core_mask[3];
 	unsigned back = bmi ? cs_popcnt_asm(sl->gpu_mask) : cs_pop16(sl->gpu_mask);
-	set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + back,
-		   s->cores + sl->cores, s->mem + sl->mem_mib, glob, SET_GIVE);
+	set_node_x(a, sl->node, (uint16_t)(s->gmask | sl->gpu_mask), s->nfree + back, node_cm(s) + cm, glob,
+		   SET_GIVE);
 }
 
 static __attribute__((noinline)) void release_n(cs_alloc *a, const cs_placement *p)
