@@ -162,7 +162,10 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	unsigned was = how == SET_GIVE ? 0 : s->idle;
 	unsigned of = s->nfree;
 	s->gmask = gmask;
-	memcpy((char *)s + offsetof(node_st, cores), &cm, sizeof cm);
+	cm_pair q; /* stored as the two typed fields: a byte-wise store could alias anything */
+	memcpy(&q, &cm, sizeof q);
+	s->cores = q.cores;
+	s->mem = q.mem;
 	if (idle == was && nf == of)
 		return; /* only cores or memory changed: no index moves */
 	s->nfree = (uint8_t)nf;
