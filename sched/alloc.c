@@ -82,7 +82,8 @@ struct cs_alloc {
 	int glob;                 /* several node types: the global indexes are kept apart */
 	cs_alloc_type *types;
 	uint64_t *full_cm;        /* per type: cm_of(cores, mem_mib), an idle node's */
-	cs_nodepick *groups;      /* per type */
+	cs_nodepick *groups;      /* per type (group0 with one type) */
+	cs_nodepick group0;
 	uint32_t *leaf_first;
 	node_st *ns;
 	/* the indexes over all node types; with one node type they are that
@@ -247,7 +248,8 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->leaf_by_idle);
 	free(a->types);
 	free(a->full_cm);
-	free(a->groups);
+	if (a->groups != &a->group0)
+		free(a->groups);
 	free(a->leaf_first);
 	free(a->ns);
 	free(a->leaf_idle);
@@ -305,7 +307,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->maxc = maxc;
 	a->types = malloc(l->ntypes * sizeof *a->types);
 	a->full_cm = malloc(l->ntypes * sizeof *a->full_cm);
-	a->groups = calloc(l->ntypes, sizeof *a->groups);
+	a->groups = a->glob ? calloc(l->ntypes, sizeof *a->groups) : &a->group0;
 	a->leaf_first = malloc((l->nleaves + 1) * sizeof *a->leaf_first);
 	a->ns = aligned_alloc(64, (size_t)l->nnodes * sizeof *a->ns);
 	a->idle_t = a->glob ? calloc(l->ntypes, sizeof *a->idle_t) : &a->idle_own;
@@ -535,16 +537,24 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
-		const cs_nodepick *np = &a->groups[glob ? s->type : 0];
+		const cs_nodepick *np = glob ? &a->groups[s->type] : &a->group0;
 		sl->cores = c;
 		sl->mem_mib = m;
-		sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
-		if (bmi && np->tab2 && c && g) /* cs_nodepick_take's first case, tested once */
-			cs_nodepick_take_bmi2(np->ptab[sl->gpu_mask], s->cmask, c, sl->core_mask);
-		else if (np->cw && c)
-			cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask, bmi);
-		else
-			memset(sl->core_mask, 0, sizeof sl->core_mask);
+		if (bmi && np->tab2) { /* cs_nodepick_gpus and _take's first cases, tested once */
+			sl->gpu_mask = np->gtab[(unsigned)s->gmask * (CS_NODEPICK_TAB_GPUS + 1) + g];
+			if (c && g)
+				cs_nodepick_take_bmi2(np->ptab[sl->gpu_mask], s->cmask, c, sl->core_mask);
+			else if (c)
+				cs_nodepick_take_call(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
+			else
+				memset(sl->core_mask, 0, sizeof sl->core_mask);
+		} else {
+			sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
+			if (np->cw && c)
+				cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask, bmi);
+			else
+				memset(sl->core_mask, 0, sizeof sl->core_mask);
+		}
 		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
 	}
 	if (whole ? !(sl->gpu_mask | sl->cores | sl->mem_mib) : !(g | c | m))
@@ -838,8 +848,8 @@ static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const c
 	uint32_t m = rq->mem_per_node_mib;
 	if (g > ty->gpus || c > ty->cores || m > ty->mem_mib || p->cap < 1)
 		return -CS_EINVAL;
-	if (g > a->free_gpus)
-		return -CS_ENOFIT;
+	/* no quick test of the free GPU count: the buckets from g up are empty
+	 * then, and an idle node has the type's GPUs */
 	long ln = pick_one1(a, g, c, m);
 	if (ln < 0)
 		return -CS_ENOFIT;

@@ -39,7 +39,7 @@ typedef struct cs_nodepick {
 				     * gtab[f * (CS_NODEPICK_TAB_GPUS + 1) + g] (NULL above) */
 	uint64_t (*ptab)[CS_CW];    /* with gtab and a core mask: per GPU mask, the cores of
 				     * those GPUs' groups (the cores a job holding them prefers) */
-	uint8_t tab2;               /* ptab, and at most two core words: the BMI2 take inline */
+	uint8_t tab2;               /* gtab and ptab, and at most two core words: the BMI2 take inline */
 } cs_nodepick;
 
 #define CS_NODEPICK_TAB_GPUS 8u
