@@ -11,7 +11,7 @@ int cs_hbm_init(cs_hbm *b, uint32_t n)
 	b->n0 = (n + 63) / 64;
 	b->n1 = (b->n0 + 63) / 64;
 	b->n2 = (b->n1 + 63) / 64;
-	b->l0 = calloc(b->n0 ? b->n0 : 1, 8);
+	b->l0 = calloc(b->n0 + 1, 8); /* a spare zero word: see cs_hbm_first */
 	b->l1 = calloc(b->n1 ? b->n1 : 1, 8);
 	b->l2 = calloc(b->n2 ? b->n2 : 1, 8);
 	if (!b->l0 || !b->l1 || !b->l2) {

@@ -106,11 +106,17 @@ static inline long cs_hbm_next(const cs_hbm *b, uint32_t from)
 	return (long)w0 * 64 + __builtin_ctzll(b->l0[w0]);
 }
 
-/* The first set bit, or -1; it moves the hint up to the answer (clearing
- * leaves the hint below the first set bit, setting lowers it), so the
- * next lookup from below it reads one word. */
+/* The first set bit, or -1. When the hint's word holds it, that is one
+ * read (level 0 has a spare zero word, so a hint at the end reads zero);
+ * otherwise it moves the hint up to the answer (clearing leaves the hint
+ * below the first set bit, setting lowers it), so the next lookup from
+ * below it reads one word. */
 static inline long cs_hbm_first(cs_hbm *b)
 {
+	uint32_t lo = b->lo;
+	uint64_t m = b->l0[lo >> 6] & from_bit(lo);
+	if (m)
+		return (long)(lo & ~63u) + __builtin_ctzll(m);
 	long n = cs_hbm_next(b, 0);
 	b->lo = n < 0 ? b->n : (uint32_t)n;
 	return n;
