@@ -82,6 +82,9 @@ struct cs_alloc {
 	int glob;                 /* several node types: the global indexes are kept apart */
 	cs_alloc_type *types;
 	uint64_t *full_cm;        /* per type: cm_of(cores, mem_mib), an idle node's */
+	/* type 0's sizes, read by the one-type fast path at fixed offsets */
+	uint64_t full_cm0;
+	uint32_t gpus0, cores0, mem0;
 	cs_nodepick *groups;      /* per type (group0 with one type) */
 	cs_nodepick group0;
 	uint32_t *leaf_first;
@@ -159,7 +162,9 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 {
 	node_st *s = &a->ns[n];
 	const unsigned ty = glob ? s->type : 0; /* one node type: every node is type 0 */
-	unsigned idle = how == SET_TAKE ? 0 : (nf == a->types[ty].gpus) & (cm == a->full_cm[ty]); /* no branches */
+	unsigned G = glob ? a->types[ty].gpus : a->gpus0;
+	uint64_t full = glob ? a->full_cm[ty] : a->full_cm0;
+	unsigned idle = how == SET_TAKE ? 0 : (nf == G) & (cm == full); /* no branches */
 	unsigned was = how == SET_GIVE ? 0 : s->idle;
 	unsigned of = s->nfree;
 	s->gmask = gmask;
@@ -347,6 +352,10 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	memcpy(a->types, l->types, l->ntypes * sizeof *a->types);
 	for (uint32_t t = 0; t < l->ntypes; t++)
 		a->full_cm[t] = cm_of(l->types[t].cores, l->types[t].mem_mib);
+	a->full_cm0 = a->full_cm[0];
+	a->gpus0 = l->types[0].gpus;
+	a->cores0 = l->types[0].cores;
+	a->mem0 = l->types[0].mem_mib;
 	memcpy(a->leaf_first, l->leaf_first, (l->nleaves + 1) * sizeof *a->leaf_first);
 	for (uint32_t lf = 0; lf < l->nleaves; lf++) {
 		cs_hbm_set(&a->leaf_by_idle[0], lf);
@@ -822,7 +831,7 @@ static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigne
 	if (__builtin_expect(a->fit == CS_FIT_BEST, 1)) {
 		/* fewest free GPUs left over; idle nodes sit at the type's count,
 		 * so they are looked up only when no busy node with fewer fits */
-		unsigned G = a->types[0].gpus;
+		unsigned G = a->gpus0;
 		for (; bm; bm &= bm - 1) {
 			unsigned f = (unsigned)__builtin_ctz(bm);
 			if (f == G)
@@ -843,10 +852,9 @@ static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigne
 static inline __attribute__((always_inline)) int try_one1_x(cs_alloc *a, const cs_request *rq, cs_placement *p,
 							    int bmi)
 {
-	const cs_alloc_type *ty = &a->types[0];
 	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
 	uint32_t m = rq->mem_per_node_mib;
-	if (g > ty->gpus || c > ty->cores || m > ty->mem_mib || p->cap < 1)
+	if (g > a->gpus0 || c > a->cores0 || m > a->mem0 || p->cap < 1)
 		return -CS_EINVAL;
 	/* no quick test of the free GPU count: the buckets from g up are empty
 	 * then, and an idle node has the type's GPUs */
