@@ -670,7 +670,9 @@ static void fast_vs_general(cs_fit fit, unsigned long long seed)
 			lb[k].p.slots = lb[k].s;
 			continue;
 		}
-		cs_request r = shared(1, (uint16_t)rnd(9), 1 + rnd(40), 1 + rnd(300));
+		/* 0-8 GPUs, 0-40 cores, 0-300 MiB: GPU-only, CPU-only and empty
+		 * requests too */
+		cs_request r = shared(1, (uint16_t)rnd(9), rnd(41), rnd(301));
 		if (rnd(8) == 0) /* now and then a bigger job, to vary the state */
 			r = (cs_request){ .nodes = 2 + rnd(3), .exclusive = 1, .type = -1 };
 		la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
@@ -921,6 +923,18 @@ Test(alloc, hbm_matches_a_plain_array)
 				cr_assert_eq(cs_hbm_count_range(&b, lo, hi), k, "size %u: count [%u, %u)", n, lo, hi);
 			}
 		}
+		/* emptied from the bottom up, the first bit (and the hint behind
+		 * it) moves to the end; an empty set's hint reads the spare word
+		 * past a multiple of 64, which stays zero */
+		for (uint32_t j = 0; j < n; j++)
+			if (ref[j]) {
+				cr_assert_eq(cs_hbm_first(&b), (long)j, "size %u: first before clearing %u", n, j);
+				cs_hbm_clear(&b, j);
+			}
+		cr_assert_eq(cs_hbm_first(&b), -1, "size %u: first of an empty set", n);
+		cr_assert_eq(cs_hbm_first(&b), -1, "size %u: first again", n);
+		cs_hbm_set(&b, n - 1);
+		cr_assert_eq(cs_hbm_first(&b), (long)n - 1, "size %u: the last item alone", n);
 		free(ref);
 		cs_hbm_free(&b);
 	}
