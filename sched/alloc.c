@@ -840,7 +840,7 @@ static inline __attribute__((always_inline)) long pick_one1(cs_alloc *a, unsigne
 			if (n >= 0)
 				return n;
 		}
-		long idle = a->nidle ? cs_hbm_first(&a->idle_own) : -1;
+		long idle = cs_hbm_first(&a->idle_own); /* -1 when there is none */
 		if (!bm)
 			return idle;
 		long n = first_room(a, G, c, m);
