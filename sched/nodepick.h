@@ -112,11 +112,12 @@ static inline __attribute__((always_inline)) unsigned cs_popcnt_asm(uint64_t x)
 
 /* Up to *need of the bits of x, lowest first, with no branch on the counts
  * (BZHI keeps all 64 bits when the count is 64). */
-static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, unsigned *need)
+static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, uint64_t *need)
 {
-	uint64_t k = cs_popcnt_asm(x), low, r;
-	uint64_t t = *need < k ? *need : k;
-	*need -= (unsigned)t;
+	uint64_t k, low, r;
+	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
+	uint64_t t = *need < k ? *need : k; /* 64-bit throughout: no zero extensions */
+	*need -= t;
 	__asm__("bzhi %2, %1, %0" : "=r"(low) : "r"(~0ULL), "r"(t)); /* the t lowest bits */
 	__asm__("pdep %2, %1, %0" : "=r"(r) : "r"(low), "r"(x));      /* onto x's set bits */
 	return r;
@@ -125,9 +126,10 @@ static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, u
 /* cs_take_low_swar with pdep. */
 static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsigned need, uint64_t *out)
 {
-	for (unsigned w = 0; w < cw && need; w++)
-		out[w] |= cs_take_word(avail[w], &need);
-	return need;
+	uint64_t left = need;
+	for (unsigned w = 0; w < cw && left; w++)
+		out[w] |= cs_take_word(avail[w], &left);
+	return (unsigned)left;
 }
 
 /* cs_nodepick_take for a job holding GPUs on a node type of up to 128
@@ -137,7 +139,7 @@ static inline unsigned cs_take_low_bmi2(const uint64_t *avail, unsigned cw, unsi
 static inline __attribute__((always_inline)) void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free,
 									  unsigned c, uint64_t *out)
 {
-	unsigned need = c;
+	uint64_t need = c;
 	uint64_t f0 = free[0], f1 = free[1];
 	uint64_t o0 = cs_take_word(f0 & pref[0], &need), o1 = cs_take_word(f1 & pref[1], &need);
 	if (need) {
