@@ -32,7 +32,7 @@
 #define MAXG CS_ALLOC_MAX_GPUS
 #define CW CS_ALLOC_CORE_WORDS
 
-/* A node's free state (50 bytes) and its place in the topology, padded to
+/* A node's free state (44 bytes) and its place in the topology (6), padded to
  * a cache line: one line per node, and an index is a shift. */
 typedef struct __attribute__((aligned(64))) node_st {
 	uint64_t cmask[CW]; /* free cores, on node types with a core mask (else zero) */
