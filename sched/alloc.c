@@ -1,11 +1,11 @@
 /* capsim: the hot-path allocator. See include/capsim/alloc.h.
  *
  * Indexes, all updated by set_node_x() whenever a node's free counts change:
- *  - byfree[f]: busy (not idle) nodes with exactly f free GPUs, and the
- *    same per node type (byfree_t), so a request for one type never walks
- *    the nodes of another; a mask per type (and one for all) has bit f set
- *    exactly when byfree[f] is not empty (the bitmap's clear says when it
- *    emptied, so no bucket keeps a count);
+ *  - byfree_own[f]: busy (not idle) nodes with exactly f free GPUs, and
+ *    the same per node type (byfree_t), so a request for one type never
+ *    walks the nodes of another; a mask per type (and one for all) has bit
+ *    f set exactly when that bucket is not empty (the bitmap's clear says
+ *    when it emptied, so no bucket keeps a count);
  *  - idle_t[t]: idle nodes of type t; idle_own: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
  *  - per leaf (and per leaf and type) the number of idle nodes, the leaves
