@@ -549,21 +549,7 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		const cs_nodepick *np = glob ? &a->groups[s->type] : &a->group0;
 		sl->cores = c;
 		sl->mem_mib = m;
-		if (bmi && np->tab2) { /* cs_nodepick_gpus and _take's first cases, tested once */
-			sl->gpu_mask = np->gtab[(unsigned)s->gmask * (CS_NODEPICK_TAB_GPUS + 1) + g];
-			if (c && g)
-				cs_nodepick_take_bmi2(np->ptab[sl->gpu_mask], s->cmask, c, sl->core_mask);
-			else if (c)
-				cs_nodepick_take_call(np, s->cmask, sl->gpu_mask, c, sl->core_mask);
-			else
-				memset(sl->core_mask, 0, sizeof sl->core_mask);
-		} else {
-			sl->gpu_mask = cs_nodepick_gpus(np, s->gmask, g);
-			if (np->cw && c)
-				cs_nodepick_take(np, s->cmask, sl->gpu_mask, c, sl->core_mask, bmi);
-			else
-				memset(sl->core_mask, 0, sizeof sl->core_mask);
-		}
+		sl->gpu_mask = cs_nodepick_choose(np, s->gmask, g, s->cmask, c, sl->core_mask, bmi);
 		nf = s->nfree - g; /* the choice took exactly g of the free GPUs */
 	}
 	if (whole ? !(sl->gpu_mask | sl->cores | sl->mem_mib) : !(g | c | m))

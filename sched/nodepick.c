@@ -138,7 +138,6 @@ void cs_nodepick_free(cs_nodepick *p)
 	free(p->gtab);
 	free(p->ptab);
 	p->ptab = NULL;
-
 	p->cmask = NULL;
 	p->gtab = NULL;
 }

@@ -16,6 +16,8 @@
 #include "capsim/alloc.h"
 #include "bits.h"
 
+#include <string.h>
+
 #define CS_CW CS_ALLOC_CORE_WORDS
 
 /* Functions compiled for x86-64 extensions (target attributes), chosen at
@@ -102,20 +104,20 @@ static inline unsigned cs_take_low_swar(const uint64_t *avail, unsigned cw, unsi
 extern int cs_have_bmi2;
 
 #if CS_HAVE_X86_TARGETS
-/* popcnt, for code that runs only where cs_have_bmi2 is set. */
-static inline __attribute__((always_inline)) unsigned cs_popcnt_asm(uint64_t x)
+/* popcnt, for code that runs only where cs_have_bmi2 is set (64 bits
+ * wide, so a count used in 64-bit arithmetic needs no extension). */
+static inline __attribute__((always_inline)) uint64_t cs_popcnt_asm(uint64_t x)
 {
 	uint64_t k;
 	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
-	return (unsigned)k;
+	return k;
 }
 
 /* Up to *need of the bits of x, lowest first, with no branch on the counts
  * (BZHI keeps all 64 bits when the count is 64). */
 static inline __attribute__((always_inline)) uint64_t cs_take_word(uint64_t x, uint64_t *need)
 {
-	uint64_t k, low, r;
-	__asm__("popcnt %1, %0" : "=r"(k) : "r"(x));
+	uint64_t k = cs_popcnt_asm(x), low, r;
 	uint64_t t = *need < k ? *need : k; /* 64-bit throughout: no zero extensions */
 	*need -= t;
 	__asm__("bzhi %2, %1, %0" : "=r"(low) : "r"(~0ULL), "r"(t)); /* the t lowest bits */
@@ -162,7 +164,7 @@ static inline void cs_nodepick_take_bmi2(const uint64_t *pref, uint64_t *free, u
 {
 	(void)pref, (void)free, (void)c, (void)out;
 }
-static inline unsigned cs_popcnt_asm(uint64_t x)
+static inline uint64_t cs_popcnt_asm(uint64_t x)
 {
 	return cs_pop64(x);
 }
@@ -265,6 +267,35 @@ static inline __attribute__((always_inline)) void cs_nodepick_take(const cs_node
 	cs_nodepick_cores(p, free, gpus, c, out);
 	for (unsigned w = 0; w < p->cw; w++)
 		free[w] &= ~out[w];
+}
+
+/* A job's GPUs and cores on one node: g of the free GPUs gfree (the mask
+ * chosen is returned) and c cores taken out of the node's free core mask
+ * cfree into out (all CS_CW words written; zero without a core mask or
+ * with c 0). `bmi` as in cs_nodepick_take: with it, a node type with both
+ * tables and at most two core words (tab2) reads the GPUs from gtab
+ * without testing for it and takes a GPU job's cores with the BMI2 form
+ * inline. */
+static inline __attribute__((always_inline)) uint16_t cs_nodepick_choose(const cs_nodepick *p, uint16_t gfree,
+									   unsigned g, uint64_t *cfree, unsigned c,
+									   uint64_t *out, int bmi)
+{
+	if (bmi && p->tab2) {
+		uint16_t gpus = p->gtab[(unsigned)gfree * (CS_NODEPICK_TAB_GPUS + 1) + g];
+		if (c && g)
+			cs_nodepick_take_bmi2(p->ptab[gpus], cfree, c, out);
+		else if (c)
+			cs_nodepick_take_call(p, cfree, gpus, c, out);
+		else
+			memset(out, 0, CS_CW * sizeof *out);
+		return gpus;
+	}
+	uint16_t gpus = cs_nodepick_gpus(p, gfree, g);
+	if (p->cw && c)
+		cs_nodepick_take(p, cfree, gpus, c, out, bmi);
+	else
+		memset(out, 0, CS_CW * sizeof *out);
+	return gpus;
 }
 
 #endif
