@@ -800,7 +800,7 @@ static __attribute__((noinline)) long pick_one1_other(cs_alloc *a, unsigned g, u
 {
 	uint32_t bm = a->busy_mask_own & (~0u << g);
 	if (a->fit == CS_FIT_FIRST) {
-		long best = a->nidle ? cs_hbm_first(&a->idle_own) : -1;
+		long best = cs_hbm_first(&a->idle_own); /* -1 when there is none */
 		for (; bm; bm &= bm - 1) {
 			long n = first_room(a, (unsigned)__builtin_ctz(bm), c, m);
 			if (n >= 0 && (best < 0 || n < best))
