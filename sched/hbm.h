@@ -40,15 +40,6 @@ static inline void cs_hbm_set(cs_hbm *b, uint32_t i)
 	b->l2[i >> 18] |= 1ULL << ((i >> 12) & 63);
 }
 
-static inline void cs_hbm_clear(cs_hbm *b, uint32_t i)
-{
-	if ((b->l0[i >> 6] &= ~(1ULL << (i & 63))) != 0)
-		return;
-	if ((b->l1[i >> 12] &= ~(1ULL << ((i >> 6) & 63))) != 0 || b->n1 == 1)
-		return;
-	b->l2[i >> 18] &= ~(1ULL << ((i >> 12) & 63));
-}
-
 /* cs_hbm_clear that says whether the set is now empty: 1 when it is. Only
  * a clear that empties a summary word looks further. */
 static inline int cs_hbm_clear_last(cs_hbm *b, uint32_t i)
@@ -68,6 +59,9 @@ static inline int cs_hbm_clear_last(cs_hbm *b, uint32_t i)
 			return 0;
 	return 1;
 }
+
+/* The same without the answer (its last scan is dead code then). */
+static inline void cs_hbm_clear(cs_hbm *b, uint32_t i) { (void)cs_hbm_clear_last(b, i); }
 
 /* First set bit >= from, or -1. Inline: it is the allocator's inner loop. */
 static inline uint64_t from_bit(uint32_t k) { return ~0ULL << (k & 63); }
