@@ -188,9 +188,12 @@ static double slice_naive(naive *z, const cs_request *rq, double secs)
 	return (double)n / (now_s() - t0);
 }
 
+enum { SLICES = 7 }; /* timed slices of each allocator a case */
+
+/* The median of n <= SLICES values. */
 static double median(const double *v, int n)
 {
-	double w[16];
+	double w[SLICES];
 	for (int i = 0; i < n; i++) {
 		int j = i;
 		for (; j > 0 && w[j - 1] > v[i]; j--)
@@ -241,7 +244,6 @@ static result run_case(uint32_t n, double occ, int kind, cs_fit fit)
 	/* then slices of each in turn: the ratio of each pair of slices is
 	 * measured at the same time, so a slow phase of the machine slows
 	 * both; the medians are reported */
-	enum { SLICES = 7 };
 	double ours[SLICES], base[SLICES], ratio[SLICES];
 	placed = ops = 0;
 	for (int k = 0; k < SLICES; k++) {

@@ -126,9 +126,10 @@ void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 
 /* With on != 0, never use CPU-specific instructions (the single-node fast
  * path compiled for BMI1/BMI2/POPCNT, and pdep for choosing cores) even
- * where the CPU has them: the same choices, the portable code. For comparing the two; call before any allocator is in
- * use. The capsim binary, the tests and bench_alloc call it when the
- * environment sets CAPSIM_NO_BMI2. */
+ * where the CPU has them: the same choices, the portable code. For
+ * comparing the two; call before any allocator is in use. The capsim
+ * binary, the tests and bench_alloc call it when the environment sets
+ * CAPSIM_NO_BMI2. */
 void cs_alloc_portable(int on);
 
 /* Queries. */
