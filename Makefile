@@ -4,7 +4,11 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 PKGS    := zlib jansson hwloc libfyaml
-DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libuv1-dev \
+# libhwloc-plugins: hwloc's libxml2 XML back-end (a Recommends of libhwloc15, so
+# --no-install-recommends would leave it out), which reads real exports more
+# forgivingly than hwloc's built-in parser; capsim works with either, and
+# .ci/run runs the topology tests under both (HWLOC_LIBXML=0 forces the built-in).
+DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libhwloc-plugins libuv1-dev \
            libcriterion-dev libfyaml-dev chromium fonts-dejavu-core
 SHARED  ?= ../shared
 

@@ -323,7 +323,11 @@ int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
 	if (xml) {
 		/* without this hwloc loads no PCI or OS devices at all, hence no GPUs */
 		hwloc_topology_set_io_types_filter(h, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-		if (hwloc_topology_set_xml(h, spec) < 0) {
+		/* hwloc's two XML back-ends refuse a bad file at different
+		 * stages: libxml2 (libhwloc-plugins) at set_xml, the built-in
+		 * parser (HWLOC_LIBXML=0, or no plugins) at load. One message
+		 * for either. */
+		if (hwloc_topology_set_xml(h, spec) < 0 || hwloc_topology_load(h) < 0) {
 			snprintf(err, errlen, "%s: hwloc rejects this XML topology (%s), "
 				 "expected an hwloc XML export (format v1 or v2)", spec, strerror(errno));
 			rc = -CS_EPARSE;
@@ -332,10 +336,8 @@ int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "'%s': no such file, and hwloc rejects it as a synthetic description (%s), "
 			 "expected e.g. \"pack:2 numa:2 core:14 pu:2\"", spec, strerror(errno));
 		rc = -CS_EPARSE;
-	}
-	if (rc == 0 && hwloc_topology_load(h) < 0) {
-		snprintf(err, errlen, "%s: hwloc cannot load this topology (%s)%s", spec, strerror(errno),
-			 xml ? ", expected an hwloc XML export (format v1 or v2)" : "");
+	} else if (hwloc_topology_load(h) < 0) {
+		snprintf(err, errlen, "'%s': hwloc cannot build this synthetic topology (%s)", spec, strerror(errno));
 		rc = -CS_EPARSE;
 	}
 	cs_topo *t = NULL;

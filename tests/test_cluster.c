@@ -222,7 +222,8 @@ Test(cluster, an_xml_hwloc_rejects_gives_the_topology_reason)
 	char *xml = th_write_tmp("<topology>this is not hwloc\n", ".xml");
 	char to[256];
 	snprintf(to, sizeof to, "%s", xml);
-	expect_error("\"pack:1 core:4 pu:1\"", to, CS_EPARSE, "6:15: node_types[0].topology: ", "hwloc rejects this XML");
+	expect_error("\"pack:1 core:4 pu:1\"", to, CS_EPARSE, "6:15: node_types[0].topology: ",
+		     "expected an hwloc XML export");
 	th_unlink(xml);
 }
 

@@ -287,10 +287,13 @@ Test(topo, bad_specs_are_errors_naming_the_spec_and_the_reason)
 {
 	expect_load_error("/nonexistent/node.xml", -CS_EIO, "No such file or directory");
 	char *p = th_write_tmp("<topology><object type=\"Machine\"", ".xml");
-	expect_load_error(p, -CS_EPARSE, "hwloc rejects this XML topology (Invalid argument)");
+	/* what capsim promises, whichever of hwloc's XML back-ends refused the
+	 * file (.ci/run runs this suite under both): the path, that it is not
+	 * a topology hwloc reads, and what was expected; one line */
+	expect_load_error(p, -CS_EPARSE, "expected an hwloc XML export");
 	th_unlink(p);
 	p = th_write_tmp("not xml at all\n", ".txt");
-	expect_load_error(p, -CS_EPARSE, "hwloc rejects this XML topology");
+	expect_load_error(p, -CS_EPARSE, "XML topology");
 	th_unlink(p);
 	expect_load_error("pack:2 socket:many", -CS_EPARSE, "rejects it as a synthetic description (Invalid argument)");
 	expect_load_error("", -CS_EINVAL, "empty spec");
