@@ -76,12 +76,16 @@ static const char usage_run[] =
 	"  --seed N               which projects --projects-scale copies (default 1)\n"
 	"\n"
 	"conventions (README.md, \"Conventions\", says what each does; default first):\n"
-	"  --convert capsim|pyss                record rules: capsim's below, or pyss's own (keeps\n"
-	"                                       invalid records as 1 s jobs; the next four do not apply)\n"
+	"  --convert capsim|pyss                record rules: capsim's, or pyss's own (keeps invalid\n"
+	"                                       records as 1 s jobs; its defaults: job-size requested,\n"
+	"                                       missing-reqtime pyss; the next four override them)\n"
 	"  --job-size allocated|requested|max   SWF field 5, field 8, or the larger\n"
 	"  --estimates requested|exact          scheduler's runtime estimate\n"
-	"  --missing-reqtime runtime|drop       requested time -1: use the runtime, or drop the job\n"
-	"  --overrun kill|continue              job running past its requested time\n"
+	"  --missing-reqtime runtime|drop|pyss  requested time -1: use the runtime, drop the job, or\n"
+	"                                       (--convert pyss) run it 1 s as pyss does\n"
+	"  --overrun kill|continue|raise        job running past its requested time: killed at it;\n"
+	"                                       runs on, expected to end at it; runs on, estimate\n"
+	"                                       raised to its runtime\n"
 	"  --same-time end-first|submit-first   order of events at equal times\n"
 	"  --pass per-time|per-event            scheduler runs once per time, or after every event\n"
 	"  --submit-pass always|if-fits         a submission triggers a pass always, or if it fits now\n"
@@ -270,8 +274,8 @@ static int cmd_run(int argc, char **argv)
 		case O_TAU: rc = cs_cli_i64("--bsld-tau", optarg, 1, &n, err, sizeof err); o.bsld_tau = n; break;
 		case O_SIZE: rc = cs_cli_pick("--job-size", cs_size_names, 3, optarg, &v, err, sizeof err); break;
 		case O_EST: rc = cs_cli_pick("--estimates", cs_est_names, 2, optarg, &v, err, sizeof err); break;
-		case O_MISSING: rc = cs_cli_pick("--missing-reqtime", cs_missing_names, 2, optarg, &v, err, sizeof err); break;
-		case O_OVERRUN: rc = cs_cli_pick("--overrun", cs_overrun_names, 2, optarg, &v, err, sizeof err); break;
+		case O_MISSING: rc = cs_cli_pick("--missing-reqtime", cs_missing_names, 3, optarg, &v, err, sizeof err); break;
+		case O_OVERRUN: rc = cs_cli_pick("--overrun", cs_overrun_names, 3, optarg, &v, err, sizeof err); break;
 		case O_CONVERT: rc = cs_cli_pick("--convert", cs_convert_names, 2, optarg, &v, err, sizeof err); break;
 		case O_SAME: rc = cs_cli_pick("--same-time", cs_same_names, 2, optarg, &v, err, sizeof err); break;
 		case O_PASS: rc = cs_cli_pick("--pass", cs_pass_names, 2, optarg, &v, err, sizeof err); break;
@@ -319,16 +323,22 @@ static int cmd_run(int argc, char **argv)
 		snprintf(err, sizeof err, "--compat: '%s' is not one of pyss", o.compat);
 		return cs_cli_die(2, err);
 	}
+	/* the conversion (the preset's, or --convert) brings its record rules;
+	 * then every option given explicitly wins */
+	if (set[O_CONVERT])
+		cs_workload_conv_defaults(&o.wconv, (cs_conversion)val[O_CONVERT]);
 	if (set[O_SIZE]) o.wconv.size_field = (cs_size_field)val[O_SIZE];
 	if (set[O_EST]) o.wconv.estimates = (cs_estimates)val[O_EST];
 	if (set[O_MISSING]) o.wconv.missing_reqtime = (cs_missing_reqtime)val[O_MISSING];
 	if (set[O_OVERRUN]) o.wconv.overrun = (cs_overrun)val[O_OVERRUN];
-	if (set[O_CONVERT]) o.wconv.conversion = (cs_conversion)val[O_CONVERT];
 	if (set[O_SAME]) o.econv.same_time = (cs_same_time)val[O_SAME];
 	if (set[O_PASS]) o.econv.pass = (cs_pass_rule)val[O_PASS];
 	if (set[O_SUBMIT]) o.econv.submit_pass = (cs_submit_pass)val[O_SUBMIT];
 	if (set[O_RELEASE]) o.econv.release = (cs_release)val[O_RELEASE];
 
+	/* an --out that cannot be written is found before the simulation */
+	if (o.out_dir && cs_run_check_out_dir(o.out_dir, err, sizeof err) < 0)
+		return cs_cli_die(2, err);
 	if (progress && isatty(STDERR_FILENO))
 		o.progress = print_progress;
 	cs_run_result r;

@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *const cs_convert_names[2] = { "capsim", "pyss" };
 const char *const cs_size_names[3] = { "allocated", "requested", "max" };
 const char *const cs_est_names[2] = { "requested", "exact" };
-const char *const cs_missing_names[2] = { "runtime", "drop" };
-const char *const cs_overrun_names[2] = { "kill", "continue" };
+const char *const cs_missing_names[3] = { "runtime", "drop", "pyss" };
+const char *const cs_overrun_names[3] = { "kill", "continue", "raise" };
 const char *const cs_same_names[2] = { "end-first", "submit-first" };
 const char *const cs_pass_names[2] = { "per-time", "per-event" };
 const char *const cs_submit_names[2] = { "always", "if-fits" };
@@ -346,6 +347,43 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	return 0;
+}
+
+int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		int e = !S_ISDIR(st.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) < 0 ? errno : 0;
+		if (e) {
+			snprintf(err, errlen, "%s: cannot write into it: %s", dir, strerror(e));
+			return -CS_EIO;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
+		return -CS_EIO;
+	}
+	/* to be created: its parent must exist and take a new entry */
+	char parent[4096];
+	snprintf(parent, sizeof parent, "%s", dir);
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = 0;
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, sizeof parent, ".");
+	else if (slash == parent)
+		parent[1] = 0;
+	else
+		*slash = 0;
+	int e = stat(parent, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR
+		: access(parent, W_OK | X_OK) < 0 ? errno : 0;
+	if (e) {
+		snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(e));
 		return -CS_EIO;
 	}
 	return 0;

@@ -14,10 +14,7 @@ void cs_run_opts_default(cs_run_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->policy = "easy";
-	o->wconv = (cs_workload_conv){ .size_field = CS_SIZE_ALLOCATED,
-				       .estimates = CS_EST_REQUESTED,
-				       .missing_reqtime = CS_MISSING_RUNTIME,
-				       .overrun = CS_OVERRUN_KILL };
+	cs_workload_conv_defaults(&o->wconv, CS_CONVERT_CAPSIM);
 	o->econv = (cs_engine_conv){ .same_time = CS_SAME_END_FIRST,
 				     .pass = CS_PASS_PER_TIME,
 				     .submit_pass = CS_SUBMIT_ALWAYS,
@@ -34,19 +31,16 @@ int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, c
 {
 	if (strcmp(name, "pyss") == 0) {
 		/* pyss (predictsim's simulation/pyss): its own record
-		 * conversion (size = allocated processors, estimate =
-		 * max(requested, run), runtime capped at the request, invalid
-		 * records kept as 1 s jobs; see sim/workload.c).
+		 * conversion and its record rules (size = requested processors,
+		 * else allocated; estimate = max(requested, run); runtime capped
+		 * at the request; invalid records kept as 1 s jobs; see
+		 * sim/workload.c).
 		 * EventQueue order (timestamp, type, counter) with submissions
 		 * before terminations; every event handler runs the scheduler;
 		 * EASY runs it on a submission only if the new job fits the free
 		 * processors (FCFS always); its CpuSnapshot frees a job's
 		 * processors at its estimated end, before the termination event. */
-		w->conversion = CS_CONVERT_PYSS;
-		w->size_field = CS_SIZE_ALLOCATED;
-		w->estimates = CS_EST_REQUESTED;
-		w->missing_reqtime = CS_MISSING_RUNTIME;
-		w->overrun = CS_OVERRUN_KILL;
+		cs_workload_conv_defaults(w, CS_CONVERT_PYSS);
 		e->same_time = CS_SAME_SUBMIT_FIRST;
 		e->pass = CS_PASS_PER_EVENT;
 		e->submit_pass = strcmp(policy, "fcfs") == 0 ? CS_SUBMIT_ALWAYS : CS_SUBMIT_IF_FITS;
@@ -572,6 +566,11 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (rc < 0) {
 		cs_run_result_free(r);
 		return rc;
+	}
+	if (o->wconv.missing_reqtime == CS_MISSING_PYSS && o->wconv.conversion != CS_CONVERT_PYSS) {
+		snprintf(err, errlen, "--missing-reqtime pyss applies with --convert pyss (or --compat pyss) only");
+		cs_run_result_free(r);
+		return -CS_EINVAL;
 	}
 	cs_format fmt = o->format == CS_FMT_AUTO ? cs_format_guess(o->workload) : o->format;
 	if (fmt == CS_FMT_AUTO) {

@@ -70,27 +70,88 @@ static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit,
 }
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-/* pyss (predictsim simulation/pyss/src/base/prototype.py, _job_input_to_job):
- * a record with run time <= 0, allocated processors <= 0 or submit < 0 runs
- * as a 1 s job estimated at 1 s on max(1, allocated) processors, submitted
- * at max(submit, 1); any other record runs min(requested, run) seconds (at
- * least 1), estimated at max(requested, run, 1), on allocated processors cut
- * to the machine (at finish). */
+void cs_workload_conv_defaults(cs_workload_conv *cv, cs_conversion conversion)
+{
+	cv->conversion = conversion;
+	cv->size_field = conversion == CS_CONVERT_PYSS ? CS_SIZE_REQUESTED : CS_SIZE_ALLOCATED;
+	cv->estimates = CS_EST_REQUESTED;
+	cv->missing_reqtime = conversion == CS_CONVERT_PYSS ? CS_MISSING_PYSS : CS_MISSING_RUNTIME;
+	cv->overrun = CS_OVERRUN_KILL;
+}
+
+/* The size a record asks for under --job-size, and whether that came from
+ * the other field. */
+static int64_t record_size(const cs_swf_rec *r, cs_size_field f, uint32_t *flags)
+{
+	int64_t alloc = r->alloc_procs, req = r->req_procs, size = -1;
+	switch (f) {
+	case CS_SIZE_ALLOCATED:
+		size = alloc > 0 ? alloc : req;
+		if (alloc <= 0 && req > 0)
+			*flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	case CS_SIZE_REQUESTED:
+		size = req > 0 ? req : alloc;
+		if (req <= 0 && alloc > 0)
+			*flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	case CS_SIZE_MAX:
+		size = alloc > req ? alloc : req;
+		if ((alloc <= 0) != (req <= 0))
+			*flags |= CS_JOB_SIZE_FALLBACK;
+		break;
+	}
+	return size;
+}
+
+/* pyss (jad-darrous/predictsim simulation/pyss/src/base/prototype.py,
+ * _job_input_to_job, and base/workload_parser.py): a record with run time
+ * <= 0, size <= 0 (pyss: requested processors, field 8, else allocated,
+ * field 5) or submit < 0 runs as a 1 s job estimated at 1 s on max(1,
+ * allocated) processors, submitted at max(submit, 1). Any other record,
+ * with pyss's own options (size requested, estimates requested,
+ * missing-reqtime pyss, overrun kill): runs min(requested, run) seconds (so
+ * 1 s when the requested time is -1), at least 1; estimated at
+ * max(requested, run, 1); on its size cut to the machine (at finish).
+ * Options given explicitly change their part only:
+ *  - --job-size: which field sizes the job (and decides validity);
+ *  - --missing-reqtime runtime | drop: a requested time <= 0 becomes the
+ *    runtime (counted), or drops the job (counted);
+ *  - --overrun continue: the job runs its whole trace runtime, estimated at
+ *    its request; raise: runs it all, estimated at max(requested, run);
+ *  - --estimates exact: the estimate is the runtime the job will run. */
 static int add_pyss(cs_workload_builder *b, const cs_swf_rec *r)
 {
-	int64_t reqtime = r->req_time > 0 ? r->req_time : -1;
-	if (r->runtime <= 0 || r->alloc_procs <= 0 || r->submit < 0) {
-		b->st.placeholders++;
-		return push_job(b, r, max64(r->submit, 1), max64(1, r->alloc_procs), 1, 1, reqtime, 0);
-	}
-	int64_t run = max64(min64(r->req_time, r->runtime), 1);
+	const cs_workload_conv *cv = &b->cv;
 	uint32_t flags = 0;
-	if (r->runtime > r->req_time)
-		flags |= CS_JOB_OVERRAN | (run < r->runtime ? CS_JOB_KILLED : 0);
-	return push_job(b, r, r->submit, r->alloc_procs, run, max64(max64(r->req_time, r->runtime), 1),
-			reqtime, flags | CS_JOB_PYSS_CLAMP);
+	int64_t size = record_size(r, cv->size_field, &flags);
+	if (r->runtime <= 0 || size <= 0 || r->submit < 0) {
+		b->st.placeholders++;
+		return push_job(b, r, max64(r->submit, 1), max64(1, r->alloc_procs), 1, 1,
+				r->req_time > 0 ? r->req_time : -1, 0);
+	}
+	int64_t req = r->req_time, reqtime = req > 0 ? req : -1;
+	if (req <= 0 && cv->missing_reqtime != CS_MISSING_PYSS) {
+		if (cv->missing_reqtime == CS_MISSING_DROP)
+			flags |= CS_JOB_DROP_REQTIME;
+		req = r->runtime;
+		flags |= CS_JOB_REQTIME_FALLBACK;
+	}
+	int64_t run = r->runtime, est = max64(req, r->runtime);
+	if (r->runtime > req) {
+		flags |= CS_JOB_OVERRAN;
+		if (cv->overrun == CS_OVERRUN_KILL) {
+			run = req;
+			flags |= CS_JOB_KILLED;
+		} else if (cv->overrun == CS_OVERRUN_CONTINUE) {
+			est = req;
+		}
+	}
+	run = max64(run, 1);
+	if (cv->estimates == CS_EST_EXACT)
+		est = run;
+	return push_job(b, r, r->submit, size, run, max64(est, 1), reqtime, flags | CS_JOB_PYSS_CLAMP);
 }
 
 int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
@@ -110,25 +171,8 @@ int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
 		st->dropped[CS_DROP_RUNTIME]++;
 		return 0;
 	}
-	int64_t alloc = r->alloc_procs, req = r->req_procs, size = -1;
 	uint32_t flags = 0;
-	switch (b->cv.size_field) {
-	case CS_SIZE_ALLOCATED:
-		size = alloc > 0 ? alloc : req;
-		if (alloc <= 0 && req > 0)
-			flags |= CS_JOB_SIZE_FALLBACK;
-		break;
-	case CS_SIZE_REQUESTED:
-		size = req > 0 ? req : alloc;
-		if (req <= 0 && alloc > 0)
-			flags |= CS_JOB_SIZE_FALLBACK;
-		break;
-	case CS_SIZE_MAX:
-		size = alloc > req ? alloc : req;
-		if ((alloc <= 0) != (req <= 0))
-			flags |= CS_JOB_SIZE_FALLBACK;
-		break;
-	}
+	int64_t size = record_size(r, b->cv.size_field, &flags);
 	if (size <= 0) {
 		st->dropped[CS_DROP_SIZE]++;
 		return 0;
@@ -147,6 +191,8 @@ int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r)
 		if (b->cv.overrun == CS_OVERRUN_KILL) {
 			runtime = limit;
 			flags |= CS_JOB_KILLED;
+		} else if (b->cv.overrun == CS_OVERRUN_RAISE) {
+			limit = runtime;
 		}
 	}
 	return push_job(b, r, r->submit, size, runtime,

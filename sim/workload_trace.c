@@ -100,8 +100,11 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 				st->killed++;
 			}
 		}
-		j.estimate_s = cv->estimates == CS_EST_EXACT || r->time_limit_s <= 0 ? j.runtime_s
-											: r->time_limit_s;
+		/* the estimate: the time limit; the runtime when exact, when the
+		 * limit is unknown, or when --overrun raise lifts it to a longer run */
+		j.estimate_s = cv->estimates == CS_EST_EXACT || r->time_limit_s <= 0 ||
+			       (cv->overrun == CS_OVERRUN_RAISE && j.runtime_s > r->time_limit_s)
+			? j.runtime_s : r->time_limit_s;
 		out[n++] = j;
 	}
 	free(pmap);

@@ -159,7 +159,23 @@ Test(cli, an_unwritable_out_dir_is_an_error)
 	char *out, *err;
 	int rc = th_exec(ARGS("run", "--workload", p, "--out", "/nonexistent/dir/out"), &out, &err);
 	cr_assert_eq(rc, 2);
-	cr_assert(strstr(err, "/nonexistent/dir/out: cannot create directory"), "%s", err);
+	cr_assert(strstr(err, "/nonexistent/dir/out: cannot create directory: No such file or directory"), "%s", err);
+	cr_assert_str_empty(out, "found before the simulation, so no summary: %s", out);
+	free(out);
+	free(err);
+	/* a file where the directory should be, and a directory under a file */
+	rc = th_exec(ARGS("run", "--workload", p, "--out", p), &out, &err);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(err, "cannot write into it: Not a directory"), "%s", err);
+	cr_assert_str_empty(out);
+	free(out);
+	free(err);
+	char sub[1100];
+	snprintf(sub, sizeof sub, "%s/out", p);
+	rc = th_exec(ARGS("run", "--workload", p, "--out", sub), &out, &err);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(err, "cannot create directory: Not a directory"), "%s", err);
+	cr_assert_str_empty(out);
 	free(out);
 	free(err);
 	th_unlink(p);

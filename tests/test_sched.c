@@ -310,6 +310,42 @@ Test(conventions, submit_pass_always_or_if_it_fits)
 	cs_run_result_free(&r);
 }
 
+/* --overrun, EASY. 4 processors. A(2p, runs 300, asks 100) and B(2p,
+ * 0..50) start at 0. H(4p, 10 s) arrives at 1: the head. X(2p, 150 s)
+ * arrives at 2. At 50 B ends: 2 free, H does not fit.
+ *  - kill: A is cut at 100 and estimated to end then: shadow 100; X (50 +
+ *    150 > 100, extra 0) is not backfilled. A ends at 100: H 100..110, X
+ *    at 110.
+ *  - continue: A runs to 300, estimated to end at 100: at 50 the shadow is
+ *    100, X waits; no event at 100; A ends at 300: H at 300, X at 310.
+ *  - raise: A runs to 300 and its estimate is raised to 300: at 50 the
+ *    shadow is 300, X (ends 200) is backfilled at 50; H at 300. */
+static const char overrun_trace[] = "; MaxProcs: 4\n"
+	SWF_JOB(1, 0, 300, 2, 100) SWF_JOB(2, 0, 50, 2, 50) SWF_JOB(3, 1, 10, 4, 10)
+	SWF_JOB(4, 2, 150, 2, 150);
+
+Test(conventions, overrun_kill_continue_or_raise)
+{
+	struct { cs_overrun ov; cs_time a_end, a_est, h, x; size_t killed; } cases[] = {
+		{ CS_OVERRUN_KILL, 100, 100, 100, 110, 1 },
+		{ CS_OVERRUN_CONTINUE, 300, 100, 300, 310, 0 },
+		{ CS_OVERRUN_RAISE, 300, 300, 300, 50, 0 },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		cs_run_opts o = opts("easy");
+		o.wconv.overrun = cases[k].ov;
+		cs_run_result r;
+		th_run_text(overrun_trace, &o, &r);
+		cr_assert_eq(th_job(&r, 1)->end_s, cases[k].a_end, "case %zu: A's end", k);
+		cr_assert_eq(th_job(&r, 1)->estimate_s, cases[k].a_est, "case %zu: A's estimate", k);
+		cr_assert_eq(th_start(&r, 3), cases[k].h, "case %zu: H", k);
+		cr_assert_eq(th_start(&r, 4), cases[k].x, "case %zu: X", k);
+		cr_assert_eq(r.wst.overran, 1, "case %zu", k);
+		cr_assert_eq(r.wst.killed, cases[k].killed, "case %zu", k);
+		cs_run_result_free(&r);
+	}
+}
+
 Test(conventions, bounded_slowdown_threshold)
 {
 	/* one processor; A(0..5), B arrives 0, runs 2 s, starts 5: response 7.
@@ -333,7 +369,10 @@ Test(conventions, pyss_preset)
 	cs_workload_conv w = { 0 };
 	cs_engine_conv e = { 0 };
 	cr_assert_eq(cs_compat_apply("pyss", "easy", &w, &e), 0);
-	cr_assert_eq(w.size_field, CS_SIZE_ALLOCATED);
+	cr_assert_eq(w.conversion, CS_CONVERT_PYSS);
+	cr_assert_eq(w.size_field, CS_SIZE_REQUESTED, "pyss sizes by field 8, else field 5");
+	cr_assert_eq(w.estimates, CS_EST_REQUESTED);
+	cr_assert_eq(w.missing_reqtime, CS_MISSING_PYSS);
 	cr_assert_eq(w.overrun, CS_OVERRUN_KILL);
 	cr_assert_eq(e.same_time, CS_SAME_SUBMIT_FIRST);
 	cr_assert_eq(e.pass, CS_PASS_PER_EVENT);
@@ -419,7 +458,7 @@ Test(metrics, wait_percentiles_match_a_plain_sort)
 Test(conventions, pyss_record_conversion)
 {
 	cs_run_opts o = opts("fcfs");
-	o.wconv.conversion = CS_CONVERT_PYSS;
+	cs_workload_conv_defaults(&o.wconv, CS_CONVERT_PYSS);
 	cs_run_result r;
 	th_run_text("; MaxProcs: 4\n"
 		    "1 0 -1 0 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n"

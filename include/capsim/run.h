@@ -86,6 +86,9 @@ void cs_run_result_free(cs_run_result *r);
 /* Outputs. */
 void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r);
 int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen);
+/* Before a run: 0 if `dir` is a writable directory or can be created (its
+ * parent is one), else -CS_EIO with "DIR: cannot ..." in err. */
+int cs_run_check_out_dir(const char *dir, char *err, size_t errlen);
 /* The schedule as Batsim's jobs.csv (sim/report_batsim.c; --out writes it
  * as DIR/batsim_jobs.csv). */
 int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen);
@@ -99,8 +102,8 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 extern const char *const cs_convert_names[2];  /* capsim pyss */
 extern const char *const cs_size_names[3];     /* allocated requested max */
 extern const char *const cs_est_names[2];      /* requested exact */
-extern const char *const cs_missing_names[2];  /* runtime drop */
-extern const char *const cs_overrun_names[2];  /* kill continue */
+extern const char *const cs_missing_names[3];  /* runtime drop pyss */
+extern const char *const cs_overrun_names[3];  /* kill continue raise */
 extern const char *const cs_same_names[2];     /* end-first submit-first */
 extern const char *const cs_pass_names[2];     /* per-time per-event */
 extern const char *const cs_submit_names[2];   /* always if-fits */

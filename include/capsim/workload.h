@@ -9,8 +9,15 @@
 
 typedef enum { CS_SIZE_ALLOCATED, CS_SIZE_REQUESTED, CS_SIZE_MAX } cs_size_field;
 typedef enum { CS_EST_REQUESTED, CS_EST_EXACT } cs_estimates;
-typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP } cs_missing_reqtime;
-typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE } cs_overrun;
+/* A missing requested time: use the runtime; drop the job; or, under
+ * --convert pyss only, pyss's arithmetic on -1 (the job runs 1 s, estimated
+ * at its trace runtime). */
+typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP, CS_MISSING_PYSS } cs_missing_reqtime;
+/* A runtime past the requested time: cut to it (kill); run it all, the
+ * scheduler expecting it to end at its request (continue); run it all, the
+ * estimate raised to the runtime so the scheduler sees its real end
+ * (raise, as pyss and RLScheduler do). */
+typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE, CS_OVERRUN_RAISE } cs_overrun;
 /* How records become jobs: capsim's rules (README, "Conventions"), or
  * pyss's _job_input_to_job, which keeps every record (see cs_workload_add). */
 typedef enum { CS_CONVERT_CAPSIM, CS_CONVERT_PYSS } cs_conversion;
@@ -61,6 +68,11 @@ typedef struct cs_workload_builder {
 	int64_t prev_submit; /* previous record's submit time, for `unsorted` */
 } cs_workload_builder;
 
+/* The record rules a conversion starts from: capsim's (size allocated,
+ * estimates requested, missing-reqtime runtime, overrun kill) or pyss's
+ * (size requested, estimates requested, missing-reqtime pyss, overrun
+ * kill). Options given explicitly are applied after this. */
+void cs_workload_conv_defaults(cs_workload_conv *cv, cs_conversion conversion);
 void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv);
 int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r); /* 0 or -CS_ENOMEM */
 /* Apply the rules that need the machine, sort, hand over the jobs. */
