@@ -242,6 +242,31 @@ Test(nodemodel, filter_rules_and_unknown_partitions)
 	cs_run_result_free(&r);
 }
 
+/* --overrun on the node model: job 1 asks 100 s and runs 150. kill: runs
+ * 100, estimated 100; continue: runs 150, estimated 100; raise: runs 150,
+ * estimated 150. */
+Test(nodemodel, overrun_kill_continue_or_raise)
+{
+	struct { cs_overrun ov; cs_time run, est; size_t killed; } cases[] = {
+		{ CS_OVERRUN_KILL, 100, 100, 1 },
+		{ CS_OVERRUN_CONTINUE, 150, 100, 0 },
+		{ CS_OVERRUN_RAISE, 150, 150, 0 },
+	};
+	for (size_t k = 0; k < 3; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.policy = "easy";
+		o.wconv.overrun = cases[k].ov;
+		cs_run_result r;
+		th_run_on(tiny_yaml, HDR "1,a,u,0,1,1,0,0,100,150,,gpu,timeout\n", ".csv", &o, &r);
+		cr_assert_eq(th_job(&r, 1)->runtime_s, cases[k].run, "case %zu", k);
+		cr_assert_eq(th_job(&r, 1)->estimate_s, cases[k].est, "case %zu", k);
+		cr_assert_eq(r.wst.overran, 1, "case %zu", k);
+		cr_assert_eq(r.wst.killed, cases[k].killed, "case %zu", k);
+		cs_run_result_free(&r);
+	}
+}
+
 /* Conservative on the node model (plans): the same case as the EASY hold.
  * Every waiting job holds a plan; J4's is node 0 at 100, J7's at 150 (it
  * plans behind J4 on node 0 and may not take node 0's free GPU before, as it
