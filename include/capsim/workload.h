@@ -16,7 +16,7 @@ typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP, CS_MISSING_PYSS } cs_missing
 /* A runtime past the requested time: cut to it (kill); run it all, the
  * scheduler expecting it to end at its request (continue); run it all, the
  * estimate raised to the runtime so the scheduler sees its real end
- * (raise, as pyss and RLScheduler do). */
+ * (raise). */
 typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE, CS_OVERRUN_RAISE } cs_overrun;
 /* How records become jobs: capsim's rules (README, "Conventions"), or
  * pyss's _job_input_to_job, which keeps every record (see cs_workload_add). */
