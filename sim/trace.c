@@ -217,12 +217,31 @@ int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* zlib's state after a read that returned less than asked: 0, or
+ * -CS_EIO with "FILE:LINE: read error: ..." (a truncated stream is
+ * Z_BUF_ERROR, which gzgets and gzeof alone do not report). */
+static int lines_zcheck(const cs_lines *l, char *err, size_t errlen)
+{
+	int e;
+	const char *m = gzerror(l->gz, &e);
+	if (e == Z_OK)
+		return 0;
+	snprintf(err, errlen, "%s:%u: read error: %s", l->path, l->lineno + 1,
+		 e == Z_BUF_ERROR ? "truncated gzip data (the file ends inside the compressed stream)"
+		 : e == Z_ERRNO ? strerror(errno) : m);
+	return -CS_EIO;
+}
+
 int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen)
 {
 	size_t n = 0;
-	int got = 0;
 	for (;;) {
 		if (l->cap - n < 2) {
+			if (l->cap >= CS_LINE_MAX) {
+				snprintf(err, errlen, "%s:%u: line longer than %d bytes: not a trace of this format",
+					 l->path, l->lineno + 1, CS_LINE_MAX);
+				return -CS_EPARSE;
+			}
 			size_t cap = l->cap ? l->cap * 2 : 4096;
 			char *b = realloc(l->buf, cap);
 			if (!b) {
@@ -232,24 +251,24 @@ int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errle
 			l->buf = b;
 			l->cap = cap;
 		}
-		if (!gzgets(l->gz, l->buf + n, (int)(l->cap - n < INT32_MAX ? l->cap - n : INT32_MAX))) {
-			int e;
-			const char *m = gzerror(l->gz, &e);
-			if (e != Z_OK && e != Z_BUF_ERROR) {
-				snprintf(err, errlen, "%s:%u: read error: %s", l->path, l->lineno + 1, m);
-				return -CS_EIO;
-			}
-			if (!got)
+		if (!gzgets(l->gz, l->buf + n, (int)(l->cap - n))) {
+			int rc = lines_zcheck(l, err, errlen);
+			if (rc < 0)
+				return rc;
+			if (!n)
 				return 0;
 			break;
 		}
-		got = 1;
 		size_t k = strlen(l->buf + n);
 		n += k;
 		if (n && l->buf[n - 1] == '\n')
 			break;
-		if (gzeof(l->gz))
+		if (gzeof(l->gz)) {
+			int rc = lines_zcheck(l, err, errlen);
+			if (rc < 0)
+				return rc;
 			break;
+		}
 		if (k == 0) {
 			snprintf(err, errlen, "%s:%u: a NUL byte in the line: not a text file", l->path,
 				 l->lineno + 1);
@@ -477,6 +496,11 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	rc = 0;
 out:
 	cs_lines_close(&l);
+	if (rc < 0) {
+		/* nothing kept: never a shorter workload */
+		cs_trace_free(t);
+		cs_trace_init(t);
+	}
 	return rc;
 oom:
 	snprintf(err, errlen, "out of memory");

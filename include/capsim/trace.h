@@ -99,9 +99,12 @@ typedef struct cs_lines {
 } cs_lines;
 /* 0, or -CS_EIO with "PATH: reason" in err. */
 int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
+/* The longest line the line reader takes (bytes, with its newline). */
+#define CS_LINE_MAX (1 << 20)
 /* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf; *len its
- * length. 1: a line; 0: end of file; -CS_EIO (read error) or -CS_EPARSE (a
- * NUL byte in the line) with "PATH:LINE: reason" in err. */
+ * length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
+ * corrupt gzip stream) or -CS_EPARSE (a NUL byte in the line, a line longer
+ * than CS_LINE_MAX) with "PATH:LINE: reason" in err. */
 int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
 void cs_lines_close(cs_lines *l);
 
