@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -272,8 +273,147 @@ static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)
 	(void)d, (void)user, (void)buf, (void)len;
 }
 
+/* YAML is UTF-8 (and capsim reads no UTF-16 config): check the bytes before
+ * libfyaml sees them, since some invalid ones make it loop forever
+ * (0.7.12). Refused: malformed, overlong or surrogate sequences, code points
+ * above U+10FFFF, and control characters YAML does not allow (all of C0 but
+ * tab, line feed and carriage return; DEL). 0, or -CS_EPARSE with
+ * "FILE:LINE:COL: ..." (COL counts bytes from 1). */
+static int check_text(cs_yaml *y, const unsigned char *s, size_t len)
+{
+	int line = 1;
+	size_t bol = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		int bad = n == 0 || i + n > len;
+		uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+		for (size_t k = 1; !bad && k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				bad = 1;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (!bad && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+			     cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)))
+			bad = 1;
+		if (bad) {
+			snprintf(y->err, y->errlen, "%s:%d:%zu: invalid UTF-8 (byte 0x%02x): a YAML config is UTF-8 text",
+				 y->file, line, i - bol + 1, c);
+			return -CS_EPARSE;
+		}
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7f) {
+			snprintf(y->err, y->errlen, "%s:%d:%zu: control character 0x%02x: not allowed in YAML",
+				 y->file, line, i - bol + 1, (unsigned)cp);
+			return -CS_EPARSE;
+		}
+		if (c == '\n' || (c == '\r' && (i + 1 == len || s[i + 1] != '\n'))) {
+			line++;
+			bol = i + 1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* The whole file, at most CS_YAML_MAX bytes, NUL-terminated (malloc'ed). */
+static char *slurp(cs_yaml *y, size_t *len, int *rc)
+{
+	FILE *f = fopen(y->file, "rb");
+	if (!f) {
+		snprintf(y->err, y->errlen, "%s: cannot open: %s", y->file, strerror(errno));
+		*rc = -CS_EIO;
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		size_t k = fread(buf + n, 1, cap - n, f);
+		n += k;
+		if (n < cap)
+			break;
+		if (cap > CS_YAML_MAX) {
+			snprintf(y->err, y->errlen, "%s: larger than %d MiB: not a capsim config", y->file,
+				 CS_YAML_MAX >> 20);
+			*rc = -CS_EPARSE;
+			free(buf);
+			fclose(f);
+			return NULL;
+		}
+		cap *= 2;
+		char *b = realloc(buf, cap + 1);
+		if (!b)
+			free(buf);
+		buf = b;
+	}
+	int bad = ferror(f), e = errno;
+	fclose(f);
+	if (!buf) {
+		*rc = cs_yaml_oom(y);
+		return NULL;
+	}
+	if (bad) {
+		snprintf(y->err, y->errlen, "%s: read error: %s", y->file, strerror(e));
+		*rc = -CS_EIO;
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* capsim configs have no use for aliases, and libfyaml would expand every
+ * one ("billion laughs"): the first alias found is an error. */
+static int no_alias(cs_yaml *y, struct fy_node *n, struct fy_node *key)
+{
+	if (!n)
+		return 0;
+	if (fy_node_is_alias(n)) {
+		int line, col;
+		/* at the key that holds it (an alias token's own mark is not
+		 * reliable in libfyaml 0.7) */
+		if (cs_yaml_where(key, &line, &col) == 0 || cs_yaml_where(n, &line, &col) == 0)
+			snprintf(y->err, y->errlen, "%s:%d:%d: YAML alias: capsim configs take no aliases (*name); "
+				 "write the value out", y->file, line, col);
+		else
+			snprintf(y->err, y->errlen, "%s: YAML alias: capsim configs take no aliases (*name); "
+				 "write the value out", y->file);
+		return -CS_EPARSE;
+	}
+	void *it = NULL;
+	if (fy_node_is_mapping(n)) {
+		struct fy_node_pair *p;
+		while ((p = fy_node_mapping_iterate(n, &it))) {
+			int rc = no_alias(y, fy_node_pair_key(p), fy_node_pair_key(p));
+			if (rc == 0)
+				rc = no_alias(y, fy_node_pair_value(p), fy_node_pair_key(p));
+			if (rc < 0)
+				return rc;
+		}
+	} else if (fy_node_is_sequence(n)) {
+		struct fy_node *c;
+		while ((c = fy_node_sequence_iterate(n, &it)))
+			if (no_alias(y, c, key) < 0)
+				return -CS_EPARSE;
+	}
+	return 0;
+}
+
 struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, const char *empty_msg, int *rc)
 {
+	char *own = NULL;
+	if (!text && !(text = own = slurp(y, &len, rc)))
+		return NULL;
+	if (len > CS_YAML_MAX) {
+		snprintf(y->err, y->errlen, "%s: larger than %d MiB: not a capsim config", y->file, CS_YAML_MAX >> 20);
+		*rc = -CS_EPARSE;
+		free(own);
+		return NULL;
+	}
+	if ((*rc = check_text(y, (const unsigned char *)text, len)) < 0) {
+		free(own);
+		return NULL;
+	}
 	struct fy_diag_cfg dcfg;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL; /* libfyaml prints to stderr by default: only the command layer prints */
@@ -281,26 +421,38 @@ struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, cons
 	dcfg.colorize = false;
 	struct fy_diag *diag = fy_diag_create(&dcfg);
 	if (!diag) {
+		free(own);
 		*rc = cs_yaml_oom(y);
 		return NULL;
 	}
 	fy_diag_set_collect_errors(diag, true);
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT, .diag = diag };
-	struct fy_document *doc = text ? fy_document_build_from_string(&cfg, text, len)
-				       : fy_document_build_from_file(&cfg, y->file);
+	/* not FYPCF_RESOLVE_DOCUMENT: aliases are refused below, not expanded */
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET, .diag = diag };
+	/* the document refers to its text: a file's goes to libfyaml, which
+	 * frees it with the document (or on failure) */
+	struct fy_document *doc = own ? fy_document_build_from_malloc_string(&cfg, own, len)
+				      : fy_document_build_from_string(&cfg, text, len);
+	own = NULL;
 	if (!doc) {
 		void *it = NULL;
 		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+		char msg[256];
+		/* one line: the first line of libfyaml's message */
+		snprintf(msg, sizeof msg, "%s", e && e->msg ? e->msg : "invalid YAML");
+		msg[strcspn(msg, "\r\n")] = 0;
 		if (e && e->line > 0)
-			snprintf(y->err, y->errlen, "%s:%d:%d: YAML syntax error: %s", y->file, e->line, e->column,
-				 e->msg ? e->msg : "invalid YAML");
+			snprintf(y->err, y->errlen, "%s:%d:%d: YAML syntax error: %s", y->file, e->line, e->column, msg);
 		else if (e)
-			snprintf(y->err, y->errlen, "%s: YAML syntax error: %s", y->file, e->msg ? e->msg : "invalid YAML");
+			snprintf(y->err, y->errlen, "%s: YAML syntax error: %s", y->file, msg);
 		else /* libfyaml builds no document from an empty stream, silently */
 			snprintf(y->err, y->errlen, "%s: %s", y->file, empty_msg);
 		*rc = -CS_EPARSE;
+	} else if ((*rc = no_alias(y, fy_document_root(doc), NULL)) < 0) {
+		fy_document_destroy(doc);
+		doc = NULL;
 	}
 	fy_diag_destroy(diag);
+	free(own);
 	return doc;
 }
 

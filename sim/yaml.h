@@ -75,9 +75,15 @@ void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *o
  * EISDIR). */
 int cs_yaml_openable(const char *path, char *err, size_t errlen);
 
+/* The largest config read (bytes). */
+#define CS_YAML_MAX (16 << 20)
 /* Parse the file y->file or, if text is not NULL, text (named y->file in
- * messages). A syntax error is "FILE:LINE:COL: YAML syntax error: ..."; an
- * empty stream "FILE: <empty_msg>". NULL with *rc set on failure. */
+ * messages). Refused before libfyaml sees it: more than CS_YAML_MAX bytes,
+ * invalid UTF-8 or a control character ("FILE:LINE:COL: invalid UTF-8 ...").
+ * A syntax error is "FILE:LINE:COL: YAML syntax error: ..." (one line); an
+ * empty stream "FILE: <empty_msg>"; an alias (*name) anywhere is an error:
+ * configs have no use for them and libfyaml would expand each one. NULL
+ * with *rc set on failure. */
 struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, const char *empty_msg, int *rc);
 
 #endif

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capsim/cluster.h"
+#include "capsim/accounts.h"
+#include "capsim/gen.h"
 #include "helpers.h"
 
 /* configs/clusters/NAME.yaml */
@@ -490,4 +493,105 @@ Test(cluster, show_json_is_one_object_with_the_totals)
 	json_decref(root);
 	free(out);
 	free(err);
+}
+
+/* Hostile YAML, for every loader that reads YAML (cluster, accounts,
+ * workload model): bytes that made libfyaml 0.7.12 loop forever, a
+ * "billion laughs" of aliases that grew to 24 GB, a file over the size cap.
+ * Each is refused at once with FILE:LINE:COL and one line. */
+typedef int (*yaml_loader)(const char *path, char *err, size_t errlen);
+static int load_cluster(const char *p, char *err, size_t n)
+{
+	cs_cluster *c = NULL;
+	int rc = cs_cluster_load(&c, p, err, n);
+	cs_cluster_free(c);
+	return rc;
+}
+static int load_accounts(const char *p, char *err, size_t n)
+{
+	cs_accounts *a = NULL;
+	int rc = cs_accounts_load(&a, p, err, n);
+	cs_accounts_free(a);
+	return rc;
+}
+static int load_model(const char *p, char *err, size_t n)
+{
+	cs_gen_model *m = NULL;
+	int rc = cs_gen_model_load(&m, p, err, n);
+	cs_gen_model_free(m);
+	return rc;
+}
+
+static void expect_yaml_refused(const char *bytes, size_t len, const char *where, const char *want)
+{
+	yaml_loader loaders[] = { load_cluster, load_accounts, load_model };
+	char path[] = "/tmp/capsim-yaml-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+	for (size_t k = 0; k < 3; k++) {
+		char err[CS_ERRLEN] = "", head[600];
+		cr_expect_eq(loaders[k](path, err, sizeof err), -CS_EPARSE, "loader %zu: %s", k, err);
+		snprintf(head, sizeof head, *where ? "%s:%s: " : "%s: ", path, where);
+		cr_expect(strncmp(err, head, strlen(head)) == 0, "loader %zu: '%s' should start '%s'", k, err, head);
+		cr_expect(strstr(err, want), "loader %zu: '%s' should contain '%s'", k, err, want);
+		cr_expect_null(strchr(err, '\n'), "one line: %s", err);
+	}
+	unlink(path);
+}
+
+Test(cluster, yaml_that_hung_libfyaml_is_refused_as_invalid_utf8)
+{
+	expect_yaml_refused("%#\xff~", 4, "1:3", "invalid UTF-8 (byte 0xff)");
+	char b[64];
+	memset(b, '\r', 51);
+	b[51] = '%';
+	b[52] = (char)0xaf;
+	expect_yaml_refused(b, 53, "52:2", "invalid UTF-8 (byte 0xaf)");
+	expect_yaml_refused("name: \xc0\xaf\n", 9, "1:7", "invalid UTF-8"); /* overlong */
+	expect_yaml_refused("name: \xed\xa0\x80\n", 10, "1:7", "invalid UTF-8"); /* a surrogate */
+	expect_yaml_refused("name: a\x01" "b\n", 10, "1:8", "control character 0x01");
+	expect_yaml_refused("name: a\0b\n", 10, "1:8", "control character 0x00");
+}
+
+Test(cluster, yaml_aliases_are_refused_not_expanded)
+{
+	const char *laughs = "a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n"
+			     "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+			     "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+			     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+			     "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+			     "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+			     "j: &j [*i, *i, *i, *i, *i, *i, *i, *i, *i]\n";
+	expect_yaml_refused(laughs, strlen(laughs), "2:1", "YAML alias: capsim configs take no aliases");
+	const char *one = "name: &n x\nsite: *n\n";
+	expect_yaml_refused(one, strlen(one), "2:1", "YAML alias");
+}
+
+Test(cluster, yaml_larger_than_the_cap_is_refused)
+{
+	size_t n = (16u << 20) + 1;
+	char *big = malloc(n);
+	memset(big, '#', n);
+	big[0] = '#';
+	expect_yaml_refused(big, n, "", "larger than 16 MiB");
+	free(big);
+}
+
+Test(cluster, a_yaml_syntax_error_is_one_line)
+{
+	const char *bad = "name: [a,\n  b\nsite: {\n";
+	yaml_loader loaders[] = { load_cluster, load_accounts, load_model };
+	char *p = th_write_tmp(bad, ".yaml");
+	for (size_t k = 0; k < 3; k++) {
+		char err[CS_ERRLEN] = "";
+		cr_expect_eq(loaders[k](p, err, sizeof err), -CS_EPARSE);
+		cr_expect(strstr(err, "YAML syntax error"), "%s", err);
+		cr_expect_null(strchr(err, '\n'), "one line: %s", err);
+	}
+	th_unlink(p);
 }
