@@ -1,15 +1,40 @@
 /* capsim: option parsing shared by the commands (sim/cli.h). */
 #include "cli.h"
 #include "capsim/run.h"
+#include "fmtutil.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One line on stderr whatever the message holds: bytes from an input
+ * (a field echoed back, a multi-line YAML scalar) that are control
+ * characters or not UTF-8 are written as \n, \t, \r or \xNN. */
 int cs_cli_die(int code, const char *msg)
 {
-	fprintf(stderr, "capsim: %s\n", msg);
+	const unsigned char *s = (const unsigned char *)msg;
+	size_t len = strlen(msg);
+	fputs("capsim: ", stderr);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = 0;
+		size_t n = cs_utf8_seq(s + i, len - i, &cp);
+		if (n && cp >= 0x20 && cp != 0x7f) {
+			fwrite(s + i, 1, n, stderr);
+			i += n;
+			continue;
+		}
+		if (s[i] == '\n')
+			fputs("\\n", stderr);
+		else if (s[i] == '\t')
+			fputs("\\t", stderr);
+		else if (s[i] == '\r')
+			fputs("\\r", stderr);
+		else
+			fprintf(stderr, "\\x%02x", s[i]);
+		i++;
+	}
+	fputc('\n', stderr);
 	return code;
 }
 

@@ -18,6 +18,11 @@
 int64_t cs_days_from_civil(int64_t y, int m, int d);
 int cs_days_in_month(int64_t y, int m);
 
+/* The length (1-4) of the well-formed UTF-8 sequence at s[0 .. len), its
+ * code point in *cp; 0 if malformed, truncated, overlong, a surrogate or
+ * above U+10FFFF. */
+size_t cs_utf8_seq(const unsigned char *s, size_t len, uint32_t *cp);
+
 /* "PATH:LINE: column COL: <fmt...>" into err; returns -CS_EPARSE. */
 int cs_col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

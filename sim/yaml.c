@@ -1,5 +1,6 @@
 /* capsim: reading YAML configs with libfyaml. See yaml.h. */
 #include "yaml.h"
+#include "fmtutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -285,18 +286,9 @@ static int check_text(cs_yaml *y, const unsigned char *s, size_t len)
 	size_t bol = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned c = s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		int bad = n == 0 || i + n > len;
-		uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-		for (size_t k = 1; !bad && k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				bad = 1;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (!bad && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-			     cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)))
-			bad = 1;
-		if (bad) {
+		uint32_t cp = 0;
+		size_t n = cs_utf8_seq(s + i, len - i, &cp);
+		if (!n) {
 			snprintf(y->err, y->errlen, "%s:%d:%zu: invalid UTF-8 (byte 0x%02x): a YAML config is UTF-8 text",
 				 y->file, line, i - bol + 1, c);
 			return -CS_EPARSE;

@@ -83,6 +83,16 @@ Test(cli, bad_input_names_file_line_and_field)
 	p = th_write_tmp(SWF_JOB(1, 0, 10, 2, 20), ".swf");
 	expect_usage_error(ARGS("run", "--workload", p), "no MaxProcs or MaxNodes header");
 	th_unlink(p);
+	/* bytes of the input echoed in a message are escaped: one line, text */
+	p = th_write_tmp("; MaxProcs: 4\n2 5 -1 1\x01\xff\xc3\xa9 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n", ".swf");
+	expect_usage_error(ARGS("run", "--workload", p), "'1\\x01\\xff\xc3\xa9' is not an integer");
+	th_unlink(p);
+	/* a multi-line YAML scalar echoed back stays on one line */
+	p = th_write_tmp("name: x\nsite: {pue: 1}\nnode_types:\n  - name: a\n    count: 1\n"
+			 "    topology: \"pack:1 core:4 pu:1\"\n    memory_gib: 8\n    power_w: {idle: 1, peak: 2}\n"
+			 "partitions:\n  - {name: p, node_types: [\"b\\nc\"]}\n", ".yaml");
+	expect_usage_error(ARGS("cluster", "show", p), "unknown node type 'b\\nc', expected one of: a");
+	th_unlink(p);
 }
 
 /* The shadow-time example of test_sched.c through the binary: jobs.csv is
