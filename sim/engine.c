@@ -1774,6 +1774,27 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 	return cs_engine_run_observed(jobs, n, procs, cv, ops, ps, NULL, st, err, errlen);
 }
 
+/* Every time the engine computes is at most the last submission plus the
+ * jobs' run times (or estimates, if longer) one after another: refuse a
+ * workload where that could come near overflow. The readers bound each
+ * time (CS_TIME_LIMIT); this bounds their sum. */
+static int check_time_sum(const cs_job *jobs, size_t n, char *err, size_t errlen)
+{
+	const int64_t lim = INT64_MAX / 4;
+	int64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t d = jobs[i].runtime_s > jobs[i].estimate_s ? jobs[i].runtime_s : jobs[i].estimate_s;
+		if (jobs[i].submit_s > lim || d > lim || __builtin_add_overflow(sum, d, &sum) || sum > lim ||
+		    jobs[i].submit_s > lim - sum) {
+			snprintf(err, errlen, "job %lld (line %u): the workload's submissions and run times add up to "
+				 "more than 2^61 s, beyond what the engine can add safely", (long long)jobs[i].id,
+				 jobs[i].line);
+			return -CS_EINVAL;
+		}
+	}
+	return 0;
+}
+
 int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
 			   const cs_policy_ops *ops, void *ps, const cs_observer *obs,
 			   cs_engine_stats *st, char *err, size_t errlen)
@@ -1793,6 +1814,8 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 			return -CS_EINVAL;
 		}
 	}
+	if (check_time_sum(jobs, n, err, errlen) < 0)
+		return -CS_EINVAL;
 	reset_results(jobs, n);
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1,
 			   .obs = obs };
@@ -1821,6 +1844,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
 	}
+	if (check_time_sum(jobs, n, err, errlen) < 0)
+		return -CS_EINVAL;
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
 			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
 	int rc = -CS_ENOMEM;

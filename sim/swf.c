@@ -152,7 +152,10 @@ int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t l
 			p++;
 		}
 		if (p == d0 || (p < e && !is_space(*p)))
-			return field_error(path, lineno, f, b, e, "an integer", err, errlen);
+			return field_error(path, lineno, f, b, e,
+					   p == dmax && (unsigned)(*p - '0') <= 9 ? "an integer of at most 18 digits"
+										 : "an integer",
+					   err, errlen);
 		iv[f] = neg ? -v : v;
 	}
 	while (p < e && is_space(*p))
@@ -161,6 +164,15 @@ int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t l
 		snprintf(err, errlen, "%s:%u: 19 fields or more, expected 18", path, lineno);
 		return -CS_EPARSE;
 	}
+	/* times the engine adds and sums: bounded (types.h) */
+	static const int tf[] = { 1, 2, 3, 8 };
+	for (size_t k = 0; k < sizeof tf / sizeof tf[0]; k++)
+		if (iv[tf[k]] > CS_TIME_LIMIT || iv[tf[k]] < -CS_TIME_LIMIT) {
+			snprintf(err, errlen, "%s:%u: field %d (%s): %lld is not a time within +-2^40 s "
+				 "(about 34,800 years)", path, lineno, tf[k] + 1, cs_swf_field_names[tf[k]],
+				 (long long)iv[tf[k]]);
+			return -CS_EPARSE;
+		}
 	rec->job = iv[0];
 	rec->submit = iv[1];
 	rec->wait = iv[2];

@@ -444,8 +444,8 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		int64_t v;
 		if (cs_parse_int(f[col[NC_ID]], &r.id) < 0)
 			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (cs_parse_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0)
-			NERR(NC_SUBMIT, "not a time in seconds >= 0: \"%s\"", f[col[NC_SUBMIT]]);
+		if (cs_parse_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0 || r.submit_s > CS_TIME_LIMIT)
+			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
 		if (cs_parse_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
 			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
 		r.nodes = (uint32_t)v;
@@ -458,17 +458,18 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		if (cs_parse_int(f[col[NC_MEM]], &v) < 0 || v < 0)
 			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
 		r.mem_per_node_mib = (uint64_t)v;
-		if (cs_parse_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1)
-			NERR(NC_LIMIT, "not a time limit in seconds > 0 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (cs_parse_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1)
-			NERR(NC_RUNTIME, "not a run time in seconds >= 0 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
+		if (cs_parse_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1 ||
+		    r.time_limit_s > CS_TIME_LIMIT)
+			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
+		if (cs_parse_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1 || r.runtime_s > CS_TIME_LIMIT)
+			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
 		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
 		if (s < 0)
 			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
 			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
 		r.state = (uint8_t)s;
 		if (col[NC_START] >= 0 && (cs_parse_int(f[col[NC_START]], &r.start_s) < 0 ||
-					   (r.start_s != -1 && r.start_s < r.submit_s)))
+					   (r.start_s != -1 && (r.start_s < r.submit_s || r.start_s > CS_TIME_LIMIT))))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
 		if (col[NC_TOPOLOGY] >= 0 && parse_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
 			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",

@@ -43,6 +43,17 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 	cs_time prev = INT64_MIN;
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];
+		/* every reader bounds its times; this holds for any trace */
+		const char *big = r->submit_s > CS_TIME_LIMIT ? "submit" : r->runtime_s > CS_TIME_LIMIT ? "runtime"
+				  : r->time_limit_s > CS_TIME_LIMIT ? "time_limit" : NULL;
+		if (big) {
+			const char *src = cs_trace_meta_get(t, "source");
+			snprintf(err, errlen, "%s:%u: %s: more than 2^40 s (about 34,800 years), capsim's limit for a time",
+				 src ? src : "workload", r->line, big);
+			free(pmap);
+			free(out);
+			return -CS_EPARSE;
+		}
 		st->records++;
 		if (r->submit_s < prev)
 			st->unsorted++;

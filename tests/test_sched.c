@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "capsim/engine.h"
 #include "helpers.h"
 
 static cs_run_opts opts(const char *policy)
@@ -576,4 +577,21 @@ Test(conservative, early_ends_compress_reservations)
 	cr_assert_eq(th_job(&r, 2)->reservation_s, 1000);
 	cr_assert_eq(th_start(&r, 2), 50);
 	cs_run_result_free(&r);
+}
+
+/* The engine refuses a workload whose times could overflow its sums, even
+ * when no single time does: three jobs of 2^60 s; the first two, one after
+ * another, reach 2^61. Nothing runs. */
+Test(conventions, the_engine_refuses_time_sums_near_overflow)
+{
+	cs_job jobs[3];
+	for (int i = 0; i < 3; i++)
+		jobs[i] = (cs_job){ .id = i + 1, .submit_s = 0, .runtime_s = (cs_time)1 << 60,
+				    .estimate_s = (cs_time)1 << 60, .size = 1, .line = (uint32_t)i + 2 };
+	cs_run_opts o = opts("fcfs");
+	cs_engine_stats st;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_engine_run(jobs, 3, 4, &o.econv, cs_policy_find("fcfs"), NULL, &st, err, sizeof err);
+	cr_assert_eq(rc, -CS_EINVAL);
+	cr_assert(strstr(err, "job 2 (line 3)") && strstr(err, "2^61 s"), "%s", err);
 }

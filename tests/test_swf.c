@@ -107,7 +107,27 @@ Test(swf, a_non_integer_field_names_field_and_value)
 	expect_error("1 0 -1 10 2 x -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
 		     ":1: field 6 (average CPU time): 'x' is not a number");
 	expect_error("1 0 -1 99999999999999999999 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
-		     "field 4 (run time)");
+		     "field 4 (run time): '99999999999999999999' is not an integer of at most 18 digits");
+}
+
+/* Times the engine adds are bounded at the reader (they overflowed
+ * now + runtime before: a utilization of 1e12). */
+Test(swf, a_time_beyond_2_40_seconds_is_an_error)
+{
+	expect_error("1 0 -1 999999999999999999 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 4 (run time): 999999999999999999 is not a time within +-2^40 s");
+	expect_error("1 1099511627777 -1 10 2 -1 -1 2 20 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 2 (submit time): 1099511627777 is not a time");
+	expect_error("1 0 -1 10 2 -1 -1 2 -1099511627777 -1 1 1 1 -1 -1 -1 -1 -1\n", -CS_EPARSE,
+		     ":1: field 9 (requested time)");
+	/* 2^40 itself is taken */
+	char *p = th_write_tmp("1 0 -1 1099511627776 2 -1 -1 2 1099511627776 -1 1 1 1 -1 -1 -1 -1 -1\n", ".swf");
+	cs_swf s;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_swf_read(p, &s, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(s.recs[0].runtime, 1099511627776LL);
+	cs_swf_free(&s);
+	th_unlink(p);
 }
 
 Test(swf, a_bad_header_value_is_an_error)

@@ -11,6 +11,12 @@ typedef int64_t cs_time;
 
 #define CS_TIME_MAX INT64_MAX
 
+/* The largest submit time, run time, time limit or wait a workload may
+ * hold: 2^40 s (about 34,800 years). The readers refuse larger values, so
+ * the engine's sums (a start plus a run time, the queue's run times one
+ * after another) stay far from overflow; the engine checks the total too. */
+#define CS_TIME_LIMIT ((int64_t)1 << 40)
+
 /* Error codes: functions return 0 or the negative of one of these, and
  * write a one-line message (FILE:LINE: field: what is wrong) into a
  * caller-provided buffer. Only the command layer prints. */
