@@ -52,6 +52,8 @@ typedef struct cs_machine {
 	uint64_t gpus, cores;        /* node model: totals */
 	char cluster[160];           /* node model: the cluster config (its name, or path) */
 	const char *source;          /* "header MaxProcs", "--procs", "cluster config", ... */
+	int own;                     /* node model: 1 if the workload's own machine (an SWF header's,
+				      * a Batsim workload's nb_res), 0 if a cluster config's */
 } cs_machine;
 
 typedef struct cs_run_result {
