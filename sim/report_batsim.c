@@ -7,10 +7,10 @@
  * syntax "0-3 7") and processors on a pooled machine, where processors are
  * numbered after the fact: replaying starts and ends in time order (ends
  * first at equal times), each job takes the lowest-numbered free
- * processors. A job killed at its requested time is COMPLETED_WALLTIME_
- * REACHED (success 0); a job the policy rejected is REJECTED, with start =
- * finish = submission and no resources. consumed_energy is -1 (not
- * modelled). */
+ * processors. final_state as Batsim's (final_state_of below); success is
+ * 1 for COMPLETED_SUCCESSFULLY only. A rejected job's times, stretch,
+ * resources and energy are empty, as Batsim writes them. consumed_energy
+ * is -1 (not modelled). */
 #include "capsim/run.h"
 
 #include <errno.h>
@@ -149,6 +149,27 @@ static int node_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Batsim's final states (its docs/output-jobs.rst): what the simulation
+ * did first (the policy rejected it; it was cut at its requested time; a
+ * preemption killed it: "killed by the decision process"), then how the
+ * trace says it ended (timeout; cancelled or preempted; failed). */
+static const char *final_state_of(const cs_job *j)
+{
+	if (j->start_s < 0)
+		return "REJECTED";
+	if (j->flags & CS_JOB_KILLED)
+		return "COMPLETED_WALLTIME_REACHED";
+	if (j->flags & CS_JOB_PREEMPT_KILLED)
+		return "COMPLETED_KILLED";
+	if (j->flags & CS_JOB_TRACE_TIMEOUT)
+		return "COMPLETED_WALLTIME_REACHED";
+	if (j->flags & CS_JOB_TRACE_CANCELLED)
+		return "COMPLETED_KILLED";
+	if (j->flags & CS_JOB_TRACE_FAILED)
+		return "COMPLETED_FAILED";
+	return "COMPLETED_SUCCESSFULLY";
+}
+
 int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	procmap pm = { 0 };
@@ -170,22 +191,24 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 	      "stretch,allocated_resources,consumed_energy,metadata\n", f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
+		const char *state = final_state_of(j);
+		fprintf(f, "%lld,w0,delay,%lld,%u,%lld,%d,%s,", (long long)j->id, (long long)j->submit_s,
+			node ? j->nodes : j->size, (long long)j->estimate_s,
+			strcmp(state, "COMPLETED_SUCCESSFULLY") == 0, state);
 		int rejected = j->start_s < 0;
-		int killed = !!(j->flags & CS_JOB_KILLED);
-		cs_time start = rejected ? j->submit_s : j->start_s, end = rejected ? j->submit_s : j->end_s;
-		cs_time exec = end - start, turn = end - j->submit_s;
-		fprintf(f, "%lld,w0,delay,%lld,%u,%lld,%d,%s,%lld,%lld,%lld,%lld,%lld,", (long long)j->id,
-			(long long)j->submit_s, node ? j->nodes : j->size, (long long)j->estimate_s,
-			!rejected && !killed, rejected ? "REJECTED" : killed ? "COMPLETED_WALLTIME_REACHED"
-								 : "COMPLETED_SUCCESSFULLY",
-			(long long)start, (long long)exec, (long long)end, (long long)(start - j->submit_s),
-			(long long)turn);
+		if (rejected) {
+			fputs(",,,,,,,,\n", f); /* times, stretch, resources, energy; metadata */
+			continue;
+		}
+		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,", (long long)j->start_s, (long long)exec, (long long)j->end_s,
+			(long long)(j->start_s - j->submit_s), (long long)turn);
 		if (exec > 0)
 			fprintf(f, "%.6f,", (double)turn / (double)exec);
 		else
 			fputs("-1,", f);
 		int first = 1;
-		if (!rejected && node) {
+		if (node) {
 			size_t o = r->placement_off[i];
 			if (j->nodes > idcap) {
 				idcap = j->nodes * 2;
@@ -207,7 +230,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 				a = b = ids[k];
 			}
 			put_range(f, &first, a, b);
-		} else if (!rejected) {
+		} else {
 			size_t s0 = pm.off[i] & (((size_t)1 << 40) - 1), cnt = pm.off[i] >> 40;
 			for (size_t q = s0; q < s0 + cnt; q++)
 				put_range(f, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);
