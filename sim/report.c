@@ -227,6 +227,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(mach, "nodes", jint(r->machine.nodes));
 	json_object_set_new(mach, "processors_per_node", jint(r->machine.ppn));
 	json_object_set_new(mach, "source", json_string(r->machine.source));
+	json_object_set_new(mach, "batsim_resources", json_string(cs_batsim_unit_names[r->batsim_unit]));
 	if (r->machine.node_model) {
 		json_object_set_new(mach, "cluster", json_string(r->machine.cluster));
 		json_object_set_new(mach, "gpus", jint((long long)r->machine.gpus));

@@ -161,8 +161,10 @@ void cs_run_result_free(cs_run_result *r)
 	r->jobs = NULL;
 	free(r->placements);
 	free(r->placement_off);
+	free(r->unit_first);
 	r->placements = NULL;
 	r->placement_off = NULL;
+	r->unit_first = NULL;
 	if (r->trace) {
 		cs_trace_free(r->trace);
 		free(r->trace);
@@ -578,6 +580,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	r->ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
+		goto oom;
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;

@@ -99,8 +99,8 @@ static const cs_policy_ops lim_ops = {
 };
 
 /* The run's batsim_jobs.csv (malloc'ed), the workload run on one_yaml
- * under lim_ops. */
-static char *batsim_jobs_of(const char *csv)
+ * under lim_ops; its resource unit in *unit unless NULL. */
+static char *batsim_jobs_of(const char *csv, cs_batsim_unit *unit)
 {
 	char dir[] = "/tmp/capsim-bsj-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
@@ -110,6 +110,8 @@ static char *batsim_jobs_of(const char *csv)
 	o.out_dir = dir;
 	cs_run_result r;
 	th_run_on(one_yaml, csv, ".csv", &o, &r);
+	if (unit)
+		*unit = r.batsim_unit;
 	cs_run_result_free(&r);
 	char path[512];
 	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
@@ -162,7 +164,7 @@ Test(batsim_jobs, final_states_follow_the_simulation_then_the_trace)
 				     "3,p,u,0,1,1,1,0,100,20,normal,gpu,cancelled\n"
 				     "4,p,u,0,1,1,1,0,100,100,normal,gpu,timeout\n"
 				     "5,p,u,10,1,1,1,0,40,60,normal,gpu,completed\n"
-				     "6,p,u,10,1,1,1,0,5000,10,normal,gpu,completed\n");
+				     "6,p,u,10,1,1,1,0,5000,10,normal,gpu,completed\n", NULL);
 	const struct { long long id; const char *state, *success, *start, *exec; } want[] = {
 		{ 1, "COMPLETED_SUCCESSFULLY", "1", "0", "50" },
 		{ 2, "COMPLETED_FAILED", "0", "0", "30" },
@@ -184,7 +186,7 @@ Test(batsim_jobs, final_states_follow_the_simulation_then_the_trace)
 Test(batsim_jobs, a_rejected_job_has_empty_times_and_no_resources)
 {
 	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
-				     "6,p,u,10,1,1,1,0,5000,10,normal,gpu,completed\n");
+				     "6,p,u,10,1,1,1,0,5000,10,normal,gpu,completed\n", NULL);
 	cr_assert(strstr(b, "\n6,w0,delay,10,1,5000,0,REJECTED,,,,,,,,,\n"), "%s", b);
 	free(b);
 }
@@ -196,7 +198,7 @@ Test(batsim_jobs, every_trace_state_has_a_batsim_state)
 	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,node_fail\n"
 				     "2,p,u,0,1,1,1,0,100,50,normal,gpu,out_of_memory\n"
 				     "3,p,u,0,1,1,1,0,100,50,normal,gpu,preempted\n"
-				     "4,p,u,0,1,1,1,0,100,50,normal,gpu,unknown\n");
+				     "4,p,u,0,1,1,1,0,100,50,normal,gpu,unknown\n", NULL);
 	cr_assert_str_eq(col(b, 1, "final_state"), "COMPLETED_FAILED");
 	cr_assert_str_eq(col(b, 2, "final_state"), "COMPLETED_FAILED");
 	cr_assert_str_eq(col(b, 3, "final_state"), "COMPLETED_KILLED");
@@ -211,7 +213,7 @@ Test(batsim_jobs, every_trace_state_has_a_batsim_state)
 Test(batsim_jobs, a_job_killed_by_preemption_is_completed_killed)
 {
 	char *b = batsim_jobs_of(HDR "1,p,u,0,1,4,1,0,100,100,normal,gpu,completed\n"
-				     "2,p,u,10,1,4,1,0,10,10,urgent,gpu,completed\n");
+				     "2,p,u,10,1,4,1,0,10,10,urgent,gpu,completed\n", NULL);
 	cr_assert_str_eq(col(b, 1, "final_state"), "COMPLETED_KILLED");
 	cr_assert_str_eq(col(b, 1, "execution_time"), "10");
 	cr_assert_str_eq(col(b, 2, "final_state"), "COMPLETED_SUCCESSFULLY");
@@ -239,4 +241,200 @@ Test(batsim_jobs, swf_status_gives_the_final_state)
 	free(b);
 	th_unlink(p);
 	cs_run_result_free(&r);
+}
+
+/* --- resources: what a number in allocated_resources is --- */
+
+typedef struct row {
+	long long start, finish, requested;
+	uint32_t *res; /* the resources, expanded */
+	size_t nres;
+} row;
+
+typedef struct tev {
+	long long t;
+	int start; /* ends sort first at equal times: a resource is free again at its finish */
+	size_t row;
+} tev;
+
+static int tev_cmp(const void *a, const void *b)
+{
+	const tev *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->start != y->start)
+		return x->start - y->start;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Every job of csv (a batsim_jobs.csv) holds as many resources as it asked
+ * for, and no resource is held by two jobs at once. Returns the jobs that
+ * ran. */
+static size_t check_no_shared_resource(const char *csv)
+{
+	size_t cap = 16, n = 0;
+	row *rows = calloc(cap, sizeof *rows);
+	uint32_t maxres = 0;
+	for (const char *l = strchr(csv, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+		const char *f[17];
+		const char *p = l + 1;
+		for (int k = 0; k < 17; k++) {
+			f[k] = p;
+			p += strcspn(p, ",\n") + (k < 16);
+		}
+		if (f[8][0] == ',') /* rejected: no times */
+			continue;
+		if (n == cap)
+			rows = realloc(rows, (cap *= 2) * sizeof *rows);
+		row *r = &rows[n++];
+		r->start = atoll(f[8]);
+		r->finish = atoll(f[10]);
+		r->requested = atoll(f[4]);
+		r->res = NULL;
+		r->nres = 0;
+		size_t rcap = 0;
+		for (const char *q = f[14]; *q != ',';) {
+			char *e;
+			unsigned long a = strtoul(q, &e, 10), b = a;
+			if (*e == '-')
+				b = strtoul(e + 1, &e, 10);
+			cr_assert(b >= a && (*e == ' ' || *e == ','), "bad interval set in %.80s", f[14]);
+			for (unsigned long v = a; v <= b; v++) {
+				if (r->nres == rcap)
+					r->res = realloc(r->res, (rcap = rcap * 2 + 16) * sizeof *r->res);
+				r->res[r->nres++] = (uint32_t)v;
+				if (v > maxres)
+					maxres = (uint32_t)v;
+			}
+			q = e + (*e == ' ');
+		}
+		cr_assert_eq((long long)r->nres, r->requested, "job %.20s holds %zu resources, asked for %lld", l + 1,
+			     r->nres, r->requested);
+	}
+	tev *ev = malloc(2 * n * sizeof *ev);
+	for (size_t i = 0; i < n; i++) {
+		ev[2 * i] = (tev){ rows[i].start, 1, i };
+		ev[2 * i + 1] = (tev){ rows[i].finish, 0, i };
+	}
+	qsort(ev, 2 * n, sizeof *ev, tev_cmp);
+	unsigned char *busy = calloc(maxres + 1, 1);
+	for (size_t k = 0; k < 2 * n; k++) {
+		row *r = &rows[ev[k].row];
+		for (size_t q = 0; q < r->nres; q++) {
+			if (ev[k].start)
+				cr_assert(!busy[r->res[q]], "resource %u held twice at %lld", r->res[q], ev[k].t);
+			busy[r->res[q]] = (unsigned char)ev[k].start;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].res);
+	free(rows);
+	free(ev);
+	free(busy);
+	return n;
+}
+
+/* Three jobs on the one 4-GPU node at once (1, 1 and 2 GPUs): each gets
+ * its own GPU numbers, and asks for GPUs. */
+Test(batsim_jobs, gpu_jobs_sharing_a_node_get_their_own_gpu_numbers)
+{
+	cs_batsim_unit u;
+	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
+				     "2,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
+				     "3,p,u,0,1,2,1,0,100,50,normal,gpu,completed\n", &u);
+	cr_assert_eq(u, CS_BATSIM_GPUS);
+	cr_assert_str_eq(col(b, 3, "requested_number_of_resources"), "2");
+	cr_assert_eq(check_no_shared_resource(b), 3);
+	free(b);
+}
+
+/* A CPU-only job beside a GPU job: not every job holds a GPU, but each
+ * holds cores: core numbers (the node's 4). */
+Test(batsim_jobs, cpu_and_gpu_jobs_on_one_node_get_core_numbers)
+{
+	cs_batsim_unit u;
+	char *b = batsim_jobs_of(HDR "1,p,u,0,1,2,1,0,100,50,normal,gpu,completed\n"
+				     "2,p,u,0,1,0,2,0,100,50,normal,gpu,completed\n", &u);
+	cr_assert_eq(u, CS_BATSIM_CORES);
+	cr_assert_str_eq(col(b, 1, "requested_number_of_resources"), "1");
+	cr_assert_str_eq(col(b, 2, "requested_number_of_resources"), "2");
+	cr_assert_eq(check_no_shared_resource(b), 2);
+	free(b);
+}
+
+/* A GPU job with no cores (unknown: none asked) beside a CPU-only job: no
+ * unit both hold, so node numbers, and both hold node 0 at once (the
+ * documented overlap). A job holding the whole node: node numbers, exact. */
+Test(batsim_jobs, with_no_unit_common_to_every_job_jobs_sharing_a_node_overlap)
+{
+	cs_batsim_unit u;
+	char *b = batsim_jobs_of(HDR "1,p,u,0,1,2,0,0,100,50,normal,gpu,completed\n"
+				     "2,p,u,0,1,0,2,0,100,50,normal,gpu,completed\n", &u);
+	cr_assert_eq(u, CS_BATSIM_SHARED_NODES);
+	cr_assert_str_eq(col(b, 1, "allocated_resources"), "0");
+	cr_assert_str_eq(col(b, 2, "allocated_resources"), "0");
+	cr_assert_str_eq(col(b, 2, "starting_time"), "0");
+	free(b);
+	b = batsim_jobs_of(HDR "1,p,u,0,1,4,4,0,100,50,normal,gpu,completed\n"
+			       "2,p,u,0,1,4,4,0,100,50,normal,gpu,completed\n", &u);
+	cr_assert_eq(u, CS_BATSIM_NODES);
+	cr_assert_str_eq(col(b, 2, "starting_time"), "50");
+	cr_assert_eq(check_no_shared_resource(b), 2);
+	free(b);
+}
+
+/* A Batsim workload on its own hosts: nodes, exactly Batsim's resources;
+ * the hand-worked EASY schedule of test_batsim_machine.c (A on 3 hosts,
+ * C backfilled on the 4th, ...). */
+Test(batsim_jobs, a_batsim_workload_on_its_hosts_numbers_them)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/data/jsontrace/batsim_queue4.json", th_root());
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(r.batsim_unit, CS_BATSIM_NODES);
+	char *p = th_write_tmp("", ".csv");
+	cr_assert_eq(cs_run_write_batsim(p, &r, err, sizeof err), 0, "%s", err);
+	char *b = th_slurp(p, NULL);
+	cr_assert_eq(check_no_shared_resource(b), 7);
+	cr_assert_str_eq(col(b, 1, "allocated_resources"), "0-2");
+	cr_assert_str_eq(col(b, 3, "allocated_resources"), "3");
+	cr_assert_str_eq(col(b, 1, "requested_number_of_resources"), "3");
+	free(b);
+	th_unlink(p);
+	cs_run_result_free(&r);
+}
+
+/* Two days of the generated AI workload on the default data centre: GPU
+ * and CPU-only jobs on shared nodes, numbered by cores; no core is ever
+ * held by two jobs at once, each job holds what it asked for. */
+Test(batsim_jobs, a_generated_workload_never_gives_one_resource_to_two_jobs)
+{
+	char dir[] = "/tmp/capsim-bsj-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char w[512], path[512];
+	snprintf(w, sizeof w, "%s/w.csv", dir);
+	char *out, *err;
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "generate", "--seed", "1", "--days", "2", "--out", w,
+						    NULL }, &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec((const char *const[]){ "run", "--workload", w, "--out", dir, NULL }, &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	char *js = th_slurp(path, NULL);
+	cr_assert(strstr(js, "\"batsim_resources\": \"cores\""), "%s", js);
+	free(js);
+	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	char *b = th_slurp(path, NULL);
+	cr_assert_gt(check_no_shared_resource(b), 1000);
+	free(b);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	cr_assert_eq(system(path), 0);
 }
