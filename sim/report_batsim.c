@@ -12,10 +12,12 @@
  * running at once share a number (the allocator gives GPUs and cores of a
  * node to one job at a time); failing all three, nodes, where jobs sharing
  * a node overlap. GPUs (cores) are numbered node by node, each node's in
- * its own order (GPU index, hwloc logical core index). final_state as Batsim's (final_state_of below); success is
- * 1 for COMPLETED_SUCCESSFULLY only. A rejected job's times, stretch,
- * resources and energy are empty, as Batsim writes them. consumed_energy
- * is -1 (not modelled). */
+ * its own order (GPU index, hwloc logical core index).
+ *
+ * final_state is Batsim's (final_state_of below); success is 1 for
+ * COMPLETED_SUCCESSFULLY only. A rejected job's times, stretch, resources
+ * and energy are empty, as Batsim writes them. consumed_energy is -1 (not
+ * modelled). */
 #include "capsim/nodemodel.h"
 #include "capsim/run.h"
 

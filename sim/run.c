@@ -298,8 +298,8 @@ static int batsim_cluster(const cs_run_opts *o, const cs_trace *t, cs_machine *m
 		m->source = o->procs > 0 ? "--procs" : "--nodes";
 	}
 	if (n < 1 || n > OWN_MACHINE_MAX_NODES) {
-		snprintf(err, errlen, "%s: %s: %lld resources: capsim models at most %d nodes (give --procs, or "
-			 "--cluster)", o->workload, o->procs > 0 || o->nodes > 0 ? m->source : "field nb_res", n,
+		snprintf(err, errlen, "%s: %s: %lld resources: capsim models at most %d nodes (--procs N sets "
+			 "fewer; --cluster runs it on a cluster config)", o->workload, o->procs > 0 || o->nodes > 0 ? m->source : "field nb_res", n,
 			 OWN_MACHINE_MAX_NODES);
 		return -CS_EINVAL;
 	}
