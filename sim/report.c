@@ -70,9 +70,10 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 			"not in its tables\n", o->accounts, r->acct.accounts, r->acct.users, r->acct.projects_added,
 			r->acct.users_added, r->acct.jobs_qos_unlisted, r->acct.jobs_partition_unlisted);
 	if (r->machine.node_model)
-		fprintf(f, "  machine     %s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s)\n",
+		fprintf(f, "  machine     %s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s%s%s)\n",
 			r->machine.cluster, r->machine.nodes, (unsigned long long)r->machine.gpus,
-			(unsigned long long)r->machine.cores, cs_fit_names[o->fit]);
+			(unsigned long long)r->machine.cores, cs_fit_names[o->fit], r->machine.own ? "; from " : "",
+			r->machine.own ? r->machine.source : "");
 	else if (r->machine.ppn)
 		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
 			r->machine.nodes, r->machine.ppn, r->machine.source);
@@ -142,7 +143,8 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(in, "capsim_version", json_string(CS_VERSION));
 	json_object_set_new(in, "workload", json_string(o->workload));
 	json_object_set_new(in, "format", json_string(cs_format_names[o->format]));
-	json_object_set_new(in, "cluster", json_string(o->cluster ? o->cluster : r->machine.node_model ? "default" : ""));
+	json_object_set_new(in, "cluster", json_string(o->cluster ? o->cluster
+					  : r->machine.node_model && !r->machine.own ? "default" : ""));
 	json_object_set_new(in, "policy", json_string(o->policy));
 	const char *wseed = r->trace ? cs_trace_meta_get(r->trace, "seed") : NULL;
 	json_object_set_new(in, "workload_seed", wseed ? json_string(wseed) : json_null());
@@ -226,6 +228,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(mach, "nodes", jint(r->machine.nodes));
 	json_object_set_new(mach, "processors_per_node", jint(r->machine.ppn));
 	json_object_set_new(mach, "source", json_string(r->machine.source));
+	json_object_set_new(mach, "batsim_resources", json_string(cs_batsim_unit_names[r->batsim_unit]));
 	if (r->machine.node_model) {
 		json_object_set_new(mach, "cluster", json_string(r->machine.cluster));
 		json_object_set_new(mach, "gpus", jint((long long)r->machine.gpus));

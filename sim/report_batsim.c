@@ -2,15 +2,23 @@
  * Batsim tools read capsim runs).
  *
  * One row per job, in the job table's order, with Batsim's columns.
- * Resources are nodes on a node model (requested_number_of_resources =
- * nodes; allocated_resources = the node indices, in Batsim's interval set
- * syntax "0-3 7") and processors on a pooled machine, where processors are
- * numbered after the fact: replaying starts and ends in time order (ends
- * first at equal times), each job takes the lowest-numbered free
- * processors. A job killed at its requested time is COMPLETED_WALLTIME_
- * REACHED (success 0); a job the policy rejected is REJECTED, with start =
- * finish = submission and no resources. consumed_energy is -1 (not
+ * Resources (requested_number_of_resources; allocated_resources in
+ * Batsim's interval set syntax "0-3 7") are, on a pooled machine,
+ * processors numbered after the fact: replaying starts and ends in time
+ * order (ends first at equal times), each job takes the lowest-numbered
+ * free processors. On a node model they are the finest unit every job of
+ * the run held (cs_run_batsim_units): nodes if every job held its nodes
+ * whole, else GPUs if every job held GPUs, else cores, so that no two jobs
+ * running at once share a number (the allocator gives GPUs and cores of a
+ * node to one job at a time); failing all three, nodes, where jobs sharing
+ * a node overlap. GPUs (cores) are numbered node by node, each node's in
+ * its own order (GPU index, hwloc logical core index).
+ *
+ * final_state is Batsim's (final_state_of below); success is 1 for
+ * COMPLETED_SUCCESSFULLY only. A rejected job's times, stretch, resources
+ * and energy are empty, as Batsim writes them. consumed_energy is -1 (not
  * modelled). */
+#include "capsim/nodemodel.h"
 #include "capsim/run.h"
 
 #include <errno.h>
@@ -149,6 +157,123 @@ static int node_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+const char *const cs_batsim_unit_names[CS_BATSIM_N] = { "processors", "nodes", "gpus", "cores",
+							   "shared_nodes" };
+
+int cs_run_batsim_units(cs_run_result *r, const cs_nodemodel *nm)
+{
+	int whole = 1, gpus = nm->total_gpus > 0, cores = 1;
+	for (uint32_t t = 0; t < nm->layout.ntypes; t++)
+		cores &= nm->types[t].cores <= CS_ALLOC_MAX_CORES;
+	for (size_t i = 0; i < r->njobs; i++) {
+		if (r->jobs[i].start_s < 0)
+			continue;
+		const cs_slot *s = r->placements + r->placement_off[i];
+		for (uint32_t k = 0; k < r->jobs[i].nodes; k++) {
+			const cs_alloc_type *ty = &nm->types[nm->node_type[s[k].node]];
+			whole &= cs_slot_gpus(&s[k]) == ty->gpus && s[k].cores == ty->cores;
+			gpus &= s[k].gpu_mask != 0;
+			cores &= s[k].cores > 0;
+		}
+	}
+	r->batsim_unit = whole ? CS_BATSIM_NODES : gpus ? CS_BATSIM_GPUS : cores ? CS_BATSIM_CORES
+						 : CS_BATSIM_SHARED_NODES;
+	if (r->batsim_unit != CS_BATSIM_GPUS && r->batsim_unit != CS_BATSIM_CORES)
+		return 0;
+	uint32_t n = nm->layout.nnodes;
+	r->unit_first = malloc((n + 1) * sizeof *r->unit_first);
+	if (!r->unit_first)
+		return -CS_ENOMEM;
+	uint32_t next = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		r->unit_first[v] = next;
+		const cs_alloc_type *ty = &nm->types[nm->node_type[v]];
+		next += r->batsim_unit == CS_BATSIM_GPUS ? ty->gpus : ty->cores;
+	}
+	r->unit_first[n] = next;
+	return 0;
+}
+
+/* Job i's resources (node model) in r's unit, sorted, into *ids (grown as
+ * needed): its nodes, or unit_first[node] + each GPU's (core's) index on
+ * its node. How many, or -1 out of memory. */
+static long job_units(const cs_run_result *r, size_t i, uint32_t **ids, size_t *cap)
+{
+	const cs_job *j = &r->jobs[i];
+	const cs_slot *s = r->placements + r->placement_off[i];
+	cs_batsim_unit u = r->batsim_unit;
+	size_t need = 0;
+	for (uint32_t k = 0; k < j->nodes; k++) {
+		if (u == CS_BATSIM_GPUS)
+			need += cs_slot_gpus(&s[k]);
+		else if (u == CS_BATSIM_CORES)
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+				need += (size_t)__builtin_popcountll(s[k].core_mask[w]);
+		else
+			need++;
+	}
+	if (need > *cap) {
+		uint32_t *ni = realloc(*ids, need * 2 * sizeof *ni);
+		if (!ni)
+			return -1;
+		*ids = ni;
+		*cap = need * 2;
+	}
+	size_t m = 0;
+	for (uint32_t k = 0; k < j->nodes; k++) {
+		uint32_t v = s[k].node;
+		if (u == CS_BATSIM_GPUS) {
+			for (unsigned g = 0; g < CS_ALLOC_MAX_GPUS; g++)
+				if (s[k].gpu_mask >> g & 1)
+					(*ids)[m++] = r->unit_first[v] + g;
+		} else if (u == CS_BATSIM_CORES) {
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+				for (uint64_t b = s[k].core_mask[w]; b; b &= b - 1)
+					(*ids)[m++] = r->unit_first[v] + 64 * w + (uint32_t)__builtin_ctzll(b);
+		} else {
+			(*ids)[m++] = v;
+		}
+	}
+	qsort(*ids, m, sizeof **ids, node_cmp);
+	return (long)m;
+}
+
+/* What a job asks for, in r's unit. */
+static uint64_t requested_units(const cs_run_result *r, const cs_job *j)
+{
+	switch (r->batsim_unit) {
+	case CS_BATSIM_PROCESSORS:
+		return j->size;
+	case CS_BATSIM_GPUS:
+		return (uint64_t)j->nodes * j->gpus_per_node;
+	case CS_BATSIM_CORES:
+		return (uint64_t)j->nodes * j->cores_per_node;
+	default:
+		return j->nodes;
+	}
+}
+
+/* Batsim's final states (its docs/output-jobs.rst): what the simulation
+ * did first (the policy rejected it; it was cut at its requested time; a
+ * preemption killed it: "killed by the decision process"), then how the
+ * trace says it ended (timeout; cancelled or preempted; failed). */
+static const char *final_state_of(const cs_job *j)
+{
+	if (j->start_s < 0)
+		return "REJECTED";
+	if (j->flags & CS_JOB_KILLED)
+		return "COMPLETED_WALLTIME_REACHED";
+	if (j->flags & CS_JOB_PREEMPT_KILLED)
+		return "COMPLETED_KILLED";
+	if (j->flags & CS_JOB_TRACE_TIMEOUT)
+		return "COMPLETED_WALLTIME_REACHED";
+	if (j->flags & CS_JOB_TRACE_CANCELLED)
+		return "COMPLETED_KILLED";
+	if (j->flags & CS_JOB_TRACE_FAILED)
+		return "COMPLETED_FAILED";
+	return "COMPLETED_SUCCESSFULLY";
+}
+
 int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	procmap pm = { 0 };
@@ -170,35 +295,29 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 	      "stretch,allocated_resources,consumed_energy,metadata\n", f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
+		const char *state = final_state_of(j);
+		fprintf(f, "%lld,w0,delay,%lld,%llu,%lld,%d,%s,", (long long)j->id, (long long)j->submit_s,
+			(unsigned long long)requested_units(r, j), (long long)j->estimate_s,
+			strcmp(state, "COMPLETED_SUCCESSFULLY") == 0, state);
 		int rejected = j->start_s < 0;
-		int killed = !!(j->flags & CS_JOB_KILLED);
-		cs_time start = rejected ? j->submit_s : j->start_s, end = rejected ? j->submit_s : j->end_s;
-		cs_time exec = end - start, turn = end - j->submit_s;
-		fprintf(f, "%lld,w0,delay,%lld,%u,%lld,%d,%s,%lld,%lld,%lld,%lld,%lld,", (long long)j->id,
-			(long long)j->submit_s, node ? j->nodes : j->size, (long long)j->estimate_s,
-			!rejected && !killed, rejected ? "REJECTED" : killed ? "COMPLETED_WALLTIME_REACHED"
-								 : "COMPLETED_SUCCESSFULLY",
-			(long long)start, (long long)exec, (long long)end, (long long)(start - j->submit_s),
-			(long long)turn);
+		if (rejected) {
+			fputs(",,,,,,,,\n", f); /* times, stretch, resources, energy; metadata */
+			continue;
+		}
+		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,", (long long)j->start_s, (long long)exec, (long long)j->end_s,
+			(long long)(j->start_s - j->submit_s), (long long)turn);
 		if (exec > 0)
 			fprintf(f, "%.6f,", (double)turn / (double)exec);
 		else
 			fputs("-1,", f);
 		int first = 1;
-		if (!rejected && node) {
-			size_t o = r->placement_off[i];
-			if (j->nodes > idcap) {
-				idcap = j->nodes * 2;
-				uint32_t *ni = realloc(ids, idcap * sizeof *ni);
-				if (!ni)
-					goto oom;
-				ids = ni;
-			}
-			for (uint32_t k = 0; k < j->nodes; k++)
-				ids[k] = r->placements[o + k].node;
-			qsort(ids, j->nodes, sizeof *ids, node_cmp);
-			uint32_t a = ids[0], b = ids[0];
-			for (uint32_t k = 1; k < j->nodes; k++) {
+		if (node) {
+			long m = job_units(r, i, &ids, &idcap);
+			if (m < 0)
+				goto oom;
+			uint32_t a = m ? ids[0] : 0, b = a;
+			for (long k = 1; k < m; k++) {
 				if (ids[k] == b + 1) {
 					b = ids[k];
 					continue;
@@ -206,8 +325,9 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 				put_range(f, &first, a, b);
 				a = b = ids[k];
 			}
-			put_range(f, &first, a, b);
-		} else if (!rejected) {
+			if (m)
+				put_range(f, &first, a, b);
+		} else {
 			size_t s0 = pm.off[i] & (((size_t)1 << 40) - 1), cnt = pm.off[i] >> 40;
 			for (size_t q = s0; q < s0 + cnt; q++)
 				put_range(f, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);

@@ -155,8 +155,10 @@ void cs_run_result_free(cs_run_result *r)
 	r->jobs = NULL;
 	free(r->placements);
 	free(r->placement_off);
+	free(r->unit_first);
 	r->placements = NULL;
 	r->placement_off = NULL;
+	r->unit_first = NULL;
 	if (r->trace) {
 		cs_trace_free(r->trace);
 		free(r->trace);
@@ -231,7 +233,8 @@ static void node_utilization(cs_run_result *r)
  * --procs-per-node / --procs) of one node type with one core per
  * processor, no GPUs and no memory limit, in one partition. Pooled replays
  * on it are the default; --node-model places jobs node by node on it. */
-static int swf_header_cluster(const cs_run_opts *o, const cs_trace *t, cs_cluster **c, char *err, size_t errlen)
+static int swf_header_cluster(const cs_run_opts *o, const cs_trace *t, cs_machine *mo, cs_cluster **c, char *err,
+			      size_t errlen)
 {
 	cs_swf_header h = { -1, -1, -1, -1 };
 	const char *mp = cs_trace_meta_get(t, "swf_max_procs"), *mn = cs_trace_meta_get(t, "swf_max_nodes");
@@ -243,6 +246,7 @@ static int swf_header_cluster(const cs_run_opts *o, const cs_trace *t, cs_cluste
 	int rc = cs_machine_resolve(&h, o, &m, err, errlen);
 	if (rc < 0)
 		return rc;
+	*mo = m;
 	char yaml[1024];
 	int len = snprintf(yaml, sizeof yaml,
 			   "name: swf-header\n"
@@ -257,6 +261,58 @@ static int swf_header_cluster(const cs_run_opts *o, const cs_trace *t, cs_cluste
 			   "  - {name: all, node_types: [node]}\n",
 			   m.nodes, m.ppn);
 	return cs_cluster_load_text(c, yaml, (size_t)len, "<the SWF header's machine>", ".", err, errlen);
+}
+
+/* The most nodes a trace's own machine may have (the node model's limit). */
+#define OWN_MACHINE_MAX_NODES (1 << 26)
+
+/* A Batsim workload's own machine: Batsim's resources are hosts a job
+ * holds whole, so nb_res nodes of one processor each (a job's `res` is its
+ * node count, one core per node: every job has its nodes to itself).
+ * --procs N or --nodes N give N nodes instead (both: they must agree). */
+static int batsim_cluster(const cs_run_opts *o, const cs_trace *t, cs_machine *m, cs_cluster **c, char *err,
+			  size_t errlen)
+{
+	const char *nb = cs_trace_meta_get(t, "nb_res");
+	long long n = nb ? strtoll(nb, NULL, 10) : 0;
+	m->source = "Batsim nb_res";
+	if (o->ppn > 1) {
+		snprintf(err, errlen, "%s: --procs-per-node %lld: a Batsim workload's resources are one-processor "
+			 "nodes (give --procs or --nodes for their number)", o->workload, (long long)o->ppn);
+		return -CS_EINVAL;
+	}
+	if (o->procs > 0 && o->nodes > 0 && o->procs != o->nodes) {
+		snprintf(err, errlen, "%s: --procs %lld contradicts --nodes %lld: a Batsim workload's resources are "
+			 "one-processor nodes, so both give their number", o->workload, (long long)o->procs,
+			 (long long)o->nodes);
+		return -CS_EINVAL;
+	}
+	if (o->procs > 0 || o->nodes > 0) {
+		n = o->procs > 0 ? o->procs : o->nodes;
+		m->source = o->procs > 0 ? "--procs" : "--nodes";
+	}
+	if (n < 1 || n > OWN_MACHINE_MAX_NODES) {
+		snprintf(err, errlen, "%s: %s: %lld resources: capsim models at most %d nodes (--procs N sets "
+			 "fewer; --cluster runs it on a cluster config)", o->workload, o->procs > 0 || o->nodes > 0 ? m->source : "field nb_res", n,
+			 OWN_MACHINE_MAX_NODES);
+		return -CS_EINVAL;
+	}
+	m->nodes = m->procs = (uint32_t)n;
+	m->ppn = 1;
+	char yaml[1024];
+	int len = snprintf(yaml, sizeof yaml,
+			   "name: batsim-nb_res\n"
+			   "site: {pue: 1}\n"
+			   "node_types:\n"
+			   "  - name: host\n"
+			   "    count: %u\n"
+			   "    topology: \"pack:1 core:1 pu:1\"\n"
+			   "    memory_gib: 1048576\n"
+			   "    power_w: {idle: 0, peak: 0}\n"
+			   "partitions:\n"
+			   "  - {name: all, node_types: [host]}\n",
+			   m->nodes);
+	return cs_cluster_load_text(c, yaml, (size_t)len, "<the Batsim workload's machine>", ".", err, errlen);
 }
 
 /* SWF records on a node model: a job of P processors (read as P nodes x 1
@@ -390,9 +446,15 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
 		     const cs_accounts *acc, char *err, size_t errlen)
 {
-	if ((o->procs > 0 || o->nodes > 0 || o->ppn > 0) && (fmt != CS_FMT_SWF || o->cluster)) {
-		snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF trace's own machine; "
-			 "%s runs on the node model of --cluster (default: the built-in data centre)", o->workload);
+	/* without --cluster, SWF and Batsim workloads run on the machine they describe */
+	int own = !o->cluster && (fmt == CS_FMT_SWF || fmt == CS_FMT_BATSIM);
+	if ((o->procs > 0 || o->nodes > 0 || o->ppn > 0) && !own) {
+		if (o->cluster)
+			snprintf(err, errlen, "--cluster sets the machine: drop --procs, --nodes and --procs-per-node");
+		else
+			snprintf(err, errlen, "--procs, --nodes and --procs-per-node size an SWF or Batsim workload's own "
+				 "machine; %s (%s) runs on the node model of --cluster (default: the built-in data centre)",
+				 o->workload, cs_format_names[fmt]);
 		return -CS_EINVAL;
 	}
 	if (o->wconv.conversion == CS_CONVERT_PYSS) {
@@ -424,8 +486,11 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
-	if (rc == 0 && fmt == CS_FMT_SWF && !o->cluster)
-		rc = swf_header_cluster(o, t, &c, err, errlen);
+	cs_machine own_m = { .source = "cluster config (node model)" };
+	if (rc == 0 && own && fmt == CS_FMT_SWF)
+		rc = swf_header_cluster(o, t, &own_m, &c, err, errlen);
+	else if (rc == 0 && own)
+		rc = batsim_cluster(o, t, &own_m, &c, err, errlen);
 	else if (rc == 0)
 		rc = cs_cluster_open(&c, o->cluster ? o->cluster : "default", NULL, err, errlen);
 	if (rc == 0 && fmt == CS_FMT_SWF)
@@ -460,7 +525,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	uint64_t units = nm.total_gpus ? nm.total_gpus : nm.total_cores;
 	r->machine = (cs_machine){ .procs = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units,
 				   .nodes = nm.layout.nnodes, .ppn = 0, .node_model = 1, .gpus = nm.total_gpus,
-				   .cores = nm.total_cores, .source = "cluster config (node model)" };
+				   .cores = nm.total_cores, .source = own_m.source, .own = own };
 	snprintf(r->machine.cluster, sizeof r->machine.cluster, "%s", cs_cluster_name(c));
 	env->jobs = r->jobs;
 	env->njobs = r->njobs;
@@ -509,6 +574,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	r->ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
+		goto oom;
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;

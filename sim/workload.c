@@ -34,6 +34,12 @@ void cs_workload_abort(cs_workload_builder *b)
 	b->n = b->cap = 0;
 }
 
+/* SWF status 0 failed, 5 cancelled (1 completed; 2-4 partial executions). */
+static uint32_t swf_state_flags(int64_t status)
+{
+	return status == 0 ? CS_JOB_TRACE_FAILED : status == 5 ? CS_JOB_TRACE_CANCELLED : 0;
+}
+
 /* Rules 1-3 and the job's times here; rules 4 (machine size) and 5 (drop on
  * a missing requested time, which must not count a job rule 4 drops) and
  * the counts of adjusted jobs at finish. */
@@ -61,7 +67,7 @@ static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit,
 		.group = clamp32(r->group),
 		.queue = clamp32(r->queue),
 		.partition = clamp32(r->partition),
-		.flags = flags,
+		.flags = flags | swf_state_flags(r->status),
 		.start_s = -1,
 		.end_s = -1,
 		.reservation_s = -1,

@@ -16,6 +16,23 @@ static int cmp_job(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+static uint32_t state_flags(uint8_t state)
+{
+	switch (state) {
+	case CS_STATE_FAILED:
+	case CS_STATE_NODE_FAIL:
+	case CS_STATE_OUT_OF_MEMORY:
+		return CS_JOB_TRACE_FAILED;
+	case CS_STATE_CANCELLED:
+	case CS_STATE_PREEMPTED:
+		return CS_JOB_TRACE_CANCELLED;
+	case CS_STATE_TIMEOUT:
+		return CS_JOB_TRACE_TIMEOUT;
+	default:
+		return 0;
+	}
+}
+
 int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			   const char *const *partition_names, size_t npartitions,
 			   cs_fits_fn fits, void *fits_ctx,
@@ -79,7 +96,7 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			     .user = r->user, .group = r->project, .queue = r->qos,
 			     .partition = r->partition >= 0 ? pmap[r->partition] : -1,
 			     .start_s = -1, .end_s = -1, .reservation_s = -1, .topo = r->topo,
-			     .max_leaves = r->max_leaves };
+			     .max_leaves = r->max_leaves, .flags = state_flags(r->state) };
 		uint64_t size = r->gpus_per_node ? (uint64_t)r->nodes * r->gpus_per_node
 						 : (uint64_t)r->nodes * cores;
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;

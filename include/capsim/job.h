@@ -16,7 +16,13 @@ enum {
 	CS_JOB_DROP_REQTIME = 1u << 6,   /* workload-internal: to drop (no requested time) */
 	CS_JOB_PYSS_CLAMP = 1u << 7,     /* workload-internal: cut size to the machine */
 	CS_JOB_REJECTED = 1u << 8,       /* the policy refused it: it never runs (reason says why) */
-	CS_JOB_PREEMPT_KILLED = 1u << 9  /* ended early: preempted with CS_PREEMPT_KILL */
+	CS_JOB_PREEMPT_KILLED = 1u << 9, /* ended early: preempted with CS_PREEMPT_KILL */
+	/* How the trace says the job ended (the trace's state: failed, node_fail or
+	 * out_of_memory; cancelled or preempted; timeout; SWF status 0 or 5), for
+	 * the outputs: the simulation still runs it for its recorded run time. */
+	CS_JOB_TRACE_FAILED = 1u << 10,
+	CS_JOB_TRACE_CANCELLED = 1u << 11,
+	CS_JOB_TRACE_TIMEOUT = 1u << 12
 };
 
 typedef struct cs_job {

@@ -52,7 +52,24 @@ typedef struct cs_machine {
 	uint64_t gpus, cores;        /* node model: totals */
 	char cluster[160];           /* node model: the cluster config (its name, or path) */
 	const char *source;          /* "header MaxProcs", "--procs", "cluster config", ... */
+	int own;                     /* node model: 1 if the workload's own machine (an SWF header's,
+				      * a Batsim workload's nb_res), 0 if a cluster config's */
 } cs_machine;
+
+/* What batsim_jobs.csv counts as one resource (sim/report_batsim.c): the
+ * finest unit every job of the run holds, so that jobs running at the same
+ * time never share a resource number, when there is one. */
+typedef enum {
+	CS_BATSIM_PROCESSORS,   /* pooled machine: processors, numbered after the fact */
+	CS_BATSIM_NODES,        /* node model, every job held its nodes whole: node indices */
+	CS_BATSIM_GPUS,         /* every job held GPUs on each of its nodes: GPU indices */
+	CS_BATSIM_CORES,        /* every job held cores on each of its nodes, all nodes with a core
+				 * mask: core indices */
+	CS_BATSIM_SHARED_NODES, /* none of these: node indices, where jobs sharing a node overlap */
+	CS_BATSIM_N
+} cs_batsim_unit;
+/* "processors", "nodes", "gpus", "cores", "shared_nodes" */
+extern const char *const cs_batsim_unit_names[CS_BATSIM_N];
 
 typedef struct cs_run_result {
 	cs_machine machine;
@@ -70,6 +87,10 @@ typedef struct cs_run_result {
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
 	cs_account_stats acct;       /* with opts.accounts: what binding it to the jobs gave */
+	cs_batsim_unit batsim_unit;  /* batsim_jobs.csv's resource */
+	uint32_t *unit_first;        /* GPUs or cores: node n's are numbered from unit_first[n]
+				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
+				      * node); owned; NULL otherwise */
 } cs_run_result;
 
 /* Defaults as documented in README.md. */
@@ -92,6 +113,10 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen);
 /* The schedule as Batsim's jobs.csv (sim/report_batsim.c; --out writes it
  * as DIR/batsim_jobs.csv). */
 int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen);
+/* After a node-model run on nm: choose r->batsim_unit (and fill
+ * r->unit_first) from where the jobs ran. 0 or -CS_ENOMEM. */
+struct cs_nodemodel;
+int cs_run_batsim_units(cs_run_result *r, const struct cs_nodemodel *nm);
 
 #endif
 
