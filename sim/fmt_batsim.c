@@ -81,9 +81,9 @@ int cs_json_job_error(char *err, size_t errlen, const char *path, size_t idx, co
 
 /* --- reading --- */
 
-/* Times beyond this (about 31 million years) are refused rather than
- * rounded into nonsense. */
-#define BS_TIME_MAX 1e15
+/* Times beyond capsim's limit (2^40 s, about 34,800 years; types.h) are
+ * refused rather than rounded into nonsense or summed into overflow. */
+#define BS_TIME_MAX ((double)CS_TIME_LIMIT)
 
 static int is_delay_type(const char *type)
 {
@@ -113,7 +113,7 @@ static int check_profiles(json_t *profiles, const char *path, char *err, size_t 
 		if (!json_is_number(d) || json_number_value(d) < 0 || json_number_value(d) > BS_TIME_MAX) {
 			snprintf(err, errlen, "%s: profiles[\"%s\"]: field delay: %s", path, name,
 				 !d ? "missing" : !json_is_number(d) ? "not a number"
-				 : "not a time in seconds in 0..1e15");
+				 : "not a time in seconds in 0..2^40");
 			return -CS_EPARSE;
 		}
 	}
@@ -243,7 +243,7 @@ int cs_batsim_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		json_t *v = json_object_get(j, "subtime");
 		if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > BS_TIME_MAX)
 			JERR("subtime", "%s", !v ? "missing" : !json_is_number(v) ? "not a number"
-				   : json_number_value(v) < 0 ? "negative" : "larger than 1e15 seconds");
+				   : json_number_value(v) < 0 ? "negative" : "larger than 2^40 seconds");
 		double x = json_number_value(v);
 		r.submit_s = llround(x);
 		frac |= x != floor(x);

@@ -375,7 +375,12 @@ Test(batsim, a_negative_or_zero_value_is_an_error)
 	expect_error(cs_batsim_read, "{\"nb_res\": 0, \"jobs\": [], \"profiles\": {}}", -CS_EPARSE,
 		     ": field nb_res: not a positive integer");
 	expect_error(cs_batsim_read, BS_HEAD "{\"id\": 1, \"subtime\": 1e16, \"res\": 1, \"profile\": \"p\"}" BS_TAIL,
-		     -CS_EPARSE, ": jobs[0] (id 1): field subtime: larger than 1e15 seconds");
+		     -CS_EPARSE, ": jobs[0] (id 1): field subtime: larger than 2^40 seconds");
+	/* just above capsim's time limit (it overflowed the engine's sums before) */
+	expect_error(cs_batsim_read, BS_HEAD "{\"id\": 1, \"subtime\": 1099511627777, \"res\": 1, \"profile\": \"p\"}" BS_TAIL,
+		     -CS_EPARSE, ": jobs[0] (id 1): field subtime: larger than 2^40 seconds");
+	expect_error(cs_batsim_read, BS_HEAD "{\"id\": 1, \"subtime\": 0, \"walltime\": 2e12, \"res\": 1, \"profile\": \"p\"}" BS_TAIL,
+		     -CS_EPARSE, ": jobs[0] (id 1): field walltime");
 }
 
 Test(batsim, an_unknown_profile_is_an_error)
@@ -389,7 +394,7 @@ Test(batsim, a_bad_profile_is_an_error_even_unused)
 	expect_error(cs_batsim_read, "{\"nb_res\": 1, \"jobs\": [" BS_JOB "], \"profiles\": {\"p\": {\"type\": \"delay\"}}}",
 		     -CS_EPARSE, ": profiles[\"p\"]: field delay: missing");
 	expect_error(cs_batsim_read, "{\"nb_res\": 1, \"jobs\": [" BS_JOB "], \"profiles\": {\"p\": {\"type\": \"delay\", \"delay\": 1}, \"q\": {\"type\": \"delay\", \"delay\": -3}}}",
-		     -CS_EPARSE, ": profiles[\"q\"]: field delay: not a time in seconds in 0..1e15");
+		     -CS_EPARSE, ": profiles[\"q\"]: field delay: not a time in seconds in 0..2^40");
 	expect_error(cs_batsim_read, "{\"nb_res\": 1, \"jobs\": [" BS_JOB "], \"profiles\": {\"p\": {\"delay\": 1}}}",
 		     -CS_EPARSE, ": profiles[\"p\"]: field type: missing");
 }
