@@ -6,7 +6,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct cs_topo {
@@ -295,25 +298,10 @@ static int compile(cs_topo *t, hwloc_topology_t h)
 
 /* ---- load ------------------------------------------------------------------ */
 
-int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
+/* hwloc's work on one spec, in this process: 0, or a negative code with
+ * the message in err. */
+static int load_here(cs_topo **out, const char *spec, int xml, char *err, size_t errlen)
 {
-	*out = NULL;
-	if (!spec || !*spec) {
-		snprintf(err, errlen, "topology: empty spec, expected an hwloc XML file or a synthetic description");
-		return -CS_EINVAL;
-	}
-	struct stat st;
-	int exists = stat(spec, &st) == 0, stat_errno = errno;
-	int xml = exists || ends_with(spec, ".xml");
-	if (xml) {
-		/* checked here so that an unreadable file is an I/O error (-CS_EIO),
-		 * apart from a file hwloc reads but rejects (-CS_EPARSE) */
-		int e = !exists ? stat_errno : S_ISDIR(st.st_mode) ? EISDIR : access(spec, R_OK) ? errno : 0;
-		if (e) {
-			snprintf(err, errlen, "%s: cannot open: %s", spec, strerror(e));
-			return -CS_EIO;
-		}
-	}
 	hwloc_topology_t h;
 	if (hwloc_topology_init(&h) < 0) {
 		snprintf(err, errlen, "%s: hwloc_topology_init: %s", spec, strerror(errno));
@@ -356,6 +344,249 @@ int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
 	}
 	*out = t;
 	return 0;
+}
+
+/* A synthetic description's size before hwloc builds it: the product of
+ * its levels' arities ("pack:2 core:8 pu:2" is 32 PUs). hwloc would spend
+ * half an hour and gigabytes on "pack:1000 core:1000 pu:1000". */
+static int check_synthetic(const char *spec, char *err, size_t errlen)
+{
+	double total = 1;
+	for (const char *p = spec; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *tok = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		const char *c = memchr(tok, ':', (size_t)(p - tok));
+		if (!c || c[1] < '0' || c[1] > '9')
+			continue; /* not "type:N": hwloc judges it */
+		double n = strtod(c + 1, NULL);
+		if (n > CS_TOPO_MAX_PUS || (total *= n) > CS_TOPO_MAX_PUS) {
+			snprintf(err, errlen, "'%s': a synthetic topology of more than %d processing units "
+				 "(levels multiply: \"pack:2 core:8 pu:2\" is 32)", spec, CS_TOPO_MAX_PUS);
+			return -CS_EPARSE;
+		}
+	}
+	return 0;
+}
+
+/* ---- hwloc in a child process ------------------------------------------------
+ * hwloc can crash on a malformed export (SEGV in hwloc_bitmap_compare_first
+ * on an OS device nested in a PU) and can run for long on odd input, so it
+ * works in a forked child under CPU-time and address-space limits, and
+ * sends the compiled topology back through a pipe: its counts, then each
+ * array, then the spec. A child that dies or overruns becomes an error. */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CS_TOPO_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CS_TOPO_UNDER_ASAN 1
+#endif
+#endif
+
+typedef struct {
+	int32_t rc, synthetic, npackages, nnuma, ncores, npus, ngpus, has_links;
+	uint64_t mem_bytes;
+	char links_name[48];
+	char err[CS_ERRLEN];
+} topo_head;
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	while (n) {
+		ssize_t k = write(fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	char *b = p;
+	while (n) {
+		ssize_t k = read(fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The arrays of t in wire order, with their sizes from the counts. */
+#define TOPO_ARRAYS(t, X)                                                             \
+	X((t)->core_package, (size_t)(t)->ncores + 1, int)                             \
+	X((t)->core_numa, (size_t)(t)->ncores + 1, int)                                \
+	X((t)->core_npus, (size_t)(t)->ncores + 1, int)                                \
+	X((t)->numa_package, (size_t)(t)->nnuma + 1, int)                              \
+	X((t)->numa_ncores, (size_t)(t)->nnuma + 1, int)                               \
+	X((t)->numa_mem_bytes, (size_t)(t)->nnuma + 1, uint64_t)                       \
+	X((t)->package_ncores, (size_t)(t)->npackages + 1, int)                        \
+	X((t)->package_ngpus, (size_t)(t)->npackages + 1, int)                         \
+	X((t)->gpus, (size_t)(t)->ngpus, cs_topo_gpu_info)                             \
+	X((t)->link_mbs, (t)->link_mbs ? (size_t)(t)->ngpus * (size_t)(t)->ngpus : 0, uint64_t)
+
+static void child_load(int fd, const char *spec, int xml)
+{
+	struct rlimit cpu = { CS_TOPO_CPU_S, CS_TOPO_CPU_S + 1 };
+	setrlimit(RLIMIT_CPU, &cpu);
+#ifndef CS_TOPO_UNDER_ASAN
+	struct rlimit as = { (rlim_t)CS_TOPO_MEM_MIB << 20, (rlim_t)CS_TOPO_MEM_MIB << 20 };
+	setrlimit(RLIMIT_AS, &as);
+#endif
+	topo_head hd = { 0 };
+	cs_topo *t = NULL;
+	hd.rc = load_here(&t, spec, xml, hd.err, sizeof hd.err);
+	if (t) {
+		hd.synthetic = t->synthetic;
+		hd.npackages = t->npackages;
+		hd.nnuma = t->nnuma;
+		hd.ncores = t->ncores;
+		hd.npus = t->npus;
+		hd.ngpus = t->ngpus;
+		hd.has_links = t->link_mbs != NULL;
+		hd.mem_bytes = t->mem_bytes;
+		memcpy(hd.links_name, t->links_name, sizeof hd.links_name);
+	}
+	int bad = write_all(fd, &hd, sizeof hd) < 0;
+#define SEND(a, n, T) bad |= write_all(fd, (a), (n) * sizeof(T)) < 0;
+	if (t)
+		TOPO_ARRAYS(t, SEND)
+#undef SEND
+	cs_topo_free(t);
+	close(fd);
+	_exit(bad ? 3 : 0);
+}
+
+static int parent_read(int fd, const char *spec, cs_topo **out, char *err, size_t errlen)
+{
+	topo_head hd;
+	if (read_all(fd, &hd, sizeof hd) < 0)
+		return 1; /* the child died: its status says how */
+	if (hd.rc < 0) {
+		hd.err[sizeof hd.err - 1] = 0;
+		snprintf(err, errlen, "%s", hd.err);
+		return hd.rc;
+	}
+	cs_topo *t = calloc(1, sizeof *t);
+	if (!t || !(t->spec = strdup(spec))) {
+		free(t);
+		snprintf(err, errlen, "%s: out of memory", spec);
+		return -CS_ENOMEM;
+	}
+	t->synthetic = hd.synthetic;
+	t->npackages = hd.npackages;
+	t->nnuma = hd.nnuma;
+	t->ncores = hd.ncores;
+	t->npus = hd.npus;
+	t->ngpus = hd.ngpus;
+	t->mem_bytes = hd.mem_bytes;
+	memcpy(t->links_name, hd.links_name, sizeof t->links_name);
+	t->links_name[sizeof t->links_name - 1] = 0;
+	t->link_mbs = hd.has_links ? (uint64_t *)1 : NULL; /* sized by TOPO_ARRAYS, allocated below */
+	int rc = 0;
+#define RECV(a, n, T)                                                     \
+	if (rc == 0 && (n) > 0) {                                         \
+		(a) = malloc((n) * sizeof(T));                            \
+		rc = !(a) ? -CS_ENOMEM : read_all(fd, (a), (n) * sizeof(T)) < 0 ? 1 : 0; \
+	}
+	TOPO_ARRAYS(t, RECV)
+#undef RECV
+	if (rc == 0) {
+		*out = t;
+		return 0;
+	}
+	if (t->link_mbs == (uint64_t *)1)
+		t->link_mbs = NULL;
+	cs_topo_free(t);
+	if (rc == -CS_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", spec);
+	return rc;
+}
+
+static int load_contained(cs_topo **out, const char *spec, int xml, char *err, size_t errlen)
+{
+	int fds[2];
+	if (pipe(fds) < 0) {
+		snprintf(err, errlen, "%s: cannot make a pipe for hwloc's process: %s", spec, strerror(errno));
+		return -CS_EIO;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(err, errlen, "%s: cannot start hwloc's process: %s", spec, strerror(errno));
+		return -CS_ENOMEM;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_load(fds[1], spec, xml);
+	}
+	close(fds[1]);
+	int rc = parent_read(fds[0], spec, out, err, errlen);
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc != 1)
+		return rc;
+	/* the child ended without sending a whole topology */
+	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		snprintf(err, errlen, "%s: hwloc ran out of time (%d s of CPU) reading this topology: "
+			 "not a node topology capsim can use", spec, CS_TOPO_CPU_S);
+	else if (WIFSIGNALED(status))
+		snprintf(err, errlen, "%s: hwloc crashed reading this topology (signal %d, %s): the file "
+			 "is malformed; expected an hwloc XML export (format v1 or v2)", spec, WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(err, errlen, "%s: hwloc's process ended without a topology (exit status %d)", spec,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return -CS_EPARSE;
+}
+
+int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!spec || !*spec) {
+		snprintf(err, errlen, "topology: empty spec, expected an hwloc XML file or a synthetic description");
+		return -CS_EINVAL;
+	}
+	struct stat st;
+	int exists = stat(spec, &st) == 0, stat_errno = errno;
+	int xml = exists || ends_with(spec, ".xml");
+	if (xml) {
+		/* checked here so that an unreadable file is an I/O error (-CS_EIO),
+		 * apart from a file hwloc reads but rejects (-CS_EPARSE); a FIFO or
+		 * a device would block hwloc */
+		int e = !exists ? stat_errno : S_ISDIR(st.st_mode) ? EISDIR : access(spec, R_OK) ? errno : 0;
+		if (e) {
+			snprintf(err, errlen, "%s: cannot open: %s", spec, strerror(e));
+			return -CS_EIO;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s: not a regular file, expected an hwloc XML export", spec);
+			return -CS_EIO;
+		}
+		if (st.st_size > CS_TOPO_MAX_XML_MIB << 20) {
+			snprintf(err, errlen, "%s: larger than %d MiB, expected an hwloc XML export of one node", spec,
+				 CS_TOPO_MAX_XML_MIB);
+			return -CS_EPARSE;
+		}
+	} else if (check_synthetic(spec, err, errlen) < 0) {
+		return -CS_EPARSE;
+	}
+	return load_contained(out, spec, xml, err, errlen);
 }
 
 void cs_topo_free(cs_topo *t)

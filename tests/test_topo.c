@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capsim/topo.h"
 #include "helpers.h"
@@ -296,6 +298,18 @@ Test(topo, bad_specs_are_errors_naming_the_spec_and_the_reason)
 	expect_load_error(p, -CS_EPARSE, "XML topology");
 	th_unlink(p);
 	expect_load_error("pack:2 socket:many", -CS_EPARSE, "rejects it as a synthetic description (Invalid argument)");
+	/* bounded before hwloc builds it (this took hwloc half an hour and 5.7 GB) */
+	expect_load_error("pack:1000 core:1000 pu:1000", -CS_EPARSE, "more than 65536 processing units");
+	expect_load_error("pack:2 core:256 pu:256", -CS_EPARSE, "more than 65536 processing units");
+	/* a FIFO would block hwloc's reader */
+	char fifo[] = "/tmp/capsim-fifo-XXXXXX";
+	cr_assert_not_null(mkdtemp(fifo));
+	char fp[64];
+	snprintf(fp, sizeof fp, "%s/node.xml", fifo);
+	cr_assert_eq(mkfifo(fp, 0600), 0);
+	expect_load_error(fp, -CS_EIO, "not a regular file");
+	unlink(fp);
+	rmdir(fifo);
 	expect_load_error("", -CS_EINVAL, "empty spec");
 }
 

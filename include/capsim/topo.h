@@ -36,6 +36,15 @@ typedef struct cs_topo_gpu_info {
 	char model[64];     /* the XML's GPUModel, else "pci 10de:20b0" */
 } cs_topo_gpu_info;
 
+/* Bounds on what a topology may ask of hwloc: processing units of a
+ * synthetic description, the size of an XML file, and the CPU time and
+ * address space of the child process hwloc runs in (a crash or an overrun
+ * there is an error, never capsim's). */
+#define CS_TOPO_MAX_PUS 65536
+#define CS_TOPO_MAX_XML_MIB 64
+#define CS_TOPO_CPU_S 30
+#define CS_TOPO_MEM_MIB 4096
+
 /* Load a topology. spec is an hwloc XML file if it names an existing file
  * or ends in ".xml", else an hwloc synthetic description such as
  * "pack:2 numa:2 core:14 pu:2" (each arity is per parent: that is 56
