@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsim/gpumap.h"
+#include "capsim/gputrace.h"
 #include "helpers.h"
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -355,4 +357,37 @@ Test(gpumap, a_bad_map_is_a_one_line_error_with_status_2)
 			 "--gpu-map '*=v100++a100': expected MODEL=TYPE[+TYPE...], node type names separated by '+'");
 	expect_map_error(PAI, "pai", "*=a100+a100",
 			 "--gpu-map '*=a100+a100': node type 'a100' is listed twice");
+}
+
+/* The library's view: PAI's models V100 and T4 sent to the same node type
+ * share one list, after the cluster's partitions; MISC keeps the default. */
+Test(gpumap, models_with_the_same_node_types_share_one_partition)
+{
+	char err[CS_ERRLEN] = "";
+	cs_cluster *c = NULL;
+	cr_assert_eq(cs_cluster_load(&c, CLUSTER, err, sizeof err), 0, "%s", err);
+	cs_trace t;
+	cs_trace_init(&t);
+	cr_assert_eq(cs_pai_read(&t, PAI, err, sizeof err), 0, "%s", err);
+	const char *map[] = { "V100=a100,T4=a100" };
+	cs_gpumap m;
+	cr_assert_eq(cs_gpumap_build(&m, c, &t, "pai", map, 1, err, sizeof err), 0, "%s", err);
+	int32_t v100 = cs_names_find(&t.partitions, "V100"), t4 = cs_names_find(&t.partitions, "T4"),
+		misc = cs_names_find(&t.partitions, "MISC");
+	cr_expect_eq(m.ncluster, 3);
+	cr_expect_eq(m.npartitions, 5, "the cluster's 3, a100, v100+a100");
+	cr_expect_eq(m.gpu_part[v100], 3);
+	cr_expect_eq(m.gpu_part[t4], 3);
+	cr_expect_eq(m.gpu_part[misc], 4);
+	cr_expect_eq(m.part_first[4] - m.part_first[3], 1);
+	cr_expect_eq(m.part_types[m.part_first[3]], 1, "a100 is node type 1");
+	cr_expect_eq(m.part_types[m.part_first[4]], 0);
+	cr_expect_eq(m.part_types[m.part_first[4] + 1], 1);
+	cr_assert_eq(m.nused, 3);
+	cr_expect_str_eq(m.used[2].model, "MISC");
+	cr_expect_str_eq(m.used[2].types, "v100+a100");
+	cr_expect_eq(m.used[2].rule, 0);
+	cs_gpumap_free(&m);
+	cs_trace_free(&t);
+	cs_cluster_free(c);
 }
