@@ -84,10 +84,13 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			any.topo = 0;
 			any.max_leaves = 0;
 			int why = CS_DROP_TOO_LARGE;
-			if (mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any))
+			if (mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any)) {
 				why = CS_DROP_TOPOLOGY;
-			else if (mem <= UINT32_MAX && held && (any.partition = -1, fits(fits_ctx, &any)))
-				why = CS_DROP_GPU_KIND;
+			} else if (mem <= UINT32_MAX && held) {
+				any.partition = -1;
+				if (fits(fits_ctx, &any))
+					why = CS_DROP_GPU_KIND;
+			}
 			st->dropped[why]++;
 			continue;
 		}
