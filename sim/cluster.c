@@ -2,6 +2,7 @@
 #include "capsim/cluster.h"
 #include "yaml.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libfyaml.h>
 #include <limits.h>
@@ -127,9 +128,65 @@ static const char *resolve_topology(ld *l, const char *spec, char *buf, size_t l
 	return spec;
 }
 
+/* ---- GPU vendors ------------------------------------------------------------ */
+
+/* What gpus.vendor may say. A GPU job of the published traces (CUDA code)
+ * may use only "nvidia" by default (include/capsim/gpumap.h). */
+const char *const cs_gpu_vendor_names[CS_GPU_VENDOR_N] = { "nvidia", "amd", "intel", "graphcore", "habana",
+							   "other" };
+
+/* Words in a model name that tell its vendor: the names vendors give their
+ * devices (NVIDIA's need none: they are the default). */
+static const struct { const char *word; const char *vendor; } vendor_words[] = {
+	{ "graphcore", "graphcore" }, { "ipu", "graphcore" }, { "bow", "graphcore" }, { "gc200", "graphcore" },
+	{ "colossus", "graphcore" },  { "amd", "amd" },       { "instinct", "amd" },   { "radeon", "amd" },
+	{ "habana", "habana" },       { "gaudi", "habana" },  { "gaudi2", "habana" },  { "gaudi3", "habana" },
+	{ "intel", "intel" },         { "ponte", "intel" },   { "pvc", "intel" },      { "tpu", "other" },
+	{ "cerebras", "other" },      { "sambanova", "other" }, { "trainium", "other" }, { "inferentia", "other" },
+	{ "groq", "other" },
+};
+
+/* A model name's vendor, word by word (split on anything but letters and
+ * digits, case ignored): a word of vendor_words, or MI<digits>... (AMD
+ * Instinct MI100, MI250X, MI300X); else "nvidia". */
+static const char *vendor_of_model(const char *model)
+{
+	for (const char *p = model; *p;) {
+		char w[32];
+		size_t n = 0;
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		while (isalnum((unsigned char)*p)) {
+			if (n + 1 < sizeof w)
+				w[n++] = (char)tolower((unsigned char)*p);
+			p++;
+		}
+		w[n] = '\0';
+		if (n >= 3 && w[0] == 'm' && w[1] == 'i' && isdigit((unsigned char)w[2]))
+			return "amd";
+		for (size_t k = 0; n && k < sizeof vendor_words / sizeof vendor_words[0]; k++)
+			if (strcmp(w, vendor_words[k].word) == 0)
+				return vendor_words[k].vendor;
+	}
+	return "nvidia";
+}
+
+/* The default vendor of a node type with GPUs: an XML topology's PCI vendor
+ * of its first GPU, else the model name's. */
+static const char *default_vendor(const cs_cluster_node_type *t)
+{
+	const cs_topo_gpu_info *g = cs_topo_is_synthetic(t->topo) ? NULL : cs_topo_gpu(t->topo, 0);
+	switch (g ? g->vendor_id : 0) {
+	case 0x10de: return "nvidia";
+	case 0x1002: return "amd";
+	case 0x8086: return "intel";
+	default: return vendor_of_model(t->gpu_model);
+	}
+}
+
 static int load_gpus(ld *l, const fld *f, cs_cluster_node_type *t)
 {
-	static const char *const keys[] = { "model", "count", "per_package", "peak_tflops", NULL };
+	static const char *const keys[] = { "model", "vendor", "count", "per_package", "peak_tflops", NULL };
 	const cs_topo *topo = t->topo;
 	int xml = !cs_topo_is_synthetic(topo), xml_gpus = cs_topo_ngpus(topo);
 	fld g;
@@ -158,6 +215,23 @@ static int load_gpus(ld *l, const fld *f, cs_cluster_node_type *t)
 	}
 	if (rc < 0)
 		return rc;
+	if ((rc = field(l, f->val, f->key, f->path, "vendor", 0, &g)) == 1) {
+		const char *v;
+		if ((rc = get_str(l, &g, &v)) < 0)
+			return rc;
+		int k = 0;
+		while (k < CS_GPU_VENDOR_N && strcmp(v, cs_gpu_vendor_names[k]) != 0)
+			k++;
+		if (k == CS_GPU_VENDOR_N)
+			return fail_val(l, -CS_EINVAL, &g, "'%s' is not one of nvidia amd intel graphcore habana other", v);
+		t->gpu_vendor = cs_gpu_vendor_names[k];
+	} else if (rc < 0) {
+		return rc;
+	} else {
+		t->gpu_vendor = default_vendor(t);
+	}
+	if (!t->gpus)
+		t->gpu_vendor = "";
 	if ((rc = field(l, f->val, f->key, f->path, "peak_tflops", 0, &g)) == 1) {
 		const char *keys_p[CS_PREC_COUNT + 1];
 		for (int p = 0; p < CS_PREC_COUNT; p++)
@@ -215,6 +289,7 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 		return fail_val(l, rc, &tf, "%s", terr);
 	t->topo = c->topos[i];
 	t->gpu_model = "";
+	t->gpu_vendor = "";
 
 	t->memory_gib = (double)cs_topo_mem_bytes(t->topo) / (1024.0 * 1024.0 * 1024.0);
 	if ((rc = opt_num(l, f->val, f->path, "memory_gib", 0, 1, &t->memory_gib)) < 0)
@@ -226,8 +301,10 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 			return rc;
 	} else {
 		t->gpus = cs_topo_ngpus(t->topo);
-		if (t->gpus > 0)
+		if (t->gpus > 0) {
 			t->gpu_model = cs_topo_gpu(t->topo, 0)->model;
+			t->gpu_vendor = default_vendor(t);
+		}
 	}
 	if ((rc = opt_num(l, f->val, f->path, "cpu_peak_tflops_fp64", 0, 0, &t->cpu_peak_tflops_fp64)) < 0)
 		return rc;

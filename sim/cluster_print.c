@@ -168,7 +168,7 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, "  %-12s x%-5d %d cores, %.0f GiB", n->name, n->count, cs_topo_ncores(n->topo),
 			n->memory_gib);
 		if (n->gpus)
-			fprintf(f, ", %d x %s", n->gpus, n->gpu_model);
+			fprintf(f, ", %d x %s (%s)", n->gpus, n->gpu_model, n->gpu_vendor);
 		fprintf(f, ", %.0f-%.0f W\n", n->idle_w, n->peak_w);
 		cs_cluster_node_layout(n, layout, sizeof layout);
 		fprintf(f, "  %-12s        %s\n", "", layout);
@@ -260,6 +260,7 @@ static json_t *node_type_json(const cs_cluster_node_type *n)
 	json_object_set_new(o, "layout", json_string(layout));
 	json_object_set_new(o, "gpus", json_integer(n->gpus));
 	json_object_set_new(o, "gpu_model", n->gpus ? json_string(n->gpu_model) : json_null());
+	json_object_set_new(o, "gpu_vendor", n->gpus ? json_string(n->gpu_vendor) : json_null());
 	/* per package: the XML's placement, or the config's per_package (empty if not given) */
 	for (int p = 0; n->gpus && (!synth || n->gpus_per_package) && p < cs_topo_npackages(topo); p++)
 		json_array_append_new(per_pkg, json_integer(synth ? n->gpus_per_package : cs_topo_package_ngpus(topo, p)));

@@ -61,6 +61,15 @@ static const char usage_run[] =
 	"  --node-model           place jobs node by node on --cluster (always, for anything\n"
 	"                         but SWF)\n"
 	"  --fit S                node model placement: best (default) | first | topo | frag\n"
+	"  --gpu-map MODEL=TYPE[+TYPE...][,MODEL=TYPE...]\n"
+	"                         node model: the node types that GPU jobs without a partition\n"
+	"                         of the cluster may use, tried in that order. MODEL is a GPU\n"
+	"                         model the trace names (PAI's gpu_type: MISC, P100, T4, V100,\n"
+	"                         V100M32), or * for the rest (Philly and Helios name none).\n"
+	"                         Default: every node type whose GPUs are NVIDIA's (the traces\n"
+	"                         run CUDA code), never IPU, AMD, Gaudi or CPU nodes. A job that\n"
+	"                         only other node types could hold is dropped\n"
+	"                         (no_node_type_for_gpu). See docs/gputrace.md\n"
 	"  --reserve NAME:START-END:NODES[:PROJECT]\n"
 	"                         an advance reservation (node model): NODES TYPE*N (the first N\n"
 	"                         nodes of a node type) or FIRST-LAST node indices, held over\n"
@@ -156,7 +165,7 @@ enum {
 	O_WORKLOAD = 256, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT, O_FIT,
 	O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_SAMPLE, O_NOPROGRESS,
-	O_ACCOUNTS, O_HELP
+	O_ACCOUNTS, O_GPUMAP, O_HELP
 };
 
 /* The progress line: rewritten in place on a terminal, cleared at the end. */
@@ -208,6 +217,7 @@ static int cmd_run(int argc, char **argv)
 		{ "sample", required_argument, 0, O_SAMPLE },
 		{ "no-progress", no_argument, 0, O_NOPROGRESS },
 		{ "accounts", required_argument, 0, O_ACCOUNTS },
+		{ "gpu-map", required_argument, 0, O_GPUMAP },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -238,6 +248,11 @@ static int cmd_run(int argc, char **argv)
 			if (o.nreserve == CS_MAX_PARAMS)
 				return cs_cli_die(2, "--reserve: too many reservations");
 			o.reserve[o.nreserve++] = optarg;
+			break;
+		case O_GPUMAP:
+			if (o.ngpu_map == CS_MAX_PARAMS)
+				return cs_cli_die(2, "--gpu-map: given too many times (join the rules with ',')");
+			o.gpu_map[o.ngpu_map++] = optarg;
 			break;
 		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
 		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;

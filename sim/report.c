@@ -1,5 +1,6 @@
 /* capsim: the human summary, summary.json and jobs.csv. */
 #include "capsim/run.h"
+#include "capsim/gpumap.h"
 #include "capsim/recorder.h"
 
 #include <errno.h>
@@ -110,8 +111,16 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 		(double)m->makespan / 86400.0, m->utilization);
 	if (r->machine.node_model)
 		fprintf(f, "  node model  GPU utilization %.4f, core utilization %.4f; %zu jobs without a "
-			"partition of the cluster ran on any node type\n", r->gpu_utilization, r->core_utilization,
-			w->any_partition);
+			"partition of the cluster: %zu GPU jobs held to the node types of their GPU model, "
+			"the rest on any node type\n", r->gpu_utilization, r->core_utilization, w->any_partition,
+			w->gpu_held);
+	for (size_t i = 0; r->gpumap && i < r->gpumap->nused; i++) {
+		const cs_gpumap_use *u = &r->gpumap->used[i];
+		fprintf(f, "%s%s=%s%s", i ? ", " : "  gpu map     ", u->model, *u->types ? u->types : "(none)",
+			u->rule ? "" : " (default)");
+		if (i + 1 == r->gpumap->nused)
+			fputc('\n', f);
+	}
 	fprintf(f, "  wait        mean %.1f s, median %.1f s, p95 %.1f s, max %lld s\n", m->mean_wait,
 		m->median_wait, m->p95_wait, (long long)m->max_wait);
 	fprintf(f, "  response    mean %.1f s\n", m->mean_response);
@@ -158,6 +167,8 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --policy-opt %s=%s", p->key, param_value(o, p));
 	if (o->cluster)
 		ADD(" --cluster %s", o->cluster);
+	for (size_t i = 0; i < o->ngpu_map; i++)
+		ADD(" --gpu-map '%s'", o->gpu_map[i]);
 	if (o->format != CS_FMT_AUTO)
 		ADD(" --format %s", cs_format_names[o->format]);
 	if (r->machine.node_model)
@@ -281,6 +292,14 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		json_object_set_new(root, "gpu_utilization", json_real(r->gpu_utilization));
 		json_object_set_new(root, "core_utilization", json_real(r->core_utilization));
 		json_object_set_new(root, "any_partition", jint((long long)w->any_partition));
+		json_object_set_new(root, "gpu_held", jint((long long)w->gpu_held));
+		json_t *gm = json_array();
+		for (size_t i = 0; r->gpumap && i < r->gpumap->nused; i++) {
+			const cs_gpumap_use *u = &r->gpumap->used[i];
+			json_array_append_new(gm, json_pack("{s:s, s:s, s:s}", "model", u->model, "node_types", u->types,
+							    "from", u->rule ? "--gpu-map" : "default"));
+		}
+		json_object_set_new(root, "gpu_map", gm);
 	}
 	json_object_set_new(root, "mean_wait", json_real(m->mean_wait));
 	json_object_set_new(root, "median_wait", json_real(m->median_wait));

@@ -1,6 +1,7 @@
 /* capsim: one replay, end to end. */
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
 #include "capsim/recorder.h"
 #include "capsim/topo.h"
@@ -166,6 +167,11 @@ void cs_run_result_free(cs_run_result *r)
 	}
 	cs_recorder_free(r->rec);
 	r->rec = NULL;
+	if (r->gpumap) {
+		cs_gpumap_free(r->gpumap);
+		free(r->gpumap);
+		r->gpumap = NULL;
+	}
 	cs_policy_unload(r->policy_handle);
 	r->policy_handle = NULL;
 	r->ops = NULL;
@@ -184,7 +190,7 @@ static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen
 
 typedef struct fit_ctx {
 	cs_alloc *empty;              /* an allocator nothing runs on */
-	const cs_nodemodel *nm;
+	const cs_gpumap *gm;          /* the partitions: the cluster's, then the GPU rule's */
 	cs_slot *slots;
 	uint32_t cap;
 } fit_ctx;
@@ -198,12 +204,12 @@ static int fits_empty(void *ctx, const cs_job *j)
 	cs_request rq = cs_job_request(j);
 	uint32_t a = 0, b = 1;
 	if (j->partition >= 0) {
-		a = f->nm->part_first[j->partition];
-		b = f->nm->part_first[j->partition + 1];
+		a = f->gm->part_first[j->partition];
+		b = f->gm->part_first[j->partition + 1];
 	}
 	for (uint32_t k = a; k < b; k++) {
 		if (j->partition >= 0)
-			rq.type = f->nm->part_types[k];
+			rq.type = f->gm->part_types[k];
 		cs_placement p = { f->slots, f->cap, 0 };
 		if (cs_alloc_try(f->empty, &rq, &p) == 0) {
 			cs_alloc_release(f->empty, &p);
@@ -475,6 +481,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_trace_init(t);
 	cs_cluster *c = NULL;
 	cs_nodemodel nm = { 0 };
+	cs_gpumap *gm = calloc(1, sizeof *gm);
 	cs_alloc *A = NULL;
 	fit_ctx fc = { 0 };
 	const char **pnames = NULL;
@@ -483,6 +490,11 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	char resv_names[CS_MAX_PARAMS][64];
 	void *ps = NULL;
 	cs_account_tree tree = { 0 };
+	if (!gm) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	r->gpumap = gm;
 	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
@@ -498,12 +510,14 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
 	if (rc == 0)
+		rc = cs_gpumap_build(gm, c, t, o->workload, o->gpu_map, o->ngpu_map, err, errlen);
+	if (rc == 0)
 		rc = cs_alloc_new(&A, &nm.layout, o->fit, err, errlen);
 	if (rc == 0)
 		rc = cs_alloc_new(&fc.empty, &nm.layout, o->fit, err, errlen);
 	if (rc < 0)
 		goto out;
-	fc.nm = &nm;
+	fc.gm = gm;
 	fc.cap = nm.layout.nnodes;
 	fc.slots = malloc(fc.cap * sizeof *fc.slots);
 	pnames = malloc((nm.npartitions + 1) * sizeof *pnames);
@@ -511,8 +525,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto oom;
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, fits_empty, &fc, &r->jobs, &r->njobs,
-				    &r->wst, err, errlen);
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, fits_empty, &fc, &r->jobs,
+				    &r->njobs, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (r->njobs == 0) {
@@ -544,6 +558,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	cs_node_machine m = cs_nodemodel_machine(&nm, A);
+	m.npartitions = gm->npartitions;
+	m.part_first = gm->part_first;
+	m.part_types = gm->part_types;
 	for (size_t i = 0; i < o->nreserve && rc == 0; i++)
 		rc = parse_reserve(o->reserve[i], c, &nm, t, &resv[i], &resv_nodes[i], resv_names[i],
 				   sizeof resv_names[i], err, errlen);
@@ -650,6 +667,16 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		snprintf(err, errlen, "--reserve holds nodes: it needs the node model (--node-model for an SWF trace)");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
+	}
+	if (o->ngpu_map && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--gpu-map places GPU jobs on node types: it needs the node model (an SWF "
+			 "trace's jobs are CPU jobs)");
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if ((rc = cs_gpumap_check(o->gpu_map, o->ngpu_map, err, errlen)) < 0) {
+		cs_run_result_free(r);
+		return rc;
 	}
 	cs_accounts *acc = NULL;
 	if (o->accounts && (rc = cs_accounts_load(&acc, o->accounts, err, errlen)) < 0) {

@@ -7,7 +7,7 @@
 
 const char *const cs_drop_names[CS_DROP_N] = {
 	"negative_submit", "runtime_not_positive", "size_missing", "larger_than_machine",
-	"reqtime_missing", "topology_unmet",
+	"reqtime_missing", "topology_unmet", "no_node_type_for_gpu",
 };
 
 static int cmp_job(const void *a, const void *b)

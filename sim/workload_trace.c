@@ -34,7 +34,7 @@ static uint32_t state_flags(uint8_t state)
 }
 
 int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
-			   const char *const *partition_names, size_t npartitions,
+			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
 			   cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen)
 {
@@ -89,27 +89,41 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		}
 		uint32_t cores = r->cores_per_node ? r->cores_per_node : (r->gpus_per_node ? 0 : 1);
 		uint64_t mem = r->mem_per_node_mib;
+		int32_t part = r->partition >= 0 ? pmap[r->partition] : -1;
+		int any_partition = part < 0, held = 0;
+		if (any_partition && r->gpus_per_node && gpu_part) {
+			part = gpu_part[r->partition >= 0 ? (size_t)r->partition : t->partitions.n];
+			held = part >= 0;
+		}
 		cs_job j = { .id = r->id, .submit_s = r->submit_s, .trace_runtime_s = r->runtime_s,
 			     .reqtime_s = r->time_limit_s, .line = r->line, .nodes = r->nodes,
 			     .gpus_per_node = r->gpus_per_node, .cores_per_node = cores,
 			     .mem_per_node_mib = mem > UINT32_MAX ? UINT32_MAX : (uint32_t)mem,
 			     .user = r->user, .group = r->project, .queue = r->qos,
-			     .partition = r->partition >= 0 ? pmap[r->partition] : -1,
+			     .partition = part,
 			     .start_s = -1, .end_s = -1, .reservation_s = -1, .topo = r->topo,
 			     .max_leaves = r->max_leaves, .flags = state_flags(r->state) };
 		uint64_t size = r->gpus_per_node ? (uint64_t)r->nodes * r->gpus_per_node
 						 : (uint64_t)r->nodes * cores;
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 		if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
+			/* the first rule it breaks: its topology, its GPUs' kind, its size */
 			cs_job any = j;
 			any.topo = 0;
 			any.max_leaves = 0;
-			st->dropped[mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any) ? CS_DROP_TOPOLOGY
-										: CS_DROP_TOO_LARGE]++;
+			int why = CS_DROP_TOO_LARGE;
+			if (mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any)) {
+				why = CS_DROP_TOPOLOGY;
+			} else if (mem <= UINT32_MAX && held) {
+				any.partition = -1;
+				if (fits(fits_ctx, &any))
+					why = CS_DROP_GPU_KIND;
+			}
+			st->dropped[why]++;
 			continue;
 		}
-		if (j.partition < 0)
-			st->any_partition++;
+		st->any_partition += any_partition;
+		st->gpu_held += held;
 		if (r->time_limit_s <= 0) {
 			if (cv->missing_reqtime == CS_MISSING_DROP) {
 				st->dropped[CS_DROP_REQTIME]++;

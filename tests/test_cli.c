@@ -41,7 +41,7 @@ Test(cli, help_documents_commands_and_every_run_option)
 	const char *opts[] = { "--workload", "--policy", "--backfill-order", "--job-size", "--estimates",
 			       "--missing-reqtime", "--overrun", "--same-time", "--pass", "--submit-pass",
 			       "--release", "--compat", "--bsld-tau", "--out", "--nodes", "--procs-per-node", "--cluster",
-			       "--procs" };
+			       "--procs", "--gpu-map" };
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
 		cr_assert(strstr(out, opts[i]), "run --help lacks %s", opts[i]);
 	free(out);
@@ -63,6 +63,8 @@ Test(cli, bad_usage_is_a_one_line_error_with_status_2)
 			   "--backfill-order applies to --policy easy only");
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy-opt", "depth=3"), "policy easy has no parameter 'depth'");
 	expect_usage_error(ARGS("run", "--workload", "/nonexistent.swf"), "/nonexistent.swf: cannot open");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--gpu-map", "*=h100"),
+			   "--gpu-map places GPU jobs on node types: it needs the node model");
 }
 
 Test(cli, bad_input_names_file_line_and_field)

@@ -238,6 +238,59 @@ Test(cluster, an_xml_gpu_count_that_disagrees_with_the_xml_is_an_error)
 	expect_error("\"pack:1 core:4 pu:1\"", to, CS_EINVAL, "7:32: node_types[0].gpus.count: 2 GPUs, but", "has 4");
 }
 
+Test(cluster, an_unknown_gpu_vendor_is_an_impossible_value)
+{
+	expect_error("    power_w", "    gpus: {model: X1, vendor: nvdia, count: 1}\n    power_w", CS_EINVAL,
+		     "7:31: node_types[0].gpus.vendor: 'nvdia' is not one of nvidia amd intel graphcore habana other",
+		     NULL);
+}
+
+/* The vendor a node type's GPUs get when the config does not say:
+ * the XML's PCI vendor, else the model name's words, else nvidia. */
+Test(cluster, a_gpu_vendor_comes_from_the_key_the_xml_or_the_model_name)
+{
+	static const struct { const char *model, *vendor; } by_name[] = {
+		{ "H100-SXM5-80GB", "nvidia" },	    { "T4", "nvidia" },		   { "gpu", "nvidia" },
+		{ "Graphcore-Bow-IPU", "graphcore" }, { "GC200 IPU", "graphcore" },  { "MI250X", "amd" },
+		{ "AMD Instinct MI300X", "amd" },   { "Gaudi2", "habana" },	   { "Intel Data Center GPU Max 1550 (PVC)", "intel" },
+		{ "Google TPU v4", "other" },	    { "Tesla V100-SXM2-32GB", "nvidia" }, { "mi", "nvidia" },
+	};
+	char text[4096], err[CS_ERRLEN];
+	for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++) {
+		snprintf(text, sizeof text,
+			 "name: t\nsite: {pue: 1}\nnode_types:\n"
+			 "  - {name: a, count: 1, topology: \"pack:1 core:4 pu:1\", gpus: {model: \"%s\", count: 2},"
+			 " power_w: {idle: 1, peak: 2}}\n"
+			 "partitions: [{name: p, node_types: [a]}]\n",
+			 by_name[i].model);
+		cs_cluster *c = NULL;
+		cr_assert_eq(cs_cluster_load_text(&c, text, strlen(text), "t.yaml", NULL, err, sizeof err), 0, "%s", err);
+		cr_expect_str_eq(cs_cluster_node_type_at(c, 0)->gpu_vendor, by_name[i].vendor, "model %s",
+				 by_name[i].model);
+		cs_cluster_free(c);
+	}
+	/* the key wins over the name; a node type without GPUs has no vendor */
+	snprintf(text, sizeof text,
+		 "name: t\nsite: {pue: 1}\nnode_types:\n"
+		 "  - {name: a, count: 1, topology: \"pack:1 core:4 pu:1\", gpus: {model: X, vendor: amd, count: 2},"
+		 " power_w: {idle: 1, peak: 2}}\n"
+		 "  - {name: b, count: 1, topology: \"pack:1 core:4 pu:1\", power_w: {idle: 1, peak: 2}}\n"
+		 "partitions: [{name: p, node_types: [a, b]}]\n");
+	cs_cluster *c = NULL;
+	cr_assert_eq(cs_cluster_load_text(&c, text, strlen(text), "t.yaml", NULL, err, sizeof err), 0, "%s", err);
+	cr_expect_str_eq(cs_cluster_node_type_at(c, 0)->gpu_vendor, "amd");
+	cr_expect_str_eq(cs_cluster_node_type_at(c, 1)->gpu_vendor, "");
+	cs_cluster_free(c);
+	/* small-test's P100s: the XML's PCI vendor 10de; the default config's IPUs say graphcore */
+	c = load_small();
+	cr_expect_str_eq(cs_cluster_node_type_at(c, 1)->gpu_vendor, "nvidia");
+	cs_cluster_free(c);
+	cr_assert_eq(cs_cluster_load_default(&c, err, sizeof err), 0, "%s", err);
+	cr_expect_str_eq(cs_cluster_node_type_at(c, cs_cluster_node_type_find(c, "ipu"))->gpu_vendor, "graphcore");
+	cr_expect_str_eq(cs_cluster_node_type_at(c, cs_cluster_node_type_find(c, "t4"))->gpu_vendor, "nvidia");
+	cs_cluster_free(c);
+}
+
 Test(cluster, idle_power_above_peak_is_reported_at_peak)
 {
 	expect_error("idle: 100", "idle: 500", CS_EINVAL,

@@ -20,6 +20,9 @@
  *       memory_gib: float > 0            # optional, default: the topology's
  *       gpus:                            # optional
  *         model: str
+ *         vendor: str       # optional: nvidia | amd | intel | graphcore | habana | other;
+ *                           # default: an XML topology's PCI vendor (10de, 1002, 8086),
+ *                           # else by the model's words (see below), else nvidia
  *         count: int >= 0   # required for a synthetic topology; for an XML
  *                           # optional, and if given must equal the XML's GPUs
  *         per_package: int >= 0          # optional; x packages must equal count
@@ -41,7 +44,14 @@
  *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
  *
  * An XML node type without `gpus` takes its GPU count and model from the
- * XML. Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, with
+ * XML (and its vendor from the PCI vendor). The vendor says which jobs may
+ * use the GPUs (include/capsim/gpumap.h: those of the published GPU traces
+ * need nvidia). Read from a model name, a word (split on anything but
+ * letters and digits, case ignored) Graphcore, IPU, Bow, GC200 or Colossus
+ * is graphcore; AMD, Instinct, Radeon or MI<digits>... amd; Habana or
+ * Gaudi[2|3] habana; Intel, Ponte or PVC intel; TPU, Cerebras, SambaNova,
+ * Trainium, Inferentia or Groq other; any other name nvidia, the common
+ * case (Slurm's untyped `gpu` among them). Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, with
  * 1-based line and column and KEY a path such as `node_types[1].count`.
  */
 #ifndef CAPSIM_CLUSTER_H
@@ -68,6 +78,11 @@ enum {
 };
 const char *cs_cluster_prec_name(int prec); /* "fp64", ..., NULL if out of range */
 
+/* GPU vendors, as gpus.vendor names them: "nvidia", "amd", "intel",
+ * "graphcore", "habana", "other". */
+#define CS_GPU_VENDOR_N 6
+extern const char *const cs_gpu_vendor_names[CS_GPU_VENDOR_N];
+
 typedef struct cs_cluster_site {
 	double pue;                  /* >= 1 */
 	double power_cap_kw;         /* 0: none given */
@@ -81,6 +96,7 @@ typedef struct cs_cluster_node_type {
 	const cs_topo *topo;                    /* loaded once, shared by the count nodes */
 	double memory_gib;                      /* per node: given, else the topology's */
 	const char *gpu_model;                  /* "" if gpus == 0 */
+	const char *gpu_vendor;                 /* one of cs_gpu_vendor_names; "" if gpus == 0 */
 	int gpus;                               /* per node */
 	int gpus_per_package;                   /* 0: not given */
 	double gpu_peak_tflops[CS_PREC_COUNT];  /* per device, dense; 0: not given */

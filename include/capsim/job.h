@@ -43,7 +43,9 @@ typedef struct cs_job {
 	uint32_t mem_per_node_mib;
 	uint32_t line;         /* line in the source file */
 	int32_t user, group, queue, partition; /* on a node model: user, project, QoS and
-						* cluster partition (-1: any) indices */
+						* cluster partition (-1: any) indices; a partition
+						* past the cluster's is a GPU job's list of node
+						* types (capsim/gpumap.h) */
 	uint32_t flags;        /* CS_JOB_* */
 	/* results, filled by the engine */
 	cs_time start_s, end_s;  /* -1 until set */

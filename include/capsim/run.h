@@ -15,6 +15,7 @@
 
 #define CS_MAX_PARAMS 16
 
+struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
 
@@ -38,6 +39,9 @@ typedef struct cs_run_opts {
 	const cs_policy_ops *test_ops; /* tests: run this ops table instead of `policy` (NULL) */
 	size_t nreserve;             /* advance reservations, NAME:START-END:NODES[:PROJECT] (node model) */
 	const char *reserve[CS_MAX_PARAMS];
+	size_t ngpu_map;             /* node model: rules MODEL=TYPE[+TYPE...][,...] for GPU jobs
+				      * without a partition of the cluster (gpumap.h); none: defaults */
+	const char *gpu_map[CS_MAX_PARAMS];
 	/* The recorder (recorder.h): on with out_dir, record or progress. */
 	cs_time sample_s;            /* timeseries interval, seconds (default 3600) */
 	int record;                  /* 1: record even without out_dir */
@@ -84,6 +88,8 @@ typedef struct cs_run_result {
 	cs_trace *trace;             /* node model: the workload as read (names of projects,
 				      * users, QoS, partitions); owned; NULL for SWF replays */
 	struct cs_recorder *rec;     /* the recorder, or NULL; owned */
+	struct cs_gpumap *gpumap;    /* node model: the node types of GPU jobs without a partition
+				      * of the cluster (gpumap.h); owned */
 	const cs_policy_ops *ops;    /* the policy run (valid until cs_run_result_free) */
 	void *policy_handle;         /* a loaded .so, or NULL */
 	cs_account_stats acct;       /* with opts.accounts: what binding it to the jobs gave */

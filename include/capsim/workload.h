@@ -40,6 +40,9 @@ typedef enum {
 	CS_DROP_REQTIME,         /* requested time missing and --missing-reqtime drop */
 	CS_DROP_TOPOLOGY,        /* node model: fits the empty machine, but not under its
 				  * topology rule (no leaf or block big enough) */
+	CS_DROP_GPU_KIND,        /* node model: a GPU job without a partition of the cluster
+				  * that fits the empty machine only on node types whose GPUs
+				  * it may not use (gpumap.h) */
 	CS_DROP_N
 } cs_drop_reason;
 
@@ -55,7 +58,10 @@ typedef struct cs_workload_stats {
 	size_t unsorted;              /* records whose submit time is below the previous one */
 	size_t placeholders;          /* pyss conversion: invalid records run as 1 s jobs */
 	size_t clamped;               /* pyss conversion: size cut to the machine */
-	size_t any_partition;         /* node model: partition not in the cluster (or none): any node type */
+	size_t any_partition;         /* node model: partition not in the cluster (or none): any node
+				       * type, or for a GPU job those its GPUs may use */
+	size_t gpu_held;              /* node model: of those, GPU jobs held to the node types of
+				       * their GPU model (gpumap.h; not all node types with GPUs) */
 } cs_workload_stats;
 
 /* Incremental form, for streaming a trace: begin, add each record, finish
@@ -96,13 +102,17 @@ int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t p
  * estimate is the time limit (else the run time); a run time over the limit
  * is cut to it under --overrun kill. A partition named in the record is
  * looked up in the cluster's (names_of_partitions[0..npartitions)); one not
- * found, or none, may use any node type (counted in any_partition). Jobs
- * come out sorted by (submit, file line). `fits(ctx, job)` tells whether a
- * job could run on the empty machine. */
+ * found, or none, may use any node type (counted in any_partition), except
+ * that a GPU job then takes the partition gpu_part gives for its trace
+ * partition (gpu_part[t->partitions.n] for none; gpumap.h): the node types
+ * of its GPU model (counted in gpu_held), or -1, any. A job that fits only
+ * when any node type is allowed is dropped as CS_DROP_GPU_KIND. gpu_part
+ * may be NULL (no GPU rule). Jobs come out sorted by (submit, file line).
+ * `fits(ctx, job)` tells whether a job could run on the empty machine. */
 struct cs_trace;
 typedef int (*cs_fits_fn)(void *ctx, const cs_job *j);
 int cs_workload_from_trace(const struct cs_trace *t, const cs_workload_conv *cv,
-			   const char *const *partition_names, size_t npartitions,
+			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
 			   cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen);
 
