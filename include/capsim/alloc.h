@@ -59,8 +59,14 @@ typedef enum {
 	CS_FIT_FIRST,   /* lowest-numbered nodes that fit */
 	CS_FIT_BEST,    /* nodes with the least capacity left over */
 	CS_FIT_TOPO,    /* fewest leaf switches spanned, then best fit (Slurm topology/tree) */
-	CS_FIT_FRAG     /* partial-node jobs go to already-partial nodes first; an idle
-			 * node is broken only in the leaf with the fewest idle nodes */
+	CS_FIT_FRAG     /* fragmentation-aware: a job on one shared node goes to a
+			 * partial node it fills, else to one it leaves with a power
+			 * of two of GPUs free (fewest first), else to the partial
+			 * node it leaves with the fewest free; only then is an idle
+			 * node broken: of the node type with the fewest GPUs, in the
+			 * leaf with the fewest idle nodes. Other requests as
+			 * CS_FIT_TOPO, but one whole node is of the type with the
+			 * fewest GPUs. */
 } cs_fit;
 
 typedef enum {
