@@ -1077,6 +1077,56 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	return try_any(a, rq, p);
 }
 
+/* One shared node under the fragmentation-aware fit, on the type of the
+ * list whose node ranks best (frag_pick; at equal ranks the earlier type). */
+static int try_types_frag(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			  cs_placement *p)
+{
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib;
+	int rc = -CS_EINVAL;
+	long best = -1;
+	unsigned br = ~0u;
+	for (uint32_t k = 0; k < ntypes; k++) {
+		int32_t t = types[k];
+		if (t >= (int32_t)a->ntypes)
+			continue;
+		if (t < 0 && !a->glob)
+			t = 0; /* one node type: its indexes are the global ones */
+		if (g > MAXG || p->cap < 1 || !can_ever(a, g, c, m, t))
+			continue;
+		rc = -CS_ENOFIT;
+		unsigned r;
+		long n = frag_pick(a, g, c, m, t, &r);
+		if (n >= 0 && r < br) {
+			best = n;
+			br = r;
+		}
+	}
+	if (best < 0)
+		return rc;
+	place(a, p, (uint32_t)best, g, c, m, 0);
+	return 0;
+}
+
+int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes, cs_placement *p)
+{
+	p->n = 0;
+	if (a->fit == CS_FIT_FRAG && ntypes > 1 && rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK)
+		return try_types_frag(a, rq, types, ntypes, p);
+	cs_request r = *rq;
+	int rc = -CS_EINVAL;
+	for (uint32_t k = 0; k < ntypes; k++) {
+		r.type = types[k];
+		int e = cs_alloc_try(a, &r, p);
+		if (e == 0 || (e != -CS_EINVAL && e != -CS_ENOFIT))
+			return e;
+		if (e == -CS_ENOFIT)
+			rc = e;
+	}
+	return rc;
+}
+
 /* Give back one slot. A slot's core mask has no bits outside its node's
  * cores (the allocator made it, or cs_alloc_take checked it), so every
  * word is or-ed in without looking at the node type. */

@@ -169,6 +169,59 @@ Test(alloc, fragmentation_aware_leaves_a_power_of_two_free_where_best_fit_leaves
 	}
 }
 
+/* Leaf 0: two idle 8-GPU nodes (type 0); leaf 1: two 4-GPU nodes (type 1),
+ * node 2 with 2 GPUs in use. A 2-GPU job of a partition of types {0, 1}:
+ * first fit, best fit and topology-aware take the first listed type that
+ * holds it, breaking idle node 0; fragmentation-aware takes node 2, which
+ * the job fills, and every idle node stays whole. */
+Test(alloc, fragmentation_aware_fills_a_partial_node_of_a_later_listed_type_before_breaking_an_idle_one)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	y.types[1] = gpu_type(4, 32, 1024);
+	build(&y, 2, 2, (const uint16_t[]){ 0, 1 }, 0);
+	const int32_t part[2] = { 0, 1 };
+	for (int fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, (cs_fit)fit);
+		cs_slot busy = { .node = 2, .gpu_mask = 0x3 };
+		cs_placement pb = { &busy, 1, 1 };
+		cr_assert_eq(cs_alloc_take(a, &pb), 0);
+		cs_placement p = pl();
+		cs_request two = shared(1, 2, 1, 1);
+		cr_assert_eq(cs_alloc_try_types(a, &two, part, 2, &p), 0);
+		cr_assert_eq(p.slots[0].node, fit == CS_FIT_FRAG ? 2u : 0u, "fit %d: node %u", fit, p.slots[0].node);
+		cr_assert_eq(cs_alloc_idle_nodes(a), fit == CS_FIT_FRAG ? 3u : 2u);
+		cs_alloc_free(a);
+	}
+}
+
+/* The same nodes, all idle. A 1-GPU job of the partition {0, 1}: the
+ * others take node 0 (the first listed type); fragmentation-aware breaks a
+ * 4-GPU node, of the type with the fewest GPUs, and keeps the 8-GPU nodes
+ * whole for the jobs only they hold. Asked for any type (cs_alloc_try,
+ * type -1), best fit takes node 2 as well (4 left over, not 8) and
+ * topology-aware node 0 (both leaves have 2 idle nodes: the lower one). */
+Test(alloc, fragmentation_aware_breaks_an_idle_node_of_the_type_with_the_fewest_gpus_first)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	y.types[1] = gpu_type(4, 32, 1024);
+	build(&y, 2, 2, (const uint16_t[]){ 0, 1 }, 0);
+	const int32_t part[2] = { 0, 1 };
+	const uint32_t any_want[4] = { 0, 2, 0, 2 }; /* first, best, topo, frag */
+	for (int fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, (cs_fit)fit);
+		cs_placement p = pl();
+		cs_request one = shared(1, 1, 1, 1);
+		cr_assert_eq(cs_alloc_try_types(a, &one, part, 2, &p), 0);
+		cr_assert_eq(p.slots[0].node, fit == CS_FIT_FRAG ? 2u : 0u, "fit %d: node %u", fit, p.slots[0].node);
+		cs_alloc_release(a, &p);
+		cr_assert_eq(cs_alloc_try(a, &one, &p), 0);
+		cr_assert_eq(p.slots[0].node, any_want[fit], "fit %d, any type: node %u", fit, p.slots[0].node);
+		cs_alloc_free(a);
+	}
+}
+
 /* 3 leaves x 4 nodes; nodes 4 and 5 (leaf 1) busy. Two whole nodes under
  * one leaf: first fit takes leaf 0 (the first that holds 2); topology-aware
  * takes leaf 1 (the tightest: 2 idle), keeping leaves 0 and 2 whole. Five
@@ -633,17 +686,41 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				r.type = (int32_t)rnd(3);
 			r.topo = (uint8_t)(r.nodes > 1 ? rnd(4) : 0);
 			r.max_leaves = (uint16_t)(1 + rnd(2));
+			/* now and then a one-node request for a list of node types
+			 * (-1: any), as the engine places a partition's jobs */
+			int32_t list[3];
+			uint32_t nlist = r.nodes == 1 && rnd(4) == 0 ? 1 + rnd(3) : 0;
+			for (uint32_t k = 0; k < nlist; k++)
+				list[k] = (int32_t)rnd(4) - 1;
 			/* the allocator's exclusive multi-node search ranks leaves by
 			 * idle nodes of any type, which is exact for type-homogeneous
 			 * leaves and requests of one type or none */
 			lv[nlive].p = (cs_placement){ .slots = lv[nlive].s, .cap = 16 };
-			int feasible = ref_feasible(&y, s, &r);
+			int feasible = nlist ? 0 : ref_feasible(&y, s, &r);
+			long first_ok = -1; /* the first listed type that holds it */
+			for (uint32_t k = 0; k < nlist; k++) {
+				cs_request q = r;
+				q.type = list[k];
+				if (ref_feasible(&y, s, &q) && first_ok < 0)
+					first_ok = k;
+			}
+			feasible |= first_ok >= 0;
 			/* the fragmentation-aware fit's node, by the reference */
 			long want = -1;
-			unsigned rank;
-			if (fit == CS_FIT_FRAG && r.nodes == 1)
+			unsigned rank, wr = ~0u;
+			if (fit == CS_FIT_FRAG && r.nodes == 1 && !nlist)
 				want = ref_frag_one(&y, s, &r, r.type, &rank);
-			int rc = cs_alloc_try(a, &r, &lv[nlive].p);
+			if (fit == CS_FIT_FRAG && nlist && r.exclusive && first_ok >= 0)
+				want = ref_frag_one(&y, s, &r, list[first_ok], &rank);
+			for (uint32_t k = 0; fit == CS_FIT_FRAG && nlist && !r.exclusive && k < nlist; k++) {
+				long n = ref_frag_one(&y, s, &r, list[k], &rank);
+				if (n >= 0 && rank < wr) {
+					want = n;
+					wr = rank;
+				}
+			}
+			int rc = nlist ? cs_alloc_try_types(a, &r, list, nlist, &lv[nlive].p)
+				       : cs_alloc_try(a, &r, &lv[nlive].p);
 			if (rc == -CS_EINVAL) {
 				/* no node type could ever hold it: the reference agrees */
 				cr_assert_not(feasible, "step %d: EINVAL for a feasible request", step);
@@ -656,10 +733,15 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				uint32_t got = lv[nlive].p.slots[0].node;
 				if (want >= 0) {
 					cr_assert_eq(got, (uint32_t)want, "step %d: fragmentation-aware fit took node %u, "
-						     "the reference %ld (g %u, excl %u, type %d)", step, got, want,
-						     r.gpus_per_node, r.exclusive, r.type);
+						     "the reference %ld (g %u, excl %u, type %d, %u types listed)", step, got,
+						     want, r.gpus_per_node, r.exclusive, r.type, nlist);
 					frag_checked++;
 				}
+				if (nlist && (fit != CS_FIT_FRAG || r.exclusive) && list[first_ok] >= 0)
+					cr_assert_eq(y.node_type[got], (uint16_t)list[first_ok],
+						     "step %d: not the first listed type that holds it", step);
+				if (nlist)
+					r.type = y.node_type[got]; /* for ref_apply's check */
 				ref_apply(&y, s, &r, &lv[nlive].p);
 				nlive++;
 				ok++;
