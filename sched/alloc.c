@@ -468,6 +468,64 @@ static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree_own[f];
 }
 
+/* The fragmentation-aware fit's rank of a node for a job (lower is
+ * better): a partial node the job leaves with `left` free GPUs ranks by
+ * frag_rank(left): none left (the job fills it), then a power of two left,
+ * fewest first (jobs of power-of-two sizes, the common ones, can still fill
+ * it exactly), then any other count, fewest first; every idle node ranks
+ * after all of them, at FRAG_IDLE plus its type's GPU count. */
+enum { FRAG_POW2 = 1u << 8, FRAG_OTHER = 2u << 8, FRAG_IDLE = 3u << 8 };
+static inline unsigned frag_rank(unsigned left)
+{
+	return left == 0 ? 0 : (left & (left - 1)) == 0 ? FRAG_POW2 + left : FRAG_OTHER + left;
+}
+
+/* An idle node for (g, c, m) of the node type with the fewest GPUs that
+ * holds it (the lowest such type), in the leaf with the fewest idle nodes,
+ * or -1; *gpus: that type's GPU count. A small node left idle is free
+ * capacity no big job can use: small jobs break it first. */
+static long frag_idle(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type, unsigned *gpus)
+{
+	uint32_t t0 = type >= 0 ? (uint32_t)type : 0, t1 = type >= 0 ? t0 + 1 : a->ntypes;
+	long bt = -1;
+	for (uint32_t t = t0; t < t1; t++)
+		if (a->idle_by_type[t] && type_holds(a, t, g, c, m) &&
+		    (bt < 0 || a->types[t].gpus < a->types[bt].gpus))
+			bt = t;
+	if (bt < 0)
+		return -1;
+	*gpus = a->types[bt].gpus;
+	return idle_from_smallest_leaf(a, g, c, m, (int32_t)bt);
+}
+
+/* One node for (g, c, m) under the fragmentation-aware fit, or -1, and
+ * its rank: the partial node of the lowest frag_rank (the lowest-numbered
+ * of that rank), else frag_idle's. An idle node is never broken while a
+ * partial one fits. */
+static __attribute__((noinline)) long frag_pick(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type,
+						unsigned *rank)
+{
+	long best = -1;
+	unsigned br = FRAG_IDLE;
+	for (uint32_t b = busy_from(a, g, type); b && br; b &= b - 1) {
+		unsigned f = (unsigned)__builtin_ctz(b), r = frag_rank(f - g);
+		if (r >= br)
+			continue;
+		long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
+		if (n >= 0) {
+			best = n;
+			br = r;
+		}
+	}
+	if (best < 0) {
+		unsigned G = 0;
+		best = frag_idle(a, g, c, m, type, &G);
+		br = FRAG_IDLE + G;
+	}
+	*rank = br;
+	return best;
+}
+
 /* One node for (g, c, m) by the allocator's strategy, or -1. */
 static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
 {
@@ -512,8 +570,11 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 		}
 		return -1;
 	}
+	case CS_FIT_FRAG: {
+		unsigned rank;
+		return frag_pick(a, g, c, m, type, &rank);
+	}
 	case CS_FIT_TOPO:
-	case CS_FIT_FRAG:
 		/* busy nodes first, fewest free GPUs first; then break an idle
 		 * node in the leaf with the fewest idle nodes */
 		for (uint32_t b = bm; b; b &= b - 1) {
@@ -954,8 +1015,11 @@ static __attribute__((noinline)) int try_any(cs_alloc *a, const cs_request *rq, 
 	if (rq->exclusive) {
 		if (N == 1 && rq->topo != CS_TOPO_ONE_BLOCK) {
 			long n;
-			if (a->fit == CS_FIT_TOPO || a->fit == CS_FIT_FRAG) {
+			if (a->fit == CS_FIT_TOPO) {
 				n = idle_from_smallest_leaf(a, g, c, m, type);
+			} else if (a->fit == CS_FIT_FRAG) {
+				unsigned gpus;
+				n = frag_idle(a, g, c, m, type, &gpus);
 			} else {
 				/* first: lowest idle node; best: of the smallest type that holds it */
 				n = -1;
@@ -1011,6 +1075,56 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p)
 	if (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob && rq->type <= 0)
 		return cs_have_bmi2 ? try_one1_bmi2(a, rq, p) : try_one1(a, rq, p);
 	return try_any(a, rq, p);
+}
+
+/* One shared node under the fragmentation-aware fit, on the type of the
+ * list whose node ranks best (frag_pick; at equal ranks the earlier type). */
+static int try_types_frag(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			  cs_placement *p)
+{
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib;
+	int rc = -CS_EINVAL;
+	long best = -1;
+	unsigned br = ~0u;
+	for (uint32_t k = 0; k < ntypes; k++) {
+		int32_t t = types[k];
+		if (t >= (int32_t)a->ntypes)
+			continue;
+		if (t < 0 && !a->glob)
+			t = 0; /* one node type: its indexes are the global ones */
+		if (g > MAXG || p->cap < 1 || !can_ever(a, g, c, m, t))
+			continue;
+		rc = -CS_ENOFIT;
+		unsigned r;
+		long n = frag_pick(a, g, c, m, t, &r);
+		if (n >= 0 && r < br) {
+			best = n;
+			br = r;
+		}
+	}
+	if (best < 0)
+		return rc;
+	place(a, p, (uint32_t)best, g, c, m, 0);
+	return 0;
+}
+
+int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes, cs_placement *p)
+{
+	p->n = 0;
+	if (a->fit == CS_FIT_FRAG && ntypes > 1 && rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK)
+		return try_types_frag(a, rq, types, ntypes, p);
+	cs_request r = *rq;
+	int rc = -CS_EINVAL;
+	for (uint32_t k = 0; k < ntypes; k++) {
+		r.type = types[k];
+		int e = cs_alloc_try(a, &r, p);
+		if (e == 0 || (e != -CS_EINVAL && e != -CS_ENOFIT))
+			return e;
+		if (e == -CS_ENOFIT)
+			rc = e;
+	}
+	return rc;
 }
 
 /* Give back one slot. A slot's core mask has no bits outside its node's

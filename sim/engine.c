@@ -160,7 +160,8 @@ static cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
 	return (cs_placement){ c->slots + c->off[jid], n, n };
 }
 
-/* Place job jid on the allocator now: its partition's node types in order. */
+/* Place job jid on the allocator now: on its partition's node types (in
+ * order, or as the fragmentation-aware fit ranks them). */
 static int place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
@@ -168,16 +169,8 @@ static int place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	const cs_node_machine *m = c->nm;
 	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
 		return cs_alloc_try(c->A, &rq, p);
-	int rc = -CS_EINVAL;
-	for (uint32_t k = m->part_first[j->partition]; k < m->part_first[j->partition + 1]; k++) {
-		rq.type = m->part_types[k];
-		int r = cs_alloc_try(c->A, &rq, p);
-		if (r == 0 || (r != -CS_EINVAL && r != -CS_ENOFIT))
-			return r;
-		if (r == -CS_ENOFIT)
-			rc = r;
-	}
-	return rc;
+	uint32_t k0 = m->part_first[j->partition];
+	return cs_alloc_try_types(c->A, &rq, m->part_types + k0, m->part_first[j->partition + 1] - k0, p);
 }
 
 /* place_types, keeping off the nodes of advance reservations the job may

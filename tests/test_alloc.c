@@ -137,6 +137,91 @@ Test(alloc, fragmentation_aware_prefers_partial_nodes)
 	}
 }
 
+/* One leaf of three 8-GPU nodes: node 0 with 4 GPUs free, node 1 with 5,
+ * node 2 idle. A 1-GPU job: best fit and topology-aware take node 0 (3
+ * left, the fewest); fragmentation-aware takes node 1 (4 left, a power of
+ * two). Two 4-GPU jobs then: after fragmentation-aware they fill nodes 0
+ * and 1 exactly and node 2 stays idle; after the others node 0's 3 free
+ * GPUs hold neither, and the second breaks node 2. */
+Test(alloc, fragmentation_aware_leaves_a_power_of_two_free_where_best_fit_leaves_three)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	build(&y, 1, 3, (const uint16_t[]){ 0 }, 0);
+	cs_fit fits[3] = { CS_FIT_BEST, CS_FIT_TOPO, CS_FIT_FRAG };
+	uint32_t want[3] = { 0, 0, 1 }, idle_after[3] = { 0, 0, 1 };
+	for (int k = 0; k < 3; k++) {
+		cs_alloc *a = mk(&y, fits[k]);
+		cs_slot busy[2] = { { .node = 0, .gpu_mask = 0x0f }, { .node = 1, .gpu_mask = 0x07 } };
+		cs_placement pb = { busy, 2, 2 };
+		cr_assert_eq(cs_alloc_take(a, &pb), 0);
+		cs_slot s1[1], s4[2];
+		cs_placement p = { s1, 1, 0 };
+		cs_request one = shared(1, 1, 1, 1), four = shared(1, 4, 1, 1);
+		cr_assert_eq(cs_alloc_try(a, &one, &p), 0);
+		cr_assert_eq(s1[0].node, want[k], "fit %d: node %u", fits[k], s1[0].node);
+		for (int i = 0; i < 2; i++) {
+			cs_placement q = { &s4[i], 1, 0 };
+			cr_assert_eq(cs_alloc_try(a, &four, &q), 0);
+		}
+		cr_assert_eq(cs_alloc_idle_nodes(a), idle_after[k], "fit %d", fits[k]);
+		cs_alloc_free(a);
+	}
+}
+
+/* Leaf 0: two idle 8-GPU nodes (type 0); leaf 1: two 4-GPU nodes (type 1),
+ * node 2 with 2 GPUs in use. A 2-GPU job of a partition of types {0, 1}:
+ * first fit, best fit and topology-aware take the first listed type that
+ * holds it, breaking idle node 0; fragmentation-aware takes node 2, which
+ * the job fills, and every idle node stays whole. */
+Test(alloc, fragmentation_aware_fills_a_partial_node_of_a_later_listed_type_before_breaking_an_idle_one)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	y.types[1] = gpu_type(4, 32, 1024);
+	build(&y, 2, 2, (const uint16_t[]){ 0, 1 }, 0);
+	const int32_t part[2] = { 0, 1 };
+	for (int fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, (cs_fit)fit);
+		cs_slot busy = { .node = 2, .gpu_mask = 0x3 };
+		cs_placement pb = { &busy, 1, 1 };
+		cr_assert_eq(cs_alloc_take(a, &pb), 0);
+		cs_placement p = pl();
+		cs_request two = shared(1, 2, 1, 1);
+		cr_assert_eq(cs_alloc_try_types(a, &two, part, 2, &p), 0);
+		cr_assert_eq(p.slots[0].node, fit == CS_FIT_FRAG ? 2u : 0u, "fit %d: node %u", fit, p.slots[0].node);
+		cr_assert_eq(cs_alloc_idle_nodes(a), fit == CS_FIT_FRAG ? 3u : 2u);
+		cs_alloc_free(a);
+	}
+}
+
+/* The same nodes, all idle. A 1-GPU job of the partition {0, 1}: the
+ * others take node 0 (the first listed type); fragmentation-aware breaks a
+ * 4-GPU node, of the type with the fewest GPUs, and keeps the 8-GPU nodes
+ * whole for the jobs only they hold. Asked for any type (cs_alloc_try,
+ * type -1), best fit takes node 2 as well (4 left over, not 8) and
+ * topology-aware node 0 (both leaves have 2 idle nodes: the lower one). */
+Test(alloc, fragmentation_aware_breaks_an_idle_node_of_the_type_with_the_fewest_gpus_first)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1024);
+	y.types[1] = gpu_type(4, 32, 1024);
+	build(&y, 2, 2, (const uint16_t[]){ 0, 1 }, 0);
+	const int32_t part[2] = { 0, 1 };
+	const uint32_t any_want[4] = { 0, 2, 0, 2 }; /* first, best, topo, frag */
+	for (int fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, (cs_fit)fit);
+		cs_placement p = pl();
+		cs_request one = shared(1, 1, 1, 1);
+		cr_assert_eq(cs_alloc_try_types(a, &one, part, 2, &p), 0);
+		cr_assert_eq(p.slots[0].node, fit == CS_FIT_FRAG ? 2u : 0u, "fit %d: node %u", fit, p.slots[0].node);
+		cs_alloc_release(a, &p);
+		cr_assert_eq(cs_alloc_try(a, &one, &p), 0);
+		cr_assert_eq(p.slots[0].node, any_want[fit], "fit %d, any type: node %u", fit, p.slots[0].node);
+		cs_alloc_free(a);
+	}
+}
+
 /* 3 leaves x 4 nodes; nodes 4 and 5 (leaf 1) busy. Two whole nodes under
  * one leaf: first fit takes leaf 0 (the first that holds 2); topology-aware
  * takes leaf 1 (the tightest: 2 idle), keeping leaves 0 and 2 whole. Five
@@ -484,6 +569,62 @@ static void ref_release(refn *s, const cs_placement *p)
 	}
 }
 
+/* The fragmentation-aware fit's choice for a one-node request r on the
+ * nodes of type t (-1: any), by a linear scan: the partial node that
+ * holds it and leaves none of its GPUs free, else a power of two free
+ * (fewest first), else the fewest free, the lowest-numbered at a rank; else
+ * an idle node of the type with the fewest GPUs (the lowest such type),
+ * in the leaf with the fewest idle nodes of any type (the lowest such
+ * leaf), the lowest-numbered there. *rank orders choices across types:
+ * 0x000 filled, 0x100 + left for a power of two, 0x200 + left, 0x300 +
+ * the type's GPUs for an idle node. -1 if nothing holds it. */
+static long ref_frag_one(const lay *y, const refn *s, const cs_request *r, int32_t t, unsigned *rank)
+{
+	cs_request q = *r;
+	q.type = t;
+	long best = -1;
+	unsigned br = ~0u;
+	for (uint32_t n = 0; n < y->l.nnodes; n++) {
+		if (!ref_node_ok(y, s, n, &q) || ref_idle(y, s, n))
+			continue;
+		unsigned left = (unsigned)__builtin_popcount(s[n].gmask) - q.gpus_per_node;
+		unsigned k = left == 0 ? 0 : (left & (left - 1)) == 0 ? 0x100 + left : 0x200 + left;
+		if (k < br) {
+			br = k;
+			best = n;
+		}
+	}
+	if (best >= 0) {
+		*rank = br;
+		return best;
+	}
+	long bt = -1;
+	for (uint32_t n = 0; n < y->l.nnodes; n++) {
+		long ty = y->node_type[n];
+		if (!ref_node_ok(y, s, n, &q) || !ref_idle(y, s, n))
+			continue;
+		if (bt < 0 || y->types[ty].gpus < y->types[bt].gpus ||
+		    (y->types[ty].gpus == y->types[bt].gpus && ty < bt))
+			bt = ty;
+	}
+	if (bt < 0)
+		return -1;
+	uint32_t bc = ~0u;
+	for (uint32_t n = 0; n < y->l.nnodes; n++) {
+		if (y->node_type[n] != bt || !ref_node_ok(y, s, n, &q) || !ref_idle(y, s, n))
+			continue;
+		uint32_t lf = leaf_of(y, n), c = 0;
+		for (uint32_t k = y->leaf_first[lf]; k < y->leaf_first[lf + 1]; k++)
+			c += (uint32_t)ref_idle(y, s, k);
+		if (c < bc) {
+			bc = c;
+			best = n;
+		}
+	}
+	*rank = 0x300 + y->types[bt].gpus;
+	return best;
+}
+
 /* A second generator for the tests that draw whole 64-bit words (Knuth's
  * MMIX constants), stepped in place. */
 static void lcg_step(unsigned long long *x) { *x = *x * 6364136223846793005ULL + 1442695040888963407ULL; }
@@ -518,7 +659,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	}
 	enum { MAXLIVE = 200 };
 	static live lv[MAXLIVE];
-	int nlive = 0, ok = 0, nofit = 0;
+	int nlive = 0, ok = 0, nofit = 0, frag_checked = 0;
 	for (int step = 0; step < 20000; step++) {
 		if (nlive && rnd(10) == 0) {
 			/* give a placement back and take exactly it again (the
@@ -545,12 +686,41 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				r.type = (int32_t)rnd(3);
 			r.topo = (uint8_t)(r.nodes > 1 ? rnd(4) : 0);
 			r.max_leaves = (uint16_t)(1 + rnd(2));
+			/* now and then a one-node request for a list of node types
+			 * (-1: any), as the engine places a partition's jobs */
+			int32_t list[3];
+			uint32_t nlist = r.nodes == 1 && rnd(4) == 0 ? 1 + rnd(3) : 0;
+			for (uint32_t k = 0; k < nlist; k++)
+				list[k] = (int32_t)rnd(4) - 1;
 			/* the allocator's exclusive multi-node search ranks leaves by
 			 * idle nodes of any type, which is exact for type-homogeneous
 			 * leaves and requests of one type or none */
 			lv[nlive].p = (cs_placement){ .slots = lv[nlive].s, .cap = 16 };
-			int feasible = ref_feasible(&y, s, &r);
-			int rc = cs_alloc_try(a, &r, &lv[nlive].p);
+			int feasible = nlist ? 0 : ref_feasible(&y, s, &r);
+			long first_ok = -1; /* the first listed type that holds it */
+			for (uint32_t k = 0; k < nlist; k++) {
+				cs_request q = r;
+				q.type = list[k];
+				if (ref_feasible(&y, s, &q) && first_ok < 0)
+					first_ok = k;
+			}
+			feasible |= first_ok >= 0;
+			/* the fragmentation-aware fit's node, by the reference */
+			long want = -1;
+			unsigned rank, wr = ~0u;
+			if (fit == CS_FIT_FRAG && r.nodes == 1 && !nlist)
+				want = ref_frag_one(&y, s, &r, r.type, &rank);
+			if (fit == CS_FIT_FRAG && nlist && r.exclusive && first_ok >= 0)
+				want = ref_frag_one(&y, s, &r, list[first_ok], &rank);
+			for (uint32_t k = 0; fit == CS_FIT_FRAG && nlist && !r.exclusive && k < nlist; k++) {
+				long n = ref_frag_one(&y, s, &r, list[k], &rank);
+				if (n >= 0 && rank < wr) {
+					want = n;
+					wr = rank;
+				}
+			}
+			int rc = nlist ? cs_alloc_try_types(a, &r, list, nlist, &lv[nlive].p)
+				       : cs_alloc_try(a, &r, &lv[nlive].p);
 			if (rc == -CS_EINVAL) {
 				/* no node type could ever hold it: the reference agrees */
 				cr_assert_not(feasible, "step %d: EINVAL for a feasible request", step);
@@ -560,6 +730,18 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				     "excl %u topo %u maxl %u type %d", step, fit, rc, feasible ? "fits" : "no fit",
 				     r.nodes, r.gpus_per_node, r.exclusive, r.topo, r.max_leaves, r.type);
 			if (rc == 0) {
+				uint32_t got = lv[nlive].p.slots[0].node;
+				if (want >= 0) {
+					cr_assert_eq(got, (uint32_t)want, "step %d: fragmentation-aware fit took node %u, "
+						     "the reference %ld (g %u, excl %u, type %d, %u types listed)", step, got,
+						     want, r.gpus_per_node, r.exclusive, r.type, nlist);
+					frag_checked++;
+				}
+				if (nlist && (fit != CS_FIT_FRAG || r.exclusive) && list[first_ok] >= 0)
+					cr_assert_eq(y.node_type[got], (uint16_t)list[first_ok],
+						     "step %d: not the first listed type that holds it", step);
+				if (nlist)
+					r.type = y.node_type[got]; /* for ref_apply's check */
 				ref_apply(&y, s, &r, &lv[nlive].p);
 				nlive++;
 				ok++;
@@ -590,6 +772,8 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	cr_assert_eq(cs_alloc_free_gpus(a), 7 * 8 * 8 + 3 * 8 * 4);
 	cr_assert_gt(ok, 1000);
 	cr_assert_gt(nofit, 100);
+	if (fit == CS_FIT_FRAG)
+		cr_assert_gt(frag_checked, 1000, "%d choices checked", frag_checked);
 	cs_alloc_free(a);
 }
 

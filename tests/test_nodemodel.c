@@ -148,6 +148,54 @@ Test(nodemodel, fragmented_gpus_do_not_fit_a_two_gpu_job)
 	cs_run_result_free(&r);
 }
 
+/* Partition gpu lists two 8-GPU nodes (0, 1) before one 4-GPU node (2). */
+static const char two_sizes_yaml[] =
+	"name: two-sizes\n"
+	"site: {pue: 1.2}\n"
+	"node_types:\n"
+	"  - name: g8\n"
+	"    count: 2\n"
+	"    topology: \"pack:2 numa:1 core:4 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 8, per_package: 4}\n"
+	"    power_w: {idle: 1000, peak: 5000}\n"
+	"  - name: g4\n"
+	"    count: 1\n"
+	"    topology: \"pack:2 numa:1 core:4 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 2}\n"
+	"    power_w: {idle: 600, peak: 2600}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [g8, g4], max_time_s: 86400}\n";
+
+/* J1 (2 GPUs, 100 s) comes first; J2 and J3 (8 GPUs, 50 s) at 1. Best fit
+ * takes the partition's first node type for J1, node 0 (until 100), so J3
+ * waits for J2's node 1 until 51; the fragmentation-aware fit breaks the
+ * 4-GPU node for J1, the type with the fewest GPUs, and J2 and J3 both
+ * start at 1. */
+Test(nodemodel, fragmentation_aware_fit_puts_a_small_job_on_the_partitions_smallest_node_type)
+{
+	const char *csv = HDR "1,a,u,0,1,2,0,0,100,100,,gpu,completed\n"
+			      "2,b,v,1,1,8,0,0,50,50,,gpu,completed\n"
+			      "3,b,v,1,1,8,0,0,50,50,,gpu,completed\n";
+	const cs_fit fits[2] = { CS_FIT_BEST, CS_FIT_FRAG };
+	const uint32_t j1_node[2] = { 0, 2 };
+	const cs_time j3_start[2] = { 51, 1 };
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.policy = "easy";
+		o.fit = fits[k];
+		cs_run_result r;
+		th_run_on(two_sizes_yaml, csv, ".csv", &o, &r);
+		uint32_t node = r.placements[r.placement_off[0]].node;
+		cr_assert_eq(node, j1_node[k], "fit %d: J1 on node %u", fits[k], node);
+		cr_assert_eq(th_start(&r, 2), 1);
+		cr_assert_eq(th_start(&r, 3), j3_start[k], "fit %d: J3 at %lld", fits[k], (long long)th_start(&r, 3));
+		cs_run_result_free(&r);
+	}
+}
+
 /* J1-J3 take 3 of the 4 GPUs of each node until 100, 200, 300; J4 wants a
  * whole node; J5-J7 one GPU for 500 s, J8 one GPU for 90 s. */
 static const char hold_csv[] = HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"

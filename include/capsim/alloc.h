@@ -59,8 +59,14 @@ typedef enum {
 	CS_FIT_FIRST,   /* lowest-numbered nodes that fit */
 	CS_FIT_BEST,    /* nodes with the least capacity left over */
 	CS_FIT_TOPO,    /* fewest leaf switches spanned, then best fit (Slurm topology/tree) */
-	CS_FIT_FRAG     /* partial-node jobs go to already-partial nodes first; an idle
-			 * node is broken only in the leaf with the fewest idle nodes */
+	CS_FIT_FRAG     /* fragmentation-aware: a job on one shared node goes to a
+			 * partial node it fills, else to one it leaves with a power
+			 * of two of GPUs free (fewest first), else to the partial
+			 * node it leaves with the fewest free; only then is an idle
+			 * node broken: of the node type with the fewest GPUs, in the
+			 * leaf with the fewest idle nodes (cs_alloc_try_types also
+			 * chooses the type so). Other requests as CS_FIT_TOPO, but
+			 * one whole node is of the type with the fewest GPUs. */
 } cs_fit;
 
 typedef enum {
@@ -115,6 +121,16 @@ void cs_alloc_free(cs_alloc *a);
 /* Place rq now: 0 and p filled, or -CS_ENOFIT (nothing changes), or
  * -CS_EINVAL for a request no node type could ever hold or p too small. */
 int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
+/* Place rq on nodes of one of the node types types[0 .. ntypes) (rq->type
+ * is not used; an entry -1 is any type): under first, best and
+ * topology-aware fit, the first type of the list on which cs_alloc_try
+ * places it; under fragmentation-aware fit a job on one shared node goes to
+ * the type whose node ranks best by that fit's order (at equal ranks the
+ * earlier type), and other requests as under the others. 0; -CS_ENOFIT if
+ * a type of the list could hold it but none can now (nothing changes);
+ * -CS_EINVAL if none ever could. */
+int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+		       cs_placement *p);
 /* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
  * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
  * node out of range, a slot whose core mask names a core its node does not

@@ -78,7 +78,9 @@ typedef struct cs_resv {
 /* A node model: jobs ask for nodes x (GPUs, cores, memory) (cs_job.nodes
  * > 0) and are placed by the allocator. A job of partition p may use the
  * node types part_types[part_first[p] .. part_first[p + 1]), tried in that
- * order; a job with partition -1 may use any node type. */
+ * order (cs_alloc_try_types: under the fragmentation-aware fit a one-node
+ * job goes to the type whose node that fit ranks best); a job with
+ * partition -1 may use any node type. */
 typedef struct cs_node_machine {
 	cs_alloc *alloc;           /* empty at the start; the engine places and releases on it */
 	uint32_t npartitions;
