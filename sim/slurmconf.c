@@ -854,6 +854,10 @@ typedef int (*line_fn)(ld *l, const pair *pr, int np);
 static int read_file(ld *l, const char *path, line_fn fn, int include_line);
 static int conf_line(ld *l, const pair *pr, int np);
 
+/* The largest file and line read (a slurm.conf is a few kilobytes). */
+#define SC_FILE_MAX (16 << 20)
+#define SC_LINE_MAX (1 << 20)
+
 /* slurm.conf(5): "Include FILE", relative to slurm.conf's directory. */
 static int include(ld *l, const pair *pr, int np)
 {
@@ -911,6 +915,17 @@ static int read_file(ld *l, const char *path, line_fn fn, int include_line)
 		snprintf(l->err, l->errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
+	/* a device or FIFO never ends (Include /dev/zero read 2.1 GB) */
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SC_FILE_MAX) {
+		int reg = S_ISREG(st.st_mode);
+		fclose(f);
+		const char *why = !reg ? "not a regular file" : "larger than 16 MiB: not a slurm.conf";
+		if (include_line > 0)
+			return fail(l, -CS_EIO, include_line, "Include", "%s: %s", path, why);
+		snprintf(l->err, l->errlen, "%s: %s", path, why);
+		return -CS_EIO;
+	}
 	const char *saved = l->file;
 	if (!(l->file = own_str(l, path))) {
 		fclose(f);
@@ -925,6 +940,10 @@ static int read_file(ld *l, const char *path, line_fn fn, int include_line)
 	ssize_t got;
 	while (rc == 0 && (got = getline(&buf, &bufcap, f)) >= 0) {
 		lineno++;
+		if (got > SC_LINE_MAX) {
+			rc = fail(l, -CS_EPARSE, lineno, "line", "longer than %d bytes", SC_LINE_MAX);
+			break;
+		}
 		/* '#' outside double quotes starts a comment */
 		int inq = 0;
 		for (ssize_t i = 0; i < got; i++) {

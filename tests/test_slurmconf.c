@@ -457,6 +457,17 @@ Test(slurmconf, missing_file_is_an_io_error)
 	cr_expect_null(c);
 	cr_expect_str_eq(err, "/nonexistent/slurm.conf: cannot open: No such file or directory");
 	expect_error_prefix("Include missing.conf\n", NULL, -CS_EIO, 0, "1: Include: /tmp/capsim-slurm-");
+	/* a device never ends: Include /dev/zero read 2.1 GB before */
+	expect_error("ClusterName=x\nInclude /dev/zero\n", NULL, -CS_EIO, 0,
+		     "2: Include: /dev/zero: not a regular file");
+	/* a line past the cap */
+	size_t n = (1 << 20) + 16;
+	char *big = malloc(n + 16);
+	memcpy(big, "ClusterName=", 12);
+	memset(big + 12, 'x', n - 12);
+	strcpy(big + n, "\n");
+	expect_error_prefix(big, NULL, -CS_EPARSE, 0, "1: line: longer than 1048576 bytes");
+	free(big);
 }
 
 Test(slurmconf, malformed_node_values_name_file_line_and_key)
