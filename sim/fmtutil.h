@@ -23,6 +23,18 @@ int cs_days_in_month(int64_t y, int m);
  * above U+10FFFF. */
 size_t cs_utf8_seq(const unsigned char *s, size_t len, uint32_t *cp);
 
+/* Job ids as read, to refuse duplicates (as the sacct and Batsim readers
+ * do): push each record's id and line, then check once at the end. */
+typedef struct cs_idset {
+	struct cs_idline { int64_t id; uint32_t line; } *v;
+	size_t n, cap;
+} cs_idset;
+int cs_idset_push(cs_idset *s, int64_t id, uint32_t line); /* 0 or -CS_ENOMEM */
+/* 0, or -CS_EPARSE with "PATH:LINE: FIELD: job id N already on line M"
+ * for the duplicate found first in the file; -CS_ENOMEM. Frees s. */
+int cs_idset_check(cs_idset *s, const char *path, const char *field, char *err, size_t errlen);
+void cs_idset_free(cs_idset *s);
+
 /* "PATH:LINE: column COL: <fmt...>" into err; returns -CS_EPARSE. */
 int cs_col_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -1,5 +1,6 @@
 /* capsim: Standard Workload Format reader. */
 #include "capsim/swf.h"
+#include "fmtutil.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -246,6 +247,7 @@ typedef struct scan {
 	cs_swf_sink sink;
 	void *ctx;
 	size_t jobs;
+	cs_idset ids;
 } scan;
 
 static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t ll, scan *sc,
@@ -267,6 +269,8 @@ static int handle_line(const char *path, uint32_t lineno, const char *ls, size_t
 	if (rc < 0)
 		return rc;
 	sc->jobs++;
+	if (cs_idset_push(&sc->ids, rec.job, lineno) < 0)
+		return -CS_ENOMEM;
 	return sc->sink(sc->ctx, &rec, err, errlen);
 }
 
@@ -456,7 +460,10 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 	} else if (rc == 0 && sc.jobs == 0) {
 		snprintf(err, errlen, "%s: no job lines (only comments or blank lines)", path);
 		rc = -CS_EPARSE;
+	} else if (rc == 0) {
+		rc = cs_idset_check(&sc.ids, path, "field 1 (job number)", err, errlen);
 	}
+	cs_idset_free(&sc.ids);
 	if (rc == -CS_ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", path);
 	return rc;

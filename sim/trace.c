@@ -366,6 +366,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	char *line;
 	size_t len;
 	int have_header = 0;
+	cs_idset ids = { 0 };
 	while ((rc = cs_lines_next(&l, &line, &len, err, errlen)) == 1) {
 		if (len == 0)
 			continue;
@@ -483,10 +484,12 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 			if (*sv && (*strs[i].dst = cs_names_intern(strs[i].ns, sv, strlen(sv))) < 0)
 				goto oom;
 		}
-		if (cs_trace_push(t, &r) < 0)
+		if (cs_trace_push(t, &r) < 0 || cs_idset_push(&ids, r.id, r.line) < 0)
 			goto oom;
 	}
 	if (rc < 0)
+		goto out;
+	if ((rc = cs_idset_check(&ids, path, "column id", err, errlen)) < 0)
 		goto out;
 	if (!have_header) {
 		snprintf(err, errlen, "%s: no header line: not a capsim job file (expected a line "
@@ -497,6 +500,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	rc = 0;
 out:
 	cs_lines_close(&l);
+	cs_idset_free(&ids);
 	if (rc < 0) {
 		/* nothing kept: never a shorter workload */
 		cs_trace_free(t);

@@ -210,3 +210,12 @@ Test(swf, decimal_fields_read_exactly_as_strtod_does)
 		cr_assert(memcmp(&r.avg_cpu, &want, sizeof want) == 0, "%s: %.17g != %.17g", num, r.avg_cpu, want);
 	}
 }
+
+/* Duplicate job numbers are refused, as the sacct and Batsim readers do:
+ * the first repeat in the file is named with the line it repeats. */
+Test(swf, a_duplicate_job_number_is_an_error)
+{
+	expect_error("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) SWF_JOB(2, 1, 10, 2, 20) SWF_JOB(3, 2, 10, 2, 20)
+		     SWF_JOB(2, 3, 10, 2, 20) SWF_JOB(1, 4, 10, 2, 20), -CS_EPARSE,
+		     ":5: field 1 (job number): job id 2 already on line 3: job ids must be unique");
+}

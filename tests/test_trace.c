@@ -110,6 +110,9 @@ Test(trace, native_bad_input_names_file_line_and_column)
 	bad(HDR "1,p,u,0,1,8,0,0,100, 50,,h100,completed\n", "column runtime");
 	bad(HDR "1,p,u,0,1,8,0,0,100,50,,h100,exploded\n", "column state: unknown state \"exploded\"");
 	bad("# epoch: soon\n" HDR, "epoch: not an integer");
+	bad(HDR "7,p,u,0,1,8,0,0,100,50,,h100,completed\n8,p,u,0,1,8,0,0,100,50,,h100,completed\n"
+		"7,p,u,5,1,8,0,0,100,50,,h100,completed\n",
+	    ":4: column id: job id 7 already on line 2: job ids must be unique");
 	/* times the engine adds: at most 2^40 s (they overflowed it before) */
 	bad(HDR "1,p,u,0,1,8,0,0,-1,9223372036854775807,,h100,completed\n", "column runtime");
 	bad(HDR "1,p,u,1099511627777,1,8,0,0,-1,5,,h100,completed\n", "column submit");
