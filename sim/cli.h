@@ -10,8 +10,8 @@
 int cs_cli_die(int code, const char *msg);
 /* An integer >= min. */
 int cs_cli_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *err, size_t errlen);
-/* A number in (0, 1e6]. */
-int cs_cli_pos_double(const char *opt, const char *s, double *out, char *err, size_t errlen);
+/* A number in (0, max]. */
+int cs_cli_pos_double(const char *opt, const char *s, double max, double *out, char *err, size_t errlen);
 /* --jobs FIRST-LAST (either end may be left out). */
 int cs_cli_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 /* Index of s among names[0..n). */

@@ -60,8 +60,8 @@ int cs_cli_convert(int argc, char **argv)
 		case C_JOBS: rc = cs_cli_id_range(optarg, &tf.id_min, &tf.id_max, err, sizeof err); break;
 		case C_FROM: rc = cs_cli_i64("--from", optarg, 0, &n, err, sizeof err); tf.from = n; break;
 		case C_TO: rc = cs_cli_i64("--to", optarg, 1, &n, err, sizeof err); tf.to = n; break;
-		case C_PROJ: rc = cs_cli_pos_double("--projects-scale", optarg, &tf.projects_scale, err, sizeof err); break;
-		case C_LOAD: rc = cs_cli_pos_double("--load-scale", optarg, &tf.load_scale, err, sizeof err); break;
+		case C_PROJ: rc = cs_cli_pos_double("--projects-scale", optarg, 100, &tf.projects_scale, err, sizeof err); break;
+		case C_LOAD: rc = cs_cli_pos_double("--load-scale", optarg, 1e6, &tf.load_scale, err, sizeof err); break;
 		case C_SEED: rc = cs_cli_i64("--seed", optarg, 0, &n, err, sizeof err); tf.seed = (uint64_t)n; break;
 		case ':':
 			snprintf(err, sizeof err, "%s needs a value (see capsim workload convert --help)", argv[optind - 1]);

@@ -4,6 +4,7 @@
 #include "fmtutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,10 @@ int cs_cli_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
+	if (*s && !*end && errno == ERANGE) {
+		snprintf(err, errlen, "%s: '%s' is out of range (at most %lld)", opt, s, LLONG_MAX);
+		return -1;
+	}
 	if (!*s || *end || errno || v < min) {
 		snprintf(err, errlen, "%s: '%s' is not an integer >= %lld", opt, s, (long long)min);
 		return -1;
@@ -51,13 +56,13 @@ int cs_cli_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *
 	return 0;
 }
 
-int cs_cli_pos_double(const char *opt, const char *s, double *out, char *err, size_t errlen)
+int cs_cli_pos_double(const char *opt, const char *s, double max, double *out, char *err, size_t errlen)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (!*s || *end || errno || !(v > 0) || v > 1e6) {
-		snprintf(err, errlen, "%s: '%s' is not a number > 0", opt, s);
+	if (!*s || *end || errno || !(v > 0) || v > max) {
+		snprintf(err, errlen, "%s: '%s' is not a number in (0, %g]", opt, s, max);
 		return -1;
 	}
 	*out = v;

@@ -254,8 +254,8 @@ static int cmd_run(int argc, char **argv)
 				return cs_cli_die(2, "--gpu-map: given too many times (join the rules with ',')");
 			o.gpu_map[o.ngpu_map++] = optarg;
 			break;
-		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, &o.tf.load_scale, err, sizeof err); break;
-		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, &o.tf.projects_scale, err, sizeof err); break;
+		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", optarg, 1e6, &o.tf.load_scale, err, sizeof err); break;
+		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", optarg, 100, &o.tf.projects_scale, err, sizeof err); break;
 		case O_FROM: rc = cs_cli_i64("--from", optarg, 0, &n, err, sizeof err); o.tf.from = n; break;
 		case O_TO: rc = cs_cli_i64("--to", optarg, 1, &n, err, sizeof err); o.tf.to = n; break;
 		case O_JOBS: rc = cs_cli_id_range(optarg, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;

@@ -58,6 +58,13 @@ Test(cli, bad_usage_is_a_one_line_error_with_status_2)
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--bsld-tau", "ten"), "--bsld-tau: 'ten' is not an integer");
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--procs", "0"), "--procs: '0' is not an integer >= 1");
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--colour"), "unknown option '--colour'");
+	/* the message gives the range the option takes, not just "> 0" */
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--projects-scale", "1e9"),
+			   "--projects-scale: '1e9' is not a number in (0, 100]");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--load-scale", "0"),
+			   "--load-scale: '0' is not a number in (0, 1e+06]");
+	expect_usage_error(ARGS("run", "--workload", "x.swf", "--seed", "99999999999999999999"),
+			   "--seed: '99999999999999999999' is out of range");
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--compat", "slurm"), "--compat: 'slurm' is not one of pyss");
 	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "fcfs", "--backfill-order", "sjbf"),
 			   "--backfill-order applies to --policy easy only");
