@@ -416,7 +416,23 @@ static int cmd_cluster(int argc, char **argv)
 	return rc < 0 ? cs_cli_die(1, "cluster show: cannot write the output") : 0;
 }
 
+static int dispatch(int argc, char **argv);
+
+/* What a command printed must have reached standard output: a full disk
+ * or a closed pipe is an error (exit 1), not a silent success. */
 int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		char err[CS_ERRLEN];
+		snprintf(err, sizeof err, "standard output: write error: %s", strerror(errno ? errno : EIO));
+		cs_cli_die(1, err);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (getenv("CAPSIM_NO_BMI2"))
 		cs_alloc_portable(1);

@@ -1,4 +1,5 @@
 /* capsim: the human summary, summary.json and jobs.csv. */
+#define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/run.h"
 #include "capsim/gpumap.h"
 #include "capsim/recorder.h"
@@ -7,6 +8,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -374,6 +378,79 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	return 0;
 }
 
+/* The directory that holds `dir` ("." for a bare name). */
+static void out_parent(const char *dir, char *parent, size_t len)
+{
+	snprintf(parent, len, "%s", dir);
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = 0;
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, len, ".");
+	else if (slash == parent)
+		parent[1] = 0;
+	else
+		*slash = 0;
+}
+
+static mode_t current_umask(void)
+{
+	mode_t m = umask(022);
+	umask(m);
+	return m;
+}
+
+/* What `--out` holds: the files a run writes there, and nothing else. */
+static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
+					 "projects.csv", "occupancy.csv", "report.html", NULL };
+
+static int is_out_file(const char *name)
+{
+	for (int i = 0; out_files[i]; i++)
+		if (strcmp(name, out_files[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 0 if dir holds only files a run writes (an earlier run's output, or
+ * nothing), else -CS_EIO naming the first other entry. */
+static int only_out_files(const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: cannot read: %s", dir, strerror(errno));
+		return -CS_EIO;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char path[4096 + 256];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (is_out_file(e->d_name) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		snprintf(err, errlen, "%s: holds '%s', which capsim did not write: --out replaces the whole "
+			 "directory, so give a new or empty one, or an earlier run's", dir, e->d_name);
+		rc = -CS_EIO;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Remove a directory holding only a run's files. */
+static void remove_out_dir(const char *dir)
+{
+	char path[4096 + 32];
+	for (int i = 0; out_files[i]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, out_files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
@@ -383,7 +460,7 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: cannot write into it: %s", dir, strerror(e));
 			return -CS_EIO;
 		}
-		return 0;
+		return only_out_files(dir, err, errlen);
 	}
 	if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
@@ -391,17 +468,7 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 	}
 	/* to be created: its parent must exist and take a new entry */
 	char parent[4096];
-	snprintf(parent, sizeof parent, "%s", dir);
-	size_t n = strlen(parent);
-	while (n > 1 && parent[n - 1] == '/')
-		parent[--n] = 0;
-	char *slash = strrchr(parent, '/');
-	if (!slash)
-		snprintf(parent, sizeof parent, ".");
-	else if (slash == parent)
-		parent[1] = 0;
-	else
-		*slash = 0;
+	out_parent(dir, parent, sizeof parent);
 	int e = stat(parent, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR
 		: access(parent, W_OK | X_OK) < 0 ? errno : 0;
 	if (e) {
@@ -411,16 +478,11 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen)
+static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
+		      size_t errlen)
 {
-	if (!o->out_dir)
-		return 0;
-	if (mkdir(o->out_dir, 0777) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: cannot create directory: %s", o->out_dir, strerror(errno));
-		return -CS_EIO;
-	}
-	char path[4096];
-	snprintf(path, sizeof path, "%s/summary.json", o->out_dir);
+	char path[4096 + 32];
+	snprintf(path, sizeof path, "%s/summary.json", dir);
 	json_t *j = summary_json(o, r);
 	int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
@@ -428,14 +490,76 @@ int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	snprintf(path, sizeof path, "%s/jobs.csv", o->out_dir);
+	snprintf(path, sizeof path, "%s/jobs.csv", dir);
 	rc = write_csv(path, r, err, errlen);
 	if (rc < 0)
 		return rc;
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", o->out_dir);
+	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
 	rc = cs_run_write_batsim(path, r, err, errlen);
 	if (rc < 0 || !r->rec)
 		return rc;
-	rc = cs_recorder_write(r->rec, o->out_dir, r->trace, run_shares(o, r), o->bsld_tau, err, errlen);
-	return rc < 0 ? rc : cs_report_html(o->out_dir, err, errlen);
+	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, err, errlen);
+	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
+}
+
+/* A message about the temporary directory, told of --out itself. */
+static void name_out_dir(char *err, size_t errlen, const char *tmp, const char *dir)
+{
+	char *at = strstr(err, tmp);
+	if (!at)
+		return;
+	size_t pre = (size_t)(at - err), tl = strlen(tmp), dl = strlen(dir), rl = strlen(at + tl);
+	if (pre + dl + rl + 1 > errlen)
+		return;
+	memmove(err + pre + dl, at + tl, rl + 1);
+	memcpy(err + pre, dir, dl);
+}
+
+/* Every file is written into a new directory beside --out, which then
+ * takes --out's place in one rename (an exchange when --out exists, whose
+ * old files are then removed). A run that fails leaves --out as it was. */
+int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen)
+{
+	if (!o->out_dir)
+		return 0;
+	const char *dir = o->out_dir;
+	int rc = cs_run_check_out_dir(dir, err, errlen);
+	if (rc < 0)
+		return rc;
+	char parent[4096], tmp[4096];
+	out_parent(dir, parent, sizeof parent);
+	char clean[4096];
+	snprintf(clean, sizeof clean, "%s", dir);
+	for (size_t n = strlen(clean); n > 1 && clean[n - 1] == '/';)
+		clean[--n] = 0;
+	const char *base = strrchr(clean, '/');
+	base = base && base[1] ? base + 1 : clean;
+	if (snprintf(tmp, sizeof tmp, "%s/.%.64s.capsim-XXXXXX", parent, base) >= (int)sizeof tmp) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -CS_EIO;
+	}
+	for (char *c = tmp + strlen(parent) + 1; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	if (!mkdtemp(tmp)) {
+		snprintf(err, errlen, "%s: cannot create a directory beside it: %s", dir, strerror(errno));
+		return -CS_EIO;
+	}
+	chmod(tmp, 0777 & ~current_umask());
+	rc = write_into(o, r, tmp, base, err, errlen);
+	if (rc < 0) {
+		name_out_dir(err, errlen, tmp, dir);
+		remove_out_dir(tmp);
+		return rc;
+	}
+	struct stat st;
+	int exists = stat(dir, &st) == 0;
+	if (exists ? renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) < 0 : rename(tmp, dir) < 0) {
+		snprintf(err, errlen, "%s: cannot put the new output in place: %s", dir, strerror(errno));
+		remove_out_dir(tmp);
+		return -CS_EIO;
+	}
+	if (exists)
+		remove_out_dir(tmp); /* the earlier run's files, now there */
+	return 0;
 }

@@ -305,7 +305,7 @@ static void run_data_free(run_data *rd)
 	rd->summary = rd->d = NULL;
 }
 
-static int run_data_load(run_data *rd, const char *dir, int full, char *err, size_t errlen)
+static int run_data_load(run_data *rd, const char *dir, const char *name, int full, char *err, size_t errlen)
 {
 	memset(rd, 0, sizeof *rd);
 	char path[4096];
@@ -323,7 +323,7 @@ static int run_data_load(run_data *rd, const char *dir, int full, char *err, siz
 			p--;
 		s = *p == '/' ? p : NULL;
 	}
-	snprintf(rd->name, sizeof rd->name, "%s", s ? s + 1 : dir);
+	snprintf(rd->name, sizeof rd->name, "%s", name ? name : s ? s + 1 : dir);
 	size_t l = strlen(rd->name);
 	if (l && rd->name[l - 1] == '/')
 		rd->name[l - 1] = 0;
@@ -491,8 +491,13 @@ static int close_page(FILE *f, const char *path, char *err, size_t errlen)
 
 int cs_report_html(const char *dir, char *err, size_t errlen)
 {
+	return cs_report_html_named(dir, NULL, err, errlen);
+}
+
+int cs_report_html_named(const char *dir, const char *name, char *err, size_t errlen)
+{
 	run_data rd;
-	int rc = run_data_load(&rd, dir, 1, err, errlen);
+	int rc = run_data_load(&rd, dir, name, 1, err, errlen);
 	if (rc < 0)
 		return rc;
 	char path[4096], v[4096];
@@ -580,7 +585,7 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 	int rc = 0;
 	size_t loaded = 0;
 	for (; loaded < n && rc == 0; loaded++)
-		rc = run_data_load(&rd[loaded], dirs[loaded], 0, err, errlen);
+		rc = run_data_load(&rd[loaded], dirs[loaded], NULL, 0, err, errlen);
 	if (rc < 0) {
 		loaded--;
 		goto out;

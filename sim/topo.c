@@ -460,8 +460,9 @@ static void child_load(int fd, const char *spec, int xml)
 	}
 	int bad = write_all(fd, &hd, sizeof hd) < 0;
 #define SEND(a, n, T) bad |= write_all(fd, (a), (n) * sizeof(T)) < 0;
-	if (t)
+	if (t) {
 		TOPO_ARRAYS(t, SEND)
+	}
 #undef SEND
 	cs_topo_free(t);
 	close(fd);

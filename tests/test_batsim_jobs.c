@@ -423,15 +423,17 @@ Test(batsim_jobs, a_generated_workload_never_gives_one_resource_to_two_jobs)
 						    NULL }, &out, &err), 0, "%s", err);
 	free(out);
 	free(err);
-	cr_assert_eq(th_exec((const char *const[]){ "run", "--workload", w, "--out", dir, NULL }, &out, &err), 0,
+	char od[480];
+	snprintf(od, sizeof od, "%s/out", dir);
+	cr_assert_eq(th_exec((const char *const[]){ "run", "--workload", w, "--out", od, NULL }, &out, &err), 0,
 		     "%s", err);
 	free(out);
 	free(err);
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	snprintf(path, sizeof path, "%s/summary.json", od);
 	char *js = th_slurp(path, NULL);
 	cr_assert(strstr(js, "\"batsim_resources\": \"cores\""), "%s", js);
 	free(js);
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	snprintf(path, sizeof path, "%s/batsim_jobs.csv", od);
 	char *b = th_slurp(path, NULL);
 	cr_assert_gt(check_no_shared_resource(b), 1000);
 	free(b);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/wait.h>
 
 #include "helpers.h"
 
@@ -248,4 +250,93 @@ Test(cli, cluster_show_sizes_the_fabric)
 	cr_assert(strstr(out, "fabric level 1: spine, radix 64, oversubscription 1.00: 6 switches"), "%s", out);
 	free(out);
 	free(err);
+}
+
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* --out is replaced whole, in one rename, only when the run wrote all of
+ * it: a run that fails while writing (here: files capped at 64 KiB by
+ * ulimit) leaves the earlier run's output as it was and nothing beside
+ * it; a directory holding files capsim did not write is refused before
+ * the simulation. */
+Test(cli, out_is_replaced_whole_or_left_as_it_was)
+{
+	char *w = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 3, 100) SWF_JOB(2, 1, 50, 4, 50), ".swf");
+	char parent[] = "/tmp/capsim-outdir-XXXXXX";
+	cr_assert_not_null(mkdtemp(parent));
+	char dir[128], path[256];
+	snprintf(dir, sizeof dir, "%s/run", parent);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--policy", "fcfs", "--out", dir), &out, &err), 0, "%s", err);
+	free(out), free(err);
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	size_t len1;
+	char *before = th_slurp(path, &len1);
+	cr_assert(strstr(before, "\"fcfs\""));
+	int nfiles = count_entries(dir, "");
+	cr_assert_geq(nfiles, 8, "summary, jobs, batsim_jobs, timeseries, projects, report, . and ..");
+
+	/* a run into it that cannot finish writing */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "trap '' XFSZ; ulimit -f 64; exec '%s' run --workload '%s' --policy easy --out '%s' "
+		 ">/dev/null 2>'%s/err.txt'", th_bin(), "%s", dir, parent);
+	char cmd2[1200];
+	char trace[1024];
+	snprintf(trace, sizeof trace, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
+	snprintf(cmd2, sizeof cmd2, cmd, trace);
+	int st = system(cmd2);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "the capped run must fail (status %d)", st);
+	snprintf(path, sizeof path, "%s/err.txt", parent);
+	char *msg = th_slurp(path, NULL);
+	cr_assert(msg && strstr(msg, dir) && !strstr(msg, ".capsim-"), "the error names --out: %s", msg);
+	free(msg);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	size_t len2;
+	char *after = th_slurp(path, &len2);
+	cr_assert(after && len1 == len2 && memcmp(before, after, len1) == 0, "--out changed by a failed run");
+	free(after);
+	cr_assert_eq(count_entries(parent, ".run.capsim-"), 0, "nothing left beside --out");
+
+	/* a run that finishes replaces it */
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--policy", "easy", "--out", dir), &out, &err), 0, "%s", err);
+	free(out), free(err);
+	after = th_slurp(path, NULL);
+	cr_assert(strstr(after, "\"easy\""));
+	free(after);
+	cr_assert_eq(count_entries(dir, ""), nfiles);
+	cr_assert_eq(count_entries(parent, ".run.capsim-"), 0);
+
+	/* a file of someone else's in it: refused before the simulation */
+	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs("mine\n", f);
+	fclose(f);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--out", dir), &out, &err), 2);
+	cr_assert_str_empty(out);
+	cr_assert(strstr(err, "holds 'notes.txt', which capsim did not write"), "%s", err);
+	free(out), free(err);
+	free(before);
+	th_unlink(w);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", parent);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(cli, a_failed_write_to_standard_output_is_an_error)
+{
+	char *w = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 3, 100), ".swf");
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "'%s' run --workload '%s' >/dev/full 2>/dev/null", th_bin(), w);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d", st);
+	th_unlink(w);
 }
