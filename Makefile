@@ -188,3 +188,58 @@ demo: deps
 
 clean:
 	rm -rf build
+
+# ---- fuzzing (tests/fuzz) ----------------------------------------------------
+# One libFuzzer target per reader, the library built with clang and
+# -fsanitize=fuzzer-no-link,address,undefined. `make fuzz` runs each for
+# FUZZ_TIME seconds (default 600) on a corpus in build/fuzz/corpus, seeded
+# from tests/data, configs and ../shared (tests/fuzz/seeds.sh) and from the
+# inputs kept in tests/fuzz/regress; `make fuzz-smoke` (CI) replays those
+# and fuzzes each target for FUZZ_SMOKE seconds. A crash, leak, timeout or
+# memory blow-up fails the run; its input lands in build/fuzz/artifacts.
+FUZZ_TARGETS := swf native sacct batsim philly pai helios cluster accounts model slurmconf topo
+FUZZ_DEBS := clang libclang-rt-14-dev
+FUZZ_CC := clang
+FUZZ_TIME ?= 600
+FUZZ_SMOKE ?= 5
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OPTS := -timeout=20 -rss_limit_mb=3072 -max_len=65536
+FUZZ_BINS = $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-smoke fuzz-deps fuzz-build
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEBS="$(FUZZ_DEBS)"
+
+fuzz-build: fuzz-deps
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) EXTRA_CFLAGS="$(FUZZ_FLAGS)" build/fuzz/libcapsim.a
+	$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz.c build/fuzz/libcapsim.a
+	$(FUZZ_CC) $(subst fuzzer-no-link,fuzzer,$(FUZZ_FLAGS)) $(WARN) $(CPPFLAGS_ALL) -DFUZZ_TARGET=$* $< build/fuzz/libcapsim.a \
+	  $(LDLIBS_ALL) -o $@
+
+build/fuzz/seeds/.done: tests/fuzz/seeds.sh $(BUILD)/capsim
+	sh tests/fuzz/seeds.sh build/fuzz/seeds $(SHARED) $(BUILD)/capsim && touch $@
+
+# fuzz: each target for FUZZ_TIME seconds, its corpus kept between runs
+fuzz: fuzz-build build/fuzz/seeds/.done
+	@mkdir -p build/fuzz/artifacts; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_TIME) s"; \
+	  build/fuzz/fuzz_$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t- build/fuzz/corpus/$$t build/fuzz/seeds/$$t \
+	    $$(ls -d tests/fuzz/regress/$$t 2>/dev/null) >build/fuzz/$$t.log 2>&1; \
+	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY)|ERROR' build/fuzz/$$t.log; \
+	done; ls build/fuzz/artifacts | grep . && { echo "fuzz: findings in build/fuzz/artifacts"; exit 1; } || true
+
+# fuzz-smoke: replay the seeds and kept inputs, then FUZZ_SMOKE seconds each
+fuzz-smoke: fuzz-build build/fuzz/seeds/.done
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz-smoke $$t"; \
+	  build/fuzz/fuzz_$$t $(FUZZ_OPTS) -runs=0 -artifact_prefix=build/fuzz/$$t- build/fuzz/seeds/$$t $$(ls -d tests/fuzz/regress/$$t 2>/dev/null) \
+	    >build/fuzz/$$t.log 2>&1 || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  d=$$(mktemp -d); \
+	  build/fuzz/fuzz_$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_SMOKE) -artifact_prefix=build/fuzz/$$t- $$d \
+	    build/fuzz/seeds/$$t >build/fuzz/$$t.log 2>&1 || { rm -rf $$d; tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  rm -rf $$d; \
+	done

@@ -140,7 +140,8 @@ static int idline_cmp(const void *a, const void *b)
 
 int cs_idset_check(cs_idset *s, const char *path, const char *field, char *err, size_t errlen)
 {
-	qsort(s->v, s->n, sizeof *s->v, idline_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof *s->v, idline_cmp);
 	size_t at = 0;
 	for (size_t i = 1; i < s->n; i++)
 		if (s->v[i].id == s->v[i - 1].id && (!at || s->v[i].line < s->v[at].line))
