@@ -436,10 +436,24 @@ static int read_all(int fd, void *p, size_t n)
 	X((t)->gpus, (size_t)(t)->ngpus, cs_topo_gpu_info)                             \
 	X((t)->link_mbs, (t)->link_mbs ? (size_t)(t)->ngpus * (size_t)(t)->ngpus : 0, uint64_t)
 
+static rlim_t cpu_limit_s(void)
+{
+	const char *fault = getenv("CAPSIM_TOPO_CHILD_FAULT");
+	return fault && !strcmp(fault, "spin") ? 1 : CS_TOPO_CPU_S;
+}
+
 static void child_load(int fd, const char *spec, int xml)
 {
-	struct rlimit cpu = { CS_TOPO_CPU_S, CS_TOPO_CPU_S + 1 };
+	/* fault injection for the tests (tests/test_topo.c): the child dies
+	 * as a crashing hwloc would, or spins past a 1 s CPU limit */
+	const char *fault = getenv("CAPSIM_TOPO_CHILD_FAULT");
+	rlim_t cpu_s = cpu_limit_s();
+	struct rlimit cpu = { cpu_s, cpu_s + 1 };
 	setrlimit(RLIMIT_CPU, &cpu);
+	if (fault && !strcmp(fault, "segv"))
+		raise(SIGSEGV);
+	for (volatile unsigned long spin = 0; fault && !strcmp(fault, "spin"); spin++)
+		;
 #ifndef CS_TOPO_UNDER_ASAN
 	struct rlimit as = { (rlim_t)CS_TOPO_MEM_MIB << 20, (rlim_t)CS_TOPO_MEM_MIB << 20 };
 	setrlimit(RLIMIT_AS, &as);
@@ -545,7 +559,7 @@ static int load_contained(cs_topo **out, const char *spec, int xml, char *err, s
 	/* the child ended without sending a whole topology */
 	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
 		snprintf(err, errlen, "%s: hwloc ran out of time (%d s of CPU) reading this topology: "
-			 "not a node topology capsim can use", spec, CS_TOPO_CPU_S);
+			 "not a node topology capsim can use", spec, (int)cpu_limit_s());
 	else if (WIFSIGNALED(status))
 		snprintf(err, errlen, "%s: hwloc crashed reading this topology (signal %d, %s): the file "
 			 "is malformed; expected an hwloc XML export (format v1 or v2)", spec, WTERMSIG(status),

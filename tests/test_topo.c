@@ -360,3 +360,22 @@ Test(topo, capsim_topo_show_bad_spec_is_one_line_with_status_2)
 	free(out);
 	free(err);
 }
+
+/* hwloc runs in a child process: when it crashes (as it did on a mutated
+ * export, SEGV in hwloc_bitmap_compare_first) or spins, capsim reports the
+ * file and goes on. CAPSIM_TOPO_CHILD_FAULT makes the child fail so. */
+Test(topo, a_crash_or_a_spin_in_hwloc_is_an_error_not_capsims_death)
+{
+	char xml[1024];
+	snprintf(xml, sizeof xml, "%s/configs/topologies/juwels-booster-4xA100.xml", th_root());
+	setenv("CAPSIM_TOPO_CHILD_FAULT", "segv", 1);
+	expect_load_error(xml, -CS_EPARSE, "hwloc crashed reading this topology (signal 11");
+	setenv("CAPSIM_TOPO_CHILD_FAULT", "spin", 1);
+	expect_load_error(xml, -CS_EPARSE, "hwloc ran out of time (1 s of CPU)");
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT");
+	cs_topo *t = NULL;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_topo_load(&t, xml, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_topo_ngpus(t), 4);
+	cs_topo_free(t);
+}
