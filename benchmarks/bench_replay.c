@@ -173,8 +173,8 @@ static void base_start(const cs_job *jobs, uint32_t j, cs_time now, cs_time *sta
 	*free_p -= jobs[j].size;
 }
 
-/* EASY as README.md states it: start jobs in arrival order while the head
- * fits; then the head reserves the shadow time S (earliest time enough
+/* EASY as docs/policies.md states it: start jobs in arrival order while
+ * the head fits; then the head reserves the shadow time S (earliest time enough
  * processors are free by running jobs' estimates, a job past its estimate
  * counted as ending now); a later job starts now if it fits now and ends by
  * S or uses only the extra processors (free at S minus the head's size).

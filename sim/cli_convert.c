@@ -16,7 +16,7 @@ static const char usage_convert[] =
 	"                                 [--load-scale F] [--seed N]\n"
 	"\n"
 	"Reads IN (any format capsim reads: see capsim run --help), applies the transforms\n"
-	"(README, \"Transforms\") and writes OUT as capsim's native CSV, SWF or a Batsim JSON\n"
+	"(docs/workloads.md, \"Transforms\") and writes OUT as capsim's native CSV, SWF or a Batsim JSON\n"
 	"workload, by --as or by OUT's extension (.csv, .swf, .json); OUT '-' is standard\n"
 	"output (native unless --as).\n";
 

@@ -3,7 +3,7 @@
  * from YAML with libfyaml; and the plain-data tree a policy is handed
  * (cs_policy_env.accounts), with every job bound to a user node of it.
  *
- * The file (README, "Fair-share"; configs/accounts/ai-dc-example.yaml):
+ * The file (docs/fairshare.md; configs/accounts/ai-dc-example.yaml):
  *
  *   site: national-ai-dc        # optional: the root's name (default "root")
  *   accounts:                   # the root's children, any depth

@@ -4,7 +4,7 @@
  * the same-time rule (ends first, or submissions first), then by insertion
  * sequence (submissions in (submit time, file order); ends in the order the
  * jobs were started). The scheduler (a policy) runs after events per the
- * pass rule, as documented in README.md ("Conventions").
+ * pass rule, as documented in docs/conventions.md ("The engine").
  */
 #ifndef CAPSIM_ENGINE_H
 #define CAPSIM_ENGINE_H

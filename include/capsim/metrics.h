@@ -1,4 +1,4 @@
-/* capsim: scheduling metrics (sim/metrics.c). Formulas in README.md. */
+/* capsim: scheduling metrics (sim/metrics.c). Formulas: docs/outputs.md. */
 #ifndef CAPSIM_METRICS_H
 #define CAPSIM_METRICS_H
 

@@ -9,7 +9,7 @@
  * place it); per interval O(scopes x node types). Nothing is allocated per
  * event except the interval rows (amortized, doubling).
  *
- * Outputs (README, "Reports"): timeseries.csv, projects.csv, occupancy.csv
+ * Outputs (docs/outputs.md): timeseries.csv, projects.csv, occupancy.csv
  * (node model) and a "recorder" object for summary.json.
  */
 #ifndef CAPSIM_RECORDER_H

@@ -99,7 +99,7 @@ typedef struct cs_run_result {
 				      * node); owned; NULL otherwise */
 } cs_run_result;
 
-/* Defaults as documented in README.md. */
+/* Defaults as documented in docs/conventions.md. */
 void cs_run_opts_default(cs_run_opts *o);
 /* Apply a named preset (pyss) for `policy`; -CS_EINVAL for an unknown name. */
 int cs_compat_apply(const char *name, const char *policy, cs_workload_conv *w, cs_engine_conv *e);

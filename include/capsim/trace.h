@@ -116,7 +116,7 @@ size_t cs_csv_split(char *line, char sep, char **fields, size_t max);
 typedef enum {
 	CS_FMT_AUTO,   /* by extension: .swf(.gz) swf, .csv(.gz) native, .json batsim,
 			* .sacct / .txt sacct; else an error naming --format */
-	CS_FMT_NATIVE, /* capsim's CSV (README, "The native job format") */
+	CS_FMT_NATIVE, /* capsim's CSV (docs/workloads.md) */
 	CS_FMT_SWF,
 	CS_FMT_SACCT,  /* sacct --parsable2 output */
 	CS_FMT_BATSIM, /* Batsim JSON workload */

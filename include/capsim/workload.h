@@ -18,7 +18,7 @@ typedef enum { CS_MISSING_RUNTIME, CS_MISSING_DROP, CS_MISSING_PYSS } cs_missing
  * estimate raised to the runtime so the scheduler sees its real end
  * (raise). */
 typedef enum { CS_OVERRUN_KILL, CS_OVERRUN_CONTINUE, CS_OVERRUN_RAISE } cs_overrun;
-/* How records become jobs: capsim's rules (README, "Conventions"), or
+/* How records become jobs: capsim's rules (docs/conventions.md), or
  * pyss's _job_input_to_job, which keeps every record (see cs_workload_add). */
 typedef enum { CS_CONVERT_CAPSIM, CS_CONVERT_PYSS } cs_conversion;
 
