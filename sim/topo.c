@@ -1,5 +1,6 @@
 /* capsim: node topology, read with hwloc and compiled into flat arrays. */
 #include "capsim/topo.h"
+#include "child.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -378,14 +379,6 @@ static int check_synthetic(const char *spec, char *err, size_t errlen)
  * sends the compiled topology back through a pipe: its counts, then each
  * array, then the spec. A child that dies or overruns becomes an error. */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CS_TOPO_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CS_TOPO_UNDER_ASAN 1
-#endif
-#endif
-
 typedef struct {
 	int32_t rc, synthetic, npackages, nnuma, ncores, npus, ngpus, has_links;
 	uint64_t mem_bytes;
@@ -448,18 +441,11 @@ static void child_load(int fd, const char *spec, int xml)
 	 * as a crashing hwloc would, or spins past a 1 s CPU limit */
 	const char *fault = getenv("CAPSIM_TOPO_CHILD_FAULT");
 	rlim_t cpu_s = cpu_limit_s();
-	struct rlimit cpu = { cpu_s, cpu_s + 1 };
-	setrlimit(RLIMIT_CPU, &cpu);
-	if (fault && !strcmp(fault, "segv")) {
-		signal(SIGSEGV, SIG_DFL); /* as a release build dies, even under a sanitizer */
+	cs_child_limits((unsigned)cpu_s, CS_TOPO_MEM_MIB);
+	if (fault && !strcmp(fault, "segv"))
 		raise(SIGSEGV);
-	}
 	for (volatile unsigned long spin = 0; fault && !strcmp(fault, "spin"); spin++)
 		;
-#ifndef CS_TOPO_UNDER_ASAN
-	struct rlimit as = { (rlim_t)CS_TOPO_MEM_MIB << 20, (rlim_t)CS_TOPO_MEM_MIB << 20 };
-	setrlimit(RLIMIT_AS, &as);
-#endif
 	topo_head hd = { 0 };
 	cs_topo *t = NULL;
 	hd.rc = load_here(&t, spec, xml, hd.err, sizeof hd.err);
@@ -553,22 +539,13 @@ static int load_contained(cs_topo **out, const char *spec, int xml, char *err, s
 	close(fds[1]);
 	int rc = parent_read(fds[0], spec, out, err, errlen);
 	close(fds[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	char why[128] = "exited without an answer";
+	cs_child_wait(pid, (unsigned)cpu_limit_s(), why, sizeof why);
 	if (rc != 1)
-		return rc;
+		return rc; /* a whole answer came: the topology, or hwloc's error */
 	/* the child ended without sending a whole topology */
-	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-		snprintf(err, errlen, "%s: hwloc ran out of time (%d s of CPU) reading this topology: "
-			 "not a node topology capsim can use", spec, (int)cpu_limit_s());
-	else if (WIFSIGNALED(status))
-		snprintf(err, errlen, "%s: hwloc crashed reading this topology (signal %d, %s): the file "
-			 "is malformed; expected an hwloc XML export (format v1 or v2)", spec, WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(err, errlen, "%s: hwloc's process ended without a topology (exit status %d)", spec,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	snprintf(err, errlen, "%s: hwloc %s reading this topology: the file is malformed or too large; "
+		 "expected an hwloc XML export (format v1 or v2)", spec, why);
 	return -CS_EPARSE;
 }
 

@@ -1,9 +1,12 @@
 /* capsim: reading YAML configs with libfyaml. See yaml.h. */
 #include "yaml.h"
 #include "fmtutil.h"
+#include "child.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +394,36 @@ static int no_alias(cs_yaml *y, struct fy_node *n, struct fy_node *key)
 	return 0;
 }
 
+/* libfyaml 0.7.12 crashes on some valid UTF-8 (a SEGV in
+ * fy_indent_vacuum_internal, found by fuzzing), so a user's file is first
+ * parsed in a child process; only if that parse ends, whatever its
+ * verdict, is the same text parsed here. 0, or -CS_EPARSE naming the
+ * file. */
+static int parse_in_child(cs_yaml *y, const char *text, size_t len, const struct fy_parse_cfg *cfg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(y->err, y->errlen, "%s: cannot start the YAML parser's process: %s", y->file, strerror(errno));
+		return -CS_ENOMEM;
+	}
+	if (pid == 0) {
+		cs_child_limits(CS_YAML_CPU_S, CS_YAML_MEM_MIB);
+		const char *fault = getenv("CAPSIM_YAML_CHILD_FAULT"); /* for the tests */
+		if (fault && !strcmp(fault, "segv"))
+			raise(SIGSEGV);
+		struct fy_document *d = fy_document_build_from_string(cfg, text, len);
+		fy_document_destroy(d);
+		_exit(0);
+	}
+	char why[128];
+	if (cs_child_wait(pid, CS_YAML_CPU_S, why, sizeof why) == 0)
+		return 0;
+	snprintf(y->err, y->errlen, "%s: the YAML parser (libfyaml) %s on this file: not YAML capsim can read",
+		 y->file, why);
+	return -CS_EPARSE;
+}
+
 struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, const char *empty_msg, int *rc)
 {
 	char *own = NULL;
@@ -420,6 +453,11 @@ struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, cons
 	fy_diag_set_collect_errors(diag, true);
 	/* not FYPCF_RESOLVE_DOCUMENT: aliases are refused below, not expanded */
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET, .diag = diag };
+	if (own && (*rc = parse_in_child(y, own, len, &cfg)) < 0) {
+		fy_diag_destroy(diag);
+		free(own);
+		return NULL;
+	}
 	/* the document refers to its text: a file's goes to libfyaml, which
 	 * frees it with the document (or on failure) */
 	struct fy_document *doc = own ? fy_document_build_from_malloc_string(&cfg, own, len)

@@ -77,6 +77,10 @@ int cs_yaml_openable(const char *path, char *err, size_t errlen);
 
 /* The largest config read (bytes). */
 #define CS_YAML_MAX (16 << 20)
+/* A file is parsed first in a child process under these limits (libfyaml
+ * crashes on some inputs): CPU seconds, address space in MiB. */
+#define CS_YAML_CPU_S 20
+#define CS_YAML_MEM_MIB 2048
 /* Parse the file y->file or, if text is not NULL, text (named y->file in
  * messages). Refused before libfyaml sees it: more than CS_YAML_MAX bytes,
  * invalid UTF-8 or a control character ("FILE:LINE:COL: invalid UTF-8 ...").

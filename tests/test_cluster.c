@@ -648,3 +648,25 @@ Test(cluster, a_yaml_syntax_error_is_one_line)
 	}
 	th_unlink(p);
 }
+
+/* Valid UTF-8 on which libfyaml 0.7.12 crashes (SEGV in
+ * fy_indent_vacuum_internal; found by the accounts fuzz target): every
+ * loader refuses it, and capsim lives on. */
+Test(cluster, yaml_that_crashes_libfyaml_is_refused)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/data/yaml/libfyaml-segv.yaml", th_root());
+	size_t len;
+	char *bytes = th_slurp(path, &len);
+	cr_assert_not_null(bytes);
+	expect_yaml_refused(bytes, len, "", "the YAML parser (libfyaml) crashed (signal 11");
+	free(bytes);
+	/* and the same path for any crash, by fault injection */
+	setenv("CAPSIM_YAML_CHILD_FAULT", "segv", 1);
+	char *p = th_write_tmp("name: x\n", ".yaml");
+	char err[CS_ERRLEN];
+	cr_expect_eq(load_cluster(p, err, sizeof err), -CS_EPARSE);
+	cr_expect(strstr(err, "crashed (signal 11"), "%s", err);
+	unsetenv("CAPSIM_YAML_CHILD_FAULT");
+	th_unlink(p);
+}
