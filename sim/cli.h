@@ -79,9 +79,10 @@ void cs_cli_help(FILE *f, const cs_cli_cmd *cmd);
 /* Run argv (argv[0] the group's word) through a group: its options, then
  * the subcommand named by the first argument. Exit status. */
 int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv);
-/* The accepted names closest to typed[0..len) (those it begins, else those
- * within edit distance 2, 1 for names of three letters or fewer), as
- * "PREFIXa or PREFIXb" in out ("" if none). */
+/* The accepted names closest to typed[0..len): those at the smallest edit
+ * distance, at most 2 (1 for a typed name of three letters or fewer), a
+ * name that typed begins counting as 1; up to three, as "PREFIXa, PREFIXb
+ * or PREFIXc" in out ("" if none). */
 void cs_cli_suggest(const char *const *names, size_t n, const char *prefix, const char *typed, size_t len,
 		    char *out, size_t outlen);
 

@@ -43,8 +43,8 @@ const cs_cli_cmd cs_cli_convert_cmd = {
 	.name = "workload convert",
 	.synopsis = "capsim workload convert IN --out OUT [options]",
 	.summary = "a workload in any format to capsim's CSV, SWF or Batsim JSON, with transforms",
-	.about = "Reads IN (any format capsim reads: see capsim run --help), applies the transforms\n"
-		 "and writes OUT as capsim's native CSV, SWF or a Batsim JSON workload.\n",
+	.about = "Reads IN (any format capsim reads: see capsim run --help), applies the\n"
+		 "transforms and writes OUT as capsim's native CSV, SWF or a Batsim JSON workload.\n",
 	.opts = convert_opts,
 	.main = convert_main,
 };

@@ -204,14 +204,15 @@ static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
 void cs_cli_suggest(const char *const *names, size_t n, const char *prefix, const char *typed, size_t len,
 		    char *out, size_t outlen)
 {
-	/* score: 0 for a name that typed abbreviates, else the distance */
+	/* score: the distance; a name that typed abbreviates counts as one
+	 * letter off ("--form": --format or --from) */
 	size_t best = SIZE_MAX, limit = len <= 3 ? 1 : 2, score[CS_CLI_MAXOPT + 2];
 	*out = 0;
 	if (len == 0)
 		return;
 	for (size_t i = 0; i < n && i < CS_CLI_MAXOPT + 2; i++) {
 		size_t nl = strlen(names[i]);
-		score[i] = nl > len && !strncmp(names[i], typed, len) ? 0 : edit_distance(typed, len, names[i], nl);
+		score[i] = nl > len && !strncmp(names[i], typed, len) ? 1 : edit_distance(typed, len, names[i], nl);
 		if (score[i] > limit)
 			score[i] = SIZE_MAX;
 		if (score[i] < best)
