@@ -14,6 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s after what buf holds, cut to fit */
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s", s);
+}
+
 /* One line on stderr whatever the message holds: bytes from an input
  * (a field echoed back, a multi-line YAML scalar) that are control
  * characters or not UTF-8 are written as \n, \t, \r or \xNN. */
@@ -221,13 +229,15 @@ void cs_cli_suggest(const char *const *names, size_t n, const char *prefix, cons
 	if (best == SIZE_MAX)
 		return;
 	/* at most three, in the table's order: "--a, --b or --c" */
-	size_t pick[3], np = 0, k = 0;
+	size_t pick[3], np = 0;
 	for (size_t i = 0; i < n && i < CS_CLI_MAXOPT + 2 && np < 3; i++)
 		if (score[i] == best)
 			pick[np++] = i;
-	for (size_t j = 0; j < np && k < outlen; j++)
-		k += (size_t)snprintf(out + k, outlen - k, "%s%s%s", j == 0 ? "" : j + 1 == np ? " or " : ", ", prefix,
-				      names[pick[j]]);
+	for (size_t j = 0; j < np; j++) {
+		append(out, outlen, j == 0 ? "" : j + 1 == np ? " or " : ", ");
+		append(out, outlen, prefix);
+		append(out, outlen, names[pick[j]]);
+	}
 }
 
 static int unknown_option(cs_cli_parser *p, const char *shown, const char *typed, size_t len)
@@ -337,9 +347,11 @@ int cs_cli_next(cs_cli_parser *p)
 			i++;
 		if (i == o->nchoices) {
 			char msg[CS_ERRLEN];
-			int k = snprintf(msg, sizeof msg, "--%s: '%s' is not one of", o->name, optarg);
-			for (size_t j = 0; j < o->nchoices && k > 0 && (size_t)k < sizeof msg; j++)
-				k += snprintf(msg + k, sizeof msg - (size_t)k, " %s", o->choices[j]);
+			snprintf(msg, sizeof msg, "--%s: '%s' is not one of", o->name, optarg);
+			for (size_t j = 0; j < o->nchoices; j++) {
+				append(msg, sizeof msg, " ");
+				append(msg, sizeof msg, o->choices[j]);
+			}
 			p->status = cs_cli_die(2, msg);
 			return -1;
 		}
@@ -358,17 +370,19 @@ enum {
 /* "  -V, --version", "  --out DIR", "  --fit first|best|topo|frag" */
 static size_t opt_label(const cs_cli_opt *o, char *buf, size_t len)
 {
-	size_t k = 0;
-	k += (size_t)snprintf(buf + k, len - k, "  ");
+	char letter[8] = "";
 	if (o->short_name)
-		k += (size_t)snprintf(buf + k, len - k, "-%c, ", o->short_name);
-	k += (size_t)snprintf(buf + k, len - k, "--%s", o->name);
-	if (o->arg)
-		k += (size_t)snprintf(buf + k, len - k, " %s", o->arg);
-	else
-		for (size_t i = 0; i < o->nchoices && k < len; i++)
-			k += (size_t)snprintf(buf + k, len - k, "%c%s", i ? '|' : ' ', o->choices[i]);
-	return k < len ? k : len - 1;
+		snprintf(letter, sizeof letter, "-%c, ", o->short_name);
+	snprintf(buf, len, "  %s--%s", letter, o->name);
+	if (o->arg) {
+		append(buf, len, " ");
+		append(buf, len, o->arg);
+	}
+	for (size_t i = 0; !o->arg && i < o->nchoices; i++) {
+		append(buf, len, i ? "|" : " ");
+		append(buf, len, o->choices[i]);
+	}
+	return strlen(buf);
 }
 
 static const cs_cli_opt help_opt = { .name = "help", .short_name = 'h', .help = "print this help and exit" };
@@ -525,10 +539,10 @@ int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv)
 		cs_cli_help(stderr, g);
 		return 2;
 	}
-	char list[256];
-	size_t k = 0;
-	for (const cs_cli_cmd *const *s = g->subs; *s && k < sizeof list; s++)
-		k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", s == g->subs ? "" : !s[1] ? " or " : ", ",
-				      last_word((*s)->name));
+	char list[256] = "";
+	for (const cs_cli_cmd *const *s = g->subs; *s; s++) {
+		append(list, sizeof list, s == g->subs ? "" : !s[1] ? " or " : ", ");
+		append(list, sizeof list, last_word((*s)->name));
+	}
 	return cs_cli_usage(g, "expected a subcommand: %s", list);
 }
