@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capsim/transform.h"
+
 /* One option. A table of them ends with { 0 } (no name, no help); an entry
  * with no name but a help text is a heading that starts a new section. */
 typedef struct cs_cli_opt {
@@ -85,6 +87,27 @@ int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv);
  * or PREFIXc" in out ("" if none). */
 void cs_cli_suggest(const char *const *names, size_t n, const char *prefix, const char *typed, size_t len,
 		    char *out, size_t outlen);
+
+/* The transform options (README, "Transforms") run and workload convert
+ * share: six table entries, ids first .. first + CS_CLI_TF_N - 1, each
+ * applied by cs_cli_transform(id - first, ...). */
+enum { CS_CLI_TF_JOBS, CS_CLI_TF_FROM, CS_CLI_TF_TO, CS_CLI_TF_PROJECTS, CS_CLI_TF_LOAD, CS_CLI_TF_SEED, CS_CLI_TF_N };
+#define CS_CLI_TRANSFORM_OPTS(first) \
+	{ .name = "jobs", .arg = "FIRST-LAST", .id = (first) + CS_CLI_TF_JOBS, \
+	  .help = "keep job ids in the range (either end may be left out)" }, \
+	{ .name = "from", .arg = "S", .id = (first) + CS_CLI_TF_FROM, \
+	  .help = "keep jobs submitted S seconds or more after the trace origin" }, \
+	{ .name = "to", .arg = "S", .id = (first) + CS_CLI_TF_TO, \
+	  .help = "keep jobs submitted before S seconds after the trace origin" }, \
+	{ .name = "projects-scale", .arg = "F", .id = (first) + CS_CLI_TF_PROJECTS, \
+	  .help = "F times as many projects (copies of projects; F < 1 samples), up to 100" }, \
+	{ .name = "load-scale", .arg = "F", .id = (first) + CS_CLI_TF_LOAD, \
+	  .help = "submit times divided by F (F > 1: more load)" }, \
+	{ .name = "seed", .arg = "N", .id = (first) + CS_CLI_TF_SEED, \
+	  .help = "which projects --projects-scale copies (default 1)" }
+/* Set transform option k (CS_CLI_TF_*) to s in tf; 0, or -1 with the
+ * message in err. */
+int cs_cli_transform(int k, const char *s, cs_transform *tf, char *err, size_t errlen);
 
 /* Print "capsim: MSG" on stderr (one line whatever MSG holds); returns code. */
 int cs_cli_die(int code, const char *msg);

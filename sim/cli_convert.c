@@ -15,7 +15,7 @@ static int ends_with(const char *s, const char *suf)
 	return n >= k && strcmp(s + n - k, suf) == 0;
 }
 
-enum { C_OUT = CS_CLI_ID0, C_FORMAT, C_AS, C_JOBS, C_FROM, C_TO, C_PROJ, C_LOAD, C_SEED };
+enum { C_OUT = CS_CLI_ID0, C_FORMAT, C_AS, C_TF };
 enum { AS_NATIVE, AS_SWF, AS_BATSIM, AS_N };
 static const char *const as_names[AS_N] = { "native", "swf", "batsim" };
 
@@ -27,15 +27,8 @@ static const cs_cli_opt convert_opts[] = {
 	  .help = "IN's format (default auto: by the file's extension)" },
 	{ .name = "as", CS_CLI_CHOICES(as_names), .id = C_AS,
 	  .help = "OUT's format (default: by OUT's extension, .csv, .swf or .json; native for \"-\")" },
-	CS_CLI_HEADING("transforms (README, \"Transforms\"):"),
-	{ .name = "jobs", .arg = "FIRST-LAST", .id = C_JOBS,
-	  .help = "keep job ids in the range (either end may be left out)" },
-	{ .name = "from", .arg = "S", .id = C_FROM, .help = "keep jobs submitted S seconds or more after the trace origin" },
-	{ .name = "to", .arg = "S", .id = C_TO, .help = "keep jobs submitted before S seconds after the trace origin" },
-	{ .name = "projects-scale", .arg = "F", .id = C_PROJ,
-	  .help = "F times as many projects (copies of projects; F < 1 samples), up to 100" },
-	{ .name = "load-scale", .arg = "F", .id = C_LOAD, .help = "submit times divided by F (F > 1: more load)" },
-	{ .name = "seed", .arg = "N", .id = C_SEED, .help = "which projects --projects-scale copies (default 1)" },
+	CS_CLI_HEADING("transforms (applied as the workload is read; README, \"Transforms\"):"),
+	CS_CLI_TRANSFORM_OPTS(C_TF),
 	{ 0 },
 };
 
@@ -62,7 +55,6 @@ static int convert_main(int argc, char **argv)
 	int c;
 	while ((c = cs_cli_next(&p)) > 0) {
 		int rc = 0;
-		int64_t n;
 		const char *a = p.arg;
 		switch (c) {
 		case CS_CLI_ARG:
@@ -73,12 +65,7 @@ static int convert_main(int argc, char **argv)
 		case C_OUT: out = a; break;
 		case C_FORMAT: fmt = p.pick; break;
 		case C_AS: as = p.pick; break;
-		case C_JOBS: rc = cs_cli_id_range(a, &tf.id_min, &tf.id_max, err, sizeof err); break;
-		case C_FROM: rc = cs_cli_i64("--from", a, 0, &n, err, sizeof err); tf.from = n; break;
-		case C_TO: rc = cs_cli_i64("--to", a, 1, &n, err, sizeof err); tf.to = n; break;
-		case C_PROJ: rc = cs_cli_pos_double("--projects-scale", a, 100, &tf.projects_scale, err, sizeof err); break;
-		case C_LOAD: rc = cs_cli_pos_double("--load-scale", a, 1e6, &tf.load_scale, err, sizeof err); break;
-		case C_SEED: rc = cs_cli_i64("--seed", a, 0, &n, err, sizeof err); tf.seed = (uint64_t)n; break;
+		default: rc = cs_cli_transform(c - C_TF, a, &tf, err, sizeof err); break;
 		}
 		if (rc < 0)
 			return cs_cli_die(2, err);

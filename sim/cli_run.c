@@ -10,8 +10,8 @@
 enum {
 	O_WORKLOAD = CS_CLI_ID0, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT,
-	O_FIT, O_NODEMODEL, O_LOADSCALE, O_PROJSCALE, O_FROM, O_TO, O_JOBS, O_SEED, O_RESERVE, O_SAMPLE,
-	O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP, O_END
+	O_FIT, O_NODEMODEL, O_RESERVE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP,
+	O_TF, O_END = O_TF + CS_CLI_TF_N
 };
 
 static const char *const order_names[] = { "fcfs", "sjbf" };
@@ -61,14 +61,7 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "nodes", .arg = "N", .id = O_NODES, .help = "nodes (SWF, Batsim without --cluster)" },
 	{ .name = "procs-per-node", .arg = "K", .id = O_PPN, .help = "processors per node (total = N x K; SWF)" },
 	CS_CLI_HEADING("transforms (applied as the workload is read; README, \"Transforms\"):"),
-	{ .name = "jobs", .arg = "FIRST-LAST", .id = O_JOBS,
-	  .help = "keep job ids in the range (either end may be left out)" },
-	{ .name = "from", .arg = "S", .id = O_FROM, .help = "keep jobs submitted S seconds or more after the trace origin" },
-	{ .name = "to", .arg = "S", .id = O_TO, .help = "keep jobs submitted before S seconds after the trace origin" },
-	{ .name = "projects-scale", .arg = "F", .id = O_PROJSCALE,
-	  .help = "F times as many projects (copies of projects; F < 1 samples), up to 100" },
-	{ .name = "load-scale", .arg = "F", .id = O_LOADSCALE, .help = "submit times divided by F (F > 1: more load)" },
-	{ .name = "seed", .arg = "N", .id = O_SEED, .help = "which projects --projects-scale copies (default 1)" },
+	CS_CLI_TRANSFORM_OPTS(O_TF),
 	CS_CLI_HEADING("conventions (README.md, \"Conventions\", says what each does; default first):"),
 	{ .name = "convert", CS_CLI_CHOICES(cs_convert_names), .id = O_CONVERT,
 	  .help = "record rules: capsim's, or pyss's own (keeps invalid records as 1 s jobs; its defaults: "
@@ -157,12 +150,6 @@ static int run_main(int argc, char **argv)
 				return cs_cli_die(2, "--gpu-map: given too many times (join the rules with ',')");
 			o.gpu_map[o.ngpu_map++] = a;
 			break;
-		case O_LOADSCALE: rc = cs_cli_pos_double("--load-scale", a, 1e6, &o.tf.load_scale, err, sizeof err); break;
-		case O_PROJSCALE: rc = cs_cli_pos_double("--projects-scale", a, 100, &o.tf.projects_scale, err, sizeof err); break;
-		case O_FROM: rc = cs_cli_i64("--from", a, 0, &n, err, sizeof err); o.tf.from = n; break;
-		case O_TO: rc = cs_cli_i64("--to", a, 1, &n, err, sizeof err); o.tf.to = n; break;
-		case O_JOBS: rc = cs_cli_id_range(a, &o.tf.id_min, &o.tf.id_max, err, sizeof err); break;
-		case O_SEED: rc = cs_cli_i64("--seed", a, 0, &n, err, sizeof err); o.tf.seed = (uint64_t)n; break;
 		case O_SAMPLE: rc = cs_cli_i64("--sample", a, 1, &n, err, sizeof err); o.sample_s = n; break;
 		case O_NOPROGRESS: progress = 0; break;
 		case O_FORMAT: o.format = (cs_format)p.pick; break;
@@ -189,6 +176,7 @@ static int run_main(int argc, char **argv)
 			set[c] = 1;
 			val[c] = p.pick;
 			break;
+		default: rc = cs_cli_transform(c - O_TF, a, &o.tf, err, sizeof err); break;
 		}
 		if (rc < 0)
 			return cs_cli_die(2, err);

@@ -114,6 +114,31 @@ bad:
 	return -1;
 }
 
+int cs_cli_transform(int k, const char *s, cs_transform *tf, char *err, size_t errlen)
+{
+	int64_t n;
+	switch (k) {
+	case CS_CLI_TF_JOBS: return cs_cli_id_range(s, &tf->id_min, &tf->id_max, err, errlen);
+	case CS_CLI_TF_PROJECTS: return cs_cli_pos_double("--projects-scale", s, 100, &tf->projects_scale, err, errlen);
+	case CS_CLI_TF_LOAD: return cs_cli_pos_double("--load-scale", s, 1e6, &tf->load_scale, err, errlen);
+	case CS_CLI_TF_FROM:
+		if (cs_cli_i64("--from", s, 0, &n, err, errlen) < 0)
+			return -1;
+		tf->from = n;
+		return 0;
+	case CS_CLI_TF_TO:
+		if (cs_cli_i64("--to", s, 1, &n, err, errlen) < 0)
+			return -1;
+		tf->to = n;
+		return 0;
+	default:
+		if (cs_cli_i64("--seed", s, 0, &n, err, errlen) < 0)
+			return -1;
+		tf->seed = (uint64_t)n;
+		return 0;
+	}
+}
+
 /* ---- the parser ---- */
 
 static int opt_has_arg(const cs_cli_opt *o) { return o->arg || o->choices; }
