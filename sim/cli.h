@@ -4,13 +4,14 @@
  * Every command is a cs_cli_cmd: a usage line, a paragraph, and a table of
  * the options it accepts. The table is the single source: the parser
  * (getopt_long over it) accepts exactly those options, as --opt VAL or
- * --opt=VAL, and --help prints them; tests/test_cli.c walks the tree and
- * checks each command's --help against its table. Every command takes
- * -h/--help (this help on stdout, exit 0); an unknown option, a missing
- * value or a value outside an option's choices is a one-line error with
- * exit status 2, and an unknown option names the accepted ones close to it
- * ("did you mean --policy?"). Abbreviations are not accepted (an option
- * added later would change what they mean): they are suggested in full. */
+ * --opt=VAL, and --help prints them; tests/test_cli_grammar.c walks the
+ * tree and checks each command's --help against its table. Every command
+ * takes -h/--help (its help on stdout, exit 0); an unknown option, a
+ * missing or empty value, or a value outside an option's choices is a
+ * one-line error with exit status 2, and an unknown option names the
+ * accepted ones close to it ("did you mean --policy?"). Abbreviations are
+ * not accepted (an option added later would change what they mean): they
+ * are suggested in full. */
 #ifndef CAPSIM_SIM_CLI_H
 #define CAPSIM_SIM_CLI_H
 
