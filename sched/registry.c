@@ -32,6 +32,14 @@ const char *cs_policy_param_get(const cs_policy_env *env, const char *key)
 	return v;
 }
 
+/* s after what buf holds, cut to fit */
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s", s);
+}
+
 int cs_policy_check_params(const cs_policy_ops *ops, const cs_policy_env *env,
 			   char *err, size_t errlen)
 {
@@ -40,7 +48,15 @@ int cs_policy_check_params(const cs_policy_ops *ops, const cs_policy_env *env,
 		for (const cs_policy_param *p = ops->params; p && p->key; p++)
 			known |= strcmp(p->key, env->keys[i]) == 0;
 		if (!known) {
-			snprintf(err, errlen, "policy %s has no parameter '%s'", ops->name, env->keys[i]);
+			/* the message lists the parameters the policy has */
+			snprintf(err, errlen, "policy %s has no parameter '%s' (", ops->name, env->keys[i]);
+			if (!ops->params || !ops->params[0].key)
+				append(err, errlen, "it takes none");
+			for (const cs_policy_param *p = ops->params; p && p->key; p++) {
+				append(err, errlen, p == ops->params ? "its parameters: " : ", ");
+				append(err, errlen, p->key);
+			}
+			append(err, errlen, ")");
 			return -CS_EINVAL;
 		}
 	}

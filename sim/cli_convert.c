@@ -6,19 +6,8 @@
 #include "capsim/transform.h"
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char usage_convert[] =
-	"usage: capsim workload convert IN --out OUT [--format F] [--as native|swf|batsim]\n"
-	"                                 [--jobs A-B] [--from S] [--to S] [--projects-scale F]\n"
-	"                                 [--load-scale F] [--seed N]\n"
-	"\n"
-	"Reads IN (any format capsim reads: see capsim run --help), applies the transforms\n"
-	"(docs/workloads.md, \"Transforms\") and writes OUT as capsim's native CSV, SWF or a Batsim JSON\n"
-	"workload, by --as or by OUT's extension (.csv, .swf, .json); OUT '-' is standard\n"
-	"output (native unless --as).\n";
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -26,57 +15,65 @@ static int ends_with(const char *s, const char *suf)
 	return n >= k && strcmp(s + n - k, suf) == 0;
 }
 
-enum { C_OUT = 256, C_FORMAT, C_AS, C_JOBS, C_FROM, C_TO, C_PROJ, C_LOAD, C_SEED, C_HELP };
+enum { C_OUT = CS_CLI_ID0, C_FORMAT, C_AS, C_TF };
 enum { AS_NATIVE, AS_SWF, AS_BATSIM, AS_N };
 static const char *const as_names[AS_N] = { "native", "swf", "batsim" };
 
-int cs_cli_convert(int argc, char **argv)
+static int convert_main(int argc, char **argv);
+
+static const cs_cli_opt convert_opts[] = {
+	{ .name = "out", .arg = "OUT", .id = C_OUT, .help = "where to write it, \"-\" for standard output (required)" },
+	{ .name = "format", CS_CLI_CHOICES(cs_format_names), .id = C_FORMAT,
+	  .help = "IN's format (default auto: by the file's extension)" },
+	{ .name = "as", CS_CLI_CHOICES(as_names), .id = C_AS,
+	  .help = "OUT's format (default: by OUT's extension, .csv, .swf or .json; native for \"-\")" },
+	CS_CLI_HEADING("transforms (applied as the workload is read; README, \"Transforms\"):"),
+	CS_CLI_TRANSFORM_OPTS(C_TF),
+	{ 0 },
+};
+
+const cs_cli_cmd cs_cli_convert_cmd = {
+	.name = "workload convert",
+	.synopsis = "capsim workload convert IN --out OUT [options]",
+	.summary = "a workload in any format to capsim's CSV, SWF or Batsim JSON, with transforms",
+	.about = "Reads IN (any format capsim reads: see capsim run --help), applies the\n"
+		 "transforms and writes OUT as capsim's native CSV, SWF or a Batsim JSON workload.\n",
+	.opts = convert_opts,
+	.main = convert_main,
+};
+
+static int convert_main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "out", required_argument, 0, C_OUT },   { "format", required_argument, 0, C_FORMAT },
-		{ "as", required_argument, 0, C_AS },     { "jobs", required_argument, 0, C_JOBS },
-		{ "from", required_argument, 0, C_FROM }, { "to", required_argument, 0, C_TO },
-		{ "projects-scale", required_argument, 0, C_PROJ },
-		{ "load-scale", required_argument, 0, C_LOAD },
-		{ "seed", required_argument, 0, C_SEED }, { "help", no_argument, 0, C_HELP },
-		{ 0, 0, 0, 0 },
-	};
+	const cs_cli_cmd *cmd = &cs_cli_convert_cmd;
 	char err[CS_ERRLEN];
-	const char *out = NULL;
+	const char *in = NULL, *out = NULL;
 	int fmt = CS_FMT_AUTO, as = -1;
 	cs_transform tf;
 	cs_transform_default(&tf);
-	opterr = 0;
-	optind = 1;
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
 	int c;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+	while ((c = cs_cli_next(&p)) > 0) {
 		int rc = 0;
-		int64_t n;
+		const char *a = p.arg;
 		switch (c) {
-		case C_HELP: fputs(usage_convert, stdout); return 0;
-		case C_OUT: out = optarg; break;
-		case C_FORMAT: rc = cs_cli_pick("--format", cs_format_names, CS_FMT_N, optarg, &fmt, err, sizeof err); break;
-		case C_AS: rc = cs_cli_pick("--as", as_names, AS_N, optarg, &as, err, sizeof err); break;
-		case C_JOBS: rc = cs_cli_id_range(optarg, &tf.id_min, &tf.id_max, err, sizeof err); break;
-		case C_FROM: rc = cs_cli_i64("--from", optarg, 0, &n, err, sizeof err); tf.from = n; break;
-		case C_TO: rc = cs_cli_i64("--to", optarg, 1, &n, err, sizeof err); tf.to = n; break;
-		case C_PROJ: rc = cs_cli_pos_double("--projects-scale", optarg, 100, &tf.projects_scale, err, sizeof err); break;
-		case C_LOAD: rc = cs_cli_pos_double("--load-scale", optarg, 1e6, &tf.load_scale, err, sizeof err); break;
-		case C_SEED: rc = cs_cli_i64("--seed", optarg, 0, &n, err, sizeof err); tf.seed = (uint64_t)n; break;
-		case ':':
-			snprintf(err, sizeof err, "%s needs a value (see capsim workload convert --help)", argv[optind - 1]);
-			return cs_cli_die(2, err);
-		default:
-			snprintf(err, sizeof err, "unknown option '%s' (see capsim workload convert --help)",
-				 argv[optind - 1]);
-			return cs_cli_die(2, err);
+		case CS_CLI_ARG:
+			if (in)
+				return cs_cli_usage(cmd, "unexpected argument '%s'", a);
+			in = a;
+			break;
+		case C_OUT: out = a; break;
+		case C_FORMAT: fmt = p.pick; break;
+		case C_AS: as = p.pick; break;
+		default: rc = cs_cli_transform(c - C_TF, a, &tf, err, sizeof err); break;
 		}
 		if (rc < 0)
 			return cs_cli_die(2, err);
 	}
-	if (optind != argc - 1 || !out)
-		return cs_cli_die(2, "workload convert: expected IN --out OUT (see capsim workload convert --help)");
-	const char *in = argv[optind];
+	if (c < 0)
+		return p.status;
+	if (!in || !out)
+		return cs_cli_usage(cmd, "expected IN --out OUT");
 	if (as < 0) {
 		char base[4096];
 		snprintf(base, sizeof base, "%s", out);

@@ -3,44 +3,59 @@
 #include "capsim/recorder.h"
 
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
-static const char usage_report[] =
-	"usage: capsim report DIR\n"
-	"\n"
-	"Rebuilds DIR/report.html from the files `capsim run --out DIR` wrote\n"
-	"(summary.json, timeseries.csv, projects.csv, jobs.csv, occupancy.csv): one\n"
-	"self-contained page with the summary table and charts (utilization over\n"
-	"time, queue and queued demand, power, wait-time CDF, projects' usage against\n"
-	"entitlement, node occupancy). Prints the page's path.\n";
+static int report_main(int argc, char **argv);
+static int compare_main(int argc, char **argv);
 
-static const char usage_compare[] =
-	"usage: capsim compare DIR... [--out FILE]\n"
-	"\n"
-	"Puts several runs (directories written by capsim run --out) side by side:\n"
-	"prints a table (policy, jobs, capacity, utilization, waits, bounded\n"
-	"slowdown, Jain's fairness, energy) and, with --out FILE, writes a page with\n"
-	"the table and overlaid charts (utilization, queue, wait-time CDF).\n";
+const cs_cli_cmd cs_cli_report_cmd = {
+	.name = "report",
+	.synopsis = "capsim report DIR",
+	.summary = "rebuild a run's report.html from its files",
+	.about = "Rebuilds DIR/report.html from the files capsim run --out DIR wrote\n"
+		 "(summary.json, timeseries.csv, projects.csv, jobs.csv, occupancy.csv): one\n"
+		 "self-contained page with the summary table and charts (utilization over\n"
+		 "time, queue and queued demand, power, wait-time CDF, projects' usage against\n"
+		 "entitlement, node occupancy). Prints the page's path.\n",
+	.main = report_main,
+};
 
-int cs_cli_report(int argc, char **argv)
+enum { O_OUT = CS_CLI_ID0 };
+
+static const cs_cli_opt compare_opts[] = {
+	{ .name = "out", .arg = "FILE", .id = O_OUT, .help = "also write a page with the table and overlaid charts" },
+	{ 0 },
+};
+
+const cs_cli_cmd cs_cli_compare_cmd = {
+	.name = "compare",
+	.synopsis = "capsim compare DIR... [--out FILE]",
+	.summary = "several runs side by side: a table and overlaid charts",
+	.about = "Puts several runs (directories written by capsim run --out) side by side:\n"
+		 "prints a table (policy, jobs, capacity, utilization, waits, bounded\n"
+		 "slowdown, Jain's fairness, energy) and, with --out FILE, writes a page with\n"
+		 "the table and overlaid charts (utilization, queue, wait-time CDF).\n",
+	.opts = compare_opts,
+	.main = compare_main,
+};
+
+static int report_main(int argc, char **argv)
 {
+	const cs_cli_cmd *cmd = &cs_cli_report_cmd;
 	char err[CS_ERRLEN];
 	const char *dir = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return fputs(usage_report, stdout), 0;
-		if (argv[i][0] == '-' && argv[i][1] == '-') {
-			snprintf(err, sizeof err, "report: unknown option '%s' (see capsim report --help)", argv[i]);
-			return cs_cli_die(2, err);
-		}
-		if (dir) {
-			snprintf(err, sizeof err, "report: unexpected argument '%s' (see capsim report --help)", argv[i]);
-			return cs_cli_die(2, err);
-		}
-		dir = argv[i];
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		if (dir)
+			return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
+		dir = p.arg;
 	}
+	if (c < 0)
+		return p.status;
 	if (!dir)
-		return cs_cli_die(2, "report: DIR is required (see capsim report --help)");
+		return cs_cli_usage(cmd, "DIR is required");
 	int rc = cs_report_html(dir, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
@@ -48,29 +63,31 @@ int cs_cli_report(int argc, char **argv)
 	return 0;
 }
 
-int cs_cli_compare(int argc, char **argv)
+static int compare_main(int argc, char **argv)
 {
+	const cs_cli_cmd *cmd = &cs_cli_compare_cmd;
 	char err[CS_ERRLEN];
 	const char *out = NULL;
-	const char **dirs = (const char **)argv; /* reuses argv's slots: at most argc - 1 directories */
+	const char **dirs = malloc((size_t)argc * sizeof *dirs); /* at most argc - 1 directories */
 	size_t n = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return fputs(usage_compare, stdout), 0;
-		if (!strcmp(argv[i], "--out")) {
-			if (i + 1 >= argc)
-				return cs_cli_die(2, "--out needs a value (see capsim compare --help)");
-			out = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			snprintf(err, sizeof err, "compare: unknown option '%s' (see capsim compare --help)", argv[i]);
-			return cs_cli_die(2, err);
-		} else {
-			dirs[n++] = argv[i];
-		}
+	if (!dirs)
+		return cs_cli_die(1, "compare: out of memory");
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		if (c == O_OUT)
+			out = p.arg;
+		else
+			dirs[n++] = p.arg;
 	}
-	if (n == 0)
-		return cs_cli_die(2, "compare: at least one run directory is required (see capsim compare --help)");
-	int rc = cs_report_compare(dirs, n, out, stdout, err, sizeof err);
+	int rc = c < 0 ? p.status : n == 0 ? cs_cli_usage(cmd, "at least one run directory is required") : 0;
+	if (c < 0 || n == 0) {
+		free(dirs);
+		return rc;
+	}
+	rc = cs_report_compare(dirs, n, out, stdout, err, sizeof err);
+	free(dirs);
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	return 0;

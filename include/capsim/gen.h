@@ -159,8 +159,4 @@ int cs_trace_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model *
 int cs_trace_stats(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, int json, char *err,
 		   size_t errlen);
 
-/* ---- sim/cli_workload.c ---- */
-/* `capsim workload generate|stats ...`; argv[0] = "workload". Exit status. */
-int cs_cli_workload(int argc, char **argv);
-
 #endif

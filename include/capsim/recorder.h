@@ -23,7 +23,6 @@
 #include "capsim/job.h"
 #include "capsim/trace.h"
 
-#define CS_VERSION "0.9.0"          /* capsim's version, recorded in summary.json */
 #define CS_RECORDER_SAMPLE_S 3600   /* default sampling interval, seconds */
 
 typedef struct cs_recorder cs_recorder; /* opaque */

@@ -155,7 +155,8 @@ const cs_policy_ops *cs_policy_find(const char *name);
 const cs_policy_ops *const *cs_policy_list(void);
 /* Look up a parameter in env (NULL if not given). */
 const char *cs_policy_param_get(const cs_policy_env *env, const char *key);
-/* Check that every key in env is one of ops->params; -CS_EINVAL otherwise. */
+/* Check that every key in env is one of ops->params; -CS_EINVAL otherwise,
+ * the message naming the key and listing the parameters ops has. */
 int cs_policy_check_params(const cs_policy_ops *ops, const cs_policy_env *env,
 			   char *err, size_t errlen);
 

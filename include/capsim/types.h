@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* capsim's version: `capsim --version` prints it, summary.json records it. */
+#define CS_VERSION "0.9.0"
+
 /* Simulated time: integer seconds (since the trace's first submit, or as
  * given by the workload). Never a float. */
 typedef int64_t cs_time;
