@@ -89,7 +89,7 @@ int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv);
 void cs_cli_suggest(const char *const *names, size_t n, const char *prefix, const char *typed, size_t len,
 		    char *out, size_t outlen);
 
-/* The transform options (README, "Transforms") run and workload convert
+/* The transform options (docs/workloads.md, "Transforms") run and workload convert
  * share: six table entries, ids first .. first + CS_CLI_TF_N - 1, each
  * applied by cs_cli_transform(id - first, ...). */
 enum { CS_CLI_TF_JOBS, CS_CLI_TF_FROM, CS_CLI_TF_TO, CS_CLI_TF_PROJECTS, CS_CLI_TF_LOAD, CS_CLI_TF_SEED, CS_CLI_TF_N };

@@ -27,7 +27,7 @@ static const cs_cli_opt convert_opts[] = {
 	  .help = "IN's format (default auto: by the file's extension)" },
 	{ .name = "as", CS_CLI_CHOICES(as_names), .id = C_AS,
 	  .help = "OUT's format (default: by OUT's extension, .csv, .swf or .json; native for \"-\")" },
-	CS_CLI_HEADING("transforms (applied as the workload is read; README, \"Transforms\"):"),
+	CS_CLI_HEADING("transforms (applied as the workload is read; docs/workloads.md, \"Transforms\"):"),
 	CS_CLI_TRANSFORM_OPTS(C_TF),
 	{ 0 },
 };

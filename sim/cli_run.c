@@ -32,7 +32,7 @@ static const cs_cli_opt run_opts[] = {
 	  .help = "a policy parameter (capsim policies lists them); may be given again" },
 	{ .name = "accounts", .arg = "FILE", .id = O_ACCOUNTS,
 	  .help = "accounts file (YAML) for multifactor: fair-share tree with shares, QoS and partition "
-		  "priorities (README, \"Fair-share\")" },
+		  "priorities (docs/fairshare.md)" },
 	{ .name = "out", .arg = "DIR", .id = O_OUT,
 	  .help = "write summary.json, jobs.csv, batsim_jobs.csv, timeseries.csv, projects.csv, occupancy.csv "
 		  "(node model) and report.html there; DIR is replaced whole, and only by a run that succeeds" },
@@ -60,9 +60,9 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "procs", .arg = "P", .id = O_PROCS, .help = "total processors (SWF, Batsim without --cluster)" },
 	{ .name = "nodes", .arg = "N", .id = O_NODES, .help = "nodes (SWF, Batsim without --cluster)" },
 	{ .name = "procs-per-node", .arg = "K", .id = O_PPN, .help = "processors per node (total = N x K; SWF)" },
-	CS_CLI_HEADING("transforms (applied as the workload is read; README, \"Transforms\"):"),
+	CS_CLI_HEADING("transforms (applied as the workload is read; docs/workloads.md, \"Transforms\"):"),
 	CS_CLI_TRANSFORM_OPTS(O_TF),
-	CS_CLI_HEADING("conventions (README.md, \"Conventions\", says what each does; default first):"),
+	CS_CLI_HEADING("conventions (docs/conventions.md says what each does; default first):"),
 	{ .name = "convert", CS_CLI_CHOICES(cs_convert_names), .id = O_CONVERT,
 	  .help = "record rules: capsim's, or pyss's own (keeps invalid records as 1 s jobs; its defaults: "
 		  "job-size requested, missing-reqtime pyss; the next four override them)" },
