@@ -359,10 +359,12 @@ static int check_synthetic(const char *spec, char *err, size_t errlen)
 		const char *tok = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
+		/* a level is "type:N" or a bare "N" (hwloc guesses the type) */
 		const char *c = memchr(tok, ':', (size_t)(p - tok));
-		if (!c || c[1] < '0' || c[1] > '9')
-			continue; /* not "type:N": hwloc judges it */
-		double n = strtod(c + 1, NULL);
+		const char *num = tok[0] >= '0' && tok[0] <= '9' ? tok : c ? c + 1 : NULL;
+		if (!num || *num < '0' || *num > '9')
+			continue; /* not a level: hwloc judges it */
+		double n = strtod(num, NULL);
 		if (n > CS_TOPO_MAX_PUS || (total *= n) > CS_TOPO_MAX_PUS) {
 			snprintf(err, errlen, "'%s': a synthetic topology of more than %d processing units "
 				 "(levels multiply: \"pack:2 core:8 pu:2\" is 32)", spec, CS_TOPO_MAX_PUS);

@@ -42,7 +42,7 @@ typedef struct cs_topo_gpu_info {
  * there is an error, never capsim's). */
 #define CS_TOPO_MAX_PUS 65536
 #define CS_TOPO_MAX_XML_MIB 64
-#define CS_TOPO_CPU_S 30
+#define CS_TOPO_CPU_S 10
 #define CS_TOPO_MEM_MIB 4096
 
 /* Load a topology. spec is an hwloc XML file if it names an existing file
