@@ -31,7 +31,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_cluster.o $(BUILD)/g
 	   $(BUILD)/gen/echarts_js.o
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test asan run-asan bench demo clean help
+.PHONY: all deps test asan run-asan bench demo clean help install uninstall
 
 all: $(BUILD)/libcapsim.a $(BUILD)/capsim $(PLUGINS)
 
@@ -41,6 +41,8 @@ help:
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
 	@echo "make bench    the benchmarks"
+	@echo "make install  install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
+	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
 	@echo "make demo     show the default cluster; generate the default 2,200-project workload and replay a year of it; KTH-SP2 (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
@@ -124,6 +126,41 @@ $(BUILD)/policies/bad_abi.so: policies/example/fcfs_example.c
 $(BUILD)/bench/%: benchmarks/%.c $(BUILD)/libcapsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) $(DEPFLAGS) -Isched $< $(BUILD)/libcapsim.a $(LDLIBS_ALL) -o $@
+
+# ---- install -----------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging]; make uninstall (the same
+# variables). capsim.pc is made from sim/capsim.pc.in with the prefix and
+# the version (CS_VERSION in include/capsim/types.h); policy plugins build
+# with `pkg-config --cflags capsim` (policies/example/Makefile).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION    := $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' include/capsim/types.h)
+HEADERS    := $(notdir $(wildcard include/capsim/*.h))
+# a directory under the prefix is written relative to it in capsim.pc
+pcdir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+install: $(BUILD)/capsim $(BUILD)/libcapsim.a
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/capsim \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 755 $(BUILD)/capsim $(DESTDIR)$(BINDIR)/capsim
+	install -m 644 $(BUILD)/libcapsim.a $(DESTDIR)$(LIBDIR)/libcapsim.a
+	install -m 644 $(addprefix include/capsim/,$(HEADERS)) $(DESTDIR)$(INCLUDEDIR)/capsim
+	install -m 644 docs/capsim.1 $(DESTDIR)$(MANDIR)/man1/capsim.1
+	install -m 644 sim/capsim.bash $(DESTDIR)$(COMPLETIONDIR)/capsim
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcdir,$(LIBDIR))|' \
+	  -e 's|@INCLUDEDIR@|$(call pcdir,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+	  sim/capsim.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/capsim.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/capsim.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/capsim $(DESTDIR)$(LIBDIR)/libcapsim.a $(DESTDIR)$(LIBDIR)/pkgconfig/capsim.pc \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/capsim/,$(HEADERS)) $(DESTDIR)$(MANDIR)/man1/capsim.1 \
+	  $(DESTDIR)$(COMPLETIONDIR)/capsim
+	rmdir $(DESTDIR)$(INCLUDEDIR)/capsim 2>/dev/null || true
 
 # Tests find the binary and ../shared through the environment.
 TEST_ENV = CAPSIM_BIN=$(abspath $(BUILD)/capsim) CAPSIM_SHARED=$(abspath $(SHARED)) CAPSIM_ROOT=$(CURDIR) \
