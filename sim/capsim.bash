@@ -1,0 +1,89 @@
+# bash completion for capsim (installed as share/bash-completion/completions/capsim)
+#
+# Commands, subcommands and each command's options are read from the
+# binary's own help at completion time (capsim --help, capsim COMMAND
+# --help), so they are those of the capsim being completed. An option whose
+# value is a list of words (--format auto|native|...) completes to them;
+# --policy to the built-in policies (capsim policies) and .so files; any
+# other value or operand to file names.
+
+# The commands `capsim --help` lists, one per line ("run", "topo show", ...).
+_capsim_commands()
+{
+	"$1" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z]*\( [a-z][a-z]*\)\{0,1\}\)  .*/\1/p'
+}
+
+# The options of a command (`capsim CMD... --help`), one per line, each
+# followed by its value's spelling when it takes one: "--format auto|native|...".
+_capsim_options()
+{
+	"$@" --help 2>/dev/null | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z0-9-]*\)\( [^ ]\{1,\}\)\{0,1\}.*/\2\3/p'
+}
+
+_capsim()
+{
+	local cur prev bin
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	bin=${COMP_WORDS[0]}
+	[[ $bin == */* || -z $bin ]] || bin=$(type -P "$bin") || return
+	bin=${bin/#\~/$HOME}
+
+	local -a cmds
+	mapfile -t cmds < <(_capsim_commands "$bin")
+
+	# The command words typed so far: the longest listed command they begin.
+	local cmd="" c i
+	for c in "${cmds[@]}"; do
+		local -a w=($c)
+		for ((i = 0; i < ${#w[@]}; i++)); do
+			[[ ${COMP_WORDS[i+1]} == "${w[i]}" && i+1 -lt COMP_CWORD ]] || continue 2
+		done
+		((${#w[@]} > $(wc -w <<<"$cmd"))) && cmd=$c
+	done
+
+	if [[ -z $cmd ]]; then
+		if ((COMP_CWORD == 1)); then
+			local first
+			first=$(printf '%s\n' "${cmds[@]}" | cut -d' ' -f1 | sort -u)
+			if [[ $cur == -* ]]; then
+				COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W "$first" -- "$cur"))
+			fi
+		elif ((COMP_CWORD == 2)); then
+			# a subcommand: the second words of the commands the first begins
+			local subs
+			subs=$(printf '%s\n' "${cmds[@]}" | awk -v c="${COMP_WORDS[1]}" '$1 == c && NF == 2 { print $2 }')
+			COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+		fi
+		return
+	fi
+
+	local -a opts
+	mapfile -t opts < <(_capsim_options "$bin" $cmd)
+	local o
+	# the value of an option that takes one
+	if [[ $prev == --* ]]; then
+		for o in "${opts[@]}"; do
+			[[ ${o%% *} == "$prev" && $o == *" "* ]] || continue
+			local val=${o#* }
+			if [[ $prev == --policy ]]; then
+				COMPREPLY=($(compgen -W "$("$bin" policies 2>/dev/null | awk '/^[a-z]/ { print $1 }')" -- "$cur")
+					   $(compgen -f -X '!*.so' -- "$cur") $(compgen -d -- "$cur"))
+			elif [[ $val =~ ^[a-z0-9-]+(\|[a-z0-9-]+)+$ ]]; then
+				COMPREPLY=($(compgen -W "${val//|/ }" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+			return
+		done
+	fi
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$(printf '%s\n' "${opts[@]}" | cut -d' ' -f1)" -- "$cur"))
+	else
+		COMPREPLY=($(compgen -f -- "$cur"))
+	fi
+}
+
+complete -o filenames -o bashdefault -F _capsim capsim
