@@ -41,7 +41,7 @@ help:
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
 	@echo "make bench    the benchmarks"
-	@echo "make install  install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
+	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
 	@echo "make demo     show the default cluster; generate the default 2,200-project workload and replay a year of it; KTH-SP2 (runs deps first)"
 
@@ -143,7 +143,11 @@ HEADERS    := $(notdir $(wildcard include/capsim/*.h))
 # a directory under the prefix is written relative to it in capsim.pc
 pcdir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-install: $(BUILD)/capsim $(BUILD)/libcapsim.a
+# install copies what `make` built and builds nothing itself (so the test
+# that stages an install never relinks the binary the suite is running)
+install:
+	@test -x $(BUILD)/capsim -a -f $(BUILD)/libcapsim.a || \
+	  { echo "install: nothing built in $(BUILD): run make first"; exit 2; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/capsim \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(BUILD)/capsim $(DESTDIR)$(BINDIR)/capsim
