@@ -359,13 +359,18 @@ static int check_synthetic(const char *spec, char *err, size_t errlen)
 		const char *tok = p;
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
-		/* a level is "type:N" or a bare "N" (hwloc guesses the type) */
-		const char *c = memchr(tok, ':', (size_t)(p - tok));
-		const char *num = tok[0] >= '0' && tok[0] <= '9' ? tok : c ? c + 1 : NULL;
-		if (!num || *num < '0' || *num > '9')
-			continue; /* not a level: hwloc judges it */
-		double n = strtod(num, NULL);
-		if (n > CS_TOPO_MAX_PUS || (total *= n) > CS_TOPO_MAX_PUS) {
+		/* a level is "type:N" or a bare "N" (hwloc guesses the type);
+		 * every number that starts the token or follows a ':' counts, so
+		 * "1000pu:1000" is a million whatever hwloc makes of it */
+		for (const char *q = tok; q < p; q++) {
+			if (*q < '0' || *q > '9' || (q != tok && q[-1] != ':'))
+				continue;
+			double n = strtod(q, NULL);
+			total *= n < 1 ? 1 : n; /* 0 is hwloc's to refuse */
+			if (total > CS_TOPO_MAX_PUS)
+				break;
+		}
+		if (total > CS_TOPO_MAX_PUS) {
 			snprintf(err, errlen, "'%s': a synthetic topology of more than %d processing units "
 				 "(levels multiply: \"pack:2 core:8 pu:2\" is 32)", spec, CS_TOPO_MAX_PUS);
 			return -CS_EPARSE;
@@ -546,8 +551,11 @@ static int load_contained(cs_topo **out, const char *spec, int xml, char *err, s
 	if (rc != 1)
 		return rc; /* a whole answer came: the topology, or hwloc's error */
 	/* the child ended without sending a whole topology */
-	snprintf(err, errlen, "%s: hwloc %s reading this topology: the file is malformed or too large; "
-		 "expected an hwloc XML export (format v1 or v2)", spec, why);
+	if (xml)
+		snprintf(err, errlen, "%s: hwloc %s reading this topology: the file is malformed or too large; "
+			 "expected an hwloc XML export (format v1 or v2)", spec, why);
+	else
+		snprintf(err, errlen, "'%s': hwloc %s building this synthetic topology", spec, why);
 	return -CS_EPARSE;
 }
 

@@ -304,6 +304,7 @@ Test(topo, bad_specs_are_errors_naming_the_spec_and_the_reason)
 	/* bare arities count too (found by fuzzing: hwloc spun on this one) */
 	expect_load_error("1000 pu:1000", -CS_EPARSE, "more than 65536 processing units");
 	expect_load_error("64 64 64", -CS_EPARSE, "more than 65536 processing units");
+	expect_load_error("1000pu:1000", -CS_EPARSE, "more than 65536 processing units");
 	/* a FIFO would block hwloc's reader */
 	char fifo[] = "/tmp/capsim-fifo-XXXXXX";
 	cr_assert_not_null(mkdtemp(fifo));
