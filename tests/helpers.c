@@ -149,3 +149,23 @@ __attribute__((constructor)) static void th_portable(void)
 	if (getenv("CAPSIM_NO_BMI2"))
 		cs_alloc_portable(1);
 }
+
+int th_count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+void th_expect_usage_error(const char *const *args, const char *want)
+{
+	char *out, *err;
+	int rc = th_exec(args, &out, &err);
+	cr_assert_eq(rc, 2, "exit %d, stderr: %s", rc, err);
+	cr_assert_str_empty(out);
+	cr_assert(strstr(err, want), "stderr '%s' should contain '%s'", err, want);
+	cr_assert_eq(th_count_lines(err), 1, "one line: %s", err);
+	free(out);
+	free(err);
+}

@@ -38,6 +38,12 @@ const char *th_bin(void);    /* the capsim binary */
  * status (or 128+signal). */
 int th_exec(const char *const *args, char **out, char **err);
 
+/* Lines in s (its '\n's). */
+int th_count_lines(const char *s);
+/* Run the binary with args and expect a usage error: exit 2, nothing on
+ * stdout, one line on stderr containing want. */
+void th_expect_usage_error(const char *const *args, const char *want);
+
 /* Slurp a file (malloc'ed) or NULL. */
 char *th_slurp(const char *path, size_t *len);
 

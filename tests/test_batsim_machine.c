@@ -55,17 +55,6 @@ static char *run_starts(const char *const *args, long long start[NJOBS + 1])
 	return out;
 }
 
-static void expect_error(const char *const *args, const char *want)
-{
-	char *out, *err;
-	int rc = th_exec(args, &out, &err);
-	cr_assert_eq(rc, 2, "exit %d, stderr: %s", rc, err);
-	cr_assert_str_empty(out);
-	cr_assert(strstr(err, want), "stderr '%s' should contain '%s'", err, want);
-	free(out);
-	free(err);
-}
-
 /* tests/data/jsontrace/batsim_queue4.json, nb_res 4:
  *
  *   job  submit  res  run (= walltime)
@@ -154,21 +143,21 @@ Test(batsim_machine, contradictory_sizes_are_refused)
 	char want[2048];
 	snprintf(want, sizeof want, "%s: --procs 8 contradicts --nodes 4: a Batsim workload's resources are "
 		 "one-processor nodes", queue4());
-	expect_error(ARGS("run", "--workload", queue4(), "--procs", "8", "--nodes", "4"), want);
+	th_expect_usage_error(ARGS("run", "--workload", queue4(), "--procs", "8", "--nodes", "4"), want);
 	snprintf(want, sizeof want, "%s: --procs-per-node 2: a Batsim workload's resources are one-processor nodes",
 		 queue4());
-	expect_error(ARGS("run", "--workload", queue4(), "--procs-per-node", "2"), want);
-	expect_error(ARGS("run", "--workload", queue4(), "--cluster", "default", "--procs", "4"),
+	th_expect_usage_error(ARGS("run", "--workload", queue4(), "--procs-per-node", "2"), want);
+	th_expect_usage_error(ARGS("run", "--workload", queue4(), "--cluster", "default", "--procs", "4"),
 		     "--cluster sets the machine: drop --procs, --nodes and --procs-per-node");
 	char *p = th_write_tmp("{\"nb_res\": 100000000, \"jobs\": [{\"id\": 1, \"subtime\": 0, \"res\": 1, "
 			       "\"profile\": \"p\"}], \"profiles\": {\"p\": {\"type\": \"delay\", \"delay\": 5}}}",
 			       ".json");
 	snprintf(want, sizeof want, "%s: field nb_res: 100000000 resources: capsim models at most 67108864 nodes", p);
-	expect_error(ARGS("run", "--workload", p), want);
+	th_expect_usage_error(ARGS("run", "--workload", p), want);
 	th_unlink(p);
 	/* the sizes of a trace's own machine mean nothing on a cluster config */
 	p = th_write_tmp("id,submit,nodes,gpus_per_node,runtime,time_limit\n1,0,1,1,10,10\n", ".csv");
-	expect_error(ARGS("run", "--workload", p, "--procs", "4"),
+	th_expect_usage_error(ARGS("run", "--workload", p, "--procs", "4"),
 		     "--procs, --nodes and --procs-per-node size an SWF or Batsim workload's own machine");
 	th_unlink(p);
 }

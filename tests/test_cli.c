@@ -11,27 +11,6 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* exit 2, nothing on stdout, one line on stderr containing want */
-static void expect_usage_error(const char *const *args, const char *want)
-{
-	char *out, *err;
-	int rc = th_exec(args, &out, &err);
-	cr_assert_eq(rc, 2, "exit %d, stderr: %s", rc, err);
-	cr_assert_str_empty(out);
-	cr_assert(strstr(err, want), "stderr '%s' should contain '%s'", err, want);
-	cr_assert_eq(count_lines(err), 1, "one line: %s", err);
-	free(out);
-	free(err);
-}
-
 Test(cli, help_documents_commands_and_every_run_option)
 {
 	char *out, *err;
@@ -52,27 +31,27 @@ Test(cli, help_documents_commands_and_every_run_option)
 
 Test(cli, bad_usage_is_a_one_line_error_with_status_2)
 {
-	expect_usage_error(ARGS("frobnicate"), "unknown command 'frobnicate'");
-	expect_usage_error(ARGS("run"), "--workload FILE is required");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "lottery"), "unknown policy 'lottery'");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--same-time", "sideways"),
+	th_expect_usage_error(ARGS("frobnicate"), "unknown command 'frobnicate'");
+	th_expect_usage_error(ARGS("run"), "--workload FILE is required");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "lottery"), "unknown policy 'lottery'");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--same-time", "sideways"),
 			   "--same-time: 'sideways' is not one of end-first submit-first");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--bsld-tau", "ten"), "--bsld-tau: 'ten' is not an integer");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--procs", "0"), "--procs: '0' is not an integer >= 1");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--colour"), "unknown option '--colour'");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--bsld-tau", "ten"), "--bsld-tau: 'ten' is not an integer");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--procs", "0"), "--procs: '0' is not an integer >= 1");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--colour"), "unknown option '--colour'");
 	/* the message gives the range the option takes, not just "> 0" */
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--projects-scale", "1e9"),
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--projects-scale", "1e9"),
 			   "--projects-scale: '1e9' is not a number in (0, 100]");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--load-scale", "0"),
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--load-scale", "0"),
 			   "--load-scale: '0' is not a number in (0, 1e+06]");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--seed", "99999999999999999999"),
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--seed", "99999999999999999999"),
 			   "--seed: '99999999999999999999' is out of range");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--compat", "slurm"), "--compat: 'slurm' is not one of pyss");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "fcfs", "--backfill-order", "sjbf"),
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--compat", "slurm"), "--compat: 'slurm' is not one of pyss");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy", "fcfs", "--backfill-order", "sjbf"),
 			   "--backfill-order applies to --policy easy only");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy-opt", "depth=3"), "policy easy has no parameter 'depth'");
-	expect_usage_error(ARGS("run", "--workload", "/nonexistent.swf"), "/nonexistent.swf: cannot open");
-	expect_usage_error(ARGS("run", "--workload", "x.swf", "--gpu-map", "*=h100"),
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--policy-opt", "depth=3"), "policy easy has no parameter 'depth'");
+	th_expect_usage_error(ARGS("run", "--workload", "/nonexistent.swf"), "/nonexistent.swf: cannot open");
+	th_expect_usage_error(ARGS("run", "--workload", "x.swf", "--gpu-map", "*=h100"),
 			   "--gpu-map places GPU jobs on node types: it needs the node model");
 }
 
@@ -81,28 +60,28 @@ Test(cli, bad_input_names_file_line_and_field)
 	char *p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) "2 5 -1 ten 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n", ".swf");
 	char want[256];
 	snprintf(want, sizeof want, "%s:3: field 4 (run time): 'ten' is not an integer", p);
-	expect_usage_error(ARGS("run", "--workload", p), want);
+	th_expect_usage_error(ARGS("run", "--workload", p), want);
 	th_unlink(p);
 	p = th_write_tmp("", ".swf");
 	snprintf(want, sizeof want, "%s: empty file", p);
-	expect_usage_error(ARGS("run", "--workload", p), want);
+	th_expect_usage_error(ARGS("run", "--workload", p), want);
 	th_unlink(p);
 	/* a trace whose every job is dropped is an error, not an empty report */
 	p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, -1), ".swf");
-	expect_usage_error(ARGS("run", "--workload", p, "--missing-reqtime", "drop"), "every one of its 1 jobs was dropped");
+	th_expect_usage_error(ARGS("run", "--workload", p, "--missing-reqtime", "drop"), "every one of its 1 jobs was dropped");
 	th_unlink(p);
 	p = th_write_tmp(SWF_JOB(1, 0, 10, 2, 20), ".swf");
-	expect_usage_error(ARGS("run", "--workload", p), "no MaxProcs or MaxNodes header");
+	th_expect_usage_error(ARGS("run", "--workload", p), "no MaxProcs or MaxNodes header");
 	th_unlink(p);
 	/* bytes of the input echoed in a message are escaped: one line, text */
 	p = th_write_tmp("; MaxProcs: 4\n2 5 -1 1\x01\xff\xc3\xa9 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n", ".swf");
-	expect_usage_error(ARGS("run", "--workload", p), "'1\\x01\\xff\xc3\xa9' is not an integer");
+	th_expect_usage_error(ARGS("run", "--workload", p), "'1\\x01\\xff\xc3\xa9' is not an integer");
 	th_unlink(p);
 	/* a multi-line YAML scalar echoed back stays on one line */
 	p = th_write_tmp("name: x\nsite: {pue: 1}\nnode_types:\n  - name: a\n    count: 1\n"
 			 "    topology: \"pack:1 core:4 pu:1\"\n    memory_gib: 8\n    power_w: {idle: 1, peak: 2}\n"
 			 "partitions:\n  - {name: p, node_types: [\"b\\nc\"]}\n", ".yaml");
-	expect_usage_error(ARGS("cluster", "show", p), "unknown node type 'b\\nc', expected one of: a");
+	th_expect_usage_error(ARGS("cluster", "show", p), "unknown node type 'b\\nc', expected one of: a");
 	th_unlink(p);
 }
 
@@ -217,10 +196,10 @@ Test(cli, cluster_show_adds_up_a_config)
 	char *p = th_write_tmp("name: x\nsite: {pue: 0.5}\n", ".yaml");
 	char want[256];
 	snprintf(want, sizeof want, "%s:2:", p);
-	expect_usage_error(ARGS("cluster", "show", p), want);
+	th_expect_usage_error(ARGS("cluster", "show", p), want);
 	th_unlink(p);
-	expect_usage_error(ARGS("cluster", "show", "--jsno"), "unknown option '--jsno'");
-	expect_usage_error(ARGS("cluster", "show", cfg, cfg), "unexpected argument");
+	th_expect_usage_error(ARGS("cluster", "show", "--jsno"), "unknown option '--jsno'");
+	th_expect_usage_error(ARGS("cluster", "show", cfg, cfg), "unexpected argument");
 }
 
 Test(cli, run_on_the_default_cluster)
@@ -234,7 +213,7 @@ Test(cli, run_on_the_default_cluster)
 	cr_assert(strstr(out, "35616 processors (354 nodes"), "%s", out);
 	free(out);
 	free(err);
-	expect_usage_error(ARGS("run", "--workload", trace, "--cluster", "default", "--procs", "4"),
+	th_expect_usage_error(ARGS("run", "--workload", trace, "--cluster", "default", "--procs", "4"),
 			   "--cluster sets the machine");
 }
 

@@ -16,14 +16,6 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 /* Every command of the tree, the root and the groups included. */
 static size_t walk(const cs_cli_cmd *c, const cs_cli_cmd **out, size_t n)
 {
@@ -167,7 +159,7 @@ Test(cli_grammar, an_unknown_option_is_one_line_and_status_2_on_every_command)
 		int rc = exec_cmd(cmds[i], ARGS("--no-such-option"), &out, &err);
 		cr_expect_eq(rc, 2, "capsim %s --no-such-option: exit %d", cmds[i]->name, rc);
 		cr_expect_str_empty(out);
-		cr_expect_eq(count_lines(err), 1, "one line: %s", err);
+		cr_expect_eq(th_count_lines(err), 1, "one line: %s", err);
 		snprintf(want, sizeof want, "unknown option '--no-such-option' (see capsim %s%s--help)", cmds[i]->name,
 			 *cmds[i]->name ? " " : "");
 		cr_expect(strstr(err, want), "'%s' should contain '%s'", err, want);
@@ -179,7 +171,7 @@ Test(cli_grammar, an_unknown_option_is_one_line_and_status_2_on_every_command)
 		free(out), free(err);
 		rc = exec_cmd(cmds[i], ARGS("-Q"), &out, &err);
 		cr_expect_eq(rc, 2);
-		cr_expect(strstr(err, "unknown option '-Q'") && count_lines(err) == 1, "%s", err);
+		cr_expect(strstr(err, "unknown option '-Q'") && th_count_lines(err) == 1, "%s", err);
 		free(out), free(err);
 	}
 }
@@ -190,7 +182,7 @@ static void expect_hint(const char *const *args, const char *want)
 	int rc = th_exec(args, &out, &err);
 	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
 	cr_assert_str_empty(out);
-	cr_assert_eq(count_lines(err), 1, "one line: %s", err);
+	cr_assert_eq(th_count_lines(err), 1, "one line: %s", err);
 	cr_assert(strstr(err, want), "'%s' should contain '%s'", err, want);
 	free(out), free(err);
 }
@@ -336,7 +328,7 @@ Test(cli_grammar, the_policy_option_error_lists_the_policys_parameters)
 		char want[128];
 		snprintf(want, sizeof want, "policy %s has no parameter 'depth' (", (*p)->name);
 		cr_expect(strstr(err, want), "%s", err);
-		cr_expect_eq(count_lines(err), 1, "%s", err);
+		cr_expect_eq(th_count_lines(err), 1, "%s", err);
 		if (!(*p)->params || !(*p)->params[0].key)
 			cr_expect(strstr(err, "(it takes none)"), "%s", err);
 		for (const cs_policy_param *q = (*p)->params; q && q->key; q++)
