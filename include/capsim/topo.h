@@ -40,7 +40,7 @@ typedef struct cs_topo_gpu_info {
  * synthetic description, the size of an XML file, and the CPU time and
  * address space of the child process hwloc runs in (a crash or an overrun
  * there is an error, never capsim's). */
-#define CS_TOPO_MAX_PUS 65536
+#define CS_TOPO_MAX_PUS 4096
 #define CS_TOPO_MAX_XML_MIB 64
 #define CS_TOPO_CPU_S 10
 #define CS_TOPO_MEM_MIB 4096
