@@ -941,13 +941,20 @@ static int can_ever(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32
 }
 
 /* Every request but the fast path's. */
+/* A request's node type as the indexes know it (-1: any), or -2 for one
+ * the allocator does not have. */
+static int32_t index_type(const cs_alloc *a, int32_t type)
+{
+	if (type >= (int32_t)a->ntypes)
+		return -2;
+	return type < 0 && !a->glob ? 0 : type; /* one node type: its indexes are the global ones */
+}
+
 static __attribute__((noinline)) int try_any(cs_alloc *a, const cs_request *rq, cs_placement *p)
 {
-	int32_t type = rq->type;
-	if (type >= (int32_t)a->ntypes)
+	int32_t type = index_type(a, rq->type);
+	if (type == -2)
 		return -CS_EINVAL;
-	if (type < 0 && !a->glob)
-		type = 0; /* one node type: its indexes are the global ones */
 	if (rq->nodes == 0) {
 		/* pack total_gpus onto as few nodes as possible; cores and
 		 * memory per node are per GPU here */
@@ -1087,13 +1094,11 @@ static int try_types_frag(cs_alloc *a, const cs_request *rq, const int32_t *type
 	int rc = -CS_EINVAL;
 	long best = -1;
 	unsigned br = ~0u;
+	if (g > MAXG || p->cap < 1)
+		return rc;
 	for (uint32_t k = 0; k < ntypes; k++) {
-		int32_t t = types[k];
-		if (t >= (int32_t)a->ntypes)
-			continue;
-		if (t < 0 && !a->glob)
-			t = 0; /* one node type: its indexes are the global ones */
-		if (g > MAXG || p->cap < 1 || !can_ever(a, g, c, m, t))
+		int32_t t = index_type(a, types[k]);
+		if (t == -2 || !can_ever(a, g, c, m, t))
 			continue;
 		rc = -CS_ENOFIT;
 		unsigned r;

@@ -386,11 +386,13 @@ static int check_synthetic(const char *spec, char *err, size_t errlen)
  * sends the compiled topology back through a pipe: its counts, then each
  * array, then the spec. A child that dies or overruns becomes an error. */
 
+/* The child's answer: its return code and message, then the compiled
+ * topology's struct as is (its counts and names; the pointers mean nothing
+ * here and only say which arrays follow). */
 typedef struct {
-	int32_t rc, synthetic, npackages, nnuma, ncores, npus, ngpus, has_links;
-	uint64_t mem_bytes;
-	char links_name[48];
+	int32_t rc;
 	char err[CS_ERRLEN];
+	cs_topo t;
 } topo_head;
 
 static int write_all(int fd, const void *p, size_t n)
@@ -423,18 +425,19 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-/* The arrays of t in wire order, with their sizes from the counts. */
-#define TOPO_ARRAYS(t, X)                                                             \
-	X((t)->core_package, (size_t)(t)->ncores + 1, int)                             \
-	X((t)->core_numa, (size_t)(t)->ncores + 1, int)                                \
-	X((t)->core_npus, (size_t)(t)->ncores + 1, int)                                \
-	X((t)->numa_package, (size_t)(t)->nnuma + 1, int)                              \
-	X((t)->numa_ncores, (size_t)(t)->nnuma + 1, int)                               \
-	X((t)->numa_mem_bytes, (size_t)(t)->nnuma + 1, uint64_t)                       \
-	X((t)->package_ncores, (size_t)(t)->npackages + 1, int)                        \
-	X((t)->package_ngpus, (size_t)(t)->npackages + 1, int)                         \
-	X((t)->gpus, (size_t)(t)->ngpus, cs_topo_gpu_info)                             \
-	X((t)->link_mbs, (t)->link_mbs ? (size_t)(t)->ngpus * (size_t)(t)->ngpus : 0, uint64_t)
+/* The arrays of t in wire order, with their sizes from the counts; the
+ * GPU link matrix only if `links`. */
+#define TOPO_ARRAYS(t, links, X)                                              \
+	X((t)->core_package, (size_t)(t)->ncores + 1, int)                     \
+	X((t)->core_numa, (size_t)(t)->ncores + 1, int)                        \
+	X((t)->core_npus, (size_t)(t)->ncores + 1, int)                        \
+	X((t)->numa_package, (size_t)(t)->nnuma + 1, int)                      \
+	X((t)->numa_ncores, (size_t)(t)->nnuma + 1, int)                       \
+	X((t)->numa_mem_bytes, (size_t)(t)->nnuma + 1, uint64_t)               \
+	X((t)->package_ncores, (size_t)(t)->npackages + 1, int)                \
+	X((t)->package_ngpus, (size_t)(t)->npackages + 1, int)                 \
+	X((t)->gpus, (size_t)(t)->ngpus, cs_topo_gpu_info)                     \
+	X((t)->link_mbs, (links) ? (size_t)(t)->ngpus * (size_t)(t)->ngpus : 0, uint64_t)
 
 static rlim_t cpu_limit_s(void)
 {
@@ -456,21 +459,12 @@ static void child_load(int fd, const char *spec, int xml)
 	topo_head hd = { 0 };
 	cs_topo *t = NULL;
 	hd.rc = load_here(&t, spec, xml, hd.err, sizeof hd.err);
-	if (t) {
-		hd.synthetic = t->synthetic;
-		hd.npackages = t->npackages;
-		hd.nnuma = t->nnuma;
-		hd.ncores = t->ncores;
-		hd.npus = t->npus;
-		hd.ngpus = t->ngpus;
-		hd.has_links = t->link_mbs != NULL;
-		hd.mem_bytes = t->mem_bytes;
-		memcpy(hd.links_name, t->links_name, sizeof hd.links_name);
-	}
+	if (t)
+		hd.t = *t;
 	int bad = write_all(fd, &hd, sizeof hd) < 0;
 #define SEND(a, n, T) bad |= write_all(fd, (a), (n) * sizeof(T)) < 0;
 	if (t) {
-		TOPO_ARRAYS(t, SEND)
+		TOPO_ARRAYS(t, t->link_mbs != NULL, SEND)
 	}
 #undef SEND
 	cs_topo_free(t);
@@ -494,30 +488,25 @@ static int parent_read(int fd, const char *spec, cs_topo **out, char *err, size_
 		snprintf(err, errlen, "%s: out of memory", spec);
 		return -CS_ENOMEM;
 	}
-	t->synthetic = hd.synthetic;
-	t->npackages = hd.npackages;
-	t->nnuma = hd.nnuma;
-	t->ncores = hd.ncores;
-	t->npus = hd.npus;
-	t->ngpus = hd.ngpus;
-	t->mem_bytes = hd.mem_bytes;
-	memcpy(t->links_name, hd.links_name, sizeof t->links_name);
+	char *spec_copy = t->spec;
+	*t = hd.t; /* the counts and names; the child's pointers are dropped: */
+	t->spec = spec_copy;
 	t->links_name[sizeof t->links_name - 1] = 0;
-	t->link_mbs = hd.has_links ? (uint64_t *)1 : NULL; /* sized by TOPO_ARRAYS, allocated below */
-	int rc = 0;
+	int links = hd.t.link_mbs != NULL, rc = 0;
+#define DROP(a, n, T) (a) = NULL;
+	TOPO_ARRAYS(t, 1, DROP)
+#undef DROP
 #define RECV(a, n, T)                                                     \
 	if (rc == 0 && (n) > 0) {                                         \
 		(a) = malloc((n) * sizeof(T));                            \
 		rc = !(a) ? -CS_ENOMEM : read_all(fd, (a), (n) * sizeof(T)) < 0 ? 1 : 0; \
 	}
-	TOPO_ARRAYS(t, RECV)
+	TOPO_ARRAYS(t, links, RECV)
 #undef RECV
 	if (rc == 0) {
 		*out = t;
 		return 0;
 	}
-	if (t->link_mbs == (uint64_t *)1)
-		t->link_mbs = NULL;
 	cs_topo_free(t);
 	if (rc == -CS_ENOMEM)
 		snprintf(err, errlen, "%s: out of memory", spec);
