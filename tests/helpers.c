@@ -169,3 +169,16 @@ void th_expect_usage_error(const char *const *args, const char *want)
 	free(out);
 	free(err);
 }
+
+size_t th_expect_same_file(const char *d1, const char *d2, const char *file)
+{
+	char p1[1024], p2[1024];
+	snprintf(p1, sizeof p1, "%s/%s", d1, file);
+	snprintf(p2, sizeof p2, "%s/%s", d2, file);
+	size_t l1 = 0, l2 = 0;
+	char *a = th_slurp(p1, &l1), *b = th_slurp(p2, &l2);
+	cr_assert(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "%s differs between runs", file);
+	free(a);
+	free(b);
+	return l1;
+}

@@ -44,6 +44,9 @@ int th_count_lines(const char *s);
  * stdout, one line on stderr containing want. */
 void th_expect_usage_error(const char *const *args, const char *want);
 
+/* FILE in d1 and in d2 are byte-identical (asserts); returns its length. */
+size_t th_expect_same_file(const char *d1, const char *d2, const char *file);
+
 /* Slurp a file (malloc'ed) or NULL. */
 char *th_slurp(const char *path, size_t *len);
 

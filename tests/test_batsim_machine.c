@@ -173,14 +173,7 @@ Test(batsim_machine, two_runs_give_byte_identical_outputs)
 	cr_assert_str_eq(o1, o2);
 	const char *files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv", "occupancy.csv" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char p1[512], p2[512];
-		snprintf(p1, sizeof p1, "%s/%s", d1, files[i]);
-		snprintf(p2, sizeof p2, "%s/%s", d2, files[i]);
-		size_t l1, l2;
-		char *a = th_slurp(p1, &l1), *b = th_slurp(p2, &l2);
-		cr_assert(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "%s differs between runs", files[i]);
-		free(a);
-		free(b);
+		th_expect_same_file(d1, d2, files[i]);
 	}
 	free(o1), free(e1), free(o2), free(e2);
 	char cmd[256];
