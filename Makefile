@@ -17,7 +17,7 @@ PLUGINS  = $(BUILD)/policies/fcfs_example.so $(BUILD)/policies/bad_abi.so
 CPPFLAGS_ALL = -Iinclude $(CSTD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-LIB_SRC  := $(wildcard sched/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_SRC  := $(wildcard sched/*.c sched/alloc/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC:= $(wildcard benchmarks/*.c)
 
@@ -100,8 +100,15 @@ $(BUILD)/gen/echarts_js.o: GEN_OPT = -O0
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(GEN_OPT) $(WARN) $(CSTD) $(EXTRA_CFLAGS) -c $< -o $@
 
+# Made afresh each time: `ar r` into an old archive would keep the objects
+# of sources since moved or removed. ar names a member by its file name
+# alone, so no two library sources may share one.
 $(BUILD)/libcapsim.a: $(LIB_OBJ)
+	rm -f $@
 	ar rcs $@ $^
+ifneq ($(words $(notdir $(LIB_SRC))),$(words $(sort $(notdir $(LIB_SRC)))))
+$(error two library sources share a file name, which the archive would keep once)
+endif
 
 # -rdynamic: policy plugins (.so) call the cs_ctx_* functions of the binary
 # that loads them. The whole archive goes in, so every API a plugin may use

@@ -1,6 +1,7 @@
 /* capsim: bit counts on the baseline x86-64 instruction set, private to
- * sched/ (the bitmaps and the in-node choice). Written out rather than
- * __builtin_popcountll, which is a library call there. */
+ * sched/ (the bitmaps, and the allocator's in-node choice in sched/alloc/).
+ * Written out rather than __builtin_popcountll, which is a library call
+ * there. */
 #ifndef CAPSIM_SCHED_BITS_H
 #define CAPSIM_SCHED_BITS_H
 

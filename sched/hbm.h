@@ -1,4 +1,5 @@
-/* capsim: hierarchical bitmap (sched/hbm.c), private to sched/.
+/* capsim: hierarchical bitmap (sched/hbm.c), private to sched/: the
+ * allocator's indexes (sched/alloc/) and EASY's queue index share it.
  *
  * A bit per item in 64-bit words, plus a summary bit per non-zero word, plus
  * a summary of the summaries: first-set and next-set are three ctz steps

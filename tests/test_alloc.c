@@ -784,7 +784,7 @@ Test(alloc, random_fragmentation_aware_matches_reference) { random_run(CS_FIT_FR
 
 /* --- the fast paths against the general ones --- */
 
-#include "nodepick.h"
+#include "alloc/nodepick.h"
 
 /* The GPU table and the per-GPU-mask preferred cores give exactly what
  * working the choice out gives, for every free mask and count. */

@@ -21,7 +21,7 @@
  * Cores: fitting is on the free count; which cores is nodepick.h's.
  */
 #include "capsim/alloc.h"
-#include "hbm.h"
+#include "../hbm.h"
 #include "nodepick.h"
 
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* capsim: choosing GPUs and cores inside one node (sched/nodepick.c),
- * private to sched/alloc.c.
+/* capsim: choosing GPUs and cores inside one node (sched/alloc/nodepick.c),
+ * private to the allocator (sched/alloc/alloc.c).
  *
  * A node type's locality groups (NUMA domains or packages, as the layout
  * numbers them): the GPUs and the cores of each. A job's GPUs come from as
@@ -14,7 +14,7 @@
 #define CAPSIM_SCHED_NODEPICK_H
 
 #include "capsim/alloc.h"
-#include "bits.h"
+#include "../bits.h"
 
 #include <string.h>
 
