@@ -17,7 +17,10 @@ PLUGINS  = $(BUILD)/policies/fcfs_example.so $(BUILD)/policies/bad_abi.so
 CPPFLAGS_ALL = -Iinclude $(CSTD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-LIB_SRC  := $(wildcard sched/*.c sched/alloc/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_SRC  := $(wildcard sched/*.c sched/alloc/*.c sim/*.c)
+# The command (sim/cli/) is not in the library: the capsim binary links it,
+# and the tests link it but for main() (they walk its command tree).
+CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC:= $(wildcard benchmarks/*.c)
 
@@ -30,6 +33,7 @@ ECHARTS_JS := third_party/echarts/echarts.min.js
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_cluster.o $(BUILD)/gen/default_workload.o \
 	   $(BUILD)/gen/echarts_js.o
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test asan run-asan bench demo clean help install uninstall
 
@@ -67,7 +71,7 @@ DEPFLAGS = -MMD -MP
 $(BUILD)/%.o: %.c $(BUILD)/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS_ALL) $(EXTRA_CFLAGS) $(DEPFLAGS) -Isched -c $< -o $@
-OBJ_DEPS = $(LIB_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) $(BUILD)/sim/main.d
+OBJ_DEPS = $(LIB_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) $(CLI_SRC:%.c=$(BUILD)/%.d)
 $(OBJ_DEPS):
 include $(wildcard $(OBJ_DEPS) $(PLUGINS:.so=.d) $(BENCH_SRC:benchmarks/%.c=$(BUILD)/bench/%.d))
 
@@ -100,12 +104,20 @@ $(BUILD)/gen/echarts_js.o: GEN_OPT = -O0
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(GEN_OPT) $(WARN) $(CSTD) $(EXTRA_CFLAGS) -c $< -o $@
 
-# Made afresh each time: `ar r` into an old archive would keep the objects
-# of sources since moved or removed. ar names a member by its file name
-# alone, so no two library sources may share one.
-$(BUILD)/libcapsim.a: $(LIB_OBJ)
+# The archive is made afresh, and again whenever its list of objects
+# changes (libcapsim.list is rewritten only then): `ar r` into an old
+# archive would keep the objects of sources since moved or removed. ar
+# names a member by its file name alone, so no two library sources may
+# share one.
+$(BUILD)/libcapsim.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_OBJ)' | cmp -s - $@ || echo '$(LIB_OBJ)' > $@
+FORCE:
+.PHONY: FORCE
+
+$(BUILD)/libcapsim.a: $(LIB_OBJ) $(BUILD)/libcapsim.list
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJ)
 ifneq ($(words $(notdir $(LIB_SRC))),$(words $(sort $(notdir $(LIB_SRC)))))
 $(error two library sources share a file name, which the archive would keep once)
 endif
@@ -113,12 +125,13 @@ endif
 # -rdynamic: policy plugins (.so) call the cs_ctx_* functions of the binary
 # that loads them. The whole archive goes in, so every API a plugin may use
 # is there even if the binary itself does not call it.
-$(BUILD)/capsim: $(BUILD)/sim/main.o $(BUILD)/libcapsim.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(BUILD)/sim/main.o -Wl,--whole-archive $(BUILD)/libcapsim.a \
+$(BUILD)/capsim: $(CLI_OBJ) $(BUILD)/libcapsim.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(CLI_OBJ) -Wl,--whole-archive $(BUILD)/libcapsim.a \
 	  -Wl,--no-whole-archive $(LDLIBS_ALL) -ldl -o $@
 
-$(BUILD)/test_capsim: $(TEST_OBJ) $(BUILD)/libcapsim.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(TEST_OBJ) -Wl,--whole-archive $(BUILD)/libcapsim.a \
+CLI_TEST_OBJ = $(filter-out $(BUILD)/sim/cli/main.o,$(CLI_OBJ))
+$(BUILD)/test_capsim: $(TEST_OBJ) $(CLI_TEST_OBJ) $(BUILD)/libcapsim.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(TEST_OBJ) $(CLI_TEST_OBJ) -Wl,--whole-archive $(BUILD)/libcapsim.a \
 	  -Wl,--no-whole-archive $(LDLIBS_ALL) -ldl -lcriterion -o $@
 
 # The example external policy (policies/example), and a copy built for a
@@ -161,7 +174,7 @@ install:
 	install -m 644 $(BUILD)/libcapsim.a $(DESTDIR)$(LIBDIR)/libcapsim.a
 	install -m 644 $(addprefix include/capsim/,$(HEADERS)) $(DESTDIR)$(INCLUDEDIR)/capsim
 	install -m 644 docs/capsim.1 $(DESTDIR)$(MANDIR)/man1/capsim.1
-	install -m 644 sim/capsim.bash $(DESTDIR)$(COMPLETIONDIR)/capsim
+	install -m 644 sim/cli/capsim.bash $(DESTDIR)$(COMPLETIONDIR)/capsim
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcdir,$(LIBDIR))|' \
 	  -e 's|@INCLUDEDIR@|$(call pcdir,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
 	  sim/capsim.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/capsim.pc

@@ -1,4 +1,4 @@
-/* The command line's one grammar (sim/cli_util.c), through the binary:
+/* The command line's one grammar (sim/cli/cli_util.c), through the binary:
  * every command's --help against its option table, -h everywhere,
  * --opt=VAL, unknown options with their suggestions, --version, and the
  * policy-option message. The tests walk the command tree the binary runs
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../sim/cli.h"
+#include "../sim/cli/cli.h"
 #include "capsim/sched.h"
 #include "helpers.h"
 

@@ -1,7 +1,7 @@
 /* Installing capsim (make install, issue 18): the staged tree holds what
  * it should, a policy plugin builds out of tree with pkg-config alone and
  * runs in the installed capsim, make uninstall removes it all; the man
- * page (docs/capsim.1) and the bash completion (sim/capsim.bash) know
+ * page (docs/capsim.1) and the bash completion (sim/cli/capsim.bash) know
  * every command and option the binary's help lists. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -156,12 +156,12 @@ Test(install, the_man_page_has_every_command_and_option)
 	free(man);
 }
 
-/* The completions sim/capsim.bash offers for the words (the binary first). */
+/* The completions sim/cli/capsim.bash offers for the words (the binary first). */
 static char *complete(const char *words)
 {
 	char *out;
 	cr_assert_eq(sh(&out, "bash -c 'source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($#-1)); _capsim; "
-			      "printf \"%%s\\n\" \"${COMPREPLY[@]}\"' x '%s/sim/capsim.bash' '%s' %s",
+			      "printf \"%%s\\n\" \"${COMPREPLY[@]}\"' x '%s/sim/cli/capsim.bash' '%s' %s",
 			 th_root(), th_bin(), words),
 		     0, "%s", out);
 	return out;

@@ -1,4 +1,4 @@
-/* capsim: `capsim report DIR` and `capsim compare DIR...` (sim/cli.h). */
+/* capsim: `capsim report DIR` and `capsim compare DIR...` (sim/cli/cli.h). */
 #include "cli.h"
 #include "capsim/recorder.h"
 

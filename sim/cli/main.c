@@ -1,4 +1,4 @@
-/* capsim: the command line (sim/cli_main.c). Only this layer prints errors
+/* capsim: the command line (sim/cli/cli_main.c). Only this layer prints errors
  * and exits. */
 #include "capsim/types.h"
 #include "cli.h"

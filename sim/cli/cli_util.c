@@ -1,10 +1,10 @@
-/* capsim: the command line's grammar, shared by every command (sim/cli.h):
+/* capsim: the command line's grammar, shared by every command (sim/cli/cli.h):
  * the getopt_long loop over a command's table, the usage errors with their
  * suggestions, the help printed from the table, the groups' dispatch, and
  * the parsers of numbers the options share. */
 #include "cli.h"
 #include "capsim/run.h"
-#include "fmtutil.h"
+#include "../fmtutil.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
-/* capsim: the command line's one grammar (sim/cli_util.c) and its commands.
- * Private to sim/.
+/* capsim: the command line's one grammar (sim/cli/cli_util.c) and its
+ * commands. Private to the command (sim/cli/), which is not part of
+ * libcapsim: only the capsim binary (and the tests of its grammar) link it.
  *
  * Every command is a cs_cli_cmd: a usage line, a paragraph, and a table of
  * the options it accepts. The table is the single source: the parser
@@ -119,16 +120,16 @@ int cs_cli_pos_double(const char *opt, const char *s, double max, double *out, c
 /* --jobs FIRST-LAST (either end may be left out). */
 int cs_cli_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 
-/* The command tree (sim/cli_main.c) and the entry point main() calls. */
+/* The command tree (sim/cli/cli_main.c) and the entry point main() calls. */
 extern const cs_cli_cmd cs_cli_root;
 int cs_cli_main(int argc, char **argv);
 
 /* The commands, each in its file. */
-extern const cs_cli_cmd cs_cli_run_cmd;      /* sim/cli_run.c */
-extern const cs_cli_cmd cs_cli_policies_cmd; /* sim/cli_main.c */
-extern const cs_cli_cmd cs_cli_topo_show_cmd, cs_cli_cluster_show_cmd; /* sim/cli_show.c */
-extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* sim/cli_report.c */
-extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* sim/cli_workload.c */
-extern const cs_cli_cmd cs_cli_convert_cmd;                          /* sim/cli_convert.c */
+extern const cs_cli_cmd cs_cli_run_cmd;      /* cli_run.c */
+extern const cs_cli_cmd cs_cli_policies_cmd; /* cli_main.c */
+extern const cs_cli_cmd cs_cli_topo_show_cmd, cs_cli_cluster_show_cmd; /* cli_show.c */
+extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_report.c */
+extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
+extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
 
 #endif
