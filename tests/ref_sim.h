@@ -1,5 +1,5 @@
 /* capsim tests: a deliberately simple reference simulator for FCFS and
- * EASY, written independently of sim/engine.c and sched/, to check the
+ * EASY, written independently of the engine (sim/) and the policies (sched/), to check the
  * fast implementation's schedules job by job. Quadratic, obvious, slow. */
 #ifndef CAPSIM_TESTS_REF_SIM_H
 #define CAPSIM_TESTS_REF_SIM_H

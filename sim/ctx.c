@@ -1,0 +1,281 @@
+/* capsim: the context a policy's pass sees (include/capsim/sched.h): the
+ * clock and the machine as the policy may read them, and every decision
+ * it makes (start, reject, hold, preempt, wake up, plan: plan.c), kept in
+ * the engine's books (engine_int.h): the running set, sorted by estimated
+ * end, and each job's resources. */
+#include "engine_int.h"
+
+#include <string.h>
+
+cs_time cs_ctx_now(const cs_sched_ctx *c) { return c->now; }
+uint32_t cs_ctx_free(const cs_sched_ctx *c)
+{
+	if (c->nm) {
+		uint64_t f = cs_alloc_free_gpus(c->A);
+		return f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+	}
+	return c->free;
+}
+uint32_t cs_ctx_total(const cs_sched_ctx *c) { return c->total; }
+int cs_ctx_node_model(const cs_sched_ctx *c) { return c->nm != NULL; }
+
+static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
+{
+	size_t lo = 0, hi = c->nrun;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->run[mid].est_end < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	if (jid >= c->njobs)
+		return -CS_EINVAL;
+	cs_job *j = &c->jobs[jid];
+	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+	if (c->plan_start && c->plan_start[jid] >= 0) {
+		cs_plan_drop(c, jid); /* started otherwise: its plan's place is free */
+		cs_plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
+	}
+	if (c->nm) {
+		int rc = cs_place_start(c, jid);
+		if (rc < 0)
+			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
+	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
+		return -CS_ENOFIT;
+	}
+	return cs_ctx_commit_start(c, jid, how, long_run);
+}
+
+/* The bookkeeping of a start whose resources are taken (node model: the
+ * job's slots hold its placement). */
+int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run)
+{
+	cs_job *j = &c->jobs[jid];
+	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
+		if (c->nm) {
+			cs_placement p = placement_of(c, jid);
+			cs_alloc_release(c->A, &p);
+		}
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	if (!c->nm) {
+		c->free -= j->size;
+		if (long_run)
+			c->hold_extra -= j->size;
+	}
+	if (jid == c->hold_jid)
+		c->hold_on = 0;
+	j->start_s = c->now;
+	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
+	if (j->start_s == j->submit_s)
+		j->reason = CS_WAIT_NONE;
+	j->end_s = c->now + j->runtime_s;
+	if (how == CS_START_BACKFILL)
+		j->flags |= CS_JOB_BACKFILLED;
+	c->waiting--;
+	/* insert after every entry with est_end <= ours: ties keep start order */
+	cs_time est_end = c->now + j->estimate_s;
+	size_t pos = run_lower_bound(c, est_end + 1);
+	memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
+	c->run[pos] = (run_ent){ est_end, jid, j->size };
+	c->nrun++;
+	if (c->pl)
+		cs_plan_running(c, jid, 1);
+	observe(c, CS_OBS_START, jid);
+	return 0;
+}
+
+int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t *free_then)
+{
+	if (c->nm || procs > c->total)
+		return -CS_EINVAL;
+	uint64_t f = c->free;
+	if (procs <= f) {
+		*when = c->now;
+		*free_then = (uint32_t)f;
+		return 0;
+	}
+	size_t i = 0;
+	for (; i < c->nrun; i++) {
+		f += c->run[i].size;
+		if (f >= procs)
+			break;
+	}
+	/* i < nrun: the machine can hold procs once all running jobs end */
+	cs_time t = c->run[i].est_end > c->now ? c->run[i].est_end : c->now;
+	for (i++; i < c->nrun; i++) {
+		cs_time e = c->run[i].est_end > c->now ? c->run[i].est_end : c->now;
+		if (e != t)
+			break;
+		f += c->run[i].size;
+	}
+	*when = t;
+	*free_then = (uint32_t)f;
+	return 0;
+}
+
+const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
+						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
+						"AssocGrpCPUMinutesLimit", "Reservation" };
+
+void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0)
+		return;
+	/* a job held off only by an advance reservation in this pass */
+	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
+		reason = CS_WAIT_RESERVATION;
+	c->jobs[jid].reason = (uint8_t)reason;
+}
+
+void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || (c->jobs[jid].flags & CS_JOB_REJECTED) ||
+	    c->jobs[jid].submit_s > c->now)
+		return;
+	c->jobs[jid].flags |= CS_JOB_REJECTED;
+	if (c->plan_start && c->plan_start[jid] >= 0) {
+		cs_plan_drop(c, jid);
+		cs_plan_freed(c, c->slots + c->off[jid], NULL, c->jobs[jid].nodes);
+	}
+	if (reason < CS_WAIT_N)
+		c->jobs[jid].reason = (uint8_t)reason;
+	c->waiting--;
+	c->st->rejected++;
+	observe(c, CS_OBS_REJECT, jid);
+}
+
+int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
+{
+	if (when <= c->now)
+		return -CS_EINVAL;
+	if (cs_evq_push(&c->evq, when, WAKE_CLASS, EV_WAKE, 0) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	return 0;
+}
+
+size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
+
+void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid)
+{
+	*est_end = c->run[i].est_end;
+	*size = c->run[i].size;
+	if (jid)
+		*jid = c->run[i].jid;
+}
+
+int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+{
+	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	c->hold_on = 0;
+	c->hold_lazy = 0;
+	cs_time t;
+	if (c->nm) {
+		cs_place_memo_reset(c); /* failures against the old hold's aside no longer hold */
+		if (!when && c->jobs[jid].reservation_s >= 0) {
+			/* computed when a job that fits now needs it (cs_place_start) */
+			c->hold_on = c->hold_lazy = 1;
+			c->hold_jid = jid;
+			return 0;
+		}
+		int rc = cs_place_hold(c, jid, &t);
+		if (rc < 0)
+			return rc;
+	} else {
+		uint32_t f;
+		int rc = cs_ctx_shadow(c, c->jobs[jid].size, &t, &f);
+		if (rc < 0)
+			return rc;
+		c->hold_extra = f - c->jobs[jid].size;
+	}
+	c->hold_on = 1;
+	c->hold_jid = jid;
+	c->hold_time = t;
+	if (when)
+		*when = t;
+	cs_ctx_reserve(c, jid, t);
+	return 0;
+}
+
+void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
+{
+	if (jid < c->njobs && c->jobs[jid].reservation_s < 0)
+		c->jobs[jid].reservation_s = when;
+}
+
+void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_job *j = &c->jobs[jid];
+	size_t i = run_lower_bound(c, j->start_s + j->estimate_s);
+	while (i < c->nrun && c->run[i].jid != jid)
+		i++;
+	if (i == c->nrun)
+		return; /* cannot happen: every started job is in the set */
+	memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
+	c->nrun--;
+}
+
+void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_job *j = &c->jobs[jid];
+	j->flags |= CS_JOB_RELEASED;
+	if (c->nm) {
+		cs_placement p = placement_of(c, jid);
+		cs_alloc_release(c->A, &p);
+		if (c->pl) {
+			cs_plan_running(c, jid, 0);
+			if (c->now < j->start_s + j->estimate_s)
+				cs_plan_freed(c, p.slots, NULL, p.n); /* before its estimated end */
+		}
+	} else {
+		c->free += j->size;
+	}
+}
+
+int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	if (jid >= c->njobs || how > CS_PREEMPT_KILL)
+		return -CS_EINVAL;
+	cs_job *j = &c->jobs[jid];
+	if (j->start_s < 0 || (j->flags & CS_JOB_RELEASED) || j->end_s <= c->now)
+		return -CS_EINVAL;
+	if (how == CS_PREEMPT_REQUEUE && !c->requeued)
+		return -CS_ENOMEM;
+	cs_ctx_run_remove(c, jid);
+	cs_ctx_free_resources(c, jid);
+	j->preemptions++;
+	c->st->preemptions++;
+	/* what was free grew: failures remembered in this pass and the hold
+	 * no longer stand */
+	cs_place_memo_reset(c);
+	c->hold_on = c->hold_lazy = 0;
+	if (how == CS_PREEMPT_KILL) {
+		j->runtime_s = c->now - j->start_s;
+		j->end_s = c->now;
+		j->flags |= CS_JOB_PREEMPT_KILLED;
+		observe(c, CS_OBS_PREEMPT, jid);
+		return 0;
+	}
+	c->st->requeues++;
+	j->preempted_s += c->now - j->start_s;
+	j->start_s = j->end_s = -1;
+	j->flags &= ~(uint32_t)CS_JOB_BACKFILLED;
+	j->reason = CS_WAIT_PRIORITY;
+	c->waiting++;
+	c->requeued[c->nrequeued++] = jid;
+	observe(c, CS_OBS_PREEMPT, jid);
+	return 0;
+}

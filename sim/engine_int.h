@@ -1,0 +1,261 @@
+/* capsim: the engine's inside, shared by its files and private to them.
+ *
+ * The engine is five files around one context, struct cs_sched_ctx (below):
+ *   engine.c     the event loop: events, passes, job ends; cs_engine_run*
+ *   ctx.c        the context a policy's pass sees (include/capsim/sched.h):
+ *                starting, rejecting, holding, preempting; the running set
+ *   place.c      node-model placement: a job on the allocator now, under
+ *                the pass's hold and the advance reservations
+ *   plan.c       the conservative planner (cs_ctx_plan): every waiting
+ *                job's plan in the node availability profile, and when a
+ *                plan is searched again
+ *   plan_find.c  the planner's search: the earliest time and the nodes at
+ *                which a job fits, given every other plan
+ * Each file's functions that the others call are declared here, prefixed
+ * by their file (cs_ctx_, cs_place_, cs_plan_). */
+#ifndef CAPSIM_SIM_ENGINE_INT_H
+#define CAPSIM_SIM_ENGINE_INT_H
+
+#include "capsim/engine.h"
+#include "capsim/evq.h"
+#include "nodeprof.h"
+
+#include <stdlib.h>
+
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2 };
+
+/* A wakeup a policy asked for comes after the ends and submissions of its
+ * time, so the pass it triggers sees them all. */
+#define WAKE_CLASS 2u
+
+/* A running job as the scheduler sees it, kept sorted by estimated end. */
+typedef struct run_ent {
+	cs_time est_end;
+	uint32_t jid;
+	uint32_t size;
+} run_ent;
+
+struct cs_sched_ctx {
+	cs_job *jobs;
+	size_t njobs;
+	uint32_t total, free;
+	cs_time now;
+	cs_evq evq;
+	unsigned end_cls;
+	cs_time released_at; /* release=estimate: the time early_release last ran */
+	run_ent *run;    /* sorted by est_end; ties in start order */
+	size_t nrun;
+	size_t waiting;  /* submitted, not started */
+	cs_engine_stats *st;
+	int failed;      /* a policy asked for something impossible */
+	/* the hold of this pass (cs_ctx_hold) */
+	int hold_on;
+	uint32_t hold_jid;
+	cs_time hold_time;
+	uint32_t hold_extra;   /* pooled: processors a job running past hold_time may take */
+	/* node model: nm != NULL */
+	const cs_node_machine *nm;
+	cs_alloc *A;
+	cs_slot *slots;        /* job j's placement: slots[off[j] .. off[j] + nodes) */
+	size_t *off;
+	cs_slot *hold_slots;   /* the hold's placement (at hold_time) */
+	uint32_t hold_n;
+	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
+	int hold_lazy;         /* hold asked for, placement not computed yet (node model) */
+	/* Requests that failed in this pass (node model): resources only
+	 * shrink during a pass, so a request shape that did not fit stays
+	 * unfit until the pass ends. */
+	struct memo_ent {
+		uint32_t gen;
+		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
+		int32_t part;
+		uint32_t nodes, gpus, cores, mem;
+		uint32_t topo;     /* rule | max_leaves << 8 */
+	} *memo;
+	uint32_t memo_gen, memo_used;
+	const cs_observer *obs;
+	uint32_t nnodes;
+	cs_slot *snap;         /* the hold: what is free now, node by node */
+	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
+	size_t nrequeued;
+	cs_time *resv_ends;    /* the reservations' ends, sorted */
+	size_t nresv_ends;
+	cs_slot *resv_slots;   /* advance reservations' nodes kept off during a try */
+	/* plans (cs_ctx_plan): a waiting job's reservation with its placement,
+	 * kept in the job's slots, across passes */
+	cs_time *plan_start;   /* per job, -1: none */
+	uint32_t *planned, *plan_pos; /* the planned jobs; a job's index in planned */
+	size_t nplanned;
+	struct planner *pl;    /* the plans' profile, made on the first cs_ctx_plan */
+	int plan_all;          /* cs_ctx_plan_search: every plan searched, over every node */
+	int plan_bounds;       /* cs_ctx_plan_bounds: -1 auto, 0 off, 1 on */
+	uint32_t resv_cap;
+	int resv_hit;          /* the last try kept some off */
+	uint64_t *resv_block;  /* per job: the pass in which only a reservation kept it off */
+	cs_slot *tmp_slots2;   /* scratch for that check */
+};
+
+static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
+{
+	if (c->obs)
+		c->obs->event(c->obs->ctx, c->now, what, jid);
+}
+
+static inline cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
+{
+	uint32_t n = c->jobs[jid].nodes;
+	return (cs_placement){ c->slots + c->off[jid], n, n };
+}
+
+/* --- ctx.c --- */
+
+/* The bookkeeping of a start whose resources are taken (node model: the
+ * job's slots hold its placement): its end event, the running set. 0 or
+ * -CS_ENOMEM. */
+int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run);
+/* Job jid stops holding its resources now: they go back to the machine
+ * (and, with plans, out of the profile). */
+void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
+/* Take job jid out of the running set. */
+void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
+
+/* --- place.c --- */
+
+#define MEMO_SIZE 4096u /* the memo's entries (c->memo) */
+/* A new memo: what failed before no longer stands (a pass, a hold or a
+ * preemption changed what may be used). */
+void cs_place_memo_reset(cs_sched_ctx *c);
+/* Place job jid on the allocator now: on its partition's node types (in
+ * order, or as the fragmentation-aware fit ranks them). */
+int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
+/* cs_place_types, keeping off the nodes of advance reservations the job
+ * may not use if it ran from `at` for its estimate. */
+int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
+/* Place jid now (into its slots), keeping off what the hold needs if the
+ * job would still run at the hold's time. 0, or -CS_ENOFIT, ... */
+int cs_place_start(cs_sched_ctx *c, uint32_t jid);
+/* The hold's time and placement (c->hold_slots, c->hold_n) for jid. */
+int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when);
+
+/* --- plan.c, plan_find.c --- */
+
+struct pwin {
+	cs_time a, z;  /* start times [a, z] */
+	uint32_t node;
+};
+
+/* A node's windows in one search: from the profile one at a time, or
+ * (a node under advance reservations) all at once, cut, in win[wi..wn). */
+struct pnode {
+	cs_nprof_iter it;
+	uint32_t node, wi, wn;
+	int eager;
+};
+
+struct hent {
+	cs_time key, a, z;
+	uint32_t idx;
+};
+
+#define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 */
+#define LB_SPANS 5u  /* and durations: 1 s, 1 h, 4 h, 16 h, 64 h */
+#define LB_TREES (LB_LEVELS * LB_SPANS)
+_Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this many GPU counts");
+/* The bounds cost upkeep on every profile change; they pay off only when
+ * a search would otherwise start very many nodes (measured: 60 generated
+ * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with
+ * 1k queued 795 -> 47 us a pass). */
+#define LB_MIN_NODES 1024u
+
+struct planner {
+	cs_nprof prof;
+	uint64_t epoch;
+	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
+	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
+	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
+	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
+	size_t nfreed, freed_cap;
+	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
+	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
+	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
+	 * over the nodes (in type_nodes order) of the first time each has g
+	 * GPUs free for D seconds on end. A node's first window for a job of
+	 * g or more GPUs for D or more seconds starts no earlier, so a search
+	 * starts nodes in that order and only while they could still matter.
+	 * (With GPU counts alone, a queue planned deep into the future started
+	 * nearly every node per search: short gaps between plans made the
+	 * bounds early.) Kept up lazily: a node whose profile changed is marked
+	 * and its bounds redone before a search. */
+	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
+	cs_time *lb;                /* [LB_TREES][2P]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
+	uint32_t *pos_of;           /* node -> its position in type_nodes */
+	uint32_t *lb_dirty, nlb_dirty;
+	uint8_t *lb_mark;
+	struct hent *sh;            /* the search's frontier of tree nodes (idx: tree node) */
+	uint32_t ntypes;
+	uint32_t *type_first, *type_nodes; /* nodes by type */
+	uint32_t *resv_first, *resv_of;    /* advance reservations by node */
+	struct pwin *win;
+	size_t nwin, win_cap;
+	cs_time *wa, *wz;           /* one node's windows */
+	size_t w_cap;
+	uint32_t *nodes, *old_nodes; /* chosen nodes; a plan's nodes before it is made again */
+	struct pcand { int64_t g; cs_time a, z; uint32_t node; } *cand;
+	struct pnode *pn;           /* a search's nodes */
+	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
+	uint32_t *mark, gen;
+	cs_slot *aside;
+	/* jobs with a topology rule (one leaf, k leaves, one block): */
+	uint32_t nleaves, lpb;      /* the allocator's leaves, leaves per block (0: none) */
+	uint32_t *lcnt, *bcnt;      /* scratch: candidates per leaf and per block, zero between uses */
+	uint32_t *ltouch, *lorder;  /* scratch: the leaves counted; leaves in the order taken */
+	uint32_t *tnodes;           /* scratch: the candidates' nodes */
+};
+
+static inline cs_time plan_len(const cs_job *j)
+{
+	return j->estimate_s > 0 ? j->estimate_s : 1;
+}
+
+/* What a job needs of each of its nodes, as a profile amount. */
+static inline cs_nprof_amt job_need(const cs_job *j)
+{
+	return (cs_nprof_amt){ j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+}
+
+static inline cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
+{
+	uint32_t gpus, cores, mem;
+	cs_alloc_node_counts(c->A, node, &gpus, &cores, &mem);
+	return (cs_nprof_amt){ gpus, cores, mem };
+}
+
+static inline int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+void cs_plan_free(struct planner *pl);
+/* Add (add != 0) or remove a running job's give-backs at its estimated
+ * end in the plans' profile. */
+void cs_plan_running(cs_sched_ctx *c, uint32_t jid, int add);
+/* Job jid's plan is gone (it starts, is rejected, or is made again). */
+void cs_plan_drop(cs_sched_ctx *c, uint32_t jid);
+/* Capacity came back on these nodes (slots, or node numbers): a new
+ * epoch, in which plans may move earlier, onto one of them. */
+void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes, uint32_t n);
+/* The earliest time before bound at which jid fits (its nodes in
+ * pl->nodes), or CS_TIME_MAX (plan_find.c). */
+cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
+
+#endif

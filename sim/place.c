@@ -1,0 +1,252 @@
+/* capsim: node-model placement for the engine (see engine_int.h): a job on
+ * the allocator now, on its partition's node types, keeping off the nodes
+ * of advance reservations it may not use and what the pass's hold needs;
+ * the hold itself; and a memo of the request shapes that did not fit in
+ * this pass. */
+#include "engine_int.h"
+
+static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
+{
+	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
+	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
+		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u ^ topo * 0x61c88647u;
+	h ^= h >> 15;
+	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
+		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
+		if (e->gen != c->memo_gen) {
+			if (!insert || c->memo_used >= MEMO_SIZE / 2)
+				return NULL;
+			c->memo_used++;
+			*e = (struct memo_ent){ c->memo_gen, 0, j->partition, j->nodes, j->gpus_per_node,
+						j->cores_per_node, j->mem_per_node_mib, topo };
+			return e;
+		}
+		if (e->part == j->partition && e->nodes == j->nodes && e->gpus == j->gpus_per_node &&
+		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib && e->topo == topo)
+			return e;
+	}
+	return NULL;
+}
+
+void cs_place_memo_reset(cs_sched_ctx *c)
+{
+	c->memo_gen++;
+	c->memo_used = 0;
+}
+
+static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+{
+	struct memo_ent *e = memo_find(c, j, 0);
+	return e && (e->failed & mask);
+}
+
+static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
+{
+	if (c->resv_hit)
+		return; /* the failure depended on the job's estimate, not only its shape */
+	struct memo_ent *e = memo_find(c, j, 1);
+	if (e)
+		e->failed |= (uint8_t)bit;
+}
+
+/* Place job jid on the allocator now: on its partition's node types (in
+ * order, or as the fragmentation-aware fit ranks them). */
+int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_request rq = cs_job_request(j);
+	const cs_node_machine *m = c->nm;
+	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
+		return cs_alloc_try(c->A, &rq, p);
+	uint32_t k0 = m->part_first[j->partition];
+	return cs_alloc_try_types(c->A, &rq, m->part_types + k0, m->part_first[j->partition + 1] - k0, p);
+}
+
+/* cs_place_types, keeping off the nodes of advance reservations the job may
+ * not use if it ran from `at` for its estimate (c->resv_hit says whether
+ * any was kept off). */
+int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
+{
+	const cs_job *j = &c->jobs[jid];
+	const cs_node_machine *m = c->nm;
+	c->resv_hit = 0;
+	if (!m->nresv)
+		return cs_place_types(c, jid, p);
+	cs_placement aside = { c->resv_slots, c->resv_cap, 0 };
+	for (size_t r = 0; r < m->nresv; r++) {
+		const cs_resv *v = &m->resv[r];
+		if (v->project >= 0 && v->project == j->group)
+			continue;
+		if (at >= v->end || at + j->estimate_s <= v->start)
+			continue;
+		for (uint32_t i = 0; i < v->nnodes; i++) {
+			cs_slot s;
+			cs_alloc_node_free(c->A, v->nodes[i], &s);
+			if (!s.gpu_mask && !s.cores && !s.mem_mib)
+				continue;
+			cs_placement one = { &s, 1, 1 };
+			cs_alloc_take(c->A, &one); /* what is free on it */
+			aside.slots[aside.n++] = s;
+		}
+	}
+	c->resv_hit = aside.n > 0;
+	int rc = cs_place_types(c, jid, p);
+	cs_alloc_release(c->A, &aside);
+	if (rc == -CS_ENOFIT && c->resv_hit && at == c->now) {
+		/* would it fit but for the reservations? (for the pending reason) */
+		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
+		if (cs_place_types(c, jid, &q) == 0) {
+			cs_alloc_release(c->A, &q);
+			c->resv_block[jid] = c->st->passes;
+		}
+	}
+	return rc;
+}
+
+static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	return cs_place_try_at(c, jid, p, c->now);
+}
+
+/* Node model: place jid now, keeping off what the hold needs if the job
+ * would still run at the hold's time. */
+int cs_place_start(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	if (memo_failed(c, j, 1))
+		return -CS_ENOFIT;
+	if (c->hold_on && c->hold_lazy && jid != c->hold_jid) {
+		/* the hold matters only to a job that fits now: find out first */
+		int rc = node_try(c, jid, &p);
+		if (rc < 0) {
+			if (rc == -CS_ENOFIT)
+				memo_fail(c, j, 1);
+			return rc;
+		}
+		cs_alloc_release(c->A, &p);
+		p.n = 0;
+		cs_time t;
+		if (cs_place_hold(c, c->hold_jid, &t) < 0) {
+			c->hold_on = 0; /* cannot happen: every job fits the empty machine */
+		} else {
+			c->hold_time = t;
+			c->hold_lazy = 0;
+		}
+	}
+	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time) {
+		int rc = node_try(c, jid, &p);
+		if (rc == -CS_ENOFIT)
+			memo_fail(c, j, 1);
+		return rc;
+	}
+	if (memo_failed(c, j, 2))
+		return -CS_ENOFIT;
+	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
+	for (uint32_t i = 0; i < c->hold_n; i++) {
+		cs_slot part;
+		cs_alloc_free_part(c->A, &c->hold_slots[i], &part);
+		if (part.gpu_mask || part.cores || part.mem_mib)
+			aside.slots[aside.n++] = part;
+	}
+	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	int rc = node_try(c, jid, &p);
+	cs_alloc_release(c->A, &aside);
+	if (rc == -CS_ENOFIT)
+		memo_fail(c, j, 2);
+	return rc;
+}
+
+/* The hold's search: free-now snapshot slots [0, g) are handed back, the
+ * rest set aside. Moves from g_old to g_new. */
+static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
+{
+	if (g_new > g_old) {
+		cs_placement p = { c->snap + g_old, g_new - g_old, g_new - g_old };
+		cs_alloc_release(c->A, &p);
+	} else if (g_new < g_old) {
+		cs_placement p = { c->snap + g_new, g_old - g_new, g_old - g_new };
+		cs_alloc_take(c->A, &p); /* cannot fail: free now, and releases only add */
+	}
+}
+
+/* Node model: give back running jobs in order of estimated end, a time at
+ * a time, until jid fits: that time is the hold's. Its placement prefers
+ * what running jobs give back over what is free now (what is free now is
+ * what backfilling can use): with everything free now set aside, node by
+ * node in node order, the fewest of those nodes are handed back (a binary
+ * search) for jid to fit. Then the running jobs' slots are taken back
+ * exactly. */
+int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+{
+	cs_placement hp = { c->hold_slots, c->jobs[jid].nodes, 0 };
+	cs_time t = c->now;
+	size_t k = 0;
+	/* what is free now, node by node */
+	uint32_t ns = 0;
+	for (uint32_t n = 0; n < c->nnodes; n++) {
+		cs_alloc_node_free(c->A, n, &c->snap[ns]);
+		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
+			ns++;
+	}
+	int rc = cs_place_try_at(c, jid, &hp, t);
+	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends)) {
+		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
+		t = tr < te ? tr : te;
+		if (t == CS_TIME_MAX)
+			break;
+		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
+			cs_placement p = placement_of(c, c->run[k].jid);
+			cs_alloc_release(c->A, &p);
+		}
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		rc = cs_place_try_at(c, jid, &hp, t);
+	}
+	if (rc == 0)
+		cs_alloc_release(c->A, &hp);
+	if (rc == 0 && k > 0 && ns > 0) {
+		/* the fewest free-now nodes handed back: lo fails, hi fits */
+		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
+		uint32_t lo = 0, hi = ns, g = ns;
+		hand_back(c, g, 0);
+		g = 0;
+		if (cs_place_try_at(c, jid, &tp, t) == 0) {
+			cs_alloc_release(c->A, &tp);
+			hi = 0;
+		}
+		while (hi > 0 && hi - lo > 1) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			hand_back(c, g, mid);
+			g = mid;
+			tp.n = 0;
+			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+				cs_alloc_release(c->A, &tp);
+				hi = mid;
+			} else {
+				lo = mid;
+			}
+		}
+		hand_back(c, g, hi);
+		g = hi;
+		hp.n = 0;
+		if (cs_place_try_at(c, jid, &hp, t) == 0)
+			cs_alloc_release(c->A, &hp);
+		else
+			rc = -CS_EINVAL; /* cannot happen: hi fits */
+		hand_back(c, g, ns);
+	}
+	for (size_t i = 0; i < k; i++) {
+		cs_placement p = placement_of(c, c->run[i].jid);
+		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+	}
+	if (rc < 0)
+		return -CS_EINVAL;
+	c->hold_n = hp.n;
+	*when = t;
+	return 0;
+}

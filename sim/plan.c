@@ -1,0 +1,432 @@
+/* capsim: the conservative planner (cs_ctx_plan): conservative backfilling
+ * on the node model. The search for a plan's time and nodes is
+ * plan_find.c's.
+ *
+ * Every waiting job's plan is a start time and a set of nodes with its
+ * per-node share, kept in the node availability profile (nodeprof.h)
+ * beside the running jobs' give-backs. A plan is the earliest time at
+ * which the job's nodes can hold it for its whole estimate with every
+ * other plan, the running jobs (until their estimated ends) and the
+ * advance reservations it may not use kept off.
+ *
+ * Plans hold while nothing frees capacity: a job ending before its
+ * estimate, a job past its estimate (its expected end moves), a plan
+ * dropped or moved. Each of those starts a new epoch; a plan made in an
+ * older epoch is made again when asked for (in queue order, with every
+ * other plan held, so no plan moves later: the compression), and a plan
+ * of the current epoch is returned as it is, so a pass in which nothing
+ * was freed costs O(queue). */
+#include "engine_int.h"
+
+#include <string.h>
+
+void cs_plan_free(struct planner *pl)
+{
+	if (!pl)
+		return;
+	cs_nprof_free(&pl->prof);
+	free(pl->epoch_of);
+	free(pl->type_first);
+	free(pl->type_nodes);
+	free(pl->resv_first);
+	free(pl->resv_of);
+	free(pl->win);
+	free(pl->wa);
+	free(pl->wz);
+	free(pl->nodes);
+	free(pl->old_nodes);
+	free(pl->cand);
+	free(pl->pn);
+	free(pl->freed);
+	free(pl->fnodes);
+	free(pl->lb);
+	free(pl->pos_of);
+	free(pl->lb_dirty);
+	free(pl->lb_mark);
+	free(pl->sh);
+	free(pl->h1);
+	free(pl->h2);
+	free(pl->mark);
+	free(pl->aside);
+	free(pl->lcnt);
+	free(pl->bcnt);
+	free(pl->ltouch);
+	free(pl->lorder);
+	free(pl->tnodes);
+	free(pl);
+}
+
+/* Add (add != 0) or remove the profile events of one slot's share. */
+static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
+{
+	cs_nprof_ev e = { t, sign * (int32_t)cs_slot_gpus(s), sign * (int32_t)s->cores,
+			  sign * (int32_t)s->mem_mib, running };
+	if (add) {
+		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
+			c->failed = -CS_ENOMEM;
+	} else {
+		cs_nprof_remove(&c->pl->prof, s->node, &e);
+	}
+	struct planner *pl = c->pl;
+	if (pl->lb_mark && !pl->lb_mark[s->node]) {
+		pl->lb_mark[s->node] = 1;
+		pl->lb_dirty[pl->nlb_dirty++] = s->node;
+	}
+}
+
+/* A running job's give-backs at its estimated end. */
+void cs_plan_running(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		prof_event(c, &p.slots[k], j->start_s + j->estimate_s, +1, 1, add);
+}
+
+/* A plan's take at its start and give-back at its end. */
+static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	cs_time s = c->plan_start[jid];
+	for (uint32_t k = 0; k < p.n; k++) {
+		prof_event(c, &p.slots[k], s, -1, 0, add);
+		prof_event(c, &p.slots[k], s + plan_len(j), +1, 0, add);
+	}
+}
+
+void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->pl)
+		prof_plan(c, jid, 0);
+	size_t i = c->plan_pos[jid];
+	c->planned[i] = c->planned[--c->nplanned];
+	c->plan_pos[c->planned[i]] = (uint32_t)i;
+	c->plan_start[jid] = -1;
+}
+
+/* Capacity came back on these nodes (slots, or node numbers): a new
+ * epoch, in which plans may move earlier, onto one of them. */
+void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	if (!pl)
+		return;
+	pl->epoch++;
+	if (pl->nfreed + n > pl->freed_cap) {
+		/* what every plan has seen is not needed any more */
+		uint64_t lo = pl->epoch;
+		for (size_t i = 0; i < c->nplanned; i++)
+			lo = pl->epoch_of[c->planned[i]] < lo ? pl->epoch_of[c->planned[i]] : lo;
+		size_t k = 0;
+		for (size_t i = 0; i < pl->nfreed; i++)
+			if (pl->freed[i].epoch > lo)
+				pl->freed[k++] = pl->freed[i];
+		pl->nfreed = k;
+		if (grow((void **)&pl->freed, &pl->freed_cap, pl->nfreed + n, sizeof *pl->freed) < 0) {
+			c->failed = -CS_ENOMEM;
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, slots ? slots[i].node : nodes[i] };
+}
+
+static int planner_on(cs_sched_ctx *c)
+{
+	struct planner *pl = calloc(1, sizeof *pl);
+	if (!pl)
+		return -CS_ENOMEM;
+	c->pl = pl;
+	uint32_t nn = c->nnodes, maxn = 1;
+	for (size_t i = 0; i < c->njobs; i++)
+		maxn = c->jobs[i].nodes > maxn ? c->jobs[i].nodes : maxn;
+	for (uint32_t i = 0; i < nn; i++) {
+		uint32_t t = cs_alloc_node_type(c->A, i);
+		pl->ntypes = t + 1 > pl->ntypes ? t + 1 : pl->ntypes;
+	}
+	const cs_node_machine *m = c->nm;
+	size_t nref = 0;
+	for (size_t r = 0; r < m->nresv; r++)
+		nref += m->resv[r].nnodes;
+	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
+	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
+	pl->resv_first = calloc((size_t)nn + 2, sizeof *pl->resv_first);
+	pl->resv_of = malloc((nref + 1) * sizeof *pl->resv_of);
+	pl->nodes = malloc(maxn * sizeof *pl->nodes);
+	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
+	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
+	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
+	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
+	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
+	for (pl->P = 1; pl->P < nn; pl->P *= 2)
+		;
+	if (lb_on) {
+		pl->lb = malloc((size_t)LB_TREES * 2 * pl->P * sizeof *pl->lb);
+		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
+		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
+		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
+	}
+	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
+	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
+	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
+	pl->nleaves = cs_alloc_nleaves(c->A);
+	pl->lpb = cs_alloc_leaves_per_block(c->A);
+	pl->lcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->lcnt);
+	pl->bcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->bcnt);
+	pl->ltouch = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->ltouch);
+	pl->lorder = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->lorder);
+	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
+	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
+		return -CS_ENOMEM;
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_first || !pl->type_nodes ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+		return -CS_ENOMEM;
+	pl->overdue_pass = UINT64_MAX;
+	/* nodes by type, ascending within a type */
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_first[cs_alloc_node_type(c->A, i) + 2]++;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		pl->type_first[t + 2] += pl->type_first[t + 1];
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_nodes[pl->type_first[cs_alloc_node_type(c->A, i) + 1]++] = i;
+	for (uint32_t k = 0; lb_on && k < nn; k++) {
+		pl->pos_of[pl->type_nodes[k]] = k;
+		pl->lb_mark[k] = 1; /* every bound to be worked out */
+		pl->lb_dirty[pl->nlb_dirty++] = k;
+	}
+	for (size_t k = 0; lb_on && k < (size_t)LB_TREES * 2 * pl->P; k++)
+		pl->lb[k] = CS_TIME_MAX;
+	/* reservations by node */
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_first[m->resv[r].nodes[i] + 2]++;
+	for (uint32_t i = 0; i < nn; i++)
+		pl->resv_first[i + 2] += pl->resv_first[i + 1];
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
+	for (size_t i = 0; i < c->nrun; i++)
+		cs_plan_running(c, c->run[i].jid, 1);
+	return c->failed ? -CS_ENOMEM : 0;
+}
+
+/* Place jid now with what other plans need over its estimate kept off,
+ * node by node (the allocator's fit strategy chooses among the rest). */
+static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	cs_time e = c->now + plan_len(j);
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	cs_placement aside = { pl->aside, c->nnodes, 0 };
+	for (size_t i = 0; i < c->nplanned; i++) {
+		uint32_t q = c->planned[i];
+		if (c->plan_start[q] >= e)
+			continue;
+		cs_placement pq = placement_of(c, q);
+		for (uint32_t k = 0; k < pq.n; k++) {
+			uint32_t node = pq.slots[k].node;
+			if (pl->mark[node] == pl->gen)
+				continue;
+			pl->mark[node] = pl->gen;
+			cs_nprof_amt f = node_free_now(c, node);
+			cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
+			int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
+			if (xg <= 0 && xc <= 0 && xm <= 0)
+				continue;
+			/* that many of the lowest free GPUs and cores, and memory */
+			cs_slot part;
+			cs_alloc_node_free(c->A, node, &part);
+			uint16_t gm = 0;
+			for (unsigned b = 0; b < CS_ALLOC_MAX_GPUS && xg > 0; b++)
+				if (part.gpu_mask >> b & 1) {
+					gm |= (uint16_t)(1u << b);
+					xg--;
+				}
+			part.gpu_mask = gm;
+			int masked = 0;
+			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+				masked |= part.core_mask[w] != 0;
+			if (masked) {
+				uint32_t got = 0;
+				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+					uint64_t keep = 0;
+					for (unsigned b = 0; b < 64 && (int64_t)got < xc; b++)
+						if (part.core_mask[w] >> b & 1) {
+							keep |= 1ULL << b;
+							got++;
+						}
+					part.core_mask[w] = keep;
+				}
+				part.cores = got;
+			} else {
+				part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
+			}
+			part.mem_mib = xm <= 0 ? 0 : (xm < part.mem_mib ? (uint32_t)xm : part.mem_mib);
+			aside.slots[aside.n++] = part;
+		}
+	}
+	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	int rc = cs_place_try_at(c, jid, p, c->now);
+	cs_alloc_release(c->A, &aside);
+	return rc;
+}
+
+static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes)
+{
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		if (p.slots[k].node != nodes[k])
+			return 0;
+	return 1;
+}
+
+void cs_ctx_plan_search(cs_sched_ctx *c, int all) { c->plan_all = all != 0; }
+void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ? -1 : mode != 0; }
+
+/* The nodes freed after epoch e, once each, in pl->fnodes. */
+static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	uint32_t n = 0;
+	for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
+		uint32_t node = pl->freed[i].node;
+		if (pl->mark[node] != pl->gen) {
+			pl->mark[node] = pl->gen;
+			pl->fnodes[n++] = node;
+		}
+	}
+	return n;
+}
+
+/* Does one of pl->fnodes[0 .. n) hold a node's share of j for its
+ * estimate at some time before bound? */
+static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound)
+{
+	struct planner *pl = c->pl;
+	cs_nprof_amt need = job_need(j);
+	for (uint32_t i = 0; i < n; i++) {
+		cs_nprof_iter it;
+		cs_time a, z;
+		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
+				    plan_len(j));
+		if (cs_nprof_iter_next(&it, &a, &z) && a < bound)
+			return 1;
+	}
+	return 0;
+}
+
+int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
+{
+	if (!c->nm || jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	if (!c->pl && planner_on(c) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	/* a job past its estimate is expected a second from now, every time */
+	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
+		pl->overdue_pass = c->st->passes;
+		pl->epoch++;
+		pl->worse_epoch = pl->epoch;
+	}
+	cs_request rq = cs_job_request(j);
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	cs_time old = c->plan_start[jid];
+	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
+	if (old >= 0) {
+		cs_placement q = placement_of(c, jid);
+		for (uint32_t k = 0; k < q.n; k++)
+			pl->old_nodes[k] = q.slots[k].node;
+		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
+		/* with advance reservations made again every pass: the pending
+		 * reason says whether only a reservation keeps it off now */
+		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv && !c->plan_all) {
+			if (when)
+				*when = old;
+			return 0;
+		}
+		cs_plan_drop(c, jid);
+		if (keep_ok && old == c->now &&
+		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0) {
+			if (when)
+				*when = old;
+			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		}
+	}
+	if (old < 0) {
+		/* a new job: now, if it fits now, is the earliest (most do) */
+		if (plan_place_now(c, jid, &p) == 0) {
+			cs_ctx_reserve(c, jid, c->now);
+			if (when)
+				*when = c->now;
+			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		}
+		p.n = 0;
+	}
+	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
+	cs_time t;
+	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all) {
+		/* Only a node freed since the plan was made can take it
+		 * earlier: the others (its own old ones too) hold no more than
+		 * when it was made, and then nothing before old held it. */
+		uint32_t nf = freed_since(c, pl->epoch_of[jid]);
+		if (j->nodes == 1)
+			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
+		else
+			t = any_window_before(c, j, nf, bound) ? cs_plan_find(c, jid, bound, NULL, 0) : CS_TIME_MAX;
+	} else {
+		t = cs_plan_find(c, jid, bound, NULL, 0);
+	}
+	if (c->failed)
+		return -CS_ENOMEM;
+	if (t == CS_TIME_MAX && bound != CS_TIME_MAX) {
+		t = old; /* nothing earlier: the same plan */
+		memcpy(pl->nodes, pl->old_nodes, j->nodes * sizeof *pl->nodes);
+	}
+	if (t == CS_TIME_MAX)
+		return -CS_EINVAL; /* cannot happen: the empty machine holds every job */
+	cs_ctx_reserve(c, jid, t);
+	if (when)
+		*when = t;
+	if (t == c->now) {
+		int rc = plan_place_now(c, jid, &p);
+		if (rc != 0)
+			rc = cs_alloc_try_on(c->A, &rq, pl->nodes, j->nodes, &p);
+		if (rc != 0)
+			return -CS_EINVAL; /* cannot happen: the profile says it fits */
+		for (uint32_t k = 0; k < p.n; k++)
+			pl->nodes[k] = p.slots[k].node;
+		if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
+			cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
+		return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+	}
+	/* the plan: its share on each chosen node */
+	cs_slot *s = c->slots + c->off[jid];
+	for (uint32_t k = 0; k < j->nodes; k++)
+		s[k] = (cs_slot){ .node = pl->nodes[k], .gpu_mask = (uint16_t)((1u << j->gpus_per_node) - 1),
+				  .cores = j->cores_per_node, .mem_mib = j->mem_per_node_mib };
+	c->plan_start[jid] = t;
+	c->plan_pos[jid] = (uint32_t)c->nplanned;
+	c->planned[c->nplanned++] = jid;
+	prof_plan(c, jid, 1);
+	if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
+		cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
+	pl->epoch_of[jid] = pl->epoch;
+	return c->failed ? -CS_ENOMEM : 0;
+}

@@ -1,0 +1,452 @@
+/* capsim: the conservative planner's search (cs_plan_find): the earliest
+ * time before a bound at which a job fits for its estimate, and its nodes,
+ * given the node availability profile (every running job until its
+ * estimated end, every other plan), the advance reservations it may not
+ * use and its topology rule. A merge of the nodes' windows in time order,
+ * started node by node in the order of per-node lower bounds on large
+ * clusters. */
+#include "engine_int.h"
+
+static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
+static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
+
+static inline int hless(const struct hent *x, const struct hent *y)
+{
+	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
+}
+
+static void hpush(struct hent *h, size_t *n, struct hent e)
+{
+	size_t i = (*n)++;
+	while (i > 0 && hless(&e, &h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = e;
+}
+
+static struct hent hpop(struct hent *h, size_t *n)
+{
+	struct hent top = h[0], last = h[--*n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct hent *best = &last;
+		if (l < *n && hless(&h[l], best)) {
+			m = l;
+			best = &h[l];
+		}
+		if (r < *n && hless(&h[r], best))
+			m = r;
+		if (m == i)
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	if (*n)
+		h[i] = last;
+	return top;
+}
+
+/* The next window of pn[k]: 1 and it in *a, *z, or 0. */
+static int pnode_next(struct planner *pl, uint32_t k, cs_time *a, cs_time *z)
+{
+	struct pnode *q = &pl->pn[k];
+	if (!q->eager)
+		return cs_nprof_iter_next(&q->it, a, z);
+	if (q->wi == q->wn)
+		return 0;
+	*a = pl->win[q->wi].a;
+	*z = pl->win[q->wi].z;
+	q->wi++;
+	return 1;
+}
+
+static int win_cmp(const void *x, const void *y)
+{
+	const struct pwin *a = x, *b = y;
+	return (a->a > b->a) - (a->a < b->a);
+}
+
+
+/* All of node's start windows for jid (d seconds) in pl->win, cut by the
+ * advance reservations it may not use, ascending. *free_now_but_resv: it
+ * would hold the job now but for a reservation. */
+static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time d, int *free_now_but_resv)
+{
+	struct planner *pl = c->pl;
+	cs_nprof_amt need = job_need(j);
+	cs_nprof_amt f = node_free_now(c, node);
+	size_t k = cs_nprof_windows(&pl->prof, node, f, c->now, need, d, pl->wa, pl->wz, pl->w_cap);
+	if (k > pl->w_cap) {
+		size_t cap = pl->w_cap;
+		if (grow((void **)&pl->wa, &cap, k, sizeof *pl->wa) < 0 ||
+		    grow((void **)&pl->wz, &pl->w_cap, k, sizeof *pl->wz) < 0)
+			return -1;
+		cs_nprof_windows(&pl->prof, node, f, c->now, need, d, pl->wa, pl->wz, pl->w_cap);
+	}
+	uint32_t nr = pl->resv_first[node + 1] - pl->resv_first[node];
+	if (grow((void **)&pl->win, &pl->win_cap, pl->nwin + k + nr + 1, sizeof *pl->win) < 0)
+		return -1;
+	size_t w0 = pl->nwin;
+	for (size_t i = 0; i < k; i++)
+		pl->win[pl->nwin++] = (struct pwin){ pl->wa[i], pl->wz[i], node };
+	int cut = 0;
+	for (uint32_t q = pl->resv_first[node]; q < pl->resv_first[node + 1]; q++) {
+		const cs_resv *v = &c->nm->resv[pl->resv_of[q]];
+		if ((v->project >= 0 && v->project == j->group) || v->end <= c->now)
+			continue;
+		/* no start t with [t, t + d) meeting [start, end) */
+		cs_time lo = v->start - d + 1, hi = v->end - 1;
+		for (size_t i = w0; i < pl->nwin;) {
+			struct pwin *w = &pl->win[i];
+			if (w->z < lo || w->a > hi) {
+				i++;
+				continue;
+			}
+			cut = 1;
+			struct pwin right = { hi + 1, w->z, node };
+			int has_left = w->a < lo, has_right = w->z > hi;
+			if (has_left) {
+				w->z = lo - 1;
+				i++;
+			} else {
+				*w = pl->win[--pl->nwin];
+			}
+			if (has_right)
+				pl->win[pl->nwin++] = right; /* beyond this reservation */
+		}
+	}
+	qsort(pl->win + w0, pl->nwin - w0, sizeof *pl->win, win_cmp);
+	if (cut && k && pl->wa[0] == c->now)
+		*free_now_but_resv = 1;
+	return 0;
+}
+
+/* Work out again the bounds of the nodes whose profile changed. */
+static void lb_refresh(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	uint32_t P = pl->P;
+	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
+		uint32_t node = pl->lb_dirty[k];
+		pl->lb_mark[node] = 0;
+		cs_time first[LB_TREES];
+		cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, lb_gpus, LB_LEVELS, lb_span,
+				    LB_SPANS, first);
+		for (unsigned lv = 0; lv < LB_TREES; lv++) {
+			cs_time *tr = pl->lb + (size_t)lv * 2 * P;
+			size_t i = P + pl->pos_of[node];
+			if (tr[i] == first[lv])
+				continue;
+			tr[i] = first[lv];
+			for (i /= 2; i >= 1; i /= 2) {
+				cs_time v = tr[2 * i] < tr[2 * i + 1] ? tr[2 * i] : tr[2 * i + 1];
+				if (tr[i] == v)
+					break; /* nothing above changes */
+				tr[i] = v;
+			}
+		}
+	}
+	pl->nlb_dirty = 0;
+}
+
+/* --- topology rules in plans ---
+ * A job with a rule (one leaf switch, at most k, one block) is planned at
+ * the earliest time whose candidate nodes satisfy it, and takes its nodes
+ * as the allocator's topology-aware fit would: the tightest leaf (or
+ * block) that holds it, else the leaves with the most candidates first;
+ * inside, candidates in the usual order. */
+
+/* Count nodes[0 .. n) per leaf (pl->lcnt; the leaves in pl->ltouch) and
+ * per block; returns the leaves touched. The caller clears with topo_clear. */
+static uint32_t topo_count(cs_sched_ctx *c, const uint32_t *nodes, size_t n)
+{
+	struct planner *pl = c->pl;
+	uint32_t nt = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t lf = cs_alloc_node_leaf(c->A, nodes[i]);
+		if (pl->lcnt[lf]++ == 0)
+			pl->ltouch[nt++] = lf;
+		if (pl->lpb)
+			pl->bcnt[lf / pl->lpb]++;
+	}
+	return nt;
+}
+
+static void topo_clear(struct planner *pl, uint32_t nt)
+{
+	for (uint32_t i = 0; i < nt; i++) {
+		pl->lcnt[pl->ltouch[i]] = 0;
+		if (pl->lpb)
+			pl->bcnt[pl->ltouch[i] / pl->lpb] = 0;
+	}
+}
+
+static _Thread_local struct planner *sort_pl; /* qsort has no context argument */
+static int leaf_more(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	if (sort_pl->lcnt[a] != sort_pl->lcnt[b])
+		return sort_pl->lcnt[a] < sort_pl->lcnt[b] ? 1 : -1;
+	return (a > b) - (a < b);
+}
+
+/* With the counts made: the leaf (ONE_LEAF) or block (ONE_BLOCK) to take
+ * from, or 0 for MAX_LEAVES; -1 if the rule cannot be met with N nodes. */
+static long topo_pick(struct planner *pl, const cs_job *j, uint32_t nt)
+{
+	uint32_t N = j->nodes;
+	long best = -1;
+	switch (j->topo) {
+	case CS_TOPO_ONE_LEAF:
+		for (uint32_t i = 0; i < nt; i++) {
+			uint32_t lf = pl->ltouch[i], k = pl->lcnt[lf];
+			if (k >= N && (best < 0 || k < pl->lcnt[best] || (k == pl->lcnt[best] && lf < (uint32_t)best)))
+				best = lf;
+		}
+		return best;
+	case CS_TOPO_ONE_BLOCK:
+		for (uint32_t i = 0; pl->lpb && i < nt; i++) {
+			uint32_t b = pl->ltouch[i] / pl->lpb, k = pl->bcnt[b];
+			if (k >= N && (best < 0 || k < pl->bcnt[best] || (k == pl->bcnt[best] && b < (uint32_t)best)))
+				best = b;
+		}
+		return best;
+	case CS_TOPO_MAX_LEAVES: {
+		/* the k largest counts, by a histogram of counts (a leaf holds
+		 * at most CS_ALLOC_MAX_LEAF_NODES): no sort in the search */
+		uint32_t hist[CS_ALLOC_MAX_LEAF_NODES + 1] = { 0 };
+		for (uint32_t i = 0; i < nt; i++)
+			hist[pl->lcnt[pl->ltouch[i]]]++;
+		uint64_t got = 0;
+		uint32_t left = j->max_leaves;
+		for (uint32_t v = CS_ALLOC_MAX_LEAF_NODES; v > 0 && left && got < N; v--) {
+			uint32_t take = hist[v] < left ? hist[v] : left;
+			got += (uint64_t)take * v;
+			left -= take;
+		}
+		return got >= N ? 0 : -1;
+	}
+	}
+	return 0;
+}
+
+/* Do the nodes of the open windows h2[0 .. n) meet jid's rule? */
+static int topo_holds(cs_sched_ctx *c, const cs_job *j, size_t n)
+{
+	struct planner *pl = c->pl;
+	for (size_t i = 0; i < n; i++)
+		pl->tnodes[i] = pl->pn[pl->h2[i].idx].node;
+	uint32_t nt = topo_count(c, pl->tnodes, n);
+	long r = topo_pick(pl, j, nt);
+	topo_clear(pl, nt);
+	return r >= 0;
+}
+
+/* The job's nodes from pl->cand[0 .. nc) (sorted) into pl->nodes: the
+ * leaves to take from in order (the one leaf; the block's leaves, or for
+ * at most k leaves all of them, the most candidates first), and in each
+ * its candidates in their order. */
+static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
+{
+	struct planner *pl = c->pl;
+	for (size_t i = 0; i < nc; i++)
+		pl->tnodes[i] = pl->cand[i].node;
+	uint32_t nt = topo_count(c, pl->tnodes, nc);
+	long r = topo_pick(pl, j, nt); /* >= 0: the search stopped where the rule holds */
+	uint32_t nl = 0;
+	if (j->topo == CS_TOPO_ONE_LEAF) {
+		pl->lorder[nl++] = (uint32_t)r;
+	} else {
+		for (uint32_t i = 0; i < nt; i++)
+			if (j->topo == CS_TOPO_MAX_LEAVES || pl->ltouch[i] / pl->lpb == (uint32_t)r)
+				pl->lorder[nl++] = pl->ltouch[i];
+		sort_pl = pl;
+		qsort(pl->lorder, nl, sizeof *pl->lorder, leaf_more);
+	}
+	uint32_t got = 0;
+	for (uint32_t i = 0; i < nl && got < j->nodes; i++)
+		for (size_t k = 0; k < nc && got < j->nodes; k++)
+			if (cs_alloc_node_leaf(c->A, pl->cand[k].node) == pl->lorder[i])
+				pl->nodes[got++] = pl->cand[k].node;
+	topo_clear(pl, nt);
+}
+
+/* The earliest time before bound at which jid fits on n nodes of a type
+ * (type < 0: any), or CS_TIME_MAX; the windows
+ * holding that time in pl->h2[0 .. *ncand). A merge of every node's
+ * windows in time order that stops at the answer. */
+static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs_time d, cs_time bound,
+			      const uint32_t *only, uint32_t nonly, size_t *ncand, int *but_resv)
+{
+	struct planner *pl = c->pl;
+	uint32_t lo = type < 0 ? 0 : pl->type_first[type], hi = type < 0 ? c->nnodes : pl->type_first[type + 1];
+	if (only) {
+		lo = 0;
+		hi = nonly;
+	}
+	cs_nprof_amt need = job_need(j);
+	size_t n1 = 0, n2 = 0, ns = 0;
+	uint32_t np = 0, now_ok = 0, now_resv = 0;
+	pl->nwin = 0;
+	*ncand = 0;
+	/* Nodes in the order of their bounds, started only while a bound is
+	 * before the next window and before bound (a job with GPUs, no
+	 * reservations: their windows are cut, and the pending reason wants
+	 * every node). */
+	const cs_time *tr = NULL;
+	if (pl->lb && !only && j->gpus_per_node >= 1 && j->gpus_per_node <= 16 && !c->nm->nresv) {
+		lb_refresh(c);
+		unsigned k = 0, sp = 0; /* the most GPUs 2^k <= the job's, the longest span <= its d */
+		while (k + 1 < LB_LEVELS && (1u << (k + 1)) <= j->gpus_per_node)
+			k++;
+		while (sp + 1 < LB_SPANS && lb_span[sp + 1] <= d)
+			sp++;
+		tr = pl->lb + ((size_t)k * LB_SPANS + sp) * 2 * pl->P;
+		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
+			if ((l & 1) && tr[l] != CS_TIME_MAX)
+				hpush(pl->sh, &ns, (struct hent){ tr[l], 0, 0, l });
+			if (l & 1)
+				l++;
+			if (r & 1) {
+				r--;
+				if (tr[r] != CS_TIME_MAX)
+					hpush(pl->sh, &ns, (struct hent){ tr[r], 0, 0, r });
+			}
+		}
+		lo = hi; /* no eager start below */
+	}
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
+		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
+			continue;
+		struct pnode *q = &pl->pn[np];
+		q->node = node;
+		q->eager = pl->resv_first[node + 1] > pl->resv_first[node];
+		if (q->eager) {
+			int flag = 0;
+			q->wi = (uint32_t)pl->nwin;
+			if (node_windows(c, j, node, d, &flag) < 0) {
+				c->failed = -CS_ENOMEM;
+				return CS_TIME_MAX;
+			}
+			q->wn = (uint32_t)pl->nwin;
+			now_resv += (uint32_t)flag;
+		} else {
+			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
+		}
+		cs_time a, z;
+		if (pnode_next(pl, np, &a, &z)) {
+			hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
+			now_ok += a == c->now;
+		}
+		np++;
+	}
+	if (now_resv && now_ok + now_resv >= j->nodes)
+		*but_resv = 1;
+	for (;;) {
+		while (ns && pl->sh[0].key < bound && (!n1 || pl->sh[0].key <= pl->h1[0].key)) {
+			struct hent e = hpop(pl->sh, &ns);
+			if (e.idx < pl->P) {
+				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
+					if (tr[ch] != CS_TIME_MAX)
+						hpush(pl->sh, &ns, (struct hent){ tr[ch], 0, 0, ch });
+				continue;
+			}
+			uint32_t node = pl->type_nodes[e.idx - pl->P];
+			struct pnode *q = &pl->pn[np];
+			q->node = node;
+			q->eager = 0;
+			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
+			cs_time a, z;
+			if (pnode_next(pl, np, &a, &z))
+				hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
+			np++;
+		}
+		if (!n1)
+			break;
+		cs_time t = pl->h1[0].key;
+		if (t >= bound)
+			break;
+		while (n1 && pl->h1[0].key == t) {
+			struct hent e = hpop(pl->h1, &n1);
+			hpush(pl->h2, &n2, (struct hent){ e.z, e.a, e.z, e.idx });
+			cs_time a, z;
+			if (pnode_next(pl, e.idx, &a, &z))
+				hpush(pl->h1, &n1, (struct hent){ a, a, z, e.idx });
+		}
+		while (n2 && pl->h2[0].key < t)
+			hpop(pl->h2, &n2);
+		if (n2 >= j->nodes && (!j->topo || j->nodes == 1 || topo_holds(c, j, n2))) {
+			*ncand = n2;
+			return t;
+		}
+	}
+	return CS_TIME_MAX;
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct pcand *a = x, *b = y;
+	if (a->g != b->g)
+		return (a->g > b->g) - (a->g < b->g);
+	if (a->a != b->a)
+		return (a->a < b->a) - (a->a > b->a); /* free the latest: the earlier free stay for others */
+	if (a->z != b->z)
+		return (a->z > b->z) - (a->z < b->z);
+	return (a->node > b->node) - (a->node < b->node);
+}
+
+/* The earliest time before bound at which jid fits, or CS_TIME_MAX; its nodes in pl->nodes: of
+ * those that can hold it then, the ones with the fewest GPUs free then,
+ * then the ones that become free the latest, then those whose room ends
+ * the soonest, then the lowest numbered. */
+cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	const cs_node_machine *m = c->nm;
+	cs_time d = plan_len(j);
+	int any_part = j->partition < 0 || (uint32_t)j->partition >= m->npartitions;
+	uint32_t g0 = any_part ? 0 : m->part_first[j->partition];
+	uint32_t g1 = any_part ? 1 : m->part_first[j->partition + 1];
+	cs_time best = CS_TIME_MAX;
+	size_t nc = 0;
+	int but_resv = 0;
+	for (uint32_t g = g0; g < g1; g++) {
+		int32_t type = any_part ? -1 : m->part_types[g];
+		if (type >= (int32_t)pl->ntypes)
+			continue;
+		size_t n;
+		cs_time t = group_earliest(c, j, type, d, best < bound ? best : bound, only, nonly, &n, &but_resv);
+		if (c->failed)
+			return CS_TIME_MAX;
+		if (t < best) {
+			best = t;
+			nc = n;
+			for (size_t i = 0; i < n; i++) {
+				const struct hent *e = &pl->h2[i];
+				pl->cand[i] = (struct pcand){ 0, e->a, e->z, pl->pn[e->idx].node };
+			}
+		}
+	}
+	if (best > c->now && but_resv)
+		c->resv_block[jid] = c->st->passes;
+	if (best == CS_TIME_MAX)
+		return best;
+	{ /* also when there are just enough: their order is the placement's */
+		for (size_t i = 0; i < nc; i++) {
+			uint32_t node = pl->cand[i].node;
+			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
+		}
+		qsort(pl->cand, nc, sizeof *pl->cand, cand_cmp);
+	}
+	if (j->topo && j->nodes > 1) {
+		topo_choose(c, j, nc);
+		return best;
+	}
+	for (uint32_t k = 0; k < j->nodes; k++)
+		pl->nodes[k] = pl->cand[k].node;
+	return best;
+}
