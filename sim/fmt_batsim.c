@@ -1,7 +1,7 @@
 /* capsim: Batsim JSON workloads (read and write), and the JSON file loader
  * the JSON readers share. Rules: docs/jsontrace.md. */
 #include "capsim/jsontrace.h"
-#include "fmtutil.h"
+#include "field.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -127,7 +127,7 @@ static int id_number(const char *s, int64_t *v)
 	const char *bang = strrchr(s, '!');
 	if (bang)
 		s = bang + 1;
-	return *s == '-' ? -1 : cs_parse_int(s, v);
+	return *s == '-' ? -1 : cs_field_int(s, v);
 }
 
 static int i64_cmp(const void *a, const void *b)
@@ -295,8 +295,8 @@ int cs_batsim_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	if (cs_trace_meta_set(&tr, "source", path) < 0 || cs_trace_meta_set(&tr, "format", "batsim") < 0 ||
 	    cs_trace_meta_set(&tr, "nb_res", idbuf) < 0 ||
 	    cs_trace_meta_set(&tr, "id_rule", distinct ? "as given" : "file order from 1") < 0 ||
-	    cs_meta_count(&tr, "jobs_without_delay_profile", no_runtime) < 0 ||
-	    cs_meta_count(&tr, "jobs_with_rounded_times", rounded) < 0)
+	    cs_trace_meta_count(&tr, "jobs_without_delay_profile", no_runtime) < 0 ||
+	    cs_trace_meta_count(&tr, "jobs_with_rounded_times", rounded) < 0)
 		goto oom;
 	*t = tr;
 	cs_trace_init(&tr);

@@ -1,7 +1,8 @@
 /* capsim: the SenseTime Helios job log (HeliosData cluster_log.csv, SC'21)
  * into a cs_trace. One record per job; the rules are in docs/gputrace.md. */
 #include "capsim/gputrace.h"
-#include "fmtutil.h"
+#include "civil.h"
+#include "field.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,8 +26,8 @@ static const char *const hk_keys[HK_N] = { "helios.nodes_defaulted", "helios.gpu
 					    "helios.runtime_unknown", "helios.state_unknown" };
 
 /* The bounds the native format accepts, so every trace read writes back. */
-#define MAX_GPUS_PER_NODE CS_FMT_MAX_GPUS_PER_NODE
-#define MAX_CORES_PER_NODE CS_FMT_MAX_CORES_PER_NODE
+#define MAX_GPUS_PER_NODE CS_NATIVE_MAX_GPUS_PER_NODE
+#define MAX_CORES_PER_NODE CS_NATIVE_MAX_CORES_PER_NODE
 
 static int digits(const char *s, int n)
 {
@@ -49,10 +50,10 @@ static int parse_date(const char *s, int64_t *out)
 	}
 	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
 	int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > cs_days_in_month(y, mo) || h > 23 ||
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > cs_civil_month_days(y, mo) || h > 23 ||
 	    mi > 59 || sec > 59)
 		return -1;
-	*out = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	*out = cs_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	return 0;
 }
 
@@ -75,10 +76,10 @@ static int helios_state(const char *s)
 static int parse_count(const char *path, uint32_t line, int c, const char *v, int64_t *x, char *err,
 		       size_t errlen)
 {
-	if (cs_parse_int(v, x) < 0)
-		return cs_col_err(err, errlen, path, line, hc_names[c], "not an integer: \"%s\"", v);
+	if (cs_field_int(v, x) < 0)
+		return cs_field_err(err, errlen, path, line, hc_names[c], "not an integer: \"%s\"", v);
 	if (*x < 0)
-		return cs_col_err(err, errlen, path, line, hc_names[c], "negative: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, hc_names[c], "negative: \"%s\"", v);
 	return 0;
 }
 
@@ -87,8 +88,8 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 			 uint64_t *cnt, char *err, size_t errlen)
 {
 	const char *v = f[col[HC_ID]];
-	if (cs_parse_int(v, &r->id) < 0)
-		return cs_col_err(err, errlen, path, line, "job_id", "not an integer: \"%s\"", v);
+	if (cs_field_int(v, &r->id) < 0)
+		return cs_field_err(err, errlen, path, line, "job_id", "not an integer: \"%s\"", v);
 
 	int64_t gpus, cpus, nodes;
 	int rc;
@@ -97,7 +98,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	    (rc = parse_count(path, line, HC_NODE, f[col[HC_NODE]], &nodes, err, errlen)) < 0)
 		return rc;
 	if (nodes > INT32_MAX)
-		return cs_col_err(err, errlen, path, line, "node_num", "more than %d nodes: \"%s\"", INT32_MAX,
+		return cs_field_err(err, errlen, path, line, "node_num", "more than %d nodes: \"%s\"", INT32_MAX,
 			       f[col[HC_NODE]]);
 	if (nodes == 0) { /* a job that never got nodes still asked for one */
 		nodes = 1;
@@ -105,10 +106,10 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	}
 	int64_t gpn = gpus / nodes + (gpus % nodes != 0), cpn = cpus / nodes + (cpus % nodes != 0);
 	if (gpn > MAX_GPUS_PER_NODE)
-		return cs_col_err(err, errlen, path, line, "gpu_num", "more than %d GPUs per node: \"%s\" on %" PRId64
+		return cs_field_err(err, errlen, path, line, "gpu_num", "more than %d GPUs per node: \"%s\" on %" PRId64
 			       " nodes", MAX_GPUS_PER_NODE, f[col[HC_GPU]], nodes);
 	if (cpn > MAX_CORES_PER_NODE)
-		return cs_col_err(err, errlen, path, line, "cpu_num", "more than %d CPUs per node: \"%s\" on %" PRId64
+		return cs_field_err(err, errlen, path, line, "cpu_num", "more than %d CPUs per node: \"%s\" on %" PRId64
 			       " nodes", MAX_CORES_PER_NODE, f[col[HC_CPU]], nodes);
 	cnt[HK_GPUS_ROUNDED] += gpus % nodes != 0;
 	cnt[HK_CORES_ROUNDED] += cpus % nodes != 0;
@@ -119,7 +120,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	v = f[col[HC_STATE]];
 	int st = helios_state(v);
 	if (st < 0)
-		return cs_col_err(err, errlen, path, line, "state", "unknown state \"%s\" (expected COMPLETED, FAILED, "
+		return cs_field_err(err, errlen, path, line, "state", "unknown state \"%s\" (expected COMPLETED, FAILED, "
 			       "CANCELLED, TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, PREEMPTED, SUSPENDED, RUNNING or "
 			       "PENDING)", v);
 	r->state = (uint8_t)st;
@@ -127,25 +128,25 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 
 	v = f[col[HC_SUBMIT]];
 	if (parse_date(v, &r->submit_s) < 0)
-		return cs_col_err(err, errlen, path, line, "submit_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
+		return cs_field_err(err, errlen, path, line, "submit_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
 			       "(1970..9999): \"%s\"", v);
 	v = f[col[HC_START]];
-	if (cs_is_missing(v)) {
+	if (cs_field_missing(v)) {
 		r->start_s = -1;
 		cnt[HK_START_UNKNOWN]++;
 	} else if (parse_date(v, &r->start_s) < 0) {
-		return cs_col_err(err, errlen, path, line, "start_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
+		return cs_field_err(err, errlen, path, line, "start_time", "not a date \"YYYY-MM-DD HH:MM:SS\" "
 			       "(1970..9999), empty or None: \"%s\"", v);
 	} else if (r->start_s < r->submit_s) {
-		return cs_col_err(err, errlen, path, line, "start_time", "\"%s\" is before submit_time \"%s\"", v,
+		return cs_field_err(err, errlen, path, line, "start_time", "\"%s\" is before submit_time \"%s\"", v,
 			       f[col[HC_SUBMIT]]);
 	}
 	v = f[col[HC_DURATION]];
-	if (cs_is_missing(v)) {
+	if (cs_field_missing(v)) {
 		r->runtime_s = -1;
 		cnt[HK_RUNTIME_UNKNOWN]++;
-	} else if (cs_parse_int(v, &r->runtime_s) < 0 || r->runtime_s < 0) {
-		return cs_col_err(err, errlen, path, line, "duration", "not a number of seconds >= 0, empty or "
+	} else if (cs_field_int(v, &r->runtime_s) < 0 || r->runtime_s < 0) {
+		return cs_field_err(err, errlen, path, line, "duration", "not a number of seconds >= 0, empty or "
 			       "None: \"%s\"", v);
 	}
 
@@ -154,7 +155,7 @@ static int helios_record(cs_trace *t, const char *path, uint32_t line, char **f,
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 		v = f[col[strs[i].c]];
 		*strs[i].dst = -1;
-		if (!cs_is_missing(v) && (*strs[i].dst = cs_names_intern(strs[i].ns, v, strlen(v))) < 0) {
+		if (!cs_field_missing(v) && (*strs[i].dst = cs_names_intern(strs[i].ns, v, strlen(v))) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -CS_ENOMEM;
 		}
@@ -171,10 +172,10 @@ static int helios_header(const char *path, uint32_t line, char **f, size_t n, in
 		snprintf(err, errlen, "%s:%" PRIu32 ": header: more than %d columns", path, line, HELIOS_MAX_COLS);
 		return -CS_EPARSE;
 	}
-	int rc = cs_header_columns(path, line, f, n, hc_names, HC_N, 1,
-				   "a Helios cluster_log.csv has job_id, user, vc, gpu_num, cpu_num, node_num, state, "
-				   "submit_time, start_time, end_time, duration, queue",
-				   col, err, errlen);
+	int rc = cs_field_columns(path, line, f, n, hc_names, HC_N, 1,
+				  "a Helios cluster_log.csv has job_id, user, vc, gpu_num, cpu_num, node_num, state, "
+				  "submit_time, start_time, end_time, duration, queue",
+				  col, err, errlen);
 	if (rc < 0)
 		return rc;
 	size_t total = 1;
@@ -264,7 +265,7 @@ int cs_helios_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	    cs_trace_meta_set(t, "epoch", num) < 0)
 		goto oom;
 	for (int k = 0; k < HK_N; k++)
-		if (cs_meta_count(t, hk_keys[k], cnt[k]) < 0)
+		if (cs_trace_meta_count(t, hk_keys[k], cnt[k]) < 0)
 			goto oom;
 	if (cs_trace_meta_set(t, "helios.ignored_columns", *ignored ? ignored : "none") < 0)
 		goto oom;

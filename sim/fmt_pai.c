@@ -2,7 +2,7 @@
  * pai_task_table.csv) into a cs_trace. One record per task; the rules are
  * in docs/gputrace.md. */
 #include "capsim/gputrace.h"
-#include "fmtutil.h"
+#include "field.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,8 +28,8 @@ static const char *const pk_keys[PK_N] = { "pai.skipped_no_start", "pai.nodes_de
 					    "pai.mem_unknown", "pai.mem_rounded_up" };
 
 /* The bounds the native format accepts, so every trace read writes back. */
-#define MAX_GPUS_PER_NODE CS_FMT_MAX_GPUS_PER_NODE
-#define MAX_CORES_PER_NODE CS_FMT_MAX_CORES_PER_NODE
+#define MAX_GPUS_PER_NODE CS_NATIVE_MAX_GPUS_PER_NODE
+#define MAX_CORES_PER_NODE CS_NATIVE_MAX_CORES_PER_NODE
 #define MAX_MEM_MIB (1.0 * (1LL << 40))
 #define MAX_TIME_S 1e15 /* 31 million years: rounds exactly into int64 */
 
@@ -63,12 +63,12 @@ static int parse_dec(const char *s, double *v)
 static int field_num(const char *path, uint32_t line, int c, const char *v, double *x, char *err,
 		     size_t errlen)
 {
-	if (cs_is_missing(v))
+	if (cs_field_missing(v))
 		return 0;
 	if (parse_dec(v, x) < 0)
-		return cs_col_err(err, errlen, path, line, pc_names[c], "not a number, empty or None: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, pc_names[c], "not a number, empty or None: \"%s\"", v);
 	if (*x < 0)
-		return cs_col_err(err, errlen, path, line, pc_names[c], "negative: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, pc_names[c], "negative: \"%s\"", v);
 	return 1;
 }
 
@@ -102,8 +102,8 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	int rc;
 	double x;
 	const char *v = f[col[PC_JOB]];
-	if (cs_is_missing(v))
-		return cs_col_err(err, errlen, path, line, "job_name", "missing");
+	if (cs_field_missing(v))
+		return cs_field_err(err, errlen, path, line, "job_name", "missing");
 
 	v = f[col[PC_INST]];
 	if ((rc = field_num(path, line, PC_INST, v, &x, err, errlen)) < 0)
@@ -112,7 +112,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 		r->nodes = 1;
 		cnt[PK_NODES_DEFAULTED]++;
 	} else if (x < 1 || x != floor(x) || x > INT32_MAX) {
-		return cs_col_err(err, errlen, path, line, "inst_num", "not a whole instance count >= 1: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, "inst_num", "not a whole instance count >= 1: \"%s\"", v);
 	} else {
 		r->nodes = (uint32_t)x;
 	}
@@ -120,7 +120,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	v = f[col[PC_STATUS]];
 	int st = pai_state(v);
 	if (st < 0)
-		return cs_col_err(err, errlen, path, line, "status", "unknown status \"%s\" (expected Terminated, "
+		return cs_field_err(err, errlen, path, line, "status", "unknown status \"%s\" (expected Terminated, "
 			       "Failed, Running or Waiting)", v);
 	r->state = (uint8_t)st;
 
@@ -131,15 +131,15 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_START, v, &start, err, errlen)) < 0)
 		return rc;
 	if (start > MAX_TIME_S)
-		return cs_col_err(err, errlen, path, line, "start_time", "out of range: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, "start_time", "out of range: \"%s\"", v);
 	v = f[col[PC_END]];
 	if ((rc = field_num(path, line, PC_END, v, &end, err, errlen)) < 0)
 		return rc;
 	if (end > MAX_TIME_S)
-		return cs_col_err(err, errlen, path, line, "end_time", "out of range: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, "end_time", "out of range: \"%s\"", v);
 	int64_t s = llround(start), e = llround(end);
 	if (s > 0 && e > 0 && e < s)
-		return cs_col_err(err, errlen, path, line, "end_time", "\"%s\" is before start_time \"%s\"", v,
+		return cs_field_err(err, errlen, path, line, "end_time", "\"%s\" is before start_time \"%s\"", v,
 			       f[col[PC_START]]);
 	r->submit_s = s;
 	r->start_s = -1; /* the launch time is the submit time: no wait is recorded */
@@ -149,7 +149,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_CPU, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x > 100.0 * MAX_CORES_PER_NODE)
-		return cs_col_err(err, errlen, path, line, "plan_cpu", "more than %d cores: \"%s\"", MAX_CORES_PER_NODE, v);
+		return cs_field_err(err, errlen, path, line, "plan_cpu", "more than %d cores: \"%s\"", MAX_CORES_PER_NODE, v);
 	r->cores_per_node = rc ? whole_units(x, &cnt[PK_CORES_ROUNDED]) : 0;
 	cnt[PK_CORES_UNKNOWN] += rc == 0;
 
@@ -157,7 +157,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_MEM, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x * 1024 > MAX_MEM_MIB)
-		return cs_col_err(err, errlen, path, line, "plan_mem", "more than 2^30 GB: \"%s\"", v);
+		return cs_field_err(err, errlen, path, line, "plan_mem", "more than 2^30 GB: \"%s\"", v);
 	if (rc) {
 		double mib = ceil(x * 1024);
 		cnt[PK_MEM_ROUNDED] += mib != x * 1024;
@@ -169,7 +169,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	if ((rc = field_num(path, line, PC_GPU, v, &x, err, errlen)) < 0)
 		return rc;
 	if (rc && x > 100.0 * MAX_GPUS_PER_NODE)
-		return cs_col_err(err, errlen, path, line, "plan_gpu", "more than %d GPUs: \"%s\"", MAX_GPUS_PER_NODE, v);
+		return cs_field_err(err, errlen, path, line, "plan_gpu", "more than %d GPUs: \"%s\"", MAX_GPUS_PER_NODE, v);
 	r->gpus_per_node = rc ? whole_units(x, &cnt[PK_GPUS_ROUNDED]) : 0;
 	cnt[PK_GPUS_UNKNOWN] += rc == 0;
 
@@ -183,7 +183,7 @@ static int pai_record(cs_trace *t, const char *path, uint32_t line, char **f, co
 	for (int k = 0; k < PK_N; k++)
 		total[k] += cnt[k];
 	v = f[col[PC_GPUTYPE]];
-	if (!cs_is_missing(v) && (r->partition = cs_names_intern(&t->partitions, v, strlen(v))) < 0) {
+	if (!cs_field_missing(v) && (r->partition = cs_names_intern(&t->partitions, v, strlen(v))) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
@@ -198,10 +198,10 @@ static int pai_header(const char *path, uint32_t line, char **f, size_t n, int *
 		snprintf(err, errlen, "%s:%" PRIu32 ": header: more than %d columns", path, line, PAI_MAX_COLS);
 		return -CS_EPARSE;
 	}
-	return cs_header_columns(path, line, f, n, pc_names, PC_N, 0,
-				 "pai_task_table has job_name, task_name, inst_num, status, start_time, end_time, "
-				 "plan_cpu, plan_mem, plan_gpu, gpu_type",
-				 col, err, errlen);
+	return cs_field_columns(path, line, f, n, pc_names, PC_N, 0,
+				"pai_task_table has job_name, task_name, inst_num, status, start_time, end_time, "
+				"plan_cpu, plan_mem, plan_gpu, gpu_type",
+				col, err, errlen);
 }
 
 static int is_header(char **f, size_t n)
@@ -282,10 +282,10 @@ int cs_pai_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	if (cs_trace_meta_set(t, "source", path) < 0 || cs_trace_meta_set(t, "format", "pai") < 0 ||
 	    cs_trace_meta_set(t, "epoch", num) < 0)
 		goto oom;
-	if (cs_meta_count(t, "pai.jobs", jobs.n) < 0)
+	if (cs_trace_meta_count(t, "pai.jobs", jobs.n) < 0)
 		goto oom;
 	for (int k = 0; k < PK_N; k++)
-		if (cs_meta_count(t, pk_keys[k], cnt[k]) < 0)
+		if (cs_trace_meta_count(t, pk_keys[k], cnt[k]) < 0)
 			goto oom;
 	rc = 0;
 out:

@@ -1,7 +1,7 @@
 /* capsim: Microsoft's Philly trace (msr-fiddle/philly-traces,
  * cluster_job_log). Rules: docs/jsontrace.md. */
 #include "capsim/jsontrace.h"
-#include "fmtutil.h"
+#include "civil.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@
 /* Day of the month of the first Sunday of y-m. 1970-01-01 was a Thursday. */
 static int first_sunday(int64_t y, int m)
 {
-	int64_t z = cs_days_from_civil(y, m, 1);
+	int64_t z = cs_civil_days(y, m, 1);
 	int wd = (int)(((z + 4) % 7 + 7) % 7); /* 0: Sunday */
 	return 1 + (7 - wd) % 7;
 }
@@ -45,9 +45,9 @@ int cs_philly_time(const char *s, int64_t *unix_s)
 	/* US daylight saving time since 2007: PDT (UTC-7) from 02:00 on the second
 	 * Sunday of March to 02:00 on the first Sunday of November, else PST
 	 * (UTC-8). The hour repeated in November reads as PDT. */
-	int64_t local = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-	int64_t dst_on = cs_days_from_civil(y, 3, first_sunday(y, 3) + 7) * 86400 + 2 * 3600;
-	int64_t dst_off = cs_days_from_civil(y, 11, first_sunday(y, 11)) * 86400 + 2 * 3600;
+	int64_t local = cs_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	int64_t dst_on = cs_civil_days(y, 3, first_sunday(y, 3) + 7) * 86400 + 2 * 3600;
+	int64_t dst_off = cs_civil_days(y, 11, first_sunday(y, 11)) * 86400 + 2 * 3600;
 	*unix_s = local + (local >= dst_on && local < dst_off ? 7 : 8) * 3600;
 	return 0;
 }
@@ -349,7 +349,7 @@ int cs_philly_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	    cs_trace_meta_set(&tr, "time_zone", "US Pacific (PST/PDT)") < 0)
 		goto oom;
 	for (int c = 0; c < C_N; c++)
-		if (cs_meta_count(&tr, count_keys[c], count[c]) < 0)
+		if (cs_trace_meta_count(&tr, count_keys[c], count[c]) < 0)
 			goto oom;
 	*t = tr;
 	cs_trace_init(&tr);

@@ -1,7 +1,7 @@
 /* capsim: the Slurm sacct reader (sacct --parsable2 output -> cs_trace).
  * Every rule this file applies is listed in docs/sacct.md. */
 #include "capsim/sacct.h"
-#include "fmtutil.h"
+#include "civil.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -89,7 +89,7 @@ static int parse_time(const char *s, int64_t *t)
 	    fixed_digits(&p, 2, &d) || *p++ != 'T' || fixed_digits(&p, 2, &h) || *p++ != ':' ||
 	    fixed_digits(&p, 2, &mi) || *p++ != ':' || fixed_digits(&p, 2, &se))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > cs_days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > cs_civil_month_days(y, mo) || h > 23 || mi > 59 || se > 59)
 		return -1;
 	int64_t off = 0;
 	if (*p == 'Z') {
@@ -104,7 +104,7 @@ static int parse_time(const char *s, int64_t *t)
 	if (*p)
 		return -1;
 	/* local = UTC + offset */
-	*t = cs_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	*t = cs_civil_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	return *t < 0 ? -1 : 0;
 }
 
@@ -610,8 +610,8 @@ int cs_sacct_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	snprintf(b, sizeof b, "%" PRId64, t->epoch);
 	if (cs_trace_meta_set(t, "source", path) < 0 || cs_trace_meta_set(t, "epoch", b) < 0)
 		goto oom;
-	if (cs_meta_count(t, "skipped_steps", steps) < 0 ||
-	    (multi && cs_meta_count(t, "multi_partition_jobs", multi) < 0))
+	if (cs_trace_meta_count(t, "skipped_steps", steps) < 0 ||
+	    (multi && cs_trace_meta_count(t, "multi_partition_jobs", multi) < 0))
 		goto oom;
 	rc = 0;
 out:

@@ -1,6 +1,6 @@
 /* capsim: Standard Workload Format reader. */
 #include "capsim/swf.h"
-#include "fmtutil.h"
+#include "idset.h"
 
 #include <errno.h>
 #include <pthread.h>

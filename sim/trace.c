@@ -2,7 +2,8 @@
  * native CSV format. */
 #include "capsim/alloc.h"
 #include "capsim/trace.h"
-#include "fmtutil.h"
+#include "field.h"
+#include "idset.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -179,6 +180,13 @@ int cs_trace_meta_set(cs_trace *t, const char *key, const char *val)
 	return 0;
 }
 
+int cs_trace_meta_count(cs_trace *t, const char *key, uint64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	return cs_trace_meta_set(t, key, b);
+}
+
 const char *cs_trace_meta_get(const cs_trace *t, const char *key)
 {
 	int32_t k = cs_names_find(&t->meta_keys, key);
@@ -337,7 +345,7 @@ static int parse_topology(const char *v, uint8_t *rule, uint16_t *k)
 		return 0;
 	}
 	int64_t n;
-	if (strncmp(v, "leaves:", 7) == 0 && cs_parse_int(v + 7, &n) == 0 && n >= 1 && n <= UINT16_MAX) {
+	if (strncmp(v, "leaves:", 7) == 0 && cs_field_int(v + 7, &n) == 0 && n >= 1 && n <= UINT16_MAX) {
 		*rule = n == 1 ? CS_TOPO_ONE_LEAF : CS_TOPO_MAX_LEAVES;
 		*k = n == 1 ? 0 : (uint16_t)n;
 		return 0;
@@ -383,7 +391,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 					v++;
 				if (*k && cs_trace_meta_set(t, k, v) < 0)
 					goto oom;
-				if (strcmp(k, "epoch") == 0 && cs_parse_int(v, &t->epoch) < 0) {
+				if (strcmp(k, "epoch") == 0 && cs_field_int(v, &t->epoch) < 0) {
 					snprintf(err, errlen, "%s:%u: epoch: not an integer Unix time: \"%s\"", path,
 						 l.lineno, v);
 					rc = -CS_EPARSE;
@@ -443,33 +451,33 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		}
 		cs_jrec r = { .start_s = -1, .line = l.lineno };
 		int64_t v;
-		if (cs_parse_int(f[col[NC_ID]], &r.id) < 0)
+		if (cs_field_int(f[col[NC_ID]], &r.id) < 0)
 			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (cs_parse_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0 || r.submit_s > CS_TIME_LIMIT)
+		if (cs_field_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0 || r.submit_s > CS_TIME_LIMIT)
 			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
-		if (cs_parse_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
+		if (cs_field_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
 			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
 		r.nodes = (uint32_t)v;
-		if (cs_parse_int(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
+		if (cs_field_int(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
 			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
 		r.gpus_per_node = (uint32_t)v;
-		if (cs_parse_int(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
+		if (cs_field_int(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
 			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
 		r.cores_per_node = (uint32_t)v;
-		if (cs_parse_int(f[col[NC_MEM]], &v) < 0 || v < 0)
+		if (cs_field_int(f[col[NC_MEM]], &v) < 0 || v < 0)
 			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
 		r.mem_per_node_mib = (uint64_t)v;
-		if (cs_parse_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1 ||
+		if (cs_field_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1 ||
 		    r.time_limit_s > CS_TIME_LIMIT)
 			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (cs_parse_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1 || r.runtime_s > CS_TIME_LIMIT)
+		if (cs_field_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1 || r.runtime_s > CS_TIME_LIMIT)
 			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
 		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
 		if (s < 0)
 			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
 			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
 		r.state = (uint8_t)s;
-		if (col[NC_START] >= 0 && (cs_parse_int(f[col[NC_START]], &r.start_s) < 0 ||
+		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 ||
 					   (r.start_s != -1 && (r.start_s < r.submit_s || r.start_s > CS_TIME_LIMIT))))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
 		if (col[NC_TOPOLOGY] >= 0 && parse_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)

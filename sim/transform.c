@@ -1,7 +1,6 @@
 /* capsim: workload transforms. See transform.h. */
 #include "capsim/transform.h"
 #include "capsim/swf.h"
-#include "fmtutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,8 +99,8 @@ int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t er
 		for (size_t i = 0; i < t->n; i++)
 			t->jobs[i].submit_s = (cs_time)floor((double)t->jobs[i].submit_s / tf->load_scale);
 	cs_trace_sort(t);
-	if (cs_meta_count(t, "transform_dropped", n0 - kept) < 0 ||
-	    cs_meta_count(t, "transform_added", t->n - kept) < 0)
+	if (cs_trace_meta_count(t, "transform_dropped", n0 - kept) < 0 ||
+	    cs_trace_meta_count(t, "transform_added", t->n - kept) < 0)
 		goto oom;
 	return 0;
 oom:

@@ -1,6 +1,6 @@
 /* capsim: reading YAML configs with libfyaml. See yaml.h. */
 #include "yaml.h"
-#include "fmtutil.h"
+#include "utf8.h"
 #include "child.h"
 
 #include <errno.h>

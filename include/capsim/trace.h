@@ -77,6 +77,8 @@ void cs_trace_free(cs_trace *t);
 int cs_trace_push(cs_trace *t, const cs_jrec *r);
 /* Set (or replace) a metadata entry. 0 or -CS_ENOMEM. */
 int cs_trace_meta_set(cs_trace *t, const char *key, const char *val);
+/* Set (or replace) metadata entry KEY to the count v. 0 or -CS_ENOMEM. */
+int cs_trace_meta_count(cs_trace *t, const char *key, uint64_t v);
 const char *cs_trace_meta_get(const cs_trace *t, const char *key); /* NULL if absent */
 /* Sort by (submit, id, line): stable and total, so output is reproducible. */
 void cs_trace_sort(cs_trace *t);
@@ -138,6 +140,10 @@ int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_
 cs_format cs_format_guess(const char *path);
 
 /* The native CSV format. Errors: "FILE:LINE: column NAME: reason", -CS_EPARSE. */
+/* The most GPUs and cores per node it accepts: a reader of another format
+ * holds its records to them, so that every trace it reads writes back. */
+#define CS_NATIVE_MAX_GPUS_PER_NODE 1024
+#define CS_NATIVE_MAX_CORES_PER_NODE (1 << 20)
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
 /* Writes t->epoch as "# epoch: N" (when non-zero and not already in the
  * metadata). -CS_EINVAL if a name holds a comma or a line break (the format

@@ -4,7 +4,7 @@
  * the parsers of numbers the options share. */
 #include "cli.h"
 #include "capsim/run.h"
-#include "../fmtutil.h"
+#include "../utf8.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -1,0 +1,73 @@
+/* capsim: the fields of a text record. See field.h. */
+#include "capsim/types.h"
+#include "field.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cs_field_err(char *err, size_t errlen, const char *path, uint32_t line, const char *col, const char *fmt, ...)
+{
+	int o = snprintf(err, errlen, "%s:%" PRIu32 ": column %s: ", path, line, col);
+	if (o > 0 && (size_t)o < errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + o, errlen - (size_t)o, fmt, ap);
+		va_end(ap);
+	}
+	return -CS_EPARSE;
+}
+
+int cs_field_missing(const char *s)
+{
+	return !*s || strcmp(s, "None") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "nan") == 0;
+}
+
+int cs_field_int(const char *s, int64_t *v)
+{
+	const char *p = s + (*s == '-');
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	char *end;
+	errno = 0;
+	long long x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int cs_field_columns(const char *path, uint32_t line, char *const *f, size_t n, const char *const *names,
+		     int nnames, int allow_unknown, const char *has, int *col, char *err, size_t errlen)
+{
+	for (int c = 0; c < nnames; c++)
+		col[c] = -1;
+	for (size_t i = 0; i < n; i++) {
+		int c = 0;
+		while (c < nnames && strcmp(f[i], names[c]) != 0)
+			c++;
+		if (c == nnames) {
+			if (allow_unknown)
+				continue;
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: unknown column \"%s\" (%s)", path, line, f[i], has);
+			return -CS_EPARSE;
+		}
+		if (col[c] >= 0) {
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s appears twice", path, line, f[i]);
+			return -CS_EPARSE;
+		}
+		col[c] = (int)i;
+	}
+	for (int c = 0; c < nnames; c++) {
+		if (col[c] < 0) {
+			snprintf(err, errlen, "%s:%" PRIu32 ": header: column %s is missing (%s)", path, line, names[c],
+				 has);
+			return -CS_EPARSE;
+		}
+	}
+	return 0;
+}
