@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "capsim/gen.h"
+#include "capsim/native.h"
 #include "capsim/recorder.h"
 #include "capsim/run.h"
 

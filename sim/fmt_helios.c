@@ -1,6 +1,8 @@
 /* capsim: the SenseTime Helios job log (HeliosData cluster_log.csv, SC'21)
  * into a cs_trace. One record per job; the rules are in docs/gputrace.md. */
 #include "capsim/gputrace.h"
+#include "capsim/lines.h"
+#include "capsim/native.h"
 #include "civil.h"
 #include "field.h"
 
@@ -218,7 +220,7 @@ int cs_helios_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	while ((rc = cs_lines_next(&l, &line, &len, err, errlen)) == 1) {
 		if (len == 0)
 			continue;
-		size_t n = cs_csv_split(line, ',', f, HELIOS_MAX_COLS);
+		size_t n = cs_lines_split(line, ',', f, HELIOS_MAX_COLS);
 		if (!ignored) {
 			if ((rc = helios_header(path, l.lineno, f, n, col, &ignored, err, errlen)) < 0)
 				goto out;

@@ -2,6 +2,8 @@
  * pai_task_table.csv) into a cs_trace. One record per task; the rules are
  * in docs/gputrace.md. */
 #include "capsim/gputrace.h"
+#include "capsim/lines.h"
+#include "capsim/native.h"
 #include "field.h"
 
 #include <ctype.h>
@@ -230,7 +232,7 @@ int cs_pai_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	while ((rc = cs_lines_next(&l, &line, &len, err, errlen)) == 1) {
 		if (len == 0)
 			continue;
-		size_t n = cs_csv_split(line, ',', f, PAI_MAX_COLS);
+		size_t n = cs_lines_split(line, ',', f, PAI_MAX_COLS);
 		if (!ncols) {
 			if (is_header(f, n)) {
 				if ((rc = pai_header(path, l.lineno, f, n, col, err, errlen)) < 0)

@@ -1,10 +1,12 @@
 /* capsim: the Slurm sacct reader (sacct --parsable2 output -> cs_trace).
  * Every rule this file applies is listed in docs/sacct.md. */
+#include "capsim/lines.h"
 #include "capsim/sacct.h"
 #include "civil.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -528,7 +530,7 @@ static int read_header(const rd *r, char *line, int *col, size_t *ncols, char **
 		return -CS_ENOMEM;
 	}
 	*fields = f;
-	*ncols = cs_csv_split(line, '|', f, n);
+	*ncols = cs_lines_split(line, '|', f, n);
 	for (int c = 0; c < C_N; c++)
 		col[c] = -1;
 	for (size_t i = 0; i < *ncols; i++) {
@@ -570,7 +572,7 @@ int cs_sacct_read(cs_trace *t, const char *path, char *err, size_t errlen)
 				goto out;
 			continue;
 		}
-		size_t n = cs_csv_split(line, '|', f, ncols);
+		size_t n = cs_lines_split(line, '|', f, ncols);
 		if (n != ncols) {
 			snprintf(err, errlen, "%s:%u: %s%zu fields, the header has %zu", path, r.line,
 				 n > ncols ? "more than " : "", n > ncols ? ncols : n, ncols);

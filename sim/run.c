@@ -1,4 +1,6 @@
 /* capsim: one replay, end to end. */
+#include "capsim/format.h"
+#include "capsim/lines.h"
 #include "capsim/run.h"
 #include "capsim/cluster.h"
 #include "capsim/gpumap.h"
@@ -353,7 +355,7 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", spec);
 	char *f[5];
-	size_t n = cs_csv_split(buf, ':', f, 4);
+	size_t n = cs_lines_split(buf, ':', f, 4);
 	long long a, b;
 	char tail;
 	if (n < 3 || n > 4 || !*f[0] || sscanf(f[1], "%lld-%lld%c", &a, &b, &tail) != 2 || a < 0 || b <= a) {
@@ -495,7 +497,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		return -CS_ENOMEM;
 	}
 	r->gpumap = gm;
-	int rc = cs_trace_read(t, o->workload, fmt, err, errlen);
+	int rc = cs_format_read(t, o->workload, fmt, err, errlen);
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
 	cs_machine own_m = { .source = "cluster config (node model)" };

@@ -1,4 +1,5 @@
-/* capsim: writing a trace as SWF. See trace.h. */
+/* capsim: writing a trace as SWF. See include/capsim/swf.h. */
+#include "capsim/swf.h"
 #include "capsim/trace.h"
 
 #include <inttypes.h>

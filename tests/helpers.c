@@ -1,6 +1,7 @@
 /* capsim tests: shared helpers. */
 #include "helpers.h"
 #include "capsim/alloc.h"
+#include "capsim/native.h"
 #include "capsim/trace.h"
 
 #include <criterion/criterion.h>

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsim/format.h"
 #include "capsim/gen.h"
+#include "capsim/native.h"
 #include "capsim/topo.h"
 #include "helpers.h"
 
@@ -291,7 +293,7 @@ Test(wstats, metrics_of_a_small_native_trace)
 	cs_trace t;
 	cs_trace_init(&t);
 	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_trace_read(&t, p, CS_FMT_AUTO, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_format_read(&t, p, CS_FMT_AUTO, err, sizeof err), 0, "%s", err);
 	cs_cluster *c;
 	cr_assert_eq(cs_cluster_load_default(&c, err, sizeof err), 0, "%s", err);
 	double v;

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "capsim/gputrace.h"
+#include "capsim/native.h"
 #include "helpers.h"
 
 typedef int (*reader_fn)(cs_trace *, const char *, char *, size_t);

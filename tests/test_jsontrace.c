@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "capsim/jsontrace.h"
+#include "capsim/native.h"
 #include "helpers.h"
 
 static const char *data(const char *name)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "capsim/native.h"
 #include "capsim/sacct.h"
 #include "helpers.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capsim/alloc.h"
+#include "capsim/native.h"
 #include "capsim/run.h"
 #include "capsim/trace.h"
 #include "capsim/workload.h"

@@ -6,6 +6,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "capsim/format.h"
+#include "capsim/lines.h"
+#include "capsim/native.h"
 #include "capsim/trace.h"
 #include "helpers.h"
 
@@ -205,7 +208,7 @@ Test(trace, swf_becomes_cpu_jobs)
 	cs_trace t;
 	cs_trace_init(&t);
 	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_trace_read(&t, p, CS_FMT_AUTO, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_format_read(&t, p, CS_FMT_AUTO, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(t.n, 2);
 	cr_assert_eq(t.epoch, 893466664);
 	cr_assert_eq(t.jobs[0].nodes, 8);
@@ -235,7 +238,7 @@ Test(trace, format_by_extension)
 	cs_trace t;
 	cs_trace_init(&t);
 	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_trace_read(&t, "cluster_log", CS_FMT_AUTO, err, sizeof err), -CS_EINVAL);
+	cr_assert_eq(cs_format_read(&t, "cluster_log", CS_FMT_AUTO, err, sizeof err), -CS_EINVAL);
 	cr_assert(strstr(err, "--format"), "%s", err);
 	cs_trace_free(&t);
 }

@@ -8,6 +8,7 @@
 
 #include "capsim/accounts.h"
 #include "capsim/engine.h"
+#include "capsim/format.h"
 #include "capsim/metrics.h"
 #include "capsim/trace.h"
 #include "capsim/transform.h"

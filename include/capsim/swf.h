@@ -1,4 +1,5 @@
-/* capsim: Standard Workload Format reader (sim/swf.c).
+/* capsim: the Standard Workload Format, read (sim/swf.c) and written from a
+ * trace (sim/swf_write.c).
  *
  * Reads .swf and .swf.gz (zlib detects gzip by its magic; plain files pass
  * through). Every job line must hold exactly 18 whitespace-separated
@@ -11,6 +12,9 @@
 #ifndef CAPSIM_SWF_H
 #define CAPSIM_SWF_H
 
+#include <stdio.h>
+
+#include "capsim/trace.h"
 #include "capsim/types.h"
 
 /* One job line, all 18 fields as read (-1 = missing). */
@@ -63,5 +67,15 @@ int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen);
 int cs_swf_parse_line(const char *path, uint32_t lineno, const char *s, size_t len,
 		      cs_swf_rec *rec, char *err, size_t errlen);
 void cs_swf_free(cs_swf *s);
+
+/* SWF (version 2.2) from a trace. Processors per job: nodes x
+ * gpus_per_node for a GPU job, else nodes x cores_per_node (cores unknown:
+ * nodes), the same in fields 5 and 8; memory (field 10) in KB per
+ * processor; user, group (project), queue (QoS) and partition numbered
+ * from 1 in order of first appearance (the header lists the names);
+ * status 1 completed, 0 failed, 5 cancelled, -1 otherwise; wait from the
+ * recorded start, else -1; think time, preceding job, executable, CPU time
+ * and used memory -1. */
+int cs_swf_write(const cs_trace *t, FILE *f);
 
 #endif

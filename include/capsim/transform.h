@@ -35,7 +35,7 @@ int cs_transform_is_identity(const cs_transform *tf);
 int cs_transform_apply(cs_trace *t, const cs_transform *tf, char *err, size_t errlen);
 
 /* The same transforms on SWF records (a pooled replay), in place: projects
- * are SWF groups, named "g<N>" as cs_trace_read names them (group -1: ""). */
+ * are SWF groups, named "g<N>" as cs_format_read names them (group -1: ""). */
 struct cs_swf;
 int cs_transform_swf(struct cs_swf *s, const cs_transform *tf, char *err, size_t errlen);
 

@@ -1,7 +1,10 @@
 /* capsim: `capsim workload convert`: read a workload in any format, apply
  * the transforms, write it as capsim's CSV, SWF or a Batsim workload. */
+#include "capsim/format.h"
 #include "capsim/jsontrace.h"
+#include "capsim/native.h"
 #include "capsim/run.h"
+#include "capsim/swf.h"
 #include "capsim/trace.h"
 #include "capsim/transform.h"
 #include "cli.h"
@@ -87,7 +90,7 @@ static int convert_main(int argc, char **argv)
 	}
 	cs_trace t;
 	cs_trace_init(&t);
-	int rc = cs_trace_read(&t, in, (cs_format)fmt, err, sizeof err);
+	int rc = cs_format_read(&t, in, (cs_format)fmt, err, sizeof err);
 	if (rc == 0)
 		rc = cs_transform_apply(&t, &tf, err, sizeof err);
 	if (rc < 0) {

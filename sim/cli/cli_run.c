@@ -1,4 +1,5 @@
 /* capsim: `capsim run`: replay a workload under a policy. */
+#include "capsim/format.h"
 #include "capsim/recorder.h"
 #include "capsim/run.h"
 #include "cli.h"

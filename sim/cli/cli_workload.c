@@ -1,5 +1,7 @@
 /* capsim: `capsim workload generate` and `capsim workload stats`. */
+#include "capsim/format.h"
 #include "capsim/gen.h"
+#include "capsim/native.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -158,7 +160,7 @@ static int stats_main(int argc, char **argv)
 	cs_trace_init(&t);
 	cs_cluster *cl = NULL;
 	cs_gen_model *m = NULL;
-	int rc = cs_trace_read(&t, file, fmt, err, sizeof err);
+	int rc = cs_format_read(&t, file, fmt, err, sizeof err);
 	if (rc == 0)
 		rc = cs_cluster_open(&cl, cluster ? cluster : "default", NULL, err, sizeof err);
 	const char *gen = cs_trace_meta_get(&t, "generator"), *named = cs_trace_meta_get(&t, "model");

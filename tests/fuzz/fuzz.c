@@ -21,6 +21,7 @@
 #include "capsim/gen.h"
 #include "capsim/gputrace.h"
 #include "capsim/jsontrace.h"
+#include "capsim/native.h"
 #include "capsim/sacct.h"
 #include "capsim/slurmconf.h"
 #include "capsim/swf.h"

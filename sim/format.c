@@ -1,12 +1,17 @@
-/* capsim: reading a workload in any format into a cs_trace. */
+/* capsim: workload formats: their names, the one a file name implies, and
+ * reading a workload in any of them. See include/capsim/format.h. */
+#include "capsim/format.h"
 #include "capsim/gputrace.h"
 #include "capsim/jsontrace.h"
+#include "capsim/native.h"
 #include "capsim/sacct.h"
 #include "capsim/swf.h"
-#include "capsim/trace.h"
 
 #include <stdio.h>
 #include <string.h>
+
+const char *const cs_format_names[CS_FMT_N] = { "auto", "native", "swf", "sacct",
+						"batsim", "pai", "helios", "philly" };
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -66,7 +71,7 @@ static int swf_sink(void *ctx, const cs_swf_rec *s, char *err, size_t errlen)
 	return 0;
 }
 
-int cs_trace_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_t errlen)
+int cs_format_read(cs_trace *t, const char *path, cs_format fmt, char *err, size_t errlen)
 {
 	if (fmt == CS_FMT_AUTO) {
 		fmt = cs_format_guess(path);

@@ -1,0 +1,30 @@
+/* capsim: reading text files line by line, plain or gzip, through zlib
+ * (sim/lines.c), and splitting a line into its fields. */
+#ifndef CAPSIM_LINES_H
+#define CAPSIM_LINES_H
+
+#include "capsim/types.h"
+
+typedef struct cs_lines {
+	void *gz;          /* gzFile */
+	const char *path;
+	char *buf;
+	size_t cap;
+	uint32_t lineno;   /* of the line last returned, from 1 */
+} cs_lines;
+/* 0, or -CS_EIO with "PATH: reason" in err. */
+int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
+/* The longest line the line reader takes (bytes, with its newline). */
+#define CS_LINE_MAX (1 << 20)
+/* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf; *len its
+ * length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
+ * corrupt gzip stream) or -CS_EPARSE (a NUL byte in the line, a line longer
+ * than CS_LINE_MAX) with "PATH:LINE: reason" in err. */
+int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
+void cs_lines_close(cs_lines *l);
+
+/* Split a line in place on `sep` (no quoting: fields must not contain it);
+ * at most max fields; returns the count, or max + 1 if there are more. */
+size_t cs_lines_split(char *line, char sep, char **fields, size_t max);
+
+#endif

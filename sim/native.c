@@ -1,0 +1,264 @@
+/* capsim: capsim's native CSV format. See include/capsim/native.h and
+ * docs/workloads.md. */
+#include "capsim/alloc.h"
+#include "capsim/lines.h"
+#include "capsim/native.h"
+#include "field.h"
+#include "idset.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { NC_ID, NC_PROJECT, NC_USER, NC_SUBMIT, NC_NODES, NC_GPUS, NC_CORES, NC_MEM, NC_LIMIT,
+       NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START, NC_TOPOLOGY, NC_N };
+static const char *const nc_names[NC_N] = { "id", "project", "user", "submit", "nodes",
+					     "gpus_per_node", "cores_per_node", "mem_per_node",
+					     "time_limit", "runtime", "qos", "partition", "state",
+					     "start", "topology" };
+#define NC_REQUIRED NC_START /* columns before this one are required */
+
+/* A topology column's value: empty or "any", "leaf", "leaves:K" (K >= 1;
+ * 1 is "leaf"), "block". 0, or -1 if it is none of these. */
+static int parse_topology(const char *v, uint8_t *rule, uint16_t *k)
+{
+	*rule = CS_TOPO_ANY;
+	*k = 0;
+	if (!*v || strcmp(v, "any") == 0)
+		return 0;
+	if (strcmp(v, "leaf") == 0) {
+		*rule = CS_TOPO_ONE_LEAF;
+		return 0;
+	}
+	if (strcmp(v, "block") == 0) {
+		*rule = CS_TOPO_ONE_BLOCK;
+		return 0;
+	}
+	int64_t n;
+	if (strncmp(v, "leaves:", 7) == 0 && cs_field_int(v + 7, &n) == 0 && n >= 1 && n <= UINT16_MAX) {
+		*rule = n == 1 ? CS_TOPO_ONE_LEAF : CS_TOPO_MAX_LEAVES;
+		*k = n == 1 ? 0 : (uint16_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+#define NERR(col, ...)                                                                          \
+	do {                                                                                    \
+		int o_ = snprintf(err, errlen, "%s:%u: column %s: ", path, l.lineno, nc_names[col]); \
+		if (o_ > 0 && (size_t)o_ < errlen)                                              \
+			snprintf(err + o_, errlen - (size_t)o_, __VA_ARGS__);                   \
+		rc = -CS_EPARSE;                                                                \
+		goto out;                                                                       \
+	} while (0)
+
+int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
+{
+	cs_lines l;
+	int rc = cs_lines_open(&l, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	int col[NC_N]; /* field index of each column, -1 absent */
+	size_t ncols = 0;
+	char *f[64];
+	char *line;
+	size_t len;
+	int have_header = 0;
+	cs_idset ids = { 0 };
+	while ((rc = cs_lines_next(&l, &line, &len, err, errlen)) == 1) {
+		if (len == 0)
+			continue;
+		if (line[0] == '#') {
+			/* "# key: value" metadata before the header */
+			char *c = strchr(line, ':');
+			if (!have_header && c) {
+				char *k = line + 1;
+				while (*k == ' ')
+					k++;
+				*c = '\0';
+				char *v = c + 1;
+				while (*v == ' ')
+					v++;
+				if (*k && cs_trace_meta_set(t, k, v) < 0)
+					goto oom;
+				if (strcmp(k, "epoch") == 0 && cs_field_int(v, &t->epoch) < 0) {
+					snprintf(err, errlen, "%s:%u: epoch: not an integer Unix time: \"%s\"", path,
+						 l.lineno, v);
+					rc = -CS_EPARSE;
+					goto out;
+				}
+			}
+			continue;
+		}
+		if (!have_header) {
+			size_t n = cs_lines_split(line, ',', f, 64);
+			if (n > 64) {
+				snprintf(err, errlen, "%s:%u: header: more than 64 columns", path, l.lineno);
+				rc = -CS_EPARSE;
+				goto out;
+			}
+			for (int c = 0; c < NC_N; c++)
+				col[c] = -1;
+			for (size_t i = 0; i < n; i++) {
+				int c = 0;
+				while (c < NC_N && strcmp(f[i], nc_names[c]) != 0)
+					c++;
+				if (c == NC_N) {
+					snprintf(err, errlen, "%s:%u: header: unknown column \"%s\" (expected id, project, "
+						 "user, submit, nodes, gpus_per_node, cores_per_node, mem_per_node, "
+						 "time_limit, runtime, qos, partition, state, and optionally start and "
+						 "topology)",
+						 path, l.lineno, f[i]);
+					rc = -CS_EPARSE;
+					goto out;
+				}
+				if (col[c] >= 0) {
+					snprintf(err, errlen, "%s:%u: header: column \"%s\" appears twice", path,
+						 l.lineno, f[i]);
+					rc = -CS_EPARSE;
+					goto out;
+				}
+				col[c] = (int)i;
+			}
+			for (int c = 0; c < NC_REQUIRED; c++) {
+				if (col[c] < 0) {
+					snprintf(err, errlen, "%s:%u: header: column %s is missing", path, l.lineno,
+						 nc_names[c]);
+					rc = -CS_EPARSE;
+					goto out;
+				}
+			}
+			ncols = n;
+			have_header = 1;
+			continue;
+		}
+		size_t n = cs_lines_split(line, ',', f, 64);
+		if (n != ncols) {
+			snprintf(err, errlen, "%s:%u: %zu fields, the header has %zu", path, l.lineno,
+				 n > 64 ? (size_t)65 : n, ncols);
+			rc = -CS_EPARSE;
+			goto out;
+		}
+		cs_jrec r = { .start_s = -1, .line = l.lineno };
+		int64_t v;
+		if (cs_field_int(f[col[NC_ID]], &r.id) < 0)
+			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
+		if (cs_field_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0 || r.submit_s > CS_TIME_LIMIT)
+			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
+		if (cs_field_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
+			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
+		r.nodes = (uint32_t)v;
+		if (cs_field_int(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
+			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
+		r.gpus_per_node = (uint32_t)v;
+		if (cs_field_int(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
+			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
+		r.cores_per_node = (uint32_t)v;
+		if (cs_field_int(f[col[NC_MEM]], &v) < 0 || v < 0)
+			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
+		r.mem_per_node_mib = (uint64_t)v;
+		if (cs_field_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1 ||
+		    r.time_limit_s > CS_TIME_LIMIT)
+			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
+		if (cs_field_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1 || r.runtime_s > CS_TIME_LIMIT)
+			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
+		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
+		if (s < 0)
+			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
+			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
+		r.state = (uint8_t)s;
+		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 ||
+					   (r.start_s != -1 && (r.start_s < r.submit_s || r.start_s > CS_TIME_LIMIT))))
+			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
+		if (col[NC_TOPOLOGY] >= 0 && parse_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
+			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
+			     f[col[NC_TOPOLOGY]]);
+		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
+			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
+			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
+		for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+			const char *sv = f[col[strs[i].c]];
+			*strs[i].dst = -1;
+			if (*sv && (*strs[i].dst = cs_names_intern(strs[i].ns, sv, strlen(sv))) < 0)
+				goto oom;
+		}
+		if (cs_trace_push(t, &r) < 0 || cs_idset_push(&ids, r.id, r.line) < 0)
+			goto oom;
+	}
+	if (rc < 0)
+		goto out;
+	if ((rc = cs_idset_check(&ids, path, "column id", err, errlen)) < 0)
+		goto out;
+	if (!have_header) {
+		snprintf(err, errlen, "%s: no header line: not a capsim job file (expected a line "
+			 "\"id,project,user,submit,...\")", path);
+		rc = -CS_EPARSE;
+		goto out;
+	}
+	rc = 0;
+out:
+	cs_lines_close(&l);
+	cs_idset_free(&ids);
+	if (rc < 0) {
+		/* nothing kept: never a shorter workload */
+		cs_trace_free(t);
+		cs_trace_init(t);
+	}
+	return rc;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -CS_ENOMEM;
+	goto out;
+}
+
+static int names_csv_safe(const cs_names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (strpbrk(ns->v[i], ",\r\n"))
+			return 0;
+	return 1;
+}
+
+int cs_native_write(const cs_trace *t, FILE *f)
+{
+	if (!names_csv_safe(&t->projects) || !names_csv_safe(&t->users) || !names_csv_safe(&t->qos) ||
+	    !names_csv_safe(&t->partitions))
+		return -CS_EINVAL;
+	for (size_t i = 0; i < t->meta_keys.n; i++)
+		fprintf(f, "# %s: %s\n", t->meta_keys.v[i], t->meta_vals.v[i]);
+	if (t->epoch && !cs_trace_meta_get(t, "epoch"))
+		fprintf(f, "# epoch: %lld\n", (long long)t->epoch);
+	int with_start = 0, with_topo = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		with_start |= t->jobs[i].start_s >= 0;
+		with_topo |= t->jobs[i].topo != CS_TOPO_ANY;
+	}
+	fputs("id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,"
+	      "runtime,qos,partition,state", f);
+	fputs(with_start ? ",start" : "", f);
+	fputs(with_topo ? ",topology\n" : "\n", f);
+	for (size_t i = 0; i < t->n; i++) {
+		const cs_jrec *r = &t->jobs[i];
+		fprintf(f, "%" PRId64 ",%s,%s,%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64
+			",%" PRId64 ",%" PRId64 ",%s,%s,%s",
+			r->id, cs_names_get(&t->projects, r->project), cs_names_get(&t->users, r->user),
+			r->submit_s, r->nodes, r->gpus_per_node, r->cores_per_node, r->mem_per_node_mib,
+			r->time_limit_s, r->runtime_s, cs_names_get(&t->qos, r->qos),
+			cs_names_get(&t->partitions, r->partition),
+			cs_state_names[r->state < CS_STATE_N ? r->state : 0]);
+		if (with_start)
+			fprintf(f, ",%" PRId64, r->start_s);
+		if (with_topo) {
+			if (r->topo == CS_TOPO_ONE_LEAF)
+				fputs(",leaf", f);
+			else if (r->topo == CS_TOPO_MAX_LEAVES)
+				fprintf(f, ",leaves:%u", (unsigned)r->max_leaves);
+			else if (r->topo == CS_TOPO_ONE_BLOCK)
+				fputs(",block", f);
+			else
+				fputc(',', f);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -CS_EIO : 0;
+}
