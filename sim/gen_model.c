@@ -1,6 +1,7 @@
 /* capsim: loading a workload model (YAML through libfyaml; schema in
  * include/capsim/gen.h). Every error is one line, FILE:LINE:COL: KEY: what. */
 #include "capsim/gen.h"
+#include "capsim/wstats.h"
 #include "yaml.h"
 
 #include <libfyaml.h>
@@ -322,7 +323,7 @@ static int load_target(ld *l, const fld *f, int i)
 	if ((rc = need_map(l, f, keys)) < 0 || (rc = req_str(l, f->val, f->path, "metric", &t->metric)) < 0)
 		return rc;
 	int known = 0;
-	for (const char *const *k = cs_trace_metric_names; *k && !known; k++)
+	for (const char *const *k = cs_wstats_metric_names; *k && !known; k++)
 		known = strcmp(*k, t->metric) == 0;
 	if (!known) {
 		field(l, f->val, f->path, "metric", 1, &g);

@@ -1,6 +1,6 @@
 /* capsim: the human summary, summary.json and jobs.csv. */
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
-#include "capsim/run.h"
+#include "capsim/report.h"
 #include "capsim/gpumap.h"
 #include "capsim/recorder.h"
 

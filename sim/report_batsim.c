@@ -19,7 +19,7 @@
  * and energy are empty, as Batsim writes them. consumed_energy is -1 (not
  * modelled). */
 #include "capsim/nodemodel.h"
-#include "capsim/run.h"
+#include "capsim/report.h"
 
 #include <errno.h>
 #include <stdio.h>

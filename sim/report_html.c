@@ -5,7 +5,7 @@
  * build time) inlined, and a fixed script that draws the charts with it
  * (SVG renderer, no animation). The same files give the same bytes.
  */
-#include "capsim/recorder.h"
+#include "capsim/report.h"
 
 #include <errno.h>
 #include <jansson.h>

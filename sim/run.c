@@ -6,6 +6,7 @@
 #include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
 #include "capsim/recorder.h"
+#include "capsim/report.h"
 #include "capsim/topo.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* capsim: statistics of any workload trace (`capsim workload stats`) and the
  * metrics a model's targets are checked with. */
-#include "capsim/gen.h"
+#include "capsim/wstats.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const cs_trace_metric_names[] = {
+const char *const cs_wstats_metric_names[] = {
 	"jobs", "gpu_job_share", "single_gpu_share", "gpus_p50", "gpus_mean", "nodes_p50", "runtime_p50",
 	"runtime_p90", "runtime_mean", "overestimate_p50", "completed_share", "failed_share", "cancelled_share",
 	"timeout_share", "load", "active_projects", "top1pct_projects_share", "top10pct_projects_share",
@@ -217,11 +217,11 @@ out:
 	return mean;
 }
 
-int cs_trace_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, const char *metric,
-		    const char *partition, const char *qos, double *out, char *err, size_t errlen)
+int cs_wstats_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, const char *metric,
+		     const char *partition, const char *qos, double *out, char *err, size_t errlen)
 {
 	int known = 0;
-	for (const char *const *k = cs_trace_metric_names; *k && !known; k++)
+	for (const char *const *k = cs_wstats_metric_names; *k && !known; k++)
 		known = strcmp(*k, metric) == 0;
 	if (!known) {
 		snprintf(err, errlen, "unknown metric '%s'", metric);
@@ -574,7 +574,7 @@ static int targets(rep *r, const cs_trace *t, const cs_cluster *c, const cs_gen_
 		const cs_gen_target *g = &s->targets[i];
 		double v = 0;
 		char e[CS_ERRLEN] = "";
-		int rc = cs_trace_metric(t, c, m, g->metric, g->partition, g->qos, &v, e, sizeof e);
+		int rc = cs_wstats_metric(t, c, m, g->metric, g->partition, g->qos, &v, e, sizeof e);
 		if (rc == -CS_ENOMEM) {
 			snprintf(err, errlen, "%s", e);
 			json_decref(arr);
@@ -604,8 +604,8 @@ static int targets(rep *r, const cs_trace *t, const cs_cluster *c, const cs_gen_
 	return 0;
 }
 
-int cs_trace_stats(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, int json, char *err,
-		   size_t errlen)
+int cs_wstats_print(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, int json, char *err,
+		    size_t errlen)
 {
 	rep r = { .f = f, .root = json ? json_object() : NULL };
 	if (json && !r.root)

@@ -2,6 +2,7 @@
 #include "helpers.h"
 #include "capsim/alloc.h"
 #include "capsim/native.h"
+#include "capsim/report.h"
 #include "capsim/trace.h"
 
 #include <criterion/criterion.h>

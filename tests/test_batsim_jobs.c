@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capsim/run.h"
+#include "capsim/report.h"
 #include "capsim/sched.h"
 #include "helpers.h"
 

@@ -9,6 +9,7 @@
 #include "capsim/gen.h"
 #include "capsim/native.h"
 #include "capsim/topo.h"
+#include "capsim/wstats.h"
 #include "helpers.h"
 
 static cs_gen_model *default_model(void)
@@ -116,7 +117,7 @@ Test(gen, a_year_of_the_default_model_meets_every_target)
 	for (int i = 0; i < s->ntargets; i++) {
 		const cs_gen_target *g = &s->targets[i];
 		double v;
-		cr_assert_eq(cs_trace_metric(&t, c, m, g->metric, g->partition, g->qos, &v, err, sizeof err), 0, "%s",
+		cr_assert_eq(cs_wstats_metric(&t, c, m, g->metric, g->partition, g->qos, &v, err, sizeof err), 0, "%s",
 			     err);
 		cr_assert_leq(fabs(v - g->value), g->tol + 1e-9, "%s [%s %s]: measured %g, target %g +- %g", g->metric,
 			      g->partition ? g->partition : "", g->qos ? g->qos : "", v, g->value, g->tol);
@@ -134,8 +135,8 @@ Test(gen, doubling_the_projects_doubles_jobs_and_active_projects)
 	gen(m, 5, 60, 2.0, &b);
 	char err[CS_ERRLEN];
 	double pa, pb;
-	cr_assert_eq(cs_trace_metric(&a, NULL, m, "active_projects", NULL, NULL, &pa, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(cs_trace_metric(&b, NULL, m, "active_projects", NULL, NULL, &pb, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_wstats_metric(&a, NULL, m, "active_projects", NULL, NULL, &pa, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_wstats_metric(&b, NULL, m, "active_projects", NULL, NULL, &pb, err, sizeof err), 0, "%s", err);
 	cr_assert_float_eq((double)b.n / (double)a.n, 2.0, 0.1);
 	cr_assert_float_eq(pb / pa, 2.0, 0.2);
 	cr_assert_str_eq(cs_trace_meta_get(&b, "projects_scale"), "2");
@@ -276,7 +277,7 @@ static double metric(const cs_trace *t, const cs_cluster *c, const char *name, c
 {
 	double v = -1;
 	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_trace_metric(t, c, NULL, name, part, qos, &v, err, sizeof err), 0, "%s: %s", name, err);
+	cr_assert_eq(cs_wstats_metric(t, c, NULL, name, part, qos, &v, err, sizeof err), 0, "%s: %s", name, err);
 	return v;
 }
 
@@ -315,8 +316,8 @@ Test(wstats, metrics_of_a_small_native_trace)
 	cr_assert_float_eq(M("active_projects", NULL, NULL), 0.5, 1e-12);
 	cr_assert_float_eq(M("top10pct_projects_share", NULL, NULL), 16.5 / (16.5 + 200.0 / 3600), 1e-12);
 #undef M
-	cr_assert_eq(cs_trace_metric(&t, c, NULL, "bogus", NULL, NULL, &v, err, sizeof err), -CS_EINVAL);
-	cr_assert_eq(cs_trace_metric(&t, c, NULL, "runtime_p50", "t4", NULL, &v, err, sizeof err), -CS_EINVAL);
+	cr_assert_eq(cs_wstats_metric(&t, c, NULL, "bogus", NULL, NULL, &v, err, sizeof err), -CS_EINVAL);
+	cr_assert_eq(cs_wstats_metric(&t, c, NULL, "runtime_p50", "t4", NULL, &v, err, sizeof err), -CS_EINVAL);
 	cr_assert(strstr(err, "no jobs"), "%s", err);
 	cs_cluster_free(c);
 	cs_trace_free(&t);

@@ -1,5 +1,6 @@
-/* capsim: the synthetic AI workload generator (sim/gen.c, sim/gen_model.c)
- * and workload statistics (sim/wstats.c).
+/* capsim: the synthetic AI workload generator: its model (sim/gen_model.c)
+ * and the generation (sim/gen.c). The statistics the targets are checked
+ * with are capsim/wstats.h's.
  *
  * A model (YAML, configs/workloads/ai-dc-2200.yaml is the built-in default)
  * describes a population of projects (how many are alive at once, their
@@ -41,7 +42,7 @@
  *       load: float in (0, 1.5] # GPU-hours (node-hours if no GPUs) / capacity
  *       mix: {CLASS: weight, ...}  # share of this partition's jobs per class
  *   targets:                   # list
- *     - metric: str            # see cs_trace_metric
+ *     - metric: str            # see cs_wstats_metric
  *       partition: str         # optional filter
  *       qos: str               # optional filter
  *       value: float
@@ -55,9 +56,7 @@
 #define CAPSIM_GEN_H
 
 #include <stdint.h>
-#include <stdio.h>
 
-#include "capsim/cluster.h"
 #include "capsim/trace.h"
 #include "capsim/types.h"
 
@@ -134,29 +133,5 @@ typedef struct cs_gen_spec {
 } cs_gen_spec;
 
 const cs_gen_spec *cs_gen_model_spec(const cs_gen_model *m);
-/* The metric names cs_trace_metric knows, NULL-terminated (sim/wstats.c). */
-extern const char *const cs_trace_metric_names[];
-
-/* ---- sim/wstats.c ---- */
-
-/* A metric over the jobs of t matching partition / qos (NULL: any), with
- * capacity from c (or from m, or neither). Metrics:
- *   jobs, gpu_job_share, single_gpu_share (of GPU jobs), gpus_p50, gpus_mean
- *   (GPU jobs), nodes_p50, runtime_p50, runtime_p90, runtime_mean (s),
- *   overestimate_p50 (time limit / run time of completed jobs),
- *   completed_share, failed_share, cancelled_share, timeout_share,
- *   load (GPU-hours, or node-hours without GPUs, over capacity x span),
- *   active_projects (mean over days of projects between their first and
- *   last submission), top1pct_projects_share, top10pct_projects_share (of
- *   GPU-hours), workhours_share (submitted 09-18), weekend_share.
- * 0 and *out, or -CS_EINVAL (unknown metric, or not computable: no jobs,
- * no capacity) with err. */
-int cs_trace_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, const char *metric,
-		    const char *partition, const char *qos, double *out, char *err, size_t errlen);
-
-/* Print a trace's statistics (see `capsim workload stats --help`); with m,
- * the targets side by side. json: one JSON object. 0 or -CS_E*. */
-int cs_trace_stats(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_gen_model *m, int json, char *err,
-		   size_t errlen);
 
 #endif

@@ -89,16 +89,4 @@ int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *nam
 struct json_t;
 struct json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau);
 
-/* Reports from a run's files (sim/report_html.c). */
-/* DIR/report.html from DIR/summary.json, timeseries.csv, projects.csv,
- * jobs.csv and occupancy.csv (those present). 0 or -CS_E* with err. */
-int cs_report_html(const char *dir, char *err, size_t errlen);
-/* The same, the run named `name` on the page (NULL: dir's last part), for
- * a page written before its directory takes its final name. */
-int cs_report_html_named(const char *dir, const char *name, char *err, size_t errlen);
-/* Several runs side by side: an HTML page at out_html (a table and
- * overlaid charts) and, if table is not NULL, the table as text there. */
-int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, FILE *table,
-		      char *err, size_t errlen);
-
 #endif

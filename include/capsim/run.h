@@ -1,6 +1,7 @@
 /* capsim: one replay, end to end (sim/run.c): read the trace, size the
- * machine, build jobs, run the policy, compute metrics, write outputs. The
- * `capsim run` command and the end-to-end tests both go through here. */
+ * machine, build jobs, run the policy, compute metrics (the outputs it
+ * writes: capsim/report.h). The `capsim run` command and the end-to-end
+ * tests both go through here. */
 #ifndef CAPSIM_RUN_H
 #define CAPSIM_RUN_H
 
@@ -61,9 +62,10 @@ typedef struct cs_machine {
 				      * a Batsim workload's nb_res), 0 if a cluster config's */
 } cs_machine;
 
-/* What batsim_jobs.csv counts as one resource (sim/report_batsim.c): the
- * finest unit every job of the run holds, so that jobs running at the same
- * time never share a resource number, when there is one. */
+/* What batsim_jobs.csv counts as one resource (sim/report_batsim.c chooses
+ * it; its names are in capsim/report.h): the finest unit every job of the
+ * run holds, so that jobs running at the same time never share a resource
+ * number, when there is one. */
 typedef enum {
 	CS_BATSIM_PROCESSORS,   /* pooled machine: processors, numbered after the fact */
 	CS_BATSIM_NODES,        /* node model, every job held its nodes whole: node indices */
@@ -73,8 +75,6 @@ typedef enum {
 	CS_BATSIM_SHARED_NODES, /* none of these: node indices, where jobs sharing a node overlap */
 	CS_BATSIM_N
 } cs_batsim_unit;
-/* "processors", "nodes", "gpus", "cores", "shared_nodes" */
-extern const char *const cs_batsim_unit_names[CS_BATSIM_N];
 
 typedef struct cs_run_result {
 	cs_machine machine;
@@ -111,36 +111,4 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen);
 void cs_run_result_free(cs_run_result *r);
 
-/* Outputs. */
-void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r);
-int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen);
-/* Before a run: 0 if `dir` is a writable directory or can be created (its
- * parent is one), else -CS_EIO with "DIR: cannot ..." in err. */
-int cs_run_check_out_dir(const char *dir, char *err, size_t errlen);
-/* The schedule as Batsim's jobs.csv (sim/report_batsim.c; --out writes it
- * as DIR/batsim_jobs.csv). */
-int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen);
-/* After a node-model run on nm: choose r->batsim_unit (and fill
- * r->unit_first) from where the jobs ran. 0 or -CS_ENOMEM. */
-struct cs_nodemodel;
-int cs_run_batsim_units(cs_run_result *r, const struct cs_nodemodel *nm);
-
-#endif
-
-/* Names of the convention values, as the command line and summary.json
- * spell them, indexed by the enum values. */
-#ifndef CAPSIM_RUN_NAMES
-#define CAPSIM_RUN_NAMES
-extern const char *const cs_convert_names[2];  /* capsim pyss */
-extern const char *const cs_size_names[3];     /* allocated requested max */
-extern const char *const cs_est_names[2];      /* requested exact */
-extern const char *const cs_missing_names[3];  /* runtime drop pyss */
-extern const char *const cs_overrun_names[3];  /* kill continue raise */
-extern const char *const cs_same_names[2];     /* end-first submit-first */
-extern const char *const cs_pass_names[2];     /* per-time per-event */
-extern const char *const cs_submit_names[2];   /* always if-fits */
-extern const char *const cs_release_names[2];  /* event estimate */
-extern const char *const cs_fit_names[4];      /* first best topo frag (cs_fit) */
-/* Index of s in names[0..n), or -1. */
-int cs_name_lookup(const char *const *names, size_t n, const char *s);
 #endif

@@ -1,6 +1,6 @@
 /* capsim: `capsim report DIR` and `capsim compare DIR...` (sim/cli/cli.h). */
 #include "cli.h"
-#include "capsim/recorder.h"
+#include "capsim/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

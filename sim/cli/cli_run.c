@@ -1,7 +1,7 @@
 /* capsim: `capsim run`: replay a workload under a policy. */
 #include "capsim/format.h"
 #include "capsim/recorder.h"
-#include "capsim/run.h"
+#include "capsim/report.h"
 #include "cli.h"
 
 #include <stdio.h>

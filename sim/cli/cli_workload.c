@@ -2,6 +2,7 @@
 #include "capsim/format.h"
 #include "capsim/gen.h"
 #include "capsim/native.h"
+#include "capsim/wstats.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -167,7 +168,7 @@ static int stats_main(int argc, char **argv)
 	if (rc == 0 && (model || (gen && !strcmp(gen, "capsim") && named)))
 		rc = cs_gen_model_load(&m, model ? model : named, err, sizeof err);
 	if (rc == 0)
-		rc = cs_trace_stats(stdout, &t, cl, m, json, err, sizeof err);
+		rc = cs_wstats_print(stdout, &t, cl, m, json, err, sizeof err);
 	cs_gen_model_free(m);
 	cs_cluster_free(cl);
 	cs_trace_free(&t);
