@@ -3,20 +3,6 @@
 
 #include <stdlib.h>
 
-static const char *const errstr[] = {
-	"success", "invalid argument", "out of memory", "input/output error",
-	"malformed input", "does not fit", "plugin ABI mismatch",
-};
-
-const char *cs_strerror(int err)
-{
-	if (err < 0)
-		err = -err;
-	if (err >= 0 && (size_t)err < sizeof errstr / sizeof errstr[0])
-		return errstr[err];
-	return "unknown error";
-}
-
 int cs_evq_init(cs_evq *q, size_t cap_hint)
 {
 	q->len = 0;

@@ -34,6 +34,8 @@ enum {
 
 #define CS_ERRLEN 512
 
+/* What an error code says ("out of memory"; sim/types.c), for a code or its
+ * negation. */
 const char *cs_strerror(int err);
 
 #endif
