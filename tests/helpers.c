@@ -132,6 +132,15 @@ void th_run_on(const char *cluster_yaml, const char *workload, const char *suffi
 	cr_assert_eq(rc, 0, "%s", err);
 }
 
+int th_read_native(const char *text, cs_trace *t, char *err)
+{
+	char *p = th_write_tmp(text, ".csv");
+	cs_trace_init(t);
+	int rc = cs_native_read(t, p, err, CS_ERRLEN);
+	th_unlink(p);
+	return rc;
+}
+
 char *th_trace_tmp(const struct cs_trace *t)
 {
 	char *buf = NULL;

@@ -7,8 +7,13 @@
 /* Write text to a fresh temporary file; returns its path (static storage
  * per call slot; free with th_unlink). */
 char *th_write_tmp(const char *text, const char *suffix);
-/* A trace written as a native CSV to a temporary file (th_unlink it). */
+/* The native CSV's header line (its required columns). */
+#define TH_CSV_HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
+/* Read a native CSV given as text into t (initialised here); the reader's
+ * return code, its message in err (CS_ERRLEN bytes). */
 struct cs_trace;
+int th_read_native(const char *text, struct cs_trace *t, char *err);
+/* A trace written as a native CSV to a temporary file (th_unlink it). */
 char *th_trace_tmp(const struct cs_trace *t);
 void th_unlink(char *path);
 

@@ -1123,3 +1123,38 @@ Test(alloc, hbm_matches_a_plain_array)
 		cs_hbm_free(&b);
 	}
 }
+
+/* cs_alloc_try_on: exactly the given nodes, or nothing. */
+Test(alloc, try_on_places_on_the_given_nodes)
+{
+	cs_alloc_type ty = { .gpus = 4, .cores = 8, .mem_mib = 1000 };
+	uint16_t nt[3] = { 0, 0, 0 };
+	uint32_t lf[2] = { 0, 3 };
+	cs_alloc_layout l = { 3, 1, &ty, nt, 1, lf, 0 };
+	cs_alloc *a;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_alloc_new(&a, &l, CS_FIT_FIRST, err, sizeof err), 0, "%s", err);
+	cs_slot s[3];
+	cs_placement p = { s, 3, 0 };
+	cs_request rq = { .nodes = 2, .gpus_per_node = 3, .cores_per_node = 2, .mem_per_node_mib = 100, .type = -1 };
+	uint32_t on[2] = { 2, 0 };
+	cr_assert_eq(cs_alloc_try_on(a, &rq, on, 2, &p), 0);
+	cr_assert_eq(p.n, 2);
+	cr_assert_eq(s[0].node, 2);
+	cr_assert_eq(s[1].node, 0);
+	cr_assert_eq(__builtin_popcount(s[0].gpu_mask), 3);
+	cr_assert_eq(cs_alloc_free_gpus(a), 6);
+	/* node 2 has one GPU left: nothing changes */
+	uint32_t on2[2] = { 1, 2 };
+	cs_placement q = { s + 2, 1, 0 };
+	rq.nodes = 1;
+	cr_assert_eq(cs_alloc_try_on(a, &rq, on2 + 1, 1, &q), -CS_ENOFIT);
+	cr_assert_eq(cs_alloc_free_gpus(a), 6);
+	uint32_t dup[2] = { 1, 1 };
+	cs_placement r2 = { s + 2, 2, 0 };
+	rq.nodes = 2;
+	cr_assert_eq(cs_alloc_try_on(a, &rq, dup, 2, &r2), -CS_EINVAL);
+	cs_alloc_release(a, &p);
+	cr_assert_eq(cs_alloc_free_gpus(a), 12);
+	cs_alloc_free(a);
+}

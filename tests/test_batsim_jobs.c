@@ -25,7 +25,6 @@ static const char one_yaml[] =
 	"partitions:\n"
 	"  - {name: gpu, node_types: [g4]}\n";
 
-#define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
 
 /* FCFS that refuses, at its first pass, any job asking for more than 1000
  * s (a site limit), and whose head, when of QoS index 1 ("urgent": the
@@ -159,7 +158,7 @@ static const char *col(const char *csv, long long id, const char *name)
  * The trace's run times stand: 2 and 3 end when the trace says they did. */
 Test(batsim_jobs, final_states_follow_the_simulation_then_the_trace)
 {
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
 				     "2,p,u,0,1,1,1,0,100,30,normal,gpu,failed\n"
 				     "3,p,u,0,1,1,1,0,100,20,normal,gpu,cancelled\n"
 				     "4,p,u,0,1,1,1,0,100,100,normal,gpu,timeout\n"
@@ -185,7 +184,7 @@ Test(batsim_jobs, final_states_follow_the_simulation_then_the_trace)
  * empty (its export.cpp); the request stays. */
 Test(batsim_jobs, a_rejected_job_has_empty_times_and_no_resources)
 {
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
 				     "6,p,u,10,1,1,1,0,5000,10,normal,gpu,completed\n", NULL);
 	cr_assert(strstr(b, "\n6,w0,delay,10,1,5000,0,REJECTED,,,,,,,,,\n"), "%s", b);
 	free(b);
@@ -195,7 +194,7 @@ Test(batsim_jobs, a_rejected_job_has_empty_times_and_no_resources)
  * failures, preempted a kill, unknown a success (nothing says otherwise). */
 Test(batsim_jobs, every_trace_state_has_a_batsim_state)
 {
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,node_fail\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,node_fail\n"
 				     "2,p,u,0,1,1,1,0,100,50,normal,gpu,out_of_memory\n"
 				     "3,p,u,0,1,1,1,0,100,50,normal,gpu,preempted\n"
 				     "4,p,u,0,1,1,1,0,100,50,normal,gpu,unknown\n", NULL);
@@ -212,7 +211,7 @@ Test(batsim_jobs, every_trace_state_has_a_batsim_state)
  * process in Batsim's words; 2 runs 10..20. */
 Test(batsim_jobs, a_job_killed_by_preemption_is_completed_killed)
 {
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,4,1,0,100,100,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,4,1,0,100,100,normal,gpu,completed\n"
 				     "2,p,u,10,1,4,1,0,10,10,urgent,gpu,completed\n", NULL);
 	cr_assert_str_eq(col(b, 1, "final_state"), "COMPLETED_KILLED");
 	cr_assert_str_eq(col(b, 1, "execution_time"), "10");
@@ -339,7 +338,7 @@ static size_t check_no_shared_resource(const char *csv)
 Test(batsim_jobs, gpu_jobs_sharing_a_node_get_their_own_gpu_numbers)
 {
 	cs_batsim_unit u;
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
 				     "2,p,u,0,1,1,1,0,100,50,normal,gpu,completed\n"
 				     "3,p,u,0,1,2,1,0,100,50,normal,gpu,completed\n", &u);
 	cr_assert_eq(u, CS_BATSIM_GPUS);
@@ -353,7 +352,7 @@ Test(batsim_jobs, gpu_jobs_sharing_a_node_get_their_own_gpu_numbers)
 Test(batsim_jobs, cpu_and_gpu_jobs_on_one_node_get_core_numbers)
 {
 	cs_batsim_unit u;
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,2,1,0,100,50,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,2,1,0,100,50,normal,gpu,completed\n"
 				     "2,p,u,0,1,0,2,0,100,50,normal,gpu,completed\n", &u);
 	cr_assert_eq(u, CS_BATSIM_CORES);
 	cr_assert_str_eq(col(b, 1, "requested_number_of_resources"), "1");
@@ -368,14 +367,14 @@ Test(batsim_jobs, cpu_and_gpu_jobs_on_one_node_get_core_numbers)
 Test(batsim_jobs, with_no_unit_common_to_every_job_jobs_sharing_a_node_overlap)
 {
 	cs_batsim_unit u;
-	char *b = batsim_jobs_of(HDR "1,p,u,0,1,2,0,0,100,50,normal,gpu,completed\n"
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,2,0,0,100,50,normal,gpu,completed\n"
 				     "2,p,u,0,1,0,2,0,100,50,normal,gpu,completed\n", &u);
 	cr_assert_eq(u, CS_BATSIM_SHARED_NODES);
 	cr_assert_str_eq(col(b, 1, "allocated_resources"), "0");
 	cr_assert_str_eq(col(b, 2, "allocated_resources"), "0");
 	cr_assert_str_eq(col(b, 2, "starting_time"), "0");
 	free(b);
-	b = batsim_jobs_of(HDR "1,p,u,0,1,4,4,0,100,50,normal,gpu,completed\n"
+	b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,4,4,0,100,50,normal,gpu,completed\n"
 			       "2,p,u,0,1,4,4,0,100,50,normal,gpu,completed\n", &u);
 	cr_assert_eq(u, CS_BATSIM_NODES);
 	cr_assert_str_eq(col(b, 2, "starting_time"), "50");

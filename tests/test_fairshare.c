@@ -302,7 +302,6 @@ static const char cluster16[] = "name: sixteen\n"
 				"partitions:\n"
 				"  - {name: gpu, node_types: [g]}\n";
 
-#define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
 
 /* Run a native CSV on a cluster with an accounts file and parameters
  * (k=v strings). */
@@ -344,7 +343,7 @@ static void delivered(const char *accounts, const int per[3], double got[3])
 {
 	size_t cap = 400 * (size_t)(per[0] + per[1] + per[2]) * 80 + 256;
 	char *csv = malloc(cap);
-	size_t k = (size_t)snprintf(csv, cap, HDR);
+	size_t k = (size_t)snprintf(csv, cap, TH_CSV_HDR);
 	static const char *const proj[] = { "pa1", "pa2", "pb" };
 	int id = 1;
 	for (long p = 0; p < 400; p++)
@@ -414,7 +413,7 @@ Test(fairshare, a_high_qos_job_overtakes_an_earlier_normal_one)
 	const char *cl = "name: four\nsite: {pue: 1}\nnode_types:\n  - name: g\n    count: 1\n"
 			 "    topology: \"pack:1 core:8 pu:1\"\n    memory_gib: 64\n    gpus: {model: H100, count: 4}\n"
 			 "    power_w: {idle: 100, peak: 1000}\npartitions:\n  - {name: gpu, node_types: [g]}\n";
-	const char *csv = HDR "1,p,u,0,1,4,1,0,1000,1000,normal,gpu,completed\n"
+	const char *csv = TH_CSV_HDR "1,p,u,0,1,4,1,0,1000,1000,normal,gpu,completed\n"
 			      "2,p,u,10,1,4,1,0,100,100,normal,gpu,completed\n"
 			      "3,p,u,20,1,4,1,0,100,100,high,gpu,completed\n";
 	const char *acc = "qos: [{name: high, priority: 1000}, {name: normal, priority: 100}]\n";
@@ -439,7 +438,7 @@ static char *mixed_csv(void)
 {
 	size_t cap = 4000 * 96;
 	char *csv = malloc(cap);
-	size_t k = (size_t)snprintf(csv, cap, HDR);
+	size_t k = (size_t)snprintf(csv, cap, TH_CSV_HDR);
 	uint64_t x = 12345;
 	for (int i = 0; i < 432; i++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
@@ -582,7 +581,7 @@ Test(fairshare, limit_aliases_conflict_with_the_old_names)
 			       "with an accounts file the shares are the file's" };
 	for (int c = 0; c < 3; c++) {
 		char *y = th_write_tmp(cluster16, ".yaml");
-		char *w = th_write_tmp(HDR "1,p,u,0,1,1,1,0,10,10,normal,gpu,completed\n", ".csv");
+		char *w = th_write_tmp(TH_CSV_HDR "1,p,u,0,1,1,1,0,10,10,normal,gpu,completed\n", ".csv");
 		char *acc = th_write_tmp("accounts: [{name: p}]\n", ".yaml");
 		cs_run_opts o;
 		cs_run_opts_default(&o);

@@ -384,15 +384,6 @@ Test(conventions, pyss_preset)
 	cr_assert_eq(cs_compat_apply("batsim", "easy", &w, &e), -CS_EINVAL);
 }
 
-Test(metrics, percentiles_interpolate_between_closest_ranks)
-{
-	cs_time v[] = { 0, 10, 20, 30, 40 };
-	cr_assert_float_eq(cs_percentile_sorted(v, 5, 0.5), 20.0, 1e-12);
-	cr_assert_float_eq(cs_percentile_sorted(v, 5, 0.95), 38.0, 1e-12);
-	cr_assert_float_eq(cs_percentile_sorted(v, 4, 0.5), 15.0, 1e-12);
-	cr_assert_float_eq(cs_percentile_sorted(v, 1, 0.95), 0.0, 1e-12);
-}
-
 Test(machine, header_and_overrides)
 {
 	cs_run_opts o;
@@ -420,35 +411,6 @@ Test(machine, header_and_overrides)
 	h.max_nodes = -1;
 	cr_assert_eq(cs_machine_resolve(&h, &o, &m, err, sizeof err), -CS_EINVAL);
 	cr_assert(strstr(err, "no MaxProcs or MaxNodes"), "%s", err);
-}
-
-static int cmp_t(const void *a, const void *b)
-{
-	cs_time x = *(const cs_time *)a, y = *(const cs_time *)b;
-	return x < y ? -1 : x > y;
-}
-
-Test(metrics, wait_percentiles_match_a_plain_sort)
-{
-	/* random waits spanning 0 .. 2^40 s, through cs_metrics_compute's
-	 * radix sort, against qsort */
-	enum { N = 5001 };
-	static cs_job jobs[N];
-	static cs_time w[N];
-	unsigned long long s = 1234567;
-	for (int i = 0; i < N; i++) {
-		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
-		cs_time wait = (cs_time)(s >> (24 + s % 40));
-		jobs[i] = (cs_job){ .submit_s = i, .start_s = i + wait, .runtime_s = 1, .size = 1 };
-		jobs[i].end_s = jobs[i].start_s + 1;
-		w[i] = wait;
-	}
-	qsort(w, N, sizeof *w, cmp_t);
-	cs_metrics m;
-	cr_assert_eq(cs_metrics_compute(jobs, N, 1, 10, &m), 0);
-	cr_assert_float_eq(m.median_wait, (double)w[N / 2], 1e-6);
-	cr_assert_float_eq(m.p95_wait, cs_percentile_sorted(w, N, 0.95), 1e-6);
-	cr_assert_eq(m.max_wait, w[N - 1]);
 }
 
 /* --convert pyss keeps every record. 4 processors. Job 1 has run time 0:

@@ -1,6 +1,8 @@
-/* SWF reader: fields, headers, gzip, and every kind of bad line. */
+/* SWF (sim/swf.c, sim/swf_write.c): the reader's fields, headers, gzip and
+ * every kind of bad line, and a round trip through the writers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -218,4 +220,41 @@ Test(swf, a_duplicate_job_number_is_an_error)
 	expect_error("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) SWF_JOB(2, 1, 10, 2, 20) SWF_JOB(3, 2, 10, 2, 20)
 		     SWF_JOB(2, 3, 10, 2, 20) SWF_JOB(1, 4, 10, 2, 20), -CS_EPARSE,
 		     ":5: field 1 (job number): job id 2 already on line 3: job ids must be unique");
+}
+
+/* SWF -> capsim CSV -> SWF keeps every field the replay uses: the EASY
+ * schedule of the round-tripped KTH trace is the original's, job for job. */
+Test(swf, swf_native_swf_round_trip_keeps_the_schedule)
+{
+	char src[1024];
+	snprintf(src, sizeof src, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
+	char *csv = th_write_tmp("", ".csv"), *swf = th_write_tmp("", ".swf");
+	char *out, *err;
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", src, "--out", csv, NULL }, &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec((const char *const[]){ "workload", "convert", csv, "--out", swf, NULL }, &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	cs_run_result a, b;
+	cs_run_opts o;
+	char e[CS_ERRLEN] = "";
+	cs_run_opts_default(&o);
+	o.workload = src;
+	cr_assert_eq(cs_run(&o, &a, e, sizeof e), 0, "%s", e);
+	o.workload = swf;
+	cr_assert_eq(cs_run(&o, &b, e, sizeof e), 0, "%s", e);
+	cr_assert_eq(a.machine.procs, b.machine.procs);
+	cr_assert_eq(a.njobs, b.njobs);
+	for (size_t i = 0; i < a.njobs; i++) {
+		cr_assert_eq(a.jobs[i].id, b.jobs[i].id);
+		cr_assert_eq(a.jobs[i].start_s, b.jobs[i].start_s, "job %lld", (long long)a.jobs[i].id);
+		cr_assert_eq(a.jobs[i].end_s, b.jobs[i].end_s);
+	}
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+	th_unlink(csv);
+	th_unlink(swf);
 }

@@ -76,7 +76,7 @@ static int nodes_are(const cs_run_result *r, int64_t id, uint32_t a, uint32_t b)
 }
 
 /* Without a rule, or with at most 2 leaves, J6 takes nodes 0 and 5 at 100. */
-Test(topology, no_rule_spans_leaves)
+Test(topo_rules, no_rule_spans_leaves)
 {
 	const char *rules[2] = { "", "leaves:2" };
 	for (int k = 0; k < 2; k++) {
@@ -91,7 +91,7 @@ Test(topology, no_rule_spans_leaves)
 /* One leaf or one block: J6 waits for node 1 and starts at 200 on 0, 1.
  * FCFS: J7 starts with it, on node 5 (the last free one); J8 when J6 ends
  * at 250. */
-Test(topology, one_leaf_or_block_waits_for_the_leaf_under_fcfs)
+Test(topo_rules, one_leaf_or_block_waits_for_the_leaf_under_fcfs)
 {
 	const char *rules[3] = { "leaf", "leaves:1", "block" };
 	for (int k = 0; k < 3; k++) {
@@ -109,7 +109,7 @@ Test(topology, one_leaf_or_block_waits_for_the_leaf_under_fcfs)
 /* EASY and conservative: J6's reservation is 200 on nodes 0 and 1. J7
  * (ends 160, before it) backfills at 110 on node 0; J8 (ends 320) may not
  * use nodes 0 or 1 and backfills at 120 on node 5. J6 is not delayed. */
-Test(topology, backfilling_keeps_the_leaf_for_the_rule)
+Test(topo_rules, backfilling_keeps_the_leaf_for_the_rule)
 {
 	const char *pol[2] = { "easy", "conservative" };
 	for (int k = 0; k < 2; k++) {
@@ -128,7 +128,7 @@ Test(topology, backfilling_keeps_the_leaf_for_the_rule)
 
 /* A rule no leaf or block of the machine can meet drops the job, counted
  * as topology_unmet (a job too large anyway counts as larger_than_machine). */
-Test(topology, an_impossible_rule_is_too_large)
+Test(topo_rules, an_impossible_rule_is_too_large)
 {
 	cs_run_result r;
 	cs_run_opts o;
@@ -156,7 +156,7 @@ Test(topology, an_impossible_rule_is_too_large)
 
 /* The column reads and writes back; a bad value names the file, line and
  * column. */
-Test(topology, native_column_round_trips_and_bad_values_fail)
+Test(topo_rules, native_column_round_trips_and_bad_values_fail)
 {
 	const char *csv = HDR "1,a,u,0,2,4,0,0,10,10,,gpu,completed,leaf\n"
 			      "2,a,u,0,2,4,0,0,10,10,,gpu,completed,leaves:3\n"
@@ -207,7 +207,7 @@ Test(topology, native_column_round_trips_and_bad_values_fail)
  * nodes gives the plans of the full search. */
 #include "capsim/gen.h"
 
-Test(topology, rules_hold_on_a_generated_workload, .timeout = 120)
+Test(topo_rules, rules_hold_on_a_generated_workload, .timeout = 120)
 {
 	cs_gen_model *m;
 	char err[CS_ERRLEN] = "";

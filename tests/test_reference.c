@@ -85,7 +85,7 @@ static void run_trace(int t, const char *policy, cs_run_opts *o, cs_run_result *
 	cr_assert_eq(cs_run(o, r, err, sizeof err), 0, "%s: %s", path, err);
 }
 
-ParameterizedTestParameters(traces, invariants_and_reference)
+ParameterizedTestParameters(reference, invariants_and_reference)
 {
 	static tcase cases[6 * 3 * 2];
 	size_t k = 0;
@@ -96,7 +96,7 @@ ParameterizedTestParameters(traces, invariants_and_reference)
 	return cr_make_param_array(tcase, cases, k);
 }
 
-ParameterizedTest(tcase *tc, traces, invariants_and_reference)
+ParameterizedTest(tcase *tc, reference, invariants_and_reference)
 {
 	char path[1024];
 	const char *trace = traces[tc->trace], *policy = tc->policy ? "easy" : "fcfs";
@@ -135,7 +135,7 @@ ParameterizedTest(tcase *tc, traces, invariants_and_reference)
 
 /* The whole grid of engine conventions on one real trace against the
  * reference: 2 x 2 x 2 x 2 settings x 3 policies. */
-ParameterizedTestParameters(traces, every_engine_convention_matches_reference)
+ParameterizedTestParameters(reference, every_engine_convention_matches_reference)
 {
 	static int combos[16 * 3];
 	for (int i = 0; i < 48; i++)
@@ -143,7 +143,7 @@ ParameterizedTestParameters(traces, every_engine_convention_matches_reference)
 	return cr_make_param_array(int, combos, 48);
 }
 
-ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference)
+ParameterizedTest(int *combo, reference, every_engine_convention_matches_reference)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
@@ -173,13 +173,13 @@ ParameterizedTest(int *combo, traces, every_engine_convention_matches_reference)
 }
 
 /* SJF on every trace against the reference, default conventions. */
-ParameterizedTestParameters(traces, sjf_matches_reference)
+ParameterizedTestParameters(reference, sjf_matches_reference)
 {
 	static int idx[] = { 0, 1, 2, 3, 4, 5 };
 	return cr_make_param_array(int, idx, 6);
 }
 
-ParameterizedTest(int *t, traces, sjf_matches_reference)
+ParameterizedTest(int *t, reference, sjf_matches_reference)
 {
 	char path[1024];
 	cs_run_opts o;
@@ -192,13 +192,13 @@ ParameterizedTest(int *t, traces, sjf_matches_reference)
 
 /* Conservative on real traces: the invariants, and no job starts later
  * than the reservation it got when it was first considered. */
-ParameterizedTestParameters(traces, conservative_keeps_every_reservation)
+ParameterizedTestParameters(reference, conservative_keeps_every_reservation)
 {
 	static int idx[] = { 0, 1, 2, 5 }; /* KTH raw and strong, SDSC-SP2, Lublin */
 	return cr_make_param_array(int, idx, 4);
 }
 
-ParameterizedTest(int *t, traces, conservative_keeps_every_reservation)
+ParameterizedTest(int *t, reference, conservative_keeps_every_reservation)
 {
 	char path[1024];
 	cs_run_opts o;

@@ -1,0 +1,105 @@
+/* Node availability profiles (sim/nodeprof.c) by hand. */
+#include <criterion/criterion.h>
+
+#include "../sim/nodeprof.h"
+#include "helpers.h"
+
+static const cs_nprof_amt ZERO = { 0, 0, 0 };
+
+static void ev(cs_nprof *p, uint32_t node, cs_time t, int32_t g, uint32_t running)
+{
+	cs_nprof_ev e = { t, g, 0, 0, running };
+	cr_assert_eq(cs_nprof_add(p, node, &e), 0);
+}
+
+/* Node 0, now 10, 1 GPU free. A running job gives 3 back at 50; a plan
+ * takes 4 over [60, 80). Windows for 2 GPUs, 5 s: [50, 55] and [80, inf). */
+static void hand_profile(cs_nprof *p, uint32_t nnodes)
+{
+	cr_assert_eq(cs_nprof_init(p, nnodes), 0);
+	ev(p, 0, 60, -4, 0);
+	ev(p, 0, 80, +4, 0);
+	ev(p, 0, 50, +3, 1);
+}
+
+Test(nodeprof, windows_follow_the_free_amounts)
+{
+	cs_nprof p;
+	hand_profile(&p, 2);
+	cs_time a[4], z[4];
+	cs_nprof_amt f = { 1, 0, 0 }, need = { 2, 0, 0 };
+	cr_assert_eq(cs_nprof_windows(&p, 0, f, 10, need, 5, a, z, 4), 2);
+	cr_assert_eq(a[0], 50);
+	cr_assert_eq(z[0], 55);
+	cr_assert_eq(a[1], 80);
+	cr_assert_eq(z[1], CS_TIME_MAX);
+	/* 10 s do not fit between 50 and 60 */
+	cr_assert_eq(cs_nprof_windows(&p, 0, f, 10, need, 11, a, z, 4), 1);
+	cr_assert_eq(a[0], 80);
+	/* one GPU fits now, until the plan: [10, 55] for 5 s, then from 80 */
+	need.g = 1;
+	cr_assert_eq(cs_nprof_windows(&p, 0, f, 10, need, 5, a, z, 4), 2);
+	cr_assert_eq(a[0], 10);
+	cr_assert_eq(z[0], 55);
+	/* the least free over [55, 70): 0 (the plan's 4 of 4) */
+	cr_assert_eq(cs_nprof_min(&p, 0, f, 10, 55, 70).g, 0);
+	cr_assert_eq(cs_nprof_min(&p, 0, f, 10, 10, 50).g, 1);
+	cr_assert_eq(cs_nprof_min(&p, 0, f, 10, 80, 90).g, 4);
+	/* node 1 has no events: what is free now, for ever */
+	cr_assert_eq(cs_nprof_windows(&p, 1, f, 10, need, 5, a, z, 4), 1);
+	cr_assert_eq(a[0], 10);
+	cr_assert_eq(cs_nprof_windows(&p, 1, ZERO, 10, need, 5, a, z, 4), 0);
+	cs_nprof_free(&p);
+}
+
+/* The search's lower bounds on the same profile: free 1 over [10, 50), 4
+ * over [50, 60), 0 over [60, 80), 4 from 80 on. At least 1 GPU: the run
+ * [10, 60) holds 1 s and 10 s, only the open run from 80 holds 100 s; at
+ * least 4: [50, 60) holds 10 s but not 11 s; 8: never. */
+Test(nodeprof, first_runs_bound_the_windows)
+{
+	cs_nprof p;
+	hand_profile(&p, 1);
+	const int64_t g[3] = { 1, 4, 8 };
+	const cs_time D[4] = { 1, 10, 11, 100 };
+	cs_time out[12];
+	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, g, 3, D, 4, out);
+	const cs_time want[12] = { 10, 10, 10, 80, 50, 50, 80, 80,
+				   CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX };
+	for (unsigned i = 0; i < 12; i++)
+		cr_assert_eq(out[i], want[i], "g %lld, D %lld: %lld, want %lld", (long long)g[i / 4],
+			     (long long)D[i % 4], (long long)out[i], (long long)want[i]);
+	/* each is the first window's start for that many GPUs and seconds */
+	for (unsigned i = 0; i < 12; i++) {
+		cs_time a[4], z[4];
+		size_t k = cs_nprof_windows(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, (cs_nprof_amt){ g[i / 4], 0, 0 },
+					    D[i % 4], a, z, 4);
+		cr_assert_eq(k ? a[0] : CS_TIME_MAX, want[i]);
+	}
+	cs_nprof_free(&p);
+}
+
+/* A running job past its estimate gives back a second from now; a plan
+ * event at or before now counts now. Removing takes one equal event. */
+Test(nodeprof, overdue_and_remove)
+{
+	cs_nprof p;
+	cr_assert_eq(cs_nprof_init(&p, 1), 0);
+	ev(&p, 0, 40, +2, 1); /* overdue at now 100 */
+	ev(&p, 0, 40, +2, 1);
+	cs_time a[2], z[2];
+	cs_nprof_amt need = { 4, 0, 0 };
+	cr_assert_eq(cs_nprof_windows(&p, 0, ZERO, 100, need, 1, a, z, 2), 1);
+	cr_assert_eq(a[0], 101);
+	cs_nprof_ev e = { 40, +2, 0, 0, 1 };
+	cr_assert_eq(cs_nprof_remove(&p, 0, &e), 0);
+	cr_assert_eq(cs_nprof_windows(&p, 0, ZERO, 100, need, 1, a, z, 2), 0);
+	e.running = 0;
+	cr_assert_eq(cs_nprof_remove(&p, 0, &e), -1); /* no such event */
+	ev(&p, 0, 90, -1, 0); /* a plan's take before now: counts now */
+	cs_nprof_amt f = { 3, 0, 0 };
+	need.g = 3;
+	cr_assert_eq(cs_nprof_windows(&p, 0, f, 100, need, 1, a, z, 2), 1);
+	cr_assert_eq(a[0], 101);
+	cs_nprof_free(&p);
+}
