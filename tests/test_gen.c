@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsim/format.h"
+#include "capsim/cluster.h"
 #include "capsim/gen.h"
 #include "capsim/native.h"
 #include "capsim/topo.h"

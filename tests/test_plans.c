@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/nodeprof.h"
-#include "capsim/alloc.h"
 #include "capsim/gen.h"
 #include "capsim/trace.h"
 #include "helpers.h"
