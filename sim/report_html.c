@@ -79,13 +79,36 @@ static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t
 		char **fl = malloc(nf * sizeof *fl);
 		if (!fl)
 			goto oom;
+		/* fields split in place; a quoted field (RFC 4180: the outputs
+		 * quote names and host lists holding commas) loses its quotes */
 		size_t k = 0;
-		fl[k++] = s;
-		for (char *q = s; *q; q++)
-			if (*q == ',') {
-				*q = 0;
-				fl[k++] = q + 1;
+		char *q = s;
+		for (;;) {
+			char *w = q;
+			fl[k++] = w;
+			if (*q == '"') {
+				for (q++; *q; q++) {
+					if (*q == '"' && q[1] == '"')
+						q++;
+					else if (*q == '"') {
+						q++;
+						break;
+					}
+					*w++ = *q;
+				}
+				while (*q && *q != ',')
+					q++;
+			} else {
+				while (*q && *q != ',')
+					*w++ = *q++;
 			}
+			int more = *q == ',';
+			*w = 0;
+			if (!more || k == nf)
+				break;
+			q++;
+		}
+		nf = k;
 		c->rows[c->n] = fl;
 		c->nf[c->n++] = nf;
 		if (!e)
@@ -133,11 +156,17 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 	int rc = csv_read(&c, dir, "timeseries.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	int ct = csv_col(&c, "t"), csc = csv_col(&c, "scope"), cn = csv_col(&c, "name"), ccap = csv_col(&c, "capacity");
-	const char *u = csv_col(&c, "gpus_busy") >= 0 ? "gpu" : "proc";
+	int ct = csv_col(&c, "t"), csc = csv_col(&c, "scope"), cn = csv_col(&c, "name");
+	int cg = csv_col(&c, "gpus"), ck = csv_col(&c, "cores");
+	int cgb = csv_col(&c, "gpus_busy"), ckb = csv_col(&c, "cores_busy");
+	/* the machine's unit: GPUs if it has any, else cores (every row of a
+	 * scope has the same capacity) */
+	int gpu = 0;
+	for (size_t i = 1; i < c.n && !gpu; i++)
+		gpu = num(fld(&c, i, cg)) > 0;
+	const char *u = gpu ? "gpu" : "core";
+	int ccap = gpu ? cg : ck, cb = gpu ? cgb : ckb;
 	char col[64];
-	snprintf(col, sizeof col, "%ss_busy", u);
-	int cb = csv_col(&c, col);
 	snprintf(col, sizeof col, "queued_%ss", u);
 	int cd = csv_col(&c, col);
 	snprintf(col, sizeof col, "fragmented_%ss", u);
@@ -160,7 +189,10 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 				json_array_append_new(pw, jr(num(fld(&c, i, cp)) / 1000.0));
 		} else if (strcmp(sc, "node_type") == 0) {
 			const char *name = fld(&c, i, cn);
-			double tc = num(fld(&c, i, ccap));
+			/* a node type without GPUs: its cores */
+			double tg = num(fld(&c, i, cg));
+			double tc = tg > 0 ? tg : num(fld(&c, i, ck));
+			int tb = tg > 0 ? cgb : ckb;
 			json_t *ty = NULL;
 			size_t k;
 			json_t *v;
@@ -174,10 +206,10 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 				json_array_append_new(types, ty);
 			}
 			json_array_append_new(json_object_get(ty, "util"),
-					      jr(tc > 0 ? num(fld(&c, i, cb)) / tc : 0));
+					      jr(tc > 0 ? num(fld(&c, i, tb)) / tc : 0));
 		}
 	}
-	json_object_set_new(m, "unit", json_string(strcmp(u, "gpu") == 0 ? "GPUs" : "processors"));
+	json_object_set_new(m, "unit", json_string(gpu ? "GPUs" : "cores"));
 	json_object_set_new(m, "capacity", json_real(cap));
 	json_object_set_new(m, "t", t);
 	json_object_set_new(m, "busy", busy);
@@ -239,11 +271,13 @@ static int load_projects(run_data *rd, const char *dir, char *err, size_t errlen
 	int rc = csv_read(&c, dir, "projects.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	int cu = csv_col(&c, "gpu_hours"), ce = csv_col(&c, "entitled_gpu_hours");
-	if (cu < 0) {
-		cu = csv_col(&c, "proc_hours");
-		ce = csv_col(&c, "entitled_proc_hours");
-	}
+	/* shares and entitlements count GPU-hours on a machine with GPUs, else
+	 * core-hours (docs/outputs.md) */
+	int cg = csv_col(&c, "gpu_hours"), ce = csv_col(&c, "entitled_hours");
+	double gsum = 0;
+	for (size_t i = 1; i < c.n; i++)
+		gsum += num(fld(&c, i, cg));
+	int cu = gsum > 0 ? cg : csv_col(&c, "core_hours");
 	json_t *names = json_array(), *used = json_array(), *ent = json_array();
 	for (size_t i = 1; i < c.n && i <= 30; i++) {
 		if (c.nf[i] < 2)
