@@ -150,6 +150,36 @@ static const char *run_shares(const cs_run_opts *o, const cs_run_result *r)
 	return NULL;
 }
 
+/* epoch + t as an ISO 8601 UTC string, or null without an epoch. */
+static json_t *utc_json(int64_t epoch, cs_time t)
+{
+	char b[40];
+	FILE *f = fmemopen(b, sizeof b, "w");
+	if (!f)
+		return json_null();
+	cs_csv_utc(f, epoch, t);
+	fclose(f);
+	return *b ? json_string(b) : json_null();
+}
+
+/* A digest of the jobs as simulated (FNV-1a, 64 bits, over each job's id,
+ * submit time, recorded run time, requested time and shape): two runs
+ * with the same digest replayed the same jobs, whatever the files were
+ * called (capsim compare warns when they differ). */
+static uint64_t jobs_digest(const cs_job *jobs, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		const cs_job *j = &jobs[i];
+		int64_t v[] = { j->id, j->submit_s, j->trace_runtime_s, j->reqtime_s, j->size,
+				j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+		const unsigned char *b = (const unsigned char *)v;
+		for (size_t k = 0; k < sizeof v; k++)
+			h = (h ^ b[k]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
 /* What reproduces the run: the inputs and a command line. */
 static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 {
@@ -164,6 +194,9 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(in, "workload_seed", wseed ? json_string(wseed) : json_null());
 	json_object_set_new(in, "transform_seed", jint((long long)o->tf.seed));
 	json_object_set_new(in, "sample_s", jint(o->sample_s));
+	char dg[24];
+	snprintf(dg, sizeof dg, "%016llx", (unsigned long long)jobs_digest(r->jobs, r->njobs));
+	json_object_set_new(in, "jobs_digest", json_string(dg));
 	char cmd[4096];
 	size_t n = 0;
 #define ADD(...) do { if (n < sizeof cmd) n += (size_t)snprintf(cmd + n, sizeof cmd - n, __VA_ARGS__); } while (0)
@@ -291,6 +324,10 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "pyss_clamped", jint((long long)w->clamped));
 	json_object_set_new(root, "first_submit", jint(m->first_submit));
 	json_object_set_new(root, "last_end", jint(m->last_end));
+	/* the calendar, where the workload has one */
+	json_object_set_new(root, "epoch", r->epoch ? jint(r->epoch) : json_null());
+	json_object_set_new(root, "first_submit_time", utc_json(r->epoch, m->first_submit));
+	json_object_set_new(root, "last_end_time", utc_json(r->epoch, m->last_end));
 	json_object_set_new(root, "makespan", jint(m->makespan));
 	json_object_set_new(root, "utilization", json_real(m->utilization));
 	if (r->machine.node_model) {

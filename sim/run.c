@@ -409,6 +409,14 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 static int wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
 
 /* The recorder for a node-model run, if wanted (r->rec). */
+/* A workload's epoch as the outputs' calendar: none before 1980, where a
+ * trace's "time 0" is an anonymized origin (Alibaba PAI's times start near
+ * 0), not a date. */
+static int64_t calendar(int64_t epoch)
+{
+	return epoch >= 315532800 ? epoch : 0; /* 1980-01-01T00:00:00Z */
+}
+
 /* The nodes' names, for jobs.csv's node lists (hostlist.h). */
 static int host_names(cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm, char *err, size_t errlen)
 {
@@ -646,7 +654,7 @@ out:
 			rc = -CS_ENOMEM;
 		}
 	}
-	r->epoch = t->epoch;
+	r->epoch = calendar(t->epoch);
 	*tp = *t;
 	free(tp->jobs);
 	tp->jobs = NULL;
@@ -728,7 +736,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		}
 	}
 	if (rc == 0 && hdr.unix_start > 0)
-		r->epoch = hdr.unix_start;
+		r->epoch = calendar(hdr.unix_start);
 	if (rc == 0)
 		rc = o->cluster ? machine_from_cluster(o, &r->machine, err, errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
