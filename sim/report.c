@@ -154,11 +154,7 @@ static const char *run_shares(const cs_run_opts *o, const cs_run_result *r)
 static json_t *utc_json(int64_t epoch, cs_time t)
 {
 	char b[40];
-	FILE *f = fmemopen(b, sizeof b, "w");
-	if (!f)
-		return json_null();
-	cs_csv_utc(f, epoch, t);
-	fclose(f);
+	cs_utc_string(b, sizeof b, epoch, t);
 	return *b ? json_string(b) : json_null();
 }
 
