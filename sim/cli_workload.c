@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON };
+enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON, O_ACCOUNTS, O_FROM, O_TO };
 
 static int generate_main(int argc, char **argv);
 static int stats_main(int argc, char **argv);
@@ -21,6 +21,9 @@ static const cs_cli_opt generate_opts[] = {
 		  "built)" },
 	{ .name = "projects-scale", .arg = "F", .id = O_SCALE,
 	  .help = "F times the projects (2: twice as many, and twice the demand), F in (0, 100]" },
+	{ .name = "accounts", .arg = "FILE", .id = O_ACCOUNTS,
+	  .help = "also write the accounts tree of its projects (organisation type, organisation, project, "
+		  "user) for capsim run --accounts" },
 	{ 0 },
 };
 
@@ -43,6 +46,9 @@ static const cs_cli_opt stats_opts[] = {
 	  .help = "the model whose targets are printed beside the measured values (default: for a generated "
 		  "trace, the model named in it)" },
 	{ .name = "json", .id = O_JSON, .help = "print one JSON object instead" },
+	{ .name = "from", .arg = "S", .id = O_FROM,
+	  .help = "only the jobs submitted S seconds or more after the trace origin, over the window's span" },
+	{ .name = "to", .arg = "S", .id = O_TO, .help = "only the jobs submitted before S seconds after the origin" },
 	{ 0 },
 };
 
@@ -60,10 +66,28 @@ const cs_cli_cmd cs_cli_stats_cmd = {
 
 static int exit_of(int rc) { return rc == -CS_ENOMEM ? 1 : 2; }
 
+/* The trace (m NULL) or its accounts tree to path ("-": standard output).
+ * 0, -CS_EINVAL (cannot open), -CS_EIO (cannot write). */
+static int write_file(const char *path, const cs_trace *t, const cs_gen_model *m, const cs_gen_project *pr, char *err,
+		      size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -CS_EINVAL;
+	}
+	int rc = m ? cs_gen_accounts_write(f, m, t, pr, err, errlen) : cs_native_write(t, f);
+	if (((f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0) || rc == -CS_EIO) && rc != -CS_EINVAL) {
+		snprintf(err, errlen, "%s: cannot write", path);
+		rc = -CS_EIO;
+	}
+	return rc;
+}
+
 static int generate_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_generate_cmd;
-	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL;
+	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL, *acc = NULL;
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
@@ -75,6 +99,7 @@ static int generate_main(int argc, char **argv)
 		case O_SEED: seed_s = p.arg; break;
 		case O_DAYS: days_s = p.arg; break;
 		case O_SCALE: scale_s = p.arg; break;
+		case O_ACCOUNTS: acc = p.arg; break;
 		default: return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
 		}
 	if (c < 0)
@@ -106,33 +131,27 @@ static int generate_main(int argc, char **argv)
 	int rc = cs_gen_model_load(&m, model, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(exit_of(rc), err);
+	if (acc && !strcmp(acc, "-") && !strcmp(out, "-"))
+		return cs_cli_usage(cmd, "--out and --accounts cannot both be standard output");
 	cs_trace t;
 	cs_trace_init(&t);
-	rc = cs_gen_generate(m, seed, (int)days, scale, &t, err, sizeof err);
+	cs_gen_project *pr = NULL;
+	rc = cs_gen_generate_projects(m, seed, (int)days, scale, &t, acc ? &pr : NULL, err, sizeof err);
+	if (rc == 0)
+		rc = write_file(out, &t, NULL, NULL, err, sizeof err);
+	if (rc == 0 && acc)
+		rc = write_file(acc, &t, m, pr, err, sizeof err);
+	free(pr);
 	cs_gen_model_free(m);
-	if (rc < 0) {
-		cs_trace_free(&t);
-		return cs_cli_die(exit_of(rc), err);
-	}
-	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
-	if (!f) {
-		snprintf(err, sizeof err, "%s: cannot write: %s", out, strerror(errno));
-		cs_trace_free(&t);
-		return cs_cli_die(2, err);
-	}
-	rc = cs_native_write(&t, f);
 	cs_trace_free(&t);
-	if ((f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0) || rc < 0) {
-		snprintf(err, sizeof err, "%s: cannot write", out);
-		return cs_cli_die(1, err);
-	}
-	return 0;
+	return rc < 0 ? cs_cli_die(rc == -CS_EIO || rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 }
 
 static int stats_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_stats_cmd;
 	const char *file = NULL, *cluster = NULL, *model = NULL;
+	int64_t from = 0, to = INT64_MAX;
 	cs_format fmt = CS_FMT_AUTO;
 	int json = 0;
 	char err[CS_ERRLEN];
@@ -145,6 +164,12 @@ static int stats_main(int argc, char **argv)
 		case O_CLUSTER: cluster = p.arg; break;
 		case O_MODEL: model = p.arg; break;
 		case O_JSON: json = 1; break;
+		case O_FROM:
+		case O_TO:
+			if (cs_cli_i64(c == O_FROM ? "--from" : "--to", p.arg, c == O_FROM ? 0 : 1, c == O_FROM ? &from : &to,
+				       err, sizeof err) < 0)
+				return cs_cli_die(2, err);
+			break;
 		default:
 			if (file)
 				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
@@ -159,6 +184,8 @@ static int stats_main(int argc, char **argv)
 	cs_cluster *cl = NULL;
 	cs_gen_model *m = NULL;
 	int rc = cs_trace_read(&t, file, fmt, err, sizeof err);
+	if (rc == 0 && (from > 0 || to < INT64_MAX))
+		rc = cs_trace_window(&t, from, to, err, sizeof err);
 	if (rc == 0)
 		rc = cs_cluster_open(&cl, cluster ? cluster : "default", NULL, err, sizeof err);
 	const char *gen = cs_trace_meta_get(&t, "generator"), *named = cs_trace_meta_get(&t, "model");
