@@ -66,20 +66,22 @@ const cs_cli_cmd cs_cli_stats_cmd = {
 
 static int exit_of(int rc) { return rc == -CS_ENOMEM ? 1 : 2; }
 
-/* The trace (m NULL) or its accounts tree to path ("-": standard output).
- * 0, -CS_EINVAL (cannot open), -CS_EIO (cannot write). */
-static int write_file(const char *path, const cs_trace *t, const cs_gen_model *m, const cs_gen_project *pr, char *err,
-		      size_t errlen)
+/* Open path for writing ("-": standard output), or NULL with err. */
+static FILE *open_out(const char *path, char *err, size_t errlen)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	if (!f) {
+	if (!f)
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -CS_EINVAL;
-	}
-	int rc = m ? cs_gen_accounts_write(f, m, t, pr, err, errlen) : cs_native_write(t, f);
-	if (((f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0) || rc == -CS_EIO) && rc != -CS_EINVAL) {
+	return f;
+}
+
+/* Close f (flush standard output); rc, or -CS_EIO with err. */
+static int close_out(FILE *f, const char *path, int rc, char *err, size_t errlen)
+{
+	int bad = f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	if ((bad || rc == -CS_EIO) && rc != -CS_EINVAL && rc != -CS_ENOMEM) {
 		snprintf(err, errlen, "%s: cannot write", path);
-		rc = -CS_EIO;
+		return -CS_EIO;
 	}
 	return rc;
 }
@@ -106,6 +108,8 @@ static int generate_main(int argc, char **argv)
 		return p.status;
 	if (!seed_s || !days_s || !out)
 		return cs_cli_usage(cmd, "--seed, --days and --out are required");
+	if (acc && !strcmp(acc, "-") && !strcmp(out, "-"))
+		return cs_cli_usage(cmd, "--out and --accounts cannot both be standard output");
 	char *end;
 	errno = 0;
 	unsigned long long seed = strtoull(seed_s, &end, 10);
@@ -131,16 +135,26 @@ static int generate_main(int argc, char **argv)
 	int rc = cs_gen_model_load(&m, model, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(exit_of(rc), err);
-	if (acc && !strcmp(acc, "-") && !strcmp(out, "-"))
-		return cs_cli_usage(cmd, "--out and --accounts cannot both be standard output");
+	/* both outputs open before a year is generated */
+	FILE *fo = open_out(out, err, sizeof err), *fa = fo && acc ? open_out(acc, err, sizeof err) : NULL;
+	if (!fo || (acc && !fa)) {
+		if (fo && fo != stdout)
+			fclose(fo);
+		cs_gen_model_free(m);
+		return cs_cli_die(2, err);
+	}
 	cs_trace t;
 	cs_trace_init(&t);
 	cs_gen_project *pr = NULL;
 	rc = cs_gen_generate_projects(m, seed, (int)days, scale, &t, acc ? &pr : NULL, err, sizeof err);
-	if (rc == 0)
-		rc = write_file(out, &t, NULL, NULL, err, sizeof err);
-	if (rc == 0 && acc)
-		rc = write_file(acc, &t, m, pr, err, sizeof err);
+	if (rc == 0 && cs_native_write(&t, fo) < 0)
+		rc = -CS_EIO;
+	rc = close_out(fo, out, rc, err, sizeof err);
+	if (fa) {
+		if (rc == 0)
+			rc = cs_gen_accounts_write(fa, m, &t, pr, err, sizeof err);
+		rc = close_out(fa, acc, rc, err, sizeof err);
+	}
 	free(pr);
 	cs_gen_model_free(m);
 	cs_trace_free(&t);

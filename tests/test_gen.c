@@ -646,6 +646,9 @@ Test(cli_workload, bad_usage_exits_2_with_a_message)
 		{ "workload", "stats", NULL },
 		{ "workload", "stats", "/nonexistent.csv", NULL },
 		{ "workload", "stats", "x.csv", "--format", "nope", NULL },
+		{ "workload", "stats", "x.csv", "--from", "x", NULL },
+		{ "workload", "generate", "--seed", "1", "--days", "3", "--out", "-", "--accounts", "/nonexistent/a.yaml",
+		  NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *o, *e;
