@@ -17,7 +17,7 @@
  *     per_year: int >= 1       # projects alive during a 365-day year
  *     active: int >= 1         # projects alive at any moment
  *     lifetime_days: {min: int >= 1, max: int >= min}   # one award, uniform
- *     renewal: {share: [0,1), max: int >= 0}  # an award is renewed for
+ *     renewal: {share: [0,0.99], max: int >= 0}  # an award is renewed for
  *                              # another with probability share, max times
  *     weight_sigma: float >= 0 # demand weight ~ lognormal(0, sigma)
  *     users: {COUNT: weight, ...}  # users per project
@@ -112,7 +112,8 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
  * organisation (shares: the sum of its projects') -> project (shares: its
  * weight x 100, at least 1) -> its users in the trace (shares 1). Only
  * what has jobs in t appears; order: types as in the model, organisations
- * by number, projects and users by their index in t. 0, or -CS_EIO. */
+ * by number, projects and users by their index in t. 0, or -CS_EIO,
+ * -CS_ENOMEM, or -CS_EINVAL (an organisation's name is another account's). */
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
 			  char *err, size_t errlen);
 
@@ -194,8 +195,7 @@ extern const char *const cs_trace_metric_names[];
  *   load (GPU-hours, or node-hours without GPUs, over capacity x span),
  *   projects (with >= 1 job), users_per_project (distinct users of a
  *   project with jobs, mean), active_projects (mean over days of projects
- *   between their first and
- *   last submission), top1pct_projects_share, top10pct_projects_share (of
+ *   between their first and last submission), top1pct_projects_share, top10pct_projects_share (of
  *   GPU-hours), workhours_share (submitted 09-18), weekend_share.
  * 0 and *out, or -CS_EINVAL (unknown metric, or not computable: no jobs,
  * no capacity) with err. */
