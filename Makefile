@@ -47,7 +47,7 @@ help:
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
-	@echo "make demo     show the default cluster; generate the default 2,200-project workload and replay a year of it; KTH-SP2 (runs deps first)"
+	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2 (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -223,11 +223,14 @@ demo: deps
 	@mkdir -p $(BUILD)/demo
 	@echo "== the default cluster (built in): the national AI data centre =="
 	$(BUILD)/capsim cluster show
-	@echo "== the default workload: about 2,200 AI projects, one year (seed 1) =="
-	$(BUILD)/capsim workload generate --seed 1 --days 365 --out $(BUILD)/demo/workload.csv
+	@echo "== the default workload: about 2,200 AI projects in one year (seed 1), and their accounts tree =="
+	$(BUILD)/capsim workload generate --seed 1 --days 365 --out $(BUILD)/demo/workload.csv \
+	  --accounts $(BUILD)/demo/accounts.yaml
 	$(BUILD)/capsim workload stats $(BUILD)/demo/workload.csv
-	@echo "== replayed node by node on the default cluster: multifactor (fair-share, EASY backfilling) =="
-	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy multifactor --out $(BUILD)/demo/multifactor
+	@echo "== replayed node by node on the default cluster: multifactor (Fair Tree over organisation type,"
+	@echo "   organisation, project and user; EASY backfilling) =="
+	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy multifactor \
+	  --accounts $(BUILD)/demo/accounts.yaml --out $(BUILD)/demo/multifactor
 	@echo "== the same year under FCFS and EASY =="
 	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy fcfs --out $(BUILD)/demo/fcfs > /dev/null
 	$(BUILD)/capsim run --workload $(BUILD)/demo/workload.csv --policy easy --out $(BUILD)/demo/easy > /dev/null

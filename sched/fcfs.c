@@ -1,25 +1,42 @@
 /* capsim: strict first-come first-served, no backfilling. The oldest
- * waiting job starts as soon as it fits; nothing overtakes it. */
+ * waiting job starts as soon as it fits; nothing overtakes it.
+ *
+ * On a node model whose jobs use several partitions the order is kept
+ * within each partition, as Slurm's main scheduler does: the pass starts
+ * jobs in arrival order, and a job that cannot start stops the later jobs
+ * of its partition only (queue=global: of every partition).
+ */
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "partq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct fcfs {
 	cs_fifo q;
+	cs_partq pq;
+	int per_partition;
 	const cs_job *jobs;
 } fcfs;
 
+static void fcfs_destroy(void *state);
+
 static int fcfs_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
 	fcfs *p = calloc(1, sizeof *p);
-	if (!p || cs_fifo_init(&p->q, env->njobs) < 0) {
-		free(p);
+	if (!p || cs_fifo_init(&p->q, env->njobs) < 0 || cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+		fcfs_destroy(p);
 		return -CS_ENOMEM;
 	}
 	p->jobs = env->jobs;
+	int m = cs_queue_mode(env, &p->pq, "fcfs", err, errlen);
+	if (m < 0) {
+		fcfs_destroy(p);
+		return m;
+	}
+	p->per_partition = m;
 	*state = p;
 	return 0;
 }
@@ -28,12 +45,25 @@ static void fcfs_submit(void *state, uint32_t jid)
 {
 	fcfs *p = state;
 	cs_fifo_push(&p->q, jid);
+	cs_partq_push(&p->pq, jid);
 }
 
 static void fcfs_pass(void *state, cs_sched_ctx *ctx)
 {
 	fcfs *p = state;
 	long h;
+	if (p->per_partition) {
+		cs_partq_pass(&p->pq);
+		while ((h = cs_partq_next_unblocked(&p->pq, &p->q)) >= 0) {
+			if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
+				cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
+				p->pq.blocked[cs_partq_key(&p->pq, (uint32_t)h)] = 1;
+			} else {
+				cs_fifo_remove(&p->q, (uint32_t)h);
+			}
+		}
+		return;
+	}
 	while ((h = cs_fifo_head(&p->q)) >= 0) {
 		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
 			cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
@@ -49,10 +79,15 @@ static void fcfs_destroy(void *state)
 	if (!p)
 		return;
 	cs_fifo_free(&p->q);
+	cs_partq_free(&p->pq);
 	free(p);
 }
 
-static const cs_policy_param fcfs_params[] = { { NULL, NULL, NULL } };
+static const cs_policy_param fcfs_params[] = {
+	{ "queue", "partition", "partition: a job that cannot start holds back the later jobs of its partition "
+				"only (node model, jobs of several partitions); global: of every partition" },
+	{ NULL, NULL, NULL },
+};
 
 const cs_policy_ops cs_policy_fcfs = {
 	.abi = CS_POLICY_ABI,

@@ -1,9 +1,14 @@
 /* capsim: generating a synthetic AI workload from a model (sim/gen_model.c).
  *
- * 1. Projects arrive as a Poisson process at rate active / mean lifetime,
- *    from one maximum lifetime before day 0 on, so the number alive is
- *    stationary from day 0. Each has a lognormal demand weight, a kind (CPU
- *    or GPU) and its users.
+ * 1. Projects arrive as a Poisson process, from one maximum lifetime before
+ *    day 0 on, so the number alive is stationary from day 0, at rate
+ *    per_year / (mean lifetime + 365 days) (the projects alive at some time
+ *    of a year start up to one lifetime before it), or active / mean
+ *    lifetime. A lifetime is an award, renewed for another with a given
+ *    probability up to a given number of times. Each project has a
+ *    lognormal demand weight, a kind (CPU or GPU), its users, an
+ *    organisation type and an organisation of that type (Zipf-like: a few
+ *    organisations have many projects).
  * 2. Each partition gets N jobs so that its offered load is met:
  *    N = load x capacity x days / (mean GPU-hours, or node-hours, of one job),
  *    the mean estimated once per model by drawing jobs from a fixed stream.
@@ -167,6 +172,7 @@ typedef struct proj {
 	int cpu;
 	int32_t first_user, nusers;
 	int32_t name; /* index in the trace's projects, -1 until used */
+	int type, org, renewals;
 } proj;
 
 typedef struct gen {
@@ -179,24 +185,92 @@ typedef struct gen {
 	int32_t *alive[2];
 	double *cum[2];
 	size_t nalive[2];
+	/* per organisation type: cumulative weights of its organisations */
+	double **org_cum;
+	int *norg;
+	double type_wsum;
 	char *err;
 	size_t errlen;
 } gen;
 
+/* Mean lifetime in days: one award, renewed with probability r up to
+ * max times, so 1 + r + ... + r^max awards on average. */
+static double mean_life(const cs_gen_spec *s)
+{
+	double awards = 0, rk = 1;
+	for (int k = 0; k <= s->renew_max; k++, rk *= s->renew_share)
+		awards += rk;
+	return (s->life_min_days + s->life_max_days) / 2.0 * awards;
+}
+
+/* Organisation k (from 0) of a type gets projects with weight 1 / (k+1)^zipf;
+ * a type has count x scale organisations (at least 1). */
+static int make_orgs(gen *g, double scale)
+{
+	const cs_gen_spec *s = g->s;
+	if (!(g->org_cum = calloc((size_t)s->norgs, sizeof *g->org_cum)) ||
+	    !(g->norg = calloc((size_t)s->norgs, sizeof *g->norg)))
+		return -CS_ENOMEM;
+	g->type_wsum = 0;
+	for (int t = 0; t < s->norgs; t++) {
+		const cs_gen_orgtype *o = &s->orgs[t];
+		double n = ceil(o->count * scale);
+		g->norg[t] = n > 1e6 ? 1000000 : (int)n;
+		if (!(g->org_cum[t] = malloc((size_t)g->norg[t] * sizeof **g->org_cum)))
+			return -CS_ENOMEM;
+		double c = 0;
+		for (int k = 0; k < g->norg[t]; k++)
+			g->org_cum[t][k] = c += pow(k + 1.0, -o->zipf);
+		g->type_wsum += o->projects;
+	}
+	return 0;
+}
+
+static int pick_cum(rng *r, const double *cum, int n)
+{
+	double x = unif(r) * cum[n - 1];
+	int lo = 0, hi = n - 1;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (cum[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int make_projects(gen *g, int days, double scale)
 {
 	const cs_gen_spec *s = g->s;
-	double mean_life = (s->life_min_days + s->life_max_days) / 2.0;
-	double rate = s->active * scale / mean_life; /* per day */
-	for (double t = -s->life_max_days;;) {
+	double life = mean_life(s);
+	/* per_year: the projects alive at some time of [0, 365) start in (-life, 365) */
+	double rate = (s->per_year ? s->per_year / (life + 365.0) : s->active / life) * scale; /* per day */
+	double longest = (double)s->life_max_days * (s->renew_max + 1);
+	if (make_orgs(g, scale) < 0)
+		goto oom;
+	for (double t = -longest;;) {
 		t += -log(unif(&g->r)) / rate;
 		if (t >= days)
 			break;
 		proj q = { .start = t };
 		q.end = t + (double)unif_int(&g->r, s->life_min_days, s->life_max_days);
+		while (q.renewals < s->renew_max && unif(&g->r) <= s->renew_share) {
+			q.end += (double)unif_int(&g->r, s->life_min_days, s->life_max_days);
+			q.renewals++;
+		}
 		q.weight = exp(s->weight_sigma * normal(&g->r));
 		q.cpu = unif(&g->r) <= s->cpu_share;
-		q.nusers = (int32_t)unif_int(&g->r, s->users_min, s->users_max);
+		q.nusers = s->users.v[pick_w(&g->r, s->users.w, s->users.n, s->users.wsum)];
+		double x = unif(&g->r) * g->type_wsum;
+		q.type = -1;
+		for (int k = 0; k < s->norgs && q.type < 0; k++)
+			if ((x -= s->orgs[k].projects) <= 0 && s->orgs[k].projects > 0)
+				q.type = k;
+		for (int k = s->norgs - 1; q.type < 0; k--) /* rounding: the last type with projects */
+			if (s->orgs[k].projects > 0)
+				q.type = k;
+		q.org = pick_cum(&g->r, g->org_cum[q.type], g->norg[q.type]);
 		if (q.end <= 0)
 			continue;
 		if (g->nusers > INT32_MAX - q.nusers)
@@ -302,6 +376,31 @@ static int set_meta(cs_trace *t, const cs_gen_model *m, uint64_t seed, int days,
 int cs_gen_generate(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
 		    char *err, size_t errlen)
 {
+	return cs_gen_generate_projects(m, seed, days, projects_scale, out, NULL, err, errlen);
+}
+
+/* What was drawn for each project of the trace, by its name index. */
+static int project_table(const gen *g, size_t n, cs_gen_project **out)
+{
+	cs_gen_project *v = calloc(n ? n : 1, sizeof *v);
+	if (!v)
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < g->np; i++) {
+		const proj *q = &g->p[i];
+		if (q->name >= 0)
+			v[q->name] = (cs_gen_project){ .type = q->type, .org = q->org, .weight = q->weight,
+						       .start_day = q->start, .end_day = q->end,
+						       .renewals = q->renewals };
+	}
+	*out = v;
+	return 0;
+}
+
+int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
+			     cs_gen_project **projects, char *err, size_t errlen)
+{
+	if (projects)
+		*projects = NULL;
 	if (!m || !out) {
 		snprintf(err, errlen, "generate: no model or no output");
 		return -CS_EINVAL;
@@ -389,6 +488,8 @@ int cs_gen_generate(const cs_gen_model *m, uint64_t seed, int days, double proje
 			out->jobs[i].id = (int64_t)i + 1;
 		rc = set_meta(out, m, seed, days, projects_scale);
 	}
+	if (rc == 0 && projects)
+		rc = project_table(&g, out->projects.n, projects);
 	if (rc == -CS_ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	free(per_day);
@@ -396,6 +497,10 @@ int cs_gen_generate(const cs_gen_model *m, uint64_t seed, int days, double proje
 		free(g.alive[k]);
 		free(g.cum[k]);
 	}
+	for (int t = 0; g.org_cum && t < s->norgs; t++)
+		free(g.org_cum[t]);
+	free(g.org_cum);
+	free(g.norg);
 	free(g.p);
 	return rc;
 }

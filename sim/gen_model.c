@@ -157,24 +157,56 @@ static int dist(ld *l, const fld *f, int lo, int hi, int (*resolve)(const cs_gen
 
 static int load_projects(ld *l, struct fy_node *root)
 {
-	static const char *const keys[] = { "active", "lifetime_days", "weight_sigma", "users", "cpu_share", NULL };
+	static const char *const keys[] = { "per_year", "active", "lifetime_days", "renewal", "weight_sigma", "users",
+					    "cpu_share", NULL };
 	static const char *const mm[] = { "min", "max", NULL };
+	static const char *const rk[] = { "share", "max", NULL };
 	cs_gen_spec *s = &l->m->s;
-	fld f, g;
+	fld f, g, h;
 	int rc;
 	if ((rc = field(l, root, "", "projects", 1, &f)) < 0 || (rc = need_map(l, &f, keys)) < 0)
 		return rc;
-	if ((rc = req_int(l, f.val, f.path, "active", 1, 10000000, &s->active)) < 0 ||
-	    (rc = req_num(l, f.val, f.path, "weight_sigma", 0, 0, 10, &s->weight_sigma)) < 0 ||
+	int hy = field(l, f.val, f.path, "per_year", 0, &g), ha = field(l, f.val, f.path, "active", 0, &h);
+	if (hy == ha)
+		return fail(l, -CS_EPARSE, hy ? h.key : f.val, NULL, f.path, "give exactly one of per_year, active");
+	if ((hy && (rc = get_int(l, &g, 1, 10000000, &s->per_year)) < 0) ||
+	    (ha && (rc = get_int(l, &h, 1, 10000000, &s->active)) < 0))
+		return rc;
+	if ((rc = req_num(l, f.val, f.path, "weight_sigma", 0, 0, 10, &s->weight_sigma)) < 0 ||
 	    (rc = req_num(l, f.val, f.path, "cpu_share", 0, 0, 1, &s->cpu_share)) < 0)
 		return rc;
 	if ((rc = field(l, f.val, f.path, "lifetime_days", 1, &g)) < 0 || (rc = need_map(l, &g, mm)) < 0 ||
 	    (rc = req_int(l, g.val, g.path, "min", 1, 36600, &s->life_min_days)) < 0 ||
 	    (rc = req_int(l, g.val, g.path, "max", s->life_min_days, 36600, &s->life_max_days)) < 0)
 		return rc;
-	if ((rc = field(l, f.val, f.path, "users", 1, &g)) < 0 || (rc = need_map(l, &g, mm)) < 0 ||
-	    (rc = req_int(l, g.val, g.path, "min", 1, 100000, &s->users_min)) < 0 ||
-	    (rc = req_int(l, g.val, g.path, "max", s->users_min, 100000, &s->users_max)) < 0)
+	if ((rc = field(l, f.val, f.path, "renewal", 1, &g)) < 0 || (rc = need_map(l, &g, rk)) < 0 ||
+	    (rc = req_num(l, g.val, g.path, "share", 0, 0, 0.99, &s->renew_share)) < 0 ||
+	    (rc = req_int(l, g.val, g.path, "max", 0, 100, &s->renew_max)) < 0)
+		return rc;
+	if ((rc = field(l, f.val, f.path, "users", 1, &g)) < 0 || (rc = dist(l, &g, 1, 100000, NULL, &s->users)) < 0)
+		return rc;
+	return 0;
+}
+
+/* organisations: the types of organisation projects belong to. */
+static int load_org(ld *l, const fld *f, int i)
+{
+	static const char *const keys[] = { "type", "count", "projects", "shares", "zipf", NULL };
+	cs_gen_spec *s = &l->m->s;
+	cs_gen_orgtype *o = &s->orgs[i];
+	fld g;
+	int rc;
+	if ((rc = need_map(l, f, keys)) < 0 || (rc = req_str(l, f->val, f->path, "type", &o->type)) < 0)
+		return rc;
+	for (int k = 0; k < i; k++)
+		if (strcmp(s->orgs[k].type, o->type) == 0) {
+			field(l, f->val, f->path, "type", 1, &g);
+			return FAILV(l, -CS_EINVAL, &g, "organisation type '%s' is defined twice", o->type);
+		}
+	if ((rc = req_int(l, f->val, f->path, "count", 1, 1000000, &o->count)) < 0 ||
+	    (rc = req_num(l, f->val, f->path, "projects", 0, 0, 1e9, &o->projects)) < 0 ||
+	    (rc = req_num(l, f->val, f->path, "shares", 0, 0, 1e15, &o->shares)) < 0 ||
+	    (rc = req_num(l, f->val, f->path, "zipf", 0, 0, 10, &o->zipf)) < 0)
 		return rc;
 	return 0;
 }
@@ -384,6 +416,17 @@ static int load_lists(ld *l, struct fy_node *root)
 	cs_gen_spec *s = &l->m->s;
 	fld f;
 	int n;
+	if ((n = list_begin(l, root, "organisations", 1, &f)) < 0)
+		return n;
+	if (!(s->orgs = own(l, calloc((size_t)n, sizeof *s->orgs))))
+		return oom(l);
+	if ((n = list_each(l, &f, &s->norgs, load_org)) < 0)
+		return n;
+	double wsum = 0;
+	for (int i = 0; i < s->norgs; i++)
+		wsum += s->orgs[i].projects;
+	if (wsum <= 0)
+		return FAILV(l, -CS_EINVAL, &f, "the projects shares must not all be 0");
 	if ((n = list_begin(l, root, "classes", 1, &f)) < 0)
 		return n;
 	if (!(s->classes = own(l, calloc((size_t)n, sizeof *s->classes))))
@@ -405,8 +448,8 @@ static int load_lists(ld *l, struct fy_node *root)
 
 static int load(cs_gen_model **out, ld *l, const char *text, size_t len)
 {
-	static const char *const keys[] = { "name", "start_epoch", "projects", "arrivals", "classes", "partitions",
-					    "targets", NULL };
+	static const char *const keys[] = { "name", "start_epoch", "projects", "organisations", "arrivals", "classes",
+					    "partitions", "targets", NULL };
 	if (!(l->m = calloc(1, sizeof *l->m)) || !(l->m->path = strdup(l->file))) {
 		cs_gen_model_free(l->m);
 		snprintf(l->err, l->errlen, "%s: out of memory", l->file);
@@ -417,7 +460,8 @@ static int load(cs_gen_model **out, ld *l, const char *text, size_t len)
 	cs_gen_spec *s = &l->m->s;
 	int rc = 0;
 	struct fy_document *doc = cs_yaml_parse(&l->y, text, len, "model: empty or not YAML, expected a mapping with "
-						"name, start_epoch, projects, arrivals, classes, partitions, targets", &rc);
+						"name, start_epoch, projects, organisations, arrivals, classes, partitions, "
+						"targets", &rc);
 	if (doc) {
 		struct fy_node *root = fy_document_root(doc);
 		if (!root || !fy_node_is_mapping(root))

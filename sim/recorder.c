@@ -1,6 +1,8 @@
 /* capsim: the recorder (include/capsim/recorder.h). */
 #include "capsim/recorder.h"
 #include "capsim/metrics.h"
+#include "capsim/csvout.h"
+#include "capsim/hostlist.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -16,7 +18,7 @@ enum { SC_MACHINE, SC_TYPE, SC_PART };
 /* One scope (the machine, a node type, a partition): its state now and
  * its integrals over the current interval since `last`. */
 typedef struct scope {
-	int64_t alloc, cores, queued, demand, running; /* now */
+	int64_t alloc, cores, queued, demand, cdemand, running; /* now (demand: GPUs, cdemand: cores) */
 	cs_time last;
 	int64_t used_s, core_s;                         /* this interval, up to last */
 	uint64_t capacity, core_capacity;
@@ -28,7 +30,7 @@ typedef struct scope {
 typedef struct row {
 	cs_time t, len;
 	int64_t used_s, core_s;
-	int64_t alloc, queued, demand, running, frag;  /* at the interval's end */
+	int64_t alloc, cores, queued, demand, cdemand, running, frag; /* at the interval's end */
 	double energy_j;                               /* types and the machine; -1: not given */
 } row;
 
@@ -92,6 +94,13 @@ static char *dupstr(const char *s)
 static inline uint64_t job_units(const cs_recorder *r, const cs_job *j)
 {
 	return r->node_model ? (uint64_t)j->nodes * j->gpus_per_node : j->size;
+}
+
+/* Cores a job holds: the node model's per-node count on each node; a
+ * pooled machine's processors, counted as cores. */
+static inline uint64_t job_cores(const cs_recorder *r, const cs_job *j)
+{
+	return r->node_model ? (uint64_t)j->nodes * j->cores_per_node : j->size;
 }
 
 static inline uint32_t part_scope(const cs_recorder *r, const cs_job *j)
@@ -176,7 +185,8 @@ static void emit(cs_recorder *r, cs_time end)
 		touch(s, end);
 		row *w = &out[i];
 		*w = (row){ .t = r->istart, .len = len, .used_s = s->used_s, .core_s = s->core_s, .alloc = s->alloc,
-			    .queued = s->queued, .demand = s->demand, .running = s->running, .energy_j = -1 };
+			    .cores = s->cores, .queued = s->queued, .demand = s->demand, .cdemand = s->cdemand,
+			    .running = s->running, .energy_j = -1 };
 		if (s->kind == SC_TYPE) {
 			w->frag = type_frag(r, s->index);
 			w->energy_j = type_energy(r, s->index, len, s->used_s, s->core_s);
@@ -232,16 +242,18 @@ static void node_slots(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, 
 
 static void queue_change(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, cs_time now)
 {
-	int64_t u = (int64_t)job_units(r, j);
+	int64_t u = (int64_t)job_units(r, j), c = (int64_t)job_cores(r, j);
 	scope *a = &r->sc[0];
 	touch(a, now);
 	a->queued += sign;
 	a->demand += sign * u;
+	a->cdemand += sign * c;
 	if (r->node_model) {
 		scope *p = &r->sc[part_scope(r, j)];
 		touch(p, now);
 		p->queued += sign;
 		p->demand += sign * u;
+		p->cdemand += sign * c;
 		if (j->gpus_per_node && j->gpus_per_node < NG)
 			r->qhist[(size_t)(p->index) * NG + j->gpus_per_node] += (uint32_t)sign;
 	} else if (sign > 0) {
@@ -514,15 +526,13 @@ void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t)
 
 /* ---- outputs ------------------------------------------------------------ */
 
-static const char *unit_name(const cs_recorder *r) { return r->node_model ? "gpu" : "proc"; }
-
 /* One project's figures (projects.csv). */
 typedef struct proj {
 	int64_t key;           /* group x 2, or user x 2 + 1 when the group is missing */
 	int64_t account;       /* as multifactor counts accounts: the group, else the user */
 	char name[96];
 	size_t jobs;
-	int64_t used_s;
+	int64_t used_s, core_s; /* used_s: GPU-seconds on the node model, else core-seconds */
 	double weight, entitled_s;
 	double mean_wait, p95_wait, mean_bsld;
 } proj;
@@ -604,6 +614,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			cs_time run = j->end_s - j->start_s, wait = j->start_s - j->submit_s;
 			/* runs a preemption threw away were used too */
 			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
+			p->core_s += (int64_t)job_cores(r, j) * (run + j->preempted_s);
 			w[nw++] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
@@ -676,37 +687,55 @@ static const char *scope_name(const cs_recorder *r, const scope *s)
 	return s->index < r->nparts ? r->part_names[s->index] : "(any)";
 }
 
-static int write_timeseries(const cs_recorder *r, const char *dir, char *err, size_t errlen)
+/* timeseries.csv: the same columns on every run (docs/outputs.md); a pooled
+ * machine's processors are its cores, and it has no GPUs. */
+static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
 	FILE *f = open_out(dir, "timeseries.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
-	const char *u = unit_name(r);
-	fprintf(f, "t,length_s,scope,name,capacity,%s_seconds,%ss_busy,%ss_allocated,running_jobs,queued_jobs,"
-		   "queued_%ss,fragmented_%ss%s\n", u, u, u, u, u,
-		r->node_model ? ",core_seconds,power_w" : "");
+	fputs("t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,gpus_allocated,"
+	      "cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,fragmented_gpus,fragmented_cores,"
+	      "power_w\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const row *w = &r->rows[i];
 		const scope *s = &r->sc[i % r->nsc];
-		fprintf(f, "%lld,%lld,%s,%s,%llu,%lld,%.3f,%lld,", (long long)w->t, (long long)w->len, scope_kind(s),
-			scope_name(r, s), (unsigned long long)s->capacity, (long long)w->used_s,
-			w->len > 0 ? (double)w->used_s / (double)w->len : 0.0, (long long)w->alloc);
-		if (s->kind == SC_TYPE)
-			fputs(",,", f);
-		else
-			fprintf(f, "%lld,%lld,%lld", (long long)w->running, (long long)w->queued, (long long)w->demand);
-		fprintf(f, ",%lld", (long long)w->frag);
-		if (r->node_model) {
-			fprintf(f, ",%lld,", (long long)w->core_s);
-			if (w->energy_j >= 0 && w->len > 0)
-				fprintf(f, "%.1f", w->energy_j / (double)w->len);
+		uint64_t gcap = s->capacity, ccap = s->core_capacity;
+		int64_t gs = w->used_s, cs = w->core_s, ga = w->alloc, ca = w->cores, qg = w->demand, qc = w->cdemand;
+		if (!r->node_model) {
+			ccap = gcap;
+			cs = gs;
+			ca = ga;
+			qc = qg;
+			gcap = 0;
+			gs = ga = qg = 0;
 		}
+		double len = w->len > 0 ? (double)w->len : 1;
+		fprintf(f, "%lld", (long long)w->t);
+		fputc(',', f);
+		cs_csv_utc(f, epoch, w->t);
+		fprintf(f, ",%lld,%s,%s,%llu,%llu,%lld,%lld,%.3f,%.3f,%lld,%lld,", (long long)w->len, scope_kind(s),
+			scope_name(r, s), (unsigned long long)gcap, (unsigned long long)ccap, (long long)gs,
+			(long long)cs, (double)gs / len, (double)cs / len, (long long)ga, (long long)ca);
+		if (s->kind == SC_TYPE)
+			fputs(",,,", f);
+		else
+			fprintf(f, "%lld,%lld,%lld,%lld", (long long)w->running, (long long)w->queued, (long long)qg,
+				(long long)qc);
+		if (r->node_model)
+			fprintf(f, ",%lld,", (long long)w->frag);
+		else
+			fprintf(f, ",0,%lld", (long long)w->frag);
+		fputc(',', f);
+		if (r->node_model && w->energy_j >= 0 && w->len > 0)
+			fprintf(f, "%.1f", w->energy_j / (double)w->len);
 		fputc('\n', f);
 	}
 	return close_out(f, path, err, errlen);
 }
 
+/* projects.csv: the same columns on every run (docs/outputs.md). */
 static int write_projects(const cs_recorder *r, const char *dir, const proj *ps, size_t np, char *err,
 			  size_t errlen)
 {
@@ -714,16 +743,17 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	FILE *f = open_out(dir, "projects.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
-	const char *u = unit_name(r);
 	int64_t total = 0;
 	for (size_t i = 0; i < np; i++)
 		total += ps[i].used_s;
-	fprintf(f, "project,account,jobs,%s_seconds,%s_hours,share,weight,entitled_%s_hours,used_per_entitled,"
-		   "mean_wait_s,p95_wait_s,mean_bounded_slowdown\n", u, u, u);
+	fputs("project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
+	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown\n", f);
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
-		fprintf(f, "%s,%lld,%zu,%lld,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f\n", p->name, (long long)p->account,
-			p->jobs, (long long)p->used_s, (double)p->used_s / 3600.0,
+		int64_t g = r->node_model ? p->used_s : 0;
+		cs_csv_field(f, p->name);
+		fprintf(f, ",%zu,%lld,%lld,%.6f,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f\n", p->jobs, (long long)g,
+			(long long)p->core_s, (double)g / 3600.0, (double)p->core_s / 3600.0,
 			total ? (double)p->used_s / (double)total : 0.0, p->weight, p->entitled_s / 3600.0,
 			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
 			p->mean_bsld);
@@ -778,12 +808,34 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 			}
 		}
 	}
+	/* rows are named by their nodes' host list (hostlist.h); the node
+	 * model numbers nodes type by type */
+	cs_hostnames hn = { 0 };
+	uint32_t *tfirst = malloc((r->ntypes + 1) * sizeof *tfirst);
+	uint32_t *scratch = malloc(2 * ((size_t)group + 1) * sizeof *scratch);
+	size_t hlcap = 256;
+	char *hl = malloc(hlcap);
+	int rc = tfirst && scratch && hl ? 0 : -CS_ENOMEM;
+	if (rc == 0) {
+		for (uint32_t t = 0, n = 0; t <= r->ntypes; t++) {
+			while (n < r->nnodes && r->node_type[n] < t)
+				n++;
+			tfirst[t] = n;
+		}
+		rc = cs_hostnames_init(&hn, r->ntypes, (const char *const *)r->type_names, tfirst);
+	}
 	char path[4096];
-	FILE *f = open_out(dir, "occupancy.csv", path, sizeof path, err, errlen);
+	FILE *f = rc == 0 ? open_out(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
+		if (rc < 0)
+			snprintf(err, errlen, "out of memory");
+		cs_hostnames_free(&hn);
+		free(tfirst);
+		free(scratch);
+		free(hl);
 		free(cell);
 		free(cap);
-		return -CS_EIO;
+		return rc < 0 ? rc : -CS_EIO;
 	}
 	fputs("nodes,node_type", f);
 	for (size_t c = 0; c < ncols; c++)
@@ -793,10 +845,21 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		uint32_t first = (uint32_t)g * group, last = first + group - 1;
 		if (last >= r->nnodes)
 			last = r->nnodes - 1;
-		if (first == last)
-			fprintf(f, "%u,%s", first, r->type_names[r->node_type[first]]);
-		else
-			fprintf(f, "%u-%u,%s", first, last, r->type_names[r->node_type[first]]);
+		for (uint32_t k = first; k <= last; k++)
+			scratch[k - first] = k;
+		long need = cs_hostnames_list(&hn, scratch, last - first + 1, scratch + group + 1, hl, hlcap);
+		if (need >= 0 && (size_t)need >= hlcap) {
+			char *b = realloc(hl, (size_t)need + 1);
+			if (!b) {
+				rc = -CS_ENOMEM;
+				break;
+			}
+			hl = b;
+			hlcap = (size_t)need + 1;
+			cs_hostnames_list(&hn, scratch, last - first + 1, scratch + group + 1, hl, hlcap);
+		}
+		cs_csv_field(f, hl);
+		fprintf(f, ",%s", r->type_names[r->node_type[first]]);
 		for (size_t c = 0; c < ncols; c++) {
 			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
 			double d = cap[g] * (double)(hi - lo);
@@ -804,15 +867,24 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		}
 		fputc('\n', f);
 	}
+	cs_hostnames_free(&hn);
+	free(tfirst);
+	free(scratch);
+	free(hl);
 	free(cell);
 	free(cap);
-	return close_out(f, path, err, errlen);
+	int wrc = close_out(f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }
 
 int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
-		      cs_time bsld_tau, char *err, size_t errlen)
+		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen)
 {
-	int rc = write_timeseries(r, dir, err, errlen);
+	int rc = write_timeseries(r, dir, epoch, err, errlen);
 	if (rc < 0)
 		return rc;
 	size_t np;
@@ -839,7 +911,7 @@ json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_ti
 	double span = (double)(t.last - t.first);
 	json_t *o = json_object();
 	json_object_set_new(o, "sample_s", json_integer(r->sample_s));
-	json_object_set_new(o, "resource", json_string(r->node_model ? "gpus" : "processors"));
+	json_object_set_new(o, "resource", json_string(r->node_model ? "gpus" : "cores"));
 	json_object_set_new(o, "capacity", json_integer((json_int_t)r->capacity));
 	json_object_set_new(o, "intervals", json_integer((json_int_t)t.intervals));
 	json_object_set_new(o, "used_seconds", json_integer(t.used_s));

@@ -1,6 +1,7 @@
 /* capsim: the human summary, summary.json and jobs.csv. */
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/report.h"
+#include "capsim/csvout.h"
 #include "capsim/gpumap.h"
 #include "capsim/recorder.h"
 
@@ -149,6 +150,32 @@ static const char *run_shares(const cs_run_opts *o, const cs_run_result *r)
 	return NULL;
 }
 
+/* epoch + t as an ISO 8601 UTC string, or null without an epoch. */
+static json_t *utc_json(int64_t epoch, cs_time t)
+{
+	char b[40];
+	cs_utc_string(b, sizeof b, epoch, t);
+	return *b ? json_string(b) : json_null();
+}
+
+/* A digest of the jobs as simulated (FNV-1a, 64 bits, over each job's id,
+ * submit time, recorded run time, requested time and shape): two runs
+ * with the same digest replayed the same jobs, whatever the files were
+ * called (capsim compare warns when they differ). */
+static uint64_t jobs_digest(const cs_job *jobs, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		const cs_job *j = &jobs[i];
+		int64_t v[] = { j->id, j->submit_s, j->trace_runtime_s, j->reqtime_s, j->size,
+				j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+		const unsigned char *b = (const unsigned char *)v;
+		for (size_t k = 0; k < sizeof v; k++)
+			h = (h ^ b[k]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
 /* What reproduces the run: the inputs and a command line. */
 static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 {
@@ -163,6 +190,9 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(in, "workload_seed", wseed ? json_string(wseed) : json_null());
 	json_object_set_new(in, "transform_seed", jint((long long)o->tf.seed));
 	json_object_set_new(in, "sample_s", jint(o->sample_s));
+	char dg[24];
+	snprintf(dg, sizeof dg, "%016llx", (unsigned long long)jobs_digest(r->jobs, r->njobs));
+	json_object_set_new(in, "jobs_digest", json_string(dg));
 	char cmd[4096];
 	size_t n = 0;
 #define ADD(...) do { if (n < sizeof cmd) n += (size_t)snprintf(cmd + n, sizeof cmd - n, __VA_ARGS__); } while (0)
@@ -290,6 +320,10 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "pyss_clamped", jint((long long)w->clamped));
 	json_object_set_new(root, "first_submit", jint(m->first_submit));
 	json_object_set_new(root, "last_end", jint(m->last_end));
+	/* the calendar, where the workload has one */
+	json_object_set_new(root, "epoch", r->epoch ? jint(r->epoch) : json_null());
+	json_object_set_new(root, "first_submit_time", utc_json(r->epoch, m->first_submit));
+	json_object_set_new(root, "last_end_time", utc_json(r->epoch, m->last_end));
 	json_object_set_new(root, "makespan", jint(m->makespan));
 	json_object_set_new(root, "utilization", json_real(m->utilization));
 	if (r->machine.node_model) {
@@ -339,6 +373,31 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	return root;
 }
 
+/* ",TIME" (csvout.h) */
+static void abs_time(FILE *f, int64_t epoch, cs_time t)
+{
+	fputc(',', f);
+	cs_csv_utc(f, epoch, t);
+}
+
+/* What became of the job, in sacct's words (docs/outputs.md): what the
+ * simulation did first, then what the trace recorded for its run. */
+static const char *job_state(const cs_job *j)
+{
+	if (j->flags & CS_JOB_REJECTED)
+		return "REJECTED";
+	if (j->flags & CS_JOB_PREEMPT_KILLED)
+		return "PREEMPTED";
+	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
+		return "TIMEOUT";
+	if (j->flags & CS_JOB_TRACE_FAILED)
+		return "FAILED";
+	if (j->flags & CS_JOB_TRACE_CANCELLED)
+		return "CANCELLED";
+	return "COMPLETED";
+}
+
+/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md). */
 static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -348,32 +407,98 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	static char buf[1 << 16];
 	setvbuf(f, buf, _IOFBF, sizeof buf);
-	fputs("id,submit,start,end,wait,runtime,size,estimate,requested_time,reservation,"
-	      "backfilled,killed,reason,trace_line", f);
-	const cs_trace *t = r->trace;
-	fputs(t ? ",nodes,gpus_per_node,cores_per_node,mem_per_node,project,user,qos,partition,preemptions,"
-		  "preempted_s\n" : "\n", f);
-	for (size_t i = 0; i < r->njobs; i++) {
-		const cs_job *j = &r->jobs[i];
-		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%u,%lld,%lld,%lld,%d,%d,%s,%u",
-			(long long)j->id, (long long)j->submit_s, (long long)j->start_s,
-			(long long)j->end_s, (long long)(j->start_s < 0 ? -1 : j->start_s - j->submit_s),
-			(long long)j->runtime_s, j->size, (long long)j->estimate_s,
-			(long long)j->reqtime_s, (long long)j->reservation_s,
-			!!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
-			cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], j->line);
-		if (t)
-			fprintf(f, ",%u,%u,%u,%u,%s,%s,%s,%s,%u,%lld\n", j->nodes, j->gpus_per_node, j->cores_per_node,
-				j->mem_per_node_mib, cs_names_get(&t->projects, j->group),
-				cs_names_get(&t->users, j->user), cs_names_get(&t->qos, j->queue),
-				cs_names_get(&t->partitions, j->partition), j->preemptions, (long long)j->preempted_s);
-		else
-			fputc('\n', f);
+	uint32_t maxn = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].nodes > maxn)
+			maxn = r->jobs[i].nodes;
+	uint32_t *nodes = malloc(2 * ((size_t)maxn + 1) * sizeof *nodes);
+	size_t hlcap = 4096;
+	char *hl = malloc(hlcap);
+	if (!nodes || !hl) {
+		free(nodes);
+		free(hl);
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
 	}
+	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
+	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line\n", f);
+	const cs_trace *t = r->trace;
+	int nm = r->machine.node_model && r->placements;
+	int rc = 0;
+	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
+		const cs_job *j = &r->jobs[i];
+		int ran = j->start_s >= 0;
+		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", (long long)j->id, (long long)j->submit_s,
+			(long long)j->start_s, (long long)j->end_s,
+			(long long)(ran ? j->start_s - j->submit_s : -1), (long long)j->runtime_s,
+			(long long)j->estimate_s, (long long)j->reqtime_s);
+		abs_time(f, r->epoch, j->submit_s);
+		abs_time(f, r->epoch, j->start_s);
+		abs_time(f, r->epoch, ran ? j->end_s : -1);
+		fprintf(f, ",%s,", job_state(j));
+		if (t) {
+			fprintf(f, "%llu,%llu,%u,%u,%u,%u,", (unsigned long long)j->nodes * j->gpus_per_node,
+				(unsigned long long)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
+				j->cores_per_node, j->mem_per_node_mib);
+			if (nm && ran && j->nodes) {
+				const cs_slot *sl = r->placements + r->placement_off[i];
+				for (uint32_t k = 0; k < j->nodes; k++)
+					nodes[k] = sl[k].node;
+				long need = cs_hostnames_list(&r->hosts, nodes, j->nodes, nodes + maxn + 1, hl, hlcap);
+				if (need >= 0 && (size_t)need >= hlcap) {
+					char *b2 = realloc(hl, (size_t)need + 1);
+					if (!b2) {
+						rc = -CS_ENOMEM;
+						break;
+					}
+					hl = b2;
+					hlcap = (size_t)need + 1;
+					need = cs_hostnames_list(&r->hosts, nodes, j->nodes, nodes + maxn + 1, hl, hlcap);
+				}
+				if (need > 0)
+					cs_csv_field(f, hl);
+			}
+			fputc(',', f);
+			cs_csv_field(f, j->group >= 0 ? cs_names_get(&t->projects, j->group) : "");
+			fputc(',', f);
+			cs_csv_field(f, j->user >= 0 ? cs_names_get(&t->users, j->user) : "");
+			fputc(',', f);
+			cs_csv_field(f, j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "");
+			fputc(',', f);
+			cs_csv_field(f, j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "");
+		} else {
+			/* a pooled SWF replay: processors are cores; the SWF's numbers */
+			fprintf(f, "0,%u,,,,,,", j->size);
+			if (j->group >= 0)
+				fprintf(f, "g%d", j->group);
+			else
+				fprintf(f, "u%d", j->user);
+			fputc(',', f);
+			if (j->user >= 0)
+				fprintf(f, "%d", j->user);
+			fputc(',', f);
+			if (j->queue >= 0)
+				fprintf(f, "%d", j->queue);
+			fputc(',', f);
+			if (j->partition >= 0)
+				fprintf(f, "%d", j->partition);
+		}
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
+			j->preemptions, (long long)j->preempted_s, j->line);
+	}
+	free(nodes);
+	free(hl);
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
 		return -CS_EIO;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
 	}
 	return 0;
 }
@@ -498,7 +623,7 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	rc = cs_run_write_batsim(path, r, err, errlen);
 	if (rc < 0 || !r->rec)
 		return rc;
-	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, err, errlen);
+	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
 	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
 }
 

@@ -79,13 +79,36 @@ static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t
 		char **fl = malloc(nf * sizeof *fl);
 		if (!fl)
 			goto oom;
+		/* fields split in place; a quoted field (RFC 4180: the outputs
+		 * quote names and host lists holding commas) loses its quotes */
 		size_t k = 0;
-		fl[k++] = s;
-		for (char *q = s; *q; q++)
-			if (*q == ',') {
-				*q = 0;
-				fl[k++] = q + 1;
+		char *q = s;
+		for (;;) {
+			char *w = q;
+			fl[k++] = w;
+			if (*q == '"') {
+				for (q++; *q; q++) {
+					if (*q == '"' && q[1] == '"')
+						q++;
+					else if (*q == '"') {
+						q++;
+						break;
+					}
+					*w++ = *q;
+				}
+				while (*q && *q != ',')
+					q++;
+			} else {
+				while (*q && *q != ',')
+					*w++ = *q++;
 			}
+			int more = *q == ',';
+			*w = 0;
+			if (!more || k == nf)
+				break;
+			q++;
+		}
+		nf = k;
 		c->rows[c->n] = fl;
 		c->nf[c->n++] = nf;
 		if (!e)
@@ -126,68 +149,166 @@ static double round_to(double v, double q) { return (double)(long long)(v / q + 
 
 static json_t *jr(double v) { return json_real(round_to(v, 1e-4)); }
 
-/* Series of the machine over time, and utilization per node type. */
+/* Points per time series on a page: intervals are averaged into bins of a
+ * round length (an hour, 6 h, 12 h, a day, a week) so that a year draws
+ * about 400 points per line, not 8,760. */
+#define TS_POINTS 500
+
+static cs_time bin_length(cs_time sample_s, size_t nint)
+{
+	static const cs_time nice[] = { 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400 };
+	size_t k = (nint + TS_POINTS - 1) / TS_POINTS;
+	if (k <= 1)
+		return sample_s;
+	for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+		if (nice[i] >= (cs_time)k * sample_s && nice[i] % sample_s == 0)
+			return nice[i];
+	return (cs_time)k * sample_s;
+}
+
+/* One series being binned: sums weighted by interval length. */
+typedef struct bins {
+	double *v, *w;
+	size_t n;
+} bins;
+
+static void bin_add(bins *b, size_t i, double v, double w)
+{
+	if (i >= b->n)
+		return;
+	b->v[i] += v * w;
+	b->w[i] += w;
+}
+
+static json_t *bin_json(const bins *b, double scale)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < b->n; i++)
+		json_array_append_new(a, b->w[i] > 0 ? jr(b->v[i] / b->w[i] * scale) : json_null());
+	return a;
+}
+
+/* Series of the machine over time (utilization of GPUs and cores, queue,
+ * queued demand, fragmentation, power) and the utilization of each node
+ * type (of its GPUs, of its cores for a type without GPUs), binned. */
 static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "timeseries.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	int ct = csv_col(&c, "t"), csc = csv_col(&c, "scope"), cn = csv_col(&c, "name"), ccap = csv_col(&c, "capacity");
-	const char *u = csv_col(&c, "gpus_busy") >= 0 ? "gpu" : "proc";
-	char col[64];
-	snprintf(col, sizeof col, "%ss_busy", u);
-	int cb = csv_col(&c, col);
-	snprintf(col, sizeof col, "queued_%ss", u);
-	int cd = csv_col(&c, col);
-	snprintf(col, sizeof col, "fragmented_%ss", u);
-	int cf = csv_col(&c, col);
-	int cq = csv_col(&c, "queued_jobs"), cr = csv_col(&c, "running_jobs"), cp = csv_col(&c, "power_w");
-	json_t *m = json_object(), *t = json_array(), *busy = json_array(), *q = json_array(), *dem = json_array(),
-	       *frag = json_array(), *pw = json_array(), *run = json_array(), *types = json_array();
-	double t0 = c.n > 1 ? num(fld(&c, 1, ct)) : 0, cap = 0;
+	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), csc = csv_col(&c, "scope"),
+	    cn = csv_col(&c, "name");
+	int cg = csv_col(&c, "gpus"), ck = csv_col(&c, "cores");
+	int cgb = csv_col(&c, "gpus_busy"), ckb = csv_col(&c, "cores_busy");
+	int cqj = csv_col(&c, "queued_jobs"), cqg = csv_col(&c, "queued_gpus"), cqc = csv_col(&c, "queued_cores");
+	int cfg = csv_col(&c, "fragmented_gpus"), cfc = csv_col(&c, "fragmented_cores");
+	int cr = csv_col(&c, "running_jobs"), cp = csv_col(&c, "power_w");
+	/* the machine's rows: count, sampling interval, capacities */
+	size_t nint = 0;
+	double t0 = 0, gcap = 0, ccap = 0, sample = 3600;
+	int power = 0;
+	for (size_t i = 1; i < c.n; i++)
+		if (strcmp(fld(&c, i, csc), "machine") == 0) {
+			if (nint++ == 0) {
+				t0 = num(fld(&c, i, ct));
+				sample = num(fld(&c, i, cl));
+				gcap = num(fld(&c, i, cg));
+				ccap = num(fld(&c, i, ck));
+			}
+			power |= *fld(&c, i, cp) != 0;
+		}
+	if (sample < 1)
+		sample = 1;
+	cs_time bl = bin_length((cs_time)sample, nint);
+	double last_t = t0;
+	for (size_t i = 1; i < c.n; i++)
+		if (num(fld(&c, i, ct)) > last_t)
+			last_t = num(fld(&c, i, ct));
+	size_t nb = (size_t)((last_t - t0) / (double)bl) + 1;
+	/* machine series, then one per node type (found as they come) */
+	enum { GU, CU, QJ, QG, QC, FG, FC, RJ, PW, NS };
+	size_t ntypes = 0;
+	for (size_t i = 1; i < c.n; i++)
+		ntypes += strcmp(fld(&c, i, csc), "node_type") == 0;
+	ntypes = nint ? ntypes / nint : 0;
+	size_t nser = NS + ntypes;
+	double *mem = calloc(2 * nser * nb + 1, sizeof *mem);
+	const char **tname = calloc(ntypes + 1, sizeof *tname);
+	int *tgpu = calloc(ntypes + 1, sizeof *tgpu);
+	bins *B = calloc(nser, sizeof *B);
+	if (!mem || !tname || !tgpu || !B) {
+		free(B);
+		free(mem);
+		free(tname);
+		free(tgpu);
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (size_t k = 0; k < nser; k++)
+		B[k] = (bins){ mem + 2 * k * nb, mem + (2 * k + 1) * nb, nb };
+	size_t seen = 0;
 	for (size_t i = 1; i < c.n; i++) {
 		const char *sc = fld(&c, i, csc);
+		double t = num(fld(&c, i, ct)), w = num(fld(&c, i, cl));
+		size_t b = (size_t)((t - t0) / (double)bl);
 		if (strcmp(sc, "machine") == 0) {
-			cap = num(fld(&c, i, ccap));
-			json_array_append_new(t, jr((num(fld(&c, i, ct)) - t0) / 86400.0));
-			json_array_append_new(busy, jr(num(fld(&c, i, cb))));
-			json_array_append_new(q, json_integer((json_int_t)num(fld(&c, i, cq))));
-			json_array_append_new(dem, json_integer((json_int_t)num(fld(&c, i, cd))));
-			json_array_append_new(frag, json_integer((json_int_t)num(fld(&c, i, cf))));
-			json_array_append_new(run, json_integer((json_int_t)num(fld(&c, i, cr))));
-			if (cp >= 0)
-				json_array_append_new(pw, jr(num(fld(&c, i, cp)) / 1000.0));
+			bin_add(&B[GU], b, gcap > 0 ? num(fld(&c, i, cgb)) / gcap : 0, w);
+			bin_add(&B[CU], b, ccap > 0 ? num(fld(&c, i, ckb)) / ccap : 0, w);
+			bin_add(&B[QJ], b, num(fld(&c, i, cqj)), w);
+			bin_add(&B[QG], b, num(fld(&c, i, cqg)), w);
+			bin_add(&B[QC], b, num(fld(&c, i, cqc)), w);
+			bin_add(&B[FG], b, num(fld(&c, i, cfg)), w);
+			bin_add(&B[FC], b, num(fld(&c, i, cfc)), w);
+			bin_add(&B[RJ], b, num(fld(&c, i, cr)), w);
+			bin_add(&B[PW], b, num(fld(&c, i, cp)) / 1000.0, w);
 		} else if (strcmp(sc, "node_type") == 0) {
 			const char *name = fld(&c, i, cn);
-			double tc = num(fld(&c, i, ccap));
-			json_t *ty = NULL;
-			size_t k;
-			json_t *v;
-			json_array_foreach(types, k, v)
-				if (strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
-					ty = v;
-			if (!ty) {
-				ty = json_object();
-				json_object_set_new(ty, "name", json_string(name));
-				json_object_set_new(ty, "util", json_array());
-				json_array_append_new(types, ty);
+			size_t k = 0;
+			while (k < seen && strcmp(tname[k], name) != 0)
+				k++;
+			if (k == seen && seen < ntypes) {
+				tname[seen] = name;
+				tgpu[seen++] = num(fld(&c, i, cg)) > 0;
 			}
-			json_array_append_new(json_object_get(ty, "util"),
-					      jr(tc > 0 ? num(fld(&c, i, cb)) / tc : 0));
+			if (k >= ntypes)
+				continue;
+			/* a node type without GPUs: its cores */
+			double cap = num(fld(&c, i, tgpu[k] ? cg : ck));
+			bin_add(&B[NS + k], b, cap > 0 ? num(fld(&c, i, tgpu[k] ? cgb : ckb)) / cap : 0, w);
 		}
 	}
-	json_object_set_new(m, "unit", json_string(strcmp(u, "gpu") == 0 ? "GPUs" : "processors"));
-	json_object_set_new(m, "capacity", json_real(cap));
+	json_t *m = json_object(), *t = json_array();
+	for (size_t i = 0; i < nb; i++)
+		json_array_append_new(t, json_integer((json_int_t)(t0 + (double)i * (double)bl)));
+	json_object_set_new(m, "bin_s", json_integer((json_int_t)bl));
 	json_object_set_new(m, "t", t);
-	json_object_set_new(m, "busy", busy);
-	json_object_set_new(m, "queued", q);
-	json_object_set_new(m, "demand", dem);
-	json_object_set_new(m, "frag", frag);
-	json_object_set_new(m, "running", run);
-	json_object_set_new(m, "power_kw", pw);
+	json_object_set_new(m, "gpus", json_integer((json_int_t)gcap));
+	json_object_set_new(m, "cores", json_integer((json_int_t)ccap));
+	json_object_set_new(m, "gpu_util", bin_json(&B[GU], 1));
+	json_object_set_new(m, "core_util", bin_json(&B[CU], 1));
+	json_object_set_new(m, "queued", bin_json(&B[QJ], 1));
+	json_object_set_new(m, "queued_gpus", bin_json(&B[QG], 1));
+	json_object_set_new(m, "queued_cores", bin_json(&B[QC], 1));
+	json_object_set_new(m, "frag_gpus", bin_json(&B[FG], 1));
+	json_object_set_new(m, "frag_cores", bin_json(&B[FC], 1));
+	json_object_set_new(m, "running", bin_json(&B[RJ], 1));
+	json_object_set_new(m, "power_kw", power ? bin_json(&B[PW], 1) : json_array());
+	json_t *types = json_array();
+	for (size_t k = 0; k < seen; k++) {
+		json_t *ty = json_object();
+		json_object_set_new(ty, "name", json_string(tname[k]));
+		json_object_set_new(ty, "unit", json_string(tgpu[k] ? "GPUs" : "cores"));
+		json_object_set_new(ty, "util", bin_json(&B[NS + k], 1));
+		json_array_append_new(types, ty);
+	}
 	json_object_set_new(m, "types", types);
 	json_object_set_new(rd->d, "ts", m);
+	free(B);
+	free(mem);
+	free(tname);
+	free(tgpu);
 	csv_free(&c);
 	return 0;
 }
@@ -198,24 +319,79 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The wait-time CDF from jobs.csv, at most 400 points (quantiles). */
+/* Percentile q of sorted v[0..n), as the metrics compute it. */
+static double pct(const cs_time *v, size_t n, double q)
+{
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+	return lo + 1 < n ? (double)v[lo] + (h - (double)lo) * (double)(v[lo + 1] - v[lo]) : (double)v[lo];
+}
+
+/* One group's waits (seconds, sorted) as the page shows them: jobs, mean,
+ * median, p90, p95, p99, max, and the box [p5, p25, p50, p75, p95]. */
+static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)w[i];
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "jobs", json_integer((json_int_t)n));
+	json_object_set_new(o, "mean", jr(n ? sum / (double)n : 0));
+	static const double qs[] = { 0.5, 0.9, 0.95, 0.99 };
+	static const char *const qn[] = { "p50", "p90", "p95", "p99" };
+	for (size_t k = 0; k < 4; k++)
+		json_object_set_new(o, qn[k], jr(pct(w, n, qs[k])));
+	json_object_set_new(o, "max", jr(n ? (double)w[n - 1] : 0));
+	json_t *box = json_array();
+	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
+	for (size_t k = 0; k < 5; k++)
+		json_array_append_new(box, jr(pct(w, n, bq[k])));
+	json_object_set_new(o, "box", box);
+	return o;
+}
+
+typedef struct pwait {
+	const char *part;
+	cs_time wait;
+} pwait;
+
+static int pwait_cmp(const void *a, const void *b)
+{
+	const pwait *x = a, *y = b;
+	int c = strcmp(x->part, y->part);
+	return c ? c : (x->wait > y->wait) - (x->wait < y->wait);
+}
+
+/* The wait-time CDF from jobs.csv (at most 400 points, quantiles), and
+ * the waits of each partition (jobs.csv's partition column; "(none)" when
+ * empty). Jobs that never started have no wait. */
 static int load_waits(run_data *rd, const char *dir, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "jobs.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start");
+	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
 	cs_time *w = malloc((c.n + 1) * sizeof *w);
-	if (!w) {
+	pwait *pw = malloc((c.n + 1) * sizeof *pw);
+	if (!w || !pw) {
+		free(w);
+		free(pw);
 		csv_free(&c);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
 	size_t n = 0;
 	for (size_t i = 1; i < c.n; i++)
-		if (c.nf[i] > 1 && num(fld(&c, i, cs)) >= 0)
-			w[n++] = (cs_time)num(fld(&c, i, cw));
+		if (c.nf[i] > 1 && num(fld(&c, i, cs)) >= 0) {
+			const char *p = fld(&c, i, cpart);
+			pw[n] = (pwait){ *p ? p : "(none)", (cs_time)num(fld(&c, i, cw)) };
+			w[n] = pw[n].wait;
+			n++;
+		}
 	qsort(w, n, sizeof *w, cmp_time);
 	json_t *pts = json_array();
 	size_t npts = n < 400 ? n : 400;
@@ -227,7 +403,27 @@ static int load_waits(run_data *rd, const char *dir, char *err, size_t errlen)
 		json_array_append_new(pts, p);
 	}
 	json_object_set_new(rd->d, "cdf", pts);
+	/* by partition: the whole machine first, then each partition by name */
+	json_t *parts = json_array();
+	json_array_append_new(parts, wait_stats("all", w, n));
+	qsort(pw, n, sizeof *pw, pwait_cmp);
+	size_t groups = 0;
+	for (size_t a = 0; a < n;) {
+		size_t b = a;
+		while (b < n && strcmp(pw[b].part, pw[a].part) == 0) {
+			w[b - a] = pw[b].wait;
+			b++;
+		}
+		json_array_append_new(parts, wait_stats(pw[a].part, w, b - a));
+		groups++;
+		a = b;
+	}
+	/* one partition only: it is the machine */
+	if (groups == 1)
+		json_array_remove(parts, 1);
+	json_object_set_new(rd->d, "waits", parts);
 	free(w);
+	free(pw);
 	csv_free(&c);
 	return 0;
 }
@@ -239,11 +435,14 @@ static int load_projects(run_data *rd, const char *dir, char *err, size_t errlen
 	int rc = csv_read(&c, dir, "projects.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	int cu = csv_col(&c, "gpu_hours"), ce = csv_col(&c, "entitled_gpu_hours");
-	if (cu < 0) {
-		cu = csv_col(&c, "proc_hours");
-		ce = csv_col(&c, "entitled_proc_hours");
-	}
+	/* shares and entitlements count GPU-hours on a machine with GPUs, else
+	 * core-hours (docs/outputs.md) */
+	int cg = csv_col(&c, "gpu_hours"), ce = csv_col(&c, "entitled_hours");
+	double gsum = 0;
+	for (size_t i = 1; i < c.n; i++)
+		gsum += num(fld(&c, i, cg));
+	int cu = gsum > 0 ? cg : csv_col(&c, "core_hours");
+	const char *unit = gsum > 0 ? "GPU-hours" : "core-hours";
 	json_t *names = json_array(), *used = json_array(), *ent = json_array();
 	for (size_t i = 1; i < c.n && i <= 30; i++) {
 		if (c.nf[i] < 2)
@@ -256,6 +455,7 @@ static int load_projects(run_data *rd, const char *dir, char *err, size_t errlen
 	json_object_set_new(p, "names", names);
 	json_object_set_new(p, "used", used);
 	json_object_set_new(p, "entitled", ent);
+	json_object_set_new(p, "unit", json_string(unit));
 	json_object_set_new(rd->d, "projects", p);
 	csv_free(&c);
 	return 0;
@@ -268,16 +468,14 @@ static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errle
 	int rc = csv_read(&c, dir, "occupancy.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	json_t *cols = json_array(), *rows = json_array(), *cells = json_array();
-	double t0 = c.nf[0] > 2 ? num(c.rows[0][2]) : 0;
+	json_t *cols = json_array(), *rows = json_array(), *types = json_array(), *cells = json_array();
 	for (size_t k = 2; k < c.nf[0]; k++)
-		json_array_append_new(cols, jr((num(c.rows[0][k]) - t0) / 86400.0));
+		json_array_append_new(cols, json_integer((json_int_t)num(c.rows[0][k])));
 	for (size_t i = 1; i < c.n; i++) {
 		if (c.nf[i] < 2)
 			continue;
-		char lab[160];
-		snprintf(lab, sizeof lab, "%s %s", fld(&c, i, 1), fld(&c, i, 0));
-		json_array_append_new(rows, json_string(lab));
+		json_array_append_new(rows, json_string(fld(&c, i, 0)));
+		json_array_append_new(types, json_string(fld(&c, i, 1)));
 		for (size_t k = 2; k < c.nf[i]; k++) {
 			double v = num(c.rows[i][k]);
 			if (v <= 0)
@@ -292,6 +490,7 @@ static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errle
 	json_t *h = json_object();
 	json_object_set_new(h, "cols", cols);
 	json_object_set_new(h, "rows", rows);
+	json_object_set_new(h, "types", types);
 	json_object_set_new(h, "cells", cells);
 	json_object_set_new(rd->d, "heat", h);
 	csv_free(&c);
@@ -329,6 +528,9 @@ static int run_data_load(run_data *rd, const char *dir, const char *name, int fu
 		rd->name[l - 1] = 0;
 	rd->d = json_object();
 	json_object_set_new(rd->d, "name", json_string(rd->name));
+	/* the calendar: x axes in dates where the workload has an epoch */
+	json_t *ep = json_object_get(rd->summary, "epoch");
+	json_object_set_new(rd->d, "epoch", json_is_integer(ep) ? json_integer(json_integer_value(ep)) : json_null());
 	int rc = load_timeseries(rd, dir, err, errlen);
 	if (rc == 0)
 		rc = load_waits(rd, dir, err, errlen);
@@ -359,8 +561,8 @@ static void html_text(FILE *f, const char *s)
 	}
 }
 
-/* A value of summary.json at a dotted path, as text ("" if absent). */
-static void sval(const json_t *root, const char *path, char *buf, size_t len)
+/* A value of summary.json at a dotted path, or NULL. */
+static const json_t *jget(const json_t *root, const char *path)
 {
 	char key[128];
 	const json_t *v = root;
@@ -372,47 +574,203 @@ static void sval(const json_t *root, const char *path, char *buf, size_t len)
 		v = json_object_get(v, key);
 		p = dot ? dot + 1 : p + kl;
 	}
-	if (!v || json_is_null(v))
-		snprintf(buf, len, "%s", "");
-	else if (json_is_string(v))
-		snprintf(buf, len, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, len, "%.4g", json_real_value(v));
-	else
-		snprintf(buf, len, "%s", "");
+	return v && !json_is_null(v) ? v : NULL;
 }
 
-static const char *const table_rows[][2] = {
-	{ "workload", "workload" },
-	{ "policy", "policy" },
-	{ "cluster", "machine.cluster" },
-	{ "processors / GPUs", "recorder.capacity" },
-	{ "jobs", "jobs" },
-	{ "makespan (s)", "makespan" },
-	{ "utilization", "utilization" },
-	{ "core utilization", "recorder.core_utilization" },
-	{ "mean wait (s)", "mean_wait" },
-	{ "p95 wait (s)", "p95_wait" },
-	{ "mean bounded slowdown", "mean_bounded_slowdown" },
-	{ "backfilled jobs", "backfilled_jobs" },
-	{ "projects", "recorder.projects" },
-	{ "Jain's fairness (usage / entitlement)", "recorder.jain_fairness" },
-	{ "mean fragmented", "recorder.fragmentation.mean_fragmented" },
-	{ "energy (kWh, IT)", "recorder.energy_kwh" },
-	{ "mean power (kW, IT)", "recorder.mean_power_kw" },
-	{ "capsim version", "inputs.capsim_version" },
-	{ "command", "inputs.command" },
+static int jnum(const json_t *root, const char *path, double *out)
+{
+	const json_t *v = jget(root, path);
+	if (!v || !json_is_number(v))
+		return 0;
+	*out = json_number_value(v);
+	return 1;
+}
+
+/* ---- numbers as a person reads them (docs/outputs.md) ---------------------- */
+
+/* An integer with thousands separators: 358,125. */
+static void fmt_int(char *b, size_t len, double v)
+{
+	char d[32];
+	snprintf(d, sizeof d, "%.0f", v < 0 ? -v : v);
+	size_t n = strlen(d), o = 0;
+	if (v < 0 && o + 1 < len)
+		b[o++] = '-';
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		if (i && (n - i) % 3 == 0 && o + 1 < len)
+			b[o++] = ',';
+		b[o++] = d[i];
+	}
+	b[o < len ? o : len - 1] = 0;
+}
+
+/* A duration in seconds, in the unit that reads best: 45 s, 31.6 min,
+ * 3.3 h, 12.4 days (hours from one hour, days from two). */
+static void fmt_dur(char *b, size_t len, double s)
+{
+	if (s < 120)
+		snprintf(b, len, "%.0f s", s);
+	else if (s < 3600)
+		snprintf(b, len, "%.1f min", s / 60);
+	else if (s < 172800)
+		snprintf(b, len, "%.1f h", s / 3600);
+	else
+		snprintf(b, len, "%.1f days", s / 86400);
+}
+
+enum { K_TEXT, K_INT, K_DUR, K_PCT, K_NUM, K_KWH, K_KW, K_CMD };
+
+/* One summary value, formatted by kind; 0 if summary.json lacks it. The
+ * exact figure (seconds, the ratio) goes to *exact for a tooltip. */
+static int fmt_value(const json_t *sm, const char *path, int kind, char *b, size_t len, char *exact, size_t elen)
+{
+	*exact = 0;
+	const json_t *v = jget(sm, path);
+	if (!v)
+		return 0;
+	if (json_is_string(v)) {
+		snprintf(b, len, "%s", json_string_value(v));
+		return *b != 0;
+	}
+	if (!json_is_number(v))
+		return 0;
+	double x = json_number_value(v);
+	char e[64];
+	switch (kind) {
+	case K_INT: fmt_int(b, len, x); break;
+	case K_DUR:
+		fmt_dur(b, len, x);
+		fmt_int(e, sizeof e, x);
+		snprintf(exact, elen, "%s s", e);
+		break;
+	case K_PCT:
+		snprintf(b, len, "%.1f %%", 100 * x);
+		snprintf(exact, elen, "%.6f", x);
+		break;
+	case K_KWH:
+		if (x >= 1e6)
+			snprintf(b, len, "%.2f GWh", x / 1e6);
+		else if (x >= 1e3)
+			snprintf(b, len, "%.1f MWh", x / 1e3);
+		else
+			snprintf(b, len, "%.1f kWh", x);
+		break;
+	case K_KW:
+		if (x >= 1e3)
+			snprintf(b, len, "%.2f MW", x / 1e3);
+		else
+			snprintf(b, len, "%.0f kW", x);
+		break;
+	default:
+		if (x >= 1e4 || x <= -1e4)
+			fmt_int(b, len, x);
+		else
+			snprintf(b, len, "%.4g", x);
+		break;
+	}
+	return 1;
+}
+
+typedef struct trow {
+	const char *label, *path;
+	int kind;
+} trow;
+
+static const trow table_rows[] = {
+	{ "workload", "workload", K_TEXT },
+	{ "policy", "policy", K_TEXT },
+	{ "cluster", "machine.cluster", K_TEXT },
+	{ "jobs", "jobs", K_INT },
+	{ "rejected by the policy", "rejected_by_policy", K_INT },
+	{ "makespan", "makespan", K_DUR },
+	{ "utilization", "utilization", K_PCT },
+	{ "core utilization", "recorder.core_utilization", K_PCT },
+	{ "mean wait", "mean_wait", K_DUR },
+	{ "median wait", "median_wait", K_DUR },
+	{ "p95 wait", "p95_wait", K_DUR },
+	{ "longest wait", "max_wait", K_DUR },
+	{ "mean bounded slowdown", "mean_bounded_slowdown", K_NUM },
+	{ "backfilled jobs", "backfilled_jobs", K_INT },
+	{ "projects", "recorder.projects", K_INT },
+	{ "Jain's fairness (usage / entitlement)", "recorder.jain_fairness", K_NUM },
+	{ "mean fragmented GPUs", "recorder.fragmentation.mean_fragmented", K_NUM },
+	{ "energy (IT)", "recorder.energy_kwh", K_KWH },
+	{ "mean power (IT)", "recorder.mean_power_kw", K_KW },
+	{ "capsim version", "inputs.capsim_version", K_TEXT },
+	{ "command", "inputs.command", K_CMD },
 };
 #define NTABLE (sizeof table_rows / sizeof table_rows[0])
 
+static void table_row(FILE *f, const char *label, const char *value, const char *exact, int cmd)
+{
+	fputs("<tr><th>", f);
+	html_text(f, label);
+	fputs(cmd ? "</th><td class=\"cmd\"" : "</th><td", f);
+	if (*exact) {
+		fputs(" title=\"", f);
+		html_text(f, exact);
+		fputc('"', f);
+	}
+	fputc('>', f);
+	html_text(f, value);
+	fputs("</td></tr>\n", f);
+}
+
+/* The summary table: the machine and the simulated period spelt out, then
+ * the rows above that summary.json has. */
+static void summary_table(FILE *f, const json_t *sm)
+{
+	char v[4096], e[128], a[64], b[64];
+	fputs("<table id=\"summary\">\n", f);
+	for (size_t i = 0; i < NTABLE; i++) {
+		if (strcmp(table_rows[i].path, "jobs") == 0) {
+			double g, c, n, p;
+			if (jnum(sm, "machine.gpus", &g) && jnum(sm, "machine.cores", &c) && jnum(sm, "machine.nodes", &n)) {
+				char gs[32], cs[32], ns[32];
+				fmt_int(gs, sizeof gs, g);
+				fmt_int(cs, sizeof cs, c);
+				fmt_int(ns, sizeof ns, n);
+				snprintf(v, sizeof v, "%s GPUs and %s cores on %s nodes", gs, cs, ns);
+				table_row(f, "machine", v, "", 0);
+			} else if (jnum(sm, "machine.processors", &p)) {
+				fmt_int(a, sizeof a, p);
+				snprintf(v, sizeof v, "%s processors (pooled)", a);
+				table_row(f, "machine", v, "", 0);
+			}
+			const json_t *s0 = jget(sm, "first_submit_time"), *s1 = jget(sm, "last_end_time");
+			if (s0 && s1 && json_is_string(s0) && json_is_string(s1)) {
+				/* dates and times, UTC */
+				snprintf(a, sizeof a, "%.10s %.5s", json_string_value(s0), json_string_value(s0) + 11);
+				snprintf(b, sizeof b, "%.10s %.5s", json_string_value(s1), json_string_value(s1) + 11);
+				snprintf(v, sizeof v, "%s to %s UTC", a, b);
+				table_row(f, "period (first submission to last end)", v, "", 0);
+			}
+		}
+		if (!fmt_value(sm, table_rows[i].path, table_rows[i].kind, v, sizeof v, e, sizeof e))
+			continue;
+		const json_t *res = jget(sm, "recorder.resource");
+		if (strcmp(table_rows[i].path, "recorder.fragmentation.mean_fragmented") == 0 && res &&
+		    json_is_string(res) && strcmp(json_string_value(res), "gpus") != 0) {
+			table_row(f, "mean fragmented cores", v, e, 0);
+			continue;
+		}
+		if (table_rows[i].kind == K_INT && strcmp(v, "0") == 0 &&
+		    strcmp(table_rows[i].path, "rejected_by_policy") == 0)
+			continue;
+		table_row(f, table_rows[i].label, v, e, table_rows[i].kind == K_CMD);
+	}
+	fputs("</table>\n", f);
+}
+
 static const char style[] =
-	"body{font-family:'DejaVu Sans',sans-serif;margin:20px;color:#222}"
-	"h1{font-size:20px}h2{font-size:16px;margin-top:24px}"
+	"body{font-family:'DejaVu Sans',sans-serif;margin:20px;color:#222;max-width:1040px}"
+	"h1{font-size:20px}h2{font-size:16px;margin-top:28px}p.note{font-size:12px;color:#555;margin:4px 0}"
+	"p.warn{background:#fff3cd;border:1px solid #e0c060;padding:6px 10px;font-size:13px}"
 	"table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-	"td.cmd{font-family:monospace;font-size:11px;max-width:900px;word-break:break-all}"
-	".chart{width:1000px;height:340px;margin:8px 0}.tall{height:560px}";
+	"td.num,th.num{text-align:right}"
+	"td.cmd{font-family:monospace;font-size:11px;max-width:860px;word-break:break-all}"
+	".chart{width:1000px;height:340px;margin:8px 0}.tall{height:560px}"
+	".grid{display:flex;flex-wrap:wrap;gap:4px;width:1000px}.small{width:330px;height:200px}";
 
 static void page_head(FILE *f, const char *title)
 {
@@ -433,41 +791,94 @@ static void page_data(FILE *f, json_t *d)
 	free(s);
 }
 
-/* The charts of one run; ids chart-util, chart-queue, chart-wait,
- * chart-projects, chart-heatmap (the last only on a node model). */
+/* What both pages' scripts share: the x axis (dates where the workload has
+ * an epoch, else days from the first interval), number formats, and a
+ * chart maker (SVG, no animation). */
+static const char common_js[] =
+	"const CS={\n"
+	"opt:{renderer:'svg'},\n"
+	"mk(id,o){const el=document.getElementById(id);if(!el)return;o.animation=false;"
+	"if(o.title)o.title.textStyle={fontSize:14};o.tooltip=o.tooltip||{trigger:'axis'};"
+	"echarts.init(el,null,CS.opt).setOption(o);},\n"
+	/* x of simulated second t: ms since 1970 with an epoch, else days from t0 */
+	"xs(d,t){const t0=d.ts.t.length?d.ts.t[0]:0;return d.epoch!=null?t.map(s=>(d.epoch+s)*1000):t.map(s=>(s-t0)/86400);},\n"
+	"xaxis(d){return d.epoch!=null?{type:'time',axisLabel:{hideOverlap:true,"
+	"formatter:{year:'{yyyy}',month:'{MMM} {yyyy}',day:'{d} {MMM}',hour:'{HH}:{mm}',minute:'{HH}:{mm}'}}}:"
+	"{type:'value',name:'days',minInterval:1,axisLabel:{formatter:v=>Number.isInteger(v)?String(v):''}};},\n"
+	"pair(x,v){return x.map((a,i)=>[a,v[i]]);},\n"
+	"int(v){return v==null?'':Math.round(v).toLocaleString('en-US');},\n"
+	"pct(v){return v==null?'':(100*v).toFixed(1)+' %';},\n"
+	/* a duration in hours, in the unit that reads best */
+	"dur(h){const s=h*3600;return s<120?s.toFixed(0)+' s':s<3600?(s/60).toFixed(1)+' min':"
+	"s<172800?(s/3600).toFixed(1)+' h':(s/86400).toFixed(1)+' days';},\n"
+	/* an axis label: round figures, no trailing .0 */
+	"tick(h){const s=h*3600,r=v=>String(+v.toFixed(v<10?1:0));return s<120?r(s)+' s':s<3600?r(s/60)+' min':"
+	"s<172800?r(s/3600)+' h':r(s/86400)+' days';},\n"
+	"binnote(d){const b=d.ts.bin_s;return b==3600?'hourly means':b==86400?'daily means':b==604800?'weekly means':"
+	"b%3600==0?'means over '+b/3600+' h':'means over '+b+' s';},\n"
+	"};\n";
+
+/* The charts of one run (ids below); only the ones its data has. */
 static const char report_js[] =
 	"<script>\n"
 	"(function(){\n"
-	"const opt={renderer:'svg'};\n"
-	"function mk(id,o){const el=document.getElementById(id);if(!el)return;o.animation=false;"
-	"if(o.title)o.title.textStyle={fontSize:14};if(o.legend)o.legend.top=30;"
-	"o.tooltip=o.tooltip||{trigger:'axis'};echarts.init(el,null,opt).setOption(o);}\n"
-	"function xy(t,v){return t.map((x,i)=>[x,v[i]]);}\n"
-	"const ts=D.ts||{t:[],busy:[],types:[],queued:[],demand:[],frag:[],power_kw:[]};\n"
-	"const cap=ts.capacity||1;\n"
-	"const us=[{name:'machine',type:'line',showSymbol:false,data:xy(ts.t,ts.busy.map(b=>b/cap))}];\n"
-	"ts.types.forEach(ty=>us.push({name:ty.name,type:'line',showSymbol:false,lineStyle:{width:1},data:xy(ts.t,ty.util)}));\n"
-	"mk('chart-util',{title:{text:'Utilization over time ('+ts.unit+' busy / capacity)'},legend:{top:24},grid:{top:70},"
-	"xAxis:{type:'value',name:'days'},yAxis:{type:'value',min:0,max:1},series:us});\n"
-	"mk('chart-queue',{title:{text:'Queue: jobs waiting and queued demand'},legend:{top:24},grid:{top:70},"
-	"xAxis:{type:'value',name:'days'},yAxis:[{type:'value',name:'jobs'},{type:'value',name:ts.unit}],"
-	"series:[{name:'queued jobs',type:'line',showSymbol:false,data:xy(ts.t,ts.queued)},"
-	"{name:'queued '+ts.unit,type:'line',showSymbol:false,yAxisIndex:1,data:xy(ts.t,ts.demand)},"
-	"{name:'fragmented '+ts.unit,type:'line',showSymbol:false,yAxisIndex:1,data:xy(ts.t,ts.frag)}]});\n"
-	"if(ts.power_kw.length)mk('chart-power',{title:{text:'IT power (kW)'},xAxis:{type:'value',name:'days'},"
-	"yAxis:{type:'value',min:0},series:[{name:'power',type:'line',showSymbol:false,data:xy(ts.t,ts.power_kw)}]});\n"
-	"mk('chart-wait',{title:{text:'Wait time CDF'},xAxis:{type:'log',name:'wait (h)',min:0.001},"
-	"yAxis:{type:'value',min:0,max:1},series:[{name:'jobs',type:'line',step:'end',showSymbol:false,"
-	"data:(D.cdf||[]).map(p=>[Math.max(p[0],0.001),p[1]])}]});\n"
-	"if(D.projects)mk('chart-projects',{title:{text:'Largest projects: usage and entitlement ('+ts.unit.replace(/s$/,'')+'-hours)'},"
-	"legend:{top:24},grid:{top:64,bottom:120},tooltip:{trigger:'axis'},"
-	"xAxis:{type:'category',data:D.projects.names,axisLabel:{rotate:60,fontSize:9}},yAxis:{type:'value'},"
-	"series:[{name:'used',type:'bar',data:D.projects.used},{name:'entitled',type:'bar',data:D.projects.entitled}]});\n"
-	"if(D.heat)mk('chart-heatmap',{title:{text:'Node occupancy (share allocated)'},tooltip:{position:'top'},"
-	"grid:{left:130,top:40,bottom:70},xAxis:{type:'category',data:D.heat.cols,name:'days',axisLabel:{fontSize:9}},"
-	"yAxis:{type:'category',data:D.heat.rows,axisLabel:{fontSize:8}},"
-	"visualMap:{min:0,max:1,calculable:false,orient:'horizontal',left:'center',bottom:0},"
-	"series:[{type:'heatmap',data:D.heat.cells,progressive:0}]});\n"
+	"const ts=D.ts,x=CS.xs(D,ts.t),xa=()=>CS.xaxis(D);\n"
+	"const u=[];\n"
+	"if(ts.gpus>0)u.push({name:'GPUs ('+CS.int(ts.gpus)+')',type:'line',showSymbol:false,data:CS.pair(x,ts.gpu_util)});\n"
+	"if(ts.cores>0)u.push({name:'cores ('+CS.int(ts.cores)+')',type:'line',showSymbol:false,data:CS.pair(x,ts.core_util)});\n"
+	"const yp={type:'value',min:0,max:1,axisLabel:{formatter:v=>(100*v).toFixed(0)+' %'}};\n"
+	"const tp={trigger:'axis',valueFormatter:CS.pct};\n"
+	"CS.mk('chart-util',{title:{text:'Utilization of the machine ('+CS.binnote(D)+')'},legend:{top:32},grid:{top:72},"
+	"tooltip:tp,xAxis:xa(),yAxis:yp,series:u});\n"
+	"(ts.types||[]).forEach((ty,i)=>CS.mk('chart-type-'+i,{title:{text:ty.name+': '+ty.unit+' busy',left:'center'},"
+	"grid:{top:34,left:44,right:12,bottom:28},tooltip:tp,xAxis:Object.assign(xa(),{name:''}),yAxis:yp,"
+	"series:[{name:ty.name,type:'line',showSymbol:false,lineStyle:{width:1},areaStyle:{opacity:0.15},data:CS.pair(x,ty.util)}]}));\n"
+	"const gu=ts.gpus>0,un=gu?'GPUs':'cores';\n"
+	"CS.mk('chart-queue',{title:{text:'Queue: jobs waiting and queued demand ('+CS.binnote(D)+')'},legend:{top:32},grid:{top:70},"
+	"xAxis:xa(),yAxis:[{type:'value',name:'jobs'},{type:'value',name:un}],"
+	"series:[{name:'queued jobs',type:'line',showSymbol:false,data:CS.pair(x,ts.queued)},"
+	"{name:'queued '+un,type:'line',showSymbol:false,yAxisIndex:1,data:CS.pair(x,gu?ts.queued_gpus:ts.queued_cores)},"
+	"{name:'fragmented '+un,type:'line',showSymbol:false,yAxisIndex:1,data:CS.pair(x,gu?ts.frag_gpus:ts.frag_cores)}]});\n"
+	"if(ts.power_kw.length)CS.mk('chart-power',{title:{text:'IT power, kW ('+CS.binnote(D)+')'},grid:{top:50},xAxis:xa(),"
+	"yAxis:{type:'value',min:0},tooltip:{trigger:'axis',valueFormatter:v=>CS.int(v)+' kW'},"
+	"series:[{name:'power',type:'line',showSymbol:false,data:CS.pair(x,ts.power_kw)}]});\n"
+	"CS.mk('chart-wait',{title:{text:'Wait time: share of jobs that waited at most',"
+	"subtext:'log scale; waits under a minute are drawn at one minute'},grid:{top:60},"
+	"tooltip:{trigger:'axis',formatter:p=>CS.pct(p[0].value[1])+' of jobs waited at most '+CS.dur(p[0].value[0])},"
+	"xAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},yAxis:yp,"
+	"series:[{name:'jobs',type:'line',step:'end',showSymbol:false,"
+	"data:(D.cdf||[]).map(p=>[Math.max(p[0],1/60),p[1]])}]});\n"
+	/* waits by partition: boxes p25-p75, median, whiskers p5-p95 */
+	"if(D.waits&&D.waits.length>1){const W=D.waits;"
+	"CS.mk('chart-waits',{title:{text:'Wait by partition (box: p25, median, p75; whiskers: p5, p95)',"
+	"subtext:'waits under a minute are drawn at one minute (log scale)'},grid:{top:60},"
+	"tooltip:{trigger:'item',formatter:p=>{const w=W[p.dataIndex];return w.name+': '+CS.int(w.jobs)+' jobs<br>median '+"
+	"CS.dur(w.p50/3600)+', p95 '+CS.dur(w.p95/3600)+', mean '+CS.dur(w.mean/3600);}},"
+	"xAxis:{type:'category',data:W.map(w=>w.name)},"
+	"yAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},"
+	"series:[{type:'boxplot',data:W.map(w=>w.box.map(v=>Math.max(v/3600,1/60)))}]});}\n"
+	"if(D.projects){const P=D.projects;CS.mk('chart-projects',{title:{text:'Largest projects: used and entitled '+P.unit+' (log scale)'},"
+	"legend:{top:32},grid:{top:64,bottom:110,left:70},tooltip:{trigger:'axis',valueFormatter:v=>CS.int(v)+' h'},"
+	"xAxis:{type:'category',data:P.names,axisLabel:{rotate:60,fontSize:9}},"
+	"yAxis:{type:'log',name:P.unit,axisLabel:{formatter:v=>CS.int(v)}},"
+	"series:[{name:'used',type:'bar',data:P.used},{name:'entitled',type:'bar',data:P.entitled}]});}\n"
+	/* the heatmap: one label per node type (its first row), dates or days
+	 * under the columns, a colour scale with numbers */
+	"if(D.heat){const H=D.heat,first=new Set(),size={};H.types.forEach(t=>size[t]=(size[t]||0)+1);"
+	/* a label at each type's first row, if its block is tall enough to hold one */
+	"H.types.forEach((t,i)=>{if((i==0||H.types[i-1]!=t)&&size[t]*40>=H.types.length)first.add(i);});"
+	"const cx=H.cols.map(s=>D.epoch!=null?new Date((D.epoch+s)*1000).toISOString().slice(0,10):"
+	"'day '+Math.floor((s-H.cols[0])/86400));"
+	"const step=Math.max(1,Math.ceil(cx.length/10));"
+	"CS.mk('chart-heatmap',{title:{text:'Node occupancy: share of each node\\'s GPUs (cores, without GPUs) allocated'},"
+	"tooltip:{position:'top',formatter:p=>H.rows[p.value[1]]+', '+cx[p.value[0]]+': '+CS.pct(p.value[2])},"
+	"grid:{left:90,top:40,bottom:90,right:20},"
+	"xAxis:{type:'category',data:cx,axisLabel:{fontSize:10,interval:i=>i%step==0},axisTick:{interval:i=>i%step==0}},"
+	"yAxis:{type:'category',data:H.rows,inverse:true,axisTick:{show:false},"
+	"axisLabel:{fontSize:11,interval:i=>first.has(i),formatter:(v,i)=>H.types[i]}},"
+	"visualMap:{type:'continuous',min:0,max:1,calculable:false,orient:'horizontal',left:'center',bottom:8,"
+	"text:['100 % allocated','0 %'],inRange:{color:['#f0f4ff','#3050c8','#0b1a5c']}},"
+	"series:[{type:'heatmap',data:H.cells,progressive:0}]});}\n"
 	"})();\n"
 	"</script>\n";
 
@@ -494,6 +905,33 @@ int cs_report_html(const char *dir, char *err, size_t errlen)
 	return cs_report_html_named(dir, NULL, err, errlen);
 }
 
+/* The waits table: per partition, jobs and the wait percentiles. */
+static void waits_table(FILE *f, const json_t *waits)
+{
+	static const char *const cols[][2] = { { "mean", "mean" }, { "median", "p50" }, { "p90", "p90" },
+					      { "p95", "p95" }, { "p99", "p99" }, { "longest", "max" } };
+	fputs("<table id=\"waits\">\n<tr><th>partition</th><th class=\"num\">jobs</th>", f);
+	for (size_t k = 0; k < 6; k++)
+		fprintf(f, "<th class=\"num\">%s</th>", cols[k][0]);
+	fputs("</tr>\n", f);
+	size_t i;
+	const json_t *w;
+	char b[64];
+	json_array_foreach(waits, i, w) {
+		fputs("<tr><td>", f);
+		html_text(f, json_string_value(json_object_get(w, "name")));
+		fmt_int(b, sizeof b, json_number_value(json_object_get(w, "jobs")));
+		fprintf(f, "</td><td class=\"num\">%s</td>", b);
+		for (size_t k = 0; k < 6; k++) {
+			double s = json_number_value(json_object_get(w, cols[k][1]));
+			fmt_dur(b, sizeof b, s);
+			fprintf(f, "<td class=\"num\" title=\"%.0f s\">%s</td>", s, b);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 int cs_report_html_named(const char *dir, const char *name, char *err, size_t errlen)
 {
 	run_data rd;
@@ -508,33 +946,40 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 		return -CS_EIO;
 	}
 	char title[4400];
-	sval(rd.summary, "policy", v, sizeof v);
+	const json_t *pol = jget(rd.summary, "policy");
+	snprintf(v, sizeof v, "%s", pol && json_is_string(pol) ? json_string_value(pol) : "?");
 	snprintf(title, sizeof title, "capsim report: %s (%s)", rd.name, v);
 	page_head(f, title);
 	fputs("<h1>", f);
 	html_text(f, title);
-	fputs("</h1>\n<h2>Summary</h2>\n<table id=\"summary\">\n", f);
-	for (size_t i = 0; i < NTABLE; i++) {
-		sval(rd.summary, table_rows[i][1], v, sizeof v);
-		if (!*v)
-			continue;
-		fputs("<tr><th>", f);
-		html_text(f, table_rows[i][0]);
-		fputs(strcmp(table_rows[i][1], "inputs.command") ? "</th><td>" : "</th><td class=\"cmd\">", f);
-		html_text(f, v);
-		fputs("</td></tr>\n", f);
+	fputs("</h1>\n<h2>Summary</h2>\n", f);
+	summary_table(f, rd.summary);
+	fputs("<p class=\"note\">Durations in the unit that reads best; hover a value for the exact figure. "
+	      "Dates are UTC. Column by column: docs/outputs.md.</p>\n", f);
+	fputs("<h2>Over time</h2>\n<div id=\"chart-util\" class=\"chart\"></div>\n", f);
+	const json_t *types = json_object_get(json_object_get(rd.d, "ts"), "types");
+	if (types && json_array_size(types)) {
+		fputs("<div class=\"grid\">\n", f);
+		for (size_t i = 0; i < json_array_size(types); i++)
+			fprintf(f, "<div id=\"chart-type-%zu\" class=\"small\"></div>\n", i);
+		fputs("</div>\n", f);
 	}
-	fputs("</table>\n", f);
-	fputs("<h2>Over time</h2>\n<div id=\"chart-util\" class=\"chart\"></div>\n"
-	      "<div id=\"chart-queue\" class=\"chart\"></div>\n", f);
+	fputs("<div id=\"chart-queue\" class=\"chart\"></div>\n", f);
 	const json_t *pw = json_object_get(json_object_get(rd.d, "ts"), "power_kw");
 	if (pw && json_array_size(pw))
 		fputs("<div id=\"chart-power\" class=\"chart\"></div>\n", f);
-	fputs("<h2>Waiting</h2>\n<div id=\"chart-wait\" class=\"chart\"></div>\n"
+	fputs("<h2>Waiting</h2>\n", f);
+	const json_t *waits = json_object_get(rd.d, "waits");
+	if (waits)
+		waits_table(f, waits);
+	if (waits && json_array_size(waits) > 1)
+		fputs("<div id=\"chart-waits\" class=\"chart\"></div>\n", f);
+	fputs("<div id=\"chart-wait\" class=\"chart\"></div>\n"
 	      "<h2>Projects</h2>\n<div id=\"chart-projects\" class=\"chart tall\"></div>\n", f);
 	if (json_object_get(rd.d, "heat"))
 		fputs("<h2>Nodes</h2>\n<div id=\"chart-heatmap\" class=\"chart tall\"></div>\n", f);
 	page_data(f, rd.d);
+	fprintf(f, "<script>\n%s</script>\n", common_js);
 	fputs(report_js, f);
 	fputs("</body>\n</html>\n", f);
 	run_data_free(&rd);
@@ -543,36 +988,57 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 
 /* ---- compare ------------------------------------------------------------- */
 
-static const char *const cmp_cols[][2] = {
-	{ "policy", "policy" },
-	{ "jobs", "jobs" },
-	{ "capacity", "recorder.capacity" },
-	{ "utilization", "utilization" },
-	{ "mean wait s", "mean_wait" },
-	{ "p95 wait s", "p95_wait" },
-	{ "mean bsld", "mean_bounded_slowdown" },
-	{ "jain", "recorder.jain_fairness" },
-	{ "energy kWh", "recorder.energy_kwh" },
+static const trow cmp_cols[] = {
+	{ "policy", "policy", K_TEXT },
+	{ "jobs", "jobs", K_INT },
+	{ "utilization", "utilization", K_PCT },
+	{ "mean wait", "mean_wait", K_DUR },
+	{ "p95 wait", "p95_wait", K_DUR },
+	{ "mean bsld", "mean_bounded_slowdown", K_NUM },
+	{ "jain", "recorder.jain_fairness", K_NUM },
+	{ "energy", "recorder.energy_kwh", K_KWH },
 };
 #define NCMP (sizeof cmp_cols / sizeof cmp_cols[0])
 
 static const char compare_js[] =
 	"<script>\n"
 	"(function(){\n"
-	"const opt={renderer:'svg'};\n"
-	"function mk(id,o){o.animation=false;o.tooltip={trigger:'axis'};o.legend={top:30};o.grid={top:70};"
-	"o.title.textStyle={fontSize:14};"
-	"echarts.init(document.getElementById(id),null,opt).setOption(o);}\n"
-	"function xy(t,v){return t.map((x,i)=>[x,v[i]]);}\n"
-	"const R=D.runs;\n"
-	"mk('chart-util',{title:{text:'Utilization over time'},xAxis:{type:'value',name:'days'},yAxis:{type:'value',min:0,max:1},"
-	"series:R.map(r=>({name:r.name,type:'line',showSymbol:false,data:xy(r.ts.t,r.ts.busy.map(b=>b/(r.ts.capacity||1)))}))});\n"
-	"mk('chart-queue',{title:{text:'Queued jobs'},xAxis:{type:'value',name:'days'},yAxis:{type:'value'},"
-	"series:R.map(r=>({name:r.name,type:'line',showSymbol:false,data:xy(r.ts.t,r.ts.queued)}))});\n"
-	"mk('chart-wait',{title:{text:'Wait time CDF'},xAxis:{type:'log',name:'wait (h)',min:0.001},yAxis:{type:'value',min:0,max:1},"
-	"series:R.map(r=>({name:r.name,type:'line',step:'end',showSymbol:false,data:r.cdf.map(p=>[Math.max(p[0],0.001),p[1]])}))});\n"
+	"const R=D.runs,yp={type:'value',min:0,max:1,axisLabel:{formatter:v=>(100*v).toFixed(0)+' %'}};\n"
+	/* runs of different workloads or calendars share one axis only in days */
+	"const cal=R.every(r=>r.epoch!=null&&r.epoch==R[0].epoch);\n"
+	"const X=r=>cal?CS.xs(r,r.ts.t):CS.xs(Object.assign({},r,{epoch:null}),r.ts.t);\n"
+	"const xa=()=>CS.xaxis(cal?R[0]:{epoch:null});\n"
+	"const util=r=>r.ts.gpus>0?r.ts.gpu_util:r.ts.core_util;\n"
+	"CS.mk('chart-util',{title:{text:'Utilization ('+CS.binnote(R[0])+')'},legend:{top:32},grid:{top:72},"
+	"tooltip:{trigger:'axis',valueFormatter:CS.pct},xAxis:xa(),yAxis:yp,"
+	"series:R.map(r=>({name:r.name,type:'line',showSymbol:false,data:CS.pair(X(r),util(r))}))});\n"
+	"CS.mk('chart-queue',{title:{text:'Queued jobs ('+CS.binnote(R[0])+')'},legend:{top:32},grid:{top:72},xAxis:xa(),"
+	"yAxis:{type:'value'},series:R.map(r=>({name:r.name,type:'line',showSymbol:false,data:CS.pair(X(r),r.ts.queued)}))});\n"
+	"CS.mk('chart-wait',{title:{text:'Wait time: share of jobs that waited at most'},legend:{top:32},grid:{top:72},"
+	"xAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},yAxis:yp,"
+	"series:R.map(r=>({name:r.name,type:'line',step:'end',showSymbol:false,data:r.cdf.map(p=>[Math.max(p[0],1/60),p[1]])}))});\n"
 	"})();\n"
 	"</script>\n";
+
+/* The runs' workloads differ (inputs.jobs_digest, else the job count):
+ * the message for the table and the page, or "" when they agree. */
+static void workload_warning(const run_data *rd, size_t n, char *b, size_t len)
+{
+	*b = 0;
+	for (size_t i = 1; i < n; i++) {
+		const json_t *d0 = jget(rd[0].summary, "inputs.jobs_digest"), *di = jget(rd[i].summary, "inputs.jobs_digest");
+		double j0 = 0, ji = 0;
+		jnum(rd[0].summary, "jobs", &j0);
+		jnum(rd[i].summary, "jobs", &ji);
+		int differ = d0 && di ? !json_equal(d0, di) : j0 != ji;
+		if (differ) {
+			snprintf(b, len, "these runs replay different workloads (%s and %s differ%s): their differences "
+				 "mix the workload's with the policy's", rd[0].name, rd[i].name,
+				 j0 != ji ? " in their number of jobs" : " in their jobs");
+			return;
+		}
+	}
+}
 
 int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, FILE *table,
 		      char *err, size_t errlen)
@@ -590,20 +1056,24 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 		loaded--;
 		goto out;
 	}
-	char v[4096];
+	char v[4096], e[128], warn[1024];
+	workload_warning(rd, n, warn, sizeof warn);
 	if (table) {
 		fprintf(table, "%-24s", "run");
 		for (size_t k = 0; k < NCMP; k++)
-			fprintf(table, " %12s", cmp_cols[k][0]);
+			fprintf(table, " %12s", cmp_cols[k].label);
 		fputc('\n', table);
 		for (size_t i = 0; i < n; i++) {
 			fprintf(table, "%-24s", rd[i].name);
 			for (size_t k = 0; k < NCMP; k++) {
-				sval(rd[i].summary, cmp_cols[k][1], v, sizeof v);
-				fprintf(table, " %12s", *v ? v : "-");
+				if (!fmt_value(rd[i].summary, cmp_cols[k].path, cmp_cols[k].kind, v, sizeof v, e, sizeof e))
+					snprintf(v, sizeof v, "-");
+				fprintf(table, " %12s", v);
 			}
 			fputc('\n', table);
 		}
+		if (*warn)
+			fprintf(table, "note: %s\n", warn);
 	}
 	if (out_html) {
 		FILE *f = open_page(out_html, err, errlen);
@@ -612,10 +1082,16 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 			goto out;
 		}
 		page_head(f, "capsim compare");
-		fputs("<h1>capsim compare</h1>\n<table id=\"compare\">\n<tr><th>run</th>", f);
+		fputs("<h1>capsim compare</h1>\n", f);
+		if (*warn) {
+			fputs("<p class=\"warn\" id=\"workload-warning\">Note: ", f);
+			html_text(f, warn);
+			fputs(".</p>\n", f);
+		}
+		fputs("<table id=\"compare\">\n<tr><th>run</th>", f);
 		for (size_t k = 0; k < NCMP; k++) {
 			fputs("<th>", f);
-			html_text(f, cmp_cols[k][0]);
+			html_text(f, cmp_cols[k].label);
 			fputs("</th>", f);
 		}
 		fputs("</tr>\n", f);
@@ -625,8 +1101,14 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 			html_text(f, rd[i].name);
 			fputs("</td>", f);
 			for (size_t k = 0; k < NCMP; k++) {
-				sval(rd[i].summary, cmp_cols[k][1], v, sizeof v);
-				fputs("<td>", f);
+				if (!fmt_value(rd[i].summary, cmp_cols[k].path, cmp_cols[k].kind, v, sizeof v, e, sizeof e))
+					*v = *e = 0;
+				fputs(*e ? "<td title=\"" : "<td", f);
+				if (*e) {
+					html_text(f, e);
+					fputc('"', f);
+				}
+				fputc('>', f);
 				html_text(f, v);
 				fputs("</td>", f);
 			}
@@ -638,6 +1120,7 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 		      "<div id=\"chart-queue\" class=\"chart\"></div>\n<div id=\"chart-wait\" class=\"chart\"></div>\n", f);
 		page_data(f, d);
 		json_decref(d);
+		fprintf(f, "<script>\n%s</script>\n", common_js);
 		fputs(compare_js, f);
 		fputs("</body>\n</html>\n", f);
 		rc = close_page(f, out_html, err, errlen);

@@ -160,6 +160,7 @@ void cs_run_result_free(cs_run_result *r)
 	free(r->placements);
 	free(r->placement_off);
 	free(r->unit_first);
+	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
 	r->unit_first = NULL;
@@ -411,6 +412,30 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 static int wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
 
 /* The recorder for a node-model run, if wanted (r->rec). */
+/* A workload's epoch as the outputs' calendar: none before 1980, where a
+ * trace's "time 0" is an anonymized origin (Alibaba PAI's times start near
+ * 0), not a date. */
+static int64_t calendar(int64_t epoch)
+{
+	return epoch >= 315532800 ? epoch : 0; /* 1980-01-01T00:00:00Z */
+}
+
+/* The nodes' names, for jobs.csv's node lists (hostlist.h). */
+static int host_names(cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm, char *err, size_t errlen)
+{
+	uint32_t T = nm->layout.ntypes;
+	const char **tn = malloc((T + 1) * sizeof *tn);
+	int rc = tn ? 0 : -CS_ENOMEM;
+	for (uint32_t t = 0; rc == 0 && t < T; t++)
+		tn[t] = cs_cluster_node_type_at(c, (int)t)->name;
+	if (rc == 0)
+		rc = cs_hostnames_init(&r->hosts, T, tn, nm->type_first);
+	free(tn);
+	if (rc < 0)
+		snprintf(err, errlen, rc == -CS_ENOMEM ? "out of memory" : "node types out of order");
+	return rc;
+}
+
 static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
 			  char *err, size_t errlen)
 {
@@ -512,6 +537,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		swf_to_nodes(t, c);
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
+	if (rc == 0)
+		rc = host_names(r, c, &nm, err, errlen);
 	if (rc == 0)
 		rc = cs_gpumap_build(gm, c, t, o->workload, o->gpu_map, o->ngpu_map, err, errlen);
 	if (rc == 0)
@@ -630,6 +657,7 @@ out:
 			rc = -CS_ENOMEM;
 		}
 	}
+	r->epoch = calendar(t->epoch);
 	*tp = *t;
 	free(tp->jobs);
 	tp->jobs = NULL;
@@ -710,6 +738,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 			cs_swf_free(&s);
 		}
 	}
+	if (rc == 0 && hdr.unix_start > 0)
+		r->epoch = calendar(hdr.unix_start);
 	if (rc == 0)
 		rc = o->cluster ? machine_from_cluster(o, &r->machine, err, errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);

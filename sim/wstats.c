@@ -11,8 +11,8 @@
 const char *const cs_wstats_metric_names[] = {
 	"jobs", "gpu_job_share", "single_gpu_share", "gpus_p50", "gpus_mean", "nodes_p50", "runtime_p50",
 	"runtime_p90", "runtime_mean", "overestimate_p50", "completed_share", "failed_share", "cancelled_share",
-	"timeout_share", "load", "active_projects", "top1pct_projects_share", "top10pct_projects_share",
-	"workhours_share", "weekend_share", NULL
+	"timeout_share", "load", "projects", "users_per_project", "active_projects", "top1pct_projects_share",
+	"top10pct_projects_share", "workhours_share", "weekend_share", NULL
 };
 
 /* ---- helpers ---- */
@@ -20,6 +20,12 @@ const char *const cs_wstats_metric_names[] = {
 static int dcmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return (x > y) - (x < y);
 }
 
@@ -166,6 +172,31 @@ static double top_share(const double *h, size_t np, double frac)
 	return all > 0 ? top / all : 0;
 }
 
+/* Projects with jobs among ix, and the mean number of distinct users per
+ * such project (a job without a project or user counts for neither). */
+static int project_users(const cs_trace *t, const size_t *ix, size_t n, double *nproj, double *users_mean)
+{
+	uint64_t *pairs = malloc((n ? n : 1) * sizeof *pairs);
+	if (!pairs)
+		return -CS_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const cs_jrec *r = &t->jobs[ix[i]];
+		if (r->project >= 0 && r->user >= 0)
+			pairs[k++] = (uint64_t)(uint32_t)r->project << 32 | (uint32_t)r->user;
+	}
+	qsort(pairs, k, sizeof *pairs, u64cmp);
+	double np = 0, nu = 0;
+	for (size_t i = 0; i < k; i++) {
+		nu += i == 0 || pairs[i] != pairs[i - 1];
+		np += i == 0 || pairs[i] >> 32 != pairs[i - 1] >> 32;
+	}
+	free(pairs);
+	*nproj = np;
+	*users_mean = np > 0 ? nu / np : 0;
+	return 0;
+}
+
 /* Mean over the days of the span of projects whose first..last submission
  * covers the day's noon. */
 static double active_projects(const cs_trace *t, const size_t *ix, size_t n, int *oom)
@@ -300,6 +331,11 @@ int cs_wstats_metric(const cs_trace *t, const cs_cluster *c, const cs_gen_model 
 			rc = -CS_EINVAL;
 		} else
 			*out = a / (cap * days * 24.0);
+	} else if (!strcmp(metric, "projects") || !strcmp(metric, "users_per_project")) {
+		double np, um;
+		if (project_users(t, ix, n, &np, &um) < 0)
+			goto nomem;
+		*out = metric[0] == 'p' ? np : um;
 	} else if (!strcmp(metric, "active_projects")) {
 		*out = active_projects(t, ix, n, &oom);
 		if (oom)
@@ -327,6 +363,43 @@ nomem:
 	free(v);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
+}
+
+int cs_wstats_window(cs_trace *t, int64_t from_s, int64_t to_s, char *err, size_t errlen)
+{
+	int64_t end = 0;
+	const char *d = cs_trace_meta_get(t, "days");
+	char *e, b[64];
+	double days = d ? strtod(d, &e) : 0;
+	if (d && e != d && !*e && days > 0)
+		end = (int64_t)ceil(days * 86400);
+	else
+		for (size_t i = 0; i < t->n; i++)
+			end = t->jobs[i].submit_s + 1 > end ? t->jobs[i].submit_s + 1 : end;
+	if (to_s > end)
+		to_s = end;
+	if (from_s < 0 || from_s >= to_s) {
+		snprintf(err, errlen, "window: empty: from %" PRId64 " s to %" PRId64 " s (the trace spans 0 to %" PRId64
+			 " s)", from_s, to_s, end);
+		return -CS_EINVAL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->jobs[i].submit_s >= from_s && t->jobs[i].submit_s < to_s) {
+			t->jobs[k] = t->jobs[i];
+			t->jobs[k++].submit_s -= from_s;
+		}
+	t->n = k;
+	t->epoch += from_s;
+	snprintf(b, sizeof b, "%.17g", (double)(to_s - from_s) / 86400.0);
+	int rc = cs_trace_meta_set(t, "days", b);
+	snprintf(b, sizeof b, "%" PRId64 "-%" PRId64, from_s, to_s);
+	rc = rc ? rc : cs_trace_meta_set(t, "window_s", b);
+	snprintf(b, sizeof b, "%" PRId64, t->epoch);
+	rc = rc ? rc : cs_trace_meta_set(t, "epoch", b);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc < 0 ? -CS_ENOMEM : 0;
 }
 
 /* ---- the report ---- */
@@ -477,7 +550,16 @@ static int projects(rep *r, const cs_trace *t)
 		ix[i] = i;
 	double *h = project_hours(t, ix, t->n, &np);
 	int oom = 0;
-	double act = active_projects(t, ix, t->n, &oom);
+	double act = active_projects(t, ix, t->n, &oom), nproj = 0, upp = 0, nusers = 0;
+	uint8_t *seen = calloc(t->users.n ? t->users.n : 1, 1);
+	if (!seen || project_users(t, ix, t->n, &nproj, &upp) < 0)
+		oom = 1;
+	for (size_t i = 0; seen && i < t->n; i++)
+		if (t->jobs[i].user >= 0 && !seen[t->jobs[i].user]) {
+			seen[t->jobs[i].user] = 1;
+			nusers++;
+		}
+	free(seen);
 	double *tot = calloc(t->projects.n ? t->projects.n : 1, sizeof *tot);
 	size_t *order = malloc((t->projects.n ? t->projects.n : 1) * sizeof *order);
 	if (!h || oom || !tot || !order) {
@@ -511,8 +593,9 @@ static int projects(rep *r, const cs_trace *t)
 	summ s = summarize(hs, np);
 	double t1 = top_share(h, np, 0.01), t10 = top_share(h, np, 0.10);
 	if (r->root) {
-		json_t *o = json_pack("{s:I,s:I,s:f,s:f,s:f}", "projects", (json_int_t)t->projects.n, "users",
-				      (json_int_t)t->users.n, "active_mean", act, "top1pct_share", t1, "top10pct_share", t10);
+		json_t *o = json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "projects", (json_int_t)nproj, "users",
+				      (json_int_t)nusers, "users_per_project", upp, "active_mean", act, "top1pct_share", t1,
+				      "top10pct_share", t10);
 		json_object_set_new(o, "gpu_hours", summ_json(&s));
 		json_t *top = json_array();
 		for (size_t k = 0; k < ntop; k++)
@@ -521,8 +604,8 @@ static int projects(rep *r, const cs_trace *t)
 		json_object_set_new(o, "top10", top);
 		json_object_set_new(r->root, "projects", o);
 	} else {
-		fprintf(r->f, "\nprojects: %zu (users %zu), active at once (first..last job) %.0f on average\n",
-			t->projects.n, t->users.n, act);
+		fprintf(r->f, "\nprojects with jobs: %.0f (users %.0f; %.2f per project), active at once (first..last "
+			"job) %.0f on average\n", nproj, nusers, upp, act);
 		fprintf(r->f, "  GPU-hours held by the top 1%% of projects %.1f%%, top 10%% %.1f%%\n", 100 * t1, 100 * t10);
 		summ_line(r, "", "GPU-hours per project", &s, "projects");
 		fprintf(r->f, "  top 10 by GPU-hours:");

@@ -193,3 +193,32 @@ size_t th_expect_same_file(const char *d1, const char *d2, const char *file)
 	free(b);
 	return l1;
 }
+
+size_t th_csv_split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *q = line;
+	while (n < max) {
+		char *w = q;
+		f[n++] = w;
+		if (*q == '"') {
+			for (q++; *q; q++) {
+				if (*q == '"' && q[1] == '"')
+					q++;
+				else if (*q == '"') {
+					q++;
+					break;
+				}
+				*w++ = *q;
+			}
+		}
+		while (*q && *q != ',')
+			*w++ = *q++;
+		int more = *q == ',';
+		*w = 0;
+		if (!more)
+			break;
+		q++;
+	}
+	return n;
+}

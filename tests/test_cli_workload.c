@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -16,13 +17,66 @@ Test(cli_workload, generate_then_stats_shows_every_target_met)
 	const char *st[] = { "workload", "stats", out, NULL };
 	cr_assert_eq(th_exec(st, &o, &e), 0, "%s", e);
 	cr_assert(strstr(o, "targets of model ai-dc-2200 (<built-in>)"), "%s", o);
-	cr_assert(strstr(o, "21 of 21 targets met"), "%s", o);
+	cr_assert(strstr(o, "23 of 23 targets met"), "%s", o);
 	cr_assert(strstr(o, "offered load against cluster national-ai-dc"), "%s", o);
 	cr_assert_null(strstr(o, "MISS"), "%s", o);
 	free(o), free(e);
 	const char *js[] = { "workload", "stats", out, "--json", NULL };
 	cr_assert_eq(th_exec(js, &o, &e), 0, "%s", e);
 	cr_assert(strstr(o, "\"targets_missed\": 0"), "%s", o);
+	free(o), free(e);
+	th_unlink(out);
+}
+
+/* generate --accounts: the same bytes twice, the workload unchanged by it,
+ * and a Fair Tree run over it adds no project or user under the root. */
+Test(cli_workload, generate_accounts_and_run_fair_tree_over_every_project)
+{
+	char d1[] = "/tmp/capsim-test-XXXXXX", d2[] = "/tmp/capsim-test-XXXXXX";
+	char w1[64], w2[64], a1[64], a2[64], w0[64], *o, *e;
+	cr_assert_not_null(mkdtemp(d1));
+	cr_assert_not_null(mkdtemp(d2));
+	snprintf(w1, sizeof w1, "%s/w.csv", d1), snprintf(a1, sizeof a1, "%s/a.yaml", d1);
+	snprintf(w2, sizeof w2, "%s/w.csv", d2), snprintf(a2, sizeof a2, "%s/a.yaml", d2);
+	snprintf(w0, sizeof w0, "%s/w0.csv", d2);
+	const char *g1[] = { "workload", "generate", "--seed", "3", "--days", "20", "--out", w1, "--accounts", a1, NULL };
+	const char *g2[] = { "workload", "generate", "--seed", "3", "--days", "20", "--accounts", a2, "--out", w2, NULL };
+	const char *g0[] = { "workload", "generate", "--seed", "3", "--days", "20", "--out", w0, NULL };
+	for (const char *const *g[] = { g1, g2, g0 }, *const **x = g; x < g + 3; x++) {
+		cr_assert_eq(th_exec(*x, &o, &e), 0, "%s", e);
+		free(o), free(e);
+	}
+	th_expect_same_file(d1, d2, "w.csv");
+	th_expect_same_file(d1, d2, "a.yaml");
+	char *t1 = th_slurp(w1, NULL), *t0 = th_slurp(w0, NULL);
+	cr_assert_str_eq(t1, t0);
+	free(t1), free(t0);
+	const char *run[] = { "run", "--workload", w1, "--policy", "multifactor", "--accounts", a1, NULL };
+	cr_assert_eq(th_exec(run, &o, &e), 0, "%s", e);
+	cr_assert(strstr(o, "added from the workload: 0 projects (under the root, shares 1), 0 users"), "%s", o);
+	free(o), free(e);
+	/* stdout cannot take both */
+	const char *both[] = { "workload", "generate", "--seed", "3", "--days", "2", "--out", "-", "--accounts", "-",
+			       NULL };
+	th_expect_usage_error(both, "cannot both be standard output");
+	remove(w1), remove(a1), remove(w2), remove(a2), remove(w0), rmdir(d1), rmdir(d2);
+}
+
+/* stats --from/--to: the window's jobs over the window's span. */
+Test(cli_workload, stats_of_a_window)
+{
+	char *out = th_write_tmp("", ".csv"), *o, *e;
+	const char *g[] = { "workload", "generate", "--seed", "2", "--days", "60", "--out", out, NULL };
+	cr_assert_eq(th_exec(g, &o, &e), 0, "%s", e);
+	free(o), free(e);
+	const char *st[] = { "workload", "stats", out, "--from", "2592000", "--to", "5184000", NULL };
+	cr_assert_eq(th_exec(st, &o, &e), 0, "%s", e);
+	cr_assert(strstr(o, " over 30.0 days"), "%s", o);
+	cr_assert_null(strstr(o, "MISS (load"), "%s", o);
+	free(o), free(e);
+	const char *empty[] = { "workload", "stats", out, "--from", "6000000", NULL };
+	cr_assert_eq(th_exec(empty, &o, &e), 2, "%s", e);
+	cr_assert(strstr(e, "window: empty"), "%s", e);
 	free(o), free(e);
 	th_unlink(out);
 }
@@ -50,6 +104,9 @@ Test(cli_workload, bad_usage_exits_2_with_a_message)
 		{ "workload", "stats", NULL },
 		{ "workload", "stats", "/nonexistent.csv", NULL },
 		{ "workload", "stats", "x.csv", "--format", "nope", NULL },
+		{ "workload", "stats", "x.csv", "--from", "x", NULL },
+		{ "workload", "generate", "--seed", "1", "--days", "3", "--out", "-", "--accounts", "/nonexistent/a.yaml",
+		  NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *o, *e;

@@ -488,7 +488,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	snprintf(path, sizeof path, "%s/jobs.csv", dir);
 	char *jc = th_slurp(path, NULL);
 	cr_assert(jc);
-	int cs = col(jc, "start"), cr = col(jc, "runtime"), cz = col(jc, "size"), cp = col(jc, "project"),
+	int cs = col(jc, "start"), cr = col(jc, "runtime"), cz = col(jc, "gpus"), cp = col(jc, "project"),
 	    cw = col(jc, "reason");
 	enum { P = 64 };
 	double used[P][4] = { { 0 } };
@@ -496,15 +496,8 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	for (char *line = strchr(jc, '\n') + 1; *line; rows++) {
 		char *end = strchr(line, '\n');
 		*end = '\0';
-		char *f[32];
-		int n = 0;
-		for (char *s = line; n < 32; s++) {
-			f[n++] = s;
-			s = strchr(s, ',');
-			if (!s)
-				break;
-			*s = '\0';
-		}
+		char *f[40];
+		th_csv_split(line, f, 40);
 		long start = atol(f[cs]);
 		held += strcmp(f[cw], "AssocGrpCPUMinutesLimit") == 0;
 		if (start >= 0) {

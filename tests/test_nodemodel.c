@@ -227,22 +227,30 @@ Test(nodemodel, easy_hold_is_node_level)
 	cs_run_result_free(&r);
 }
 
-/* FCFS never backfills: J5 waits behind J4 although a GPU is free. A CPU
- * job in another partition also waits behind the head (one queue). */
-Test(nodemodel, fcfs_one_queue_across_partitions)
+/* FCFS never backfills. A CPU job in another partition does not wait
+ * behind the gpu partition's head (queues per partition, the default);
+ * with queue=global it does (one queue). */
+Test(nodemodel, fcfs_queues_per_partition_unless_global)
 {
+	const char *jobs = HDR "1,a,u,0,3,3,0,0,100,100,,gpu,completed\n"
+			       "2,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
+			       "3,c,w,2,1,0,8,0,10,10,,cpu,completed\n";
 	cs_run_result r;
-	run_tiny(HDR "1,a,u,0,3,3,0,0,100,100,,gpu,completed\n"
-		     "2,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
-		     "3,c,w,2,1,0,8,0,10,10,,cpu,completed\n",
-		 "fcfs", &r);
+	run_tiny(jobs, "fcfs", &r);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_start(&r, 3), 2);
+	cs_run_result_free(&r);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.nparams = 1;
+	o.keys[0] = "queue";
+	o.vals[0] = "global";
+	th_run_on(tiny_yaml, jobs, ".csv", &o, &r);
 	cr_assert_eq(th_start(&r, 2), 100);
 	cr_assert_eq(th_start(&r, 3), 100);
 	cs_run_result_free(&r);
-	run_tiny(HDR "1,a,u,0,3,3,0,0,100,100,,gpu,completed\n"
-		     "2,b,v,1,1,4,0,0,50,50,,gpu,completed\n"
-		     "3,c,w,2,1,0,8,0,10,10,,cpu,completed\n",
-		 "easy", &r);
+	run_tiny(jobs, "easy", &r);
 	cr_assert_eq(th_start(&r, 2), 100);
 	cr_assert_eq(th_start(&r, 3), 2); /* backfilled on the CPU node */
 	cs_run_result_free(&r);

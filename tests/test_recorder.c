@@ -188,17 +188,18 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 	char dir[] = "/tmp/capsim-rec-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
 	char err[CS_ERRLEN];
-	cr_assert_eq(cs_recorder_write(r.rec, dir, NULL, NULL, 10, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_recorder_write(r.rec, dir, NULL, NULL, 10, 0, err, sizeof err), 0, "%s", err);
 	char *ts = slurp_in(dir, "timeseries.csv");
 	cr_assert_str_eq(ts,
-			 "t,length_s,scope,name,capacity,proc_seconds,procs_busy,procs_allocated,running_jobs,"
-			 "queued_jobs,queued_procs,fragmented_procs\n"
-			 "0,50,machine,all,4,100,2.000,2,1,1,4,2\n"
-			 "50,50,machine,all,4,100,2.000,2,1,1,4,2\n"
-			 "100,50,machine,all,4,200,4.000,4,1,0,0,0\n"
-			 "150,50,machine,all,4,200,4.000,4,1,0,0,0\n");
+			 "t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,"
+			 "gpus_allocated,cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,"
+			 "fragmented_gpus,fragmented_cores,power_w\n"
+			 "0,,50,machine,all,0,4,0,100,0.000,2.000,0,2,1,1,0,4,0,2,\n"
+			 "50,,50,machine,all,0,4,0,100,0.000,2.000,0,2,1,1,0,4,0,2,\n"
+			 "100,,50,machine,all,0,4,0,200,0.000,4.000,0,4,1,0,0,0,0,0,\n"
+			 "150,,50,machine,all,0,4,0,200,0.000,4.000,0,4,1,0,0,0,0,0,\n");
 	char *pj = slurp_in(dir, "projects.csv");
-	cr_assert(strstr(pj, "\ng1,1,2,600,"), "%s", pj);
+	cr_assert(strstr(pj, "\ng1,2,0,600,"), "%s", pj);
 	free(ts);
 	free(pj);
 	cs_run_result_free(&r);

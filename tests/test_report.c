@@ -62,8 +62,8 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 	char *d = th_slurp(dom, NULL);
 	cr_assert_not_null(d);
 	/* ECharts' SVG renderer puts one <svg> inside each chart's div */
-	const char *ids[] = { "chart-util", "chart-queue", "chart-power", "chart-wait", "chart-projects",
-			      "chart-heatmap" };
+	const char *ids[] = { "chart-util", "chart-type-0", "chart-queue", "chart-power", "chart-waits", "chart-wait",
+			      "chart-projects", "chart-heatmap" };
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "id=\"%s\"", ids[i]);
@@ -73,6 +73,17 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 		cr_assert(svg && (!next || svg < next), "%s has no chart drawn", ids[i]);
 	}
 	cr_assert(strstr(d, "<table id=\"summary\">"));
+	/* numbers as a person reads them: no exponents, durations in units,
+	 * shares in per cent, the period as dates; waits per partition */
+	const char *tab = strstr(d, "<table id=\"summary\">"), *tend = strstr(tab, "</table>");
+	cr_assert(tend);
+	for (const char *q = tab; q < tend; q++)
+		cr_assert(!(q[0] == 'e' && (q[1] == '+' || q[1] == '-') && q[2] >= '0' && q[2] <= '9'),
+			  "an exponent in the summary: %.40s", q - 10);
+	cr_assert(strstr(tab, "<th>utilization</th><td title=\"0.") && strstr(tab, " %</td>"), "%.2000s", tab);
+	cr_assert(strstr(tab, "<th>period (first submission to last end)</th><td>20"), "%.2000s", tab);
+	cr_assert(strstr(tab, "<th>mean wait</th><td title=\""), "%.2000s", tab);
+	cr_assert(strstr(d, "<table id=\"waits\">") && strstr(d, "<tr><td>h100</td>"), "no waits by partition");
 	char shot[700];
 	snprintf(shot, sizeof shot, "%s/shot.png", dir);
 	size_t len = 0;
@@ -100,6 +111,26 @@ Test(report, compare_puts_runs_side_by_side)
 	cr_assert_not_null(html);
 	cr_assert(strstr(html, "id=\"chart-util\"") && strstr(html, "id=\"chart-wait\"") &&
 		  strstr(html, "<table id=\"compare\">"));
+	/* one workload: no warning */
+	cr_assert_null(strstr(html, "workload-warning"));
+	cr_assert_null(strstr(out, "note:"), "%s", out);
+	free(html);
+	free(out);
+	free(err);
+	/* a run of another workload beside them: said so, in the table and the page */
+	char w3[600], c[600];
+	snprintf(w3, sizeof w3, "%s/w3.csv", dir);
+	snprintf(c, sizeof c, "%s/other", dir);
+	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "3", "--days", "1", "--out", w3), &out, &err), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w3, "--policy", "fcfs", "--out", c), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec(ARGS("compare", a, c, "--out", page), &out, &err), 0, "%s", err);
+	cr_assert(strstr(out, "note: these runs replay different workloads (fcfs and other differ"), "%s", out);
+	html = th_slurp(page, NULL);
+	cr_assert(html && strstr(html, "<p class=\"warn\" id=\"workload-warning\">"));
 	free(html);
 	free(out);
 	free(err);
@@ -110,6 +141,44 @@ Test(report, compare_puts_runs_side_by_side)
 	cr_assert_eq(th_exec(ARGS("report", "/nonexistent-run"), &out, &err), 2);
 	free(out);
 	free(err);
+}
+
+Test(report, long_series_are_averaged_into_round_bins)
+{
+	/* 2 days of submissions sampled every 60 s: over 2,880 intervals, more
+	 * than the page's 500 points, so they are drawn as hourly means */
+	char dir[] = "/tmp/capsim-rep-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char wl[600], od[600];
+	snprintf(wl, sizeof wl, "%s/w.csv", dir);
+	snprintf(od, sizeof od, "%s/run", dir);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out, &err), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--sample", "60", "--out", od), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	char p[700];
+	snprintf(p, sizeof p, "%s/report.html", od);
+	char *html = th_slurp(p, NULL);
+	cr_assert(html && strstr(html, "\"bin_s\":3600,\"t\":["), "no hourly bins");
+	const char *t = strstr(html, "\"bin_s\":3600,\"t\":[");
+	size_t points = 1;
+	for (const char *q = strchr(t, '[') + 1; *q != ']'; q++)
+		points += *q == ',';
+	/* the intervals, 60 s each: one point per 60 */
+	snprintf(p, sizeof p, "%s/timeseries.csv", od);
+	char *ts = th_slurp(p, NULL);
+	size_t rows = 0;
+	for (const char *q = ts; (q = strstr(q, ",machine,all,")); q++)
+		rows++;
+	cr_assert_gt(rows, 500);
+	cr_assert_eq(points, (rows + 59) / 60, "%zu intervals, %zu points", rows, points);
+	free(ts);
+	free(html);
+	snprintf(p, sizeof p, "rm -rf '%s'", dir);
+	cr_assert_eq(system(p), 0);
 }
 
 Test(report, swf_runs_report_processors)
@@ -130,7 +199,7 @@ Test(report, swf_runs_report_processors)
 	char p[700];
 	snprintf(p, sizeof p, "%s/timeseries.csv", od);
 	char *ts = th_slurp(p, NULL);
-	cr_assert(ts && strstr(ts, "procs_allocated"));
+	cr_assert(ts && strstr(ts, "\n0,,60,machine,all,0,4,0,120,"), "%s", ts);
 	snprintf(p, sizeof p, "%s/report.html", od);
 	char *html = th_slurp(p, NULL);
 	cr_assert(html && strstr(html, "id=\"chart-util\"") && !strstr(html, "id=\"chart-heatmap\""));

@@ -49,6 +49,20 @@ Test(wstats, metrics_of_a_small_native_trace)
 	/* a spans day 0's noon (submits at 0 and 50000); b and c span no noon: (1 + 0) / 2 days */
 	cr_assert_float_eq(M("active_projects", NULL, NULL), 0.5, 1e-12);
 	cr_assert_float_eq(M("top10pct_projects_share", NULL, NULL), 16.5 / (16.5 + 200.0 / 3600), 1e-12);
+	cr_assert_float_eq(M("projects", NULL, NULL), 3, 1e-12);
+	cr_assert_float_eq(M("projects", "h100", NULL), 2, 1e-12);
+	cr_assert_float_eq(M("users_per_project", NULL, NULL), 1, 1e-12);
+	/* the second day alone: b's and c's jobs, 1 day; cpu 600 s on 1 of 64 nodes over 24 h */
+	int64_t epoch = t.epoch;
+	cr_assert_eq(cs_wstats_window(&t, 86400, 1000000, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(t.n, 2);
+	cr_assert_eq(t.jobs[0].submit_s, 100000 - 86400);
+	cr_assert_eq(t.epoch, epoch + 86400);
+	cr_assert_str_eq(cs_trace_meta_get(&t, "days"), "1");
+	cr_assert_float_eq(M("load", "cpu", NULL), (600 / 3600.0) / (64 * 24.0), 1e-12);
+	cr_assert_float_eq(M("projects", NULL, NULL), 2, 1e-12);
+	cr_assert_eq(cs_wstats_window(&t, 86400, 90000, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "window: empty"), "%s", err);
 #undef M
 	cr_assert_eq(cs_wstats_metric(&t, c, NULL, "bogus", NULL, NULL, &v, err, sizeof err), -CS_EINVAL);
 	cr_assert_eq(cs_wstats_metric(&t, c, NULL, "runtime_p50", "t4", NULL, &v, err, sizeof err), -CS_EINVAL);

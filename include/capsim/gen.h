@@ -1,6 +1,7 @@
-/* capsim: the synthetic AI workload generator: its model (sim/gen_model.c)
- * and the generation (sim/gen.c). The statistics the targets are checked
- * with are capsim/wstats.h's.
+/* capsim: the synthetic AI workload generator: its model (sim/gen_model.c),
+ * the generation (sim/gen.c) and the accounts tree of a generated trace
+ * (sim/gen_accounts.c). The statistics the targets are checked with are
+ * capsim/wstats.h's.
  *
  * A model (YAML, configs/workloads/ai-dc-2200.yaml is the built-in default)
  * describes a population of projects (how many are alive at once, their
@@ -14,12 +15,22 @@
  *
  *   name: str
  *   start_epoch: int >= 0      # Unix time of submit 0 (a Monday 00:00, site clock)
- *   projects:
+ *   projects:                  # give exactly one of per_year, active:
+ *     per_year: int >= 1       # projects alive during a 365-day year
  *     active: int >= 1         # projects alive at any moment
- *     lifetime_days: {min: int >= 1, max: int >= min}   # uniform
+ *     lifetime_days: {min: int >= 1, max: int >= min}   # one award, uniform
+ *     renewal: {share: [0,0.99], max: int >= 0}  # an award is renewed for
+ *                              # another with probability share, max times
  *     weight_sigma: float >= 0 # demand weight ~ lognormal(0, sigma)
- *     users: {min: int >= 1, max: int >= min}           # per project, uniform
+ *     users: {COUNT: weight, ...}  # users per project
  *     cpu_share: float in [0,1] # share of projects that are CPU-only (HPC)
+ *   organisations:             # list, >= 1: the accounts tree's levels
+ *     - type: str (unique)     # organisation type (an account name)
+ *       count: int >= 1        # organisations of this type
+ *       projects: float >= 0   # share of projects of this type (weight)
+ *       shares: float >= 0     # the type's fair-share shares
+ *       zipf: float >= 0       # organisation k of a type gets projects
+ *                              # with weight 1 / k^zipf
  *   arrivals:
  *     hour_weights: [24 floats >= 0]   # 00-01 .. 23-24, site clock
  *     day_weights: [7 floats >= 0]     # Monday .. Sunday
@@ -56,6 +67,7 @@
 #define CAPSIM_GEN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "capsim/trace.h"
 #include "capsim/types.h"
@@ -78,6 +90,33 @@ const char *cs_gen_default_text(size_t *len);        /* the embedded YAML */
  * the same model, seed, days and scale give the same trace. */
 int cs_gen_generate(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
 		    char *err, size_t errlen);
+
+/* What the generator drew for a project of a trace it made. */
+typedef struct cs_gen_project {
+	int type;          /* organisation type: index into the model's organisations */
+	int org;           /* organisation within the type, from 0 */
+	double weight;     /* demand weight: its award, relative to the others' */
+	double start_day;  /* its first award begins (days from submit 0; may be < 0) */
+	double end_day;    /* its last award ends */
+	int renewals;      /* awards after the first */
+} cs_gen_project;
+
+/* cs_gen_generate (the same trace), and in *projects (malloc'ed, NULL on
+ * error) what was drawn for each project of out, indexed like out->projects. */
+int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
+			     cs_gen_project **projects, char *err, size_t errlen);
+
+/* ---- sim/gen_accounts.c ---- */
+
+/* Write the accounts file (include/capsim/accounts.h) of a generated trace:
+ * root (the model's name) -> organisation type (the model's shares) ->
+ * organisation (shares: the sum of its projects') -> project (shares: its
+ * weight x 100, at least 1) -> its users in the trace (shares 1). Only
+ * what has jobs in t appears; order: types as in the model, organisations
+ * by number, projects and users by their index in t. 0, or -CS_EIO,
+ * -CS_ENOMEM, or -CS_EINVAL (an organisation's name is another account's). */
+int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
+			  char *err, size_t errlen);
 
 /* What a model says, as plain data (owned by the model; see the schema). */
 typedef struct cs_gen_dist { /* a discrete distribution: value v[i] with weight w[i] */
@@ -109,6 +148,12 @@ typedef struct cs_gen_partition {
 	double mix_wsum;
 } cs_gen_partition;
 
+typedef struct cs_gen_orgtype {
+	const char *type;
+	int count;
+	double projects, shares, zipf;
+} cs_gen_orgtype;
+
 typedef struct cs_gen_target {
 	const char *metric;
 	const char *partition; /* NULL: all */
@@ -121,8 +166,12 @@ typedef struct cs_gen_target {
 typedef struct cs_gen_spec {
 	const char *name;
 	int64_t start_epoch;
-	int active, life_min_days, life_max_days, users_min, users_max;
-	double weight_sigma, cpu_share;
+	int per_year, active;  /* one of them > 0, the other 0 */
+	int life_min_days, life_max_days, renew_max;
+	double renew_share, weight_sigma, cpu_share;
+	cs_gen_dist users;     /* users per project */
+	cs_gen_orgtype *orgs;  /* organisation types */
+	int norgs;
 	double hour_w[24], day_w[7];
 	cs_gen_class *classes;
 	int nclasses;

@@ -80,9 +80,11 @@ void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t);
  * DIR/occupancy.csv. names: the workload's names (projects), or NULL for a
  * pooled SWF replay (projects are then "g<group>", or "u<user>" when the
  * group is missing). shares: multifactor's `shares` spec
- * ("ACCOUNT:WEIGHT,...", accounts as the policy counts them) or NULL. */
+ * ("ACCOUNT:WEIGHT,...", accounts as the policy counts them) or NULL.
+ * epoch: Unix time of the workload's time 0, for timeseries.csv's calendar
+ * column (0: none). */
 int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
-		      cs_time bsld_tau, char *err, size_t errlen);
+		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen);
 
 /* summary.json's "recorder" object (a jansson json_t *, new reference); the
  * same shares and bounded-slowdown threshold as cs_recorder_write. NULL on allocation failure. */

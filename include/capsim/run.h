@@ -10,6 +10,7 @@
 #include "capsim/accounts.h"
 #include "capsim/engine.h"
 #include "capsim/format.h"
+#include "capsim/hostlist.h"
 #include "capsim/metrics.h"
 #include "capsim/trace.h"
 #include "capsim/transform.h"
@@ -95,6 +96,9 @@ typedef struct cs_run_result {
 	void *policy_handle;         /* a loaded .so, or NULL */
 	cs_account_stats acct;       /* with opts.accounts: what binding it to the jobs gave */
 	cs_batsim_unit batsim_unit;  /* batsim_jobs.csv's resource */
+	cs_hostnames hosts;          /* node model: the nodes' names (hostlist.h); zeroed otherwise */
+	int64_t epoch;               /* Unix time of the workload's time 0 (an SWF header's
+				      * UnixStartTime, a trace's absolute times), 0 if it has none */
 	uint32_t *unit_first;        /* GPUs or cores: node n's are numbered from unit_first[n]
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */

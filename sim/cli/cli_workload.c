@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON };
+enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON, O_ACCOUNTS, O_FROM, O_TO };
 
 static int generate_main(int argc, char **argv);
 static int stats_main(int argc, char **argv);
@@ -24,6 +24,9 @@ static const cs_cli_opt generate_opts[] = {
 		  "built)" },
 	{ .name = "projects-scale", .arg = "F", .id = O_SCALE,
 	  .help = "F times the projects (2: twice as many, and twice the demand), F in (0, 100]" },
+	{ .name = "accounts", .arg = "FILE", .id = O_ACCOUNTS,
+	  .help = "also write the accounts tree of its projects (organisation type, organisation, project, "
+		  "user) for capsim run --accounts" },
 	{ 0 },
 };
 
@@ -46,6 +49,9 @@ static const cs_cli_opt stats_opts[] = {
 	  .help = "the model whose targets are printed beside the measured values (default: for a generated "
 		  "trace, the model named in it)" },
 	{ .name = "json", .id = O_JSON, .help = "print one JSON object instead" },
+	{ .name = "from", .arg = "S", .id = O_FROM,
+	  .help = "only the jobs submitted S seconds or more after the trace origin, over the window's span" },
+	{ .name = "to", .arg = "S", .id = O_TO, .help = "only the jobs submitted before S seconds after the origin" },
 	{ 0 },
 };
 
@@ -63,10 +69,30 @@ const cs_cli_cmd cs_cli_stats_cmd = {
 
 static int exit_of(int rc) { return rc == -CS_ENOMEM ? 1 : 2; }
 
+/* Open path for writing ("-": standard output), or NULL with err. */
+static FILE *open_out(const char *path, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f)
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+	return f;
+}
+
+/* Close f (flush standard output); rc, or -CS_EIO with err. */
+static int close_out(FILE *f, const char *path, int rc, char *err, size_t errlen)
+{
+	int bad = f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	if ((bad || rc == -CS_EIO) && rc != -CS_EINVAL && rc != -CS_ENOMEM) {
+		snprintf(err, errlen, "%s: cannot write", path);
+		return -CS_EIO;
+	}
+	return rc;
+}
+
 static int generate_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_generate_cmd;
-	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL;
+	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL, *acc = NULL;
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
@@ -78,12 +104,15 @@ static int generate_main(int argc, char **argv)
 		case O_SEED: seed_s = p.arg; break;
 		case O_DAYS: days_s = p.arg; break;
 		case O_SCALE: scale_s = p.arg; break;
+		case O_ACCOUNTS: acc = p.arg; break;
 		default: return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
 		}
 	if (c < 0)
 		return p.status;
 	if (!seed_s || !days_s || !out)
 		return cs_cli_usage(cmd, "--seed, --days and --out are required");
+	if (acc && !strcmp(acc, "-") && !strcmp(out, "-"))
+		return cs_cli_usage(cmd, "--out and --accounts cannot both be standard output");
 	char *end;
 	errno = 0;
 	unsigned long long seed = strtoull(seed_s, &end, 10);
@@ -109,33 +138,37 @@ static int generate_main(int argc, char **argv)
 	int rc = cs_gen_model_load(&m, model, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(exit_of(rc), err);
-	cs_trace t;
-	cs_trace_init(&t);
-	rc = cs_gen_generate(m, seed, (int)days, scale, &t, err, sizeof err);
-	cs_gen_model_free(m);
-	if (rc < 0) {
-		cs_trace_free(&t);
-		return cs_cli_die(exit_of(rc), err);
-	}
-	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
-	if (!f) {
-		snprintf(err, sizeof err, "%s: cannot write: %s", out, strerror(errno));
-		cs_trace_free(&t);
+	/* both outputs open before a year is generated */
+	FILE *fo = open_out(out, err, sizeof err), *fa = fo && acc ? open_out(acc, err, sizeof err) : NULL;
+	if (!fo || (acc && !fa)) {
+		if (fo && fo != stdout)
+			fclose(fo);
+		cs_gen_model_free(m);
 		return cs_cli_die(2, err);
 	}
-	rc = cs_native_write(&t, f);
-	cs_trace_free(&t);
-	if ((f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0) || rc < 0) {
-		snprintf(err, sizeof err, "%s: cannot write", out);
-		return cs_cli_die(1, err);
+	cs_trace t;
+	cs_trace_init(&t);
+	cs_gen_project *pr = NULL;
+	rc = cs_gen_generate_projects(m, seed, (int)days, scale, &t, acc ? &pr : NULL, err, sizeof err);
+	if (rc == 0 && cs_native_write(&t, fo) < 0)
+		rc = -CS_EIO;
+	rc = close_out(fo, out, rc, err, sizeof err);
+	if (fa) {
+		if (rc == 0)
+			rc = cs_gen_accounts_write(fa, m, &t, pr, err, sizeof err);
+		rc = close_out(fa, acc, rc, err, sizeof err);
 	}
-	return 0;
+	free(pr);
+	cs_gen_model_free(m);
+	cs_trace_free(&t);
+	return rc < 0 ? cs_cli_die(rc == -CS_EIO || rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 }
 
 static int stats_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_stats_cmd;
 	const char *file = NULL, *cluster = NULL, *model = NULL;
+	int64_t from = 0, to = INT64_MAX;
 	cs_format fmt = CS_FMT_AUTO;
 	int json = 0;
 	char err[CS_ERRLEN];
@@ -148,6 +181,12 @@ static int stats_main(int argc, char **argv)
 		case O_CLUSTER: cluster = p.arg; break;
 		case O_MODEL: model = p.arg; break;
 		case O_JSON: json = 1; break;
+		case O_FROM:
+		case O_TO:
+			if (cs_cli_i64(c == O_FROM ? "--from" : "--to", p.arg, c == O_FROM ? 0 : 1, c == O_FROM ? &from : &to,
+				       err, sizeof err) < 0)
+				return cs_cli_die(2, err);
+			break;
 		default:
 			if (file)
 				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
@@ -162,6 +201,8 @@ static int stats_main(int argc, char **argv)
 	cs_cluster *cl = NULL;
 	cs_gen_model *m = NULL;
 	int rc = cs_format_read(&t, file, fmt, err, sizeof err);
+	if (rc == 0 && (from > 0 || to < INT64_MAX))
+		rc = cs_wstats_window(&t, from, to, err, sizeof err);
 	if (rc == 0)
 		rc = cs_cluster_open(&cl, cluster ? cluster : "default", NULL, err, sizeof err);
 	const char *gen = cs_trace_meta_get(&t, "generator"), *named = cs_trace_meta_get(&t, "model");

@@ -1,0 +1,18 @@
+/* capsim: writing the CSV outputs' fields (sim/csvout.c), as RFC 4180 and
+ * ISO 8601 spell them. */
+#ifndef CAPSIM_CSVOUT_H
+#define CAPSIM_CSVOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* s, quoted (its quotes doubled) when it holds a comma, a quote or a line break. */
+void cs_csv_field(FILE *f, const char *s);
+/* epoch + t as ISO 8601 UTC (2024-03-01T08:00:00Z); nothing when epoch is
+ * 0 (the workload has no calendar) or t < 0 (never happened). */
+void cs_csv_utc(FILE *f, int64_t epoch, int64_t t);
+/* The same into buf (len >= 21), "" when there is nothing to write. */
+void cs_utc_string(char *buf, size_t len, int64_t epoch, int64_t t);
+
+#endif

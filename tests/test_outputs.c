@@ -1,0 +1,125 @@
+/* The files `capsim run --out` writes (sim/report.c, sim/recorder.c):
+ * jobs.csv's and timeseries.csv's columns on the node model, with a
+ * calendar, worked out by hand (docs/outputs.md). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* a: 3 nodes x 4 GPUs, 8 cores; b: 2 CPU nodes x 16 cores */
+static const char two_types[] =
+	"name: two\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: a\n"
+	"    count: 3\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"  - name: b\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:16 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    power_w: {idle: 50, peak: 250}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [a]}\n"
+	"  - {name: cpu, node_types: [b]}\n";
+
+/* Day 0 is 2024-01-01T00:00:00Z. Job 1 takes a-0 and a-1 for 50 s; job 2
+ * asks 30 s and runs 60: cut at 30 (TIMEOUT), on a-2; job 3, failed in the
+ * trace after 40 s, takes both CPU nodes. */
+static const char jobs[] =
+	"# epoch: 1704067200\n"
+	"id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
+	"1,p1,u1,0,2,4,8,0,100,50,normal,gpu,completed\n"
+	"2,p1,u2,10,1,2,4,0,30,60,normal,gpu,completed\n"
+	"3,p2,u3,20,2,0,16,0,100,40,normal,cpu,failed\n";
+
+static char *run_two_types(char *dir)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	char y[600], w[600], od[600];
+	snprintf(y, sizeof y, "%s/c.yaml", dir);
+	snprintf(w, sizeof w, "%s/w.csv", dir);
+	snprintf(od, sizeof od, "%s/out", dir);
+	FILE *f = fopen(y, "w");
+	fputs(two_types, f);
+	fclose(f);
+	f = fopen(w, "w");
+	fputs(jobs, f);
+	fclose(f);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--cluster", y, "--policy", "fcfs", "--sample", "100",
+				  "--out", od), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	return strdup(od);
+}
+
+static char *slurp_in(const char *dir, const char *name)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	char *s = th_slurp(p, NULL);
+	cr_assert_not_null(s, "%s", p);
+	return s;
+}
+
+Test(outputs, jobs_csv_gives_state_node_list_gpus_cores_and_calendar_times)
+{
+	char dir[] = "/tmp/capsim-outputs-XXXXXX";
+	char *od = run_two_types(dir);
+	char *csv = slurp_in(od, "jobs.csv");
+	cr_assert_str_eq(csv,
+		"id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
+		"gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
+		"reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line\n"
+		"1,0,0,50,0,50,100,100,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,2024-01-01T00:00:50Z,COMPLETED,"
+		"8,16,2,4,8,0,a-[0-1],p1,u1,normal,gpu,None,-1,0,0,0,0,3\n"
+		"2,10,10,40,0,30,30,30,2024-01-01T00:00:10Z,2024-01-01T00:00:10Z,2024-01-01T00:00:40Z,TIMEOUT,"
+		"2,4,1,2,4,0,a-2,p1,u2,normal,gpu,None,-1,0,1,0,0,4\n"
+		"3,20,20,60,0,40,100,100,2024-01-01T00:00:20Z,2024-01-01T00:00:20Z,2024-01-01T00:01:00Z,FAILED,"
+		"0,32,2,0,16,0,b-[0-1],p2,u3,normal,cpu,None,-1,0,0,0,0,5\n");
+	free(csv);
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	free(od);
+}
+
+Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
+{
+	char dir[] = "/tmp/capsim-outputs-XXXXXX";
+	char *od = run_two_types(dir);
+	char *ts = slurp_in(od, "timeseries.csv");
+	/* one interval, [0, 60) (the last event): GPU-seconds 8 x 50 + 2 x 30 =
+	 * 460; core-seconds 16 x 50 + 4 x 30 + 32 x 40 = 2,200, of them the CPU
+	 * nodes' 1,280; nothing allocated or queued at its end */
+	cr_assert(strstr(ts, "t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,"
+			     "gpus_allocated,cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,"
+			     "fragmented_gpus,fragmented_cores,power_w\n"
+			     "0,2024-01-01T00:00:00Z,60,machine,all,12,56,460,2200,7.667,36.667,0,0,0,0,0,0,0,,"),
+		  "%s", ts);
+	cr_assert(strstr(ts, "\n0,2024-01-01T00:00:00Z,60,node_type,b,0,32,0,1280,0.000,21.333,0,0,,,,,0,,"), "%s",
+		  ts);
+	char *pj = slurp_in(od, "projects.csv");
+	/* p1: 460 GPU-s and 920 core-s; p2: 1,280 core-s, no GPUs */
+	cr_assert(strstr(pj, "project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
+			     "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown\n"
+			     "p1,2,460,920,"), "%s", pj);
+	cr_assert(strstr(pj, "\np2,1,0,1280,"), "%s", pj);
+	char *oc = slurp_in(od, "occupancy.csv");
+	cr_assert(strstr(oc, "\na-0,a,") && strstr(oc, "\nb-1,b,"), "%s", oc);
+	free(oc);
+	free(pj);
+	free(ts);
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	free(od);
+}
