@@ -132,9 +132,11 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
  * may not use if it ran from `at` for its estimate. */
 int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
 /* Place jid now (into its slots), keeping off what the hold needs if the
- * job would still run at the hold's time. 0, or -CS_ENOFIT, ... */
+ * job would still run at the hold's time. 0, -CS_ENOFIT, or the
+ * allocator's -CS_EINVAL for a request it cannot take. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid);
-/* The hold's time and placement (c->hold_slots, c->hold_n) for jid. */
+/* The hold's time and placement (c->hold_slots, c->hold_n) for jid: 0, or
+ * -CS_EINVAL. */
 int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when);
 
 /* --- plan.c, plan_find.c --- */
@@ -223,6 +225,7 @@ static inline cs_nprof_amt job_need(const cs_job *j)
 	return (cs_nprof_amt){ j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
 }
 
+/* What is free on a node now, as a profile amount. */
 static inline cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 {
 	uint32_t gpus, cores, mem;
@@ -230,6 +233,8 @@ static inline cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 	return (cs_nprof_amt){ gpus, cores, mem };
 }
 
+/* Make room for need elements of size bytes in *p (*cap of them now),
+ * doubling: 0, or -1 (out of memory; *p as it was). */
 static inline int grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
@@ -245,6 +250,7 @@ static inline int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* The planner and everything it holds (NULL: nothing). */
 void cs_plan_free(struct planner *pl);
 /* Add (add != 0) or remove a running job's give-backs at its estimated
  * end in the plans' profile. */
