@@ -140,7 +140,7 @@ Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
 	char d1[] = "/tmp/capsim-rec-XXXXXX", d2[] = "/tmp/capsim-rec-XXXXXX";
 	node_run(d1, "easy");
 	node_run(d2, "easy");
-	const char *files[] = { "timeseries.csv", "projects.csv", "occupancy.csv", "report.html" };
+	const char *files[] = { "timeseries.csv", "projects.csv", "fairness.csv", "occupancy.csv", "report.html" };
 	char a[600], b[600];
 	snprintf(a, sizeof a, "%s/run", d1);
 	snprintf(b, sizeof b, "%s/run", d2);
