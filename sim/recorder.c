@@ -1,5 +1,6 @@
 /* capsim: the recorder (include/capsim/recorder.h). */
 #include "capsim/recorder.h"
+#include "capsim/fairness.h"
 #include "capsim/metrics.h"
 #include "capsim/csvout.h"
 #include "capsim/hostlist.h"
@@ -63,6 +64,11 @@ struct cs_recorder {
 	/* rows */
 	row *rows;
 	size_t nrows, caprows;
+	/* runs a requeue threw away (fairness.h), and per job the preempted
+	 * seconds already counted (allocated at the first requeue) */
+	cs_fair_run *lost;
+	size_t nlost, caplost;
+	cs_time *lost_seen;
 	int failed;
 	cs_observer obs;
 	/* progress */
@@ -305,6 +311,30 @@ static void tick_progress(cs_recorder *r, cs_time now, int final)
 	r->progress(r->progress_ctx, &p);
 }
 
+/* A requeued job's run [now - its length, now), for the fair-share
+ * windows: the job's start is gone by now, its preempted seconds grew by
+ * the run's length. */
+static void lost_run(cs_recorder *r, const cs_job *j, uint32_t jid, cs_time now)
+{
+	if (!r->lost_seen && !(r->lost_seen = calloc(r->n, sizeof *r->lost_seen))) {
+		r->failed = 1;
+		return;
+	}
+	if (r->nlost == r->caplost) {
+		size_t cap = r->caplost ? 2 * r->caplost : 64;
+		cs_fair_run *nl = realloc(r->lost, cap * sizeof *nl);
+		if (!nl) {
+			r->failed = 1;
+			return;
+		}
+		r->lost = nl;
+		r->caplost = cap;
+	}
+	cs_time len = j->preempted_s - r->lost_seen[jid];
+	r->lost_seen[jid] = j->preempted_s;
+	r->lost[r->nlost++] = (cs_fair_run){ .job = jid, .from = now - len, .to = now };
+}
+
 static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 {
 	cs_recorder *r = ctx;
@@ -327,6 +357,8 @@ static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 		run_change(r, j, jid, -1, now);
 		if (j->flags & CS_JOB_PREEMPT_KILLED)
 			r->done++;
+		else
+			lost_run(r, j, jid, now);
 		break;
 	default: break;
 	}
@@ -342,6 +374,8 @@ void cs_recorder_free(cs_recorder *r)
 		free(r->part_names[p]);
 	free(r->type_names);
 	free(r->part_names);
+	free(r->lost);
+	free(r->lost_seen);
 	free(r->sc);
 	free(r->node_type);
 	free(r->type_gpus);
@@ -533,8 +567,10 @@ typedef struct proj {
 	char name[96];
 	size_t jobs;
 	int64_t used_s, core_s; /* used_s: GPU-seconds on the node model, else core-seconds */
-	double weight, entitled_s;
-	double mean_wait, p95_wait, mean_bsld;
+	double weight, entitled_s; /* entitled_s: weight's share of all usage (the whole run) */
+	double mean_wait, median_wait, p95_wait;
+	double mean_bsld, median_bsld, p95_bsld;
+	cs_fair_project fair;  /* over the fair-share windows (fairness.h) */
 } proj;
 
 static int64_t job_key(const cs_job *j) { return j->group >= 0 ? (int64_t)j->group * 2 : (int64_t)j->user * 2 + 1; }
@@ -557,6 +593,21 @@ static int by_usage(const void *a, const void *b)
 	int c = strcmp(x->name, y->name);
 	return c ? c : (x->key < y->key ? -1 : x->key > y->key);
 }
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile q of sorted v[0..n), as cs_percentile_sorted computes it. */
+static double pct_double(const double *v, size_t n, double q)
+{
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+	return lo + 1 < n ? v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]) : v[lo];
+}
 
 static double share_of(const char *spec, int64_t account)
 {
@@ -576,19 +627,25 @@ static double share_of(const char *spec, int64_t account)
 	return 1;
 }
 
-/* Projects of the started jobs, by usage; *np of them; NULL on failure. */
+/* Projects of the started jobs in key order, *np of them, and per job
+ * its project's index there (*pj_out, CS_FAIR_NONE for a job that never
+ * started); NULL on failure. */
 static proj *projects(const cs_recorder *r, const cs_trace *names, const char *shares, size_t *np,
-		      cs_time bsld_tau)
+		      cs_time bsld_tau, uint32_t **pj_out)
 {
 	uint32_t *ix = malloc((r->n + 1) * sizeof *ix);
+	uint32_t *pj = malloc((r->n + 1) * sizeof *pj);
 	cs_time *w = malloc((r->n + 1) * sizeof *w);
+	double *bs = malloc((r->n + 1) * sizeof *bs);
 	proj *ps = calloc(r->n + 1, sizeof *ps);
 	size_t m = 0, k = 0;
-	if (!ix || !w || !ps)
+	if (!ix || !pj || !w || !bs || !ps)
 		goto fail;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
+		pj[i] = CS_FAIR_NONE;
 		if (r->jobs[i].start_s >= 0)
 			ix[m++] = (uint32_t)i;
+	}
 	sort_jobs = r->jobs;
 	qsort(ix, m, sizeof *ix, by_key);
 	double wsum = 0;
@@ -596,7 +653,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 	for (size_t a = 0; a < m;) {
 		size_t b = a;
 		const cs_job *j0 = &r->jobs[ix[a]];
-		proj *p = &ps[k++];
+		proj *p = &ps[k];
 		p->key = job_key(j0);
 		p->account = j0->group >= 0 ? j0->group : j0->user;
 		if (names && j0->group >= 0)
@@ -607,52 +664,83 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 		else
 			snprintf(p->name, sizeof p->name, "%c%d", j0->group >= 0 ? 'g' : 'u',
 				 j0->group >= 0 ? j0->group : j0->user);
-		double ws = 0, bs = 0;
+		double ws = 0, bsum = 0;
 		size_t nw = 0;
 		for (; b < m && job_key(&r->jobs[ix[b]]) == p->key; b++) {
 			const cs_job *j = &r->jobs[ix[b]];
+			pj[ix[b]] = (uint32_t)k;
 			cs_time run = j->end_s - j->start_s, wait = j->start_s - j->submit_s;
 			/* runs a preemption threw away were used too */
 			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
 			p->core_s += (int64_t)job_cores(r, j) * (run + j->preempted_s);
-			w[nw++] = wait;
+			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
-			bs += bsld > 1 ? bsld : 1;
+			bs[nw] = bsld > 1 ? bsld : 1;
+			bsum += bs[nw++];
 		}
+		/* waits come sorted (by_key) */
+		qsort(bs, nw, sizeof *bs, by_double);
 		p->jobs = nw;
 		p->mean_wait = ws / (double)nw;
+		p->median_wait = cs_percentile_sorted(w, nw, 0.5);
 		p->p95_wait = cs_percentile_sorted(w, nw, 0.95);
-		p->mean_bsld = bs / (double)nw;
+		p->mean_bsld = bsum / (double)nw;
+		p->median_bsld = pct_double(bs, nw, 0.5);
+		p->p95_bsld = pct_double(bs, nw, 0.95);
 		p->weight = share_of(shares, p->account);
 		wsum += p->weight;
 		total += p->used_s;
+		k++;
 		a = b;
 	}
 	for (size_t i = 0; i < k; i++)
 		ps[i].entitled_s = wsum > 0 ? (double)total * ps[i].weight / wsum : 0;
-	qsort(ps, k, sizeof *ps, by_usage);
 	free(ix);
 	free(w);
+	free(bs);
 	*np = k;
+	*pj_out = pj;
 	return ps;
 fail:
 	free(ix);
+	free(pj);
 	free(w);
+	free(bs);
 	free(ps);
 	return NULL;
 }
 
-/* Jain's fairness index over projects of usage / entitlement: (sum x)^2 / (n sum x^2). */
-static double jain(const proj *ps, size_t n)
+/* The fair-share windows over ps[0..np) in key order (projects()): *f,
+ * and each project's sums in ps[i].fair. visit: as cs_fair_compute's. */
+static int fairness(const cs_recorder *r, proj *ps, size_t np, const uint32_t *pj, cs_fair *f,
+		    cs_fair_visit_fn visit, void *ctx, char *err, size_t errlen)
 {
-	double s = 0, s2 = 0;
-	for (size_t i = 0; i < n; i++) {
-		double x = ps[i].entitled_s > 0 ? (double)ps[i].used_s / ps[i].entitled_s : 0;
-		s += x;
-		s2 += x * x;
+	uint32_t *units = malloc((r->n + 1) * sizeof *units);
+	double *wt = malloc((np + 1) * sizeof *wt);
+	if (!units || !wt) {
+		free(units);
+		free(wt);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
 	}
-	return n && s2 > 0 ? s * s / ((double)n * s2) : 1;
+	cs_time t1 = r->last_t;
+	for (size_t i = 0; i < r->n; i++) {
+		units[i] = (uint32_t)job_units(r, &r->jobs[i]);
+		if (pj[i] != CS_FAIR_NONE && r->jobs[i].end_s > t1)
+			t1 = r->jobs[i].end_s;
+	}
+	for (size_t i = 0; i < np; i++)
+		wt[i] = ps[i].weight;
+	cs_fair_in in = { .jobs = r->jobs, .n = r->n, .project = pj, .units = units, .weight = wt, .nprojects = np,
+			  .lost = r->lost, .nlost = r->nlost, .capacity = r->capacity, .t0 = r->t0, .t1 = t1,
+			  .window_s = CS_FAIR_WINDOW_S };
+	int rc = cs_fair_compute(&in, f, visit, ctx, err, errlen);
+	for (size_t i = 0; rc == 0 && i < np; i++)
+		ps[i].fair = f->proj[i];
+	free(units);
+	free(wt);
+	return rc;
 }
 
 static FILE *open_out(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen)
@@ -747,16 +835,46 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	for (size_t i = 0; i < np; i++)
 		total += ps[i].used_s;
 	fputs("project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
-	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown\n", f);
+	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
+	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
+	      "active_windows,short_windows\n", f);
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
+		const cs_fair_project *fp = &p->fair;
 		int64_t g = r->node_model ? p->used_s : 0;
 		cs_csv_field(f, p->name);
-		fprintf(f, ",%zu,%lld,%lld,%.6f,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f\n", p->jobs, (long long)g,
+		fprintf(f, ",%zu,%lld,%lld,%.6f,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f", p->jobs, (long long)g,
 			(long long)p->core_s, (double)g / 3600.0, (double)p->core_s / 3600.0,
 			total ? (double)p->used_s / (double)total : 0.0, p->weight, p->entitled_s / 3600.0,
 			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
 			p->mean_bsld);
+		fprintf(f, ",%.1f,%.4f,%.4f,%.6f,%.6f,", p->median_wait, p->median_bsld, p->p95_bsld,
+			(double)fp->demand_s / 3600.0, fp->entitled_s / 3600.0);
+		if (fp->entitled_s > 0)
+			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
+		fprintf(f, ",%.6f,%u,%u\n", fp->shortfall_s / 3600.0, fp->windows, fp->short_windows);
+	}
+	return close_out(f, path, err, errlen);
+}
+
+/* fairness.csv: one row per fair-share window (docs/outputs.md). */
+static int write_fairness(const cs_fair *fair, const char *dir, int64_t epoch, char *err, size_t errlen)
+{
+	char path[4096];
+	FILE *f = open_out(dir, "fairness.csv", path, sizeof path, err, errlen);
+	if (!f)
+		return -CS_EIO;
+	fputs("t,time,length_s,capacity_seconds,demand_seconds,delivered_seconds,shortfall_seconds,distance,jain,"
+	      "projects,under_served_projects\n", f);
+	for (size_t k = 0; k < fair->nwin; k++) {
+		const cs_fair_window *w = &fair->win[k];
+		fprintf(f, "%lld,", (long long)w->t);
+		cs_csv_utc(f, epoch, w->t);
+		fprintf(f, ",%lld,%lld,%lld,%lld,%.1f,%.6f,", (long long)w->len, (long long)w->capacity_s,
+			(long long)w->demand_s, (long long)w->delivered_s, w->shortfall_s, w->distance);
+		if (w->jain >= 0)
+			fprintf(f, "%.6f", w->jain);
+		fprintf(f, ",%u,%u\n", w->projects, w->under_served);
 	}
 	return close_out(f, path, err, errlen);
 }
@@ -888,12 +1006,23 @@ int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *nam
 	if (rc < 0)
 		return rc;
 	size_t np;
-	proj *ps = projects(r, names, shares, &np, bsld_tau);
+	uint32_t *pj;
+	proj *ps = projects(r, names, shares, &np, bsld_tau, &pj);
 	if (!ps) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
-	rc = write_projects(r, dir, ps, np, err, errlen);
+	cs_fair fair;
+	rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, errlen);
+	if (rc == 0) {
+		rc = write_fairness(&fair, dir, epoch, err, errlen);
+		cs_fair_free(&fair);
+	}
+	free(pj);
+	if (rc == 0) {
+		qsort(ps, np, sizeof *ps, by_usage);
+		rc = write_projects(r, dir, ps, np, err, errlen);
+	}
 	free(ps);
 	if (rc == 0 && r->node_model)
 		rc = write_occupancy(r, dir, err, errlen);
@@ -903,8 +1032,16 @@ int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *nam
 json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau)
 {
 	size_t np;
-	proj *ps = projects(r, NULL, shares, &np, bsld_tau);
+	uint32_t *pj;
+	proj *ps = projects(r, NULL, shares, &np, bsld_tau, &pj);
 	if (!ps)
+		return NULL;
+	cs_fair fair;
+	char err[CS_ERRLEN];
+	int rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, sizeof err);
+	free(pj);
+	free(ps);
+	if (rc < 0)
 		return NULL;
 	cs_rec_totals t;
 	cs_recorder_totals(r, &t);
@@ -961,8 +1098,20 @@ json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_ti
 		json_object_set_new(o, "partitions", parts);
 	}
 	json_object_set_new(o, "projects", json_integer((json_int_t)np));
-	json_object_set_new(o, "jain_fairness", json_real(jain(ps, np)));
-	json_object_set_new(o, "entitlement", json_string(shares && *shares ? "multifactor shares" : "equal shares"));
-	free(ps);
+	/* fair share over windows (fairness.h, docs/fairshare.md) */
+	json_t *fj2 = json_object();
+	json_object_set_new(fj2, "window_s", json_integer(fair.window_s));
+	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair.nwin));
+	json_object_set_new(fj2, "entitlement",
+			    json_string(shares && *shares ? "multifactor shares" : "equal shares"));
+	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair.counted));
+	json_object_set_new(fj2, "jain_service", json_real(fair.jain));
+	json_object_set_new(fj2, "distance", json_real(fair.distance));
+	json_object_set_new(fj2, "window_distance", json_real(fair.window_distance));
+	json_object_set_new(fj2, "median_service", json_real(fair.median_service));
+	json_object_set_new(fj2, "under_served", json_real(fair.under_served));
+	json_object_set_new(fj2, "under_served_below", json_real(CS_FAIR_UNDER));
+	json_object_set_new(o, "fairness", fj2);
+	cs_fair_free(&fair);
 	return o;
 }

@@ -528,7 +528,7 @@ static mode_t current_umask(void)
 
 /* What `--out` holds: the files a run writes there, and nothing else. */
 static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
-					 "projects.csv", "occupancy.csv", "report.html", NULL };
+					 "projects.csv", "fairness.csv", "occupancy.csv", "report.html", NULL };
 
 static int is_out_file(const char *name)
 {

@@ -145,6 +145,8 @@ typedef struct run_data {
 	char name[256];
 } run_data;
 
+static int jnum(const json_t *root, const char *path, double *out);
+
 static double round_to(double v, double q) { return (double)(long long)(v / q + (v < 0 ? -0.5 : 0.5)) * q; }
 
 static json_t *jr(double v) { return json_real(round_to(v, 1e-4)); }
@@ -365,10 +367,102 @@ static int pwait_cmp(const void *a, const void *b)
 	return c ? c : (x->wait > y->wait) - (x->wait < y->wait);
 }
 
+/* One job of a project drawn on the page: the project's place among the
+ * largest, its wait and bounded slowdown. */
+typedef struct pjob {
+	size_t proj;
+	double wait, bsld;
+} pjob;
+
+static int pjob_by_wait(const void *a, const void *b)
+{
+	const pjob *x = a, *y = b;
+	if (x->proj != y->proj)
+		return x->proj < y->proj ? -1 : 1;
+	return (x->wait > y->wait) - (x->wait < y->wait);
+}
+static int pjob_by_bsld(const void *a, const void *b)
+{
+	const pjob *x = a, *y = b;
+	if (x->proj != y->proj)
+		return x->proj < y->proj ? -1 : 1;
+	return (x->bsld > y->bsld) - (x->bsld < y->bsld);
+}
+
+/* Percentile q of sorted field values v[0..n) (stride: the struct's size). */
+static double pct_field(const pjob *v, size_t n, int bsld, double q)
+{
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+	double a = bsld ? v[lo].bsld : v[lo].wait;
+	if (lo + 1 >= n)
+		return a;
+	double b = bsld ? v[lo + 1].bsld : v[lo + 1].wait;
+	return a + (h - (double)lo) * (b - a);
+}
+
+/* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
+ * the projects named in D.projects.names (the largest), from jobs.csv:
+ * D.pboxes. tau: the run's bounded-slowdown threshold. */
+static int project_boxes(run_data *rd, const csv *c, double tau)
+{
+	const json_t *names = json_object_get(json_object_get(rd->d, "projects"), "names");
+	size_t np = json_array_size(names);
+	int cp = csv_col(c, "project"), cw = csv_col(c, "wait"), cs = csv_col(c, "start"), cr = csv_col(c, "runtime");
+	if (!np || cp < 0)
+		return 0;
+	pjob *v = malloc((c->n + 1) * sizeof *v);
+	if (!v)
+		return -CS_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 1; i < c->n; i++) {
+		if (c->nf[i] < 2 || num(fld(c, i, cs)) < 0)
+			continue;
+		const char *pn = fld(c, i, cp);
+		size_t k = 0;
+		while (k < np && strcmp(json_string_value(json_array_get(names, k)), pn) != 0)
+			k++;
+		if (k == np)
+			continue;
+		double w = num(fld(c, i, cw)), run = num(fld(c, i, cr));
+		double b = (w + run) / (run > tau ? run : tau);
+		v[n++] = (pjob){ k, w, b > 1 ? b : 1 };
+	}
+	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
+	json_t *wb = json_array(), *bb = json_array(), *jobs = json_array();
+	for (int pass = 0; pass < 2; pass++) {
+		qsort(v, n, sizeof *v, pass ? pjob_by_bsld : pjob_by_wait);
+		size_t a = 0;
+		for (size_t k = 0; k < np; k++) {
+			size_t b = a;
+			while (b < n && v[b].proj == k)
+				b++;
+			json_t *box = json_array();
+			for (size_t q = 0; q < 5; q++)
+				json_array_append_new(box, jr(pct_field(v + a, b - a, pass, bq[q])));
+			json_array_append_new(pass ? bb : wb, box);
+			if (!pass)
+				json_array_append_new(jobs, json_integer((json_int_t)(b - a)));
+			a = b;
+		}
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "jobs", jobs);
+	json_object_set_new(o, "wait", wb);
+	json_object_set_new(o, "bsld", bb);
+	json_object_set_new(o, "tau", json_real(tau));
+	json_object_set_new(rd->d, "pboxes", o);
+	free(v);
+	return 0;
+}
+
 /* The wait-time CDF from jobs.csv (at most 400 points, quantiles), and
  * the waits of each partition (jobs.csv's partition column; "(none)" when
- * empty). Jobs that never started have no wait. */
-static int load_waits(run_data *rd, const char *dir, char *err, size_t errlen)
+ * empty). Jobs that never started have no wait. With full, the largest
+ * projects' waits and bounded slowdowns (project_boxes). */
+static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "jobs.csv", err, errlen);
@@ -377,7 +471,9 @@ static int load_waits(run_data *rd, const char *dir, char *err, size_t errlen)
 	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
 	cs_time *w = malloc((c.n + 1) * sizeof *w);
 	pwait *pw = malloc((c.n + 1) * sizeof *pw);
-	if (!w || !pw) {
+	double tau = 10;
+	jnum(rd->summary, "conventions.bsld_tau", &tau);
+	if (!w || !pw || (full && project_boxes(rd, &c, tau) < 0)) {
 		free(w);
 		free(pw);
 		csv_free(&c);
@@ -428,8 +524,17 @@ static int load_waits(run_data *rd, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* The 30 largest projects: usage and entitlement, hours. */
-static int load_projects(run_data *rd, const char *dir, char *err, size_t errlen)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Projects (projects.csv): their service (delivered / fair share) as a
+ * CDF over projects (D.service.cdf, at most 400 points) and, with full,
+ * per project [fair share, service] for the scatter and the 30 largest
+ * projects' delivered and fair-share hours (D.projects). */
+static int load_projects(run_data *rd, const char *dir, int full, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "projects.csv", err, errlen);
@@ -437,26 +542,103 @@ static int load_projects(run_data *rd, const char *dir, char *err, size_t errlen
 		return rc;
 	/* shares and entitlements count GPU-hours on a machine with GPUs, else
 	 * core-hours (docs/outputs.md) */
-	int cg = csv_col(&c, "gpu_hours"), ce = csv_col(&c, "entitled_hours");
+	int cg = csv_col(&c, "gpu_hours"), cf = csv_col(&c, "fair_hours"), cx = csv_col(&c, "service");
 	double gsum = 0;
 	for (size_t i = 1; i < c.n; i++)
 		gsum += num(fld(&c, i, cg));
 	int cu = gsum > 0 ? cg : csv_col(&c, "core_hours");
 	const char *unit = gsum > 0 ? "GPU-hours" : "core-hours";
-	json_t *names = json_array(), *used = json_array(), *ent = json_array();
-	for (size_t i = 1; i < c.n && i <= 30; i++) {
+	double *xs = malloc((c.n + 1) * sizeof *xs);
+	if (!xs) {
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	json_t *names = json_array(), *used = json_array(), *fair = json_array(), *pts = json_array();
+	size_t nx = 0;
+	for (size_t i = 1; i < c.n; i++) {
 		if (c.nf[i] < 2)
 			continue;
-		json_array_append_new(names, json_string(fld(&c, i, 0)));
-		json_array_append_new(used, jr(num(fld(&c, i, cu))));
-		json_array_append_new(ent, jr(num(fld(&c, i, ce))));
+		if (full && json_array_size(names) < 30) {
+			json_array_append_new(names, json_string(fld(&c, i, 0)));
+			json_array_append_new(used, jr(num(fld(&c, i, cu))));
+			json_array_append_new(fair, jr(num(fld(&c, i, cf))));
+		}
+		if (cx < 0 || !*fld(&c, i, cx))
+			continue; /* no fair share: nothing to serve */
+		double x = num(fld(&c, i, cx));
+		xs[nx++] = x;
+		if (full) {
+			json_t *pt = json_array();
+			json_array_append_new(pt, jr(num(fld(&c, i, cf))));
+			json_array_append_new(pt, jr(x));
+			json_array_append_new(pt, json_string(fld(&c, i, 0)));
+			json_array_append_new(pts, pt);
+		}
 	}
-	json_t *p = json_object();
-	json_object_set_new(p, "names", names);
-	json_object_set_new(p, "used", used);
-	json_object_set_new(p, "entitled", ent);
-	json_object_set_new(p, "unit", json_string(unit));
-	json_object_set_new(rd->d, "projects", p);
+	qsort(xs, nx, sizeof *xs, cmp_double);
+	json_t *cdf = json_array();
+	size_t npts = nx < 400 ? nx : 400;
+	for (size_t k = 0; k < npts; k++) {
+		size_t i = npts > 1 ? k * (nx - 1) / (npts - 1) : 0;
+		json_t *pt = json_array();
+		json_array_append_new(pt, jr(xs[i]));
+		json_array_append_new(pt, jr((double)(i + 1) / (double)nx));
+		json_array_append_new(cdf, pt);
+	}
+	json_t *sv = json_object();
+	json_object_set_new(sv, "cdf", cdf);
+	json_object_set_new(sv, "points", pts);
+	json_object_set_new(sv, "unit", json_string(unit));
+	json_object_set_new(rd->d, "service", sv);
+	if (full) {
+		json_t *p = json_object();
+		json_object_set_new(p, "names", names);
+		json_object_set_new(p, "used", used);
+		json_object_set_new(p, "fair", fair);
+		json_object_set_new(p, "unit", json_string(unit));
+		json_object_set_new(rd->d, "projects", p);
+	} else {
+		json_decref(names);
+		json_decref(used);
+		json_decref(fair);
+	}
+	free(xs);
+	csv_free(&c);
+	return 0;
+}
+
+/* The fair-share windows (fairness.csv): per window its start, the
+ * distance from fair share, the share of its projects under-served and
+ * Jain's index over their service: D.fair. */
+static int load_fairness(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "fairness.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), cd = csv_col(&c, "distance"),
+	    cj = csv_col(&c, "jain"), cp = csv_col(&c, "projects"), cu = csv_col(&c, "under_served_projects");
+	json_t *t = json_array(), *dist = json_array(), *under = json_array(), *jain = json_array();
+	double len = 0;
+	for (size_t i = 1; i < c.n; i++) {
+		if (c.nf[i] < 2)
+			continue;
+		if (i == 1)
+			len = num(fld(&c, i, cl));
+		double np = num(fld(&c, i, cp));
+		json_array_append_new(t, json_integer((json_int_t)num(fld(&c, i, ct))));
+		json_array_append_new(dist, np > 0 ? jr(num(fld(&c, i, cd))) : json_null());
+		json_array_append_new(under, np > 0 ? jr(num(fld(&c, i, cu)) / np) : json_null());
+		json_array_append_new(jain, *fld(&c, i, cj) ? jr(num(fld(&c, i, cj))) : json_null());
+	}
+	json_t *f = json_object();
+	json_object_set_new(f, "window_s", json_integer((json_int_t)len));
+	json_object_set_new(f, "t", t);
+	json_object_set_new(f, "distance", dist);
+	json_object_set_new(f, "under", under);
+	json_object_set_new(f, "jain", jain);
+	json_object_set_new(rd->d, "fair", f);
 	csv_free(&c);
 	return 0;
 }
@@ -533,9 +715,11 @@ static int run_data_load(run_data *rd, const char *dir, const char *name, int fu
 	json_object_set_new(rd->d, "epoch", json_is_integer(ep) ? json_integer(json_integer_value(ep)) : json_null());
 	int rc = load_timeseries(rd, dir, err, errlen);
 	if (rc == 0)
-		rc = load_waits(rd, dir, err, errlen);
-	if (rc == 0 && full)
-		rc = load_projects(rd, dir, err, errlen);
+		rc = load_projects(rd, dir, full, err, errlen);
+	if (rc == 0)
+		rc = load_waits(rd, dir, full, err, errlen);
+	if (rc == 0)
+		rc = load_fairness(rd, dir, err, errlen);
 	if (rc == 0 && full)
 		rc = load_occupancy(rd, dir, err, errlen);
 	if (rc < 0)
@@ -692,7 +876,11 @@ static const trow table_rows[] = {
 	{ "mean bounded slowdown", "mean_bounded_slowdown", K_NUM },
 	{ "backfilled jobs", "backfilled_jobs", K_INT },
 	{ "projects", "recorder.projects", K_INT },
-	{ "Jain's fairness (usage / entitlement)", "recorder.jain_fairness", K_NUM },
+	{ "Jain's index over service", "recorder.fairness.jain_service", K_NUM },
+	{ "distance from fair share", "recorder.fairness.distance", K_PCT },
+	{ "the same, window by window", "recorder.fairness.window_distance", K_PCT },
+	{ "projects under 80 % of fair share", "recorder.fairness.under_served", K_PCT },
+	{ "median project's service", "recorder.fairness.median_service", K_NUM },
 	{ "mean fragmented GPUs", "recorder.fragmentation.mean_fragmented", K_NUM },
 	{ "energy (IT)", "recorder.energy_kwh", K_KWH },
 	{ "mean power (IT)", "recorder.mean_power_kw", K_KW },
@@ -807,6 +995,8 @@ static const char common_js[] =
 	"{type:'value',name:'days',minInterval:1,axisLabel:{formatter:v=>Number.isInteger(v)?String(v):''}};},\n"
 	"pair(x,v){return x.map((a,i)=>[a,v[i]]);},\n"
 	"int(v){return v==null?'':Math.round(v).toLocaleString('en-US');},\n"
+	/* a log axis' label: 0.01, 0.1, 1, 10, 1,000 */
+	"num(v){return v<1?String(+v.toPrecision(2)):CS.int(v);},\n"
 	"pct(v){return v==null?'':(100*v).toFixed(1)+' %';},\n"
 	/* a duration in hours, in the unit that reads best */
 	"dur(h){const s=h*3600;return s<120?s.toFixed(0)+' s':s<3600?(s/60).toFixed(1)+' min':"
@@ -814,6 +1004,7 @@ static const char common_js[] =
 	/* an axis label: round figures, no trailing .0 */
 	"tick(h){const s=h*3600,r=v=>String(+v.toFixed(v<10?1:0));return s<120?r(s)+' s':s<3600?r(s/60)+' min':"
 	"s<172800?r(s/3600)+' h':r(s/86400)+' days';},\n"
+	"wnote(w){return w==86400?'daily windows':w%3600==0?'windows of '+w/3600+' h':'windows of '+w+' s';},\n"
 	"binnote(d){const b=d.ts.bin_s;return b==3600?'hourly means':b==86400?'daily means':b==604800?'weekly means':"
 	"b%3600==0?'means over '+b/3600+' h':'means over '+b+' s';},\n"
 	"};\n";
@@ -857,11 +1048,39 @@ static const char report_js[] =
 	"xAxis:{type:'category',data:W.map(w=>w.name)},"
 	"yAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},"
 	"series:[{type:'boxplot',data:W.map(w=>w.box.map(v=>Math.max(v/3600,1/60)))}]});}\n"
-	"if(D.projects){const P=D.projects;CS.mk('chart-projects',{title:{text:'Largest projects: used and entitled '+P.unit+' (log scale)'},"
-	"legend:{top:32},grid:{top:64,bottom:110,left:70},tooltip:{trigger:'axis',valueFormatter:v=>CS.int(v)+' h'},"
+	"if(D.projects){const P=D.projects;CS.mk('chart-projects',{title:{text:'Largest projects: delivered and fair-share '+P.unit+' (log scale)',"
+	"subtext:'fair share: each window\\'s delivery divided by max-min fairness among the projects waiting or running, capped at their demand'},"
+	"legend:{top:56},grid:{top:92,bottom:110,left:70},tooltip:{trigger:'axis',valueFormatter:v=>CS.int(v)+' h'},"
 	"xAxis:{type:'category',data:P.names,axisLabel:{rotate:60,fontSize:9}},"
-	"yAxis:{type:'log',name:P.unit,axisLabel:{formatter:v=>CS.int(v)}},"
-	"series:[{name:'used',type:'bar',data:P.used},{name:'entitled',type:'bar',data:P.entitled}]});}\n"
+	"yAxis:{type:'log',name:P.unit,min:v=>Math.pow(10,Math.floor(Math.log10(Math.max(v.min,1)))),axisLabel:{formatter:CS.num}},"
+	"series:[{name:'delivered',type:'bar',data:P.used},{name:'fair share',type:'bar',data:P.fair}]});}\n"
+	/* fairness: distance over time, service per project, the largest
+	 * projects' waits and bounded slowdowns */
+	"if(D.fair&&D.fair.t.length){const F=D.fair,fx=CS.xs(D,F.t);"
+	"CS.mk('chart-fair-time',{title:{text:'Fair share over time ('+CS.wnote(F.window_s)+')',"
+	"subtext:'distance: share of the window\\'s delivered '+(gu?'GPU':'core')+'-hours that went beyond projects\\' fair shares; under-served: projects given under 80 % of theirs'},"
+	"legend:{top:56},grid:{top:92},tooltip:tp,xAxis:xa(),yAxis:yp,"
+	"series:[{name:'distance from fair share',type:'line',showSymbol:false,data:CS.pair(fx,F.distance)},"
+	"{name:'projects under-served',type:'line',showSymbol:false,data:CS.pair(fx,F.under)}]});}\n"
+	"if(D.service&&D.service.points.length){const S=D.service,cl=v=>Math.min(100,Math.max(0.01,v));"
+	"CS.mk('chart-fair-service',{title:{text:'Service per project: delivered / fair share (log scales)',"
+	"subtext:'one point per project; 1: served its fair share; drawn between 0.01 and 100'},grid:{top:64,left:70,right:30},"
+	"tooltip:{trigger:'item',formatter:p=>p.value[3]+': fair share '+CS.int(p.value[0])+' h, service '+p.value[2].toFixed(3)}," 
+	"xAxis:{type:'log',name:'fair share, '+S.unit,nameLocation:'middle',nameGap:28,axisLabel:{formatter:CS.num}},"
+	"yAxis:{type:'log',name:'service',min:0.01,max:100,axisLabel:{formatter:CS.num}},"
+	"series:[{type:'scatter',symbolSize:3,data:S.points.map(p=>[Math.max(p[0],0.01),cl(p[1]),p[1],p[2]]),"
+	"markLine:{symbol:'none',silent:true,lineStyle:{color:'#888'},data:[{yAxis:1},{yAxis:0.8}],label:{position:'insideEndTop',formatter:p=>p.value==1?'fair share':'80 %'}}}]});}\n"
+	"if(D.pboxes&&D.projects){const B=D.pboxes,P=D.projects,nm=P.names.map((n,i)=>n+' ('+CS.int(B.jobs[i])+')');"
+	"CS.mk('chart-fair-waits',{title:{text:'Largest projects: wait (box: p25, median, p75; whiskers: p5, p95)',"
+	"subtext:'jobs in brackets; log scale, waits under a minute drawn at one minute'},grid:{top:60,bottom:120,left:70},"
+	"tooltip:{trigger:'item',formatter:p=>{const b=B.wait[p.dataIndex];return nm[p.dataIndex]+'<br>median '+CS.dur(b[2]/3600)+', p95 '+CS.dur(b[4]/3600);}},"
+	"xAxis:{type:'category',data:nm,axisLabel:{rotate:60,fontSize:9}},yAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},"
+	"series:[{type:'boxplot',data:B.wait.map(b=>b.map(v=>Math.max(v/3600,1/60)))}]});"
+	"CS.mk('chart-fair-bsld',{title:{text:'Largest projects: bounded slowdown (box: p25, median, p75; whiskers: p5, p95)',"
+	"subtext:'(wait + run) / max(run, '+B.tau+' s), at least 1; log scale'},grid:{top:60,bottom:120,left:70},"
+	"tooltip:{trigger:'item',formatter:p=>{const b=B.bsld[p.dataIndex];return nm[p.dataIndex]+'<br>median '+b[2].toFixed(2)+', p95 '+b[4].toFixed(2);}},"
+	"xAxis:{type:'category',data:nm,axisLabel:{rotate:60,fontSize:9}},yAxis:{type:'log',name:'bounded slowdown',min:1},"
+	"series:[{type:'boxplot',data:B.bsld}]});}\n"
 	/* the heatmap: one label per node type (its first row), dates or days
 	 * under the columns, a colour scale with numbers */
 	"if(D.heat){const H=D.heat,first=new Set(),size={};H.types.forEach(t=>size[t]=(size[t]||0)+1);"
@@ -974,8 +1193,23 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 		waits_table(f, waits);
 	if (waits && json_array_size(waits) > 1)
 		fputs("<div id=\"chart-waits\" class=\"chart\"></div>\n", f);
-	fputs("<div id=\"chart-wait\" class=\"chart\"></div>\n"
-	      "<h2>Projects</h2>\n<div id=\"chart-projects\" class=\"chart tall\"></div>\n", f);
+	fputs("<div id=\"chart-wait\" class=\"chart\"></div>\n", f);
+	/* fairness: docs/fairshare.md */
+	const json_t *fair = json_object_get(rd.d, "fair"), *svc = json_object_get(rd.d, "service");
+	if (fair || svc) {
+		fputs("<h2>Fairness</h2>\n<p class=\"note\">Fair share: in each window, the service the machine "
+		      "delivered divided by max-min fairness among the projects with jobs waiting or running (weight 1, "
+		      "or multifactor's shares), none entitled to more than its jobs could hold. Service: delivered / "
+		      "fair share. Definitions: docs/fairshare.md.</p>\n", f);
+		if (fair && json_array_size(json_object_get(fair, "t")))
+			fputs("<div id=\"chart-fair-time\" class=\"chart\"></div>\n", f);
+		if (svc && json_array_size(json_object_get(svc, "points")))
+			fputs("<div id=\"chart-fair-service\" class=\"chart tall\"></div>\n", f);
+	}
+	fputs("<h2>Projects</h2>\n<div id=\"chart-projects\" class=\"chart tall\"></div>\n", f);
+	if (json_object_get(rd.d, "pboxes"))
+		fputs("<div id=\"chart-fair-waits\" class=\"chart tall\"></div>\n"
+		      "<div id=\"chart-fair-bsld\" class=\"chart tall\"></div>\n", f);
 	if (json_object_get(rd.d, "heat"))
 		fputs("<h2>Nodes</h2>\n<div id=\"chart-heatmap\" class=\"chart tall\"></div>\n", f);
 	page_data(f, rd.d);
@@ -995,7 +1229,9 @@ static const trow cmp_cols[] = {
 	{ "mean wait", "mean_wait", K_DUR },
 	{ "p95 wait", "p95_wait", K_DUR },
 	{ "mean bsld", "mean_bounded_slowdown", K_NUM },
-	{ "jain", "recorder.jain_fairness", K_NUM },
+	{ "jain", "recorder.fairness.jain_service", K_NUM },
+	{ "distance", "recorder.fairness.distance", K_PCT },
+	{ "under-served", "recorder.fairness.under_served", K_PCT },
 	{ "energy", "recorder.energy_kwh", K_KWH },
 };
 #define NCMP (sizeof cmp_cols / sizeof cmp_cols[0])
@@ -1017,6 +1253,17 @@ static const char compare_js[] =
 	"CS.mk('chart-wait',{title:{text:'Wait time: share of jobs that waited at most'},legend:{top:32},grid:{top:72},"
 	"xAxis:{type:'log',name:'wait',min:1/60,axisLabel:{formatter:CS.tick}},yAxis:yp,"
 	"series:R.map(r=>({name:r.name,type:'line',step:'end',showSymbol:false,data:r.cdf.map(p=>[Math.max(p[0],1/60),p[1]])}))});\n"
+	"const FR=R.filter(r=>r.fair&&r.fair.t.length);\n"
+	"if(FR.length)CS.mk('chart-fair-time',{title:{text:'Distance from fair share ('+CS.wnote(FR[0].fair.window_s)+')',"
+	"subtext:'share of each window\\'s delivered service that went beyond projects\\' fair shares'},legend:{top:56},grid:{top:92},"
+	"tooltip:{trigger:'axis',valueFormatter:CS.pct},xAxis:xa(),yAxis:yp,"
+	"series:FR.map(r=>({name:r.name,type:'line',showSymbol:false,"
+	"data:CS.pair(CS.xs(cal?r:Object.assign({},r,{epoch:null}),r.fair.t),r.fair.distance)}))});\n"
+	"const SR=R.filter(r=>r.service&&r.service.cdf.length);\n"
+	"if(SR.length)CS.mk('chart-fair-service',{title:{text:'Service per project: share of projects served at most (delivered / fair share)',"
+	"subtext:'log scale; 1: served its fair share'},legend:{top:56},grid:{top:92},"
+	"tooltip:{trigger:'axis',valueFormatter:CS.pct},xAxis:{type:'log',name:'service',min:0.01,max:100,axisLabel:{formatter:CS.num}},yAxis:yp,"
+	"series:SR.map(r=>({name:r.name,type:'line',step:'end',showSymbol:false,data:r.service.cdf.map(p=>[Math.min(100,Math.max(p[0],0.01)),p[1]])}))});\n"
 	"})();\n"
 	"</script>\n";
 
@@ -1117,7 +1364,9 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 		}
 		json_object_set_new(d, "runs", runs);
 		fputs("</table>\n<div id=\"chart-util\" class=\"chart\"></div>\n"
-		      "<div id=\"chart-queue\" class=\"chart\"></div>\n<div id=\"chart-wait\" class=\"chart\"></div>\n", f);
+		      "<div id=\"chart-queue\" class=\"chart\"></div>\n<div id=\"chart-wait\" class=\"chart\"></div>\n"
+		      "<div id=\"chart-fair-time\" class=\"chart\"></div>\n<div id=\"chart-fair-service\" class=\"chart\"></div>\n",
+		      f);
 		page_data(f, d);
 		json_decref(d);
 		fprintf(f, "<script>\n%s</script>\n", common_js);

@@ -110,9 +110,12 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 	char *pj = slurp_in(od, "projects.csv");
 	/* p1: 460 GPU-s and 920 core-s; p2: 1,280 core-s, no GPUs */
 	cr_assert(strstr(pj, "project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
-			     "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown\n"
+			     "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
+			     "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,"
+			     "shortfall_hours,active_windows,short_windows\n"
 			     "p1,2,460,920,"), "%s", pj);
-	cr_assert(strstr(pj, "\np2,1,0,1280,"), "%s", pj);
+	/* p2 holds no GPU: no GPU demand, no fair share of GPUs, no service figure */
+	cr_assert(strstr(pj, "\np2,1,0,1280,") && strstr(pj, ",0.000000,0.000000,,0.000000,0,0\n"), "%s", pj);
 	char *oc = slurp_in(od, "occupancy.csv");
 	cr_assert(strstr(oc, "\na-0,a,") && strstr(oc, "\nb-1,b,"), "%s", oc);
 	free(oc);

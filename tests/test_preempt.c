@@ -238,6 +238,14 @@ Test(preempt, multifactor_qos_requeue)
 	/* header then one line per project: a's GPU-hours = 12 x 1100 / 3600 */
 	cr_assert(strstr(text, "3.666") || strstr(text, "13200"), "%s", text);
 	free(text);
+	/* the fair-share window [0,1200) (docs/fairshare.md): demand a 12 x
+	 * 1200, b 4 x 100; delivered a 12 x (100 + 1000) with the lost run, b
+	 * 400, 13,600 in all; b's 400 fits under the level, a gets 13,200: each
+	 * its own, nothing short */
+	snprintf(path, sizeof path, "%s/fairness.csv", dir);
+	text = th_slurp(path, NULL);
+	cr_assert(text && strstr(text, "\n0,,1200,14400,14800,13600,0.0,0.000000,1.000000,2,0\n"), "%s", text);
+	free(text);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);

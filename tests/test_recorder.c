@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capsim/fairness.h"
 #include "capsim/recorder.h"
 #include "helpers.h"
 
@@ -121,8 +122,10 @@ Test(recorder, gpu_seconds_agree_in_timeseries_projects_and_jobs)
 	double u2 = json_real_value(json_object_get(rec, "utilization"));
 	cr_assert(u1 > 0 && fabs(u1 - u2) < 1e-9, "utilization %.12f vs recorder %.12f", u1, u2);
 	cr_assert_eq(json_integer_value(json_object_get(rec, "used_seconds")), j_all);
-	double jf = json_real_value(json_object_get(rec, "jain_fairness"));
-	cr_assert(jf > 0 && jf <= 1.0 + 1e-12);
+	json_t *fair = json_object_get(rec, "fairness");
+	double jf = json_real_value(json_object_get(fair, "jain_service"));
+	cr_assert(jf > 0 && jf <= 1.0 + 1e-12, "jain_service %g", jf);
+	cr_assert_eq(json_integer_value(json_object_get(fair, "window_s")), CS_FAIR_WINDOW_S);
 	json_t *in = json_object_get(s, "inputs");
 	cr_assert_str_eq(json_string_value(json_object_get(in, "capsim_version")), CS_VERSION);
 	cr_assert(strstr(json_string_value(json_object_get(in, "command")), "--policy multifactor"));
@@ -137,7 +140,7 @@ Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
 	char d1[] = "/tmp/capsim-rec-XXXXXX", d2[] = "/tmp/capsim-rec-XXXXXX";
 	node_run(d1, "easy");
 	node_run(d2, "easy");
-	const char *files[] = { "timeseries.csv", "projects.csv", "occupancy.csv", "report.html" };
+	const char *files[] = { "timeseries.csv", "projects.csv", "fairness.csv", "occupancy.csv", "report.html" };
 	char a[600], b[600];
 	snprintf(a, sizeof a, "%s/run", d1);
 	snprintf(b, sizeof b, "%s/run", d2);

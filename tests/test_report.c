@@ -39,6 +39,20 @@ static const char *chromium(void)
 	return NULL;
 }
 
+/* ECharts' SVG renderer puts one <svg> inside each chart's div: each of
+ * ids[0..n) is in the rendered DOM with an <svg> before the next chart. */
+static void expect_drawn(const char *dom, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "id=\"%s\"", ids[i]);
+		const char *at = strstr(dom, key);
+		cr_assert_not_null(at, "no %s in the page", ids[i]);
+		const char *svg = strstr(at, "<svg"), *next = strstr(at + 1, "id=\"chart-");
+		cr_assert(svg && (!next || svg < next), "%s has no chart drawn", ids[i]);
+	}
+}
+
 Test(report, page_renders_every_chart_in_headless_chromium)
 {
 	const char *chr = chromium();
@@ -61,17 +75,10 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chromium failed: %s", cmd);
 	char *d = th_slurp(dom, NULL);
 	cr_assert_not_null(d);
-	/* ECharts' SVG renderer puts one <svg> inside each chart's div */
 	const char *ids[] = { "chart-util", "chart-type-0", "chart-queue", "chart-power", "chart-waits", "chart-wait",
-			      "chart-projects", "chart-heatmap" };
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		char key[64];
-		snprintf(key, sizeof key, "id=\"%s\"", ids[i]);
-		const char *at = strstr(d, key);
-		cr_assert_not_null(at, "no %s in the page", ids[i]);
-		const char *svg = strstr(at, "<svg"), *next = strstr(at + 1, "id=\"chart-");
-		cr_assert(svg && (!next || svg < next), "%s has no chart drawn", ids[i]);
-	}
+			      "chart-fair-time", "chart-fair-service", "chart-projects", "chart-fair-waits",
+			      "chart-fair-bsld", "chart-heatmap" };
+	expect_drawn(d, ids, sizeof ids / sizeof ids[0]);
 	cr_assert(strstr(d, "<table id=\"summary\">"));
 	/* numbers as a person reads them: no exponents, durations in units,
 	 * shares in per cent, the period as dates; waits per partition */
@@ -83,6 +90,9 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 	cr_assert(strstr(tab, "<th>utilization</th><td title=\"0.") && strstr(tab, " %</td>"), "%.2000s", tab);
 	cr_assert(strstr(tab, "<th>period (first submission to last end)</th><td>20"), "%.2000s", tab);
 	cr_assert(strstr(tab, "<th>mean wait</th><td title=\""), "%.2000s", tab);
+	cr_assert(strstr(tab, "<th>Jain's index over service</th><td>0.") &&
+			  strstr(tab, "<th>distance from fair share</th><td title=\"0."),
+		  "%.2000s", tab);
 	cr_assert(strstr(d, "<table id=\"waits\">") && strstr(d, "<tr><td>h100</td>"), "no waits by partition");
 	char shot[700];
 	snprintf(shot, sizeof shot, "%s/shot.png", dir);
@@ -107,12 +117,30 @@ Test(report, compare_puts_runs_side_by_side)
 	cr_assert_eq(th_exec(ARGS("compare", a, b, "--out", page), &out, &err), 0, "%s", err);
 	cr_assert(strstr(out, "\nfcfs ") && strstr(out, "\neasy "), "%s", out);
 	cr_assert(strstr(out, "utilization"));
+	/* fairness side by side: Jain's index over service, the distance, the under-served */
+	cr_assert(strstr(out, " jain ") && strstr(out, " distance ") && strstr(out, "under-served"), "%s", out);
 	char *html = th_slurp(page, NULL);
 	cr_assert_not_null(html);
 	cr_assert(strstr(html, "id=\"chart-util\"") && strstr(html, "id=\"chart-wait\"") &&
-		  strstr(html, "<table id=\"compare\">"));
+		  strstr(html, "id=\"chart-fair-time\"") && strstr(html, "id=\"chart-fair-service\"") &&
+		  strstr(html, "<table id=\"compare\">") && strstr(html, "<th>distance</th>"));
 	/* one workload: no warning */
 	cr_assert_null(strstr(html, "workload-warning"));
+	const char *chr = chromium();
+	if (chr) {
+		char cmd[2048], dom[700];
+		snprintf(dom, sizeof dom, "%s/cdom.html", dir);
+		snprintf(cmd, sizeof cmd,
+			 "%s --headless --no-sandbox --disable-gpu --window-size=1100,3000 --dump-dom file://%s > %s "
+			 "2>/dev/null", chr, page, dom);
+		int st = system(cmd);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chromium failed: %s", cmd);
+		char *d = th_slurp(dom, NULL);
+		cr_assert_not_null(d);
+		const char *ids[] = { "chart-util", "chart-queue", "chart-wait", "chart-fair-time", "chart-fair-service" };
+		expect_drawn(d, ids, sizeof ids / sizeof ids[0]);
+		free(d);
+	}
 	cr_assert_null(strstr(out, "note:"), "%s", out);
 	free(html);
 	free(out);

@@ -7,10 +7,13 @@
  * Cost per event: O(1) per scope touched (the machine, the job's partition)
  * plus O(nodes of the job) on the node model (the engine pays the same to
  * place it); per interval O(scopes x node types). Nothing is allocated per
- * event except the interval rows (amortized, doubling).
+ * event except the interval rows and, on a requeue, its lost run (both
+ * amortized, doubling).
  *
- * Outputs (docs/outputs.md): timeseries.csv, projects.csv, occupancy.csv
- * (node model) and a "recorder" object for summary.json.
+ * Outputs (docs/outputs.md): timeseries.csv, projects.csv, fairness.csv
+ * (fair share over windows, capsim/fairness.h, computed from the job table
+ * when written), occupancy.csv (node model) and a "recorder" object for
+ * summary.json.
  */
 #ifndef CAPSIM_RECORDER_H
 #define CAPSIM_RECORDER_H
@@ -76,8 +79,8 @@ typedef struct cs_rec_totals {
 } cs_rec_totals;
 void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t);
 
-/* Write DIR/timeseries.csv, DIR/projects.csv and (node model)
- * DIR/occupancy.csv. names: the workload's names (projects), or NULL for a
+/* Write DIR/timeseries.csv, DIR/projects.csv, DIR/fairness.csv and (node
+ * model) DIR/occupancy.csv. names: the workload's names (projects), or NULL for a
  * pooled SWF replay (projects are then "g<group>", or "u<user>" when the
  * group is missing). shares: multifactor's `shares` spec
  * ("ACCOUNT:WEIGHT,...", accounts as the policy counts them) or NULL.

@@ -46,7 +46,7 @@ int cs_run_batsim_units(cs_run_result *r, const struct cs_nodemodel *nm);
 
 /* Pages from a run's files (sim/report_html.c). */
 /* DIR/report.html from DIR/summary.json, timeseries.csv, projects.csv,
- * jobs.csv and occupancy.csv (those present). 0 or -CS_E* with err. */
+ * fairness.csv, jobs.csv and occupancy.csv (those present). 0 or -CS_E* with err. */
 int cs_report_html(const char *dir, char *err, size_t errlen);
 /* The same, the run named `name` on the page (NULL: dir's last part), for
  * a page written before its directory takes its final name. */
