@@ -13,10 +13,21 @@
  * On a node model the same rule holds node by node: the head holds specific
  * nodes, GPUs, cores and memory at S (cs_ctx_hold), and a later job that
  * would still run at S may not use them.
+ *
+ * On a node model whose jobs use several partitions (queue=partition, the
+ * default; docs/policies.md#partitions) each partition has its head: the
+ * pass starts the oldest job of the partitions not yet blocked, in arrival
+ * order; a head that cannot start blocks its partition and holds its
+ * reservation (cs_ctx_hold_add: every hold of the pass counts the earlier
+ * ones). Then every other waiting job may start if it delays no hold, and
+ * with reserve=N the first N jobs of a partition that cannot start hold
+ * reservations too (Slurm's backfill reserves for each job it tests),
+ * bounded per user by reserve_user and in all by reserve_total.
  */
 #include "capsim/sched.h"
 #include "fifo.h"
 #include "hbm.h"
+#include "partq.h"
 #include "qtree.h"
 
 #include <stdio.h>
@@ -34,6 +45,10 @@ typedef struct easy {
 	uint32_t *at;    /* at[leaf]: jid */
 	int sjbf;        /* backfill order: 0 queue order, 1 shortest estimate first */
 	int linear;      /* scan=linear: try every waiting job (backfill_linear) */
+	/* per partition (queue=partition on a node model) */
+	cs_partq pq;
+	int per_partition;
+	cs_resv_budget rb;
 } easy;
 
 static void easy_destroy(void *state)
@@ -44,6 +59,8 @@ static void easy_destroy(void *state)
 	cs_fifo_free(&p->q);
 	cs_qtree_free(&p->t);
 	cs_hbm_free(&p->occ);
+	cs_partq_free(&p->pq);
+	cs_resv_budget_free(&p->rb);
 	free(p->pos);
 	free(p->at);
 	free(p);
@@ -78,6 +95,16 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
+	if (cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+		easy_destroy(p);
+		return -CS_ENOMEM;
+	}
+	int m = cs_queue_mode(env, &p->pq, "easy", err, errlen);
+	if (m < 0 || (m = cs_resv_budget_init(&p->rb, env, m, "easy", err, errlen)) < 0) {
+		easy_destroy(p);
+		return m;
+	}
+	p->per_partition = m;
 	p->use_occ = sjbf && (env->node_model || p->linear);
 	if (p->use_occ && cs_hbm_init(&p->occ, (uint32_t)n) < 0) {
 		easy_destroy(p);
@@ -104,6 +131,7 @@ static void easy_submit(void *state, uint32_t jid)
 {
 	easy *p = state;
 	cs_fifo_push(&p->q, jid);
+	cs_partq_push(&p->pq, jid);
 	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
 	if (p->use_occ)
 		cs_hbm_set(&p->occ, p->pos[jid]);
@@ -151,10 +179,58 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
 	}
 }
 
+/* Per partition: the heads of the partitions in arrival order, each
+ * holding its reservation when it cannot start; then backfilling against
+ * every hold, with more reservations as the budget allows. */
+static void easy_pass_partitions(easy *p, cs_sched_ctx *ctx)
+{
+	cs_partq *pq = &p->pq;
+	cs_partq_pass(pq);
+	cs_resv_budget_pass(&p->rb);
+	long h;
+	while ((h = cs_partq_next_unblocked(pq, &p->q)) >= 0) {
+		uint32_t jid = (uint32_t)h;
+		if (cs_ctx_start(ctx, jid, CS_START_HEAD) == 0) {
+			take(p, jid);
+			continue;
+		}
+		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
+		pq->blocked[cs_partq_key(pq, jid)] = 1;
+		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+	}
+	if (!p->sjbf) {
+		for (long k = cs_fifo_head(&p->q); k >= 0;) {
+			uint32_t jid = (uint32_t)k;
+			k = cs_fifo_next(&p->q, jid + 1);
+			if (cs_resv_budget_holds(&p->rb, jid))
+				continue;
+			if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
+				take(p, jid);
+			else
+				cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+		}
+		return;
+	}
+	for (long leaf = cs_hbm_next(&p->occ, 0); leaf >= 0;) {
+		uint32_t jid = p->at[leaf];
+		leaf = cs_hbm_next(&p->occ, (uint32_t)leaf + 1);
+		if (cs_resv_budget_holds(&p->rb, jid))
+			continue;
+		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
+			take(p, jid);
+		else
+			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+	}
+}
+
 static void easy_pass(void *state, cs_sched_ctx *ctx)
 {
 	easy *p = state;
 	long h;
+	if (p->per_partition) {
+		easy_pass_partitions(p, ctx);
+		return;
+	}
 	while ((h = cs_fifo_head(&p->q)) >= 0) {
 		if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
 			cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
@@ -204,6 +280,7 @@ static const cs_policy_param easy_params[] = {
 	{ "order", "fcfs", "backfill scan order: fcfs (queue order) or sjbf (shortest estimate first)" },
 	{ "scan", "index", "index (segment tree over the queue) or linear (try each waiting job; "
 			   "same schedule, the plain form; a node model always scans)" },
+	CS_PARTITION_PARAMS,
 	{ NULL, NULL, NULL },
 };
 

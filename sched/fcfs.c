@@ -84,8 +84,7 @@ static void fcfs_destroy(void *state)
 }
 
 static const cs_policy_param fcfs_params[] = {
-	{ "queue", "partition", "partition: a job that cannot start holds back the later jobs of its partition "
-				"only (node model, jobs of several partitions); global: of every partition" },
+	CS_QUEUE_PARAM,
 	{ NULL, NULL, NULL },
 };
 

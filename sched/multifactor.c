@@ -28,6 +28,7 @@
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "partq.h"
 #include "priosort.h"
 
 #include <math.h>
@@ -37,6 +38,9 @@
 
 typedef struct mf {
 	cs_fifo q;
+	cs_partq pq;        /* per partition (queue=partition on a node model) */
+	int per_partition;
+	cs_resv_budget rb;
 	const cs_job *jobs;
 	size_t njobs;
 	uint32_t total;
@@ -121,6 +125,8 @@ static void mf_destroy(void *state)
 	if (!p)
 		return;
 	cs_fifo_free(&p->q);
+	cs_partq_free(&p->pq);
+	cs_resv_budget_free(&p->rb);
 	if (p->uacct != p->acct)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
@@ -356,6 +362,16 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return -CS_EINVAL;
 	}
+	if (cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+		mf_destroy(p);
+		return -CS_ENOMEM;
+	}
+	int m = cs_queue_mode(env, &p->pq, "multifactor", err, errlen);
+	if (m < 0 || (m = cs_resv_budget_init(&p->rb, env, m, "multifactor", err, errlen)) < 0) {
+		mf_destroy(p);
+		return m;
+	}
+	p->per_partition = m;
 	p->cur_period = -1;
 	p->woken_for = -1;
 	p->last = -1;
@@ -368,6 +384,7 @@ static void mf_submit(void *state, uint32_t jid)
 {
 	mf *p = state;
 	cs_fifo_push(&p->q, jid);
+	cs_partq_push(&p->pq, jid);
 }
 
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
@@ -553,6 +570,43 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	return -1;
 }
 
+/* Per partition, over the n jobs of p->order (priority order): first the
+ * jobs of the partitions not yet blocked, each partition's first that
+ * cannot start (after preempting, if its QoS may) blocking it and holding
+ * its reservation; then every other job may start if it delays no hold,
+ * with more reservations as the budget allows (docs/policies.md#partitions). */
+static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
+{
+	cs_partq *pq = &p->pq;
+	cs_partq_pass(pq);
+	cs_resv_budget_pass(&p->rb);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t jid = p->order[i].jid;
+		if (pq->blocked[cs_partq_key(pq, jid)])
+			continue;
+		unsigned lim = over_limit(p, jid);
+		if (lim) { /* its account reached a limit in this pass */
+			hold(p, ctx, jid, lim);
+			p->order[i].jid = UINT32_MAX;
+			continue;
+		}
+		if (start(p, ctx, jid, CS_START_HEAD) == 0 || (p->preempt_mode && preempt_for(p, ctx, jid) == 0)) {
+			p->order[i].jid = UINT32_MAX;
+			continue;
+		}
+		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
+		pq->blocked[cs_partq_key(pq, jid)] = 1;
+		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t jid = p->order[i].jid;
+		if (jid == UINT32_MAX || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+			continue;
+		if (start(p, ctx, jid, CS_START_BACKFILL) < 0)
+			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+	}
+}
+
 static void mf_pass(void *state, cs_sched_ctx *ctx)
 {
 	mf *p = state;
@@ -622,6 +676,10 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		p->order[n++] = (cs_ranked){ prio, k };
 	}
 	cs_prio_sort(p->order, p->order2, n);
+	if (p->per_partition) {
+		pass_partitions(p, ctx, n);
+		return;
+	}
 	size_t i = 0;
 again:
 	for (; i < n; i++) {
@@ -685,6 +743,7 @@ static const cs_policy_param mf_params[] = {
 				   "model); give one of the two" },
 	{ "budget_period", "2592000", "length of an allocation period, seconds (periods start at time 0)" },
 	{ "over_budget", "wait", "a job the budget cannot cover: wait (for the next period) or reject" },
+	CS_PARTITION_PARAMS,
 	{ NULL, NULL, NULL },
 };
 

@@ -90,3 +90,103 @@ int cs_queue_mode(const cs_policy_env *env, const cs_partq *pq, const char *poli
 	}
 	return (!v || strcmp(v, "partition") == 0) && env->node_model && pq->used > 1;
 }
+
+/* A whole number >= lo from parameter key (default def); -CS_EINVAL with err otherwise. */
+static int param_u32(const cs_policy_env *env, const char *key, uint32_t def, uint32_t lo, const char *policy,
+		     uint32_t *out, int *given, char *err, size_t errlen)
+{
+	const char *v = cs_policy_param_get(env, key);
+	*out = def;
+	*given = v != NULL;
+	if (!v)
+		return 0;
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (end == v || *end || *v == '-' || x < lo || x > 1000000) {
+		snprintf(err, errlen, "policy %s: %s: '%s' is not a whole number from %u to 1000000", policy, key, v,
+			 lo);
+		return -CS_EINVAL;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+int cs_resv_budget_init(cs_resv_budget *b, const cs_policy_env *env, int per_partition, const char *policy,
+			char *err, size_t errlen)
+{
+	memset(b, 0, sizeof *b);
+	int g1, g2, g3;
+	if (param_u32(env, "reserve", 1, 1, policy, &b->per_part, &g1, err, errlen) < 0 ||
+	    param_u32(env, "reserve_user", 0, 0, policy, &b->per_user, &g2, err, errlen) < 0 ||
+	    param_u32(env, "reserve_total", 0, 0, policy, &b->total, &g3, err, errlen) < 0)
+		return -CS_EINVAL;
+	int given = g1 || g2 || g3;
+	const char *qv = cs_policy_param_get(env, "queue");
+	if (given && (!env->node_model || (qv && strcmp(qv, "global") == 0))) {
+		snprintf(err, errlen, "policy %s: reserve, reserve_user and reserve_total apply on a node model with "
+			 "queue=partition (%s)", policy, env->node_model ? "queue=global keeps one head" :
+			 "a pooled machine has one head");
+		return -CS_EINVAL;
+	}
+	/* one partition: the per-partition pass is the one-queue pass, with
+	 * more reservations if asked for */
+	if (!per_partition && !(given && (b->per_part > 1 || b->per_user || b->total)))
+		return 0;
+	size_t n = env->njobs ? env->njobs : 1;
+	int32_t mu = -1;
+	for (size_t i = 0; i < env->njobs; i++)
+		if (env->jobs[i].user > mu)
+			mu = env->jobs[i].user;
+	b->nusers = (uint32_t)(mu + 1);
+	b->jobs = env->jobs;
+	b->held = calloc(n, sizeof *b->held);
+	b->user_stamp = calloc(b->nusers + 1, sizeof *b->user_stamp);
+	b->user_n = calloc(b->nusers + 1, sizeof *b->user_n);
+	if (!b->held || !b->user_stamp || !b->user_n) {
+		cs_resv_budget_free(b);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	return 1;
+}
+
+void cs_resv_budget_free(cs_resv_budget *b)
+{
+	free(b->held);
+	free(b->user_stamp);
+	free(b->user_n);
+	memset(b, 0, sizeof *b);
+}
+
+void cs_resv_budget_pass(cs_resv_budget *b)
+{
+	b->pass++;
+	b->nheld = 0;
+}
+
+int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid)
+{
+	uint32_t k = cs_partq_key(q, jid);
+	if (q->reserved[k] >= b->per_part || (b->total && b->nheld >= b->total))
+		return 0;
+	int32_t u = b->jobs[jid].user;
+	uint32_t *un = NULL;
+	if (b->per_user && u >= 0) {
+		if (b->user_stamp[u] != b->pass) {
+			b->user_stamp[u] = b->pass;
+			b->user_n[u] = 0;
+		}
+		un = &b->user_n[u];
+		if (*un >= b->per_user)
+			return 0;
+	}
+	int rc = b->nheld == 0 ? cs_ctx_hold(ctx, jid, NULL) : cs_ctx_hold_add(ctx, jid, NULL);
+	if (rc < 0)
+		return 0;
+	q->reserved[k]++;
+	b->nheld++;
+	b->held[jid] = b->pass;
+	if (un)
+		(*un)++;
+	return 1;
+}

@@ -43,6 +43,48 @@ long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k);
 /* Oldest waiting job, in arrival order, of the keys not blocked, or -1. */
 long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f);
 
+/* The partition parameters of easy and multifactor (fcfs has only queue). */
+#define CS_QUEUE_PARAM                                                                                     \
+	{ "queue", "partition", "partition: a job that cannot start holds back the later jobs of its "       \
+				"partition only (node model, jobs of several partitions); global: of every partition" }
+#define CS_PARTITION_PARAMS                                                                                \
+	CS_QUEUE_PARAM,                                                                                    \
+	{ "reserve", "1", "per partition, how many waiting jobs that cannot start hold a reservation in a "   \
+			  "pass (node model, queue=partition): 1 is EASY, more is Slurm's backfill depth" },     \
+	{ "reserve_user", "0", "per user, the most reservations in a pass (0: no limit)" },                   \
+	{ "reserve_total", "0", "the most reservations in a pass in all (0: no limit)" }
+
+/* The reservations of a pass: who holds one, and the budget per
+ * partition, per user and in all. */
+typedef struct cs_resv_budget {
+	uint32_t per_part, per_user, total; /* per_user, total: 0 = no limit */
+	uint32_t nheld;                      /* holds made in this pass */
+	uint32_t pass;                       /* the pass's stamp */
+	uint32_t *held;                      /* per job: the stamp of the pass it holds in */
+	uint32_t *user_stamp, *user_n;       /* per user: holds in the stamped pass */
+	uint32_t nusers;
+	const cs_job *jobs;
+} cs_resv_budget;
+
+/* Read reserve, reserve_user and reserve_total for a policy that queues per
+ * partition when per_partition is 1. Returns whether the policy queues per
+ * partition (1 also for one partition when more than one reservation is
+ * asked for), or -CS_EINVAL (a bad value, or a budget given where it
+ * cannot apply: a pooled machine or queue=global), -CS_ENOMEM. */
+struct cs_policy_env;
+int cs_resv_budget_init(cs_resv_budget *b, const struct cs_policy_env *env, int per_partition,
+			const char *policy, char *err, size_t errlen);
+void cs_resv_budget_free(cs_resv_budget *b);
+void cs_resv_budget_pass(cs_resv_budget *b);
+static inline int cs_resv_budget_holds(const cs_resv_budget *b, uint32_t jid)
+{
+	return b->held && b->held[jid] == b->pass;
+}
+/* Give waiting job jid a hold if the budget allows (its partition's, its
+ * user's, the pass's). 1 if it holds, 0 if not. */
+struct cs_sched_ctx;
+int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, struct cs_sched_ctx *ctx, uint32_t jid);
+
 /* The `queue` parameter of env (partition, the default, or global): 1 if
  * the policy queues per partition (a node model whose jobs use two keys or
  * more, and queue=partition), 0 if as one queue, or -CS_EINVAL with err

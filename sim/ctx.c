@@ -74,6 +74,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	}
 	if (jid == c->hold_jid)
 		c->hold_on = 0;
+	for (size_t i = 0; i < c->nxh; i++)
+		if (c->xh[i].jid == jid)
+			c->xh[i].jid = UINT32_MAX; /* its hold ends */
 	j->start_s = c->now;
 	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
@@ -182,8 +185,10 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		return -CS_EINVAL;
 	c->hold_on = 0;
 	c->hold_lazy = 0;
+	c->nxh = c->xh_nslots = 0;
 	cs_time t;
 	if (c->nm) {
+		c->hold_mask = cs_place_mask(c, jid);
 		cs_place_memo_reset(c); /* failures against the old hold's aside no longer hold */
 		if (!when && c->jobs[jid].reservation_s >= 0) {
 			/* computed when a job that fits now needs it (cs_place_start) */
@@ -191,7 +196,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 			c->hold_jid = jid;
 			return 0;
 		}
-		int rc = cs_place_hold(c, jid, &t);
+		int rc = cs_place_hold(c, jid, c->hold_slots, &c->hold_n, &t);
 		if (rc < 0)
 			return rc;
 	} else {
@@ -207,6 +212,68 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	if (when)
 		*when = t;
 	cs_ctx_reserve(c, jid, t);
+	return 0;
+}
+
+int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+{
+	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	    (c->jobs[jid].flags & CS_JOB_REJECTED) || !c->nm)
+		return -CS_EINVAL;
+	if (!c->hold_on)
+		return cs_ctx_hold(c, jid, when);
+	if (jid == c->hold_jid)
+		return -CS_EINVAL;
+	for (size_t i = 0; i < c->nxh; i++)
+		if (c->xh[i].jid == jid)
+			return -CS_EINVAL;
+	uint64_t mask = cs_place_mask(c, jid);
+	uint32_t nodes = c->jobs[jid].nodes;
+	size_t maxn = c->hold_n > nodes ? c->hold_n : nodes;
+	if (grow((void **)&c->xh, &c->xh_cap, c->nxh + 1, sizeof *c->xh) < 0 ||
+	    grow((void **)&c->xh_slots, &c->xh_slots_cap, c->xh_nslots + nodes, sizeof *c->xh_slots) < 0 ||
+	    grow((void **)&c->xh_aside, &c->xh_aside_cap, maxn + c->xh_nslots + nodes, sizeof *c->xh_aside) < 0 ||
+	    grow((void **)&c->xh_ends, &c->xh_ends_cap, c->nxh + 2, sizeof *c->xh_ends) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	/* the earlier holds on node types it may use must be placed first */
+	int meets = 0;
+	cs_time t;
+	if (c->hold_on && (mask & c->hold_mask)) {
+		meets = 1;
+		if (c->hold_lazy) {
+			if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0)
+				return -CS_EINVAL;
+			c->hold_time = t;
+			c->hold_lazy = 0;
+		}
+	}
+	for (size_t i = 0; i < c->nxh; i++)
+		if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
+			meets = 1;
+			if (c->xh[i].lazy && cs_place_xhold(c, i) < 0)
+				return -CS_EINVAL;
+		}
+	size_t k = c->nxh++;
+	c->xh[k] = (struct xhold){ .jid = jid, .first = c->xh_nslots, .mask = mask };
+	c->xh_nslots += nodes;
+	cs_place_memo_reset(c); /* what failed before the hold may fit no longer the same way */
+	if (!meets && !when && c->jobs[jid].reservation_s >= 0) {
+		/* alone on its node types, and its reservation recorded: placed
+		 * when a job that may use them needs it (as the first hold) */
+		c->xh[k].lazy = 1;
+		return 0;
+	}
+	int rc = cs_place_xhold(c, k);
+	if (rc < 0) {
+		c->nxh--;
+		c->xh_nslots -= nodes;
+		return rc;
+	}
+	if (when)
+		*when = c->xh[k].time;
+	cs_ctx_reserve(c, jid, c->xh[k].time);
 	return 0;
 }
 
@@ -262,6 +329,7 @@ int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	 * no longer stand */
 	cs_place_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
+	c->nxh = c->xh_nslots = 0;
 	if (how == CS_PREEMPT_KILL) {
 		j->runtime_s = c->now - j->start_s;
 		j->end_s = c->now;

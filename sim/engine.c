@@ -149,6 +149,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		ops->pass(ps, c);
 		c->hold_on = 0;
 		c->hold_lazy = 0;
+		c->nxh = c->xh_nslots = 0;
 		for (size_t i = 0; i < c->nrequeued; i++) {
 			observe(c, CS_OBS_SUBMIT, c->requeued[i]);
 			ops->submit(ps, c->requeued[i]);
@@ -341,6 +342,10 @@ done:
 		free(c.slots);
 	}
 	free(c.hold_slots);
+	free(c.xh);
+	free(c.xh_slots);
+	free(c.xh_aside);
+	free(c.xh_ends);
 	free(c.tmp_slots);
 	free(c.run);
 	free(c.requeued);

@@ -93,6 +93,26 @@ struct cs_sched_ctx {
 	int resv_hit;          /* the last try kept some off */
 	uint64_t *resv_block;  /* per job: the pass in which only a reservation kept it off */
 	cs_slot *tmp_slots2;   /* scratch for that check */
+	/* holds beyond the first in this pass (cs_ctx_hold_add; node model):
+	 * each placed given the running jobs and every earlier hold */
+	struct xhold {
+		uint32_t jid;      /* UINT32_MAX once it started */
+		int lazy;          /* placed only once a job that may use its node types needs it */
+		cs_time time, end; /* the hold's start and its estimated end */
+		size_t first;      /* its placement: xh_slots[first .. first + n) */
+		uint32_t n;
+		uint64_t mask;     /* the node types its job may use (cs_place_mask) */
+	} *xh;
+	size_t nxh, xh_cap;
+	cs_slot *xh_slots;
+	size_t xh_nslots, xh_slots_cap;
+	cs_slot *xh_aside;     /* scratch: the holds' parts kept off during a try */
+	size_t xh_aside_cap;
+	int xh_building;       /* cs_place_hold is placing extra hold xh_upto: keep off the earlier ones */
+	size_t xh_upto;
+	uint64_t hold_mask;    /* the first hold's node types */
+	cs_time *xh_ends;      /* scratch: the earlier holds' ends, sorted, as times to try */
+	size_t xh_ends_cap;
 };
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -135,9 +155,21 @@ int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
  * job would still run at the hold's time. 0, -CS_ENOFIT, or the
  * allocator's -CS_EINVAL for a request it cannot take. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid);
-/* The hold's time and placement (c->hold_slots, c->hold_n) for jid: 0, or
- * -CS_EINVAL. */
-int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when);
+/* A hold's time and placement (into out[0 .. *nout)) for jid: 0, or
+ * -CS_EINVAL. With c->xh_building, given every earlier hold of the pass. */
+int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when);
+/* Take what the pass's holds need of what is free now, for a job jid that
+ * would run over [a, b): the first hold's and each extra hold's whose
+ * interval meets [a, b) (not jid's own). Into aside (room for every
+ * hold's slots); the caller releases it. */
+void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside);
+/* The node types job jid may use, one bit each (all bits: any type, or a
+ * cluster of more than 64 types): holds on types a job cannot use never
+ * keep it off anything. */
+uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid);
+/* Place extra hold k (a lazy one, or the one being added), given the
+ * first hold and the extra holds before k. 0 or -CS_EINVAL. */
+int cs_place_xhold(cs_sched_ctx *c, size_t k);
 
 /* --- plan.c, plan_find.c --- */
 

@@ -65,7 +65,84 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 /* cs_place_types, keeping off the nodes of advance reservations the job may
  * not use if it ran from `at` for its estimate (c->resv_hit says whether
  * any was kept off). */
+static void take_parts(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_placement *aside)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		cs_slot part;
+		cs_alloc_free_part(c->A, &slots[i], &part);
+		if (!part.gpu_mask && !part.cores && !part.mem_mib)
+			continue;
+		cs_placement one = { &part, 1, 1 };
+		cs_alloc_take(c->A, &one); /* cannot fail: free now */
+		aside->slots[aside->n++] = part;
+	}
+}
+
+uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	const cs_node_machine *m = c->nm;
+	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
+		return ~0ull;
+	uint64_t mask = 0;
+	for (uint32_t k = m->part_first[j->partition]; k < m->part_first[j->partition + 1]; k++) {
+		int32_t t = m->part_types[k];
+		if (t < 0 || t >= 64)
+			return ~0ull;
+		mask |= 1ull << t;
+	}
+	return mask;
+}
+
+void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	if (c->hold_on && !c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
+		cs_time ha = c->hold_time, hb = ha + c->jobs[c->hold_jid].estimate_s;
+		if (a < hb && b > ha)
+			take_parts(c, c->hold_slots, c->hold_n, aside);
+	}
+	size_t upto = c->xh_building ? c->xh_upto : c->nxh;
+	for (size_t i = 0; i < upto; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid != UINT32_MAX && !h->lazy && h->jid != jid && (mask & h->mask) && a < h->end && b > h->time)
+			take_parts(c, c->xh_slots + h->first, h->n, aside);
+	}
+}
+
+int cs_place_xhold(cs_sched_ctx *c, size_t k)
+{
+	struct xhold *h = &c->xh[k];
+	cs_time t;
+	uint32_t n = 0;
+	c->xh_building = 1;
+	c->xh_upto = k;
+	int rc = cs_place_hold(c, h->jid, c->xh_slots + h->first, &n, &t);
+	c->xh_building = 0;
+	if (rc < 0)
+		return rc;
+	h->n = n;
+	h->time = t;
+	h->end = t + c->jobs[h->jid].estimate_s;
+	h->lazy = 0;
+	return 0;
+}
+
+static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
+
 int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
+{
+	if (!c->xh_building)
+		return try_at(c, jid, p, at);
+	/* an extra hold being placed keeps off the earlier holds it would meet */
+	cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
+	cs_place_aside_holds(c, jid, at, at + c->jobs[jid].estimate_s, &aside);
+	int rc = try_at(c, jid, p, at);
+	cs_alloc_release(c->A, &aside);
+	return rc;
+}
+
+static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
 {
 	const cs_job *j = &c->jobs[jid];
 	const cs_node_machine *m = c->nm;
@@ -127,12 +204,64 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		cs_alloc_release(c->A, &p);
 		p.n = 0;
 		cs_time t;
-		if (cs_place_hold(c, c->hold_jid, &t) < 0) {
+		if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0) {
 			c->hold_on = 0; /* cannot happen: every job fits the empty machine */
 		} else {
 			c->hold_time = t;
 			c->hold_lazy = 0;
 		}
+	}
+	if (c->nxh) {
+		/* several holds: keep off each one the job would meet on its node
+		 * types; the lazy ones it may meet are placed first, once it is
+		 * known to fit now */
+		uint64_t mask = cs_place_mask(c, jid);
+		int lazy = c->hold_on && c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask);
+		size_t nint = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
+		for (size_t i = 0; i < c->nxh; i++)
+			if (c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid && (mask & c->xh[i].mask)) {
+				nint++;
+				lazy |= c->xh[i].lazy;
+			}
+		if (lazy) {
+			int rc = node_try(c, jid, &p);
+			if (rc < 0) {
+				if (rc == -CS_ENOFIT)
+					memo_fail(c, j, 1);
+				return rc;
+			}
+			cs_alloc_release(c->A, &p);
+			p.n = 0;
+			cs_time t;
+			if (c->hold_on && c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
+				if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0)
+					c->hold_on = 0; /* cannot happen: every job fits the empty machine */
+				else
+					c->hold_time = t, c->hold_lazy = 0;
+			}
+			for (size_t i = 0; i < c->nxh; i++)
+				if (c->xh[i].lazy && c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid &&
+				    (mask & c->xh[i].mask) && cs_place_xhold(c, i) < 0)
+					c->xh[i].jid = UINT32_MAX; /* cannot happen, as above */
+		}
+		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
+		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
+		if (!aside.n) {
+			int rc = node_try(c, jid, &p);
+			if (rc == -CS_ENOFIT)
+				memo_fail(c, j, 1);
+			return rc;
+		}
+		/* with one hold on its types, the hold's memo stands as for one hold */
+		if (nint <= 1 && memo_failed(c, j, 2)) {
+			cs_alloc_release(c->A, &aside);
+			return -CS_ENOFIT;
+		}
+		int rc = node_try(c, jid, &p);
+		cs_alloc_release(c->A, &aside);
+		if (rc == -CS_ENOFIT && nint <= 1)
+			memo_fail(c, j, 2);
+		return rc;
 	}
 	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time) {
 		int rc = node_try(c, jid, &p);
@@ -177,9 +306,9 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
  * node in node order, the fewest of those nodes are handed back (a binary
  * search) for jid to fit. Then the running jobs' slots are taken back
  * exactly. */
-int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
+int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when)
 {
-	cs_placement hp = { c->hold_slots, c->jobs[jid].nodes, 0 };
+	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
 	size_t k = 0;
 	/* what is free now, node by node */
@@ -189,14 +318,34 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
 			ns++;
 	}
+	/* an extra hold: the earlier holds' ends may free nodes too */
+	size_t nhe = 0, nh = 0;
+	if (c->xh_building) {
+		uint64_t mask = cs_place_mask(c, jid);
+		if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+			c->xh_ends[nhe++] = c->hold_time + c->jobs[c->hold_jid].estimate_s;
+		for (size_t i = 0; i < c->xh_upto; i++)
+			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+				c->xh_ends[nhe++] = c->xh[i].end;
+		for (size_t i = 1; i < nhe; i++) /* a few: insertion sort */
+			for (size_t q = i; q > 0 && c->xh_ends[q - 1] > c->xh_ends[q]; q--) {
+				cs_time x = c->xh_ends[q];
+				c->xh_ends[q] = c->xh_ends[q - 1];
+				c->xh_ends[q - 1] = x;
+			}
+	}
 	int rc = cs_place_try_at(c, jid, &hp, t);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
-	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends)) {
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe)) {
 		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
+		while (nh < nhe && c->xh_ends[nh] <= t)
+			nh++;
 		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
+		cs_time th = nh < nhe ? c->xh_ends[nh] : CS_TIME_MAX;
 		t = tr < te ? tr : te;
+		t = th < t ? th : t;
 		if (t == CS_TIME_MAX)
 			break;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
@@ -246,7 +395,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	}
 	if (rc < 0)
 		return -CS_EINVAL;
-	c->hold_n = hp.n;
+	*nout = hp.n;
 	*when = t;
 	return 0;
 }

@@ -336,7 +336,7 @@ Test(cli_grammar, the_policy_option_error_lists_the_policys_parameters)
 		free(out), free(err);
 	}
 	expect_hint(ARGS("run", "--workload", w, "--policy-opt", "depth=3"),
-		    "policy easy has no parameter 'depth' (its parameters: order, scan)");
+		    "policy easy has no parameter 'depth' (its parameters: order, scan, queue, reserve, reserve_user, reserve_total)");
 	th_unlink(w);
 }
 

@@ -93,6 +93,16 @@ void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_
  * model the hold's placement is then worked out only once a job that fits
  * now needs it (same schedule, less work). 0, or -CS_EINVAL. */
 int cs_ctx_hold(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
+/* Node model: hold what waiting job jid needs beside the pass's other
+ * holds (the first one is cs_ctx_hold's; without one this is cs_ctx_hold).
+ * Its time is the earliest at which jid fits if every running job ends at
+ * its estimate, keeping off every earlier hold of the pass for as long as
+ * it lasts (from its time to its time + its job's estimate); a later
+ * cs_ctx_start of another job keeps off each hold whose time comes before
+ * that job's estimated end. The holds end with the pass or at the next
+ * cs_ctx_hold; each when its job starts. Records the reservation. 0, or
+ * -CS_EINVAL (a pooled machine, a job not waiting or already holding). */
+int cs_ctx_hold_add(cs_sched_ctx *ctx, uint32_t jid, cs_time *when);
 /* 1 if the machine is a node model (jobs ask for nodes x GPUs, cores,
  * memory; cs_ctx_free and cs_ctx_total count GPUs, and a job's size is its
  * GPUs or, for a CPU-only job, its cores), 0 for a pooled machine. */
