@@ -1,4 +1,4 @@
-/* capsim: report.html and compare.html from a run's files (recorder.h).
+/* capsim: report.html and compare.html from a run's files (report.h).
  *
  * The page is one file: the summary table as HTML, the data as one JSON
  * object, Apache ECharts (third_party/echarts, embedded in the library at

@@ -35,7 +35,7 @@ static const cs_cli_opt run_opts[] = {
 	  .help = "accounts file (YAML) for multifactor: fair-share tree with shares, QoS and partition "
 		  "priorities (docs/fairshare.md)" },
 	{ .name = "out", .arg = "DIR", .id = O_OUT,
-	  .help = "write summary.json, jobs.csv, batsim_jobs.csv, timeseries.csv, projects.csv, occupancy.csv "
+	  .help = "write summary.json, jobs.csv, batsim_jobs.csv, timeseries.csv, projects.csv, fairness.csv, occupancy.csv "
 		  "(node model) and report.html there; DIR is replaced whole, and only by a run that succeeds" },
 	{ .name = "sample", .arg = "S", .id = O_SAMPLE, .help = "timeseries interval, seconds (default 3600)" },
 	{ .name = "no-progress", .id = O_NOPROGRESS,
