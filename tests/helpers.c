@@ -222,3 +222,23 @@ size_t th_csv_split(char *line, char **f, size_t max)
 	}
 	return n;
 }
+
+/* gpu: a-0..a-2, 4 GPUs and 8 cores each; cpu: b-0, b-1, 16 cores each */
+const char th_two_partitions_yaml[] =
+	"name: two\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: a\n"
+	"    count: 3\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"  - name: b\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:16 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    power_w: {idle: 50, peak: 250}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [a]}\n"
+	"  - {name: cpu, node_types: [b]}\n";

@@ -59,4 +59,8 @@ char *th_slurp(const char *path, size_t *len);
  * field loses its quotes); returns the count. */
 size_t th_csv_split(char *line, char **f, size_t max);
 
+/* A cluster of two partitions that share no nodes: gpu (a-0..a-2, 4 GPUs
+ * and 8 cores each) and cpu (b-0, b-1, 16 cores each). */
+extern const char th_two_partitions_yaml[];
+
 #endif

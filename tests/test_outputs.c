@@ -10,26 +10,6 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-/* a: 3 nodes x 4 GPUs, 8 cores; b: 2 CPU nodes x 16 cores */
-static const char two_types[] =
-	"name: two\n"
-	"site: {pue: 1}\n"
-	"node_types:\n"
-	"  - name: a\n"
-	"    count: 3\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"  - name: b\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:16 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    power_w: {idle: 50, peak: 250}\n"
-	"partitions:\n"
-	"  - {name: gpu, node_types: [a]}\n"
-	"  - {name: cpu, node_types: [b]}\n";
-
 /* Day 0 is 2024-01-01T00:00:00Z. Job 1 takes a-0 and a-1 for 50 s; job 2
  * asks 30 s and runs 60: cut at 30 (TIMEOUT), on a-2; job 3, failed in the
  * trace after 40 s, takes both CPU nodes. */
@@ -48,7 +28,7 @@ static char *run_two_types(char *dir)
 	snprintf(w, sizeof w, "%s/w.csv", dir);
 	snprintf(od, sizeof od, "%s/out", dir);
 	FILE *f = fopen(y, "w");
-	fputs(two_types, f);
+	fputs(th_two_partitions_yaml, f);
 	fclose(f);
 	f = fopen(w, "w");
 	fputs(jobs, f);

@@ -9,26 +9,6 @@
 
 #include "helpers.h"
 
-/* gpu: a-0..a-2, 4 GPUs and 8 cores each; cpu: b-0, b-1, 16 cores each */
-static const char two_parts[] =
-	"name: two\n"
-	"site: {pue: 1}\n"
-	"node_types:\n"
-	"  - name: a\n"
-	"    count: 3\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"  - name: b\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:16 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    power_w: {idle: 50, peak: 250}\n"
-	"partitions:\n"
-	"  - {name: gpu, node_types: [a]}\n"
-	"  - {name: cpu, node_types: [b]}\n";
-
 #define HDR "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,partition,state\n"
 
 /* Start times by job id (index id - 1), from jobs.csv of a run of `jobs`
@@ -42,7 +22,7 @@ static void starts(const char *jobs, const char *const *extra, long long *st, si
 	snprintf(w, sizeof w, "%s/w.csv", dir);
 	snprintf(od, sizeof od, "%s/out", dir);
 	FILE *f = fopen(y, "w");
-	fputs(two_parts, f);
+	fputs(th_two_partitions_yaml, f);
 	fclose(f);
 	f = fopen(w, "w");
 	fputs(jobs, f);
