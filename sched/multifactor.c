@@ -46,6 +46,7 @@ typedef struct mf {
 	uint32_t total;
 	double w_age, w_fs, w_size, max_age, half_life;
 	double max_running;   /* per account, processors; 0: no limit */
+	unsigned why_running, why_budget; /* the reasons the two limits give (GPU forms: Slurm's GRES ones) */
 	double max_jobs;      /* per account, running jobs; 0: no limit */
 	double max_submit;    /* per account, running + waiting jobs; 0: no limit */
 	uint64_t *acct_running; /* per account: processors of its running jobs */
@@ -186,6 +187,7 @@ static int gpu_aliases(mf *p, const cs_policy_env *env, char *err, size_t errlen
 			return -CS_EINVAL;
 		}
 		p->max_running = v;
+		p->why_running = CS_WAIT_GRES_LIMIT;
 	}
 	if ((rc = num_param(env, "budget_gpu_hours", 0, 0, &v, err, errlen)) < 0)
 		return rc;
@@ -196,6 +198,7 @@ static int gpu_aliases(mf *p, const cs_policy_env *env, char *err, size_t errlen
 			return -CS_EINVAL;
 		}
 		p->budget = v * 3600.0;
+		p->why_budget = CS_WAIT_GRES_BUDGET;
 	}
 	return 0;
 }
@@ -287,6 +290,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->jobs = env->jobs;
 	p->njobs = env->njobs;
 	p->total = env->total_procs ? env->total_procs : 1;
+	p->why_running = CS_WAIT_CPU_LIMIT;
+	p->why_budget = CS_WAIT_BUDGET;
 	int rc = 0;
 	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||
@@ -465,9 +470,9 @@ static unsigned over_limit(const mf *p, uint32_t jid)
 {
 	uint32_t a = p->acct[jid];
 	if (p->budget > 0 && p->billed[a] + bill_of(p, jid) > p->budget)
-		return CS_WAIT_BUDGET;
+		return p->why_budget;
 	if (p->max_running > 0 && (double)(p->acct_running[a] + p->jobs[jid].size) > p->max_running)
-		return CS_WAIT_CPU_LIMIT;
+		return p->why_running;
 	if (p->max_jobs > 0 && (double)(p->acct_njobs[a] + 1) > p->max_jobs)
 		return CS_WAIT_JOBS_LIMIT;
 	return 0;
@@ -479,7 +484,7 @@ static unsigned over_limit(const mf *p, uint32_t jid)
 static void hold(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned lim)
 {
 	cs_ctx_pending(ctx, jid, lim);
-	if (lim == CS_WAIT_BUDGET && p->woken_for != p->cur_period + 1) {
+	if (lim == p->why_budget && p->woken_for != p->cur_period + 1) {
 		p->woken_for = p->cur_period + 1;
 		cs_ctx_wakeup(ctx, (cs_time)(p->cur_period + 1) * (cs_time)p->period);
 	}
@@ -642,13 +647,13 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			}
 			if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
 				/* larger than its account's limit on its own: it could never run */
-				cs_ctx_reject(ctx, k, CS_WAIT_CPU_LIMIT);
+				cs_ctx_reject(ctx, k, p->why_running);
 				cs_fifo_remove(&p->q, k);
 				continue;
 			}
 			if (p->budget > 0 && bill_of(p, k) > p->budget) {
 				/* its own estimate exceeds a whole period's budget */
-				cs_ctx_reject(ctx, k, CS_WAIT_BUDGET);
+				cs_ctx_reject(ctx, k, p->why_budget);
 				cs_fifo_remove(&p->q, k);
 				continue;
 			}
@@ -656,8 +661,8 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			p->acct_waiting[a]++;
 		}
 		unsigned lim = over_limit(p, k);
-		if (lim == CS_WAIT_BUDGET && p->reject_over_budget) {
-			cs_ctx_reject(ctx, k, CS_WAIT_BUDGET);
+		if (lim == p->why_budget && p->reject_over_budget) {
+			cs_ctx_reject(ctx, k, p->why_budget);
 			cs_fifo_remove(&p->q, k);
 			p->acct_waiting[a]--;
 			continue;

@@ -128,7 +128,8 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 
 const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
 						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
-						"AssocGrpCPUMinutesLimit", "Reservation" };
+						"AssocGrpCPUMinutesLimit", "Reservation", "AssocGrpGRES",
+						"AssocGrpGRESMinutes" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {

@@ -469,7 +469,7 @@ static int col(const char *hdr, const char *name)
 /* budget_gpu_hours=12 per 21600 s period, on the tree (limits count per
  * project): from jobs.csv, the GPU-hours (size x run time / 3600) of the
  * jobs each project started in a period never pass 12; the budget binds
- * (jobs wait with AssocGrpCPUMinutesLimit). */
+ * (jobs wait with AssocGrpGRESMinutes, the GPU form of AssocGrpCPUMinutesLimit). */
 Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 {
 	char *csv = mixed_csv();
@@ -499,7 +499,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 		char *f[40];
 		th_csv_split(line, f, 40);
 		long start = atol(f[cs]);
-		held += strcmp(f[cw], "AssocGrpCPUMinutesLimit") == 0;
+		held += strcmp(f[cw], "AssocGrpGRESMinutes") == 0;
 		if (start >= 0) {
 			int per = (int)(start / 21600), pj = f[cp][1] - '0';
 			cr_assert(per < P && pj >= 0 && pj < 4);
@@ -532,8 +532,9 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	free(csv);
 }
 
-/* max_running_gpus=8 per project: the GPUs a project's running jobs hold
- * never pass 8 (checked at every start); jobs of more are rejected. */
+/* max_running_gpus=6 per project: the GPUs a project's running jobs hold
+ * never pass 6 (checked at every start); jobs of more are rejected. The
+ * reason is AssocGrpGRES. */
 Test(fairshare, max_running_gpus_holds_per_project)
 {
 	char *csv = mixed_csv();
@@ -556,7 +557,11 @@ Test(fairshare, max_running_gpus_holds_per_project)
 				used += b->size;
 		}
 		cr_assert_leq(used, 6, "job %lld starts with its project at %ld GPUs", (long long)a->id, used);
-		held += a->reason == CS_WAIT_CPU_LIMIT;
+		/* a GPU limit holds with Slurm's GPU reason, not AssocGrpCpuLimit */
+		held += a->reason == CS_WAIT_GRES_LIMIT;
+		cr_assert_neq(a->reason, CS_WAIT_CPU_LIMIT);
+		if (a->flags & CS_JOB_REJECTED)
+			cr_assert_eq(a->reason, CS_WAIT_GRES_LIMIT);
 	}
 	cr_assert_gt(held, 0);
 	cr_assert_gt(rejected, 0, "8-GPU jobs are over the limit on their own");

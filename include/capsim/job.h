@@ -72,9 +72,12 @@ _Static_assert(offsetof(cs_job, topo) == offsetof(cs_job, reason) + 1 &&
  * (AssocMaxSubmitJobLimit); BUDGET: its account's processor-time budget for
  * the period cannot cover the job (AssocGrpCPUMinutesLimit); RESERVATION:
  * it is next and would fit but for an advance reservation's nodes (the
- * engine turns a policy's RESOURCES into it). */
+ * engine turns a policy's RESOURCES into it). GRES_LIMIT and GRES_BUDGET:
+ * the same two account limits stated in GPUs and GPU-hours (Slurm's
+ * AssocGrpGRES and AssocGrpGRESMinutes). */
 enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_JOBS_LIMIT,
-       CS_WAIT_SUBMIT_LIMIT, CS_WAIT_BUDGET, CS_WAIT_RESERVATION, CS_WAIT_N };
+       CS_WAIT_SUBMIT_LIMIT, CS_WAIT_BUDGET, CS_WAIT_RESERVATION, CS_WAIT_GRES_LIMIT, CS_WAIT_GRES_BUDGET,
+       CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 
 #endif
