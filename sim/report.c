@@ -176,6 +176,35 @@ static uint64_t jobs_digest(const cs_job *jobs, size_t n)
 	return h;
 }
 
+/* How often jobs were preempted: the jobs preempted at least once, the
+ * most times one job was, and how many jobs were preempted 1, 2-3, 4-7,
+ * 8-15, 16-31 and 32 or more times. */
+static json_t *preempted_json(const cs_run_result *r)
+{
+	static const char *const bucket[] = { "1", "2-3", "4-7", "8-15", "16-31", "32+" };
+	size_t n[6] = { 0 }, jobs = 0;
+	uint32_t most = 0;
+	for (size_t i = 0; i < r->njobs; i++) {
+		uint32_t k = r->jobs[i].preemptions;
+		if (!k)
+			continue;
+		jobs++;
+		if (k > most)
+			most = k;
+		size_t b = 0;
+		while (b < 5 && k >= (2u << b))
+			b++;
+		n[b]++;
+	}
+	json_t *o = json_object(), *h = json_object();
+	json_object_set_new(o, "jobs", jint((long long)jobs));
+	json_object_set_new(o, "most", jint((long long)most));
+	for (size_t b = 0; b < 6; b++)
+		json_object_set_new(h, bucket[b], jint((long long)n[b]));
+	json_object_set_new(o, "times", h);
+	return o;
+}
+
 /* What reproduces the run: the inputs and a command line. */
 static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 {
@@ -364,6 +393,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "preemptions", jint((long long)r->est.preemptions));
 	json_object_set_new(eng, "requeues", jint((long long)r->est.requeues));
 	json_object_set_new(root, "engine", eng);
+	json_object_set_new(root, "preempted_jobs", preempted_json(r));
 	if (r->rec) {
 		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
 		if (rj)

@@ -875,6 +875,8 @@ static const trow table_rows[] = {
 	{ "longest wait", "max_wait", K_DUR },
 	{ "mean bounded slowdown", "mean_bounded_slowdown", K_NUM },
 	{ "backfilled jobs", "backfilled_jobs", K_INT },
+	{ "jobs preempted", "preempted_jobs.jobs", K_INT },
+	{ "most preemptions of one job", "preempted_jobs.most", K_INT },
 	{ "projects", "recorder.projects", K_INT },
 	{ "Jain's index over service", "recorder.fairness.jain_service", K_NUM },
 	{ "distance from fair share", "recorder.fairness.distance", K_PCT },
@@ -943,7 +945,8 @@ static void summary_table(FILE *f, const json_t *sm)
 			continue;
 		}
 		if (table_rows[i].kind == K_INT && strcmp(v, "0") == 0 &&
-		    strcmp(table_rows[i].path, "rejected_by_policy") == 0)
+		    (strcmp(table_rows[i].path, "rejected_by_policy") == 0 ||
+		     strncmp(table_rows[i].path, "preempted_jobs.", 15) == 0))
 			continue;
 		table_row(f, table_rows[i].label, v, e, table_rows[i].kind == K_CMD);
 	}

@@ -246,6 +246,12 @@ Test(preempt, multifactor_qos_requeue)
 	text = th_slurp(path, NULL);
 	cr_assert(text && strstr(text, "\n0,,1200,14400,14800,13600,0.0,0.000000,1.000000,2,0\n"), "%s", text);
 	free(text);
+	/* the preemption counts: J1 once */
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	text = th_slurp(path, NULL);
+	cr_assert(text && strstr(text, "\"preempted_jobs\": {\n    \"jobs\": 1,\n    \"most\": 1,\n    \"times\": {\n      \"1\": 1,\n"
+				      "      \"2-3\": 0,"), "%s", text);
+	free(text);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
