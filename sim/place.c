@@ -185,6 +185,32 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return cs_place_try_at(c, jid, p, c->now);
 }
 
+/* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or error. */
+static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	int rc = node_try(c, jid, p);
+	if (rc < 0) {
+		if (rc == -CS_ENOFIT)
+			memo_fail(c, &c->jobs[jid], 1);
+		return rc;
+	}
+	cs_alloc_release(c->A, p);
+	p->n = 0;
+	return 0;
+}
+
+/* The first hold, asked for lazily, is needed now. */
+static void place_first_hold(cs_sched_ctx *c)
+{
+	cs_time t;
+	if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0) {
+		c->hold_on = 0; /* cannot happen: every job fits the empty machine */
+	} else {
+		c->hold_time = t;
+		c->hold_lazy = 0;
+	}
+}
+
 /* Node model: place jid now, keeping off what the hold needs if the job
  * would still run at the hold's time. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid)
@@ -193,52 +219,32 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	if (memo_failed(c, j, 1))
 		return -CS_ENOFIT;
-	if (c->hold_on && c->hold_lazy && jid != c->hold_jid) {
+	if (!c->nxh && c->hold_on && c->hold_lazy && jid != c->hold_jid) {
 		/* the hold matters only to a job that fits now: find out first */
-		int rc = node_try(c, jid, &p);
-		if (rc < 0) {
-			if (rc == -CS_ENOFIT)
-				memo_fail(c, j, 1);
+		int rc = fits_now(c, jid, &p);
+		if (rc < 0)
 			return rc;
-		}
-		cs_alloc_release(c->A, &p);
-		p.n = 0;
-		cs_time t;
-		if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0) {
-			c->hold_on = 0; /* cannot happen: every job fits the empty machine */
-		} else {
-			c->hold_time = t;
-			c->hold_lazy = 0;
-		}
+		place_first_hold(c);
 	}
 	if (c->nxh) {
 		/* several holds: keep off each one the job would meet on its node
 		 * types; the lazy ones it may meet are placed first, once it is
 		 * known to fit now */
 		uint64_t mask = cs_place_mask(c, jid);
-		int lazy = c->hold_on && c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask);
-		size_t nint = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
+		int first = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
+		int lazy = first && c->hold_lazy;
+		size_t nint = (size_t)first;
 		for (size_t i = 0; i < c->nxh; i++)
 			if (c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid && (mask & c->xh[i].mask)) {
 				nint++;
 				lazy |= c->xh[i].lazy;
 			}
 		if (lazy) {
-			int rc = node_try(c, jid, &p);
-			if (rc < 0) {
-				if (rc == -CS_ENOFIT)
-					memo_fail(c, j, 1);
+			int rc = fits_now(c, jid, &p);
+			if (rc < 0)
 				return rc;
-			}
-			cs_alloc_release(c->A, &p);
-			p.n = 0;
-			cs_time t;
-			if (c->hold_on && c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
-				if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0)
-					c->hold_on = 0; /* cannot happen: every job fits the empty machine */
-				else
-					c->hold_time = t, c->hold_lazy = 0;
-			}
+			if (first && c->hold_lazy)
+				place_first_hold(c);
 			for (size_t i = 0; i < c->nxh; i++)
 				if (c->xh[i].lazy && c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid &&
 				    (mask & c->xh[i].mask) && cs_place_xhold(c, i) < 0)
