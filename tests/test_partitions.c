@@ -179,3 +179,71 @@ Test(partitions, bad_or_inapplicable_queue_options_are_refused)
 	free(out), free(err);
 	th_unlink(swf);
 }
+
+/* Mean wait of each partition's jobs in DIR/jobs.csv, by name. */
+static double part_wait(const char *dir, const char *part)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/jobs.csv", dir);
+	char *csv = th_slurp(p, NULL);
+	cr_assert_not_null(csv);
+	char *l = strchr(csv, '\n') + 1, *f[40];
+	double sum = 0;
+	size_t n = 0;
+	int cw = -1, cp = -1;
+	char hdr[1024];
+	snprintf(hdr, sizeof hdr, "%.*s", (int)(l - csv - 1), csv);
+	size_t nh = th_csv_split(hdr, f, 40);
+	for (size_t k = 0; k < nh; k++) {
+		if (strcmp(f[k], "wait") == 0)
+			cw = (int)k;
+		if (strcmp(f[k], "partition") == 0)
+			cp = (int)k;
+	}
+	cr_assert(cw >= 0 && cp >= 0);
+	while (*l) {
+		char *e = strchr(l, '\n');
+		*e = 0;
+		th_csv_split(l, f, 40);
+		if (strcmp(f[cp], part) == 0) {
+			sum += atof(f[cw]);
+			n++;
+		}
+		l = e + 1;
+	}
+	free(csv);
+	cr_assert_gt(n, 0, "no %s jobs", part);
+	return sum / (double)n;
+}
+
+/* A generated month on the default cluster under FCFS: per partition the
+ * t4 jobs wait far less than the h100 jobs (their partition is lightly
+ * loaded); with one queue every partition waits behind the same heads and
+ * the means come out alike. */
+Test(partitions, a_generated_month_waits_differ_by_partition)
+{
+	char dir[] = "/tmp/capsim-part-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char w[600], a[600], b[600];
+	snprintf(w, sizeof w, "%s/w.csv", dir);
+	snprintf(a, sizeof a, "%s/part", dir);
+	snprintf(b, sizeof b, "%s/global", dir);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGV("workload", "generate", "--seed", "1", "--days", "30", "--out", w), &out, &err), 0);
+	free(out), free(err);
+	cr_assert_eq(th_exec(ARGV("run", "--workload", w, "--policy", "fcfs", "--out", a, "--no-progress"), &out, &err), 0,
+		     "%s", err);
+	free(out), free(err);
+	cr_assert_eq(th_exec(ARGV("run", "--workload", w, "--policy", "fcfs", "--policy-opt", "queue=global", "--out", b,
+				  "--no-progress"), &out, &err), 0, "%s", err);
+	free(out), free(err);
+	double t4 = part_wait(a, "t4"), h100 = part_wait(a, "h100");
+	cr_expect_lt(t4 * 3, h100, "per partition: t4 %.0f s, h100 %.0f s", t4, h100);
+	double gt4 = part_wait(b, "t4"), gh100 = part_wait(b, "h100");
+	cr_expect_lt(gt4, gh100 * 1.2, "one queue: t4 %.0f s, h100 %.0f s", gt4, gh100);
+	cr_expect_gt(gt4, gh100 * 0.8, "one queue: t4 %.0f s, h100 %.0f s", gt4, gh100);
+	cr_expect_gt(gt4, t4 * 10);
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
