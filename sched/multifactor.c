@@ -47,6 +47,7 @@ typedef struct mf {
 	double w_age, w_fs, w_size, max_age, half_life;
 	double max_running;   /* per account, processors; 0: no limit */
 	unsigned why_running, why_budget; /* the reasons the two limits give (GPU forms: Slurm's GRES ones) */
+	double preempt_exempt; /* seconds a job runs before it may be preempted (Slurm's PreemptExemptTime) */
 	double max_jobs;      /* per account, running jobs; 0: no limit */
 	double max_submit;    /* per account, running + waiting jobs; 0: no limit */
 	uint64_t *acct_running; /* per account: processors of its running jobs */
@@ -266,6 +267,13 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errlen)
 {
 	const char *v = cs_policy_param_get(env, "preempt_mode");
+	int rc = num_param(env, "preempt_exempt_time", 0, 0, &p->preempt_exempt, err, errlen);
+	if (rc < 0)
+		return rc;
+	if ((!v || strcmp(v, "off") == 0) && cs_policy_param_get(env, "preempt_exempt_time")) {
+		snprintf(err, errlen, "policy multifactor: preempt_exempt_time applies with preempt_mode=requeue or kill");
+		return -CS_EINVAL;
+	}
 	if (!v || strcmp(v, "off") == 0)
 		return 0;
 	if (strcmp(v, "requeue") == 0 || strcmp(v, "kill") == 0) {
@@ -550,6 +558,7 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	const cs_job *h = &p->jobs[head];
 	size_t nv = 0;
 	uint64_t freed = cs_ctx_free(ctx);
+	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i];
 		int32_t qb = t->job_qos_id[v];
@@ -557,14 +566,23 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 			continue;
 		if (h->partition >= 0 && p->jobs[v].partition != h->partition)
 			continue;
+		if ((double)(now - p->started[v]) < p->preempt_exempt) {
+			/* not yet: it may be preempted from started + exempt on */
+			cs_time at = p->started[v] + (cs_time)ceil(p->preempt_exempt);
+			if (exempt_until < 0 || at < exempt_until)
+				exempt_until = at;
+			continue;
+		}
 		p->victims[nv++] = (struct victim){ p->started[v], v };
 		freed += p->jobs[v].size;
 	}
+	/* a pass when the first exempt victim may go, should this one fail */
+	if (exempt_until > now)
+		cs_ctx_wakeup(ctx, exempt_until);
 	if (!nv || (h->gpus_per_node && freed < h->size))
 		return -1;
 	qsort(p->victims, nv, sizeof *p->victims, by_youngest);
 	unsigned how = (unsigned)(p->preempt_mode - 1);
-	cs_time now = cs_ctx_now(ctx);
 	for (size_t i = 0; i < nv; i++) {
 		if (cs_ctx_preempt(ctx, p->victims[i].jid, how) < 0)
 			continue;
@@ -724,6 +742,8 @@ again:
 static const cs_policy_param mf_params[] = {
 	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
 				 "preempt lists) stops their running jobs, the latest started first, until it starts" },
+	{ "preempt_exempt_time", "0", "seconds a job must have run before it may be preempted (Slurm's "
+				      "PreemptExemptTime); a pass comes when the first such job may go" },
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
 	{ "weight_fairshare", "10000", "weight of the fair-share factor, 2^(-usage share / share); with --accounts "
 				       "Slurm's Fair Tree (rank / users)" },

@@ -257,6 +257,41 @@ Test(preempt, multifactor_qos_requeue)
 	cr_assert_eq(system(cmd), 0);
 }
 
+/* preempt_exempt_time=150: J1 has run 100 s when J2 arrives, so it is
+ * not a victim yet; a pass comes at 150, J2 preempts it then and runs
+ * 150-250, and J1 starts over at 250 (150 s lost). */
+Test(preempt, exempt_time_delays_the_preemption)
+{
+	char *a = th_write_tmp(qos_accounts, ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.keys[0] = "preempt_mode";
+	o.vals[0] = "requeue";
+	o.keys[1] = "preempt_exempt_time";
+	o.vals[1] = "150";
+	o.nparams = 2;
+	cs_run_result r;
+	th_run_on(three_yaml, QOS_JOBS, ".csv", &o, &r);
+	cr_expect_eq(th_start(&r, 2), 150);
+	cr_expect_eq(th_start(&r, 1), 250);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 150);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 1);
+	cs_run_result_free(&r);
+	/* without preemption it is refused, not ignored */
+	o.vals[0] = "off";
+	char err[CS_ERRLEN];
+	char *w = th_write_tmp(QOS_JOBS, ".csv"), *y = th_write_tmp(three_yaml, ".yaml");
+	o.workload = w;
+	o.cluster = y;
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
+	cr_expect(strstr(err, "preempt_exempt_time applies with preempt_mode=requeue or kill"), "%s", err);
+	th_unlink(w);
+	th_unlink(y);
+	th_unlink(a);
+}
+
 /* Kill: J1 ends at 100 after 100 s and never runs again. */
 Test(preempt, multifactor_qos_kill)
 {
