@@ -99,8 +99,8 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
-	int m = cs_queue_mode(env, &p->pq, "easy", err, errlen);
-	if (m < 0 || (m = cs_resv_budget_init(&p->rb, env, m, "easy", err, errlen)) < 0) {
+	int m = cs_resv_budget_init(&p->rb, env, &p->pq, "easy", err, errlen);
+	if (m < 0) {
 		easy_destroy(p);
 		return m;
 	}
@@ -145,24 +145,36 @@ static void take(easy *p, uint32_t jid)
 		cs_hbm_clear(&p->occ, p->pos[jid]);
 }
 
-/* Backfilling by trying each waiting job in backfill order against the
- * head's hold: what a node model needs (whether a job fits is the
- * allocator's answer), and on a pooled machine the plain form of the
- * indexed scan below (`scan=linear`, kept for tests and benchmarks). */
-static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
+/* Backfill candidate jid: start it; per partition, one that cannot start
+ * may hold a reservation too, as the budget allows. 0 once the machine
+ * has nothing free (pooled), else 1. */
+static int backfill_one(easy *p, cs_sched_ctx *ctx, uint32_t jid, int node_model)
 {
-	if (cs_ctx_hold(ctx, h, NULL) < 0)
-		return;
+	if (!node_model && cs_ctx_free(ctx) == 0)
+		return 0;
+	if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
+		take(p, jid);
+	else if (p->per_partition)
+		cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
+	return 1;
+}
+
+/* Backfilling by trying each waiting job in backfill order against the
+ * holds: what a node model needs (whether a job fits is the allocator's
+ * answer), and on a pooled machine the plain form of the indexed scan
+ * below (`scan=linear`, kept for tests and benchmarks). h: the one head
+ * (one queue), or -1 per partition (the jobs that hold are skipped). */
+static void backfill_linear(easy *p, cs_sched_ctx *ctx, long h)
+{
 	int node_model = cs_ctx_node_model(ctx);
 	if (!p->sjbf) {
-		/* queue order is arrival order: walk the queue itself */
-		for (long k = cs_fifo_next(&p->q, h + 1); k >= 0; ) {
+		/* queue order is arrival order: walk the queue itself (before
+		 * the one head, every job has started) */
+		for (long k = h >= 0 ? cs_fifo_next(&p->q, (uint32_t)h + 1) : cs_fifo_head(&p->q); k >= 0;) {
 			uint32_t jid = (uint32_t)k;
 			k = cs_fifo_next(&p->q, jid + 1);
-			if (!node_model && cs_ctx_free(ctx) == 0)
+			if (!cs_resv_budget_holds(&p->rb, jid) && !backfill_one(p, ctx, jid, node_model))
 				break;
-			if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
-				take(p, jid);
 		}
 		return;
 	}
@@ -170,12 +182,10 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, uint32_t h)
 	for (long leaf = cs_hbm_next(&p->occ, 0); leaf >= 0;) {
 		uint32_t jid = p->at[leaf];
 		leaf = cs_hbm_next(&p->occ, (uint32_t)leaf + 1);
-		if (jid == h)
+		if ((long)jid == h || cs_resv_budget_holds(&p->rb, jid))
 			continue;
-		if (!node_model && cs_ctx_free(ctx) == 0)
+		if (!backfill_one(p, ctx, jid, node_model))
 			break;
-		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
-			take(p, jid);
 	}
 }
 
@@ -198,29 +208,7 @@ static void easy_pass_partitions(easy *p, cs_sched_ctx *ctx)
 		pq->blocked[cs_partq_key(pq, jid)] = 1;
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
-	if (!p->sjbf) {
-		for (long k = cs_fifo_head(&p->q); k >= 0;) {
-			uint32_t jid = (uint32_t)k;
-			k = cs_fifo_next(&p->q, jid + 1);
-			if (cs_resv_budget_holds(&p->rb, jid))
-				continue;
-			if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
-				take(p, jid);
-			else
-				cs_resv_budget_hold(&p->rb, pq, ctx, jid);
-		}
-		return;
-	}
-	for (long leaf = cs_hbm_next(&p->occ, 0); leaf >= 0;) {
-		uint32_t jid = p->at[leaf];
-		leaf = cs_hbm_next(&p->occ, (uint32_t)leaf + 1);
-		if (cs_resv_budget_holds(&p->rb, jid))
-			continue;
-		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0)
-			take(p, jid);
-		else
-			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
-	}
+	backfill_linear(p, ctx, -1);
 }
 
 static void easy_pass(void *state, cs_sched_ctx *ctx)
@@ -241,7 +229,8 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 	if (h < 0)
 		return;
 	if (p->linear || cs_ctx_node_model(ctx)) {
-		backfill_linear(p, ctx, (uint32_t)h);
+		if (cs_ctx_hold(ctx, (uint32_t)h, NULL) == 0)
+			backfill_linear(p, ctx, h);
 		return;
 	}
 	const cs_job *head = &p->jobs[h];

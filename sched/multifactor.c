@@ -379,8 +379,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
-	int m = cs_queue_mode(env, &p->pq, "multifactor", err, errlen);
-	if (m < 0 || (m = cs_resv_budget_init(&p->rb, env, m, "multifactor", err, errlen)) < 0) {
+	int m = cs_resv_budget_init(&p->rb, env, &p->pq, "multifactor", err, errlen);
+	if (m < 0) {
 		mf_destroy(p);
 		return m;
 	}

@@ -111,10 +111,13 @@ static int param_u32(const cs_policy_env *env, const char *key, uint32_t def, ui
 	return 0;
 }
 
-int cs_resv_budget_init(cs_resv_budget *b, const cs_policy_env *env, int per_partition, const char *policy,
+int cs_resv_budget_init(cs_resv_budget *b, const cs_policy_env *env, const cs_partq *pq, const char *policy,
 			char *err, size_t errlen)
 {
 	memset(b, 0, sizeof *b);
+	int per_partition = cs_queue_mode(env, pq, policy, err, errlen);
+	if (per_partition < 0)
+		return per_partition;
 	int g1, g2, g3;
 	if (param_u32(env, "reserve", 1, 1, policy, &b->per_part, &g1, err, errlen) < 0 ||
 	    param_u32(env, "reserve_user", 0, 0, policy, &b->per_user, &g2, err, errlen) < 0 ||

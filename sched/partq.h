@@ -13,7 +13,7 @@
 #ifndef CAPSIM_SCHED_PARTQ_H
 #define CAPSIM_SCHED_PARTQ_H
 
-#include "capsim/job.h"
+#include "capsim/sched.h"
 #include "fifo.h"
 
 typedef struct cs_partq {
@@ -66,13 +66,12 @@ typedef struct cs_resv_budget {
 	const cs_job *jobs;
 } cs_resv_budget;
 
-/* Read reserve, reserve_user and reserve_total for a policy that queues per
- * partition when per_partition is 1. Returns whether the policy queues per
- * partition (1 also for one partition when more than one reservation is
- * asked for), or -CS_EINVAL (a bad value, or a budget given where it
- * cannot apply: a pooled machine or queue=global), -CS_ENOMEM. */
-struct cs_policy_env;
-int cs_resv_budget_init(cs_resv_budget *b, const struct cs_policy_env *env, int per_partition,
+/* Read queue (cs_queue_mode), reserve, reserve_user and reserve_total.
+ * Returns whether the policy queues per partition (1 also for one
+ * partition when more than one reservation is asked for), or -CS_EINVAL
+ * (a bad value, or a budget given where it cannot apply: a pooled machine
+ * or queue=global), -CS_ENOMEM. */
+int cs_resv_budget_init(cs_resv_budget *b, const cs_policy_env *env, const cs_partq *pq,
 			const char *policy, char *err, size_t errlen);
 void cs_resv_budget_free(cs_resv_budget *b);
 void cs_resv_budget_pass(cs_resv_budget *b);
@@ -82,15 +81,13 @@ static inline int cs_resv_budget_holds(const cs_resv_budget *b, uint32_t jid)
 }
 /* Give waiting job jid a hold if the budget allows (its partition's, its
  * user's, the pass's). 1 if it holds, 0 if not. */
-struct cs_sched_ctx;
-int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, struct cs_sched_ctx *ctx, uint32_t jid);
+int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid);
 
 /* The `queue` parameter of env (partition, the default, or global): 1 if
  * the policy queues per partition (a node model whose jobs use two keys or
  * more, and queue=partition), 0 if as one queue, or -CS_EINVAL with err
  * naming the policy and the value. */
-struct cs_policy_env;
-int cs_queue_mode(const struct cs_policy_env *env, const cs_partq *pq, const char *policy, char *err,
+int cs_queue_mode(const cs_policy_env *env, const cs_partq *pq, const char *policy, char *err,
 		  size_t errlen);
 
 #endif

@@ -240,14 +240,12 @@ int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	}
 	/* the earlier holds on node types it may use must be placed first */
 	int meets = 0;
-	cs_time t;
 	if (c->hold_on && (mask & c->hold_mask)) {
 		meets = 1;
 		if (c->hold_lazy) {
-			if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0)
+			cs_place_first_hold(c);
+			if (!c->hold_on)
 				return -CS_EINVAL;
-			c->hold_time = t;
-			c->hold_lazy = 0;
 		}
 	}
 	for (size_t i = 0; i < c->nxh; i++)

@@ -271,6 +271,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.resv_cap = (uint32_t)rcap;
 	c.nnodes = cs_alloc_nnodes(c.A);
 	c.slots = own ? malloc((c.off[n] + 1) * sizeof *c.slots) : m->placements;
+	if (cs_place_masks(&c) < 0)
+		goto done;
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
@@ -343,6 +345,7 @@ done:
 	}
 	free(c.hold_slots);
 	free(c.xh);
+	free(c.part_mask);
 	free(c.xh_slots);
 	free(c.xh_aside);
 	free(c.xh_ends);

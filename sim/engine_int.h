@@ -111,6 +111,7 @@ struct cs_sched_ctx {
 	int xh_building;       /* cs_place_hold is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
+	uint64_t *part_mask;   /* per partition (cs_node_machine's): its node types, one bit each */
 	cs_time *xh_ends;      /* scratch: the earlier holds' ends, sorted, as times to try */
 	size_t xh_ends_cap;
 };
@@ -163,10 +164,20 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
  * interval meets [a, b) (not jid's own). Into aside (room for every
  * hold's slots); the caller releases it. */
 void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside);
+/* c->part_mask from the machine's partitions (at the start of a run): 0
+ * or -CS_ENOMEM. */
+int cs_place_masks(cs_sched_ctx *c);
 /* The node types job jid may use, one bit each (all bits: any type, or a
  * cluster of more than 64 types): holds on types a job cannot use never
  * keep it off anything. */
-uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid);
+static inline uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid)
+{
+	int32_t p = c->jobs[jid].partition;
+	return p < 0 || (uint32_t)p >= c->nm->npartitions ? ~0ull : c->part_mask[p];
+}
+/* The first hold, asked for lazily, is placed now (on failure, which
+ * cannot happen, c->hold_on drops). */
+void cs_place_first_hold(cs_sched_ctx *c);
 /* Place extra hold k (a lazy one, or the one being added), given the
  * first hold and the extra holds before k. 0 or -CS_EINVAL. */
 int cs_place_xhold(cs_sched_ctx *c, size_t k);

@@ -78,20 +78,25 @@ static void take_parts(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_pla
 	}
 }
 
-uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid)
+int cs_place_masks(cs_sched_ctx *c)
 {
-	const cs_job *j = &c->jobs[jid];
 	const cs_node_machine *m = c->nm;
-	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
-		return ~0ull;
-	uint64_t mask = 0;
-	for (uint32_t k = m->part_first[j->partition]; k < m->part_first[j->partition + 1]; k++) {
-		int32_t t = m->part_types[k];
-		if (t < 0 || t >= 64)
-			return ~0ull;
-		mask |= 1ull << t;
+	c->part_mask = malloc((m->npartitions + 1) * sizeof *c->part_mask);
+	if (!c->part_mask)
+		return -CS_ENOMEM;
+	for (uint32_t p = 0; p < m->npartitions; p++) {
+		uint64_t mask = 0;
+		for (uint32_t k = m->part_first[p]; k < m->part_first[p + 1]; k++) {
+			int32_t t = m->part_types[k];
+			if (t < 0 || t >= 64) {
+				mask = ~0ull;
+				break;
+			}
+			mask |= 1ull << t;
+		}
+		c->part_mask[p] = mask;
 	}
-	return mask;
+	return 0;
 }
 
 void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside)
@@ -199,8 +204,7 @@ static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return 0;
 }
 
-/* The first hold, asked for lazily, is needed now. */
-static void place_first_hold(cs_sched_ctx *c)
+void cs_place_first_hold(cs_sched_ctx *c)
 {
 	cs_time t;
 	if (cs_place_hold(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0) {
@@ -224,7 +228,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		int rc = fits_now(c, jid, &p);
 		if (rc < 0)
 			return rc;
-		place_first_hold(c);
+		cs_place_first_hold(c);
 	}
 	if (c->nxh) {
 		/* several holds: keep off each one the job would meet on its node
@@ -244,7 +248,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 			if (rc < 0)
 				return rc;
 			if (first && c->hold_lazy)
-				place_first_hold(c);
+				cs_place_first_hold(c);
 			for (size_t i = 0; i < c->nxh; i++)
 				if (c->xh[i].lazy && c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid &&
 				    (mask & c->xh[i].mask) && cs_place_xhold(c, i) < 0)

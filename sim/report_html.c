@@ -6,6 +6,7 @@
  * (SVG renderer, no animation). The same files give the same bytes.
  */
 #include "capsim/report.h"
+#include "capsim/metrics.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -321,18 +322,9 @@ static int cmp_time(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Percentile q of sorted v[0..n), as the metrics compute it. */
-static double pct(const cs_time *v, size_t n, double q)
-{
-	if (!n)
-		return 0;
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)h;
-	return lo + 1 < n ? (double)v[lo] + (h - (double)lo) * (double)(v[lo + 1] - v[lo]) : (double)v[lo];
-}
-
 /* One group's waits (seconds, sorted) as the page shows them: jobs, mean,
- * median, p90, p95, p99, max, and the box [p5, p25, p50, p75, p95]. */
+ * median, p90, p95, p99, max, and the box [p5, p25, p50, p75, p95]:
+ * percentiles as the metrics compute them (cs_percentile_sorted). */
 static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
 {
 	double sum = 0;
@@ -345,12 +337,12 @@ static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
 	static const double qs[] = { 0.5, 0.9, 0.95, 0.99 };
 	static const char *const qn[] = { "p50", "p90", "p95", "p99" };
 	for (size_t k = 0; k < 4; k++)
-		json_object_set_new(o, qn[k], jr(pct(w, n, qs[k])));
+		json_object_set_new(o, qn[k], jr(cs_percentile_sorted(w, n, qs[k])));
 	json_object_set_new(o, "max", jr(n ? (double)w[n - 1] : 0));
 	json_t *box = json_array();
 	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
 	for (size_t k = 0; k < 5; k++)
-		json_array_append_new(box, jr(pct(w, n, bq[k])));
+		json_array_append_new(box, jr(cs_percentile_sorted(w, n, bq[k])));
 	json_object_set_new(o, "box", box);
 	return o;
 }
