@@ -145,3 +145,18 @@ long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, u
 	}
 	return o.need;
 }
+
+long cs_hostnames_list_grow(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
+			    char **buf, size_t *cap)
+{
+	char one = 0;
+	long need = cs_hostnames_list(h, nodes, n, scratch, *cap ? *buf : &one, *cap ? *cap : 1);
+	if (need < 0 || (size_t)need < *cap)
+		return need;
+	char *b = realloc(*buf, (size_t)need + 1);
+	if (!b)
+		return -CS_ENOMEM;
+	*buf = b;
+	*cap = (size_t)need + 1;
+	return cs_hostnames_list(h, nodes, n, scratch, *buf, *cap);
+}

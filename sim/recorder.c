@@ -49,6 +49,7 @@ struct cs_recorder {
 	/* node model, copied */
 	uint32_t nnodes;
 	uint16_t *node_type;
+	const cs_hostnames *hosts; /* the run's node names (cs_rec_machine) */
 	char **type_names, **part_names;
 	uint32_t *type_gpus, *type_cores, *type_count;
 	double *idle_w, *peak_w;
@@ -399,6 +400,7 @@ static int copy_machine(cs_recorder *r, const cs_rec_machine *m)
 	r->ntypes = T;
 	r->nparts = P;
 	r->nnodes = N;
+	r->hosts = m->hosts;
 	r->node_type = malloc((N + 1) * sizeof *r->node_type);
 	r->type_names = calloc(T + 1, sizeof *r->type_names);
 	r->part_names = calloc(P + 1, sizeof *r->part_names);
@@ -449,9 +451,9 @@ int cs_recorder_new(cs_recorder **out, const cs_job *jobs, size_t n, uint64_t ca
 		    cs_time sample_s, char *err, size_t errlen)
 {
 	*out = NULL;
-	if (sample_s <= 0 || n == 0 || n >= QNIL || (m && (!placements || !placement_off))) {
+	if (sample_s <= 0 || n == 0 || n >= QNIL || (m && (!placements || !placement_off || !m->hosts))) {
 		snprintf(err, errlen, "recorder: needs jobs, a sampling interval > 0 (got %lld s) and, on a node "
-			 "model, the placements", (long long)sample_s);
+			 "model, the placements and the node names", (long long)sample_s);
 		return -CS_EINVAL;
 	}
 	cs_recorder *r = calloc(1, sizeof *r);
@@ -926,35 +928,21 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 			}
 		}
 	}
-	/* rows are named by their nodes' host list (hostlist.h); the node
-	 * model numbers nodes type by type */
-	cs_hostnames hn = { 0 };
-	uint32_t *tfirst = malloc((r->ntypes + 1) * sizeof *tfirst);
+	/* rows are named by their nodes' host list (hostlist.h) */
 	uint32_t *scratch = malloc(2 * ((size_t)group + 1) * sizeof *scratch);
-	size_t hlcap = 256;
-	char *hl = malloc(hlcap);
-	int rc = tfirst && scratch && hl ? 0 : -CS_ENOMEM;
-	if (rc == 0) {
-		for (uint32_t t = 0, n = 0; t <= r->ntypes; t++) {
-			while (n < r->nnodes && r->node_type[n] < t)
-				n++;
-			tfirst[t] = n;
-		}
-		rc = cs_hostnames_init(&hn, r->ntypes, (const char *const *)r->type_names, tfirst);
-	}
+	size_t hlcap = 0;
+	char *hl = NULL;
 	char path[4096];
-	FILE *f = rc == 0 ? open_out(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
+	FILE *f = scratch ? open_out(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
-		if (rc < 0)
+		if (!scratch)
 			snprintf(err, errlen, "out of memory");
-		cs_hostnames_free(&hn);
-		free(tfirst);
 		free(scratch);
-		free(hl);
 		free(cell);
 		free(cap);
-		return rc < 0 ? rc : -CS_EIO;
+		return scratch ? -CS_EIO : -CS_ENOMEM;
 	}
+	int rc = 0;
 	fputs("nodes,node_type", f);
 	for (size_t c = 0; c < ncols; c++)
 		fprintf(f, ",%lld", (long long)(r->t0 + (cs_time)c * width));
@@ -965,16 +953,9 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 			last = r->nnodes - 1;
 		for (uint32_t k = first; k <= last; k++)
 			scratch[k - first] = k;
-		long need = cs_hostnames_list(&hn, scratch, last - first + 1, scratch + group + 1, hl, hlcap);
-		if (need >= 0 && (size_t)need >= hlcap) {
-			char *b = realloc(hl, (size_t)need + 1);
-			if (!b) {
-				rc = -CS_ENOMEM;
-				break;
-			}
-			hl = b;
-			hlcap = (size_t)need + 1;
-			cs_hostnames_list(&hn, scratch, last - first + 1, scratch + group + 1, hl, hlcap);
+		if (cs_hostnames_list_grow(r->hosts, scratch, last - first + 1, scratch + group + 1, &hl, &hlcap) < 0) {
+			rc = -CS_ENOMEM; /* not -1: every node is the machine's */
+			break;
 		}
 		cs_csv_field(f, hl);
 		fprintf(f, ",%s", r->type_names[r->node_type[first]]);
@@ -985,8 +966,6 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		}
 		fputc('\n', f);
 	}
-	cs_hostnames_free(&hn);
-	free(tfirst);
 	free(scratch);
 	free(hl);
 	free(cell);

@@ -442,11 +442,9 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		if (r->jobs[i].nodes > maxn)
 			maxn = r->jobs[i].nodes;
 	uint32_t *nodes = malloc(2 * ((size_t)maxn + 1) * sizeof *nodes);
-	size_t hlcap = 4096;
-	char *hl = malloc(hlcap);
-	if (!nodes || !hl) {
-		free(nodes);
-		free(hl);
+	size_t hlcap = 0;
+	char *hl = NULL; /* the node list, grown as needed */
+	if (!nodes) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -476,16 +474,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 				const cs_slot *sl = r->placements + r->placement_off[i];
 				for (uint32_t k = 0; k < j->nodes; k++)
 					nodes[k] = sl[k].node;
-				long need = cs_hostnames_list(&r->hosts, nodes, j->nodes, nodes + maxn + 1, hl, hlcap);
-				if (need >= 0 && (size_t)need >= hlcap) {
-					char *b2 = realloc(hl, (size_t)need + 1);
-					if (!b2) {
-						rc = -CS_ENOMEM;
-						break;
-					}
-					hl = b2;
-					hlcap = (size_t)need + 1;
-					need = cs_hostnames_list(&r->hosts, nodes, j->nodes, nodes + maxn + 1, hl, hlcap);
+				long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
+				if (need == -CS_ENOMEM) {
+					rc = -CS_ENOMEM;
+					break;
 				}
 				if (need > 0)
 					cs_csv_field(f, hl);

@@ -460,7 +460,7 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 		cs_rec_machine rm = { .nnodes = nm->layout.nnodes, .ntypes = T, .npartitions = P,
 				      .node_type = nm->node_type, .type_names = tn, .type_gpus = g, .type_cores = k,
 				      .type_idle_w = iw, .type_peak_w = pw, .part_names = pn,
-				      .part_first = nm->part_first, .part_types = nm->part_types };
+				      .part_first = nm->part_first, .part_types = nm->part_types, .hosts = &r->hosts };
 		rc = cs_recorder_new(&r->rec, r->jobs, r->njobs, nm->total_gpus, &rm, r->placements,
 				     r->placement_off, o->sample_s, err, errlen);
 		if (rc == 0)

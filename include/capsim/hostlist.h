@@ -37,4 +37,10 @@ int cs_hostnames_name(const cs_hostnames *h, uint32_t node, char *buf, size_t le
 long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
 		       char *buf, size_t len);
 
+/* The same into *buf, grown (realloc) to the length needed; *buf and *cap
+ * as the caller keeps them between calls (NULL and 0 at first). Returns
+ * the length, -1 for a node past the last, or -CS_ENOMEM (*buf as it was). */
+long cs_hostnames_list_grow(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
+			    char **buf, size_t *cap);
+
 #endif

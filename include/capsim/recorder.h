@@ -23,6 +23,7 @@
 
 #include "capsim/alloc.h"
 #include "capsim/engine.h"
+#include "capsim/hostlist.h"
 #include "capsim/job.h"
 #include "capsim/trace.h"
 
@@ -42,6 +43,8 @@ typedef struct cs_rec_machine {
 	const char *const *part_names;      /* per partition */
 	const uint32_t *part_first;         /* npartitions + 1 */
 	const int32_t *part_types;          /* partition p's node types: [part_first[p], part_first[p+1]) */
+	const cs_hostnames *hosts;          /* the nodes' names (hostlist.h), for occupancy.csv; not
+					     * copied: it must outlive the recorder */
 } cs_rec_machine;
 
 /* What the progress callback is told (about every half second of wall time). */
