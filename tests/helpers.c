@@ -242,3 +242,29 @@ const char th_two_partitions_yaml[] =
 	"partitions:\n"
 	"  - {name: gpu, node_types: [a]}\n"
 	"  - {name: cpu, node_types: [b]}\n";
+
+void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	char y[600], w[600];
+	snprintf(y, sizeof y, "%s/c.yaml", dir);
+	snprintf(w, sizeof w, "%s/w.csv", dir);
+	snprintf(od, odlen, "%s/out", dir);
+	FILE *f = fopen(y, "w");
+	cr_assert_not_null(f);
+	fputs(th_two_partitions_yaml, f);
+	fclose(f);
+	f = fopen(w, "w");
+	cr_assert_not_null(f);
+	fputs(jobs, f);
+	fclose(f);
+	const char *args[40] = { "run", "--workload", w, "--cluster", y, "--out", od, "--no-progress" };
+	size_t k = 8;
+	for (size_t i = 0; extra[i] && k < 39; i++)
+		args[k++] = extra[i];
+	args[k] = NULL;
+	char *out, *err;
+	cr_assert_eq(th_exec(args, &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+}

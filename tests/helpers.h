@@ -63,4 +63,9 @@ size_t th_csv_split(char *line, char **f, size_t max);
  * and 8 cores each) and cpu (b-0, b-1, 16 cores each). */
 extern const char th_two_partitions_yaml[];
 
+/* capsim run of the native workload text `jobs` on th_two_partitions_yaml
+ * with the extra options (NULL-terminated): files in dir (a mkdtemp
+ * template, filled in), the outputs in od (dir/out). Asserts exit 0. */
+void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen);
+
 #endif

@@ -22,22 +22,8 @@ static const char jobs[] =
 
 static char *run_two_types(char *dir)
 {
-	cr_assert_not_null(mkdtemp(dir));
-	char y[600], w[600], od[600];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/out", dir);
-	FILE *f = fopen(y, "w");
-	fputs(th_two_partitions_yaml, f);
-	fclose(f);
-	f = fopen(w, "w");
-	fputs(jobs, f);
-	fclose(f);
-	char *out, *err;
-	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--cluster", y, "--policy", "fcfs", "--sample", "100",
-				  "--out", od), &out, &err), 0, "%s", err);
-	free(out);
-	free(err);
+	char od[700];
+	th_run_two_partitions(dir, jobs, ARGS("--policy", "fcfs", "--sample", "100"), od, sizeof od);
 	return strdup(od);
 }
 

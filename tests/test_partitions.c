@@ -15,27 +15,8 @@
  * under `policy` with the extra options; n jobs. */
 static void starts(const char *jobs, const char *const *extra, long long *st, size_t n)
 {
-	char dir[] = "/tmp/capsim-part-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char y[600], w[600], od[600];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/out", dir);
-	FILE *f = fopen(y, "w");
-	fputs(th_two_partitions_yaml, f);
-	fclose(f);
-	f = fopen(w, "w");
-	fputs(jobs, f);
-	fclose(f);
-	const char *args[32] = { "run", "--workload", w, "--cluster", y, "--out", od, "--no-progress" };
-	size_t k = 8;
-	for (size_t i = 0; extra[i]; i++)
-		args[k++] = extra[i];
-	args[k] = NULL;
-	char *out, *err;
-	cr_assert_eq(th_exec(args, &out, &err), 0, "%s", err);
-	free(out);
-	free(err);
+	char dir[] = "/tmp/capsim-part-XXXXXX", od[600];
+	th_run_two_partitions(dir, jobs, extra, od, sizeof od);
 	char p[700];
 	snprintf(p, sizeof p, "%s/jobs.csv", od);
 	char *csv = th_slurp(p, NULL);

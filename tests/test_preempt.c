@@ -197,7 +197,9 @@ static const char qos_accounts[] =
 	"  - {name: low, priority: 0}\n"
 	"  - {name: high, priority: 100, preempt: [low]}\n";
 
-static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_run_result *r)
+/* multifactor with preempt_mode=mode and, if key, key=val */
+static void run_mf_opt(const char *csv, const char *mode, const char *key, const char *val, const char *out_dir,
+		       cs_run_result *r)
 {
 	char *a = th_write_tmp(qos_accounts, ".yaml");
 	cs_run_opts o;
@@ -207,9 +209,19 @@ static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_ru
 	o.keys[0] = "preempt_mode";
 	o.vals[0] = mode;
 	o.nparams = 1;
+	if (key) {
+		o.keys[1] = key;
+		o.vals[1] = val;
+		o.nparams = 2;
+	}
 	o.out_dir = out_dir;
 	th_run_on(three_yaml, csv, ".csv", &o, r);
 	th_unlink(a);
+}
+
+static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_run_result *r)
+{
+	run_mf_opt(csv, mode, NULL, NULL, out_dir, r);
 }
 
 #define QOS_JOBS HDR "1,a,u,0,3,4,0,0,1000,1000,low,gpu,completed\n" \
@@ -262,25 +274,22 @@ Test(preempt, multifactor_qos_requeue)
  * 150-250, and J1 starts over at 250 (150 s lost). */
 Test(preempt, exempt_time_delays_the_preemption)
 {
-	char *a = th_write_tmp(qos_accounts, ".yaml");
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.accounts = a;
-	o.policy = "multifactor";
-	o.keys[0] = "preempt_mode";
-	o.vals[0] = "requeue";
-	o.keys[1] = "preempt_exempt_time";
-	o.vals[1] = "150";
-	o.nparams = 2;
 	cs_run_result r;
-	th_run_on(three_yaml, QOS_JOBS, ".csv", &o, &r);
+	run_mf_opt(QOS_JOBS, "requeue", "preempt_exempt_time", "150", NULL, &r);
 	cr_expect_eq(th_start(&r, 2), 150);
 	cr_expect_eq(th_start(&r, 1), 250);
 	cr_expect_eq(th_job(&r, 1)->preempted_s, 150);
 	cr_expect_eq(th_job(&r, 1)->preemptions, 1);
 	cs_run_result_free(&r);
 	/* without preemption it is refused, not ignored */
-	o.vals[0] = "off";
+	char *a = th_write_tmp(qos_accounts, ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.keys[0] = "preempt_exempt_time";
+	o.vals[0] = "150";
+	o.nparams = 1;
 	char err[CS_ERRLEN];
 	char *w = th_write_tmp(QOS_JOBS, ".csv"), *y = th_write_tmp(three_yaml, ".yaml");
 	o.workload = w;
