@@ -1,0 +1,728 @@
+/* capsim: a run's files read into what the report pages draw
+ * (report_data.h): summary.json, and from the CSV outputs the series,
+ * waits, projects, fair share and occupancy as one JSON object. */
+#include "report_data.h"
+#include "capsim/metrics.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct csv {
+	char *buf;
+	char ***rows;   /* rows[i][k]: field k of line i (line 0: the header) */
+	size_t *nf;
+	size_t n;
+} csv;
+
+static void csv_free(csv *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->rows[i]);
+	free(c->rows);
+	free(c->nf);
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+/* 1: read; 0: no such file; -CS_E*: error. */
+static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -CS_EIO);
+	size_t cap = 1 << 16, len = 0, got;
+	c->buf = malloc(cap + 1);
+	while (c->buf && (got = fread(c->buf + len, 1, cap - len, f)) > 0) {
+		len += got;
+		if (len == cap) {
+			char *nb = realloc(c->buf, 2 * cap + 1);
+			if (!nb) {
+				free(c->buf);
+				c->buf = NULL;
+				break;
+			}
+			c->buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (!c->buf)
+		goto oom;
+	c->buf[len] = 0;
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += c->buf[i] == '\n';
+	c->rows = calloc(lines + 2, sizeof *c->rows);
+	c->nf = calloc(lines + 2, sizeof *c->nf);
+	if (!c->rows || !c->nf)
+		goto oom;
+	for (char *s = c->buf; *s;) {
+		char *e = strchr(s, '\n');
+		if (e)
+			*e = 0;
+		size_t nf = 1;
+		for (char *q = s; *q; q++)
+			nf += *q == ',';
+		char **fl = malloc(nf * sizeof *fl);
+		if (!fl)
+			goto oom;
+		/* fields split in place; a quoted field (RFC 4180: the outputs
+		 * quote names and host lists holding commas) loses its quotes */
+		size_t k = 0;
+		char *q = s;
+		for (;;) {
+			char *w = q;
+			fl[k++] = w;
+			if (*q == '"') {
+				for (q++; *q; q++) {
+					if (*q == '"' && q[1] == '"')
+						q++;
+					else if (*q == '"') {
+						q++;
+						break;
+					}
+					*w++ = *q;
+				}
+				while (*q && *q != ',')
+					q++;
+			} else {
+				while (*q && *q != ',')
+					*w++ = *q++;
+			}
+			int more = *q == ',';
+			*w = 0;
+			if (!more || k == nf)
+				break;
+			q++;
+		}
+		nf = k;
+		c->rows[c->n] = fl;
+		c->nf[c->n++] = nf;
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return 1;
+oom:
+	csv_free(c);
+	snprintf(err, errlen, "out of memory");
+	return -CS_ENOMEM;
+}
+
+/* Column index of name in the header, or -1. */
+static int csv_col(const csv *c, const char *name)
+{
+	for (size_t k = 0; c->n && k < c->nf[0]; k++)
+		if (strcmp(c->rows[0][k], name) == 0)
+			return (int)k;
+	return -1;
+}
+
+static const char *fld(const csv *c, size_t i, int k)
+{
+	return k >= 0 && (size_t)k < c->nf[i] ? c->rows[i][k] : "";
+}
+
+static double num(const char *s) { return *s ? strtod(s, NULL) : 0; }
+
+
+static double round_to(double v, double q) { return (double)(long long)(v / q + (v < 0 ? -0.5 : 0.5)) * q; }
+
+static json_t *jr(double v) { return json_real(round_to(v, 1e-4)); }
+
+/* Points per time series on a page: intervals are averaged into bins of a
+ * round length (an hour, 6 h, 12 h, a day, a week) so that a year draws
+ * about 400 points per line, not 8,760. */
+#define TS_POINTS 500
+
+static cs_time bin_length(cs_time sample_s, size_t nint)
+{
+	static const cs_time nice[] = { 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400 };
+	size_t k = (nint + TS_POINTS - 1) / TS_POINTS;
+	if (k <= 1)
+		return sample_s;
+	for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+		if (nice[i] >= (cs_time)k * sample_s && nice[i] % sample_s == 0)
+			return nice[i];
+	return (cs_time)k * sample_s;
+}
+
+/* One series being binned: sums weighted by interval length. */
+typedef struct bins {
+	double *v, *w;
+	size_t n;
+} bins;
+
+static void bin_add(bins *b, size_t i, double v, double w)
+{
+	if (i >= b->n)
+		return;
+	b->v[i] += v * w;
+	b->w[i] += w;
+}
+
+static json_t *bin_json(const bins *b, double scale)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < b->n; i++)
+		json_array_append_new(a, b->w[i] > 0 ? jr(b->v[i] / b->w[i] * scale) : json_null());
+	return a;
+}
+
+/* Series of the machine over time (utilization of GPUs and cores, queue,
+ * queued demand, fragmentation, power) and the utilization of each node
+ * type (of its GPUs, of its cores for a type without GPUs), binned. */
+static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "timeseries.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), csc = csv_col(&c, "scope"),
+	    cn = csv_col(&c, "name");
+	int cg = csv_col(&c, "gpus"), ck = csv_col(&c, "cores");
+	int cgb = csv_col(&c, "gpus_busy"), ckb = csv_col(&c, "cores_busy");
+	int cqj = csv_col(&c, "queued_jobs"), cqg = csv_col(&c, "queued_gpus"), cqc = csv_col(&c, "queued_cores");
+	int cfg = csv_col(&c, "fragmented_gpus"), cfc = csv_col(&c, "fragmented_cores");
+	int cr = csv_col(&c, "running_jobs"), cp = csv_col(&c, "power_w");
+	/* the machine's rows: count, sampling interval, capacities */
+	size_t nint = 0;
+	double t0 = 0, gcap = 0, ccap = 0, sample = 3600;
+	int power = 0;
+	for (size_t i = 1; i < c.n; i++)
+		if (strcmp(fld(&c, i, csc), "machine") == 0) {
+			if (nint++ == 0) {
+				t0 = num(fld(&c, i, ct));
+				sample = num(fld(&c, i, cl));
+				gcap = num(fld(&c, i, cg));
+				ccap = num(fld(&c, i, ck));
+			}
+			power |= *fld(&c, i, cp) != 0;
+		}
+	if (sample < 1)
+		sample = 1;
+	cs_time bl = bin_length((cs_time)sample, nint);
+	double last_t = t0;
+	for (size_t i = 1; i < c.n; i++)
+		if (num(fld(&c, i, ct)) > last_t)
+			last_t = num(fld(&c, i, ct));
+	size_t nb = (size_t)((last_t - t0) / (double)bl) + 1;
+	/* machine series, then one per node type (found as they come) */
+	enum { GU, CU, QJ, QG, QC, FG, FC, RJ, PW, NS };
+	size_t ntypes = 0;
+	for (size_t i = 1; i < c.n; i++)
+		ntypes += strcmp(fld(&c, i, csc), "node_type") == 0;
+	ntypes = nint ? ntypes / nint : 0;
+	size_t nser = NS + ntypes;
+	double *mem = calloc(2 * nser * nb + 1, sizeof *mem);
+	const char **tname = calloc(ntypes + 1, sizeof *tname);
+	int *tgpu = calloc(ntypes + 1, sizeof *tgpu);
+	bins *B = calloc(nser, sizeof *B);
+	if (!mem || !tname || !tgpu || !B) {
+		free(B);
+		free(mem);
+		free(tname);
+		free(tgpu);
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (size_t k = 0; k < nser; k++)
+		B[k] = (bins){ mem + 2 * k * nb, mem + (2 * k + 1) * nb, nb };
+	size_t seen = 0;
+	for (size_t i = 1; i < c.n; i++) {
+		const char *sc = fld(&c, i, csc);
+		double t = num(fld(&c, i, ct)), w = num(fld(&c, i, cl));
+		size_t b = (size_t)((t - t0) / (double)bl);
+		if (strcmp(sc, "machine") == 0) {
+			bin_add(&B[GU], b, gcap > 0 ? num(fld(&c, i, cgb)) / gcap : 0, w);
+			bin_add(&B[CU], b, ccap > 0 ? num(fld(&c, i, ckb)) / ccap : 0, w);
+			bin_add(&B[QJ], b, num(fld(&c, i, cqj)), w);
+			bin_add(&B[QG], b, num(fld(&c, i, cqg)), w);
+			bin_add(&B[QC], b, num(fld(&c, i, cqc)), w);
+			bin_add(&B[FG], b, num(fld(&c, i, cfg)), w);
+			bin_add(&B[FC], b, num(fld(&c, i, cfc)), w);
+			bin_add(&B[RJ], b, num(fld(&c, i, cr)), w);
+			bin_add(&B[PW], b, num(fld(&c, i, cp)) / 1000.0, w);
+		} else if (strcmp(sc, "node_type") == 0) {
+			const char *name = fld(&c, i, cn);
+			size_t k = 0;
+			while (k < seen && strcmp(tname[k], name) != 0)
+				k++;
+			if (k == seen && seen < ntypes) {
+				tname[seen] = name;
+				tgpu[seen++] = num(fld(&c, i, cg)) > 0;
+			}
+			if (k >= ntypes)
+				continue;
+			/* a node type without GPUs: its cores */
+			double cap = num(fld(&c, i, tgpu[k] ? cg : ck));
+			bin_add(&B[NS + k], b, cap > 0 ? num(fld(&c, i, tgpu[k] ? cgb : ckb)) / cap : 0, w);
+		}
+	}
+	json_t *m = json_object(), *t = json_array();
+	for (size_t i = 0; i < nb; i++)
+		json_array_append_new(t, json_integer((json_int_t)(t0 + (double)i * (double)bl)));
+	json_object_set_new(m, "bin_s", json_integer((json_int_t)bl));
+	json_object_set_new(m, "t", t);
+	json_object_set_new(m, "gpus", json_integer((json_int_t)gcap));
+	json_object_set_new(m, "cores", json_integer((json_int_t)ccap));
+	json_object_set_new(m, "gpu_util", bin_json(&B[GU], 1));
+	json_object_set_new(m, "core_util", bin_json(&B[CU], 1));
+	json_object_set_new(m, "queued", bin_json(&B[QJ], 1));
+	json_object_set_new(m, "queued_gpus", bin_json(&B[QG], 1));
+	json_object_set_new(m, "queued_cores", bin_json(&B[QC], 1));
+	json_object_set_new(m, "frag_gpus", bin_json(&B[FG], 1));
+	json_object_set_new(m, "frag_cores", bin_json(&B[FC], 1));
+	json_object_set_new(m, "running", bin_json(&B[RJ], 1));
+	json_object_set_new(m, "power_kw", power ? bin_json(&B[PW], 1) : json_array());
+	json_t *types = json_array();
+	for (size_t k = 0; k < seen; k++) {
+		json_t *ty = json_object();
+		json_object_set_new(ty, "name", json_string(tname[k]));
+		json_object_set_new(ty, "unit", json_string(tgpu[k] ? "GPUs" : "cores"));
+		json_object_set_new(ty, "util", bin_json(&B[NS + k], 1));
+		json_array_append_new(types, ty);
+	}
+	json_object_set_new(m, "types", types);
+	json_object_set_new(rd->d, "ts", m);
+	free(B);
+	free(mem);
+	free(tname);
+	free(tgpu);
+	csv_free(&c);
+	return 0;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+	cs_time x = *(const cs_time *)a, y = *(const cs_time *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One group's waits (seconds, sorted) as the page shows them: jobs, mean,
+ * median, p90, p95, p99, max, and the box [p5, p25, p50, p75, p95]:
+ * percentiles as the metrics compute them (cs_percentile_sorted). */
+static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)w[i];
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "jobs", json_integer((json_int_t)n));
+	json_object_set_new(o, "mean", jr(n ? sum / (double)n : 0));
+	static const double qs[] = { 0.5, 0.9, 0.95, 0.99 };
+	static const char *const qn[] = { "p50", "p90", "p95", "p99" };
+	for (size_t k = 0; k < 4; k++)
+		json_object_set_new(o, qn[k], jr(cs_percentile_sorted(w, n, qs[k])));
+	json_object_set_new(o, "max", jr(n ? (double)w[n - 1] : 0));
+	json_t *box = json_array();
+	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
+	for (size_t k = 0; k < 5; k++)
+		json_array_append_new(box, jr(cs_percentile_sorted(w, n, bq[k])));
+	json_object_set_new(o, "box", box);
+	return o;
+}
+
+typedef struct pwait {
+	const char *part;
+	cs_time wait;
+} pwait;
+
+static int pwait_cmp(const void *a, const void *b)
+{
+	const pwait *x = a, *y = b;
+	int c = strcmp(x->part, y->part);
+	return c ? c : (x->wait > y->wait) - (x->wait < y->wait);
+}
+
+/* One job of a project drawn on the page: the project's place among the
+ * largest, its wait and bounded slowdown. */
+typedef struct pjob {
+	size_t proj;
+	double wait, bsld;
+} pjob;
+
+static int pjob_by_wait(const void *a, const void *b)
+{
+	const pjob *x = a, *y = b;
+	if (x->proj != y->proj)
+		return x->proj < y->proj ? -1 : 1;
+	return (x->wait > y->wait) - (x->wait < y->wait);
+}
+static int pjob_by_bsld(const void *a, const void *b)
+{
+	const pjob *x = a, *y = b;
+	if (x->proj != y->proj)
+		return x->proj < y->proj ? -1 : 1;
+	return (x->bsld > y->bsld) - (x->bsld < y->bsld);
+}
+
+/* Percentile q of sorted field values v[0..n) (stride: the struct's size). */
+static double pct_field(const pjob *v, size_t n, int bsld, double q)
+{
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+	double a = bsld ? v[lo].bsld : v[lo].wait;
+	if (lo + 1 >= n)
+		return a;
+	double b = bsld ? v[lo + 1].bsld : v[lo + 1].wait;
+	return a + (h - (double)lo) * (b - a);
+}
+
+/* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
+ * the projects named in D.projects.names (the largest), from jobs.csv:
+ * D.pboxes. tau: the run's bounded-slowdown threshold. */
+static int project_boxes(run_data *rd, const csv *c, double tau)
+{
+	const json_t *names = json_object_get(json_object_get(rd->d, "projects"), "names");
+	size_t np = json_array_size(names);
+	int cp = csv_col(c, "project"), cw = csv_col(c, "wait"), cs = csv_col(c, "start"), cr = csv_col(c, "runtime");
+	if (!np || cp < 0)
+		return 0;
+	pjob *v = malloc((c->n + 1) * sizeof *v);
+	if (!v)
+		return -CS_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 1; i < c->n; i++) {
+		if (c->nf[i] < 2 || num(fld(c, i, cs)) < 0)
+			continue;
+		const char *pn = fld(c, i, cp);
+		size_t k = 0;
+		while (k < np && strcmp(json_string_value(json_array_get(names, k)), pn) != 0)
+			k++;
+		if (k == np)
+			continue;
+		double w = num(fld(c, i, cw)), run = num(fld(c, i, cr));
+		double b = (w + run) / (run > tau ? run : tau);
+		v[n++] = (pjob){ k, w, b > 1 ? b : 1 };
+	}
+	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
+	json_t *wb = json_array(), *bb = json_array(), *jobs = json_array();
+	for (int pass = 0; pass < 2; pass++) {
+		qsort(v, n, sizeof *v, pass ? pjob_by_bsld : pjob_by_wait);
+		size_t a = 0;
+		for (size_t k = 0; k < np; k++) {
+			size_t b = a;
+			while (b < n && v[b].proj == k)
+				b++;
+			json_t *box = json_array();
+			for (size_t q = 0; q < 5; q++)
+				json_array_append_new(box, jr(pct_field(v + a, b - a, pass, bq[q])));
+			json_array_append_new(pass ? bb : wb, box);
+			if (!pass)
+				json_array_append_new(jobs, json_integer((json_int_t)(b - a)));
+			a = b;
+		}
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "jobs", jobs);
+	json_object_set_new(o, "wait", wb);
+	json_object_set_new(o, "bsld", bb);
+	json_object_set_new(o, "tau", json_real(tau));
+	json_object_set_new(rd->d, "pboxes", o);
+	free(v);
+	return 0;
+}
+
+/* The wait-time CDF from jobs.csv (at most 400 points, quantiles), and
+ * the waits of each partition (jobs.csv's partition column; "(none)" when
+ * empty). Jobs that never started have no wait. With full, the largest
+ * projects' waits and bounded slowdowns (project_boxes). */
+static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "jobs.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
+	cs_time *w = malloc((c.n + 1) * sizeof *w);
+	pwait *pw = malloc((c.n + 1) * sizeof *pw);
+	double tau = 10;
+	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
+	if (!w || !pw || (full && project_boxes(rd, &c, tau) < 0)) {
+		free(w);
+		free(pw);
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 1; i < c.n; i++)
+		if (c.nf[i] > 1 && num(fld(&c, i, cs)) >= 0) {
+			const char *p = fld(&c, i, cpart);
+			pw[n] = (pwait){ *p ? p : "(none)", (cs_time)num(fld(&c, i, cw)) };
+			w[n] = pw[n].wait;
+			n++;
+		}
+	qsort(w, n, sizeof *w, cmp_time);
+	json_t *pts = json_array();
+	size_t npts = n < 400 ? n : 400;
+	for (size_t k = 0; k < npts; k++) {
+		size_t i = npts > 1 ? k * (n - 1) / (npts - 1) : 0;
+		json_t *p = json_array();
+		json_array_append_new(p, jr((double)w[i] / 3600.0));
+		json_array_append_new(p, jr((double)(i + 1) / (double)n));
+		json_array_append_new(pts, p);
+	}
+	json_object_set_new(rd->d, "cdf", pts);
+	/* by partition: the whole machine first, then each partition by name */
+	json_t *parts = json_array();
+	json_array_append_new(parts, wait_stats("all", w, n));
+	qsort(pw, n, sizeof *pw, pwait_cmp);
+	size_t groups = 0;
+	for (size_t a = 0; a < n;) {
+		size_t b = a;
+		while (b < n && strcmp(pw[b].part, pw[a].part) == 0) {
+			w[b - a] = pw[b].wait;
+			b++;
+		}
+		json_array_append_new(parts, wait_stats(pw[a].part, w, b - a));
+		groups++;
+		a = b;
+	}
+	/* one partition only: it is the machine */
+	if (groups == 1)
+		json_array_remove(parts, 1);
+	json_object_set_new(rd->d, "waits", parts);
+	free(w);
+	free(pw);
+	csv_free(&c);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Projects (projects.csv): their service (delivered / fair share) as a
+ * CDF over projects (D.service.cdf, at most 400 points) and, with full,
+ * per project [fair share, service] for the scatter and the 30 largest
+ * projects' delivered and fair-share hours (D.projects). */
+static int load_projects(run_data *rd, const char *dir, int full, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "projects.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	/* shares and entitlements count GPU-hours on a machine with GPUs, else
+	 * core-hours (docs/outputs.md) */
+	int cg = csv_col(&c, "gpu_hours"), cf = csv_col(&c, "fair_hours"), cx = csv_col(&c, "service");
+	double gsum = 0;
+	for (size_t i = 1; i < c.n; i++)
+		gsum += num(fld(&c, i, cg));
+	int cu = gsum > 0 ? cg : csv_col(&c, "core_hours");
+	const char *unit = gsum > 0 ? "GPU-hours" : "core-hours";
+	double *xs = malloc((c.n + 1) * sizeof *xs);
+	if (!xs) {
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	json_t *names = json_array(), *used = json_array(), *fair = json_array(), *pts = json_array();
+	size_t nx = 0;
+	for (size_t i = 1; i < c.n; i++) {
+		if (c.nf[i] < 2)
+			continue;
+		if (full && json_array_size(names) < 30) {
+			json_array_append_new(names, json_string(fld(&c, i, 0)));
+			json_array_append_new(used, jr(num(fld(&c, i, cu))));
+			json_array_append_new(fair, jr(num(fld(&c, i, cf))));
+		}
+		if (cx < 0 || !*fld(&c, i, cx))
+			continue; /* no fair share: nothing to serve */
+		double x = num(fld(&c, i, cx));
+		xs[nx++] = x;
+		if (full) {
+			json_t *pt = json_array();
+			json_array_append_new(pt, jr(num(fld(&c, i, cf))));
+			json_array_append_new(pt, jr(x));
+			json_array_append_new(pt, json_string(fld(&c, i, 0)));
+			json_array_append_new(pts, pt);
+		}
+	}
+	qsort(xs, nx, sizeof *xs, cmp_double);
+	json_t *cdf = json_array();
+	size_t npts = nx < 400 ? nx : 400;
+	for (size_t k = 0; k < npts; k++) {
+		size_t i = npts > 1 ? k * (nx - 1) / (npts - 1) : 0;
+		json_t *pt = json_array();
+		json_array_append_new(pt, jr(xs[i]));
+		json_array_append_new(pt, jr((double)(i + 1) / (double)nx));
+		json_array_append_new(cdf, pt);
+	}
+	json_t *sv = json_object();
+	json_object_set_new(sv, "cdf", cdf);
+	json_object_set_new(sv, "points", pts);
+	json_object_set_new(sv, "unit", json_string(unit));
+	json_object_set_new(rd->d, "service", sv);
+	if (full) {
+		json_t *p = json_object();
+		json_object_set_new(p, "names", names);
+		json_object_set_new(p, "used", used);
+		json_object_set_new(p, "fair", fair);
+		json_object_set_new(p, "unit", json_string(unit));
+		json_object_set_new(rd->d, "projects", p);
+	} else {
+		json_decref(names);
+		json_decref(used);
+		json_decref(fair);
+	}
+	free(xs);
+	csv_free(&c);
+	return 0;
+}
+
+/* The fair-share windows (fairness.csv): per window its start, the
+ * distance from fair share, the share of its projects under-served and
+ * Jain's index over their service: D.fair. */
+static int load_fairness(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "fairness.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), cd = csv_col(&c, "distance"),
+	    cj = csv_col(&c, "jain"), cp = csv_col(&c, "projects"), cu = csv_col(&c, "under_served_projects");
+	json_t *t = json_array(), *dist = json_array(), *under = json_array(), *jain = json_array();
+	double len = 0;
+	for (size_t i = 1; i < c.n; i++) {
+		if (c.nf[i] < 2)
+			continue;
+		if (i == 1)
+			len = num(fld(&c, i, cl));
+		double np = num(fld(&c, i, cp));
+		json_array_append_new(t, json_integer((json_int_t)num(fld(&c, i, ct))));
+		json_array_append_new(dist, np > 0 ? jr(num(fld(&c, i, cd))) : json_null());
+		json_array_append_new(under, np > 0 ? jr(num(fld(&c, i, cu)) / np) : json_null());
+		json_array_append_new(jain, *fld(&c, i, cj) ? jr(num(fld(&c, i, cj))) : json_null());
+	}
+	json_t *f = json_object();
+	json_object_set_new(f, "window_s", json_integer((json_int_t)len));
+	json_object_set_new(f, "t", t);
+	json_object_set_new(f, "distance", dist);
+	json_object_set_new(f, "under", under);
+	json_object_set_new(f, "jain", jain);
+	json_object_set_new(rd->d, "fair", f);
+	csv_free(&c);
+	return 0;
+}
+
+/* The node occupancy heatmap: [column, row, share] for non-zero cells. */
+static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "occupancy.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	json_t *cols = json_array(), *rows = json_array(), *types = json_array(), *cells = json_array();
+	for (size_t k = 2; k < c.nf[0]; k++)
+		json_array_append_new(cols, json_integer((json_int_t)num(c.rows[0][k])));
+	for (size_t i = 1; i < c.n; i++) {
+		if (c.nf[i] < 2)
+			continue;
+		json_array_append_new(rows, json_string(fld(&c, i, 0)));
+		json_array_append_new(types, json_string(fld(&c, i, 1)));
+		for (size_t k = 2; k < c.nf[i]; k++) {
+			double v = num(c.rows[i][k]);
+			if (v <= 0)
+				continue;
+			json_t *cell = json_array();
+			json_array_append_new(cell, json_integer((json_int_t)(k - 2)));
+			json_array_append_new(cell, json_integer((json_int_t)(json_array_size(rows) - 1)));
+			json_array_append_new(cell, json_real(round_to(v, 0.01)));
+			json_array_append_new(cells, cell);
+		}
+	}
+	json_t *h = json_object();
+	json_object_set_new(h, "cols", cols);
+	json_object_set_new(h, "rows", rows);
+	json_object_set_new(h, "types", types);
+	json_object_set_new(h, "cells", cells);
+	json_object_set_new(rd->d, "heat", h);
+	csv_free(&c);
+	return 0;
+}
+
+void cs_run_data_free(run_data *rd)
+{
+	json_decref(rd->summary);
+	json_decref(rd->d);
+	rd->summary = rd->d = NULL;
+}
+
+int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, char *err, size_t errlen)
+{
+	memset(rd, 0, sizeof *rd);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	json_error_t je;
+	rd->summary = json_load_file(path, 0, &je);
+	if (!rd->summary) {
+		snprintf(err, errlen, "%s: not a capsim run directory (summary.json: %s)", dir, je.text);
+		return -CS_EIO;
+	}
+	const char *s = strrchr(dir, '/');
+	while (s && s[1] == 0 && s > dir) { /* "dir/" */
+		const char *p = s - 1;
+		while (p > dir && *p != '/')
+			p--;
+		s = *p == '/' ? p : NULL;
+	}
+	snprintf(rd->name, sizeof rd->name, "%s", name ? name : s ? s + 1 : dir);
+	size_t l = strlen(rd->name);
+	if (l && rd->name[l - 1] == '/')
+		rd->name[l - 1] = 0;
+	rd->d = json_object();
+	json_object_set_new(rd->d, "name", json_string(rd->name));
+	/* the calendar: x axes in dates where the workload has an epoch */
+	json_t *ep = json_object_get(rd->summary, "epoch");
+	json_object_set_new(rd->d, "epoch", json_is_integer(ep) ? json_integer(json_integer_value(ep)) : json_null());
+	int rc = load_timeseries(rd, dir, err, errlen);
+	if (rc == 0)
+		rc = load_projects(rd, dir, full, err, errlen);
+	if (rc == 0)
+		rc = load_waits(rd, dir, full, err, errlen);
+	if (rc == 0)
+		rc = load_fairness(rd, dir, err, errlen);
+	if (rc == 0 && full)
+		rc = load_occupancy(rd, dir, err, errlen);
+	if (rc < 0)
+		cs_run_data_free(rd);
+	return rc;
+}
+
+/* A value of summary.json at a dotted path, or NULL. */
+const json_t *cs_report_json_at(const json_t *root, const char *path)
+{
+	char key[128];
+	const json_t *v = root;
+	const char *p = path;
+	while (v && *p) {
+		const char *dot = strchr(p, '.');
+		size_t kl = dot ? (size_t)(dot - p) : strlen(p);
+		snprintf(key, sizeof key, "%.*s", (int)kl, p);
+		v = json_object_get(v, key);
+		p = dot ? dot + 1 : p + kl;
+	}
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+int cs_report_json_num(const json_t *root, const char *path, double *out)
+{
+	const json_t *v = cs_report_json_at(root, path);
+	if (!v || !json_is_number(v))
+		return 0;
+	*out = json_number_value(v);
+	return 1;
+}
+

@@ -1,0 +1,28 @@
+/* capsim: a run's files as the report pages read them (sim/report_data.c),
+ * private to the report's files. */
+#ifndef CAPSIM_SIM_REPORT_DATA_H
+#define CAPSIM_SIM_REPORT_DATA_H
+
+#include "capsim/report.h"
+
+#include <jansson.h>
+
+/* One run's data for the pages. */
+typedef struct run_data {
+	json_t *summary;    /* summary.json */
+	json_t *d;          /* the page's data object */
+	char name[256];
+} run_data;
+
+/* Read dir's summary.json and, into rd->d, its series and waits (and with
+ * full, its projects, fair share and occupancy); name (NULL: dir's last
+ * component) labels the run. 0 or -CS_E* with err. */
+int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, char *err, size_t errlen);
+void cs_run_data_free(run_data *rd);
+/* A value of summary.json at a dotted path ("recorder.fairness.distance"),
+ * or NULL (absent or null). */
+const json_t *cs_report_json_at(const json_t *root, const char *path);
+/* 1 and *out if the value at path is a number, else 0. */
+int cs_report_json_num(const json_t *root, const char *path, double *out);
+
+#endif
