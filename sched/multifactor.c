@@ -28,6 +28,7 @@
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "assoc.h"
 #include "partq.h"
 #include "priosort.h"
 
@@ -45,23 +46,13 @@ typedef struct mf {
 	size_t njobs;
 	uint32_t total;
 	double w_age, w_fs, w_size, max_age, half_life;
-	double max_running;   /* per account, processors; 0: no limit */
-	unsigned why_running, why_budget; /* the reasons the two limits give (GPU forms: Slurm's GRES ones) */
 	double preempt_exempt; /* seconds a job runs before it may be preempted (Slurm's PreemptExemptTime) */
-	double max_jobs;      /* per account, running jobs; 0: no limit */
-	double max_submit;    /* per account, running + waiting jobs; 0: no limit */
-	uint64_t *acct_running; /* per account: processors of its running jobs */
-	uint32_t *acct_njobs;   /* per account: running jobs */
-	uint32_t *acct_waiting; /* per account: admitted waiting jobs */
-	uint8_t *admitted;      /* per job: passed the submit limit */
-	/* budgets: processor-seconds an account may spend per period. A job is
-	 * billed size x estimate when it starts, in the period it starts in,
-	 * and refunded what it did not use when it ends. */
-	double budget, period;
+	/* association limits and budgets (sched/assoc.h): the accounts
+	 * file's, with the global parameters as defaults */
+	cs_limits lim;
+	uint8_t *admitted;      /* per job: passed the submit limits */
 	int reject_over_budget;
-	double *billed;         /* per account, this period */
-	int64_t cur_period;
-	int64_t woken_for;      /* the period start a wakeup was asked for */
+	cs_time woken_for;      /* the period start a wakeup was asked for */
 	cs_time *started;       /* per job: when this policy started it */
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
@@ -129,6 +120,7 @@ static void mf_destroy(void *state)
 	cs_fifo_free(&p->q);
 	cs_partq_free(&p->pq);
 	cs_resv_budget_free(&p->rb);
+	cs_limits_free(&p->lim);
 	if (p->uacct != p->acct)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
@@ -141,11 +133,7 @@ static void mf_destroy(void *state)
 	free(p->share);
 	free(p->fs);
 	free(p->fs_pass);
-	free(p->acct_running);
-	free(p->acct_njobs);
-	free(p->acct_waiting);
 	free(p->admitted);
-	free(p->billed);
 	free(p->started);
 	free(p->run);
 	free(p->seen);
@@ -172,36 +160,127 @@ static int num_param(const cs_policy_env *env, const char *key, double def, doub
 	return 0;
 }
 
-/* max_running_gpus and budget_gpu_hours: the same limits stated in GPUs
- * and GPU-hours (a job's size is its GPUs on a node model; its cores for a
- * CPU-only job, its processors on a pooled machine). */
-static int gpu_aliases(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+/* The global limit parameters, as defaults of every association's limits:
+ * max_jobs and max_submit_jobs as MaxJobs and MaxSubmitJobs of the root
+ * (inherited by every association), the running and budget limits as
+ * GrpTRES and GrpTRESMins of every project (a flat account without an
+ * accounts file). grp_tres_mins are TRES-seconds here. */
+typedef struct defaults {
+	cs_assoc_limit root, project;
+} defaults;
+
+static void limit_unset(cs_assoc_limit *m)
 {
-	double v;
-	int rc;
-	if ((rc = num_param(env, "max_running_gpus", 0, 0, &v, err, errlen)) < 0)
-		return rc;
-	if (cs_policy_param_get(env, "max_running_gpus")) {
-		if (cs_policy_param_get(env, "max_running_procs")) {
-			snprintf(err, errlen, "policy multifactor: max_running_gpus and max_running_procs are the same "
-				 "limit: give one");
-			return -CS_EINVAL;
-		}
-		p->max_running = v;
-		p->why_running = CS_WAIT_GRES_LIMIT;
-	}
-	if ((rc = num_param(env, "budget_gpu_hours", 0, 0, &v, err, errlen)) < 0)
-		return rc;
-	if (cs_policy_param_get(env, "budget_gpu_hours")) {
-		if (cs_policy_param_get(env, "budget_procsec")) {
-			snprintf(err, errlen, "policy multifactor: budget_gpu_hours and budget_procsec are the same "
-				 "budget: give one");
-			return -CS_EINVAL;
-		}
-		p->budget = v * 3600.0;
-		p->why_budget = CS_WAIT_GRES_BUDGET;
+	m->grp_jobs = m->grp_submit = m->max_jobs = m->max_submit = CS_LIMIT_UNSET;
+	for (int t = 0; t < CS_TRES_N; t++)
+		m->grp_tres[t] = m->grp_tres_mins[t] = m->max_tres_per_job[t] = CS_LIMIT_UNSET;
+}
+
+/* One limit given twice (its processor and GPU forms): an error. */
+static int one_of(const cs_policy_env *env, const char *a, const char *b, const char *what, char *err, size_t errlen)
+{
+	if (cs_policy_param_get(env, a) && cs_policy_param_get(env, b)) {
+		snprintf(err, errlen, "policy multifactor: %s and %s are the same %s: give one", a, b, what);
+		return -CS_EINVAL;
 	}
 	return 0;
+}
+
+static int limit_params(const cs_policy_env *env, defaults *d, double *period, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		int tres, mins;
+		double scale; /* to the internal unit: TRES, or TRES-seconds */
+	} map[] = { { "max_running_procs", CS_TRES_CPU, 0, 1 }, { "max_running_gpus", CS_TRES_GPU, 0, 1 },
+		    { "budget_procsec", CS_TRES_CPU, 1, 1 }, { "budget_gpu_hours", CS_TRES_GPU, 1, 3600 },
+		    { "budget_billing_hours", CS_TRES_BILLING, 1, 3600 } };
+	double v;
+	int rc;
+	limit_unset(&d->root);
+	limit_unset(&d->project);
+	if ((rc = one_of(env, "max_running_gpus", "max_running_procs", "limit", err, errlen)) < 0 ||
+	    (rc = one_of(env, "budget_gpu_hours", "budget_procsec", "budget", err, errlen)) < 0 ||
+	    (rc = num_param(env, "budget_period", 2592000, 1, period, err, errlen)) < 0)
+		return rc;
+	for (size_t k = 0; k < sizeof map / sizeof *map; k++) {
+		if ((rc = num_param(env, map[k].key, 0, 0, &v, err, errlen)) < 0)
+			return rc;
+		if (v > 0)
+			(map[k].mins ? d->project.grp_tres_mins : d->project.grp_tres)[map[k].tres] = v * map[k].scale;
+	}
+	if ((rc = num_param(env, "max_jobs", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (v > 0)
+		d->root.max_jobs = v;
+	if ((rc = num_param(env, "max_submit_jobs", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (v > 0)
+		d->root.max_submit = v;
+	return 0;
+}
+
+/* Where the file sets no value, the default's. */
+static void fill(cs_assoc_limit *m, const cs_assoc_limit *d)
+{
+	if (m->grp_jobs < 0)
+		m->grp_jobs = d->grp_jobs;
+	if (m->grp_submit < 0)
+		m->grp_submit = d->grp_submit;
+	if (m->max_jobs < 0)
+		m->max_jobs = d->max_jobs;
+	if (m->max_submit < 0)
+		m->max_submit = d->max_submit;
+	for (int t = 0; t < CS_TRES_N; t++) {
+		if (m->grp_tres[t] < 0)
+			m->grp_tres[t] = d->grp_tres[t];
+		if (m->grp_tres_mins[t] < 0)
+			m->grp_tres_mins[t] = d->grp_tres_mins[t];
+		if (m->max_tres_per_job[t] < 0)
+			m->max_tres_per_job[t] = d->max_tres_per_job[t];
+	}
+}
+
+/* The associations' limits: the file's (its minutes as seconds) over the
+ * defaults, for the tree or the flat accounts. */
+static int limits_setup(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+{
+	defaults d;
+	double period;
+	int rc = limit_params(env, &d, &period, err, errlen);
+	if (rc < 0)
+		return rc;
+	uint32_t n = p->nacct;
+	cs_assoc_limit *lim = malloc((n ? n : 1) * sizeof *lim);
+	uint8_t *project = calloc(n ? n : 1, 1);
+	if (!lim || !project) {
+		free(lim);
+		free(project);
+		return -CS_ENOMEM;
+	}
+	const cs_account_tree *t = p->tree;
+	for (uint32_t v = 0; v < n; v++) {
+		if (t && t->limits) {
+			lim[v] = t->limits[v];
+			for (int k = 0; k < CS_TRES_N; k++)
+				if (lim[v].grp_tres_mins[k] >= 0 && lim[v].grp_tres_mins[k] < INFINITY)
+					lim[v].grp_tres_mins[k] *= 60;
+		} else {
+			limit_unset(&lim[v]);
+		}
+	}
+	for (size_t i = 0; i < env->njobs; i++)
+		project[p->acct[i]] = 1;
+	for (uint32_t v = 0; v < n; v++) {
+		if (!t || v == 0)
+			fill(&lim[v], &d.root);
+		if (project[v])
+			fill(&lim[v], &d.project);
+	}
+	rc = cs_limits_init(&p->lim, env, t ? t->parent : NULL, n, lim, p->uacct, period, "multifactor", err, errlen);
+	free(lim);
+	free(project);
+	return rc;
 }
 
 static int parse_shares(mf *p, const char *spec, char *err, size_t errlen)
@@ -298,24 +377,16 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->jobs = env->jobs;
 	p->njobs = env->njobs;
 	p->total = env->total_procs ? env->total_procs : 1;
-	p->why_running = CS_WAIT_CPU_LIMIT;
-	p->why_budget = CS_WAIT_BUDGET;
 	int rc = 0;
 	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_size", 0, 0, &p->w_size, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_age", 604800, 1, &p->max_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_jobs", 0, 0, &p->max_jobs, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0 ||
-	    (rc = num_param(env, "budget_procsec", 0, 0, &p->budget, err, errlen)) < 0 ||
-	    (rc = num_param(env, "budget_period", 2592000, 1, &p->period, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_qos", 0, 0, &p->w_qos, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_partition", 0, 0, &p->w_part, err, errlen)) < 0 ||
 	    (rc = num_param(env, "calc_period", 300, 1, &p->calc_period, err, errlen)) < 0 ||
-	    (rc = preempt_param(p, env, err, errlen)) < 0 ||
-	    (rc = gpu_aliases(p, env, err, errlen)) < 0) {
+	    (rc = preempt_param(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -352,18 +423,14 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
 	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
 	p->scale = 1;
-	p->acct_running = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_running);
-	p->acct_njobs = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_njobs);
-	p->acct_waiting = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_waiting);
 	p->admitted = calloc(n, 1);
-	p->billed = calloc(p->nacct ? p->nacct : 1, sizeof *p->billed);
 	p->started = malloc(n * sizeof *p->started);
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted ||
-	    !p->billed || !p->started) {
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
-	if (!p->tree && (rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) {
+	if ((!p->tree && (rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) ||
+	    (rc = limits_setup(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -385,7 +452,6 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		return m;
 	}
 	p->per_partition = m;
-	p->cur_period = -1;
 	p->woken_for = -1;
 	p->last = -1;
 	p->last_calc = -1;
@@ -442,16 +508,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 			p->run[k++] = p->run[i];
 		else {
 			uint32_t jid = p->run[i];
-			p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
-			p->acct_njobs[p->acct[jid]]--;
-			/* it ended now: refund the estimate it did not use, if it
-			 * was billed in this period */
-			if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
-				cs_time used = now - p->started[jid];
-				if (used < p->jobs[jid].estimate_s)
-					p->billed[p->acct[jid]] -=
-						(double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
-			}
+			cs_limits_stop(&p->lim, jid, now, p->started[jid], 0);
 		}
 	}
 	p->nrun = k;
@@ -468,23 +525,8 @@ static double fairshare(mf *p, uint32_t a)
 	return p->fs[a];
 }
 
-static double bill_of(const mf *p, uint32_t jid)
-{
-	return (double)p->jobs[jid].size * (double)p->jobs[jid].estimate_s;
-}
-
 /* The limit starting jid would break (CS_WAIT_*), or 0. */
-static unsigned over_limit(const mf *p, uint32_t jid)
-{
-	uint32_t a = p->acct[jid];
-	if (p->budget > 0 && p->billed[a] + bill_of(p, jid) > p->budget)
-		return p->why_budget;
-	if (p->max_running > 0 && (double)(p->acct_running[a] + p->jobs[jid].size) > p->max_running)
-		return p->why_running;
-	if (p->max_jobs > 0 && (double)(p->acct_njobs[a] + 1) > p->max_jobs)
-		return CS_WAIT_JOBS_LIMIT;
-	return 0;
-}
+static unsigned over_limit(const mf *p, uint32_t jid) { return cs_limits_check(&p->lim, jid); }
 
 /* Keep jid waiting for a limit; a budget frees up only when the next
  * period starts, and nothing else may happen before then: ask for a pass
@@ -492,9 +534,10 @@ static unsigned over_limit(const mf *p, uint32_t jid)
 static void hold(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned lim)
 {
 	cs_ctx_pending(ctx, jid, lim);
-	if (lim == p->why_budget && p->woken_for != p->cur_period + 1) {
-		p->woken_for = p->cur_period + 1;
-		cs_ctx_wakeup(ctx, (cs_time)(p->cur_period + 1) * (cs_time)p->period);
+	cs_time next = cs_limits_next_period(&p->lim);
+	if (cs_limits_is_budget(lim) && p->woken_for != next) {
+		p->woken_for = next;
+		cs_ctx_wakeup(ctx, next);
 	}
 }
 
@@ -504,12 +547,8 @@ static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
 		return -1;
 	cs_fifo_remove(&p->q, jid);
 	p->run[p->nrun++] = jid;
-	p->acct_running[p->acct[jid]] += p->jobs[jid].size;
-	p->acct_njobs[p->acct[jid]]++;
-	p->acct_waiting[p->acct[jid]]--;
 	p->started[jid] = cs_ctx_now(ctx);
-	if (p->budget > 0)
-		p->billed[p->acct[jid]] += bill_of(p, jid);
+	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
 }
 
@@ -532,15 +571,7 @@ static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
 		if (p->run[i] != jid)
 			p->run[k++] = p->run[i];
 	p->nrun = k;
-	p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
-	p->acct_njobs[p->acct[jid]]--;
-	if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
-		cs_time used = now - p->started[jid];
-		if (used < p->jobs[jid].estimate_s)
-			p->billed[p->acct[jid]] -= (double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
-	}
-	if (requeued)
-		p->acct_waiting[p->acct[jid]]++;
+	cs_limits_stop(&p->lim, jid, now, p->started[jid], requeued);
 }
 
 /* QoS preemption (Slurm's preempt/qos): the head, if its QoS may preempt
@@ -635,12 +666,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	mf *p = state;
 	cs_time now = cs_ctx_now(ctx);
 	account(p, ctx, now);
-	if (p->budget > 0 && now / (cs_time)p->period != p->cur_period) {
-		/* a new allocation period: every account starts from zero */
-		p->cur_period = now / (cs_time)p->period;
-		for (uint32_t a = 0; a < p->nacct; a++)
-			p->billed[a] = 0;
-	}
+	cs_limits_period(&p->lim, now); /* a new period: every budget starts from zero */
 	if (!p->q.count)
 		return;
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
@@ -656,33 +682,23 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		uint32_t k = (uint32_t)kk;
 		uint32_t a = p->acct[k];
 		if (!p->admitted[k]) {
-			/* first seen: the submit limit counts the account's running
-			 * and admitted waiting jobs, in arrival order */
-			if (p->max_submit > 0 && (double)(p->acct_njobs[a] + p->acct_waiting[a] + 1) > p->max_submit) {
-				cs_ctx_reject(ctx, k, CS_WAIT_SUBMIT_LIMIT);
-				cs_fifo_remove(&p->q, k);
-				continue;
-			}
-			if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
-				/* larger than its account's limit on its own: it could never run */
-				cs_ctx_reject(ctx, k, p->why_running);
-				cs_fifo_remove(&p->q, k);
-				continue;
-			}
-			if (p->budget > 0 && bill_of(p, k) > p->budget) {
-				/* its own estimate exceeds a whole period's budget */
-				cs_ctx_reject(ctx, k, p->why_budget);
+			/* first seen, in arrival order: the submit limits count the
+			 * association's running and admitted waiting jobs; a job
+			 * larger than a limit or a whole period's budget on its
+			 * own could never run */
+			unsigned why = cs_limits_admit(&p->lim, k);
+			if (why) {
+				cs_ctx_reject(ctx, k, why);
 				cs_fifo_remove(&p->q, k);
 				continue;
 			}
 			p->admitted[k] = 1;
-			p->acct_waiting[a]++;
 		}
 		unsigned lim = over_limit(p, k);
-		if (lim == p->why_budget && p->reject_over_budget) {
-			cs_ctx_reject(ctx, k, p->why_budget);
+		if (lim && p->reject_over_budget && cs_limits_is_budget(lim)) {
+			cs_ctx_reject(ctx, k, lim);
 			cs_fifo_remove(&p->q, k);
-			p->acct_waiting[a]--;
+			cs_limits_drop(&p->lim, k);
 			continue;
 		}
 		if (lim) {
@@ -755,17 +771,21 @@ static const cs_policy_param mf_params[] = {
 	{ "weight_qos", "0", "weight of the QoS factor (the QoS's priority in --accounts / the largest)" },
 	{ "weight_partition", "0", "weight of the partition factor (the partition's priority in --accounts / the largest)" },
 	{ "calc_period", "300", "with --accounts: seconds between Fair Tree computations (Slurm's PriorityCalcPeriod)" },
-	{ "max_running_procs", "0", "per account: most processors its running jobs may hold (0: no limit); "
-				    "a job larger than that is rejected" },
-	{ "max_running_gpus", "0", "max_running_procs in GPUs: on a node model a job's size is its GPUs "
-				   "(its cores if CPU-only); give one of the two" },
-	{ "max_jobs", "0", "per account: most running jobs (0: no limit); others wait (AssocMaxJobsLimit)" },
-	{ "max_submit_jobs", "0", "per account: most running + waiting jobs (0: no limit); "
+	{ "max_running_procs", "0", "per project (account without --accounts): most processors (cores) its running "
+				    "jobs may hold, the default GrpTRES=cpu (0: none); a larger job is rejected" },
+	{ "max_running_gpus", "0", "per project: most GPUs its running jobs may hold, the default GrpTRES=gres/gpu "
+				   "(AssocGrpGRES; node model only)" },
+	{ "max_jobs", "0", "per association (user with --accounts, else account): most running jobs, the default "
+			   "MaxJobs (0: none); others wait (AssocMaxJobsLimit)" },
+	{ "max_submit_jobs", "0", "per association: most running + waiting jobs, the default MaxSubmitJobs (0: none); "
 				  "beyond, jobs are rejected (AssocMaxSubmitJobLimit)" },
-	{ "budget_procsec", "0", "per account and period: processor-seconds it may be billed (0: no budget); "
-				 "a job is billed size x estimate at its start, refunded the unused part at its end" },
-	{ "budget_gpu_hours", "0", "budget_procsec in GPU-hours (size x seconds / 3600; size = GPUs on a node "
-				   "model); give one of the two" },
+	{ "budget_procsec", "0", "per project and period: processor-seconds it may be billed, the default "
+				 "GrpTRESMins=cpu in seconds (0: none); a job is billed cores x estimate at its start, "
+				 "refunded the unused part at its end" },
+	{ "budget_gpu_hours", "0", "per project and period: GPU-hours, the default GrpTRESMins=gres/gpu in hours "
+				   "(AssocGrpGRESMinutes; node model only)" },
+	{ "budget_billing_hours", "0", "per project and period: billing units x hours, the default "
+				       "GrpTRESMins=billing in hours (AssocGrpBillingMinutes)" },
 	{ "budget_period", "2592000", "length of an allocation period, seconds (periods start at time 0)" },
 	{ "over_budget", "wait", "a job the budget cannot cover: wait (for the next period) or reject" },
 	CS_PARTITION_PARAMS,

@@ -129,7 +129,11 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
 						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
 						"AssocGrpCPUMinutesLimit", "Reservation", "AssocGrpGRES",
-						"AssocGrpGRESMinutes" };
+						"AssocGrpGRESMinutes", "AssocGrpMemLimit", "AssocGrpNodeLimit",
+						"AssocGrpBilling", "AssocGrpMemMinutes", "AssocGrpNodeMinutes",
+						"AssocGrpBillingMinutes", "AssocGrpJobsLimit", "AssocGrpSubmitJobsLimit",
+						"AssocMaxCpuPerJobLimit", "AssocMaxMemPerJob", "AssocMaxNodePerJobLimit",
+						"AssocMaxGRESPerJob", "AssocMaxBillingPerJob" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {

@@ -477,6 +477,19 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 	return rc;
 }
 
+/* Association limits in the accounts file are multifactor's to enforce;
+ * another policy would ignore them, so they are refused. */
+static int limits_enforced(const cs_policy_ops *ops, const cs_account_tree *t, const char *path, char *err,
+			   size_t errlen)
+{
+	if (!t->limits || strcmp(ops->name, "multifactor") == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: association limits (GrpTRES, GrpTRESMins, GrpJobs, GrpSubmitJobs, MaxJobs, "
+		 "MaxSubmitJobs, MaxTRESPerJob) are enforced by policy multifactor only; policy %s would ignore "
+		 "them", path, t->limits_line, ops->name);
+	return -CS_EINVAL;
+}
+
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
 		     const cs_accounts *acc, char *err, size_t errlen)
 {
@@ -577,7 +590,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->node_model = 1;
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
-		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0)
+		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0 ||
+		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0)
 			goto out;
 		env->accounts = &tree;
 	}
@@ -767,6 +781,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_account_names an = { 0 };
 		rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen);
 		cs_accounts_free(acc);
+		if (rc == 0 && (rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0)
+			cs_account_tree_free(&tree);
 		if (rc < 0) {
 			cs_run_result_free(r);
 			return rc;
