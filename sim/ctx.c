@@ -427,9 +427,10 @@ int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid)
 	if (!c->stop_at || jid >= c->njobs || c->stop_at[jid] != c->now)
 		return 0;
 	unsigned how = c->stop_how[jid];
-	c->stop_at[jid] = -1;
-	if (preemptible(c, jid, how) < 0)
+	if (preemptible(c, jid, how) < 0) {
+		c->stop_at[jid] = -1;
 		return 0; /* it ended (counted at its end) */
-	stop_now(c, jid, how);
+	}
+	stop_now(c, jid, how); /* (it finds the job in the running set at its grace end) */
 	return 1;
 }

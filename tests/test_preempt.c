@@ -62,6 +62,14 @@ static void pf_submit(void *state, uint32_t jid)
 static void pf_pass(void *state, cs_sched_ctx *ctx)
 {
 	pf *p = state;
+	/* the running set holds running jobs only (a stopped one has left it) */
+	for (size_t i = 0; i < cs_ctx_nrunning(ctx); i++) {
+		cs_time e;
+		uint32_t sz, jid;
+		cs_ctx_running(ctx, i, &e, &sz, &jid);
+		cr_assert(p->jobs[jid].start_s >= 0 && !(p->jobs[jid].flags & CS_JOB_RELEASED),
+			  "job %u in the running set at %lld", jid, (long long)cs_ctx_now(ctx));
+	}
 	while (p->n) {
 		uint32_t h = p->q[0];
 		if (cs_ctx_start(ctx, h, CS_START_HEAD) < 0) {
