@@ -436,13 +436,17 @@ static const char *const grace600[] = { "preempt_grace_time", "600", NULL };
  * (low, all three nodes); J1 is signalled and runs on until 100 + 600 =
  * 700, when it is requeued; J2 holds its reservation at 700 and runs
  * 700-800; J1 starts over at 800 (J2's end) and ends at 1800. It lost the
- * 700 s it ran. The same with one queue for every partition. */
+ * 700 s it ran, which projects.csv counts as used: a 12 GPUs x (700 +
+ * 1000) s = 20,400 GPU-s, b 4 x 100. The same with one queue for every
+ * partition. */
 Test(preempt, grace_time_keeps_the_victim_running_until_its_end)
 {
 	static const char *const global[] = { "preempt_grace_time", "600", "queue", "global", NULL };
+	char dir[] = "/tmp/capsim-grace-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
 	for (int q = 0; q < 2; q++) {
 		cs_run_result r;
-		run_grace(qos_accounts, QOS_JOBS, "requeue", q ? global : grace600, NULL, &r);
+		run_grace(qos_accounts, QOS_JOBS, "requeue", q ? global : grace600, q ? NULL : dir, &r);
 		cr_expect_eq(th_job(&r, 2)->reservation_s, 700);
 		cr_expect_eq(th_start(&r, 2), 700);
 		cr_expect_eq(th_job(&r, 2)->end_s, 800);
@@ -456,6 +460,14 @@ Test(preempt, grace_time_keeps_the_victim_running_until_its_end)
 		cr_expect_eq(r.est.grace_ends, 0);
 		cs_run_result_free(&r);
 	}
+	char path[256];
+	snprintf(path, sizeof path, "%s/projects.csv", dir);
+	char *text = th_slurp(path, NULL);
+	cr_expect(text && strstr(text, "\na,1,20400,") && strstr(text, "\nb,1,400,"), "%s", text);
+	free(text);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
 }
 
 /* Kill with grace 600: J1 is stopped at 700 having run 700 s (its
