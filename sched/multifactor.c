@@ -267,20 +267,23 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return 0;
 }
 
-/* preempt_mode=suspend, refused: Slurm's PreemptMode=SUSPEND stops a
- * job's processes but releases neither its memory nor its GRES (GPUs), so
- * on a node model a suspended job frees nothing a GPU job needs; on a
- * pooled machine suspend-and-resume (SUSPEND,GANG) would free processors,
- * but capsim does not model a job that stops and resumes with its
- * remaining run time (docs/policies.md#multifactor). */
+/* preempt_mode=suspend, refused (slurm.conf(5), PreemptMode=SUSPEND):
+ * Slurm's suspended jobs keep their memory and "will not release GRES",
+ * so on a node model a suspended job frees nothing a GPU job needs; on a
+ * pooled machine processors would come free, but with preempt/qos Slurm
+ * time-slices a preemptor and the jobs it suspends in the same partition
+ * (gang scheduling, SchedulerTimeSlice) rather than holding them
+ * suspended until it ends, and capsim does not model gang scheduling nor
+ * a job that stops and resumes (docs/policies.md). */
 static int refuse_suspend(const cs_policy_env *env, char *err, size_t errlen)
 {
 	if (env->node_model)
 		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: a suspended job keeps its GPUs and "
 			 "memory (Slurm releases neither), so it frees nothing for a GPU job; use requeue or kill");
 	else
-		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: suspend-and-resume (Slurm's "
-			 "PreemptMode=SUSPEND,GANG) is not modelled; use requeue or kill");
+		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: with QoS preemption Slurm time-slices "
+			 "a preemptor and the jobs it suspends (gang scheduling), which capsim does not model; use "
+			 "requeue or kill");
 	return -CS_EINVAL;
 }
 

@@ -635,8 +635,9 @@ static void expect_refused(const char *cluster_yaml, const char *workload, const
 
 /* Suspend is refused, with the reason: on a node model a suspended job
  * keeps its GPUs and memory (Slurm releases neither); on a pooled machine
- * suspend-and-resume is not modelled. preempt_grace_time without
- * preemption, or beyond 2^40 s, is refused too. */
+ * Slurm's preempt/qos would time-slice (gang scheduling), not modelled.
+ * preempt_grace_time without preemption, or beyond 2^40 s, or negative,
+ * is refused too. */
 Test(preempt, suspend_and_stray_grace_options_are_refused)
 {
 	static const char *const susp[] = { "preempt_mode", "suspend", NULL };
@@ -644,8 +645,8 @@ Test(preempt, suspend_and_stray_grace_options_are_refused)
 		       "policy multifactor: preempt_mode=suspend: a suspended job keeps its GPUs and memory (Slurm "
 		       "releases neither), so it frees nothing for a GPU job; use requeue or kill");
 	expect_refused(NULL, SWF_JOB(1, 0, 100, 4, 100) SWF_JOB(2, 10, 100, 4, 100), ".swf", susp, 0,
-		       "policy multifactor: preempt_mode=suspend: suspend-and-resume (Slurm's PreemptMode=SUSPEND,GANG) "
-		       "is not modelled; use requeue or kill");
+		       "policy multifactor: preempt_mode=suspend: with QoS preemption Slurm time-slices a preemptor "
+		       "and the jobs it suspends (gang scheduling), which capsim does not model; use requeue or kill");
 	static const char *const stray[] = { "preempt_grace_time", "600", NULL };
 	expect_refused(three_yaml, QOS_JOBS, ".csv", stray, 1,
 		       "policy multifactor: preempt_grace_time applies with preempt_mode=requeue or kill");
