@@ -831,8 +831,9 @@ static const cs_policy_param mf_params[] = {
 	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
 				 "preempt lists) stops their running jobs, the latest started first, until it starts "
 				 "(suspend: refused, docs/policies.md)" },
-	{ "preempt_grace_time", "0", "seconds a chosen victim runs on before it is stopped, for a QoS without "
-				     "grace_time in --accounts (Slurm's GraceTime); the head waits for it" },
+	{ "preempt_grace_time", "0", "seconds a chosen victim runs on, holding its resources, before it is "
+				     "stopped (Slurm's GraceTime), for a QoS without grace_time in --accounts; the "
+				     "head is reserved for the stop" },
 	{ "preempt_exempt_time", "0", "seconds a job must have run before it may be preempted (Slurm's "
 				      "PreemptExemptTime); a pass comes when the first such job may go" },
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
