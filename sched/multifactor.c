@@ -319,7 +319,7 @@ static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errl
 		p->preempt_mode = 1 + (strcmp(v, "kill") == 0 ? CS_PREEMPT_KILL : CS_PREEMPT_REQUEUE);
 		return 0;
 	}
-	snprintf(err, errlen, "policy multifactor: preempt_mode: '%s' is not one of off, requeue, kill, suspend", v);
+	snprintf(err, errlen, "policy multifactor: preempt_mode: '%s' is not one of off, requeue, kill", v);
 	return -CS_EINVAL;
 }
 
@@ -563,9 +563,9 @@ static int by_youngest(const void *a, const void *b)
 	return x->jid > y->jid ? -1 : x->jid < y->jid;
 }
 
-/* This policy's books for a job the engine stopped now (as at its end;
- * a requeued job counts as waiting again when it is resubmitted, as one
- * whose grace ends while no pass runs is taken off by account()). */
+/* This policy's books for a job the engine stopped now, as at its end (a
+ * requeued one counts as waiting again when it is resubmitted, mf_submit;
+ * one stopped at its grace's end is taken off by account(), as ended). */
 static void stopped(mf *p, uint32_t jid, cs_time now)
 {
 	size_t k = 0;
