@@ -37,6 +37,7 @@ typedef struct pf {
 } pf;
 
 static cs_time pf_shadow = -1; /* pooled: the head's shadow time just after it signalled */
+static cs_time pf_plan = -1;   /* node model: the head's plan (cs_ctx_plan) just after it signalled */
 
 static int pf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
@@ -90,10 +91,17 @@ static void pf_pass(void *state, cs_sched_ctx *ctx)
 			if (victim == UINT32_MAX)
 				return;
 			if (p->grace > 0) {
+				/* node model: a plan made before the signal moves earlier with it */
+				cs_time before;
+				if (cs_ctx_node_model(ctx))
+					cr_assert_eq(cs_ctx_plan(ctx, h, CS_START_HEAD, &before), 0);
 				/* signalled once; a later pass finds it signalled already */
-				if (cs_ctx_preempt_after(ctx, victim, p->how, p->grace) == 0 && !cs_ctx_node_model(ctx)) {
+				if (cs_ctx_preempt_after(ctx, victim, p->how, p->grace) == 0) {
 					uint32_t f;
-					cr_assert_eq(cs_ctx_shadow(ctx, p->jobs[h].size, &pf_shadow, &f), 0);
+					if (!cs_ctx_node_model(ctx))
+						cr_assert_eq(cs_ctx_shadow(ctx, p->jobs[h].size, &pf_shadow, &f), 0);
+					else
+						cr_assert_eq(cs_ctx_plan(ctx, h, CS_START_HEAD, &pf_plan), 0);
 				}
 				return;
 			}
@@ -232,7 +240,9 @@ Test(preempt, engine_grace_on_a_pooled_machine)
 /* The engine's grace on the node model, killing: J1 and J2 are low (one
  * node each, 0..1000 and 10..1010); J3 (high) at 100 signals J2 (the
  * latest started) with grace 50: J2 is killed at 150 having run 140 s,
- * J3 runs 150-650, J1 is untouched. */
+ * J3 runs 150-650, J1 is untouched. J3's plan (made before the signal:
+ * 1000, J1's end) moves to 150 right after it: the plans' profile gives
+ * J2's node back at its grace end. */
 Test(preempt, engine_grace_then_kill_on_the_node_model)
 {
 	cs_run_opts o;
@@ -245,11 +255,13 @@ Test(preempt, engine_grace_then_kill_on_the_node_model)
 	o.nparams = 2;
 	o.test_ops = &pf_ops;
 	cs_run_result r;
+	pf_plan = -1;
 	th_run_on(two_yaml,
 		  HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
 		      "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
 		      "3,b,v,100,1,4,0,0,500,500,high,gpu,completed\n",
 		  ".csv", &o, &r);
+	cr_expect_eq(pf_plan, 150);
 	cr_expect_eq(th_start(&r, 3), 150);
 	cr_expect_eq(th_job(&r, 2)->end_s, 150);
 	cr_expect_eq(th_job(&r, 2)->runtime_s, 140);
