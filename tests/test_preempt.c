@@ -589,6 +589,36 @@ Test(preempt, victims_under_grace_count_as_room_to_come)
 	cs_run_result_free(&r);
 }
 
+/* Victims of two QoS, one without grace: J1 and J2 (lowg, grace 600) start
+ * at 0 and 10, J3 (low0, grace 0) at 20, one node each. J4 (high, two
+ * nodes) at 100 takes the latest started first: J3 stops at once (J4
+ * still does not fit), then J2 is signalled, which with J3's node covers
+ * J4: J1 is spared. J4 is reserved for 700 and runs 700-800 on J3's and
+ * J2's nodes; J3 lost 80 s, J2 690 s. */
+Test(preempt, a_victim_without_grace_stops_at_once_beside_one_with)
+{
+	static const char acc[] = "accounts:\n  - {name: a}\n  - {name: b}\n"
+				  "qos:\n  - {name: lowg, priority: 0, grace_time: 600}\n"
+				  "  - {name: low0, priority: 0, grace_time: 0}\n"
+				  "  - {name: high, priority: 100, preempt: [lowg, low0]}\n";
+	cs_run_result r;
+	run_grace(acc,
+		  HDR "1,a,u,0,1,4,0,0,1000,1000,lowg,gpu,completed\n"
+		      "2,a,u,10,1,4,0,0,1000,1000,lowg,gpu,completed\n"
+		      "3,a,u,20,1,4,0,0,1000,1000,low0,gpu,completed\n"
+		      "4,b,v,100,2,4,0,0,100,100,high,gpu,completed\n",
+		  "requeue", NULL, NULL, &r);
+	cr_expect_eq(th_job(&r, 4)->reservation_s, 700);
+	cr_expect_eq(th_start(&r, 4), 700);
+	cr_expect_eq(th_job(&r, 3)->preempted_s, 80);
+	cr_expect_eq(th_job(&r, 2)->preempted_s, 690);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 0);
+	cr_expect_eq(th_job(&r, 1)->end_s, 1000);
+	cr_expect_eq(r.est.signalled, 1);
+	cr_expect_eq(r.est.preemptions, 2);
+	cs_run_result_free(&r);
+}
+
 /* The same inputs give the same files, byte for byte, with a grace. */
 Test(preempt, a_run_with_grace_is_deterministic)
 {
