@@ -3,12 +3,14 @@
  * is in the engine's other files: see engine_int.h.
  *
  * Four event types: SUBMIT (job enters the policy's queue), END (job
- * leaves the machine), WAKE (a pass a policy asked for, or the end of
- * an advance reservation) and STOP (the end of a preempted job's grace). Submissions are fed lazily: one pending SUBMIT sits
- * in the queue at a time, the next pushed when it pops, so the heap holds
- * at most (running jobs + 1) events. Because the class decides order before
- * the insertion sequence, this gives exactly the order of pushing all
- * submissions up front.
+ * leaves the machine), WAKE (a pass a policy asked for, or the end of an
+ * advance reservation) and STOP (the end of a preempted job's grace,
+ * cs_ctx_preempt_after). Submissions are fed lazily: one pending SUBMIT
+ * sits in the queue at a time, the next pushed when it pops, so the heap
+ * holds at most (running jobs + 1) events besides wakeups and stops (it
+ * grows as needed). Because the class decides order before the insertion
+ * sequence, this gives exactly the order of pushing all submissions up
+ * front.
  */
 #include "engine_int.h"
 
