@@ -189,7 +189,7 @@ void cs_limits_start(cs_limits *L, uint32_t jid, cs_time now)
 	}
 }
 
-void cs_limits_stop(cs_limits *L, uint32_t jid, cs_time now, cs_time started, int requeued)
+void cs_limits_stop(cs_limits *L, uint32_t jid, cs_time now, cs_time started)
 {
 	if (!L->any)
 		return;
@@ -202,14 +202,21 @@ void cs_limits_stop(cs_limits *L, uint32_t jid, cs_time now, cs_time started, in
 	int refund = L->any_mins && started / (cs_time)L->period == L->cur_period && unused > 0;
 	for (int32_t v = (int32_t)L->assoc[jid]; v >= 0; v = up(L, (uint32_t)v)) {
 		L->njobs[v]--;
-		if (!requeued)
-			L->nsub[v]--;
+		L->nsub[v]--;
 		for (int t = 0; t < CS_TRES_N; t++) {
 			L->run[v][t] -= a[t];
 			if (refund)
 				L->used[v][t] -= a[t] * (double)unused;
 		}
 	}
+}
+
+void cs_limits_resubmit(cs_limits *L, uint32_t jid)
+{
+	if (!L->any)
+		return;
+	for (int32_t v = (int32_t)L->assoc[jid]; v >= 0; v = up(L, (uint32_t)v))
+		L->nsub[v]++;
 }
 
 void cs_limits_drop(cs_limits *L, uint32_t jid)

@@ -58,9 +58,12 @@ unsigned cs_limits_check(const cs_limits *L, uint32_t jid);
 /* Whether reason is one that only a new budget period lifts. */
 int cs_limits_is_budget(unsigned reason);
 void cs_limits_start(cs_limits *L, uint32_t jid, cs_time now);
-/* jid stopped running at now: it ended (or was killed), or was requeued
- * (it stays submitted). */
-void cs_limits_stop(cs_limits *L, uint32_t jid, cs_time now, cs_time started, int requeued);
+/* jid, started at `started`, stopped running at now (it ended, or a
+ * preemption stopped it). */
+void cs_limits_stop(cs_limits *L, uint32_t jid, cs_time now, cs_time started);
+/* jid, admitted before, is back in the queue (requeued): it counts as
+ * submitted again. */
+void cs_limits_resubmit(cs_limits *L, uint32_t jid);
 /* An admitted waiting job left the queue without running. */
 void cs_limits_drop(cs_limits *L, uint32_t jid);
 /* Start a new period if now is in one; 1 if it did. */

@@ -86,6 +86,8 @@ typedef struct mf {
 	int all_changed;      /* every usage moved (the scale was folded in) */
 	double calc_period;
 	int preempt_mode;     /* 0 off, 1 + CS_PREEMPT_REQUEUE / CS_PREEMPT_KILL */
+	cs_time preempt_grace; /* seconds a victim runs on when its QoS gives no grace_time (Slurm's GraceTime) */
+	cs_time *stop_at;     /* per job: the end of its grace once signalled (-1: not signalled) */
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
 	cs_time last_calc;
 	double w_qos, w_part;
@@ -140,6 +142,7 @@ static void mf_destroy(void *state)
 	free(p->order);
 	free(p->order2);
 	free(p->victims);
+	free(p->stop_at);
 	free(p);
 }
 
@@ -343,14 +346,45 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return 0;
 }
 
+/* preempt_mode=suspend, refused (slurm.conf(5), PreemptMode=SUSPEND):
+ * Slurm's suspended jobs keep their memory and "will not release GRES",
+ * so on a node model a suspended job frees nothing a GPU job needs; on a
+ * pooled machine processors would come free, but with preempt/qos Slurm
+ * time-slices a preemptor and the jobs it suspends in the same partition
+ * (gang scheduling, SchedulerTimeSlice) rather than holding them
+ * suspended until it ends, and capsim does not model gang scheduling nor
+ * a job that stops and resumes (docs/policies.md). */
+static int refuse_suspend(const cs_policy_env *env, char *err, size_t errlen)
+{
+	if (env->node_model)
+		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: a suspended job keeps its GPUs and "
+			 "memory (Slurm releases neither), so it frees nothing for a GPU job; use requeue or kill");
+	else
+		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: with QoS preemption Slurm time-slices "
+			 "a preemptor and the jobs it suspends (gang scheduling), which capsim does not model; use "
+			 "requeue or kill");
+	return -CS_EINVAL;
+}
+
 static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errlen)
 {
 	const char *v = cs_policy_param_get(env, "preempt_mode");
+	double grace;
 	int rc = num_param(env, "preempt_exempt_time", 0, 0, &p->preempt_exempt, err, errlen);
-	if (rc < 0)
+	if (rc < 0 || (rc = num_param(env, "preempt_grace_time", 0, 0, &grace, err, errlen)) < 0)
 		return rc;
-	if ((!v || strcmp(v, "off") == 0) && cs_policy_param_get(env, "preempt_exempt_time")) {
-		snprintf(err, errlen, "policy multifactor: preempt_exempt_time applies with preempt_mode=requeue or kill");
+	if (grace > (double)CS_TIME_LIMIT) {
+		snprintf(err, errlen, "policy multifactor: preempt_grace_time: '%s' is more than 2^40 s",
+			 cs_policy_param_get(env, "preempt_grace_time"));
+		return -CS_EINVAL;
+	}
+	p->preempt_grace = (cs_time)ceil(grace);
+	if (v && strcmp(v, "suspend") == 0)
+		return refuse_suspend(env, err, errlen);
+	const char *only = cs_policy_param_get(env, "preempt_exempt_time") ? "preempt_exempt_time"
+			   : cs_policy_param_get(env, "preempt_grace_time") ? "preempt_grace_time" : NULL;
+	if ((!v || strcmp(v, "off") == 0) && only) {
+		snprintf(err, errlen, "policy multifactor: %s applies with preempt_mode=requeue or kill", only);
 		return -CS_EINVAL;
 	}
 	if (!v || strcmp(v, "off") == 0)
@@ -397,7 +431,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->order = malloc(n * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
-	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims ||
+	p->stop_at = malloc(n * sizeof *p->stop_at);
+	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -452,6 +487,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		return m;
 	}
 	p->per_partition = m;
+	for (size_t i = 0; i < n; i++)
+		p->stop_at[i] = -1;
 	p->woken_for = -1;
 	p->last = -1;
 	p->last_calc = -1;
@@ -462,6 +499,9 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 static void mf_submit(void *state, uint32_t jid)
 {
 	mf *p = state;
+	if (p->admitted[jid]) /* back after a requeue: waiting again */
+		cs_limits_resubmit(&p->lim, jid);
+	p->stop_at[jid] = -1;
 	cs_fifo_push(&p->q, jid);
 	cs_partq_push(&p->pq, jid);
 }
@@ -508,7 +548,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 			p->run[k++] = p->run[i];
 		else {
 			uint32_t jid = p->run[i];
-			cs_limits_stop(&p->lim, jid, now, p->started[jid], 0);
+			cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 		}
 	}
 	p->nrun = k;
@@ -562,16 +602,36 @@ static int by_youngest(const void *a, const void *b)
 	return x->jid > y->jid ? -1 : x->jid < y->jid;
 }
 
-/* This policy's books for a job the engine stopped (as at its end), and,
- * when requeued, its place among the account's waiting jobs. */
-static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
+/* This policy's books for a job the engine stopped now, as at its end (a
+ * requeued one counts as waiting again when it is resubmitted, mf_submit;
+ * one stopped at its grace's end is taken off by account(), as ended). */
+static void stopped(mf *p, uint32_t jid, cs_time now)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
 		if (p->run[i] != jid)
 			p->run[k++] = p->run[i];
 	p->nrun = k;
-	cs_limits_stop(&p->lim, jid, now, p->started[jid], requeued);
+	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
+}
+
+/* A victim's grace: its QoS's grace_time, else preempt_grace_time. */
+static cs_time grace_of(const mf *p, uint32_t v)
+{
+	int32_t q = p->tree->job_qos_id[v];
+	if (q >= 0 && p->tree->qos_grace && p->tree->qos_grace[q] >= 0)
+		return p->tree->qos_grace[q];
+	return p->preempt_grace;
+}
+
+/* What victim v gives back of what head h is sized in: processors on a
+ * pooled machine; on a node model GPUs for a GPU head, cores for a
+ * CPU-only one. */
+static uint64_t gives(const cs_job *h, const cs_job *v, int node_model)
+{
+	if (!node_model)
+		return v->size;
+	return (uint64_t)v->nodes * (h->gpus_per_node ? v->gpus_per_node : v->cores_per_node);
 }
 
 /* QoS preemption (Slurm's preempt/qos): the head, if its QoS may preempt
@@ -579,7 +639,15 @@ static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
  * those QoS in its partition, the latest started first, until it starts.
  * Nothing is stopped unless those jobs and the free resources add up to
  * the head's size (GPUs; for a CPU-only head, its cores are not checked).
- * 0 if the head started. */
+ * A victim with a grace (its QoS's grace_time, else preempt_grace_time;
+ * Slurm's GraceTime) is signalled and runs on until its grace ends
+ * (cs_ctx_preempt_after); the head waits for it, so victims are signalled
+ * only until the free resources and what the signalled victims will give
+ * back cover the head's size (free cores are not known to a policy: for a
+ * CPU-only head on a node model only the victims' cores count), and while
+ * the victims under grace cover it none more is chosen: the head's hold
+ * (the EASY reservation that follows) lands on their grace ends. 0 if the
+ * head started. */
 static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 {
 	const cs_account_tree *t = p->tree;
@@ -587,8 +655,10 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 		return -1;
 	uint32_t qa = (uint32_t)t->job_qos_id[head], nq = t->nqos;
 	const cs_job *h = &p->jobs[head];
-	size_t nv = 0;
+	int nm = cs_ctx_node_model(ctx);
+	size_t nv = 0, nsig = 0;
 	uint64_t freed = cs_ctx_free(ctx);
+	uint64_t coming = nm && !h->gpus_per_node ? 0 : cs_ctx_free(ctx); /* free now and at the graces' ends */
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i];
@@ -597,6 +667,12 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 			continue;
 		if (h->partition >= 0 && p->jobs[v].partition != h->partition)
 			continue;
+		if (p->stop_at[v] >= 0) { /* signalled: its grace runs */
+			nsig++;
+			coming += gives(h, &p->jobs[v], nm);
+			freed += p->jobs[v].size;
+			continue;
+		}
 		if ((double)(now - p->started[v]) < p->preempt_exempt) {
 			/* not yet: it may be preempted from started + exempt on */
 			cs_time at = p->started[v] + (cs_time)ceil(p->preempt_exempt);
@@ -610,14 +686,28 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	/* a pass when the first exempt victim may go, should this one fail */
 	if (exempt_until > now)
 		cs_ctx_wakeup(ctx, exempt_until);
+	if (nsig && coming >= h->size)
+		return -1; /* the victims under grace make room: wait for them */
 	if (!nv || (h->gpus_per_node && freed < h->size))
 		return -1;
 	qsort(p->victims, nv, sizeof *p->victims, by_youngest);
 	unsigned how = (unsigned)(p->preempt_mode - 1);
 	for (size_t i = 0; i < nv; i++) {
-		if (cs_ctx_preempt(ctx, p->victims[i].jid, how) < 0)
+		uint32_t v = p->victims[i].jid;
+		cs_time g = grace_of(p, v);
+		if (g > 0) {
+			if (cs_ctx_preempt_after(ctx, v, how, g) < 0)
+				continue;
+			p->stop_at[v] = now + g;
+			coming += gives(h, &p->jobs[v], nm);
+			if (coming >= h->size)
+				return -1;
 			continue;
-		stopped(p, p->victims[i].jid, now, how == CS_PREEMPT_REQUEUE);
+		}
+		if (cs_ctx_preempt(ctx, v, how) < 0)
+			continue;
+		stopped(p, v, now);
+		coming += gives(h, &p->jobs[v], nm);
 		if (start(p, ctx, head, CS_START_HEAD) == 0)
 			return 0;
 	}
@@ -757,7 +847,11 @@ again:
 
 static const cs_policy_param mf_params[] = {
 	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
-				 "preempt lists) stops their running jobs, the latest started first, until it starts" },
+				 "preempt lists) stops their running jobs, the latest started first, until it starts "
+				 "(suspend: refused, docs/policies.md)" },
+	{ "preempt_grace_time", "0", "seconds a chosen victim runs on, holding its resources, before it is "
+				     "stopped (Slurm's GraceTime), for a QoS without grace_time in --accounts; the "
+				     "head is reserved for the stop" },
 	{ "preempt_exempt_time", "0", "seconds a job must have run before it may be preempted (Slurm's "
 				      "PreemptExemptTime); a pass comes when the first such job may go" },
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },

@@ -26,6 +26,7 @@ typedef struct prio {
 	cs_names names; /* index = entry */
 	double *factor; /* priority / the largest */
 	uint8_t *preempts; /* qos only: [a * n + b] = 1 if a may preempt b */
+	cs_time *grace;    /* qos only: grace_time, seconds (-1: not given) */
 } prio;
 
 struct cs_accounts {
@@ -341,10 +342,11 @@ static int load_preempt(ld *l, const fld *list, prio *p)
 }
 
 /* qos or partitions: [{name, priority}], and for qos an optional
- * `preempt: [names]`, resolved once every name is known. */
+ * `preempt: [names]`, resolved once every name is known, and an optional
+ * `grace_time: SECONDS` (a whole number, 0 .. CS_TIME_LIMIT). */
 static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 {
-	static const char *const keys_qos[] = { "name", "priority", "preempt", NULL };
+	static const char *const keys_qos[] = { "name", "priority", "preempt", "grace_time", NULL };
 	static const char *const keys_part[] = { "name", "priority", NULL };
 	int is_qos = strcmp(key, "qos") == 0;
 	const char *const *keys = is_qos ? keys_qos : keys_part;
@@ -355,6 +357,8 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 	if (rc < 0)
 		return rc;
 	if (!(p->factor = calloc((size_t)rc + 1, sizeof *p->factor)))
+		return oom(l);
+	if (is_qos && !(p->grace = malloc(((size_t)rc + 1) * sizeof *p->grace)))
 		return oom(l);
 	struct fy_node **seen = calloc((size_t)rc + 1, sizeof *seen);
 	if (!seen)
@@ -395,6 +399,13 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 		if ((rc = get_nonneg(l, &pr, &v)) < 0)
 			break;
 		p->factor[k] = v;
+		if (is_qos) {
+			int64_t sec = -1;
+			if (field(g.val, g.path, "grace_time", &pr) &&
+			    (rc = cs_yaml_i64(&l->y, &pr, 0, CS_TIME_LIMIT, &sec)) < 0)
+				break;
+			p->grace[k] = sec;
+		}
 		max = v > max ? v : max;
 	}
 	free(seen);
@@ -466,6 +477,7 @@ static void prio_free(prio *p)
 	cs_names_free(&p->names);
 	free(p->factor);
 	free(p->preempts);
+	free(p->grace);
 }
 
 void cs_accounts_free(cs_accounts *a)
@@ -542,6 +554,7 @@ void cs_account_tree_free(cs_account_tree *t)
 	free((void *)t->job_qos_id);
 	free((void *)t->qos_preempts);
 	free((void *)t->limits);
+	free((void *)t->qos_grace);
 	memset(t, 0, sizeof *t);
 }
 
@@ -609,14 +622,17 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	int32_t *jqi = malloc((njobs ? njobs : 1) * sizeof *jqi);
 	size_t nq = a->qos.names.n;
 	uint8_t *qp = calloc(nq * nq + 1, 1);
+	cs_time *qg = malloc((nq + 1) * sizeof *qg);
 	size_t ucap = 0, acap = 0;
 	char *key = NULL;
 	size_t keycap = 0;
 	int rc = -CS_ENOMEM;
-	if (!ju || !ja || !jq || !jp || !jqi || !qp)
+	if (!ju || !ja || !jq || !jp || !jqi || !qp || !qg)
 		goto out;
 	if (a->qos.preempts)
 		memcpy(qp, a->qos.preempts, nq * nq);
+	for (size_t k = 0; k < nq; k++)
+		qg[k] = a->qos.grace ? a->qos.grace[k] : -1;
 	/* the file's nodes, users indexed by account and name */
 	for (uint32_t i = 0; i < a->n; i++) {
 		const anode *v = &a->nodes[i];
@@ -759,10 +775,12 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		out->limits = lim;
 		out->limits_line = a->lim_line;
 	}
+	out->qos_grace = qg;
 	ju = ja = NULL;
 	jq = jp = NULL;
 	jqi = NULL;
 	qp = NULL;
+	qg = NULL;
 	st->nodes = out->nnodes;
 	st->users = out->nusers;
 	st->accounts = out->nnodes - out->nusers;
@@ -782,6 +800,7 @@ out:
 	free(jp);
 	free(jqi);
 	free(qp);
+	free(qg);
 	if (rc < 0) {
 		cs_account_tree_free(out);
 		snprintf(err, errlen, "out of memory");

@@ -178,7 +178,9 @@ static uint64_t jobs_digest(const cs_job *jobs, size_t n)
 
 /* How often jobs were preempted: the jobs preempted at least once, the
  * most times one job was, and how many jobs were preempted 1, 2-3, 4-7,
- * 8-15, 16-31 and 32 or more times. */
+ * 8-15, 16-31 and 32 or more times; then how many jobs chosen for
+ * preemption with a grace ended on their own within it (not preemptions:
+ * they ran to their own end). */
 static json_t *preempted_json(const cs_run_result *r)
 {
 	static const char *const bucket[] = { "1", "2-3", "4-7", "8-15", "16-31", "32+" };
@@ -202,6 +204,7 @@ static json_t *preempted_json(const cs_run_result *r)
 	for (size_t b = 0; b < 6; b++)
 		json_object_set_new(h, bucket[b], jint((long long)n[b]));
 	json_object_set_new(o, "times", h);
+	json_object_set_new(o, "ended_in_grace", jint((long long)r->est.grace_ends));
 	return o;
 }
 
@@ -392,6 +395,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "early_releases", jint((long long)r->est.early_releases));
 	json_object_set_new(eng, "preemptions", jint((long long)r->est.preemptions));
 	json_object_set_new(eng, "requeues", jint((long long)r->est.requeues));
+	json_object_set_new(eng, "signalled", jint((long long)r->est.signalled));
 	json_object_set_new(root, "engine", eng);
 	json_object_set_new(root, "preempted_jobs", preempted_json(r));
 	if (r->rec) {

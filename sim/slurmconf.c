@@ -678,6 +678,11 @@ static int node_line(ld *l, const pair *pr, int np)
 
 /* ---- partition lines --------------------------------------------------------- */
 
+/* Accepted keys that change nothing (listed with --verbose). GraceTime
+ * and PreemptMode among them: Slurm uses a partition's GraceTime and
+ * PreemptMode with PreemptType=preempt/partition_prio; capsim models
+ * preempt/qos only (multifactor's preempt_mode, the grace from the
+ * accounts file's qos grace_time), where Slurm takes the QoS's. */
 static int part_pair(ld *l, const pair *p, pspec *s)
 {
 	static const char *const accepted[] = { "OverSubscribe", "AllowAccounts", "AllowGroups", "AllowQos", "QOS",

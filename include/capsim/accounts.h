@@ -15,6 +15,7 @@
  *             - {name: u00001, shares: 2}
  *   qos:                        # optional: Slurm's QoS priority, >= 0
  *     - {name: high, priority: 1000, preempt: [normal, batch]}
+ *     - {name: normal, priority: 10, grace_time: 600}
  *   partitions:                 # optional: partition priority, >= 0
  *     - {name: h100, priority: 10}
  *
@@ -48,7 +49,11 @@
  * priority in the table (0 for a QoS not in it, or when every priority is
  * 0); its partition factor likewise. A QoS's `preempt` lists the QoS
  * names (of the same table) whose running jobs its jobs may preempt
- * (Slurm's QOS Preempt=), for multifactor's `preempt_mode`.
+ * (Slurm's QOS Preempt=), for multifactor's `preempt_mode`. Its
+ * `grace_time` (whole seconds, 0 .. CS_TIME_LIMIT; Slurm's QOS GraceTime,
+ * which preempt/qos uses) is how long a job of that QoS, once chosen for
+ * preemption, runs on before it is stopped; without it multifactor's
+ * `preempt_grace_time` applies.
  */
 #ifndef CAPSIM_ACCOUNTS_H
 #define CAPSIM_ACCOUNTS_H
@@ -102,6 +107,8 @@ typedef struct cs_account_tree {
 	/* association limits (appended): [nnodes], NULL when the file sets none */
 	const cs_assoc_limit *limits;
 	int limits_line;             /* the first line that sets one (for messages) */
+	const cs_time *qos_grace;    /* [nqos]: seconds a preempted job of the QoS runs on before it is
+				      * stopped (Slurm's QOS GraceTime); -1: not given (appended) */
 } cs_account_tree;
 
 /* What binding added (for the summary). */

@@ -142,6 +142,20 @@ void cs_ctx_plan_bounds(cs_sched_ctx *ctx, int mode);
  * grows. 0, or -CS_EINVAL if jid is not running. */
 enum { CS_PREEMPT_REQUEUE = 0, CS_PREEMPT_KILL = 1 };
 int cs_ctx_preempt(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
+/* Preemption with a grace (Slurm's GraceTime): running job jid is
+ * signalled now and keeps running, holding its resources, for `grace`
+ * seconds; then it is stopped as cs_ctx_preempt stops it (`how`), at
+ * now + grace: a requeued job's lost run (preempted_s) and a killed job's
+ * runtime both run to that stop. If it ends on its own by then (its end
+ * at or before now + grace) it simply ends: not a preemption (its
+ * preemptions count does not grow; the engine counts it in grace_ends).
+ * Meanwhile it stays in the running set with its estimated end moved to
+ * now + grace if that is earlier, so cs_ctx_shadow, cs_ctx_hold and the
+ * plans see its resources come back then; the hold of this pass ends. The
+ * stop comes with a pass. grace 0 is cs_ctx_preempt. 0; -CS_EINVAL if jid
+ * is not running, is already signalled or grace is negative or over
+ * CS_TIME_LIMIT; -CS_ENOMEM. */
+int cs_ctx_preempt_after(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time grace);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
