@@ -504,8 +504,11 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 				      .part_first = nm->part_first, .part_types = nm->part_types, .hosts = &r->hosts };
 		rc = cs_recorder_new(&r->rec, r->jobs, r->njobs, nm->total_gpus, &rm, r->placements,
 				     r->placement_off, o->sample_s, err, errlen);
-		if (rc == 0)
+		if (rc == 0) {
 			cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
+			if (r->billing)
+				cs_recorder_set_billing(r->rec, r->billing, r->billing_capacity);
+		}
 	} else {
 		snprintf(err, errlen, "out of memory");
 	}

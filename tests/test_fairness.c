@@ -76,7 +76,8 @@ static cs_job job(cs_time submit, cs_time start, cs_time end)
 Test(fairness, two_projects_on_two_gpus_worked_by_hand)
 {
 	cs_job jobs[] = { job(0, 0, 100), job(0, 100, 200), job(50, 100, 200) };
-	uint32_t project[] = { 0, 1, 0 }, units[] = { 2, 1, 1 };
+	uint32_t project[] = { 0, 1, 0 };
+	uint64_t units[] = { 2, 1, 1 };
 	double weight[] = { 1, 1 };
 	cs_fair_in in = { .jobs = jobs, .n = 3, .project = project, .units = units, .weight = weight, .nprojects = 2,
 			  .capacity = 2, .t0 = 0, .t1 = 200, .window_s = 100 };
@@ -123,7 +124,8 @@ Test(fairness, a_run_a_requeue_threw_away_was_delivered)
 {
 	cs_job jobs[] = { job(0, 150, 200), job(50, 50, 150) };
 	jobs[0].preempted_s = 50;
-	uint32_t project[] = { 0, 1 }, units[] = { 1, 1 };
+	uint32_t project[] = { 0, 1 };
+	uint64_t units[] = { 1, 1 };
 	double weight[] = { 1, 1 };
 	cs_fair_run lost[] = { { .job = 0, .from = 0, .to = 50 } };
 	cs_fair_in in = { .jobs = jobs, .n = 2, .project = project, .units = units, .weight = weight, .nprojects = 2,
@@ -234,8 +236,9 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	char *pj = slurp_in(od, "projects.csv");
 	const char *g1 = strstr(pj, "\ng1,2,"), *g2 = strstr(pj, "\ng2,1,");
 	cr_assert(g1 && g2 && g1 < g2, "%s", pj);
-	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0\n"), "%s", pj);
-	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1\n"), "%s", pj);
+	/* billed_hours without weights: size x seconds, the core-seconds 300 and 200 */
+	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0,0.083333\n"), "%s", pj);
+	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.055556\n"), "%s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
@@ -258,7 +261,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 		  "jain %g distance %g", jreal(f, "jain_service"), jreal(f, "distance"));
 	json_decref(f);
 	char *pj = slurp_in(od, "projects.csv");
-	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0\n"), "%s", pj);
+	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333\n"), "%s", pj);
 	free(pj);
 	remove_dir(dir);
 }
@@ -322,7 +325,8 @@ Test(fairness, node_model_counts_gpus)
 	cr_assert(strstr(fc, "\n0,2024-01-01T00:00:00Z,200,400,550,400,100.0,0.250000,0.800000,2,1\n"), "%s", fc);
 	char *pj = slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\nA,2,300,") && strstr(pj, "\nB,1,100,") && strstr(pj, "\nC,1,0,400,"), "%s", pj);
-	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0\n"), "C has no fair share of GPUs: %s", pj);
+	/* C billed its size (cores) x seconds: 400 core-seconds */
+	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.111111\n"), "C has no fair share of GPUs: %s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
