@@ -284,50 +284,56 @@ static double billed_s(const cs_run_result *r, size_t i)
 
 /* summary.json's "billing": the unit, the run's and each project's billed
  * hours (billing-unit-hours; size-hours without weights), projects in
- * the order of their index (node model: the workload's first mention;
- * pooled: group, else user, numbers ascending). */
+ * ascending order of their index (node model: the workload's first
+ * mention; pooled: SWF group numbers), jobs of no project last. */
+static _Thread_local const cs_job *bill_jobs; /* for qsort (set around the call) */
+static int by_group(const void *a, const void *b)
+{
+	const cs_job *x = &bill_jobs[*(const uint32_t *)a], *y = &bill_jobs[*(const uint32_t *)b];
+	uint32_t gx = (uint32_t)x->group, gy = (uint32_t)y->group; /* -1 sorts last */
+	if (gx != gy)
+		return gx < gy ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
 static json_t *billing_json(const cs_run_result *r)
 {
 	json_t *o = json_object(), *pj = json_object();
-	double total = 0;
-	int32_t maxp = -1;
-	for (size_t i = 0; i < r->njobs; i++)
-		if (r->jobs[i].group > maxp)
-			maxp = r->jobs[i].group;
-	double *per = calloc((size_t)maxp + 2, sizeof *per);
-	uint8_t *has = calloc((size_t)maxp + 2, 1);
-	if (!o || !pj || !per || !has) {
-		free(per);
-		free(has);
+	uint32_t *ix = malloc((r->njobs + 1) * sizeof *ix);
+	if (!o || !pj || !ix) {
+		free(ix);
 		json_decref(o);
 		json_decref(pj);
 		return NULL;
 	}
-	for (size_t i = 0; i < r->njobs; i++) {
-		double b = billed_s(r, i);
-		total += b;
-		per[r->jobs[i].group + 1] += b;
-		has[r->jobs[i].group + 1] = 1;
-	}
-	json_object_set_new(o, "weights", json_boolean(r->billing != NULL));
-	json_object_set_new(o, "unit", json_string(r->billing ? "billing-unit-hours (partitions' tres_billing_weights)"
-						 : r->machine.node_model ? "size-hours (GPUs, cores for CPU-only jobs)"
-						 : "processor-hours"));
-	json_object_set_new(o, "total_hours", json_real(total / 3600.0));
-	for (int32_t g = -1; g <= maxp; g++) {
+	for (size_t i = 0; i < r->njobs; i++)
+		ix[i] = (uint32_t)i;
+	bill_jobs = r->jobs;
+	qsort(ix, r->njobs, sizeof *ix, by_group);
+	double total = 0;
+	for (size_t a = 0; a < r->njobs;) {
+		int32_t g = r->jobs[ix[a]].group;
+		double sum = 0;
+		size_t b = a;
+		for (; b < r->njobs && r->jobs[ix[b]].group == g; b++)
+			sum += billed_s(r, ix[b]);
 		char name[256];
-		if (!has[g + 1])
-			continue;
 		if (g < 0)
 			snprintf(name, sizeof name, "(no project)");
 		else if (r->trace)
 			snprintf(name, sizeof name, "%s", cs_names_get(&r->trace->projects, g));
 		else
 			snprintf(name, sizeof name, "g%d", g);
-		json_object_set_new(pj, name, json_real(per[g + 1] / 3600.0));
+		json_object_set_new(pj, name, json_real(sum / 3600.0));
+		total += sum;
+		a = b;
 	}
-	free(per);
-	free(has);
+	free(ix);
+	json_object_set_new(o, "weights", json_boolean(r->billing != NULL));
+	json_object_set_new(o, "unit", json_string(r->billing ? "billing-unit-hours (partitions' tres_billing_weights)"
+						 : r->machine.node_model ? "size-hours (GPUs, cores for CPU-only jobs)"
+						 : "processor-hours"));
+	json_object_set_new(o, "total_hours", json_real(total / 3600.0));
 	json_object_set_new(o, "projects", pj);
 	return o;
 }

@@ -236,9 +236,9 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	char *pj = slurp_in(od, "projects.csv");
 	const char *g1 = strstr(pj, "\ng1,2,"), *g2 = strstr(pj, "\ng2,1,");
 	cr_assert(g1 && g2 && g1 < g2, "%s", pj);
-	/* billed_hours without weights: size x seconds, the core-seconds 300 and 200 */
+	/* billed_hours without weights: size x seconds, the core-seconds 300 and 100 */
 	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0,0.083333\n"), "%s", pj);
-	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.055556\n"), "%s", pj);
+	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.027778\n"), "%s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
