@@ -129,7 +129,8 @@ Test(billing, cluster_show_prints_the_weights_and_a_bad_config_exits_2)
 	free(err);
 	th_unlink(y);
 	y = th_write_tmp(with_weights("\"GRES/gpu=one\""), ".yaml");
-	cr_assert_eq(th_exec(args, &out, &err), 2, "%s", err);
+	const char *bad_args[] = { "cluster", "show", y, NULL };
+	cr_assert_eq(th_exec(bad_args, &out, &err), 2, "%s", err);
 	cr_assert(strstr(err, ":14:28: partitions[1].tres_billing_weights: 'GRES/gpu=one': expected a weight"), "%s",
 		  err);
 	free(out);
