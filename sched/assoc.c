@@ -39,7 +39,7 @@ int cs_limits_init(cs_limits *L, const cs_policy_env *env, const int32_t *parent
 	L->parent = parent;
 	L->assoc = assoc;
 	L->jobs = env->jobs;
-	L->billing = NULL;
+	L->billing = env->billing;
 	L->period = period;
 	L->cur_period = -1;
 	size_t n = nnodes ? nnodes : 1;

@@ -15,7 +15,9 @@
  * Usage is processor-seconds, decayed with a half-life: at each pass every
  * account's usage is multiplied by 2^(-dt / half_life) and every running job
  * adds its processors times the decayed interval, size x (1 - 2^(-dt/h)) x
- * h / ln 2. Without an accounts file, accounts are the SWF group ids
+ * h / ln 2; with TRESBillingWeights on the cluster's partitions
+ * (cs_policy_env.billing) its billing rate replaces size: usage is then
+ * billing-seconds, as Slurm's fair-share counts them. Without an accounts file, accounts are the SWF group ids
  * (projects on a node model; the user id where the group is missing), with
  * equal shares unless `shares` says otherwise ("ACCOUNT:WEIGHT,...").
  * With one, usage is kept per user node of the tree, and the per-account
@@ -91,6 +93,7 @@ typedef struct mf {
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
 	cs_time last_calc;
 	double w_qos, w_part;
+	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
 
 static int64_t account_of(const cs_job *j) { return j->group >= 0 ? j->group : j->user; }
@@ -410,6 +413,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
 	p->njobs = env->njobs;
+	p->billing = env->billing;
 	p->total = env->total_procs ? env->total_procs : 1;
 	int rc = 0;
 	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
@@ -506,6 +510,14 @@ static void mf_submit(void *state, uint32_t jid)
 	cs_partq_push(&p->pq, jid);
 }
 
+/* What a running job adds to its account's usage per second: its billing
+ * rate (Slurm's billing TRES from the partition's TRESBillingWeights), or
+ * its size without weights. */
+static double usage_rate(const mf *p, uint32_t jid)
+{
+	return p->billing ? p->billing[jid] : (double)p->jobs[jid].size;
+}
+
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
 static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
@@ -515,7 +527,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
 		for (size_t i = 0; i < p->nrun; i++) {
-			double c = p->jobs[p->run[i]].size * charge / p->scale;
+			double c = usage_rate(p, p->run[i]) * charge / p->scale;
 			uint32_t u = p->uacct[p->run[i]];
 			p->usage[u] += c;
 			p->usage_total += c;

@@ -32,6 +32,10 @@ typedef struct cs_policy_env {
 			       * (appended: older plugins never read it) */
 	const struct cs_account_tree *accounts; /* the accounts file bound to the jobs (capsim
 						 * run --accounts), or NULL (appended) */
+	const double *billing; /* per job: billing units per second of run, from its partition's
+				* TRESBillingWeights and what it holds (docs/clusters.md#billing);
+				* NULL: none given, a job bills its size (appended: older plugins
+				* never read it) */
 } cs_policy_env;
 
 typedef struct cs_policy_param {
