@@ -20,6 +20,7 @@ typedef struct anode {
 	int32_t parent;
 	uint8_t kind;
 	int32_t lim; /* index into cs_accounts.lims, -1: the entry sets no limit */
+	cs_grant grant; /* hours < 0: none */
 } anode;
 
 typedef struct prio {
@@ -38,6 +39,7 @@ struct cs_accounts {
 	cs_assoc_limit *lims; /* the entries' limits */
 	uint32_t nlims, caplims;
 	int lim_line;         /* the first line that sets one */
+	uint32_t ngrants;
 };
 
 const char *const cs_tres_names[CS_TRES_N] = { "cpu", "mem", "node", "gres/gpu", "billing" };
@@ -92,7 +94,7 @@ static int add_node(ld *l, const char *name, size_t len, double shares, int32_t 
 	char *s = strndup(name, len);
 	if (!s)
 		return oom(l);
-	a->nodes[a->n++] = (anode){ s, shares, parent, k, -1 };
+	a->nodes[a->n++] = (anode){ s, shares, parent, k, -1, { -1, 0, 0 } };
 	return 0;
 }
 
@@ -206,6 +208,44 @@ static int load_limits(ld *l, const fld *g, uint32_t self)
 	return 0;
 }
 
+/* An account's grant: {hours, from, to}. */
+static int load_grant(ld *l, const fld *g, uint32_t self)
+{
+	static const char *const keys[] = { "hours", "from", "to", NULL };
+	fld f, h;
+	if (!field(g->val, g->path, "grant", &f))
+		return 0;
+	int rc = need_map(l, &f);
+	if (rc < 0 || (rc = check_keys(l, f.val, f.path, keys)) < 0)
+		return rc;
+	cs_grant gr = { 0, -CS_TIME_LIMIT, CS_TIME_LIMIT };
+	int64_t t;
+	if (!field(f.val, f.path, "hours", &h))
+		return fail(l, -CS_EPARSE, f.val, f.key, h.path, "missing required key");
+	if ((rc = get_nonneg(l, &h, &gr.hours)) < 0)
+		return rc;
+	if (field(f.val, f.path, "from", &h)) {
+		if ((rc = cs_yaml_i64(&l->y, &h, -CS_TIME_LIMIT, CS_TIME_LIMIT, &t)) < 0)
+			return rc;
+		gr.from = t;
+	}
+	if (field(f.val, f.path, "to", &h)) {
+		if ((rc = cs_yaml_i64(&l->y, &h, -CS_TIME_LIMIT, CS_TIME_LIMIT, &t)) < 0)
+			return rc;
+		if (t <= gr.from)
+			return cs_yaml_failv(&l->y, -CS_EINVAL, &h, "must be after from (%lld), got %lld",
+					     (long long)gr.from, (long long)t);
+		gr.to = t;
+	}
+	for (int32_t v = l->a->nodes[self].parent; v >= 0; v = l->a->nodes[v].parent)
+		if (l->a->nodes[v].grant.hours >= 0)
+			return fail(l, -CS_EINVAL, f.val, f.key, f.path, "account '%s' has a grant inside granted account "
+				    "'%s': grants do not nest", l->a->nodes[self].name, l->a->nodes[v].name);
+	l->a->nodes[self].grant = gr;
+	l->a->ngrants++;
+	return 0;
+}
+
 /* Shares of entry f (default 1). */
 static int shares_of(ld *l, const fld *f, double *out)
 {
@@ -251,7 +291,7 @@ static int load_users(ld *l, const fld *f, int32_t parent)
  * keeps each name's node for duplicate messages. */
 static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***name_nodes, size_t *nn_cap)
 {
-	static const char *const keys[] = { "name", "shares", "accounts", "users", "GrpTRES", "GrpTRESMins",
+	static const char *const keys[] = { "name", "shares", "accounts", "users", "grant", "GrpTRES", "GrpTRESMins",
 					    "GrpJobs", "GrpSubmitJobs", "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
 	int rc = need_list(l, f);
 	if (rc < 0)
@@ -293,7 +333,7 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 		int32_t self = (int32_t)l->a->n;
 		l->a->acct_node[ai] = (uint32_t)self;
 		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0 ||
-		    (rc = load_limits(l, &g, (uint32_t)self)) < 0)
+		    (rc = load_limits(l, &g, (uint32_t)self)) < 0 || (rc = load_grant(l, &g, (uint32_t)self)) < 0)
 			return rc;
 		if (field(g.val, g.path, "users", &h) && (rc = load_users(l, &h, self)) < 0)
 			return rc;
@@ -528,7 +568,7 @@ static int push(builder *b, const char *name, double shares, int32_t parent, uin
 	char *s = strdup(name);
 	if (!s)
 		return -CS_ENOMEM;
-	b->nodes[b->n++] = (anode){ s, shares, parent, k, -1 };
+	b->nodes[b->n++] = (anode){ s, shares, parent, k, -1, { -1, 0, 0 } };
 	return 0;
 }
 
@@ -555,6 +595,7 @@ void cs_account_tree_free(cs_account_tree *t)
 	free((void *)t->qos_preempts);
 	free((void *)t->limits);
 	free((void *)t->qos_grace);
+	free((void *)t->grants);
 	memset(t, 0, sizeof *t);
 }
 
@@ -639,6 +680,7 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		if (push(&b, v->name, v->shares, v->parent, v->kind) < 0)
 			goto out;
 		b.nodes[b.n - 1].lim = v->lim;
+		b.nodes[b.n - 1].grant = v->grant;
 	}
 	for (size_t k = 0; k < a->accounts.n; k++) {
 		if (cs_names_intern(&acct, a->accounts.v[k], strlen(a->accounts.v[k])) < 0)
@@ -758,6 +800,12 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	out->nqos = (uint32_t)nq;
 	out->job_qos_id = jqi;
 	out->qos_preempts = qp;
+	out->qos_grace = qg;
+	ju = ja = NULL; /* out owns them now: cs_account_tree_free frees them on error */
+	jq = jp = NULL;
+	jqi = NULL;
+	qp = NULL;
+	qg = NULL;
 	if (a->nlims) {
 		cs_assoc_limit *lim = malloc(out->nnodes * sizeof *lim);
 		if (!lim)
@@ -775,12 +823,14 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		out->limits = lim;
 		out->limits_line = a->lim_line;
 	}
-	out->qos_grace = qg;
-	ju = ja = NULL;
-	jq = jp = NULL;
-	jqi = NULL;
-	qp = NULL;
-	qg = NULL;
+	if (a->ngrants) {
+		cs_grant *gr = malloc(out->nnodes * sizeof *gr);
+		if (!gr)
+			goto out;
+		for (uint32_t i = 0; i < out->nnodes; i++)
+			gr[i] = i < b.n ? b.nodes[i].grant : (cs_grant){ -1, 0, 0 };
+		out->grants = gr;
+	}
 	st->nodes = out->nnodes;
 	st->users = out->nusers;
 	st->accounts = out->nnodes - out->nusers;

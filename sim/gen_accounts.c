@@ -82,17 +82,51 @@ static int claim(cs_names *taken, const cs_trace *t, const char *name, const cha
 	return 0;
 }
 
+/* Each project's grant (hours, [from, to) in seconds) with jobs in t:
+ * the trace's billed total / grant_use, shared by weight x days inside
+ * the trace, rounded up to whole hours. */
+static int grants(const cs_gen_spec *s, const cs_trace *t, const cs_gen_project *projects, const uint8_t *has,
+		  const double *billed_h, double *hours, int64_t *from, int64_t *to)
+{
+	const char *ds = cs_trace_meta_get(t, "days");
+	double days = ds ? atof(ds) : 0, total = 0, wsum = 0;
+	if (!(days > 0))
+		return -CS_EINVAL;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->jobs[i].project >= 0)
+			total += billed_h[i];
+	size_t np = t->projects.n;
+	for (size_t p = 0; p < np; p++) {
+		double a = projects[p].start_day > 0 ? projects[p].start_day : 0;
+		double b = projects[p].end_day < days ? projects[p].end_day : days;
+		from[p] = (int64_t)floor(a * 86400);
+		to[p] = (int64_t)ceil(b * 86400);
+		if (to[p] <= from[p])
+			to[p] = from[p] + 1;
+		hours[p] = has[p] ? projects[p].weight * (double)(to[p] - from[p]) : 0;
+		wsum += hours[p];
+	}
+	for (size_t p = 0; p < np; p++) {
+		double h = wsum > 0 ? ceil(total / s->grant_use * hours[p] / wsum) : 0;
+		hours[p] = h < 1 ? 1 : h;
+	}
+	return 0;
+}
+
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
-			  char *err, size_t errlen)
+			  const double *billed_h, char *err, size_t errlen)
 {
 	const cs_gen_spec *s = cs_gen_model_spec(m);
 	size_t np = t->projects.n, nref = 0, npu = 0;
 	pref *refs = malloc((np ? np : 1) * sizeof *refs);
 	pu *pairs = malloc((t->n ? t->n : 1) * sizeof *pairs);
 	uint8_t *has = calloc(np ? np : 1, 1);
+	double *gh = billed_h ? malloc((np ? np : 1) * sizeof *gh) : NULL;
+	int64_t *gf = billed_h ? malloc((np ? np : 1) * sizeof *gf) : NULL;
+	int64_t *gt = billed_h ? malloc((np ? np : 1) * sizeof *gt) : NULL;
 	cs_names taken = { 0 };
 	int rc = 0;
-	if (!refs || !pairs || !has)
+	if (!refs || !pairs || !has || (billed_h && (!gh || !gf || !gt)))
 		goto nomem;
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];
@@ -112,6 +146,11 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 			refs[nref++] = (pref){ projects[p].type, projects[p].org, (int32_t)p };
 		}
 	qsort(refs, nref, sizeof *refs, pref_cmp);
+	if (billed_h && grants(s, t, projects, has, billed_h, gh, gf, gt) < 0) {
+		snprintf(err, errlen, "accounts: the trace does not say how many days it spans");
+		rc = -CS_EINVAL;
+		goto out;
+	}
 
 	fprintf(f, "# The accounts of a generated workload: `capsim workload generate` with model %s (%s), "
 		   "seed %s, %s days, projects scale %s.\n",
@@ -122,6 +161,11 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 	      "# model; an organisation's, the sum of its projects'; a project's, its demand weight x 100 (its\n"
 	      "# award); each user 1. Only projects and users with jobs in the workload appear.\n",
 	      f);
+	if (billed_h)
+		fprintf(f, "# A project's grant: billing-unit-hours on the cluster it was priced on, over the part of its\n"
+			   "# life inside the workload (seconds on its clock): the workload's billed total / grant_use\n"
+			   "# (%g), shared by weight x days inside, rounded up to whole hours.\n",
+			s->grant_use);
 	fputs("site: ", f);
 	put_name(f, s->name);
 	fputs("\naccounts:\n", f);
@@ -152,8 +196,11 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 					goto out;
 				fputs("          - name: ", f);
 				put_name(f, t->projects.v[p]);
-				fprintf(f, "\n            shares: %lld\n            users:\n",
-					project_shares(&projects[p]));
+				fprintf(f, "\n            shares: %lld\n", project_shares(&projects[p]));
+				if (billed_h)
+					fprintf(f, "            grant: {hours: %.0f, from: %lld, to: %lld}\n", gh[p],
+						(long long)gf[p], (long long)gt[p]);
+				fputs("            users:\n", f);
 				/* the project's users: a run of pairs (sorted), duplicates skipped */
 				size_t lo = 0, hi = npu;
 				while (lo < hi) {
@@ -183,6 +230,9 @@ out:
 	free(refs);
 	free(pairs);
 	free(has);
+	free(gh);
+	free(gf);
+	free(gt);
 	cs_names_free(&taken);
 	return rc;
 nomem:

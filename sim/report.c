@@ -341,6 +341,45 @@ static json_t *billing_json(const cs_run_result *r)
 	return o;
 }
 
+/* summary.json's "grants" (capsim/grants.h): the run's delivery of the
+ * accounts file's grants, in billing-unit-hours. */
+static json_t *grants_json(const cs_run_result *r)
+{
+	const cs_grant_report *g = &r->grants;
+	json_t *o = json_object();
+	json_object_set_new(o, "accounts", jint((long long)g->n));
+	json_object_set_new(o, "granted_hours", json_real(g->granted_h));
+	json_object_set_new(o, "asked_hours", json_real(g->asked_h));
+	json_object_set_new(o, "delivered_hours", json_real(g->delivered_h));
+	json_object_set_new(o, "delivery", json_real(g->delivery));
+	return o;
+}
+
+/* grants.csv: one row per granted account (docs/outputs.md). */
+static int write_grants(const char *path, const cs_run_result *r, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	fputs("account,grant_hours,from,to,jobs,demand_hours,delivered_hours,delivery\n", f);
+	for (size_t k = 0; k < r->grants.n; k++) {
+		const cs_grant_row *g = &r->grants.rows[k];
+		double asked = g->demand_h < g->grant.hours ? g->demand_h : g->grant.hours;
+		double got = g->delivered_h < asked ? g->delivered_h : asked;
+		cs_csv_field(f, g->account);
+		fprintf(f, ",%.6f,%lld,%lld,%zu,%.6f,%.6f,%.6f\n", g->grant.hours, (long long)g->grant.from,
+			(long long)g->grant.to, g->jobs, g->demand_h, g->delivered_h, asked > 0 ? got / asked : 1.0);
+	}
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	return 0;
+}
+
 static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 {
 	const cs_workload_stats *w = &r->wst;
@@ -467,6 +506,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_t *bj = billing_json(r);
 	if (bj)
 		json_object_set_new(root, "billing", bj);
+	if (r->grants.n)
+		json_object_set_new(root, "grants", grants_json(r));
 	if (r->rec) {
 		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
 		if (rj)
@@ -624,7 +665,7 @@ static mode_t current_umask(void)
 
 /* What `--out` holds: the files a run writes there, and nothing else. */
 static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
-					 "projects.csv", "fairness.csv", "occupancy.csv", "report.html", NULL };
+					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "report.html", NULL };
 
 static int is_out_file(const char *name)
 {
@@ -715,6 +756,11 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	rc = write_csv(path, r, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (r->grants.n) {
+		snprintf(path, sizeof path, "%s/grants.csv", dir);
+		if ((rc = write_grants(path, r, err, errlen)) < 0)
+			return rc;
+	}
 	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
 	rc = cs_run_write_batsim(path, r, err, errlen);
 	if (rc < 0 || !r->rec)

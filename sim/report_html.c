@@ -144,6 +144,8 @@ static const trow table_rows[] = {
 	{ "projects", "recorder.projects", K_INT },
 	{ "fair share counted in", "recorder.fairness.unit", K_TEXT },
 	{ "billed (whole run)", "billing.total_hours", K_NUM },
+	{ "granted accounts", "grants.accounts", K_INT },
+	{ "granted work delivered in its grant", "grants.delivery", K_PCT },
 	{ "Jain's index over service", "recorder.fairness.jain_service", K_NUM },
 	{ "distance from fair share", "recorder.fairness.distance", K_PCT },
 	{ "the same, window by window", "recorder.fairness.window_distance", K_PCT },

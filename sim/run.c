@@ -162,6 +162,7 @@ void cs_run_result_free(cs_run_result *r)
 	free(r->unit_first);
 	free(r->billing);
 	r->billing = NULL;
+	cs_grant_report_free(&r->grants);
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -684,6 +685,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
 		goto oom;
+	if (rc == 0 && acc && cs_grants_compute(&tree, r->jobs, r->njobs, r->billing, &r->grants) < 0)
+		goto oom;
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs ? r->machine.procs : 1,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;
@@ -860,6 +863,10 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	if (rc == 0 && cs_grants_compute(&tree, r->jobs, r->njobs, NULL, &r->grants) < 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -CS_ENOMEM;
+	}
 	cs_account_tree_free(&tree);
 	if (rc == 0 && cs_metrics_compute(r->jobs, r->njobs, r->machine.procs, o->bsld_tau, &r->m) < 0) {
 		snprintf(err, errlen, "out of memory");

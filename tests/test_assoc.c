@@ -257,3 +257,47 @@ Test(assoc, limits_under_another_policy_are_refused)
 	cr_assert(strstr(err, ".yaml:4: association limits"), "%s", err);
 	cr_assert(strstr(err, "policy easy would ignore them"), "%s", err);
 }
+
+/* A grant is {hours, from, to}: hours >= 0 required, to after from. */
+Test(assoc, a_bad_grant_names_file_line_and_key)
+{
+	bad("accounts:\n  - name: a\n    grant: 5\n", "acc.yaml:3:12: accounts[0].grant: expected a mapping");
+	bad("accounts:\n  - name: a\n    grant: {from: 0}\n", "accounts[0].grant.hours: missing required key");
+	bad("accounts:\n  - name: a\n    grant: {hours: -3}\n", "accounts[0].grant.hours: must be >= 0, got -3");
+	bad("accounts:\n  - name: a\n    grant: {hours: 3, from: 100, to: 100}\n",
+	    "accounts[0].grant.to: must be after from (100), got 100");
+	bad("accounts:\n  - name: a\n    grant: {hours: 3, until: 100}\n", "accounts[0].grant.until: unknown key");
+	bad("accounts:\n  - name: a\n    users: [{name: u, grant: {hours: 1}}]\n", "accounts[0].users[0].grant: unknown key");
+}
+
+/* Grants under fcfs on 16 GPUs (no billing weights: GPU-hours). p0 (no
+ * grant) holds all 16 GPUs 0..3000. p1's grant is 2 GPU-hours over
+ * [0, 3600): its 4-GPU job of 1800 s, submitted at 10, asks 2 GPU-hours
+ * but starts at 3000 and runs 600 s of the window: 4 x 600 / 3600 = 2/3
+ * delivered. p3's grant (1 hour over [5000, 9000)) saw no job: asked 0.
+ * Run: granted 3, asked 2, delivered 2/3, delivery 1/3. */
+Test(assoc, grant_delivery_counts_what_ran_inside_the_grant)
+{
+	const char *acc = "accounts:\n"
+			  "  - name: p0\n"
+			  "  - {name: p1, grant: {hours: 2, from: 0, to: 3600}}\n"
+			  "  - {name: p3, grant: {hours: 1, from: 5000, to: 9000}}\n";
+	cs_run_result r;
+	run("1,p0,u0,0,4,4,1,0,3000,3000,normal,gpu,completed\n"
+	    "2,p1,u1,10,1,4,1,0,1800,1800,normal,gpu,completed\n",
+	    acc, NULL, "fcfs", &r, NULL);
+	cr_assert_eq(th_start(&r, 2), 3000);
+	cr_assert_eq(r.grants.n, 2);
+	cr_assert_str_eq(r.grants.rows[0].account, "p1");
+	cr_assert_float_eq(r.grants.rows[0].demand_h, 2.0, 1e-12);
+	cr_assert_float_eq(r.grants.rows[0].delivered_h, 2.0 / 3, 1e-12);
+	cr_assert_eq(r.grants.rows[0].jobs, 1);
+	cr_assert_eq(r.grants.rows[1].jobs, 0);
+	cr_assert_float_eq(r.grants.granted_h, 3.0, 1e-12);
+	cr_assert_float_eq(r.grants.asked_h, 2.0, 1e-12);
+	cr_assert_float_eq(r.grants.delivered_h, 2.0 / 3, 1e-12);
+	cr_assert_float_eq(r.grants.delivery, 1.0 / 3, 1e-12);
+	cs_run_result_free(&r);
+	bad("accounts:\n  - name: org\n    grant: {hours: 5}\n    accounts:\n      - {name: p, grant: {hours: 1}}\n",
+	    "accounts[0].accounts[0].grant: account 'p' has a grant inside granted account 'org': grants do not nest");
+}

@@ -247,7 +247,7 @@ static char *accounts_text(const cs_gen_model *m, const cs_trace *t, const cs_ge
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 	cr_assert(f);
-	cr_assert_eq(cs_gen_accounts_write(f, m, t, pr, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_accounts_write(f, m, t, pr, NULL, err, sizeof err), 0, "%s", err);
 	fclose(f);
 	return buf;
 }
@@ -370,7 +370,7 @@ Test(gen_accounts, a_type_named_like_a_project_is_an_error)
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
-	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, err, sizeof err), -CS_EINVAL);
+	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, NULL, err, sizeof err), -CS_EINVAL);
 	fclose(f);
 	cr_assert(strstr(err, "organisation type 'p0001' has the name of another account"), "%s", err);
 	free(buf), free(pr), free(text);
@@ -482,4 +482,67 @@ Test(gen_model, missing_file_is_an_io_error)
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_gen_model_load(&m, "/nonexistent/model.yaml", err, sizeof err), -CS_EIO);
 	cr_assert(strstr(err, "/nonexistent/model.yaml: cannot open"), "%s", err);
+}
+
+/* With billed hours, every project gets a grant over the part of its life
+ * inside the trace's days; the grants add up to the billed total /
+ * grant_use (0.8), each rounded up to whole hours (so within one hour per
+ * project), and a project's grant goes with its weight x days inside. */
+Test(gen_accounts, grants_share_the_billed_total_by_weight_and_days)
+{
+	cs_gen_model *m = default_model();
+	cs_trace t;
+	cs_gen_project *pr;
+	char err[CS_ERRLEN] = "";
+	cs_trace_init(&t);
+	cr_assert_eq(cs_gen_generate_projects(m, 4, 30, 1.0, &t, &pr, err, sizeof err), 0, "%s", err);
+	double *billed = malloc(t.n * sizeof *billed), total = 0;
+	for (size_t i = 0; i < t.n; i++)
+		total += billed[i] = (double)(i % 7 + 1); /* any amounts: the shares are what is checked */
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, billed, err, sizeof err), 0, "%s", err);
+	fclose(f);
+	double sum = 0, wd = 0;
+	size_t n = 0;
+	for (size_t p = 0; p < t.projects.n; p++) {
+		char want[64];
+		snprintf(want, sizeof want, "\n          - name: %s\n", t.projects.v[p]);
+		const char *at = strstr(buf, want);
+		cr_assert(at);
+		const char *g = strstr(at, "grant: {hours: ");
+		cr_assert(g && g < strstr(at, "users:"), "project %s has no grant", t.projects.v[p]);
+		double h;
+		long long from, to;
+		cr_assert_eq(sscanf(g, "grant: {hours: %lf, from: %lld, to: %lld}", &h, &from, &to), 3);
+		double a = pr[p].start_day > 0 ? pr[p].start_day : 0, b = pr[p].end_day < 30 ? pr[p].end_day : 30;
+		cr_assert_eq(from, (long long)floor(a * 86400));
+		cr_assert_eq(to, (long long)ceil(b * 86400));
+		cr_assert_geq(h, 1);
+		sum += h;
+		wd += pr[p].weight * (double)(to - from);
+		n++;
+	}
+	cr_assert_geq(sum, total / 0.8 - 1e-6);
+	cr_assert_leq(sum, total / 0.8 + (double)n);
+	/* the largest project's grant is its share, rounded up */
+	size_t big = 0;
+	for (size_t p = 1; p < t.projects.n; p++)
+		if (pr[p].weight > pr[big].weight)
+			big = p;
+	char want[64];
+	snprintf(want, sizeof want, "\n          - name: %s\n", t.projects.v[big]);
+	double h;
+	long long from, to;
+	sscanf(strstr(strstr(buf, want), "grant: {"), "grant: {hours: %lf, from: %lld, to: %lld}", &h, &from, &to);
+	cr_assert_eq(h, ceil(total / 0.8 * pr[big].weight * (double)(to - from) / wd));
+	cs_accounts *acc;
+	cr_assert_eq(cs_accounts_load_text(&acc, buf, len, "gen.yaml", err, sizeof err), 0, "%s", err);
+	cs_accounts_free(acc);
+	free(buf);
+	free(billed);
+	free(pr);
+	cs_trace_free(&t);
+	cs_gen_model_free(m);
 }

@@ -32,6 +32,12 @@
  *   TRES are cpu, mem (MB; suffix K, M, G or T), node, gres/gpu and
  *   billing; -1 (or a TRES set to -1) is "no limit", which also stops a
  *   Max* value inherited from above.
+ * A grant, optional on any account (docs/fairshare.md#grants): what the
+ * site awarded it, for the reports (not a limit: GrpTRESMins is):
+ *       grant: {hours: 12000, from: 0, to: 15552000}
+ *   hours in billing units x hours (GPU-hours where the cluster has no
+ *   billing weights), from/to in seconds on the workload's clock
+ *   (optional: the whole run).
  *
  * Mistakes are "FILE:LINE:COL: key: what is wrong" (-CS_EPARSE for a wrong
  * type or unknown key, -CS_EINVAL for a bad value: negative shares,
@@ -62,6 +68,12 @@
 #include "capsim/trace.h"
 
 enum { CS_ACCT_ACCOUNT = 0, CS_ACCT_USER = 1 };
+
+/* An account's grant; hours < 0: none. */
+typedef struct cs_grant {
+	double hours;
+	cs_time from, to; /* [from, to) on the workload's clock */
+} cs_grant;
 
 /* Trackable resources of association limits, as Slurm names them. */
 enum { CS_TRES_CPU, CS_TRES_MEM, CS_TRES_NODE, CS_TRES_GPU, CS_TRES_BILLING, CS_TRES_N };
@@ -109,6 +121,7 @@ typedef struct cs_account_tree {
 	int limits_line;             /* the first line that sets one (for messages) */
 	const cs_time *qos_grace;    /* [nqos]: seconds a preempted job of the QoS runs on before it is
 				      * stopped (Slurm's QOS GraceTime); -1: not given (appended) */
+	const cs_grant *grants;      /* [nnodes], NULL when the file gives none (appended) */
 } cs_account_tree;
 
 /* What binding added (for the summary). */

@@ -24,6 +24,9 @@
  *     weight_sigma: float >= 0 # demand weight ~ lognormal(0, sigma)
  *     users: {COUNT: weight, ...}  # users per project
  *     cpu_share: float in [0,1] # share of projects that are CPU-only (HPC)
+ *     grant_use: float in (0,1] # optional (default 0.8): the share of their
+ *                              # grants projects' jobs use, over all projects
+ *                              # (sizes the grants of `generate --accounts`)
  *   organisations:             # list, >= 1: the accounts tree's levels
  *     - type: str (unique)     # organisation type (an account name)
  *       count: int >= 1        # organisations of this type
@@ -113,10 +116,15 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
  * organisation (shares: the sum of its projects') -> project (shares: its
  * weight x 100, at least 1) -> its users in the trace (shares 1). Only
  * what has jobs in t appears; order: types as in the model, organisations
- * by number, projects and users by their index in t. 0, or -CS_EIO,
- * -CS_ENOMEM, or -CS_EINVAL (an organisation's name is another account's). */
+ * by number, projects and users by their index in t. With billed_h (per
+ * job of t, its billing-unit-hours on the cluster it is priced on), each
+ * project also gets a grant over the part of its life inside the trace's
+ * days: grant = total billed / grant_use x its weight x its days inside /
+ * the sum of that over the projects, rounded up to whole hours (docs/gen.md).
+ * 0, or -CS_EIO, -CS_ENOMEM, or -CS_EINVAL (an organisation's name is
+ * another account's). */
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
-			  char *err, size_t errlen);
+			  const double *billed_h, char *err, size_t errlen);
 
 /* What a model says, as plain data (owned by the model; see the schema). */
 typedef struct cs_gen_dist { /* a discrete distribution: value v[i] with weight w[i] */
@@ -169,6 +177,7 @@ typedef struct cs_gen_spec {
 	int per_year, active;  /* one of them > 0, the other 0 */
 	int life_min_days, life_max_days, renew_max;
 	double renew_share, weight_sigma, cpu_share;
+	double grant_use;      /* projects' jobs use this share of their grants, over all */
 	cs_gen_dist users;     /* users per project */
 	cs_gen_orgtype *orgs;  /* organisation types */
 	int norgs;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "capsim/accounts.h"
+#include "capsim/grants.h"
 #include "capsim/engine.h"
 #include "capsim/format.h"
 #include "capsim/hostlist.h"
@@ -106,6 +107,7 @@ typedef struct cs_run_result {
 	uint32_t *unit_first;        /* GPUs or cores: node n's are numbered from unit_first[n]
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */
+	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */

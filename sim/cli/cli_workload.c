@@ -26,7 +26,10 @@ static const cs_cli_opt generate_opts[] = {
 	  .help = "F times the projects (2: twice as many, and twice the demand), F in (0, 100]" },
 	{ .name = "accounts", .arg = "FILE", .id = O_ACCOUNTS,
 	  .help = "also write the accounts tree of its projects (organisation type, organisation, project, "
-		  "user) for capsim run --accounts" },
+		  "user) with their grants, for capsim run --accounts" },
+	{ .name = "cluster", .arg = "CONFIG", .id = O_CLUSTER,
+	  .help = "with --accounts: the cluster whose billing weights price the grants (default: the built-in "
+		  "one)" },
 	{ 0 },
 };
 
@@ -89,10 +92,42 @@ static int close_out(FILE *f, const char *path, int rc, char *err, size_t errlen
 	return rc;
 }
 
+/* Each job's billing-unit-hours on cluster c (its partition's weights,
+ * its size without). -CS_EINVAL if a partition is not the cluster's. */
+static int billed_hours(const cs_cluster *c, const cs_trace *t, double **out, char *err, size_t errlen)
+{
+	double *b = malloc((t->n ? t->n : 1) * sizeof *b);
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	int np = cs_cluster_npartitions(c);
+	for (size_t i = 0; i < t->n; i++) {
+		const cs_jrec *j = &t->jobs[i];
+		const char *name = j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "";
+		int p = 0;
+		while (p < np && strcmp(cs_cluster_partition_at(c, p)->name, name) != 0)
+			p++;
+		if (p == np) {
+			snprintf(err, errlen, "workload generate: --accounts: the model's partition '%s' is not one of "
+				 "cluster %s's, whose billing weights price the grants", name, cs_cluster_name(c));
+			free(b);
+			return -CS_EINVAL;
+		}
+		uint32_t size = j->nodes * (j->gpus_per_node ? j->gpus_per_node : j->cores_per_node);
+		double rate = cs_cluster_billing_rate(c, p, j->nodes, j->gpus_per_node, j->cores_per_node,
+						      j->mem_per_node_mib, size);
+		b[i] = rate * (double)j->runtime_s / 3600.0;
+	}
+	*out = b;
+	return 0;
+}
+
 static int generate_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_generate_cmd;
 	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL, *acc = NULL;
+	const char *cluster = NULL;
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
@@ -105,12 +140,15 @@ static int generate_main(int argc, char **argv)
 		case O_DAYS: days_s = p.arg; break;
 		case O_SCALE: scale_s = p.arg; break;
 		case O_ACCOUNTS: acc = p.arg; break;
+		case O_CLUSTER: cluster = p.arg; break;
 		default: return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
 		}
 	if (c < 0)
 		return p.status;
 	if (!seed_s || !days_s || !out)
 		return cs_cli_usage(cmd, "--seed, --days and --out are required");
+	if (cluster && !acc)
+		return cs_cli_usage(cmd, "--cluster prices the grants of --accounts: give --accounts too");
 	if (acc && !strcmp(acc, "-") && !strcmp(out, "-"))
 		return cs_cli_usage(cmd, "--out and --accounts cannot both be standard output");
 	char *end;
@@ -138,12 +176,18 @@ static int generate_main(int argc, char **argv)
 	int rc = cs_gen_model_load(&m, model, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(exit_of(rc), err);
+	cs_cluster *cl = NULL;
+	if (acc && (rc = cs_cluster_open(&cl, cluster ? cluster : "default", NULL, err, sizeof err)) < 0) {
+		cs_gen_model_free(m);
+		return cs_cli_die(exit_of(rc), err);
+	}
 	/* both outputs open before a year is generated */
 	FILE *fo = open_out(out, err, sizeof err), *fa = fo && acc ? open_out(acc, err, sizeof err) : NULL;
 	if (!fo || (acc && !fa)) {
 		if (fo && fo != stdout)
 			fclose(fo);
 		cs_gen_model_free(m);
+		cs_cluster_free(cl);
 		return cs_cli_die(2, err);
 	}
 	cs_trace t;
@@ -154,10 +198,15 @@ static int generate_main(int argc, char **argv)
 		rc = -CS_EIO;
 	rc = close_out(fo, out, rc, err, sizeof err);
 	if (fa) {
+		double *billed = NULL;
 		if (rc == 0)
-			rc = cs_gen_accounts_write(fa, m, &t, pr, err, sizeof err);
+			rc = billed_hours(cl, &t, &billed, err, sizeof err);
+		if (rc == 0)
+			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, sizeof err);
 		rc = close_out(fa, acc, rc, err, sizeof err);
+		free(billed);
 	}
+	cs_cluster_free(cl);
 	free(pr);
 	cs_gen_model_free(m);
 	cs_trace_free(&t);
