@@ -25,12 +25,14 @@ static const char cluster16[] = "name: sixteen\n"
  * accounts file and k=v parameters (NULL-terminated, or NULL); asserts
  * success unless err is given, then returns the run's status with the
  * message in err. */
+static const char *cluster_yaml = cluster16;
+
 static int run(const char *rows, const char *accounts, const char *const *params, const char *policy,
 	       cs_run_result *r, char *err)
 {
 	char csv[4096];
 	snprintf(csv, sizeof csv, "%s%s", TH_CSV_HDR, rows);
-	char *y = th_write_tmp(cluster16, ".yaml");
+	char *y = th_write_tmp(cluster_yaml, ".yaml");
 	char *w = th_write_tmp(csv, ".csv");
 	char *acc = th_write_tmp(accounts, ".yaml");
 	cs_run_opts o;
@@ -300,4 +302,37 @@ Test(assoc, grant_delivery_counts_what_ran_inside_the_grant)
 	cs_run_result_free(&r);
 	bad("accounts:\n  - name: org\n    grant: {hours: 5}\n    accounts:\n      - {name: p, grant: {hours: 1}}\n",
 	    "accounts[0].accounts[0].grant: account 'p' has a grant inside granted account 'org': grants do not nest");
+}
+
+/* GrpTRES billing=12 on p1 counts billing units per second: with the
+ * partition's TRESBillingWeights GRES/gpu=2 a 4-GPU job bills 8, so p1's
+ * second such job (16 > 12) waits for the first (AssocGrpBilling, starts at
+ * 100); without weights a job bills its size, 4, and both run at 0. */
+Test(assoc, billing_limits_count_the_billing_rate)
+{
+	static const char weighted[] = "name: sixteen\n"
+				       "site: {pue: 1}\n"
+				       "node_types:\n"
+				       "  - name: g\n"
+				       "    count: 4\n"
+				       "    topology: \"pack:1 core:8 pu:1\"\n"
+				       "    memory_gib: 64\n"
+				       "    gpus: {model: H100, count: 4}\n"
+				       "    power_w: {idle: 100, peak: 1000}\n"
+				       "partitions:\n"
+				       "  - {name: gpu, node_types: [g], tres_billing_weights: \"GRES/gpu=2.0\"}\n";
+	const char *acc = "accounts:\n  - {name: p1, GrpTRES: \"billing=12\"}\n";
+	const char *rows = "1,p1,u1,0,1,4,1,0,100,100,normal,gpu,completed\n"
+			   "2,p1,u1,0,1,4,1,0,100,100,normal,gpu,completed\n";
+	cs_run_result r;
+	run(rows, acc, NULL, NULL, &r, NULL);
+	cr_assert_eq(th_start(&r, 2), 0, "without weights a job bills its size (4)");
+	cs_run_result_free(&r);
+	cluster_yaml = weighted;
+	run(rows, acc, NULL, NULL, &r, NULL);
+	cluster_yaml = cluster16;
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(th_start(&r, 2), 100);
+	cr_assert_eq(th_job(&r, 2)->reason, CS_WAIT_BILLING_LIMIT);
+	cs_run_result_free(&r);
 }
