@@ -76,7 +76,7 @@ Test(cluster, small_test_keeps_what_each_section_says)
 	cs_cluster *c = load_small();
 	const cs_cluster_site *s = cs_cluster_site_info(c);
 	NEAR(s->pue, 1.25);
-	NEAR(s->power_cap_kw, 50);
+	NEAR(s->power_cap_kw, 0);
 	cr_expect_str_eq(s->currency, "EUR");
 
 	cr_assert_eq(cs_cluster_nnode_types(c), 3);
@@ -669,4 +669,12 @@ Test(cluster, yaml_that_crashes_libfyaml_is_refused)
 	cr_expect(strstr(err, "crashed (signal 11"), "%s", err);
 	unsetenv("CAPSIM_YAML_CHILD_FAULT");
 	th_unlink(p);
+}
+
+/* A site power cap is not simulated: read and ignored it would let a run
+ * draw past it, so the key is refused where it stands. */
+Test(cluster, a_power_cap_is_refused_until_it_is_simulated)
+{
+	expect_error("site: {pue: 1.2}", "site: {pue: 1.2, power_cap_kw: 300}", CS_EINVAL,
+		     "2:32: site.power_cap_kw: a site power cap is not simulated yet", "remove it");
 }
