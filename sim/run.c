@@ -518,6 +518,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	char resv_names[CS_MAX_PARAMS][64];
 	void *ps = NULL;
 	cs_account_tree tree = { 0 };
+	cs_partsets sets = { 0 };
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -555,8 +556,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto oom;
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, fits_empty, &fc, &r->jobs,
-				    &r->njobs, &r->wst, err, errlen);
+	sets.base = gm->npartitions;
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, fits_empty, &fc,
+				    &r->jobs, &r->njobs, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (r->njobs == 0) {
@@ -575,6 +577,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
+	env->partsets = sets.n ? &sets : NULL;
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
 		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0)
@@ -600,6 +603,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	m.resv = resv;
 	m.nresv = o->nreserve;
+	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		nslots += r->jobs[i].nodes;
@@ -642,6 +646,8 @@ out:
 	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
 		free(resv_nodes[i]);
 	cs_account_tree_free(&tree);
+	cs_partsets_free(&sets);
+	env->partsets = NULL;
 	free(pnames);
 	free(fc.slots);
 	cs_alloc_free(fc.empty);

@@ -99,6 +99,8 @@ typedef struct cs_node_machine {
 	const cs_observer *obs;    /* optional */
 	const cs_resv *resv;       /* advance reservations (optional) */
 	size_t nresv;
+	const cs_partsets *sets;   /* jobs submitted to several partitions (optional; its base
+				    * must be npartitions) */
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,
