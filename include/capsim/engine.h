@@ -114,7 +114,8 @@ static inline cs_request cs_job_request(const cs_job *j)
 }
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
- * the empty machine. */
+ * the empty machine. A job of a partition set (m->sets) leaves the run with
+ * the partition it started in. */
 int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
 			const cs_policy_ops *ops, void *policy_state, cs_engine_stats *st,
 			char *err, size_t errlen);

@@ -84,8 +84,9 @@ typedef struct cs_partsets {
 /* Set s of job partition p, or -1 if p is not a set. */
 static inline int32_t cs_partset_of(const cs_partsets *ps, int32_t p)
 {
-	return ps && p >= 0 && (uint32_t)p >= ps->base && (uint32_t)p - ps->base < ps->n ? (int32_t)((uint32_t)p - ps->base)
-											     : -1;
+	if (!ps || p < 0 || (uint32_t)p < ps->base || (uint32_t)p - ps->base >= ps->n)
+		return -1;
+	return (int32_t)((uint32_t)p - ps->base);
 }
 
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
