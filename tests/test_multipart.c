@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capsim/job.h"
+#include "capsim/sched.h"
 #include "helpers.h"
 
 static const char twin_yaml[] =
@@ -275,5 +276,81 @@ Test(multipart, a_csv_partition_list_is_a_set_too)
 	cr_expect_eq(th_start(&r, 3), 50);
 	cr_expect_str_eq(part_of(&r, 3), "b");
 	cr_expect_eq(th_start(&r, 4), 50);
+	cs_run_result_free(&r);
+}
+
+/* A preempting FCFS for the requeue case below: a head of QoS 1 that
+ * cannot start requeues the running QoS-0 job of its partition started
+ * last. */
+typedef struct pq_state {
+	uint32_t q[16];
+	size_t n;
+	const cs_job *jobs;
+} pq_state;
+
+static int pq_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	pq_state *p = calloc(1, sizeof *p);
+	p->jobs = env->jobs;
+	*state = p;
+	return 0;
+}
+
+static void pq_submit(void *state, uint32_t jid)
+{
+	pq_state *p = state;
+	p->q[p->n++] = jid;
+}
+
+static void pq_pass(void *state, cs_sched_ctx *ctx)
+{
+	pq_state *p = state;
+	while (p->n) {
+		uint32_t h = p->q[0];
+		if (cs_ctx_start(ctx, h, CS_START_HEAD) < 0) {
+			uint32_t victim = UINT32_MAX;
+			for (size_t i = 0; p->jobs[h].queue == 1 && i < cs_ctx_nrunning(ctx); i++) {
+				cs_time e;
+				uint32_t sz, jid;
+				cs_ctx_running(ctx, i, &e, &sz, &jid);
+				if (p->jobs[jid].queue == 0 && p->jobs[jid].partition == p->jobs[h].partition &&
+				    (victim == UINT32_MAX || p->jobs[jid].start_s >= p->jobs[victim].start_s))
+					victim = jid;
+			}
+			if (victim == UINT32_MAX || cs_ctx_preempt(ctx, victim, CS_PREEMPT_REQUEUE) < 0)
+				return;
+			continue;
+		}
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+	}
+}
+
+static void pq_destroy(void *state) { free(state); }
+
+static const cs_policy_ops pq_ops = { .abi = CS_POLICY_ABI, .name = "pqfcfs", .summary = "test",
+				      .params = (const cs_policy_param[]){ { NULL, NULL, NULL } },
+				      .init = pq_init, .submit = pq_submit, .pass = pq_pass, .destroy = pq_destroy };
+
+/* A requeued job may start in any of its partitions again. Job 1 (low,
+ * a|b, both nodes) starts in a at 0; job 2 (low, b, both nodes) in b until
+ * 50. Job 3 (high, a) at 10 requeues job 1 and runs in a until 110. Job 1,
+ * of a and b again, starts in b when job 2 ends at 50 (it would wait for a
+ * until 110 had it kept a). */
+Test(multipart, a_requeued_job_may_start_in_any_of_its_partitions)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.test_ops = &pq_ops;
+	cs_run_result r;
+	th_run_on(twin_yaml,
+		  TH_CSV_HDR "1,p,u,0,2,4,1,0,1000,1000,low,a|b,completed\n"
+			     "2,p,u,0,2,4,1,0,50,50,low,b,completed\n"
+			     "3,p,u,10,2,4,1,0,100,100,high,a,completed\n",
+		  ".csv", &o, &r);
+	cr_expect_eq(th_start(&r, 3), 10);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 1);
+	cr_expect_eq(th_start(&r, 1), 50);
+	cr_expect_str_eq(part_of(&r, 1), "b");
 	cs_run_result_free(&r);
 }
