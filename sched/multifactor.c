@@ -15,7 +15,9 @@
  * Usage is processor-seconds, decayed with a half-life: at each pass every
  * account's usage is multiplied by 2^(-dt / half_life) and every running job
  * adds its processors times the decayed interval, size x (1 - 2^(-dt/h)) x
- * h / ln 2. Without an accounts file, accounts are the SWF group ids
+ * h / ln 2; with TRESBillingWeights on the cluster's partitions
+ * (cs_policy_env.billing) its billing rate replaces size: usage is then
+ * billing-seconds, as Slurm's fair-share counts them. Without an accounts file, accounts are the SWF group ids
  * (projects on a node model; the user id where the group is missing), with
  * equal shares unless `shares` says otherwise ("ACCOUNT:WEIGHT,...").
  * With one, usage is kept per user node of the tree, and the per-account
@@ -28,6 +30,7 @@
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "assoc.h"
 #include "partq.h"
 #include "priosort.h"
 
@@ -45,23 +48,13 @@ typedef struct mf {
 	size_t njobs;
 	uint32_t total;
 	double w_age, w_fs, w_size, max_age, half_life;
-	double max_running;   /* per account, processors; 0: no limit */
-	unsigned why_running, why_budget; /* the reasons the two limits give (GPU forms: Slurm's GRES ones) */
 	double preempt_exempt; /* seconds a job runs before it may be preempted (Slurm's PreemptExemptTime) */
-	double max_jobs;      /* per account, running jobs; 0: no limit */
-	double max_submit;    /* per account, running + waiting jobs; 0: no limit */
-	uint64_t *acct_running; /* per account: processors of its running jobs */
-	uint32_t *acct_njobs;   /* per account: running jobs */
-	uint32_t *acct_waiting; /* per account: admitted waiting jobs */
-	uint8_t *admitted;      /* per job: passed the submit limit */
-	/* budgets: processor-seconds an account may spend per period. A job is
-	 * billed size x estimate when it starts, in the period it starts in,
-	 * and refunded what it did not use when it ends. */
-	double budget, period;
+	/* association limits and budgets (sched/assoc.h): the accounts
+	 * file's, with the global parameters as defaults */
+	cs_limits lim;
+	uint8_t *admitted;      /* per job: passed the submit limits */
 	int reject_over_budget;
-	double *billed;         /* per account, this period */
-	int64_t cur_period;
-	int64_t woken_for;      /* the period start a wakeup was asked for */
+	cs_time woken_for;      /* the period start a wakeup was asked for */
 	cs_time *started;       /* per job: when this policy started it */
 	uint32_t *acct;       /* per job: account index */
 	uint32_t nacct;
@@ -95,9 +88,12 @@ typedef struct mf {
 	int all_changed;      /* every usage moved (the scale was folded in) */
 	double calc_period;
 	int preempt_mode;     /* 0 off, 1 + CS_PREEMPT_REQUEUE / CS_PREEMPT_KILL */
+	cs_time preempt_grace; /* seconds a victim runs on when its QoS gives no grace_time (Slurm's GraceTime) */
+	cs_time *stop_at;     /* per job: the end of its grace once signalled (-1: not signalled) */
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
 	cs_time last_calc;
 	double w_qos, w_part;
+	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
 
 static int64_t account_of(const cs_job *j) { return j->group >= 0 ? j->group : j->user; }
@@ -129,6 +125,7 @@ static void mf_destroy(void *state)
 	cs_fifo_free(&p->q);
 	cs_partq_free(&p->pq);
 	cs_resv_budget_free(&p->rb);
+	cs_limits_free(&p->lim);
 	if (p->uacct != p->acct)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
@@ -141,17 +138,14 @@ static void mf_destroy(void *state)
 	free(p->share);
 	free(p->fs);
 	free(p->fs_pass);
-	free(p->acct_running);
-	free(p->acct_njobs);
-	free(p->acct_waiting);
 	free(p->admitted);
-	free(p->billed);
 	free(p->started);
 	free(p->run);
 	free(p->seen);
 	free(p->order);
 	free(p->order2);
 	free(p->victims);
+	free(p->stop_at);
 	free(p);
 }
 
@@ -172,36 +166,127 @@ static int num_param(const cs_policy_env *env, const char *key, double def, doub
 	return 0;
 }
 
-/* max_running_gpus and budget_gpu_hours: the same limits stated in GPUs
- * and GPU-hours (a job's size is its GPUs on a node model; its cores for a
- * CPU-only job, its processors on a pooled machine). */
-static int gpu_aliases(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+/* The global limit parameters, as defaults of every association's limits:
+ * max_jobs and max_submit_jobs as MaxJobs and MaxSubmitJobs of the root
+ * (inherited by every association), the running and budget limits as
+ * GrpTRES and GrpTRESMins of every project (a flat account without an
+ * accounts file). grp_tres_mins are TRES-seconds here. */
+typedef struct defaults {
+	cs_assoc_limit root, project;
+} defaults;
+
+static void limit_unset(cs_assoc_limit *m)
 {
-	double v;
-	int rc;
-	if ((rc = num_param(env, "max_running_gpus", 0, 0, &v, err, errlen)) < 0)
-		return rc;
-	if (cs_policy_param_get(env, "max_running_gpus")) {
-		if (cs_policy_param_get(env, "max_running_procs")) {
-			snprintf(err, errlen, "policy multifactor: max_running_gpus and max_running_procs are the same "
-				 "limit: give one");
-			return -CS_EINVAL;
-		}
-		p->max_running = v;
-		p->why_running = CS_WAIT_GRES_LIMIT;
-	}
-	if ((rc = num_param(env, "budget_gpu_hours", 0, 0, &v, err, errlen)) < 0)
-		return rc;
-	if (cs_policy_param_get(env, "budget_gpu_hours")) {
-		if (cs_policy_param_get(env, "budget_procsec")) {
-			snprintf(err, errlen, "policy multifactor: budget_gpu_hours and budget_procsec are the same "
-				 "budget: give one");
-			return -CS_EINVAL;
-		}
-		p->budget = v * 3600.0;
-		p->why_budget = CS_WAIT_GRES_BUDGET;
+	m->grp_jobs = m->grp_submit = m->max_jobs = m->max_submit = CS_LIMIT_UNSET;
+	for (int t = 0; t < CS_TRES_N; t++)
+		m->grp_tres[t] = m->grp_tres_mins[t] = m->max_tres_per_job[t] = CS_LIMIT_UNSET;
+}
+
+/* One limit given twice (its processor and GPU forms): an error. */
+static int one_of(const cs_policy_env *env, const char *a, const char *b, const char *what, char *err, size_t errlen)
+{
+	if (cs_policy_param_get(env, a) && cs_policy_param_get(env, b)) {
+		snprintf(err, errlen, "policy multifactor: %s and %s are the same %s: give one", a, b, what);
+		return -CS_EINVAL;
 	}
 	return 0;
+}
+
+static int limit_params(const cs_policy_env *env, defaults *d, double *period, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		int tres, mins;
+		double scale; /* to the internal unit: TRES, or TRES-seconds */
+	} map[] = { { "max_running_procs", CS_TRES_CPU, 0, 1 }, { "max_running_gpus", CS_TRES_GPU, 0, 1 },
+		    { "budget_procsec", CS_TRES_CPU, 1, 1 }, { "budget_gpu_hours", CS_TRES_GPU, 1, 3600 },
+		    { "budget_billing_hours", CS_TRES_BILLING, 1, 3600 } };
+	double v;
+	int rc;
+	limit_unset(&d->root);
+	limit_unset(&d->project);
+	if ((rc = one_of(env, "max_running_gpus", "max_running_procs", "limit", err, errlen)) < 0 ||
+	    (rc = one_of(env, "budget_gpu_hours", "budget_procsec", "budget", err, errlen)) < 0 ||
+	    (rc = num_param(env, "budget_period", 2592000, 1, period, err, errlen)) < 0)
+		return rc;
+	for (size_t k = 0; k < sizeof map / sizeof *map; k++) {
+		if ((rc = num_param(env, map[k].key, 0, 0, &v, err, errlen)) < 0)
+			return rc;
+		if (v > 0)
+			(map[k].mins ? d->project.grp_tres_mins : d->project.grp_tres)[map[k].tres] = v * map[k].scale;
+	}
+	if ((rc = num_param(env, "max_jobs", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (v > 0)
+		d->root.max_jobs = v;
+	if ((rc = num_param(env, "max_submit_jobs", 0, 0, &v, err, errlen)) < 0)
+		return rc;
+	if (v > 0)
+		d->root.max_submit = v;
+	return 0;
+}
+
+/* Where the file sets no value, the default's. */
+static void fill(cs_assoc_limit *m, const cs_assoc_limit *d)
+{
+	if (m->grp_jobs < 0)
+		m->grp_jobs = d->grp_jobs;
+	if (m->grp_submit < 0)
+		m->grp_submit = d->grp_submit;
+	if (m->max_jobs < 0)
+		m->max_jobs = d->max_jobs;
+	if (m->max_submit < 0)
+		m->max_submit = d->max_submit;
+	for (int t = 0; t < CS_TRES_N; t++) {
+		if (m->grp_tres[t] < 0)
+			m->grp_tres[t] = d->grp_tres[t];
+		if (m->grp_tres_mins[t] < 0)
+			m->grp_tres_mins[t] = d->grp_tres_mins[t];
+		if (m->max_tres_per_job[t] < 0)
+			m->max_tres_per_job[t] = d->max_tres_per_job[t];
+	}
+}
+
+/* The associations' limits: the file's (its minutes as seconds) over the
+ * defaults, for the tree or the flat accounts. */
+static int limits_setup(mf *p, const cs_policy_env *env, char *err, size_t errlen)
+{
+	defaults d;
+	double period;
+	int rc = limit_params(env, &d, &period, err, errlen);
+	if (rc < 0)
+		return rc;
+	uint32_t n = p->nacct;
+	cs_assoc_limit *lim = malloc((n ? n : 1) * sizeof *lim);
+	uint8_t *project = calloc(n ? n : 1, 1);
+	if (!lim || !project) {
+		free(lim);
+		free(project);
+		return -CS_ENOMEM;
+	}
+	const cs_account_tree *t = p->tree;
+	for (uint32_t v = 0; v < n; v++) {
+		if (t && t->limits) {
+			lim[v] = t->limits[v];
+			for (int k = 0; k < CS_TRES_N; k++)
+				if (lim[v].grp_tres_mins[k] >= 0 && lim[v].grp_tres_mins[k] < INFINITY)
+					lim[v].grp_tres_mins[k] *= 60;
+		} else {
+			limit_unset(&lim[v]);
+		}
+	}
+	for (size_t i = 0; i < env->njobs; i++)
+		project[p->acct[i]] = 1;
+	for (uint32_t v = 0; v < n; v++) {
+		if (!t || v == 0)
+			fill(&lim[v], &d.root);
+		if (project[v])
+			fill(&lim[v], &d.project);
+	}
+	rc = cs_limits_init(&p->lim, env, t ? t->parent : NULL, n, lim, p->uacct, period, "multifactor", err, errlen);
+	free(lim);
+	free(project);
+	return rc;
 }
 
 static int parse_shares(mf *p, const char *spec, char *err, size_t errlen)
@@ -264,14 +349,45 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return 0;
 }
 
+/* preempt_mode=suspend, refused (slurm.conf(5), PreemptMode=SUSPEND):
+ * Slurm's suspended jobs keep their memory and "will not release GRES",
+ * so on a node model a suspended job frees nothing a GPU job needs; on a
+ * pooled machine processors would come free, but with preempt/qos Slurm
+ * time-slices a preemptor and the jobs it suspends in the same partition
+ * (gang scheduling, SchedulerTimeSlice) rather than holding them
+ * suspended until it ends, and capsim does not model gang scheduling nor
+ * a job that stops and resumes (docs/policies.md). */
+static int refuse_suspend(const cs_policy_env *env, char *err, size_t errlen)
+{
+	if (env->node_model)
+		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: a suspended job keeps its GPUs and "
+			 "memory (Slurm releases neither), so it frees nothing for a GPU job; use requeue or kill");
+	else
+		snprintf(err, errlen, "policy multifactor: preempt_mode=suspend: with QoS preemption Slurm time-slices "
+			 "a preemptor and the jobs it suspends (gang scheduling), which capsim does not model; use "
+			 "requeue or kill");
+	return -CS_EINVAL;
+}
+
 static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errlen)
 {
 	const char *v = cs_policy_param_get(env, "preempt_mode");
+	double grace;
 	int rc = num_param(env, "preempt_exempt_time", 0, 0, &p->preempt_exempt, err, errlen);
-	if (rc < 0)
+	if (rc < 0 || (rc = num_param(env, "preempt_grace_time", 0, 0, &grace, err, errlen)) < 0)
 		return rc;
-	if ((!v || strcmp(v, "off") == 0) && cs_policy_param_get(env, "preempt_exempt_time")) {
-		snprintf(err, errlen, "policy multifactor: preempt_exempt_time applies with preempt_mode=requeue or kill");
+	if (grace > (double)CS_TIME_LIMIT) {
+		snprintf(err, errlen, "policy multifactor: preempt_grace_time: '%s' is more than 2^40 s",
+			 cs_policy_param_get(env, "preempt_grace_time"));
+		return -CS_EINVAL;
+	}
+	p->preempt_grace = (cs_time)ceil(grace);
+	if (v && strcmp(v, "suspend") == 0)
+		return refuse_suspend(env, err, errlen);
+	const char *only = cs_policy_param_get(env, "preempt_exempt_time") ? "preempt_exempt_time"
+			   : cs_policy_param_get(env, "preempt_grace_time") ? "preempt_grace_time" : NULL;
+	if ((!v || strcmp(v, "off") == 0) && only) {
+		snprintf(err, errlen, "policy multifactor: %s applies with preempt_mode=requeue or kill", only);
 		return -CS_EINVAL;
 	}
 	if (!v || strcmp(v, "off") == 0)
@@ -297,25 +413,18 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
 	p->njobs = env->njobs;
+	p->billing = env->billing;
 	p->total = env->total_procs ? env->total_procs : 1;
-	p->why_running = CS_WAIT_CPU_LIMIT;
-	p->why_budget = CS_WAIT_BUDGET;
 	int rc = 0;
 	if ((rc = num_param(env, "weight_age", 1000, 0, &p->w_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_fairshare", 10000, 0, &p->w_fs, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_size", 0, 0, &p->w_size, err, errlen)) < 0 ||
 	    (rc = num_param(env, "max_age", 604800, 1, &p->max_age, err, errlen)) < 0 ||
 	    (rc = num_param(env, "half_life", 604800, 1, &p->half_life, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_running_procs", 0, 0, &p->max_running, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_jobs", 0, 0, &p->max_jobs, err, errlen)) < 0 ||
-	    (rc = num_param(env, "max_submit_jobs", 0, 0, &p->max_submit, err, errlen)) < 0 ||
-	    (rc = num_param(env, "budget_procsec", 0, 0, &p->budget, err, errlen)) < 0 ||
-	    (rc = num_param(env, "budget_period", 2592000, 1, &p->period, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_qos", 0, 0, &p->w_qos, err, errlen)) < 0 ||
 	    (rc = num_param(env, "weight_partition", 0, 0, &p->w_part, err, errlen)) < 0 ||
 	    (rc = num_param(env, "calc_period", 300, 1, &p->calc_period, err, errlen)) < 0 ||
-	    (rc = preempt_param(p, env, err, errlen)) < 0 ||
-	    (rc = gpu_aliases(p, env, err, errlen)) < 0) {
+	    (rc = preempt_param(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -326,7 +435,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->order = malloc(n * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
-	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims ||
+	p->stop_at = malloc(n * sizeof *p->stop_at);
+	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -352,18 +462,14 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
 	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
 	p->scale = 1;
-	p->acct_running = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_running);
-	p->acct_njobs = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_njobs);
-	p->acct_waiting = calloc(p->nacct ? p->nacct : 1, sizeof *p->acct_waiting);
 	p->admitted = calloc(n, 1);
-	p->billed = calloc(p->nacct ? p->nacct : 1, sizeof *p->billed);
 	p->started = malloc(n * sizeof *p->started);
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->acct_running || !p->acct_njobs || !p->acct_waiting || !p->admitted ||
-	    !p->billed || !p->started) {
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
-	if (!p->tree && (rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) {
+	if ((!p->tree && (rc = parse_shares(p, cs_policy_param_get(env, "shares"), err, errlen)) < 0) ||
+	    (rc = limits_setup(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
 	}
@@ -385,7 +491,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		return m;
 	}
 	p->per_partition = m;
-	p->cur_period = -1;
+	for (size_t i = 0; i < n; i++)
+		p->stop_at[i] = -1;
 	p->woken_for = -1;
 	p->last = -1;
 	p->last_calc = -1;
@@ -396,8 +503,19 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 static void mf_submit(void *state, uint32_t jid)
 {
 	mf *p = state;
+	if (p->admitted[jid]) /* back after a requeue: waiting again */
+		cs_limits_resubmit(&p->lim, jid);
+	p->stop_at[jid] = -1;
 	cs_fifo_push(&p->q, jid);
 	cs_partq_push(&p->pq, jid);
+}
+
+/* What a running job adds to its account's usage per second: its billing
+ * rate (Slurm's billing TRES from the partition's TRESBillingWeights), or
+ * its size without weights. */
+static double usage_rate(const mf *p, uint32_t jid)
+{
+	return p->billing ? p->billing[jid] : (double)p->jobs[jid].size;
 }
 
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
@@ -409,7 +527,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
 		for (size_t i = 0; i < p->nrun; i++) {
-			double c = p->jobs[p->run[i]].size * charge / p->scale;
+			double c = usage_rate(p, p->run[i]) * charge / p->scale;
 			uint32_t u = p->uacct[p->run[i]];
 			p->usage[u] += c;
 			p->usage_total += c;
@@ -442,16 +560,7 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 			p->run[k++] = p->run[i];
 		else {
 			uint32_t jid = p->run[i];
-			p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
-			p->acct_njobs[p->acct[jid]]--;
-			/* it ended now: refund the estimate it did not use, if it
-			 * was billed in this period */
-			if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
-				cs_time used = now - p->started[jid];
-				if (used < p->jobs[jid].estimate_s)
-					p->billed[p->acct[jid]] -=
-						(double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
-			}
+			cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 		}
 	}
 	p->nrun = k;
@@ -468,23 +577,8 @@ static double fairshare(mf *p, uint32_t a)
 	return p->fs[a];
 }
 
-static double bill_of(const mf *p, uint32_t jid)
-{
-	return (double)p->jobs[jid].size * (double)p->jobs[jid].estimate_s;
-}
-
 /* The limit starting jid would break (CS_WAIT_*), or 0. */
-static unsigned over_limit(const mf *p, uint32_t jid)
-{
-	uint32_t a = p->acct[jid];
-	if (p->budget > 0 && p->billed[a] + bill_of(p, jid) > p->budget)
-		return p->why_budget;
-	if (p->max_running > 0 && (double)(p->acct_running[a] + p->jobs[jid].size) > p->max_running)
-		return p->why_running;
-	if (p->max_jobs > 0 && (double)(p->acct_njobs[a] + 1) > p->max_jobs)
-		return CS_WAIT_JOBS_LIMIT;
-	return 0;
-}
+static unsigned over_limit(const mf *p, uint32_t jid) { return cs_limits_check(&p->lim, jid); }
 
 /* Keep jid waiting for a limit; a budget frees up only when the next
  * period starts, and nothing else may happen before then: ask for a pass
@@ -492,9 +586,10 @@ static unsigned over_limit(const mf *p, uint32_t jid)
 static void hold(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned lim)
 {
 	cs_ctx_pending(ctx, jid, lim);
-	if (lim == p->why_budget && p->woken_for != p->cur_period + 1) {
-		p->woken_for = p->cur_period + 1;
-		cs_ctx_wakeup(ctx, (cs_time)(p->cur_period + 1) * (cs_time)p->period);
+	cs_time next = cs_limits_next_period(&p->lim);
+	if (cs_limits_is_budget(lim) && p->woken_for != next) {
+		p->woken_for = next;
+		cs_ctx_wakeup(ctx, next);
 	}
 }
 
@@ -506,12 +601,8 @@ static int start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsi
 		return -1;
 	cs_fifo_remove(&p->q, jid);
 	p->run[p->nrun++] = jid;
-	p->acct_running[p->acct[jid]] += p->jobs[jid].size;
-	p->acct_njobs[p->acct[jid]]++;
-	p->acct_waiting[p->acct[jid]]--;
 	p->started[jid] = cs_ctx_now(ctx);
-	if (p->budget > 0)
-		p->billed[p->acct[jid]] += bill_of(p, jid);
+	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
 }
 
@@ -530,24 +621,36 @@ static int by_youngest(const void *a, const void *b)
 	return x->jid > y->jid ? -1 : x->jid < y->jid;
 }
 
-/* This policy's books for a job the engine stopped (as at its end), and,
- * when requeued, its place among the account's waiting jobs. */
-static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
+/* This policy's books for a job the engine stopped now, as at its end (a
+ * requeued one counts as waiting again when it is resubmitted, mf_submit;
+ * one stopped at its grace's end is taken off by account(), as ended). */
+static void stopped(mf *p, uint32_t jid, cs_time now)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
 		if (p->run[i] != jid)
 			p->run[k++] = p->run[i];
 	p->nrun = k;
-	p->acct_running[p->acct[jid]] -= p->jobs[jid].size;
-	p->acct_njobs[p->acct[jid]]--;
-	if (p->budget > 0 && (int64_t)(p->started[jid] / (cs_time)p->period) == p->cur_period) {
-		cs_time used = now - p->started[jid];
-		if (used < p->jobs[jid].estimate_s)
-			p->billed[p->acct[jid]] -= (double)p->jobs[jid].size * (double)(p->jobs[jid].estimate_s - used);
-	}
-	if (requeued)
-		p->acct_waiting[p->acct[jid]]++;
+	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
+}
+
+/* A victim's grace: its QoS's grace_time, else preempt_grace_time. */
+static cs_time grace_of(const mf *p, uint32_t v)
+{
+	int32_t q = p->tree->job_qos_id[v];
+	if (q >= 0 && p->tree->qos_grace && p->tree->qos_grace[q] >= 0)
+		return p->tree->qos_grace[q];
+	return p->preempt_grace;
+}
+
+/* What victim v gives back of what head h is sized in: processors on a
+ * pooled machine; on a node model GPUs for a GPU head, cores for a
+ * CPU-only one. */
+static uint64_t gives(const cs_job *h, const cs_job *v, int node_model)
+{
+	if (!node_model)
+		return v->size;
+	return (uint64_t)v->nodes * (h->gpus_per_node ? v->gpus_per_node : v->cores_per_node);
 }
 
 /* QoS preemption (Slurm's preempt/qos): the head, if its QoS may preempt
@@ -555,7 +658,15 @@ static void stopped(mf *p, uint32_t jid, cs_time now, int requeued)
  * those QoS in its partition, the latest started first, until it starts.
  * Nothing is stopped unless those jobs and the free resources add up to
  * the head's size (GPUs; for a CPU-only head, its cores are not checked).
- * 0 if the head started. */
+ * A victim with a grace (its QoS's grace_time, else preempt_grace_time;
+ * Slurm's GraceTime) is signalled and runs on until its grace ends
+ * (cs_ctx_preempt_after); the head waits for it, so victims are signalled
+ * only until the free resources and what the signalled victims will give
+ * back cover the head's size (free cores are not known to a policy: for a
+ * CPU-only head on a node model only the victims' cores count), and while
+ * the victims under grace cover it none more is chosen: the head's hold
+ * (the EASY reservation that follows) lands on their grace ends. 0 if the
+ * head started. */
 static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 {
 	const cs_account_tree *t = p->tree;
@@ -563,8 +674,10 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 		return -1;
 	uint32_t qa = (uint32_t)t->job_qos_id[head], nq = t->nqos;
 	const cs_job *h = &p->jobs[head];
-	size_t nv = 0;
+	int nm = cs_ctx_node_model(ctx);
+	size_t nv = 0, nsig = 0;
 	uint64_t freed = cs_ctx_free(ctx);
+	uint64_t coming = nm && !h->gpus_per_node ? 0 : cs_ctx_free(ctx); /* free now and at the graces' ends */
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i];
@@ -573,6 +686,12 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 			continue;
 		if (h->partition >= 0 && p->jobs[v].partition != h->partition)
 			continue;
+		if (p->stop_at[v] >= 0) { /* signalled: its grace runs */
+			nsig++;
+			coming += gives(h, &p->jobs[v], nm);
+			freed += p->jobs[v].size;
+			continue;
+		}
 		if ((double)(now - p->started[v]) < p->preempt_exempt) {
 			/* not yet: it may be preempted from started + exempt on */
 			cs_time at = p->started[v] + (cs_time)ceil(p->preempt_exempt);
@@ -586,14 +705,28 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	/* a pass when the first exempt victim may go, should this one fail */
 	if (exempt_until > now)
 		cs_ctx_wakeup(ctx, exempt_until);
+	if (nsig && coming >= h->size)
+		return -1; /* the victims under grace make room: wait for them */
 	if (!nv || (h->gpus_per_node && freed < h->size))
 		return -1;
 	qsort(p->victims, nv, sizeof *p->victims, by_youngest);
 	unsigned how = (unsigned)(p->preempt_mode - 1);
 	for (size_t i = 0; i < nv; i++) {
-		if (cs_ctx_preempt(ctx, p->victims[i].jid, how) < 0)
+		uint32_t v = p->victims[i].jid;
+		cs_time g = grace_of(p, v);
+		if (g > 0) {
+			if (cs_ctx_preempt_after(ctx, v, how, g) < 0)
+				continue;
+			p->stop_at[v] = now + g;
+			coming += gives(h, &p->jobs[v], nm);
+			if (coming >= h->size)
+				return -1;
 			continue;
-		stopped(p, p->victims[i].jid, now, how == CS_PREEMPT_REQUEUE);
+		}
+		if (cs_ctx_preempt(ctx, v, how) < 0)
+			continue;
+		stopped(p, v, now);
+		coming += gives(h, &p->jobs[v], nm);
 		if (start(p, ctx, head, CS_START_HEAD) == 0)
 			return 0;
 	}
@@ -646,12 +779,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	mf *p = state;
 	cs_time now = cs_ctx_now(ctx);
 	account(p, ctx, now);
-	if (p->budget > 0 && now / (cs_time)p->period != p->cur_period) {
-		/* a new allocation period: every account starts from zero */
-		p->cur_period = now / (cs_time)p->period;
-		for (uint32_t a = 0; a < p->nacct; a++)
-			p->billed[a] = 0;
-	}
+	cs_limits_period(&p->lim, now); /* a new period: every budget starts from zero */
 	if (!p->q.count)
 		return;
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
@@ -667,33 +795,23 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		uint32_t k = (uint32_t)kk;
 		uint32_t a = p->acct[k];
 		if (!p->admitted[k]) {
-			/* first seen: the submit limit counts the account's running
-			 * and admitted waiting jobs, in arrival order */
-			if (p->max_submit > 0 && (double)(p->acct_njobs[a] + p->acct_waiting[a] + 1) > p->max_submit) {
-				cs_ctx_reject(ctx, k, CS_WAIT_SUBMIT_LIMIT);
-				cs_fifo_remove(&p->q, k);
-				continue;
-			}
-			if (p->max_running > 0 && (double)p->jobs[k].size > p->max_running) {
-				/* larger than its account's limit on its own: it could never run */
-				cs_ctx_reject(ctx, k, p->why_running);
-				cs_fifo_remove(&p->q, k);
-				continue;
-			}
-			if (p->budget > 0 && bill_of(p, k) > p->budget) {
-				/* its own estimate exceeds a whole period's budget */
-				cs_ctx_reject(ctx, k, p->why_budget);
+			/* first seen, in arrival order: the submit limits count the
+			 * association's running and admitted waiting jobs; a job
+			 * larger than a limit or a whole period's budget on its
+			 * own could never run */
+			unsigned why = cs_limits_admit(&p->lim, k);
+			if (why) {
+				cs_ctx_reject(ctx, k, why);
 				cs_fifo_remove(&p->q, k);
 				continue;
 			}
 			p->admitted[k] = 1;
-			p->acct_waiting[a]++;
 		}
 		unsigned lim = over_limit(p, k);
-		if (lim == p->why_budget && p->reject_over_budget) {
-			cs_ctx_reject(ctx, k, p->why_budget);
+		if (lim && p->reject_over_budget && cs_limits_is_budget(lim)) {
+			cs_ctx_reject(ctx, k, lim);
 			cs_fifo_remove(&p->q, k);
-			p->acct_waiting[a]--;
+			cs_limits_drop(&p->lim, k);
 			continue;
 		}
 		if (lim) {
@@ -752,7 +870,11 @@ again:
 
 static const cs_policy_param mf_params[] = {
 	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
-				 "preempt lists) stops their running jobs, the latest started first, until it starts" },
+				 "preempt lists) stops their running jobs, the latest started first, until it starts "
+				 "(suspend: refused, docs/policies.md)" },
+	{ "preempt_grace_time", "0", "seconds a chosen victim runs on, holding its resources, before it is "
+				     "stopped (Slurm's GraceTime), for a QoS without grace_time in --accounts; the "
+				     "head is reserved for the stop" },
 	{ "preempt_exempt_time", "0", "seconds a job must have run before it may be preempted (Slurm's "
 				      "PreemptExemptTime); a pass comes when the first such job may go" },
 	{ "weight_age", "1000", "weight of the age factor, min(1, waited / max_age)" },
@@ -766,17 +888,21 @@ static const cs_policy_param mf_params[] = {
 	{ "weight_qos", "0", "weight of the QoS factor (the QoS's priority in --accounts / the largest)" },
 	{ "weight_partition", "0", "weight of the partition factor (the partition's priority in --accounts / the largest)" },
 	{ "calc_period", "300", "with --accounts: seconds between Fair Tree computations (Slurm's PriorityCalcPeriod)" },
-	{ "max_running_procs", "0", "per account: most processors its running jobs may hold (0: no limit); "
-				    "a job larger than that is rejected" },
-	{ "max_running_gpus", "0", "max_running_procs in GPUs: on a node model a job's size is its GPUs "
-				   "(its cores if CPU-only); give one of the two" },
-	{ "max_jobs", "0", "per account: most running jobs (0: no limit); others wait (AssocMaxJobsLimit)" },
-	{ "max_submit_jobs", "0", "per account: most running + waiting jobs (0: no limit); "
+	{ "max_running_procs", "0", "per project (account without --accounts): most processors (cores) its running "
+				    "jobs may hold, the default GrpTRES=cpu (0: none); a larger job is rejected" },
+	{ "max_running_gpus", "0", "per project: most GPUs its running jobs may hold, the default GrpTRES=gres/gpu "
+				   "(AssocGrpGRES; node model only)" },
+	{ "max_jobs", "0", "per association (user with --accounts, else account): most running jobs, the default "
+			   "MaxJobs (0: none); others wait (AssocMaxJobsLimit)" },
+	{ "max_submit_jobs", "0", "per association: most running + waiting jobs, the default MaxSubmitJobs (0: none); "
 				  "beyond, jobs are rejected (AssocMaxSubmitJobLimit)" },
-	{ "budget_procsec", "0", "per account and period: processor-seconds it may be billed (0: no budget); "
-				 "a job is billed size x estimate at its start, refunded the unused part at its end" },
-	{ "budget_gpu_hours", "0", "budget_procsec in GPU-hours (size x seconds / 3600; size = GPUs on a node "
-				   "model); give one of the two" },
+	{ "budget_procsec", "0", "per project and period: processor-seconds it may be billed, the default "
+				 "GrpTRESMins=cpu in seconds (0: none); a job is billed cores x estimate at its start, "
+				 "refunded the unused part at its end" },
+	{ "budget_gpu_hours", "0", "per project and period: GPU-hours, the default GrpTRESMins=gres/gpu in hours "
+				   "(AssocGrpGRESMinutes; node model only)" },
+	{ "budget_billing_hours", "0", "per project and period: billing units x hours, the default "
+				       "GrpTRESMins=billing in hours (AssocGrpBillingMinutes)" },
 	{ "budget_period", "2592000", "length of an allocation period, seconds (periods start at time 0)" },
 	{ "over_budget", "wait", "a job the budget cannot cover: wait (for the next period) or reject" },
 	CS_PARTITION_PARAMS,

@@ -5,24 +5,28 @@
 #include "capsim/accounts.h"
 #include "yaml.h"
 
+#include <errno.h>
 #include <libfyaml.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct anode {
 	char *name;
 	double shares;
 	int32_t parent;
 	uint8_t kind;
+	int32_t lim; /* index into cs_accounts.lims, -1: the entry sets no limit */
 } anode;
 
 typedef struct prio {
 	cs_names names; /* index = entry */
 	double *factor; /* priority / the largest */
 	uint8_t *preempts; /* qos only: [a * n + b] = 1 if a may preempt b */
+	cs_time *grace;    /* qos only: grace_time, seconds (-1: not given) */
 } prio;
 
 struct cs_accounts {
@@ -31,7 +35,12 @@ struct cs_accounts {
 	cs_names accounts; /* account names -> index into acct_node */
 	uint32_t *acct_node;
 	prio qos, parts;
+	cs_assoc_limit *lims; /* the entries' limits */
+	uint32_t nlims, caplims;
+	int lim_line;         /* the first line that sets one */
 };
+
+const char *const cs_tres_names[CS_TRES_N] = { "cpu", "mem", "node", "gres/gpu", "billing" };
 
 /* ---- YAML access (as sim/cluster.c) ---------------------------------------- */
 
@@ -83,7 +92,117 @@ static int add_node(ld *l, const char *name, size_t len, double shares, int32_t 
 	char *s = strndup(name, len);
 	if (!s)
 		return oom(l);
-	a->nodes[a->n++] = (anode){ s, shares, parent, k };
+	a->nodes[a->n++] = (anode){ s, shares, parent, k, -1 };
+	return 0;
+}
+
+/* ---- association limits ----------------------------------------------------- */
+
+static const char *const limit_keys[] = { "GrpTRES", "GrpTRESMins", "GrpJobs", "GrpSubmitJobs",
+					  "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
+
+/* A count limit: an integer >= -1 (-1: no limit, INFINITY). */
+static int limit_count(ld *l, const fld *f, double *out)
+{
+	int64_t v;
+	int rc = cs_yaml_i64(&l->y, f, -1, INT64_MAX, &v);
+	if (rc < 0)
+		return rc;
+	*out = v < 0 ? INFINITY : (double)v;
+	return 0;
+}
+
+/* "cpu=100,gres/gpu=8,mem=500G" (sacctmgr's form) into out[CS_TRES_*]:
+ * entries not named stay as they are; -1 is no limit (INFINITY). mem is
+ * in MB, with an optional K, M, G or T suffix (powers of 1024). */
+static int limit_tres(ld *l, const fld *f, double out[CS_TRES_N])
+{
+	size_t len = 0;
+	if (f->val && !fy_node_is_scalar(f->val))
+		return cs_yaml_failv(&l->y, -CS_EPARSE, f, "expected a string like \"cpu=64,gres/gpu=8\", got %s",
+				     kind(f->val));
+	const char *s = cs_yaml_text(f, &len), *end = s + len;
+	if (!s)
+		return cs_yaml_failv(&l->y, -CS_EPARSE, f, "expected a string like \"cpu=64,gres/gpu=8\", got nothing");
+	while (s < end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s)), *eq;
+		if (!comma)
+			comma = end;
+		if (!(eq = memchr(s, '=', (size_t)(comma - s))))
+			return cs_yaml_failv(&l->y, -CS_EPARSE, f, "'%.*s' is not TRES=COUNT", (int)(comma - s), s);
+		int t = -1;
+		for (int k = 0; k < CS_TRES_N; k++)
+			if ((size_t)(eq - s) == strlen(cs_tres_names[k]) && strncasecmp(s, cs_tres_names[k], (size_t)(eq - s)) == 0)
+				t = k;
+		if (t < 0)
+			return cs_yaml_failv(&l->y, -CS_EINVAL, f, "'%.*s' is not a TRES capsim models (cpu, mem, node, "
+					     "gres/gpu, billing)", (int)(eq - s), s);
+		char buf[32], *e;
+		size_t vl = (size_t)(comma - eq - 1);
+		if (vl == 0 || vl >= sizeof buf)
+			return cs_yaml_failv(&l->y, -CS_EPARSE, f, "%s: '%.*s' is not a count", cs_tres_names[t],
+					     (int)(vl < 24 ? vl : 24), eq + 1);
+		memcpy(buf, eq + 1, vl);
+		buf[vl] = '\0';
+		errno = 0;
+		long long v = strtoll(buf, &e, 10);
+		double mul = 1;
+		if (t == CS_TRES_MEM && *e && !e[1]) {
+			const char *u = strchr("KMGT", *e >= 'a' ? *e - 32 : *e);
+			mul = u ? (*u == 'K' ? 1.0 / 1024 : *u == 'M' ? 1 : *u == 'G' ? 1024 : 1048576.0) : 0;
+			e += mul > 0;
+		}
+		if (e == buf || *e || errno || v < -1 || (v == -1 && mul != 1))
+			return cs_yaml_failv(&l->y, -CS_EPARSE, f, "%s: '%s' is not a count >= 0 (or -1: no limit)%s",
+					     cs_tres_names[t], buf, t == CS_TRES_MEM ? "; mem takes K, M, G or T" : "");
+		out[t] = v < 0 ? INFINITY : (double)v * mul;
+		s = comma + (comma < end);
+	}
+	return 0;
+}
+
+/* The limits entry g sets, if any, onto node `self`. */
+static int load_limits(ld *l, const fld *g, uint32_t self)
+{
+	fld h;
+	int any = 0;
+	for (int k = 0; limit_keys[k] && !any; k++)
+		any = field(g->val, g->path, limit_keys[k], &h);
+	if (!any)
+		return 0;
+	cs_accounts *a = l->a;
+	if (a->nlims == a->caplims) {
+		uint32_t cap = a->caplims ? 2 * a->caplims : 16;
+		cs_assoc_limit *v = realloc(a->lims, cap * sizeof *v);
+		if (!v)
+			return oom(l);
+		a->lims = v;
+		a->caplims = cap;
+	}
+	cs_assoc_limit *m = &a->lims[a->nlims];
+	m->grp_jobs = m->grp_submit = m->max_jobs = m->max_submit = CS_LIMIT_UNSET;
+	for (int t = 0; t < CS_TRES_N; t++)
+		m->grp_tres[t] = m->grp_tres_mins[t] = m->max_tres_per_job[t] = CS_LIMIT_UNSET;
+	int rc = 0;
+	if (field(g->val, g->path, "GrpTRES", &h))
+		rc = limit_tres(l, &h, m->grp_tres);
+	if (rc == 0 && field(g->val, g->path, "GrpTRESMins", &h))
+		rc = limit_tres(l, &h, m->grp_tres_mins);
+	if (rc == 0 && field(g->val, g->path, "MaxTRESPerJob", &h))
+		rc = limit_tres(l, &h, m->max_tres_per_job);
+	if (rc == 0 && field(g->val, g->path, "GrpJobs", &h))
+		rc = limit_count(l, &h, &m->grp_jobs);
+	if (rc == 0 && field(g->val, g->path, "GrpSubmitJobs", &h))
+		rc = limit_count(l, &h, &m->grp_submit);
+	if (rc == 0 && field(g->val, g->path, "MaxJobs", &h))
+		rc = limit_count(l, &h, &m->max_jobs);
+	if (rc == 0 && field(g->val, g->path, "MaxSubmitJobs", &h))
+		rc = limit_count(l, &h, &m->max_submit);
+	if (rc < 0)
+		return rc;
+	if (!a->lim_line)
+		a->lim_line = line_of(g->val);
+	a->nodes[self].lim = (int32_t)a->nlims++;
 	return 0;
 }
 
@@ -97,7 +216,8 @@ static int shares_of(ld *l, const fld *f, double *out)
 
 static int load_users(ld *l, const fld *f, int32_t parent)
 {
-	static const char *const keys[] = { "name", "shares", NULL };
+	static const char *const keys[] = { "name", "shares", "GrpTRES", "GrpTRESMins", "GrpJobs", "GrpSubmitJobs",
+					    "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
 	int rc = need_list(l, f);
 	if (rc < 0)
 		return rc;
@@ -120,7 +240,8 @@ static int load_users(ld *l, const fld *f, int32_t parent)
 			if (strlen(l->a->nodes[k].name) == len && memcmp(l->a->nodes[k].name, name, len) == 0)
 				return fail(l, -CS_EINVAL, h.val, NULL, h.path, "duplicate user name '%.*s' in this account",
 					    (int)len, name);
-		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_USER)) < 0)
+		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_USER)) < 0 ||
+		    (rc = load_limits(l, &g, l->a->n - 1)) < 0)
 			return rc;
 	}
 	return 0;
@@ -130,7 +251,8 @@ static int load_users(ld *l, const fld *f, int32_t parent)
  * keeps each name's node for duplicate messages. */
 static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***name_nodes, size_t *nn_cap)
 {
-	static const char *const keys[] = { "name", "shares", "accounts", "users", NULL };
+	static const char *const keys[] = { "name", "shares", "accounts", "users", "GrpTRES", "GrpTRESMins",
+					    "GrpJobs", "GrpSubmitJobs", "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
 	int rc = need_list(l, f);
 	if (rc < 0)
 		return rc;
@@ -170,7 +292,8 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 		(*name_nodes)[ai] = h.val;
 		int32_t self = (int32_t)l->a->n;
 		l->a->acct_node[ai] = (uint32_t)self;
-		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0)
+		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0 ||
+		    (rc = load_limits(l, &g, (uint32_t)self)) < 0)
 			return rc;
 		if (field(g.val, g.path, "users", &h) && (rc = load_users(l, &h, self)) < 0)
 			return rc;
@@ -219,10 +342,11 @@ static int load_preempt(ld *l, const fld *list, prio *p)
 }
 
 /* qos or partitions: [{name, priority}], and for qos an optional
- * `preempt: [names]`, resolved once every name is known. */
+ * `preempt: [names]`, resolved once every name is known, and an optional
+ * `grace_time: SECONDS` (a whole number, 0 .. CS_TIME_LIMIT). */
 static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 {
-	static const char *const keys_qos[] = { "name", "priority", "preempt", NULL };
+	static const char *const keys_qos[] = { "name", "priority", "preempt", "grace_time", NULL };
 	static const char *const keys_part[] = { "name", "priority", NULL };
 	int is_qos = strcmp(key, "qos") == 0;
 	const char *const *keys = is_qos ? keys_qos : keys_part;
@@ -233,6 +357,8 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 	if (rc < 0)
 		return rc;
 	if (!(p->factor = calloc((size_t)rc + 1, sizeof *p->factor)))
+		return oom(l);
+	if (is_qos && !(p->grace = malloc(((size_t)rc + 1) * sizeof *p->grace)))
 		return oom(l);
 	struct fy_node **seen = calloc((size_t)rc + 1, sizeof *seen);
 	if (!seen)
@@ -273,6 +399,13 @@ static int load_prio(ld *l, struct fy_node *root, const char *key, prio *p)
 		if ((rc = get_nonneg(l, &pr, &v)) < 0)
 			break;
 		p->factor[k] = v;
+		if (is_qos) {
+			int64_t sec = -1;
+			if (field(g.val, g.path, "grace_time", &pr) &&
+			    (rc = cs_yaml_i64(&l->y, &pr, 0, CS_TIME_LIMIT, &sec)) < 0)
+				break;
+			p->grace[k] = sec;
+		}
 		max = v > max ? v : max;
 	}
 	free(seen);
@@ -344,6 +477,7 @@ static void prio_free(prio *p)
 	cs_names_free(&p->names);
 	free(p->factor);
 	free(p->preempts);
+	free(p->grace);
 }
 
 void cs_accounts_free(cs_accounts *a)
@@ -357,6 +491,7 @@ void cs_accounts_free(cs_accounts *a)
 	free(a->acct_node);
 	prio_free(&a->qos);
 	prio_free(&a->parts);
+	free(a->lims);
 	free(a);
 }
 
@@ -393,7 +528,7 @@ static int push(builder *b, const char *name, double shares, int32_t parent, uin
 	char *s = strdup(name);
 	if (!s)
 		return -CS_ENOMEM;
-	b->nodes[b->n++] = (anode){ s, shares, parent, k };
+	b->nodes[b->n++] = (anode){ s, shares, parent, k, -1 };
 	return 0;
 }
 
@@ -418,6 +553,8 @@ void cs_account_tree_free(cs_account_tree *t)
 	free((void *)t->job_partition);
 	free((void *)t->job_qos_id);
 	free((void *)t->qos_preempts);
+	free((void *)t->limits);
+	free((void *)t->qos_grace);
 	memset(t, 0, sizeof *t);
 }
 
@@ -485,19 +622,23 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	int32_t *jqi = malloc((njobs ? njobs : 1) * sizeof *jqi);
 	size_t nq = a->qos.names.n;
 	uint8_t *qp = calloc(nq * nq + 1, 1);
+	cs_time *qg = malloc((nq + 1) * sizeof *qg);
 	size_t ucap = 0, acap = 0;
 	char *key = NULL;
 	size_t keycap = 0;
 	int rc = -CS_ENOMEM;
-	if (!ju || !ja || !jq || !jp || !jqi || !qp)
+	if (!ju || !ja || !jq || !jp || !jqi || !qp || !qg)
 		goto out;
 	if (a->qos.preempts)
 		memcpy(qp, a->qos.preempts, nq * nq);
+	for (size_t k = 0; k < nq; k++)
+		qg[k] = a->qos.grace ? a->qos.grace[k] : -1;
 	/* the file's nodes, users indexed by account and name */
 	for (uint32_t i = 0; i < a->n; i++) {
 		const anode *v = &a->nodes[i];
 		if (push(&b, v->name, v->shares, v->parent, v->kind) < 0)
 			goto out;
+		b.nodes[b.n - 1].lim = v->lim;
 	}
 	for (size_t k = 0; k < a->accounts.n; k++) {
 		if (cs_names_intern(&acct, a->accounts.v[k], strlen(a->accounts.v[k])) < 0)
@@ -617,10 +758,29 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	out->nqos = (uint32_t)nq;
 	out->job_qos_id = jqi;
 	out->qos_preempts = qp;
+	if (a->nlims) {
+		cs_assoc_limit *lim = malloc(out->nnodes * sizeof *lim);
+		if (!lim)
+			goto out;
+		for (uint32_t i = 0; i < out->nnodes; i++) {
+			int32_t k = i < b.n ? b.nodes[i].lim : -1;
+			if (k >= 0) {
+				lim[i] = a->lims[k];
+				continue;
+			}
+			lim[i].grp_jobs = lim[i].grp_submit = lim[i].max_jobs = lim[i].max_submit = CS_LIMIT_UNSET;
+			for (int t = 0; t < CS_TRES_N; t++)
+				lim[i].grp_tres[t] = lim[i].grp_tres_mins[t] = lim[i].max_tres_per_job[t] = CS_LIMIT_UNSET;
+		}
+		out->limits = lim;
+		out->limits_line = a->lim_line;
+	}
+	out->qos_grace = qg;
 	ju = ja = NULL;
 	jq = jp = NULL;
 	jqi = NULL;
 	qp = NULL;
+	qg = NULL;
 	st->nodes = out->nnodes;
 	st->users = out->nusers;
 	st->accounts = out->nnodes - out->nusers;
@@ -640,6 +800,7 @@ out:
 	free(jp);
 	free(jqi);
 	free(qp);
+	free(qg);
 	if (rc < 0) {
 		cs_account_tree_free(out);
 		snprintf(err, errlen, "out of memory");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct cs_cluster {
@@ -349,9 +350,61 @@ static int load_node_types(ld *l, struct fy_node *root)
 	return rc;
 }
 
+/* A partition's tres_billing_weights (capsim/billing.h): a GRES/gpu:TYPE
+ * must name one of its node types' GPU models, and its node types with
+ * GPUs must all bill the same per GPU, since a job's rate is fixed before
+ * it is placed. */
+static int load_billing(ld *l, const fld *g, cs_cluster_partition *p)
+{
+	const cs_cluster *c = l->c;
+	const char *spec;
+	char msg[512];
+	int rc = get_str(l, g, &spec);
+	if (rc < 0)
+		return rc;
+	if (cs_billing_parse(spec, &p->billing, msg, sizeof msg) < 0)
+		return fail_val(l, -CS_EPARSE, g, "%s", msg);
+	for (int k = 0; k < p->billing.ntypes; k++) {
+		int found = 0;
+		char models[256] = "";
+		for (int i = 0; i < p->nnode_types; i++) {
+			const cs_cluster_node_type *t = &c->types[p->node_types[i]];
+			if (!t->gpus)
+				continue;
+			found |= strcasecmp(t->gpu_model, p->billing.type[k]) == 0;
+			snprintf(models + strlen(models), sizeof models - strlen(models), "%s%s", models[0] ? ", " : "",
+				 t->gpu_model);
+		}
+		if (!found)
+			return fail_val(l, -CS_EINVAL, g, "GRES/gpu:%s: no node type of partition '%s' has GPUs of that "
+					"model (its GPU models: %s)", p->billing.type[k], p->name,
+					models[0] ? models : "none");
+	}
+	const cs_cluster_node_type *first = NULL;
+	for (int i = 0; i < p->nnode_types; i++) {
+		const cs_cluster_node_type *t = &c->types[p->node_types[i]];
+		if (!t->gpus)
+			continue;
+		if (!first) {
+			first = t;
+			p->billing_gpu_model = t->gpu_model;
+		} else if (cs_billing_gpu_weight(&p->billing, t->gpu_model) !=
+			   cs_billing_gpu_weight(&p->billing, first->gpu_model)) {
+			return fail_val(l, -CS_EINVAL, g, "node types '%s' (%s) and '%s' (%s) of partition '%s' bill "
+					"%g and %g per GPU: capsim bills a job before it knows which it lands on; give "
+					"them one weight, or put them in separate partitions", first->name,
+					first->gpu_model, t->name, t->gpu_model, p->name,
+					cs_billing_gpu_weight(&p->billing, first->gpu_model),
+					cs_billing_gpu_weight(&p->billing, t->gpu_model));
+		}
+	}
+	return 0;
+}
+
 static int load_partition(ld *l, const fld *f, int i, struct fy_node **name_nodes)
 {
-	static const char *const keys[] = { "name", "node_types", "max_time_s", "max_nodes", NULL };
+	static const char *const keys[] = { "name", "node_types", "max_time_s", "max_nodes", "tres_billing_weights",
+					    NULL };
 	cs_cluster *c = l->c;
 	cs_cluster_partition *p = &c->parts[i];
 	fld g, h;
@@ -388,6 +441,11 @@ static int load_partition(ld *l, const fld *f, int i, struct fy_node **name_node
 		return rc;
 	if ((rc = field(l, f->val, f->key, f->path, "max_nodes", 0, &g)) == 1)
 		rc = get_int32(l, &g, 1, &p->max_nodes);
+	if (rc < 0)
+		return rc;
+	p->billing_gpu_model = "";
+	if ((rc = field(l, f->val, f->key, f->path, "tres_billing_weights", 0, &g)) == 1)
+		rc = load_billing(l, &g, p);
 	return rc < 0 ? rc : 0;
 }
 
@@ -657,4 +715,39 @@ int cs_cluster_node_type_find(const cs_cluster *c, const char *name)
 		if (c->types[i].name && strcmp(c->types[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+/* ---- billing -------------------------------------------------------------- */
+
+int cs_cluster_has_billing(const cs_cluster *c)
+{
+	for (int p = 0; p < c->nparts; p++)
+		if (c->parts[p].billing.given)
+			return 1;
+	return 0;
+}
+
+double cs_cluster_billing_rate(const cs_cluster *c, int p, uint32_t nodes, uint32_t gpus_per_node,
+			       uint32_t cores_per_node, uint32_t mem_per_node_mib, uint32_t size)
+{
+	if (!in(p, c->nparts) || !c->parts[p].billing.given)
+		return size;
+	const cs_cluster_partition *pt = &c->parts[p];
+	return cs_billing_rate(&pt->billing, nodes, gpus_per_node, cores_per_node, mem_per_node_mib,
+			       pt->billing_gpu_model);
+}
+
+double cs_cluster_node_billing_rate(const cs_cluster *c, int t)
+{
+	if (!in(t, c->ntypes))
+		return 0;
+	const cs_cluster_node_type *nt = &c->types[t];
+	uint32_t cores = (uint32_t)cs_topo_ncores(nt->topo);
+	for (int p = 0; p < c->nparts; p++)
+		for (int k = 0; k < c->parts[p].nnode_types; k++)
+			if (c->parts[p].node_types[k] == t)
+				return cs_cluster_billing_rate(c, p, 1, (uint32_t)nt->gpus, cores,
+							       (uint32_t)(nt->memory_gib * 1024.0),
+							       nt->gpus ? (uint32_t)nt->gpus : cores);
+	return 0;
 }

@@ -183,6 +183,16 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 			fprintf(f, "  max time %lld s", (long long)p->max_time_s);
 		if (p->max_nodes)
 			fprintf(f, "  max nodes %d", p->max_nodes);
+		if (p->billing.given) {
+			char w[512];
+			cs_billing_format(&p->billing, w, sizeof w);
+			fprintf(f, "  billing %s", w);
+			if (p->billing_gpu_model[0])
+				fprintf(f, " (%g per %s)", cs_billing_gpu_weight(&p->billing, p->billing_gpu_model),
+					p->billing_gpu_model);
+		} else if (cs_cluster_has_billing(c)) {
+			fprintf(f, "  billing size (no weights)");
+		}
 		fputc('\n', f);
 	}
 	long long sw[64];
@@ -301,10 +311,13 @@ int cs_cluster_print_json(FILE *f, const cs_cluster *c)
 			json_array_append_new(names, json_string(n->name));
 			nodes += n->count;
 		}
-		json_array_append_new(parts, json_pack("{s:s, s:o, s:I, s:o, s:o}", "name", p->name, "node_types", names,
-						       "nodes", (json_int_t)nodes, "max_time_s",
+		char w[512];
+		cs_billing_format(&p->billing, w, sizeof w);
+		json_array_append_new(parts, json_pack("{s:s, s:o, s:I, s:o, s:o, s:o}", "name", p->name, "node_types",
+						       names, "nodes", (json_int_t)nodes, "max_time_s",
 						       p->max_time_s ? json_integer(p->max_time_s) : json_null(),
-						       "max_nodes", p->max_nodes ? json_integer(p->max_nodes) : json_null()));
+						       "max_nodes", p->max_nodes ? json_integer(p->max_nodes) : json_null(),
+						       "tres_billing_weights", p->billing.given ? json_string(w) : json_null()));
 	}
 	json_object_set_new(root, "partitions", parts);
 	json_t *fabric = json_null();

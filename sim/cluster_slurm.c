@@ -12,10 +12,12 @@
  */
 #include "capsim/cluster.h"
 #include "capsim/slurmconf.h"
+#include "capsim/billing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void yaml_str(FILE *f, const char *s)
 {
@@ -125,6 +127,11 @@ static int write_twin(FILE *f, const cs_slurmconf *c, int *kind, int nkinds, con
 			fprintf(f, "    max_time_s: %lld\n", (long long)pt->max_time_s);
 		if (pt->max_nodes > 0)
 			fprintf(f, "    max_nodes: %lld\n", (long long)pt->max_nodes);
+		if (pt->tres_billing_weights[0]) {
+			fputs("    tres_billing_weights: ", f);
+			yaml_str(f, pt->tres_billing_weights);
+			fputc('\n', f);
+		}
 	}
 	if (!any)
 		return -1;
@@ -150,6 +157,66 @@ static int write_twin(FILE *f, const cs_slurmconf *c, int *kind, int nkinds, con
 	return 0;
 }
 
+/* What the YAML loader would refuse in a partition's TRESBillingWeights,
+ * said at its slurm.conf line: a GRES/gpu:TYPE no node of the partition
+ * has, GPU nodes that would bill differently per GPU, PriorityFlags=MAX_TRES
+ * (billing as the largest TRES, a rule capsim does not model). */
+static int check_billing(const cs_slurmconf *c, char *err, size_t errlen)
+{
+	const char *max_tres = NULL;
+	for (int i = 0; i < c->nignored; i++)
+		if (strcasecmp(c->ignored[i].key, "PriorityFlags") == 0)
+			for (const char *v = c->ignored[i].value; *v; v++)
+				if (strncasecmp(v, "MAX_TRES", 8) == 0)
+					max_tres = c->ignored[i].value;
+	for (int p = 0; p < c->npartitions; p++) {
+		const cs_slurm_partition *pt = &c->partitions[p];
+		cs_billing b;
+		char msg[320];
+		if (!pt->tres_billing_weights[0])
+			continue;
+		if (max_tres) {
+			snprintf(err, errlen, "%s:%d: TRESBillingWeights: PriorityFlags=%s asks for billing by the largest "
+				 "TRES (MAX_TRES), which capsim does not model: it bills the sum of weight x amount "
+				 "(Slurm's default); drop MAX_TRES or the weights", pt->billing_file, pt->billing_line,
+				 max_tres);
+			return -CS_EINVAL;
+		}
+		if (cs_billing_parse(pt->tres_billing_weights, &b, msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "%s:%d: TRESBillingWeights: %s", pt->billing_file, pt->billing_line, msg);
+			return -CS_EPARSE;
+		}
+		for (int k = 0; k < b.ntypes; k++) {
+			int found = 0;
+			for (int i = 0; i < pt->nnodes && !found; i++) {
+				const char *model;
+				found = node_gpus(&c->nodes[pt->nodes[i]], &model) > 0 && strcasecmp(model, b.type[k]) == 0;
+			}
+			if (!found) {
+				snprintf(err, errlen, "%s:%d: TRESBillingWeights: GRES/gpu:%s: no node of partition %s has "
+					 "GPUs of that type", pt->billing_file, pt->billing_line, b.type[k], pt->name);
+				return -CS_EINVAL;
+			}
+		}
+		const char *m0 = NULL;
+		for (int i = 0; i < pt->nnodes; i++) {
+			const char *model;
+			if (node_gpus(&c->nodes[pt->nodes[i]], &model) <= 0)
+				continue;
+			model = model[0] ? model : "gpu";
+			if (!m0)
+				m0 = model;
+			else if (cs_billing_gpu_weight(&b, model) != cs_billing_gpu_weight(&b, m0)) {
+				snprintf(err, errlen, "%s:%d: TRESBillingWeights: GPU types %s and %s of partition %s bill "
+					 "differently per GPU: capsim bills a job before it knows which it lands on",
+					 pt->billing_file, pt->billing_line, m0, model, pt->name);
+				return -CS_EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 int cs_cluster_load_slurm(cs_cluster **out, const char *path, FILE *verbose, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -161,6 +228,10 @@ int cs_cluster_load_slurm(cs_cluster **out, const char *path, FILE *verbose, cha
 		snprintf(err, errlen, "%s: no NodeName lines: no nodes to simulate", path);
 		cs_slurmconf_free(c);
 		return -CS_EINVAL;
+	}
+	if ((rc = check_billing(c, err, errlen)) < 0) {
+		cs_slurmconf_free(c);
+		return rc;
 	}
 	if (verbose)
 		for (int i = 0; i < c->nignored; i++)

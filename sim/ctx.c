@@ -32,6 +32,16 @@ static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 	return lo;
 }
 
+/* Into the running set at est_end, after every entry with est_end <= it:
+ * ties keep the order of insertion. */
+static void run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
+{
+	size_t pos = run_lower_bound(c, est_end + 1);
+	memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
+	c->run[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
+	c->nrun++;
+}
+
 /* Place a job of several partitions now in the first of those chosen by
  * which where it fits; its partition becomes that one. */
 static int place_in_set(cs_sched_ctx *c, uint32_t jid, int32_t s, uint64_t which)
@@ -118,12 +128,7 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;
-	/* insert after every entry with est_end <= ours: ties keep start order */
-	cs_time est_end = c->now + j->estimate_s;
-	size_t pos = run_lower_bound(c, est_end + 1);
-	memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
-	c->run[pos] = (run_ent){ est_end, jid, j->size };
-	c->nrun++;
+	run_insert(c, jid, c->now + j->estimate_s);
 	if (c->pl)
 		cs_plan_running(c, jid, 1);
 	observe(c, CS_OBS_START, jid);
@@ -162,7 +167,11 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", "AssocGrpCpuLimit",
 						"AssocMaxJobsLimit", "AssocMaxSubmitJobLimit",
 						"AssocGrpCPUMinutesLimit", "Reservation", "AssocGrpGRES",
-						"AssocGrpGRESMinutes" };
+						"AssocGrpGRESMinutes", "AssocGrpMemLimit", "AssocGrpNodeLimit",
+						"AssocGrpBilling", "AssocGrpMemMinutes", "AssocGrpNodeMinutes",
+						"AssocGrpBillingMinutes", "AssocGrpJobsLimit", "AssocGrpSubmitJobsLimit",
+						"AssocMaxCpuPerJobLimit", "AssocMaxMemPerJob", "AssocMaxNodePerJobLimit",
+						"AssocMaxGRESPerJob", "AssocMaxBillingPerJob" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
@@ -370,8 +379,7 @@ void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
 
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
 {
-	cs_job *j = &c->jobs[jid];
-	size_t i = run_lower_bound(c, j->start_s + j->estimate_s);
+	size_t i = run_lower_bound(c, cs_run_est_end(c, jid));
 	while (i < c->nrun && c->run[i].jid != jid)
 		i++;
 	if (i == c->nrun)
@@ -389,7 +397,7 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 		cs_alloc_release(c->A, &p);
 		if (c->pl) {
 			cs_plan_running(c, jid, 0);
-			if (c->now < j->start_s + j->estimate_s)
+			if (c->now < cs_run_est_end(c, jid))
 				cs_plan_freed(c, p.slots, NULL, p.n); /* before its estimated end */
 		}
 	} else {
@@ -397,17 +405,14 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 	}
 }
 
-int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
+/* Job jid, running, stops now (cs_ctx_preempt's second half). */
+static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
 {
-	if (jid >= c->njobs || how > CS_PREEMPT_KILL)
-		return -CS_EINVAL;
 	cs_job *j = &c->jobs[jid];
-	if (j->start_s < 0 || (j->flags & CS_JOB_RELEASED) || j->end_s <= c->now)
-		return -CS_EINVAL;
-	if (how == CS_PREEMPT_REQUEUE && !c->requeued)
-		return -CS_ENOMEM;
 	cs_ctx_run_remove(c, jid);
 	cs_ctx_free_resources(c, jid);
+	if (c->stop_at)
+		c->stop_at[jid] = -1;
 	j->preemptions++;
 	c->st->preemptions++;
 	/* what was free grew: failures remembered in this pass and the hold
@@ -420,7 +425,7 @@ int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
 		j->end_s = c->now;
 		j->flags |= CS_JOB_PREEMPT_KILLED;
 		observe(c, CS_OBS_PREEMPT, jid);
-		return 0;
+		return;
 	}
 	c->st->requeues++;
 	j->preempted_s += c->now - j->start_s;
@@ -432,5 +437,92 @@ int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	observe(c, CS_OBS_PREEMPT, jid);
 	if (c->set_part && c->set_part[jid] >= 0)
 		j->partition = c->set_part[jid]; /* it may start in any of its partitions again */
+}
+
+/* The checks cs_ctx_preempt and cs_ctx_preempt_after share: 0 if jid
+ * runs and may be stopped `how`. */
+static int preemptible(const cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	if (jid >= c->njobs || how > CS_PREEMPT_KILL)
+		return -CS_EINVAL;
+	const cs_job *j = &c->jobs[jid];
+	if (j->start_s < 0 || (j->flags & CS_JOB_RELEASED) || j->end_s <= c->now)
+		return -CS_EINVAL;
+	if (how == CS_PREEMPT_REQUEUE && !c->requeued)
+		return -CS_ENOMEM;
 	return 0;
+}
+
+int cs_ctx_preempt(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	int rc = preemptible(c, jid, how);
+	if (rc < 0)
+		return rc;
+	stop_now(c, jid, how);
+	return 0;
+}
+
+int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time grace)
+{
+	if (grace < 0 || grace > CS_TIME_LIMIT)
+		return -CS_EINVAL;
+	if (grace == 0)
+		return cs_ctx_preempt(c, jid, how);
+	int rc = preemptible(c, jid, how);
+	if (rc < 0)
+		return rc;
+	if (!c->stop_at) {
+		c->stop_at = malloc((c->njobs + 1) * sizeof *c->stop_at);
+		c->stop_how = malloc(c->njobs + 1);
+		if (!c->stop_at || !c->stop_how) {
+			free(c->stop_at);
+			free(c->stop_how);
+			c->stop_at = NULL;
+			c->stop_how = NULL;
+			c->failed = -CS_ENOMEM;
+			return -CS_ENOMEM;
+		}
+		for (size_t i = 0; i < c->njobs; i++)
+			c->stop_at[i] = -1;
+	}
+	if (c->stop_at[jid] >= 0)
+		return -CS_EINVAL; /* signalled already: its grace runs */
+	cs_time stop = c->now + grace;
+	if (cs_evq_push(&c->evq, stop, WAKE_CLASS, EV_STOP, jid) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	/* it runs on, expected to end by the grace's end: its place in the
+	 * running set (and, with plans, its give-back) moves there */
+	cs_time before = cs_run_est_end(c, jid);
+	if (c->pl)
+		cs_plan_running(c, jid, 0);
+	cs_ctx_run_remove(c, jid);
+	c->stop_at[jid] = stop;
+	c->stop_how[jid] = (uint8_t)how;
+	cs_time after = cs_run_est_end(c, jid);
+	run_insert(c, jid, after);
+	if (c->pl) {
+		cs_plan_running(c, jid, 1);
+		if (after < before)
+			cs_plan_freed(c, c->slots + c->off[jid], NULL, c->jobs[jid].nodes);
+	}
+	c->st->signalled++;
+	/* a hold worked out in this pass assumed the old end */
+	c->hold_on = c->hold_lazy = 0;
+	c->nxh = c->xh_nslots = 0;
+	return 0;
+}
+
+int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid)
+{
+	if (!c->stop_at || jid >= c->njobs || c->stop_at[jid] != c->now)
+		return 0;
+	unsigned how = c->stop_how[jid];
+	if (preemptible(c, jid, how) < 0) {
+		c->stop_at[jid] = -1;
+		return 0; /* it ended (counted at its end) */
+	}
+	stop_now(c, jid, how); /* (it finds the job in the running set at its grace end) */
+	return 1;
 }

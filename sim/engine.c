@@ -2,13 +2,15 @@
  * machine (the policy context, node placement, the conservative planner)
  * is in the engine's other files: see engine_int.h.
  *
- * Three event types: SUBMIT (job enters the policy's queue), END (job
- * leaves the machine) and WAKE (a pass a policy asked for, or the end of
- * an advance reservation). Submissions are fed lazily: one pending SUBMIT sits
- * in the queue at a time, the next pushed when it pops, so the heap holds
- * at most (running jobs + 1) events. Because the class decides order before
- * the insertion sequence, this gives exactly the order of pushing all
- * submissions up front.
+ * Four event types: SUBMIT (job enters the policy's queue), END (job
+ * leaves the machine), WAKE (a pass a policy asked for, or the end of an
+ * advance reservation) and STOP (the end of a preempted job's grace,
+ * cs_ctx_preempt_after). Submissions are fed lazily: one pending SUBMIT
+ * sits in the queue at a time, the next pushed when it pops, so the heap
+ * holds at most (running jobs + 1) events besides wakeups and stops (it
+ * grows as needed). Because the class decides order before the insertion
+ * sequence, this gives exactly the order of pushing all submissions up
+ * front.
  */
 #include "engine_int.h"
 
@@ -118,7 +120,14 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			}
 			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
 				release(c, e.data);
+			if (c->stop_at && c->stop_at[e.data] >= 0) {
+				/* signalled, it ended on its own within its grace */
+				c->stop_at[e.data] = -1;
+				st->grace_ends++;
+			}
 			trigger = 1;
+		} else if (e.type == EV_STOP) {
+			trigger = cs_ctx_stop_due(c, e.data);
 		} else {
 			st->wakeups++;
 			trigger = c->waiting > 0;
@@ -237,6 +246,8 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 	cs_evq_free(&c.evq);
 	free(c.run);
 	free(c.requeued);
+	free(c.stop_at);
+	free(c.stop_how);
 	return rc;
 }
 
@@ -384,5 +395,7 @@ done:
 	cs_plan_free(c.pl);
 	free(c.resv_block);
 	free(c.tmp_slots2);
+	free(c.stop_at);
+	free(c.stop_how);
 	return rc;
 }

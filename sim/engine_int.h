@@ -22,10 +22,13 @@
 
 #include <stdlib.h>
 
-enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2 };
+/* EV_STOP: a job signalled for preemption (cs_ctx_preempt_after) is
+ * stopped at its grace's end, unless it ended by then. */
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3 };
 
 /* A wakeup a policy asked for comes after the ends and submissions of its
- * time, so the pass it triggers sees them all. */
+ * time, so the pass it triggers sees them all; so does a grace's end
+ * (EV_STOP), so a job whose own end falls on it ends as it would have. */
 #define WAKE_CLASS 2u
 
 /* A running job as the scheduler sees it, kept sorted by estimated end. */
@@ -126,7 +129,24 @@ struct cs_sched_ctx {
 				* requeued job gets it back) */
 	cs_time *xh_ends;      /* scratch: the earlier holds' ends, sorted, as times to try */
 	size_t xh_ends_cap;
+	/* preemption with a grace (cs_ctx_preempt_after): per job, the time
+	 * it is to be stopped (-1: not signalled) and how (CS_PREEMPT_*);
+	 * NULL until the first such preemption */
+	cs_time *stop_at;
+	uint8_t *stop_how;
 };
+
+/* A running job's estimated end as the scheduler sees it: its start plus
+ * its estimate, or its grace's end if it was signalled for preemption and
+ * that comes first. The running set (c->run) is sorted by it. */
+static inline cs_time cs_run_est_end(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_time e = j->start_s + j->estimate_s;
+	if (c->stop_at && c->stop_at[jid] >= 0 && c->stop_at[jid] < e)
+		e = c->stop_at[jid];
+	return e;
+}
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
 {
@@ -151,6 +171,10 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
 /* Take job jid out of the running set. */
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
+/* The grace of a job signalled for preemption ends now (an EV_STOP
+ * event): stop it as cs_ctx_preempt would, unless it already ended or was
+ * stopped otherwise. 1 if it was stopped, else 0. */
+int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
 
 /* --- place.c --- */
 

@@ -77,10 +77,10 @@ static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, u
 /* A running job's give-backs at its estimated end. */
 void cs_plan_running(cs_sched_ctx *c, uint32_t jid, int add)
 {
-	const cs_job *j = &c->jobs[jid];
 	cs_placement p = placement_of(c, jid);
+	cs_time e = cs_run_est_end(c, jid);
 	for (uint32_t k = 0; k < p.n; k++)
-		prof_event(c, &p.slots[k], j->start_s + j->estimate_s, +1, 1, add);
+		prof_event(c, &p.slots[k], e, +1, 1, add);
 }
 
 /* A plan's take at its start and give-back at its end. */

@@ -50,6 +50,8 @@ struct cs_recorder {
 	uint32_t nnodes;
 	uint16_t *node_type;
 	const cs_hostnames *hosts; /* the run's node names (cs_rec_machine) */
+	const double *billing;     /* per job: billing units per second, or NULL (fair share in resources) */
+	double billing_capacity;   /* the machine's billing units per second */
 	char **type_names, **part_names;
 	uint32_t *type_gpus, *type_cores, *type_count;
 	double *idle_w, *peak_w;
@@ -540,6 +542,19 @@ void cs_recorder_set_progress(cs_recorder *r, cs_progress_fn fn, void *ctx)
 	r->progress_ctx = ctx;
 }
 
+void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity)
+{
+	r->billing = rate;
+	r->billing_capacity = capacity;
+}
+
+/* Fair-share amounts in the unit they are printed in: billing units
+ * (counted in millionths), else resources. */
+static double fair_amount(const cs_recorder *r, double v)
+{
+	return r->billing ? v / CS_FAIR_BILLING_SCALE : v;
+}
+
 int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen)
 {
 	advance(r, r->last_t);
@@ -579,6 +594,7 @@ typedef struct proj {
 	size_t jobs;
 	int64_t used_s, core_s; /* used_s: GPU-seconds on the node model, else core-seconds */
 	double weight, entitled_s; /* entitled_s: weight's share of all usage (the whole run) */
+	double billed_s;       /* billing-unit-seconds (size-seconds without weights), lost runs included */
 	double mean_wait, median_wait, p95_wait;
 	double mean_bsld, median_bsld, p95_bsld;
 	cs_fair_project fair;  /* over the fair-share windows (fairness.h) */
@@ -684,6 +700,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			/* runs a preemption threw away were used too */
 			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
 			p->core_s += (int64_t)job_cores(r, j) * (run + j->preempted_s);
+			p->billed_s += (r->billing ? r->billing[ix[b]] : (double)j->size) * (double)(run + j->preempted_s);
 			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
@@ -727,7 +744,7 @@ fail:
 static int fairness(const cs_recorder *r, proj *ps, size_t np, const uint32_t *pj, cs_fair *f,
 		    cs_fair_visit_fn visit, void *ctx, char *err, size_t errlen)
 {
-	uint32_t *units = malloc((r->n + 1) * sizeof *units);
+	uint64_t *units = malloc((r->n + 1) * sizeof *units);
 	double *wt = malloc((np + 1) * sizeof *wt);
 	if (!units || !wt) {
 		free(units);
@@ -737,14 +754,17 @@ static int fairness(const cs_recorder *r, proj *ps, size_t np, const uint32_t *p
 	}
 	cs_time t1 = r->last_t;
 	for (size_t i = 0; i < r->n; i++) {
-		units[i] = (uint32_t)job_units(r, &r->jobs[i]);
+		units[i] = r->billing ? (uint64_t)llround(r->billing[i] * CS_FAIR_BILLING_SCALE)
+				      : job_units(r, &r->jobs[i]);
 		if (pj[i] != CS_FAIR_NONE && r->jobs[i].end_s > t1)
 			t1 = r->jobs[i].end_s;
 	}
 	for (size_t i = 0; i < np; i++)
 		wt[i] = ps[i].weight;
 	cs_fair_in in = { .jobs = r->jobs, .n = r->n, .project = pj, .units = units, .weight = wt, .nprojects = np,
-			  .lost = r->lost, .nlost = r->nlost, .capacity = r->capacity, .t0 = r->t0, .t1 = t1,
+			  .lost = r->lost, .nlost = r->nlost, .t0 = r->t0, .t1 = t1,
+			  .capacity = r->billing ? (uint64_t)llround(r->billing_capacity * CS_FAIR_BILLING_SCALE)
+						 : r->capacity,
 			  .window_s = CS_FAIR_WINDOW_S };
 	int rc = cs_fair_compute(&in, f, visit, ctx, err, errlen);
 	for (size_t i = 0; rc == 0 && i < np; i++)
@@ -848,7 +868,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	fputs("project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
 	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
-	      "active_windows,short_windows\n", f);
+	      "active_windows,short_windows,billed_hours\n", f);
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
 		const cs_fair_project *fp = &p->fair;
@@ -860,16 +880,18 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
 			p->mean_bsld);
 		fprintf(f, ",%.1f,%.4f,%.4f,%.6f,%.6f,", p->median_wait, p->median_bsld, p->p95_bsld,
-			(double)fp->demand_s / 3600.0, fp->entitled_s / 3600.0);
+			fair_amount(r, (double)fp->demand_s) / 3600.0, fair_amount(r, fp->entitled_s) / 3600.0);
 		if (fp->entitled_s > 0)
 			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
-		fprintf(f, ",%.6f,%u,%u\n", fp->shortfall_s / 3600.0, fp->windows, fp->short_windows);
+		fprintf(f, ",%.6f,%u,%u,%.6f\n", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
+			p->billed_s / 3600.0);
 	}
 	return close_out(f, path, err, errlen);
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */
-static int write_fairness(const cs_fair *fair, const char *dir, int64_t epoch, char *err, size_t errlen)
+static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char *dir, int64_t epoch, char *err,
+			  size_t errlen)
 {
 	char path[4096];
 	FILE *f = open_out(dir, "fairness.csv", path, sizeof path, err, errlen);
@@ -881,8 +903,13 @@ static int write_fairness(const cs_fair *fair, const char *dir, int64_t epoch, c
 		const cs_fair_window *w = &fair->win[k];
 		fprintf(f, "%lld,", (long long)w->t);
 		cs_csv_utc(f, epoch, w->t);
-		fprintf(f, ",%lld,%lld,%lld,%lld,%.1f,%.6f,", (long long)w->len, (long long)w->capacity_s,
-			(long long)w->demand_s, (long long)w->delivered_s, w->shortfall_s, w->distance);
+		if (r->billing) /* billing-unit-seconds, counted in millionths */
+			fprintf(f, ",%lld,%.6f,%.6f,%.6f,%.6f,%.6f,", (long long)w->len,
+				fair_amount(r, (double)w->capacity_s), fair_amount(r, (double)w->demand_s),
+				fair_amount(r, (double)w->delivered_s), fair_amount(r, w->shortfall_s), w->distance);
+		else
+			fprintf(f, ",%lld,%lld,%lld,%lld,%.1f,%.6f,", (long long)w->len, (long long)w->capacity_s,
+				(long long)w->demand_s, (long long)w->delivered_s, w->shortfall_s, w->distance);
 		if (w->jain >= 0)
 			fprintf(f, "%.6f", w->jain);
 		fprintf(f, ",%u,%u\n", w->projects, w->under_served);
@@ -1003,7 +1030,7 @@ int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *nam
 	cs_fair fair;
 	rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, errlen);
 	if (rc == 0) {
-		rc = write_fairness(&fair, dir, epoch, err, errlen);
+		rc = write_fairness(r, &fair, dir, epoch, err, errlen);
 		cs_fair_free(&fair);
 	}
 	free(pj);
@@ -1092,6 +1119,7 @@ json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_ti
 	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair.nwin));
 	json_object_set_new(fj2, "entitlement",
 			    json_string(shares && *shares ? "multifactor shares" : "equal shares"));
+	json_object_set_new(fj2, "unit", json_string(r->billing ? "billing" : r->node_model ? "gpus" : "cores"));
 	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair.counted));
 	json_object_set_new(fj2, "jain_service", json_real(fair.jain));
 	json_object_set_new(fj2, "distance", json_real(fair.distance));

@@ -178,7 +178,9 @@ static uint64_t jobs_digest(const cs_job *jobs, size_t n)
 
 /* How often jobs were preempted: the jobs preempted at least once, the
  * most times one job was, and how many jobs were preempted 1, 2-3, 4-7,
- * 8-15, 16-31 and 32 or more times. */
+ * 8-15, 16-31 and 32 or more times; then how many jobs chosen for
+ * preemption with a grace ended on their own within it (not preemptions:
+ * they ran to their own end). */
 static json_t *preempted_json(const cs_run_result *r)
 {
 	static const char *const bucket[] = { "1", "2-3", "4-7", "8-15", "16-31", "32+" };
@@ -202,6 +204,7 @@ static json_t *preempted_json(const cs_run_result *r)
 	for (size_t b = 0; b < 6; b++)
 		json_object_set_new(h, bucket[b], jint((long long)n[b]));
 	json_object_set_new(o, "times", h);
+	json_object_set_new(o, "ended_in_grace", jint((long long)r->est.grace_ends));
 	return o;
 }
 
@@ -270,6 +273,72 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 #undef ADD
 	json_object_set_new(in, "command", json_string(cmd));
 	return in;
+}
+
+/* What job i was billed, billing-unit-seconds: its rate (its partition's
+ * TRESBillingWeights, else its size) x the seconds it ran, runs a requeue
+ * threw away included (they were charged to its fair-share usage too). */
+static double billed_s(const cs_run_result *r, size_t i)
+{
+	const cs_job *j = &r->jobs[i];
+	cs_time ran = (j->start_s >= 0 ? j->end_s - j->start_s : 0) + j->preempted_s;
+	return (r->billing ? r->billing[i] : (double)j->size) * (double)ran;
+}
+
+/* summary.json's "billing": the unit, the run's and each project's billed
+ * hours (billing-unit-hours; size-hours without weights), projects in
+ * ascending order of their index (node model: the workload's first
+ * mention; pooled: SWF group numbers), jobs of no project last. */
+static _Thread_local const cs_job *bill_jobs; /* for qsort (set around the call) */
+static int by_group(const void *a, const void *b)
+{
+	const cs_job *x = &bill_jobs[*(const uint32_t *)a], *y = &bill_jobs[*(const uint32_t *)b];
+	uint32_t gx = (uint32_t)x->group, gy = (uint32_t)y->group; /* -1 sorts last */
+	if (gx != gy)
+		return gx < gy ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static json_t *billing_json(const cs_run_result *r)
+{
+	json_t *o = json_object(), *pj = json_object();
+	uint32_t *ix = malloc((r->njobs + 1) * sizeof *ix);
+	if (!o || !pj || !ix) {
+		free(ix);
+		json_decref(o);
+		json_decref(pj);
+		return NULL;
+	}
+	for (size_t i = 0; i < r->njobs; i++)
+		ix[i] = (uint32_t)i;
+	bill_jobs = r->jobs;
+	qsort(ix, r->njobs, sizeof *ix, by_group);
+	double total = 0;
+	for (size_t a = 0; a < r->njobs;) {
+		int32_t g = r->jobs[ix[a]].group;
+		double sum = 0;
+		size_t b = a;
+		for (; b < r->njobs && r->jobs[ix[b]].group == g; b++)
+			sum += billed_s(r, ix[b]);
+		char name[256];
+		if (g < 0)
+			snprintf(name, sizeof name, "(no project)");
+		else if (r->trace)
+			snprintf(name, sizeof name, "%s", cs_names_get(&r->trace->projects, g));
+		else
+			snprintf(name, sizeof name, "g%d", g);
+		json_object_set_new(pj, name, json_real(sum / 3600.0));
+		total += sum;
+		a = b;
+	}
+	free(ix);
+	json_object_set_new(o, "weights", json_boolean(r->billing != NULL));
+	json_object_set_new(o, "unit", json_string(r->billing ? "billing-unit-hours (partitions' tres_billing_weights)"
+						 : r->machine.node_model ? "size-hours (GPUs, cores for CPU-only jobs)"
+						 : "processor-hours"));
+	json_object_set_new(o, "total_hours", json_real(total / 3600.0));
+	json_object_set_new(o, "projects", pj);
+	return o;
 }
 
 static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
@@ -392,8 +461,12 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "early_releases", jint((long long)r->est.early_releases));
 	json_object_set_new(eng, "preemptions", jint((long long)r->est.preemptions));
 	json_object_set_new(eng, "requeues", jint((long long)r->est.requeues));
+	json_object_set_new(eng, "signalled", jint((long long)r->est.signalled));
 	json_object_set_new(root, "engine", eng);
 	json_object_set_new(root, "preempted_jobs", preempted_json(r));
+	json_t *bj = billing_json(r);
+	if (bj)
+		json_object_set_new(root, "billing", bj);
 	if (r->rec) {
 		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
 		if (rj)
@@ -404,6 +477,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 }
 
 /* ",TIME" (csvout.h) */
+
 static void abs_time(FILE *f, int64_t epoch, cs_time t)
 {
 	fputc(',', f);
@@ -451,7 +525,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line\n", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours\n", f);
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
@@ -507,9 +581,9 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
 			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
-			j->preemptions, (long long)j->preempted_s, j->line);
+			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
 	}
 	free(nodes);
 	free(hl);

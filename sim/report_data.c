@@ -522,6 +522,14 @@ static int load_projects(run_data *rd, const char *dir, int full, char *err, siz
 		gsum += num(fld(&c, i, cg));
 	int cu = gsum > 0 ? cg : csv_col(&c, "core_hours");
 	const char *unit = gsum > 0 ? "GPU-hours" : "core-hours";
+	/* with TRESBillingWeights the fair shares are billing-unit-hours, and
+	 * so is what was delivered (docs/fairshare.md#billing) */
+	const json_t *fu = cs_report_json_at(rd->summary, "recorder.fairness.unit");
+	if (fu && json_is_string(fu) && strcmp(json_string_value(fu), "billing") == 0 &&
+	    csv_col(&c, "billed_hours") >= 0) {
+		cu = csv_col(&c, "billed_hours");
+		unit = "billing-unit-hours";
+	}
 	double *xs = malloc((c.n + 1) * sizeof *xs);
 	if (!xs) {
 		csv_free(&c);

@@ -142,6 +142,8 @@ static const trow table_rows[] = {
 	{ "jobs preempted", "preempted_jobs.jobs", K_INT },
 	{ "most preemptions of one job", "preempted_jobs.most", K_INT },
 	{ "projects", "recorder.projects", K_INT },
+	{ "fair share counted in", "recorder.fairness.unit", K_TEXT },
+	{ "billed (whole run)", "billing.total_hours", K_NUM },
 	{ "Jain's index over service", "recorder.fairness.jain_service", K_NUM },
 	{ "distance from fair share", "recorder.fairness.distance", K_PCT },
 	{ "the same, window by window", "recorder.fairness.window_distance", K_PCT },
@@ -202,6 +204,19 @@ static void summary_table(FILE *f, const json_t *sm)
 		}
 		if (!fmt_value(sm, table_rows[i].path, table_rows[i].kind, v, sizeof v, e, sizeof e))
 			continue;
+		if (strcmp(table_rows[i].path, "recorder.fairness.unit") == 0) {
+			/* docs/fairshare.md#billing */
+			table_row(f, table_rows[i].label, strcmp(v, "billing") == 0 ? "billing units (the partitions' "
+				  "TRESBillingWeights)" : strcmp(v, "gpus") == 0 ? "GPU-hours" : "core-hours", "", 0);
+			continue;
+		}
+		if (strcmp(table_rows[i].path, "billing.total_hours") == 0) {
+			const json_t *u = cs_report_json_at(sm, "billing.unit");
+			char bv[4352];
+			snprintf(bv, sizeof bv, "%s %s", v, u && json_is_string(u) ? json_string_value(u) : "");
+			table_row(f, table_rows[i].label, bv, e, 0);
+			continue;
+		}
 		const json_t *res = cs_report_json_at(sm, "recorder.resource");
 		if (strcmp(table_rows[i].path, "recorder.fragmentation.mean_fragmented") == 0 && res &&
 		    json_is_string(res) && strcmp(json_string_value(res), "gpus") != 0) {

@@ -160,6 +160,8 @@ void cs_run_result_free(cs_run_result *r)
 	free(r->placements);
 	free(r->placement_off);
 	free(r->unit_first);
+	free(r->billing);
+	r->billing = NULL;
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -220,6 +222,50 @@ static int fits_empty(void *ctx, const cs_job *j)
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* The cluster partition whose weights bill job j: its own; for a job
+ * submitted to several, the first of its list (the rate is fixed before
+ * the run, not by where it starts); for a job of no cluster partition
+ * (any, or a GPU rule's node types), the first in config order holding a
+ * node type it may use. */
+static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets, const cs_job *j)
+{
+	int np = cs_cluster_npartitions(c);
+	if (j->partition >= 0 && j->partition < np)
+		return j->partition;
+	int32_t s = cs_partset_of(sets, j->partition);
+	if (s >= 0)
+		return sets->parts[sets->first[s]];
+	if (j->partition < 0 || (uint32_t)j->partition >= gm->npartitions)
+		return 0;
+	for (int p = 0; p < np; p++) {
+		const cs_cluster_partition *pt = cs_cluster_partition_at(c, p);
+		for (uint32_t k = gm->part_first[j->partition]; k < gm->part_first[j->partition + 1]; k++)
+			for (int i = 0; i < pt->nnode_types; i++)
+				if (pt->node_types[i] == gm->part_types[k])
+					return p;
+	}
+	return 0;
+}
+
+/* Per job, billing units per second of run, if any partition has
+ * tres_billing_weights (docs/clusters.md#billing); and the machine's. */
+static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets)
+{
+	if (!cs_cluster_has_billing(c))
+		return 0;
+	if (!(r->billing = malloc((r->njobs + 1) * sizeof *r->billing)))
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < r->njobs; i++) {
+		const cs_job *j = &r->jobs[i];
+		r->billing[i] = cs_cluster_billing_rate(c, billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
+							j->cores_per_node, j->mem_per_node_mib, j->size);
+	}
+	r->billing_capacity = 0;
+	for (int t = 0; t < cs_cluster_nnode_types(c); t++)
+		r->billing_capacity += cs_cluster_node_type_at(c, t)->count * cs_cluster_node_billing_rate(c, t);
 	return 0;
 }
 
@@ -463,8 +509,11 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 				      .part_first = nm->part_first, .part_types = nm->part_types, .hosts = &r->hosts };
 		rc = cs_recorder_new(&r->rec, r->jobs, r->njobs, nm->total_gpus, &rm, r->placements,
 				     r->placement_off, o->sample_s, err, errlen);
-		if (rc == 0)
+		if (rc == 0) {
 			cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
+			if (r->billing)
+				cs_recorder_set_billing(r->rec, r->billing, r->billing_capacity);
+		}
 	} else {
 		snprintf(err, errlen, "out of memory");
 	}
@@ -475,6 +524,19 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 	free(iw);
 	free(pw);
 	return rc;
+}
+
+/* Association limits in the accounts file are multifactor's to enforce;
+ * another policy would ignore them, so they are refused. */
+static int limits_enforced(const cs_policy_ops *ops, const cs_account_tree *t, const char *path, char *err,
+			   size_t errlen)
+{
+	if (!t->limits || strcmp(ops->name, "multifactor") == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%d: association limits (GrpTRES, GrpTRESMins, GrpJobs, GrpSubmitJobs, MaxJobs, "
+		 "MaxSubmitJobs, MaxTRESPerJob) are enforced by policy multifactor only; policy %s would ignore "
+		 "them", path, t->limits_line, ops->name);
+	return -CS_EINVAL;
 }
 
 static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_format fmt,
@@ -577,10 +639,14 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
+	if (job_billing(r, c, gm, &sets) < 0)
+		goto oom;
+	env->billing = r->billing;
 	env->partsets = sets.n ? &sets : NULL;
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
-		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0)
+		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0 ||
+		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0)
 			goto out;
 		env->accounts = &tree;
 	}
@@ -773,6 +839,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_account_names an = { 0 };
 		rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen);
 		cs_accounts_free(acc);
+		if (rc == 0 && (rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0)
+			cs_account_tree_free(&tree);
 		if (rc < 0) {
 			cs_run_result_free(r);
 			return rc;

@@ -1,5 +1,6 @@
 /* capsim: slurm.conf and topology.conf read into a plain model. */
 #include "capsim/slurmconf.h"
+#include "capsim/billing.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -365,6 +366,9 @@ typedef struct pspec {
 	int64_t max_time, def_time, max_nodes, min_nodes, tier, job_factor;
 	int is_default;
 	const char *state;
+	const char *billing; /* TRESBillingWeights as written */
+	const char *billing_file;
+	int billing_line;
 } pspec;
 
 typedef struct ld {
@@ -678,10 +682,15 @@ static int node_line(ld *l, const pair *pr, int np)
 
 /* ---- partition lines --------------------------------------------------------- */
 
+/* Accepted keys that change nothing (listed with --verbose). GraceTime
+ * and PreemptMode among them: Slurm uses a partition's GraceTime and
+ * PreemptMode with PreemptType=preempt/partition_prio; capsim models
+ * preempt/qos only (multifactor's preempt_mode, the grace from the
+ * accounts file's qos grace_time), where Slurm takes the QoS's. */
 static int part_pair(ld *l, const pair *p, pspec *s)
 {
 	static const char *const accepted[] = { "OverSubscribe", "AllowAccounts", "AllowGroups", "AllowQos", "QOS",
-						"TRESBillingWeights", "PreemptMode" };
+						"PreemptMode" };
 	static const char *const accepted_ints[] = { "DefMemPerCPU", "MaxMemPerNode", "MaxCPUsPerNode", "GraceTime" };
 	static const char *const accepted_bools[] = { "Hidden", "ExclusiveUser", "LLN" };
 	const char *k = p->key;
@@ -691,6 +700,16 @@ static int part_pair(ld *l, const pair *p, pspec *s)
 		s->nodes_file = l->file;
 		s->nodes_line = p->line;
 		return s->nodes ? 0 : oom(l);
+	}
+	if (strcasecmp(k, "TRESBillingWeights") == 0) {
+		cs_billing b;
+		char msg[320];
+		if (cs_billing_parse(p->val, &b, msg, sizeof msg) < 0)
+			return fail(l, -CS_EPARSE, p->line, "TRESBillingWeights", "%s", msg);
+		s->billing = own_str(l, p->val);
+		s->billing_file = l->file;
+		s->billing_line = p->line;
+		return s->billing ? 0 : oom(l);
 	}
 	if (strcasecmp(k, "MaxTime") == 0) {
 		s->set |= P_MAXTIME;
@@ -780,6 +799,9 @@ static int part_line(ld *l, const pair *pr, int np)
 		.state = s.set & P_STATE ? s.state : "UP",
 		.priority_tier = s.set & P_TIER ? s.tier : 1,
 		.priority_job_factor = s.set & P_JOBFACTOR ? s.job_factor : 1,
+		.tres_billing_weights = s.billing ? s.billing : "",
+		.billing_file = s.billing ? s.billing_file : l->file,
+		.billing_line = s.billing ? s.billing_line : pr[0].line,
 	};
 	p->default_time_s = s.set & P_DEFTIME ? s.def_time : p->max_time_s;
 	if (!p->name)

@@ -76,7 +76,8 @@ static cs_job job(cs_time submit, cs_time start, cs_time end)
 Test(fairness, two_projects_on_two_gpus_worked_by_hand)
 {
 	cs_job jobs[] = { job(0, 0, 100), job(0, 100, 200), job(50, 100, 200) };
-	uint32_t project[] = { 0, 1, 0 }, units[] = { 2, 1, 1 };
+	uint32_t project[] = { 0, 1, 0 };
+	uint64_t units[] = { 2, 1, 1 };
 	double weight[] = { 1, 1 };
 	cs_fair_in in = { .jobs = jobs, .n = 3, .project = project, .units = units, .weight = weight, .nprojects = 2,
 			  .capacity = 2, .t0 = 0, .t1 = 200, .window_s = 100 };
@@ -123,7 +124,8 @@ Test(fairness, a_run_a_requeue_threw_away_was_delivered)
 {
 	cs_job jobs[] = { job(0, 150, 200), job(50, 50, 150) };
 	jobs[0].preempted_s = 50;
-	uint32_t project[] = { 0, 1 }, units[] = { 1, 1 };
+	uint32_t project[] = { 0, 1 };
+	uint64_t units[] = { 1, 1 };
 	double weight[] = { 1, 1 };
 	cs_fair_run lost[] = { { .job = 0, .from = 0, .to = 50 } };
 	cs_fair_in in = { .jobs = jobs, .n = 2, .project = project, .units = units, .weight = weight, .nprojects = 2,
@@ -234,8 +236,9 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	char *pj = slurp_in(od, "projects.csv");
 	const char *g1 = strstr(pj, "\ng1,2,"), *g2 = strstr(pj, "\ng2,1,");
 	cr_assert(g1 && g2 && g1 < g2, "%s", pj);
-	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0\n"), "%s", pj);
-	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1\n"), "%s", pj);
+	/* billed_hours without weights: size x seconds, the core-seconds 300 and 100 */
+	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0,0.083333\n"), "%s", pj);
+	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.027778\n"), "%s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
@@ -258,7 +261,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 		  "jain %g distance %g", jreal(f, "jain_service"), jreal(f, "distance"));
 	json_decref(f);
 	char *pj = slurp_in(od, "projects.csv");
-	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0\n"), "%s", pj);
+	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333\n"), "%s", pj);
 	free(pj);
 	remove_dir(dir);
 }
@@ -322,7 +325,8 @@ Test(fairness, node_model_counts_gpus)
 	cr_assert(strstr(fc, "\n0,2024-01-01T00:00:00Z,200,400,550,400,100.0,0.250000,0.800000,2,1\n"), "%s", fc);
 	char *pj = slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\nA,2,300,") && strstr(pj, "\nB,1,100,") && strstr(pj, "\nC,1,0,400,"), "%s", pj);
-	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0\n"), "C has no fair share of GPUs: %s", pj);
+	/* C billed its size (cores) x seconds: 400 core-seconds */
+	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.111111\n"), "C has no fair share of GPUs: %s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
@@ -340,4 +344,67 @@ Test(fairness, same_run_gives_the_same_files)
 	th_expect_same_file(a, b, "projects.csv");
 	remove_dir(d1);
 	remove_dir(d2);
+}
+
+/* With TRESBillingWeights the windows count billing units. Two one-node
+ * partitions of 2 GPUs: big (10 per GPU-second), small (1). Under FCFS:
+ * A1 (project A, big) 0..100 at 20 per second, B1 (B, small) 0..100 at 2,
+ * A2 (A, small, submitted 10) 100..150 at 2, B2 (B, small, submitted 20)
+ * 150..200 at 2. One window [0, 200): capacity 22 x 200 = 4,400; demand
+ * A 20 x 100 + 2 x 140 = 2,280, B 2 x 100 + 2 x 180 = 560; delivered A
+ * 2,000 + 100 = 2,100, B 200 + 100 = 300, 2,400 in all. Water-filling
+ * 2,400 with equal weights: B's 560 is under the level 1,200, so B is
+ * entitled to 560 and A to 1,840. B is 260 short: distance 260 / 2,400 =
+ * 0.108333; x_A = 2,100 / 1,840 = 1.141304, x_B = 300 / 560 = 0.535714,
+ * Jain (x_A + x_B)^2 / (2 (x_A^2 + x_B^2)) = 0.884642; B under 80 %.
+ * Counted in GPUs the same run gives A 2 x 100 + 2 x 50 = 300 and B 300:
+ * no one short. */
+Test(fairness, billing_weights_count_billed_amounts)
+{
+	static const char yaml[] =
+		"name: billed\n"
+		"site: {pue: 1}\n"
+		"node_types:\n"
+		"  - {name: x, count: 1, topology: \"pack:1 numa:1 core:4 pu:1\", memory_gib: 64,\n"
+		"     gpus: {model: X100, count: 2}, power_w: {idle: 0, peak: 0}}\n"
+		"  - {name: y, count: 1, topology: \"pack:1 numa:1 core:4 pu:1\", memory_gib: 64,\n"
+		"     gpus: {model: Y10, count: 2}, power_w: {idle: 0, peak: 0}}\n"
+		"partitions:\n"
+		"  - {name: big, node_types: [x], tres_billing_weights: \"GRES/gpu=10\"}\n"
+		"  - {name: small, node_types: [y], tres_billing_weights: \"GRES/gpu=1\"}\n";
+	char dir[] = "/tmp/capsim-fair-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char od[600];
+	snprintf(od, sizeof od, "%s/out", dir);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.out_dir = od;
+	cs_run_result r;
+	th_run_on(yaml,
+		  TH_CSV_HDR "1,A,ua,0,1,2,1,0,100,100,normal,big,completed\n"
+			     "2,B,ub,0,1,2,1,0,100,100,normal,small,completed\n"
+			     "3,A,ua,10,1,2,1,0,50,50,normal,small,completed\n"
+			     "4,B,ub,20,1,2,1,0,50,50,normal,small,completed\n",
+		  ".csv", &o, &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 4), 150);
+	cs_run_result_free(&r);
+	char *fc = slurp_in(od, "fairness.csv");
+	cr_assert(strstr(fc, "\n0,,200,4400.000000,2840.000000,2400.000000,260.000000,0.108333,0.884642,2,1\n"), "%s",
+		  fc);
+	json_t *f = fairness_of(od);
+	cr_assert_str_eq(json_string_value(json_object_get(f, "unit")), "billing");
+	cr_assert(NEAR(jreal(f, "jain_service"), 0.8846416382252559) && NEAR(jreal(f, "distance"), 260.0 / 2400) &&
+			  NEAR(jreal(f, "under_served"), 0.5),
+		  "jain %g distance %g", jreal(f, "jain_service"), jreal(f, "distance"));
+	json_decref(f);
+	/* projects.csv: A's fair share 1,840 s = 0.511111 h, B 560 s = 0.155556 h,
+	 * B's shortfall 260 s = 0.072222 h; billed 2,100 and 300 s */
+	char *pj = slurp_in(od, "projects.csv");
+	cr_assert(strstr(pj, ",0.633333,0.511111,1.1413,0.000000,1,0,0.583333\n"), "%s", pj);
+	cr_assert(strstr(pj, ",0.155556,0.155556,0.5357,0.072222,1,1,0.083333\n"), "%s", pj);
+	free(pj);
+	free(fc);
+	remove_dir(dir);
 }

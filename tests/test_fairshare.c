@@ -30,6 +30,21 @@ static void bad(const char *text, int want_rc, const char *want)
 	cr_assert(strstr(err, want), "got '%s', want '%s'", err, want);
 }
 
+/* A QoS's grace_time (Slurm's QOS GraceTime) is whole seconds, 0 or more. */
+Test(accounts, a_bad_grace_time_names_file_line_and_field)
+{
+	bad("qos:\n  - {name: low, priority: 0, grace_time: -5}\n", -CS_EINVAL,
+	    "acc.yaml:2:42: qos[0].grace_time: must be >= 0, got -5");
+	bad("qos:\n  - {name: low, priority: 0, grace_time: 1.5}\n", -CS_EPARSE,
+	    "acc.yaml:2:42: qos[0].grace_time: expected an integer, got '1.5'");
+	bad("qos:\n  - {name: low, priority: 0}\n  - {name: hi, priority: 1, grace_time: soon}\n", -CS_EPARSE,
+	    "acc.yaml:3:41: qos[1].grace_time: expected an integer, got 'soon'");
+	bad("partitions:\n  - {name: p, priority: 0, grace_time: 60}\n", -CS_EPARSE,
+	    "acc.yaml:2:28: partitions[0].grace_time: unknown key, expected one of: name, priority");
+	char err[CS_ERRLEN] = "";
+	cr_expect_eq(load("qos:\n  - {name: low, priority: 0, grace_time: 600}\n", err), 0, "%s", err);
+}
+
 Test(accounts, every_mistake_names_file_line_and_column)
 {
 	bad("site: s\ncolour: red\n", -CS_EPARSE,

@@ -333,3 +333,59 @@ Test(multifactor, radix_sort_gives_the_comparison_order)
 				  b[i].jid);
 	}
 }
+
+/* Billing (TRESBillingWeights) moves fair-share. Two one-node partitions,
+ * each of 2 GPUs: big (X100, GRES/gpu=10) and small (Y10, GRES/gpu=1).
+ * Project A runs A1 on big and project B runs B1 on small, both 2 GPUs
+ * from 0 to 100; at 10 A submits A2 and at 20 B submits B2, each 2 GPUs
+ * for 50 s on small, which is busy until 100. At the pass at 100 both
+ * projects have run 2 GPUs x 100 s (decayed alike: only ratios matter).
+ * - Without weights (`plain`) usage is size-seconds: U_A = U_B = 1/2,
+ *   fair-share 2^(-0.5/0.5) = 0.5 each, a tie; age decides (A2 waited 90 s,
+ *   B2 80 s): A2 runs 100..150, B2 150..200.
+ * - With the weights A was billed 2 x 10 per second, B 2 x 1: U_A = 20/22,
+ *   U_B = 2/22; fair-share 2^(-1.818) = 0.284 against 2^(-0.182) = 0.882,
+ *   x 10,000 against an age term under 1: B2 runs 100..150, A2 150..200. */
+static const char billed_yaml[] =
+	"name: billed\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - {name: x, count: 1, topology: \"pack:1 numa:1 core:4 pu:1\", memory_gib: 64,\n"
+	"     gpus: {model: X100, count: 2}, power_w: {idle: 0, peak: 0}}\n"
+	"  - {name: y, count: 1, topology: \"pack:1 numa:1 core:4 pu:1\", memory_gib: 64,\n"
+	"     gpus: {model: Y10, count: 2}, power_w: {idle: 0, peak: 0}}\n"
+	"partitions:\n"
+	"  - {name: big, node_types: [x], tres_billing_weights: \"GRES/gpu=10\"}\n"
+	"  - {name: small, node_types: [y], tres_billing_weights: \"GRES/gpu=1\"}\n";
+
+static const char billed_jobs[] = TH_CSV_HDR "1,A,ua,0,1,2,1,0,100,100,normal,big,completed\n"
+					     "2,B,ub,0,1,2,1,0,100,100,normal,small,completed\n"
+					     "3,A,ua,10,1,2,1,0,50,50,normal,small,completed\n"
+					     "4,B,ub,20,1,2,1,0,50,50,normal,small,completed\n";
+
+Test(multifactor, billing_weights_put_the_cheap_partitions_project_first)
+{
+	char plain[sizeof billed_yaml];
+	/* the same cluster without weights */
+	snprintf(plain, sizeof plain, "%s", billed_yaml);
+	for (char *w; (w = strstr(plain, ", tres_billing_weights: \""));) {
+		char *end = strchr(w + 25, '"');
+		memmove(w, end + 1, strlen(end + 1) + 1);
+	}
+	cr_assert_null(strstr(plain, "tres"), "%s", plain);
+	cs_run_opts o = mf_opts(NULL, NULL);
+	cs_run_result r;
+	th_run_on(plain, billed_jobs, ".csv", &o, &r);
+	cr_assert_null(r.billing);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_start(&r, 4), 150);
+	cs_run_result_free(&r);
+	o = mf_opts(NULL, NULL);
+	th_run_on(billed_yaml, billed_jobs, ".csv", &o, &r);
+	cr_assert_not_null(r.billing);
+	cr_assert_eq(th_start(&r, 1), 0);
+	cr_assert_eq(th_start(&r, 2), 0);
+	cr_assert_eq(th_start(&r, 4), 100);
+	cr_assert_eq(th_start(&r, 3), 150);
+	cs_run_result_free(&r);
+}

@@ -33,7 +33,11 @@ typedef struct pf {
 	size_t n;
 	const cs_job *jobs;
 	unsigned how;
+	cs_time grace;  /* > 0: cs_ctx_preempt_after, and the head waits */
 } pf;
+
+static cs_time pf_shadow = -1; /* pooled: the head's shadow time just after it signalled */
+static cs_time pf_plan = -1;   /* node model: the head's plan (cs_ctx_plan) just after it signalled */
 
 static int pf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
@@ -44,6 +48,8 @@ static int pf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->jobs = env->jobs;
 	const char *how = cs_policy_param_get(env, "how");
 	p->how = how && !strcmp(how, "kill") ? CS_PREEMPT_KILL : CS_PREEMPT_REQUEUE;
+	const char *grace = cs_policy_param_get(env, "grace");
+	p->grace = grace ? atoll(grace) : 0;
 	*state = p;
 	return 0;
 }
@@ -57,6 +63,14 @@ static void pf_submit(void *state, uint32_t jid)
 static void pf_pass(void *state, cs_sched_ctx *ctx)
 {
 	pf *p = state;
+	/* the running set holds running jobs only (a stopped one has left it) */
+	for (size_t i = 0; i < cs_ctx_nrunning(ctx); i++) {
+		cs_time e;
+		uint32_t sz, jid;
+		cs_ctx_running(ctx, i, &e, &sz, &jid);
+		cr_assert(p->jobs[jid].start_s >= 0 && !(p->jobs[jid].flags & CS_JOB_RELEASED),
+			  "job %u in the running set at %lld", jid, (long long)cs_ctx_now(ctx));
+	}
 	while (p->n) {
 		uint32_t h = p->q[0];
 		if (cs_ctx_start(ctx, h, CS_START_HEAD) < 0) {
@@ -76,6 +90,21 @@ static void pf_pass(void *state, cs_sched_ctx *ctx)
 			}
 			if (victim == UINT32_MAX)
 				return;
+			if (p->grace > 0) {
+				/* node model: a plan made before the signal moves earlier with it */
+				cs_time before;
+				if (cs_ctx_node_model(ctx))
+					cr_assert_eq(cs_ctx_plan(ctx, h, CS_START_HEAD, &before), 0);
+				/* signalled once; a later pass finds it signalled already */
+				if (cs_ctx_preempt_after(ctx, victim, p->how, p->grace) == 0) {
+					uint32_t f;
+					if (!cs_ctx_node_model(ctx))
+						cr_assert_eq(cs_ctx_shadow(ctx, p->jobs[h].size, &pf_shadow, &f), 0);
+					else
+						cr_assert_eq(cs_ctx_plan(ctx, h, CS_START_HEAD, &pf_plan), 0);
+				}
+				return;
+			}
 			cr_assert_eq(cs_ctx_preempt(ctx, victim, p->how), 0);
 			continue;
 		}
@@ -90,7 +119,9 @@ static void pf_destroy(void *state)
 	free(p);
 }
 
-static const cs_policy_param pf_params[] = { { "how", "requeue", "requeue or kill" }, { NULL, NULL, NULL } };
+static const cs_policy_param pf_params[] = { { "how", "requeue", "requeue or kill" },
+					     { "grace", "0", "seconds of grace (cs_ctx_preempt_after)" },
+					     { NULL, NULL, NULL } };
 static const cs_policy_ops pf_ops = { .abi = CS_POLICY_ABI, .name = "pfcfs", .summary = "test", .params = pf_params,
 				      .init = pf_init, .submit = pf_submit, .pass = pf_pass, .destroy = pf_destroy };
 
@@ -171,6 +202,71 @@ Test(preempt, stale_end_events_are_ignored)
 	cr_assert_eq(th_start(&r, 2), 150);
 	cr_assert_eq(th_job(&r, 1)->end_s, 1150);
 	cr_assert_eq(r.est.requeues, 2);
+	cs_run_result_free(&r);
+}
+
+/* The engine's grace on a pooled machine (4 processors; SWF queue 0 is
+ * low, 1 high): J1 (4 procs, 0..1000) is signalled at 100 with grace 300;
+ * right after, the head J2's shadow time is 400 (J1 counts as ending at
+ * its grace's end, not at 1000). J1 is requeued at 400 having run 400 s;
+ * J2 runs 400-500, J1 again 500-1500. */
+Test(preempt, engine_grace_on_a_pooled_machine)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.procs = 4;
+	o.keys[0] = "how";
+	o.vals[0] = "requeue";
+	o.keys[1] = "grace";
+	o.vals[1] = "300";
+	o.nparams = 2;
+	o.test_ops = &pf_ops;
+	cs_run_result r;
+	pf_shadow = -1;
+	th_run_text("1 0 -1 1000 4 -1 -1 4 1000 -1 1 1 1 -1 0 -1 -1 -1\n"
+		    "2 100 -1 100 4 -1 -1 4 100 -1 1 1 1 -1 1 -1 -1 -1\n",
+		    &o, &r);
+	cr_expect_eq(pf_shadow, 400);
+	cr_expect_eq(th_start(&r, 2), 400);
+	cr_expect_eq(th_start(&r, 1), 500);
+	cr_expect_eq(th_job(&r, 1)->end_s, 1500);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 400);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 1);
+	cr_expect_eq(r.est.signalled, 1);
+	cs_run_result_free(&r);
+}
+
+/* The engine's grace on the node model, killing: J1 and J2 are low (one
+ * node each, 0..1000 and 10..1010); J3 (high) at 100 signals J2 (the
+ * latest started) with grace 50: J2 is killed at 150 having run 140 s,
+ * J3 runs 150-650, J1 is untouched. J3's plan (made before the signal:
+ * 1000, J1's end) moves to 150 right after it: the plans' profile gives
+ * J2's node back at its grace end. */
+Test(preempt, engine_grace_then_kill_on_the_node_model)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.keys[0] = "how";
+	o.vals[0] = "kill";
+	o.keys[1] = "grace";
+	o.vals[1] = "50";
+	o.nparams = 2;
+	o.test_ops = &pf_ops;
+	cs_run_result r;
+	pf_plan = -1;
+	th_run_on(two_yaml,
+		  HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		      "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		      "3,b,v,100,1,4,0,0,500,500,high,gpu,completed\n",
+		  ".csv", &o, &r);
+	cr_expect_eq(pf_plan, 150);
+	cr_expect_eq(th_start(&r, 3), 150);
+	cr_expect_eq(th_job(&r, 2)->end_s, 150);
+	cr_expect_eq(th_job(&r, 2)->runtime_s, 140);
+	cr_expect(th_job(&r, 2)->flags & CS_JOB_PREEMPT_KILLED);
+	cr_expect_eq(th_job(&r, 1)->end_s, 1000);
 	cs_run_result_free(&r);
 }
 
@@ -320,4 +416,286 @@ Test(preempt, multifactor_no_preemption_by_default)
 	cr_assert_eq(th_start(&r, 2), 1000);
 	cr_assert_eq(th_job(&r, 1)->preemptions, 0);
 	cs_run_result_free(&r);
+}
+
+/* ---- a grace before the stop (cs_ctx_preempt_after; Slurm's GraceTime) ---- */
+
+/* multifactor with preempt_mode=mode, the accounts file `accounts` and the
+ * further options kv (key, value, ..., NULL); outputs in out_dir if set. */
+static void run_grace(const char *accounts, const char *csv, const char *mode, const char *const *kv,
+		      const char *out_dir, cs_run_result *r)
+{
+	char *a = th_write_tmp(accounts, ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.keys[0] = "preempt_mode";
+	o.vals[0] = mode;
+	o.nparams = 1;
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		o.keys[o.nparams] = kv[i];
+		o.vals[o.nparams++] = kv[i + 1];
+	}
+	o.out_dir = out_dir;
+	th_run_on(three_yaml, csv, ".csv", &o, r);
+	th_unlink(a);
+}
+
+static const char *const grace600[] = { "preempt_grace_time", "600", NULL };
+
+/* Grace 600 (preempt_grace_time): J2 (high) arrives at 100 and chooses J1
+ * (low, all three nodes); J1 is signalled and runs on until 100 + 600 =
+ * 700, when it is requeued; J2 holds its reservation at 700 and runs
+ * 700-800; J1 starts over at 800 (J2's end) and ends at 1800. It lost the
+ * 700 s it ran, which projects.csv counts as used: a 12 GPUs x (700 +
+ * 1000) s = 20,400 GPU-s, b 4 x 100. The same with one queue for every
+ * partition. */
+Test(preempt, grace_time_keeps_the_victim_running_until_its_end)
+{
+	static const char *const global[] = { "preempt_grace_time", "600", "queue", "global", NULL };
+	char dir[] = "/tmp/capsim-grace-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	for (int q = 0; q < 2; q++) {
+		cs_run_result r;
+		run_grace(qos_accounts, QOS_JOBS, "requeue", q ? global : grace600, q ? NULL : dir, &r);
+		cr_expect_eq(th_job(&r, 2)->reservation_s, 700);
+		cr_expect_eq(th_start(&r, 2), 700);
+		cr_expect_eq(th_job(&r, 2)->end_s, 800);
+		cr_expect_eq(th_start(&r, 1), 800);
+		cr_expect_eq(th_job(&r, 1)->end_s, 1800);
+		cr_expect_eq(th_job(&r, 1)->preempted_s, 700);
+		cr_expect_eq(th_job(&r, 1)->preemptions, 1);
+		cr_expect_eq(r.est.preemptions, 1);
+		cr_expect_eq(r.est.requeues, 1);
+		cr_expect_eq(r.est.signalled, 1);
+		cr_expect_eq(r.est.grace_ends, 0);
+		cs_run_result_free(&r);
+	}
+	char path[256];
+	snprintf(path, sizeof path, "%s/projects.csv", dir);
+	char *text = th_slurp(path, NULL);
+	cr_expect(text && strstr(text, "\na,1,20400,") && strstr(text, "\nb,1,400,"), "%s", text);
+	free(text);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* Kill with grace 600: J1 is stopped at 700 having run 700 s (its
+ * runtime), J2 runs 700-800, J1 never runs again. */
+Test(preempt, grace_time_then_kill_counts_the_run_to_the_stop)
+{
+	cs_run_result r;
+	run_grace(qos_accounts, QOS_JOBS, "kill", grace600, NULL, &r);
+	cr_expect_eq(th_start(&r, 2), 700);
+	cr_expect_eq(th_start(&r, 1), 0);
+	cr_expect_eq(th_job(&r, 1)->end_s, 700);
+	cr_expect_eq(th_job(&r, 1)->runtime_s, 700);
+	cr_expect(th_job(&r, 1)->flags & CS_JOB_PREEMPT_KILLED);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 0);
+	cr_expect_eq(r.est.requeues, 0);
+	cs_run_result_free(&r);
+}
+
+/* J1 (time limit 1000, runs 500) is signalled at 100 with grace 600 (stop
+ * at 700) and ends on its own at 500, inside its grace: it simply ends (as
+ * Slurm's job does when it exits before its grace's end), unpreempted. J2,
+ * reserved for 700, starts at 500 (the pass J1's end brings) and ends at
+ * 600. The summary counts J1 as ended in its grace. */
+Test(preempt, a_victim_that_ends_within_its_grace_ends_normally)
+{
+	char dir[] = "/tmp/capsim-grace-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cs_run_result r;
+	run_grace(qos_accounts,
+		  HDR "1,a,u,0,3,4,0,0,1000,500,low,gpu,completed\n"
+		      "2,b,v,100,1,4,0,0,100,100,high,gpu,completed\n",
+		  "requeue", grace600, dir, &r);
+	cr_expect_eq(th_job(&r, 2)->reservation_s, 700);
+	cr_expect_eq(th_start(&r, 2), 500);
+	cr_expect_eq(th_job(&r, 2)->end_s, 600);
+	cr_expect_eq(th_start(&r, 1), 0);
+	cr_expect_eq(th_job(&r, 1)->end_s, 500);
+	cr_expect_eq(th_job(&r, 1)->runtime_s, 500);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 0);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 0);
+	cr_expect_eq(r.est.preemptions, 0);
+	cr_expect_eq(r.est.signalled, 1);
+	cr_expect_eq(r.est.grace_ends, 1);
+	cs_run_result_free(&r);
+	char path[256];
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	char *text = th_slurp(path, NULL);
+	cr_expect(text && strstr(text, "\"preempted_jobs\": {\n    \"jobs\": 0,") && strstr(text, "\"ended_in_grace\": 1\n") &&
+			  strstr(text, "\"signalled\": 1\n"),
+		  "%s", text);
+	free(text);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* The victim's QoS's grace_time wins over preempt_grace_time: low's 300
+ * stops J1 at 400; J2 runs 400-500, J1 again 500-1500 (lost 400 s). A
+ * grace_time of 0 is a grace of 0 (J2 at 100, as without any), not "use
+ * the default". */
+Test(preempt, the_qos_grace_time_wins_over_the_default)
+{
+	static const char acc300[] = "accounts:\n  - {name: a}\n  - {name: b}\n"
+				     "qos:\n  - {name: low, priority: 0, grace_time: 300}\n"
+				     "  - {name: high, priority: 100, preempt: [low]}\n";
+	static const char acc0[] = "accounts:\n  - {name: a}\n  - {name: b}\n"
+				   "qos:\n  - {name: low, priority: 0, grace_time: 0}\n"
+				   "  - {name: high, priority: 100, preempt: [low]}\n";
+	cs_run_result r;
+	run_grace(acc300, QOS_JOBS, "requeue", grace600, NULL, &r);
+	cr_expect_eq(th_start(&r, 2), 400);
+	cr_expect_eq(th_start(&r, 1), 500);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 400);
+	cs_run_result_free(&r);
+	run_grace(acc300, QOS_JOBS, "requeue", NULL, NULL, &r); /* the QoS's alone */
+	cr_expect_eq(th_start(&r, 2), 400);
+	cs_run_result_free(&r);
+	run_grace(acc0, QOS_JOBS, "requeue", grace600, NULL, &r);
+	cr_expect_eq(th_start(&r, 2), 100);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 100);
+	cr_expect_eq(r.est.signalled, 0);
+	cs_run_result_free(&r);
+}
+
+/* Three low jobs, one node each: J1 at 0, J2 at 10, J3 at 20, 1000 s. J4
+ * (high, one node) at 100 signals J3 only (the latest started; its node
+ * covers J4) with grace 600. J5 (low) arriving at 200 brings a pass in
+ * which J4, still waiting, must not choose J2 as well: J3 under grace
+ * already makes room. J4 runs 700-800 on J3's node. */
+Test(preempt, victims_under_grace_count_as_room_to_come)
+{
+	cs_run_result r;
+	run_grace(qos_accounts,
+		  HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+		      "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		      "3,a,u,20,1,4,0,0,1000,1000,low,gpu,completed\n"
+		      "4,b,v,100,1,4,0,0,100,100,high,gpu,completed\n"
+		      "5,a,u,200,1,4,0,0,100,100,low,gpu,completed\n",
+		  "requeue", grace600, NULL, &r);
+	cr_expect_eq(th_start(&r, 4), 700);
+	cr_expect_eq(th_job(&r, 3)->preemptions, 1);
+	cr_expect_eq(th_job(&r, 3)->preempted_s, 680);
+	cr_expect_eq(th_job(&r, 2)->preemptions, 0);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 0);
+	cr_expect_eq(th_start(&r, 2), 10);
+	cr_expect_eq(r.est.signalled, 1);
+	cs_run_result_free(&r);
+}
+
+/* Victims of two QoS, one without grace: J1 and J2 (lowg, grace 600) start
+ * at 0 and 10, J3 (low0, grace 0) at 20, one node each. J4 (high, two
+ * nodes) at 100 takes the latest started first: J3 stops at once (J4
+ * still does not fit), then J2 is signalled, which with J3's node covers
+ * J4: J1 is spared. J4 is reserved for 700 and runs 700-800 on J3's and
+ * J2's nodes; J3 lost 80 s, J2 690 s. */
+Test(preempt, a_victim_without_grace_stops_at_once_beside_one_with)
+{
+	static const char acc[] = "accounts:\n  - {name: a}\n  - {name: b}\n"
+				  "qos:\n  - {name: lowg, priority: 0, grace_time: 600}\n"
+				  "  - {name: low0, priority: 0, grace_time: 0}\n"
+				  "  - {name: high, priority: 100, preempt: [lowg, low0]}\n";
+	cs_run_result r;
+	run_grace(acc,
+		  HDR "1,a,u,0,1,4,0,0,1000,1000,lowg,gpu,completed\n"
+		      "2,a,u,10,1,4,0,0,1000,1000,lowg,gpu,completed\n"
+		      "3,a,u,20,1,4,0,0,1000,1000,low0,gpu,completed\n"
+		      "4,b,v,100,2,4,0,0,100,100,high,gpu,completed\n",
+		  "requeue", NULL, NULL, &r);
+	cr_expect_eq(th_job(&r, 4)->reservation_s, 700);
+	cr_expect_eq(th_start(&r, 4), 700);
+	cr_expect_eq(th_job(&r, 3)->preempted_s, 80);
+	cr_expect_eq(th_job(&r, 2)->preempted_s, 690);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 0);
+	cr_expect_eq(th_job(&r, 1)->end_s, 1000);
+	cr_expect_eq(r.est.signalled, 1);
+	cr_expect_eq(r.est.preemptions, 2);
+	cs_run_result_free(&r);
+}
+
+/* The same inputs give the same files, byte for byte, with a grace. */
+Test(preempt, a_run_with_grace_is_deterministic)
+{
+	char d1[] = "/tmp/capsim-grace1-XXXXXX", d2[] = "/tmp/capsim-grace2-XXXXXX";
+	cr_assert_not_null(mkdtemp(d1));
+	cr_assert_not_null(mkdtemp(d2));
+	const char *jobs = HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
+			       "2,a,u,10,1,4,0,0,1000,400,low,gpu,completed\n"
+			       "3,a,u,20,1,4,0,0,1000,1000,low,gpu,completed\n"
+			       "4,b,v,100,2,4,0,0,100,100,high,gpu,completed\n"
+			       "5,b,v,150,1,4,0,0,100,100,high,gpu,completed\n";
+	cs_run_result r;
+	run_grace(qos_accounts, jobs, "requeue", grace600, d1, &r);
+	cs_run_result_free(&r);
+	run_grace(qos_accounts, jobs, "requeue", grace600, d2, &r);
+	cs_run_result_free(&r);
+	/* (summary.json names the temporary input files, which differ) */
+	th_expect_same_file(d1, d2, "jobs.csv");
+	th_expect_same_file(d1, d2, "timeseries.csv");
+	th_expect_same_file(d1, d2, "projects.csv");
+	th_expect_same_file(d1, d2, "fairness.csv");
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", d1, d2);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* A run expected to fail with a message containing want. */
+static void expect_refused(const char *cluster_yaml, const char *workload, const char *suffix,
+			   const char *const *kv, int with_accounts, const char *want)
+{
+	char *a = with_accounts ? th_write_tmp(qos_accounts, ".yaml") : NULL;
+	char *w = th_write_tmp(workload, suffix);
+	char *y = cluster_yaml ? th_write_tmp(cluster_yaml, ".yaml") : NULL;
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.workload = w;
+	o.cluster = y;
+	if (!y)
+		o.procs = 8;
+	for (size_t i = 0; kv[i]; i += 2) {
+		o.keys[o.nparams] = kv[i];
+		o.vals[o.nparams++] = kv[i + 1];
+	}
+	char err[CS_ERRLEN] = "";
+	cs_run_result r;
+	cr_expect_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
+	cr_expect(strstr(err, want), "got '%s', want '%s'", err, want);
+	th_unlink(w);
+	if (y)
+		th_unlink(y);
+	if (a)
+		th_unlink(a);
+}
+
+/* Suspend is refused, with the reason: on a node model a suspended job
+ * keeps its GPUs and memory (Slurm releases neither); on a pooled machine
+ * Slurm's preempt/qos would time-slice (gang scheduling), not modelled.
+ * preempt_grace_time without preemption, or beyond 2^40 s, or negative,
+ * is refused too. */
+Test(preempt, suspend_and_stray_grace_options_are_refused)
+{
+	static const char *const susp[] = { "preempt_mode", "suspend", NULL };
+	expect_refused(three_yaml, QOS_JOBS, ".csv", susp, 1,
+		       "policy multifactor: preempt_mode=suspend: a suspended job keeps its GPUs and memory (Slurm "
+		       "releases neither), so it frees nothing for a GPU job; use requeue or kill");
+	expect_refused(NULL, SWF_JOB(1, 0, 100, 4, 100) SWF_JOB(2, 10, 100, 4, 100), ".swf", susp, 0,
+		       "policy multifactor: preempt_mode=suspend: with QoS preemption Slurm time-slices a preemptor "
+		       "and the jobs it suspends (gang scheduling), which capsim does not model; use requeue or kill");
+	static const char *const stray[] = { "preempt_grace_time", "600", NULL };
+	expect_refused(three_yaml, QOS_JOBS, ".csv", stray, 1,
+		       "policy multifactor: preempt_grace_time applies with preempt_mode=requeue or kill");
+	static const char *const huge[] = { "preempt_mode", "requeue", "preempt_grace_time", "2e12", NULL };
+	expect_refused(three_yaml, QOS_JOBS, ".csv", huge, 1,
+		       "policy multifactor: preempt_grace_time: '2e12' is more than 2^40 s");
+	static const char *const neg[] = { "preempt_mode", "requeue", "preempt_grace_time", "-1", NULL };
+	expect_refused(three_yaml, QOS_JOBS, ".csv", neg, 1,
+		       "policy multifactor: preempt_grace_time: '-1' is not a number >= 0");
 }

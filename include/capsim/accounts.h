@@ -15,8 +15,23 @@
  *             - {name: u00001, shares: 2}
  *   qos:                        # optional: Slurm's QoS priority, >= 0
  *     - {name: high, priority: 1000, preempt: [normal, batch]}
+ *     - {name: normal, priority: 10, grace_time: 600}
  *   partitions:                 # optional: partition priority, >= 0
  *     - {name: h100, priority: 10}
+ *
+ *
+ * Association limits (Slurm's sacctmgr names; docs/fairshare.md#limits),
+ * optional on any account or user entry:
+ *       GrpTRES: "cpu=512,gres/gpu=64"   # running, over the entry's subtree
+ *       GrpTRESMins: "gres/gpu=600000"   # used per budget period, over the subtree
+ *       GrpJobs: 20                      # running jobs over the subtree
+ *       GrpSubmitJobs: 100               # running + waiting over the subtree
+ *       MaxJobs: 4                       # per association (user), inherited down
+ *       MaxSubmitJobs: 50                # per association, inherited down
+ *       MaxTRESPerJob: "gres/gpu=32"     # per job of an association, inherited down
+ *   TRES are cpu, mem (MB; suffix K, M, G or T), node, gres/gpu and
+ *   billing; -1 (or a TRES set to -1) is "no limit", which also stops a
+ *   Max* value inherited from above.
  *
  * Mistakes are "FILE:LINE:COL: key: what is wrong" (-CS_EPARSE for a wrong
  * type or unknown key, -CS_EINVAL for a bad value: negative shares,
@@ -34,7 +49,11 @@
  * priority in the table (0 for a QoS not in it, or when every priority is
  * 0); its partition factor likewise. A QoS's `preempt` lists the QoS
  * names (of the same table) whose running jobs its jobs may preempt
- * (Slurm's QOS Preempt=), for multifactor's `preempt_mode`.
+ * (Slurm's QOS Preempt=), for multifactor's `preempt_mode`. Its
+ * `grace_time` (whole seconds, 0 .. CS_TIME_LIMIT; Slurm's QOS GraceTime,
+ * which preempt/qos uses) is how long a job of that QoS, once chosen for
+ * preemption, runs on before it is stopped; without it multifactor's
+ * `preempt_grace_time` applies.
  */
 #ifndef CAPSIM_ACCOUNTS_H
 #define CAPSIM_ACCOUNTS_H
@@ -43,6 +62,22 @@
 #include "capsim/trace.h"
 
 enum { CS_ACCT_ACCOUNT = 0, CS_ACCT_USER = 1 };
+
+/* Trackable resources of association limits, as Slurm names them. */
+enum { CS_TRES_CPU, CS_TRES_MEM, CS_TRES_NODE, CS_TRES_GPU, CS_TRES_BILLING, CS_TRES_N };
+extern const char *const cs_tres_names[CS_TRES_N]; /* "cpu", "mem", "node", "gres/gpu", "billing" */
+
+/* One association's limits as the file sets them: < 0 where it sets none
+ * (CS_LIMIT_UNSET), INFINITY where it says -1 ("no limit": for a Max*
+ * value, stops what would be inherited). */
+#define CS_LIMIT_UNSET (-1.0)
+typedef struct cs_assoc_limit {
+	double grp_tres[CS_TRES_N];      /* running amount over the subtree (mem in MB) */
+	double grp_tres_mins[CS_TRES_N]; /* TRES-minutes per budget period over the subtree */
+	double grp_jobs, grp_submit;     /* running, running + waiting jobs over the subtree */
+	double max_jobs, max_submit;     /* per association */
+	double max_tres_per_job[CS_TRES_N];
+} cs_assoc_limit;
 
 /* The tree as a policy sees it: plain data, nodes in an order where a
  * parent comes before its children (node 0 is the root). */
@@ -69,6 +104,11 @@ typedef struct cs_account_tree {
 	uint32_t nqos;               /* entries of the qos table */
 	const int32_t *job_qos_id;   /* [njobs]: the job's entry, -1 if its QoS is not in the table */
 	const uint8_t *qos_preempts; /* [nqos * nqos]: [a * nqos + b] = 1 if QoS a may preempt QoS b */
+	/* association limits (appended): [nnodes], NULL when the file sets none */
+	const cs_assoc_limit *limits;
+	int limits_line;             /* the first line that sets one (for messages) */
+	const cs_time *qos_grace;    /* [nqos]: seconds a preempted job of the QoS runs on before it is
+				      * stopped (Slurm's QOS GraceTime); -1: not given (appended) */
 } cs_account_tree;
 
 /* What binding added (for the summary). */

@@ -36,6 +36,9 @@
  *       node_types: [str, ...]           # >= 1, each a node type's name
  *       max_time_s: int > 0              # optional
  *       max_nodes: int > 0               # optional
+ *       tres_billing_weights: str        # optional, Slurm's TRESBillingWeights syntax,
+ *                           # e.g. "CPU=0.01,Mem=0.001G,GRES/gpu=1.0" (capsim/billing.h);
+ *                           # without it a job on the partition bills its size
  *   fabric:                              # optional
  *     levels: [{name: str, radix: int >= 2, oversubscription: float >= 1}, ...]
  *                                        # >= 1, from the leaves up
@@ -51,7 +54,11 @@
  * is graphcore; AMD, Instinct, Radeon or MI<digits>... amd; Habana or
  * Gaudi[2|3] habana; Intel, Ponte or PVC intel; TPU, Cerebras, SambaNova,
  * Trainium, Inferentia or Groq other; any other name nvidia, the common
- * case (Slurm's untyped `gpu` among them). Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, with
+ * case (Slurm's untyped `gpu` among them). A partition's
+ * tres_billing_weights may name GRES/gpu:TYPE only for a TYPE that is one
+ * of its node types' GPU models (case ignored), and its node types with GPUs
+ * must then all bill the same per GPU (capsim computes a job's rate before
+ * it knows which node type it lands on). Errors are one line, `FILE:LINE:COL: KEY: what is wrong`, with
  * 1-based line and column and KEY a path such as `node_types[1].count`.
  */
 #ifndef CAPSIM_CLUSTER_H
@@ -60,6 +67,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capsim/billing.h"
 #include "capsim/topo.h"
 #include "capsim/types.h"
 
@@ -111,6 +119,8 @@ typedef struct cs_cluster_partition {
 	int nnode_types;
 	int64_t max_time_s;    /* 0: no limit */
 	int max_nodes;         /* 0: no limit */
+	cs_billing billing;    /* tres_billing_weights; billing.given 0: none */
+	const char *billing_gpu_model; /* the GPU model its GPU weight is for ("" if none) */
 } cs_cluster_partition;
 
 typedef struct cs_cluster_fabric_level {
@@ -184,6 +194,19 @@ int cs_cluster_ngpu_models(const cs_cluster *c);
 const cs_cluster_gpu_count *cs_cluster_gpu_model_at(const cs_cluster *c, int i);
 
 const cs_cluster_totals *cs_cluster_totals_of(const cs_cluster *c);
+
+/* 1 if any partition has tres_billing_weights. */
+int cs_cluster_has_billing(const cs_cluster *c);
+/* Billing units per second of run of a job on partition p (config order)
+ * holding nodes x (gpus_per_node GPUs, cores_per_node cores,
+ * mem_per_node_mib MiB): its weights' sum (capsim/billing.h), or `size`
+ * (today's charge: GPUs, or cores for a CPU-only job) if p has none. */
+double cs_cluster_billing_rate(const cs_cluster *c, int p, uint32_t nodes, uint32_t gpus_per_node,
+			       uint32_t cores_per_node, uint32_t mem_per_node_mib, uint32_t size);
+/* Billing units per second of a whole node of type t, billed on the first
+ * partition (config order) that holds t: all its GPUs, cores and memory
+ * (the machine's capacity in billing units is the sum over nodes). */
+double cs_cluster_node_billing_rate(const cs_cluster *c, int t);
 
 /* ---- sim/cluster_print.c: `capsim cluster show` --------------------------- */
 

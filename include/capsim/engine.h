@@ -35,6 +35,8 @@ typedef struct cs_engine_stats {
 	uint64_t wakeups;      /* wakeups policies asked for (cs_ctx_wakeup) */
 	uint64_t preemptions;  /* runs stopped by cs_ctx_preempt */
 	uint64_t requeues;     /* of which requeued */
+	uint64_t signalled;    /* jobs given a grace before their stop (cs_ctx_preempt_after) */
+	uint64_t grace_ends;   /* of which ended on their own within it (not stopped, not preemptions) */
 } cs_engine_stats;
 
 /* An observer of every state change (the recorder, sim/): called by the

@@ -23,7 +23,8 @@
  *                  the entitlements add up to the delivered sum (which is at
  *                  most the demands' sum)
  * A resource is a GPU on the node model, a processor (counted as a core)
- * on a pooled machine. Plain computation over a finished run's job table:
+ * on a pooled machine; with TRESBillingWeights on the cluster, a billing
+ * unit (the billed amount counts, docs/fairshare.md#billing). Plain computation over a finished run's job table:
  * O(jobs + lost runs + windows) to bucket the changes by window, plus
  * O(k log k) per window for its k projects with demand.
  */
@@ -38,6 +39,10 @@
 #define CS_FAIR_WINDOW_S 86400 /* the window: one day, whatever --sample is */
 #define CS_FAIR_UNDER 0.8      /* a project served below this share of its entitlement is under-served */
 #define CS_FAIR_NONE UINT32_MAX /* a job of no project counted (cs_fair_in.project) */
+/* Billing units are counted in integer millionths (a job's rate rounded to
+ * the nearest 1e-6 unit per second), so that sums stay exact and in any
+ * order the same. */
+#define CS_FAIR_BILLING_SCALE 1000000
 
 /* A run of a job that a requeue threw away: [from, to). */
 typedef struct cs_fair_run {
@@ -49,7 +54,8 @@ typedef struct cs_fair_in {
 	const cs_job *jobs;        /* a finished run's jobs: started ones count, from submit to end */
 	size_t n;
 	const uint32_t *project;   /* per job: its project 0..nprojects-1, or CS_FAIR_NONE */
-	const uint32_t *units;     /* per job: resources it holds (0: it counts nowhere) */
+	const uint64_t *units;     /* per job: resources it holds (0: it counts nowhere); in billing
+				    * units, millionths of one per second (CS_FAIR_BILLING_SCALE) */
 	const double *weight;      /* per project, > 0 */
 	size_t nprojects;
 	const cs_fair_run *lost;   /* runs a requeue threw away (NULL if nlost is 0) */

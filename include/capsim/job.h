@@ -102,6 +102,15 @@ static inline int32_t cs_partset_of(const cs_partsets *ps, int32_t p)
  * AssocGrpGRES and AssocGrpGRESMinutes). */
 enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_WAIT_JOBS_LIMIT,
        CS_WAIT_SUBMIT_LIMIT, CS_WAIT_BUDGET, CS_WAIT_RESERVATION, CS_WAIT_GRES_LIMIT, CS_WAIT_GRES_BUDGET,
+       /* the other association limits of the accounts file (docs/fairshare.md#limits), by
+	* Slurm's names: AssocGrpMemLimit, AssocGrpNodeLimit, AssocGrpBilling; the same per
+	* budget period (AssocGrpMemMinutes, AssocGrpNodeMinutes, AssocGrpBillingMinutes);
+	* AssocGrpJobsLimit, AssocGrpSubmitJobsLimit; a job larger than its association
+	* allows (AssocMaxCpuPerJobLimit, AssocMaxMemPerJob, AssocMaxNodePerJobLimit,
+	* AssocMaxGRESPerJob, AssocMaxBillingPerJob) */
+       CS_WAIT_MEM_LIMIT, CS_WAIT_NODE_LIMIT, CS_WAIT_BILLING_LIMIT, CS_WAIT_MEM_BUDGET, CS_WAIT_NODE_BUDGET,
+       CS_WAIT_BILLING_BUDGET, CS_WAIT_GRP_JOBS, CS_WAIT_GRP_SUBMIT, CS_WAIT_MAX_CPU_PER_JOB,
+       CS_WAIT_MAX_MEM_PER_JOB, CS_WAIT_MAX_NODE_PER_JOB, CS_WAIT_MAX_GRES_PER_JOB, CS_WAIT_MAX_BILLING_PER_JOB,
        CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 

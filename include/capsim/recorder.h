@@ -69,6 +69,11 @@ void cs_recorder_free(cs_recorder *r);
 const cs_observer *cs_recorder_observer(cs_recorder *r);
 /* Report progress through fn (NULL: none). */
 void cs_recorder_set_progress(cs_recorder *r, cs_progress_fn fn, void *ctx);
+/* Count fair share in billing units (docs/fairshare.md#billing): rate per
+ * job, billing units per second of run (not copied: it must outlive the
+ * recorder), capacity the machine's per second. NULL: GPUs (cores on a
+ * pooled machine), as without. */
+void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity);
 /* After the replay: close the last interval at the last event. 0 or -CS_ENOMEM. */
 int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen);
 

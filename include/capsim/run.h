@@ -99,6 +99,10 @@ typedef struct cs_run_result {
 	cs_hostnames hosts;          /* node model: the nodes' names (hostlist.h); zeroed otherwise */
 	int64_t epoch;               /* Unix time of the workload's time 0 (an SWF header's
 				      * UnixStartTime, a trace's absolute times), 0 if it has none */
+	double *billing;             /* node model with tres_billing_weights: per job, billing units per
+				      * second of run (cs_policy_env.billing); owned; NULL: a job bills
+				      * its size */
+	double billing_capacity;     /* with billing: the machine's whole nodes' billing units per second */
 	uint32_t *unit_first;        /* GPUs or cores: node n's are numbered from unit_first[n]
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */

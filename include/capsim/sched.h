@@ -32,6 +32,10 @@ typedef struct cs_policy_env {
 			       * (appended: older plugins never read it) */
 	const struct cs_account_tree *accounts; /* the accounts file bound to the jobs (capsim
 						 * run --accounts), or NULL (appended) */
+	const double *billing; /* per job: billing units per second of run, from its partition's
+				* TRESBillingWeights and what it holds (docs/clusters.md#billing);
+				* NULL: none given, a job bills its size (appended: older plugins
+				* never read it) */
 	const cs_partsets *partsets; /* node model: jobs submitted to several partitions
 				      * (capsim/job.h), or NULL (appended) */
 } cs_policy_env;
@@ -144,6 +148,20 @@ void cs_ctx_plan_bounds(cs_sched_ctx *ctx, int mode);
  * grows. 0, or -CS_EINVAL if jid is not running. */
 enum { CS_PREEMPT_REQUEUE = 0, CS_PREEMPT_KILL = 1 };
 int cs_ctx_preempt(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
+/* Preemption with a grace (Slurm's GraceTime): running job jid is
+ * signalled now and keeps running, holding its resources, for `grace`
+ * seconds; then it is stopped as cs_ctx_preempt stops it (`how`), at
+ * now + grace: a requeued job's lost run (preempted_s) and a killed job's
+ * runtime both run to that stop. If it ends on its own by then (its end
+ * at or before now + grace) it simply ends: not a preemption (its
+ * preemptions count does not grow; the engine counts it in grace_ends).
+ * Meanwhile it stays in the running set with its estimated end moved to
+ * now + grace if that is earlier, so cs_ctx_shadow, cs_ctx_hold and the
+ * plans see its resources come back then; the hold of this pass ends. The
+ * stop comes with a pass. grace 0 is cs_ctx_preempt. 0; -CS_EINVAL if jid
+ * is not running, is already signalled or grace is negative or over
+ * CS_TIME_LIMIT; -CS_ENOMEM. */
+int cs_ctx_preempt_after(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time grace);
 /* --- jobs submitted to several partitions (node model) ---
  * For a job whose partition is a set (cs_policy_env.partsets), `which`
  * chooses among the set's partitions: bit i, its i-th (in the job's

@@ -22,10 +22,11 @@
  * Gres, Feature(s), Weight, State. Accepted and not kept: NodeHostname,
  * NodeAddr, TmpDisk, Port, MemSpecLimit, CoreSpecCount, CpuSpecList, Reason.
  * Partition keys kept: PartitionName, Nodes, MaxTime, DefaultTime, MaxNodes,
- * MinNodes, Default, State, PriorityTier, PriorityJobFactor. Accepted and
+ * MinNodes, Default, State, PriorityTier, PriorityJobFactor,
+ * TRESBillingWeights (checked as capsim/billing.h parses it). Accepted and
  * not kept: OverSubscribe, AllowAccounts, AllowGroups, AllowQos, QOS,
- * DefMemPerCPU, MaxMemPerNode, Hidden, ExclusiveUser, TRESBillingWeights,
- * PreemptMode, GraceTime, LLN, MaxCPUsPerNode. Any other key on a node,
+ * DefMemPerCPU, MaxMemPerNode, Hidden, ExclusiveUser, PreemptMode,
+ * GraceTime, LLN, MaxCPUsPerNode. Any other key on a node,
  * partition, switch or block line is an error.
  *
  * Errors are one line, `FILE:LINE: Key: what is wrong` (Key in the
@@ -87,6 +88,9 @@ typedef struct cs_slurm_partition {
 	const char *state;      /* UP (default), DOWN, DRAIN or INACTIVE, upper case */
 	int64_t priority_tier;       /* default 1 */
 	int64_t priority_job_factor; /* default 1 */
+	const char *tres_billing_weights; /* TRESBillingWeights as written, "" if not given */
+	const char *billing_file;         /* where it was given (a DEFAULT line's, if from there) */
+	int billing_line;
 } cs_slurm_partition;
 
 typedef struct cs_slurm_switch {
