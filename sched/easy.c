@@ -22,7 +22,12 @@
  * ones). Then every other waiting job may start if it delays no hold, and
  * with reserve=N the first N jobs of a partition that cannot start hold
  * reservations too (Slurm's backfill reserves for each job it tests),
- * bounded per user by reserve_user and in all by reserve_total.
+ * bounded per user by reserve_user and in all by reserve_total. A job
+ * submitted to several partitions is a head in each of them not yet
+ * blocked: it starts in the first (in its order) where it fits, or blocks
+ * them all and holds its reservation in the one, with room in the budget,
+ * where it can start the earliest (cs_ctx_hold_in); backfilling, it starts
+ * in the first where it fits without delaying a hold.
  */
 #include "capsim/sched.h"
 #include "fifo.h"
@@ -95,7 +100,7 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
-	if (cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+	if (cs_partq_init(&p->pq, env->jobs, env->njobs, env->partsets) < 0) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -200,12 +205,13 @@ static void easy_pass_partitions(easy *p, cs_sched_ctx *ctx)
 	long h;
 	while ((h = cs_partq_next_unblocked(pq, &p->q)) >= 0) {
 		uint32_t jid = (uint32_t)h;
-		if (cs_ctx_start(ctx, jid, CS_START_HEAD) == 0) {
+		uint64_t open = cs_partq_open(pq, jid);
+		if (cs_ctx_start_in(ctx, jid, open, CS_START_HEAD) == 0) {
 			take(p, jid);
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
-		pq->blocked[cs_partq_key(pq, jid)] = 1;
+		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
 	backfill_linear(p, ctx, -1);

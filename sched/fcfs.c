@@ -4,7 +4,10 @@
  * On a node model whose jobs use several partitions the order is kept
  * within each partition, as Slurm's main scheduler does: the pass starts
  * jobs in arrival order, and a job that cannot start stops the later jobs
- * of its partition only (queue=global: of every partition).
+ * of its partition only (queue=global: of every partition). A job
+ * submitted to several partitions is a candidate in each: it starts in the
+ * first of them, in its order, that is not blocked and where it fits, and
+ * if it fits in none it blocks each of them.
  */
 #include "capsim/sched.h"
 #include "fifo.h"
@@ -26,7 +29,7 @@ static void fcfs_destroy(void *state);
 static int fcfs_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
 	fcfs *p = calloc(1, sizeof *p);
-	if (!p || cs_fifo_init(&p->q, env->njobs) < 0 || cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+	if (!p || cs_fifo_init(&p->q, env->njobs) < 0 || cs_partq_init(&p->pq, env->jobs, env->njobs, env->partsets) < 0) {
 		fcfs_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -55,9 +58,12 @@ static void fcfs_pass(void *state, cs_sched_ctx *ctx)
 	if (p->per_partition) {
 		cs_partq_pass(&p->pq);
 		while ((h = cs_partq_next_unblocked(&p->pq, &p->q)) >= 0) {
-			if (cs_ctx_start(ctx, (uint32_t)h, CS_START_HEAD) < 0) {
+			/* in the first of its partitions not blocked where it fits;
+			 * else it blocks them all */
+			uint64_t open = cs_partq_open(&p->pq, (uint32_t)h);
+			if (cs_ctx_start_in(ctx, (uint32_t)h, open, CS_START_HEAD) < 0) {
 				cs_ctx_pending(ctx, (uint32_t)h, CS_WAIT_RESOURCES);
-				p->pq.blocked[cs_partq_key(&p->pq, (uint32_t)h)] = 1;
+				cs_partq_block(&p->pq, (uint32_t)h, open);
 			} else {
 				cs_fifo_remove(&p->q, (uint32_t)h);
 			}

@@ -481,7 +481,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 		mf_destroy(p);
 		return -CS_EINVAL;
 	}
-	if (cs_partq_init(&p->pq, env->jobs, env->njobs) < 0) {
+	if (cs_partq_init(&p->pq, env->jobs, env->njobs, env->partsets) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -593,15 +593,22 @@ static void hold(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned lim)
 	}
 }
 
-static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
+/* Start jid in the first of the partitions `which` chooses where it fits
+ * (cs_ctx_start_in), and book it. */
+static int start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how)
 {
-	if (cs_ctx_start(ctx, jid, how) < 0)
+	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
 		return -1;
 	cs_fifo_remove(&p->q, jid);
 	p->run[p->nrun++] = jid;
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
+}
+
+static int start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
+{
+	return start_in(p, ctx, jid, ~0ull, how);
 }
 
 /* Victim order: the latest started first (they lose the least work), then
@@ -730,7 +737,9 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
  * jobs of the partitions not yet blocked, each partition's first that
  * cannot start (after preempting, if its QoS may) blocking it and holding
  * its reservation; then every other job may start if it delays no hold,
- * with more reservations as the budget allows (docs/policies.md#partitions). */
+ * with more reservations as the budget allows (docs/policies.md#partitions).
+ * A job submitted to several partitions is a candidate in those not yet
+ * blocked: it starts in the first where it fits, or blocks them all. */
 static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 {
 	cs_partq *pq = &p->pq;
@@ -738,7 +747,8 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	cs_resv_budget_pass(&p->rb);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = p->order[i].jid;
-		if (pq->blocked[cs_partq_key(pq, jid)])
+		uint64_t open = cs_partq_open(pq, jid);
+		if (!open)
 			continue;
 		unsigned lim = over_limit(p, jid);
 		if (lim) { /* its account reached a limit in this pass */
@@ -746,12 +756,13 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
-		if (start(p, ctx, jid, CS_START_HEAD) == 0 || (p->preempt_mode && preempt_for(p, ctx, jid) == 0)) {
+		if (start_in(p, ctx, jid, open, CS_START_HEAD) == 0 ||
+		    (p->preempt_mode && preempt_for(p, ctx, jid) == 0)) {
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
-		pq->blocked[cs_partq_key(pq, jid)] = 1;
+		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
 	for (size_t i = 0; i < n; i++) {

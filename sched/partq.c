@@ -7,16 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cs_partq_init(cs_partq *q, const cs_job *jobs, size_t n)
+int cs_partq_init(cs_partq *q, const cs_job *jobs, size_t n, const cs_partsets *sets)
 {
 	memset(q, 0, sizeof *q);
 	q->jobs = jobs;
+	q->sets = sets && sets->n ? sets : NULL;
 	uint32_t nk = 1;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t k = cs_partq_key(q, (uint32_t)i);
-		if (k + 1 > nk)
-			nk = k + 1;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t x = 0; x < cs_partq_nkeys_of(q, (uint32_t)i); x++) {
+			uint32_t k = cs_partq_key_at(q, (uint32_t)i, x);
+			if (k + 1 > nk)
+				nk = k + 1;
+		}
 	q->nkeys = nk;
 	q->head = calloc(nk, sizeof *q->head);
 	q->blocked = calloc(nk, 1);
@@ -28,7 +30,8 @@ int cs_partq_init(cs_partq *q, const cs_job *jobs, size_t n)
 		return -CS_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		seen[cs_partq_key(q, (uint32_t)i)] = 1;
+		for (uint32_t x = 0; x < cs_partq_nkeys_of(q, (uint32_t)i); x++)
+			seen[cs_partq_key_at(q, (uint32_t)i, x)] = 1;
 	for (uint32_t k = 0; k < nk; k++)
 		q->used += seen[k];
 	free(seen);
@@ -47,9 +50,39 @@ void cs_partq_free(cs_partq *q)
 
 void cs_partq_push(cs_partq *q, uint32_t jid)
 {
-	uint32_t k = cs_partq_key(q, jid);
-	if (jid < q->head[k]) /* a requeued job comes back below the key's mark */
-		q->head[k] = jid;
+	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++) {
+		uint32_t k = cs_partq_key_at(q, jid, x);
+		if (jid < q->head[k]) /* a requeued job comes back below the key's mark */
+			q->head[k] = jid;
+	}
+}
+
+/* Does job jid have key k? */
+static int has_key(const cs_partq *q, uint32_t jid, uint32_t k)
+{
+	int32_t s = cs_partset_of(q->sets, q->jobs[jid].partition);
+	if (s < 0)
+		return cs_partq_key(q, jid) == k;
+	for (uint32_t i = q->sets->first[s]; i < q->sets->first[s + 1]; i++)
+		if ((uint32_t)q->sets->parts[i] + 1 == k)
+			return 1;
+	return 0;
+}
+
+uint64_t cs_partq_open(const cs_partq *q, uint32_t jid)
+{
+	uint64_t m = 0;
+	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
+		if (!q->blocked[cs_partq_key_at(q, jid, x)])
+			m |= 1ull << x;
+	return m;
+}
+
+void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask)
+{
+	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
+		if (mask >> x & 1)
+			q->blocked[cs_partq_key_at(q, jid, x)] = 1;
 }
 
 void cs_partq_pass(cs_partq *q)
@@ -62,7 +95,7 @@ long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k)
 {
 	size_t i = q->head[k] > f->head ? q->head[k] : f->head;
 	for (; i < f->end; i++)
-		if (f->in[i] && cs_partq_key(q, (uint32_t)i) == k)
+		if (f->in[i] && (q->sets ? has_key(q, (uint32_t)i, k) : cs_partq_key(q, (uint32_t)i) == k))
 			break;
 	q->head[k] = i;
 	return i < f->end ? (long)i : -1;
@@ -170,7 +203,17 @@ void cs_resv_budget_pass(cs_resv_budget *b)
 int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t k = cs_partq_key(q, jid);
-	if (q->reserved[k] >= b->per_part || (b->total && b->nheld >= b->total))
+	uint64_t room = 0; /* a job of several partitions: those with room in their budget */
+	if (cs_partset_of(q->sets, q->jobs[jid].partition) >= 0) {
+		for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
+			if (q->reserved[cs_partq_key_at(q, jid, x)] < b->per_part)
+				room |= 1ull << x;
+		if (!room)
+			return 0;
+	} else if (q->reserved[k] >= b->per_part) {
+		return 0;
+	}
+	if (b->total && b->nheld >= b->total)
 		return 0;
 	int32_t u = b->jobs[jid].user;
 	uint32_t *un = NULL;
@@ -183,7 +226,14 @@ int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint3
 		if (*un >= b->per_user)
 			return 0;
 	}
-	int rc = b->nheld == 0 ? cs_ctx_hold(ctx, jid, NULL) : cs_ctx_hold_add(ctx, jid, NULL);
+	int rc;
+	if (room) {
+		rc = cs_ctx_hold_in(ctx, jid, room, NULL);
+		if (rc >= 0)
+			k = cs_partq_key_at(q, jid, (uint32_t)rc);
+	} else {
+		rc = b->nheld == 0 ? cs_ctx_hold(ctx, jid, NULL) : cs_ctx_hold_add(ctx, jid, NULL);
+	}
 	if (rc < 0)
 		return 0;
 	q->reserved[k]++;

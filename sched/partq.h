@@ -4,7 +4,10 @@
  *
  * A job's queue key is its partition (cs_job.partition + 1; key 0 is "any
  * partition", and a GPU job placed by a --gpu-map rule has its rule's
- * index past the cluster's partitions: its own key). Over one arrival-
+ * index past the cluster's partitions: its own key). A job submitted to
+ * several partitions (a set, capsim/job.h) has the key of each, as Slurm
+ * queues one record per job and partition: it is a candidate in each, and
+ * bit i of its key masks below stands for its set's i-th. Over one arrival-
  * order queue (cs_fifo), each key keeps the index below which none of its
  * jobs waits, so finding a key's oldest waiting job is amortised O(1) per
  * job of the run, and a pass that starts the oldest job of the unblocked
@@ -23,16 +26,31 @@ typedef struct cs_partq {
 	size_t *head;        /* per key: no waiting job of the key below this index */
 	uint8_t *blocked;    /* per key: its oldest waiting job could not start in this pass */
 	uint32_t *reserved;  /* per key: reservations made in this pass */
+	const cs_partsets *sets; /* NULL: every job has one key */
 } cs_partq;
 
+/* The key of a job of one partition. */
 static inline uint32_t cs_partq_key(const cs_partq *q, uint32_t jid)
 {
 	int32_t p = q->jobs[jid].partition;
 	return p < 0 ? 0 : (uint32_t)p + 1;
 }
 
-/* The keys of jobs[0..n). 0 or -CS_ENOMEM. */
-int cs_partq_init(cs_partq *q, const cs_job *jobs, size_t n);
+/* How many keys job jid has (1, or its set's size), and its i-th. */
+static inline uint32_t cs_partq_nkeys_of(const cs_partq *q, uint32_t jid)
+{
+	int32_t s = cs_partset_of(q->sets, q->jobs[jid].partition);
+	return s < 0 ? 1 : q->sets->first[s + 1] - q->sets->first[s];
+}
+static inline uint32_t cs_partq_key_at(const cs_partq *q, uint32_t jid, uint32_t i)
+{
+	int32_t s = cs_partset_of(q->sets, q->jobs[jid].partition);
+	return s < 0 ? cs_partq_key(q, jid) : (uint32_t)q->sets->parts[q->sets->first[s] + i] + 1;
+}
+
+/* The keys of jobs[0..n), sets (NULL: none) giving those of a job of
+ * several partitions. 0 or -CS_ENOMEM. */
+int cs_partq_init(cs_partq *q, const cs_job *jobs, size_t n, const cs_partsets *sets);
 void cs_partq_free(cs_partq *q);
 /* jid entered the queue f (after cs_fifo_push). */
 void cs_partq_push(cs_partq *q, uint32_t jid);
@@ -42,6 +60,10 @@ void cs_partq_pass(cs_partq *q);
 long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k);
 /* Oldest waiting job, in arrival order, of the keys not blocked, or -1. */
 long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f);
+/* Job jid's keys not blocked in this pass, as a mask (bit i: its i-th). */
+uint64_t cs_partq_open(const cs_partq *q, uint32_t jid);
+/* Block job jid's keys in mask. */
+void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask);
 
 /* The partition parameters of easy and multifactor (fcfs has only queue). */
 #define CS_QUEUE_PARAM                                                                                     \
@@ -80,7 +102,9 @@ static inline int cs_resv_budget_holds(const cs_resv_budget *b, uint32_t jid)
 	return b->held && b->held[jid] == b->pass;
 }
 /* Give waiting job jid a hold if the budget allows (its partition's, its
- * user's, the pass's). 1 if it holds, 0 if not. */
+ * user's, the pass's). A job of several partitions holds in the one of
+ * them with room in its budget where it can start the earliest
+ * (cs_ctx_hold_in), and counts in that one's. 1 if it holds, 0 if not. */
 int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid);
 
 /* The `queue` parameter of env (partition, the default, or global): 1 if

@@ -42,12 +42,36 @@ static void run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 	c->nrun++;
 }
 
-int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
+/* Place a job of several partitions now in the first of those chosen by
+ * which where it fits; its partition becomes that one. */
+static int place_in_set(cs_sched_ctx *c, uint32_t jid, int32_t s, uint64_t which)
+{
+	cs_job *j = &c->jobs[jid];
+	const cs_partsets *ps = c->sets;
+	int32_t set = j->partition;
+	int rc = -CS_EINVAL;
+	for (uint32_t i = 0; i < ps->first[s + 1] - ps->first[s]; i++) {
+		if (!(which >> i & 1))
+			continue;
+		j->partition = ps->parts[ps->first[s] + i];
+		rc = cs_place_start(c, jid);
+		if (rc != -CS_ENOFIT)
+			break;
+	}
+	if (rc < 0)
+		j->partition = set;
+	return rc;
+}
+
+int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 {
 	if (jid >= c->njobs)
 		return -CS_EINVAL;
 	cs_job *j = &c->jobs[jid];
 	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	int32_t s = c->nm ? cs_partset_of(c->sets, j->partition) : -1;
+	if (s < 0 && !(which & 1))
 		return -CS_EINVAL;
 	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
@@ -55,7 +79,7 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
 	}
 	if (c->nm) {
-		int rc = cs_place_start(c, jid);
+		int rc = s < 0 ? cs_place_start(c, jid) : place_in_set(c, jid, s, which);
 		if (rc < 0)
 			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
 	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
@@ -64,11 +88,20 @@ int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	return cs_ctx_commit_start(c, jid, how, long_run);
 }
 
+int cs_ctx_start(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	return cs_ctx_start_in(c, jid, ~0ull, how);
+}
+
 /* The bookkeeping of a start whose resources are taken (node model: the
  * job's slots hold its placement). */
 int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_run)
 {
 	cs_job *j = &c->jobs[jid];
+	int32_t s = c->nm ? cs_partset_of(c->sets, j->partition) : -1;
+	if (s >= 0) /* placed by a plan: in the first of its partitions that has the nodes */
+		j->partition = c->sets->parts[c->sets->first[s] +
+					      (uint32_t)cs_place_member(c, s, ~0ull, c->slots[c->off[jid]].node)];
 	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
 		if (c->nm) {
 			cs_placement p = placement_of(c, jid);
@@ -188,6 +221,23 @@ void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t 
 		*jid = c->run[i].jid;
 }
 
+/* The set a job of several partitions holds for (its own, or the scratch
+ * partition's during cs_ctx_hold_in): the set of the job. */
+static int32_t set_of_job(const cs_sched_ctx *c, uint32_t jid)
+{
+	int32_t p = c->set_part ? c->set_part[jid] : -1;
+	return cs_partset_of(c->sets, p);
+}
+
+/* A job of several partitions holds nodes of one of them: the node types of
+ * that one only concern other jobs. */
+static uint64_t hold_mask_of(const cs_sched_ctx *c, uint32_t jid, const cs_slot *slots)
+{
+	int32_t s = set_of_job(c, jid);
+	int i = s >= 0 ? cs_place_member(c, s, ~0ull, slots[0].node) : -1;
+	return i >= 0 ? c->part_mask[c->sets->parts[c->sets->first[s] + (uint32_t)i]] : cs_place_mask(c, jid);
+}
+
 int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
 	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
@@ -200,7 +250,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	if (c->nm) {
 		c->hold_mask = cs_place_mask(c, jid);
 		cs_place_memo_reset(c); /* failures against the old hold's aside no longer hold */
-		if (!when && c->jobs[jid].reservation_s >= 0) {
+		if (!when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid)) {
 			/* computed when a job that fits now needs it (cs_place_start) */
 			c->hold_on = c->hold_lazy = 1;
 			c->hold_jid = jid;
@@ -209,6 +259,8 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		int rc = cs_place_hold(c, jid, c->hold_slots, &c->hold_n, &t);
 		if (rc < 0)
 			return rc;
+		if (cs_place_multi(c, jid))
+			c->hold_mask = hold_mask_of(c, jid, c->hold_slots);
 	} else {
 		uint32_t f;
 		int rc = cs_ctx_shadow(c, c->jobs[jid].size, &t, &f);
@@ -267,7 +319,7 @@ int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	c->xh[k] = (struct xhold){ .jid = jid, .first = c->xh_nslots, .mask = mask };
 	c->xh_nslots += nodes;
 	cs_place_memo_reset(c); /* what failed before the hold may fit no longer the same way */
-	if (!meets && !when && c->jobs[jid].reservation_s >= 0) {
+	if (!meets && !when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid)) {
 		/* alone on its node types, and its reservation recorded: placed
 		 * when a job that may use them needs it (as the first hold) */
 		c->xh[k].lazy = 1;
@@ -279,10 +331,44 @@ int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 		c->xh_nslots -= nodes;
 		return rc;
 	}
+	if (cs_place_multi(c, jid))
+		c->xh[k].mask = hold_mask_of(c, jid, c->xh_slots + c->xh[k].first);
 	if (when)
 		*when = c->xh[k].time;
 	cs_ctx_reserve(c, jid, c->xh[k].time);
 	return 0;
+}
+
+int cs_ctx_hold_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, cs_time *when)
+{
+	if (jid >= c->njobs || !c->nm)
+		return -CS_EINVAL;
+	cs_job *j = &c->jobs[jid];
+	int32_t s = cs_partset_of(c->sets, j->partition);
+	if (s < 0) {
+		if (!(which & 1))
+			return -CS_EINVAL;
+		int rc = cs_ctx_hold_add(c, jid, when);
+		return rc < 0 ? rc : 0;
+	}
+	uint32_t n = c->sets->first[s + 1] - c->sets->first[s];
+	uint64_t all = n >= 64 ? ~0ull : (1ull << n) - 1;
+	which &= all;
+	if (!which)
+		return -CS_EINVAL;
+	int32_t set = j->partition;
+	if (which != all)
+		j->partition = cs_place_scratch(c, s, which);
+	cs_time t;
+	int rc = cs_ctx_hold_add(c, jid, &t);
+	j->partition = set;
+	if (rc < 0)
+		return rc;
+	if (when)
+		*when = t;
+	const cs_slot *slots = c->hold_on && c->hold_jid == jid ? c->hold_slots : c->xh_slots + c->xh[c->nxh - 1].first;
+	int i = cs_place_member(c, s, which, slots[0].node);
+	return i < 0 ? -CS_EINVAL : i;
 }
 
 void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
@@ -349,6 +435,8 @@ static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
 	c->waiting++;
 	c->requeued[c->nrequeued++] = jid;
 	observe(c, CS_OBS_PREEMPT, jid);
+	if (c->set_part && c->set_part[jid] >= 0)
+		j->partition = c->set_part[jid]; /* it may start in any of its partitions again */
 }
 
 /* The checks cs_ctx_preempt and cs_ctx_preempt_after share: 0 if jid

@@ -282,8 +282,27 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	c.resv_cap = (uint32_t)rcap;
 	c.nnodes = cs_alloc_nnodes(c.A);
 	c.slots = own ? malloc((c.off[n] + 1) * sizeof *c.slots) : m->placements;
+	for (uint32_t s = 0; m->sets && s < m->sets->n; s++) {
+		uint32_t a = m->sets->first[s], b = m->sets->first[s + 1];
+		int bad = m->sets->base != m->npartitions || b < a + 2 || b - a > CS_PARTSET_MAX;
+		for (uint32_t i = a; i < b && !bad; i++)
+			bad = m->sets->parts[i] < 0 || (uint32_t)m->sets->parts[i] >= m->npartitions;
+		if (bad) {
+			snprintf(err, errlen, "partition set %u: not 2 to %d of the machine's %u partitions, numbered "
+				 "from %u", s, CS_PARTSET_MAX, m->npartitions, m->sets->base);
+			rc = -CS_EINVAL;
+			goto done;
+		}
+	}
 	if (cs_place_masks(&c) < 0)
 		goto done;
+	if (c.sets) {
+		c.set_part = malloc((n + 1) * sizeof *c.set_part);
+		if (!c.set_part)
+			goto done;
+		for (size_t i = 0; i < n; i++)
+			c.set_part[i] = cs_partset_of(c.sets, jobs[i].partition) >= 0 ? jobs[i].partition : -1;
+	}
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
@@ -357,6 +376,9 @@ done:
 	free(c.hold_slots);
 	free(c.xh);
 	free(c.part_mask);
+	free(c.pfirst_own);
+	free(c.ptypes_own);
+	free(c.set_part);
 	free(c.xh_slots);
 	free(c.xh_aside);
 	free(c.xh_ends);

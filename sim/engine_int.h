@@ -114,7 +114,19 @@ struct cs_sched_ctx {
 	int xh_building;       /* cs_place_hold is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
-	uint64_t *part_mask;   /* per partition (cs_node_machine's): its node types, one bit each */
+	uint64_t *part_mask;   /* per partition (npart of them): its node types, one bit each */
+	/* The partitions' node types: the machine's; with jobs submitted to
+	 * several partitions (sets, cs_node_machine.sets), then one per set
+	 * (its partitions' node types, each once, in the job's order) and a
+	 * scratch one (some of a set's partitions: cs_ctx_hold_in). */
+	uint32_t npart;
+	const uint32_t *pfirst; /* npart + 1 */
+	const int32_t *ptypes;
+	const cs_partsets *sets; /* NULL: none */
+	uint32_t *pfirst_own;
+	int32_t *ptypes_own;
+	int32_t *set_part;     /* per job: its set's partition index, -1 for other jobs (a
+				* requeued job gets it back) */
 	cs_time *xh_ends;      /* scratch: the earlier holds' ends, sorted, as times to try */
 	size_t xh_ends_cap;
 	/* preemption with a grace (cs_ctx_preempt_after): per job, the time
@@ -188,8 +200,8 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
  * interval meets [a, b) (not jid's own). Into aside (room for every
  * hold's slots); the caller releases it. */
 void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside);
-/* c->part_mask from the machine's partitions (at the start of a run): 0
- * or -CS_ENOMEM. */
+/* c->pfirst, c->ptypes (with the sets') and c->part_mask from the
+ * machine's partitions (at the start of a run): 0 or -CS_ENOMEM. */
 int cs_place_masks(cs_sched_ctx *c);
 /* The node types job jid may use, one bit each (all bits: any type, or a
  * cluster of more than 64 types): holds on types a job cannot use never
@@ -197,8 +209,20 @@ int cs_place_masks(cs_sched_ctx *c);
 static inline uint64_t cs_place_mask(const cs_sched_ctx *c, uint32_t jid)
 {
 	int32_t p = c->jobs[jid].partition;
-	return p < 0 || (uint32_t)p >= c->nm->npartitions ? ~0ull : c->part_mask[p];
+	return p < 0 || (uint32_t)p >= c->npart ? ~0ull : c->part_mask[p];
 }
+/* Does job jid's partition stand for several (a set, or the scratch one)? */
+static inline int cs_place_multi(const cs_sched_ctx *c, uint32_t jid)
+{
+	return c->sets && c->jobs[jid].partition >= 0 && (uint32_t)c->jobs[jid].partition >= c->sets->base;
+}
+/* The position, in set s, of the first of the partitions chosen by which
+ * whose node types hold node `node` (where a placement of a job of set s
+ * lies), or -1. */
+int cs_place_member(const cs_sched_ctx *c, int32_t s, uint64_t which, uint32_t node);
+/* Make the scratch partition the node types of the partitions of set s
+ * chosen by which; returns its index. */
+int32_t cs_place_scratch(cs_sched_ctx *c, int32_t s, uint64_t which);
 /* The first hold, asked for lazily, is placed now (on failure, which
  * cannot happen, c->hold_on drops). */
 void cs_place_first_hold(cs_sched_ctx *c);

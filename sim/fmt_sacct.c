@@ -318,14 +318,17 @@ static uint32_t per_node(int64_t total, uint32_t nodes)
 	return (uint32_t)((total + nodes - 1) / nodes);
 }
 
-/* A name column; a Partition list "a,b" (a pending job eligible for several)
- * keeps its first entry and counts in *multi. */
+/* A name column; a Partition list "a,b" (a job submitted to several, until
+ * it starts) is kept whole, the job's set of partitions (workload.h), and
+ * counts in *multi. */
 static int intern_name(const rd *r, int col, cs_names *ns, char *s, int32_t *dst, size_t *multi)
 {
 	*dst = -1;
 	char *comma = strchr(s, ',');
 	if (comma && col == C_PARTITION) {
-		*comma = '\0';
+		size_t n = strlen(s);
+		if (s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,"))
+			return perr(r, col, "\"%s\" has an empty name in its list (expected a,b,...)", s);
 		(*multi)++;
 	} else if (comma) {
 		return perr(r, col, "\"%s\" contains ',' (not a Slurm name)", s);

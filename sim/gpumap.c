@@ -170,6 +170,16 @@ static uint32_t derived_part(cs_gpumap *m, const int32_t *list, uint32_t n)
 	return m->npartitions - 1;
 }
 
+/* Is v the partition name pn, or a list a,b,... with pn in it? */
+static int names_partition(const char *v, const char *pn)
+{
+	size_t len = strlen(pn);
+	for (const char *e = v; e; e = strchr(e, ',') ? strchr(e, ',') + 1 : NULL)
+		if (strncmp(e, pn, len) == 0 && (e[len] == ',' || e[len] == '\0'))
+			return 1;
+	return 0;
+}
+
 int cs_gpumap_build(cs_gpumap *m, const cs_cluster *c, const cs_trace *t, const char *workload,
 		    const char *const *specs, size_t nspecs, char *err, size_t errlen)
 {
@@ -202,9 +212,11 @@ int cs_gpumap_build(cs_gpumap *m, const cs_cluster *c, const cs_trace *t, const 
 	m->ncluster = m->npartitions = np;
 	is_model[ntp] = 1;
 	for (size_t i = 0; i < ntp; i++) {
+		/* a list a,b,... (Slurm's --partition=a,b) naming one of the
+		 * cluster's partitions is a set of them (workload.h), not a model */
 		is_model[i] = 1;
 		for (uint32_t p = 0; p < np && is_model[i]; p++)
-			is_model[i] = strcmp(t->partitions.v[i], cs_cluster_partition_at(c, (int)p)->name) != 0;
+			is_model[i] = !names_partition(t->partitions.v[i], cs_cluster_partition_at(c, (int)p)->name);
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];

@@ -176,6 +176,16 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
 			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
 			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
+		/* a partition list a|b (a job submitted to several partitions):
+		 * held as Slurm spells it, a,b */
+		char *pv = f[col[NC_PARTITION]];
+		if (strchr(pv, '|')) {
+			size_t pn = strlen(pv);
+			if (pv[0] == '|' || pv[pn - 1] == '|' || strstr(pv, "||"))
+				NERR(NC_PARTITION, "\"%s\" has an empty name in its list (expected a|b|...)", pv);
+			for (char *c = pv; (c = strchr(c, '|')) != NULL;)
+				*c = ',';
+		}
 		for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 			const char *sv = f[col[strs[i].c]];
 			*strs[i].dst = -1;
@@ -211,18 +221,27 @@ oom:
 	goto out;
 }
 
-static int names_csv_safe(const cs_names *ns)
+/* No name holds what would end its field (reject: ",\r\n"; partitions:
+ * "|\r\n", their lists' commas being written as '|'). */
+static int names_csv_safe(const cs_names *ns, const char *reject)
 {
 	for (size_t i = 0; i < ns->n; i++)
-		if (strpbrk(ns->v[i], ",\r\n"))
+		if (strpbrk(ns->v[i], reject))
 			return 0;
 	return 1;
 }
 
+/* A partition name, a list a,b written a|b. */
+static void put_partition(FILE *f, const char *name)
+{
+	for (; *name; name++)
+		fputc(*name == ',' ? '|' : *name, f);
+}
+
 int cs_native_write(const cs_trace *t, FILE *f)
 {
-	if (!names_csv_safe(&t->projects) || !names_csv_safe(&t->users) || !names_csv_safe(&t->qos) ||
-	    !names_csv_safe(&t->partitions))
+	if (!names_csv_safe(&t->projects, ",\r\n") || !names_csv_safe(&t->users, ",\r\n") ||
+	    !names_csv_safe(&t->qos, ",\r\n") || !names_csv_safe(&t->partitions, "|\r\n"))
 		return -CS_EINVAL;
 	for (size_t i = 0; i < t->meta_keys.n; i++)
 		fprintf(f, "# %s: %s\n", t->meta_keys.v[i], t->meta_vals.v[i]);
@@ -240,12 +259,12 @@ int cs_native_write(const cs_trace *t, FILE *f)
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];
 		fprintf(f, "%" PRId64 ",%s,%s,%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64
-			",%" PRId64 ",%" PRId64 ",%s,%s,%s",
+			",%" PRId64 ",%" PRId64 ",%s,",
 			r->id, cs_names_get(&t->projects, r->project), cs_names_get(&t->users, r->user),
 			r->submit_s, r->nodes, r->gpus_per_node, r->cores_per_node, r->mem_per_node_mib,
-			r->time_limit_s, r->runtime_s, cs_names_get(&t->qos, r->qos),
-			cs_names_get(&t->partitions, r->partition),
-			cs_state_names[r->state < CS_STATE_N ? r->state : 0]);
+			r->time_limit_s, r->runtime_s, cs_names_get(&t->qos, r->qos));
+		put_partition(f, cs_names_get(&t->partitions, r->partition));
+		fprintf(f, ",%s", cs_state_names[r->state < CS_STATE_N ? r->state : 0]);
 		if (with_start)
 			fprintf(f, ",%" PRId64, r->start_s);
 		if (with_topo) {

@@ -5,6 +5,8 @@
  * this pass. */
 #include "engine_int.h"
 
+#include <string.h>
+
 static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
 	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
@@ -55,11 +57,10 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
 	cs_request rq = cs_job_request(j);
-	const cs_node_machine *m = c->nm;
-	if (j->partition < 0 || (uint32_t)j->partition >= m->npartitions)
+	if (j->partition < 0 || (uint32_t)j->partition >= c->npart)
 		return cs_alloc_try(c->A, &rq, p);
-	uint32_t k0 = m->part_first[j->partition];
-	return cs_alloc_try_types(c->A, &rq, m->part_types + k0, m->part_first[j->partition + 1] - k0, p);
+	uint32_t k0 = c->pfirst[j->partition];
+	return cs_alloc_try_types(c->A, &rq, c->ptypes + k0, c->pfirst[j->partition + 1] - k0, p);
 }
 
 /* cs_place_types, keeping off the nodes of advance reservations the job may
@@ -78,25 +79,100 @@ static void take_parts(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_pla
 	}
 }
 
+static uint64_t types_mask(const cs_sched_ctx *c, uint32_t p)
+{
+	uint64_t mask = 0;
+	for (uint32_t k = c->pfirst[p]; k < c->pfirst[p + 1]; k++) {
+		int32_t t = c->ptypes[k];
+		if (t < 0 || t >= 64)
+			return ~0ull;
+		mask |= 1ull << t;
+	}
+	return mask;
+}
+
+/* Append partition p's node types not yet among types[from .. *n). */
+static void add_types(const cs_sched_ctx *c, int32_t p, int32_t *types, uint32_t from, uint32_t *n)
+{
+	const cs_node_machine *m = c->nm;
+	for (uint32_t k = m->part_first[p]; k < m->part_first[p + 1]; k++) {
+		uint32_t i = from;
+		while (i < *n && types[i] != m->part_types[k])
+			i++;
+		if (i == *n)
+			types[(*n)++] = m->part_types[k];
+	}
+}
+
 int cs_place_masks(cs_sched_ctx *c)
 {
 	const cs_node_machine *m = c->nm;
-	c->part_mask = malloc((m->npartitions + 1) * sizeof *c->part_mask);
+	const cs_partsets *ps = m->sets && m->sets->n ? m->sets : NULL;
+	c->npart = m->npartitions;
+	c->pfirst = m->part_first;
+	c->ptypes = m->part_types;
+	if (ps) {
+		/* each set's node types, then room for the scratch partition's */
+		uint32_t base = m->npartitions, nt = m->part_first[base], most = 0;
+		for (uint32_t s = 0; s < ps->n; s++) {
+			uint32_t k = 0;
+			for (uint32_t i = ps->first[s]; i < ps->first[s + 1]; i++)
+				k += m->part_first[ps->parts[i] + 1] - m->part_first[ps->parts[i]];
+			nt += k;
+			most = k > most ? k : most;
+		}
+		c->pfirst_own = malloc((base + ps->n + 2) * sizeof *c->pfirst_own);
+		c->ptypes_own = malloc((nt + most + 1) * sizeof *c->ptypes_own);
+		if (!c->pfirst_own || !c->ptypes_own)
+			return -CS_ENOMEM;
+		memcpy(c->pfirst_own, m->part_first, (base + 1) * sizeof *c->pfirst_own);
+		memcpy(c->ptypes_own, m->part_types, m->part_first[base] * sizeof *c->ptypes_own);
+		uint32_t n = m->part_first[base];
+		for (uint32_t s = 0; s < ps->n; s++) {
+			uint32_t from = n;
+			for (uint32_t i = ps->first[s]; i < ps->first[s + 1]; i++)
+				add_types(c, ps->parts[i], c->ptypes_own, from, &n);
+			c->pfirst_own[base + s + 1] = n;
+		}
+		c->pfirst_own[base + ps->n + 1] = n; /* the scratch partition: empty until used */
+		c->npart = base + ps->n + 1;
+		c->pfirst = c->pfirst_own;
+		c->ptypes = c->ptypes_own;
+		c->sets = ps;
+	}
+	c->part_mask = malloc((c->npart + 1) * sizeof *c->part_mask);
 	if (!c->part_mask)
 		return -CS_ENOMEM;
-	for (uint32_t p = 0; p < m->npartitions; p++) {
-		uint64_t mask = 0;
-		for (uint32_t k = m->part_first[p]; k < m->part_first[p + 1]; k++) {
-			int32_t t = m->part_types[k];
-			if (t < 0 || t >= 64) {
-				mask = ~0ull;
-				break;
-			}
-			mask |= 1ull << t;
-		}
-		c->part_mask[p] = mask;
-	}
+	for (uint32_t p = 0; p < c->npart; p++)
+		c->part_mask[p] = types_mask(c, p);
 	return 0;
+}
+
+int cs_place_member(const cs_sched_ctx *c, int32_t s, uint64_t which, uint32_t node)
+{
+	const cs_partsets *ps = c->sets;
+	int32_t t = (int32_t)cs_alloc_node_type(c->A, node);
+	for (uint32_t i = 0; i < ps->first[s + 1] - ps->first[s]; i++) {
+		int32_t p = ps->parts[ps->first[s] + i];
+		if (!(which >> i & 1))
+			continue;
+		for (uint32_t k = c->pfirst[p]; k < c->pfirst[p + 1]; k++)
+			if (c->ptypes[k] < 0 || c->ptypes[k] == t)
+				return (int)i;
+	}
+	return -1;
+}
+
+int32_t cs_place_scratch(cs_sched_ctx *c, int32_t s, uint64_t which)
+{
+	const cs_partsets *ps = c->sets;
+	uint32_t S = c->npart - 1, from = c->pfirst_own[S], n = from;
+	for (uint32_t i = 0; i < ps->first[s + 1] - ps->first[s]; i++)
+		if (which >> i & 1)
+			add_types(c, ps->parts[ps->first[s] + i], c->ptypes_own, from, &n);
+	c->pfirst_own[S + 1] = n;
+	c->part_mask[S] = types_mask(c, S);
+	return (int32_t)S;
 }
 
 void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside)

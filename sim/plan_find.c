@@ -406,16 +406,17 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
-	const cs_node_machine *m = c->nm;
 	cs_time d = plan_len(j);
-	int any_part = j->partition < 0 || (uint32_t)j->partition >= m->npartitions;
-	uint32_t g0 = any_part ? 0 : m->part_first[j->partition];
-	uint32_t g1 = any_part ? 1 : m->part_first[j->partition + 1];
+	/* a job of several partitions: their node types (c->pfirst), the
+	 * earliest of them */
+	int any_part = j->partition < 0 || (uint32_t)j->partition >= c->npart;
+	uint32_t g0 = any_part ? 0 : c->pfirst[j->partition];
+	uint32_t g1 = any_part ? 1 : c->pfirst[j->partition + 1];
 	cs_time best = CS_TIME_MAX;
 	size_t nc = 0;
 	int but_resv = 0;
 	for (uint32_t g = g0; g < g1; g++) {
-		int32_t type = any_part ? -1 : m->part_types[g];
+		int32_t type = any_part ? -1 : c->ptypes[g];
 		if (type >= (int32_t)pl->ntypes)
 			continue;
 		size_t n;

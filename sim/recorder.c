@@ -63,6 +63,9 @@ struct cs_recorder {
 	uint32_t *qhist;          /* (nparts + 1) x NG */
 	/* pooled: queued jobs, a doubly linked list (for the smallest queued size) */
 	uint32_t *qnext, *qprev, qhead;
+	uint32_t *qscope;         /* node model, per job: the partition scope it waits in (a job
+				   * of several partitions waits in "(any)" and runs in the one
+				   * it started in) */
 	int64_t free_procs;
 	/* rows */
 	row *rows;
@@ -258,7 +261,9 @@ static void queue_change(cs_recorder *r, const cs_job *j, uint32_t jid, int sign
 	a->demand += sign * u;
 	a->cdemand += sign * c;
 	if (r->node_model) {
-		scope *p = &r->sc[part_scope(r, j)];
+		if (sign > 0)
+			r->qscope[jid] = part_scope(r, j);
+		scope *p = &r->sc[r->qscope[jid]];
 		touch(p, now);
 		p->queued += sign;
 		p->demand += sign * u;
@@ -392,6 +397,7 @@ void cs_recorder_free(cs_recorder *r)
 	free(r->qhist);
 	free(r->qnext);
 	free(r->qprev);
+	free(r->qscope);
 	free(r->rows);
 	free(r);
 }
@@ -480,6 +486,9 @@ int cs_recorder_new(cs_recorder **out, const cs_job *jobs, size_t n, uint64_t ca
 		if (rc < 0)
 			goto oom;
 		r->node_model = 1;
+		r->qscope = malloc((n + 1) * sizeof *r->qscope);
+		if (!r->qscope)
+			goto oom;
 		r->placements = placements;
 		r->off = placement_off;
 	} else {

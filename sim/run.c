@@ -226,14 +226,19 @@ static int fits_empty(void *ctx, const cs_job *j)
 	return 0;
 }
 
-/* The cluster partition whose weights bill job j: its own; for a job of
- * no cluster partition (any, or a GPU rule's node types), the first in
- * config order holding a node type it may use. */
-static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_job *j)
+/* The cluster partition whose weights bill job j: its own; for a job
+ * submitted to several, the first of its list (the rate is fixed before
+ * the run, not by where it starts); for a job of no cluster partition
+ * (any, or a GPU rule's node types), the first in config order holding a
+ * node type it may use. */
+static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets, const cs_job *j)
 {
 	int np = cs_cluster_npartitions(c);
 	if (j->partition >= 0 && j->partition < np)
 		return j->partition;
+	int32_t s = cs_partset_of(sets, j->partition);
+	if (s >= 0)
+		return sets->parts[sets->first[s]];
 	if (j->partition < 0 || (uint32_t)j->partition >= gm->npartitions)
 		return 0;
 	for (int p = 0; p < np; p++) {
@@ -248,7 +253,7 @@ static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_
 
 /* Per job, billing units per second of run, if any partition has
  * tres_billing_weights (docs/clusters.md#billing); and the machine's. */
-static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *gm)
+static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets)
 {
 	if (!cs_cluster_has_billing(c))
 		return 0;
@@ -256,7 +261,7 @@ static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *g
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		r->billing[i] = cs_cluster_billing_rate(c, billing_partition(c, gm, j), j->nodes, j->gpus_per_node,
+		r->billing[i] = cs_cluster_billing_rate(c, billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
 							j->cores_per_node, j->mem_per_node_mib, j->size);
 	}
 	r->billing_capacity = 0;
@@ -576,6 +581,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	char resv_names[CS_MAX_PARAMS][64];
 	void *ps = NULL;
 	cs_account_tree tree = { 0 };
+	cs_partsets sets = { 0 };
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -613,8 +619,9 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto oom;
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, fits_empty, &fc, &r->jobs,
-				    &r->njobs, &r->wst, err, errlen);
+	sets.base = gm->npartitions;
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, fits_empty, &fc,
+				    &r->jobs, &r->njobs, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (r->njobs == 0) {
@@ -633,9 +640,10 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
-	if (job_billing(r, c, gm) < 0)
+	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
 	env->billing = r->billing;
+	env->partsets = sets.n ? &sets : NULL;
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
 		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0 ||
@@ -662,6 +670,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	m.resv = resv;
 	m.nresv = o->nreserve;
+	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		nslots += r->jobs[i].nodes;
@@ -706,6 +715,8 @@ out:
 	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
 		free(resv_nodes[i]);
 	cs_account_tree_free(&tree);
+	cs_partsets_free(&sets);
+	env->partsets = NULL;
 	free(pnames);
 	free(fc.slots);
 	cs_alloc_free(fc.empty);

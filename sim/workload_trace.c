@@ -33,28 +33,151 @@ static uint32_t state_flags(uint8_t state)
 	}
 }
 
+void cs_partsets_free(cs_partsets *ps)
+{
+	free(ps->first);
+	free(ps->parts);
+	ps->first = NULL;
+	ps->parts = NULL;
+	ps->n = 0;
+}
+
+static int32_t partition_index(const char *name, size_t len, const char *const *names, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strlen(names[k]) == len && strncmp(name, names[k], len) == 0)
+			return (int32_t)k;
+	return -1;
+}
+
+/* The cluster partitions a trace partition "a,b,..." names, each once, in
+ * its order, into parts (room for CS_PARTSET_MAX): how many (0 if it is
+ * not a list or none is the cluster's), or -1 with *bad at the first one
+ * the cluster lacks (when another is the cluster's) or -2 (too many). */
+static int list_parts(const char *name, const char *const *names, size_t n, int32_t *parts, const char **bad,
+		      size_t *badlen)
+{
+	if (!strchr(name, ','))
+		return 0;
+	int k = 0, known = 0;
+	*bad = NULL;
+	for (const char *p = name;;) {
+		size_t len = strcspn(p, ",");
+		int32_t x = partition_index(p, len, names, n);
+		if (x < 0 && !*bad) {
+			*bad = p;
+			*badlen = len;
+		}
+		int dup = 0;
+		for (int i = 0; i < k; i++)
+			dup |= parts[i] == x;
+		if (x >= 0 && !dup) {
+			if (k == CS_PARTSET_MAX)
+				return -2;
+			parts[k++] = x;
+			known = 1;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (!known)
+		return 0; /* none is the cluster's: an unknown partition, as one name would be */
+	return *bad ? -1 : k;
+}
+
+/* The index of the set parts[0..k) in ps, added if new: 0, or -CS_ENOMEM. */
+static int intern_set(cs_partsets *ps, const int32_t *parts, uint32_t k, size_t *cap, uint32_t *out)
+{
+	for (uint32_t s = 0; s < ps->n; s++)
+		if (ps->first[s + 1] - ps->first[s] == k &&
+		    memcmp(ps->parts + ps->first[s], parts, k * sizeof *parts) == 0) {
+			*out = s;
+			return 0;
+		}
+	uint32_t at = ps->first ? ps->first[ps->n] : 0;
+	if (at + k > *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		while (nc < at + k)
+			nc *= 2;
+		int32_t *np = realloc(ps->parts, nc * sizeof *np);
+		if (!np)
+			return -CS_ENOMEM;
+		ps->parts = np;
+		*cap = nc;
+	}
+	uint32_t *nf = realloc(ps->first, (ps->n + 2) * sizeof *nf);
+	if (!nf)
+		return -CS_ENOMEM;
+	ps->first = nf;
+	ps->first[ps->n] = at;
+	memcpy(ps->parts + at, parts, k * sizeof *parts);
+	ps->first[ps->n + 1] = at + k;
+	*out = ps->n++;
+	return 0;
+}
+
 int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
-			   cs_fits_fn fits, void *fits_ctx,
+			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
 	*jobs = NULL;
 	*njobs = 0;
-	/* trace partition index -> cluster partition index, or -1 */
-	int32_t *pmap = malloc((t->partitions.n + 1) * sizeof *pmap);
-	cs_job *out = malloc((t->n + 1) * sizeof *out);
-	if (!pmap || !out) {
-		free(pmap);
-		free(out);
-		snprintf(err, errlen, "out of memory");
-		return -CS_ENOMEM;
+	if (sets) {
+		sets->n = 0;
+		sets->first = NULL;
+		sets->parts = NULL;
 	}
+	size_t scap = 0;
+	const char *src = cs_trace_meta_get(t, "source");
+	/* trace partition index -> cluster partition index, or -1; a list
+	 * a,b,... naming the cluster's: its partitions */
+	int32_t *pmap = malloc((t->partitions.n + 1) * sizeof *pmap);
+	uint32_t *lfirst = malloc((t->partitions.n + 1) * sizeof *lfirst);
+	int32_t *lparts = NULL;
+	size_t nl = 0;
+	cs_job *out = malloc((t->n + 1) * sizeof *out);
+	if (!pmap || !lfirst || !out)
+		goto oom;
+	lfirst[0] = 0;
 	for (size_t i = 0; i < t->partitions.n; i++) {
-		pmap[i] = -1;
-		for (size_t k = 0; k < npartitions; k++)
-			if (strcmp(t->partitions.v[i], partition_names[k]) == 0)
-				pmap[i] = (int32_t)k;
+		pmap[i] = partition_index(t->partitions.v[i], strlen(t->partitions.v[i]), partition_names,
+					  npartitions);
+		int32_t buf[CS_PARTSET_MAX];
+		const char *bad = NULL;
+		size_t badlen = 0;
+		int k = sets ? list_parts(t->partitions.v[i], partition_names, npartitions, buf, &bad, &badlen) : 0;
+		if (k < 0) {
+			/* the first job that names it, for the message */
+			uint32_t line = 0;
+			for (size_t r = 0; r < t->n && !line; r++)
+				if (t->jobs[r].partition == (int32_t)i)
+					line = t->jobs[r].line;
+			if (k == -2)
+				snprintf(err, errlen, "%s:%u: partition: \"%s\" names more than %d partitions",
+					 src ? src : "workload", line, t->partitions.v[i], CS_PARTSET_MAX);
+			else
+				snprintf(err, errlen, "%s:%u: partition: \"%.*s\" (in \"%s\") is not a partition of "
+					 "the cluster", src ? src : "workload", line, (int)badlen, bad, t->partitions.v[i]);
+			free(pmap);
+			free(lfirst);
+			free(lparts);
+			free(out);
+			if (sets)
+				cs_partsets_free(sets);
+			return -CS_EINVAL;
+		}
+		if (k > 0) {
+			int32_t *np = realloc(lparts, (nl + (size_t)k) * sizeof *np);
+			if (!np)
+				goto oom;
+			lparts = np;
+			memcpy(lparts + nl, buf, (size_t)k * sizeof *buf);
+			nl += (size_t)k;
+		}
+		lfirst[i + 1] = (uint32_t)nl;
 	}
 	size_t n = 0;
 	cs_time prev = INT64_MIN;
@@ -64,11 +187,14 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		const char *big = r->submit_s > CS_TIME_LIMIT ? "submit" : r->runtime_s > CS_TIME_LIMIT ? "runtime"
 				  : r->time_limit_s > CS_TIME_LIMIT ? "time_limit" : NULL;
 		if (big) {
-			const char *src = cs_trace_meta_get(t, "source");
 			snprintf(err, errlen, "%s:%u: %s: more than 2^40 s (about 34,800 years), capsim's limit for a time",
 				 src ? src : "workload", r->line, big);
 			free(pmap);
+			free(lfirst);
+			free(lparts);
 			free(out);
+			if (sets)
+				cs_partsets_free(sets);
 			return -CS_EPARSE;
 		}
 		st->records++;
@@ -90,6 +216,23 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		uint32_t cores = r->cores_per_node ? r->cores_per_node : (r->gpus_per_node ? 0 : 1);
 		uint64_t mem = r->mem_per_node_mib;
 		int32_t part = r->partition >= 0 ? pmap[r->partition] : -1;
+		/* a list a,b,...: the partitions the job could run in on the empty
+		 * machine (none: it is dropped as for its first) */
+		uint32_t nk = 0;
+		int32_t kept[CS_PARTSET_MAX];
+		if (r->partition >= 0 && lfirst[r->partition + 1] > lfirst[r->partition]) {
+			cs_job probe = { .nodes = r->nodes, .gpus_per_node = r->gpus_per_node,
+					 .cores_per_node = r->cores_per_node ? r->cores_per_node : (r->gpus_per_node ? 0 : 1),
+					 .mem_per_node_mib = r->mem_per_node_mib > UINT32_MAX ? UINT32_MAX
+											      : (uint32_t)r->mem_per_node_mib,
+					 .topo = r->topo, .max_leaves = r->max_leaves };
+			for (uint32_t k = lfirst[r->partition]; k < lfirst[r->partition + 1]; k++) {
+				probe.partition = lparts[k];
+				if (r->mem_per_node_mib <= UINT32_MAX && fits(fits_ctx, &probe))
+					kept[nk++] = lparts[k];
+			}
+			part = nk ? kept[0] : lparts[lfirst[r->partition]];
+		}
 		int any_partition = part < 0, held = 0;
 		if (any_partition && r->gpus_per_node && gpu_part) {
 			part = gpu_part[r->partition >= 0 ? (size_t)r->partition : t->partitions.n];
@@ -106,7 +249,12 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		uint64_t size = r->gpus_per_node ? (uint64_t)r->nodes * r->gpus_per_node
 						 : (uint64_t)r->nodes * cores;
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
-		if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
+		if (nk >= 2) {
+			uint32_t s;
+			if (intern_set(sets, kept, nk, &scap, &s) < 0)
+				goto oom;
+			j.partition = (int32_t)(sets->base + s);
+		} else if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
 			/* the first rule it breaks: its topology, its GPUs' kind, its size */
 			cs_job any = j;
 			any.topo = 0;
@@ -150,8 +298,19 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		out[n++] = j;
 	}
 	free(pmap);
+	free(lfirst);
+	free(lparts);
 	qsort(out, n, sizeof *out, cmp_job);
 	*jobs = out;
 	*njobs = n;
 	return 0;
+oom:
+	free(pmap);
+	free(lfirst);
+	free(lparts);
+	free(out);
+	if (sets)
+		cs_partsets_free(sets);
+	snprintf(err, errlen, "out of memory");
+	return -CS_ENOMEM;
 }

@@ -54,7 +54,8 @@ Test(native, round_trip_is_byte_identical)
 	const char *text = "# generator: capsim\n# seed: 3\n" TH_CSV_HDR
 			   "1,p1,u1,0,1,8,112,2097152,7200,3600,normal,h100,completed\n"
 			   "2,p2,u2,5,4,8,112,0,259200,259200,high,h100,timeout\n"
-			   "3,,u3,9,1,0,16,0,-1,30,,cpu,failed\n";
+			   "3,,u3,9,1,0,16,0,-1,30,,cpu,failed\n"
+			   "4,p2,u2,9,1,8,112,0,60,30,,h100|a100,completed\n";
 	cs_trace t;
 	char err[CS_ERRLEN] = "";
 	cr_assert_eq(th_read_native(text, &t, err), 0, "%s", err);
@@ -79,8 +80,23 @@ static void bad(const char *text, const char *want)
 	cs_trace_free(&t);
 }
 
+/* A job submitted to several partitions: a|b in the file, held as Slurm
+ * spells the list, a,b (workload.h makes it a set). */
+Test(native, a_partition_list_is_read_as_slurm_spells_it)
+{
+	cs_trace t;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(th_read_native(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100|a100,completed\n", &t, err), 0, "%s",
+		     err);
+	cr_assert_str_eq(cs_names_get(&t.partitions, t.jobs[0].partition), "h100,a100");
+	cs_trace_free(&t);
+}
+
 Test(native, bad_input_names_file_line_and_column)
 {
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100||a100,completed\n",
+	    ":2: column partition: \"h100||a100\" has an empty name in its list (expected a|b|...)");
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100|,completed\n", ":2: column partition");
 	bad("", "no header line");
 	bad("# only a comment\n", "no header line");
 	bad("id,project\n", "header: column user is missing");

@@ -64,8 +64,9 @@ static const wrec jobs_sacct[] = {
 	/* 1004+1: never started (None); ReqTRES mem 1.5G */
 	{ CS_SACCT_HET_BASE + 1004 * CS_SACCT_SLOT + 1, 600, -1, -1, -1, 1, 1, 2, 1536, "proj_c", "dave",
 	  "high", "gpu", CS_STATE_CANCELLED, 12 },
-	/* running: no run time yet; limit 15 is minutes; partition list keeps "cpu" */
-	{ 1005, 13800, 13800, -1, 900, 1, 0, 1, 100, "", "erin", "", "cpu", CS_STATE_UNKNOWN, 13 },
+	/* running: no run time yet; limit 15 is minutes; the partition list
+	 * "cpu,gpu" is kept whole (the job's set of partitions) */
+	{ 1005, 13800, 13800, -1, 900, 1, 0, 1, 100, "", "erin", "", "cpu,gpu", CS_STATE_UNKNOWN, 13 },
 	/* ReqMem 2048Mn is per node */
 	{ 1006, 17400, 17430, 60, 300, 1, 1, 2, 2048, "proj_a", "alice", "normal", "gpu",
 	  CS_STATE_OUT_OF_MEMORY, 14 },
@@ -447,6 +448,16 @@ Test(sacct, a_name_with_a_comma_is_an_error_outside_partition)
 {
 	expect_err("JobID|Submit|State|NNodes|Elapsed|Account\n"
 		   "1|2024-01-01T00:00:00|COMPLETED|1|0:1|a,b\n", ":2: column Account: \"a,b\" contains ','");
+}
+
+Test(sacct, a_partition_list_with_an_empty_name_is_an_error)
+{
+	expect_err("JobID|Submit|State|NNodes|Elapsed|Partition\n"
+		   "1|2024-01-01T00:00:00|COMPLETED|1|0:1|a,,b\n",
+		   ":2: column Partition: \"a,,b\" has an empty name in its list");
+	expect_err("JobID|Submit|State|NNodes|Elapsed|Partition\n"
+		   "1|2024-01-01T00:00:00|COMPLETED|1|0:1|a,\n",
+		   ":2: column Partition: \"a,\" has an empty name in its list");
 }
 
 Test(sacct, a_missing_file_is_an_io_error)

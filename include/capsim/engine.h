@@ -101,6 +101,8 @@ typedef struct cs_node_machine {
 	const cs_observer *obs;    /* optional */
 	const cs_resv *resv;       /* advance reservations (optional) */
 	size_t nresv;
+	const cs_partsets *sets;   /* jobs submitted to several partitions (optional; its base
+				    * must be npartitions) */
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,
@@ -114,7 +116,8 @@ static inline cs_request cs_job_request(const cs_job *j)
 }
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
- * the empty machine. */
+ * the empty machine. A job of a partition set (m->sets) leaves the run with
+ * the partition it started in. */
 int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
 			const cs_policy_ops *ops, void *policy_state, cs_engine_stats *st,
 			char *err, size_t errlen);

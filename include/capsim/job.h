@@ -45,7 +45,9 @@ typedef struct cs_job {
 	int32_t user, group, queue, partition; /* on a node model: user, project, QoS and
 						* cluster partition (-1: any) indices; a partition
 						* past the cluster's is a GPU job's list of node
-						* types (capsim/gpumap.h) */
+						* types (capsim/gpumap.h), and one past those a
+						* set of partitions (cs_partsets) until the job
+						* starts: then the one it started in */
 	uint32_t flags;        /* CS_JOB_* */
 	/* results, filled by the engine */
 	cs_time start_s, end_s;  /* -1 until set */
@@ -63,6 +65,29 @@ typedef struct cs_job {
 _Static_assert(offsetof(cs_job, topo) == offsetof(cs_job, reason) + 1 &&
 		       offsetof(cs_job, preemptions) == offsetof(cs_job, reason) + 4,
 	       "the topology fields sit in the padding after reason");
+
+/* Jobs submitted to several partitions (Slurm's --partition=a,b), a plain
+ * table per run: a job whose partition is base + s (s < n) may run in any
+ * one of set s's partitions, parts[first[s] .. first[s + 1]), in the order
+ * the job lists them (2 to CS_PARTSET_MAX of them, each below base). base
+ * is the engine's partition count (the cluster's, then the GPU rules'
+ * node-type lists), so every single-partition index keeps its meaning.
+ * When the job starts, its partition becomes the one it started in. */
+#define CS_PARTSET_MAX 64
+typedef struct cs_partsets {
+	uint32_t base;
+	uint32_t n;
+	uint32_t *first;  /* n + 1 */
+	int32_t *parts;
+} cs_partsets;
+
+/* Set s of job partition p, or -1 if p is not a set. */
+static inline int32_t cs_partset_of(const cs_partsets *ps, int32_t p)
+{
+	if (!ps || p < 0 || (uint32_t)p < ps->base || (uint32_t)p - ps->base >= ps->n)
+		return -1;
+	return (int32_t)((uint32_t)p - ps->base);
+}
 
 /* Why a job waited, as Slurm's reason codes: the last one a pass gave it.
  * PRIORITY: jobs ahead of it come first; RESOURCES: it is next, but not

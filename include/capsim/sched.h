@@ -36,6 +36,8 @@ typedef struct cs_policy_env {
 				* TRESBillingWeights and what it holds (docs/clusters.md#billing);
 				* NULL: none given, a job bills its size (appended: older plugins
 				* never read it) */
+	const cs_partsets *partsets; /* node model: jobs submitted to several partitions
+				      * (capsim/job.h), or NULL (appended) */
 } cs_policy_env;
 
 typedef struct cs_policy_param {
@@ -160,6 +162,22 @@ int cs_ctx_preempt(cs_sched_ctx *ctx, uint32_t jid, unsigned how);
  * is not running, is already signalled or grace is negative or over
  * CS_TIME_LIMIT; -CS_ENOMEM. */
 int cs_ctx_preempt_after(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time grace);
+/* --- jobs submitted to several partitions (node model) ---
+ * For a job whose partition is a set (cs_policy_env.partsets), `which`
+ * chooses among the set's partitions: bit i, its i-th (in the job's
+ * order); for any other job bit 0 stands for its own partition.
+ * cs_ctx_start_in starts the job now in the first chosen partition, in
+ * that order, in which it fits (Slurm's main scheduler: the first
+ * partition where it can start); the job's partition becomes that one.
+ * cs_ctx_start is cs_ctx_start_in with every bit. 0, -CS_ENOFIT, or
+ * -CS_EINVAL (no chosen partition). */
+int cs_ctx_start_in(cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how);
+/* As cs_ctx_hold_add (cs_ctx_hold if the pass has no hold yet), in the
+ * chosen partition where the job can start the earliest (Slurm's
+ * backfill: the partition offering the earliest start; at equal times the
+ * first in the job's order). Placed at once. Returns the index i of the
+ * partition it holds in (0 for a job of one partition), or -CS_E*. */
+int cs_ctx_hold_in(cs_sched_ctx *ctx, uint32_t jid, uint64_t which, cs_time *when);
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);

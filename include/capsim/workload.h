@@ -108,12 +108,24 @@ int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t p
  * of its GPU model (counted in gpu_held), or -1, any. A job that fits only
  * when any node type is allowed is dropped as CS_DROP_GPU_KIND. gpu_part
  * may be NULL (no GPU rule). Jobs come out sorted by (submit, file line).
- * `fits(ctx, job)` tells whether a job could run on the empty machine. */
+ * `fits(ctx, job)` tells whether a job could run on the empty machine.
+ *
+ * A record's partition may be a list "a,b,..." (Slurm's --partition=a,b):
+ * with sets (its base set by the caller: the engine's partition count),
+ * the list's partitions in which the job could run on the empty machine
+ * make its set (each once, in the list's order; sets->n of them, the
+ * caller frees them with cs_partsets_free); if that leaves one, the job is
+ * of that partition; none, it is dropped as it would be in the first. A
+ * list none of whose names is the cluster's is an unknown partition, as
+ * one such name is; a list naming the cluster's and one it lacks, or more
+ * than CS_PARTSET_MAX, is an error (-CS_EINVAL, "FILE:LINE: partition:
+ * ..."). Without sets a list is one name. */
 struct cs_trace;
 typedef int (*cs_fits_fn)(void *ctx, const cs_job *j);
 int cs_workload_from_trace(const struct cs_trace *t, const cs_workload_conv *cv,
 			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
-			   cs_fits_fn fits, void *fits_ctx,
+			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen);
+void cs_partsets_free(cs_partsets *ps);
 
 #endif
