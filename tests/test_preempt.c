@@ -699,3 +699,24 @@ Test(preempt, suspend_and_stray_grace_options_are_refused)
 	expect_refused(three_yaml, QOS_JOBS, ".csv", neg, 1,
 		       "policy multifactor: preempt_grace_time: '-1' is not a number >= 0");
 }
+
+/* The engine's per-time passes and a stale end event. J1 (low, 0..500)
+ * and J2 (low, 10..500) each hold a node; J3 (high, 1000 s) at 100
+ * preempts J2 and runs 100..1100; J2 waits. At 500 J1 ends, then J2's
+ * stopped run's end event, ignored, comes last at 500: the pass J1's end
+ * owes is made at 500 all the same, and J2 starts on J1's node then (not
+ * at J3's end, 1100). */
+Test(preempt, a_stale_end_event_last_at_its_time_keeps_the_pass_owed)
+{
+	cs_run_result r;
+	run_two(HDR "1,a,u,0,1,4,0,0,500,500,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,0,490,490,low,gpu,completed\n"
+		    "3,b,v,100,1,4,0,0,1000,1000,high,gpu,completed\n",
+		"requeue", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_job(&r, 1)->end_s, 500);
+	cr_assert_eq(th_job(&r, 2)->preemptions, 1);
+	cr_expect_eq(th_start(&r, 2), 500);
+	cr_expect_eq(th_job(&r, 2)->end_s, 990);
+	cs_run_result_free(&r);
+}
