@@ -251,6 +251,9 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 	free(c.requeued);
 	free(c.stop_at);
 	free(c.stop_how);
+	free(c.wi_slots);
+	free(c.wi_jobs);
+	free(c.wi_took);
 	return rc;
 }
 
@@ -378,5 +381,8 @@ done:
 	free(c.tmp_slots2);
 	free(c.stop_at);
 	free(c.stop_how);
+	free(c.wi_slots);
+	free(c.wi_jobs);
+	free(c.wi_took);
 	return rc;
 }
