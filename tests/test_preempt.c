@@ -877,3 +877,47 @@ Test(preempt, the_what_if_changes_nothing)
 		cs_run_result_free(&r);
 	}
 }
+
+/* The what-if on a pooled machine (4 processors): J1 and J2 (2 each) run
+ * from 0; J3 (4) waits at 100. Without J1 alone 2 + 0 free < 4: no; a
+ * repeated J1 still counts once; without both, yes, and both free
+ * processors (on_nodes 1). */
+static int wp_checked;
+
+static void wp_pass(void *state, cs_sched_ctx *ctx)
+{
+	pf *p = state;
+	if (cs_ctx_now(ctx) == 100 && !wp_checked) {
+		uint32_t one[] = { 0, 0 }, both[] = { 0, 1 };
+		uint8_t on[2] = { 9, 9 };
+		cr_expect_eq(cs_ctx_fits_without(ctx, 2, one, 2, on), 0);
+		cr_expect(on[0] == 0 && on[1] == 0);
+		cr_expect_eq(cs_ctx_fits_without(ctx, 2, both, 2, on), 1);
+		cr_expect(on[0] == 1 && on[1] == 1);
+		cr_expect_eq(cs_ctx_free(ctx), 0);
+		wp_checked = 1;
+	}
+	while (p->n && cs_ctx_start(ctx, p->q[0], CS_START_HEAD) == 0)
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+}
+
+static const cs_policy_ops wp_ops = { .abi = CS_POLICY_ABI, .name = "wp", .summary = "test", .params = pf_params,
+				      .init = pf_init, .submit = pf_submit, .pass = wp_pass, .destroy = pf_destroy };
+
+Test(preempt, the_what_if_on_a_pooled_machine)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.procs = 4;
+	o.test_ops = &wp_ops;
+	cs_run_result r;
+	wp_checked = 0;
+	th_run_text("1 0 -1 1000 2 -1 -1 2 1000 -1 1 1 1 -1 0 -1 -1 -1\n"
+		    "2 0 -1 1000 2 -1 -1 2 1000 -1 1 1 1 -1 0 -1 -1 -1\n"
+		    "3 100 -1 100 4 -1 -1 4 100 -1 1 1 1 -1 1 -1 -1 -1\n",
+		    &o, &r);
+	cr_expect_eq(wp_checked, 1);
+	cr_expect_eq(th_start(&r, 3), 1000);
+	cs_run_result_free(&r);
+}
