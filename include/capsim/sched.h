@@ -178,7 +178,8 @@ void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
  * on_nodes (n entries, may be NULL) and a fit, on_nodes[i] is 1 if
  * victims[i] holds something on a node of the placement found (Slurm
  * preempts only the candidates whose resources the preemptor would use),
- * else 0; on a pooled machine 1 for every victim that frees processors.
+ * else 0 (every entry 0 without a fit); on a pooled machine 1 for every
+ * victim that frees processors.
  * 1 (fits), 0 (does not), or -CS_EINVAL (jid not waiting, a victim out of
  * range). */
 int cs_ctx_fits_without(cs_sched_ctx *ctx, uint32_t jid, const uint32_t *victims, size_t n, uint8_t *on_nodes);
