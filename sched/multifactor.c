@@ -91,6 +91,8 @@ typedef struct mf {
 	cs_time preempt_grace; /* seconds a victim runs on when its QoS gives no grace_time (Slurm's GraceTime) */
 	cs_time *stop_at;     /* per job: the end of its grace once signalled (-1: not signalled) */
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
+	uint32_t *chosen;     /* scratch: the what-if set (signalled victims, then the chosen ones) */
+	uint8_t *on_nodes;    /* scratch: which of them the head's placement meets */
 	cs_time last_calc;
 	double w_qos, w_part;
 	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
@@ -145,6 +147,8 @@ static void mf_destroy(void *state)
 	free(p->order);
 	free(p->order2);
 	free(p->victims);
+	free(p->chosen);
+	free(p->on_nodes);
 	free(p->stop_at);
 	free(p);
 }
@@ -435,8 +439,11 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->order = malloc(n * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
+	p->chosen = malloc(n * sizeof *p->chosen);
+	p->on_nodes = malloc(n);
 	p->stop_at = malloc(n * sizeof *p->stop_at);
 	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
+	    !p->chosen || !p->on_nodes ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -643,30 +650,38 @@ static cs_time grace_of(const mf *p, uint32_t v)
 	return p->preempt_grace;
 }
 
-/* What victim v gives back of what head h is sized in: processors on a
- * pooled machine; on a node model GPUs for a GPU head, cores for a
- * CPU-only one. */
-static uint64_t gives(const cs_job *h, const cs_job *v, int node_model)
+/* Would the head fit were the first n jobs of p->chosen stopped
+ * (cs_ctx_fits_without)? */
+static int fits_without(mf *p, cs_sched_ctx *ctx, uint32_t head, size_t n, uint8_t *on_nodes)
 {
-	if (!node_model)
-		return v->size;
-	return (uint64_t)v->nodes * (h->gpus_per_node ? v->gpus_per_node : v->cores_per_node);
+	return cs_ctx_fits_without(ctx, head, p->chosen, n, on_nodes) == 1;
 }
 
-/* QoS preemption (Slurm's preempt/qos): the head, if its QoS may preempt
- * others (the accounts file's qos preempt lists), stops running jobs of
- * those QoS in its partition, the latest started first, until it starts.
- * Nothing is stopped unless those jobs and the free resources add up to
- * the head's size (GPUs; for a CPU-only head, its cores are not checked).
+/* QoS preemption (Slurm's preempt/qos with select/cons_tres's choice of
+ * preemptees): the head, if its QoS may preempt others (the accounts
+ * file's qos preempt lists), may stop running jobs of those QoS in its
+ * partition; the candidates are taken the latest started first. Victims
+ * are stopped only as a set whose release lets the head be placed, tested
+ * on the real allocator before anyone is stopped (cs_ctx_fits_without),
+ * and nothing is stopped if no such set exists:
+ *   1. jobs signalled already (under grace) count as freed: if they make
+ *      room the head waits for them and none more is chosen; if the head
+ *      would fit with nothing stopped (only the pass's holds keep it off)
+ *      none is chosen either;
+ *   2. the fewest candidates, in their order, whose release with the
+ *      signalled ones lets the head fit (by bisection on the count; none
+ *      if all of them do not);
+ *   3. of those, only the ones on the nodes the head would then be placed
+ *      on (Slurm preempts the candidates whose resources the preemptor
+ *      uses), if the head still fits without the others;
+ *   4. then each one the head does not need is spared, the earliest
+ *      started first (it would lose the most run): what is stopped is a
+ *      set every member of which the head needs.
  * A victim with a grace (its QoS's grace_time, else preempt_grace_time;
  * Slurm's GraceTime) is signalled and runs on until its grace ends
- * (cs_ctx_preempt_after); the head waits for it, so victims are signalled
- * only until the free resources and what the signalled victims will give
- * back cover the head's size (free cores are not known to a policy: for a
- * CPU-only head on a node model only the victims' cores count), and while
- * the victims under grace cover it none more is chosen: the head's hold
- * (the EASY reservation that follows) lands on their grace ends. 0 if the
- * head started. */
+ * (cs_ctx_preempt_after), the head reserved for then; one without stops
+ * now. If none of the victims chosen now has a grace, the head tries to
+ * start. 0 if the head started. */
 static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 {
 	const cs_account_tree *t = p->tree;
@@ -674,10 +689,7 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 		return -1;
 	uint32_t qa = (uint32_t)t->job_qos_id[head], nq = t->nqos;
 	const cs_job *h = &p->jobs[head];
-	int nm = cs_ctx_node_model(ctx);
 	size_t nv = 0, nsig = 0;
-	uint64_t freed = cs_ctx_free(ctx);
-	uint64_t coming = nm && !h->gpus_per_node ? 0 : cs_ctx_free(ctx); /* free now and at the graces' ends */
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i];
@@ -687,9 +699,7 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 		if (h->partition >= 0 && p->jobs[v].partition != h->partition)
 			continue;
 		if (p->stop_at[v] >= 0) { /* signalled: its grace runs */
-			nsig++;
-			coming += gives(h, &p->jobs[v], nm);
-			freed += p->jobs[v].size;
+			p->chosen[nsig++] = v;
 			continue;
 		}
 		if ((double)(now - p->started[v]) < p->preempt_exempt) {
@@ -700,37 +710,67 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 			continue;
 		}
 		p->victims[nv++] = (struct victim){ p->started[v], v };
-		freed += p->jobs[v].size;
 	}
 	/* a pass when the first exempt victim may go, should this one fail */
 	if (exempt_until > now)
 		cs_ctx_wakeup(ctx, exempt_until);
-	if (nsig && coming >= h->size)
-		return -1; /* the victims under grace make room: wait for them */
-	if (!nv || (h->gpus_per_node && freed < h->size))
-		return -1;
+	if (!nv || fits_without(p, ctx, head, nsig, NULL))
+		return -1; /* 1: the victims under grace make room, or none is in the way */
 	qsort(p->victims, nv, sizeof *p->victims, by_youngest);
-	unsigned how = (unsigned)(p->preempt_mode - 1);
-	for (size_t i = 0; i < nv; i++) {
-		uint32_t v = p->victims[i].jid;
-		cs_time g = grace_of(p, v);
-		if (g > 0) {
-			if (cs_ctx_preempt_after(ctx, v, how, g) < 0)
-				continue;
-			p->stop_at[v] = now + g;
-			coming += gives(h, &p->jobs[v], nm);
-			if (coming >= h->size)
-				return -1;
+	uint32_t *set = p->chosen + nsig;
+	for (size_t i = 0; i < nv; i++)
+		set[i] = p->victims[i].jid;
+	if (!fits_without(p, ctx, head, nsig + nv, NULL))
+		return -1; /* 2: not even all of them make room */
+	size_t lo = 0, hi = nv; /* lo does not fit, hi does */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fits_without(p, ctx, head, nsig + mid, NULL))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	size_t m = hi;
+	/* 3: only those on the head's nodes */
+	fits_without(p, ctx, head, nsig + m, p->on_nodes);
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++)
+		if (p->on_nodes[nsig + i])
+			set[k++] = set[i];
+	if (k < m && (k == 0 || !fits_without(p, ctx, head, nsig + k, NULL))) {
+		for (size_t i = 0; i < m; i++) /* (cannot happen: the head's place is free) */
+			set[i] = p->victims[i].jid;
+		k = m;
+	}
+	m = k;
+	/* 4: spare whom the head does not need, the earliest started first */
+	for (size_t i = m; i-- > 0 && m > 1;) {
+		uint32_t v = set[i];
+		memmove(&set[i], &set[i + 1], (m - i - 1) * sizeof *set);
+		if (fits_without(p, ctx, head, nsig + m - 1, NULL)) {
+			m--;
 			continue;
 		}
-		if (cs_ctx_preempt(ctx, v, how) < 0)
-			continue;
-		stopped(p, v, now);
-		coming += gives(h, &p->jobs[v], nm);
-		if (start(p, ctx, head, CS_START_HEAD) == 0)
-			return 0;
+		memmove(&set[i + 1], &set[i], (m - i - 1) * sizeof *set);
+		set[i] = v;
 	}
-	return -1;
+	unsigned how = (unsigned)(p->preempt_mode - 1);
+	int waits = 0;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t v = set[i];
+		cs_time g = grace_of(p, v);
+		if (g > 0) {
+			if (cs_ctx_preempt_after(ctx, v, how, g) == 0) {
+				p->stop_at[v] = now + g;
+				waits = 1;
+			}
+		} else if (cs_ctx_preempt(ctx, v, how) == 0) {
+			stopped(p, v, now);
+		}
+	}
+	if (waits)
+		return -1; /* the head's hold lands on the graces' ends */
+	return start(p, ctx, head, CS_START_HEAD) == 0 ? 0 : -1;
 }
 
 /* Per partition, over the n jobs of p->order (priority order): first the
@@ -870,8 +910,9 @@ again:
 
 static const cs_policy_param mf_params[] = {
 	{ "preempt_mode", "off", "off, requeue or kill: a head job whose QoS may preempt others (--accounts qos "
-				 "preempt lists) stops their running jobs, the latest started first, until it starts "
-				 "(suspend: refused, docs/policies.md)" },
+				 "preempt lists) stops the fewest of their running jobs (the latest started first) "
+				 "whose release lets it be placed, and none if none do (suspend: refused, "
+				 "docs/policies.md)" },
 	{ "preempt_grace_time", "0", "seconds a chosen victim runs on, holding its resources, before it is "
 				     "stopped (Slurm's GraceTime), for a QoS without grace_time in --accounts; the "
 				     "head is reserved for the stop" },

@@ -526,3 +526,89 @@ int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid)
 	stop_now(c, jid, how); /* (it finds the job in the running set at its grace end) */
 	return 1;
 }
+
+/* Could running job jid be stopped now (cs_ctx_preempt's test, whatever
+ * the mode)? */
+static int stoppable(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	return j->start_s >= 0 && !(j->flags & CS_JOB_RELEASED) && j->end_s > c->now;
+}
+
+/* Does job v hold anything on a node of placement p? */
+static int meets(const cs_sched_ctx *c, uint32_t v, const cs_placement *p)
+{
+	const cs_slot *s = c->slots + c->off[v];
+	for (uint32_t i = 0; i < c->jobs[v].nodes; i++)
+		for (uint32_t k = 0; k < p->n; k++)
+			if (s[i].node == p->slots[k].node)
+				return 1;
+	return 0;
+}
+
+int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, size_t n, uint8_t *on_nodes)
+{
+	if (jid >= c->njobs || (n && !victims))
+		return -CS_EINVAL;
+	const cs_job *j = &c->jobs[jid];
+	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+		return -CS_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (victims[i] >= c->njobs)
+			return -CS_EINVAL;
+	if (grow((void **)&c->wi_jobs, &c->wi_jobs_cap, n + 1, sizeof *c->wi_jobs) < 0 ||
+	    grow((void **)&c->wi_took, &c->wi_took_cap, n + 1, 1) < 0 ||
+	    (c->nm && grow((void **)&c->wi_slots, &c->wi_slots_cap, j->nodes, sizeof *c->wi_slots) < 0)) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
+	/* take the victims out, each once (marked released meanwhile) */
+	size_t k = 0;
+	uint64_t freed = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = victims[i];
+		c->wi_took[i] = 0;
+		if (!stoppable(c, v))
+			continue;
+		c->wi_took[i] = 1;
+		c->wi_jobs[k++] = v;
+		c->jobs[v].flags |= CS_JOB_RELEASED;
+		if (c->nm) {
+			cs_placement p = placement_of(c, v);
+			cs_alloc_release(c->A, &p);
+		} else {
+			freed += c->jobs[v].size;
+		}
+	}
+	int fits;
+	cs_placement hp = { c->wi_slots, j->nodes, 0 };
+	if (c->nm) {
+		/* the placement a start right after the stops would try (no hold
+		 * left); its side notes for the pending reason kept as they were */
+		int resv_hit = c->resv_hit;
+		uint64_t block = c->resv_block[jid];
+		int building = c->xh_building;
+		c->xh_building = 0;
+		int rc = cs_place_try_at(c, jid, &hp, c->now);
+		c->xh_building = building;
+		c->resv_hit = resv_hit;
+		c->resv_block[jid] = block;
+		fits = rc == 0;
+	} else {
+		fits = j->size <= (uint64_t)c->free + freed;
+	}
+	if (on_nodes)
+		for (size_t i = 0; i < n; i++)
+			on_nodes[i] = fits && c->wi_took[i] && (!c->nm || meets(c, victims[i], &hp));
+	if (c->nm && fits)
+		cs_alloc_release(c->A, &hp);
+	for (size_t i = 0; i < k; i++) {
+		uint32_t v = c->wi_jobs[i];
+		c->jobs[v].flags &= ~(uint32_t)CS_JOB_RELEASED;
+		if (c->nm) {
+			cs_placement p = placement_of(c, v);
+			cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+		}
+	}
+	return fits;
+}

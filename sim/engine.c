@@ -114,18 +114,21 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			}
 		} else if (e.type == EV_END) {
 			if (jobs[e.data].end_s != e.time) {
-				/* the end of a run a preemption stopped: nothing happens */
+				/* the end of a run a preemption stopped: nothing
+				 * happens, and it triggers nothing; but, last at its
+				 * time, it still closes the time: a pass owed by the
+				 * time's other events is made below */
 				st->events--;
-				continue;
+			} else {
+				if (!(jobs[e.data].flags & CS_JOB_RELEASED))
+					release(c, e.data);
+				if (c->stop_at && c->stop_at[e.data] >= 0) {
+					/* signalled, it ended on its own within its grace */
+					c->stop_at[e.data] = -1;
+					st->grace_ends++;
+				}
+				trigger = 1;
 			}
-			if (!(jobs[e.data].flags & CS_JOB_RELEASED))
-				release(c, e.data);
-			if (c->stop_at && c->stop_at[e.data] >= 0) {
-				/* signalled, it ended on its own within its grace */
-				c->stop_at[e.data] = -1;
-				st->grace_ends++;
-			}
-			trigger = 1;
 		} else if (e.type == EV_STOP) {
 			trigger = cs_ctx_stop_due(c, e.data);
 		} else {
@@ -248,6 +251,9 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 	free(c.requeued);
 	free(c.stop_at);
 	free(c.stop_how);
+	free(c.wi_slots);
+	free(c.wi_jobs);
+	free(c.wi_took);
 	return rc;
 }
 
@@ -397,5 +403,8 @@ done:
 	free(c.tmp_slots2);
 	free(c.stop_at);
 	free(c.stop_how);
+	free(c.wi_slots);
+	free(c.wi_jobs);
+	free(c.wi_took);
 	return rc;
 }

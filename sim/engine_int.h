@@ -134,6 +134,14 @@ struct cs_sched_ctx {
 	 * NULL until the first such preemption */
 	cs_time *stop_at;
 	uint8_t *stop_how;
+	/* cs_ctx_fits_without's scratch: the head's what-if placement, the
+	 * victims it took out, and which entries those were */
+	cs_slot *wi_slots;
+	size_t wi_slots_cap;
+	uint32_t *wi_jobs;
+	size_t wi_jobs_cap;
+	uint8_t *wi_took;
+	size_t wi_took_cap;
 };
 
 /* A running job's estimated end as the scheduler sees it: its start plus

@@ -699,3 +699,225 @@ Test(preempt, suspend_and_stray_grace_options_are_refused)
 	expect_refused(three_yaml, QOS_JOBS, ".csv", neg, 1,
 		       "policy multifactor: preempt_grace_time: '-1' is not a number >= 0");
 }
+
+/* The engine's per-time passes and a stale end event. J1 (low, 0..500)
+ * and J2 (low, 10..500) each hold a node; J3 (high, 1000 s) at 100
+ * preempts J2 and runs 100..1100; J2 waits. At 500 J1 ends, then J2's
+ * stopped run's end event, ignored, comes last at 500: the pass J1's end
+ * owes is made at 500 all the same, and J2 starts on J1's node then (not
+ * at J3's end, 1100). */
+Test(preempt, a_stale_end_event_last_at_its_time_keeps_the_pass_owed)
+{
+	cs_run_result r;
+	run_two(HDR "1,a,u,0,1,4,0,0,500,500,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,0,490,490,low,gpu,completed\n"
+		    "3,b,v,100,1,4,0,0,1000,1000,high,gpu,completed\n",
+		"requeue", &r);
+	cr_assert_eq(th_start(&r, 3), 100);
+	cr_assert_eq(th_job(&r, 1)->end_s, 500);
+	cr_assert_eq(th_job(&r, 2)->preemptions, 1);
+	cr_expect_eq(th_start(&r, 2), 500);
+	cr_expect_eq(th_job(&r, 2)->end_s, 990);
+	cs_run_result_free(&r);
+}
+
+/* ---- victims chosen so that the head fits (cs_ctx_fits_without) ---- */
+
+/* 2 nodes x 8 GPUs, 16 cores, 64 GiB. */
+static const char two8_yaml[] =
+	"name: two8\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: g8\n"
+	"    count: 2\n"
+	"    topology: \"pack:2 numa:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 8, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 1000, peak: 5000}\n"
+	"partitions:\n"
+	"  - {name: gpu, node_types: [g8], max_time_s: 86400}\n";
+
+static const char mid_accounts[] = "accounts:\n  - {name: a}\n  - {name: b}\n"
+				   "qos:\n  - {name: low, priority: 0}\n  - {name: mid, priority: 0}\n"
+				   "  - {name: high, priority: 100, preempt: [low]}\n";
+
+static void run_two8(const char *csv, cs_run_result *r)
+{
+	char *a = th_write_tmp(mid_accounts, ".yaml");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.accounts = a;
+	o.policy = "multifactor";
+	o.keys[0] = "preempt_mode";
+	o.vals[0] = "requeue";
+	o.nparams = 1;
+	th_run_on(two8_yaml, csv, ".csv", &o, r);
+	th_unlink(a);
+}
+
+/* The GPUs add up machine-wide but no node would be free. V1 (low, 4
+ * GPUs, 40 GiB) starts at 0 on one node, V2 (low, the same) at 10 on the
+ * other (the 40 GiB do not fit twice on a node); F1 and F2 (mid, not
+ * preemptible, 4 GPUs, 8 GiB) at 20 and 30 fill the other 4 GPUs of each.
+ * H (high, one whole 8-GPU node) at 100: free 0 + the victims' 8 = 8 GPUs,
+ * but stopping both would leave each node with 4 free, so nothing is
+ * stopped. H waits for a whole node: V1 and V2 end at 1000 and 1010, F1
+ * at 1020 empties its node, and H runs 1020..1120. */
+Test(preempt, nothing_is_stopped_when_no_node_would_come_free)
+{
+	cs_run_result r;
+	run_two8(HDR "1,a,u,0,1,4,0,40960,1000,1000,low,gpu,completed\n"
+		     "2,a,u,10,1,4,0,40960,1000,1000,low,gpu,completed\n"
+		     "3,a,u,20,1,4,0,8192,1000,1000,mid,gpu,completed\n"
+		     "4,a,u,30,1,4,0,8192,1000,1000,mid,gpu,completed\n"
+		     "5,b,v,100,1,8,0,0,100,100,high,gpu,completed\n",
+		 &r);
+	cr_expect_eq(r.est.preemptions, 0);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 0);
+	cr_expect_eq(th_job(&r, 2)->preemptions, 0);
+	cr_expect_eq(th_start(&r, 5), 1020);
+	cs_run_result_free(&r);
+}
+
+/* Stopping one specific victim suffices, and it is not the latest
+ * started. V1 (low, 8 GPUs) starts at 0 on one node; V2 (low, 4 GPUs) at
+ * 10 and F (mid, 4 GPUs) at 20 share the other. H (high, a whole 8-GPU
+ * node) at 100: stopping V2, the latest started, would leave F on its
+ * node; stopping V1 frees a whole node. Only V1 is requeued (it lost
+ * 100 s); H runs 100..200 on its node; V1 starts over at 200. The old
+ * rule (the latest started first until the GPUs add up, then on until
+ * the head starts) stopped V2 as well. */
+Test(preempt, only_the_victim_whose_node_the_head_needs_is_stopped)
+{
+	cs_run_result r;
+	run_two8(HDR "1,a,u,0,1,8,0,0,1000,1000,low,gpu,completed\n"
+		     "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		     "3,a,u,20,1,4,0,0,1000,1000,mid,gpu,completed\n"
+		     "4,b,v,100,1,8,0,0,100,100,high,gpu,completed\n",
+		 &r);
+	cr_expect_eq(th_start(&r, 4), 100);
+	cr_expect_eq(r.est.preemptions, 1);
+	cr_expect_eq(th_job(&r, 1)->preemptions, 1);
+	cr_expect_eq(th_job(&r, 1)->preempted_s, 100);
+	cr_expect_eq(th_start(&r, 1), 200);
+	cr_expect_eq(th_job(&r, 2)->preemptions, 0);
+	cr_expect_eq(th_start(&r, 2), 10);
+	cr_expect_eq(th_job(&r, 2)->end_s, 1010);
+	cs_run_result_free(&r);
+}
+
+/* The what-if itself, from a policy: on the layout of
+ * nothing_is_stopped_when_no_node_would_come_free at 100, H does not fit
+ * without V1 and V2 (GPUs add up, no node comes free) nor without one of
+ * them; on that of only_the_victim_whose_node_the_head_needs_is_stopped,
+ * it fits without V1 alone (on_nodes: V1 yes), not without V2, and
+ * without both only V1's node is the one it would use. Nothing changes:
+ * the free GPUs are the same after each query, and the schedule is
+ * FCFS's without preemption. */
+static int wi_case;
+static int wi_checked;
+
+static void wi_pass(void *state, cs_sched_ctx *ctx)
+{
+	pf *p = state;
+	if (cs_ctx_now(ctx) == 100 && !wi_checked) {
+		uint32_t h, v1 = 0, v2 = 1; /* the job table's indices */
+		uint32_t free0 = cs_ctx_free(ctx);
+		uint32_t both[] = { v2, v1, v2 }; /* a repeated victim counts once */
+		uint8_t on[3];
+		if (wi_case == 0) {
+			h = 4;
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, both, 3, on), 0);
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, &v1, 1, NULL), 0);
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, &v2, 1, NULL), 0);
+		} else {
+			h = 3;
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, &v1, 1, on), 1);
+			cr_expect_eq(on[0], 1);
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, &v2, 1, NULL), 0);
+			cr_expect_eq(cs_ctx_fits_without(ctx, h, both, 3, on), 1);
+			cr_expect(on[0] == 0 && on[1] == 1 && on[2] == 0, "on %d %d %d", on[0], on[1], on[2]);
+		}
+		cr_expect_eq(cs_ctx_fits_without(ctx, h, NULL, 0, NULL), 0);
+		cr_expect_eq(cs_ctx_fits_without(ctx, 99, NULL, 0, NULL), -CS_EINVAL);
+		cr_expect_eq(cs_ctx_free(ctx), free0);
+		wi_checked = 1;
+	}
+	while (p->n && cs_ctx_start(ctx, p->q[0], CS_START_HEAD) == 0)
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+}
+
+static const cs_policy_ops wi_ops = { .abi = CS_POLICY_ABI, .name = "wi", .summary = "test", .params = pf_params,
+				      .init = pf_init, .submit = pf_submit, .pass = wi_pass, .destroy = pf_destroy };
+
+Test(preempt, the_what_if_changes_nothing)
+{
+	static const char *const csv[2] = {
+		HDR "1,a,u,0,1,4,0,40960,1000,1000,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,40960,1000,1000,low,gpu,completed\n"
+		    "3,a,u,20,1,4,0,8192,1000,1000,mid,gpu,completed\n"
+		    "4,a,u,30,1,4,0,8192,1000,1000,mid,gpu,completed\n"
+		    "5,b,v,100,1,8,0,0,100,100,high,gpu,completed\n",
+		HDR "1,a,u,0,1,8,0,0,1000,1000,low,gpu,completed\n"
+		    "2,a,u,10,1,4,0,0,1000,1000,low,gpu,completed\n"
+		    "3,a,u,20,1,4,0,0,1000,1000,mid,gpu,completed\n"
+		    "4,b,v,100,1,8,0,0,100,100,high,gpu,completed\n",
+	};
+	static const cs_time head_start[2] = { 1020, 1000 };
+	for (wi_case = 0; wi_case < 2; wi_case++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.policy = "fcfs";
+		o.test_ops = &wi_ops;
+		cs_run_result r;
+		wi_checked = 0;
+		th_run_on(two8_yaml, csv[wi_case], ".csv", &o, &r);
+		cr_expect_eq(wi_checked, 1);
+		cr_expect_eq(th_start(&r, wi_case ? 4 : 5), head_start[wi_case]);
+		cs_run_result_free(&r);
+	}
+}
+
+/* The what-if on a pooled machine (4 processors): J1 and J2 (2 each) run
+ * from 0; J3 (4) waits at 100. Without J1 alone 2 + 0 free < 4: no; a
+ * repeated J1 still counts once; without both, yes, and both free
+ * processors (on_nodes 1). */
+static int wp_checked;
+
+static void wp_pass(void *state, cs_sched_ctx *ctx)
+{
+	pf *p = state;
+	if (cs_ctx_now(ctx) == 100 && !wp_checked) {
+		uint32_t one[] = { 0, 0 }, both[] = { 0, 1 };
+		uint8_t on[2] = { 9, 9 };
+		cr_expect_eq(cs_ctx_fits_without(ctx, 2, one, 2, on), 0);
+		cr_expect(on[0] == 0 && on[1] == 0);
+		cr_expect_eq(cs_ctx_fits_without(ctx, 2, both, 2, on), 1);
+		cr_expect(on[0] == 1 && on[1] == 1);
+		cr_expect_eq(cs_ctx_free(ctx), 0);
+		wp_checked = 1;
+	}
+	while (p->n && cs_ctx_start(ctx, p->q[0], CS_START_HEAD) == 0)
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+}
+
+static const cs_policy_ops wp_ops = { .abi = CS_POLICY_ABI, .name = "wp", .summary = "test", .params = pf_params,
+				      .init = pf_init, .submit = pf_submit, .pass = wp_pass, .destroy = pf_destroy };
+
+Test(preempt, the_what_if_on_a_pooled_machine)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	o.procs = 4;
+	o.test_ops = &wp_ops;
+	cs_run_result r;
+	wp_checked = 0;
+	th_run_text("1 0 -1 1000 2 -1 -1 2 1000 -1 1 1 1 -1 0 -1 -1 -1\n"
+		    "2 0 -1 1000 2 -1 -1 2 1000 -1 1 1 1 -1 0 -1 -1 -1\n"
+		    "3 100 -1 100 4 -1 -1 4 100 -1 1 1 1 -1 1 -1 -1 -1\n",
+		    &o, &r);
+	cr_expect_eq(wp_checked, 1);
+	cr_expect_eq(th_start(&r, 3), 1000);
+	cs_run_result_free(&r);
+}

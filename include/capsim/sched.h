@@ -181,6 +181,26 @@ int cs_ctx_hold_in(cs_sched_ctx *ctx, uint32_t jid, uint64_t which, cs_time *whe
 /* Record that job jid holds a reservation at `when` (the engine keeps the
  * first one for the report and the invariant checks). */
 void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
+/* What-if for preemption (appended): would waiting job jid fit now if the
+ * running jobs victims[0 .. n) were stopped? Stopping any job ends the
+ * pass's holds (cs_ctx_preempt), so the test places jid as cs_ctx_start
+ * would right after a stop: on what is free now plus what the victims
+ * hold, on its partition's node types, off the advance reservations it
+ * may not use, with no hold kept off (a pooled machine: jid's processors
+ * against the free ones plus the victims'). A victim that could not be
+ * stopped (not running, or ending now) frees nothing; one signalled
+ * already (cs_ctx_preempt_after) frees what it holds, as it will at its
+ * grace's end; a repeated one counts once. Nothing changes: the
+ * victims' resources are given back to the allocator, jid is tried with
+ * the real placement, and everything is taken back exactly. With
+ * on_nodes (n entries, may be NULL) and a fit, on_nodes[i] is 1 if
+ * victims[i] holds something on a node of the placement found (Slurm
+ * preempts only the candidates whose resources the preemptor would use),
+ * else 0 (every entry 0 without a fit); on a pooled machine 1 for every
+ * victim that frees processors.
+ * 1 (fits), 0 (does not), or -CS_EINVAL (jid not waiting, a victim out of
+ * range). */
+int cs_ctx_fits_without(cs_sched_ctx *ctx, uint32_t jid, const uint32_t *victims, size_t n, uint8_t *on_nodes);
 
 /* --- external policies ---
  * A user's policy is a shared object exporting its ops table as
