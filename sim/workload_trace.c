@@ -131,6 +131,7 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		sets->parts = NULL;
 	}
 	size_t scap = 0;
+	int rc;
 	const char *src = cs_trace_meta_get(t, "source");
 	/* trace partition index -> cluster partition index, or -1; a list
 	 * a,b,... naming the cluster's: its partitions */
@@ -161,13 +162,8 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			else
 				snprintf(err, errlen, "%s:%u: partition: \"%.*s\" (in \"%s\") is not a partition of "
 					 "the cluster", src ? src : "workload", line, (int)badlen, bad, t->partitions.v[i]);
-			free(pmap);
-			free(lfirst);
-			free(lparts);
-			free(out);
-			if (sets)
-				cs_partsets_free(sets);
-			return -CS_EINVAL;
+			rc = -CS_EINVAL;
+			goto fail;
 		}
 		if (k > 0) {
 			int32_t *np = realloc(lparts, (nl + (size_t)k) * sizeof *np);
@@ -189,13 +185,8 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		if (big) {
 			snprintf(err, errlen, "%s:%u: %s: more than 2^40 s (about 34,800 years), capsim's limit for a time",
 				 src ? src : "workload", r->line, big);
-			free(pmap);
-			free(lfirst);
-			free(lparts);
-			free(out);
-			if (sets)
-				cs_partsets_free(sets);
-			return -CS_EPARSE;
+			rc = -CS_EPARSE;
+			goto fail;
 		}
 		st->records++;
 		if (r->submit_s < prev)
@@ -305,12 +296,14 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 	*njobs = n;
 	return 0;
 oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -CS_ENOMEM;
+fail:
 	free(pmap);
 	free(lfirst);
 	free(lparts);
 	free(out);
 	if (sets)
 		cs_partsets_free(sets);
-	snprintf(err, errlen, "out of memory");
-	return -CS_ENOMEM;
+	return rc;
 }

@@ -268,3 +268,17 @@ void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra
 	free(out);
 	free(err);
 }
+
+void th_params(cs_run_opts *o, const char *const *params, char kv[][64])
+{
+	for (size_t i = 0; params && params[i]; i++) {
+		cr_assert_lt(i, (size_t)CS_MAX_PARAMS);
+		snprintf(kv[i], 64, "%s", params[i]);
+		char *eq = strchr(kv[i], '=');
+		cr_assert_not_null(eq, "'%s' is not key=value", params[i]);
+		*eq = '\0';
+		o->keys[i] = kv[i];
+		o->vals[i] = eq + 1;
+		o->nparams = i + 1;
+	}
+}

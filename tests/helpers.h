@@ -29,6 +29,9 @@ void th_run_text(const char *swf, cs_run_opts *o, cs_run_result *r);
  * here; outputs written when o->out_dir is set). Asserts success. */
 void th_run_on(const char *cluster_yaml, const char *workload, const char *suffix, cs_run_opts *o,
 	       cs_run_result *r);
+/* o's policy parameters from "key=value" strings (NULL-terminated, or
+ * NULL), copied into kv, which must outlive o's use. */
+void th_params(cs_run_opts *o, const char *const *params, char kv[][64]);
 /* Start time of the job with trace id `id` (asserts it exists). */
 cs_time th_start(const cs_run_result *r, int64_t id);
 const cs_job *th_job(const cs_run_result *r, int64_t id);

@@ -42,14 +42,7 @@ static int run(const char *rows, const char *accounts, const char *const *params
 	o.policy = policy ? policy : "multifactor";
 	o.accounts = acc;
 	char kv[CS_MAX_PARAMS][64];
-	for (size_t i = 0; params && params[i]; i++) {
-		snprintf(kv[i], sizeof kv[i], "%s", params[i]);
-		char *eq = strchr(kv[i], '=');
-		*eq = '\0';
-		o.keys[i] = kv[i];
-		o.vals[i] = eq + 1;
-		o.nparams = i + 1;
-	}
+	th_params(&o, params, kv);
 	char e[CS_ERRLEN] = "";
 	int rc = cs_run(&o, r, e, sizeof e);
 	if (err)

@@ -333,14 +333,7 @@ static void run_csv(const char *cluster, const char *csv, const char *accounts, 
 	o.policy = "multifactor";
 	o.accounts = acc;
 	char kv[CS_MAX_PARAMS][64];
-	for (size_t i = 0; params && params[i]; i++) {
-		snprintf(kv[i], sizeof kv[i], "%s", params[i]);
-		char *eq = strchr(kv[i], '=');
-		*eq = '\0';
-		o.keys[i] = kv[i];
-		o.vals[i] = eq + 1;
-		o.nparams = i + 1;
-	}
+	th_params(&o, params, kv);
 	char err[CS_ERRLEN] = "";
 	int rc = cs_run(&o, r, err, sizeof err);
 	th_unlink(w);
@@ -602,15 +595,8 @@ Test(fairshare, limit_aliases_conflict_with_the_old_names)
 		o.cluster = y;
 		o.accounts = acc;
 		o.policy = "multifactor";
-		for (size_t i = 0; cases[c][i]; i++) {
-			static char kv[4][64];
-			snprintf(kv[i], sizeof kv[i], "%s", cases[c][i]);
-			char *eq = strchr(kv[i], '=');
-			*eq = '\0';
-			o.keys[i] = kv[i];
-			o.vals[i] = eq + 1;
-			o.nparams = i + 1;
-		}
+		static char kv[CS_MAX_PARAMS][64];
+		th_params(&o, cases[c], kv);
 		cs_run_result r;
 		char err[CS_ERRLEN] = "";
 		cr_assert_eq(cs_run(&o, &r, err, sizeof err), -CS_EINVAL);
