@@ -215,8 +215,10 @@ static int scaled_counts(const cs_cluster *in, const cs_cluster_scale_spec *spec
 				 in->types[pt->node_types[k]].name);
 		}
 		if (!left) {
-			snprintf(err, errlen, "--scale: partition '%s' would have no nodes (its node types %s are all scaled "
-				 "to 0) and its jobs could never start: keep a node of one of them", pt->name, list);
+			snprintf(err, errlen, "--scale: partition '%s' would have no nodes (its node type%s %s %s scaled to "
+				 "0) and its jobs could never start: keep a node of %s", pt->name,
+				 pt->nnode_types > 1 ? "s" : "", list, pt->nnode_types > 1 ? "are all" : "is",
+				 pt->nnode_types > 1 ? "one of them" : "it");
 			return -CS_EINVAL;
 		}
 	}
