@@ -449,6 +449,15 @@ Test(cluster_scale, a_run_at_scale_2_is_a_run_on_the_doubled_config)
 	cr_assert_not_null(s, "%s", je.text);
 	cr_expect(json_is_null(json_object_get(json_object_get(s, "machine"), "scale")));
 	json_decref(s);
+	/* the report's summary table says so too (only when scaled) */
+	snprintf(p1, sizeof p1, "%s/report.html", a);
+	snprintf(p2, sizeof p2, "%s/report.html", c);
+	j1 = th_slurp(p1, NULL), j2 = th_slurp(p2, NULL);
+	cr_assert(j1 && j2);
+	cr_expect(strstr(j1, "<tr><th>cluster scaled by --scale</th><td>g=2,c=2</td></tr>"));
+	cr_expect_null(strstr(j2, "cluster scaled by"));
+	free(j1);
+	free(j2);
 	char cmd[800];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_expect_eq(system(cmd), 0);
