@@ -492,3 +492,45 @@ Test(cluster_scale, run_refuses_scale_on_a_workloads_own_machine)
 	th_expect_usage_error(ARGS("run", "--workload", swf, "--cluster", "default", "--scale", "v100=2"),
 			      "--scale: no node type 'v100' in cluster national-ai-dc");
 }
+
+/* workload stats --scale: the offered load is measured against the scaled
+ * cluster. Two jobs of 11 nodes x 8 H100 for a day each over a one-day
+ * span: 4224 GPU-hours; 880 H100 offer 21120 GPU-hours a day (load 0.2),
+ * 1760 at h100=2 twice that (0.1). */
+static double h100_load(const char *const *args, const char **scale)
+{
+	char *out, *err;
+	int rc = th_exec(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	json_error_t je;
+	json_t *root = json_loads(out, 0, &je);
+	cr_assert_not_null(root, "%s", je.text);
+	json_t *p = json_array_get(json_object_get(root, "partitions"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "name")), "h100");
+	double load = json_real_value(json_object_get(p, "load"));
+	json_t *sc = json_object_get(root, "cluster_scale");
+	*scale = json_is_string(sc) ? strdup(json_string_value(sc)) : NULL;
+	json_decref(root);
+	free(out);
+	free(err);
+	return load;
+}
+
+Test(cluster_scale, workload_stats_measures_the_load_against_the_scaled_cluster)
+{
+	char *w = th_write_tmp(TH_CSV_HDR "1,p,u,0,11,8,0,0,86400,86400,,h100,COMPLETED\n"
+					  "2,p,u,86400,11,8,0,0,86400,86400,,h100,COMPLETED\n", ".csv");
+	const char *scale;
+	NEAR(h100_load(ARGS("workload", "stats", w, "--json"), &scale), 0.2);
+	cr_expect_null(scale);
+	NEAR(h100_load(ARGS("workload", "stats", w, "--json", "--scale", "h100=2"), &scale), 0.1);
+	cr_expect_str_eq(scale, "h100=2");
+	free((char *)scale);
+	th_expect_usage_error(ARGS("workload", "stats", w, "--scale", "h100=2,"), "--scale: 'h100=2,': part 2 is empty");
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("workload", "stats", w, "--scale", "h100:=220"), &out, &err), 0, "%s", err);
+	cr_expect(strstr(out, "offered load against cluster national-ai-dc scaled by --scale h100:=220\n"), "%s", out);
+	free(out);
+	free(err);
+	th_unlink(w);
+}
