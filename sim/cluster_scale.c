@@ -154,8 +154,8 @@ void cs_cluster_scale_format(const cs_cluster_scale_spec *spec, char *buf, size_
 
 /* The new count of a node type of `count` nodes under item it; -1 with the
  * message in err if it is out of range. Factors round half up: products
- * within 1e-9 of a half count as the half, so that 5 x 0.3 (1.4999... in
- * binary) gives 2 as it does on paper. */
+ * within 1e-9 of a half count as the half, so that 45 x 0.7
+ * (31.499999999999996 in binary) gives 32 as it does on paper. */
 static int64_t new_count(int count, const cs_cluster_scale_item *it, char *err, size_t errlen)
 {
 	double x;

@@ -189,21 +189,22 @@ Test(cluster_scale, factors_round_to_the_nearest_with_halves_up)
 	cr_assert_eq(scale_small("h100=0.3,cpu=0.25", &c, err), 0, "%s", err);
 	cr_expect_eq(cs_cluster_node_type_at(c, 0)->count, 1);
 	cr_expect_eq(cs_cluster_node_type_at(c, 2)->count, 1);
-	/* scaled again: 5 x 0.3 is 1.4999999999999998 in binary, a half on paper -> 2 */
+	/* scaled again: 45 x 0.7 is 31.499999999999996 in binary, a half on paper -> 32 */
+	cr_assert_lt(45 * 0.7, 31.5);
 	cs_cluster *d, *e;
-	cs_cluster_scale_spec s = parse_ok("h100:=5");
+	cs_cluster_scale_spec s = parse_ok("h100:=45");
 	cr_assert_eq(cs_cluster_scale(c, &s, &d, err, sizeof err), 0, "%s", err);
-	s = parse_ok("h100=0.3");
+	s = parse_ok("h100=0.7");
 	cr_assert_eq(cs_cluster_scale(d, &s, &e, err, sizeof err), 0, "%s", err);
-	cr_expect_eq(cs_cluster_node_type_at(e, 0)->count, 2);
-	cr_expect_str_eq(cs_cluster_scaled_by(e), "h100=0.3,cpu=0.25 then h100:=5 then h100=0.3");
+	cr_expect_eq(cs_cluster_node_type_at(e, 0)->count, 32);
+	cr_expect_str_eq(cs_cluster_scaled_by(e), "h100=0.3,cpu=0.25 then h100:=45 then h100=0.7");
 	/* each holds its base: freed in any order, the last one still reads */
 	cs_cluster_free(c);
 	cs_cluster_free(d);
 	cr_expect_str_eq(cs_cluster_name(e), "small-test");
 	cr_expect_str_eq(cs_cluster_node_type_at(e, 0)->gpu_model, "H100-SXM5-80GB");
 	cr_expect_eq(cs_topo_ncores(cs_cluster_node_type_at(e, 1)->topo), 8);
-	cr_expect_eq(cs_cluster_totals_of(e)->nodes, 2 + 2 + 1);
+	cr_expect_eq(cs_cluster_totals_of(e)->nodes, 32 + 2 + 1);
 	cs_cluster_free(e);
 }
 
