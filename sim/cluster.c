@@ -1,5 +1,6 @@
 /* capsim: the cluster model, loaded from a YAML config with libfyaml. */
 #include "capsim/cluster.h"
+#include "cluster_int.h"
 #include "yaml.h"
 
 #include <ctype.h>
@@ -13,29 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-struct cs_cluster {
-	char *path;
-	const char *name;
-	cs_cluster_site site;
-	cs_cluster_node_type *types;
-	cs_topo **topos; /* [ntypes], owned here; types[i].topo points to the same */
-	int ntypes;
-	cs_cluster_partition *parts;
-	int nparts;
-	cs_cluster_fabric_level *levels;
-	int nlevels;
-	int block_nodes;
-	cs_cluster_storage *storage;
-	int nstorage;
-	cs_cluster_gpu_count *gpu_models;
-	int ngpu_models;
-	cs_cluster_totals totals;
-	/* every string and array above except topos: freed together, so the
-	 * public structs can be plain data with const pointers */
-	void **owned;
-	size_t nowned, capowned;
-};
 
 static const char *const prec_names[CS_PREC_COUNT] = {
 	"fp64", "fp64_tensor", "fp32", "tf32", "bf16", "fp16", "fp8",
@@ -550,12 +528,19 @@ static int load_storage(ld *l, struct fy_node *root)
 	return 0;
 }
 
-static int compute_totals(ld *l)
+void *cs_cluster__own(cs_cluster *c, void *p)
 {
-	cs_cluster *c = l->c;
+	cs_yaml y = { .owned = &c->owned, .nowned = &c->nowned, .capowned = &c->capowned };
+	return cs_yaml_own(&y, p);
+}
+
+int cs_cluster__totals(cs_cluster *c)
+{
 	cs_cluster_totals *s = &c->totals;
-	if (!(c->gpu_models = own_array(l, (size_t)c->ntypes, sizeof *c->gpu_models)))
-		return oom(l);
+	*s = (cs_cluster_totals){ 0 };
+	c->ngpu_models = 0;
+	if (!(c->gpu_models = cs_cluster__own(c, calloc((size_t)c->ntypes + 1, sizeof *c->gpu_models))))
+		return -CS_ENOMEM;
 	for (int i = 0; i < c->ntypes; i++) {
 		const cs_cluster_node_type *t = &c->types[i];
 		double n = t->count;
@@ -585,13 +570,20 @@ static int compute_totals(ld *l)
 	return 0;
 }
 
+static int compute_totals(ld *l)
+{
+	return cs_cluster__totals(l->c) < 0 ? oom(l) : 0;
+}
+
 /* ---- load ----------------------------------------------------------------- */
 
 /* Load from the file l->file, or from text if not NULL; l->dir is set. */
 static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 {
 	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", NULL };
-	if (!(l->c = calloc(1, sizeof *l->c)) || !(l->c->path = strdup(l->file))) {
+	if ((l->c = calloc(1, sizeof *l->c)))
+		atomic_init(&l->c->refs, 1);
+	if (!l->c || !(l->c->path = strdup(l->file))) {
 		cs_cluster_free(l->c);
 		snprintf(l->err, l->errlen, "%s: out of memory", l->file);
 		return -CS_ENOMEM;
@@ -667,7 +659,7 @@ int cs_cluster_load_default(cs_cluster **out, char *err, size_t errlen)
 
 void cs_cluster_free(cs_cluster *c)
 {
-	if (!c)
+	if (!c || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
 	for (int i = 0; c->topos && i < c->ntypes; i++)
 		cs_topo_free(c->topos[i]);
@@ -676,7 +668,9 @@ void cs_cluster_free(cs_cluster *c)
 		free(c->owned[i]);
 	free(c->owned);
 	free(c->path);
+	cs_cluster *base = c->base;
 	free(c);
+	cs_cluster_free(base);
 }
 
 /* ---- accessors ------------------------------------------------------------ */
@@ -685,6 +679,8 @@ static int in(int i, int n) { return i >= 0 && i < n; }
 
 const char *cs_cluster_name(const cs_cluster *c) { return c->name; }
 const char *cs_cluster_path(const cs_cluster *c) { return c->path; }
+const char *cs_cluster_scaled_by(const cs_cluster *c) { return c->scaled_by ? c->scaled_by : ""; }
+const cs_cluster *cs_cluster_scale_base(const cs_cluster *c) { return c->base; }
 const cs_cluster_site *cs_cluster_site_info(const cs_cluster *c) { return &c->site; }
 int cs_cluster_nnode_types(const cs_cluster *c) { return c->ntypes; }
 const cs_cluster_node_type *cs_cluster_node_type_at(const cs_cluster *c, int i)

@@ -142,11 +142,41 @@ int cs_cluster_leaf_nodes(const cs_cluster *c)
 	return down[0];
 }
 
+/* The unscaled cluster a scaled one comes from (through every scaling). */
+static const cs_cluster *scale_root(const cs_cluster *c)
+{
+	const cs_cluster *b = c;
+	while (cs_cluster_scale_base(b))
+		b = cs_cluster_scale_base(b);
+	return b;
+}
+
+/* Nodes of the root's node type t in c (0: scaled away). */
+static int count_in(const cs_cluster *c, const cs_cluster_node_type *t)
+{
+	int i = cs_cluster_node_type_find(c, t->name);
+	return i < 0 ? 0 : cs_cluster_node_type_at(c, i)->count;
+}
+
 int cs_cluster_print(FILE *f, const cs_cluster *c)
 {
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
 	const cs_cluster_site *site = cs_cluster_site_info(c);
 	fprintf(f, "cluster %s (%s)\n", cs_cluster_name(c), cs_cluster_path(c));
+	if (cs_cluster_scale_base(c)) {
+		const cs_cluster *root = scale_root(c);
+		int any = 0;
+		fprintf(f, "  scaled by --scale %s:", cs_cluster_scaled_by(c));
+		for (int i = 0; i < cs_cluster_nnode_types(root); i++) {
+			const cs_cluster_node_type *n = cs_cluster_node_type_at(root, i);
+			int now = count_in(c, n);
+			if (now == n->count)
+				continue;
+			fprintf(f, "%s %s %d -> %d%s", any ? "," : "", n->name, n->count, now, now ? "" : " (removed)");
+			any = 1;
+		}
+		fprintf(f, "%s\n", any ? "" : " no count changed");
+	}
 	fprintf(f, "  %lld nodes, %lld cores, %lld GPUs", (long long)t->nodes, (long long)t->cores,
 		(long long)t->gpus);
 	for (int i = 0; i < cs_cluster_ngpu_models(c); i++) {
@@ -292,6 +322,18 @@ int cs_cluster_print_json(FILE *f, const cs_cluster *c)
 		return -CS_ENOMEM;
 	json_object_set_new(root, "name", json_string(cs_cluster_name(c)));
 	json_object_set_new(root, "source", json_string(cs_cluster_path(c)));
+	json_t *scale = json_null();
+	if (cs_cluster_scale_base(c)) {
+		const cs_cluster *r = scale_root(c);
+		json_t *counts = json_array();
+		for (int i = 0; i < cs_cluster_nnode_types(r); i++) {
+			const cs_cluster_node_type *n = cs_cluster_node_type_at(r, i);
+			json_array_append_new(counts, json_pack("{s:s, s:i, s:i}", "name", n->name, "count_before",
+								 n->count, "count", count_in(c, n)));
+		}
+		scale = json_pack("{s:s, s:o}", "spec", cs_cluster_scaled_by(c), "node_types", counts);
+	}
+	json_object_set_new(root, "scale", scale);
 	json_object_set_new(root, "site", json_pack("{s:f, s:o, s:o, s:o}", "pue", site->pue, "power_cap_kw",
 						     given(site->power_cap_kw), "energy_price_per_kwh",
 						     given(site->energy_price_per_kwh), "currency",

@@ -75,17 +75,22 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 			"(under the root, shares 1), %u users (shares 1); %zu jobs of a QoS and %zu of a partition "
 			"not in its tables\n", o->accounts, r->acct.accounts, r->acct.users, r->acct.projects_added,
 			r->acct.users_added, r->acct.jobs_qos_unlisted, r->acct.jobs_partition_unlisted);
+	char scale[4096] = "";
+	if (o->scale) {
+		strcpy(scale, " scaled by --scale ");
+		cs_cluster_scale_format(o->scale, scale + strlen(scale), sizeof scale - strlen(scale));
+	}
 	if (r->machine.node_model)
-		fprintf(f, "  machine     %s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s%s%s)\n",
-			r->machine.cluster, r->machine.nodes, (unsigned long long)r->machine.gpus,
+		fprintf(f, "  machine     %s%s, node by node: %u nodes, %llu GPUs, %llu cores (fit %s%s%s)\n",
+			r->machine.cluster, scale, r->machine.nodes, (unsigned long long)r->machine.gpus,
 			(unsigned long long)r->machine.cores, cs_fit_names[o->fit], r->machine.own ? "; from " : "",
 			r->machine.own ? r->machine.source : "");
 	else if (r->machine.ppn)
-		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s)\n", r->machine.procs,
-			r->machine.nodes, r->machine.ppn, r->machine.source);
+		fprintf(f, "  machine     %u processors (%u nodes x %u; from %s%s)\n", r->machine.procs,
+			r->machine.nodes, r->machine.ppn, r->machine.source, scale);
 	else
-		fprintf(f, "  machine     %u processors (%u nodes of several sizes; from %s)\n",
-			r->machine.procs, r->machine.nodes, r->machine.source);
+		fprintf(f, "  machine     %u processors (%u nodes of several sizes; from %s%s)\n",
+			r->machine.procs, r->machine.nodes, r->machine.source, scale);
 	fprintf(f, "  conventions convert=%s size=%s estimates=%s missing-reqtime=%s overrun=%s\n"
 		   "              same-time=%s pass=%s submit-pass=%s release=%s bsld-tau=%llds\n",
 		cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -217,6 +222,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(in, "format", json_string(cs_format_names[o->format]));
 	json_object_set_new(in, "cluster", json_string(o->cluster ? o->cluster
 					  : r->machine.node_model && !r->machine.own ? "default" : ""));
+	char scale[4096] = "";
+	if (o->scale)
+		cs_cluster_scale_format(o->scale, scale, sizeof scale);
+	json_object_set_new(in, "scale", o->scale ? json_string(scale) : json_null());
 	json_object_set_new(in, "policy", json_string(o->policy));
 	const char *wseed = r->trace ? cs_trace_meta_get(r->trace, "seed") : NULL;
 	json_object_set_new(in, "workload_seed", wseed ? json_string(wseed) : json_null());
@@ -233,6 +242,8 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --policy-opt %s=%s", p->key, param_value(o, p));
 	if (o->cluster)
 		ADD(" --cluster %s", o->cluster);
+	if (o->scale)
+		ADD(" --scale '%s'", scale);
 	for (size_t i = 0; i < o->ngpu_map; i++)
 		ADD(" --gpu-map '%s'", o->gpu_map[i]);
 	if (o->format != CS_FMT_AUTO)
@@ -411,6 +422,10 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(mach, "processors_per_node", jint(r->machine.ppn));
 	json_object_set_new(mach, "source", json_string(r->machine.source));
 	json_object_set_new(mach, "batsim_resources", json_string(cs_batsim_unit_names[r->batsim_unit]));
+	char scale[4096] = "";
+	if (o->scale)
+		cs_cluster_scale_format(o->scale, scale, sizeof scale);
+	json_object_set_new(mach, "scale", o->scale ? json_string(scale) : json_null());
 	if (r->machine.node_model) {
 		json_object_set_new(mach, "cluster", json_string(r->machine.cluster));
 		json_object_set_new(mach, "gpus", jint((long long)r->machine.gpus));

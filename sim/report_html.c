@@ -128,6 +128,7 @@ static const trow table_rows[] = {
 	{ "workload", "workload", K_TEXT },
 	{ "policy", "policy", K_TEXT },
 	{ "cluster", "machine.cluster", K_TEXT },
+	{ "cluster scaled by --scale", "machine.scale", K_TEXT },
 	{ "jobs", "jobs", K_INT },
 	{ "rejected by the policy", "rejected_by_policy", K_INT },
 	{ "makespan", "makespan", K_DUR },

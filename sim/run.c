@@ -121,6 +121,20 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 	return 0;
 }
 
+/* The cluster a run uses: spec (a config, "default", a slurm.conf), with
+ * --scale's node counts if given. */
+static int open_cluster(const cs_run_opts *o, const char *spec, cs_cluster **out, char *err, size_t errlen)
+{
+	int rc = cs_cluster_open(out, spec, NULL, err, errlen);
+	if (rc < 0 || !o->scale)
+		return rc;
+	cs_cluster *s;
+	rc = cs_cluster_scale(*out, o->scale, &s, err, errlen);
+	cs_cluster_free(*out);
+	*out = s;
+	return rc;
+}
+
 /* A cluster config as the SWF replay's machine: one processor per core, pooled
  * (jobs from SWF traces ask for processors, not nodes or GPUs). */
 static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, size_t errlen)
@@ -130,7 +144,7 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 		return -CS_EINVAL;
 	}
 	cs_cluster *c;
-	int rc = cs_cluster_open(&c, o->cluster, NULL, err, errlen);
+	int rc = open_cluster(o, o->cluster, &c, err, errlen);
 	if (rc < 0)
 		return rc;
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
@@ -545,6 +559,12 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 {
 	/* without --cluster, SWF and Batsim workloads run on the machine they describe */
 	int own = !o->cluster && (fmt == CS_FMT_SWF || fmt == CS_FMT_BATSIM);
+	if (o->scale && own) {
+		snprintf(err, errlen, "--scale scales a cluster config's node types; %s runs on its own machine (%s): "
+			 "size it with --nodes or --procs, or give --cluster", o->workload,
+			 fmt == CS_FMT_SWF ? "the SWF header's" : "the Batsim workload's nb_res");
+		return -CS_EINVAL;
+	}
 	if ((o->procs > 0 || o->nodes > 0 || o->ppn > 0) && !own) {
 		if (o->cluster)
 			snprintf(err, errlen, "--cluster sets the machine: drop --procs, --nodes and --procs-per-node");
@@ -596,7 +616,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	else if (rc == 0 && own)
 		rc = batsim_cluster(o, t, &own_m, &c, err, errlen);
 	else if (rc == 0)
-		rc = cs_cluster_open(&c, o->cluster ? o->cluster : "default", NULL, err, errlen);
+		rc = open_cluster(o, o->cluster ? o->cluster : "default", &c, err, errlen);
 	if (rc == 0 && fmt == CS_FMT_SWF)
 		swf_to_nodes(t, c);
 	if (rc == 0)
@@ -766,6 +786,12 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (fmt == CS_FMT_AUTO) {
 		snprintf(err, errlen, "%s: cannot tell the format from the name (.swf, .csv, .json, .sacct, "
 			 "each optionally .gz): give --format", o->workload);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if (o->scale && !o->cluster && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--scale scales a cluster config's node types; %s runs on its own machine (the SWF "
+			 "header's): size it with --procs or --nodes, or give --cluster", o->workload);
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}

@@ -703,11 +703,14 @@ int cs_wstats_print(FILE *f, const cs_trace *t, const cs_cluster *c, const cs_ge
 		json_object_set_new(r.root, "gpu_jobs", json_integer((json_int_t)gpu_jobs));
 		json_object_set_new(r.root, "span_days", json_real(days));
 		json_object_set_new(r.root, "cluster", c ? json_string(cs_cluster_name(c)) : json_null());
+		json_object_set_new(r.root, "cluster_scale", c && *cs_cluster_scaled_by(c)
+								     ? json_string(cs_cluster_scaled_by(c)) : json_null());
 	} else {
 		fprintf(f, "jobs: %zu (%zu GPU jobs, %zu CPU-only) over %.1f days%s%s\n", t->n, gpu_jobs, t->n - gpu_jobs,
 			days, src ? ", generated from " : "", src ? src : "");
 		if (c)
-			fprintf(f, "offered load against cluster %s\n", cs_cluster_name(c));
+			fprintf(f, "offered load against cluster %s%s%s\n", cs_cluster_name(c),
+				*cs_cluster_scaled_by(c) ? " scaled by --scale " : "", cs_cluster_scaled_by(c));
 	}
 	int rc = 0;
 	if ((rc = per_name(&r, t, c, m, 1)) < 0 || (rc = per_name(&r, t, c, m, 0)) < 0 || (rc = distributions(&r, t)) < 0)

@@ -216,6 +216,23 @@ Test(install, bash_completion_offers_every_command_and_option)
 	free(top), free(ws);
 }
 
+/* --scale's value: the node types of the cluster the command names, as
+ * "TYPE=" after the parts already typed. */
+Test(install, bash_completion_offers_the_node_types_to_scale)
+{
+	char words[1200];
+	snprintf(words, sizeof words, "run --cluster '%s/configs/clusters/small-test.yaml' --scale h100=2,",
+		 th_root());
+	char *got = complete(words);
+	cr_expect(has_line(got, "h100=2,h100=") && has_line(got, "h100=2,p100=") && has_line(got, "h100=2,cpu="),
+		  "%s", got);
+	free(got);
+	got = complete("cluster show --scale ''");
+	cr_expect(has_line(got, "h100=") && has_line(got, "a100-4gpu=") && has_line(got, "ipu="), "%s", got);
+	cr_expect_eq(th_count_lines(got), 6, "%s", got);
+	free(got);
+}
+
 Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 {
 	char d[] = "/tmp/capsim-install-XXXXXX";

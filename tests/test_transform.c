@@ -117,3 +117,29 @@ Test(transform, swf_replay_load_scale)
 	cr_assert_eq(th_job(&r, 3)->submit_s, 150);
 	cs_run_result_free(&r);
 }
+
+/* On the node model (capsim run --load-scale F on a CSV): submit times are
+ * divided by F, rounded down, and nothing else changes; without it the
+ * trace runs as read. */
+Test(transform, node_model_load_scale_divides_submit_times)
+{
+	const char *jobs = TH_CSV_HDR "1,p,u,0,3,4,1,0,100,100,,gpu,COMPLETED\n"
+				      "2,p,u,101,3,4,1,0,50,50,,gpu,COMPLETED\n"
+				      "3,p,u,301,1,0,4,0,10,10,,cpu,COMPLETED\n";
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	cs_run_result r;
+	th_run_on(th_two_partitions_yaml, jobs, ".csv", &o, &r);
+	cr_assert_eq(th_job(&r, 2)->submit_s, 101);
+	cr_assert_eq(th_start(&r, 2), 101);
+	cs_run_result_free(&r);
+	cs_run_opts_default(&o);
+	o.tf.load_scale = 2;
+	th_run_on(th_two_partitions_yaml, jobs, ".csv", &o, &r);
+	cr_assert_eq(th_job(&r, 1)->submit_s, 0);
+	cr_assert_eq(th_job(&r, 2)->submit_s, 50);  /* floor(101 / 2) */
+	cr_assert_eq(th_start(&r, 2), 100);         /* job 1 still holds the 3 GPU nodes until 100 */
+	cr_assert_eq(th_job(&r, 2)->runtime_s, 50);
+	cr_assert_eq(th_job(&r, 3)->submit_s, 150); /* floor(301 / 2) */
+	cs_run_result_free(&r);
+}

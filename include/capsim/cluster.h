@@ -208,6 +208,65 @@ double cs_cluster_billing_rate(const cs_cluster *c, int p, uint32_t nodes, uint3
  * (the machine's capacity in billing units is the sum over nodes). */
 double cs_cluster_node_billing_rate(const cs_cluster *c, int t);
 
+/* ---- sim/cluster_scale.c: a cluster with other node counts ------------------ *
+ *
+ * `capsim run --scale` and `capsim cluster show --scale`, and the planner's
+ * library path: the same cluster with each named node type's count changed
+ * (docs/clusters.md#scaling). A spec is parts joined by ',', each naming a
+ * node type (by its name in the config) once:
+ *   TYPE=F    F times as many nodes: round(count x F), halves rounded up
+ *             (a product within 1e-9 of a half counts as the half), F >= 0;
+ *   TYPE:=N   N nodes (N >= 0, an integer);
+ *   TYPE=+N   N more nodes, TYPE=-N N fewer (an integer).
+ * Types not named keep their count. A type left with 0 nodes is removed
+ * (from the node types, its partitions and the GPU models); a partition
+ * left with none of its node types, or a cluster left with no nodes, is
+ * refused. Totals (nodes, cores, GPUs, memory, peaks, power, cost) follow
+ * from the counts; the fabric's switches are sized for the new node count
+ * by the same rule (cs_cluster_leaf_nodes; the levels' radix and
+ * oversubscription and the block size are the config's). */
+#define CS_CLUSTER_SCALE_MAX 64        /* parts in a spec */
+#define CS_CLUSTER_SCALE_NAME_MAX 128  /* bytes of a node type name, with the NUL */
+#define CS_CLUSTER_SCALE_MAX_NODES (1 << 26) /* a scaled type's count: the node model's bound */
+
+typedef enum {
+	CS_SCALE_FACTOR, /* TYPE=F: value is F */
+	CS_SCALE_SET,    /* TYPE:=N: value is N */
+	CS_SCALE_ADD     /* TYPE=+N / TYPE=-N: value is +N or -N */
+} cs_cluster_scale_op;
+
+typedef struct cs_cluster_scale_item {
+	char type[CS_CLUSTER_SCALE_NAME_MAX]; /* a node type's name */
+	cs_cluster_scale_op op;
+	double value;  /* a factor (finite, >= 0), or a whole number of nodes */
+} cs_cluster_scale_item;
+
+typedef struct cs_cluster_scale_spec {
+	int n;         /* 0: no scaling */
+	cs_cluster_scale_item item[CS_CLUSTER_SCALE_MAX];
+} cs_cluster_scale_spec;
+
+/* Parse "h100=1.5,a100=0" into *spec. 0, or -CS_EINVAL with a message that
+ * starts "--scale: " and quotes the bad part (an empty spec or part, no
+ * '=', no name, a value that is not a factor >= 0 or a whole number, a
+ * type named twice, too many parts). */
+int cs_cluster_scale_parse(const char *text, cs_cluster_scale_spec *spec, char *err, size_t errlen);
+/* The spec in its canonical spelling (factors with %.15g): "h100=1.5,a100:=0". */
+void cs_cluster_scale_format(const cs_cluster_scale_spec *spec, char *buf, size_t len);
+/* in with the spec's counts, as a new cluster in *out (NULL on error). The
+ * result shares in's strings and topologies and holds a reference to in:
+ * either may be freed first. 0, or -CS_EINVAL (a type not in the cluster,
+ * the message listing its types; a count below 0 or above
+ * CS_CLUSTER_SCALE_MAX_NODES; an empty partition or cluster), -CS_ENOMEM.
+ * Messages start "--scale: ". A spec with n 0 gives a copy of in. */
+int cs_cluster_scale(const cs_cluster *in, const cs_cluster_scale_spec *spec, cs_cluster **out, char *err,
+		     size_t errlen);
+/* What a cluster was scaled by: the canonical spec, "A then B" if scaled
+ * twice; "" if not scaled. */
+const char *cs_cluster_scaled_by(const cs_cluster *c);
+/* The cluster a scaled one was made from, or NULL. */
+const cs_cluster *cs_cluster_scale_base(const cs_cluster *c);
+
 /* ---- sim/cluster_print.c: `capsim cluster show` --------------------------- */
 
 /* One node type's internals in a line, e.g. "2 packages, 2x56 cores, 4 NUMA

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "capsim/accounts.h"
+#include "capsim/cluster.h"
 #include "capsim/grants.h"
 #include "capsim/engine.h"
 #include "capsim/format.h"
@@ -33,6 +34,9 @@ typedef struct cs_run_opts {
 	cs_time bsld_tau;            /* seconds */
 	int64_t procs, nodes, ppn;   /* overrides, -1 = from the trace header */
 	const char *cluster;         /* cluster config (YAML): processors = its cores; NULL: none */
+	const cs_cluster_scale_spec *scale; /* the cluster (--cluster, else the default) with these node
+				      * counts (cluster.h, cs_cluster_scale); NULL: as configured. Refused on
+				      * an SWF or Batsim workload's own machine */
 	const char *compat;          /* preset applied, or NULL (recorded only) */
 	const char *out_dir;         /* NULL: no files */
 	cs_format format;            /* CS_FMT_AUTO: by the file name. Anything but SWF runs on a

@@ -4,7 +4,8 @@
 # binary's own help at completion time (capsim --help, capsim COMMAND
 # --help), so they are those of the capsim being completed. An option whose
 # value is a list of words (--format auto|native|...) completes to them;
-# --policy to the built-in policies (capsim policies) and .so files; any
+# --policy to the built-in policies (capsim policies) and .so files;
+# --scale to the node types of the cluster named (capsim cluster show); any
 # other value or operand to file names.
 
 # The commands `capsim --help` lists, one per line ("run", "topo show", ...).
@@ -18,6 +19,35 @@ _capsim_commands()
 _capsim_options()
 {
 	"$@" --help 2>/dev/null | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z0-9-]*\)\( [^ ]\{1,\}\)\{0,1\}.*/\2\3/p'
+}
+
+# --scale TYPE=F,...: the node types of the cluster the command names
+# (run's --cluster, cluster show's CONFIG; else the built-in one), each
+# offered as "TYPE=" after the parts already typed.
+_capsim_scale()
+{
+	local bin=$1 cmd=$2 cfg="" i w
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if [[ $w == --cluster ]]; then
+			cfg=${COMP_WORDS[i+1]}
+		elif [[ $w == --cluster=* ]]; then
+			cfg=${w#--cluster=}
+		elif [[ $cmd == "cluster show" && $w != -* && $w != cluster && $w != show &&
+			${COMP_WORDS[i-1]} != --scale ]]; then
+			cfg=$w
+		fi
+	done
+	local done_parts="" last=$cur
+	if [[ $cur == *,* ]]; then
+		done_parts=${cur%,*},
+		last=${cur##*,}
+	fi
+	local types
+	types=$("$bin" cluster show ${cfg:+"$cfg"} 2>/dev/null |
+		awk '/^node types:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/ && $2 ~ /^x[0-9]+$/ { print $1 "=" }')
+	COMPREPLY=($(compgen -P "$done_parts" -W "$types" -- "$last"))
+	compopt -o nospace 2>/dev/null
 }
 
 _capsim()
@@ -68,7 +98,9 @@ _capsim()
 		for o in "${opts[@]}"; do
 			[[ ${o%% *} == "$prev" && $o == *" "* ]] || continue
 			local val=${o#* }
-			if [[ $prev == --policy ]]; then
+			if [[ $prev == --scale ]]; then
+				_capsim_scale "$bin" "$cmd"
+			elif [[ $prev == --policy ]]; then
 				COMPREPLY=($(compgen -W "$("$bin" policies 2>/dev/null | awk '/^[a-z]/ { print $1 }')" -- "$cur")
 					   $(compgen -f -X '!*.so' -- "$cur") $(compgen -d -- "$cur"))
 			elif [[ $val =~ ^[a-z0-9-]+(\|[a-z0-9-]+)+$ ]]; then

@@ -11,7 +11,7 @@
 enum {
 	O_WORKLOAD = CS_CLI_ID0, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT,
-	O_FIT, O_NODEMODEL, O_RESERVE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP,
+	O_FIT, O_NODEMODEL, O_RESERVE, O_SCALE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP,
 	O_TF, O_END = O_TF + CS_CLI_TF_N
 };
 
@@ -45,6 +45,11 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "cluster", .arg = "CONFIG", .id = O_CLUSTER,
 	  .help = "a cluster config (YAML, or \"default\" for the built-in data centre): one processor per "
 		  "core, pooled" },
+	{ .name = "scale", .arg = "TYPE=F[,TYPE=F...]", .id = O_SCALE,
+	  .help = "the cluster (--cluster, else the default) with other node counts: F times a node type's nodes "
+		  "(rounded, halves up; 0 removes the type), TYPE:=N for N nodes, TYPE=+N / TYPE=-N to add or "
+		  "remove N; the fabric is sized for the new count (capsim cluster show --scale shows it; "
+		  "docs/clusters.md, \"Scaling\")" },
 	{ .name = "node-model", .id = O_NODEMODEL,
 	  .help = "place jobs node by node on --cluster (always, for anything but SWF)" },
 	{ .name = "fit", CS_CLI_CHOICES(cs_fit_names), .id = O_FIT, .help = "node model placement (default best)" },
@@ -124,6 +129,7 @@ static int run_main(int argc, char **argv)
 	int set[O_END] = { 0 }, val[O_END] = { 0 };
 	const char *order = NULL;
 	int progress = 1;
+	cs_cluster_scale_spec scale;
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
 	int c;
@@ -139,6 +145,12 @@ static int run_main(int argc, char **argv)
 		case O_OUT: o.out_dir = a; break;
 		case O_COMPAT: o.compat = a; break;
 		case O_CLUSTER: o.cluster = a; break;
+		case O_SCALE:
+			if (o.scale)
+				return cs_cli_die(2, "--scale: given twice (name every node type in one, joined by ',')");
+			rc = cs_cluster_scale_parse(a, &scale, err, sizeof err);
+			o.scale = &scale;
+			break;
 		case O_ACCOUNTS: o.accounts = a; break;
 		case O_NODEMODEL: o.node_model = 1; break;
 		case O_RESERVE:

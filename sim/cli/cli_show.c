@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-enum { O_JSON = CS_CLI_ID0, O_VERBOSE };
+enum { O_JSON = CS_CLI_ID0, O_VERBOSE, O_SCALE };
 
 static int topo_show(int argc, char **argv);
 static int cluster_show(int argc, char **argv);
@@ -35,12 +35,16 @@ static const cs_cli_opt cluster_opts[] = {
 	{ .name = "verbose", .id = O_VERBOSE,
 	  .help = "for a slurm.conf, first list the keys that do not change the simulation and the YAML twin "
 		  "capsim made" },
+	{ .name = "scale", .arg = "TYPE=F[,TYPE=F...]", .id = O_SCALE,
+	  .help = "show the cluster with other node counts: F times a node type's nodes (rounded, halves up; "
+		  "0 removes the type), TYPE:=N for N nodes, TYPE=+N / TYPE=-N to add or remove N; the fabric "
+		  "is sized for the new count (docs/clusters.md, \"Scaling\")" },
 	{ 0 },
 };
 
 const cs_cli_cmd cs_cli_cluster_show_cmd = {
 	.name = "cluster show",
-	.synopsis = "capsim cluster show [CONFIG] [--json] [--verbose]",
+	.synopsis = "capsim cluster show [CONFIG] [--scale SPEC] [--json] [--verbose]",
 	.summary = "what a cluster config (YAML or slurm.conf) adds up to; without one, the built-in "
 		   "default, the national AI data centre",
 	.about = "Loads a cluster config (YAML, see include/capsim/cluster.h; or a site's\n"
@@ -48,14 +52,17 @@ const cs_cli_cmd cs_cli_cluster_show_cmd = {
 		 "nodes, cores, GPUs by model, memory, storage, peak PF per precision, power\n"
 		 "with PUE, then each node type with its internal layout, the partitions, the\n"
 		 "fabric and the storage tiers. Without CONFIG: the built-in default, the\n"
-		 "national AI data centre (configs/clusters/national-ai-dc.yaml as built).\n",
+		 "national AI data centre (configs/clusters/national-ai-dc.yaml as built).\n"
+		 "With --scale, the cluster with those node counts (as capsim run --scale\n"
+		 "runs it), and what the scaling changed.\n",
 	.opts = cluster_opts,
 	.main = cluster_show,
 };
 
 /* A show command's one argument and its flags: -1 to go on, else the exit
  * status to stop with. */
-static int parse_show(const cs_cli_cmd *cmd, int argc, char **argv, const char **arg, int *json, int *verbose)
+static int parse_show(const cs_cli_cmd *cmd, int argc, char **argv, const char **arg, int *json, int *verbose,
+		      const char **scale)
 {
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
@@ -65,6 +72,8 @@ static int parse_show(const cs_cli_cmd *cmd, int argc, char **argv, const char *
 			*json = 1;
 		else if (c == O_VERBOSE)
 			*verbose = 1;
+		else if (c == O_SCALE)
+			*scale = p.arg;
 		else if (*arg)
 			return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
 		else
@@ -78,7 +87,8 @@ static int topo_show(int argc, char **argv)
 	const char *spec = NULL;
 	int json = 0, verbose = 0;
 	char err[CS_ERRLEN];
-	int st = parse_show(&cs_cli_topo_show_cmd, argc, argv, &spec, &json, &verbose);
+	const char *scale = NULL;
+	int st = parse_show(&cs_cli_topo_show_cmd, argc, argv, &spec, &json, &verbose, &scale);
 	if (st >= 0)
 		return st;
 	if (!spec)
@@ -94,14 +104,23 @@ static int topo_show(int argc, char **argv)
 
 static int cluster_show(int argc, char **argv)
 {
-	const char *config = NULL;
+	const char *config = NULL, *scale = NULL;
 	int json = 0, verbose = 0;
 	char err[CS_ERRLEN];
-	int st = parse_show(&cs_cli_cluster_show_cmd, argc, argv, &config, &json, &verbose);
+	int st = parse_show(&cs_cli_cluster_show_cmd, argc, argv, &config, &json, &verbose, &scale);
 	if (st >= 0)
 		return st;
+	cs_cluster_scale_spec spec;
+	if (scale && cs_cluster_scale_parse(scale, &spec, err, sizeof err) < 0)
+		return cs_cli_die(2, err);
 	cs_cluster *c;
 	int rc = cs_cluster_open(&c, config ? config : "default", verbose ? stdout : NULL, err, sizeof err);
+	if (rc == 0 && scale) {
+		cs_cluster *s;
+		rc = cs_cluster_scale(c, &spec, &s, err, sizeof err);
+		cs_cluster_free(c);
+		c = s;
+	}
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	rc = json ? cs_cluster_print_json(stdout, c) : cs_cluster_print(stdout, c);

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON, O_ACCOUNTS, O_FROM, O_TO };
+enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON, O_ACCOUNTS, O_FROM, O_TO,
+       O_SCALE_CLUSTER };
 
 static int generate_main(int argc, char **argv);
 static int stats_main(int argc, char **argv);
@@ -48,6 +49,9 @@ static const cs_cli_opt stats_opts[] = {
 	  .help = "the trace's format (default auto: by the file's extension)" },
 	{ .name = "cluster", .arg = "CONFIG", .id = O_CLUSTER,
 	  .help = "the cluster the offered load is measured against (default: the built-in one)" },
+	{ .name = "scale", .arg = "TYPE=F[,TYPE=F...]", .id = O_SCALE_CLUSTER,
+	  .help = "measure the offered load against that cluster with other node counts, as capsim run "
+		  "--scale runs it (docs/clusters.md, \"Scaling\")" },
 	{ .name = "model", .arg = "FILE", .id = O_MODEL,
 	  .help = "the model whose targets are printed beside the measured values (default: for a generated "
 		  "trace, the model named in it)" },
@@ -216,7 +220,7 @@ static int generate_main(int argc, char **argv)
 static int stats_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_stats_cmd;
-	const char *file = NULL, *cluster = NULL, *model = NULL;
+	const char *file = NULL, *cluster = NULL, *model = NULL, *scale = NULL;
 	int64_t from = 0, to = INT64_MAX;
 	cs_format fmt = CS_FMT_AUTO;
 	int json = 0;
@@ -228,6 +232,7 @@ static int stats_main(int argc, char **argv)
 		switch (c) {
 		case O_FORMAT: fmt = (cs_format)p.pick; break;
 		case O_CLUSTER: cluster = p.arg; break;
+		case O_SCALE_CLUSTER: scale = p.arg; break;
 		case O_MODEL: model = p.arg; break;
 		case O_JSON: json = 1; break;
 		case O_FROM:
@@ -245,6 +250,9 @@ static int stats_main(int argc, char **argv)
 		return p.status;
 	if (!file)
 		return cs_cli_usage(cmd, "no trace file given");
+	cs_cluster_scale_spec spec;
+	if (scale && cs_cluster_scale_parse(scale, &spec, err, sizeof err) < 0)
+		return cs_cli_die(2, err);
 	cs_trace t;
 	cs_trace_init(&t);
 	cs_cluster *cl = NULL;
@@ -254,6 +262,12 @@ static int stats_main(int argc, char **argv)
 		rc = cs_wstats_window(&t, from, to, err, sizeof err);
 	if (rc == 0)
 		rc = cs_cluster_open(&cl, cluster ? cluster : "default", NULL, err, sizeof err);
+	if (rc == 0 && scale) {
+		cs_cluster *s;
+		rc = cs_cluster_scale(cl, &spec, &s, err, sizeof err);
+		cs_cluster_free(cl);
+		cl = s;
+	}
 	const char *gen = cs_trace_meta_get(&t, "generator"), *named = cs_trace_meta_get(&t, "model");
 	if (rc == 0 && (model || (gen && !strcmp(gen, "capsim") && named)))
 		rc = cs_gen_model_load(&m, model ? model : named, err, sizeof err);

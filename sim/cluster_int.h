@@ -1,0 +1,45 @@
+/* capsim: the cluster's representation, shared by the loader (sim/cluster.c)
+ * and the scaler (sim/cluster_scale.c). Private to the library. */
+#ifndef CAPSIM_SIM_CLUSTER_INT_H
+#define CAPSIM_SIM_CLUSTER_INT_H
+
+#include "capsim/cluster.h"
+
+#include <stdatomic.h>
+
+struct cs_cluster {
+	atomic_int refs; /* owners: the caller, and each cluster scaled from this one */
+	char *path;
+	const char *name;
+	cs_cluster_site site;
+	cs_cluster_node_type *types;
+	cs_topo **topos; /* [ntypes], owned here; types[i].topo points to the same.
+			  * NULL in a scaled cluster: its topologies are its base's */
+	int ntypes;
+	cs_cluster_partition *parts;
+	int nparts;
+	cs_cluster_fabric_level *levels;
+	int nlevels;
+	int block_nodes;
+	cs_cluster_storage *storage;
+	int nstorage;
+	cs_cluster_gpu_count *gpu_models;
+	int ngpu_models;
+	cs_cluster_totals totals;
+	/* A scaled cluster (cs_cluster_scale): the cluster it was scaled from,
+	 * whose strings, topologies, fabric levels and storage it shares (one
+	 * reference held), and the spec, canonical ("" if not scaled). */
+	cs_cluster *base;
+	const char *scaled_by;
+	/* every string and array above except topos: freed together, so the
+	 * public structs can be plain data with const pointers */
+	void **owned;
+	size_t nowned, capowned;
+};
+
+/* p, to be freed with c (NULL, p freed, if that cannot be recorded). */
+void *cs_cluster__own(cs_cluster *c, void *p);
+/* Totals and GPU models from the node types and storage. 0 or -CS_ENOMEM. */
+int cs_cluster__totals(cs_cluster *c);
+
+#endif
