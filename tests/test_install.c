@@ -178,7 +178,7 @@ Test(install, bash_completion_offers_every_command_and_option)
 		snprintf(first, sizeof first, "%.*s", sp ? (int)(sp - c) : (int)strlen(c), c);
 		cr_assert(has_line(top, first), "capsim <TAB> does not offer %s:\n%s", first, top);
 		if (sp) {
-			char sub[300], *got;
+			char sub[sizeof first + 8], *got;
 			snprintf(sub, sizeof sub, "%s ''", first);
 			got = complete(sub);
 			cr_assert(has_line(got, sp + 1), "capsim %s <TAB> does not offer %s:\n%s", first, sp + 1, got);
@@ -186,7 +186,7 @@ Test(install, bash_completion_offers_every_command_and_option)
 		}
 		/* capsim CMD --<TAB>: exactly the long options of CMD --help */
 		options(c, opts, sizeof opts);
-		char words[300];
+		char words[sizeof cmds + 8];
 		snprintf(words, sizeof words, "%s --", c);
 		char *got = complete(words);
 		for (char *o = opts, *oe; (oe = strchr(o, '\n')); o = oe + 1) {
