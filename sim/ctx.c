@@ -3,6 +3,7 @@
  * it makes (start, reject, hold, preempt, wake up, plan: plan.c), kept in
  * the engine's books (engine_int.h): the running set, sorted by estimated
  * end, and each job's resources. */
+#include "capsim/cluster.h"
 #include "engine_int.h"
 
 #include <string.h>
@@ -102,6 +103,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	if (s >= 0) /* placed by a plan: in the first of its partitions that has the nodes */
 		j->partition = c->sets->parts[c->sets->first[s] +
 					      (uint32_t)cs_place_member(c, s, ~0ull, c->slots[c->off[jid]].node)];
+	if (c->billing && c->bill_cluster && c->set_part && c->set_part[jid] >= 0) /* bills where it runs */
+		c->billing[jid] = cs_cluster_billing_rate(c->bill_cluster, j->partition, j->nodes, j->gpus_per_node,
+							  j->cores_per_node, j->mem_per_node_mib, j->size);
 	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
 		if (c->nm) {
 			cs_placement p = placement_of(c, jid);

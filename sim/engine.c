@@ -308,6 +308,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 			goto done;
 		for (size_t i = 0; i < n; i++)
 			c.set_part[i] = cs_partset_of(c.sets, jobs[i].partition) >= 0 ? jobs[i].partition : -1;
+		c.billing = m->billing;
+		c.bill_cluster = m->bill_cluster;
 	}
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);

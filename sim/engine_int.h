@@ -125,6 +125,8 @@ struct cs_sched_ctx {
 	const cs_partsets *sets; /* NULL: none */
 	uint32_t *pfirst_own;
 	int32_t *ptypes_own;
+	double *billing;       /* cs_node_machine.billing, .bill_cluster */
+	const struct cs_cluster *bill_cluster;
 	int32_t *set_part;     /* per job: its set's partition index, -1 for other jobs (a
 				* requeued job gets it back) */
 	cs_time *xh_ends;      /* scratch: the earlier holds' ends, sorted, as times to try */

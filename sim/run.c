@@ -678,6 +678,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	cs_node_machine m = cs_nodemodel_machine(&nm, A);
+	m.billing = r->billing;
+	m.bill_cluster = c;
 	m.npartitions = gm->npartitions;
 	m.part_first = gm->part_first;
 	m.part_types = gm->part_types;

@@ -354,3 +354,28 @@ Test(multipart, a_requeued_job_may_start_in_any_of_its_partitions)
 	cr_expect_str_eq(part_of(&r, 1), "b");
 	cs_run_result_free(&r);
 }
+
+/* A job of several partitions bills where it starts: with a's GPUs at
+ * weight 1 and b's at 3 (TRESBillingWeights), job 1 takes both of a's
+ * nodes (8 GPUs: 8 units per second), so job 2 (a,b; one node of 4 GPUs)
+ * starts in b at 0 and bills 3 x 4 = 12 units per second, not a's 4. */
+Test(multipart, a_job_bills_in_the_partition_it_starts_in)
+{
+	char yaml[2048];
+	const char *pa = "  - {name: a, node_types: [x]}\n  - {name: b, node_types: [y]}\n";
+	const char *at = strstr(twin_yaml, pa);
+	cr_assert_not_null(at);
+	snprintf(yaml, sizeof yaml, "%.*s%s", (int)(at - twin_yaml), twin_yaml,
+		 "  - {name: a, node_types: [x], tres_billing_weights: \"GRES/gpu=1\"}\n"
+		 "  - {name: b, node_types: [y], tres_billing_weights: \"GRES/gpu=3\"}\n");
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.policy = "fcfs";
+	cs_run_result r;
+	th_run_on(yaml, HDR JOB2(1, "00:00", "01:00:00", "a") JOB1(2, "00:00", "01:00:00", "a,b"), ".sacct", &o, &r);
+	cr_assert_str_eq(part_of(&r, 2), "b");
+	size_t k = (size_t)(th_job(&r, 2) - r.jobs);
+	cr_assert_float_eq(r.billing[k], 12.0, 1e-12);
+	cr_assert_float_eq(r.billing[(size_t)(th_job(&r, 1) - r.jobs)], 8.0, 1e-12);
+	cs_run_result_free(&r);
+}

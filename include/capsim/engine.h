@@ -85,6 +85,8 @@ typedef struct cs_resv {
  * order (cs_alloc_try_types: under the fragmentation-aware fit a one-node
  * job goes to the type whose node that fit ranks best); a job with
  * partition -1 may use any node type. */
+struct cs_cluster;
+
 typedef struct cs_node_machine {
 	cs_alloc *alloc;           /* empty at the start; the engine places and releases on it */
 	uint32_t npartitions;
@@ -103,6 +105,11 @@ typedef struct cs_node_machine {
 	size_t nresv;
 	const cs_partsets *sets;   /* jobs submitted to several partitions (optional; its base
 				    * must be npartitions) */
+	/* with sets: a job of several partitions bills where it starts: billing[jid] becomes
+	 * cs_cluster_billing_rate(bill_cluster, its partition, ...) at each start (both
+	 * optional; the engine's partitions are the cluster's) */
+	double *billing;
+	const struct cs_cluster *bill_cluster;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,
