@@ -318,6 +318,16 @@ static int load_policies(cs_sweep *s, const fld *f)
 				snprintf(opts + at, sizeof opts - at, "%s%s=%s", at ? ";" : "", k, p->vals[p->nopts - 1]);
 			}
 		}
+		/* the values, as the policy reads them at a run's start: its init
+		 * on an empty queue */
+		cs_policy_env env = { .nparams = p->nopts, .keys = p->keys, .vals = p->vals, .total_procs = 1,
+				      .node_model = 1 };
+		void *state = NULL;
+		char e2[CS_ERRLEN];
+		if (ops->init && (rc = ops->init(&state, &env, e2, sizeof e2)) < 0)
+			return failv(s, -CS_EINVAL, p->nopts ? &o : &e, "%s", e2);
+		if (state && ops->destroy)
+			ops->destroy(state);
 		p->opts = own_str(s, opts);
 		p->label = *opts ? own_printf(s, "%s(%s)", p->name, opts) : own_str(s, p->name);
 		if (!p->opts || !p->label)

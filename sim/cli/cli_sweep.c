@@ -213,7 +213,7 @@ static int sweep_main(int argc, char **argv)
 		return cs_cli_die(rc == -CS_EINVAL ? 2 : 1, err);
 	if (rc2 < 0)
 		return cs_cli_die(exit_of(rc2), err2);
-	printf("sweep: %zu points", np);
+	printf("sweep: %zu point%s", np, np == 1 ? "" : "s");
 	if (sn > 1)
 		printf(", shard %zu/%zu: %zu of them", si, sn, nshard);
 	printf(" (%zu run now, %zu done before) in %s: results.csv, results.json, sweep.html\n", ran,

@@ -494,14 +494,16 @@ static size_t put_commands(FILE *f, const cs_cli_cmd *g, const cs_cli_cmd *top, 
 	size_t widest = 0, skip = *top->name ? strlen(top->name) + 1 : 0;
 	for (const cs_cli_cmd *const *c = g->subs; *c; c++) {
 		size_t w = 0;
-		if ((*c)->subs)
-			w = put_commands(f, *c, top, col);
+		/* a command, then its own subcommands (sweep, sweep merge) */
 		if (!(*c)->subs || (*c)->main) {
 			char label[128];
-			size_t lw = (size_t)snprintf(label, sizeof label, "  %s", (*c)->name + skip);
-			w = lw > w ? lw : w;
+			w = (size_t)snprintf(label, sizeof label, "  %s", (*c)->name + skip);
 			if (f)
 				put_item(f, label, col, (*c)->summary);
+		}
+		if ((*c)->subs) {
+			size_t sw = put_commands(f, *c, top, col);
+			w = sw > w ? sw : w;
 		}
 		if (w > widest)
 			widest = w;
