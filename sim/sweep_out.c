@@ -253,7 +253,7 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 {
 	size_t ns = axis_len(t, "scale"), nw = axis_len(t, "workload"), npol = axis_len(t, "policy"),
 	       nseed = axis_len(t, "seed");
-	enum { W = 720, H = 320, L = 70, R = 200, T = 30, B = 50 };
+	enum { W = 900, H = 320, L = 70, R = 330, T = 30, B = 50, PAD = 40 };
 	double lo = INFINITY, hi = -INFINITY;
 	double *mean = calloc(ns * npol * 3, sizeof *mean);
 	if (!mean)
@@ -291,7 +291,7 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 	if (hi == lo)
 		hi = lo + 1;
 	double pw = W - L - R, ph = H - T - B;
-#define X(s) (L + (ns > 1 ? pw * (double)(s) / (double)(ns - 1) : pw / 2))
+#define X(s) (L + PAD + (ns > 1 ? (pw - 2 * PAD) * (double)(s) / (double)(ns - 1) : pw / 2 - PAD))
 #define Y(v) (T + ph - ph * ((v) - lo) / (hi - lo))
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
 		   "font-size=\"11\">\n", W, H);

@@ -172,8 +172,11 @@ static int generate_main(int argc, char **argv)
 	rc = close_out(fo, out, rc, err, sizeof err);
 	if (fa) {
 		double *billed = NULL;
-		if (rc == 0)
-			rc = cs_gen_billed_hours(cl, &t, &billed, err, sizeof err);
+		if (rc == 0 && (rc = cs_gen_billed_hours(cl, &t, &billed, err, sizeof err)) == -CS_EINVAL) {
+			char msg[CS_ERRLEN];
+			snprintf(msg, sizeof msg, "%s", err);
+			snprintf(err, sizeof err, "workload generate: --accounts: %.460s", msg);
+		}
 		if (rc == 0)
 			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, sizeof err);
 		rc = close_out(fa, acc, rc, err, sizeof err);
