@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double cpu_last; /* the last run's CPU seconds, user + system, its workers included */
+
 /* argv run to completion, stdout and stderr to /dev/null; its wall time, or -1 */
 static double run(char *const *argv)
 {
@@ -50,12 +53,16 @@ static double run(char *const *argv)
 	double t0 = now_s();
 	pid_t pid;
 	int st;
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0 || waitpid(pid, &st, 0) < 0 ||
+	struct rusage ru;
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0 || wait4(pid, &st, 0, &ru) < 0 ||
 	    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		return -1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
+	/* wait4's usage holds the child's own and its reaped children's */
+	cpu_last = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 	return now_s() - t0;
 }
 
@@ -97,11 +104,13 @@ int main(void)
 	printf("== sweep: %d points (2 scales x 2 policies x 2 seeds; 2 days of the default workload at 0.5 "
 	       "projects_scale, generated per point) ==\n", NPOINTS);
 	double j1 = run((char *const[]){ (char *)bin, "sweep", spec, "--out", d1, "-j", "1", "--no-progress", NULL });
+	double cpu1 = cpu_last;
 	double j2 = run((char *const[]){ (char *)bin, "sweep", spec, "--out", d2, "-j", "2", "--no-progress", NULL });
+	double cpu2 = cpu_last;
 	/* baseline: prepare the directory (a sweep of shard 1 of many runs one
 	 * point), then each point by hand, one after another */
 	int rc = 0;
-	double base = 0;
+	double base = 0, cpub = 0;
 	if (run((char *const[]){ (char *)bin, "sweep", spec, "--out", d0, "--shard", "1/1000", "-j", "1",
 				 "--no-progress", NULL }) < 0)
 		rc = 1;
@@ -112,6 +121,7 @@ int main(void)
 		if (t < 0)
 			rc = 1;
 		base += t;
+		cpub += cpu_last;
 	}
 	if (j1 < 0 || j2 < 0 || rc) {
 		fprintf(stderr, "bench_sweep: a run of %s failed\n", bin);
@@ -123,9 +133,10 @@ int main(void)
 	int same = same_file(c1, c2);
 	printf("  -j 1: %.2f s wall   -j 2: %.2f s wall   speed-up %.2fx   results.csv identical: %s\n", j1, j2,
 	       j1 / j2, same ? "yes" : "NO");
-	printf("  cost per point: %.3f s (-j 1), %.3f s (-j 2)\n", j1 / NPOINTS, j2 / NPOINTS);
-	printf("  baseline, the %d points as `capsim sweep --point K` one after another: %.2f s (%.3f s a point); "
-	       "-j 1 / baseline %.2f\n", NPOINTS, base, base / NPOINTS, j1 / base);
+	printf("  cost per point: %.3f s wall (-j 1), %.3f s wall (-j 2); CPU (user + system, workers included) "
+	       "%.3f s (-j 1), %.3f s (-j 2)\n", j1 / NPOINTS, j2 / NPOINTS, cpu1 / NPOINTS, cpu2 / NPOINTS);
+	printf("  baseline, the %d points as `capsim sweep --point K` one after another: %.2f s wall, %.3f s CPU a "
+	       "point; -j 1 / baseline: wall %.2f, CPU %.2f\n", NPOINTS, base, cpub / NPOINTS, j1 / base, cpu1 / cpub);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_sweep: could not remove %s\n", dir);

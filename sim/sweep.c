@@ -4,6 +4,7 @@
  * options, the files open, the metrics are known. */
 #include "capsim/sweep.h"
 #include "capsim/cluster.h"
+#include "capsim/format.h"
 #include "capsim/gen.h"
 #include "capsim/sched.h"
 #include "capsim/types.h"
@@ -181,6 +182,14 @@ static int load_workload(cs_sweep *s, const fld *wf)
 		hash_str(&s->h, "file");
 		if ((rc = hash_file(s, &f, s->trace_path)) < 0)
 			return rc;
+		/* read once here: a malformed trace is the spec's error, before any point */
+		cs_trace t;
+		char e2[CS_ERRLEN];
+		cs_trace_init(&t);
+		rc = cs_format_read(&t, s->trace_path, CS_FMT_AUTO, e2, sizeof e2);
+		cs_trace_free(&t);
+		if (rc < 0)
+			return failv(s, rc, &f, "%s", e2);
 	}
 	if (cs_yaml_field(NULL, m->val, NULL, m->path, "projects_scale", 0, &f) &&
 	    (rc = num_axis(s, &f, 100, &s->pscale, &s->npscale)) < 0)

@@ -303,3 +303,23 @@ Test(sweep, the_example_spec_loads)
 	cr_expect(strstr(e, "--point: 36 is not a point of this sweep (0 to 35)"), "%s", e);
 	free(o), free(e);
 }
+
+Test(sweep, a_malformed_trace_is_the_specs_error_before_any_run)
+{
+	char dir[64], path[512], spec[512], out[512], *o, *e;
+	setup(dir, sizeof dir, "workload: {file: {path: bad.csv}}\npolicies: [{name: easy}]\n");
+	snprintf(path, sizeof path, "%s/bad.csv", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("id,project\n1,x\n", f);
+	fclose(f);
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	int rc = th_exec(ARGS("sweep", spec, "--out", out), &o, &e);
+	cr_expect_eq(rc, 2);
+	cr_expect(strstr(e, "spec.yaml:1:25: workload.file.path: ") && strstr(e, "bad.csv:1: header: column user is missing"),
+		  "%s", e);
+	cr_expect_neq(access(out, F_OK), 0);
+	free(o), free(e);
+	cleanup(dir);
+}
