@@ -11,6 +11,7 @@
 #include "capsim/run.h"
 #include "sweep_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -132,9 +133,19 @@ int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char 
 		close(fd);
 		return -CS_EIO;
 	}
-	/* what killed workers left */
+	/* what killed workers left: their inputs, and point files half written */
 	snprintf(path, sizeof path, "%s/tmp", dir);
 	rm_tree(path);
+	snprintf(path, sizeof path, "%s/points", dir);
+	DIR *d = opendir(path);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (strstr(de->d_name, ".json.tmp.")) {
+			char stale[4500];
+			snprintf(stale, sizeof stale, "%s/%s", path, de->d_name);
+			remove(stale);
+		}
+	if (d)
+		closedir(d);
 	json_t *j = sweep_json(s);
 	snprintf(path, sizeof path, "%s/sweep.json", dir);
 	int rc = j ? dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
