@@ -3,7 +3,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-PKGS    := zlib jansson hwloc libfyaml
+PKGS    := zlib jansson hwloc libfyaml libuv
 # libhwloc-plugins: hwloc's libxml2 XML back-end (a Recommends of libhwloc15, so
 # --no-install-recommends would leave it out), which reads real exports more
 # forgivingly than hwloc's built-in parser; capsim works with either, and

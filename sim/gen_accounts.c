@@ -3,8 +3,10 @@
  * organisation -> project -> user that sim/accounts.c reads, with every
  * project and user of the trace in it, so that Fair Tree ranks them all. */
 #include "capsim/gen.h"
+#include "capsim/cluster.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,4 +241,35 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 	rc = -CS_ENOMEM;
 	goto out;
+}
+
+/* Each job's billing-unit-hours on cluster c (its partition's weights,
+ * its size without). -CS_EINVAL if a partition is not the cluster's. */
+int cs_gen_billed_hours(const cs_cluster *c, const cs_trace *t, double **out, char *err, size_t errlen)
+{
+	double *b = malloc((t->n ? t->n : 1) * sizeof *b);
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	int np = cs_cluster_npartitions(c);
+	for (size_t i = 0; i < t->n; i++) {
+		const cs_jrec *j = &t->jobs[i];
+		const char *name = j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "";
+		int p = 0;
+		while (p < np && strcmp(cs_cluster_partition_at(c, p)->name, name) != 0)
+			p++;
+		if (p == np) {
+			snprintf(err, errlen, "the model's partition '%s' is not one of "
+				 "cluster %s's, whose billing weights price the grants", name, cs_cluster_name(c));
+			free(b);
+			return -CS_EINVAL;
+		}
+		uint32_t size = j->nodes * (j->gpus_per_node ? j->gpus_per_node : j->cores_per_node);
+		double rate = cs_cluster_billing_rate(c, p, j->nodes, j->gpus_per_node, j->cores_per_node,
+						      j->mem_per_node_mib, size);
+		b[i] = rate * (double)j->runtime_s / 3600.0;
+	}
+	*out = b;
+	return 0;
 }

@@ -532,6 +532,14 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	return root;
 }
 
+char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
+{
+	json_t *j = summary_json(o, r);
+	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	return t;
+}
+
 /* ",TIME" (csvout.h) */
 
 static void abs_time(FILE *f, int64_t epoch, cs_time t)

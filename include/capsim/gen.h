@@ -126,6 +126,13 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
 			  const double *billed_h, char *err, size_t errlen);
 
+/* Each job of t's billing-unit-hours on cluster c (its partition's
+ * TRESBillingWeights, its size without), the billed_h of
+ * cs_gen_accounts_write: *out malloc'ed, one per job. -CS_EINVAL if a job's
+ * partition is not one of the cluster's, -CS_ENOMEM. */
+struct cs_cluster;
+int cs_gen_billed_hours(const struct cs_cluster *c, const cs_trace *t, double **out, char *err, size_t errlen);
+
 /* What a model says, as plain data (owned by the model; see the schema). */
 typedef struct cs_gen_dist { /* a discrete distribution: value v[i] with weight w[i] */
 	int *v;

@@ -38,7 +38,9 @@ typedef struct cs_cli_opt {
 #define CS_CLI_HEADING(text) { .help = (text) }
 #define CS_CLI_CHOICES(names) .choices = (names), .nchoices = sizeof(names) / sizeof(names)[0]
 
-/* A command, or a group of subcommands (subs set, main NULL). */
+/* A command, or a group of subcommands (subs set, main NULL), or a command
+ * with subcommands too (both set: a first argument naming a subcommand
+ * runs it, anything else runs main; `capsim sweep`). */
 typedef struct cs_cli_cmd {
 	const char *name;     /* as typed after "capsim": "run", "workload generate"; the root: "" */
 	const char *synopsis; /* the usage line(s), from "capsim " on */
@@ -131,5 +133,6 @@ extern const cs_cli_cmd cs_cli_topo_show_cmd, cs_cli_cluster_show_cmd; /* cli_sh
 extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_report.c */
 extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
 extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
+extern const cs_cli_cmd cs_cli_sweep_cmd, cs_cli_sweep_merge_cmd;   /* cli_sweep.c */
 
 #endif

@@ -493,14 +493,17 @@ static size_t put_commands(FILE *f, const cs_cli_cmd *g, const cs_cli_cmd *top, 
 {
 	size_t widest = 0, skip = *top->name ? strlen(top->name) + 1 : 0;
 	for (const cs_cli_cmd *const *c = g->subs; *c; c++) {
-		size_t w;
-		if ((*c)->subs)
-			w = put_commands(f, *c, top, col);
-		else {
+		size_t w = 0;
+		/* a command, then its own subcommands (sweep, sweep merge) */
+		if (!(*c)->subs || (*c)->main) {
 			char label[128];
 			w = (size_t)snprintf(label, sizeof label, "  %s", (*c)->name + skip);
 			if (f)
 				put_item(f, label, col, (*c)->summary);
+		}
+		if ((*c)->subs) {
+			size_t sw = put_commands(f, *c, top, col);
+			w = sw > w ? sw : w;
 		}
 		if (w > widest)
 			widest = w;
@@ -529,6 +532,12 @@ void cs_cli_help(FILE *f, const cs_cli_cmd *cmd)
 
 int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv)
 {
+	if (g->main) { /* a command with subcommands: the first argument names one, or not */
+		for (const cs_cli_cmd *const *s = g->subs; argc > 1 && *s; s++)
+			if (!strcmp(last_word((*s)->name), argv[1]))
+				return (*s)->main(argc - 1, argv + 1);
+		return g->main(argc, argv);
+	}
 	cs_cli_parser p;
 	cs_cli_begin(&p, g, argc, argv);
 	int c;
@@ -548,7 +557,7 @@ int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv)
 		for (const cs_cli_cmd *const *s = g->subs; *s; s++) {
 			if (!strcmp(last_word((*s)->name), p.arg)) {
 				int k = p.index;
-				return (*s)->main ? (*s)->main(argc - k, argv + k) : cs_cli_group(*s, argc - k, argv + k);
+				return (*s)->subs ? cs_cli_group(*s, argc - k, argv + k) : (*s)->main(argc - k, argv + k);
 			}
 			if (n < CS_CLI_MAXOPT)
 				names[n++] = last_word((*s)->name);

@@ -96,37 +96,6 @@ static int close_out(FILE *f, const char *path, int rc, char *err, size_t errlen
 	return rc;
 }
 
-/* Each job's billing-unit-hours on cluster c (its partition's weights,
- * its size without). -CS_EINVAL if a partition is not the cluster's. */
-static int billed_hours(const cs_cluster *c, const cs_trace *t, double **out, char *err, size_t errlen)
-{
-	double *b = malloc((t->n ? t->n : 1) * sizeof *b);
-	if (!b) {
-		snprintf(err, errlen, "out of memory");
-		return -CS_ENOMEM;
-	}
-	int np = cs_cluster_npartitions(c);
-	for (size_t i = 0; i < t->n; i++) {
-		const cs_jrec *j = &t->jobs[i];
-		const char *name = j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "";
-		int p = 0;
-		while (p < np && strcmp(cs_cluster_partition_at(c, p)->name, name) != 0)
-			p++;
-		if (p == np) {
-			snprintf(err, errlen, "workload generate: --accounts: the model's partition '%s' is not one of "
-				 "cluster %s's, whose billing weights price the grants", name, cs_cluster_name(c));
-			free(b);
-			return -CS_EINVAL;
-		}
-		uint32_t size = j->nodes * (j->gpus_per_node ? j->gpus_per_node : j->cores_per_node);
-		double rate = cs_cluster_billing_rate(c, p, j->nodes, j->gpus_per_node, j->cores_per_node,
-						      j->mem_per_node_mib, size);
-		b[i] = rate * (double)j->runtime_s / 3600.0;
-	}
-	*out = b;
-	return 0;
-}
-
 static int generate_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_generate_cmd;
@@ -203,8 +172,11 @@ static int generate_main(int argc, char **argv)
 	rc = close_out(fo, out, rc, err, sizeof err);
 	if (fa) {
 		double *billed = NULL;
-		if (rc == 0)
-			rc = billed_hours(cl, &t, &billed, err, sizeof err);
+		if (rc == 0 && (rc = cs_gen_billed_hours(cl, &t, &billed, err, sizeof err)) == -CS_EINVAL) {
+			char msg[CS_ERRLEN];
+			snprintf(msg, sizeof msg, "%s", err);
+			snprintf(err, sizeof err, "workload generate: --accounts: %.460s", msg);
+		}
 		if (rc == 0)
 			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, sizeof err);
 		rc = close_out(fa, acc, rc, err, sizeof err);

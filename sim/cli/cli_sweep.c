@@ -1,0 +1,255 @@
+/* capsim: `capsim sweep SPEC` (the grid's points, in parallel worker
+ * processes, into a results directory) and `capsim sweep merge` (shard
+ * directories joined). docs/sweep.md. */
+#include "capsim/sweep.h"
+#include "capsim/types.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+enum { O_OUT = CS_CLI_ID0, O_JOBS, O_SHARD, O_NOPROGRESS, O_POINT };
+
+static int sweep_main(int argc, char **argv);
+static int merge_main(int argc, char **argv);
+
+static const cs_cli_opt sweep_opts[] = {
+	{ .name = "out", .arg = "DIR", .id = O_OUT,
+	  .help = "the results directory (required; its parent must exist): points/K.json per point, then "
+		  "results.csv, results.json and sweep.html. Run again into it to finish an interrupted sweep" },
+	{ .name = "jobs", .short_name = 'j', .arg = "N", .id = O_JOBS,
+	  .help = "points run at once, each in a worker process (default: the processors available); the "
+		  "results are the same whatever N" },
+	{ .name = "shard", .arg = "I/N", .id = O_SHARD,
+	  .help = "run only the points K with K mod N = I - 1 (1 <= I <= N); join the shards' directories "
+		  "with capsim sweep merge" },
+	{ .name = "no-progress", .id = O_NOPROGRESS,
+	  .help = "no progress line on stderr (shown only when it is a terminal)" },
+	{ .name = "point", .arg = "K", .id = O_POINT,
+	  .help = "run point K alone into --out (what each worker runs; the directory must have been "
+		  "prepared by a sweep of the same spec)" },
+	{ 0 },
+};
+
+static const cs_cli_opt merge_opts[] = {
+	{ .name = "out", .arg = "DIR", .id = O_OUT,
+	  .help = "the merged directory (required; new, or empty): every point once, and the results" },
+	{ 0 },
+};
+
+const cs_cli_cmd cs_cli_sweep_merge_cmd = {
+	.name = "sweep merge",
+	.synopsis = "capsim sweep merge DIR... --out DIR",
+	.summary = "join the directories of a sweep's shards into one",
+	.about = "Joins the results directories of a sweep's shards (capsim sweep --shard I/N)\n"
+		 "into one, refusing directories of different sweeps, a point missing or a\n"
+		 "point in two of them. The merged directory is byte for byte what one\n"
+		 "machine running the whole sweep writes.\n",
+	.opts = merge_opts,
+	.main = merge_main,
+};
+
+static const cs_cli_cmd *const sweep_subs[] = { &cs_cli_sweep_merge_cmd, NULL };
+
+const cs_cli_cmd cs_cli_sweep_cmd = {
+	.name = "sweep",
+	.synopsis = "capsim sweep SPEC.yaml --out DIR [-j N] [--shard I/N]\ncapsim sweep merge DIR... --out DIR",
+	.summary = "run a grid of clusters, workloads, policies and seeds (a YAML spec)",
+	.about = "Runs every point of a sweep spec (YAML: cluster variants x workload variants x\n"
+		 "policies x seeds, docs/sweep.md) in parallel worker processes and writes one\n"
+		 "table of every summary metric per point (results.csv, results.json) and a page\n"
+		 "of charts (sweep.html). Each point's result is kept as it ends: run again to\n"
+		 "finish an interrupted sweep (the points done are skipped). A spec with an error\n"
+		 "is refused before any point runs.\n",
+	.opts = sweep_opts,
+	.main = sweep_main,
+	.subs = sweep_subs,
+};
+
+static void print_progress(void *ctx, const cs_sweep_progress *p)
+{
+	(void)ctx;
+	if (p->final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[Kcapsim: sweep: %zu of %zu points done", p->done, p->total);
+	if (p->eta_s >= 0)
+		fprintf(stderr, ", ETA %dm%02ds", (int)(p->eta_s / 60), (int)p->eta_s % 60);
+	fflush(stderr);
+}
+
+static int exit_of(int rc) { return rc == -CS_ENOMEM || rc == -CS_EIO ? 1 : 2; }
+
+static int parse_shard(const char *s, size_t *i, size_t *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(s, &end, 10);
+	if (end == s || *end != '/' || errno || s[0] == '-')
+		return -1;
+	const char *b = end + 1;
+	unsigned long c = strtoul(b, &end, 10);
+	if (end == b || *end || errno || b[0] == '-' || a < 1 || c < 1 || a > c || c > CS_SWEEP_MAX_POINTS)
+		return -1;
+	*i = a, *n = c;
+	return 0;
+}
+
+static int sweep_main(int argc, char **argv)
+{
+	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
+	const char *spec = NULL, *out = NULL;
+	int64_t jobs = 0, point = -1;
+	size_t si = 1, sn = 1;
+	int progress = 1;
+	char err[CS_ERRLEN];
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		switch (c) {
+		case CS_CLI_ARG:
+			if (spec)
+				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
+			spec = p.arg;
+			break;
+		case O_OUT: out = p.arg; break;
+		case O_JOBS:
+			if (cs_cli_i64("--jobs", p.arg, 1, &jobs, err, sizeof err) < 0)
+				return cs_cli_die(2, err);
+			if (jobs > 4096)
+				return cs_cli_die(2, "--jobs: at most 4096");
+			break;
+		case O_SHARD:
+			if (parse_shard(p.arg, &si, &sn) < 0) {
+				snprintf(err, sizeof err, "--shard: '%s' is not I/N with 1 <= I <= N", p.arg);
+				return cs_cli_die(2, err);
+			}
+			break;
+		case O_NOPROGRESS: progress = 0; break;
+		case O_POINT:
+			if (cs_cli_i64("--point", p.arg, 0, &point, err, sizeof err) < 0)
+				return cs_cli_die(2, err);
+			break;
+		}
+	}
+	if (c < 0)
+		return p.status;
+	if (!spec)
+		return cs_cli_usage(cmd, "no spec given");
+	if (!out)
+		return cs_cli_usage(cmd, "--out DIR is required");
+	if (point >= 0 && (sn > 1 || jobs))
+		return cs_cli_usage(cmd, "--point runs one point: --shard and --jobs do not apply");
+	cs_sweep *s;
+	int rc = cs_sweep_load(&s, spec, err, sizeof err);
+	if (rc < 0)
+		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
+	if (point >= 0) {
+#ifdef __linux__
+		/* a worker dies with the sweep that started it */
+		pid_t parent = getppid();
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+#endif
+		rc = cs_sweep_point_run(s, out, (size_t)point, err, sizeof err);
+		cs_sweep_free(s);
+		return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
+	}
+	int lock = -1;
+	if ((rc = cs_sweep_dir_prepare(s, out, &lock, err, sizeof err)) < 0) {
+		cs_sweep_free(s);
+		return cs_cli_die(2, err);
+	}
+	size_t np = cs_sweep_npoints(s), ntodo = 0, nshard = 0;
+	size_t *todo = malloc(np * sizeof *todo);
+	if (!todo) {
+		cs_sweep_free(s);
+		close(lock);
+		return cs_cli_die(1, "out of memory");
+	}
+	for (size_t k = 0; k < np; k++)
+		if (cs_sweep_in_shard(k, si, sn)) {
+			nshard++;
+			if (!cs_sweep_point_done(out, k))
+				todo[ntodo++] = k;
+		}
+	char exe[4096];
+	size_t exelen = sizeof exe;
+	if ((rc = uv_exepath(exe, &exelen)) < 0) {
+		snprintf(err, sizeof err, "cannot find the capsim binary to run workers: %s", uv_strerror(rc));
+		free(todo);
+		cs_sweep_free(s);
+		close(lock);
+		return cs_cli_die(1, err);
+	}
+	const char *wargv[] = { exe, "sweep", spec, "--out", out, "--no-progress" };
+	if (!jobs)
+		jobs = (int64_t)uv_available_parallelism();
+	size_t ran = 0;
+	rc = cs_sweep_exec(wargv, sizeof wargv / sizeof *wargv, todo, ntodo, (int)jobs,
+			   progress && isatty(STDERR_FILENO) ? print_progress : NULL, NULL, &ran, err, sizeof err);
+	free(todo);
+	cs_sweep_free(s);
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s/tmp", out);
+	rmdir(tmp); /* empty once every worker has ended */
+	size_t have = 0;
+	char err2[CS_ERRLEN];
+	/* the results of the points done so far, even when one failed */
+	int rc2 = cs_sweep_results_write(out, &have, err2, sizeof err2);
+	close(lock);
+	if (rc < 0)
+		return cs_cli_die(rc == -CS_EINVAL ? 2 : 1, err);
+	if (rc2 < 0)
+		return cs_cli_die(exit_of(rc2), err2);
+	printf("sweep: %zu point%s", np, np == 1 ? "" : "s");
+	if (sn > 1)
+		printf(", shard %zu/%zu: %zu of them", si, sn, nshard);
+	printf(" (%zu run now, %zu done before) in %s: results.csv, results.json, sweep.html\n", ran,
+	       nshard - ntodo, out);
+	return 0;
+}
+
+static int merge_main(int argc, char **argv)
+{
+	const cs_cli_cmd *cmd = &cs_cli_sweep_merge_cmd;
+	const char *out = NULL;
+	const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+	size_t n = 0;
+	if (!dirs)
+		return cs_cli_die(1, "out of memory");
+	char err[CS_ERRLEN];
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		if (c == CS_CLI_ARG)
+			dirs[n++] = p.arg;
+		else
+			out = p.arg;
+	}
+	int rc;
+	if (c < 0)
+		rc = p.status;
+	else if (!n)
+		rc = cs_cli_usage(cmd, "no shard directories given");
+	else if (!out)
+		rc = cs_cli_usage(cmd, "--out DIR is required");
+	else if ((rc = cs_sweep_merge(dirs, n, out, err, sizeof err)) < 0)
+		rc = cs_cli_die(exit_of(rc), err);
+	else
+		printf("sweep merge: %zu directories into %s: results.csv, results.json, sweep.html\n", n, out);
+	free(dirs);
+	return rc;
+}

@@ -1,0 +1,372 @@
+/* capsim: a sweep's results directory, and one point run into it
+ * (capsim/sweep.h, docs/sweep.md). A point's result is one file,
+ * DIR/points/K.json, written beside it and renamed into place: it exists
+ * whole or not at all, whenever the process writing it is killed. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "capsim/sweep.h"
+#include "capsim/cluster.h"
+#include "capsim/gen.h"
+#include "capsim/native.h"
+#include "capsim/report.h"
+#include "capsim/run.h"
+#include "sweep_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void rm_tree(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* json written to path by way of path.tmp.PID and a rename */
+static int dump_atomic(json_t *j, const char *path, size_t flags, char *err, size_t errlen)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (json_dump_file(j, tmp, flags) < 0) {
+		snprintf(err, errlen, "%s: cannot write", tmp);
+		remove(tmp);
+		return -CS_EIO;
+	}
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+		remove(tmp);
+		return -CS_EIO;
+	}
+	return 0;
+}
+
+static json_t *sweep_json(const cs_sweep *s)
+{
+	json_t *axes = json_object(), *a;
+	a = json_array();
+	for (size_t i = 0; i < s->nscales; i++)
+		json_array_append_new(a, json_string(s->scale_text[i]));
+	json_object_set_new(axes, "scale", a);
+	a = json_array();
+	for (size_t i = 0; i < s->nwork; i++)
+		json_array_append_new(a, json_string(s->work_label[i]));
+	json_object_set_new(axes, "workload", a);
+	a = json_array();
+	for (size_t i = 0; i < s->npol; i++)
+		json_array_append_new(a, json_string(s->pol[i].label));
+	json_object_set_new(axes, "policy", a);
+	a = json_array();
+	for (size_t i = 0; i < s->nseeds; i++)
+		json_array_append_new(a, json_integer((json_int_t)s->seeds[i]));
+	json_object_set_new(axes, "seed", a);
+	json_t *m = json_array();
+	for (size_t i = 0; i < s->nmetrics; i++)
+		json_array_append_new(m, json_string(s->metrics[i]));
+	json_t *root = json_object();
+	json_object_set_new(root, "capsim_sweep", json_integer(1));
+	json_object_set_new(root, "spec_hash", json_string(s->hash));
+	json_object_set_new(root, "points", json_integer((json_int_t)s->npoints));
+	json_object_set_new(root, "cluster", json_string(s->cluster_text));
+	json_object_set_new(root, "workload", json_string(s->gen ? "generate" : s->trace_text));
+	json_object_set_new(root, "axes", axes);
+	json_object_set_new(root, "metrics", m);
+	return root;
+}
+
+int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char *err, size_t errlen)
+{
+	char path[4200];
+	struct stat st;
+	*lock_fd = -1;
+	if (stat(dir, &st) < 0) {
+		if (mkdir(dir, 0777) < 0) {
+			snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+			return -CS_EIO;
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -CS_EIO;
+	}
+	snprintf(path, sizeof path, "%s/sweep.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return -CS_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "%s: another capsim sweep is writing there", dir);
+		close(fd);
+		return -CS_EIO;
+	}
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
+	json_error_t je;
+	json_t *old = json_load_file(path, 0, &je);
+	if (old) {
+		const char *h = json_string_value(json_object_get(old, "spec_hash"));
+		int same = h && !strcmp(h, s->hash);
+		if (!same)
+			snprintf(err, errlen, "%s: holds the results of another sweep (spec hash %s, this spec's %s): the "
+				 "spec, or a file it reads, changed; choose another --out or remove it", dir, h ? h : "none",
+				 s->hash);
+		json_decref(old);
+		if (!same) {
+			close(fd);
+			return -CS_EINVAL;
+		}
+	} else if (errno = 0, access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s: unreadable (%s): not a sweep's results directory?", path, je.text);
+		close(fd);
+		return -CS_EINVAL;
+	}
+	snprintf(path, sizeof path, "%s/points", dir);
+	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		close(fd);
+		return -CS_EIO;
+	}
+	/* what killed workers left: their inputs, and point files half written */
+	snprintf(path, sizeof path, "%s/tmp", dir);
+	rm_tree(path);
+	snprintf(path, sizeof path, "%s/points", dir);
+	DIR *d = opendir(path);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (strstr(de->d_name, ".json.tmp.")) {
+			char stale[4500];
+			snprintf(stale, sizeof stale, "%s/%s", path, de->d_name);
+			remove(stale);
+		}
+	if (d)
+		closedir(d);
+	json_t *j = sweep_json(s);
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
+	int rc = j ? dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
+	if (!j)
+		snprintf(err, errlen, "out of memory");
+	json_decref(j);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+int cs_sweep_point_done(const char *dir, size_t k)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/points/%06zu.json", dir, k);
+	return access(path, F_OK) == 0;
+}
+
+/* Every string in j with each `from` replaced by its `to`: a point's
+ * result names the files as the spec does, not where this run put them. */
+static void scrub(json_t *j, const char *const *from, const char *const *to, size_t n)
+{
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+			scrub(v, from, to, n);
+		return;
+	}
+	if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			scrub(v, from, to, n);
+		return;
+	}
+	if (!json_is_string(j))
+		return;
+	char buf[8192];
+	snprintf(buf, sizeof buf, "%s", json_string_value(j));
+	int changed = 0;
+	for (size_t r = 0; r < n; r++) {
+		size_t fl = strlen(from[r]), at = 0;
+		char *hit;
+		if (!fl || !strcmp(from[r], to[r]))
+			continue;
+		while ((hit = strstr(buf + at, from[r]))) {
+			char rest[8192];
+			snprintf(rest, sizeof rest, "%s", hit + fl);
+			snprintf(hit, sizeof buf - (size_t)(hit - buf), "%s%s", to[r], rest);
+			at = (size_t)(hit - buf) + strlen(to[r]);
+			if (at >= strlen(buf))
+				break;
+			changed = 1;
+		}
+		changed |= at > 0;
+	}
+	if (changed)
+		json_string_set(j, buf);
+}
+
+/* The point's workload (and accounts): generated into tmp, or the trace. */
+static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, char *wpath, char *apath,
+			size_t len, char *err, size_t errlen)
+{
+	if (!s->gen) {
+		snprintf(wpath, len, "%s", s->trace_path);
+		if (s->accounts_path)
+			snprintf(apath, len, "%s", s->accounts_path);
+		return 0;
+	}
+	cs_gen_model *m;
+	int rc = cs_gen_model_load(&m, s->model_path, err, errlen);
+	if (rc < 0)
+		return rc;
+	cs_trace t;
+	cs_trace_init(&t);
+	cs_gen_project *pr = NULL;
+	rc = cs_gen_generate_projects(m, p->seed, s->days, p->projects_scale, &t, s->accounts_gen ? &pr : NULL, err,
+				      errlen);
+	snprintf(wpath, len, "%s/workload.csv", tmp);
+	FILE *f = rc == 0 ? fopen(wpath, "w") : NULL;
+	if (rc == 0 && !f) {
+		snprintf(err, errlen, "%s: cannot write: %s", wpath, strerror(errno));
+		rc = -CS_EIO;
+	}
+	if (f) {
+		int bad = cs_native_write(&t, f) < 0;
+		bad |= fclose(f) != 0;
+		if (bad) {
+			snprintf(err, errlen, "%s: cannot write", wpath);
+			rc = -CS_EIO;
+		}
+	}
+	if (rc == 0 && s->accounts_gen) {
+		cs_cluster *cl = NULL;
+		double *billed = NULL;
+		snprintf(apath, len, "%s/accounts.yaml", tmp);
+		rc = cs_cluster_open(&cl, s->cluster_path, NULL, err, errlen);
+		if (rc == 0)
+			rc = cs_gen_billed_hours(cl, &t, &billed, err, errlen);
+		FILE *fa = rc == 0 ? fopen(apath, "w") : NULL;
+		if (rc == 0 && !fa) {
+			snprintf(err, errlen, "%s: cannot write: %s", apath, strerror(errno));
+			rc = -CS_EIO;
+		}
+		if (fa) {
+			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, errlen);
+			if (fclose(fa) != 0 && rc == 0) {
+				snprintf(err, errlen, "%s: cannot write", apath);
+				rc = -CS_EIO;
+			}
+		}
+		free(billed);
+		cs_cluster_free(cl);
+	}
+	free(pr);
+	cs_trace_free(&t);
+	cs_gen_model_free(m);
+	return rc;
+}
+
+static json_t *config_json(const cs_sweep *s, const cs_sweep_point *p)
+{
+	json_t *c = json_object();
+	json_object_set_new(c, "scale", json_string(p->scale));
+	json_object_set_new(c, "workload", json_string(p->workload));
+	json_object_set_new(c, "projects_scale", json_real(p->projects_scale));
+	json_object_set_new(c, "load_scale", json_real(p->load_scale));
+	json_object_set_new(c, "policy", json_string(p->policy));
+	json_object_set_new(c, "policy_opts", json_string(p->policy_opts));
+	json_object_set_new(c, "seed", json_integer((json_int_t)p->seed));
+	(void)s;
+	return c;
+}
+
+int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, size_t errlen)
+{
+	if (k >= s->npoints) {
+		snprintf(err, errlen, "--point: %zu is not a point of this sweep (0 to %zu)", k, s->npoints - 1);
+		return -CS_EINVAL;
+	}
+	cs_sweep_point p;
+	cs_sweep_point_get(s, k, &p);
+	char tmp[4200], wpath[4400] = "", apath[4400] = "", path[4200];
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	mkdir(tmp, 0777);
+	snprintf(tmp, sizeof tmp, "%s/tmp/%06zu.%ld", dir, k, (long)getpid());
+	rm_tree(tmp);
+	if (mkdir(tmp, 0777) < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+		return -CS_EIO;
+	}
+	int rc = point_inputs(s, &p, tmp, wpath, apath, sizeof wpath, err, errlen);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	cs_cluster_scale_spec scale;
+	char wlabel[512];
+	if (s->gen)
+		snprintf(wlabel, sizeof wlabel, "generate(days=%d,seed=%llu,projects_scale=%g)", s->days,
+			 (unsigned long long)p.seed, p.projects_scale);
+	else
+		snprintf(wlabel, sizeof wlabel, "%s", s->trace_text);
+	if (rc == 0) {
+		o.workload = wpath;
+		o.policy = p.policy;
+		const cs_sweep_policy *pol = &s->pol[p.policy_i];
+		o.nparams = pol->nopts;
+		for (size_t i = 0; i < pol->nopts; i++) {
+			o.keys[i] = pol->keys[i];
+			o.vals[i] = pol->vals[i];
+		}
+		o.cluster = s->cluster_path;
+		if (*p.scale) {
+			if ((rc = cs_cluster_scale_parse(p.scale, &scale, err, errlen)) == 0)
+				o.scale = &scale;
+		}
+		o.accounts = *apath ? apath : NULL;
+		o.tf.load_scale = p.load_scale;
+		if (!s->gen) {
+			o.tf.projects_scale = p.projects_scale;
+			o.tf.seed = p.seed;
+		}
+		o.record = 1;
+	}
+	cs_run_result r;
+	char *text = NULL;
+	if (rc == 0 && (rc = cs_run(&o, &r, err, errlen)) == 0) {
+		text = cs_run_summary_text(&o, &r);
+		cs_run_result_free(&r);
+		if (!text) {
+			snprintf(err, errlen, "out of memory");
+			rc = -CS_ENOMEM;
+		}
+	}
+	json_t *sum = NULL, *pt = NULL;
+	if (rc == 0) {
+		json_error_t je;
+		sum = json_loads(text, 0, &je);
+		const char *from[] = { wpath, *apath ? apath : "", s->cluster_path };
+		const char *to[] = { wlabel, s->accounts_text ? s->accounts_text : "", s->cluster_text };
+		scrub(sum, from, to, 3);
+		pt = json_object();
+		json_object_set_new(pt, "point", json_integer((json_int_t)k));
+		json_object_set_new(pt, "spec_hash", json_string(s->hash));
+		json_object_set_new(pt, "config", config_json(s, &p));
+		json_object_set_new(pt, "summary", sum);
+		snprintf(path, sizeof path, "%s/points/%06zu.json", dir, k);
+		rc = dump_atomic(pt, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), err, errlen);
+		json_decref(pt);
+	}
+	free(text);
+	rm_tree(tmp);
+	if (rc < 0) {
+		char msg[CS_ERRLEN];
+		snprintf(msg, sizeof msg, "%s", err);
+		snprintf(err, errlen, "point %zu (scale '%s', %s, policy %s, seed %llu): %s", k, p.scale, p.workload,
+			 p.policy_label, (unsigned long long)p.seed, msg);
+	}
+	return rc;
+}
