@@ -212,7 +212,9 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	cr_assert_eq(slurm_down(), 0, "slurm-down.sh failed");
 	double t_down = now_s() - t0;
 	char *left;
-	sh(&left, "for pid in %s; do grep -sxE 'munged|slurmctld|slurmd' /proc/$pid/comm; done; true", pids);
+	sh(&left, "for pid in %s; do grep -qsxE 'munged|slurmctld|slurmd' /proc/$pid/comm && "
+		  "! grep -q '^State:.*Z' /proc/$pid/status && echo $pid; done; true",
+	   pids);
 	cr_assert_str_empty(left, "still running after slurm-down.sh: %s", left);
 	free(left);
 	free(pids);

@@ -9,9 +9,11 @@ set -u
 DIR=$1
 st=0
 
-# alive PID NAME: PID runs and is the program NAME (not a reused pid)
+# alive PID NAME: PID runs and is the program NAME (not a reused pid); a
+# zombie has ended (its parent, init here, reaps it when it gets to it)
 alive() {
-	[ -r "/proc/$1/comm" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] &&
+		! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 stop() { # stop PIDFILE NAME
