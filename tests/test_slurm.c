@@ -122,8 +122,9 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	free(log);
 	double t_up = now_s() - t0;
 
-	/* Each task: its id, a 2-day workload seeded by it, that workload
-	 * replayed under EASY, all in tasks/ID. */
+	/* Each task: its array job id and its I/N (what capsim sweep --shard
+	 * takes), a 2-day workload seeded by I, that workload replayed under
+	 * EASY, all in tasks/I. */
 	char script[256];
 	snprintf(script, sizeof script, "%s/task.sh", dir);
 	FILE *f = fopen(script, "w");
@@ -133,7 +134,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 		"set -eu\n"
 		"d=%s/tasks/$SLURM_ARRAY_TASK_ID\n"
 		"mkdir -p \"$d\"\n"
-		"echo \"$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID\" >\"$d/task\"\n"
+		"echo \"$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\" >\"$d/task\"\n"
 		"'%s' workload generate --seed \"$SLURM_ARRAY_TASK_ID\" --days 2 --out \"$d/workload.csv\"\n"
 		"'%s' run --workload \"$d/workload.csv\" --policy easy --out \"$d/run\" --no-progress\n",
 		dir, bin, bin);
@@ -148,18 +149,31 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	id[strcspn(id, "\n;")] = 0;
 	cr_assert(id[0] && strspn(id, "0123456789") == strlen(id), "sbatch printed '%s', not a job id", id);
 
-	/* squeue lists the array until its last task ends */
+	/* The stand-in for capsim sweep merge, as docs/sweep-slurm.md submits
+	 * it: a job after the whole array (afterok), joining the tasks' files
+	 * in task order; too early, it finds one missing and fails. */
+	char cat[512] = "cat";
+	for (int t = 1; t <= TASKS; t++)
+		snprintf(cat + strlen(cat), sizeof cat - strlen(cat), " %d/run/jobs.csv", t);
+	char *mid;
+	rc = sh(&mid, "SLURM_CONF=%s/slurm.conf sbatch --parsable --dependency=afterok:%s --chdir=%s/tasks "
+		      "--output=%s/tasks/merge.out --wrap '%s >../merged.csv'",
+		dir, id, dir, dir, cat);
+	cr_assert_eq(rc, 0, "sbatch failed: %s", mid);
+	mid[strcspn(mid, "\n;")] = 0;
+
+	/* squeue lists the jobs until the last ends */
 	char *q = NULL;
 	for (;;) {
 		free(q);
-		rc = sh(&q, "SLURM_CONF=%s/slurm.conf squeue -h -j %s -o '%%i %%T'", dir, id);
+		rc = sh(&q, "SLURM_CONF=%s/slurm.conf squeue -h -j %s,%s -o '%%i %%T'", dir, id, mid);
 		cr_assert_eq(rc, 0, "squeue failed: %s", q);
 		if (!q[0])
 			break;
 		if (now_s() - t0 > ARRAY_TIMEOUT_S) {
 			show("tasks/slurm-*.out");
 			show("log/slurm*.log");
-			cr_assert_fail("the array still runs after %d s:\n%s", ARRAY_TIMEOUT_S, q);
+			cr_assert_fail("the jobs still run after %d s:\n%s", ARRAY_TIMEOUT_S, q);
 		}
 		usleep(200 * 1000);
 	}
@@ -177,6 +191,11 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 		show("log/slurmd.log");
 	}
 	cr_assert_str_eq(states, want, "the array's tasks ended so:\n%s", states);
+	free(states);
+	rc = sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o %%T", dir, mid);
+	if (strcmp(states, "COMPLETED\n") != 0)
+		show("tasks/merge.out");
+	cr_assert_str_eq(states, "COMPLETED\n", "the merge job ended so: %s", states);
 	free(states);
 
 	/* The same commands here, and each task's files against them. */
@@ -204,13 +223,18 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 		snprintf(path, sizeof path, "%s/task", tdir);
 		char *task = th_slurp(path, NULL), line[64];
 		cr_assert_not_null(task, "task %d wrote no %s", t, path);
-		snprintf(line, sizeof line, "%s %d\n", id, t);
+		snprintf(line, sizeof line, "%s %d/%d\n", id, t, TASKS); /* docs/sweep-slurm.md's --shard I/N */
 		cr_assert_str_eq(task, line, "task %d of array %s", t, id);
 		free(task);
 		cr_assert_gt(th_expect_same_file(tdir, ldir, "workload.csv"), 10000, "task %d", t);
 		cr_assert_gt(th_expect_same_file(tdir, ldir, "run/jobs.csv"), 10000, "task %d", t);
 	}
 	double t_local = now_s() - t0;
+	char *diff;
+	rc = sh(&diff, "cd %s/local && %s | cmp - %s/merged.csv", dir, cat, dir);
+	cr_assert_eq(rc, 0, "the merge job's file is not the tasks' jobs.csv in order: %s", diff);
+	free(diff);
+	free(mid);
 
 	/* Down, and nothing it started outlives it (the daemons remove their
 	 * pid files as they exit: read them first). */
@@ -228,7 +252,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	cr_assert_str_empty(left, "still running after slurm-down.sh: %s", left);
 	free(left);
 	free(pids);
-	fprintf(stderr, "slurm: up %.1f s, %d-task array %.1f s, the same runs here %.1f s, down %.1f s\n", t_up,
+	fprintf(stderr, "slurm: up %.1f s, %d-task array and its merge %.1f s, the same runs here %.1f s, down %.1f s\n", t_up,
 		TASKS, t_array, t_local, t_down);
 	free(id);
 }
