@@ -9,7 +9,9 @@
 # SLURM_CONF=DIR/slurm.conf. Every daemon's pid is in DIR/*.pid, which
 # slurm-down.sh DIR reads to stop exactly them; nothing outside DIR is written.
 # Exit 0 when the node is idle; otherwise 1 with the daemons' logs on stderr
-# (run slurm-down.sh DIR to stop whatever did start).
+# (run slurm-down.sh DIR to stop whatever did start). SLURM_UP_TIMEOUT: the
+# seconds to wait (60); SLURM_UP_PORT=P: slurmctld on P and slurmd on P+1
+# instead of a random free pair.
 set -eu
 
 die() {
@@ -46,14 +48,18 @@ munged --socket="$DIR/munge/munge.sock" --key-file="$DIR/munge/munge.key" \
 	--seed-file="$DIR/munge/munged.seed" || die "munged did not start"
 
 # ---- two free ports --------------------------------------------------------
-# A random pair in 20000..59999 that nothing listens on (a system Slurm's
-# 6817/6818 never): checked with ss, then bound by the daemons a moment later.
-listening=$(ss -Hltn 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
-port_free() { ! printf '%s\n' "$listening" | grep -qx "$1"; }
-ctld_port=
-for _ in 1 2 3 4 5 6 7 8 9 10; do
+# A random pair below the kernel's ephemeral range (where outgoing
+# connections take their local ports, so a port free now may not be when
+# the daemon binds it) and above 10000 (a system Slurm's 6817/6818 never),
+# that no TCP socket uses now.
+eph_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$eph_low" -gt 12000 ] 2>/dev/null || eph_low=32768
+used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u)
+port_free() { ! printf '%s\n' "$used" | grep -qx "$1"; }
+ctld_port=${SLURM_UP_PORT:-}
+[ -n "$ctld_port" ] || for _ in 1 2 3 4 5 6 7 8 9 10; do
 	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	p=$((20000 + r % 40000))
+	p=$((10000 + r % (eph_low - 10002)))
 	if port_free "$p" && port_free $((p + 1)); then ctld_port=$p; break; fi
 done
 [ -n "$ctld_port" ] || die "no free pair of ports found"
@@ -112,10 +118,21 @@ export SLURM_CONF="$DIR/slurm.conf"
 slurmctld -i -f "$DIR/slurm.conf" || die "slurmctld did not start"
 slurmd -f "$DIR/slurm.conf" || die "slurmd did not start"
 
+# running NAME: the daemon NAME whose pid file is DIR/NAME.pid runs
+running() {
+	pid=$(cat "$DIR/$1.pid" 2>/dev/null) || return 1
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] &&
+		! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+
 waited=0
 while :; do
 	state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)
 	[ "$state" = idle ] && break
+	# a daemon that exits (a port taken after all, a bad line) fails now
+	if [ "$waited" -ge 10 ]; then
+		for d in slurmctld slurmd; do running "$d" || die "$d exited (sinfo: '${state}')"; done
+	fi
 	[ "$waited" -ge $((TIMEOUT * 10)) ] && die "node $host not idle after ${TIMEOUT} s (sinfo: '${state}')"
 	sleep 0.1
 	waited=$((waited + 1))
