@@ -103,6 +103,8 @@ JobCompLoc=$DIR/log/jobcomp.txt
 MpiDefault=none
 SwitchType=switch/none
 SchedulerType=sched/backfill
+# jobs start at once, not batched up to 3 s (tests want latency, not throughput)
+SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
 MailProg=/bin/true
 InactiveLimit=0
