@@ -38,7 +38,9 @@ if [ -s "$DIR/slurmctld.pid" ] && alive "$(cat "$DIR/slurmctld.pid")" slurmctld;
 	export SLURM_CONF="$DIR/slurm.conf"
 	jobs=$(squeue -h -o %A 2>/dev/null | sort -u)
 	if [ -n "$jobs" ]; then
+		# shellcheck disable=SC2086 # job ids, one word each
 		echo "slurm-down: cancelling jobs" $jobs >&2
+		# shellcheck disable=SC2086
 		scancel $jobs 2>/dev/null
 		i=0
 		while [ -n "$(squeue -h -o %A 2>/dev/null)" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
@@ -51,13 +53,30 @@ stop "$DIR/slurmctld.pid" slurmctld
 stop "$DIR/munge.pid" munged
 
 # A slurmstepd left over (its slurmd killed under it) still has its log
-# or spool files in DIR open: stop it and its job's processes.
+# or spool files in DIR open: stop it and its job's processes, which share
+# its session (not its process group), never this script's own session.
+
+# holds_file_in_dir PROC: a file of PROC's (/proc/PID) is open under DIR
+holds_file_in_dir() {
+	for fd in "$1"/fd/*; do
+		case $(readlink "$fd" 2>/dev/null) in "$DIR"/*) return 0 ;; esac
+	done
+	return 1
+}
+# session PID: its session id (field 6 of /proc/PID/stat, after "(comm) ")
+session() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f4; }
+own=$(session $$)
 for p in /proc/[0-9]*; do
 	[ "$(cat "$p/comm" 2>/dev/null)" = slurmstepd ] || continue
-	ls -l "$p/fd" 2>/dev/null | grep -q " -> $DIR/" || continue
+	holds_file_in_dir "$p" || continue
 	pid=${p#/proc/}
-	echo "slurm-down: slurmstepd ($pid) outlived slurmd: SIGKILL to its process group" >&2
-	kill -KILL -- "-$pid" "$pid" 2>/dev/null
+	sid=$(session "$pid")
+	echo "slurm-down: slurmstepd ($pid) outlived slurmd: SIGKILL to it and its session $sid" >&2
 	st=1
+	kill -KILL "$pid" 2>/dev/null
+	if [ -z "$sid" ] || [ "$sid" = "$own" ] || [ "$sid" = 0 ]; then continue; fi
+	for q in /proc/[0-9]*; do
+		[ "$(session "${q#/proc/}")" = "$sid" ] && kill -KILL "${q#/proc/}" 2>/dev/null
+	done
 done
 exit $st
