@@ -246,8 +246,11 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	cr_assert_eq(slurm_down(), 0, "slurm-down.sh failed");
 	double t_down = now_s() - t0;
 	char *left;
-	sh(&left, "for pid in %s; do grep -qsxE 'munged|slurmctld|slurmd' /proc/$pid/comm && "
-		  "! grep -q '^State:.*Z' /proc/$pid/status && echo $pid; done; true",
+	/* alive: a State line (the process exists) that is not Z (a zombie
+	 * init has not reaped yet), then the name (not a reused pid) */
+	sh(&left, "for pid in %s; do s=$(grep -s '^State:' /proc/$pid/status) || continue; "
+		  "case $s in *Z*) continue ;; esac; "
+		  "grep -qsxE 'munged|slurmctld|slurmd' /proc/$pid/comm && echo $pid; done; true",
 	   pids);
 	cr_assert_str_empty(left, "still running after slurm-down.sh: %s", left);
 	free(left);

@@ -12,8 +12,9 @@ st=0
 # alive PID NAME: PID runs and is the program NAME (not a reused pid); a
 # zombie has ended (its parent, init here, reaps it when it gets to it)
 alive() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] &&
-		! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+	s=$(grep -s '^State:' "/proc/$1/status") || return 1
+	case $s in *Z*) return 1 ;; esac
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
 stop() { # stop PIDFILE NAME

@@ -123,8 +123,9 @@ slurmd -f "$DIR/slurm.conf" || die "slurmd did not start"
 # running NAME: the daemon NAME whose pid file is DIR/NAME.pid runs
 running() {
 	pid=$(cat "$DIR/$1.pid" 2>/dev/null) || return 1
-	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] &&
-		! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+	s=$(grep -s '^State:' "/proc/$pid/status") || return 1
+	case $s in *Z*) return 1 ;; esac
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ]
 }
 
 waited=0
