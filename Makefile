@@ -35,7 +35,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_cluster.o $(BUILD)/g
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test asan run-asan bench demo clean help install uninstall
+.PHONY: all deps test asan run-asan bench demo clean help install uninstall slurm-deps test-slurm
 
 all: $(BUILD)/libcapsim.a $(BUILD)/capsim $(PLUGINS)
 
@@ -44,6 +44,8 @@ help:
 	@echo "make deps     install the Debian packages the build needs (as root)"
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
+	@echo "make test-slurm  a job array of capsim runs on a real one-node Slurm on localhost (as root;"
+	@echo "              runs slurm-deps first: Debian's slurmctld slurmd slurm-client munge)"
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
@@ -193,6 +195,20 @@ TEST_ENV = CAPSIM_BIN=$(abspath $(BUILD)/capsim) CAPSIM_SHARED=$(abspath $(SHARE
 test: deps
 	$(MAKE) $(BUILD)/capsim $(BUILD)/test_capsim $(PLUGINS)
 	$(TEST_ENV) $(BUILD)/test_capsim $(TEST_ARGS)
+
+# A real one-node Slurm on localhost (tests/slurm/slurm-up.sh), for the
+# test that runs capsim as a job array (tests/test_slurm.c; make test skips
+# it while these are missing). Not in DEBS: on a machine that runs systemd,
+# Debian's postinst enables and starts munge, slurmctld and slurmd, which
+# `make test` should not do to a workstation. The test starts its own
+# daemons in a temporary directory and needs none of the system ones.
+SLURM_DEBS := slurmctld slurmd slurm-client munge
+slurm-deps:
+	@$(MAKE) --no-print-directory deps DEBS="$(SLURM_DEBS)"
+
+# CAPSIM_REQUIRE_SLURM: a missing Slurm fails the test instead of skipping it
+test-slurm: slurm-deps
+	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter 'slurm/*'"
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
