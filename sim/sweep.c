@@ -87,18 +87,36 @@ static char *resolve(cs_sweep *s, const char *text)
 
 static int get_str(cs_sweep *s, const fld *f, const char **out) { return cs_yaml_str(&s->y, f, out); }
 
+/* The prologue of a list axis: a non-empty list of at most max items,
+ * each `size` bytes, allocated (owned by the spec) into *out with its count
+ * in *n; 0 or the error, "empty list: expected at least one ONE" or
+ * "K MANY, at most max". */
+static int axis_list(cs_sweep *s, const fld *f, const char *one, const char *many, int max, size_t size, void *out,
+		     size_t *n)
+{
+	int k = cs_yaml_need_list(&s->y, f, 0);
+	if (k < 0)
+		return k;
+	if (k == 0)
+		return failv(s, -CS_EPARSE, f, "empty list: expected at least one %s", one);
+	if (k > max)
+		return failv(s, -CS_EINVAL, f, "%d %s, at most %d", k, many, max);
+	void *v = own(s, calloc((size_t)k, size));
+	if (!v)
+		return cs_yaml_oom(&s->y);
+	memcpy(out, &v, sizeof v);
+	*n = (size_t)k;
+	return 0;
+}
+
 /* A number, or a non-empty list of numbers, each in (0, max]: the axis. */
 static int num_axis(cs_sweep *s, const fld *f, double max, double **out, size_t *n)
 {
 	if (f->val && fy_node_is_sequence(f->val)) {
-		int cnt = fy_node_sequence_item_count(f->val);
-		if (cnt == 0)
-			return failv(s, -CS_EPARSE, f, "empty list: expected at least one value");
-		if (cnt > CS_SWEEP_MAX_AXIS)
-			return failv(s, -CS_EINVAL, f, "%d values, at most %d", cnt, CS_SWEEP_MAX_AXIS);
-		double *v = own(s, calloc((size_t)cnt, sizeof *v));
-		if (!v)
-			return cs_yaml_oom(&s->y);
+		double *v;
+		int rc0 = axis_list(s, f, "value", "values", CS_SWEEP_MAX_AXIS, sizeof *v, &v, n);
+		if (rc0 < 0)
+			return rc0;
 		void *it = NULL;
 		struct fy_node *node;
 		int i = 0;
@@ -110,7 +128,6 @@ static int num_axis(cs_sweep *s, const fld *f, double max, double **out, size_t 
 				return rc;
 		}
 		*out = v;
-		*n = (size_t)cnt;
 		return 0;
 	}
 	double *v = own(s, malloc(sizeof *v));
@@ -204,17 +221,10 @@ static int load_workload(cs_sweep *s, const fld *wf)
 
 static int load_scales(cs_sweep *s, const fld *f, const cs_cluster *cl)
 {
-	int n = cs_yaml_need_list(&s->y, f, 0);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return failv(s, -CS_EPARSE, f, "empty list: expected at least one cluster variant ({} for the "
-			     "cluster as configured)");
-	if (n > CS_SWEEP_MAX_AXIS)
-		return failv(s, -CS_EINVAL, f, "%d variants, at most %d", n, CS_SWEEP_MAX_AXIS);
-	s->nscales = (size_t)n;
-	if (!(s->scale_text = own(s, calloc((size_t)n, sizeof *s->scale_text))))
-		return cs_yaml_oom(&s->y);
+	int rc0 = axis_list(s, f, "cluster variant ({} for the cluster as configured)", "variants", CS_SWEEP_MAX_AXIS,
+			    sizeof *s->scale_text, &s->scale_text, &s->nscales);
+	if (rc0 < 0)
+		return rc0;
 	void *it = NULL;
 	struct fy_node *node;
 	int i = 0;
@@ -265,16 +275,10 @@ static int load_scales(cs_sweep *s, const fld *f, const cs_cluster *cl)
 static int load_policies(cs_sweep *s, const fld *f)
 {
 	static const char *const keys[] = { "name", "opts", NULL };
-	int n = cs_yaml_need_list(&s->y, f, 0);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return failv(s, -CS_EPARSE, f, "empty list: expected at least one policy ({name: easy})");
-	if (n > CS_SWEEP_MAX_AXIS)
-		return failv(s, -CS_EINVAL, f, "%d policies, at most %d", n, CS_SWEEP_MAX_AXIS);
-	s->npol = (size_t)n;
-	if (!(s->pol = own(s, calloc((size_t)n, sizeof *s->pol))))
-		return cs_yaml_oom(&s->y);
+	int rc0 = axis_list(s, f, "policy ({name: easy})", "policies", CS_SWEEP_MAX_AXIS, sizeof *s->pol, &s->pol,
+			    &s->npol);
+	if (rc0 < 0)
+		return rc0;
 	void *it = NULL;
 	struct fy_node *node;
 	int i = 0;
@@ -351,16 +355,9 @@ static int load_policies(cs_sweep *s, const fld *f)
 
 static int load_seeds(cs_sweep *s, const fld *f)
 {
-	int n = cs_yaml_need_list(&s->y, f, 0);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return failv(s, -CS_EPARSE, f, "empty list: expected at least one seed");
-	if (n > CS_SWEEP_MAX_AXIS)
-		return failv(s, -CS_EINVAL, f, "%d seeds, at most %d", n, CS_SWEEP_MAX_AXIS);
-	s->nseeds = (size_t)n;
-	if (!(s->seeds = own(s, calloc((size_t)n, sizeof *s->seeds))))
-		return cs_yaml_oom(&s->y);
+	int rc0 = axis_list(s, f, "seed", "seeds", CS_SWEEP_MAX_AXIS, sizeof *s->seeds, &s->seeds, &s->nseeds);
+	if (rc0 < 0)
+		return rc0;
 	void *it = NULL;
 	struct fy_node *node;
 	int i = 0;
@@ -382,16 +379,9 @@ static int load_seeds(cs_sweep *s, const fld *f)
 
 static int load_metrics(cs_sweep *s, const fld *f)
 {
-	int n = cs_yaml_need_list(&s->y, f, 0);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return failv(s, -CS_EPARSE, f, "empty list: expected at least one metric");
-	if (n > 64)
-		return failv(s, -CS_EINVAL, f, "%d metrics, at most 64", n);
-	s->nmetrics = (size_t)n;
-	if (!(s->metrics = own(s, calloc((size_t)n, sizeof *s->metrics))))
-		return cs_yaml_oom(&s->y);
+	int rc0 = axis_list(s, f, "metric", "metrics", 64, sizeof *s->metrics, &s->metrics, &s->nmetrics);
+	if (rc0 < 0)
+		return rc0;
 	void *it = NULL;
 	struct fy_node *node;
 	int i = 0;
