@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +282,33 @@ void th_params(cs_run_opts *o, const char *const *params, char kv[][64])
 		o->vals[i] = eq + 1;
 		o->nparams = i + 1;
 	}
+}
+
+int th_sh(char **out, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	char full[8300];
+	snprintf(full, sizeof full, "{ %s; } 2>&1", cmd);
+	FILE *p = popen(full, "r");
+	cr_assert_not_null(p);
+	size_t cap = 4096, n = 0, k;
+	char *b = malloc(cap + 1);
+	cr_assert_not_null(b);
+	while ((k = fread(b + n, 1, cap - n, p)) > 0)
+		if ((n += k) == cap) {
+			char *nb = realloc(b, (cap *= 2) + 1);
+			cr_assert_not_null(nb);
+			b = nb;
+		}
+	b[n] = 0;
+	int st = pclose(p);
+	if (out)
+		*out = b;
+	else
+		free(b);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }

@@ -46,6 +46,11 @@ const char *th_bin(void);    /* the capsim binary */
  * status (or 128+signal). */
 int th_exec(const char *const *args, char **out, char **err);
 
+/* Run a shell command (printf-style, at most 8 KiB) with its stdout and
+ * stderr in *out (malloc'ed) unless out is NULL; returns its exit status
+ * (128 if it did not exit). */
+int th_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Lines in s (its '\n's). */
 int th_count_lines(const char *s);
 /* Run the binary with args and expect a usage error: exit 2, nothing on

@@ -15,33 +15,6 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-/* Run a shell command (printf-style); its output (stdout and stderr,
- * malloc'ed) in *out; returns the exit status. */
-static int sh(char **out, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	char full[8300];
-	snprintf(full, sizeof full, "{ %s; } 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	cr_assert_not_null(p);
-	size_t cap = 4096, n = 0, k;
-	char *b = malloc(cap + 1);
-	while ((k = fread(b + n, 1, cap - n, p)) > 0)
-		if ((n += k) == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	b[n] = 0;
-	int st = pclose(p);
-	if (out)
-		*out = b;
-	else
-		free(b);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* The names in a list of lines: does `list` hold the line `name`? */
 static int has_line(const char *list, const char *name)
 {
@@ -160,7 +133,7 @@ Test(install, the_man_page_has_every_command_and_option)
 static char *complete(const char *words)
 {
 	char *out;
-	cr_assert_eq(sh(&out, "bash -c 'source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($#-1)); _capsim; "
+	cr_assert_eq(th_sh(&out, "bash -c 'source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($#-1)); _capsim; "
 			      "printf \"%%s\\n\" \"${COMPREPLY[@]}\"' x '%s/sim/cli/capsim.bash' '%s' %s",
 			 th_root(), th_bin(), words),
 		     0, "%s", out);
@@ -248,7 +221,7 @@ Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 	/* make install from inside make test: not the parent's jobserver */
 	const char *mk = "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory";
 	char *out;
-	cr_assert_eq(sh(&out, "cd '%s' && %s BUILD='%s' install DESTDIR='%s/stage' PREFIX=/usr", root, mk, b, d), 0,
+	cr_assert_eq(th_sh(&out, "cd '%s' && %s BUILD='%s' install DESTDIR='%s/stage' PREFIX=/usr", root, mk, b, d), 0,
 		     "make install:\n%s", out);
 	free(out);
 	const char *files[] = { "bin/capsim", "lib/libcapsim.a", "lib/pkgconfig/capsim.pc", "include/capsim/sched.h",
@@ -262,25 +235,25 @@ Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 	}
 	char pc[1200];
 	snprintf(pc, sizeof pc, "PKG_CONFIG_PATH='%s/stage/usr/lib/pkgconfig' PKG_CONFIG_SYSROOT_DIR='%s/stage'", d, d);
-	cr_assert_eq(sh(&out, "%s pkg-config --modversion capsim", pc), 0, "%s", out);
+	cr_assert_eq(th_sh(&out, "%s pkg-config --modversion capsim", pc), 0, "%s", out);
 	char want[64];
 	snprintf(want, sizeof want, "%s\n", CS_VERSION);
 	cr_assert_str_eq(out, want);
 	free(out);
-	cr_assert_eq(sh(&out, "%s pkg-config --cflags capsim", pc), 0, "%s", out);
+	cr_assert_eq(th_sh(&out, "%s pkg-config --cflags capsim", pc), 0, "%s", out);
 	char inc[1200];
 	snprintf(inc, sizeof inc, "-I%s/stage/usr/include", d);
 	cr_assert(strstr(out, inc), "pkg-config --cflags capsim: %s", out);
 	free(out);
 
 	/* the example plugin, copied out of the tree, built by its Makefile */
-	cr_assert_eq(sh(&out, "mkdir '%s/plugin' && cp '%s/policies/example/Makefile' '%s/policies/example/fcfs_example.c' '%s/plugin' && "
+	cr_assert_eq(th_sh(&out, "mkdir '%s/plugin' && cp '%s/policies/example/Makefile' '%s/policies/example/fcfs_example.c' '%s/plugin' && "
 			      "%s %s -C '%s/plugin'",
 			 d, root, root, d, pc, mk, d),
 		     0, "building the example plugin:\n%s", out);
 	free(out);
 	/* every installed header compiles on its own with those flags */
-	cr_assert_eq(sh(&out, "cd '%s/stage/usr/include' && for h in capsim/*.h; do echo \"#include <$h>\"; done > '%s/all.c' && "
+	cr_assert_eq(th_sh(&out, "cd '%s/stage/usr/include' && for h in capsim/*.h; do echo \"#include <$h>\"; done > '%s/all.c' && "
 			      "cc -std=c11 -fsyntax-only $(%s pkg-config --cflags capsim) '%s/all.c'",
 			 d, d, pc, d),
 		     0, "the installed headers:\n%s", out);
@@ -294,14 +267,14 @@ Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 	cr_assert_not_null(f);
 	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) SWF_JOB(2, 1, 5, 4, 10) SWF_JOB(3, 2, 3, 1, 5), f);
 	fclose(f);
-	cr_assert_eq(sh(&out, "'%s' run --workload '%s' --policy '%s' --no-progress", bin, swf, so), 0, "%s", out);
+	cr_assert_eq(th_sh(&out, "'%s' run --workload '%s' --policy '%s' --no-progress", bin, swf, so), 0, "%s", out);
 	cr_assert(strstr(out, "3 simulated of 3 records"), "%s", out);
 	free(out);
 
-	cr_assert_eq(sh(&out, "cd '%s' && %s BUILD='%s' uninstall DESTDIR='%s/stage' PREFIX=/usr && find '%s/stage' -type f",
+	cr_assert_eq(th_sh(&out, "cd '%s' && %s BUILD='%s' uninstall DESTDIR='%s/stage' PREFIX=/usr && find '%s/stage' -type f",
 			 root, mk, b, d, d),
 		     0, "make uninstall:\n%s", out);
 	cr_assert_str_eq(out, "", "make uninstall left files behind");
 	free(out);
-	cr_assert_eq(sh(NULL, "rm -rf '%s'", d), 0);
+	cr_assert_eq(th_sh(NULL, "rm -rf '%s'", d), 0);
 }

@@ -23,33 +23,6 @@
 static char dir[64];   /* the cluster's directory, "" when none */
 static int cluster_up; /* slurm-up.sh ran: slurm-down.sh owes a run */
 
-/* Run a shell command (printf-style) with stdout and stderr in *out
- * (malloc'ed) unless out is NULL; returns its exit status. */
-static int sh(char **out, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	char full[4200];
-	snprintf(full, sizeof full, "{ %s; } 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	cr_assert_not_null(p);
-	size_t cap = 4096, n = 0, k;
-	char *b = malloc(cap + 1);
-	while ((k = fread(b + n, 1, cap - n, p)) > 0)
-		if ((n += k) == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	b[n] = 0;
-	int st = pclose(p);
-	if (out)
-		*out = b;
-	else
-		free(b);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -63,7 +36,7 @@ static const char *missing_program(void)
 {
 	static const char *const need[] = { "munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo" };
 	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
-		if (sh(NULL, "PATH=$PATH:/usr/sbin:/sbin command -v %s", need[i]) != 0)
+		if (th_sh(NULL, "PATH=$PATH:/usr/sbin:/sbin command -v %s", need[i]) != 0)
 			return need[i];
 	return NULL;
 }
@@ -71,7 +44,7 @@ static const char *missing_program(void)
 static int slurm_down(void)
 {
 	cluster_up = 0;
-	return sh(NULL, "sh '%s/tests/slurm/slurm-down.sh' '%s' >&2", th_root(), dir);
+	return th_sh(NULL, "sh '%s/tests/slurm/slurm-down.sh' '%s' >&2", th_root(), dir);
 }
 
 static void teardown(void)
@@ -79,14 +52,14 @@ static void teardown(void)
 	if (cluster_up)
 		slurm_down();
 	if (dir[0])
-		sh(NULL, "rm -rf '%s'", dir);
+		th_sh(NULL, "rm -rf '%s'", dir);
 	dir[0] = 0;
 }
 
 /* Print a file of the cluster's directory to stderr (a failure's evidence). */
 static void show(const char *name)
 {
-	sh(NULL, "for f in %s/%s; do [ -f \"$f\" ] && { echo \"---- $f\"; tail -n 30 \"$f\"; }; done >&2", dir, name);
+	th_sh(NULL, "for f in %s/%s; do [ -f \"$f\" ] && { echo \"---- $f\"; tail -n 30 \"$f\"; }; done >&2", dir, name);
 }
 
 Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teardown)
@@ -117,7 +90,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	double t0 = now_s();
 	char *log;
 	cluster_up = 1;
-	int rc = sh(&log, "PATH=$PATH:/usr/sbin:/sbin sh '%s/tests/slurm/slurm-up.sh' '%s'", th_root(), dir);
+	int rc = th_sh(&log, "PATH=$PATH:/usr/sbin:/sbin sh '%s/tests/slurm/slurm-up.sh' '%s'", th_root(), dir);
 	cr_assert_eq(rc, 0, "slurm-up.sh failed (%d):\n%s", rc, log);
 	free(log);
 	double t_up = now_s() - t0;
@@ -142,7 +115,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 
 	t0 = now_s();
 	char *id;
-	rc = sh(&id, "mkdir -p %s/tasks && SLURM_CONF=%s/slurm.conf sbatch --parsable --array=1-%d "
+	rc = th_sh(&id, "mkdir -p %s/tasks && SLURM_CONF=%s/slurm.conf sbatch --parsable --array=1-%d "
 		     "--chdir=%s/tasks --output=%s/tasks/slurm-%%A_%%a.out %s",
 		dir, dir, TASKS, dir, dir, script);
 	cr_assert_eq(rc, 0, "sbatch failed: %s", id);
@@ -156,7 +129,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	for (int t = 1; t <= TASKS; t++)
 		snprintf(cat + strlen(cat), sizeof cat - strlen(cat), " %d/run/jobs.csv", t);
 	char *mid;
-	rc = sh(&mid, "SLURM_CONF=%s/slurm.conf sbatch --parsable --dependency=afterok:%s --chdir=%s/tasks "
+	rc = th_sh(&mid, "SLURM_CONF=%s/slurm.conf sbatch --parsable --dependency=afterok:%s --chdir=%s/tasks "
 		      "--output=%s/tasks/merge.out --wrap '%s >../merged.csv'",
 		dir, id, dir, dir, cat);
 	cr_assert_eq(rc, 0, "sbatch failed: %s", mid);
@@ -166,7 +139,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	char *q = NULL;
 	for (;;) {
 		free(q);
-		rc = sh(&q, "SLURM_CONF=%s/slurm.conf squeue -h -j %s,%s -o '%%i %%T'", dir, id, mid);
+		rc = th_sh(&q, "SLURM_CONF=%s/slurm.conf squeue -h -j %s,%s -o '%%i %%T'", dir, id, mid);
 		cr_assert_eq(rc, 0, "squeue failed: %s", q);
 		if (!q[0])
 			break;
@@ -181,7 +154,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	double t_array = now_s() - t0;
 
 	char *states;
-	rc = sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o '%%K %%T' | sort -n", dir, id);
+	rc = th_sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o '%%K %%T' | sort -n", dir, id);
 	cr_assert_eq(rc, 0, "squeue failed: %s", states);
 	char want[128] = "";
 	for (int t = 1; t <= TASKS; t++)
@@ -192,7 +165,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	}
 	cr_assert_str_eq(states, want, "the array's tasks ended so:\n%s", states);
 	free(states);
-	rc = sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o %%T", dir, mid);
+	rc = th_sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o %%T", dir, mid);
 	if (strcmp(states, "COMPLETED\n") != 0)
 		show("tasks/merge.out");
 	cr_assert_str_eq(states, "COMPLETED\n", "the merge job ended so: %s", states);
@@ -204,7 +177,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 		char tdir[256], ldir[256], w[300], o[300], seed[16], path[300];
 		snprintf(tdir, sizeof tdir, "%s/tasks/%d", dir, t);
 		snprintf(ldir, sizeof ldir, "%s/local/%d", dir, t);
-		cr_assert_eq(sh(NULL, "mkdir -p %s", ldir), 0);
+		cr_assert_eq(th_sh(NULL, "mkdir -p %s", ldir), 0);
 		snprintf(w, sizeof w, "%s/workload.csv", ldir);
 		snprintf(o, sizeof o, "%s/run", ldir);
 		snprintf(seed, sizeof seed, "%d", t);
@@ -231,7 +204,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	}
 	double t_local = now_s() - t0;
 	char *diff;
-	rc = sh(&diff, "cd %s/local && %s | cmp - %s/merged.csv", dir, cat, dir);
+	rc = th_sh(&diff, "cd %s/local && %s | cmp - %s/merged.csv", dir, cat, dir);
 	cr_assert_eq(rc, 0, "the merge job's file is not the tasks' jobs.csv in order: %s", diff);
 	free(diff);
 	free(mid);
@@ -239,7 +212,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	/* Down, and nothing it started outlives it (the daemons remove their
 	 * pid files as they exit: read them first). */
 	char *pids;
-	cr_assert_eq(sh(&pids, "cat %s/munge.pid %s/slurmctld.pid %s/slurmd.pid", dir, dir, dir), 0, "%s", pids);
+	cr_assert_eq(th_sh(&pids, "cat %s/munge.pid %s/slurmctld.pid %s/slurmd.pid", dir, dir, dir), 0, "%s", pids);
 	for (char *c = pids; *c; c++)
 		*c = *c == '\n' ? ' ' : *c;
 	t0 = now_s();
@@ -248,7 +221,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	char *left;
 	/* alive: a State line (the process exists) that is not Z (a zombie
 	 * init has not reaped yet), then the name (not a reused pid) */
-	sh(&left, "for pid in %s; do s=$(grep -s '^State:' /proc/$pid/status) || continue; "
+	th_sh(&left, "for pid in %s; do s=$(grep -s '^State:' /proc/$pid/status) || continue; "
 		  "case $s in *Z*) continue ;; esac; "
 		  "grep -qsxE 'munged|slurmctld|slurmd' /proc/$pid/comm && echo $pid; done; true",
 	   pids);
