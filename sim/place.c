@@ -399,6 +399,50 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	return rc;
 }
 
+/* cs_place_start's refusals without a try, for every job of jid's shape
+ * that holds nothing: the memo's failure now (bit 1), or beside the one
+ * hold on its node types for a job that would meet that hold in time (bit
+ * 2). Holds not yet placed (lazy) are placed by a job that fits now, so
+ * then only bit 1 is known. */
+int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (memo_failed(c, j, 1)) {
+		*est_max = -1;
+		return 1;
+	}
+	if (!memo_failed(c, j, 2) || (c->hold_on && jid == c->hold_jid))
+		return 0; /* (a job that holds sees the holds but its own) */
+	if (!c->nxh) {
+		if (!c->hold_on || c->hold_lazy)
+			return 0;
+		*est_max = c->hold_time - c->now; /* past it: refused (cs_place_start's last case) */
+		return 1;
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	int first = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
+	if (first && c->hold_lazy)
+		return 0;
+	size_t nint = (size_t)first, at = SIZE_MAX;
+	for (size_t i = 0; i < c->nxh; i++)
+		if (c->xh[i].jid == jid)
+			return 0;
+		else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
+			if (c->xh[i].lazy)
+				return 0;
+			nint++;
+			at = i;
+		}
+	if (nint != 1 || c->nm->nresv)
+		return 0;
+	cs_time ht = first ? c->hold_time : c->xh[at].time;
+	cs_time he = first ? ht + c->jobs[c->hold_jid].estimate_s : c->xh[at].end;
+	if (!(c->now < he))
+		return 0;
+	*est_max = ht - c->now; /* meets the hold in time: refused before the aside */
+	return 1;
+}
+
 /* The hold's search: free-now snapshot slots [0, g) are handed back, the
  * rest set aside. Moves from g_old to g_new. */
 static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
