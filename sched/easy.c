@@ -358,8 +358,9 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 
 static const cs_policy_param easy_params[] = {
 	{ "order", "fcfs", "backfill scan order: fcfs (queue order) or sjbf (shortest estimate first)" },
-	{ "scan", "index", "index (segment tree over the queue) or linear (try each waiting job; "
-			   "same schedule, the plain form; a node model always scans)" },
+	{ "scan", "index", "index (pooled: a segment tree over the queue; node model, queue order: the "
+			   "waiting jobs by request shape) or linear (try each waiting job; same schedule, "
+			   "the plain form)" },
 	CS_PARTITION_PARAMS,
 	{ NULL, NULL, NULL },
 };
