@@ -234,7 +234,9 @@ static int may_hold(const easy *p, uint32_t jid)
 static void backfill_shapes(easy *p, cs_sched_ctx *ctx, long h)
 {
 	cs_shapeq *sq = &p->sq;
-	long f = h >= 0 ? cs_fifo_next(&p->q, (uint32_t)h + 1) : cs_fifo_head(&p->q);
+	/* after the one head (every job before it has started), or from the
+	 * oldest waiting job */
+	long f = h >= 0 ? h + 1 : cs_fifo_head(&p->q);
 	if (f < 0)
 		return;
 	uint32_t from = (uint32_t)f;
