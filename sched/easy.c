@@ -210,9 +210,10 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, long h)
 	}
 }
 
-/* Could a job of shape s (one partition: key k) that cannot start hold a
- * reservation now? Not once its partition's budget or the pass's is
- * spent (cs_resv_budget_hold's first tests, which change nothing). */
+/* Could waiting job jid, which cannot start, hold a reservation now? Not
+ * once its partition's budget or the pass's is spent (cs_resv_budget_hold's
+ * first tests, which change nothing); the same for every job of its shape
+ * (one partition). A job of several partitions: assume it could. */
 static int may_hold(const easy *p, uint32_t jid)
 {
 	const cs_resv_budget *b = &p->rb;

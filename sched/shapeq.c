@@ -41,8 +41,7 @@ int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
 	q->slot = malloc(m * sizeof *q->slot);
 	q->jid_at = malloc(m * sizeof *q->jid_at);
 	q->first = malloc((m + 1) * sizeof *q->first);
-	q->heap = malloc(m * sizeof *q->heap);
-	if (!q->shape || !q->slot || !q->jid_at || !q->first || !q->heap || cs_qtree_init(&q->t, m) < 0) {
+	if (!q->shape || !q->slot || !q->jid_at || !q->first || cs_qtree_init(&q->t, m) < 0) {
 		cs_shapeq_free(q);
 		return -CS_ENOMEM;
 	}
@@ -62,7 +61,8 @@ int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
 	q->nshapes = n ? s + 1 : 0;
 	q->first[q->nshapes] = (uint32_t)n;
 	q->nwait = calloc(q->nshapes + 1, sizeof *q->nwait);
-	if (!q->nwait) {
+	q->heap = malloc((q->nshapes + 1) * sizeof *q->heap); /* one entry a shape at most */
+	if (!q->nwait || !q->heap) {
 		cs_shapeq_free(q);
 		return -CS_ENOMEM;
 	}

@@ -23,7 +23,7 @@ typedef struct cs_shapeq {
 	uint32_t *jid_at;  /* per slot: the job */
 	uint32_t *nwait;   /* per shape: waiting jobs */
 	cs_qtree t;        /* per slot: the waiting job's estimate (size 1) */
-	uint64_t *heap;    /* a pass's merge: (job << 32 | shape), smallest job on top */
+	uint64_t *heap;    /* a pass's merge: (job << 32 | shape), smallest job on top; one a shape at most */
 	size_t nheap;
 	const cs_job *jobs;
 } cs_shapeq;

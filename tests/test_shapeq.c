@@ -72,17 +72,21 @@ Test(shapeq, finds_the_job_a_scan_of_the_table_finds)
 		w[q.shape[i]] += in[i];
 	for (uint32_t s = 0; s < q.nshapes; s++)
 		cr_assert_eq(q.nwait[s], w[s]);
-	/* the merge heap gives the smallest job first */
-	cs_shapeq_heap_clear(&q);
-	for (uint32_t i = 0; i < 500; i++)
-		cs_shapeq_heap_push(&q, rnd(100000), i % q.nshapes);
-	uint32_t last = 0, jid, s;
-	for (int i = 0; i < 500; i++) {
-		cr_assert(cs_shapeq_heap_pop(&q, &jid, &s));
-		cr_assert_geq(jid, last);
-		last = jid;
+	/* the merge heap (one entry a shape at most) gives the smallest job first */
+	for (int round = 0; round < 50; round++) {
+		cs_shapeq_heap_clear(&q);
+		uint32_t n = 1 + rnd(q.nshapes);
+		for (uint32_t i = 0; i < n; i++)
+			cs_shapeq_heap_push(&q, rnd(100), i);
+		uint32_t last = 0, jid, s;
+		for (uint32_t i = 0; i < n; i++) {
+			cr_assert(cs_shapeq_heap_pop(&q, &jid, &s));
+			cr_assert_geq(jid, last);
+			cr_assert_lt(s, n);
+			last = jid;
+		}
+		cr_assert_not(cs_shapeq_heap_pop(&q, &jid, &s));
 	}
-	cr_assert_not(cs_shapeq_heap_pop(&q, &jid, &s));
 	cs_shapeq_free(&q);
 	free(jobs);
 }
