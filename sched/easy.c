@@ -34,6 +34,7 @@
 #include "hbm.h"
 #include "partq.h"
 #include "qtree.h"
+#include "shapeq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,9 @@ typedef struct easy {
 	uint32_t *at;    /* at[leaf]: jid */
 	int sjbf;        /* backfill order: 0 queue order, 1 shortest estimate first */
 	int linear;      /* scan=linear: try every waiting job (backfill_linear) */
+	cs_shapeq sq;    /* node model, queue order, scan=index: the waiting jobs by shape */
+	int use_shapes;
+	cs_time *lim;    /* per shape, in a pass: only its jobs with estimates up to this may start */
 	/* per partition (queue=partition on a node model) */
 	cs_partq pq;
 	int per_partition;
@@ -66,6 +70,8 @@ static void easy_destroy(void *state)
 	cs_hbm_free(&p->occ);
 	cs_partq_free(&p->pq);
 	cs_resv_budget_free(&p->rb);
+	cs_shapeq_free(&p->sq);
+	free(p->lim);
 	free(p->pos);
 	free(p->at);
 	free(p);
@@ -111,6 +117,12 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 	}
 	p->per_partition = m;
 	p->use_occ = sjbf && (env->node_model || p->linear);
+	p->use_shapes = !sjbf && env->node_model && !p->linear;
+	if (p->use_shapes && (cs_shapeq_init(&p->sq, env->jobs, env->njobs) < 0 ||
+			      !(p->lim = malloc((p->sq.nshapes + 1) * sizeof *p->lim)))) {
+		easy_destroy(p);
+		return -CS_ENOMEM;
+	}
 	if (p->use_occ && cs_hbm_init(&p->occ, (uint32_t)n) < 0) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
@@ -140,6 +152,8 @@ static void easy_submit(void *state, uint32_t jid)
 	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
 	if (p->use_occ)
 		cs_hbm_set(&p->occ, p->pos[jid]);
+	if (p->use_shapes)
+		cs_shapeq_push(&p->sq, jid);
 }
 
 static void take(easy *p, uint32_t jid)
@@ -148,6 +162,8 @@ static void take(easy *p, uint32_t jid)
 	cs_qtree_clear(&p->t, p->pos[jid]);
 	if (p->use_occ)
 		cs_hbm_clear(&p->occ, p->pos[jid]);
+	if (p->use_shapes)
+		cs_shapeq_remove(&p->sq, jid);
 }
 
 /* Backfill candidate jid: start it; per partition, one that cannot start
@@ -194,6 +210,71 @@ static void backfill_linear(easy *p, cs_sched_ctx *ctx, long h)
 	}
 }
 
+/* Could waiting job jid, which cannot start, hold a reservation now? Not
+ * once its partition's budget or the pass's is spent (cs_resv_budget_hold's
+ * first tests, which change nothing); the same for every job of its shape
+ * (one partition). A job of several partitions: assume it could. */
+static int may_hold(const easy *p, uint32_t jid)
+{
+	const cs_resv_budget *b = &p->rb;
+	if (!p->per_partition || (b->total && b->nheld >= b->total))
+		return 0;
+	if (cs_partset_of(p->pq.sets, p->jobs[jid].partition) >= 0)
+		return 1;
+	return p->pq.reserved[cs_partq_key(&p->pq, jid)] < b->per_part;
+}
+
+/* backfill_linear in queue order on a node model, visiting shapes rather
+ * than jobs: the same starts, holds and tries in the same order, leaving
+ * out only jobs whose start the engine would refuse from what the pass
+ * has learnt (cs_ctx_nofit_bound) and that could not hold either. The
+ * shapes' next jobs are merged in arrival order; a shape whose job was
+ * refused goes on from its next job within the bound (none if the shape
+ * cannot start at all). When what was learnt lapses (a hold made while
+ * backfilling), the merge starts again after the job just tried. */
+static void backfill_shapes(easy *p, cs_sched_ctx *ctx, long h)
+{
+	cs_shapeq *sq = &p->sq;
+	/* after the one head (every job before it has started), or from the
+	 * oldest waiting job */
+	long f = h >= 0 ? h + 1 : cs_fifo_head(&p->q);
+	if (f < 0)
+		return;
+	uint32_t from = (uint32_t)f;
+restart:
+	cs_shapeq_heap_clear(sq);
+	for (uint32_t s = 0; s < sq->nshapes; s++) {
+		p->lim[s] = CS_TIME_MAX;
+		long k = sq->nwait[s] ? cs_shapeq_first(sq, s, from) : -1;
+		if (k >= 0)
+			cs_shapeq_heap_push(sq, (uint32_t)k, s);
+	}
+	uint32_t gen = cs_ctx_fit_gen(ctx);
+	uint32_t jid, s;
+	while (cs_shapeq_heap_pop(sq, &jid, &s)) {
+		if (!cs_resv_budget_holds(&p->rb, jid)) {
+			int started = cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0;
+			if (started)
+				take(p, jid);
+			else if (p->per_partition)
+				cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
+			if (cs_ctx_fit_gen(ctx) != gen) {
+				from = jid + 1;
+				goto restart;
+			}
+			cs_time m;
+			if (!started && !may_hold(p, jid) && cs_ctx_nofit_bound(ctx, jid, &m)) {
+				p->lim[s] = m;
+				if (m < 0)
+					continue; /* no job of the shape starts in this pass */
+			}
+		}
+		long k = cs_shapeq_after(sq, s, jid, p->lim[s]);
+		if (k >= 0)
+			cs_shapeq_heap_push(sq, (uint32_t)k, s);
+	}
+}
+
 /* Per partition: the heads of the partitions in arrival order, each
  * holding its reservation when it cannot start; then backfilling against
  * every hold, with more reservations as the budget allows. */
@@ -214,7 +295,10 @@ static void easy_pass_partitions(easy *p, cs_sched_ctx *ctx)
 		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
-	backfill_linear(p, ctx, -1);
+	if (p->use_shapes)
+		backfill_shapes(p, ctx, -1);
+	else
+		backfill_linear(p, ctx, -1);
 }
 
 static void easy_pass(void *state, cs_sched_ctx *ctx)
@@ -235,8 +319,12 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 	if (h < 0)
 		return;
 	if (p->linear || cs_ctx_node_model(ctx)) {
-		if (cs_ctx_hold(ctx, (uint32_t)h, NULL) == 0)
-			backfill_linear(p, ctx, h);
+		if (cs_ctx_hold(ctx, (uint32_t)h, NULL) == 0) {
+			if (p->use_shapes)
+				backfill_shapes(p, ctx, h);
+			else
+				backfill_linear(p, ctx, h);
+		}
 		return;
 	}
 	const cs_job *head = &p->jobs[h];
@@ -273,8 +361,9 @@ static void easy_pass(void *state, cs_sched_ctx *ctx)
 
 static const cs_policy_param easy_params[] = {
 	{ "order", "fcfs", "backfill scan order: fcfs (queue order) or sjbf (shortest estimate first)" },
-	{ "scan", "index", "index (segment tree over the queue) or linear (try each waiting job; "
-			   "same schedule, the plain form; a node model always scans)" },
+	{ "scan", "index", "index (pooled: a segment tree over the queue; node model, queue order: the "
+			   "waiting jobs by request shape) or linear (try each waiting job; same schedule, "
+			   "the plain form)" },
 	CS_PARTITION_PARAMS,
 	{ NULL, NULL, NULL },
 };

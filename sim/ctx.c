@@ -139,6 +139,15 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	return 0;
 }
 
+int cs_ctx_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
+{
+	if (!c->nm || jid >= c->njobs || cs_partset_of(c->sets, c->jobs[jid].partition) >= 0)
+		return 0;
+	return cs_place_nofit_bound(c, jid, est_max);
+}
+
+uint32_t cs_ctx_fit_gen(const cs_sched_ctx *c) { return c->memo_gen; }
+
 int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t *free_then)
 {
 	if (c->nm || procs > c->total)
@@ -513,6 +522,7 @@ int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time gr
 	}
 	c->st->signalled++;
 	/* a hold worked out in this pass assumed the old end */
+	cs_place_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
 	return 0;

@@ -192,6 +192,8 @@ int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
 /* A new memo: what failed before no longer stands (a pass, a hold or a
  * preemption changed what may be used). */
 void cs_place_memo_reset(cs_sched_ctx *c);
+/* cs_ctx_nofit_bound on a node model. */
+int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);

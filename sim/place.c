@@ -191,6 +191,24 @@ void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, c
 	}
 }
 
+/* Would cs_place_aside_holds set aside a hold for job jid (node types in
+ * mask) running over [a, b), if that hold's parts were free? */
+static int meets_hold_in_time(const cs_sched_ctx *c, uint32_t jid, uint64_t mask, cs_time a, cs_time b)
+{
+	if (c->hold_on && !c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
+		cs_time ha = c->hold_time, hb = ha + c->jobs[c->hold_jid].estimate_s;
+		if (a < hb && b > ha)
+			return 1;
+	}
+	size_t upto = c->xh_building ? c->xh_upto : c->nxh;
+	for (size_t i = 0; i < upto; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid != UINT32_MAX && !h->lazy && h->jid != jid && (mask & h->mask) && a < h->end && b > h->time)
+			return 1;
+	}
+	return 0;
+}
+
 int cs_place_xhold(cs_sched_ctx *c, size_t k)
 {
 	struct xhold *h = &c->xh[k];
@@ -330,6 +348,15 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 				    (mask & c->xh[i].mask) && cs_place_xhold(c, i) < 0)
 					c->xh[i].jid = UINT32_MAX; /* cannot happen, as above */
 		}
+		/* One hold on its types that it would meet in time, and the
+		 * shape failed beside it already: it fails again (resources only
+		 * shrink in a pass, so what is free off the hold only shrinks),
+		 * without setting the hold's parts aside to find out. Kept to
+		 * machines without advance reservations, where a try has no
+		 * side note (the pending reason's resv_block). */
+		if (nint == 1 && !c->nm->nresv && memo_failed(c, j, 2) &&
+		    meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s))
+			return -CS_ENOFIT;
 		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
 		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
 		if (!aside.n) {
@@ -370,6 +397,50 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	if (rc == -CS_ENOFIT)
 		memo_fail(c, j, 2);
 	return rc;
+}
+
+/* cs_place_start's refusals without a try, for every job of jid's shape
+ * that holds nothing: the memo's failure now (bit 1), or beside the one
+ * hold on its node types for a job that would meet that hold in time (bit
+ * 2). Holds not yet placed (lazy) are placed by a job that fits now, so
+ * then only bit 1 is known. */
+int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (memo_failed(c, j, 1)) {
+		*est_max = -1;
+		return 1;
+	}
+	if (!memo_failed(c, j, 2) || (c->hold_on && jid == c->hold_jid))
+		return 0; /* (a job that holds sees the holds but its own) */
+	if (!c->nxh) {
+		if (!c->hold_on || c->hold_lazy)
+			return 0;
+		*est_max = c->hold_time - c->now; /* past it: refused (cs_place_start's last case) */
+		return 1;
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	int first = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
+	if (first && c->hold_lazy)
+		return 0;
+	size_t nint = (size_t)first, at = SIZE_MAX;
+	for (size_t i = 0; i < c->nxh; i++)
+		if (c->xh[i].jid == jid)
+			return 0;
+		else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
+			if (c->xh[i].lazy)
+				return 0;
+			nint++;
+			at = i;
+		}
+	if (nint != 1 || c->nm->nresv)
+		return 0;
+	cs_time ht = first ? c->hold_time : c->xh[at].time;
+	cs_time he = first ? ht + c->jobs[c->hold_jid].estimate_s : c->xh[at].end;
+	if (!(c->now < he))
+		return 0;
+	*est_max = ht - c->now; /* meets the hold in time: refused before the aside */
+	return 1;
 }
 
 /* The hold's search: free-now snapshot slots [0, g) are handed back, the

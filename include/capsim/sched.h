@@ -201,6 +201,19 @@ void cs_ctx_reserve(cs_sched_ctx *ctx, uint32_t jid, cs_time when);
  * 1 (fits), 0 (does not), or -CS_EINVAL (jid not waiting, a victim out of
  * range). */
 int cs_ctx_fits_without(cs_sched_ctx *ctx, uint32_t jid, const uint32_t *victims, size_t n, uint8_t *on_nodes);
+/* What the pass has learnt about job jid's request (its partition, nodes,
+ * per-node GPUs, cores and memory, topology rule: its shape), to let a
+ * policy skip the waiting jobs a start would refuse without trying them.
+ * 1 if no waiting job of that shape, other than one holding a reservation
+ * in this pass, can start now with an estimate over *est_max (*est_max <
+ * 0: none can start at all), as cs_ctx_start would find out (the same
+ * answer, and a refused start has no other effect); 0 if nothing is known
+ * (always, on a pooled machine and for a job of several partitions). It
+ * stands while cs_ctx_fit_gen is unchanged. */
+int cs_ctx_nofit_bound(cs_sched_ctx *ctx, uint32_t jid, cs_time *est_max);
+/* Changes whenever what a pass has learnt no longer stands (a new pass, a
+ * hold, a job stopped). */
+uint32_t cs_ctx_fit_gen(const cs_sched_ctx *ctx);
 
 /* --- external policies ---
  * A user's policy is a shared object exporting its ops table as

@@ -1,0 +1,162 @@
+/* capsim: waiting jobs grouped by request shape (sched/shapeq.h). */
+#include "shapeq.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int same_shape(const cs_job *x, const cs_job *y)
+{
+	return x->partition == y->partition && x->nodes == y->nodes && x->gpus_per_node == y->gpus_per_node &&
+	       x->cores_per_node == y->cores_per_node && x->mem_per_node_mib == y->mem_per_node_mib &&
+	       x->topo == y->topo && x->max_leaves == y->max_leaves;
+}
+
+static const cs_job *sort_jobs; /* qsort's context, during init only */
+
+/* The memo's key (sim/place.c memo_find), then the index. */
+static int by_shape(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, k = *(const uint32_t *)b;
+	const cs_job *x = &sort_jobs[i], *y = &sort_jobs[k];
+#define CMP(f)                               \
+	if (x->f != y->f)                     \
+		return x->f < y->f ? -1 : 1
+	CMP(partition);
+	CMP(nodes);
+	CMP(gpus_per_node);
+	CMP(cores_per_node);
+	CMP(mem_per_node_mib);
+	CMP(topo);
+	CMP(max_leaves);
+#undef CMP
+	return i < k ? -1 : i > k;
+}
+
+int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
+{
+	memset(q, 0, sizeof *q);
+	q->jobs = jobs;
+	size_t m = n ? n : 1;
+	q->shape = malloc(m * sizeof *q->shape);
+	q->slot = malloc(m * sizeof *q->slot);
+	q->jid_at = malloc(m * sizeof *q->jid_at);
+	q->first = malloc((m + 1) * sizeof *q->first);
+	if (!q->shape || !q->slot || !q->jid_at || !q->first || cs_qtree_init(&q->t, m) < 0) {
+		cs_shapeq_free(q);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		q->jid_at[i] = i;
+	sort_jobs = jobs;
+	qsort(q->jid_at, n, sizeof *q->jid_at, by_shape);
+	sort_jobs = NULL;
+	uint32_t s = 0;
+	q->first[0] = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i > 0 && !same_shape(&jobs[q->jid_at[i - 1]], &jobs[q->jid_at[i]]))
+			q->first[++s] = i;
+		q->shape[q->jid_at[i]] = s;
+		q->slot[q->jid_at[i]] = i;
+	}
+	q->nshapes = n ? s + 1 : 0;
+	q->first[q->nshapes] = (uint32_t)n;
+	q->nwait = calloc(q->nshapes + 1, sizeof *q->nwait);
+	q->heap = malloc((q->nshapes + 1) * sizeof *q->heap); /* one entry a shape at most */
+	if (!q->nwait || !q->heap) {
+		cs_shapeq_free(q);
+		return -CS_ENOMEM;
+	}
+	return 0;
+}
+
+void cs_shapeq_free(cs_shapeq *q)
+{
+	free(q->first);
+	free(q->shape);
+	free(q->slot);
+	free(q->jid_at);
+	free(q->nwait);
+	free(q->heap);
+	cs_qtree_free(&q->t);
+	memset(q, 0, sizeof *q);
+}
+
+void cs_shapeq_push(cs_shapeq *q, uint32_t jid)
+{
+	cs_qtree_set(&q->t, q->slot[jid], 1, q->jobs[jid].estimate_s);
+	q->nwait[q->shape[jid]]++;
+}
+
+void cs_shapeq_remove(cs_shapeq *q, uint32_t jid)
+{
+	if (q->t.min_size[q->t.leaves + q->slot[jid]] == UINT32_MAX)
+		return;
+	cs_qtree_clear(&q->t, q->slot[jid]);
+	q->nwait[q->shape[jid]]--;
+}
+
+/* The first waiting job in slots [from, first[s+1]) with estimate <= est_max. */
+static long find_in(const cs_shapeq *q, uint32_t s, uint32_t from, cs_time est_max)
+{
+	if (from >= q->first[s + 1])
+		return -1;
+	/* size 1 where waiting (fit 1 leaves the empty slots out): extra 1 takes
+	 * any job, extra 0 only those with est <= est_max */
+	long k = cs_qtree_find(&q->t, from, 1, est_max == CS_TIME_MAX ? 1 : 0, est_max);
+	return k >= 0 && (uint32_t)k < q->first[s + 1] ? (long)q->jid_at[k] : -1;
+}
+
+long cs_shapeq_first(const cs_shapeq *q, uint32_t s, uint32_t from)
+{
+	uint32_t lo = q->first[s], hi = q->first[s + 1];
+	while (lo < hi) { /* the first slot whose job's index is >= from */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (q->jid_at[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return find_in(q, s, lo, CS_TIME_MAX);
+}
+
+long cs_shapeq_after(const cs_shapeq *q, uint32_t s, uint32_t jid, cs_time est_max)
+{
+	return find_in(q, s, q->slot[jid] + 1, est_max);
+}
+
+void cs_shapeq_heap_clear(cs_shapeq *q) { q->nheap = 0; }
+
+void cs_shapeq_heap_push(cs_shapeq *q, uint32_t jid, uint32_t s)
+{
+	uint64_t v = (uint64_t)jid << 32 | s;
+	size_t i = q->nheap++;
+	while (i > 0 && q->heap[(i - 1) / 2] > v) {
+		q->heap[i] = q->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	q->heap[i] = v;
+}
+
+int cs_shapeq_heap_pop(cs_shapeq *q, uint32_t *jid, uint32_t *s)
+{
+	if (!q->nheap)
+		return 0;
+	uint64_t top = q->heap[0], v = q->heap[--q->nheap];
+	size_t i = 0, n = q->nheap;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && q->heap[c + 1] < q->heap[c])
+			c++;
+		if (q->heap[c] >= v)
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	if (n)
+		q->heap[i] = v;
+	*jid = (uint32_t)(top >> 32);
+	*s = (uint32_t)top;
+	return 1;
+}

@@ -1,0 +1,174 @@
+/* capsim tests: EASY's backfill scan by request shape (sched/shapeq.c,
+ * cs_ctx_nofit_bound) against the plain scan of every waiting job. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capsim/gen.h"
+#include "capsim/trace.h"
+#include "helpers.h"
+#include "shapeq.h"
+
+static unsigned long long rng = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* The reference: the first waiting job of shape s at or after index from
+ * (after == 0) or after job from (after == 1) with estimate <= lim, by a
+ * scan of the job table. */
+static long ref_find(const cs_shapeq *q, const cs_job *jobs, const uint8_t *in, size_t n, uint32_t s,
+		     uint32_t from, cs_time lim)
+{
+	for (size_t i = from; i < n; i++)
+		if (in[i] && q->shape[i] == s && jobs[i].estimate_s <= lim)
+			return (long)i;
+	return -1;
+}
+
+Test(shapeq, finds_the_job_a_scan_of_the_table_finds)
+{
+	enum { N = 3000 };
+	cs_job *jobs = calloc(N, sizeof *jobs);
+	uint8_t in[N] = { 0 };
+	for (size_t i = 0; i < N; i++) {
+		jobs[i].partition = (int32_t)rnd(3) - 1;
+		jobs[i].nodes = 1 + rnd(2);
+		jobs[i].gpus_per_node = 1u << rnd(3);
+		jobs[i].cores_per_node = 8;
+		jobs[i].mem_per_node_mib = 1024;
+		jobs[i].estimate_s = 1 + rnd(1000);
+	}
+	cs_shapeq q;
+	cr_assert_eq(cs_shapeq_init(&q, jobs, N), 0);
+	cr_assert_eq(q.nshapes, 3 * 2 * 3);
+	for (size_t i = 0; i < N; i++) /* same shape, same memo key */
+		for (size_t k = i + 1; k < i + 5 && k < N; k++)
+			cr_assert_eq(q.shape[i] == q.shape[k],
+				     jobs[i].partition == jobs[k].partition && jobs[i].nodes == jobs[k].nodes &&
+					     jobs[i].gpus_per_node == jobs[k].gpus_per_node);
+	for (int step = 0; step < 20000; step++) {
+		uint32_t j = rnd(N);
+		if (in[j] && rnd(2)) {
+			cs_shapeq_remove(&q, j);
+			in[j] = 0;
+		} else if (!in[j]) {
+			cs_shapeq_push(&q, j);
+			in[j] = 1;
+		}
+		uint32_t s = q.shape[rnd(N)], from = rnd(N);
+		cr_assert_eq(cs_shapeq_first(&q, s, from), ref_find(&q, jobs, in, N, s, from, CS_TIME_MAX));
+		uint32_t a = rnd(N);
+		cs_time lim = rnd(3) ? (cs_time)rnd(1200) : CS_TIME_MAX;
+		cr_assert_eq(cs_shapeq_after(&q, q.shape[a], a, lim), ref_find(&q, jobs, in, N, q.shape[a], a + 1, lim));
+	}
+	size_t w[18] = { 0 };
+	for (size_t i = 0; i < N; i++)
+		w[q.shape[i]] += in[i];
+	for (uint32_t s = 0; s < q.nshapes; s++)
+		cr_assert_eq(q.nwait[s], w[s]);
+	/* the merge heap (one entry a shape at most) gives the smallest job first */
+	for (int round = 0; round < 50; round++) {
+		cs_shapeq_heap_clear(&q);
+		uint32_t n = 1 + rnd(q.nshapes);
+		for (uint32_t i = 0; i < n; i++)
+			cs_shapeq_heap_push(&q, rnd(100), i);
+		uint32_t last = 0, jid, s;
+		for (uint32_t i = 0; i < n; i++) {
+			cr_assert(cs_shapeq_heap_pop(&q, &jid, &s));
+			cr_assert_geq(jid, last);
+			cr_assert_lt(s, n);
+			last = jid;
+		}
+		cr_assert_not(cs_shapeq_heap_pop(&q, &jid, &s));
+	}
+	cs_shapeq_free(&q);
+	free(jobs);
+}
+
+/* Generated days at 1.5x the projects (a backlog of hundreds), as a
+ * native CSV; with `multi`, every fourth h100 job may also run on a100 and
+ * every third t4 job on a100 and h100 (jobs of several partitions). */
+static char *backlog_csv(int days, int multi)
+{
+	char err[CS_ERRLEN];
+	cs_gen_model *m;
+	cs_trace t;
+	cs_trace_init(&t);
+	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate(m, 3, days, 1.5, &t, err, sizeof err), 0, "%s", err);
+	cs_gen_model_free(m);
+	char *path = th_trace_tmp(&t);
+	cs_trace_free(&t);
+	if (!multi)
+		return path;
+	size_t len;
+	char *text = th_slurp(path, &len);
+	cr_assert(text);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	unsigned n = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		cr_assert(nl);
+		*nl = 0;
+		char *h = strstr(line, ",h100,"), *t4 = strstr(line, ",t4,");
+		if (h && n++ % 4 == 0)
+			fprintf(f, "%.*s,h100|a100,%s\n", (int)(h - line), line, h + 6);
+		else if (t4 && n++ % 3 == 0)
+			fprintf(f, "%.*s,t4|a100|h100,%s\n", (int)(t4 - line), line, t4 + 4);
+		else
+			fprintf(f, "%s\n", line);
+	}
+	fclose(f);
+	free(text);
+	return path;
+}
+
+static void same_as_linear(const char *path, const char *const *params)
+{
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		char kv[CS_MAX_PARAMS][64];
+		th_params(&o, params, kv);
+		if (k) {
+			o.keys[o.nparams] = "scan";
+			o.vals[o.nparams++] = "linear";
+		}
+		o.workload = path;
+		o.policy = "easy";
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+	}
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	cr_assert_gt(r[0].est.max_queue, 300, "a backlog: %zu", r[0].est.max_queue);
+	size_t diff = 0;
+	for (size_t i = 0; i < r[0].njobs; i++)
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s ||
+			r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s ||
+			r[0].jobs[i].partition != r[1].jobs[i].partition || r[0].jobs[i].reason != r[1].jobs[i].reason;
+	cr_assert_eq(diff, 0, "%s: %zu jobs start, reserve or wait differently", params[0] ? params[0] : "", diff);
+	cr_assert_eq(r[0].m.backfilled, r[1].m.backfilled);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+}
+
+Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog, .timeout = 120)
+{
+	char *path = backlog_csv(5, 0);
+	same_as_linear(path, (const char *const[]){ NULL });
+	same_as_linear(path, (const char *const[]){ "queue=global", NULL });
+	same_as_linear(path, (const char *const[]){ "reserve=3", "reserve_user=1", "reserve_total=5", NULL });
+	th_unlink(path);
+	path = backlog_csv(5, 1);
+	same_as_linear(path, (const char *const[]){ NULL });
+	same_as_linear(path, (const char *const[]){ "queue=global", NULL });
+	th_unlink(path);
+}
