@@ -44,7 +44,7 @@ help:
 	@echo "make deps     install the Debian packages the build needs (as root)"
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
-	@echo "make test-slurm  a job array of capsim runs on a real one-node Slurm on localhost (as root;"
+	@echo "make test-slurm  the README's job array of sweep shards on a real one-node Slurm on localhost (as root;"
 	@echo "              runs slurm-deps first: Debian's slurmctld slurmd slurm-client munge)"
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
@@ -197,7 +197,7 @@ test: deps
 	$(TEST_ENV) $(BUILD)/test_capsim $(TEST_ARGS)
 
 # A real one-node Slurm on localhost (tests/slurm/slurm-up.sh), for the
-# test that runs capsim as a job array (tests/test_slurm.c; make test skips
+# test that runs a sweep as a job array (tests/test_slurm.c; make test skips
 # it while these are missing). Not in DEBS: on a machine that runs systemd,
 # Debian's postinst enables and starts munge, slurmctld and slurmd, which
 # `make test` should not do to a workstation. The test starts its own
