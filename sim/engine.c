@@ -384,6 +384,7 @@ done:
 	free(c.hold_slots);
 	free(c.xh);
 	free(c.part_mask);
+	free(c.node_type);
 	free(c.pfirst_own);
 	free(c.ptypes_own);
 	free(c.set_part);

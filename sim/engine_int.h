@@ -144,6 +144,10 @@ struct cs_sched_ctx {
 	size_t wi_jobs_cap;
 	uint8_t *wi_took;
 	size_t wi_took_cap;
+	/* the hold's search (cs_place_hold): each node's type, and whether a
+	 * job's placement depends on its node types' nodes alone */
+	uint16_t *node_type;
+	int types_apart;
 };
 
 /* A running job's estimated end as the scheduler sees it: its start plus

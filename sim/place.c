@@ -141,8 +141,12 @@ int cs_place_masks(cs_sched_ctx *c)
 		c->sets = ps;
 	}
 	c->part_mask = malloc((c->npart + 1) * sizeof *c->part_mask);
-	if (!c->part_mask)
+	c->node_type = malloc(((size_t)c->nnodes + 1) * sizeof *c->node_type);
+	if (!c->part_mask || !c->node_type)
 		return -CS_ENOMEM;
+	for (uint32_t n = 0; n < c->nnodes; n++)
+		c->node_type[n] = (uint16_t)cs_alloc_node_type(c->A, n);
+	c->types_apart = cs_alloc_types_apart(c->A);
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
 	return 0;
@@ -456,25 +460,102 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
 	}
 }
 
+/* What a hold's search for one job looks at. Its placement is on its node
+ * types only; where the allocator decides such a placement on those types'
+ * nodes alone (cs_alloc_types_apart), the search leaves every other node
+ * and the running jobs that cannot be on its types as they are: they
+ * change no try's answer. Whether a try can succeed at all is counted
+ * first: a node "fits" when its free GPUs, cores and memory each cover the
+ * job's per-node amounts, and no try succeeds while fewer than the job's
+ * nodes fit (the holds and reservations a try keeps off only take more
+ * away). */
+struct hold_scope {
+	uint64_t mask;        /* node types looked at (all bits: every node) */
+	uint32_t g, cores, mem, nodes;
+	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
+};
+
+static int scope_has(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t node)
+{
+	uint32_t t = c->node_type[node];
+	return h->mask == ~0ull || (t < 64 && (h->mask >> t & 1));
+}
+
+static int scope_fits(const struct hold_scope *h, uint32_t gpus, uint32_t cores, uint32_t mem)
+{
+	return gpus >= h->g && cores >= h->cores && mem >= h->mem;
+}
+
+/* Give back running job r's slots for the search, counting the nodes of
+ * the scope it makes fit. */
+static void scope_release(cs_sched_ctx *c, struct hold_scope *h, uint32_t r)
+{
+	cs_placement p = placement_of(c, r);
+	for (uint32_t i = 0; i < p.n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p.slots[i].node, &g, &co, &m);
+		h->fit -= scope_has(c, h, p.slots[i].node) && scope_fits(h, g, co, m);
+	}
+	cs_alloc_release(c->A, &p);
+	for (uint32_t i = 0; i < p.n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p.slots[i].node, &g, &co, &m);
+		h->fit += scope_has(c, h, p.slots[i].node) && scope_fits(h, g, co, m);
+	}
+}
+
+/* Is running job r outside the scope (none of its node types looked at)? */
+static int scope_skips(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t r)
+{
+	return !(cs_place_mask(c, r) & h->mask);
+}
+
+/* The free-now snapshot (c->snap) of the scope's nodes, in node order;
+ * counts the nodes that fit. Returns the snapshot's length. */
+static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
+{
+	uint32_t ns = 0;
+	h->fit = 0;
+	for (uint32_t n = 0; n < c->nnodes; n++) {
+		if (!scope_has(c, h, n))
+			continue;
+		cs_slot *s = &c->snap[ns];
+		cs_alloc_node_free(c->A, n, s);
+		if (!s->gpu_mask && !s->cores && !s->mem_mib)
+			continue;
+		ns++;
+		h->fit += scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+	}
+	return ns;
+}
+
+/* The scope of jid's hold. */
+static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	return (struct hold_scope){ .mask = c->types_apart ? cs_place_mask(c, jid) : ~0ull,
+				    .g = j->gpus_per_node, .cores = j->cores_per_node,
+				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
  * a time, until jid fits: that time is the hold's. Its placement prefers
  * what running jobs give back over what is free now (what is free now is
  * what backfilling can use): with everything free now set aside, node by
  * node in node order, the fewest of those nodes are handed back (a binary
  * search) for jid to fit. Then the running jobs' slots are taken back
- * exactly. */
+ * exactly. A time is tried only if something that could let jid fit came
+ * with it (a job given back in the scope, the end of a reservation or of
+ * an earlier hold) and enough nodes of the scope fit (struct hold_scope):
+ * a try skipped so would have failed. */
 int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when)
 {
 	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
 	size_t k = 0;
+	struct hold_scope sc = hold_scope_of(c, jid);
 	/* what is free now, node by node */
-	uint32_t ns = 0;
-	for (uint32_t n = 0; n < c->nnodes; n++) {
-		cs_alloc_node_free(c->A, n, &c->snap[ns]);
-		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
-			ns++;
-	}
+	uint32_t ns = scope_snapshot(c, &sc);
 	/* an extra hold: the earlier holds' ends may free nodes too */
 	size_t nhe = 0, nh = 0;
 	if (c->xh_building) {
@@ -505,13 +586,17 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		t = th < t ? th : t;
 		if (t == CS_TIME_MAX)
 			break;
+		int more = t == te || t == th;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
-			cs_placement p = placement_of(c, c->run[k].jid);
-			cs_alloc_release(c->A, &p);
+			if (scope_skips(c, &sc, c->run[k].jid))
+				continue;
+			scope_release(c, &sc, c->run[k].jid);
+			more = 1;
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
-		rc = cs_place_try_at(c, jid, &hp, t);
+		if (more && sc.fit >= sc.nodes)
+			rc = cs_place_try_at(c, jid, &hp, t);
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
@@ -547,6 +632,8 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		hand_back(c, g, ns);
 	}
 	for (size_t i = 0; i < k; i++) {
+		if (scope_skips(c, &sc, c->run[i].jid))
+			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
 	}
