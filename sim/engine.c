@@ -384,7 +384,7 @@ done:
 	free(c.hold_slots);
 	free(c.xh);
 	free(c.part_mask);
-	free(c.node_type);
+	cs_place_free_memo(&c);
 	free(c.pfirst_own);
 	free(c.ptypes_own);
 	free(c.set_part);

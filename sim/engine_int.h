@@ -148,6 +148,13 @@ struct cs_sched_ctx {
 	 * job's placement depends on its node types' nodes alone */
 	uint16_t *node_type;
 	int types_apart;
+	/* holds kept across passes (cs_place_hold): a hold stands while
+	 * nothing changed on its node types; type_ver[t] counts the changes
+	 * on node type t (cs_place_changed), the last entry those of a
+	 * cluster of more than 64 types */
+	uint64_t *type_ver;
+	uint32_t ntypes;
+	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 };
 
 /* A running job's estimated end as the scheduler sees it: its start plus
@@ -191,6 +198,15 @@ void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
 int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
 
 /* --- place.c --- */
+
+/* Job jid's resources, or its place in the running set, changed (it
+ * started, ended or was stopped, or its estimated end moved): holds on
+ * its node types made before no longer stand. Whatever else changes what
+ * the allocator holds or the running set between passes must call it. */
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid);
+#define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
+/* The kept holds and what cs_place_masks made for them. */
+void cs_place_free_memo(cs_sched_ctx *c);
 
 #define MEMO_SIZE 4096u /* the memo's entries (c->memo) */
 /* A new memo: what failed before no longer stands (a pass, a hold or a

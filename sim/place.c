@@ -7,6 +7,26 @@
 
 #include <string.h>
 
+/* A hold made in an earlier pass (or earlier in this one), kept while
+ * nothing changed on its job's node types: the same search would find the
+ * same time and placement. It must also still lie ahead: at a later time
+ * the jobs whose estimated ends have passed are given back at once, where
+ * the search had given them back one by one and failed after each, so it
+ * fails after them again; and whether any running job's estimated end
+ * comes by the hold's time (the search's test for preferring what running
+ * jobs give back) must not have changed. Kept to holds that no other hold
+ * of the pass counts in (none on the job's node types is placed) on a
+ * machine without advance reservations, where nothing else enters. */
+struct hold_memo {
+	uint32_t jid;   /* UINT32_MAX: empty */
+	int32_t part;   /* the job's partition then */
+	uint64_t ver;   /* the scope's change count then (scope_ver) */
+	cs_time time;
+	int passed;     /* a running job's estimated end came by time */
+	uint32_t n, cap;
+	cs_slot *slots;
+};
+
 static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
 	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
@@ -147,6 +167,14 @@ int cs_place_masks(cs_sched_ctx *c)
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->node_type[n] = (uint16_t)cs_alloc_node_type(c->A, n);
 	c->types_apart = cs_alloc_types_apart(c->A);
+	for (uint32_t n = 0; n < c->nnodes; n++)
+		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
+	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
+	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
+	if (!c->type_ver || !c->hmemo)
+		return -CS_ENOMEM;
+	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
+		c->hmemo[i].jid = UINT32_MAX;
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
 	return 0;
@@ -538,6 +566,73 @@ static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
 }
 
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		c->type_ver[t] += mask == ~0ull || (t < 64 && (mask >> t & 1));
+}
+
+static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
+{
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (h->mask == ~0ull || (t < 64 && (h->mask >> t & 1)))
+			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
+	return v;
+}
+
+/* Would a hold for jid be kept (no other placed hold on its node types
+ * when one is being added, no advance reservations, one partition)? */
+static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->nm->nresv || cs_place_multi(c, jid))
+		return 0;
+	if (!c->xh_building)
+		return 1;
+	uint64_t mask = cs_place_mask(c, jid);
+	if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+		return 0;
+	for (size_t i = 0; i < c->xh_upto; i++)
+		if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+			return 0;
+	return 1;
+}
+
+static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	if (e->jid != jid || e->part != c->jobs[jid].partition || e->ver != ver || c->now > e->time)
+		return NULL;
+	int passed = c->nrun > 0 && c->run[0].est_end <= e->time;
+	return passed == e->passed ? e : NULL;
+}
+
+static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, int passed, const cs_slot *s,
+		      uint32_t n)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	e->jid = UINT32_MAX;
+	if (n > e->cap) {
+		cs_slot *q = realloc(e->slots, n * sizeof *q);
+		if (!q)
+			return; /* not kept: made again when asked */
+		e->slots = q;
+		e->cap = n;
+	}
+	memcpy(e->slots, s, n * sizeof *s);
+	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
+}
+
+void cs_place_free_memo(cs_sched_ctx *c)
+{
+	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
+		free(c->hmemo[i].slots);
+	free(c->hmemo);
+	free(c->type_ver);
+	free(c->node_type);
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
  * a time, until jid fits: that time is the hold's. Its placement prefers
  * what running jobs give back over what is free now (what is free now is
@@ -554,6 +649,15 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	cs_time t = c->now;
 	size_t k = 0;
 	struct hold_scope sc = hold_scope_of(c, jid);
+	int keep = hold_keepable(c, jid);
+	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
+	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
+	if (e) {
+		memcpy(out, e->slots, e->n * sizeof *out);
+		*nout = e->n;
+		*when = e->time;
+		return 0;
+	}
 	/* what is free now, node by node */
 	uint32_t ns = scope_snapshot(c, &sc);
 	/* an extra hold: the earlier holds' ends may free nodes too */
@@ -639,6 +743,8 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	}
 	if (rc < 0)
 		return -CS_EINVAL;
+	if (keep)
+		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n);
 	*nout = hp.n;
 	*when = t;
 	return 0;
