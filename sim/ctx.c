@@ -130,7 +130,7 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 		j->reason = CS_WAIT_NONE;
 	j->end_s = c->now + j->runtime_s;
 	if (c->nm)
-		cs_place_changed(c, jid);
+		cs_place_changed(c, jid, 0);
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;
@@ -410,7 +410,7 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 	if (c->nm) {
 		cs_placement p = placement_of(c, jid);
 		cs_alloc_release(c->A, &p);
-		cs_place_changed(c, jid);
+		cs_place_changed(c, jid, 1);
 		if (c->pl) {
 			cs_plan_running(c, jid, 0);
 			if (c->now < cs_run_est_end(c, jid))
@@ -517,7 +517,7 @@ int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time gr
 	c->stop_at[jid] = stop;
 	c->stop_how[jid] = (uint8_t)how;
 	if (c->nm)
-		cs_place_changed(c, jid);
+		cs_place_changed(c, jid, 0);
 	cs_time after = cs_run_est_end(c, jid);
 	run_insert(c, jid, after);
 	if (c->pl) {

@@ -71,9 +71,11 @@ struct cs_sched_ctx {
 	struct memo_ent {
 		uint32_t gen;
 		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
-		int32_t part;
-		uint32_t nodes, gpus, cores, mem;
-		uint32_t topo;     /* rule | max_leaves << 8 */
+		struct shape_key {
+			int32_t part;
+			uint32_t nodes, gpus, cores, mem;
+			uint32_t topo;     /* rule | max_leaves << 8 */
+		} key;
 	} *memo;
 	uint32_t memo_gen, memo_used;
 	const cs_observer *obs;
@@ -153,6 +155,11 @@ struct cs_sched_ctx {
 	 * on node type t (cs_place_changed), the last entry those of a
 	 * cluster of more than 64 types */
 	uint64_t *type_ver;
+	/* request shapes that did not fit what was free, kept across passes
+	 * (place.c): type_freed[t] counts the times node type t got
+	 * resources back; until then what is free there only shrinks */
+	uint64_t *type_freed;
+	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 };
@@ -201,10 +208,13 @@ int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
 
 /* Job jid's resources, or its place in the running set, changed (it
  * started, ended or was stopped, or its estimated end moved): holds on
- * its node types made before no longer stand. Whatever else changes what
- * the allocator holds or the running set between passes must call it. */
-void cs_place_changed(cs_sched_ctx *c, uint32_t jid);
+ * its node types made before no longer stand; freed: its resources came
+ * back, so shapes that did not fit there may fit now. Whatever else
+ * changes what the allocator holds or the running set between passes must
+ * call it. */
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
+#define FMEMO_SIZE 1024u /* shapes that did not fit, kept (open addressing; full: no more kept) */
 /* The kept holds and what cs_place_masks made for them. */
 void cs_place_free_memo(cs_sched_ctx *c);
 

@@ -27,24 +27,39 @@ struct hold_memo {
 	cs_slot *slots;
 };
 
+static struct shape_key key_of(const cs_job *j)
+{
+	return (struct shape_key){ j->partition, j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib,
+				   j->topo | (uint32_t)j->max_leaves << 8 };
+}
+
+static uint32_t key_hash(const struct shape_key *k)
+{
+	uint32_t h = (uint32_t)k->part * 0x9e3779b1u ^ k->nodes * 0x85ebca6bu ^ k->gpus * 0xc2b2ae35u ^
+		     k->cores * 0x27d4eb2fu ^ k->mem * 0x165667b1u ^ k->topo * 0x61c88647u;
+	return h ^ h >> 15;
+}
+
+static int key_eq(const struct shape_key *a, const struct shape_key *b)
+{
+	return a->part == b->part && a->nodes == b->nodes && a->gpus == b->gpus && a->cores == b->cores &&
+	       a->mem == b->mem && a->topo == b->topo;
+}
+
 static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
-	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
-	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
-		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u ^ topo * 0x61c88647u;
-	h ^= h >> 15;
+	struct shape_key key = key_of(j);
+	uint32_t h = key_hash(&key);
 	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
 		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
 		if (e->gen != c->memo_gen) {
 			if (!insert || c->memo_used >= MEMO_SIZE / 2)
 				return NULL;
 			c->memo_used++;
-			*e = (struct memo_ent){ c->memo_gen, 0, j->partition, j->nodes, j->gpus_per_node,
-						j->cores_per_node, j->mem_per_node_mib, topo };
+			*e = (struct memo_ent){ c->memo_gen, 0, key };
 			return e;
 		}
-		if (e->part == j->partition && e->nodes == j->nodes && e->gpus == j->gpus_per_node &&
-		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib && e->topo == topo)
+		if (key_eq(&e->key, &key))
 			return e;
 	}
 	return NULL;
@@ -56,10 +71,63 @@ void cs_place_memo_reset(cs_sched_ctx *c)
 	c->memo_used = 0;
 }
 
+/* A shape that did not fit what was free on its node types (no hold or
+ * reservation kept off) fits no better while none of those types got
+ * anything back: starts only take (and a fit that fails stays failed
+ * with less free), so the failure is kept across passes and memo resets
+ * until then. Not for the scratch partition, whose node types change. */
+struct fail_ent {
+	uint8_t used;
+	struct shape_key key;
+	uint64_t freed;  /* type_freed's sum over the shape's node types then */
+};
+
+/* type_freed summed over job j's node types. */
+static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
+{
+	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+			v += c->type_freed[t];
+	return v;
+}
+
+static struct fail_ent *fail_find(cs_sched_ctx *c, const cs_job *j, int insert)
+{
+	if (c->sets && j->partition == (int32_t)c->npart - 1)
+		return NULL; /* the scratch partition */
+	struct shape_key key = key_of(j);
+	uint32_t h = key_hash(&key);
+	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
+		struct fail_ent *e = &c->fmemo[(h + k) & (FMEMO_SIZE - 1)];
+		if (!e->used) {
+			if (!insert)
+				return NULL;
+			*e = (struct fail_ent){ 1, key, 0 };
+			return e;
+		}
+		if (key_eq(&e->key, &key))
+			return e;
+	}
+	return NULL;
+}
+
 static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 {
 	struct memo_ent *e = memo_find(c, j, 0);
-	return e && (e->failed & mask);
+	if (e && (e->failed & mask))
+		return 1;
+	if (!(mask & 1))
+		return 0;
+	const struct fail_ent *f = fail_find(c, j, 0);
+	if (!f || f->freed != freed_count(c, j))
+		return 0;
+	if (!e)
+		e = memo_find(c, j, 1);
+	if (e)
+		e->failed |= 1; /* found the faster next time in this pass */
+	return 1;
 }
 
 static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
@@ -69,6 +137,9 @@ static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 	struct memo_ent *e = memo_find(c, j, 1);
 	if (e)
 		e->failed |= (uint8_t)bit;
+	struct fail_ent *f = bit == 1 ? fail_find(c, j, 1) : NULL;
+	if (f)
+		f->freed = freed_count(c, j);
 }
 
 /* Place job jid on the allocator now: on its partition's node types (in
@@ -170,8 +241,10 @@ int cs_place_masks(cs_sched_ctx *c)
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
 	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
+	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
-	if (!c->type_ver || !c->hmemo)
+	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
+	if (!c->type_ver || !c->type_freed || !c->hmemo || !c->fmemo)
 		return -CS_ENOMEM;
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
@@ -566,11 +639,14 @@ static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
 }
 
-void cs_place_changed(cs_sched_ctx *c, uint32_t jid)
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 {
 	uint64_t mask = cs_place_mask(c, jid);
 	for (uint32_t t = 0; t < c->ntypes; t++)
-		c->type_ver[t] += mask == ~0ull || (t < 64 && (mask >> t & 1));
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
+			c->type_ver[t]++;
+			c->type_freed[t] += freed != 0;
+		}
 }
 
 static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
@@ -629,7 +705,9 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
+	free(c->fmemo);
 	free(c->type_ver);
+	free(c->type_freed);
 	free(c->node_type);
 }
 
