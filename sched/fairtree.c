@@ -31,7 +31,9 @@ struct cs_fairtree {
 	uint8_t *leaf;   /* per node: an account whose children are all users (at least one) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the nodes dirty in an update */
-	uint32_t *last_top; /* per leaf account: the rank its first user had last time */
+	uint32_t *last_top; /* per account: the rank its first user had when it was last
+			     * visited alone (UINT32_MAX: not so) */
+	uint32_t *nbelow;   /* per node: the users in its subtree */
 	int write_all;   /* write every user's factor (a full compute) */
 };
 
@@ -76,7 +78,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->lvalid = calloc(n, sizeof *f->lvalid)) ||
 	    !(f->local = calloc(n, sizeof *f->local)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
-	    !(f->last_top = malloc(n * sizeof *f->last_top)) ||
+	    !(f->last_top = malloc(n * sizeof *f->last_top)) || !(f->nbelow = calloc(n, sizeof *f->nbelow)) ||
 	    !(f->leaf = calloc(n, sizeof *f->leaf))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
@@ -91,6 +93,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
 		f->leaf[a] = (uint8_t)leaf;
+	}
+	for (uint32_t i = t->nnodes; i-- > 0;) { /* children after their parent */
+		f->nbelow[i] += t->kind[i] == CS_ACCT_USER;
+		if (i)
+			f->nbelow[t->parent[i]] += f->nbelow[i];
 	}
 	*out = f;
 	return 0;
@@ -109,6 +116,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->dirty);
 	free(f->dlist);
 	free(f->last_top);
+	free(f->nbelow);
 	free(f->lvalid);
 	free(f->local);
 	free(f->leaf);
@@ -193,6 +201,18 @@ static void visit(cs_fairtree *f, size_t g0, size_t g1, double *factor)
 		}
 		if (na == 1 && f->leaf[list[n]]) {
 			leaf_ranks(f, list[n], factor);
+		} else if (na == 1) {
+			/* an account visited alone: its users' factors depend only
+			 * on its subtree and the rank its first user gets, so with
+			 * no usage below it changed and the same rank, the factors
+			 * it wrote last time stand */
+			uint32_t a = list[n];
+			if (!f->write_all && f->last_top[a] == f->counter && !f->dirty[a]) {
+				f->counter -= f->nbelow[a];
+			} else {
+				f->last_top[a] = f->counter;
+				visit(f, g1 + n, g1 + n + 1, factor);
+			}
 		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, list + n, na)) {
 			/* accounts without usage: every user with shares is
 			 * infinite, one run sharing the first rank */
