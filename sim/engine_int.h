@@ -308,6 +308,7 @@ struct planner {
 	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
+	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */
 	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
 	size_t nfreed, freed_cap;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
