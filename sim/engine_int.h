@@ -150,6 +150,7 @@ struct cs_sched_ctx {
 	 * job's placement depends on its node types' nodes alone */
 	uint16_t *node_type;
 	int types_apart;
+	int plain;               /* cs_engine_plain: none of what follows is used */
 	/* holds kept across passes (cs_place_hold): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
 	 * on node type t (cs_place_changed), the last entry those of a

@@ -27,6 +27,10 @@ struct hold_memo {
 	cs_slot *slots;
 };
 
+static int engine_plain; /* cs_engine_plain */
+
+void cs_engine_plain(int on) { engine_plain = on != 0; }
+
 static struct shape_key key_of(const cs_job *j)
 {
 	return (struct shape_key){ j->partition, j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib,
@@ -95,8 +99,8 @@ static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 
 static struct fail_ent *fail_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
-	if (c->sets && j->partition == (int32_t)c->npart - 1)
-		return NULL; /* the scratch partition */
+	if (c->plain || (c->sets && j->partition == (int32_t)c->npart - 1))
+		return NULL; /* (the scratch partition's node types change) */
 	struct shape_key key = key_of(j);
 	uint32_t h = key_hash(&key);
 	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
@@ -238,6 +242,7 @@ int cs_place_masks(cs_sched_ctx *c)
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->node_type[n] = (uint16_t)cs_alloc_node_type(c->A, n);
 	c->types_apart = cs_alloc_types_apart(c->A);
+	c->plain = engine_plain;
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
 	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
@@ -634,7 +639,7 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
-	return (struct hold_scope){ .mask = c->types_apart ? cs_place_mask(c, jid) : ~0ull,
+	return (struct hold_scope){ .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
 				    .g = j->gpus_per_node, .cores = j->cores_per_node,
 				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
 }
@@ -662,7 +667,7 @@ static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
  * when one is being added, no advance reservations, one partition)? */
 static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
 {
-	if (c->nm->nresv || cs_place_multi(c, jid))
+	if (c->plain || c->nm->nresv || cs_place_multi(c, jid))
 		return 0;
 	if (!c->xh_building)
 		return 1;
@@ -777,7 +782,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
-		if (more && sc.fit >= sc.nodes)
+		if (c->plain || (more && sc.fit >= sc.nodes))
 			rc = cs_place_try_at(c, jid, &hp, t);
 	}
 	if (rc == 0)

@@ -248,7 +248,7 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	cs_placement aside = { pl->aside, c->nnodes, 0 };
 	/* where the allocator places by node type alone, plans on node types
 	 * the job may not use change nothing of its placement */
-	uint64_t mask = c->types_apart ? cs_place_mask(c, jid) : ~0ull;
+	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
 	for (size_t i = 0; i < c->nplanned; i++) {
 		uint32_t q = c->planned[i];
 		if (c->plan_start[q] >= e || !(cs_place_mask(c, q) & mask))
@@ -342,7 +342,7 @@ static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_ti
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
-		if (mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
+		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
 			continue; /* a node it may not use */
 		cs_nprof_iter it;
 		cs_time a, z;
@@ -380,7 +380,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		/* with advance reservations made again every pass: the pending
 		 * reason says whether only a reservation keeps it off now */
 		if (old > c->now && !c->nm->nresv && !c->plan_all &&
-		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !freed_for(c, jid)))) {
+		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !c->plain && !freed_for(c, jid)))) {
 			pl->epoch_of[jid] = pl->epoch;
 			if (when)
 				*when = old;
