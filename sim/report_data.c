@@ -11,10 +11,12 @@
 
 typedef struct csv {
 	char *buf;
-	char ***rows;   /* rows[i][k]: field k of line i (line 0: the header) */
-	size_t *nf;
+	char ***rows;   /* rows[i]: line i's fields (line 0: the header), by slot */
+	size_t *nf;     /* line i's fields */
 	size_t n;
 	char **fields;  /* every row's field pointers, one array */
+	int *slot;      /* per header column: where a data line keeps it (-1: not kept); NULL: all, in order */
+	size_t ncols, nslots;
 } csv;
 
 static void csv_free(csv *c)
@@ -23,13 +25,14 @@ static void csv_free(csv *c)
 	free(c->rows);
 	free(c->nf);
 	free(c->buf);
+	free(c->slot);
 	memset(c, 0, sizeof *c);
 }
 
-/* 1: read; 0: no such file; -CS_E*: error. */
-static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t errlen)
+/* The file into c->buf (NUL-terminated): 1, 0 if there is no such file,
+ * or -CS_E*. */
+static int csv_slurp(csv *c, const char *dir, const char *name, char *err, size_t errlen)
 {
-	memset(c, 0, sizeof *c);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "rb");
@@ -52,65 +55,130 @@ static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t
 		}
 	}
 	fclose(f);
-	if (!c->buf)
-		goto oom;
-	c->buf[len] = 0;
-	size_t lines = 0, commas = 0;
-	for (size_t i = 0; i < len; i++) {
-		lines += c->buf[i] == '\n';
-		commas += c->buf[i] == ',';
+	if (!c->buf) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
 	}
+	c->buf[len] = 0;
+	return 1;
+}
+
+/* Split the line at s (NUL-terminated) in place: field k into fl[slot[k]]
+ * (every field into fl[k] without slots; a field past the slots, or in
+ * none, is passed over). A quoted field (RFC 4180: the outputs quote names
+ * and host lists holding commas) loses its quotes. Returns the fields. */
+static size_t split_line(char *s, char **fl, const int *slot, size_t ncols)
+{
+	size_t k = 0;
+	char *q = s;
+	for (;;) {
+		int keep = !slot || (k < ncols && slot[k] >= 0);
+		char *w = q;
+		if (keep)
+			fl[slot ? (size_t)slot[k] : k] = w;
+		k++;
+		if (*q == '"') {
+			for (q++; *q; q++) {
+				if (*q == '"' && q[1] == '"')
+					q++;
+				else if (*q == '"') {
+					q++;
+					break;
+				}
+				*w++ = *q;
+			}
+			while (*q && *q != ',')
+				q++;
+		} else if (keep) {
+			while (*q && *q != ',')
+				*w++ = *q++;
+		} else {
+			char *e = strchr(q, ',');
+			q = e ? e : q + strlen(q);
+			w = q;
+		}
+		int more = *q == ',';
+		if (keep)
+			*w = 0;
+		if (!more)
+			return k;
+		q++;
+	}
+}
+
+/* Read a run's CSV file: its header, and of every other line the columns
+ * named in want (NULL-terminated; NULL: every column). 1: read; 0: no such
+ * file; -CS_E*: error. */
+static int csv_read_cols(csv *c, const char *dir, const char *name, const char *const *want, char *err,
+			 size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	int rc = csv_slurp(c, dir, name, err, errlen);
+	if (rc <= 0 || !*c->buf)
+		return rc; /* (an empty file: no lines) */
+	size_t lines = 0, commas = 0;
+	for (const char *q = c->buf; (q = strchr(q, '\n')) != NULL; q++)
+		lines++;
+	/* the header: every column, its commas counted */
+	char *s = c->buf, *e = strchr(s, '\n');
+	if (e)
+		*e = 0;
+	for (const char *q = s; *q; q++)
+		commas += *q == ',';
+	char **head = malloc((commas + 1) * sizeof *head);
 	c->rows = calloc(lines + 2, sizeof *c->rows);
 	c->nf = calloc(lines + 2, sizeof *c->nf);
-	c->fields = malloc((lines + commas + 2) * sizeof *c->fields); /* a line holds its commas + 1 */
-	if (!c->rows || !c->nf || !c->fields)
+	if (!head || !c->rows || !c->nf)
 		goto oom;
-	char **fl = c->fields;
-	for (char *s = c->buf; *s;) {
-		char *e = strchr(s, '\n');
+	c->ncols = split_line(s, head, NULL, 0);
+	if (want) {
+		c->slot = malloc((c->ncols + 1) * sizeof *c->slot);
+		if (!c->slot)
+			goto oom;
+		for (size_t k = 0; k < c->ncols; k++) {
+			c->slot[k] = -1;
+			for (size_t w = 0; want[w]; w++)
+				if (strcmp(head[k], want[w]) == 0)
+					c->slot[k] = (int)c->nslots++;
+		}
+	} else {
+		commas = 0;
+		for (const char *q = c->buf + (e ? (size_t)(e - c->buf) + 1 : strlen(c->buf)); *q; q++)
+			commas += *q == ',';
+		c->nslots = 0; /* every line holds its commas + 1 */
+	}
+	size_t nfields = want ? (lines + 1) * c->nslots : lines + commas + 2;
+	c->fields = malloc((nfields + c->ncols + 1) * sizeof *c->fields);
+	if (!c->fields)
+		goto oom;
+	memcpy(c->fields, head, c->ncols * sizeof *head);
+	free(head);
+	head = NULL;
+	c->rows[0] = c->fields;
+	c->nf[0] = c->ncols;
+	c->n = 1;
+	char **fl = c->fields + c->ncols;
+	for (s = e ? e + 1 : NULL; s && *s;) {
+		e = strchr(s, '\n');
 		if (e)
 			*e = 0;
-		/* fields split in place; a quoted field (RFC 4180: the outputs
-		 * quote names and host lists holding commas) loses its quotes */
-		size_t k = 0;
-		char *q = s;
-		for (;;) {
-			char *w = q;
-			fl[k++] = w;
-			if (*q == '"') {
-				for (q++; *q; q++) {
-					if (*q == '"' && q[1] == '"')
-						q++;
-					else if (*q == '"') {
-						q++;
-						break;
-					}
-					*w++ = *q;
-				}
-				while (*q && *q != ',')
-					q++;
-			} else {
-				while (*q && *q != ',')
-					*w++ = *q++;
-			}
-			int more = *q == ',';
-			*w = 0;
-			if (!more)
-				break;
-			q++;
-		}
+		size_t k = split_line(s, fl, c->slot, c->ncols);
 		c->rows[c->n] = fl;
 		c->nf[c->n++] = k;
-		fl += k;
-		if (!e)
-			break;
-		s = e + 1;
+		fl += want ? c->nslots : k;
+		s = e ? e + 1 : NULL;
 	}
 	return 1;
 oom:
+	free(head);
 	csv_free(c);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
+}
+
+static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t errlen)
+{
+	return csv_read_cols(c, dir, name, NULL, err, errlen);
 }
 
 /* Column index of name in the header, or -1. */
@@ -124,7 +192,11 @@ static int csv_col(const csv *c, const char *name)
 
 static const char *fld(const csv *c, size_t i, int k)
 {
-	return k >= 0 && (size_t)k < c->nf[i] ? c->rows[i][k] : "";
+	if (k < 0 || (size_t)k >= c->nf[i])
+		return "";
+	if (!c->slot || i == 0)
+		return c->rows[i][k];
+	return (size_t)k < c->ncols && c->slot[k] >= 0 ? c->rows[i][c->slot[k]] : "";
 }
 
 static double num(const char *s) { return *s ? strtod(s, NULL) : 0; }
@@ -532,7 +604,8 @@ static int waits_by_partition(json_t *parts, parts_seen *ps, const pwait *pw, si
 static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t errlen)
 {
 	csv c;
-	int rc = csv_read(&c, dir, "jobs.csv", err, errlen);
+	static const char *const cols[] = { "wait", "start", "partition", "project", "runtime", NULL };
+	int rc = csv_read_cols(&c, dir, "jobs.csv", cols, err, errlen);
 	if (rc <= 0)
 		return rc;
 	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
