@@ -56,7 +56,7 @@ static void same_as_plain(const char *path, const char *policy, cs_fit fit, cons
 	cs_run_result_free(&r[1]);
 }
 
-Test(plain, kept_holds_and_fits_give_the_plain_engines_schedule, .timeout = 300)
+Test(plain, kept_holds_and_fits_give_the_plain_engines_schedule)
 {
 	char *path = th_backlog_csv(4, 0);
 	static const char *const pol[] = { "easy", "multifactor", "fcfs", "sjf" };
@@ -77,7 +77,7 @@ Test(plain, kept_holds_and_fits_give_the_plain_engines_schedule, .timeout = 300)
 	th_unlink(path);
 }
 
-Test(plain, kept_plans_give_the_plain_engines_schedule, .timeout = 300)
+Test(plain, kept_plans_give_the_plain_engines_schedule)
 {
 	char *path = th_backlog_csv(2, 0);
 	same_as_plain(path, "conservative", CS_FIT_BEST, NULL, NULL);
