@@ -186,9 +186,9 @@ static int year(int days, int quick)
 	       "  capsim run --workload Y --accounts A --policy P [--out DIR] --no-progress;\n"
 	       "  targets: <= 2 s and <= 3x fcfs's; baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1), --out\n",
 	       days, count_jobs(wl));
-	printf("  %-13s %9s %8s %8s %9s %9s %8s %9s %s\n", "policy", "with out", "target", "x fcfs", "no out",
-	       "plain", "speedup", "same", "");
-	double fcfs = 0;
+	printf("  %-13s %9s %8s %8s %9s %8s %9s %8s %9s %s\n", "policy", "with out", "target", "x fcfs", "no out",
+	       "x fcfs", "plain", "speedup", "same", "");
+	double fcfs = 0, fcfs_no = 0;
 	int bad = 0;
 	for (int k = 0; k < NPOL; k++) {
 		char out[256], pout[256], a[300], b[300];
@@ -205,8 +205,10 @@ static int year(int days, int quick)
 		double plain = quick || without < 0 ? 0 : run_user_cpu(argv, 1);
 		if (with < 0 || without < 0 || plain < 0)
 			return -1;
-		if (k == 0)
+		if (k == 0) {
 			fcfs = with;
+			fcfs_no = without;
+		}
 		snprintf(a, sizeof a, "%s/jobs.csv", out);
 		snprintf(b, sizeof b, "%s/jobs.csv", pout);
 		int same = quick || same_file(a, b);
@@ -216,14 +218,15 @@ static int year(int days, int quick)
 			snprintf(ps, sizeof ps, "%.2f", plain);
 			snprintf(sp, sizeof sp, "%.1fx", plain / with);
 		}
-		printf("  %-13s %9.2f %8s %7.1fx %9.2f %9s %8s %9s %s\n", policies[k], with, "2", with / fcfs, without, ps,
-		       sp, quick ? "-" : same ? "jobs.csv" : "DIFFERS",
+		printf("  %-13s %9.2f %8s %7.1fx %9.2f %7.1fx %9s %8s %9s %s\n", policies[k], with, "2", with / fcfs, without,
+		       without / fcfs_no, ps, sp, quick ? "-" : same ? "jobs.csv" : "DIFFERS",
 		       with <= 2 && with <= 3 * fcfs ? "meets both" : with <= 2 ? "misses 3x fcfs"
 			       : with <= 3 * fcfs ? "misses 2 s" : "misses both");
 		fflush(stdout);
 	}
-	printf("  with out: the command above; x fcfs: with out / fcfs's (target <= 3); plain: the plain engine with\n"
-	       "  out, same: its jobs.csv byte for byte the built engine's\n");
+	printf("  with out: the command above; x fcfs: against fcfs's, with and without out (target <= 3); plain: the\n"
+	       "  plain engine with out; same: its jobs.csv byte for byte the built engine's; the verdict reads the\n"
+	       "  figures with out\n");
 	return bad;
 }
 
