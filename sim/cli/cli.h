@@ -134,5 +134,23 @@ extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_repo
 extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
 extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
 extern const cs_cli_cmd cs_cli_sweep_cmd, cs_cli_sweep_merge_cmd;   /* cli_sweep.c */
+extern const cs_cli_cmd cs_cli_plan_cmd, cs_cli_plan_merge_cmd;     /* cli_plan.c */
+
+/* What capsim sweep and capsim plan share (cli_sweep.c). */
+struct cs_sweep_progress;
+/* the progress line; ctx: its format, "sweep: %zu of %zu points done" */
+void cs_cli_progress(void *ctx, const struct cs_sweep_progress *p);
+/* the exit status of a library error: 1 out of memory or I/O, else 2 */
+int cs_cli_exit_of(int rc);
+/* --shard I/N: 0, or -1 with the message in err */
+int cs_cli_shard(const char *s, size_t *i, size_t *n, char *err, size_t errlen);
+/* a worker's first step: it dies with the process that started it (Linux) */
+void cs_cli_worker_start(void);
+/* Run todo[0..ntodo) in worker processes, each this binary with
+ * wargv[0..wargc) and then flag K (cs_sweep_exec); jobs 0: the processors
+ * available; the progress line (what: its format) if progress and stderr
+ * is a terminal. */
+int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, const size_t *todo, size_t ntodo,
+		   int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen);
 
 #endif
