@@ -49,7 +49,8 @@ help:
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
-	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2 (runs deps first)"
+	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2;"
+	@echo "              the capacity planner's short example (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -255,6 +256,11 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo/kth-easy
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
 	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
+	@echo "== the capacity planner: H100 nodes needed as projects grow 1x, 1.5x, 2x, 3x for an H100 p95 wait"
+	@echo "   under 4 h. THE SHORT VERSION: one week of workload per run and 3 seeds (the worked example,"
+	@echo "   configs/plans/h100-growth.yaml, runs four weeks and 5 seeds: docs/plan.md) =="
+	@rm -rf $(BUILD)/demo/plan
+	$(BUILD)/capsim plan configs/plans/h100-growth-demo.yaml --out $(BUILD)/demo/plan
 
 clean:
 	rm -rf build

@@ -1,4 +1,4 @@
-/* capsim benchmark: a sweep (docs/sweep.md).
+/* capsim benchmark: a sweep (docs/sweep.md) and a plan (docs/plan.md).
  *
  * A spec of 8 points (2 cluster scales x 2 policies x 2 seeds; 2 days of
  * the default workload at half its projects, generated per point, on the
@@ -9,6 +9,13 @@
  * `capsim sweep --point K` processes with no supervisor (what -j 1 costs
  * beyond the points themselves is libuv's supervision and the results).
  * The -j 1 and -j 2 results.csv are compared byte for byte.
+ *
+ * The plan: the worked example's demo version,
+ * configs/plans/h100-growth-demo.yaml (12 searches: 4 growth levels x 3
+ * seeds, a week of the default workload per count run), by `capsim plan`
+ * with -j 1 and -j 2: the wall times, the speed-up, the cost per count run
+ * (point); baseline alongside: the 12 searches run one after another as
+ * `capsim plan --search K` processes. plan.csv compared byte for byte.
  * Exit status 1 if a run fails or the results differ.
  */
 #ifndef _POSIX_C_SOURCE
@@ -83,6 +90,78 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
+/* files in dir/points */
+static int count_points(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "ls '%s/points' | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (!p || fscanf(p, "%d", &n) != 1)
+		n = -1;
+	if (p)
+		pclose(p);
+	return n;
+}
+
+#define NSEARCHES 12
+
+static int bench_plan(const char *bin)
+{
+	const char *root = getenv("CAPSIM_ROOT") ? getenv("CAPSIM_ROOT") : ".";
+	char dir[] = "/tmp/capsim-bench-plan-XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	char spec[4200], d1[128], d2[128], d0[128], cmd[256];
+	snprintf(spec, sizeof spec, "%s/configs/plans/h100-growth-demo.yaml", root);
+	snprintf(d1, sizeof d1, "%s/j1", dir);
+	snprintf(d2, sizeof d2, "%s/j2", dir);
+	snprintf(d0, sizeof d0, "%s/base", dir);
+	printf("== plan: configs/plans/h100-growth-demo.yaml, %d searches (4 growth levels x 3 seeds; a week of the "
+	       "default workload per count) ==\n", NSEARCHES);
+	double j1 = run((char *const[]){ (char *)bin, "plan", spec, "--out", d1, "-j", "1", "--no-progress", NULL });
+	double cpu1 = cpu_last;
+	double j2 = run((char *const[]){ (char *)bin, "plan", spec, "--out", d2, "-j", "2", "--no-progress", NULL });
+	double cpu2 = cpu_last;
+	/* baseline: prepare the directory (shard 1 of many runs one search),
+	 * then each search by hand, one after another */
+	int rc = 0;
+	double base = 0, cpub = 0;
+	if (run((char *const[]){ (char *)bin, "plan", spec, "--out", d0, "--shard", "1/1000", "-j", "1",
+				 "--no-progress", NULL }) < 0)
+		rc = 1;
+	for (int k = 0; k < NSEARCHES && !rc; k++) {
+		char ks[16];
+		snprintf(ks, sizeof ks, "%d", k);
+		double t = run((char *const[]){ (char *)bin, "plan", spec, "--out", d0, "--search", ks, NULL });
+		if (t < 0)
+			rc = 1;
+		base += t;
+		cpub += cpu_last;
+	}
+	int np = count_points(d1);
+	if (j1 < 0 || j2 < 0 || rc || np <= 0) {
+		fprintf(stderr, "bench_sweep: a plan run of %s failed\n", bin);
+		return 1;
+	}
+	char c1[160], c2[160];
+	snprintf(c1, sizeof c1, "%s/plan.csv", d1);
+	snprintf(c2, sizeof c2, "%s/plan.csv", d2);
+	int same = same_file(c1, c2);
+	printf("  %d counts run (points)\n  -j 1: %.2f s wall   -j 2: %.2f s wall   speed-up %.2fx   plan.csv identical: "
+	       "%s\n", np, j1, j2, j1 / j2, same ? "yes" : "NO");
+	printf("  cost per point: %.3f s wall (-j 1), %.3f s wall (-j 2); CPU (user + system, workers included) "
+	       "%.3f s (-j 1), %.3f s (-j 2)\n", j1 / np, j2 / np, cpu1 / np, cpu2 / np);
+	printf("  baseline, the %d searches as `capsim plan --search K` one after another: %.2f s wall, %.3f s CPU a "
+	       "point; -j 1 / baseline: wall %.2f, CPU %.2f\n", NSEARCHES, base, cpub / np, j1 / base, cpu1 / cpub);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_sweep: could not remove %s\n", dir);
+	return same ? 0 : 1;
+}
+
 int main(void)
 {
 	const char *bin = getenv("CAPSIM_BIN") ? getenv("CAPSIM_BIN") : "build/capsim";
@@ -140,5 +219,7 @@ int main(void)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_sweep: could not remove %s\n", dir);
-	return same ? 0 : 1;
+	if (!same)
+		return 1;
+	return bench_plan(bin);
 }
