@@ -257,8 +257,8 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
 	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
 	@echo "== the capacity planner: H100 nodes needed as projects grow 1x, 1.5x, 2x, 3x for an H100 p95 wait"
-	@echo "   under 4 h. THE SHORT VERSION: one week of workload per run and 3 seeds (the worked example,"
-	@echo "   configs/plans/h100-growth.yaml, runs four weeks and 5 seeds: docs/plan.md) =="
+	@echo "   under 4 h. THE SHORT VERSION: one week of workload per run, 3 seeds, counts by tens (the worked"
+	@echo "   example, configs/plans/h100-growth.yaml, runs four weeks, 5 seeds, every count: docs/plan.md) =="
 	@rm -rf $(BUILD)/demo/plan
 	$(BUILD)/capsim plan configs/plans/h100-growth-demo.yaml --out $(BUILD)/demo/plan
 

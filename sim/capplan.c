@@ -190,10 +190,10 @@ static int load_targets(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, l
  * the scale axis, TYPE:=N for N = min..max */
 static int load_search(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, loadctx *lc)
 {
-	static const char *const keys[] = { "type", "min", "max", NULL };
-	cs_yfield ft, fmin, fmax;
+	static const char *const keys[] = { "type", "min", "max", "step", NULL };
+	cs_yfield ft, fmin, fmax, fstep;
 	const char *type;
-	int64_t mn, mx;
+	int64_t mn, mx, step = 1;
 	int rc;
 	if ((rc = cs_yaml_need_map(&s->y, f)) < 0 || (rc = cs_yaml_check_keys(&s->y, f->val, f->path, s->what, keys)) < 0 ||
 	    (rc = cs_yaml_field(&s->y, f->val, f->key, f->path, "type", 1, &ft)) < 0 ||
@@ -216,6 +216,12 @@ static int load_search(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, lo
 	if (mn > mx)
 		return cs_yaml_failv(&s->y, -CS_EINVAL, &fmax, "empty range: max %lld is below min %lld", (long long)mx,
 				     (long long)mn);
+	if (cs_yaml_field(NULL, f->val, NULL, f->path, "step", 0, &fstep) &&
+	    (rc = cs_yaml_i64(&s->y, &fstep, 1, CS_CLUSTER_SCALE_MAX_NODES, &step)) < 0)
+		return rc;
+	if ((mx - mn) % step)
+		return cs_yaml_failv(&s->y, -CS_EINVAL, &fmax, "max - min = %lld is not a multiple of step %lld: the counts "
+				     "searched are min, min + step, ..., max", (long long)(mx - mn), (long long)step);
 	/* the ends: what the cluster cannot take at one end it cannot in between */
 	const cs_yfield *ends[2] = { &fmin, &fmax };
 	int64_t counts[2] = { mn, mx };
@@ -246,6 +252,7 @@ static int load_search(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, lo
 	cs_sweep_hash_add(s, type, strlen(type) + 1);
 	cs_sweep_hash_add(s, &mn, sizeof mn);
 	cs_sweep_hash_add(s, &mx, sizeof mx);
+	cs_sweep_hash_add(s, &step, sizeof step);
 	/* the figures of the results: the type's and the rest's cost and power */
 	const cs_cluster_node_type *nt = cs_cluster_node_type_at(cl, ti);
 	double other_peak = 0, other_cost = 0;
@@ -255,8 +262,8 @@ static int load_search(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, lo
 			other_cost += cs_cluster_node_type_at(cl, i)->count * cs_cluster_node_type_at(cl, i)->cost;
 		}
 	const cs_cluster_site *site = cs_cluster_site_info(cl);
-	lc->search = json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s}", "type", type, "min",
-			       (json_int_t)mn, "max", (json_int_t)mx, "cost_per_node", nt->cost, "idle_w", nt->idle_w,
+	lc->search = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s}", "type", type, "min",
+			       (json_int_t)mn, "max", (json_int_t)mx, "step", (json_int_t)step, "cost_per_node", nt->cost, "idle_w", nt->idle_w,
 			       "peak_w", nt->peak_w, "other_peak_w", other_peak, "other_cost", other_cost, "pue", site->pue,
 			       "energy_price_per_kwh", site->energy_price_per_kwh, "currency", site->currency);
 	return lc->search ? 0 : cs_yaml_oom(&s->y);
@@ -383,9 +390,10 @@ int cp_def_parse(cp_def *d, json_t *j, char *err, size_t errlen)
 		return bad(err, errlen, "spec_hash, cluster or search.type");
 	d->min = json_integer_value(json_object_get(se, "min"));
 	d->max = json_integer_value(json_object_get(se, "max"));
+	d->step = json_integer_value(json_object_get(se, "step"));
 	d->nlev = json_array_size(lev), d->npol = json_array_size(pol), d->nseed = json_array_size(seeds);
 	d->nt = json_array_size(tg);
-	if (d->min < 0 || d->max < d->min || !d->nlev || d->nlev > 1000 || !d->npol || d->npol > 1000 || !d->nseed ||
+	if (d->min < 0 || d->max < d->min || d->step < 1 || (d->max - d->min) % d->step || !d->nlev || d->nlev > 1000 || !d->npol || d->npol > 1000 || !d->nseed ||
 	    d->nseed > 1000 || !d->nt || d->nt > CP_MAX_TARGETS)
 		return bad(err, errlen, "search, levels, policies, seeds or targets");
 	for (size_t i = 0; i < d->nlev; i++)

@@ -28,7 +28,7 @@ typedef struct cp_target {
 typedef struct cp_def {
 	json_t *json;
 	const char *hash, *cluster, *type;
-	int64_t min, max;
+	int64_t min, max, step; /* the counts searched: min, min + step, ..., max */
 	size_t nlev, npol, nseed, nt;
 	const char *lev_label[1000];
 	const char *pol_label[1000];

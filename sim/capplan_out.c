@@ -80,7 +80,8 @@ static void group_stats(const cp_def *d, group *g, const cp_search *s)
 		g->sd = sqrt(ss / (double)(n - 1));
 		double h = cs_capplan_t_quantile(0.5 + d->confidence / 2, (double)(n - 1)) * g->sd / sqrt((double)n);
 		g->lo = g->mean - h, g->hi = g->mean + h, g->has_ci = 1;
-		g->rec = (int64_t)ceil(g->hi - 1e-9);
+		/* up to a count searched: min + a whole number of steps */
+		g->rec = d->min + (int64_t)ceil((g->hi - (double)d->min) / (double)d->step - 1e-9) * d->step;
 		if (g->rec > d->max)
 			g->rec = d->max, g->clipped = 1;
 	}
@@ -267,10 +268,10 @@ static int write_json(const results *r, const char *dir, json_t *warnings, char 
 		json_array_append_new(tg, json_string(d->t[t].text));
 	for (size_t g = 0; g < r->ng; g++)
 		json_array_append_new(groups, group_json(r, &r->g[g]));
-	json_t *root = json_pack("{s:s, s:s, s:{s:s, s:I, s:I}, s:o, s:f, s:o, s:o, s:O}", "spec_hash", d->hash,
+	json_t *root = json_pack("{s:s, s:s, s:{s:s, s:I, s:I, s:I}, s:o, s:f, s:o, s:o, s:O}", "spec_hash", d->hash,
 				 "cluster", d->cluster, "search", "type", d->type, "min", (json_int_t)d->min, "max",
-				 (json_int_t)d->max, "targets", tg, "confidence", d->confidence, "levels", groups, "points",
-				 points_json(r), "warnings", warnings);
+				 (json_int_t)d->max, "step", (json_int_t)d->step, "targets", tg, "confidence", d->confidence,
+				 "levels", groups, "points", points_json(r), "warnings", warnings);
 	char path[4200];
 	snprintf(path, sizeof path, "%s/plan.json", dir);
 	int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
@@ -558,7 +559,10 @@ static void write_text(const results *r, FILE *f)
 {
 	const cp_def *d = &r->d;
 	char lab[128], ci[64], cost[64];
-	fprintf(f, "plan: %s nodes needed, searched in [%lld, %lld], for ", d->type, (long long)d->min, (long long)d->max);
+	fprintf(f, "plan: %s nodes needed, searched in [%lld, %lld]", d->type, (long long)d->min, (long long)d->max);
+	if (d->step > 1)
+		fprintf(f, " by steps of %lld", (long long)d->step);
+	fputs(", for ", f);
 	for (size_t t = 0; t < d->nt; t++)
 		fprintf(f, "%s%s", t ? ", " : "", d->t[t].text);
 	fprintf(f, "\n      %zu seed%s a level; mean of the seeds' answers [%.0f %% CI]; recommended: the CI's upper end, "

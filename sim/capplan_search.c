@@ -200,22 +200,20 @@ int cp_search_replay(const cp_def *d, size_t k, cp_getter get, void *ctx, cp_sea
 	}
 	/* the smallest count meeting every "at least" target: each fails at
 	 * min and holds at max, so the bisection keeps lo failing, hi meeting */
-	int64_t a = d->min, b = d->max;
-	if (!any_up)
-		b = d->min;
+	int64_t a = 0, b = any_up ? (d->max - d->min) / d->step : 0; /* steps from min */
 	while (b - a > 1) {
 		int64_t m = a + (b - a) / 2;
-		if ((rc = eval_at(d, s, m, get, ctx, &mid, err, errlen)) != 0)
+		if ((rc = eval_at(d, s, d->min + m * d->step, get, ctx, &mid, err, errlen)) != 0)
 			return rc;
 		if (all_up_met(d, s, mid))
 			b = m;
 		else
 			a = m;
 	}
-	s->answer = b;
+	s->answer = d->min + b * d->step;
 	s->status = CP_ANSWER;
 	/* the "at most" targets (met at min, not at max) at that count */
-	if ((rc = eval_at(d, s, b, get, ctx, &mid, err, errlen)) != 0)
+	if ((rc = eval_at(d, s, s->answer, get, ctx, &mid, err, errlen)) != 0)
 		return rc;
 	for (size_t t = 0; t < d->nt; t++)
 		if (s->dir[t] == CP_DIR_DOWN && !met(&d->t[t], mid->v[t])) {

@@ -140,6 +140,22 @@ Test(plan, finds_the_hand_worked_answer_with_its_cost_power_and_energy)
 	cleanup(dir);
 }
 
+Test(plan, searches_only_the_counts_of_its_step)
+{
+	/* the hand case on the counts 1, 3, 5, 7, 9, 11: runs 1, 11, then by
+	 * steps 5 (meets) and 3 (fails): answer 5 */
+	char dir[64];
+	setup(dir, sizeof dir, "", "policies: [{name: fcfs}]\nsearch: {type: gpu, min: 1, max: 11, step: 2}\n"
+				   "targets: [max_wait <= 1h, mean_wait <= 30min]\n");
+	char *o = plan_ok(dir, "out", NULL, NULL);
+	cr_expect(strstr(o, "searched in [1, 11] by steps of 2") && strstr(o, "fcfs         5 "), "%s", o);
+	char *pts = file_in(dir, "out", "plan_points.csv");
+	cr_expect_eq(th_count_lines(pts), 5, "%s", pts);
+	cr_expect(strstr(pts, "\n2,0,3,") && strstr(pts, "\n4,0,5,") && strstr(pts, "\n10,0,11,"), "%s", pts);
+	free(o), free(pts);
+	cleanup(dir);
+}
+
 /* The error: exit 2, one line naming the spec file, line, column and key;
  * the --out directory never made. */
 static void expect_spec_error(const char *rest, const char *want)
@@ -176,6 +192,8 @@ Test(plan, an_empty_range_is_refused_with_its_key)
 			  "spec.yaml:4:34: search.max: empty range: max 3 is below min 8");
 	expect_spec_error(POL "search: {type: gpu, min: 1}\n" "targets: [p95_wait <= 4h]\n",
 			  "spec.yaml:4:10: search.max: missing required key");
+	expect_spec_error(POL "search: {type: gpu, min: 1, max: 12, step: 2}\n" "targets: [p95_wait <= 4h]\n",
+			  "spec.yaml:4:34: search.max: max - min = 11 is not a multiple of step 2");
 }
 
 Test(plan, an_impossible_target_is_refused_before_any_run)
