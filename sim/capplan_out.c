@@ -402,14 +402,7 @@ static void chart(FILE *f, const results *r)
 #define X(l, p) (L + PAD + (nl > 1 ? (pw - 2 * PAD) * (double)(l) / (double)(nl - 1) : pw / 2 - PAD) + \
 		 ((double)(p) - (double)(d->npol - 1) / 2) * 8)
 #define Y(v) (T + ph - ph * ((v) - lo) / (hi - lo))
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n",
-		W, H, L, T, pw, ph);
-	for (int i = 0; i <= 4; i++) {
-		double v = lo + (hi - lo) * i / 4;
-		fprintf(f, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
-			   "text-anchor=\"end\">%.0f</text>\n", L, L + pw, Y(v), Y(v), L - 4, Y(v) + 4, v);
-	}
+	cs_sweep_svg_frame(f, W, H, L, T, pw, ph, lo, hi, "%.0f");
 	for (size_t l = 0; l < nl; l++) {
 		char lab[128];
 		level_short(r, l, lab, sizeof lab);
@@ -456,10 +449,7 @@ static void chart(FILE *f, const results *r)
 				fprintf(f, ", %.0f %% CI [%.1f, %.1f]", d->confidence * 100, g->lo, g->hi);
 			fprintf(f, ", recommended %lld</title></circle>\n", (long long)g->rec);
 		}
-		fprintf(f, "<rect x=\"%.0f\" y=\"%zu\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%.0f\" y=\"%zu\">",
-			L + pw + 12, T + 14 * p + 4, col, L + pw + 28, T + 14 * p + 8);
-		cs_sweep_html_text(f, d->pol_label[p]);
-		fputs("</text>\n", f);
+		cs_sweep_svg_legend(f, L + pw + 12, T, p, d->pol_label[p]);
 	}
 	fprintf(f, "<text x=\"%.0f\" y=\"%zu\">dot: mean; bar: %.0f %% CI;</text><text x=\"%.0f\" y=\"%zu\">tick: "
 		   "recommended; grey: seeds</text>\n", L + pw + 12, T + 14 * d->npol + 16, d->confidence * 100,

@@ -70,6 +70,13 @@ void cs_sweep_html_text(FILE *f, const char *s);
 /* s as one CSV field, quoted if it holds a comma, quote or newline */
 void cs_sweep_csv_field(FILE *f, const char *s);
 extern const char *const cs_sweep_palette[10];
+/* An SVG chart's frame: the svg element (w x h), the plot's box at (l, t),
+ * pw x ph, and five grid lines from lo to hi labelled with yfmt (a printf
+ * format of one double). */
+void cs_sweep_svg_frame(FILE *f, int w, int h, int l, int t, double pw, double ph, double lo, double hi,
+			const char *yfmt);
+/* Legend entry i at x (the plot's top t): a swatch of palette colour i and the label */
+void cs_sweep_svg_legend(FILE *f, double x, int t, size_t i, const char *label);
 /* Copy the points of shard directories into out (new, or an empty
  * directory), refusing a point in two of them and directories whose files
  * same[0..nsame) differ (copied too; same[0] is sweep.json); with sparse 0,

@@ -239,6 +239,30 @@ static const char *axis_label(const table *t, const char *axis, size_t i)
 	return json_string_value(json_array_get(json_object_get(json_object_get(t->sweep, "axes"), axis), i));
 }
 
+void cs_sweep_svg_frame(FILE *f, int w, int h, int l, int t, double pw, double ph, double lo, double hi,
+			const char *yfmt)
+{
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+		   "font-size=\"11\">\n", w, h);
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", l, t, pw,
+		ph);
+	for (int i = 0; i <= 4; i++) {
+		double v = lo + (hi - lo) * i / 4, y = t + ph - ph * (v - lo) / (hi - lo);
+		fprintf(f, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
+			   "text-anchor=\"end\">", l, l + pw, y, y, l - 4, y + 4);
+		fprintf(f, yfmt, v);
+		fputs("</text>\n", f);
+	}
+}
+
+void cs_sweep_svg_legend(FILE *f, double x, int t, size_t i, const char *label)
+{
+	fprintf(f, "<rect x=\"%.0f\" y=\"%zu\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%.0f\" y=\"%zu\">", x,
+		(size_t)t + 14 * i + 4, cs_sweep_palette[i % 10], x + 16, (size_t)t + 14 * i + 8);
+	cs_sweep_html_text(f, label);
+	fputs("</text>\n", f);
+}
+
 /* A metric's value at point k, or NAN */
 static double value_at(const table *t, size_t k, const char *metric)
 {
@@ -294,16 +318,7 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 	double pw = W - L - R, ph = H - T - B;
 #define X(s) (L + PAD + (ns > 1 ? (pw - 2 * PAD) * (double)(s) / (double)(ns - 1) : pw / 2 - PAD))
 #define Y(v) (T + ph - ph * ((v) - lo) / (hi - lo))
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", W, H);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", L, T, pw,
-		ph);
-	for (int i = 0; i <= 4; i++) {
-		double v = lo + (hi - lo) * i / 4;
-		fprintf(f, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
-			L, L + pw, Y(v), Y(v), L - 4, Y(v) + 4, v);
-	}
+	cs_sweep_svg_frame(f, W, H, L, T, pw, ph, lo, hi, "%.4g");
 	for (size_t s = 0; s < ns; s++) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", X(s), T + (int)ph + 16);
 		cs_sweep_html_text(f, *axis_label(t, "scale", s) ? axis_label(t, "scale", s) : "as configured");
@@ -330,10 +345,7 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 			cs_sweep_html_text(f, axis_label(t, "policy", p));
 			fprintf(f, ": mean %.6g, min %.6g, max %.6g</title></circle>\n", m[0], m[1], m[2]);
 		}
-		fprintf(f, "<rect x=\"%.0f\" y=\"%zu\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%.0f\" y=\"%zu\">",
-			L + pw + 12, T + 14 * p + 4, col, L + pw + 28, T + 14 * p + 8);
-		cs_sweep_html_text(f, axis_label(t, "policy", p));
-		fputs("</text>\n", f);
+		cs_sweep_svg_legend(f, L + pw + 12, T, p, axis_label(t, "policy", p));
 	}
 #undef X
 #undef Y

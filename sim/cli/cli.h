@@ -146,6 +146,22 @@ int cs_cli_exit_of(int rc);
 int cs_cli_shard(const char *s, size_t *i, size_t *n, char *err, size_t errlen);
 /* a worker's first step: it dies with the process that started it (Linux) */
 void cs_cli_worker_start(void);
+/* The options capsim sweep and capsim plan share: their ids in a command's
+ * table, and the parse. */
+enum { CS_CLI_GRID_OUT = CS_CLI_ID0, CS_CLI_GRID_JOBS, CS_CLI_GRID_SHARD, CS_CLI_GRID_NOPROGRESS, CS_CLI_GRID_ONE };
+typedef struct cs_cli_grid {
+	const char *spec, *out;
+	int64_t jobs;   /* 0: not given */
+	int64_t one;    /* --point K / --search K: K, or -1 */
+	size_t si, sn;  /* --shard I/N (1/1) */
+	int progress;
+} cs_cli_grid;
+/* Parse SPEC --out DIR [-j N] [--shard I/N] [--no-progress] [ONE K] (one:
+ * "--point"): -1 to go on, or the exit status (help shown, a usage error). */
+int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **argv, cs_cli_grid *g);
+/* Parse DIR... --out DIR: -1 to go on with *dirs (free it) and *n of them,
+ * or the exit status (*dirs still to free). */
+int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char ***dirs, size_t *n, const char **out);
 /* Run todo[0..ntodo) in worker processes, each this binary with
  * wargv[0..wargc) and then flag K (cs_sweep_exec); jobs 0: the processors
  * available; the progress line (what: its format) if progress and stderr

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { O_OUT = CS_CLI_ID0, O_JOBS, O_SHARD, O_NOPROGRESS, O_SEARCH };
+enum { O_OUT = CS_CLI_GRID_OUT, O_JOBS = CS_CLI_GRID_JOBS, O_SHARD = CS_CLI_GRID_SHARD,
+       O_NOPROGRESS = CS_CLI_GRID_NOPROGRESS, O_SEARCH = CS_CLI_GRID_ONE };
 
 static int plan_main(int argc, char **argv);
 static int merge_main(int argc, char **argv);
@@ -97,55 +98,20 @@ static size_t searches_to_run(const cs_capplan *p, const char *out, size_t si, s
 
 static int plan_main(int argc, char **argv)
 {
-	const cs_cli_cmd *cmd = &cs_cli_plan_cmd;
-	const char *spec = NULL, *out = NULL;
-	int64_t jobs = 0, search = -1;
-	size_t si = 1, sn = 1;
-	int progress = 1;
+	cs_cli_grid g;
+	int rc = cs_cli_grid_args(&cs_cli_plan_cmd, "--search", argc, argv, &g);
+	if (rc >= 0)
+		return rc;
+	const char *spec = g.spec, *out = g.out;
+	size_t si = g.si, sn = g.sn;
 	char err[CS_ERRLEN];
-	cs_cli_parser p;
-	cs_cli_begin(&p, cmd, argc, argv);
-	int c;
-	while ((c = cs_cli_next(&p)) > 0) {
-		switch (c) {
-		case CS_CLI_ARG:
-			if (spec)
-				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
-			spec = p.arg;
-			break;
-		case O_OUT: out = p.arg; break;
-		case O_JOBS:
-			if (cs_cli_i64("--jobs", p.arg, 1, &jobs, err, sizeof err) < 0)
-				return cs_cli_die(2, err);
-			if (jobs > 4096)
-				return cs_cli_die(2, "--jobs: at most 4096");
-			break;
-		case O_SHARD:
-			if (cs_cli_shard(p.arg, &si, &sn, err, sizeof err) < 0)
-				return cs_cli_die(2, err);
-			break;
-		case O_NOPROGRESS: progress = 0; break;
-		case O_SEARCH:
-			if (cs_cli_i64("--search", p.arg, 0, &search, err, sizeof err) < 0)
-				return cs_cli_die(2, err);
-			break;
-		}
-	}
-	if (c < 0)
-		return p.status;
-	if (!spec)
-		return cs_cli_usage(cmd, "no spec given");
-	if (!out)
-		return cs_cli_usage(cmd, "--out DIR is required");
-	if (search >= 0 && (sn > 1 || jobs))
-		return cs_cli_usage(cmd, "--search runs one search: --shard and --jobs do not apply");
 	cs_capplan *pl;
-	int rc = cs_capplan_load(&pl, spec, err, sizeof err);
+	rc = cs_capplan_load(&pl, spec, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
-	if (search >= 0) {
+	if (g.one >= 0) {
 		cs_cli_worker_start();
-		rc = cs_capplan_search_run(pl, out, (size_t)search, err, sizeof err);
+		rc = cs_capplan_search_run(pl, out, (size_t)g.one, err, sizeof err);
 		cs_capplan_free(pl);
 		return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 	}
@@ -163,7 +129,7 @@ static int plan_main(int argc, char **argv)
 	}
 	size_t nshard = searches_to_run(pl, out, si, sn, todo, &ntodo);
 	const char *wargv[] = { "plan", spec, "--out", out, "--no-progress" };
-	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--search", todo, ntodo, jobs, progress,
+	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--search", todo, ntodo, g.jobs, g.progress,
 			    "plan: %zu of %zu searches done", &ran, err, sizeof err);
 	free(todo);
 	cs_capplan_free(pl);
@@ -190,30 +156,11 @@ static int plan_main(int argc, char **argv)
 
 static int merge_main(int argc, char **argv)
 {
-	const cs_cli_cmd *cmd = &cs_cli_plan_merge_cmd;
-	const char *out = NULL;
-	const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-	size_t n = 0;
-	if (!dirs)
-		return cs_cli_die(1, "out of memory");
+	const char **dirs, *out;
+	size_t n;
 	char err[CS_ERRLEN];
-	cs_cli_parser p;
-	cs_cli_begin(&p, cmd, argc, argv);
-	int c;
-	while ((c = cs_cli_next(&p)) > 0) {
-		if (c == CS_CLI_ARG)
-			dirs[n++] = p.arg;
-		else
-			out = p.arg;
-	}
-	int rc;
-	if (c < 0)
-		rc = p.status;
-	else if (!n)
-		rc = cs_cli_usage(cmd, "no shard directories given");
-	else if (!out)
-		rc = cs_cli_usage(cmd, "--out DIR is required");
-	else {
+	int rc = cs_cli_merge_args(&cs_cli_plan_merge_cmd, argc, argv, &dirs, &n, &out);
+	if (rc < 0) {
 		rc = cs_capplan_merge(dirs, n, out, stdout, stderr, err, sizeof err);
 		if (rc >= 0)
 			printf("plan merge: %zu directories into %s: plan.json, plan.csv, plan_points.csv, plan.html\n", n,

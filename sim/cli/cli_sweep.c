@@ -16,7 +16,8 @@
 #include <sys/prctl.h>
 #endif
 
-enum { O_OUT = CS_CLI_ID0, O_JOBS, O_SHARD, O_NOPROGRESS, O_POINT };
+enum { O_OUT = CS_CLI_GRID_OUT, O_JOBS = CS_CLI_GRID_JOBS, O_SHARD = CS_CLI_GRID_SHARD,
+       O_NOPROGRESS = CS_CLI_GRID_NOPROGRESS, O_POINT = CS_CLI_GRID_ONE };
 
 static int sweep_main(int argc, char **argv);
 static int merge_main(int argc, char **argv);
@@ -146,50 +147,84 @@ int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, con
 	return rc;
 }
 
-static int sweep_main(int argc, char **argv)
+int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **argv, cs_cli_grid *g)
 {
-	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
-	const char *spec = NULL, *out = NULL;
-	int64_t jobs = 0, point = -1;
-	size_t si = 1, sn = 1;
-	int progress = 1;
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
+	*g = (cs_cli_grid){ .one = -1, .si = 1, .sn = 1, .progress = 1 };
 	cs_cli_begin(&p, cmd, argc, argv);
 	int c;
 	while ((c = cs_cli_next(&p)) > 0) {
 		switch (c) {
 		case CS_CLI_ARG:
-			if (spec)
+			if (g->spec)
 				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
-			spec = p.arg;
+			g->spec = p.arg;
 			break;
-		case O_OUT: out = p.arg; break;
-		case O_JOBS:
-			if (cs_cli_i64("--jobs", p.arg, 1, &jobs, err, sizeof err) < 0)
+		case CS_CLI_GRID_OUT: g->out = p.arg; break;
+		case CS_CLI_GRID_JOBS:
+			if (cs_cli_i64("--jobs", p.arg, 1, &g->jobs, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
-			if (jobs > 4096)
+			if (g->jobs > 4096)
 				return cs_cli_die(2, "--jobs: at most 4096");
 			break;
-		case O_SHARD:
-			if (cs_cli_shard(p.arg, &si, &sn, err, sizeof err) < 0)
+		case CS_CLI_GRID_SHARD:
+			if (cs_cli_shard(p.arg, &g->si, &g->sn, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
 			break;
-		case O_NOPROGRESS: progress = 0; break;
-		case O_POINT:
-			if (cs_cli_i64("--point", p.arg, 0, &point, err, sizeof err) < 0)
+		case CS_CLI_GRID_NOPROGRESS: g->progress = 0; break;
+		case CS_CLI_GRID_ONE:
+			if (cs_cli_i64(one, p.arg, 0, &g->one, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
 			break;
 		}
 	}
 	if (c < 0)
 		return p.status;
-	if (!spec)
+	if (!g->spec)
 		return cs_cli_usage(cmd, "no spec given");
-	if (!out)
+	if (!g->out)
 		return cs_cli_usage(cmd, "--out DIR is required");
-	if (point >= 0 && (sn > 1 || jobs))
-		return cs_cli_usage(cmd, "--point runs one point: --shard and --jobs do not apply");
+	if (g->one >= 0 && (g->sn > 1 || g->jobs))
+		return cs_cli_usage(cmd, "%s runs one %s: --shard and --jobs do not apply", one, one + 2);
+	return -1;
+}
+
+int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char ***dirs, size_t *n, const char **out)
+{
+	*n = 0;
+	*out = NULL;
+	if (!(*dirs = calloc((size_t)argc + 1, sizeof **dirs)))
+		return cs_cli_die(1, "out of memory");
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		if (c == CS_CLI_ARG)
+			(*dirs)[(*n)++] = p.arg;
+		else
+			*out = p.arg;
+	}
+	if (c < 0)
+		return p.status;
+	if (!*n)
+		return cs_cli_usage(cmd, "no shard directories given");
+	if (!*out)
+		return cs_cli_usage(cmd, "--out DIR is required");
+	return -1;
+}
+
+static int sweep_main(int argc, char **argv)
+{
+	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
+	cs_cli_grid g;
+	int st = cs_cli_grid_args(cmd, "--point", argc, argv, &g);
+	if (st >= 0)
+		return st;
+	const char *spec = g.spec, *out = g.out;
+	int64_t jobs = g.jobs, point = g.one;
+	size_t si = g.si, sn = g.sn;
+	char err[CS_ERRLEN];
 	cs_sweep *s;
 	int rc = cs_sweep_load(&s, spec, err, sizeof err);
 	if (rc < 0)
@@ -220,7 +255,7 @@ static int sweep_main(int argc, char **argv)
 		}
 	const char *wargv[] = { "sweep", spec, "--out", out, "--no-progress" };
 	size_t ran = 0;
-	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--point", todo, ntodo, jobs, progress,
+	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--point", todo, ntodo, jobs, g.progress,
 			    "sweep: %zu of %zu points done", &ran, err, sizeof err);
 	free(todo);
 	cs_sweep_free(s);
@@ -246,33 +281,16 @@ static int sweep_main(int argc, char **argv)
 
 static int merge_main(int argc, char **argv)
 {
-	const cs_cli_cmd *cmd = &cs_cli_sweep_merge_cmd;
-	const char *out = NULL;
-	const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-	size_t n = 0;
-	if (!dirs)
-		return cs_cli_die(1, "out of memory");
+	const char **dirs, *out;
+	size_t n;
 	char err[CS_ERRLEN];
-	cs_cli_parser p;
-	cs_cli_begin(&p, cmd, argc, argv);
-	int c;
-	while ((c = cs_cli_next(&p)) > 0) {
-		if (c == CS_CLI_ARG)
-			dirs[n++] = p.arg;
+	int rc = cs_cli_merge_args(&cs_cli_sweep_merge_cmd, argc, argv, &dirs, &n, &out);
+	if (rc < 0) {
+		if ((rc = cs_sweep_merge(dirs, n, out, err, sizeof err)) < 0)
+			rc = cs_cli_die(cs_cli_exit_of(rc), err);
 		else
-			out = p.arg;
+			printf("sweep merge: %zu directories into %s: results.csv, results.json, sweep.html\n", n, out);
 	}
-	int rc;
-	if (c < 0)
-		rc = p.status;
-	else if (!n)
-		rc = cs_cli_usage(cmd, "no shard directories given");
-	else if (!out)
-		rc = cs_cli_usage(cmd, "--out DIR is required");
-	else if ((rc = cs_sweep_merge(dirs, n, out, err, sizeof err)) < 0)
-		rc = cs_cli_die(cs_cli_exit_of(rc), err);
-	else
-		printf("sweep merge: %zu directories into %s: results.csv, results.json, sweep.html\n", n, out);
 	free(dirs);
 	return rc;
 }
