@@ -156,6 +156,23 @@ Test(plan, searches_only_the_counts_of_its_step)
 	cleanup(dir);
 }
 
+Test(plan, bounds_a_partitions_waits)
+{
+	/* every job of the hand case is in partition gpu: its waits are the
+	 * whole run's, and the answer the same, 5 */
+	char dir[64];
+	setup(dir, sizeof dir, "", "policies: [{name: fcfs}]\nsearch: {type: gpu, min: 1, max: 12}\n"
+				   "targets: [partitions.gpu.max_wait <= 1h, partitions.gpu.mean_wait <= 30min]\n");
+	char *o = plan_ok(dir, "out", NULL, NULL);
+	cr_expect(strstr(o, "fcfs         5 "), "%s", o);
+	char *pts = file_in(dir, "out", "plan_points.csv");
+	cr_expect(strstr(pts, ",partitions.gpu.max_wait,partitions.gpu.mean_wait,meets,") &&
+		  strstr(pts, "\n3,0,4,projects_scale=1 load_scale=1,fcfs,1,7200,2880,0,") &&
+		  strstr(pts, "\n4,0,5,projects_scale=1 load_scale=1,fcfs,1,3600,1800,1,"), "%s", pts);
+	free(o), free(pts);
+	cleanup(dir);
+}
+
 /* The error: exit 2, one line naming the spec file, line, column and key;
  * the --out directory never made. */
 static void expect_spec_error(const char *rest, const char *want)
