@@ -125,7 +125,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			}
 		} else if (e.type == EV_END) {
 			if ((c->fs && cs_fail_stale_end(c, e.data, e.time)) || jobs[e.data].end_s != e.time) {
-				/* the end of a run a preemption stopped: nothing
+				/* the end of a run a preemption or a failure stopped: nothing
 				 * happens, and it triggers nothing; but, last at its
 				 * time, it still closes the time: a pass owed by the
 				 * time's other events is made below */
@@ -143,7 +143,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		} else if (e.type == EV_STOP) {
 			trigger = cs_ctx_stop_due(c, e.data);
 		} else if (e.type == EV_FAIL || e.type == EV_REPAIR) {
-			trigger = cs_fail_event(c, &e, next_submit >= n && !c->waiting && !c->nrun);
+			trigger = cs_fail_event(c, &e, next_submit >= n);
 			resubmit(c, ops, ps); /* before the pass their failure owes */
 			if (c->failed)
 				goto oom;

@@ -389,10 +389,11 @@ struct cs_fail_piece {
 };
 /* The first failures into the event queue: 0 or -CS_ENOMEM. */
 int cs_fail_begin(cs_sched_ctx *c);
-/* An EV_FAIL or EV_REPAIR event; over: the workload is done (no failure
- * is applied then). 1 if a pass is owed (jobs stopped, or resources back
- * with jobs waiting). Out of memory sets c->failed. */
-int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int over);
+/* An EV_FAIL or EV_REPAIR event; submitted: every job has been
+ * submitted (once the workload is done, no failure is applied and none is
+ * drawn). 1 if a pass is owed (jobs stopped, or resources back with jobs
+ * waiting). Out of memory sets c->failed. */
+int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted);
 /* Is this END event (job jid at t) that of a run a failure stopped? Then
  * it is consumed: 1. */
 int cs_fail_stale_end(cs_sched_ctx *c, uint32_t jid, cs_time t);

@@ -431,6 +431,7 @@ static int push_next(cs_sched_ctx *c, uint32_t k, cs_time from)
 	} else {
 		t = from + law_draw(f, s, k, &f->cfg->procs[s->proc].ttf);
 	}
+	f->pending++;
 	return cs_evq_push(&c->evq, t, WAKE_CLASS, EV_FAIL, k);
 }
 
@@ -570,6 +571,7 @@ static int apply(cs_sched_ctx *c, cs_fail_comp comp, uint32_t v, int g, cs_time 
 			hold(c, &one);
 		}
 	}
+	f->pending++;
 	if (cs_evq_push(&c->evq, until, WAKE_CLASS, EV_REPAIR, v) < 0)
 		c->failed = -CS_ENOMEM;
 	change_end(c);
@@ -613,11 +615,18 @@ static int repair(cs_sched_ctx *c)
 	return nf > 0 && c->waiting > 0;
 }
 
-int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int over)
+int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted)
 {
 	cs_failsim *f = c->fs;
+	f->pending--;
 	if (e->type == EV_REPAIR)
 		return repair(c);
+	/* Over: every job has been submitted and nothing runs, and either
+	 * nothing waits, or what waits never will start: nothing is down and
+	 * only failures are left to happen (a policy that starts nothing on
+	 * the whole machine; the engine then says so). */
+	int over = submitted && !c->nrun &&
+		   (!c->waiting || (!f->ndowns && cs_evq_len(&c->evq) == (size_t)f->pending));
 	if (over) {
 		if (f->src[e->data].proc == UINT32_MAX)
 			f->recs_after += f->cfg->nrecs - f->next_rec;

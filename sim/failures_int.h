@@ -47,6 +47,7 @@ struct cs_failsim {
 	fsrc *src;
 	uint32_t nsrc;
 	size_t next_rec;       /* the trace's next line */
+	uint64_t pending;      /* EV_FAIL and EV_REPAIR events in the queue */
 	size_t recs_after;     /* trace lines not applied: the workload was over */
 	fstat *st;             /* per process; for a trace, per component kind */
 	uint32_t nst;
