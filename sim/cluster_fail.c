@@ -447,6 +447,8 @@ static int load_rule(cs_yaml *y, const cs_cluster *c, const fld *f, cs_ckpt_rule
 		return rc;
 	if (has_i == 1 && (rc = get_choice(y, &iv, interval_names, 1, &k)) < 0)
 		return rc;
+	if (has_i == 1)
+		pos_of(y, &iv, &r->at); /* where a config without failure rates is told young_daly needs them */
 	r->young_daly = has_i == 1;
 	if ((rc = cs_yaml_field(y, f->val, f->key, f->path, "cost_s", 1, &g)) < 0 ||
 	    (rc = cs_yaml_i64(y, &g, r->young_daly ? 1 : 0, CS_TIME_LIMIT, &r->cost_s)) < 0)
