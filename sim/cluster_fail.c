@@ -737,3 +737,59 @@ int cs_cluster__extend(cs_cluster **c, cs_yaml *y, struct fy_node *root, const f
 		rc = cs_yaml_str(y, &f, &base->name);
 	return rc < 0 ? rc : 0;
 }
+
+/* ---- cluster show ------------------------------------------------------------ */
+
+int cs_fail_proc_covers(const cs_cluster *c, const cs_fail_proc *p, int t)
+{
+	const cs_cluster_node_type *nt = cs_cluster_node_type_at(c, t);
+	if (!nt || (p->comp == CS_FAIL_GPU && !nt->gpus))
+		return 0;
+	for (int i = 0; i < p->ntypes; i++)
+		if (strcmp(p->types[i], nt->name) == 0)
+			return 1;
+	return !p->ntypes;
+}
+
+void cs_fail_print(FILE *f, const cs_cluster *c)
+{
+	const cs_fail_config *cfg = c->fail;
+	if (!cfg)
+		return;
+	if (cfg->trace)
+		fprintf(f, "failures: trace %s, %zu failures\n", cfg->trace, cfg->nrecs);
+	double day = 0;
+	for (size_t i = 0; i < cfg->nprocs; i++) {
+		const cs_fail_proc *p = &cfg->procs[i];
+		long long n = 0;
+		for (int t = 0; t < cs_cluster_nnode_types(c); t++)
+			if (cs_fail_proc_covers(c, p, t))
+				n += (long long)cs_cluster_node_type_at(c, t)->count *
+				     (p->comp == CS_FAIL_GPU ? cs_cluster_node_type_at(c, t)->gpus : 1);
+		double rate = (double)n * 86400 / p->ttf.mean_s;
+		day += rate;
+		fprintf(f, "failures: %s, %lld components, MTBF %.0f h (%s), repair %.1f h (%s): %.3f a day\n",
+			cs_fail_comp_names[p->comp], n, p->ttf.mean_s / 3600, cs_law_names[p->ttf.kind],
+			p->repair.mean_s / 3600, cs_law_names[p->repair.kind], rate);
+	}
+	if (cfg->nprocs)
+		fprintf(f, "failures: %.3f a day in all (seed %llu)\n", day, (unsigned long long)cfg->seed);
+	for (size_t i = 0; i < cfg->nckpt; i++) {
+		const cs_ckpt_rule *r = &cfg->ckpt[i];
+		fprintf(f, "checkpoints: qos %s, partition %s, %u+ GPUs: ", r->qos ? r->qos : "any",
+			r->partition ? r->partition : "any", r->min_gpus);
+		if (r->young_daly)
+			fprintf(f, "young_daly");
+		else
+			fprintf(f, "every %lld s", (long long)r->interval_s);
+		fprintf(f, ", %lld s each\n", (long long)r->cost_s);
+	}
+	for (size_t i = 0; i < cfg->nmaint; i++) {
+		const cs_maint *w = &cfg->maint[i];
+		fprintf(f, "maintenance %s: %s%s, %.1f h from %lld s", w->name, w->nodes ? w->nodes : "partition ",
+			w->nodes ? "" : w->partition, (double)w->duration_s / 3600, (long long)w->start_s);
+		if (w->every_s)
+			fprintf(f, ", every %.2f days", (double)w->every_s / 86400);
+		fputc('\n', f);
+	}
+}

@@ -60,18 +60,6 @@ static int fail_at(char *err, size_t errlen, const cs_fail_pos *at, const char *
 	return -CS_EINVAL;
 }
 
-/* Does process p cover node type t of the run's cluster? */
-static int proc_has_type(const cs_failsim *f, const cs_cluster *c, const cs_fail_proc *p, uint32_t t)
-{
-	if (p->comp == CS_FAIL_GPU && !f->type_gpus[t])
-		return 0;
-	if (!p->ntypes)
-		return 1;
-	for (int i = 0; i < p->ntypes; i++)
-		if (cs_cluster_node_type_find(c, p->types[i]) == (int)t)
-			return 1;
-	return 0;
-}
 
 /* The processes' components, one source each (and one for a trace). */
 static int make_sources(cs_failsim *f, const cs_cluster *c)
@@ -84,7 +72,7 @@ static int make_sources(cs_failsim *f, const cs_cluster *c)
 		return -CS_ENOMEM;
 	for (size_t p = 0; p < cfg->nprocs; p++)
 		for (uint32_t v = 0; v < f->nnodes; v++)
-			if (proc_has_type(f, c, &cfg->procs[p], f->node_type[v]))
+			if (cs_fail_proc_covers(c, &cfg->procs[p], f->node_type[v]))
 				f->st[p].components += cfg->procs[p].comp == CS_FAIL_GPU ? f->type_gpus[f->node_type[v]] : 1;
 	for (size_t p = 0; p < cfg->nprocs; p++)
 		n += f->st[p].components;
@@ -95,7 +83,7 @@ static int make_sources(cs_failsim *f, const cs_cluster *c)
 		return -CS_ENOMEM;
 	for (size_t p = 0; p < cfg->nprocs; p++)
 		for (uint32_t v = 0; v < f->nnodes; v++) {
-			if (!proc_has_type(f, c, &cfg->procs[p], f->node_type[v]))
+			if (!cs_fail_proc_covers(c, &cfg->procs[p], f->node_type[v]))
 				continue;
 			int gpu = cfg->procs[p].comp == CS_FAIL_GPU;
 			for (uint32_t g = 0; g < (gpu ? f->type_gpus[f->node_type[v]] : 1); g++)
@@ -112,7 +100,7 @@ static void type_rates(const cs_failsim *f, const cs_cluster *c, uint32_t t, dou
 	*gpu = *node = 0;
 	for (size_t p = 0; p < f->cfg->nprocs; p++) {
 		const cs_fail_proc *pr = &f->cfg->procs[p];
-		if (!proc_has_type(f, c, pr, t))
+		if (!cs_fail_proc_covers(c, pr, (int)t))
 			continue;
 		if (pr->comp == CS_FAIL_GPU)
 			*gpu += 1 / pr->ttf.mean_s;

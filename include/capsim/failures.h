@@ -109,6 +109,13 @@ typedef struct cs_fail_config {
  * none of the three sections. */
 const cs_fail_config *cs_cluster_failures(const cs_cluster *c);
 
+/* Does process p cover node type t of cluster c (its node types, or
+ * all; for gpu, a type with GPUs)? */
+int cs_fail_proc_covers(const cs_cluster *c, const cs_fail_proc *p, int t);
+/* `capsim cluster show`'s lines for the failure model, checkpoints and
+ * maintenance (nothing for a cluster without them). */
+void cs_fail_print(FILE *f, const cs_cluster *c);
+
 /* Resolve a host list of cluster c ("all", or TYPE-K, TYPE-[A-B,C] items
  * joined by ','; K as written in any zero padding) to node numbers
  * (numbered type by type in config order, as the node model does): calls

@@ -67,12 +67,6 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "procs", .arg = "P", .id = O_PROCS, .help = "total processors (SWF, Batsim without --cluster)" },
 	{ .name = "nodes", .arg = "N", .id = O_NODES, .help = "nodes (SWF, Batsim without --cluster)" },
 	{ .name = "procs-per-node", .arg = "K", .id = O_PPN, .help = "processors per node (total = N x K; SWF)" },
-	CS_CLI_HEADING("failures (a cluster config with a failures: section; docs/failures.md):"),
-	{ .name = "requeue-on-failure", CS_CLI_CHOICES(yes_no), .id = O_REQUEUE,
-	  .help = "a job a failure stops goes back to the queue and resumes from its last checkpoint (yes, "
-		  "the default, as Slurm's JobRequeue=1), or ends in state NODE_FAIL (no)" },
-	{ .name = "failure-seed", .arg = "N", .id = O_FSEED,
-	  .help = "the failure processes' random seed (default: the config's failures.seed, else 1)" },
 	CS_CLI_HEADING("transforms (applied as the workload is read; docs/workloads.md, \"Transforms\"):"),
 	CS_CLI_TRANSFORM_OPTS(O_TF),
 	CS_CLI_HEADING("conventions (docs/conventions.md says what each does; default first):"),
@@ -97,6 +91,12 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "bsld-tau", .arg = "S", .id = O_TAU, .help = "bounded-slowdown threshold, seconds (default 10)" },
 	{ .name = "compat", .arg = "NAME", .id = O_COMPAT,
 	  .help = "preset reproducing a simulator: pyss. Options given explicitly override the preset." },
+	CS_CLI_HEADING("failures (a cluster config with a failures: section; docs/failures.md):"),
+	{ .name = "requeue-on-failure", CS_CLI_CHOICES(yes_no), .id = O_REQUEUE,
+	  .help = "a job a failure stops goes back to the queue and resumes from its last checkpoint (yes, "
+		  "the default, as Slurm's JobRequeue=1), or ends in state NODE_FAIL (no)" },
+	{ .name = "failure-seed", .arg = "N", .id = O_FSEED,
+	  .help = "the failure processes' random seed (default: the config's failures.seed, else 1)" },
 	{ 0 },
 };
 
