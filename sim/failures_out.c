@@ -243,9 +243,9 @@ void cs_failsim_print(FILE *out, const cs_failsim *f)
 	books b;
 	close_books(f, &b);
 	fprintf(out, "  reliability goodput %.4f: %.1f useful of %.1f GPU-hours delivered; lost to failures %.1f, "
-		"checkpoints %.1f, preemption %.1f; GPU-hours down for repair %.1f, in maintenance %.1f (%zu windows)\n",
+		"checkpoints %.1f, preemption %.1f; GPU-hours down for repair %.1f, in maintenance %.1f (%zu window%s)\n",
 		b.delivered > 0 ? b.useful / b.delivered : 0, b.useful / 3600, b.delivered / 3600, b.lost_fail / 3600,
-		b.ckpt / 3600, b.lost_preempt / 3600, b.down / 3600, b.maint_gpu / 3600, f->nresv);
+		b.ckpt / 3600, b.lost_preempt / 3600, b.down / 3600, b.maint_gpu / 3600, f->nresv, f->nresv == 1 ? "" : "s");
 	if (!f->nst) {
 		fprintf(out, "  checkpoints %llu jobs checkpointing, %llu checkpoints\n", (unsigned long long)b.ckpt_jobs,
 			(unsigned long long)b.checkpoints);
