@@ -182,6 +182,8 @@ static int checkpoints(cs_failsim *f, const cs_fail_setup *s, char *err, size_t 
 			tau = rate > 0 ? (cs_time)llround(sqrt(2.0 * (double)ru->cost_s / rate)) : 0;
 			tau = tau > CS_TIME_LIMIT ? CS_TIME_LIMIT : tau < 1 && rate > 0 ? 1 : tau;
 		}
+		if (tau <= 0)
+			continue; /* young_daly on node types no process covers: nothing to fail */
 		f->rule_jobs[r]++;
 		f->rule_interval[r] += (cs_time)tau; /* a sum here; the mean at the end */
 		f->ck_int[i] = tau;
@@ -348,11 +350,12 @@ int cs_failsim_new(cs_failsim **out, const cs_fail_setup *s, char *err, size_t e
 	f->ckpt_s = calloc(N, sizeof *f->ckpt_s);
 	f->fail_run_s = calloc(N, sizeof *f->fail_run_s);
 	f->kills = calloc(N, sizeof *f->kills);
+	f->ckpt_n = calloc(N, sizeof *f->ckpt_n);
 	f->rule_jobs = calloc(s->cfg->nckpt + 1, sizeof *f->rule_jobs);
 	f->rule_interval = calloc(s->cfg->nckpt + 1, sizeof *f->rule_interval);
 	if (!f->node_type || !f->type_gpus || !f->node_down || !f->gpu_down || !f->held || !f->downs || !f->freed ||
 	    !f->victims || !f->stale_n || !f->ck_int || !f->ck_cost || !f->work_left || !f->lost_s || !f->ckpt_s ||
-	    !f->fail_run_s || !f->kills || !f->rule_jobs || !f->rule_interval)
+	    !f->fail_run_s || !f->kills || !f->ckpt_n || !f->rule_jobs || !f->rule_interval)
 		goto oom;
 	memcpy(f->node_type, s->node_type, f->nnodes * sizeof *f->node_type);
 	memcpy(f->type_gpus, s->type_gpus, f->ntypes * sizeof *f->type_gpus);
@@ -396,7 +399,7 @@ void cs_failsim_free(cs_failsim *f)
 		free(f->maint_nodes[i]);
 	void *p[] = { f->node_type, f->type_gpus, f->src, f->st, f->node_down, f->gpu_down, f->held, f->downs,
 		      f->log, f->pieces, f->stale, f->stale_n, f->victims, f->freed, f->ck_int, f->ck_cost,
-		      f->work_left, f->lost_s, f->ckpt_s, f->fail_run_s, f->kills, f->rule_jobs, f->rule_interval,
+		      f->work_left, f->lost_s, f->ckpt_s, f->fail_run_s, f->kills, f->ckpt_n, f->rule_jobs, f->rule_interval,
 		      f->resv, f->all_resv, f->maint_nodes, f->maint_n, f->rec_node };
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
 		free(p[i]);
@@ -489,6 +492,7 @@ static void stop_job(cs_sched_ctx *c, uint32_t jid)
 	cs_time k = tau > 0 ? e / (tau + C) : 0, most = cs_fail_nckpt(R, tau);
 	k = k < most ? k : most;
 	f->ckpt_s[jid] += k * C;
+	f->ckpt_n[jid] += (uint32_t)k;
 	f->lost_s[jid] += e - k * (tau + C);
 	f->kills[jid]++;
 	if (!f->requeue) {

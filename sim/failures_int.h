@@ -43,6 +43,7 @@ struct cs_failsim {
 	uint16_t *node_type;
 	uint32_t *type_gpus;
 	cs_time t0, t_end;     /* the first submission, the last end (after finish) */
+	int finished;          /* cs_failsim_finish closed the books */
 	/* the failure sources: one pending EV_FAIL each */
 	fsrc *src;
 	uint32_t nsrc;
@@ -75,8 +76,8 @@ struct cs_failsim {
 	/* per job: checkpoint interval and cost (0: none), work left at its
 	 * current run's start, and what failures and checkpoints cost it */
 	cs_time *ck_int, *ck_cost, *work_left, *lost_s, *ckpt_s, *fail_run_s;
-	uint32_t *kills;
-	size_t *rule_jobs;     /* per checkpoint rule: the jobs it matched */
+	uint32_t *kills, *ckpt_n; /* times a failure stopped it; checkpoints it wrote */
+	size_t *rule_jobs;     /* per checkpoint rule: the jobs it matched that checkpoint */
 	cs_time *rule_interval; /* per rule: the interval (young_daly: the jobs' mean) */
 	uint32_t *rec_node;    /* per trace line: its node's number in this run */
 	/* maintenance: the windows as advance reservations, their nodes; and

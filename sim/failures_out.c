@@ -36,6 +36,8 @@ static double overlap(cs_time a, cs_time b, cs_time lo, cs_time hi)
 
 void cs_failsim_finish(cs_failsim *f)
 {
+	if (f->finished++)
+		return;
 	cs_time end = f->t0;
 	for (size_t i = 0; i < f->njobs; i++)
 		if (f->jobs[i].start_s >= 0 && f->jobs[i].end_s > end)
@@ -47,6 +49,7 @@ void cs_failsim_finish(cs_failsim *f)
 	for (size_t i = 0; i < f->njobs; i++) {
 		cs_time k = last_run_ckpts(f, i);
 		f->ckpt_s[i] += k * f->ck_cost[i];
+		f->ckpt_n[i] += (uint32_t)k;
 	}
 }
 
@@ -66,8 +69,7 @@ static void close_books(const cs_failsim *f, books *b)
 		b->requeued += f->kills[i] > 0 && f->requeue;
 		b->node_fail += (j->flags & CS_JOB_NODE_FAIL) != 0;
 		b->ckpt_jobs += f->ck_int[i] > 0;
-		if (f->ck_cost[i] > 0)
-			b->checkpoints += (uint64_t)(f->ckpt_s[i] / f->ck_cost[i]);
+		b->checkpoints += f->ckpt_n[i];
 	}
 	b->useful = b->delivered - b->lost_fail - b->ckpt - b->lost_preempt;
 	/* GPUs down, step by step, over the workload's span */
