@@ -585,3 +585,100 @@ Test(failures, a_trace_node_a_scale_removed_is_refused)
 	th_unlink(y);
 	th_unlink(w);
 }
+
+/* ---- no job on a node while it is down, on a generated week --------------- */
+
+typedef struct down_iv {
+	uint32_t node;
+	cs_time a, b;
+} down_iv;
+
+typedef struct nodes_seen {
+	uint32_t v[512];
+	size_t n;
+} nodes_seen;
+
+static void seen(void *ctx, uint32_t node)
+{
+	nodes_seen *s = ctx;
+	if (s->n < 512)
+		s->v[s->n++] = node;
+}
+
+/* 40 node and link failures of 4 to 12 h on the H100 and A100 nodes
+ * (numbered 0-109 and 110-208 in the default cluster) over a generated
+ * week: no job's run (its last, as jobs.csv gives it) meets a node of its
+ * while that node is down. */
+static void no_job_on_a_down_node(const char *policy)
+{
+	char dir[] = "/tmp/capsim-failures-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[256], line[128], *out;
+	snprintf(path, sizeof path, "%s/trace.csv", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	down_iv iv[40];
+	for (uint32_t i = 0; i < 40; i++) {
+		uint32_t k = (i * 37u + 11u) % 209u;
+		iv[i] = (down_iv){ k, (cs_time)((i * 7919u * 131u) % (6u * 86400u)), 0 };
+		iv[i].b = iv[i].a + 3600 * (4 + i % 9);
+		if (k < 110)
+			snprintf(line, sizeof line, "h100-%03u", k);
+		else
+			snprintf(line, sizeof line, "a100-%02u", k - 110);
+		fprintf(f, "%lld,%s,%s,%lld\n", (long long)iv[i].a, line, i % 2 ? "link" : "node",
+			(long long)(iv[i].b - iv[i].a));
+	}
+	fclose(f);
+	cr_assert_eq(th_sh(&out, "cd %s && printf 'extends: default\\nfailures: {trace: trace.csv}\\n' > c.yaml && "
+			   "%s workload generate --seed 4 --days 7 --out w.csv && "
+			   "%s run --workload w.csv --cluster c.yaml --policy %s --out o > run.txt",
+			   dir, th_bin(), th_bin(), policy),
+		     0, "%s", out);
+	free(out);
+	cs_cluster *c;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_cluster_load_default(&c, err, sizeof err), 0, "%s", err);
+	snprintf(path, sizeof path, "%s/o/jobs.csv", dir);
+	size_t len;
+	char *csv = th_slurp(path, &len);
+	cr_assert_not_null(csv);
+	size_t rows = 0, hit = 0;
+	int cstart = -1, cend = -1, clist = -1, cfail = -1;
+	for (char *l = csv, *e; (e = strchr(l, '\n')); l = e + 1) {
+		*e = 0;
+		char *fl[64];
+		size_t nf = th_csv_split(l, fl, 64);
+		if (cstart < 0) {
+			for (size_t k = 0; k < nf; k++) {
+				cstart = !strcmp(fl[k], "start") ? (int)k : cstart;
+				cend = !strcmp(fl[k], "end") ? (int)k : cend;
+				clist = !strcmp(fl[k], "node_list") ? (int)k : clist;
+				cfail = !strcmp(fl[k], "failures") ? (int)k : cfail;
+			}
+			cr_assert(cstart >= 0 && cend >= 0 && clist >= 0 && cfail >= 0);
+			continue;
+		}
+		cs_time a = atoll(fl[cstart]), b = atoll(fl[cend]);
+		hit += atoi(fl[cfail]) > 0;
+		if (a < 0 || !*fl[clist])
+			continue;
+		nodes_seen ns = { .n = 0 };
+		cr_assert_eq(cs_fail_hostlist(c, fl[clist], seen, &ns, err, sizeof err), 0, "%s", err);
+		for (size_t k = 0; k < ns.n; k++)
+			for (size_t i = 0; i < 40; i++)
+				cr_assert(ns.v[k] != iv[i].node || b <= iv[i].a || a >= iv[i].b,
+					  "%s: a job ran [%lld, %lld) on node %u, down [%lld, %lld)", policy, (long long)a,
+					  (long long)b, ns.v[k], (long long)iv[i].a, (long long)iv[i].b);
+		rows++;
+	}
+	cr_assert_gt(rows, 1000);
+	cr_assert_gt(hit, 0, "%s: the failures stopped no job", policy);
+	free(csv);
+	cs_cluster_free(c);
+	th_sh(NULL, "rm -rf %s", dir);
+}
+
+Test(failures, no_job_runs_on_a_down_node_easy) { no_job_on_a_down_node("easy"); }
+Test(failures, no_job_runs_on_a_down_node_conservative) { no_job_on_a_down_node("conservative"); }
+Test(failures, no_job_runs_on_a_down_node_multifactor) { no_job_on_a_down_node("multifactor"); }
