@@ -53,6 +53,12 @@ struct cs_yaml;
 struct cs_yfield;
 struct fy_node;
 int cs_cluster__load_reliability(cs_cluster *c, struct cs_yaml *y, struct fy_node *root, const char *dir);
+/* sim/fail_trace.c: a failure trace file into cfg->recs (docs/failures.md);
+ * and the number of node type t's first node (nodes numbered type by type
+ * in config order, as the node model numbers them). */
+struct cs_fail_config;
+int cs_cluster__load_trace(struct cs_yaml *y, const cs_cluster *c, const char *path, struct cs_fail_config *cfg);
+uint32_t cs_cluster__first_node(const cs_cluster *c, int t);
 int cs_cluster__extend(cs_cluster **c, struct cs_yaml *y, struct fy_node *root, const struct cs_yfield *ext,
 		       const char *dir);
 

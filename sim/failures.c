@@ -367,10 +367,8 @@ int cs_failsim_new(cs_failsim **out, const cs_fail_setup *s, char *err, size_t e
 	for (size_t i = 0; i < s->cfg->nrecs; i++) {
 		const cs_fail_rec *r = &s->cfg->recs[i];
 		int t = cs_cluster_node_type_find(s->cluster, r->type);
-		uint32_t first = 0;
-		for (int k = 0; k < t; k++)
-			first += (uint32_t)cs_cluster_node_type_at(s->cluster, k)->count;
-		f->rec_node[i] = first + r->index;
+		if (t >= 0)
+			f->rec_node[i] = cs_cluster__first_node(s->cluster, t) + r->index;
 		if (t < 0 || r->index >= (uint32_t)cs_cluster_node_type_at(s->cluster, t)->count) {
 			snprintf(err, errlen, "%s:%u: node: %s-%u is not a node of this run's cluster (%s%s%s)",
 				 s->cfg->trace, r->line, r->type, r->index, cs_cluster_name(s->cluster),
@@ -434,11 +432,6 @@ int cs_fail_begin(cs_sched_ctx *c)
 	return 0;
 }
 
-static int grow_to(void **p, size_t *cap, size_t need, size_t size)
-{
-	return grow(p, cap, need, size);
-}
-
 static void log_down(cs_failsim *f, cs_time t, int32_t delta)
 {
 	if (!delta)
@@ -448,7 +441,7 @@ static void log_down(cs_failsim *f, cs_time t, int32_t delta)
 		f->log[f->nlog - 1].gpus = f->down_gpus;
 		return;
 	}
-	if (grow_to((void **)&f->log, &f->caplog, f->nlog + 1, sizeof *f->log) < 0)
+	if (grow((void **)&f->log, &f->caplog, f->nlog + 1, sizeof *f->log) < 0)
 		return; /* the down hours only: counted as out of memory at the end */
 	f->log[f->nlog++] = (fdown){ t, f->down_gpus };
 }
@@ -501,7 +494,7 @@ static void stop_job(cs_sched_ctx *c, uint32_t jid)
 	}
 	/* its END event is still queued: consumed when it pops (the next run
 	 * may end at the same time) */
-	if (grow_to((void **)&f->stale, &f->capstale, f->nstale + 1, sizeof *f->stale) < 0) {
+	if (grow((void **)&f->stale, &f->capstale, f->nstale + 1, sizeof *f->stale) < 0) {
 		c->failed = -CS_ENOMEM;
 		return;
 	}
@@ -689,7 +682,7 @@ size_t cs_fail_pieces(cs_sched_ctx *c, struct cs_fail_piece **out)
 	cs_failsim *f = c->fs;
 	if (f->dirty) {
 		/* at most a node-level piece and one per GPU on each node */
-		if (grow_to((void **)&f->pieces, &f->cappieces, (size_t)f->ndowns * (CS_ALLOC_MAX_GPUS + 1) + 1,
+		if (grow((void **)&f->pieces, &f->cappieces, (size_t)f->ndowns * (CS_ALLOC_MAX_GPUS + 1) + 1,
 			    sizeof *f->pieces) < 0) {
 			c->failed = -CS_ENOMEM;
 			f->npieces = 0;

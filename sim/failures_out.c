@@ -100,40 +100,52 @@ static const char *types_text(const cs_fail_proc *p, char *buf, size_t len)
 	return buf;
 }
 
-/* Per component kind over its processes: failures, expected failures (the
- * components' up hours / the process's MTBF), and the MTBF configured
+/* One component kind over its processes (a trace: its failures of that
+ * kind): failures, expected failures (the components' up hours / the
+ * process's MTBF), up seconds, repair seconds, components. */
+typedef struct kind_sum {
+	double fails, expected, up, repair, count;
+} kind_sum;
+
+/* 0 if no process (or, for a trace, nothing) is of kind k. */
+static int kind_totals(const cs_failsim *f, int k, kind_sum *t)
+{
+	int any = 0;
+	memset(t, 0, sizeof *t);
+	for (uint32_t p = 0; p < f->nst; p++) {
+		const fstat *s = &f->st[p];
+		if (f->cfg->trace ? (int)p != k : (int)f->cfg->procs[p].comp != k)
+			continue;
+		any = 1;
+		t->fails += (double)s->failures;
+		t->up += s->up_s;
+		t->repair += s->repair_s;
+		t->count += s->components;
+		if (!f->cfg->trace)
+			t->expected += s->up_s / f->cfg->procs[p].ttf.mean_s;
+	}
+	return any;
+}
+
+/* Per component kind: the totals above, and the MTBF configured
  * (rate-weighted over the kind's processes) and observed. */
 static json_t *components_json(const cs_failsim *f)
 {
 	json_t *o = json_object();
 	for (int k = 0; k < CS_FAIL_NCOMP; k++) {
-		double fails = 0, expected = 0, up = 0, repair = 0, count = 0;
-		int any = 0;
-		for (uint32_t p = 0; p < f->nst; p++) {
-			const fstat *s = &f->st[p];
-			int mine = f->cfg->trace ? (int)p == k : (int)f->cfg->procs[p].comp == k;
-			if (!mine)
-				continue;
-			any = 1;
-			fails += (double)s->failures;
-			up += s->up_s;
-			repair += s->repair_s;
-			count += s->components;
-			if (!f->cfg->trace)
-				expected += s->up_s / f->cfg->procs[p].ttf.mean_s;
-		}
-		if (!any)
+		kind_sum t;
+		if (!kind_totals(f, k, &t))
 			continue;
 		json_t *c = json_object();
-		json_object_set_new(c, "failures", json_integer((json_int_t)fails));
+		json_object_set_new(c, "failures", json_integer((json_int_t)t.fails));
 		if (!f->cfg->trace) {
-			json_object_set_new(c, "components", json_integer((json_int_t)count));
-			json_object_set_new(c, "expected", json_real(expected));
-			json_object_set_new(c, "up_hours", json_real(up / 3600));
-			json_object_set_new(c, "mtbf_h", num_or_null(up / 3600, expected));
-			json_object_set_new(c, "mtbf_h_observed", num_or_null(up / 3600, fails));
+			json_object_set_new(c, "components", json_integer((json_int_t)t.count));
+			json_object_set_new(c, "expected", json_real(t.expected));
+			json_object_set_new(c, "up_hours", json_real(t.up / 3600));
+			json_object_set_new(c, "mtbf_h", num_or_null(t.up / 3600, t.expected));
+			json_object_set_new(c, "mtbf_h_observed", num_or_null(t.up / 3600, t.fails));
 		}
-		json_object_set_new(c, "repair_h_mean", num_or_null(repair / 3600, fails));
+		json_object_set_new(c, "repair_h_mean", num_or_null(t.repair / 3600, t.fails));
 		json_object_set_new(o, cs_fail_comp_names[k], c);
 	}
 	return o;
@@ -259,19 +271,12 @@ void cs_failsim_print(FILE *out, const cs_failsim *f)
 	fprintf(out, "  failures    %llu%s", (unsigned long long)total, f->cfg->trace ? " from the trace" : "");
 	const char *sep = " (";
 	for (int k = 0; k < CS_FAIL_NCOMP; k++) {
-		double n = 0, e = 0;
-		int any = 0;
-		for (uint32_t p = 0; p < f->nst; p++)
-			if (f->cfg->trace ? (int)p == k : (int)f->cfg->procs[p].comp == k) {
-				any = 1;
-				n += (double)f->st[p].failures;
-				e += f->cfg->trace ? 0 : f->st[p].up_s / f->cfg->procs[p].ttf.mean_s;
-			}
-		if (!any)
+		kind_sum t;
+		if (!kind_totals(f, k, &t))
 			continue;
-		fprintf(out, "%s%s %.0f", sep, cs_fail_comp_names[k], n);
+		fprintf(out, "%s%s %.0f", sep, cs_fail_comp_names[k], t.fails);
 		if (!f->cfg->trace)
-			fprintf(out, " of %.1f expected", e);
+			fprintf(out, " of %.1f expected", t.expected);
 		sep = ", ";
 	}
 	fprintf(out, "); they stopped jobs %llu times (%llu jobs, %s); %llu jobs checkpointing, %llu checkpoints\n",
