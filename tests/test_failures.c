@@ -581,6 +581,15 @@ Test(failures, a_trace_node_a_scale_removed_is_refused)
 	cr_assert(strstr(err, "--requeue-on-failure and --failure-seed apply to a failure model"), "%s", err);
 	free(out);
 	free(err);
+	/* an SWF trace replayed pooled on the config's cores has no nodes to fail */
+	char *swf = th_write_tmp(SWF_JOB(1, 0, 10, 1, 10), ".swf");
+	rc = th_exec(ARGS("run", "--workload", swf, "--cluster", y), &out, &err);
+	cr_assert_eq(rc, 2, "%s", err);
+	cr_assert(strstr(err, "failures, checkpoints and maintenance take nodes and GPUs down: they need the node "
+			      "model (--node-model)"), "%s", err);
+	free(out);
+	free(err);
+	th_unlink(swf);
 	th_unlink(tp);
 	th_unlink(y);
 	th_unlink(w);
