@@ -49,7 +49,8 @@ help:
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
-	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2 (runs deps first)"
+	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2;"
+	@echo "              30 days with failures (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -255,6 +256,11 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo/kth-easy
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
 	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
+	@echo "== failures, checkpoints and maintenance: 30 generated days on the data centre with its failure model"
+	@echo "   on (configs/clusters/national-ai-dc-failures.yaml; docs/failures.md) =="
+	$(BUILD)/capsim workload generate --seed 1 --days 30 --out $(BUILD)/demo/month.csv
+	$(BUILD)/capsim run --workload $(BUILD)/demo/month.csv --cluster configs/clusters/national-ai-dc-failures.yaml \
+	  --out $(BUILD)/demo/failures | grep -E '^  (reliability|failures) '
 
 clean:
 	rm -rf build

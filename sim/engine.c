@@ -63,8 +63,19 @@ static void reset_results(cs_job *jobs, size_t n)
 		jobs[i].preemptions = 0;
 		jobs[i].preempted_s = 0;
 		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED |
-					     CS_JOB_PREEMPT_KILLED);
+					     CS_JOB_PREEMPT_KILLED | CS_JOB_NODE_FAIL);
 	}
+}
+
+/* Jobs stopped and requeued (by a preemption in a pass, or a failure) go
+ * back to the policy's queue. */
+static void resubmit(cs_sched_ctx *c, const cs_policy_ops *ops, void *ps)
+{
+	for (size_t i = 0; i < c->nrequeued; i++) {
+		observe(c, CS_OBS_SUBMIT, c->requeued[i]);
+		ops->submit(ps, c->requeued[i]);
+	}
+	c->nrequeued = 0;
 }
 
 /* The event loop, on a context set up by cs_engine_run or
@@ -113,8 +124,8 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 				min_new_size = jobs[e.data].size;
 			}
 		} else if (e.type == EV_END) {
-			if (jobs[e.data].end_s != e.time) {
-				/* the end of a run a preemption stopped: nothing
+			if ((c->fs && cs_fail_stale_end(c, e.data, e.time)) || jobs[e.data].end_s != e.time) {
+				/* the end of a run a preemption or a failure stopped: nothing
 				 * happens, and it triggers nothing; but, last at its
 				 * time, it still closes the time: a pass owed by the
 				 * time's other events is made below */
@@ -131,6 +142,11 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			}
 		} else if (e.type == EV_STOP) {
 			trigger = cs_ctx_stop_due(c, e.data);
+		} else if (e.type == EV_FAIL || e.type == EV_REPAIR) {
+			trigger = cs_fail_event(c, &e, next_submit >= n);
+			resubmit(c, ops, ps); /* before the pass their failure owes */
+			if (c->failed)
+				goto oom;
 		} else {
 			st->wakeups++;
 			trigger = c->waiting > 0;
@@ -162,11 +178,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 		c->hold_on = 0;
 		c->hold_lazy = 0;
 		c->nxh = c->xh_nslots = 0;
-		for (size_t i = 0; i < c->nrequeued; i++) {
-			observe(c, CS_OBS_SUBMIT, c->requeued[i]);
-			ops->submit(ps, c->requeued[i]);
-		}
-		c->nrequeued = 0;
+		resubmit(c, ops, ps);
 		if (c->failed)
 			goto oom;
 	}
@@ -269,7 +281,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	if (check_time_sum(jobs, n, err, errlen) < 0)
 		return -CS_EINVAL;
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
-			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus,
+			   .fs = m->fail };
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
@@ -369,6 +382,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
 		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)
 			rc = -CS_ENOMEM;
+	if (rc == 0 && c.fs && cs_fail_begin(&c) < 0)
+		rc = -CS_ENOMEM;
 	if (rc == 0) {
 		reset_results(jobs, n);
 		rc = run_loop(&c, cv, ops, ps, err, errlen);

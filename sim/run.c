@@ -3,6 +3,7 @@
 #include "capsim/lines.h"
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
 #include "capsim/recorder.h"
@@ -28,6 +29,8 @@ void cs_run_opts_default(cs_run_opts *o)
 	o->format = CS_FMT_AUTO;
 	o->fit = CS_FIT_BEST;
 	o->sample_s = CS_RECORDER_SAMPLE_S;
+	o->requeue_on_failure = -1;
+	o->failure_seed = -1;
 	cs_transform_default(&o->tf);
 }
 
@@ -147,6 +150,12 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 	int rc = open_cluster(o, o->cluster, &c, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (cs_cluster_failures(c)) {
+		snprintf(err, errlen, "%s: failures, checkpoints and maintenance take nodes and GPUs down: they need the "
+			 "node model (--node-model)", o->cluster);
+		cs_cluster_free(c);
+		return -CS_EINVAL;
+	}
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
 	int ppn = -1;
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
@@ -177,6 +186,8 @@ void cs_run_result_free(cs_run_result *r)
 	free(r->billing);
 	r->billing = NULL;
 	cs_grant_report_free(&r->grants);
+	cs_failsim_free(r->fail);
+	r->fail = NULL;
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -541,6 +552,39 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 	return rc;
 }
 
+/* The cluster's failures, checkpoints and maintenance for this run
+ * (r->fail; docs/failures.md): the checkpoints' costs go into the jobs'
+ * runs here, before the policy sees them. */
+static int reliability(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
+		       const cs_trace *t, const cs_gpumap *gm, const cs_partsets *sets, char *err, size_t errlen)
+{
+	const cs_fail_config *fc = cs_cluster_failures(c);
+	if ((!fc || (!fc->nprocs && !fc->trace)) && (o->requeue_on_failure >= 0 || o->failure_seed >= 0)) {
+		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a failure model: cluster %s has "
+			 "no failures: section (docs/failures.md)", cs_cluster_name(c));
+		return -CS_EINVAL;
+	}
+	if (!fc)
+		return 0;
+	uint32_t T = nm->layout.ntypes;
+	uint32_t *tg = malloc((T + 1) * sizeof *tg);
+	if (!tg) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (uint32_t k = 0; k < T; k++)
+		tg[k] = nm->types[k].gpus;
+	cs_fail_setup s = { .cfg = fc, .cluster = c, .hosts = &r->hosts, .nnodes = nm->layout.nnodes,
+			    .node_type = nm->node_type, .type_gpus = tg, .jobs = r->jobs, .njobs = r->njobs,
+			    .names = t, .npartitions = gm->npartitions, .part_first = gm->part_first,
+			    .part_types = gm->part_types, .sets = sets->n ? sets : NULL,
+			    .seed_given = o->failure_seed >= 0, .seed = (uint64_t)o->failure_seed,
+			    .requeue = o->requeue_on_failure != 0 };
+	int rc = cs_failsim_new(&r->fail, &s, err, errlen);
+	free(tg);
+	return rc;
+}
+
 /* Association limits in the accounts file are multifactor's to enforce;
  * another policy would ignore them, so they are refused. */
 static int limits_enforced(const cs_policy_ops *ops, const cs_account_tree *t, const char *path, char *err,
@@ -660,6 +704,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
+	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0)
+		goto out;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
 	env->billing = r->billing;
@@ -692,6 +738,11 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	m.resv = resv;
 	m.nresv = o->nreserve;
+	if (r->fail && cs_failsim_resv(r->fail, resv, o->nreserve, &m.resv, &m.nresv) < 0) {
+		r->ops->destroy(ps);
+		goto oom;
+	}
+	m.fail = r->fail;
 	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
@@ -712,6 +763,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	m.obs = r->rec ? cs_recorder_observer(r->rec) : NULL;
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
+	if (rc == 0 && r->fail)
+		cs_failsim_finish(r->fail);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
@@ -794,6 +847,12 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (o->scale && !o->cluster && fmt == CS_FMT_SWF && !o->node_model) {
 		snprintf(err, errlen, "--scale scales a cluster config's node types; %s runs on its own machine (the SWF "
 			 "header's): size it with --procs or --nodes, or give --cluster", o->workload);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if ((o->requeue_on_failure >= 0 || o->failure_seed >= 0) && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a cluster config's failure model: "
+			 "it needs the node model (--node-model for an SWF trace)");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}

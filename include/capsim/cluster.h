@@ -45,6 +45,38 @@
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
  *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *   failures:                            # optional (capsim/failures.h, docs/failures.md)
+ *     seed: int >= 0                     # optional, default 1 (capsim run --failure-seed)
+ *     processes:                         # a list >= 1, or trace: not both
+ *       - component: gpu | node | link
+ *         node_types: [str, ...]         # optional, default every node type (with GPUs, for gpu)
+ *         mtbf_h: float > 0              # mean time to failure of one component, hours
+ *         distribution: exponential | weibull   # optional, default exponential
+ *         shape: float > 0               # weibull's (required there, refused elsewhere)
+ *         repair: {distribution: fixed | exponential | weibull | lognormal, mean_h: float > 0,
+ *                  shape: float > 0 (weibull), sigma: float > 0 (lognormal)}
+ *     trace: str                         # a failure trace (relative to the config's directory):
+ *                                        # lines time_s,node,component,repair_s
+ *   checkpoints:                         # optional list; the first rule a job matches applies
+ *     - qos: str                         # optional: the jobs of this QoS
+ *       partition: str                   # optional: of this partition
+ *       min_gpus: int >= 1               # optional: with at least this many GPUs
+ *       interval_s: int >= 1             # seconds of work between checkpoints, or
+ *       interval: young_daly             # sqrt(2 x cost x the job's MTBF) (not both)
+ *       cost_s: int >= 0                 # seconds a checkpoint takes (> 0 with young_daly)
+ *   maintenance:                         # optional list of windows (advance reservations)
+ *     - name: str
+ *       start_s: int >= 0                # seconds on the workload's clock
+ *       duration_s: int >= 1
+ *       every_s: int >= duration_s       # optional: again every every_s
+ *       until_s: int >= start_s          # optional: no start after it (default: the last submission)
+ *       count: int >= 1                  # optional, with every_s: at most this many
+ *       nodes: str                       # "all", or a host list: h100-[000-013],a100-4gpu-0
+ *       partition: str                   # instead of nodes: a partition's nodes
+ *   extends: str                         # another config (a path relative to this one's directory,
+ *                                        # or "default"): this one is that one with its own name
+ *                                        # (optional then) and failures, checkpoints and
+ *                                        # maintenance; no other key may be given with it
  *
  * An XML node type without `gpus` takes its GPU count and model from the
  * XML (and its vendor from the PCI vendor). The vendor says which jobs may

@@ -56,6 +56,11 @@ typedef struct cs_run_opts {
 	void (*progress)(void *ctx, const struct cs_progress *p); /* NULL: none */
 	void *progress_ctx;
 	const char *accounts;        /* accounts file (accounts.h) for the policy, or NULL */
+	/* The cluster config's failure model (capsim/failures.h); each refused
+	 * on a cluster without one: */
+	int requeue_on_failure;      /* 1 (default): a job a failure stops is requeued; 0: it ends
+				      * NODE_FAIL; -1 after cs_run_opts_default: not given */
+	int64_t failure_seed;        /* the failure processes' seed; -1: the config's */
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -112,6 +117,8 @@ typedef struct cs_run_result {
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */
 	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
+	struct cs_failsim *fail;     /* node model on a cluster with failures, checkpoints or
+				      * maintenance (capsim/failures.h); owned; NULL otherwise */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */
