@@ -144,6 +144,7 @@ typedef enum { CS_LIVE_START, CS_LIVE_REJECT, CS_LIVE_RESERVE, CS_LIVE_PENDING_R
 typedef struct cs_live_decision {
 	cs_live_verb verb;
 	int64_t id;
+	unsigned how;                 /* START: CS_START_HEAD, or CS_START_BACKFILL (jobs.csv's backfilled) */
 	const uint32_t *nodes;        /* START: exactly these nodes (node indices), or NULL: the allocator's */
 	uint32_t nnodes;
 	cs_time time;                 /* RESERVE: when */
