@@ -600,7 +600,7 @@ int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen)
 		return oom(err, errlen);
 	L->capcancel = cap;
 	L->cancels[L->ncancel++] = (struct live_cancel){ L->now, (uint32_t)in };
-	cs_lrun_cancel(L->run, L->run->jid_of[in]);
+	cs_lrun_cancel(L->run, L->run->jid_of[in], L->now);
 	L->inflag[in] |= IN_CANCELLED;
 	emit(L, CS_LIVE_OBS_CANCEL, id);
 	return 0;

@@ -71,3 +71,9 @@ void cs_live_ctx_stop(cs_sched_ctx *c, uint32_t jid)
 }
 
 cs_alloc *cs_live_ctx_alloc(const cs_sched_ctx *c) { return c->A; }
+
+void cs_live_ctx_clock(cs_sched_ctx *c, cs_time now)
+{
+	if (now > c->now)
+		c->now = now;
+}

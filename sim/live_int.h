@@ -16,6 +16,9 @@ int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, u
 /* Running job jid ends now (cancelled): its resources free, its run time
  * cut to now, a pass now. */
 void cs_live_ctx_stop(cs_sched_ctx *c, uint32_t jid);
+/* The engine's clock to `now`, every event before it handled (between
+ * events it reads the last one's time). */
+void cs_live_ctx_clock(cs_sched_ctx *c, cs_time now);
 /* The run's allocator (what is free, node by node). */
 cs_alloc *cs_live_ctx_alloc(const cs_sched_ctx *c);
 

@@ -259,10 +259,11 @@ void cs_lrun_free(struct lrun *R)
 	free(R);
 }
 
-void cs_lrun_cancel(struct lrun *R, uint32_t jid)
+void cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time now)
 {
 	int muted = R->muted;
 	R->muted = 1; /* the caller tells of the cancellation */
+	cs_live_ctx_clock(R->E, now);
 	if (R->jobs[jid].start_s >= 0)
 		cs_live_ctx_stop(R->E, jid);
 	else
@@ -284,7 +285,7 @@ int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t e
 		int live = jid != UINT32_MAX && (R->jobs[jid].start_s >= 0 ? R->jobs[jid].end_s >= x->t
 						 : cs_live_ctx_waiting(R->E, jid));
 		if (live)
-			cs_lrun_cancel(R, jid);
+			cs_lrun_cancel(R, jid, x->t);
 		else
 			R->diverged = 1;
 	}
@@ -311,9 +312,14 @@ int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lru
 			continue; /* not submitted yet: free to go elsewhere */
 		const cs_job *a = &old->jobs[jo], *b = jn == UINT32_MAX ? NULL : &R->jobs[jn];
 		int same = b && a->start_s == b->start_s && (a->flags & CS_JOB_REJECTED) == (b->flags & CS_JOB_REJECTED);
-		if (same && a->start_s >= 0)
-			same = a->end_s == b->end_s &&
-			       memcmp(old->slots + old->off[jo], R->slots + R->off[jn], a->nodes * sizeof *R->slots) == 0;
+		if (same && a->start_s >= 0) {
+			same = a->end_s == b->end_s;
+			const cs_slot *x = old->slots + old->off[jo], *y = R->slots + R->off[jn];
+			for (uint32_t k = 0; same && k < a->nodes; k++)
+				same = x[k].node == y[k].node && x[k].gpu_mask == y[k].gpu_mask && x[k].cores == y[k].cores &&
+				       x[k].mem_mib == y[k].mem_mib &&
+				       memcmp(x[k].core_mask, y[k].core_mask, sizeof x[k].core_mask) == 0;
+		}
 		if (!same) {
 			snprintf(err, errlen, "state: job %lld started at %lld before the latest submissions and at %lld "
 				 "once they were added: policy %s does not keep the past when jobs arrive (the run "

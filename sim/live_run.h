@@ -127,8 +127,8 @@ int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t e
  * end and placement; who waits)? 0, or -CS_EINVAL naming the first job
  * that differs. */
 int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lrun *R, char *err, size_t errlen);
-/* End job jid of R now (cancelled): running, or waiting under an
- * external scheduler. */
-void cs_lrun_cancel(struct lrun *R, uint32_t jid);
+/* End job jid of R at `now` (cancelled; every event before now handled):
+ * running, or waiting under an external scheduler. */
+void cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time now);
 
 #endif
