@@ -98,6 +98,7 @@ int cs_live_new(cs_live **out, const cs_live_opts *o, char *err, size_t errlen)
 	if (!L)
 		return oom(err, errlen);
 	L->o = *o;
+	L->next_id = 1;
 	cs_trace_init(&L->names);
 	int rc = cs_cluster_open(&L->c, o->cluster ? o->cluster : "default", NULL, err, errlen);
 	if (rc == 0)
@@ -460,6 +461,18 @@ void cs_live_node(const cs_live *L, uint32_t n, char *buf, size_t len, uint32_t 
 	*g = t->gpus;
 	*c = t->cores;
 	*m = t->mem_mib;
+}
+
+long cs_live_node_list(const cs_live *L, const cs_slot *slots, uint32_t n, char *buf, size_t len)
+{
+	uint32_t *nodes = malloc(2 * ((size_t)n + 1) * sizeof *nodes);
+	if (!nodes)
+		return -CS_ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		nodes[i] = slots[i].node;
+	long k = cs_hostnames_list(&L->hosts, nodes, n, nodes + n + 1, buf, len);
+	free(nodes);
+	return k;
 }
 
 int64_t cs_live_node_find(const cs_live *L, const char *name)

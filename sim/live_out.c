@@ -338,7 +338,7 @@ static void clear(cs_live *L, cs_time now)
 	cs_lrun_free(L->run);
 	L->run = NULL;
 	L->nin = L->ncancel = L->npass = L->ndec = L->ndec_nodes = 0;
-	L->next_id = 0;
+	L->next_id = 1;
 	if (L->idslot)
 		memset(L->idslot, 0xff, L->idcap * sizeof *L->idslot);
 	L->waiting_pass = 0;

@@ -123,6 +123,9 @@ uint32_t cs_live_nnodes(const cs_live *L);
  * memory now; its type's totals. */
 void cs_live_node(const cs_live *L, uint32_t n, char *buf, size_t len, uint32_t *free_gpus, uint32_t *free_cores,
 		  uint32_t *free_mem_mib, uint32_t *gpus, uint32_t *cores, uint32_t *mem_mib);
+/* The nodes of slots[0..n) as a Slurm host list into buf (capsim/hostlist.h):
+ * the length it needs, or -CS_ENOMEM. */
+long cs_live_node_list(const cs_live *L, const cs_slot *slots, uint32_t n, char *buf, size_t len);
 /* Node index by name, or -1. */
 int64_t cs_live_node_find(const cs_live *L, const char *name);
 const char *cs_live_cluster_name(const cs_live *L);

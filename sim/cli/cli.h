@@ -134,5 +134,6 @@ extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_repo
 extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
 extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
 extern const cs_cli_cmd cs_cli_sweep_cmd, cs_cli_sweep_merge_cmd;   /* cli_sweep.c */
+extern const cs_cli_cmd cs_cli_serve_cmd;                            /* cli_serve.c */
 
 #endif
