@@ -1,0 +1,482 @@
+/* capsim serve end to end (sim/serve*.c): the protocol over a real
+ * socket, every malformed request, many clients, one that vanishes or
+ * does not read, a replay against the batch run, SIGTERM with --save and
+ * --restore. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "serve_client.h"
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static char *cluster_file(th_server *s)
+{
+	static char path[160];
+	snprintf(path, sizeof path, "%s.yaml", s->dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(th_two_partitions_yaml, f);
+	fclose(f);
+	return path;
+}
+
+/* r contains want (both strings). */
+static void expect(char *r, const char *want)
+{
+	cr_assert_not_null(r);
+	cr_assert(strstr(r, want), "reply %s\nwanted %s", r, want);
+	free(r);
+}
+
+Test(serve, every_malformed_request_gets_an_error_naming_its_field)
+{
+	th_server s;
+	const char *yaml = NULL;
+	th_server tmp;
+	snprintf(tmp.dir, sizeof tmp.dir, "/tmp/capsim-serve-cluster-%d", (int)getpid());
+	yaml = cluster_file(&tmp);
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs", "--max-line", "1024"));
+	int fd = th_connect(&s);
+	expect(th_request(fd, "{not json"), "{\"id\":null,\"error\":{\"field\":null,\"message\":\"malformed JSON at column");
+	expect(th_request(fd, "[1,2]"), "\"message\":\"a request is a JSON object\"");
+	expect(th_request(fd, "{\"op\":\"queue\"}"), "{\"id\":null,\"error\":{\"field\":\"id\",\"message\":\"id: required");
+	expect(th_request(fd, "{\"id\":[1],\"op\":\"queue\"}"), "\"field\":\"id\",\"message\":\"id: must be an integer or a string");
+	expect(th_request(fd, "{\"id\":1}"), "{\"id\":1,\"error\":{\"field\":\"op\",\"message\":\"op: required");
+	expect(th_request(fd, "{\"id\":2,\"op\":7}"), "\"field\":\"op\",\"message\":\"op: must be a string");
+	expect(th_request(fd, "{\"id\":\"x\",\"op\":\"fly\"}"), "{\"id\":\"x\",\"error\":{\"field\":\"op\",\"message\":\"op: unknown op 'fly'");
+	expect(th_request(fd, "{\"id\":3,\"op\":\"queue\",\"colour\":1}"), "\"field\":\"colour\",\"message\":\"colour: not a field of op queue");
+	expect(th_request(fd, "{\"id\":4,\"op\":\"queue\",\"id\":5}"), "malformed JSON");
+	/* jobs: wrong types, ranges, unknown fields, names, partitions */
+	expect(th_request(fd, "{\"id\":5,\"op\":\"submit\",\"job\":{\"nodes\":\"2\",\"runtime\":10}}"),
+	       "\"field\":\"job.nodes\",\"message\":\"job.nodes: must be an integer");
+	expect(th_request(fd, "{\"id\":6,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":1.5}}"),
+	       "\"field\":\"job.runtime\",\"message\":\"job.runtime: must be an integer");
+	expect(th_request(fd, "{\"id\":7,\"op\":\"submit\",\"job\":{\"nodes\":1}}"), "\"field\":\"job.runtime\",\"message\":\"job.runtime: required");
+	expect(th_request(fd, "{\"id\":8,\"op\":\"submit\",\"job\":{\"nodes\":0,\"runtime\":5}}"), "\"field\":\"job.nodes\"");
+	expect(th_request(fd, "{\"id\":9,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5,\"colour\":\"red\"}}"),
+	       "\"field\":\"job.colour\",\"message\":\"job.colour: not a job field");
+	expect(th_request(fd, "{\"id\":10,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5,\"partition\":\"tpu\"}}"),
+	       "\"field\":\"job.partition\",\"message\":\"job.partition: 'tpu' is not a partition of two");
+	expect(th_request(fd, "{\"id\":11,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5,\"user\":\"a,b\"}}"),
+	       "\"field\":\"job.user\"");
+	expect(th_request(fd, "{\"id\":12,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5,\"state\":\"gone\"}}"),
+	       "\"field\":\"job.state\"");
+	expect(th_request(fd, "{\"id\":13,\"op\":\"submit\",\"job\":{\"nodes\":4,\"gpus_per_node\":4,\"runtime\":5,\"partition\":\"gpu\"}}"),
+	       "could not run on the empty machine");
+	expect(th_request(fd, "{\"id\":14,\"op\":\"submit\",\"job\":{\"id\":5,\"nodes\":1,\"runtime\":5}}"), "{\"id\":14,\"result\":{\"job\":5,\"submit\":0}}");
+	expect(th_request(fd, "{\"id\":15,\"op\":\"submit\",\"job\":{\"id\":5,\"nodes\":1,\"runtime\":5}}"),
+	       "\"field\":\"job.id\",\"message\":\"job.id: job 5 was submitted already");
+	expect(th_request(fd, "{\"id\":16,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5},\"jobs\":[]}"), "\"field\":\"job\"");
+	expect(th_request(fd, "{\"id\":17,\"op\":\"run_until\",\"time\":100}"), "{\"id\":17,\"result\":{\"time\":100,\"next\":null}}");
+	expect(th_request(fd, "{\"id\":18,\"op\":\"submit\",\"job\":{\"nodes\":1,\"runtime\":5,\"submit\":50}}"),
+	       "\"field\":\"job.submit\",\"message\":\"job.submit: 50 is before now (100)");
+	expect(th_request(fd, "{\"id\":19,\"op\":\"run_until\",\"time\":100}"), "\"field\":\"time\",\"message\":\"time: 100 is out of range");
+	expect(th_request(fd, "{\"id\":20,\"op\":\"step\",\"seconds\":-1}"), "\"field\":\"seconds\"");
+	expect(th_request(fd, "{\"id\":21,\"op\":\"cancel\",\"job\":99}"), "\"field\":\"job\",\"message\":\"job: no job 99");
+	expect(th_request(fd, "{\"id\":22,\"op\":\"cancel\",\"job\":5}"), "\"message\":\"job: job 5 has ended (done)");
+	expect(th_request(fd, "{\"id\":23,\"op\":\"job\",\"job\":\"5\"}"), "\"field\":\"job\",\"message\":\"job: must be an integer");
+	expect(th_request(fd, "{\"id\":24,\"op\":\"run\",\"speed\":0}"), "\"field\":\"speed\"");
+	expect(th_request(fd, "{\"id\":25,\"op\":\"subscribe\",\"events\":[\"weather\"]}"), "\"field\":\"events\"");
+	expect(th_request(fd, "{\"id\":26,\"op\":\"scheduler\"}"), "\"message\":\"the server runs policy fcfs");
+	expect(th_request(fd, "{\"id\":27,\"op\":\"decide\",\"decisions\":[]}"), "\"message\":\"only the scheduler decides");
+	expect(th_request(fd, "{\"id\":28,\"op\":\"whatif\",\"job\":{\"nodes\":1}}"), "\"field\":\"job.runtime\"");
+	/* a line past --max-line (1024 bytes): refused, and the next is read */
+	char big[3000];
+	memset(big, ' ', sizeof big);
+	memcpy(big, "{\"id\":29,\"op\":\"queue\"", 21);
+	big[sizeof big - 2] = '}';
+	big[sizeof big - 1] = '\n';
+	th_send(fd, big, sizeof big);
+	expect(th_recv(fd, 10000), "\"message\":\"line longer than 1024 bytes: dropped up to its end\"");
+	th_send(fd, "\n  \r\n", 5); /* blank lines: no reply */
+	expect(th_request(fd, "{\"id\":30,\"op\":\"job\",\"job\":5}"), "{\"id\":30,\"result\":{\"job\":5,\"state\":\"done\",\"submit\":0,\"start\":0,\"end\":5,");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	unlink(yaml);
+}
+
+/* --- a replay against the batch run --- */
+
+#include "capsim/trace.h"
+
+/* The first n jobs of two days of the default workload model (seed 1), as
+ * a capsim CSV without metadata (a job's line is its number + 1). */
+static char *trace_csv(size_t n)
+{
+	char *out = NULL, *err = NULL;
+	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "1", "--days", "2", "--out", "-"), &out, &err), 0,
+		     "%s", err);
+	free(err);
+	char *w = out, *r = out;
+	size_t lines = 0;
+	while (*r && lines <= n) {
+		char *nl = strchr(r, '\n');
+		size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
+		if (*r != '#') {
+			memmove(w, r, len);
+			w += len;
+			lines++;
+		}
+		r += len;
+	}
+	*w = 0;
+	return out;
+}
+
+/* Record i of t as the protocol's job object. */
+static void job_json(const cs_trace *t, size_t i, char *buf, size_t len)
+{
+	const cs_jrec *r = &t->jobs[i];
+	snprintf(buf, len,
+		 "{\"id\":%lld,\"submit\":%lld,\"nodes\":%u,\"gpus_per_node\":%u,\"cores_per_node\":%u,\"mem_per_node\":%llu,"
+		 "\"time_limit\":%lld,\"runtime\":%lld,\"project\":\"%s\",\"user\":\"%s\",\"qos\":\"%s\",\"partition\":\"%s\","
+		 "\"state\":\"%s\"}",
+		 (long long)r->id, (long long)r->submit_s, r->nodes, r->gpus_per_node, r->cores_per_node,
+		 (unsigned long long)r->mem_per_node_mib, (long long)r->time_limit_s, (long long)r->runtime_s,
+		 cs_names_get(&t->projects, r->project), cs_names_get(&t->users, r->user), cs_names_get(&t->qos, r->qos),
+		 cs_names_get(&t->partitions, r->partition), cs_state_names[r->state]);
+}
+
+/* capsim run of csv under policy, its outputs in dir/batch. */
+static void batch_run(const char *dir, const char *csv, const char *policy)
+{
+	char w[128], od[128], *out, *err;
+	snprintf(w, sizeof w, "%s/w.csv", dir);
+	snprintf(od, sizeof od, "%s/batch", dir);
+	FILE *f = fopen(w, "w");
+	cr_assert_not_null(f);
+	fputs(csv, f);
+	fclose(f);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--policy", policy, "--out", od), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+}
+
+static void read_trace(const char *csv, cs_trace *t)
+{
+	char err[CS_ERRLEN];
+	cr_assert_eq(th_read_native(csv, t, err), 0, "%s", err);
+}
+
+/* Every job in one request (as an array), then the run drained. */
+static void submit_all_and_drain(int fd, const cs_trace *t)
+{
+	size_t cap = 64 + t->n * 400;
+	char *req = malloc(cap), one[400];
+	size_t w = (size_t)snprintf(req, cap, "{\"id\":\"all\",\"op\":\"submit\",\"jobs\":[");
+	for (size_t i = 0; i < t->n; i++) {
+		job_json(t, i, one, sizeof one);
+		w += (size_t)snprintf(req + w, cap - w, "%s%s", i ? "," : "", one);
+	}
+	snprintf(req + w, cap - w, "]}");
+	expect(th_request(fd, req), "{\"id\":\"all\",\"result\":{\"jobs\":[");
+	free(req);
+	expect(th_request(fd, "{\"id\":\"d\",\"op\":\"drain\"}"), "{\"id\":\"d\",\"result\":{\"time\":");
+}
+
+Test(serve, a_replay_through_the_socket_gives_the_batch_schedule)
+{
+	char *csv = trace_csv(300);
+	cs_trace t;
+	read_trace(csv, &t);
+	th_server S2;
+	char dir[] = "/tmp/capsim-replay-XXXXXX", od[128];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(od, sizeof od, "%s/live", dir);
+	th_serve_start(&S2, ARGS("--policy", "easy", "--out", od));
+	int fd = th_connect(&S2);
+	submit_all_and_drain(fd, &t);
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&S2), 0);
+	batch_run(dir, csv, "easy");
+	char bd[128];
+	snprintf(bd, sizeof bd, "%s/batch", dir);
+	th_expect_same_file(od, bd, "jobs.csv");
+	th_expect_same_file(od, bd, "batsim_jobs.csv");
+	th_serve_clean(&S2);
+	th_sh(NULL, "rm -rf '%s'", dir);
+	cs_trace_free(&t);
+	free(csv);
+}
+
+Test(serve, jobs_sent_one_at_a_time_as_the_clock_moves_give_the_batch_schedule)
+{
+	/* each job sent when the clock reaches its submit time (run_until),
+	 * as a live feed would: every arrival makes the run again */
+	char *csv = trace_csv(120);
+	cs_trace t;
+	read_trace(csv, &t);
+	th_server S;
+	char dir[] = "/tmp/capsim-replay-XXXXXX", od[128], bd[128], req[600], one[400];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(od, sizeof od, "%s/live", dir);
+	th_serve_start(&S, ARGS("--policy", "conservative", "--out", od));
+	int fd = th_connect(&S);
+	cs_time now = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.jobs[i].submit_s > now) {
+			now = t.jobs[i].submit_s;
+			snprintf(req, sizeof req, "{\"id\":%zu,\"op\":\"run_until\",\"time\":%lld}", i, (long long)now);
+			expect(th_request(fd, req), "\"result\":{\"time\":");
+		}
+		job_json(&t, i, one, sizeof one);
+		snprintf(req, sizeof req, "{\"id\":%zu,\"op\":\"submit\",\"job\":%s}", i, one);
+		expect(th_request(fd, req), "\"result\":{\"job\":");
+	}
+	expect(th_request(fd, "{\"id\":\"d\",\"op\":\"drain\"}"), "\"result\":{\"time\":");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&S), 0);
+	batch_run(dir, csv, "conservative");
+	snprintf(bd, sizeof bd, "%s/batch", dir);
+	th_expect_same_file(od, bd, "jobs.csv");
+	th_serve_clean(&S);
+	th_sh(NULL, "rm -rf '%s'", dir);
+	cs_trace_free(&t);
+	free(csv);
+}
+
+/* --- clients that misbehave, and many at once --- */
+
+/* n one-node CPU jobs of 10 s on th_two_partitions_yaml's cpu partition,
+ * submitted in one request. */
+static void many_cpu_jobs(int fd, size_t n)
+{
+	size_t cap = 64 + n * 100, w;
+	char *req = malloc(cap);
+	w = (size_t)snprintf(req, cap, "{\"id\":\"many\",\"op\":\"submit\",\"jobs\":[");
+	for (size_t i = 0; i < n; i++)
+		w += (size_t)snprintf(req + w, cap - w, "%s{\"nodes\":1,\"cores_per_node\":16,\"runtime\":10,\"partition\":\"cpu\"}",
+				      i ? "," : "");
+	snprintf(req + w, cap - w, "]}");
+	expect(th_request(fd, req), "{\"id\":\"many\",\"result\":{\"jobs\":[1,2,");
+	free(req);
+}
+
+Test(serve, a_client_killed_mid_line_leaves_the_others_served)
+{
+	/* a client subscribed to every event sends half a request and is
+	 * killed while events stream to it; the other one's 400 jobs (two CPU
+	 * nodes, 10 s each: 200 rounds) run to 2,000 s and it is answered */
+	th_server s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-c%d", (int)getpid());
+	char *yaml = cluster_file(&s);
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	pid_t kid = fork();
+	cr_assert(kid >= 0);
+	if (kid == 0) {
+		int k = th_connect(&s);
+		th_send(k, "{\"id\":1,\"op\":\"subscribe\",\"events\":[\"jobs\",\"utilization\"]}\n{\"id\":2,\"op\":\"que", 70);
+		pause();
+		_exit(0);
+	}
+	int fd = th_connect(&s);
+	many_cpu_jobs(fd, 400);
+	expect(th_request(fd, "{\"id\":3,\"op\":\"step\",\"seconds\":500}"), "{\"id\":3,\"result\":{\"time\":500,");
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	expect(th_request(fd, "{\"id\":4,\"op\":\"drain\"}"), "{\"id\":4,\"result\":{\"time\":2001,\"next\":null}}");
+	expect(th_request(fd, "{\"id\":5,\"op\":\"job\",\"job\":400}"), "\"state\":\"done\",\"submit\":0,\"start\":1990,\"end\":2000");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	unlink(yaml);
+}
+
+Test(serve, a_client_that_does_not_read_is_dropped_and_the_others_go_on)
+{
+	/* --max-output 65536: a subscriber that never reads is dropped once
+	 * 64 KiB wait for it (beyond what the socket holds); the client that
+	 * drives 6,000 jobs is answered throughout */
+	th_server s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-d%d", (int)getpid());
+	char *yaml = cluster_file(&s);
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs", "--max-output", "65536"));
+	int lazy = th_connect(&s);
+	expect(th_request(lazy, "{\"id\":1,\"op\":\"subscribe\",\"events\":[\"jobs\",\"utilization\"]}"), "\"result\"");
+	int fd = th_connect(&s);
+	many_cpu_jobs(fd, 6000);
+	expect(th_request(fd, "{\"id\":2,\"op\":\"drain\"}"), "{\"id\":2,\"result\":{\"time\":30001,\"next\":null}}");
+	char *log = th_slurp(s.log, NULL);
+	cr_assert(strstr(log, "a client dropped: it does not read what it is sent"), "%s", log);
+	free(log);
+	/* what the lazy one gets ends: the server closed it */
+	char *l;
+	size_t lines = 0;
+	while ((l = th_recv(lazy, 10000))) {
+		lines++;
+		free(l);
+	}
+	cr_assert_gt(lines, 100);
+	expect(th_request(fd, "{\"id\":3,\"op\":\"queue\"}"), "{\"id\":3,\"result\":{\"time\":30001,\"waiting\":[],\"running\":[]}}");
+	th_disconnect(fd);
+	th_disconnect(lazy);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	unlink(yaml);
+}
+
+Test(serve, twenty_clients_at_once_each_get_their_own_replies)
+{
+	/* 20 connections each send 10 submissions before reading any reply:
+	 * each reads its 10 replies, in its order, with its ids */
+	th_server s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-m%d", (int)getpid());
+	char *yaml = cluster_file(&s);
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	int fds[20];
+	char req[200];
+	for (int c = 0; c < 20; c++)
+		fds[c] = th_connect(&s);
+	for (int k = 0; k < 10; k++)
+		for (int c = 0; c < 20; c++) {
+			int n = snprintf(req, sizeof req, "{\"id\":\"c%d-%d\",\"op\":\"submit\",\"job\":{\"id\":%d,\"nodes\":1,"
+					 "\"runtime\":5,\"partition\":\"cpu\"}}\n", c, k, 1000 + c * 10 + k);
+			th_send(fds[c], req, (size_t)n);
+		}
+	for (int c = 0; c < 20; c++)
+		for (int k = 0; k < 10; k++) {
+			snprintf(req, sizeof req, "{\"id\":\"c%d-%d\",\"result\":{\"job\":%d,\"submit\":0}}", c, k,
+				 1000 + c * 10 + k);
+			char *r = th_recv(fds[c], 10000);
+			cr_assert_not_null(r);
+			cr_assert_str_eq(r, req);
+			free(r);
+		}
+	expect(th_request(fds[7], "{\"id\":1,\"op\":\"cluster\"}"), "\"jobs\":200");
+	for (int c = 0; c < 20; c++)
+		th_disconnect(fds[c]);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	unlink(yaml);
+}
+
+/* --- stopping, saving, restoring --- */
+
+/* The 300 jobs to day 1 (a running job cancelled there), then to the end,
+ * with or without a SIGTERM, --save and --restore at day 1. */
+static void to_day_one(int fd, const cs_trace *t, int64_t *cancelled)
+{
+	size_t cap = 64 + t->n * 400;
+	char *req = malloc(cap), one[400];
+	size_t w = (size_t)snprintf(req, cap, "{\"id\":\"all\",\"op\":\"submit\",\"jobs\":[");
+	for (size_t i = 0; i < t->n; i++) {
+		job_json(t, i, one, sizeof one);
+		w += (size_t)snprintf(req + w, cap - w, "%s%s", i ? "," : "", one);
+	}
+	snprintf(req + w, cap - w, "]}");
+	expect(th_request(fd, req), "\"result\"");
+	free(req);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"run_until\",\"time\":86400}"), "\"result\":{\"time\":86400");
+	char *q = th_request(fd, "{\"id\":2,\"op\":\"queue\"}");
+	char *run = strstr(q, "\"running\":[{\"job\":");
+	cr_assert_not_null(run, "%s", q);
+	*cancelled = strtoll(run + 18, NULL, 10);
+	free(q);
+	char c[100];
+	snprintf(c, sizeof c, "{\"id\":3,\"op\":\"cancel\",\"job\":%lld}", (long long)*cancelled);
+	expect(th_request(fd, c), "\"state\":\"cancelled\"");
+}
+
+Test(serve, sigterm_saves_the_state_and_a_restored_server_goes_on_as_the_first_would)
+{
+	char *csv = trace_csv(300);
+	cs_trace t;
+	read_trace(csv, &t);
+	char dir[] = "/tmp/capsim-save-XXXXXX", save[128], a[128], b[128];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(save, sizeof save, "%s/state.json", dir);
+	snprintf(a, sizeof a, "%s/straight", dir);
+	snprintf(b, sizeof b, "%s/restored", dir);
+	int64_t c1, c2;
+	/* straight through */
+	th_server S;
+	th_serve_start(&S, ARGS("--policy", "easy", "--out", a));
+	int fd = th_connect(&S);
+	to_day_one(fd, &t, &c1);
+	expect(th_request(fd, "{\"id\":4,\"op\":\"drain\"}"), "\"result\"");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&S), 0);
+	th_serve_clean(&S);
+	/* stopped at day 1 with --save, then restored */
+	th_serve_start(&S, ARGS("--policy", "easy", "--save", save));
+	fd = th_connect(&S);
+	to_day_one(fd, &t, &c2);
+	cr_assert_eq(c1, c2);
+	cr_assert_eq(th_serve_stop(&S), 0);
+	char *log = th_slurp(S.log, NULL);
+	cr_assert(strstr(log, "SIGTERM: stopping") && strstr(log, "state saved in"), "%s", log);
+	free(log);
+	th_disconnect(fd);
+	th_serve_clean(&S);
+	th_serve_start(&S, ARGS("--policy", "easy", "--restore", save, "--out", b));
+	fd = th_connect(&S);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"cluster\"}"), "\"time\":86400");
+	expect(th_request(fd, "{\"id\":2,\"op\":\"drain\"}"), "\"result\"");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&S), 0);
+	th_serve_clean(&S);
+	th_expect_same_file(a, b, "jobs.csv");
+	/* restored under another policy: refused */
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("serve", "--listen", "unix:/tmp/capsim-never.sock", "--policy", "fcfs", "--restore", save),
+			     &out, &err), 2);
+	cr_assert(strstr(err, "saved on cluster national-ai-dc under policy easy"), "%s", err);
+	free(out);
+	free(err);
+	th_sh(NULL, "rm -rf '%s'", dir);
+	cs_trace_free(&t);
+	free(csv);
+}
+
+/* --- TCP, real time --- */
+
+Test(serve, listens_on_tcp_and_runs_in_real_time_at_a_speed)
+{
+	/* port 0: the port chosen is in the log; at speed 1e6 the clock runs
+	 * a million seconds a second, the timer moving it every 100 ms; paused,
+	 * it stops */
+	char dir[] = "/tmp/capsim-tcp-XXXXXX", logp[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(logp, sizeof logp, "%s/log", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen(logp, "w", stderr);
+		execl(th_bin(), th_bin(), "serve", "--listen", "127.0.0.1:0", "--policy", "fcfs", (char *)NULL);
+		_exit(127);
+	}
+	int port = 0;
+	for (int i = 0; i < 3000 && !port; i++) {
+		char *l = th_slurp(logp, NULL);
+		char *at = l ? strstr(l, "listening on 127.0.0.1:") : NULL;
+		if (at)
+			port = atoi(at + 23);
+		free(l);
+		usleep(10000);
+	}
+	cr_assert_gt(port, 0);
+	char cmd[512], *out;
+	snprintf(cmd, sizeof cmd,
+		 "python3 -c 'import socket,json,time\n"
+		 "s=socket.create_connection((\"127.0.0.1\",%d)); f=s.makefile(\"rw\")\n"
+		 "def rq(o): f.write(json.dumps(o)+\"\\n\"); f.flush(); return json.loads(f.readline())\n"
+		 "print(rq({\"id\":1,\"op\":\"run\",\"speed\":1e6})[\"result\"][\"speed\"])\n"
+		 "time.sleep(0.5)\n"
+		 "print(rq({\"id\":2,\"op\":\"step\"})[\"error\"][\"message\"])\n"
+		 "t=rq({\"id\":3,\"op\":\"pause\"})[\"result\"][\"time\"]; print(t > 100000)\n"
+		 "time.sleep(0.3); print(rq({\"id\":4,\"op\":\"cluster\"})[\"result\"][\"time\"] == t)'", port);
+	cr_assert_eq(th_sh(&out, "%s", cmd), 0, "%s", out);
+	cr_assert_str_eq(out, "1000000.0\nthe clock runs in real time: pause first\nTrue\nTrue\n");
+	free(out);
+	kill(pid, SIGTERM);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	th_sh(NULL, "rm -rf '%s'", dir);
+}
