@@ -9,7 +9,7 @@ PKGS    := zlib jansson hwloc libfyaml libuv
 # forgivingly than hwloc's built-in parser; capsim works with either, and
 # .ci/run runs the topology tests under both (HWLOC_LIBXML=0 forces the built-in).
 DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libhwloc-plugins libuv1-dev \
-           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core
+           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core python3
 SHARED  ?= ../shared
 
 BUILD   ?= build

@@ -480,3 +480,42 @@ Test(serve, listens_on_tcp_and_runs_in_real_time_at_a_speed)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	th_sh(NULL, "rm -rf '%s'", dir);
 }
+
+/* --- an external scheduler --- */
+
+Test(serve, the_python_fcfs_client_gives_the_built_in_fcfs_schedule)
+{
+	/* examples/fcfs_client.py as the scheduler of --external; the jobs
+	 * (several partitions: one queue each) sent from here */
+	char *csv = trace_csv(300);
+	cs_trace t;
+	read_trace(csv, &t);
+	th_server S;
+	char dir[] = "/tmp/capsim-ext-XXXXXX", od[128], bd[128], client[256], addr[160];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(od, sizeof od, "%s/live", dir);
+	th_serve_start(&S, ARGS("--external", "--out", od));
+	snprintf(client, sizeof client, "%s/examples/fcfs_client.py", th_root());
+	snprintf(addr, sizeof addr, "unix:%s", S.sock);
+	pid_t py = fork();
+	if (py == 0) {
+		execlp("python3", "python3", client, addr, (char *)NULL);
+		_exit(127);
+	}
+	int fd = th_connect(&S);
+	/* the passes wait for the scheduler until it has registered */
+	submit_all_and_drain(fd, &t);
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&S), 0);
+	int st;
+	waitpid(py, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the client exited %d", st);
+	batch_run(dir, csv, "fcfs");
+	snprintf(bd, sizeof bd, "%s/batch", dir);
+	th_expect_same_file(od, bd, "jobs.csv");
+	th_expect_same_file(od, bd, "batsim_jobs.csv");
+	th_serve_clean(&S);
+	th_sh(NULL, "rm -rf '%s'", dir);
+	cs_trace_free(&t);
+	free(csv);
+}
