@@ -189,6 +189,7 @@ int cs_live_waiting_pass(const cs_live *L) { return L->waiting_pass; }
 uint64_t cs_live_passes(const cs_live *L) { return L->run ? L->run->pass : 0; }
 size_t cs_live_njobs(const cs_live *L) { return L->nin; }
 const char *cs_live_cluster_name(const cs_live *L) { return cs_cluster_name(L->c); }
+const char *cs_live_cluster_spec(const cs_live *L) { return L->o.cluster ? L->o.cluster : "default"; }
 const char *cs_live_policy_name(const cs_live *L) { return L->o.external ? "external" : L->ops->name; }
 void cs_live_observe(cs_live *L, cs_live_observer fn, void *ctx)
 {

@@ -427,9 +427,11 @@ int cs_serve_run(cs_live *L, const cs_serve_opts *o, char *err, size_t errlen)
 		if (rc < 0)
 			snprintf(err, errlen, "%s", S->err);
 	} else {
+		cs_twin_stop(S);
 		uv_walk(&S->loop, close_one, NULL);
 	}
 	uv_run(&S->loop, UV_RUN_DEFAULT); /* the closes */
+	cs_twin_free(S);
 	for (size_t i = 0; i < S->nlisteners; i++) {
 		if (S->unix_paths[i][0])
 			unlink(S->unix_paths[i]);

@@ -88,7 +88,13 @@ void cs_srv_tick(srv *S);
 void cs_srv_after_advance(srv *S);
 
 /* --- twin.c --- */
+/* Poll o->follow every o->follow_s seconds, the first at once. */
 int cs_twin_start(srv *S, char *err, size_t errlen);
+/* No more polls (the command, if running, is signalled). */
 void cs_twin_stop(srv *S);
+/* After the loop has closed every handle. */
+void cs_twin_free(srv *S);
+/* The last poll: when, what it found, its error ("" if none); null without a twin. */
+json_t *cs_twin_status(const srv *S);
 
 #endif

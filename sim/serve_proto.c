@@ -347,10 +347,10 @@ static int op_cluster(req *r)
 	const srv *S = r->S;
 	const cs_live *L = S->L;
 	json_t *u = usage_json(L);
-	json_object_update_new(u, json_pack("{ss ss sI sI sb sf so}", "cluster", cs_live_cluster_name(L), "policy",
+	json_object_update_new(u, json_pack("{ss ss sI sI sb sf so so}", "cluster", cs_live_cluster_name(L), "policy",
 					    cs_live_policy_name(L), "time", (json_int_t)cs_live_now(L), "jobs",
 					    (json_int_t)cs_live_njobs(L), "waiting_pass", cs_live_waiting_pass(L),
-					    "speed", S->speed, "node_state", free_json(L, 1)));
+					    "speed", S->speed, "twin", cs_twin_status(S), "node_state", free_json(L, 1)));
 	return reply(r, u);
 }
 

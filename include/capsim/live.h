@@ -129,6 +129,7 @@ long cs_live_node_list(const cs_live *L, const cs_slot *slots, uint32_t n, char 
 /* Node index by name, or -1. */
 int64_t cs_live_node_find(const cs_live *L, const char *name);
 const char *cs_live_cluster_name(const cs_live *L);
+const char *cs_live_cluster_spec(const cs_live *L); /* as opts.cluster gave it ("default") */
 const char *cs_live_policy_name(const cs_live *L);
 
 /* Every change to a job as it happens (muted during rebuilds' replays):
