@@ -208,7 +208,7 @@ slurm-deps:
 
 # CAPSIM_REQUIRE_SLURM: a missing Slurm fails the test instead of skipping it
 test-slurm: slurm-deps
-	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter 'slurm/*'"
+	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter '@(slurm|serve_slurm)/*'"
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
