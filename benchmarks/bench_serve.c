@@ -287,9 +287,10 @@ static void step(cs_live *L)
 		die("in-process step");
 }
 
-static double inproc_steps(void)
+/* A live run with the NJOBS jobs submitted. */
+static cs_live *live_with_jobs(int external)
 {
-	cs_live *L = live(0);
+	cs_live *L = live(external);
 	char err[CS_ERRLEN];
 	for (int i = 0; i < NJOBS; i++) {
 		cs_live_job j = bench_job(i);
@@ -297,6 +298,12 @@ static double inproc_steps(void)
 		if (cs_live_submit(L, &j, &id, err, sizeof err) < 0)
 			die(err);
 	}
+	return L;
+}
+
+static double inproc_steps(void)
+{
+	cs_live *L = live_with_jobs(0);
 	step(L); /* builds the run */
 	double t0 = now_s();
 	for (int i = 0; i < NSTEPS; i++)
@@ -358,14 +365,8 @@ static double external_passes(int *passes)
 
 static double inproc_passes(void)
 {
-	cs_live *L = live(1);
+	cs_live *L = live_with_jobs(1);
 	char err[CS_ERRLEN];
-	for (int i = 0; i < NJOBS; i++) {
-		cs_live_job j = bench_job(i);
-		int64_t id;
-		if (cs_live_submit(L, &j, &id, err, sizeof err) < 0)
-			die(err);
-	}
 	int64_t *ids = malloc((NJOBS + 1) * sizeof *ids);
 	cs_live_decision *d = malloc((NJOBS + 1) * sizeof *d);
 	uint8_t *ok = malloc(NJOBS + 1);

@@ -126,16 +126,22 @@ static void read_csv(const char *csv, cs_trace *t)
 	cr_assert_eq(th_read_native(csv, t, err), 0, "%s", err);
 }
 
+/* Every job of t into L. */
+static void submit_all(cs_live *L, const cs_trace *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		cs_live_job j = job_of(t, &t->jobs[i]);
+		submit(L, &j);
+	}
+}
+
 static void all_at_once(const char *policy, const char *const *params)
 {
 	char *csv = two_days();
 	cs_trace t;
 	read_csv(csv, &t);
 	cs_live *L = live_new(policy, params);
-	for (size_t i = 0; i < t.n; i++) {
-		cs_live_job j = job_of(&t, &t.jobs[i]);
-		submit(L, &j);
-	}
+	submit_all(L, &t);
 	run_out(L);
 	expect_batch_schedule(L, csv, policy, params);
 	cs_live_free(L);
@@ -295,10 +301,7 @@ Test(live, a_restored_state_goes_on_as_the_saved_run)
 	cs_trace t;
 	read_csv(csv, &t);
 	cs_live *A = live_new("easy", NULL), *B = live_new("easy", NULL);
-	for (size_t i = 0; i < t.n; i++) {
-		cs_live_job j = job_of(&t, &t.jobs[i]);
-		submit(A, &j);
-	}
+	submit_all(A, &t);
 	advance(A, 86400);
 	int64_t run[1];
 	cr_assert_geq(cs_live_running(A, run, 1), 1);
@@ -388,10 +391,7 @@ Test(live, an_external_fcfs_gives_the_built_in_fcfs_schedule)
 	cs_live *L;
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
-	for (size_t i = 0; i < t.n; i++) {
-		cs_live_job j = job_of(&t, &t.jobs[i]);
-		submit(L, &j);
-	}
+	submit_all(L, &t);
 	external_fcfs(L);
 	/* one queue over every partition, as the client keeps it */
 	expect_batch_schedule(L, csv, "fcfs", ARGS("queue=global"));

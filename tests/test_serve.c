@@ -15,15 +15,30 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static char *cluster_file(th_server *s)
+/* A server on th_two_partitions_yaml (gpu: a-0..a-2, 4 GPUs each; cpu:
+ * b-0, b-1, 16 cores each) under fcfs, with the extra options. */
+static char two_yaml[64];
+static void start_two(th_server *s, const char *const *extra)
 {
-	static char path[160];
-	snprintf(path, sizeof path, "%s.yaml", s->dir);
-	FILE *f = fopen(path, "w");
+	snprintf(two_yaml, sizeof two_yaml, "/tmp/capsim-serve-two-%d.yaml", (int)getpid());
+	FILE *f = fopen(two_yaml, "w");
 	cr_assert_not_null(f);
 	fputs(th_two_partitions_yaml, f);
 	fclose(f);
-	return path;
+	const char *args[16] = { "--cluster", two_yaml, "--policy", "fcfs" };
+	for (size_t i = 0; extra && extra[i] && i < 11; i++)
+		args[4 + i] = extra[i];
+	th_serve_start(s, args);
+}
+
+/* SIGTERM: a clean stop (exit 0), its directory removed. */
+static void stop(th_server *s)
+{
+	cr_assert_eq(th_serve_stop(s), 0);
+	th_serve_clean(s);
+	if (two_yaml[0])
+		unlink(two_yaml);
+	two_yaml[0] = 0;
 }
 
 /* r contains want (both strings). */
@@ -37,11 +52,7 @@ static void expect(char *r, const char *want)
 Test(serve, every_malformed_request_gets_an_error_naming_its_field)
 {
 	th_server s;
-	const char *yaml = NULL;
-	th_server tmp;
-	snprintf(tmp.dir, sizeof tmp.dir, "/tmp/capsim-serve-cluster-%d", (int)getpid());
-	yaml = cluster_file(&tmp);
-	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs", "--max-line", "1024"));
+	start_two(&s, ARGS("--max-line", "1024"));
 	int fd = th_connect(&s);
 	expect(th_request(fd, "{not json"), "{\"id\":null,\"error\":{\"field\":null,\"message\":\"malformed JSON at column");
 	expect(th_request(fd, "[1,2]"), "\"message\":\"a request is a JSON object\"");
@@ -97,9 +108,7 @@ Test(serve, every_malformed_request_gets_an_error_naming_its_field)
 	th_send(fd, "\n  \r\n", 5); /* blank lines: no reply */
 	expect(th_request(fd, "{\"id\":30,\"op\":\"job\",\"job\":5}"), "{\"id\":30,\"result\":{\"job\":5,\"state\":\"done\",\"submit\":0,\"start\":0,\"end\":5,");
 	th_disconnect(fd);
-	cr_assert_eq(th_serve_stop(&s), 0);
-	th_serve_clean(&s);
-	unlink(yaml);
+	stop(&s);
 }
 
 /* --- a replay against the batch run --- */
@@ -165,8 +174,8 @@ static void read_trace(const char *csv, cs_trace *t)
 	cr_assert_eq(th_read_native(csv, t, err), 0, "%s", err);
 }
 
-/* Every job in one request (as an array), then the run drained. */
-static void submit_all_and_drain(int fd, const cs_trace *t)
+/* Every job of t in one request (as an array). */
+static void submit_trace(int fd, const cs_trace *t)
 {
 	size_t cap = 64 + t->n * 400;
 	char *req = malloc(cap), one[400];
@@ -178,68 +187,94 @@ static void submit_all_and_drain(int fd, const cs_trace *t)
 	snprintf(req + w, cap - w, "]}");
 	expect(th_request(fd, req), "{\"id\":\"all\",\"result\":{\"jobs\":[");
 	free(req);
+}
+
+/* ... then the run drained. */
+static void submit_all_and_drain(int fd, const cs_trace *t)
+{
+	submit_trace(fd, t);
 	expect(th_request(fd, "{\"id\":\"d\",\"op\":\"drain\"}"), "{\"id\":\"d\",\"result\":{\"time\":");
+}
+
+/* A replay: the first n jobs of the trace, a server with its --out in a
+ * directory of its own (its other options: args), stopped, then the batch
+ * run of the same CSV under policy beside it, compared file by file. */
+typedef struct replay {
+	char *csv;
+	cs_trace t;
+	char dir[32], od[64];
+	th_server S;
+	int fd;
+} replay;
+
+static void replay_begin(replay *r, size_t n, const char *const *args)
+{
+	r->csv = trace_csv(n);
+	read_trace(r->csv, &r->t);
+	snprintf(r->dir, sizeof r->dir, "/tmp/capsim-replay-XXXXXX");
+	cr_assert_not_null(mkdtemp(r->dir));
+	snprintf(r->od, sizeof r->od, "%s/live", r->dir);
+	const char *a[16];
+	size_t k = 0;
+	for (; args[k] && k < 13; k++)
+		a[k] = args[k];
+	a[k++] = "--out";
+	a[k++] = r->od;
+	a[k] = NULL;
+	th_serve_start(&r->S, a);
+	r->fd = th_connect(&r->S);
+}
+
+/* The server stopped (SIGTERM: its outputs written). */
+static void replay_stop(replay *r)
+{
+	th_disconnect(r->fd);
+	cr_assert_eq(th_serve_stop(&r->S), 0);
+}
+
+static void replay_compare(replay *r, const char *policy)
+{
+	batch_run(r->dir, r->csv, policy);
+	char bd[64];
+	snprintf(bd, sizeof bd, "%s/batch", r->dir);
+	th_expect_same_file(r->od, bd, "jobs.csv");
+	th_expect_same_file(r->od, bd, "batsim_jobs.csv");
+	th_serve_clean(&r->S);
+	th_sh(NULL, "rm -rf '%s'", r->dir);
+	cs_trace_free(&r->t);
+	free(r->csv);
 }
 
 Test(serve, a_replay_through_the_socket_gives_the_batch_schedule)
 {
-	char *csv = trace_csv(300);
-	cs_trace t;
-	read_trace(csv, &t);
-	th_server S2;
-	char dir[] = "/tmp/capsim-replay-XXXXXX", od[128];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(od, sizeof od, "%s/live", dir);
-	th_serve_start(&S2, ARGS("--policy", "easy", "--out", od));
-	int fd = th_connect(&S2);
-	submit_all_and_drain(fd, &t);
-	th_disconnect(fd);
-	cr_assert_eq(th_serve_stop(&S2), 0);
-	batch_run(dir, csv, "easy");
-	char bd[128];
-	snprintf(bd, sizeof bd, "%s/batch", dir);
-	th_expect_same_file(od, bd, "jobs.csv");
-	th_expect_same_file(od, bd, "batsim_jobs.csv");
-	th_serve_clean(&S2);
-	th_sh(NULL, "rm -rf '%s'", dir);
-	cs_trace_free(&t);
-	free(csv);
+	replay r;
+	replay_begin(&r, 300, ARGS("--policy", "easy"));
+	submit_all_and_drain(r.fd, &r.t);
+	replay_stop(&r);
+	replay_compare(&r, "easy");
 }
 
 Test(serve, jobs_sent_one_at_a_time_as_the_clock_moves_give_the_batch_schedule)
 {
 	/* each job sent when the clock reaches its submit time (run_until),
 	 * as a live feed would: every arrival makes the run again */
-	char *csv = trace_csv(120);
-	cs_trace t;
-	read_trace(csv, &t);
-	th_server S;
-	char dir[] = "/tmp/capsim-replay-XXXXXX", od[128], bd[128], req[600], one[400];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(od, sizeof od, "%s/live", dir);
-	th_serve_start(&S, ARGS("--policy", "conservative", "--out", od));
-	int fd = th_connect(&S);
+	replay r;
+	replay_begin(&r, 120, ARGS("--policy", "conservative"));
+	char req[600], one[400];
 	cs_time now = 0;
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.jobs[i].submit_s > now) {
-			now = t.jobs[i].submit_s;
+	for (size_t i = 0; i < r.t.n; i++) {
+		if (r.t.jobs[i].submit_s > now) {
+			now = r.t.jobs[i].submit_s;
 			snprintf(req, sizeof req, "{\"id\":%zu,\"op\":\"run_until\",\"time\":%lld}", i, (long long)now);
-			expect(th_request(fd, req), "\"result\":{\"time\":");
+			expect(th_request(r.fd, req), "\"result\":{\"time\":");
 		}
-		job_json(&t, i, one, sizeof one);
+		job_json(&r.t, i, one, sizeof one);
 		snprintf(req, sizeof req, "{\"id\":%zu,\"op\":\"submit\",\"job\":%s}", i, one);
-		expect(th_request(fd, req), "\"result\":{\"job\":");
+		expect(th_request(r.fd, req), "\"result\":{\"job\":");
 	}
-	expect(th_request(fd, "{\"id\":\"d\",\"op\":\"drain\"}"), "\"result\":{\"time\":");
-	th_disconnect(fd);
-	cr_assert_eq(th_serve_stop(&S), 0);
-	batch_run(dir, csv, "conservative");
-	snprintf(bd, sizeof bd, "%s/batch", dir);
-	th_expect_same_file(od, bd, "jobs.csv");
-	th_serve_clean(&S);
-	th_sh(NULL, "rm -rf '%s'", dir);
-	cs_trace_free(&t);
-	free(csv);
+	expect(th_request(r.fd, "{\"id\":\"d\",\"op\":\"drain\"}"), "\"result\":{\"time\":");
+	replay_stop(&r);
+	replay_compare(&r, "conservative");
 }
 
 /* --- clients that misbehave, and many at once --- */
@@ -265,9 +300,7 @@ Test(serve, a_client_killed_mid_line_leaves_the_others_served)
 	 * killed while events stream to it; the other one's 400 jobs (two CPU
 	 * nodes, 10 s each: 200 rounds) run to 2,000 s and it is answered */
 	th_server s;
-	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-c%d", (int)getpid());
-	char *yaml = cluster_file(&s);
-	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	start_two(&s, NULL);
 	pid_t kid = fork();
 	cr_assert(kid >= 0);
 	if (kid == 0) {
@@ -284,9 +317,7 @@ Test(serve, a_client_killed_mid_line_leaves_the_others_served)
 	expect(th_request(fd, "{\"id\":4,\"op\":\"drain\"}"), "{\"id\":4,\"result\":{\"time\":2001,\"next\":null}}");
 	expect(th_request(fd, "{\"id\":5,\"op\":\"job\",\"job\":400}"), "\"state\":\"done\",\"submit\":0,\"start\":1990,\"end\":2000");
 	th_disconnect(fd);
-	cr_assert_eq(th_serve_stop(&s), 0);
-	th_serve_clean(&s);
-	unlink(yaml);
+	stop(&s);
 }
 
 Test(serve, a_client_that_does_not_read_is_dropped_and_the_others_go_on)
@@ -295,9 +326,7 @@ Test(serve, a_client_that_does_not_read_is_dropped_and_the_others_go_on)
 	 * 64 KiB wait for it (beyond what the socket holds); the client that
 	 * drives 6,000 jobs is answered throughout */
 	th_server s;
-	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-d%d", (int)getpid());
-	char *yaml = cluster_file(&s);
-	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs", "--max-output", "65536"));
+	start_two(&s, ARGS("--max-output", "65536"));
 	int lazy = th_connect(&s);
 	expect(th_request(lazy, "{\"id\":1,\"op\":\"subscribe\",\"events\":[\"jobs\",\"utilization\"]}"), "\"result\"");
 	int fd = th_connect(&s);
@@ -317,9 +346,7 @@ Test(serve, a_client_that_does_not_read_is_dropped_and_the_others_go_on)
 	expect(th_request(fd, "{\"id\":3,\"op\":\"queue\"}"), "{\"id\":3,\"result\":{\"time\":30001,\"waiting\":[],\"running\":[]}}");
 	th_disconnect(fd);
 	th_disconnect(lazy);
-	cr_assert_eq(th_serve_stop(&s), 0);
-	th_serve_clean(&s);
-	unlink(yaml);
+	stop(&s);
 }
 
 Test(serve, twenty_clients_at_once_each_get_their_own_replies)
@@ -327,9 +354,7 @@ Test(serve, twenty_clients_at_once_each_get_their_own_replies)
 	/* 20 connections each send 10 submissions before reading any reply:
 	 * each reads its 10 replies, in its order, with its ids */
 	th_server s;
-	snprintf(s.dir, sizeof s.dir, "/tmp/capsim-serve-m%d", (int)getpid());
-	char *yaml = cluster_file(&s);
-	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	start_two(&s, NULL);
 	int fds[20];
 	char req[200];
 	for (int c = 0; c < 20; c++)
@@ -352,9 +377,7 @@ Test(serve, twenty_clients_at_once_each_get_their_own_replies)
 	expect(th_request(fds[7], "{\"id\":1,\"op\":\"cluster\"}"), "\"jobs\":200");
 	for (int c = 0; c < 20; c++)
 		th_disconnect(fds[c]);
-	cr_assert_eq(th_serve_stop(&s), 0);
-	th_serve_clean(&s);
-	unlink(yaml);
+	stop(&s);
 }
 
 /* --- stopping, saving, restoring --- */
@@ -363,16 +386,7 @@ Test(serve, twenty_clients_at_once_each_get_their_own_replies)
  * with or without a SIGTERM, --save and --restore at day 1. */
 static void to_day_one(int fd, const cs_trace *t, int64_t *cancelled)
 {
-	size_t cap = 64 + t->n * 400;
-	char *req = malloc(cap), one[400];
-	size_t w = (size_t)snprintf(req, cap, "{\"id\":\"all\",\"op\":\"submit\",\"jobs\":[");
-	for (size_t i = 0; i < t->n; i++) {
-		job_json(t, i, one, sizeof one);
-		w += (size_t)snprintf(req + w, cap - w, "%s%s", i ? "," : "", one);
-	}
-	snprintf(req + w, cap - w, "]}");
-	expect(th_request(fd, req), "\"result\"");
-	free(req);
+	submit_trace(fd, t);
 	expect(th_request(fd, "{\"id\":1,\"op\":\"run_until\",\"time\":86400}"), "\"result\":{\"time\":86400");
 	char *q = th_request(fd, "{\"id\":2,\"op\":\"queue\"}");
 	char *run = strstr(q, "\"running\":[{\"job\":");
@@ -487,35 +501,21 @@ Test(serve, the_python_fcfs_client_gives_the_built_in_fcfs_schedule)
 {
 	/* examples/fcfs_client.py as the scheduler of --external; the jobs
 	 * (several partitions: one queue each) sent from here */
-	char *csv = trace_csv(300);
-	cs_trace t;
-	read_trace(csv, &t);
-	th_server S;
-	char dir[] = "/tmp/capsim-ext-XXXXXX", od[128], bd[128], client[256], addr[160];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(od, sizeof od, "%s/live", dir);
-	th_serve_start(&S, ARGS("--external", "--out", od));
+	replay r;
+	replay_begin(&r, 300, ARGS("--external"));
+	char client[256], addr[160];
 	snprintf(client, sizeof client, "%s/examples/fcfs_client.py", th_root());
-	snprintf(addr, sizeof addr, "unix:%s", S.sock);
+	snprintf(addr, sizeof addr, "unix:%s", r.S.sock);
 	pid_t py = fork();
 	if (py == 0) {
 		execlp("python3", "python3", client, addr, (char *)NULL);
 		_exit(127);
 	}
-	int fd = th_connect(&S);
 	/* the passes wait for the scheduler until it has registered */
-	submit_all_and_drain(fd, &t);
-	th_disconnect(fd);
-	cr_assert_eq(th_serve_stop(&S), 0);
+	submit_all_and_drain(r.fd, &r.t);
+	replay_stop(&r);
 	int st;
 	waitpid(py, &st, 0);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the client exited %d", st);
-	batch_run(dir, csv, "fcfs");
-	snprintf(bd, sizeof bd, "%s/batch", dir);
-	th_expect_same_file(od, bd, "jobs.csv");
-	th_expect_same_file(od, bd, "batsim_jobs.csv");
-	th_serve_clean(&S);
-	th_sh(NULL, "rm -rf '%s'", dir);
-	cs_trace_free(&t);
-	free(csv);
+	replay_compare(&r, "fcfs");
 }

@@ -46,8 +46,8 @@ static const cs_cli_opt serve_opts[] = {
 		  "(DIR replaced whole, as by capsim run)" },
 	CS_CLI_HEADING("a twin of a real Slurm (docs/serve.md, \"The twin\"):"),
 	{ .name = "follow", .arg = "CMD", .id = O_FOLLOW,
-	  .help = "every --interval seconds, run CMD (sh -c) and take its output, squeue's (--format as "
-		  "docs/serve.md gives), as the cluster's jobs" },
+	  .help = "every --interval seconds, run CMD (sh -c) and take its output, squeue's in the format "
+		  "docs/serve.md gives, as the cluster's jobs; CMD squeue runs squeue so" },
 	{ .name = "follow-file", .arg = "FILE", .id = O_FOLLOWFILE,
 	  .help = "the same, read from FILE (rewritten by someone else)" },
 	{ .name = "interval", .arg = "S", .id = O_INTERVAL,
@@ -59,15 +59,15 @@ static int serve_main(int argc, char **argv);
 
 const cs_cli_cmd cs_cli_serve_cmd = {
 	.name = "serve",
-	.synopsis = "capsim serve --listen HOST:PORT|unix:PATH [--cluster CONFIG] [--policy NAME [--policy-opt K=V]... "
-		    "| --external] [options]",
+	.synopsis = "capsim serve --listen ADDRESS [--policy NAME | --external] [options]",
 	.summary = "the engine behind a socket: jobs submitted live, time advanced on request or in real time, "
 		   "external schedulers, what-if, a twin of a real Slurm",
-	.about = "Runs the simulator as a server: clients connect over TCP or a Unix socket and send\n"
-		 "one JSON request a line (submit, cancel, query, step, run_until, run at a speed,\n"
-		 "subscribe, whatif, and for an external scheduler scheduler and decide); each\n"
-		 "gets one reply line with its id. The protocol is in docs/serve.md. SIGINT or\n"
-		 "SIGTERM stops it (after --save and --out).\n",
+	.about = "Runs the simulator as a server: clients connect over TCP or a Unix socket\n"
+		 "and send one JSON request a line (submit, cancel, job, queue, cluster, step,\n"
+		 "run_until, drain, run at a speed, pause, subscribe, whatif, and for an external\n"
+		 "scheduler scheduler and decide); each gets one reply line with its id. The\n"
+		 "protocol is in docs/serve.md. SIGINT or SIGTERM stops it (after --save and\n"
+		 "--out).\n",
 	.opts = serve_opts,
 	.main = serve_main,
 };
@@ -101,19 +101,7 @@ static int serve_main(int argc, char **argv)
 			so.listen[so.nlisten++] = a;
 			break;
 		case O_POLICY: lo.policy = a; policy_given = 1; break;
-		case O_POPT: {
-			char *eq = strchr(a, '=');
-			if (!eq || eq == a) {
-				snprintf(err, sizeof err, "--policy-opt: '%s' is not KEY=VALUE", a);
-				return cs_cli_die(2, err);
-			}
-			if (lo.nparams == CS_MAX_PARAMS)
-				return cs_cli_die(2, "--policy-opt: too many parameters");
-			*eq = 0;
-			lo.keys[lo.nparams] = a;
-			lo.vals[lo.nparams++] = eq + 1;
-			break;
-		}
+		case O_POPT: rc = cs_cli_policy_opt(a, lo.keys, lo.vals, &lo.nparams, err, sizeof err); break;
 		case O_EXTERNAL: lo.external = 1; break;
 		case O_ACCOUNTS: lo.accounts = a; break;
 		case O_FIT: lo.fit = (cs_fit)p.pick; break;
