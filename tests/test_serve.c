@@ -298,7 +298,8 @@ Test(serve, a_client_killed_mid_line_leaves_the_others_served)
 {
 	/* a client subscribed to every event sends half a request and is
 	 * killed while events stream to it; the other one's 400 jobs (two CPU
-	 * nodes, 10 s each: 200 rounds) run to 2,000 s and it is answered */
+	 * nodes, 10 s each: 200 rounds) run to 2,000 s and it is answered,
+	 * a what-if among its requests */
 	th_server s;
 	start_two(&s, NULL);
 	pid_t kid = fork();
@@ -314,7 +315,14 @@ Test(serve, a_client_killed_mid_line_leaves_the_others_served)
 	expect(th_request(fd, "{\"id\":3,\"op\":\"step\",\"seconds\":500}"), "{\"id\":3,\"result\":{\"time\":500,");
 	kill(kid, SIGKILL);
 	waitpid(kid, NULL, 0);
+	/* what-if: one more such job waits behind the 400 (FCFS): jobs 399 and
+	 * 400 run over [1990, 2000), so it would start at 2000; asking does
+	 * not submit it */
+	expect(th_request(fd, "{\"id\":\"w\",\"op\":\"whatif\",\"job\":{\"nodes\":1,\"cores_per_node\":16,\"runtime\":10,"
+			      "\"partition\":\"cpu\"}}"),
+	       "{\"id\":\"w\",\"result\":{\"submit\":500,\"start\":2000,\"end\":2010,\"wait\":1500}}");
 	expect(th_request(fd, "{\"id\":4,\"op\":\"drain\"}"), "{\"id\":4,\"result\":{\"time\":2001,\"next\":null}}");
+	expect(th_request(fd, "{\"id\":6,\"op\":\"cluster\"}"), "\"jobs\":400,");
 	expect(th_request(fd, "{\"id\":5,\"op\":\"job\",\"job\":400}"), "\"state\":\"done\",\"submit\":0,\"start\":1990,\"end\":2000");
 	th_disconnect(fd);
 	stop(&s);
