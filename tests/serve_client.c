@@ -69,6 +69,12 @@ int th_serve_stop(th_server *s)
 	int st;
 	waitpid(s->pid, &st, 0);
 	s->pid = 0;
+	/* under make asan the server is the sanitized binary: what its
+	 * sanitizers said goes where run-asan looks for it */
+	char *log = th_slurp(s->log, NULL);
+	if (log && (strstr(log, "Sanitizer") || strstr(log, "runtime error:")))
+		fprintf(stderr, "---- %s\n%s", s->log, log);
+	free(log);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
