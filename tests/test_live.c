@@ -37,11 +37,14 @@ static char *two_days(void)
 	return out;
 }
 
+static const char *accounts_file; /* --accounts for the next live_new, or NULL */
+
 static cs_live *live_new(const char *policy, const char *const *params)
 {
 	cs_live_opts o;
 	cs_live_opts_default(&o);
 	o.policy = policy;
+	o.accounts = accounts_file;
 	static char kv[CS_MAX_PARAMS][64]; /* "key=value" split, for the run's life */
 	for (size_t i = 0; params && params[i]; i++) {
 		snprintf(kv[i], sizeof kv[i], "%s", params[i]);
@@ -100,6 +103,7 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = policy;
+	o.accounts = accounts_file;
 	th_params(&o, params, kv);
 	o.out_dir = a;
 	cs_run_result r;
@@ -434,4 +438,42 @@ Test(live, an_invalid_decision_is_refused_with_its_reason_and_changes_nothing)
 	cr_assert_eq(info(L, 2).state, CS_LIVE_WAITING);
 	cs_live_free(L);
 	th_unlink(y);
+}
+
+Test(live, multifactor_with_its_accounts_gives_the_batch_schedule)
+{
+	/* the two days' accounts tree (generate --accounts): every project and
+	 * user in it, so the tree does not grow as jobs arrive */
+	char *acc = th_write_tmp("", ".yaml"), *out = NULL, *err = NULL;
+	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "1", "--days", "2", "--out", "/dev/null", "--accounts",
+				  acc), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	cs_live_opts o;
+	cs_live_opts_default(&o);
+	o.policy = "multifactor";
+	cs_live *L;
+	char e[CS_ERRLEN];
+	cr_assert_eq(cs_live_new(&L, &o, e, sizeof e), -CS_EINVAL);
+	cr_assert(strstr(e, "multifactor needs --accounts"), "%s", e);
+	accounts_file = acc;
+	L = live_new("multifactor", NULL);
+	cs_live_job stranger = { .id = 99999999, .nodes = 1, .runtime_s = 10, .time_limit_s = -1, .project = "nobody",
+				 .user = "u1" };
+	int64_t id;
+	cr_assert_eq(cs_live_submit(L, &stranger, &id, e, sizeof e), -CS_EINVAL);
+	cr_assert(strstr(e, "project: 'nobody' is not in the accounts file"), "%s", e);
+	cs_live_free(L);
+	char *csv = two_days();
+	cs_trace t;
+	read_csv(csv, &t);
+	L = live_new("multifactor", NULL);
+	submit_all(L, &t);
+	run_out(L);
+	expect_batch_schedule(L, csv, "multifactor", NULL);
+	cs_live_free(L);
+	accounts_file = NULL;
+	cs_trace_free(&t);
+	free(csv);
+	th_unlink(acc);
 }
