@@ -260,20 +260,24 @@ static void take_snapshot(struct twin *T, char *text)
 
 /* --- polling --- */
 
+/* Room for n more bytes (and a NUL) in T->buf: 0, or -1. */
+static int room(struct twin *T, size_t n)
+{
+	if (T->len + n + 1 <= T->cap)
+		return 0;
+	size_t nc = (T->len + n + 1) * 2;
+	char *nb = realloc(T->buf, nc);
+	if (!nb)
+		return -1;
+	T->buf = nb;
+	T->cap = nc;
+	return 0;
+}
+
 static void on_out_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct twin *T = h->data;
-	if (T->len + suggested + 1 > T->cap) {
-		size_t nc = (T->len + suggested + 1) * 2;
-		char *nb = realloc(T->buf, nc);
-		if (!nb) {
-			*b = uv_buf_init(NULL, 0);
-			return;
-		}
-		T->buf = nb;
-		T->cap = nc;
-	}
-	*b = uv_buf_init(T->buf + T->len, (unsigned)suggested);
+	*b = room(T, suggested) < 0 ? uv_buf_init(NULL, 0) : uv_buf_init(T->buf + T->len, (unsigned)suggested);
 }
 
 /* The command's output is in once it exited and its pipe ended. */
@@ -324,19 +328,15 @@ static void poll_file(struct twin *T)
 		return;
 	}
 	T->len = 0;
-	char chunk[65536];
 	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		uv_buf_t b;
-		on_out_alloc((uv_handle_t *)&T->out, k, &b);
-		if (!b.base)
-			break;
-		memcpy(b.base, chunk, k);
+	int oom = 0;
+	while (!(oom = room(T, 65536) < 0) && (k = fread(T->buf + T->len, 1, 65536, f)) > 0)
 		T->len += k;
-	}
 	fclose(f);
-	if (!T->buf)
+	if (oom) {
+		snprintf(T->error, sizeof T->error, "out of memory");
 		return;
+	}
 	T->buf[T->len] = 0;
 	take_snapshot(T, T->buf);
 }

@@ -527,3 +527,64 @@ Test(serve, the_python_fcfs_client_gives_the_built_in_fcfs_schedule)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the client exited %d", st);
 	replay_compare(&r, "fcfs");
 }
+
+/* --- the twin, from a file --- */
+
+#include <time.h>
+
+Test(serve, a_twin_reads_squeue_lines_from_a_file)
+{
+	/* On th_two_partitions_yaml: job 7 runs on a-0 and a-1 (4 GPUs each),
+	 * started 600 s ago with a 1-hour limit: 3,000 s left. Job 9 (2 nodes,
+	 * 10 minutes) was submitted before job 8 (1 node, 30 minutes): FCFS
+	 * keeps both waiting though a-2 could take job 8. An array task is
+	 * skipped. A 1-node job asked about waits behind both: 9 and 8 start
+	 * when 7 ends (three nodes free), and the first node back is one of
+	 * 9's, 600 s later. */
+	char path[64], line[512], start[32];
+	snprintf(path, sizeof path, "/tmp/capsim-squeue-%d.txt", (int)getpid());
+	time_t t = time(NULL) - 600;
+	strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	snprintf(line, sizeof line, "7|RUNNING|gpu|2|16|gres:gpu:4|0|1:00:00|2026-01-01T00:00:00|%s|u1|p1|a-[0-1]\n", start);
+	fputs(line, f);
+	fputs("8|PENDING|gpu|1|4|gres/gpu:h100:4|0|30:00|2026-01-01T00:01:00|N/A|u2|p1|\n"
+	      "9|PENDING|gpu|2|2|gpu:4|1G|10:00|2026-01-01T00:00:30|N/A|u3|(null)|\n"
+	      "10_3|PENDING|gpu|1|1|gpu:1|0|10:00|2026-01-01T00:00:30|N/A|u3|(null)|\n", f);
+	fclose(f);
+	th_server s;
+	start_two(&s, ARGS("--follow-file", path, "--interval", "3600"));
+	int fd = th_connect(&s);
+	char *c = th_request(fd, "{\"id\":1,\"op\":\"cluster\"}");
+	cr_assert(strstr(c, "\"running\":1,\"pending\":2,\"skipped\":1,\"error\":\"\""), "%s", c);
+	free(c);
+	char *q = th_request(fd, "{\"id\":2,\"op\":\"queue\"}");
+	cr_assert(strstr(q, "\"waiting\":[{\"job\":9,"), "%s", q);
+	cr_assert(strstr(q, "{\"job\":8,"), "%s", q);
+	char *run = strstr(q, "\"running\":[{\"job\":7,");
+	cr_assert_not_null(run, "%s", q);
+	cr_assert(strstr(run, "\"node_list\":\"a-[0-1]\""), "%s", q);
+	long end7 = strtol(strstr(run, "\"end\":") + 6, NULL, 10), now = strtol(strstr(q, "\"time\":") + 7, NULL, 10);
+	cr_assert(end7 - now >= 2990 && end7 - now <= 3000, "job 7 ends at %ld, now %ld", end7, now);
+	free(q);
+	char *w = th_request(fd, "{\"id\":3,\"op\":\"whatif\",\"job\":{\"nodes\":1,\"gpus_per_node\":4,\"runtime\":60,"
+				 "\"partition\":\"gpu\"}}");
+	char want[64];
+	snprintf(want, sizeof want, "\"start\":%ld,", end7 + 600);
+	cr_assert(strstr(w, want), "%s (wanted %s)", w, want);
+	free(w);
+	th_disconnect(fd);
+	stop(&s);
+	/* a file that does not parse: the state stays (empty), the error is told */
+	f = fopen(path, "w");
+	fputs("7|RUNNING|gpu\n", f);
+	fclose(f);
+	start_two(&s, ARGS("--follow-file", path, "--interval", "3600"));
+	fd = th_connect(&s);
+	expect(th_request(fd, "{\"id\":4,\"op\":\"cluster\"}"),
+	       "\"error\":\"line 1: 3 fields, not the 13 of the twin's squeue --format\"}");
+	th_disconnect(fd);
+	stop(&s);
+	unlink(path);
+}
