@@ -320,39 +320,39 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 	return rc;
 }
 
-/* A node-model run's context, every job checked, the results reset:
- * 0, or -CS_E* with err (what was allocated is for nodes_close). */
-static int nodes_open(cs_sched_ctx *c, cs_job *jobs, size_t n, const cs_node_machine *m, cs_engine_stats *st,
+/* A node-model run's context (into *cp), every job checked, the results
+ * reset: 0, or -CS_E* with err (what was allocated is for nodes_close). */
+static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_machine *m, cs_engine_stats *st,
 		      char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
-	*c = (cs_sched_ctx){ .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m,
-			      .A = m->alloc, .memo_gen = 1, .obs = m->obs,
-			      .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+	*cp = (cs_sched_ctx){ .nm = m };
 	if (n > UINT32_MAX - 1) {
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
 	}
 	if (check_time_sum(jobs, n, err, errlen) < 0)
 		return -CS_EINVAL;
+	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
+			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
-	c->off = own ? malloc((n + 1) * sizeof *c->off) : m->placement_off;
-	if (!c->off)
+	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
+	if (!c.off)
 		goto done;
 	uint32_t maxn = 1;
-	c->off[0] = 0;
+	c.off[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		c->off[i + 1] = c->off[i] + jobs[i].nodes;
+		c.off[i + 1] = c.off[i] + jobs[i].nodes;
 		if (jobs[i].nodes > maxn)
 			maxn = jobs[i].nodes;
 	}
 	size_t rcap = 0;
 	for (size_t r = 0; r < m->nresv; r++)
 		rcap += m->resv[r].nnodes;
-	c->resv_cap = (uint32_t)rcap;
-	c->nnodes = cs_alloc_nnodes(c->A);
-	c->slots = own ? malloc((c->off[n] + 1) * sizeof *c->slots) : m->placements;
+	c.resv_cap = (uint32_t)rcap;
+	c.nnodes = cs_alloc_nnodes(c.A);
+	c.slots = own ? malloc((c.off[n] + 1) * sizeof *c.slots) : m->placements;
 	for (uint32_t s = 0; m->sets && s < m->sets->n; s++) {
 		uint32_t a = m->sets->first[s], b = m->sets->first[s + 1];
 		int bad = m->sets->base != m->npartitions || b < a + 2 || b - a > CS_PARTSET_MAX;
@@ -365,42 +365,42 @@ static int nodes_open(cs_sched_ctx *c, cs_job *jobs, size_t n, const cs_node_mac
 			goto done;
 		}
 	}
-	if (cs_place_masks(c) < 0)
+	if (cs_place_masks(&c) < 0)
 		goto done;
-	if (c->sets) {
-		c->set_part = malloc((n + 1) * sizeof *c->set_part);
-		if (!c->set_part)
+	if (c.sets) {
+		c.set_part = malloc((n + 1) * sizeof *c.set_part);
+		if (!c.set_part)
 			goto done;
 		for (size_t i = 0; i < n; i++)
-			c->set_part[i] = cs_partset_of(c->sets, jobs[i].partition) >= 0 ? jobs[i].partition : -1;
-		c->billing = m->billing;
-		c->bill_cluster = m->bill_cluster;
+			c.set_part[i] = cs_partset_of(c.sets, jobs[i].partition) >= 0 ? jobs[i].partition : -1;
+		c.billing = m->billing;
+		c.bill_cluster = m->bill_cluster;
 	}
-	c->hold_slots = malloc(maxn * sizeof *c->hold_slots);
-	c->tmp_slots = malloc(maxn * sizeof *c->tmp_slots);
-	c->run = malloc((n + 1) * sizeof *c->run);
-	c->requeued = malloc((n + 1) * sizeof *c->requeued);
-	c->memo = calloc(MEMO_SIZE, sizeof *c->memo);
-	c->snap = malloc(((size_t)c->nnodes + 1) * sizeof *c->snap);
-	c->resv_slots = malloc((rcap + 1) * sizeof *c->resv_slots);
-	c->plan_start = malloc((n + 1) * sizeof *c->plan_start);
-	c->planned = malloc((n + 1) * sizeof *c->planned);
-	c->plan_pos = malloc((n + 1) * sizeof *c->plan_pos);
-	c->resv_block = calloc(n + 1, sizeof *c->resv_block);
-	c->tmp_slots2 = malloc(maxn * sizeof *c->tmp_slots2);
-	c->resv_ends = malloc((m->nresv + 1) * sizeof *c->resv_ends);
-	if (!c->slots || !c->hold_slots || !c->tmp_slots || !c->run || !c->requeued || !c->memo || !c->snap ||
-	    !c->resv_slots || !c->resv_ends || !c->plan_start || !c->planned || !c->plan_pos ||
-	    !c->resv_block || !c->tmp_slots2 || cs_evq_init(&c->evq, n + 2) < 0)
+	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
+	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
+	c.run = malloc((n + 1) * sizeof *c.run);
+	c.requeued = malloc((n + 1) * sizeof *c.requeued);
+	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
+	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
+	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
+	c.plan_start = malloc((n + 1) * sizeof *c.plan_start);
+	c.planned = malloc((n + 1) * sizeof *c.planned);
+	c.plan_pos = malloc((n + 1) * sizeof *c.plan_pos);
+	c.resv_block = calloc(n + 1, sizeof *c.resv_block);
+	c.tmp_slots2 = malloc(maxn * sizeof *c.tmp_slots2);
+	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
+	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos ||
+	    !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		c->plan_start[i] = -1;
+		c.plan_start[i] = -1;
 	rc = 0;
 	for (size_t r = 0; r < m->nresv && rc == 0; r++) {
 		const cs_resv *v = &m->resv[r];
 		int bad = v->start >= v->end || v->start < 0;
 		for (uint32_t i = 0; i < v->nnodes && !bad; i++)
-			bad = v->nodes[i] >= c->nnodes;
+			bad = v->nodes[i] >= c.nnodes;
 		if (bad) {
 			snprintf(err, errlen, "reservation %s: empty window [%lld, %lld) or a node out of range",
 				 v->name ? v->name : "?", (long long)v->start, (long long)v->end);
@@ -408,18 +408,18 @@ static int nodes_open(cs_sched_ctx *c, cs_job *jobs, size_t n, const cs_node_mac
 			break;
 		}
 		/* insertion: reservations are few */
-		size_t k = c->nresv_ends++;
-		while (k > 0 && c->resv_ends[k - 1] > v->end) {
-			c->resv_ends[k] = c->resv_ends[k - 1];
+		size_t k = c.nresv_ends++;
+		while (k > 0 && c.resv_ends[k - 1] > v->end) {
+			c.resv_ends[k] = c.resv_ends[k - 1];
 			k--;
 		}
-		c->resv_ends[k] = v->end;
+		c.resv_ends[k] = v->end;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		cs_placement p = { c->slots + c->off[i], jobs[i].nodes, 0 };
-		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_place_types(c, (uint32_t)i, &p);
+		cs_placement p = { c.slots + c.off[i], jobs[i].nodes, 0 };
+		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_place_types(&c, (uint32_t)i, &p);
 		if (r == 0)
-			cs_alloc_release(c->A, &p);
+			cs_alloc_release(c.A, &p);
 		if (r < 0 || jobs[i].runtime_s <= 0 || jobs[i].estimate_s <= 0 ||
 		    (i && jobs[i].submit_s < jobs[i - 1].submit_s)) {
 			snprintf(err, errlen, "job %lld (line %u): not runnable on the empty machine "
@@ -431,52 +431,55 @@ static int nodes_open(cs_sched_ctx *c, cs_job *jobs, size_t n, const cs_node_mac
 		}
 	}
 	/* a pass when each reservation ends: its nodes come back */
-	for (size_t r = 0; rc == 0 && r < c->nresv_ends; r++)
-		if (cs_evq_push(&c->evq, c->resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)
+	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
+		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)
 			rc = -CS_ENOMEM;
 	if (rc == 0)
 		reset_results(jobs, n);
 done:
 	if (rc == -CS_ENOMEM)
 		snprintf(err, errlen, "out of memory");
+	*cp = c;
 	return rc;
 }
 
 /* Everything nodes_open allocated, and the plans' profile. */
-static void nodes_close(cs_sched_ctx *c)
+static void nodes_close(cs_sched_ctx *cp)
 {
-	cs_evq_free(&c->evq);
-	if (c->off != c->nm->placement_off || c->slots != c->nm->placements) {
-		free(c->off);
-		free(c->slots);
+	cs_sched_ctx c = *cp;
+	int own = c.off != c.nm->placement_off || c.slots != c.nm->placements;
+	cs_evq_free(&c.evq);
+	if (own) {
+		free(c.off);
+		free(c.slots);
 	}
-	free(c->hold_slots);
-	free(c->xh);
-	free(c->part_mask);
-	free(c->pfirst_own);
-	free(c->ptypes_own);
-	free(c->set_part);
-	free(c->xh_slots);
-	free(c->xh_aside);
-	free(c->xh_ends);
-	free(c->tmp_slots);
-	free(c->run);
-	free(c->requeued);
-	free(c->memo);
-	free(c->snap);
-	free(c->resv_slots);
-	free(c->resv_ends);
-	free(c->plan_start);
-	free(c->planned);
-	free(c->plan_pos);
-	cs_plan_free(c->pl);
-	free(c->resv_block);
-	free(c->tmp_slots2);
-	free(c->stop_at);
-	free(c->stop_how);
-	free(c->wi_slots);
-	free(c->wi_jobs);
-	free(c->wi_took);
+	free(c.hold_slots);
+	free(c.xh);
+	free(c.part_mask);
+	free(c.pfirst_own);
+	free(c.ptypes_own);
+	free(c.set_part);
+	free(c.xh_slots);
+	free(c.xh_aside);
+	free(c.xh_ends);
+	free(c.tmp_slots);
+	free(c.run);
+	free(c.requeued);
+	free(c.memo);
+	free(c.snap);
+	free(c.resv_slots);
+	free(c.resv_ends);
+	free(c.plan_start);
+	free(c.planned);
+	free(c.plan_pos);
+	cs_plan_free(c.pl);
+	free(c.resv_block);
+	free(c.tmp_slots2);
+	free(c.stop_at);
+	free(c.stop_how);
+	free(c.wi_slots);
+	free(c.wi_jobs);
+	free(c.wi_took);
 }
 
 int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
