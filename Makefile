@@ -9,7 +9,7 @@ PKGS    := zlib jansson hwloc libfyaml libuv
 # forgivingly than hwloc's built-in parser; capsim works with either, and
 # .ci/run runs the topology tests under both (HWLOC_LIBXML=0 forces the built-in).
 DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libhwloc-plugins libuv1-dev \
-           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core
+           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core python3
 SHARED  ?= ../shared
 
 BUILD   ?= build
@@ -209,7 +209,7 @@ slurm-deps:
 
 # CAPSIM_REQUIRE_SLURM: a missing Slurm fails the test instead of skipping it
 test-slurm: slurm-deps
-	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter 'slurm/*'"
+	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter '@(slurm|serve_slurm)/*'"
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps

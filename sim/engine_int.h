@@ -147,6 +147,19 @@ struct cs_sched_ctx {
 	uint8_t *wi_took;
 	size_t wi_took_cap;
 	struct cs_failsim *fs;  /* the failure model (cs_node_machine.fail), or NULL */
+	/* the event loop between calls (engine.c; a live run advances it in
+	 * steps: cs_engine_advance) */
+	struct cs_loop {
+		const cs_engine_conv *cv;
+		const cs_policy_ops *ops;
+		void *ps;
+		unsigned submit_cls;
+		cs_submit_pass submit_pass;
+		size_t next_submit;    /* the next job to submit */
+		int pending;           /* per-time: a pass is owed at the end of this time */
+		uint32_t min_new_size; /* per-time, if-fits: smallest job submitted now */
+		int deferred;          /* the policy deferred this pass (cs_ctx_defer) */
+	} loop;
 };
 
 /* A running job's estimated end as the scheduler sees it: its start plus
@@ -172,6 +185,27 @@ static inline cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
 	uint32_t n = c->jobs[jid].nodes;
 	return (cs_placement){ c->slots + c->off[jid], n, n };
 }
+
+/* --- engine.c: a node-model run in steps (the live service, sim/live.c) ---
+ * cs_engine_open_nodes sets up a run as cs_engine_run_nodes does (the same
+ * checks; the context is heap-allocated, jobs and m must outlive it);
+ * cs_engine_advance handles every event before `until`, each time's pass
+ * after its events, and returns 0, or 1 when the policy deferred a pass
+ * (cs_ctx_defer: the run stops inside it until cs_loop_resume calls the
+ * pass again, 0 once it ends, 1 if deferred again), or -CS_ENOMEM.
+ * Advancing in steps handles the same events in the same order as one
+ * cs_engine_run_nodes: a time's events are never split between steps. */
+int cs_engine_open_nodes(cs_sched_ctx **out, cs_job *jobs, size_t n, const cs_node_machine *m,
+			 const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
+			 char *err, size_t errlen);
+int cs_engine_advance(cs_sched_ctx *c, cs_time until);
+int cs_loop_resume(cs_sched_ctx *c);
+/* During a pass: the policy cannot decide yet (it waits for an external
+ * scheduler); the pass stays open when it returns. */
+void cs_ctx_defer(cs_sched_ctx *c);
+/* The time of the next event, or CS_TIME_MAX if none is queued. */
+cs_time cs_engine_next_time(const cs_sched_ctx *c);
+void cs_engine_close(cs_sched_ctx *c);
 
 /* --- ctx.c --- */
 

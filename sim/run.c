@@ -220,62 +220,6 @@ static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen
 
 /* --- the node model: GPU workloads placed node by node --- */
 
-typedef struct fit_ctx {
-	cs_alloc *empty;              /* an allocator nothing runs on */
-	const cs_gpumap *gm;          /* the partitions: the cluster's, then the GPU rule's */
-	cs_slot *slots;
-	uint32_t cap;
-} fit_ctx;
-
-/* Could the job run on the empty machine (one of its partition's node types)? */
-static int fits_empty(void *ctx, const cs_job *j)
-{
-	fit_ctx *f = ctx;
-	if (j->nodes > f->cap || j->gpus_per_node > CS_ALLOC_MAX_GPUS)
-		return 0;
-	cs_request rq = cs_job_request(j);
-	uint32_t a = 0, b = 1;
-	if (j->partition >= 0) {
-		a = f->gm->part_first[j->partition];
-		b = f->gm->part_first[j->partition + 1];
-	}
-	for (uint32_t k = a; k < b; k++) {
-		if (j->partition >= 0)
-			rq.type = f->gm->part_types[k];
-		cs_placement p = { f->slots, f->cap, 0 };
-		if (cs_alloc_try(f->empty, &rq, &p) == 0) {
-			cs_alloc_release(f->empty, &p);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* The cluster partition whose weights bill job j: its own; for a job
- * submitted to several, the first of its list (the rate is fixed before
- * the run, not by where it starts); for a job of no cluster partition
- * (any, or a GPU rule's node types), the first in config order holding a
- * node type it may use. */
-static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets, const cs_job *j)
-{
-	int np = cs_cluster_npartitions(c);
-	if (j->partition >= 0 && j->partition < np)
-		return j->partition;
-	int32_t s = cs_partset_of(sets, j->partition);
-	if (s >= 0)
-		return sets->parts[sets->first[s]];
-	if (j->partition < 0 || (uint32_t)j->partition >= gm->npartitions)
-		return 0;
-	for (int p = 0; p < np; p++) {
-		const cs_cluster_partition *pt = cs_cluster_partition_at(c, p);
-		for (uint32_t k = gm->part_first[j->partition]; k < gm->part_first[j->partition + 1]; k++)
-			for (int i = 0; i < pt->nnode_types; i++)
-				if (pt->node_types[i] == gm->part_types[k])
-					return p;
-	}
-	return 0;
-}
-
 /* Per job, billing units per second of run, if any partition has
  * tres_billing_weights (docs/clusters.md#billing); and the machine's. */
 static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets)
@@ -286,7 +230,7 @@ static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *g
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		r->billing[i] = cs_cluster_billing_rate(c, billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
+		r->billing[i] = cs_cluster_billing_rate(c, cs_gpumap_billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
 							j->cores_per_node, j->mem_per_node_mib, j->size);
 	}
 	r->billing_capacity = 0;
@@ -295,7 +239,7 @@ static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *g
 	return 0;
 }
 
-static void node_utilization(cs_run_result *r)
+void cs_run_node_utilization(cs_run_result *r)
 {
 	double gs = 0, cs = 0;
 	for (size_t i = 0; i < r->njobs; i++) {
@@ -492,22 +436,6 @@ static int64_t calendar(int64_t epoch)
 	return epoch >= 315532800 ? epoch : 0; /* 1980-01-01T00:00:00Z */
 }
 
-/* The nodes' names, for jobs.csv's node lists (hostlist.h). */
-static int host_names(cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm, char *err, size_t errlen)
-{
-	uint32_t T = nm->layout.ntypes;
-	const char **tn = malloc((T + 1) * sizeof *tn);
-	int rc = tn ? 0 : -CS_ENOMEM;
-	for (uint32_t t = 0; rc == 0 && t < T; t++)
-		tn[t] = cs_cluster_node_type_at(c, (int)t)->name;
-	if (rc == 0)
-		rc = cs_hostnames_init(&r->hosts, T, tn, nm->type_first);
-	free(tn);
-	if (rc < 0)
-		snprintf(err, errlen, rc == -CS_ENOMEM ? "out of memory" : "node types out of order");
-	return rc;
-}
-
 static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
 			  char *err, size_t errlen)
 {
@@ -638,7 +566,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_nodemodel nm = { 0 };
 	cs_gpumap *gm = calloc(1, sizeof *gm);
 	cs_alloc *A = NULL;
-	fit_ctx fc = { 0 };
+	cs_gpumap_fit fc = { 0 };
 	const char **pnames = NULL;
 	cs_resv resv[CS_MAX_PARAMS];
 	uint32_t *resv_nodes[CS_MAX_PARAMS] = { 0 };
@@ -666,7 +594,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
 	if (rc == 0)
-		rc = host_names(r, c, &nm, err, errlen);
+		rc = cs_nodemodel_hostnames(&nm, c, &r->hosts, err, errlen);
 	if (rc == 0)
 		rc = cs_gpumap_build(gm, c, t, o->workload, o->gpu_map, o->ngpu_map, err, errlen);
 	if (rc == 0)
@@ -684,7 +612,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
 	sets.base = gm->npartitions;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, fits_empty, &fc,
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty, &fc,
 				    &r->jobs, &r->njobs, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
@@ -775,7 +703,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;
 	if (rc == 0) {
-		node_utilization(r);
+		cs_run_node_utilization(r);
 		/* a job's size counts GPUs or, for a CPU-only job, cores: the
 		 * pooled formula would mix the two; on a node model the
 		 * utilization reported is the GPUs' (the cores' on a machine

@@ -314,6 +314,11 @@ void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len
  * peaks are not in slurm.conf and stay 0. With verbose, the ignored global
  * keys and the generated YAML twin are written there. */
 int cs_cluster_load_slurm(cs_cluster **out, const char *slurm_conf, FILE *verbose, char *err, size_t errlen);
+/* The Slurm names of the nodes of cs_cluster_load_slurm's cluster, in its
+ * node order (node type by node type, each type's nodes in slurm.conf's
+ * order): a malloc'ed array of *n malloc'ed names, freed with
+ * cs_slurm_hostlist_free (capsim/slurmconf.h). 0 or -CS_E* with err. */
+int cs_cluster_slurm_node_names(const char *slurm_conf, char ***names, int *n, char *err, size_t errlen);
 /* "default", a path ending in ".conf" (slurm.conf), or a YAML config. */
 int cs_cluster_open(cs_cluster **out, const char *spec, FILE *verbose, char *err, size_t errlen);
 

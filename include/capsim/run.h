@@ -130,6 +130,9 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 		       char *err, size_t errlen);
 
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen);
+/* A node-model result's GPU and core utilization (gpu_utilization,
+ * core_utilization) from its jobs' runs and metrics' makespan. */
+void cs_run_node_utilization(cs_run_result *r);
 void cs_run_result_free(cs_run_result *r);
 
 #endif

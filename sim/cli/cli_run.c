@@ -176,19 +176,7 @@ static int run_main(int argc, char **argv)
 		case O_FIT: o.fit = (cs_fit)p.pick; break;
 		case O_REQUEUE: o.requeue_on_failure = p.pick; break;
 		case O_FSEED: rc = cs_cli_i64("--failure-seed", a, 0, &n, err, sizeof err); o.failure_seed = n; break;
-		case O_POPT: {
-			char *eq = strchr(a, '=');
-			if (!eq || eq == a) {
-				snprintf(err, sizeof err, "--policy-opt: '%s' is not KEY=VALUE", a);
-				return cs_cli_die(2, err);
-			}
-			if (o.nparams == CS_MAX_PARAMS)
-				return cs_cli_die(2, "--policy-opt: too many parameters");
-			*eq = 0;
-			o.keys[o.nparams] = a;
-			o.vals[o.nparams++] = eq + 1;
-			break;
-		}
+		case O_POPT: rc = cs_cli_policy_opt(a, o.keys, o.vals, &o.nparams, err, sizeof err); break;
 		case O_PROCS: rc = cs_cli_i64("--procs", a, 1, &n, err, sizeof err); o.procs = n; break;
 		case O_NODES: rc = cs_cli_i64("--nodes", a, 1, &n, err, sizeof err); o.nodes = n; break;
 		case O_PPN: rc = cs_cli_i64("--procs-per-node", a, 1, &n, err, sizeof err); o.ppn = n; break;
