@@ -1,5 +1,6 @@
 /* capsim: what a cluster config adds up to, as text or JSON (`capsim cluster show`). */
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -246,6 +247,7 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
 		fprintf(f, "storage %s: %.2f PB, %.0f GB/s\n", st->name, st->capacity_pb, st->bandwidth_gbs);
 	}
+	cs_fail_print(f, c);
 	return ferror(f) ? -CS_EIO : 0;
 }
 

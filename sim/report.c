@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/report.h"
 #include "capsim/csvout.h"
+#include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/recorder.h"
 
@@ -142,6 +143,8 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
+	if (r->fail)
+		cs_failsim_print(f, r->fail);
 }
 
 static json_t *jint(long long v) { return json_integer(v); }
@@ -274,6 +277,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --projects-scale %g --seed %llu", o->tf.projects_scale, (unsigned long long)o->tf.seed);
 	if (o->tf.load_scale != 1)
 		ADD(" --load-scale %g", o->tf.load_scale);
+	if (o->requeue_on_failure >= 0)
+		ADD(" --requeue-on-failure %s", o->requeue_on_failure ? "yes" : "no");
+	if (o->failure_seed >= 0)
+		ADD(" --failure-seed %lld", (long long)o->failure_seed);
 	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
 	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
 	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -562,6 +569,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
+	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
+		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -590,6 +599,8 @@ static const char *job_state(const cs_job *j)
 		return "REJECTED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
 		return "PREEMPTED";
+	if (j->flags & CS_JOB_NODE_FAIL)
+		return "NODE_FAIL";
 	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
 		return "TIMEOUT";
 	if (j->flags & CS_JOB_TRACE_FAILED)
@@ -623,7 +634,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours\n", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours", f);
+	if (r->fail)
+		cs_failsim_csv_header(f);
+	fputc('\n', f);
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
@@ -679,9 +693,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
 			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
+		if (r->fail)
+			cs_failsim_csv_row(f, r->fail, i);
+		fputc('\n', f);
 	}
 	free(nodes);
 	free(hl);
