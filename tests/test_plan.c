@@ -356,7 +356,7 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 {
 	/* a plan slow enough to kill mid-search: a day of the default
 	 * workload at a fifth of its projects, h100 searched in [4, 110] */
-	char dir[64], spec[512], out[512], first[600];
+	char dir[64], spec[512], out[512];
 	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
@@ -367,24 +367,8 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 	fclose(f);
 	free(plan_ok(dir, "full", "-j", "2"));
 	snprintf(out, sizeof out, "%s/killed", dir);
-	/* the first search's first count (4): point 0 */
-	snprintf(first, sizeof first, "%s/points/000000.json", out);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execl(th_bin(), th_bin(), "plan", spec, "--out", out, "-j", "1", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 6000 && access(first, F_OK) != 0; i++)
-		usleep(5000);
-	cr_assert_eq(access(first, F_OK), 0, "no point written in 30 s");
-	kill(pid, SIGKILL);
-	int st;
-	waitpid(pid, &st, 0);
-	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the plan ended before it was killed");
-	usleep(100000); /* its worker dies with it (PR_SET_PDEATHSIG) */
+	/* killed once the first search's first count (4), point 0, is written */
+	th_kill_at_first_point("plan", spec, out);
 	char *o = plan_ok(dir, "killed", "-j", "2");
 	cr_expect(strstr(o, "plan: 2 searches (2 run now, 0 done before)"), "%s", o);
 	free(o);
