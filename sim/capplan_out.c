@@ -274,13 +274,7 @@ static int write_json(const results *r, const char *dir, json_t *warnings, char 
 				 "levels", groups, "points", points_json(r), "warnings", warnings);
 	char path[4200];
 	snprintf(path, sizeof path, "%s/plan.json", dir);
-	int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	json_decref(root);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot write", path);
-		return -CS_EIO;
-	}
-	return 0;
+	return cs_sweep_dump(root, path, err, errlen);
 }
 
 static void csv_num(FILE *f, int ok, double v)

@@ -83,5 +83,8 @@ void cs_sweep_svg_legend(FILE *f, double x, int t, size_t i, const char *label);
  * also a point of the grid in none of them. */
 int cs_sweep_merge_points(const char *const *dirs, size_t n, const char *out, const char *const *same, size_t nsame,
 			  int sparse, char *err, size_t errlen);
+/* Write root (its reference taken) to path as results.json and plan.json
+ * are written: indented, in order, numbers with 12 significant digits. */
+int cs_sweep_dump(json_t *root, const char *path, char *err, size_t errlen);
 
 #endif

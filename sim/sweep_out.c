@@ -203,6 +203,11 @@ static int write_json(const table *t, const char *path, char *err, size_t errlen
 		json_array_append_new(pts, p);
 	}
 	json_object_set_new(root, "results", pts);
+	return cs_sweep_dump(root, path, err, errlen);
+}
+
+int cs_sweep_dump(json_t *root, const char *path, char *err, size_t errlen)
+{
 	int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(root);
 	if (rc < 0) {
