@@ -4,6 +4,7 @@
  * The settings the results need are kept as plan-spec.json. */
 #include "capsim/capplan.h"
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 #include "capsim/types.h"
 #include "capplan_int.h"
 #include "sweep_int.h"
@@ -27,6 +28,7 @@ static const struct {
 	{ "max_wait", K_DUR }, { "mean_response", K_DUR }, { "mean_slowdown", K_SLOW },
 	{ "mean_bounded_slowdown", K_SLOW }, { "max_bounded_slowdown", K_SLOW }, { "utilization", K_SHARE },
 	{ "gpu_utilization", K_SHARE }, { "core_utilization", K_SHARE }, { "grants.delivery", K_SHARE },
+	{ "reliability.goodput", K_SHARE },
 };
 static const char *const part_waits[] = { "mean_wait", "median_wait", "p95_wait", "p99_wait", "max_wait" };
 
@@ -169,6 +171,9 @@ static int load_targets(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, l
 		const char *bad = impossible(&pt, kind, &bound);
 		if (bad)
 			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "'%s': %s", text, bad);
+		if (!strcmp(pt.metric, "reliability.goodput") && !cs_cluster_failures(cl))
+			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "reliability.goodput needs a failure model: a cluster "
+					     "config with failures: or checkpoints: (docs/failures.md)");
 		if (!strcmp(pt.metric, "grants.delivery") && !s->accounts_text)
 			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "grants.delivery needs grants: give accounts (generate, "
 					     "or an accounts file with grants)");

@@ -224,6 +224,31 @@ Test(plan, an_impossible_target_is_refused_before_any_run)
 	/* grants without accounts */
 	expect_spec_error(POL SEARCH "targets: [grants.delivery >= 0.95]\n",
 			  "spec.yaml:5:11: targets[0]: grants.delivery needs grants");
+	/* goodput without a failure model */
+	expect_spec_error(POL SEARCH "targets: [reliability.goodput >= 0.9]\n",
+			  "spec.yaml:5:11: targets[0]: reliability.goodput needs a failure model");
+}
+
+/* Goodput is a target on a cluster with a failure model: the spec loads
+ * (--search past its one search is refused only once it has been read). */
+Test(plan, goodput_is_a_target_on_a_cluster_with_failures)
+{
+	char dir[64], spec[600], *o, *e;
+	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	FILE *f = fopen(spec, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "cluster: %s/configs/clusters/national-ai-dc-failures.yaml\n"
+		   "workload: {generate: {days: 1}}\npolicies: [{name: easy}]\n"
+		   "search: {type: h100, min: 20, max: 40}\ntargets: [reliability.goodput >= 0.9]\n",
+		th_root());
+	fclose(f);
+	int rc = th_exec(ARGS("plan", spec, "--out", "/nonexistent", "--search", "1"), &o, &e);
+	cr_expect_eq(rc, 2);
+	cr_expect(strstr(e, "--search: 1 is not a search of this plan (0 to 0)"), "%s", e);
+	free(o), free(e);
+	th_sh(NULL, "rm -rf '%s'", dir);
 }
 
 Test(plan, a_bad_duration_or_bound_is_refused_with_its_key)
