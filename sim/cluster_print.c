@@ -191,6 +191,9 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
 	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
 		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
+	if (site->power_cap_kw > 0)
+		fprintf(f, "  power cap: %.1f kW facility (%.1f kW IT at PUE %.2f)\n", site->power_cap_kw,
+			site->power_cap_kw / site->pue, site->pue);
 	fprintf(f, "node types:\n");
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
 		const cs_cluster_node_type *n = cs_cluster_node_type_at(c, i);

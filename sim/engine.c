@@ -97,6 +97,8 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			    cs_evq_push(&c->evq, jobs[next_submit].submit_s, submit_cls, EV_SUBMIT,
 					(uint32_t)next_submit) < 0)
 				goto oom;
+			if (c->pc && cs_pcap_refuse(c, e.data))
+				goto decided; /* its draw alone is over the power cap: never queued */
 			c->waiting++;
 			jobs[e.data].reason = CS_WAIT_PRIORITY;
 			if (c->waiting > st->max_queue)
@@ -135,6 +137,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 			st->wakeups++;
 			trigger = c->waiting > 0;
 		}
+	decided:
 		if (cv->pass == CS_PASS_PER_EVENT) {
 			if (!trigger)
 				continue;
@@ -300,7 +303,7 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 			goto done;
 		}
 	}
-	if (cs_place_masks(&c) < 0)
+	if (cs_place_masks(&c) < 0 || cs_pcap_init(&c) < 0)
 		goto done;
 	if (c.sets) {
 		c.set_part = malloc((n + 1) * sizeof *c.set_part);
@@ -408,5 +411,6 @@ done:
 	free(c.wi_slots);
 	free(c.wi_jobs);
 	free(c.wi_took);
+	cs_pcap_free(&c);
 	return rc;
 }

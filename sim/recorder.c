@@ -52,6 +52,7 @@ struct cs_recorder {
 	const cs_hostnames *hosts; /* the run's node names (cs_rec_machine) */
 	const double *billing;     /* per job: billing units per second, or NULL (fair share in resources) */
 	double billing_capacity;   /* the machine's billing units per second */
+	const double *energy;      /* per job: IT energy, J (capsim/power.h), or NULL */
 	char **type_names, **part_names;
 	uint32_t *type_gpus, *type_cores, *type_count;
 	double *idle_w, *peak_w;
@@ -548,6 +549,8 @@ void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity
 	r->billing_capacity = capacity;
 }
 
+void cs_recorder_set_energy(cs_recorder *r, const double *energy_j) { r->energy = energy_j; }
+
 /* Fair-share amounts in the unit they are printed in: billing units
  * (counted in millionths), else resources. */
 static double fair_amount(const cs_recorder *r, double v)
@@ -595,6 +598,7 @@ typedef struct proj {
 	int64_t used_s, core_s; /* used_s: GPU-seconds on the node model, else core-seconds */
 	double weight, entitled_s; /* entitled_s: weight's share of all usage (the whole run) */
 	double billed_s;       /* billing-unit-seconds (size-seconds without weights), lost runs included */
+	double energy_j;       /* IT energy (with cs_recorder_set_energy), lost runs included */
 	double mean_wait, median_wait, p95_wait;
 	double mean_bsld, median_bsld, p95_bsld;
 	cs_fair_project fair;  /* over the fair-share windows (fairness.h) */
@@ -701,6 +705,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
 			p->core_s += (int64_t)job_cores(r, j) * (run + j->preempted_s);
 			p->billed_s += (r->billing ? r->billing[ix[b]] : (double)j->size) * (double)(run + j->preempted_s);
+			p->energy_j += r->energy ? r->energy[ix[b]] : 0;
 			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
@@ -868,7 +873,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	fputs("project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
 	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
-	      "active_windows,short_windows,billed_hours\n", f);
+	      "active_windows,short_windows,billed_hours,energy_kwh\n", f);
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
 		const cs_fair_project *fp = &p->fair;
@@ -883,8 +888,11 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			fair_amount(r, (double)fp->demand_s) / 3600.0, fair_amount(r, fp->entitled_s) / 3600.0);
 		if (fp->entitled_s > 0)
 			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
-		fprintf(f, ",%.6f,%u,%u,%.6f\n", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
+		fprintf(f, ",%.6f,%u,%u,%.6f,", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
 			p->billed_s / 3600.0);
+		if (r->energy)
+			fprintf(f, "%.6f", p->energy_j / 3.6e6);
+		fputc('\n', f);
 	}
 	return close_out(f, path, err, errlen);
 }

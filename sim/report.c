@@ -3,6 +3,7 @@
 #include "capsim/report.h"
 #include "capsim/csvout.h"
 #include "capsim/gpumap.h"
+#include "capsim/power.h"
 #include "capsim/recorder.h"
 
 #include <errno.h>
@@ -528,6 +529,11 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
+	if (r->power) {
+		json_t *ej = cs_power_meter_json(r->power, r->epoch);
+		if (ej)
+			json_object_set_new(root, "energy", ej);
+	}
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -589,7 +595,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours\n", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh\n", f);
+	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
@@ -645,9 +652,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f,", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
 			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
+		if (energy)
+			fprintf(f, "%.6f", energy[i] / 3.6e6);
+		fputc('\n', f);
 	}
 	free(nodes);
 	free(hl);
@@ -688,7 +698,8 @@ static mode_t current_umask(void)
 
 /* What `--out` holds: the files a run writes there, and nothing else. */
 static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
-					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "report.html", NULL };
+					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "power.csv",
+					 "report.html", NULL };
 
 static int is_out_file(const char *name)
 {
@@ -789,6 +800,8 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	if (rc < 0 || !r->rec)
 		return rc;
 	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
+	if (rc == 0 && r->power)
+		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
 	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
 }
 

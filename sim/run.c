@@ -5,6 +5,7 @@
 #include "capsim/cluster.h"
 #include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
+#include "capsim/power.h"
 #include "capsim/recorder.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
@@ -148,6 +149,12 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 	if (rc < 0)
 		return rc;
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
+	if (cs_cluster_site_info(c)->power_cap_kw > 0) {
+		snprintf(err, errlen, "%s: site.power_cap_kw: the power cap needs the node model, and %s runs on the "
+			 "cluster's cores pooled: give --node-model, or drop the cap", o->cluster, o->workload);
+		cs_cluster_free(c);
+		return -CS_EINVAL;
+	}
 	int ppn = -1;
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
 		int cores = cs_topo_ncores(cs_cluster_node_type_at(c, i)->topo);
@@ -188,6 +195,8 @@ void cs_run_result_free(cs_run_result *r)
 	}
 	cs_recorder_free(r->rec);
 	r->rec = NULL;
+	cs_power_meter_free(r->power);
+	r->power = NULL;
 	if (r->gpumap) {
 		cs_gpumap_free(r->gpumap);
 		free(r->gpumap);
@@ -602,6 +611,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	void *ps = NULL;
 	cs_account_tree tree = { 0 };
 	cs_partsets sets = { 0 };
+	cs_power_cap *pcap = NULL;
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -710,10 +720,24 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	m.obs = r->rec ? cs_recorder_observer(r->rec) : NULL;
+	rc = cs_power_for_run(c, &nm, r->jobs, r->njobs, r->placements, r->placement_off, wants_recorder(o),
+			      o->sample_s, &pcap, &r->power, err, errlen);
+	if (rc < 0) {
+		r->ops->destroy(ps);
+		goto out;
+	}
+	m.power = pcap;
+	if (r->power) {
+		m.obs = cs_power_meter_observer(r->power, m.obs);
+		if (r->rec)
+			cs_recorder_set_energy(r->rec, cs_power_meter_job_energy(r->power));
+	}
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	if (rc == 0 && r->power)
+		rc = cs_power_meter_finish(r->power, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
 		goto oom;
 	if (rc == 0 && acc && cs_grants_compute(&tree, r->jobs, r->njobs, r->billing, &r->grants) < 0)
@@ -738,6 +762,7 @@ out:
 		free(resv_nodes[i]);
 	cs_account_tree_free(&tree);
 	cs_partsets_free(&sets);
+	cs_power_cap_free(pcap);
 	env->partsets = NULL;
 	free(pnames);
 	free(fc.slots);

@@ -8,7 +8,8 @@
  *   name: str
  *   site:
  *     pue: float >= 1                    # facility power / IT power
- *     power_cap_kw: refused: a site power cap is not simulated yet
+ *     power_cap_kw: float > 0            # optional: facility power cap (capsim/power.h),
+ *                                        # above the idle draw x PUE
  *     energy_price_per_kwh: float >= 0   # optional
  *     currency: str                      # optional
  *   node_types:                          # list, >= 1
@@ -93,7 +94,7 @@ extern const char *const cs_gpu_vendor_names[CS_GPU_VENDOR_N];
 
 typedef struct cs_cluster_site {
 	double pue;                  /* >= 1 */
-	double power_cap_kw;         /* always 0: the key is refused (not simulated yet) */
+	double power_cap_kw;         /* facility power cap, kW; 0: none given */
 	double energy_price_per_kwh; /* 0: none given */
 	const char *currency;        /* "" if none given */
 } cs_cluster_site;

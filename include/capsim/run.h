@@ -23,6 +23,7 @@
 struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
+struct cs_power_meter;
 
 typedef struct cs_run_opts {
 	const char *workload;        /* path to .swf or .swf.gz */
@@ -112,6 +113,7 @@ typedef struct cs_run_result {
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */
 	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
+	struct cs_power_meter *power; /* node model, with the recorder: energy and power (power.h); owned */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */
