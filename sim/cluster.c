@@ -574,8 +574,8 @@ static int compute_totals(ld *l)
 	if (cs_cluster__totals(c) < 0)
 		return oom(l);
 	if (c->site.power_cap_kw > 0 && c->site.power_cap_kw <= c->totals.facility_idle_kw)
-		return fail_val(l, -CS_EINVAL, &l->cap, "%g kW is not above the site's idle draw, %.1f kW IT x PUE %g = "
-				"%.1f kW: no job could start", c->site.power_cap_kw, c->totals.idle_kw, c->site.pue,
+		return fail_val(l, -CS_EINVAL, &l->cap, "%g kW is not above the site's idle draw, %.6g kW IT x PUE %g = "
+				"%.6g kW: no job could start", c->site.power_cap_kw, c->totals.idle_kw, c->site.pue,
 				c->totals.facility_idle_kw);
 	return 0;
 }

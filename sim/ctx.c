@@ -196,8 +196,9 @@ void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	/* a job held off only by an advance reservation, or by the power cap, in this pass */
 	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
 		reason = CS_WAIT_RESERVATION;
-	else if (reason == CS_WAIT_RESOURCES && c->pw_block && c->pw_block[jid] == c->st->passes)
-		reason = CS_WAIT_POWERCAP;
+	else if (reason == CS_WAIT_RESOURCES && c->pw_block &&
+		 (c->pw_block[jid] == c->st->passes || (c->plan_start && c->plan_start[jid] >= 0 && c->pw_late[jid])))
+		reason = CS_WAIT_POWERCAP; /* (a plan the cap put later than its nodes would) */
 	c->jobs[jid].reason = (uint8_t)reason;
 }
 

@@ -155,6 +155,8 @@ struct cs_sched_ctx {
 	int64_t *pw_need;      /* per job: the most it could draw on a node type it may use (what
 				* its hold or plan reserves) */
 	uint64_t *pw_block;    /* per job: the pass in which only the cap kept it from starting */
+	uint8_t *pw_late;      /* per job: its plan is later than its nodes alone would make it */
+	int pw_deferred;       /* a plan search met a time with the nodes but not the power */
 	struct pw_ev { cs_time t; int64_t d; } *pw_plans; /* the plans' draws (+ at start, - at end),
 							   * sorted by time */
 	size_t pw_nplans, pw_plans_cap;

@@ -394,6 +394,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
 	cs_time t;
+	c->pw_deferred = 0;
 	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all && !c->pc) {
 		/* Only a node freed since the plan was made can take it
 		 * earlier: the others (its own old ones too) hold no more than
@@ -436,6 +437,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		s[k] = (cs_slot){ .node = pl->nodes[k], .gpu_mask = (uint16_t)((1u << j->gpus_per_node) - 1),
 				  .cores = j->cores_per_node, .mem_mib = j->mem_per_node_mib };
 	c->plan_start[jid] = t;
+	if (c->pc && (t != old || c->pw_deferred))
+		c->pw_late[jid] = (uint8_t)c->pw_deferred; /* for the pending reason */
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
 	c->planned[c->nplanned++] = jid;
 	prof_plan(c, jid, 1);

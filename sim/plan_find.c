@@ -393,8 +393,8 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 				if (t < room)
 					continue;
 				room = cs_pcap_earliest(c, jid, t, d, c->pw_need[jid], 1);
-				if (t == c->now && room != t)
-					c->pw_block[jid] = c->st->passes; /* its nodes are free, the power is not */
+				if (room != t)
+					c->pw_deferred = 1; /* the nodes, but not the power */
 				if (room >= bound)
 					break;
 				visit = room != t;

@@ -55,8 +55,8 @@ int cs_power_cap_new(cs_power_cap **out, const cs_power_types *pt, double cap_kw
 			      .count = arr + 2 * (T + 1) };
 	pc->budget_mw = (int64_t)floor(cap_kw * 1e6 / pue + 1e-9) - pc->idle_mw;
 	if (pc->budget_mw <= 0) {
-		snprintf(err, errlen, "site.power_cap_kw: %g kW is not above the site's idle draw, %.1f kW IT x PUE %g "
-			 "= %.1f kW: no job could start", cap_kw, idle_w / 1000.0, pue, idle_w * pue / 1000.0);
+		snprintf(err, errlen, "site.power_cap_kw: %g kW is not above the site's idle draw, %.6g kW IT x PUE %g "
+			 "= %.6g kW: no job could start", cap_kw, idle_w / 1000.0, pue, idle_w * pue / 1000.0);
 		cs_power_cap_free(pc);
 		return -CS_EINVAL;
 	}

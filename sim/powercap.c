@@ -67,7 +67,8 @@ int cs_pcap_init(cs_sched_ctx *c)
 	c->pw_draw = calloc(n, sizeof *c->pw_draw);
 	c->pw_need = malloc(n * sizeof *c->pw_need);
 	c->pw_block = calloc(n, sizeof *c->pw_block);
-	if (!c->pw_draw || !c->pw_need || !c->pw_block)
+	c->pw_late = calloc(n, 1);
+	if (!c->pw_draw || !c->pw_need || !c->pw_block || !c->pw_late)
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < c->njobs; i++)
 		c->pw_need[i] = need_of(c, &c->jobs[i]);
@@ -79,6 +80,7 @@ void cs_pcap_free(cs_sched_ctx *c)
 	free(c->pw_draw);
 	free(c->pw_need);
 	free(c->pw_block);
+	free(c->pw_late);
 	free(c->pw_plans);
 	free(c->pw_tmp);
 }
