@@ -496,7 +496,8 @@ static int load_fabric(ld *l, struct fy_node *root)
 
 static int load_storage(ld *l, struct fy_node *root)
 {
-	static const char *const keys[] = { "name", "capacity_pb", "bandwidth_gbs", NULL };
+	static const char *const keys[] = { "name", "capacity_pb", "bandwidth_gbs", "used_pb", "tb_per_gpu_hour",
+					    "tb_per_core_hour", "retention_days", NULL };
 	cs_cluster *c = l->c;
 	fld f, g, k;
 	int rc = field(l, root, NULL, "", "storage", 0, &f);
@@ -519,7 +520,15 @@ static int load_storage(ld *l, struct fy_node *root)
 		if ((rc = field(l, g.val, g.key, g.path, "capacity_pb", 1, &k)) < 0 ||
 		    (rc = get_num(l, &k, 0, 1, &s->capacity_pb)) < 0 ||
 		    (rc = field(l, g.val, g.key, g.path, "bandwidth_gbs", 1, &k)) < 0 ||
-		    (rc = get_num(l, &k, 0, 1, &s->bandwidth_gbs)) < 0)
+		    (rc = get_num(l, &k, 0, 1, &s->bandwidth_gbs)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "tb_per_gpu_hour", 0, 0, &s->tb_per_gpu_hour)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "tb_per_core_hour", 0, 0, &s->tb_per_core_hour)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "retention_days", 0, 1, &s->retention_days)) < 0)
+			return rc;
+		/* what it holds at the start fits in it */
+		if ((rc = field(l, g.val, g.key, g.path, "used_pb", 0, &k)) == 1)
+			rc = cs_yaml_num(&l->y, &k, 0, 0, s->capacity_pb, &s->used_pb);
+		if (rc < 0)
 			return rc;
 		c->nstorage = i + 1;
 	}

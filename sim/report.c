@@ -5,6 +5,7 @@
 #include "capsim/gpumap.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/storage.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -534,6 +535,11 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (ej)
 			json_object_set_new(root, "energy", ej);
 	}
+	if (r->storage) {
+		json_t *sj = cs_storage_json(r->storage, r->epoch);
+		if (sj)
+			json_object_set_new(root, "storage", sj);
+	}
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -699,7 +705,7 @@ static mode_t current_umask(void)
 /* What `--out` holds: the files a run writes there, and nothing else. */
 static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
 					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "power.csv",
-					 "report.html", NULL };
+					 "storage.csv", "storage_allocations.csv", "report.html", NULL };
 
 static int is_out_file(const char *name)
 {
@@ -802,6 +808,8 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
 	if (rc == 0 && r->power)
 		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
+	if (rc == 0 && r->storage)
+		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
 	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
 }
 

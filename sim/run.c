@@ -7,6 +7,7 @@
 #include "capsim/nodemodel.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/storage.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
 
@@ -197,6 +198,8 @@ void cs_run_result_free(cs_run_result *r)
 	r->rec = NULL;
 	cs_power_meter_free(r->power);
 	r->power = NULL;
+	cs_storage_free(r->storage);
+	r->storage = NULL;
 	if (r->gpumap) {
 		cs_gpumap_free(r->gpumap);
 		free(r->gpumap);
@@ -677,7 +680,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
 		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0 ||
-		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0)
+		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0 ||
+		    (rc = cs_storage_check(c, &tree, o->accounts, err, errlen)) < 0)
 			goto out;
 		env->accounts = &tree;
 	}
@@ -738,6 +742,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && r->power)
 		rc = cs_power_meter_finish(r->power, err, errlen);
+	if (rc == 0 && wants_recorder(o) && cs_cluster_nstorage(c))
+		rc = cs_storage_compute(&r->storage, c, r->jobs, r->njobs, acc ? &tree : NULL, o->sample_s, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
 		goto oom;
 	if (rc == 0 && acc && cs_grants_compute(&tree, r->jobs, r->njobs, r->billing, &r->grants) < 0)
@@ -894,9 +900,10 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (acc) {
 		cs_account_names an = { 0 };
 		rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen);
-		cs_accounts_free(acc);
-		if (rc == 0 && (rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0)
+		if (rc == 0 && ((rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0 ||
+				(rc = cs_storage_check(NULL, &tree, o->accounts, err, errlen)) < 0))
 			cs_account_tree_free(&tree);
+		cs_accounts_free(acc);
 		if (rc < 0) {
 			cs_run_result_free(r);
 			return rc;

@@ -45,7 +45,12 @@
  *                                        # >= 1, from the leaves up
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
- *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0,
+ *        used_pb: float in [0, capacity_pb],    # optional: held when a run starts (default 0)
+ *        tb_per_gpu_hour: float >= 0,           # optional: what a GPU-hour of a job writes there
+ *        tb_per_core_hour: float >= 0,          # optional: a core-hour, for jobs without GPUs
+ *        retention_days: float > 0}             # optional: data is deleted at that age
+ *                                        # (capsim/storage.h; default: kept)
  *
  * An XML node type without `gpus` takes its GPU count and model from the
  * XML (and its vendor from the PCI vendor). The vendor says which jobs may
@@ -133,7 +138,11 @@ typedef struct cs_cluster_fabric_level {
 typedef struct cs_cluster_storage {
 	const char *name;
 	double capacity_pb;
-	double bandwidth_gbs; /* GB/s */
+	double bandwidth_gbs;    /* GB/s */
+	double used_pb;          /* held when a run starts */
+	double tb_per_gpu_hour;  /* data a job writes a GPU-hour (capsim/storage.h); 0: none */
+	double tb_per_core_hour; /* a core-hour, for a job without GPUs; 0: none */
+	double retention_days;   /* 0: kept */
 } cs_cluster_storage;
 
 typedef struct cs_cluster_gpu_count {

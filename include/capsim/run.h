@@ -24,6 +24,7 @@ struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
 struct cs_power_meter;
+struct cs_storage_run;
 
 typedef struct cs_run_opts {
 	const char *workload;        /* path to .swf or .swf.gz */
@@ -114,6 +115,8 @@ typedef struct cs_run_result {
 				      * node); owned; NULL otherwise */
 	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
 	struct cs_power_meter *power; /* node model, with the recorder: energy and power (power.h); owned */
+	struct cs_storage_run *storage; /* node model, with the recorder, on a cluster with storage tiers:
+					 * storage over the run (storage.h); owned */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */
