@@ -246,7 +246,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		 * deletions balance, so a straight line says nothing about it */
 		double rate = span > 0 && !(st->retention_days > 0) ? (u.end - u0) / span : 0;
 		if (u.full < 0 && rate > 0)
-			o->forecast_t = s->t1 + (cs_time)ceil((cap - u.end) / rate);
+			o->forecast_t = s->t1 + (cs_time)ceil((cap - u.end) / rate - 1e-9);
 	}
 	uint32_t *first = NULL, *by = A ? jobs_by_account(tree, n, &first) : NULL;
 	uint32_t *stack = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *stack) : NULL;
