@@ -21,6 +21,7 @@
 
 #include "capsim/engine.h"
 #include "capsim/evq.h"
+#include "capsim/power.h"
 #include "nodeprof.h"
 
 #include <stdlib.h>
@@ -154,6 +155,7 @@ struct cs_sched_ctx {
 	int64_t *pw_draw;      /* per job: what it draws while it runs */
 	int64_t *pw_need;      /* per job: the most it could draw on a node type it may use (what
 				* its hold or plan reserves) */
+	int64_t *pw_least;     /* per job: the least it could draw (in pw_need's block) */
 	uint64_t *pw_block;    /* per job: the pass in which only the cap kept it from starting */
 	uint8_t *pw_late;      /* per job: its plan is later than its nodes alone would make it */
 	int pw_deferred;       /* a plan search met a time with the nodes but not the power */
@@ -217,6 +219,12 @@ int cs_pcap_refuse(cs_sched_ctx *c, uint32_t jid);
 /* cs_place_start, and the job's draw under the cap: 0 (placed), or
  * -CS_ENOFIT with nothing taken, or cs_place_start's error. */
 int cs_pcap_place_start(cs_sched_ctx *c, uint32_t jid);
+/* 1 if job jid could not start now on any nodes: the least it could draw
+ * is over what the cap leaves now. */
+static inline int cs_pcap_hopeless(const cs_sched_ctx *c, uint32_t jid)
+{
+	return c->pc && c->pw_used + c->pw_least[jid] > c->pc->budget_mw;
+}
 /* May job jid start now on slots[0 .. its nodes) (taken)? 0, or
  * -CS_ENOFIT (and the cap is noted as what kept it waiting in this pass). */
 int cs_pcap_admit(cs_sched_ctx *c, uint32_t jid, const cs_slot *slots);

@@ -34,28 +34,27 @@ static int64_t type_draw(const cs_power_cap *pc, uint32_t t, const cs_job *j)
 	return (int64_t)j->nodes * cs_power_cap_slot_mw(pc, t, j->gpus_per_node, j->cores_per_node);
 }
 
-/* The most job j could draw on a node type its partition allows (any
- * type: partition -1, or a type given as -1). */
-static int64_t need_of(const cs_sched_ctx *c, const cs_job *j)
+/* The most and the least job j could draw on a node type its partition
+ * allows (any type: partition -1, or a type given as -1). */
+static void draws_of(const cs_sched_ctx *c, const cs_job *j, int64_t *most, int64_t *least)
 {
 	const cs_power_cap *pc = c->pc;
 	int32_t p = j->partition;
-	int64_t most = 0;
-	if (p >= 0 && (uint32_t)p < c->npart) {
-		for (uint32_t k = c->pfirst[p]; k < c->pfirst[p + 1]; k++) {
-			if (c->ptypes[k] < 0)
-				goto any;
-			int64_t d = type_draw(pc, (uint32_t)c->ptypes[k], j);
-			most = d > most ? d : most;
-		}
-		return most;
+	int any = p < 0 || (uint32_t)p >= c->npart;
+	for (uint32_t k = any ? 0 : c->pfirst[p]; !any && k < c->pfirst[p + 1]; k++)
+		any = c->ptypes[k] < 0;
+	uint32_t k0 = any ? 0 : c->pfirst[p], k1 = any ? pc->ntypes : c->pfirst[p + 1];
+	*most = 0;
+	*least = INT64_MAX;
+	for (uint32_t k = k0; k < k1; k++) {
+		int64_t d = type_draw(pc, any ? k : (uint32_t)c->ptypes[k], j);
+		if (d < 0)
+			continue;
+		*most = d > *most ? d : *most;
+		*least = d < *least ? d : *least;
 	}
-any:
-	for (uint32_t t = 0; t < pc->ntypes; t++) {
-		int64_t d = type_draw(pc, t, j);
-		most = d > most ? d : most;
-	}
-	return most;
+	if (*least == INT64_MAX)
+		*least = 0;
 }
 
 int cs_pcap_init(cs_sched_ctx *c)
@@ -65,13 +64,14 @@ int cs_pcap_init(cs_sched_ctx *c)
 		return 0;
 	size_t n = c->njobs + 1;
 	c->pw_draw = calloc(n, sizeof *c->pw_draw);
-	c->pw_need = malloc(n * sizeof *c->pw_need);
+	c->pw_need = malloc(2 * n * sizeof *c->pw_need);
 	c->pw_block = calloc(n, sizeof *c->pw_block);
 	c->pw_late = calloc(n, 1);
 	if (!c->pw_draw || !c->pw_need || !c->pw_block || !c->pw_late)
 		return -CS_ENOMEM;
+	c->pw_least = c->pw_need + n;
 	for (size_t i = 0; i < c->njobs; i++)
-		c->pw_need[i] = need_of(c, &c->jobs[i]);
+		draws_of(c, &c->jobs[i], &c->pw_need[i], &c->pw_least[i]);
 	return 0;
 }
 
@@ -230,7 +230,8 @@ static void walk_to(walk *w, cs_time t)
 		w->v += c->pw_tmp[w->ih].d;
 }
 
-cs_time cs_pcap_earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d, int64_t need, int late)
+/* cs_pcap_earliest; with only_from, CS_TIME_MAX as soon as from is ruled out. */
+static cs_time earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d, int64_t need, int late, int only_from)
 {
 	int64_t limit = c->pc->budget_mw - need;
 	walk w = { .c = c, .late_end = c->now + late, .v = c->pw_used };
@@ -240,7 +241,7 @@ cs_time cs_pcap_earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d,
 	for (;;) {
 		cs_time nt = walk_next(&w);
 		if (w.v > limit) {
-			if (nt == CS_TIME_MAX)
+			if (nt == CS_TIME_MAX || only_from)
 				return CS_TIME_MAX;
 			cand = nt; /* not before the next change */
 		} else if (nt == CS_TIME_MAX || nt - cand >= d) {
@@ -250,15 +251,40 @@ cs_time cs_pcap_earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d,
 	}
 }
 
+cs_time cs_pcap_earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d, int64_t need, int late)
+{
+	return earliest(c, jid, from, d, need, late, 0);
+}
+
+/* The most the pass's holds but jid's, over [a, b), could add: every one
+ * that meets it, as if all at once (a bound: the walk is exact). */
+static int64_t holds_bound(const cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b)
+{
+	int64_t sum = 0;
+	if (c->hold_on && !c->hold_lazy && c->hold_jid != jid && c->hold_time < b &&
+	    c->hold_time + c->jobs[c->hold_jid].estimate_s > a)
+		sum += c->pw_need[c->hold_jid];
+	for (size_t i = 0; i < c->nxh; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid != UINT32_MAX && !h->lazy && h->jid != jid && h->time < b && h->end > a)
+			sum += c->pw_need[h->jid];
+	}
+	return sum;
+}
+
 int cs_pcap_admit(cs_sched_ctx *c, uint32_t jid, const cs_slot *slots)
 {
 	const cs_job *j = &c->jobs[jid];
-	int64_t draw = cs_pcap_draw(c, slots, j->nodes);
+	int64_t draw = cs_pcap_draw(c, slots, j->nodes), now = c->pw_used + draw, budget = c->pc->budget_mw;
 	int fits;
-	if (!c->pw_nplans && !c->hold_on && !c->nxh)
-		fits = c->pw_used + draw <= c->pc->budget_mw; /* nothing reserved: the draw only falls */
+	/* the running jobs' draw only falls: what is drawn now and what the
+	 * reservations meeting the run could add bound the walk either way */
+	if (now > budget)
+		fits = 0;
+	else if (!c->pw_nplans && now + holds_bound(c, jid, c->now, c->now + j->estimate_s) <= budget)
+		fits = 1;
 	else
-		fits = cs_pcap_earliest(c, jid, c->now, j->estimate_s, draw, 1) == c->now;
+		fits = earliest(c, jid, c->now, j->estimate_s, draw, 1, 1) == c->now;
 	if (fits)
 		return 0;
 	c->pw_block[jid] = c->st->passes;
