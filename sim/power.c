@@ -6,7 +6,6 @@
 #include "capsim/csvout.h"
 #include "capsim/nodemodel.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -342,12 +341,9 @@ const double *cs_power_meter_job_energy(const cs_power_meter *m) { return m->ene
 int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/power.csv", dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+	FILE *f = cs_csv_open(dir, "power.csv", path, sizeof path, err, errlen);
+	if (!f)
 		return -CS_EIO;
-	}
 	fputs("t,time,length_s,it_power_w,it_peak_w,facility_power_w,facility_peak_w,cap_w\n", f);
 	double pue = m->site.pue;
 	for (size_t i = 0; i < m->nrows; i++) {
@@ -361,12 +357,7 @@ int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch
 			fprintf(f, "%.1f", m->site.cap_kw * 1000.0);
 		fputc('\n', f);
 	}
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed", path);
-		return -CS_EIO;
-	}
-	return 0;
+	return cs_csv_close(f, path, err, errlen);
 }
 
 static json_t *utc(int64_t epoch, cs_time t)

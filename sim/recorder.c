@@ -779,25 +779,6 @@ static int fairness(const cs_recorder *r, proj *ps, size_t np, const uint32_t *p
 	return rc;
 }
 
-static FILE *open_out(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen)
-{
-	snprintf(path, plen, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *path, char *err, size_t errlen)
-{
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed", path);
-		return -CS_EIO;
-	}
-	return 0;
-}
-
 static const char *scope_kind(const scope *s)
 {
 	return s->kind == SC_MACHINE ? "machine" : s->kind == SC_TYPE ? "node_type" : "partition";
@@ -816,7 +797,7 @@ static const char *scope_name(const cs_recorder *r, const scope *s)
 static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "timeseries.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "timeseries.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,gpus_allocated,"
@@ -856,7 +837,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			fprintf(f, "%.1f", w->energy_j / (double)w->len);
 		fputc('\n', f);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 /* projects.csv: the same columns on every run (docs/outputs.md). */
@@ -864,7 +845,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			  size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "projects.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "projects.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	int64_t total = 0;
@@ -894,7 +875,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			fprintf(f, "%.6f", p->energy_j / 3.6e6);
 		fputc('\n', f);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */
@@ -902,7 +883,7 @@ static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char 
 			  size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "fairness.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "fairness.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,length_s,capacity_seconds,demand_seconds,delivered_seconds,shortfall_seconds,distance,jain,"
@@ -922,7 +903,7 @@ static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char 
 			fprintf(f, "%.6f", w->jain);
 		fprintf(f, ",%u,%u\n", w->projects, w->under_served);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 #define HEAT_MAX_ROWS 512
@@ -977,7 +958,7 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	size_t hlcap = 0;
 	char *hl = NULL;
 	char path[4096];
-	FILE *f = scratch ? open_out(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
+	FILE *f = scratch ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
 		if (!scratch)
 			snprintf(err, errlen, "out of memory");
@@ -1014,7 +995,7 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	free(hl);
 	free(cell);
 	free(cap);
-	int wrc = close_out(f, path, err, errlen);
+	int wrc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return rc;

@@ -9,7 +9,6 @@
 #include "capsim/storage.h"
 #include "capsim/csvout.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -304,25 +303,6 @@ const cs_storage_account *cs_storage_account_at(const cs_storage_run *s, size_t 
 	return i < s->naccounts ? &s->accounts[i] : NULL;
 }
 
-static FILE *open_in(const char *dir, const char *name, char *path, size_t len, char *err, size_t errlen)
-{
-	snprintf(path, len, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	return f;
-}
-
-static int close_in(FILE *f, const char *path, char *err, size_t errlen)
-{
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed", path);
-		return -CS_EIO;
-	}
-	return 0;
-}
-
 static void put_time(FILE *f, int64_t epoch, cs_time t)
 {
 	if (t >= 0)
@@ -334,7 +314,7 @@ static void put_time(FILE *f, int64_t epoch, cs_time t)
 int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_in(dir, "storage.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "storage.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,tier,used_tb,capacity_tb,used_share\n", f);
@@ -349,10 +329,10 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 			fprintf(f, ",%.3f,%.3f,%.6f\n", u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0);
 		}
 	}
-	int rc = close_in(f, path, err, errlen);
+	int rc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0 || !s->naccounts)
 		return rc;
-	if (!(f = open_in(dir, "storage_allocations.csv", path, sizeof path, err, errlen)))
+	if (!(f = cs_csv_open(dir, "storage_allocations.csv", path, sizeof path, err, errlen)))
 		return -CS_EIO;
 	fputs("account,tier,allocated_tb,used_end_tb,peak_tb,full_t,full_time\n", f);
 	for (size_t i = 0; i < s->naccounts; i++) {
@@ -364,7 +344,7 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 		put_time(f, epoch, a->full_t);
 		fputc('\n', f);
 	}
-	return close_in(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 static json_t *time_json(int64_t epoch, cs_time t)
