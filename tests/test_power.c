@@ -370,7 +370,7 @@ static double max_facility_peak(const char *od)
 /* Without a cap, with one above the run's peak (the same schedule, byte for
  * byte) and with one at 70 % of it (never exceeded; jobs wait for power);
  * under every policy. The energy adds up both ways on each run. */
-Test(power, every_policy_holds_the_cap_and_a_loose_cap_changes_nothing, .timeout = 300)
+Test(power, every_policy_holds_the_cap_and_a_loose_cap_changes_nothing)
 {
 	char dir[] = "/tmp/capsim-power-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
