@@ -41,9 +41,9 @@ static void storage_table(FILE *f, const json_t *tiers)
 	      "</th><th class=\"num\">at the end</th><th class=\"num\">TB a GPU-hour</th><th>full</th>"
 	      "<th>at the run's growth</th><th class=\"num\">allocated</th><th class=\"num\">allocations full</th>"
 	      "</tr>\n", f);
-	size_t i;
+	const char *name;
 	const json_t *x;
-	json_array_foreach(tiers, i, x) {
+	json_object_foreach((json_t *)tiers, name, x) {
 		char cap[64], a[64], z[64], full[64], fc[64], al[64];
 		fmt_tb(cap, sizeof cap, jnum(x, "capacity_tb"));
 		fmt_tb(a, sizeof a, jnum(x, "used_start_tb"));
@@ -53,7 +53,7 @@ static void storage_table(FILE *f, const json_t *tiers)
 			 json_is_number(json_object_get(x, "retention_days")) ? "(purged: no trend)" : "-");
 		fmt_tb(al, sizeof al, jnum(x, "allocated_tb"));
 		fputs("<tr><td>", f);
-		cs_report_html_text(f, json_string_value(json_object_get(x, "name")));
+		cs_report_html_text(f, name);
 		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			   "<td class=\"num\">%g</td><td>%s</td><td>%s</td><td class=\"num\">%s (%lld)</td>"
 			   "<td class=\"num\">%lld</td></tr>\n",
@@ -71,7 +71,7 @@ void cs_report_site_html(FILE *f, const run_data *rd)
 		      "of their GPUs held) x PUE; the cap, where the site has one, is never exceeded "
 		      "(docs/energy.md).</p>\n", f);
 	const json_t *tiers = cs_report_json_at(rd->summary, "storage.tiers");
-	if (!tiers || !json_array_size(tiers))
+	if (!tiers || !json_object_size(tiers))
 		return;
 	fputs("<h2>Storage</h2>\n", f);
 	storage_table(f, tiers);

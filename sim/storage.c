@@ -356,16 +356,16 @@ static json_t *time_json(int64_t epoch, cs_time t)
 
 json_t *cs_storage_json(const cs_storage_run *s, int64_t epoch)
 {
-	json_t *o = json_object(), *tiers = json_array();
+	json_t *o = json_object(), *tiers = json_object();
 	double cap = 0, used = 0, alloc = 0;
 	for (size_t i = 0; i < s->ntiers; i++) {
 		const cs_storage_tier *t = &s->tiers[i];
 		json_t *x = json_object();
-		json_object_set_new(x, "name", json_string(t->name));
 		json_object_set_new(x, "capacity_tb", json_real(t->capacity_tb));
 		json_object_set_new(x, "used_start_tb", json_real(t->used_start_tb));
 		json_object_set_new(x, "used_end_tb", json_real(t->used_end_tb));
 		json_object_set_new(x, "peak_tb", json_real(t->peak_tb));
+		json_object_set_new(x, "headroom_tb", json_real(t->capacity_tb - t->used_end_tb));
 		json_object_set_new(x, "tb_per_gpu_hour", json_real(t->tb_per_gpu_hour));
 		json_object_set_new(x, "tb_per_core_hour", json_real(t->tb_per_core_hour));
 		json_object_set_new(x, "retention_days", t->retention_days > 0 ? json_real(t->retention_days) : json_null());
@@ -376,7 +376,7 @@ json_t *cs_storage_json(const cs_storage_run *s, int64_t epoch)
 		json_object_set_new(x, "allocated_tb", json_real(t->allocated_tb));
 		json_object_set_new(x, "allocations", json_integer(t->allocations));
 		json_object_set_new(x, "allocations_full", json_integer(t->allocations_full));
-		json_array_append_new(tiers, x);
+		json_object_set_new(tiers, t->name, x); /* keyed by name: sweeps tabulate storage.tiers.NAME.* */
 		cap += t->capacity_tb;
 		used += t->used_end_tb;
 		alloc += t->allocated_tb;
@@ -384,6 +384,7 @@ json_t *cs_storage_json(const cs_storage_run *s, int64_t epoch)
 	json_object_set_new(o, "capacity_tb", json_real(cap));
 	json_object_set_new(o, "used_end_tb", json_real(used));
 	json_object_set_new(o, "allocated_tb", json_real(alloc));
+	json_object_set_new(o, "headroom_tb", json_real(cap - used));
 	json_object_set_new(o, "tiers", tiers);
 	return o;
 }

@@ -153,12 +153,15 @@ Test(storage, the_files_say_when)
 	json_error_t e;
 	json_t *s = json_load_file(p, 0, &e);
 	cr_assert_not_null(s, "%s", e.text);
-	json_t *tiers = json_object_get(json_object_get(s, "storage"), "tiers");
-	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(tiers, 0), "full_time")),
+	json_t *st = json_object_get(s, "storage"), *tiers = json_object_get(st, "tiers");
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(tiers, "fast"), "full_time")),
 			 "2024-01-01T01:15:00Z");
-	cr_expect(json_is_null(json_object_get(json_array_get(tiers, 1), "full_time")));
-	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(tiers, 2), "forecast_full_time")),
+	cr_expect(json_is_null(json_object_get(json_object_get(tiers, "tmp"), "full_time")));
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(tiers, "slow"), "forecast_full_time")),
 			 "2024-01-02T02:30:00Z");
+	/* headroom: 0.95 - 1.0 on fast, 1,000 - 0.4 on tmp, 1.06 - 0.06 on slow */
+	cr_expect(NEAR(json_real_value(json_object_get(json_object_get(tiers, "fast"), "headroom_tb")), -0.05));
+	cr_expect(NEAR(json_real_value(json_object_get(st, "headroom_tb")), -0.05 + 999.6 + 1.0));
 	json_decref(s);
 	free(sc);
 	free(ac);
