@@ -141,6 +141,12 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	if (r->est.rejected)
 		fprintf(f, "  rejected    %zu jobs refused by the policy (see jobs.csv reason; not in the metrics)\n",
 			r->est.rejected);
+	size_t over_cap = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		over_cap += (r->jobs[i].flags & CS_JOB_REJECTED) && r->jobs[i].reason == CS_WAIT_POWERCAP;
+	if (over_cap)
+		fprintf(f, "  power cap   %zu of them could each draw more than the site's power cap alone "
+			"(reason PowerCap; docs/energy.md)\n", over_cap);
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);

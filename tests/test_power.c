@@ -301,6 +301,7 @@ Test(power, a_job_over_the_cap_alone_is_rejected_at_submission)
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--cluster", y, "--policy", "easy", "--out", od), &out, &err),
 		     0, "%s", err);
+	cr_expect(strstr(out, "  power cap   1 of them could each draw more than the site's power cap alone"), "%s", out);
 	char *jc = slurp_in(od, "jobs.csv");
 	cr_expect(strstr(jc, "\n6,0,-1,-1,-1,100,100,100,2024-01-01T00:00:00Z,,,REJECTED,12,3,3,4,1,0,,P,u,normal,p,"
 			     "PowerCap,-1,"), "%s", jc);
