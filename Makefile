@@ -9,7 +9,7 @@ PKGS    := zlib jansson hwloc libfyaml libuv
 # forgivingly than hwloc's built-in parser; capsim works with either, and
 # .ci/run runs the topology tests under both (HWLOC_LIBXML=0 forces the built-in).
 DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libhwloc-plugins libuv1-dev \
-           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core
+           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core python3
 SHARED  ?= ../shared
 
 BUILD   ?= build
@@ -44,12 +44,13 @@ help:
 	@echo "make deps     install the Debian packages the build needs (as root)"
 	@echo "make test     build and run every test (runs deps first)"
 	@echo "make asan     the tests under AddressSanitizer + UBSan"
-	@echo "make test-slurm  a job array of capsim runs on a real one-node Slurm on localhost (as root;"
+	@echo "make test-slurm  the README's job array of sweep shards on a real one-node Slurm on localhost (as root;"
 	@echo "              runs slurm-deps first: Debian's slurmctld slurmd slurm-client munge)"
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
-	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2 (runs deps first)"
+	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2;"
+	@echo "              30 days with failures (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -197,7 +198,7 @@ test: deps
 	$(TEST_ENV) $(BUILD)/test_capsim $(TEST_ARGS)
 
 # A real one-node Slurm on localhost (tests/slurm/slurm-up.sh), for the
-# test that runs capsim as a job array (tests/test_slurm.c; make test skips
+# test that runs a sweep as a job array (tests/test_slurm.c; make test skips
 # it while these are missing). Not in DEBS: on a machine that runs systemd,
 # Debian's postinst enables and starts munge, slurmctld and slurmd, which
 # `make test` should not do to a workstation. The test starts its own
@@ -208,7 +209,7 @@ slurm-deps:
 
 # CAPSIM_REQUIRE_SLURM: a missing Slurm fails the test instead of skipping it
 test-slurm: slurm-deps
-	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter 'slurm/*'"
+	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter '@(slurm|serve_slurm)/*'"
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
@@ -255,6 +256,11 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo/kth-easy
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
 	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
+	@echo "== failures, checkpoints and maintenance: 30 generated days on the data centre with its failure model"
+	@echo "   on (configs/clusters/national-ai-dc-failures.yaml; docs/failures.md) =="
+	$(BUILD)/capsim workload generate --seed 1 --days 30 --out $(BUILD)/demo/month.csv
+	$(BUILD)/capsim run --workload $(BUILD)/demo/month.csv --cluster configs/clusters/national-ai-dc-failures.yaml \
+	  --out $(BUILD)/demo/failures | grep -E '^  (reliability|failures) '
 
 clean:
 	rm -rf build

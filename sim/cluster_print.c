@@ -1,5 +1,6 @@
 /* capsim: what a cluster config adds up to, as text or JSON (`capsim cluster show`). */
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -250,6 +251,7 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 			fprintf(f, ", kept %g days", st->retention_days);
 		fputc('\n', f);
 	}
+	cs_fail_print(f, c);
 	return ferror(f) ? -CS_EIO : 0;
 }
 

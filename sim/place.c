@@ -510,7 +510,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	cs_time room = -1;
 	int rc = hold_try_at(c, jid, &hp, t, &room);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
-	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe)) {
+	/* what failures took comes back at each repair's end */
+	struct cs_fail_piece *pc = NULL;
+	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
 		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
@@ -518,12 +521,18 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			nh++;
 		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
 		cs_time th = nh < nhe ? c->xh_ends[nh] : CS_TIME_MAX;
+		cs_time td = nd < np ? pc[nd].t : CS_TIME_MAX;
 		t = tr < te ? tr : te;
 		t = th < t ? th : t;
+		t = td < t ? td : t;
 		if (t == CS_TIME_MAX)
 			break;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
 			cs_placement p = placement_of(c, c->run[k].jid);
+			cs_alloc_release(c->A, &p);
+		}
+		for (; nd < np && pc[nd].t <= t; nd++) {
+			cs_placement p = { &pc[nd].s, 1, 1 };
 			cs_alloc_release(c->A, &p);
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
@@ -538,7 +547,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
-	if (rc == 0 && k > 0 && ns > 0) {
+	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
@@ -572,6 +581,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	for (size_t i = 0; i < k; i++) {
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+	}
+	for (size_t i = 0; i < nd; i++) {
+		cs_placement p = { &pc[i].s, 1, 1 };
+		cs_alloc_take(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;

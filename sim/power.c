@@ -316,6 +316,46 @@ int cs_power_meter_finish(cs_power_meter *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* A job's start or end as a replay orders them: by time, ends first, then by job. */
+typedef struct rev {
+	cs_time t;
+	uint32_t what; /* 0: end, 1: start */
+	uint32_t jid;
+} rev;
+
+static int rev_cmp(const void *a, const void *b)
+{
+	const rev *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->what != y->what)
+		return x->what < y->what ? -1 : 1;
+	return (x->jid > y->jid) - (x->jid < y->jid);
+}
+
+int cs_power_meter_replay(cs_power_meter *m, char *err, size_t errlen)
+{
+	rev *v = malloc((2 * m->n + 1) * sizeof *v);
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->jobs[i].start_s >= 0) {
+			v[k++] = (rev){ m->jobs[i].start_s, 1, (uint32_t)i };
+			v[k++] = (rev){ m->jobs[i].end_s, 0, (uint32_t)i };
+		}
+	qsort(v, k, sizeof *v, rev_cmp);
+	const cs_observer *next = m->next;
+	m->next = NULL;
+	for (size_t i = 0; i < k; i++)
+		on_event(m, v[i].t, v[i].what ? CS_OBS_START : CS_OBS_END, v[i].jid);
+	m->next = next;
+	free(v);
+	return cs_power_meter_finish(m, err, errlen);
+}
+
 void cs_power_meter_totals(const cs_power_meter *m, cs_power_totals *t)
 {
 	memset(t, 0, sizeof *t);

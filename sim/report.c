@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/report.h"
 #include "capsim/csvout.h"
+#include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
@@ -150,6 +151,8 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
+	if (r->fail)
+		cs_failsim_print(f, r->fail);
 }
 
 static json_t *jint(long long v) { return json_integer(v); }
@@ -282,6 +285,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --projects-scale %g --seed %llu", o->tf.projects_scale, (unsigned long long)o->tf.seed);
 	if (o->tf.load_scale != 1)
 		ADD(" --load-scale %g", o->tf.load_scale);
+	if (o->requeue_on_failure >= 0)
+		ADD(" --requeue-on-failure %s", o->requeue_on_failure ? "yes" : "no");
+	if (o->failure_seed >= 0)
+		ADD(" --failure-seed %lld", (long long)o->failure_seed);
 	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
 	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
 	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -546,6 +553,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (sj)
 			json_object_set_new(root, "storage", sj);
 	}
+	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
+		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -574,6 +583,8 @@ static const char *job_state(const cs_job *j)
 		return "REJECTED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
 		return "PREEMPTED";
+	if (j->flags & CS_JOB_NODE_FAIL)
+		return "NODE_FAIL";
 	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
 		return "TIMEOUT";
 	if (j->flags & CS_JOB_TRACE_FAILED)
@@ -607,7 +618,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh\n", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
+	if (r->fail)
+		cs_failsim_csv_header(f);
+	fputc('\n', f);
 	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
@@ -669,6 +683,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
 		if (energy)
 			fprintf(f, "%.6f", energy[i] / 3.6e6);
+		if (r->fail)
+			cs_failsim_csv_row(f, r->fail, i);
 		fputc('\n', f);
 	}
 	free(nodes);

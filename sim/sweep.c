@@ -20,7 +20,10 @@
 const char *const cs_sweep_metric_names[] = {
 	"mean_wait", "median_wait", "p95_wait", "max_wait", "mean_response", "mean_slowdown",
 	"mean_bounded_slowdown", "max_bounded_slowdown", "utilization", "gpu_utilization", "core_utilization",
-	"makespan", "jobs", "backfilled_jobs", "rejected_by_policy", "grants.delivery", NULL
+	"makespan", "jobs", "backfilled_jobs", "rejected_by_policy", "grants.delivery",
+	/* a cluster with failures, checkpoints or maintenance (docs/failures.md) */
+	"reliability.goodput", "reliability.gpu_hours.lost_to_failures", "reliability.gpu_hours.checkpoints",
+	"reliability.gpu_hours.maintenance", NULL
 };
 
 static const char *const default_metrics[] = { "p95_wait", "mean_wait", "mean_bounded_slowdown", "utilization" };

@@ -312,3 +312,11 @@ int th_sh(char **out, const char *fmt, ...)
 		free(b);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+unsigned th_xorshift(unsigned long long *s, unsigned n)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (unsigned)(*s % n);
+}

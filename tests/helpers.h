@@ -76,4 +76,8 @@ extern const char th_two_partitions_yaml[];
  * template, filled in), the outputs in od (dir/out). Asserts exit 0. */
 void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen);
 
+/* Marsaglia's xorshift64 step on *s (nonzero), reduced to [0, n): the
+ * tests' reproducible random numbers. */
+unsigned th_xorshift(unsigned long long *s, unsigned n);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capsim/alloc.h"
+#include "helpers.h"
 
 /* --- a small layout builder --- */
 typedef struct lay {
@@ -630,13 +631,7 @@ static long ref_frag_one(const lay *y, const refn *s, const cs_request *r, int32
 static void lcg_step(unsigned long long *x) { *x = *x * 6364136223846793005ULL + 1442695040888963407ULL; }
 
 static unsigned long long rng = 88172645463325252ULL;
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
+static unsigned rnd(unsigned n) { return th_xorshift(&rng, n); }
 
 typedef struct live { cs_slot s[16]; cs_placement p; } live;
 

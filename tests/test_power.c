@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capsim/cluster.h"
+#include "capsim/live.h"
 #include "capsim/power.h"
 #include "helpers.h"
 
@@ -412,4 +413,20 @@ Test(power, every_policy_holds_the_cap_and_a_loose_cap_changes_nothing)
 		json_decref(s);
 	}
 	remove_dir(dir);
+}
+
+/* A live run's engine is not given the cap: refused, not ignored. */
+Test(power, a_live_run_refuses_a_capped_site)
+{
+	char *y = th_write_tmp(capped, ".yaml");
+	cs_live_opts o;
+	cs_live_opts_default(&o);
+	o.cluster = y;
+	cs_live *L = NULL;
+	char err[CS_ERRLEN] = "";
+	cr_expect_eq(cs_live_new(&L, &o, err, sizeof err), -CS_EINVAL);
+	cr_expect_null(L);
+	cr_expect(strstr(err, ": site.power_cap_kw: the power cap is not enforced by capsim serve"), "%s", err);
+	cs_live_free(L);
+	th_unlink(y);
 }

@@ -11,13 +11,7 @@
 #include "shapeq.h"
 
 static unsigned long long rng = 88172645463325252ull;
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
+static unsigned rnd(unsigned n) { return th_xorshift(&rng, n); }
 
 /* The reference: the first waiting job of shape s at or after index from
  * (after == 0) or after job from (after == 1) with estimate <= lim, by a

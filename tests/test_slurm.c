@@ -1,8 +1,7 @@
-/* A real one-node Slurm on localhost (tests/slurm/slurm-up.sh): a job
- * array whose tasks each generate and replay a workload with capsim gives,
- * task for task, byte-identical files to the same commands run here. The
- * planner's shards (capsim sweep --shard I/N) run on Slurm job arrays the
- * same way (docs/sweep-slurm.md). Needs root and Debian's slurmctld, slurmd,
+/* A real one-node Slurm on localhost (tests/slurm/slurm-up.sh) runs the
+ * README's job-array script: a sweep's shards (capsim sweep --shard I/N),
+ * one an array task, and capsim sweep merge after them give byte for byte
+ * the sweep run here on one machine (docs/sweep-slurm.md). Needs root and Debian's slurmctld, slurmd,
  * slurm-client and munge (make slurm-deps); skipped without them. Whatever
  * the test started is stopped in its .fini, which Criterion runs after a
  * failed assertion too. */
@@ -62,7 +61,7 @@ static void show(const char *name)
 	th_sh(NULL, "for f in %s/%s; do [ -f \"$f\" ] && { echo \"---- $f\"; tail -n 30 \"$f\"; }; done >&2", dir, name);
 }
 
-Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teardown)
+Test(slurm, the_readme_job_array_of_sweep_shards_merges_to_the_sweep_run_here, .fini = teardown)
 {
 	/* make test-slurm sets CAPSIM_REQUIRE_SLURM: there a skip is a failure */
 	int required = getenv("CAPSIM_REQUIRE_SLURM") != NULL;
@@ -84,6 +83,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 
 	char bin[4096];
 	cr_assert_not_null(realpath(th_bin(), bin), "%s", th_bin());
+	*strrchr(bin, '/') = 0; /* the directory put first in the jobs' PATH */
 	snprintf(dir, sizeof dir, "/tmp/capsim-slurm-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 
@@ -95,43 +95,50 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	free(log);
 	double t_up = now_s() - t0;
 
-	/* Each task: its array job id and its I/N (what capsim sweep --shard
-	 * takes), a 2-day workload seeded by I, that workload replayed under
-	 * EASY, all in tasks/I. */
-	char script[256];
-	snprintf(script, sizeof script, "%s/task.sh", dir);
-	FILE *f = fopen(script, "w");
+	/* The sweep: 2 scales x 2 policies x 2 seeds = 8 points of a day of
+	 * the default workload at a fifth of its projects. */
+	char path[300];
+	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fprintf(f,
-		"#!/bin/sh\n"
-		"set -eu\n"
-		"d=%s/tasks/$SLURM_ARRAY_TASK_ID\n"
-		"mkdir -p \"$d\"\n"
-		"echo \"$SLURM_ARRAY_JOB_ID $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\" >\"$d/task\"\n"
-		"'%s' workload generate --seed \"$SLURM_ARRAY_TASK_ID\" --days 2 --out \"$d/workload.csv\"\n"
-		"'%s' run --workload \"$d/workload.csv\" --policy easy --out \"$d/run\" --no-progress\n",
-		dir, bin, bin);
+	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\n"
+	      "scale: [{h100: 0.5}, {}]\n"
+	      "policies: [{name: fcfs}, {name: easy}]\n"
+	      "seeds: [1, 2]\n",
+	      f);
 	fclose(f);
 
+	/* The README's job-array script, as printed there (the block that
+	 * starts with #!/bin/sh), submitted with a smaller array and one CPU
+	 * a task (command-line options override #SBATCH lines). */
+	rc = th_sh(&log, "awk '/^```/ { if (on) exit; next } /^#!\\/bin\\/sh$/ { on = 1 } on' '%s/README.md' "
+		   ">%s/sweep-shards.sbatch && grep -q '^#SBATCH --array' %s/sweep-shards.sbatch",
+		   th_root(), dir, dir);
+	cr_assert_eq(rc, 0, "README.md has no job-array script (a ```sh block starting #!/bin/sh): %s", log);
+	free(log);
+	/* docs/sweep-slurm.md explains the same script line by line: the same lines but its comments */
+	rc = th_sh(&log, "awk '/^```/ { if (on) exit; next } /^#!\\/bin\\/sh$/ { on = 1 } on' "
+		   "'%s/docs/sweep-slurm.md' | grep -v '^# ' | cmp - %s/sweep-shards.sbatch",
+		   th_root(), dir);
+	cr_assert_eq(rc, 0, "docs/sweep-slurm.md's job-array script is not README.md's: %s", log);
+	free(log);
+
+	/* Submitted as the README submits it: the array, then the merge after
+	 * it (afterok on an array waits for all its tasks; too early, merge
+	 * finds a point missing and fails). */
 	t0 = now_s();
 	char *id;
-	rc = th_sh(&id, "mkdir -p %s/tasks && SLURM_CONF=%s/slurm.conf sbatch --parsable --array=1-%d "
-		     "--chdir=%s/tasks --output=%s/tasks/slurm-%%A_%%a.out %s",
-		dir, dir, TASKS, dir, dir, script);
+	rc = th_sh(&id, "cd %s && mkdir -p logs shards && PATH='%s':$PATH SLURM_CONF=%s/slurm.conf "
+		     "sbatch --parsable --array=1-%d --cpus-per-task=1 sweep-shards.sbatch",
+		   dir, bin, dir, TASKS);
 	cr_assert_eq(rc, 0, "sbatch failed: %s", id);
 	id[strcspn(id, "\n;")] = 0;
 	cr_assert(id[0] && strspn(id, "0123456789") == strlen(id), "sbatch printed '%s', not a job id", id);
-
-	/* The stand-in for capsim sweep merge, as docs/sweep-slurm.md submits
-	 * it: a job after the whole array (afterok), joining the tasks' files
-	 * in task order; too early, it finds one missing and fails. */
-	char cat[512] = "cat";
-	for (int t = 1; t <= TASKS; t++)
-		snprintf(cat + strlen(cat), sizeof cat - strlen(cat), " %d/run/jobs.csv", t);
 	char *mid;
-	rc = th_sh(&mid, "SLURM_CONF=%s/slurm.conf sbatch --parsable --dependency=afterok:%s --chdir=%s/tasks "
-		      "--output=%s/tasks/merge.out --wrap '%s >../merged.csv'",
-		dir, id, dir, dir, cat);
+	rc = th_sh(&mid, "cd %s && PATH='%s':$PATH SLURM_CONF=%s/slurm.conf sbatch --parsable "
+		      "--dependency=afterok:%s --output=logs/merge.out "
+		      "--wrap 'capsim sweep merge shards/* --out result'",
+		   dir, bin, dir, id);
 	cr_assert_eq(rc, 0, "sbatch failed: %s", mid);
 	mid[strcspn(mid, "\n;")] = 0;
 
@@ -144,7 +151,7 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 		if (!q[0])
 			break;
 		if (now_s() - t0 > ARRAY_TIMEOUT_S) {
-			show("tasks/slurm-*.out");
+			show("logs/*.out");
 			show("log/slurm*.log");
 			cr_assert_fail("the jobs still run after %d s:\n%s", ARRAY_TIMEOUT_S, q);
 		}
@@ -160,53 +167,42 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	for (int t = 1; t <= TASKS; t++)
 		snprintf(want + strlen(want), sizeof want - strlen(want), "%d COMPLETED\n", t);
 	if (strcmp(states, want) != 0) {
-		show("tasks/slurm-*.out");
+		show("logs/*.out");
 		show("log/slurmd.log");
 	}
 	cr_assert_str_eq(states, want, "the array's tasks ended so:\n%s", states);
 	free(states);
 	rc = th_sh(&states, "SLURM_CONF=%s/slurm.conf squeue -h -t all -j %s -o %%T", dir, mid);
 	if (strcmp(states, "COMPLETED\n") != 0)
-		show("tasks/merge.out");
+		show("logs/merge.out");
 	cr_assert_str_eq(states, "COMPLETED\n", "the merge job ended so: %s", states);
 	free(states);
 
-	/* The same commands here, and each task's files against them. */
-	t0 = now_s();
+	/* Each shard holds its slice (points K with K mod 3 = I - 1), and the
+	 * merge is byte for byte the sweep run here on one machine. */
+	static const char *const slices[TASKS] = { "000000 000003 000006", "000001 000004 000007",
+						   "000002 000005" };
 	for (int t = 1; t <= TASKS; t++) {
-		char tdir[256], ldir[256], w[300], o[300], seed[16], path[300];
-		snprintf(tdir, sizeof tdir, "%s/tasks/%d", dir, t);
-		snprintf(ldir, sizeof ldir, "%s/local/%d", dir, t);
-		cr_assert_eq(th_sh(NULL, "mkdir -p %s", ldir), 0);
-		snprintf(w, sizeof w, "%s/workload.csv", ldir);
-		snprintf(o, sizeof o, "%s/run", ldir);
-		snprintf(seed, sizeof seed, "%d", t);
-		char *out, *err;
-		rc = th_exec((const char *const[]){ "workload", "generate", "--seed", seed, "--days", "2", "--out", w,
-						    NULL },
-			     &out, &err);
-		cr_assert_eq(rc, 0, "%s", err);
-		free(out), free(err);
-		rc = th_exec((const char *const[]){ "run", "--workload", w, "--policy", "easy", "--out", o,
-						    "--no-progress", NULL },
-			     &out, &err);
-		cr_assert_eq(rc, 0, "%s", err);
-		free(out), free(err);
-
-		snprintf(path, sizeof path, "%s/task", tdir);
-		char *task = th_slurp(path, NULL), line[64];
-		cr_assert_not_null(task, "task %d wrote no %s", t, path);
-		snprintf(line, sizeof line, "%s %d/%d\n", id, t, TASKS); /* docs/sweep-slurm.md's --shard I/N */
-		cr_assert_str_eq(task, line, "task %d of array %s", t, id);
-		free(task);
-		cr_assert_gt(th_expect_same_file(tdir, ldir, "workload.csv"), 10000, "task %d", t);
-		cr_assert_gt(th_expect_same_file(tdir, ldir, "run/jobs.csv"), 10000, "task %d", t);
+		char *ls;
+		th_sh(&ls, "cd %s/shards/%d/points && ls | sed 's/.json$//' | paste -sd' '", dir, t);
+		ls[strcspn(ls, "\n")] = 0;
+		cr_assert_str_eq(ls, slices[t - 1], "shard %d/%d holds points %s", t, TASKS, ls);
+		free(ls);
 	}
+	t0 = now_s();
+	char spec[300], local[300], *out, *err;
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	snprintf(local, sizeof local, "%s/local", dir);
+	rc = th_exec((const char *const[]){ "sweep", spec, "--out", local, "-j", "2", "--no-progress", NULL }, &out,
+		     &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	free(out), free(err);
 	double t_local = now_s() - t0;
-	char *diff;
-	rc = th_sh(&diff, "cd %s/local && %s | cmp - %s/merged.csv", dir, cat, dir);
-	cr_assert_eq(rc, 0, "the merge job's file is not the tasks' jobs.csv in order: %s", diff);
-	free(diff);
+	snprintf(path, sizeof path, "%s/result", dir);
+	static const char *const files[] = { "sweep.json", "results.csv", "results.json", "sweep.html",
+					     "points/000000.json", "points/000007.json" };
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		cr_assert_gt(th_expect_same_file(path, local, files[i]), 100, "%s", files[i]);
 	free(mid);
 
 	/* Down, and nothing it started outlives it (the daemons remove their
@@ -228,7 +224,8 @@ Test(slurm, a_job_array_of_capsim_runs_matches_the_same_runs_here, .fini = teard
 	cr_assert_str_empty(left, "still running after slurm-down.sh: %s", left);
 	free(left);
 	free(pids);
-	fprintf(stderr, "slurm: up %.1f s, %d-task array and its merge %.1f s, the same runs here %.1f s, down %.1f s\n", t_up,
-		TASKS, t_array, t_local, t_down);
+	fprintf(stderr, "slurm: up %.1f s, an 8-point sweep as a %d-task array and its merge %.1f s, "
+			"the same sweep here (-j 2) %.1f s, down %.1f s\n",
+		t_up, TASKS, t_array, t_local, t_down);
 	free(id);
 }

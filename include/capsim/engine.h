@@ -114,6 +114,9 @@ typedef struct cs_node_machine {
 	 * facility power stays at or under it over its estimated run, reservations kept;
 	 * one whose draw alone could exceed it is rejected at submission (CS_WAIT_POWERCAP) */
 	const struct cs_power_cap *power;
+	/* optional: failures take GPUs and nodes down and stop the jobs on them
+	 * (capsim/failures.h; the caller's, made for these jobs) */
+	struct cs_failsim *fail;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,

@@ -96,6 +96,11 @@ void cs_power_meter_free(cs_power_meter *m);
 const cs_observer *cs_power_meter_observer(cs_power_meter *m, const cs_observer *next);
 /* After the replay: close the last interval at the last event. 0 or -CS_ENOMEM. */
 int cs_power_meter_finish(cs_power_meter *m, char *err, size_t errlen);
+/* Meter a run already made from its job table (a live run's result,
+ * which has no observer): each job's last run, its start and end, ends
+ * before starts at one time; then cs_power_meter_finish. A run a requeue
+ * threw away is not in the table, so not counted. 0 or -CS_ENOMEM. */
+int cs_power_meter_replay(cs_power_meter *m, char *err, size_t errlen);
 
 /* Whole-run figures (after cs_power_meter_finish). */
 typedef struct cs_power_totals {

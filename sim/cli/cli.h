@@ -119,6 +119,9 @@ int cs_cli_die(int code, const char *msg);
 int cs_cli_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *err, size_t errlen);
 /* A number in (0, max]. */
 int cs_cli_pos_double(const char *opt, const char *s, double max, double *out, char *err, size_t errlen);
+/* --policy-opt KEY=VAL (a, split in place) into keys[*n], vals[*n] (room
+ * for CS_MAX_PARAMS); 0, or -1 with the message in err. */
+int cs_cli_policy_opt(char *a, const char **keys, const char **vals, size_t *n, char *err, size_t errlen);
 /* --jobs FIRST-LAST (either end may be left out). */
 int cs_cli_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 
@@ -134,5 +137,6 @@ extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_repo
 extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
 extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
 extern const cs_cli_cmd cs_cli_sweep_cmd, cs_cli_sweep_merge_cmd;   /* cli_sweep.c */
+extern const cs_cli_cmd cs_cli_serve_cmd;                            /* cli_serve.c */
 
 #endif
