@@ -17,8 +17,10 @@
 
 const char *const cp_op_names[4] = { "<=", ">=", "<", ">" };
 
-/* What a metric is: a wait (seconds), a share in [0, 1], a slowdown (>= 1). */
-enum { K_DUR, K_SHARE, K_SLOW };
+/* What a metric is: a wait (seconds), a share in [0, 1], a slowdown (>= 1),
+ * a power (kW), an energy (kWh), a volume of storage (TB; a headroom can
+ * be below 0 once a tier overflows) or a sum of money (the site's currency). */
+enum { K_DUR, K_SHARE, K_SLOW, K_KW, K_KWH, K_TB, K_MONEY };
 
 static const struct {
 	const char *name;
@@ -28,8 +30,12 @@ static const struct {
 	{ "max_wait", K_DUR }, { "mean_response", K_DUR }, { "mean_slowdown", K_SLOW },
 	{ "mean_bounded_slowdown", K_SLOW }, { "max_bounded_slowdown", K_SLOW }, { "utilization", K_SHARE },
 	{ "gpu_utilization", K_SHARE }, { "core_utilization", K_SHARE }, { "grants.delivery", K_SHARE },
-	{ "reliability.goodput", K_SHARE },
+	{ "reliability.goodput", K_SHARE }, { "energy.it_energy_kwh", K_KWH }, { "energy.facility_energy_kwh", K_KWH },
+	{ "energy.mean_it_power_kw", K_KW }, { "energy.peak_it_power_kw", K_KW },
+	{ "energy.mean_facility_power_kw", K_KW }, { "energy.peak_facility_power_kw", K_KW }, { "energy.cost", K_MONEY },
+	{ "storage.used_end_tb", K_TB }, { "storage.headroom_tb", K_TB },
 };
+static const char *const tier_metrics[] = { "used_end_tb", "peak_tb", "headroom_tb" };
 static const char *const part_waits[] = { "mean_wait", "median_wait", "p95_wait", "p99_wait", "max_wait" };
 
 /* The parse of a target's text, before it is checked against the cluster. */
@@ -100,38 +106,67 @@ static int metric_kind(const char *m, const cs_cluster *cl, char *why, size_t le
 		if (!strcmp(m, rest))
 			return K_SHARE;
 	}
+	for (int i = 0; i < cs_cluster_nstorage(cl); i++)
+		for (size_t k = 0; k < sizeof tier_metrics / sizeof *tier_metrics; k++) {
+			snprintf(rest, sizeof rest, "storage.tiers.%s.%s", cs_cluster_storage_at(cl, i)->name,
+				 tier_metrics[k]);
+			if (!strcmp(m, rest))
+				return K_TB;
+		}
 	size_t at = (size_t)snprintf(why, len, "unknown metric '%s', expected one of: ", m);
 	for (size_t i = 0; i < sizeof global_metrics / sizeof *global_metrics && at < len; i++)
 		at += (size_t)snprintf(why + at, len - at, "%s, ", global_metrics[i].name);
 	if (at < len)
 		snprintf(why + at, len - at, "partitions.P.{mean,median,p95,p99,max}_wait, recorder.partitions.P.utilization "
-			 "or recorder.node_types.T.utilization (P a partition, T a node type of the cluster)");
+			 "recorder.node_types.T.utilization or storage.tiers.S.{used_end,peak,headroom}_tb (P a partition, T a "
+			 "node type, S a storage tier of the cluster)");
 	return -1;
 }
+
+/* The units a kind of metric takes, each as a multiple of the summary's
+ * own (seconds, kW, kWh, TB); a bare number is the summary's unit. */
+typedef struct unit {
+	const char *name;
+	double mul;
+} unit;
+static const unit dur_units[] = { { "", 1 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 }, { NULL, 0 } };
+static const unit kw_units[] = { { "", 1 }, { "kW", 1 }, { "MW", 1e3 }, { NULL, 0 } };
+static const unit kwh_units[] = { { "", 1 }, { "kWh", 1 }, { "MWh", 1e3 }, { "GWh", 1e6 }, { NULL, 0 } };
+static const unit tb_units[] = { { "", 1 }, { "TB", 1 }, { "PB", 1e3 }, { NULL, 0 } };
 
 /* A bound no run could meet, or a unit where none belongs: the message, or NULL */
 static const char *impossible(const parsed *p, int kind, double *bound)
 {
 	static const struct {
-		const char *unit;
-		double s;
-	} units[] = { { "", 1 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 } };
+		const unit *units;
+		const char *bad;
+	} by_kind[K_MONEY + 1] = {
+		[K_DUR] = { dur_units, "unknown unit: expected s, min, h or d (a bare number is seconds)" },
+		[K_KW] = { kw_units, "unknown unit: expected kW or MW (a bare number is kW)" },
+		[K_KWH] = { kwh_units, "unknown unit: expected kWh, MWh or GWh (a bare number is kWh)" },
+		[K_TB] = { tb_units, "unknown unit: expected TB or PB (a bare number is TB)" },
+	};
 	*bound = p->bound;
-	if (kind != K_DUR && *p->unit)
-		return "a unit on a metric that has none (only waits take s, min, h or d)";
-	if (kind == K_DUR) {
-		size_t u = 0;
-		while (u < sizeof units / sizeof *units && strcmp(units[u].unit, p->unit))
+	const unit *u = by_kind[kind].units;
+	if (!u) {
+		if (*p->unit)
+			return "a unit on a metric that has none (waits take s, min, h or d; powers kW or MW; energies "
+			       "kWh, MWh or GWh; storage TB or PB)";
+	} else {
+		while (u->name && strcmp(u->name, p->unit))
 			u++;
-		if (u == sizeof units / sizeof *units)
-			return "unknown unit: expected s, min, h or d (a bare number is seconds)";
-		*bound = p->bound * units[u].s;
+		if (!u->name)
+			return by_kind[kind].bad;
+		*bound = p->bound * u->mul;
 	}
+	if (kind == K_TB)
+		return NULL; /* a headroom goes below 0 when a tier overflows */
 	double lo = kind == K_SLOW ? 1 : 0, hi = kind == K_SHARE ? 1 : INFINITY;
 	if ((p->op == CP_LE && *bound < lo) || (p->op == CP_LT && *bound <= lo))
-		return kind == K_DUR ? "no wait is below 0: the bound can never be met"
-				     : kind == K_SLOW ? "no slowdown is below 1: the bound can never be met"
-						      : "no share is below 0: the bound can never be met";
+		return kind == K_DUR	? "no wait is below 0: the bound can never be met"
+		       : kind == K_SLOW ? "no slowdown is below 1: the bound can never be met"
+		       : kind == K_SHARE ? "no share is below 0: the bound can never be met"
+					 : "no power, energy or cost is below 0: the bound can never be met";
 	if ((p->op == CP_GE && *bound > hi) || (p->op == CP_GT && *bound >= hi))
 		return "no share is above 1: the bound can never be met";
 	return NULL;
@@ -174,6 +209,9 @@ static int load_targets(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, l
 		if (!strcmp(pt.metric, "reliability.goodput") && !cs_cluster_failures(cl))
 			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "reliability.goodput needs a failure model: a cluster "
 					     "config with failures: or checkpoints: (docs/failures.md)");
+		if (!strncmp(pt.metric, "storage.", 8) && !cs_cluster_nstorage(cl))
+			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "%s needs storage: the cluster config has no storage "
+					     "tiers (docs/storage.md)", pt.metric);
 		if (!strcmp(pt.metric, "grants.delivery") && !s->accounts_text)
 			return cs_yaml_failv(&s->y, -CS_EINVAL, &e, "grants.delivery needs grants: give accounts (generate, "
 					     "or an accounts file with grants)");
@@ -182,8 +220,9 @@ static int load_targets(cs_sweep *s, const cs_yfield *f, const cs_cluster *cl, l
 		char where[4400];
 		snprintf(where, sizeof where, "%s:%d:%d: %s", s->path, line, col, e.path);
 		json_array_append_new(lc->targets,
-				      json_pack("{s:s, s:s, s:s, s:f, s:b, s:s}", "text", text, "metric", pt.metric, "op",
-						cp_op_names[pt.op], "bound", bound, "duration", kind == K_DUR, "where", where));
+				      json_pack("{s:s, s:s, s:s, s:f, s:b, s:s, s:s}", "text", text, "metric", pt.metric, "op",
+						cp_op_names[pt.op], "bound", bound, "duration", kind == K_DUR, "unit",
+						kind == K_KW ? "kW" : kind == K_KWH ? "kWh" : kind == K_TB ? "TB" : "", "where", where));
 		cs_sweep_hash_add(s, pt.metric, strlen(pt.metric) + 1);
 		cs_sweep_hash_add(s, &pt.op, sizeof pt.op);
 		cs_sweep_hash_add(s, &bound, sizeof bound);
@@ -422,6 +461,9 @@ int cp_def_parse(cp_def *d, json_t *j, char *err, size_t errlen)
 				x->op = o;
 		x->bound = num_of(t, "bound");
 		x->duration = json_is_true(json_object_get(t, "duration"));
+		x->unit = json_string_value(json_object_get(t, "unit"));
+		if (!x->unit)
+			x->unit = "";
 		if (!x->text || !x->metric || !x->where || x->op < 0)
 			return bad(err, errlen, "targets");
 	}

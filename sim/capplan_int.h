@@ -20,6 +20,7 @@ typedef struct cp_target {
 	int op;             /* CP_LE ... */
 	double bound;       /* seconds for a duration */
 	int duration;       /* 1: the metric is in seconds */
+	const char *unit;   /* else the summary's unit it is shown in ("kW", "kWh", "TB" or "") */
 	const char *where;  /* "SPEC:LINE:COL: targets[I]", for the messages of a run */
 } cp_target;
 

@@ -118,7 +118,7 @@ void cp_fmt_value(const cp_target *t, double v, char *buf, size_t len)
 	if (t->duration)
 		snprintf(buf, len, "%.4gh", v / 3600);
 	else
-		snprintf(buf, len, "%.4g", v);
+		snprintf(buf, len, "%.4g%s%s", v, *t->unit ? " " : "", t->unit);
 }
 
 static int by_count(const void *a, const void *b)

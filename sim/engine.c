@@ -125,6 +125,8 @@ static int handle(cs_sched_ctx *c, const cs_event *e)
 		    cs_evq_push(&c->evq, jobs[L->next_submit].submit_s, L->submit_cls, EV_SUBMIT,
 				(uint32_t)L->next_submit) < 0)
 			c->failed = -CS_ENOMEM;
+		if (c->pc && cs_pcap_refuse(c, e->data))
+			goto decided; /* its draw alone is over the power cap: never queued */
 		c->waiting++;
 		jobs[e->data].reason = CS_WAIT_PRIORITY;
 		if (c->waiting > st->max_queue)
@@ -168,6 +170,7 @@ static int handle(cs_sched_ctx *c, const cs_event *e)
 		st->wakeups++;
 		trigger = c->waiting > 0;
 	}
+decided:
 	if (cv->pass == CS_PASS_PER_EVENT)
 		return trigger;
 	L->pending |= trigger;
@@ -378,7 +381,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 			goto done;
 		}
 	}
-	if (cs_place_masks(&c) < 0)
+	if (cs_place_masks(&c) < 0 || cs_pcap_init(&c) < 0)
 		goto done;
 	if (c.sets) {
 		c.set_part = malloc((n + 1) * sizeof *c.set_part);
@@ -495,6 +498,7 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.wi_slots);
 	free(c.wi_jobs);
 	free(c.wi_took);
+	cs_pcap_free(&c);
 }
 
 int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,

@@ -11,13 +11,17 @@
  *                plan is searched again
  *   plan_find.c  the planner's search: the earliest time and the nodes at
  *                which a job fits, given every other plan
+ *   powercap.c   the site's power cap (capsim/power.h): what a job draws,
+ *                whether it may start now, when a hold or a plan leaves it
+ *                room
  * Each file's functions that the others call are declared here, prefixed
- * by their file (cs_ctx_, cs_place_, cs_plan_). */
+ * by their file (cs_ctx_, cs_place_, cs_plan_, cs_pcap_). */
 #ifndef CAPSIM_SIM_ENGINE_INT_H
 #define CAPSIM_SIM_ENGINE_INT_H
 
 #include "capsim/engine.h"
 #include "capsim/evq.h"
+#include "capsim/power.h"
 #include "nodeprof.h"
 
 #include <stdlib.h>
@@ -146,6 +150,22 @@ struct cs_sched_ctx {
 	size_t wi_jobs_cap;
 	uint8_t *wi_took;
 	size_t wi_took_cap;
+	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above
+	 * the site's idle draw, as cs_power_cap counts them. */
+	const struct cs_power_cap *pc;
+	int64_t pw_used;       /* what the running jobs draw now */
+	int64_t *pw_draw;      /* per job: what it draws while it runs */
+	int64_t *pw_need;      /* per job: the most it could draw on a node type it may use (what
+				* its hold or plan reserves) */
+	int64_t *pw_least;     /* per job: the least it could draw (in pw_need's block) */
+	uint64_t *pw_block;    /* per job: the pass in which only the cap kept it from starting */
+	uint8_t *pw_late;      /* per job: its plan is later than its nodes alone would make it */
+	int pw_deferred;       /* a plan search met a time with the nodes but not the power */
+	struct pw_ev { cs_time t; int64_t d; } *pw_plans; /* the plans' draws (+ at start, - at end),
+							   * sorted by time */
+	size_t pw_nplans, pw_plans_cap;
+	struct pw_ev *pw_tmp;  /* scratch: the holds' draws */
+	size_t pw_tmp_cap;
 	struct cs_failsim *fs;  /* the failure model (cs_node_machine.fail), or NULL */
 	/* the event loop between calls (engine.c; a live run advances it in
 	 * steps: cs_engine_advance) */
@@ -227,6 +247,40 @@ void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, 
  * event): stop it as cs_ctx_preempt would, unless it already ended or was
  * stopped otherwise. 1 if it was stopped, else 0. */
 int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
+
+/* --- powercap.c (every function but cs_pcap_init and cs_pcap_free needs c->pc) --- */
+
+/* Per-job state for the cap, at the start of a run (after cs_place_masks):
+ * 0 or -CS_ENOMEM. Without a cap nothing is allocated. */
+int cs_pcap_init(cs_sched_ctx *c);
+void cs_pcap_free(cs_sched_ctx *c);
+/* At job jid's submission: if its draw alone could exceed the cap, reject
+ * it (reason CS_WAIT_POWERCAP; the observer sees SUBMIT then REJECT) and
+ * return 1, else 0. */
+int cs_pcap_refuse(cs_sched_ctx *c, uint32_t jid);
+/* cs_place_start, and the job's draw under the cap: 0 (placed), or
+ * -CS_ENOFIT with nothing taken, or cs_place_start's error. */
+int cs_pcap_place_start(cs_sched_ctx *c, uint32_t jid);
+/* 1 if job jid could not start now on any nodes: the least it could draw
+ * is over what the cap leaves now. */
+static inline int cs_pcap_hopeless(const cs_sched_ctx *c, uint32_t jid)
+{
+	return c->pc && c->pw_used + c->pw_least[jid] > c->pc->budget_mw;
+}
+/* May job jid start now on slots[0 .. its nodes) (taken)? 0, or
+ * -CS_ENOFIT (and the cap is noted as what kept it waiting in this pass). */
+int cs_pcap_admit(cs_sched_ctx *c, uint32_t jid, const cs_slot *slots);
+/* Job jid starts (add != 0) or stops holding its nodes: the site's draw. */
+void cs_pcap_run(cs_sched_ctx *c, uint32_t jid, int add);
+/* The earliest t >= from at which the site leaves job jid room for `need`
+ * throughout [t, t + d), given the running jobs until their estimated ends
+ * (one past its estimate: until now + late), the pass's holds and the
+ * plans, jid's own left out; CS_TIME_MAX if never. */
+cs_time cs_pcap_earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d, int64_t need, int late);
+/* Job jid's plan (c->plan_start) is made (add != 0) or dropped. */
+void cs_pcap_plan(cs_sched_ctx *c, uint32_t jid, int add);
+/* What slots[0 .. n) draw, mW. */
+int64_t cs_pcap_draw(const cs_sched_ctx *c, const cs_slot *slots, uint32_t n);
 
 /* --- place.c --- */
 

@@ -109,6 +109,12 @@ int cs_live_new(cs_live **out, const cs_live_opts *o, char *err, size_t errlen)
 			 "(capsim run models them)", o->cluster ? o->cluster : "default");
 		rc = -CS_EINVAL;
 	}
+	if (rc == 0 && cs_cluster_site_info(L->c)->power_cap_kw > 0) {
+		/* the live run's engine is not given the cap: refused, not ignored */
+		snprintf(err, errlen, "%s: site.power_cap_kw: the power cap is not enforced by capsim serve (capsim run "
+			 "enforces it, docs/energy.md); drop it", o->cluster ? o->cluster : "default");
+		rc = -CS_EINVAL;
+	}
 	if (rc == 0)
 		rc = cs_nodemodel_build(&L->nm, L->c, err, errlen);
 	if (rc == 0)

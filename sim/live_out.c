@@ -2,6 +2,8 @@
  * run's result, in a file it is restored from, and a twin's snapshot. */
 #include "capsim/metrics.h"
 #include "capsim/native.h"
+#include "capsim/power.h"
+#include "capsim/recorder.h"
 #include "capsim/report.h"
 #include "live_json.h"
 #include "live_run.h"
@@ -67,6 +69,16 @@ int cs_live_result(cs_live *L, cs_run_result *r, char *err, size_t errlen)
 		goto oom;
 	cs_run_node_utilization(r);
 	r->m.utilization = r->machine.gpus ? r->gpu_utilization : r->core_utilization;
+	/* energy (jobs.csv's energy_kwh, summary.json's energy) from the runs as they ended */
+	cs_power_cap *cap = NULL;
+	if ((rc = cs_power_for_run(L->c, &L->nm, r->jobs, r->njobs, r->placements, r->placement_off, 1,
+				   CS_RECORDER_SAMPLE_S, &cap, &r->power, err, errlen)) < 0 ||
+	    (rc = cs_power_meter_replay(r->power, err, errlen)) < 0) {
+		cs_power_cap_free(cap);
+		cs_run_result_free(r);
+		return rc;
+	}
+	cs_power_cap_free(cap);
 	return 0;
 oom:
 	cs_run_result_free(r);

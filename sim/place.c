@@ -456,8 +456,24 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
 	}
 }
 
+/* cs_place_try_at for a hold of jid at t, under the power cap no earlier
+ * than the site leaves room for the most jid could draw: *room is the
+ * earliest such time found so far (worked out again once t passes it). */
+static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time t, cs_time *room)
+{
+	if (c->pc) {
+		if (t > *room)
+			*room = cs_pcap_earliest(c, jid, t, c->jobs[jid].estimate_s, c->pw_need[jid], 0);
+		if (t < *room)
+			return -CS_ENOFIT;
+	}
+	return cs_place_try_at(c, jid, hp, t);
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
- * a time, until jid fits: that time is the hold's. Its placement prefers
+ * a time, until jid fits (under the power cap, until the cap leaves it
+ * room too: the times tried include every earlier hold's end): that time
+ * is the hold's. Its placement prefers
  * what running jobs give back over what is free now (what is free now is
  * what backfilling can use): with everything free now set aside, node by
  * node in node order, the fewest of those nodes are handed back (a binary
@@ -479,10 +495,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	size_t nhe = 0, nh = 0;
 	if (c->xh_building) {
 		uint64_t mask = cs_place_mask(c, jid);
-		if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+		if (c->hold_on && !c->hold_lazy && ((mask & c->hold_mask) || c->pc))
 			c->xh_ends[nhe++] = c->hold_time + c->jobs[c->hold_jid].estimate_s;
 		for (size_t i = 0; i < c->xh_upto; i++)
-			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && ((mask & c->xh[i].mask) || c->pc))
 				c->xh_ends[nhe++] = c->xh[i].end;
 		for (size_t i = 1; i < nhe; i++) /* a few: insertion sort */
 			for (size_t q = i; q > 0 && c->xh_ends[q - 1] > c->xh_ends[q]; q--) {
@@ -491,7 +507,8 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 				c->xh_ends[q - 1] = x;
 			}
 	}
-	int rc = cs_place_try_at(c, jid, &hp, t);
+	cs_time room = -1;
+	int rc = hold_try_at(c, jid, &hp, t, &room);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
@@ -520,6 +537,12 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
+		rc = hold_try_at(c, jid, &hp, t, &room);
+	}
+	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
+		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
+		 * left room at t already) */
+		t = room;
 		rc = cs_place_try_at(c, jid, &hp, t);
 	}
 	if (rc == 0)

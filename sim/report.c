@@ -4,7 +4,9 @@
 #include "capsim/csvout.h"
 #include "capsim/failures.h"
 #include "capsim/gpumap.h"
+#include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/storage.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -140,6 +142,12 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	if (r->est.rejected)
 		fprintf(f, "  rejected    %zu jobs refused by the policy (see jobs.csv reason; not in the metrics)\n",
 			r->est.rejected);
+	size_t over_cap = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		over_cap += (r->jobs[i].flags & CS_JOB_REJECTED) && r->jobs[i].reason == CS_WAIT_POWERCAP;
+	if (over_cap)
+		fprintf(f, "  power cap   %zu of them could each draw more than the site's power cap alone "
+			"(reason PowerCap; docs/energy.md)\n", over_cap);
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
@@ -569,6 +577,16 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
+	if (r->power) {
+		json_t *ej = cs_power_meter_json(r->power, r->epoch);
+		if (ej)
+			json_object_set_new(root, "energy", ej);
+	}
+	if (r->storage) {
+		json_t *sj = cs_storage_json(r->storage, r->epoch);
+		if (sj)
+			json_object_set_new(root, "storage", sj);
+	}
 	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
 		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
@@ -634,10 +652,11 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
 	if (r->fail)
 		cs_failsim_csv_header(f);
 	fputc('\n', f);
+	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
@@ -693,9 +712,11 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f,", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
 			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
+		if (energy)
+			fprintf(f, "%.6f", energy[i] / 3.6e6);
 		if (r->fail)
 			cs_failsim_csv_row(f, r->fail, i);
 		fputc('\n', f);
@@ -739,7 +760,8 @@ static mode_t current_umask(void)
 
 /* What `--out` holds: the files a run writes there, and nothing else. */
 static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
-					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "report.html", NULL };
+					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "power.csv",
+					 "storage.csv", "storage_allocations.csv", "report.html", NULL };
 
 static int is_out_file(const char *name)
 {
@@ -840,6 +862,10 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	if (rc < 0 || !r->rec)
 		return rc;
 	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
+	if (rc == 0 && r->power)
+		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
+	if (rc == 0 && r->storage)
+		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
 	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
 }
 

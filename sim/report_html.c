@@ -34,6 +34,8 @@ static void html_text(FILE *f, const char *s)
 	}
 }
 
+void cs_report_html_text(FILE *f, const char *s) { html_text(f, s); }
+
 /* ---- numbers as a person reads them (docs/outputs.md) ---------------------- */
 
 /* An integer with thousands separators: 358,125. */
@@ -155,6 +157,11 @@ static const trow table_rows[] = {
 	{ "mean fragmented GPUs", "recorder.fragmentation.mean_fragmented", K_NUM },
 	{ "energy (IT)", "recorder.energy_kwh", K_KWH },
 	{ "mean power (IT)", "recorder.mean_power_kw", K_KW },
+	{ "energy (facility: IT x PUE)", "energy.facility_energy_kwh", K_KWH },
+	{ "energy cost", "energy.cost", K_NUM },
+	{ "peak power (facility)", "energy.peak_facility_power_kw", K_KW },
+	{ "power cap (facility)", "energy.power_cap_kw", K_KW },
+	{ "jobs that last waited for power", "last_pending_reason.PowerCap", K_INT },
 	{ "capsim version", "inputs.capsim_version", K_TEXT },
 	{ "command", "inputs.command", K_CMD },
 };
@@ -213,8 +220,8 @@ static void summary_table(FILE *f, const json_t *sm)
 				  "TRESBillingWeights)" : strcmp(v, "gpus") == 0 ? "GPU-hours" : "core-hours", "", 0);
 			continue;
 		}
-		if (strcmp(table_rows[i].path, "billing.total_hours") == 0) {
-			const json_t *u = cs_report_json_at(sm, "billing.unit");
+		if (strcmp(table_rows[i].path, "billing.total_hours") == 0 || strcmp(table_rows[i].path, "energy.cost") == 0) {
+			const json_t *u = cs_report_json_at(sm, table_rows[i].path[0] == 'b' ? "billing.unit" : "energy.currency");
 			char bv[4352];
 			snprintf(bv, sizeof bv, "%s %s", v, u && json_is_string(u) ? json_string_value(u) : "");
 			table_row(f, table_rows[i].label, bv, e, 0);
@@ -228,6 +235,7 @@ static void summary_table(FILE *f, const json_t *sm)
 		}
 		if (table_rows[i].kind == K_INT && strcmp(v, "0") == 0 &&
 		    (strcmp(table_rows[i].path, "rejected_by_policy") == 0 ||
+		     strcmp(table_rows[i].path, "last_pending_reason.PowerCap") == 0 ||
 		     strncmp(table_rows[i].path, "preempted_jobs.", 15) == 0))
 			continue;
 		table_row(f, table_rows[i].label, v, e, table_rows[i].kind == K_CMD);
@@ -559,9 +567,11 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 		      "<div id=\"chart-fair-bsld\" class=\"chart tall\"></div>\n", f);
 	if (json_object_get(rd.d, "heat"))
 		fputs("<h2>Nodes</h2>\n<div id=\"chart-heatmap\" class=\"chart tall\"></div>\n", f);
+	cs_report_site_html(f, &rd);
 	page_data(f, rd.d);
 	fprintf(f, "<script>\n%s</script>\n", common_js);
 	fputs(report_js, f);
+	fputs(cs_report_site_js, f);
 	fputs("</body>\n</html>\n", f);
 	cs_run_data_free(&rd);
 	return close_page(f, path, err, errlen);

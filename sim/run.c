@@ -6,7 +6,9 @@
 #include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
+#include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/storage.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
 
@@ -157,6 +159,12 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 		return -CS_EINVAL;
 	}
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
+	if (cs_cluster_site_info(c)->power_cap_kw > 0) {
+		snprintf(err, errlen, "%s: site.power_cap_kw: the power cap needs the node model, and %s runs on the "
+			 "cluster's cores pooled: give --node-model, or drop the cap", o->cluster, o->workload);
+		cs_cluster_free(c);
+		return -CS_EINVAL;
+	}
 	int ppn = -1;
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
 		int cores = cs_topo_ncores(cs_cluster_node_type_at(c, i)->topo);
@@ -199,6 +207,10 @@ void cs_run_result_free(cs_run_result *r)
 	}
 	cs_recorder_free(r->rec);
 	r->rec = NULL;
+	cs_power_meter_free(r->power);
+	r->power = NULL;
+	cs_storage_free(r->storage);
+	r->storage = NULL;
 	if (r->gpumap) {
 		cs_gpumap_free(r->gpumap);
 		free(r->gpumap);
@@ -574,6 +586,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	void *ps = NULL;
 	cs_account_tree tree = { 0 };
 	cs_partsets sets = { 0 };
+	cs_power_cap *pcap = NULL;
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -641,7 +654,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (acc) {
 		cs_account_names an = { &t->projects, &t->users, &t->qos, pnames, nm.npartitions };
 		if ((rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen)) < 0 ||
-		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0)
+		    (rc = limits_enforced(r->ops, &tree, o->accounts, err, errlen)) < 0 ||
+		    (rc = cs_storage_check(c, &tree, o->accounts, err, errlen)) < 0)
 			goto out;
 		env->accounts = &tree;
 	}
@@ -689,12 +703,28 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto out;
 	}
 	m.obs = r->rec ? cs_recorder_observer(r->rec) : NULL;
+	rc = cs_power_for_run(c, &nm, r->jobs, r->njobs, r->placements, r->placement_off, wants_recorder(o),
+			      o->sample_s, &pcap, &r->power, err, errlen);
+	if (rc < 0) {
+		r->ops->destroy(ps);
+		goto out;
+	}
+	m.power = pcap;
+	if (r->power) {
+		m.obs = cs_power_meter_observer(r->power, m.obs);
+		if (r->rec)
+			cs_recorder_set_energy(r->rec, cs_power_meter_job_energy(r->power));
+	}
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
 	if (rc == 0 && r->fail)
 		cs_failsim_finish(r->fail);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
+	if (rc == 0 && r->power)
+		rc = cs_power_meter_finish(r->power, err, errlen);
+	if (rc == 0 && wants_recorder(o) && cs_cluster_nstorage(c))
+		rc = cs_storage_compute(&r->storage, c, r->jobs, r->njobs, acc ? &tree : NULL, o->sample_s, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
 		goto oom;
 	if (rc == 0 && acc && cs_grants_compute(&tree, r->jobs, r->njobs, r->billing, &r->grants) < 0)
@@ -719,6 +749,7 @@ out:
 		free(resv_nodes[i]);
 	cs_account_tree_free(&tree);
 	cs_partsets_free(&sets);
+	cs_power_cap_free(pcap);
 	env->partsets = NULL;
 	free(pnames);
 	free(fc.slots);
@@ -856,9 +887,10 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (acc) {
 		cs_account_names an = { 0 };
 		rc = cs_accounts_bind(acc, r->jobs, r->njobs, &an, &tree, &r->acct, err, errlen);
-		cs_accounts_free(acc);
-		if (rc == 0 && (rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0)
+		if (rc == 0 && ((rc = limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0 ||
+				(rc = cs_storage_check(NULL, &tree, o->accounts, err, errlen)) < 0))
 			cs_account_tree_free(&tree);
+		cs_accounts_free(acc);
 		if (rc < 0) {
 			cs_run_result_free(r);
 			return rc;

@@ -255,7 +255,7 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 			rc = -CS_EIO;
 		}
 		if (fa) {
-			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, errlen);
+			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, cl, err, errlen);
 			if (fclose(fa) != 0 && rc == 0) {
 				snprintf(err, errlen, "%s: cannot write", apath);
 				rc = -CS_EIO;

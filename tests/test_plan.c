@@ -308,6 +308,70 @@ Test(plan, targets_no_one_count_meets_together_are_a_conflict)
 	cleanup(dir);
 }
 
+/* Power as a target (the hand case): peak IT power at N <= 10 nodes is N
+ * busy GPU nodes at 1000 W + the idle cpu node's 100 W = 1000 N + 100 W.
+ * max_wait <= 1h needs 5 nodes; peak <= 0.0051 MW (5.1 kW) holds at 1 and
+ * fails at 12 (10 x 1000 + 2 idle x 200 + 100 = 10.5 kW): an "at most"
+ * target, met at 5 exactly. Strictly below 5.1 kW it fails at 5: a
+ * conflict. */
+Test(plan, bounds_peak_power_in_kw_or_mw)
+{
+	char dir[64], *o, *e;
+	setup(dir, sizeof dir, "", POL SEARCH "targets: [max_wait <= 1h, energy.peak_it_power_kw <= 0.0051MW]\n");
+	o = plan_ok(dir, "out", NULL, NULL);
+	cr_expect(strstr(o, "fcfs         5 "), "%s", o);
+	char *pts = file_in(dir, "out", "plan_points.csv");
+	cr_expect(strstr(pts, "point,search,count,level,policy,seed,max_wait,energy.peak_it_power_kw,meets,mean_power_kw\n"
+			      "0,0,1,projects_scale=1 load_scale=1,fcfs,1,32400,1.1,0,1.1\n"), "%s", pts);
+	cr_expect(strstr(pts, "\n4,0,5,projects_scale=1 load_scale=1,fcfs,1,3600,5.1,1,5.1\n") &&
+			  strstr(pts, "\n11,0,12,projects_scale=1 load_scale=1,fcfs,1,0,10.5,0,10.5\n"), "%s", pts);
+	free(o), free(pts);
+	cleanup(dir);
+	setup(dir, sizeof dir, "", POL SEARCH "targets: [max_wait <= 1h, energy.peak_it_power_kw < 5.1kW]\n");
+	cr_expect_eq(plan(dir, "out", NULL, NULL, &o, &e), 2, "%s", e);
+	cr_expect(strstr(e, "targets[1]: 'energy.peak_it_power_kw < 5.1kW' is not met at 5 gpu nodes (5.1 kW there)"),
+		  "%s", e);
+	free(o), free(e);
+	cleanup(dir);
+}
+
+/* Energy and storage targets: their units, and storage only on a cluster
+ * with storage tiers (the default data centre has three; the plan-test
+ * cluster none). */
+Test(plan, energy_and_storage_targets_take_their_units)
+{
+	expect_spec_error(POL SEARCH "targets: [energy.peak_facility_power_kw <= 4h]\n",
+			  "spec.yaml:5:11: targets[0]: 'energy.peak_facility_power_kw <= 4h': unknown unit: expected kW or MW");
+	expect_spec_error(POL SEARCH "targets: [energy.facility_energy_kwh <= 3TB]\n",
+			  "unknown unit: expected kWh, MWh or GWh");
+	expect_spec_error(POL SEARCH "targets: [energy.cost <= 5kW]\n", "a unit on a metric that has none");
+	expect_spec_error(POL SEARCH "targets: [energy.it_energy_kwh <= -1MWh]\n",
+			  "no power, energy or cost is below 0");
+	expect_spec_error(POL SEARCH "targets: [storage.headroom_tb >= 1PB]\n",
+			  "spec.yaml:5:11: targets[0]: storage.headroom_tb needs storage: the cluster config has no storage "
+			  "tiers");
+	expect_spec_error(POL SEARCH "targets: [storage.tiers.scratch.headroom_tb >= 1PB]\n",
+			  "unknown metric 'storage.tiers.scratch.headroom_tb'");
+	/* on the data centre a tier's headroom loads (a bare number is TB) */
+	char dir[64], spec[600], *o, *e;
+	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	FILE *f = fopen(spec, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "cluster: %s/configs/clusters/national-ai-dc.yaml\n"
+		   "workload: {generate: {days: 1}}\npolicies: [{name: easy}]\n"
+		   "search: {type: h100, min: 20, max: 40}\n"
+		   "targets: [storage.tiers.project.headroom_tb >= 20000, energy.facility_energy_kwh <= 5GWh]\n",
+		th_root());
+	fclose(f);
+	int rc = th_exec(ARGS("plan", spec, "--out", "/nonexistent", "--search", "1"), &o, &e);
+	cr_expect_eq(rc, 2);
+	cr_expect(strstr(e, "--search: 1 is not a search of this plan (0 to 0)"), "%s", e);
+	free(o), free(e);
+	th_sh(NULL, "rm -rf '%s'", dir);
+}
+
 Test(plan, warns_when_a_metric_is_not_monotone_in_the_count)
 {
 	/* max_wait <= 1h and gpu_utilization <= 0.9, both at least: runs 1,

@@ -8,7 +8,8 @@
  *   name: str
  *   site:
  *     pue: float >= 1                    # facility power / IT power
- *     power_cap_kw: refused: a site power cap is not simulated yet
+ *     power_cap_kw: float > 0            # optional: facility power cap (capsim/power.h),
+ *                                        # above the idle draw x PUE
  *     energy_price_per_kwh: float >= 0   # optional
  *     currency: str                      # optional
  *   node_types:                          # list, >= 1
@@ -44,7 +45,12 @@
  *                                        # >= 1, from the leaves up
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
- *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0,
+ *        used_pb: float in [0, capacity_pb],    # optional: held when a run starts (default 0)
+ *        tb_per_gpu_hour: float >= 0,           # optional: what a GPU-hour of a job writes there
+ *        tb_per_core_hour: float >= 0,          # optional: a core-hour, for jobs without GPUs
+ *        retention_days: float > 0}             # optional: data is deleted at that age
+ *                                        # (capsim/storage.h; default: kept)
  *   failures:                            # optional (capsim/failures.h, docs/failures.md)
  *     seed: int >= 0                     # optional, default 1 (capsim run --failure-seed)
  *     processes:                         # a list >= 1, or trace: not both
@@ -125,7 +131,7 @@ extern const char *const cs_gpu_vendor_names[CS_GPU_VENDOR_N];
 
 typedef struct cs_cluster_site {
 	double pue;                  /* >= 1 */
-	double power_cap_kw;         /* always 0: the key is refused (not simulated yet) */
+	double power_cap_kw;         /* facility power cap, kW; 0: none given */
 	double energy_price_per_kwh; /* 0: none given */
 	const char *currency;        /* "" if none given */
 } cs_cluster_site;
@@ -164,7 +170,11 @@ typedef struct cs_cluster_fabric_level {
 typedef struct cs_cluster_storage {
 	const char *name;
 	double capacity_pb;
-	double bandwidth_gbs; /* GB/s */
+	double bandwidth_gbs;    /* GB/s */
+	double used_pb;          /* held when a run starts */
+	double tb_per_gpu_hour;  /* data a job writes a GPU-hour (capsim/storage.h); 0: none */
+	double tb_per_core_hour; /* a core-hour, for a job without GPUs; 0: none */
+	double retention_days;   /* 0: kept */
 } cs_cluster_storage;
 
 typedef struct cs_cluster_gpu_count {

@@ -113,6 +113,10 @@ enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_
        CS_WAIT_MEM_LIMIT, CS_WAIT_NODE_LIMIT, CS_WAIT_BILLING_LIMIT, CS_WAIT_MEM_BUDGET, CS_WAIT_NODE_BUDGET,
        CS_WAIT_BILLING_BUDGET, CS_WAIT_GRP_JOBS, CS_WAIT_GRP_SUBMIT, CS_WAIT_MAX_CPU_PER_JOB,
        CS_WAIT_MAX_MEM_PER_JOB, CS_WAIT_MAX_NODE_PER_JOB, CS_WAIT_MAX_GRES_PER_JOB, CS_WAIT_MAX_BILLING_PER_JOB,
+       /* the site's power cap (capsim/power.h) keeps it waiting: its nodes were free but the
+	* power was not; or rejected at submission, its draw alone over the cap (Slurm's
+	* nearest reason is PowerNotAvail) */
+       CS_WAIT_POWERCAP,
        CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 

@@ -23,6 +23,8 @@
 struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
+struct cs_power_meter;
+struct cs_storage_run;
 
 typedef struct cs_run_opts {
 	const char *workload;        /* path to .swf or .swf.gz */
@@ -117,6 +119,9 @@ typedef struct cs_run_result {
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */
 	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
+	struct cs_power_meter *power; /* node model, with the recorder: energy and power (power.h); owned */
+	struct cs_storage_run *storage; /* node model, with the recorder, on a cluster with storage tiers:
+					 * storage over the run (storage.h); owned */
 	struct cs_failsim *fail;     /* node model on a cluster with failures, checkpoints or
 				      * maintenance (capsim/failures.h); owned; NULL otherwise */
 } cs_run_result;
