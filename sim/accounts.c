@@ -40,6 +40,8 @@ struct cs_accounts {
 	uint32_t nlims, caplims;
 	int lim_line;         /* the first line that sets one */
 	uint32_t ngrants;
+	cs_storage_alloc *stor; /* storage_tb entries, in file order (tiers owned) */
+	uint32_t nstor, capstor;
 };
 
 const char *const cs_tres_names[CS_TRES_N] = { "cpu", "mem", "node", "gres/gpu", "billing" };
@@ -246,6 +248,47 @@ static int load_grant(ld *l, const fld *g, uint32_t self)
 	return 0;
 }
 
+/* An account's storage allocations: storage_tb: {TIER: TB, ...}, each TB
+ * >= 0; the tiers are checked against the cluster's when a run binds them
+ * (capsim/storage.h). */
+static int load_storage_tb(ld *l, const fld *g, uint32_t self)
+{
+	fld f;
+	if (!field(g->val, g->path, "storage_tb", &f))
+		return 0;
+	int rc = need_map(l, &f);
+	if (rc < 0)
+		return rc;
+	void *it = NULL;
+	struct fy_node_pair *p;
+	cs_accounts *a = l->a;
+	while ((p = fy_node_mapping_iterate(f.val, &it))) {
+		fld v = { .key = fy_node_pair_key(p), .val = fy_node_pair_value(p) };
+		const char *tier = v.key && fy_node_is_scalar(v.key) ? fy_node_get_scalar0(v.key) : NULL;
+		if (!tier || !*tier)
+			return fail(l, -CS_EPARSE, v.key, f.val, f.path, "expected a storage tier's name as the key");
+		cs_yaml_join(v.path, sizeof v.path, f.path, tier);
+		double tb;
+		if ((rc = get_nonneg(l, &v, &tb)) < 0)
+			return rc;
+		if (a->nstor == a->capstor) {
+			uint32_t cap = a->capstor ? 2 * a->capstor : 16;
+			cs_storage_alloc *ns = realloc(a->stor, cap * sizeof *ns);
+			if (!ns)
+				return oom(l);
+			a->stor = ns;
+			a->capstor = cap;
+		}
+		char *name = strdup(tier);
+		if (!name)
+			return oom(l);
+		cs_storage_alloc *e = &a->stor[a->nstor++];
+		*e = (cs_storage_alloc){ .node = self, .tier = name, .tb = tb };
+		cs_yaml_where(v.key, &e->line, &e->col);
+	}
+	return 0;
+}
+
 /* Shares of entry f (default 1). */
 static int shares_of(ld *l, const fld *f, double *out)
 {
@@ -292,7 +335,8 @@ static int load_users(ld *l, const fld *f, int32_t parent)
 static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***name_nodes, size_t *nn_cap)
 {
 	static const char *const keys[] = { "name", "shares", "accounts", "users", "grant", "GrpTRES", "GrpTRESMins",
-					    "GrpJobs", "GrpSubmitJobs", "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
+					    "GrpJobs", "GrpSubmitJobs", "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob",
+					    "storage_tb", NULL };
 	int rc = need_list(l, f);
 	if (rc < 0)
 		return rc;
@@ -333,7 +377,8 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 		int32_t self = (int32_t)l->a->n;
 		l->a->acct_node[ai] = (uint32_t)self;
 		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0 ||
-		    (rc = load_limits(l, &g, (uint32_t)self)) < 0 || (rc = load_grant(l, &g, (uint32_t)self)) < 0)
+		    (rc = load_limits(l, &g, (uint32_t)self)) < 0 || (rc = load_grant(l, &g, (uint32_t)self)) < 0 ||
+		    (rc = load_storage_tb(l, &g, (uint32_t)self)) < 0)
 			return rc;
 		if (field(g.val, g.path, "users", &h) && (rc = load_users(l, &h, self)) < 0)
 			return rc;
@@ -532,6 +577,9 @@ void cs_accounts_free(cs_accounts *a)
 	prio_free(&a->qos);
 	prio_free(&a->parts);
 	free(a->lims);
+	for (uint32_t i = 0; i < a->nstor; i++)
+		free((void *)a->stor[i].tier);
+	free(a->stor);
 	free(a);
 }
 
@@ -596,6 +644,7 @@ void cs_account_tree_free(cs_account_tree *t)
 	free((void *)t->limits);
 	free((void *)t->qos_grace);
 	free((void *)t->grants);
+	free((void *)t->storage);
 	memset(t, 0, sizeof *t);
 }
 
@@ -830,6 +879,14 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		for (uint32_t i = 0; i < out->nnodes; i++)
 			gr[i] = i < b.n ? b.nodes[i].grant : (cs_grant){ -1, 0, 0 };
 		out->grants = gr;
+	}
+	if (a->nstor) { /* the file's nodes keep their numbers in the bound tree */
+		cs_storage_alloc *sa = malloc(a->nstor * sizeof *sa);
+		if (!sa)
+			goto out;
+		memcpy(sa, a->stor, a->nstor * sizeof *sa);
+		out->storage = sa;
+		out->nstorage = a->nstor;
 	}
 	st->nodes = out->nnodes;
 	st->users = out->nusers;

@@ -33,6 +33,7 @@ typedef struct ld {
 	size_t errlen;
 	cs_cluster *c;
 	cs_yaml y;
+	cs_yfield cap;     /* site.power_cap_kw, if given: checked against the idle draw */
 } ld;
 
 typedef cs_yfield fld;
@@ -84,12 +85,9 @@ static int load_site(ld *l, struct fy_node *root)
 	s->currency = "";
 	if ((rc = field(l, f.val, f.key, "site", "pue", 1, &g)) < 0 || (rc = get_num(l, &g, 1, 0, &s->pue)) < 0)
 		return rc;
-	/* a cap the engine does not enforce would be read and ignored: refused
-	 * until the power model enforces it (docs/clusters.md#site) */
-	if ((rc = field(l, f.val, f.key, "site", "power_cap_kw", 0, &g)) == 1)
-		return cs_yaml_failv(&l->y, -CS_EINVAL, &g, "a site power cap is not simulated yet: capsim would start "
-				     "jobs past it, so it refuses the key; remove it (the run reports the power drawn, "
-				     "timeseries.csv)");
+	/* facility power; the engine enforces it (capsim/power.h, docs/energy.md) */
+	if ((rc = field(l, f.val, f.key, "site", "power_cap_kw", 0, &l->cap)) == 1)
+		rc = get_num(l, &l->cap, 0, 1, &s->power_cap_kw);
 	if (rc < 0 || (rc = opt_num(l, f.val, "site", "energy_price_per_kwh", 0, 0, &s->energy_price_per_kwh)) < 0)
 		return rc;
 	if ((rc = field(l, f.val, f.key, "site", "currency", 0, &g)) == 1)
@@ -498,7 +496,8 @@ static int load_fabric(ld *l, struct fy_node *root)
 
 static int load_storage(ld *l, struct fy_node *root)
 {
-	static const char *const keys[] = { "name", "capacity_pb", "bandwidth_gbs", NULL };
+	static const char *const keys[] = { "name", "capacity_pb", "bandwidth_gbs", "used_pb", "tb_per_gpu_hour",
+					    "tb_per_core_hour", "retention_days", NULL };
 	cs_cluster *c = l->c;
 	fld f, g, k;
 	int rc = field(l, root, NULL, "", "storage", 0, &f);
@@ -521,7 +520,15 @@ static int load_storage(ld *l, struct fy_node *root)
 		if ((rc = field(l, g.val, g.key, g.path, "capacity_pb", 1, &k)) < 0 ||
 		    (rc = get_num(l, &k, 0, 1, &s->capacity_pb)) < 0 ||
 		    (rc = field(l, g.val, g.key, g.path, "bandwidth_gbs", 1, &k)) < 0 ||
-		    (rc = get_num(l, &k, 0, 1, &s->bandwidth_gbs)) < 0)
+		    (rc = get_num(l, &k, 0, 1, &s->bandwidth_gbs)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "tb_per_gpu_hour", 0, 0, &s->tb_per_gpu_hour)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "tb_per_core_hour", 0, 0, &s->tb_per_core_hour)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "retention_days", 0, 1, &s->retention_days)) < 0)
+			return rc;
+		/* what it holds at the start fits in it */
+		if ((rc = field(l, g.val, g.key, g.path, "used_pb", 0, &k)) == 1)
+			rc = cs_yaml_num(&l->y, &k, 0, 0, s->capacity_pb, &s->used_pb);
+		if (rc < 0)
 			return rc;
 		c->nstorage = i + 1;
 	}
@@ -572,7 +579,14 @@ int cs_cluster__totals(cs_cluster *c)
 
 static int compute_totals(ld *l)
 {
-	return cs_cluster__totals(l->c) < 0 ? oom(l) : 0;
+	cs_cluster *c = l->c;
+	if (cs_cluster__totals(c) < 0)
+		return oom(l);
+	if (c->site.power_cap_kw > 0 && c->site.power_cap_kw <= c->totals.facility_idle_kw)
+		return fail_val(l, -CS_EINVAL, &l->cap, "%g kW is not above the site's idle draw, %.6g kW IT x PUE %g = "
+				"%.6g kW: no job could start", c->site.power_cap_kw, c->totals.idle_kw, c->site.pue,
+				c->totals.facility_idle_kw);
+	return 0;
 }
 
 /* ---- load ----------------------------------------------------------------- */
@@ -580,7 +594,8 @@ static int compute_totals(ld *l)
 /* Load from the file l->file, or from text if not NULL; l->dir is set. */
 static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 {
-	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", NULL };
+	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", "failures",
+					    "checkpoints", "maintenance", "extends", NULL };
 	if ((l->c = calloc(1, sizeof *l->c)))
 		atomic_init(&l->c->refs, 1);
 	if (!l->c || !(l->c->path = strdup(l->file))) {
@@ -599,12 +614,18 @@ static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 		if (!root || !fy_node_is_mapping(root)) {
 			rc = fail(l, -CS_EPARSE, root, NULL, "config", "expected a mapping with name, site, node_types, "
 				  "partitions, got %s", root ? kind(root) : "an empty document");
+		} else if ((rc = field(l, root, NULL, "", "extends", 0, &f)) != 0) {
+			/* another config, with this one's failures, checkpoints and maintenance */
+			if (rc > 0)
+				rc = cs_cluster__extend(&l->c, &l->y, root, &f, l->dir);
 		} else if ((rc = check_keys(l, root, "", keys)) == 0 && (rc = field(l, root, NULL, "", "name", 1, &f)) > 0 &&
 			   (rc = get_str(l, &f, &l->c->name)) == 0 && (rc = load_site(l, root)) == 0 &&
 			   (rc = load_node_types(l, root)) == 0 && (rc = load_partitions(l, root)) == 0 &&
 			   (rc = load_fabric(l, root)) == 0 && (rc = load_storage(l, root)) == 0) {
 			rc = compute_totals(l);
 		}
+		if (rc == 0)
+			rc = cs_cluster__load_reliability(l->c, &l->y, root, l->dir);
 		fy_document_destroy(doc);
 	}
 	if (rc < 0) {

@@ -1,5 +1,6 @@
 /* capsim: what a cluster config adds up to, as text or JSON (`capsim cluster show`). */
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -191,6 +192,12 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
 	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
 		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
+	if (t->cost > 0)
+		fprintf(f, "  cost: %.0f %s (the node types' per-node cost x count)\n", t->cost,
+			*site->currency ? site->currency : "(no currency given)");
+	if (site->power_cap_kw > 0)
+		fprintf(f, "  power cap: %.1f kW facility (%.1f kW IT at PUE %.2f)\n", site->power_cap_kw,
+			site->power_cap_kw / site->pue, site->pue);
 	fprintf(f, "node types:\n");
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
 		const cs_cluster_node_type *n = cs_cluster_node_type_at(c, i);
@@ -199,7 +206,10 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 			n->memory_gib);
 		if (n->gpus)
 			fprintf(f, ", %d x %s (%s)", n->gpus, n->gpu_model, n->gpu_vendor);
-		fprintf(f, ", %.0f-%.0f W\n", n->idle_w, n->peak_w);
+		fprintf(f, ", %.0f-%.0f W", n->idle_w, n->peak_w);
+		if (n->cost > 0)
+			fprintf(f, ", %.0f %s a node", n->cost, site->currency);
+		fputc('\n', f);
 		cs_cluster_node_layout(n, layout, sizeof layout);
 		fprintf(f, "  %-12s        %s\n", "", layout);
 	}
@@ -238,8 +248,16 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, "fabric blocks: %d nodes\n", cs_cluster_fabric_block_nodes(c));
 	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
-		fprintf(f, "storage %s: %.2f PB, %.0f GB/s\n", st->name, st->capacity_pb, st->bandwidth_gbs);
+		fprintf(f, "storage %s: %.2f PB, %.0f GB/s", st->name, st->capacity_pb, st->bandwidth_gbs);
+		if (st->used_pb > 0)
+			fprintf(f, ", %.2f PB used at the start", st->used_pb);
+		if (st->tb_per_gpu_hour > 0 || st->tb_per_core_hour > 0)
+			fprintf(f, ", %g TB a GPU-hour, %g TB a core-hour", st->tb_per_gpu_hour, st->tb_per_core_hour);
+		if (st->retention_days > 0)
+			fprintf(f, ", kept %g days", st->retention_days);
+		fputc('\n', f);
 	}
+	cs_fail_print(f, c);
 	return ferror(f) ? -CS_EIO : 0;
 }
 
@@ -383,8 +401,11 @@ int cs_cluster_print_json(FILE *f, const cs_cluster *c)
 	json_t *storage = json_array();
 	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
 		const cs_cluster_storage *s = cs_cluster_storage_at(c, i);
-		json_array_append_new(storage, json_pack("{s:s, s:f, s:f}", "name", s->name, "capacity_pb",
-							 s->capacity_pb, "bandwidth_gbs", s->bandwidth_gbs));
+		json_array_append_new(storage, json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:o}", "name", s->name,
+							 "capacity_pb", s->capacity_pb, "bandwidth_gbs", s->bandwidth_gbs,
+							 "used_pb", s->used_pb, "tb_per_gpu_hour", s->tb_per_gpu_hour,
+							 "tb_per_core_hour", s->tb_per_core_hour, "retention_days",
+							 given(s->retention_days)));
 	}
 	json_object_set_new(root, "storage", storage);
 	int rc = json_dumpf(root, f, JSON_PRESERVE_ORDER);

@@ -4,6 +4,7 @@
  * the engine's books (engine_int.h): the running set, sorted by estimated
  * end, and each job's resources. */
 #include "capsim/cluster.h"
+#include "capsim/power.h"
 #include "engine_int.h"
 
 #include <string.h>
@@ -55,7 +56,7 @@ static int place_in_set(cs_sched_ctx *c, uint32_t jid, int32_t s, uint64_t which
 		if (!(which >> i & 1))
 			continue;
 		j->partition = ps->parts[ps->first[s] + i];
-		rc = cs_place_start(c, jid);
+		rc = cs_pcap_place_start(c, jid);
 		if (rc != -CS_ENOFIT)
 			break;
 	}
@@ -74,13 +75,17 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 	int32_t s = c->nm ? cs_partset_of(c->sets, j->partition) : -1;
 	if (s < 0 && !(which & 1))
 		return -CS_EINVAL;
+	/* a backfill the cap rules out whatever its nodes: no placement tried
+	 * (the head's is, for its pending reason) */
+	if (how == CS_START_BACKFILL && cs_pcap_hopeless(c, jid))
+		return -CS_ENOFIT;
 	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid); /* started otherwise: its plan's place is free */
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
 	}
 	if (c->nm) {
-		int rc = s < 0 ? cs_place_start(c, jid) : place_in_set(c, jid, s, which);
+		int rc = s < 0 ? cs_pcap_place_start(c, jid) : place_in_set(c, jid, s, which);
 		if (rc < 0)
 			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
 	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
@@ -137,6 +142,8 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	run_insert(c, jid, c->now + j->estimate_s);
 	if (c->pl)
 		cs_plan_running(c, jid, 1);
+	if (c->pc)
+		cs_pcap_run(c, jid, 1);
 	observe(c, CS_OBS_START, jid);
 	return 0;
 }
@@ -186,15 +193,18 @@ const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", 
 						"AssocGrpBilling", "AssocGrpMemMinutes", "AssocGrpNodeMinutes",
 						"AssocGrpBillingMinutes", "AssocGrpJobsLimit", "AssocGrpSubmitJobsLimit",
 						"AssocMaxCpuPerJobLimit", "AssocMaxMemPerJob", "AssocMaxNodePerJobLimit",
-						"AssocMaxGRESPerJob", "AssocMaxBillingPerJob" };
+						"AssocMaxGRESPerJob", "AssocMaxBillingPerJob", "PowerCap" };
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
 	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0)
 		return;
-	/* a job held off only by an advance reservation in this pass */
+	/* a job held off only by an advance reservation, or by the power cap, in this pass */
 	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
 		reason = CS_WAIT_RESERVATION;
+	else if (reason == CS_WAIT_RESOURCES && c->pw_block &&
+		 (c->pw_block[jid] == c->st->passes || (c->plan_start && c->plan_start[jid] >= 0 && c->pw_late[jid])))
+		reason = CS_WAIT_POWERCAP; /* (a plan the cap put later than its nodes would) */
 	c->jobs[jid].reason = (uint8_t)reason;
 }
 
@@ -265,7 +275,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	if (c->nm) {
 		c->hold_mask = cs_place_mask(c, jid);
 		cs_place_memo_reset(c); /* failures against the old hold's aside no longer hold */
-		if (!when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid)) {
+		if (!when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid) && !c->pc) {
 			/* computed when a job that fits now needs it (cs_place_start) */
 			c->hold_on = c->hold_lazy = 1;
 			c->hold_jid = jid;
@@ -334,7 +344,7 @@ int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	c->xh[k] = (struct xhold){ .jid = jid, .first = c->xh_nslots, .mask = mask };
 	c->xh_nslots += nodes;
 	cs_place_memo_reset(c); /* what failed before the hold may fit no longer the same way */
-	if (!meets && !when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid)) {
+	if (!meets && !when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid) && !c->pc) {
 		/* alone on its node types, and its reservation recorded: placed
 		 * when a job that may use them needs it (as the first hold) */
 		c->xh[k].lazy = 1;
@@ -407,6 +417,8 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 {
 	cs_job *j = &c->jobs[jid];
 	j->flags |= CS_JOB_RELEASED;
+	if (c->pc)
+		cs_pcap_run(c, jid, 0);
 	if (c->nm) {
 		cs_placement p = placement_of(c, jid);
 		cs_alloc_release(c->A, &p);
@@ -421,38 +433,44 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 	}
 }
 
-/* Job jid, running, stops now (cs_ctx_preempt's second half). */
-static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
+void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what)
 {
 	cs_job *j = &c->jobs[jid];
 	cs_ctx_run_remove(c, jid);
 	cs_ctx_free_resources(c, jid);
 	if (c->stop_at)
 		c->stop_at[jid] = -1;
-	j->preemptions++;
-	c->st->preemptions++;
 	/* what was free grew: failures remembered in this pass and the hold
 	 * no longer stand */
 	cs_place_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
-	if (how == CS_PREEMPT_KILL) {
+	if (!requeue) {
 		j->runtime_s = c->now - j->start_s;
 		j->end_s = c->now;
-		j->flags |= CS_JOB_PREEMPT_KILLED;
-		observe(c, CS_OBS_PREEMPT, jid);
+		j->flags |= flag;
+		observe(c, what, jid);
 		return;
 	}
-	c->st->requeues++;
 	j->preempted_s += c->now - j->start_s;
 	j->start_s = j->end_s = -1;
 	j->flags &= ~(uint32_t)CS_JOB_BACKFILLED;
 	j->reason = CS_WAIT_PRIORITY;
 	c->waiting++;
 	c->requeued[c->nrequeued++] = jid;
-	observe(c, CS_OBS_PREEMPT, jid);
+	observe(c, what, jid);
 	if (c->set_part && c->set_part[jid] >= 0)
 		j->partition = c->set_part[jid]; /* it may start in any of its partitions again */
+}
+
+/* Job jid, running, stops now (cs_ctx_preempt's second half). */
+static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	c->jobs[jid].preemptions++;
+	c->st->preemptions++;
+	if (how != CS_PREEMPT_KILL)
+		c->st->requeues++;
+	cs_ctx_stop_run(c, jid, how != CS_PREEMPT_KILL, CS_JOB_PREEMPT_KILLED, CS_OBS_PREEMPT);
 }
 
 /* The checks cs_ctx_preempt and cs_ctx_preempt_after share: 0 if jid
@@ -584,6 +602,7 @@ int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, 
 	/* take the victims out, each once (marked released meanwhile) */
 	size_t k = 0;
 	uint64_t freed = 0;
+	int64_t freed_mw = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t v = victims[i];
 		c->wi_took[i] = 0;
@@ -591,6 +610,8 @@ int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, 
 			continue;
 		c->wi_took[i] = 1;
 		c->wi_jobs[k++] = v;
+		if (c->pc)
+			freed_mw += c->pw_draw[v];
 		c->jobs[v].flags |= CS_JOB_RELEASED;
 		if (c->nm) {
 			cs_placement p = placement_of(c, v);
@@ -613,6 +634,11 @@ int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, 
 		c->resv_hit = resv_hit;
 		c->resv_block[jid] = block;
 		fits = rc == 0;
+		/* under the power cap, at the draw left once they stop (the holds end with a stop) */
+		if (fits && c->pc && c->pw_used - freed_mw + cs_pcap_draw(c, hp.slots, hp.n) > c->pc->budget_mw) {
+			cs_alloc_release(c->A, &hp);
+			fits = 0;
+		}
 	} else {
 		fits = j->size <= (uint64_t)c->free + freed;
 	}

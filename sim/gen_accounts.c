@@ -115,8 +115,59 @@ static int grants(const cs_gen_spec *s, const cs_trace *t, const cs_gen_project 
 	return 0;
 }
 
+/* Does storage tier k keep what jobs write there (a rate, no retention)? */
+static int keeps(const cs_cluster_storage *k)
+{
+	return (k->tb_per_gpu_hour > 0 || k->tb_per_core_hour > 0) && !(k->retention_days > 0);
+}
+
+/* Each project's storage allocation on each of c's tiers that keep what
+ * jobs write: what its jobs in t would write there if they all ran for
+ * their recorded time (capsim/storage.h's rates) / storage_use, rounded up
+ * to whole TB, at least 1; [p * ntiers + k], 0 where none. NULL if out of
+ * memory. */
+static double *storage_tb(const cs_gen_spec *s, const cs_cluster *c, const cs_trace *t, const uint8_t *has)
+{
+	size_t np = t->projects.n, T = (size_t)cs_cluster_nstorage(c);
+	double *v = calloc(np * T + 1, sizeof *v);
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const cs_jrec *r = &t->jobs[i];
+		if (r->project < 0 || r->runtime_s <= 0)
+			continue;
+		for (size_t k = 0; k < T; k++) {
+			const cs_cluster_storage *st = cs_cluster_storage_at(c, (int)k);
+			double per = r->gpus_per_node ? r->gpus_per_node * st->tb_per_gpu_hour
+						      : r->cores_per_node * st->tb_per_core_hour;
+			v[(size_t)r->project * T + k] += (double)r->nodes * per * (double)r->runtime_s / 3600.0;
+		}
+	}
+	for (size_t p = 0; p < np; p++)
+		for (size_t k = 0; k < T; k++) {
+			double *x = &v[p * T + k];
+			*x = has[p] && keeps(cs_cluster_storage_at(c, (int)k)) ? fmax(1, ceil(*x / s->storage_use - 1e-9)) : 0;
+		}
+	return v;
+}
+
+static void put_storage(FILE *f, const cs_cluster *c, const double *tb)
+{
+	int any = 0;
+	for (int k = 0; k < cs_cluster_nstorage(c); k++) {
+		if (tb[k] <= 0)
+			continue;
+		fputs(any ? ", " : "            storage_tb: {", f);
+		put_name(f, cs_cluster_storage_at(c, k)->name);
+		fprintf(f, ": %.0f", tb[k]);
+		any = 1;
+	}
+	if (any)
+		fputs("}\n", f);
+}
+
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
-			  const double *billed_h, char *err, size_t errlen)
+			  const double *billed_h, const cs_cluster *storage, char *err, size_t errlen)
 {
 	const cs_gen_spec *s = cs_gen_model_spec(m);
 	size_t np = t->projects.n, nref = 0, npu = 0;
@@ -127,6 +178,7 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 	int64_t *gf = billed_h ? malloc((np ? np : 1) * sizeof *gf) : NULL;
 	int64_t *gt = billed_h ? malloc((np ? np : 1) * sizeof *gt) : NULL;
 	cs_names taken = { 0 };
+	double *stb = NULL;
 	int rc = 0;
 	if (!refs || !pairs || !has || (billed_h && (!gh || !gf || !gt)))
 		goto nomem;
@@ -153,6 +205,11 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 		rc = -CS_EINVAL;
 		goto out;
 	}
+	int any_keeps = 0;
+	for (int k = 0; storage && k < cs_cluster_nstorage(storage); k++)
+		any_keeps |= keeps(cs_cluster_storage_at(storage, k));
+	if (any_keeps && !(stb = storage_tb(s, storage, t, has)))
+		goto nomem;
 
 	fprintf(f, "# The accounts of a generated workload: `capsim workload generate` with model %s (%s), "
 		   "seed %s, %s days, projects scale %s.\n",
@@ -168,6 +225,11 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 			   "# life inside the workload (seconds on its clock): the workload's billed total / grant_use\n"
 			   "# (%g), shared by weight x days inside, rounded up to whole hours.\n",
 			s->grant_use);
+	if (stb)
+		fprintf(f, "# A project's storage allocation (storage_tb), on each of cluster %s's tiers that keeps what\n"
+			   "# jobs write: what its jobs would write there at the tier's rates / storage_use (%g), rounded\n"
+			   "# up to whole TB, at least 1 (docs/storage.md).\n",
+			cs_cluster_name(storage), s->storage_use);
 	fputs("site: ", f);
 	put_name(f, s->name);
 	fputs("\naccounts:\n", f);
@@ -202,6 +264,8 @@ int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, con
 				if (billed_h)
 					fprintf(f, "            grant: {hours: %.0f, from: %lld, to: %lld}\n", gh[p],
 						(long long)gf[p], (long long)gt[p]);
+				if (stb)
+					put_storage(f, storage, stb + (size_t)p * (size_t)cs_cluster_nstorage(storage));
 				fputs("            users:\n", f);
 				/* the project's users: a run of pairs (sorted), duplicates skipped */
 				size_t lo = 0, hi = npu;
@@ -235,6 +299,7 @@ out:
 	free(gh);
 	free(gf);
 	free(gt);
+	free(stb);
 	cs_names_free(&taken);
 	return rc;
 nomem:

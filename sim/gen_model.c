@@ -158,7 +158,7 @@ static int dist(ld *l, const fld *f, int lo, int hi, int (*resolve)(const cs_gen
 static int load_projects(ld *l, struct fy_node *root)
 {
 	static const char *const keys[] = { "per_year", "active", "lifetime_days", "renewal", "weight_sigma", "users",
-					    "cpu_share", "grant_use", NULL };
+					    "cpu_share", "grant_use", "storage_use", NULL };
 	static const char *const mm[] = { "min", "max", NULL };
 	static const char *const rk[] = { "share", "max", NULL };
 	cs_gen_spec *s = &l->m->s;
@@ -178,6 +178,10 @@ static int load_projects(ld *l, struct fy_node *root)
 	s->grant_use = 0.8;
 	if (field(l, f.val, f.path, "grant_use", 0, &g) > 0 && (rc = req_num(l, f.val, f.path, "grant_use", 0, 1, 1,
 									    &s->grant_use)) < 0)
+		return rc;
+	s->storage_use = 0.8;
+	if (field(l, f.val, f.path, "storage_use", 0, &g) > 0 &&
+	    (rc = req_num(l, f.val, f.path, "storage_use", 0, 1, 1, &s->storage_use)) < 0)
 		return rc;
 	if ((rc = field(l, f.val, f.path, "lifetime_days", 1, &g)) < 0 || (rc = need_map(l, &g, mm)) < 0 ||
 	    (rc = req_int(l, g.val, g.path, "min", 1, 36600, &s->life_min_days)) < 0 ||

@@ -592,21 +592,20 @@ static int scope_fits(const struct hold_scope *h, uint32_t gpus, uint32_t cores,
 	return gpus >= h->g && cores >= h->cores && mem >= h->mem;
 }
 
-/* Give back running job r's slots for the search, counting the nodes of
- * the scope it makes fit. */
-static void scope_release(cs_sched_ctx *c, struct hold_scope *h, uint32_t r)
+/* Give back p's slots for the search (a running job's, or what a failure
+ * took), counting the nodes of the scope they make fit. */
+static void scope_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement *p)
 {
-	cs_placement p = placement_of(c, r);
-	for (uint32_t i = 0; i < p.n; i++) {
+	for (uint32_t i = 0; i < p->n; i++) {
 		uint32_t g, co, m;
-		cs_alloc_node_counts(c->A, p.slots[i].node, &g, &co, &m);
-		h->fit -= scope_has(c, h, p.slots[i].node) && scope_fits(h, g, co, m);
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit -= scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
 	}
-	cs_alloc_release(c->A, &p);
-	for (uint32_t i = 0; i < p.n; i++) {
+	cs_alloc_release(c->A, p);
+	for (uint32_t i = 0; i < p->n; i++) {
 		uint32_t g, co, m;
-		cs_alloc_node_counts(c->A, p.slots[i].node, &g, &co, &m);
-		h->fit += scope_has(c, h, p.slots[i].node) && scope_fits(h, g, co, m);
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit += scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
 	}
 }
 
@@ -654,6 +653,13 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 		}
 }
 
+void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
+{
+	uint32_t t = c->node_type[node];
+	c->type_ver[t]++;
+	c->type_freed[t] += freed != 0;
+}
+
 static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
 {
 	uint64_t v = 0;
@@ -664,10 +670,12 @@ static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
 }
 
 /* Would a hold for jid be kept (no other placed hold on its node types
- * when one is being added, no advance reservations, one partition)? */
+ * when one is being added, no advance reservations, one partition, no
+ * power cap: under the cap a hold's time depends on the site's draw, the
+ * plans and the other holds, anywhere on the machine)? */
 static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
 {
-	if (c->plain || c->nm->nresv || cs_place_multi(c, jid))
+	if (c->plain || c->pc || c->nm->nresv || cs_place_multi(c, jid))
 		return 0;
 	if (!c->xh_building)
 		return 1;
@@ -716,8 +724,24 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	free(c->node_type);
 }
 
+/* cs_place_try_at for a hold of jid at t, under the power cap no earlier
+ * than the site leaves room for the most jid could draw: *room is the
+ * earliest such time found so far (worked out again once t passes it). */
+static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time t, cs_time *room)
+{
+	if (c->pc) {
+		if (t > *room)
+			*room = cs_pcap_earliest(c, jid, t, c->jobs[jid].estimate_s, c->pw_need[jid], 0);
+		if (t < *room)
+			return -CS_ENOFIT;
+	}
+	return cs_place_try_at(c, jid, hp, t);
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
- * a time, until jid fits: that time is the hold's. Its placement prefers
+ * a time, until jid fits (under the power cap, until the cap leaves it
+ * room too: the times tried include every earlier hold's end): that time
+ * is the hold's. Its placement prefers
  * what running jobs give back over what is free now (what is free now is
  * what backfilling can use): with everything free now set aside, node by
  * node in node order, the fewest of those nodes are handed back (a binary
@@ -747,10 +771,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	size_t nhe = 0, nh = 0;
 	if (c->xh_building) {
 		uint64_t mask = cs_place_mask(c, jid);
-		if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+		if (c->hold_on && !c->hold_lazy && ((mask & c->hold_mask) || c->pc))
 			c->xh_ends[nhe++] = c->hold_time + c->jobs[c->hold_jid].estimate_s;
 		for (size_t i = 0; i < c->xh_upto; i++)
-			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && ((mask & c->xh[i].mask) || c->pc))
 				c->xh_ends[nhe++] = c->xh[i].end;
 		for (size_t i = 1; i < nhe; i++) /* a few: insertion sort */
 			for (size_t q = i; q > 0 && c->xh_ends[q - 1] > c->xh_ends[q]; q--) {
@@ -759,9 +783,13 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 				c->xh_ends[q - 1] = x;
 			}
 	}
-	int rc = cs_place_try_at(c, jid, &hp, t);
+	cs_time room = -1;
+	int rc = hold_try_at(c, jid, &hp, t, &room);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
-	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe)) {
+	/* what failures took comes back at each repair's end */
+	struct cs_fail_piece *pc = NULL;
+	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
 		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
@@ -769,25 +797,43 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			nh++;
 		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
 		cs_time th = nh < nhe ? c->xh_ends[nh] : CS_TIME_MAX;
+		cs_time td = nd < np ? pc[nd].t : CS_TIME_MAX;
 		t = tr < te ? tr : te;
 		t = th < t ? th : t;
+		t = td < t ? td : t;
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
 			if (scope_skips(c, &sc, c->run[k].jid))
 				continue;
-			scope_release(c, &sc, c->run[k].jid);
+			cs_placement p = placement_of(c, c->run[k].jid);
+			scope_release(c, &sc, &p);
+			more = 1;
+		}
+		for (; nd < np && pc[nd].t <= t; nd++) {
+			if (!scope_has(c, &sc, pc[nd].s.node))
+				continue;
+			cs_placement p = { &pc[nd].s, 1, 1 };
+			scope_release(c, &sc, &p);
 			more = 1;
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
-		if (c->plain || (more && sc.fit >= sc.nodes))
-			rc = cs_place_try_at(c, jid, &hp, t);
+		/* under the power cap every time is tried: power freed anywhere may
+		 * let jid start, and hold_try_at follows the cap's room */
+		if (c->plain || c->pc || (more && sc.fit >= sc.nodes))
+			rc = hold_try_at(c, jid, &hp, t, &room);
+	}
+	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
+		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
+		 * left room at t already) */
+		t = room;
+		rc = cs_place_try_at(c, jid, &hp, t);
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
-	if (rc == 0 && k > 0 && ns > 0) {
+	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
@@ -823,6 +869,12 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+	}
+	for (size_t i = 0; i < nd; i++) {
+		if (!scope_has(c, &sc, pc[i].s.node))
+			continue;
+		cs_placement p = { &pc[i].s, 1, 1 };
+		cs_alloc_take(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;

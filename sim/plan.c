@@ -96,10 +96,28 @@ static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
 	}
 }
 
+void cs_plan_down(cs_sched_ctx *c, int add)
+{
+	struct cs_fail_piece *pc;
+	size_t n = cs_fail_pieces(c, &pc);
+	for (size_t i = 0; i < n; i++)
+		prof_event(c, &pc[i].s, pc[i].t, +1, 0, add);
+}
+
+void cs_plan_broken(cs_sched_ctx *c)
+{
+	if (!c->pl)
+		return;
+	c->pl->epoch++;
+	c->pl->worse_epoch = c->pl->epoch;
+}
+
 void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 {
 	if (c->pl)
 		prof_plan(c, jid, 0);
+	if (c->pc)
+		cs_pcap_plan(c, jid, 0);
 	size_t i = c->plan_pos[jid];
 	c->planned[i] = c->planned[--c->nplanned];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
@@ -231,7 +249,20 @@ static int planner_on(cs_sched_ctx *c)
 			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
 	for (size_t i = 0; i < c->nrun; i++)
 		cs_plan_running(c, c->run[i].jid, 1);
+	if (c->fs)
+		cs_plan_down(c, 1);
 	return c->failed ? -CS_ENOMEM : 0;
+}
+
+/* Under the power cap, may jid start now on p (taken)? 0, or -CS_ENOFIT
+ * with p given back. */
+static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	if (!c->pc || cs_pcap_admit(c, jid, p->slots) == 0)
+		return 0;
+	cs_alloc_release(c->A, p);
+	p->n = 0;
+	return -CS_ENOFIT;
 }
 
 /* Place jid now with what other plans need over its estimate kept off,
@@ -299,7 +330,7 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
 	int rc = cs_place_try_at(c, jid, p, c->now);
 	cs_alloc_release(c->A, &aside);
-	return rc;
+	return rc == 0 ? admit_now(c, jid, p) : rc;
 }
 
 static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes)
@@ -378,9 +409,12 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (old >= 0) {
 		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
 		/* with advance reservations made again every pass: the pending
-		 * reason says whether only a reservation keeps it off now */
+		 * reason says whether only a reservation keeps it off now. A plan
+		 * of an earlier epoch stands while none of its node types got
+		 * anything back, but not under the power cap: power freed
+		 * anywhere may bring it earlier. */
 		if (old > c->now && !c->nm->nresv && !c->plan_all &&
-		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !c->plain && !freed_for(c, jid)))) {
+		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !c->plain && !c->pc && !freed_for(c, jid)))) {
 			pl->epoch_of[jid] = pl->epoch;
 			if (when)
 				*when = old;
@@ -391,7 +425,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			pl->old_nodes[k] = q.slots[k].node;
 		cs_plan_drop(c, jid);
 		if (keep_ok && old == c->now &&
-		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0) {
+		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
 			if (when)
 				*when = old;
 			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
@@ -409,10 +443,12 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
 	cs_time t;
-	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all) {
+	c->pw_deferred = 0;
+	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all && !c->pc) {
 		/* Only a node freed since the plan was made can take it
 		 * earlier: the others (its own old ones too) hold no more than
-		 * when it was made, and then nothing before old held it. */
+		 * when it was made, and then nothing before old held it.
+		 * (Under the power cap, power freed anywhere may: not used.) */
 		uint32_t nf = freed_since(c, pl->epoch_of[jid]);
 		if (j->nodes == 1)
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
@@ -434,8 +470,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		*when = t;
 	if (t == c->now) {
 		int rc = plan_place_now(c, jid, &p);
-		if (rc != 0)
-			rc = cs_alloc_try_on(c->A, &rq, pl->nodes, j->nodes, &p);
+		if (rc != 0 && (rc = cs_alloc_try_on(c->A, &rq, pl->nodes, j->nodes, &p)) == 0)
+			rc = admit_now(c, jid, &p);
 		if (rc != 0)
 			return -CS_EINVAL; /* cannot happen: the profile says it fits */
 		for (uint32_t k = 0; k < p.n; k++)
@@ -450,9 +486,13 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		s[k] = (cs_slot){ .node = pl->nodes[k], .gpu_mask = (uint16_t)((1u << j->gpus_per_node) - 1),
 				  .cores = j->cores_per_node, .mem_mib = j->mem_per_node_mib };
 	c->plan_start[jid] = t;
+	if (c->pc && (t != old || c->pw_deferred))
+		c->pw_late[jid] = (uint8_t)c->pw_deferred; /* for the pending reason */
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
 	c->planned[c->nplanned++] = jid;
 	prof_plan(c, jid, 1);
+	if (c->pc)
+		cs_pcap_plan(c, jid, 1);
 	if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
 		cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
 	pl->epoch_of[jid] = pl->epoch;

@@ -276,7 +276,10 @@ static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
 /* The earliest time before bound at which jid fits on n nodes of a type
  * (type < 0: any), or CS_TIME_MAX; the windows
  * holding that time in pl->h2[0 .. *ncand). A merge of every node's
- * windows in time order that stops at the answer. */
+ * windows in time order that stops at the answer. Under the power cap the
+ * answer must also leave the job room for its draw (cs_pcap_earliest): a
+ * time when enough nodes are free but the power is not leads to the first
+ * time the power is, visited beside the windows' starts. */
 static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs_time d, cs_time bound,
 			      const uint32_t *only, uint32_t nonly, size_t *ncand, int *but_resv)
 {
@@ -345,8 +348,13 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	}
 	if (now_resv && now_ok + now_resv >= j->nodes)
 		*but_resv = 1;
+	uint32_t jid = (uint32_t)(j - c->jobs);
+	cs_time room = -1;  /* under the cap: no room for the job before room, room at it */
+	int visit = 0;      /* room is still to be visited */
 	for (;;) {
-		while (ns && pl->sh[0].key < bound && (!n1 || pl->sh[0].key <= pl->h1[0].key)) {
+		while (ns && pl->sh[0].key < bound &&
+		       pl->sh[0].key <= (n1 && (!visit || pl->h1[0].key < room) ? pl->h1[0].key
+										 : visit ? room : CS_TIME_MAX)) {
 			struct hent e = hpop(pl->sh, &ns);
 			if (e.idx < pl->P) {
 				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
@@ -364,11 +372,13 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 				hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
 			np++;
 		}
-		if (!n1)
+		cs_time t = n1 ? pl->h1[0].key : CS_TIME_MAX;
+		if (visit && room < t)
+			t = room;
+		if (t == CS_TIME_MAX || t >= bound)
 			break;
-		cs_time t = pl->h1[0].key;
-		if (t >= bound)
-			break;
+		if (t == room)
+			visit = 0;
 		while (n1 && pl->h1[0].key == t) {
 			struct hent e = hpop(pl->h1, &n1);
 			hpush(pl->h2, &n2, (struct hent){ e.z, e.a, e.z, e.idx });
@@ -379,6 +389,18 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		while (n2 && pl->h2[0].key < t)
 			hpop(pl->h2, &n2);
 		if (n2 >= j->nodes && (!j->topo || j->nodes == 1 || topo_holds(c, j, n2))) {
+			if (c->pc && t != room) {
+				if (t < room)
+					continue;
+				room = cs_pcap_earliest(c, jid, t, d, c->pw_need[jid], 1);
+				if (room != t)
+					c->pw_deferred = 1; /* the nodes, but not the power */
+				if (room >= bound)
+					break;
+				visit = room != t;
+				if (visit)
+					continue;
+			}
 			*ncand = n2;
 			return t;
 		}

@@ -52,6 +52,7 @@ struct cs_recorder {
 	const cs_hostnames *hosts; /* the run's node names (cs_rec_machine) */
 	const double *billing;     /* per job: billing units per second, or NULL (fair share in resources) */
 	double billing_capacity;   /* the machine's billing units per second */
+	const double *energy;      /* per job: IT energy, J (capsim/power.h), or NULL */
 	char **type_names, **part_names;
 	uint32_t *type_gpus, *type_cores, *type_count;
 	double *idle_w, *peak_w;
@@ -548,6 +549,8 @@ void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity
 	r->billing_capacity = capacity;
 }
 
+void cs_recorder_set_energy(cs_recorder *r, const double *energy_j) { r->energy = energy_j; }
+
 /* Fair-share amounts in the unit they are printed in: billing units
  * (counted in millionths), else resources. */
 static double fair_amount(const cs_recorder *r, double v)
@@ -595,6 +598,7 @@ typedef struct proj {
 	int64_t used_s, core_s; /* used_s: GPU-seconds on the node model, else core-seconds */
 	double weight, entitled_s; /* entitled_s: weight's share of all usage (the whole run) */
 	double billed_s;       /* billing-unit-seconds (size-seconds without weights), lost runs included */
+	double energy_j;       /* IT energy (with cs_recorder_set_energy), lost runs included */
 	double mean_wait, median_wait, p95_wait;
 	double mean_bsld, median_bsld, p95_bsld;
 	cs_fair_project fair;  /* over the fair-share windows (fairness.h) */
@@ -701,6 +705,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			p->used_s += (int64_t)job_units(r, j) * (run + j->preempted_s);
 			p->core_s += (int64_t)job_cores(r, j) * (run + j->preempted_s);
 			p->billed_s += (r->billing ? r->billing[ix[b]] : (double)j->size) * (double)(run + j->preempted_s);
+			p->energy_j += r->energy ? r->energy[ix[b]] : 0;
 			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
@@ -774,25 +779,6 @@ static int fairness(const cs_recorder *r, proj *ps, size_t np, const uint32_t *p
 	return rc;
 }
 
-static FILE *open_out(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen)
-{
-	snprintf(path, plen, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *path, char *err, size_t errlen)
-{
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed", path);
-		return -CS_EIO;
-	}
-	return 0;
-}
-
 static const char *scope_kind(const scope *s)
 {
 	return s->kind == SC_MACHINE ? "machine" : s->kind == SC_TYPE ? "node_type" : "partition";
@@ -811,7 +797,7 @@ static const char *scope_name(const cs_recorder *r, const scope *s)
 static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "timeseries.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "timeseries.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,gpus_allocated,"
@@ -851,7 +837,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			fprintf(f, "%.1f", w->energy_j / (double)w->len);
 		fputc('\n', f);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 /* projects.csv: the same columns on every run (docs/outputs.md). */
@@ -859,7 +845,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			  size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "projects.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "projects.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	int64_t total = 0;
@@ -868,7 +854,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	fputs("project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
 	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
-	      "active_windows,short_windows,billed_hours\n", f);
+	      "active_windows,short_windows,billed_hours,energy_kwh\n", f);
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
 		const cs_fair_project *fp = &p->fair;
@@ -883,10 +869,13 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 			fair_amount(r, (double)fp->demand_s) / 3600.0, fair_amount(r, fp->entitled_s) / 3600.0);
 		if (fp->entitled_s > 0)
 			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
-		fprintf(f, ",%.6f,%u,%u,%.6f\n", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
+		fprintf(f, ",%.6f,%u,%u,%.6f,", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
 			p->billed_s / 3600.0);
+		if (r->energy)
+			fprintf(f, "%.6f", p->energy_j / 3.6e6);
+		fputc('\n', f);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */
@@ -894,7 +883,7 @@ static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char 
 			  size_t errlen)
 {
 	char path[4096];
-	FILE *f = open_out(dir, "fairness.csv", path, sizeof path, err, errlen);
+	FILE *f = cs_csv_open(dir, "fairness.csv", path, sizeof path, err, errlen);
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,length_s,capacity_seconds,demand_seconds,delivered_seconds,shortfall_seconds,distance,jain,"
@@ -914,7 +903,7 @@ static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char 
 			fprintf(f, "%.6f", w->jain);
 		fprintf(f, ",%u,%u\n", w->projects, w->under_served);
 	}
-	return close_out(f, path, err, errlen);
+	return cs_csv_close(f, path, err, errlen);
 }
 
 #define HEAT_MAX_ROWS 512
@@ -969,7 +958,7 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	size_t hlcap = 0;
 	char *hl = NULL;
 	char path[4096];
-	FILE *f = scratch ? open_out(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
+	FILE *f = scratch ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
 		if (!scratch)
 			snprintf(err, errlen, "out of memory");
@@ -1006,7 +995,7 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	free(hl);
 	free(cell);
 	free(cap);
-	int wrc = close_out(f, path, err, errlen);
+	int wrc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return rc;

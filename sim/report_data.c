@@ -822,6 +822,89 @@ static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errle
 	return 0;
 }
 
+/* The site's facility power over time (power.csv): means and peaks per
+ * bin, and the cap. */
+static int load_power(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "power.csv", err, errlen);
+	if (rc <= 0 || c.n < 2) {
+		if (rc > 0)
+			csv_free(&c);
+		return rc < 0 ? rc : 0;
+	}
+	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), cf = csv_col(&c, "facility_power_w"),
+	    cp = csv_col(&c, "facility_peak_w"), cc = csv_col(&c, "cap_w");
+	double t0 = num(fld(&c, 1, ct)), sample = num(fld(&c, 1, cl));
+	cs_time bl = bin_length((cs_time)(sample >= 1 ? sample : 1), c.n - 1);
+	size_t nb = (size_t)((num(fld(&c, c.n - 1, ct)) - t0) / (double)bl) + 1;
+	double *mem = calloc(3 * nb + 1, sizeof *mem);
+	if (!mem) {
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	bins mean = { mem, mem + nb, nb };
+	double *peak = mem + 2 * nb;
+	for (size_t i = 1; i < c.n; i++) {
+		size_t b = (size_t)((num(fld(&c, i, ct)) - t0) / (double)bl);
+		bin_add(&mean, b, num(fld(&c, i, cf)) / 1000.0, num(fld(&c, i, cl)));
+		if (b < nb && num(fld(&c, i, cp)) / 1000.0 > peak[b])
+			peak[b] = num(fld(&c, i, cp)) / 1000.0;
+	}
+	json_t *o = json_object(), *t = json_array(), *pk = json_array();
+	for (size_t i = 0; i < nb; i++) {
+		json_array_append_new(t, json_integer((json_int_t)(t0 + (double)i * (double)bl)));
+		json_array_append_new(pk, mean.w[i] > 0 ? jr(peak[i]) : json_null());
+	}
+	json_object_set_new(o, "bin_s", json_integer((json_int_t)bl));
+	json_object_set_new(o, "t", t);
+	json_object_set_new(o, "mean_kw", bin_json(&mean, 1));
+	json_object_set_new(o, "peak_kw", pk);
+	json_object_set_new(o, "cap_kw", *fld(&c, 1, cc) ? jr(num(fld(&c, 1, cc)) / 1000.0) : json_null());
+	json_object_set_new(rd->d, "power", o);
+	free(mem);
+	csv_free(&c);
+	return 0;
+}
+
+/* Each storage tier's use over time (storage.csv), at most TS_POINTS
+ * samples a tier (every k-th, and the last). */
+static int load_storage(run_data *rd, const char *dir, char *err, size_t errlen)
+{
+	csv c;
+	int rc = csv_read(&c, dir, "storage.csv", err, errlen);
+	if (rc <= 0)
+		return rc;
+	int ct = csv_col(&c, "t"), cn = csv_col(&c, "tier"), cu = csv_col(&c, "used_tb"), cc = csv_col(&c, "capacity_tb");
+	size_t ntiers = 0;
+	while (1 + ntiers < c.n && (ntiers == 0 || strcmp(fld(&c, 1 + ntiers, ct), fld(&c, 1, ct)) == 0))
+		ntiers++;
+	size_t ns = ntiers ? (c.n - 1) / ntiers : 0, k = (ns + TS_POINTS - 1) / TS_POINTS;
+	json_t *o = json_object(), *t = json_array(), *tiers = json_array();
+	for (size_t j = 0; j < ntiers; j++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "name", json_string(fld(&c, 1 + j, cn)));
+		json_object_set_new(x, "capacity_tb", jr(num(fld(&c, 1 + j, cc))));
+		json_object_set_new(x, "used_tb", json_array());
+		json_array_append_new(tiers, x);
+	}
+	for (size_t i = 0; i < ns; i++) {
+		if (i % (k ? k : 1) != 0 && i + 1 != ns)
+			continue;
+		size_t r = 1 + i * ntiers;
+		json_array_append_new(t, json_integer((json_int_t)num(fld(&c, r, ct))));
+		for (size_t j = 0; j < ntiers; j++)
+			json_array_append_new(json_object_get(json_array_get(tiers, j), "used_tb"),
+					      jr(num(fld(&c, r + j, cu))));
+	}
+	json_object_set_new(o, "t", t);
+	json_object_set_new(o, "tiers", tiers);
+	json_object_set_new(rd->d, "storage", o);
+	csv_free(&c);
+	return 0;
+}
+
 void cs_run_data_free(run_data *rd)
 {
 	json_decref(rd->summary);
@@ -865,6 +948,10 @@ int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, 
 		rc = load_fairness(rd, dir, err, errlen);
 	if (rc == 0 && full)
 		rc = load_occupancy(rd, dir, err, errlen);
+	if (rc == 0 && full)
+		rc = load_power(rd, dir, err, errlen);
+	if (rc == 0 && full)
+		rc = load_storage(rd, dir, err, errlen);
 	if (rc < 0)
 		cs_run_data_free(rd);
 	return rc;

@@ -24,5 +24,13 @@ void cs_run_data_free(run_data *rd);
 const json_t *cs_report_json_at(const json_t *root, const char *path);
 /* 1 and *out if the value at path is a number, else 0. */
 int cs_report_json_num(const json_t *root, const char *path, double *out);
+/* s with <, >, & and " escaped (sim/report_html.c). */
+void cs_report_html_text(FILE *f, const char *s);
+
+/* sim/report_site.c: the power and storage sections of report.html (the
+ * placeholders and the storage table), and the script that draws them
+ * (after the page's data and common script). */
+void cs_report_site_html(FILE *f, const run_data *rd);
+extern const char cs_report_site_js[];
 
 #endif

@@ -34,6 +34,8 @@ static void html_text(FILE *f, const char *s)
 	}
 }
 
+void cs_report_html_text(FILE *f, const char *s) { html_text(f, s); }
+
 /* ---- numbers as a person reads them (docs/outputs.md) ---------------------- */
 
 /* An integer with thousands separators: 358,125. */
@@ -155,6 +157,11 @@ static const trow table_rows[] = {
 	{ "mean fragmented GPUs", "recorder.fragmentation.mean_fragmented", K_NUM },
 	{ "energy (IT)", "recorder.energy_kwh", K_KWH },
 	{ "mean power (IT)", "recorder.mean_power_kw", K_KW },
+	{ "energy (facility: IT x PUE)", "energy.facility_energy_kwh", K_KWH },
+	{ "energy cost", "energy.cost", K_NUM },
+	{ "peak power (facility)", "energy.peak_facility_power_kw", K_KW },
+	{ "power cap (facility)", "energy.power_cap_kw", K_KW },
+	{ "jobs that last waited for power", "last_pending_reason.PowerCap", K_INT },
 	{ "capsim version", "inputs.capsim_version", K_TEXT },
 	{ "command", "inputs.command", K_CMD },
 };
@@ -213,8 +220,8 @@ static void summary_table(FILE *f, const json_t *sm)
 				  "TRESBillingWeights)" : strcmp(v, "gpus") == 0 ? "GPU-hours" : "core-hours", "", 0);
 			continue;
 		}
-		if (strcmp(table_rows[i].path, "billing.total_hours") == 0) {
-			const json_t *u = cs_report_json_at(sm, "billing.unit");
+		if (strcmp(table_rows[i].path, "billing.total_hours") == 0 || strcmp(table_rows[i].path, "energy.cost") == 0) {
+			const json_t *u = cs_report_json_at(sm, table_rows[i].path[0] == 'b' ? "billing.unit" : "energy.currency");
 			char bv[4352];
 			snprintf(bv, sizeof bv, "%s %s", v, u && json_is_string(u) ? json_string_value(u) : "");
 			table_row(f, table_rows[i].label, bv, e, 0);
@@ -228,11 +235,72 @@ static void summary_table(FILE *f, const json_t *sm)
 		}
 		if (table_rows[i].kind == K_INT && strcmp(v, "0") == 0 &&
 		    (strcmp(table_rows[i].path, "rejected_by_policy") == 0 ||
+		     strcmp(table_rows[i].path, "last_pending_reason.PowerCap") == 0 ||
 		     strncmp(table_rows[i].path, "preempted_jobs.", 15) == 0))
 			continue;
 		table_row(f, table_rows[i].label, v, e, table_rows[i].kind == K_CMD);
 	}
 	fputs("</table>\n", f);
+}
+
+/* summary.json's "reliability" (docs/failures.md): the GPU-hours' books,
+ * then per component its failures against what its rate expected. */
+static const trow rel_rows[] = {
+	{ "goodput (useful / delivered GPU-hours)", "reliability.goodput", K_PCT },
+	{ "GPU-hours delivered", "reliability.gpu_hours.delivered", K_NUM },
+	{ "useful", "reliability.gpu_hours.useful", K_NUM },
+	{ "lost to failures (work since the last checkpoint)", "reliability.gpu_hours.lost_to_failures", K_NUM },
+	{ "spent writing checkpoints", "reliability.gpu_hours.checkpoints", K_NUM },
+	{ "lost to preemption", "reliability.gpu_hours.lost_to_preemption", K_NUM },
+	{ "GPU-hours down for repair", "reliability.gpu_hours.down_for_repair", K_NUM },
+	{ "GPU-hours in maintenance windows", "reliability.gpu_hours.maintenance", K_NUM },
+	{ "maintenance windows", "reliability.maintenance.windows", K_INT },
+	{ "failure model", "reliability.failures.model", K_TEXT },
+	{ "failures", "reliability.failures.total", K_INT },
+	{ "times a failure stopped a job", "reliability.failures.jobs_stopped", K_INT },
+	{ "jobs that ended NODE_FAIL", "reliability.failures.jobs_node_fail", K_INT },
+	{ "jobs checkpointing", "reliability.checkpoints.jobs", K_INT },
+	{ "checkpoints taken", "reliability.checkpoints.taken", K_INT },
+};
+
+static void reliability_section(FILE *f, const json_t *sm)
+{
+	static const char *const cols[][2] = { { "components", "components" }, { "failures", "failures" },
+					       { "expected", "expected" }, { "MTBF configured (h)", "mtbf_h" },
+					       { "MTBF observed (h)", "mtbf_h_observed" },
+					       { "mean repair (h)", "repair_h_mean" } };
+	char v[256], e[128];
+	fputs("<h2>Failures, checkpoints and maintenance</h2>\n<table id=\"reliability\">\n", f);
+	for (size_t i = 0; i < sizeof rel_rows / sizeof rel_rows[0]; i++)
+		if (fmt_value(sm, rel_rows[i].path, rel_rows[i].kind, v, sizeof v, e, sizeof e))
+			table_row(f, rel_rows[i].label, v, e, 0);
+	fputs("</table>\n", f);
+	const json_t *comps = cs_report_json_at(sm, "reliability.failures.components");
+	if (!comps || !json_object_size(comps))
+		return;
+	fputs("<table id=\"failures\">\n<tr><th>component</th>", f);
+	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+		fprintf(f, "<th class=\"num\">%s</th>", cols[k][0]);
+	fputs("</tr>\n", f);
+	const char *name;
+	const json_t *c;
+	json_object_foreach((json_t *)comps, name, c) {
+		fputs("<tr><td>", f);
+		html_text(f, name);
+		fputs("</td>", f);
+		for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+			const json_t *x = json_object_get(c, cols[k][1]);
+			if (x && json_is_number(x))
+				snprintf(v, sizeof v, json_is_integer(x) ? "%.0f" : "%.1f", json_number_value(x));
+			else
+				snprintf(v, sizeof v, "-");
+			fprintf(f, "<td class=\"num\">%s</td>", v);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n<p class=\"note\">Expected: the components' hours up over the run divided by their "
+	      "configured MTBF; observed MTBF: those hours divided by the failures. Definitions: "
+	      "docs/failures.md.</p>\n", f);
 }
 
 static const char style[] =
@@ -460,6 +528,8 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 	summary_table(f, rd.summary);
 	fputs("<p class=\"note\">Durations in the unit that reads best; hover a value for the exact figure. "
 	      "Dates are UTC. Column by column: docs/outputs.md.</p>\n", f);
+	if (cs_report_json_at(rd.summary, "reliability"))
+		reliability_section(f, rd.summary);
 	fputs("<h2>Over time</h2>\n<div id=\"chart-util\" class=\"chart\"></div>\n", f);
 	const json_t *types = json_object_get(json_object_get(rd.d, "ts"), "types");
 	if (types && json_array_size(types)) {
@@ -497,9 +567,11 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 		      "<div id=\"chart-fair-bsld\" class=\"chart tall\"></div>\n", f);
 	if (json_object_get(rd.d, "heat"))
 		fputs("<h2>Nodes</h2>\n<div id=\"chart-heatmap\" class=\"chart tall\"></div>\n", f);
+	cs_report_site_html(f, &rd);
 	page_data(f, rd.d);
 	fprintf(f, "<script>\n%s</script>\n", common_js);
 	fputs(report_js, f);
+	fputs(cs_report_site_js, f);
 	fputs("</body>\n</html>\n", f);
 	cs_run_data_free(&rd);
 	return close_page(f, path, err, errlen);

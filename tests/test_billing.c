@@ -215,9 +215,10 @@ Test(billing, jobs_csv_gives_each_jobs_billed_hours)
 	snprintf(path, sizeof path, "%s/jobs.csv", od);
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
-	cr_assert(strstr(csv, ",preempted_s,trace_line,billed_hours\n"), "%s", csv);
-	const char *want[] = { ",0,0,0,0,2,0.555556\n", ",0,0,0,0,3,0.055556\n", ",0,0,0,0,4,0.027778\n",
-			       ",0,0,0,0,5,0.027778\n" };
+	cr_assert(strstr(csv, ",preempted_s,trace_line,billed_hours,energy_kwh\n"), "%s", csv);
+	/* energy_kwh: the nodes draw 0 W (power_w 0) */
+	const char *want[] = { ",0,0,0,0,2,0.555556,0.000000\n", ",0,0,0,0,3,0.055556,0.000000\n",
+			       ",0,0,0,0,4,0.027778,0.000000\n", ",0,0,0,0,5,0.027778,0.000000\n" };
 	for (size_t i = 0; i < 4; i++)
 		cr_assert(strstr(csv, want[i]), "%s: %s", want[i], csv);
 	snprintf(path, sizeof path, "%s/summary.json", od);

@@ -105,11 +105,11 @@ Test(cli, writes_the_hand_worked_schedule_to_jobs_csv)
 			 "id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,"
 			 "state,gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,"
 			 "qos,partition,reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,"
-			 "billed_hours\n"
-			 "1,0,0,100,0,100,100,100,,,,COMPLETED,0,3,,,,,,g1,1,,,None,-1,0,0,0,0,2,0.083333\n"
-			 "2,1,100,150,99,50,50,50,,,,COMPLETED,0,4,,,,,,g1,1,,,Resources,100,0,0,0,0,3,0.055556\n"
-			 "3,2,2,52,0,50,50,50,,,,COMPLETED,0,1,,,,,,g1,1,,,None,-1,1,0,0,0,4,0.013889\n"
-			 "4,3,150,350,147,200,200,200,,,,COMPLETED,0,1,,,,,,g1,1,,,Resources,150,0,0,0,0,5,0.055556\n");
+			 "billed_hours,energy_kwh\n" /* energy: none on a pooled replay */
+			 "1,0,0,100,0,100,100,100,,,,COMPLETED,0,3,,,,,,g1,1,,,None,-1,0,0,0,0,2,0.083333,\n"
+			 "2,1,100,150,99,50,50,50,,,,COMPLETED,0,4,,,,,,g1,1,,,Resources,100,0,0,0,0,3,0.055556,\n"
+			 "3,2,2,52,0,50,50,50,,,,COMPLETED,0,1,,,,,,g1,1,,,None,-1,1,0,0,0,4,0.013889,\n"
+			 "4,3,150,350,147,200,200,200,,,,COMPLETED,0,1,,,,,,g1,1,,,Resources,150,0,0,0,0,5,0.055556,\n");
 	snprintf(path, sizeof path, "%s/summary.json", dir);
 	char *js = th_slurp(path, NULL);
 	const char *keys[] = { "\"jobs\": 4", "\"filtered\"", "\"makespan\": 350", "\"utilization\"", "\"mean_wait\": 61.5",

@@ -671,10 +671,25 @@ Test(cluster, yaml_that_crashes_libfyaml_is_refused)
 	th_unlink(p);
 }
 
-/* A site power cap is not simulated: read and ignored it would let a run
- * draw past it, so the key is refused where it stands. */
-Test(cluster, a_power_cap_is_refused_until_it_is_simulated)
+/* The site's power cap (facility kW): read, and refused where it stands
+ * when negative, zero, or not above the idle draw (2 nodes x 100 W = 0.2
+ * kW IT x PUE 1.2 = 0.24 kW: no job could ever start). */
+Test(cluster, a_power_cap_is_read_and_checked_against_the_idle_draw)
 {
-	expect_error("site: {pue: 1.2}", "site: {pue: 1.2, power_cap_kw: 300}", CS_EINVAL,
-		     "2:32: site.power_cap_kw: a site power cap is not simulated yet", "remove it");
+	expect_error("site: {pue: 1.2}", "site: {pue: 1.2, power_cap_kw: -300}", CS_EINVAL,
+		     "2:32: site.power_cap_kw: must be > 0, got -300", NULL);
+	expect_error("site: {pue: 1.2}", "site: {pue: 1.2, power_cap_kw: 0}", CS_EINVAL,
+		     "2:32: site.power_cap_kw: must be > 0, got 0", NULL);
+	expect_error("site: {pue: 1.2}", "site: {pue: 1.2, power_cap_kw: 0.24}", CS_EINVAL,
+		     "2:32: site.power_cap_kw: 0.24 kW is not above the site's idle draw, 0.2 kW IT x PUE 1.2 = 0.24 kW",
+		     NULL);
+	const char *good = "site: {pue: 1.2, power_cap_kw: 0.25}";
+	char text[2048];
+	const char *at = strstr(GOOD, "site: {pue: 1.2}");
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(at - GOOD), GOOD, good, at + strlen("site: {pue: 1.2}"));
+	char err[CS_ERRLEN] = "";
+	cs_cluster *c = NULL;
+	cr_assert_eq(cs_cluster_load_text(&c, text, strlen(text), "cap.yaml", NULL, err, sizeof err), 0, "%s", err);
+	cr_expect(cs_cluster_site_info(c)->power_cap_kw == 0.25);
+	cs_cluster_free(c);
 }

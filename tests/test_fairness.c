@@ -237,8 +237,8 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	const char *g1 = strstr(pj, "\ng1,2,"), *g2 = strstr(pj, "\ng2,1,");
 	cr_assert(g1 && g2 && g1 < g2, "%s", pj);
 	/* billed_hours without weights: size x seconds, the core-seconds 300 and 100 */
-	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0,0.083333\n"), "%s", pj);
-	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.027778\n"), "%s", pj);
+	cr_assert(strstr(g1, ",25.0,1.2500,1.4750,0.097222,0.055556,1.5000,0.000000,1,0,0.083333,\n"), "%s", pj);
+	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.027778,\n"), "%s", pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
@@ -261,7 +261,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 		  "jain %g distance %g", jreal(f, "jain_service"), jreal(f, "distance"));
 	json_decref(f);
 	char *pj = slurp_in(od, "projects.csv");
-	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333\n"), "%s", pj);
+	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333,\n"), "%s", pj);
 	free(pj);
 	remove_dir(dir);
 }
@@ -325,8 +325,10 @@ Test(fairness, node_model_counts_gpus)
 	cr_assert(strstr(fc, "\n0,2024-01-01T00:00:00Z,200,400,550,400,100.0,0.250000,0.800000,2,1\n"), "%s", fc);
 	char *pj = slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\nA,2,300,") && strstr(pj, "\nB,1,100,") && strstr(pj, "\nC,1,0,400,"), "%s", pj);
-	/* C billed its size (cores) x seconds: 400 core-seconds */
-	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.111111\n"), "C has no fair share of GPUs: %s", pj);
+	/* C billed its size (cores) x seconds: 400 core-seconds; its energy, its 4
+	 * of the node's 4 cores at peak 250 W for 100 s: 25 kJ = 0.006944 kWh */
+	cr_assert(strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.111111,0.006944\n"), "C has no fair share of GPUs: %s",
+		  pj);
 	free(fc);
 	free(pj);
 	remove_dir(dir);
@@ -402,8 +404,8 @@ Test(fairness, billing_weights_count_billed_amounts)
 	/* projects.csv: A's fair share 1,840 s = 0.511111 h, B 560 s = 0.155556 h,
 	 * B's shortfall 260 s = 0.072222 h; billed 2,100 and 300 s */
 	char *pj = slurp_in(od, "projects.csv");
-	cr_assert(strstr(pj, ",0.633333,0.511111,1.1413,0.000000,1,0,0.583333\n"), "%s", pj);
-	cr_assert(strstr(pj, ",0.155556,0.155556,0.5357,0.072222,1,1,0.083333\n"), "%s", pj);
+	cr_assert(strstr(pj, ",0.633333,0.511111,1.1413,0.000000,1,0,0.583333,0.000000\n"), "%s", pj); /* 0 W nodes */
+	cr_assert(strstr(pj, ",0.155556,0.155556,0.5357,0.072222,1,1,0.083333,0.000000\n"), "%s", pj);
 	free(pj);
 	free(fc);
 	remove_dir(dir);

@@ -247,7 +247,7 @@ static char *accounts_text(const cs_gen_model *m, const cs_trace *t, const cs_ge
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 	cr_assert(f);
-	cr_assert_eq(cs_gen_accounts_write(f, m, t, pr, NULL, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_accounts_write(f, m, t, pr, NULL, NULL, err, sizeof err), 0, "%s", err);
 	fclose(f);
 	return buf;
 }
@@ -370,7 +370,7 @@ Test(gen_accounts, a_type_named_like_a_project_is_an_error)
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
-	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, NULL, err, sizeof err), -CS_EINVAL);
+	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, NULL, NULL, err, sizeof err), -CS_EINVAL);
 	fclose(f);
 	cr_assert(strstr(err, "organisation type 'p0001' has the name of another account"), "%s", err);
 	free(buf), free(pr), free(text);
@@ -502,7 +502,7 @@ Test(gen_accounts, grants_share_the_billed_total_by_weight_and_days)
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
-	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, billed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_accounts_write(f, m, &t, pr, billed, NULL, err, sizeof err), 0, "%s", err);
 	fclose(f);
 	double sum = 0, wd = 0;
 	size_t n = 0;

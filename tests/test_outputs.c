@@ -44,15 +44,19 @@ Test(outputs, jobs_csv_gives_state_node_list_gpus_cores_and_calendar_times)
 	cr_assert_str_eq(csv,
 		"id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 		"gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-		"reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours\n"
+		"reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh\n"
 		"1,0,0,50,0,50,100,100,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,2024-01-01T00:00:50Z,COMPLETED,"
-		"8,16,2,4,8,0,a-[0-1],p1,u1,normal,gpu,None,-1,0,0,0,0,3,0.111111\n"
+		"8,16,2,4,8,0,a-[0-1],p1,u1,normal,gpu,None,-1,0,0,0,0,3,0.111111,0.013889\n"
 		"2,10,10,40,0,30,30,30,2024-01-01T00:00:10Z,2024-01-01T00:00:10Z,2024-01-01T00:00:40Z,TIMEOUT,"
-		"2,4,1,2,4,0,a-2,p1,u2,normal,gpu,None,-1,0,1,0,0,4,0.016667\n"
+		"2,4,1,2,4,0,a-2,p1,u2,normal,gpu,None,-1,0,1,0,0,4,0.016667,0.002083\n"
 		"3,20,20,60,0,40,100,100,2024-01-01T00:00:20Z,2024-01-01T00:00:20Z,2024-01-01T00:01:00Z,FAILED,"
-		"0,32,2,0,16,0,b-[0-1],p2,u3,normal,cpu,None,-1,0,0,0,0,5,0.355556\n");
+		"0,32,2,0,16,0,b-[0-1],p2,u3,normal,cpu,None,-1,0,0,0,0,5,0.355556,0.005556\n");
 	/* no weights on this cluster: billed_hours = size x run / 3600, size the
-	 * GPUs (8 x 50 s, 2 x 30 s) or, for the CPU-only job 3, its cores (32 x 40 s) */
+	 * GPUs (8 x 50 s, 2 x 30 s) or, for the CPU-only job 3, its cores (32 x 40 s).
+	 * energy_kwh (capsim/power.h): peak x the share held x run time: job 1 all
+	 * of 2 a nodes (500 W) for 50 s, 50 kJ = 0.013889 kWh; job 2 half an a node
+	 * for 30 s, 7.5 kJ = 0.002083 kWh; job 3 all of 2 b nodes (250 W) for 40 s,
+	 * 20 kJ = 0.005556 kWh */
 	free(csv);
 	char cmd[700];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -80,10 +84,13 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 	cr_assert(strstr(pj, "project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
 			     "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 			     "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,"
-			     "shortfall_hours,active_windows,short_windows,billed_hours\n"
+			     "shortfall_hours,active_windows,short_windows,billed_hours,energy_kwh\n"
 			     "p1,2,460,920,"), "%s", pj);
-	/* p2 holds no GPU: no GPU demand, no fair share of GPUs, no service figure */
-	cr_assert(strstr(pj, "\np2,1,0,1280,") && strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.355556\n"), "%s", pj);
+	/* p2 holds no GPU: no GPU demand, no fair share of GPUs, no service figure;
+	 * energy: p1 57.5 kJ (jobs 1 and 2), p2 20 kJ (jobs.csv's test) */
+	cr_assert(strstr(pj, "\np2,1,0,1280,") && strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.355556,0.005556\n"),
+		  "%s", pj);
+	cr_assert(strstr(pj, ",0.127778,0.015972\n"), "%s", pj);
 	char *oc = slurp_in(od, "occupancy.csv");
 	cr_assert(strstr(oc, "\na-0,a,") && strstr(oc, "\nb-1,b,"), "%s", oc);
 	free(oc);

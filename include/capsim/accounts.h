@@ -32,6 +32,11 @@
  *   TRES are cpu, mem (MB; suffix K, M, G or T), node, gres/gpu and
  *   billing; -1 (or a TRES set to -1) is "no limit", which also stops a
  *   Max* value inherited from above.
+ * Storage allocations, optional on any account (docs/storage.md): what
+ * its subtree may keep on each of the cluster's storage tiers, in TB:
+ *       storage_tb: {project: 120, archive: 40}
+ *   each >= 0; a tier the run's cluster does not have is an error when the
+ *   run binds them (capsim/storage.h).
  * A grant, optional on any account (docs/fairshare.md#grants): what the
  * site awarded it, for the reports (not a limit: GrpTRESMins is):
  *       grant: {hours: 12000, from: 0, to: 15552000}
@@ -74,6 +79,16 @@ typedef struct cs_grant {
 	double hours;
 	cs_time from, to; /* [from, to) on the workload's clock */
 } cs_grant;
+
+/* A storage allocation on an account (`storage_tb: {TIER: TB, ...}`,
+ * capsim/storage.h): the account's subtree may keep tb terabytes on the
+ * cluster's storage tier named `tier`. */
+typedef struct cs_storage_alloc {
+	uint32_t node;     /* the account, a node of the tree */
+	const char *tier;  /* as the file names it (the cs_accounts' string: valid while it lives) */
+	double tb;         /* >= 0 */
+	int line, col;     /* where the file names the tier, for messages */
+} cs_storage_alloc;
 
 /* Trackable resources of association limits, as Slurm names them. */
 enum { CS_TRES_CPU, CS_TRES_MEM, CS_TRES_NODE, CS_TRES_GPU, CS_TRES_BILLING, CS_TRES_N };
@@ -122,6 +137,9 @@ typedef struct cs_account_tree {
 	const cs_time *qos_grace;    /* [nqos]: seconds a preempted job of the QoS runs on before it is
 				      * stopped (Slurm's QOS GraceTime); -1: not given (appended) */
 	const cs_grant *grants;      /* [nnodes], NULL when the file gives none (appended) */
+	const cs_storage_alloc *storage; /* [nstorage]: storage allocations in file order, NULL when the
+					  * file gives none (appended) */
+	uint32_t nstorage;
 } cs_account_tree;
 
 /* What binding added (for the summary). */

@@ -8,7 +8,8 @@
  *   name: str
  *   site:
  *     pue: float >= 1                    # facility power / IT power
- *     power_cap_kw: refused: a site power cap is not simulated yet
+ *     power_cap_kw: float > 0            # optional: facility power cap (capsim/power.h),
+ *                                        # above the idle draw x PUE
  *     energy_price_per_kwh: float >= 0   # optional
  *     currency: str                      # optional
  *   node_types:                          # list, >= 1
@@ -44,7 +45,44 @@
  *                                        # >= 1, from the leaves up
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
- *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0,
+ *        used_pb: float in [0, capacity_pb],    # optional: held when a run starts (default 0)
+ *        tb_per_gpu_hour: float >= 0,           # optional: what a GPU-hour of a job writes there
+ *        tb_per_core_hour: float >= 0,          # optional: a core-hour, for jobs without GPUs
+ *        retention_days: float > 0}             # optional: data is deleted at that age
+ *                                        # (capsim/storage.h; default: kept)
+ *   failures:                            # optional (capsim/failures.h, docs/failures.md)
+ *     seed: int >= 0                     # optional, default 1 (capsim run --failure-seed)
+ *     processes:                         # a list >= 1, or trace: not both
+ *       - component: gpu | node | link
+ *         node_types: [str, ...]         # optional, default every node type (with GPUs, for gpu)
+ *         mtbf_h: float > 0              # mean time to failure of one component, hours
+ *         distribution: exponential | weibull   # optional, default exponential
+ *         shape: float > 0               # weibull's (required there, refused elsewhere)
+ *         repair: {distribution: fixed | exponential | weibull | lognormal, mean_h: float > 0,
+ *                  shape: float > 0 (weibull), sigma: float > 0 (lognormal)}
+ *     trace: str                         # a failure trace (relative to the config's directory):
+ *                                        # lines time_s,node,component,repair_s
+ *   checkpoints:                         # optional list; the first rule a job matches applies
+ *     - qos: str                         # optional: the jobs of this QoS
+ *       partition: str                   # optional: of this partition
+ *       min_gpus: int >= 1               # optional: with at least this many GPUs
+ *       interval_s: int >= 1             # seconds of work between checkpoints, or
+ *       interval: young_daly             # sqrt(2 x cost x the job's MTBF) (not both)
+ *       cost_s: int >= 0                 # seconds a checkpoint takes (> 0 with young_daly)
+ *   maintenance:                         # optional list of windows (advance reservations)
+ *     - name: str
+ *       start_s: int >= 0                # seconds on the workload's clock
+ *       duration_s: int >= 1
+ *       every_s: int >= duration_s       # optional: again every every_s
+ *       until_s: int >= start_s          # optional: no start after it (default: the last submission)
+ *       count: int >= 1                  # optional, with every_s: at most this many
+ *       nodes: str                       # "all", or a host list: h100-[000-013],a100-4gpu-0
+ *       partition: str                   # instead of nodes: a partition's nodes
+ *   extends: str                         # another config (a path relative to this one's directory,
+ *                                        # or "default"): this one is that one with its own name
+ *                                        # (optional then) and failures, checkpoints and
+ *                                        # maintenance; no other key may be given with it
  *
  * An XML node type without `gpus` takes its GPU count and model from the
  * XML (and its vendor from the PCI vendor). The vendor says which jobs may
@@ -93,7 +131,7 @@ extern const char *const cs_gpu_vendor_names[CS_GPU_VENDOR_N];
 
 typedef struct cs_cluster_site {
 	double pue;                  /* >= 1 */
-	double power_cap_kw;         /* always 0: the key is refused (not simulated yet) */
+	double power_cap_kw;         /* facility power cap, kW; 0: none given */
 	double energy_price_per_kwh; /* 0: none given */
 	const char *currency;        /* "" if none given */
 } cs_cluster_site;
@@ -132,7 +170,11 @@ typedef struct cs_cluster_fabric_level {
 typedef struct cs_cluster_storage {
 	const char *name;
 	double capacity_pb;
-	double bandwidth_gbs; /* GB/s */
+	double bandwidth_gbs;    /* GB/s */
+	double used_pb;          /* held when a run starts */
+	double tb_per_gpu_hour;  /* data a job writes a GPU-hour (capsim/storage.h); 0: none */
+	double tb_per_core_hour; /* a core-hour, for a job without GPUs; 0: none */
+	double retention_days;   /* 0: kept */
 } cs_cluster_storage;
 
 typedef struct cs_cluster_gpu_count {
@@ -282,6 +324,11 @@ void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len
  * peaks are not in slurm.conf and stay 0. With verbose, the ignored global
  * keys and the generated YAML twin are written there. */
 int cs_cluster_load_slurm(cs_cluster **out, const char *slurm_conf, FILE *verbose, char *err, size_t errlen);
+/* The Slurm names of the nodes of cs_cluster_load_slurm's cluster, in its
+ * node order (node type by node type, each type's nodes in slurm.conf's
+ * order): a malloc'ed array of *n malloc'ed names, freed with
+ * cs_slurm_hostlist_free (capsim/slurmconf.h). 0 or -CS_E* with err. */
+int cs_cluster_slurm_node_names(const char *slurm_conf, char ***names, int *n, char *err, size_t errlen);
 /* "default", a path ending in ".conf" (slurm.conf), or a YAML config. */
 int cs_cluster_open(cs_cluster **out, const char *spec, FILE *verbose, char *err, size_t errlen);
 

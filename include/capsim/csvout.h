@@ -15,4 +15,11 @@ void cs_csv_utc(FILE *f, int64_t epoch, int64_t t);
 /* The same into buf (len >= 21), "" when there is nothing to write. */
 void cs_utc_string(char *buf, size_t len, int64_t epoch, int64_t t);
 
+/* Open DIR/NAME for writing (its path into path, plen bytes): the file, or
+ * NULL with "PATH: cannot write: REASON" in err. */
+FILE *cs_csv_open(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen);
+/* Close an output opened so: 0, or -CS_EIO with "PATH: write failed" if
+ * any write or the close failed. */
+int cs_csv_close(FILE *f, const char *path, char *err, size_t errlen);
+
 #endif

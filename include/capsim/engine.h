@@ -110,6 +110,13 @@ typedef struct cs_node_machine {
 	 * optional; the engine's partitions are the cluster's) */
 	double *billing;
 	const struct cs_cluster *bill_cluster;
+	/* the site's power cap (capsim/power.h; optional): a job starts only if the site's
+	 * facility power stays at or under it over its estimated run, reservations kept;
+	 * one whose draw alone could exceed it is rejected at submission (CS_WAIT_POWERCAP) */
+	const struct cs_power_cap *power;
+	/* optional: failures take GPUs and nodes down and stop the jobs on them
+	 * (capsim/failures.h; the caller's, made for these jobs) */
+	struct cs_failsim *fail;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,

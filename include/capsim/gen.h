@@ -27,6 +27,9 @@
  *     grant_use: float in (0,1] # optional (default 0.8): the share of their
  *                              # grants projects' jobs use, over all projects
  *                              # (sizes the grants of `generate --accounts`)
+ *     storage_use: float in (0,1] # optional (default 0.8): the share of its
+ *                              # storage allocation a project's jobs fill
+ *                              # (sizes the allocations of `generate --accounts`)
  *   organisations:             # list, >= 1: the accounts tree's levels
  *     - type: str (unique)     # organisation type (an account name)
  *       count: int >= 1        # organisations of this type
@@ -121,16 +124,20 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
  * project also gets a grant over the part of its life inside the trace's
  * days: grant = total billed / grant_use x its weight x its days inside /
  * the sum of that over the projects, rounded up to whole hours (docs/gen.md).
- * 0, or -CS_EIO, -CS_ENOMEM, or -CS_EINVAL (an organisation's name is
- * another account's). */
+ * With storage (a cluster; NULL: none), each project also gets a storage
+ * allocation (storage_tb) on each of its tiers that keeps what jobs write
+ * (a growth rate and no retention, capsim/storage.h): what its jobs would
+ * write there if they all ran / storage_use, rounded up to whole TB, at
+ * least 1 (docs/storage.md). 0, or -CS_EIO, -CS_ENOMEM, or -CS_EINVAL (an
+ * organisation's name is another account's). */
+struct cs_cluster;
 int cs_gen_accounts_write(FILE *f, const cs_gen_model *m, const cs_trace *t, const cs_gen_project *projects,
-			  const double *billed_h, char *err, size_t errlen);
+			  const double *billed_h, const struct cs_cluster *storage, char *err, size_t errlen);
 
 /* Each job of t's billing-unit-hours on cluster c (its partition's
  * TRESBillingWeights, its size without), the billed_h of
  * cs_gen_accounts_write: *out malloc'ed, one per job. -CS_EINVAL if a job's
  * partition is not one of the cluster's, -CS_ENOMEM. */
-struct cs_cluster;
 int cs_gen_billed_hours(const struct cs_cluster *c, const cs_trace *t, double **out, char *err, size_t errlen);
 
 /* What a model says, as plain data (owned by the model; see the schema). */
@@ -185,6 +192,7 @@ typedef struct cs_gen_spec {
 	int life_min_days, life_max_days, renew_max;
 	double renew_share, weight_sigma, cpu_share;
 	double grant_use;      /* projects' jobs use this share of their grants, over all */
+	double storage_use;    /* projects' jobs fill this share of their storage allocations */
 	cs_gen_dist users;     /* users per project */
 	cs_gen_orgtype *orgs;  /* organisation types */
 	int norgs;

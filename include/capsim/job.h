@@ -22,7 +22,9 @@ enum {
 	 * the outputs: the simulation still runs it for its recorded run time. */
 	CS_JOB_TRACE_FAILED = 1u << 10,
 	CS_JOB_TRACE_CANCELLED = 1u << 11,
-	CS_JOB_TRACE_TIMEOUT = 1u << 12
+	CS_JOB_TRACE_TIMEOUT = 1u << 12,
+	CS_JOB_NODE_FAIL = 1u << 13      /* ended early: a failure stopped it and it was not requeued
+					  * (capsim/failures.h) */
 };
 
 typedef struct cs_job {
@@ -111,6 +113,10 @@ enum { CS_WAIT_NONE, CS_WAIT_PRIORITY, CS_WAIT_RESOURCES, CS_WAIT_CPU_LIMIT, CS_
        CS_WAIT_MEM_LIMIT, CS_WAIT_NODE_LIMIT, CS_WAIT_BILLING_LIMIT, CS_WAIT_MEM_BUDGET, CS_WAIT_NODE_BUDGET,
        CS_WAIT_BILLING_BUDGET, CS_WAIT_GRP_JOBS, CS_WAIT_GRP_SUBMIT, CS_WAIT_MAX_CPU_PER_JOB,
        CS_WAIT_MAX_MEM_PER_JOB, CS_WAIT_MAX_NODE_PER_JOB, CS_WAIT_MAX_GRES_PER_JOB, CS_WAIT_MAX_BILLING_PER_JOB,
+       /* the site's power cap (capsim/power.h) keeps it waiting: its nodes were free but the
+	* power was not; or rejected at submission, its draw alone over the cap (Slurm's
+	* nearest reason is PowerNotAvail) */
+       CS_WAIT_POWERCAP,
        CS_WAIT_N };
 extern const char *const cs_wait_names[CS_WAIT_N];
 

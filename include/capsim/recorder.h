@@ -74,6 +74,10 @@ void cs_recorder_set_progress(cs_recorder *r, cs_progress_fn fn, void *ctx);
  * recorder), capacity the machine's per second. NULL: GPUs (cores on a
  * pooled machine), as without. */
 void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity);
+/* Per job, its IT energy in joules (capsim/power.h's meter; not copied:
+ * it must outlive the recorder), for projects.csv's energy_kwh. NULL:
+ * none (the column is empty). */
+void cs_recorder_set_energy(cs_recorder *r, const double *energy_j);
 /* After the replay: close the last interval at the last event. 0 or -CS_ENOMEM. */
 int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen);
 

@@ -178,7 +178,7 @@ static int generate_main(int argc, char **argv)
 			snprintf(err, sizeof err, "workload generate: --accounts: %.460s", msg);
 		}
 		if (rc == 0)
-			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, err, sizeof err);
+			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, cl, err, sizeof err);
 		rc = close_out(fa, acc, rc, err, sizeof err);
 		free(billed);
 	}
