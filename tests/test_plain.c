@@ -3,18 +3,25 @@
  * it looks (a job's own node types) give the schedule of the plain engine
  * (cs_engine_plain), which keeps nothing and searches everything. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capsim/engine.h"
 #include "helpers.h"
 
-/* Run path under policy with the fit and parameters given, then again on
- * the plain engine: every job starts, ends, reserves, runs in its
- * partition, waits for its reason and is placed on the same GPUs, cores
- * and memory of the same nodes. */
-static void same_as_plain(const char *path, const char *policy, cs_fit fit, const char *const *params,
-			  const char *const *resv)
+/* Run path under policy with the fit and parameters given (on the
+ * cluster config at cluster_path, NULL: the default), then again on the
+ * plain engine: every job starts, ends, reserves, runs in its partition for
+ * as long, loses as much to stops, waits for its reason and is placed on
+ * the same GPUs, cores and memory of the same nodes. Returns how many jobs
+ * waited last for the power cap and how many a stop (a failure) set back. */
+struct plain_seen {
+	size_t powercap, stopped;
+};
+
+static struct plain_seen same_as_plain_on(const char *cluster_path, const char *path, const char *policy, cs_fit fit,
+					  const char *const *params, const char *const *resv)
 {
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
@@ -25,6 +32,7 @@ static void same_as_plain(const char *path, const char *policy, cs_fit fit, cons
 		for (size_t i = 0; resv && resv[i]; i++)
 			o.reserve[o.nreserve++] = resv[i];
 		o.workload = path;
+		o.cluster = cluster_path;
 		o.policy = policy;
 		o.fit = fit;
 		char err[CS_ERRLEN] = "";
@@ -36,10 +44,14 @@ static void same_as_plain(const char *path, const char *policy, cs_fit fit, cons
 	cr_assert_eq(r[0].njobs, r[1].njobs);
 	cr_assert_gt(r[0].est.max_queue, 50, "%s: a queue builds: %zu", policy, r[0].est.max_queue);
 	size_t diff = 0, placed = 0;
+	struct plain_seen seen = { 0, 0 };
 	for (size_t i = 0; i < r[0].njobs; i++) {
 		const cs_job *a = &r[0].jobs[i], *b = &r[1].jobs[i];
 		diff += a->start_s != b->start_s || a->end_s != b->end_s || a->reservation_s != b->reservation_s ||
-			a->partition != b->partition || a->reason != b->reason || a->flags != b->flags;
+			a->partition != b->partition || a->reason != b->reason || a->flags != b->flags ||
+			a->runtime_s != b->runtime_s || a->preempted_s != b->preempted_s;
+		seen.powercap += a->reason == CS_WAIT_POWERCAP;
+		seen.stopped += a->preempted_s > 0 || (a->flags & CS_JOB_NODE_FAIL);
 		if (a->start_s < 0 || a->nodes != b->nodes)
 			continue;
 		const cs_slot *sa = r[0].placements + r[0].placement_off[i], *sb = r[1].placements + r[1].placement_off[i];
@@ -54,6 +66,13 @@ static void same_as_plain(const char *path, const char *policy, cs_fit fit, cons
 		     params && params[0] ? params[0] : "", diff);
 	cs_run_result_free(&r[0]);
 	cs_run_result_free(&r[1]);
+	return seen;
+}
+
+static void same_as_plain(const char *path, const char *policy, cs_fit fit, const char *const *params,
+			  const char *const *resv)
+{
+	same_as_plain_on(NULL, path, policy, fit, params, resv);
 }
 
 Test(plain, kept_holds_and_fits_give_the_plain_engines_schedule)
@@ -88,4 +107,89 @@ Test(plain, kept_plans_give_the_plain_engines_schedule)
 	path = th_backlog_csv(2, 1);
 	same_as_plain(path, "conservative", CS_FIT_BEST, NULL, NULL);
 	th_unlink(path);
+}
+
+/* The default cluster with a failure model of rates high enough to take
+ * GPUs and nodes down many times in a few days (no maintenance windows:
+ * they are advance reservations, under which nothing is kept). */
+static char *failing_cluster(void)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml,
+		 "name: failing\n"
+		 "extends: %s/configs/clusters/national-ai-dc.yaml\n"
+		 "failures:\n"
+		 "  seed: 3\n"
+		 "  processes:\n"
+		 "    - {component: gpu, node_types: [h100, a100], mtbf_h: 1000, repair: {distribution: exponential, mean_h: 12}}\n"
+		 "    - {component: node, mtbf_h: 2000, repair: {distribution: exponential, mean_h: 6}}\n"
+		 "checkpoints:\n"
+		 "  - {qos: high, interval_s: 7200, cost_s: 120}\n",
+		 th_root());
+	return th_write_tmp(yaml, ".yaml");
+}
+
+/* The default cluster's config with site.power_cap_kw set (after its pue
+ * line), and its failure model appended if failing. */
+static char *capped_cluster(double kw, int failing)
+{
+	char path[1100];
+	snprintf(path, sizeof path, "%s/configs/clusters/national-ai-dc.yaml", th_root());
+	size_t len;
+	char *text = th_slurp(path, &len);
+	cr_assert(text);
+	char *pue = strstr(text, "\n  pue: ");
+	cr_assert(pue);
+	char *eol = strchr(pue + 1, '\n');
+	cr_assert(eol);
+	size_t cap = len + 1024;
+	char *yaml = malloc(cap);
+	cr_assert(yaml);
+	int n = snprintf(yaml, cap, "%.*s\n  power_cap_kw: %g%s", (int)(eol - text), text, kw, eol);
+	if (failing)
+		snprintf(yaml + n, cap - (size_t)n,
+			 "failures:\n"
+			 "  seed: 5\n"
+			 "  processes:\n"
+			 "    - {component: gpu, node_types: [h100, a100], mtbf_h: 1000, repair: {distribution: exponential, mean_h: 12}}\n");
+	char *out = th_write_tmp(yaml, ".yaml");
+	free(yaml);
+	free(text);
+	return out;
+}
+
+/* Failures take resources down and give them back between passes: kept
+ * holds, shapes that did not fit and standing plans must follow. */
+Test(plain, under_failures_the_kept_state_gives_the_plain_engines_schedule)
+{
+	char *cl = failing_cluster();
+	char *path = th_backlog_csv(3, 0);
+	static const char *const pol[] = { "easy", "multifactor", "conservative" };
+	for (size_t i = 0; i < sizeof pol / sizeof *pol; i++) {
+		struct plain_seen s = same_as_plain_on(cl, path, pol[i], CS_FIT_BEST, NULL, NULL);
+		cr_assert_gt(s.stopped, 0, "%s: failures stopped no job", pol[i]);
+	}
+	same_as_plain_on(cl, path, "easy", CS_FIT_BEST, (const char *const[]){ "reserve=3", NULL }, NULL);
+	th_unlink(path);
+	th_unlink(cl);
+}
+
+/* Under the power cap a hold or a plan depends on the site's draw: none is
+ * kept across passes (and every time of a hold's search is tried). */
+Test(plain, under_a_power_cap_the_schedule_is_the_plain_engines)
+{
+	char *cl = capped_cluster(1900, 0), *clf = capped_cluster(1900, 1);
+	char *path = th_backlog_csv(3, 0);
+	static const char *const pol[] = { "easy", "multifactor", "conservative", "fcfs" };
+	for (size_t i = 0; i < sizeof pol / sizeof *pol; i++) {
+		struct plain_seen s = same_as_plain_on(cl, path, pol[i], CS_FIT_BEST, NULL, NULL);
+		cr_assert_gt(s.powercap, 0, "%s: no job waited for the cap", pol[i]);
+	}
+	same_as_plain_on(cl, path, "easy", CS_FIT_BEST, (const char *const[]){ "reserve=3", NULL }, NULL);
+	struct plain_seen s = same_as_plain_on(clf, path, "easy", CS_FIT_BEST, NULL, NULL);
+	cr_assert_gt(s.stopped, 0);
+	same_as_plain_on(clf, path, "conservative", CS_FIT_BEST, NULL, NULL);
+	th_unlink(path);
+	th_unlink(cl);
+	th_unlink(clf);
 }
