@@ -717,8 +717,14 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
-	if (rc == 0 && r->fail)
+	if (rc == 0 && r->fail) {
 		cs_failsim_finish(r->fail);
+		if (r->rec) {
+			const cs_fail_down *down;
+			size_t ndown = cs_failsim_down_changes(r->fail, &down);
+			cs_recorder_set_down(r->rec, down, ndown);
+		}
+	}
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && r->power)
