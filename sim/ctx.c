@@ -111,7 +111,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	if (c->billing && c->bill_cluster && c->set_part && c->set_part[jid] >= 0) /* bills where it runs */
 		c->billing[jid] = cs_cluster_billing_rate(c->bill_cluster, j->partition, j->nodes, j->gpus_per_node,
 							  j->cores_per_node, j->mem_per_node_mib, j->size);
-	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
+	/* a staged run's end is known only when its output is out (stage.c) */
+	int staged = c->sg && cs_stage_staged(c, jid);
+	if (!staged && cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
 		if (c->nm) {
 			cs_placement p = placement_of(c, jid);
 			cs_alloc_release(c->A, &p);
@@ -133,7 +135,11 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
 		j->reason = CS_WAIT_NONE;
-	j->end_s = c->now + j->runtime_s;
+	j->end_s = staged ? CS_TIME_MAX : c->now + j->runtime_s;
+	if (staged && cs_stage_begin(c, jid) < 0) {
+		c->failed = -CS_ENOMEM; /* the run stops: nothing to undo */
+		return -CS_ENOMEM;
+	}
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;
@@ -433,6 +439,8 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what)
 {
 	cs_job *j = &c->jobs[jid];
+	if (c->sg && cs_stage_stop(c, jid) < 0)
+		c->failed = -CS_ENOMEM;
 	cs_ctx_run_remove(c, jid);
 	cs_ctx_free_resources(c, jid);
 	if (c->stop_at)

@@ -161,6 +161,10 @@ static int handle(cs_sched_ctx *c, const cs_event *e)
 		}
 	} else if (e->type == EV_STOP) {
 		trigger = cs_ctx_stop_due(c, e->data);
+	} else if (e->type == EV_XFER || e->type == EV_WORK || e->type == EV_LIMIT) {
+		cs_stage_event(c, e); /* a run that is over gets its END: that triggers the pass */
+		if (c->failed)
+			return 0;
 	} else if (e->type == EV_FAIL || e->type == EV_REPAIR) {
 		trigger = cs_fail_event(c, e, L->next_submit >= c->njobs);
 		resubmit(c); /* before the pass their failure owes */
@@ -350,7 +354,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 		return -CS_EINVAL;
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
 			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus,
-			   .fs = m->fail };
+			   .fs = m->fail, .sg = m->stage };
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;

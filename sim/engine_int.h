@@ -30,7 +30,10 @@
  * stopped at its grace's end, unless it ended by then. EV_FAIL and
  * EV_REPAIR: the failure model's (failures.c), in the wakeups' class: a
  * job that ends when a failure strikes has ended. */
-enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPAIR = 5 };
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPAIR = 5,
+       /* the staging model's (stage.c): a tier's transfer is due, a job's
+	* work is done, a job's time limit */
+       EV_XFER = 6, EV_WORK = 7, EV_LIMIT = 8 };
 
 /* A wakeup a policy asked for comes after the ends and submissions of its
  * time, so the pass it triggers sees them all; so does a grace's end
@@ -167,6 +170,7 @@ struct cs_sched_ctx {
 	struct pw_ev *pw_tmp;  /* scratch: the holds' draws */
 	size_t pw_tmp_cap;
 	struct cs_failsim *fs;  /* the failure model (cs_node_machine.fail), or NULL */
+	struct cs_stagesim *sg; /* the staging model (cs_node_machine.stage), or NULL */
 	/* the event loop between calls (engine.c; a live run advances it in
 	 * steps: cs_engine_advance) */
 	struct cs_loop {
@@ -487,5 +491,19 @@ int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted);
 int cs_fail_stale_end(cs_sched_ctx *c, uint32_t jid, cs_time t);
 /* What is down, as pieces given back at their repairs, sorted by time. */
 size_t cs_fail_pieces(cs_sched_ctx *c, struct cs_fail_piece **out);
+
+/* --- stage.c: stage-in and stage-out (capsim/stage.h; needs c->sg) --- */
+
+/* Does job jid move data (then its run is staged: cs_stage_begin)? */
+int cs_stage_staged(const cs_sched_ctx *c, uint32_t jid);
+/* Job jid starts now, its nodes taken: its stage-in begins (or its work,
+ * without input). 0 or -CS_ENOMEM. */
+int cs_stage_begin(cs_sched_ctx *c, uint32_t jid);
+/* Job jid's run stops now (a preemption or a failure): its transfer under
+ * way is cancelled. 0 or -CS_ENOMEM. */
+int cs_stage_stop(cs_sched_ctx *c, uint32_t jid);
+/* An EV_XFER, EV_WORK or EV_LIMIT event; a job whose run is over gets its
+ * END event at this second. Out of memory sets c->failed. */
+void cs_stage_event(cs_sched_ctx *c, const cs_event *e);
 
 #endif

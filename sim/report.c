@@ -3,6 +3,7 @@
 #include "capsim/report.h"
 #include "capsim/csvout.h"
 #include "capsim/failures.h"
+#include "capsim/stage.h"
 #include "capsim/gpumap.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
@@ -153,6 +154,8 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 		r->est.max_queue);
 	if (r->fail)
 		cs_failsim_print(f, r->fail);
+	if (r->stage)
+		cs_stagesim_print(f, r->stage);
 }
 
 static json_t *jint(long long v) { return json_integer(v); }
@@ -289,6 +292,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --requeue-on-failure %s", o->requeue_on_failure ? "yes" : "no");
 	if (o->failure_seed >= 0)
 		ADD(" --failure-seed %lld", (long long)o->failure_seed);
+	if (o->staging)
+		ADD(" --staging %s", o->staging > 0 ? "yes" : "no");
+	if (o->stage_tier)
+		ADD(" --stage-tier %s", o->stage_tier);
 	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
 	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
 	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -555,6 +562,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	}
 	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
 		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
+	if (r->stage) /* only with staging on */
+		json_object_set_new(root, "staging", cs_stagesim_summary_json(r->stage));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -621,6 +630,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
 	if (r->fail)
 		cs_failsim_csv_header(f);
+	if (r->stage)
+		cs_stagesim_csv_header(f);
 	fputc('\n', f);
 	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
 	const cs_trace *t = r->trace;
@@ -685,6 +696,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			fprintf(f, "%.6f", energy[i] / 3.6e6);
 		if (r->fail)
 			cs_failsim_csv_row(f, r->fail, i);
+		if (r->stage)
+			cs_stagesim_csv_row(f, r->stage, i);
 		fputc('\n', f);
 	}
 	free(nodes);

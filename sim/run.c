@@ -8,6 +8,7 @@
 #include "capsim/nodemodel.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/stage.h"
 #include "capsim/storage.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
@@ -196,6 +197,8 @@ void cs_run_result_free(cs_run_result *r)
 	cs_grant_report_free(&r->grants);
 	cs_failsim_free(r->fail);
 	r->fail = NULL;
+	cs_stagesim_free(r->stage);
+	r->stage = NULL;
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -525,6 +528,130 @@ static int reliability(const cs_run_opts *o, cs_run_result *r, const cs_cluster 
 	return rc;
 }
 
+/* Storage tier `name` of cluster c, able to stage (with a bandwidth): its
+ * index, or -1 with err saying why not, after `where` (the column or the
+ * option that names it). */
+static int stage_tier_of(const cs_cluster *c, const char *name, const char *where, char *err, size_t errlen)
+{
+	int k = 0, n = cs_cluster_nstorage(c);
+	while (k < n && strcmp(cs_cluster_storage_at(c, k)->name, name) != 0)
+		k++;
+	if (k < n && cs_cluster_storage_at(c, k)->bandwidth_gbs > 0)
+		return k;
+	if (k < n) {
+		snprintf(err, errlen, "%s: storage tier '%s' of cluster %s has no bandwidth_gbs: nothing can be "
+			 "staged through it", where, name, cs_cluster_name(c));
+		return -1;
+	}
+	char list[512] = "";
+	for (int j = 0; j < n; j++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
+			 cs_cluster_storage_at(c, j)->name);
+	snprintf(err, errlen, "%s: no storage tier '%s' in cluster %s (%s%s)", where, name, cs_cluster_name(c),
+		 n ? "its tiers: " : "it has no storage tiers", list);
+	return -1;
+}
+
+/* The jobs' data sizes, tiers and time limits, checked against the
+ * cluster's tiers (t: the workload, rec_of: each job's record). */
+static int stage_jobs(const cs_run_opts *o, const cs_run_result *r, const cs_cluster *c, const cs_trace *t,
+		      const uint32_t *rec_of, int64_t *in, int64_t *out, uint32_t *tier, cs_time *limit, char *err,
+		      size_t errlen)
+{
+	int def = -1;
+	if (o->stage_tier && (def = stage_tier_of(c, o->stage_tier, "--stage-tier", err, errlen)) < 0)
+		return -CS_EINVAL;
+	int *of = malloc((t->tiers.n + 1) * sizeof *of); /* the trace's tiers: -2 not looked up yet */
+	if (!of) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (size_t k = 0; k < t->tiers.n; k++)
+		of[k] = -2;
+	int rc = 0;
+	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
+		const cs_jrec *rec = &t->jobs[rec_of[i]];
+		const cs_job *j = &r->jobs[i];
+		char where[4200];
+		snprintf(where, sizeof where, "%s:%u: column stage_tier", o->workload, rec->line);
+		in[i] = rec->stage_in_b;
+		out[i] = rec->stage_out_b;
+		/* the time limit covers the staging under --overrun kill, as it covers the work */
+		limit[i] = o->wconv.overrun == CS_OVERRUN_KILL && j->reqtime_s > 0 ? j->reqtime_s : 0;
+		int k = def;
+		if (rec->stage_tier) {
+			int *m = &of[rec->stage_tier - 1];
+			if (*m == -2)
+				*m = stage_tier_of(c, t->tiers.v[rec->stage_tier - 1], where, err, errlen);
+			k = *m;
+			if (k < 0)
+				rc = -CS_EINVAL;
+		} else if (k < 0 && (in[i] || out[i])) {
+			snprintf(err, errlen, "%s: job %lld stages data but names no tier: name one there, or give "
+				 "--stage-tier TIER", where, (long long)rec->id);
+			rc = -CS_EINVAL;
+		}
+		tier[i] = k < 0 ? 0 : (uint32_t)k;
+	}
+	free(of);
+	return rc;
+}
+
+/* Stage-in and stage-out for this run (r->stage; capsim/stage.h), if the
+ * workload gives data sizes and --staging does not turn it off. */
+static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_trace *t,
+		   const uint32_t *rec_of, char *err, size_t errlen)
+{
+	int data = 0;
+	for (size_t i = 0; i < r->njobs && !data; i++)
+		data = t->jobs[rec_of[i]].stage_in_b > 0 || t->jobs[rec_of[i]].stage_out_b > 0;
+	if (o->staging < 0 && o->stage_tier) {
+		snprintf(err, errlen, "--stage-tier names the tier of staging, which --staging no turns off");
+		return -CS_EINVAL;
+	}
+	if (o->staging < 0 || (!data && !o->staging && !o->stage_tier))
+		return 0;
+	if (!data) {
+		snprintf(err, errlen, "%s: %s: its jobs move no data (no stage_in_gb or stage_out_gb above 0: "
+			 "docs/storage.md#staging)", o->staging > 0 ? "--staging yes" : "--stage-tier", o->workload);
+		return -CS_EINVAL;
+	}
+	if (r->fail) {
+		snprintf(err, errlen, "%s: staging on a cluster with failures, checkpoints or maintenance (%s) is not "
+			 "modelled: give --staging no, or a cluster without them", o->workload, cs_cluster_name(c));
+		return -CS_EINVAL;
+	}
+	size_t n = r->njobs;
+	uint32_t T = (uint32_t)cs_cluster_nstorage(c);
+	int64_t *in = malloc((n + 1) * sizeof *in), *out = malloc((n + 1) * sizeof *out);
+	uint32_t *tier = malloc((n + 1) * sizeof *tier);
+	cs_time *limit = malloc((n + 1) * sizeof *limit);
+	const char **names = malloc((T + 1) * sizeof *names);
+	double *gbs = malloc((T + 1) * sizeof *gbs);
+	int rc = -CS_ENOMEM;
+	if (in && out && tier && limit && names && gbs) {
+		for (uint32_t k = 0; k < T; k++) {
+			names[k] = cs_cluster_storage_at(c, (int)k)->name;
+			gbs[k] = cs_cluster_storage_at(c, (int)k)->bandwidth_gbs;
+		}
+		rc = stage_jobs(o, r, c, t, rec_of, in, out, tier, limit, err, errlen);
+		cs_stage_setup su = { .jobs = r->jobs, .njobs = n, .ntiers = T, .tier_names = names, .tier_gbs = gbs,
+				      .in_b = in, .out_b = out, .tier = tier, .limit_s = limit,
+				      .default_tier = o->stage_tier };
+		if (rc == 0)
+			rc = cs_stagesim_new(&r->stage, &su, err, errlen);
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free(in);
+	free(out);
+	free(tier);
+	free(limit);
+	free(names);
+	free(gbs);
+	return rc;
+}
+
 /* Association limits in the accounts file are multifactor's to enforce;
  * another policy would ignore them, so they are refused. */
 static int limits_enforced(const cs_policy_ops *ops, const cs_account_tree *t, const char *path, char *err,
@@ -587,6 +714,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_account_tree tree = { 0 };
 	cs_partsets sets = { 0 };
 	cs_power_cap *pcap = NULL;
+	uint32_t *rec_of = NULL;
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -625,8 +753,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
 	sets.base = gm->npartitions;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty, &fc,
-				    &r->jobs, &r->njobs, &r->wst, err, errlen);
+	rc = cs_workload_from_trace_recs(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty,
+					 &fc, &r->jobs, &r->njobs, &rec_of, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (r->njobs == 0) {
@@ -645,7 +773,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
-	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0)
+	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0 ||
+	    (rc = staging(o, r, c, t, rec_of, err, errlen)) < 0)
 		goto out;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
@@ -685,6 +814,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto oom;
 	}
 	m.fail = r->fail;
+	m.stage = r->stage;
 	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
@@ -753,6 +883,7 @@ oom:
 out:
 	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
 		free(resv_nodes[i]);
+	free(rec_of);
 	cs_account_tree_free(&tree);
 	cs_partsets_free(&sets);
 	cs_power_cap_free(pcap);
@@ -818,6 +949,12 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if ((o->requeue_on_failure >= 0 || o->failure_seed >= 0) && fmt == CS_FMT_SWF && !o->node_model) {
 		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a cluster config's failure model: "
 			 "it needs the node model (--node-model for an SWF trace)");
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if ((o->staging > 0 || o->stage_tier) && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--staging and --stage-tier stage jobs' data through a cluster's storage tiers: "
+			 "it needs the node model, and an SWF trace gives no data sizes");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}

@@ -122,9 +122,20 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen)
 {
+	return cs_workload_from_trace_recs(t, cv, partition_names, npartitions, gpu_part, sets, fits, fits_ctx, jobs,
+					   njobs, NULL, st, err, errlen);
+}
+
+int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
+				const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
+				cs_partsets *sets, cs_fits_fn fits, void *fits_ctx, cs_job **jobs, size_t *njobs,
+				uint32_t **rec_of, cs_workload_stats *st, char *err, size_t errlen)
+{
 	memset(st, 0, sizeof *st);
 	*jobs = NULL;
 	*njobs = 0;
+	if (rec_of)
+		*rec_of = NULL;
 	if (sets) {
 		sets->n = 0;
 		sets->first = NULL;
@@ -286,12 +297,23 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		j.estimate_s = cv->estimates == CS_EST_EXACT || r->time_limit_s <= 0 ||
 			       (cv->overrun == CS_OVERRUN_RAISE && j.runtime_s > r->time_limit_s)
 			? j.runtime_s : r->time_limit_s;
+		j.reservation_s = (cs_time)i; /* its record, through the sort (reset below) */
 		out[n++] = j;
 	}
+	uint32_t *recs = rec_of ? malloc((n + 1) * sizeof *recs) : NULL;
+	if (rec_of && !recs)
+		goto oom;
 	free(pmap);
 	free(lfirst);
 	free(lparts);
 	qsort(out, n, sizeof *out, cmp_job);
+	for (size_t i = 0; i < n; i++) {
+		if (recs)
+			recs[i] = (uint32_t)out[i].reservation_s;
+		out[i].reservation_s = -1;
+	}
+	if (rec_of)
+		*rec_of = recs;
 	*jobs = out;
 	*njobs = n;
 	return 0;

@@ -117,6 +117,9 @@ typedef struct cs_node_machine {
 	/* optional: failures take GPUs and nodes down and stop the jobs on them
 	 * (capsim/failures.h; the caller's, made for these jobs) */
 	struct cs_failsim *fail;
+	/* optional: jobs stage their data in and out through storage tiers while
+	 * they hold their nodes (capsim/stage.h; the caller's, made for these jobs) */
+	struct cs_stagesim *stage;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,

@@ -126,6 +126,12 @@ int cs_workload_from_trace(const struct cs_trace *t, const cs_workload_conv *cv,
 			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
 			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen);
+/* The same, and in *rec_of (malloc'ed; NULL: not wanted) each job's record:
+ * jobs[i] came from t->jobs[(*rec_of)[i]]. */
+int cs_workload_from_trace_recs(const struct cs_trace *t, const cs_workload_conv *cv,
+				const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
+				cs_partsets *sets, cs_fits_fn fits, void *fits_ctx, cs_job **jobs, size_t *njobs,
+				uint32_t **rec_of, cs_workload_stats *st, char *err, size_t errlen);
 void cs_partsets_free(cs_partsets *ps);
 
 #endif
