@@ -599,8 +599,8 @@ static int stage_jobs(const cs_run_opts *o, const cs_run_result *r, const cs_clu
 
 /* Stage-in and stage-out for this run (r->stage; capsim/stage.h), if the
  * workload gives data sizes and --staging does not turn it off. */
-static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_trace *t,
-		   const uint32_t *rec_of, char *err, size_t errlen)
+static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
+		   const cs_trace *t, const uint32_t *rec_of, char *err, size_t errlen)
 {
 	int data = 0;
 	for (size_t i = 0; i < r->njobs && !data; i++)
@@ -627,17 +627,20 @@ static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, 
 	uint32_t *tier = malloc((n + 1) * sizeof *tier);
 	cs_time *limit = malloc((n + 1) * sizeof *limit);
 	const char **names = malloc((T + 1) * sizeof *names);
-	double *gbs = malloc((T + 1) * sizeof *gbs);
+	double *gbs = malloc((T + 1) * sizeof *gbs), *node_gbs = malloc((nm->layout.ntypes + 1) * sizeof *node_gbs);
 	int rc = -CS_ENOMEM;
-	if (in && out && tier && limit && names && gbs) {
+	if (in && out && tier && limit && names && gbs && node_gbs) {
 		for (uint32_t k = 0; k < T; k++) {
 			names[k] = cs_cluster_storage_at(c, (int)k)->name;
 			gbs[k] = cs_cluster_storage_at(c, (int)k)->bandwidth_gbs;
 		}
 		rc = stage_jobs(o, r, c, t, rec_of, in, out, tier, limit, err, errlen);
+		for (uint32_t k = 0; k < nm->layout.ntypes; k++)
+			node_gbs[k] = cs_cluster_node_type_at(c, (int)k)->storage_gbs;
 		cs_stage_setup su = { .jobs = r->jobs, .njobs = n, .ntiers = T, .tier_names = names, .tier_gbs = gbs,
 				      .in_b = in, .out_b = out, .tier = tier, .limit_s = limit,
-				      .default_tier = o->stage_tier };
+				      .default_tier = o->stage_tier, .nnodes = nm->layout.nnodes,
+				      .ntypes = nm->layout.ntypes, .node_type = nm->node_type, .type_gbs = node_gbs };
 		if (rc == 0)
 			rc = cs_stagesim_new(&r->stage, &su, err, errlen);
 	} else {
@@ -649,6 +652,7 @@ static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, 
 	free(limit);
 	free(names);
 	free(gbs);
+	free(node_gbs);
 	return rc;
 }
 
@@ -774,7 +778,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
 	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0 ||
-	    (rc = staging(o, r, c, t, rec_of, err, errlen)) < 0)
+	    (rc = staging(o, r, c, &nm, t, rec_of, err, errlen)) < 0)
 		goto out;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;

@@ -5,13 +5,16 @@
  * transfer); then its END event is pushed, at that second. Its end is
  * unknown until then (end_s is CS_TIME_MAX while it runs: it is running).
  *
- * A tier serves its transfers in fluid share: between two changes of its
- * set, over dt seconds, each of its n transfers moves floor(bw x dt / n)
- * bytes (counted when the set changes or a transfer is due: serve()). The
- * next to end is the one with the fewest bytes left, m: it has moved them
- * after ceil(m x n / bw) seconds (then floor(bw x dt / n) >= m), when one
- * EV_XFER event is due for the tier (an event whose time is no longer the
- * tier's due time is stale). Events: EV_XFER (data: the tier) and EV_WORK
+ * A tier serves its transfers in fluid share (max-min fair, each at most
+ * its job's limit): when its set changes, share() finds the transfers
+ * whose limit is below the equal share of what the others leave (they run
+ * at their limit) and the rest, shared equally by the others. Between two
+ * changes, over dt seconds, a limited transfer moves limit x dt bytes and
+ * each other floor(rest x dt / nrest) (counted when the set changes or a
+ * transfer is due: serve()). A transfer with b bytes left has moved them
+ * after ceil(b / limit), or ceil(b x nrest / rest), seconds (then the
+ * floor is >= b); the tier's EV_XFER is due at the soonest (an event whose
+ * time is no longer the tier's due time is stale). Events: EV_XFER (data: the tier) and EV_WORK
  * (data: the job; its work is done) in the ends' class, so a transfer
  * that ends at t ends before the time's submissions and wakeups as a job's
  * end does; EV_LIMIT (data: the job; its time limit) in the wakeups' class,
@@ -34,6 +37,9 @@ void cs_stagesim_free(cs_stagesim *s)
 	free(s->t);
 	free(s->j);
 	free(s->done);
+	free(s->order);
+	free(s->node_type);
+	free(s->type_bps);
 	free(s->default_tier);
 	free(s);
 }
@@ -41,6 +47,31 @@ void cs_stagesim_free(cs_stagesim *s)
 static char *dup_or_null(const char *v)
 {
 	return v ? strdup(v) : NULL;
+}
+
+/* GB/s as whole bytes a second, 1 to 10^18 (0: none). */
+static int64_t bytes_per_s(double gbs)
+{
+	if (!(gbs > 0))
+		return 0;
+	double b = gbs * 1e9;
+	return b < 1 ? 1 : b > 1e18 ? (int64_t)1e18 : (int64_t)(b + 0.5);
+}
+
+/* The node model's node types and their limits, copied. */
+static int copy_nodes(cs_stagesim *s, const cs_stage_setup *su)
+{
+	s->nnodes = su->nnodes;
+	s->ntypes = su->ntypes;
+	s->node_type = malloc(((size_t)su->nnodes + 1) * sizeof *s->node_type);
+	s->type_bps = malloc(((size_t)su->ntypes + 1) * sizeof *s->type_bps);
+	if (!s->node_type || !s->type_bps)
+		return -CS_ENOMEM;
+	if (su->nnodes)
+		memcpy(s->node_type, su->node_type, su->nnodes * sizeof *s->node_type);
+	for (uint32_t k = 0; k < su->ntypes; k++)
+		s->type_bps[k] = bytes_per_s(su->type_gbs ? su->type_gbs[k] : 0);
+	return 0;
 }
 
 int cs_stagesim_new(cs_stagesim **out, const cs_stage_setup *su, char *err, size_t errlen)
@@ -54,7 +85,8 @@ int cs_stagesim_new(cs_stagesim **out, const cs_stage_setup *su, char *err, size
 	s->ntiers = su->ntiers;
 	s->t = calloc(su->ntiers + 1, sizeof *s->t);
 	s->j = calloc(su->njobs + 1, sizeof *s->j);
-	if (!s->t || !s->j || (su->default_tier && !(s->default_tier = dup_or_null(su->default_tier))))
+	if (!s->t || !s->j || (su->default_tier && !(s->default_tier = dup_or_null(su->default_tier))) ||
+	    copy_nodes(s, su) < 0)
 		goto oom;
 	for (uint32_t k = 0; k < su->ntiers; k++) {
 		stier *t = &s->t[k];
@@ -62,14 +94,16 @@ int cs_stagesim_new(cs_stagesim **out, const cs_stage_setup *su, char *err, size
 		t->due = -1;
 		if (!(t->name = strdup(su->tier_names[k])))
 			goto oom;
-		/* bytes a second, at least one; a tier without bandwidth is 0 here and
-		 * refused below if a job stages through it */
-		t->bw = t->gbs > 0 ? (t->gbs * 1e9 < 1 ? 1 : t->gbs * 1e9 > 1e18 ? (int64_t)1e18 : (int64_t)(t->gbs * 1e9 + 0.5))
-				   : 0;
+		/* a tier without bandwidth is 0 here, refused below if a job stages through it */
+		t->bw = bytes_per_s(t->gbs);
 	}
 	double *secs = calloc(su->ntiers + 1, sizeof *secs);
 	if (!secs)
 		goto oom;
+	int64_t least = 0; /* the lowest node limit */
+	for (uint32_t k = 0; k < s->ntypes; k++)
+		if (s->type_bps[k] && (!least || s->type_bps[k] < least))
+			least = s->type_bps[k];
 	for (size_t i = 0; i < su->njobs; i++) {
 		sjob *j = &s->j[i];
 		j->in_b = su->in_b[i];
@@ -88,12 +122,17 @@ int cs_stagesim_new(cs_stagesim **out, const cs_stage_setup *su, char *err, size
 			return -CS_EINVAL;
 		}
 		s->t[j->tier].jobs++;
-		secs[j->tier] += ((double)j->in_b + (double)j->out_b) / (double)s->t[j->tier].bw;
+		/* at the slowest it could go: its tier's bandwidth, or its nodes' limits
+		 * on the node type with the lowest */
+		double rate = (double)s->t[j->tier].bw;
+		if (least > 0 && (double)least * su->jobs[i].nodes < rate)
+			rate = (double)least * su->jobs[i].nodes;
+		secs[j->tier] += ((double)j->in_b + (double)j->out_b) / rate;
 	}
 	for (uint32_t k = 0; k < su->ntiers; k++)
 		if (secs[k] > (double)CS_TIME_LIMIT) {
-			snprintf(err, errlen, "storage tier %s: the jobs stage %.3g s of its bandwidth in all, more "
-				 "than 2^40 s (capsim's limit for a time)", s->t[k].name, secs[k]);
+			snprintf(err, errlen, "storage tier %s: the jobs' staging through it could take %.3g s in all, "
+				 "more than 2^40 s (capsim's limit for a time)", s->t[k].name, secs[k]);
 			free(secs);
 			return -CS_EINVAL;
 		}
@@ -112,25 +151,57 @@ int cs_stage_staged(const cs_sched_ctx *c, uint32_t jid)
 	return j->in_b > 0 || j->out_b > 0;
 }
 
-/* Count tier t's service up to now. */
+/* Count tier t's service up to now, at its share. */
 static void serve(cs_stagesim *s, stier *t, cs_time now)
 {
 	cs_time dt = now - t->last;
 	t->last = now;
 	if (dt <= 0 || !t->nact)
 		return;
-	i128 each = (i128)t->bw * dt / (i128)t->nact;
-	int64_t g = each > INT64_MAX ? INT64_MAX : (int64_t)each;
+	i128 each = t->nrest ? (i128)t->rest * dt / t->nrest : 0;
 	for (size_t i = 0; i < t->nact; i++) {
 		sjob *j = &s->j[t->act[i]];
-		j->rem = j->rem > g ? j->rem - g : 0;
+		i128 got = j->capped ? (i128)j->cap * dt : each;
+		j->rem = got >= j->rem ? 0 : j->rem - (int64_t)got;
 	}
 	t->busy_s += dt;
 	t->conc_s += (double)t->nact * (double)dt;
 }
 
-/* The tier's next EV_XFER: when its transfer with the fewest bytes left is
- * done. 0 or -CS_ENOMEM. */
+static int by_cap(const void *a, const void *b)
+{
+	const struct sorder *x = a, *y = b;
+	if (x->cap != y->cap)
+		return x->cap < y->cap ? -1 : 1;
+	return (x->jid > y->jid) - (x->jid < y->jid);
+}
+
+/* Tier t's share, its set just changed (max-min fair): by increasing
+ * limit, a transfer whose limit is at most an equal share of what is
+ * left runs at it; the others share the rest. 0 or -CS_ENOMEM. */
+static int share(cs_stagesim *s, stier *t)
+{
+	if (grow((void **)&s->order, &s->caporder, t->nact + 1, sizeof *s->order) < 0)
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < t->nact; i++) {
+		sjob *j = &s->j[t->act[i]];
+		j->capped = 0;
+		s->order[i] = (struct sorder){ j->cap > 0 ? j->cap : INT64_MAX, t->act[i] };
+	}
+	qsort(s->order, t->nact, sizeof *s->order, by_cap);
+	int64_t rest = t->bw, n = (int64_t)t->nact;
+	for (size_t i = 0; i < t->nact && s->order[i].cap != INT64_MAX && (i128)s->order[i].cap * n <= rest; i++) {
+		s->j[s->order[i].jid].capped = 1;
+		rest -= s->order[i].cap;
+		n--;
+	}
+	t->rest = rest;
+	t->nrest = n;
+	return 0;
+}
+
+/* The tier's next EV_XFER, its set just changed: its share, and when its
+ * first transfer is done. 0 or -CS_ENOMEM. */
 static int reschedule(cs_sched_ctx *c, uint32_t k)
 {
 	stier *t = &c->sg->t[k];
@@ -138,12 +209,16 @@ static int reschedule(cs_sched_ctx *c, uint32_t k)
 		t->due = -1;
 		return 0;
 	}
-	int64_t m = INT64_MAX;
-	for (size_t i = 0; i < t->nact; i++)
-		if (c->sg->j[t->act[i]].rem < m)
-			m = c->sg->j[t->act[i]].rem;
-	i128 dt = ((i128)m * (i128)t->nact + t->bw - 1) / t->bw;
-	cs_time due = c->now + (dt < 1 ? 1 : dt > CS_TIME_LIMIT ? CS_TIME_LIMIT : (cs_time)dt);
+	if (share(c->sg, t) < 0)
+		return -CS_ENOMEM;
+	i128 dt = CS_TIME_LIMIT;
+	for (size_t i = 0; i < t->nact; i++) {
+		const sjob *j = &c->sg->j[t->act[i]];
+		i128 d = j->capped ? ((i128)j->rem + j->cap - 1) / j->cap
+				   : ((i128)j->rem * t->nrest + t->rest - 1) / t->rest;
+		dt = d < dt ? d : dt;
+	}
+	cs_time due = c->now + (dt < 1 ? 1 : (cs_time)dt);
 	if (due == t->due)
 		return 0; /* its event is queued */
 	t->due = due;
@@ -208,9 +283,27 @@ static int work_begin(cs_sched_ctx *c, uint32_t jid)
 	return cs_evq_push(&c->evq, j->work_end, c->end_cls, EV_WORK, jid);
 }
 
+/* Job jid's limit on the nodes it holds: the sum of theirs, if every one
+ * has one (bytes a second; 0: none). */
+static int64_t job_cap(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_stagesim *s = c->sg;
+	const cs_slot *sl = c->slots + c->off[jid];
+	i128 sum = 0;
+	for (uint32_t i = 0; i < c->jobs[jid].nodes; i++) {
+		int64_t b = sl[i].node < s->nnodes && s->node_type[sl[i].node] < s->ntypes
+				    ? s->type_bps[s->node_type[sl[i].node]] : 0;
+		if (!b)
+			return 0;
+		sum += b;
+	}
+	return sum > (i128)1e18 ? (int64_t)1e18 : (int64_t)sum;
+}
+
 int cs_stage_begin(cs_sched_ctx *c, uint32_t jid)
 {
 	sjob *j = &c->sg->j[jid];
+	j->cap = job_cap(c, jid);
 	j->in_s = j->out_s = 0;
 	j->killed = 0;
 	if (j->limit > 0 && cs_evq_push(&c->evq, c->now + j->limit, WAKE_CLASS, EV_LIMIT, jid) < 0)

@@ -18,8 +18,10 @@ typedef struct sjob {
 	cs_time work_end;     /* SP_WORK: when its work is done */
 	cs_time in_s, out_s;  /* its last run's stage-in and stage-out, seconds */
 	cs_time staged_s;     /* every run's seconds staging (runs a requeue threw away too) */
+	int64_t cap;          /* the run's limit, bytes a second (its nodes'); 0: none */
 	uint32_t tier;
 	uint8_t phase;
+	uint8_t capped;       /* in its tier's share: it runs at its limit */
 	uint8_t killed;       /* its time limit stopped it */
 } sjob;
 
@@ -30,6 +32,7 @@ typedef struct stier {
 	int64_t bw;           /* bytes a second */
 	cs_time last;         /* service counted up to here */
 	cs_time due;          /* the pending EV_XFER's time; -1: none */
+	int64_t rest, nrest;  /* the share: transfers not at their limit move rest / nrest bytes a second */
 	uint32_t *act;        /* its transfers' jobs, in the order they began */
 	size_t nact, capact;
 	/* books */
@@ -50,6 +53,11 @@ struct cs_stagesim {
 	char *default_tier;
 	uint32_t *done;       /* scratch: the transfers a tier event ends */
 	size_t capdone;
+	struct sorder { int64_t cap; uint32_t jid; } *order; /* scratch: a share's transfers by limit */
+	size_t caporder;
+	uint16_t *node_type;  /* per node */
+	int64_t *type_bps;    /* per node type: one node's limit, bytes a second; 0: none */
+	uint32_t nnodes, ntypes;
 	uint64_t killed;      /* jobs their time limit stopped */
 };
 

@@ -9,17 +9,21 @@
  * of its run): a job whose staging makes it outlast its limit is killed
  * at it (state TIMEOUT), its transfer unfinished.
  *
- * Bandwidth is a fluid share: the transfers on a tier at one time share
- * its bandwidth equally (n transfers: each gets bandwidth / n), whatever
- * their jobs' sizes; a transfer's rate changes whenever one begins or ends
- * there. Integer arithmetic throughout: over dt seconds each of n
- * transfers moves floor(bandwidth x dt / n) bytes, and a transfer ends at
- * the first whole second by which it has moved its bytes, so the same run
- * gives the same seconds byte for byte. Not modelled: a node's or a
- * client's own link limit (one job alone may take the whole tier), reads
- * and writes competing differently, staging before the job's nodes are
- * allocated (Slurm's burst_buffer plugin), and a tier's use growing by
- * what is written (capsim/storage.h's rates model that apart).
+ * Bandwidth is a fluid share with a limit per job: the transfers on a
+ * tier at one time share its bandwidth max-min fairly, each at most its
+ * job's own limit (the sum over its nodes of their node type's
+ * storage_gbs, if every one has it; else none): the transfers whose limit
+ * is below an equal share run at their limit, the others share the rest
+ * equally (n transfers, no limits: bandwidth / n each). Rates change
+ * whenever a transfer begins or ends on the tier. Integer arithmetic
+ * throughout: over dt seconds a limited transfer moves limit x dt bytes,
+ * each of the m others floor(rest x dt / m), and a transfer ends at the
+ * first whole second by which it has moved its bytes, so the same run
+ * gives the same seconds byte for byte. Not modelled: reads and writes
+ * competing differently, the fabric between nodes and tiers, staging
+ * before the job's nodes are allocated (Slurm's burst_buffer plugin), and
+ * a tier's use growing by what is written (capsim/storage.h's rates model
+ * that apart).
  */
 #ifndef CAPSIM_STAGE_H
 #define CAPSIM_STAGE_H
@@ -43,6 +47,9 @@ typedef struct cs_stage_setup {
 	const cs_time *limit_s;      /* per job: the time limit its whole run keeps (start to end);
 				      * 0: none. NULL: no job has one */
 	const char *default_tier;    /* the run's --stage-tier (NULL: none), for the summary */
+	uint32_t nnodes, ntypes;
+	const uint16_t *node_type;   /* per node: its node type */
+	const double *type_gbs;      /* per node type: the most one node moves, GB/s; 0: no limit */
 } cs_stage_setup;
 
 /* 0, or -CS_EINVAL (a tier without bandwidth, a job's tier out of range,
