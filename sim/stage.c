@@ -358,7 +358,8 @@ static int xfer_due(cs_sched_ctx *c, uint32_t k)
 		int in = j->phase == SP_IN;
 		*(in ? &t->in_b : &t->out_b) += in ? j->in_b : j->out_b;
 		t->took_s += (double)(c->now - j->phase_t);
-		t->alone_s += (double)(((i128)(in ? j->in_b : j->out_b) + t->bw - 1) / t->bw);
+		int64_t alone = j->cap > 0 && j->cap < t->bw ? j->cap : t->bw; /* its rate alone on the tier */
+		t->alone_s += (double)(((i128)(in ? j->in_b : j->out_b) + alone - 1) / alone);
 		phase_seconds(c, j);
 		rc = in ? work_begin(c, jid) : finish(c, jid);
 	}

@@ -41,7 +41,8 @@ typedef struct stier {
 	int64_t in_b, out_b;  /* bytes moved (a transfer cut short: what it moved) */
 	cs_time busy_s;       /* seconds with a transfer under way */
 	double conc_s;        /* transfers x seconds */
-	double took_s, alone_s; /* finished transfers: the seconds they took; alone on the tier */
+	double took_s, alone_s; /* finished transfers: the seconds they took; alone on the tier (at
+				 * the tier's bandwidth or their job's limit, the lower) */
 } stier;
 
 struct cs_stagesim {
