@@ -438,6 +438,7 @@ Test(stage, without_staging_every_output_is_unchanged)
 			   "%s run --workload s.csv --out c/o > /dev/null && "
 			   "head -1 c/o/jobs.csv | grep -q ',stage_tier,stage_in_gb,stage_out_gb,stage_in_s,stage_out_s$' && "
 			   "grep -q '\"staging\": {' c/o/summary.json && ! grep -q '\"staging\"' b/o/summary.json && "
+			   "grep -q '<table id=\"staging\">' c/o/report.html && ! grep -q '<h2>Staging' b/o/report.html && "
 			   "diff a/o/summary.json b/o/summary.json | grep -c '^<'",
 			   dir, th_bin(), th_bin(), th_bin(), th_bin(), th_bin()),
 		     0, "%s", out);
