@@ -10,9 +10,9 @@
  * within the run, and past the run (a tier without retention) a forecast
  * at the run's mean net growth. The accounts file's storage allocations (storage_tb, capsim/
  * accounts.h) are measured against what the jobs of each account's
- * subtree wrote on the tier (used_pb belongs to no account). Storage does
- * not change the schedule: nothing waits for space, and stage-in and
- * stage-out times are not modelled.
+ * subtree wrote on the tier (used_pb belongs to no account). A tier's
+ * filling does not change the schedule: nothing waits for space. Stage-in
+ * and stage-out through a tier's bandwidth, which do, are capsim/stage.h's.
  */
 #ifndef CAPSIM_STORAGE_H
 #define CAPSIM_STORAGE_H

@@ -97,7 +97,7 @@ static const cs_cli_opt run_opts[] = {
 		  "the default, as Slurm's JobRequeue=1), or ends in state NODE_FAIL (no)" },
 	{ .name = "failure-seed", .arg = "N", .id = O_FSEED,
 	  .help = "the failure processes' random seed (default: the config's failures.seed, else 1)" },
-	CS_CLI_HEADING("staging (a workload with stage_in_gb / stage_out_gb; docs/storage.md, \"Staging\"):"),
+	CS_CLI_HEADING("staging (a workload with data sizes; docs/storage.md, \"Staging\"):"),
 	{ .name = "staging", CS_CLI_CHOICES(yes_no), .id = O_STAGING,
 	  .help = "jobs read their input from a storage tier when they start and write their output when "
 		  "their work is done, holding their nodes, the tier's bandwidth shared (default: yes when the "
