@@ -533,22 +533,16 @@ static int reliability(const cs_run_opts *o, cs_run_result *r, const cs_cluster 
  * option that names it). */
 static int stage_tier_of(const cs_cluster *c, const char *name, const char *where, char *err, size_t errlen)
 {
-	int k = 0, n = cs_cluster_nstorage(c);
-	while (k < n && strcmp(cs_cluster_storage_at(c, k)->name, name) != 0)
-		k++;
-	if (k < n && cs_cluster_storage_at(c, k)->bandwidth_gbs > 0)
+	int k = cs_storage_tier_find(c, name);
+	if (k >= 0 && cs_cluster_storage_at(c, k)->bandwidth_gbs > 0)
 		return k;
-	if (k < n) {
+	char list[512];
+	if (k >= 0)
 		snprintf(err, errlen, "%s: storage tier '%s' of cluster %s has no bandwidth_gbs: nothing can be "
 			 "staged through it", where, name, cs_cluster_name(c));
-		return -1;
-	}
-	char list[512] = "";
-	for (int j = 0; j < n; j++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
-			 cs_cluster_storage_at(c, j)->name);
-	snprintf(err, errlen, "%s: no storage tier '%s' in cluster %s (%s%s)", where, name, cs_cluster_name(c),
-		 n ? "its tiers: " : "it has no storage tiers", list);
+	else
+		snprintf(err, errlen, "%s: no storage tier '%s' in cluster %s (%s)", where, name, cs_cluster_name(c),
+			 cs_storage_tiers_text(c, list, sizeof list));
 	return -1;
 }
 

@@ -33,6 +33,11 @@ typedef struct cs_storage_run cs_storage_run; /* opaque */
 int cs_storage_check(const cs_cluster *c, const cs_account_tree *tree, const char *accounts_path, char *err,
 		     size_t errlen);
 
+/* Cluster c's storage tier `name`: its index, or -1. */
+int cs_storage_tier_find(const cs_cluster *c, const char *name);
+/* "its tiers: a, b" (or "it has no storage tiers"), for a message, in buf. */
+const char *cs_storage_tiers_text(const cs_cluster *c, char *buf, size_t len);
+
 /* Storage over the run of jobs[0..n) (results filled, sorted by submit)
  * on cluster c (its tiers), with tree's allocations (NULL: none, or
  * checked by cs_storage_check), sampled every sample_s seconds from the
