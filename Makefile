@@ -50,7 +50,7 @@ help:
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
 	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2;"
-	@echo "              30 days with failures (runs deps first)"
+	@echo "              30 days with failures; the capacity planner's short example (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -261,6 +261,11 @@ demo: deps
 	$(BUILD)/capsim workload generate --seed 1 --days 30 --out $(BUILD)/demo/month.csv
 	$(BUILD)/capsim run --workload $(BUILD)/demo/month.csv --cluster configs/clusters/national-ai-dc-failures.yaml \
 	  --out $(BUILD)/demo/failures | grep -E '^  (reliability|failures) '
+	@echo "== the capacity planner: H100 nodes needed as projects grow 1x, 1.5x, 2x, 3x for an H100 p95 wait"
+	@echo "   under 4 h. THE SHORT VERSION: five days of workload per run, 3 seeds, counts by tens (the worked"
+	@echo "   example, configs/plans/h100-growth.yaml, runs four weeks, 5 seeds, every count: docs/plan.md) =="
+	@rm -rf $(BUILD)/demo/plan
+	$(BUILD)/capsim plan configs/plans/h100-growth-demo.yaml --out $(BUILD)/demo/plan
 
 clean:
 	rm -rf build

@@ -192,6 +192,9 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
 	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
 		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
+	if (t->cost > 0)
+		fprintf(f, "  cost: %.0f %s (the node types' per-node cost x count)\n", t->cost,
+			*site->currency ? site->currency : "(no currency given)");
 	if (site->power_cap_kw > 0)
 		fprintf(f, "  power cap: %.1f kW facility (%.1f kW IT at PUE %.2f)\n", site->power_cap_kw,
 			site->power_cap_kw / site->pue, site->pue);
@@ -204,6 +207,8 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		if (n->gpus)
 			fprintf(f, ", %d x %s (%s)", n->gpus, n->gpu_model, n->gpu_vendor);
 		fprintf(f, ", %.0f-%.0f W", n->idle_w, n->peak_w);
+		if (n->cost > 0)
+			fprintf(f, ", %.0f %s a node", n->cost, site->currency);
 		if (n->storage_gbs > 0)
 			fprintf(f, ", storage %g GB/s", n->storage_gbs);
 		fputc('\n', f);

@@ -413,6 +413,31 @@ static int write_grants(const char *path, const cs_run_result *r, char *err, siz
 	return 0;
 }
 
+/* Each partition of the cluster's waits, keyed by its name in config
+ * order (metrics.h: cs_metrics_by_partition); NULL when out of memory. */
+static json_t *partitions_json(const cs_run_result *r)
+{
+	const cs_names *pn = &r->trace->partitions;
+	cs_wait_stats *ws = calloc(pn->n ? pn->n : 1, sizeof *ws);
+	if (!ws || cs_metrics_by_partition(r->jobs, r->njobs, pn->n, ws) < 0) {
+		free(ws);
+		return NULL;
+	}
+	json_t *o = json_object();
+	for (size_t p = 0; p < pn->n; p++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "jobs", jint((long long)ws[p].jobs));
+		json_object_set_new(x, "mean_wait", json_real(ws[p].mean_wait));
+		json_object_set_new(x, "median_wait", json_real(ws[p].median_wait));
+		json_object_set_new(x, "p95_wait", json_real(ws[p].p95_wait));
+		json_object_set_new(x, "p99_wait", json_real(ws[p].p99_wait));
+		json_object_set_new(x, "max_wait", jint(ws[p].max_wait));
+		json_object_set_new(o, pn->v[p], x);
+	}
+	free(ws);
+	return o;
+}
+
 static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 {
 	const cs_workload_stats *w = &r->wst;
@@ -517,12 +542,21 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "median_wait", json_real(m->median_wait));
 	json_object_set_new(root, "p95_wait", json_real(m->p95_wait));
 	json_object_set_new(root, "max_wait", jint(m->max_wait));
+	json_object_set_new(root, "p99_wait", json_real(m->p99_wait));
 	json_object_set_new(root, "mean_response", json_real(m->mean_response));
 	json_object_set_new(root, "mean_slowdown", json_real(m->mean_slowdown));
 	json_object_set_new(root, "mean_bounded_slowdown", json_real(m->mean_bounded_slowdown));
 	json_object_set_new(root, "max_bounded_slowdown", json_real(m->max_bounded_slowdown));
 	json_object_set_new(root, "backfilled_jobs", jint((long long)m->backfilled));
 	json_object_set_new(root, "rejected_by_policy", jint((long long)r->est.rejected));
+	if (r->machine.node_model && r->trace) {
+		json_t *pj = partitions_json(r);
+		if (!pj) {
+			json_decref(root);
+			return NULL;
+		}
+		json_object_set_new(root, "partitions", pj);
+	}
 	json_t *why = json_object();
 	size_t cnt[CS_WAIT_N] = { 0 };
 	for (size_t i = 0; i < r->njobs; i++)
