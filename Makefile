@@ -233,7 +233,7 @@ run-asan:
 
 BENCHES = $(BENCH_SRC:benchmarks/%.c=$(BUILD)/bench/%)
 bench: deps $(BENCHES) $(BUILD)/capsim
-	@for b in $(BENCHES); do CAPSIM_SHARED=$(abspath $(SHARED)) $$b || exit 1; done
+	@for b in $(BENCHES); do CAPSIM_SHARED=$(abspath $(SHARED)) CAPSIM_BIN=$(BUILD)/capsim $$b || exit 1; done
 
 demo: deps
 	$(MAKE) $(BUILD)/capsim

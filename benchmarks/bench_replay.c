@@ -14,6 +14,13 @@
  *    (simulation only), and with cs_run (read + baseline vs everything). The
  *    count of jobs with the same start time in both is a sanity figure.
  *
+ * 4. The decompression floor, two ways: in the process, each trace read
+ *    through zlib (gzread; a plain file too) counting its lines, best of 3,
+ *    wall and CPU, against cs_run under EASY (section 1's runs); and as
+ *    processes, `zcat FILE | wc -l` (cat for a plain file) against the
+ *    whole `capsim run --workload FILE --policy easy` (section 2's way),
+ *    wall, best of 10 and of 3. Target: a replay at most 2x the floor.
+ *
  * Traces come from $CAPSIM_SHARED/traces (default ../shared); a missing
  * trace is skipped. Exit status 1 if a run fails.
  */
@@ -26,6 +33,7 @@
 #include "capsim/workload.h"
 
 #include <fcntl.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spawn.h>
@@ -54,6 +62,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -73,8 +88,9 @@ static const pol pols[] = {
 };
 #define NPOLS (sizeof pols / sizeof pols[0])
 
-/* Best time of cs_run over up to REPS runs; jobs in *njobs. */
-static int time_cs_run(const char *path, const pol *p, double *best, size_t *njobs)
+/* Best time of cs_run over up to REPS runs (and its CPU, the process's:
+ * the inflating thread's too, in *cpu when not NULL); jobs in *njobs. */
+static int time_cs_run(const char *path, const pol *p, double *best, double *cpu, size_t *njobs)
 {
 	cs_run_opts o;
 	cs_run_opts_default(&o);
@@ -89,9 +105,9 @@ static int time_cs_run(const char *path, const pol *p, double *best, size_t *njo
 	for (int r = 0; r < REPS; r++) {
 		char err[CS_ERRLEN];
 		cs_run_result res;
-		double t0 = now_s();
+		double t0 = now_s(), c0 = cpu_s();
 		int rc = cs_run(&o, &res, err, sizeof err);
-		double t = now_s() - t0;
+		double t = now_s() - t0, c = cpu_s() - c0;
 		if (rc < 0) {
 			fprintf(stderr, "bench_replay: %s %s: %s\n", path, p->label, err);
 			return -1;
@@ -100,15 +116,76 @@ static int time_cs_run(const char *path, const pol *p, double *best, size_t *njo
 		cs_run_result_free(&res);
 		if (r == 0 || t < *best)
 			*best = t;
+		if (cpu && (r == 0 || c < *cpu))
+			*cpu = c;
 		if (t > SLOW_S)
 			break;
 	}
 	return 0;
 }
 
-/* --- 2. the whole process --- */
-
 extern char **environ;
+
+/* --- 4. the decompression floor --- */
+
+/* Read path through zlib counting its lines, best of REPS: wall and CPU. */
+static int time_floor(const char *path, double *wall, double *cpu, long *lines)
+{
+	static char buf[1 << 17];
+	for (int r = 0; r < REPS; r++) {
+		double t0 = now_s(), c0 = cpu_s();
+		gzFile g = gzopen(path, "rb");
+		if (!g) {
+			fprintf(stderr, "bench_replay: %s: cannot open\n", path);
+			return -1;
+		}
+		gzbuffer(g, 1 << 17);
+		long n = 0;
+		int got;
+		while ((got = gzread(g, buf, sizeof buf)) > 0)
+			for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + got - q))) != NULL; q++)
+				n++;
+		gzclose(g);
+		if (got < 0) {
+			fprintf(stderr, "bench_replay: %s: read error\n", path);
+			return -1;
+		}
+		double t = now_s() - t0, c = cpu_s() - c0;
+		if (r == 0 || t < *wall)
+			*wall = t;
+		if (r == 0 || c < *cpu)
+			*cpu = c;
+		*lines = n;
+	}
+	return 0;
+}
+
+/* `zcat path | wc -l` (cat for a file not gzipped) as a process, best
+ * wall time of REPS. */
+static int time_floor_process(const char *path, double *best)
+{
+	char cmd[4300];
+	size_t n = strlen(path);
+	snprintf(cmd, sizeof cmd, "%s '%s' | wc -l >/dev/null", n > 3 && strcmp(path + n - 3, ".gz") == 0 ? "zcat" : "cat",
+		 path);
+	char *argv[] = { (char *)"sh", (char *)"-c", cmd, NULL };
+	for (int r = 0; r < REPS; r++) {
+		double t0 = now_s();
+		pid_t pid;
+		int st;
+		if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) != 0 || waitpid(pid, &st, 0) < 0 ||
+		    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "bench_replay: %s: failed\n", cmd);
+			return -1;
+		}
+		double t = now_s() - t0;
+		if (r == 0 || t < *best)
+			*best = t;
+	}
+	return 0;
+}
+
+/* --- 2. the whole process --- */
 
 /* posix_spawn (vfork-like): the benchmark holds large arrays by now, and a
  * plain fork() would copy its page tables into every timed run. */
@@ -372,7 +449,7 @@ int main(void)
 		if (!have[i])
 			fprintf(stderr, "bench_replay: %s: missing, skipped\n", path[i]);
 	}
-	double easy_run_s[NTRACES] = { 0 };
+	double easy_run_s[NTRACES] = { 0 }, easy_run_cpu[NTRACES] = { 0 };
 
 	printf("bench_replay: cs_run() end to end (read + decompress + parse + simulate + metrics), best of %d\n", REPS);
 	printf("%-32s %-10s %8s %10s %12s\n", "trace", "policy", "jobs", "ms", "jobs/s");
@@ -380,12 +457,14 @@ int main(void)
 		if (!have[i])
 			continue;
 		for (size_t k = 0; k < NPOLS; k++) {
-			double t;
+			double t, c;
 			size_t nj;
-			if (time_cs_run(path[i], &pols[k], &t, &nj) < 0)
+			if (time_cs_run(path[i], &pols[k], &t, &c, &nj) < 0)
 				return 1;
-			if (k == 1)
+			if (k == 1) {
 				easy_run_s[i] = t;
+				easy_run_cpu[i] = c;
+			}
 			printf("%-32s %-10s %8zu %10.1f %12.0f\n", base_name(traces[i]), pols[k].label, nj,
 			       t * 1e3, (double)nj / t);
 			fflush(stdout);
@@ -434,6 +513,28 @@ int main(void)
 		fflush(stdout);
 		free(start);
 		free(L.jobs);
+	}
+
+	printf("\nbench_replay: EASY replays (section 1's cs_run) against the decompression floor: the trace read\n"
+	       "  through zlib counting lines (as zcat | wc -l), best of %d; target: replay <= 2x the floor\n", REPS);
+	printf("  in the process: the floor read through zlib, the replay cs_run; as processes: zcat | wc -l, and\n"
+	       "  %s run --workload FILE --policy easy >/dev/null (best of 10), wall\n", bin);
+	printf("%-32s %8s %9s %9s %9s %9s %7s %7s %9s %9s %7s  %s\n", "trace", "lines", "floor ms", "floor cpu",
+	       "run ms", "run cpu", "wall x", "cpu x", "zcat ms", "proc ms", "proc x", "");
+	for (size_t i = 0; i < NTRACES; i++) {
+		if (!have[i])
+			continue;
+		double fw = 0, fc = 0, zw = 0, pw = 0;
+		long lines = 0;
+		if (time_floor(path[i], &fw, &fc, &lines) < 0 || time_floor_process(path[i], &zw) < 0 ||
+		    time_process(bin, path[i], &pw) < 0)
+			return 1;
+		double xw = easy_run_s[i] / fw, xc = easy_run_cpu[i] / (fc > 0 ? fc : fw), xp = pw / zw;
+		printf("%-32s %8ld %9.1f %9.1f %9.1f %9.1f %6.2fx %6.2fx %9.1f %9.1f %6.2fx  %s\n", base_name(traces[i]),
+		       lines, fw * 1e3, fc * 1e3, easy_run_s[i] * 1e3, easy_run_cpu[i] * 1e3, xw, xc, zw * 1e3, pw * 1e3,
+		       xp, xw <= 2 && xp <= 2 ? "meets target" : xp <= 2 ? "meets target as processes only"
+				: xw <= 2 ? "meets target in the process only" : "misses target");
+		fflush(stdout);
 	}
 	return 0;
 }

@@ -224,6 +224,15 @@ static int may_hold(const easy *p, uint32_t jid)
 	return p->pq.reserved[cs_partq_key(&p->pq, jid)] < b->per_part;
 }
 
+/* Is the shape of waiting job jid out of the pass from the start: what
+ * the engine has learnt refuses every job of it (cs_ctx_nofit_bound) and
+ * none could hold? Then trying its jobs would change nothing. */
+static int shape_out(const easy *p, cs_sched_ctx *ctx, uint32_t jid)
+{
+	cs_time m;
+	return !may_hold(p, jid) && cs_ctx_nofit_bound(ctx, jid, &m) && m < 0;
+}
+
 /* backfill_linear in queue order on a node model, visiting shapes rather
  * than jobs: the same starts, holds and tries in the same order, leaving
  * out only jobs whose start the engine would refuse from what the pass
@@ -246,7 +255,7 @@ restart:
 	for (uint32_t s = 0; s < sq->nshapes; s++) {
 		p->lim[s] = CS_TIME_MAX;
 		long k = sq->nwait[s] ? cs_shapeq_first(sq, s, from) : -1;
-		if (k >= 0)
+		if (k >= 0 && !shape_out(p, ctx, (uint32_t)k))
 			cs_shapeq_heap_push(sq, (uint32_t)k, s);
 	}
 	uint32_t gen = cs_ctx_fit_gen(ctx);

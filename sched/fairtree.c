@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cs_fairtree {
 	const cs_account_tree *t;
@@ -31,7 +32,12 @@ struct cs_fairtree {
 	uint8_t *leaf;   /* per node: an account whose children are all users (at least one) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the nodes dirty in an update */
-	uint32_t *last_top; /* per leaf account: the rank its first user had last time */
+	uint32_t *last_top; /* per account: the rank its first user had when it was last
+			     * visited alone (UINT32_MAX: not so) */
+	uint32_t *nbelow;   /* per node: the users in its subtree */
+	uint32_t *depth;    /* per node: 0 for the root */
+	uint32_t maxdepth;
+	uint32_t *dcount;   /* per depth (maxdepth + 2): the dirty nodes' counting sort */
 	int write_all;   /* write every user's factor (a full compute) */
 };
 
@@ -76,7 +82,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->lvalid = calloc(n, sizeof *f->lvalid)) ||
 	    !(f->local = calloc(n, sizeof *f->local)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
-	    !(f->last_top = malloc(n * sizeof *f->last_top)) ||
+	    !(f->last_top = malloc(n * sizeof *f->last_top)) || !(f->nbelow = calloc(n, sizeof *f->nbelow)) ||
+	    !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->leaf = calloc(n, sizeof *f->leaf))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
@@ -91,6 +98,19 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
 		f->leaf[a] = (uint8_t)leaf;
+	}
+	for (uint32_t i = 1; i < t->nnodes; i++) { /* parents before their children */
+		f->depth[i] = f->depth[t->parent[i]] + 1;
+		f->maxdepth = f->depth[i] > f->maxdepth ? f->depth[i] : f->maxdepth;
+	}
+	if (!(f->dcount = calloc((size_t)f->maxdepth + 2, sizeof *f->dcount))) {
+		cs_fairtree_free(f);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = t->nnodes; i-- > 0;) { /* children after their parent */
+		f->nbelow[i] += t->kind[i] == CS_ACCT_USER;
+		if (i)
+			f->nbelow[t->parent[i]] += f->nbelow[i];
 	}
 	*out = f;
 	return 0;
@@ -109,6 +129,9 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->dirty);
 	free(f->dlist);
 	free(f->last_top);
+	free(f->nbelow);
+	free(f->depth);
+	free(f->dcount);
 	free(f->lvalid);
 	free(f->local);
 	free(f->leaf);
@@ -152,27 +175,36 @@ static void leaf_ranks(cs_fairtree *f, uint32_t a, double *factor)
 	}
 }
 
-/* Visit the merged children of the accounts buf[g0 .. g1); their list is
- * built at buf[g1 ..). Within a run of equal Level Fairshare the order
- * does not change the result (its users share a rank, its accounts are
- * merged), so a list already in Level Fairshare order is not sorted. */
-static void visit(cs_fairtree *f, size_t g0, size_t g1, double *factor)
+static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor);
+
+/* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
+ * top)) merged: their list, built at buf[top ..), sorted together unless
+ * it is in Level Fairshare order already. */
+static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top, double *factor)
 {
 	const cs_account_tree *t = f->t;
-	uint32_t *list = f->buf + g1;
+	uint32_t *list = f->buf + top;
 	size_t n = 0;
-	for (size_t g = g0; g < g1; g++) {
-		uint32_t a = f->buf[g];
-		for (uint32_t k = t->child_off[a]; k < t->child_off[a + 1]; k++)
+	for (size_t g = 0; g < na; g++)
+		for (uint32_t k = t->child_off[acc[g]]; k < t->child_off[acc[g] + 1]; k++)
 			list[n++] = f->ord[k];
-	}
-	if (n == 0)
-		return;
 	for (size_t k = 1; k < n; k++)
-		if (f->lfs[list[k]] > f->lfs[list[k - 1]]) { /* merged lists: sort them together */
+		if (f->lfs[list[k]] > f->lfs[list[k - 1]]) {
 			sort_nodes(f, list, n);
 			break;
 		}
+	visit(f, list, n, top + n, factor);
+}
+
+/* Visit list[0 .. n), siblings or merged cousins in Level Fairshare
+ * order (buf[top ..) free for scratch). Within a run of equal Level
+ * Fairshare the order does not change the result (its users share a
+ * rank, its accounts are merged). One account's children need no list:
+ * its order (ord) is sorted whenever its Level Fairshares moved. */
+static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor)
+{
+	const cs_account_tree *t = f->t;
+	uint32_t *acc = f->buf + top; /* a run's accounts */
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i + 1;
@@ -188,31 +220,51 @@ static void visit(cs_fairtree *f, size_t g0, size_t g1, double *factor)
 				factor[c] = t->share_norm[c] > 0 ? (double)rank / (double)t->nusers : 0;
 				f->counter--;
 			} else {
-				list[n + na++] = c;
+				acc[na++] = c;
 			}
 		}
-		if (na == 1 && f->leaf[list[n]]) {
-			leaf_ranks(f, list[n], factor);
-		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, list + n, na)) {
+		if (na == 1 && f->leaf[acc[0]]) {
+			leaf_ranks(f, acc[0], factor);
+		} else if (na == 1) {
+			/* an account visited alone: its users' factors depend only
+			 * on its subtree and the rank its first user gets, so with
+			 * no usage below it changed and the same rank, the factors
+			 * it wrote last time stand */
+			uint32_t a = acc[0];
+			if (!f->write_all && f->last_top[a] == f->counter && !f->dirty[a]) {
+				f->counter -= f->nbelow[a];
+			} else {
+				f->last_top[a] = f->counter;
+				visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, factor);
+			}
+		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, acc, na)) {
 			/* accounts without usage: every user with shares is
 			 * infinite, one run sharing the first rank */
-			uint32_t top = f->counter;
+			uint32_t first = f->counter;
 			for (size_t k = 0; k < na; k++) {
-				uint32_t a = list[n + k];
+				uint32_t a = acc[k];
 				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++) {
 					uint32_t u = t->child[m];
-					factor[u] = t->share_norm[u] > 0 && t->share_level[u] > 0 ? (double)top / (double)t->nusers : 0;
+					factor[u] = t->share_norm[u] > 0 && t->share_level[u] > 0 ? (double)first / (double)t->nusers : 0;
 				}
 				f->counter -= t->child_off[a + 1] - t->child_off[a];
 				f->last_top[a] = UINT32_MAX;
 			}
-		} else if (na) { /* the run's accounts sit past the list; the next list after them */
+		} else if (na) {
 			for (size_t k = 0; k < na; k++)
-				f->last_top[list[n + k]] = UINT32_MAX;
-			visit(f, g1 + n, g1 + n + na, factor);
+				f->last_top[acc[k]] = UINT32_MAX;
+			visit_merged(f, acc, na, top + na, factor);
 		}
 		i = j;
 	}
+}
+
+/* The root's children, from the first rank down. */
+static void visit_root(cs_fairtree *f, double *factor)
+{
+	const cs_account_tree *t = f->t;
+	f->counter = t->nusers;
+	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0, factor);
 }
 
 static void lfs_of(cs_fairtree *f, uint32_t i)
@@ -242,10 +294,19 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	}
 }
 
-static int desc_u32(const void *x, const void *y)
+/* The dirty nodes deepest first (a counting sort by depth into tmp, then
+ * back): every node after its children, as the sums bottom-up need. */
+static void deepest_first(cs_fairtree *f, uint32_t *v, size_t n)
 {
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return (a < b) - (a > b);
+	uint32_t D = f->maxdepth;
+	memset(f->dcount, 0, ((size_t)D + 2) * sizeof *f->dcount);
+	for (size_t k = 0; k < n; k++)
+		f->dcount[D - f->depth[v[k]] + 1]++;
+	for (uint32_t d = 1; d <= D + 1; d++)
+		f->dcount[d] += f->dcount[d - 1];
+	for (size_t k = 0; k < n; k++)
+		f->tmp[f->dcount[D - f->depth[v[k]]]++] = v[k];
+	memcpy(v, f->tmp, n * sizeof *v);
 }
 
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
@@ -270,8 +331,9 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
 	/* sums bottom-up, each adding its children from the last as the full
-	 * compute does, so every sum is the same double */
-	qsort(f->dlist, nd, sizeof *f->dlist, desc_u32);
+	 * compute does, so every sum is the same double (each account's sum
+	 * after its children's: by depth) */
+	deepest_first(f, f->dlist, nd);
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
 		if (t->kind[a] == CS_ACCT_USER)
@@ -295,9 +357,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		if (t->kind[f->dlist[k]] != CS_ACCT_USER)
 			sort_children(f, f->dlist[k]);
 	f->write_all = 0;
-	f->counter = t->nusers;
-	f->buf[0] = 0;
-	visit(f, 0, 1, factor);
+	visit_root(f, factor);
 	for (size_t k = 0; k < nd; k++)
 		f->dirty[f->dlist[k]] = 0;
 }
@@ -333,9 +393,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		if (f->dirty[a] && t->kind[a] != CS_ACCT_USER)
 			sort_children(f, a);
 	f->write_all = 1;
-	f->counter = t->nusers;
-	f->buf[0] = 0;
-	visit(f, 0, 1, factor);
+	visit_root(f, factor);
 	for (uint32_t i = 0; i < n; i++)
 		f->dirty[i] = 0;
 }

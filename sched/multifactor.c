@@ -74,6 +74,7 @@ typedef struct mf {
 	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
 	cs_ranked *order;          /* scratch: queued jobs */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
+	cs_prio_hint hint;         /* the last pass's order */
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on
 	 * its user's node (uacct); without, uacct is acct */
@@ -146,6 +147,7 @@ static void mf_destroy(void *state)
 	free(p->seen);
 	free(p->order);
 	free(p->order2);
+	cs_prio_hint_free(&p->hint);
 	free(p->victims);
 	free(p->chosen);
 	free(p->on_nodes);
@@ -443,7 +445,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->on_nodes = malloc(n);
 	p->stop_at = malloc(n * sizeof *p->stop_at);
 	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
-	    !p->chosen || !p->on_nodes ||
+	    !p->chosen || !p->on_nodes || cs_prio_hint_init(&p->hint, env->njobs) < 0 ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
@@ -533,16 +535,20 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double d = exp2(-dt / p->half_life);
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
+		/* (the total in a local: the same additions in the same order,
+		 * without a store and reload through p each time) */
+		double total = p->usage_total, scale = p->scale;
 		for (size_t i = 0; i < p->nrun; i++) {
-			double c = usage_rate(p, p->run[i]) * charge / p->scale;
+			double c = usage_rate(p, p->run[i]) * charge / scale;
 			uint32_t u = p->uacct[p->run[i]];
 			p->usage[u] += c;
-			p->usage_total += c;
+			total += c;
 			if (p->tree && p->changed_at[u] != p->ncalc + 1) {
 				p->changed_at[u] = p->ncalc + 1;
 				p->changed[p->nchanged++] = u;
 			}
 		}
+		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
@@ -867,7 +873,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			prio += p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k];
 		p->order[n++] = (cs_ranked){ prio, k };
 	}
-	cs_prio_sort(p->order, p->order2, n);
+	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
 	if (p->per_partition) {
 		pass_partitions(p, ctx, n);
 		return;

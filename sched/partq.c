@@ -93,12 +93,12 @@ void cs_partq_pass(cs_partq *q)
 
 long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k)
 {
-	size_t i = q->head[k] > f->head ? q->head[k] : f->head;
-	for (; i < f->end; i++)
-		if (f->in[i] && (q->sets ? has_key(q, (uint32_t)i, k) : cs_partq_key(q, (uint32_t)i) == k))
+	long i = cs_fifo_next(f, (uint32_t)q->head[k]);
+	for (; i >= 0; i = cs_fifo_next(f, (uint32_t)i + 1))
+		if (q->sets ? has_key(q, (uint32_t)i, k) : cs_partq_key(q, (uint32_t)i) == k)
 			break;
-	q->head[k] = i;
-	return i < f->end ? (long)i : -1;
+	q->head[k] = i >= 0 ? (size_t)i : f->end;
+	return i;
 }
 
 long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f)

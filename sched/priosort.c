@@ -55,3 +55,67 @@ void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n)
 	if (src != o)
 		memcpy(o, src, n * sizeof *o);
 }
+
+int cs_prio_hint_init(cs_prio_hint *h, size_t njobs)
+{
+	size_t n = njobs ? njobs : 1;
+	*h = (cs_prio_hint){ 0 };
+	h->prev = malloc(n * sizeof *h->prev);
+	h->stamp = calloc(n, sizeof *h->stamp);
+	h->prio = malloc(n * sizeof *h->prio);
+	if (!h->prev || !h->stamp || !h->prio) {
+		cs_prio_hint_free(h);
+		return -1;
+	}
+	return 0;
+}
+
+void cs_prio_hint_free(cs_prio_hint *h)
+{
+	free(h->prev);
+	free(h->stamp);
+	free(h->prio);
+	*h = (cs_prio_hint){ 0 };
+}
+
+static inline int goes_before(const cs_ranked *x, const cs_ranked *y)
+{
+	return x->prio > y->prio || (x->prio == y->prio && x->jid < y->jid);
+}
+
+void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n)
+{
+	uint64_t here = 2 * ++h->gen, placed = here + 1;
+	for (size_t i = 0; i < n; i++) {
+		h->stamp[o[i].jid] = here;
+		h->prio[o[i].jid] = o[i].prio;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < h->nprev; i++) {
+		uint32_t j = h->prev[i];
+		if (h->stamp[j] == here) {
+			tmp[m++] = (cs_ranked){ h->prio[j], j };
+			h->stamp[j] = placed;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (h->stamp[o[i].jid] == here)
+			tmp[m++] = o[i];
+	/* insertion sort, within a budget of moves */
+	size_t moves = 0, budget = 4 * n + 64;
+	for (size_t i = 1; i < m && moves <= budget; i++) {
+		cs_ranked x = tmp[i];
+		size_t k = i;
+		for (; k > 0 && goes_before(&x, &tmp[k - 1]); k--)
+			tmp[k] = tmp[k - 1];
+		tmp[k] = x;
+		moves += i - k;
+	}
+	if (moves > budget)
+		cs_prio_sort(o, tmp, n); /* o is as it came */
+	else
+		memcpy(o, tmp, n * sizeof *o);
+	for (size_t i = 0; i < n; i++)
+		h->prev[i] = o[i].jid;
+	h->nprev = n;
+}

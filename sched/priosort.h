@@ -18,4 +18,25 @@ int cs_prio_cmp(const void *a, const void *b);
  * LSD radix sort on the priority alone. */
 void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n);
 
+/* The last pass's order as a hint: passes mostly see the same jobs in
+ * the same order (age grows alike for all; fair-share factors move only
+ * at recomputations), so sorting from it is an insertion sort of few
+ * moves. */
+typedef struct cs_prio_hint {
+	uint32_t *prev;   /* the last order's jobs */
+	size_t nprev;
+	uint64_t *stamp;  /* per job: 2 x gen this pass, + 1 once placed */
+	double *prio;     /* per job: this pass's priority */
+	uint64_t gen;
+} cs_prio_hint;
+
+/* For jobs 0 .. njobs-1: 0 or -1 (out of memory). */
+int cs_prio_hint_init(cs_prio_hint *h, size_t njobs);
+void cs_prio_hint_free(cs_prio_hint *h);
+/* cs_prio_sort's order of o[0 .. n) (ascending jid order; tmp n entries
+ * of scratch), found from the last call's order (the jobs still in o in
+ * that order, then the others in jid order) by an insertion sort, or by
+ * cs_prio_sort when that would take more than a few moves a job. */
+void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n);
+
 #endif

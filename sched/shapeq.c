@@ -61,11 +61,14 @@ int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
 	q->nshapes = n ? s + 1 : 0;
 	q->first[q->nshapes] = (uint32_t)n;
 	q->nwait = calloc(q->nshapes + 1, sizeof *q->nwait);
+	q->head = malloc((q->nshapes + 1) * sizeof *q->head);
 	q->heap = malloc((q->nshapes + 1) * sizeof *q->heap); /* one entry a shape at most */
-	if (!q->nwait || !q->heap) {
+	if (!q->nwait || !q->head || !q->heap) {
 		cs_shapeq_free(q);
 		return -CS_ENOMEM;
 	}
+	for (uint32_t k = 0; k < q->nshapes; k++)
+		q->head[k] = q->first[k + 1]; /* none waiting */
 	return 0;
 }
 
@@ -76,6 +79,7 @@ void cs_shapeq_free(cs_shapeq *q)
 	free(q->slot);
 	free(q->jid_at);
 	free(q->nwait);
+	free(q->head);
 	free(q->heap);
 	cs_qtree_free(&q->t);
 	memset(q, 0, sizeof *q);
@@ -83,16 +87,22 @@ void cs_shapeq_free(cs_shapeq *q)
 
 void cs_shapeq_push(cs_shapeq *q, uint32_t jid)
 {
-	cs_qtree_set(&q->t, q->slot[jid], 1, q->jobs[jid].estimate_s);
-	q->nwait[q->shape[jid]]++;
+	uint32_t s = q->shape[jid], k = q->slot[jid];
+	cs_qtree_set(&q->t, k, 1, q->jobs[jid].estimate_s);
+	q->nwait[s]++;
+	if (q->head[s] != UINT32_MAX && k < q->head[s]) /* (an unknown head stays to be found) */
+		q->head[s] = k;
 }
 
 void cs_shapeq_remove(cs_shapeq *q, uint32_t jid)
 {
-	if (q->t.min_size[q->t.leaves + q->slot[jid]] == UINT32_MAX)
+	uint32_t s = q->shape[jid], k = q->slot[jid];
+	if (q->t.min_size[q->t.leaves + k] == UINT32_MAX)
 		return;
-	cs_qtree_clear(&q->t, q->slot[jid]);
-	q->nwait[q->shape[jid]]--;
+	cs_qtree_clear(&q->t, k);
+	q->nwait[s]--;
+	if (k == q->head[s])
+		q->head[s] = UINT32_MAX;
 }
 
 /* The first waiting job in slots [from, first[s+1]) with estimate <= est_max. */
@@ -106,9 +116,19 @@ static long find_in(const cs_shapeq *q, uint32_t s, uint32_t from, cs_time est_m
 	return k >= 0 && (uint32_t)k < q->first[s + 1] ? (long)q->jid_at[k] : -1;
 }
 
-long cs_shapeq_first(const cs_shapeq *q, uint32_t s, uint32_t from)
+long cs_shapeq_first(cs_shapeq *q, uint32_t s, uint32_t from)
 {
-	uint32_t lo = q->first[s], hi = q->first[s + 1];
+	if (!q->nwait[s])
+		return -1;
+	if (q->head[s] == UINT32_MAX) {
+		long k = find_in(q, s, q->first[s], CS_TIME_MAX);
+		if (k < 0)
+			return -1; /* cannot happen: nwait counts one */
+		q->head[s] = q->slot[k];
+	}
+	if (q->jid_at[q->head[s]] >= from)
+		return q->jid_at[q->head[s]];
+	uint32_t lo = q->head[s], hi = q->first[s + 1];
 	while (lo < hi) { /* the first slot whose job's index is >= from */
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (q->jid_at[mid] < from)

@@ -22,6 +22,7 @@ typedef struct cs_shapeq {
 	uint32_t *slot;    /* per job: its slot */
 	uint32_t *jid_at;  /* per slot: the job */
 	uint32_t *nwait;   /* per shape: waiting jobs */
+	uint32_t *head;    /* per shape: the slot of its first waiting job (UINT32_MAX: to be found) */
 	cs_qtree t;        /* per slot: the waiting job's estimate (size 1) */
 	uint64_t *heap;    /* a pass's merge: (job << 32 | shape), smallest job on top; one a shape at most */
 	size_t nheap;
@@ -33,8 +34,9 @@ int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n);
 void cs_shapeq_free(cs_shapeq *q);
 void cs_shapeq_push(cs_shapeq *q, uint32_t jid);
 void cs_shapeq_remove(cs_shapeq *q, uint32_t jid);
-/* The first waiting job of shape s with index >= from, or -1. */
-long cs_shapeq_first(const cs_shapeq *q, uint32_t s, uint32_t from);
+/* The first waiting job of shape s with index >= from, or -1 (O(1) when
+ * that is the shape's first waiting job). */
+long cs_shapeq_first(cs_shapeq *q, uint32_t s, uint32_t from);
 /* The first waiting job of shape s after job jid (of shape s) whose
  * estimate is at most est_max (CS_TIME_MAX: any), or -1. */
 long cs_shapeq_after(const cs_shapeq *q, uint32_t s, uint32_t jid, cs_time est_max);

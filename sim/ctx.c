@@ -140,6 +140,8 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 		c->failed = -CS_ENOMEM; /* the run stops: nothing to undo */
 		return -CS_ENOMEM;
 	}
+	if (c->nm)
+		cs_place_changed(c, jid, 0);
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;
@@ -426,6 +428,7 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 	if (c->nm) {
 		cs_placement p = placement_of(c, jid);
 		cs_alloc_release(c->A, &p);
+		cs_place_changed(c, jid, 1);
 		if (c->pl) {
 			cs_plan_running(c, jid, 0);
 			if (c->now < cs_run_est_end(c, jid))
@@ -539,6 +542,8 @@ int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time gr
 	cs_ctx_run_remove(c, jid);
 	c->stop_at[jid] = stop;
 	c->stop_how[jid] = (uint8_t)how;
+	if (c->nm)
+		cs_place_changed(c, jid, 0);
 	cs_time after = cs_run_est_end(c, jid);
 	run_insert(c, jid, after);
 	if (c->pl) {

@@ -478,6 +478,7 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.hold_slots);
 	free(c.xh);
 	free(c.part_mask);
+	cs_place_free_memo(&c);
 	free(c.pfirst_own);
 	free(c.ptypes_own);
 	free(c.set_part);

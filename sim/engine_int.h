@@ -80,9 +80,11 @@ struct cs_sched_ctx {
 	struct memo_ent {
 		uint32_t gen;
 		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
-		int32_t part;
-		uint32_t nodes, gpus, cores, mem;
-		uint32_t topo;     /* rule | max_leaves << 8 */
+		struct shape_key {
+			int32_t part;
+			uint32_t nodes, gpus, cores, mem;
+			uint32_t topo;     /* rule | max_leaves << 8 */
+		} key;
 	} *memo;
 	uint32_t memo_gen, memo_used;
 	const cs_observer *obs;
@@ -153,6 +155,23 @@ struct cs_sched_ctx {
 	size_t wi_jobs_cap;
 	uint8_t *wi_took;
 	size_t wi_took_cap;
+	/* the hold's search (cs_place_hold): each node's type, and whether a
+	 * job's placement depends on its node types' nodes alone */
+	uint16_t *node_type;
+	int types_apart;
+	int plain;               /* cs_engine_plain: none of what follows is used */
+	/* holds kept across passes (cs_place_hold): a hold stands while
+	 * nothing changed on its node types; type_ver[t] counts the changes
+	 * on node type t (cs_place_changed), the last entry those of a
+	 * cluster of more than 64 types */
+	uint64_t *type_ver;
+	/* request shapes that did not fit what was free, kept across passes
+	 * (place.c): type_freed[t] counts the times node type t got
+	 * resources back; until then what is free there only shrinks */
+	uint64_t *type_freed;
+	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
+	uint32_t ntypes;
+	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above
 	 * the site's idle draw, as cs_power_cap counts them. */
 	const struct cs_power_cap *pc;
@@ -288,6 +307,21 @@ int64_t cs_pcap_draw(const cs_sched_ctx *c, const cs_slot *slots, uint32_t n);
 
 /* --- place.c --- */
 
+/* Job jid's resources, or its place in the running set, changed (it
+ * started, ended or was stopped, or its estimated end moved): holds on
+ * its node types made before no longer stand; freed: its resources came
+ * back, so shapes that did not fit there may fit now. Whatever else
+ * changes what the allocator holds or the running set between passes must
+ * call it. */
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
+/* The same for what is free on one node (the failure model took it down,
+ * or gave it back: freed). */
+void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
+#define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
+#define FMEMO_SIZE 1024u /* shapes that did not fit, kept (open addressing; full: no more kept) */
+/* The kept holds and what cs_place_masks made for them. */
+void cs_place_free_memo(cs_sched_ctx *c);
+
 #define MEMO_SIZE 4096u /* the memo's entries (c->memo) */
 /* A new memo: what failed before no longer stands (a pass, a hold or a
  * preemption changed what may be used). */
@@ -378,6 +412,7 @@ struct planner {
 	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
+	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */
 	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
 	size_t nfreed, freed_cap;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */

@@ -576,6 +576,7 @@ static int apply(cs_sched_ctx *c, cs_fail_comp comp, uint32_t v, int g, cs_time 
 		c->failed = -CS_ENOMEM;
 	change_end(c);
 	cs_plan_broken(c);
+	cs_place_node_changed(c, v, 0); /* less free there, and a later repair: kept holds go */
 	return stopped > 0;
 }
 
@@ -601,6 +602,7 @@ static int repair(cs_sched_ctx *c)
 		if (back.gpu_mask || back.cores || back.mem_mib) {
 			cs_placement p = { &back, 1, 1 };
 			cs_alloc_release(c->A, &p);
+			cs_place_node_changed(c, v, 1);
 			note_down(c, v, -(int32_t)cs_slot_gpus(&back));
 			f->freed[nf++] = v;
 		}

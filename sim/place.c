@@ -7,24 +7,63 @@
 
 #include <string.h>
 
+/* A hold made in an earlier pass (or earlier in this one), kept while
+ * nothing changed on its job's node types: the same search would find the
+ * same time and placement. It must also still lie ahead: at a later time
+ * the jobs whose estimated ends have passed are given back at once, where
+ * the search had given them back one by one and failed after each, so it
+ * fails after them again; and whether any running job's estimated end
+ * comes by the hold's time (the search's test for preferring what running
+ * jobs give back) must not have changed. Kept to holds that no other hold
+ * of the pass counts in (none on the job's node types is placed) on a
+ * machine without advance reservations, where nothing else enters. */
+struct hold_memo {
+	uint32_t jid;   /* UINT32_MAX: empty */
+	int32_t part;   /* the job's partition then */
+	uint64_t ver;   /* the scope's change count then (scope_ver) */
+	cs_time time;
+	int passed;     /* a running job's estimated end came by time */
+	uint32_t n, cap;
+	cs_slot *slots;
+};
+
+static int engine_plain; /* cs_engine_plain */
+
+void cs_engine_plain(int on) { engine_plain = on != 0; }
+
+static struct shape_key key_of(const cs_job *j)
+{
+	return (struct shape_key){ j->partition, j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib,
+				   j->topo | (uint32_t)j->max_leaves << 8 };
+}
+
+static uint32_t key_hash(const struct shape_key *k)
+{
+	uint32_t h = (uint32_t)k->part * 0x9e3779b1u ^ k->nodes * 0x85ebca6bu ^ k->gpus * 0xc2b2ae35u ^
+		     k->cores * 0x27d4eb2fu ^ k->mem * 0x165667b1u ^ k->topo * 0x61c88647u;
+	return h ^ h >> 15;
+}
+
+static int key_eq(const struct shape_key *a, const struct shape_key *b)
+{
+	return a->part == b->part && a->nodes == b->nodes && a->gpus == b->gpus && a->cores == b->cores &&
+	       a->mem == b->mem && a->topo == b->topo;
+}
+
 static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
 {
-	uint32_t topo = j->topo | (uint32_t)j->max_leaves << 8;
-	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
-		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u ^ topo * 0x61c88647u;
-	h ^= h >> 15;
+	struct shape_key key = key_of(j);
+	uint32_t h = key_hash(&key);
 	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
 		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
 		if (e->gen != c->memo_gen) {
 			if (!insert || c->memo_used >= MEMO_SIZE / 2)
 				return NULL;
 			c->memo_used++;
-			*e = (struct memo_ent){ c->memo_gen, 0, j->partition, j->nodes, j->gpus_per_node,
-						j->cores_per_node, j->mem_per_node_mib, topo };
+			*e = (struct memo_ent){ c->memo_gen, 0, key };
 			return e;
 		}
-		if (e->part == j->partition && e->nodes == j->nodes && e->gpus == j->gpus_per_node &&
-		    e->cores == j->cores_per_node && e->mem == j->mem_per_node_mib && e->topo == topo)
+		if (key_eq(&e->key, &key))
 			return e;
 	}
 	return NULL;
@@ -36,10 +75,63 @@ void cs_place_memo_reset(cs_sched_ctx *c)
 	c->memo_used = 0;
 }
 
+/* A shape that did not fit what was free on its node types (no hold or
+ * reservation kept off) fits no better while none of those types got
+ * anything back: starts only take (and a fit that fails stays failed
+ * with less free), so the failure is kept across passes and memo resets
+ * until then. Not for the scratch partition, whose node types change. */
+struct fail_ent {
+	uint8_t used;
+	struct shape_key key;
+	uint64_t freed;  /* type_freed's sum over the shape's node types then */
+};
+
+/* type_freed summed over job j's node types. */
+static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
+{
+	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+			v += c->type_freed[t];
+	return v;
+}
+
+static struct fail_ent *fail_find(cs_sched_ctx *c, const cs_job *j, int insert)
+{
+	if (c->plain || (c->sets && j->partition == (int32_t)c->npart - 1))
+		return NULL; /* (the scratch partition's node types change) */
+	struct shape_key key = key_of(j);
+	uint32_t h = key_hash(&key);
+	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
+		struct fail_ent *e = &c->fmemo[(h + k) & (FMEMO_SIZE - 1)];
+		if (!e->used) {
+			if (!insert)
+				return NULL;
+			*e = (struct fail_ent){ 1, key, 0 };
+			return e;
+		}
+		if (key_eq(&e->key, &key))
+			return e;
+	}
+	return NULL;
+}
+
 static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 {
 	struct memo_ent *e = memo_find(c, j, 0);
-	return e && (e->failed & mask);
+	if (e && (e->failed & mask))
+		return 1;
+	if (!(mask & 1))
+		return 0;
+	const struct fail_ent *f = fail_find(c, j, 0);
+	if (!f || f->freed != freed_count(c, j))
+		return 0;
+	if (!e)
+		e = memo_find(c, j, 1);
+	if (e)
+		e->failed |= 1; /* found the faster next time in this pass */
+	return 1;
 }
 
 static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
@@ -49,6 +141,9 @@ static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 	struct memo_ent *e = memo_find(c, j, 1);
 	if (e)
 		e->failed |= (uint8_t)bit;
+	struct fail_ent *f = bit == 1 ? fail_find(c, j, 1) : NULL;
+	if (f)
+		f->freed = freed_count(c, j);
 }
 
 /* Place job jid on the allocator now: on its partition's node types (in
@@ -141,8 +236,23 @@ int cs_place_masks(cs_sched_ctx *c)
 		c->sets = ps;
 	}
 	c->part_mask = malloc((c->npart + 1) * sizeof *c->part_mask);
-	if (!c->part_mask)
+	c->node_type = malloc(((size_t)c->nnodes + 1) * sizeof *c->node_type);
+	if (!c->part_mask || !c->node_type)
 		return -CS_ENOMEM;
+	for (uint32_t n = 0; n < c->nnodes; n++)
+		c->node_type[n] = (uint16_t)cs_alloc_node_type(c->A, n);
+	c->types_apart = cs_alloc_types_apart(c->A);
+	c->plain = engine_plain;
+	for (uint32_t n = 0; n < c->nnodes; n++)
+		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
+	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
+	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
+	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
+	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
+	if (!c->type_ver || !c->type_freed || !c->hmemo || !c->fmemo)
+		return -CS_ENOMEM;
+	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
+		c->hmemo[i].jid = UINT32_MAX;
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
 	return 0;
@@ -456,6 +566,164 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
 	}
 }
 
+/* What a hold's search for one job looks at. Its placement is on its node
+ * types only; where the allocator decides such a placement on those types'
+ * nodes alone (cs_alloc_types_apart), the search leaves every other node
+ * and the running jobs that cannot be on its types as they are: they
+ * change no try's answer. Whether a try can succeed at all is counted
+ * first: a node "fits" when its free GPUs, cores and memory each cover the
+ * job's per-node amounts, and no try succeeds while fewer than the job's
+ * nodes fit (the holds and reservations a try keeps off only take more
+ * away). */
+struct hold_scope {
+	uint64_t mask;        /* node types looked at (all bits: every node) */
+	uint32_t g, cores, mem, nodes;
+	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
+};
+
+static int scope_has(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t node)
+{
+	uint32_t t = c->node_type[node];
+	return h->mask == ~0ull || (t < 64 && (h->mask >> t & 1));
+}
+
+static int scope_fits(const struct hold_scope *h, uint32_t gpus, uint32_t cores, uint32_t mem)
+{
+	return gpus >= h->g && cores >= h->cores && mem >= h->mem;
+}
+
+/* Give back p's slots for the search (a running job's, or what a failure
+ * took), counting the nodes of the scope they make fit. */
+static void scope_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit -= scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
+	}
+	cs_alloc_release(c->A, p);
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit += scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
+	}
+}
+
+/* Is running job r outside the scope (none of its node types looked at)? */
+static int scope_skips(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t r)
+{
+	return !(cs_place_mask(c, r) & h->mask);
+}
+
+/* The free-now snapshot (c->snap) of the scope's nodes, in node order;
+ * counts the nodes that fit. Returns the snapshot's length. */
+static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
+{
+	uint32_t ns = 0;
+	h->fit = 0;
+	for (uint32_t n = 0; n < c->nnodes; n++) {
+		if (!scope_has(c, h, n))
+			continue;
+		cs_slot *s = &c->snap[ns];
+		cs_alloc_node_free(c->A, n, s);
+		if (!s->gpu_mask && !s->cores && !s->mem_mib)
+			continue;
+		ns++;
+		h->fit += scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+	}
+	return ns;
+}
+
+/* The scope of jid's hold. */
+static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	return (struct hold_scope){ .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
+				    .g = j->gpus_per_node, .cores = j->cores_per_node,
+				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
+}
+
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
+			c->type_ver[t]++;
+			c->type_freed[t] += freed != 0;
+		}
+}
+
+void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
+{
+	uint32_t t = c->node_type[node];
+	c->type_ver[t]++;
+	c->type_freed[t] += freed != 0;
+}
+
+static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
+{
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (h->mask == ~0ull || (t < 64 && (h->mask >> t & 1)))
+			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
+	return v;
+}
+
+/* Would a hold for jid be kept (no other placed hold on its node types
+ * when one is being added, no advance reservations, one partition, no
+ * power cap: under the cap a hold's time depends on the site's draw, the
+ * plans and the other holds, anywhere on the machine)? */
+static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->plain || c->pc || c->nm->nresv || cs_place_multi(c, jid))
+		return 0;
+	if (!c->xh_building)
+		return 1;
+	uint64_t mask = cs_place_mask(c, jid);
+	if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+		return 0;
+	for (size_t i = 0; i < c->xh_upto; i++)
+		if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+			return 0;
+	return 1;
+}
+
+static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	if (e->jid != jid || e->part != c->jobs[jid].partition || e->ver != ver || c->now > e->time)
+		return NULL;
+	int passed = c->nrun > 0 && c->run[0].est_end <= e->time;
+	return passed == e->passed ? e : NULL;
+}
+
+static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, int passed, const cs_slot *s,
+		      uint32_t n)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	e->jid = UINT32_MAX;
+	if (n > e->cap) {
+		cs_slot *q = realloc(e->slots, n * sizeof *q);
+		if (!q)
+			return; /* not kept: made again when asked */
+		e->slots = q;
+		e->cap = n;
+	}
+	memcpy(e->slots, s, n * sizeof *s);
+	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
+}
+
+void cs_place_free_memo(cs_sched_ctx *c)
+{
+	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
+		free(c->hmemo[i].slots);
+	free(c->hmemo);
+	free(c->fmemo);
+	free(c->type_ver);
+	free(c->type_freed);
+	free(c->node_type);
+}
+
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
  * than the site leaves room for the most jid could draw: *room is the
  * earliest such time found so far (worked out again once t passes it). */
@@ -478,19 +746,27 @@ static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time 
  * what backfilling can use): with everything free now set aside, node by
  * node in node order, the fewest of those nodes are handed back (a binary
  * search) for jid to fit. Then the running jobs' slots are taken back
- * exactly. */
+ * exactly. A time is tried only if something that could let jid fit came
+ * with it (a job given back in the scope, the end of a reservation or of
+ * an earlier hold) and enough nodes of the scope fit (struct hold_scope):
+ * a try skipped so would have failed. */
 int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when)
 {
 	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
 	size_t k = 0;
-	/* what is free now, node by node */
-	uint32_t ns = 0;
-	for (uint32_t n = 0; n < c->nnodes; n++) {
-		cs_alloc_node_free(c->A, n, &c->snap[ns]);
-		if (c->snap[ns].gpu_mask || c->snap[ns].cores || c->snap[ns].mem_mib)
-			ns++;
+	struct hold_scope sc = hold_scope_of(c, jid);
+	int keep = hold_keepable(c, jid);
+	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
+	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
+	if (e) {
+		memcpy(out, e->slots, e->n * sizeof *out);
+		*nout = e->n;
+		*when = e->time;
+		return 0;
 	}
+	/* what is free now, node by node */
+	uint32_t ns = scope_snapshot(c, &sc);
 	/* an extra hold: the earlier holds' ends may free nodes too */
 	size_t nhe = 0, nh = 0;
 	if (c->xh_building) {
@@ -527,17 +803,27 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		t = td < t ? td : t;
 		if (t == CS_TIME_MAX)
 			break;
+		int more = t == te || t == th;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
+			if (scope_skips(c, &sc, c->run[k].jid))
+				continue;
 			cs_placement p = placement_of(c, c->run[k].jid);
-			cs_alloc_release(c->A, &p);
+			scope_release(c, &sc, &p);
+			more = 1;
 		}
 		for (; nd < np && pc[nd].t <= t; nd++) {
+			if (!scope_has(c, &sc, pc[nd].s.node))
+				continue;
 			cs_placement p = { &pc[nd].s, 1, 1 };
-			cs_alloc_release(c->A, &p);
+			scope_release(c, &sc, &p);
+			more = 1;
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
-		rc = hold_try_at(c, jid, &hp, t, &room);
+		/* under the power cap every time is tried: power freed anywhere may
+		 * let jid start, and hold_try_at follows the cap's room */
+		if (c->plain || c->pc || (more && sc.fit >= sc.nodes))
+			rc = hold_try_at(c, jid, &hp, t, &room);
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
 		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
@@ -579,15 +865,21 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		hand_back(c, g, ns);
 	}
 	for (size_t i = 0; i < k; i++) {
+		if (scope_skips(c, &sc, c->run[i].jid))
+			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
+		if (!scope_has(c, &sc, pc[i].s.node))
+			continue;
 		cs_placement p = { &pc[i].s, 1, 1 };
 		cs_alloc_take(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;
+	if (keep)
+		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n);
 	*nout = hp.n;
 	*when = t;
 	return 0;

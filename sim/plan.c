@@ -26,6 +26,7 @@ void cs_plan_free(struct planner *pl)
 		return;
 	cs_nprof_free(&pl->prof);
 	free(pl->epoch_of);
+	free(pl->type_freed_epoch);
 	free(pl->type_first);
 	free(pl->type_nodes);
 	free(pl->resv_first);
@@ -146,8 +147,25 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 			return;
 		}
 	}
-	for (uint32_t i = 0; i < n; i++)
-		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, slots ? slots[i].node : nodes[i] };
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t node = slots ? slots[i].node : nodes[i];
+		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, node };
+		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
+	}
+}
+
+/* Has a node job jid may use been freed since its plan was made? If not,
+ * a search for an earlier plan finds none (the nodes it may use hold no
+ * more than then, when nothing before its plan held it), and the same
+ * plan would be made again. */
+static int freed_for(const cs_sched_ctx *c, uint32_t jid)
+{
+	const struct planner *pl = c->pl;
+	uint64_t mask = cs_place_mask(c, jid), e = pl->epoch_of[jid];
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		if ((mask == ~0ull || (t < 64 && (mask >> t & 1))) && pl->type_freed_epoch[t] > e)
+			return 1;
+	return 0;
 }
 
 static int planner_on(cs_sched_ctx *c)
@@ -168,6 +186,7 @@ static int planner_on(cs_sched_ctx *c)
 	for (size_t r = 0; r < m->nresv; r++)
 		nref += m->resv[r].nnodes;
 	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
 	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
 	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
 	pl->resv_first = calloc((size_t)nn + 2, sizeof *pl->resv_first);
@@ -200,7 +219,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
-	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_first || !pl->type_nodes ||
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
@@ -258,9 +277,12 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 		pl->gen = 1;
 	}
 	cs_placement aside = { pl->aside, c->nnodes, 0 };
+	/* where the allocator places by node type alone, plans on node types
+	 * the job may not use change nothing of its placement */
+	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
 	for (size_t i = 0; i < c->nplanned; i++) {
 		uint32_t q = c->planned[i];
-		if (c->plan_start[q] >= e)
+		if (c->plan_start[q] >= e || !(cs_place_mask(c, q) & mask))
 			continue;
 		cs_placement pq = placement_of(c, q);
 		for (uint32_t k = 0; k < pq.n; k++) {
@@ -348,7 +370,11 @@ static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_ti
 {
 	struct planner *pl = c->pl;
 	cs_nprof_amt need = job_need(j);
+	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	for (uint32_t i = 0; i < n; i++) {
+		uint32_t t = c->node_type[pl->fnodes[i]];
+		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
+			continue; /* a node it may not use */
 		cs_nprof_iter it;
 		cs_time a, z;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
@@ -381,17 +407,22 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	cs_time old = c->plan_start[jid];
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
 	if (old >= 0) {
-		cs_placement q = placement_of(c, jid);
-		for (uint32_t k = 0; k < q.n; k++)
-			pl->old_nodes[k] = q.slots[k].node;
 		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
 		/* with advance reservations made again every pass: the pending
-		 * reason says whether only a reservation keeps it off now */
-		if (pl->epoch_of[jid] == pl->epoch && old > c->now && !c->nm->nresv && !c->plan_all) {
+		 * reason says whether only a reservation keeps it off now. A plan
+		 * of an earlier epoch stands while none of its node types got
+		 * anything back, but not under the power cap: power freed
+		 * anywhere may bring it earlier. */
+		if (old > c->now && !c->nm->nresv && !c->plan_all &&
+		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !c->plain && !c->pc && !freed_for(c, jid)))) {
+			pl->epoch_of[jid] = pl->epoch;
 			if (when)
 				*when = old;
 			return 0;
 		}
+		cs_placement q = placement_of(c, jid);
+		for (uint32_t k = 0; k < q.n; k++)
+			pl->old_nodes[k] = q.slots[k].node;
 		cs_plan_drop(c, jid);
 		if (keep_ok && old == c->now &&
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {

@@ -234,7 +234,11 @@ static long job_units(const cs_run_result *r, size_t i, uint32_t **ids, size_t *
 			(*ids)[m++] = v;
 		}
 	}
-	qsort(*ids, m, sizeof **ids, node_cmp);
+	size_t k = 1;
+	while (k < m && (*ids)[k - 1] < (*ids)[k])
+		k++;
+	if (k < m) /* (placements mostly list their nodes in order already) */
+		qsort(*ids, m, sizeof **ids, node_cmp);
 	return (long)m;
 }
 
@@ -291,6 +295,8 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		procmap_free(&pm);
 		return -CS_EIO;
 	}
+	static char buf[1 << 16];
+	setvbuf(f, buf, _IOFBF, sizeof buf);
 	uint32_t *ids = NULL;
 	size_t idcap = 0;
 	fputs("job_id,workload_name,profile,submission_time,requested_number_of_resources,requested_time,"

@@ -7,35 +7,40 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct csv {
 	char *buf;
-	char ***rows;   /* rows[i][k]: field k of line i (line 0: the header) */
-	size_t *nf;
+	char ***rows;   /* rows[i]: line i's fields (line 0: the header), by slot */
+	size_t *nf;     /* line i's fields */
 	size_t n;
+	char **fields;  /* every row's field pointers, one array */
+	int *slot;      /* per header column: where a data line keeps it (-1: not kept); NULL: all, in order */
+	size_t ncols, nslots;
 } csv;
 
 static void csv_free(csv *c)
 {
-	for (size_t i = 0; i < c->n; i++)
-		free(c->rows[i]);
+	free(c->fields);
 	free(c->rows);
 	free(c->nf);
 	free(c->buf);
+	free(c->slot);
 	memset(c, 0, sizeof *c);
 }
 
-/* 1: read; 0: no such file; -CS_E*: error. */
-static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t errlen)
+/* The file into c->buf (NUL-terminated): 1, 0 if there is no such file,
+ * or -CS_E*. */
+static int csv_slurp(csv *c, const char *dir, const char *name, char *err, size_t errlen)
 {
-	memset(c, 0, sizeof *c);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -CS_EIO);
-	size_t cap = 1 << 16, len = 0, got;
-	c->buf = malloc(cap + 1);
+	struct stat st;
+	size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 1 << 16, len = 0, got;
+	c->buf = malloc(cap + 1); /* (the file's size and one: a read that fills it finds the end) */
 	while (c->buf && (got = fread(c->buf + len, 1, cap - len, f)) > 0) {
 		len += got;
 		if (len == cap) {
@@ -50,67 +55,130 @@ static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t
 		}
 	}
 	fclose(f);
-	if (!c->buf)
-		goto oom;
+	if (!c->buf) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
 	c->buf[len] = 0;
-	size_t lines = 0;
-	for (size_t i = 0; i < len; i++)
-		lines += c->buf[i] == '\n';
+	return 1;
+}
+
+/* Split the line at s (NUL-terminated) in place: field k into fl[slot[k]]
+ * (every field into fl[k] without slots; a field past the slots, or in
+ * none, is passed over). A quoted field (RFC 4180: the outputs quote names
+ * and host lists holding commas) loses its quotes. Returns the fields. */
+static size_t split_line(char *s, char **fl, const int *slot, size_t ncols)
+{
+	size_t k = 0;
+	char *q = s;
+	for (;;) {
+		int keep = !slot || (k < ncols && slot[k] >= 0);
+		char *w = q;
+		if (keep)
+			fl[slot ? (size_t)slot[k] : k] = w;
+		k++;
+		if (*q == '"') {
+			for (q++; *q; q++) {
+				if (*q == '"' && q[1] == '"')
+					q++;
+				else if (*q == '"') {
+					q++;
+					break;
+				}
+				*w++ = *q;
+			}
+			while (*q && *q != ',')
+				q++;
+		} else if (keep) {
+			while (*q && *q != ',')
+				*w++ = *q++;
+		} else {
+			char *e = strchr(q, ',');
+			q = e ? e : q + strlen(q);
+			w = q;
+		}
+		int more = *q == ',';
+		if (keep)
+			*w = 0;
+		if (!more)
+			return k;
+		q++;
+	}
+}
+
+/* Read a run's CSV file: its header, and of every other line the columns
+ * named in want (NULL-terminated; NULL: every column). 1: read; 0: no such
+ * file; -CS_E*: error. */
+static int csv_read_cols(csv *c, const char *dir, const char *name, const char *const *want, char *err,
+			 size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	int rc = csv_slurp(c, dir, name, err, errlen);
+	if (rc <= 0 || !*c->buf)
+		return rc; /* (an empty file: no lines) */
+	size_t lines = 0, commas = 0;
+	for (const char *q = c->buf; (q = strchr(q, '\n')) != NULL; q++)
+		lines++;
+	/* the header: every column, its commas counted */
+	char *s = c->buf, *e = strchr(s, '\n');
+	if (e)
+		*e = 0;
+	for (const char *q = s; *q; q++)
+		commas += *q == ',';
+	char **head = malloc((commas + 1) * sizeof *head);
 	c->rows = calloc(lines + 2, sizeof *c->rows);
 	c->nf = calloc(lines + 2, sizeof *c->nf);
-	if (!c->rows || !c->nf)
+	if (!head || !c->rows || !c->nf)
 		goto oom;
-	for (char *s = c->buf; *s;) {
-		char *e = strchr(s, '\n');
+	c->ncols = split_line(s, head, NULL, 0);
+	if (want) {
+		c->slot = malloc((c->ncols + 1) * sizeof *c->slot);
+		if (!c->slot)
+			goto oom;
+		for (size_t k = 0; k < c->ncols; k++) {
+			c->slot[k] = -1;
+			for (size_t w = 0; want[w]; w++)
+				if (strcmp(head[k], want[w]) == 0)
+					c->slot[k] = (int)c->nslots++;
+		}
+	} else {
+		commas = 0;
+		for (const char *q = c->buf + (e ? (size_t)(e - c->buf) + 1 : strlen(c->buf)); *q; q++)
+			commas += *q == ',';
+		c->nslots = 0; /* every line holds its commas + 1 */
+	}
+	size_t nfields = want ? (lines + 1) * c->nslots : lines + commas + 2;
+	c->fields = malloc((nfields + c->ncols + 1) * sizeof *c->fields);
+	if (!c->fields)
+		goto oom;
+	memcpy(c->fields, head, c->ncols * sizeof *head);
+	free(head);
+	head = NULL;
+	c->rows[0] = c->fields;
+	c->nf[0] = c->ncols;
+	c->n = 1;
+	char **fl = c->fields + c->ncols;
+	for (s = e ? e + 1 : NULL; s && *s;) {
+		e = strchr(s, '\n');
 		if (e)
 			*e = 0;
-		size_t nf = 1;
-		for (char *q = s; *q; q++)
-			nf += *q == ',';
-		char **fl = malloc(nf * sizeof *fl);
-		if (!fl)
-			goto oom;
-		/* fields split in place; a quoted field (RFC 4180: the outputs
-		 * quote names and host lists holding commas) loses its quotes */
-		size_t k = 0;
-		char *q = s;
-		for (;;) {
-			char *w = q;
-			fl[k++] = w;
-			if (*q == '"') {
-				for (q++; *q; q++) {
-					if (*q == '"' && q[1] == '"')
-						q++;
-					else if (*q == '"') {
-						q++;
-						break;
-					}
-					*w++ = *q;
-				}
-				while (*q && *q != ',')
-					q++;
-			} else {
-				while (*q && *q != ',')
-					*w++ = *q++;
-			}
-			int more = *q == ',';
-			*w = 0;
-			if (!more || k == nf)
-				break;
-			q++;
-		}
-		nf = k;
+		size_t k = split_line(s, fl, c->slot, c->ncols);
 		c->rows[c->n] = fl;
-		c->nf[c->n++] = nf;
-		if (!e)
-			break;
-		s = e + 1;
+		c->nf[c->n++] = k;
+		fl += want ? c->nslots : k;
+		s = e ? e + 1 : NULL;
 	}
 	return 1;
 oom:
+	free(head);
 	csv_free(c);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;
+}
+
+static int csv_read(csv *c, const char *dir, const char *name, char *err, size_t errlen)
+{
+	return csv_read_cols(c, dir, name, NULL, err, errlen);
 }
 
 /* Column index of name in the header, or -1. */
@@ -124,7 +192,11 @@ static int csv_col(const csv *c, const char *name)
 
 static const char *fld(const csv *c, size_t i, int k)
 {
-	return k >= 0 && (size_t)k < c->nf[i] ? c->rows[i][k] : "";
+	if (k < 0 || (size_t)k >= c->nf[i])
+		return "";
+	if (!c->slot || i == 0)
+		return c->rows[i][k];
+	return (size_t)k < c->ncols && c->slot[k] >= 0 ? c->rows[i][c->slot[k]] : "";
 }
 
 static double num(const char *s) { return *s ? strtod(s, NULL) : 0; }
@@ -298,12 +370,6 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 	return 0;
 }
 
-static int cmp_time(const void *a, const void *b)
-{
-	cs_time x = *(const cs_time *)a, y = *(const cs_time *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* One group's waits (seconds, sorted) as the page shows them: jobs, mean,
  * median, p90, p95, p99, max, and the box [p5, p25, p50, p75, p95]:
  * percentiles as the metrics compute them (cs_percentile_sorted). */
@@ -329,16 +395,16 @@ static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
 	return o;
 }
 
+/* A job's wait and its partition (its index among those seen). */
 typedef struct pwait {
-	const char *part;
+	size_t part_ix;
 	cs_time wait;
 } pwait;
 
 static int pwait_cmp(const void *a, const void *b)
 {
 	const pwait *x = a, *y = b;
-	int c = strcmp(x->part, y->part);
-	return c ? c : (x->wait > y->wait) - (x->wait < y->wait);
+	return (x->wait > y->wait) - (x->wait < y->wait);
 }
 
 /* One job of a project drawn on the page: the project's place among the
@@ -377,6 +443,34 @@ static double pct_field(const pjob *v, size_t n, int bsld, double q)
 	return a + (h - (double)lo) * (b - a);
 }
 
+/* A project name and its place among the largest. */
+typedef struct pname {
+	const char *name;
+	size_t k;
+} pname;
+
+static int pname_cmp(const void *a, const void *b)
+{
+	const pname *x = a, *y = b;
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+	return c ? c : (x->k > y->k) - (x->k < y->k);
+}
+
+/* The first (lowest) place of name among v[0 .. n) (sorted by pname_cmp),
+ * or n. */
+static size_t name_place(const pname *v, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].name ? v[mid].name : "", name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].name ? v[lo].name : "", name) == 0 ? v[lo].k : n;
+}
+
 /* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
  * the projects named in D.projects.names (the largest), from jobs.csv:
  * D.pboxes. tau: the run's bounded-slowdown threshold. */
@@ -388,16 +482,20 @@ static int project_boxes(run_data *rd, const csv *c, double tau)
 	if (!np || cp < 0)
 		return 0;
 	pjob *v = malloc((c->n + 1) * sizeof *v);
-	if (!v)
+	pname *byname = malloc((np + 1) * sizeof *byname);
+	if (!v || !byname) {
+		free(v);
+		free(byname);
 		return -CS_ENOMEM;
+	}
+	for (size_t k = 0; k < np; k++)
+		byname[k] = (pname){ json_string_value(json_array_get(names, k)), k };
+	qsort(byname, np, sizeof *byname, pname_cmp);
 	size_t n = 0;
 	for (size_t i = 1; i < c->n; i++) {
 		if (c->nf[i] < 2 || num(fld(c, i, cs)) < 0)
 			continue;
-		const char *pn = fld(c, i, cp);
-		size_t k = 0;
-		while (k < np && strcmp(json_string_value(json_array_get(names, k)), pn) != 0)
-			k++;
+		size_t k = name_place(byname, np, fld(c, i, cp));
 		if (k == np)
 			continue;
 		double w = num(fld(c, i, cw)), run = num(fld(c, i, cr));
@@ -429,6 +527,73 @@ static int project_boxes(run_data *rd, const csv *c, double tau)
 	json_object_set_new(o, "tau", json_real(tau));
 	json_object_set_new(rd->d, "pboxes", o);
 	free(v);
+	free(byname);
+	return 0;
+}
+
+/* The partitions seen, by first appearance; a name's index among them
+ * (added if new: -1 out of memory). Jobs come in runs of one partition,
+ * so the last one found is tried first. */
+typedef struct parts_seen {
+	pname *v;
+	size_t n, cap, last;
+} parts_seen;
+
+static long part_index(parts_seen *ps, const char *p)
+{
+	if (ps->n && strcmp(ps->v[ps->last].name, p) == 0)
+		return (long)ps->last;
+	size_t k = 0;
+	while (k < ps->n && strcmp(ps->v[k].name, p) != 0)
+		k++;
+	if (k == ps->n) {
+		if (ps->n == ps->cap) {
+			size_t cap = ps->cap ? 2 * ps->cap : 16;
+			pname *nv = realloc(ps->v, cap * sizeof *nv);
+			if (!nv)
+				return -1;
+			ps->v = nv;
+			ps->cap = cap;
+		}
+		ps->v[ps->n++] = (pname){ p, k };
+	}
+	ps->last = k;
+	return (long)k;
+}
+
+/* The per-partition rows of the waits table: the whole machine's sorted
+ * waits pw[0 .. n) grouped by partition name (a stable counting sort by
+ * the name's rank, so each group stays sorted), into parts. w: n entries
+ * of scratch. 0 or -CS_ENOMEM. */
+static int waits_by_partition(json_t *parts, parts_seen *ps, const pwait *pw, size_t n, cs_time *w)
+{
+	size_t *rank = malloc((ps->n + 1) * sizeof *rank), *at = calloc(ps->n + 1, sizeof *at);
+	pwait *by = malloc((n + 1) * sizeof *by);
+	if (!rank || !at || !by) {
+		free(rank);
+		free(at);
+		free(by);
+		return -CS_ENOMEM;
+	}
+	qsort(ps->v, ps->n, sizeof *ps->v, pname_cmp);
+	for (size_t r = 0; r < ps->n; r++)
+		rank[ps->v[r].k] = r;
+	for (size_t i = 0; i < n; i++)
+		at[rank[pw[i].part_ix] + 1]++;
+	for (size_t r = 0; r < ps->n; r++)
+		at[r + 1] += at[r];
+	for (size_t i = 0; i < n; i++)
+		by[at[rank[pw[i].part_ix]]++] = pw[i];
+	for (size_t r = 0, a = 0; r < ps->n; r++) {
+		size_t b = a;
+		for (; b < n && rank[by[b].part_ix] == r; b++)
+			w[b - a] = by[b].wait;
+		json_array_append_new(parts, wait_stats(ps->v[r].name, w, b - a));
+		a = b;
+	}
+	free(rank);
+	free(at);
+	free(by);
 	return 0;
 }
 
@@ -439,63 +604,59 @@ static int project_boxes(run_data *rd, const csv *c, double tau)
 static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t errlen)
 {
 	csv c;
-	int rc = csv_read(&c, dir, "jobs.csv", err, errlen);
+	static const char *const cols[] = { "wait", "start", "partition", "project", "runtime", NULL };
+	int rc = csv_read_cols(&c, dir, "jobs.csv", cols, err, errlen);
 	if (rc <= 0)
 		return rc;
 	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
 	cs_time *w = malloc((c.n + 1) * sizeof *w);
 	pwait *pw = malloc((c.n + 1) * sizeof *pw);
+	parts_seen ps = { 0 };
 	double tau = 10;
 	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
-	if (!w || !pw || (full && project_boxes(rd, &c, tau) < 0)) {
-		free(w);
-		free(pw);
-		csv_free(&c);
-		snprintf(err, errlen, "out of memory");
-		return -CS_ENOMEM;
-	}
+	rc = w && pw && (!full || project_boxes(rd, &c, tau) >= 0) ? 0 : -CS_ENOMEM;
 	size_t n = 0;
-	for (size_t i = 1; i < c.n; i++)
+	for (size_t i = 1; rc == 0 && i < c.n; i++)
 		if (c.nf[i] > 1 && num(fld(&c, i, cs)) >= 0) {
 			const char *p = fld(&c, i, cpart);
-			pw[n] = (pwait){ *p ? p : "(none)", (cs_time)num(fld(&c, i, cw)) };
-			w[n] = pw[n].wait;
-			n++;
+			long k = part_index(&ps, *p ? p : "(none)");
+			if (k < 0)
+				rc = -CS_ENOMEM;
+			pw[n++] = (pwait){ (size_t)k, (cs_time)num(fld(&c, i, cw)) };
 		}
-	qsort(w, n, sizeof *w, cmp_time);
-	json_t *pts = json_array();
-	size_t npts = n < 400 ? n : 400;
-	for (size_t k = 0; k < npts; k++) {
-		size_t i = npts > 1 ? k * (n - 1) / (npts - 1) : 0;
-		json_t *p = json_array();
-		json_array_append_new(p, jr((double)w[i] / 3600.0));
-		json_array_append_new(p, jr((double)(i + 1) / (double)n));
-		json_array_append_new(pts, p);
-	}
-	json_object_set_new(rd->d, "cdf", pts);
-	/* by partition: the whole machine first, then each partition by name */
-	json_t *parts = json_array();
-	json_array_append_new(parts, wait_stats("all", w, n));
-	qsort(pw, n, sizeof *pw, pwait_cmp);
-	size_t groups = 0;
-	for (size_t a = 0; a < n;) {
-		size_t b = a;
-		while (b < n && strcmp(pw[b].part, pw[a].part) == 0) {
-			w[b - a] = pw[b].wait;
-			b++;
+	json_t *parts = NULL;
+	if (rc == 0) {
+		qsort(pw, n, sizeof *pw, pwait_cmp);
+		for (size_t i = 0; i < n; i++)
+			w[i] = pw[i].wait;
+		json_t *pts = json_array();
+		size_t npts = n < 400 ? n : 400;
+		for (size_t k = 0; k < npts; k++) {
+			size_t i = npts > 1 ? k * (n - 1) / (npts - 1) : 0;
+			json_t *p = json_array();
+			json_array_append_new(p, jr((double)w[i] / 3600.0));
+			json_array_append_new(p, jr((double)(i + 1) / (double)n));
+			json_array_append_new(pts, p);
 		}
-		json_array_append_new(parts, wait_stats(pw[a].part, w, b - a));
-		groups++;
-		a = b;
+		json_object_set_new(rd->d, "cdf", pts);
+		/* by partition: the whole machine first, then each partition by name */
+		parts = json_array();
+		json_array_append_new(parts, wait_stats("all", w, n));
+		rc = waits_by_partition(parts, &ps, pw, n, w);
 	}
-	/* one partition only: it is the machine */
-	if (groups == 1)
-		json_array_remove(parts, 1);
-	json_object_set_new(rd->d, "waits", parts);
+	if (rc == 0) {
+		if (ps.n == 1) /* one partition only: it is the machine */
+			json_array_remove(parts, 1);
+		json_object_set_new(rd->d, "waits", parts);
+	} else {
+		json_decref(parts);
+		snprintf(err, errlen, "out of memory");
+	}
 	free(w);
 	free(pw);
+	free(ps.v);
 	csv_free(&c);
-	return 0;
+	return rc;
 }
 
 static int cmp_double(const void *a, const void *b)

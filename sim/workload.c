@@ -232,7 +232,9 @@ int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs_out
 		st->killed += !!(j->flags & CS_JOB_KILLED);
 		if (k && j->submit_s < b->jobs[k - 1].submit_s)
 			sorted = 0;
-		b->jobs[k++] = *j;
+		if (k != i) /* (a job kept where it is is not copied onto itself) */
+			b->jobs[k] = *j;
+		k++;
 	}
 	if (!sorted)
 		qsort(b->jobs, k, sizeof *b->jobs, cmp_job);

@@ -1,6 +1,7 @@
 /* capsim tests: shared helpers. */
 #include "helpers.h"
 #include "capsim/alloc.h"
+#include "capsim/gen.h"
 #include "capsim/native.h"
 #include "capsim/report.h"
 #include "capsim/trace.h"
@@ -320,6 +321,42 @@ unsigned th_xorshift(unsigned long long *s, unsigned n)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return (unsigned)(*s % n);
+}
+
+char *th_backlog_csv(int days, int multi)
+{
+	char err[CS_ERRLEN];
+	cs_gen_model *m;
+	cs_trace t;
+	cs_trace_init(&t);
+	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate(m, 3, days, 1.5, &t, err, sizeof err), 0, "%s", err);
+	cs_gen_model_free(m);
+	char *path = th_trace_tmp(&t);
+	cs_trace_free(&t);
+	if (!multi)
+		return path;
+	size_t len;
+	char *text = th_slurp(path, &len);
+	cr_assert(text);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	unsigned n = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		cr_assert(nl);
+		*nl = 0;
+		char *h = strstr(line, ",h100,"), *t4 = strstr(line, ",t4,");
+		if (h && n++ % 4 == 0)
+			fprintf(f, "%.*s,h100|a100,%s\n", (int)(h - line), line, h + 6);
+		else if (t4 && n++ % 3 == 0)
+			fprintf(f, "%.*s,t4|a100|h100,%s\n", (int)(t4 - line), line, t4 + 4);
+		else
+			fprintf(f, "%s\n", line);
+	}
+	fclose(f);
+	free(text);
+	return path;
 }
 
 void th_kill_at_first_point(const char *cmd, const char *spec, const char *out)

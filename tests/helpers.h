@@ -76,6 +76,12 @@ extern const char th_two_partitions_yaml[];
  * template, filled in), the outputs in od (dir/out). Asserts exit 0. */
 void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen);
 
+/* Generated days of the default workload at 1.5x the projects (a
+ * backlog of hundreds), seed 3, as a native CSV (th_unlink it); with
+ * `multi`, every fourth h100 job may also run on a100 and every third t4
+ * job on a100 and h100 (jobs of several partitions). */
+char *th_backlog_csv(int days, int multi);
+
 /* Marsaglia's xorshift64 step on *s (nonzero), reduced to [0, n): the
  * tests' reproducible random numbers. */
 unsigned th_xorshift(unsigned long long *s, unsigned n);

@@ -334,6 +334,42 @@ Test(multifactor, radix_sort_gives_the_comparison_order)
 	}
 }
 
+/* The hinted sort (cs_prio_sort_hinted) against qsort over a run of
+ * passes: jobs arrive and leave, priorities grow alike (age), now and
+ * then many move at once (a fair-share recomputation: the hint is mostly
+ * wrong, so the budget sends it to cs_prio_sort), ties by job number. */
+Test(multifactor, hinted_sort_gives_the_comparison_order)
+{
+	enum { JOBS = 3000, PASSES = 400 };
+	static cs_ranked a[JOBS], b[JOBS], tmp[JOBS];
+	static double base[JOBS];
+	static uint8_t in[JOBS];
+	unsigned long long x = 7;
+	cs_prio_hint h;
+	cr_assert_eq(cs_prio_hint_init(&h, JOBS), 0);
+	for (uint32_t j = 0; j < JOBS; j++)
+		base[j] = (double)th_xorshift(&x, 20);
+	for (int pass = 0; pass < PASSES; pass++) {
+		for (int k = 0; k < 12; k++) /* a few arrive and leave */
+			in[th_xorshift(&x, JOBS)] ^= 1;
+		if (pass % 50 == 49) /* a recomputation: everyone moves */
+			for (uint32_t j = 0; j < JOBS; j++)
+				base[j] = (double)th_xorshift(&x, 20);
+		else if (pass % 7 == 3) /* one moves */
+			base[th_xorshift(&x, JOBS)] += 3;
+		size_t n = 0;
+		for (uint32_t j = 0; j < JOBS; j++)
+			if (in[j] || pass < 3) /* all at first: the radix size */
+				a[n] = b[n] = (cs_ranked){ base[j] + (pass % 3 == 0 ? 0.5 : 0.0), j }, n++;
+		qsort(a, n, sizeof *a, cs_prio_cmp);
+		cs_prio_sort_hinted(&h, b, tmp, n);
+		for (size_t i = 0; i < n; i++)
+			cr_assert(a[i].jid == b[i].jid, "pass %d, place %zu: job %u against %u", pass, i, a[i].jid,
+				  b[i].jid);
+	}
+	cs_prio_hint_free(&h);
+}
+
 /* Billing (TRESBillingWeights) moves fair-share. Two one-node partitions,
  * each of 2 GPUs: big (X100, GRES/gpu=10) and small (Y10, GRES/gpu=1).
  * Project A runs A1 on big and project B runs B1 on small, both 2 GPUs

@@ -101,3 +101,42 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 	cr_assert_eq(system(cmd), 0);
 	free(od);
 }
+
+/* The calendar times of the outputs (cs_utc_string, by arithmetic for
+ * four-digit years) are gmtime_r's and strftime's: 1970, the leap days
+ * of 2000 and 2024 and 1900's missing one, the ends of years and of
+ * 9999, then random times over those years. */
+#include <time.h>
+#include "capsim/csvout.h"
+
+static void same_as_libc(int64_t epoch, int64_t t)
+{
+	char got[32], want[32] = "";
+	cs_utc_string(got, sizeof got, epoch, t);
+	time_t u = (time_t)(epoch + t);
+	struct tm tm;
+	cr_assert(gmtime_r(&u, &tm));
+	strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cr_assert_str_eq(got, want, "epoch %lld + %lld", (long long)epoch, (long long)t);
+}
+
+Test(outputs, calendar_times_are_the_c_librarys)
+{
+	static const int64_t at[] = { 1, 86399, 86400, 951782400, 951868799, 951868800, 1709164800, 1709251199,
+				      1735689599, 1735689600, 253402300799, -2203891200 + 59 * 86400,
+				      -2203891200 + 60 * 86400 };
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+		same_as_libc(at[i], 0);
+		same_as_libc(1704067200, at[i] - 1704067200 >= 0 ? at[i] - 1704067200 : 0);
+	}
+	unsigned long long x = 99;
+	for (int k = 0; k < 100000; k++) {
+		int64_t e = 1 + (int64_t)th_xorshift(&x, 2000000000u) * 125; /* up to the year 9890 */
+		same_as_libc(e, th_xorshift(&x, 1u << 30));
+	}
+	char b[32] = "x";
+	cs_utc_string(b, sizeof b, 0, 100); /* no epoch: no calendar */
+	cr_assert_str_eq(b, "");
+	cs_utc_string(b, sizeof b, 1704067200, -1); /* never */
+	cr_assert_str_eq(b, "");
+}

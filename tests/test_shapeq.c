@@ -85,45 +85,6 @@ Test(shapeq, finds_the_job_a_scan_of_the_table_finds)
 	free(jobs);
 }
 
-/* Generated days at 1.5x the projects (a backlog of hundreds), as a
- * native CSV; with `multi`, every fourth h100 job may also run on a100 and
- * every third t4 job on a100 and h100 (jobs of several partitions). */
-static char *backlog_csv(int days, int multi)
-{
-	char err[CS_ERRLEN];
-	cs_gen_model *m;
-	cs_trace t;
-	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(cs_gen_generate(m, 3, days, 1.5, &t, err, sizeof err), 0, "%s", err);
-	cs_gen_model_free(m);
-	char *path = th_trace_tmp(&t);
-	cs_trace_free(&t);
-	if (!multi)
-		return path;
-	size_t len;
-	char *text = th_slurp(path, &len);
-	cr_assert(text);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	unsigned n = 0;
-	for (char *line = text, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		cr_assert(nl);
-		*nl = 0;
-		char *h = strstr(line, ",h100,"), *t4 = strstr(line, ",t4,");
-		if (h && n++ % 4 == 0)
-			fprintf(f, "%.*s,h100|a100,%s\n", (int)(h - line), line, h + 6);
-		else if (t4 && n++ % 3 == 0)
-			fprintf(f, "%.*s,t4|a100|h100,%s\n", (int)(t4 - line), line, t4 + 4);
-		else
-			fprintf(f, "%s\n", line);
-	}
-	fclose(f);
-	free(text);
-	return path;
-}
-
 static void same_as_linear(const char *path, const char *const *params)
 {
 	cs_run_result r[2];
@@ -156,12 +117,12 @@ static void same_as_linear(const char *path, const char *const *params)
 
 Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog, .timeout = 120)
 {
-	char *path = backlog_csv(5, 0);
+	char *path = th_backlog_csv(5, 0);
 	same_as_linear(path, (const char *const[]){ NULL });
 	same_as_linear(path, (const char *const[]){ "queue=global", NULL });
 	same_as_linear(path, (const char *const[]){ "reserve=3", "reserve_user=1", "reserve_total=5", NULL });
 	th_unlink(path);
-	path = backlog_csv(5, 1);
+	path = th_backlog_csv(5, 1);
 	same_as_linear(path, (const char *const[]){ NULL });
 	same_as_linear(path, (const char *const[]){ "queue=global", NULL });
 	th_unlink(path);

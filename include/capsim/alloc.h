@@ -166,6 +166,12 @@ int cs_alloc_fits_on(const cs_alloc *a, const cs_request *rq, const uint32_t *no
 int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, uint32_t n, cs_placement *p);
 /* A node's type index. */
 uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node);
+/* Is a placement on given node types (a request of nodes > 0, not
+ * exclusive, tried on those types) decided by the free state of those
+ * types' nodes alone? Under first and best fit, yes; under the
+ * topology-aware and fragmentation-aware fits, no: they break an idle
+ * node in the leaf with the fewest idle nodes of any type. */
+int cs_alloc_types_apart(const cs_alloc *a);
 /* A node's leaf switch; the leaves; leaves per block (0: no blocks). */
 uint32_t cs_alloc_node_leaf(const cs_alloc *a, uint32_t node);
 uint32_t cs_alloc_nleaves(const cs_alloc *a);

@@ -132,6 +132,15 @@ static inline cs_request cs_job_request(const cs_job *j)
 			     .topo = j->topo, .max_leaves = j->max_leaves, .type = -1 };
 }
 
+/* With on != 0, node-model runs keep nothing between passes and search
+ * the straightforward way: every hold over every node and running job,
+ * trying each of their ends; every request shape's fit found again in each
+ * pass; every conservative plan searched again once anything freed
+ * capacity, every plan kept off a new job's placement. The same schedules
+ * (docs/performance.md); for comparing the two. Call before any run; the
+ * capsim binary calls it when the environment sets CAPSIM_ENGINE_PLAIN. */
+void cs_engine_plain(int on);
+
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
  * the empty machine. A job of a partition set (m->sets) leaves the run with
  * the partition it started in. */

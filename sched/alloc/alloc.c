@@ -1270,6 +1270,7 @@ int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, ui
 }
 
 uint32_t cs_alloc_node_type(const cs_alloc *a, uint32_t node) { return node < a->nnodes ? a->ns[node].type : 0; }
+int cs_alloc_types_apart(const cs_alloc *a) { return a->fit == CS_FIT_FIRST || a->fit == CS_FIT_BEST; }
 uint32_t cs_alloc_node_leaf(const cs_alloc *a, uint32_t node) { return node < a->nnodes ? a->ns[node].leaf : 0; }
 uint32_t cs_alloc_nleaves(const cs_alloc *a) { return a->nleaves; }
 uint32_t cs_alloc_leaves_per_block(const cs_alloc *a) { return a->lpb; }

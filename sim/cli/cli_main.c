@@ -1,5 +1,6 @@
 /* capsim: the command tree, `capsim policies`, and the entry point. */
 #include "capsim/alloc.h"
+#include "capsim/engine.h"
 #include "capsim/sched.h"
 #include "cli.h"
 
@@ -85,5 +86,7 @@ int cs_cli_main(int argc, char **argv)
 {
 	if (getenv("CAPSIM_NO_BMI2"))
 		cs_alloc_portable(1);
+	if (getenv("CAPSIM_ENGINE_PLAIN"))
+		cs_engine_plain(1);
 	return cs_cli_group(&cs_cli_root, argc, argv);
 }

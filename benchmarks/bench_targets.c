@@ -1,0 +1,332 @@
+/* capsim benchmark: the speed targets of a site-year (docs/performance.md,
+ * "Targets"), each printed beside its target and a baseline measured in the
+ * same run.
+ *
+ * 1. The default year: `capsim workload generate --seed 1 --days 365
+ *    --accounts`, then per policy (fcfs, easy, sjf, conservative, and
+ *    multifactor with the accounts tree) the user CPU of the whole process
+ *    `capsim run --workload Y --accounts A --policy P --out DIR
+ *    --no-progress`, and the same without --out. Targets: at most 2 s, and
+ *    at most 3x fcfs's. Baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1,
+ *    cs_engine_plain: nothing kept between passes, everything searched),
+ *    with --out; its jobs.csv must be byte for byte the built engine's
+ *    (exit status 1 otherwise).
+ * 2. Cluster and workload scaled together: D generated days (default 30)
+ *    at --projects-scale F on the default cluster with every node type's
+ *    count times F (--scale), F = 1, 4, 10: user CPU per job of `capsim
+ *    run` (no --out) per policy, less that of a run of the first job alone
+ *    (the cluster's set-up, the same for any workload); the least of three
+ *    runs where a run takes under a second. Target: within 1.5x of the 1x
+ *    figure.
+ *    Baseline: the plain engine's growth on the same runs.
+ * The load target (CPU per pass against the log of the queue) is
+ * bench_backlog's; the trace replays against the decompression floor are
+ * bench_replay's.
+ *
+ * Usage: bench_targets [--quick] [--days D] [--year-days N] [--only year|scale]
+ *   --quick: no baselines. $CAPSIM_BIN: the binary (default build/capsim).
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *bin;
+static char tmpdir[] = "/tmp/capsim-bench-targets-XXXXXX";
+
+static const char *const policies[] = { "fcfs", "easy", "sjf", "conservative", "multifactor" };
+enum { NPOL = sizeof policies / sizeof policies[0] };
+
+/* The environment, with CAPSIM_ENGINE_PLAIN=1 added when plain. */
+static char **env_of(int plain)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **e = malloc((n + 2) * sizeof *e);
+	if (!e)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "CAPSIM_ENGINE_PLAIN=", 20) != 0)
+			e[k++] = environ[i];
+	if (plain)
+		e[k++] = (char *)"CAPSIM_ENGINE_PLAIN=1";
+	e[k] = NULL;
+	return e;
+}
+
+/* Run bin with argv (stdout to /dev/null); its user CPU seconds, or -1. */
+static double run_user_cpu(char *const *argv, int plain)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	char **env = env_of(plain);
+	pid_t pid;
+	int e = env ? posix_spawn(&pid, bin, &fa, NULL, argv, env) : -1;
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	if (e != 0) {
+		fprintf(stderr, "bench_targets: cannot run %s\n", bin);
+		return -1;
+	}
+	int st;
+	struct rusage ru;
+	if (wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench_targets: %s", bin);
+		for (size_t i = 1; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, ": failed\n");
+		return -1;
+	}
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+}
+
+/* The least of up to 3 runs' user CPU (one, once a run takes a second or
+ * more: the short ones are the noisy ones), or -1. */
+static double best_cpu(char *const *argv, int plain)
+{
+	double best = -1;
+	for (int r = 0; r < 3; r++) {
+		double t = run_user_cpu(argv, plain);
+		if (t < 0)
+			return -1;
+		best = best < 0 || t < best ? t : best;
+		if (t >= 1)
+			break;
+	}
+	return best;
+}
+
+/* Jobs in a generated CSV: its lines but the comments and the header. */
+static long count_jobs(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long n = 0;
+	int c, bol = 1, skip = 0;
+	while ((c = fgetc(f)) != EOF) {
+		if (bol)
+			skip = c == '#';
+		if (c == '\n' && !skip)
+			n++;
+		bol = c == '\n';
+	}
+	fclose(f);
+	return n - 1; /* the header */
+}
+
+/* The first job of a generated CSV alone (its comments and header too),
+ * into out: a run of it costs what every run costs before its jobs. */
+static int first_job(const char *in, const char *out)
+{
+	FILE *f = fopen(in, "r"), *g = fopen(out, "w");
+	char line[4096];
+	int header = 0, ok = f && g;
+	while (ok && fgets(line, sizeof line, f)) {
+		fputs(line, g);
+		if (line[0] != '#' && header++)
+			break; /* the header, then one job */
+	}
+	if (f)
+		fclose(f);
+	if (g && fclose(g) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+/* Are two files byte for byte the same? */
+static int same_file(const char *a, const char *b)
+{
+	FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+	int same = x && y;
+	while (same) {
+		int p = fgetc(x), q = fgetc(y);
+		same = p == q;
+		if (p == EOF || q == EOF)
+			break;
+	}
+	if (x)
+		fclose(x);
+	if (y)
+		fclose(y);
+	return same;
+}
+
+static int generate(const char *out, const char *accounts, int days, const char *scale)
+{
+	char d[16];
+	snprintf(d, sizeof d, "%d", days);
+	char *argv[] = { (char *)"capsim", (char *)"workload", (char *)"generate", (char *)"--seed", (char *)"1",
+			 (char *)"--days", d, (char *)"--projects-scale", (char *)scale, (char *)"--out",
+			 (char *)out, accounts ? (char *)"--accounts" : NULL, (char *)accounts, NULL };
+	return run_user_cpu(argv, 0) < 0 ? -1 : 0;
+}
+
+static int year(int days, int quick)
+{
+	char wl[256], acct[256];
+	snprintf(wl, sizeof wl, "%s/year.csv", tmpdir);
+	snprintf(acct, sizeof acct, "%s/accounts.yaml", tmpdir);
+	if (generate(wl, acct, days, "1") < 0)
+		return -1;
+	printf("bench_targets: the default year (%d days, seed 1, %ld jobs, with its accounts tree), user CPU s of\n"
+	       "  capsim run --workload Y --accounts A --policy P [--out DIR] --no-progress;\n"
+	       "  targets: <= 2 s and <= 3x fcfs's; baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1), --out\n",
+	       days, count_jobs(wl));
+	printf("  %-13s %9s %8s %8s %9s %8s %9s %8s %9s %s\n", "policy", "with out", "target", "x fcfs", "no out",
+	       "x fcfs", "plain", "speedup", "same", "");
+	double fcfs = 0, fcfs_no = 0;
+	int bad = 0;
+	for (int k = 0; k < NPOL; k++) {
+		char out[256], pout[256], a[300], b[300];
+		snprintf(out, sizeof out, "%s/%s", tmpdir, policies[k]);
+		snprintf(pout, sizeof pout, "%s/%s-plain", tmpdir, policies[k]);
+		char *argv[] = { (char *)"capsim", (char *)"run", (char *)"--workload", wl, (char *)"--accounts", acct,
+				 (char *)"--policy", (char *)policies[k], (char *)"--no-progress", (char *)"--out", out,
+				 NULL };
+		double with = run_user_cpu(argv, 0);
+		argv[9] = NULL;
+		double without = with < 0 ? -1 : run_user_cpu(argv, 0);
+		argv[9] = (char *)"--out";
+		argv[10] = pout;
+		double plain = quick || without < 0 ? 0 : run_user_cpu(argv, 1);
+		if (with < 0 || without < 0 || plain < 0)
+			return -1;
+		if (k == 0) {
+			fcfs = with;
+			fcfs_no = without;
+		}
+		snprintf(a, sizeof a, "%s/jobs.csv", out);
+		snprintf(b, sizeof b, "%s/jobs.csv", pout);
+		int same = quick || same_file(a, b);
+		bad |= !same;
+		char ps[32] = "-", sp[32] = "-";
+		if (!quick) {
+			snprintf(ps, sizeof ps, "%.2f", plain);
+			snprintf(sp, sizeof sp, "%.1fx", plain / with);
+		}
+		printf("  %-13s %9.2f %8s %7.1fx %9.2f %7.1fx %9s %8s %9s %s\n", policies[k], with, "2", with / fcfs, without,
+		       without / fcfs_no, ps, sp, quick ? "-" : same ? "jobs.csv" : "DIFFERS",
+		       with <= 2 && with <= 3 * fcfs ? "meets both" : with <= 2 ? "misses 3x fcfs"
+			       : with <= 3 * fcfs ? "misses 2 s" : "misses both");
+		fflush(stdout);
+	}
+	printf("  with out: the command above; x fcfs: against fcfs's, with and without out (target <= 3); plain: the\n"
+	       "  plain engine with out; same: its jobs.csv byte for byte the built engine's; the verdict reads the\n"
+	       "  figures with out\n");
+	return bad;
+}
+
+/* The default cluster's node types, each times f (its --scale). */
+static void scale_spec(char *buf, size_t len, const char *f)
+{
+	snprintf(buf, len, "h100=%s,a100=%s,t4=%s,ipu=%s,cpu=%s", f, f, f, f, f);
+}
+
+static int scaling(int days, int quick)
+{
+	static const char *const factors[] = { "1", "4", "10" };
+	enum { NF = 3 };
+	char wl[NF][256], one[NF][256], spec[NF][128];
+	long jobs[NF];
+	for (int s = 0; s < NF; s++) {
+		snprintf(wl[s], sizeof wl[s], "%s/scale%s.csv", tmpdir, factors[s]);
+		snprintf(one[s], sizeof one[s], "%s/scale%s-one.csv", tmpdir, factors[s]);
+		if (generate(wl[s], NULL, days, factors[s]) < 0 || first_job(wl[s], one[s]) < 0)
+			return -1;
+		jobs[s] = count_jobs(wl[s]);
+		scale_spec(spec[s], sizeof spec[s], factors[s]);
+	}
+	printf("\nbench_targets: cluster and workload scaled together (%d days, seed 1, --projects-scale F; every node\n"
+	       "  type of the default cluster times F), user CPU per job (us) of capsim run (no --out), less a run of the\n"
+	       "  first job alone on the same cluster (what every run costs first); jobs %ld / %ld / %ld;\n"
+	       "  target: per job within 1.5x of 1x's; baseline: the plain engine's\n",
+	       days, jobs[0], jobs[1], jobs[2]);
+	printf("  %-13s %8s %8s %8s %8s %8s %9s %9s %s\n", "policy", "1x", "4x", "10x", "4x/1x", "10x/1x", "plain 4x",
+	       "plain 10x", "");
+	for (int k = 0; k < NPOL; k++) {
+		double us[NF], pus[NF];
+		for (int s = 0; s < NF; s++) {
+			char *argv[] = { (char *)"capsim", (char *)"run", (char *)"--workload", one[s], (char *)"--policy",
+					 (char *)policies[k], (char *)"--scale", spec[s], (char *)"--no-progress", NULL };
+			double t0 = best_cpu(argv, 0);
+			argv[3] = wl[s];
+			double t = t0 < 0 ? -1 : best_cpu(argv, 0), p = quick || t < 0 ? 0 : best_cpu(argv, 1);
+			if (t0 < 0 || t < 0 || p < 0)
+				return -1;
+			us[s] = (t - t0) / (double)(jobs[s] - 1) * 1e6;
+			pus[s] = (p - t0) / (double)(jobs[s] - 1) * 1e6;
+		}
+		char p4[32] = "-", p10[32] = "-";
+		if (!quick) {
+			snprintf(p4, sizeof p4, "%.2fx", pus[1] / pus[0]);
+			snprintf(p10, sizeof p10, "%.2fx", pus[2] / pus[0]);
+		}
+		double worst = us[1] / us[0] > us[2] / us[0] ? us[1] / us[0] : us[2] / us[0];
+		printf("  %-13s %8.1f %8.1f %8.1f %7.2fx %7.2fx %9s %9s %s\n", policies[k], us[0], us[1], us[2],
+		       us[1] / us[0], us[2] / us[0], p4, p10, worst <= 1.5 ? "meets target" : "misses target");
+		fflush(stdout);
+	}
+	printf("  4x/1x, 10x/1x: CPU per job against 1x's (target <= 1.5x); plain: the plain engine's ratios\n");
+	return 0;
+}
+
+static void cleanup(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_targets: could not remove %s\n", tmpdir);
+}
+
+int main(int argc, char **argv)
+{
+	int quick = 0, days = 30, ydays = 365, only = 0; /* only: 1 year, 2 scale */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = 1;
+		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc)
+			days = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--year-days") == 0 && i + 1 < argc)
+			ydays = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && strcmp(argv[i + 1], "year") == 0)
+			only = 1, i++;
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && strcmp(argv[i + 1], "scale") == 0)
+			only = 2, i++;
+		else {
+			fprintf(stderr, "usage: bench_targets [--quick] [--days D] [--year-days N] [--only year|scale]\n");
+			return 2;
+		}
+	}
+	if (days < 1 || days > 365 || ydays < 1 || ydays > 365) {
+		fprintf(stderr, "bench_targets: --days and --year-days: 1..365\n");
+		return 2;
+	}
+	bin = getenv("CAPSIM_BIN");
+	if (!bin || !*bin)
+		bin = "build/capsim";
+	if (!mkdtemp(tmpdir)) {
+		perror("bench_targets: mkdtemp");
+		return 1;
+	}
+	int rc = 0;
+	if (only != 2)
+		rc = year(ydays, quick);
+	if (rc >= 0 && only != 1 && scaling(days, quick) < 0)
+		rc = -1;
+	cleanup();
+	return rc != 0;
+}
