@@ -9,7 +9,7 @@ PKGS    := zlib jansson hwloc libfyaml libuv
 # forgivingly than hwloc's built-in parser; capsim works with either, and
 # .ci/run runs the topology tests under both (HWLOC_LIBXML=0 forces the built-in).
 DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev libhwloc-plugins libuv1-dev \
-           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core
+           libcriterion-dev libfyaml-dev chromium fonts-dejavu-core python3
 SHARED  ?= ../shared
 
 BUILD   ?= build
@@ -49,7 +49,8 @@ help:
 	@echo "make bench    the benchmarks"
 	@echo "make install  (after make) install capsim, libcapsim.a, the headers, capsim.pc, the man page and bash"
 	@echo "              completion under PREFIX (default /usr/local; DESTDIR stages); make uninstall"
-	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2 (runs deps first)"
+	@echo "make demo     show the default cluster; generate a year of the default 2,200-project workload and its accounts tree, replay it; KTH-SP2;"
+	@echo "              30 days with failures; the capacity planner's short example (runs deps first)"
 
 # Install missing Debian packages: apt-get as root, else print the command and stop.
 deps:
@@ -208,7 +209,7 @@ slurm-deps:
 
 # CAPSIM_REQUIRE_SLURM: a missing Slurm fails the test instead of skipping it
 test-slurm: slurm-deps
-	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter 'slurm/*'"
+	CAPSIM_REQUIRE_SLURM=1 $(MAKE) --no-print-directory test TEST_ARGS="--filter '@(slurm|serve_slurm)/*'"
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
@@ -255,6 +256,16 @@ demo: deps
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy easy --out $(BUILD)/demo/kth-easy
 	$(BUILD)/capsim run --workload configs/traces/KTH-SP2-1996-2.swf.gz --policy conservative --out $(BUILD)/demo/kth-conservative > /dev/null
 	@sh benchmarks/compare.sh $(BUILD)/demo/kth-easy $(BUILD)/demo/kth-conservative
+	@echo "== failures, checkpoints and maintenance: 30 generated days on the data centre with its failure model"
+	@echo "   on (configs/clusters/national-ai-dc-failures.yaml; docs/failures.md) =="
+	$(BUILD)/capsim workload generate --seed 1 --days 30 --out $(BUILD)/demo/month.csv
+	$(BUILD)/capsim run --workload $(BUILD)/demo/month.csv --cluster configs/clusters/national-ai-dc-failures.yaml \
+	  --out $(BUILD)/demo/failures | grep -E '^  (reliability|failures) '
+	@echo "== the capacity planner: H100 nodes needed as projects grow 1x, 1.5x, 2x, 3x for an H100 p95 wait"
+	@echo "   under 4 h. THE SHORT VERSION: five days of workload per run, 3 seeds, counts by tens (the worked"
+	@echo "   example, configs/plans/h100-growth.yaml, runs four weeks, 5 seeds, every count: docs/plan.md) =="
+	@rm -rf $(BUILD)/demo/plan
+	$(BUILD)/capsim plan configs/plans/h100-growth-demo.yaml --out $(BUILD)/demo/plan
 
 clean:
 	rm -rf build

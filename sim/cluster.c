@@ -580,7 +580,8 @@ static int compute_totals(ld *l)
 /* Load from the file l->file, or from text if not NULL; l->dir is set. */
 static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 {
-	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", NULL };
+	static const char *const keys[] = { "name", "site", "node_types", "partitions", "fabric", "storage", "failures",
+					    "checkpoints", "maintenance", "extends", NULL };
 	if ((l->c = calloc(1, sizeof *l->c)))
 		atomic_init(&l->c->refs, 1);
 	if (!l->c || !(l->c->path = strdup(l->file))) {
@@ -599,12 +600,18 @@ static int load(cs_cluster **out, ld *l, const char *text, size_t len)
 		if (!root || !fy_node_is_mapping(root)) {
 			rc = fail(l, -CS_EPARSE, root, NULL, "config", "expected a mapping with name, site, node_types, "
 				  "partitions, got %s", root ? kind(root) : "an empty document");
+		} else if ((rc = field(l, root, NULL, "", "extends", 0, &f)) != 0) {
+			/* another config, with this one's failures, checkpoints and maintenance */
+			if (rc > 0)
+				rc = cs_cluster__extend(&l->c, &l->y, root, &f, l->dir);
 		} else if ((rc = check_keys(l, root, "", keys)) == 0 && (rc = field(l, root, NULL, "", "name", 1, &f)) > 0 &&
 			   (rc = get_str(l, &f, &l->c->name)) == 0 && (rc = load_site(l, root)) == 0 &&
 			   (rc = load_node_types(l, root)) == 0 && (rc = load_partitions(l, root)) == 0 &&
 			   (rc = load_fabric(l, root)) == 0 && (rc = load_storage(l, root)) == 0) {
 			rc = compute_totals(l);
 		}
+		if (rc == 0)
+			rc = cs_cluster__load_reliability(l->c, &l->y, root, l->dir);
 		fy_document_destroy(doc);
 	}
 	if (rc < 0) {

@@ -31,6 +31,9 @@ struct cs_cluster {
 	 * reference held), and the spec, canonical ("" if not scaled). */
 	cs_cluster *base;
 	const char *scaled_by;
+	/* failures, checkpoints and maintenance (capsim/failures.h), or NULL;
+	 * a scaled cluster shares its base's */
+	const struct cs_fail_config *fail;
 	/* every string and array above except topos: freed together, so the
 	 * public structs can be plain data with const pointers */
 	void **owned;
@@ -41,5 +44,22 @@ struct cs_cluster {
 void *cs_cluster__own(cs_cluster *c, void *p);
 /* Totals and GPU models from the node types and storage. 0 or -CS_ENOMEM. */
 int cs_cluster__totals(cs_cluster *c);
+
+/* sim/cluster_fail.c: the config's failures, checkpoints and maintenance
+ * sections into c->fail (relative trace paths against dir); and a config
+ * that `extends` another (*c becomes the other, loaded, with this file's
+ * path and name). 0 or a negative code with the message in y. */
+struct cs_yaml;
+struct cs_yfield;
+struct fy_node;
+int cs_cluster__load_reliability(cs_cluster *c, struct cs_yaml *y, struct fy_node *root, const char *dir);
+/* sim/fail_trace.c: a failure trace file into cfg->recs (docs/failures.md);
+ * and the number of node type t's first node (nodes numbered type by type
+ * in config order, as the node model numbers them). */
+struct cs_fail_config;
+int cs_cluster__load_trace(struct cs_yaml *y, const cs_cluster *c, const char *path, struct cs_fail_config *cfg);
+uint32_t cs_cluster__first_node(const cs_cluster *c, int t);
+int cs_cluster__extend(cs_cluster **c, struct cs_yaml *y, struct fy_node *root, const struct cs_yfield *ext,
+		       const char *dir);
 
 #endif

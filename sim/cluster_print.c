@@ -1,5 +1,6 @@
 /* capsim: what a cluster config adds up to, as text or JSON (`capsim cluster show`). */
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -191,6 +192,9 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, " %s %.3f", cs_cluster_prec_name(p), t->peak_pflops[p]);
 	fprintf(f, "\n  power: IT %.1f kW idle, %.1f kW peak; with PUE %.2f: %.1f / %.1f kW\n",
 		t->idle_kw, t->peak_kw, site->pue, t->facility_idle_kw, t->facility_peak_kw);
+	if (t->cost > 0)
+		fprintf(f, "  cost: %.0f %s (the node types' per-node cost x count)\n", t->cost,
+			*site->currency ? site->currency : "(no currency given)");
 	fprintf(f, "node types:\n");
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
 		const cs_cluster_node_type *n = cs_cluster_node_type_at(c, i);
@@ -199,7 +203,10 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 			n->memory_gib);
 		if (n->gpus)
 			fprintf(f, ", %d x %s (%s)", n->gpus, n->gpu_model, n->gpu_vendor);
-		fprintf(f, ", %.0f-%.0f W\n", n->idle_w, n->peak_w);
+		fprintf(f, ", %.0f-%.0f W", n->idle_w, n->peak_w);
+		if (n->cost > 0)
+			fprintf(f, ", %.0f %s a node", n->cost, site->currency);
+		fputc('\n', f);
 		cs_cluster_node_layout(n, layout, sizeof layout);
 		fprintf(f, "  %-12s        %s\n", "", layout);
 	}
@@ -240,6 +247,7 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
 		fprintf(f, "storage %s: %.2f PB, %.0f GB/s\n", st->name, st->capacity_pb, st->bandwidth_gbs);
 	}
+	cs_fail_print(f, c);
 	return ferror(f) ? -CS_EIO : 0;
 }
 

@@ -251,6 +251,7 @@ int cs_cluster_scale(const cs_cluster *in, const cs_cluster_scale_spec *spec, cs
 	c->block_nodes = in->block_nodes;
 	c->storage = in->storage;
 	c->nstorage = in->nstorage;
+	c->fail = in->fail; /* its node names are resolved against the scaled cluster by each run */
 	if (!(c->types = cs_cluster__own(c, calloc((size_t)in->ntypes + 1, sizeof *c->types))) ||
 	    !(c->parts = cs_cluster__own(c, calloc((size_t)in->nparts + 1, sizeof *c->parts))))
 		goto fail;

@@ -217,6 +217,58 @@ static int check_billing(const cs_slurmconf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Each node's node type (kind, numbered in order of first appearance,
+ * first[k] its first node) and partitions (member, [partition x node]):
+ * returns the number of types. */
+static int kinds_of(const cs_slurmconf *c, uint8_t *member, int *kind, int *first)
+{
+	for (int p = 0; p < c->npartitions; p++)
+		for (int k = 0; k < c->partitions[p].nnodes; k++)
+			member[(size_t)p * c->nnodes + c->partitions[p].nodes[k]] = 1;
+	int nkinds = 0;
+	for (int i = 0; i < c->nnodes; i++) {
+		int k = 0;
+		while (k < nkinds && !same_kind(c, member, first[k], i))
+			k++;
+		if (k == nkinds)
+			first[nkinds++] = i;
+		kind[i] = k;
+	}
+	return nkinds;
+}
+
+int cs_cluster_slurm_node_names(const char *path, char ***names, int *n, char *err, size_t errlen)
+{
+	*names = NULL;
+	*n = 0;
+	cs_slurmconf *c;
+	int rc = cs_slurmconf_load(&c, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	uint8_t *member = calloc((size_t)c->npartitions * c->nnodes + 1, 1);
+	int *kind = malloc(((size_t)c->nnodes + 1) * sizeof *kind), *first = malloc(((size_t)c->nnodes + 1) * sizeof *first);
+	char **v = calloc((size_t)c->nnodes + 1, sizeof *v);
+	rc = member && kind && first && v ? 0 : -CS_ENOMEM;
+	int nkinds = rc == 0 ? kinds_of(c, member, kind, first) : 0, m = 0;
+	/* node type by node type, each one's nodes in the file's order */
+	for (int k = 0; k < nkinds && rc == 0; k++)
+		for (int i = 0; i < c->nnodes && rc == 0; i++)
+			if (kind[i] == k && !(v[m++] = strdup(c->nodes[i].name)))
+				rc = -CS_ENOMEM;
+	free(member);
+	free(kind);
+	free(first);
+	cs_slurmconf_free(c);
+	if (rc < 0) {
+		cs_slurm_hostlist_free(v, m);
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	*names = v;
+	*n = m;
+	return 0;
+}
+
 int cs_cluster_load_slurm(cs_cluster **out, const char *path, FILE *verbose, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -247,18 +299,7 @@ int cs_cluster_load_slurm(cs_cluster **out, const char *path, FILE *verbose, cha
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	for (int p = 0; p < c->npartitions; p++)
-		for (int k = 0; k < c->partitions[p].nnodes; k++)
-			member[(size_t)p * c->nnodes + c->partitions[p].nodes[k]] = 1;
-	int nkinds = 0;
-	for (int i = 0; i < c->nnodes; i++) {
-		int k = 0;
-		while (k < nkinds && !same_kind(c, member, first[k], i))
-			k++;
-		if (k == nkinds)
-			first[nkinds++] = i;
-		kind[i] = k;
-	}
+	int nkinds = kinds_of(c, member, kind, first);
 	if (write_twin(f, c, kind, nkinds, first, member) < 0) {
 		snprintf(err, errlen, "%s: no partition names any node: nothing to schedule on", path);
 		rc = -CS_EINVAL;

@@ -421,38 +421,44 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 	}
 }
 
-/* Job jid, running, stops now (cs_ctx_preempt's second half). */
-static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
+void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what)
 {
 	cs_job *j = &c->jobs[jid];
 	cs_ctx_run_remove(c, jid);
 	cs_ctx_free_resources(c, jid);
 	if (c->stop_at)
 		c->stop_at[jid] = -1;
-	j->preemptions++;
-	c->st->preemptions++;
 	/* what was free grew: failures remembered in this pass and the hold
 	 * no longer stand */
 	cs_place_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
-	if (how == CS_PREEMPT_KILL) {
+	if (!requeue) {
 		j->runtime_s = c->now - j->start_s;
 		j->end_s = c->now;
-		j->flags |= CS_JOB_PREEMPT_KILLED;
-		observe(c, CS_OBS_PREEMPT, jid);
+		j->flags |= flag;
+		observe(c, what, jid);
 		return;
 	}
-	c->st->requeues++;
 	j->preempted_s += c->now - j->start_s;
 	j->start_s = j->end_s = -1;
 	j->flags &= ~(uint32_t)CS_JOB_BACKFILLED;
 	j->reason = CS_WAIT_PRIORITY;
 	c->waiting++;
 	c->requeued[c->nrequeued++] = jid;
-	observe(c, CS_OBS_PREEMPT, jid);
+	observe(c, what, jid);
 	if (c->set_part && c->set_part[jid] >= 0)
 		j->partition = c->set_part[jid]; /* it may start in any of its partitions again */
+}
+
+/* Job jid, running, stops now (cs_ctx_preempt's second half). */
+static void stop_now(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	c->jobs[jid].preemptions++;
+	c->st->preemptions++;
+	if (how != CS_PREEMPT_KILL)
+		c->st->requeues++;
+	cs_ctx_stop_run(c, jid, how != CS_PREEMPT_KILL, CS_JOB_PREEMPT_KILLED, CS_OBS_PREEMPT);
 }
 
 /* The checks cs_ctx_preempt and cs_ctx_preempt_after share: 0 if jid

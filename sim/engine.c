@@ -63,125 +63,200 @@ static void reset_results(cs_job *jobs, size_t n)
 		jobs[i].preemptions = 0;
 		jobs[i].preempted_s = 0;
 		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED |
-					     CS_JOB_PREEMPT_KILLED);
+					     CS_JOB_PREEMPT_KILLED | CS_JOB_NODE_FAIL);
 	}
 }
 
-/* The event loop, on a context set up by cs_engine_run or
+/* The loop's state between calls, for a run set up by cs_engine_run or
  * cs_engine_run_nodes (run and evq sized for the most jobs that can run at
- * once). */
-static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps,
-		    char *err, size_t errlen)
+ * once) or cs_engine_open_nodes. */
+static void loop_begin(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps)
 {
-	cs_job *jobs = c->jobs;
-	size_t n = c->njobs;
-	cs_engine_stats *st = c->st;
-	unsigned submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
-	c->end_cls = 1 - submit_cls;
+	struct cs_loop *L = &c->loop;
+	L->cv = cv;
+	L->ops = ops;
+	L->ps = ps;
+	L->submit_cls = cv->same_time == CS_SAME_SUBMIT_FIRST ? 0 : 1;
+	c->end_cls = 1 - L->submit_cls;
 	/* on a node model a new job's fit is the allocator's to tell: the
 	 * if-fits submission rule falls back to always */
-	cs_submit_pass submit_pass = c->nm ? CS_SUBMIT_ALWAYS : cv->submit_pass;
-	size_t next_submit = 0;
-	if (n)
-		cs_evq_push(&c->evq, jobs[0].submit_s, submit_cls, EV_SUBMIT, 0);
-	int pending = 0;            /* per-time: a pass is owed at the end of this time */
-	uint32_t min_new_size = UINT32_MAX; /* per-time, if-fits: smallest job submitted now */
-	cs_event e;
-	while (cs_evq_pop(&c->evq, &e) == 0) {
-		c->now = e.time;
-		st->events++;
-		int trigger = 0;
-		if (e.type == EV_SUBMIT) {
-			next_submit++;
-			if (next_submit < n &&
-			    cs_evq_push(&c->evq, jobs[next_submit].submit_s, submit_cls, EV_SUBMIT,
-					(uint32_t)next_submit) < 0)
-				goto oom;
-			c->waiting++;
-			jobs[e.data].reason = CS_WAIT_PRIORITY;
-			if (c->waiting > st->max_queue)
-				st->max_queue = c->waiting;
-			observe(c, CS_OBS_SUBMIT, e.data);
-			ops->submit(ps, e.data);
-			if (submit_pass == CS_SUBMIT_ALWAYS) {
-				trigger = 1;
-			} else if (cv->pass == CS_PASS_PER_EVENT) {
-				if (cv->release == CS_RELEASE_ESTIMATE)
-					early_release(c);
-				trigger = jobs[e.data].size <= c->free;
-			} else if (jobs[e.data].size < min_new_size) {
-				min_new_size = jobs[e.data].size;
-			}
-		} else if (e.type == EV_END) {
-			if (jobs[e.data].end_s != e.time) {
-				/* the end of a run a preemption stopped: nothing
-				 * happens, and it triggers nothing; but, last at its
-				 * time, it still closes the time: a pass owed by the
-				 * time's other events is made below */
-				st->events--;
-			} else {
-				if (!(jobs[e.data].flags & CS_JOB_RELEASED))
-					release(c, e.data);
-				if (c->stop_at && c->stop_at[e.data] >= 0) {
-					/* signalled, it ended on its own within its grace */
-					c->stop_at[e.data] = -1;
-					st->grace_ends++;
-				}
-				trigger = 1;
-			}
-		} else if (e.type == EV_STOP) {
-			trigger = cs_ctx_stop_due(c, e.data);
-		} else {
-			st->wakeups++;
-			trigger = c->waiting > 0;
-		}
-		if (cv->pass == CS_PASS_PER_EVENT) {
-			if (!trigger)
-				continue;
-		} else {
-			pending |= trigger;
-			const cs_event *nx = cs_evq_peek(&c->evq);
-			if (nx && nx->time == c->now)
-				continue;
+	L->submit_pass = c->nm ? CS_SUBMIT_ALWAYS : cv->submit_pass;
+	L->next_submit = 0;
+	L->pending = 0;
+	L->min_new_size = UINT32_MAX;
+	L->deferred = 0;
+	if (c->njobs && cs_evq_push(&c->evq, c->jobs[0].submit_s, L->submit_cls, EV_SUBMIT, 0) < 0)
+		c->failed = -CS_ENOMEM;
+}
+
+/* Jobs stopped and requeued (by a preemption in a pass, or a failure) go
+ * back to the policy's queue. */
+static void resubmit(cs_sched_ctx *c)
+{
+	const struct cs_loop *L = &c->loop;
+	for (size_t i = 0; i < c->nrequeued; i++) {
+		observe(c, CS_OBS_SUBMIT, c->requeued[i]);
+		L->ops->submit(L->ps, c->requeued[i]);
+	}
+	c->nrequeued = 0;
+}
+
+/* What follows a pass: the holds end, requeued jobs come back. */
+static int pass_end(cs_sched_ctx *c)
+{
+	c->hold_on = 0;
+	c->hold_lazy = 0;
+	c->nxh = c->xh_nslots = 0;
+	resubmit(c);
+	return c->failed ? -CS_ENOMEM : 0;
+}
+
+/* Handle one event (just popped as e); 1 if it calls for a pass now. */
+static int handle(cs_sched_ctx *c, const cs_event *e)
+{
+	struct cs_loop *L = &c->loop;
+	const cs_engine_conv *cv = L->cv;
+	cs_job *jobs = c->jobs;
+	cs_engine_stats *st = c->st;
+	int trigger = 0;
+	if (e->type == EV_SUBMIT) {
+		L->next_submit++;
+		if (L->next_submit < c->njobs &&
+		    cs_evq_push(&c->evq, jobs[L->next_submit].submit_s, L->submit_cls, EV_SUBMIT,
+				(uint32_t)L->next_submit) < 0)
+			c->failed = -CS_ENOMEM;
+		c->waiting++;
+		jobs[e->data].reason = CS_WAIT_PRIORITY;
+		if (c->waiting > st->max_queue)
+			st->max_queue = c->waiting;
+		observe(c, CS_OBS_SUBMIT, e->data);
+		L->ops->submit(L->ps, e->data);
+		if (L->submit_pass == CS_SUBMIT_ALWAYS) {
+			trigger = 1;
+		} else if (cv->pass == CS_PASS_PER_EVENT) {
 			if (cv->release == CS_RELEASE_ESTIMATE)
 				early_release(c);
-			if (min_new_size <= c->free)
-				pending = 1;
-			min_new_size = UINT32_MAX;
-			if (!pending)
-				continue;
-			pending = 0;
+			trigger = jobs[e->data].size <= c->free;
+		} else if (jobs[e->data].size < L->min_new_size) {
+			L->min_new_size = jobs[e->data].size;
 		}
-		if (cv->release == CS_RELEASE_ESTIMATE)
+	} else if (e->type == EV_END) {
+		if ((c->fs && cs_fail_stale_end(c, e->data, e->time)) || jobs[e->data].end_s != e->time) {
+			/* the end of a run a preemption or a failure stopped: nothing
+			 * happens, and it triggers nothing; but, last at its
+			 * time, it still closes the time: a pass owed by the
+			 * time's other events is made below */
+			st->events--;
+		} else {
+			if (!(jobs[e->data].flags & CS_JOB_RELEASED))
+				release(c, e->data);
+			if (c->stop_at && c->stop_at[e->data] >= 0) {
+				/* signalled, it ended on its own within its grace */
+				c->stop_at[e->data] = -1;
+				st->grace_ends++;
+			}
+			trigger = 1;
+		}
+	} else if (e->type == EV_STOP) {
+		trigger = cs_ctx_stop_due(c, e->data);
+	} else if (e->type == EV_FAIL || e->type == EV_REPAIR) {
+		trigger = cs_fail_event(c, e, L->next_submit >= c->njobs);
+		resubmit(c); /* before the pass their failure owes */
+		if (c->failed)
+			return 0;
+	} else {
+		st->wakeups++;
+		trigger = c->waiting > 0;
+	}
+	if (cv->pass == CS_PASS_PER_EVENT)
+		return trigger;
+	L->pending |= trigger;
+	const cs_event *nx = cs_evq_peek(&c->evq);
+	if (nx && nx->time == c->now)
+		return 0;
+	if (cv->release == CS_RELEASE_ESTIMATE)
+		early_release(c);
+	if (L->min_new_size <= c->free)
+		L->pending = 1;
+	L->min_new_size = UINT32_MAX;
+	if (!L->pending)
+		return 0;
+	L->pending = 0;
+	return 1;
+}
+
+/* Handle every event before `until`, each time's pass after its events:
+ * 0, 1 when a pass was deferred (cs_ctx_defer: the loop stops inside it,
+ * cs_loop_resume goes on), or -CS_ENOMEM. Times are never split: the
+ * events of one time are all before `until` or none is. */
+static int loop_advance(cs_sched_ctx *c, cs_time until)
+{
+	struct cs_loop *L = &c->loop;
+	const cs_event *nx;
+	cs_event e;
+	if (L->deferred)
+		return 1;
+	while (!c->failed && (nx = cs_evq_peek(&c->evq)) && nx->time < until) {
+		cs_evq_pop(&c->evq, &e);
+		c->now = e.time;
+		c->st->events++;
+		if (!handle(c, &e))
+			continue;
+		if (L->cv->release == CS_RELEASE_ESTIMATE)
 			early_release(c);
-		st->passes++;
+		c->st->passes++;
 		if (c->nm)
 			cs_place_memo_reset(c);
 		observe(c, CS_OBS_PASS, 0);
-		ops->pass(ps, c);
-		c->hold_on = 0;
-		c->hold_lazy = 0;
-		c->nxh = c->xh_nslots = 0;
-		for (size_t i = 0; i < c->nrequeued; i++) {
-			observe(c, CS_OBS_SUBMIT, c->requeued[i]);
-			ops->submit(ps, c->requeued[i]);
-		}
-		c->nrequeued = 0;
-		if (c->failed)
-			goto oom;
+		L->ops->pass(L->ps, c);
+		if (L->deferred)
+			return 1;
+		if (pass_end(c) < 0)
+			return -CS_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].start_s < 0 && !(jobs[i].flags & CS_JOB_REJECTED)) {
+	return c->failed ? -CS_ENOMEM : 0;
+}
+
+int cs_loop_resume(cs_sched_ctx *c)
+{
+	struct cs_loop *L = &c->loop;
+	if (!L->deferred)
+		return 0;
+	L->deferred = 0;
+	L->ops->pass(L->ps, c);
+	if (L->deferred)
+		return 1;
+	return pass_end(c);
+}
+
+void cs_ctx_defer(cs_sched_ctx *c) { c->loop.deferred = 1; }
+
+/* The whole run on a context set up by cs_engine_run or
+ * cs_engine_run_nodes: every event, then every job must have started or
+ * been rejected. */
+static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps,
+		    char *err, size_t errlen)
+{
+	loop_begin(c, cv, ops, ps);
+	/* every time is below 2^62 (check_time_sum): CS_TIME_MAX is past them all */
+	int rc = loop_advance(c, CS_TIME_MAX);
+	if (rc == 1) {
+		snprintf(err, errlen, "policy %s deferred a pass, which only a live run can take", ops->name);
+		return -CS_EINVAL;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	for (size_t i = 0; i < c->njobs; i++) {
+		cs_job *j = &c->jobs[i];
+		if (j->start_s < 0 && !(j->flags & CS_JOB_REJECTED)) {
 			snprintf(err, errlen, "policy %s never started job %lld (line %u): "
-				 "the queue was left non-empty", ops->name, (long long)jobs[i].id,
-				 jobs[i].line);
+				 "the queue was left non-empty", ops->name, (long long)j->id, j->line);
 			return -CS_EINVAL;
 		}
 	}
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-	return -CS_ENOMEM;
 }
 
 int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
@@ -257,11 +332,13 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 	return rc;
 }
 
-int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
-			const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
-			char *err, size_t errlen)
+/* A node-model run's context (into *cp), every job checked, the results
+ * reset: 0, or -CS_E* with err (what was allocated is for nodes_close). */
+static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_machine *m, cs_engine_stats *st,
+		      char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
+	*cp = (cs_sched_ctx){ .nm = m };
 	if (n > UINT32_MAX - 1) {
 		snprintf(err, errlen, "too many jobs (%zu)", n);
 		return -CS_EINVAL;
@@ -269,7 +346,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	if (check_time_sum(jobs, n, err, errlen) < 0)
 		return -CS_EINVAL;
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
-			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus };
+			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus,
+			   .fs = m->fail };
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
@@ -369,13 +447,22 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
 		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)
 			rc = -CS_ENOMEM;
-	if (rc == 0) {
+	if (rc == 0 && c.fs && cs_fail_begin(&c) < 0)
+		rc = -CS_ENOMEM;
+	if (rc == 0)
 		reset_results(jobs, n);
-		rc = run_loop(&c, cv, ops, ps, err, errlen);
-	}
 done:
 	if (rc == -CS_ENOMEM)
 		snprintf(err, errlen, "out of memory");
+	*cp = c;
+	return rc;
+}
+
+/* Everything nodes_open allocated, and the plans' profile. */
+static void nodes_close(cs_sched_ctx *cp)
+{
+	cs_sched_ctx c = *cp;
+	int own = c.off != c.nm->placement_off || c.slots != c.nm->placements;
 	cs_evq_free(&c.evq);
 	if (own) {
 		free(c.off);
@@ -409,5 +496,61 @@ done:
 	free(c.wi_slots);
 	free(c.wi_jobs);
 	free(c.wi_took);
+}
+
+int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const cs_engine_conv *cv,
+			const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
+			char *err, size_t errlen)
+{
+	cs_sched_ctx c;
+	int rc = nodes_open(&c, jobs, n, m, st, err, errlen);
+	if (rc == 0)
+		rc = run_loop(&c, cv, ops, ps, err, errlen);
+	nodes_close(&c);
 	return rc;
+}
+
+/* --- a run in steps (engine_int.h) --- */
+
+int cs_engine_open_nodes(cs_sched_ctx **out, cs_job *jobs, size_t n, const cs_node_machine *m,
+			 const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
+			 char *err, size_t errlen)
+{
+	cs_sched_ctx *c = malloc(sizeof *c);
+	*out = NULL;
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	int rc = nodes_open(c, jobs, n, m, st, err, errlen);
+	if (rc == 0) {
+		loop_begin(c, cv, ops, ps);
+		if (c->failed) {
+			snprintf(err, errlen, "out of memory");
+			rc = -CS_ENOMEM;
+		}
+	}
+	if (rc < 0) {
+		nodes_close(c);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int cs_engine_advance(cs_sched_ctx *c, cs_time until) { return loop_advance(c, until); }
+
+cs_time cs_engine_next_time(const cs_sched_ctx *c)
+{
+	const cs_event *e = cs_evq_peek(&c->evq);
+	return e ? e->time : CS_TIME_MAX;
+}
+
+void cs_engine_close(cs_sched_ctx *c)
+{
+	if (!c)
+		return;
+	nodes_close(c);
+	free(c);
 }

@@ -23,8 +23,10 @@
 #include <stdlib.h>
 
 /* EV_STOP: a job signalled for preemption (cs_ctx_preempt_after) is
- * stopped at its grace's end, unless it ended by then. */
-enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3 };
+ * stopped at its grace's end, unless it ended by then. EV_FAIL and
+ * EV_REPAIR: the failure model's (failures.c), in the wakeups' class: a
+ * job that ends when a failure strikes has ended. */
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPAIR = 5 };
 
 /* A wakeup a policy asked for comes after the ends and submissions of its
  * time, so the pass it triggers sees them all; so does a grace's end
@@ -163,6 +165,20 @@ struct cs_sched_ctx {
 	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
+	struct cs_failsim *fs;  /* the failure model (cs_node_machine.fail), or NULL */
+	/* the event loop between calls (engine.c; a live run advances it in
+	 * steps: cs_engine_advance) */
+	struct cs_loop {
+		const cs_engine_conv *cv;
+		const cs_policy_ops *ops;
+		void *ps;
+		unsigned submit_cls;
+		cs_submit_pass submit_pass;
+		size_t next_submit;    /* the next job to submit */
+		int pending;           /* per-time: a pass is owed at the end of this time */
+		uint32_t min_new_size; /* per-time, if-fits: smallest job submitted now */
+		int deferred;          /* the policy deferred this pass (cs_ctx_defer) */
+	} loop;
 };
 
 /* A running job's estimated end as the scheduler sees it: its start plus
@@ -189,6 +205,27 @@ static inline cs_placement placement_of(const cs_sched_ctx *c, uint32_t jid)
 	return (cs_placement){ c->slots + c->off[jid], n, n };
 }
 
+/* --- engine.c: a node-model run in steps (the live service, sim/live.c) ---
+ * cs_engine_open_nodes sets up a run as cs_engine_run_nodes does (the same
+ * checks; the context is heap-allocated, jobs and m must outlive it);
+ * cs_engine_advance handles every event before `until`, each time's pass
+ * after its events, and returns 0, or 1 when the policy deferred a pass
+ * (cs_ctx_defer: the run stops inside it until cs_loop_resume calls the
+ * pass again, 0 once it ends, 1 if deferred again), or -CS_ENOMEM.
+ * Advancing in steps handles the same events in the same order as one
+ * cs_engine_run_nodes: a time's events are never split between steps. */
+int cs_engine_open_nodes(cs_sched_ctx **out, cs_job *jobs, size_t n, const cs_node_machine *m,
+			 const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps, cs_engine_stats *st,
+			 char *err, size_t errlen);
+int cs_engine_advance(cs_sched_ctx *c, cs_time until);
+int cs_loop_resume(cs_sched_ctx *c);
+/* During a pass: the policy cannot decide yet (it waits for an external
+ * scheduler); the pass stays open when it returns. */
+void cs_ctx_defer(cs_sched_ctx *c);
+/* The time of the next event, or CS_TIME_MAX if none is queued. */
+cs_time cs_engine_next_time(const cs_sched_ctx *c);
+void cs_engine_close(cs_sched_ctx *c);
+
 /* --- ctx.c --- */
 
 /* The bookkeeping of a start whose resources are taken (node model: the
@@ -200,6 +237,11 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
 /* Take job jid out of the running set. */
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
+/* Running job jid stops now: out of the running set, its resources back.
+ * requeue: back to the queue (resubmitted after the pass), the run's
+ * seconds added to its preempted_s; else it ends now, `flag` set. The
+ * observer is told `what`. The caller counts it. */
+void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what);
 /* The grace of a job signalled for preemption ends now (an EV_STOP
  * event): stop it as cs_ctx_preempt would, unless it already ended or was
  * stopped otherwise. 1 if it was stopped, else 0. */
@@ -214,6 +256,9 @@ int cs_ctx_stop_due(cs_sched_ctx *c, uint32_t jid);
  * changes what the allocator holds or the running set between passes must
  * call it. */
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
+/* cs_place_changed for what node `node` holds apart from any job (the
+ * failure model took part of it down, or gave it back: freed). */
+void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
 #define FMEMO_SIZE 1024u /* shapes that did not fit, kept (open addressing; full: no more kept) */
 /* The kept holds and what cs_place_masks made for them. */
@@ -398,5 +443,30 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
+/* Add (add != 0) or remove the failure model's down resources' give-backs
+ * at their repairs (cs_fail_pieces) in the plans' profile. */
+void cs_plan_down(cs_sched_ctx *c, int add);
+/* A failure took resources plans counted on: every plan is searched again. */
+void cs_plan_broken(cs_sched_ctx *c);
+
+/* --- failures.c: the failure model's side of the engine --- */
+
+/* Down resources coming back: s at its repair's end t. */
+struct cs_fail_piece {
+	cs_time t;
+	cs_slot s;
+};
+/* The first failures into the event queue: 0 or -CS_ENOMEM. */
+int cs_fail_begin(cs_sched_ctx *c);
+/* An EV_FAIL or EV_REPAIR event; submitted: every job has been
+ * submitted (once the workload is done, no failure is applied and none is
+ * drawn). 1 if a pass is owed (jobs stopped, or resources back with jobs
+ * waiting). Out of memory sets c->failed. */
+int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted);
+/* Is this END event (job jid at t) that of a run a failure stopped? Then
+ * it is consumed: 1. */
+int cs_fail_stale_end(cs_sched_ctx *c, uint32_t jid, cs_time t);
+/* What is down, as pieces given back at their repairs, sorted by time. */
+size_t cs_fail_pieces(cs_sched_ctx *c, struct cs_fail_piece **out);
 
 #endif

@@ -1,5 +1,7 @@
 /* capsim: which node types a GPU job may use. See gpumap.h. */
 #include "capsim/gpumap.h"
+#include "capsim/engine.h"
+#include "capsim/job.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +294,47 @@ out:
 	if (rc < 0)
 		cs_gpumap_free(m);
 	return rc;
+}
+
+int cs_gpumap_fits_empty(void *ctx, const cs_job *j)
+{
+	cs_gpumap_fit *f = ctx;
+	if (j->nodes > f->cap || j->gpus_per_node > CS_ALLOC_MAX_GPUS)
+		return 0;
+	cs_request rq = cs_job_request(j);
+	uint32_t a = 0, b = 1;
+	if (j->partition >= 0) {
+		a = f->gm->part_first[j->partition];
+		b = f->gm->part_first[j->partition + 1];
+	}
+	for (uint32_t k = a; k < b; k++) {
+		if (j->partition >= 0)
+			rq.type = f->gm->part_types[k];
+		cs_placement p = { f->slots, f->cap, 0 };
+		if (cs_alloc_try(f->empty, &rq, &p) == 0) {
+			cs_alloc_release(f->empty, &p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cs_gpumap_billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets, const cs_job *j)
+{
+	int np = cs_cluster_npartitions(c);
+	if (j->partition >= 0 && j->partition < np)
+		return j->partition;
+	int32_t s = cs_partset_of(sets, j->partition);
+	if (s >= 0)
+		return sets->parts[sets->first[s]];
+	if (j->partition < 0 || (uint32_t)j->partition >= gm->npartitions)
+		return 0;
+	for (int p = 0; p < np; p++) {
+		const cs_cluster_partition *pt = cs_cluster_partition_at(c, p);
+		for (uint32_t k = gm->part_first[j->partition]; k < gm->part_first[j->partition + 1]; k++)
+			for (int i = 0; i < pt->nnode_types; i++)
+				if (pt->node_types[i] == gm->part_types[k])
+					return p;
+	}
+	return 0;
 }

@@ -18,9 +18,19 @@ static const char *const nc_names[NC_N] = { "id", "project", "user", "submit", "
 					     "start", "topology" };
 #define NC_REQUIRED NC_START /* columns before this one are required */
 
-/* A topology column's value: empty or "any", "leaf", "leaves:K" (K >= 1;
- * 1 is "leaf"), "block". 0, or -1 if it is none of these. */
-static int parse_topology(const char *v, uint8_t *rule, uint16_t *k)
+const char *cs_native_topology_text(uint8_t rule, uint16_t k, char *buf, size_t len)
+{
+	if (rule == CS_TOPO_ONE_LEAF)
+		return "leaf";
+	if (rule == CS_TOPO_ONE_BLOCK)
+		return "block";
+	if (rule != CS_TOPO_MAX_LEAVES)
+		return "";
+	snprintf(buf, len, "leaves:%u", (unsigned)k);
+	return buf;
+}
+
+int cs_native_topology(const char *v, uint8_t *rule, uint16_t *k)
 {
 	*rule = CS_TOPO_ANY;
 	*k = 0;
@@ -170,7 +180,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 ||
 					   (r.start_s != -1 && (r.start_s < r.submit_s || r.start_s > CS_TIME_LIMIT))))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
-		if (col[NC_TOPOLOGY] >= 0 && parse_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
+		if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
 			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
 			     f[col[NC_TOPOLOGY]]);
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
@@ -268,14 +278,8 @@ int cs_native_write(const cs_trace *t, FILE *f)
 		if (with_start)
 			fprintf(f, ",%" PRId64, r->start_s);
 		if (with_topo) {
-			if (r->topo == CS_TOPO_ONE_LEAF)
-				fputs(",leaf", f);
-			else if (r->topo == CS_TOPO_MAX_LEAVES)
-				fprintf(f, ",leaves:%u", (unsigned)r->max_leaves);
-			else if (r->topo == CS_TOPO_ONE_BLOCK)
-				fputs(",block", f);
-			else
-				fputc(',', f);
+			char tb[32];
+			fprintf(f, ",%s", cs_native_topology_text(r->topo, r->max_leaves, tb, sizeof tb));
 		}
 		fputc('\n', f);
 	}

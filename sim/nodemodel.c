@@ -1,5 +1,6 @@
 /* capsim: a cluster config as the allocator's layout. See nodemodel.h. */
 #include "capsim/nodemodel.h"
+#include "capsim/hostlist.h"
 #include "capsim/topo.h"
 
 #include <stdio.h>
@@ -128,4 +129,19 @@ cs_node_machine cs_nodemodel_machine(const cs_nodemodel *m, cs_alloc *a)
 	return (cs_node_machine){ .alloc = a, .npartitions = m->npartitions, .part_first = m->part_first,
 				  .part_types = m->part_types,
 				  .total_gpus = m->total_gpus ? m->total_gpus : m->total_cores };
+}
+
+int cs_nodemodel_hostnames(const cs_nodemodel *nm, const cs_cluster *c, cs_hostnames *h, char *err, size_t errlen)
+{
+	uint32_t T = nm->layout.ntypes;
+	const char **tn = malloc((T + 1) * sizeof *tn);
+	int rc = tn ? 0 : -CS_ENOMEM;
+	for (uint32_t t = 0; rc == 0 && t < T; t++)
+		tn[t] = cs_cluster_node_type_at(c, (int)t)->name;
+	if (rc == 0)
+		rc = cs_hostnames_init(h, T, tn, nm->type_first);
+	free(tn);
+	if (rc < 0)
+		snprintf(err, errlen, rc == -CS_ENOMEM ? "out of memory" : "node types out of order");
+	return rc;
 }

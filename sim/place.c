@@ -592,11 +592,10 @@ static int scope_fits(const struct hold_scope *h, uint32_t gpus, uint32_t cores,
 	return gpus >= h->g && cores >= h->cores && mem >= h->mem;
 }
 
-/* Give back running job r's slots for the search, counting the nodes of
- * the scope it makes fit. */
-static void scope_release(cs_sched_ctx *c, struct hold_scope *h, uint32_t r)
+/* Give back p's slots for the search, counting the nodes of the scope
+ * they make fit. */
+static void scope_release(cs_sched_ctx *c, struct hold_scope *h, cs_placement p)
 {
-	cs_placement p = placement_of(c, r);
 	for (uint32_t i = 0; i < p.n; i++) {
 		uint32_t g, co, m;
 		cs_alloc_node_counts(c->A, p.slots[i].node, &g, &co, &m);
@@ -652,6 +651,13 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 			c->type_ver[t]++;
 			c->type_freed[t] += freed != 0;
 		}
+}
+
+void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
+{
+	uint16_t t = c->node_type[node];
+	c->type_ver[t]++;
+	c->type_freed[t] += freed != 0;
 }
 
 static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
@@ -761,7 +767,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	}
 	int rc = cs_place_try_at(c, jid, &hp, t);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
-	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe)) {
+	/* what failures took comes back at each repair's end */
+	struct cs_fail_piece *pc = NULL;
+	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
 		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
@@ -769,16 +778,22 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			nh++;
 		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
 		cs_time th = nh < nhe ? c->xh_ends[nh] : CS_TIME_MAX;
+		cs_time td = nd < np ? pc[nd].t : CS_TIME_MAX;
 		t = tr < te ? tr : te;
 		t = th < t ? th : t;
+		t = td < t ? td : t;
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
 		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
 			if (scope_skips(c, &sc, c->run[k].jid))
 				continue;
-			scope_release(c, &sc, c->run[k].jid);
+			scope_release(c, &sc, placement_of(c, c->run[k].jid));
 			more = 1;
+		}
+		for (; nd < np && pc[nd].t <= t; nd++) {
+			scope_release(c, &sc, (cs_placement){ &pc[nd].s, 1, 1 });
+			more |= scope_has(c, &sc, pc[nd].s.node); /* a repair in the scope */
 		}
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
@@ -787,7 +802,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	}
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
-	if (rc == 0 && k > 0 && ns > 0) {
+	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
@@ -823,6 +838,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
 		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+	}
+	for (size_t i = 0; i < nd; i++) {
+		cs_placement p = { &pc[i].s, 1, 1 };
+		cs_alloc_take(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;

@@ -96,6 +96,22 @@ static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
 	}
 }
 
+void cs_plan_down(cs_sched_ctx *c, int add)
+{
+	struct cs_fail_piece *pc;
+	size_t n = cs_fail_pieces(c, &pc);
+	for (size_t i = 0; i < n; i++)
+		prof_event(c, &pc[i].s, pc[i].t, +1, 0, add);
+}
+
+void cs_plan_broken(cs_sched_ctx *c)
+{
+	if (!c->pl)
+		return;
+	c->pl->epoch++;
+	c->pl->worse_epoch = c->pl->epoch;
+}
+
 void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 {
 	if (c->pl)
@@ -231,6 +247,8 @@ static int planner_on(cs_sched_ctx *c)
 			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
 	for (size_t i = 0; i < c->nrun; i++)
 		cs_plan_running(c, c->run[i].jid, 1);
+	if (c->fs)
+		cs_plan_down(c, 1);
 	return c->failed ? -CS_ENOMEM : 0;
 }
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/report.h"
 #include "capsim/csvout.h"
+#include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/recorder.h"
 
@@ -142,6 +143,8 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
+	if (r->fail)
+		cs_failsim_print(f, r->fail);
 }
 
 static json_t *jint(long long v) { return json_integer(v); }
@@ -274,6 +277,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --projects-scale %g --seed %llu", o->tf.projects_scale, (unsigned long long)o->tf.seed);
 	if (o->tf.load_scale != 1)
 		ADD(" --load-scale %g", o->tf.load_scale);
+	if (o->requeue_on_failure >= 0)
+		ADD(" --requeue-on-failure %s", o->requeue_on_failure ? "yes" : "no");
+	if (o->failure_seed >= 0)
+		ADD(" --failure-seed %lld", (long long)o->failure_seed);
 	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
 	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
 	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -391,6 +398,31 @@ static int write_grants(const char *path, const cs_run_result *r, char *err, siz
 	return 0;
 }
 
+/* Each partition of the cluster's waits, keyed by its name in config
+ * order (metrics.h: cs_metrics_by_partition); NULL when out of memory. */
+static json_t *partitions_json(const cs_run_result *r)
+{
+	const cs_names *pn = &r->trace->partitions;
+	cs_wait_stats *ws = calloc(pn->n ? pn->n : 1, sizeof *ws);
+	if (!ws || cs_metrics_by_partition(r->jobs, r->njobs, pn->n, ws) < 0) {
+		free(ws);
+		return NULL;
+	}
+	json_t *o = json_object();
+	for (size_t p = 0; p < pn->n; p++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "jobs", jint((long long)ws[p].jobs));
+		json_object_set_new(x, "mean_wait", json_real(ws[p].mean_wait));
+		json_object_set_new(x, "median_wait", json_real(ws[p].median_wait));
+		json_object_set_new(x, "p95_wait", json_real(ws[p].p95_wait));
+		json_object_set_new(x, "p99_wait", json_real(ws[p].p99_wait));
+		json_object_set_new(x, "max_wait", jint(ws[p].max_wait));
+		json_object_set_new(o, pn->v[p], x);
+	}
+	free(ws);
+	return o;
+}
+
 static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 {
 	const cs_workload_stats *w = &r->wst;
@@ -495,12 +527,21 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "median_wait", json_real(m->median_wait));
 	json_object_set_new(root, "p95_wait", json_real(m->p95_wait));
 	json_object_set_new(root, "max_wait", jint(m->max_wait));
+	json_object_set_new(root, "p99_wait", json_real(m->p99_wait));
 	json_object_set_new(root, "mean_response", json_real(m->mean_response));
 	json_object_set_new(root, "mean_slowdown", json_real(m->mean_slowdown));
 	json_object_set_new(root, "mean_bounded_slowdown", json_real(m->mean_bounded_slowdown));
 	json_object_set_new(root, "max_bounded_slowdown", json_real(m->max_bounded_slowdown));
 	json_object_set_new(root, "backfilled_jobs", jint((long long)m->backfilled));
 	json_object_set_new(root, "rejected_by_policy", jint((long long)r->est.rejected));
+	if (r->machine.node_model && r->trace) {
+		json_t *pj = partitions_json(r);
+		if (!pj) {
+			json_decref(root);
+			return NULL;
+		}
+		json_object_set_new(root, "partitions", pj);
+	}
 	json_t *why = json_object();
 	size_t cnt[CS_WAIT_N] = { 0 };
 	for (size_t i = 0; i < r->njobs; i++)
@@ -528,6 +569,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
+	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
+		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -556,6 +599,8 @@ static const char *job_state(const cs_job *j)
 		return "REJECTED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
 		return "PREEMPTED";
+	if (j->flags & CS_JOB_NODE_FAIL)
+		return "NODE_FAIL";
 	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
 		return "TIMEOUT";
 	if (j->flags & CS_JOB_TRACE_FAILED)
@@ -589,7 +634,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	}
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours\n", f);
+	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours", f);
+	if (r->fail)
+		cs_failsim_csv_header(f);
+	fputc('\n', f);
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
@@ -645,9 +693,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f\n", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
+		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
 			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
+		if (r->fail)
+			cs_failsim_csv_row(f, r->fail, i);
+		fputc('\n', f);
 	}
 	free(nodes);
 	free(hl);

@@ -258,13 +258,16 @@ static uint64_t requested_units(const cs_run_result *r, const cs_job *j)
 }
 
 /* Batsim's final states (its docs/output-jobs.rst): what the simulation
- * did first (the policy rejected it; it was cut at its requested time; a
- * preemption killed it: "killed by the decision process"), then how the
+ * did first (the policy rejected it; a failure stopped it; it was cut at
+ * its requested time; a preemption killed it: "killed by the decision
+ * process"), then how the
  * trace says it ended (timeout; cancelled or preempted; failed). */
 static const char *final_state_of(const cs_job *j)
 {
 	if (j->start_s < 0)
 		return "REJECTED";
+	if (j->flags & CS_JOB_NODE_FAIL) /* a failure stopped it (capsim/failures.h) */
+		return "COMPLETED_FAILED";
 	if (j->flags & CS_JOB_KILLED)
 		return "COMPLETED_WALLTIME_REACHED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)

@@ -235,6 +235,66 @@ static void summary_table(FILE *f, const json_t *sm)
 	fputs("</table>\n", f);
 }
 
+/* summary.json's "reliability" (docs/failures.md): the GPU-hours' books,
+ * then per component its failures against what its rate expected. */
+static const trow rel_rows[] = {
+	{ "goodput (useful / delivered GPU-hours)", "reliability.goodput", K_PCT },
+	{ "GPU-hours delivered", "reliability.gpu_hours.delivered", K_NUM },
+	{ "useful", "reliability.gpu_hours.useful", K_NUM },
+	{ "lost to failures (work since the last checkpoint)", "reliability.gpu_hours.lost_to_failures", K_NUM },
+	{ "spent writing checkpoints", "reliability.gpu_hours.checkpoints", K_NUM },
+	{ "lost to preemption", "reliability.gpu_hours.lost_to_preemption", K_NUM },
+	{ "GPU-hours down for repair", "reliability.gpu_hours.down_for_repair", K_NUM },
+	{ "GPU-hours in maintenance windows", "reliability.gpu_hours.maintenance", K_NUM },
+	{ "maintenance windows", "reliability.maintenance.windows", K_INT },
+	{ "failure model", "reliability.failures.model", K_TEXT },
+	{ "failures", "reliability.failures.total", K_INT },
+	{ "times a failure stopped a job", "reliability.failures.jobs_stopped", K_INT },
+	{ "jobs that ended NODE_FAIL", "reliability.failures.jobs_node_fail", K_INT },
+	{ "jobs checkpointing", "reliability.checkpoints.jobs", K_INT },
+	{ "checkpoints taken", "reliability.checkpoints.taken", K_INT },
+};
+
+static void reliability_section(FILE *f, const json_t *sm)
+{
+	static const char *const cols[][2] = { { "components", "components" }, { "failures", "failures" },
+					       { "expected", "expected" }, { "MTBF configured (h)", "mtbf_h" },
+					       { "MTBF observed (h)", "mtbf_h_observed" },
+					       { "mean repair (h)", "repair_h_mean" } };
+	char v[256], e[128];
+	fputs("<h2>Failures, checkpoints and maintenance</h2>\n<table id=\"reliability\">\n", f);
+	for (size_t i = 0; i < sizeof rel_rows / sizeof rel_rows[0]; i++)
+		if (fmt_value(sm, rel_rows[i].path, rel_rows[i].kind, v, sizeof v, e, sizeof e))
+			table_row(f, rel_rows[i].label, v, e, 0);
+	fputs("</table>\n", f);
+	const json_t *comps = cs_report_json_at(sm, "reliability.failures.components");
+	if (!comps || !json_object_size(comps))
+		return;
+	fputs("<table id=\"failures\">\n<tr><th>component</th>", f);
+	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+		fprintf(f, "<th class=\"num\">%s</th>", cols[k][0]);
+	fputs("</tr>\n", f);
+	const char *name;
+	const json_t *c;
+	json_object_foreach((json_t *)comps, name, c) {
+		fputs("<tr><td>", f);
+		html_text(f, name);
+		fputs("</td>", f);
+		for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+			const json_t *x = json_object_get(c, cols[k][1]);
+			if (x && json_is_number(x))
+				snprintf(v, sizeof v, json_is_integer(x) ? "%.0f" : "%.1f", json_number_value(x));
+			else
+				snprintf(v, sizeof v, "-");
+			fprintf(f, "<td class=\"num\">%s</td>", v);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n<p class=\"note\">Expected: the components' hours up over the run divided by their "
+	      "configured MTBF; observed MTBF: those hours divided by the failures. Definitions: "
+	      "docs/failures.md.</p>\n", f);
+}
+
 static const char style[] =
 	"body{font-family:'DejaVu Sans',sans-serif;margin:20px;color:#222;max-width:1040px}"
 	"h1{font-size:20px}h2{font-size:16px;margin-top:28px}p.note{font-size:12px;color:#555;margin:4px 0}"
@@ -460,6 +520,8 @@ int cs_report_html_named(const char *dir, const char *name, char *err, size_t er
 	summary_table(f, rd.summary);
 	fputs("<p class=\"note\">Durations in the unit that reads best; hover a value for the exact figure. "
 	      "Dates are UTC. Column by column: docs/outputs.md.</p>\n", f);
+	if (cs_report_json_at(rd.summary, "reliability"))
+		reliability_section(f, rd.summary);
 	fputs("<h2>Over time</h2>\n<div id=\"chart-util\" class=\"chart\"></div>\n", f);
 	const json_t *types = json_object_get(json_object_get(rd.d, "ts"), "types");
 	if (types && json_array_size(types)) {

@@ -3,6 +3,7 @@
 #include "capsim/lines.h"
 #include "capsim/run.h"
 #include "capsim/cluster.h"
+#include "capsim/failures.h"
 #include "capsim/gpumap.h"
 #include "capsim/nodemodel.h"
 #include "capsim/recorder.h"
@@ -28,6 +29,8 @@ void cs_run_opts_default(cs_run_opts *o)
 	o->format = CS_FMT_AUTO;
 	o->fit = CS_FIT_BEST;
 	o->sample_s = CS_RECORDER_SAMPLE_S;
+	o->requeue_on_failure = -1;
+	o->failure_seed = -1;
 	cs_transform_default(&o->tf);
 }
 
@@ -147,6 +150,12 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 	int rc = open_cluster(o, o->cluster, &c, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (cs_cluster_failures(c)) {
+		snprintf(err, errlen, "%s: failures, checkpoints and maintenance take nodes and GPUs down: they need the "
+			 "node model (--node-model)", o->cluster);
+		cs_cluster_free(c);
+		return -CS_EINVAL;
+	}
 	const cs_cluster_totals *t = cs_cluster_totals_of(c);
 	int ppn = -1;
 	for (int i = 0; i < cs_cluster_nnode_types(c); i++) {
@@ -177,6 +186,8 @@ void cs_run_result_free(cs_run_result *r)
 	free(r->billing);
 	r->billing = NULL;
 	cs_grant_report_free(&r->grants);
+	cs_failsim_free(r->fail);
+	r->fail = NULL;
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -209,62 +220,6 @@ static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen
 
 /* --- the node model: GPU workloads placed node by node --- */
 
-typedef struct fit_ctx {
-	cs_alloc *empty;              /* an allocator nothing runs on */
-	const cs_gpumap *gm;          /* the partitions: the cluster's, then the GPU rule's */
-	cs_slot *slots;
-	uint32_t cap;
-} fit_ctx;
-
-/* Could the job run on the empty machine (one of its partition's node types)? */
-static int fits_empty(void *ctx, const cs_job *j)
-{
-	fit_ctx *f = ctx;
-	if (j->nodes > f->cap || j->gpus_per_node > CS_ALLOC_MAX_GPUS)
-		return 0;
-	cs_request rq = cs_job_request(j);
-	uint32_t a = 0, b = 1;
-	if (j->partition >= 0) {
-		a = f->gm->part_first[j->partition];
-		b = f->gm->part_first[j->partition + 1];
-	}
-	for (uint32_t k = a; k < b; k++) {
-		if (j->partition >= 0)
-			rq.type = f->gm->part_types[k];
-		cs_placement p = { f->slots, f->cap, 0 };
-		if (cs_alloc_try(f->empty, &rq, &p) == 0) {
-			cs_alloc_release(f->empty, &p);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* The cluster partition whose weights bill job j: its own; for a job
- * submitted to several, the first of its list (the rate is fixed before
- * the run, not by where it starts); for a job of no cluster partition
- * (any, or a GPU rule's node types), the first in config order holding a
- * node type it may use. */
-static int billing_partition(const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets, const cs_job *j)
-{
-	int np = cs_cluster_npartitions(c);
-	if (j->partition >= 0 && j->partition < np)
-		return j->partition;
-	int32_t s = cs_partset_of(sets, j->partition);
-	if (s >= 0)
-		return sets->parts[sets->first[s]];
-	if (j->partition < 0 || (uint32_t)j->partition >= gm->npartitions)
-		return 0;
-	for (int p = 0; p < np; p++) {
-		const cs_cluster_partition *pt = cs_cluster_partition_at(c, p);
-		for (uint32_t k = gm->part_first[j->partition]; k < gm->part_first[j->partition + 1]; k++)
-			for (int i = 0; i < pt->nnode_types; i++)
-				if (pt->node_types[i] == gm->part_types[k])
-					return p;
-	}
-	return 0;
-}
-
 /* Per job, billing units per second of run, if any partition has
  * tres_billing_weights (docs/clusters.md#billing); and the machine's. */
 static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *gm, const cs_partsets *sets)
@@ -275,7 +230,7 @@ static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *g
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		r->billing[i] = cs_cluster_billing_rate(c, billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
+		r->billing[i] = cs_cluster_billing_rate(c, cs_gpumap_billing_partition(c, gm, sets, j), j->nodes, j->gpus_per_node,
 							j->cores_per_node, j->mem_per_node_mib, j->size);
 	}
 	r->billing_capacity = 0;
@@ -284,7 +239,7 @@ static int job_billing(cs_run_result *r, const cs_cluster *c, const cs_gpumap *g
 	return 0;
 }
 
-static void node_utilization(cs_run_result *r)
+void cs_run_node_utilization(cs_run_result *r)
 {
 	double gs = 0, cs = 0;
 	for (size_t i = 0; i < r->njobs; i++) {
@@ -481,22 +436,6 @@ static int64_t calendar(int64_t epoch)
 	return epoch >= 315532800 ? epoch : 0; /* 1980-01-01T00:00:00Z */
 }
 
-/* The nodes' names, for jobs.csv's node lists (hostlist.h). */
-static int host_names(cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm, char *err, size_t errlen)
-{
-	uint32_t T = nm->layout.ntypes;
-	const char **tn = malloc((T + 1) * sizeof *tn);
-	int rc = tn ? 0 : -CS_ENOMEM;
-	for (uint32_t t = 0; rc == 0 && t < T; t++)
-		tn[t] = cs_cluster_node_type_at(c, (int)t)->name;
-	if (rc == 0)
-		rc = cs_hostnames_init(&r->hosts, T, tn, nm->type_first);
-	free(tn);
-	if (rc < 0)
-		snprintf(err, errlen, rc == -CS_ENOMEM ? "out of memory" : "node types out of order");
-	return rc;
-}
-
 static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
 			  char *err, size_t errlen)
 {
@@ -538,6 +477,39 @@ static int recorder_nodes(const cs_run_opts *o, cs_run_result *r, const cs_clust
 	free(k);
 	free(iw);
 	free(pw);
+	return rc;
+}
+
+/* The cluster's failures, checkpoints and maintenance for this run
+ * (r->fail; docs/failures.md): the checkpoints' costs go into the jobs'
+ * runs here, before the policy sees them. */
+static int reliability(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
+		       const cs_trace *t, const cs_gpumap *gm, const cs_partsets *sets, char *err, size_t errlen)
+{
+	const cs_fail_config *fc = cs_cluster_failures(c);
+	if ((!fc || (!fc->nprocs && !fc->trace)) && (o->requeue_on_failure >= 0 || o->failure_seed >= 0)) {
+		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a failure model: cluster %s has "
+			 "no failures: section (docs/failures.md)", cs_cluster_name(c));
+		return -CS_EINVAL;
+	}
+	if (!fc)
+		return 0;
+	uint32_t T = nm->layout.ntypes;
+	uint32_t *tg = malloc((T + 1) * sizeof *tg);
+	if (!tg) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (uint32_t k = 0; k < T; k++)
+		tg[k] = nm->types[k].gpus;
+	cs_fail_setup s = { .cfg = fc, .cluster = c, .hosts = &r->hosts, .nnodes = nm->layout.nnodes,
+			    .node_type = nm->node_type, .type_gpus = tg, .jobs = r->jobs, .njobs = r->njobs,
+			    .names = t, .npartitions = gm->npartitions, .part_first = gm->part_first,
+			    .part_types = gm->part_types, .sets = sets->n ? sets : NULL,
+			    .seed_given = o->failure_seed >= 0, .seed = (uint64_t)o->failure_seed,
+			    .requeue = o->requeue_on_failure != 0 };
+	int rc = cs_failsim_new(&r->fail, &s, err, errlen);
+	free(tg);
 	return rc;
 }
 
@@ -594,7 +566,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_nodemodel nm = { 0 };
 	cs_gpumap *gm = calloc(1, sizeof *gm);
 	cs_alloc *A = NULL;
-	fit_ctx fc = { 0 };
+	cs_gpumap_fit fc = { 0 };
 	const char **pnames = NULL;
 	cs_resv resv[CS_MAX_PARAMS];
 	uint32_t *resv_nodes[CS_MAX_PARAMS] = { 0 };
@@ -622,7 +594,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	if (rc == 0)
 		rc = cs_nodemodel_build(&nm, c, err, errlen);
 	if (rc == 0)
-		rc = host_names(r, c, &nm, err, errlen);
+		rc = cs_nodemodel_hostnames(&nm, c, &r->hosts, err, errlen);
 	if (rc == 0)
 		rc = cs_gpumap_build(gm, c, t, o->workload, o->gpu_map, o->ngpu_map, err, errlen);
 	if (rc == 0)
@@ -640,7 +612,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
 	sets.base = gm->npartitions;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, fits_empty, &fc,
+	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty, &fc,
 				    &r->jobs, &r->njobs, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
@@ -660,6 +632,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
+	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0)
+		goto out;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
 	env->billing = r->billing;
@@ -692,6 +666,11 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	}
 	m.resv = resv;
 	m.nresv = o->nreserve;
+	if (r->fail && cs_failsim_resv(r->fail, resv, o->nreserve, &m.resv, &m.nresv) < 0) {
+		r->ops->destroy(ps);
+		goto oom;
+	}
+	m.fail = r->fail;
 	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
@@ -712,6 +691,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	m.obs = r->rec ? cs_recorder_observer(r->rec) : NULL;
 	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
 	r->ops->destroy(ps);
+	if (rc == 0 && r->fail)
+		cs_failsim_finish(r->fail);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && cs_run_batsim_units(r, &nm) < 0)
@@ -722,7 +703,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 					  o->bsld_tau, &r->m) < 0)
 		goto oom;
 	if (rc == 0) {
-		node_utilization(r);
+		cs_run_node_utilization(r);
 		/* a job's size counts GPUs or, for a CPU-only job, cores: the
 		 * pooled formula would mix the two; on a node model the
 		 * utilization reported is the GPUs' (the cores' on a machine
@@ -794,6 +775,12 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if (o->scale && !o->cluster && fmt == CS_FMT_SWF && !o->node_model) {
 		snprintf(err, errlen, "--scale scales a cluster config's node types; %s runs on its own machine (the SWF "
 			 "header's): size it with --procs or --nodes, or give --cluster", o->workload);
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if ((o->requeue_on_failure >= 0 || o->failure_seed >= 0) && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a cluster config's failure model: "
+			 "it needs the node model (--node-model for an SWF trace)");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}

@@ -18,9 +18,12 @@
 #include <string.h>
 
 const char *const cs_sweep_metric_names[] = {
-	"mean_wait", "median_wait", "p95_wait", "max_wait", "mean_response", "mean_slowdown",
+	"mean_wait", "median_wait", "p95_wait", "p99_wait", "max_wait", "mean_response", "mean_slowdown",
 	"mean_bounded_slowdown", "max_bounded_slowdown", "utilization", "gpu_utilization", "core_utilization",
-	"makespan", "jobs", "backfilled_jobs", "rejected_by_policy", "grants.delivery", NULL
+	"makespan", "jobs", "backfilled_jobs", "rejected_by_policy", "grants.delivery",
+	/* a cluster with failures, checkpoints or maintenance (docs/failures.md) */
+	"reliability.goodput", "reliability.gpu_hours.lost_to_failures", "reliability.gpu_hours.checkpoints",
+	"reliability.gpu_hours.maintenance", NULL
 };
 
 static const char *const default_metrics[] = { "p95_wait", "mean_wait", "mean_bounded_slowdown", "utilization" };
@@ -36,6 +39,9 @@ static char *own_str(cs_sweep *s, const char *t)
 {
 	return own(s, strdup(t));
 }
+
+char *cs_sweep_own_str(cs_sweep *s, const char *t) { return own_str(s, t); }
+void *cs_sweep_own(cs_sweep *s, void *p) { return own(s, p); }
 
 static char *own_printf(cs_sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *own_printf(cs_sweep *s, const char *fmt, ...)
@@ -59,6 +65,8 @@ static void hash_bytes(uint64_t *h, const void *p, size_t n)
 }
 
 static void hash_str(uint64_t *h, const char *s) { hash_bytes(h, s, strlen(s) + 1); }
+
+void cs_sweep_hash_add(cs_sweep *s, const void *p, size_t n) { hash_bytes(&s->h, p, n); }
 
 /* A file's bytes into the hash; -CS_EIO with "FILE:LINE:COL: key: cannot read" */
 static int hash_file(cs_sweep *s, const fld *f, const char *path)
@@ -147,7 +155,7 @@ static int load_workload(cs_sweep *s, const fld *wf)
 	static const char *const gen_keys[] = { "days", "model", "projects_scale", "load_scale", NULL };
 	static const char *const file_keys[] = { "path", "projects_scale", "load_scale", NULL };
 	int rc = cs_yaml_need_map(&s->y, wf);
-	if (rc < 0 || (rc = cs_yaml_check_keys(&s->y, wf->val, wf->path, "sweep spec", keys)) < 0)
+	if (rc < 0 || (rc = cs_yaml_check_keys(&s->y, wf->val, wf->path, s->what, keys)) < 0)
 		return rc;
 	fld g, fi, f;
 	int has_gen = cs_yaml_field(NULL, wf->val, NULL, wf->path, "generate", 0, &g);
@@ -156,7 +164,7 @@ static int load_workload(cs_sweep *s, const fld *wf)
 		return failv(s, -CS_EPARSE, wf, "expected exactly one of generate and file");
 	const fld *m = has_gen ? &g : &fi;
 	if ((rc = cs_yaml_need_map(&s->y, m)) < 0 ||
-	    (rc = cs_yaml_check_keys(&s->y, m->val, m->path, "sweep spec", has_gen ? gen_keys : file_keys)) < 0)
+	    (rc = cs_yaml_check_keys(&s->y, m->val, m->path, s->what, has_gen ? gen_keys : file_keys)) < 0)
 		return rc;
 	s->gen = has_gen;
 	s->pscale = s->lscale = NULL;
@@ -288,7 +296,7 @@ static int load_policies(cs_sweep *s, const fld *f)
 		cs_yaml_item(f, node, i++, &e);
 		int rc;
 		if ((rc = cs_yaml_need_map(&s->y, &e)) < 0 ||
-		    (rc = cs_yaml_check_keys(&s->y, e.val, e.path, "sweep spec", keys)) < 0 ||
+		    (rc = cs_yaml_check_keys(&s->y, e.val, e.path, s->what, keys)) < 0 ||
 		    (rc = cs_yaml_field(&s->y, e.val, e.key, e.path, "name", 1, &nm)) < 0 ||
 		    (rc = get_str(s, &nm, &p->name)) < 0)
 			return rc;
@@ -406,10 +414,11 @@ static int load_metrics(cs_sweep *s, const fld *f)
 	return 0;
 }
 
-static int load(cs_sweep *s, const char *text, size_t len)
+static int load(cs_sweep *s, const char *text, size_t len, const cs_sweep_ext *ext)
 {
-	static const char *const keys[] = { "cluster", "workload", "accounts", "scale", "policies", "seeds", "metrics",
-					    NULL };
+	static const char *const sweep_keys[] = { "cluster", "workload", "accounts", "scale", "policies", "seeds",
+						  "metrics", NULL };
+	const char *const *keys = ext ? ext->keys : sweep_keys;
 	int rc = 0;
 	struct fy_document *doc = cs_yaml_parse(&s->y, text, len, "sweep spec: empty, expected a mapping with "
 						"workload and policies", &rc);
@@ -419,11 +428,11 @@ static int load(cs_sweep *s, const char *text, size_t len)
 	cs_cluster *cl = NULL;
 	fld f;
 	if (!root || !fy_node_is_mapping(root)) {
-		rc = fail(s, -CS_EPARSE, root, NULL, "sweep spec", "expected a mapping with workload and policies, "
+		rc = fail(s, -CS_EPARSE, root, NULL, s->what, "expected a mapping with workload and policies, "
 			  "got %s", root ? cs_yaml_kind(root) : "an empty document");
 		goto out;
 	}
-	if ((rc = cs_yaml_check_keys(&s->y, root, "", "sweep spec", keys)) < 0)
+	if ((rc = cs_yaml_check_keys(&s->y, root, "", s->what, keys)) < 0)
 		goto out;
 	/* cluster: default, or a config's path */
 	s->cluster_text = "default";
@@ -467,7 +476,7 @@ static int load(cs_sweep *s, const char *text, size_t len)
 				goto out;
 		}
 	}
-	if (cs_yaml_field(NULL, root, NULL, "", "scale", 0, &f)) {
+	if (!ext && cs_yaml_field(NULL, root, NULL, "", "scale", 0, &f)) {
 		if ((rc = load_scales(s, &f, cl)) < 0)
 			goto out;
 	} else {
@@ -497,7 +506,10 @@ static int load(cs_sweep *s, const char *text, size_t len)
 		s->nseeds = 1;
 		hash_bytes(&s->h, &one, sizeof one);
 	}
-	if (cs_yaml_field(NULL, root, NULL, "", "metrics", 0, &f)) {
+	/* the rest of an extension's spec, which sets its own scale axis */
+	if (ext && (rc = ext->load(s, root, cl, ext->ctx)) < 0)
+		goto out;
+	if (!ext && cs_yaml_field(NULL, root, NULL, "", "metrics", 0, &f)) {
 		if ((rc = load_metrics(s, &f)) < 0)
 			goto out;
 	} else {
@@ -508,7 +520,7 @@ static int load(cs_sweep *s, const char *text, size_t len)
 	 * charts others is the same sweep (its hash) */
 	double np = (double)s->nscales * (double)(s->npscale * s->nlscale) * (double)s->npol * (double)s->nseeds;
 	if (np > CS_SWEEP_MAX_POINTS) {
-		rc = fail(s, -CS_EINVAL, root, NULL, "sweep spec", "%.0f points, at most %d", np, CS_SWEEP_MAX_POINTS);
+		rc = fail(s, -CS_EINVAL, root, NULL, s->what, "%.0f points, at most %d", np, CS_SWEEP_MAX_POINTS);
 		goto out;
 	}
 	s->npoints = (size_t)np;
@@ -534,6 +546,11 @@ out:
 
 int cs_sweep_load(cs_sweep **out, const char *path, char *err, size_t errlen)
 {
+	return cs_sweep_load_ext(out, path, NULL, err, errlen);
+}
+
+int cs_sweep_load_ext(cs_sweep **out, const char *path, const cs_sweep_ext *ext, char *err, size_t errlen)
+{
 	*out = NULL;
 	cs_sweep *s = calloc(1, sizeof *s);
 	if (!s) {
@@ -543,6 +560,7 @@ int cs_sweep_load(cs_sweep **out, const char *path, char *err, size_t errlen)
 	s->y = (cs_yaml){ .file = path, .err = err, .errlen = errlen, .owned = &s->owned, .nowned = &s->nowned,
 			  .capowned = &s->capowned };
 	s->h = 14695981039346656037ull;
+	s->what = ext ? ext->what : "sweep spec";
 	int rc = cs_yaml_openable(path, err, errlen);
 	const char *slash = strrchr(path, '/');
 	if (rc == 0 && !(s->dir = own(s, strndup(path, slash ? (size_t)(slash - path + 1) : 0))))
@@ -550,7 +568,7 @@ int cs_sweep_load(cs_sweep **out, const char *path, char *err, size_t errlen)
 	if (rc == 0 && !(s->path = own_str(s, path)))
 		rc = cs_yaml_oom(&s->y);
 	if (rc == 0)
-		rc = load(s, NULL, 0);
+		rc = load(s, NULL, 0, ext);
 	if (rc < 0) {
 		cs_sweep_free(s);
 		return rc;

@@ -16,6 +16,7 @@ typedef struct ex {
 	uv_timer_t timer;
 	const char *const *argv;
 	size_t argc;
+	const char *flag;
 	const size_t *todo;
 	size_t ntodo, next, running, done;
 	int jobs, failed; /* failed: 2 a worker exited 2 (bad input), 1 otherwise */
@@ -57,10 +58,11 @@ static void exited(uv_process_t *proc, int64_t status, int term_signal)
 	else if (!e->failed) {
 		e->failed = status == 2 ? 2 : 1;
 		if (term_signal)
-			snprintf(e->err, e->errlen, "point %zu: its worker was killed by signal %d", w->k, term_signal);
+			snprintf(e->err, e->errlen, "%s %zu: its worker was killed by signal %d", e->flag + 2, w->k,
+				 term_signal);
 		else
-			snprintf(e->err, e->errlen, "point %zu: its worker failed (exit status %lld; its message above)",
-				 w->k, (long long)status);
+			snprintf(e->err, e->errlen, "%s %zu: its worker failed (exit status %lld; its message above)",
+				 e->flag + 2, w->k, (long long)status);
 	}
 	uv_close((uv_handle_t *)proc, closed);
 	report(e, 0);
@@ -84,7 +86,7 @@ static void launch(ex *e)
 		w->k = e->todo[e->next];
 		snprintf(kbuf, sizeof kbuf, "%zu", w->k);
 		memcpy(args, e->argv, e->argc * sizeof *args);
-		args[e->argc] = "--point";
+		args[e->argc] = e->flag;
 		args[e->argc + 1] = kbuf;
 		uv_stdio_container_t io[3] = {
 			{ .flags = UV_IGNORE }, { .flags = UV_INHERIT_FD, .data.fd = 1 }, { .flags = UV_INHERIT_FD, .data.fd = 2 }
@@ -109,11 +111,11 @@ static void launch(ex *e)
 
 static void tick(uv_timer_t *t) { report(t->data, 0); }
 
-int cs_sweep_exec(const char *const *argv, size_t argc, const size_t *todo, size_t ntodo, int jobs,
+int cs_sweep_exec(const char *const *argv, size_t argc, const char *flag, const size_t *todo, size_t ntodo, int jobs,
 		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
 		  size_t errlen)
 {
-	ex e = { .argv = argv, .argc = argc, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1, .err = err,
+	ex e = { .argv = argv, .argc = argc, .flag = flag, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1, .err = err,
 		 .errlen = errlen, .progress = progress, .ctx = ctx };
 	*ran = 0;
 	int rc = uv_loop_init(&e.loop);

@@ -3,6 +3,7 @@
  * the merge of shard directories (capsim/sweep.h, docs/sweep.md). */
 #include "capsim/sweep.h"
 #include "capsim/types.h"
+#include "sweep_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -117,7 +118,7 @@ static int table_load(table *t, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static void csv_field(FILE *f, const char *s)
+void cs_sweep_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -168,7 +169,7 @@ static int write_csv(const table *t, const char *path, char *err, size_t errlen)
 			json_t *v = json_object_get(cfg, config_cols[j]);
 			fputc(',', f);
 			if (json_is_string(v))
-				csv_field(f, json_string_value(v));
+				cs_sweep_csv_field(f, json_string_value(v));
 			else
 				num(f, v);
 		}
@@ -202,6 +203,11 @@ static int write_json(const table *t, const char *path, char *err, size_t errlen
 		json_array_append_new(pts, p);
 	}
 	json_object_set_new(root, "results", pts);
+	return cs_sweep_dump(root, path, err, errlen);
+}
+
+int cs_sweep_dump(json_t *root, const char *path, char *err, size_t errlen)
+{
 	int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(root);
 	if (rc < 0) {
@@ -213,7 +219,7 @@ static int write_json(const table *t, const char *path, char *err, size_t errlen
 
 /* ---- sweep.html: inline SVG, no script ---- */
 
-static void html_text(FILE *f, const char *s)
+void cs_sweep_html_text(FILE *f, const char *s)
 {
 	for (; *s; s++)
 		switch (*s) {
@@ -225,7 +231,7 @@ static void html_text(FILE *f, const char *s)
 		}
 }
 
-static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+const char *const cs_sweep_palette[10] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
 				       "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
 
 static size_t axis_len(const table *t, const char *axis)
@@ -236,6 +242,30 @@ static size_t axis_len(const table *t, const char *axis)
 static const char *axis_label(const table *t, const char *axis, size_t i)
 {
 	return json_string_value(json_array_get(json_object_get(json_object_get(t->sweep, "axes"), axis), i));
+}
+
+void cs_sweep_svg_frame(FILE *f, int w, int h, int l, int t, double pw, double ph, double lo, double hi,
+			const char *yfmt)
+{
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+		   "font-size=\"11\">\n", w, h);
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", l, t, pw,
+		ph);
+	for (int i = 0; i <= 4; i++) {
+		double v = lo + (hi - lo) * i / 4, y = t + ph - ph * (v - lo) / (hi - lo);
+		fprintf(f, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
+			   "text-anchor=\"end\">", l, l + pw, y, y, l - 4, y + 4);
+		fprintf(f, yfmt, v);
+		fputs("</text>\n", f);
+	}
+}
+
+void cs_sweep_svg_legend(FILE *f, double x, int t, size_t i, const char *label)
+{
+	fprintf(f, "<rect x=\"%.0f\" y=\"%zu\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%.0f\" y=\"%zu\">", x,
+		(size_t)t + 14 * i + 4, cs_sweep_palette[i % 10], x + 16, (size_t)t + 14 * i + 8);
+	cs_sweep_html_text(f, label);
+	fputs("</text>\n", f);
 }
 
 /* A metric's value at point k, or NAN */
@@ -279,7 +309,7 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 			}
 		}
 	fprintf(f, "<h3>");
-	html_text(f, metric);
+	cs_sweep_html_text(f, metric);
 	fprintf(f, "</h3>\n");
 	if (!(lo <= hi)) {
 		fprintf(f, "<p>no values</p>\n");
@@ -293,25 +323,16 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 	double pw = W - L - R, ph = H - T - B;
 #define X(s) (L + PAD + (ns > 1 ? (pw - 2 * PAD) * (double)(s) / (double)(ns - 1) : pw / 2 - PAD))
 #define Y(v) (T + ph - ph * ((v) - lo) / (hi - lo))
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n", W, H);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", L, T, pw,
-		ph);
-	for (int i = 0; i <= 4; i++) {
-		double v = lo + (hi - lo) * i / 4;
-		fprintf(f, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n",
-			L, L + pw, Y(v), Y(v), L - 4, Y(v) + 4, v);
-	}
+	cs_sweep_svg_frame(f, W, H, L, T, pw, ph, lo, hi, "%.4g");
 	for (size_t s = 0; s < ns; s++) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", X(s), T + (int)ph + 16);
-		html_text(f, *axis_label(t, "scale", s) ? axis_label(t, "scale", s) : "as configured");
+		cs_sweep_html_text(f, *axis_label(t, "scale", s) ? axis_label(t, "scale", s) : "as configured");
 		fputs("</text>\n", f);
 	}
 	fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">cluster variant (scale)</text>\n", L + pw / 2,
 		H - 8);
 	for (size_t p = 0; p < npol; p++) {
-		const char *col = palette[p % (sizeof palette / sizeof *palette)];
+		const char *col = cs_sweep_palette[p % 10];
 		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
 		for (size_t s = 0; s < ns; s++) {
 			double *m = &mean[(s * npol + p) * 3];
@@ -326,13 +347,10 @@ static void chart(FILE *f, const table *t, size_t w, const char *metric)
 			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
 				   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>",
 				X(s), X(s), Y(m[1]), Y(m[2]), col, X(s), Y(m[0]), col);
-			html_text(f, axis_label(t, "policy", p));
+			cs_sweep_html_text(f, axis_label(t, "policy", p));
 			fprintf(f, ": mean %.6g, min %.6g, max %.6g</title></circle>\n", m[0], m[1], m[2]);
 		}
-		fprintf(f, "<rect x=\"%.0f\" y=\"%zu\" width=\"12\" height=\"3\" fill=\"%s\"/><text x=\"%.0f\" y=\"%zu\">",
-			L + pw + 12, T + 14 * p + 4, col, L + pw + 28, T + 14 * p + 8);
-		html_text(f, axis_label(t, "policy", p));
-		fputs("</text>\n", f);
+		cs_sweep_svg_legend(f, L + pw + 12, T, p, axis_label(t, "policy", p));
 	}
 #undef X
 #undef Y
@@ -352,16 +370,16 @@ static int write_html(const table *t, const char *path, char *err, size_t errlen
 	      "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
 	      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>\n", f);
 	fprintf(f, "<h1>capsim sweep</h1>\n<p>cluster ");
-	html_text(f, json_string_value(json_object_get(t->sweep, "cluster")));
+	cs_sweep_html_text(f, json_string_value(json_object_get(t->sweep, "cluster")));
 	fprintf(f, ", workload ");
-	html_text(f, json_string_value(json_object_get(t->sweep, "workload")));
+	cs_sweep_html_text(f, json_string_value(json_object_get(t->sweep, "workload")));
 	fprintf(f, "; %zu of %zu points (spec hash %s). Each line: a policy's mean over the seeds; each bar: "
 		   "the least to the greatest seed's value.</p>\n",
 		t->present, t->npoints, json_string_value(json_object_get(t->sweep, "spec_hash")));
 	size_t nw = axis_len(t, "workload");
 	for (size_t w = 0; w < nw; w++) {
 		fprintf(f, "<h2>workload ");
-		html_text(f, axis_label(t, "workload", w));
+		cs_sweep_html_text(f, axis_label(t, "workload", w));
 		fputs("</h2>\n", f);
 		size_t i;
 		json_t *m;
@@ -375,7 +393,7 @@ static int write_html(const table *t, const char *path, char *err, size_t errlen
 	json_t *m;
 	json_array_foreach(metrics, i, m) {
 		fputs("<th>", f);
-		html_text(f, json_string_value(m));
+		cs_sweep_html_text(f, json_string_value(m));
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -388,7 +406,7 @@ static int write_html(const table *t, const char *path, char *err, size_t errlen
 			json_t *v = json_object_get(cfg, config_cols[j]);
 			fputs("<td>", f);
 			if (json_is_string(v))
-				html_text(f, json_string_value(v));
+				cs_sweep_html_text(f, json_string_value(v));
 			else
 				num(f, v);
 			fputs("</td>", f);
@@ -467,29 +485,34 @@ static int put(const char *path, const char *b, size_t n, char *err, size_t errl
 	return 0;
 }
 
-int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err, size_t errlen)
+int cs_sweep_merge_points(const char *const *dirs, size_t n, const char *out, const char *const *same, size_t nsame,
+			  int sparse, char *err, size_t errlen)
 {
 	char path[4200];
-	size_t len0 = 0, len;
-	char *first = NULL;
+	size_t len0[8] = { 0 }, len;
+	char *first[8] = { NULL };
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		snprintf(path, sizeof path, "%s/sweep.json", dirs[i]);
-		char *b = slurp(path, &len);
-		if (!b) {
-			snprintf(err, errlen, "%s: cannot read: not a sweep's results directory?", path);
-			rc = -CS_EIO;
-		} else if (!first) {
-			first = b, len0 = len;
-			continue;
-		} else if (len != len0 || memcmp(b, first, len)) {
-			snprintf(err, errlen, "%s: another sweep than %s's (their sweep.json differ: the spec, a file it "
-				 "reads or the metrics charted)", dirs[i], dirs[0]);
-			rc = -CS_EINVAL;
+	if (nsame > 8)
+		nsame = 8;
+	for (size_t f = 0; f < nsame && rc == 0; f++)
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			snprintf(path, sizeof path, "%s/%s", dirs[i], same[f]);
+			char *b = slurp(path, &len);
+			if (!b) {
+				snprintf(err, errlen, "%s: cannot read: not a %s's results directory?", path,
+					 nsame > 1 ? "plan" : "sweep");
+				rc = -CS_EIO;
+			} else if (!first[f]) {
+				first[f] = b, len0[f] = len;
+				continue;
+			} else if (len != len0[f] || memcmp(b, first[f], len)) {
+				snprintf(err, errlen, "%s: another %s than %s's (their %s differ: the spec, a file it reads or "
+					 "the metrics charted)", dirs[i], nsame > 1 ? "plan" : "sweep", dirs[0], same[f]);
+				rc = -CS_EINVAL;
+			}
+			free(b);
 		}
-		free(b);
-	}
-	json_t *sw = rc == 0 ? json_loadb(first, len0, 0, NULL) : NULL;
+	json_t *sw = rc == 0 ? json_loadb(first[0], len0[0], 0, NULL) : NULL;
 	json_int_t np = json_integer_value(json_object_get(sw, "points"));
 	json_decref(sw);
 	if (rc == 0 && (np <= 0 || np > CS_SWEEP_MAX_POINTS)) {
@@ -513,7 +536,7 @@ int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err
 			}
 			from[k] = i;
 		}
-		if (rc == 0 && from[k] == n) {
+		if (rc == 0 && from[k] == n && !sparse) {
 			snprintf(err, errlen, "point %zu is in none of the directories (of %lld points): a shard is "
 				 "missing or unfinished", k, (long long)np);
 			rc = -CS_EINVAL;
@@ -536,11 +559,13 @@ int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		rc = -CS_EIO;
 	}
-	if (rc == 0) {
-		snprintf(path, sizeof path, "%s/sweep.json", out);
-		rc = put(path, first, len0, err, errlen);
+	for (size_t f = 0; f < nsame && rc == 0; f++) {
+		snprintf(path, sizeof path, "%s/%s", out, same[f]);
+		rc = put(path, first[f], len0[f], err, errlen);
 	}
 	for (size_t k = 0; rc == 0 && k < (size_t)np; k++) {
+		if (from[k] == n)
+			continue;
 		snprintf(path, sizeof path, "%s/points/%06zu.json", dirs[from[k]], k);
 		char *b = slurp(path, &len);
 		if (!b) {
@@ -553,7 +578,15 @@ int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err
 		free(b);
 	}
 	free(from);
-	free(first);
+	for (size_t f = 0; f < nsame; f++)
+		free(first[f]);
+	return rc;
+}
+
+int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err, size_t errlen)
+{
+	static const char *const same[] = { "sweep.json" };
+	int rc = cs_sweep_merge_points(dirs, n, out, same, 1, 0, err, errlen);
 	if (rc == 0)
 		rc = cs_sweep_results_write(out, NULL, err, errlen);
 	return rc;

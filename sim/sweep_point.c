@@ -31,8 +31,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static void rm_tree(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
-/* json written to path by way of path.tmp.PID and a rename */
-static int dump_atomic(json_t *j, const char *path, size_t flags, char *err, size_t errlen)
+int cs_sweep_dump_atomic(json_t *j, const char *path, size_t flags, char *err, size_t errlen)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -148,7 +147,7 @@ int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char 
 		closedir(d);
 	json_t *j = sweep_json(s);
 	snprintf(path, sizeof path, "%s/sweep.json", dir);
-	int rc = j ? dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
+	int rc = j ? cs_sweep_dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
 	if (!j)
 		snprintf(err, errlen, "out of memory");
 	json_decref(j);
@@ -357,7 +356,7 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		json_object_set_new(pt, "config", config_json(s, &p));
 		json_object_set_new(pt, "summary", sum);
 		snprintf(path, sizeof path, "%s/points/%06zu.json", dir, k);
-		rc = dump_atomic(pt, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), err, errlen);
+		rc = cs_sweep_dump_atomic(pt, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), err, errlen);
 		json_decref(pt);
 	}
 	free(text);

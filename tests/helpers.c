@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,4 +357,26 @@ char *th_backlog_csv(int days, int multi)
 	fclose(f);
 	free(text);
 	return path;
+}
+
+void th_kill_at_first_point(const char *cmd, const char *spec, const char *out)
+{
+	char first[1100];
+	snprintf(first, sizeof first, "%s/points/000000.json", out);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(th_bin(), th_bin(), cmd, spec, "--out", out, "-j", "1", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 6000 && access(first, F_OK) != 0; i++)
+		usleep(5000);
+	cr_assert_eq(access(first, F_OK), 0, "no point written in 30 s");
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the %s ended before it was killed", cmd);
+	usleep(100000); /* its worker dies with it (PR_SET_PDEATHSIG) */
 }

@@ -86,4 +86,8 @@ char *th_backlog_csv(int days, int multi);
  * tests' reproducible random numbers. */
 unsigned th_xorshift(unsigned long long *s, unsigned n);
 
+/* capsim CMD SPEC --out OUT -j 1 (sweep or plan), SIGKILLed as soon as its
+ * first point file (OUT/points/000000.json) exists; asserts it was. */
+void th_kill_at_first_point(const char *cmd, const char *spec, const char *out);
+
 #endif

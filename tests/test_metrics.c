@@ -1,5 +1,5 @@
-/* Scheduling metrics (sim/metrics.c): percentiles, and the wait
- * percentiles' radix sort against a plain one. */
+/* Scheduling metrics (sim/metrics.c): percentiles, the wait
+ * percentiles' radix sort against a plain one, and the waits by partition. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
@@ -41,4 +41,39 @@ Test(metrics, wait_percentiles_match_a_plain_sort)
 	cr_assert_float_eq(m.median_wait, (double)w[N / 2], 1e-6);
 	cr_assert_float_eq(m.p95_wait, cs_percentile_sorted(w, N, 0.95), 1e-6);
 	cr_assert_eq(m.max_wait, w[N - 1]);
+}
+
+Test(metrics, waits_by_partition_count_each_job_in_the_partition_it_ran_in)
+{
+	/* partition 0: waits 0, 10, 20, 30, 40 (and a rejected job's 1000,
+	 * not counted); partition 1: none; partition 2: 7; a job of no
+	 * partition (-1): 500, counted nowhere. Partition 0 by hand: mean 20,
+	 * median 20, p95 = 30 + 0.8 x 10 = 38, p99 = 30 + 0.96 x 10 = 39.6, max 40. */
+	static const struct {
+		int part;
+		cs_time wait;
+		int rejected;
+	} in[] = { { 0, 30, 0 }, { 0, 0, 0 }, { 2, 7, 0 }, { 0, 40, 0 }, { -1, 500, 0 }, { 0, 1000, 1 },
+		   { 0, 10, 0 }, { 0, 20, 0 } };
+	enum { N = sizeof in / sizeof *in };
+	cs_job jobs[N];
+	for (int i = 0; i < N; i++) {
+		jobs[i] = (cs_job){ .submit_s = 100, .start_s = 100 + in[i].wait, .runtime_s = 5, .size = 1,
+				    .partition = in[i].part, .flags = in[i].rejected ? CS_JOB_REJECTED : 0 };
+		jobs[i].end_s = jobs[i].start_s + 5;
+	}
+	cs_wait_stats ws[3];
+	cr_assert_eq(cs_metrics_by_partition(jobs, N, 3, ws), 0);
+	cr_expect_eq(ws[0].jobs, 5);
+	cr_expect_float_eq(ws[0].mean_wait, 20.0, 1e-12);
+	cr_expect_float_eq(ws[0].median_wait, 20.0, 1e-12);
+	cr_expect_float_eq(ws[0].p95_wait, 38.0, 1e-12);
+	cr_expect_float_eq(ws[0].p99_wait, 39.6, 1e-12);
+	cr_expect_eq(ws[0].max_wait, 40);
+	cr_expect_eq(ws[1].jobs, 0);
+	cr_expect_float_eq(ws[1].p95_wait, 0.0, 1e-12);
+	cr_expect_eq(ws[1].max_wait, 0);
+	cr_expect_eq(ws[2].jobs, 1);
+	cr_expect_float_eq(ws[2].p99_wait, 7.0, 1e-12);
+	cr_expect_eq(ws[2].max_wait, 7);
 }

@@ -45,6 +45,38 @@
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
  *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0}
+ *   failures:                            # optional (capsim/failures.h, docs/failures.md)
+ *     seed: int >= 0                     # optional, default 1 (capsim run --failure-seed)
+ *     processes:                         # a list >= 1, or trace: not both
+ *       - component: gpu | node | link
+ *         node_types: [str, ...]         # optional, default every node type (with GPUs, for gpu)
+ *         mtbf_h: float > 0              # mean time to failure of one component, hours
+ *         distribution: exponential | weibull   # optional, default exponential
+ *         shape: float > 0               # weibull's (required there, refused elsewhere)
+ *         repair: {distribution: fixed | exponential | weibull | lognormal, mean_h: float > 0,
+ *                  shape: float > 0 (weibull), sigma: float > 0 (lognormal)}
+ *     trace: str                         # a failure trace (relative to the config's directory):
+ *                                        # lines time_s,node,component,repair_s
+ *   checkpoints:                         # optional list; the first rule a job matches applies
+ *     - qos: str                         # optional: the jobs of this QoS
+ *       partition: str                   # optional: of this partition
+ *       min_gpus: int >= 1               # optional: with at least this many GPUs
+ *       interval_s: int >= 1             # seconds of work between checkpoints, or
+ *       interval: young_daly             # sqrt(2 x cost x the job's MTBF) (not both)
+ *       cost_s: int >= 0                 # seconds a checkpoint takes (> 0 with young_daly)
+ *   maintenance:                         # optional list of windows (advance reservations)
+ *     - name: str
+ *       start_s: int >= 0                # seconds on the workload's clock
+ *       duration_s: int >= 1
+ *       every_s: int >= duration_s       # optional: again every every_s
+ *       until_s: int >= start_s          # optional: no start after it (default: the last submission)
+ *       count: int >= 1                  # optional, with every_s: at most this many
+ *       nodes: str                       # "all", or a host list: h100-[000-013],a100-4gpu-0
+ *       partition: str                   # instead of nodes: a partition's nodes
+ *   extends: str                         # another config (a path relative to this one's directory,
+ *                                        # or "default"): this one is that one with its own name
+ *                                        # (optional then) and failures, checkpoints and
+ *                                        # maintenance; no other key may be given with it
  *
  * An XML node type without `gpus` takes its GPU count and model from the
  * XML (and its vendor from the PCI vendor). The vendor says which jobs may
@@ -282,6 +314,11 @@ void cs_cluster_node_layout(const cs_cluster_node_type *t, char *buf, size_t len
  * peaks are not in slurm.conf and stay 0. With verbose, the ignored global
  * keys and the generated YAML twin are written there. */
 int cs_cluster_load_slurm(cs_cluster **out, const char *slurm_conf, FILE *verbose, char *err, size_t errlen);
+/* The Slurm names of the nodes of cs_cluster_load_slurm's cluster, in its
+ * node order (node type by node type, each type's nodes in slurm.conf's
+ * order): a malloc'ed array of *n malloc'ed names, freed with
+ * cs_slurm_hostlist_free (capsim/slurmconf.h). 0 or -CS_E* with err. */
+int cs_cluster_slurm_node_names(const char *slurm_conf, char ***names, int *n, char *err, size_t errlen);
 /* "default", a path ending in ".conf" (slurm.conf), or a YAML config. */
 int cs_cluster_open(cs_cluster **out, const char *spec, FILE *verbose, char *err, size_t errlen);
 

@@ -110,6 +110,9 @@ typedef struct cs_node_machine {
 	 * optional; the engine's partitions are the cluster's) */
 	double *billing;
 	const struct cs_cluster *bill_cluster;
+	/* optional: failures take GPUs and nodes down and stop the jobs on them
+	 * (capsim/failures.h; the caller's, made for these jobs) */
+	struct cs_failsim *fail;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,

@@ -34,6 +34,7 @@
 #ifndef CAPSIM_GPUMAP_H
 #define CAPSIM_GPUMAP_H
 
+#include "capsim/alloc.h"
 #include "capsim/cluster.h"
 #include "capsim/trace.h"
 
@@ -67,5 +68,27 @@ int cs_gpumap_check(const char *const *specs, size_t nspecs, char *err, size_t e
 int cs_gpumap_build(cs_gpumap *m, const cs_cluster *c, const cs_trace *t, const char *workload,
 		    const char *const *specs, size_t nspecs, char *err, size_t errlen);
 void cs_gpumap_free(cs_gpumap *m);
+
+/* Could a job run on the empty machine, on one of the node types its
+ * partition (m's: the cluster's, then the GPU rules' lists; -1: any type)
+ * allows? The cs_fits_fn of cs_workload_from_trace (capsim/workload.h),
+ * ctx a cs_gpumap_fit. */
+typedef struct cs_gpumap_fit {
+	cs_alloc *empty;              /* an allocator nothing runs on */
+	const cs_gpumap *gm;
+	cs_slot *slots;               /* room for cap slots: the machine's nodes */
+	uint32_t cap;
+} cs_gpumap_fit;
+struct cs_job;
+int cs_gpumap_fits_empty(void *ctx, const struct cs_job *j);
+
+/* The cluster partition whose weights bill job j: its own; for a job
+ * submitted to several (sets, may be NULL), the first of its list (the
+ * rate is fixed before the run, not by where it starts); for a job of no
+ * cluster partition (any, or a GPU rule's node types), the first in
+ * config order holding a node type it may use. */
+struct cs_partsets;
+int cs_gpumap_billing_partition(const cs_cluster *c, const cs_gpumap *m, const struct cs_partsets *sets,
+				const struct cs_job *j);
 
 #endif

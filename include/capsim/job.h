@@ -22,7 +22,9 @@ enum {
 	 * the outputs: the simulation still runs it for its recorded run time. */
 	CS_JOB_TRACE_FAILED = 1u << 10,
 	CS_JOB_TRACE_CANCELLED = 1u << 11,
-	CS_JOB_TRACE_TIMEOUT = 1u << 12
+	CS_JOB_TRACE_TIMEOUT = 1u << 12,
+	CS_JOB_NODE_FAIL = 1u << 13      /* ended early: a failure stopped it and it was not requeued
+					  * (capsim/failures.h) */
 };
 
 typedef struct cs_job {

@@ -3,6 +3,7 @@
 #ifndef CAPSIM_NATIVE_H
 #define CAPSIM_NATIVE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "capsim/trace.h"
@@ -22,5 +23,11 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
  * a comma (a partition: a '|') or a line break (the format has no
  * quoting), -CS_EIO on a write error. */
 int cs_native_write(const cs_trace *t, FILE *f);
+/* A topology column's value: empty or "any", "leaf", "leaves:K" (K >= 1;
+ * 1 is "leaf"), "block", as a cs_topo_rule (capsim/alloc.h) and K. 0, or
+ * -1 if it is none of these. */
+int cs_native_topology(const char *v, uint8_t *rule, uint16_t *k);
+/* The column's value for a rule and K ("" for any; buf for leaves:K). */
+const char *cs_native_topology_text(uint8_t rule, uint16_t k, char *buf, size_t len);
 
 #endif

@@ -33,5 +33,10 @@ int cs_nodemodel_build(cs_nodemodel *m, const cs_cluster *c, char *err, size_t e
 void cs_nodemodel_free(cs_nodemodel *m);
 /* The engine's view, on allocator a (made from m->layout). */
 cs_node_machine cs_nodemodel_machine(const cs_nodemodel *m, cs_alloc *a);
+/* The nodes' names (capsim/hostlist.h) for m made from cluster c: 0, or
+ * -CS_E* with err. */
+struct cs_hostnames;
+int cs_nodemodel_hostnames(const cs_nodemodel *m, const cs_cluster *c, struct cs_hostnames *h, char *err,
+			   size_t errlen);
 
 #endif

@@ -56,6 +56,11 @@ typedef struct cs_run_opts {
 	void (*progress)(void *ctx, const struct cs_progress *p); /* NULL: none */
 	void *progress_ctx;
 	const char *accounts;        /* accounts file (accounts.h) for the policy, or NULL */
+	/* The cluster config's failure model (capsim/failures.h); each refused
+	 * on a cluster without one: */
+	int requeue_on_failure;      /* 1 (default): a job a failure stops is requeued; 0: it ends
+				      * NODE_FAIL; -1 after cs_run_opts_default: not given */
+	int64_t failure_seed;        /* the failure processes' seed; -1: the config's */
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -112,6 +117,8 @@ typedef struct cs_run_result {
 				      * (nodes + 1 entries, the GPUs' or cores' bit order within a
 				      * node); owned; NULL otherwise */
 	cs_grant_report grants;      /* with --accounts that gives grants: their delivery; owned */
+	struct cs_failsim *fail;     /* node model on a cluster with failures, checkpoints or
+				      * maintenance (capsim/failures.h); owned; NULL otherwise */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */
@@ -123,6 +130,9 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 		       char *err, size_t errlen);
 
 int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen);
+/* A node-model result's GPU and core utilization (gpu_utilization,
+ * core_utilization) from its jobs' runs and metrics' makespan. */
+void cs_run_node_utilization(cs_run_result *r);
 void cs_run_result_free(cs_run_result *r);
 
 #endif

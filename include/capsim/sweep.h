@@ -64,7 +64,8 @@ int cs_sweep_results_write(const char *dir, size_t *npoints_out, char *err, size
 int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err, size_t errlen);
 
 /* Run the points todo[0..ntodo) in up to `jobs` worker processes, each
- * argv[0..argc) followed by "--point K" (libuv: uv_spawn, supervised in
+ * argv[0..argc) followed by flag and K ("--point K"; capsim plan's
+ * workers take "--search K") (libuv: uv_spawn, supervised in
  * one loop). A worker that fails stops the launching of others; those in
  * flight are waited for. progress (if not NULL) is called as points end
  * and every second. *ran: points finished. */
@@ -73,7 +74,7 @@ typedef struct cs_sweep_progress {
 	double elapsed_s, eta_s;    /* eta_s < 0: not known yet */
 	int final;                  /* 1: the last call */
 } cs_sweep_progress;
-int cs_sweep_exec(const char *const *argv, size_t argc, const size_t *todo, size_t ntodo, int jobs,
+int cs_sweep_exec(const char *const *argv, size_t argc, const char *flag, const size_t *todo, size_t ntodo, int jobs,
 		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
 		  size_t errlen);
 

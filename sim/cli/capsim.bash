@@ -115,7 +115,7 @@ _capsim()
 		COMPREPLY=($(compgen -W "$(printf '%s\n' "${opts[@]}" | cut -d' ' -f1)" -- "$cur"))
 	else
 		COMPREPLY=($(compgen -f -- "$cur"))
-		# a command with subcommands of its own (sweep, sweep merge): those too
+		# a command with subcommands of its own (sweep, sweep merge; plan, plan merge): those too
 		if ((COMP_CWORD == 2)); then
 			local subs
 			subs=$(printf '%s\n' "${cmds[@]}" | awk -v c="$cmd" '$1 == c && NF == 2 { print $2 }')

@@ -119,6 +119,9 @@ int cs_cli_die(int code, const char *msg);
 int cs_cli_i64(const char *opt, const char *s, int64_t min, int64_t *out, char *err, size_t errlen);
 /* A number in (0, max]. */
 int cs_cli_pos_double(const char *opt, const char *s, double max, double *out, char *err, size_t errlen);
+/* --policy-opt KEY=VAL (a, split in place) into keys[*n], vals[*n] (room
+ * for CS_MAX_PARAMS); 0, or -1 with the message in err. */
+int cs_cli_policy_opt(char *a, const char **keys, const char **vals, size_t *n, char *err, size_t errlen);
 /* --jobs FIRST-LAST (either end may be left out). */
 int cs_cli_id_range(const char *s, int64_t *lo, int64_t *hi, char *err, size_t errlen);
 
@@ -134,5 +137,40 @@ extern const cs_cli_cmd cs_cli_report_cmd, cs_cli_compare_cmd;       /* cli_repo
 extern const cs_cli_cmd cs_cli_generate_cmd, cs_cli_stats_cmd;       /* cli_workload.c */
 extern const cs_cli_cmd cs_cli_convert_cmd;                          /* cli_convert.c */
 extern const cs_cli_cmd cs_cli_sweep_cmd, cs_cli_sweep_merge_cmd;   /* cli_sweep.c */
+extern const cs_cli_cmd cs_cli_plan_cmd, cs_cli_plan_merge_cmd;     /* cli_plan.c */
+
+/* What capsim sweep and capsim plan share (cli_sweep.c). */
+struct cs_sweep_progress;
+/* the progress line; ctx: its format, "sweep: %zu of %zu points done" */
+void cs_cli_progress(void *ctx, const struct cs_sweep_progress *p);
+/* the exit status of a library error: 1 out of memory or I/O, else 2 */
+int cs_cli_exit_of(int rc);
+/* --shard I/N: 0, or -1 with the message in err */
+int cs_cli_shard(const char *s, size_t *i, size_t *n, char *err, size_t errlen);
+/* a worker's first step: it dies with the process that started it (Linux) */
+void cs_cli_worker_start(void);
+/* The options capsim sweep and capsim plan share: their ids in a command's
+ * table, and the parse. */
+enum { CS_CLI_GRID_OUT = CS_CLI_ID0, CS_CLI_GRID_JOBS, CS_CLI_GRID_SHARD, CS_CLI_GRID_NOPROGRESS, CS_CLI_GRID_ONE };
+typedef struct cs_cli_grid {
+	const char *spec, *out;
+	int64_t jobs;   /* 0: not given */
+	int64_t one;    /* --point K / --search K: K, or -1 */
+	size_t si, sn;  /* --shard I/N (1/1) */
+	int progress;
+} cs_cli_grid;
+/* Parse SPEC --out DIR [-j N] [--shard I/N] [--no-progress] [ONE K] (one:
+ * "--point"): -1 to go on, or the exit status (help shown, a usage error). */
+int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **argv, cs_cli_grid *g);
+/* Parse DIR... --out DIR: -1 to go on with *dirs (free it) and *n of them,
+ * or the exit status (*dirs still to free). */
+int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char ***dirs, size_t *n, const char **out);
+/* Run todo[0..ntodo) in worker processes, each this binary with
+ * wargv[0..wargc) and then flag K (cs_sweep_exec); jobs 0: the processors
+ * available; the progress line (what: its format) if progress and stderr
+ * is a terminal. */
+int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, const size_t *todo, size_t ntodo,
+		   int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen);
+extern const cs_cli_cmd cs_cli_serve_cmd;                            /* cli_serve.c */
 
 #endif

@@ -65,7 +65,7 @@ static const cs_cli_cmd workload_cmd = {
 
 static const cs_cli_cmd *const root_cmds[] = { &cs_cli_run_cmd, &cs_cli_policies_cmd, &topo_cmd, &cluster_cmd,
 					       &cs_cli_report_cmd, &cs_cli_compare_cmd, &workload_cmd, &cs_cli_sweep_cmd,
-					       NULL };
+					       &cs_cli_plan_cmd, &cs_cli_serve_cmd, NULL };
 
 static const cs_cli_opt root_opts[] = {
 	{ .name = "version", .short_name = 'V', .id = CS_CLI_VERSION, .help = "print capsim's version and exit" },

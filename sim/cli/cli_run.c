@@ -11,11 +11,12 @@
 enum {
 	O_WORKLOAD = CS_CLI_ID0, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT,
-	O_FIT, O_NODEMODEL, O_RESERVE, O_SCALE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP,
+	O_FIT, O_NODEMODEL, O_RESERVE, O_SCALE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP, O_REQUEUE, O_FSEED,
 	O_TF, O_END = O_TF + CS_CLI_TF_N
 };
 
 static const char *const order_names[] = { "fcfs", "sjbf" };
+static const char *const yes_no[] = { "no", "yes" };
 
 static const cs_cli_opt run_opts[] = {
 	{ .name = "workload", .arg = "FILE", .id = O_WORKLOAD,
@@ -90,6 +91,12 @@ static const cs_cli_opt run_opts[] = {
 	{ .name = "bsld-tau", .arg = "S", .id = O_TAU, .help = "bounded-slowdown threshold, seconds (default 10)" },
 	{ .name = "compat", .arg = "NAME", .id = O_COMPAT,
 	  .help = "preset reproducing a simulator: pyss. Options given explicitly override the preset." },
+	CS_CLI_HEADING("failures (a cluster config with a failures: section; docs/failures.md):"),
+	{ .name = "requeue-on-failure", CS_CLI_CHOICES(yes_no), .id = O_REQUEUE,
+	  .help = "a job a failure stops goes back to the queue and resumes from its last checkpoint (yes, "
+		  "the default, as Slurm's JobRequeue=1), or ends in state NODE_FAIL (no)" },
+	{ .name = "failure-seed", .arg = "N", .id = O_FSEED,
+	  .help = "the failure processes' random seed (default: the config's failures.seed, else 1)" },
 	{ 0 },
 };
 
@@ -167,19 +174,9 @@ static int run_main(int argc, char **argv)
 		case O_NOPROGRESS: progress = 0; break;
 		case O_FORMAT: o.format = (cs_format)p.pick; break;
 		case O_FIT: o.fit = (cs_fit)p.pick; break;
-		case O_POPT: {
-			char *eq = strchr(a, '=');
-			if (!eq || eq == a) {
-				snprintf(err, sizeof err, "--policy-opt: '%s' is not KEY=VALUE", a);
-				return cs_cli_die(2, err);
-			}
-			if (o.nparams == CS_MAX_PARAMS)
-				return cs_cli_die(2, "--policy-opt: too many parameters");
-			*eq = 0;
-			o.keys[o.nparams] = a;
-			o.vals[o.nparams++] = eq + 1;
-			break;
-		}
+		case O_REQUEUE: o.requeue_on_failure = p.pick; break;
+		case O_FSEED: rc = cs_cli_i64("--failure-seed", a, 0, &n, err, sizeof err); o.failure_seed = n; break;
+		case O_POPT: rc = cs_cli_policy_opt(a, o.keys, o.vals, &o.nparams, err, sizeof err); break;
 		case O_PROCS: rc = cs_cli_i64("--procs", a, 1, &n, err, sizeof err); o.procs = n; break;
 		case O_NODES: rc = cs_cli_i64("--nodes", a, 1, &n, err, sizeof err); o.nodes = n; break;
 		case O_PPN: rc = cs_cli_i64("--procs-per-node", a, 1, &n, err, sizeof err); o.ppn = n; break;

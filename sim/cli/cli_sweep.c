@@ -16,7 +16,8 @@
 #include <sys/prctl.h>
 #endif
 
-enum { O_OUT = CS_CLI_ID0, O_JOBS, O_SHARD, O_NOPROGRESS, O_POINT };
+enum { O_OUT = CS_CLI_GRID_OUT, O_JOBS = CS_CLI_GRID_JOBS, O_SHARD = CS_CLI_GRID_SHARD,
+       O_NOPROGRESS = CS_CLI_GRID_NOPROGRESS, O_POINT = CS_CLI_GRID_ONE };
 
 static int sweep_main(int argc, char **argv);
 static int merge_main(int argc, char **argv);
@@ -74,94 +75,162 @@ const cs_cli_cmd cs_cli_sweep_cmd = {
 	.subs = sweep_subs,
 };
 
-static void print_progress(void *ctx, const cs_sweep_progress *p)
+void cs_cli_progress(void *ctx, const cs_sweep_progress *p)
 {
-	(void)ctx;
+	const char *what = ctx; /* "sweep: %zu of %zu points done" */
 	if (p->final) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
-	fprintf(stderr, "\r\033[Kcapsim: sweep: %zu of %zu points done", p->done, p->total);
+	fputs("\r\033[Kcapsim: ", stderr);
+	fprintf(stderr, what, p->done, p->total);
 	if (p->eta_s >= 0)
 		fprintf(stderr, ", ETA %dm%02ds", (int)(p->eta_s / 60), (int)p->eta_s % 60);
 	fflush(stderr);
 }
 
-static int exit_of(int rc) { return rc == -CS_ENOMEM || rc == -CS_EIO ? 1 : 2; }
+int cs_cli_exit_of(int rc) { return rc == -CS_ENOMEM || rc == -CS_EIO ? 1 : 2; }
 
-static int parse_shard(const char *s, size_t *i, size_t *n)
+int cs_cli_shard(const char *s, size_t *i, size_t *n, char *err, size_t errlen)
 {
 	char *end;
 	errno = 0;
-	unsigned long a = strtoul(s, &end, 10);
-	if (end == s || *end != '/' || errno || s[0] == '-')
+	unsigned long a = strtoul(s, &end, 10), c = 0;
+	int ok = end != s && *end == '/' && !errno && s[0] != '-';
+	if (ok) {
+		const char *b = end + 1;
+		c = strtoul(b, &end, 10);
+		ok = end != b && !*end && !errno && b[0] != '-' && a >= 1 && c >= 1 && a <= c && c <= CS_SWEEP_MAX_POINTS;
+	}
+	if (!ok) {
+		snprintf(err, errlen, "--shard: '%s' is not I/N with 1 <= I <= N", s);
 		return -1;
-	const char *b = end + 1;
-	unsigned long c = strtoul(b, &end, 10);
-	if (end == b || *end || errno || b[0] == '-' || a < 1 || c < 1 || a > c || c > CS_SWEEP_MAX_POINTS)
-		return -1;
+	}
 	*i = a, *n = c;
 	return 0;
 }
 
-static int sweep_main(int argc, char **argv)
+void cs_cli_worker_start(void)
 {
-	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
-	const char *spec = NULL, *out = NULL;
-	int64_t jobs = 0, point = -1;
-	size_t si = 1, sn = 1;
-	int progress = 1;
+#ifdef __linux__
+	/* a worker dies with the sweep or plan that started it */
+	pid_t parent = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+#endif
+}
+
+int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, const size_t *todo, size_t ntodo,
+		   int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen)
+{
+	char exe[4096];
+	size_t exelen = sizeof exe;
+	int rc = uv_exepath(exe, &exelen);
+	*ran = 0;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot find the capsim binary to run workers: %s", uv_strerror(rc));
+		return -CS_EIO;
+	}
+	const char **argv = calloc(wargc + 1, sizeof *argv);
+	if (!argv) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	argv[0] = exe;
+	memcpy(argv + 1, wargv, wargc * sizeof *argv);
+	if (!jobs)
+		jobs = (int64_t)uv_available_parallelism();
+	rc = cs_sweep_exec(argv, wargc + 1, flag, todo, ntodo, (int)jobs,
+			   progress && isatty(STDERR_FILENO) ? cs_cli_progress : NULL, (void *)what, ran, err, errlen);
+	free(argv);
+	return rc;
+}
+
+int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **argv, cs_cli_grid *g)
+{
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
+	*g = (cs_cli_grid){ .one = -1, .si = 1, .sn = 1, .progress = 1 };
 	cs_cli_begin(&p, cmd, argc, argv);
 	int c;
 	while ((c = cs_cli_next(&p)) > 0) {
 		switch (c) {
 		case CS_CLI_ARG:
-			if (spec)
+			if (g->spec)
 				return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
-			spec = p.arg;
+			g->spec = p.arg;
 			break;
-		case O_OUT: out = p.arg; break;
-		case O_JOBS:
-			if (cs_cli_i64("--jobs", p.arg, 1, &jobs, err, sizeof err) < 0)
+		case CS_CLI_GRID_OUT: g->out = p.arg; break;
+		case CS_CLI_GRID_JOBS:
+			if (cs_cli_i64("--jobs", p.arg, 1, &g->jobs, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
-			if (jobs > 4096)
+			if (g->jobs > 4096)
 				return cs_cli_die(2, "--jobs: at most 4096");
 			break;
-		case O_SHARD:
-			if (parse_shard(p.arg, &si, &sn) < 0) {
-				snprintf(err, sizeof err, "--shard: '%s' is not I/N with 1 <= I <= N", p.arg);
+		case CS_CLI_GRID_SHARD:
+			if (cs_cli_shard(p.arg, &g->si, &g->sn, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
-			}
 			break;
-		case O_NOPROGRESS: progress = 0; break;
-		case O_POINT:
-			if (cs_cli_i64("--point", p.arg, 0, &point, err, sizeof err) < 0)
+		case CS_CLI_GRID_NOPROGRESS: g->progress = 0; break;
+		case CS_CLI_GRID_ONE:
+			if (cs_cli_i64(one, p.arg, 0, &g->one, err, sizeof err) < 0)
 				return cs_cli_die(2, err);
 			break;
 		}
 	}
 	if (c < 0)
 		return p.status;
-	if (!spec)
+	if (!g->spec)
 		return cs_cli_usage(cmd, "no spec given");
-	if (!out)
+	if (!g->out)
 		return cs_cli_usage(cmd, "--out DIR is required");
-	if (point >= 0 && (sn > 1 || jobs))
-		return cs_cli_usage(cmd, "--point runs one point: --shard and --jobs do not apply");
+	if (g->one >= 0 && (g->sn > 1 || g->jobs))
+		return cs_cli_usage(cmd, "%s runs one %s: --shard and --jobs do not apply", one, one + 2);
+	return -1;
+}
+
+int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char ***dirs, size_t *n, const char **out)
+{
+	*n = 0;
+	*out = NULL;
+	if (!(*dirs = calloc((size_t)argc + 1, sizeof **dirs)))
+		return cs_cli_die(1, "out of memory");
+	cs_cli_parser p;
+	cs_cli_begin(&p, cmd, argc, argv);
+	int c;
+	while ((c = cs_cli_next(&p)) > 0) {
+		if (c == CS_CLI_ARG)
+			(*dirs)[(*n)++] = p.arg;
+		else
+			*out = p.arg;
+	}
+	if (c < 0)
+		return p.status;
+	if (!*n)
+		return cs_cli_usage(cmd, "no shard directories given");
+	if (!*out)
+		return cs_cli_usage(cmd, "--out DIR is required");
+	return -1;
+}
+
+static int sweep_main(int argc, char **argv)
+{
+	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
+	cs_cli_grid g;
+	int st = cs_cli_grid_args(cmd, "--point", argc, argv, &g);
+	if (st >= 0)
+		return st;
+	const char *spec = g.spec, *out = g.out;
+	int64_t jobs = g.jobs, point = g.one;
+	size_t si = g.si, sn = g.sn;
+	char err[CS_ERRLEN];
 	cs_sweep *s;
 	int rc = cs_sweep_load(&s, spec, err, sizeof err);
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	if (point >= 0) {
-#ifdef __linux__
-		/* a worker dies with the sweep that started it */
-		pid_t parent = getppid();
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-#endif
+		cs_cli_worker_start();
 		rc = cs_sweep_point_run(s, out, (size_t)point, err, sizeof err);
 		cs_sweep_free(s);
 		return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
@@ -184,21 +253,10 @@ static int sweep_main(int argc, char **argv)
 			if (!cs_sweep_point_done(out, k))
 				todo[ntodo++] = k;
 		}
-	char exe[4096];
-	size_t exelen = sizeof exe;
-	if ((rc = uv_exepath(exe, &exelen)) < 0) {
-		snprintf(err, sizeof err, "cannot find the capsim binary to run workers: %s", uv_strerror(rc));
-		free(todo);
-		cs_sweep_free(s);
-		close(lock);
-		return cs_cli_die(1, err);
-	}
-	const char *wargv[] = { exe, "sweep", spec, "--out", out, "--no-progress" };
-	if (!jobs)
-		jobs = (int64_t)uv_available_parallelism();
+	const char *wargv[] = { "sweep", spec, "--out", out, "--no-progress" };
 	size_t ran = 0;
-	rc = cs_sweep_exec(wargv, sizeof wargv / sizeof *wargv, todo, ntodo, (int)jobs,
-			   progress && isatty(STDERR_FILENO) ? print_progress : NULL, NULL, &ran, err, sizeof err);
+	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--point", todo, ntodo, jobs, g.progress,
+			    "sweep: %zu of %zu points done", &ran, err, sizeof err);
 	free(todo);
 	cs_sweep_free(s);
 	char tmp[4200];
@@ -212,7 +270,7 @@ static int sweep_main(int argc, char **argv)
 	if (rc < 0)
 		return cs_cli_die(rc == -CS_EINVAL ? 2 : 1, err);
 	if (rc2 < 0)
-		return cs_cli_die(exit_of(rc2), err2);
+		return cs_cli_die(cs_cli_exit_of(rc2), err2);
 	printf("sweep: %zu point%s", np, np == 1 ? "" : "s");
 	if (sn > 1)
 		printf(", shard %zu/%zu: %zu of them", si, sn, nshard);
@@ -223,33 +281,16 @@ static int sweep_main(int argc, char **argv)
 
 static int merge_main(int argc, char **argv)
 {
-	const cs_cli_cmd *cmd = &cs_cli_sweep_merge_cmd;
-	const char *out = NULL;
-	const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
-	size_t n = 0;
-	if (!dirs)
-		return cs_cli_die(1, "out of memory");
+	const char **dirs, *out;
+	size_t n;
 	char err[CS_ERRLEN];
-	cs_cli_parser p;
-	cs_cli_begin(&p, cmd, argc, argv);
-	int c;
-	while ((c = cs_cli_next(&p)) > 0) {
-		if (c == CS_CLI_ARG)
-			dirs[n++] = p.arg;
+	int rc = cs_cli_merge_args(&cs_cli_sweep_merge_cmd, argc, argv, &dirs, &n, &out);
+	if (rc < 0) {
+		if ((rc = cs_sweep_merge(dirs, n, out, err, sizeof err)) < 0)
+			rc = cs_cli_die(cs_cli_exit_of(rc), err);
 		else
-			out = p.arg;
+			printf("sweep merge: %zu directories into %s: results.csv, results.json, sweep.html\n", n, out);
 	}
-	int rc;
-	if (c < 0)
-		rc = p.status;
-	else if (!n)
-		rc = cs_cli_usage(cmd, "no shard directories given");
-	else if (!out)
-		rc = cs_cli_usage(cmd, "--out DIR is required");
-	else if ((rc = cs_sweep_merge(dirs, n, out, err, sizeof err)) < 0)
-		rc = cs_cli_die(exit_of(rc), err);
-	else
-		printf("sweep merge: %zu directories into %s: results.csv, results.json, sweep.html\n", n, out);
 	free(dirs);
 	return rc;
 }

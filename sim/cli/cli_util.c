@@ -580,3 +580,20 @@ int cs_cli_group(const cs_cli_cmd *g, int argc, char **argv)
 	}
 	return cs_cli_usage(g, "expected a subcommand: %s", list);
 }
+
+int cs_cli_policy_opt(char *a, const char **keys, const char **vals, size_t *n, char *err, size_t errlen)
+{
+	char *eq = strchr(a, '=');
+	if (!eq || eq == a) {
+		snprintf(err, errlen, "--policy-opt: '%s' is not KEY=VALUE", a);
+		return -1;
+	}
+	if (*n == CS_MAX_PARAMS) {
+		snprintf(err, errlen, "--policy-opt: too many parameters");
+		return -1;
+	}
+	*eq = 0;
+	keys[*n] = a;
+	vals[(*n)++] = eq + 1;
+	return 0;
+}
