@@ -589,6 +589,14 @@ static void emit(cs_live *L, unsigned what, int64_t id)
 		L->obs_fn(L->obs_ctx, L->now, what, id);
 }
 
+int cs_live_no_cancel(const cs_live *L, int64_t id, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "job: job %lld is waiting and policy %s cannot cancel a waiting job (its ops table has "
+		 "no cancel, include/capsim/sched.h): cancel it before its submission time or once it runs",
+		 (long long)id, L->ops->name);
+	return -CS_EINVAL;
+}
+
 int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen)
 {
 	int64_t in = cs_live_input_of(L, id);
@@ -607,22 +615,26 @@ int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen)
 		emit(L, CS_LIVE_OBS_CANCEL, id);
 		return 0;
 	}
-	if (s == CS_LIVE_WAITING && !L->o.external) {
-		snprintf(err, errlen, "job: job %lld is waiting; serve cancels a job before its submission time or while "
-			 "it runs, not while a policy queues it (a policy's queue has no removal; docs/serve.md)",
-			 (long long)id);
-		return -CS_EINVAL;
-	}
+	if (s == CS_LIVE_WAITING && !L->o.external && !cs_policy_cancel_op(L->ops))
+		return cs_live_no_cancel(L, id, err, errlen);
 	if (s != CS_LIVE_WAITING && s != CS_LIVE_RUNNING) {
 		snprintf(err, errlen, "job: job %lld has ended (%s)", (long long)id, cs_live_state_names[s]);
+		return -CS_EINVAL;
+	}
+	uint32_t jid = L->run->jid_of[in];
+	if (!cs_lrun_cancellable(L->run, jid, L->now)) {
+		/* its end at now comes before a cancellation at now */
+		snprintf(err, errlen, "job: job %lld ends at now (%lld): there is no run left to cancel", (long long)id,
+			 (long long)L->now);
 		return -CS_EINVAL;
 	}
 	size_t cap = L->capcancel;
 	if (cs_live_grow((void **)&L->cancels, &cap, L->ncancel + 1, sizeof *L->cancels) < 0)
 		return oom(err, errlen);
 	L->capcancel = cap;
+	if (cs_lrun_cancel(L->run, jid, L->now) < 0)
+		return oom(err, errlen);
 	L->cancels[L->ncancel++] = (struct live_cancel){ L->now, (uint32_t)in };
-	cs_lrun_cancel(L->run, L->run->jid_of[in], L->now);
 	L->inflag[in] |= IN_CANCELLED;
 	emit(L, CS_LIVE_OBS_CANCEL, id);
 	return 0;

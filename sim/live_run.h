@@ -127,8 +127,16 @@ int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t e
  * end and placement; who waits)? 0, or -CS_EINVAL naming the first job
  * that differs. */
 int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lrun *R, char *err, size_t errlen);
-/* End job jid of R at `now` (cancelled; every event before now handled):
- * running, or waiting under an external scheduler. */
-void cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time now);
+/* Would a cancellation at t, R advanced to t (every event before t
+ * handled), find job jid (UINT32_MAX: not in R) waiting, or running past
+ * t? (One whose run ends at t has ended by then: a cancellation comes
+ * after the ends of its time.) */
+int cs_lrun_cancellable(const struct lrun *R, uint32_t jid, cs_time t);
+/* Cancel job jid of R at t (cs_cancel: an event at t, handled when R
+ * advances past it): 0 or -CS_ENOMEM. */
+int cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time t);
+/* The error for cancelling waiting job `id` under a policy without a
+ * cancel op: -CS_EINVAL with err naming the policy. */
+int cs_live_no_cancel(const cs_live *L, int64_t id, char *err, size_t errlen);
 
 #endif

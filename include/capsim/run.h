@@ -20,6 +20,13 @@
 
 #define CS_MAX_PARAMS 16
 
+/* A cancellation of the job whose workload id is `id`, at time t
+ * (cs_cancel, capsim/engine.h). */
+typedef struct cs_run_cancel {
+	int64_t id;
+	cs_time t;
+} cs_run_cancel;
+
 struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
@@ -61,6 +68,9 @@ typedef struct cs_run_opts {
 	int requeue_on_failure;      /* 1 (default): a job a failure stops is requeued; 0: it ends
 				      * NODE_FAIL; -1 after cs_run_opts_default: not given */
 	int64_t failure_seed;        /* the failure processes' seed; -1: the config's */
+	const cs_run_cancel *cancels; /* cancellations (NULL: none); an id that names no job of the run
+				       * (or several) is an error; the policy needs a cancel op */
+	size_t ncancels;
 } cs_run_opts;
 
 typedef struct cs_machine {
