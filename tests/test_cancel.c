@@ -635,3 +635,37 @@ static void cancelled_at_submission_as_if_absent(const char *policy)
 
 Test(cancel, cancelled_at_submission_as_if_absent_fcfs) { cancelled_at_submission_as_if_absent("fcfs"); }
 Test(cancel, cancelled_at_submission_as_if_absent_sjf) { cancelled_at_submission_as_if_absent("sjf"); }
+
+/* The example plugin (policies/example) cancels too: with every fourth
+ * job of KTH-SP2 cancelled 300 s after its submission (waiting, running
+ * or ended by then), it gives the built-in fcfs's schedule. */
+Test(cancel, the_example_plugin_cancels_as_fcfs)
+{
+	char *text, so[1024];
+	cr_assert_eq(th_sh(&text, "zcat '%s/traces/pwa/KTH-SP2-1996-2.swf.gz'", th_shared()), 0);
+	char *path = th_write_tmp(text, ".swf");
+	cs_run_result a, b;
+	run_file(path, "fcfs", NULL, NO_CANCELS, &a);
+	cs_run_cancel *cx = malloc(a.njobs * sizeof *cx);
+	cr_assert_not_null(cx);
+	size_t nc = 0;
+	for (size_t i = 0; i < a.njobs; i += 4)
+		cx[nc++] = (cs_run_cancel){ a.jobs[i].id, a.jobs[i].submit_s + 300 };
+	cs_run_result_free(&a);
+	snprintf(so, sizeof so, "%s/fcfs_example.so", plugins());
+	run_file(path, "fcfs", NULL, cx, nc, &a);
+	run_file(path, so, NULL, cx, nc, &b);
+	cr_assert_eq(a.njobs, b.njobs);
+	cr_assert(a.est.cancelled_waiting > 100 && a.est.cancelled_running > 100 && a.est.cancels_missed > 100,
+		  "waiting %zu, running %zu, missed %zu", a.est.cancelled_waiting, a.est.cancelled_running,
+		  a.est.cancels_missed);
+	for (size_t i = 0; i < a.njobs; i++)
+		cr_assert(a.jobs[i].start_s == b.jobs[i].start_s && a.jobs[i].end_s == b.jobs[i].end_s &&
+				  a.jobs[i].flags == b.jobs[i].flags,
+			  "job %lld", (long long)a.jobs[i].id);
+	cs_run_result_free(&a);
+	cs_run_result_free(&b);
+	free(cx);
+	free(text);
+	th_unlink(path);
+}
