@@ -38,6 +38,7 @@ static char *two_days(void)
 }
 
 static const char *accounts_file; /* --accounts for the next live_new, or NULL */
+static const char *batch_cluster; /* --cluster of the batch runs compared with, or NULL (the default) */
 
 static cs_live *live_new(const char *policy, const char *const *params)
 {
@@ -91,9 +92,11 @@ static void run_out(cs_live *L)
 	}
 }
 
-/* The live run's outputs and the batch run's of csv (the same text) in two
- * directories of dir; jobs.csv and batsim_jobs.csv byte for byte the same. */
-static void expect_batch_schedule(cs_live *L, const char *csv, const char *policy, const char *const *params)
+/* The live run's outputs and the batch run's of csv (the same text, with
+ * cancellations cx[0 .. ncx)) in two directories of dir; jobs.csv and
+ * batsim_jobs.csv byte for byte the same. */
+static void expect_batch_cancels(cs_live *L, const char *csv, const char *policy, const char *const *params,
+				 const cs_run_cancel *cx, size_t ncx)
 {
 	char dir[] = "/tmp/capsim-live-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
@@ -104,6 +107,7 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	cs_run_opts_default(&o);
 	o.policy = policy;
 	o.accounts = accounts_file;
+	o.cluster = batch_cluster;
 	th_params(&o, params, kv);
 	o.out_dir = a;
 	cs_run_result r;
@@ -115,6 +119,8 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	char *w = th_write_tmp(csv, ".csv");
 	o.workload = w;
 	o.out_dir = b;
+	o.cancels = cx;
+	o.ncancels = ncx;
 	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(cs_run_write_outputs(&o, &r, err, sizeof err), 0, "%s", err);
 	cs_run_result_free(&r);
@@ -122,6 +128,11 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	th_expect_same_file(a, b, "jobs.csv");
 	th_expect_same_file(a, b, "batsim_jobs.csv");
 	th_sh(NULL, "rm -rf '%s'", dir);
+}
+
+static void expect_batch_schedule(cs_live *L, const char *csv, const char *policy, const char *const *params)
+{
+	expect_batch_cancels(L, csv, policy, params, NULL, 0);
 }
 
 static void read_csv(const char *csv, cs_trace *t)
@@ -199,6 +210,7 @@ static void one_by_one(const char *policy, cs_time ahead)
 }
 
 Test(live, jobs_arriving_one_at_a_time_give_the_batch_schedule_easy) { one_by_one("easy", 0); }
+
 Test(live, jobs_arriving_an_hour_ahead_give_the_batch_schedule_conservative) { one_by_one("conservative", 3600); }
 
 /* --- by hand, on th_two_partitions_yaml (gpu: a-0..a-2, 4 GPUs each) --- */
@@ -211,6 +223,7 @@ static cs_live *two_partitions(const char *policy, int external, char **yaml)
 	o.cluster = *yaml;
 	o.policy = policy;
 	o.external = external;
+	o.accounts = accounts_file;
 	cs_live *L;
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
@@ -234,6 +247,103 @@ static void advance(cs_live *L, cs_time t)
 {
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_live_advance(L, t, err, sizeof err), 0, "%s", err);
+}
+
+/* 400 jobs on th_two_partitions_yaml (gpu: 3 nodes of 4 GPUs; cpu: 2 of
+ * 16 cores), one every 30 s on average, asking for about four times what
+ * the machine runs: a queue that grows. Projects p0..p2, users u0..u3
+ * (busy_accounts). From xorshift seed `seed`. */
+static char *busy_jobs(unsigned long long seed)
+{
+	size_t cap = 64 * 1024, n = 0;
+	char *s = malloc(cap);
+	cr_assert_not_null(s);
+	n += (size_t)snprintf(s, cap, "%s", TH_CSV_HDR);
+	cs_time t = 0;
+	for (int i = 1; i <= 400; i++) {
+		t += th_xorshift(&seed, 60);
+		int cpu = th_xorshift(&seed, 5) == 0;
+		cs_time run = 30 + th_xorshift(&seed, 300), limit = run + th_xorshift(&seed, 300);
+		n += (size_t)snprintf(s + n, cap - n, "%d,p%u,u%u,%lld,%u,%u,%u,0,%lld,%lld,normal,%s,completed\n", i,
+				      th_xorshift(&seed, 3), th_xorshift(&seed, 4), (long long)t,
+				      cpu ? 1 : 1 + th_xorshift(&seed, 3), cpu ? 0 : 4, cpu ? 1 + th_xorshift(&seed, 16) : 1,
+				      (long long)limit, (long long)run, cpu ? "cpu" : "gpu");
+		cr_assert_lt(n, cap);
+	}
+	return s;
+}
+
+/* busy_jobs arriving one at a time as in one_by_one (each arrival makes
+ * the run again from time 0, replaying the cancellations so far, and
+ * checks its past), and at every fifth arrival the oldest waiting job
+ * cancelled, at every seventh the latest started running job whose run
+ * does not end then: the batch run of the same jobs with the same
+ * cancellations (cs_run_opts.cancels) gives the same jobs.csv and
+ * batsim_jobs.csv byte for byte. */
+static void cancels_as_in_batch(const char *policy)
+{
+	char *csv = busy_jobs(7);
+	cs_trace t;
+	read_csv(csv, &t);
+	char *yaml;
+	cs_live *L = two_partitions(policy, 0, &yaml);
+	char err[CS_ERRLEN];
+	cs_run_cancel cx[200];
+	size_t ncx = 0, waiting = 0, running = 0;
+	int64_t ids[500];
+	for (size_t i = 0; i < t.n; i++) {
+		cs_time at = t.jobs[i].submit_s;
+		if (at > cs_live_now(L))
+			cr_assert_eq(cs_live_advance(L, at, err, sizeof err), 0, "%s", err);
+		size_t nw = cs_live_waiting(L, ids, 500);
+		if (i % 5 == 4 && nw) {
+			cr_assert_eq(cs_live_cancel(L, ids[0], err, sizeof err), 0, "%s", err);
+			cr_assert_eq(info(L, ids[0]).state, CS_LIVE_CANCELLED);
+			cx[ncx++] = (cs_run_cancel){ ids[0], cs_live_now(L) };
+			waiting++;
+		}
+		size_t nr = cs_live_running(L, ids, 500);
+		for (size_t k = nr < 500 ? nr : 500; i % 7 == 6 && k-- > 0;) {
+			if (info(L, ids[k]).end_s <= cs_live_now(L))
+				continue; /* its run ends now: nothing left to cancel */
+			cr_assert_eq(cs_live_cancel(L, ids[k], err, sizeof err), 0, "%s", err);
+			cx[ncx++] = (cs_run_cancel){ ids[k], cs_live_now(L) };
+			running++;
+			break;
+		}
+		cs_live_job j = job_of(&t, &t.jobs[i]);
+		submit(L, &j);
+	}
+	cr_assert(waiting > 20 && running > 20, "%s: %zu waiting and %zu running jobs cancelled", policy, waiting, running);
+	run_out(L);
+	batch_cluster = yaml;
+	expect_batch_cancels(L, csv, policy, NULL, cx, ncx);
+	batch_cluster = NULL;
+	cs_live_free(L);
+	cs_trace_free(&t);
+	free(csv);
+	th_unlink(yaml);
+}
+
+Test(live, cancellations_give_the_batch_schedule_fcfs) { cancels_as_in_batch("fcfs"); }
+Test(live, cancellations_give_the_batch_schedule_sjf) { cancels_as_in_batch("sjf"); }
+Test(live, cancellations_give_the_batch_schedule_easy) { cancels_as_in_batch("easy"); }
+Test(live, cancellations_give_the_batch_schedule_conservative) { cancels_as_in_batch("conservative"); }
+
+/* busy_jobs' projects and users (every user in each project, unequal
+ * shares), for multifactor. */
+static const char busy_accounts[] = "accounts:\n"
+				    "  - {name: p0, shares: 3, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n"
+				    "  - {name: p1, shares: 2, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n"
+				    "  - {name: p2, shares: 1, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n";
+
+Test(live, cancellations_give_the_batch_schedule_multifactor)
+{
+	char *acc = th_write_tmp(busy_accounts, ".yaml");
+	accounts_file = acc;
+	cancels_as_in_batch("multifactor");
+	accounts_file = NULL;
+	th_unlink(acc);
 }
 
 Test(live, a_cancelled_running_job_frees_its_nodes_for_the_next)
@@ -264,6 +374,66 @@ Test(live, a_cancelled_running_job_frees_its_nodes_for_the_next)
 	run_out(L);
 	cr_assert_eq(info(L, 3).state, CS_LIVE_CANCELLED);
 	cr_assert_eq(info(L, 3).start_s, -1);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_cancelled_waiting_job_leaves_the_queue)
+{
+	/* FCFS. Job 1 holds the three GPU nodes over [0, 100); job 2 (three
+	 * nodes, 50 s) waits from 10, job 3 (one node, 10 s) behind it from
+	 * 20. Job 2 cancelled at 30: it is gone from the queue at once, and at
+	 * 100 job 3 starts (to 110), where it would have waited for job 2 to
+	 * 150. A running job whose end is now has no run left to cancel. */
+	char *y;
+	cs_live *L = two_partitions("fcfs", 0, &y);
+	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 3, 50), j3 = gpu_job(3, 20, 1, 10);
+	submit(L, &j1);
+	submit(L, &j2);
+	submit(L, &j3);
+	advance(L, 30);
+	int64_t w[4];
+	cr_assert_eq(cs_live_waiting(L, w, 4), 2);
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(info(L, 2).state, CS_LIVE_CANCELLED);
+	cr_assert_eq(cs_live_waiting(L, w, 4), 1);
+	cr_assert_eq(w[0], 3);
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 2 has ended (cancelled)"), "%s", err);
+	advance(L, 100);
+	cr_assert_eq(cs_live_cancel(L, 1, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 1 ends at now (100)"), "%s", err);
+	run_out(L);
+	cr_assert_eq(info(L, 2).start_s, -1);
+	cr_assert_eq(info(L, 3).start_s, 100);
+	cr_assert_eq(info(L, 3).end_s, 110);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_policy_without_a_cancel_op_keeps_its_waiting_jobs)
+{
+	/* The example plugin built for ABI 2 (no cancel op): a waiting job's
+	 * cancellation is refused naming the policy; a running job's is not
+	 * the policy's to do, and goes on. */
+	const char *p = getenv("CAPSIM_PLUGINS");
+	char so[1024];
+	snprintf(so, sizeof so, "%s/no_cancel.so", p && *p ? p : "build/policies");
+	char *y;
+	cs_live *L = two_partitions(so, 0, &y);
+	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 3, 50);
+	submit(L, &j1);
+	submit(L, &j2);
+	advance(L, 30);
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 2 is waiting and policy fcfs-example cannot cancel a waiting job"), "%s", err);
+	cr_assert_eq(info(L, 2).state, CS_LIVE_WAITING);
+	cr_assert_eq(cs_live_cancel(L, 1, err, sizeof err), 0, "%s", err);
+	run_out(L);
+	cr_assert_eq(info(L, 1).end_s, 30);
+	cr_assert_eq(info(L, 2).start_s, 30);
 	cs_live_free(L);
 	th_unlink(y);
 }
