@@ -72,7 +72,7 @@ typedef struct cs_job {
  * metrics. */
 static inline int cs_job_never_ran(const cs_job *j)
 {
-	return j->start_s < 0 && (j->flags & (CS_JOB_REJECTED | CS_JOB_CANCELLED));
+	return (j->flags & CS_JOB_REJECTED) || ((j->flags & CS_JOB_CANCELLED) && j->start_s < 0);
 }
 
 _Static_assert(offsetof(cs_job, topo) == offsetof(cs_job, reason) + 1 &&
