@@ -8,10 +8,27 @@
 
 int cs_live_ctx_waiting(const cs_sched_ctx *c, uint32_t jid) { return !cs_ctx_not_waiting(c, jid); }
 
+/* A job of set s (several partitions) runs in one of them: the first, in
+ * its order, whose node types hold every one of nodes[0..n), or -1. */
+static int32_t set_partition_of(const cs_sched_ctx *c, int32_t s, const uint32_t *nodes, uint32_t n)
+{
+	const cs_partsets *ps = c->sets;
+	uint32_t k = ps->first[s + 1] - ps->first[s];
+	uint64_t which = k < 64 ? (1ull << k) - 1 : ~0ull;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t on = 0;
+		for (uint32_t m = 0; m < k; m++)
+			if (cs_place_member(c, s, 1ull << m, nodes[i]) == (int)m)
+				on |= 1ull << m;
+		which &= on;
+	}
+	return which ? ps->parts[ps->first[s] + (uint32_t)__builtin_ctzll(which)] : -1;
+}
+
 int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, uint32_t n, unsigned how, char *why,
 			 size_t len)
 {
-	const cs_job *j = &c->jobs[jid];
+	cs_job *j = &c->jobs[jid];
 	if (n != j->nodes) {
 		snprintf(why, len, "nodes: %u given, the job asks for %u", n, j->nodes);
 		return -CS_EINVAL;
@@ -34,6 +51,12 @@ int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, u
 				return -CS_EINVAL;
 			}
 	}
+	int32_t s = cs_partset_of(c->sets, j->partition), part = j->partition;
+	if (s >= 0 && (part = set_partition_of(c, s, nodes, n)) < 0) {
+		snprintf(why, len, "nodes: a job of several partitions runs in one of them: none of its partitions "
+			 "holds all these nodes");
+		return -CS_EINVAL;
+	}
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	int rc = cs_alloc_try_on(c->A, &rq, nodes, n, &p);
@@ -45,6 +68,7 @@ int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, u
 		snprintf(why, len, "nodes: the allocator refuses them for this job");
 		return rc;
 	}
+	j->partition = part; /* the one it starts in (commit bills it there) */
 	return cs_ctx_commit_start(c, jid, how, 0);
 }
 

@@ -135,7 +135,8 @@ static int policy_init(cs_live *L, struct lrun *R, char *err, size_t errlen)
 	if (L->o.external)
 		return 0;
 	cs_policy_env env = { .jobs = R->jobs, .njobs = R->n, .nparams = L->o.nparams, .keys = L->o.keys,
-			      .vals = L->o.vals, .node_model = 1, .billing = R->billing };
+			      .vals = L->o.vals, .node_model = 1, .billing = R->billing,
+			      .partsets = R->sets.n ? &R->sets : NULL };
 	uint64_t units = L->nm.total_gpus ? L->nm.total_gpus : L->nm.total_cores;
 	env.total_procs = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units;
 	if (L->acc) {
@@ -208,7 +209,7 @@ static int lay_out(cs_live *L, struct lrun *R, const cs_job *extra)
 		return -CS_ENOMEM;
 	for (size_t j = 0; j < n; j++) {
 		const cs_job *x = &R->jobs[j];
-		R->billing[j] = cs_cluster_billing_rate(L->c, cs_gpumap_billing_partition(L->c, &L->gm, NULL, x), x->nodes,
+		R->billing[j] = cs_cluster_billing_rate(L->c, cs_gpumap_billing_partition(L->c, &L->gm, &R->sets, x), x->nodes,
 							x->gpus_per_node, x->cores_per_node, x->mem_per_node_mib, x->size);
 	}
 	return 0;
@@ -226,7 +227,9 @@ int cs_lrun_open(cs_live *L, const cs_job *extra, struct lrun **out, char *err, 
 	R->nin = L->nin;
 	R->extra_jid = UINT32_MAX;
 	R->muted = extra != NULL;
-	int rc = lay_out(L, R, extra);
+	int rc = cs_partsets_copy(&R->sets, &L->sets);
+	if (rc == 0)
+		rc = lay_out(L, R, extra);
 	if (rc == 0)
 		rc = cs_alloc_new(&R->A, &L->nm.layout, L->o.fit, err, errlen);
 	if (rc == 0)
@@ -240,6 +243,7 @@ int cs_lrun_open(cs_live *L, const cs_job *extra, struct lrun **out, char *err, 
 		R->m.bill_cluster = L->c;
 		R->m.placements = R->slots;
 		R->m.placement_off = R->off;
+		R->m.sets = R->sets.n ? &R->sets : NULL;
 		R->obs = (cs_observer){ R, live_observe };
 		R->m.obs = &R->obs;
 		rc = cs_engine_open_nodes(&R->E, R->jobs, R->n, &R->m, &L->o.econv, &live_ops, R, &R->st, err, errlen);
@@ -270,6 +274,7 @@ void cs_lrun_free(struct lrun *R)
 	free(R->slots);
 	free(R->billing);
 	free(R->pinq);
+	cs_partsets_free(&R->sets);
 	free(R);
 }
 

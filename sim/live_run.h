@@ -67,6 +67,7 @@ struct lrun {
 	uint32_t *pinq;
 	size_t npinq;
 	uint32_t extra_jid;     /* what-if: the job asked about */
+	cs_partsets sets;       /* L's sets as they stood at its build */
 };
 
 struct cs_live {
@@ -102,6 +103,10 @@ struct cs_live {
 	 * pin_first[in] .. pin_first[in + 1] in pin_nodes (NULL: none) */
 	size_t *pin_first;
 	uint32_t *pin_nodes;
+	/* jobs submitted to several partitions: the sets, each once, in the
+	 * order they first came (a run copies them: struct lrun) */
+	cs_partsets sets;
+	size_t sets_cap;
 	cs_time now;
 	int dirty;               /* submissions (or drops) since the run was built */
 	int waiting_pass;

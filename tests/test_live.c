@@ -645,3 +645,173 @@ Test(live, multifactor_with_its_accounts_gives_the_batch_schedule)
 	free(csv);
 	th_unlink(acc);
 }
+
+/* --- jobs submitted to several partitions --- */
+
+/* Generated days of jobs of which some may run in several partitions
+ * (th_backlog_csv's: every fourth h100 job also on a100, every third t4
+ * job on a100 and h100, written a|b), as two_days gives its days. */
+static char *multi_days(int days)
+{
+	char *path = th_backlog_csv(days, 1);
+	size_t len;
+	char *text = th_slurp(path, &len), *w = text;
+	cr_assert_not_null(text);
+	th_unlink(path);
+	for (char *r = text; *r;) {
+		char *nl = strchr(r, '\n');
+		size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
+		if (*r != '#') {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = 0;
+	return text;
+}
+
+/* The jobs of a generated day with partition lists (about 1 in 6 of
+ * them), submitted at once or one at a time as the clock reaches them:
+ * the batch run's jobs.csv and batsim_jobs.csv byte for byte. */
+static void lists_as_in_batch(const char *policy, int one_by_one_)
+{
+	char *csv = multi_days(1);
+	cr_assert(strstr(csv, "h100|a100") && strstr(csv, "t4|a100|h100"));
+	cs_trace t;
+	read_csv(csv, &t);
+	cs_live *L = live_new(policy, NULL);
+	char err[CS_ERRLEN];
+	for (size_t i = 0; i < t.n; i++) {
+		cs_time at = t.jobs[i].submit_s;
+		if (one_by_one_ && at > cs_live_now(L))
+			cr_assert_eq(cs_live_advance(L, at, err, sizeof err), 0, "%s", err);
+		cs_live_job j = job_of(&t, &t.jobs[i]);
+		submit(L, &j);
+	}
+	run_out(L);
+	expect_batch_schedule(L, csv, policy, NULL);
+	cs_live_free(L);
+	cs_trace_free(&t);
+	free(csv);
+}
+
+Test(live, partition_lists_give_the_batch_schedule_fcfs) { lists_as_in_batch("fcfs", 0); }
+Test(live, partition_lists_give_the_batch_schedule_easy) { lists_as_in_batch("easy", 0); }
+Test(live, partition_lists_give_the_batch_schedule_conservative) { lists_as_in_batch("conservative", 0); }
+Test(live, partition_lists_give_the_batch_schedule_sjf) { lists_as_in_batch("sjf", 0); }
+Test(live, partition_lists_arriving_one_at_a_time_give_the_batch_schedule_easy) { lists_as_in_batch("easy", 1); }
+
+/* Two partitions of GPU nodes: a on type x (x-0, x-1), b on type y (y-0,
+ * y-1), 4 GPUs a node. */
+static const char ab_yaml[] = "name: ab\n"
+			      "site: {pue: 1}\n"
+			      "node_types:\n"
+			      "  - {name: x, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
+			      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
+			      "  - {name: y, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
+			      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
+			      "partitions:\n"
+			      "  - {name: a, node_types: [x]}\n"
+			      "  - {name: b, node_types: [y]}\n";
+
+static cs_live *on_ab(const char *policy, int external, char **yaml)
+{
+	*yaml = th_write_tmp(ab_yaml, ".yaml");
+	cs_live_opts o;
+	cs_live_opts_default(&o);
+	o.cluster = *yaml;
+	o.policy = policy;
+	o.external = external;
+	cs_live *L;
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
+	return L;
+}
+
+static cs_live_job ab_job(int64_t id, cs_time submit, uint32_t nodes, cs_time runtime, const char *partition)
+{
+	return (cs_live_job){ .id = id, .submit_s = submit, .nodes = nodes, .gpus_per_node = 4, .cores_per_node = 1,
+			      .time_limit_s = runtime, .runtime_s = runtime, .partition = partition };
+}
+
+Test(live, a_job_of_several_partitions_starts_in_the_first_where_it_fits)
+{
+	/* FCFS. Job 1 holds a's two nodes over [0, 100). Job 2 (one node,
+	 * "a,b") comes at 10: a is full, b is not: it starts at 10 in b, to
+	 * 60. Job 3 (two nodes, "b|a", as capsim's CSV writes a list) comes
+	 * at 20: a is full, b has one node free: it waits (its partition
+	 * shown "b,a", as Slurm spells it); at 60 b is free: it starts there,
+	 * to 90. "a,a" is partition a. */
+	char *y;
+	cs_live *L = on_ab("fcfs", 0, &y);
+	cs_live_job j1 = ab_job(1, 0, 2, 100, "a"), j2 = ab_job(2, 10, 1, 50, "a,b"), j3 = ab_job(3, 20, 2, 30, "b|a"),
+		    j4 = ab_job(4, 200, 1, 10, "a,a");
+	submit(L, &j1);
+	submit(L, &j2);
+	submit(L, &j3);
+	submit(L, &j4);
+	advance(L, 30);
+	cr_assert_eq(info(L, 2).start_s, 10);
+	cr_assert_str_eq(info(L, 2).partition, "b");
+	cr_assert_eq(info(L, 3).state, CS_LIVE_WAITING);
+	cr_assert_str_eq(info(L, 3).partition, "b,a");
+	run_out(L);
+	cr_assert_eq(info(L, 3).start_s, 60);
+	cr_assert_str_eq(info(L, 3).partition, "b");
+	cr_assert_str_eq(info(L, 4).partition, "a");
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_bad_partition_list_is_refused_naming_the_name)
+{
+	char *y;
+	cs_live *L = on_ab("easy", 0, &y);
+	char err[CS_ERRLEN];
+	int64_t id;
+	cs_live_job j = ab_job(1, 0, 1, 10, "a,x");
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'x' (in 'a,x') is not a partition of ab (one of: a, b)"), "%s", err);
+	j.partition = "a,,b";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'a,,b' has an empty name in its list"), "%s", err);
+	j.partition = "b|";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "has an empty name"), "%s", err);
+	j.partition = "c";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'c' is not a partition of ab"), "%s", err);
+	cr_assert_eq(cs_live_njobs(L), 0);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, an_external_start_of_a_listed_job_keeps_to_one_partition)
+{
+	/* Job 1 (one node of a) runs; job 2 (two nodes, "a,b") waits for the
+	 * scheduler. On x-1 and y-0 it would span a and b: refused; on y-0
+	 * and y-1 it starts in b. */
+	char *y;
+	cs_live *L = on_ab(NULL, 1, &y);
+	cs_live_job j1 = ab_job(1, 0, 1, 100, "a"), j2 = ab_job(2, 0, 2, 50, "a,b");
+	submit(L, &j1);
+	submit(L, &j2);
+	char err[CS_ERRLEN], why[2][CS_ERRLEN];
+	uint8_t ok[2];
+	cr_assert_eq(cs_live_advance(L, 1, err, sizeof err), 1, "%s", err);
+	uint32_t x0 = (uint32_t)cs_live_node_find(L, "x-0"), x1 = (uint32_t)cs_live_node_find(L, "x-1"),
+		 y0 = (uint32_t)cs_live_node_find(L, "y-0"), y1 = (uint32_t)cs_live_node_find(L, "y-1");
+	cs_live_decision d = { .verb = CS_LIVE_START, .id = 1, .nodes = &x0, .nnodes = 1 };
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 0, ok, why, err, sizeof err), 1, "%s", why[0]);
+	uint32_t span[2] = { x1, y0 }, inb[2] = { y0, y1 };
+	d = (cs_live_decision){ .verb = CS_LIVE_START, .id = 2, .nodes = span, .nnodes = 2 };
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 0, ok, why, err, sizeof err), 0);
+	cr_assert(strstr(why[0], "none of its partitions holds all these nodes"), "%s", why[0]);
+	d.nodes = inb;
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 1, ok, why, err, sizeof err), 1, "%s", why[0]);
+	cr_assert_eq(info(L, 2).start_s, 0);
+	cr_assert_str_eq(info(L, 2).partition, "b");
+	cs_live_free(L);
+	th_unlink(y);
+}

@@ -181,6 +181,52 @@ Test(serve, a_policy_that_cannot_cancel_refuses_with_its_name)
 	stop(&s);
 }
 
+/* --- jobs submitted to several partitions --- */
+
+/* The case of tests/test_live.c by hand through the socket, on two
+ * partitions of GPU nodes (a: x-0, x-1; b: y-0, y-1): job 1 holds a over
+ * [0, 100); job 2 ("a,b", one node) starts in b at 10, to 60; job 3 ("b|a",
+ * two nodes) waits from 20 and starts in b at 60, to 90. A list naming a
+ * partition the cluster lacks is refused with its field. */
+Test(serve, a_job_of_several_partitions_runs_in_one_of_them)
+{
+	char yaml[64];
+	snprintf(yaml, sizeof yaml, "/tmp/capsim-serve-ab-%d.yaml", (int)getpid());
+	FILE *f = fopen(yaml, "w");
+	cr_assert_not_null(f);
+	fputs("name: ab\nsite: {pue: 1}\nnode_types:\n"
+	      "  - {name: x, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
+	      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
+	      "  - {name: y, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
+	      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
+	      "partitions:\n  - {name: a, node_types: [x]}\n  - {name: b, node_types: [y]}\n", f);
+	fclose(f);
+	th_server s;
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	int fd = th_connect(&s);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"job\":{\"nodes\":1,\"gpus_per_node\":4,\"runtime\":5,"
+			      "\"partition\":\"a,x\"}}"),
+	       "{\"id\":1,\"error\":{\"field\":\"job.partition\",\"message\":\"job.partition: 'x' (in 'a,x') is not a "
+	       "partition of ab");
+	expect(th_request(fd, "{\"id\":2,\"op\":\"submit\",\"jobs\":["
+			      "{\"id\":1,\"nodes\":2,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"a\"},"
+			      "{\"id\":2,\"submit\":10,\"nodes\":1,\"gpus_per_node\":4,\"runtime\":50,\"partition\":\"a,b\"},"
+			      "{\"id\":3,\"submit\":20,\"nodes\":2,\"gpus_per_node\":4,\"runtime\":30,\"partition\":\"b|a\"}]}"),
+	       "{\"id\":2,\"result\":{\"jobs\":[1,2,3]}}");
+	expect(th_request(fd, "{\"id\":3,\"op\":\"run_until\",\"time\":30}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":4,\"op\":\"job\",\"job\":3}"), "\"state\":\"waiting\"");
+	expect(th_request(fd, "{\"id\":5,\"op\":\"job\",\"job\":3}"), "\"partition\":\"b,a\"");
+	expect(th_request(fd, "{\"id\":6,\"op\":\"drain\"}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":7,\"op\":\"job\",\"job\":2}"), "\"start\":10,\"end\":60,");
+	expect(th_request(fd, "{\"id\":8,\"op\":\"job\",\"job\":2}"), "\"node_list\":\"y-");
+	expect(th_request(fd, "{\"id\":9,\"op\":\"job\",\"job\":3}"), "\"start\":60,\"end\":90,");
+	expect(th_request(fd, "{\"id\":10,\"op\":\"job\",\"job\":3}"), "\"partition\":\"b\"");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	unlink(yaml);
+}
+
 /* --- a replay against the batch run --- */
 
 #include "capsim/trace.h"
