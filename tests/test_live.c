@@ -815,3 +815,32 @@ Test(live, an_external_start_of_a_listed_job_keeps_to_one_partition)
 	cs_live_free(L);
 	th_unlink(y);
 }
+
+Test(live, a_saved_state_keeps_its_partition_lists)
+{
+	/* The hand-worked case of a_job_of_several_partitions_starts_in_the_
+	 * first_where_it_fits, saved at 30 (job 3, "b|a", waiting) and
+	 * restored: both runs end with job 3 started at 60 in b. */
+	char *y;
+	cs_live *A = on_ab("fcfs", 0, &y), *B;
+	cs_live_job j1 = ab_job(1, 0, 2, 100, "a"), j2 = ab_job(2, 10, 1, 50, "a,b"), j3 = ab_job(3, 20, 2, 30, "b|a");
+	submit(A, &j1);
+	submit(A, &j2);
+	submit(A, &j3);
+	advance(A, 30);
+	char err[CS_ERRLEN], *path = th_write_tmp("", ".json"), *y2;
+	cr_assert_eq(cs_live_save(A, path, err, sizeof err), 0, "%s", err);
+	B = on_ab("fcfs", 0, &y2);
+	cr_assert_eq(cs_live_restore(B, path, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(info(B, 3).partition, "b,a");
+	run_out(A);
+	run_out(B);
+	cr_assert_eq(info(B, 3).start_s, 60);
+	cr_assert_str_eq(info(B, 3).partition, "b");
+	cr_assert_eq(info(A, 3).start_s, 60);
+	cs_live_free(A);
+	cs_live_free(B);
+	th_unlink(path);
+	th_unlink(y);
+	th_unlink(y2);
+}
