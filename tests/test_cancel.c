@@ -419,12 +419,6 @@ static int run_err(const char *policy, const cs_run_cancel *cx, size_t n, char *
 	return rc;
 }
 
-static const char *plugins(void)
-{
-	const char *p = getenv("CAPSIM_PLUGINS");
-	return p && *p ? p : "build/policies";
-}
-
 Test(cancel, an_unknown_job_id_is_refused)
 {
 	char err[CS_ERRLEN];
@@ -436,8 +430,8 @@ Test(cancel, an_unknown_job_id_is_refused)
  * cancellations: refused before anything runs, naming the policy. */
 Test(cancel, a_policy_without_a_cancel_op_is_refused)
 {
-	char so[1024], err[CS_ERRLEN];
-	snprintf(so, sizeof so, "%s/no_cancel.so", plugins());
+	char err[CS_ERRLEN];
+	const char *so = th_plugin("no_cancel.so");
 	cr_assert_eq(run_err(so, NO_CANCELS, err), 0, "%s", err);
 	cr_assert_eq(run_err(so, CANCELS({ 3, 50 }), err), -CS_EINVAL);
 	cr_assert(strstr(err, "policy fcfs-example cannot cancel a waiting job"), "%s", err);
@@ -497,6 +491,26 @@ static void run_file(const char *path, const char *policy, const char *const *pa
  * cancellations at their submit times into cx (room for all); returns how
  * many. */
 #define MAX_ID 100000
+
+/* A job line's id and submit time: an SWF record's first two fields, a
+ * native CSV row's first and fourth. 0 for a line that is no job (a
+ * comment, metadata, the header, blank). */
+static int id_and_submit(const char *l, int swf, long long *id, long long *submit)
+{
+	if (swf ? *l == ';' || !*l : *l == '#' || !strncmp(l, "id,", 3) || !*l)
+		return 0;
+	if (swf) {
+		cr_assert_eq(sscanf(l, "%lld %lld", id, submit), 2, "%s", l);
+		return 1;
+	}
+	char copy[1024], *fl[16];
+	snprintf(copy, sizeof copy, "%s", l);
+	cr_assert_geq(th_csv_split(copy, fl, 16), 4);
+	*id = atoll(fl[0]);
+	*submit = atoll(fl[3]);
+	return 1;
+}
+
 static size_t with_twins(char *text, int swf, const uint8_t *kept, const char *path, cs_run_cancel *cx)
 {
 	FILE *f = fopen(path, "w");
@@ -505,18 +519,9 @@ static size_t with_twins(char *text, int swf, const uint8_t *kept, const char *p
 	for (char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
 		*e = 0;
 		fprintf(f, "%s\n", l);
-		if (swf ? *l == ';' || !*l : *l == '#' || !strncmp(l, "id,", 3) || !*l)
-			continue;
 		long long id, submit;
-		if (swf) {
-			cr_assert_eq(sscanf(l, "%lld %lld", &id, &submit), 2, "%s", l);
-		} else {
-			char copy[1024], *fl[16];
-			snprintf(copy, sizeof copy, "%s", l);
-			cr_assert_geq(th_csv_split(copy, fl, 16), 4);
-			id = atoll(fl[0]);
-			submit = atoll(fl[3]);
-		}
+		if (!id_and_submit(l, swf, &id, &submit))
+			continue;
 		cr_assert(id >= 0 && id < MAX_ID);
 		if (!kept[id] || n++ % 3)
 			continue;
@@ -610,11 +615,9 @@ static void cancelled_at_submission_as_if_absent(const char *policy)
 	size_t n = 0, nc = 0;
 	for (char *l = text, *e; (e = strchr(l, '\n')); l = e + 1) {
 		*e = 0;
-		if (*l != '#' && strncmp(l, "id,", 3) && *l && n++ % 5 == 0) {
-			char copy[1024], *fl[16];
-			snprintf(copy, sizeof copy, "%s", l);
-			cr_assert_geq(th_csv_split(copy, fl, 16), 4);
-			cx[nc++] = (cs_run_cancel){ atoll(fl[0]), atoll(fl[3]) };
+		long long id, submit;
+		if (id_and_submit(l, 0, &id, &submit) && n++ % 5 == 0) {
+			cx[nc++] = (cs_run_cancel){ id, submit };
 			continue;
 		}
 		fprintf(f, "%s\n", l);
@@ -641,7 +644,7 @@ Test(cancel, cancelled_at_submission_as_if_absent_sjf) { cancelled_at_submission
  * or ended by then), it gives the built-in fcfs's schedule. */
 Test(cancel, the_example_plugin_cancels_as_fcfs)
 {
-	char *text, so[1024];
+	char *text;
 	cr_assert_eq(th_sh(&text, "zcat '%s/traces/pwa/KTH-SP2-1996-2.swf.gz'", th_shared()), 0);
 	char *path = th_write_tmp(text, ".swf");
 	cs_run_result a, b;
@@ -652,9 +655,8 @@ Test(cancel, the_example_plugin_cancels_as_fcfs)
 	for (size_t i = 0; i < a.njobs; i += 4)
 		cx[nc++] = (cs_run_cancel){ a.jobs[i].id, a.jobs[i].submit_s + 300 };
 	cs_run_result_free(&a);
-	snprintf(so, sizeof so, "%s/fcfs_example.so", plugins());
 	run_file(path, "fcfs", NULL, cx, nc, &a);
-	run_file(path, so, NULL, cx, nc, &b);
+	run_file(path, th_plugin("fcfs_example.so"), NULL, cx, nc, &b);
 	cr_assert_eq(a.njobs, b.njobs);
 	cr_assert(a.est.cancelled_waiting > 100 && a.est.cancelled_running > 100 && a.est.cancels_missed > 100,
 		  "waiting %zu, running %zu, missed %zu", a.est.cancelled_waiting, a.est.cancelled_running,

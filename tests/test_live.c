@@ -22,19 +22,8 @@ static char *two_days(void)
 	char *out = NULL, *err = NULL;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "1", "--days", "2", "--out", "-"), &out, &err), 0,
 		     "%s", err);
-	char *w = out;
-	for (char *r = out; *r;) {
-		char *nl = strchr(r, '\n');
-		size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
-		if (*r != '#') {
-			memmove(w, r, len);
-			w += len;
-		}
-		r += len;
-	}
-	*w = 0;
 	free(err);
-	return out;
+	return th_strip_meta(out);
 }
 
 static const char *accounts_file; /* --accounts for the next live_new, or NULL */
@@ -215,9 +204,10 @@ Test(live, jobs_arriving_an_hour_ahead_give_the_batch_schedule_conservative) { o
 
 /* --- by hand, on th_two_partitions_yaml (gpu: a-0..a-2, 4 GPUs each) --- */
 
-static cs_live *two_partitions(const char *policy, int external, char **yaml)
+/* A live run on the cluster yaml_text (its file in *yaml, th_unlink it). */
+static cs_live *live_on(const char *yaml_text, const char *policy, int external, char **yaml)
 {
-	*yaml = th_write_tmp(th_two_partitions_yaml, ".yaml");
+	*yaml = th_write_tmp(yaml_text, ".yaml");
 	cs_live_opts o;
 	cs_live_opts_default(&o);
 	o.cluster = *yaml;
@@ -228,6 +218,11 @@ static cs_live *two_partitions(const char *policy, int external, char **yaml)
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
 	return L;
+}
+
+static cs_live *two_partitions(const char *policy, int external, char **yaml)
+{
+	return live_on(th_two_partitions_yaml, policy, external, yaml);
 }
 
 static cs_live_job gpu_job(int64_t id, cs_time submit, uint32_t nodes, cs_time runtime)
@@ -417,11 +412,8 @@ Test(live, a_policy_without_a_cancel_op_keeps_its_waiting_jobs)
 	/* The example plugin built for ABI 2 (no cancel op): a waiting job's
 	 * cancellation is refused naming the policy; a running job's is not
 	 * the policy's to do, and goes on. */
-	const char *p = getenv("CAPSIM_PLUGINS");
-	char so[1024];
-	snprintf(so, sizeof so, "%s/no_cancel.so", p && *p ? p : "build/policies");
 	char *y;
-	cs_live *L = two_partitions(so, 0, &y);
+	cs_live *L = two_partitions(th_plugin("no_cancel.so"), 0, &y);
 	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 3, 50);
 	submit(L, &j1);
 	submit(L, &j2);
@@ -655,20 +647,10 @@ static char *multi_days(int days)
 {
 	char *path = th_backlog_csv(days, 1);
 	size_t len;
-	char *text = th_slurp(path, &len), *w = text;
+	char *text = th_slurp(path, &len);
 	cr_assert_not_null(text);
 	th_unlink(path);
-	for (char *r = text; *r;) {
-		char *nl = strchr(r, '\n');
-		size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
-		if (*r != '#') {
-			memmove(w, r, n);
-			w += n;
-		}
-		r += n;
-	}
-	*w = 0;
-	return text;
+	return th_strip_meta(text);
 }
 
 /* The jobs of a generated day with partition lists (about 1 in 6 of
@@ -702,31 +684,9 @@ Test(live, partition_lists_give_the_batch_schedule_conservative) { lists_as_in_b
 Test(live, partition_lists_give_the_batch_schedule_sjf) { lists_as_in_batch("sjf", 0); }
 Test(live, partition_lists_arriving_one_at_a_time_give_the_batch_schedule_easy) { lists_as_in_batch("easy", 1); }
 
-/* Two partitions of GPU nodes: a on type x (x-0, x-1), b on type y (y-0,
- * y-1), 4 GPUs a node. */
-static const char ab_yaml[] = "name: ab\n"
-			      "site: {pue: 1}\n"
-			      "node_types:\n"
-			      "  - {name: x, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
-			      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
-			      "  - {name: y, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
-			      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
-			      "partitions:\n"
-			      "  - {name: a, node_types: [x]}\n"
-			      "  - {name: b, node_types: [y]}\n";
-
 static cs_live *on_ab(const char *policy, int external, char **yaml)
 {
-	*yaml = th_write_tmp(ab_yaml, ".yaml");
-	cs_live_opts o;
-	cs_live_opts_default(&o);
-	o.cluster = *yaml;
-	o.policy = policy;
-	o.external = external;
-	cs_live *L;
-	char err[CS_ERRLEN];
-	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
-	return L;
+	return live_on(th_two_gpu_partitions_yaml, policy, external, yaml);
 }
 
 static cs_live_job ab_job(int64_t id, cs_time submit, uint32_t nodes, cs_time runtime, const char *partition)
@@ -772,7 +732,7 @@ Test(live, a_bad_partition_list_is_refused_naming_the_name)
 	int64_t id;
 	cs_live_job j = ab_job(1, 0, 1, 10, "a,x");
 	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
-	cr_assert(strstr(err, "partition: 'x' (in 'a,x') is not a partition of ab (one of: a, b)"), "%s", err);
+	cr_assert(strstr(err, "partition: 'x' (in 'a,x') is not a partition of twin (one of: a, b)"), "%s", err);
 	j.partition = "a,,b";
 	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
 	cr_assert(strstr(err, "partition: 'a,,b' has an empty name in its list"), "%s", err);
@@ -781,7 +741,7 @@ Test(live, a_bad_partition_list_is_refused_naming_the_name)
 	cr_assert(strstr(err, "has an empty name"), "%s", err);
 	j.partition = "c";
 	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
-	cr_assert(strstr(err, "partition: 'c' is not a partition of ab"), "%s", err);
+	cr_assert(strstr(err, "partition: 'c' is not a partition of twin"), "%s", err);
 	cr_assert_eq(cs_live_njobs(L), 0);
 	cs_live_free(L);
 	th_unlink(y);

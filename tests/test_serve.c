@@ -162,11 +162,8 @@ Test(serve, cancelling_a_waiting_job_gives_the_schedule_without_it)
  * changes. */
 Test(serve, a_policy_that_cannot_cancel_refuses_with_its_name)
 {
-	const char *p = getenv("CAPSIM_PLUGINS");
-	char so[1024];
-	snprintf(so, sizeof so, "%s/no_cancel.so", p && *p ? p : "build/policies");
 	th_server s;
-	start_two(&s, ARGS("--policy", so));
+	start_two(&s, ARGS("--policy", th_plugin("no_cancel.so")));
 	int fd = th_connect(&s);
 	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"jobs\":["
 			      "{\"id\":1,\"nodes\":3,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"gpu\"},"
@@ -190,24 +187,14 @@ Test(serve, a_policy_that_cannot_cancel_refuses_with_its_name)
  * partition the cluster lacks is refused with its field. */
 Test(serve, a_job_of_several_partitions_runs_in_one_of_them)
 {
-	char yaml[64];
-	snprintf(yaml, sizeof yaml, "/tmp/capsim-serve-ab-%d.yaml", (int)getpid());
-	FILE *f = fopen(yaml, "w");
-	cr_assert_not_null(f);
-	fputs("name: ab\nsite: {pue: 1}\nnode_types:\n"
-	      "  - {name: x, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
-	      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
-	      "  - {name: y, count: 2, topology: \"pack:1 core:8 pu:1\", memory_gib: 64,\n"
-	      "     gpus: {model: H100-SXM5-80GB, count: 4}, power_w: {idle: 100, peak: 500}}\n"
-	      "partitions:\n  - {name: a, node_types: [x]}\n  - {name: b, node_types: [y]}\n", f);
-	fclose(f);
+	char *yaml = th_write_tmp(th_two_gpu_partitions_yaml, ".yaml");
 	th_server s;
 	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
 	int fd = th_connect(&s);
 	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"job\":{\"nodes\":1,\"gpus_per_node\":4,\"runtime\":5,"
 			      "\"partition\":\"a,x\"}}"),
 	       "{\"id\":1,\"error\":{\"field\":\"job.partition\",\"message\":\"job.partition: 'x' (in 'a,x') is not a "
-	       "partition of ab");
+	       "partition of twin");
 	expect(th_request(fd, "{\"id\":2,\"op\":\"submit\",\"jobs\":["
 			      "{\"id\":1,\"nodes\":2,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"a\"},"
 			      "{\"id\":2,\"submit\":10,\"nodes\":1,\"gpus_per_node\":4,\"runtime\":50,\"partition\":\"a,b\"},"
@@ -224,7 +211,7 @@ Test(serve, a_job_of_several_partitions_runs_in_one_of_them)
 	th_disconnect(fd);
 	cr_assert_eq(th_serve_stop(&s), 0);
 	th_serve_clean(&s);
-	unlink(yaml);
+	th_unlink(yaml);
 }
 
 /* --- a replay against the batch run --- */
