@@ -209,8 +209,9 @@ static int lay_out(cs_live *L, struct lrun *R, const cs_job *extra)
 		return -CS_ENOMEM;
 	for (size_t j = 0; j < n; j++) {
 		const cs_job *x = &R->jobs[j];
-		R->billing[j] = cs_cluster_billing_rate(L->c, cs_gpumap_billing_partition(L->c, &L->gm, &R->sets, x), x->nodes,
-							x->gpus_per_node, x->cores_per_node, x->mem_per_node_mib, x->size);
+		int p = cs_gpumap_billing_partition(L->c, &L->gm, &R->sets, x);
+		R->billing[j] = cs_cluster_billing_rate(L->c, p, x->nodes, x->gpus_per_node, x->cores_per_node,
+							x->mem_per_node_mib, x->size);
 	}
 	return 0;
 }

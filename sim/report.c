@@ -564,8 +564,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(root, "preempted_jobs", preempted_json(r));
 	if (r->est.cancelled_waiting || r->est.cancelled_running || r->est.cancels_missed)
 		json_object_set_new(root, "cancelled_jobs",
-				    json_pack("{s:I, s:I, s:I}", "waiting", (json_int_t)r->est.cancelled_waiting, "running",
-					      (json_int_t)r->est.cancelled_running, "missed",
+				    json_pack("{s:I, s:I, s:I}", "waiting", (json_int_t)r->est.cancelled_waiting,
+					      "running", (json_int_t)r->est.cancelled_running, "missed",
 					      (json_int_t)r->est.cancels_missed));
 	json_t *bj = billing_json(r);
 	if (bj)

@@ -251,24 +251,25 @@ size_t th_csv_split(char *line, char **f, size_t max)
 }
 
 /* gpu: a-0..a-2, 4 GPUs and 8 cores each; cpu: b-0, b-1, 16 cores each */
-const char th_two_gpu_partitions_yaml[] = "name: twin\n"
-					  "site: {pue: 1}\n"
-					  "node_types:\n"
-					  "  - name: x\n"
-					  "    count: 2\n"
-					  "    topology: \"pack:1 core:8 pu:1\"\n"
-					  "    memory_gib: 64\n"
-					  "    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-					  "    power_w: {idle: 100, peak: 500}\n"
-					  "  - name: y\n"
-					  "    count: 2\n"
-					  "    topology: \"pack:1 core:8 pu:1\"\n"
-					  "    memory_gib: 64\n"
-					  "    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-					  "    power_w: {idle: 100, peak: 500}\n"
-					  "partitions:\n"
-					  "  - {name: a, node_types: [x]}\n"
-					  "  - {name: b, node_types: [y]}\n";
+const char th_two_gpu_partitions_yaml[] =
+	"name: twin\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: x\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"  - name: y\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"partitions:\n"
+	"  - {name: a, node_types: [x]}\n"
+	"  - {name: b, node_types: [y]}\n";
 
 const char th_two_partitions_yaml[] =
 	"name: two\n"

@@ -35,7 +35,9 @@ static const char four_nodes[] = "name: four\n"
  * nodes, 50 s) arrive at 10, 20 and 30 and wait for it. */
 static const char queue4[] = JOB(1, 0, 4, 100) JOB(2, 10, 2, 100) JOB(3, 20, 3, 100) JOB(4, 30, 2, 50);
 
-#define CANCELS(...) ((const cs_run_cancel[]){ __VA_ARGS__ }), (sizeof((const cs_run_cancel[]){ __VA_ARGS__ }) / sizeof(cs_run_cancel))
+/* A list of cancellations as run()'s last two arguments. */
+#define CANCELS(...) ((const cs_run_cancel[]){ __VA_ARGS__ }), \
+	(sizeof((const cs_run_cancel[]){ __VA_ARGS__ }) / sizeof(cs_run_cancel))
 #define NO_CANCELS NULL, 0
 
 static const char *const sjbf[] = { "order=sjbf", NULL };
