@@ -70,7 +70,7 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 	if (jid >= c->njobs)
 		return -CS_EINVAL;
 	cs_job *j = &c->jobs[jid];
-	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	int32_t s = c->nm ? cs_partset_of(c->sets, j->partition) : -1;
 	if (s < 0 && !(which & 1))
@@ -203,7 +203,8 @@ const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", 
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
-	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0)
+	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0 ||
+	    (c->jobs[jid].flags & CS_JOB_CANCELLED))
 		return;
 	/* a job held off only by an advance reservation, or by the power cap, in this pass */
 	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
@@ -214,21 +215,51 @@ void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	c->jobs[jid].reason = (uint8_t)reason;
 }
 
-void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+/* Waiting job jid leaves the queue for good (rejected or cancelled,
+ * `flag`): a plan it held gives its place back, so the next plans may
+ * take it. */
+static void leave_queue(cs_sched_ctx *c, uint32_t jid, uint32_t flag)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || (c->jobs[jid].flags & CS_JOB_REJECTED) ||
-	    c->jobs[jid].submit_s > c->now)
-		return;
-	c->jobs[jid].flags |= CS_JOB_REJECTED;
+	c->jobs[jid].flags |= flag;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid);
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, c->jobs[jid].nodes);
 	}
+	c->waiting--;
+}
+
+void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (cs_ctx_not_waiting(c, jid))
+		return;
+	leave_queue(c, jid, CS_JOB_REJECTED);
 	if (reason < CS_WAIT_N)
 		c->jobs[jid].reason = (uint8_t)reason;
-	c->waiting--;
 	c->st->rejected++;
 	observe(c, CS_OBS_REJECT, jid);
+}
+
+int cs_ctx_cancel_due(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_job *j = &c->jobs[jid];
+	if (j->start_s >= 0 && !(j->flags & CS_JOB_RELEASED) && j->end_s > c->now) {
+		c->st->cancelled_running++;
+		cs_ctx_stop_run(c, jid, 0, CS_JOB_CANCELLED, CS_OBS_CANCEL);
+		return 1;
+	}
+	/* jobs are submitted in index order: those below next_submit were */
+	if (jid >= c->loop.next_submit || cs_ctx_not_waiting(c, jid)) {
+		c->st->cancels_missed++;
+		return 0;
+	}
+	cs_policy_cancel_op(c->loop.ops)(c->loop.ps, jid); /* present: checked before the run */
+	leave_queue(c, jid, CS_JOB_CANCELLED);
+	j->end_s = c->now;
+	if (c->nm)
+		cs_place_forget(c, jid);
+	c->st->cancelled_waiting++;
+	observe(c, CS_OBS_CANCEL, jid);
+	return 1;
 }
 
 int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
@@ -271,8 +302,7 @@ static uint64_t hold_mask_of(const cs_sched_ctx *c, uint32_t jid, const cs_slot 
 
 int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
-	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	c->hold_on = 0;
 	c->hold_lazy = 0;
@@ -310,8 +340,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 
 int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
-	    (c->jobs[jid].flags & CS_JOB_REJECTED) || !c->nm)
+	if (cs_ctx_not_waiting(c, jid) || !c->nm)
 		return -CS_EINVAL;
 	if (!c->hold_on)
 		return cs_ctx_hold(c, jid, when);
@@ -596,7 +625,7 @@ int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, 
 	if (jid >= c->njobs || (n && !victims))
 		return -CS_EINVAL;
 	const cs_job *j = &c->jobs[jid];
-	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (victims[i] >= c->njobs)

@@ -469,6 +469,7 @@ static void hold(cs_sched_ctx *c, cs_slot *part)
 		return;
 	cs_placement p = { part, 1, 1 };
 	cs_alloc_take(c->A, &p); /* cannot fail: free now */
+	cs_place_node_changed(c, part->node, 0);
 	cs_slot *h = &f->held[part->node];
 	if (!h->gpu_mask && !h->cores && !h->mem_mib)
 		f->downs[f->ndowns++] = part->node;

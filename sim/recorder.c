@@ -363,6 +363,14 @@ static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 	switch (what) {
 	case CS_OBS_SUBMIT: queue_change(r, j, jid, +1, now); break;
 	case CS_OBS_REJECT: queue_change(r, j, jid, -1, now); r->done++; break;
+	case CS_OBS_CANCEL:
+		/* it leaves the queue, or its run ends here */
+		if (j->start_s < 0)
+			queue_change(r, j, jid, -1, now);
+		else
+			run_change(r, j, jid, -1, now);
+		r->done++;
+		break;
 	case CS_OBS_START: queue_change(r, j, jid, -1, now); run_change(r, j, jid, +1, now); break;
 	case CS_OBS_END: run_change(r, j, jid, -1, now); r->done++; break;
 	case CS_OBS_PREEMPT:

@@ -149,6 +149,9 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	if (over_cap)
 		fprintf(f, "  power cap   %zu of them could each draw more than the site's power cap alone "
 			"(reason PowerCap; docs/energy.md)\n", over_cap);
+	if (r->est.cancelled_waiting || r->est.cancelled_running)
+		fprintf(f, "  cancelled   %zu jobs while they waited (not in the metrics), %zu while they ran\n",
+			r->est.cancelled_waiting, r->est.cancelled_running);
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
@@ -574,6 +577,11 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "signalled", jint((long long)r->est.signalled));
 	json_object_set_new(root, "engine", eng);
 	json_object_set_new(root, "preempted_jobs", preempted_json(r));
+	if (r->est.cancelled_waiting || r->est.cancelled_running || r->est.cancels_missed)
+		json_object_set_new(root, "cancelled_jobs",
+				    json_pack("{s:I, s:I, s:I}", "waiting", (json_int_t)r->est.cancelled_waiting,
+					      "running", (json_int_t)r->est.cancelled_running, "missed",
+					      (json_int_t)r->est.cancels_missed));
 	json_t *bj = billing_json(r);
 	if (bj)
 		json_object_set_new(root, "billing", bj);
@@ -624,6 +632,8 @@ static const char *job_state(const cs_job *j)
 {
 	if (j->flags & CS_JOB_REJECTED)
 		return "REJECTED";
+	if (j->flags & CS_JOB_CANCELLED)
+		return "CANCELLED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
 		return "PREEMPTED";
 	if (j->flags & CS_JOB_NODE_FAIL)
@@ -674,13 +684,16 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
+		/* a job cancelled while it waited ends then, having run 0 s (as
+		 * sacct gives it: End the cancellation's time, Elapsed 0) */
 		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", (long long)j->id, (long long)j->submit_s,
 			(long long)j->start_s, (long long)j->end_s,
-			(long long)(ran ? j->start_s - j->submit_s : -1), (long long)j->runtime_s,
+			(long long)(ran ? j->start_s - j->submit_s : -1),
+			(long long)(ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0),
 			(long long)j->estimate_s, (long long)j->reqtime_s);
 		abs_time(f, r->epoch, j->submit_s);
 		abs_time(f, r->epoch, j->start_s);
-		abs_time(f, r->epoch, ran ? j->end_s : -1);
+		abs_time(f, r->epoch, j->end_s);
 		fprintf(f, ",%s,", job_state(j));
 		if (t) {
 			fprintf(f, "%llu,%llu,%u,%u,%u,%u,", (unsigned long long)j->nodes * j->gpus_per_node,

@@ -440,6 +440,58 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b; /* (id, index) pairs */
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* o's cancellations by job index into *out (malloc'ed; NULL without):
+ * 0, or -CS_E* with err naming an id the run does not hold once. */
+static int run_cancels(const cs_run_opts *o, const cs_run_result *r, cs_cancel **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!o->ncancels)
+		return 0;
+	int64_t *ix = malloc(2 * (r->njobs + 1) * sizeof *ix);
+	cs_cancel *c = malloc(o->ncancels * sizeof *c);
+	int rc = ix && c ? 0 : -CS_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < r->njobs; i++) {
+		ix[2 * i] = r->jobs[i].id;
+		ix[2 * i + 1] = (int64_t)i;
+	}
+	if (rc == 0)
+		qsort(ix, r->njobs, 2 * sizeof *ix, by_id);
+	for (size_t k = 0; rc == 0 && k < o->ncancels; k++) {
+		size_t lo = 0, hi = r->njobs;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (ix[2 * mid] < o->cancels[k].id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t n = 0;
+		while (lo + n < r->njobs && ix[2 * (lo + n)] == o->cancels[k].id)
+			n++;
+		if (n != 1) {
+			snprintf(err, errlen, "cancel: job id %lld names %s of the run", (long long)o->cancels[k].id,
+				 n ? "several jobs" : "no job");
+			rc = -CS_EINVAL;
+			break;
+		}
+		c[k] = (cs_cancel){ o->cancels[k].t, (uint32_t)ix[2 * lo + 1] };
+	}
+	free(ix);
+	if (rc == -CS_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc < 0)
+		free(c);
+	else
+		*out = c;
+	return rc;
+}
+
 static int wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
 
 /* The recorder for a node-model run, if wanted (r->rec). */
@@ -843,7 +895,13 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		if (r->rec)
 			cs_recorder_set_energy(r->rec, cs_power_meter_job_energy(r->power));
 	}
-	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
+	cs_cancel *cancels;
+	rc = run_cancels(o, r, &cancels, err, errlen);
+	m.cancels = cancels;
+	m.ncancels = o->ncancels;
+	if (rc == 0)
+		rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
+	free(cancels);
 	r->ops->destroy(ps);
 	if (rc == 0 && r->fail) {
 		cs_failsim_finish(r->fail);
@@ -1057,8 +1115,13 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		}
 		cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
 	}
-	rc = cs_engine_run_observed(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps,
-				    r->rec ? cs_recorder_observer(r->rec) : NULL, &r->est, err, errlen);
+	cs_cancel *cancels;
+	rc = run_cancels(o, r, &cancels, err, errlen);
+	if (rc == 0)
+		rc = cs_engine_run_cancels(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps,
+					   r->rec ? cs_recorder_observer(r->rec) : NULL, cancels, o->ncancels, &r->est,
+					   err, errlen);
+	free(cancels);
 	ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);

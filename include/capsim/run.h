@@ -20,6 +20,13 @@
 
 #define CS_MAX_PARAMS 16
 
+/* A cancellation of the job whose workload id is `id`, at time t
+ * (cs_cancel, capsim/engine.h). */
+typedef struct cs_run_cancel {
+	int64_t id;
+	cs_time t;
+} cs_run_cancel;
+
 struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
@@ -68,6 +75,9 @@ typedef struct cs_run_opts {
 				      * (stage_in_gb, stage_out_gb); -1: off (they are not used); 1: on,
 				      * refused without them */
 	const char *stage_tier;      /* the tier a job stages through when the workload names none */
+	const cs_run_cancel *cancels; /* cancellations (NULL: none); an id that names no job of the run
+				       * (or several) is an error; the policy needs a cancel op */
+	size_t ncancels;
 } cs_run_opts;
 
 typedef struct cs_machine {
