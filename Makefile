@@ -13,7 +13,7 @@ DEBS    := build-essential pkg-config zlib1g-dev libjansson-dev libhwloc-dev lib
 SHARED  ?= ../shared
 
 BUILD   ?= build
-PLUGINS  = $(BUILD)/policies/fcfs_example.so $(BUILD)/policies/bad_abi.so
+PLUGINS  = $(BUILD)/policies/fcfs_example.so $(BUILD)/policies/bad_abi.so $(BUILD)/policies/no_cancel.so
 CPPFLAGS_ALL = -Iinclude $(CSTD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
@@ -137,14 +137,20 @@ $(BUILD)/test_capsim: $(TEST_OBJ) $(CLI_TEST_OBJ) $(BUILD)/libcapsim.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -rdynamic $(TEST_OBJ) $(CLI_TEST_OBJ) -Wl,--whole-archive $(BUILD)/libcapsim.a \
 	  -Wl,--no-whole-archive $(LDLIBS_ALL) -ldl -lcriterion -o $@
 
-# The example external policy (policies/example), and a copy built for a
-# wrong ABI that the tests expect capsim to refuse.
+# The example external policy (policies/example), a copy built for a
+# wrong ABI that the tests expect capsim to refuse, and one of ABI 2
+# without a cancel op (it loads; cancelling a waiting job under it is
+# refused).
 $(BUILD)/policies/fcfs_example.so: policies/example/fcfs_example.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) $(DEPFLAGS) -std=c11 -Iinclude -fPIC -shared $< -o $@
 $(BUILD)/policies/bad_abi.so: policies/example/fcfs_example.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) $(DEPFLAGS) -std=c11 -Iinclude -DEXAMPLE_ABI=999 -fPIC -shared $< -o $@
+$(BUILD)/policies/no_cancel.so: policies/example/fcfs_example.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(EXTRA_CFLAGS) $(DEPFLAGS) -std=c11 -Iinclude -DEXAMPLE_ABI=2 -DEXAMPLE_NO_CANCEL \
+	  -fPIC -shared $< -o $@
 
 $(BUILD)/bench/%: benchmarks/%.c $(BUILD)/libcapsim.a
 	@mkdir -p $(dir $@)
@@ -214,7 +220,7 @@ test-slurm: slurm-deps
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
 	$(MAKE) BUILD=build/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" build/asan/capsim build/asan/test_capsim \
-	  build/asan/policies/fcfs_example.so build/asan/policies/bad_abi.so
+	  build/asan/policies/fcfs_example.so build/asan/policies/bad_abi.so build/asan/policies/no_cancel.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) --no-print-directory BUILD=build/asan run-asan
 

@@ -167,6 +167,15 @@ static void cons_submit(void *state, uint32_t jid)
 	cs_fifo_push(&c->q, jid);
 }
 
+/* The job's reservation goes with it: the next pass places the later
+ * jobs without it (on a node model the engine drops its plan). */
+static void cons_cancel(void *state, uint32_t jid)
+{
+	cons *c = state;
+	cs_fifo_remove(&c->q, jid);
+	c->res[jid] = -1;
+}
+
 /* On a node model the engine keeps the plans (cs_ctx_plan): replanning
  * in arrival order with every other plan held is the compression. */
 static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
@@ -263,4 +272,5 @@ const cs_policy_ops cs_policy_conservative = {
 	.submit = cons_submit,
 	.pass = cons_pass,
 	.destroy = cons_destroy,
+	.cancel = cons_cancel,
 };

@@ -166,6 +166,10 @@ static void take(easy *p, uint32_t jid)
 		cs_shapeq_remove(&p->sq, jid);
 }
 
+/* A cancelled job leaves every index take() keeps. The head's hold is the
+ * engine's and lasts one pass; the next pass finds the new head. */
+static void easy_cancel(void *state, uint32_t jid) { take(state, jid); }
+
 /* Backfill candidate jid: start it; per partition, one that cannot start
  * may hold a reservation too, as the budget allows. 0 once the machine
  * has nothing free (pooled), else 1. */
@@ -386,4 +390,5 @@ const cs_policy_ops cs_policy_easy = {
 	.submit = easy_submit,
 	.pass = easy_pass,
 	.destroy = easy_destroy,
+	.cancel = easy_cancel,
 };

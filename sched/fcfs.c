@@ -51,6 +51,14 @@ static void fcfs_submit(void *state, uint32_t jid)
 	cs_partq_push(&p->pq, jid);
 }
 
+/* A cancelled job's bit goes: the partitions' marks (cs_partq) only say
+ * that none of their jobs waits below them, which still holds. */
+static void fcfs_cancel(void *state, uint32_t jid)
+{
+	fcfs *p = state;
+	cs_fifo_remove(&p->q, jid);
+}
+
 static void fcfs_pass(void *state, cs_sched_ctx *ctx)
 {
 	fcfs *p = state;
@@ -103,4 +111,5 @@ const cs_policy_ops cs_policy_fcfs = {
 	.submit = fcfs_submit,
 	.pass = fcfs_pass,
 	.destroy = fcfs_destroy,
+	.cancel = fcfs_cancel,
 };

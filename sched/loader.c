@@ -39,9 +39,9 @@ int cs_policy_resolve(const char *spec, const cs_policy_ops **ops, void **handle
 		dlclose(h);
 		return -CS_EINVAL;
 	}
-	if (o->abi != CS_POLICY_ABI) {
-		snprintf(err, errlen, "%s: built for policy ABI %u, this capsim has %u: rebuild it against "
-			 "include/capsim/sched.h", spec, o->abi, CS_POLICY_ABI);
+	if (o->abi < CS_POLICY_ABI_MIN || o->abi > CS_POLICY_ABI) {
+		snprintf(err, errlen, "%s: built for policy ABI %u, this capsim has %u (and loads %u): rebuild it "
+			 "against include/capsim/sched.h", spec, o->abi, CS_POLICY_ABI, CS_POLICY_ABI_MIN);
 		dlclose(h);
 		return -CS_EABI;
 	}

@@ -519,6 +519,16 @@ static void mf_submit(void *state, uint32_t jid)
 	cs_partq_push(&p->pq, jid);
 }
 
+/* An admitted job no longer counts against its association's submit
+ * limits (MaxSubmitJobs, GrpSubmitJobs), as when Slurm cancels it. */
+static void mf_cancel(void *state, uint32_t jid)
+{
+	mf *p = state;
+	cs_fifo_remove(&p->q, jid);
+	if (p->admitted[jid])
+		cs_limits_drop(&p->lim, jid);
+}
+
 /* What a running job adds to its account's usage per second: its billing
  * rate (Slurm's billing TRES from the partition's TRESBillingWeights), or
  * its size without weights. */
@@ -965,4 +975,5 @@ const cs_policy_ops cs_policy_multifactor = {
 	.submit = mf_submit,
 	.pass = mf_pass,
 	.destroy = mf_destroy,
+	.cancel = mf_cancel,
 };

@@ -53,6 +53,14 @@ static void sjf_submit(void *state, uint32_t jid)
 	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
 }
 
+static void sjf_cancel(void *state, uint32_t jid)
+{
+	sjf *p = state;
+	cs_qtree_clear(&p->t, p->pos[jid]);
+	if (p->marked == (long)jid)
+		p->marked = -1; /* no later head should mark it back to Priority */
+}
+
 static void sjf_pass(void *state, cs_sched_ctx *ctx)
 {
 	sjf *p = state;
@@ -83,4 +91,5 @@ const cs_policy_ops cs_policy_sjf = {
 	.submit = sjf_submit,
 	.pass = sjf_pass,
 	.destroy = sjf_destroy,
+	.cancel = sjf_cancel,
 };

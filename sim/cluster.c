@@ -249,7 +249,7 @@ static int unique_name(ld *l, const fld *f, int i, struct fy_node **name_nodes, 
 static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_nodes)
 {
 	static const char *const keys[] = { "name", "count", "topology", "memory_gib", "gpus",
-					    "cpu_peak_tflops_fp64", "power_w", "cost", NULL };
+					    "cpu_peak_tflops_fp64", "power_w", "cost", "storage_gbs", NULL };
 	cs_cluster *c = l->c;
 	cs_cluster_node_type *t = &c->types[i];
 	fld g;
@@ -288,7 +288,8 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 			t->gpu_vendor = default_vendor(t);
 		}
 	}
-	if ((rc = opt_num(l, f->val, f->path, "cpu_peak_tflops_fp64", 0, 0, &t->cpu_peak_tflops_fp64)) < 0)
+	if ((rc = opt_num(l, f->val, f->path, "cpu_peak_tflops_fp64", 0, 0, &t->cpu_peak_tflops_fp64)) < 0 ||
+	    (rc = opt_num(l, f->val, f->path, "storage_gbs", 0, 1, &t->storage_gbs)) < 0)
 		return rc;
 
 	static const char *const power_keys[] = { "idle", "peak", NULL };
@@ -519,8 +520,7 @@ static int load_storage(ld *l, struct fy_node *root)
 				return fail_val(l, -CS_EINVAL, &k, "duplicate storage name '%s'", s->name);
 		if ((rc = field(l, g.val, g.key, g.path, "capacity_pb", 1, &k)) < 0 ||
 		    (rc = get_num(l, &k, 0, 1, &s->capacity_pb)) < 0 ||
-		    (rc = field(l, g.val, g.key, g.path, "bandwidth_gbs", 1, &k)) < 0 ||
-		    (rc = get_num(l, &k, 0, 1, &s->bandwidth_gbs)) < 0 ||
+		    (rc = opt_num(l, g.val, g.path, "bandwidth_gbs", 0, 1, &s->bandwidth_gbs)) < 0 ||
 		    (rc = opt_num(l, g.val, g.path, "tb_per_gpu_hour", 0, 0, &s->tb_per_gpu_hour)) < 0 ||
 		    (rc = opt_num(l, g.val, g.path, "tb_per_core_hour", 0, 0, &s->tb_per_core_hour)) < 0 ||
 		    (rc = opt_num(l, g.val, g.path, "retention_days", 0, 1, &s->retention_days)) < 0)

@@ -209,6 +209,8 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, ", %.0f-%.0f W", n->idle_w, n->peak_w);
 		if (n->cost > 0)
 			fprintf(f, ", %.0f %s a node", n->cost, site->currency);
+		if (n->storage_gbs > 0)
+			fprintf(f, ", storage %g GB/s", n->storage_gbs);
 		fputc('\n', f);
 		cs_cluster_node_layout(n, layout, sizeof layout);
 		fprintf(f, "  %-12s        %s\n", "", layout);
@@ -248,7 +250,11 @@ int cs_cluster_print(FILE *f, const cs_cluster *c)
 		fprintf(f, "fabric blocks: %d nodes\n", cs_cluster_fabric_block_nodes(c));
 	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, i);
-		fprintf(f, "storage %s: %.2f PB, %.0f GB/s", st->name, st->capacity_pb, st->bandwidth_gbs);
+		fprintf(f, "storage %s: %.2f PB", st->name, st->capacity_pb);
+		if (st->bandwidth_gbs > 0)
+			fprintf(f, ", %.0f GB/s", st->bandwidth_gbs);
+		else
+			fprintf(f, ", no bandwidth given");
 		if (st->used_pb > 0)
 			fprintf(f, ", %.2f PB used at the start", st->used_pb);
 		if (st->tb_per_gpu_hour > 0 || st->tb_per_core_hour > 0)
@@ -329,6 +335,7 @@ static json_t *node_type_json(const cs_cluster_node_type *n)
 	json_object_set_new(o, "cpu_peak_tflops_fp64", given(n->cpu_peak_tflops_fp64));
 	json_object_set_new(o, "power_w", json_pack("{s:f, s:f}", "idle", n->idle_w, "peak", n->peak_w));
 	json_object_set_new(o, "cost", given(n->cost));
+	json_object_set_new(o, "storage_gbs", given(n->storage_gbs));
 	return o;
 }
 
@@ -401,8 +408,8 @@ int cs_cluster_print_json(FILE *f, const cs_cluster *c)
 	json_t *storage = json_array();
 	for (int i = 0; i < cs_cluster_nstorage(c); i++) {
 		const cs_cluster_storage *s = cs_cluster_storage_at(c, i);
-		json_array_append_new(storage, json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:o}", "name", s->name,
-							 "capacity_pb", s->capacity_pb, "bandwidth_gbs", s->bandwidth_gbs,
+		json_array_append_new(storage, json_pack("{s:s, s:f, s:o, s:f, s:f, s:f, s:o}", "name", s->name,
+							 "capacity_pb", s->capacity_pb, "bandwidth_gbs", given(s->bandwidth_gbs),
 							 "used_pb", s->used_pb, "tb_per_gpu_hour", s->tb_per_gpu_hour,
 							 "tb_per_core_hour", s->tb_per_core_hour, "retention_days",
 							 given(s->retention_days)));

@@ -70,7 +70,7 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 	if (jid >= c->njobs)
 		return -CS_EINVAL;
 	cs_job *j = &c->jobs[jid];
-	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	int32_t s = c->nm ? cs_partset_of(c->sets, j->partition) : -1;
 	if (s < 0 && !(which & 1))
@@ -111,7 +111,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	if (c->billing && c->bill_cluster && c->set_part && c->set_part[jid] >= 0) /* bills where it runs */
 		c->billing[jid] = cs_cluster_billing_rate(c->bill_cluster, j->partition, j->nodes, j->gpus_per_node,
 							  j->cores_per_node, j->mem_per_node_mib, j->size);
-	if (cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
+	/* a staged run's end is known only when its output is out (stage.c) */
+	int staged = c->sg && cs_stage_staged(c, jid);
+	if (!staged && cs_evq_push(&c->evq, c->now + j->runtime_s, c->end_cls, EV_END, jid) < 0) {
 		if (c->nm) {
 			cs_placement p = placement_of(c, jid);
 			cs_alloc_release(c->A, &p);
@@ -133,7 +135,11 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	j->flags &= ~(uint32_t)CS_JOB_RELEASED;
 	if (j->start_s == j->submit_s)
 		j->reason = CS_WAIT_NONE;
-	j->end_s = c->now + j->runtime_s;
+	j->end_s = staged ? CS_TIME_MAX : c->now + j->runtime_s;
+	if (staged && cs_stage_begin(c, jid) < 0) {
+		c->failed = -CS_ENOMEM; /* the run stops: nothing to undo */
+		return -CS_ENOMEM;
+	}
 	if (c->nm)
 		cs_place_changed(c, jid, 0);
 	if (how == CS_START_BACKFILL)
@@ -197,7 +203,8 @@ const char *const cs_wait_names[CS_WAIT_N] = { "None", "Priority", "Resources", 
 
 void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 {
-	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0)
+	if (jid >= c->njobs || reason >= CS_WAIT_N || c->jobs[jid].start_s >= 0 ||
+	    (c->jobs[jid].flags & CS_JOB_CANCELLED))
 		return;
 	/* a job held off only by an advance reservation, or by the power cap, in this pass */
 	if (reason == CS_WAIT_RESOURCES && c->resv_block && c->resv_block[jid] == c->st->passes)
@@ -208,21 +215,51 @@ void cs_ctx_pending(cs_sched_ctx *c, uint32_t jid, unsigned reason)
 	c->jobs[jid].reason = (uint8_t)reason;
 }
 
-void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+/* Waiting job jid leaves the queue for good (rejected or cancelled,
+ * `flag`): a plan it held gives its place back, so the next plans may
+ * take it. */
+static void leave_queue(cs_sched_ctx *c, uint32_t jid, uint32_t flag)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || (c->jobs[jid].flags & CS_JOB_REJECTED) ||
-	    c->jobs[jid].submit_s > c->now)
-		return;
-	c->jobs[jid].flags |= CS_JOB_REJECTED;
+	c->jobs[jid].flags |= flag;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid);
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, c->jobs[jid].nodes);
 	}
+	c->waiting--;
+}
+
+void cs_ctx_reject(cs_sched_ctx *c, uint32_t jid, unsigned reason)
+{
+	if (cs_ctx_not_waiting(c, jid))
+		return;
+	leave_queue(c, jid, CS_JOB_REJECTED);
 	if (reason < CS_WAIT_N)
 		c->jobs[jid].reason = (uint8_t)reason;
-	c->waiting--;
 	c->st->rejected++;
 	observe(c, CS_OBS_REJECT, jid);
+}
+
+int cs_ctx_cancel_due(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_job *j = &c->jobs[jid];
+	if (j->start_s >= 0 && !(j->flags & CS_JOB_RELEASED) && j->end_s > c->now) {
+		c->st->cancelled_running++;
+		cs_ctx_stop_run(c, jid, 0, CS_JOB_CANCELLED, CS_OBS_CANCEL);
+		return 1;
+	}
+	/* jobs are submitted in index order: those below next_submit were */
+	if (jid >= c->loop.next_submit || cs_ctx_not_waiting(c, jid)) {
+		c->st->cancels_missed++;
+		return 0;
+	}
+	cs_policy_cancel_op(c->loop.ops)(c->loop.ps, jid); /* present: checked before the run */
+	leave_queue(c, jid, CS_JOB_CANCELLED);
+	j->end_s = c->now;
+	if (c->nm)
+		cs_place_forget(c, jid);
+	c->st->cancelled_waiting++;
+	observe(c, CS_OBS_CANCEL, jid);
+	return 1;
 }
 
 int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
@@ -265,8 +302,7 @@ static uint64_t hold_mask_of(const cs_sched_ctx *c, uint32_t jid, const cs_slot 
 
 int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
-	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	c->hold_on = 0;
 	c->hold_lazy = 0;
@@ -304,8 +340,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 
 int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 {
-	if (jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
-	    (c->jobs[jid].flags & CS_JOB_REJECTED) || !c->nm)
+	if (cs_ctx_not_waiting(c, jid) || !c->nm)
 		return -CS_EINVAL;
 	if (!c->hold_on)
 		return cs_ctx_hold(c, jid, when);
@@ -436,6 +471,8 @@ void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what)
 {
 	cs_job *j = &c->jobs[jid];
+	if (c->sg && cs_stage_stop(c, jid) < 0)
+		c->failed = -CS_ENOMEM;
 	cs_ctx_run_remove(c, jid);
 	cs_ctx_free_resources(c, jid);
 	if (c->stop_at)
@@ -588,7 +625,7 @@ int cs_ctx_fits_without(cs_sched_ctx *c, uint32_t jid, const uint32_t *victims, 
 	if (jid >= c->njobs || (n && !victims))
 		return -CS_EINVAL;
 	const cs_job *j = &c->jobs[jid];
-	if (j->start_s >= 0 || j->submit_s > c->now || (j->flags & CS_JOB_REJECTED))
+	if (cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (victims[i] >= c->njobs)

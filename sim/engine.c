@@ -2,10 +2,11 @@
  * machine (the policy context, node placement, the conservative planner)
  * is in the engine's other files: see engine_int.h.
  *
- * Four event types: SUBMIT (job enters the policy's queue), END (job
+ * The event types: SUBMIT (job enters the policy's queue), END (job
  * leaves the machine), WAKE (a pass a policy asked for, or the end of an
- * advance reservation) and STOP (the end of a preempted job's grace,
- * cs_ctx_preempt_after). Submissions are fed lazily: one pending SUBMIT
+ * advance reservation), STOP (the end of a preempted job's grace,
+ * cs_ctx_preempt_after), CANCEL (cs_cancel) and the failure model's FAIL
+ * and REPAIR (failures.c). Submissions are fed lazily: one pending SUBMIT
  * sits in the queue at a time, the next pushed when it pops, so the heap
  * holds at most (running jobs + 1) events besides wakeups and stops (it
  * grows as needed). Because the class decides order before the insertion
@@ -63,7 +64,7 @@ static void reset_results(cs_job *jobs, size_t n)
 		jobs[i].preemptions = 0;
 		jobs[i].preempted_s = 0;
 		jobs[i].flags &= ~(uint32_t)(CS_JOB_BACKFILLED | CS_JOB_RELEASED | CS_JOB_REJECTED |
-					     CS_JOB_PREEMPT_KILLED | CS_JOB_NODE_FAIL);
+					     CS_JOB_PREEMPT_KILLED | CS_JOB_NODE_FAIL | CS_JOB_CANCELLED);
 	}
 }
 
@@ -161,6 +162,12 @@ static int handle(cs_sched_ctx *c, const cs_event *e)
 		}
 	} else if (e->type == EV_STOP) {
 		trigger = cs_ctx_stop_due(c, e->data);
+	} else if (e->type == EV_XFER || e->type == EV_WORK || e->type == EV_LIMIT) {
+		cs_stage_event(c, e); /* a run that is over gets its END: that triggers the pass */
+		if (c->failed)
+			return 0;
+	} else if (e->type == EV_CANCEL) {
+		trigger = cs_ctx_cancel_due(c, e->data);
 	} else if (e->type == EV_FAIL || e->type == EV_REPAIR) {
 		trigger = cs_fail_event(c, e, L->next_submit >= c->njobs);
 		resubmit(c); /* before the pass their failure owes */
@@ -234,9 +241,39 @@ int cs_loop_resume(cs_sched_ctx *c)
 
 void cs_ctx_defer(cs_sched_ctx *c) { c->loop.deferred = 1; }
 
+int cs_engine_cancel(cs_sched_ctx *c, uint32_t jid, cs_time t)
+{
+	return cs_evq_push(&c->evq, t, WAKE_CLASS, EV_CANCEL, jid) < 0 ? -CS_ENOMEM : 0;
+}
+
+/* The run's cancellations queued, each checked; a run with any needs a
+ * policy that can take a waiting job out of its queue. 0 or -CS_E* with
+ * err. */
+static int queue_cancels(cs_sched_ctx *c, const cs_policy_ops *ops, const cs_cancel *cancels, size_t n, char *err,
+			 size_t errlen)
+{
+	if (n && !cs_policy_cancel_op(ops)) {
+		snprintf(err, errlen, "policy %s cannot cancel a waiting job (its ops table has no cancel, "
+			 "include/capsim/sched.h): a run with cancellations needs one", ops->name);
+		return -CS_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (cancels[i].jid >= c->njobs || cancels[i].t < -CS_TIME_LIMIT || cancels[i].t > CS_TIME_LIMIT) {
+			snprintf(err, errlen, "cancellation %zu: job %u of %zu, at %lld: no such job, or a time beyond "
+				 "2^40 s", i, cancels[i].jid, c->njobs, (long long)cancels[i].t);
+			return -CS_EINVAL;
+		}
+		if (cs_engine_cancel(c, cancels[i].jid, cancels[i].t) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -CS_ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* The whole run on a context set up by cs_engine_run or
  * cs_engine_run_nodes: every event, then every job must have started or
- * been rejected. */
+ * been rejected or cancelled. */
 static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_ops *ops, void *ps,
 		    char *err, size_t errlen)
 {
@@ -253,7 +290,7 @@ static int run_loop(cs_sched_ctx *c, const cs_engine_conv *cv, const cs_policy_o
 	}
 	for (size_t i = 0; i < c->njobs; i++) {
 		cs_job *j = &c->jobs[i];
-		if (j->start_s < 0 && !(j->flags & CS_JOB_REJECTED)) {
+		if (j->start_s < 0 && !cs_job_never_ran(j)) {
 			snprintf(err, errlen, "policy %s never started job %lld (line %u): "
 				 "the queue was left non-empty", ops->name, (long long)j->id, j->line);
 			return -CS_EINVAL;
@@ -294,6 +331,13 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 			   const cs_policy_ops *ops, void *ps, const cs_observer *obs,
 			   cs_engine_stats *st, char *err, size_t errlen)
 {
+	return cs_engine_run_cancels(jobs, n, procs, cv, ops, ps, obs, NULL, 0, st, err, errlen);
+}
+
+int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
+			  const cs_policy_ops *ops, void *ps, const cs_observer *obs,
+			  const cs_cancel *cancels, size_t ncancels, cs_engine_stats *st, char *err, size_t errlen)
+{
 	memset(st, 0, sizeof *st);
 	if (n > UINT32_MAX - 1) {
 		snprintf(err, errlen, "too many jobs (%zu)", n);
@@ -323,7 +367,9 @@ int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engi
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
-	int rc = run_loop(&c, cv, ops, ps, err, errlen);
+	int rc = queue_cancels(&c, ops, cancels, ncancels, err, errlen);
+	if (rc == 0)
+		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
 	free(c.run);
 	free(c.requeued);
@@ -350,7 +396,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 		return -CS_EINVAL;
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
 			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus,
-			   .fs = m->fail };
+			   .fs = m->fail, .sg = m->stage };
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;
@@ -508,6 +554,8 @@ int cs_engine_run_nodes(cs_job *jobs, size_t n, const cs_node_machine *m, const 
 {
 	cs_sched_ctx c;
 	int rc = nodes_open(&c, jobs, n, m, st, err, errlen);
+	if (rc == 0)
+		rc = queue_cancels(&c, ops, m->cancels, m->ncancels, err, errlen);
 	if (rc == 0)
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	nodes_close(&c);

@@ -26,11 +26,17 @@
 
 #include <stdlib.h>
 
+/* EV_CANCEL: a cancellation (cs_cancel), in the wakeups' class: after the
+ * submissions and ends of its time. */
 /* EV_STOP: a job signalled for preemption (cs_ctx_preempt_after) is
  * stopped at its grace's end, unless it ended by then. EV_FAIL and
  * EV_REPAIR: the failure model's (failures.c), in the wakeups' class: a
  * job that ends when a failure strikes has ended. */
-enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPAIR = 5 };
+enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPAIR = 5,
+       /* the staging model's (stage.c): a tier's transfer is due, a job's
+	* work is done, a job's time limit */
+       EV_XFER = 6, EV_WORK = 7, EV_LIMIT = 8,
+       EV_CANCEL = 9 /* a cancellation (cs_cancel) */ };
 
 /* A wakeup a policy asked for comes after the ends and submissions of its
  * time, so the pass it triggers sees them all; so does a grace's end
@@ -186,6 +192,7 @@ struct cs_sched_ctx {
 	struct pw_ev *pw_tmp;  /* scratch: the holds' draws */
 	size_t pw_tmp_cap;
 	struct cs_failsim *fs;  /* the failure model (cs_node_machine.fail), or NULL */
+	struct cs_stagesim *sg; /* the staging model (cs_node_machine.stage), or NULL */
 	/* the event loop between calls (engine.c; a live run advances it in
 	 * steps: cs_engine_advance) */
 	struct cs_loop {
@@ -211,6 +218,14 @@ static inline cs_time cs_run_est_end(const cs_sched_ctx *c, uint32_t jid)
 	if (c->stop_at && c->stop_at[jid] >= 0 && c->stop_at[jid] < e)
 		e = c->stop_at[jid];
 	return e;
+}
+
+/* Is job jid not a waiting job (out of range, started, not yet submitted,
+ * rejected or cancelled)? What a policy may start, hold or plan. */
+static inline int cs_ctx_not_waiting(const cs_sched_ctx *c, uint32_t jid)
+{
+	return jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
+	       (c->jobs[jid].flags & (CS_JOB_REJECTED | CS_JOB_CANCELLED));
 }
 
 static inline void observe(const cs_sched_ctx *c, unsigned what, uint32_t jid)
@@ -242,6 +257,10 @@ int cs_loop_resume(cs_sched_ctx *c);
 /* During a pass: the policy cannot decide yet (it waits for an external
  * scheduler); the pass stays open when it returns. */
 void cs_ctx_defer(cs_sched_ctx *c);
+/* Queue a cancellation of job jid at time t (cs_cancel; t no earlier
+ * than the last event handled, jid < the run's jobs): 0 or -CS_ENOMEM. The
+ * policy must have a cancel op should the job wait then. */
+int cs_engine_cancel(cs_sched_ctx *c, uint32_t jid, cs_time t);
 /* The time of the next event, or CS_TIME_MAX if none is queued. */
 cs_time cs_engine_next_time(const cs_sched_ctx *c);
 void cs_engine_close(cs_sched_ctx *c);
@@ -262,6 +281,11 @@ void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
  * seconds added to its preempted_s; else it ends now, `flag` set. The
  * observer is told `what`. The caller counts it. */
 void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, unsigned what);
+/* A cancellation of job jid now (an EV_CANCEL event; cs_cancel): a
+ * running job stops, a waiting one leaves the policy's queue (its cancel
+ * op, which the run has) and the engine's books; else nothing. 1 if the
+ * job was cancelled (a pass is owed), else 0. */
+int cs_ctx_cancel_due(cs_sched_ctx *c, uint32_t jid);
 /* The grace of a job signalled for preemption ends now (an EV_STOP
  * event): stop it as cs_ctx_preempt would, unless it already ended or was
  * stopped otherwise. 1 if it was stopped, else 0. */
@@ -315,6 +339,8 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
 #define FMEMO_SIZE 1024u /* shapes that did not fit, kept (open addressing; full: no more kept) */
+/* Job jid will never hold again (it was cancelled): its kept hold goes. */
+void cs_place_forget(cs_sched_ctx *c, uint32_t jid);
 /* The kept holds and what cs_place_masks made for them. */
 void cs_place_free_memo(cs_sched_ctx *c);
 
@@ -522,5 +548,19 @@ int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted);
 int cs_fail_stale_end(cs_sched_ctx *c, uint32_t jid, cs_time t);
 /* What is down, as pieces given back at their repairs, sorted by time. */
 size_t cs_fail_pieces(cs_sched_ctx *c, struct cs_fail_piece **out);
+
+/* --- stage.c: stage-in and stage-out (capsim/stage.h; needs c->sg) --- */
+
+/* Does job jid move data (then its run is staged: cs_stage_begin)? */
+int cs_stage_staged(const cs_sched_ctx *c, uint32_t jid);
+/* Job jid starts now, its nodes taken: its stage-in begins (or its work,
+ * without input). 0 or -CS_ENOMEM. */
+int cs_stage_begin(cs_sched_ctx *c, uint32_t jid);
+/* Job jid's run stops now (a preemption or a failure): its transfer under
+ * way is cancelled. 0 or -CS_ENOMEM. */
+int cs_stage_stop(cs_sched_ctx *c, uint32_t jid);
+/* An EV_XFER, EV_WORK or EV_LIMIT event; a job whose run is over gets its
+ * END event at this second. Out of memory sets c->failed. */
+void cs_stage_event(cs_sched_ctx *c, const cs_event *e);
 
 #endif

@@ -396,7 +396,7 @@ void cs_failsim_free(cs_failsim *f)
 	for (size_t i = 0; f->maint_nodes && i < f->nmaint; i++)
 		free(f->maint_nodes[i]);
 	void *p[] = { f->node_type, f->type_gpus, f->src, f->st, f->node_down, f->gpu_down, f->held, f->downs,
-		      f->log, f->pieces, f->stale, f->stale_n, f->victims, f->freed, f->ck_int, f->ck_cost,
+		      f->log, f->changes, f->pieces, f->stale, f->stale_n, f->victims, f->freed, f->ck_int, f->ck_cost,
 		      f->work_left, f->lost_s, f->ckpt_s, f->fail_run_s, f->kills, f->ckpt_n, f->rule_jobs, f->rule_interval,
 		      f->resv, f->all_resv, f->maint_nodes, f->maint_n, f->rec_node };
 	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
@@ -446,6 +446,21 @@ static void log_down(cs_failsim *f, cs_time t, int32_t delta)
 	f->log[f->nlog++] = (fdown){ t, f->down_gpus };
 }
 
+/* delta GPUs of node v go out of (> 0) or back into service now: the
+ * totals' log, and the node's change for timeseries.csv. */
+static void note_down(cs_sched_ctx *c, uint32_t v, int32_t delta)
+{
+	cs_failsim *f = c->fs;
+	if (!delta)
+		return;
+	log_down(f, c->now, delta);
+	if (grow((void **)&f->changes, &f->capchanges, f->nchanges + 1, sizeof *f->changes) < 0) {
+		c->failed = -CS_ENOMEM;
+		return;
+	}
+	f->changes[f->nchanges++] = (cs_fail_down){ c->now, v, delta };
+}
+
 /* Take part (free now) of node v for the model. */
 static void hold(cs_sched_ctx *c, cs_slot *part)
 {
@@ -454,6 +469,7 @@ static void hold(cs_sched_ctx *c, cs_slot *part)
 		return;
 	cs_placement p = { part, 1, 1 };
 	cs_alloc_take(c->A, &p); /* cannot fail: free now */
+	cs_place_node_changed(c, part->node, 0);
 	cs_slot *h = &f->held[part->node];
 	if (!h->gpu_mask && !h->cores && !h->mem_mib)
 		f->downs[f->ndowns++] = part->node;
@@ -462,7 +478,7 @@ static void hold(cs_sched_ctx *c, cs_slot *part)
 	h->mem_mib += part->mem_mib;
 	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
 		h->core_mask[w] |= part->core_mask[w];
-	log_down(f, c->now, (int32_t)cs_slot_gpus(part));
+	note_down(c, part->node, (int32_t)cs_slot_gpus(part));
 }
 
 /* Does job jid hold anything on node v (any GPU of mask, or anything if mask is 0)? */
@@ -588,7 +604,7 @@ static int repair(cs_sched_ctx *c)
 			cs_placement p = { &back, 1, 1 };
 			cs_alloc_release(c->A, &p);
 			cs_place_node_changed(c, v, 1);
-			log_down(f, c->now, -(int32_t)cs_slot_gpus(&back));
+			note_down(c, v, -(int32_t)cs_slot_gpus(&back));
 			f->freed[nf++] = v;
 		}
 		*h = (cs_slot){ .node = v, .gpu_mask = keep };

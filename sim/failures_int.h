@@ -62,6 +62,8 @@ struct cs_failsim {
 	int32_t down_gpus;
 	fdown *log;
 	size_t nlog, caplog;
+	cs_fail_down *changes;  /* per node, in time order (cs_failsim_down_changes) */
+	size_t nchanges, capchanges;
 	/* the down resources' give-backs at their repairs, by time
 	 * (cs_fail_pieces), made again when dirty */
 	struct cs_fail_piece *pieces;

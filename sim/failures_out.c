@@ -290,3 +290,9 @@ void cs_failsim_csv_row(FILE *out, const cs_failsim *f, size_t i)
 {
 	fprintf(out, ",%u,%lld,%lld", f->kills[i], (long long)f->lost_s[i], (long long)f->ckpt_s[i]);
 }
+
+size_t cs_failsim_down_changes(const cs_failsim *f, const cs_fail_down **out)
+{
+	*out = f->changes;
+	return f->nchanges;
+}

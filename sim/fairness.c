@@ -68,7 +68,7 @@ typedef struct ev {
 
 static int counts(const cs_fair_in *in, const cs_job *j, size_t i)
 {
-	return j->start_s >= 0 && j->end_s >= j->start_s && !(j->flags & CS_JOB_REJECTED) &&
+	return j->start_s >= 0 && j->end_s >= j->start_s && !cs_job_never_ran(j) &&
 	       in->project[i] != CS_FAIR_NONE && in->project[i] < in->nprojects && in->units[i] > 0;
 }
 

@@ -396,8 +396,38 @@ static int project_table(const gen *g, size_t n, cs_gen_project **out)
 	return 0;
 }
 
+/* One data size of a job (bytes, whole MB) from the staging stream. */
+static int64_t draw_size(rng *r, const cs_gen_size *z, const cs_jrec *rec)
+{
+	double n = z->per == CS_GEN_PER_GPU ? (double)rec->nodes * rec->gpus_per_node
+		   : z->per == CS_GEN_PER_NODE ? (double)rec->nodes : 1;
+	double mb = z->median_gb * exp(z->sigma * normal(r)) * n * 1000.0;
+	return mb >= 1e11 ? (int64_t)1e17 : (int64_t)llround(mb) * 1000000; /* below the CSV's 10^9 GB */
+}
+
+/* A job of class c stages (staging on, and c has data): its sizes and
+ * tier. */
+static int draw_data(rng *r, const cs_gen_class *c, cs_trace *out, cs_jrec *rec)
+{
+	if (!c->data_tier)
+		return 0;
+	rec->stage_in_b = draw_size(r, &c->data_in, rec);
+	rec->stage_out_b = draw_size(r, &c->data_out, rec);
+	int32_t k = cs_names_intern(&out->tiers, c->data_tier, strlen(c->data_tier));
+	if (k < 0)
+		return -CS_ENOMEM;
+	rec->stage_tier = (uint32_t)k + 1;
+	return 0;
+}
+
 int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
 			     cs_gen_project **projects, char *err, size_t errlen)
+{
+	return cs_gen_generate_staged(m, seed, days, projects_scale, 0, out, projects, err, errlen);
+}
+
+int cs_gen_generate_staged(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, int staging,
+			   cs_trace *out, cs_gen_project **projects, char *err, size_t errlen)
 {
 	if (projects)
 		*projects = NULL;
@@ -414,8 +444,19 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
 		return -CS_EINVAL;
 	}
 	const cs_gen_spec *s = cs_gen_model_spec(m);
+	int with_data = 0;
+	for (int c = 0; c < s->nclasses; c++)
+		with_data |= s->classes[c].data_tier != NULL;
+	if (staging && !with_data) {
+		snprintf(err, errlen, "generate: --staging: no class of model %s has a data: section (what its jobs "
+			 "stage; docs/gen.md)", s->name);
+		return -CS_EINVAL;
+	}
 	gen g = { .s = s, .err = err, .errlen = errlen };
 	rng_seed(&g.r, seed);
+	/* the data sizes' own stream: the jobs drawn are the same with or without them */
+	rng data_r;
+	rng_seed(&data_r, seed ^ 0x7374616765000000u);
 	int rc = make_projects(&g, days, projects_scale);
 	double *per_day = calloc((size_t)s->nparts, sizeof *per_day);
 	double daysum = 0;
@@ -475,6 +516,8 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
 					rec.qos = qos_idx[ci];
 				else if ((rec.qos = cs_names_intern(&out->qos, c->qos, strlen(c->qos))) < 0)
 					rc = -CS_ENOMEM;
+				if (rc == 0 && staging)
+					rc = draw_data(&data_r, c, out, &rec);
 				if (rc == 0)
 					rc = cs_trace_push(out, &rec);
 			}
@@ -487,6 +530,8 @@ int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, dou
 		for (size_t i = 0; i < out->n; i++)
 			out->jobs[i].id = (int64_t)i + 1;
 		rc = set_meta(out, m, seed, days, projects_scale);
+		if (rc == 0 && staging)
+			rc = cs_trace_meta_set(out, "staging", "yes");
 	}
 	if (rc == 0 && projects)
 		rc = project_table(&g, out->projects.n, projects);

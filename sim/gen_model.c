@@ -240,10 +240,49 @@ static int class_find(const cs_gen_spec *s, const char *name)
 	return -1;
 }
 
+/* One of a class's data sizes (data.in, data.out). */
+static int data_size(ld *l, struct fy_node *map, const char *path, const char *key, cs_gen_size *z)
+{
+	static const char *const keys[] = { "median_gb", "sigma", "per", NULL };
+	static const char *const pers[] = { "job", "gpu", "node" };
+	fld g, h;
+	const char *per = "job";
+	int rc;
+	if ((rc = field(l, map, path, key, 1, &g)) < 0 || (rc = need_map(l, &g, keys)) < 0 ||
+	    (rc = req_num(l, g.val, g.path, "median_gb", 0, 0, 1e6, &z->median_gb)) < 0 ||
+	    (rc = req_num(l, g.val, g.path, "sigma", 0, 0, 5, &z->sigma)) < 0)
+		return rc;
+	if ((rc = field(l, g.val, g.path, "per", 0, &h)) == 1 && (rc = get_str(l, &h, &per)) < 0)
+		return rc;
+	for (z->per = 0; z->per < 3 && strcmp(per, pers[z->per]) != 0; z->per++)
+		;
+	return z->per < 3 ? 0 : FAILV(l, -CS_EINVAL, &h, "expected job, gpu or node, got '%s'", per);
+}
+
+/* A class's optional data: section. */
+static int class_data(ld *l, const fld *f, cs_gen_class *c)
+{
+	static const char *const keys[] = { "tier", "in", "out", NULL };
+	fld g, h;
+	int rc = field(l, f->val, f->path, "data", 0, &g);
+	if (rc <= 0)
+		return rc;
+	if ((rc = need_map(l, &g, keys)) < 0 || (rc = req_str(l, g.val, g.path, "tier", &c->data_tier)) < 0 ||
+	    (rc = data_size(l, g.val, g.path, "in", &c->data_in)) < 0 ||
+	    (rc = data_size(l, g.val, g.path, "out", &c->data_out)) < 0)
+		return rc;
+	if (!*c->data_tier || strpbrk(c->data_tier, ",\r\n")) {
+		field(l, g.val, g.path, "tier", 1, &h);
+		return FAILV(l, -CS_EINVAL, &h, "'%s' is not a tier name (empty, or a comma or line break in it)",
+			     c->data_tier);
+	}
+	return 0;
+}
+
 static int load_class(ld *l, const fld *f, int i)
 {
 	static const char *const keys[] = { "name", "qos", "gpus", "nodes", "runtime", "limit", "failed", "cancelled",
-					    NULL };
+					    "data", NULL };
 	static const char *const rk[] = { "median_s", "sigma", "min_s", NULL };
 	static const char *const lk[] = { "factor_median", "factor_sigma", "round_s", NULL };
 	cs_gen_spec *s = &l->m->s;
@@ -280,7 +319,7 @@ static int load_class(ld *l, const fld *f, int i)
 		field(l, f->val, f->path, "cancelled", 1, &g);
 		return FAILV(l, -CS_EINVAL, &g, "failed + cancelled must be <= 1, got %g", c->failed + c->cancelled);
 	}
-	return 0;
+	return class_data(l, f, c);
 }
 
 static int part_find(const cs_gen_spec *s, const char *name)

@@ -136,6 +136,7 @@ int cs_live_new(cs_live **out, const cs_live_opts *o, char *err, size_t errlen)
 		return rc;
 	}
 	L->fit.gm = &L->gm;
+	L->sets.base = L->gm.npartitions; /* the engine's partitions, then the sets */
 	L->fit.cap = L->nm.layout.nnodes;
 	L->fit.slots = malloc((L->fit.cap + 1) * sizeof *L->fit.slots);
 	L->pnames = malloc(((size_t)L->gm.ncluster + 1) * sizeof *L->pnames);
@@ -195,6 +196,7 @@ void cs_live_free(cs_live *L)
 	free(L->dec_nodes);
 	free(L->pin_first);
 	free(L->pin_nodes);
+	cs_partsets_free(&L->sets);
 	free(L);
 }
 
@@ -220,6 +222,71 @@ static int name_index(cs_names *ns, const char *s, int32_t *out)
 		return 0;
 	*out = cs_names_intern(ns, s, strlen(s));
 	return *out < 0 ? -CS_ENOMEM : 0;
+}
+
+/* "partition: 'NAME'[ (in 'LIST')] is not a partition of CLUSTER (one of:
+ * ...)": -CS_EINVAL. */
+static int not_a_partition(const cs_live *L, const char *name, size_t len, const char *list, char *err, size_t errlen)
+{
+	char names[512] = "";
+	for (uint32_t p = 0, w = 0; p < L->gm.ncluster && w < sizeof names; p++)
+		w += (uint32_t)snprintf(names + w, sizeof names - w, "%s%s", p ? ", " : "", L->pnames[p]);
+	snprintf(err, errlen, "partition: '%.*s'%s%s%s is not a partition of %s (one of: %s)", (int)len, name,
+		 list ? " (in '" : "", list ? list : "", list ? "')" : "", cs_cluster_name(L->c), names);
+	return -CS_EINVAL;
+}
+
+/* A job's partition: one of the cluster's, or a list of them (Slurm's
+ * --partition=a,b: "a,b", or "a|b" as capsim's CSV writes it; each a
+ * partition of the cluster, at most CS_PARTSET_MAX), held among the
+ * trace's partition names as Slurm spells it, "a,b", as the CSV reader
+ * holds it. *out its name's index (-1: none): 0 or -CS_E* with err. */
+static int partition_of(cs_live *L, const char *name, int32_t *out, char *err, size_t errlen)
+{
+	*out = -1;
+	if (!name || !*name)
+		return 0;
+	if (!strpbrk(name, ",|")) {
+		*out = cs_names_find(&L->names.partitions, name);
+		if (*out < 0 || (uint32_t)*out >= L->gm.ncluster)
+			return not_a_partition(L, name, strlen(name), NULL, err, errlen);
+		return 0;
+	}
+	char *list = strdup(name);
+	if (!list)
+		return oom(err, errlen);
+	for (char *c = list; (c = strchr(c, '|')) != NULL;)
+		*c = ',';
+	int32_t seen[CS_PARTSET_MAX];
+	int k = 0, rc = 0;
+	for (const char *p = list; rc == 0;) {
+		size_t len = strcspn(p, ",");
+		int32_t x = -1;
+		for (uint32_t q = 0; q < L->gm.ncluster && x < 0; q++)
+			if (strlen(L->pnames[q]) == len && !strncmp(p, L->pnames[q], len))
+				x = (int32_t)q;
+		int dup = 0;
+		for (int i = 0; i < k; i++)
+			dup |= seen[i] == x;
+		if (!len) {
+			snprintf(err, errlen, "partition: '%s' has an empty name in its list (expected a,b,...)", name);
+			rc = -CS_EINVAL;
+		} else if (x < 0) {
+			rc = not_a_partition(L, p, len, name, err, errlen);
+		} else if (!dup && k == CS_PARTSET_MAX) {
+			snprintf(err, errlen, "partition: '%s' names more than %d partitions", name, CS_PARTSET_MAX);
+			rc = -CS_EINVAL;
+		} else if (!dup) {
+			seen[k++] = x;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (rc == 0 && (*out = cs_names_intern(&L->names.partitions, list, strlen(list))) < 0)
+		rc = oom(err, errlen);
+	free(list);
+	return rc;
 }
 
 /* The record of submission j, checked (not yet accepted): its names
@@ -251,18 +318,10 @@ static int make_record(cs_live *L, const cs_live_job *j, cs_jrec *r, char *err, 
 		snprintf(err, errlen, "time_limit: %lld: must be > 0, or -1 for none", (long long)j->time_limit_s);
 		return -CS_EINVAL;
 	}
-	int32_t part = -1;
-	if (j->partition && *j->partition) {
-		part = cs_names_find(&L->names.partitions, j->partition);
-		if (part < 0) {
-			char list[512] = "";
-			for (uint32_t p = 0, w = 0; p < L->gm.ncluster && w < sizeof list; p++)
-				w += (uint32_t)snprintf(list + w, sizeof list - w, "%s%s", p ? ", " : "", L->pnames[p]);
-			snprintf(err, errlen, "partition: '%s' is not a partition of %s (one of: %s; serve takes one "
-				 "partition a job)", j->partition, cs_cluster_name(L->c), list);
-			return -CS_EINVAL;
-		}
-	}
+	int32_t part;
+	int rc = partition_of(L, j->partition, &part, err, errlen);
+	if (rc < 0)
+		return rc;
 	*r = (cs_jrec){ .id = j->id, .submit_s = submit, .start_s = -1, .runtime_s = j->runtime_s,
 			.time_limit_s = j->time_limit_s, .nodes = j->nodes, .gpus_per_node = j->gpus_per_node,
 			.cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
@@ -310,16 +369,26 @@ static int convert(cs_live *L, const cs_jrec *r, cs_job *out, char *err, size_t 
 	cs_job *jobs;
 	size_t n;
 	cs_workload_stats st;
-	int rc = cs_workload_from_trace(&one, &L->o.wconv, L->pnames, L->gm.ncluster, L->gm.gpu_part, NULL,
+	cs_partsets one_set = { .base = L->sets.base };
+	int rc = cs_workload_from_trace(&one, &L->o.wconv, L->pnames, L->gm.ncluster, L->gm.gpu_part, &one_set,
 					cs_gpumap_fits_empty, &L->fit, &jobs, &n, &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (n == 1) {
+		/* a job of several partitions: its set among the run's, the same
+		 * set (the same partitions in the same order) the same index */
 		*out = jobs[0];
 		free(jobs);
-		return 0;
+		uint32_t s = 0;
+		if (one_set.n)
+			rc = cs_partsets_intern(&L->sets, one_set.parts, one_set.first[1], &L->sets_cap, &s);
+		if (one_set.n && rc == 0)
+			out->partition = (int32_t)(L->sets.base + s);
+		cs_partsets_free(&one_set);
+		return rc < 0 ? oom(err, errlen) : 0;
 	}
 	free(jobs);
+	cs_partsets_free(&one_set);
 	int why = 0;
 	while (why < CS_DROP_N && !st.dropped[why])
 		why++;
@@ -416,6 +485,16 @@ static cs_live_state state_of(const cs_live *L, uint32_t in)
 	return j->submit_s < L->now ? CS_LIVE_WAITING : CS_LIVE_PENDING;
 }
 
+/* The partition a job shows: the one it started in, for a job submitted
+ * to several (as jobs.csv gives it), else as it was submitted. */
+static const char *partition_shown(const cs_live *L, const cs_jrec *r, const cs_job *j, int ran)
+{
+	if (ran && r->partition >= 0 && (uint32_t)r->partition >= L->gm.ncluster && j->partition >= 0 &&
+	    (uint32_t)j->partition < L->gm.ncluster)
+		return L->pnames[j->partition];
+	return cs_names_get(&L->names.partitions, r->partition);
+}
+
 int cs_live_info_of(const cs_live *L, int64_t id, cs_live_info *o)
 {
 	int64_t in = cs_live_input_of(L, id);
@@ -436,7 +515,7 @@ int cs_live_info_of(const cs_live *L, int64_t id, cs_live_info *o)
 			     .project = r->project >= 0 ? cs_names_get(&L->names.projects, r->project) : "",
 			     .user = r->user >= 0 ? cs_names_get(&L->names.users, r->user) : "",
 			     .qos = r->qos >= 0 ? cs_names_get(&L->names.qos, r->qos) : "",
-			     .partition = r->partition >= 0 ? L->pnames[r->partition] : "",
+			     .partition = partition_shown(L, r, j, ran),
 			     .slots = ran ? R->slots + R->off[R->jid_of[in]] : NULL };
 	return 0;
 }
@@ -595,6 +674,14 @@ static void emit(cs_live *L, unsigned what, int64_t id)
 		L->obs_fn(L->obs_ctx, L->now, what, id);
 }
 
+int cs_live_no_cancel(const cs_live *L, int64_t id, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "job: job %lld is waiting and policy %s cannot cancel a waiting job (its ops table has "
+		 "no cancel, include/capsim/sched.h): cancel it before its submission time or once it runs",
+		 (long long)id, L->ops->name);
+	return -CS_EINVAL;
+}
+
 int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen)
 {
 	int64_t in = cs_live_input_of(L, id);
@@ -613,22 +700,26 @@ int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen)
 		emit(L, CS_LIVE_OBS_CANCEL, id);
 		return 0;
 	}
-	if (s == CS_LIVE_WAITING && !L->o.external) {
-		snprintf(err, errlen, "job: job %lld is waiting; serve cancels a job before its submission time or while "
-			 "it runs, not while a policy queues it (a policy's queue has no removal; docs/serve.md)",
-			 (long long)id);
-		return -CS_EINVAL;
-	}
+	if (s == CS_LIVE_WAITING && !L->o.external && !cs_policy_cancel_op(L->ops))
+		return cs_live_no_cancel(L, id, err, errlen);
 	if (s != CS_LIVE_WAITING && s != CS_LIVE_RUNNING) {
 		snprintf(err, errlen, "job: job %lld has ended (%s)", (long long)id, cs_live_state_names[s]);
+		return -CS_EINVAL;
+	}
+	uint32_t jid = L->run->jid_of[in];
+	if (!cs_lrun_cancellable(L->run, jid, L->now)) {
+		/* its end at now comes before a cancellation at now */
+		snprintf(err, errlen, "job: job %lld ends at now (%lld): there is no run left to cancel", (long long)id,
+			 (long long)L->now);
 		return -CS_EINVAL;
 	}
 	size_t cap = L->capcancel;
 	if (cs_live_grow((void **)&L->cancels, &cap, L->ncancel + 1, sizeof *L->cancels) < 0)
 		return oom(err, errlen);
 	L->capcancel = cap;
+	if (cs_lrun_cancel(L->run, jid, L->now) < 0)
+		return oom(err, errlen);
 	L->cancels[L->ncancel++] = (struct live_cancel){ L->now, (uint32_t)in };
-	cs_lrun_cancel(L->run, L->run->jid_of[in], L->now);
 	L->inflag[in] |= IN_CANCELLED;
 	emit(L, CS_LIVE_OBS_CANCEL, id);
 	return 0;

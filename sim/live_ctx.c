@@ -1,23 +1,34 @@
 /* capsim: what a live run does to the engine beyond a policy's context
  * (engine_int.h; used by sim/live.c): start a job on nodes an external
- * scheduler names, end a running job now (a cancellation). */
+ * scheduler names. */
 #include "engine_int.h"
 #include "live_int.h"
 
 #include <stdio.h>
 
-int cs_live_ctx_waiting(const cs_sched_ctx *c, uint32_t jid)
+int cs_live_ctx_waiting(const cs_sched_ctx *c, uint32_t jid) { return !cs_ctx_not_waiting(c, jid); }
+
+/* A job of set s (several partitions) runs in one of them: the first, in
+ * its order, whose node types hold every one of nodes[0..n), or -1. */
+static int32_t set_partition_of(const cs_sched_ctx *c, int32_t s, const uint32_t *nodes, uint32_t n)
 {
-	if (jid >= c->njobs)
-		return 0;
-	const cs_job *j = &c->jobs[jid];
-	return j->start_s < 0 && j->submit_s <= c->now && !(j->flags & CS_JOB_REJECTED);
+	const cs_partsets *ps = c->sets;
+	uint32_t k = ps->first[s + 1] - ps->first[s];
+	uint64_t which = k < 64 ? (1ull << k) - 1 : ~0ull;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t on = 0;
+		for (uint32_t m = 0; m < k; m++)
+			if (cs_place_member(c, s, 1ull << m, nodes[i]) == (int)m)
+				on |= 1ull << m;
+		which &= on;
+	}
+	return which ? ps->parts[ps->first[s] + (uint32_t)__builtin_ctzll(which)] : -1;
 }
 
 int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, uint32_t n, unsigned how, char *why,
 			 size_t len)
 {
-	const cs_job *j = &c->jobs[jid];
+	cs_job *j = &c->jobs[jid];
 	if (n != j->nodes) {
 		snprintf(why, len, "nodes: %u given, the job asks for %u", n, j->nodes);
 		return -CS_EINVAL;
@@ -40,6 +51,12 @@ int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, u
 				return -CS_EINVAL;
 			}
 	}
+	int32_t s = cs_partset_of(c->sets, j->partition), part = j->partition;
+	if (s >= 0 && (part = set_partition_of(c, s, nodes, n)) < 0) {
+		snprintf(why, len, "nodes: a job of several partitions runs in one of them: none of its partitions "
+			 "holds all these nodes");
+		return -CS_EINVAL;
+	}
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	int rc = cs_alloc_try_on(c->A, &rq, nodes, n, &p);
@@ -51,29 +68,9 @@ int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, u
 		snprintf(why, len, "nodes: the allocator refuses them for this job");
 		return rc;
 	}
+	j->partition = part; /* the one it starts in (commit bills it there) */
 	return cs_ctx_commit_start(c, jid, how, 0);
-}
-
-void cs_live_ctx_stop(cs_sched_ctx *c, uint32_t jid)
-{
-	cs_job *j = &c->jobs[jid];
-	cs_ctx_run_remove(c, jid);
-	cs_ctx_free_resources(c, jid);
-	if (c->stop_at)
-		c->stop_at[jid] = -1;
-	/* its end event, still queued at the old end, then finds end_s
-	 * changed and does nothing */
-	j->runtime_s = c->now - j->start_s;
-	j->end_s = c->now;
-	/* a pass now, after the time's ends and submissions: what it held is free */
-	if (cs_evq_push(&c->evq, c->now, WAKE_CLASS, EV_WAKE, 0) < 0)
-		c->failed = -CS_ENOMEM;
 }
 
 cs_alloc *cs_live_ctx_alloc(const cs_sched_ctx *c) { return c->A; }
 
-void cs_live_ctx_clock(cs_sched_ctx *c, cs_time now)
-{
-	if (now > c->now)
-		c->now = now;
-}

@@ -6,19 +6,13 @@
 #include "capsim/sched.h"
 
 /* --- live_ctx.c: the engine beyond a policy's context --- */
-/* Is job jid submitted and neither started nor rejected? */
+/* Is job jid submitted and neither started, rejected nor cancelled? */
 int cs_live_ctx_waiting(const cs_sched_ctx *c, uint32_t jid);
 /* Start waiting job jid now on exactly nodes[0..n) (its per-node share on
  * each), `how` as cs_ctx_start: 0; -CS_ENOFIT or -CS_EINVAL with the
  * reason in why, nothing changed. */
 int cs_live_ctx_start_on(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, uint32_t n, unsigned how, char *why,
 			 size_t len);
-/* Running job jid ends now (cancelled): its resources free, its run time
- * cut to now, a pass now. */
-void cs_live_ctx_stop(cs_sched_ctx *c, uint32_t jid);
-/* The engine's clock to `now`, every event before it handled (between
- * events it reads the last one's time). */
-void cs_live_ctx_clock(cs_sched_ctx *c, cs_time now);
 /* The run's allocator (what is free, node by node). */
 cs_alloc *cs_live_ctx_alloc(const cs_sched_ctx *c);
 

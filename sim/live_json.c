@@ -43,8 +43,8 @@ int cs_live_json_int(const json_t *o, const char *key, int64_t lo, int64_t hi, i
 }
 
 /* A string member (absent: NULL); names hold no commas or line breaks, as
- * in capsim's CSV. */
-static int str_of(const json_t *o, const char *key, const char **v, char *err, size_t errlen)
+ * in capsim's CSV, but a list's commas (or '|') separate its names. */
+static int str_or_list_of(const json_t *o, const char *key, int list, const char **v, char *err, size_t errlen)
 {
 	const json_t *x = json_object_get(o, key);
 	*v = NULL;
@@ -55,11 +55,17 @@ static int str_of(const json_t *o, const char *key, const char **v, char *err, s
 		return -CS_EINVAL;
 	}
 	*v = json_string_value(x);
-	if (strlen(*v) != json_string_length(x) || strpbrk(*v, ",\n\r|")) {
-		snprintf(err, errlen, "%s: a name may not hold a comma, a '|', a line break or a NUL", key);
+	if (strlen(*v) != json_string_length(x) || strpbrk(*v, list ? "\n\r" : ",\n\r|")) {
+		snprintf(err, errlen, "%s: a name may not hold %sa line break or a NUL", key,
+			 list ? "" : "a comma, a '|', ");
 		return -CS_EINVAL;
 	}
 	return 0;
+}
+
+static int str_of(const json_t *o, const char *key, const char **v, char *err, size_t errlen)
+{
+	return str_or_list_of(o, key, 0, v, err, errlen);
 }
 
 int cs_live_job_parse(const json_t *o, cs_live_job *j, const char *const *extra, const char **field, char *err,
@@ -105,7 +111,7 @@ int cs_live_job_parse(const json_t *o, cs_live_job *j, const char *const *extra,
 	CHECK("project", str_of(o, "project", &j->project, err, errlen));
 	CHECK("user", str_of(o, "user", &j->user, err, errlen));
 	CHECK("qos", str_of(o, "qos", &j->qos, err, errlen));
-	CHECK("partition", str_of(o, "partition", &j->partition, err, errlen));
+	CHECK("partition", str_or_list_of(o, "partition", 1, &j->partition, err, errlen)); /* a, or a,b */
 	CHECK("state", str_of(o, "state", &state, err, errlen));
 	CHECK("topology", str_of(o, "topology", &topo, err, errlen));
 #undef CHECK

@@ -16,9 +16,10 @@
 
 /* --- as a batch run's result --- */
 
-static int copy_names(cs_names *to, const cs_names *from)
+/* The first n names of from (all: SIZE_MAX) into to. */
+static int copy_names(cs_names *to, const cs_names *from, size_t n)
 {
-	for (size_t i = 0; i < from->n; i++)
+	for (size_t i = 0; i < from->n && i < n; i++)
 		if (cs_names_intern(to, from->v[i], strlen(from->v[i])) < 0)
 			return -CS_ENOMEM;
 	return 0;
@@ -50,9 +51,12 @@ int cs_live_result(cs_live *L, cs_run_result *r, char *err, size_t errlen)
 	memcpy(r->placement_off, R->off, (R->n + 1) * sizeof *r->placement_off);
 	memcpy(r->placements, R->slots, R->off[R->n] * sizeof *r->placements);
 	cs_trace_init(r->trace);
-	if (copy_names(&r->trace->projects, &L->names.projects) < 0 || copy_names(&r->trace->users, &L->names.users) < 0 ||
-	    copy_names(&r->trace->qos, &L->names.qos) < 0 ||
-	    copy_names(&r->trace->partitions, &L->names.partitions) < 0)
+	/* the partitions the cluster's (as a batch run's result holds them: a
+	 * job of several that never started shows none) */
+	if (copy_names(&r->trace->projects, &L->names.projects, SIZE_MAX) < 0 ||
+	    copy_names(&r->trace->users, &L->names.users, SIZE_MAX) < 0 ||
+	    copy_names(&r->trace->qos, &L->names.qos, SIZE_MAX) < 0 ||
+	    copy_names(&r->trace->partitions, &L->names.partitions, L->gm.ncluster) < 0)
 		goto oom;
 	if (R->billing) {
 		if (!(r->billing = malloc((R->n + 1) * sizeof *r->billing)))
@@ -100,7 +104,7 @@ static json_t *job_json(const cs_live *L, uint32_t in)
 			 (json_int_t)r->mem_per_node_mib, "time_limit", (json_int_t)r->time_limit_s, "runtime",
 			 (json_int_t)r->runtime_s, "project", cs_names_get(&L->names.projects, r->project), "user",
 			 cs_names_get(&L->names.users, r->user), "qos", cs_names_get(&L->names.qos, r->qos), "partition",
-			 r->partition >= 0 ? L->pnames[r->partition] : "", "state", cs_state_names[r->state],
+			 cs_names_get(&L->names.partitions, r->partition), "state", cs_state_names[r->state],
 			 "topology", cs_native_topology_text(r->topo, r->max_leaves, tb, sizeof tb), "dropped",
 			 (L->inflag[in] & IN_DROPPED) != 0);
 }

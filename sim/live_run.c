@@ -78,19 +78,33 @@ static void live_pass(void *state, cs_sched_ctx *c)
 		cs_ctx_defer(c);
 }
 
+/* An external scheduler's queue is the engine's waiting jobs: nothing to
+ * do. A capsim policy has a cancel op: cs_live_cancel and the replay
+ * refuse a waiting job's cancellation otherwise. */
+static void live_cancel(void *state, uint32_t jid)
+{
+	struct lrun *R = state;
+	const cs_live *L = R->L;
+	cs_policy_cancel_fn *f = L->o.external ? NULL : cs_policy_cancel_op(L->ops);
+	if (f)
+		f(R->ips, jid);
+}
+
 static const cs_policy_ops live_ops = {
 	.abi = CS_POLICY_ABI,
 	.name = "live",
 	.summary = "a live run's wrapper: pinned jobs, an external scheduler, or the policy asked for",
 	.submit = live_submit,
 	.pass = live_pass,
+	.cancel = live_cancel,
 };
 
 static void live_observe(void *ctx, cs_time now, unsigned what, uint32_t jid)
 {
 	const struct lrun *R = ctx;
 	const cs_live *L = R->L;
-	if (R->muted || !L->obs_fn || what == CS_OBS_PASS || R->in_of[jid] == UINT32_MAX)
+	/* (a cancellation was told when it was asked for: cs_live_cancel) */
+	if (R->muted || !L->obs_fn || what == CS_OBS_PASS || what == CS_OBS_CANCEL || R->in_of[jid] == UINT32_MAX)
 		return;
 	L->obs_fn(L->obs_ctx, now, what, L->in[R->in_of[jid]].id);
 }
@@ -121,7 +135,8 @@ static int policy_init(cs_live *L, struct lrun *R, char *err, size_t errlen)
 	if (L->o.external)
 		return 0;
 	cs_policy_env env = { .jobs = R->jobs, .njobs = R->n, .nparams = L->o.nparams, .keys = L->o.keys,
-			      .vals = L->o.vals, .node_model = 1, .billing = R->billing };
+			      .vals = L->o.vals, .node_model = 1, .billing = R->billing,
+			      .partsets = R->sets.n ? &R->sets : NULL };
 	uint64_t units = L->nm.total_gpus ? L->nm.total_gpus : L->nm.total_cores;
 	env.total_procs = units > UINT32_MAX ? UINT32_MAX : (uint32_t)units;
 	if (L->acc) {
@@ -194,8 +209,9 @@ static int lay_out(cs_live *L, struct lrun *R, const cs_job *extra)
 		return -CS_ENOMEM;
 	for (size_t j = 0; j < n; j++) {
 		const cs_job *x = &R->jobs[j];
-		R->billing[j] = cs_cluster_billing_rate(L->c, cs_gpumap_billing_partition(L->c, &L->gm, NULL, x), x->nodes,
-							x->gpus_per_node, x->cores_per_node, x->mem_per_node_mib, x->size);
+		int p = cs_gpumap_billing_partition(L->c, &L->gm, &R->sets, x);
+		R->billing[j] = cs_cluster_billing_rate(L->c, p, x->nodes, x->gpus_per_node, x->cores_per_node,
+							x->mem_per_node_mib, x->size);
 	}
 	return 0;
 }
@@ -212,7 +228,9 @@ int cs_lrun_open(cs_live *L, const cs_job *extra, struct lrun **out, char *err, 
 	R->nin = L->nin;
 	R->extra_jid = UINT32_MAX;
 	R->muted = extra != NULL;
-	int rc = lay_out(L, R, extra);
+	int rc = cs_partsets_copy(&R->sets, &L->sets);
+	if (rc == 0)
+		rc = lay_out(L, R, extra);
 	if (rc == 0)
 		rc = cs_alloc_new(&R->A, &L->nm.layout, L->o.fit, err, errlen);
 	if (rc == 0)
@@ -226,6 +244,7 @@ int cs_lrun_open(cs_live *L, const cs_job *extra, struct lrun **out, char *err, 
 		R->m.bill_cluster = L->c;
 		R->m.placements = R->slots;
 		R->m.placement_off = R->off;
+		R->m.sets = R->sets.n ? &R->sets : NULL;
 		R->obs = (cs_observer){ R, live_observe };
 		R->m.obs = &R->obs;
 		rc = cs_engine_open_nodes(&R->E, R->jobs, R->n, &R->m, &L->o.econv, &live_ops, R, &R->st, err, errlen);
@@ -256,20 +275,19 @@ void cs_lrun_free(struct lrun *R)
 	free(R->slots);
 	free(R->billing);
 	free(R->pinq);
+	cs_partsets_free(&R->sets);
 	free(R);
 }
 
-void cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time now)
+int cs_lrun_cancellable(const struct lrun *R, uint32_t jid, cs_time t)
 {
-	int muted = R->muted;
-	R->muted = 1; /* the caller tells of the cancellation */
-	cs_live_ctx_clock(R->E, now);
-	if (R->jobs[jid].start_s >= 0)
-		cs_live_ctx_stop(R->E, jid);
-	else
-		cs_ctx_reject(R->E, jid, R->jobs[jid].reason);
-	R->muted = muted;
+	if (jid == UINT32_MAX)
+		return 0;
+	const cs_job *j = &R->jobs[jid];
+	return j->start_s >= 0 ? j->end_s > t : cs_live_ctx_waiting(R->E, jid);
 }
+
+int cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time t) { return cs_engine_cancel(R->E, jid, t); }
 
 int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t errlen)
 {
@@ -281,13 +299,15 @@ int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t e
 		uint32_t jid = R->jid_of[x->in];
 		if (rc != 0)
 			break;
-		/* running (to its end at the earliest), or waiting */
-		int live = jid != UINT32_MAX && (R->jobs[jid].start_s >= 0 ? R->jobs[jid].end_s >= x->t
-						 : cs_live_ctx_waiting(R->E, jid));
-		if (live)
-			cs_lrun_cancel(R, jid, x->t);
-		else
+		if (!cs_lrun_cancellable(R, jid, x->t)) {
 			R->diverged = 1;
+			continue;
+		}
+		if (!L->o.external && R->jobs[jid].start_s < 0 && !cs_policy_cancel_op(L->ops)) {
+			R->muted = muted;
+			return cs_live_no_cancel(L, L->in[x->in].id, err, errlen);
+		}
+		rc = cs_lrun_cancel(R, jid, x->t);
 	}
 	if (rc == 0)
 		rc = cs_engine_advance(R->E, upto);
@@ -311,7 +331,8 @@ int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lru
 		if (jo == UINT32_MAX || old->jobs[jo].submit_s >= L->now)
 			continue; /* not submitted yet: free to go elsewhere */
 		const cs_job *a = &old->jobs[jo], *b = jn == UINT32_MAX ? NULL : &R->jobs[jn];
-		int same = b && a->start_s == b->start_s && (a->flags & CS_JOB_REJECTED) == (b->flags & CS_JOB_REJECTED);
+		const uint32_t gone = CS_JOB_REJECTED | CS_JOB_CANCELLED;
+		int same = b && a->start_s == b->start_s && (a->flags & gone) == (b->flags & gone);
 		if (same && a->start_s >= 0) {
 			same = a->end_s == b->end_s;
 			const cs_slot *x = old->slots + old->off[jo], *y = R->slots + R->off[jn];

@@ -67,6 +67,7 @@ struct lrun {
 	uint32_t *pinq;
 	size_t npinq;
 	uint32_t extra_jid;     /* what-if: the job asked about */
+	cs_partsets sets;       /* L's sets as they stood at its build */
 };
 
 struct cs_live {
@@ -102,6 +103,10 @@ struct cs_live {
 	 * pin_first[in] .. pin_first[in + 1] in pin_nodes (NULL: none) */
 	size_t *pin_first;
 	uint32_t *pin_nodes;
+	/* jobs submitted to several partitions: the sets, each once, in the
+	 * order they first came (a run copies them: struct lrun) */
+	cs_partsets sets;
+	size_t sets_cap;
 	cs_time now;
 	int dirty;               /* submissions (or drops) since the run was built */
 	int waiting_pass;
@@ -127,8 +132,16 @@ int cs_lrun_replay(cs_live *L, struct lrun *R, cs_time upto, char *err, size_t e
  * end and placement; who waits)? 0, or -CS_EINVAL naming the first job
  * that differs. */
 int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lrun *R, char *err, size_t errlen);
-/* End job jid of R at `now` (cancelled; every event before now handled):
- * running, or waiting under an external scheduler. */
-void cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time now);
+/* Would a cancellation at t, R advanced to t (every event before t
+ * handled), find job jid (UINT32_MAX: not in R) waiting, or running past
+ * t? (One whose run ends at t has ended by then: a cancellation comes
+ * after the ends of its time.) */
+int cs_lrun_cancellable(const struct lrun *R, uint32_t jid, cs_time t);
+/* Cancel job jid of R at t (cs_cancel: an event at t, handled when R
+ * advances past it): 0 or -CS_ENOMEM. */
+int cs_lrun_cancel(struct lrun *R, uint32_t jid, cs_time t);
+/* The error for cancelling waiting job `id` under a policy without a
+ * cancel op: -CS_EINVAL with err naming the policy. */
+int cs_live_no_cancel(const cs_live *L, int64_t id, char *err, size_t errlen);
 
 #endif

@@ -46,7 +46,7 @@ int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time tau
 	memset(m, 0, sizeof *m);
 	/* jobs the policy rejected never ran: they are counted apart */
 	size_t first = 0;
-	while (first < n && (jobs[first].flags & CS_JOB_REJECTED))
+	while (first < n && cs_job_never_ran(&jobs[first]))
 		first++;
 	if (first == n)
 		return 0;
@@ -60,7 +60,7 @@ int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time tau
 	size_t k = 0;
 	for (size_t i = first; i < n; i++) {
 		const cs_job *j = &jobs[i];
-		if (j->flags & CS_JOB_REJECTED)
+		if (cs_job_never_ran(j))
 			continue;
 		cs_time wait = j->start_s - j->submit_s, resp = j->end_s - j->submit_s;
 		waits[k++] = wait;
@@ -113,13 +113,13 @@ int cs_metrics_by_partition(const cs_job *jobs, size_t n, size_t npart, cs_wait_
 		return -CS_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!(jobs[i].flags & CS_JOB_REJECTED) && jobs[i].partition >= 0 && (size_t)jobs[i].partition < npart)
+		if (!cs_job_never_ran(&jobs[i]) && jobs[i].partition >= 0 && (size_t)jobs[i].partition < npart)
 			out[jobs[i].partition].jobs++;
 	for (size_t p = 0; p < npart; p++)
 		at[p + 1] = at[p] + out[p].jobs;
 	for (size_t i = 0; i < n; i++) {
 		const cs_job *j = &jobs[i];
-		if (!(j->flags & CS_JOB_REJECTED) && j->partition >= 0 && (size_t)j->partition < npart)
+		if (!cs_job_never_ran(j) && j->partition >= 0 && (size_t)j->partition < npart)
 			waits[at[j->partition]++] = j->start_s - j->submit_s;
 	}
 	for (size_t p = 0, from = 0; p < npart; from += out[p].jobs, p++) {

@@ -11,11 +11,12 @@
 #include <string.h>
 
 enum { NC_ID, NC_PROJECT, NC_USER, NC_SUBMIT, NC_NODES, NC_GPUS, NC_CORES, NC_MEM, NC_LIMIT,
-       NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START, NC_TOPOLOGY, NC_N };
+       NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START, NC_TOPOLOGY, NC_STAGE_IN, NC_STAGE_OUT,
+       NC_STAGE_TIER, NC_N };
 static const char *const nc_names[NC_N] = { "id", "project", "user", "submit", "nodes",
 					     "gpus_per_node", "cores_per_node", "mem_per_node",
 					     "time_limit", "runtime", "qos", "partition", "state",
-					     "start", "topology" };
+					     "start", "topology", "stage_in_gb", "stage_out_gb", "stage_tier" };
 #define NC_REQUIRED NC_START /* columns before this one are required */
 
 const char *cs_native_topology_text(uint8_t rule, uint16_t k, char *buf, size_t len)
@@ -61,6 +62,38 @@ int cs_native_topology(const char *v, uint8_t *rule, uint16_t *k)
 		rc = -CS_EPARSE;                                                                \
 		goto out;                                                                       \
 	} while (0)
+
+int cs_native_gb(const char *v, int64_t *bytes)
+{
+	/* decimal GB with at most 9 decimals (a byte), read exactly: digits,
+	 * not a double, so that a size written back is the size read */
+	int64_t whole = 0, frac = 0;
+	int nd = 0, nf = 0;
+	const char *p = v;
+	for (; *p >= '0' && *p <= '9'; p++, nd++)
+		if (nd < 10)
+			whole = whole * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, nf++)
+			if (nf < 9)
+				frac = frac * 10 + (*p - '0');
+	if (*p || (!nd && !nf) || nd > 9 || nf > 9)
+		return -1;
+	for (int k = nf; k < 9; k++)
+		frac *= 10;
+	*bytes = whole * 1000000000 + frac;
+	return 0;
+}
+
+const char *cs_native_gb_text(int64_t bytes, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%lld.%09lld", (long long)(bytes / 1000000000), (long long)(bytes % 1000000000));
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = 0;
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+		buf[--n] = 0;
+	return buf;
+}
 
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 {
@@ -116,8 +149,8 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 				if (c == NC_N) {
 					snprintf(err, errlen, "%s:%u: header: unknown column \"%s\" (expected id, project, "
 						 "user, submit, nodes, gpus_per_node, cores_per_node, mem_per_node, "
-						 "time_limit, runtime, qos, partition, state, and optionally start and "
-						 "topology)",
+						 "time_limit, runtime, qos, partition, state, and optionally start, "
+						 "topology, stage_in_gb, stage_out_gb and stage_tier)",
 						 path, l.lineno, f[i]);
 					rc = -CS_EPARSE;
 					goto out;
@@ -183,6 +216,20 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
 			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
 			     f[col[NC_TOPOLOGY]]);
+		static const int gbs[] = { NC_STAGE_IN, NC_STAGE_OUT };
+		for (size_t i = 0; i < 2; i++) {
+			const char *gv = col[gbs[i]] >= 0 ? f[col[gbs[i]]] : "";
+			if (*gv && cs_native_gb(gv, i ? &r.stage_out_b : &r.stage_in_b) < 0)
+				NERR(gbs[i], "not a size in GB >= 0 (below 10^9, at most 9 decimals; empty: 0): \"%s\"",
+				     gv);
+		}
+		if (col[NC_STAGE_TIER] >= 0 && *f[col[NC_STAGE_TIER]]) {
+			const char *tv = f[col[NC_STAGE_TIER]];
+			int32_t k = cs_names_intern(&t->tiers, tv, strlen(tv));
+			if (k < 0)
+				goto oom;
+			r.stage_tier = (uint32_t)k + 1;
+		}
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
 			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
 			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
@@ -251,21 +298,23 @@ static void put_partition(FILE *f, const char *name)
 int cs_native_write(const cs_trace *t, FILE *f)
 {
 	if (!names_csv_safe(&t->projects, ",\r\n") || !names_csv_safe(&t->users, ",\r\n") ||
-	    !names_csv_safe(&t->qos, ",\r\n") || !names_csv_safe(&t->partitions, "|\r\n"))
+	    !names_csv_safe(&t->qos, ",\r\n") || !names_csv_safe(&t->tiers, ",\r\n") || !names_csv_safe(&t->partitions, "|\r\n"))
 		return -CS_EINVAL;
 	for (size_t i = 0; i < t->meta_keys.n; i++)
 		fprintf(f, "# %s: %s\n", t->meta_keys.v[i], t->meta_vals.v[i]);
 	if (t->epoch && !cs_trace_meta_get(t, "epoch"))
 		fprintf(f, "# epoch: %lld\n", (long long)t->epoch);
-	int with_start = 0, with_topo = 0;
+	int with_start = 0, with_topo = 0, with_stage = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		with_start |= t->jobs[i].start_s >= 0;
 		with_topo |= t->jobs[i].topo != CS_TOPO_ANY;
+		with_stage |= t->jobs[i].stage_in_b > 0 || t->jobs[i].stage_out_b > 0 || t->jobs[i].stage_tier;
 	}
 	fputs("id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,"
 	      "runtime,qos,partition,state", f);
 	fputs(with_start ? ",start" : "", f);
-	fputs(with_topo ? ",topology\n" : "\n", f);
+	fputs(with_topo ? ",topology" : "", f);
+	fputs(with_stage ? ",stage_in_gb,stage_out_gb,stage_tier\n" : "\n", f);
 	for (size_t i = 0; i < t->n; i++) {
 		const cs_jrec *r = &t->jobs[i];
 		fprintf(f, "%" PRId64 ",%s,%s,%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64
@@ -280,6 +329,12 @@ int cs_native_write(const cs_trace *t, FILE *f)
 		if (with_topo) {
 			char tb[32];
 			fprintf(f, ",%s", cs_native_topology_text(r->topo, r->max_leaves, tb, sizeof tb));
+		}
+		if (with_stage) {
+			char a[32], b[32];
+			fprintf(f, ",%s,%s,%s", cs_native_gb_text(r->stage_in_b, a, sizeof a),
+				cs_native_gb_text(r->stage_out_b, b, sizeof b),
+				r->stage_tier ? cs_names_get(&t->tiers, (int32_t)r->stage_tier - 1) : "");
 		}
 		fputc('\n', f);
 	}

@@ -713,6 +713,13 @@ static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, in
 	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
 }
 
+void cs_place_forget(cs_sched_ctx *c, uint32_t jid)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	if (e->jid == jid)
+		e->jid = UINT32_MAX;
+}
+
 void cs_place_free_memo(cs_sched_ctx *c)
 {
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)

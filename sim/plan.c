@@ -387,8 +387,7 @@ static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_ti
 
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 {
-	if (!c->nm || jid >= c->njobs || c->jobs[jid].start_s >= 0 || c->jobs[jid].submit_s > c->now ||
-	    (c->jobs[jid].flags & CS_JOB_REJECTED))
+	if (!c->nm || cs_ctx_not_waiting(c, jid))
 		return -CS_EINVAL;
 	if (!c->pl && planner_on(c) < 0) {
 		c->failed = -CS_ENOMEM;

@@ -212,7 +212,8 @@ static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 			advance(m, now);
 		if (what == CS_OBS_START)
 			hold(m, jid, +1, now);
-		else if (what == CS_OBS_END || what == CS_OBS_PREEMPT)
+		else if (what == CS_OBS_END || what == CS_OBS_PREEMPT ||
+			 (what == CS_OBS_CANCEL && m->jobs[jid].start_s >= 0)) /* cancelled while it ran */
 			hold(m, jid, -1, now);
 	}
 	if (m->next)

@@ -3,6 +3,7 @@
 #include "capsim/fairness.h"
 #include "capsim/metrics.h"
 #include "capsim/csvout.h"
+#include "capsim/failures.h"
 #include "capsim/hostlist.h"
 
 #include <errno.h>
@@ -53,6 +54,9 @@ struct cs_recorder {
 	const double *billing;     /* per job: billing units per second, or NULL (fair share in resources) */
 	double billing_capacity;   /* the machine's billing units per second */
 	const double *energy;      /* per job: IT energy, J (capsim/power.h), or NULL */
+	const cs_fail_down *down;  /* GPUs out of service for repair, per node, in time order */
+	size_t ndown;
+	int with_down;             /* a failure model: timeseries.csv's gpus_down */
 	char **type_names, **part_names;
 	uint32_t *type_gpus, *type_cores, *type_count;
 	double *idle_w, *peak_w;
@@ -359,6 +363,14 @@ static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 	switch (what) {
 	case CS_OBS_SUBMIT: queue_change(r, j, jid, +1, now); break;
 	case CS_OBS_REJECT: queue_change(r, j, jid, -1, now); r->done++; break;
+	case CS_OBS_CANCEL:
+		/* it leaves the queue, or its run ends here */
+		if (j->start_s < 0)
+			queue_change(r, j, jid, -1, now);
+		else
+			run_change(r, j, jid, -1, now);
+		r->done++;
+		break;
 	case CS_OBS_START: queue_change(r, j, jid, -1, now); run_change(r, j, jid, +1, now); break;
 	case CS_OBS_END: run_change(r, j, jid, -1, now); r->done++; break;
 	case CS_OBS_PREEMPT:
@@ -547,6 +559,13 @@ void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity
 {
 	r->billing = rate;
 	r->billing_capacity = capacity;
+}
+
+void cs_recorder_set_down(cs_recorder *r, const cs_fail_down *changes, size_t n)
+{
+	r->down = changes;
+	r->ndown = n;
+	r->with_down = 1;
 }
 
 void cs_recorder_set_energy(cs_recorder *r, const double *energy_j) { r->energy = energy_j; }
@@ -792,17 +811,71 @@ static const char *scope_name(const cs_recorder *r, const scope *s)
 	return s->index < r->nparts ? r->part_names[s->index] : "(any)";
 }
 
-/* timeseries.csv: the same columns on every run (docs/outputs.md); a pooled
- * machine's processors are its cores, and it has no GPUs. */
+/* Per interval k and node type t, the GPU-seconds out of service for
+ * repair, at [k * ntypes + t] (r->down's changes integrated over each
+ * interval); NULL if out of memory. */
+static int64_t *down_seconds(const cs_recorder *r)
+{
+	size_t nint = r->nrows / r->nsc;
+	int64_t *out = calloc(nint * r->ntypes + 1, sizeof *out), *cur = calloc(r->ntypes + 1, sizeof *cur);
+	if (!out || !cur) {
+		free(out);
+		free(cur);
+		return NULL;
+	}
+	size_t i = 0;
+	for (size_t k = 0; k < nint; k++) {
+		const row *w = &r->rows[k * r->nsc];
+		cs_time at = w->t, end = w->t + w->len;
+		for (;;) {
+			cs_time next = i < r->ndown && r->down[i].t < end ? r->down[i].t : end;
+			for (uint32_t t = 0; next > at && t < r->ntypes; t++)
+				out[k * r->ntypes + t] += cur[t] * (next - at);
+			at = next > at ? next : at;
+			if (next == end)
+				break;
+			cur[r->node_type[r->down[i].node]] += r->down[i].gpus;
+			i++;
+		}
+	}
+	free(cur);
+	return out;
+}
+
+/* Row i's GPU-seconds down (down: per interval and node type): its node
+ * type's, or, for a partition, its node types', or the machine's. */
+static int64_t row_down(const cs_recorder *r, const int64_t *down, size_t i)
+{
+	const int64_t *d = down + (i / r->nsc) * r->ntypes;
+	const scope *s = &r->sc[i % r->nsc];
+	int64_t v = 0;
+	for (uint32_t t = 0; t < r->ntypes; t++)
+		if (s->kind == SC_MACHINE || (s->kind == SC_TYPE && s->index == t) ||
+		    (s->kind == SC_PART && r->part_has_type[(size_t)s->index * r->ntypes + t]))
+			v += d[t];
+	return v;
+}
+
+/* timeseries.csv: the same columns on every run (docs/outputs.md), and
+ * gpus_down with a failure model; a pooled machine's processors are its
+ * cores, and it has no GPUs. */
 static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
+	int64_t *down = NULL;
+	if (r->with_down && !(down = down_seconds(r))) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
 	char path[4096];
 	FILE *f = cs_csv_open(dir, "timeseries.csv", path, sizeof path, err, errlen);
-	if (!f)
+	if (!f) {
+		free(down);
 		return -CS_EIO;
+	}
 	fputs("t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,gpus_allocated,"
 	      "cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,fragmented_gpus,fragmented_cores,"
-	      "power_w\n", f);
+	      "power_w", f);
+	fputs(down ? ",gpus_down\n" : "\n", f);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const row *w = &r->rows[i];
 		const scope *s = &r->sc[i % r->nsc];
@@ -835,8 +908,11 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		fputc(',', f);
 		if (r->node_model && w->energy_j >= 0 && w->len > 0)
 			fprintf(f, "%.1f", w->energy_j / (double)w->len);
+		if (down)
+			fprintf(f, ",%.3f", (double)row_down(r, down, i) / len);
 		fputc('\n', f);
 	}
+	free(down);
 	return cs_csv_close(f, path, err, errlen);
 }
 

@@ -3,6 +3,7 @@
 #include "capsim/report.h"
 #include "capsim/csvout.h"
 #include "capsim/failures.h"
+#include "capsim/stage.h"
 #include "capsim/gpumap.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
@@ -148,11 +149,16 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 	if (over_cap)
 		fprintf(f, "  power cap   %zu of them could each draw more than the site's power cap alone "
 			"(reason PowerCap; docs/energy.md)\n", over_cap);
+	if (r->est.cancelled_waiting || r->est.cancelled_running)
+		fprintf(f, "  cancelled   %zu jobs while they waited (not in the metrics), %zu while they ran\n",
+			r->est.cancelled_waiting, r->est.cancelled_running);
 	fprintf(f, "  scheduler   %zu jobs backfilled, %llu passes, %llu events, longest queue %zu\n",
 		m->backfilled, (unsigned long long)r->est.passes, (unsigned long long)r->est.events,
 		r->est.max_queue);
 	if (r->fail)
 		cs_failsim_print(f, r->fail);
+	if (r->stage)
+		cs_stagesim_print(f, r->stage);
 }
 
 static json_t *jint(long long v) { return json_integer(v); }
@@ -289,6 +295,10 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 		ADD(" --requeue-on-failure %s", o->requeue_on_failure ? "yes" : "no");
 	if (o->failure_seed >= 0)
 		ADD(" --failure-seed %lld", (long long)o->failure_seed);
+	if (o->staging)
+		ADD(" --staging %s", o->staging > 0 ? "yes" : "no");
+	if (o->stage_tier)
+		ADD(" --stage-tier %s", o->stage_tier);
 	ADD(" --convert %s --job-size %s --estimates %s --missing-reqtime %s --overrun %s --same-time %s --pass %s"
 	    " --submit-pass %s --release %s --bsld-tau %lld --sample %lld",
 	    cs_convert_names[o->wconv.conversion], cs_size_names[o->wconv.size_field],
@@ -567,6 +577,11 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	json_object_set_new(eng, "signalled", jint((long long)r->est.signalled));
 	json_object_set_new(root, "engine", eng);
 	json_object_set_new(root, "preempted_jobs", preempted_json(r));
+	if (r->est.cancelled_waiting || r->est.cancelled_running || r->est.cancels_missed)
+		json_object_set_new(root, "cancelled_jobs",
+				    json_pack("{s:I, s:I, s:I}", "waiting", (json_int_t)r->est.cancelled_waiting,
+					      "running", (json_int_t)r->est.cancelled_running, "missed",
+					      (json_int_t)r->est.cancels_missed));
 	json_t *bj = billing_json(r);
 	if (bj)
 		json_object_set_new(root, "billing", bj);
@@ -589,6 +604,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	}
 	if (r->fail) /* only on a cluster with failures, checkpoints or maintenance */
 		json_object_set_new(root, "reliability", cs_failsim_summary_json(r->fail));
+	if (r->stage) /* only with staging on */
+		json_object_set_new(root, "staging", cs_stagesim_summary_json(r->stage));
 	json_object_set_new(root, "inputs", inputs_json(o, r));
 	return root;
 }
@@ -615,6 +632,8 @@ static const char *job_state(const cs_job *j)
 {
 	if (j->flags & CS_JOB_REJECTED)
 		return "REJECTED";
+	if (j->flags & CS_JOB_CANCELLED)
+		return "CANCELLED";
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
 		return "PREEMPTED";
 	if (j->flags & CS_JOB_NODE_FAIL)
@@ -655,6 +674,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
 	if (r->fail)
 		cs_failsim_csv_header(f);
+	if (r->stage)
+		cs_stagesim_csv_header(f);
 	fputc('\n', f);
 	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
 	const cs_trace *t = r->trace;
@@ -663,13 +684,16 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
+		/* a job cancelled while it waited ends then, having run 0 s (as
+		 * sacct gives it: End the cancellation's time, Elapsed 0) */
 		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", (long long)j->id, (long long)j->submit_s,
 			(long long)j->start_s, (long long)j->end_s,
-			(long long)(ran ? j->start_s - j->submit_s : -1), (long long)j->runtime_s,
+			(long long)(ran ? j->start_s - j->submit_s : -1),
+			(long long)(ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0),
 			(long long)j->estimate_s, (long long)j->reqtime_s);
 		abs_time(f, r->epoch, j->submit_s);
 		abs_time(f, r->epoch, j->start_s);
-		abs_time(f, r->epoch, ran ? j->end_s : -1);
+		abs_time(f, r->epoch, j->end_s);
 		fprintf(f, ",%s,", job_state(j));
 		if (t) {
 			fprintf(f, "%llu,%llu,%u,%u,%u,%u,", (unsigned long long)j->nodes * j->gpus_per_node,
@@ -719,6 +743,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			fprintf(f, "%.6f", energy[i] / 3.6e6);
 		if (r->fail)
 			cs_failsim_csv_row(f, r->fail, i);
+		if (r->stage)
+			cs_stagesim_csv_row(f, r->stage, i);
 		fputc('\n', f);
 	}
 	free(nodes);

@@ -265,7 +265,9 @@ static uint64_t requested_units(const cs_run_result *r, const cs_job *j)
 static const char *final_state_of(const cs_job *j)
 {
 	if (j->start_s < 0)
-		return "REJECTED";
+		return "REJECTED"; /* (Batsim's only state for a job that never ran: cancelled ones too) */
+	if (j->flags & CS_JOB_CANCELLED)
+		return "COMPLETED_KILLED";
 	if (j->flags & CS_JOB_NODE_FAIL) /* a failure stopped it (capsim/failures.h) */
 		return "COMPLETED_FAILED";
 	if (j->flags & CS_JOB_KILLED)

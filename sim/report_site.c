@@ -1,7 +1,8 @@
 /* capsim: the report's power and storage sections (report.html, beside
- * sim/report_html.c): facility power over time against the cap, and each
- * storage tier's use, when it fills and the accounts' allocations, from
- * power.csv, storage.csv and summary.json (docs/outputs.md). */
+ * sim/report_html.c): facility power over time against the cap, each
+ * storage tier's use, when it fills and the accounts' allocations, and
+ * what staging cost, from power.csv, storage.csv and summary.json
+ * (docs/outputs.md). */
 #include "report_data.h"
 
 #include <string.h>
@@ -63,16 +64,60 @@ static void storage_table(FILE *f, const json_t *tiers)
 	fputs("</table>\n", f);
 }
 
+/* summary.json's "staging" (docs/storage.md, "Staging"): what it held,
+ * then per tier what moved and how crowded it was. */
+static void staging_section(FILE *f, const json_t *st)
+{
+	char in[64], out[64];
+	double tin = 0, tout = 0;
+	const json_t *tiers = json_object_get(st, "tiers"), *x;
+	const char *name;
+	json_object_foreach((json_t *)tiers, name, x) {
+		tin += jnum(x, "in_tb");
+		tout += jnum(x, "out_tb");
+	}
+	fmt_tb(in, sizeof in, tin);
+	fmt_tb(out, sizeof out, tout);
+	fprintf(f, "<h2>Staging</h2>\n<p>%lld jobs read %s when they started and wrote %s when their work was done, "
+		   "holding their nodes: %.1f GPU-hours (%.3f %% of those jobs held). Stage-in took %.1f s on "
+		   "average (at most %.0f s), stage-out %.1f s (at most %.0f s); %lld jobs outlasted their time "
+		   "limit and were killed at it.</p>\n",
+		(long long)jnum(st, "jobs"), in, out, jnum(st, "gpu_hours"), 100 * jnum(st, "share_of_gpu_hours"),
+		jnum(st, "stage_in_s_mean"), jnum(st, "stage_in_s_max"), jnum(st, "stage_out_s_mean"),
+		jnum(st, "stage_out_s_max"), (long long)jnum(st, "killed_at_time_limit"));
+	fputs("<table id=\"staging\">\n<tr><th>tier</th><th class=\"num\">bandwidth</th><th class=\"num\">jobs</th>"
+	      "<th class=\"num\">in</th><th class=\"num\">out</th><th class=\"num\">busy</th>"
+	      "<th class=\"num\">transfers at once (mean, peak)</th><th class=\"num\">stretch</th></tr>\n", f);
+	json_object_foreach((json_t *)tiers, name, x) {
+		fmt_tb(in, sizeof in, jnum(x, "in_tb"));
+		fmt_tb(out, sizeof out, jnum(x, "out_tb"));
+		fputs("<tr><td>", f);
+		cs_report_html_text(f, name);
+		fprintf(f, "</td><td class=\"num\">%g GB/s</td><td class=\"num\">%lld</td><td class=\"num\">%s</td>"
+			   "<td class=\"num\">%s</td><td class=\"num\">%.1f h</td><td class=\"num\">%.2f, %lld</td>"
+			   "<td class=\"num\">%.3f</td></tr>\n",
+			jnum(x, "bandwidth_gbs"), (long long)jnum(x, "jobs"), in, out, jnum(x, "busy_h"),
+			jnum(x, "mean_transfers"), (long long)jnum(x, "peak_transfers"), jnum(x, "stretch"));
+	}
+	fputs("</table>\n<p class=\"note\">The transfers under way on a tier share its bandwidth max-min fairly, "
+	      "each at most its nodes' storage_gbs; \"stretch\": the seconds the finished transfers took over "
+	      "what each would have taken alone on its tier (docs/storage.md, \"Staging\").</p>\n", f);
+}
+
 void cs_report_site_html(FILE *f, const run_data *rd)
 {
+	const json_t *st = cs_report_json_at(rd->summary, "staging");
 	if (json_object_get(rd->d, "power"))
 		fputs("<h2>Power</h2>\n<div id=\"chart-site-power\" class=\"chart\"></div>\n"
 		      "<p class=\"note\">Facility power: IT power (the node types' idle and peak draw by the share "
 		      "of their GPUs held) x PUE; the cap, where the site has one, is never exceeded "
 		      "(docs/energy.md).</p>\n", f);
 	const json_t *tiers = cs_report_json_at(rd->summary, "storage.tiers");
-	if (!tiers || !json_object_size(tiers))
+	if (!tiers || !json_object_size(tiers)) {
+		if (st)
+			staging_section(f, st);
 		return;
+	}
 	fputs("<h2>Storage</h2>\n", f);
 	storage_table(f, tiers);
 	fputs("<p class=\"note\">Jobs write on each tier at its rate for every GPU-hour (core-hour without GPUs) "
@@ -81,6 +126,8 @@ void cs_report_site_html(FILE *f, const run_data *rd)
 	      "storage_tb, with how many its jobs filled (docs/storage.md).</p>\n", f);
 	if (json_object_get(rd->d, "storage"))
 		fputs("<div id=\"chart-storage\" class=\"chart\"></div>\n", f);
+	if (st)
+		staging_section(f, st);
 }
 
 const char cs_report_site_js[] =

@@ -8,6 +8,7 @@
 #include "capsim/nodemodel.h"
 #include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/stage.h"
 #include "capsim/storage.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
@@ -196,6 +197,8 @@ void cs_run_result_free(cs_run_result *r)
 	cs_grant_report_free(&r->grants);
 	cs_failsim_free(r->fail);
 	r->fail = NULL;
+	cs_stagesim_free(r->stage);
+	r->stage = NULL;
 	cs_hostnames_free(&r->hosts);
 	r->placements = NULL;
 	r->placement_off = NULL;
@@ -437,6 +440,58 @@ static int parse_reserve(const char *spec, const cs_cluster *c, const cs_nodemod
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b; /* (id, index) pairs */
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* o's cancellations by job index into *out (malloc'ed; NULL without):
+ * 0, or -CS_E* with err naming an id the run does not hold once. */
+static int run_cancels(const cs_run_opts *o, const cs_run_result *r, cs_cancel **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!o->ncancels)
+		return 0;
+	int64_t *ix = malloc(2 * (r->njobs + 1) * sizeof *ix);
+	cs_cancel *c = malloc(o->ncancels * sizeof *c);
+	int rc = ix && c ? 0 : -CS_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < r->njobs; i++) {
+		ix[2 * i] = r->jobs[i].id;
+		ix[2 * i + 1] = (int64_t)i;
+	}
+	if (rc == 0)
+		qsort(ix, r->njobs, 2 * sizeof *ix, by_id);
+	for (size_t k = 0; rc == 0 && k < o->ncancels; k++) {
+		size_t lo = 0, hi = r->njobs;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (ix[2 * mid] < o->cancels[k].id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t n = 0;
+		while (lo + n < r->njobs && ix[2 * (lo + n)] == o->cancels[k].id)
+			n++;
+		if (n != 1) {
+			snprintf(err, errlen, "cancel: job id %lld names %s of the run", (long long)o->cancels[k].id,
+				 n ? "several jobs" : "no job");
+			rc = -CS_EINVAL;
+			break;
+		}
+		c[k] = (cs_cancel){ o->cancels[k].t, (uint32_t)ix[2 * lo + 1] };
+	}
+	free(ix);
+	if (rc == -CS_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc < 0)
+		free(c);
+	else
+		*out = c;
+	return rc;
+}
+
 static int wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
 
 /* The recorder for a node-model run, if wanted (r->rec). */
@@ -525,6 +580,128 @@ static int reliability(const cs_run_opts *o, cs_run_result *r, const cs_cluster 
 	return rc;
 }
 
+/* Storage tier `name` of cluster c, able to stage (with a bandwidth): its
+ * index, or -1 with err saying why not, after `where` (the column or the
+ * option that names it). */
+static int stage_tier_of(const cs_cluster *c, const char *name, const char *where, char *err, size_t errlen)
+{
+	int k = cs_storage_tier_find(c, name);
+	if (k >= 0 && cs_cluster_storage_at(c, k)->bandwidth_gbs > 0)
+		return k;
+	char list[512];
+	if (k >= 0)
+		snprintf(err, errlen, "%s: storage tier '%s' of cluster %s has no bandwidth_gbs: nothing can be "
+			 "staged through it", where, name, cs_cluster_name(c));
+	else
+		snprintf(err, errlen, "%s: no storage tier '%s' in cluster %s (%s)", where, name, cs_cluster_name(c),
+			 cs_storage_tiers_text(c, list, sizeof list));
+	return -1;
+}
+
+/* The jobs' data sizes, tiers and time limits, checked against the
+ * cluster's tiers (t: the workload, rec_of: each job's record). */
+static int stage_jobs(const cs_run_opts *o, const cs_run_result *r, const cs_cluster *c, const cs_trace *t,
+		      const uint32_t *rec_of, int64_t *in, int64_t *out, uint32_t *tier, cs_time *limit, char *err,
+		      size_t errlen)
+{
+	int def = -1;
+	if (o->stage_tier && (def = stage_tier_of(c, o->stage_tier, "--stage-tier", err, errlen)) < 0)
+		return -CS_EINVAL;
+	int *of = malloc((t->tiers.n + 1) * sizeof *of); /* the trace's tiers: -2 not looked up yet */
+	if (!of) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	for (size_t k = 0; k < t->tiers.n; k++)
+		of[k] = -2;
+	int rc = 0;
+	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
+		const cs_jrec *rec = &t->jobs[rec_of[i]];
+		const cs_job *j = &r->jobs[i];
+		char where[4200];
+		snprintf(where, sizeof where, "%s:%u: column stage_tier", o->workload, rec->line);
+		in[i] = rec->stage_in_b;
+		out[i] = rec->stage_out_b;
+		/* the time limit covers the staging under --overrun kill, as it covers the work */
+		limit[i] = o->wconv.overrun == CS_OVERRUN_KILL && j->reqtime_s > 0 ? j->reqtime_s : 0;
+		int k = def;
+		if (rec->stage_tier) {
+			int *m = &of[rec->stage_tier - 1];
+			if (*m == -2)
+				*m = stage_tier_of(c, t->tiers.v[rec->stage_tier - 1], where, err, errlen);
+			k = *m;
+			if (k < 0)
+				rc = -CS_EINVAL;
+		} else if (k < 0 && (in[i] || out[i])) {
+			snprintf(err, errlen, "%s: job %lld stages data but names no tier: name one there, or give "
+				 "--stage-tier TIER", where, (long long)rec->id);
+			rc = -CS_EINVAL;
+		}
+		tier[i] = k < 0 ? 0 : (uint32_t)k;
+	}
+	free(of);
+	return rc;
+}
+
+/* Stage-in and stage-out for this run (r->stage; capsim/stage.h), if the
+ * workload gives data sizes and --staging does not turn it off. */
+static int staging(const cs_run_opts *o, cs_run_result *r, const cs_cluster *c, const cs_nodemodel *nm,
+		   const cs_trace *t, const uint32_t *rec_of, char *err, size_t errlen)
+{
+	int data = 0;
+	for (size_t i = 0; i < r->njobs && !data; i++)
+		data = t->jobs[rec_of[i]].stage_in_b > 0 || t->jobs[rec_of[i]].stage_out_b > 0;
+	if (o->staging < 0 && o->stage_tier) {
+		snprintf(err, errlen, "--stage-tier names the tier of staging, which --staging no turns off");
+		return -CS_EINVAL;
+	}
+	if (o->staging < 0 || (!data && !o->staging && !o->stage_tier))
+		return 0;
+	if (!data) {
+		snprintf(err, errlen, "%s: %s: its jobs move no data (no stage_in_gb or stage_out_gb above 0: "
+			 "docs/storage.md#staging)", o->staging > 0 ? "--staging yes" : "--stage-tier", o->workload);
+		return -CS_EINVAL;
+	}
+	if (r->fail) {
+		snprintf(err, errlen, "%s: staging on a cluster with failures, checkpoints or maintenance (%s) is not "
+			 "modelled: give --staging no, or a cluster without them", o->workload, cs_cluster_name(c));
+		return -CS_EINVAL;
+	}
+	size_t n = r->njobs;
+	uint32_t T = (uint32_t)cs_cluster_nstorage(c);
+	int64_t *in = malloc((n + 1) * sizeof *in), *out = malloc((n + 1) * sizeof *out);
+	uint32_t *tier = malloc((n + 1) * sizeof *tier);
+	cs_time *limit = malloc((n + 1) * sizeof *limit);
+	const char **names = malloc((T + 1) * sizeof *names);
+	double *gbs = malloc((T + 1) * sizeof *gbs), *node_gbs = malloc((nm->layout.ntypes + 1) * sizeof *node_gbs);
+	int rc = -CS_ENOMEM;
+	if (in && out && tier && limit && names && gbs && node_gbs) {
+		for (uint32_t k = 0; k < T; k++) {
+			names[k] = cs_cluster_storage_at(c, (int)k)->name;
+			gbs[k] = cs_cluster_storage_at(c, (int)k)->bandwidth_gbs;
+		}
+		rc = stage_jobs(o, r, c, t, rec_of, in, out, tier, limit, err, errlen);
+		for (uint32_t k = 0; k < nm->layout.ntypes; k++)
+			node_gbs[k] = cs_cluster_node_type_at(c, (int)k)->storage_gbs;
+		cs_stage_setup su = { .jobs = r->jobs, .njobs = n, .ntiers = T, .tier_names = names, .tier_gbs = gbs,
+				      .in_b = in, .out_b = out, .tier = tier, .limit_s = limit,
+				      .default_tier = o->stage_tier, .nnodes = nm->layout.nnodes,
+				      .ntypes = nm->layout.ntypes, .node_type = nm->node_type, .type_gbs = node_gbs };
+		if (rc == 0)
+			rc = cs_stagesim_new(&r->stage, &su, err, errlen);
+	} else {
+		snprintf(err, errlen, "out of memory");
+	}
+	free(in);
+	free(out);
+	free(tier);
+	free(limit);
+	free(names);
+	free(gbs);
+	free(node_gbs);
+	return rc;
+}
+
 /* Association limits in the accounts file are multifactor's to enforce;
  * another policy would ignore them, so they are refused. */
 static int limits_enforced(const cs_policy_ops *ops, const cs_account_tree *t, const char *path, char *err,
@@ -587,6 +764,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	cs_account_tree tree = { 0 };
 	cs_partsets sets = { 0 };
 	cs_power_cap *pcap = NULL;
+	uint32_t *rec_of = NULL;
 	if (!gm) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -625,8 +803,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	for (uint32_t i = 0; i < nm.npartitions; i++)
 		pnames[i] = cs_cluster_partition_at(c, (int)i)->name;
 	sets.base = gm->npartitions;
-	rc = cs_workload_from_trace(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty, &fc,
-				    &r->jobs, &r->njobs, &r->wst, err, errlen);
+	rc = cs_workload_from_trace_recs(t, &o->wconv, pnames, nm.npartitions, gm->gpu_part, &sets, cs_gpumap_fits_empty,
+					 &fc, &r->jobs, &r->njobs, &rec_of, &r->wst, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (r->njobs == 0) {
@@ -645,7 +823,8 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 	env->njobs = r->njobs;
 	env->total_procs = r->machine.procs;
 	env->node_model = 1;
-	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0)
+	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0 ||
+	    (rc = staging(o, r, c, &nm, t, rec_of, err, errlen)) < 0)
 		goto out;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
@@ -685,6 +864,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		goto oom;
 	}
 	m.fail = r->fail;
+	m.stage = r->stage;
 	m.sets = sets.n ? &sets : NULL;
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
@@ -715,10 +895,22 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		if (r->rec)
 			cs_recorder_set_energy(r->rec, cs_power_meter_job_energy(r->power));
 	}
-	rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
+	cs_cancel *cancels;
+	rc = run_cancels(o, r, &cancels, err, errlen);
+	m.cancels = cancels;
+	m.ncancels = o->ncancels;
+	if (rc == 0)
+		rc = cs_engine_run_nodes(r->jobs, r->njobs, &m, &o->econv, r->ops, ps, &r->est, err, errlen);
+	free(cancels);
 	r->ops->destroy(ps);
-	if (rc == 0 && r->fail)
+	if (rc == 0 && r->fail) {
 		cs_failsim_finish(r->fail);
+		if (r->rec) {
+			const cs_fail_down *down;
+			size_t ndown = cs_failsim_down_changes(r->fail, &down);
+			cs_recorder_set_down(r->rec, down, ndown);
+		}
+	}
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);
 	if (rc == 0 && r->power)
@@ -747,6 +939,7 @@ oom:
 out:
 	for (size_t i = 0; i < CS_MAX_PARAMS; i++)
 		free(resv_nodes[i]);
+	free(rec_of);
 	cs_account_tree_free(&tree);
 	cs_partsets_free(&sets);
 	cs_power_cap_free(pcap);
@@ -812,6 +1005,12 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	if ((o->requeue_on_failure >= 0 || o->failure_seed >= 0) && fmt == CS_FMT_SWF && !o->node_model) {
 		snprintf(err, errlen, "--requeue-on-failure and --failure-seed apply to a cluster config's failure model: "
 			 "it needs the node model (--node-model for an SWF trace)");
+		cs_run_result_free(r);
+		return -CS_EINVAL;
+	}
+	if ((o->staging > 0 || o->stage_tier) && fmt == CS_FMT_SWF && !o->node_model) {
+		snprintf(err, errlen, "--staging and --stage-tier stage jobs' data through a cluster's storage tiers: "
+			 "it needs the node model, and an SWF trace gives no data sizes");
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}
@@ -916,8 +1115,13 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		}
 		cs_recorder_set_progress(r->rec, o->progress, o->progress_ctx);
 	}
-	rc = cs_engine_run_observed(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps,
-				    r->rec ? cs_recorder_observer(r->rec) : NULL, &r->est, err, errlen);
+	cs_cancel *cancels;
+	rc = run_cancels(o, r, &cancels, err, errlen);
+	if (rc == 0)
+		rc = cs_engine_run_cancels(r->jobs, r->njobs, r->machine.procs, &o->econv, ops, ps,
+					   r->rec ? cs_recorder_observer(r->rec) : NULL, cancels, o->ncancels, &r->est,
+					   err, errlen);
+	free(cancels);
 	ops->destroy(ps);
 	if (rc == 0 && r->rec)
 		rc = cs_recorder_finish(r->rec, err, errlen);

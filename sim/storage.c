@@ -31,6 +31,24 @@ struct cs_storage_run {
 	size_t nnames;
 };
 
+int cs_storage_tier_find(const cs_cluster *c, const char *name)
+{
+	int n = cs_cluster_nstorage(c);
+	for (int k = 0; k < n; k++)
+		if (strcmp(cs_cluster_storage_at(c, k)->name, name) == 0)
+			return k;
+	return -1;
+}
+
+const char *cs_storage_tiers_text(const cs_cluster *c, char *buf, size_t len)
+{
+	int n = cs_cluster_nstorage(c);
+	snprintf(buf, len, "%s", n ? "its tiers: " : "it has no storage tiers");
+	for (int j = 0; j < n; j++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", j ? ", " : "", cs_cluster_storage_at(c, j)->name);
+	return buf;
+}
+
 int cs_storage_check(const cs_cluster *c, const cs_account_tree *tree, const char *accounts_path, char *err,
 		     size_t errlen)
 {
@@ -43,18 +61,12 @@ int cs_storage_check(const cs_cluster *c, const cs_account_tree *tree, const cha
 				 tree->name[a->node], a->tier);
 			return -CS_EINVAL;
 		}
-		int k = 0, n = cs_cluster_nstorage(c);
-		while (k < n && strcmp(cs_cluster_storage_at(c, k)->name, a->tier) != 0)
-			k++;
-		if (k < n)
+		if (cs_storage_tier_find(c, a->tier) >= 0)
 			continue;
-		char list[512] = "";
-		for (int j = 0; j < n; j++)
-			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "",
-				 cs_cluster_storage_at(c, j)->name);
-		snprintf(err, errlen, "%s:%d:%d: %s.storage_tb.%s: no storage tier '%s' in cluster %s (%s%s)",
+		char list[512];
+		snprintf(err, errlen, "%s:%d:%d: %s.storage_tb.%s: no storage tier '%s' in cluster %s (%s)",
 			 accounts_path ? accounts_path : "accounts", a->line, a->col, tree->name[a->node], a->tier,
-			 a->tier, cs_cluster_name(c), n ? "its tiers: " : "it has no storage tiers", list);
+			 a->tier, cs_cluster_name(c), cs_storage_tiers_text(c, list, sizeof list));
 		return -CS_EINVAL;
 	}
 	return 0;

@@ -27,6 +27,7 @@ void cs_trace_free(cs_trace *t)
 	cs_names_free(&t->users);
 	cs_names_free(&t->qos);
 	cs_names_free(&t->partitions);
+	cs_names_free(&t->tiers);
 	cs_names_free(&t->meta_keys);
 	cs_names_free(&t->meta_vals);
 	memset(t, 0, sizeof *t);

@@ -42,6 +42,24 @@ void cs_partsets_free(cs_partsets *ps)
 	ps->n = 0;
 }
 
+int cs_partsets_copy(cs_partsets *dst, const cs_partsets *src)
+{
+	*dst = (cs_partsets){ .base = src->base };
+	if (!src->n)
+		return 0;
+	uint32_t np = src->first[src->n];
+	dst->first = malloc((src->n + 1) * sizeof *dst->first);
+	dst->parts = malloc((np + 1) * sizeof *dst->parts);
+	if (!dst->first || !dst->parts) {
+		cs_partsets_free(dst);
+		return -CS_ENOMEM;
+	}
+	memcpy(dst->first, src->first, (src->n + 1) * sizeof *dst->first);
+	memcpy(dst->parts, src->parts, np * sizeof *dst->parts);
+	dst->n = src->n;
+	return 0;
+}
+
 static int32_t partition_index(const char *name, size_t len, const char *const *names, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -86,8 +104,7 @@ static int list_parts(const char *name, const char *const *names, size_t n, int3
 	return *bad ? -1 : k;
 }
 
-/* The index of the set parts[0..k) in ps, added if new: 0, or -CS_ENOMEM. */
-static int intern_set(cs_partsets *ps, const int32_t *parts, uint32_t k, size_t *cap, uint32_t *out)
+int cs_partsets_intern(cs_partsets *ps, const int32_t *parts, uint32_t k, size_t *cap, uint32_t *out)
 {
 	for (uint32_t s = 0; s < ps->n; s++)
 		if (ps->first[s + 1] - ps->first[s] == k &&
@@ -122,9 +139,20 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen)
 {
+	return cs_workload_from_trace_recs(t, cv, partition_names, npartitions, gpu_part, sets, fits, fits_ctx, jobs,
+					   njobs, NULL, st, err, errlen);
+}
+
+int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
+				const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
+				cs_partsets *sets, cs_fits_fn fits, void *fits_ctx, cs_job **jobs, size_t *njobs,
+				uint32_t **rec_of, cs_workload_stats *st, char *err, size_t errlen)
+{
 	memset(st, 0, sizeof *st);
 	*jobs = NULL;
 	*njobs = 0;
+	if (rec_of)
+		*rec_of = NULL;
 	if (sets) {
 		sets->n = 0;
 		sets->first = NULL;
@@ -242,7 +270,7 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		j.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 		if (nk >= 2) {
 			uint32_t s;
-			if (intern_set(sets, kept, nk, &scap, &s) < 0)
+			if (cs_partsets_intern(sets, kept, nk, &scap, &s) < 0)
 				goto oom;
 			j.partition = (int32_t)(sets->base + s);
 		} else if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
@@ -286,12 +314,23 @@ int cs_workload_from_trace(const cs_trace *t, const cs_workload_conv *cv,
 		j.estimate_s = cv->estimates == CS_EST_EXACT || r->time_limit_s <= 0 ||
 			       (cv->overrun == CS_OVERRUN_RAISE && j.runtime_s > r->time_limit_s)
 			? j.runtime_s : r->time_limit_s;
+		j.reservation_s = (cs_time)i; /* its record, through the sort (reset below) */
 		out[n++] = j;
 	}
+	uint32_t *recs = rec_of ? malloc((n + 1) * sizeof *recs) : NULL;
+	if (rec_of && !recs)
+		goto oom;
 	free(pmap);
 	free(lfirst);
 	free(lparts);
 	qsort(out, n, sizeof *out, cmp_job);
+	for (size_t i = 0; i < n; i++) {
+		if (recs)
+			recs[i] = (uint32_t)out[i].reservation_s;
+		out[i].reservation_s = -1;
+	}
+	if (rec_of)
+		*rec_of = recs;
 	*jobs = out;
 	*njobs = n;
 	return 0;

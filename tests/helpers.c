@@ -65,6 +65,30 @@ static const char *env_or(const char *k, const char *d)
 const char *th_shared(void) { return env_or("CAPSIM_SHARED", "../shared"); }
 const char *th_root(void) { return env_or("CAPSIM_ROOT", "."); }
 const char *th_bin(void) { return env_or("CAPSIM_BIN", "build/capsim"); }
+const char *th_plugins(void) { return env_or("CAPSIM_PLUGINS", "build/policies"); }
+
+const char *th_plugin(const char *name)
+{
+	static char path[1100];
+	snprintf(path, sizeof path, "%s/%s", th_plugins(), name);
+	return path;
+}
+
+char *th_strip_meta(char *text)
+{
+	char *w = text;
+	for (char *r = text; *r;) {
+		char *nl = strchr(r, '\n');
+		size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
+		if (*r != '#') {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = 0;
+	return text;
+}
 
 char *th_slurp(const char *path, size_t *len)
 {
@@ -227,6 +251,26 @@ size_t th_csv_split(char *line, char **f, size_t max)
 }
 
 /* gpu: a-0..a-2, 4 GPUs and 8 cores each; cpu: b-0, b-1, 16 cores each */
+const char th_two_gpu_partitions_yaml[] =
+	"name: twin\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: x\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"  - name: y\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"partitions:\n"
+	"  - {name: a, node_types: [x]}\n"
+	"  - {name: b, node_types: [y]}\n";
+
 const char th_two_partitions_yaml[] =
 	"name: two\n"
 	"site: {pue: 1}\n"

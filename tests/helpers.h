@@ -40,6 +40,12 @@ const cs_job *th_job(const cs_run_result *r, int64_t id);
 const char *th_shared(void); /* ../shared */
 const char *th_root(void);   /* repository root */
 const char *th_bin(void);    /* the capsim binary */
+const char *th_plugins(void); /* the example plugins (build/policies) */
+/* The path of plugin `name` there (static storage, one at a time). */
+const char *th_plugin(const char *name);
+/* Drop text's metadata lines (those starting with '#'), in place; returns
+ * text. */
+char *th_strip_meta(char *text);
 
 /* Run the capsim binary with argv (NULL-terminated, without argv[0]);
  * capture stdout and stderr (malloc'ed, NUL-terminated); return the exit
@@ -70,6 +76,10 @@ size_t th_csv_split(char *line, char **f, size_t max);
 /* A cluster of two partitions that share no nodes: gpu (a-0..a-2, 4 GPUs
  * and 8 cores each) and cpu (b-0, b-1, 16 cores each). */
 extern const char th_two_partitions_yaml[];
+/* A cluster named twin of two partitions of GPU nodes that share none: a
+ * on type x (x-0, x-1), b on type y (y-0, y-1), 4 GPUs and 8 cores a
+ * node. */
+extern const char th_two_gpu_partitions_yaml[];
 
 /* capsim run of the native workload text `jobs` on th_two_partitions_yaml
  * with the extra options (NULL-terminated): files in dir (a mkdtemp

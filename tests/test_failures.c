@@ -351,6 +351,70 @@ Test(failures, observed_failures_match_the_configured_rates)
 	cs_run_result_free(&r);
 }
 
+/* timeseries.csv's gpus_down, from a failure trace, sampled hourly. GPU 1
+ * of g4-0 is down 1,800 .. 5,400 and all of g4-1 (4 GPUs) 3,600 .. 5,400;
+ * the job (1 GPU, 0 .. 10,000 on GPU 0 of g4-0) is not hit. Hour 0: 1 GPU
+ * x 1,800 s = 1,800 GPU-s, a mean of 0.5; hour 1: 1 x 1,800 + 4 x 1,800 =
+ * 9,000 GPU-s, 2.5; the last interval (7,200 .. 10,000): 0. The node type
+ * g4, the partition gpu and (any) hold the same GPUs as the machine. */
+Test(failures, timeseries_shows_the_gpus_down_for_repair)
+{
+	char dir[] = "/tmp/capsim-failures-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *tp = th_write_tmp("time_s,node,component,repair_s\n1800,g4-0,gpu:1,3600\n3600,g4-1,node,1800\n", ".csv");
+	char yaml[4096];
+	snprintf(yaml, sizeof yaml, "%s" TRACE_AT, TWO, tp);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.out_dir = dir;
+	cs_run_result r;
+	th_run_on(yaml, HDR "1,p,u,0,1,1,0,0,20000,10000,x,gpu,completed\n", ".csv", &o, &r);
+	cr_assert_eq(th_job(&r, 1)->end_s, 10000, "not hit");
+	char path[128];
+	snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+	char *ts = th_slurp(path, NULL);
+	cr_assert_not_null(ts);
+	char *save = NULL, *line = strtok_r(ts, "\n", &save);
+	char *f[32];
+	size_t n = th_csv_split(line, f, 32);
+	cr_assert_str_eq(f[n - 1], "gpus_down", "the last column, only with a failure model");
+	static const char *const want[] = { "0.500", "2.500", "0.000" };
+	size_t rows = 0;
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		cr_assert_eq(th_csv_split(line, f, 32), n);
+		long long t = atoll(f[0]);
+		cr_assert(t == 0 || t == 3600 || t == 7200, "%s", line);
+		cr_assert_str_eq(f[n - 1], want[t / 3600], "%s", line);
+		rows++;
+	}
+	cr_assert_eq(rows, 3 * 4, "3 intervals x (machine, g4, gpu, (any))");
+	free(ts);
+	cs_run_result_free(&r);
+	th_unlink(tp);
+	th_sh(NULL, "rm -rf %s", dir);
+}
+
+/* Without a failure model timeseries.csv has no gpus_down column. */
+Test(failures, timeseries_has_no_gpus_down_without_a_failure_model)
+{
+	char dir[] = "/tmp/capsim-failures-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.out_dir = dir;
+	cs_run_result r;
+	th_run_on(TWO, HDR "1,p,u,0,1,1,0,0,20000,10000,x,gpu,completed\n", ".csv", &o, &r);
+	char path[128];
+	snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+	char *ts = th_slurp(path, NULL);
+	cr_assert_not_null(ts);
+	*strchr(ts, '\n') = 0;
+	cr_assert_null(strstr(ts, "gpus_down"), "%s", ts);
+	free(ts);
+	cs_run_result_free(&r);
+	th_sh(NULL, "rm -rf %s", dir);
+}
+
 /* ---- earlier results hold; the same seed, the same failures ------------------- */
 
 static void same_outputs(const char *d1, const char *d2)

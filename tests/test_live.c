@@ -22,22 +22,12 @@ static char *two_days(void)
 	char *out = NULL, *err = NULL;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "1", "--days", "2", "--out", "-"), &out, &err), 0,
 		     "%s", err);
-	char *w = out;
-	for (char *r = out; *r;) {
-		char *nl = strchr(r, '\n');
-		size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
-		if (*r != '#') {
-			memmove(w, r, len);
-			w += len;
-		}
-		r += len;
-	}
-	*w = 0;
 	free(err);
-	return out;
+	return th_strip_meta(out);
 }
 
 static const char *accounts_file; /* --accounts for the next live_new, or NULL */
+static const char *batch_cluster; /* --cluster of the batch runs compared with, or NULL (the default) */
 
 static cs_live *live_new(const char *policy, const char *const *params)
 {
@@ -91,9 +81,11 @@ static void run_out(cs_live *L)
 	}
 }
 
-/* The live run's outputs and the batch run's of csv (the same text) in two
- * directories of dir; jobs.csv and batsim_jobs.csv byte for byte the same. */
-static void expect_batch_schedule(cs_live *L, const char *csv, const char *policy, const char *const *params)
+/* The live run's outputs and the batch run's of csv (the same text, with
+ * cancellations cx[0 .. ncx)) in two directories of dir; jobs.csv and
+ * batsim_jobs.csv byte for byte the same. */
+static void expect_batch_cancels(cs_live *L, const char *csv, const char *policy, const char *const *params,
+				 const cs_run_cancel *cx, size_t ncx)
 {
 	char dir[] = "/tmp/capsim-live-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
@@ -104,6 +96,7 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	cs_run_opts_default(&o);
 	o.policy = policy;
 	o.accounts = accounts_file;
+	o.cluster = batch_cluster;
 	th_params(&o, params, kv);
 	o.out_dir = a;
 	cs_run_result r;
@@ -115,6 +108,8 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	char *w = th_write_tmp(csv, ".csv");
 	o.workload = w;
 	o.out_dir = b;
+	o.cancels = cx;
+	o.ncancels = ncx;
 	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(cs_run_write_outputs(&o, &r, err, sizeof err), 0, "%s", err);
 	cs_run_result_free(&r);
@@ -122,6 +117,11 @@ static void expect_batch_schedule(cs_live *L, const char *csv, const char *polic
 	th_expect_same_file(a, b, "jobs.csv");
 	th_expect_same_file(a, b, "batsim_jobs.csv");
 	th_sh(NULL, "rm -rf '%s'", dir);
+}
+
+static void expect_batch_schedule(cs_live *L, const char *csv, const char *policy, const char *const *params)
+{
+	expect_batch_cancels(L, csv, policy, params, NULL, 0);
 }
 
 static void read_csv(const char *csv, cs_trace *t)
@@ -199,22 +199,30 @@ static void one_by_one(const char *policy, cs_time ahead)
 }
 
 Test(live, jobs_arriving_one_at_a_time_give_the_batch_schedule_easy) { one_by_one("easy", 0); }
+
 Test(live, jobs_arriving_an_hour_ahead_give_the_batch_schedule_conservative) { one_by_one("conservative", 3600); }
 
 /* --- by hand, on th_two_partitions_yaml (gpu: a-0..a-2, 4 GPUs each) --- */
 
-static cs_live *two_partitions(const char *policy, int external, char **yaml)
+/* A live run on the cluster yaml_text (its file in *yaml, th_unlink it). */
+static cs_live *live_on(const char *yaml_text, const char *policy, int external, char **yaml)
 {
-	*yaml = th_write_tmp(th_two_partitions_yaml, ".yaml");
+	*yaml = th_write_tmp(yaml_text, ".yaml");
 	cs_live_opts o;
 	cs_live_opts_default(&o);
 	o.cluster = *yaml;
 	o.policy = policy;
 	o.external = external;
+	o.accounts = accounts_file;
 	cs_live *L;
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_live_new(&L, &o, err, sizeof err), 0, "%s", err);
 	return L;
+}
+
+static cs_live *two_partitions(const char *policy, int external, char **yaml)
+{
+	return live_on(th_two_partitions_yaml, policy, external, yaml);
 }
 
 static cs_live_job gpu_job(int64_t id, cs_time submit, uint32_t nodes, cs_time runtime)
@@ -236,12 +244,109 @@ static void advance(cs_live *L, cs_time t)
 	cr_assert_eq(cs_live_advance(L, t, err, sizeof err), 0, "%s", err);
 }
 
+/* 400 jobs on th_two_partitions_yaml (gpu: 3 nodes of 4 GPUs; cpu: 2 of
+ * 16 cores), one every 30 s on average, asking for about four times what
+ * the machine runs: a queue that grows. Projects p0..p2, users u0..u3
+ * (busy_accounts). From xorshift seed `seed`. */
+static char *busy_jobs(unsigned long long seed)
+{
+	size_t cap = 64 * 1024, n = 0;
+	char *s = malloc(cap);
+	cr_assert_not_null(s);
+	n += (size_t)snprintf(s, cap, "%s", TH_CSV_HDR);
+	cs_time t = 0;
+	for (int i = 1; i <= 400; i++) {
+		t += th_xorshift(&seed, 60);
+		int cpu = th_xorshift(&seed, 5) == 0;
+		cs_time run = 30 + th_xorshift(&seed, 300), limit = run + th_xorshift(&seed, 300);
+		n += (size_t)snprintf(s + n, cap - n, "%d,p%u,u%u,%lld,%u,%u,%u,0,%lld,%lld,normal,%s,completed\n", i,
+				      th_xorshift(&seed, 3), th_xorshift(&seed, 4), (long long)t,
+				      cpu ? 1 : 1 + th_xorshift(&seed, 3), cpu ? 0 : 4, cpu ? 1 + th_xorshift(&seed, 16) : 1,
+				      (long long)limit, (long long)run, cpu ? "cpu" : "gpu");
+		cr_assert_lt(n, cap);
+	}
+	return s;
+}
+
+/* busy_jobs arriving one at a time as in one_by_one (each arrival makes
+ * the run again from time 0, replaying the cancellations so far, and
+ * checks its past), and at every fifth arrival the oldest waiting job
+ * cancelled, at every seventh the latest started running job whose run
+ * does not end then: the batch run of the same jobs with the same
+ * cancellations (cs_run_opts.cancels) gives the same jobs.csv and
+ * batsim_jobs.csv byte for byte. */
+static void cancels_as_in_batch(const char *policy)
+{
+	char *csv = busy_jobs(7);
+	cs_trace t;
+	read_csv(csv, &t);
+	char *yaml;
+	cs_live *L = two_partitions(policy, 0, &yaml);
+	char err[CS_ERRLEN];
+	cs_run_cancel cx[200];
+	size_t ncx = 0, waiting = 0, running = 0;
+	int64_t ids[500];
+	for (size_t i = 0; i < t.n; i++) {
+		cs_time at = t.jobs[i].submit_s;
+		if (at > cs_live_now(L))
+			cr_assert_eq(cs_live_advance(L, at, err, sizeof err), 0, "%s", err);
+		size_t nw = cs_live_waiting(L, ids, 500);
+		if (i % 5 == 4 && nw) {
+			cr_assert_eq(cs_live_cancel(L, ids[0], err, sizeof err), 0, "%s", err);
+			cr_assert_eq(info(L, ids[0]).state, CS_LIVE_CANCELLED);
+			cx[ncx++] = (cs_run_cancel){ ids[0], cs_live_now(L) };
+			waiting++;
+		}
+		size_t nr = cs_live_running(L, ids, 500);
+		for (size_t k = nr < 500 ? nr : 500; i % 7 == 6 && k-- > 0;) {
+			if (info(L, ids[k]).end_s <= cs_live_now(L))
+				continue; /* its run ends now: nothing left to cancel */
+			cr_assert_eq(cs_live_cancel(L, ids[k], err, sizeof err), 0, "%s", err);
+			cx[ncx++] = (cs_run_cancel){ ids[k], cs_live_now(L) };
+			running++;
+			break;
+		}
+		cs_live_job j = job_of(&t, &t.jobs[i]);
+		submit(L, &j);
+	}
+	cr_assert(waiting > 20 && running > 20, "%s: %zu waiting and %zu running jobs cancelled", policy, waiting, running);
+	run_out(L);
+	batch_cluster = yaml;
+	expect_batch_cancels(L, csv, policy, NULL, cx, ncx);
+	batch_cluster = NULL;
+	cs_live_free(L);
+	cs_trace_free(&t);
+	free(csv);
+	th_unlink(yaml);
+}
+
+Test(live, cancellations_give_the_batch_schedule_fcfs) { cancels_as_in_batch("fcfs"); }
+Test(live, cancellations_give_the_batch_schedule_sjf) { cancels_as_in_batch("sjf"); }
+Test(live, cancellations_give_the_batch_schedule_easy) { cancels_as_in_batch("easy"); }
+Test(live, cancellations_give_the_batch_schedule_conservative) { cancels_as_in_batch("conservative"); }
+
+/* busy_jobs' projects and users (every user in each project, unequal
+ * shares), for multifactor. */
+static const char busy_accounts[] = "accounts:\n"
+				    "  - {name: p0, shares: 3, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n"
+				    "  - {name: p1, shares: 2, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n"
+				    "  - {name: p2, shares: 1, users: [{name: u0}, {name: u1}, {name: u2}, {name: u3}]}\n";
+
+Test(live, cancellations_give_the_batch_schedule_multifactor)
+{
+	char *acc = th_write_tmp(busy_accounts, ".yaml");
+	accounts_file = acc;
+	cancels_as_in_batch("multifactor");
+	accounts_file = NULL;
+	th_unlink(acc);
+}
+
 Test(live, a_cancelled_running_job_frees_its_nodes_for_the_next)
 {
 	/* FCFS. Job 1 holds all three GPU nodes over [0, 100); job 2 (one
 	 * node) waits. Cancelled at 30, job 1 ends at 30 and job 2 starts
 	 * then, to end at 80. Job 3, submitted for 1000, is cancelled before
-	 * that and never runs; job 2, waiting, cannot be cancelled. */
+	 * that and never runs. */
 	char *y;
 	cs_live *L = two_partitions("fcfs", 0, &y);
 	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 1, 50), j3 = gpu_job(3, 1000, 1, 10);
@@ -252,8 +357,6 @@ Test(live, a_cancelled_running_job_frees_its_nodes_for_the_next)
 	cr_assert_eq(info(L, 2).state, CS_LIVE_WAITING);
 	cr_assert_str_eq(info(L, 2).reason, "Resources");
 	char err[CS_ERRLEN];
-	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), -CS_EINVAL);
-	cr_assert(strstr(err, "job 2 is waiting"), "%s", err);
 	cr_assert_eq(cs_live_cancel(L, 1, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(cs_live_cancel(L, 3, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(cs_live_cancel(L, 3, err, sizeof err), -CS_EINVAL);
@@ -266,6 +369,63 @@ Test(live, a_cancelled_running_job_frees_its_nodes_for_the_next)
 	run_out(L);
 	cr_assert_eq(info(L, 3).state, CS_LIVE_CANCELLED);
 	cr_assert_eq(info(L, 3).start_s, -1);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_cancelled_waiting_job_leaves_the_queue)
+{
+	/* FCFS. Job 1 holds the three GPU nodes over [0, 100); job 2 (three
+	 * nodes, 50 s) waits from 10, job 3 (one node, 10 s) behind it from
+	 * 20. Job 2 cancelled at 30: it is gone from the queue at once, and at
+	 * 100 job 3 starts (to 110), where it would have waited for job 2 to
+	 * 150. A running job whose end is now has no run left to cancel. */
+	char *y;
+	cs_live *L = two_partitions("fcfs", 0, &y);
+	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 3, 50), j3 = gpu_job(3, 20, 1, 10);
+	submit(L, &j1);
+	submit(L, &j2);
+	submit(L, &j3);
+	advance(L, 30);
+	int64_t w[4];
+	cr_assert_eq(cs_live_waiting(L, w, 4), 2);
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(info(L, 2).state, CS_LIVE_CANCELLED);
+	cr_assert_eq(cs_live_waiting(L, w, 4), 1);
+	cr_assert_eq(w[0], 3);
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 2 has ended (cancelled)"), "%s", err);
+	advance(L, 100);
+	cr_assert_eq(cs_live_cancel(L, 1, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 1 ends at now (100)"), "%s", err);
+	run_out(L);
+	cr_assert_eq(info(L, 2).start_s, -1);
+	cr_assert_eq(info(L, 3).start_s, 100);
+	cr_assert_eq(info(L, 3).end_s, 110);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_policy_without_a_cancel_op_keeps_its_waiting_jobs)
+{
+	/* The example plugin built for ABI 2 (no cancel op): a waiting job's
+	 * cancellation is refused naming the policy; a running job's is not
+	 * the policy's to do, and goes on. */
+	char *y;
+	cs_live *L = two_partitions(th_plugin("no_cancel.so"), 0, &y);
+	cs_live_job j1 = gpu_job(1, 0, 3, 100), j2 = gpu_job(2, 10, 3, 50);
+	submit(L, &j1);
+	submit(L, &j2);
+	advance(L, 30);
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_live_cancel(L, 2, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "job 2 is waiting and policy fcfs-example cannot cancel a waiting job"), "%s", err);
+	cr_assert_eq(info(L, 2).state, CS_LIVE_WAITING);
+	cr_assert_eq(cs_live_cancel(L, 1, err, sizeof err), 0, "%s", err);
+	run_out(L);
+	cr_assert_eq(info(L, 1).end_s, 30);
+	cr_assert_eq(info(L, 2).start_s, 30);
 	cs_live_free(L);
 	th_unlink(y);
 }
@@ -476,4 +636,171 @@ Test(live, multifactor_with_its_accounts_gives_the_batch_schedule)
 	cs_trace_free(&t);
 	free(csv);
 	th_unlink(acc);
+}
+
+/* --- jobs submitted to several partitions --- */
+
+/* Generated days of jobs of which some may run in several partitions
+ * (th_backlog_csv's: every fourth h100 job also on a100, every third t4
+ * job on a100 and h100, written a|b), as two_days gives its days. */
+static char *multi_days(int days)
+{
+	char *path = th_backlog_csv(days, 1);
+	size_t len;
+	char *text = th_slurp(path, &len);
+	cr_assert_not_null(text);
+	th_unlink(path);
+	return th_strip_meta(text);
+}
+
+/* The jobs of a generated day with partition lists (about 1 in 6 of
+ * them), submitted at once or one at a time as the clock reaches them:
+ * the batch run's jobs.csv and batsim_jobs.csv byte for byte. */
+static void lists_as_in_batch(const char *policy, int one_by_one_)
+{
+	char *csv = multi_days(1);
+	cr_assert(strstr(csv, "h100|a100") && strstr(csv, "t4|a100|h100"));
+	cs_trace t;
+	read_csv(csv, &t);
+	cs_live *L = live_new(policy, NULL);
+	char err[CS_ERRLEN];
+	for (size_t i = 0; i < t.n; i++) {
+		cs_time at = t.jobs[i].submit_s;
+		if (one_by_one_ && at > cs_live_now(L))
+			cr_assert_eq(cs_live_advance(L, at, err, sizeof err), 0, "%s", err);
+		cs_live_job j = job_of(&t, &t.jobs[i]);
+		submit(L, &j);
+	}
+	run_out(L);
+	expect_batch_schedule(L, csv, policy, NULL);
+	cs_live_free(L);
+	cs_trace_free(&t);
+	free(csv);
+}
+
+Test(live, partition_lists_give_the_batch_schedule_fcfs) { lists_as_in_batch("fcfs", 0); }
+Test(live, partition_lists_give_the_batch_schedule_easy) { lists_as_in_batch("easy", 0); }
+Test(live, partition_lists_give_the_batch_schedule_conservative) { lists_as_in_batch("conservative", 0); }
+Test(live, partition_lists_give_the_batch_schedule_sjf) { lists_as_in_batch("sjf", 0); }
+Test(live, partition_lists_arriving_one_at_a_time_give_the_batch_schedule_easy) { lists_as_in_batch("easy", 1); }
+
+static cs_live *on_ab(const char *policy, int external, char **yaml)
+{
+	return live_on(th_two_gpu_partitions_yaml, policy, external, yaml);
+}
+
+static cs_live_job ab_job(int64_t id, cs_time submit, uint32_t nodes, cs_time runtime, const char *partition)
+{
+	return (cs_live_job){ .id = id, .submit_s = submit, .nodes = nodes, .gpus_per_node = 4, .cores_per_node = 1,
+			      .time_limit_s = runtime, .runtime_s = runtime, .partition = partition };
+}
+
+Test(live, a_job_of_several_partitions_starts_in_the_first_where_it_fits)
+{
+	/* FCFS. Job 1 holds a's two nodes over [0, 100). Job 2 (one node,
+	 * "a,b") comes at 10: a is full, b is not: it starts at 10 in b, to
+	 * 60. Job 3 (two nodes, "b|a", as capsim's CSV writes a list) comes
+	 * at 20: a is full, b has one node free: it waits (its partition
+	 * shown "b,a", as Slurm spells it); at 60 b is free: it starts there,
+	 * to 90. "a,a" is partition a. */
+	char *y;
+	cs_live *L = on_ab("fcfs", 0, &y);
+	cs_live_job j1 = ab_job(1, 0, 2, 100, "a"), j2 = ab_job(2, 10, 1, 50, "a,b"), j3 = ab_job(3, 20, 2, 30, "b|a"),
+		    j4 = ab_job(4, 200, 1, 10, "a,a");
+	submit(L, &j1);
+	submit(L, &j2);
+	submit(L, &j3);
+	submit(L, &j4);
+	advance(L, 30);
+	cr_assert_eq(info(L, 2).start_s, 10);
+	cr_assert_str_eq(info(L, 2).partition, "b");
+	cr_assert_eq(info(L, 3).state, CS_LIVE_WAITING);
+	cr_assert_str_eq(info(L, 3).partition, "b,a");
+	run_out(L);
+	cr_assert_eq(info(L, 3).start_s, 60);
+	cr_assert_str_eq(info(L, 3).partition, "b");
+	cr_assert_str_eq(info(L, 4).partition, "a");
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_bad_partition_list_is_refused_naming_the_name)
+{
+	char *y;
+	cs_live *L = on_ab("easy", 0, &y);
+	char err[CS_ERRLEN];
+	int64_t id;
+	cs_live_job j = ab_job(1, 0, 1, 10, "a,x");
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'x' (in 'a,x') is not a partition of twin (one of: a, b)"), "%s", err);
+	j.partition = "a,,b";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'a,,b' has an empty name in its list"), "%s", err);
+	j.partition = "b|";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "has an empty name"), "%s", err);
+	j.partition = "c";
+	cr_assert_eq(cs_live_submit(L, &j, &id, err, sizeof err), -CS_EINVAL);
+	cr_assert(strstr(err, "partition: 'c' is not a partition of twin"), "%s", err);
+	cr_assert_eq(cs_live_njobs(L), 0);
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, an_external_start_of_a_listed_job_keeps_to_one_partition)
+{
+	/* Job 1 (one node of a) runs; job 2 (two nodes, "a,b") waits for the
+	 * scheduler. On x-1 and y-0 it would span a and b: refused; on y-0
+	 * and y-1 it starts in b. */
+	char *y;
+	cs_live *L = on_ab(NULL, 1, &y);
+	cs_live_job j1 = ab_job(1, 0, 1, 100, "a"), j2 = ab_job(2, 0, 2, 50, "a,b");
+	submit(L, &j1);
+	submit(L, &j2);
+	char err[CS_ERRLEN], why[2][CS_ERRLEN];
+	uint8_t ok[2];
+	cr_assert_eq(cs_live_advance(L, 1, err, sizeof err), 1, "%s", err);
+	uint32_t x0 = (uint32_t)cs_live_node_find(L, "x-0"), x1 = (uint32_t)cs_live_node_find(L, "x-1"),
+		 y0 = (uint32_t)cs_live_node_find(L, "y-0"), y1 = (uint32_t)cs_live_node_find(L, "y-1");
+	cs_live_decision d = { .verb = CS_LIVE_START, .id = 1, .nodes = &x0, .nnodes = 1 };
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 0, ok, why, err, sizeof err), 1, "%s", why[0]);
+	uint32_t span[2] = { x1, y0 }, inb[2] = { y0, y1 };
+	d = (cs_live_decision){ .verb = CS_LIVE_START, .id = 2, .nodes = span, .nnodes = 2 };
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 0, ok, why, err, sizeof err), 0);
+	cr_assert(strstr(why[0], "none of its partitions holds all these nodes"), "%s", why[0]);
+	d.nodes = inb;
+	cr_assert_eq(cs_live_decide(L, &d, 1, 0, 1, ok, why, err, sizeof err), 1, "%s", why[0]);
+	cr_assert_eq(info(L, 2).start_s, 0);
+	cr_assert_str_eq(info(L, 2).partition, "b");
+	cs_live_free(L);
+	th_unlink(y);
+}
+
+Test(live, a_saved_state_keeps_its_partition_lists)
+{
+	/* The hand-worked case of a_job_of_several_partitions_starts_in_the_
+	 * first_where_it_fits, saved at 30 (job 3, "b|a", waiting) and
+	 * restored: both runs end with job 3 started at 60 in b. */
+	char *y;
+	cs_live *A = on_ab("fcfs", 0, &y), *B;
+	cs_live_job j1 = ab_job(1, 0, 2, 100, "a"), j2 = ab_job(2, 10, 1, 50, "a,b"), j3 = ab_job(3, 20, 2, 30, "b|a");
+	submit(A, &j1);
+	submit(A, &j2);
+	submit(A, &j3);
+	advance(A, 30);
+	char err[CS_ERRLEN], *path = th_write_tmp("", ".json"), *y2;
+	cr_assert_eq(cs_live_save(A, path, err, sizeof err), 0, "%s", err);
+	B = on_ab("fcfs", 0, &y2);
+	cr_assert_eq(cs_live_restore(B, path, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(info(B, 3).partition, "b,a");
+	run_out(A);
+	run_out(B);
+	cr_assert_eq(info(B, 3).start_s, 60);
+	cr_assert_str_eq(info(B, 3).partition, "b");
+	cr_assert_eq(info(A, 3).start_s, 60);
+	cs_live_free(A);
+	cs_live_free(B);
+	th_unlink(path);
+	th_unlink(y);
+	th_unlink(y2);
 }

@@ -12,25 +12,7 @@
 #include "capsim/sched.h"
 #include "helpers.h"
 
-static const char twin_yaml[] =
-	"name: twin\n"
-	"site: {pue: 1}\n"
-	"node_types:\n"
-	"  - name: x\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"  - name: y\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"partitions:\n"
-	"  - {name: a, node_types: [x]}\n"
-	"  - {name: b, node_types: [y]}\n";
+static const char *const twin_yaml = th_two_gpu_partitions_yaml;
 
 #define HDR "JobID|Submit|Elapsed|Timelimit|State|NNodes|ReqTRES|Partition\n"
 /* Job ID submitted at minute:second S, for D (its time limit too), on one
@@ -201,7 +183,7 @@ Test(multipart, a_reservation_counts_in_the_budget_of_the_partition_it_is_in)
  * job of a, and one of "c,a,b" of the set a,b. */
 Test(multipart, a_partition_the_job_cannot_fit_leaves_its_set)
 {
-	char yaml[sizeof twin_yaml + 400];
+	char yaml[2048];
 	snprintf(yaml, sizeof yaml, "%s",
 		 "name: three\n"
 		 "site: {pue: 1}\n"

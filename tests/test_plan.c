@@ -231,7 +231,10 @@ Test(plan, an_impossible_target_is_refused_before_any_run)
 
 /* Goodput is a target on a cluster with a failure model: the spec loads
  * (--search past its one search is refused only once it has been read). */
-Test(plan, goodput_is_a_target_on_a_cluster_with_failures)
+/* A spec of a day of the generated workload under EASY on CLUSTER (a
+ * config under configs/clusters), searching h100 in [20, 40] for TARGETS,
+ * loads: --search past its one search is refused only once it is read. */
+static void expect_loads_on(const char *cluster, const char *targets)
 {
 	char dir[64], spec[600], *o, *e;
 	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
@@ -239,16 +242,22 @@ Test(plan, goodput_is_a_target_on_a_cluster_with_failures)
 	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
 	FILE *f = fopen(spec, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "cluster: %s/configs/clusters/national-ai-dc-failures.yaml\n"
+	fprintf(f, "cluster: %s/configs/clusters/%s\n"
 		   "workload: {generate: {days: 1}}\npolicies: [{name: easy}]\n"
-		   "search: {type: h100, min: 20, max: 40}\ntargets: [reliability.goodput >= 0.9]\n",
-		th_root());
+		   "search: {type: h100, min: 20, max: 40}\ntargets: %s\n",
+		th_root(), cluster, targets);
 	fclose(f);
 	int rc = th_exec(ARGS("plan", spec, "--out", "/nonexistent", "--search", "1"), &o, &e);
 	cr_expect_eq(rc, 2);
-	cr_expect(strstr(e, "--search: 1 is not a search of this plan (0 to 0)"), "%s", e);
+	cr_expect(strstr(e, "--search: 1 is not a search of this plan (0 to 0)"), "%s: %s", targets, e);
 	free(o), free(e);
 	th_sh(NULL, "rm -rf '%s'", dir);
+}
+
+/* Goodput is a target on a cluster with a failure model. */
+Test(plan, goodput_is_a_target_on_a_cluster_with_failures)
+{
+	expect_loads_on("national-ai-dc-failures.yaml", "[reliability.goodput >= 0.9]");
 }
 
 Test(plan, a_bad_duration_or_bound_is_refused_with_its_key)
@@ -353,23 +362,8 @@ Test(plan, energy_and_storage_targets_take_their_units)
 	expect_spec_error(POL SEARCH "targets: [storage.tiers.scratch.headroom_tb >= 1PB]\n",
 			  "unknown metric 'storage.tiers.scratch.headroom_tb'");
 	/* on the data centre a tier's headroom loads (a bare number is TB) */
-	char dir[64], spec[600], *o, *e;
-	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	FILE *f = fopen(spec, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "cluster: %s/configs/clusters/national-ai-dc.yaml\n"
-		   "workload: {generate: {days: 1}}\npolicies: [{name: easy}]\n"
-		   "search: {type: h100, min: 20, max: 40}\n"
-		   "targets: [storage.tiers.project.headroom_tb >= 20000, energy.facility_energy_kwh <= 5GWh]\n",
-		th_root());
-	fclose(f);
-	int rc = th_exec(ARGS("plan", spec, "--out", "/nonexistent", "--search", "1"), &o, &e);
-	cr_expect_eq(rc, 2);
-	cr_expect(strstr(e, "--search: 1 is not a search of this plan (0 to 0)"), "%s", e);
-	free(o), free(e);
-	th_sh(NULL, "rm -rf '%s'", dir);
+	expect_loads_on("national-ai-dc.yaml",
+			"[storage.tiers.project.headroom_tb >= 20000, energy.facility_energy_kwh <= 5GWh]");
 }
 
 Test(plan, warns_when_a_metric_is_not_monotone_in_the_count)

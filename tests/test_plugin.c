@@ -8,18 +8,12 @@
 #include "capsim/sched.h"
 #include "helpers.h"
 
-static const char *plugins(void)
-{
-	const char *p = getenv("CAPSIM_PLUGINS");
-	return p && *p ? p : "build/policies";
-}
-
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 Test(plugin, the_example_gives_the_builtin_fcfs_schedule)
 {
 	char so[1024], trace[1024];
-	snprintf(so, sizeof so, "%s/fcfs_example.so", plugins());
+	snprintf(so, sizeof so, "%s/fcfs_example.so", th_plugins());
 	snprintf(trace, sizeof trace, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
 	char d1[] = "/tmp/capsim-plug-XXXXXX", d2[] = "/tmp/capsim-plug-XXXXXX";
 	cr_assert_not_null(mkdtemp(d1));
@@ -45,13 +39,13 @@ Test(plugin, loads_by_path_and_refuses_bad_ones)
 	char so[1024], err[CS_ERRLEN];
 	const cs_policy_ops *ops;
 	void *h;
-	snprintf(so, sizeof so, "%s/fcfs_example.so", plugins());
+	snprintf(so, sizeof so, "%s/fcfs_example.so", th_plugins());
 	cr_assert_eq(cs_policy_resolve(so, &ops, &h, err, sizeof err), 0, "%s", err);
 	cr_assert_str_eq(ops->name, "fcfs-example");
 	cr_assert_not_null(h);
 	cs_policy_unload(h);
 
-	snprintf(so, sizeof so, "%s/bad_abi.so", plugins());
+	snprintf(so, sizeof so, "%s/bad_abi.so", th_plugins());
 	cr_assert_eq(cs_policy_resolve(so, &ops, &h, err, sizeof err), -CS_EABI);
 	cr_assert(strstr(err, "built for policy ABI 999"), "%s", err);
 	cr_assert_null(h);
@@ -73,7 +67,7 @@ Test(plugin, loads_by_path_and_refuses_bad_ones)
 Test(plugin, cli_reports_a_wrong_abi_in_one_line)
 {
 	char so[1024], trace[1024];
-	snprintf(so, sizeof so, "%s/bad_abi.so", plugins());
+	snprintf(so, sizeof so, "%s/bad_abi.so", th_plugins());
 	snprintf(trace, sizeof trace, "%s/traces/synthetic/lublin_256.swf", th_shared());
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--policy", so), &out, &err), 2);

@@ -111,6 +111,109 @@ Test(serve, every_malformed_request_gets_an_error_naming_its_field)
 	stop(&s);
 }
 
+/* --- cancelling a waiting job --- */
+
+/* FCFS on the two partitions. Job 1 holds the three GPU nodes over [0,
+ * 100); job 2 (three nodes, 50 s) waits from 10 and job 3 (one node, 10
+ * s) behind it from 20. At 30 job 2 is cancelled: the reply says
+ * cancelled, a subscriber is told, the queue holds job 3 alone. At 100
+ * job 3 starts (it would have waited for job 2 until 150) and ends at
+ * 110. jobs.csv (--out) shows job 2 CANCELLED, start -1, end 30, wait
+ * -1, run 0 s, and job 3 [100, 110). */
+Test(serve, cancelling_a_waiting_job_gives_the_schedule_without_it)
+{
+	char out[128];
+	th_server s;
+	snprintf(out, sizeof out, "/tmp/capsim-serve-cancel-%d", (int)getpid());
+	start_two(&s, ARGS("--out", out));
+	int fd = th_connect(&s);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"jobs\":["
+			      "{\"id\":1,\"nodes\":3,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"gpu\"},"
+			      "{\"id\":2,\"submit\":10,\"nodes\":3,\"gpus_per_node\":4,\"runtime\":50,\"partition\":\"gpu\"},"
+			      "{\"id\":3,\"submit\":20,\"nodes\":1,\"gpus_per_node\":4,\"runtime\":10,\"partition\":\"gpu\"}]}"),
+	       "{\"id\":1,\"result\":{\"jobs\":[1,2,3]}}");
+	expect(th_request(fd, "{\"id\":2,\"op\":\"run_until\",\"time\":30}"), "{\"id\":2,\"result\":{\"time\":30,\"next\":100}}");
+	expect(th_request(fd, "{\"id\":3,\"op\":\"job\",\"job\":2}"), "\"state\":\"waiting\"");
+	expect(th_request(fd, "{\"id\":4,\"op\":\"subscribe\",\"events\":[\"jobs\"]}"), "\"jobs\":true");
+	const char *cancel = "{\"id\":5,\"op\":\"cancel\",\"job\":2}\n";
+	th_send(fd, cancel, strlen(cancel));
+	expect(th_recv(fd, 10000), "{\"event\":\"cancel\",\"time\":30,\"job\":2}");
+	expect(th_recv(fd, 10000), "{\"id\":5,\"result\":{\"job\":2,\"state\":\"cancelled\"");
+	char *q = th_request(fd, "{\"id\":6,\"op\":\"queue\"}");
+	cr_assert(strstr(q, "\"waiting\":[{\"job\":3,") && !strstr(q, "\"job\":2,"), "%s", q);
+	free(q);
+	expect(th_request(fd, "{\"id\":7,\"op\":\"drain\"}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":8,\"op\":\"job\",\"job\":3}"), "\"state\":\"done\",\"submit\":20,\"start\":100,\"end\":110,");
+	expect(th_request(fd, "{\"id\":9,\"op\":\"job\",\"job\":2}"), "\"state\":\"cancelled\",\"submit\":10,\"start\":null,");
+	th_disconnect(fd);
+	stop(&s);
+	char path[200];
+	snprintf(path, sizeof path, "%s/jobs.csv", out);
+	char *csv = th_slurp(path, NULL);
+	cr_assert_not_null(csv);
+	cr_assert(strstr(csv, "\n2,10,-1,30,-1,0,50,-1,,,,CANCELLED,"), "%s", csv);
+	cr_assert(strstr(csv, "\n3,20,100,110,80,10,10,-1,,,,COMPLETED,"), "%s", csv);
+	free(csv);
+	th_sh(NULL, "rm -rf '%s'", out);
+}
+
+/* Under a policy without a cancel op (the example plugin built for ABI
+ * 2), cancelling a waiting job is refused naming the policy, and nothing
+ * changes. */
+Test(serve, a_policy_that_cannot_cancel_refuses_with_its_name)
+{
+	th_server s;
+	start_two(&s, ARGS("--policy", th_plugin("no_cancel.so")));
+	int fd = th_connect(&s);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"jobs\":["
+			      "{\"id\":1,\"nodes\":3,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"gpu\"},"
+			      "{\"id\":2,\"submit\":10,\"nodes\":3,\"gpus_per_node\":4,\"runtime\":50,\"partition\":\"gpu\"}]}"),
+	       "\"result\"");
+	expect(th_request(fd, "{\"id\":2,\"op\":\"run_until\",\"time\":30}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":3,\"op\":\"cancel\",\"job\":2}"),
+	       "{\"id\":3,\"error\":{\"field\":\"job\",\"message\":\"job: job 2 is waiting and policy fcfs-example cannot "
+	       "cancel a waiting job");
+	expect(th_request(fd, "{\"id\":4,\"op\":\"job\",\"job\":2}"), "\"state\":\"waiting\"");
+	th_disconnect(fd);
+	stop(&s);
+}
+
+/* --- jobs submitted to several partitions --- */
+
+/* The case of tests/test_live.c by hand through the socket, on two
+ * partitions of GPU nodes (a: x-0, x-1; b: y-0, y-1): job 1 holds a over
+ * [0, 100); job 2 ("a,b", one node) starts in b at 10, to 60; job 3 ("b|a",
+ * two nodes) waits from 20 and starts in b at 60, to 90. A list naming a
+ * partition the cluster lacks is refused with its field. */
+Test(serve, a_job_of_several_partitions_runs_in_one_of_them)
+{
+	char *yaml = th_write_tmp(th_two_gpu_partitions_yaml, ".yaml");
+	th_server s;
+	th_serve_start(&s, ARGS("--cluster", yaml, "--policy", "fcfs"));
+	int fd = th_connect(&s);
+	expect(th_request(fd, "{\"id\":1,\"op\":\"submit\",\"job\":{\"nodes\":1,\"gpus_per_node\":4,\"runtime\":5,"
+			      "\"partition\":\"a,x\"}}"),
+	       "{\"id\":1,\"error\":{\"field\":\"job.partition\",\"message\":\"job.partition: 'x' (in 'a,x') is not a "
+	       "partition of twin");
+	expect(th_request(fd, "{\"id\":2,\"op\":\"submit\",\"jobs\":["
+			      "{\"id\":1,\"nodes\":2,\"gpus_per_node\":4,\"runtime\":100,\"partition\":\"a\"},"
+			      "{\"id\":2,\"submit\":10,\"nodes\":1,\"gpus_per_node\":4,\"runtime\":50,\"partition\":\"a,b\"},"
+			      "{\"id\":3,\"submit\":20,\"nodes\":2,\"gpus_per_node\":4,\"runtime\":30,\"partition\":\"b|a\"}]}"),
+	       "{\"id\":2,\"result\":{\"jobs\":[1,2,3]}}");
+	expect(th_request(fd, "{\"id\":3,\"op\":\"run_until\",\"time\":30}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":4,\"op\":\"job\",\"job\":3}"), "\"state\":\"waiting\"");
+	expect(th_request(fd, "{\"id\":5,\"op\":\"job\",\"job\":3}"), "\"partition\":\"b,a\"");
+	expect(th_request(fd, "{\"id\":6,\"op\":\"drain\"}"), "\"result\"");
+	expect(th_request(fd, "{\"id\":7,\"op\":\"job\",\"job\":2}"), "\"start\":10,\"end\":60,");
+	expect(th_request(fd, "{\"id\":8,\"op\":\"job\",\"job\":2}"), "\"node_list\":\"y-");
+	expect(th_request(fd, "{\"id\":9,\"op\":\"job\",\"job\":3}"), "\"start\":60,\"end\":90,");
+	expect(th_request(fd, "{\"id\":10,\"op\":\"job\",\"job\":3}"), "\"partition\":\"b\"");
+	th_disconnect(fd);
+	cr_assert_eq(th_serve_stop(&s), 0);
+	th_serve_clean(&s);
+	th_unlink(yaml);
+}
+
 /* --- a replay against the batch run --- */
 
 #include "capsim/trace.h"

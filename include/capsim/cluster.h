@@ -32,6 +32,9 @@
  *       cpu_peak_tflops_fp64: float >= 0 # optional, per node
  *       power_w: {idle: float >= 0, peak: float >= idle}   # per node
  *       cost: float >= 0                 # optional, per node
+ *       storage_gbs: float > 0           # optional: the most one node moves to or from a
+ *                                        # storage tier, GB/s (staging, capsim/stage.h;
+ *                                        # default: no limit of its own)
  *   partitions:                          # list, >= 1
  *     - name: str                        # unique
  *       node_types: [str, ...]           # >= 1, each a node type's name
@@ -45,7 +48,9 @@
  *                                        # >= 1, from the leaves up
  *     blocks: {size_nodes: int >= 1}     # optional
  *   storage:                             # optional list
- *     - {name: str (unique), capacity_pb: float > 0, bandwidth_gbs: float > 0,
+ *     - {name: str (unique), capacity_pb: float > 0,
+ *        bandwidth_gbs: float > 0,              # optional: what staging shares (capsim/stage.h);
+ *                                               # a tier without it cannot be staged through
  *        used_pb: float in [0, capacity_pb],    # optional: held when a run starts (default 0)
  *        tb_per_gpu_hour: float >= 0,           # optional: what a GPU-hour of a job writes there
  *        tb_per_core_hour: float >= 0,          # optional: a core-hour, for jobs without GPUs
@@ -149,6 +154,7 @@ typedef struct cs_cluster_node_type {
 	double cpu_peak_tflops_fp64;            /* per node; 0: not given */
 	double idle_w, peak_w;                  /* per node, IT power */
 	double cost;                            /* per node, site currency; 0: not given */
+	double storage_gbs;                     /* per node, to or from a storage tier; 0: no limit */
 } cs_cluster_node_type;
 
 typedef struct cs_cluster_partition {
@@ -170,7 +176,7 @@ typedef struct cs_cluster_fabric_level {
 typedef struct cs_cluster_storage {
 	const char *name;
 	double capacity_pb;
-	double bandwidth_gbs;    /* GB/s */
+	double bandwidth_gbs;    /* GB/s; 0: not given */
 	double used_pb;          /* held when a run starts */
 	double tb_per_gpu_hour;  /* data a job writes a GPU-hour (capsim/storage.h); 0: none */
 	double tb_per_core_hour; /* a core-hour, for a job without GPUs; 0: none */

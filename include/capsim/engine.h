@@ -37,6 +37,9 @@ typedef struct cs_engine_stats {
 	uint64_t requeues;     /* of which requeued */
 	uint64_t signalled;    /* jobs given a grace before their stop (cs_ctx_preempt_after) */
 	uint64_t grace_ends;   /* of which ended on their own within it (not stopped, not preemptions) */
+	size_t cancelled_waiting; /* jobs cancelled while they waited (cs_cancel): they never ran */
+	size_t cancelled_running; /* jobs cancelled while they ran: their runs end then */
+	size_t cancels_missed;    /* cancellations that found their job neither waiting nor running */
 } cs_engine_stats;
 
 /* An observer of every state change (the recorder, sim/): called by the
@@ -44,15 +47,33 @@ typedef struct cs_engine_stats {
  * START comes after the job's placement is filled (node model); END after
  * its resources are given back (which, under --release estimate, may be
  * before its end event: `now` is then the time the engine freed them). */
-enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS, CS_OBS_PREEMPT };
+enum { CS_OBS_SUBMIT, CS_OBS_START, CS_OBS_END, CS_OBS_REJECT, CS_OBS_PASS, CS_OBS_PREEMPT, CS_OBS_CANCEL };
 /* PREEMPT: the job was stopped (requeued or killed, see cs_ctx_preempt); its
  * resources are free; no END follows for that run. A killed job has
  * CS_JOB_PREEMPT_KILLED set by then; a requeued one is SUBMITted again
  * after the pass. */
+/* CANCEL: the job was cancelled (cs_cancel): one that waited left the
+ * queue and never runs; one that ran ended now, its resources free, and no
+ * END follows. */
 typedef struct cs_observer {
 	void *ctx;
 	void (*event)(void *ctx, cs_time now, unsigned what, uint32_t jid); /* jid 0 for PASS */
 } cs_observer;
+
+/* A cancellation (Slurm's scancel): job jid is cancelled at time t. If it
+ * waits then, the policy takes it out of its queue (cs_policy_ops.cancel)
+ * and it never starts; if it runs, its run ends then (its runtime cut to
+ * t - start), its resources free at once. Either way it is marked
+ * CS_JOB_CANCELLED and a pass follows at t. A cancellation is handled
+ * after the submissions and ends of its time (a job submitted at t is
+ * waiting by then, a job ending at t has ended) and before the pass; one
+ * that finds its job neither waiting nor running changes nothing (counted
+ * in cs_engine_stats.cancels_missed). A run given cancellations needs a
+ * policy with a cancel op (-CS_EINVAL otherwise, before anything runs). */
+typedef struct cs_cancel {
+	cs_time t;
+	uint32_t jid;
+} cs_cancel;
 
 /* Replay jobs[0..n) (sorted by submit, as cs_workload_from_swf gives them)
  * on a machine of `procs` processors under the policy. Fills each job's
@@ -64,6 +85,11 @@ int cs_engine_run(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *
 int cs_engine_run_observed(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
 			   const cs_policy_ops *ops, void *policy_state, const cs_observer *obs,
 			   cs_engine_stats *st, char *err, size_t errlen);
+/* The same with cancellations cancels[0 .. ncancels) (any order; NULL, 0:
+ * none). */
+int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engine_conv *cv,
+			  const cs_policy_ops *ops, void *policy_state, const cs_observer *obs,
+			  const cs_cancel *cancels, size_t ncancels, cs_engine_stats *st, char *err, size_t errlen);
 
 /* An advance reservation: nodes held for [start, end) (maintenance, an
  * event, a project's dedicated block). Only jobs of `project` (cs_job.group;
@@ -117,6 +143,12 @@ typedef struct cs_node_machine {
 	/* optional: failures take GPUs and nodes down and stop the jobs on them
 	 * (capsim/failures.h; the caller's, made for these jobs) */
 	struct cs_failsim *fail;
+	/* optional: jobs stage their data in and out through storage tiers while
+	 * they hold their nodes (capsim/stage.h; the caller's, made for these jobs) */
+	struct cs_stagesim *stage;
+	/* optional: cancellations (cs_cancel; any order) */
+	const cs_cancel *cancels;
+	size_t ncancels;
 } cs_node_machine;
 
 /* What a node-model job asks the allocator for: its nodes x (GPUs, cores,

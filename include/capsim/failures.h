@@ -171,6 +171,16 @@ struct json_t;
 struct json_t *cs_failsim_summary_json(const cs_failsim *f);
 /* One line for the printed summary. */
 void cs_failsim_print(FILE *out, const cs_failsim *f);
+/* A change of the GPUs out of service for repair: `gpus` GPUs of node
+ * `node` went down (> 0) or came back (< 0) at t. */
+typedef struct cs_fail_down {
+	cs_time t;
+	uint32_t node;
+	int32_t gpus;
+} cs_fail_down;
+/* Every such change of the run, in time order (*out owned by f): for
+ * timeseries.csv's gpus_down (cs_recorder_set_down). */
+size_t cs_failsim_down_changes(const cs_failsim *f, const cs_fail_down **out);
 /* jobs.csv's extra columns: ",failures,failure_lost_s,checkpoint_s" and job i's values. */
 void cs_failsim_csv_header(FILE *out);
 void cs_failsim_csv_row(FILE *out, const cs_failsim *f, size_t i);

@@ -49,6 +49,12 @@
  *       limit: {factor_median: > 0, factor_sigma: >= 0, round_s: int >= 1}
  *       failed: [0,1]          # share that fail, after a fraction u^2 of the work
  *       cancelled: [0,1]       # share cancelled, after a fraction u of the work
+ *       data:                  # optional: what a job stages (generate --staging)
+ *         tier: str            # the storage tier it reads from and writes to
+ *         in: {median_gb: >= 0, sigma: >= 0, per: job|gpu|node}   # read at its start
+ *         out: {median_gb: >= 0, sigma: >= 0, per: job|gpu|node}  # written at its end
+ *                              # (per optional, default job: the size is for the
+ *                              # job, or for each of its GPUs or nodes)
  *   partitions:                # list, >= 1
  *     - name: str (unique)
  *       nodes: int >= 1
@@ -111,6 +117,13 @@ typedef struct cs_gen_project {
  * error) what was drawn for each project of out, indexed like out->projects. */
 int cs_gen_generate_projects(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, cs_trace *out,
 			     cs_gen_project **projects, char *err, size_t errlen);
+/* cs_gen_generate_projects, and with staging != 0 each job of a class with
+ * data gets its data sizes and tier (stage_in_b, stage_out_b, stage_tier;
+ * whole MB), drawn from a random stream of their own: the jobs are the
+ * same as without. -CS_EINVAL if staging is asked of a model whose classes
+ * have no data. */
+int cs_gen_generate_staged(const cs_gen_model *m, uint64_t seed, int days, double projects_scale, int staging,
+			   cs_trace *out, cs_gen_project **projects, char *err, size_t errlen);
 
 /* ---- sim/gen_accounts.c ---- */
 
@@ -148,8 +161,20 @@ typedef struct cs_gen_dist { /* a discrete distribution: value v[i] with weight 
 	double wsum; /* > 0 */
 } cs_gen_dist;
 
+/* A data size (GB, 10^9 bytes) ~ lognormal(ln median_gb, sigma), for the
+ * job, or for each of its GPUs or nodes (per). */
+enum { CS_GEN_PER_JOB, CS_GEN_PER_GPU, CS_GEN_PER_NODE };
+typedef struct cs_gen_size {
+	double median_gb, sigma;
+	int per;
+} cs_gen_size;
+
 typedef struct cs_gen_class {
 	const char *name, *qos;
+	/* optional: what its jobs stage (`generate --staging`, capsim/stage.h):
+	 * through tier data_tier (NULL: they move nothing) */
+	const char *data_tier;
+	cs_gen_size data_in, data_out;
 	int cpu;              /* 1: counts are nodes (whole CPU nodes); 0: total GPUs */
 	cs_gen_dist counts;
 	double runtime_median_s, runtime_sigma;

@@ -23,8 +23,11 @@ enum {
 	CS_JOB_TRACE_FAILED = 1u << 10,
 	CS_JOB_TRACE_CANCELLED = 1u << 11,
 	CS_JOB_TRACE_TIMEOUT = 1u << 12,
-	CS_JOB_NODE_FAIL = 1u << 13      /* ended early: a failure stopped it and it was not requeued
+	CS_JOB_NODE_FAIL = 1u << 13,     /* ended early: a failure stopped it and it was not requeued
 					  * (capsim/failures.h) */
+	CS_JOB_CANCELLED = 1u << 14      /* cancelled (cs_cancel, capsim/engine.h): while it waited, it
+					  * never starts (start_s -1, end_s the cancellation's time); while
+					  * it ran, its run ends then */
 };
 
 typedef struct cs_job {
@@ -63,6 +66,14 @@ typedef struct cs_job {
 	uint32_t preemptions;    /* times it was preempted (requeued or killed) */
 	cs_time preempted_s;     /* seconds it ran in runs that a requeue threw away */
 } cs_job;
+
+/* Did job j leave the queue without running (the policy rejected it, or it
+ * was cancelled while it waited)? Such a job is counted apart from the
+ * metrics. */
+static inline int cs_job_never_ran(const cs_job *j)
+{
+	return (j->flags & CS_JOB_REJECTED) || ((j->flags & CS_JOB_CANCELLED) && j->start_s < 0);
+}
 
 _Static_assert(offsetof(cs_job, topo) == offsetof(cs_job, reason) + 1 &&
 		       offsetof(cs_job, preemptions) == offsetof(cs_job, reason) + 4,

@@ -13,9 +13,9 @@
  * the next advance (the "rebuild"); the past it replays is checked against
  * what already happened (every start, end and placement before now), so a
  * policy whose past would change with a later job is reported, never
- * hidden. What a rebuild replays: the submissions, the cancellations of
- * running jobs (at their times) and an external scheduler's decisions (at
- * their passes). Its cost is the run so far; advancing without new jobs
+ * hidden. What a rebuild replays: the submissions, the cancellations (as
+ * events at their times) and an external scheduler's decisions (at their
+ * passes). Its cost is the run so far; advancing without new jobs
  * costs only the events handled.
  *
  * Errors: 0 or -CS_E* with "FIELD: what is wrong" in err (FIELD a job
@@ -86,10 +86,12 @@ cs_time cs_live_now(const cs_live *L);
 /* Submit; *id the job's id. -CS_EINVAL for a bad field or a job that
  * could not run on the empty machine. */
 int cs_live_submit(cs_live *L, const cs_live_job *j, int64_t *id, char *err, size_t errlen);
-/* Cancel job `id`: one submitted for a time not reached is dropped, a
- * running one ends now. A waiting one is refused (-CS_EINVAL: a policy's
- * queue cannot drop a job; docs/serve.md), except under an external
- * scheduler, whose queue it leaves. */
+/* Cancel job `id`: one submitted for a time not reached is dropped;
+ * otherwise the run gets a cancellation at now (cs_cancel, capsim/engine.h,
+ * handled when the clock moves): a waiting job leaves the queue, a running
+ * one ends now. -CS_EINVAL for a job that has ended, one whose run ends at
+ * now, a waiting job under a policy without a cancel op (cs_policy_ops),
+ * or while a pass waits for the external scheduler. */
 int cs_live_cancel(cs_live *L, int64_t id, char *err, size_t errlen);
 /* Handle every event before `until` (> now, at most CS_TIME_LIMIT): 0;
  * 1 if a pass waits for the external scheduler (now is then the pass's

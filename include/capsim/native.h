@@ -23,6 +23,11 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
  * a comma (a partition: a '|') or a line break (the format has no
  * quoting), -CS_EIO on a write error. */
 int cs_native_write(const cs_trace *t, FILE *f);
+/* A stage_in_gb / stage_out_gb value (decimal GB, 10^9 bytes, below 10^9
+ * GB, at most 9 decimals) in bytes: 0, or -1 if it is not one. */
+int cs_native_gb(const char *v, int64_t *bytes);
+/* bytes as the column writes them (GB, no trailing zeros: "1.5", "0"). */
+const char *cs_native_gb_text(int64_t bytes, char *buf, size_t len);
 /* A topology column's value: empty or "any", "leaf", "leaves:K" (K >= 1;
  * 1 is "leaf"), "block", as a cs_topo_rule (capsim/alloc.h) and K. 0, or
  * -1 if it is none of these. */

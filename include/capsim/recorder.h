@@ -78,6 +78,12 @@ void cs_recorder_set_billing(cs_recorder *r, const double *rate, double capacity
  * it must outlive the recorder), for projects.csv's energy_kwh. NULL:
  * none (the column is empty). */
 void cs_recorder_set_energy(cs_recorder *r, const double *energy_j);
+/* GPUs out of service for repair (capsim/failures.h), changes per node in
+ * time order (not copied: they must outlive the recorder): timeseries.csv
+ * gains a gpus_down column (not called, the default: no failure model,
+ * no column). */
+struct cs_fail_down;
+void cs_recorder_set_down(cs_recorder *r, const struct cs_fail_down *changes, size_t n);
 /* After the replay: close the last interval at the last event. 0 or -CS_ENOMEM. */
 int cs_recorder_finish(cs_recorder *r, char *err, size_t errlen);
 

@@ -20,6 +20,13 @@
 
 #define CS_MAX_PARAMS 16
 
+/* A cancellation of the job whose workload id is `id`, at time t
+ * (cs_cancel, capsim/engine.h). */
+typedef struct cs_run_cancel {
+	int64_t id;
+	cs_time t;
+} cs_run_cancel;
+
 struct cs_gpumap;
 struct cs_progress;
 struct cs_recorder;
@@ -63,6 +70,14 @@ typedef struct cs_run_opts {
 	int requeue_on_failure;      /* 1 (default): a job a failure stops is requeued; 0: it ends
 				      * NODE_FAIL; -1 after cs_run_opts_default: not given */
 	int64_t failure_seed;        /* the failure processes' seed; -1: the config's */
+	/* Stage-in and stage-out (capsim/stage.h; node model): */
+	int staging;                 /* 0 (default): on when the workload gives data sizes
+				      * (stage_in_gb, stage_out_gb); -1: off (they are not used); 1: on,
+				      * refused without them */
+	const char *stage_tier;      /* the tier a job stages through when the workload names none */
+	const cs_run_cancel *cancels; /* cancellations (NULL: none); an id that names no job of the run
+				       * (or several) is an error; the policy needs a cancel op */
+	size_t ncancels;
 } cs_run_opts;
 
 typedef struct cs_machine {
@@ -124,6 +139,7 @@ typedef struct cs_run_result {
 					 * storage over the run (storage.h); owned */
 	struct cs_failsim *fail;     /* node model on a cluster with failures, checkpoints or
 				      * maintenance (capsim/failures.h); owned; NULL otherwise */
+	struct cs_stagesim *stage;   /* node model, staging on (capsim/stage.h); owned; NULL otherwise */
 } cs_run_result;
 
 /* Defaults as documented in docs/conventions.md. */

@@ -12,7 +12,8 @@
 
 #include "capsim/job.h"
 
-#define CS_POLICY_ABI 2u /* 2: cs_job grew the node-model request */
+#define CS_POLICY_ABI 3u /* 2: cs_job grew the node-model request; 3: the ops table grew cancel */
+#define CS_POLICY_ABI_MIN 2u /* the oldest loaded: a table of ABI 2 is read without cancel */
 
 typedef struct cs_sched_ctx cs_sched_ctx; /* opaque: owned by the engine */
 struct cs_account_tree; /* capsim/accounts.h */
@@ -44,6 +45,9 @@ typedef struct cs_policy_param {
 	const char *key, *default_value, *help;
 } cs_policy_param;
 
+/* A policy's cancel (cs_policy_ops.cancel). */
+typedef void cs_policy_cancel_fn(void *state, uint32_t jid);
+
 typedef struct cs_policy_ops {
 	uint32_t abi;             /* CS_POLICY_ABI */
 	const char *name;
@@ -56,7 +60,20 @@ typedef struct cs_policy_ops {
 	/* Start what should start now. */
 	void (*pass)(void *state, cs_sched_ctx *ctx);
 	void (*destroy)(void *state);
+	/* ABI 3, optional. Waiting job jid (submitted, neither started nor
+	 * rejected) was cancelled: it leaves the queue for good and must not be
+	 * started, marked or counted again. Called between passes (a pass
+	 * follows at the cancellation's time). NULL: the policy cannot remove
+	 * a waiting job, and capsim refuses to cancel one under it (read it
+	 * through cs_policy_cancel_op: a table of ABI 2 has no such field). */
+	cs_policy_cancel_fn *cancel;
 } cs_policy_ops;
+
+/* ops's cancel, or NULL when it has none (one of ABI 2 never has). */
+static inline cs_policy_cancel_fn *cs_policy_cancel_op(const cs_policy_ops *ops)
+{
+	return ops->abi >= 3 ? ops->cancel : NULL;
+}
 
 /* --- the context a pass sees --- */
 cs_time cs_ctx_now(const cs_sched_ctx *ctx);

@@ -10,9 +10,9 @@
  * within the run, and past the run (a tier without retention) a forecast
  * at the run's mean net growth. The accounts file's storage allocations (storage_tb, capsim/
  * accounts.h) are measured against what the jobs of each account's
- * subtree wrote on the tier (used_pb belongs to no account). Storage does
- * not change the schedule: nothing waits for space, and stage-in and
- * stage-out times are not modelled.
+ * subtree wrote on the tier (used_pb belongs to no account). A tier's
+ * filling does not change the schedule: nothing waits for space. Stage-in
+ * and stage-out through a tier's bandwidth, which do, are capsim/stage.h's.
  */
 #ifndef CAPSIM_STORAGE_H
 #define CAPSIM_STORAGE_H
@@ -32,6 +32,11 @@ typedef struct cs_storage_run cs_storage_run; /* opaque */
  * has no storage): any allocation is refused. */
 int cs_storage_check(const cs_cluster *c, const cs_account_tree *tree, const char *accounts_path, char *err,
 		     size_t errlen);
+
+/* Cluster c's storage tier `name`: its index, or -1. */
+int cs_storage_tier_find(const cs_cluster *c, const char *name);
+/* "its tiers: a, b" (or "it has no storage tiers"), for a message, in buf. */
+const char *cs_storage_tiers_text(const cs_cluster *c, char *buf, size_t len);
 
 /* Storage over the run of jobs[0..n) (results filled, sorted by submit)
  * on cluster c (its tiers), with tree's allocations (NULL: none, or

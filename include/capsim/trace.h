@@ -50,12 +50,18 @@ typedef struct cs_jrec {
 	uint8_t topo;              /* where its nodes may lie: cs_topo_rule (capsim/alloc.h), 0: anywhere */
 	uint16_t max_leaves;       /* with CS_TOPO_MAX_LEAVES: at most this many leaf switches */
 	uint32_t line;             /* line (or record number) in the source */
+	/* data staged (capsim/stage.h): bytes read from a storage tier at the
+	 * job's start and written at its end (0: none), and the tier, 1 + an
+	 * index into the trace's tiers (0: none named) */
+	int64_t stage_in_b, stage_out_b;
+	uint32_t stage_tier;
 } cs_jrec;
 
 typedef struct cs_trace {
 	cs_jrec *jobs;
 	size_t n, cap;
 	cs_names projects, users, qos, partitions;
+	cs_names tiers;    /* storage tiers the records stage through (stage_tier) */
 	int64_t epoch;     /* Unix time of submit_s == 0; 0: none */
 	/* Free-form metadata (the generator's model, seed and days; a reader's
 	 * source), kept in order; the native writer emits them as "# key: value". */

@@ -126,6 +126,18 @@ int cs_workload_from_trace(const struct cs_trace *t, const cs_workload_conv *cv,
 			   const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
 			   cs_partsets *sets, cs_fits_fn fits, void *fits_ctx,
 			   cs_job **jobs, size_t *njobs, cs_workload_stats *st, char *err, size_t errlen);
+/* The same, and in *rec_of (malloc'ed; NULL: not wanted) each job's record:
+ * jobs[i] came from t->jobs[(*rec_of)[i]]. */
+int cs_workload_from_trace_recs(const struct cs_trace *t, const cs_workload_conv *cv,
+				const char *const *partition_names, size_t npartitions, const int32_t *gpu_part,
+				cs_partsets *sets, cs_fits_fn fits, void *fits_ctx, cs_job **jobs, size_t *njobs,
+				uint32_t **rec_of, cs_workload_stats *st, char *err, size_t errlen);
 void cs_partsets_free(cs_partsets *ps);
+/* The index in ps of the set parts[0 .. k) (*cap entries of room in
+ * ps->parts, grown as needed), added at the end if new: 0, or -CS_ENOMEM
+ * (ps as it was). */
+int cs_partsets_intern(cs_partsets *ps, const int32_t *parts, uint32_t k, size_t *cap, uint32_t *out);
+/* dst a copy of src with its own arrays: 0, or -CS_ENOMEM (dst empty). */
+int cs_partsets_copy(cs_partsets *dst, const cs_partsets *src);
 
 #endif

@@ -12,7 +12,7 @@ enum {
 	O_WORKLOAD = CS_CLI_ID0, O_POLICY, O_ORDER, O_POPT, O_OUT, O_PROCS, O_NODES, O_PPN, O_SIZE, O_EST,
 	O_MISSING, O_OVERRUN, O_CONVERT, O_SAME, O_PASS, O_SUBMIT, O_RELEASE, O_TAU, O_COMPAT, O_CLUSTER, O_FORMAT,
 	O_FIT, O_NODEMODEL, O_RESERVE, O_SCALE, O_SAMPLE, O_NOPROGRESS, O_ACCOUNTS, O_GPUMAP, O_REQUEUE, O_FSEED,
-	O_TF, O_END = O_TF + CS_CLI_TF_N
+	O_STAGING, O_STAGE_TIER, O_TF, O_END = O_TF + CS_CLI_TF_N
 };
 
 static const char *const order_names[] = { "fcfs", "sjbf" };
@@ -97,6 +97,13 @@ static const cs_cli_opt run_opts[] = {
 		  "the default, as Slurm's JobRequeue=1), or ends in state NODE_FAIL (no)" },
 	{ .name = "failure-seed", .arg = "N", .id = O_FSEED,
 	  .help = "the failure processes' random seed (default: the config's failures.seed, else 1)" },
+	CS_CLI_HEADING("staging (a workload with data sizes; docs/storage.md, \"Staging\"):"),
+	{ .name = "staging", CS_CLI_CHOICES(yes_no), .id = O_STAGING,
+	  .help = "jobs read their input from a storage tier when they start and write their output when "
+		  "their work is done, holding their nodes, the tier's bandwidth shared (default: yes when the "
+		  "workload gives data sizes; no: they are not used)" },
+	{ .name = "stage-tier", .arg = "TIER", .id = O_STAGE_TIER,
+	  .help = "the storage tier of the cluster a job stages through when its stage_tier is empty" },
 	{ 0 },
 };
 
@@ -175,6 +182,8 @@ static int run_main(int argc, char **argv)
 		case O_FORMAT: o.format = (cs_format)p.pick; break;
 		case O_FIT: o.fit = (cs_fit)p.pick; break;
 		case O_REQUEUE: o.requeue_on_failure = p.pick; break;
+		case O_STAGING: o.staging = p.pick ? 1 : -1; break;
+		case O_STAGE_TIER: o.stage_tier = a; break;
 		case O_FSEED: rc = cs_cli_i64("--failure-seed", a, 0, &n, err, sizeof err); o.failure_seed = n; break;
 		case O_POPT: rc = cs_cli_policy_opt(a, o.keys, o.vals, &o.nparams, err, sizeof err); break;
 		case O_PROCS: rc = cs_cli_i64("--procs", a, 1, &n, err, sizeof err); o.procs = n; break;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum { O_MODEL = CS_CLI_ID0, O_OUT, O_SEED, O_DAYS, O_SCALE, O_FORMAT, O_CLUSTER, O_JSON, O_ACCOUNTS, O_FROM, O_TO,
-       O_SCALE_CLUSTER };
+       O_SCALE_CLUSTER, O_STAGING };
 
 static int generate_main(int argc, char **argv);
 static int stats_main(int argc, char **argv);
@@ -31,6 +31,10 @@ static const cs_cli_opt generate_opts[] = {
 	{ .name = "cluster", .arg = "CONFIG", .id = O_CLUSTER,
 	  .help = "with --accounts: the cluster whose billing weights price the grants (default: the built-in "
 		  "one)" },
+	{ .name = "staging", .id = O_STAGING,
+	  .help = "also give each job the data it stages in and out and its storage tier (columns stage_in_gb, "
+		  "stage_out_gb, stage_tier), from its class's data: in the model (docs/storage.md, \"Staging\"); "
+		  "the jobs are the same as without" },
 	{ 0 },
 };
 
@@ -101,6 +105,7 @@ static int generate_main(int argc, char **argv)
 	const cs_cli_cmd *cmd = &cs_cli_generate_cmd;
 	const char *model = NULL, *out = NULL, *seed_s = NULL, *days_s = NULL, *scale_s = NULL, *acc = NULL;
 	const char *cluster = NULL;
+	int staging = 0;
 	char err[CS_ERRLEN];
 	cs_cli_parser p;
 	cs_cli_begin(&p, cmd, argc, argv);
@@ -114,6 +119,7 @@ static int generate_main(int argc, char **argv)
 		case O_SCALE: scale_s = p.arg; break;
 		case O_ACCOUNTS: acc = p.arg; break;
 		case O_CLUSTER: cluster = p.arg; break;
+		case O_STAGING: staging = 1; break;
 		default: return cs_cli_usage(cmd, "unexpected argument '%s'", p.arg);
 		}
 	if (c < 0)
@@ -166,7 +172,7 @@ static int generate_main(int argc, char **argv)
 	cs_trace t;
 	cs_trace_init(&t);
 	cs_gen_project *pr = NULL;
-	rc = cs_gen_generate_projects(m, seed, (int)days, scale, &t, acc ? &pr : NULL, err, sizeof err);
+	rc = cs_gen_generate_staged(m, seed, (int)days, scale, staging, &t, acc ? &pr : NULL, err, sizeof err);
 	if (rc == 0 && cs_native_write(&t, fo) < 0)
 		rc = -CS_EIO;
 	rc = close_out(fo, out, rc, err, sizeof err);
