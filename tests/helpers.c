@@ -7,6 +7,7 @@
 #include "capsim/trace.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -251,6 +252,43 @@ size_t th_csv_split(char *line, char **f, size_t max)
 }
 
 /* gpu: a-0..a-2, 4 GPUs and 8 cores each; cpu: b-0, b-1, 16 cores each */
+const char th_cluster16_yaml[] = "name: sixteen\n"
+				"site: {pue: 1}\n"
+				"node_types:\n"
+				"  - name: g\n"
+				"    count: 4\n"
+				"    topology: \"pack:1 core:8 pu:1\"\n"
+				"    memory_gib: 64\n"
+				"    gpus: {model: H100, count: 4}\n"
+				"    power_w: {idle: 100, peak: 1000}\n"
+				"partitions:\n"
+				"  - {name: gpu, node_types: [g]}\n";
+
+json_t *th_summary_json(const cs_run_result *r)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = "(test)";
+	char *t = cs_run_summary_text(&o, r);
+	cr_assert_not_null(t);
+	json_error_t e;
+	json_t *j = json_loads(t, 0, &e);
+	free(t);
+	cr_assert_not_null(j, "%s", e.text);
+	return j;
+}
+
+double th_num_at(json_t *j, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	json_t *v = j;
+	for (char *k = strtok(buf, "."); k && v; k = strtok(NULL, "."))
+		v = json_object_get(v, k);
+	cr_assert(v && json_is_number(v), "no number at %s", path);
+	return json_number_value(v);
+}
+
 const char th_two_gpu_partitions_yaml[] =
 	"name: twin\n"
 	"site: {pue: 1}\n"

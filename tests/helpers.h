@@ -81,6 +81,18 @@ extern const char th_two_partitions_yaml[];
  * node. */
 extern const char th_two_gpu_partitions_yaml[];
 
+/* A cluster named sixteen: 4 nodes of type g, 4 H100s and 8 cores each,
+ * 100 W idle and 1,000 W peak, in partition gpu; PUE 1. */
+extern const char th_cluster16_yaml[];
+
+/* summary.json of r (as capsim run writes it, workload "(test)"), parsed;
+ * the caller json_decref()s it. */
+struct json_t;
+struct json_t *th_summary_json(const cs_run_result *r);
+
+/* The number at the dotted path ("staging.tiers.fast.moved_gb") in j; asserts there is one. */
+double th_num_at(struct json_t *j, const char *path);
+
 /* capsim run of the native workload text `jobs` on th_two_partitions_yaml
  * with the extra options (NULL-terminated): files in dir (a mkdtemp
  * template, filled in), the outputs in od (dir/out). Asserts exit 0. */

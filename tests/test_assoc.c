@@ -9,23 +9,11 @@
 #include "capsim/accounts.h"
 #include "helpers.h"
 
-static const char cluster16[] = "name: sixteen\n"
-				"site: {pue: 1}\n"
-				"node_types:\n"
-				"  - name: g\n"
-				"    count: 4\n"
-				"    topology: \"pack:1 core:8 pu:1\"\n"
-				"    memory_gib: 64\n"
-				"    gpus: {model: H100, count: 4}\n"
-				"    power_w: {idle: 100, peak: 1000}\n"
-				"partitions:\n"
-				"  - {name: gpu, node_types: [g]}\n";
-
 /* Run native CSV rows (after the header) under multifactor with an
  * accounts file and k=v parameters (NULL-terminated, or NULL); asserts
  * success unless err is given, then returns the run's status with the
  * message in err. */
-static const char *cluster_yaml = cluster16;
+static const char *cluster_yaml = th_cluster16_yaml;
 
 static int run(const char *rows, const char *accounts, const char *const *params, const char *policy,
 	       cs_run_result *r, char *err)
@@ -323,7 +311,7 @@ Test(assoc, billing_limits_count_the_billing_rate)
 	cs_run_result_free(&r);
 	cluster_yaml = weighted;
 	run(rows, acc, NULL, NULL, &r, NULL);
-	cluster_yaml = cluster16;
+	cluster_yaml = th_cluster16_yaml;
 	cr_assert_eq(th_start(&r, 1), 0);
 	cr_assert_eq(th_start(&r, 2), 100);
 	cr_assert_eq(th_job(&r, 2)->reason, CS_WAIT_BILLING_LIMIT);

@@ -15,18 +15,6 @@
 #include "capsim/report.h"
 #include "helpers.h"
 
-static const char four_nodes[] = "name: four\n"
-				 "site: {pue: 1}\n"
-				 "node_types:\n"
-				 "  - name: g\n"
-				 "    count: 4\n"
-				 "    topology: \"pack:1 core:8 pu:1\"\n"
-				 "    memory_gib: 64\n"
-				 "    gpus: {model: H100, count: 4}\n"
-				 "    power_w: {idle: 100, peak: 1000}\n"
-				 "partitions:\n"
-				 "  - {name: gpu, node_types: [g]}\n";
-
 /* Job ID of project p submitted at S on N whole nodes, running R seconds,
  * its time limit (the estimate) R. */
 #define JOB(id, s, n, r) #id ",p,u," #s "," #n ",4,1,0," #r "," #r ",normal,gpu,completed\n"
@@ -57,7 +45,7 @@ static void run(const char *rows, const char *policy, const char *const *params,
 	th_params(&o, params, kv);
 	o.cancels = cx;
 	o.ncancels = n;
-	th_run_on(four_nodes, csv, ".csv", &o, r);
+	th_run_on(th_cluster16_yaml, csv, ".csv", &o, r);
 }
 
 /* The same on a pooled machine of 4 processors: each job's nodes are its
@@ -350,7 +338,7 @@ Test(cancel, outputs_of_cancelled_jobs)
 	o.cancels = cx;
 	o.ncancels = 2;
 	cs_run_result r;
-	th_run_on(four_nodes, csv, ".csv", &o, &r);
+	th_run_on(th_cluster16_yaml, csv, ".csv", &o, &r);
 	cr_assert_eq(th_start(&r, 2), 50);
 	cr_assert_eq(th_start(&r, 4), 60);
 	cr_assert_float_eq(r.m.mean_wait, (0 + 40 + 30) / 3.0, 1e-9);
@@ -410,7 +398,7 @@ static int run_err(const char *policy, const cs_run_cancel *cx, size_t n, char *
 {
 	char csv[8192];
 	snprintf(csv, sizeof csv, "%s%s", TH_CSV_HDR, queue4);
-	char *y = th_write_tmp(four_nodes, ".yaml"), *w = th_write_tmp(csv, ".csv");
+	char *y = th_write_tmp(th_cluster16_yaml, ".yaml"), *w = th_write_tmp(csv, ".csv");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = policy;

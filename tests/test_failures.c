@@ -50,31 +50,6 @@ static void run_fail(const char *extra, const char *trace, const char *csv, cons
 	th_unlink(tp);
 }
 
-static json_t *summary_of(const cs_run_result *r)
-{
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.workload = "(test)";
-	char *t = cs_run_summary_text(&o, r);
-	cr_assert_not_null(t);
-	json_error_t e;
-	json_t *j = json_loads(t, 0, &e);
-	free(t);
-	cr_assert_not_null(j, "%s", e.text);
-	return j;
-}
-
-static double num_at(json_t *j, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	json_t *v = j;
-	for (char *k = strtok(buf, "."); k && v; k = strtok(NULL, "."))
-		v = json_object_get(v, k);
-	cr_assert(v && json_is_number(v), "no number at %s", path);
-	return json_number_value(v);
-}
-
 /* The job's jobs.csv row's failures, failure_lost_s and checkpoint_s. */
 static void csv_cols(const cs_run_result *r, int64_t id, long long *fails, long long *lost, long long *ckpt)
 {
@@ -119,17 +94,17 @@ Test(failures, a_failure_loses_the_work_since_the_last_checkpoint)
 	cr_assert_eq(fails, 1);
 	cr_assert_eq(lost, 1340);
 	cr_assert_eq(ckpt, 120);
-	json_t *s = summary_of(&r);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.delivered"), 45840 / 3600.0, 1e-9);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.lost_to_failures"), 5360 / 3600.0, 1e-9);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.checkpoints"), 480 / 3600.0, 1e-9);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.useful"), 40000 / 3600.0, 1e-9);
-	cr_assert_float_eq(num_at(s, "reliability.goodput"), 40000.0 / 45840, 1e-9);
-	cr_assert_eq(num_at(s, "reliability.failures.total"), 1);
-	cr_assert_eq(num_at(s, "reliability.failures.components.node.failures"), 1);
-	cr_assert_eq(num_at(s, "reliability.checkpoints.taken"), 2);
+	json_t *s = th_summary_json(&r);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.delivered"), 45840 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.lost_to_failures"), 5360 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.checkpoints"), 480 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.useful"), 40000 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.goodput"), 40000.0 / 45840, 1e-9);
+	cr_assert_eq(th_num_at(s, "reliability.failures.total"), 1);
+	cr_assert_eq(th_num_at(s, "reliability.failures.components.node.failures"), 1);
+	cr_assert_eq(th_num_at(s, "reliability.checkpoints.taken"), 2);
 	/* g4-0 was down 5,000 .. 6,000: 4 GPUs x 1,000 s */
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.down_for_repair"), 4000 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.down_for_repair"), 4000 / 3600.0, 1e-9);
 	json_decref(s);
 	cs_run_result_free(&r);
 }
@@ -152,10 +127,10 @@ Test(failures, without_requeue_the_job_ends_node_fail)
 	cr_assert_eq(fails, 1);
 	cr_assert_eq(lost, 1340);
 	cr_assert_eq(ckpt, 60);
-	json_t *s = summary_of(&r);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.useful"), 4 * 3600 / 3600.0, 1e-9);
-	cr_assert_eq(num_at(s, "reliability.failures.jobs_node_fail"), 1);
-	cr_assert_eq(num_at(s, "reliability.failures.jobs_requeued"), 0);
+	json_t *s = th_summary_json(&r);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.useful"), 4 * 3600 / 3600.0, 1e-9);
+	cr_assert_eq(th_num_at(s, "reliability.failures.jobs_node_fail"), 1);
+	cr_assert_eq(th_num_at(s, "reliability.failures.jobs_requeued"), 0);
 	json_decref(s);
 	cs_run_result_free(&r);
 }
@@ -255,8 +230,8 @@ Test(failures, young_daly_interval_from_the_jobs_failure_rate)
 		 "checkpoints: [{qos: train, interval: young_daly, cost_s: 50}]\n",
 		 NULL, HDR "1,p,u,0,2,4,0,0,30000,20000,train,gpu,completed\n", "easy", -1, &r);
 	cr_assert_eq(th_job(&r, 1)->estimate_s, 30200);
-	json_t *s = summary_of(&r);
-	cr_assert_eq(num_at(s, "reliability.checkpoints.jobs"), 1);
+	json_t *s = th_summary_json(&r);
+	cr_assert_eq(th_num_at(s, "reliability.checkpoints.jobs"), 1);
 	json_t *rule = json_array_get(json_object_get(json_object_get(json_object_get(s, "reliability"), "checkpoints"),
 						      "rules"), 0);
 	cr_assert_eq(json_integer_value(json_object_get(rule, "mean_interval_s")), 6325);
@@ -279,21 +254,21 @@ Test(failures, maintenance_windows_hold_their_nodes_and_their_gpu_hours)
 	run_fail("maintenance:\n  - {name: m, start_s: 1000, duration_s: 500, every_s: 2000, count: 3, nodes: g4-1}\n",
 		 NULL, jobs, "easy", -1, &r);
 	cr_assert_eq(th_start(&r, 1), 1500);
-	json_t *s = summary_of(&r);
-	cr_assert_eq(num_at(s, "reliability.maintenance.windows"), 3);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.maintenance"), 6000 / 3600.0, 1e-9);
-	cr_assert_float_eq(num_at(s, "reliability.maintenance.node_hours"), 1500 / 3600.0, 1e-9);
+	json_t *s = th_summary_json(&r);
+	cr_assert_eq(th_num_at(s, "reliability.maintenance.windows"), 3);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.maintenance"), 6000 / 3600.0, 1e-9);
+	cr_assert_float_eq(th_num_at(s, "reliability.maintenance.node_hours"), 1500 / 3600.0, 1e-9);
 	json_decref(s);
 	cs_run_result_free(&r);
 	run_fail("maintenance:\n  - {name: m, start_s: 1000, duration_s: 500, every_s: 2000, partition: gpu}\n", NULL,
 		 jobs, "easy", -1, &r);
-	s = summary_of(&r);
+	s = th_summary_json(&r);
 	/* 5 windows on both nodes: job 2's 8,000 s fit in no gap between them,
 	 * so it starts after the last, at 9,500, and the span runs to 17,500:
 	 * 5 x 500 s x 8 GPUs = 20,000 GPU-s */
 	cr_assert_eq(th_start(&r, 2), 9500);
-	cr_assert_eq(num_at(s, "reliability.maintenance.windows"), 5);
-	cr_assert_float_eq(num_at(s, "reliability.gpu_hours.maintenance"), 20000 / 3600.0, 1e-9);
+	cr_assert_eq(th_num_at(s, "reliability.maintenance.windows"), 5);
+	cr_assert_float_eq(th_num_at(s, "reliability.gpu_hours.maintenance"), 20000 / 3600.0, 1e-9);
 	json_decref(s);
 	cs_run_result_free(&r);
 }
@@ -331,7 +306,7 @@ Test(failures, observed_failures_match_the_configured_rates)
 	cs_run_opts_default(&o);
 	th_run_on(big, HDR "1,p,u,0,1,1,0,0,10,10,x,p,completed\n2,p,u,31536000,1,1,0,0,10,10,x,p,completed\n", ".csv",
 		  &o, &r);
-	json_t *s = summary_of(&r);
+	json_t *s = th_summary_json(&r);
 	json_t *procs = json_object_get(json_object_get(json_object_get(s, "reliability"), "failures"), "processes");
 	cr_assert_eq(json_array_size(procs), 4);
 	const double shape[] = { 1, 1, 0.7, 1.5 }, comps[] = { 10000, 1250, 1250, 1250 };

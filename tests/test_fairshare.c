@@ -304,19 +304,6 @@ Test(accounts, binding_adds_unlisted_projects_and_users)
 
 /* ---- multifactor with an accounts file on the node model ----------------- */
 
-/* 4 nodes x 4 GPUs in partition gpu */
-static const char cluster16[] = "name: sixteen\n"
-				"site: {pue: 1}\n"
-				"node_types:\n"
-				"  - name: g\n"
-				"    count: 4\n"
-				"    topology: \"pack:1 core:8 pu:1\"\n"
-				"    memory_gib: 64\n"
-				"    gpus: {model: H100, count: 4}\n"
-				"    power_w: {idle: 100, peak: 1000}\n"
-				"partitions:\n"
-				"  - {name: gpu, node_types: [g]}\n";
-
 
 /* Run a native CSV on a cluster with an accounts file and parameters
  * (k=v strings). */
@@ -361,7 +348,7 @@ static void delivered(const char *accounts, const int per[3], double got[3])
 						      id++, proj[g], proj[g], i % 2, p * 1000 + g);
 	const char *const params[] = { "half_life=86400", NULL };
 	cs_run_result r;
-	run_csv(cluster16, csv, accounts, params, &r);
+	run_csv(th_cluster16_yaml, csv, accounts, params, &r);
 	double all = 0;
 	got[0] = got[1] = got[2] = 0;
 	for (size_t i = 0; i < r.njobs; i++) {
@@ -481,7 +468,7 @@ static int col(const char *hdr, const char *name)
 Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 {
 	char *csv = mixed_csv();
-	char *y = th_write_tmp(cluster16, ".yaml");
+	char *y = th_write_tmp(th_cluster16_yaml, ".yaml");
 	char *w = th_write_tmp(csv, ".csv");
 	char *acc = th_write_tmp("accounts:\n  - {name: org, accounts: [{name: q0}, {name: q1}]}\n", ".yaml");
 	char dir[] = "/tmp/capsim-fs-XXXXXX";
@@ -548,7 +535,7 @@ Test(fairshare, max_running_gpus_holds_per_project)
 	char *csv = mixed_csv();
 	const char *const params[] = { "max_running_gpus=6", NULL };
 	cs_run_result r;
-	run_csv(cluster16, csv, "accounts: [{name: q0}]\n", params, &r);
+	run_csv(th_cluster16_yaml, csv, "accounts: [{name: q0}]\n", params, &r);
 	size_t held = 0, rejected = 0;
 	for (size_t i = 0; i < r.njobs; i++) {
 		const cs_job *a = &r.jobs[i];
@@ -586,7 +573,7 @@ Test(fairshare, limit_aliases_conflict_with_the_old_names)
 	const char *want[] = { "max_running_gpus and max_running_procs", "budget_gpu_hours and budget_procsec",
 			       "with an accounts file the shares are the file's" };
 	for (int c = 0; c < 3; c++) {
-		char *y = th_write_tmp(cluster16, ".yaml");
+		char *y = th_write_tmp(th_cluster16_yaml, ".yaml");
 		char *w = th_write_tmp(TH_CSV_HDR "1,p,u,0,1,1,1,0,10,10,normal,gpu,completed\n", ".csv");
 		char *acc = th_write_tmp("accounts: [{name: p}]\n", ".yaml");
 		cs_run_opts o;

@@ -59,31 +59,13 @@ static void run(const char *cluster, const char *csv, cs_run_result *r)
 
 static json_t *staging_of(const cs_run_result *r)
 {
-	cs_run_opts o;
-	cs_run_opts_default(&o);
-	o.workload = "(test)";
-	char *t = cs_run_summary_text(&o, r);
-	cr_assert_not_null(t);
-	json_error_t e;
-	json_t *j = json_loads(t, 0, &e);
-	free(t);
-	cr_assert_not_null(j, "%s", e.text);
+	json_t *j = th_summary_json(r);
 	json_t *s = json_incref(json_object_get(j, "staging"));
 	json_decref(j);
 	cr_assert_not_null(s, "no staging in summary.json");
 	return s;
 }
 
-static double num_at(json_t *j, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	json_t *v = j;
-	for (char *k = strtok(buf, "."); k && v; k = strtok(NULL, "."))
-		v = json_object_get(v, k);
-	cr_assert(v && json_is_number(v), "no number at %s", path);
-	return json_number_value(v);
-}
 
 /* Job id's jobs.csv staging columns (stage_in_s, stage_out_s). */
 static void stage_cols(const cs_run_result *r, int64_t id, long long *in_s, long long *out_s)
@@ -122,15 +104,15 @@ Test(stage, one_job_stages_a_terabyte_in_and_out_at_the_tier_bandwidth)
 	run(plain, HDR "1,p,u,0,1,4,0,0,5000,1000,x,gpu,completed,1000,500,fast\n", &r);
 	expect_job(&r, 1, 0, 1150, 100, 50);
 	json_t *s = staging_of(&r);
-	cr_assert_float_eq(num_at(s, "gpu_hours"), 600 / 3600.0, 1e-12);
-	cr_assert_float_eq(num_at(s, "node_hours"), 150 / 3600.0, 1e-12);
-	cr_assert_float_eq(num_at(s, "share_of_gpu_hours"), 150.0 / 1150, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.in_tb"), 1, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.out_tb"), 0.5, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.busy_h"), 150 / 3600.0, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.mean_transfers"), 1, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.stretch"), 1, 1e-12);
-	cr_assert_eq(num_at(s, "killed_at_time_limit"), 0);
+	cr_assert_float_eq(th_num_at(s, "gpu_hours"), 600 / 3600.0, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "node_hours"), 150 / 3600.0, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "share_of_gpu_hours"), 150.0 / 1150, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.in_tb"), 1, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.out_tb"), 0.5, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.busy_h"), 150 / 3600.0, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.mean_transfers"), 1, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.stretch"), 1, 1e-12);
+	cr_assert_eq(th_num_at(s, "killed_at_time_limit"), 0);
 	cr_assert_null(json_object_get(json_object_get(s, "tiers"), "cold"), "a tier no job used is not listed");
 	json_decref(s);
 	cs_run_result_free(&r);
@@ -150,10 +132,10 @@ Test(stage, two_jobs_at_once_share_the_tier)
 	expect_job(&r, 1, 0, 1250, 200, 50);
 	expect_job(&r, 2, 0, 1200, 200, 0);
 	json_t *s = staging_of(&r);
-	cr_assert_float_eq(num_at(s, "tiers.fast.mean_transfers"), 1.8, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.stretch"), 1.8, 1e-12);
-	cr_assert_eq(num_at(s, "tiers.fast.peak_transfers"), 2);
-	cr_assert_float_eq(num_at(s, "gpu_hours"), 4 * (250 + 200) / 3600.0, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.mean_transfers"), 1.8, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.stretch"), 1.8, 1e-12);
+	cr_assert_eq(th_num_at(s, "tiers.fast.peak_transfers"), 2);
+	cr_assert_float_eq(th_num_at(s, "gpu_hours"), 4 * (250 + 200) / 3600.0, 1e-12);
 	json_decref(s);
 	cs_run_result_free(&r);
 }
@@ -189,7 +171,7 @@ Test(stage, a_nodes_limit_holds_its_job_and_the_others_share_the_rest)
 	expect_job(&r, 1, 0, 1150, 150, 0);
 	expect_job(&r, 2, 0, 1100, 100, 0);
 	json_t *s = staging_of(&r);
-	cr_assert_float_eq(num_at(s, "tiers.fast.stretch"), 250.0 / 225, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.stretch"), 250.0 / 225, 1e-12);
 	json_decref(s);
 	cs_run_result_free(&r);
 }
@@ -208,9 +190,9 @@ Test(stage, staging_past_the_time_limit_is_killed_at_it)
 	cr_assert(th_job(&r, 1)->flags & CS_JOB_KILLED);
 	cr_assert_eq(th_start(&r, 2), 1120);
 	json_t *s = staging_of(&r);
-	cr_assert_eq(num_at(s, "killed_at_time_limit"), 1);
-	cr_assert_float_eq(num_at(s, "tiers.fast.out_tb"), 0.2, 1e-12);
-	cr_assert_eq(num_at(s, "jobs"), 1, "job 2 moves nothing");
+	cr_assert_eq(th_num_at(s, "killed_at_time_limit"), 1);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.out_tb"), 0.2, 1e-12);
+	cr_assert_eq(th_num_at(s, "jobs"), 1, "job 2 moves nothing");
 	json_decref(s);
 	cs_run_result_free(&r);
 	cs_run_opts o;
@@ -252,8 +234,8 @@ Test(stage, a_preempted_run_stops_its_transfer)
 	cr_assert_eq(th_start(&r, 2), 100);
 	expect_job(&r, 1, 200, 1300, 100, 0);
 	json_t *s = staging_of(&r);
-	cr_assert_float_eq(num_at(s, "gpu_hours"), (8 * 200 + 4 * 150) / 3600.0, 1e-12);
-	cr_assert_float_eq(num_at(s, "tiers.fast.in_tb"), 2.5, 1e-12, "the stopped transfer's 500 GB count");
+	cr_assert_float_eq(th_num_at(s, "gpu_hours"), (8 * 200 + 4 * 150) / 3600.0, 1e-12);
+	cr_assert_float_eq(th_num_at(s, "tiers.fast.in_tb"), 2.5, 1e-12, "the stopped transfer's 500 GB count");
 	json_decref(s);
 	cs_run_result_free(&r);
 }
