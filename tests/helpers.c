@@ -264,6 +264,16 @@ const char th_cluster16_yaml[] = "name: sixteen\n"
 				"partitions:\n"
 				"  - {name: gpu, node_types: [g]}\n";
 
+void th_expect_spec_ends_before(const char *cmd, const char *spec, const char *flag, const char *n,
+				const char *want)
+{
+	char *o, *e;
+	int rc = th_exec((const char *const[]){ cmd, spec, "--out", "/nonexistent", flag, n, NULL }, &o, &e);
+	cr_expect_eq(rc, 2, "%s: exit %d: %s", spec, rc, e);
+	cr_expect(strstr(e, want), "%s: expected '%s' in: %s", spec, want, e);
+	free(o), free(e);
+}
+
 json_t *th_summary_json(const cs_run_result *r)
 {
 	cs_run_opts o;

@@ -52,6 +52,12 @@ char *th_strip_meta(char *text);
  * status (or 128+signal). */
 int th_exec(const char *const *args, char **out, char **err);
 
+/* `capsim CMD SPEC --out /nonexistent FLAG N` (sweep --point, plan
+ * --search): the spec loads, and N, one past its last, is refused with
+ * `want` on stderr and exit 2 once it has been read. */
+void th_expect_spec_ends_before(const char *cmd, const char *spec, const char *flag, const char *n,
+				const char *want);
+
 /* Run a shell command (printf-style, at most 8 KiB) with its stdout and
  * stderr in *out (malloc'ed) unless out is NULL; returns its exit status
  * (128 if it did not exit). */
