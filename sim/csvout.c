@@ -22,6 +22,41 @@ void cs_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* v's digits ending at end (the sign too); their start. */
+static char *digits(char *end, int64_t v)
+{
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--end = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--end = '-';
+	return end;
+}
+
+void cs_csv_int(FILE *f, int64_t v)
+{
+	char b[24], *s = digits(b + sizeof b, v);
+	fwrite(s, 1, (size_t)(b + sizeof b - s), f);
+}
+
+void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
+{
+	char b[16 * 21], *e = b + sizeof b;
+	while (n) {
+		/* from the last field back, as many as the buffer holds */
+		size_t k = n < 16 ? n : 16;
+		char *s = e;
+		for (size_t i = k; i-- > 0;) {
+			s = digits(s, v[i]);
+			*--s = sep;
+		}
+		fwrite(s, 1, (size_t)(e - s), f);
+		v += k;
+		n -= k;
+	}
+}
+
 /* Two decimal digits of v (0..99) at p. */
 static void two(char *p, int64_t v)
 {

@@ -29,15 +29,23 @@ int cs_field_missing(const char *s)
 
 int cs_field_int(const char *s, int64_t *v)
 {
-	const char *p = s + (*s == '-');
+	/* -?[0-9]+ within int64 (as strtoll reads it, refusing what it
+	 * would skip or cut: spaces, '+', overflow), by hand: a reader's
+	 * commonest call */
+	int neg = *s == '-';
+	const char *p = s + neg;
 	if (!isdigit((unsigned char)*p))
 		return -1;
-	char *end;
-	errno = 0;
-	long long x = strtoll(s, &end, 10);
-	if (errno || *end)
+	uint64_t x = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (x > (lim - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	if (*p)
 		return -1;
-	*v = x;
+	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
 	return 0;
 }
 

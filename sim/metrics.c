@@ -1,32 +1,15 @@
 /* capsim: scheduling metrics. */
 #include "capsim/metrics.h"
 
+#include "radix.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* LSD radix sort of non-negative times, 11 bits a pass, skipping the
- * passes above the largest value. tmp has room for n. */
+/* Non-negative times in increasing order (tmp: room for n). */
 static void radix_sort(cs_time *v, cs_time *tmp, size_t n)
 {
-	uint64_t max = 0;
-	for (size_t i = 0; i < n; i++)
-		if ((uint64_t)v[i] > max)
-			max = (uint64_t)v[i];
-	size_t count[1 << 11];
-	for (int shift = 0; shift < 64 && (max >> shift); shift += 11) {
-		memset(count, 0, sizeof count);
-		for (size_t i = 0; i < n; i++)
-			count[((uint64_t)v[i] >> shift) & 0x7ff]++;
-		size_t sum = 0;
-		for (size_t d = 0; d < (1 << 11); d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[count[((uint64_t)v[i] >> shift) & 0x7ff]++] = v[i];
-		memcpy(v, tmp, n * sizeof *v);
-	}
+	cs_radix_u64((uint64_t *)v, (uint64_t *)tmp, n);
 }
 
 double cs_percentile_sorted(const cs_time *v, size_t n, double q)

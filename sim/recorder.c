@@ -5,6 +5,7 @@
 #include "capsim/csvout.h"
 #include "capsim/failures.h"
 #include "capsim/hostlist.h"
+#include "radix.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -633,7 +634,46 @@ static int by_key(const void *a, const void *b)
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
 	cs_time wx = x->start_s - x->submit_s, wy = y->start_s - y->submit_s;
-	return wx < wy ? -1 : wx > wy;
+	if (wx != wy)
+		return wx < wy ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1; /* stable */
+}
+
+/* The started jobs ix[0..m) (in index order) by project key, then wait,
+ * then index: one radix sort of the two packed into 64 bits where they
+ * fit (a run's keys and waits do), else qsort. */
+static void sort_by_key(const cs_job *jobs, uint32_t *ix, size_t m)
+{
+	if (!m)
+		return;
+	int64_t kmin = INT64_MAX, kmax = INT64_MIN, wmin = INT64_MAX, wmax = INT64_MIN;
+	for (size_t i = 0; i < m; i++) {
+		const cs_job *j = &jobs[ix[i]];
+		int64_t k = job_key(j), w = j->start_s - j->submit_s;
+		kmin = k < kmin ? k : kmin;
+		kmax = k > kmax ? k : kmax;
+		wmin = w < wmin ? w : wmin;
+		wmax = w > wmax ? w : wmax;
+	}
+	unsigned wbits = cs_radix_bits((uint64_t)(wmax - wmin));
+	uint64_t *key = NULL;
+	if (cs_radix_bits((uint64_t)(kmax - kmin)) + wbits <= 64)
+		key = malloc(2 * m * sizeof *key);
+	uint32_t *tval = key ? malloc(m * sizeof *tval) : NULL;
+	if (!tval) {
+		free(key);
+		sort_jobs = jobs;
+		qsort(ix, m, sizeof *ix, by_key);
+		return;
+	}
+	for (size_t i = 0; i < m; i++) {
+		const cs_job *j = &jobs[ix[i]];
+		uint64_t k = (uint64_t)(job_key(j) - kmin), w = (uint64_t)(j->start_s - j->submit_s - wmin);
+		key[i] = (wbits < 64 ? k << wbits : 0) | w;
+	}
+	cs_radix_pairs(key, ix, key + m, tval, m);
+	free(key);
+	free(tval);
 }
 static int by_usage(const void *a, const void *b)
 {
@@ -696,8 +736,7 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 		if (r->jobs[i].start_s >= 0)
 			ix[m++] = (uint32_t)i;
 	}
-	sort_jobs = r->jobs;
-	qsort(ix, m, sizeof *ix, by_key);
+	sort_by_key(r->jobs, ix, m);
 	double wsum = 0;
 	int64_t total = 0;
 	for (size_t a = 0; a < m;) {

@@ -325,49 +325,45 @@ static double billed_s(const cs_run_result *r, size_t i)
  * hours (billing-unit-hours; size-hours without weights), projects in
  * ascending order of their index (node model: the workload's first
  * mention; pooled: SWF group numbers), jobs of no project last. */
-static _Thread_local const cs_job *bill_jobs; /* for qsort (set around the call) */
-static int by_group(const void *a, const void *b)
-{
-	const cs_job *x = &bill_jobs[*(const uint32_t *)a], *y = &bill_jobs[*(const uint32_t *)b];
-	uint32_t gx = (uint32_t)x->group, gy = (uint32_t)y->group; /* -1 sorts last */
-	if (gx != gy)
-		return gx < gy ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
 static json_t *billing_json(const cs_run_result *r)
 {
 	json_t *o = json_object(), *pj = json_object();
-	uint32_t *ix = malloc((r->njobs + 1) * sizeof *ix);
-	if (!o || !pj || !ix) {
-		free(ix);
+	/* each project's sum in job order, as a stable sort by project would
+	 * add them; slot ng: jobs of no project */
+	size_t ng = 0;
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i].group >= 0 && (size_t)r->jobs[i].group + 1 > ng)
+			ng = (size_t)r->jobs[i].group + 1;
+	double *sum = calloc(ng + 1, sizeof *sum);
+	size_t *jobs = calloc(ng + 1, sizeof *jobs);
+	if (!o || !pj || !sum || !jobs) {
+		free(sum);
+		free(jobs);
 		json_decref(o);
 		json_decref(pj);
 		return NULL;
 	}
-	for (size_t i = 0; i < r->njobs; i++)
-		ix[i] = (uint32_t)i;
-	bill_jobs = r->jobs;
-	qsort(ix, r->njobs, sizeof *ix, by_group);
+	for (size_t i = 0; i < r->njobs; i++) {
+		size_t g = r->jobs[i].group >= 0 ? (size_t)r->jobs[i].group : ng;
+		sum[g] += billed_s(r, i);
+		jobs[g]++;
+	}
 	double total = 0;
-	for (size_t a = 0; a < r->njobs;) {
-		int32_t g = r->jobs[ix[a]].group;
-		double sum = 0;
-		size_t b = a;
-		for (; b < r->njobs && r->jobs[ix[b]].group == g; b++)
-			sum += billed_s(r, ix[b]);
+	for (size_t g = 0; g <= ng; g++) {
+		if (!jobs[g])
+			continue;
 		char name[256];
-		if (g < 0)
+		if (g == ng)
 			snprintf(name, sizeof name, "(no project)");
 		else if (r->trace)
-			snprintf(name, sizeof name, "%s", cs_names_get(&r->trace->projects, g));
+			snprintf(name, sizeof name, "%s", cs_names_get(&r->trace->projects, (int32_t)g));
 		else
-			snprintf(name, sizeof name, "g%d", g);
-		json_object_set_new(pj, name, json_real(sum / 3600.0));
-		total += sum;
-		a = b;
+			snprintf(name, sizeof name, "g%zu", g);
+		json_object_set_new(pj, name, json_real(sum[g] / 3600.0));
+		total += sum[g];
 	}
-	free(ix);
+	free(sum);
+	free(jobs);
 	json_object_set_new(o, "weights", json_boolean(r->billing != NULL));
 	json_object_set_new(o, "unit", json_string(r->billing ? "billing-unit-hours (partitions' tres_billing_weights)"
 						 : r->machine.node_model ? "size-hours (GPUs, cores for CPU-only jobs)"
@@ -686,19 +682,22 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		int ran = j->start_s >= 0;
 		/* a job cancelled while it waited ends then, having run 0 s (as
 		 * sacct gives it: End the cancellation's time, Elapsed 0) */
-		fprintf(f, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", (long long)j->id, (long long)j->submit_s,
-			(long long)j->start_s, (long long)j->end_s,
-			(long long)(ran ? j->start_s - j->submit_s : -1),
-			(long long)(ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0),
-			(long long)j->estimate_s, (long long)j->reqtime_s);
+		const int64_t times[] = { j->submit_s, j->start_s, j->end_s, ran ? j->start_s - j->submit_s : -1,
+					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
+					  j->reqtime_s };
+		cs_csv_int(f, j->id);
+		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
 		abs_time(f, r->epoch, j->submit_s);
 		abs_time(f, r->epoch, j->start_s);
 		abs_time(f, r->epoch, j->end_s);
 		fprintf(f, ",%s,", job_state(j));
 		if (t) {
-			fprintf(f, "%llu,%llu,%u,%u,%u,%u,", (unsigned long long)j->nodes * j->gpus_per_node,
-				(unsigned long long)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
-				j->cores_per_node, j->mem_per_node_mib);
+			/* (readers bound the counts: the products fit) */
+			const int64_t shape[] = { (int64_t)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
+						  j->cores_per_node, j->mem_per_node_mib };
+			cs_csv_int(f, (int64_t)j->nodes * j->gpus_per_node);
+			cs_csv_ints(f, ',', shape, sizeof shape / sizeof *shape);
+			fputc(',', f);
 			if (nm && ran && j->nodes) {
 				const cs_slot *sl = r->placements + r->placement_off[i];
 				for (uint32_t k = 0; k < j->nodes; k++)
@@ -736,9 +735,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (j->partition >= 0)
 				fprintf(f, "%d", j->partition);
 		}
-		fprintf(f, ",%s,%lld,%d,%d,%u,%lld,%u,%.6f,", cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0],
-			(long long)j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
-			j->preemptions, (long long)j->preempted_s, j->line, billed_s(r, i) / 3600.0);
+		fputc(',', f);
+		fputs(cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], f);
+		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
+					 j->preemptions, j->preempted_s, j->line };
+		cs_csv_ints(f, ',', tail, sizeof tail / sizeof *tail);
+		fprintf(f, ",%.6f,", billed_s(r, i) / 3600.0);
 		if (energy)
 			fprintf(f, "%.6f", energy[i] / 3.6e6);
 		if (r->fail)

@@ -19,6 +19,7 @@
  * and energy are empty, as Batsim writes them. consumed_energy is -1 (not
  * modelled). */
 #include "capsim/nodemodel.h"
+#include "capsim/csvout.h"
 #include "capsim/report.h"
 
 #include <errno.h>
@@ -145,9 +146,13 @@ oom:
 
 static void put_range(FILE *f, int *first, uint32_t a, uint32_t b)
 {
-	fprintf(f, "%s%u", *first ? "" : " ", a);
-	if (b > a)
-		fprintf(f, "-%u", b);
+	if (!*first)
+		fputc(' ', f);
+	cs_csv_int(f, a);
+	if (b > a) {
+		fputc('-', f);
+		cs_csv_int(f, b);
+	}
 	*first = 0;
 }
 
@@ -316,8 +321,10 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 			continue;
 		}
 		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
-		fprintf(f, "%lld,%lld,%lld,%lld,%lld,", (long long)j->start_s, (long long)exec, (long long)j->end_s,
-			(long long)(j->start_s - j->submit_s), (long long)turn);
+		const int64_t times[] = { exec, j->end_s, j->start_s - j->submit_s, turn };
+		cs_csv_int(f, j->start_s);
+		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
+		fputc(',', f);
 		if (exec > 0)
 			fprintf(f, "%.6f,", (double)turn / (double)exec);
 		else

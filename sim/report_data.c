@@ -66,12 +66,16 @@ static int csv_slurp(csv *c, const char *dir, const char *name, char *err, size_
 /* Split the line at s (NUL-terminated) in place: field k into fl[slot[k]]
  * (every field into fl[k] without slots; a field past the slots, or in
  * none, is passed over). A quoted field (RFC 4180: the outputs quote names
- * and host lists holding commas) loses its quotes. Returns the fields. */
-static size_t split_line(char *s, char **fl, const int *slot, size_t ncols)
+ * and host lists holding commas) loses its quotes. Returns the fields;
+ * with slots, past the last kept column (last) the rest of the line is
+ * not looked at and the count is ncols. */
+static size_t split_line(char *s, char **fl, const int *slot, size_t ncols, size_t last)
 {
 	size_t k = 0;
 	char *q = s;
 	for (;;) {
+		if (slot && k > last)
+			return ncols > k ? ncols : k;
 		int keep = !slot || (k < ncols && slot[k] >= 0);
 		char *w = q;
 		if (keep)
@@ -93,8 +97,8 @@ static size_t split_line(char *s, char **fl, const int *slot, size_t ncols)
 			while (*q && *q != ',')
 				*w++ = *q++;
 		} else {
-			char *e = strchr(q, ',');
-			q = e ? e : q + strlen(q);
+			while (*q && *q != ',') /* short fields: no call */
+				q++;
 			w = q;
 		}
 		int more = *q == ',';
@@ -116,7 +120,7 @@ static int csv_read_cols(csv *c, const char *dir, const char *name, const char *
 	int rc = csv_slurp(c, dir, name, err, errlen);
 	if (rc <= 0 || !*c->buf)
 		return rc; /* (an empty file: no lines) */
-	size_t lines = 0, commas = 0;
+	size_t lines = 0, commas = 0, last = 0;
 	for (const char *q = c->buf; (q = strchr(q, '\n')) != NULL; q++)
 		lines++;
 	/* the header: every column, its commas counted */
@@ -130,7 +134,7 @@ static int csv_read_cols(csv *c, const char *dir, const char *name, const char *
 	c->nf = calloc(lines + 2, sizeof *c->nf);
 	if (!head || !c->rows || !c->nf)
 		goto oom;
-	c->ncols = split_line(s, head, NULL, 0);
+	c->ncols = split_line(s, head, NULL, 0, 0);
 	if (want) {
 		c->slot = malloc((c->ncols + 1) * sizeof *c->slot);
 		if (!c->slot)
@@ -138,8 +142,10 @@ static int csv_read_cols(csv *c, const char *dir, const char *name, const char *
 		for (size_t k = 0; k < c->ncols; k++) {
 			c->slot[k] = -1;
 			for (size_t w = 0; want[w]; w++)
-				if (strcmp(head[k], want[w]) == 0)
+				if (strcmp(head[k], want[w]) == 0) {
 					c->slot[k] = (int)c->nslots++;
+					last = k;
+				}
 		}
 	} else {
 		commas = 0;
@@ -162,7 +168,7 @@ static int csv_read_cols(csv *c, const char *dir, const char *name, const char *
 		e = strchr(s, '\n');
 		if (e)
 			*e = 0;
-		size_t k = split_line(s, fl, c->slot, c->ncols);
+		size_t k = split_line(s, fl, c->slot, c->ncols, last);
 		c->rows[c->n] = fl;
 		c->nf[c->n++] = k;
 		fl += want ? c->nslots : k;

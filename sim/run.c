@@ -12,6 +12,7 @@
 #include "capsim/storage.h"
 #include "capsim/report.h"
 #include "capsim/topo.h"
+#include "hugemem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -871,6 +872,7 @@ static int run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env,
 		nslots += r->jobs[i].nodes;
 	r->placement_off = malloc((r->njobs + 1) * sizeof *r->placement_off);
 	r->placements = malloc((nslots + 1) * sizeof *r->placements);
+	cs_huge_hint(r->placements, (nslots + 1) * sizeof *r->placements);
 	if (!r->placement_off || !r->placements) {
 		r->ops->destroy(ps);
 		goto oom;

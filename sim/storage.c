@@ -93,6 +93,56 @@ static int sev_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d);
 }
 
+/* ev[0..n) by time, then slope change (equal pairs are alike, so the
+ * order is the one sev_cmp gives): an LSD radix sort by time, 11 bits a
+ * pass, then each run of one time (a few events) by its changes; qsort
+ * where that cannot be. */
+static void sort_events(sev *ev, size_t n)
+{
+	if (n < 2)
+		return;
+	cs_time tmin = ev[0].t, tmax = ev[0].t;
+	for (size_t i = 1; i < n; i++) {
+		tmin = ev[i].t < tmin ? ev[i].t : tmin;
+		tmax = ev[i].t > tmax ? ev[i].t : tmax;
+	}
+	sev *tmp = tmin < 0 && tmax > INT64_MAX + tmin ? NULL : malloc(n * sizeof *tmp);
+	if (!tmp) {
+		qsort(ev, n, sizeof *ev, sev_cmp);
+		return;
+	}
+	uint64_t span = (uint64_t)(tmax - tmin);
+	enum { BITS = 11, B = 1 << BITS };
+	size_t at[B];
+	for (unsigned shift = 0; shift < 64 && (span >> shift); shift += BITS) {
+		memset(at, 0, sizeof at);
+		for (size_t i = 0; i < n; i++)
+			at[((uint64_t)(ev[i].t - tmin) >> shift) & (B - 1)]++;
+		for (size_t d = 0, sum = 0; d < B; d++) {
+			size_t c = at[d];
+			at[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[at[((uint64_t)(ev[i].t - tmin) >> shift) & (B - 1)]++] = ev[i];
+		memcpy(ev, tmp, n * sizeof *ev);
+	}
+	free(tmp);
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a + 1; b < n && ev[b].t == ev[a].t; b++)
+			;
+		if (b - a > 16)
+			qsort(ev + a, b - a, sizeof *ev, sev_cmp);
+		else
+			for (size_t i = a + 1; i < b; i++)
+				for (size_t k = i; k > a && sev_cmp(&ev[k - 1], &ev[k]) > 0; k--) {
+					sev x = ev[k];
+					ev[k] = ev[k - 1];
+					ev[k - 1] = x;
+				}
+	}
+}
+
 /* A job's rate on tier k: TB a second. */
 static double job_rate(const cs_cluster_storage *k, const cs_job *j)
 {
@@ -207,7 +257,7 @@ static usage account_use(const cs_account_tree *tree, uint32_t i, const cs_clust
 		for (uint32_t q = tree->child_off[v]; q < tree->child_off[v + 1]; q++)
 			stack[ns++] = tree->child[q];
 	}
-	qsort(ev, ne, sizeof *ev, sev_cmp);
+	sort_events(ev, ne);
 	return walk(ev, ne, 0, a->tb, t0, t1, 1, NULL, 0);
 }
 
@@ -244,7 +294,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		size_t ne = 0;
 		for (size_t j = 0; j < n; j++)
 			ne += job_events(st, &jobs[j], r, ev + ne);
-		qsort(ev, ne, sizeof *ev, sev_cmp);
+		sort_events(ev, ne);
 		double cap = st->capacity_pb * 1000.0, u0 = st->used_pb * 1000.0;
 		usage u = walk(ev, ne, u0, cap, s->t0, s->t1, s->sample_s, s->samples + k * s->nsamples, s->nsamples);
 		*o = (cs_storage_tier){ .name = own_name(s, st->name), .capacity_tb = cap, .used_start_tb = u0,

@@ -1,6 +1,7 @@
 /* capsim: jobs for a node model from a cs_trace. See workload.h. */
 #include "capsim/trace.h"
 #include "capsim/workload.h"
+#include "hugemem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,89 @@ static int cmp_job(const void *a, const void *b)
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* fits' answers by request shape: a year's jobs come in a few hundred
+ * shapes, each tried on the empty machine once. */
+typedef struct fit_key {
+	int32_t partition;
+	uint32_t nodes, gpus_per_node, cores_per_node, mem_per_node_mib;
+	uint16_t max_leaves;
+	uint8_t topo, pad;
+} fit_key;
+typedef struct fit_memo {
+	cs_fits_fn fits;
+	void *ctx;
+	struct fit_slot { fit_key k; int8_t ans; } *v; /* ans -1: empty slot */
+	size_t cap, n;
+} fit_memo;
+
+static fit_key key_of(const cs_job *j)
+{
+	return (fit_key){ .partition = j->partition, .nodes = j->nodes, .gpus_per_node = j->gpus_per_node,
+			  .cores_per_node = j->cores_per_node, .mem_per_node_mib = j->mem_per_node_mib,
+			  .max_leaves = j->max_leaves, .topo = j->topo };
+}
+
+static size_t key_hash(const fit_key *k)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u;
+	const uint32_t w[] = { (uint32_t)k->partition, k->nodes, k->gpus_per_node, k->cores_per_node,
+			       k->mem_per_node_mib, (uint32_t)k->max_leaves << 8 | k->topo };
+	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdu;
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The slot of k in m->v (empty when k is not there). */
+static struct fit_slot *memo_slot(fit_memo *m, const fit_key *k)
+{
+	for (size_t i = key_hash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+		if (m->v[i].ans < 0 || memcmp(&m->v[i].k, k, sizeof *k) == 0)
+			return &m->v[i];
+}
+
+/* Room for one more key: 0, or -1 out of memory. */
+static int memo_room(fit_memo *m)
+{
+	if (2 * (m->n + 1) <= m->cap)
+		return 0;
+	size_t oc = m->cap, nc = oc ? 2 * oc : 256;
+	struct fit_slot *ov = m->v, *nv = malloc(nc * sizeof *nv);
+	if (!nv)
+		return -1;
+	for (size_t i = 0; i < nc; i++)
+		nv[i].ans = -1;
+	m->v = nv;
+	m->cap = nc;
+	for (size_t i = 0; i < oc; i++)
+		if (ov[i].ans >= 0)
+			*memo_slot(m, &ov[i].k) = ov[i];
+	free(ov);
+	return 0;
+}
+
+/* fits(j), asked once per shape (asked each time when out of memory). */
+static int memo_fits(fit_memo *m, const cs_job *j)
+{
+	if (memo_room(m) < 0)
+		return m->fits(m->ctx, j);
+	fit_key k = key_of(j);
+	struct fit_slot *sl = memo_slot(m, &k);
+	if (sl->ans < 0) {
+		*sl = (struct fit_slot){ k, (int8_t)(m->fits(m->ctx, j) != 0) };
+		m->n++;
+	}
+	return sl->ans;
+}
+
+/* 1 if jobs[0..n) are in cmp_job's order already (a file in submit order). */
+static int in_order(const cs_job *jobs, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp_job(&jobs[i - 1], &jobs[i]) > 0)
+			return 0;
+	return 1;
 }
 
 static uint32_t state_flags(uint8_t state)
@@ -160,6 +244,7 @@ int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
 	}
 	size_t scap = 0;
 	int rc;
+	fit_memo memo = { .fits = fits, .ctx = fits_ctx };
 	const char *src = cs_trace_meta_get(t, "source");
 	/* trace partition index -> cluster partition index, or -1; a list
 	 * a,b,... naming the cluster's: its partitions */
@@ -170,6 +255,7 @@ int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
 	cs_job *out = malloc((t->n + 1) * sizeof *out);
 	if (!pmap || !lfirst || !out)
 		goto oom;
+	cs_huge_hint(out, (t->n + 1) * sizeof *out);
 	lfirst[0] = 0;
 	for (size_t i = 0; i < t->partitions.n; i++) {
 		pmap[i] = partition_index(t->partitions.v[i], strlen(t->partitions.v[i]), partition_names,
@@ -247,7 +333,7 @@ int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
 					 .topo = r->topo, .max_leaves = r->max_leaves };
 			for (uint32_t k = lfirst[r->partition]; k < lfirst[r->partition + 1]; k++) {
 				probe.partition = lparts[k];
-				if (r->mem_per_node_mib <= UINT32_MAX && fits(fits_ctx, &probe))
+				if (r->mem_per_node_mib <= UINT32_MAX && memo_fits(&memo, &probe))
 					kept[nk++] = lparts[k];
 			}
 			part = nk ? kept[0] : lparts[lfirst[r->partition]];
@@ -273,17 +359,17 @@ int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
 			if (cs_partsets_intern(sets, kept, nk, &scap, &s) < 0)
 				goto oom;
 			j.partition = (int32_t)(sets->base + s);
-		} else if (mem > UINT32_MAX || !fits(fits_ctx, &j)) {
+		} else if (mem > UINT32_MAX || !memo_fits(&memo, &j)) {
 			/* the first rule it breaks: its topology, its GPUs' kind, its size */
 			cs_job any = j;
 			any.topo = 0;
 			any.max_leaves = 0;
 			int why = CS_DROP_TOO_LARGE;
-			if (mem <= UINT32_MAX && j.topo && fits(fits_ctx, &any)) {
+			if (mem <= UINT32_MAX && j.topo && memo_fits(&memo, &any)) {
 				why = CS_DROP_TOPOLOGY;
 			} else if (mem <= UINT32_MAX && held) {
 				any.partition = -1;
-				if (fits(fits_ctx, &any))
+				if (memo_fits(&memo, &any))
 					why = CS_DROP_GPU_KIND;
 			}
 			st->dropped[why]++;
@@ -323,7 +409,9 @@ int cs_workload_from_trace_recs(const cs_trace *t, const cs_workload_conv *cv,
 	free(pmap);
 	free(lfirst);
 	free(lparts);
-	qsort(out, n, sizeof *out, cmp_job);
+	free(memo.v);
+	if (!in_order(out, n))
+		qsort(out, n, sizeof *out, cmp_job);
 	for (size_t i = 0; i < n; i++) {
 		if (recs)
 			recs[i] = (uint32_t)out[i].reservation_s;
@@ -341,6 +429,7 @@ fail:
 	free(pmap);
 	free(lfirst);
 	free(lparts);
+	free(memo.v);
 	free(out);
 	if (sets)
 		cs_partsets_free(sets);

@@ -140,3 +140,26 @@ Test(outputs, calendar_times_are_the_c_librarys)
 	cs_utc_string(b, sizeof b, 1704067200, -1); /* never */
 	cr_assert_str_eq(b, "");
 }
+
+/* cs_csv_int and cs_csv_ints write what printf's %lld does, whatever the
+ * sign, size or count (more fields than one buffer holds). */
+Test(outputs, integers_are_written_as_printf_writes_them)
+{
+	int64_t v[40] = { 0, 1, -1, 9, 10, -10, 99, 100, INT64_MAX, INT64_MIN, INT64_MIN + 1, 1234567890123LL };
+	unsigned long long x = 7;
+	for (size_t i = 12; i < 40; i++)
+		v[i] = (int64_t)th_xorshift(&x, 1u << 30) * (i % 2 ? -1 : 1) * (int64_t)(1 + i * i * i * i * i);
+	char *got = NULL, want[40 * 22] = "";
+	size_t glen = 0, wl = 0;
+	FILE *f = open_memstream(&got, &glen);
+	cr_assert_not_null(f);
+	cs_csv_int(f, v[0]);
+	wl += (size_t)snprintf(want + wl, sizeof want - wl, "%lld", (long long)v[0]);
+	cs_csv_ints(f, ';', v + 1, 39);
+	for (size_t i = 1; i < 40; i++)
+		wl += (size_t)snprintf(want + wl, sizeof want - wl, ";%lld", (long long)v[i]);
+	cs_csv_ints(f, ',', v, 0); /* no fields: nothing */
+	fclose(f);
+	cr_assert_str_eq(got, want);
+	free(got);
+}

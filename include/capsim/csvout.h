@@ -9,6 +9,12 @@
 
 /* s, quoted (its quotes doubled) when it holds a comma, a quote or a line break. */
 void cs_csv_field(FILE *f, const char *s);
+/* v in decimal, as "%lld" writes it (without a format to read: the
+ * outputs write millions). */
+void cs_csv_int(FILE *f, int64_t v);
+/* sep, then v[0], sep, v[1], ... sep, v[n-1]: n fields after a separator. */
+void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n);
+
 /* epoch + t as ISO 8601 UTC (2024-03-01T08:00:00Z); nothing when epoch is
  * 0 (the workload has no calendar) or t < 0 (never happened). */
 void cs_csv_utc(FILE *f, int64_t epoch, int64_t t);

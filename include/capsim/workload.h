@@ -108,7 +108,9 @@ int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t p
  * of its GPU model (counted in gpu_held), or -1, any. A job that fits only
  * when any node type is allowed is dropped as CS_DROP_GPU_KIND. gpu_part
  * may be NULL (no GPU rule). Jobs come out sorted by (submit, file line).
- * `fits(ctx, job)` tells whether a job could run on the empty machine.
+ * `fits(ctx, job)` tells whether a job could run on the empty machine; it
+ * may look only at the job's shape (partition, nodes, GPUs, cores and
+ * memory per node, topo, max_leaves): its answer is asked once per shape.
  *
  * A record's partition may be a list "a,b,..." (Slurm's --partition=a,b):
  * with sets (its base set by the caller: the engine's partition count),

@@ -1,0 +1,98 @@
+/* The radix sorts behind the outputs' and metrics' big sorts
+ * (sim/radix.c), against qsort; and the readers' integer fields
+ * (sim/field.c) against strtoll. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "../sim/field.h"
+#include "../sim/radix.h"
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* pairs compared by key, then by where they were: a stable sort's order */
+typedef struct pair { uint64_t key; uint32_t val; } pair;
+static int pair_cmp(const void *a, const void *b)
+{
+	const pair *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->val > y->val) - (x->val < y->val);
+}
+
+/* Keys of up to `bits` bits (0: all zero; 64: the top bit too). */
+static void keys(uint64_t *k, size_t n, unsigned bits, unsigned long long seed)
+{
+	unsigned long long x = seed;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)th_xorshift(&x, 1u << 30) << 34 ^ (uint64_t)th_xorshift(&x, 1u << 30) << 4 ^
+			     (uint64_t)th_xorshift(&x, 16);
+		k[i] = bits == 64 ? v : bits ? v & ((1ull << bits) - 1) : 0;
+	}
+}
+
+Test(radix, sorts_as_qsort_for_every_key_width)
+{
+	enum { N = 5000 };
+	static uint64_t v[N], w[N], tmp[N];
+	static const unsigned widths[] = { 0, 1, 5, 11, 12, 22, 23, 33, 40, 63, 64 };
+	for (size_t t = 0; t < sizeof widths / sizeof *widths; t++) {
+		keys(v, N, widths[t], 11 + t);
+		memcpy(w, v, sizeof v);
+		cs_radix_u64(v, tmp, N);
+		qsort(w, N, sizeof *w, u64_cmp);
+		cr_assert(memcmp(v, w, sizeof v) == 0, "%u-bit keys", widths[t]);
+	}
+	cs_radix_u64(v, tmp, 0); /* nothing to sort */
+}
+
+Test(radix, pairs_keep_the_order_of_equal_keys)
+{
+	enum { N = 4000 };
+	static uint64_t k[N], tk[N];
+	static uint32_t val[N], tv[N];
+	static pair p[N];
+	static const unsigned widths[] = { 0, 3, 12, 30, 64 }; /* few keys: many ties */
+	for (size_t t = 0; t < sizeof widths / sizeof *widths; t++) {
+		keys(k, N, widths[t], 5 + t);
+		for (uint32_t i = 0; i < N; i++) {
+			val[i] = i;
+			p[i] = (pair){ k[i], i };
+		}
+		cs_radix_pairs(k, val, tk, tv, N);
+		qsort(p, N, sizeof *p, pair_cmp);
+		for (size_t i = 0; i < N; i++)
+			cr_assert(k[i] == p[i].key && val[i] == p[i].val, "%u-bit keys, at %zu", widths[t], i);
+	}
+	cr_assert_eq(cs_radix_bits(0), 0);
+	cr_assert_eq(cs_radix_bits(1), 1);
+	cr_assert_eq(cs_radix_bits(2047), 11);
+	cr_assert_eq(cs_radix_bits(UINT64_MAX), 64);
+}
+
+/* cs_field_int takes -?[0-9]+ within int64, as strtoll reads it, and
+ * refuses what strtoll would skip, stop at or cut. */
+Test(radix, integer_fields_are_strtolls_without_its_leniency)
+{
+	static const char *const good[] = { "0", "-0", "7", "-7", "0012", "9223372036854775807",
+					    "-9223372036854775808", "9223372036854775806", "1000000000000" };
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		int64_t v = 42;
+		cr_assert_eq(cs_field_int(good[i], &v), 0, "%s", good[i]);
+		cr_assert_eq(v, strtoll(good[i], NULL, 10), "%s", good[i]);
+	}
+	static const char *const bad[] = { "", "-", "+1", " 1", "1 ", "1x", "x", "--1", "1.5", "1e3",
+					   "9223372036854775808", "-9223372036854775809", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int64_t v = 42;
+		cr_assert_eq(cs_field_int(bad[i], &v), -1, "%s", bad[i]);
+		cr_assert_eq(v, 42, "%s: left as it was", bad[i]);
+	}
+}
