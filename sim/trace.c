@@ -1,6 +1,5 @@
 /* capsim: the job-record table. See include/capsim/trace.h. */
 #include "capsim/trace.h"
-#include "hugemem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -43,7 +42,6 @@ int cs_trace_push(cs_trace *t, const cs_jrec *r)
 			return -CS_ENOMEM;
 		t->jobs = j;
 		t->cap = cap;
-		cs_huge_hint(j, cap * sizeof *j);
 	}
 	t->jobs[t->n++] = *r;
 	return 0;
