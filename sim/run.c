@@ -225,9 +225,20 @@ void cs_run_result_free(cs_run_result *r)
 	r->ops = NULL;
 }
 
+/* An SWF replay's records into its job table, made room for at the first
+ * from the header's MaxJobs (at most 1 << 23 jobs, 1.1 GB of address
+ * space, taken only as it is written). */
+typedef struct swf_sink {
+	cs_workload_builder *b;
+	const cs_swf_header *hdr;
+} swf_sink;
+
 static int add_record(void *ctx, const cs_swf_rec *rec, char *err, size_t errlen)
 {
-	if (cs_workload_add(ctx, rec) < 0) {
+	swf_sink *k = ctx;
+	if (!k->b->n && k->hdr->max_jobs > 0)
+		cs_workload_reserve(k->b, k->hdr->max_jobs < 1 << 23 ? (size_t)k->hdr->max_jobs : (size_t)1 << 23);
+	if (cs_workload_add(k->b, rec) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
@@ -1046,8 +1057,9 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 	cs_workload_builder b;
 	cs_workload_begin(&b, &o->wconv);
 	cs_swf_header hdr;
+	swf_sink sink = { &b, &hdr };
 	if (cs_transform_is_identity(&o->tf)) {
-		rc = cs_swf_scan(o->workload, &hdr, add_record, &b, err, errlen);
+		rc = cs_swf_scan(o->workload, &hdr, add_record, &sink, err, errlen);
 	} else {
 		/* transforms need every record first (ids, copies, order) */
 		cs_swf s;
@@ -1055,8 +1067,9 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		if (rc == 0) {
 			hdr = s.hdr;
 			rc = cs_transform_swf(&s, &o->tf, err, errlen);
+			cs_workload_reserve(&b, s.n);
 			for (size_t i = 0; rc == 0 && i < s.n; i++)
-				rc = add_record(&b, &s.recs[i], err, errlen);
+				rc = add_record(&sink, &s.recs[i], err, errlen);
 			cs_swf_free(&s);
 		}
 	}

@@ -1,5 +1,6 @@
 /* capsim: from trace records to jobs, under the documented conventions. */
 #include "capsim/workload.h"
+#include "hugemem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,18 @@ void cs_workload_abort(cs_workload_builder *b)
 	free(b->jobs);
 	b->jobs = NULL;
 	b->n = b->cap = 0;
+}
+
+void cs_workload_reserve(cs_workload_builder *b, size_t n)
+{
+	if (n <= b->cap || n > SIZE_MAX / sizeof *b->jobs)
+		return;
+	cs_job *nj = realloc(b->jobs, n * sizeof *nj);
+	if (!nj)
+		return;
+	b->jobs = nj;
+	b->cap = n;
+	cs_huge_hint(nj, n * sizeof *nj);
 }
 
 /* SWF status 0 failed, 5 cancelled (1 completed; 2-4 partial executions). */
@@ -252,6 +265,7 @@ int cs_workload_from_swf(const cs_swf *s, const cs_workload_conv *cv, uint32_t p
 {
 	cs_workload_builder b;
 	cs_workload_begin(&b, cv);
+	cs_workload_reserve(&b, s->n);
 	for (size_t i = 0; i < s->n; i++) {
 		if (cs_workload_add(&b, &s->recs[i]) < 0) {
 			cs_workload_abort(&b);

@@ -81,6 +81,10 @@ typedef struct cs_workload_builder {
 void cs_workload_conv_defaults(cs_workload_conv *cv, cs_conversion conversion);
 void cs_workload_begin(cs_workload_builder *b, const cs_workload_conv *cv);
 int cs_workload_add(cs_workload_builder *b, const cs_swf_rec *r); /* 0 or -CS_ENOMEM */
+/* Room for n jobs in one allocation (a trace header's job count), so that
+ * the table does not grow by copies; where that cannot be had it grows as
+ * before (a hint: no error, no change to the jobs). */
+void cs_workload_reserve(cs_workload_builder *b, size_t n);
 /* Apply the rules that need the machine, sort, hand over the jobs. */
 int cs_workload_finish(cs_workload_builder *b, uint32_t procs, cs_job **jobs, size_t *njobs,
 		       cs_workload_stats *st);
