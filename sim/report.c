@@ -8,6 +8,7 @@
 #include "capsim/power.h"
 #include "capsim/recorder.h"
 #include "capsim/storage.h"
+#include "report_data.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -643,6 +644,32 @@ static const char *job_state(const cs_job *j)
 	return "COMPLETED";
 }
 
+/* A job's project and partition columns in jobs.csv (a run with names). */
+static const char *project_of(const cs_trace *t, const cs_job *j)
+{
+	return j->group >= 0 ? cs_names_get(&t->projects, j->group) : "";
+}
+static const char *partition_of(const cs_trace *t, const cs_job *j)
+{
+	return j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "";
+}
+
+/* Job i's columns of jobs.csv the report draws (cs_report_rows), as
+ * write_csv writes them. */
+static int report_row(const void *ctx, size_t i, cs_time *wait, cs_time *runtime, const char **partition,
+		      const char **project)
+{
+	const cs_run_result *r = ctx;
+	const cs_job *j = &r->jobs[i];
+	if (j->start_s < 0)
+		return 0;
+	*wait = j->start_s - j->submit_s;
+	*runtime = j->runtime_s;
+	*partition = partition_of(r->trace, j);
+	*project = project_of(r->trace, j);
+	return 1;
+}
+
 /* jobs.csv: one row per job, the same columns on every run (docs/outputs.md). */
 static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
@@ -711,13 +738,13 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 					cs_csv_field(f, hl);
 			}
 			fputc(',', f);
-			cs_csv_field(f, j->group >= 0 ? cs_names_get(&t->projects, j->group) : "");
+			cs_csv_field(f, project_of(t, j));
 			fputc(',', f);
 			cs_csv_field(f, j->user >= 0 ? cs_names_get(&t->users, j->user) : "");
 			fputc(',', f);
 			cs_csv_field(f, j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "");
 			fputc(',', f);
-			cs_csv_field(f, j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "");
+			cs_csv_field(f, partition_of(t, j));
 		} else {
 			/* a pooled SWF replay: processors are cores; the SWF's numbers */
 			fprintf(f, "0,%u,,,,,,", j->size);
@@ -894,7 +921,10 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
 	if (rc == 0 && r->storage)
 		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
-	return rc < 0 ? rc : cs_report_html_named(dir, name, err, errlen);
+	/* the report's waits from the jobs here, not jobs.csv read back (a
+	 * pooled replay's names are numbers jobs.csv writes: read it) */
+	cs_report_rows rows = { r->njobs, report_row, r };
+	return rc < 0 ? rc : cs_report_html_rows(dir, name, r->trace ? &rows : NULL, err, errlen);
 }
 
 /* A message about the temporary directory, told of --out itself. */

@@ -401,6 +401,13 @@ static json_t *wait_stats(const char *name, const cs_time *w, size_t n)
 	return o;
 }
 
+/* A started job as the pages draw it: jobs.csv's wait, runtime,
+ * partition and project columns. */
+typedef struct jrow {
+	double wait, runtime;
+	const char *part, *proj;
+} jrow;
+
 /* A job's wait and its partition (its index among those seen). */
 typedef struct pwait {
 	size_t part_ix;
@@ -480,14 +487,13 @@ static size_t name_place(const pname *v, size_t n, const char *name)
 /* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
  * the projects named in D.projects.names (the largest), from jobs.csv:
  * D.pboxes. tau: the run's bounded-slowdown threshold. */
-static int project_boxes(run_data *rd, const csv *c, double tau)
+static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_proj, double tau)
 {
 	const json_t *names = json_object_get(json_object_get(rd->d, "projects"), "names");
 	size_t np = json_array_size(names);
-	int cp = csv_col(c, "project"), cw = csv_col(c, "wait"), cs = csv_col(c, "start"), cr = csv_col(c, "runtime");
-	if (!np || cp < 0)
+	if (!np || !have_proj)
 		return 0;
-	pjob *v = malloc((c->n + 1) * sizeof *v);
+	pjob *v = malloc((nrows + 1) * sizeof *v);
 	pname *byname = malloc((np + 1) * sizeof *byname);
 	if (!v || !byname) {
 		free(v);
@@ -498,13 +504,11 @@ static int project_boxes(run_data *rd, const csv *c, double tau)
 		byname[k] = (pname){ json_string_value(json_array_get(names, k)), k };
 	qsort(byname, np, sizeof *byname, pname_cmp);
 	size_t n = 0;
-	for (size_t i = 1; i < c->n; i++) {
-		if (c->nf[i] < 2 || num(fld(c, i, cs)) < 0)
-			continue;
-		size_t k = name_place(byname, np, fld(c, i, cp));
+	for (size_t i = 0; i < nrows; i++) {
+		size_t k = name_place(byname, np, rows[i].proj);
 		if (k == np)
 			continue;
-		double w = num(fld(c, i, cw)), run = num(fld(c, i, cr));
+		double w = rows[i].wait, run = rows[i].runtime;
 		double b = (w + run) / (run > tau ? run : tau);
 		v[n++] = (pjob){ k, w, b > 1 ? b : 1 };
 	}
@@ -603,33 +607,80 @@ static int waits_by_partition(json_t *parts, parts_seen *ps, const pwait *pw, si
 	return 0;
 }
 
+/* The started jobs' rows: from the run (rows) or read back from
+ * jobs.csv into c (its text, which the rows point into); *n of them.
+ * *have_proj 0 when the file has no project column. NULL with rc: 0 no
+ * jobs.csv, -CS_E* an error. */
+static jrow *job_rows(const cs_report_rows *rows, const char *dir, csv *c, size_t *n, int *have_proj, int *rc,
+		      char *err, size_t errlen)
+{
+	*n = 0;
+	*have_proj = 1;
+	memset(c, 0, sizeof *c);
+	if (rows) {
+		jrow *v = malloc((rows->n + 1) * sizeof *v);
+		if (!v) {
+			*rc = -CS_ENOMEM;
+			return NULL;
+		}
+		for (size_t i = 0; i < rows->n; i++) {
+			cs_time w, run;
+			const char *part, *proj;
+			if (rows->row(rows->ctx, i, &w, &run, &part, &proj))
+				v[(*n)++] = (jrow){ (double)w, (double)run, part, proj };
+		}
+		*rc = 0;
+		return v;
+	}
+	static const char *const cols[] = { "wait", "start", "partition", "project", "runtime", NULL };
+	if ((*rc = csv_read_cols(c, dir, "jobs.csv", cols, err, errlen)) <= 0)
+		return NULL;
+	int cw = csv_col(c, "wait"), cs = csv_col(c, "start"), cpart = csv_col(c, "partition"),
+	    cp = csv_col(c, "project"), cr = csv_col(c, "runtime");
+	*have_proj = cp >= 0;
+	jrow *v = malloc((c->n + 1) * sizeof *v);
+	if (!v) {
+		csv_free(c);
+		*rc = -CS_ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 1; i < c->n; i++)
+		if (c->nf[i] > 1 && num(fld(c, i, cs)) >= 0)
+			v[(*n)++] = (jrow){ num(fld(c, i, cw)), num(fld(c, i, cr)), fld(c, i, cpart), fld(c, i, cp) };
+	*rc = 1;
+	return v;
+}
+
 /* The wait-time CDF from jobs.csv (at most 400 points, quantiles), and
  * the waits of each partition (jobs.csv's partition column; "(none)" when
  * empty). Jobs that never started have no wait. With full, the largest
- * projects' waits and bounded slowdowns (project_boxes). */
-static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t errlen)
+ * projects' waits and bounded slowdowns (project_boxes). rows: the run's
+ * jobs in memory, instead of its jobs.csv. */
+static int load_waits(run_data *rd, const char *dir, int full, const cs_report_rows *rows, char *err,
+		      size_t errlen)
 {
 	csv c;
-	static const char *const cols[] = { "wait", "start", "partition", "project", "runtime", NULL };
-	int rc = csv_read_cols(&c, dir, "jobs.csv", cols, err, errlen);
-	if (rc <= 0)
+	size_t nr;
+	int rc, have_proj;
+	jrow *rs = job_rows(rows, dir, &c, &nr, &have_proj, &rc, err, errlen);
+	if (!rs) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
 		return rc;
-	int cw = csv_col(&c, "wait"), cs = csv_col(&c, "start"), cpart = csv_col(&c, "partition");
-	cs_time *w = malloc((c.n + 1) * sizeof *w);
-	pwait *pw = malloc((c.n + 1) * sizeof *pw);
+	}
+	cs_time *w = malloc((nr + 1) * sizeof *w);
+	pwait *pw = malloc((nr + 1) * sizeof *pw);
 	parts_seen ps = { 0 };
 	double tau = 10;
 	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
-	rc = w && pw && (!full || project_boxes(rd, &c, tau) >= 0) ? 0 : -CS_ENOMEM;
+	rc = w && pw && (!full || project_boxes(rd, rs, nr, have_proj, tau) >= 0) ? 0 : -CS_ENOMEM;
 	size_t n = 0;
-	for (size_t i = 1; rc == 0 && i < c.n; i++)
-		if (c.nf[i] > 1 && num(fld(&c, i, cs)) >= 0) {
-			const char *p = fld(&c, i, cpart);
-			long k = part_index(&ps, *p ? p : "(none)");
-			if (k < 0)
-				rc = -CS_ENOMEM;
-			pw[n++] = (pwait){ (size_t)k, (cs_time)num(fld(&c, i, cw)) };
-		}
+	for (size_t i = 0; rc == 0 && i < nr; i++) {
+		long k = part_index(&ps, *rs[i].part ? rs[i].part : "(none)");
+		if (k < 0)
+			rc = -CS_ENOMEM;
+		pw[n++] = (pwait){ (size_t)k, (cs_time)rs[i].wait };
+	}
 	json_t *parts = NULL;
 	if (rc == 0) {
 		qsort(pw, n, sizeof *pw, pwait_cmp);
@@ -661,6 +712,7 @@ static int load_waits(run_data *rd, const char *dir, int full, char *err, size_t
 	free(w);
 	free(pw);
 	free(ps.v);
+	free(rs);
 	csv_free(&c);
 	return rc;
 }
@@ -918,7 +970,8 @@ void cs_run_data_free(run_data *rd)
 	rd->summary = rd->d = NULL;
 }
 
-int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, char *err, size_t errlen)
+int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,
+		     char *err, size_t errlen)
 {
 	memset(rd, 0, sizeof *rd);
 	char path[4096];
@@ -949,7 +1002,7 @@ int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, 
 	if (rc == 0)
 		rc = load_projects(rd, dir, full, err, errlen);
 	if (rc == 0)
-		rc = load_waits(rd, dir, full, err, errlen);
+		rc = load_waits(rd, dir, full, rows, err, errlen);
 	if (rc == 0)
 		rc = load_fairness(rd, dir, err, errlen);
 	if (rc == 0 && full)

@@ -4,6 +4,7 @@
 #define CAPSIM_SIM_REPORT_DATA_H
 
 #include "capsim/report.h"
+#include "capsim/types.h"
 
 #include <jansson.h>
 
@@ -14,10 +15,26 @@ typedef struct run_data {
 	char name[256];
 } run_data;
 
+/* A run's jobs as the pages draw them, from the run in memory rather than
+ * its jobs.csv read back: n jobs, and row(ctx, i, ...) 0 for a job that
+ * never started, else 1 with the values of its jobs.csv columns wait,
+ * runtime, partition and project (the text unquoted; "" for none). */
+typedef struct cs_report_rows {
+	size_t n;
+	int (*row)(const void *ctx, size_t i, cs_time *wait, cs_time *runtime, const char **partition,
+		   const char **project);
+	const void *ctx;
+} cs_report_rows;
+
 /* Read dir's summary.json and, into rd->d, its series and waits (and with
  * full, its projects, fair share and occupancy); name (NULL: dir's last
- * component) labels the run. 0 or -CS_E* with err. */
-int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, char *err, size_t errlen);
+ * component) labels the run; rows (NULL: read jobs.csv) its jobs. 0 or
+ * -CS_E* with err. */
+int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,
+		     char *err, size_t errlen);
+/* report.html of the run in dir, as cs_report_html_named, its jobs from
+ * rows (NULL: from jobs.csv). */
+int cs_report_html_rows(const char *dir, const char *name, const cs_report_rows *rows, char *err, size_t errlen);
 void cs_run_data_free(run_data *rd);
 /* A value of summary.json at a dotted path ("recorder.fairness.distance"),
  * or NULL (absent or null). */

@@ -506,8 +506,13 @@ static void waits_table(FILE *f, const json_t *waits)
 
 int cs_report_html_named(const char *dir, const char *name, char *err, size_t errlen)
 {
+	return cs_report_html_rows(dir, name, NULL, err, errlen);
+}
+
+int cs_report_html_rows(const char *dir, const char *name, const cs_report_rows *rows, char *err, size_t errlen)
+{
 	run_data rd;
-	int rc = cs_run_data_load(&rd, dir, name, 1, err, errlen);
+	int rc = cs_run_data_load(&rd, dir, name, 1, rows, err, errlen);
 	if (rc < 0)
 		return rc;
 	char path[4096], v[4096];
@@ -655,7 +660,7 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 	int rc = 0;
 	size_t loaded = 0;
 	for (; loaded < n && rc == 0; loaded++)
-		rc = cs_run_data_load(&rd[loaded], dirs[loaded], NULL, 0, err, errlen);
+		rc = cs_run_data_load(&rd[loaded], dirs[loaded], NULL, 0, NULL, err, errlen);
 	if (rc < 0) {
 		loaded--;
 		goto out;
