@@ -236,3 +236,34 @@ Test(report, swf_runs_report_processors)
 	free(ts);
 	free(html);
 }
+
+/* A run's report.html draws its waits and project boxes from the jobs in
+ * memory; `capsim report DIR` reads them back from jobs.csv: the same
+ * page, byte for byte, on the node model (partitions, a project column
+ * with names) and on a pooled SWF replay (which always reads the file). */
+Test(report, the_run_and_capsim_report_write_the_same_page)
+{
+	char dir[] = "/tmp/capsim-rep-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	small_run(dir, "run", "easy");
+	char wl[600], od[600];
+	snprintf(wl, sizeof wl, "%s/t.swf", dir);
+	snprintf(od, sizeof od, "%s/swf", dir);
+	FILE *f = fopen(wl, "w");
+	cr_assert_not_null(f);
+	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100) SWF_JOB(3, 20, 50, 1, 60), f);
+	fclose(f);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--out", od), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	static const char *const runs[] = { "run", "swf" };
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_eq(th_sh(&out, "cd '%s/%s' && cp report.html run.html && '%s' report '%s/%s' >/dev/null && "
+				   "cmp report.html run.html && grep -c '\"pboxes\"\\|\"waits\"' report.html",
+				   dir, runs[i], th_bin(), dir, runs[i]), 0, "%s: %s", runs[i], out);
+		free(out);
+	}
+	snprintf(od, sizeof od, "rm -rf '%s'", dir);
+	cr_assert_eq(system(od), 0);
+}
