@@ -21,24 +21,27 @@ struct cs_fairtree {
 	uint32_t *tmp;   /* merge sort scratch, nodes entries */
 	uint32_t counter;
 	/* Between computes only the users with running jobs gain usage, so
-	 * most subtrees are as they were: an account none of whose users'
-	 * usage changed keeps its children's order, and a leaf account (only
-	 * users below it) its users' ranks relative to its first (local), so
-	 * visiting it alone is a copy. */
+	 * most subtrees are as they were. Ranks are kept relative: a node's
+	 * `before` counts the users ranked ahead of it within the list it is
+	 * visited in (its parent's children, or a merged list of cousins; an
+	 * account's includes the users of its own run, who come first), so
+	 * a user's rank is nusers minus the befores on its path to the root.
+	 * An account visited alone whose subtree's usage did not change keeps
+	 * every before below it whatever its own place: it is skipped. */
 	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
 	uint8_t *dirty;  /* per node: some usage below it changed in this compute */
-	uint8_t *lvalid; /* per leaf account: local holds */
-	uint32_t *local; /* per user of a leaf account: its run's start in the account's order */
+	uint8_t *avalid; /* per account: the befores below it are relative to its own visit alone */
+	uint32_t *before; /* per node: see above */
 	uint8_t *leaf;   /* per node: an account whose children are all users (at least one) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the nodes dirty in an update */
-	uint32_t *last_top; /* per account: the rank its first user had when it was last
-			     * visited alone (UINT32_MAX: not so) */
 	uint32_t *nbelow;   /* per node: the users in its subtree */
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
 	uint32_t *dcount;   /* per depth (maxdepth + 2): the dirty nodes' counting sort */
-	int write_all;   /* write every user's factor (a full compute) */
+	uint64_t gen;       /* computations that moved something, from 1 */
+	uint64_t *fstamp;   /* per user: the gen of fcache */
+	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 };
 
 /* Level Fairshare, highest first, then node order. */
@@ -80,9 +83,10 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	if (!f || !(f->sum = malloc(n * sizeof *f->sum)) || !(f->lfs = malloc(n * sizeof *f->lfs)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
-	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->lvalid = calloc(n, sizeof *f->lvalid)) ||
-	    !(f->local = calloc(n, sizeof *f->local)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
-	    !(f->last_top = malloc(n * sizeof *f->last_top)) || !(f->nbelow = calloc(n, sizeof *f->nbelow)) ||
+	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->avalid = calloc(n, sizeof *f->avalid)) ||
+	    !(f->before = calloc(n, sizeof *f->before)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
+	    !(f->fstamp = calloc(n, sizeof *f->fstamp)) || !(f->fcache = calloc(n, sizeof *f->fcache)) ||
+	    !(f->nbelow = calloc(n, sizeof *f->nbelow)) ||
 	    !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->leaf = calloc(n, sizeof *f->leaf))) {
 		cs_fairtree_free(f);
@@ -93,7 +97,6 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		f->ord[i] = t->child[i];
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->prev[a] = NAN;
-		f->last_top[a] = UINT32_MAX;
 		int leaf = t->kind[a] != CS_ACCT_USER && t->child_off[a + 1] > t->child_off[a];
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
@@ -128,12 +131,13 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->prev);
 	free(f->dirty);
 	free(f->dlist);
-	free(f->last_top);
+	free(f->fstamp);
+	free(f->fcache);
 	free(f->nbelow);
 	free(f->depth);
 	free(f->dcount);
-	free(f->lvalid);
-	free(f->local);
+	free(f->avalid);
+	free(f->before);
 	free(f->leaf);
 	free(f);
 }
@@ -148,39 +152,12 @@ static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
 	return 1;
 }
 
-/* The users of leaf account a, visited alone: as the visit below would
- * rank them, from each one's run start in a's order (worked out again
- * only when a's usage changed). */
-static void leaf_ranks(cs_fairtree *f, uint32_t a, double *factor)
-{
-	const cs_account_tree *t = f->t;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-	if (!f->lvalid[a]) {
-		uint32_t start = 0;
-		for (uint32_t k = lo; k < hi; k++) {
-			if (k > lo && f->lfs[f->ord[k]] != f->lfs[f->ord[k - 1]])
-				start = k - lo;
-			f->local[f->ord[k]] = start;
-		}
-		f->lvalid[a] = 1;
-	}
-	uint32_t top = f->counter;
-	f->counter -= hi - lo;
-	if (!f->write_all && f->last_top[a] == top && !f->dirty[a])
-		return; /* the factors it wrote last time stand */
-	f->last_top[a] = top;
-	for (uint32_t k = lo; k < hi; k++) {
-		uint32_t u = t->child[k];
-		factor[u] = t->share_norm[u] > 0 ? (double)(top - f->local[u]) / (double)t->nusers : 0;
-	}
-}
-
-static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor);
+static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top);
 
 /* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
  * top)) merged: their list, built at buf[top ..), sorted together unless
  * it is in Level Fairshare order already. */
-static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top, double *factor)
+static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top)
 {
 	const cs_account_tree *t = f->t;
 	uint32_t *list = f->buf + top;
@@ -193,18 +170,20 @@ static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t 
 			sort_nodes(f, list, n);
 			break;
 		}
-	visit(f, list, n, top + n, factor);
+	visit(f, list, n, top + n);
 }
 
 /* Visit list[0 .. n), siblings or merged cousins in Level Fairshare
- * order (buf[top ..) free for scratch). Within a run of equal Level
- * Fairshare the order does not change the result (its users share a
- * rank, its accounts are merged). One account's children need no list:
- * its order (ord) is sorted whenever its Level Fairshares moved. */
-static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor)
+ * order (buf[top ..) free for scratch), setting each one's before from
+ * the rank the list starts at. Within a run of equal Level Fairshare the
+ * order does not change the result (its users share a rank, its accounts
+ * are merged). One account's children need no list: its order (ord) is
+ * sorted whenever its Level Fairshares moved. */
+static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top)
 {
 	const cs_account_tree *t = f->t;
 	uint32_t *acc = f->buf + top; /* a run's accounts */
+	uint32_t ltop = f->counter;
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i + 1;
@@ -212,59 +191,82 @@ static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, do
 			j++;
 		/* a run of equal Level Fairshare: its users share one rank and
 		 * come first, then its accounts are visited together */
-		uint32_t rank = f->counter;
+		uint32_t rank = ltop - f->counter; /* the users ahead of the run */
 		size_t na = 0;
 		for (size_t k = i; k < j; k++) {
 			uint32_t c = list[k];
 			if (t->kind[c] == CS_ACCT_USER) {
-				factor[c] = t->share_norm[c] > 0 ? (double)rank / (double)t->nusers : 0;
+				f->before[c] = rank;
 				f->counter--;
 			} else {
 				acc[na++] = c;
 			}
 		}
-		if (na == 1 && f->leaf[acc[0]]) {
-			leaf_ranks(f, acc[0], factor);
-		} else if (na == 1) {
-			/* an account visited alone: its users' factors depend only
-			 * on its subtree and the rank its first user gets, so with
-			 * no usage below it changed and the same rank, the factors
-			 * it wrote last time stand */
+		uint32_t off = ltop - f->counter;
+		if (na == 1) {
+			/* an account visited alone: the befores below it depend
+			 * only on its subtree, so with no usage below it changed
+			 * they stand wherever it ranks */
 			uint32_t a = acc[0];
-			if (!f->write_all && f->last_top[a] == f->counter && !f->dirty[a]) {
+			f->before[a] = off;
+			if (f->avalid[a] && !f->dirty[a]) {
 				f->counter -= f->nbelow[a];
 			} else {
-				f->last_top[a] = f->counter;
-				visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, factor);
+				visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1);
+				f->avalid[a] = 1;
 			}
 		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, acc, na)) {
 			/* accounts without usage: every user with shares is
-			 * infinite, one run sharing the first rank */
-			uint32_t first = f->counter;
+			 * infinite, one run sharing the first rank (a user
+			 * without shares gets 0 whatever its rank) */
 			for (size_t k = 0; k < na; k++) {
 				uint32_t a = acc[k];
-				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++) {
-					uint32_t u = t->child[m];
-					factor[u] = t->share_norm[u] > 0 && t->share_level[u] > 0 ? (double)first / (double)t->nusers : 0;
-				}
+				f->before[a] = off;
+				f->avalid[a] = 0;
+				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
+					f->before[t->child[m]] = 0;
 				f->counter -= t->child_off[a + 1] - t->child_off[a];
-				f->last_top[a] = UINT32_MAX;
 			}
 		} else if (na) {
-			for (size_t k = 0; k < na; k++)
-				f->last_top[acc[k]] = UINT32_MAX;
-			visit_merged(f, acc, na, top + na, factor);
+			for (size_t k = 0; k < na; k++) {
+				f->before[acc[k]] = off;
+				f->avalid[acc[k]] = 0;
+			}
+			visit_merged(f, acc, na, top + na);
 		}
 		i = j;
 	}
 }
 
-/* The root's children, from the first rank down. */
-static void visit_root(cs_fairtree *f, double *factor)
+/* The root's children, from the first rank down; the factors move. */
+static void visit_root(cs_fairtree *f)
 {
 	const cs_account_tree *t = f->t;
 	f->counter = t->nusers;
-	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0, factor);
+	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0);
+	f->gen++;
+}
+
+double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
+{
+	if (f->fstamp[u] != f->gen) {
+		const cs_account_tree *t = f->t;
+		uint32_t rank = t->nusers;
+		for (int32_t x = (int32_t)u; x > 0; x = t->parent[x])
+			rank -= f->before[x];
+		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
+		f->fstamp[u] = f->gen;
+	}
+	return f->fcache[u];
+}
+
+/* Every user's factor into factor[], if asked for. */
+static void write_factors(cs_fairtree *f, double *factor)
+{
+	const cs_account_tree *t = f->t;
+	for (uint32_t u = 0; factor && u < t->nnodes; u++)
+		if (t->kind[u] == CS_ACCT_USER)
+			factor[u] = cs_fairtree_factor(f, u);
 }
 
 static void lfs_of(cs_fairtree *f, uint32_t i)
@@ -283,7 +285,6 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 {
 	const cs_account_tree *t = f->t;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-	f->lvalid[a] = 0;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = f->ord[k], m = k;
 		while (m > lo && before(f, c, f->ord[m - 1])) {
@@ -356,8 +357,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	for (size_t k = 0; k < nd; k++)
 		if (t->kind[f->dlist[k]] != CS_ACCT_USER)
 			sort_children(f, f->dlist[k]);
-	f->write_all = 0;
-	visit_root(f, factor);
+	visit_root(f);
+	write_factors(f, factor);
 	for (size_t k = 0; k < nd; k++)
 		f->dirty[f->dlist[k]] = 0;
 }
@@ -392,8 +393,9 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	for (uint32_t a = 0; a < n; a++)
 		if (f->dirty[a] && t->kind[a] != CS_ACCT_USER)
 			sort_children(f, a);
-	f->write_all = 1;
-	visit_root(f, factor);
+	memset(f->avalid, 0, n * sizeof *f->avalid);
+	visit_root(f);
+	write_factors(f, factor);
 	for (uint32_t i = 0; i < n; i++)
 		f->dirty[i] = 0;
 }

@@ -69,9 +69,15 @@ typedef struct mf {
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
-	uint32_t *run;        /* jobs this policy started and believes running */
+	/* jobs this policy started and believes running, with what the
+	 * charge of each pass reads (kept here: no job record to fetch) */
+	struct running { double rate; uint32_t jid, user; } *run;
 	size_t nrun;
 	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
+	/* per job, what its priority adds up, in one record: submission,
+	 * the size term, the QoS and partition terms (0 without a tree) and
+	 * the account its fair-share is read for */
+	struct prio_in { cs_time submit; double size, extra; uint32_t fs_acct; } *pin;
 	cs_ranked *order;          /* scratch: queued jobs */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	cs_prio_hint hint;         /* the last pass's order */
@@ -80,8 +86,7 @@ typedef struct mf {
 	 * its user's node (uacct); without, uacct is acct */
 	const cs_account_tree *tree;
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
-	cs_fairtree *ft;
-	double *ft_factor;    /* per node: Fair Tree factor of the last computation */
+	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
 	uint32_t *changed;    /* users whose usage grew since the last computation */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
@@ -132,7 +137,6 @@ static void mf_destroy(void *state)
 	if (p->uacct != p->acct)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
-	free(p->ft_factor);
 	free(p->changed);
 	free(p->changed_at);
 	free(p->acct);
@@ -147,6 +151,7 @@ static void mf_destroy(void *state)
 	free(p->seen);
 	free(p->order);
 	free(p->order2);
+	free(p->pin);
 	cs_prio_hint_free(&p->hint);
 	free(p->victims);
 	free(p->chosen);
@@ -344,7 +349,7 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	p->tree = t;
 	p->nacct = t->nnodes;
 	size_t n = env->njobs ? env->njobs : 1;
-	if (!(p->uacct = malloc(n * sizeof *p->uacct)) || !(p->ft_factor = calloc(t->nnodes, sizeof *p->ft_factor)) ||
+	if (!(p->uacct = malloc(n * sizeof *p->uacct)) ||
 	    !(p->changed = malloc(t->nnodes * sizeof *p->changed)) ||
 	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) || cs_fairtree_new(&p->ft, t) < 0)
 		return -CS_ENOMEM;
@@ -411,6 +416,20 @@ static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return -CS_EINVAL;
 }
 
+/* Each job's priority terms that do not move (the same expressions as
+ * the pass's, so the same doubles). */
+static void prio_inputs(mf *p)
+{
+	for (size_t k = 0; k < p->njobs; k++) {
+		const cs_job *j = &p->jobs[k];
+		struct prio_in *x = &p->pin[k];
+		x->submit = j->submit_s;
+		x->size = p->w_size * (double)j->size / p->total;
+		x->extra = p->tree ? p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k] : 0;
+		x->fs_acct = p->tree ? p->uacct[k] : p->acct[k];
+	}
+}
+
 static int mf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
 	mf *p = calloc(1, sizeof *p);
@@ -473,7 +492,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->scale = 1;
 	p->admitted = calloc(n, 1);
 	p->started = malloc(n * sizeof *p->started);
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started) {
+	p->pin = malloc(n * sizeof *p->pin);
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -502,6 +522,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->per_partition = m;
 	for (size_t i = 0; i < n; i++)
 		p->stop_at[i] = -1;
+	prio_inputs(p);
 	p->woken_for = -1;
 	p->last = -1;
 	p->last_calc = -1;
@@ -549,8 +570,8 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		 * without a store and reload through p each time) */
 		double total = p->usage_total, scale = p->scale;
 		for (size_t i = 0; i < p->nrun; i++) {
-			double c = usage_rate(p, p->run[i]) * charge / scale;
-			uint32_t u = p->uacct[p->run[i]];
+			double c = p->run[i].rate * charge / scale;
+			uint32_t u = p->run[i].user;
 			p->usage[u] += c;
 			total += c;
 			if (p->tree && p->changed_at[u] != p->ncalc + 1) {
@@ -569,8 +590,12 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	p->last = now;
 	p->pass++;
-	/* keep only the jobs still running (the rest ended by now) */
+	/* keep only the jobs still running (the rest ended by now): the
+	 * engine runs only the jobs this policy started, so with as many
+	 * running there as here none ended */
 	size_t nr = cs_ctx_nrunning(ctx);
+	if (nr == p->nrun)
+		return;
 	for (size_t i = 0; i < nr; i++) {
 		cs_time e;
 		uint32_t size, jid;
@@ -579,10 +604,10 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++) {
-		if (p->seen[p->run[i]] == p->pass)
+		if (p->seen[p->run[i].jid] == p->pass)
 			p->run[k++] = p->run[i];
 		else {
-			uint32_t jid = p->run[i];
+			uint32_t jid = p->run[i].jid;
 			cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 		}
 	}
@@ -623,7 +648,7 @@ static int start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsi
 	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
 		return -1;
 	cs_fifo_remove(&p->q, jid);
-	p->run[p->nrun++] = jid;
+	p->run[p->nrun++] = (struct running){ usage_rate(p, jid), jid, p->uacct[jid] };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
@@ -651,7 +676,7 @@ static void stopped(mf *p, uint32_t jid, cs_time now)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i] != jid)
+		if (p->run[i].jid != jid)
 			p->run[k++] = p->run[i];
 	p->nrun = k;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
@@ -708,7 +733,7 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	size_t nv = 0, nsig = 0;
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
-		uint32_t v = p->run[i];
+		uint32_t v = p->run[i].jid;
 		int32_t qb = t->job_qos_id[v];
 		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])
 			continue;
@@ -840,7 +865,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		return;
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
 		/* only the users charged since the last computation moved */
-		cs_fairtree_update(p->ft, p->usage, p->ft_factor, p->all_changed ? NULL : p->changed, p->nchanged);
+		cs_fairtree_update(p->ft, p->usage, NULL, p->all_changed ? NULL : p->changed, p->nchanged);
 		p->ncalc++;
 		p->nchanged = 0;
 		p->all_changed = 0;
@@ -849,7 +874,6 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	size_t n = 0;
 	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
 		uint32_t k = (uint32_t)kk;
-		uint32_t a = p->acct[k];
 		if (!p->admitted[k]) {
 			/* first seen, in arrival order: the submit limits count the
 			 * association's running and admitted waiting jobs; a job
@@ -875,12 +899,12 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			hold(p, ctx, k, lim);
 			continue;
 		}
-		const cs_job *j = &p->jobs[k];
-		double age = (double)(now - j->submit_s) / p->max_age;
-		double fs = p->tree ? p->ft_factor[p->uacct[k]] : fairshare(p, a);
-		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
+		const struct prio_in *x = &p->pin[k];
+		double age = (double)(now - x->submit) / p->max_age;
+		double fs = p->tree ? cs_fairtree_factor(p->ft, x->fs_acct) : fairshare(p, x->fs_acct);
+		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
 		if (p->tree)
-			prio += p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k];
+			prio += x->extra;
 		p->order[n++] = (cs_ranked){ prio, k };
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
