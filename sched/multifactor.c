@@ -566,20 +566,28 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double d = exp2(-dt / p->half_life);
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
-		/* (the total in a local: the same additions in the same order,
-		 * without a store and reload through p each time) */
-		double total = p->usage_total, scale = p->scale;
-		for (size_t i = 0; i < p->nrun; i++) {
-			double c = p->run[i].rate * charge / scale;
-			uint32_t u = p->run[i].user;
-			p->usage[u] += c;
-			total += c;
-			if (p->tree && p->changed_at[u] != p->ncalc + 1) {
-				p->changed_at[u] = p->ncalc + 1;
-				p->changed[p->nchanged++] = u;
+		double scale = p->scale;
+		if (p->tree) {
+			/* Fair Tree reads no total; it is told who was charged */
+			for (size_t i = 0; i < p->nrun; i++) {
+				uint32_t u = p->run[i].user;
+				p->usage[u] += p->run[i].rate * charge / scale;
+				if (p->changed_at[u] != p->ncalc + 1) {
+					p->changed_at[u] = p->ncalc + 1;
+					p->changed[p->nchanged++] = u;
+				}
 			}
+		} else {
+			/* (the total in a local: the same additions in the same
+			 * order, without a store and reload through p each time) */
+			double total = p->usage_total;
+			for (size_t i = 0; i < p->nrun; i++) {
+				double c = p->run[i].rate * charge / scale;
+				p->usage[p->run[i].user] += c;
+				total += c;
+			}
+			p->usage_total = total;
 		}
-		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
