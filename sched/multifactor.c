@@ -24,8 +24,11 @@
  * limits and budgets count per project (the account node a job's project
  * names). Ties in priority go to the earlier arrival.
  *
- * Each pass sorts the queue by priority (O(queue log queue)): the
- * straightforward implementation.
+ * Each pass works out every waiting job's priority and sorts them from
+ * the last pass's order (sched/priosort.c); the charge is worked out once
+ * per rate class (sched/rateclass.c); Fair Tree is updated along the
+ * charged users' paths (sched/fairtree.c); a backfill whose request shape
+ * the pass has learnt cannot start is refused without asking the engine.
  */
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
