@@ -1,4 +1,4 @@
-/* capsim benchmark: EASY under a backlog.
+/* capsim benchmark: EASY and multifactor under a backlog.
  *
  * The same generated jobs at load 1.0, 1.25 and 1.5 (60 days of the
  * default AI workload, seed 1, with projects_scale 1.0, 1.25, 1.5: 50 %
@@ -6,20 +6,25 @@
  * default cluster (node model), through cs_run() under easy as built
  * (node model, queue order: the backfill scan visits request shapes,
  * sched/shapeq.c) and, as the simple baseline in the same run, easy with
- * scan=linear (every waiting job tried in every pass; the same schedule,
- * checked: exit status 1 if any job starts at another time). CPU time of
- * the whole cs_run (read, simulate, metrics), one run each.
+ * scan=linear (every waiting job tried in every pass); then under
+ * multifactor with the workload's accounts tree (Fair Tree), as built and
+ * on the plain engine (cs_engine_plain: every search from scratch, the
+ * baseline). Each pair must give the same schedule (checked: exit status
+ * 1 if any job starts at another time). CPU time of the whole cs_run
+ * (read, simulate, metrics), one run each.
  *
  * Printed per load: CPU seconds, passes, microseconds per pass and per job,
  * the queue (time-averaged jobs waiting, and the longest), the speed-up
  * over the baseline, and the growth of CPU per pass from load 1.0 against
  * the growth of log(queue): the target is that CPU per pass grows no
  * faster than the log of the queue (growth ratio <= 1).
- * Usage: bench_backlog [--days N] (default 60; 1..365)
+ * Usage: bench_backlog [--days N] [--only easy|multifactor] (days: default
+ * 60, 1..365)
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
+#include "capsim/engine.h"
 #include "capsim/gen.h"
 #include "capsim/native.h"
 #include "capsim/run.h"
@@ -46,21 +51,27 @@ typedef struct outcome {
 	cs_time *start;     /* per job, to compare the two schedules */
 } outcome;
 
-static int run(const char *workload, int linear, outcome *o)
+/* The policy's run of workload: easy (base: scan=linear) without
+ * accounts, or multifactor with them (base: the plain engine). */
+static int run(const char *workload, const char *accounts, int base, outcome *o)
 {
 	cs_run_opts opt;
 	cs_run_opts_default(&opt);
 	opt.workload = workload;
-	opt.policy = "easy";
-	if (linear) {
+	opt.policy = accounts ? "multifactor" : "easy";
+	opt.accounts = accounts;
+	if (base && !accounts) {
 		opt.keys[0] = "scan";
 		opt.vals[0] = "linear";
 		opt.nparams = 1;
 	}
+	cs_engine_plain(base && accounts);
 	cs_run_result r;
 	char err[CS_ERRLEN];
 	double t = cpu_s();
-	if (cs_run(&opt, &r, err, sizeof err) < 0) {
+	int rc = cs_run(&opt, &r, err, sizeof err);
+	cs_engine_plain(0);
+	if (rc < 0) {
 		fprintf(stderr, "bench_backlog: %s: %s\n", workload, err);
 		return -1;
 	}
@@ -89,14 +100,94 @@ static int run(const char *workload, int linear, outcome *o)
 	return 0;
 }
 
+/* The generated days at each load, with their accounts trees. */
+enum { NL = 3 };
+static const double loads[NL] = { 1.0, 1.25, 1.5 };
+static char wl[NL][64], acctf[NL][64];
+
+static int generate(int days)
+{
+	for (int l = 0; l < NL; l++) {
+		char err[CS_ERRLEN];
+		cs_gen_model *m;
+		cs_gen_project *projects = NULL;
+		cs_trace t;
+		cs_trace_init(&t);
+		if (cs_gen_model_load(&m, NULL, err, sizeof err) < 0 ||
+		    cs_gen_generate_projects(m, 1, days, loads[l], &t, &projects, err, sizeof err) < 0) {
+			fprintf(stderr, "bench_backlog: %s\n", err);
+			return -1;
+		}
+		snprintf(wl[l], sizeof wl[l], "/tmp/capsim-bench-backlog-XXXXXX.csv");
+		snprintf(acctf[l], sizeof acctf[l], "/tmp/capsim-bench-backlog-XXXXXX.yaml");
+		int fd = mkstemps(wl[l], 4), fa = mkstemps(acctf[l], 5);
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL, *g = fa >= 0 ? fdopen(fa, "w") : NULL;
+		int bad = !f || !g || cs_native_write(&t, f) < 0 ||
+			  cs_gen_accounts_write(g, m, &t, projects, NULL, NULL, err, sizeof err) < 0;
+		bad |= (f && fclose(f) != 0) | (g && fclose(g) != 0);
+		cs_gen_model_free(m);
+		free(projects);
+		cs_trace_free(&t);
+		if (bad) {
+			fprintf(stderr, "bench_backlog: cannot write %s or %s\n", wl[l], acctf[l]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One policy's table: as built against its baseline at each load. */
+static int table(int mf)
+{
+	printf("  %-5s %7s %8s %9s %9s %10s %10s %8s %8s %8s %8s %8s %8s\n", "load", "jobs", "passes", "queue",
+	       "longest", "cpu s", "base cpu", "us/pass", "base", "us/job", "speedup", "growth", "base gr");
+	double pass0 = 0, base0 = 0, logq0 = 0;
+	int bad = 0;
+	for (int l = 0; l < NL; l++) {
+		outcome a, b;
+		int rc = run(wl[l], mf ? acctf[l] : NULL, 0, &a);
+		if (rc == 0)
+			rc = run(wl[l], mf ? acctf[l] : NULL, 1, &b);
+		if (rc < 0)
+			return -1;
+		if (a.njobs != b.njobs || memcmp(a.start, b.start, a.njobs * sizeof *a.start) != 0) {
+			fprintf(stderr, "bench_backlog: load %.2f: the schedule differs from the baseline's\n", loads[l]);
+			bad = 1;
+		}
+		double per_pass = a.cpu / (double)(a.passes ? a.passes : 1) * 1e6;
+		double base_pass = b.cpu / (double)(b.passes ? b.passes : 1) * 1e6;
+		double logq = log(a.mean_queue > 2 ? a.mean_queue : 2);
+		char growth[32] = "-", bgrowth[32] = "-";
+		if (l == 0) {
+			pass0 = per_pass;
+			base0 = base_pass;
+			logq0 = logq;
+		} else {
+			/* CPU per pass's growth over log(queue)'s: <= 1 meets the target */
+			snprintf(growth, sizeof growth, "%.2f", (per_pass / pass0) / (logq / logq0));
+			snprintf(bgrowth, sizeof bgrowth, "%.2f", (base_pass / base0) / (logq / logq0));
+		}
+		printf("  %-5.2f %7zu %8llu %9.0f %9zu %10.2f %10.2f %8.1f %8.1f %8.1f %7.1fx %8s %8s\n", loads[l],
+		       a.njobs, (unsigned long long)a.passes, a.mean_queue, a.max_queue, a.cpu, b.cpu, per_pass,
+		       base_pass, a.cpu / (double)(a.njobs ? a.njobs : 1) * 1e6, b.cpu / a.cpu, growth, bgrowth);
+		fflush(stdout);
+		free(a.start);
+		free(b.start);
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
-	int days = 60;
+	int days = 60, only = 0; /* 1: easy, 2: multifactor */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
 			days = atoi(argv[++i]);
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
+			   (strcmp(argv[i + 1], "easy") == 0 || strcmp(argv[i + 1], "multifactor") == 0)) {
+			only = strcmp(argv[++i], "easy") == 0 ? 1 : 2;
 		} else {
-			fprintf(stderr, "usage: bench_backlog [--days N]\n");
+			fprintf(stderr, "usage: bench_backlog [--days N] [--only easy|multifactor]\n");
 			return 2;
 		}
 	}
@@ -104,64 +195,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_backlog: --days: 1..365\n");
 		return 2;
 	}
-	static const double loads[] = { 1.0, 1.25, 1.5 };
-	enum { NL = sizeof loads / sizeof loads[0] };
-	printf("bench_backlog: EASY, %d generated days (seed 1) at load 1.0/1.25/1.5 (projects_scale), default cluster;\n"
-	       "  CPU of cs_run, easy (shape scan) against easy scan=linear (every waiting job tried) in the same run\n",
-	       days);
-	printf("  %-5s %7s %8s %9s %9s %10s %10s %8s %8s %8s %8s %8s\n", "load", "jobs", "passes", "queue", "longest",
-	       "cpu s", "base cpu", "us/pass", "base", "us/job", "speedup", "growth");
-	double pass0 = 0, logq0 = 0;
+	if (generate(days) < 0)
+		return 1;
 	int bad = 0;
+	if (only != 2) {
+		printf("bench_backlog: EASY, %d generated days (seed 1) at load 1.0/1.25/1.5 (projects_scale), default "
+		       "cluster;\n  CPU of cs_run, easy (shape scan) against easy scan=linear (every waiting job tried) in "
+		       "the same run\n",
+		       days);
+		bad = table(0);
+	}
+	if (only != 1 && bad >= 0) {
+		printf("bench_backlog: multifactor with the workload's accounts tree (Fair Tree), %d generated days as\n"
+		       "  above; base: the plain engine (CAPSIM_ENGINE_PLAIN: every search from scratch)\n",
+		       days);
+		int b = table(1);
+		bad = b < 0 ? b : bad | b;
+	}
 	for (int l = 0; l < NL; l++) {
-		char err[CS_ERRLEN];
-		cs_gen_model *m;
-		cs_trace t;
-		cs_trace_init(&t);
-		if (cs_gen_model_load(&m, NULL, err, sizeof err) < 0 ||
-		    cs_gen_generate(m, 1, days, loads[l], &t, err, sizeof err) < 0) {
-			fprintf(stderr, "bench_backlog: %s\n", err);
-			return 1;
-		}
-		cs_gen_model_free(m);
-		char path[] = "/tmp/capsim-bench-backlog-XXXXXX.csv";
-		int fd = mkstemps(path, 4);
-		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!f || cs_native_write(&t, f) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "bench_backlog: cannot write %s\n", path);
-			return 1;
-		}
-		cs_trace_free(&t);
-		outcome a, b;
-		int rc = run(path, 0, &a);
-		if (rc == 0)
-			rc = run(path, 1, &b);
-		unlink(path);
-		if (rc < 0)
-			return 1;
-		if (a.njobs != b.njobs || memcmp(a.start, b.start, a.njobs * sizeof *a.start) != 0) {
-			fprintf(stderr, "bench_backlog: load %.2f: the shape scan's schedule differs from scan=linear's\n",
-				loads[l]);
-			bad = 1;
-		}
-		double per_pass = a.cpu / (double)(a.passes ? a.passes : 1) * 1e6;
-		double base_pass = b.cpu / (double)(b.passes ? b.passes : 1) * 1e6;
-		double logq = log(a.mean_queue > 2 ? a.mean_queue : 2);
-		char growth[32] = "-";
-		if (l == 0) {
-			pass0 = per_pass;
-			logq0 = logq;
-		} else {
-			/* CPU per pass's growth over log(queue)'s: <= 1 meets the target */
-			snprintf(growth, sizeof growth, "%.2f", (per_pass / pass0) / (logq / logq0));
-		}
-		printf("  %-5.2f %7zu %8llu %9.0f %9zu %10.2f %10.2f %8.1f %8.1f %8.1f %7.1fx %8s\n", loads[l], a.njobs,
-		       (unsigned long long)a.passes, a.mean_queue, a.max_queue, a.cpu, b.cpu, per_pass, base_pass,
-		       a.cpu / (double)(a.njobs ? a.njobs : 1) * 1e6, b.cpu / a.cpu, growth);
-		free(a.start);
-		free(b.start);
+		unlink(wl[l]);
+		unlink(acctf[l]);
 	}
 	printf("  queue: jobs waiting, time-averaged; growth: (us/pass / us/pass at 1.0) / (log queue / log queue at 1.0),\n"
-	       "  target <= 1 (CPU per pass grows no faster than the log of the queue)\n");
-	return bad;
+	       "  target <= 1 (CPU per pass grows no faster than the log of the queue); base gr: the baseline's\n");
+	return bad < 0 ? 1 : bad;
 }

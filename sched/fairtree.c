@@ -5,10 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a computation reads and writes of a node, in one record (32 bytes:
+ * an update touches a few thousand nodes spread over the tree, and
+ * between updates the simulation evicts them: one line a node). */
+typedef struct ftnode {
+	double lfs;      /* Level Fairshare */
+	double sum;      /* usage of its subtree */
+	double sh;       /* its share_level */
+	uint32_t before; /* see below */
+	uint32_t nbelow; /* the users in its subtree */
+} ftnode;
+
+enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8 };
+
 struct cs_fairtree {
 	const cs_account_tree *t;
-	double *sum;     /* per node: usage of its subtree */
-	double *lfs;     /* per node: Level Fairshare */
+	ftnode *n;
+	/* per node: F_USER; F_DIRTY, some usage below it changed in this
+	 * compute; F_AVALID (an account), the befores below it are relative
+	 * to its own visit alone; F_LEAF, an account whose children are all
+	 * users (at least one) */
+	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
 	 * sort from the previous order costs about one scan */
@@ -19,32 +36,29 @@ struct cs_fairtree {
 	 * part of its list, so 2 x nodes + 1 positions suffice. */
 	uint32_t *buf;
 	uint32_t *tmp;   /* merge sort scratch, nodes entries */
-	uint32_t counter;
 	/* Between computes only the users with running jobs gain usage, so
-	 * most subtrees are as they were: an account none of whose users'
-	 * usage changed keeps its children's order, and a leaf account (only
-	 * users below it) its users' ranks relative to its first (local), so
-	 * visiting it alone is a copy. */
+	 * most subtrees are as they were. Ranks are kept relative: a node's
+	 * `before` counts the users ranked ahead of it within the list it is
+	 * visited in (its parent's children, or a merged list of cousins; an
+	 * account's includes the users of its own run, who come first), so
+	 * a user's rank is nusers minus the befores on its path to the root.
+	 * An account visited alone whose subtree's usage did not change keeps
+	 * every before below it whatever its own place: it is skipped. */
 	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
-	uint8_t *dirty;  /* per node: some usage below it changed in this compute */
-	uint8_t *lvalid; /* per leaf account: local holds */
-	uint32_t *local; /* per user of a leaf account: its run's start in the account's order */
-	uint8_t *leaf;   /* per node: an account whose children are all users (at least one) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the nodes dirty in an update */
-	uint32_t *last_top; /* per account: the rank its first user had when it was last
-			     * visited alone (UINT32_MAX: not so) */
-	uint32_t *nbelow;   /* per node: the users in its subtree */
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
 	uint32_t *dcount;   /* per depth (maxdepth + 2): the dirty nodes' counting sort */
-	int write_all;   /* write every user's factor (a full compute) */
+	uint64_t gen;       /* computations that moved something, from 1 */
+	uint64_t *fstamp;   /* per user: the gen of fcache */
+	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 };
 
 /* Level Fairshare, highest first, then node order. */
 static int before(const cs_fairtree *f, uint32_t x, uint32_t y)
 {
-	double a = f->lfs[x], b = f->lfs[y];
+	double a = f->n[x].lfs, b = f->n[y].lfs;
 	return a > b || (a == b && x < y);
 }
 
@@ -77,14 +91,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 {
 	cs_fairtree *f = calloc(1, sizeof *f);
 	size_t n = t->nnodes ? t->nnodes : 1;
-	if (!f || !(f->sum = malloc(n * sizeof *f->sum)) || !(f->lfs = malloc(n * sizeof *f->lfs)) ||
+	if (!f || !(f->n = calloc(n, sizeof *f->n)) || !(f->fl = calloc(n, sizeof *f->fl)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
-	    !(f->dirty = calloc(n, sizeof *f->dirty)) || !(f->lvalid = calloc(n, sizeof *f->lvalid)) ||
-	    !(f->local = calloc(n, sizeof *f->local)) || !(f->dlist = malloc(n * sizeof *f->dlist)) ||
-	    !(f->last_top = malloc(n * sizeof *f->last_top)) || !(f->nbelow = calloc(n, sizeof *f->nbelow)) ||
-	    !(f->depth = calloc(n, sizeof *f->depth)) ||
-	    !(f->leaf = calloc(n, sizeof *f->leaf))) {
+	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
+	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -93,11 +104,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		f->ord[i] = t->child[i];
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->prev[a] = NAN;
-		f->last_top[a] = UINT32_MAX;
+		f->n[a].sh = t->share_level[a];
 		int leaf = t->kind[a] != CS_ACCT_USER && t->child_off[a + 1] > t->child_off[a];
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
-		f->leaf[a] = (uint8_t)leaf;
+		f->fl[a] = (uint8_t)((t->kind[a] == CS_ACCT_USER ? F_USER : 0) | (leaf ? F_LEAF : 0));
 	}
 	for (uint32_t i = 1; i < t->nnodes; i++) { /* parents before their children */
 		f->depth[i] = f->depth[t->parent[i]] + 1;
@@ -108,9 +119,9 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		return -CS_ENOMEM;
 	}
 	for (uint32_t i = t->nnodes; i-- > 0;) { /* children after their parent */
-		f->nbelow[i] += t->kind[i] == CS_ACCT_USER;
+		f->n[i].nbelow += t->kind[i] == CS_ACCT_USER;
 		if (i)
-			f->nbelow[t->parent[i]] += f->nbelow[i];
+			f->n[t->parent[i]].nbelow += f->n[i].nbelow;
 	}
 	*out = f;
 	return 0;
@@ -120,67 +131,36 @@ void cs_fairtree_free(cs_fairtree *f)
 {
 	if (!f)
 		return;
-	free(f->sum);
-	free(f->lfs);
+	free(f->n);
+	free(f->fl);
 	free(f->ord);
 	free(f->buf);
 	free(f->tmp);
 	free(f->prev);
-	free(f->dirty);
 	free(f->dlist);
-	free(f->last_top);
-	free(f->nbelow);
+	free(f->fstamp);
+	free(f->fcache);
 	free(f->depth);
 	free(f->dcount);
-	free(f->lvalid);
-	free(f->local);
-	free(f->leaf);
 	free(f);
 }
 
-double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node) { return f->lfs[node]; }
+double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node) { return f->n[node].lfs; }
 
 static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (!f->leaf[a[k]])
+		if (!(f->fl[a[k]] & F_LEAF))
 			return 0;
 	return 1;
 }
 
-/* The users of leaf account a, visited alone: as the visit below would
- * rank them, from each one's run start in a's order (worked out again
- * only when a's usage changed). */
-static void leaf_ranks(cs_fairtree *f, uint32_t a, double *factor)
-{
-	const cs_account_tree *t = f->t;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-	if (!f->lvalid[a]) {
-		uint32_t start = 0;
-		for (uint32_t k = lo; k < hi; k++) {
-			if (k > lo && f->lfs[f->ord[k]] != f->lfs[f->ord[k - 1]])
-				start = k - lo;
-			f->local[f->ord[k]] = start;
-		}
-		f->lvalid[a] = 1;
-	}
-	uint32_t top = f->counter;
-	f->counter -= hi - lo;
-	if (!f->write_all && f->last_top[a] == top && !f->dirty[a])
-		return; /* the factors it wrote last time stand */
-	f->last_top[a] = top;
-	for (uint32_t k = lo; k < hi; k++) {
-		uint32_t u = t->child[k];
-		factor[u] = t->share_norm[u] > 0 ? (double)(top - f->local[u]) / (double)t->nusers : 0;
-	}
-}
-
-static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor);
+static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, uint32_t cnt);
 
 /* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
  * top)) merged: their list, built at buf[top ..), sorted together unless
  * it is in Level Fairshare order already. */
-static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top, double *factor)
+static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top, uint32_t cnt)
 {
 	const cs_account_tree *t = f->t;
 	uint32_t *list = f->buf + top;
@@ -189,102 +169,141 @@ static void visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t 
 		for (uint32_t k = t->child_off[acc[g]]; k < t->child_off[acc[g] + 1]; k++)
 			list[n++] = f->ord[k];
 	for (size_t k = 1; k < n; k++)
-		if (f->lfs[list[k]] > f->lfs[list[k - 1]]) {
+		if (f->n[list[k]].lfs > f->n[list[k - 1]].lfs) {
 			sort_nodes(f, list, n);
 			break;
 		}
-	visit(f, list, n, top + n, factor);
+	return visit(f, list, n, top + n, cnt);
 }
 
 /* Visit list[0 .. n), siblings or merged cousins in Level Fairshare
- * order (buf[top ..) free for scratch). Within a run of equal Level
+ * order (buf[top ..) free for scratch), the first rank cnt (the count
+ * goes down by one a user; returned where it ends), setting each one's
+ * before from the rank the list starts at. Within a run of equal Level
  * Fairshare the order does not change the result (its users share a
  * rank, its accounts are merged). One account's children need no list:
  * its order (ord) is sorted whenever its Level Fairshares moved. */
-static void visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, double *factor)
+static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, uint32_t cnt)
 {
 	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
+	uint8_t *fl = f->fl;
 	uint32_t *acc = f->buf + top; /* a run's accounts */
+	uint32_t ltop = cnt;
 	size_t i = 0;
 	while (i < n) {
+		double l = N[list[i]].lfs;
 		size_t j = i + 1;
-		while (j < n && f->lfs[list[j]] == f->lfs[list[i]])
+		while (j < n && N[list[j]].lfs == l)
 			j++;
 		/* a run of equal Level Fairshare: its users share one rank and
 		 * come first, then its accounts are visited together */
-		uint32_t rank = f->counter;
+		uint32_t rank = ltop - cnt; /* the users ahead of the run */
 		size_t na = 0;
 		for (size_t k = i; k < j; k++) {
 			uint32_t c = list[k];
-			if (t->kind[c] == CS_ACCT_USER) {
-				factor[c] = t->share_norm[c] > 0 ? (double)rank / (double)t->nusers : 0;
-				f->counter--;
+			if (fl[c] & F_USER) {
+				N[c].before = rank;
+				cnt--;
 			} else {
 				acc[na++] = c;
 			}
 		}
-		if (na == 1 && f->leaf[acc[0]]) {
-			leaf_ranks(f, acc[0], factor);
-		} else if (na == 1) {
-			/* an account visited alone: its users' factors depend only
-			 * on its subtree and the rank its first user gets, so with
-			 * no usage below it changed and the same rank, the factors
-			 * it wrote last time stand */
+		uint32_t off = ltop - cnt;
+		if (na == 1) {
+			/* an account visited alone: the befores below it depend
+			 * only on its subtree, so with no usage below it changed
+			 * they stand wherever it ranks */
 			uint32_t a = acc[0];
-			if (!f->write_all && f->last_top[a] == f->counter && !f->dirty[a]) {
-				f->counter -= f->nbelow[a];
+			N[a].before = off;
+			if ((fl[a] & (F_AVALID | F_DIRTY)) == F_AVALID) {
+				cnt -= N[a].nbelow;
 			} else {
-				f->last_top[a] = f->counter;
-				visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, factor);
+				cnt = visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, cnt);
+				fl[a] |= F_AVALID;
 			}
-		} else if (na > 1 && f->lfs[list[i]] == INFINITY && all_leaves(f, acc, na)) {
+		} else if (na > 1 && l == INFINITY && all_leaves(f, acc, na)) {
 			/* accounts without usage: every user with shares is
-			 * infinite, one run sharing the first rank */
-			uint32_t first = f->counter;
+			 * infinite, one run sharing the first rank (a user
+			 * without shares gets 0 whatever its rank) */
 			for (size_t k = 0; k < na; k++) {
 				uint32_t a = acc[k];
-				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++) {
-					uint32_t u = t->child[m];
-					factor[u] = t->share_norm[u] > 0 && t->share_level[u] > 0 ? (double)first / (double)t->nusers : 0;
-				}
-				f->counter -= t->child_off[a + 1] - t->child_off[a];
-				f->last_top[a] = UINT32_MAX;
+				N[a].before = off;
+				fl[a] &= (uint8_t)~F_AVALID;
+				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
+					N[t->child[m]].before = 0;
+				cnt -= t->child_off[a + 1] - t->child_off[a];
 			}
 		} else if (na) {
-			for (size_t k = 0; k < na; k++)
-				f->last_top[acc[k]] = UINT32_MAX;
-			visit_merged(f, acc, na, top + na, factor);
+			for (size_t k = 0; k < na; k++) {
+				N[acc[k]].before = off;
+				fl[acc[k]] &= (uint8_t)~F_AVALID;
+			}
+			cnt = visit_merged(f, acc, na, top + na, cnt);
 		}
 		i = j;
 	}
+	return cnt;
 }
 
-/* The root's children, from the first rank down. */
-static void visit_root(cs_fairtree *f, double *factor)
+/* The root's children, from the first rank down; the factors move. */
+static void visit_root(cs_fairtree *f)
 {
 	const cs_account_tree *t = f->t;
-	f->counter = t->nusers;
-	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0, factor);
+	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0, t->nusers);
+	f->gen++;
 }
 
-static void lfs_of(cs_fairtree *f, uint32_t i)
+double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 {
-	const cs_account_tree *t = f->t;
-	double sh = t->share_level[i], up = f->sum[t->parent[i]];
-	if (!(sh > 0))
-		f->lfs[i] = 0;
-	else if (!(up > 0) || !(f->sum[i] > 0))
-		f->lfs[i] = INFINITY;
-	else
-		f->lfs[i] = sh / (f->sum[i] / up);
+	if (f->fstamp[u] != f->gen) {
+		const cs_account_tree *t = f->t;
+		uint32_t rank = t->nusers;
+		for (int32_t x = (int32_t)u; x > 0; x = t->parent[x])
+			rank -= f->n[x].before;
+		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
+		f->fstamp[u] = f->gen;
+	}
+	return f->fcache[u];
 }
 
-static void sort_children(cs_fairtree *f, uint32_t a)
+/* Every user's factor into factor[], if asked for. */
+static void write_factors(cs_fairtree *f, double *factor)
 {
 	const cs_account_tree *t = f->t;
+	for (uint32_t u = 0; factor && u < t->nnodes; u++)
+		if (t->kind[u] == CS_ACCT_USER)
+			factor[u] = cs_fairtree_factor(f, u);
+}
+
+/* Level Fairshare of a node whose parent's usage is up. */
+static inline double lfs_at(const ftnode *x, double up)
+{
+	if (!(x->sh > 0))
+		return 0;
+	if (!(up > 0) || !(x->sum > 0))
+		return INFINITY;
+	return x->sh / (x->sum / up);
+}
+
+/* a's children's Level Fairshares (its usage moved), and their order
+ * insertion-sorted from the last when it no longer holds. */
+static void refresh_children(cs_fairtree *f, uint32_t a)
+{
+	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-	f->lvalid[a] = 0;
-	for (uint32_t k = lo + 1; k < hi; k++) {
+	double up = N[a].sum, last = INFINITY;
+	uint32_t lastc = 0;
+	int sorted = 1;
+	for (uint32_t k = lo; k < hi; k++) {
+		uint32_t c = f->ord[k];
+		double l = N[c].lfs = lfs_at(&N[c], up);
+		sorted &= k == lo || l < last || (l == last && lastc < c);
+		last = l;
+		lastc = c;
+	}
+	for (uint32_t k = lo + 1; !sorted && k < hi; k++) {
 		uint32_t c = f->ord[k], m = k;
 		while (m > lo && before(f, c, f->ord[m - 1])) {
 			f->ord[m] = f->ord[m - 1];
@@ -312,6 +331,7 @@ static void deepest_first(cs_fairtree *f, uint32_t *v, size_t n)
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
 {
 	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
 	if (!changed || !f->sorted) {
 		cs_fairtree_compute(f, usage, factor);
 		return;
@@ -320,11 +340,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	size_t nd = 0;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= t->nnodes || t->kind[u] != CS_ACCT_USER || f->prev[u] == usage[u])
+		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
 			continue;
-		f->prev[u] = f->sum[u] = usage[u];
-		for (int32_t x = (int32_t)u; x >= 0 && !f->dirty[x]; x = t->parent[x]) {
-			f->dirty[x] = 1;
+		f->prev[u] = N[u].sum = usage[u];
+		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY); x = t->parent[x]) {
+			f->fl[x] |= F_DIRTY;
 			f->dlist[nd++] = (uint32_t)x;
 		}
 	}
@@ -336,64 +356,63 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	deepest_first(f, f->dlist, nd);
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
-		if (t->kind[a] == CS_ACCT_USER)
+		if (f->fl[a] & F_USER)
 			continue;
 		double sum = 0;
 		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
-			sum += f->sum[t->child[m]];
-		f->sum[a] = sum;
+			sum += N[t->child[m]].sum;
+		N[a].sum = sum;
 	}
-	/* Level Fairshare of the dirty nodes and of every child of a dirty
-	 * account (its parent's sum moved) */
-	for (size_t k = 0; k < nd; k++) {
-		uint32_t a = f->dlist[k];
-		if (a)
-			lfs_of(f, a);
-		for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
-			if (!f->dirty[t->child[m]])
-				lfs_of(f, t->child[m]);
-	}
+	/* the Level Fairshares of every child of a dirty account (its usage
+	 * moved; every dirty node but the root is one) and their orders */
 	for (size_t k = 0; k < nd; k++)
-		if (t->kind[f->dlist[k]] != CS_ACCT_USER)
-			sort_children(f, f->dlist[k]);
-	f->write_all = 0;
-	visit_root(f, factor);
+		if (!(f->fl[f->dlist[k]] & F_USER))
+			refresh_children(f, f->dlist[k]);
+	visit_root(f);
+	write_factors(f, factor);
 	for (size_t k = 0; k < nd; k++)
-		f->dirty[f->dlist[k]] = 0;
+		f->fl[f->dlist[k]] &= (uint8_t)~F_DIRTY;
 }
 
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 {
 	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
 	uint32_t n = t->nnodes;
 	if (n == 0)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
-		f->dirty[i] = !f->sorted;
-		f->sum[i] = 0;
-		if (t->kind[i] == CS_ACCT_USER) {
-			f->sum[i] = usage[i];
+		int dirty = !f->sorted;
+		N[i].sum = 0;
+		if (f->fl[i] & F_USER) {
+			N[i].sum = usage[i];
 			if (!(f->prev[i] == usage[i])) { /* NaN the first time */
 				f->prev[i] = usage[i];
-				f->dirty[i] = 1;
+				dirty = 1;
 			}
 		}
+		/* every befores below to be worked out again */
+		f->fl[i] = (uint8_t)((f->fl[i] & (F_USER | F_LEAF)) | (dirty ? F_DIRTY : 0));
 	}
 	for (uint32_t i = n - 1; i > 0; i--) {
-		f->sum[t->parent[i]] += f->sum[i];
-		f->dirty[t->parent[i]] |= f->dirty[i];
+		N[t->parent[i]].sum += N[i].sum;
+		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
 	f->sorted = 1;
-	f->lfs[0] = INFINITY;
-	for (uint32_t i = 1; i < n; i++)
-		lfs_of(f, i);
+	N[0].lfs = INFINITY;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged where no usage below it is) */
 	for (uint32_t a = 0; a < n; a++)
-		if (f->dirty[a] && t->kind[a] != CS_ACCT_USER)
-			sort_children(f, a);
-	f->write_all = 1;
-	visit_root(f, factor);
+		if (!(f->fl[a] & F_USER)) {
+			if (f->fl[a] & F_DIRTY) {
+				refresh_children(f, a);
+			} else {
+				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
+					N[t->child[m]].lfs = lfs_at(&N[t->child[m]], N[a].sum);
+			}
+		}
+	visit_root(f);
+	write_factors(f, factor);
 	for (uint32_t i = 0; i < n; i++)
-		f->dirty[i] = 0;
+		f->fl[i] &= (uint8_t)~F_DIRTY;
 }

@@ -24,8 +24,11 @@
  * limits and budgets count per project (the account node a job's project
  * names). Ties in priority go to the earlier arrival.
  *
- * Each pass sorts the queue by priority (O(queue log queue)): the
- * straightforward implementation.
+ * Each pass works out every waiting job's priority and sorts them from
+ * the last pass's order (sched/priosort.c); the charge is worked out once
+ * per rate class (sched/rateclass.c); Fair Tree is updated along the
+ * charged users' paths (sched/fairtree.c); a backfill whose request shape
+ * the pass has learnt cannot start is refused without asking the engine.
  */
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
@@ -33,6 +36,8 @@
 #include "assoc.h"
 #include "partq.h"
 #include "priosort.h"
+#include "rateclass.h"
+#include "shapeq.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -69,9 +74,24 @@ typedef struct mf {
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
-	uint32_t *run;        /* jobs this policy started and believes running */
+	/* jobs this policy started and believes running, with what the
+	 * charge of each pass reads (kept here: no job record to fetch) */
+	struct running { double rate; uint32_t cls, jid, user; } *run; /* cls: CS_NO_CLASS if none */
 	size_t nrun;
+	cs_rateclass rc;      /* the running jobs' rates */
 	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
+	/* per job, what its priority adds up, in one record: submission,
+	 * the size term, the QoS and partition terms (0 without a tree) and
+	 * the account its fair-share is read for */
+	struct prio_in { cs_time submit, estimate; double size, extra; uint32_t fs_acct, key; } *pin;
+	/* Refusals a pass has learnt (cs_ctx_nofit_bound) per request shape
+	 * (sched/shapeq.h; node model), so the later jobs of a shape that
+	 * cannot start now are refused without asking the engine: a job's
+	 * shape (NO_SHAPE: of several partitions), and per shape the pass,
+	 * fit generation and estimate bound of the last refusal learnt. */
+	uint32_t *shape;
+	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
 	cs_ranked *order;          /* scratch: queued jobs */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	cs_prio_hint hint;         /* the last pass's order */
@@ -80,8 +100,7 @@ typedef struct mf {
 	 * its user's node (uacct); without, uacct is acct */
 	const cs_account_tree *tree;
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
-	cs_fairtree *ft;
-	double *ft_factor;    /* per node: Fair Tree factor of the last computation */
+	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
 	uint32_t *changed;    /* users whose usage grew since the last computation */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
@@ -132,7 +151,6 @@ static void mf_destroy(void *state)
 	if (p->uacct != p->acct)
 		free(p->uacct);
 	cs_fairtree_free(p->ft);
-	free(p->ft_factor);
 	free(p->changed);
 	free(p->changed_at);
 	free(p->acct);
@@ -144,9 +162,14 @@ static void mf_destroy(void *state)
 	free(p->admitted);
 	free(p->started);
 	free(p->run);
+	cs_rateclass_free(&p->rc);
 	free(p->seen);
 	free(p->order);
 	free(p->order2);
+	free(p->pin);
+	free(p->shape);
+	free(p->nofit);
+	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
 	free(p->victims);
 	free(p->chosen);
@@ -344,7 +367,7 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	p->tree = t;
 	p->nacct = t->nnodes;
 	size_t n = env->njobs ? env->njobs : 1;
-	if (!(p->uacct = malloc(n * sizeof *p->uacct)) || !(p->ft_factor = calloc(t->nnodes, sizeof *p->ft_factor)) ||
+	if (!(p->uacct = malloc(n * sizeof *p->uacct)) ||
 	    !(p->changed = malloc(t->nnodes * sizeof *p->changed)) ||
 	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) || cs_fairtree_new(&p->ft, t) < 0)
 		return -CS_ENOMEM;
@@ -411,6 +434,44 @@ static int preempt_param(mf *p, const cs_policy_env *env, char *err, size_t errl
 	return -CS_EINVAL;
 }
 
+/* Each job's priority terms that do not move (the same expressions as
+ * the pass's, so the same doubles). */
+static void prio_inputs(mf *p)
+{
+	for (size_t k = 0; k < p->njobs; k++) {
+		const cs_job *j = &p->jobs[k];
+		struct prio_in *x = &p->pin[k];
+		x->submit = j->submit_s;
+		x->size = p->w_size * (double)j->size / p->total;
+		x->extra = p->tree ? p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k] : 0;
+		x->fs_acct = p->tree ? p->uacct[k] : p->acct[k];
+		x->estimate = j->estimate_s;
+		/* one partition: its key (a job of several may change its
+		 * partition when it starts) */
+		x->key = cs_partset_of(p->pq.sets, j->partition) < 0 ? cs_partq_key(&p->pq, (uint32_t)k) : UINT32_MAX;
+	}
+}
+
+enum { NO_SHAPE = UINT32_MAX };
+
+/* The jobs' request shapes (cs_shapeq's), and a refusal memo per shape. */
+static int shapes_setup(mf *p)
+{
+	cs_shapeq q;
+	if (cs_shapeq_init(&q, p->jobs, p->njobs) < 0)
+		return -CS_ENOMEM;
+	p->shape = q.shape; /* kept; the rest goes */
+	q.shape = NULL;
+	p->nofit = calloc((size_t)q.nshapes + 1, sizeof *p->nofit);
+	cs_shapeq_free(&q);
+	if (!p->nofit)
+		return -CS_ENOMEM;
+	for (size_t k = 0; k < p->njobs; k++)
+		if (p->pin[k].key == UINT32_MAX)
+			p->shape[k] = NO_SHAPE;
+	return 0;
+}
+
 static int mf_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
 {
 	mf *p = calloc(1, sizeof *p);
@@ -444,7 +505,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->chosen = malloc(n * sizeof *p->chosen);
 	p->on_nodes = malloc(n);
 	p->stop_at = malloc(n * sizeof *p->stop_at);
-	if (!p->acct || !p->acct_id || !p->run || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
+	if (!p->acct || !p->acct_id || !p->run || cs_rateclass_init(&p->rc) < 0 || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
 	    !p->chosen || !p->on_nodes || cs_prio_hint_init(&p->hint, env->njobs) < 0 ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
@@ -473,7 +534,8 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->scale = 1;
 	p->admitted = calloc(n, 1);
 	p->started = malloc(n * sizeof *p->started);
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started) {
+	p->pin = malloc(n * sizeof *p->pin);
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -502,6 +564,11 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->per_partition = m;
 	for (size_t i = 0; i < n; i++)
 		p->stop_at[i] = -1;
+	prio_inputs(p);
+	if ((env->node_model && shapes_setup(p) < 0) || !(p->wkeys = malloc((p->pq.nkeys + 1) * sizeof *p->wkeys))) {
+		mf_destroy(p);
+		return -CS_ENOMEM;
+	}
 	p->woken_for = -1;
 	p->last = -1;
 	p->last_calc = -1;
@@ -537,6 +604,14 @@ static double usage_rate(const mf *p, uint32_t jid)
 	return p->billing ? p->billing[jid] : (double)p->jobs[jid].size;
 }
 
+/* What running job r adds to its usage in this pass: its rate class's
+ * charge (its own without a class). */
+static inline double run_charge(mf *p, const struct running *r, double charge, double scale, uint64_t stamp)
+{
+	return r->cls == CS_NO_CLASS ? r->rate * charge / scale
+				     : cs_rateclass_charge(&p->rc, r->cls, charge, scale, stamp);
+}
+
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
 static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
@@ -545,20 +620,29 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double d = exp2(-dt / p->half_life);
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
-		/* (the total in a local: the same additions in the same order,
-		 * without a store and reload through p each time) */
-		double total = p->usage_total, scale = p->scale;
-		for (size_t i = 0; i < p->nrun; i++) {
-			double c = usage_rate(p, p->run[i]) * charge / scale;
-			uint32_t u = p->uacct[p->run[i]];
-			p->usage[u] += c;
-			total += c;
-			if (p->tree && p->changed_at[u] != p->ncalc + 1) {
-				p->changed_at[u] = p->ncalc + 1;
-				p->changed[p->nchanged++] = u;
+		double scale = p->scale;
+		uint64_t stamp = p->pass + 1;
+		if (p->tree) {
+			/* Fair Tree reads no total; it is told who was charged */
+			for (size_t i = 0; i < p->nrun; i++) {
+				uint32_t u = p->run[i].user;
+				p->usage[u] += run_charge(p, &p->run[i], charge, scale, stamp);
+				if (p->changed_at[u] != p->ncalc + 1) {
+					p->changed_at[u] = p->ncalc + 1;
+					p->changed[p->nchanged++] = u;
+				}
 			}
+		} else {
+			/* (the total in a local: the same additions in the same
+			 * order, without a store and reload through p each time) */
+			double total = p->usage_total;
+			for (size_t i = 0; i < p->nrun; i++) {
+				double c = run_charge(p, &p->run[i], charge, scale, stamp);
+				p->usage[p->run[i].user] += c;
+				total += c;
+			}
+			p->usage_total = total;
 		}
-		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
@@ -569,8 +653,12 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	p->last = now;
 	p->pass++;
-	/* keep only the jobs still running (the rest ended by now) */
+	/* keep only the jobs still running (the rest ended by now): the
+	 * engine runs only the jobs this policy started, so with as many
+	 * running there as here none ended */
 	size_t nr = cs_ctx_nrunning(ctx);
+	if (nr == p->nrun)
+		return;
 	for (size_t i = 0; i < nr; i++) {
 		cs_time e;
 		uint32_t size, jid;
@@ -579,10 +667,10 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++) {
-		if (p->seen[p->run[i]] == p->pass)
+		if (p->seen[p->run[i].jid] == p->pass)
 			p->run[k++] = p->run[i];
 		else {
-			uint32_t jid = p->run[i];
+			uint32_t jid = p->run[i].jid;
 			cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 		}
 	}
@@ -623,7 +711,8 @@ static int start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsi
 	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
 		return -1;
 	cs_fifo_remove(&p->q, jid);
-	p->run[p->nrun++] = jid;
+	double r = usage_rate(p, jid); /* (as billed where it started) */
+	p->run[p->nrun++] = (struct running){ r, cs_rateclass_of(&p->rc, r), jid, p->uacct[jid] };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
@@ -651,7 +740,7 @@ static void stopped(mf *p, uint32_t jid, cs_time now)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i] != jid)
+		if (p->run[i].jid != jid)
 			p->run[k++] = p->run[i];
 	p->nrun = k;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
@@ -708,7 +797,7 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	size_t nv = 0, nsig = 0;
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
-		uint32_t v = p->run[i];
+		uint32_t v = p->run[i].jid;
 		int32_t qb = t->job_qos_id[v];
 		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])
 			continue;
@@ -789,6 +878,48 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	return start(p, ctx, head, CS_START_HEAD) == 0 ? 0 : -1;
 }
 
+/* Every key of p->wkeys[0 .. nw) blocked in this pass? (Not known
+ * without any.) */
+static int all_blocked(const mf *p, size_t nw)
+{
+	if (!nw)
+		return 0;
+	for (size_t k = 0; k < nw; k++)
+		if (!p->pq.blocked[p->wkeys[k]])
+			return 0;
+	return 1;
+}
+
+/* Could cs_resv_budget_hold give jid a hold (as it first checks: its
+ * partition's budget not used up; asked for a job of several)? */
+static int may_hold(const mf *p, uint32_t jid)
+{
+	uint32_t k = p->pin[jid].key;
+	return k == UINT32_MAX || p->pq.reserved[k] < p->rb.per_part;
+}
+
+/* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
+ * not. A refusal the pass has learnt for its shape (cs_ctx_nofit_bound,
+ * under the same fit generation: its answer is cs_ctx_start's) refuses it
+ * without a try; a refused try teaches the pass its shape's bound. */
+static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+{
+	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
+	if (m && m->pass == p->pass && m->gen == cs_ctx_fit_gen(ctx) &&
+	    (m->est_max < 0 || p->pin[jid].estimate > m->est_max))
+		return -1;
+	if (start(p, ctx, jid, CS_START_BACKFILL) == 0)
+		return 0;
+	cs_time est;
+	if (m && cs_ctx_nofit_bound(ctx, jid, &est)) {
+		m->pass = p->pass;
+		m->gen = cs_ctx_fit_gen(ctx);
+		m->est_max = est;
+	}
+	return -1;
+}
+
 /* Per partition, over the n jobs of p->order (priority order): first the
  * jobs of the partitions not yet blocked, each partition's first that
  * cannot start (after preempting, if its QoS may) blocking it and holding
@@ -801,7 +932,13 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	cs_partq *pq = &p->pq;
 	cs_partq_pass(pq);
 	cs_resv_budget_pass(&p->rb);
-	for (size_t i = 0; i < n; i++) {
+	/* once every key with a waiting job is blocked, no later job has a
+	 * partition open: the first loop is over */
+	size_t nw = 0;
+	for (uint32_t k = 0; k < pq->nkeys; k++)
+		if (cs_partq_head(pq, &p->q, k) >= 0)
+			p->wkeys[nw++] = k;
+	for (size_t i = 0; i < n && !all_blocked(p, nw); i++) {
 		uint32_t jid = p->order[i].jid;
 		uint64_t open = cs_partq_open(pq, jid);
 		if (!open)
@@ -825,7 +962,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		uint32_t jid = p->order[i].jid;
 		if (jid == UINT32_MAX || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 			continue;
-		if (start(p, ctx, jid, CS_START_BACKFILL) < 0)
+		if (backfill(p, ctx, jid) < 0 && may_hold(p, jid))
 			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
 }
@@ -840,7 +977,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		return;
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
 		/* only the users charged since the last computation moved */
-		cs_fairtree_update(p->ft, p->usage, p->ft_factor, p->all_changed ? NULL : p->changed, p->nchanged);
+		cs_fairtree_update(p->ft, p->usage, NULL, p->all_changed ? NULL : p->changed, p->nchanged);
 		p->ncalc++;
 		p->nchanged = 0;
 		p->all_changed = 0;
@@ -849,7 +986,6 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	size_t n = 0;
 	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
 		uint32_t k = (uint32_t)kk;
-		uint32_t a = p->acct[k];
 		if (!p->admitted[k]) {
 			/* first seen, in arrival order: the submit limits count the
 			 * association's running and admitted waiting jobs; a job
@@ -875,12 +1011,12 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			hold(p, ctx, k, lim);
 			continue;
 		}
-		const cs_job *j = &p->jobs[k];
-		double age = (double)(now - j->submit_s) / p->max_age;
-		double fs = p->tree ? p->ft_factor[p->uacct[k]] : fairshare(p, a);
-		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + p->w_size * (double)j->size / p->total;
+		const struct prio_in *x = &p->pin[k];
+		double age = (double)(now - x->submit) / p->max_age;
+		double fs = p->tree ? cs_fairtree_factor(p->ft, x->fs_acct) : fairshare(p, x->fs_acct);
+		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
 		if (p->tree)
-			prio += p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k];
+			prio += x->extra;
 		p->order[n++] = (cs_ranked){ prio, k };
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
@@ -920,7 +1056,7 @@ again:
 			break;
 		if (p->order[k].jid == UINT32_MAX || over_limit(p, p->order[k].jid))
 			continue;
-		start(p, ctx, p->order[k].jid, CS_START_BACKFILL);
+		backfill(p, ctx, p->order[k].jid);
 	}
 }
 

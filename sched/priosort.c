@@ -60,10 +60,9 @@ int cs_prio_hint_init(cs_prio_hint *h, size_t njobs)
 {
 	size_t n = njobs ? njobs : 1;
 	*h = (cs_prio_hint){ 0 };
-	h->prev = malloc(n * sizeof *h->prev);
-	h->stamp = calloc(n, sizeof *h->stamp);
-	h->prio = malloc(n * sizeof *h->prio);
-	if (!h->prev || !h->stamp || !h->prio) {
+	h->at = calloc(n, sizeof *h->at);
+	h->slot = malloc(n * sizeof *h->slot);
+	if (!h->at || !h->slot) {
 		cs_prio_hint_free(h);
 		return -1;
 	}
@@ -72,9 +71,8 @@ int cs_prio_hint_init(cs_prio_hint *h, size_t njobs)
 
 void cs_prio_hint_free(cs_prio_hint *h)
 {
-	free(h->prev);
-	free(h->stamp);
-	free(h->prio);
+	free(h->at);
+	free(h->slot);
 	*h = (cs_prio_hint){ 0 };
 }
 
@@ -85,25 +83,30 @@ static inline int goes_before(const cs_ranked *x, const cs_ranked *y)
 
 void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n)
 {
-	uint64_t here = 2 * ++h->gen, placed = here + 1;
+	/* the jobs of the last order in its order (each placed in its old
+	 * place's slot: one look-up a job), then the others in jid order */
+	uint64_t last = h->gen++;
+	memset(h->slot, 0, h->nprev * sizeof *h->slot);
+	size_t m = 0, fresh = n;
 	for (size_t i = 0; i < n; i++) {
-		h->stamp[o[i].jid] = here;
-		h->prio[o[i].jid] = o[i].prio;
+		uint64_t a = h->at[o[i].jid];
+		if (last && a >> 32 == last && (a & 0xffffffffu) < h->nprev)
+			h->slot[a & 0xffffffffu] = (uint32_t)i + 1;
+		else
+			tmp[--fresh] = o[i]; /* (from the end: reversed below) */
 	}
-	size_t m = 0;
-	for (size_t i = 0; i < h->nprev; i++) {
-		uint32_t j = h->prev[i];
-		if (h->stamp[j] == here) {
-			tmp[m++] = (cs_ranked){ h->prio[j], j };
-			h->stamp[j] = placed;
-		}
+	for (size_t k = 0; k < h->nprev; k++)
+		if (h->slot[k])
+			tmp[m++] = o[h->slot[k] - 1];
+	for (size_t lo = fresh, hi = n; lo + 1 < hi; lo++, hi--) {
+		cs_ranked t = tmp[lo];
+		tmp[lo] = tmp[hi - 1];
+		tmp[hi - 1] = t;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (h->stamp[o[i].jid] == here)
-			tmp[m++] = o[i];
-	/* insertion sort, within a budget of moves */
+	/* (m == fresh: every job placed once) insertion sort, within a
+	 * budget of moves */
 	size_t moves = 0, budget = 4 * n + 64;
-	for (size_t i = 1; i < m && moves <= budget; i++) {
+	for (size_t i = 1; i < n && moves <= budget; i++) {
 		cs_ranked x = tmp[i];
 		size_t k = i;
 		for (; k > 0 && goes_before(&x, &tmp[k - 1]); k--)
@@ -115,7 +118,8 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
 		cs_prio_sort(o, tmp, n); /* o is as it came */
 	else
 		memcpy(o, tmp, n * sizeof *o);
+	uint64_t here = h->gen << 32;
 	for (size_t i = 0; i < n; i++)
-		h->prev[i] = o[i].jid;
+		h->at[o[i].jid] = here | i;
 	h->nprev = n;
 }

@@ -23,11 +23,10 @@ void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n);
  * at recomputations), so sorting from it is an insertion sort of few
  * moves. */
 typedef struct cs_prio_hint {
-	uint32_t *prev;   /* the last order's jobs */
-	size_t nprev;
-	uint64_t *stamp;  /* per job: 2 x gen this pass, + 1 once placed */
-	double *prio;     /* per job: this pass's priority */
-	uint64_t gen;
+	uint64_t *at;     /* per job: gen << 32 | its place in the last order (another gen: none) */
+	uint32_t *slot;   /* scratch, per place of the last order: the job's index in o + 1, 0 if gone */
+	size_t nprev;     /* the last order's length */
+	uint64_t gen;     /* calls so far */
 } cs_prio_hint;
 
 /* For jobs 0 .. njobs-1: 0 or -1 (out of memory). */

@@ -637,11 +637,52 @@ Test(fairshare, swf_groups_in_a_tree)
 	free(t);
 }
 
+static uint32_t node_named(const cs_account_tree *t, const char *name)
+{
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		if (strcmp(t->name[i], name) == 0)
+			return i;
+	cr_assert_fail("no node %s", name);
+	return 0;
+}
+
+/* An account ranked inside a merged run, then alone with its usage
+ * unchanged: the ranks below it must be worked out again (they were
+ * relative to the merged list). Tree: a -> a1 -> users x, y; b -> user z.
+ * No usage: a and b tie (infinite) and are merged; their children a1 and
+ * z tie too, z a user so first: z rank 3, then a1 with x and y sharing
+ * rank 2: z 3/3, x and y 2/3. Then z gets usage: b is finite, a (still
+ * infinite, unchanged) ranks first alone: x and y 3/3, z 1/3. */
+Test(fairtree, an_account_merged_then_alone_is_ranked_again)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: a\n    accounts:\n      - name: a1\n        users: [{name: x}, {name: y}]\n"
+		"  - name: b\n    users: [{name: z}]\n", &t);
+	uint32_t x = node_named(&t, "x"), y = node_named(&t, "y"), z = node_named(&t, "z");
+	double u[16] = { 0 }, f[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cs_fairtree_compute(ft, u, f);
+	cr_assert(f[z] == 1 && f[x] == 2.0 / 3 && f[y] == 2.0 / 3, "z %g x %g y %g", f[z], f[x], f[y]);
+	u[z] = 5;
+	uint32_t changed[] = { z };
+	cs_fairtree_update(ft, u, NULL, changed, 1);
+	cr_assert(cs_fairtree_factor(ft, x) == 1 && cs_fairtree_factor(ft, y) == 1 &&
+		  cs_fairtree_factor(ft, z) == 1.0 / 3, "x %g y %g z %g", cs_fairtree_factor(ft, x),
+		  cs_fairtree_factor(ft, y), cs_fairtree_factor(ft, z));
+	cs_fairtree_free(ft);
+	cs_account_tree_free(&t);
+}
+
 /* cs_fairtree_update against cs_fairtree_compute: random trees (accounts
  * holding users, sub-accounts or both, some shares 0), usage growing on a
  * few users at a time in whole units (so equal Level Fairshares, ties, and
  * users without usage occur), now and then every usage halved (the scale
- * folded in: changed = NULL). The factors must be the same doubles. */
+ * folded in: changed = NULL). The factors must be the same doubles, also
+ * when read one user at a time (cs_fairtree_factor) from an update that
+ * writes no array: some users each step, so a user read after several
+ * updates finds its cached factor out of date. */
 Test(fairtree, update_gives_the_full_computation)
 {
 	enum { N = 400, STEPS = 300 };
@@ -686,9 +727,10 @@ Test(fairtree, update_gives_the_full_computation)
 		cs_account_tree t = { .nnodes = N, .parent = parent, .kind = kind, .shares = shares,
 				      .share_level = level, .share_norm = norm, .child_off = off, .child = child,
 				      .nusers = nusers };
-		cs_fairtree *a, *b;
+		cs_fairtree *a, *b, *c;
 		cr_assert_eq(cs_fairtree_new(&a, &t), 0);
 		cr_assert_eq(cs_fairtree_new(&b, &t), 0);
+		cr_assert_eq(cs_fairtree_new(&c, &t), 0);
 		memset(usage, 0, sizeof usage);
 		memset(inc, 0, sizeof inc);
 		for (int step = 0; step < STEPS; step++) {
@@ -708,13 +750,22 @@ Test(fairtree, update_gives_the_full_computation)
 			}
 			cs_fairtree_compute(a, usage, full);
 			cs_fairtree_update(b, usage, inc, halve ? NULL : changed, nc);
-			for (uint32_t i = 0; i < N; i++)
-				if (kind[i] == CS_ACCT_USER)
-					cr_assert(full[i] == inc[i], "seed %d step %d user %u: %.17g vs %.17g", seed, step, i,
-						  full[i], inc[i]);
+			cs_fairtree_update(c, usage, NULL, halve ? NULL : changed, nc);
+			for (uint32_t i = 0; i < N; i++) {
+				if (kind[i] != CS_ACCT_USER)
+					continue;
+				cr_assert(full[i] == inc[i], "seed %d step %d user %u: %.17g vs %.17g", seed, step, i,
+					  full[i], inc[i]);
+				if (RND(4) == 0) {
+					double one = cs_fairtree_factor(c, i);
+					cr_assert(full[i] == one, "seed %d step %d user %u read alone: %.17g vs %.17g", seed,
+						  step, i, full[i], one);
+				}
+			}
 		}
 		cs_fairtree_free(a);
 		cs_fairtree_free(b);
+		cs_fairtree_free(c);
 	}
 #undef RND
 }

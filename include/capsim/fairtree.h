@@ -26,14 +26,20 @@ typedef struct cs_fairtree cs_fairtree; /* opaque: scratch for a tree */
 int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t);
 void cs_fairtree_free(cs_fairtree *f);
 /* usage[node] for user nodes (others are ignored; any common scale
- * cancels); writes factor[node] for every user node. */
+ * cancels); writes factor[node] for every user node (factor may be NULL:
+ * read them with cs_fairtree_factor). */
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor);
 /* The same, given that since the last compute or update (with the same
- * factor array, which it updates in place) only the usage of the users
- * changed[0 .. n) may have changed; changed NULL: any. Gives exactly
- * cs_fairtree_compute's factors at a cost of about the root's children
- * plus the changed users' subtrees, instead of the whole tree. */
+ * factor array, which it updates in place, or NULL) only the usage of the
+ * users changed[0 .. n) may have changed; changed NULL: any. Gives exactly
+ * cs_fairtree_compute's factors at a cost of about the children of the
+ * changed users' ancestors, instead of the whole tree (with a factor
+ * array, plus writing every user's). */
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t n);
+/* User u's factor in the last compute or update, as it wrote it: worked
+ * out from the ranks kept relative to each list (O(depth)) once per
+ * computation, then cached. */
+double cs_fairtree_factor(cs_fairtree *f, uint32_t u);
 /* A node's Level Fairshare in the last compute (INFINITY possible). */
 double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node);
 

@@ -1,0 +1,81 @@
+/* capsim: rate classes (see rateclass.h). */
+#include "rateclass.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t hash(double r, uint32_t mask)
+{
+	uint64_t b;
+	memcpy(&b, &r, sizeof b);
+	return (uint32_t)((b * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* Arrays for cap classes and a hash of 4 x cap slots, the classes so far
+ * entered again. 0, or -1 (nothing changed but the arrays' sizes). */
+static int grow(cs_rateclass *c, uint32_t cap)
+{
+	uint32_t mask = 4 * cap - 1;
+	double *rate = realloc(c->rate, cap * sizeof *rate);
+	if (rate)
+		c->rate = rate;
+	double *charge = realloc(c->charge, cap * sizeof *charge);
+	if (charge)
+		c->charge = charge;
+	uint64_t *stamp = realloc(c->stamp, cap * sizeof *stamp);
+	if (stamp)
+		c->stamp = stamp;
+	uint32_t *slot = calloc((size_t)mask + 1, sizeof *slot);
+	if (!rate || !charge || !stamp || !slot) {
+		free(slot);
+		return -1;
+	}
+	for (uint32_t k = 0; k < c->n; k++) {
+		uint32_t g = hash(c->rate[k], mask);
+		while (slot[g])
+			g = (g + 1) & mask;
+		slot[g] = k + 1;
+	}
+	free(c->slot);
+	c->slot = slot;
+	c->mask = mask;
+	c->cap = cap;
+	return 0;
+}
+
+int cs_rateclass_init(cs_rateclass *c)
+{
+	memset(c, 0, sizeof *c);
+	if (grow(c, 64) < 0) {
+		cs_rateclass_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void cs_rateclass_free(cs_rateclass *c)
+{
+	free(c->rate);
+	free(c->charge);
+	free(c->stamp);
+	free(c->slot);
+	memset(c, 0, sizeof *c);
+}
+
+uint32_t cs_rateclass_of(cs_rateclass *c, double r)
+{
+	uint32_t h = hash(r, c->mask);
+	for (; c->slot[h]; h = (h + 1) & c->mask)
+		if (memcmp(&c->rate[c->slot[h] - 1], &r, sizeof r) == 0)
+			return c->slot[h] - 1;
+	if (c->n == c->cap) {
+		if (c->cap > UINT32_MAX / 8 || grow(c, 2 * c->cap) < 0)
+			return CS_NO_CLASS;
+		for (h = hash(r, c->mask); c->slot[h]; h = (h + 1) & c->mask)
+			;
+	}
+	c->rate[c->n] = r;
+	c->stamp[c->n] = 0;
+	c->slot[h] = ++c->n;
+	return c->n - 1;
+}
