@@ -1153,3 +1153,46 @@ Test(alloc, try_on_places_on_the_given_nodes)
 	cr_assert_eq(cs_alloc_free_gpus(a), 12);
 	cs_alloc_free(a);
 }
+
+/* A bucket's bounds on free cores and memory (alloc.c, bucket_ub): a
+ * failed walk lowers them, and a node that gains free cores or memory in
+ * its bucket raises them again, so a later request finds it. Two CPU
+ * nodes (no GPUs: every busy one sits in bucket 0) of 8 cores and 1000
+ * MiB in one leaf; 2-node requests take the general path. A holds 4 cores
+ * and 400 MiB a node, B 2 cores and 300 MiB: 2 cores and 300 MiB free. */
+Test(alloc, a_bucket_bound_rises_when_a_node_gains_there)
+{
+	cs_alloc_type ty = { .gpus = 0, .cores = 8, .mem_mib = 1000 };
+	uint16_t nt[2] = { 0, 0 };
+	uint32_t lf[2] = { 0, 2 };
+	cs_alloc_layout l = { 2, 1, &ty, nt, 1, lf, 0 };
+	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_alloc_new(&a, &l, fit, err, sizeof err), 0, "%s", err);
+		cs_slot sa[2], sb[2], sc[2];
+		cs_placement pa = { sa, 2, 0 }, pb = { sb, 2, 0 }, pc = { sc, 2, 0 };
+		cs_request ra = shared(2, 0, 4, 400), rb = shared(2, 0, 2, 300);
+		cr_assert_eq(cs_alloc_try(a, &ra, &pa), 0);
+		cr_assert_eq(cs_alloc_try(a, &rb, &pb), 0);
+		/* 3 cores: neither node (the walk sets the bounds to 2 cores, 300 MiB) */
+		cs_request r3 = shared(2, 0, 3, 100), rm = shared(2, 0, 1, 500);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), -CS_ENOFIT, "fit %d", fit);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), -CS_ENOFIT, "fit %d", fit);
+		cr_assert_eq(cs_alloc_try(a, &rm, &pc), -CS_ENOFIT, "fit %d", fit);
+		/* B ends: 4 cores and 600 MiB free on each, still busy with A */
+		cs_alloc_release(a, &pb);
+		cr_assert_eq(cs_alloc_idle_nodes(a), 0);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), 0, "fit %d: 3 cores fit again", fit);
+		cr_assert_eq(pc.n, 2);
+		cs_alloc_release(a, &pc);
+		cr_assert_eq(cs_alloc_try(a, &rm, &pc), 0, "fit %d: 500 MiB fit again", fit);
+		cs_alloc_release(a, &pc);
+		/* 5 cores: no busy node, and no idle one */
+		cs_request r5 = shared(2, 0, 5, 100);
+		cr_assert_eq(cs_alloc_try(a, &r5, &pc), -CS_ENOFIT, "fit %d", fit);
+		cs_alloc_release(a, &pa);
+		cr_assert_eq(cs_alloc_try(a, &r5, &pc), 0, "fit %d: the idle nodes", fit);
+		cs_alloc_free(a);
+	}
+}
