@@ -158,6 +158,25 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return cs_alloc_try_types(c->A, &rq, c->ptypes + k0, c->pfirst[j->partition + 1] - k0, p);
 }
 
+/* Does job jid fit the empty machine (nodes_open asks of every job before
+ * the run)? The answer is its shape's: a shape that fitted is kept in the
+ * memo (bit 2), which the caller resets after. 0, or the allocator's error. */
+int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	struct memo_ent *e = memo_find(c, j, 1);
+	if (e && (e->failed & 4))
+		return 0;
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	int rc = cs_place_types(c, jid, &p);
+	if (rc == 0) {
+		cs_alloc_release(c->A, &p);
+		if (e)
+			e->failed |= 4;
+	}
+	return rc;
+}
+
 /* cs_place_types, keeping off the nodes of advance reservations the job may
  * not use if it ran from `at` for its estimate (c->resv_hit says whether
  * any was kept off). */
