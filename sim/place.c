@@ -182,15 +182,8 @@ int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid)
  * any was kept off). */
 static void take_parts(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_placement *aside)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		cs_slot part;
-		cs_alloc_free_part(c->A, &slots[i], &part);
-		if (!part.gpu_mask && !part.cores && !part.mem_mib)
-			continue;
-		cs_placement one = { &part, 1, 1 };
-		cs_alloc_take(c->A, &one); /* cannot fail: free now */
-		aside->slots[aside->n++] = part;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		aside->n += (uint32_t)cs_alloc_take_free_part(c->A, &slots[i], &aside->slots[aside->n]);
 }
 
 static uint64_t types_mask(const cs_sched_ctx *c, uint32_t p)
@@ -514,13 +507,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	if (memo_failed(c, j, 2))
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
-	for (uint32_t i = 0; i < c->hold_n; i++) {
-		cs_slot part;
-		cs_alloc_free_part(c->A, &c->hold_slots[i], &part);
-		if (part.gpu_mask || part.cores || part.mem_mib)
-			aside.slots[aside.n++] = part;
-	}
-	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	take_parts(c, c->hold_slots, c->hold_n, &aside);
 	int rc = node_try(c, jid, &p);
 	cs_alloc_release(c->A, &aside);
 	if (rc == -CS_ENOFIT)
@@ -581,7 +568,7 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
 		cs_alloc_release(c->A, &p);
 	} else if (g_new < g_old) {
 		cs_placement p = { c->snap + g_new, g_old - g_new, g_old - g_new };
-		cs_alloc_take(c->A, &p); /* cannot fail: free now, and releases only add */
+		cs_alloc_take_known(c->A, &p); /* free now, and releases only add */
 	}
 }
 
@@ -894,13 +881,13 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		if (scope_skips(c, &sc, c->run[i].jid))
 			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
-		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
 		if (!scope_has(c, &sc, pc[i].s.node))
 			continue;
 		cs_placement p = { &pc[i].s, 1, 1 };
-		cs_alloc_take(c->A, &p); /* the same */
+		cs_alloc_take_known(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;

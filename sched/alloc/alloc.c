@@ -1255,6 +1255,43 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 	return 0;
 }
 
+/* One slot known to be free now: its GPUs, cores and memory off node
+ * sl->node, without cs_alloc_take's checks. */
+static inline __attribute__((always_inline)) void take_known_x(cs_alloc *a, const cs_slot *sl, int glob)
+{
+	node_st *s = &a->ns[sl->node];
+	uint64_t cm = slot_cm(sl);
+	if (!(sl->gpu_mask | cm))
+		return; /* nothing to take (cs_alloc_take would change nothing) */
+	_Static_assert(CW == 4, "the core mask is cleared word by word below");
+	s->cmask[0] &= ~sl->core_mask[0]; /* no bits outside the node's cores: see give_x */
+	s->cmask[1] &= ~sl->core_mask[1];
+	s->cmask[2] &= ~sl->core_mask[2];
+	s->cmask[3] &= ~sl->core_mask[3];
+	set_node_x(a, sl->node, (uint16_t)(s->gmask & ~sl->gpu_mask), s->nfree - cs_pop16(sl->gpu_mask),
+		   node_cm(s) - cm, glob, SET_TAKE);
+}
+
+void cs_alloc_take_known(cs_alloc *a, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (a->glob)
+			take_known_x(a, &p->slots[i], 1);
+		else
+			take_known_x(a, &p->slots[i], 0);
+	}
+}
+
+int cs_alloc_take_free_part(cs_alloc *a, const cs_slot *want, cs_slot *out)
+{
+	cs_alloc_free_part(a, want, out);
+	if (!(out->gpu_mask | out->cores | out->mem_mib))
+		return 0;
+	cs_placement one = { out, 1, 1 };
+	cs_alloc_take_known(a, &one);
+	return 1;
+}
+
 /* --- queries --- */
 
 void cs_alloc_portable(int on) { cs_nodepick_portable(on); }
