@@ -174,6 +174,10 @@ struct cs_sched_ctx {
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
 	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
+	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
+	struct freed_sum {       /* per partition: type_freed summed over its types, as of freed_all */
+		uint64_t at, sum;
+	} *part_freed;
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above

@@ -86,14 +86,24 @@ struct fail_ent {
 	uint64_t freed;  /* type_freed's sum over the shape's node types then */
 };
 
-/* type_freed summed over job j's node types. */
+/* type_freed summed over job j's node types (kept per partition until
+ * some type gets something back; not for the scratch partition, whose
+ * types change, and fail_find keeps nothing of it). */
 static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 {
+	int32_t p = j->partition;
+	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
+	if (c->sets && p == (int32_t)c->npart - 1)
+		f = NULL;
+	if (f && f->at == c->freed_all)
+		return f->sum;
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint64_t v = 0;
 	for (uint32_t t = 0; t < c->ntypes; t++)
 		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
 			v += c->type_freed[t];
+	if (f)
+		*f = (struct freed_sum){ c->freed_all, v };
 	return v;
 }
 
@@ -259,9 +269,10 @@ int cs_place_masks(cs_sched_ctx *c)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
 	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
 	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
+	c->part_freed = calloc((size_t)c->npart + 1, sizeof *c->part_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
 	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
-	if (!c->type_ver || !c->type_freed || !c->hmemo || !c->fmemo)
+	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo)
 		return -CS_ENOMEM;
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
@@ -656,6 +667,7 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
 			c->type_ver[t]++;
 			c->type_freed[t] += freed != 0;
+			c->freed_all += freed != 0;
 		}
 }
 
@@ -664,6 +676,7 @@ void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 	uint32_t t = c->node_type[node];
 	c->type_ver[t]++;
 	c->type_freed[t] += freed != 0;
+	c->freed_all += freed != 0;
 }
 
 static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
@@ -734,6 +747,7 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	free(c->fmemo);
 	free(c->type_ver);
 	free(c->type_freed);
+	free(c->part_freed);
 	free(c->node_type);
 }
 
