@@ -42,7 +42,8 @@
 
 typedef struct easy {
 	cs_fifo q;
-	cs_qtree t;
+	cs_qtree t;      /* with use_tree: the pooled machine's indexed scan */
+	int use_tree;    /* pooled, scan=index (the only reader of t) */
 	cs_hbm occ;      /* with use_occ: the leaves of t that hold a waiting job
 			  * (backfill_linear walks them in SJBF order, a word at a time) */
 	int use_occ;     /* SJBF order scanned by backfill_linear: node model or scan=linear */
@@ -96,13 +97,14 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 	if (!p)
 		return -CS_ENOMEM;
 	p->linear = scan && strcmp(scan, "linear") == 0;
+	p->use_tree = !p->linear && !env->node_model;
 	size_t n = env->njobs ? env->njobs : 1;
 	p->jobs = env->jobs;
 	p->sjbf = sjbf;
 	p->pos = malloc(n * sizeof *p->pos);
 	p->at = malloc(n * sizeof *p->at);
 	if (!p->pos || !p->at || cs_fifo_init(&p->q, env->njobs) < 0 ||
-	    cs_qtree_init(&p->t, env->njobs) < 0) {
+	    (p->use_tree && cs_qtree_init(&p->t, env->njobs) < 0)) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -149,7 +151,8 @@ static void easy_submit(void *state, uint32_t jid)
 	easy *p = state;
 	cs_fifo_push(&p->q, jid);
 	cs_partq_push(&p->pq, jid);
-	cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
+	if (p->use_tree)
+		cs_qtree_set(&p->t, p->pos[jid], p->jobs[jid].size, p->jobs[jid].estimate_s);
 	if (p->use_occ)
 		cs_hbm_set(&p->occ, p->pos[jid]);
 	if (p->use_shapes)
@@ -159,7 +162,8 @@ static void easy_submit(void *state, uint32_t jid)
 static void take(easy *p, uint32_t jid)
 {
 	cs_fifo_remove(&p->q, jid);
-	cs_qtree_clear(&p->t, p->pos[jid]);
+	if (p->use_tree)
+		cs_qtree_clear(&p->t, p->pos[jid]);
 	if (p->use_occ)
 		cs_hbm_clear(&p->occ, p->pos[jid]);
 	if (p->use_shapes)

@@ -32,6 +32,97 @@ static int by_shape(const void *a, const void *b)
 	return i < k ? -1 : i > k;
 }
 
+static uint32_t shape_hash(const cs_job *j)
+{
+	uint32_t h = (uint32_t)j->partition * 0x9e3779b1u ^ j->nodes * 0x85ebca6bu ^ j->gpus_per_node * 0xc2b2ae35u ^
+		     j->cores_per_node * 0x27d4eb2fu ^ j->mem_per_node_mib * 0x165667b1u ^
+		     ((uint32_t)j->topo | (uint32_t)j->max_leaves << 8) * 0x61c88647u;
+	return h ^ h >> 15;
+}
+
+/* Number jobs[0..n)'s distinct shapes in order of first appearance:
+ * id[j] for each job, rep[k] a job of shape k; returns how many, or -1
+ * (no memory). An open-addressed table of shape numbers, doubled at half
+ * full: the shapes are few (tens in the generated years). */
+static long number_shapes(const cs_job *jobs, size_t n, uint32_t *id, uint32_t *rep)
+{
+	size_t cap = 64, used = 0;
+	uint32_t *tab = malloc(cap * sizeof *tab); /* shape + 1; 0 empty */
+	if (!tab)
+		return -1;
+	memset(tab, 0, cap * sizeof *tab);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = shape_hash(&jobs[i]) & (cap - 1);
+		while (tab[k] && !same_shape(&jobs[rep[tab[k] - 1]], &jobs[i]))
+			k = (k + 1) & (cap - 1);
+		if (tab[k]) {
+			id[i] = tab[k] - 1;
+			continue;
+		}
+		rep[used] = (uint32_t)i;
+		id[i] = (uint32_t)used++;
+		tab[k] = (uint32_t)used;
+		if (2 * used < cap)
+			continue;
+		/* rehash into twice the room */
+		free(tab);
+		cap *= 2;
+		if (!(tab = calloc(cap, sizeof *tab)))
+			return -1;
+		for (size_t u = 0; u < used; u++) {
+			size_t q = shape_hash(&jobs[rep[u]]) & (cap - 1);
+			while (tab[q])
+				q = (q + 1) & (cap - 1);
+			tab[q] = (uint32_t)u + 1;
+		}
+	}
+	free(tab);
+	return (long)used;
+}
+
+/* Jobs in slots sorted by (shape key, index), shapes numbered in key
+ * order: the shapes numbered as they come, their few representatives
+ * sorted by key, and the jobs counted into their shapes' runs in index
+ * order. */
+static int sort_by_shape(cs_shapeq *q, const cs_job *jobs, size_t n)
+{
+	uint32_t *rep = malloc((n ? n : 1) * sizeof *rep);
+	long ns = rep ? number_shapes(jobs, n, q->shape, rep) : -1;
+	uint32_t *rank = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *rank) : NULL;
+	uint32_t *order = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *order) : NULL;
+	if (!rank || !order) {
+		free(rep);
+		free(rank);
+		free(order);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t k = 0; k < (uint32_t)ns; k++)
+		order[k] = rep[k];
+	sort_jobs = jobs;
+	qsort(order, (size_t)ns, sizeof *order, by_shape);
+	sort_jobs = NULL;
+	for (uint32_t r = 0; r < (uint32_t)ns; r++)
+		rank[q->shape[order[r]]] = r;
+	/* first[r]: run r's start (counts, then their prefix sums) */
+	memset(q->first, 0, ((size_t)ns + 1) * sizeof *q->first);
+	for (size_t i = 0; i < n; i++)
+		q->first[(q->shape[i] = rank[q->shape[i]]) + 1]++;
+	for (uint32_t r = 0; r < (uint32_t)ns; r++)
+		q->first[r + 1] += q->first[r];
+	for (uint32_t r = 0; r < (uint32_t)ns; r++)
+		order[r] = q->first[r]; /* next free slot of each run */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t at = order[q->shape[i]]++;
+		q->jid_at[at] = i;
+		q->slot[i] = at;
+	}
+	q->nshapes = (uint32_t)ns;
+	free(rep);
+	free(rank);
+	free(order);
+	return 0;
+}
+
 int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
 {
 	memset(q, 0, sizeof *q);
@@ -41,25 +132,11 @@ int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n)
 	q->slot = malloc(m * sizeof *q->slot);
 	q->jid_at = malloc(m * sizeof *q->jid_at);
 	q->first = malloc((m + 1) * sizeof *q->first);
-	if (!q->shape || !q->slot || !q->jid_at || !q->first || cs_qtree_init(&q->t, m) < 0) {
+	if (!q->shape || !q->slot || !q->jid_at || !q->first || cs_qtree_init(&q->t, m) < 0 ||
+	    sort_by_shape(q, jobs, n) < 0) {
 		cs_shapeq_free(q);
 		return -CS_ENOMEM;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		q->jid_at[i] = i;
-	sort_jobs = jobs;
-	qsort(q->jid_at, n, sizeof *q->jid_at, by_shape);
-	sort_jobs = NULL;
-	uint32_t s = 0;
-	q->first[0] = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (i > 0 && !same_shape(&jobs[q->jid_at[i - 1]], &jobs[q->jid_at[i]]))
-			q->first[++s] = i;
-		q->shape[q->jid_at[i]] = s;
-		q->slot[q->jid_at[i]] = i;
-	}
-	q->nshapes = n ? s + 1 : 0;
-	q->first[q->nshapes] = (uint32_t)n;
 	q->nwait = calloc(q->nshapes + 1, sizeof *q->nwait);
 	q->head = malloc((q->nshapes + 1) * sizeof *q->head);
 	q->heap = malloc((q->nshapes + 1) * sizeof *q->heap); /* one entry a shape at most */

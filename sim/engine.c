@@ -478,10 +478,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 		c.resv_ends[k] = v->end;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		cs_placement p = { c.slots + c.off[i], jobs[i].nodes, 0 };
-		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_place_types(&c, (uint32_t)i, &p);
-		if (r == 0)
-			cs_alloc_release(c.A, &p);
+		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_place_fits_empty(&c, (uint32_t)i);
 		if (r < 0 || jobs[i].runtime_s <= 0 || jobs[i].estimate_s <= 0 ||
 		    (i && jobs[i].submit_s < jobs[i - 1].submit_s)) {
 			snprintf(err, errlen, "job %lld (line %u): not runnable on the empty machine "
@@ -492,6 +489,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 			rc = -CS_EINVAL;
 		}
 	}
+	cs_place_memo_reset(&c); /* what cs_place_fits_empty kept */
 	/* a pass when each reservation ends: its nodes come back */
 	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
 		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)

@@ -82,7 +82,8 @@ struct cs_sched_ctx {
 	 * unfit until the pass ends. */
 	struct memo_ent {
 		uint32_t gen;
-		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it */
+		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it;
+				    * bit 2 (before the run): fits the empty machine */
 		struct shape_key {
 			int32_t part;
 			uint32_t nodes, gpus, cores, mem;
@@ -173,6 +174,10 @@ struct cs_sched_ctx {
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
 	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
+	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
+	struct freed_sum {       /* per partition: type_freed summed over its types, as of freed_all */
+		uint64_t at, sum;
+	} *part_freed;
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above
@@ -353,6 +358,9 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
+/* 0 if job jid fits the empty machine (before the run; uses the memo:
+ * reset it after), else the allocator's error. */
+int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid);
 /* cs_place_types, keeping off the nodes of advance reservations the job
  * may not use if it ran from `at` for its estimate. */
 int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);

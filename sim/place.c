@@ -86,14 +86,24 @@ struct fail_ent {
 	uint64_t freed;  /* type_freed's sum over the shape's node types then */
 };
 
-/* type_freed summed over job j's node types. */
+/* type_freed summed over job j's node types (kept per partition until
+ * some type gets something back; not for the scratch partition, whose
+ * types change, and fail_find keeps nothing of it). */
 static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 {
+	int32_t p = j->partition;
+	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
+	if (c->sets && p == (int32_t)c->npart - 1)
+		f = NULL;
+	if (f && f->at == c->freed_all)
+		return f->sum;
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint64_t v = 0;
 	for (uint32_t t = 0; t < c->ntypes; t++)
 		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
 			v += c->type_freed[t];
+	if (f)
+		*f = (struct freed_sum){ c->freed_all, v };
 	return v;
 }
 
@@ -158,20 +168,32 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return cs_alloc_try_types(c->A, &rq, c->ptypes + k0, c->pfirst[j->partition + 1] - k0, p);
 }
 
+/* Does job jid fit the empty machine (nodes_open asks of every job before
+ * the run)? The answer is its shape's: a shape that fitted is kept in the
+ * memo (bit 2), which the caller resets after. 0, or the allocator's error. */
+int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	struct memo_ent *e = memo_find(c, j, 1);
+	if (e && (e->failed & 4))
+		return 0;
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	int rc = cs_place_types(c, jid, &p);
+	if (rc == 0) {
+		cs_alloc_release(c->A, &p);
+		if (e)
+			e->failed |= 4;
+	}
+	return rc;
+}
+
 /* cs_place_types, keeping off the nodes of advance reservations the job may
  * not use if it ran from `at` for its estimate (c->resv_hit says whether
  * any was kept off). */
 static void take_parts(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_placement *aside)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		cs_slot part;
-		cs_alloc_free_part(c->A, &slots[i], &part);
-		if (!part.gpu_mask && !part.cores && !part.mem_mib)
-			continue;
-		cs_placement one = { &part, 1, 1 };
-		cs_alloc_take(c->A, &one); /* cannot fail: free now */
-		aside->slots[aside->n++] = part;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		aside->n += (uint32_t)cs_alloc_take_free_part(c->A, &slots[i], &aside->slots[aside->n]);
 }
 
 static uint64_t types_mask(const cs_sched_ctx *c, uint32_t p)
@@ -247,9 +269,10 @@ int cs_place_masks(cs_sched_ctx *c)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
 	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
 	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
+	c->part_freed = calloc((size_t)c->npart + 1, sizeof *c->part_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
 	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
-	if (!c->type_ver || !c->type_freed || !c->hmemo || !c->fmemo)
+	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo)
 		return -CS_ENOMEM;
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
@@ -495,13 +518,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	if (memo_failed(c, j, 2))
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
-	for (uint32_t i = 0; i < c->hold_n; i++) {
-		cs_slot part;
-		cs_alloc_free_part(c->A, &c->hold_slots[i], &part);
-		if (part.gpu_mask || part.cores || part.mem_mib)
-			aside.slots[aside.n++] = part;
-	}
-	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	take_parts(c, c->hold_slots, c->hold_n, &aside);
 	int rc = node_try(c, jid, &p);
 	cs_alloc_release(c->A, &aside);
 	if (rc == -CS_ENOFIT)
@@ -562,7 +579,7 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
 		cs_alloc_release(c->A, &p);
 	} else if (g_new < g_old) {
 		cs_placement p = { c->snap + g_new, g_old - g_new, g_old - g_new };
-		cs_alloc_take(c->A, &p); /* cannot fail: free now, and releases only add */
+		cs_alloc_take_known(c->A, &p); /* free now, and releases only add */
 	}
 }
 
@@ -650,6 +667,7 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
 			c->type_ver[t]++;
 			c->type_freed[t] += freed != 0;
+			c->freed_all += freed != 0;
 		}
 }
 
@@ -658,6 +676,7 @@ void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 	uint32_t t = c->node_type[node];
 	c->type_ver[t]++;
 	c->type_freed[t] += freed != 0;
+	c->freed_all += freed != 0;
 }
 
 static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
@@ -728,6 +747,7 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	free(c->fmemo);
 	free(c->type_ver);
 	free(c->type_freed);
+	free(c->part_freed);
 	free(c->node_type);
 }
 
@@ -875,13 +895,13 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		if (scope_skips(c, &sc, c->run[i].jid))
 			continue;
 		cs_placement p = placement_of(c, c->run[i].jid);
-		cs_alloc_take(c->A, &p); /* cannot fail: exactly what was given back */
+		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
 		if (!scope_has(c, &sc, pc[i].s.node))
 			continue;
 		cs_placement p = { &pc[i].s, 1, 1 };
-		cs_alloc_take(c->A, &p); /* the same */
+		cs_alloc_take_known(c->A, &p); /* the same */
 	}
 	if (rc < 0)
 		return -CS_EINVAL;

@@ -1153,3 +1153,139 @@ Test(alloc, try_on_places_on_the_given_nodes)
 	cr_assert_eq(cs_alloc_free_gpus(a), 12);
 	cs_alloc_free(a);
 }
+
+/* A bucket's bounds on free cores and memory (alloc.c, bucket_ub): a
+ * failed walk lowers them, and a node that gains free cores or memory in
+ * its bucket raises them again, so a later request finds it. Two CPU
+ * nodes (no GPUs: every busy one sits in bucket 0) of 8 cores and 1000
+ * MiB in one leaf; 2-node requests take the general path. A holds 4 cores
+ * and 400 MiB a node, B 2 cores and 300 MiB: 2 cores and 300 MiB free. */
+Test(alloc, a_bucket_bound_rises_when_a_node_gains_there)
+{
+	cs_alloc_type ty = { .gpus = 0, .cores = 8, .mem_mib = 1000 };
+	uint16_t nt[2] = { 0, 0 };
+	uint32_t lf[2] = { 0, 2 };
+	cs_alloc_layout l = { 2, 1, &ty, nt, 1, lf, 0 };
+	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_alloc_new(&a, &l, fit, err, sizeof err), 0, "%s", err);
+		cs_slot sa[2], sb[2], sc[2];
+		cs_placement pa = { sa, 2, 0 }, pb = { sb, 2, 0 }, pc = { sc, 2, 0 };
+		cs_request ra = shared(2, 0, 4, 400), rb = shared(2, 0, 2, 300);
+		cr_assert_eq(cs_alloc_try(a, &ra, &pa), 0);
+		cr_assert_eq(cs_alloc_try(a, &rb, &pb), 0);
+		/* 3 cores: neither node (the walk sets the bounds to 2 cores, 300 MiB) */
+		cs_request r3 = shared(2, 0, 3, 100), rm = shared(2, 0, 1, 500);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), -CS_ENOFIT, "fit %d", fit);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), -CS_ENOFIT, "fit %d", fit);
+		cr_assert_eq(cs_alloc_try(a, &rm, &pc), -CS_ENOFIT, "fit %d", fit);
+		/* B ends: 4 cores and 600 MiB free on each, still busy with A */
+		cs_alloc_release(a, &pb);
+		cr_assert_eq(cs_alloc_idle_nodes(a), 0);
+		cr_assert_eq(cs_alloc_try(a, &r3, &pc), 0, "fit %d: 3 cores fit again", fit);
+		cr_assert_eq(pc.n, 2);
+		cs_alloc_release(a, &pc);
+		cr_assert_eq(cs_alloc_try(a, &rm, &pc), 0, "fit %d: 500 MiB fit again", fit);
+		cs_alloc_release(a, &pc);
+		/* 5 cores: no busy node, and no idle one */
+		cs_request r5 = shared(2, 0, 5, 100);
+		cr_assert_eq(cs_alloc_try(a, &r5, &pc), -CS_ENOFIT, "fit %d", fit);
+		cs_alloc_release(a, &pa);
+		cr_assert_eq(cs_alloc_try(a, &r5, &pc), 0, "fit %d: the idle nodes", fit);
+		cs_alloc_free(a);
+	}
+}
+
+/* Every node's free state and the counts, equal in a and b. */
+static void same_state(const cs_alloc *a, const cs_alloc *b, int step)
+{
+	cr_assert_eq(cs_alloc_free_gpus(a), cs_alloc_free_gpus(b), "step %d", step);
+	cr_assert_eq(cs_alloc_idle_nodes(a), cs_alloc_idle_nodes(b), "step %d", step);
+	for (uint32_t n = 0; n < cs_alloc_nnodes(a); n++) {
+		cs_slot x, y;
+		cs_alloc_node_free(a, n, &x);
+		cs_alloc_node_free(b, n, &y);
+		cr_assert(x.gpu_mask == y.gpu_mask && x.cores == y.cores && x.mem_mib == y.mem_mib &&
+				  !memcmp(x.core_mask, y.core_mask, sizeof x.core_mask),
+			  "step %d: node %u", step, n);
+	}
+}
+
+/* cs_alloc_take_known and cs_alloc_take_free_part leave the state
+ * cs_alloc_take leaves: two allocators in step, one taking with the
+ * checks, one without, give the same placements and free state. */
+Test(alloc, a_known_take_leaves_what_a_checked_take_leaves)
+{
+	rng = 77;
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	y.types[1] = gpu_type(4, 32, 500);
+	y.types[2] = gpu_type(0, 300, 2000);
+	build(&y, 6, 8, (const uint16_t[]){ 0, 0, 1, 1, 2, 0 }, 3);
+	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_FRAG; fit++) {
+		cs_alloc *a = mk(&y, fit), *b = mk(&y, fit);
+		enum { MAXLIVE = 60 };
+		static live la[MAXLIVE], lb[MAXLIVE];
+		int nlive = 0;
+		for (int step = 0; step < 4000; step++) {
+			unsigned op = rnd(4);
+			if (nlive && op == 0) {
+				/* give back and take again: checked on a, known on b */
+				int k = (int)rnd((unsigned)nlive);
+				cs_alloc_release(a, &la[k].p);
+				cs_alloc_release(b, &lb[k].p);
+				cr_assert_eq(cs_alloc_take(a, &la[k].p), 0);
+				cs_alloc_take_known(b, &lb[k].p);
+			} else if (nlive && op == 1) {
+				/* what is free of a live slot's resources, set aside and back */
+				int k = (int)rnd((unsigned)nlive);
+				cs_slot want = la[k].p.slots[0], pa, pb;
+				cs_alloc_release(a, &la[k].p);
+				cs_alloc_release(b, &lb[k].p);
+				cs_alloc_free_part(a, &want, &pa);
+				int took = pa.gpu_mask || pa.cores || pa.mem_mib;
+				cs_placement one = { &pa, 1, 1 };
+				if (took)
+					cr_assert_eq(cs_alloc_take(a, &one), 0);
+				cr_assert_eq(cs_alloc_take_free_part(b, &want, &pb), took, "step %d", step);
+				same_state(a, b, step);
+				if (took) {
+					cs_alloc_release(a, &one);
+					cs_placement oneb = { &pb, 1, 1 };
+					cs_alloc_release(b, &oneb);
+				}
+				cr_assert_eq(cs_alloc_take(a, &la[k].p), 0);
+				cs_alloc_take_known(b, &lb[k].p);
+			} else if (nlive && (op == 2 || nlive == MAXLIVE)) {
+				int k = (int)rnd((unsigned)nlive);
+				cs_alloc_release(a, &la[k].p);
+				cs_alloc_release(b, &lb[k].p);
+				la[k] = la[--nlive];
+				lb[k] = lb[nlive];
+				for (int i = 0; i < nlive; i++) {
+					la[i].p.slots = la[i].s;
+					lb[i].p.slots = lb[i].s;
+				}
+			} else {
+				cs_request r = { .type = -1 };
+				r.nodes = 1 + (rnd(4) == 0 ? rnd(4) : 0);
+				r.exclusive = rnd(4) == 0;
+				r.gpus_per_node = (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(3));
+				r.cores_per_node = 1 + rnd(32);
+				r.mem_per_node_mib = 1 + rnd(400);
+				la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
+				lb[nlive].p = (cs_placement){ .slots = lb[nlive].s, .cap = 16 };
+				int ra = cs_alloc_try(a, &r, &la[nlive].p), rb = cs_alloc_try(b, &r, &lb[nlive].p);
+				cr_assert_eq(ra, rb, "step %d", step);
+				cr_assert_eq(la[nlive].p.n, lb[nlive].p.n);
+				for (uint32_t i = 0; i < la[nlive].p.n; i++)
+					cr_assert_eq(la[nlive].p.slots[i].node, lb[nlive].p.slots[i].node, "step %d", step);
+				nlive += ra == 0;
+			}
+			same_state(a, b, step);
+		}
+		cs_alloc_free(a);
+		cs_alloc_free(b);
+	}
+}

@@ -85,6 +85,50 @@ Test(shapeq, finds_the_job_a_scan_of_the_table_finds)
 	free(jobs);
 }
 
+/* Key order of two jobs' shapes (the memo's key), as the slots must keep them. */
+static int key_cmp(const cs_job *x, const cs_job *y)
+{
+	int64_t a[5] = { x->partition, x->nodes, x->gpus_per_node, x->cores_per_node, x->mem_per_node_mib };
+	int64_t b[5] = { y->partition, y->nodes, y->gpus_per_node, y->cores_per_node, y->mem_per_node_mib };
+	for (int i = 0; i < 5; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* Hundreds of shapes (the shape table grows several times over): slots in
+ * (key, index) order, shapes numbered in key order, each a run. */
+Test(shapeq, slots_follow_the_key_order_over_many_shapes)
+{
+	enum { N = 20000 };
+	cs_job *jobs = calloc(N, sizeof *jobs);
+	for (size_t i = 0; i < N; i++) {
+		jobs[i].partition = (int32_t)rnd(4) - 1;
+		jobs[i].nodes = 1 + rnd(4);
+		jobs[i].gpus_per_node = rnd(9);
+		jobs[i].cores_per_node = 8 * (1 + rnd(4));
+		jobs[i].mem_per_node_mib = 1024;
+	}
+	cs_shapeq q;
+	cr_assert_eq(cs_shapeq_init(&q, jobs, N), 0);
+	cr_assert_gt(q.nshapes, 500);
+	cr_assert_eq(q.first[0], 0);
+	cr_assert_eq(q.first[q.nshapes], N);
+	for (uint32_t k = 0; k < N; k++) {
+		uint32_t j = q.jid_at[k];
+		cr_assert_eq(q.slot[j], k);
+		cr_assert(q.first[q.shape[j]] <= k && k < q.first[q.shape[j] + 1]);
+		if (k == 0)
+			continue;
+		uint32_t i = q.jid_at[k - 1];
+		int c = key_cmp(&jobs[i], &jobs[j]);
+		cr_assert(c < 0 || (c == 0 && i < j), "slots %u and %u out of order", k - 1, k);
+		cr_assert_eq(q.shape[j], q.shape[i] + (c != 0));
+	}
+	cs_shapeq_free(&q);
+	free(jobs);
+}
+
 static void same_as_linear(const char *path, const char *const *params)
 {
 	cs_run_result r[2];

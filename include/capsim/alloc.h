@@ -137,6 +137,14 @@ int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, 
  * have (any core, on a node type without a core mask) or, on a node with a
  * core mask, a slot whose core count is not its mask's. */
 int cs_alloc_take(cs_alloc *a, const cs_placement *p);
+/* cs_alloc_take of a placement known to be free now (each slot exactly
+ * what was given back since, or what cs_alloc_free_part found free, and
+ * no part of a node in two slots beyond what it has free): the same
+ * state, without the checks. Anything else corrupts the allocator. */
+void cs_alloc_take_known(cs_alloc *a, const cs_placement *p);
+/* cs_alloc_free_part of want, taken at once (cs_alloc_take_known): 1 and
+ * *out the part taken, or 0 and nothing taken when none of it is free. */
+int cs_alloc_take_free_part(cs_alloc *a, const cs_slot *want, cs_slot *out);
 /* Give back a placement made by cs_alloc_try or cs_alloc_take. */
 void cs_alloc_release(cs_alloc *a, const cs_placement *p);
 

@@ -6,6 +6,13 @@
  *    walks the nodes of another; a mask per type (and one for all) has bit
  *    f set exactly when that bucket is not empty (the bitmap's clear says
  *    when it emptied, so no bucket keeps a count);
+ *  - per busy-node bucket (each of byfree_own and byfree_t), an upper
+ *    bound on its nodes' free cores and free memory (bucket_ub): raised as
+ *    a node enters the bucket or gains there, lowered to the exact maxima
+ *    by a search that walked the whole bucket and found nothing, so a
+ *    search that asks for more skips the bucket (a type whose nodes have
+ *    no GPUs keeps every busy node in bucket 0: a request for a whole
+ *    node's cores walked all of them every time);
  *  - idle_t[t]: idle nodes of type t; idle_own: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
  *  - per leaf (and per leaf and type) the number of idle nodes, the leaves
@@ -76,6 +83,11 @@ static inline uint64_t slot_cm(const cs_slot *sl)
 	return v;
 }
 
+/* What a busy-node bucket's nodes may have free at most (see above). */
+typedef struct bucket_ub {
+	uint32_t cores, mem;
+} bucket_ub;
+
 struct cs_alloc {
 	cs_fit fit;
 	uint32_t nnodes, ntypes, nleaves, lpb, nblocks, maxc;
@@ -95,6 +107,8 @@ struct cs_alloc {
 	cs_hbm byfree_own[MAXG + 1];
 	cs_hbm idle_own;
 	uint32_t busy_mask_own;   /* bit f: byfree_own[f] is not empty */
+	bucket_ub ub_own[MAXG + 1];
+	bucket_ub *ub_t;          /* [type * (MAXG + 1) + f] (ub_own with one type) */
 	cs_hbm *idle_t;
 	cs_hbm *leaf_by_idle;     /* [maxc + 1], over leaves, by leaf_idle */
 	uint64_t leaf_cnts[4];    /* bit c: leaf_by_idle[c] is not empty (c <= 255) */
@@ -148,6 +162,12 @@ static void sync_leaves(cs_alloc *a)
 	}
 }
 
+static inline void ub_raise(bucket_ub *u, uint32_t cores, uint32_t mem)
+{
+	u->cores = cores > u->cores ? cores : u->cores;
+	u->mem = mem > u->mem ? mem : u->mem;
+}
+
 /* How a state change came about, a compile-time constant of set_node_x:
  * anything (construction, cs_alloc_take), a take of something, or a give
  * back of something. A take leaves the node busy and a give finds it busy,
@@ -172,6 +192,12 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	memcpy(&q, &cm, sizeof q);
 	s->cores = q.cores;
 	s->mem = q.mem;
+	if (!idle) {
+		/* in bucket nf now with these free: its bounds cover them */
+		ub_raise(glob ? &a->ub_t[(size_t)ty * (MAXG + 1) + nf] : &a->ub_own[nf], q.cores, q.mem);
+		if (glob)
+			ub_raise(&a->ub_own[nf], q.cores, q.mem);
+	}
 	if (idle == was && nf == of)
 		return; /* only cores or memory changed: no index moves */
 	s->nfree = (uint8_t)nf;
@@ -242,6 +268,7 @@ void cs_alloc_free(cs_alloc *a)
 		for (size_t k = 0; a->byfree_t && k < (size_t)a->ntypes * (MAXG + 1); k++)
 			cs_hbm_free(&a->byfree_t[k]);
 		free(a->byfree_t);
+		free(a->ub_t);
 		free(a->busy_mask_t);
 		free(a->idle_t);
 	}
@@ -328,9 +355,10 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->idle_by_type = a->glob ? calloc(l->ntypes, sizeof *a->idle_by_type) : &a->nidle;
 	size_t nb = (size_t)l->ntypes * (MAXG + 1);
 	a->byfree_t = a->glob ? calloc(nb, sizeof *a->byfree_t) : a->byfree_own;
+	a->ub_t = a->glob ? calloc(nb, sizeof *a->ub_t) : a->ub_own;
 	a->busy_mask_t = a->glob ? calloc(l->ntypes, sizeof *a->busy_mask_t) : &a->busy_mask_own;
 	a->free_gpus_t = calloc(l->ntypes, sizeof *a->free_gpus_t);
-	int bad = !a->byfree_t || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->full_cm ||
+	int bad = !a->byfree_t || !a->ub_t || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->full_cm ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
 		  !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
 		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
@@ -406,13 +434,35 @@ static int type_holds(const cs_alloc *a, uint32_t t, unsigned g, unsigned c, uin
 	return ty->gpus >= g && ty->cores >= c && ty->mem_mib >= m;
 }
 
-/* First node >= from in bitmap b that fits, or -1. */
-static long first_fit_in(const cs_alloc *a, const cs_hbm *b, uint32_t from, unsigned g, unsigned c,
-			 uint32_t m, int32_t type)
+/* Busy-node bucket f (of one node type, or of all for type < 0), and its bounds. */
+static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
 {
-	for (long n = cs_hbm_next(b, from); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1))
+	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree_own[f];
+}
+static inline bucket_ub *bucket_bounds(cs_alloc *a, int32_t type, unsigned f)
+{
+	return type >= 0 ? &a->ub_t[(size_t)type * (MAXG + 1) + f] : &a->ub_own[f];
+}
+
+/* First node >= from in bucket f (as bucket()) that fits, or -1. None
+ * when the bucket's bounds say so; a walk of the whole bucket that finds
+ * none sets them to what its nodes have free. */
+static long first_fit_in(cs_alloc *a, int32_t type, unsigned f, uint32_t from, unsigned g, unsigned c, uint32_t m)
+{
+	bucket_ub *u = bucket_bounds(a, type, f);
+	if (c > u->cores || m > u->mem)
+		return -1;
+	const cs_hbm *b = bucket(a, type, f);
+	uint32_t mc = 0, mm = 0;
+	for (long n = cs_hbm_next(b, from); n >= 0; n = cs_hbm_next(b, (uint32_t)n + 1)) {
+		const node_st *s = &a->ns[n];
 		if (fits_node(a, (uint32_t)n, g, c, m, type))
 			return n;
+		mc = s->cores > mc ? s->cores : mc;
+		mm = s->mem > mm ? s->mem : mm;
+	}
+	if (from == 0)
+		*u = (bucket_ub){ mc, mm };
 	return -1;
 }
 
@@ -458,14 +508,10 @@ static long idle_from_smallest_leaf(cs_alloc *a, unsigned g, unsigned c, uint32_
 }
 
 /* Busy-node buckets f >= g that are not empty, as a bit mask (of one node
- * type, or of all for type < 0), and the bucket of f free GPUs. */
+ * type, or of all for type < 0). */
 static inline uint32_t busy_from(const cs_alloc *a, unsigned g, int32_t type)
 {
 	return (type >= 0 ? a->busy_mask_t[type] : a->busy_mask_own) & (~0u << g);
-}
-static inline const cs_hbm *bucket(const cs_alloc *a, int32_t type, unsigned f)
-{
-	return type >= 0 ? &a->byfree_t[(size_t)type * (MAXG + 1) + f] : &a->byfree_own[f];
 }
 
 /* The fragmentation-aware fit's rank of a node for a job (lower is
@@ -511,7 +557,7 @@ static __attribute__((noinline)) long frag_pick(cs_alloc *a, unsigned g, unsigne
 		unsigned f = (unsigned)__builtin_ctz(b), r = frag_rank(f - g);
 		if (r >= br)
 			continue;
-		long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
+		long n = first_fit_in(a, type, f, 0, g, c, m);
 		if (n >= 0) {
 			best = n;
 			br = r;
@@ -536,7 +582,7 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 	case CS_FIT_FIRST:
 		for (uint32_t b = bm; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
+			long n = first_fit_in(a, type, f, 0, g, c, m);
 			if (n >= 0 && (best < 0 || n < best))
 				best = n;
 		}
@@ -557,7 +603,7 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 				im |= 1u << a->types[t].gpus;
 		for (uint32_t b = bm | im; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			best = (bm >> f & 1) ? first_fit_in(a, bucket(a, type, f), 0, g, c, m, type) : -1;
+			best = (bm >> f & 1) ? first_fit_in(a, type, f, 0, g, c, m) : -1;
 			for (uint32_t t = t0; (im >> f & 1) && t < t1; t++) {
 				if (a->types[t].gpus != f || !a->idle_by_type[t] || !type_holds(a, t, g, c, m))
 					continue;
@@ -579,7 +625,7 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 		 * node in the leaf with the fewest idle nodes */
 		for (uint32_t b = bm; b; b &= b - 1) {
 			unsigned f = (unsigned)__builtin_ctz(b);
-			long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type);
+			long n = first_fit_in(a, type, f, 0, g, c, m);
 			if (n >= 0)
 				return n;
 		}
@@ -754,9 +800,9 @@ static void count_fitting(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32
 			a->lcount[lf] += a->glob ? a->leaf_type_idle[(size_t)lf * a->ntypes + t] : a->leaf_idle[lf];
 	}
 	for (uint32_t b = busy_from(a, g, type); b; b &= b - 1) {
-		const cs_hbm *bk = bucket(a, type, (unsigned)__builtin_ctz(b));
-		for (long n = first_fit_in(a, bk, 0, g, c, m, type); n >= 0;
-		     n = first_fit_in(a, bk, (uint32_t)n + 1, g, c, m, type))
+		unsigned f = (unsigned)__builtin_ctz(b);
+		for (long n = first_fit_in(a, type, f, 0, g, c, m); n >= 0;
+		     n = first_fit_in(a, type, f, (uint32_t)n + 1, g, c, m))
 			a->lcount[a->ns[n].leaf]++;
 	}
 }
@@ -770,8 +816,8 @@ static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t
 		 * would prefer them, by scanning the buckets it scans */
 		uint32_t got = 0;
 		for (unsigned f = g; f <= MAXG && got < N; f++)
-			for (long n = first_fit_in(a, bucket(a, type, f), 0, g, c, m, type); n >= 0 && got < N;
-			     n = first_fit_in(a, bucket(a, type, f), (uint32_t)n + 1, g, c, m, type))
+			for (long n = first_fit_in(a, type, f, 0, g, c, m); n >= 0 && got < N;
+			     n = first_fit_in(a, type, f, (uint32_t)n + 1, g, c, m))
 				a->pick[got++] = (uint32_t)n;
 		for (uint32_t t = 0; t < a->ntypes && got < N; t++) {
 			if ((type >= 0 && t != (uint32_t)type) || !type_holds(a, t, g, c, m))
@@ -1207,6 +1253,43 @@ int cs_alloc_take(cs_alloc *a, const cs_placement *p)
 			 s->mem - sl->mem_mib);
 	}
 	return 0;
+}
+
+/* One slot known to be free now: its GPUs, cores and memory off node
+ * sl->node, without cs_alloc_take's checks. */
+static inline __attribute__((always_inline)) void take_known_x(cs_alloc *a, const cs_slot *sl, int glob)
+{
+	node_st *s = &a->ns[sl->node];
+	uint64_t cm = slot_cm(sl);
+	if (!(sl->gpu_mask | cm))
+		return; /* nothing to take (cs_alloc_take would change nothing) */
+	_Static_assert(CW == 4, "the core mask is cleared word by word below");
+	s->cmask[0] &= ~sl->core_mask[0]; /* no bits outside the node's cores: see give_x */
+	s->cmask[1] &= ~sl->core_mask[1];
+	s->cmask[2] &= ~sl->core_mask[2];
+	s->cmask[3] &= ~sl->core_mask[3];
+	set_node_x(a, sl->node, (uint16_t)(s->gmask & ~sl->gpu_mask), s->nfree - cs_pop16(sl->gpu_mask),
+		   node_cm(s) - cm, glob, SET_TAKE);
+}
+
+void cs_alloc_take_known(cs_alloc *a, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (a->glob)
+			take_known_x(a, &p->slots[i], 1);
+		else
+			take_known_x(a, &p->slots[i], 0);
+	}
+}
+
+int cs_alloc_take_free_part(cs_alloc *a, const cs_slot *want, cs_slot *out)
+{
+	cs_alloc_free_part(a, want, out);
+	if (!(out->gpu_mask | out->cores | out->mem_mib))
+		return 0;
+	cs_placement one = { out, 1, 1 };
+	cs_alloc_take_known(a, &one);
+	return 1;
 }
 
 /* --- queries --- */
