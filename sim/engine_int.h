@@ -432,6 +432,14 @@ struct planner {
 	cs_nprof prof;
 	uint64_t epoch;
 	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
+	/* per job with a plan of several nodes: at most this many of its
+	 * nodes could hold it together at any time before its plan (counted
+	 * by the search that made it, or that and the nodes freed since when
+	 * a plan stood without one). Nodes not freed since hold no more, so a
+	 * plan can move earlier only if this and the freed nodes that hold
+	 * it before the plan make its node count. */
+	uint32_t *open_max;
+	uint32_t search_open;       /* the search's most windows open at once, short of a fit */
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */

@@ -26,6 +26,7 @@ void cs_plan_free(struct planner *pl)
 		return;
 	cs_nprof_free(&pl->prof);
 	free(pl->epoch_of);
+	free(pl->open_max);
 	free(pl->type_freed_epoch);
 	free(pl->type_first);
 	free(pl->type_nodes);
@@ -186,6 +187,7 @@ static int planner_on(cs_sched_ctx *c)
 	for (size_t r = 0; r < m->nresv; r++)
 		nref += m->resv[r].nnodes;
 	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->open_max = calloc(c->njobs + 1, sizeof *pl->open_max);
 	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
 	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
 	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
@@ -219,7 +221,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
-	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
@@ -364,25 +366,62 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 	return n;
 }
 
-/* Does one of pl->fnodes[0 .. n) hold a node's share of j for its
- * estimate at some time before bound? */
-static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound)
+/* How many of pl->fnodes[0 .. n) hold a node's share of j for its
+ * estimate at some time before bound? Counted up to enough, then stops.
+ * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
+ * still in the profile) counts without a look. */
+static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
 	cs_nprof_amt need = job_need(j);
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	uint32_t got = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
 			continue; /* a node it may not use */
+		if (own && pl->mark[pl->fnodes[i]] == pl->gen) {
+			if (++got >= enough)
+				break;
+			continue;
+		}
 		cs_nprof_iter it;
 		cs_time a, z;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
 				    plan_len(j));
-		if (cs_nprof_iter_next(&it, &a, &z) && a < bound)
-			return 1;
+		if (cs_nprof_iter_next(&it, &a, &z) && a < bound && ++got >= enough)
+			break;
 	}
-	return 0;
+	return got;
+}
+
+/* With its plan (at old > now) still in the profile and the nodes freed
+ * since it was made in pl->fnodes[0 .. nf): can the job have no earlier
+ * plan? An earlier one needs its node count of nodes holding it at once
+ * before old; of those not freed since, at most pl->open_max[jid] do
+ * (pl->open_max); so it needs enough of the freed ones. Its own nodes
+ * among them, under its plan, count as holding it. Then the plan is
+ * what a search would make again (nothing earlier: the same time and
+ * nodes), and the bound takes in the freed nodes that may hold it. */
+static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time old)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
+	if (m >= j->nodes)
+		return 0;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	cs_placement q = placement_of(c, jid);
+	for (uint32_t k = 0; k < q.n; k++)
+		pl->mark[q.slots[k].node] = pl->gen;
+	uint32_t got = windows_before(c, j, nf, old, j->nodes - m, 1);
+	if (m + got >= j->nodes)
+		return 0;
+	pl->open_max[jid] = m + got;
+	return 1;
 }
 
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
@@ -404,6 +443,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
+	uint32_t nf = 0; /* the nodes freed since its plan was made, in pl->fnodes */
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
 	if (old >= 0) {
 		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
@@ -418,6 +458,19 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			if (when)
 				*when = old;
 			return 0;
+		}
+		/* Only a node freed since the plan was made can take it
+		 * earlier: the others (its own old ones too) hold no more than
+		 * when it was made, and then nothing before old held it.
+		 * (Under the power cap, power freed anywhere may: not used.) */
+		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
+			nf = freed_since(c, pl->epoch_of[jid]);
+			if (!c->plain && nothing_earlier(c, jid, nf, old)) {
+				pl->epoch_of[jid] = pl->epoch;
+				if (when)
+					*when = old;
+				return 0;
+			}
 		}
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
@@ -444,17 +497,20 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	cs_time t;
 	c->pw_deferred = 0;
 	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all && !c->pc) {
-		/* Only a node freed since the plan was made can take it
-		 * earlier: the others (its own old ones too) hold no more than
-		 * when it was made, and then nothing before old held it.
-		 * (Under the power cap, power freed anywhere may: not used.) */
-		uint32_t nf = freed_since(c, pl->epoch_of[jid]);
-		if (j->nodes == 1)
+		/* the nodes freed since, in pl->fnodes[0 .. nf): the plain
+		 * engine searches a plan of several nodes whenever one of them
+		 * could help; else nothing_earlier said one may */
+		if (j->nodes == 1) {
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
-		else
-			t = any_window_before(c, j, nf, bound) ? cs_plan_find(c, jid, bound, NULL, 0) : CS_TIME_MAX;
+		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
+			t = CS_TIME_MAX;
+		} else {
+			t = cs_plan_find(c, jid, bound, NULL, 0);
+			pl->open_max[jid] = pl->search_open;
+		}
 	} else {
 		t = cs_plan_find(c, jid, bound, NULL, 0);
+		pl->open_max[jid] = pl->search_open;
 	}
 	if (c->failed)
 		return -CS_ENOMEM;

@@ -388,7 +388,10 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		}
 		while (n2 && pl->h2[0].key < t)
 			hpop(pl->h2, &n2);
-		if (n2 >= j->nodes && (!j->topo || j->nodes == 1 || topo_holds(c, j, n2))) {
+		if (n2 < j->nodes || (j->topo && j->nodes > 1 && !topo_holds(c, j, n2))) {
+			if (n2 > pl->search_open)
+				pl->search_open = (uint32_t)n2;
+		} else {
 			if (c->pc && t != room) {
 				if (t < room)
 					continue;
@@ -437,6 +440,7 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 	cs_time best = CS_TIME_MAX;
 	size_t nc = 0;
 	int but_resv = 0;
+	pl->search_open = 0;
 	for (uint32_t g = g0; g < g1; g++) {
 		int32_t type = any_part ? -1 : c->ptypes[g];
 		if (type >= (int32_t)pl->ntypes)
