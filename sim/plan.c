@@ -386,10 +386,10 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 			continue;
 		}
 		cs_nprof_iter it;
-		cs_time a, z;
+		cs_time a;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
 				    plan_len(j));
-		if (cs_nprof_iter_next(&it, &a, &z) && a < bound && ++got >= enough)
+		if (cs_nprof_iter_find(&it, bound, &a) && ++got >= enough)
 			break;
 	}
 	return got;
