@@ -440,6 +440,11 @@ struct planner {
 	 * it before the plan make its node count. */
 	uint32_t *open_max;
 	uint32_t search_open;       /* the search's most windows open at once, short of a fit */
+	/* beside the engine's planned[] (same order): each plan's start and
+	 * its job's node types, for a scan of the plans without a look at
+	 * their jobs */
+	cs_time *pstart;
+	uint64_t *pmask;
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */

@@ -27,6 +27,8 @@ void cs_plan_free(struct planner *pl)
 	cs_nprof_free(&pl->prof);
 	free(pl->epoch_of);
 	free(pl->open_max);
+	free(pl->pstart);
+	free(pl->pmask);
 	free(pl->type_freed_epoch);
 	free(pl->type_first);
 	free(pl->type_nodes);
@@ -119,9 +121,13 @@ void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 		prof_plan(c, jid, 0);
 	if (c->pc)
 		cs_pcap_plan(c, jid, 0);
-	size_t i = c->plan_pos[jid];
-	c->planned[i] = c->planned[--c->nplanned];
+	size_t i = c->plan_pos[jid], last = --c->nplanned;
+	c->planned[i] = c->planned[last];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
+	if (c->pl) {
+		c->pl->pstart[i] = c->pl->pstart[last];
+		c->pl->pmask[i] = c->pl->pmask[last];
+	}
 	c->plan_start[jid] = -1;
 }
 
@@ -188,6 +194,8 @@ static int planner_on(cs_sched_ctx *c)
 		nref += m->resv[r].nnodes;
 	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
 	pl->open_max = calloc(c->njobs + 1, sizeof *pl->open_max);
+	pl->pstart = malloc((c->njobs + 1) * sizeof *pl->pstart);
+	pl->pmask = malloc((c->njobs + 1) * sizeof *pl->pmask);
 	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
 	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
 	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
@@ -221,7 +229,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
-	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
@@ -283,10 +291,9 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	 * the job may not use change nothing of its placement */
 	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
 	for (size_t i = 0; i < c->nplanned; i++) {
-		uint32_t q = c->planned[i];
-		if (c->plan_start[q] >= e || !(cs_place_mask(c, q) & mask))
+		if (pl->pstart[i] >= e || !(pl->pmask[i] & mask))
 			continue;
-		cs_placement pq = placement_of(c, q);
+		cs_placement pq = placement_of(c, c->planned[i]);
 		for (uint32_t k = 0; k < pq.n; k++) {
 			uint32_t node = pq.slots[k].node;
 			if (pl->mark[node] == pl->gen)
@@ -440,8 +447,6 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		pl->epoch++;
 		pl->worse_epoch = pl->epoch;
 	}
-	cs_request rq = cs_job_request(j);
-	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
 	uint32_t nf = 0; /* the nodes freed since its plan was made, in pl->fnodes */
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
@@ -472,6 +477,10 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 				return 0;
 			}
 		}
+	}
+	cs_request rq = cs_job_request(j);
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
@@ -544,6 +553,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (c->pc && (t != old || c->pw_deferred))
 		c->pw_late[jid] = (uint8_t)c->pw_deferred; /* for the pending reason */
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
+	pl->pstart[c->nplanned] = t;
+	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
 	c->planned[c->nplanned++] = jid;
 	prof_plan(c, jid, 1);
 	if (c->pc)
