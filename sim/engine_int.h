@@ -409,6 +409,7 @@ struct pwin {
  * (a node under advance reservations) all at once, cut, in win[wi..wn). */
 struct pnode {
 	cs_nprof_iter it;
+	cs_time first; /* its first window's start (CS_TIME_MAX: none before the search's bound) */
 	uint32_t node, wi, wn;
 	int eager;
 };
@@ -427,6 +428,7 @@ _Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this
  * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with
  * 1k queued 795 -> 47 us a pass). */
 #define LB_MIN_NODES 1024u
+#define NEAR_CAP 64u /* the most nodes kept in pl->near_of for a plan */
 
 struct planner {
 	cs_nprof prof;
@@ -440,6 +442,18 @@ struct planner {
 	 * it before the plan make its node count. */
 	uint32_t *open_max;
 	uint32_t search_open;       /* the search's most windows open at once, short of a fit */
+	/* per job with a plan of several nodes: the nodes that could hold
+	 * it before its plan when its last search made it (those whose first
+	 * window started before the plan), and the nodes freed since it
+	 * stood without a search; NULL: not kept (more than NEAR_CAP, or
+	 * none made yet). Every other node holds no more than then, so a
+	 * search for an earlier plan looks at these and the nodes freed
+	 * since, and finds what a search of every node would. */
+	uint32_t **near_of;         /* (njobs of them) */
+	uint32_t *near_n;
+	size_t njobs;
+	uint32_t *near, nnear;      /* the search's such nodes */
+	uint32_t *only;             /* scratch: the nodes a search looks at */
 	/* beside the engine's planned[] (same order): each plan's start and
 	 * its job's node types, for a scan of the plans without a look at
 	 * their jobs */

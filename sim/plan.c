@@ -29,6 +29,12 @@ void cs_plan_free(struct planner *pl)
 	free(pl->open_max);
 	free(pl->pstart);
 	free(pl->pmask);
+	for (size_t i = 0; pl->near_of && i < pl->njobs; i++)
+		free(pl->near_of[i]);
+	free(pl->near_of);
+	free(pl->near_n);
+	free(pl->near);
+	free(pl->only);
 	free(pl->type_freed_epoch);
 	free(pl->type_first);
 	free(pl->type_nodes);
@@ -195,6 +201,11 @@ static int planner_on(cs_sched_ctx *c)
 	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
 	pl->open_max = calloc(c->njobs + 1, sizeof *pl->open_max);
 	pl->pstart = malloc((c->njobs + 1) * sizeof *pl->pstart);
+	pl->njobs = c->njobs;
+	pl->near_of = calloc(c->njobs + 1, sizeof *pl->near_of);
+	pl->near_n = calloc(c->njobs + 1, sizeof *pl->near_n);
+	pl->near = malloc(((size_t)nn + 1) * sizeof *pl->near);
+	pl->only = malloc(((size_t)nn + 1) * sizeof *pl->only);
 	pl->pmask = malloc((c->njobs + 1) * sizeof *pl->pmask);
 	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
 	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
@@ -229,7 +240,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
-	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
@@ -402,6 +413,75 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	return got;
 }
 
+/* Start jid, taken where it is to run: its kept nodes are not needed
+ * any more. */
+static int start_planned(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	free(c->pl->near_of[jid]);
+	c->pl->near_of[jid] = NULL;
+	return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+}
+
+/* Keep the nodes of jid's last search that could hold it before its
+ * plan (pl->near), if there are few enough. */
+static void keep_near(cs_sched_ctx *c, uint32_t jid)
+{
+	struct planner *pl = c->pl;
+	if (c->jobs[jid].nodes < 2 || c->plain)
+		return;
+	if (pl->nnear > NEAR_CAP) {
+		free(pl->near_of[jid]);
+		pl->near_of[jid] = NULL;
+		return;
+	}
+	if (!pl->near_of[jid] && !(pl->near_of[jid] = malloc(NEAR_CAP * sizeof **pl->near_of))) {
+		c->failed = -CS_ENOMEM;
+		return;
+	}
+	memcpy(pl->near_of[jid], pl->near, pl->nnear * sizeof *pl->near);
+	pl->near_n[jid] = pl->nnear;
+}
+
+static void forget_near(struct planner *pl, uint32_t jid)
+{
+	free(pl->near_of[jid]);
+	pl->near_of[jid] = NULL;
+}
+
+/* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
+ * the types it may use, each once, in pl->only (kept: the plan is to
+ * stand without a search, and these are its nodes now); how many. */
+static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
+		pl->mark[pl->near_of[jid][i]] = pl->gen;
+		pl->only[n++] = pl->near_of[jid][i];
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t i = 0; i < nf; i++) {
+		uint32_t node = pl->fnodes[i], t = c->node_type[node];
+		if (pl->mark[node] == pl->gen || (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
+			continue;
+		pl->mark[node] = pl->gen;
+		pl->only[n++] = node;
+	}
+	if (kept) {
+		if (n > NEAR_CAP) {
+			forget_near(pl, jid);
+		} else {
+			memcpy(pl->near_of[jid], pl->only, n * sizeof *pl->only);
+			pl->near_n[jid] = n;
+		}
+	}
+	return n;
+}
+
 /* With its plan (at old > now) still in the profile and the nodes freed
  * since it was made in pl->fnodes[0 .. nf): can the job have no earlier
  * plan? An earlier one needs its node count of nodes holding it at once
@@ -428,6 +508,8 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time o
 	if (m + got >= j->nodes)
 		return 0;
 	pl->open_max[jid] = m + got;
+	if (j->nodes > 1 && pl->near_of[jid])
+		near_and_freed(c, jid, nf, 1); /* the freed nodes are not "freed since" any more */
 	return 1;
 }
 
@@ -489,7 +571,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
 			if (when)
 				*when = old;
-			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+			return start_planned(c, jid, how);
 		}
 	}
 	if (old < 0) {
@@ -498,7 +580,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			cs_ctx_reserve(c, jid, c->now);
 			if (when)
 				*when = c->now;
-			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+			return start_planned(c, jid, how);
 		}
 		p.n = 0;
 	}
@@ -514,12 +596,16 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
 			t = CS_TIME_MAX;
 		} else {
-			t = cs_plan_find(c, jid, bound, NULL, 0);
+			/* only the nodes that could hold it before, and those freed since */
+			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
+			t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
 			pl->open_max[jid] = pl->search_open;
+			keep_near(c, jid);
 		}
 	} else {
 		t = cs_plan_find(c, jid, bound, NULL, 0);
 		pl->open_max[jid] = pl->search_open;
+		keep_near(c, jid);
 	}
 	if (c->failed)
 		return -CS_ENOMEM;
@@ -542,7 +628,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			pl->nodes[k] = p.slots[k].node;
 		if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
 			cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
-		return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		return start_planned(c, jid, how);
 	}
 	/* the plan: its share on each chosen node */
 	cs_slot *s = c->slots + c->off[jid];

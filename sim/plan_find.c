@@ -283,6 +283,17 @@ static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
 	topo_clear(pl, nt);
 }
 
+/* The nodes of a search for a job of several nodes whose first window
+ * starts before limit (its answer, or its bound), in pl->near: no other
+ * could have held it before. (Nodes the search did not start had no
+ * window before it either.) */
+static void note_near(struct planner *pl, const cs_job *j, uint32_t np, cs_time limit)
+{
+	for (uint32_t q = 0; j->nodes > 1 && q < np; q++)
+		if (pl->pn[q].first < limit)
+			pl->near[pl->nnear++] = pl->pn[q].node;
+}
+
 /* The earliest time before bound at which jid fits on n nodes of a type
  * (type < 0: any), or CS_TIME_MAX; the windows
  * holding that time in pl->h2[0 .. *ncand). A merge of every node's
@@ -354,7 +365,9 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 		}
 		cs_time a, z;
+		q->first = CS_TIME_MAX;
 		if (pnode_next(pl, np, first_bound, &a, &z)) {
+			q->first = a;
 			hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
 			now_ok += a == c->now;
 		}
@@ -382,8 +395,11 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			q->eager = 0;
 			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 			cs_time a, z;
-			if (pnode_next(pl, np, bound, &a, &z))
+			q->first = CS_TIME_MAX;
+			if (pnode_next(pl, np, bound, &a, &z)) {
+				q->first = a;
 				hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
+			}
 			np++;
 		}
 		cs_time t = n1 ? pl->h1[0].key : CS_TIME_MAX;
@@ -420,9 +436,11 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 					continue;
 			}
 			*ncand = n2;
+			note_near(pl, j, np, t);
 			return t;
 		}
 	}
+	note_near(pl, j, np, bound);
 	return CS_TIME_MAX;
 }
 
@@ -456,6 +474,7 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 	size_t nc = 0;
 	int but_resv = 0;
 	pl->search_open = 0;
+	pl->nnear = 0;
 	for (uint32_t g = g0; g < g1; g++) {
 		int32_t type = any_part ? -1 : c->ptypes[g];
 		if (type >= (int32_t)pl->ntypes)
