@@ -286,6 +286,16 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return -CS_ENOFIT;
 }
 
+/* A new generation of pl->mark: no node marked. */
+static void new_marks(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+}
+
 /* Place jid now with what other plans need over its estimate kept off,
  * node by node (the allocator's fit strategy chooses among the rest). */
 static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
@@ -293,10 +303,7 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
 	cs_time e = c->now + plan_len(j);
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	cs_placement aside = { pl->aside, c->nnodes, 0 };
 	/* where the allocator places by node type alone, plans on node types
 	 * the job may not use change nothing of its placement */
@@ -369,10 +376,7 @@ void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ?
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 {
 	struct planner *pl = c->pl;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	uint32_t n = 0;
 	for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
 		uint32_t node = pl->freed[i].node;
@@ -454,10 +458,7 @@ static void forget_near(struct planner *pl, uint32_t jid)
 static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
 		pl->mark[pl->near_of[jid][i]] = pl->gen;
@@ -497,10 +498,7 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time o
 	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
 	if (m >= j->nodes)
 		return 0;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
 		pl->mark[q.slots[k].node] = pl->gen;
