@@ -417,6 +417,7 @@ struct pwin {
  * (a node under advance reservations) all at once, cut, in win[wi..wn). */
 struct pnode {
 	cs_nprof_iter it;
+	cs_time first; /* its first window's start (CS_TIME_MAX: none before the search's bound) */
 	uint32_t node, wi, wn;
 	int eager;
 };
@@ -435,11 +436,37 @@ _Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this
  * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with
  * 1k queued 795 -> 47 us a pass). */
 #define LB_MIN_NODES 1024u
+#define NEAR_CAP 64u /* the most nodes kept in pl->near_of for a plan */
 
 struct planner {
 	cs_nprof prof;
 	uint64_t epoch;
 	uint64_t *epoch_of;         /* per job: the epoch its plan was made in */
+	/* per job with a plan of several nodes: at most this many of its
+	 * nodes could hold it together at any time before its plan (counted
+	 * by the search that made it, or that and the nodes freed since when
+	 * a plan stood without one). Nodes not freed since hold no more, so a
+	 * plan can move earlier only if this and the freed nodes that hold
+	 * it before the plan make its node count. */
+	uint32_t *open_max;
+	uint32_t search_open;       /* the search's most windows open at once, short of a fit */
+	/* per job with a plan of several nodes: the nodes that could hold
+	 * it before its plan when its last search made it (those whose first
+	 * window started before the plan), and the nodes freed since it
+	 * stood without a search; NULL: not kept (more than NEAR_CAP, or
+	 * none made yet). Every other node holds no more than then, so a
+	 * search for an earlier plan looks at these and the nodes freed
+	 * since, and finds what a search of every node would. */
+	uint32_t **near_of;         /* (njobs of them) */
+	uint32_t *near_n;
+	size_t njobs;
+	uint32_t *near, nnear;      /* the search's such nodes */
+	uint32_t *only;             /* scratch: the nodes a search looks at */
+	/* beside the engine's planned[] (same order): each plan's start and
+	 * its job's node types, for a scan of the plans without a look at
+	 * their jobs */
+	cs_time *pstart;
+	uint64_t *pmask;
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */

@@ -129,36 +129,78 @@ void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs
 	it->need = need;
 	it->d = d;
 	it->from = holds(it->f, need) ? now : -1;
+	it->seg = now;
+	it->zend = -1;
+	it->found = 0;
 	it->done = 0;
+}
+
+/* Between calls the walk is at the segment from it->seg, with it->f
+ * free; it->from is the start of the run of segments holding the need
+ * that reaches it (-1: it->f does not hold it). */
+int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a)
+{
+	if (it->found)
+		cs_nprof_iter_end(it);
+	while (!it->done) {
+		/* a window from here on starts at it->from, or after it->seg */
+		if (it->from >= 0 ? it->from >= bound : it->seg >= bound)
+			break;
+		cs_time t = walk_next(it);
+		if (t == CS_TIME_MAX) {
+			it->done = 1;
+			if (it->from < 0)
+				return 0;
+			it->zend = CS_TIME_MAX; /* the run lasts for ever */
+			it->found = 1;
+			*a = it->from;
+			return 1;
+		}
+		int ok = holds(it->f, it->need);
+		cs_time from = it->from;
+		it->seg = t;
+		if (from >= 0 && t - from >= it->d) { /* the run held long enough */
+			it->zend = ok ? -1 : t - it->d;
+			it->from = ok ? from : -1;
+			it->found = 1;
+			*a = from;
+			return 1;
+		}
+		it->from = ok ? (from >= 0 ? from : t) : -1;
+	}
+	it->done = 1;
+	return 0;
+}
+
+cs_time cs_nprof_iter_end(cs_nprof_iter *it)
+{
+	it->found = 0;
+	if (it->zend >= 0) { /* the run closed where the window was found */
+		cs_time z = it->zend;
+		it->zend = -1;
+		return z;
+	}
+	for (;;) {
+		cs_time t = walk_next(it);
+		if (t == CS_TIME_MAX) {
+			it->done = 1;
+			it->from = -1;
+			return CS_TIME_MAX;
+		}
+		it->seg = t;
+		if (!holds(it->f, it->need)) {
+			it->from = -1;
+			return t - it->d;
+		}
+	}
 }
 
 int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z)
 {
-	while (!it->done) {
-		cs_time t = walk_next(it);
-		if (t == CS_TIME_MAX) {
-			it->done = 1;
-			if (it->from >= 0) {
-				*a = it->from;
-				*z = CS_TIME_MAX;
-				return 1;
-			}
-			return 0;
-		}
-		int ok = holds(it->f, it->need);
-		if (ok && it->from < 0) {
-			it->from = t;
-		} else if (!ok && it->from >= 0) {
-			cs_time from = it->from;
-			it->from = -1;
-			if (t - from >= it->d) {
-				*a = from;
-				*z = t - it->d;
-				return 1;
-			}
-		}
-	}
-	return 0;
+	if (!cs_nprof_iter_find(it, CS_TIME_MAX, a))
+		return 0;
+	*z = cs_nprof_iter_end(it);
+	return 1;
 }
 
 size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,

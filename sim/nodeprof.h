@@ -60,12 +60,22 @@ typedef struct cs_nprof_iter {
 	cs_nprof_amt late; /* overdue running jobs' give-backs, due at now + 1 */
 	cs_nprof_amt need;
 	cs_time d, from;   /* from: the open run's start, or -1 */
+	cs_time seg;       /* the current segment's start */
+	cs_time zend;      /* a found window's last start, once its run closed (-1: not yet) */
+	int found;         /* a window was found (cs_nprof_iter_find), its end not yet asked for */
 	int done;
 } cs_nprof_iter;
 
 void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
 			 cs_nprof_amt need, cs_time d);
 int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z);
+/* cs_nprof_iter_next in two steps, walking no further than needed: the
+ * next window's start if it is before bound (1 and it in *a; 0 and the
+ * iterator is spent if there is none), then, when asked for, its last
+ * start (cs_nprof_iter_end, after a 1 only; the next find follows it).
+ * A find without its end skips the rest of that window. */
+int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a);
+cs_time cs_nprof_iter_end(cs_nprof_iter *it);
 
 /* The start times at which `need` fits on `node` for d seconds (d >= 1):
  * closed intervals [a[i], z[i]] in ascending order (z = CS_TIME_MAX: from

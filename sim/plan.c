@@ -26,6 +26,15 @@ void cs_plan_free(struct planner *pl)
 		return;
 	cs_nprof_free(&pl->prof);
 	free(pl->epoch_of);
+	free(pl->open_max);
+	free(pl->pstart);
+	free(pl->pmask);
+	for (size_t i = 0; pl->near_of && i < pl->njobs; i++)
+		free(pl->near_of[i]);
+	free(pl->near_of);
+	free(pl->near_n);
+	free(pl->near);
+	free(pl->only);
 	free(pl->type_freed_epoch);
 	free(pl->type_first);
 	free(pl->type_nodes);
@@ -118,9 +127,13 @@ void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 		prof_plan(c, jid, 0);
 	if (c->pc)
 		cs_pcap_plan(c, jid, 0);
-	size_t i = c->plan_pos[jid];
-	c->planned[i] = c->planned[--c->nplanned];
+	size_t i = c->plan_pos[jid], last = --c->nplanned;
+	c->planned[i] = c->planned[last];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
+	if (c->pl) {
+		c->pl->pstart[i] = c->pl->pstart[last];
+		c->pl->pmask[i] = c->pl->pmask[last];
+	}
 	c->plan_start[jid] = -1;
 }
 
@@ -186,6 +199,14 @@ static int planner_on(cs_sched_ctx *c)
 	for (size_t r = 0; r < m->nresv; r++)
 		nref += m->resv[r].nnodes;
 	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->open_max = calloc(c->njobs + 1, sizeof *pl->open_max);
+	pl->pstart = malloc((c->njobs + 1) * sizeof *pl->pstart);
+	pl->njobs = c->njobs;
+	pl->near_of = calloc(c->njobs + 1, sizeof *pl->near_of);
+	pl->near_n = calloc(c->njobs + 1, sizeof *pl->near_n);
+	pl->near = malloc(((size_t)nn + 1) * sizeof *pl->near);
+	pl->only = malloc(((size_t)nn + 1) * sizeof *pl->only);
+	pl->pmask = malloc((c->njobs + 1) * sizeof *pl->pmask);
 	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
 	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
 	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
@@ -219,7 +240,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
-	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
@@ -265,6 +286,16 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return -CS_ENOFIT;
 }
 
+/* A new generation of pl->mark: no node marked. */
+static void new_marks(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+}
+
 /* Place jid now with what other plans need over its estimate kept off,
  * node by node (the allocator's fit strategy chooses among the rest). */
 static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
@@ -272,19 +303,15 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
 	cs_time e = c->now + plan_len(j);
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	cs_placement aside = { pl->aside, c->nnodes, 0 };
 	/* where the allocator places by node type alone, plans on node types
 	 * the job may not use change nothing of its placement */
 	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
 	for (size_t i = 0; i < c->nplanned; i++) {
-		uint32_t q = c->planned[i];
-		if (c->plan_start[q] >= e || !(cs_place_mask(c, q) & mask))
+		if (pl->pstart[i] >= e || !(pl->pmask[i] & mask))
 			continue;
-		cs_placement pq = placement_of(c, q);
+		cs_placement pq = placement_of(c, c->planned[i]);
 		for (uint32_t k = 0; k < pq.n; k++) {
 			uint32_t node = pq.slots[k].node;
 			if (pl->mark[node] == pl->gen)
@@ -349,10 +376,7 @@ void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ?
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 {
 	struct planner *pl = c->pl;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
+	new_marks(c);
 	uint32_t n = 0;
 	for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
 		uint32_t node = pl->freed[i].node;
@@ -364,25 +388,127 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
 	return n;
 }
 
-/* Does one of pl->fnodes[0 .. n) hold a node's share of j for its
- * estimate at some time before bound? */
-static int any_window_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound)
+/* How many of pl->fnodes[0 .. n) hold a node's share of j for its
+ * estimate at some time before bound? Counted up to enough, then stops.
+ * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
+ * still in the profile) counts without a look. */
+static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
 	cs_nprof_amt need = job_need(j);
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	uint32_t got = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
 			continue; /* a node it may not use */
+		if (own && pl->mark[pl->fnodes[i]] == pl->gen) {
+			if (++got >= enough)
+				break;
+			continue;
+		}
 		cs_nprof_iter it;
-		cs_time a, z;
+		cs_time a;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
 				    plan_len(j));
-		if (cs_nprof_iter_next(&it, &a, &z) && a < bound)
-			return 1;
+		if (cs_nprof_iter_find(&it, bound, &a) && ++got >= enough)
+			break;
 	}
-	return 0;
+	return got;
+}
+
+/* Start jid, taken where it is to run: its kept nodes are not needed
+ * any more. */
+static int start_planned(cs_sched_ctx *c, uint32_t jid, unsigned how)
+{
+	free(c->pl->near_of[jid]);
+	c->pl->near_of[jid] = NULL;
+	return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+}
+
+/* Keep the nodes of jid's last search that could hold it before its
+ * plan (pl->near), if there are few enough. */
+static void keep_near(cs_sched_ctx *c, uint32_t jid)
+{
+	struct planner *pl = c->pl;
+	if (c->jobs[jid].nodes < 2 || c->plain)
+		return;
+	if (pl->nnear > NEAR_CAP) {
+		free(pl->near_of[jid]);
+		pl->near_of[jid] = NULL;
+		return;
+	}
+	if (!pl->near_of[jid] && !(pl->near_of[jid] = malloc(NEAR_CAP * sizeof **pl->near_of))) {
+		c->failed = -CS_ENOMEM;
+		return;
+	}
+	memcpy(pl->near_of[jid], pl->near, pl->nnear * sizeof *pl->near);
+	pl->near_n[jid] = pl->nnear;
+}
+
+static void forget_near(struct planner *pl, uint32_t jid)
+{
+	free(pl->near_of[jid]);
+	pl->near_of[jid] = NULL;
+}
+
+/* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
+ * the types it may use, each once, in pl->only (kept: the plan is to
+ * stand without a search, and these are its nodes now); how many. */
+static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
+{
+	struct planner *pl = c->pl;
+	new_marks(c);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
+		pl->mark[pl->near_of[jid][i]] = pl->gen;
+		pl->only[n++] = pl->near_of[jid][i];
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t i = 0; i < nf; i++) {
+		uint32_t node = pl->fnodes[i], t = c->node_type[node];
+		if (pl->mark[node] == pl->gen || (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
+			continue;
+		pl->mark[node] = pl->gen;
+		pl->only[n++] = node;
+	}
+	if (kept) {
+		if (n > NEAR_CAP) {
+			forget_near(pl, jid);
+		} else {
+			memcpy(pl->near_of[jid], pl->only, n * sizeof *pl->only);
+			pl->near_n[jid] = n;
+		}
+	}
+	return n;
+}
+
+/* With its plan (at old > now) still in the profile and the nodes freed
+ * since it was made in pl->fnodes[0 .. nf): can the job have no earlier
+ * plan? An earlier one needs its node count of nodes holding it at once
+ * before old; of those not freed since, at most pl->open_max[jid] do
+ * (pl->open_max); so it needs enough of the freed ones. Its own nodes
+ * among them, under its plan, count as holding it. Then the plan is
+ * what a search would make again (nothing earlier: the same time and
+ * nodes), and the bound takes in the freed nodes that may hold it. */
+static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time old)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
+	if (m >= j->nodes)
+		return 0;
+	new_marks(c);
+	cs_placement q = placement_of(c, jid);
+	for (uint32_t k = 0; k < q.n; k++)
+		pl->mark[q.slots[k].node] = pl->gen;
+	uint32_t got = windows_before(c, j, nf, old, j->nodes - m, 1);
+	if (m + got >= j->nodes)
+		return 0;
+	pl->open_max[jid] = m + got;
+	if (j->nodes > 1 && pl->near_of[jid])
+		near_and_freed(c, jid, nf, 1); /* the freed nodes are not "freed since" any more */
+	return 1;
 }
 
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
@@ -401,9 +527,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		pl->epoch++;
 		pl->worse_epoch = pl->epoch;
 	}
-	cs_request rq = cs_job_request(j);
-	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	cs_time old = c->plan_start[jid];
+	uint32_t nf = 0; /* the nodes freed since its plan was made, in pl->fnodes */
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
 	if (old >= 0) {
 		keep_ok = pl->epoch_of[jid] >= pl->worse_epoch;
@@ -419,6 +544,23 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 				*when = old;
 			return 0;
 		}
+		/* Only a node freed since the plan was made can take it
+		 * earlier: the others (its own old ones too) hold no more than
+		 * when it was made, and then nothing before old held it.
+		 * (Under the power cap, power freed anywhere may: not used.) */
+		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
+			nf = freed_since(c, pl->epoch_of[jid]);
+			if (!c->plain && nothing_earlier(c, jid, nf, old)) {
+				pl->epoch_of[jid] = pl->epoch;
+				if (when)
+					*when = old;
+				return 0;
+			}
+		}
+	}
+	cs_request rq = cs_job_request(j);
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
@@ -427,7 +569,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
 			if (when)
 				*when = old;
-			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+			return start_planned(c, jid, how);
 		}
 	}
 	if (old < 0) {
@@ -436,7 +578,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			cs_ctx_reserve(c, jid, c->now);
 			if (when)
 				*when = c->now;
-			return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+			return start_planned(c, jid, how);
 		}
 		p.n = 0;
 	}
@@ -444,17 +586,24 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	cs_time t;
 	c->pw_deferred = 0;
 	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all && !c->pc) {
-		/* Only a node freed since the plan was made can take it
-		 * earlier: the others (its own old ones too) hold no more than
-		 * when it was made, and then nothing before old held it.
-		 * (Under the power cap, power freed anywhere may: not used.) */
-		uint32_t nf = freed_since(c, pl->epoch_of[jid]);
-		if (j->nodes == 1)
+		/* the nodes freed since, in pl->fnodes[0 .. nf): the plain
+		 * engine searches a plan of several nodes whenever one of them
+		 * could help; else nothing_earlier said one may */
+		if (j->nodes == 1) {
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
-		else
-			t = any_window_before(c, j, nf, bound) ? cs_plan_find(c, jid, bound, NULL, 0) : CS_TIME_MAX;
+		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
+			t = CS_TIME_MAX;
+		} else {
+			/* only the nodes that could hold it before, and those freed since */
+			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
+			t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
+			pl->open_max[jid] = pl->search_open;
+			keep_near(c, jid);
+		}
 	} else {
 		t = cs_plan_find(c, jid, bound, NULL, 0);
+		pl->open_max[jid] = pl->search_open;
+		keep_near(c, jid);
 	}
 	if (c->failed)
 		return -CS_ENOMEM;
@@ -477,7 +626,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			pl->nodes[k] = p.slots[k].node;
 		if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
 			cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
-		return cs_ctx_commit_start(c, jid, how, 0) < 0 ? -CS_ENOMEM : 1;
+		return start_planned(c, jid, how);
 	}
 	/* the plan: its share on each chosen node */
 	cs_slot *s = c->slots + c->off[jid];
@@ -488,6 +637,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (c->pc && (t != old || c->pw_deferred))
 		c->pw_late[jid] = (uint8_t)c->pw_deferred; /* for the pending reason */
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
+	pl->pstart[c->nplanned] = t;
+	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
 	c->planned[c->nplanned++] = jid;
 	prof_plan(c, jid, 1);
 	if (c->pc)

@@ -48,18 +48,28 @@ static struct hent hpop(struct hent *h, size_t *n)
 	return top;
 }
 
-/* The next window of pn[k]: 1 and it in *a, *z, or 0. */
-static int pnode_next(struct planner *pl, uint32_t k, cs_time *a, cs_time *z)
+/* The next window of pn[k]: 1 and it in *a, *z, or 0. From the profile,
+ * only a window starting before bound, and its end (*z) is -1 until asked
+ * for (pnode_end): most windows in a search are never reached. */
+static int pnode_next(struct planner *pl, uint32_t k, cs_time bound, cs_time *a, cs_time *z)
 {
 	struct pnode *q = &pl->pn[k];
-	if (!q->eager)
-		return cs_nprof_iter_next(&q->it, a, z);
+	if (!q->eager) {
+		*z = -1;
+		return cs_nprof_iter_find(&q->it, bound, a);
+	}
 	if (q->wi == q->wn)
 		return 0;
 	*a = pl->win[q->wi].a;
 	*z = pl->win[q->wi].z;
 	q->wi++;
 	return 1;
+}
+
+/* The last start of a window pnode_next gave. */
+static cs_time pnode_end(struct planner *pl, const struct hent *e)
+{
+	return e->z >= 0 ? e->z : cs_nprof_iter_end(&pl->pn[e->idx].it);
 }
 
 static int win_cmp(const void *x, const void *y)
@@ -273,6 +283,17 @@ static void topo_choose(cs_sched_ctx *c, const cs_job *j, size_t nc)
 	topo_clear(pl, nt);
 }
 
+/* The nodes of a search for a job of several nodes whose first window
+ * starts before limit (its answer, or its bound), in pl->near: no other
+ * could have held it before. (Nodes the search did not start had no
+ * window before it either.) */
+static void note_near(struct planner *pl, const cs_job *j, uint32_t np, cs_time limit)
+{
+	for (uint32_t q = 0; j->nodes > 1 && q < np; q++)
+		if (pl->pn[q].first < limit)
+			pl->near[pl->nnear++] = pl->pn[q].node;
+}
+
 /* The earliest time before bound at which jid fits on n nodes of a type
  * (type < 0: any), or CS_TIME_MAX; the windows
  * holding that time in pl->h2[0 .. *ncand). A merge of every node's
@@ -291,6 +312,10 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	}
 	cs_nprof_amt need = job_need(j);
 	size_t n1 = 0, n2 = 0, ns = 0;
+	/* windows from bound on are never reached; but with advance
+	 * reservations every node's first window is wanted, for whether only
+	 * a reservation keeps the job off now */
+	cs_time first_bound = c->nm->nresv ? CS_TIME_MAX : bound;
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
 	*ncand = 0;
@@ -340,7 +365,9 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 		}
 		cs_time a, z;
-		if (pnode_next(pl, np, &a, &z)) {
+		q->first = CS_TIME_MAX;
+		if (pnode_next(pl, np, first_bound, &a, &z)) {
+			q->first = a;
 			hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
 			now_ok += a == c->now;
 		}
@@ -368,8 +395,11 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			q->eager = 0;
 			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 			cs_time a, z;
-			if (pnode_next(pl, np, &a, &z))
+			q->first = CS_TIME_MAX;
+			if (pnode_next(pl, np, bound, &a, &z)) {
+				q->first = a;
 				hpush(pl->h1, &n1, (struct hent){ a, a, z, np });
+			}
 			np++;
 		}
 		cs_time t = n1 ? pl->h1[0].key : CS_TIME_MAX;
@@ -381,14 +411,18 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			visit = 0;
 		while (n1 && pl->h1[0].key == t) {
 			struct hent e = hpop(pl->h1, &n1);
-			hpush(pl->h2, &n2, (struct hent){ e.z, e.a, e.z, e.idx });
-			cs_time a, z;
-			if (pnode_next(pl, e.idx, &a, &z))
+			cs_time z = pnode_end(pl, &e);
+			hpush(pl->h2, &n2, (struct hent){ z, e.a, z, e.idx });
+			cs_time a;
+			if (pnode_next(pl, e.idx, bound, &a, &z))
 				hpush(pl->h1, &n1, (struct hent){ a, a, z, e.idx });
 		}
 		while (n2 && pl->h2[0].key < t)
 			hpop(pl->h2, &n2);
-		if (n2 >= j->nodes && (!j->topo || j->nodes == 1 || topo_holds(c, j, n2))) {
+		if (n2 < j->nodes || (j->topo && j->nodes > 1 && !topo_holds(c, j, n2))) {
+			if (n2 > pl->search_open)
+				pl->search_open = (uint32_t)n2;
+		} else {
 			if (c->pc && t != room) {
 				if (t < room)
 					continue;
@@ -402,9 +436,11 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 					continue;
 			}
 			*ncand = n2;
+			note_near(pl, j, np, t);
 			return t;
 		}
 	}
+	note_near(pl, j, np, bound);
 	return CS_TIME_MAX;
 }
 
@@ -437,6 +473,8 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 	cs_time best = CS_TIME_MAX;
 	size_t nc = 0;
 	int but_resv = 0;
+	pl->search_open = 0;
+	pl->nnear = 0;
 	for (uint32_t g = g0; g < g1; g++) {
 		int32_t type = any_part ? -1 : c->ptypes[g];
 		if (type >= (int32_t)pl->ntypes)

@@ -103,3 +103,117 @@ Test(nodeprof, overdue_and_remove)
 	cr_assert_eq(a[0], 101);
 	cs_nprof_free(&p);
 }
+
+/* The two-step walk on the hand profile (free 1 over [10, 50), 4 over
+ * [50, 60), 0 over [60, 80), 4 from 80): for 2 GPUs, 5 s the windows
+ * [50, 55] and [80, inf); a find stops at its bound; a find without its
+ * end skips the rest of the window (1 GPU, 5 s: [10, 55], then [80, inf)). */
+Test(nodeprof, find_then_end)
+{
+	cs_nprof p;
+	hand_profile(&p, 1);
+	cs_nprof_amt f = { 1, 0, 0 };
+	cs_nprof_iter it;
+	cs_time a;
+	cs_nprof_iter_start(&it, &p, 0, f, 10, (cs_nprof_amt){ 2, 0, 0 }, 5);
+	cr_assert_eq(cs_nprof_iter_find(&it, CS_TIME_MAX, &a), 1);
+	cr_assert_eq(a, 50);
+	cr_assert_eq(cs_nprof_iter_end(&it), 55);
+	cr_assert_eq(cs_nprof_iter_find(&it, CS_TIME_MAX, &a), 1);
+	cr_assert_eq(a, 80);
+	cr_assert_eq(cs_nprof_iter_end(&it), CS_TIME_MAX);
+	cr_assert_eq(cs_nprof_iter_find(&it, CS_TIME_MAX, &a), 0);
+	/* a window starting at the bound is not before it */
+	cs_nprof_iter_start(&it, &p, 0, f, 10, (cs_nprof_amt){ 2, 0, 0 }, 5);
+	cr_assert_eq(cs_nprof_iter_find(&it, 50, &a), 0);
+	cr_assert_eq(cs_nprof_iter_find(&it, CS_TIME_MAX, &a), 0); /* spent */
+	cs_nprof_iter_start(&it, &p, 0, f, 10, (cs_nprof_amt){ 2, 0, 0 }, 5);
+	cr_assert_eq(cs_nprof_iter_find(&it, 51, &a), 1);
+	cr_assert_eq(a, 50);
+	cr_assert_eq(cs_nprof_iter_find(&it, 80, &a), 0); /* the next one is at 80 */
+	cs_nprof_iter_start(&it, &p, 0, f, 10, (cs_nprof_amt){ 1, 0, 0 }, 5);
+	cr_assert_eq(cs_nprof_iter_find(&it, 11, &a), 1);
+	cr_assert_eq(a, 10);
+	cr_assert_eq(cs_nprof_iter_find(&it, CS_TIME_MAX, &a), 1);
+	cr_assert_eq(a, 80);
+	cs_nprof_free(&p);
+}
+
+/* GPUs free at x >= now, second by second, as the profile defines them. */
+static int64_t free_at(const cs_nprof_ev *e, size_t n, int64_t free_now, cs_time now, cs_time x)
+{
+	int64_t f = free_now;
+	for (size_t i = 0; i < n; i++) {
+		cs_time t = e[i].t <= now ? (e[i].running ? now + 1 : now) : e[i].t;
+		if (t <= x)
+			f += e[i].g;
+	}
+	return f;
+}
+
+/* Random profiles: the windows the iterator gives (whole, and by find
+ * with a bound) are those a second-by-second check finds. */
+Test(nodeprof, windows_match_a_brute_force)
+{
+	uint64_t seed = 12345;
+	for (int round = 0; round < 300; round++) {
+		cs_nprof p;
+		cr_assert_eq(cs_nprof_init(&p, 1), 0);
+		cs_nprof_ev e[12];
+		size_t n = 0;
+		cs_time now = 20;
+		int64_t free_now = 2;
+		for (int k = 0; k < 6; k++) { /* takes and give-backs that keep free >= 0 */
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = (cs_time)(seed >> 33) % 80, len = 1 + (cs_time)(seed >> 45) % 20;
+			int32_t g = 1 + (int32_t)((seed >> 20) % 3);
+			int running = (seed >> 10) % 4 == 0;
+			if (running) { /* a running job's give-back (its GPUs are not free now) */
+				e[n++] = (cs_nprof_ev){ s, g, 0, 0, 1 };
+			} else if (s > now) { /* a plan: takes then gives back */
+				e[n++] = (cs_nprof_ev){ s, -g, 0, 0, 0 };
+				e[n++] = (cs_nprof_ev){ s + len, g, 0, 0, 0 };
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			cr_assert_eq(cs_nprof_add(&p, 0, &e[i]), 0);
+		int64_t need = 1 + (int64_t)(seed >> 50) % 4;
+		cs_time d = 1 + (cs_time)(seed >> 40) % 15;
+		/* every start s in [now, H] (H: after every event, and a window
+		 * still open at H lasts for ever) */
+		cs_time H = 130;
+		cs_time wa[64], wz[64];
+		size_t nw = 0;
+		for (cs_time s = now; s <= H; s++) {
+			int ok = 1;
+			for (cs_time x = s; x < s + d && ok; x++)
+				ok = free_at(e, n, free_now, now, x) >= need;
+			if (ok && (nw == 0 || wz[nw - 1] != s - 1))
+				wa[nw++] = s;
+			if (ok)
+				wz[nw - 1] = s == H ? CS_TIME_MAX : s;
+		}
+		cs_time a[64], z[64];
+		cs_nprof_amt f = { free_now, 0, 0 }, nd = { need, 0, 0 };
+		size_t k = cs_nprof_windows(&p, 0, f, now, nd, d, a, z, 64);
+		cr_assert_eq(k, nw, "round %d: %zu windows, want %zu", round, k, nw);
+		for (size_t i = 0; i < k; i++) {
+			cr_assert_eq(a[i], wa[i], "round %d window %zu", round, i);
+			cr_assert_eq(z[i], wz[i], "round %d window %zu", round, i);
+		}
+		/* find with a bound: the first window starting before it */
+		for (cs_time bound = now; bound <= H; bound += 7) {
+			cs_nprof_iter it;
+			cs_time x;
+			cs_nprof_iter_start(&it, &p, 0, f, now, nd, d);
+			int got = cs_nprof_iter_find(&it, bound, &x);
+			int want = nw > 0 && wa[0] < bound;
+			cr_assert_eq(got, want, "round %d bound %lld", round, (long long)bound);
+			if (got) {
+				cr_assert_eq(x, wa[0]);
+				cr_assert_eq(cs_nprof_iter_end(&it), wz[0]);
+			}
+		}
+		cs_nprof_free(&p);
+	}
+}
