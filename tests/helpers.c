@@ -338,30 +338,50 @@ const char th_two_partitions_yaml[] =
 	"  - {name: gpu, node_types: [a]}\n"
 	"  - {name: cpu, node_types: [b]}\n";
 
-void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen)
+void th_files_in(char *dir, const char *cluster_yaml, const char *jobs, char *y, char *w)
 {
 	cr_assert_not_null(mkdtemp(dir));
-	char y[600], w[600];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
+	snprintf(y, TH_PATH, "%s/c.yaml", dir);
+	snprintf(w, TH_PATH, "%s/w.csv", dir);
+	const char *const text[] = { cluster_yaml, jobs }, *const path[] = { y, w };
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(path[i], "w");
+		cr_assert_not_null(f, "%s", path[i]);
+		fputs(text[i], f);
+		fclose(f);
+	}
+}
+
+void th_run_cli_on(char *dir, const char *cluster_yaml, const char *jobs, const char *const *extra, char *od,
+		   size_t odlen, char **out)
+{
+	char y[TH_PATH], w[TH_PATH];
+	th_files_in(dir, cluster_yaml, jobs, y, w);
 	snprintf(od, odlen, "%s/out", dir);
-	FILE *f = fopen(y, "w");
-	cr_assert_not_null(f);
-	fputs(th_two_partitions_yaml, f);
-	fclose(f);
-	f = fopen(w, "w");
-	cr_assert_not_null(f);
-	fputs(jobs, f);
-	fclose(f);
 	const char *args[40] = { "run", "--workload", w, "--cluster", y, "--out", od, "--no-progress" };
 	size_t k = 8;
-	for (size_t i = 0; extra[i] && k < 39; i++)
+	for (size_t i = 0; extra && extra[i] && k < 39; i++)
 		args[k++] = extra[i];
 	args[k] = NULL;
-	char *out, *err;
-	cr_assert_eq(th_exec(args, &out, &err), 0, "%s", err);
-	free(out);
+	char *o, *err;
+	cr_assert_eq(th_exec(args, &o, &err), 0, "%s", err);
 	free(err);
+	if (out)
+		*out = o;
+	else
+		free(o);
+}
+
+void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen)
+{
+	th_run_cli_on(dir, th_two_partitions_yaml, jobs, extra, od, odlen, NULL);
+}
+
+void th_rm_rf(const char *dir)
+{
+	char cmd[TH_PATH + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
 }
 
 void th_params(cs_run_opts *o, const char *const *params, char kv[][64])

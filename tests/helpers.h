@@ -99,10 +99,21 @@ struct json_t *th_summary_json(const cs_run_result *r);
 /* The number at the dotted path ("staging.tiers.fast.moved_gb") in j; asserts there is one. */
 double th_num_at(struct json_t *j, const char *path);
 
-/* capsim run of the native workload text `jobs` on th_two_partitions_yaml
- * with the extra options (NULL-terminated): files in dir (a mkdtemp
- * template, filled in), the outputs in od (dir/out). Asserts exit 0. */
+/* The cluster config and the native workload text written into dir (a
+ * mkdtemp template, filled in) as c.yaml and w.csv, their paths into y
+ * and w (TH_PATH bytes each). */
+enum { TH_PATH = 600 };
+void th_files_in(char *dir, const char *cluster_yaml, const char *jobs, char *y, char *w);
+/* capsim run --no-progress of the native workload text `jobs` on
+ * cluster_yaml with the extra options (NULL-terminated): files in dir
+ * (th_files_in), the outputs in od (dir/out), stdout in *out (malloc'ed)
+ * unless out is NULL. Asserts exit 0. */
+void th_run_cli_on(char *dir, const char *cluster_yaml, const char *jobs, const char *const *extra, char *od,
+		   size_t odlen, char **out);
+/* th_run_cli_on th_two_partitions_yaml. */
 void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen);
+/* rm -rf dir (asserts it went). */
+void th_rm_rf(const char *dir);
 
 /* Generated days of the default workload at 1.5x the projects (a
  * backlog of hundreds), seed 3, as a native CSV (th_unlink it); with

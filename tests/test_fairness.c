@@ -201,13 +201,6 @@ static void run_pooled(char *dir, const char *policy, const char *opt)
 	free(err);
 }
 
-static void remove_dir(const char *dir)
-{
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
 Test(fairness, pooled_run_gives_the_worked_figures)
 {
 	char dir[] = "/tmp/capsim-fair-XXXXXX";
@@ -241,7 +234,7 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	cr_assert(strstr(g2, ",100.0,2.0000,2.0000,0.055556,0.055556,0.5000,0.027778,1,1,0.027778,\n"), "%s", pj);
 	free(fc);
 	free(pj);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* The same schedule under multifactor with shares 3 (group 1) : 1 (group
@@ -263,7 +256,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 	char *pj = slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333,\n"), "%s", pj);
 	free(pj);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* The example on the node model: one node of 2 GPUs (partition gpu) and a
@@ -299,23 +292,8 @@ static const char node_jobs[] =
 
 Test(fairness, node_model_counts_gpus)
 {
-	char dir[] = "/tmp/capsim-fair-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char y[600], w[600], od[600];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/run", dir);
-	FILE *f = fopen(y, "w");
-	fputs(node_cluster, f);
-	fclose(f);
-	f = fopen(w, "w");
-	fputs(node_jobs, f);
-	fclose(f);
-	char *out, *err;
-	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--cluster", y, "--policy", "fcfs", "--out", od), &out, &err), 0,
-		     "%s", err);
-	free(out);
-	free(err);
+	char dir[] = "/tmp/capsim-fair-XXXXXX", od[600];
+	th_run_cli_on(dir, node_cluster, node_jobs, ARGS("--policy", "fcfs"), od, sizeof od, NULL);
 	json_t *fj = fairness_of(od);
 	cr_assert_eq(json_integer_value(json_object_get(fj, "projects")), 2);
 	cr_assert(NEAR(jreal(fj, "jain_service"), 0.8) && NEAR(jreal(fj, "distance"), 0.25) &&
@@ -331,7 +309,7 @@ Test(fairness, node_model_counts_gpus)
 		  pj);
 	free(fc);
 	free(pj);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 Test(fairness, same_run_gives_the_same_files)
@@ -344,8 +322,8 @@ Test(fairness, same_run_gives_the_same_files)
 	snprintf(b, sizeof b, "%s/run", d2);
 	th_expect_same_file(a, b, "fairness.csv");
 	th_expect_same_file(a, b, "projects.csv");
-	remove_dir(d1);
-	remove_dir(d2);
+	th_rm_rf(d1);
+	th_rm_rf(d2);
 }
 
 /* With TRESBillingWeights the windows count billing units. Two one-node
@@ -408,5 +386,5 @@ Test(fairness, billing_weights_count_billed_amounts)
 	cr_assert(strstr(pj, ",0.155556,0.155556,0.5357,0.072222,1,1,0.083333,0.000000\n"), "%s", pj);
 	free(pj);
 	free(fc);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }

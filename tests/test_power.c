@@ -42,13 +42,6 @@ static double jnum(const json_t *o, const char *key)
 	return json_number_value(v);
 }
 
-static void remove_dir(const char *dir)
-{
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
 Test(power, share_and_cap_counting_follow_the_rule)
 {
 	/* type 0: 8 GPUs, idle 2,000 W, peak 10,200 W: 1,025 W a GPU; type 1:
@@ -139,7 +132,7 @@ Test(power, a_two_node_case_by_hand)
 	free(pw);
 	free(jc);
 	free(pj);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* The 3-job case of test_outputs.c (a nodes: 4 GPUs, 100 -> 500 W; b
@@ -168,7 +161,7 @@ Test(power, energy_integrates_two_ways_on_the_three_job_case)
 	cr_expect(NEAR(jnum(en, "peak_it_power_kw"), 1.8) && jnum(en, "peak_t") == 20);
 	json_decref(s);
 	free(pw);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* ---- the cap --------------------------------------------------------------- */
@@ -287,21 +280,8 @@ Test(power, multifactor_stays_under_the_cap)
 /* F alone draws 1,200 W > the 1,000 W the cap leaves: jobs.csv says so. */
 Test(power, a_job_over_the_cap_alone_is_rejected_at_submission)
 {
-	char dir[] = "/tmp/capsim-power-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char y[700], w[700], od[700];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/out", dir);
-	FILE *f = fopen(y, "w");
-	fputs(capped, f);
-	fclose(f);
-	f = fopen(w, "w");
-	fputs(capped_jobs, f);
-	fclose(f);
-	char *out, *err;
-	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--cluster", y, "--policy", "easy", "--out", od), &out, &err),
-		     0, "%s", err);
+	char dir[] = "/tmp/capsim-power-XXXXXX", od[700], *out;
+	th_run_cli_on(dir, capped, capped_jobs, ARGS("--policy", "easy"), od, sizeof od, &out);
 	cr_expect(strstr(out, "  power cap   1 of them could each draw more than the site's power cap alone"), "%s", out);
 	char *jc = slurp_in(od, "jobs.csv");
 	cr_expect(strstr(jc, "\n6,0,-1,-1,-1,100,100,100,2024-01-01T00:00:00Z,,,REJECTED,12,3,3,4,1,0,,P,u,normal,p,"
@@ -315,8 +295,7 @@ Test(power, a_job_over_the_cap_alone_is_rejected_at_submission)
 	free(pw);
 	free(jc);
 	free(out);
-	free(err);
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* ---- the default data centre over ten generated days ---------------------- */
@@ -412,7 +391,7 @@ Test(power, every_policy_holds_the_cap_and_a_loose_cap_changes_nothing)
 		cr_expect(NEAR(jnum(en, "jobs_energy_kwh") + jnum(en, "idle_energy_kwh"), jnum(en, "it_energy_kwh")));
 		json_decref(s);
 	}
-	remove_dir(dir);
+	th_rm_rf(dir);
 }
 
 /* A live run's engine is not given the cap: refused, not ignored. */

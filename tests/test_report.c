@@ -264,6 +264,5 @@ Test(report, the_run_and_capsim_report_write_the_same_page)
 				   dir, runs[i], th_bin(), dir, runs[i]), 0, "%s: %s", runs[i], out);
 		free(out);
 	}
-	snprintf(od, sizeof od, "rm -rf '%s'", dir);
-	cr_assert_eq(system(od), 0);
+	th_rm_rf(dir);
 }

@@ -309,17 +309,8 @@ Test(stage, a_negative_size_names_its_line_and_column)
  * with the extra arguments must fail with want on stderr. */
 static void expect_run_error(const char *csv, const char *const *extra, const char *want)
 {
-	char dir[] = "/tmp/capsim-stage-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char y[128], w[128];
-	snprintf(y, sizeof y, "%s/c.yaml", dir);
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	FILE *f = fopen(y, "w");
-	fputs(plain, f);
-	fclose(f);
-	f = fopen(w, "w");
-	fputs(csv, f);
-	fclose(f);
+	char dir[] = "/tmp/capsim-stage-XXXXXX", y[TH_PATH], w[TH_PATH];
+	th_files_in(dir, plain, csv, y, w);
 	const char *args[20] = { "run", "--workload", w, "--cluster", y, "--no-progress" };
 	size_t k = 6;
 	for (size_t i = 0; extra && extra[i]; i++)
@@ -328,7 +319,7 @@ static void expect_run_error(const char *csv, const char *const *extra, const ch
 	char full[512];
 	snprintf(full, sizeof full, want, w);
 	th_expect_usage_error(args, full);
-	th_sh(NULL, "rm -rf %s", dir);
+	th_rm_rf(dir);
 }
 
 #define J1 "1,p,u,0,1,4,0,0,5000,1000,x,gpu,completed,"
