@@ -377,6 +377,15 @@ void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra
 	th_run_cli_on(dir, th_two_partitions_yaml, jobs, extra, od, odlen, NULL);
 }
 
+char *th_slurp_in(const char *dir, const char *name)
+{
+	char p[TH_PATH + 64];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	char *s = th_slurp(p, NULL);
+	cr_assert_not_null(s, "%s missing", p);
+	return s;
+}
+
 void th_rm_rf(const char *dir)
 {
 	char cmd[TH_PATH + 16];

@@ -74,6 +74,8 @@ size_t th_expect_same_file(const char *d1, const char *d2, const char *file);
 
 /* Slurp a file (malloc'ed) or NULL. */
 char *th_slurp(const char *path, size_t *len);
+/* The file dir/name whole (malloc'ed); asserts it is there. */
+char *th_slurp_in(const char *dir, const char *name);
 
 /* Split one CSV line in place into at most max fields (RFC 4180: a quoted
  * field loses its quotes); returns the count. */

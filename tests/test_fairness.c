@@ -142,15 +142,6 @@ Test(fairness, a_run_a_requeue_threw_away_was_delivered)
 
 /* ---- through capsim run ----------------------------------------------------- */
 
-static char *slurp_in(const char *dir, const char *name)
-{
-	char p[700];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	char *s = th_slurp(p, NULL);
-	cr_assert_not_null(s, "%s missing", p);
-	return s;
-}
-
 static json_t *fairness_of(const char *dir)
 {
 	char p[700];
@@ -218,7 +209,7 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	json_decref(f);
 	/* no epoch on this SWF: no calendar time; capacity 2 x 200, demand 550,
 	 * delivered 400, 100 short */
-	char *fc = slurp_in(od, "fairness.csv");
+	char *fc = th_slurp_in(od, "fairness.csv");
 	cr_assert_str_eq(fc, "t,time,length_s,capacity_seconds,demand_seconds,delivered_seconds,shortfall_seconds,"
 			     "distance,jain,projects,under_served_projects\n"
 			     "0,,200,400,550,400,100.0,0.250000,0.800000,2,1\n");
@@ -226,7 +217,7 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	 * 1.25, p95 1 + 0.95 x 0.5 = 1.475), demand 350 s = 0.097222 h, fair
 	 * 200 s = 0.055556 h, service 1.5; g2: waited 100, slowdown 2, demand
 	 * and fair 200 s, service 0.5, 100 s = 0.027778 h short */
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	const char *g1 = strstr(pj, "\ng1,2,"), *g2 = strstr(pj, "\ng2,1,");
 	cr_assert(g1 && g2 && g1 < g2, "%s", pj);
 	/* billed_hours without weights: size x seconds, the core-seconds 300 and 100 */
@@ -253,7 +244,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 			  NEAR(jreal(f, "under_served"), 0),
 		  "jain %g distance %g", jreal(f, "jain_service"), jreal(f, "distance"));
 	json_decref(f);
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\ng1,2,0,300,") && strstr(pj, ",0.083333,1.0000,0.000000,1,0,0.083333,\n"), "%s", pj);
 	free(pj);
 	th_rm_rf(dir);
@@ -299,9 +290,9 @@ Test(fairness, node_model_counts_gpus)
 	cr_assert(NEAR(jreal(fj, "jain_service"), 0.8) && NEAR(jreal(fj, "distance"), 0.25) &&
 		  NEAR(jreal(fj, "under_served"), 0.5));
 	json_decref(fj);
-	char *fc = slurp_in(od, "fairness.csv");
+	char *fc = th_slurp_in(od, "fairness.csv");
 	cr_assert(strstr(fc, "\n0,2024-01-01T00:00:00Z,200,400,550,400,100.0,0.250000,0.800000,2,1\n"), "%s", fc);
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, "\nA,2,300,") && strstr(pj, "\nB,1,100,") && strstr(pj, "\nC,1,0,400,"), "%s", pj);
 	/* C billed its size (cores) x seconds: 400 core-seconds; its energy, its 4
 	 * of the node's 4 cores at peak 250 W for 100 s: 25 kJ = 0.006944 kWh */
@@ -370,7 +361,7 @@ Test(fairness, billing_weights_count_billed_amounts)
 	cr_assert_eq(th_start(&r, 3), 100);
 	cr_assert_eq(th_start(&r, 4), 150);
 	cs_run_result_free(&r);
-	char *fc = slurp_in(od, "fairness.csv");
+	char *fc = th_slurp_in(od, "fairness.csv");
 	cr_assert(strstr(fc, "\n0,,200,4400.000000,2840.000000,2400.000000,260.000000,0.108333,0.884642,2,1\n"), "%s",
 		  fc);
 	json_t *f = fairness_of(od);
@@ -381,7 +372,7 @@ Test(fairness, billing_weights_count_billed_amounts)
 	json_decref(f);
 	/* projects.csv: A's fair share 1,840 s = 0.511111 h, B 560 s = 0.155556 h,
 	 * B's shortfall 260 s = 0.072222 h; billed 2,100 and 300 s */
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	cr_assert(strstr(pj, ",0.633333,0.511111,1.1413,0.000000,1,0,0.583333,0.000000\n"), "%s", pj); /* 0 W nodes */
 	cr_assert(strstr(pj, ",0.155556,0.155556,0.5357,0.072222,1,1,0.083333,0.000000\n"), "%s", pj);
 	free(pj);

@@ -27,20 +27,11 @@ static char *run_two_types(char *dir)
 	return strdup(od);
 }
 
-static char *slurp_in(const char *dir, const char *name)
-{
-	char p[700];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	char *s = th_slurp(p, NULL);
-	cr_assert_not_null(s, "%s", p);
-	return s;
-}
-
 Test(outputs, jobs_csv_gives_state_node_list_gpus_cores_and_calendar_times)
 {
 	char dir[] = "/tmp/capsim-outputs-XXXXXX";
 	char *od = run_two_types(dir);
-	char *csv = slurp_in(od, "jobs.csv");
+	char *csv = th_slurp_in(od, "jobs.csv");
 	cr_assert_str_eq(csv,
 		"id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 		"gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
@@ -68,7 +59,7 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 {
 	char dir[] = "/tmp/capsim-outputs-XXXXXX";
 	char *od = run_two_types(dir);
-	char *ts = slurp_in(od, "timeseries.csv");
+	char *ts = th_slurp_in(od, "timeseries.csv");
 	/* one interval, [0, 60) (the last event): GPU-seconds 8 x 50 + 2 x 30 =
 	 * 460; core-seconds 16 x 50 + 4 x 30 + 32 x 40 = 2,200, of them the CPU
 	 * nodes' 1,280; nothing allocated or queued at its end */
@@ -79,7 +70,7 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 		  "%s", ts);
 	cr_assert(strstr(ts, "\n0,2024-01-01T00:00:00Z,60,node_type,b,0,32,0,1280,0.000,21.333,0,0,,,,,0,,"), "%s",
 		  ts);
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	/* p1: 460 GPU-s and 920 core-s; p2: 1,280 core-s, no GPUs */
 	cr_assert(strstr(pj, "project,jobs,gpu_seconds,core_seconds,gpu_hours,core_hours,share,weight,entitled_hours,"
 			     "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
@@ -91,7 +82,7 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 	cr_assert(strstr(pj, "\np2,1,0,1280,") && strstr(pj, ",0.000000,0.000000,,0.000000,0,0,0.355556,0.005556\n"),
 		  "%s", pj);
 	cr_assert(strstr(pj, ",0.127778,0.015972\n"), "%s", pj);
-	char *oc = slurp_in(od, "occupancy.csv");
+	char *oc = th_slurp_in(od, "occupancy.csv");
 	cr_assert(strstr(oc, "\na-0,a,") && strstr(oc, "\nb-1,b,"), "%s", oc);
 	free(oc);
 	free(pj);

@@ -16,15 +16,6 @@
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NEAR(a, b) (fabs((double)(a) - (double)(b)) <= 1e-9 * (1 + fabs((double)(b))))
 
-static char *slurp_in(const char *dir, const char *name)
-{
-	char p[700];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	char *s = th_slurp(p, NULL);
-	cr_assert_not_null(s, "%s", p);
-	return s;
-}
-
 static json_t *summary_of(const char *dir)
 {
 	char p[700];
@@ -122,12 +113,12 @@ Test(power, a_two_node_case_by_hand)
 	cr_expect(json_is_null(json_object_get(en, "power_cap_kw")));
 	json_decref(s);
 	/* one interval (the default 3,600 s) ending at the last event */
-	char *pw = slurp_in(od, "power.csv");
+	char *pw = th_slurp_in(od, "power.csv");
 	cr_expect_str_eq(pw, "t,time,length_s,it_power_w,it_peak_w,facility_power_w,facility_peak_w,cap_w\n"
 			     "0,2024-01-01T00:00:00Z,3600,1400.0,1600.0,2100.0,2400.0,\n");
-	char *jc = slurp_in(od, "jobs.csv");
+	char *jc = th_slurp_in(od, "jobs.csv");
 	cr_expect(strstr(jc, ",1.000000\n") && strstr(jc, ",0.250000\n"), "%s", jc);
-	char *pj = slurp_in(od, "projects.csv");
+	char *pj = th_slurp_in(od, "projects.csv");
 	cr_expect(strstr(pj, "\nP,1,") && strstr(pj, ",1.000000\n") && strstr(pj, ",0.250000\n"), "%s", pj);
 	free(pw);
 	free(jc);
@@ -150,7 +141,7 @@ Test(power, energy_integrates_two_ways_on_the_three_job_case)
 			      "2,p1,u2,10,1,2,4,0,30,60,normal,gpu,completed\n"
 			      "3,p2,u3,20,2,0,16,0,100,40,normal,cpu,failed\n",
 			      ARGS("--policy", "fcfs", "--sample", "100"), od, sizeof od);
-	char *pw = slurp_in(od, "power.csv");
+	char *pw = th_slurp_in(od, "power.csv");
 	cr_expect(strstr(pw, "\n0,2024-01-01T00:00:00Z,60,1433.3,1800.0,1433.3,1800.0,\n"), "%s", pw);
 	json_t *s = summary_of(od), *en = json_object_get(s, "energy"), *rec = json_object_get(s, "recorder");
 	/* jobs 50 + 7.5 + 20 kJ; what was free drew 8.5 kJ; the recorder's
@@ -283,14 +274,14 @@ Test(power, a_job_over_the_cap_alone_is_rejected_at_submission)
 	char dir[] = "/tmp/capsim-power-XXXXXX", od[700], *out;
 	th_run_cli_on(dir, capped, capped_jobs, ARGS("--policy", "easy"), od, sizeof od, &out);
 	cr_expect(strstr(out, "  power cap   1 of them could each draw more than the site's power cap alone"), "%s", out);
-	char *jc = slurp_in(od, "jobs.csv");
+	char *jc = th_slurp_in(od, "jobs.csv");
 	cr_expect(strstr(jc, "\n6,0,-1,-1,-1,100,100,100,2024-01-01T00:00:00Z,,,REJECTED,12,3,3,4,1,0,,P,u,normal,p,"
 			     "PowerCap,-1,"), "%s", jc);
 	json_t *s = summary_of(od);
 	cr_expect_eq(json_integer_value(json_object_get(json_object_get(s, "last_pending_reason"), "PowerCap")), 3);
 	cr_expect(NEAR(jnum(json_object_get(s, "energy"), "power_cap_kw"), 1.4));
 	json_decref(s);
-	char *pw = slurp_in(od, "power.csv");
+	char *pw = th_slurp_in(od, "power.csv");
 	cr_expect(strstr(pw, ",1400.0\n"), "%s", pw);
 	free(pw);
 	free(jc);
@@ -334,7 +325,7 @@ static void run_days(const char *dir, const char *workload, const char *cluster,
 /* The most facility power in power.csv (W). */
 static double max_facility_peak(const char *od)
 {
-	char *pw = slurp_in(od, "power.csv");
+	char *pw = th_slurp_in(od, "power.csv");
 	double most = 0;
 	for (char *line = strchr(pw, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
 		char buf[256], *f[8];

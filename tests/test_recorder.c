@@ -57,15 +57,6 @@ static long long sum_col(const char *text, const char *name, const char *where, 
 	return s;
 }
 
-static char *slurp_in(const char *dir, const char *name)
-{
-	char p[512];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	char *s = th_slurp(p, NULL);
-	cr_assert_not_null(s, "%s missing", p);
-	return s;
-}
-
 /* A 3-day generated workload replayed on the default cluster into dir. */
 static void node_run(char *dir, const char *policy)
 {
@@ -91,7 +82,7 @@ Test(recorder, gpu_seconds_agree_in_timeseries_projects_and_jobs)
 	node_run(dir, "multifactor");
 	char od[600];
 	snprintf(od, sizeof od, "%s/run", dir);
-	char *ts = slurp_in(od, "timeseries.csv"), *pj = slurp_in(od, "projects.csv"), *jb = slurp_in(od, "jobs.csv");
+	char *ts = th_slurp_in(od, "timeseries.csv"), *pj = th_slurp_in(od, "projects.csv"), *jb = th_slurp_in(od, "jobs.csv");
 	long long t_all = sum_col(ts, "gpu_seconds", "scope", "machine");
 	long long t_types = sum_col(ts, "gpu_seconds", "scope", "node_type");
 	long long t_parts = sum_col(ts, "gpu_seconds", "scope", "partition");
@@ -192,7 +183,7 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 	cr_assert_not_null(mkdtemp(dir));
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_recorder_write(r.rec, dir, NULL, NULL, 10, 0, err, sizeof err), 0, "%s", err);
-	char *ts = slurp_in(dir, "timeseries.csv");
+	char *ts = th_slurp_in(dir, "timeseries.csv");
 	cr_assert_str_eq(ts,
 			 "t,time,length_s,scope,name,gpus,cores,gpu_seconds,core_seconds,gpus_busy,cores_busy,"
 			 "gpus_allocated,cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,"
@@ -201,7 +192,7 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 			 "50,,50,machine,all,0,4,0,100,0.000,2.000,0,2,1,1,0,4,0,2,\n"
 			 "100,,50,machine,all,0,4,0,200,0.000,4.000,0,4,1,0,0,0,0,0,\n"
 			 "150,,50,machine,all,0,4,0,200,0.000,4.000,0,4,1,0,0,0,0,0,\n");
-	char *pj = slurp_in(dir, "projects.csv");
+	char *pj = th_slurp_in(dir, "projects.csv");
 	cr_assert(strstr(pj, "\ng1,2,0,600,"), "%s", pj);
 	free(ts);
 	free(pj);
