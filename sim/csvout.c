@@ -4,6 +4,7 @@
 #include "capsim/types.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,6 +56,48 @@ void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 		v += k;
 		n -= k;
 	}
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+size_t cs_fmt_f6(char *buf, double x)
+{
+	/* x = m * 2^e exactly (m < 2^53), so x * 10^6 = m * 10^6 * 2^e is
+	 * exact in 128 bits; rounding it to an integer half to even is what
+	 * printf does with the digits after the sixth (in the default
+	 * rounding mode). NaN, the infinities and |x| >= 2^43 go printf's way. */
+	if (!isfinite(x) || fabs(x) >= 8796093022208.0)
+		return (size_t)snprintf(buf, CS_FMT_F6_LEN, "%.6f", x);
+	int e;
+	double fr = frexp(fabs(x), &e); /* |x| = fr * 2^e, fr in [0.5, 1) or 0 */
+	uint64_t m = (uint64_t)ldexp(fr, 53), q = 0;
+	int s = 53 - e; /* |x| = m / 2^s, s > 10 */
+	if (s < 75) {	/* else m * 10^6 < 2^73 is below half of 2^s: 0 */
+		u128 p = (u128)m * 1000000u, one = (u128)1 << s, rem = p & (one - 1), half = one >> 1;
+		q = (uint64_t)(p >> s);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+	}
+	char t[32], *end = t + sizeof t, *c = end;
+	uint64_t ip = q / 1000000u, fp = q % 1000000u;
+	for (int i = 0; i < 6; i++, fp /= 10)
+		*--c = (char)('0' + fp % 10);
+	*--c = '.';
+	do
+		*--c = (char)('0' + ip % 10);
+	while (ip /= 10);
+	if (signbit(x))
+		*--c = '-';
+	size_t n = (size_t)(end - c);
+	memcpy(buf, c, n);
+	buf[n] = 0;
+	return n;
+}
+
+void cs_csv_f6(FILE *f, double x)
+{
+	char b[CS_FMT_F6_LEN];
+	fwrite(b, 1, cs_fmt_f6(b, x), f);
 }
 
 /* Two decimal digits of v (0..99) at p. */

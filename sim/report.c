@@ -717,7 +717,9 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		abs_time(f, r->epoch, j->submit_s);
 		abs_time(f, r->epoch, j->start_s);
 		abs_time(f, r->epoch, j->end_s);
-		fprintf(f, ",%s,", job_state(j));
+		fputc(',', f);
+		fputs(job_state(j), f);
+		fputc(',', f);
 		if (t) {
 			/* (readers bound the counts: the products fit) */
 			const int64_t shape[] = { (int64_t)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
@@ -767,9 +769,11 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 					 j->preemptions, j->preempted_s, j->line };
 		cs_csv_ints(f, ',', tail, sizeof tail / sizeof *tail);
-		fprintf(f, ",%.6f,", billed_s(r, i) / 3600.0);
+		fputc(',', f);
+		cs_csv_f6(f, billed_s(r, i) / 3600.0);
+		fputc(',', f);
 		if (energy)
-			fprintf(f, "%.6f", energy[i] / 3.6e6);
+			cs_csv_f6(f, energy[i] / 3.6e6);
 		if (r->fail)
 			cs_failsim_csv_row(f, r->fail, i);
 		if (r->stage)

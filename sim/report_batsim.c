@@ -312,9 +312,14 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
 		const char *state = final_state_of(j);
-		fprintf(f, "%lld,w0,delay,%lld,%llu,%lld,%d,%s,", (long long)j->id, (long long)j->submit_s,
-			(unsigned long long)requested_units(r, j), (long long)j->estimate_s,
-			strcmp(state, "COMPLETED_SUCCESSFULLY") == 0, state);
+		cs_csv_int(f, j->id);
+		fputs(",w0,delay", f);
+		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
+					 strcmp(state, "COMPLETED_SUCCESSFULLY") == 0 };
+		cs_csv_ints(f, ',', head, sizeof head / sizeof *head);
+		fputc(',', f);
+		fputs(state, f);
+		fputc(',', f);
 		int rejected = j->start_s < 0;
 		if (rejected) {
 			fputs(",,,,,,,,\n", f); /* times, stretch, resources, energy; metadata */
@@ -325,10 +330,12 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		cs_csv_int(f, j->start_s);
 		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
 		fputc(',', f);
-		if (exec > 0)
-			fprintf(f, "%.6f,", (double)turn / (double)exec);
-		else
+		if (exec > 0) {
+			cs_csv_f6(f, (double)turn / (double)exec);
+			fputc(',', f);
+		} else {
 			fputs("-1,", f);
+		}
 		int first = 1;
 		if (node) {
 			long m = job_units(r, i, &ids, &idcap);

@@ -2,6 +2,8 @@
  * jobs.csv's and timeseries.csv's columns on the node model, with a
  * calendar, worked out by hand (docs/outputs.md). */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,5 +154,54 @@ Test(outputs, integers_are_written_as_printf_writes_them)
 	cs_csv_ints(f, ',', v, 0); /* no fields: nothing */
 	fclose(f);
 	cr_assert_str_eq(got, want);
+	free(got);
+}
+
+static void same_as_printf_f6(double x)
+{
+	char got[CS_FMT_F6_LEN], want[CS_FMT_F6_LEN];
+	size_t n = cs_fmt_f6(got, x);
+	snprintf(want, sizeof want, "%.6f", x);
+	cr_assert_str_eq(got, want, "%a", x);
+	cr_assert_eq(n, strlen(want), "%a", x);
+}
+
+/* cs_fmt_f6 writes what printf's %.6f does: the exact value rounded half
+ * to even (n / 128 and n / 2^k halves land on the seventh digit's 5),
+ * signs and negative zero, tiny and subnormal values, the largest taken
+ * by hand and the first left to printf, NaN and the infinities. */
+Test(outputs, six_decimals_are_written_as_printf_writes_them)
+{
+	static const double at[] = { 0.0, -0.0, 1.0, -1.0, 0.5, 1e-7, 4.9999999e-7, 5e-7, 5.0000001e-7, -5e-7,
+				      0.0078125, 0.0234375, 1.0 / 3, 2.0 / 3, 123456.7890125, 1e-300, 4.9e-324,
+				      -4.9e-324, 8796093022207.999, 8796093022208.0, -8796093022208.0, 1e300,
+				      0.1, 0.7, 1e6, 999999.9999995, 0.0000015, 0.0000025 };
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++)
+		same_as_printf_f6(at[i]);
+	same_as_printf_f6(NAN);
+	same_as_printf_f6(INFINITY);
+	same_as_printf_f6(-INFINITY);
+	for (int k = 0; k < 4096; k++) {
+		same_as_printf_f6(k / 128.0);
+		same_as_printf_f6(-k / 1024.0 - 3.0);
+		same_as_printf_f6(ldexp(1.0, -k % 80) * (k | 1));
+	}
+	unsigned long long x = 11;
+	for (int k = 0; k < 300000; k++) {
+		uint64_t bits = (uint64_t)th_xorshift(&x, 1u << 31) << 33 ^ (uint64_t)th_xorshift(&x, 1u << 31) << 2 ^
+				(uint64_t)k;
+		double d;
+		memcpy(&d, &bits, sizeof d);
+		same_as_printf_f6(d);
+		same_as_printf_f6((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000000)));
+	}
+	char *got = NULL;
+	size_t glen = 0;
+	FILE *f = open_memstream(&got, &glen);
+	cr_assert_not_null(f);
+	cs_csv_f6(f, 0.0234375);
+	cs_csv_f6(f, -12.0);
+	fclose(f);
+	cr_assert_str_eq(got, "0.023438-12.000000");
 	free(got);
 }
