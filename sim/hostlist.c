@@ -2,7 +2,6 @@
 #include "capsim/hostlist.h"
 #include "capsim/types.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,16 +91,34 @@ typedef struct out {
 	long need;
 } out;
 
-static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out *o, const char *fmt, ...)
+/* k bytes of s, as snprintf would append them (a list is written for
+ * every job of a year: no format to read). */
+static void put_n(out *o, const char *s, size_t k)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	size_t at = (size_t)o->need < o->len ? (size_t)o->need : o->len;
-	int k = vsnprintf(o->buf + at, o->len - at, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		o->need += k;
+	if (at < o->len) {
+		size_t c = k < o->len - at - 1 ? k : o->len - at - 1;
+		memcpy(o->buf + at, s, c);
+		o->buf[at + c] = 0;
+	}
+	o->need += (long)k;
+}
+
+static void put(out *o, const char *s)
+{
+	put_n(o, s, strlen(s));
+}
+
+/* v as "%0*u" writes it with width w. */
+static void put_u(out *o, uint32_t v, int w)
+{
+	char b[16], *e = b + sizeof b, *c = e;
+	do
+		*--c = (char)('0' + v % 10);
+	while (v /= 10);
+	while (e - c < w && c > b)
+		*--c = '0';
+	put_n(o, c, (size_t)(e - c));
 }
 
 long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
@@ -110,7 +127,11 @@ long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, u
 	if (len)
 		*buf = 0;
 	memcpy(scratch, nodes, n * sizeof *nodes);
-	qsort(scratch, n, sizeof *scratch, u32_cmp);
+	size_t up = 1;
+	while (up < n && scratch[up - 1] <= scratch[up])
+		up++;
+	if (up < n) /* (one node, or nodes in order, need no sort) */
+		qsort(scratch, n, sizeof *scratch, u32_cmp);
 	if (n && scratch[n - 1] >= h->nnodes)
 		return -1;
 	out o = { .buf = buf, .len = len, .need = 0 };
@@ -125,18 +146,25 @@ long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, u
 		size_t distinct = 1;
 		for (size_t k = i + 1; k < e; k++)
 			distinct += scratch[k] != scratch[k - 1];
-		put(&o, "%s%s-", i ? "," : "", h->type_names[t]);
+		if (i)
+			put(&o, ",");
+		put(&o, h->type_names[t]);
+		put(&o, "-");
 		if (distinct == 1) {
-			put(&o, "%0*u", w, scratch[i] - base);
+			put_u(&o, scratch[i] - base, w);
 		} else {
 			put(&o, "[");
 			for (size_t k = i; k < e;) {
 				size_t z = k;
 				while (z + 1 < e && scratch[z + 1] <= scratch[z] + 1)
 					z++;
-				put(&o, "%s%0*u", k > i ? "," : "", w, scratch[k] - base);
-				if (scratch[z] != scratch[k])
-					put(&o, "-%0*u", w, scratch[z] - base);
+				if (k > i)
+					put(&o, ",");
+				put_u(&o, scratch[k] - base, w);
+				if (scratch[z] != scratch[k]) {
+					put(&o, "-");
+					put_u(&o, scratch[z] - base, w);
+				}
 				k = z + 1;
 			}
 			put(&o, "]");

@@ -50,6 +50,11 @@ Test(hostlist, lists_ranges_per_type_as_slurm_does)
 	const uint32_t same[] = { 42, 42 };
 	cr_expect_str_eq(list(&h, same, 2), "h100-042");
 	cr_expect_str_eq(list(&h, one, 0), "");
+	/* in order already (the placements' usual case): no sort, same list */
+	const uint32_t sorted[] = { 0, 1, 1, 2, 5, 108, 109, 111, 120 };
+	cr_expect_str_eq(list(&h, sorted, 9), "h100-[000-002,005,108-109],cpu-[00,09]");
+	const uint32_t wide[] = { 100, 109, 110 };
+	cr_expect_str_eq(list(&h, wide, 3), "h100-[100,109],a100-4gpu-0");
 	const uint32_t bad[] = { 5, 123 };
 	char b[64];
 	uint32_t scratch[2];
@@ -66,5 +71,11 @@ Test(hostlist, a_short_buffer_gets_a_truncated_string_and_the_length_needed)
 	long need = cs_hostnames_list(&h, nodes, 3, scratch, b, sizeof b);
 	cr_expect_eq(need, (long)strlen("h100-[000-001,005]"));
 	cr_expect_str_eq(b, "h100-[0");
+	char one[1] = "x";
+	cr_expect_eq(cs_hostnames_list(&h, nodes, 3, scratch, one, 1), need);
+	cr_expect_str_eq(one, "");
+	char nine[9];
+	cr_expect_eq(cs_hostnames_list(&h, nodes + 2, 1, scratch, nine, sizeof nine), 8);
+	cr_expect_str_eq(nine, "h100-005");
 	cs_hostnames_free(&h);
 }
