@@ -60,29 +60,33 @@ void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 
 __extension__ typedef unsigned __int128 u128;
 
-size_t cs_fmt_f6(char *buf, double x)
+size_t cs_fmt_fixed(char *buf, double x, int prec)
 {
-	/* x = m * 2^e exactly (m < 2^53), so x * 10^6 = m * 10^6 * 2^e is
-	 * exact in 128 bits; rounding it to an integer half to even is what
-	 * printf does with the digits after the sixth (in the default
-	 * rounding mode). NaN, the infinities and |x| >= 2^43 go printf's way. */
-	if (!isfinite(x) || fabs(x) >= 8796093022208.0)
-		return (size_t)snprintf(buf, CS_FMT_F6_LEN, "%.6f", x);
+	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
+	 * is exact in 128 bits; rounding it to an integer half to even is
+	 * what printf does with the digits after the last (in the default
+	 * rounding mode). NaN, the infinities, |x| >= 2^32 and precisions
+	 * outside 0..9 go printf's way. */
+	static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+					  1000000000 };
+	if (prec < 0 || prec > 9 || !isfinite(x) || fabs(x) >= 4294967296.0)
+		return (size_t)snprintf(buf, CS_FMT_FIXED_LEN, "%.*f", prec, x);
 	int e;
 	double fr = frexp(fabs(x), &e); /* |x| = fr * 2^e, fr in [0.5, 1) or 0 */
 	uint64_t m = (uint64_t)ldexp(fr, 53), q = 0;
-	int s = 53 - e; /* |x| = m / 2^s, s > 10 */
-	if (s < 75) {	/* else m * 10^6 < 2^73 is below half of 2^s: 0 */
-		u128 p = (u128)m * 1000000u, one = (u128)1 << s, rem = p & (one - 1), half = one >> 1;
-		q = (uint64_t)(p >> s);
+	int s = 53 - e; /* s > 20 */
+	if (s < 84) {	/* else m * 10^prec < 2^83 is below half of 2^s: 0 */
+		u128 p = (u128)m * pow10[prec], one = (u128)1 << s, rem = p & (one - 1), half = one >> 1;
+		q = (uint64_t)(p >> s); /* < 2^32 * 10^9 */
 		if (rem > half || (rem == half && (q & 1)))
 			q++;
 	}
-	char t[32], *end = t + sizeof t, *c = end;
-	uint64_t ip = q / 1000000u, fp = q % 1000000u;
-	for (int i = 0; i < 6; i++, fp /= 10)
+	char t[40], *end = t + sizeof t, *c = end;
+	uint64_t ip = q / pow10[prec], fp = q % pow10[prec];
+	for (int i = 0; i < prec; i++, fp /= 10)
 		*--c = (char)('0' + fp % 10);
-	*--c = '.';
+	if (prec)
+		*--c = '.';
 	do
 		*--c = (char)('0' + ip % 10);
 	while (ip /= 10);
@@ -94,10 +98,10 @@ size_t cs_fmt_f6(char *buf, double x)
 	return n;
 }
 
-void cs_csv_f6(FILE *f, double x)
+void cs_csv_fixed(FILE *f, double x, int prec)
 {
-	char b[CS_FMT_F6_LEN];
-	fwrite(b, 1, cs_fmt_f6(b, x), f);
+	char b[CS_FMT_FIXED_LEN];
+	fwrite(b, 1, cs_fmt_fixed(b, x, prec), f);
 }
 
 /* Two decimal digits of v (0..99) at p. */

@@ -929,26 +929,47 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			gs = ga = qg = 0;
 		}
 		double len = w->len > 0 ? (double)w->len : 1;
-		fprintf(f, "%lld", (long long)w->t);
+		/* (without printf: a year has over a hundred thousand rows) */
+		cs_csv_int(f, w->t);
 		fputc(',', f);
 		cs_csv_utc(f, epoch, w->t);
-		fprintf(f, ",%lld,%s,%s,%llu,%llu,%lld,%lld,%.3f,%.3f,%lld,%lld,", (long long)w->len, scope_kind(s),
-			scope_name(r, s), (unsigned long long)gcap, (unsigned long long)ccap, (long long)gs,
-			(long long)cs, (double)gs / len, (double)cs / len, (long long)ga, (long long)ca);
-		if (s->kind == SC_TYPE)
+		fputc(',', f);
+		cs_csv_int(f, w->len);
+		fputc(',', f);
+		fputs(scope_kind(s), f);
+		fputc(',', f);
+		fputs(scope_name(r, s), f);
+		const int64_t seconds[] = { (int64_t)gcap, (int64_t)ccap, gs, cs };
+		cs_csv_ints(f, ',', seconds, sizeof seconds / sizeof *seconds);
+		fputc(',', f);
+		cs_csv_fixed(f, (double)gs / len, 3);
+		fputc(',', f);
+		cs_csv_fixed(f, (double)cs / len, 3);
+		const int64_t allocated[] = { ga, ca };
+		cs_csv_ints(f, ',', allocated, sizeof allocated / sizeof *allocated);
+		fputc(',', f);
+		if (s->kind == SC_TYPE) {
 			fputs(",,,", f);
-		else
-			fprintf(f, "%lld,%lld,%lld,%lld", (long long)w->running, (long long)w->queued, (long long)qg,
-				(long long)qc);
-		if (r->node_model)
-			fprintf(f, ",%lld,", (long long)w->frag);
-		else
-			fprintf(f, ",0,%lld", (long long)w->frag);
+		} else {
+			const int64_t queue[] = { w->running, w->queued, qg, qc };
+			cs_csv_int(f, queue[0]);
+			cs_csv_ints(f, ',', queue + 1, 3);
+		}
+		if (r->node_model) {
+			fputc(',', f);
+			cs_csv_int(f, w->frag);
+			fputc(',', f);
+		} else {
+			fputs(",0,", f);
+			cs_csv_int(f, w->frag);
+		}
 		fputc(',', f);
 		if (r->node_model && w->energy_j >= 0 && w->len > 0)
-			fprintf(f, "%.1f", w->energy_j / (double)w->len);
-		if (down)
-			fprintf(f, ",%.3f", (double)row_down(r, down, i) / len);
+			cs_csv_fixed(f, w->energy_j / (double)w->len, 1);
+		if (down) {
+			fputc(',', f);
+			cs_csv_fixed(f, (double)row_down(r, down, i) / len, 3);
+		}
 		fputc('\n', f);
 	}
 	free(down);

@@ -770,10 +770,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 					 j->preemptions, j->preempted_s, j->line };
 		cs_csv_ints(f, ',', tail, sizeof tail / sizeof *tail);
 		fputc(',', f);
-		cs_csv_f6(f, billed_s(r, i) / 3600.0);
+		cs_csv_fixed(f, billed_s(r, i) / 3600.0, 6);
 		fputc(',', f);
 		if (energy)
-			cs_csv_f6(f, energy[i] / 3.6e6);
+			cs_csv_fixed(f, energy[i] / 3.6e6, 6);
 		if (r->fail)
 			cs_failsim_csv_row(f, r->fail, i);
 		if (r->stage)

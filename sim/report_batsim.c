@@ -331,7 +331,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
 		fputc(',', f);
 		if (exec > 0) {
-			cs_csv_f6(f, (double)turn / (double)exec);
+			cs_csv_fixed(f, (double)turn / (double)exec, 6);
 			fputc(',', f);
 		} else {
 			fputs("-1,", f);

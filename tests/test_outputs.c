@@ -157,51 +157,61 @@ Test(outputs, integers_are_written_as_printf_writes_them)
 	free(got);
 }
 
-static void same_as_printf_f6(double x)
+static void same_as_printf_fixed(double x, int prec)
 {
-	char got[CS_FMT_F6_LEN], want[CS_FMT_F6_LEN];
-	size_t n = cs_fmt_f6(got, x);
-	snprintf(want, sizeof want, "%.6f", x);
-	cr_assert_str_eq(got, want, "%a", x);
-	cr_assert_eq(n, strlen(want), "%a", x);
+	char got[CS_FMT_FIXED_LEN], want[CS_FMT_FIXED_LEN];
+	size_t n = cs_fmt_fixed(got, x, prec);
+	snprintf(want, sizeof want, "%.*f", prec, x);
+	cr_assert_str_eq(got, want, "%a at %d", x, prec);
+	cr_assert_eq(n, strlen(want), "%a at %d", x, prec);
 }
 
-/* cs_fmt_f6 writes what printf's %.6f does: the exact value rounded half
- * to even (n / 128 and n / 2^k halves land on the seventh digit's 5),
- * signs and negative zero, tiny and subnormal values, the largest taken
- * by hand and the first left to printf, NaN and the infinities. */
-Test(outputs, six_decimals_are_written_as_printf_writes_them)
+static void same_as_printf(double x)
 {
-	static const double at[] = { 0.0, -0.0, 1.0, -1.0, 0.5, 1e-7, 4.9999999e-7, 5e-7, 5.0000001e-7, -5e-7,
-				      0.0078125, 0.0234375, 1.0 / 3, 2.0 / 3, 123456.7890125, 1e-300, 4.9e-324,
-				      -4.9e-324, 8796093022207.999, 8796093022208.0, -8796093022208.0, 1e300,
-				      0.1, 0.7, 1e6, 999999.9999995, 0.0000015, 0.0000025 };
+	for (int prec = 0; prec <= 10; prec++)
+		same_as_printf_fixed(x, prec);
+}
+
+/* cs_fmt_fixed writes what printf's %.*f does at every precision: the
+ * exact value rounded half to even (n / 128 and n / 2^k halves land on a
+ * last digit's 5), signs and negative zero, tiny and subnormal values, the
+ * largest taken by hand and the first left to printf, NaN and the
+ * infinities, and precisions it leaves to printf. */
+Test(outputs, fixed_decimals_are_written_as_printf_writes_them)
+{
+	static const double at[] = { 0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, -2.5, 0.05, 0.25, 1e-7, 4.9999999e-7, 5e-7,
+				      5.0000001e-7, -5e-7, 0.0078125, 0.0234375, 1.0 / 3, 2.0 / 3, 123456.7890125, 1e-300,
+				      4.9e-324, -4.9e-324, 4294967295.9999995, 4294967296.0, -4294967296.0, 1e300, 0.1,
+				      0.7, 1e6, 999999.9999995, 0.0000015, 0.0000025, 9.5, 99.95, 0.9999999999 };
 	for (size_t i = 0; i < sizeof at / sizeof *at; i++)
-		same_as_printf_f6(at[i]);
-	same_as_printf_f6(NAN);
-	same_as_printf_f6(INFINITY);
-	same_as_printf_f6(-INFINITY);
+		same_as_printf(at[i]);
+	same_as_printf(NAN);
+	same_as_printf(INFINITY);
+	same_as_printf(-INFINITY);
+	same_as_printf_fixed(1.0 / 3, -1);
+	same_as_printf_fixed(1.0 / 3, 17);
 	for (int k = 0; k < 4096; k++) {
-		same_as_printf_f6(k / 128.0);
-		same_as_printf_f6(-k / 1024.0 - 3.0);
-		same_as_printf_f6(ldexp(1.0, -k % 80) * (k | 1));
+		same_as_printf(k / 128.0);
+		same_as_printf(-k / 1024.0 - 3.0);
+		same_as_printf(ldexp(1.0, -k % 80) * (k | 1));
 	}
 	unsigned long long x = 11;
-	for (int k = 0; k < 300000; k++) {
+	for (int k = 0; k < 100000; k++) {
 		uint64_t bits = (uint64_t)th_xorshift(&x, 1u << 31) << 33 ^ (uint64_t)th_xorshift(&x, 1u << 31) << 2 ^
 				(uint64_t)k;
 		double d;
 		memcpy(&d, &bits, sizeof d);
-		same_as_printf_f6(d);
-		same_as_printf_f6((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000000)));
+		same_as_printf_fixed(d, k % 10);
+		same_as_printf_fixed((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000000)), k % 10);
 	}
 	char *got = NULL;
 	size_t glen = 0;
 	FILE *f = open_memstream(&got, &glen);
 	cr_assert_not_null(f);
-	cs_csv_f6(f, 0.0234375);
-	cs_csv_f6(f, -12.0);
+	cs_csv_fixed(f, 0.0234375, 6);
+	cs_csv_fixed(f, -12.0, 1);
+	cs_csv_fixed(f, 2.5, 0);
 	fclose(f);
-	cr_assert_str_eq(got, "0.023438-12.000000");
+	cr_assert_str_eq(got, "0.023438-12.02");
 	free(got);
 }

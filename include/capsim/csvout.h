@@ -15,13 +15,14 @@ void cs_csv_int(FILE *f, int64_t v);
 /* sep, then v[0], sep, v[1], ... sep, v[n-1]: n fields after a separator. */
 void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n);
 
-/* x as "%.6f" writes it, byte for byte (rounded half to even from x's
- * exact value), into buf (CS_FMT_F6_LEN bytes, NUL-terminated); its
- * length. Not locale-dependent: the C locale's decimal point. */
-#define CS_FMT_F6_LEN 328
-size_t cs_fmt_f6(char *buf, double x);
-/* x as "%.6f" writes it. */
-void cs_csv_f6(FILE *f, double x);
+/* x as "%.*f" writes it with precision prec, byte for byte (rounded half
+ * to even from x's exact value), into buf (CS_FMT_FIXED_LEN bytes,
+ * NUL-terminated); its length. Not locale-dependent: the C locale's
+ * decimal point, as capsim runs in. */
+#define CS_FMT_FIXED_LEN 352
+size_t cs_fmt_fixed(char *buf, double x, int prec);
+/* x as "%.*f" writes it with precision prec. */
+void cs_csv_fixed(FILE *f, double x, int prec);
 
 /* epoch + t as ISO 8601 UTC (2024-03-01T08:00:00Z); nothing when epoch is
  * 0 (the workload has no calendar) or t < 0 (never happened). */
