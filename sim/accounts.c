@@ -697,6 +697,24 @@ static int finish(builder *b, cs_account_tree *t)
 	return 0;
 }
 
+/* "PARENT/NAME", the key of a user under its account node, into key (room
+ * for strlen(name) + 16); its length. (Without snprintf: a key per job.) */
+static size_t user_key(char *key, int32_t parent, const char *name)
+{
+	char d[12], *e = d + sizeof d, *c = e;
+	uint32_t v = parent < 0 ? 0u - (uint32_t)parent : (uint32_t)parent;
+	do
+		*--c = (char)('0' + v % 10);
+	while (v /= 10);
+	if (parent < 0)
+		*--c = '-';
+	size_t n = (size_t)(e - c), l = strlen(name);
+	memcpy(key, c, n);
+	key[n] = '/';
+	memcpy(key + n + 1, name, l + 1);
+	return n + 1 + l;
+}
+
 int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, const cs_account_names *nm,
 		     cs_account_tree *out, cs_account_stats *st, char *err, size_t errlen)
 {
@@ -752,8 +770,8 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 			key = k2;
 			keycap = need;
 		}
-		int len = snprintf(key, keycap, "%ld/%s", (long)a->nodes[i].parent, a->nodes[i].name);
-		int32_t u = cs_names_intern(&users, key, (size_t)len);
+		size_t len = user_key(key, a->nodes[i].parent, a->nodes[i].name);
+		int32_t u = cs_names_intern(&users, key, len);
 		if (u < 0)
 			goto out;
 		if ((size_t)u >= ucap) {
@@ -798,9 +816,9 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 			key = k2;
 			keycap = need;
 		}
-		int len = snprintf(key, keycap, "%ld/%s", (long)an, un);
+		size_t len = user_key(key, (int32_t)an, un);
 		before = users.n;
-		int32_t u = cs_names_intern(&users, key, (size_t)len);
+		int32_t u = cs_names_intern(&users, key, len);
 		if (u < 0)
 			goto out;
 		if ((size_t)u >= before) { /* a user the file does not list: shares 1 */
