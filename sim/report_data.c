@@ -2,6 +2,7 @@
  * (report_data.h): summary.json, and from the CSV outputs the series,
  * waits, projects, fair share and occupancy as one JSON object. */
 #include "report_data.h"
+#include "radix.h"
 #include "capsim/metrics.h"
 
 #include <errno.h>
@@ -414,33 +415,12 @@ typedef struct pwait {
 	cs_time wait;
 } pwait;
 
-static int pwait_cmp(const void *a, const void *b)
-{
-	const pwait *x = a, *y = b;
-	return (x->wait > y->wait) - (x->wait < y->wait);
-}
-
 /* One job of a project drawn on the page: the project's place among the
  * largest, its wait and bounded slowdown. */
 typedef struct pjob {
 	size_t proj;
 	double wait, bsld;
 } pjob;
-
-static int pjob_by_wait(const void *a, const void *b)
-{
-	const pjob *x = a, *y = b;
-	if (x->proj != y->proj)
-		return x->proj < y->proj ? -1 : 1;
-	return (x->wait > y->wait) - (x->wait < y->wait);
-}
-static int pjob_by_bsld(const void *a, const void *b)
-{
-	const pjob *x = a, *y = b;
-	if (x->proj != y->proj)
-		return x->proj < y->proj ? -1 : 1;
-	return (x->bsld > y->bsld) - (x->bsld < y->bsld);
-}
 
 /* Percentile q of sorted field values v[0..n) (stride: the struct's size). */
 static double pct_field(const pjob *v, size_t n, int bsld, double q)
@@ -454,6 +434,31 @@ static double pct_field(const pjob *v, size_t n, int bsld, double q)
 		return a;
 	double b = bsld ? v[lo + 1].bsld : v[lo + 1].wait;
 	return a + (h - (double)lo) * (b - a);
+}
+
+/* Keys whose unsigned order is the order of the values: a wait's, and a
+ * double's (NaN aside); sorted as the difference from the least, so a
+ * radix sort needs only the passes the spread takes. */
+static uint64_t time_key(cs_time t) { return (uint64_t)t ^ (UINT64_C(1) << 63); }
+static uint64_t double_key(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* key[0..n) and val[0..n) (key and val each with room for 2n) by key,
+ * stably: a radix sort (these sorts take every started job). */
+static void sort_keyed(uint64_t *key, uint32_t *val, size_t n)
+{
+	uint64_t min = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		min = key[i] < min ? key[i] : min;
+	for (size_t i = 0; i < n; i++)
+		key[i] -= min;
+	cs_radix_pairs(key, val, key + n, val + n, n);
+	for (size_t i = 0; i < n; i++)
+		key[i] += min;
 }
 
 /* A project name and its place among the largest. */
@@ -493,11 +498,18 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	size_t np = json_array_size(names);
 	if (!np || !have_proj)
 		return 0;
-	pjob *v = malloc((nrows + 1) * sizeof *v);
+	pjob *v = malloc((nrows + 1) * sizeof *v), *by = malloc((nrows + 1) * sizeof *by);
 	pname *byname = malloc((np + 1) * sizeof *byname);
-	if (!v || !byname) {
+	uint64_t *key = malloc((2 * nrows + 1) * sizeof *key);
+	uint32_t *idx = malloc((2 * nrows + 1) * sizeof *idx);
+	size_t *at = malloc((np + 1) * sizeof *at);
+	if (!v || !by || !byname || !key || !idx || !at) {
 		free(v);
+		free(by);
 		free(byname);
+		free(key);
+		free(idx);
+		free(at);
 		return -CS_ENOMEM;
 	}
 	for (size_t k = 0; k < np; k++)
@@ -515,7 +527,24 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
 	json_t *wb = json_array(), *bb = json_array(), *jobs = json_array();
 	for (int pass = 0; pass < 2; pass++) {
-		qsort(v, n, sizeof *v, pass ? pjob_by_bsld : pjob_by_wait);
+		/* by the field, then stably by project: by (project, field) */
+		for (size_t i = 0; i < n; i++) {
+			key[i] = double_key(pass ? v[i].bsld : v[i].wait);
+			idx[i] = (uint32_t)i;
+		}
+		sort_keyed(key, idx, n);
+		memset(at, 0, (np + 1) * sizeof *at);
+		for (size_t i = 0; i < n; i++)
+			at[v[i].proj + 1]++;
+		for (size_t k = 0; k < np; k++)
+			at[k + 1] += at[k];
+		for (size_t i = 0; i < n; i++) {
+			const pjob *x = &v[idx[i]];
+			by[at[x->proj]++] = *x;
+		}
+		pjob *t = v;
+		v = by;
+		by = t;
 		size_t a = 0;
 		for (size_t k = 0; k < np; k++) {
 			size_t b = a;
@@ -537,7 +566,11 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	json_object_set_new(o, "tau", json_real(tau));
 	json_object_set_new(rd->d, "pboxes", o);
 	free(v);
+	free(by);
 	free(byname);
+	free(key);
+	free(idx);
+	free(at);
 	return 0;
 }
 
@@ -670,10 +703,12 @@ static int load_waits(run_data *rd, const char *dir, int full, const cs_report_r
 	}
 	cs_time *w = malloc((nr + 1) * sizeof *w);
 	pwait *pw = malloc((nr + 1) * sizeof *pw);
+	uint64_t *key = malloc((2 * nr + 1) * sizeof *key);
+	uint32_t *idx = malloc((2 * nr + 1) * sizeof *idx);
 	parts_seen ps = { 0 };
 	double tau = 10;
 	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
-	rc = w && pw && (!full || project_boxes(rd, rs, nr, have_proj, tau) >= 0) ? 0 : -CS_ENOMEM;
+	rc = w && pw && key && idx && (!full || project_boxes(rd, rs, nr, have_proj, tau) >= 0) ? 0 : -CS_ENOMEM;
 	size_t n = 0;
 	for (size_t i = 0; rc == 0 && i < nr; i++) {
 		long k = part_index(&ps, *rs[i].part ? rs[i].part : "(none)");
@@ -683,9 +718,15 @@ static int load_waits(run_data *rd, const char *dir, int full, const cs_report_r
 	}
 	json_t *parts = NULL;
 	if (rc == 0) {
-		qsort(pw, n, sizeof *pw, pwait_cmp);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			key[i] = time_key(pw[i].wait);
+			idx[i] = (uint32_t)pw[i].part_ix;
+		}
+		sort_keyed(key, idx, n);
+		for (size_t i = 0; i < n; i++) {
+			pw[i] = (pwait){ idx[i], (cs_time)(key[i] ^ (UINT64_C(1) << 63)) };
 			w[i] = pw[i].wait;
+		}
 		json_t *pts = json_array();
 		size_t npts = n < 400 ? n : 400;
 		for (size_t k = 0; k < npts; k++) {
@@ -711,6 +752,8 @@ static int load_waits(run_data *rd, const char *dir, int full, const cs_report_r
 	}
 	free(w);
 	free(pw);
+	free(key);
+	free(idx);
 	free(ps.v);
 	free(rs);
 	csv_free(&c);
