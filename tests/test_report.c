@@ -266,3 +266,57 @@ Test(report, the_run_and_capsim_report_write_the_same_page)
 	}
 	th_rm_rf(dir);
 }
+
+/* The page's waits and project boxes, worked by hand. Under FCFS on the
+ * two-partition cluster: gpu (3 nodes) job 1 runs 0-100, job 2 (all 3)
+ * 100-200, job 3 200-250: waits 0, 90, 180; cpu (2 nodes) job 4 runs 0-30,
+ * job 5 30-40, job 6 40-50: waits 0, 25, 34. Sorted, 0 0 25 34 90 180:
+ * median at 2.5 of 5 = 29.5, p95 at 4.75 = 90 + 0.75 x 90 = 157.5. p1's
+ * jobs 1, 5, 3 wait 0, 25, 180 (p75 at 1.5: 102.5) and have bounded
+ * slowdowns (tau 10 s) 1, 3.5, 4.6; p2's jobs 4, 6, 2 wait 0, 34, 90 and
+ * have slowdowns 1, 4.4, 1.9, in jobs.csv's order not their own: sorted
+ * 1, 1.9, 4.4 (p75 at 1.5: 3.15). */
+Test(report, waits_and_project_boxes_are_the_sorted_jobs_quantiles)
+{
+	static const char jobs[] =
+		"id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,"
+		"partition,state\n"
+		"1,p1,u1,0,3,4,8,0,100,100,normal,gpu,completed\n"
+		"2,p2,u1,10,3,4,8,0,100,100,normal,gpu,completed\n"
+		"3,p1,u2,20,1,4,8,0,100,50,normal,gpu,completed\n"
+		"4,p2,u3,0,2,0,16,0,100,30,normal,cpu,completed\n"
+		"5,p1,u3,5,2,0,16,0,100,10,normal,cpu,completed\n"
+		"6,p2,u3,6,1,0,16,0,100,10,normal,cpu,completed\n";
+	char dir[] = "/tmp/capsim-report-waits-XXXXXX", od[600];
+	th_run_two_partitions(dir, jobs, (const char *const[]){ "--policy", "fcfs", NULL }, od, sizeof od);
+	for (int pass = 0; pass < 2; pass++) {
+		/* the run's page, from its jobs in memory, then capsim report's,
+		 * from jobs.csv */
+		if (pass) {
+			char *out = NULL;
+			cr_assert_eq(th_sh(&out, "'%s' report '%s' >/dev/null", th_bin(), od), 0, "%s", out);
+			free(out);
+		}
+		char *html = th_slurp_in(od, "report.html");
+		cr_assert_not_null(strstr(html, "\"pboxes\":{\"jobs\":[3,3],"
+						"\"wait\":[[2.5,12.5,25.0,102.5,164.5],[3.4,17.0,34.0,62.0,84.4]],"
+						"\"bsld\":[[1.25,2.25,3.5,4.05,4.49],[1.09,1.45,1.9,3.15,4.15]],"
+						"\"tau\":10.0}"),
+				   "pass %d", pass);
+		cr_assert_not_null(strstr(html, "\"waits\":[{\"name\":\"all\",\"jobs\":6,\"mean\":54.8333,\"p50\":29.5,"
+						"\"p90\":135.0,\"p95\":157.5,\"p99\":175.5,\"max\":180.0,"
+						"\"box\":[0.0,6.25,29.5,76.0,157.5]},"
+						"{\"name\":\"cpu\",\"jobs\":3,\"mean\":19.6667,\"p50\":25.0,"
+						"\"p90\":32.2,\"p95\":33.1,\"p99\":33.82,\"max\":34.0,"
+						"\"box\":[2.5,12.5,25.0,29.5,33.1]},"
+						"{\"name\":\"gpu\",\"jobs\":3,\"mean\":90.0,\"p50\":90.0,"
+						"\"p90\":162.0,\"p95\":171.0,\"p99\":178.2,\"max\":180.0,"
+						"\"box\":[9.0,45.0,90.0,135.0,171.0]}]"),
+				   "pass %d", pass);
+		cr_assert_not_null(strstr(html, "\"cdf\":[[0.0,0.1667],[0.0,0.3333],[0.0069,0.5],[0.0094,0.6667],"
+						"[0.025,0.8333],[0.05,1.0]]"),
+				   "pass %d", pass);
+		free(html);
+	}
+	th_rm_rf(dir);
+}
