@@ -79,3 +79,39 @@ int cs_field_columns(const char *path, uint32_t line, char *const *f, size_t n, 
 	}
 	return 0;
 }
+
+int cs_field_decimal(const char *s, size_t n, double *v)
+{
+	/* m / 10^k of two exactly representable doubles (m < 10^15 < 2^53,
+	 * k <= 15), which IEEE division rounds correctly, as strtod would */
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
+				      1e14, 1e15 };
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = -1;
+	uint64_t m = 0;
+	if (n && s[0] == '-') {
+		neg = 1;
+		i = 1;
+	}
+	for (; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d <= 9) {
+			if (++digits > 15)
+				return -1;
+			m = m * 10 + d;
+			if (frac >= 0)
+				frac++;
+		} else if (s[i] == '.' && frac < 0) {
+			frac = 0;
+		} else {
+			return -1;
+		}
+	}
+	if (digits == 0 || frac == 0)
+		return -1;
+	double x = (double)m;
+	if (frac > 0)
+		x /= p10[frac];
+	*v = neg ? -x : x;
+	return 0;
+}

@@ -18,6 +18,11 @@ int cs_field_missing(const char *s);
 /* A decimal integer, optionally negative, nothing around it: 0 or -1. */
 int cs_field_int(const char *s, int64_t *v);
 
+/* s[0 .. n) as [-]digits[.digits] with at most 15 digits: 0 and *v, the
+ * double strtod reads from it; else -1 (*v left), and strtod must read it.
+ * (strtod's general path is most of reading a file of decimals.) */
+int cs_field_decimal(const char *s, size_t n, double *v);
+
 /* A header row f[0 .. n) of file path at line: col[c] = the field named
  * names[c] (c < nnames). Every name must be there once; a field naming
  * none of them is an error unless allow_unknown. Errors read "PATH:LINE:

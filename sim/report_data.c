@@ -2,6 +2,7 @@
  * (report_data.h): summary.json, and from the CSV outputs the series,
  * waits, projects, fair share and occupancy as one JSON object. */
 #include "report_data.h"
+#include "field.h"
 #include "radix.h"
 #include "capsim/metrics.h"
 
@@ -206,7 +207,11 @@ static const char *fld(const csv *c, size_t i, int k)
 	return (size_t)k < c->ncols && c->slot[k] >= 0 ? c->rows[i][c->slot[k]] : "";
 }
 
-static double num(const char *s) { return *s ? strtod(s, NULL) : 0; }
+static double num(const char *s)
+{
+	double v;
+	return !*s ? 0 : cs_field_decimal(s, strlen(s), &v) == 0 ? v : strtod(s, NULL);
+}
 
 
 static double round_to(double v, double q) { return (double)(long long)(v / q + (v < 0 ? -0.5 : 0.5)) * q; }

@@ -1,5 +1,6 @@
 /* capsim: Standard Workload Format reader. */
 #include "capsim/swf.h"
+#include "field.h"
 #include "idset.h"
 
 #include <errno.h>
@@ -58,39 +59,8 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 
 static int parse_double(const char *s, size_t n, double *out)
 {
-	/* Fast path, exact: [-]digits[.digits] with a mantissa below 2^53 and at
-	 * most 22 decimals is m / 10^k of two exactly representable doubles,
-	 * which IEEE division rounds correctly, as strtod would. */
-	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	size_t i = 0;
-	int neg = 0, digits = 0, frac = -1;
-	uint64_t m = 0;
-	if (n && s[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	for (; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-		if (d <= 9) {
-			if (++digits > 15)
-				break;
-			m = m * 10 + d;
-			if (frac >= 0)
-				frac++;
-		} else if (s[i] == '.' && frac < 0) {
-			frac = 0;
-		} else {
-			break;
-		}
-	}
-	if (i == n && digits > 0 && frac != 0) {
-		double v = (double)m;
-		if (frac > 0)
-			v /= p10[frac];
-		*out = neg ? -v : v;
+	if (cs_field_decimal(s, n, out) == 0)
 		return 0;
-	}
 	char buf[64];
 	if (n == 0 || n >= sizeof buf)
 		return -1;

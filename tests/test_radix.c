@@ -96,3 +96,41 @@ Test(radix, integer_fields_are_strtolls_without_its_leniency)
 		cr_assert_eq(v, 42, "%s: left as it was", bad[i]);
 	}
 }
+
+/* cs_field_decimal reads [-]digits[.digits] of up to 15 digits as strtod
+ * does, bit for bit, and leaves the rest to strtod. */
+Test(radix, decimal_fields_are_strtods_on_its_fast_path)
+{
+	static const char *const good[] = { "0", "-0", "0.0", "7", "-7.25", "59.981", "0.1", "0.3", ".5", "-.5",
+					    "123456789012345", "1.23456789012345", "0.00000000000001", "9007199.25474099",
+					    "00012.500" };
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		double v = 42, want = strtod(good[i], NULL);
+		cr_assert_eq(cs_field_decimal(good[i], strlen(good[i]), &v), 0, "%s", good[i]);
+		cr_assert_eq(memcmp(&v, &want, sizeof v), 0, "%s: %a, strtod %a", good[i], v, want);
+	}
+	static const char *const other[] = { "", "-", ".", "1.", "1e3", "+1", " 1", "1 ", "nan", "inf", "1.2.3",
+					     "1234567890123456", "0.1234567890123456", "0.000000000000001", "0x10" };
+	for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+		double v = 42;
+		cr_assert_eq(cs_field_decimal(other[i], strlen(other[i]), &v), -1, "%s", other[i]);
+		cr_assert_eq(v, 42, "%s: left as it was", other[i]);
+	}
+	cr_assert_eq(cs_field_decimal("12.5x", 4, &(double){ 0 }), 0, "only n bytes are read");
+	unsigned long long x = 5;
+	char b[40];
+	for (int k = 0; k < 200000; k++) {
+		int len = 1 + (int)th_xorshift(&x, 15), dot = (int)th_xorshift(&x, (unsigned)len + 1), n = 0;
+		if (th_xorshift(&x, 2))
+			b[n++] = '-';
+		for (int i = 0; i < len; i++) {
+			if (i == dot && i)
+				b[n++] = '.';
+			b[n++] = (char)('0' + th_xorshift(&x, 10));
+		}
+		b[n] = 0;
+		double v, want = strtod(b, NULL);
+		cr_assert_eq(cs_field_decimal(b, (size_t)n, &v), 0, "%s", b);
+		cr_assert_eq(memcmp(&v, &want, sizeof v), 0, "%s: %a, strtod %a", b, v, want);
+	}
+}
