@@ -247,6 +247,46 @@ static long job_units(const cs_run_result *r, size_t i, uint32_t **ids, size_t *
 	return (long)m;
 }
 
+/* Job i's cores (node model, r's unit cores) as ranges of unit ids,
+ * (first, last) pairs into *rg (grown as needed), without listing each
+ * core: how many ranges; 0 when they do not come in increasing order (the
+ * caller then sorts job_units'), -1 out of memory. */
+static long core_ranges(const cs_run_result *r, size_t i, uint32_t **rg, size_t *cap)
+{
+	const cs_job *j = &r->jobs[i];
+	const cs_slot *s = r->placements + r->placement_off[i];
+	size_t need = 0;
+	for (uint32_t k = 0; k < j->nodes; k++)
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) /* runs: their first bits */
+			need += (size_t)__builtin_popcountll(s[k].core_mask[w] & ~(s[k].core_mask[w] << 1));
+	if (2 * need > *cap) {
+		uint32_t *nr = realloc(*rg, need * 4 * sizeof *nr);
+		if (!nr)
+			return -1;
+		*rg = nr;
+		*cap = need * 4;
+	}
+	size_t m = 0;
+	for (uint32_t k = 0; k < j->nodes; k++) {
+		uint32_t base = r->unit_first[s[k].node];
+		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
+			for (uint64_t b = s[k].core_mask[w]; b;) {
+				unsigned lo = (unsigned)__builtin_ctzll(b), len;
+				uint64_t rest = ~(b >> lo);
+				len = rest ? (unsigned)__builtin_ctzll(rest) : 64 - lo;
+				uint32_t a = base + 64 * w + lo;
+				if (m && a <= (*rg)[2 * m - 1])
+					return 0;
+				(*rg)[2 * m] = a;
+				(*rg)[2 * m + 1] = a + len - 1;
+				m++;
+				b = lo + len >= 64 ? 0 : b & ~((((uint64_t)1 << len) - 1) << lo);
+			}
+		}
+	}
+	return (long)m;
+}
+
 /* What a job asks for, in r's unit. */
 static uint64_t requested_units(const cs_run_result *r, const cs_job *j)
 {
@@ -337,7 +377,23 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 			fputs("-1,", f);
 		}
 		int first = 1;
-		if (node) {
+		long nr = node && r->batsim_unit == CS_BATSIM_CORES ? core_ranges(r, i, &ids, &idcap) : 0;
+		if (nr < 0)
+			goto oom;
+		if (nr > 0) {
+			/* adjacent ranges joined, as the sorted cores' runs below */
+			uint32_t a = ids[0], b = ids[1];
+			for (long k = 1; k < nr; k++) {
+				if (ids[2 * k] == b + 1) {
+					b = ids[2 * k + 1];
+					continue;
+				}
+				put_range(f, &first, a, b);
+				a = ids[2 * k];
+				b = ids[2 * k + 1];
+			}
+			put_range(f, &first, a, b);
+		} else if (node) {
 			long m = job_units(r, i, &ids, &idcap);
 			if (m < 0)
 				goto oom;
