@@ -2,7 +2,6 @@
 #include "capsim/types.h"
 #include "field.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -31,19 +30,26 @@ int cs_field_int(const char *s, int64_t *v)
 {
 	/* -?[0-9]+ within int64 (as strtoll reads it, refusing what it
 	 * would skip or cut: spaces, '+', overflow), by hand: a reader's
-	 * commonest call */
+	 * commonest call. 18 digits cannot overflow; past them each digit
+	 * is checked. */
 	int neg = *s == '-';
-	const char *p = s + neg;
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	uint64_t x = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; isdigit((unsigned char)*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (x > (lim - d) / 10)
-			return -1;
+	const unsigned char *p = (const unsigned char *)s + neg;
+	uint64_t x = 0;
+	unsigned d;
+	size_t n = 0;
+	for (; n < 18 && (d = (unsigned)p[n] - '0') <= 9; n++)
 		x = x * 10 + d;
+	if (n == 0)
+		return -1;
+	if (n == 18) {
+		uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+		for (; (d = (unsigned)p[n] - '0') <= 9; n++) {
+			if (x > (lim - d) / 10)
+				return -1;
+			x = x * 10 + d;
+		}
 	}
-	if (*p)
+	if (p[n])
 		return -1;
 	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
 	return 0;

@@ -82,14 +82,17 @@ Test(radix, pairs_keep_the_order_of_equal_keys)
 Test(radix, integer_fields_are_strtolls_without_its_leniency)
 {
 	static const char *const good[] = { "0", "-0", "7", "-7", "0012", "9223372036854775807",
-					    "-9223372036854775808", "9223372036854775806", "1000000000000" };
+					    "-9223372036854775808", "9223372036854775806", "1000000000000",
+					    "123456789012345678", "1234567890123456789", "-999999999999999999",
+					    "0000000000000000000012", "-00000000009223372036854775808" };
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		int64_t v = 42;
 		cr_assert_eq(cs_field_int(good[i], &v), 0, "%s", good[i]);
 		cr_assert_eq(v, strtoll(good[i], NULL, 10), "%s", good[i]);
 	}
 	static const char *const bad[] = { "", "-", "+1", " 1", "1 ", "1x", "x", "--1", "1.5", "1e3",
-					   "9223372036854775808", "-9223372036854775809", "99999999999999999999" };
+					   "9223372036854775808", "-9223372036854775809", "99999999999999999999",
+					   "000000000000000000009223372036854775808", "12345678901234567890x", "-x" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		int64_t v = 42;
 		cr_assert_eq(cs_field_int(bad[i], &v), -1, "%s", bad[i]);
