@@ -162,6 +162,8 @@ struct cs_sched_ctx {
 	/* the hold's search (cs_place_hold): each node's type, and whether a
 	 * job's placement depends on its node types' nodes alone */
 	uint16_t *node_type;
+	uint32_t *pnodes;        /* the nodes of each of the machine's partitions' node types, */
+	uint32_t *pnodes_first;  /* in node order: partition p's from pnodes_first[p] */
 	int types_apart;
 	int plain;               /* cs_engine_plain: none of what follows is used */
 	/* holds kept across passes (cs_place_hold): a hold stands while
@@ -174,6 +176,7 @@ struct cs_sched_ctx {
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
 	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
+	struct hfail_ent *hfmemo; /* FMEMO_SIZE entries: the same beside one hold */
 	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
 	struct freed_sum {       /* per partition: type_freed summed over its types, as of freed_all */
 		uint64_t at, sum;

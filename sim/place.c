@@ -156,6 +156,123 @@ static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 		f->freed = freed_count(c, j);
 }
 
+/* A shape that did not fit beside one hold (bit 2 of the pass's memo:
+ * what was free on its node types, less the hold's parts) fits no better
+ * in a later pass while the hold has the same parts and none of the
+ * shape's node types got anything back (as for struct fail_ent). Kept
+ * on machines without advance reservations (where a try depends on the
+ * job's estimate). */
+struct hfail_ent {
+	uint8_t used;
+	uint32_t n, cap;     /* the hold's nodes; room in slots */
+	struct shape_key key;
+	uint64_t freed;      /* freed_count then */
+	cs_slot *slots;      /* the hold's placement */
+};
+
+static int slot_eq(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
+static struct hfail_ent *hfail_find(cs_sched_ctx *c, const cs_job *j, int insert)
+{
+	if (c->plain || c->nm->nresv || (c->sets && j->partition == (int32_t)c->npart - 1))
+		return NULL;
+	struct shape_key key = key_of(j);
+	uint32_t h = key_hash(&key);
+	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
+		struct hfail_ent *e = &c->hfmemo[(h + k) & (FMEMO_SIZE - 1)];
+		if (!e->used) {
+			if (!insert)
+				return NULL;
+			e->used = 1;
+			e->key = key;
+			e->n = 0;
+			return e;
+		}
+		if (key_eq(&e->key, &key))
+			return e;
+	}
+	return NULL;
+}
+
+/* The one hold on job jid's node types that cs_place_start would set
+ * aside for it, placed (its slots, *n of them), or NULL: none, several,
+ * one not placed yet, or one of jid's own. */
+static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
+{
+	if (!c->nxh) {
+		if (!c->hold_on || c->hold_lazy || jid == c->hold_jid)
+			return NULL;
+		*n = c->hold_n;
+		return c->hold_slots;
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	const cs_slot *s = NULL;
+	if (c->hold_on && jid != c->hold_jid && (mask & c->hold_mask)) {
+		if (c->hold_lazy)
+			return NULL;
+		s = c->hold_slots;
+		*n = c->hold_n;
+	}
+	for (size_t i = 0; i < c->nxh; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid == UINT32_MAX || !(mask & h->mask))
+			continue;
+		if (h->jid == jid || h->lazy || s)
+			return NULL;
+		s = c->xh_slots + h->first;
+		*n = h->n;
+	}
+	return s;
+}
+
+/* Bit 2 of the memo for job jid (it failed beside the one hold on its
+ * node types in this pass), or learnt from an earlier pass (struct
+ * hfail_ent), then kept in the pass's memo as a failed try would. */
+static int hold_failed(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (memo_failed(c, j, 2))
+		return 1;
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	const struct hfail_ent *e = s ? hfail_find(c, j, 0) : NULL;
+	if (!e || e->n != n || e->freed != freed_count(c, j))
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!slot_eq(&e->slots[i], &s[i]))
+			return 0;
+	memo_fail(c, j, 2);
+	return 1;
+}
+
+/* Job jid did not fit beside the one hold on its node types: bit 2 of
+ * the memo, and kept for later passes. */
+static void hold_fail(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	memo_fail(c, j, 2);
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	struct hfail_ent *e = s ? hfail_find(c, j, 1) : NULL;
+	if (!e)
+		return;
+	e->n = 0;
+	if (n > e->cap) {
+		cs_slot *q = realloc(e->slots, n * sizeof *q);
+		if (!q)
+			return; /* not kept: tried again when asked */
+		e->slots = q;
+		e->cap = n;
+	}
+	e->n = n;
+	e->freed = freed_count(c, j);
+	memcpy(e->slots, s, n * sizeof *s);
+}
+
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
@@ -221,6 +338,13 @@ static void add_types(const cs_sched_ctx *c, int32_t p, int32_t *types, uint32_t
 	}
 }
 
+/* Is node n of a type in mask? */
+static int node_in(const cs_sched_ctx *c, uint64_t mask, uint32_t n)
+{
+	uint32_t t = c->node_type[n];
+	return mask == ~0ull || (t < 64 && (mask >> t & 1));
+}
+
 int cs_place_masks(cs_sched_ctx *c)
 {
 	const cs_node_machine *m = c->nm;
@@ -272,12 +396,33 @@ int cs_place_masks(cs_sched_ctx *c)
 	c->part_freed = calloc((size_t)c->npart + 1, sizeof *c->part_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
 	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
-	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo)
+	c->hfmemo = calloc(FMEMO_SIZE, sizeof *c->hfmemo);
+	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo || !c->hfmemo)
 		return -CS_ENOMEM;
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
+	/* the machine's partitions' nodes, each in node order */
+	uint32_t np = m->npartitions;
+	c->pnodes_first = malloc((np + 1) * sizeof *c->pnodes_first);
+	if (!c->pnodes_first)
+		return -CS_ENOMEM;
+	size_t total = 0;
+	for (uint32_t p = 0; p < np; p++)
+		for (uint32_t n = 0; n < c->nnodes; n++)
+			total += node_in(c, c->part_mask[p], n);
+	c->pnodes = malloc((total + 1) * sizeof *c->pnodes);
+	if (!c->pnodes)
+		return -CS_ENOMEM;
+	c->pnodes_first[0] = 0;
+	for (uint32_t p = 0; p < np; p++) {
+		uint32_t k = c->pnodes_first[p];
+		for (uint32_t n = 0; n < c->nnodes; n++)
+			if (node_in(c, c->part_mask[p], n))
+				c->pnodes[k++] = n;
+		c->pnodes_first[p + 1] = k;
+	}
 	return 0;
 }
 
@@ -487,8 +632,8 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		 * without setting the hold's parts aside to find out. Kept to
 		 * machines without advance reservations, where a try has no
 		 * side note (the pending reason's resv_block). */
-		if (nint == 1 && !c->nm->nresv && memo_failed(c, j, 2) &&
-		    meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s))
+		if (nint == 1 && !c->nm->nresv && meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s) &&
+		    hold_failed(c, jid))
 			return -CS_ENOFIT;
 		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
 		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
@@ -506,7 +651,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		int rc = node_try(c, jid, &p);
 		cs_alloc_release(c->A, &aside);
 		if (rc == -CS_ENOFIT && nint <= 1)
-			memo_fail(c, j, 2);
+			hold_fail(c, jid);
 		return rc;
 	}
 	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time) {
@@ -515,14 +660,14 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 			memo_fail(c, j, 1);
 		return rc;
 	}
-	if (memo_failed(c, j, 2))
+	if (hold_failed(c, jid))
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
 	take_parts(c, c->hold_slots, c->hold_n, &aside);
 	int rc = node_try(c, jid, &p);
 	cs_alloc_release(c->A, &aside);
 	if (rc == -CS_ENOFIT)
-		memo_fail(c, j, 2);
+		hold_fail(c, jid);
 	return rc;
 }
 
@@ -538,7 +683,7 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		*est_max = -1;
 		return 1;
 	}
-	if (!memo_failed(c, j, 2) || (c->hold_on && jid == c->hold_jid))
+	if ((c->hold_on && jid == c->hold_jid) || !hold_failed(c, jid))
 		return 0; /* (a job that holds sees the holds but its own) */
 	if (!c->nxh) {
 		if (!c->hold_on || c->hold_lazy)
@@ -594,6 +739,8 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
  * away). */
 struct hold_scope {
 	uint64_t mask;        /* node types looked at (all bits: every node) */
+	const uint32_t *list; /* the nodes of those types in node order (c->pnodes), or NULL */
+	uint32_t nlist;
 	uint32_t g, cores, mem, nodes;
 	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
 };
@@ -638,8 +785,10 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 {
 	uint32_t ns = 0;
 	h->fit = 0;
-	for (uint32_t n = 0; n < c->nnodes; n++) {
-		if (!scope_has(c, h, n))
+	uint32_t end = h->list ? h->nlist : c->nnodes;
+	for (uint32_t i = 0; i < end; i++) {
+		uint32_t n = h->list ? h->list[i] : i;
+		if (!h->list && !scope_has(c, h, n))
 			continue;
 		cs_slot *s = &c->snap[ns];
 		cs_alloc_node_free(c->A, n, s);
@@ -655,9 +804,15 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
-	return (struct hold_scope){ .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
-				    .g = j->gpus_per_node, .cores = j->cores_per_node,
-				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
+	struct hold_scope h = { .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
+				.g = j->gpus_per_node, .cores = j->cores_per_node,
+				.mem = j->mem_per_node_mib, .nodes = j->nodes };
+	int32_t p = j->partition;
+	if (h.mask != ~0ull && p >= 0 && (uint32_t)p < c->nm->npartitions) {
+		h.list = c->pnodes + c->pnodes_first[p];
+		h.nlist = c->pnodes_first[p + 1] - c->pnodes_first[p];
+	}
+	return h;
 }
 
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
@@ -745,10 +900,15 @@ void cs_place_free_memo(cs_sched_ctx *c)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
 	free(c->fmemo);
+	for (uint32_t i = 0; c->hfmemo && i < FMEMO_SIZE; i++)
+		free(c->hfmemo[i].slots);
+	free(c->hfmemo);
 	free(c->type_ver);
 	free(c->type_freed);
 	free(c->part_freed);
 	free(c->node_type);
+	free(c->pnodes);
+	free(c->pnodes_first);
 }
 
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
