@@ -50,45 +50,92 @@ static int key_eq(const struct shape_key *a, const struct shape_key *b)
 	       a->mem == b->mem && a->topo == b->topo;
 }
 
-static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
-{
-	struct shape_key key = key_of(j);
-	uint32_t h = key_hash(&key);
-	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
-		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
-		if (e->gen != c->memo_gen) {
-			if (!insert || c->memo_used >= MEMO_SIZE / 2)
-				return NULL;
-			c->memo_used++;
-			*e = (struct memo_ent){ c->memo_gen, 0, key };
-			return e;
-		}
-		if (key_eq(&e->key, &key))
-			return e;
-	}
-	return NULL;
-}
-
-void cs_place_memo_reset(cs_sched_ctx *c)
-{
-	c->memo_gen++;
-	c->memo_used = 0;
-}
-
-/* A shape that did not fit what was free on its node types (no hold or
- * reservation kept off) fits no better while none of those types got
- * anything back: starts only take (and a fit that fails stays failed
- * with less free), so the failure is kept across passes and memo resets
- * until then. Not for the scratch partition, whose node types change. */
-struct fail_ent {
-	uint8_t used;
+/* What is known of a request shape. In this pass (gen == c->memo_gen):
+ * resources only shrink during a pass, so a shape that did not fit stays
+ * unfit until the pass ends; bit 0 of failed: it did not fit what was
+ * free (no hold or reservation kept off); bit 1: not beside the one hold
+ * on its node types (the hold's parts set aside); bit 2 (before the
+ * run): it fits the empty machine.
+ *
+ * Across passes and memo resets: a shape that did not fit what was free
+ * on its node types fits no better while none of those types got
+ * anything back (starts only take, and a fit that fails stays failed with
+ * less free): freed, type_freed's sum over its node types then. And one
+ * that did not fit beside one hold fits no better while, besides, the
+ * hold has the same parts: hfreed and the hold's placement, on machines
+ * without advance reservations (where a try depends on the job's
+ * estimate). Neither for the scratch partition, whose node types change. */
+struct shape_ent {
 	struct shape_key key;
-	uint64_t freed;  /* type_freed's sum over the shape's node types then */
+	uint32_t gen;
+	uint8_t failed;
+	uint8_t kept;        /* bit 0: freed is kept; bit 1: hfreed and hslots */
+	uint64_t freed, hfreed;
+	uint32_t hn, hcap;   /* the hold's nodes; room in hslots */
+	cs_slot *hslots;
 };
+
+/* The entry of job j's shape (made if new), or NULL when out of memory.
+ * An entry stays where it is until the next new shape. */
+static struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
+{
+	uint32_t jid = (uint32_t)(j - c->jobs), id = c->job_shape[jid];
+	if (id != UINT32_MAX && c->shp[id].key.part == j->partition)
+		return &c->shp[id]; /* (only a job's partition changes in a run) */
+	struct shape_key key = key_of(j);
+	uint32_t m = c->shp_idx_cap - 1, h = key_hash(&key) & m;
+	for (; c->shp_idx[h] != UINT32_MAX; h = (h + 1) & m)
+		if (key_eq(&c->shp[c->shp_idx[h]].key, &key)) {
+			c->job_shape[jid] = c->shp_idx[h];
+			return &c->shp[c->shp_idx[h]];
+		}
+	if (c->nshp == c->shp_cap) {
+		struct shape_ent *q = realloc(c->shp, 2 * c->shp_cap * sizeof *q);
+		if (!q)
+			return NULL;
+		c->shp = q;
+		c->shp_cap *= 2;
+	}
+	if (2 * (c->nshp + 1) > c->shp_idx_cap) {
+		uint32_t cap = 2 * c->shp_idx_cap, *x = malloc(cap * sizeof *x);
+		if (!x)
+			return NULL;
+		memset(x, 0xff, cap * sizeof *x);
+		for (uint32_t i = 0; i < c->nshp; i++) {
+			uint32_t k = key_hash(&c->shp[i].key) & (cap - 1);
+			while (x[k] != UINT32_MAX)
+				k = (k + 1) & (cap - 1);
+			x[k] = i;
+		}
+		free(c->shp_idx);
+		c->shp_idx = x;
+		c->shp_idx_cap = cap;
+		m = cap - 1;
+		for (h = key_hash(&key) & m; x[h] != UINT32_MAX; h = (h + 1) & m)
+			;
+	}
+	id = c->nshp++;
+	c->shp_idx[h] = id;
+	c->shp[id] = (struct shape_ent){ .key = key };
+	c->job_shape[jid] = id;
+	return &c->shp[id];
+}
+
+/* Set bit on e in this pass's memo. */
+static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
+{
+	if (e->gen != c->memo_gen) {
+		e->gen = c->memo_gen;
+		e->failed = 0;
+	}
+	e->failed |= (uint8_t)bit;
+}
+
+void cs_place_memo_reset(cs_sched_ctx *c) { c->memo_gen++; }
 
 /* type_freed summed over job j's node types (kept per partition until
  * some type gets something back; not for the scratch partition, whose
- * types change, and fail_find keeps nothing of it). */
+ * types change, and shape_ent keeps nothing of it). */
 static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 {
 	int32_t p = j->partition;
@@ -107,40 +154,22 @@ static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 	return v;
 }
 
-static struct fail_ent *fail_find(cs_sched_ctx *c, const cs_job *j, int insert)
+/* May what is known of job j's shape be kept across passes? */
+static int keepable(const cs_sched_ctx *c, const cs_job *j)
 {
-	if (c->plain || (c->sets && j->partition == (int32_t)c->npart - 1))
-		return NULL; /* (the scratch partition's node types change) */
-	struct shape_key key = key_of(j);
-	uint32_t h = key_hash(&key);
-	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
-		struct fail_ent *e = &c->fmemo[(h + k) & (FMEMO_SIZE - 1)];
-		if (!e->used) {
-			if (!insert)
-				return NULL;
-			*e = (struct fail_ent){ 1, key, 0 };
-			return e;
-		}
-		if (key_eq(&e->key, &key))
-			return e;
-	}
-	return NULL;
+	return !c->plain && !(c->sets && j->partition == (int32_t)c->npart - 1);
 }
 
 static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 {
-	struct memo_ent *e = memo_find(c, j, 0);
-	if (e && (e->failed & mask))
-		return 1;
-	if (!(mask & 1))
-		return 0;
-	const struct fail_ent *f = fail_find(c, j, 0);
-	if (!f || f->freed != freed_count(c, j))
-		return 0;
+	struct shape_ent *e = shape_of(c, j);
 	if (!e)
-		e = memo_find(c, j, 1);
-	if (e)
-		e->failed |= 1; /* found the faster next time in this pass */
+		return 0;
+	if (e->gen == c->memo_gen && (e->failed & mask))
+		return 1;
+	if (!(mask & 1) || !(e->kept & 1) || e->freed != freed_count(c, j))
+		return 0;
+	memo_set(c, e, 1); /* found the faster next time in this pass */
 	return 1;
 }
 
@@ -148,54 +177,20 @@ static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 {
 	if (c->resv_hit)
 		return; /* the failure depended on the job's estimate, not only its shape */
-	struct memo_ent *e = memo_find(c, j, 1);
-	if (e)
-		e->failed |= (uint8_t)bit;
-	struct fail_ent *f = bit == 1 ? fail_find(c, j, 1) : NULL;
-	if (f)
-		f->freed = freed_count(c, j);
+	struct shape_ent *e = shape_of(c, j);
+	if (!e)
+		return;
+	memo_set(c, e, bit);
+	if (bit == 1 && keepable(c, j)) {
+		e->kept |= 1;
+		e->freed = freed_count(c, j);
+	}
 }
-
-/* A shape that did not fit beside one hold (bit 2 of the pass's memo:
- * what was free on its node types, less the hold's parts) fits no better
- * in a later pass while the hold has the same parts and none of the
- * shape's node types got anything back (as for struct fail_ent). Kept
- * on machines without advance reservations (where a try depends on the
- * job's estimate). */
-struct hfail_ent {
-	uint8_t used;
-	uint32_t n, cap;     /* the hold's nodes; room in slots */
-	struct shape_key key;
-	uint64_t freed;      /* freed_count then */
-	cs_slot *slots;      /* the hold's placement */
-};
 
 static int slot_eq(const cs_slot *a, const cs_slot *b)
 {
 	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
 	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
-}
-
-static struct hfail_ent *hfail_find(cs_sched_ctx *c, const cs_job *j, int insert)
-{
-	if (c->plain || c->nm->nresv || (c->sets && j->partition == (int32_t)c->npart - 1))
-		return NULL;
-	struct shape_key key = key_of(j);
-	uint32_t h = key_hash(&key);
-	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
-		struct hfail_ent *e = &c->hfmemo[(h + k) & (FMEMO_SIZE - 1)];
-		if (!e->used) {
-			if (!insert)
-				return NULL;
-			e->used = 1;
-			e->key = key;
-			e->n = 0;
-			return e;
-		}
-		if (key_eq(&e->key, &key))
-			return e;
-	}
-	return NULL;
 }
 
 /* The one hold on job jid's node types that cs_place_start would set
@@ -239,13 +234,13 @@ static int hold_failed(cs_sched_ctx *c, uint32_t jid)
 		return 1;
 	uint32_t n;
 	const cs_slot *s = one_hold(c, jid, &n);
-	const struct hfail_ent *e = s ? hfail_find(c, j, 0) : NULL;
-	if (!e || e->n != n || e->freed != freed_count(c, j))
+	struct shape_ent *e = s && !c->nm->nresv ? shape_of(c, j) : NULL;
+	if (!e || !(e->kept & 2) || e->hn != n || e->hfreed != freed_count(c, j))
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
-		if (!slot_eq(&e->slots[i], &s[i]))
+		if (!slot_eq(&e->hslots[i], &s[i]))
 			return 0;
-	memo_fail(c, j, 2);
+	memo_set(c, e, 2);
 	return 1;
 }
 
@@ -257,20 +252,21 @@ static void hold_fail(cs_sched_ctx *c, uint32_t jid)
 	memo_fail(c, j, 2);
 	uint32_t n;
 	const cs_slot *s = one_hold(c, jid, &n);
-	struct hfail_ent *e = s ? hfail_find(c, j, 1) : NULL;
+	struct shape_ent *e = s && !c->nm->nresv && keepable(c, j) ? shape_of(c, j) : NULL;
 	if (!e)
 		return;
-	e->n = 0;
-	if (n > e->cap) {
-		cs_slot *q = realloc(e->slots, n * sizeof *q);
+	e->kept &= (uint8_t)~2u;
+	if (n > e->hcap) {
+		cs_slot *q = realloc(e->hslots, n * sizeof *q);
 		if (!q)
 			return; /* not kept: tried again when asked */
-		e->slots = q;
-		e->cap = n;
+		e->hslots = q;
+		e->hcap = n;
 	}
-	e->n = n;
-	e->freed = freed_count(c, j);
-	memcpy(e->slots, s, n * sizeof *s);
+	e->kept |= 2;
+	e->hn = n;
+	e->hfreed = freed_count(c, j);
+	memcpy(e->hslots, s, n * sizeof *s);
 }
 
 /* Place job jid on the allocator now: on its partition's node types (in
@@ -291,15 +287,15 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
-	struct memo_ent *e = memo_find(c, j, 1);
-	if (e && (e->failed & 4))
+	struct shape_ent *e = shape_of(c, j);
+	if (e && e->gen == c->memo_gen && (e->failed & 4))
 		return 0;
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	int rc = cs_place_types(c, jid, &p);
 	if (rc == 0) {
 		cs_alloc_release(c->A, &p);
 		if (e)
-			e->failed |= 4;
+			memo_set(c, e, 4);
 	}
 	return rc;
 }
@@ -395,10 +391,16 @@ int cs_place_masks(cs_sched_ctx *c)
 	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
 	c->part_freed = calloc((size_t)c->npart + 1, sizeof *c->part_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
-	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
-	c->hfmemo = calloc(FMEMO_SIZE, sizeof *c->hfmemo);
-	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo || !c->hfmemo)
+	c->shp_cap = 256;
+	c->shp_idx_cap = 1024;
+	c->shp = malloc(c->shp_cap * sizeof *c->shp);
+	c->shp_idx = malloc(c->shp_idx_cap * sizeof *c->shp_idx);
+	c->job_shape = malloc((c->njobs + 1) * sizeof *c->job_shape);
+	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->shp || !c->shp_idx ||
+	    !c->job_shape)
 		return -CS_ENOMEM;
+	memset(c->shp_idx, 0xff, c->shp_idx_cap * sizeof *c->shp_idx);
+	memset(c->job_shape, 0xff, (c->njobs + 1) * sizeof *c->job_shape);
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	for (uint32_t p = 0; p < c->npart; p++)
@@ -899,10 +901,11 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
-	free(c->fmemo);
-	for (uint32_t i = 0; c->hfmemo && i < FMEMO_SIZE; i++)
-		free(c->hfmemo[i].slots);
-	free(c->hfmemo);
+	for (uint32_t i = 0; i < c->nshp; i++)
+		free(c->shp[i].hslots);
+	free(c->shp);
+	free(c->shp_idx);
+	free(c->job_shape);
 	free(c->type_ver);
 	free(c->type_freed);
 	free(c->part_freed);
