@@ -928,6 +928,15 @@ static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time 
 	return cs_place_try_at(c, jid, hp, t);
 }
 
+/* The hold's search found placement tp: hp is it (the allocator places
+ * the same way on the same free resources, so trying again once the
+ * search ends would find it again). */
+static void keep_found(cs_placement *hp, const cs_placement *tp)
+{
+	memcpy(hp->slots, tp->slots, tp->n * sizeof *tp->slots);
+	hp->n = tp->n;
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
  * a time, until jid fits (under the power cap, until the cap leaves it
  * room too: the times tried include every earlier hold's end): that time
@@ -1024,7 +1033,9 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 	if (rc == 0)
 		cs_alloc_release(c->A, &hp);
 	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
-		/* the fewest free-now nodes handed back: lo fails, hi fits */
+		/* the fewest free-now nodes handed back: lo fails, hi fits, and
+		 * hp holds the placement found with hi handed back (with all
+		 * ns of them, the one just found) */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
 		hand_back(c, g, 0);
@@ -1032,6 +1043,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		if (cs_place_try_at(c, jid, &tp, t) == 0) {
 			cs_alloc_release(c->A, &tp);
 			hi = 0;
+			keep_found(&hp, &tp);
 		}
 		while (hi > 0 && hi - lo > 1) {
 			uint32_t mid = lo + (hi - lo) / 2;
@@ -1041,17 +1053,11 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			if (cs_place_try_at(c, jid, &tp, t) == 0) {
 				cs_alloc_release(c->A, &tp);
 				hi = mid;
+				keep_found(&hp, &tp);
 			} else {
 				lo = mid;
 			}
 		}
-		hand_back(c, g, hi);
-		g = hi;
-		hp.n = 0;
-		if (cs_place_try_at(c, jid, &hp, t) == 0)
-			cs_alloc_release(c->A, &hp);
-		else
-			rc = -CS_EINVAL; /* cannot happen: hi fits */
 		hand_back(c, g, ns);
 	}
 	for (size_t i = 0; i < k; i++) {
