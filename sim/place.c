@@ -983,7 +983,11 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			}
 	}
 	cs_time room = -1;
-	int rc = hold_try_at(c, jid, &hp, t, &room);
+	/* now: not if too few nodes fit, or the shape did not fit what is
+	 * free (the holds and reservations a try keeps off only take more) */
+	int rc = -CS_ENOFIT;
+	if (c->plain || c->pc || (sc.fit >= sc.nodes && !memo_failed(c, &c->jobs[jid], 1)))
+		rc = hold_try_at(c, jid, &hp, t, &room);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
