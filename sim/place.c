@@ -1,8 +1,8 @@
 /* capsim: node-model placement for the engine (see engine_int.h): a job on
  * the allocator now, on its partition's node types, keeping off the nodes
  * of advance reservations it may not use and what the pass's hold needs;
- * the hold itself; and a memo of the request shapes that did not fit in
- * this pass. */
+ * the hold itself; and what is known of each request shape: that it did
+ * not fit, in this pass or (while that still stands) in an earlier one. */
 #include "engine_int.h"
 
 #include <string.h>
