@@ -91,6 +91,7 @@ struct cs_sched_ctx {
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
+	int dry;               /* tries only find their placement (cs_place_types) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
 	cs_time *resv_ends;    /* the reservations' ends, sorted */
@@ -358,7 +359,8 @@ void cs_place_memo_reset(cs_sched_ctx *c);
 /* cs_ctx_nofit_bound on a node model. */
 int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
- * order, or as the fragmentation-aware fit ranks them). */
+ * order, or as the fragmentation-aware fit ranks them); with c->dry, only
+ * the placement, nothing taken (cs_alloc_find_types). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
 /* 0 if job jid fits the empty machine (before the run; uses the memo:
  * reset it after), else the allocator's error. */

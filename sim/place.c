@@ -275,10 +275,16 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
 	cs_request rq = cs_job_request(j);
-	if (j->partition < 0 || (uint32_t)j->partition >= c->npart)
+	static const int32_t any = -1;
+	const int32_t *types = &any;
+	uint32_t n = 1;
+	if (j->partition >= 0 && (uint32_t)j->partition < c->npart) {
+		types = c->ptypes + c->pfirst[j->partition];
+		n = c->pfirst[j->partition + 1] - c->pfirst[j->partition];
+	} else if (!c->dry) {
 		return cs_alloc_try(c->A, &rq, p);
-	uint32_t k0 = c->pfirst[j->partition];
-	return cs_alloc_try_types(c->A, &rq, c->ptypes + k0, c->pfirst[j->partition + 1] - k0, p);
+	}
+	return c->dry ? cs_alloc_find_types(c->A, &rq, types, n, p) : cs_alloc_try_types(c->A, &rq, types, n, p);
 }
 
 /* Does job jid fit the empty machine (nodes_open asks of every job before
@@ -551,10 +557,11 @@ static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
 	if (rc == -CS_ENOFIT && c->resv_hit && at == c->now) {
 		/* would it fit but for the reservations? (for the pending reason) */
 		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
-		if (cs_place_types(c, jid, &q) == 0) {
-			cs_alloc_release(c->A, &q);
+		int dry = c->dry;
+		c->dry = 1;
+		if (cs_place_types(c, jid, &q) == 0)
 			c->resv_block[jid] = c->st->passes;
-		}
+		c->dry = dry;
 	}
 	return rc;
 }
@@ -567,13 +574,14 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 /* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or error. */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
+	c->dry = 1;
 	int rc = node_try(c, jid, p);
+	c->dry = 0;
 	if (rc < 0) {
 		if (rc == -CS_ENOFIT)
 			memo_fail(c, &c->jobs[jid], 1);
 		return rc;
 	}
-	cs_alloc_release(c->A, p);
 	p->n = 0;
 	return 0;
 }
@@ -964,6 +972,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		*when = e->time;
 		return 0;
 	}
+	/* the search's tries only find their placements: what one found is
+	 * not taken */
+	int dry = c->dry;
+	c->dry = 1;
 	/* what is free now, node by node */
 	uint32_t ns = scope_snapshot(c, &sc);
 	/* an extra hold: the earlier holds' ends may free nodes too */
@@ -1034,8 +1046,6 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		t = room;
 		rc = cs_place_try_at(c, jid, &hp, t);
 	}
-	if (rc == 0)
-		cs_alloc_release(c->A, &hp);
 	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits, and
 		 * hp holds the placement found with hi handed back (with all
@@ -1045,7 +1055,6 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		hand_back(c, g, 0);
 		g = 0;
 		if (cs_place_try_at(c, jid, &tp, t) == 0) {
-			cs_alloc_release(c->A, &tp);
 			hi = 0;
 			keep_found(&hp, &tp);
 		}
@@ -1055,7 +1064,6 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			g = mid;
 			tp.n = 0;
 			if (cs_place_try_at(c, jid, &tp, t) == 0) {
-				cs_alloc_release(c->A, &tp);
 				hi = mid;
 				keep_found(&hp, &tp);
 			} else {
@@ -1076,6 +1084,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		cs_placement p = { &pc[i].s, 1, 1 };
 		cs_alloc_take_known(c->A, &p); /* the same */
 	}
+	c->dry = dry;
 	if (rc < 0)
 		return -CS_EINVAL;
 	if (keep)
