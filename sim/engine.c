@@ -442,7 +442,6 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
 	c.run = malloc((n + 1) * sizeof *c.run);
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
-	c.memo = calloc(MEMO_SIZE, sizeof *c.memo);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
 	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
 	c.plan_start = malloc((n + 1) * sizeof *c.plan_start);
@@ -451,7 +450,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	c.resv_block = calloc(n + 1, sizeof *c.resv_block);
 	c.tmp_slots2 = malloc(maxn * sizeof *c.tmp_slots2);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
-	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.memo || !c.snap ||
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.snap ||
 	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos ||
 	    !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
@@ -528,7 +527,6 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.tmp_slots);
 	free(c.run);
 	free(c.requeued);
-	free(c.memo);
 	free(c.snap);
 	free(c.resv_slots);
 	free(c.resv_ends);

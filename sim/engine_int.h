@@ -77,23 +77,21 @@ struct cs_sched_ctx {
 	uint32_t hold_n;
 	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
 	int hold_lazy;         /* hold asked for, placement not computed yet (node model) */
-	/* Requests that failed in this pass (node model): resources only
-	 * shrink during a pass, so a request shape that did not fit stays
-	 * unfit until the pass ends. */
-	struct memo_ent {
-		uint32_t gen;
-		uint8_t failed;    /* bit 0: without the hold's aside; bit 1: with it;
-				    * bit 2 (before the run): fits the empty machine */
-		struct shape_key {
-			int32_t part;
-			uint32_t nodes, gpus, cores, mem;
-			uint32_t topo;     /* rule | max_leaves << 8 */
-		} key;
-	} *memo;
-	uint32_t memo_gen, memo_used;
+	/* What is known of each request shape (node model; place.c's struct
+	 * shape_ent), the shapes numbered as met: shp_idx finds a shape's
+	 * number by its key (open addressing, shp_idx_cap slots, a power of
+	 * 2; UINT32_MAX: empty), job_shape[j] is job j's as last met
+	 * (UINT32_MAX: not yet). What a pass learns is its memo_gen's. */
+	struct shape_ent *shp;
+	uint32_t nshp, shp_cap;
+	uint32_t *shp_idx;
+	uint32_t shp_idx_cap;
+	uint32_t *job_shape;
+	uint32_t memo_gen;
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
+	int dry;               /* tries only find their placement (cs_place_types) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
 	cs_time *resv_ends;    /* the reservations' ends, sorted */
@@ -162,6 +160,8 @@ struct cs_sched_ctx {
 	/* the hold's search (cs_place_hold): each node's type, and whether a
 	 * job's placement depends on its node types' nodes alone */
 	uint16_t *node_type;
+	uint32_t *pnodes;        /* the nodes of each of the machine's partitions' node types, */
+	uint32_t *pnodes_first;  /* in node order: partition p's from pnodes_first[p] */
 	int types_apart;
 	int plain;               /* cs_engine_plain: none of what follows is used */
 	/* holds kept across passes (cs_place_hold): a hold stands while
@@ -173,7 +173,6 @@ struct cs_sched_ctx {
 	 * (place.c): type_freed[t] counts the times node type t got
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
-	struct fail_ent *fmemo;  /* FMEMO_SIZE entries */
 	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
 	struct freed_sum {       /* per partition: type_freed summed over its types, as of freed_all */
 		uint64_t at, sum;
@@ -332,6 +331,12 @@ int64_t cs_pcap_draw(const cs_sched_ctx *c, const cs_slot *slots, uint32_t n);
 
 /* --- place.c --- */
 
+/* A request shape (place.c). */
+struct shape_key {
+	int32_t part;
+	uint32_t nodes, gpus, cores, mem;
+	uint32_t topo;     /* rule | max_leaves << 8 */
+};
 /* Job jid's resources, or its place in the running set, changed (it
  * started, ended or was stopped, or its estimated end moved): holds on
  * its node types made before no longer stand; freed: its resources came
@@ -343,20 +348,19 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
  * or gave it back: freed). */
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
-#define FMEMO_SIZE 1024u /* shapes that did not fit, kept (open addressing; full: no more kept) */
 /* Job jid will never hold again (it was cancelled): its kept hold goes. */
 void cs_place_forget(cs_sched_ctx *c, uint32_t jid);
 /* The kept holds and what cs_place_masks made for them. */
 void cs_place_free_memo(cs_sched_ctx *c);
 
-#define MEMO_SIZE 4096u /* the memo's entries (c->memo) */
 /* A new memo: what failed before no longer stands (a pass, a hold or a
  * preemption changed what may be used). */
 void cs_place_memo_reset(cs_sched_ctx *c);
 /* cs_ctx_nofit_bound on a node model. */
 int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
- * order, or as the fragmentation-aware fit ranks them). */
+ * order, or as the fragmentation-aware fit ranks them); with c->dry, only
+ * the placement, nothing taken (cs_alloc_find_types). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
 /* 0 if job jid fits the empty machine (before the run; uses the memo:
  * reset it after), else the allocator's error. */

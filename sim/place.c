@@ -1,8 +1,8 @@
 /* capsim: node-model placement for the engine (see engine_int.h): a job on
  * the allocator now, on its partition's node types, keeping off the nodes
  * of advance reservations it may not use and what the pass's hold needs;
- * the hold itself; and a memo of the request shapes that did not fit in
- * this pass. */
+ * the hold itself; and what is known of each request shape: that it did
+ * not fit, in this pass or (while that still stands) in an earlier one. */
 #include "engine_int.h"
 
 #include <string.h>
@@ -50,45 +50,92 @@ static int key_eq(const struct shape_key *a, const struct shape_key *b)
 	       a->mem == b->mem && a->topo == b->topo;
 }
 
-static struct memo_ent *memo_find(cs_sched_ctx *c, const cs_job *j, int insert)
-{
-	struct shape_key key = key_of(j);
-	uint32_t h = key_hash(&key);
-	for (uint32_t k = 0; k < MEMO_SIZE; k++) {
-		struct memo_ent *e = &c->memo[(h + k) & (MEMO_SIZE - 1)];
-		if (e->gen != c->memo_gen) {
-			if (!insert || c->memo_used >= MEMO_SIZE / 2)
-				return NULL;
-			c->memo_used++;
-			*e = (struct memo_ent){ c->memo_gen, 0, key };
-			return e;
-		}
-		if (key_eq(&e->key, &key))
-			return e;
-	}
-	return NULL;
-}
-
-void cs_place_memo_reset(cs_sched_ctx *c)
-{
-	c->memo_gen++;
-	c->memo_used = 0;
-}
-
-/* A shape that did not fit what was free on its node types (no hold or
- * reservation kept off) fits no better while none of those types got
- * anything back: starts only take (and a fit that fails stays failed
- * with less free), so the failure is kept across passes and memo resets
- * until then. Not for the scratch partition, whose node types change. */
-struct fail_ent {
-	uint8_t used;
+/* What is known of a request shape. In this pass (gen == c->memo_gen):
+ * resources only shrink during a pass, so a shape that did not fit stays
+ * unfit until the pass ends; bit 0 of failed: it did not fit what was
+ * free (no hold or reservation kept off); bit 1: not beside the one hold
+ * on its node types (the hold's parts set aside); bit 2 (before the
+ * run): it fits the empty machine.
+ *
+ * Across passes and memo resets: a shape that did not fit what was free
+ * on its node types fits no better while none of those types got
+ * anything back (starts only take, and a fit that fails stays failed with
+ * less free): freed, type_freed's sum over its node types then. And one
+ * that did not fit beside one hold fits no better while, besides, the
+ * hold has the same parts: hfreed and the hold's placement, on machines
+ * without advance reservations (where a try depends on the job's
+ * estimate). Neither for the scratch partition, whose node types change. */
+struct shape_ent {
 	struct shape_key key;
-	uint64_t freed;  /* type_freed's sum over the shape's node types then */
+	uint32_t gen;
+	uint8_t failed;
+	uint8_t kept;        /* bit 0: freed is kept; bit 1: hfreed and hslots */
+	uint64_t freed, hfreed;
+	uint32_t hn, hcap;   /* the hold's nodes; room in hslots */
+	cs_slot *hslots;
 };
+
+/* The entry of job j's shape (made if new), or NULL when out of memory.
+ * An entry stays where it is until the next new shape. */
+static struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
+{
+	uint32_t jid = (uint32_t)(j - c->jobs), id = c->job_shape[jid];
+	if (id != UINT32_MAX && c->shp[id].key.part == j->partition)
+		return &c->shp[id]; /* (only a job's partition changes in a run) */
+	struct shape_key key = key_of(j);
+	uint32_t m = c->shp_idx_cap - 1, h = key_hash(&key) & m;
+	for (; c->shp_idx[h] != UINT32_MAX; h = (h + 1) & m)
+		if (key_eq(&c->shp[c->shp_idx[h]].key, &key)) {
+			c->job_shape[jid] = c->shp_idx[h];
+			return &c->shp[c->shp_idx[h]];
+		}
+	if (c->nshp == c->shp_cap) {
+		struct shape_ent *q = realloc(c->shp, 2 * c->shp_cap * sizeof *q);
+		if (!q)
+			return NULL;
+		c->shp = q;
+		c->shp_cap *= 2;
+	}
+	if (2 * (c->nshp + 1) > c->shp_idx_cap) {
+		uint32_t cap = 2 * c->shp_idx_cap, *x = malloc(cap * sizeof *x);
+		if (!x)
+			return NULL;
+		memset(x, 0xff, cap * sizeof *x);
+		for (uint32_t i = 0; i < c->nshp; i++) {
+			uint32_t k = key_hash(&c->shp[i].key) & (cap - 1);
+			while (x[k] != UINT32_MAX)
+				k = (k + 1) & (cap - 1);
+			x[k] = i;
+		}
+		free(c->shp_idx);
+		c->shp_idx = x;
+		c->shp_idx_cap = cap;
+		m = cap - 1;
+		for (h = key_hash(&key) & m; x[h] != UINT32_MAX; h = (h + 1) & m)
+			;
+	}
+	id = c->nshp++;
+	c->shp_idx[h] = id;
+	c->shp[id] = (struct shape_ent){ .key = key };
+	c->job_shape[jid] = id;
+	return &c->shp[id];
+}
+
+/* Set bit on e in this pass's memo. */
+static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
+{
+	if (e->gen != c->memo_gen) {
+		e->gen = c->memo_gen;
+		e->failed = 0;
+	}
+	e->failed |= (uint8_t)bit;
+}
+
+void cs_place_memo_reset(cs_sched_ctx *c) { c->memo_gen++; }
 
 /* type_freed summed over job j's node types (kept per partition until
  * some type gets something back; not for the scratch partition, whose
- * types change, and fail_find keeps nothing of it). */
+ * types change, and shape_ent keeps nothing of it). */
 static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 {
 	int32_t p = j->partition;
@@ -107,40 +154,22 @@ static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 	return v;
 }
 
-static struct fail_ent *fail_find(cs_sched_ctx *c, const cs_job *j, int insert)
+/* May what is known of job j's shape be kept across passes? */
+static int keepable(const cs_sched_ctx *c, const cs_job *j)
 {
-	if (c->plain || (c->sets && j->partition == (int32_t)c->npart - 1))
-		return NULL; /* (the scratch partition's node types change) */
-	struct shape_key key = key_of(j);
-	uint32_t h = key_hash(&key);
-	for (uint32_t k = 0; k < FMEMO_SIZE / 2; k++) {
-		struct fail_ent *e = &c->fmemo[(h + k) & (FMEMO_SIZE - 1)];
-		if (!e->used) {
-			if (!insert)
-				return NULL;
-			*e = (struct fail_ent){ 1, key, 0 };
-			return e;
-		}
-		if (key_eq(&e->key, &key))
-			return e;
-	}
-	return NULL;
+	return !c->plain && !(c->sets && j->partition == (int32_t)c->npart - 1);
 }
 
 static int memo_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 {
-	struct memo_ent *e = memo_find(c, j, 0);
-	if (e && (e->failed & mask))
-		return 1;
-	if (!(mask & 1))
-		return 0;
-	const struct fail_ent *f = fail_find(c, j, 0);
-	if (!f || f->freed != freed_count(c, j))
-		return 0;
+	struct shape_ent *e = shape_of(c, j);
 	if (!e)
-		e = memo_find(c, j, 1);
-	if (e)
-		e->failed |= 1; /* found the faster next time in this pass */
+		return 0;
+	if (e->gen == c->memo_gen && (e->failed & mask))
+		return 1;
+	if (!(mask & 1) || !(e->kept & 1) || e->freed != freed_count(c, j))
+		return 0;
+	memo_set(c, e, 1); /* found the faster next time in this pass */
 	return 1;
 }
 
@@ -148,12 +177,96 @@ static void memo_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 {
 	if (c->resv_hit)
 		return; /* the failure depended on the job's estimate, not only its shape */
-	struct memo_ent *e = memo_find(c, j, 1);
-	if (e)
-		e->failed |= (uint8_t)bit;
-	struct fail_ent *f = bit == 1 ? fail_find(c, j, 1) : NULL;
-	if (f)
-		f->freed = freed_count(c, j);
+	struct shape_ent *e = shape_of(c, j);
+	if (!e)
+		return;
+	memo_set(c, e, bit);
+	if (bit == 1 && keepable(c, j)) {
+		e->kept |= 1;
+		e->freed = freed_count(c, j);
+	}
+}
+
+static int slot_eq(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
+/* The one hold on job jid's node types that cs_place_start would set
+ * aside for it, placed (its slots, *n of them), or NULL: none, several,
+ * one not placed yet, or one of jid's own. */
+static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
+{
+	if (!c->nxh) {
+		if (!c->hold_on || c->hold_lazy || jid == c->hold_jid)
+			return NULL;
+		*n = c->hold_n;
+		return c->hold_slots;
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	const cs_slot *s = NULL;
+	if (c->hold_on && jid != c->hold_jid && (mask & c->hold_mask)) {
+		if (c->hold_lazy)
+			return NULL;
+		s = c->hold_slots;
+		*n = c->hold_n;
+	}
+	for (size_t i = 0; i < c->nxh; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid == UINT32_MAX || !(mask & h->mask))
+			continue;
+		if (h->jid == jid || h->lazy || s)
+			return NULL;
+		s = c->xh_slots + h->first;
+		*n = h->n;
+	}
+	return s;
+}
+
+/* Bit 2 of the memo for job jid (it failed beside the one hold on its
+ * node types in this pass), or learnt from an earlier pass (struct
+ * hfail_ent), then kept in the pass's memo as a failed try would. */
+static int hold_failed(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (memo_failed(c, j, 2))
+		return 1;
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	struct shape_ent *e = s && !c->nm->nresv ? shape_of(c, j) : NULL;
+	if (!e || !(e->kept & 2) || e->hn != n || e->hfreed != freed_count(c, j))
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!slot_eq(&e->hslots[i], &s[i]))
+			return 0;
+	memo_set(c, e, 2);
+	return 1;
+}
+
+/* Job jid did not fit beside the one hold on its node types: bit 2 of
+ * the memo, and kept for later passes. */
+static void hold_fail(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	memo_fail(c, j, 2);
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	struct shape_ent *e = s && !c->nm->nresv && keepable(c, j) ? shape_of(c, j) : NULL;
+	if (!e)
+		return;
+	e->kept &= (uint8_t)~2u;
+	if (n > e->hcap) {
+		cs_slot *q = realloc(e->hslots, n * sizeof *q);
+		if (!q)
+			return; /* not kept: tried again when asked */
+		e->hslots = q;
+		e->hcap = n;
+	}
+	e->kept |= 2;
+	e->hn = n;
+	e->hfreed = freed_count(c, j);
+	memcpy(e->hslots, s, n * sizeof *s);
 }
 
 /* Place job jid on the allocator now: on its partition's node types (in
@@ -162,10 +275,16 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
 	const cs_job *j = &c->jobs[jid];
 	cs_request rq = cs_job_request(j);
-	if (j->partition < 0 || (uint32_t)j->partition >= c->npart)
+	static const int32_t any = -1;
+	const int32_t *types = &any;
+	uint32_t n = 1;
+	if (j->partition >= 0 && (uint32_t)j->partition < c->npart) {
+		types = c->ptypes + c->pfirst[j->partition];
+		n = c->pfirst[j->partition + 1] - c->pfirst[j->partition];
+	} else if (!c->dry) {
 		return cs_alloc_try(c->A, &rq, p);
-	uint32_t k0 = c->pfirst[j->partition];
-	return cs_alloc_try_types(c->A, &rq, c->ptypes + k0, c->pfirst[j->partition + 1] - k0, p);
+	}
+	return c->dry ? cs_alloc_find_types(c->A, &rq, types, n, p) : cs_alloc_try_types(c->A, &rq, types, n, p);
 }
 
 /* Does job jid fit the empty machine (nodes_open asks of every job before
@@ -174,15 +293,15 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
-	struct memo_ent *e = memo_find(c, j, 1);
-	if (e && (e->failed & 4))
+	struct shape_ent *e = shape_of(c, j);
+	if (e && e->gen == c->memo_gen && (e->failed & 4))
 		return 0;
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	int rc = cs_place_types(c, jid, &p);
 	if (rc == 0) {
 		cs_alloc_release(c->A, &p);
 		if (e)
-			e->failed |= 4;
+			memo_set(c, e, 4);
 	}
 	return rc;
 }
@@ -219,6 +338,13 @@ static void add_types(const cs_sched_ctx *c, int32_t p, int32_t *types, uint32_t
 		if (i == *n)
 			types[(*n)++] = m->part_types[k];
 	}
+}
+
+/* Is node n of a type in mask? */
+static int node_in(const cs_sched_ctx *c, uint64_t mask, uint32_t n)
+{
+	uint32_t t = c->node_type[n];
+	return mask == ~0ull || (t < 64 && (mask >> t & 1));
 }
 
 int cs_place_masks(cs_sched_ctx *c)
@@ -271,13 +397,40 @@ int cs_place_masks(cs_sched_ctx *c)
 	c->type_freed = calloc((size_t)c->ntypes + 1, sizeof *c->type_freed);
 	c->part_freed = calloc((size_t)c->npart + 1, sizeof *c->part_freed);
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
-	c->fmemo = calloc(FMEMO_SIZE, sizeof *c->fmemo);
-	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->fmemo)
+	c->shp_cap = 256;
+	c->shp_idx_cap = 1024;
+	c->shp = malloc(c->shp_cap * sizeof *c->shp);
+	c->shp_idx = malloc(c->shp_idx_cap * sizeof *c->shp_idx);
+	c->job_shape = malloc((c->njobs + 1) * sizeof *c->job_shape);
+	if (!c->type_ver || !c->type_freed || !c->part_freed || !c->hmemo || !c->shp || !c->shp_idx ||
+	    !c->job_shape)
 		return -CS_ENOMEM;
+	memset(c->shp_idx, 0xff, c->shp_idx_cap * sizeof *c->shp_idx);
+	memset(c->job_shape, 0xff, (c->njobs + 1) * sizeof *c->job_shape);
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
+	/* the machine's partitions' nodes, each in node order */
+	uint32_t np = m->npartitions;
+	c->pnodes_first = malloc((np + 1) * sizeof *c->pnodes_first);
+	if (!c->pnodes_first)
+		return -CS_ENOMEM;
+	size_t total = 0;
+	for (uint32_t p = 0; p < np; p++)
+		for (uint32_t n = 0; n < c->nnodes; n++)
+			total += node_in(c, c->part_mask[p], n);
+	c->pnodes = malloc((total + 1) * sizeof *c->pnodes);
+	if (!c->pnodes)
+		return -CS_ENOMEM;
+	c->pnodes_first[0] = 0;
+	for (uint32_t p = 0; p < np; p++) {
+		uint32_t k = c->pnodes_first[p];
+		for (uint32_t n = 0; n < c->nnodes; n++)
+			if (node_in(c, c->part_mask[p], n))
+				c->pnodes[k++] = n;
+		c->pnodes_first[p + 1] = k;
+	}
 	return 0;
 }
 
@@ -404,10 +557,11 @@ static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
 	if (rc == -CS_ENOFIT && c->resv_hit && at == c->now) {
 		/* would it fit but for the reservations? (for the pending reason) */
 		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
-		if (cs_place_types(c, jid, &q) == 0) {
-			cs_alloc_release(c->A, &q);
+		int dry = c->dry;
+		c->dry = 1;
+		if (cs_place_types(c, jid, &q) == 0)
 			c->resv_block[jid] = c->st->passes;
-		}
+		c->dry = dry;
 	}
 	return rc;
 }
@@ -420,13 +574,14 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 /* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or error. */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
+	c->dry = 1;
 	int rc = node_try(c, jid, p);
+	c->dry = 0;
 	if (rc < 0) {
 		if (rc == -CS_ENOFIT)
 			memo_fail(c, &c->jobs[jid], 1);
 		return rc;
 	}
-	cs_alloc_release(c->A, p);
 	p->n = 0;
 	return 0;
 }
@@ -487,8 +642,8 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		 * without setting the hold's parts aside to find out. Kept to
 		 * machines without advance reservations, where a try has no
 		 * side note (the pending reason's resv_block). */
-		if (nint == 1 && !c->nm->nresv && memo_failed(c, j, 2) &&
-		    meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s))
+		if (nint == 1 && !c->nm->nresv && meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s) &&
+		    hold_failed(c, jid))
 			return -CS_ENOFIT;
 		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
 		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
@@ -506,7 +661,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		int rc = node_try(c, jid, &p);
 		cs_alloc_release(c->A, &aside);
 		if (rc == -CS_ENOFIT && nint <= 1)
-			memo_fail(c, j, 2);
+			hold_fail(c, jid);
 		return rc;
 	}
 	if (!c->hold_on || jid == c->hold_jid || c->now + j->estimate_s <= c->hold_time) {
@@ -515,14 +670,14 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 			memo_fail(c, j, 1);
 		return rc;
 	}
-	if (memo_failed(c, j, 2))
+	if (hold_failed(c, jid))
 		return -CS_ENOFIT;
 	cs_placement aside = { c->tmp_slots, c->hold_n, 0 };
 	take_parts(c, c->hold_slots, c->hold_n, &aside);
 	int rc = node_try(c, jid, &p);
 	cs_alloc_release(c->A, &aside);
 	if (rc == -CS_ENOFIT)
-		memo_fail(c, j, 2);
+		hold_fail(c, jid);
 	return rc;
 }
 
@@ -538,7 +693,7 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		*est_max = -1;
 		return 1;
 	}
-	if (!memo_failed(c, j, 2) || (c->hold_on && jid == c->hold_jid))
+	if ((c->hold_on && jid == c->hold_jid) || !hold_failed(c, jid))
 		return 0; /* (a job that holds sees the holds but its own) */
 	if (!c->nxh) {
 		if (!c->hold_on || c->hold_lazy)
@@ -594,6 +749,8 @@ static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
  * away). */
 struct hold_scope {
 	uint64_t mask;        /* node types looked at (all bits: every node) */
+	const uint32_t *list; /* the nodes of those types in node order (c->pnodes), or NULL */
+	uint32_t nlist;
 	uint32_t g, cores, mem, nodes;
 	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
 };
@@ -638,8 +795,10 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 {
 	uint32_t ns = 0;
 	h->fit = 0;
-	for (uint32_t n = 0; n < c->nnodes; n++) {
-		if (!scope_has(c, h, n))
+	uint32_t end = h->list ? h->nlist : c->nnodes;
+	for (uint32_t i = 0; i < end; i++) {
+		uint32_t n = h->list ? h->list[i] : i;
+		if (!h->list && !scope_has(c, h, n))
 			continue;
 		cs_slot *s = &c->snap[ns];
 		cs_alloc_node_free(c->A, n, s);
@@ -655,9 +814,15 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
-	return (struct hold_scope){ .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
-				    .g = j->gpus_per_node, .cores = j->cores_per_node,
-				    .mem = j->mem_per_node_mib, .nodes = j->nodes };
+	struct hold_scope h = { .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
+				.g = j->gpus_per_node, .cores = j->cores_per_node,
+				.mem = j->mem_per_node_mib, .nodes = j->nodes };
+	int32_t p = j->partition;
+	if (h.mask != ~0ull && p >= 0 && (uint32_t)p < c->nm->npartitions) {
+		h.list = c->pnodes + c->pnodes_first[p];
+		h.nlist = c->pnodes_first[p + 1] - c->pnodes_first[p];
+	}
+	return h;
 }
 
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
@@ -744,11 +909,17 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
-	free(c->fmemo);
+	for (uint32_t i = 0; i < c->nshp; i++)
+		free(c->shp[i].hslots);
+	free(c->shp);
+	free(c->shp_idx);
+	free(c->job_shape);
 	free(c->type_ver);
 	free(c->type_freed);
 	free(c->part_freed);
 	free(c->node_type);
+	free(c->pnodes);
+	free(c->pnodes_first);
 }
 
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
@@ -763,6 +934,15 @@ static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time 
 			return -CS_ENOFIT;
 	}
 	return cs_place_try_at(c, jid, hp, t);
+}
+
+/* The hold's search found placement tp: hp is it (the allocator places
+ * the same way on the same free resources, so trying again once the
+ * search ends would find it again). */
+static void keep_found(cs_placement *hp, const cs_placement *tp)
+{
+	memcpy(hp->slots, tp->slots, tp->n * sizeof *tp->slots);
+	hp->n = tp->n;
 }
 
 /* Node model: give back running jobs in order of estimated end, a time at
@@ -792,6 +972,10 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		*when = e->time;
 		return 0;
 	}
+	/* the search's tries only find their placements: what one found is
+	 * not taken */
+	int dry = c->dry;
+	c->dry = 1;
 	/* what is free now, node by node */
 	uint32_t ns = scope_snapshot(c, &sc);
 	/* an extra hold: the earlier holds' ends may free nodes too */
@@ -811,7 +995,11 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			}
 	}
 	cs_time room = -1;
-	int rc = hold_try_at(c, jid, &hp, t, &room);
+	/* now: not if too few nodes fit, or the shape did not fit what is
+	 * free (the holds and reservations a try keeps off only take more) */
+	int rc = -CS_ENOFIT;
+	if (c->plain || c->pc || (sc.fit >= sc.nodes && !memo_failed(c, &c->jobs[jid], 1)))
+		rc = hold_try_at(c, jid, &hp, t, &room);
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
@@ -858,17 +1046,17 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		t = room;
 		rc = cs_place_try_at(c, jid, &hp, t);
 	}
-	if (rc == 0)
-		cs_alloc_release(c->A, &hp);
 	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
-		/* the fewest free-now nodes handed back: lo fails, hi fits */
+		/* the fewest free-now nodes handed back: lo fails, hi fits, and
+		 * hp holds the placement found with hi handed back (with all
+		 * ns of them, the one just found) */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
 		hand_back(c, g, 0);
 		g = 0;
 		if (cs_place_try_at(c, jid, &tp, t) == 0) {
-			cs_alloc_release(c->A, &tp);
 			hi = 0;
+			keep_found(&hp, &tp);
 		}
 		while (hi > 0 && hi - lo > 1) {
 			uint32_t mid = lo + (hi - lo) / 2;
@@ -876,19 +1064,12 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 			g = mid;
 			tp.n = 0;
 			if (cs_place_try_at(c, jid, &tp, t) == 0) {
-				cs_alloc_release(c->A, &tp);
 				hi = mid;
+				keep_found(&hp, &tp);
 			} else {
 				lo = mid;
 			}
 		}
-		hand_back(c, g, hi);
-		g = hi;
-		hp.n = 0;
-		if (cs_place_try_at(c, jid, &hp, t) == 0)
-			cs_alloc_release(c->A, &hp);
-		else
-			rc = -CS_EINVAL; /* cannot happen: hi fits */
 		hand_back(c, g, ns);
 	}
 	for (size_t i = 0; i < k; i++) {
@@ -903,6 +1084,7 @@ int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, c
 		cs_placement p = { &pc[i].s, 1, 1 };
 		cs_alloc_take_known(c->A, &p); /* the same */
 	}
+	c->dry = dry;
 	if (rc < 0)
 		return -CS_EINVAL;
 	if (keep)

@@ -654,7 +654,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	}
 	enum { MAXLIVE = 200 };
 	static live lv[MAXLIVE];
-	int nlive = 0, ok = 0, nofit = 0, frag_checked = 0;
+	int nlive = 0, ok = 0, nofit = 0, frag_checked = 0, found = 0;
 	for (int step = 0; step < 20000; step++) {
 		if (nlive && rnd(10) == 0) {
 			/* give a placement back and take exactly it again (the
@@ -714,8 +714,22 @@ static void random_run(cs_fit fit, unsigned long long seed)
 					wr = rank;
 				}
 			}
+			/* the placement found without taking anything is the try's */
+			cs_slot fs[16];
+			cs_placement fp = { .slots = fs, .cap = 16 };
+			int frc = nlist ? cs_alloc_find_types(a, &r, list, nlist, &fp)
+					: cs_alloc_find_types(a, &r, &r.type, 1, &fp);
 			int rc = nlist ? cs_alloc_try_types(a, &r, list, nlist, &lv[nlive].p)
 				       : cs_alloc_try(a, &r, &lv[nlive].p);
+			cr_assert_eq(frc, rc, "step %d: found %d, tried %d", step, frc, rc);
+			for (uint32_t k = 0; rc == 0 && k < fp.n; k++) {
+				const cs_slot *x = &fs[k], *z = &lv[nlive].p.slots[k];
+				cr_assert(fp.n == lv[nlive].p.n && x->node == z->node && x->gpu_mask == z->gpu_mask &&
+					  x->cores == z->cores && x->mem_mib == z->mem_mib &&
+					  !memcmp(x->core_mask, z->core_mask, sizeof x->core_mask),
+					  "step %d: slot %u found is not the one the try made", step, k);
+			}
+			found += rc == 0;
 			if (rc == -CS_EINVAL) {
 				/* no node type could ever hold it: the reference agrees */
 				cr_assert_not(feasible, "step %d: EINVAL for a feasible request", step);
@@ -767,6 +781,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	cr_assert_eq(cs_alloc_free_gpus(a), 7 * 8 * 8 + 3 * 8 * 4);
 	cr_assert_gt(ok, 1000);
 	cr_assert_gt(nofit, 100);
+	cr_assert_eq(found, ok);
 	if (fit == CS_FIT_FRAG)
 		cr_assert_gt(frag_checked, 1000, "%d choices checked", frag_checked);
 	cs_alloc_free(a);

@@ -131,6 +131,10 @@ int cs_alloc_try(cs_alloc *a, const cs_request *rq, cs_placement *p);
  * -CS_EINVAL if none ever could. */
 int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
 		       cs_placement *p);
+/* The placement cs_alloc_try_types would make, in p, with nothing taken:
+ * what a try given back at once leaves, for less. */
+int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			cs_placement *p);
 /* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
  * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
  * node out of range, a slot whose core mask names a core its node does not

@@ -125,6 +125,7 @@ struct cs_alloc {
 	uint32_t *pick;           /* scratch: chosen nodes */
 	uint32_t *lscratch;       /* scratch: leaf order */
 	uint32_t *lcount;         /* scratch: fitting nodes per leaf */
+	int dry;                  /* cs_alloc_find_types: place() takes nothing */
 };
 
 /* --- state changes --- */
@@ -664,9 +665,33 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 	set_node_x(a, n, (uint16_t)(s->gmask & ~sl->gpu_mask), nf, node_cm(s) - slot_cm(sl), glob, SET_TAKE);
 }
 
+/* place_x's slot, nothing taken (cs_alloc_find_types): the nodes of a
+ * placement are distinct, so each slot is what place_x would make. */
+static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
+{
+	const node_st *s = &a->ns[n];
+	cs_slot *sl = &p->slots[p->n++];
+	sl->node = n;
+	if (whole) {
+		sl->gpu_mask = s->gmask;
+		sl->cores = s->cores;
+		sl->mem_mib = s->mem;
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		return;
+	}
+	uint64_t cfree[CW];
+	memcpy(cfree, s->cmask, sizeof cfree);
+	const cs_nodepick *np = a->glob ? &a->groups[s->type] : &a->group0;
+	sl->cores = c;
+	sl->mem_mib = m;
+	sl->gpu_mask = cs_nodepick_choose(np, s->gmask, g, cfree, c, sl->core_mask, 0);
+}
+
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
-	if (a->glob)
+	if (a->dry)
+		place_dry(a, p, n, g, c, m, whole);
+	else if (a->glob)
 		place_x(a, p, n, g, c, m, whole, 1, 0, 0);
 	else
 		place_x(a, p, n, g, c, m, whole, 0, 0, 0);
@@ -1175,6 +1200,23 @@ int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, 
 		if (e == -CS_ENOFIT)
 			rc = e;
 	}
+	return rc;
+}
+
+int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes, cs_placement *p)
+{
+	/* the one-type fast path, and a request by GPU count (which may take
+	 * and give back on the way): a try given back */
+	if (rq->nodes == 0 ||
+	    (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob)) {
+		int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
+		if (rc == 0)
+			cs_alloc_release(a, p);
+		return rc;
+	}
+	a->dry = 1;
+	int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
+	a->dry = 0;
 	return rc;
 }
 
