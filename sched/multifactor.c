@@ -70,7 +70,8 @@ typedef struct mf {
 	 * cancels. */
 	double *usage, usage_total, scale;
 	double *share;        /* per account; normalised to sum 1 */
-	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass */
+	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
+			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
@@ -752,6 +753,17 @@ static double fairshare(mf *p, uint32_t a)
 	return p->fs[a];
 }
 
+/* User u's Fair Tree factor in the last computation, read once a
+ * computation (here: the pass reads it for every waiting job). */
+static inline double tree_factor(mf *p, uint32_t u)
+{
+	if (p->fs_pass[u] != p->ncalc) {
+		p->fs[u] = cs_fairtree_factor(p->ft, u);
+		p->fs_pass[u] = p->ncalc;
+	}
+	return p->fs[u];
+}
+
 /* The limit starting jid would break (CS_WAIT_*), or 0. */
 static unsigned over_limit(const mf *p, uint32_t jid) { return cs_limits_check(&p->lim, jid); }
 
@@ -1078,7 +1090,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		}
 		const struct prio_in *x = &p->pin[k];
 		double age = (double)(now - x->submit) / p->max_age;
-		double fs = p->tree ? cs_fairtree_factor(p->ft, x->fs_acct) : fairshare(p, x->fs_acct);
+		double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
 		if (p->tree)
 			prio += x->extra;
