@@ -26,9 +26,11 @@
  *
  * Each pass works out every waiting job's priority and sorts them from
  * the last pass's order (sched/priosort.c); the charge is worked out once
- * per rate class (sched/rateclass.c); Fair Tree is updated along the
- * charged users' paths (sched/fairtree.c); a backfill whose request shape
- * the pass has learnt cannot start is refused without asking the engine.
+ * per rate class (sched/rateclass.c), and the jobs that stopped running
+ * are the engine's report (cs_ctx_left), not a walk of the running set;
+ * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
+ * a backfill whose request shape the pass has learnt cannot start is
+ * refused without asking the engine.
  */
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
@@ -97,7 +99,7 @@ typedef struct mf {
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
-	cs_ranked *order;          /* scratch: queued jobs */
+	cs_ranked *order;          /* scratch: queued jobs (aux: the job's partition key, prio_in's) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	cs_prio_hint hint;         /* the last pass's order */
 	/* with an accounts file: accounts are the tree's nodes; a job's
@@ -967,11 +969,11 @@ static int all_blocked(const mf *p, size_t nw)
 	return 1;
 }
 
-/* Could cs_resv_budget_hold give jid a hold (as it first checks: its
- * partition's budget not used up; asked for a job of several)? */
-static int may_hold(const mf *p, uint32_t jid)
+/* Could cs_resv_budget_hold give a job of partition key k (its
+ * prio_in's) a hold (as it first checks: its partition's budget not used
+ * up; asked for a job of several)? */
+static int may_hold(const mf *p, uint32_t k)
 {
-	uint32_t k = p->pin[jid].key;
 	return k == UINT32_MAX || p->pq.reserved[k] < p->rb.per_part;
 }
 
@@ -1039,7 +1041,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		uint32_t jid = p->order[i].jid;
 		if (jid == UINT32_MAX || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 			continue;
-		if (backfill(p, ctx, jid) < 0 && may_hold(p, jid))
+		if (backfill(p, ctx, jid) < 0 && may_hold(p, p->order[i].aux))
 			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
 }
@@ -1094,7 +1096,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
 		if (p->tree)
 			prio += x->extra;
-		p->order[n++] = (cs_ranked){ prio, k };
+		p->order[n++] = (cs_ranked){ prio, k, x->key };
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
 	if (p->per_partition) {
