@@ -16,7 +16,7 @@ typedef struct ftnode {
 	uint32_t nbelow; /* the users in its subtree */
 } ftnode;
 
-enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8 };
+enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16 };
 
 struct cs_fairtree {
 	const cs_account_tree *t;
@@ -24,7 +24,8 @@ struct cs_fairtree {
 	/* per node: F_USER; F_DIRTY, some usage below it changed in this
 	 * compute; F_AVALID (an account), the befores below it are relative
 	 * to its own visit alone; F_LEAF, an account whose children are all
-	 * users (at least one) */
+	 * users (at least one); F_RVALID (an account), the befores below it
+	 * are relative to the merged list of the run `run` says */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
@@ -50,6 +51,13 @@ struct cs_fairtree {
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
 	uint32_t *dcount;   /* per depth (maxdepth + 2): the dirty nodes' counting sort */
+	/* per account with F_RVALID: the run of several accounts of equal
+	 * Level Fairshare it was last visited in, one id a visit of a run
+	 * (from 1), and the run's length. A run of the same accounts none of
+	 * which had usage change below keeps every before below them: the
+	 * merged visit would find the same lists in the same order. */
+	struct run { uint64_t id; uint32_t len; } *run;
+	uint64_t nruns;     /* runs visited so far */
 	uint64_t gen;       /* computations that moved something, from 1 */
 	uint64_t *fstamp;   /* per user: the gen of fcache */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -95,7 +103,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
-	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth))) {
+	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
+	    !(f->run = calloc(n, sizeof *f->run))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -142,6 +151,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->fcache);
 	free(f->depth);
 	free(f->dcount);
+	free(f->run);
 	free(f);
 }
 
@@ -153,6 +163,29 @@ static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
 		if (!(f->fl[a[k]] & F_LEAF))
 			return 0;
 	return 1;
+}
+
+/* Were the accounts a[0 .. n) (n > 1) visited last as one run, that
+ * run's every account, none with usage changed below since? */
+static int same_run(const cs_fairtree *f, const uint32_t *a, size_t n)
+{
+	uint64_t id = f->run[a[0]].id;
+	for (size_t k = 0; k < n; k++)
+		if ((f->fl[a[k]] & (F_RVALID | F_DIRTY)) != F_RVALID || f->run[a[k]].id != id ||
+		    f->run[a[k]].len != n)
+			return 0;
+	return 1;
+}
+
+/* The accounts a[0 .. n) were visited as one run: the befores below them
+ * are the run's. */
+static void mark_run(cs_fairtree *f, const uint32_t *a, size_t n)
+{
+	uint64_t id = ++f->nruns;
+	for (size_t k = 0; k < n; k++) {
+		f->fl[a[k]] = (uint8_t)((f->fl[a[k]] & ~F_AVALID) | F_RVALID);
+		f->run[a[k]] = (struct run){ id, (uint32_t)n };
+	}
 }
 
 static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, uint32_t cnt);
@@ -220,7 +253,14 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 				cnt -= N[a].nbelow;
 			} else {
 				cnt = visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, cnt);
-				fl[a] |= F_AVALID;
+				fl[a] = (uint8_t)((fl[a] & ~F_RVALID) | F_AVALID);
+			}
+		} else if (na > 1 && same_run(f, acc, na)) {
+			/* the run of last time, nothing changed below it: the
+			 * befores below stand */
+			for (size_t k = 0; k < na; k++) {
+				N[acc[k]].before = off;
+				cnt -= N[acc[k]].nbelow;
 			}
 		} else if (na > 1 && l == INFINITY && all_leaves(f, acc, na)) {
 			/* accounts without usage: every user with shares is
@@ -229,16 +269,15 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 			for (size_t k = 0; k < na; k++) {
 				uint32_t a = acc[k];
 				N[a].before = off;
-				fl[a] &= (uint8_t)~F_AVALID;
 				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
 					N[t->child[m]].before = 0;
 				cnt -= t->child_off[a + 1] - t->child_off[a];
 			}
+			mark_run(f, acc, na);
 		} else if (na) {
-			for (size_t k = 0; k < na; k++) {
+			for (size_t k = 0; k < na; k++)
 				N[acc[k]].before = off;
-				fl[acc[k]] &= (uint8_t)~F_AVALID;
-			}
+			mark_run(f, acc, na);
 			cnt = visit_merged(f, acc, na, top + na, cnt);
 		}
 		i = j;

@@ -26,9 +26,11 @@
  *
  * Each pass works out every waiting job's priority and sorts them from
  * the last pass's order (sched/priosort.c); the charge is worked out once
- * per rate class (sched/rateclass.c); Fair Tree is updated along the
- * charged users' paths (sched/fairtree.c); a backfill whose request shape
- * the pass has learnt cannot start is refused without asking the engine.
+ * per rate class (sched/rateclass.c), and the jobs that stopped running
+ * are the engine's report (cs_ctx_left), not a walk of the running set;
+ * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
+ * a backfill whose request shape the pass has learnt cannot start is
+ * refused without asking the engine.
  */
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
@@ -70,16 +72,21 @@ typedef struct mf {
 	 * cancels. */
 	double *usage, usage_total, scale;
 	double *share;        /* per account; normalised to sum 1 */
-	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass */
+	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
+			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
 	/* jobs this policy started and believes running, with what the
-	 * charge of each pass reads (kept here: no job record to fetch) */
+	 * charge of each pass reads (kept here: no job record to fetch), in
+	 * the order they started; one that stopped running keeps its place
+	 * with user GONE until the list is packed (when half of it is gone),
+	 * so a job leaves in O(1) and the charges keep their order */
 	struct running { double rate; uint32_t cls, jid, user; } *run; /* cls: CS_NO_CLASS if none */
-	size_t nrun;
+	size_t nrun;          /* entries, gone ones included */
+	size_t ngone;         /* of those, gone */
+	uint32_t *run_at;     /* per job: its entry in run while it runs */
 	cs_rateclass rc;      /* the running jobs' rates */
-	uint64_t *seen;       /* per job: the pass that found it in the engine's running list */
 	/* per job, what its priority adds up, in one record: submission,
 	 * the size term, the QoS and partition terms (0 without a tree) and
 	 * the account its fair-share is read for */
@@ -92,7 +99,7 @@ typedef struct mf {
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
-	cs_ranked *order;          /* scratch: queued jobs */
+	cs_ranked *order;          /* scratch: queued jobs (aux: the job's partition key, prio_in's) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	cs_prio_hint hint;         /* the last pass's order */
 	/* with an accounts file: accounts are the tree's nodes; a job's
@@ -111,7 +118,8 @@ typedef struct mf {
 	cs_time preempt_grace; /* seconds a victim runs on when its QoS gives no grace_time (Slurm's GraceTime) */
 	cs_time *stop_at;     /* per job: the end of its grace once signalled (-1: not signalled) */
 	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
-	uint32_t *chosen;     /* scratch: the what-if set (signalled victims, then the chosen ones) */
+	uint32_t *chosen;     /* scratch: the what-if set (signalled victims, then the chosen ones); at
+			       * a pass's start, the entries of the jobs that stopped running */
 	uint8_t *on_nodes;    /* scratch: which of them the head's placement meets */
 	cs_time last_calc;
 	double w_qos, w_part;
@@ -163,7 +171,7 @@ static void mf_destroy(void *state)
 	free(p->started);
 	free(p->run);
 	cs_rateclass_free(&p->rc);
-	free(p->seen);
+	free(p->run_at);
 	free(p->order);
 	free(p->order2);
 	free(p->pin);
@@ -498,14 +506,14 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->acct = malloc(n * sizeof *p->acct);
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
-	p->seen = calloc(n, sizeof *p->seen);
+	p->run_at = malloc(n * sizeof *p->run_at);
 	p->order = malloc(n * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
 	p->chosen = malloc(n * sizeof *p->chosen);
 	p->on_nodes = malloc(n);
 	p->stop_at = malloc(n * sizeof *p->stop_at);
-	if (!p->acct || !p->acct_id || !p->run || cs_rateclass_init(&p->rc) < 0 || !p->seen || !p->order || !p->order2 || !p->victims || !p->stop_at ||
+	if (!p->acct || !p->acct_id || !p->run || cs_rateclass_init(&p->rc) < 0 || !p->run_at || !p->order || !p->order2 || !p->victims || !p->stop_at ||
 	    !p->chosen || !p->on_nodes || cs_prio_hint_init(&p->hint, env->njobs) < 0 ||
 	    cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
@@ -612,6 +620,58 @@ static inline double run_charge(mf *p, const struct running *r, double charge, d
 				     : cs_rateclass_charge(&p->rc, r->cls, charge, scale, stamp);
 }
 
+enum { GONE = UINT32_MAX };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Is jid in this policy's running list? */
+static int running_here(const mf *p, uint32_t jid)
+{
+	uint32_t i = p->run_at[jid];
+	return i < p->nrun && p->run[i].jid == jid && p->run[i].user != GONE;
+}
+
+/* jid (running_here) stopped running now: its entry gone, its limits
+ * counted off. */
+static void run_drop(mf *p, uint32_t jid, cs_time now)
+{
+	p->run[p->run_at[jid]].user = GONE;
+	p->ngone++;
+	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
+}
+
+/* Running entry i, not gone, moves to k <= i as the list is packed. */
+static inline void keep(mf *p, size_t i, size_t k)
+{
+	if (k < i) {
+		p->run_at[p->run[i].jid] = (uint32_t)k;
+		p->run[k] = p->run[i];
+	}
+}
+
+/* The running list without its gone entries, in order. */
+static void pack(mf *p)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->nrun; i++)
+		if (p->run[i].user != GONE)
+			keep(p, i, k++);
+	p->nrun = k;
+	p->ngone = 0;
+}
+
+/* Pack the running list once half of it is gone (a pass's charges pack
+ * it as they walk it; this is for the passes without a charge). */
+static void run_pack(mf *p)
+{
+	if (2 * p->ngone > p->nrun)
+		pack(p);
+}
+
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
 static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
@@ -622,26 +682,41 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		p->scale *= d;
 		double scale = p->scale;
 		uint64_t stamp = p->pass + 1;
+		/* the walk packs the list as it goes if some entry is gone */
+		int packing = p->ngone > 0;
+		size_t k = 0;
 		if (p->tree) {
 			/* Fair Tree reads no total; it is told who was charged */
 			for (size_t i = 0; i < p->nrun; i++) {
 				uint32_t u = p->run[i].user;
+				if (u == GONE)
+					continue;
 				p->usage[u] += run_charge(p, &p->run[i], charge, scale, stamp);
 				if (p->changed_at[u] != p->ncalc + 1) {
 					p->changed_at[u] = p->ncalc + 1;
 					p->changed[p->nchanged++] = u;
 				}
+				if (packing)
+					keep(p, i, k++);
 			}
 		} else {
 			/* (the total in a local: the same additions in the same
 			 * order, without a store and reload through p each time) */
 			double total = p->usage_total;
 			for (size_t i = 0; i < p->nrun; i++) {
+				if (p->run[i].user == GONE)
+					continue;
 				double c = run_charge(p, &p->run[i], charge, scale, stamp);
 				p->usage[p->run[i].user] += c;
 				total += c;
+				if (packing)
+					keep(p, i, k++);
 			}
 			p->usage_total = total;
+		}
+		if (packing) {
+			p->nrun = k;
+			p->ngone = 0;
 		}
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
@@ -653,28 +728,20 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	p->last = now;
 	p->pass++;
-	/* keep only the jobs still running (the rest ended by now): the
-	 * engine runs only the jobs this policy started, so with as many
-	 * running there as here none ended */
-	size_t nr = cs_ctx_nrunning(ctx);
-	if (nr == p->nrun)
-		return;
-	for (size_t i = 0; i < nr; i++) {
-		cs_time e;
-		uint32_t size, jid;
-		cs_ctx_running(ctx, i, &e, &size, &jid);
-		p->seen[jid] = p->pass;
+	/* drop the jobs that left the running set since the last pass (they
+	 * ended, or were stopped at a grace's end), in the list's order (as
+	 * their limits count them off) */
+	size_t nl = cs_ctx_nleft(ctx), ng = 0;
+	uint32_t *at = p->chosen;
+	for (size_t i = 0; i < nl; i++) {
+		uint32_t jid = cs_ctx_left(ctx, i);
+		if (running_here(p, jid))
+			at[ng++] = p->run_at[jid];
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < p->nrun; i++) {
-		if (p->seen[p->run[i].jid] == p->pass)
-			p->run[k++] = p->run[i];
-		else {
-			uint32_t jid = p->run[i].jid;
-			cs_limits_stop(&p->lim, jid, now, p->started[jid]);
-		}
-	}
-	p->nrun = k;
+	qsort(at, ng, sizeof *at, cmp_u32);
+	for (size_t i = 0; i < ng; i++)
+		run_drop(p, p->run[at[i]].jid, now);
+	run_pack(p);
 }
 
 /* Slurm's classic fair-share factor of account a, 2^(-U/S), once a pass. */
@@ -686,6 +753,17 @@ static double fairshare(mf *p, uint32_t a)
 		p->fs_pass[a] = p->pass;
 	}
 	return p->fs[a];
+}
+
+/* User u's Fair Tree factor in the last computation, read once a
+ * computation (here: the pass reads it for every waiting job). */
+static inline double tree_factor(mf *p, uint32_t u)
+{
+	if (p->fs_pass[u] != p->ncalc) {
+		p->fs[u] = cs_fairtree_factor(p->ft, u);
+		p->fs_pass[u] = p->ncalc;
+	}
+	return p->fs[u];
 }
 
 /* The limit starting jid would break (CS_WAIT_*), or 0. */
@@ -712,6 +790,9 @@ static int start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsi
 		return -1;
 	cs_fifo_remove(&p->q, jid);
 	double r = usage_rate(p, jid); /* (as billed where it started) */
+	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
+		pack(p);
+	p->run_at[jid] = (uint32_t)p->nrun;
 	p->run[p->nrun++] = (struct running){ r, cs_rateclass_of(&p->rc, r), jid, p->uacct[jid] };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
@@ -738,12 +819,8 @@ static int by_youngest(const void *a, const void *b)
  * one stopped at its grace's end is taken off by account(), as ended). */
 static void stopped(mf *p, uint32_t jid, cs_time now)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].jid != jid)
-			p->run[k++] = p->run[i];
-	p->nrun = k;
-	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
+	run_drop(p, jid, now);
+	run_pack(p);
 }
 
 /* A victim's grace: its QoS's grace_time, else preempt_grace_time. */
@@ -798,6 +875,8 @@ static int preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i].jid;
+		if (p->run[i].user == GONE)
+			continue;
 		int32_t qb = t->job_qos_id[v];
 		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])
 			continue;
@@ -890,11 +969,11 @@ static int all_blocked(const mf *p, size_t nw)
 	return 1;
 }
 
-/* Could cs_resv_budget_hold give jid a hold (as it first checks: its
- * partition's budget not used up; asked for a job of several)? */
-static int may_hold(const mf *p, uint32_t jid)
+/* Could cs_resv_budget_hold give a job of partition key k (its
+ * prio_in's) a hold (as it first checks: its partition's budget not used
+ * up; asked for a job of several)? */
+static int may_hold(const mf *p, uint32_t k)
 {
-	uint32_t k = p->pin[jid].key;
 	return k == UINT32_MAX || p->pq.reserved[k] < p->rb.per_part;
 }
 
@@ -962,7 +1041,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		uint32_t jid = p->order[i].jid;
 		if (jid == UINT32_MAX || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 			continue;
-		if (backfill(p, ctx, jid) < 0 && may_hold(p, jid))
+		if (backfill(p, ctx, jid) < 0 && may_hold(p, p->order[i].aux))
 			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
 }
@@ -1013,11 +1092,11 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		}
 		const struct prio_in *x = &p->pin[k];
 		double age = (double)(now - x->submit) / p->max_age;
-		double fs = p->tree ? cs_fairtree_factor(p->ft, x->fs_acct) : fairshare(p, x->fs_acct);
+		double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
 		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
 		if (p->tree)
 			prio += x->extra;
-		p->order[n++] = (cs_ranked){ prio, k };
+		p->order[n++] = (cs_ranked){ prio, k, x->key };
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
 	if (p->per_partition) {

@@ -9,6 +9,7 @@
 typedef struct cs_ranked {
 	double prio;
 	uint32_t jid;
+	uint32_t aux; /* the caller's, carried along (in what would be padding) */
 } cs_ranked;
 
 /* The order: higher priority first, then lower jid. */

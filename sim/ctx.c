@@ -446,7 +446,27 @@ void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
 		return; /* cannot happen: every started job is in the set */
 	memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
 	c->nrun--;
+	cs_ctx_note_left(c, jid);
 }
+
+void cs_ctx_note_left(cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->nleft == c->left_cap) {
+		size_t cap = c->left_cap ? 2 * c->left_cap : 64;
+		uint32_t *l = realloc(c->left, cap * sizeof *l);
+		if (!l) {
+			c->failed = -CS_ENOMEM;
+			return;
+		}
+		c->left = l;
+		c->left_cap = cap;
+	}
+	c->left[c->nleft++] = jid;
+}
+
+size_t cs_ctx_nleft(const cs_sched_ctx *c) { return c->nleft; }
+
+uint32_t cs_ctx_left(const cs_sched_ctx *c, size_t i) { return c->left[i]; }
 
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid)
 {

@@ -49,6 +49,7 @@ static void early_release(cs_sched_ctx *c)
 			give_back(c, jid);
 			memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
 			c->nrun--;
+			cs_ctx_note_left(c, jid);
 			c->st->early_releases++;
 		} else {
 			i++;
@@ -108,6 +109,7 @@ static int pass_end(cs_sched_ctx *c)
 	c->hold_on = 0;
 	c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
+	c->nleft = 0;
 	resubmit(c);
 	return c->failed ? -CS_ENOMEM : 0;
 }
@@ -372,6 +374,7 @@ int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engin
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
 	free(c.run);
+	free(c.left);
 	free(c.requeued);
 	free(c.stop_at);
 	free(c.stop_how);
@@ -526,6 +529,7 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.xh_ends);
 	free(c.tmp_slots);
 	free(c.run);
+	free(c.left);
 	free(c.requeued);
 	free(c.snap);
 	free(c.resv_slots);

@@ -60,6 +60,10 @@ struct cs_sched_ctx {
 	cs_time released_at; /* release=estimate: the time early_release last ran */
 	run_ent *run;    /* sorted by est_end; ties in start order */
 	size_t nrun;
+	/* the jobs that left the running set since the last pass ended, in
+	 * the order they left (cs_ctx_nleft); grown on demand */
+	uint32_t *left;
+	size_t nleft, left_cap;
 	size_t waiting;  /* submitted, not started */
 	cs_engine_stats *st;
 	int failed;      /* a policy asked for something impossible */
@@ -280,6 +284,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
 /* Take job jid out of the running set. */
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
+/* Job jid left the running set: noted for cs_ctx_left (c->failed set if
+ * out of memory). */
+void cs_ctx_note_left(cs_sched_ctx *c, uint32_t jid);
 /* Running job jid stops now: out of the running set, its resources back.
  * requeue: back to the queue (resubmitted after the pass), the run's
  * seconds added to its preempted_s; else it ends now, `flag` set. The

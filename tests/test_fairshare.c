@@ -675,6 +675,36 @@ Test(fairtree, an_account_merged_then_alone_is_ranked_again)
 	cs_account_tree_free(&t);
 }
 
+/* A run of tied accounts ranked again when usage moved below its every
+ * account, though it is the same run. Tree: a -> users x1, x2; b ->
+ * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
+ * x2 and y2 (infinite) share rank 4, x1 and y1 (0.5) rank 2: 1 and 0.5.
+ * Then x2 1, y2 1: a and b still tie, and all four users too (1 each):
+ * every factor 1. */
+Test(fairtree, a_tied_run_with_usage_moved_below_is_ranked_again)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: a\n    users: [{name: x1}, {name: x2}]\n"
+		"  - name: b\n    users: [{name: y1}, {name: y2}]\n", &t);
+	uint32_t x1 = node_named(&t, "x1"), x2 = node_named(&t, "x2"), y1 = node_named(&t, "y1"),
+		 y2 = node_named(&t, "y2");
+	double u[16] = { 0 }, f[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	u[x1] = u[y1] = 1;
+	cs_fairtree_compute(ft, u, f);
+	cr_assert(f[x2] == 1 && f[y2] == 1 && f[x1] == 0.5 && f[y1] == 0.5, "x1 %g x2 %g y1 %g y2 %g", f[x1], f[x2],
+		  f[y1], f[y2]);
+	u[x2] = u[y2] = 1;
+	uint32_t changed[] = { x2, y2 };
+	cs_fairtree_update(ft, u, f, changed, 2);
+	cr_assert(f[x1] == 1 && f[x2] == 1 && f[y1] == 1 && f[y2] == 1, "x1 %g x2 %g y1 %g y2 %g", f[x1], f[x2], f[y1],
+		  f[y2]);
+	cs_fairtree_free(ft);
+	cs_account_tree_free(&t);
+}
+
 /* cs_fairtree_update against cs_fairtree_compute: random trees (accounts
  * holding users, sub-accounts or both, some shares 0), usage growing on a
  * few users at a time in whole units (so equal Level Fairshares, ties, and

@@ -324,7 +324,7 @@ Test(multifactor, radix_sort_gives_the_comparison_order)
 				break;
 			default: v = 10000.0 + (double)((x >> 33) % 1000) * 1e-9; break; /* close values */
 			}
-			a[i] = b[i] = (cs_ranked){ v, i };
+			a[i] = b[i] = (cs_ranked){ v, i, 0 };
 		}
 		qsort(a, N, sizeof *a, cs_prio_cmp);
 		cs_prio_sort(b, tmp, N);
@@ -360,7 +360,7 @@ Test(multifactor, hinted_sort_gives_the_comparison_order)
 		size_t n = 0;
 		for (uint32_t j = 0; j < JOBS; j++)
 			if (in[j] || pass < 3) /* all at first: the radix size */
-				a[n] = b[n] = (cs_ranked){ base[j] + (pass % 3 == 0 ? 0.5 : 0.0), j }, n++;
+				a[n] = b[n] = (cs_ranked){ base[j] + (pass % 3 == 0 ? 0.5 : 0.0), j, 0 }, n++;
 		qsort(a, n, sizeof *a, cs_prio_cmp);
 		cs_prio_sort_hinted(&h, b, tmp, n);
 		for (size_t i = 0; i < n; i++)

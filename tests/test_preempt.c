@@ -34,6 +34,8 @@ typedef struct pf {
 	const cs_job *jobs;
 	unsigned how;
 	cs_time grace;  /* > 0: cs_ctx_preempt_after, and the head waits */
+	uint8_t *mine;  /* per job: started here, not yet stopped here nor told gone (cs_ctx_left) */
+	size_t nmine;
 } pf;
 
 static cs_time pf_shadow = -1; /* pooled: the head's shadow time just after it signalled */
@@ -45,6 +47,7 @@ static int pf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	(void)errlen;
 	pf *p = calloc(1, sizeof *p);
 	p->q = calloc(env->njobs + 1, sizeof *p->q);
+	p->mine = calloc(env->njobs + 1, 1);
 	p->jobs = env->jobs;
 	const char *how = cs_policy_param_get(env, "how");
 	p->how = how && !strcmp(how, "kill") ? CS_PREEMPT_KILL : CS_PREEMPT_REQUEUE;
@@ -63,6 +66,15 @@ static void pf_submit(void *state, uint32_t jid)
 static void pf_pass(void *state, cs_sched_ctx *ctx)
 {
 	pf *p = state;
+	/* the jobs told gone since the last pass were running here; with
+	 * them off, the jobs started here are the running set */
+	for (size_t i = 0; i < cs_ctx_nleft(ctx); i++) {
+		uint32_t jid = cs_ctx_left(ctx, i);
+		cr_assert(p->mine[jid], "job %u told gone at %lld", jid, (long long)cs_ctx_now(ctx));
+		p->mine[jid] = 0;
+		p->nmine--;
+	}
+	cr_assert_eq(p->nmine, cs_ctx_nrunning(ctx), "at %lld", (long long)cs_ctx_now(ctx));
 	/* the running set holds running jobs only (a stopped one has left it) */
 	for (size_t i = 0; i < cs_ctx_nrunning(ctx); i++) {
 		cs_time e;
@@ -70,6 +82,7 @@ static void pf_pass(void *state, cs_sched_ctx *ctx)
 		cs_ctx_running(ctx, i, &e, &sz, &jid);
 		cr_assert(p->jobs[jid].start_s >= 0 && !(p->jobs[jid].flags & CS_JOB_RELEASED),
 			  "job %u in the running set at %lld", jid, (long long)cs_ctx_now(ctx));
+		cr_assert(p->mine[jid], "job %u running, not started here", jid);
 	}
 	while (p->n) {
 		uint32_t h = p->q[0];
@@ -106,8 +119,12 @@ static void pf_pass(void *state, cs_sched_ctx *ctx)
 				return;
 			}
 			cr_assert_eq(cs_ctx_preempt(ctx, victim, p->how), 0);
+			p->mine[victim] = 0;
+			p->nmine--;
 			continue;
 		}
+		p->mine[h] = 1;
+		p->nmine++;
 		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
 	}
 }
@@ -116,6 +133,7 @@ static void pf_destroy(void *state)
 {
 	pf *p = state;
 	free(p->q);
+	free(p->mine);
 	free(p);
 }
 

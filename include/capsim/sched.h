@@ -104,6 +104,13 @@ void cs_ctx_reject(cs_sched_ctx *ctx, uint32_t jid, unsigned reason);
  * jid may be NULL. */
 size_t cs_ctx_nrunning(const cs_sched_ctx *ctx);
 void cs_ctx_running(const cs_sched_ctx *ctx, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid);
+/* The jobs that left the running set (ended, released early, stopped,
+ * requeued) since the last pass returned, in the order they left:
+ * cs_ctx_left(ctx, i), i < cs_ctx_nleft (appended), so a policy keeping
+ * its own list of running jobs finds the ended ones without a walk of the
+ * running set. */
+size_t cs_ctx_nleft(const cs_sched_ctx *ctx);
+uint32_t cs_ctx_left(const cs_sched_ctx *ctx, size_t i);
 /* Hold what waiting job jid needs at the earliest time it can start if
  * every running job ends at its estimate (the EASY reservation), for the
  * rest of this pass: a later cs_ctx_start of another job that would still
