@@ -23,6 +23,7 @@
 #include "capsim/evq.h"
 #include "capsim/power.h"
 #include "nodeprof.h"
+#include "../sched/hbm.h"
 
 #include <stdlib.h>
 
@@ -470,8 +471,12 @@ struct planner {
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */
-	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
+	/* nodes given capacity back, by epoch; prev: the entry before of the
+	 * same node type (UINT32_MAX: none), the last of each in tlast (with
+	 * tplan) */
+	struct pfreed { uint64_t epoch; uint32_t node, prev; } *freed;
 	size_t nfreed, freed_cap;
+	uint32_t *tlast;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
 	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
@@ -507,6 +512,23 @@ struct planner {
 	uint32_t *lcnt, *bcnt;      /* scratch: candidates per leaf and per block, zero between uses */
 	uint32_t *ltouch, *lorder;  /* scratch: the leaves counted; leaves in the order taken */
 	uint32_t *tnodes;           /* scratch: the candidates' nodes */
+	/* The plans a pass visits (cs_ctx_plan_next): a plan stands as it is
+	 * while it is not due and no node type its job may use got anything
+	 * back since it was made or last visited. tplan[t]: the planned jobs
+	 * that may use node type t (NULL with more than 64 types: every plan
+	 * is visited); allp: every planned job; due: the plans whose start
+	 * came, taken from dheap (plans by start, stale entries skipped). A
+	 * walk that passed every plan (nx_full) leaves type t clean as of its
+	 * start (tclean[t] = tsnap[t]): a plan on it made or visited since has
+	 * seen every freeing up to then. */
+	cs_hbm *tplan, allp, due;
+	struct pdue { cs_time t; uint32_t jid; } *dheap;
+	size_t ndheap, dheap_cap;
+	uint64_t *tclean, *tsnap;
+	struct tnext { uint64_t ep; uint32_t from; long q; } *tnext; /* per type: the last answer */
+	uint64_t nx_pass, wsnap, swept_worse;
+	uint32_t nx_from;
+	int nx_full;
 };
 
 static inline cs_time plan_len(const cs_job *j)
