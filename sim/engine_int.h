@@ -428,7 +428,7 @@ struct hent {
 	uint32_t idx;
 };
 
-#define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 */
+#define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 (cores: 1, 8, 32, 64, 128) */
 #define LB_SPANS 5u  /* and durations: 1 s, 1 h, 4 h, 16 h, 64 h */
 #define LB_TREES (LB_LEVELS * LB_SPANS)
 _Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this many GPU counts");
@@ -489,10 +489,15 @@ struct planner {
 	 * bounds early.) Kept up lazily: a node whose profile changed is marked
 	 * and its bounds redone before a search. */
 	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
-	cs_time *lb;                /* [LB_TREES][2P]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
+	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
 	uint8_t *lb_mark;
+	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
+	 * type whose nodes have no GPUs to give, as of the first plan: a
+	 * search of a job without GPUs on it uses them, one with GPUs does
+	 * not) */
+	uint8_t *lb_cores;
 	struct hent *sh;            /* the search's frontier of tree nodes (idx: tree node) */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */

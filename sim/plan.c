@@ -53,6 +53,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
+	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
 	free(pl->h2);
@@ -269,6 +270,7 @@ static int planner_on(cs_sched_ctx *c)
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
 	}
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
@@ -286,7 +288,7 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -332,6 +334,19 @@ static int planner_on(cs_sched_ctx *c)
 		cs_plan_running(c, c->run[i].jid, 1);
 	if (c->fs)
 		cs_plan_down(c, 1);
+	if (lb_on) {
+		/* a node type without GPUs: none free now, none given back */
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			pl->lb_cores[t] = 1;
+		for (uint32_t i = 0; i < nn; i++) {
+			const cs_nprof_node *nd = &pl->prof.node[i];
+			int64_t g = node_free_now(c, i).g;
+			for (uint32_t k = 0; k < nd->n; k++)
+				g += nd->ev[k].g;
+			if (g > 0)
+				pl->lb_cores[c->node_type[i]] = 0;
+		}
+	}
 	return c->failed ? -CS_ENOMEM : 0;
 }
 

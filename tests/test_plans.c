@@ -45,7 +45,8 @@ static char *generated(int days) { return generated_at(days, 1.0); }
 /* Searching again only where capacity came back (the default) gives the
  * plans of searching every node for every job every pass, and the search
  * with per-node lower bounds (bounds=on; auto leaves them off on 354
- * nodes) the plans of the search without. */
+ * nodes; GPU counts, and cores on the node type without GPUs) the plans
+ * of the search without. */
 Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout = 120)
 {
 	char *path = generated(4);
