@@ -17,7 +17,9 @@
  * On a node model the reservations are node-level: the engine keeps each
  * waiting job's plan (its placement at its reserved time, cs_ctx_plan) and
  * the same pass replans every job in arrival order with all other plans
- * held, so none moves later. O(queue x (running jobs + plans)) a pass.
+ * held, so none moves later. A pass visits the jobs it has not planned
+ * yet and the plans that may change (cs_ctx_plan_next); the others stand
+ * as they are.
  */
 #include "capsim/sched.h"
 #include "fifo.h"

@@ -492,7 +492,7 @@ struct planner {
 	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
-	uint8_t *lb_mark;
+	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, done (cs_plan_lb) */
 	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
 	 * type whose nodes have no GPUs to give, as of the first plan: a
 	 * search of a job without GPUs on it uses them, one with GPUs does
@@ -585,6 +585,10 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
+/* A lower bound on the start of job j's first window on node (its bound
+ * in the search's trees, worked out again if the node changed), or now
+ * where none applies (no bounds kept, or none for its request there). */
+cs_time cs_plan_lb(cs_sched_ctx *c, const cs_job *j, uint32_t node);
 /* Add (add != 0) or remove the failure model's down resources' give-backs
  * at their repairs (cs_fail_pieces) in the plans' profile. */
 void cs_plan_down(cs_sched_ctx *c, int add);

@@ -89,9 +89,10 @@ static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, u
 		cs_nprof_remove(&c->pl->prof, s->node, &e);
 	}
 	struct planner *pl = c->pl;
-	if (pl->lb_mark && !pl->lb_mark[s->node]) {
+	if (pl->lb_mark && pl->lb_mark[s->node] != 1) {
+		if (!pl->lb_mark[s->node])
+			pl->lb_dirty[pl->nlb_dirty++] = s->node;
 		pl->lb_mark[s->node] = 1;
-		pl->lb_dirty[pl->nlb_dirty++] = s->node;
 	}
 }
 
@@ -509,6 +510,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
+		if (pl->lb && cs_plan_lb(c, j, pl->fnodes[i]) >= bound)
+			continue; /* no window before its bound */
 		cs_nprof_iter it;
 		cs_time a;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
