@@ -530,6 +530,7 @@ struct planner {
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t *tclean, *tsnap;
+	uint64_t tdirty;            /* bit t: type t got something back after tclean[t] */
 	struct tnext { uint64_t ep; uint32_t from; long q; } *tnext; /* per type: the last answer */
 	uint64_t nx_pass, wsnap, swept_worse;
 	uint32_t nx_from;

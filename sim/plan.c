@@ -210,6 +210,8 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
 		link_freed(c, pl->nfreed++);
 		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
+		if (pl->tplan)
+			pl->tdirty |= 1ull << c->node_type[node];
 	}
 }
 
@@ -712,18 +714,20 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 		best = cs_hbm_next(&pl->allp, from);
 	} else {
 		best = cs_hbm_next(&pl->due, from);
-		for (uint32_t t = 0; t < pl->ntypes; t++) {
-			if (pl->type_freed_epoch[t] <= pl->tclean[t])
-				continue;
-			long q = next_on_type(c, t, from);
+		for (uint64_t m = pl->tdirty; m; m &= m - 1) {
+			long q = next_on_type(c, (uint32_t)__builtin_ctzll(m), from);
 			if (q >= 0 && (best < 0 || q < best))
 				best = q;
 		}
 	}
 	if (best < 0 && pl->nx_full) {
 		/* the walk passed every plan */
-		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++)
+		pl->tdirty = 0;
+		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++) {
 			pl->tclean[t] = pl->tsnap[t];
+			if (pl->type_freed_epoch[t] > pl->tclean[t])
+				pl->tdirty |= 1ull << t;
+		}
 		pl->swept_worse = pl->wsnap;
 	}
 	return best;
