@@ -17,10 +17,13 @@
  * On a node model the reservations are node-level: the engine keeps each
  * waiting job's plan (its placement at its reserved time, cs_ctx_plan) and
  * the same pass replans every job in arrival order with all other plans
- * held, so none moves later. O(queue x (running jobs + plans)) a pass.
+ * held, so none moves later. A pass visits the jobs it has not planned
+ * yet and the plans that may change (cs_ctx_plan_next); the others stand
+ * as they are.
  */
 #include "capsim/sched.h"
 #include "fifo.h"
+#include "hbm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,7 @@ typedef struct cons {
 	int node_model; /* plans kept by the engine (cs_ctx_plan) */
 	int search_all; /* node model: every plan searched again every pass */
 	int bounds;     /* node model: cs_ctx_plan_bounds */
+	cs_hbm fresh;   /* node model: the waiting jobs without a plan yet */
 } cons;
 
 static int prof_reserve(prof *p, size_t n)
@@ -124,6 +128,8 @@ static void cons_destroy(void *state)
 	if (!c)
 		return;
 	cs_fifo_free(&c->q);
+	if (c->node_model)
+		cs_hbm_free(&c->fresh);
 	free(c->res);
 	free(c->p.t);
 	free(c->p.f);
@@ -151,7 +157,8 @@ static int cons_init(void **state, const cs_policy_env *env, char *err, size_t e
 	c->search_all = search && strcmp(search, "all") == 0;
 	c->bounds = !bounds || strcmp(bounds, "auto") == 0 ? -1 : strcmp(bounds, "on") == 0;
 	c->res = malloc((env->njobs ? env->njobs : 1) * sizeof *c->res);
-	if (!c->res || cs_fifo_init(&c->q, env->njobs) < 0) {
+	if (!c->res || cs_fifo_init(&c->q, env->njobs) < 0 ||
+	    (c->node_model && cs_hbm_init(&c->fresh, (uint32_t)(env->njobs ? env->njobs : 1)) < 0)) {
 		cons_destroy(c);
 		return -CS_ENOMEM;
 	}
@@ -165,6 +172,8 @@ static void cons_submit(void *state, uint32_t jid)
 {
 	cons *c = state;
 	cs_fifo_push(&c->q, jid);
+	if (c->node_model)
+		cs_hbm_set(&c->fresh, jid);
 }
 
 /* The job's reservation goes with it: the next pass places the later
@@ -173,7 +182,20 @@ static void cons_cancel(void *state, uint32_t jid)
 {
 	cons *c = state;
 	cs_fifo_remove(&c->q, jid);
+	if (c->node_model)
+		cs_hbm_clear(&c->fresh, jid);
 	c->res[jid] = -1;
+}
+
+/* The next waiting job at or after from that the pass visits: the head,
+ * a job without a plan yet, or one whose plan may change
+ * (cs_ctx_plan_next); the other plans stand as they are. */
+static long next_visit(cons *c, cs_sched_ctx *ctx, uint32_t from, long head)
+{
+	long a = cs_hbm_next(&c->fresh, from), b = cs_ctx_plan_next(ctx, from);
+	if (from <= head)
+		return head;
+	return a < 0 ? b : b < 0 || a < b ? a : b;
 }
 
 /* On a node model the engine keeps the plans (cs_ctx_plan): replanning
@@ -183,11 +205,15 @@ static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
 	long first = cs_fifo_head(&c->q);
 	cs_ctx_plan_search(ctx, c->search_all);
 	cs_ctx_plan_bounds(ctx, c->bounds);
-	for (long kk = first, next; kk >= 0; kk = next) {
+	if (first < 0)
+		return;
+	for (long kk = next_visit(c, ctx, (uint32_t)first, first); kk >= 0;
+	     kk = next_visit(c, ctx, (uint32_t)kk + 1, first)) {
 		uint32_t k = (uint32_t)kk;
-		next = cs_fifo_next(&c->q, k + 1);
 		int head = kk == first;
 		int rc = cs_ctx_plan(ctx, k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
+		if (rc >= 0)
+			cs_hbm_clear(&c->fresh, k);
 		if (rc == 1)
 			cs_fifo_remove(&c->q, k);
 		else if (head)

@@ -23,6 +23,7 @@
 #include "capsim/evq.h"
 #include "capsim/power.h"
 #include "nodeprof.h"
+#include "../sched/hbm.h"
 
 #include <stdlib.h>
 
@@ -438,7 +439,7 @@ struct hent {
 	uint32_t idx;
 };
 
-#define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 */
+#define LB_LEVELS 5u /* the bounds' GPU counts: 1, 2, 4, 8, 16 (cores: 1, 8, 32, 64, 128) */
 #define LB_SPANS 5u  /* and durations: 1 s, 1 h, 4 h, 16 h, 64 h */
 #define LB_TREES (LB_LEVELS * LB_SPANS)
 _Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this many GPU counts");
@@ -481,8 +482,12 @@ struct planner {
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */
-	struct pfreed { uint64_t epoch; uint32_t node; } *freed; /* nodes given capacity back, by epoch */
+	/* nodes given capacity back, by epoch; prev: the entry before of the
+	 * same node type (UINT32_MAX: none), the last of each in tlast (with
+	 * tplan) */
+	struct pfreed { uint64_t epoch; uint32_t node, prev; } *freed;
 	size_t nfreed, freed_cap;
+	uint32_t *tlast;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
 	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
@@ -495,10 +500,15 @@ struct planner {
 	 * bounds early.) Kept up lazily: a node whose profile changed is marked
 	 * and its bounds redone before a search. */
 	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
-	cs_time *lb;                /* [LB_TREES][2P]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
+	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
-	uint8_t *lb_mark;
+	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, done (cs_plan_lb) */
+	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
+	 * type whose nodes have no GPUs to give, as of the first plan: a
+	 * search of a job without GPUs on it uses them, one with GPUs does
+	 * not) */
+	uint8_t *lb_cores;
 	struct hent *sh;            /* the search's frontier of tree nodes (idx: tree node) */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */
@@ -518,6 +528,24 @@ struct planner {
 	uint32_t *lcnt, *bcnt;      /* scratch: candidates per leaf and per block, zero between uses */
 	uint32_t *ltouch, *lorder;  /* scratch: the leaves counted; leaves in the order taken */
 	uint32_t *tnodes;           /* scratch: the candidates' nodes */
+	/* The plans a pass visits (cs_ctx_plan_next): a plan stands as it is
+	 * while it is not due and no node type its job may use got anything
+	 * back since it was made or last visited. tplan[t]: the planned jobs
+	 * that may use node type t (NULL with more than 64 types: every plan
+	 * is visited); allp: every planned job; due: the plans whose start
+	 * came, taken from dheap (plans by start, stale entries skipped). A
+	 * walk that passed every plan (nx_full) leaves type t clean as of its
+	 * start (tclean[t] = tsnap[t]): a plan on it made or visited since has
+	 * seen every freeing up to then. */
+	cs_hbm *tplan, allp, due;
+	struct pdue { cs_time t; uint32_t jid; } *dheap;
+	size_t ndheap, dheap_cap;
+	uint64_t *tclean, *tsnap;
+	uint64_t tdirty;            /* bit t: type t got something back after tclean[t] */
+	struct tnext { uint64_t ep; uint32_t from; long q; } *tnext; /* per type: the last answer */
+	uint64_t nx_pass, wsnap, swept_worse;
+	uint32_t nx_from;
+	int nx_full;
 };
 
 static inline cs_time plan_len(const cs_job *j)
@@ -569,6 +597,10 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
+/* A lower bound on the start of job j's first window on node (its bound
+ * in the search's trees, worked out again if the node changed), or now
+ * where none applies (no bounds kept, or none for its request there). */
+cs_time cs_plan_lb(cs_sched_ctx *c, const cs_job *j, uint32_t node);
 /* Add (add != 0) or remove the failure model's down resources' give-backs
  * at their repairs (cs_fail_pieces) in the plans' profile. */
 void cs_plan_down(cs_sched_ctx *c, int add);

@@ -220,8 +220,8 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
-void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, const int64_t *g,
-			 unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
+void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
+			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
 	cs_time rs[CS_NPROF_MAX_COUNTS]; /* per count: the start of the run with at least g[i] free, or -1 */
 	unsigned left = 0; /* values not yet set */
@@ -236,8 +236,9 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 	cs_time t = now;
 	for (;;) {
 		/* the segment from t has w.f free */
+		int64_t have = cores ? w.f.c : w.f.g;
 		for (unsigned i = 0; i < ng; i++) {
-			if (w.f.g >= g[i]) {
+			if (have >= g[i]) {
 				if (rs[i] < 0)
 					rs[i] = t;
 			} else if (rs[i] >= 0) {

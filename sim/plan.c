@@ -53,6 +53,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
+	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
 	free(pl->h2);
@@ -63,6 +64,16 @@ void cs_plan_free(struct planner *pl)
 	free(pl->ltouch);
 	free(pl->lorder);
 	free(pl->tnodes);
+	for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++)
+		cs_hbm_free(&pl->tplan[t]);
+	free(pl->tplan);
+	cs_hbm_free(&pl->allp);
+	cs_hbm_free(&pl->due);
+	free(pl->dheap);
+	free(pl->tclean);
+	free(pl->tsnap);
+	free(pl->tnext);
+	free(pl->tlast);
 	free(pl);
 }
 
@@ -78,9 +89,10 @@ static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, u
 		cs_nprof_remove(&c->pl->prof, s->node, &e);
 	}
 	struct planner *pl = c->pl;
-	if (pl->lb_mark && !pl->lb_mark[s->node]) {
+	if (pl->lb_mark && pl->lb_mark[s->node] != 1) {
+		if (!pl->lb_mark[s->node])
+			pl->lb_dirty[pl->nlb_dirty++] = s->node;
 		pl->lb_mark[s->node] = 1;
-		pl->lb_dirty[pl->nlb_dirty++] = s->node;
 	}
 }
 
@@ -121,12 +133,30 @@ void cs_plan_broken(cs_sched_ctx *c)
 	c->pl->worse_epoch = c->pl->epoch;
 }
 
+/* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
+static void visit_index(struct planner *pl, uint32_t jid, uint64_t mask, int add)
+{
+	if (!pl->tplan)
+		return;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		if (mask >> t & 1)
+			(add ? cs_hbm_set : cs_hbm_clear)(&pl->tplan[t], jid);
+	if (add) {
+		cs_hbm_set(&pl->allp, jid);
+	} else {
+		cs_hbm_clear(&pl->allp, jid);
+		cs_hbm_clear(&pl->due, jid);
+	}
+}
+
 void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 {
 	if (c->pl)
 		prof_plan(c, jid, 0);
 	if (c->pc)
 		cs_pcap_plan(c, jid, 0);
+	if (c->pl)
+		visit_index(c->pl, jid, c->pl->pmask[c->plan_pos[jid]], 0);
 	size_t i = c->plan_pos[jid], last = --c->nplanned;
 	c->planned[i] = c->planned[last];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
@@ -135,6 +165,17 @@ void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 		c->pl->pmask[i] = c->pl->pmask[last];
 	}
 	c->plan_start[jid] = -1;
+}
+
+/* Chain freed entry i after the last of its node type. */
+static void link_freed(cs_sched_ctx *c, size_t i)
+{
+	struct planner *pl = c->pl;
+	if (!pl->tlast)
+		return;
+	uint32_t t = c->node_type[pl->freed[i].node];
+	pl->freed[i].prev = pl->tlast[t];
+	pl->tlast[t] = (uint32_t)i;
 }
 
 /* Capacity came back on these nodes (slots, or node numbers): a new
@@ -151,9 +192,13 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		for (size_t i = 0; i < c->nplanned; i++)
 			lo = pl->epoch_of[c->planned[i]] < lo ? pl->epoch_of[c->planned[i]] : lo;
 		size_t k = 0;
+		for (uint32_t t = 0; pl->tlast && t < pl->ntypes; t++)
+			pl->tlast[t] = UINT32_MAX;
 		for (size_t i = 0; i < pl->nfreed; i++)
-			if (pl->freed[i].epoch > lo)
-				pl->freed[k++] = pl->freed[i];
+			if (pl->freed[i].epoch > lo) {
+				pl->freed[k] = pl->freed[i];
+				link_freed(c, k++);
+			}
 		pl->nfreed = k;
 		if (grow((void **)&pl->freed, &pl->freed_cap, pl->nfreed + n, sizeof *pl->freed) < 0) {
 			c->failed = -CS_ENOMEM;
@@ -162,8 +207,11 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
-		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, node };
+		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
+		link_freed(c, pl->nfreed++);
 		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
+		if (pl->tplan)
+			pl->tdirty |= 1ull << c->node_type[node];
 	}
 }
 
@@ -225,6 +273,7 @@ static int planner_on(cs_sched_ctx *c)
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
 	}
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
@@ -242,8 +291,24 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
+	if (pl->ntypes <= 64) {
+		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
+		pl->tclean = calloc((size_t)pl->ntypes + 1, sizeof *pl->tclean);
+		pl->tsnap = calloc((size_t)pl->ntypes + 1, sizeof *pl->tsnap);
+		pl->tnext = calloc((size_t)pl->ntypes + 1, sizeof *pl->tnext);
+		pl->tlast = malloc(((size_t)pl->ntypes + 1) * sizeof *pl->tlast);
+		if (!pl->tplan || !pl->tclean || !pl->tsnap || !pl->tnext || !pl->tlast)
+			return -CS_ENOMEM;
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			pl->tlast[t] = UINT32_MAX;
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
+				return -CS_ENOMEM;
+		if (cs_hbm_init(&pl->allp, (uint32_t)c->njobs + 1) < 0 || cs_hbm_init(&pl->due, (uint32_t)c->njobs + 1) < 0)
+			return -CS_ENOMEM;
+	}
 	pl->overdue_pass = UINT64_MAX;
 	/* nodes by type, ascending within a type */
 	for (uint32_t i = 0; i < nn; i++)
@@ -272,6 +337,19 @@ static int planner_on(cs_sched_ctx *c)
 		cs_plan_running(c, c->run[i].jid, 1);
 	if (c->fs)
 		cs_plan_down(c, 1);
+	if (lb_on) {
+		/* a node type without GPUs: none free now, none given back */
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			pl->lb_cores[t] = 1;
+		for (uint32_t i = 0; i < nn; i++) {
+			const cs_nprof_node *nd = &pl->prof.node[i];
+			int64_t g = node_free_now(c, i).g;
+			for (uint32_t k = 0; k < nd->n; k++)
+				g += nd->ev[k].g;
+			if (g > 0)
+				pl->lb_cores[c->node_type[i]] = 0;
+		}
+	}
 	return c->failed ? -CS_ENOMEM : 0;
 }
 
@@ -372,18 +450,45 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 void cs_ctx_plan_search(cs_sched_ctx *c, int all) { c->plan_all = all != 0; }
 void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ? -1 : mode != 0; }
 
-/* The nodes freed after epoch e, once each, in pl->fnodes. */
-static uint32_t freed_since(cs_sched_ctx *c, uint64_t e)
+/* The nodes freed after epoch e, once each, the latest first, in
+ * pl->fnodes: of the node types in mask where each type's entries are
+ * chained (what the callers read of the others they pass over), else of
+ * every type. */
+static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
 	uint32_t n = 0;
-	for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
-		uint32_t node = pl->freed[i].node;
+	if (!pl->tlast || c->plain || mask == ~0ull) {
+		for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
+			uint32_t node = pl->freed[i].node;
+			if (pl->mark[node] != pl->gen) {
+				pl->mark[node] = pl->gen;
+				pl->fnodes[n++] = node;
+			}
+		}
+		return n;
+	}
+	/* the chains of its types merged, the latest entry first */
+	uint32_t at[64], nt = 0;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		if (mask >> t & 1 && pl->tlast[t] != UINT32_MAX)
+			at[nt++] = pl->tlast[t];
+	for (;;) {
+		uint32_t k = UINT32_MAX, best = 0;
+		for (uint32_t q = 0; q < nt; q++)
+			if (at[q] != UINT32_MAX && (k == UINT32_MAX || at[q] > best)) {
+				k = q;
+				best = at[q];
+			}
+		if (k == UINT32_MAX || pl->freed[best].epoch <= e)
+			break;
+		uint32_t node = pl->freed[best].node;
 		if (pl->mark[node] != pl->gen) {
 			pl->mark[node] = pl->gen;
 			pl->fnodes[n++] = node;
 		}
+		at[k] = pl->freed[best].prev;
 	}
 	return n;
 }
@@ -407,6 +512,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
+		if (pl->lb && cs_plan_lb(c, j, pl->fnodes[i]) >= bound)
+			continue; /* no window before its bound */
 		cs_nprof_iter it;
 		cs_time a;
 		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
@@ -511,6 +618,121 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time o
 	return 1;
 }
 
+/* A job past its estimate is expected a second from now, every time: in
+ * each pass with one, plans may be broken (once a pass). */
+static void overdue(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
+		pl->overdue_pass = c->st->passes;
+		pl->epoch++;
+		pl->worse_epoch = pl->epoch;
+	}
+}
+
+/* Plans by start time: a min-heap. */
+static int dheap_push(struct planner *pl, cs_time t, uint32_t jid)
+{
+	if (grow((void **)&pl->dheap, &pl->dheap_cap, pl->ndheap + 1, sizeof *pl->dheap) < 0)
+		return -1;
+	size_t i = pl->ndheap++;
+	while (i > 0 && t < pl->dheap[(i - 1) / 2].t) {
+		pl->dheap[i] = pl->dheap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	pl->dheap[i] = (struct pdue){ t, jid };
+	return 0;
+}
+
+static struct pdue dheap_pop(struct planner *pl)
+{
+	struct pdue top = pl->dheap[0], last = pl->dheap[--pl->ndheap];
+	size_t i = 0, n = pl->ndheap;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		cs_time best = last.t;
+		if (l < n && pl->dheap[l].t < best) {
+			m = l;
+			best = pl->dheap[l].t;
+		}
+		if (r < n && pl->dheap[r].t < best)
+			m = r;
+		if (m == i)
+			break;
+		pl->dheap[i] = pl->dheap[m];
+		i = m;
+	}
+	if (n)
+		pl->dheap[i] = last;
+	return top;
+}
+
+/* The first job at or after from with a plan on node type t made before
+ * t's latest freeing, or -1. */
+static long next_on_type(cs_sched_ctx *c, uint32_t t, uint32_t from)
+{
+	struct planner *pl = c->pl;
+	uint64_t e = pl->type_freed_epoch[t];
+	struct tnext *tn = &pl->tnext[t];
+	/* the last answer holds while t was not freed again (a plan made or
+	 * visited since, before it, has seen every freeing) */
+	if (tn->ep == e && from >= tn->from &&
+	    (tn->q < 0 || (from <= tn->q && cs_hbm_test(&pl->tplan[t], (uint32_t)tn->q) && pl->epoch_of[tn->q] < e)))
+		return tn->q;
+	long q = cs_hbm_next(&pl->tplan[t], from);
+	while (q >= 0 && pl->epoch_of[q] >= e)
+		q = cs_hbm_next(&pl->tplan[t], (uint32_t)q + 1);
+	*tn = (struct tnext){ e, from, q };
+	return q;
+}
+
+long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
+{
+	struct planner *pl = c->pl;
+	if (!pl)
+		return -1; /* no plan made yet */
+	if (pl->nx_pass != c->st->passes || from < pl->nx_from) {
+		/* a new walk */
+		pl->nx_pass = c->st->passes;
+		overdue(c);
+		while (pl->ndheap && pl->dheap[0].t <= c->now) {
+			struct pdue d = dheap_pop(pl);
+			if (c->plan_start[d.jid] == d.t)
+				cs_hbm_set(&pl->due, d.jid);
+		}
+		long lo = cs_hbm_next(&pl->allp, 0);
+		pl->nx_full = lo < 0 || (uint32_t)lo >= from;
+		pl->wsnap = pl->worse_epoch;
+		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++) {
+			pl->tsnap[t] = pl->type_freed_epoch[t];
+			pl->tnext[t].ep = 0;
+		}
+	}
+	pl->nx_from = from;
+	long best;
+	if (!pl->tplan || c->nm->nresv || c->plan_all || c->plain || c->pc || pl->worse_epoch != pl->swept_worse) {
+		best = cs_hbm_next(&pl->allp, from);
+	} else {
+		best = cs_hbm_next(&pl->due, from);
+		for (uint64_t m = pl->tdirty; m; m &= m - 1) {
+			long q = next_on_type(c, (uint32_t)__builtin_ctzll(m), from);
+			if (q >= 0 && (best < 0 || q < best))
+				best = q;
+		}
+	}
+	if (best < 0 && pl->nx_full) {
+		/* the walk passed every plan */
+		pl->tdirty = 0;
+		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++) {
+			pl->tclean[t] = pl->tsnap[t];
+			if (pl->type_freed_epoch[t] > pl->tclean[t])
+				pl->tdirty |= 1ull << t;
+		}
+		pl->swept_worse = pl->wsnap;
+	}
+	return best;
+}
+
 int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 {
 	if (!c->nm || cs_ctx_not_waiting(c, jid))
@@ -521,12 +743,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
-	/* a job past its estimate is expected a second from now, every time */
-	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
-		pl->overdue_pass = c->st->passes;
-		pl->epoch++;
-		pl->worse_epoch = pl->epoch;
-	}
+	overdue(c);
 	cs_time old = c->plan_start[jid];
 	uint32_t nf = 0; /* the nodes freed since its plan was made, in pl->fnodes */
 	int keep_ok = 0; /* the old plan still holds: only a better one replaces it */
@@ -549,7 +766,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * when it was made, and then nothing before old held it.
 		 * (Under the power cap, power freed anywhere may: not used.) */
 		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
-			nf = freed_since(c, pl->epoch_of[jid]);
+			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
 			if (!c->plain && nothing_earlier(c, jid, nf, old)) {
 				pl->epoch_of[jid] = pl->epoch;
 				if (when)
@@ -640,6 +857,9 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	pl->pstart[c->nplanned] = t;
 	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
 	c->planned[c->nplanned++] = jid;
+	visit_index(pl, jid, pl->pmask[c->nplanned - 1], 1);
+	if (pl->tplan && dheap_push(pl, t, jid) < 0)
+		c->failed = -CS_ENOMEM;
 	prof_plan(c, jid, 1);
 	if (c->pc)
 		cs_pcap_plan(c, jid, 1);

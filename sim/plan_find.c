@@ -7,7 +7,13 @@
  * clusters. */
 #include "engine_int.h"
 
+/* Tree node i of the tree that starts at tr (the trees interleaved:
+ * a node's entries of every tree side by side, one refresh touches them
+ * together). */
+#define LB(tr, i) ((tr)[(size_t)(i) * LB_TREES])
+
 static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
+static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
 static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
 
 static inline int hless(const struct hent *x, const struct hent *y)
@@ -133,32 +139,77 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 	return 0;
 }
 
-/* Work out again the bounds of the nodes whose profile changed. */
+/* Work out again the bounds of a node whose profile changed. */
+static void lb_node(cs_sched_ctx *c, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	cs_time first[LB_TREES];
+	int cores = pl->lb_cores[c->node_type[node]];
+	cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, cores, cores ? lb_cores : lb_gpus,
+			    LB_LEVELS, lb_span, LB_SPANS, first);
+	size_t i = pl->P + pl->pos_of[node];
+	cs_time *x = pl->lb + i * LB_TREES;
+	int changed = 0;
+	for (unsigned lv = 0; lv < LB_TREES; lv++) {
+		changed |= x[lv] != first[lv];
+		x[lv] = first[lv];
+	}
+	/* up while some tree changes (each entry is the least of its two) */
+	for (i /= 2; changed && i >= 1; i /= 2) {
+		const cs_time *l = pl->lb + 2 * i * LB_TREES, *r = l + LB_TREES;
+		x = pl->lb + i * LB_TREES;
+		changed = 0;
+		for (unsigned lv = 0; lv < LB_TREES; lv++) {
+			cs_time v = l[lv] < r[lv] ? l[lv] : r[lv];
+			changed |= x[lv] != v;
+			x[lv] = v;
+		}
+	}
+}
+
+/* Work out again the bounds of the nodes whose profile changed (those
+ * not done since, cs_plan_lb). */
 static void lb_refresh(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
-	uint32_t P = pl->P;
 	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
 		uint32_t node = pl->lb_dirty[k];
+		if (pl->lb_mark[node] == 1)
+			lb_node(c, node);
 		pl->lb_mark[node] = 0;
-		cs_time first[LB_TREES];
-		cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, lb_gpus, LB_LEVELS, lb_span,
-				    LB_SPANS, first);
-		for (unsigned lv = 0; lv < LB_TREES; lv++) {
-			cs_time *tr = pl->lb + (size_t)lv * 2 * P;
-			size_t i = P + pl->pos_of[node];
-			if (tr[i] == first[lv])
-				continue;
-			tr[i] = first[lv];
-			for (i /= 2; i >= 1; i /= 2) {
-				cs_time v = tr[2 * i] < tr[2 * i + 1] ? tr[2 * i] : tr[2 * i + 1];
-				if (tr[i] == v)
-					break; /* nothing above changes */
-				tr[i] = v;
-			}
-		}
 	}
 	pl->nlb_dirty = 0;
+}
+
+/* The tree of bounds for job j on nodes whose bounds count GPUs, or
+ * cores (on_cores) (its first entry), or NULL: none applies (a job with
+ * GPUs: the most GPUs 2^k <= its, on GPUs; without: the most cores <= its,
+ * on cores). */
+static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_cores, cs_time d)
+{
+	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
+	if (want < 1 || (!on_cores && want > 16))
+		return NULL;
+	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
+	unsigned k = 0, sp = 0; /* the largest count <= the job's, the longest span <= its d */
+	while (k + 1 < LB_LEVELS && lv[k + 1] <= want)
+		k++;
+	while (sp + 1 < LB_SPANS && lb_span[sp + 1] <= d)
+		sp++;
+	return pl->lb + (size_t)k * LB_SPANS + sp;
+}
+
+cs_time cs_plan_lb(cs_sched_ctx *c, const cs_job *j, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	const cs_time *tr = pl->lb ? lb_tree(pl, j, pl->lb_cores[c->node_type[node]], plan_len(j)) : NULL;
+	if (!tr)
+		return c->now;
+	if (pl->lb_mark[node] == 1) {
+		lb_node(c, node);
+		pl->lb_mark[node] = 2; /* done, still listed */
+	}
+	return LB(tr, pl->P + pl->pos_of[node]);
 }
 
 /* --- topology rules in plans ---
@@ -320,27 +371,27 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	pl->nwin = 0;
 	*ncand = 0;
 	/* Nodes in the order of their bounds, started only while a bound is
-	 * before the next window and before bound (a job with GPUs, no
+	 * before the next window and before bound (a job with GPUs, or one
+	 * without on a node type without GPUs, whose bounds count cores; no
 	 * reservations: their windows are cut, and the pending reason wants
 	 * every node). */
 	const cs_time *tr = NULL;
-	if (pl->lb && !only && j->gpus_per_node >= 1 && j->gpus_per_node <= 16 && !c->nm->nresv) {
+	if (pl->lb && !only && !c->nm->nresv) {
+		/* (any type: the bounds of a job with GPUs, which the nodes of a
+		 * type without GPUs never hold) */
+		tr = lb_tree(pl, j, type >= 0 && pl->lb_cores[type], d);
+	}
+	if (tr) {
 		lb_refresh(c);
-		unsigned k = 0, sp = 0; /* the most GPUs 2^k <= the job's, the longest span <= its d */
-		while (k + 1 < LB_LEVELS && (1u << (k + 1)) <= j->gpus_per_node)
-			k++;
-		while (sp + 1 < LB_SPANS && lb_span[sp + 1] <= d)
-			sp++;
-		tr = pl->lb + ((size_t)k * LB_SPANS + sp) * 2 * pl->P;
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
-			if ((l & 1) && tr[l] != CS_TIME_MAX)
-				hpush(pl->sh, &ns, (struct hent){ tr[l], 0, 0, l });
+			if ((l & 1) && LB(tr, l) != CS_TIME_MAX)
+				hpush(pl->sh, &ns, (struct hent){ LB(tr, l), 0, 0, l });
 			if (l & 1)
 				l++;
 			if (r & 1) {
 				r--;
-				if (tr[r] != CS_TIME_MAX)
-					hpush(pl->sh, &ns, (struct hent){ tr[r], 0, 0, r });
+				if (LB(tr, r) != CS_TIME_MAX)
+					hpush(pl->sh, &ns, (struct hent){ LB(tr, r), 0, 0, r });
 			}
 		}
 		lo = hi; /* no eager start below */
@@ -349,6 +400,8 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
 		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
 			continue;
+		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, j, node) >= bound)
+			continue; /* no window before bound: as the search in bounds' order leaves it */
 		struct pnode *q = &pl->pn[np];
 		q->node = node;
 		q->eager = pl->resv_first[node + 1] > pl->resv_first[node];
@@ -385,8 +438,8 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			struct hent e = hpop(pl->sh, &ns);
 			if (e.idx < pl->P) {
 				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
-					if (tr[ch] != CS_TIME_MAX)
-						hpush(pl->sh, &ns, (struct hent){ tr[ch], 0, 0, ch });
+					if (LB(tr, ch) != CS_TIME_MAX)
+						hpush(pl->sh, &ns, (struct hent){ LB(tr, ch), 0, 0, ch });
 				continue;
 			}
 			uint32_t node = pl->type_nodes[e.idx - pl->P];

@@ -63,7 +63,7 @@ Test(nodeprof, first_runs_bound_the_windows)
 	const int64_t g[3] = { 1, 4, 8 };
 	const cs_time D[4] = { 1, 10, 11, 100 };
 	cs_time out[12];
-	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, g, 3, D, 4, out);
+	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, 0, g, 3, D, 4, out);
 	const cs_time want[12] = { 10, 10, 10, 80, 50, 50, 80, 80,
 				   CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX };
 	for (unsigned i = 0; i < 12; i++)
@@ -75,6 +75,30 @@ Test(nodeprof, first_runs_bound_the_windows)
 		size_t k = cs_nprof_windows(&p, 0, (cs_nprof_amt){ 1, 0, 0 }, 10, (cs_nprof_amt){ g[i / 4], 0, 0 },
 					    D[i % 4], a, z, 4);
 		cr_assert_eq(k ? a[0] : CS_TIME_MAX, want[i]);
+	}
+	cs_nprof_free(&p);
+}
+
+/* The same bounds counted on cores: the hand profile's amounts as cores
+ * (GPUs none) give the same times, and no GPU count is ever free. */
+Test(nodeprof, first_runs_bound_the_windows_on_cores)
+{
+	cs_nprof p;
+	cr_assert_eq(cs_nprof_init(&p, 1), 0);
+	const cs_nprof_ev e[3] = { { 60, 0, -4, 0, 0 }, { 80, 0, +4, 0, 0 }, { 50, 0, +3, 0, 1 } };
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(cs_nprof_add(&p, 0, &e[i]), 0);
+	const int64_t g[3] = { 1, 4, 8 };
+	const cs_time D[4] = { 1, 10, 11, 100 };
+	cs_time out[12], gout[12];
+	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 0, 1, 0 }, 10, 1, g, 3, D, 4, out);
+	cs_nprof_first_runs(&p, 0, (cs_nprof_amt){ 0, 1, 0 }, 10, 0, g, 3, D, 4, gout);
+	const cs_time want[12] = { 10, 10, 10, 80, 50, 50, 80, 80,
+				   CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX, CS_TIME_MAX };
+	for (unsigned i = 0; i < 12; i++) {
+		cr_assert_eq(out[i], want[i], "cores %lld, D %lld: %lld, want %lld", (long long)g[i / 4],
+			     (long long)D[i % 4], (long long)out[i], (long long)want[i]);
+		cr_assert_eq(gout[i], CS_TIME_MAX);
 	}
 	cs_nprof_free(&p);
 }

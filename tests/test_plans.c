@@ -24,25 +24,29 @@ static int use_cmp(const void *x, const void *y)
 	return (a->s > b->s) - (a->s < b->s);
 }
 
-/* A generated workload on the default centre, as a temporary native CSV. */
-static char *generated(int days)
+/* A generated workload on the default centre at load `scale`, as a
+ * temporary native CSV. */
+static char *generated_at(int days, double scale)
 {
 	cs_gen_model *m;
 	char err[CS_ERRLEN] = "";
 	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
 	cs_trace t;
 	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_generate(m, 3, days, 1.0, &t, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate(m, 3, days, scale, &t, err, sizeof err), 0, "%s", err);
 	char *path = th_trace_tmp(&t);
 	cs_trace_free(&t);
 	cs_gen_model_free(m);
 	return path;
 }
 
+static char *generated(int days) { return generated_at(days, 1.0); }
+
 /* Searching again only where capacity came back (the default) gives the
  * plans of searching every node for every job every pass, and the search
  * with per-node lower bounds (bounds=on; auto leaves them off on 354
- * nodes) the plans of the search without. */
+ * nodes; GPU counts, and cores on the node type without GPUs) the plans
+ * of the search without. */
 Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout = 120)
 {
 	char *path = generated(4);
@@ -73,6 +77,107 @@ Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout =
 		cr_assert_gt(moved, 50); /* compression moved plans earlier */
 	}
 	for (int k = 0; k < 3; k++)
+		cs_run_result_free(&r[k]);
+}
+
+/* Conservative as it was before cs_ctx_plan_next: every waiting job
+ * planned in arrival order every pass, the standing plans too. */
+typedef struct every {
+	uint8_t *in; /* waiting */
+	size_t lo, hi, n;
+} every;
+
+static int every_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	every *p = calloc(1, sizeof *p);
+	cr_assert_not_null(p);
+	p->n = env->njobs;
+	p->in = calloc(env->njobs + 1, 1);
+	cr_assert_not_null(p->in);
+	*state = p;
+	return 0;
+}
+
+static void every_submit(void *state, uint32_t jid)
+{
+	every *p = state;
+	p->in[jid] = 1;
+	p->lo = jid < p->lo ? jid : p->lo;
+	p->hi = jid + 1u > p->hi ? jid + 1u : p->hi;
+}
+
+static void every_cancel(void *state, uint32_t jid) { ((every *)state)->in[jid] = 0; }
+
+static void every_pass(void *state, cs_sched_ctx *ctx)
+{
+	every *p = state;
+	while (p->lo < p->hi && !p->in[p->lo])
+		p->lo++;
+	for (size_t k = p->lo; k < p->hi; k++) {
+		if (!p->in[k])
+			continue;
+		int head = k == p->lo;
+		int rc = cs_ctx_plan(ctx, (uint32_t)k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
+		if (rc == 1)
+			p->in[k] = 0;
+		else if (head)
+			cs_ctx_pending(ctx, (uint32_t)k, CS_WAIT_RESOURCES);
+	}
+}
+
+static void every_destroy(void *state)
+{
+	every *p = state;
+	free(p->in);
+	free(p);
+}
+
+static const cs_policy_ops every_ops = {
+	.abi = CS_POLICY_ABI,
+	.name = "conservative",
+	.summary = "test: conservative planning every waiting job every pass",
+	.init = every_init,
+	.submit = every_submit,
+	.pass = every_pass,
+	.destroy = every_destroy,
+	.cancel = every_cancel,
+};
+
+/* The built-in conservative visits only the jobs without a plan and the
+ * plans that may change (cs_ctx_plan_next): the same schedule as
+ * planning every waiting job every pass, on a busy week (deep queues,
+ * plans on node types that get nothing back for many passes). */
+Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan, .timeout = 240)
+{
+	char *path = generated_at(7, 1.5);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.workload = path;
+		o.policy = "conservative";
+		o.test_ops = k ? &every_ops : NULL;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+	}
+	th_unlink(path);
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0, moved = 0, waited = 0;
+	for (size_t i = 0; i < r[0].njobs; i++) {
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s ||
+			r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+		for (size_t m = r[0].placement_off[i]; m < r[0].placement_off[i + 1]; m++)
+			diff += r[0].placements[m].node != r[1].placements[m].node ||
+				r[0].placements[m].gpu_mask != r[1].placements[m].gpu_mask;
+		moved += r[0].jobs[i].start_s < r[0].jobs[i].reservation_s;
+		waited += r[0].jobs[i].start_s > r[0].jobs[i].submit_s;
+	}
+	cr_assert_eq(diff, 0);
+	cr_assert_gt(moved, 100); /* compression moved plans earlier */
+	cr_assert_gt(waited, 1000);
+	for (int k = 0; k < 2; k++)
 		cs_run_result_free(&r[k]);
 }
 

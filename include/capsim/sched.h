@@ -152,6 +152,14 @@ int cs_ctx_node_model(const cs_sched_ctx *ctx);
  * later than its last plan (as long as jobs end by their estimates).
  * -CS_EINVAL on a pooled machine or for a job not waiting. */
 int cs_ctx_plan(cs_sched_ctx *ctx, uint32_t jid, unsigned how, cs_time *when);
+/* The first job at or after from whose plan cs_ctx_plan may change in
+ * this pass (its start came, or something came back that its job may use
+ * since the plan was made), or -1; every other plan stands as it is when
+ * asked for. A pass that walks its queue with rising from, starting at or
+ * below its oldest waiting job, may call cs_ctx_plan for these jobs and
+ * the jobs it has not planned yet alone: the same plans, however long the
+ * queue of standing ones. */
+long cs_ctx_plan_next(cs_sched_ctx *ctx, uint32_t from);
 /* all != 0: cs_ctx_plan searches every node again for every job, even
  * where no capacity came back since the plan was made (by default a plan
  * is searched again only when something freed capacity, and a one-node
