@@ -23,7 +23,7 @@
  */
 #include "capsim/sched.h"
 #include "fifo.h"
-#include "hbm.h"
+#include "capsim/hbm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -31,7 +31,7 @@
  */
 #include "capsim/sched.h"
 #include "fifo.h"
-#include "hbm.h"
+#include "capsim/hbm.h"
 #include "partq.h"
 #include "qtree.h"
 #include "shapeq.h"

@@ -6,7 +6,7 @@
 #define CAPSIM_SCHED_FIFO_H
 
 #include "capsim/types.h"
-#include "hbm.h"
+#include "capsim/hbm.h"
 
 typedef struct cs_fifo {
 	cs_hbm in;       /* bit jid: waiting */

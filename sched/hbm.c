@@ -1,5 +1,5 @@
 /* capsim: hierarchical bitmap. */
-#include "hbm.h"
+#include "capsim/hbm.h"
 #include "bits.h"
 
 #include <stdlib.h>

@@ -23,7 +23,7 @@
 #include "capsim/evq.h"
 #include "capsim/power.h"
 #include "nodeprof.h"
-#include "../sched/hbm.h"
+#include "capsim/hbm.h"
 
 #include <stdlib.h>
 

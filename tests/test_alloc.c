@@ -1060,7 +1060,7 @@ Test(alloc, a_request_for_nothing_changes_nothing)
 
 /* --- the hierarchical bitmap --- */
 
-#include "hbm.h"
+#include "capsim/hbm.h"
 
 /* The plain array's answer to cs_hbm_next: the first set item >= from. */
 static long ref_next(const uint8_t *ref, uint32_t n, uint32_t from)

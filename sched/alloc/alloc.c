@@ -28,7 +28,7 @@
  * Cores: fitting is on the free count; which cores is nodepick.h's.
  */
 #include "capsim/alloc.h"
-#include "../hbm.h"
+#include "capsim/hbm.h"
 #include "nodepick.h"
 
 #include <stddef.h>

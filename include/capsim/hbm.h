@@ -1,11 +1,14 @@
-/* capsim: hierarchical bitmap (sched/hbm.c), private to sched/: the
- * allocator's indexes (sched/alloc/) and EASY's queue index share it.
+/* capsim: hierarchical bitmap (sched/hbm.c), a set of item numbers with
+ * next-set lookups in a few steps: the allocator's indexes (sched/alloc/),
+ * EASY's and conservative's queue indexes, and the engine's reservation
+ * planner (sim/plan.c) share it, so it stands here rather than in either
+ * room.
  *
  * A bit per item in 64-bit words, plus a summary bit per non-zero word, plus
  * a summary of the summaries: first-set and next-set are three ctz steps
  * for up to 262,144 items (a short loop over the top level beyond that). */
-#ifndef CAPSIM_SCHED_HBM_H
-#define CAPSIM_SCHED_HBM_H
+#ifndef CAPSIM_HBM_H
+#define CAPSIM_HBM_H
 
 #include "capsim/types.h"
 
