@@ -244,6 +244,21 @@ static int hold_failed(cs_sched_ctx *c, uint32_t jid)
 	return 1;
 }
 
+/* s[0 .. n) into *buf, grown to hold them (*cap slots): 0, or -1 out of
+ * memory with *buf as it was. */
+static int copy_slots(cs_slot **buf, uint32_t *cap, const cs_slot *s, uint32_t n)
+{
+	if (n > *cap) {
+		cs_slot *q = realloc(*buf, n * sizeof *q);
+		if (!q)
+			return -1;
+		*buf = q;
+		*cap = n;
+	}
+	memcpy(*buf, s, n * sizeof *s);
+	return 0;
+}
+
 /* Job jid did not fit beside the one hold on its node types: bit 2 of
  * the memo, and kept for later passes. */
 static void hold_fail(cs_sched_ctx *c, uint32_t jid)
@@ -256,17 +271,11 @@ static void hold_fail(cs_sched_ctx *c, uint32_t jid)
 	if (!e)
 		return;
 	e->kept &= (uint8_t)~2u;
-	if (n > e->hcap) {
-		cs_slot *q = realloc(e->hslots, n * sizeof *q);
-		if (!q)
-			return; /* not kept: tried again when asked */
-		e->hslots = q;
-		e->hcap = n;
-	}
+	if (copy_slots(&e->hslots, &e->hcap, s, n) < 0)
+		return; /* not kept: tried again when asked */
 	e->kept |= 2;
 	e->hn = n;
 	e->hfreed = freed_count(c, j);
-	memcpy(e->hslots, s, n * sizeof *s);
 }
 
 /* Place job jid on the allocator now: on its partition's node types (in
@@ -886,14 +895,8 @@ static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, in
 {
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
 	e->jid = UINT32_MAX;
-	if (n > e->cap) {
-		cs_slot *q = realloc(e->slots, n * sizeof *q);
-		if (!q)
-			return; /* not kept: made again when asked */
-		e->slots = q;
-		e->cap = n;
-	}
-	memcpy(e->slots, s, n * sizeof *s);
+	if (copy_slots(&e->slots, &e->cap, s, n) < 0)
+		return; /* not kept: made again when asked */
 	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
 }
 
