@@ -442,15 +442,15 @@ void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
 	size_t i = run_lower_bound(c, cs_run_est_end(c, jid));
 	while (i < c->nrun && c->run[i].jid != jid)
 		i++;
-	if (i == c->nrun)
-		return; /* cannot happen: every started job is in the set */
-	memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
-	c->nrun--;
-	cs_ctx_note_left(c, jid);
+	if (i < c->nrun) /* (it is: every started job is in the set) */
+		cs_ctx_run_remove_at(c, i);
 }
 
-void cs_ctx_note_left(cs_sched_ctx *c, uint32_t jid)
+void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i)
 {
+	uint32_t jid = c->run[i].jid;
+	memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
+	c->nrun--;
 	if (c->nleft == c->left_cap) {
 		size_t cap = c->left_cap ? 2 * c->left_cap : 64;
 		uint32_t *l = realloc(c->left, cap * sizeof *l);

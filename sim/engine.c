@@ -47,9 +47,7 @@ static void early_release(cs_sched_ctx *c)
 		uint32_t jid = c->run[i].jid;
 		if (c->jobs[jid].end_s == c->now) {
 			give_back(c, jid);
-			memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
-			c->nrun--;
-			cs_ctx_note_left(c, jid);
+			cs_ctx_run_remove_at(c, i);
 			c->st->early_releases++;
 		} else {
 			i++;

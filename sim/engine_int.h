@@ -285,9 +285,9 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
 /* Take job jid out of the running set. */
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
-/* Job jid left the running set: noted for cs_ctx_left (c->failed set if
- * out of memory). */
-void cs_ctx_note_left(cs_sched_ctx *c, uint32_t jid);
+/* Take the running set's entry i out; its job is noted for cs_ctx_left
+ * (c->failed set if out of memory). */
+void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i);
 /* Running job jid stops now: out of the running set, its resources back.
  * requeue: back to the queue (resubmitted after the pass), the run's
  * seconds added to its preempted_s; else it ends now, `flag` set. The
