@@ -13,7 +13,7 @@ static int same_shape(const cs_job *x, const cs_job *y)
 
 static const cs_job *sort_jobs; /* qsort's context, during init only */
 
-/* The memo's key (sim/place.c memo_find), then the index. */
+/* The memo's key (sim/shape.c's struct shape_key), then the index. */
 static int by_shape(const void *a, const void *b)
 {
 	uint32_t i = *(const uint32_t *)a, k = *(const uint32_t *)b;

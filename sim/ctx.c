@@ -256,7 +256,7 @@ int cs_ctx_cancel_due(cs_sched_ctx *c, uint32_t jid)
 	leave_queue(c, jid, CS_JOB_CANCELLED);
 	j->end_s = c->now;
 	if (c->nm)
-		cs_place_forget(c, jid);
+		cs_hold_forget(c, jid);
 	c->st->cancelled_waiting++;
 	observe(c, CS_OBS_CANCEL, jid);
 	return 1;
@@ -310,14 +310,14 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	cs_time t;
 	if (c->nm) {
 		c->hold_mask = cs_place_mask(c, jid);
-		cs_place_memo_reset(c); /* failures against the old hold's aside no longer hold */
+		cs_shape_memo_reset(c); /* failures against the old hold's aside no longer hold */
 		if (!when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid) && !c->pc) {
 			/* computed when a job that fits now needs it (cs_place_start) */
 			c->hold_on = c->hold_lazy = 1;
 			c->hold_jid = jid;
 			return 0;
 		}
-		int rc = cs_place_hold(c, jid, c->hold_slots, &c->hold_n, &t);
+		int rc = cs_hold_find(c, jid, c->hold_slots, &c->hold_n, &t);
 		if (rc < 0)
 			return rc;
 		if (cs_place_multi(c, jid))
@@ -378,7 +378,7 @@ int cs_ctx_hold_add(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 	size_t k = c->nxh++;
 	c->xh[k] = (struct xhold){ .jid = jid, .first = c->xh_nslots, .mask = mask };
 	c->xh_nslots += nodes;
-	cs_place_memo_reset(c); /* what failed before the hold may fit no longer the same way */
+	cs_shape_memo_reset(c); /* what failed before the hold may fit no longer the same way */
 	if (!meets && !when && c->jobs[jid].reservation_s >= 0 && !cs_place_multi(c, jid) && !c->pc) {
 		/* alone on its node types, and its reservation recorded: placed
 		 * when a job that may use them needs it (as the first hold) */
@@ -499,7 +499,7 @@ void cs_ctx_stop_run(cs_sched_ctx *c, uint32_t jid, int requeue, uint32_t flag, 
 		c->stop_at[jid] = -1;
 	/* what was free grew: failures remembered in this pass and the hold
 	 * no longer stand */
-	cs_place_memo_reset(c);
+	cs_shape_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
 	if (!requeue) {
@@ -602,7 +602,7 @@ int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time gr
 	}
 	c->st->signalled++;
 	/* a hold worked out in this pass assumed the old end */
-	cs_place_memo_reset(c);
+	cs_shape_memo_reset(c);
 	c->hold_on = c->hold_lazy = 0;
 	c->nxh = c->xh_nslots = 0;
 	return 0;

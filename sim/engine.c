@@ -216,7 +216,7 @@ static int loop_advance(cs_sched_ctx *c, cs_time until)
 			early_release(c);
 		c->st->passes++;
 		if (c->nm)
-			cs_place_memo_reset(c);
+			cs_shape_memo_reset(c);
 		observe(c, CS_OBS_PASS, 0);
 		L->ops->pass(L->ps, c);
 		if (L->deferred)
@@ -478,7 +478,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 		c.resv_ends[k] = v->end;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_place_fits_empty(&c, (uint32_t)i);
+		int r = jobs[i].nodes == 0 || jobs[i].size == 0 ? -CS_EINVAL : cs_shape_fits_empty(&c, (uint32_t)i);
 		if (r < 0 || jobs[i].runtime_s <= 0 || jobs[i].estimate_s <= 0 ||
 		    (i && jobs[i].submit_s < jobs[i - 1].submit_s)) {
 			snprintf(err, errlen, "job %lld (line %u): not runnable on the empty machine "
@@ -489,7 +489,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 			rc = -CS_EINVAL;
 		}
 	}
-	cs_place_memo_reset(&c); /* what cs_place_fits_empty kept */
+	cs_shape_memo_reset(&c); /* what cs_shape_fits_empty kept */
 	/* a pass when each reservation ends: its nodes come back */
 	for (size_t r = 0; rc == 0 && r < c.nresv_ends; r++)
 		if (cs_evq_push(&c.evq, c.resv_ends[r], WAKE_CLASS, EV_WAKE, 0) < 0)

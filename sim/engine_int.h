@@ -5,7 +5,12 @@
  *   ctx.c        the context a policy's pass sees (include/capsim/sched.h):
  *                starting, rejecting, holding, preempting; the running set
  *   place.c      node-model placement: a job on the allocator now, under
- *                the pass's hold and the advance reservations
+ *                the pass's holds and the advance reservations
+ *   hold.c       the hold's search: the earliest time and nodes at which
+ *                a waiting job fits as running jobs end; holds kept
+ *                across passes
+ *   shape.c      what is known of each request shape: that it did not
+ *                fit, in this pass or while that still stands
  *   plan.c       the conservative planner (cs_ctx_plan): every waiting
  *                job's plan in the node availability profile, and when a
  *                plan is searched again
@@ -15,7 +20,7 @@
  *                whether it may start now, when a hold or a plan leaves it
  *                room
  * Each file's functions that the others call are declared here, prefixed
- * by their file (cs_ctx_, cs_place_, cs_plan_, cs_pcap_). */
+ * by their file (cs_ctx_, cs_place_, cs_hold_, cs_shape_, cs_plan_, cs_pcap_). */
 #ifndef CAPSIM_SIM_ENGINE_INT_H
 #define CAPSIM_SIM_ENGINE_INT_H
 
@@ -82,7 +87,7 @@ struct cs_sched_ctx {
 	uint32_t hold_n;
 	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
 	int hold_lazy;         /* hold asked for, placement not computed yet (node model) */
-	/* What is known of each request shape (node model; place.c's struct
+	/* What is known of each request shape (node model; shape.c's struct
 	 * shape_ent), the shapes numbered as met: shp_idx finds a shape's
 	 * number by its key (open addressing, shp_idx_cap slots, a power of
 	 * 2; UINT32_MAX: empty), job_shape[j] is job j's as last met
@@ -129,7 +134,7 @@ struct cs_sched_ctx {
 	size_t xh_nslots, xh_slots_cap;
 	cs_slot *xh_aside;     /* scratch: the holds' parts kept off during a try */
 	size_t xh_aside_cap;
-	int xh_building;       /* cs_place_hold is placing extra hold xh_upto: keep off the earlier ones */
+	int xh_building;       /* cs_hold_find is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
 	uint64_t *part_mask;   /* per partition (npart of them): its node types, one bit each */
@@ -162,20 +167,20 @@ struct cs_sched_ctx {
 	size_t wi_jobs_cap;
 	uint8_t *wi_took;
 	size_t wi_took_cap;
-	/* the hold's search (cs_place_hold): each node's type, and whether a
+	/* the hold's search (cs_hold_find): each node's type, and whether a
 	 * job's placement depends on its node types' nodes alone */
 	uint16_t *node_type;
 	uint32_t *pnodes;        /* the nodes of each of the machine's partitions' node types, */
 	uint32_t *pnodes_first;  /* in node order: partition p's from pnodes_first[p] */
 	int types_apart;
 	int plain;               /* cs_engine_plain: none of what follows is used */
-	/* holds kept across passes (cs_place_hold): a hold stands while
+	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
 	 * on node type t (cs_place_changed), the last entry those of a
 	 * cluster of more than 64 types */
 	uint64_t *type_ver;
 	/* request shapes that did not fit what was free, kept across passes
-	 * (place.c): type_freed[t] counts the times node type t got
+	 * (shape.c): type_freed[t] counts the times node type t got
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
 	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
@@ -339,12 +344,6 @@ int64_t cs_pcap_draw(const cs_sched_ctx *c, const cs_slot *slots, uint32_t n);
 
 /* --- place.c --- */
 
-/* A request shape (place.c). */
-struct shape_key {
-	int32_t part;
-	uint32_t nodes, gpus, cores, mem;
-	uint32_t topo;     /* rule | max_leaves << 8 */
-};
 /* Job jid's resources, or its place in the running set, changed (it
  * started, ended or was stopped, or its estimated end moved): holds on
  * its node types made before no longer stand; freed: its resources came
@@ -355,24 +354,17 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
 /* The same for what is free on one node (the failure model took it down,
  * or gave it back: freed). */
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
-#define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
-/* Job jid will never hold again (it was cancelled): its kept hold goes. */
-void cs_place_forget(cs_sched_ctx *c, uint32_t jid);
-/* The kept holds and what cs_place_masks made for them. */
+/* What cs_place_masks made, the kept holds and what is known of shapes. */
 void cs_place_free_memo(cs_sched_ctx *c);
-
-/* A new memo: what failed before no longer stands (a pass, a hold or a
- * preemption changed what may be used). */
-void cs_place_memo_reset(cs_sched_ctx *c);
 /* cs_ctx_nofit_bound on a node model. */
 int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them); with c->dry, only
  * the placement, nothing taken (cs_alloc_find_types). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
-/* 0 if job jid fits the empty machine (before the run; uses the memo:
- * reset it after), else the allocator's error. */
-int cs_place_fits_empty(cs_sched_ctx *c, uint32_t jid);
+/* s[0 .. n) into *buf, grown to hold them (*cap slots): 0, or -1 out of
+ * memory with *buf as it was. */
+int cs_place_copy_slots(cs_slot **buf, uint32_t *cap, const cs_slot *s, uint32_t n);
 /* cs_place_types, keeping off the nodes of advance reservations the job
  * may not use if it ran from `at` for its estimate. */
 int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
@@ -380,9 +372,6 @@ int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
  * job would still run at the hold's time. 0, -CS_ENOFIT, or the
  * allocator's -CS_EINVAL for a request it cannot take. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid);
-/* A hold's time and placement (into out[0 .. *nout)) for jid: 0, or
- * -CS_EINVAL. With c->xh_building, given every earlier hold of the pass. */
-int cs_place_hold(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when);
 /* Take what the pass's holds need of what is free now, for a job jid that
  * would run over [a, b): the first hold's and each extra hold's whose
  * interval meets [a, b) (not jid's own). Into aside (room for every
@@ -417,6 +406,46 @@ void cs_place_first_hold(cs_sched_ctx *c);
 /* Place extra hold k (a lazy one, or the one being added), given the
  * first hold and the extra holds before k. 0 or -CS_EINVAL. */
 int cs_place_xhold(cs_sched_ctx *c, size_t k);
+
+/* --- hold.c --- */
+
+/* A hold's time and placement (into out[0 .. *nout)) for jid: 0, or
+ * -CS_EINVAL. With c->xh_building, given every earlier hold of the pass. */
+int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when);
+#define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
+/* Job jid will never hold again (it was cancelled): its kept hold goes. */
+void cs_hold_forget(cs_sched_ctx *c, uint32_t jid);
+/* The kept holds (c->hmemo), empty: 0 or -CS_ENOMEM. */
+int cs_hold_init(cs_sched_ctx *c);
+void cs_hold_free(cs_sched_ctx *c);
+
+/* --- shape.c --- */
+
+/* The table of request shapes (c->shp), empty: 0 or -CS_ENOMEM. */
+int cs_shape_init(cs_sched_ctx *c);
+void cs_shape_free(cs_sched_ctx *c);
+/* A new memo: what failed before no longer stands (a pass, a hold or a
+ * preemption changed what may be used). */
+void cs_shape_memo_reset(cs_sched_ctx *c);
+/* Is it known that job j's shape does not fit: mask 1, what is free now
+ * (in this pass, or kept from an earlier one while none of its node types
+ * got anything back); mask 2, beside the one hold on its node types in
+ * this pass? */
+int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask);
+/* Job j did not fit (bit = 1: what was free; 2: beside the one hold on
+ * its node types): noted for its shape in this pass; the first also kept
+ * across passes. */
+void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit);
+/* Did job jid's shape fail beside the one hold on its node types, in this
+ * pass or in an earlier one beside the same hold with nothing freed on
+ * those types since? */
+int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid);
+/* Job jid did not fit beside the one hold on its node types: noted for
+ * this pass and kept for later ones. */
+void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid);
+/* 0 if job jid fits the empty machine (before the run; uses the memo:
+ * reset it after), else the allocator's error. */
+int cs_shape_fits_empty(cs_sched_ctx *c, uint32_t jid);
 
 /* --- plan.c, plan_find.c --- */
 

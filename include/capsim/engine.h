@@ -1,6 +1,7 @@
 /* capsim: the discrete-event engine (sim/engine.c: its loop; the context a
  * policy's pass acts through, include/capsim/sched.h, is sim/ctx.c, with
- * node placement in sim/place.c and conservative plans in sim/plan.c).
+ * node placement in sim/place.c, the hold's search in sim/hold.c and
+ * conservative plans in sim/plan.c).
  *
  * Events: job submission and job end. Order of events at equal times: by
  * the same-time rule (ends first, or submissions first), then by insertion

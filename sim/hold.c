@@ -1,0 +1,371 @@
+/* capsim: the hold's search on a node model (see engine_int.h): the
+ * earliest time and the nodes at which a waiting job fits, given back
+ * the running jobs' resources in order of estimated end; and the holds
+ * kept across passes while nothing changed on their node types. */
+#include "engine_int.h"
+
+#include <string.h>
+
+/* A hold made in an earlier pass (or earlier in this one), kept while
+ * nothing changed on its job's node types: the same search would find the
+ * same time and placement. It must also still lie ahead: at a later time
+ * the jobs whose estimated ends have passed are given back at once, where
+ * the search had given them back one by one and failed after each, so it
+ * fails after them again; and whether any running job's estimated end
+ * comes by the hold's time (the search's test for preferring what running
+ * jobs give back) must not have changed. Kept to holds that no other hold
+ * of the pass counts in (none on the job's node types is placed) on a
+ * machine without advance reservations, where nothing else enters. */
+struct hold_memo {
+	uint32_t jid;   /* UINT32_MAX: empty */
+	int32_t part;   /* the job's partition then */
+	uint64_t ver;   /* the scope's change count then (scope_ver) */
+	cs_time time;
+	int passed;     /* a running job's estimated end came by time */
+	uint32_t n, cap;
+	cs_slot *slots;
+};
+
+/* The hold's search: free-now snapshot slots [0, g) are handed back, the
+ * rest set aside. Moves from g_old to g_new. */
+static void hand_back(cs_sched_ctx *c, uint32_t g_old, uint32_t g_new)
+{
+	if (g_new > g_old) {
+		cs_placement p = { c->snap + g_old, g_new - g_old, g_new - g_old };
+		cs_alloc_release(c->A, &p);
+	} else if (g_new < g_old) {
+		cs_placement p = { c->snap + g_new, g_old - g_new, g_old - g_new };
+		cs_alloc_take_known(c->A, &p); /* free now, and releases only add */
+	}
+}
+
+/* What a hold's search for one job looks at. Its placement is on its node
+ * types only; where the allocator decides such a placement on those types'
+ * nodes alone (cs_alloc_types_apart), the search leaves every other node
+ * and the running jobs that cannot be on its types as they are: they
+ * change no try's answer. Whether a try can succeed at all is counted
+ * first: a node "fits" when its free GPUs, cores and memory each cover the
+ * job's per-node amounts, and no try succeeds while fewer than the job's
+ * nodes fit (the holds and reservations a try keeps off only take more
+ * away). */
+struct hold_scope {
+	uint64_t mask;        /* node types looked at (all bits: every node) */
+	const uint32_t *list; /* the nodes of those types in node order (c->pnodes), or NULL */
+	uint32_t nlist;
+	uint32_t g, cores, mem, nodes;
+	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
+};
+
+static int scope_has(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t node)
+{
+	uint32_t t = c->node_type[node];
+	return h->mask == ~0ull || (t < 64 && (h->mask >> t & 1));
+}
+
+static int scope_fits(const struct hold_scope *h, uint32_t gpus, uint32_t cores, uint32_t mem)
+{
+	return gpus >= h->g && cores >= h->cores && mem >= h->mem;
+}
+
+/* Give back p's slots for the search (a running job's, or what a failure
+ * took), counting the nodes of the scope they make fit. */
+static void scope_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement *p)
+{
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit -= scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
+	}
+	cs_alloc_release(c->A, p);
+	for (uint32_t i = 0; i < p->n; i++) {
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		h->fit += scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
+	}
+}
+
+/* Is running job r outside the scope (none of its node types looked at)? */
+static int scope_skips(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t r)
+{
+	return !(cs_place_mask(c, r) & h->mask);
+}
+
+/* The free-now snapshot (c->snap) of the scope's nodes, in node order;
+ * counts the nodes that fit. Returns the snapshot's length. */
+static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
+{
+	uint32_t ns = 0;
+	h->fit = 0;
+	uint32_t end = h->list ? h->nlist : c->nnodes;
+	for (uint32_t i = 0; i < end; i++) {
+		uint32_t n = h->list ? h->list[i] : i;
+		if (!h->list && !scope_has(c, h, n))
+			continue;
+		cs_slot *s = &c->snap[ns];
+		cs_alloc_node_free(c->A, n, s);
+		if (!s->gpu_mask && !s->cores && !s->mem_mib)
+			continue;
+		ns++;
+		h->fit += scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+	}
+	return ns;
+}
+
+/* The scope of jid's hold. */
+static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	struct hold_scope h = { .mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull,
+				.g = j->gpus_per_node, .cores = j->cores_per_node,
+				.mem = j->mem_per_node_mib, .nodes = j->nodes };
+	int32_t p = j->partition;
+	if (h.mask != ~0ull && p >= 0 && (uint32_t)p < c->nm->npartitions) {
+		h.list = c->pnodes + c->pnodes_first[p];
+		h.nlist = c->pnodes_first[p + 1] - c->pnodes_first[p];
+	}
+	return h;
+}
+
+static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
+{
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (h->mask == ~0ull || (t < 64 && (h->mask >> t & 1)))
+			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
+	return v;
+}
+
+/* Would a hold for jid be kept (no other placed hold on its node types
+ * when one is being added, no advance reservations, one partition, no
+ * power cap: under the cap a hold's time depends on the site's draw, the
+ * plans and the other holds, anywhere on the machine)? */
+static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->plain || c->pc || c->nm->nresv || cs_place_multi(c, jid))
+		return 0;
+	if (!c->xh_building)
+		return 1;
+	uint64_t mask = cs_place_mask(c, jid);
+	if (c->hold_on && !c->hold_lazy && (mask & c->hold_mask))
+		return 0;
+	for (size_t i = 0; i < c->xh_upto; i++)
+		if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && (mask & c->xh[i].mask))
+			return 0;
+	return 1;
+}
+
+static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	if (e->jid != jid || e->part != c->jobs[jid].partition || e->ver != ver || c->now > e->time)
+		return NULL;
+	int passed = c->nrun > 0 && c->run[0].est_end <= e->time;
+	return passed == e->passed ? e : NULL;
+}
+
+static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, int passed, const cs_slot *s,
+		      uint32_t n)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	e->jid = UINT32_MAX;
+	if (cs_place_copy_slots(&e->slots, &e->cap, s, n) < 0)
+		return; /* not kept: made again when asked */
+	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
+}
+
+int cs_hold_init(cs_sched_ctx *c)
+{
+	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
+	if (!c->hmemo)
+		return -CS_ENOMEM;
+	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
+		c->hmemo[i].jid = UINT32_MAX;
+	return 0;
+}
+
+void cs_hold_free(cs_sched_ctx *c)
+{
+	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
+		free(c->hmemo[i].slots);
+	free(c->hmemo);
+}
+
+void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
+{
+	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	if (e->jid == jid)
+		e->jid = UINT32_MAX;
+}
+
+/* cs_place_try_at for a hold of jid at t, under the power cap no earlier
+ * than the site leaves room for the most jid could draw: *room is the
+ * earliest such time found so far (worked out again once t passes it). */
+static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time t, cs_time *room)
+{
+	if (c->pc) {
+		if (t > *room)
+			*room = cs_pcap_earliest(c, jid, t, c->jobs[jid].estimate_s, c->pw_need[jid], 0);
+		if (t < *room)
+			return -CS_ENOFIT;
+	}
+	return cs_place_try_at(c, jid, hp, t);
+}
+
+/* The hold's search found placement tp: hp is it (the allocator places
+ * the same way on the same free resources, so trying again once the
+ * search ends would find it again). */
+static void keep_found(cs_placement *hp, const cs_placement *tp)
+{
+	memcpy(hp->slots, tp->slots, tp->n * sizeof *tp->slots);
+	hp->n = tp->n;
+}
+
+/* Node model: give back running jobs in order of estimated end, a time at
+ * a time, until jid fits (under the power cap, until the cap leaves it
+ * room too: the times tried include every earlier hold's end): that time
+ * is the hold's. Its placement prefers
+ * what running jobs give back over what is free now (what is free now is
+ * what backfilling can use): with everything free now set aside, node by
+ * node in node order, the fewest of those nodes are handed back (a binary
+ * search) for jid to fit. Then the running jobs' slots are taken back
+ * exactly. A time is tried only if something that could let jid fit came
+ * with it (a job given back in the scope, the end of a reservation or of
+ * an earlier hold) and enough nodes of the scope fit (struct hold_scope):
+ * a try skipped so would have failed. */
+int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when)
+{
+	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
+	cs_time t = c->now;
+	size_t k = 0;
+	struct hold_scope sc = hold_scope_of(c, jid);
+	int keep = hold_keepable(c, jid);
+	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
+	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
+	if (e) {
+		memcpy(out, e->slots, e->n * sizeof *out);
+		*nout = e->n;
+		*when = e->time;
+		return 0;
+	}
+	/* the search's tries only find their placements: what one found is
+	 * not taken */
+	int dry = c->dry;
+	c->dry = 1;
+	/* what is free now, node by node */
+	uint32_t ns = scope_snapshot(c, &sc);
+	/* an extra hold: the earlier holds' ends may free nodes too */
+	size_t nhe = 0, nh = 0;
+	if (c->xh_building) {
+		uint64_t mask = cs_place_mask(c, jid);
+		if (c->hold_on && !c->hold_lazy && ((mask & c->hold_mask) || c->pc))
+			c->xh_ends[nhe++] = c->hold_time + c->jobs[c->hold_jid].estimate_s;
+		for (size_t i = 0; i < c->xh_upto; i++)
+			if (c->xh[i].jid != UINT32_MAX && !c->xh[i].lazy && ((mask & c->xh[i].mask) || c->pc))
+				c->xh_ends[nhe++] = c->xh[i].end;
+		for (size_t i = 1; i < nhe; i++) /* a few: insertion sort */
+			for (size_t q = i; q > 0 && c->xh_ends[q - 1] > c->xh_ends[q]; q--) {
+				cs_time x = c->xh_ends[q];
+				c->xh_ends[q] = c->xh_ends[q - 1];
+				c->xh_ends[q - 1] = x;
+			}
+	}
+	cs_time room = -1;
+	/* now: not if too few nodes fit, or the shape did not fit what is
+	 * free (the holds and reservations a try keeps off only take more) */
+	int rc = -CS_ENOFIT;
+	if (c->plain || c->pc || (sc.fit >= sc.nodes && !cs_shape_failed(c, &c->jobs[jid], 1)))
+		rc = hold_try_at(c, jid, &hp, t, &room);
+	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
+	/* what failures took comes back at each repair's end */
+	struct cs_fail_piece *pc = NULL;
+	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
+	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
+		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		while (nh < nhe && c->xh_ends[nh] <= t)
+			nh++;
+		cs_time te = nr < c->nresv_ends ? c->resv_ends[nr] : CS_TIME_MAX;
+		cs_time th = nh < nhe ? c->xh_ends[nh] : CS_TIME_MAX;
+		cs_time td = nd < np ? pc[nd].t : CS_TIME_MAX;
+		t = tr < te ? tr : te;
+		t = th < t ? th : t;
+		t = td < t ? td : t;
+		if (t == CS_TIME_MAX)
+			break;
+		int more = t == te || t == th;
+		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
+			if (scope_skips(c, &sc, c->run[k].jid))
+				continue;
+			cs_placement p = placement_of(c, c->run[k].jid);
+			scope_release(c, &sc, &p);
+			more = 1;
+		}
+		for (; nd < np && pc[nd].t <= t; nd++) {
+			if (!scope_has(c, &sc, pc[nd].s.node))
+				continue;
+			cs_placement p = { &pc[nd].s, 1, 1 };
+			scope_release(c, &sc, &p);
+			more = 1;
+		}
+		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
+			nr++;
+		/* under the power cap every time is tried: power freed anywhere may
+		 * let jid start, and hold_try_at follows the cap's room */
+		if (c->plain || c->pc || (more && sc.fit >= sc.nodes))
+			rc = hold_try_at(c, jid, &hp, t, &room);
+	}
+	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
+		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
+		 * left room at t already) */
+		t = room;
+		rc = cs_place_try_at(c, jid, &hp, t);
+	}
+	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
+		/* the fewest free-now nodes handed back: lo fails, hi fits, and
+		 * hp holds the placement found with hi handed back (with all
+		 * ns of them, the one just found) */
+		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
+		uint32_t lo = 0, hi = ns, g = ns;
+		hand_back(c, g, 0);
+		g = 0;
+		if (cs_place_try_at(c, jid, &tp, t) == 0) {
+			hi = 0;
+			keep_found(&hp, &tp);
+		}
+		while (hi > 0 && hi - lo > 1) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			hand_back(c, g, mid);
+			g = mid;
+			tp.n = 0;
+			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+				hi = mid;
+				keep_found(&hp, &tp);
+			} else {
+				lo = mid;
+			}
+		}
+		hand_back(c, g, ns);
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (scope_skips(c, &sc, c->run[i].jid))
+			continue;
+		cs_placement p = placement_of(c, c->run[i].jid);
+		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
+	}
+	for (size_t i = 0; i < nd; i++) {
+		if (!scope_has(c, &sc, pc[i].s.node))
+			continue;
+		cs_placement p = { &pc[i].s, 1, 1 };
+		cs_alloc_take_known(c->A, &p); /* the same */
+	}
+	c->dry = dry;
+	if (rc < 0)
+		return -CS_EINVAL;
+	if (keep)
+		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n);
+	*nout = hp.n;
+	*when = t;
+	return 0;
+}
+

@@ -1,0 +1,289 @@
+/* capsim: what the engine knows of each request shape on a node model
+ * (see engine_int.h): that it did not fit what was free, or beside the one
+ * hold on its node types, in this pass or (while that still stands) in an
+ * earlier one; and that it fits the empty machine. Jobs of one shape fail
+ * and fit alike, so a pass tries a shape once. */
+#include "engine_int.h"
+
+#include <string.h>
+
+/* A request shape: jobs alike in all of it are placed alike. */
+struct shape_key {
+	int32_t part;
+	uint32_t nodes, gpus, cores, mem;
+	uint32_t topo;     /* rule | max_leaves << 8 */
+};
+
+static struct shape_key key_of(const cs_job *j)
+{
+	return (struct shape_key){ j->partition, j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib,
+				   j->topo | (uint32_t)j->max_leaves << 8 };
+}
+
+static uint32_t key_hash(const struct shape_key *k)
+{
+	uint32_t h = (uint32_t)k->part * 0x9e3779b1u ^ k->nodes * 0x85ebca6bu ^ k->gpus * 0xc2b2ae35u ^
+		     k->cores * 0x27d4eb2fu ^ k->mem * 0x165667b1u ^ k->topo * 0x61c88647u;
+	return h ^ h >> 15;
+}
+
+static int key_eq(const struct shape_key *a, const struct shape_key *b)
+{
+	return a->part == b->part && a->nodes == b->nodes && a->gpus == b->gpus && a->cores == b->cores &&
+	       a->mem == b->mem && a->topo == b->topo;
+}
+
+/* What is known of a request shape. In this pass (gen == c->memo_gen):
+ * resources only shrink during a pass, so a shape that did not fit stays
+ * unfit until the pass ends; bit 0 of failed: it did not fit what was
+ * free (no hold or reservation kept off); bit 1: not beside the one hold
+ * on its node types (the hold's parts set aside); bit 2 (before the
+ * run): it fits the empty machine.
+ *
+ * Across passes and memo resets: a shape that did not fit what was free
+ * on its node types fits no better while none of those types got
+ * anything back (starts only take, and a fit that fails stays failed with
+ * less free): freed, type_freed's sum over its node types then. And one
+ * that did not fit beside one hold fits no better while, besides, the
+ * hold has the same parts: hfreed and the hold's placement, on machines
+ * without advance reservations (where a try depends on the job's
+ * estimate). Neither for the scratch partition, whose node types change. */
+struct shape_ent {
+	struct shape_key key;
+	uint32_t gen;
+	uint8_t failed;
+	uint8_t kept;        /* bit 0: freed is kept; bit 1: hfreed and hslots */
+	uint64_t freed, hfreed;
+	uint32_t hn, hcap;   /* the hold's nodes; room in hslots */
+	cs_slot *hslots;
+};
+
+/* The entry of job j's shape (made if new), or NULL when out of memory.
+ * An entry stays where it is until the next new shape. */
+static struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
+{
+	uint32_t jid = (uint32_t)(j - c->jobs), id = c->job_shape[jid];
+	if (id != UINT32_MAX && c->shp[id].key.part == j->partition)
+		return &c->shp[id]; /* (only a job's partition changes in a run) */
+	struct shape_key key = key_of(j);
+	uint32_t m = c->shp_idx_cap - 1, h = key_hash(&key) & m;
+	for (; c->shp_idx[h] != UINT32_MAX; h = (h + 1) & m)
+		if (key_eq(&c->shp[c->shp_idx[h]].key, &key)) {
+			c->job_shape[jid] = c->shp_idx[h];
+			return &c->shp[c->shp_idx[h]];
+		}
+	if (c->nshp == c->shp_cap) {
+		struct shape_ent *q = realloc(c->shp, 2 * c->shp_cap * sizeof *q);
+		if (!q)
+			return NULL;
+		c->shp = q;
+		c->shp_cap *= 2;
+	}
+	if (2 * (c->nshp + 1) > c->shp_idx_cap) {
+		uint32_t cap = 2 * c->shp_idx_cap, *x = malloc(cap * sizeof *x);
+		if (!x)
+			return NULL;
+		memset(x, 0xff, cap * sizeof *x);
+		for (uint32_t i = 0; i < c->nshp; i++) {
+			uint32_t k = key_hash(&c->shp[i].key) & (cap - 1);
+			while (x[k] != UINT32_MAX)
+				k = (k + 1) & (cap - 1);
+			x[k] = i;
+		}
+		free(c->shp_idx);
+		c->shp_idx = x;
+		c->shp_idx_cap = cap;
+		m = cap - 1;
+		for (h = key_hash(&key) & m; x[h] != UINT32_MAX; h = (h + 1) & m)
+			;
+	}
+	id = c->nshp++;
+	c->shp_idx[h] = id;
+	c->shp[id] = (struct shape_ent){ .key = key };
+	c->job_shape[jid] = id;
+	return &c->shp[id];
+}
+
+/* Set bit on e in this pass's memo. */
+static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
+{
+	if (e->gen != c->memo_gen) {
+		e->gen = c->memo_gen;
+		e->failed = 0;
+	}
+	e->failed |= (uint8_t)bit;
+}
+
+void cs_shape_memo_reset(cs_sched_ctx *c) { c->memo_gen++; }
+
+/* type_freed summed over job j's node types (kept per partition until
+ * some type gets something back; not for the scratch partition, whose
+ * types change, and shape_ent keeps nothing of it). */
+static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
+{
+	int32_t p = j->partition;
+	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
+	if (c->sets && p == (int32_t)c->npart - 1)
+		f = NULL;
+	if (f && f->at == c->freed_all)
+		return f->sum;
+	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+			v += c->type_freed[t];
+	if (f)
+		*f = (struct freed_sum){ c->freed_all, v };
+	return v;
+}
+
+/* May what is known of job j's shape be kept across passes? */
+static int keepable(const cs_sched_ctx *c, const cs_job *j)
+{
+	return !c->plain && !(c->sets && j->partition == (int32_t)c->npart - 1);
+}
+
+int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+{
+	struct shape_ent *e = shape_of(c, j);
+	if (!e)
+		return 0;
+	if (e->gen == c->memo_gen && (e->failed & mask))
+		return 1;
+	if (!(mask & 1) || !(e->kept & 1) || e->freed != freed_count(c, j))
+		return 0;
+	memo_set(c, e, 1); /* found the faster next time in this pass */
+	return 1;
+}
+
+void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
+{
+	if (c->resv_hit)
+		return; /* the failure depended on the job's estimate, not only its shape */
+	struct shape_ent *e = shape_of(c, j);
+	if (!e)
+		return;
+	memo_set(c, e, bit);
+	if (bit == 1 && keepable(c, j)) {
+		e->kept |= 1;
+		e->freed = freed_count(c, j);
+	}
+}
+
+static int slot_eq(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
+/* The one hold on job jid's node types that cs_place_start would set
+ * aside for it, placed (its slots, *n of them), or NULL: none, several,
+ * one not placed yet, or one of jid's own. */
+static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
+{
+	if (!c->nxh) {
+		if (!c->hold_on || c->hold_lazy || jid == c->hold_jid)
+			return NULL;
+		*n = c->hold_n;
+		return c->hold_slots;
+	}
+	uint64_t mask = cs_place_mask(c, jid);
+	const cs_slot *s = NULL;
+	if (c->hold_on && jid != c->hold_jid && (mask & c->hold_mask)) {
+		if (c->hold_lazy)
+			return NULL;
+		s = c->hold_slots;
+		*n = c->hold_n;
+	}
+	for (size_t i = 0; i < c->nxh; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid == UINT32_MAX || !(mask & h->mask))
+			continue;
+		if (h->jid == jid || h->lazy || s)
+			return NULL;
+		s = c->xh_slots + h->first;
+		*n = h->n;
+	}
+	return s;
+}
+
+/* Bit 1 of the memo (mask 2) for job jid (it failed beside the one hold on its
+ * node types in this pass), or learnt from an earlier pass (the shape's
+ * hslots, hfreed), then kept in the pass's memo as a failed try would. */
+int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (cs_shape_failed(c, j, 2))
+		return 1;
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	struct shape_ent *e = s && !c->nm->nresv ? shape_of(c, j) : NULL;
+	if (!e || !(e->kept & 2) || e->hn != n || e->hfreed != freed_count(c, j))
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!slot_eq(&e->hslots[i], &s[i]))
+			return 0;
+	memo_set(c, e, 2);
+	return 1;
+}
+
+/* Job jid did not fit beside the one hold on its node types: bit 2 of
+ * the memo, and kept for later passes. */
+void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_shape_fail(c, j, 2);
+	uint32_t n;
+	const cs_slot *s = one_hold(c, jid, &n);
+	struct shape_ent *e = s && !c->nm->nresv && keepable(c, j) ? shape_of(c, j) : NULL;
+	if (!e)
+		return;
+	e->kept &= (uint8_t)~2u;
+	if (cs_place_copy_slots(&e->hslots, &e->hcap, s, n) < 0)
+		return; /* not kept: tried again when asked */
+	e->kept |= 2;
+	e->hn = n;
+	e->hfreed = freed_count(c, j);
+}
+
+/* Does job jid fit the empty machine (nodes_open asks of every job before
+ * the run)? The answer is its shape's: a shape that fitted is kept in the
+ * memo (bit 2), which the caller resets after. 0, or the allocator's error. */
+int cs_shape_fits_empty(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	struct shape_ent *e = shape_of(c, j);
+	if (e && e->gen == c->memo_gen && (e->failed & 4))
+		return 0;
+	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	int rc = cs_place_types(c, jid, &p);
+	if (rc == 0) {
+		cs_alloc_release(c->A, &p);
+		if (e)
+			memo_set(c, e, 4);
+	}
+	return rc;
+}
+
+int cs_shape_init(cs_sched_ctx *c)
+{
+	c->shp_cap = 256;
+	c->shp_idx_cap = 1024;
+	c->shp = malloc(c->shp_cap * sizeof *c->shp);
+	c->shp_idx = malloc(c->shp_idx_cap * sizeof *c->shp_idx);
+	c->job_shape = malloc((c->njobs + 1) * sizeof *c->job_shape);
+	if (!c->shp || !c->shp_idx || !c->job_shape)
+		return -CS_ENOMEM;
+	memset(c->shp_idx, 0xff, c->shp_idx_cap * sizeof *c->shp_idx);
+	memset(c->job_shape, 0xff, (c->njobs + 1) * sizeof *c->job_shape);
+	return 0;
+}
+
+void cs_shape_free(cs_sched_ctx *c)
+{
+	for (uint32_t i = 0; i < c->nshp; i++)
+		free(c->shp[i].hslots);
+	free(c->shp);
+	free(c->shp_idx);
+	free(c->job_shape);
+}
