@@ -91,11 +91,30 @@ void cs_partq_pass(cs_partq *q)
 	memset(q->reserved, 0, q->nkeys * sizeof *q->reserved);
 }
 
+static int key_is(const cs_partq *q, uint32_t jid, uint32_t k)
+{
+	return q->sets ? has_key(q, jid, k) : cs_partq_key(q, jid) == k;
+}
+
+/* cs_partq_head when its mark answers: -1 when nothing waits at or past
+ * the mark, the mark when its job still waits and has key k (none of k's
+ * waits below it); -2: walk from the mark. */
+static inline long head_at_mark(const cs_partq *q, const cs_fifo *f, uint32_t k)
+{
+	size_t h = q->head[k];
+	if (h >= f->end)
+		return -1;
+	return cs_fifo_has(f, (uint32_t)h) && key_is(q, (uint32_t)h, k) ? (long)h : -2;
+}
+
 long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k)
 {
+	long m = head_at_mark(q, f, k);
+	if (m > -2)
+		return m;
 	long i = cs_fifo_next(f, (uint32_t)q->head[k]);
 	for (; i >= 0; i = cs_fifo_next(f, (uint32_t)i + 1))
-		if (q->sets ? has_key(q, (uint32_t)i, k) : cs_partq_key(q, (uint32_t)i) == k)
+		if (key_is(q, (uint32_t)i, k))
 			break;
 	q->head[k] = i >= 0 ? (size_t)i : f->end;
 	return i;
@@ -107,7 +126,9 @@ long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f)
 	for (uint32_t k = 0; k < q->nkeys; k++) {
 		if (q->blocked[k])
 			continue;
-		long h = cs_partq_head(q, f, k);
+		long h = head_at_mark(q, f, k);
+		if (h == -2)
+			h = cs_partq_head(q, f, k);
 		if (h >= 0 && (best < 0 || h < best))
 			best = h;
 	}
