@@ -105,10 +105,18 @@ const char *cs_yaml_kind(struct fy_node *n)
 	return !n ? "nothing" : fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
 }
 
+/* (every field looked up builds its path, for an error that seldom comes:
+ * copied, not formatted) */
 void cs_yaml_join(char *out, size_t len, const char *path, const char *key)
 {
-	if (snprintf(out, len, "%s%s%s", path, *path ? "." : "", key) >= (int)len)
-		out[len - 1] = '\0';
+	size_t room = len - 1, a = strlen(path), b = strlen(key);
+	size_t n = a < room ? a : room;
+	memmove(out, path, n);
+	if (a && n < room)
+		out[n++] = '.';
+	size_t k = b < room - n ? b : room - n;
+	memmove(out + n, key, k);
+	out[n + k] = '\0';
 }
 
 int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,

@@ -42,6 +42,8 @@ int cs_yaml_oom(cs_yaml *y);
 void *cs_yaml_own(cs_yaml *y, void *p);
 /* "a mapping", "a list", "a scalar", or "nothing" for NULL. */
 const char *cs_yaml_kind(struct fy_node *n);
+/* out = "path.key" ("key" when path is empty), cut to len - 1 characters
+ * as snprintf would (len >= 1). */
 void cs_yaml_join(char *out, size_t len, const char *path, const char *key);
 
 /* Every key of map must be a string in keys (NULL-terminated); `what`
