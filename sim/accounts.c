@@ -734,9 +734,33 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	size_t ucap = 0, acap = 0;
 	char *key = NULL;
 	size_t keycap = 0;
+	/* what a job's project, user, QoS and partition numbers gave, by
+	 * number (each a function of the number and of what came before, so
+	 * the first job of a number works it out and the others reuse it):
+	 * project -> account (-1: not yet); user -> its node under the
+	 * account it was last met in (UINT32_MAX: not yet); QoS and partition
+	 * -> their index in the file (-2: not yet) */
+	int32_t ng = 0, nu = 0, nqi = 0, npi = 0;
+	for (size_t j = 0; j < njobs; j++) {
+		ng = jobs[j].group >= ng ? jobs[j].group + 1 : ng;
+		nu = jobs[j].user >= nu ? jobs[j].user + 1 : nu;
+		nqi = jobs[j].queue >= nqi ? jobs[j].queue + 1 : nqi;
+		npi = jobs[j].partition >= npi ? jobs[j].partition + 1 : npi;
+	}
+	int32_t *g_acct = malloc(((size_t)ng + 1) * sizeof *g_acct), *q_idx = malloc(((size_t)nqi + 1) * sizeof *q_idx);
+	int32_t *p_idx = malloc(((size_t)npi + 1) * sizeof *p_idx);
+	uint32_t *u_acct = malloc(((size_t)nu + 1) * sizeof *u_acct), *u_name = malloc(((size_t)nu + 1) * sizeof *u_name);
 	int rc = -CS_ENOMEM;
-	if (!ju || !ja || !jq || !jp || !jqi || !qp || !qg)
+	if (!ju || !ja || !jq || !jp || !jqi || !qp || !qg || !g_acct || !q_idx || !p_idx || !u_acct || !u_name)
 		goto out;
+	for (int32_t i = 0; i < ng; i++)
+		g_acct[i] = -1;
+	for (int32_t i = 0; i < nu; i++)
+		u_acct[i] = UINT32_MAX;
+	for (int32_t i = 0; i < nqi; i++)
+		q_idx[i] = -2;
+	for (int32_t i = 0; i < npi; i++)
+		p_idx[i] = -2;
 	if (a->qos.preempts)
 		memcpy(qp, a->qos.preempts, nq * nq);
 	for (size_t k = 0; k < nq; k++)
@@ -788,12 +812,17 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	for (size_t j = 0; j < njobs; j++) {
 		const cs_job *jb = &jobs[j];
 		char pb[32], ub[32], qb[32];
-		const char *pn = name_of(nm->projects, jb->group, 'g', pb, sizeof pb);
-		const char *un = name_of(nm->users, jb->user, 'u', ub, sizeof ub);
+		int32_t ai = jb->group >= 0 ? g_acct[jb->group] : -1;
 		size_t before = acct.n;
-		int32_t ai = cs_names_intern(&acct, pn, strlen(pn));
-		if (ai < 0)
-			goto out;
+		const char *pn = NULL;
+		if (ai < 0) {
+			pn = name_of(nm->projects, jb->group, 'g', pb, sizeof pb);
+			ai = cs_names_intern(&acct, pn, strlen(pn));
+			if (ai < 0)
+				goto out;
+			if (jb->group >= 0)
+				g_acct[jb->group] = ai;
+		}
 		if ((size_t)ai >= before) { /* a project the file does not name: under the root */
 			if ((size_t)ai >= acap) {
 				acap *= 2;
@@ -808,6 +837,12 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 			st->projects_added++;
 		}
 		uint32_t an = acct_node[ai];
+		if (jb->user >= 0 && u_acct[jb->user] == an) {
+			ju[j] = u_name[jb->user];
+			ja[j] = an;
+			goto qos;
+		}
+		const char *un = name_of(nm->users, jb->user, 'u', ub, sizeof ub);
 		size_t need = strlen(un) + 16;
 		if (need > keycap) {
 			char *k2 = realloc(key, need);
@@ -836,21 +871,35 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 		}
 		ju[j] = user_node[u];
 		ja[j] = an;
-		const char *qn = name_of(nm->qos, jb->queue, 'q', qb, sizeof qb);
-		int32_t q = cs_names_find(&a->qos.names, qn);
+		if (jb->user >= 0) {
+			u_acct[jb->user] = an;
+			u_name[jb->user] = user_node[u];
+		}
+	qos:;
+		int32_t q = jb->queue >= 0 ? q_idx[jb->queue] : -2;
+		if (q == -2) {
+			q = cs_names_find(&a->qos.names, name_of(nm->qos, jb->queue, 'q', qb, sizeof qb));
+			if (jb->queue >= 0)
+				q_idx[jb->queue] = q;
+		}
 		jqi[j] = q;
 		if (q >= 0)
 			jq[j] = a->qos.factor[q];
 		else
 			st->jobs_qos_unlisted++;
-		const char *part = "";
-		if (nm->partitions) {
-			if (jb->partition >= 0 && (size_t)jb->partition < nm->npartitions)
-				part = nm->partitions[jb->partition];
-		} else {
-			part = name_of(NULL, jb->partition, 'p', qb, sizeof qb);
+		int32_t pi = jb->partition >= 0 ? p_idx[jb->partition] : -2;
+		if (pi == -2) {
+			const char *part = "";
+			if (nm->partitions) {
+				if (jb->partition >= 0 && (size_t)jb->partition < nm->npartitions)
+					part = nm->partitions[jb->partition];
+			} else {
+				part = name_of(NULL, jb->partition, 'p', qb, sizeof qb);
+			}
+			pi = cs_names_find(&a->parts.names, part);
+			if (jb->partition >= 0)
+				p_idx[jb->partition] = pi;
 		}
-		int32_t pi = cs_names_find(&a->parts.names, part);
 		if (pi >= 0)
 			jp[j] = a->parts.factor[pi];
 		else
@@ -926,6 +975,11 @@ out:
 	free(jqi);
 	free(qp);
 	free(qg);
+	free(g_acct);
+	free(q_idx);
+	free(p_idx);
+	free(u_acct);
+	free(u_name);
 	if (rc < 0) {
 		cs_account_tree_free(out);
 		snprintf(err, errlen, "out of memory");

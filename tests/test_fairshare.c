@@ -266,16 +266,17 @@ Test(accounts, binding_adds_unlisted_projects_and_users)
 	cs_names_intern(&qs, "high", 4);
 	cs_names_intern(&qs, "normal", 6);
 	cs_names_intern(&qs, "low", 3);
-	cs_job jobs[4];
+	cs_job jobs[5];
 	memset(jobs, 0, sizeof jobs);
 	jobs[0].group = 0, jobs[0].user = 0, jobs[0].queue = 0, jobs[0].partition = -1; /* p1 u high */
 	jobs[1].group = 0, jobs[1].user = 1, jobs[1].queue = 1, jobs[1].partition = -1; /* p1 v normal */
 	jobs[2].group = 1, jobs[2].user = 1, jobs[2].queue = 2, jobs[2].partition = -1; /* p2 v low */
 	jobs[3].group = 1, jobs[3].user = 1, jobs[3].queue = -1, jobs[3].partition = -1;
+	jobs[4].group = 0, jobs[4].user = 1, jobs[4].queue = 1, jobs[4].partition = -1; /* p1 v again */
 	cs_account_names nm = { &pr, &us, &qs, NULL, 0 };
 	cs_account_tree t;
 	cs_account_stats st;
-	cr_assert_eq(cs_accounts_bind(a, jobs, 4, &nm, &t, &st, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_accounts_bind(a, jobs, 5, &nm, &t, &st, err, sizeof err), 0, "%s", err);
 	/* file: root org p1 u = 0..3; then p2 (4) under the root... in job order: v under p1 (4), p2 (5), v under p2 (6) */
 	cr_assert_eq(t.nnodes, 7);
 	cr_assert_eq(st.projects_added, 1);
@@ -289,6 +290,9 @@ Test(accounts, binding_adds_unlisted_projects_and_users)
 	cr_assert_eq(t.job_account[2], t.job_account[3]);
 	cr_assert_eq(t.job_user[2], t.job_user[3]);
 	cr_assert_neq(t.job_user[1], t.job_user[2], "v in p1 and v in p2 are two users");
+	cr_assert_eq(t.job_user[4], t.job_user[1], "v back in p1 is p1's v");
+	cr_assert_eq(t.job_account[4], t.job_account[0]);
+	cr_assert_eq(t.job_qos[4], 0.25);
 	/* org and the added p2 split the root: u = 1/2 x 1 x 3/4, v = 1/2 x 1/4 */
 	cr_assert(NEAR(t.share_norm[3], 0.375) && NEAR(t.share_norm[t.job_user[1]], 0.125));
 	cr_assert_eq(t.job_qos[0], 1.0);
