@@ -615,14 +615,6 @@ char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
 	return t;
 }
 
-/* ",TIME" (csvout.h) */
-
-static void abs_time(FILE *f, int64_t epoch, cs_time t)
-{
-	fputc(',', f);
-	cs_csv_utc(f, epoch, t);
-}
-
 /* What became of the job, in sacct's words (docs/outputs.md): what the
  * simulation did first, then what the trace recorded for its run. */
 static const char *job_state(const cs_job *j)
@@ -670,7 +662,27 @@ static int report_row(const void *ctx, size_t i, cs_time *wait, cs_time *runtime
 	return 1;
 }
 
-/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md). */
+/* s at p, quoted as cs_csv_field quotes it; a word of ours as it is. */
+static char *put_name(char *p, const char *s) { return cs_put_field(p, s, strlen(s)); }
+static char *put_word(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* Room for a row of jobs.csv with the text fields named (their lengths
+ * at most doubled by quoting). */
+static size_t row_room(const char *hl, const char *const *names, size_t n)
+{
+	size_t room = 1024 + 2 * CS_PUT_FIXED_MAX + (hl ? 2 * strlen(hl) : 0);
+	for (size_t k = 0; k < n; k++)
+		room += 2 * strlen(names[k]) + 2;
+	return room;
+}
+
+/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md);
+ * each row built in memory (csvout.h) and written with the next ones. */
 static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -678,8 +690,6 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	static char buf[1 << 16];
-	setvbuf(f, buf, _IOFBF, sizeof buf);
 	uint32_t maxn = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		if (r->jobs[i].nodes > maxn)
@@ -704,82 +714,112 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
+		const char *list = NULL;
+		if (t && nm && ran && j->nodes) {
+			const cs_slot *sl = r->placements + r->placement_off[i];
+			for (uint32_t k = 0; k < j->nodes; k++)
+				nodes[k] = sl[k].node;
+			long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
+			if (need == -CS_ENOMEM) {
+				rc = -CS_ENOMEM;
+				break;
+			}
+			if (need > 0)
+				list = hl;
+		}
+		const char *names[] = { t ? project_of(t, j) : "", t && j->user >= 0 ? cs_names_get(&t->users, j->user) : "",
+					t && j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "",
+					t ? partition_of(t, j) : "" };
+		char *p = cs_wbuf_room(&w, row_room(list, names, 4));
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
+		}
 		/* a job cancelled while it waited ends then, having run 0 s (as
 		 * sacct gives it: End the cancellation's time, Elapsed 0) */
 		const int64_t times[] = { j->submit_s, j->start_s, j->end_s, ran ? j->start_s - j->submit_s : -1,
 					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
 					  j->reqtime_s };
-		cs_csv_int(f, j->id);
-		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
-		abs_time(f, r->epoch, j->submit_s);
-		abs_time(f, r->epoch, j->start_s);
-		abs_time(f, r->epoch, j->end_s);
-		fputc(',', f);
-		fputs(job_state(j), f);
-		fputc(',', f);
+		p = cs_put_int(p, j->id);
+		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, times[k]);
+		}
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->submit_s);
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->start_s);
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->end_s);
+		*p++ = ',';
+		p = put_word(p, job_state(j));
+		*p++ = ',';
 		if (t) {
 			/* (readers bound the counts: the products fit) */
-			const int64_t shape[] = { (int64_t)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
-						  j->cores_per_node, j->mem_per_node_mib };
-			cs_csv_int(f, (int64_t)j->nodes * j->gpus_per_node);
-			cs_csv_ints(f, ',', shape, sizeof shape / sizeof *shape);
-			fputc(',', f);
-			if (nm && ran && j->nodes) {
-				const cs_slot *sl = r->placements + r->placement_off[i];
-				for (uint32_t k = 0; k < j->nodes; k++)
-					nodes[k] = sl[k].node;
-				long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
-				if (need == -CS_ENOMEM) {
-					rc = -CS_ENOMEM;
-					break;
-				}
-				if (need > 0)
-					cs_csv_field(f, hl);
+			const int64_t shape[] = { (int64_t)j->nodes * j->gpus_per_node, (int64_t)j->nodes * j->cores_per_node,
+						  j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+			for (size_t k = 0; k < sizeof shape / sizeof *shape; k++) {
+				p = cs_put_int(p, shape[k]);
+				*p++ = ',';
 			}
-			fputc(',', f);
-			cs_csv_field(f, project_of(t, j));
-			fputc(',', f);
-			cs_csv_field(f, j->user >= 0 ? cs_names_get(&t->users, j->user) : "");
-			fputc(',', f);
-			cs_csv_field(f, j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "");
-			fputc(',', f);
-			cs_csv_field(f, partition_of(t, j));
+			if (list)
+				p = put_name(p, list);
+			for (size_t k = 0; k < 4; k++) {
+				*p++ = ',';
+				p = put_name(p, names[k]);
+			}
 		} else {
 			/* a pooled SWF replay: processors are cores; the SWF's numbers */
-			fprintf(f, "0,%u,,,,,,", j->size);
-			if (j->group >= 0)
-				fprintf(f, "g%d", j->group);
-			else
-				fprintf(f, "u%d", j->user);
-			fputc(',', f);
-			if (j->user >= 0)
-				fprintf(f, "%d", j->user);
-			fputc(',', f);
-			if (j->queue >= 0)
-				fprintf(f, "%d", j->queue);
-			fputc(',', f);
-			if (j->partition >= 0)
-				fprintf(f, "%d", j->partition);
+			memcpy(p, "0,", 2);
+			p = cs_put_int(p + 2, j->size);
+			memcpy(p, ",,,,,,", 6);
+			p += 6;
+			*p++ = j->group >= 0 ? 'g' : 'u';
+			p = cs_put_int(p, j->group >= 0 ? j->group : j->user);
+			const int ids[] = { j->user, j->queue, j->partition };
+			for (size_t k = 0; k < 3; k++) {
+				*p++ = ',';
+				if (ids[k] >= 0)
+					p = cs_put_int(p, ids[k]);
+			}
 		}
-		fputc(',', f);
-		fputs(cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], f);
+		*p++ = ',';
+		p = put_word(p, cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0]);
 		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 					 j->preemptions, j->preempted_s, j->line };
-		cs_csv_ints(f, ',', tail, sizeof tail / sizeof *tail);
-		fputc(',', f);
-		cs_csv_fixed(f, billed_s(r, i) / 3600.0, 6);
-		fputc(',', f);
+		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, tail[k]);
+		}
+		*p++ = ',';
+		p = cs_put_fixed(p, billed_s(r, i) / 3600.0, 6);
+		*p++ = ',';
 		if (energy)
-			cs_csv_fixed(f, energy[i] / 3.6e6, 6);
-		if (r->fail)
-			cs_failsim_csv_row(f, r->fail, i);
-		if (r->stage)
-			cs_stagesim_csv_row(f, r->stage, i);
-		fputc('\n', f);
+			p = cs_put_fixed(p, energy[i] / 3.6e6, 6);
+		if (r->fail || r->stage) {
+			/* their columns go straight to the file, after the row so far */
+			w.p = p;
+			cs_wbuf_flush(&w);
+			if (r->fail)
+				cs_failsim_csv_row(f, r->fail, i);
+			if (r->stage)
+				cs_stagesim_csv_row(f, r->stage, i);
+			p = cs_wbuf_room(&w, 1);
+			if (!p) {
+				rc = -CS_ENOMEM;
+				break;
+			}
+		}
+		*p++ = '\n';
+		w.p = p;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
 	free(nodes);
 	free(hl);
 	int bad = ferror(f);
