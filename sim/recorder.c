@@ -1139,50 +1139,85 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	return wrc;
 }
 
-int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
-		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen)
-{
-	int rc = write_timeseries(r, dir, epoch, err, errlen);
-	if (rc < 0)
-		return rc;
+/* The projects and fair-share windows a run's summary and files share. */
+struct cs_rec_projects {
+	proj *ps; /* by usage, as projects.csv lists them */
 	size_t np;
-	uint32_t *pj;
-	proj *ps = projects(r, names, shares, &np, bsld_tau, &pj);
-	if (!ps) {
+	cs_fair fair;
+	int shares; /* entitlements by multifactor's shares */
+};
+
+int cs_recorder_projects_new(cs_rec_projects **out, const cs_recorder *r, const cs_trace *names, const char *shares,
+			     cs_time bsld_tau, char *err, size_t errlen)
+{
+	cs_rec_projects *p = calloc(1, sizeof *p);
+	uint32_t *pj = NULL;
+	if (!p || !(p->ps = projects(r, names, shares, &p->np, bsld_tau, &pj))) {
+		free(p);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
-	cs_fair fair;
-	rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, errlen);
-	if (rc == 0) {
-		rc = write_fairness(r, &fair, dir, epoch, err, errlen);
-		cs_fair_free(&fair);
-	}
+	int rc = fairness(r, p->ps, p->np, pj, &p->fair, NULL, NULL, err, errlen);
 	free(pj);
-	if (rc == 0) {
-		qsort(ps, np, sizeof *ps, by_usage);
-		rc = write_projects(r, dir, ps, np, err, errlen);
+	if (rc < 0) {
+		free(p->ps);
+		free(p);
+		return rc;
 	}
-	free(ps);
+	qsort(p->ps, p->np, sizeof *p->ps, by_usage);
+	p->shares = shares && *shares;
+	*out = p;
+	return 0;
+}
+
+void cs_rec_projects_free(cs_rec_projects *p)
+{
+	if (!p)
+		return;
+	cs_fair_free(&p->fair);
+	free(p->ps);
+	free(p);
+}
+
+int cs_recorder_write_with(const cs_recorder *r, const cs_rec_projects *p, const char *dir, int64_t epoch, char *err,
+			   size_t errlen)
+{
+	int rc = write_timeseries(r, dir, epoch, err, errlen);
+	if (rc == 0)
+		rc = write_fairness(r, &p->fair, dir, epoch, err, errlen);
+	if (rc == 0)
+		rc = write_projects(r, dir, p->ps, p->np, err, errlen);
 	if (rc == 0 && r->node_model)
 		rc = write_occupancy(r, dir, err, errlen);
 	return rc;
 }
 
+int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
+		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen)
+{
+	cs_rec_projects *p;
+	int rc = cs_recorder_projects_new(&p, r, names, shares, bsld_tau, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = cs_recorder_write_with(r, p, dir, epoch, err, errlen);
+	cs_rec_projects_free(p);
+	return rc;
+}
+
 json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau)
 {
-	size_t np;
-	uint32_t *pj;
-	proj *ps = projects(r, NULL, shares, &np, bsld_tau, &pj);
-	if (!ps)
-		return NULL;
-	cs_fair fair;
+	cs_rec_projects *p;
 	char err[CS_ERRLEN];
-	int rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, sizeof err);
-	free(pj);
-	free(ps);
-	if (rc < 0)
+	if (cs_recorder_projects_new(&p, r, NULL, shares, bsld_tau, err, sizeof err) < 0)
 		return NULL;
+	json_t *o = cs_recorder_summary_json_with(r, p);
+	cs_rec_projects_free(p);
+	return o;
+}
+
+json_t *cs_recorder_summary_json_with(const cs_recorder *r, const cs_rec_projects *p)
+{
+	const cs_fair *fair = &p->fair;
 	cs_rec_totals t;
 	cs_recorder_totals(r, &t);
 	double span = (double)(t.last - t.first);
@@ -1237,22 +1272,21 @@ json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_ti
 		json_object_set_new(o, "node_types", types);
 		json_object_set_new(o, "partitions", parts);
 	}
-	json_object_set_new(o, "projects", json_integer((json_int_t)np));
+	json_object_set_new(o, "projects", json_integer((json_int_t)p->np));
 	/* fair share over windows (fairness.h, docs/fairshare.md) */
 	json_t *fj2 = json_object();
-	json_object_set_new(fj2, "window_s", json_integer(fair.window_s));
-	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair.nwin));
+	json_object_set_new(fj2, "window_s", json_integer(fair->window_s));
+	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair->nwin));
 	json_object_set_new(fj2, "entitlement",
-			    json_string(shares && *shares ? "multifactor shares" : "equal shares"));
+			    json_string(p->shares ? "multifactor shares" : "equal shares"));
 	json_object_set_new(fj2, "unit", json_string(r->billing ? "billing" : r->node_model ? "gpus" : "cores"));
-	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair.counted));
-	json_object_set_new(fj2, "jain_service", json_real(fair.jain));
-	json_object_set_new(fj2, "distance", json_real(fair.distance));
-	json_object_set_new(fj2, "window_distance", json_real(fair.window_distance));
-	json_object_set_new(fj2, "median_service", json_real(fair.median_service));
-	json_object_set_new(fj2, "under_served", json_real(fair.under_served));
+	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair->counted));
+	json_object_set_new(fj2, "jain_service", json_real(fair->jain));
+	json_object_set_new(fj2, "distance", json_real(fair->distance));
+	json_object_set_new(fj2, "window_distance", json_real(fair->window_distance));
+	json_object_set_new(fj2, "median_service", json_real(fair->median_service));
+	json_object_set_new(fj2, "under_served", json_real(fair->under_served));
 	json_object_set_new(fj2, "under_served_below", json_real(CS_FAIR_UNDER));
 	json_object_set_new(o, "fairness", fj2);
-	cs_fair_free(&fair);
 	return o;
 }

@@ -438,7 +438,8 @@ static json_t *partitions_json(const cs_run_result *r)
 	return o;
 }
 
-static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
+/* summary.json; rp: the recorder's projects, worked out for the files too (NULL: here). */
+static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp)
 {
 	const cs_workload_stats *w = &r->wst;
 	const cs_metrics *m = &r->m;
@@ -585,7 +586,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	if (r->grants.n)
 		json_object_set_new(root, "grants", grants_json(r));
 	if (r->rec) {
-		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
+		json_t *rj = rp ? cs_recorder_summary_json_with(r->rec, rp)
+				: cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
@@ -609,7 +611,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 
 char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
 {
-	json_t *j = summary_json(o, r);
+	json_t *j = summary_json(o, r, NULL);
 	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
 	return t;
@@ -935,40 +937,55 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
-		      size_t errlen)
+/* Every file of the run but report.html, into dir (path: room for a file's path). */
+static int write_files(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp, const char *dir,
+		       char *path, size_t plen, char *err, size_t errlen)
 {
-	char path[4096 + 32];
-	snprintf(path, sizeof path, "%s/summary.json", dir);
-	json_t *j = summary_json(o, r);
+	snprintf(path, plen, "%s/summary.json", dir);
+	json_t *j = summary_json(o, r, rp);
 	int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	snprintf(path, plen, "%s/jobs.csv", dir);
 	rc = write_csv(path, r, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (r->grants.n) {
-		snprintf(path, sizeof path, "%s/grants.csv", dir);
+		snprintf(path, plen, "%s/grants.csv", dir);
 		if ((rc = write_grants(path, r, err, errlen)) < 0)
 			return rc;
 	}
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	snprintf(path, plen, "%s/batsim_jobs.csv", dir);
 	rc = cs_run_write_batsim(path, r, err, errlen);
 	if (rc < 0 || !r->rec)
 		return rc;
-	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
+	rc = cs_recorder_write_with(r->rec, rp, dir, r->epoch, err, errlen);
 	if (rc == 0 && r->power)
 		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
 	if (rc == 0 && r->storage)
 		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
+	return rc;
+}
+
+static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
+		      size_t errlen)
+{
+	char path[4096 + 32];
+	cs_rec_projects *rp = NULL;
+	int rc = r->rec ? cs_recorder_projects_new(&rp, r->rec, r->trace, run_shares(o, r), o->bsld_tau, err, errlen) : 0;
+	if (rc < 0)
+		return rc;
+	rc = write_files(o, r, rp, dir, path, sizeof path, err, errlen);
+	cs_rec_projects_free(rp);
+	if (rc < 0 || !r->rec)
+		return rc;
 	/* the report's waits from the jobs here, not jobs.csv read back (a
 	 * pooled replay's names are numbers jobs.csv writes: read it) */
 	cs_report_rows rows = { r->njobs, report_row, r };
-	return rc < 0 ? rc : cs_report_html_rows(dir, name, r->trace ? &rows : NULL, err, errlen);
+	return cs_report_html_rows(dir, name, r->trace ? &rows : NULL, err, errlen);
 }
 
 /* A message about the temporary directory, told of --out itself. */

@@ -112,4 +112,16 @@ int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *nam
 struct json_t;
 struct json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau);
 
+/* The run's projects (projects.csv) and fair-share windows (fairness.csv),
+ * worked out once for both summary.json and the files: names, shares and
+ * bsld_tau as cs_recorder_write takes them. 0, or -CS_ENOMEM with err. */
+typedef struct cs_rec_projects cs_rec_projects;
+int cs_recorder_projects_new(cs_rec_projects **out, const cs_recorder *r, const cs_trace *names, const char *shares,
+			     cs_time bsld_tau, char *err, size_t errlen);
+void cs_rec_projects_free(cs_rec_projects *p);
+/* cs_recorder_write and cs_recorder_summary_json on projects worked out before. */
+int cs_recorder_write_with(const cs_recorder *r, const cs_rec_projects *p, const char *dir, int64_t epoch, char *err,
+			   size_t errlen);
+struct json_t *cs_recorder_summary_json_with(const cs_recorder *r, const cs_rec_projects *p);
+
 #endif
