@@ -4,6 +4,7 @@
 #include "report_data.h"
 #include "field.h"
 #include "radix.h"
+#include "capsim/csvout.h"
 #include "capsim/metrics.h"
 
 #include <errno.h>
@@ -892,38 +893,96 @@ static int load_fairness(run_data *rd, const char *dir, char *err, size_t errlen
 	return 0;
 }
 
-/* The node occupancy heatmap: [column, row, share] for non-zero cells. */
+size_t cs_report_share_json(char *buf, double v)
+{
+	double k = (double)(long long)(v / 0.01 + (v < 0 ? -0.5 : 0.5)); /* round_to(v, 0.01) / 0.01 */
+	if (!(k >= 0 && k < 1e6)) {
+		/* (not a share of a node) jansson's own text */
+		json_t *r = json_real(round_to(v, 0.01));
+		char *s = json_dumps(r, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+		size_t n = s ? strlen(s) : 0;
+		memcpy(buf, s ? s : "", n);
+		free(s);
+		json_decref(r);
+		return n;
+	}
+	/* k hundredths has at most six significant digits, all of them in
+	 * "%.6g", which drops trailing zeros; jansson then adds ".0" to a
+	 * whole number */
+	long long h = (long long)k;
+	char *p = cs_put_int(buf, h / 100);
+	*p++ = '.';
+	*p++ = (char)('0' + h / 10 % 10);
+	if (h % 10)
+		*p++ = (char)('0' + h % 10);
+	return (size_t)(p - buf);
+}
+
+/* The node occupancy heatmap: [column, row, share] for non-zero cells,
+ * the cells as text (rd->heat_cells) for the page to write as they are:
+ * they are most of it (a year: over a hundred thousand). */
 static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "occupancy.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	json_t *cols = json_array(), *rows = json_array(), *types = json_array(), *cells = json_array();
+	json_t *cols = json_array(), *rows = json_array(), *types = json_array();
 	for (size_t k = 2; k < c.nf[0]; k++)
 		json_array_append_new(cols, json_integer((json_int_t)num(c.rows[0][k])));
-	for (size_t i = 1; i < c.n; i++) {
+	size_t cap = 4096, len = 0, nrows = 0;
+	char *cells = malloc(cap);
+	if (cells)
+		cells[len++] = '[';
+	for (size_t i = 1; cells && i < c.n; i++) {
 		if (c.nf[i] < 2)
 			continue;
 		json_array_append_new(rows, json_string(fld(&c, i, 0)));
 		json_array_append_new(types, json_string(fld(&c, i, 1)));
-		for (size_t k = 2; k < c.nf[i]; k++) {
+		for (size_t k = 2; cells && k < c.nf[i]; k++) {
 			double v = num(c.rows[i][k]);
 			if (v <= 0)
 				continue;
-			json_t *cell = json_array();
-			json_array_append_new(cell, json_integer((json_int_t)(k - 2)));
-			json_array_append_new(cell, json_integer((json_int_t)(json_array_size(rows) - 1)));
-			json_array_append_new(cell, json_real(round_to(v, 0.01)));
-			json_array_append_new(cells, cell);
+			if (cap - len < 3 * CS_PUT_INT_MAX + 400) {
+				char *nc = realloc(cells, 2 * cap);
+				if (!nc) {
+					free(cells);
+					cells = NULL;
+					break;
+				}
+				cells = nc;
+				cap *= 2;
+			}
+			char *p = cells + len;
+			if (len > 1)
+				*p++ = ',';
+			*p++ = '[';
+			p = cs_put_int(p, (int64_t)(k - 2));
+			*p++ = ',';
+			p = cs_put_int(p, (int64_t)nrows);
+			*p++ = ',';
+			p += cs_report_share_json(p, v);
+			*p++ = ']';
+			len = (size_t)(p - cells);
 		}
+		nrows++;
 	}
+	if (!cells) {
+		json_decref(cols);
+		json_decref(rows);
+		json_decref(types);
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	cells[len++] = ']';
 	json_t *h = json_object();
 	json_object_set_new(h, "cols", cols);
 	json_object_set_new(h, "rows", rows);
 	json_object_set_new(h, "types", types);
-	json_object_set_new(h, "cells", cells);
 	json_object_set_new(rd->d, "heat", h);
+	rd->heat_cells = cells;
+	rd->heat_len = len;
 	csv_free(&c);
 	return 0;
 }
@@ -1015,7 +1074,9 @@ void cs_run_data_free(run_data *rd)
 {
 	json_decref(rd->summary);
 	json_decref(rd->d);
+	free(rd->heat_cells);
 	rd->summary = rd->d = NULL;
+	rd->heat_cells = NULL;
 }
 
 int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,

@@ -12,6 +12,8 @@
 typedef struct run_data {
 	json_t *summary;    /* summary.json */
 	json_t *d;          /* the page's data object */
+	char *heat_cells;   /* d's heat.cells, as JSON text (NULL: none) */
+	size_t heat_len;
 	char name[256];
 } run_data;
 
@@ -32,6 +34,10 @@ typedef struct cs_report_rows {
  * -CS_E* with err. */
 int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,
 		     char *err, size_t errlen);
+/* v rounded to hundredths (a share of a node in the heatmap) as
+ * json_dumps writes the real with JSON_REAL_PRECISION(6), into buf (at
+ * least 64 bytes; no NUL): its length. */
+size_t cs_report_share_json(char *buf, double v);
 /* report.html of the run in dir, as cs_report_html_named, its jobs from
  * rows (NULL: from jobs.csv). */
 int cs_report_html_rows(const char *dir, const char *name, const cs_report_rows *rows, char *err, size_t errlen);
