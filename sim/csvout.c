@@ -32,13 +32,19 @@ static char *digits_back(char *end, uint64_t u)
 	return end;
 }
 
-/* How many digits u has (1 for 0). */
+/* How many digits u has (1 for 0): from its bit length (1233 / 4096 just
+ * over log10 2), one fewer below the power of ten that guess names. */
 static unsigned ndigits(uint64_t u)
 {
-	unsigned n = 1;
-	for (uint64_t t = 10; n < 20 && u >= t; t *= 10)
-		n++;
-	return n;
+	static const uint64_t p10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+					  100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+					  10000000000000ull, 100000000000000ull, 1000000000000000ull,
+					  10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+					  10000000000000000000ull };
+	if (u < 10)
+		return 1;
+	unsigned t = (unsigned)(64 - __builtin_clzll(u)) * 1233 >> 12;
+	return t + (u >= p10[t]);
 }
 
 /* u in decimal at p, its digits counted first so they go straight to

@@ -915,11 +915,14 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 	      "cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,fragmented_gpus,fragmented_cores,"
 	      "power_w", f);
 	fputs(down ? ",gpus_down\n" : "\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
+	int rc = 0;
 	for (size_t i = 0; i < r->nrows; i++) {
-		const row *w = &r->rows[i];
+		const row *rw = &r->rows[i];
 		const scope *s = &r->sc[i % r->nsc];
 		uint64_t gcap = s->capacity, ccap = s->core_capacity;
-		int64_t gs = w->used_s, cs = w->core_s, ga = w->alloc, ca = w->cores, qg = w->demand, qc = w->cdemand;
+		int64_t gs = rw->used_s, cs = rw->core_s, ga = rw->alloc, ca = rw->cores, qg = rw->demand, qc = rw->cdemand;
 		if (!r->node_model) {
 			ccap = gcap;
 			cs = gs;
@@ -928,52 +931,78 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			gcap = 0;
 			gs = ga = qg = 0;
 		}
-		double len = w->len > 0 ? (double)w->len : 1;
-		/* (without printf: a year has over a hundred thousand rows) */
-		cs_csv_int(f, w->t);
-		fputc(',', f);
-		cs_csv_utc(f, epoch, w->t);
-		fputc(',', f);
-		cs_csv_int(f, w->len);
-		fputc(',', f);
-		fputs(scope_kind(s), f);
-		fputc(',', f);
-		fputs(scope_name(r, s), f);
+		double len = rw->len > 0 ? (double)rw->len : 1;
+		const char *kind = scope_kind(s), *name = scope_name(r, s);
+		size_t kl = strlen(kind), nl = strlen(name);
+		/* (each row built in memory: a year has over a hundred thousand) */
+		char *p = cs_wbuf_room(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
+		}
+		p = cs_put_int(p, rw->t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, rw->t);
+		*p++ = ',';
+		p = cs_put_int(p, rw->len);
+		*p++ = ',';
+		memcpy(p, kind, kl);
+		p += kl;
+		*p++ = ',';
+		memcpy(p, name, nl);
+		p += nl;
 		const int64_t seconds[] = { (int64_t)gcap, (int64_t)ccap, gs, cs };
-		cs_csv_ints(f, ',', seconds, sizeof seconds / sizeof *seconds);
-		fputc(',', f);
-		cs_csv_fixed(f, (double)gs / len, 3);
-		fputc(',', f);
-		cs_csv_fixed(f, (double)cs / len, 3);
-		const int64_t allocated[] = { ga, ca };
-		cs_csv_ints(f, ',', allocated, sizeof allocated / sizeof *allocated);
-		fputc(',', f);
+		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, seconds[k]);
+		}
+		*p++ = ',';
+		p = cs_put_fixed(p, (double)gs / len, 3);
+		*p++ = ',';
+		p = cs_put_fixed(p, (double)cs / len, 3);
+		*p++ = ',';
+		p = cs_put_int(p, ga);
+		*p++ = ',';
+		p = cs_put_int(p, ca);
+		*p++ = ',';
 		if (s->kind == SC_TYPE) {
-			fputs(",,,", f);
+			memcpy(p, ",,,", 3);
+			p += 3;
 		} else {
-			const int64_t queue[] = { w->running, w->queued, qg, qc };
-			cs_csv_int(f, queue[0]);
-			cs_csv_ints(f, ',', queue + 1, 3);
+			const int64_t queue[] = { rw->running, rw->queued, qg, qc };
+			p = cs_put_int(p, queue[0]);
+			for (size_t k = 1; k < 4; k++) {
+				*p++ = ',';
+				p = cs_put_int(p, queue[k]);
+			}
 		}
 		if (r->node_model) {
-			fputc(',', f);
-			cs_csv_int(f, w->frag);
-			fputc(',', f);
+			*p++ = ',';
+			p = cs_put_int(p, rw->frag);
+			*p++ = ',';
 		} else {
-			fputs(",0,", f);
-			cs_csv_int(f, w->frag);
+			memcpy(p, ",0,", 3);
+			p = cs_put_int(p + 3, rw->frag);
 		}
-		fputc(',', f);
-		if (r->node_model && w->energy_j >= 0 && w->len > 0)
-			cs_csv_fixed(f, w->energy_j / (double)w->len, 1);
+		*p++ = ',';
+		if (r->node_model && rw->energy_j >= 0 && rw->len > 0)
+			p = cs_put_fixed(p, rw->energy_j / (double)rw->len, 1);
 		if (down) {
-			fputc(',', f);
-			cs_csv_fixed(f, (double)row_down(r, down, i) / len, 3);
+			*p++ = ',';
+			p = cs_put_fixed(p, (double)row_down(r, down, i) / len, 3);
 		}
-		fputc('\n', f);
+		*p++ = '\n';
+		w.p = p;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
 	free(down);
-	return cs_csv_close(f, path, err, errlen);
+	int wrc = cs_csv_close(f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }
 
 /* projects.csv: the same columns on every run (docs/outputs.md). */
@@ -991,27 +1020,65 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
 	      "active_windows,short_windows,billed_hours,energy_kwh\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
+	int rc = 0;
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
 		const cs_fair_project *fp = &p->fair;
 		int64_t g = r->node_model ? p->used_s : 0;
-		cs_csv_field(f, p->name);
-		fprintf(f, ",%zu,%lld,%lld,%.6f,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f", p->jobs, (long long)g,
-			(long long)p->core_s, (double)g / 3600.0, (double)p->core_s / 3600.0,
-			total ? (double)p->used_s / (double)total : 0.0, p->weight, p->entitled_s / 3600.0,
-			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
-			p->mean_bsld);
-		fprintf(f, ",%.1f,%.4f,%.4f,%.6f,%.6f,", p->median_wait, p->median_bsld, p->p95_bsld,
-			fair_amount(r, (double)fp->demand_s) / 3600.0, fair_amount(r, fp->entitled_s) / 3600.0);
+		/* the decimals of printf's "%.Nf" (csvout.h), the weight its "%g" */
+		const struct {
+			double v;
+			int prec;
+		} dec[] = { { (double)g / 3600.0, 6 }, { (double)p->core_s / 3600.0, 6 },
+			    { total ? (double)p->used_s / (double)total : 0.0, 6 }, { 0, -1 },
+			    { p->entitled_s / 3600.0, 6 }, { p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, 4 },
+			    { p->mean_wait, 1 }, { p->p95_wait, 1 }, { p->mean_bsld, 4 }, { p->median_wait, 1 },
+			    { p->median_bsld, 4 }, { p->p95_bsld, 4 }, { fair_amount(r, (double)fp->demand_s) / 3600.0, 6 },
+			    { fair_amount(r, fp->entitled_s) / 3600.0, 6 } };
+		size_t ndec = sizeof dec / sizeof *dec, nl = strlen(p->name);
+		char *q = cs_wbuf_room(&w, 2 * nl + 2 + (ndec + 4) * (CS_PUT_FIXED_MAX + 1) + 8 * CS_PUT_INT_MAX);
+		if (!q) {
+			rc = -CS_ENOMEM;
+			break;
+		}
+		q = cs_put_field(q, p->name, nl);
+		const int64_t counts[] = { (int64_t)p->jobs, g, p->core_s };
+		for (size_t k = 0; k < 3; k++) {
+			*q++ = ',';
+			q = cs_put_int(q, counts[k]);
+		}
+		for (size_t k = 0; k < ndec; k++) {
+			*q++ = ',';
+			q = dec[k].prec < 0 ? q + snprintf(q, CS_PUT_FIXED_MAX, "%g", p->weight)
+					    : cs_put_fixed(q, dec[k].v, dec[k].prec);
+		}
+		*q++ = ',';
 		if (fp->entitled_s > 0)
-			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
-		fprintf(f, ",%.6f,%u,%u,%.6f,", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
-			p->billed_s / 3600.0);
+			q = cs_put_fixed(q, (double)fp->delivered_s / fp->entitled_s, 4);
+		*q++ = ',';
+		q = cs_put_fixed(q, fair_amount(r, fp->shortfall_s) / 3600.0, 6);
+		*q++ = ',';
+		q = cs_put_int(q, fp->windows);
+		*q++ = ',';
+		q = cs_put_int(q, fp->short_windows);
+		*q++ = ',';
+		q = cs_put_fixed(q, p->billed_s / 3600.0, 6);
+		*q++ = ',';
 		if (r->energy)
-			fprintf(f, "%.6f", p->energy_j / 3.6e6);
-		fputc('\n', f);
+			q = cs_put_fixed(q, p->energy_j / 3.6e6, 6);
+		*q++ = '\n';
+		w.p = q;
 	}
-	return cs_csv_close(f, path, err, errlen);
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
+	int wrc = cs_csv_close(f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */
@@ -1123,7 +1190,9 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		for (size_t c = 0; c < ncols; c++) {
 			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
 			double d = cap[g] * (double)(hi - lo);
-			fprintf(f, ",%.3f", d > 0 ? cell[g * ncols + c] / d : 0.0);
+			char b[CS_PUT_FIXED_MAX + 1];
+			b[0] = ',';
+			fwrite(b, 1, (size_t)(cs_put_fixed(b + 1, d > 0 ? cell[g * ncols + c] / d : 0.0, 3) - b), f);
 		}
 		fputc('\n', f);
 	}

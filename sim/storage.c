@@ -371,9 +371,21 @@ const cs_storage_account *cs_storage_account_at(const cs_storage_run *s, size_t 
 static void put_time(FILE *f, int64_t epoch, cs_time t)
 {
 	if (t >= 0)
-		fprintf(f, "%lld", (long long)t);
+		cs_csv_int(f, t);
 	fputc(',', f);
 	cs_csv_utc(f, epoch, t);
+}
+
+/* ",v[0],v[1],..." with prec[k] decimals each, as printf's "%.*f" (one
+ * write: storage.csv has a row per tier and sample). */
+static void put_decimals(FILE *f, const double *v, const int *prec, size_t n)
+{
+	char b[3 * (CS_PUT_FIXED_MAX + 1)], *p = b;
+	for (size_t k = 0; k < n && k < 3; k++) {
+		*p++ = ',';
+		p = cs_put_fixed(p, v[k], prec[k]);
+	}
+	fwrite(b, 1, (size_t)(p - b), f);
 }
 
 int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, char *err, size_t errlen)
@@ -391,7 +403,9 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 			put_time(f, epoch, t);
 			fputc(',', f);
 			cs_csv_field(f, o->name);
-			fprintf(f, ",%.3f,%.3f,%.6f\n", u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0);
+			put_decimals(f, (const double[]){ u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0 },
+				     (const int[]){ 3, 3, 6 }, 3);
+			fputc('\n', f);
 		}
 	}
 	int rc = cs_csv_close(f, path, err, errlen);
@@ -405,7 +419,9 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 		cs_csv_field(f, a->account);
 		fputc(',', f);
 		cs_csv_field(f, a->tier);
-		fprintf(f, ",%.3f,%.3f,%.3f,", a->allocated_tb, a->used_end_tb, a->peak_tb);
+		put_decimals(f, (const double[]){ a->allocated_tb, a->used_end_tb, a->peak_tb }, (const int[]){ 3, 3, 3 },
+			     3);
+		fputc(',', f);
 		put_time(f, epoch, a->full_t);
 		fputc('\n', f);
 	}
