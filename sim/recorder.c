@@ -895,9 +895,44 @@ static int64_t row_down(const cs_recorder *r, const int64_t *down, size_t i)
 	return v;
 }
 
+size_t cs_recorder_nrows(const cs_recorder *r) { return r->nrows; }
+
+void cs_recorder_row(const cs_recorder *r, size_t i, cs_rec_row *out)
+{
+	const row *w = &r->rows[i];
+	const scope *s = &r->sc[i % r->nsc];
+	double len = w->len > 0 ? (double)w->len : 1;
+	*out = (cs_rec_row){ .scope = s->kind == SC_MACHINE ? CS_REC_MACHINE : s->kind == SC_TYPE ? CS_REC_NODE_TYPE
+											       : CS_REC_PARTITION,
+			     .kind = scope_kind(s), .name = scope_name(r, s), .t = w->t, .len = w->len,
+			     .queue = s->kind != SC_TYPE, .running = w->running, .queued_jobs = w->queued };
+	if (r->node_model) {
+		out->gpus = (int64_t)s->capacity;
+		out->cores = (int64_t)s->core_capacity;
+		out->gpu_seconds = w->used_s;
+		out->core_seconds = w->core_s;
+		out->gpus_allocated = w->alloc;
+		out->cores_allocated = w->cores;
+		out->queued_gpus = w->demand;
+		out->queued_cores = w->cdemand;
+		out->frag_gpus = w->frag;
+		out->frag_in_gpus = 1;
+		out->power = w->energy_j >= 0 && w->len > 0;
+		out->power_w = out->power ? w->energy_j / (double)w->len : 0;
+	} else {
+		/* a pooled machine's processors are its cores, and it has no GPUs */
+		out->cores = (int64_t)s->capacity;
+		out->core_seconds = w->used_s;
+		out->cores_allocated = w->alloc;
+		out->queued_cores = w->demand;
+		out->frag_cores = w->frag;
+	}
+	out->gpus_busy = (double)out->gpu_seconds / len;
+	out->cores_busy = (double)out->core_seconds / len;
+}
+
 /* timeseries.csv: the same columns on every run (docs/outputs.md), and
- * gpus_down with a failure model; a pooled machine's processors are its
- * cores, and it has no GPUs. */
+ * gpus_down with a failure model; its values cs_recorder_row's. */
 static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	int64_t *down = NULL;
@@ -919,77 +954,68 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 	cs_wbuf_init(&w, f);
 	int rc = 0;
 	for (size_t i = 0; i < r->nrows; i++) {
-		const row *rw = &r->rows[i];
-		const scope *s = &r->sc[i % r->nsc];
-		uint64_t gcap = s->capacity, ccap = s->core_capacity;
-		int64_t gs = rw->used_s, cs = rw->core_s, ga = rw->alloc, ca = rw->cores, qg = rw->demand, qc = rw->cdemand;
-		if (!r->node_model) {
-			ccap = gcap;
-			cs = gs;
-			ca = ga;
-			qc = qg;
-			gcap = 0;
-			gs = ga = qg = 0;
-		}
-		double len = rw->len > 0 ? (double)rw->len : 1;
-		const char *kind = scope_kind(s), *name = scope_name(r, s);
-		size_t kl = strlen(kind), nl = strlen(name);
+		cs_rec_row rw;
+		cs_recorder_row(r, i, &rw);
+		size_t kl = strlen(rw.kind), nl = strlen(rw.name);
 		/* (each row built in memory: a year has over a hundred thousand) */
 		char *p = cs_wbuf_room(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
 		if (!p) {
 			rc = -CS_ENOMEM;
 			break;
 		}
-		p = cs_put_int(p, rw->t);
+		p = cs_put_int(p, rw.t);
 		*p++ = ',';
-		p = cs_put_utc(p, epoch, rw->t);
+		p = cs_put_utc(p, epoch, rw.t);
 		*p++ = ',';
-		p = cs_put_int(p, rw->len);
+		p = cs_put_int(p, rw.len);
 		*p++ = ',';
-		memcpy(p, kind, kl);
+		memcpy(p, rw.kind, kl);
 		p += kl;
 		*p++ = ',';
-		memcpy(p, name, nl);
+		memcpy(p, rw.name, nl);
 		p += nl;
-		const int64_t seconds[] = { (int64_t)gcap, (int64_t)ccap, gs, cs };
+		const int64_t seconds[] = { rw.gpus, rw.cores, rw.gpu_seconds, rw.core_seconds };
 		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
 			*p++ = ',';
 			p = cs_put_int(p, seconds[k]);
 		}
 		*p++ = ',';
-		p = cs_put_fixed(p, (double)gs / len, 3);
+		p = cs_put_fixed(p, rw.gpus_busy, 3);
 		*p++ = ',';
-		p = cs_put_fixed(p, (double)cs / len, 3);
+		p = cs_put_fixed(p, rw.cores_busy, 3);
 		*p++ = ',';
-		p = cs_put_int(p, ga);
+		p = cs_put_int(p, rw.gpus_allocated);
 		*p++ = ',';
-		p = cs_put_int(p, ca);
+		p = cs_put_int(p, rw.cores_allocated);
 		*p++ = ',';
-		if (s->kind == SC_TYPE) {
+		if (!rw.queue) {
 			memcpy(p, ",,,", 3);
 			p += 3;
 		} else {
-			const int64_t queue[] = { rw->running, rw->queued, qg, qc };
+			const int64_t queue[] = { rw.running, rw.queued_jobs, rw.queued_gpus, rw.queued_cores };
 			p = cs_put_int(p, queue[0]);
 			for (size_t k = 1; k < 4; k++) {
 				*p++ = ',';
 				p = cs_put_int(p, queue[k]);
 			}
 		}
-		if (r->node_model) {
-			*p++ = ',';
-			p = cs_put_int(p, rw->frag);
+		*p++ = ',';
+		/* the fragmented resource's column: the other empty on the node
+		 * model, 0 on a pooled machine */
+		if (rw.frag_in_gpus) {
+			p = cs_put_int(p, rw.frag_gpus);
 			*p++ = ',';
 		} else {
-			memcpy(p, ",0,", 3);
-			p = cs_put_int(p + 3, rw->frag);
+			*p++ = '0';
+			*p++ = ',';
+			p = cs_put_int(p, rw.frag_cores);
 		}
 		*p++ = ',';
-		if (r->node_model && rw->energy_j >= 0 && rw->len > 0)
-			p = cs_put_fixed(p, rw->energy_j / (double)rw->len, 1);
+		if (rw.power)
+			p = cs_put_fixed(p, rw.power_w, 1);
 		if (down) {
 			*p++ = ',';
-			p = cs_put_fixed(p, (double)row_down(r, down, i) / len, 3);
+			p = cs_put_fixed(p, (double)row_down(r, down, i) / (rw.len > 0 ? (double)rw.len : 1), 3);
 		}
 		*p++ = '\n';
 		w.p = p;

@@ -983,9 +983,10 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 	if (rc < 0 || !r->rec)
 		return rc;
 	/* the report's waits from the jobs here, not jobs.csv read back (a
-	 * pooled replay's names are numbers jobs.csv writes: read it) */
-	cs_report_rows rows = { r->njobs, report_row, r };
-	return cs_report_html_rows(dir, name, r->trace ? &rows : NULL, err, errlen);
+	 * pooled replay's names are numbers jobs.csv writes: read it), its
+	 * series from the recorder */
+	cs_report_rows rows = { r->njobs, r->trace ? report_row : NULL, r, r->rec };
+	return cs_report_html_rows(dir, name, &rows, err, errlen);
 }
 
 /* A message about the temporary directory, told of --out itself. */
