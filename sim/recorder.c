@@ -683,11 +683,6 @@ static int by_usage(const void *a, const void *b)
 	int c = strcmp(x->name, y->name);
 	return c ? c : (x->key < y->key ? -1 : x->key > y->key);
 }
-static int by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* Percentile q of sorted v[0..n), as cs_percentile_sorted computes it. */
 static double pct_double(const double *v, size_t n, double q)
@@ -715,6 +710,53 @@ static double share_of(const char *spec, int64_t account)
 		s = *end ? end + 1 : end;
 	}
 	return 1;
+}
+
+/* Each project's bounded slowdowns, bs[first .. first + jobs) in
+ * ps[0..np) order (m in all), sorted, and their median and p95: one radix
+ * sort of them all, each then put in its project's place in that order.
+ * -CS_ENOMEM or 0. */
+static int sort_slowdowns(proj *ps, size_t np, double *bs, size_t m)
+{
+	uint64_t *key = malloc((2 * m + 1) * sizeof *key);
+	uint32_t *val = malloc((2 * m + 1) * sizeof *val), *of = malloc((m + 1) * sizeof *of);
+	size_t *at = malloc((np + 1) * sizeof *at);
+	double *sorted = malloc((m + 1) * sizeof *sorted);
+	if (!key || !val || !of || !at || !sorted) {
+		free(key);
+		free(val);
+		free(of);
+		free(at);
+		free(sorted);
+		return -CS_ENOMEM;
+	}
+	uint64_t min = UINT64_MAX;
+	for (size_t k = 0, i = 0; k < np; k++) {
+		at[k] = i;
+		for (size_t e = i + ps[k].jobs; i < e; i++) {
+			uint64_t u;
+			memcpy(&u, &bs[i], sizeof u);
+			key[i] = u | (UINT64_C(1) << 63); /* (slowdowns are at least 1: their bits order them) */
+			min = key[i] < min ? key[i] : min;
+			val[i] = (uint32_t)i;
+			of[i] = (uint32_t)k;
+		}
+	}
+	for (size_t i = 0; i < m; i++)
+		key[i] -= min;
+	cs_radix_pairs(key, val, key + m, val + m, m);
+	for (size_t i = 0; i < m; i++)
+		sorted[at[of[val[i]]]++] = bs[val[i]];
+	for (size_t k = 0, i = 0; k < np; i += ps[k++].jobs) {
+		ps[k].median_bsld = pct_double(sorted + i, ps[k].jobs, 0.5);
+		ps[k].p95_bsld = pct_double(sorted + i, ps[k].jobs, 0.95);
+	}
+	free(key);
+	free(val);
+	free(of);
+	free(at);
+	free(sorted);
+	return 0;
 }
 
 /* Projects of the started jobs in key order, *np of them, and per job
@@ -767,18 +809,15 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
-			bs[nw] = bsld > 1 ? bsld : 1;
-			bsum += bs[nw++];
+			bs[a + nw] = bsld > 1 ? bsld : 1;
+			bsum += bs[a + nw++];
 		}
-		/* waits come sorted (by_key) */
-		qsort(bs, nw, sizeof *bs, by_double);
+		/* waits come sorted (by_key); slowdowns are sorted below */
 		p->jobs = nw;
 		p->mean_wait = ws / (double)nw;
 		p->median_wait = cs_percentile_sorted(w, nw, 0.5);
 		p->p95_wait = cs_percentile_sorted(w, nw, 0.95);
 		p->mean_bsld = bsum / (double)nw;
-		p->median_bsld = pct_double(bs, nw, 0.5);
-		p->p95_bsld = pct_double(bs, nw, 0.95);
 		p->weight = share_of(shares, p->account);
 		wsum += p->weight;
 		total += p->used_s;
@@ -787,6 +826,8 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 	}
 	for (size_t i = 0; i < k; i++)
 		ps[i].entitled_s = wsum > 0 ? (double)total * ps[i].weight / wsum : 0;
+	if (sort_slowdowns(ps, k, bs, m) < 0)
+		goto fail;
 	free(ix);
 	free(w);
 	free(bs);
