@@ -666,10 +666,11 @@ typedef struct parts_seen {
 
 static long part_index(parts_seen *ps, const char *p)
 {
-	if (ps->n && strcmp(ps->v[ps->last].name, p) == 0)
+	/* (a run's names are the trace's: one pointer a name, mostly) */
+	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
 		return (long)ps->last;
 	size_t k = 0;
-	while (k < ps->n && strcmp(ps->v[k].name, p) != 0)
+	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
 	if (k == ps->n) {
 		if (ps->n == ps->cap) {
