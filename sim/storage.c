@@ -229,18 +229,20 @@ static char *own_name(cs_storage_run *s, const char *name)
 /* The allocations on tier k (tier[i] == k) over the run: use[i], from
  * ev[0..ne), the tier's changes of every job in order. Each change goes
  * to the allocations of its job's account and the account's ancestors
- * (at[v] .. at[v + 1] of of[]: node v's), in that order, so each
+ * (at[v] .. at[v + 1] of of[]: node v's; up[v]: v or the nearest of its
+ * ancestors with allocations, -1 for none), in that order, so each
  * allocation's changes are in order too: the ones a sort of them alone
  * gives (equal changes at one time are alike). -CS_ENOMEM or 0. */
 static int allocations_use(const cs_account_tree *tree, size_t k, const uint32_t *tier, const uint32_t *at,
-			   const uint32_t *of, const sev *ev, size_t ne, cs_time t0, cs_time t1, usage *use)
+			   const uint32_t *of, const int32_t *up, const sev *ev, size_t ne, cs_time t0, cs_time t1,
+			   usage *use)
 {
 	uint32_t A = tree->nstorage;
 	size_t *pos = calloc((size_t)A + 1, sizeof *pos);
 	if (!pos)
 		return -CS_ENOMEM;
 	for (size_t e = 0; e < ne; e++)
-		for (int64_t v = tree->job_account[ev[e].job]; v >= 0; v = tree->parent[v])
+		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
 			for (uint32_t q = at[v]; q < at[v + 1]; q++)
 				pos[of[q] + 1] += tier[of[q]] == k;
 	for (uint32_t i = 0; i < A; i++)
@@ -251,7 +253,7 @@ static int allocations_use(const cs_account_tree *tree, size_t k, const uint32_t
 		return -CS_ENOMEM;
 	}
 	for (size_t e = 0; e < ne; e++)
-		for (int64_t v = tree->job_account[ev[e].job]; v >= 0; v = tree->parent[v])
+		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
 			for (uint32_t q = at[v]; q < at[v + 1]; q++)
 				if (tier[of[q]] == k)
 					aev[pos[of[q]]++] = ev[e];
@@ -295,11 +297,13 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	 * allocations of each node of the tree (at, of) */
 	uint32_t *tier = A ? malloc(A * sizeof *tier) : NULL, *of = A ? malloc(A * sizeof *of) : NULL;
 	uint32_t *at = A ? calloc((size_t)tree->nnodes + 2, sizeof *at) : NULL;
+	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
 	usage *use = A ? malloc(A * sizeof *use) : NULL;
-	if (A && (!tier || !of || !at || !use)) {
+	if (A && (!tier || !of || !at || !up || !use)) {
 		free(tier);
 		free(of);
 		free(at);
+		free(up);
 		free(use);
 		goto oom;
 	}
@@ -316,6 +320,19 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		at[v + 2] += at[v + 1];
 	for (uint32_t i = 0; i < A; i++)
 		of[at[tree->storage[i].node + 1]++] = i;
+	for (uint32_t v = 0; A && v < tree->nnodes; v++) /* (a parent comes before its children) */
+		up[v] = at[v] < at[v + 1] ? (int32_t)v : tree->parent[v] >= 0 ? up[tree->parent[v]] : -1;
+	uint8_t *tier_used = calloc(T + 1, 1);
+	if (!tier_used) {
+		free(tier);
+		free(of);
+		free(at);
+		free(up);
+		free(use);
+		goto oom;
+	}
+	for (uint32_t i = 0; i < A; i++)
+		tier_used[tier[i]] = 1;
 	double span = (double)(s->t1 - s->t0);
 	int rc = 0;
 	for (size_t k = 0; k < T && rc == 0; k++) {
@@ -339,8 +356,8 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		double rate = span > 0 && !(st->retention_days > 0) ? (u.end - u0) / span : 0;
 		if (u.full < 0 && rate > 0)
 			o->forecast_t = s->t1 + (cs_time)ceil((cap - u.end) / rate - 1e-9);
-		if (rc == 0 && A)
-			rc = allocations_use(tree, k, tier, at, of, ev, ne, s->t0, s->t1, use);
+		if (rc == 0 && tier_used[k])
+			rc = allocations_use(tree, k, tier, at, of, up, ev, ne, s->t0, s->t1, use);
 	}
 	for (uint32_t i = 0; rc == 0 && i < A; i++) {
 		const cs_storage_alloc *a = &tree->storage[i];
@@ -364,7 +381,9 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	free(tier);
 	free(of);
 	free(at);
+	free(up);
 	free(use);
+	free(tier_used);
 	if (rc < 0)
 		goto oom;
 	free(ev);
