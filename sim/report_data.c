@@ -597,9 +597,20 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	for (size_t k = 0; k < np; k++)
 		byname[k] = (pname){ json_string_value(json_array_get(names, k)), k };
 	qsort(byname, np, sizeof *byname, pname_cmp);
+	/* each name's place, kept by its pointer (a run's rows share the
+	 * trace's names: one pointer a project) */
+	struct {
+		const char *name;
+		size_t k;
+	} seen[1024] = { { 0 } };
 	size_t n = 0;
 	for (size_t i = 0; i < nrows; i++) {
-		size_t k = name_place(byname, np, rows[i].proj);
+		size_t h = ((uintptr_t)rows[i].proj >> 3) & 1023;
+		if (seen[h].name != rows[i].proj) {
+			seen[h].name = rows[i].proj;
+			seen[h].k = name_place(byname, np, rows[i].proj);
+		}
+		size_t k = seen[h].k;
 		if (k == np)
 			continue;
 		double w = rows[i].wait, run = rows[i].runtime;
