@@ -5,8 +5,81 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* "00" to "99": two digits a step, half the divisions of one a step. */
+static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+			       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+			       "8081828384858687888990919293949596979899";
+
+/* u's digits ending at end; their start. */
+static char *digits_back(char *end, uint64_t u)
+{
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+		u /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * u, 2);
+	} else {
+		*--end = (char)('0' + u);
+	}
+	return end;
+}
+
+/* How many digits u has (1 for 0): from its bit length (1233 / 4096 just
+ * over log10 2), one fewer below the power of ten that guess names. */
+static unsigned ndigits(uint64_t u)
+{
+	static const uint64_t p10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+					  100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+					  10000000000000ull, 100000000000000ull, 1000000000000000ull,
+					  10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+					  10000000000000000000ull };
+	if (u < 10)
+		return 1;
+	unsigned t = (unsigned)(64 - __builtin_clzll(u)) * 1233 >> 12;
+	return t + (u >= p10[t]);
+}
+
+/* u in decimal at p, its digits counted first so they go straight to
+ * their places. */
+static char *put_u64(char *p, uint64_t u)
+{
+	char *e = p + ndigits(u);
+	digits_back(e, u);
+	return e;
+}
+
+char *cs_put_int(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return put_u64(p, 0 - (uint64_t)v);
+	}
+	return put_u64(p, (uint64_t)v);
+}
+
+char *cs_put_field(char *p, const char *s, size_t len)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		memcpy(p, s, len);
+		return p + len;
+	}
+	*p++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			*p++ = '"';
+		*p++ = s[i];
+	}
+	*p++ = '"';
+	return p;
+}
 
 void cs_csv_field(FILE *f, const char *s)
 {
@@ -23,36 +96,23 @@ void cs_csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* v's digits ending at end (the sign too); their start. */
-static char *digits(char *end, int64_t v)
-{
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		*--end = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--end = '-';
-	return end;
-}
-
 void cs_csv_int(FILE *f, int64_t v)
 {
-	char b[24], *s = digits(b + sizeof b, v);
-	fwrite(s, 1, (size_t)(b + sizeof b - s), f);
+	char b[CS_PUT_INT_MAX];
+	fwrite(b, 1, (size_t)(cs_put_int(b, v) - b), f);
 }
 
 void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 {
-	char b[16 * 21], *e = b + sizeof b;
+	char b[16 * (CS_PUT_INT_MAX + 1)];
 	while (n) {
-		/* from the last field back, as many as the buffer holds */
 		size_t k = n < 16 ? n : 16;
-		char *s = e;
-		for (size_t i = k; i-- > 0;) {
-			s = digits(s, v[i]);
-			*--s = sep;
+		char *p = b;
+		for (size_t i = 0; i < k; i++) {
+			*p++ = sep;
+			p = cs_put_int(p, v[i]);
 		}
-		fwrite(s, 1, (size_t)(e - s), f);
+		fwrite(b, 1, (size_t)(p - b), f);
 		v += k;
 		n -= k;
 	}
@@ -60,7 +120,7 @@ void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 
 __extension__ typedef unsigned __int128 u128;
 
-size_t cs_fmt_fixed(char *buf, double x, int prec)
+char *cs_put_fixed(char *p, double x, int prec)
 {
 	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
 	 * is exact in 128 bits; rounding it to an integer half to even is
@@ -70,32 +130,50 @@ size_t cs_fmt_fixed(char *buf, double x, int prec)
 	static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
 					  1000000000 };
 	if (prec < 0 || prec > 9 || !isfinite(x) || fabs(x) >= 4294967296.0)
-		return (size_t)snprintf(buf, CS_FMT_FIXED_LEN, "%.*f", prec, x);
-	int e;
-	double fr = frexp(fabs(x), &e); /* |x| = fr * 2^e, fr in [0.5, 1) or 0 */
-	uint64_t m = (uint64_t)ldexp(fr, 53), q = 0;
-	int s = 53 - e; /* s > 20 */
-	if (s < 84) {	/* else m * 10^prec < 2^83 is below half of 2^s: 0 */
-		u128 p = (u128)m * pow10[prec], one = (u128)1 << s, rem = p & (one - 1), half = one >> 1;
-		q = (uint64_t)(p >> s); /* < 2^32 * 10^9 */
+		return p + snprintf(p, CS_FMT_FIXED_LEN, "%.*f", prec, x);
+	/* m and s from x's bits: a normal x is (2^52 + mantissa) / 2^(1075 -
+	 * exponent), a subnormal mantissa / 2^1074 */
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	unsigned ex = (unsigned)(bits >> 52) & 0x7ff;
+	uint64_t m = bits & ((UINT64_C(1) << 52) - 1), q = 0;
+	int s = 1074;
+	if (ex) {
+		m |= UINT64_C(1) << 52;
+		s = 1075 - (int)ex; /* > 20 (|x| < 2^32) */
+	}
+	if (s < 84) { /* else m * 10^prec < 2^83 is below half of 2^s: 0 */
+		u128 pr = (u128)m * pow10[prec], one = (u128)1 << s, rem = pr & (one - 1), half = one >> 1;
+		q = (uint64_t)(pr >> s); /* < 2^32 * 10^9 */
 		if (rem > half || (rem == half && (q & 1)))
 			q++;
 	}
-	char t[40], *end = t + sizeof t, *c = end;
-	uint64_t ip = q / pow10[prec], fp = q % pow10[prec];
-	for (int i = 0; i < prec; i++, fp /= 10)
-		*--c = (char)('0' + fp % 10);
-	if (prec)
-		*--c = '.';
-	do
-		*--c = (char)('0' + ip % 10);
-	while (ip /= 10);
-	if (signbit(x))
-		*--c = '-';
-	size_t n = (size_t)(end - c);
-	memcpy(buf, c, n);
-	buf[n] = 0;
-	return n;
+	if (bits >> 63)
+		*p++ = '-';
+	p = put_u64(p, q / pow10[prec]);
+	if (prec) {
+		*p++ = '.';
+		char *e = p + prec;
+		uint64_t fp = q % pow10[prec];
+		for (char *c = e; c > p;) {
+			if (c - p >= 2) {
+				c -= 2;
+				memcpy(c, pairs + 2 * (fp % 100), 2);
+				fp /= 100;
+			} else {
+				*--c = (char)('0' + fp % 10);
+			}
+		}
+		p = e;
+	}
+	return p;
+}
+
+size_t cs_fmt_fixed(char *buf, double x, int prec)
+{
+	char *e = cs_put_fixed(buf, x, prec);
+	*e = 0;
+	return (size_t)(e - buf);
 }
 
 void cs_csv_fixed(FILE *f, double x, int prec)
@@ -105,10 +183,52 @@ void cs_csv_fixed(FILE *f, double x, int prec)
 }
 
 /* Two decimal digits of v (0..99) at p. */
-static void two(char *p, int64_t v)
+static void two(char *p, int64_t v) { memcpy(p, pairs + 2 * v, 2); }
+
+/* The calendar by arithmetic (gmtime_r and strftime for each of a year's
+ * million times were a third of writing jobs.csv), a day's "YYYY-MM-DD"
+ * kept for the next times on that day (a run's times come in days, a
+ * row's three usually in one or two); years of other than four digits go
+ * the library's way. len >= 21 for the first; the text's length. */
+static size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
 {
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
+	static _Thread_local struct {
+		int64_t day;
+		int set;
+		char ymd[10];
+	} memo[64];
+	int64_t s = epoch + t, days = (s >= 0 ? s : s - 86399) / 86400, sec = s - days * 86400;
+	unsigned h = (unsigned)days & 63;
+	if (len >= 21 && (!memo[h].set || memo[h].day != days)) {
+		int64_t y;
+		int m, d;
+		cs_civil_from_days(days, &y, &m, &d);
+		memo[h].set = y >= 1000 && y <= 9999;
+		memo[h].day = days;
+		if (memo[h].set) {
+			memcpy(memo[h].ymd, "0000-00-00", 10);
+			two(memo[h].ymd, y / 100);
+			two(memo[h].ymd + 2, y % 100);
+			two(memo[h].ymd + 5, m);
+			two(memo[h].ymd + 8, d);
+		}
+	}
+	if (len >= 21 && memo[h].set) {
+		memcpy(buf, memo[h].ymd, 10);
+		memcpy(buf + 10, "T00:00:00Z", 11);
+		two(buf + 11, sec / 3600);
+		two(buf + 14, sec / 60 % 60);
+		two(buf + 17, sec % 60);
+		return 20;
+	}
+	time_t u = (time_t)(epoch + t);
+	struct tm tm;
+	if (!gmtime_r(&u, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		if (len)
+			*buf = 0;
+		return 0;
+	}
+	return strlen(buf);
 }
 
 void cs_utc_string(char *buf, size_t len, int64_t epoch, int64_t t)
@@ -117,36 +237,60 @@ void cs_utc_string(char *buf, size_t len, int64_t epoch, int64_t t)
 		*buf = 0;
 	if (!epoch || t < 0)
 		return;
-	/* the calendar by arithmetic (gmtime_r and strftime for each of a
-	 * year's million times were a third of writing jobs.csv); years of
-	 * other than four digits go the library's way */
-	int64_t s = epoch + t, days = (s >= 0 ? s : s - 86399) / 86400, sec = s - days * 86400, y;
-	int m, d;
-	cs_civil_from_days(days, &y, &m, &d);
-	if (y >= 1000 && y <= 9999 && len >= 21) {
-		memcpy(buf, "0000-00-00T00:00:00Z", 21);
-		two(buf, y / 100);
-		two(buf + 2, y % 100);
-		two(buf + 5, m);
-		two(buf + 8, d);
-		two(buf + 11, sec / 3600);
-		two(buf + 14, sec / 60 % 60);
-		two(buf + 17, sec % 60);
-		return;
-	}
-	time_t u = (time_t)(epoch + t);
-	struct tm tm;
-	if (!gmtime_r(&u, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
-		if (len)
-			*buf = 0;
-	}
+	utc_text(buf, len, epoch, t);
+}
+
+char *cs_put_utc(char *p, int64_t epoch, int64_t t)
+{
+	if (!epoch || t < 0)
+		return p;
+	return p + utc_text(p, CS_PUT_UTC_MAX, epoch, t);
 }
 
 void cs_csv_utc(FILE *f, int64_t epoch, int64_t t)
 {
-	char b[32];
-	cs_utc_string(b, sizeof b, epoch, t);
-	fputs(b, f);
+	char b[CS_PUT_UTC_MAX];
+	fwrite(b, 1, (size_t)(cs_put_utc(b, epoch, t) - b), f);
+}
+
+#define WBUF_BLOCK ((size_t)1 << 17)
+
+void cs_wbuf_init(cs_wbuf *w, FILE *f) { *w = (cs_wbuf){ .f = f }; }
+
+char *cs_wbuf_room(cs_wbuf *w, size_t n)
+{
+	if (w->buf && (size_t)(w->buf + w->cap - w->p) >= n)
+		return w->p;
+	cs_wbuf_flush(w);
+	if (n > w->cap || !w->buf) {
+		size_t cap = n > WBUF_BLOCK ? n : WBUF_BLOCK;
+		char *nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->oom = 1;
+			w->p = w->buf;
+			return NULL;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	w->p = w->buf;
+	return w->p;
+}
+
+void cs_wbuf_flush(cs_wbuf *w)
+{
+	if (w->buf && w->p > w->buf)
+		fwrite(w->buf, 1, (size_t)(w->p - w->buf), w->f);
+	w->p = w->buf;
+}
+
+int cs_wbuf_finish(cs_wbuf *w)
+{
+	cs_wbuf_flush(w);
+	free(w->buf);
+	int oom = w->oom;
+	*w = (cs_wbuf){ .f = w->f };
+	return oom ? -CS_ENOMEM : 0;
 }
 
 FILE *cs_csv_open(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen)

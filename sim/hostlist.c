@@ -109,6 +109,16 @@ static void put(out *o, const char *s)
 	put_n(o, s, strlen(s));
 }
 
+/* One byte, as put_n appends it. */
+static void put_c(out *o, char c)
+{
+	if ((size_t)o->need + 1 < o->len) {
+		o->buf[o->need] = c;
+		o->buf[o->need + 1] = 0;
+	}
+	o->need++;
+}
+
 /* v as "%0*u" writes it with width w. */
 static void put_u(out *o, uint32_t v, int w)
 {
@@ -147,27 +157,27 @@ long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, u
 		for (size_t k = i + 1; k < e; k++)
 			distinct += scratch[k] != scratch[k - 1];
 		if (i)
-			put(&o, ",");
+			put_c(&o, ',');
 		put(&o, h->type_names[t]);
-		put(&o, "-");
+		put_c(&o, '-');
 		if (distinct == 1) {
 			put_u(&o, scratch[i] - base, w);
 		} else {
-			put(&o, "[");
+			put_c(&o, '[');
 			for (size_t k = i; k < e;) {
 				size_t z = k;
 				while (z + 1 < e && scratch[z + 1] <= scratch[z] + 1)
 					z++;
 				if (k > i)
-					put(&o, ",");
+					put_c(&o, ',');
 				put_u(&o, scratch[k] - base, w);
 				if (scratch[z] != scratch[k]) {
-					put(&o, "-");
+					put_c(&o, '-');
 					put_u(&o, scratch[z] - base, w);
 				}
 				k = z + 1;
 			}
-			put(&o, "]");
+			put_c(&o, ']');
 		}
 		i = e;
 	}

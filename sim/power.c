@@ -390,13 +390,23 @@ int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch
 	for (size_t i = 0; i < m->nrows; i++) {
 		const prow *w = &m->rows[i];
 		double mean = w->len > 0 ? w->it_j / (double)w->len : 0;
-		fprintf(f, "%lld,", (long long)w->t);
-		cs_csv_utc(f, epoch, w->t);
-		fprintf(f, ",%lld,%.1f,%.1f,%.1f,%.1f,", (long long)w->len, mean, w->peak_w, mean * pue,
-			w->peak_w * pue);
+		/* (the row built in memory, its decimals printf's "%.1f": csvout.h) */
+		char b[2 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 5 * CS_PUT_FIXED_MAX + 16], *p = b;
+		p = cs_put_int(p, w->t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, w->t);
+		*p++ = ',';
+		p = cs_put_int(p, w->len);
+		const double v[] = { mean, w->peak_w, mean * pue, w->peak_w * pue };
+		for (size_t k = 0; k < 4; k++) {
+			*p++ = ',';
+			p = cs_put_fixed(p, v[k], 1);
+		}
+		*p++ = ',';
 		if (m->site.cap_kw > 0)
-			fprintf(f, "%.1f", m->site.cap_kw * 1000.0);
-		fputc('\n', f);
+			p = cs_put_fixed(p, m->site.cap_kw * 1000.0, 1);
+		*p++ = '\n';
+		fwrite(b, 1, (size_t)(p - b), f);
 	}
 	return cs_csv_close(f, path, err, errlen);
 }

@@ -683,11 +683,6 @@ static int by_usage(const void *a, const void *b)
 	int c = strcmp(x->name, y->name);
 	return c ? c : (x->key < y->key ? -1 : x->key > y->key);
 }
-static int by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* Percentile q of sorted v[0..n), as cs_percentile_sorted computes it. */
 static double pct_double(const double *v, size_t n, double q)
@@ -715,6 +710,53 @@ static double share_of(const char *spec, int64_t account)
 		s = *end ? end + 1 : end;
 	}
 	return 1;
+}
+
+/* Each project's bounded slowdowns, bs[first .. first + jobs) in
+ * ps[0..np) order (m in all), sorted, and their median and p95: one radix
+ * sort of them all, each then put in its project's place in that order.
+ * -CS_ENOMEM or 0. */
+static int sort_slowdowns(proj *ps, size_t np, double *bs, size_t m)
+{
+	uint64_t *key = malloc((2 * m + 1) * sizeof *key);
+	uint32_t *val = malloc((2 * m + 1) * sizeof *val), *of = malloc((m + 1) * sizeof *of);
+	size_t *at = malloc((np + 1) * sizeof *at);
+	double *sorted = malloc((m + 1) * sizeof *sorted);
+	if (!key || !val || !of || !at || !sorted) {
+		free(key);
+		free(val);
+		free(of);
+		free(at);
+		free(sorted);
+		return -CS_ENOMEM;
+	}
+	uint64_t min = UINT64_MAX;
+	for (size_t k = 0, i = 0; k < np; k++) {
+		at[k] = i;
+		for (size_t e = i + ps[k].jobs; i < e; i++) {
+			uint64_t u;
+			memcpy(&u, &bs[i], sizeof u);
+			key[i] = u | (UINT64_C(1) << 63); /* (slowdowns are at least 1: their bits order them) */
+			min = key[i] < min ? key[i] : min;
+			val[i] = (uint32_t)i;
+			of[i] = (uint32_t)k;
+		}
+	}
+	for (size_t i = 0; i < m; i++)
+		key[i] -= min;
+	cs_radix_pairs(key, val, key + m, val + m, m);
+	for (size_t i = 0; i < m; i++)
+		sorted[at[of[val[i]]]++] = bs[val[i]];
+	for (size_t k = 0, i = 0; k < np; i += ps[k++].jobs) {
+		ps[k].median_bsld = pct_double(sorted + i, ps[k].jobs, 0.5);
+		ps[k].p95_bsld = pct_double(sorted + i, ps[k].jobs, 0.95);
+	}
+	free(key);
+	free(val);
+	free(of);
+	free(at);
+	free(sorted);
+	return 0;
 }
 
 /* Projects of the started jobs in key order, *np of them, and per job
@@ -767,18 +809,15 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 			w[nw] = wait;
 			ws += (double)wait;
 			double bsld = (double)(wait + run) / (double)(run > bsld_tau ? run : bsld_tau);
-			bs[nw] = bsld > 1 ? bsld : 1;
-			bsum += bs[nw++];
+			bs[a + nw] = bsld > 1 ? bsld : 1;
+			bsum += bs[a + nw++];
 		}
-		/* waits come sorted (by_key) */
-		qsort(bs, nw, sizeof *bs, by_double);
+		/* waits come sorted (by_key); slowdowns are sorted below */
 		p->jobs = nw;
 		p->mean_wait = ws / (double)nw;
 		p->median_wait = cs_percentile_sorted(w, nw, 0.5);
 		p->p95_wait = cs_percentile_sorted(w, nw, 0.95);
 		p->mean_bsld = bsum / (double)nw;
-		p->median_bsld = pct_double(bs, nw, 0.5);
-		p->p95_bsld = pct_double(bs, nw, 0.95);
 		p->weight = share_of(shares, p->account);
 		wsum += p->weight;
 		total += p->used_s;
@@ -787,6 +826,8 @@ static proj *projects(const cs_recorder *r, const cs_trace *names, const char *s
 	}
 	for (size_t i = 0; i < k; i++)
 		ps[i].entitled_s = wsum > 0 ? (double)total * ps[i].weight / wsum : 0;
+	if (sort_slowdowns(ps, k, bs, m) < 0)
+		goto fail;
 	free(ix);
 	free(w);
 	free(bs);
@@ -895,9 +936,44 @@ static int64_t row_down(const cs_recorder *r, const int64_t *down, size_t i)
 	return v;
 }
 
+size_t cs_recorder_nrows(const cs_recorder *r) { return r->nrows; }
+
+void cs_recorder_row(const cs_recorder *r, size_t i, cs_rec_row *out)
+{
+	const row *w = &r->rows[i];
+	const scope *s = &r->sc[i % r->nsc];
+	double len = w->len > 0 ? (double)w->len : 1;
+	*out = (cs_rec_row){ .scope = s->kind == SC_MACHINE ? CS_REC_MACHINE : s->kind == SC_TYPE ? CS_REC_NODE_TYPE
+											       : CS_REC_PARTITION,
+			     .kind = scope_kind(s), .name = scope_name(r, s), .t = w->t, .len = w->len,
+			     .queue = s->kind != SC_TYPE, .running = w->running, .queued_jobs = w->queued };
+	if (r->node_model) {
+		out->gpus = (int64_t)s->capacity;
+		out->cores = (int64_t)s->core_capacity;
+		out->gpu_seconds = w->used_s;
+		out->core_seconds = w->core_s;
+		out->gpus_allocated = w->alloc;
+		out->cores_allocated = w->cores;
+		out->queued_gpus = w->demand;
+		out->queued_cores = w->cdemand;
+		out->frag_gpus = w->frag;
+		out->frag_in_gpus = 1;
+		out->power = w->energy_j >= 0 && w->len > 0;
+		out->power_w = out->power ? w->energy_j / (double)w->len : 0;
+	} else {
+		/* a pooled machine's processors are its cores, and it has no GPUs */
+		out->cores = (int64_t)s->capacity;
+		out->core_seconds = w->used_s;
+		out->cores_allocated = w->alloc;
+		out->queued_cores = w->demand;
+		out->frag_cores = w->frag;
+	}
+	out->gpus_busy = (double)out->gpu_seconds / len;
+	out->cores_busy = (double)out->core_seconds / len;
+}
+
 /* timeseries.csv: the same columns on every run (docs/outputs.md), and
- * gpus_down with a failure model; a pooled machine's processors are its
- * cores, and it has no GPUs. */
+ * gpus_down with a failure model; its values cs_recorder_row's. */
 static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	int64_t *down = NULL;
@@ -915,65 +991,85 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 	      "cores_allocated,running_jobs,queued_jobs,queued_gpus,queued_cores,fragmented_gpus,fragmented_cores,"
 	      "power_w", f);
 	fputs(down ? ",gpus_down\n" : "\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
+	int rc = 0;
 	for (size_t i = 0; i < r->nrows; i++) {
-		const row *w = &r->rows[i];
-		const scope *s = &r->sc[i % r->nsc];
-		uint64_t gcap = s->capacity, ccap = s->core_capacity;
-		int64_t gs = w->used_s, cs = w->core_s, ga = w->alloc, ca = w->cores, qg = w->demand, qc = w->cdemand;
-		if (!r->node_model) {
-			ccap = gcap;
-			cs = gs;
-			ca = ga;
-			qc = qg;
-			gcap = 0;
-			gs = ga = qg = 0;
+		cs_rec_row rw;
+		cs_recorder_row(r, i, &rw);
+		size_t kl = strlen(rw.kind), nl = strlen(rw.name);
+		/* (each row built in memory: a year has over a hundred thousand) */
+		char *p = cs_wbuf_room(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
 		}
-		double len = w->len > 0 ? (double)w->len : 1;
-		/* (without printf: a year has over a hundred thousand rows) */
-		cs_csv_int(f, w->t);
-		fputc(',', f);
-		cs_csv_utc(f, epoch, w->t);
-		fputc(',', f);
-		cs_csv_int(f, w->len);
-		fputc(',', f);
-		fputs(scope_kind(s), f);
-		fputc(',', f);
-		fputs(scope_name(r, s), f);
-		const int64_t seconds[] = { (int64_t)gcap, (int64_t)ccap, gs, cs };
-		cs_csv_ints(f, ',', seconds, sizeof seconds / sizeof *seconds);
-		fputc(',', f);
-		cs_csv_fixed(f, (double)gs / len, 3);
-		fputc(',', f);
-		cs_csv_fixed(f, (double)cs / len, 3);
-		const int64_t allocated[] = { ga, ca };
-		cs_csv_ints(f, ',', allocated, sizeof allocated / sizeof *allocated);
-		fputc(',', f);
-		if (s->kind == SC_TYPE) {
-			fputs(",,,", f);
+		p = cs_put_int(p, rw.t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, rw.t);
+		*p++ = ',';
+		p = cs_put_int(p, rw.len);
+		*p++ = ',';
+		memcpy(p, rw.kind, kl);
+		p += kl;
+		*p++ = ',';
+		memcpy(p, rw.name, nl);
+		p += nl;
+		const int64_t seconds[] = { rw.gpus, rw.cores, rw.gpu_seconds, rw.core_seconds };
+		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, seconds[k]);
+		}
+		*p++ = ',';
+		p = cs_put_fixed(p, rw.gpus_busy, 3);
+		*p++ = ',';
+		p = cs_put_fixed(p, rw.cores_busy, 3);
+		*p++ = ',';
+		p = cs_put_int(p, rw.gpus_allocated);
+		*p++ = ',';
+		p = cs_put_int(p, rw.cores_allocated);
+		*p++ = ',';
+		if (!rw.queue) {
+			memcpy(p, ",,,", 3);
+			p += 3;
 		} else {
-			const int64_t queue[] = { w->running, w->queued, qg, qc };
-			cs_csv_int(f, queue[0]);
-			cs_csv_ints(f, ',', queue + 1, 3);
+			const int64_t queue[] = { rw.running, rw.queued_jobs, rw.queued_gpus, rw.queued_cores };
+			p = cs_put_int(p, queue[0]);
+			for (size_t k = 1; k < 4; k++) {
+				*p++ = ',';
+				p = cs_put_int(p, queue[k]);
+			}
 		}
-		if (r->node_model) {
-			fputc(',', f);
-			cs_csv_int(f, w->frag);
-			fputc(',', f);
+		*p++ = ',';
+		/* the fragmented resource's column: the other empty on the node
+		 * model, 0 on a pooled machine */
+		if (rw.frag_in_gpus) {
+			p = cs_put_int(p, rw.frag_gpus);
+			*p++ = ',';
 		} else {
-			fputs(",0,", f);
-			cs_csv_int(f, w->frag);
+			*p++ = '0';
+			*p++ = ',';
+			p = cs_put_int(p, rw.frag_cores);
 		}
-		fputc(',', f);
-		if (r->node_model && w->energy_j >= 0 && w->len > 0)
-			cs_csv_fixed(f, w->energy_j / (double)w->len, 1);
+		*p++ = ',';
+		if (rw.power)
+			p = cs_put_fixed(p, rw.power_w, 1);
 		if (down) {
-			fputc(',', f);
-			cs_csv_fixed(f, (double)row_down(r, down, i) / len, 3);
+			*p++ = ',';
+			p = cs_put_fixed(p, (double)row_down(r, down, i) / (rw.len > 0 ? (double)rw.len : 1), 3);
 		}
-		fputc('\n', f);
+		*p++ = '\n';
+		w.p = p;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
 	free(down);
-	return cs_csv_close(f, path, err, errlen);
+	int wrc = cs_csv_close(f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }
 
 /* projects.csv: the same columns on every run (docs/outputs.md). */
@@ -991,27 +1087,65 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 	      "used_per_entitled,mean_wait_s,p95_wait_s,mean_bounded_slowdown,median_wait_s,"
 	      "median_bounded_slowdown,p95_bounded_slowdown,demand_hours,fair_hours,service,shortfall_hours,"
 	      "active_windows,short_windows,billed_hours,energy_kwh\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
+	int rc = 0;
 	for (size_t i = 0; i < np; i++) {
 		const proj *p = &ps[i];
 		const cs_fair_project *fp = &p->fair;
 		int64_t g = r->node_model ? p->used_s : 0;
-		cs_csv_field(f, p->name);
-		fprintf(f, ",%zu,%lld,%lld,%.6f,%.6f,%.6f,%g,%.6f,%.4f,%.1f,%.1f,%.4f", p->jobs, (long long)g,
-			(long long)p->core_s, (double)g / 3600.0, (double)p->core_s / 3600.0,
-			total ? (double)p->used_s / (double)total : 0.0, p->weight, p->entitled_s / 3600.0,
-			p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, p->mean_wait, p->p95_wait,
-			p->mean_bsld);
-		fprintf(f, ",%.1f,%.4f,%.4f,%.6f,%.6f,", p->median_wait, p->median_bsld, p->p95_bsld,
-			fair_amount(r, (double)fp->demand_s) / 3600.0, fair_amount(r, fp->entitled_s) / 3600.0);
+		/* the decimals of printf's "%.Nf" (csvout.h), the weight its "%g" */
+		const struct {
+			double v;
+			int prec;
+		} dec[] = { { (double)g / 3600.0, 6 }, { (double)p->core_s / 3600.0, 6 },
+			    { total ? (double)p->used_s / (double)total : 0.0, 6 }, { 0, -1 },
+			    { p->entitled_s / 3600.0, 6 }, { p->entitled_s > 0 ? (double)p->used_s / p->entitled_s : 0.0, 4 },
+			    { p->mean_wait, 1 }, { p->p95_wait, 1 }, { p->mean_bsld, 4 }, { p->median_wait, 1 },
+			    { p->median_bsld, 4 }, { p->p95_bsld, 4 }, { fair_amount(r, (double)fp->demand_s) / 3600.0, 6 },
+			    { fair_amount(r, fp->entitled_s) / 3600.0, 6 } };
+		size_t ndec = sizeof dec / sizeof *dec, nl = strlen(p->name);
+		char *q = cs_wbuf_room(&w, 2 * nl + 2 + (ndec + 4) * (CS_PUT_FIXED_MAX + 1) + 8 * CS_PUT_INT_MAX);
+		if (!q) {
+			rc = -CS_ENOMEM;
+			break;
+		}
+		q = cs_put_field(q, p->name, nl);
+		const int64_t counts[] = { (int64_t)p->jobs, g, p->core_s };
+		for (size_t k = 0; k < 3; k++) {
+			*q++ = ',';
+			q = cs_put_int(q, counts[k]);
+		}
+		for (size_t k = 0; k < ndec; k++) {
+			*q++ = ',';
+			q = dec[k].prec < 0 ? q + snprintf(q, CS_PUT_FIXED_MAX, "%g", p->weight)
+					    : cs_put_fixed(q, dec[k].v, dec[k].prec);
+		}
+		*q++ = ',';
 		if (fp->entitled_s > 0)
-			fprintf(f, "%.4f", (double)fp->delivered_s / fp->entitled_s);
-		fprintf(f, ",%.6f,%u,%u,%.6f,", fair_amount(r, fp->shortfall_s) / 3600.0, fp->windows, fp->short_windows,
-			p->billed_s / 3600.0);
+			q = cs_put_fixed(q, (double)fp->delivered_s / fp->entitled_s, 4);
+		*q++ = ',';
+		q = cs_put_fixed(q, fair_amount(r, fp->shortfall_s) / 3600.0, 6);
+		*q++ = ',';
+		q = cs_put_int(q, fp->windows);
+		*q++ = ',';
+		q = cs_put_int(q, fp->short_windows);
+		*q++ = ',';
+		q = cs_put_fixed(q, p->billed_s / 3600.0, 6);
+		*q++ = ',';
 		if (r->energy)
-			fprintf(f, "%.6f", p->energy_j / 3.6e6);
-		fputc('\n', f);
+			q = cs_put_fixed(q, p->energy_j / 3.6e6, 6);
+		*q++ = '\n';
+		w.p = q;
 	}
-	return cs_csv_close(f, path, err, errlen);
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
+	int wrc = cs_csv_close(f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */
@@ -1123,7 +1257,9 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		for (size_t c = 0; c < ncols; c++) {
 			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
 			double d = cap[g] * (double)(hi - lo);
-			fprintf(f, ",%.3f", d > 0 ? cell[g * ncols + c] / d : 0.0);
+			char b[CS_PUT_FIXED_MAX + 1];
+			b[0] = ',';
+			fwrite(b, 1, (size_t)(cs_put_fixed(b + 1, d > 0 ? cell[g * ncols + c] / d : 0.0, 3) - b), f);
 		}
 		fputc('\n', f);
 	}
@@ -1139,50 +1275,85 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	return wrc;
 }
 
-int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
-		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen)
-{
-	int rc = write_timeseries(r, dir, epoch, err, errlen);
-	if (rc < 0)
-		return rc;
+/* The projects and fair-share windows a run's summary and files share. */
+struct cs_rec_projects {
+	proj *ps; /* by usage, as projects.csv lists them */
 	size_t np;
-	uint32_t *pj;
-	proj *ps = projects(r, names, shares, &np, bsld_tau, &pj);
-	if (!ps) {
+	cs_fair fair;
+	int shares; /* entitlements by multifactor's shares */
+};
+
+int cs_recorder_projects_new(cs_rec_projects **out, const cs_recorder *r, const cs_trace *names, const char *shares,
+			     cs_time bsld_tau, char *err, size_t errlen)
+{
+	cs_rec_projects *p = calloc(1, sizeof *p);
+	uint32_t *pj = NULL;
+	if (!p || !(p->ps = projects(r, names, shares, &p->np, bsld_tau, &pj))) {
+		free(p);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
-	cs_fair fair;
-	rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, errlen);
-	if (rc == 0) {
-		rc = write_fairness(r, &fair, dir, epoch, err, errlen);
-		cs_fair_free(&fair);
-	}
+	int rc = fairness(r, p->ps, p->np, pj, &p->fair, NULL, NULL, err, errlen);
 	free(pj);
-	if (rc == 0) {
-		qsort(ps, np, sizeof *ps, by_usage);
-		rc = write_projects(r, dir, ps, np, err, errlen);
+	if (rc < 0) {
+		free(p->ps);
+		free(p);
+		return rc;
 	}
-	free(ps);
+	qsort(p->ps, p->np, sizeof *p->ps, by_usage);
+	p->shares = shares && *shares;
+	*out = p;
+	return 0;
+}
+
+void cs_rec_projects_free(cs_rec_projects *p)
+{
+	if (!p)
+		return;
+	cs_fair_free(&p->fair);
+	free(p->ps);
+	free(p);
+}
+
+int cs_recorder_write_with(const cs_recorder *r, const cs_rec_projects *p, const char *dir, int64_t epoch, char *err,
+			   size_t errlen)
+{
+	int rc = write_timeseries(r, dir, epoch, err, errlen);
+	if (rc == 0)
+		rc = write_fairness(r, &p->fair, dir, epoch, err, errlen);
+	if (rc == 0)
+		rc = write_projects(r, dir, p->ps, p->np, err, errlen);
 	if (rc == 0 && r->node_model)
 		rc = write_occupancy(r, dir, err, errlen);
 	return rc;
 }
 
+int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
+		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen)
+{
+	cs_rec_projects *p;
+	int rc = cs_recorder_projects_new(&p, r, names, shares, bsld_tau, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = cs_recorder_write_with(r, p, dir, epoch, err, errlen);
+	cs_rec_projects_free(p);
+	return rc;
+}
+
 json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau)
 {
-	size_t np;
-	uint32_t *pj;
-	proj *ps = projects(r, NULL, shares, &np, bsld_tau, &pj);
-	if (!ps)
-		return NULL;
-	cs_fair fair;
+	cs_rec_projects *p;
 	char err[CS_ERRLEN];
-	int rc = fairness(r, ps, np, pj, &fair, NULL, NULL, err, sizeof err);
-	free(pj);
-	free(ps);
-	if (rc < 0)
+	if (cs_recorder_projects_new(&p, r, NULL, shares, bsld_tau, err, sizeof err) < 0)
 		return NULL;
+	json_t *o = cs_recorder_summary_json_with(r, p);
+	cs_rec_projects_free(p);
+	return o;
+}
+
+json_t *cs_recorder_summary_json_with(const cs_recorder *r, const cs_rec_projects *p)
+{
+	const cs_fair *fair = &p->fair;
 	cs_rec_totals t;
 	cs_recorder_totals(r, &t);
 	double span = (double)(t.last - t.first);
@@ -1237,22 +1408,21 @@ json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_ti
 		json_object_set_new(o, "node_types", types);
 		json_object_set_new(o, "partitions", parts);
 	}
-	json_object_set_new(o, "projects", json_integer((json_int_t)np));
+	json_object_set_new(o, "projects", json_integer((json_int_t)p->np));
 	/* fair share over windows (fairness.h, docs/fairshare.md) */
 	json_t *fj2 = json_object();
-	json_object_set_new(fj2, "window_s", json_integer(fair.window_s));
-	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair.nwin));
+	json_object_set_new(fj2, "window_s", json_integer(fair->window_s));
+	json_object_set_new(fj2, "windows", json_integer((json_int_t)fair->nwin));
 	json_object_set_new(fj2, "entitlement",
-			    json_string(shares && *shares ? "multifactor shares" : "equal shares"));
+			    json_string(p->shares ? "multifactor shares" : "equal shares"));
 	json_object_set_new(fj2, "unit", json_string(r->billing ? "billing" : r->node_model ? "gpus" : "cores"));
-	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair.counted));
-	json_object_set_new(fj2, "jain_service", json_real(fair.jain));
-	json_object_set_new(fj2, "distance", json_real(fair.distance));
-	json_object_set_new(fj2, "window_distance", json_real(fair.window_distance));
-	json_object_set_new(fj2, "median_service", json_real(fair.median_service));
-	json_object_set_new(fj2, "under_served", json_real(fair.under_served));
+	json_object_set_new(fj2, "projects", json_integer((json_int_t)fair->counted));
+	json_object_set_new(fj2, "jain_service", json_real(fair->jain));
+	json_object_set_new(fj2, "distance", json_real(fair->distance));
+	json_object_set_new(fj2, "window_distance", json_real(fair->window_distance));
+	json_object_set_new(fj2, "median_service", json_real(fair->median_service));
+	json_object_set_new(fj2, "under_served", json_real(fair->under_served));
 	json_object_set_new(fj2, "under_served_below", json_real(CS_FAIR_UNDER));
 	json_object_set_new(o, "fairness", fj2);
-	cs_fair_free(&fair);
 	return o;
 }

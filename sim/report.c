@@ -438,7 +438,8 @@ static json_t *partitions_json(const cs_run_result *r)
 	return o;
 }
 
-static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
+/* summary.json; rp: the recorder's projects, worked out for the files too (NULL: here). */
+static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp)
 {
 	const cs_workload_stats *w = &r->wst;
 	const cs_metrics *m = &r->m;
@@ -585,7 +586,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 	if (r->grants.n)
 		json_object_set_new(root, "grants", grants_json(r));
 	if (r->rec) {
-		json_t *rj = cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
+		json_t *rj = rp ? cs_recorder_summary_json_with(r->rec, rp)
+				: cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
@@ -609,18 +611,10 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r)
 
 char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
 {
-	json_t *j = summary_json(o, r);
+	json_t *j = summary_json(o, r, NULL);
 	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
 	return t;
-}
-
-/* ",TIME" (csvout.h) */
-
-static void abs_time(FILE *f, int64_t epoch, cs_time t)
-{
-	fputc(',', f);
-	cs_csv_utc(f, epoch, t);
 }
 
 /* What became of the job, in sacct's words (docs/outputs.md): what the
@@ -670,7 +664,27 @@ static int report_row(const void *ctx, size_t i, cs_time *wait, cs_time *runtime
 	return 1;
 }
 
-/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md). */
+/* s at p, quoted as cs_csv_field quotes it; a word of ours as it is. */
+static char *put_name(char *p, const char *s) { return cs_put_field(p, s, strlen(s)); }
+static char *put_word(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* Room for a row of jobs.csv with the text fields named (their lengths
+ * at most doubled by quoting). */
+static size_t row_room(const char *hl, const char *const *names, size_t n)
+{
+	size_t room = 1024 + 2 * CS_PUT_FIXED_MAX + (hl ? 2 * strlen(hl) : 0);
+	for (size_t k = 0; k < n; k++)
+		room += 2 * strlen(names[k]) + 2;
+	return room;
+}
+
+/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md);
+ * each row built in memory (csvout.h) and written with the next ones. */
 static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -678,8 +692,6 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	static char buf[1 << 16];
-	setvbuf(f, buf, _IOFBF, sizeof buf);
 	uint32_t maxn = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		if (r->jobs[i].nodes > maxn)
@@ -704,82 +716,112 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	const cs_trace *t = r->trace;
 	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
+		const char *list = NULL;
+		if (t && nm && ran && j->nodes) {
+			const cs_slot *sl = r->placements + r->placement_off[i];
+			for (uint32_t k = 0; k < j->nodes; k++)
+				nodes[k] = sl[k].node;
+			long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
+			if (need == -CS_ENOMEM) {
+				rc = -CS_ENOMEM;
+				break;
+			}
+			if (need > 0)
+				list = hl;
+		}
+		const char *names[] = { t ? project_of(t, j) : "", t && j->user >= 0 ? cs_names_get(&t->users, j->user) : "",
+					t && j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "",
+					t ? partition_of(t, j) : "" };
+		char *p = cs_wbuf_room(&w, row_room(list, names, 4));
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
+		}
 		/* a job cancelled while it waited ends then, having run 0 s (as
 		 * sacct gives it: End the cancellation's time, Elapsed 0) */
 		const int64_t times[] = { j->submit_s, j->start_s, j->end_s, ran ? j->start_s - j->submit_s : -1,
 					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
 					  j->reqtime_s };
-		cs_csv_int(f, j->id);
-		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
-		abs_time(f, r->epoch, j->submit_s);
-		abs_time(f, r->epoch, j->start_s);
-		abs_time(f, r->epoch, j->end_s);
-		fputc(',', f);
-		fputs(job_state(j), f);
-		fputc(',', f);
+		p = cs_put_int(p, j->id);
+		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, times[k]);
+		}
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->submit_s);
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->start_s);
+		*p++ = ',';
+		p = cs_put_utc(p, r->epoch, j->end_s);
+		*p++ = ',';
+		p = put_word(p, job_state(j));
+		*p++ = ',';
 		if (t) {
 			/* (readers bound the counts: the products fit) */
-			const int64_t shape[] = { (int64_t)j->nodes * j->cores_per_node, j->nodes, j->gpus_per_node,
-						  j->cores_per_node, j->mem_per_node_mib };
-			cs_csv_int(f, (int64_t)j->nodes * j->gpus_per_node);
-			cs_csv_ints(f, ',', shape, sizeof shape / sizeof *shape);
-			fputc(',', f);
-			if (nm && ran && j->nodes) {
-				const cs_slot *sl = r->placements + r->placement_off[i];
-				for (uint32_t k = 0; k < j->nodes; k++)
-					nodes[k] = sl[k].node;
-				long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
-				if (need == -CS_ENOMEM) {
-					rc = -CS_ENOMEM;
-					break;
-				}
-				if (need > 0)
-					cs_csv_field(f, hl);
+			const int64_t shape[] = { (int64_t)j->nodes * j->gpus_per_node, (int64_t)j->nodes * j->cores_per_node,
+						  j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+			for (size_t k = 0; k < sizeof shape / sizeof *shape; k++) {
+				p = cs_put_int(p, shape[k]);
+				*p++ = ',';
 			}
-			fputc(',', f);
-			cs_csv_field(f, project_of(t, j));
-			fputc(',', f);
-			cs_csv_field(f, j->user >= 0 ? cs_names_get(&t->users, j->user) : "");
-			fputc(',', f);
-			cs_csv_field(f, j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "");
-			fputc(',', f);
-			cs_csv_field(f, partition_of(t, j));
+			if (list)
+				p = put_name(p, list);
+			for (size_t k = 0; k < 4; k++) {
+				*p++ = ',';
+				p = put_name(p, names[k]);
+			}
 		} else {
 			/* a pooled SWF replay: processors are cores; the SWF's numbers */
-			fprintf(f, "0,%u,,,,,,", j->size);
-			if (j->group >= 0)
-				fprintf(f, "g%d", j->group);
-			else
-				fprintf(f, "u%d", j->user);
-			fputc(',', f);
-			if (j->user >= 0)
-				fprintf(f, "%d", j->user);
-			fputc(',', f);
-			if (j->queue >= 0)
-				fprintf(f, "%d", j->queue);
-			fputc(',', f);
-			if (j->partition >= 0)
-				fprintf(f, "%d", j->partition);
+			memcpy(p, "0,", 2);
+			p = cs_put_int(p + 2, j->size);
+			memcpy(p, ",,,,,,", 6);
+			p += 6;
+			*p++ = j->group >= 0 ? 'g' : 'u';
+			p = cs_put_int(p, j->group >= 0 ? j->group : j->user);
+			const int ids[] = { j->user, j->queue, j->partition };
+			for (size_t k = 0; k < 3; k++) {
+				*p++ = ',';
+				if (ids[k] >= 0)
+					p = cs_put_int(p, ids[k]);
+			}
 		}
-		fputc(',', f);
-		fputs(cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0], f);
+		*p++ = ',';
+		p = put_word(p, cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0]);
 		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 					 j->preemptions, j->preempted_s, j->line };
-		cs_csv_ints(f, ',', tail, sizeof tail / sizeof *tail);
-		fputc(',', f);
-		cs_csv_fixed(f, billed_s(r, i) / 3600.0, 6);
-		fputc(',', f);
+		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, tail[k]);
+		}
+		*p++ = ',';
+		p = cs_put_fixed(p, billed_s(r, i) / 3600.0, 6);
+		*p++ = ',';
 		if (energy)
-			cs_csv_fixed(f, energy[i] / 3.6e6, 6);
-		if (r->fail)
-			cs_failsim_csv_row(f, r->fail, i);
-		if (r->stage)
-			cs_stagesim_csv_row(f, r->stage, i);
-		fputc('\n', f);
+			p = cs_put_fixed(p, energy[i] / 3.6e6, 6);
+		if (r->fail || r->stage) {
+			/* their columns go straight to the file, after the row so far */
+			w.p = p;
+			cs_wbuf_flush(&w);
+			if (r->fail)
+				cs_failsim_csv_row(f, r->fail, i);
+			if (r->stage)
+				cs_stagesim_csv_row(f, r->stage, i);
+			p = cs_wbuf_room(&w, 1);
+			if (!p) {
+				rc = -CS_ENOMEM;
+				break;
+			}
+		}
+		*p++ = '\n';
+		w.p = p;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
 	free(nodes);
 	free(hl);
 	int bad = ferror(f);
@@ -895,40 +937,56 @@ int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
-		      size_t errlen)
+/* Every file of the run but report.html, into dir (path: room for a file's path). */
+static int write_files(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp, const char *dir,
+		       char *path, size_t plen, char *err, size_t errlen)
 {
-	char path[4096 + 32];
-	snprintf(path, sizeof path, "%s/summary.json", dir);
-	json_t *j = summary_json(o, r);
+	snprintf(path, plen, "%s/summary.json", dir);
+	json_t *j = summary_json(o, r, rp);
 	int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	snprintf(path, plen, "%s/jobs.csv", dir);
 	rc = write_csv(path, r, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (r->grants.n) {
-		snprintf(path, sizeof path, "%s/grants.csv", dir);
+		snprintf(path, plen, "%s/grants.csv", dir);
 		if ((rc = write_grants(path, r, err, errlen)) < 0)
 			return rc;
 	}
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	snprintf(path, plen, "%s/batsim_jobs.csv", dir);
 	rc = cs_run_write_batsim(path, r, err, errlen);
 	if (rc < 0 || !r->rec)
 		return rc;
-	rc = cs_recorder_write(r->rec, dir, r->trace, run_shares(o, r), o->bsld_tau, r->epoch, err, errlen);
+	rc = cs_recorder_write_with(r->rec, rp, dir, r->epoch, err, errlen);
 	if (rc == 0 && r->power)
 		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
 	if (rc == 0 && r->storage)
 		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
+	return rc;
+}
+
+static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
+		      size_t errlen)
+{
+	char path[4096 + 32];
+	cs_rec_projects *rp = NULL;
+	int rc = r->rec ? cs_recorder_projects_new(&rp, r->rec, r->trace, run_shares(o, r), o->bsld_tau, err, errlen) : 0;
+	if (rc < 0)
+		return rc;
+	rc = write_files(o, r, rp, dir, path, sizeof path, err, errlen);
+	cs_rec_projects_free(rp);
+	if (rc < 0 || !r->rec)
+		return rc;
 	/* the report's waits from the jobs here, not jobs.csv read back (a
-	 * pooled replay's names are numbers jobs.csv writes: read it) */
-	cs_report_rows rows = { r->njobs, report_row, r };
-	return rc < 0 ? rc : cs_report_html_rows(dir, name, r->trace ? &rows : NULL, err, errlen);
+	 * pooled replay's names are numbers jobs.csv writes: read it), its
+	 * series from the recorder */
+	cs_report_rows rows = { r->njobs, r->trace ? report_row : NULL, r, r->rec };
+	return cs_report_html_rows(dir, name, &rows, err, errlen);
 }
 
 /* A message about the temporary directory, told of --out itself. */

@@ -144,16 +144,22 @@ oom:
 	return -CS_ENOMEM;
 }
 
-static void put_range(FILE *f, int *first, uint32_t a, uint32_t b)
+/* A range of resource ids ("a" or "a-b"), after a space but the first;
+ * NULL when out of memory. */
+static char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
 {
+	w->p = p;
+	if (!(p = cs_wbuf_room(w, 2 * CS_PUT_INT_MAX + 2)))
+		return NULL;
 	if (!*first)
-		fputc(' ', f);
-	cs_csv_int(f, a);
+		*p++ = ' ';
+	p = cs_put_int(p, a);
 	if (b > a) {
-		fputc('-', f);
-		cs_csv_int(f, b);
+		*p++ = '-';
+		p = cs_put_int(p, b);
 	}
 	*first = 0;
+	return p;
 }
 
 static int node_cmp(const void *a, const void *b)
@@ -342,39 +348,52 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		procmap_free(&pm);
 		return -CS_EIO;
 	}
-	static char buf[1 << 16];
-	setvbuf(f, buf, _IOFBF, sizeof buf);
 	uint32_t *ids = NULL;
 	size_t idcap = 0;
 	fputs("job_id,workload_name,profile,submission_time,requested_number_of_resources,requested_time,"
 	      "success,final_state,starting_time,execution_time,finish_time,waiting_time,turnaround_time,"
 	      "stretch,allocated_resources,consumed_energy,metadata\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
 		const char *state = final_state_of(j);
-		cs_csv_int(f, j->id);
-		fputs(",w0,delay", f);
+		size_t sl = strlen(state);
+		/* the row up to its resources: 11 numbers, the state, a stretch */
+		char *p = cs_wbuf_room(&w, 16 * CS_PUT_INT_MAX + sl + CS_PUT_FIXED_MAX);
+		if (!p)
+			goto oom;
+		p = cs_put_int(p, j->id);
+		memcpy(p, ",w0,delay", 9);
+		p += 9;
 		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
 					 strcmp(state, "COMPLETED_SUCCESSFULLY") == 0 };
-		cs_csv_ints(f, ',', head, sizeof head / sizeof *head);
-		fputc(',', f);
-		fputs(state, f);
-		fputc(',', f);
+		for (size_t k = 0; k < sizeof head / sizeof *head; k++) {
+			*p++ = ',';
+			p = cs_put_int(p, head[k]);
+		}
+		*p++ = ',';
+		memcpy(p, state, sl);
+		p += sl;
+		*p++ = ',';
 		int rejected = j->start_s < 0;
 		if (rejected) {
-			fputs(",,,,,,,,\n", f); /* times, stretch, resources, energy; metadata */
+			memcpy(p, ",,,,,,,,\n", 9); /* times, stretch, resources, energy; metadata */
+			w.p = p + 9;
 			continue;
 		}
 		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
-		const int64_t times[] = { exec, j->end_s, j->start_s - j->submit_s, turn };
-		cs_csv_int(f, j->start_s);
-		cs_csv_ints(f, ',', times, sizeof times / sizeof *times);
-		fputc(',', f);
+		const int64_t times[] = { j->start_s, exec, j->end_s, j->start_s - j->submit_s, turn };
+		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+			p = cs_put_int(p, times[k]);
+			*p++ = ',';
+		}
 		if (exec > 0) {
-			cs_csv_fixed(f, (double)turn / (double)exec, 6);
-			fputc(',', f);
+			p = cs_put_fixed(p, (double)turn / (double)exec, 6);
+			*p++ = ',';
 		} else {
-			fputs("-1,", f);
+			memcpy(p, "-1,", 3);
+			p += 3;
 		}
 		int first = 1;
 		long nr = node && r->batsim_unit == CS_BATSIM_CORES ? core_ranges(r, i, &ids, &idcap) : 0;
@@ -383,38 +402,45 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		if (nr > 0) {
 			/* adjacent ranges joined, as the sorted cores' runs below */
 			uint32_t a = ids[0], b = ids[1];
-			for (long k = 1; k < nr; k++) {
+			for (long k = 1; k < nr && p; k++) {
 				if (ids[2 * k] == b + 1) {
 					b = ids[2 * k + 1];
 					continue;
 				}
-				put_range(f, &first, a, b);
+				p = put_range(&w, p, &first, a, b);
 				a = ids[2 * k];
 				b = ids[2 * k + 1];
 			}
-			put_range(f, &first, a, b);
+			if (p)
+				p = put_range(&w, p, &first, a, b);
 		} else if (node) {
 			long m = job_units(r, i, &ids, &idcap);
 			if (m < 0)
 				goto oom;
 			uint32_t a = m ? ids[0] : 0, b = a;
-			for (long k = 1; k < m; k++) {
+			for (long k = 1; k < m && p; k++) {
 				if (ids[k] == b + 1) {
 					b = ids[k];
 					continue;
 				}
-				put_range(f, &first, a, b);
+				p = put_range(&w, p, &first, a, b);
 				a = b = ids[k];
 			}
-			if (m)
-				put_range(f, &first, a, b);
+			if (m && p)
+				p = put_range(&w, p, &first, a, b);
 		} else {
 			size_t s0 = pm.off[i] & (((size_t)1 << 40) - 1), cnt = pm.off[i] >> 40;
-			for (size_t q = s0; q < s0 + cnt; q++)
-				put_range(f, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);
+			for (size_t q = s0; q < s0 + cnt && p; q++)
+				p = put_range(&w, p, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);
 		}
-		fputs(",-1,\n", f);
+		w.p = p;
+		if (!p || !(p = cs_wbuf_room(&w, 6)))
+			goto oom;
+		memcpy(p, ",-1,\n", 5);
+		w.p = p + 5;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		goto oom;
 	free(ids);
 	procmap_free(&pm);
 	int bad = ferror(f);
@@ -424,6 +450,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 	}
 	return 0;
 oom:
+	cs_wbuf_finish(&w);
 	free(ids);
 	procmap_free(&pm);
 	fclose(f);

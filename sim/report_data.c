@@ -4,7 +4,9 @@
 #include "report_data.h"
 #include "field.h"
 #include "radix.h"
+#include "capsim/csvout.h"
 #include "capsim/metrics.h"
+#include "capsim/recorder.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -257,49 +259,123 @@ static json_t *bin_json(const bins *b, double scale)
 	return a;
 }
 
+/* A row of timeseries.csv as the page reads it: each column's value as
+ * num() reads its text (0 for an empty field). */
+typedef struct tsrow {
+	int scope; /* CS_REC_* (any scope but the machine and node types: CS_REC_PARTITION) */
+	const char *name;
+	double t, len, gpus, cores, gb, cb, qj, qg, qc, fg, fc, rj, pw;
+	int has_pw; /* power_w not empty */
+} tsrow;
+
+/* x as timeseries.csv writes it with prec decimals, read back. */
+static double fixed_num(double x, int prec)
+{
+	char b[CS_PUT_FIXED_MAX];
+	*cs_put_fixed(b, x, prec) = 0;
+	return num(b);
+}
+
+/* The rows of timeseries.csv: the run's in memory (rec), else read from
+ * dir into c (their names point into it). NULL with rc: 0 no file,
+ * -CS_E* an error. */
+static tsrow *ts_rows(const cs_recorder *rec, const char *dir, csv *c, size_t *n, int *rc, char *err,
+		      size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	if (rec) {
+		*n = cs_recorder_nrows(rec);
+		tsrow *v = malloc((*n + 1) * sizeof *v);
+		for (size_t i = 0; v && i < *n; i++) {
+			cs_rec_row r;
+			cs_recorder_row(rec, i, &r);
+			v[i] = (tsrow){ .scope = r.scope, .name = r.name, .t = (double)r.t, .len = (double)r.len,
+					.gpus = (double)r.gpus, .cores = (double)r.cores, .gb = fixed_num(r.gpus_busy, 3),
+					.cb = fixed_num(r.cores_busy, 3), .has_pw = r.power,
+					.pw = r.power ? fixed_num(r.power_w, 1) : 0 };
+			if (r.queue) {
+				v[i].rj = (double)r.running;
+				v[i].qj = (double)r.queued_jobs;
+				v[i].qg = (double)r.queued_gpus;
+				v[i].qc = (double)r.queued_cores;
+			}
+			v[i].fg = r.frag_in_gpus ? (double)r.frag_gpus : 0;
+			v[i].fc = r.frag_in_gpus ? 0 : (double)r.frag_cores;
+		}
+		*rc = v ? 0 : -CS_ENOMEM;
+		return v;
+	}
+	if ((*rc = csv_read(c, dir, "timeseries.csv", err, errlen)) <= 0)
+		return NULL;
+	int ct = csv_col(c, "t"), cl = csv_col(c, "length_s"), csc = csv_col(c, "scope"), cn = csv_col(c, "name");
+	int cg = csv_col(c, "gpus"), ck = csv_col(c, "cores");
+	int cgb = csv_col(c, "gpus_busy"), ckb = csv_col(c, "cores_busy");
+	int cqj = csv_col(c, "queued_jobs"), cqg = csv_col(c, "queued_gpus"), cqc = csv_col(c, "queued_cores");
+	int cfg = csv_col(c, "fragmented_gpus"), cfc = csv_col(c, "fragmented_cores");
+	int cr = csv_col(c, "running_jobs"), cp = csv_col(c, "power_w");
+	*n = c->n ? c->n - 1 : 0;
+	tsrow *v = malloc((*n + 1) * sizeof *v);
+	if (!v) {
+		csv_free(c);
+		*rc = -CS_ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 1; i < c->n; i++) {
+		const char *sc = fld(c, i, csc);
+		v[i - 1] = (tsrow){ .scope = strcmp(sc, "machine") == 0 ? CS_REC_MACHINE : strcmp(sc, "node_type") == 0
+										    ? CS_REC_NODE_TYPE : CS_REC_PARTITION,
+				    .name = fld(c, i, cn), .t = num(fld(c, i, ct)), .len = num(fld(c, i, cl)),
+				    .gpus = num(fld(c, i, cg)), .cores = num(fld(c, i, ck)), .gb = num(fld(c, i, cgb)),
+				    .cb = num(fld(c, i, ckb)), .qj = num(fld(c, i, cqj)), .qg = num(fld(c, i, cqg)),
+				    .qc = num(fld(c, i, cqc)), .fg = num(fld(c, i, cfg)), .fc = num(fld(c, i, cfc)),
+				    .rj = num(fld(c, i, cr)), .pw = num(fld(c, i, cp)), .has_pw = *fld(c, i, cp) != 0 };
+	}
+	*rc = 1;
+	return v;
+}
+
 /* Series of the machine over time (utilization of GPUs and cores, queue,
  * queued demand, fragmentation, power) and the utilization of each node
- * type (of its GPUs, of its cores for a type without GPUs), binned. */
-static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errlen)
+ * type (of its GPUs, of its cores for a type without GPUs), binned; the
+ * rows the run's in memory (rec), else timeseries.csv's. */
+static int load_timeseries(run_data *rd, const char *dir, const cs_recorder *rec, char *err, size_t errlen)
 {
 	csv c;
-	int rc = csv_read(&c, dir, "timeseries.csv", err, errlen);
-	if (rc <= 0)
+	size_t nr;
+	int rc;
+	tsrow *R = ts_rows(rec, dir, &c, &nr, &rc, err, errlen);
+	if (!R) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
 		return rc;
-	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), csc = csv_col(&c, "scope"),
-	    cn = csv_col(&c, "name");
-	int cg = csv_col(&c, "gpus"), ck = csv_col(&c, "cores");
-	int cgb = csv_col(&c, "gpus_busy"), ckb = csv_col(&c, "cores_busy");
-	int cqj = csv_col(&c, "queued_jobs"), cqg = csv_col(&c, "queued_gpus"), cqc = csv_col(&c, "queued_cores");
-	int cfg = csv_col(&c, "fragmented_gpus"), cfc = csv_col(&c, "fragmented_cores");
-	int cr = csv_col(&c, "running_jobs"), cp = csv_col(&c, "power_w");
+	}
 	/* the machine's rows: count, sampling interval, capacities */
 	size_t nint = 0;
 	double t0 = 0, gcap = 0, ccap = 0, sample = 3600;
 	int power = 0;
-	for (size_t i = 1; i < c.n; i++)
-		if (strcmp(fld(&c, i, csc), "machine") == 0) {
+	for (size_t i = 0; i < nr; i++)
+		if (R[i].scope == CS_REC_MACHINE) {
 			if (nint++ == 0) {
-				t0 = num(fld(&c, i, ct));
-				sample = num(fld(&c, i, cl));
-				gcap = num(fld(&c, i, cg));
-				ccap = num(fld(&c, i, ck));
+				t0 = R[i].t;
+				sample = R[i].len;
+				gcap = R[i].gpus;
+				ccap = R[i].cores;
 			}
-			power |= *fld(&c, i, cp) != 0;
+			power |= R[i].has_pw;
 		}
 	if (sample < 1)
 		sample = 1;
 	cs_time bl = bin_length((cs_time)sample, nint);
 	double last_t = t0;
-	for (size_t i = 1; i < c.n; i++)
-		if (num(fld(&c, i, ct)) > last_t)
-			last_t = num(fld(&c, i, ct));
+	for (size_t i = 0; i < nr; i++)
+		if (R[i].t > last_t)
+			last_t = R[i].t;
 	size_t nb = (size_t)((last_t - t0) / (double)bl) + 1;
 	/* machine series, then one per node type (found as they come) */
 	enum { GU, CU, QJ, QG, QC, FG, FC, RJ, PW, NS };
 	size_t ntypes = 0;
-	for (size_t i = 1; i < c.n; i++)
-		ntypes += strcmp(fld(&c, i, csc), "node_type") == 0;
+	for (size_t i = 0; i < nr; i++)
+		ntypes += R[i].scope == CS_REC_NODE_TYPE;
 	ntypes = nint ? ntypes / nint : 0;
 	size_t nser = NS + ntypes;
 	double *mem = calloc(2 * nser * nb + 1, sizeof *mem);
@@ -311,6 +387,7 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 		free(mem);
 		free(tname);
 		free(tgpu);
+		free(R);
 		csv_free(&c);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -318,34 +395,33 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 	for (size_t k = 0; k < nser; k++)
 		B[k] = (bins){ mem + 2 * k * nb, mem + (2 * k + 1) * nb, nb };
 	size_t seen = 0;
-	for (size_t i = 1; i < c.n; i++) {
-		const char *sc = fld(&c, i, csc);
-		double t = num(fld(&c, i, ct)), w = num(fld(&c, i, cl));
-		size_t b = (size_t)((t - t0) / (double)bl);
-		if (strcmp(sc, "machine") == 0) {
-			bin_add(&B[GU], b, gcap > 0 ? num(fld(&c, i, cgb)) / gcap : 0, w);
-			bin_add(&B[CU], b, ccap > 0 ? num(fld(&c, i, ckb)) / ccap : 0, w);
-			bin_add(&B[QJ], b, num(fld(&c, i, cqj)), w);
-			bin_add(&B[QG], b, num(fld(&c, i, cqg)), w);
-			bin_add(&B[QC], b, num(fld(&c, i, cqc)), w);
-			bin_add(&B[FG], b, num(fld(&c, i, cfg)), w);
-			bin_add(&B[FC], b, num(fld(&c, i, cfc)), w);
-			bin_add(&B[RJ], b, num(fld(&c, i, cr)), w);
-			bin_add(&B[PW], b, num(fld(&c, i, cp)) / 1000.0, w);
-		} else if (strcmp(sc, "node_type") == 0) {
-			const char *name = fld(&c, i, cn);
+	for (size_t i = 0; i < nr; i++) {
+		const tsrow *x = &R[i];
+		double w = x->len;
+		size_t b = (size_t)((x->t - t0) / (double)bl);
+		if (x->scope == CS_REC_MACHINE) {
+			bin_add(&B[GU], b, gcap > 0 ? x->gb / gcap : 0, w);
+			bin_add(&B[CU], b, ccap > 0 ? x->cb / ccap : 0, w);
+			bin_add(&B[QJ], b, x->qj, w);
+			bin_add(&B[QG], b, x->qg, w);
+			bin_add(&B[QC], b, x->qc, w);
+			bin_add(&B[FG], b, x->fg, w);
+			bin_add(&B[FC], b, x->fc, w);
+			bin_add(&B[RJ], b, x->rj, w);
+			bin_add(&B[PW], b, x->pw / 1000.0, w);
+		} else if (x->scope == CS_REC_NODE_TYPE) {
 			size_t k = 0;
-			while (k < seen && strcmp(tname[k], name) != 0)
+			while (k < seen && strcmp(tname[k], x->name) != 0)
 				k++;
 			if (k == seen && seen < ntypes) {
-				tname[seen] = name;
-				tgpu[seen++] = num(fld(&c, i, cg)) > 0;
+				tname[seen] = x->name;
+				tgpu[seen++] = x->gpus > 0;
 			}
 			if (k >= ntypes)
 				continue;
 			/* a node type without GPUs: its cores */
-			double cap = num(fld(&c, i, tgpu[k] ? cg : ck));
-			bin_add(&B[NS + k], b, cap > 0 ? num(fld(&c, i, tgpu[k] ? cgb : ckb)) / cap : 0, w);
+			double cap = tgpu[k] ? x->gpus : x->cores;
+			bin_add(&B[NS + k], b, cap > 0 ? (tgpu[k] ? x->gb : x->cb) / cap : 0, w);
 		}
 	}
 	json_t *m = json_object(), *t = json_array();
@@ -378,6 +454,7 @@ static int load_timeseries(run_data *rd, const char *dir, char *err, size_t errl
 	free(mem);
 	free(tname);
 	free(tgpu);
+	free(R);
 	csv_free(&c);
 	return 0;
 }
@@ -520,9 +597,20 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	for (size_t k = 0; k < np; k++)
 		byname[k] = (pname){ json_string_value(json_array_get(names, k)), k };
 	qsort(byname, np, sizeof *byname, pname_cmp);
+	/* each name's place, kept by its pointer (a run's rows share the
+	 * trace's names: one pointer a project) */
+	struct {
+		const char *name;
+		size_t k;
+	} seen[1024] = { { 0 } };
 	size_t n = 0;
 	for (size_t i = 0; i < nrows; i++) {
-		size_t k = name_place(byname, np, rows[i].proj);
+		size_t h = ((uintptr_t)rows[i].proj >> 3) & 1023;
+		if (seen[h].name != rows[i].proj) {
+			seen[h].name = rows[i].proj;
+			seen[h].k = name_place(byname, np, rows[i].proj);
+		}
+		size_t k = seen[h].k;
 		if (k == np)
 			continue;
 		double w = rows[i].wait, run = rows[i].runtime;
@@ -589,10 +677,11 @@ typedef struct parts_seen {
 
 static long part_index(parts_seen *ps, const char *p)
 {
-	if (ps->n && strcmp(ps->v[ps->last].name, p) == 0)
+	/* (a run's names are the trace's: one pointer a name, mostly) */
+	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
 		return (long)ps->last;
 	size_t k = 0;
-	while (k < ps->n && strcmp(ps->v[k].name, p) != 0)
+	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
 	if (k == ps->n) {
 		if (ps->n == ps->cap) {
@@ -655,7 +744,7 @@ static jrow *job_rows(const cs_report_rows *rows, const char *dir, csv *c, size_
 	*n = 0;
 	*have_proj = 1;
 	memset(c, 0, sizeof *c);
-	if (rows) {
+	if (rows && rows->row) {
 		jrow *v = malloc((rows->n + 1) * sizeof *v);
 		if (!v) {
 			*rc = -CS_ENOMEM;
@@ -892,38 +981,96 @@ static int load_fairness(run_data *rd, const char *dir, char *err, size_t errlen
 	return 0;
 }
 
-/* The node occupancy heatmap: [column, row, share] for non-zero cells. */
+size_t cs_report_share_json(char *buf, double v)
+{
+	double k = (double)(long long)(v / 0.01 + (v < 0 ? -0.5 : 0.5)); /* round_to(v, 0.01) / 0.01 */
+	if (!(k >= 0 && k < 1e6)) {
+		/* (not a share of a node) jansson's own text */
+		json_t *r = json_real(round_to(v, 0.01));
+		char *s = json_dumps(r, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+		size_t n = s ? strlen(s) : 0;
+		memcpy(buf, s ? s : "", n);
+		free(s);
+		json_decref(r);
+		return n;
+	}
+	/* k hundredths has at most six significant digits, all of them in
+	 * "%.6g", which drops trailing zeros; jansson then adds ".0" to a
+	 * whole number */
+	long long h = (long long)k;
+	char *p = cs_put_int(buf, h / 100);
+	*p++ = '.';
+	*p++ = (char)('0' + h / 10 % 10);
+	if (h % 10)
+		*p++ = (char)('0' + h % 10);
+	return (size_t)(p - buf);
+}
+
+/* The node occupancy heatmap: [column, row, share] for non-zero cells,
+ * the cells as text (rd->heat_cells) for the page to write as they are:
+ * they are most of it (a year: over a hundred thousand). */
 static int load_occupancy(run_data *rd, const char *dir, char *err, size_t errlen)
 {
 	csv c;
 	int rc = csv_read(&c, dir, "occupancy.csv", err, errlen);
 	if (rc <= 0)
 		return rc;
-	json_t *cols = json_array(), *rows = json_array(), *types = json_array(), *cells = json_array();
+	json_t *cols = json_array(), *rows = json_array(), *types = json_array();
 	for (size_t k = 2; k < c.nf[0]; k++)
 		json_array_append_new(cols, json_integer((json_int_t)num(c.rows[0][k])));
-	for (size_t i = 1; i < c.n; i++) {
+	size_t cap = 4096, len = 0, nrows = 0;
+	char *cells = malloc(cap);
+	if (cells)
+		cells[len++] = '[';
+	for (size_t i = 1; cells && i < c.n; i++) {
 		if (c.nf[i] < 2)
 			continue;
 		json_array_append_new(rows, json_string(fld(&c, i, 0)));
 		json_array_append_new(types, json_string(fld(&c, i, 1)));
-		for (size_t k = 2; k < c.nf[i]; k++) {
+		for (size_t k = 2; cells && k < c.nf[i]; k++) {
 			double v = num(c.rows[i][k]);
 			if (v <= 0)
 				continue;
-			json_t *cell = json_array();
-			json_array_append_new(cell, json_integer((json_int_t)(k - 2)));
-			json_array_append_new(cell, json_integer((json_int_t)(json_array_size(rows) - 1)));
-			json_array_append_new(cell, json_real(round_to(v, 0.01)));
-			json_array_append_new(cells, cell);
+			if (cap - len < 3 * CS_PUT_INT_MAX + 400) {
+				char *nc = realloc(cells, 2 * cap);
+				if (!nc) {
+					free(cells);
+					cells = NULL;
+					break;
+				}
+				cells = nc;
+				cap *= 2;
+			}
+			char *p = cells + len;
+			if (len > 1)
+				*p++ = ',';
+			*p++ = '[';
+			p = cs_put_int(p, (int64_t)(k - 2));
+			*p++ = ',';
+			p = cs_put_int(p, (int64_t)nrows);
+			*p++ = ',';
+			p += cs_report_share_json(p, v);
+			*p++ = ']';
+			len = (size_t)(p - cells);
 		}
+		nrows++;
 	}
+	if (!cells) {
+		json_decref(cols);
+		json_decref(rows);
+		json_decref(types);
+		csv_free(&c);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
+	cells[len++] = ']';
 	json_t *h = json_object();
 	json_object_set_new(h, "cols", cols);
 	json_object_set_new(h, "rows", rows);
 	json_object_set_new(h, "types", types);
-	json_object_set_new(h, "cells", cells);
 	json_object_set_new(rd->d, "heat", h);
+	rd->heat_cells = cells;
+	rd->heat_len = len;
 	csv_free(&c);
 	return 0;
 }
@@ -1015,7 +1162,9 @@ void cs_run_data_free(run_data *rd)
 {
 	json_decref(rd->summary);
 	json_decref(rd->d);
+	free(rd->heat_cells);
 	rd->summary = rd->d = NULL;
+	rd->heat_cells = NULL;
 }
 
 int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,
@@ -1046,7 +1195,7 @@ int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, 
 	/* the calendar: x axes in dates where the workload has an epoch */
 	json_t *ep = json_object_get(rd->summary, "epoch");
 	json_object_set_new(rd->d, "epoch", json_is_integer(ep) ? json_integer(json_integer_value(ep)) : json_null());
-	int rc = load_timeseries(rd, dir, err, errlen);
+	int rc = load_timeseries(rd, dir, rows ? rows->rec : NULL, err, errlen);
 	if (rc == 0)
 		rc = load_projects(rd, dir, full, err, errlen);
 	if (rc == 0)

@@ -3,6 +3,7 @@
 #ifndef CAPSIM_SIM_REPORT_DATA_H
 #define CAPSIM_SIM_REPORT_DATA_H
 
+#include "capsim/recorder.h"
 #include "capsim/report.h"
 #include "capsim/types.h"
 
@@ -12,26 +13,35 @@
 typedef struct run_data {
 	json_t *summary;    /* summary.json */
 	json_t *d;          /* the page's data object */
+	char *heat_cells;   /* d's heat.cells, as JSON text (NULL: none) */
+	size_t heat_len;
 	char name[256];
 } run_data;
 
-/* A run's jobs as the pages draw them, from the run in memory rather than
- * its jobs.csv read back: n jobs, and row(ctx, i, ...) 0 for a job that
- * never started, else 1 with the values of its jobs.csv columns wait,
- * runtime, partition and project (the text unquoted; "" for none). */
+/* What the pages draw from the run in memory rather than its files read
+ * back. Its jobs (row NULL: jobs.csv's): n jobs, and row(ctx, i, ...) 0 for
+ * a job that never started, else 1 with the values of its jobs.csv
+ * columns wait, runtime, partition and project (the text unquoted; "" for
+ * none). rec: the recorder whose rows timeseries.csv holds (NULL: read the
+ * file). */
 typedef struct cs_report_rows {
 	size_t n;
 	int (*row)(const void *ctx, size_t i, cs_time *wait, cs_time *runtime, const char **partition,
 		   const char **project);
 	const void *ctx;
+	const cs_recorder *rec;
 } cs_report_rows;
 
 /* Read dir's summary.json and, into rd->d, its series and waits (and with
  * full, its projects, fair share and occupancy); name (NULL: dir's last
- * component) labels the run; rows (NULL: read jobs.csv) its jobs. 0 or
+ * component) labels the run; rows (NULL: read the files) its jobs and series. 0 or
  * -CS_E* with err. */
 int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, const cs_report_rows *rows,
 		     char *err, size_t errlen);
+/* v rounded to hundredths (a share of a node in the heatmap) as
+ * json_dumps writes the real with JSON_REAL_PRECISION(6), into buf (at
+ * least 64 bytes; no NUL): its length. */
+size_t cs_report_share_json(char *buf, double v);
 /* report.html of the run in dir, as cs_report_html_named, its jobs from
  * rows (NULL: from jobs.csv). */
 int cs_report_html_rows(const char *dir, const char *name, const cs_report_rows *rows, char *err, size_t errlen);

@@ -323,13 +323,56 @@ static void page_head(FILE *f, const char *title)
 	fputs("\n</script>\n</head>\n<body>\n", f);
 }
 
-static void page_data(FILE *f, json_t *d)
+#define PAGE_JSON (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(6))
+
+/* v as json_dumps writes it on the page. */
+static void page_json(FILE *f, const json_t *v)
 {
-	char *s = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(6));
-	fputs("<script>\nconst D = ", f);
-	fputs(s ? s : "{}", f);
-	fputs(";\n</script>\n", f);
+	char *s = json_dumps(v, PAGE_JSON | JSON_ENCODE_ANY);
+	fputs(s ? s : "null", f);
 	free(s);
+}
+
+/* The page's data object D: d as json_dumps writes it, with heat.cells
+ * (heat_cells, its text) after heat's members. */
+static void page_data(FILE *f, const json_t *d, const char *heat_cells, size_t heat_len)
+{
+	fputs("<script>\nconst D = ", f);
+	if (!heat_cells) {
+		char *s = json_dumps(d, PAGE_JSON);
+		fputs(s ? s : "{}", f);
+		free(s);
+	} else {
+		const char *key;
+		const json_t *v;
+		int first = 1;
+		fputc('{', f);
+		json_object_foreach((json_t *)d, key, v) {
+			if (!first)
+				fputc(',', f);
+			first = 0;
+			json_t *k = json_string(key);
+			page_json(f, k);
+			json_decref(k);
+			fputc(':', f);
+			if (strcmp(key, "heat") != 0) {
+				page_json(f, v);
+				continue;
+			}
+			char *s = json_dumps(v, PAGE_JSON); /* "{...}": the cells before its '}' */
+			size_t n = s ? strlen(s) : 0;
+			if (n > 2)
+				fwrite(s, 1, n - 1, f);
+			else
+				fputc('{', f);
+			fputs(n > 2 ? ",\"cells\":" : "\"cells\":", f);
+			fwrite(heat_cells, 1, heat_len, f);
+			fputc('}', f);
+			free(s);
+		}
+		fputc('}', f);
+	}
+	fputs(";\n</script>\n", f);
 }
 
 /* What both pages' scripts share: the x axis (dates where the workload has
@@ -573,7 +616,7 @@ int cs_report_html_rows(const char *dir, const char *name, const cs_report_rows 
 	if (json_object_get(rd.d, "heat"))
 		fputs("<h2>Nodes</h2>\n<div id=\"chart-heatmap\" class=\"chart tall\"></div>\n", f);
 	cs_report_site_html(f, &rd);
-	page_data(f, rd.d);
+	page_data(f, rd.d, rd.heat_cells, rd.heat_len);
 	fprintf(f, "<script>\n%s</script>\n", common_js);
 	fputs(report_js, f);
 	fputs(cs_report_site_js, f);
@@ -729,7 +772,7 @@ int cs_report_compare(const char *const *dirs, size_t n, const char *out_html, F
 		      "<div id=\"chart-queue\" class=\"chart\"></div>\n<div id=\"chart-wait\" class=\"chart\"></div>\n"
 		      "<div id=\"chart-fair-time\" class=\"chart\"></div>\n<div id=\"chart-fair-service\" class=\"chart\"></div>\n",
 		      f);
-		page_data(f, d);
+		page_data(f, d, NULL, 0);
 		json_decref(d);
 		fprintf(f, "<script>\n%s</script>\n", common_js);
 		fputs(compare_js, f);

@@ -18,6 +18,7 @@
 typedef struct sev {
 	cs_time t;
 	double d;
+	uint32_t job; /* whose change: the accounts' allocations take their jobs' */
 } sev;
 
 struct cs_storage_run {
@@ -157,17 +158,18 @@ static double job_rate(const cs_cluster_storage *k, const cs_job *j)
 }
 
 /* Append job j's slope changes on tier k (retention r seconds, 0: none). */
-static size_t job_events(const cs_cluster_storage *k, const cs_job *j, cs_time r, sev *out)
+static size_t job_events(const cs_cluster_storage *k, const cs_job *jobs, uint32_t j, cs_time r, sev *out)
 {
-	double v = job_rate(k, j);
-	if (v <= 0 || j->end_s <= j->start_s)
+	double v = job_rate(k, &jobs[j]);
+	cs_time a = jobs[j].start_s, b = jobs[j].end_s;
+	if (v <= 0 || b <= a)
 		return 0;
-	out[0] = (sev){ j->start_s, v };
-	out[1] = (sev){ j->end_s, -v };
+	out[0] = (sev){ a, v, j };
+	out[1] = (sev){ b, -v, j };
 	if (!r)
 		return 2;
-	out[2] = (sev){ j->start_s + r, -v };
-	out[3] = (sev){ j->end_s + r, v };
+	out[2] = (sev){ a + r, -v, j };
+	out[3] = (sev){ b + r, v, j };
 	return 4;
 }
 
@@ -224,44 +226,46 @@ static char *own_name(cs_storage_run *s, const char *name)
 	return d;
 }
 
-/* The jobs of each account: jobs_of[first[a] .. first[a + 1]) (a
- * counting sort by tree->job_account). NULL on allocation failure. */
-static uint32_t *jobs_by_account(const cs_account_tree *t, size_t n, uint32_t **first_out)
+/* The allocations on tier k (tier[i] == k) over the run: use[i], from
+ * ev[0..ne), the tier's changes of every job in order. Each change goes
+ * to the allocations of its job's account and the account's ancestors
+ * (at[v] .. at[v + 1] of of[]: node v's; up[v]: v or the nearest of its
+ * ancestors with allocations, -1 for none), in that order, so each
+ * allocation's changes are in order too: the ones a sort of them alone
+ * gives (equal changes at one time are alike). -CS_ENOMEM or 0. */
+static int allocations_use(const cs_account_tree *tree, size_t k, const uint32_t *tier, const uint32_t *at,
+			   const uint32_t *of, const int32_t *up, const sev *ev, size_t ne, cs_time t0, cs_time t1,
+			   usage *use)
 {
-	uint32_t *first = calloc((size_t)t->nnodes + 2, sizeof *first), *v = malloc((n + 1) * sizeof *v);
-	if (!first || !v) {
-		free(first);
-		free(v);
-		return NULL;
+	uint32_t A = tree->nstorage;
+	size_t *pos = calloc((size_t)A + 1, sizeof *pos);
+	if (!pos)
+		return -CS_ENOMEM;
+	for (size_t e = 0; e < ne; e++)
+		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
+			for (uint32_t q = at[v]; q < at[v + 1]; q++)
+				pos[of[q] + 1] += tier[of[q]] == k;
+	for (uint32_t i = 0; i < A; i++)
+		pos[i + 1] += pos[i];
+	sev *aev = malloc((pos[A] + 1) * sizeof *aev);
+	if (!aev) {
+		free(pos);
+		return -CS_ENOMEM;
 	}
-	for (size_t j = 0; j < n; j++)
-		first[t->job_account[j] + 2]++;
-	for (uint32_t a = 0; a < t->nnodes; a++)
-		first[a + 2] += first[a + 1];
-	for (size_t j = 0; j < n; j++)
-		v[first[t->job_account[j] + 1]++] = (uint32_t)j;
-	*first_out = first;
-	return v;
-}
-
-/* Allocation i of tree on tier k: the use of its account's subtree's jobs
- * over the run (stack: room for the tree's nodes). */
-static usage account_use(const cs_account_tree *tree, uint32_t i, const cs_cluster_storage *k, const cs_job *jobs,
-			 const uint32_t *by, const uint32_t *first, uint32_t *stack, cs_time t0, cs_time t1, sev *ev)
-{
-	const cs_storage_alloc *a = &tree->storage[i];
-	cs_time r = (cs_time)llround(k->retention_days * 86400.0);
-	size_t ne = 0, ns = 0;
-	stack[ns++] = a->node;
-	while (ns) {
-		uint32_t v = stack[--ns];
-		for (uint32_t q = first[v]; q < first[v + 1]; q++)
-			ne += job_events(k, &jobs[by[q]], r, ev + ne);
-		for (uint32_t q = tree->child_off[v]; q < tree->child_off[v + 1]; q++)
-			stack[ns++] = tree->child[q];
-	}
-	sort_events(ev, ne);
-	return walk(ev, ne, 0, a->tb, t0, t1, 1, NULL, 0);
+	for (size_t e = 0; e < ne; e++)
+		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
+			for (uint32_t q = at[v]; q < at[v + 1]; q++)
+				if (tier[of[q]] == k)
+					aev[pos[of[q]]++] = ev[e];
+	/* (pos[i] now ends allocation i's changes: pos[i - 1] starts them) */
+	for (uint32_t i = 0; i < A; i++)
+		if (tier[i] == k) {
+			size_t from = i ? pos[i - 1] : 0;
+			use[i] = walk(aev + from, pos[i] - from, 0, tree->storage[i].tb, t0, t1, 1, NULL, 0);
+		}
+	free(aev);
+	free(pos);
+	return 0;
 }
 
 int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *jobs, size_t n,
@@ -289,14 +293,55 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	s->names = calloc(T + 2 * A + 1, sizeof *s->names);
 	if (!s->tiers || !s->samples || !s->accounts || !s->names)
 		goto oom;
+	/* per allocation its tier (T: none of the cluster's), and the
+	 * allocations of each node of the tree (at, of) */
+	uint32_t *tier = A ? malloc(A * sizeof *tier) : NULL, *of = A ? malloc(A * sizeof *of) : NULL;
+	uint32_t *at = A ? calloc((size_t)tree->nnodes + 2, sizeof *at) : NULL;
+	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
+	usage *use = A ? malloc(A * sizeof *use) : NULL;
+	if (A && (!tier || !of || !at || !up || !use)) {
+		free(tier);
+		free(of);
+		free(at);
+		free(up);
+		free(use);
+		goto oom;
+	}
+	for (uint32_t i = 0; i < A; i++) {
+		const char *name = tree->storage[i].tier;
+		uint32_t k = 0;
+		while (k < T && strcmp(cs_cluster_storage_at(c, (int)k)->name ? cs_cluster_storage_at(c, (int)k)->name : "",
+				       name) != 0)
+			k++;
+		tier[i] = k;
+		at[tree->storage[i].node + 2]++;
+	}
+	for (uint32_t v = 0; A && v < tree->nnodes; v++)
+		at[v + 2] += at[v + 1];
+	for (uint32_t i = 0; i < A; i++)
+		of[at[tree->storage[i].node + 1]++] = i;
+	for (uint32_t v = 0; A && v < tree->nnodes; v++) /* (a parent comes before its children) */
+		up[v] = at[v] < at[v + 1] ? (int32_t)v : tree->parent[v] >= 0 ? up[tree->parent[v]] : -1;
+	uint8_t *tier_used = calloc(T + 1, 1);
+	if (!tier_used) {
+		free(tier);
+		free(of);
+		free(at);
+		free(up);
+		free(use);
+		goto oom;
+	}
+	for (uint32_t i = 0; i < A; i++)
+		tier_used[tier[i]] = 1;
 	double span = (double)(s->t1 - s->t0);
-	for (size_t k = 0; k < T; k++) {
+	int rc = 0;
+	for (size_t k = 0; k < T && rc == 0; k++) {
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, (int)k);
 		cs_storage_tier *o = &s->tiers[k];
 		cs_time r = (cs_time)llround(st->retention_days * 86400.0);
 		size_t ne = 0;
 		for (size_t j = 0; j < n; j++)
-			ne += job_events(st, &jobs[j], r, ev + ne);
+			ne += job_events(st, jobs, (uint32_t)j, r, ev + ne);
 		sort_events(ev, ne);
 		double cap = st->capacity_pb * 1000.0, u0 = st->used_pb * 1000.0;
 		usage u = walk(ev, ne, u0, cap, s->t0, s->t1, s->sample_s, s->samples + k * s->nsamples, s->nsamples);
@@ -305,47 +350,41 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 					.tb_per_core_hour = st->tb_per_core_hour, .retention_days = st->retention_days,
 					.full_t = u.full, .forecast_t = -1 };
 		if (!o->name)
-			goto oom;
+			rc = -CS_ENOMEM;
 		/* TB a second, over the run; a tier that purges settles where writes and
 		 * deletions balance, so a straight line says nothing about it */
 		double rate = span > 0 && !(st->retention_days > 0) ? (u.end - u0) / span : 0;
 		if (u.full < 0 && rate > 0)
 			o->forecast_t = s->t1 + (cs_time)ceil((cap - u.end) / rate - 1e-9);
+		if (rc == 0 && tier_used[k])
+			rc = allocations_use(tree, k, tier, at, of, up, ev, ne, s->t0, s->t1, use);
 	}
-	uint32_t *first = NULL, *by = A ? jobs_by_account(tree, n, &first) : NULL;
-	uint32_t *stack = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *stack) : NULL;
-	if (A && (!by || !stack)) {
-		free(first);
-		free(by);
-		free(stack);
-		goto oom;
-	}
-	for (uint32_t i = 0; i < A; i++) {
+	for (uint32_t i = 0; rc == 0 && i < A; i++) {
 		const cs_storage_alloc *a = &tree->storage[i];
-		size_t k = 0;
-		while (k < T && strcmp(s->tiers[k].name, a->tier) != 0)
-			k++;
+		size_t k = tier[i];
 		cs_storage_account *o = &s->accounts[i];
 		if (!(o->account = own_name(s, tree->name[a->node])) || !(o->tier = own_name(s, a->tier))) {
-			A = 0; /* (stops here) */
+			rc = -CS_ENOMEM;
 			break;
 		}
 		o->allocated_tb = a->tb;
 		o->full_t = -1;
 		if (k == T)
 			continue; /* not checked against the cluster: counts nothing */
-		usage u = account_use(tree, i, cs_cluster_storage_at(c, (int)k), jobs, by, first, stack, s->t0, s->t1, ev);
-		o->used_end_tb = u.end;
-		o->peak_tb = u.peak;
-		o->full_t = u.full;
+		o->used_end_tb = use[i].end;
+		o->peak_tb = use[i].peak;
+		o->full_t = use[i].full;
 		s->tiers[k].allocated_tb += a->tb;
 		s->tiers[k].allocations++;
-		s->tiers[k].allocations_full += u.full >= 0;
+		s->tiers[k].allocations_full += use[i].full >= 0;
 	}
-	free(first);
-	free(by);
-	free(stack);
-	if (A != s->naccounts)
+	free(tier);
+	free(of);
+	free(at);
+	free(up);
+	free(use);
+	free(tier_used);
+	if (rc < 0)
 		goto oom;
 	free(ev);
 	*out = s;
@@ -371,9 +410,21 @@ const cs_storage_account *cs_storage_account_at(const cs_storage_run *s, size_t 
 static void put_time(FILE *f, int64_t epoch, cs_time t)
 {
 	if (t >= 0)
-		fprintf(f, "%lld", (long long)t);
+		cs_csv_int(f, t);
 	fputc(',', f);
 	cs_csv_utc(f, epoch, t);
+}
+
+/* ",v[0],v[1],..." with prec[k] decimals each, as printf's "%.*f" (one
+ * write: storage.csv has a row per tier and sample). */
+static void put_decimals(FILE *f, const double *v, const int *prec, size_t n)
+{
+	char b[3 * (CS_PUT_FIXED_MAX + 1)], *p = b;
+	for (size_t k = 0; k < n && k < 3; k++) {
+		*p++ = ',';
+		p = cs_put_fixed(p, v[k], prec[k]);
+	}
+	fwrite(b, 1, (size_t)(p - b), f);
 }
 
 int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, char *err, size_t errlen)
@@ -391,7 +442,9 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 			put_time(f, epoch, t);
 			fputc(',', f);
 			cs_csv_field(f, o->name);
-			fprintf(f, ",%.3f,%.3f,%.6f\n", u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0);
+			put_decimals(f, (const double[]){ u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0 },
+				     (const int[]){ 3, 3, 6 }, 3);
+			fputc('\n', f);
 		}
 	}
 	int rc = cs_csv_close(f, path, err, errlen);
@@ -405,7 +458,9 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 		cs_csv_field(f, a->account);
 		fputc(',', f);
 		cs_csv_field(f, a->tier);
-		fprintf(f, ",%.3f,%.3f,%.3f,", a->allocated_tb, a->used_end_tb, a->peak_tb);
+		put_decimals(f, (const double[]){ a->allocated_tb, a->used_end_tb, a->peak_tb }, (const int[]){ 3, 3, 3 },
+			     3);
+		fputc(',', f);
 		put_time(f, epoch, a->full_t);
 		fputc('\n', f);
 	}

@@ -215,3 +215,54 @@ Test(outputs, fixed_decimals_are_written_as_printf_writes_them)
 	cr_assert_str_eq(got, "0.023438-12.02");
 	free(got);
 }
+
+/* Rows built in memory (cs_put_*, through a cs_wbuf) are the bytes the
+ * stdio writers give: every kind of field, rows past a block (128 KiB)
+ * and one row longer than a block, which the buffer grows to hold. */
+Test(outputs, rows_built_in_memory_are_the_stdio_writers_bytes)
+{
+	char *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	FILE *fa = open_memstream(&a, &al), *fb = open_memstream(&b, &bl);
+	cr_assert(fa && fb);
+	cs_wbuf w;
+	cs_wbuf_init(&w, fb);
+	static char big[300000];
+	memset(big, 'x', sizeof big - 1);
+	big[1000] = '"';
+	big[2000] = ',';
+	const char *const names[] = { "plain", "a,b", "say \"hi\"", "line\nbreak", "", big };
+	unsigned long long x = 5;
+	for (int k = 0; k < 20000; k++) {
+		int64_t v = (int64_t)th_xorshift(&x, 1u << 30) * (k % 3 ? 1 : -7919);
+		double d = (double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000));
+		int64_t t = th_xorshift(&x, 1u << 30);
+		const char *s = names[k % 6 == 5 && k % 4000 != 5 ? 0 : k % 6];
+		cs_csv_int(fa, v);
+		fputc(',', fa);
+		cs_csv_fixed(fa, d, k % 10);
+		fputc(',', fa);
+		cs_csv_utc(fa, 1704067200, k % 7 ? t : -1);
+		fputc(',', fa);
+		cs_csv_field(fa, s);
+		fputc('\n', fa);
+		char *p = cs_wbuf_room(&w, CS_PUT_INT_MAX + CS_PUT_FIXED_MAX + CS_PUT_UTC_MAX + 2 * strlen(s) + 8);
+		cr_assert_not_null(p);
+		p = cs_put_int(p, v);
+		*p++ = ',';
+		p = cs_put_fixed(p, d, k % 10);
+		*p++ = ',';
+		p = cs_put_utc(p, 1704067200, k % 7 ? t : -1);
+		*p++ = ',';
+		p = cs_put_field(p, s, strlen(s));
+		*p++ = '\n';
+		w.p = p;
+	}
+	cr_assert_eq(cs_wbuf_finish(&w), 0);
+	fclose(fa);
+	fclose(fb);
+	cr_assert_eq(al, bl);
+	cr_assert(memcmp(a, b, al) == 0);
+	free(a);
+	free(b);
+}

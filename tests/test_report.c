@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "../sim/report_data.h"
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -319,4 +320,24 @@ Test(report, waits_and_project_boxes_are_the_sorted_jobs_quantiles)
 		free(html);
 	}
 	th_rm_rf(dir);
+}
+
+/* The heatmap's cells are written as text: a share rounded to hundredths
+ * is the text json_dumps gives that real on the page (whole numbers with
+ * ".0", one or two decimals), here and past a node's whole (the text
+ * jansson's own). */
+Test(report, heatmap_shares_are_written_as_jansson_writes_them)
+{
+	unsigned long long x = 3;
+	for (int k = 0; k < 200000; k++) {
+		double v = k < 100000 ? k / 100000.0 : k < 100200 ? (k - 100000) * 0.005 :
+			   (double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1u << 20));
+		json_t *r = json_real((double)(long long)(v / 0.01 + 0.5) * 0.01);
+		char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)), got[64];
+		size_t n = cs_report_share_json(got, v);
+		got[n] = 0;
+		cr_assert_str_eq(got, want, "%.17g", v);
+		free(want);
+		json_decref(r);
+	}
 }

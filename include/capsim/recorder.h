@@ -107,9 +107,43 @@ void cs_recorder_totals(const cs_recorder *r, cs_rec_totals *t);
 int cs_recorder_write(const cs_recorder *r, const char *dir, const cs_trace *names, const char *shares,
 		      cs_time bsld_tau, int64_t epoch, char *err, size_t errlen);
 
+/* Row i (0 <= i < cs_recorder_nrows) of timeseries.csv, its columns as
+ * numbers before they are written (docs/outputs.md): busy GPUs and cores
+ * are written with 3 decimals, power with 1. The report reads them here
+ * rather than from the file. */
+enum { CS_REC_MACHINE, CS_REC_NODE_TYPE, CS_REC_PARTITION };
+typedef struct cs_rec_row {
+	int scope;                  /* CS_REC_* */
+	const char *kind, *name;    /* the scope and name columns (the recorder's) */
+	int64_t t, len;
+	int64_t gpus, cores, gpu_seconds, core_seconds, gpus_allocated, cores_allocated;
+	double gpus_busy, cores_busy;
+	int queue;                  /* the queue columns hold numbers (empty on a node type's row) */
+	int64_t running, queued_jobs, queued_gpus, queued_cores;
+	int frag_in_gpus;           /* fragmented_gpus holds frag_gpus and fragmented_cores is empty (node
+				     * model), else fragmented_gpus is 0 and fragmented_cores frag_cores */
+	int64_t frag_gpus, frag_cores;
+	int power;                  /* power_w is written (else empty) */
+	double power_w;
+} cs_rec_row;
+size_t cs_recorder_nrows(const cs_recorder *r);
+void cs_recorder_row(const cs_recorder *r, size_t i, cs_rec_row *out);
+
 /* summary.json's "recorder" object (a jansson json_t *, new reference); the
  * same shares and bounded-slowdown threshold as cs_recorder_write. NULL on allocation failure. */
 struct json_t;
 struct json_t *cs_recorder_summary_json(const cs_recorder *r, const char *shares, cs_time bsld_tau);
+
+/* The run's projects (projects.csv) and fair-share windows (fairness.csv),
+ * worked out once for both summary.json and the files: names, shares and
+ * bsld_tau as cs_recorder_write takes them. 0, or -CS_ENOMEM with err. */
+typedef struct cs_rec_projects cs_rec_projects;
+int cs_recorder_projects_new(cs_rec_projects **out, const cs_recorder *r, const cs_trace *names, const char *shares,
+			     cs_time bsld_tau, char *err, size_t errlen);
+void cs_rec_projects_free(cs_rec_projects *p);
+/* cs_recorder_write and cs_recorder_summary_json on projects worked out before. */
+int cs_recorder_write_with(const cs_recorder *r, const cs_rec_projects *p, const char *dir, int64_t epoch, char *err,
+			   size_t errlen);
+struct json_t *cs_recorder_summary_json_with(const cs_recorder *r, const cs_rec_projects *p);
 
 #endif
