@@ -53,6 +53,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
+	free(pl->lb_pend);
 	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
@@ -273,6 +274,7 @@ static int planner_on(cs_sched_ctx *c)
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
 	}
@@ -291,7 +293,7 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -503,6 +505,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	cs_nprof_amt need = job_need(j);
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
+	const cs_time *tr[2];
+	cs_plan_lb_trees(pl, j, tr);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
@@ -512,7 +516,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
-		if (pl->lb && cs_plan_lb(c, j, pl->fnodes[i]) >= bound)
+		if (pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)
 			continue; /* no window before its bound */
 		cs_nprof_iter it;
 		cs_time a;
