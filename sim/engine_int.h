@@ -520,6 +520,7 @@ struct planner {
 	cs_time *wa, *wz;           /* one node's windows */
 	size_t w_cap;
 	uint32_t *nodes, *old_nodes; /* chosen nodes; a plan's nodes before it is made again */
+	uint32_t *muted;            /* a muted plan's events' indices in the profile (start, end per node) */
 	struct pcand { int64_t g; cs_time a, z; uint32_t node; } *cand;
 	struct pnode *pn;           /* a search's nodes */
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
