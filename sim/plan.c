@@ -453,12 +453,12 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			if (masked) {
 				uint32_t got = 0;
 				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-					uint64_t keep = 0;
-					for (unsigned b = 0; b < 64 && (int64_t)got < xc; b++)
-						if (part.core_mask[w] >> b & 1) {
-							keep |= 1ULL << b;
-							got++;
-						}
+					uint64_t keep = 0, left = part.core_mask[w];
+					for (; left && (int64_t)got < xc; got++) { /* its set bits, lowest first */
+						uint64_t low = left & (~left + 1);
+						keep |= low;
+						left ^= low;
+					}
 					part.core_mask[w] = keep;
 				}
 				part.cores = got;
@@ -540,8 +540,9 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	cs_nprof_amt need = job_need(j);
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
-	const cs_time *tr[2];
-	cs_plan_lb_trees(pl, j, tr);
+	const cs_time *tr[2] = { NULL, NULL };
+	if (pl->lb)
+		cs_plan_lb_trees(pl, j, tr);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
