@@ -472,6 +472,7 @@ struct hent {
 #define LB_SPANS 5u  /* and durations: 1 s, 1 h, 4 h, 16 h, 64 h */
 #define LB_TREES (LB_LEVELS * LB_SPANS)
 _Static_assert(LB_LEVELS <= CS_NPROF_MAX_COUNTS, "cs_nprof_first_runs takes this many GPU counts");
+_Static_assert(LB_TREES <= 32, "a bound's refresh keeps its changed trees in 32 bits");
 /* The bounds cost upkeep on every profile change; they pay off only when
  * a search would otherwise start very many nodes (measured: 60 generated
  * days on the default 354 nodes 4.8 s without, 5.6 s with; 10k nodes with
@@ -532,7 +533,8 @@ struct planner {
 	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	uint32_t *lb_dirty, nlb_dirty;
-	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, done (cs_plan_lb) */
+	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, its leaf done (cs_plan_lb) */
+	uint32_t *lb_pend;          /* per node: the trees whose entries above its leaf are to be redone */
 	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
 	 * type whose nodes have no GPUs to give, as of the first plan: a
 	 * search of a job without GPUs on it uses them, one with GPUs does
@@ -547,6 +549,7 @@ struct planner {
 	cs_time *wa, *wz;           /* one node's windows */
 	size_t w_cap;
 	uint32_t *nodes, *old_nodes; /* chosen nodes; a plan's nodes before it is made again */
+	uint32_t *muted;            /* a muted plan's events' indices in the profile (start, end per node) */
 	struct pcand { int64_t g; cs_time a, z; uint32_t node; } *cand;
 	struct pnode *pn;           /* a search's nodes */
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
@@ -626,10 +629,14 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
-/* A lower bound on the start of job j's first window on node (its bound
- * in the search's trees, worked out again if the node changed), or now
- * where none applies (no bounds kept, or none for its request there). */
-cs_time cs_plan_lb(cs_sched_ctx *c, const cs_job *j, uint32_t node);
+/* A lower bound on the start of a job's first window on node (its bound
+ * in the job's trees tr, cs_plan_lb_trees, worked out again if the node
+ * changed), or now where none applies (no bounds kept, or none for its
+ * request there). */
+cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node);
+/* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
+ * GPUs ([0]) and cores ([1]); NULL where none applies. */
+void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2]);
 /* Add (add != 0) or remove the failure model's down resources' give-backs
  * at their repairs (cs_fail_pieces) in the plans' profile. */
 void cs_plan_down(cs_sched_ctx *c, int add);

@@ -68,6 +68,27 @@ int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return -1;
 }
 
+long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	for (uint32_t i = upper(nd, e->t); i-- > 0 && nd->ev[i].t == e->t;) {
+		cs_nprof_ev *x = &nd->ev[i];
+		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running) {
+			x->g = x->c = x->m = 0;
+			return i;
+		}
+	}
+	return -1;
+}
+
+void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
+{
+	cs_nprof_ev *x = &p->node[node].ev[i];
+	x->g = e->g;
+	x->c = e->c;
+	x->m = e->m;
+}
+
 /* A walk over a node's free amounts, segment by segment from now (the
  * iterator's first fields). */
 typedef cs_nprof_iter walk;
@@ -97,23 +118,30 @@ static void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, 
 	}
 }
 
-/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. */
-static cs_time walk_next(walk *w)
+/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. (Every
+ * walk's step: inlined, the walk's fields in registers over its events.) */
+static inline __attribute__((always_inline)) cs_time walk_next(walk *w)
 {
-	const cs_nprof_node *nd = w->nd;
-	cs_time t = w->i < nd->n ? nd->ev[w->i].t : CS_TIME_MAX;
-	if (w->has_late && w->now + 1 <= t)
+	const cs_nprof_ev *ev = w->nd->ev;
+	uint32_t i = w->i, n = w->nd->n;
+	cs_time t = i < n ? ev[i].t : CS_TIME_MAX;
+	cs_nprof_amt f = w->f;
+	if (w->has_late && w->now + 1 <= t) {
 		t = w->now + 1;
-	if (t == CS_TIME_MAX)
-		return t;
-	if (w->has_late && t == w->now + 1) {
-		w->f.g += w->late.g;
-		w->f.c += w->late.c;
-		w->f.m += w->late.m;
+		f.g += w->late.g;
+		f.c += w->late.c;
+		f.m += w->late.m;
 		w->has_late = 0;
 	}
-	for (; w->i < nd->n && nd->ev[w->i].t == t; w->i++)
-		amt_add(&w->f, &nd->ev[w->i]);
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < n && ev[i].t == t; i++) {
+		f.g += ev[i].g;
+		f.c += ev[i].c;
+		f.m += ev[i].m;
+	}
+	w->i = i;
+	w->f = f;
 	return t;
 }
 

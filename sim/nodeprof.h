@@ -44,6 +44,13 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
 /* Remove one event equal to e: 0, or -1 if there is none. */
 int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
 
+/* Set the amounts of one event equal to e to zero, in place (the
+ * profile as without it, but for a change of nothing at its time): its
+ * index, or -1 if there is none. cs_nprof_unmute gives them back; the
+ * profile must not change meanwhile. */
+long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
+void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e);
+
 /* Free amounts on a node now (the allocator's) and the request per node. */
 typedef struct cs_nprof_amt {
 	int64_t g, c, m;

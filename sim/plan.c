@@ -45,6 +45,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->wz);
 	free(pl->nodes);
 	free(pl->old_nodes);
+	free(pl->muted);
 	free(pl->cand);
 	free(pl->pn);
 	free(pl->freed);
@@ -53,6 +54,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
+	free(pl->lb_pend);
 	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
@@ -77,6 +79,16 @@ void cs_plan_free(struct planner *pl)
 	free(pl);
 }
 
+/* Node's profile changed: its bounds are to be worked out again. */
+static void lb_touch(struct planner *pl, uint32_t node)
+{
+	if (pl->lb_mark && pl->lb_mark[node] != 1) {
+		if (!pl->lb_mark[node])
+			pl->lb_dirty[pl->nlb_dirty++] = node;
+		pl->lb_mark[node] = 1;
+	}
+}
+
 /* Add (add != 0) or remove the profile events of one slot's share. */
 static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
 {
@@ -88,12 +100,7 @@ static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, u
 	} else {
 		cs_nprof_remove(&c->pl->prof, s->node, &e);
 	}
-	struct planner *pl = c->pl;
-	if (pl->lb_mark && pl->lb_mark[s->node] != 1) {
-		if (!pl->lb_mark[s->node])
-			pl->lb_dirty[pl->nlb_dirty++] = s->node;
-		pl->lb_mark[s->node] = 1;
-	}
+	lb_touch(c->pl, s->node);
 }
 
 /* A running job's give-backs at its estimated end. */
@@ -114,6 +121,34 @@ static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
 	for (uint32_t k = 0; k < p.n; k++) {
 		prof_event(c, &p.slots[k], s, -1, 0, add);
 		prof_event(c, &p.slots[k], s + plan_len(j), +1, 0, add);
+	}
+}
+
+/* Mute (mute != 0) jid's plan's events in the profile, in place, for a
+ * search of an earlier plan (the profile as with the plan dropped), or
+ * give them back: a search that finds none leaves the plan and the
+ * profile as they were, without a drop and the same plan made again. */
+static void mute_plan(cs_sched_ctx *c, uint32_t jid, int mute)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	cs_time s = c->plan_start[jid];
+	for (uint32_t k = 0; k < p.n; k++) {
+		const cs_slot *sl = &p.slots[k];
+		for (int end = 0; end < 2; end++) {
+			int sign = end ? +1 : -1;
+			cs_nprof_ev e = { end ? s + plan_len(j) : s, sign * (int32_t)cs_slot_gpus(sl), sign * (int32_t)sl->cores,
+					  sign * (int32_t)sl->mem_mib, 0 };
+			uint32_t *at = &pl->muted[2 * k + (uint32_t)end];
+			if (mute) {
+				long i = cs_nprof_mute(&pl->prof, sl->node, &e);
+				*at = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
+			} else if (*at != UINT32_MAX) {
+				cs_nprof_unmute(&pl->prof, sl->node, *at, &e);
+			}
+		}
+		lb_touch(pl, sl->node);
 	}
 }
 
@@ -262,6 +297,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->resv_of = malloc((nref + 1) * sizeof *pl->resv_of);
 	pl->nodes = malloc(maxn * sizeof *pl->nodes);
 	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
+	pl->muted = malloc(2 * (size_t)maxn * sizeof *pl->muted);
 	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
 	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
@@ -273,6 +309,7 @@ static int planner_on(cs_sched_ctx *c)
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
 	}
@@ -290,8 +327,8 @@ static int planner_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -416,12 +453,12 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			if (masked) {
 				uint32_t got = 0;
 				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-					uint64_t keep = 0;
-					for (unsigned b = 0; b < 64 && (int64_t)got < xc; b++)
-						if (part.core_mask[w] >> b & 1) {
-							keep |= 1ULL << b;
-							got++;
-						}
+					uint64_t keep = 0, left = part.core_mask[w];
+					for (; left && (int64_t)got < xc; got++) { /* its set bits, lowest first */
+						uint64_t low = left & (~left + 1);
+						keep |= low;
+						left ^= low;
+					}
 					part.core_mask[w] = keep;
 				}
 				part.cores = got;
@@ -503,6 +540,9 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	cs_nprof_amt need = job_need(j);
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
+	const cs_time *tr[2] = { NULL, NULL };
+	if (pl->lb)
+		cs_plan_lb_trees(pl, j, tr);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
@@ -512,7 +552,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
-		if (pl->lb && cs_plan_lb(c, j, pl->fnodes[i]) >= bound)
+		if (pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)
 			continue; /* no window before its bound */
 		cs_nprof_iter it;
 		cs_time a;
@@ -777,11 +817,17 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
+	/* a search for an earlier plan, with the plan muted rather than
+	 * dropped (not on the plain engine: it drops and makes it again) */
+	int muted = keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc && !c->plain;
 	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
-		cs_plan_drop(c, jid);
+		if (muted)
+			mute_plan(c, jid, 1);
+		else
+			cs_plan_drop(c, jid);
 		if (keep_ok && old == c->now &&
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
 			if (when)
@@ -821,6 +867,16 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		t = cs_plan_find(c, jid, bound, NULL, 0);
 		pl->open_max[jid] = pl->search_open;
 		keep_near(c, jid);
+	}
+	if (muted) {
+		mute_plan(c, jid, 0);
+		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
+			pl->epoch_of[jid] = pl->epoch;
+			if (when)
+				*when = old;
+			return c->failed ? -CS_ENOMEM : 0;
+		}
+		cs_plan_drop(c, jid);
 	}
 	if (c->failed)
 		return -CS_ENOMEM;

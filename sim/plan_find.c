@@ -139,43 +139,59 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 	return 0;
 }
 
-/* Work out again the bounds of a node whose profile changed. */
-static void lb_node(cs_sched_ctx *c, uint32_t node)
+/* Work out again the leaf bounds of a node whose profile changed; the
+ * trees that changed are added to its pending ones (pl->lb_pend), for
+ * lb_up. */
+static void lb_leaf(cs_sched_ctx *c, uint32_t node)
 {
 	struct planner *pl = c->pl;
 	cs_time first[LB_TREES];
 	int cores = pl->lb_cores[c->node_type[node]];
 	cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, cores, cores ? lb_cores : lb_gpus,
 			    LB_LEVELS, lb_span, LB_SPANS, first);
-	size_t i = pl->P + pl->pos_of[node];
-	cs_time *x = pl->lb + i * LB_TREES;
-	int changed = 0;
-	for (unsigned lv = 0; lv < LB_TREES; lv++) {
-		changed |= x[lv] != first[lv];
-		x[lv] = first[lv];
-	}
-	/* up while some tree changes (each entry is the least of its two) */
-	for (i /= 2; changed && i >= 1; i /= 2) {
-		const cs_time *l = pl->lb + 2 * i * LB_TREES, *r = l + LB_TREES;
-		x = pl->lb + i * LB_TREES;
-		changed = 0;
-		for (unsigned lv = 0; lv < LB_TREES; lv++) {
-			cs_time v = l[lv] < r[lv] ? l[lv] : r[lv];
-			changed |= x[lv] != v;
-			x[lv] = v;
+	cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES;
+	uint32_t changed = 0; /* bit lv: tree lv's entry changed */
+	for (unsigned lv = 0; lv < LB_TREES; lv++)
+		if (x[lv] != first[lv]) {
+			x[lv] = first[lv];
+			changed |= 1u << lv;
 		}
+	pl->lb_pend[node] |= changed;
+}
+
+/* Up from a node's leaf while some tree changes (each entry is the least
+ * of its two), in its pending trees only. */
+static void lb_up(struct planner *pl, uint32_t node)
+{
+	uint32_t changed = pl->lb_pend[node];
+	pl->lb_pend[node] = 0;
+	for (size_t i = ((size_t)pl->P + pl->pos_of[node]) / 2; changed && i >= 1; i /= 2) {
+		const cs_time *l = pl->lb + 2 * i * LB_TREES, *r = l + LB_TREES;
+		cs_time *x = pl->lb + i * LB_TREES;
+		uint32_t up = 0;
+		for (uint32_t m = changed; m; m &= m - 1) {
+			unsigned lv = (unsigned)__builtin_ctz(m);
+			cs_time v = l[lv] < r[lv] ? l[lv] : r[lv];
+			if (x[lv] != v) {
+				x[lv] = v;
+				up |= 1u << lv;
+			}
+		}
+		changed = up;
 	}
 }
 
-/* Work out again the bounds of the nodes whose profile changed (those
- * not done since, cs_plan_lb). */
+/* Work out again the bounds of the nodes whose profile changed (the
+ * leaves of those cs_plan_lb did not do since), and the trees above
+ * them. */
 static void lb_refresh(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
 	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
 		uint32_t node = pl->lb_dirty[k];
 		if (pl->lb_mark[node] == 1)
-			lb_node(c, node);
+			lb_leaf(c, node);
+		lb_up(pl, node);
 		pl->lb_mark[node] = 0;
 	}
 	pl->nlb_dirty = 0;
@@ -199,17 +215,23 @@ static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_
 	return pl->lb + (size_t)k * LB_SPANS + sp;
 }
 
-cs_time cs_plan_lb(cs_sched_ctx *c, const cs_job *j, uint32_t node)
+void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
+{
+	for (int on_cores = 0; on_cores < 2; on_cores++)
+		tr[on_cores] = pl->lb ? lb_tree(pl, j, on_cores, plan_len(j)) : NULL;
+}
+
+cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node)
 {
 	struct planner *pl = c->pl;
-	const cs_time *tr = pl->lb ? lb_tree(pl, j, pl->lb_cores[c->node_type[node]], plan_len(j)) : NULL;
-	if (!tr)
+	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
+	if (!t)
 		return c->now;
 	if (pl->lb_mark[node] == 1) {
-		lb_node(c, node);
-		pl->lb_mark[node] = 2; /* done, still listed */
+		lb_leaf(c, node);
+		pl->lb_mark[node] = 2; /* its leaf done, the trees above it still to do */
 	}
-	return LB(tr, pl->P + pl->pos_of[node]);
+	return LB(t, pl->P + pl->pos_of[node]);
 }
 
 /* --- topology rules in plans ---
@@ -367,6 +389,8 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	 * reservations every node's first window is wanted, for whether only
 	 * a reservation keeps the job off now */
 	cs_time first_bound = c->nm->nresv ? CS_TIME_MAX : bound;
+	const cs_time *only_tr[2];
+	cs_plan_lb_trees(pl, j, only_tr);
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
 	*ncand = 0;
@@ -400,7 +424,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
 		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, j, node) >= bound)
+		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		struct pnode *q = &pl->pn[np];
 		q->node = node;

@@ -241,3 +241,85 @@ Test(nodeprof, windows_match_a_brute_force)
 		cs_nprof_free(&p);
 	}
 }
+
+/* All windows of node 0 for need GPUs over d seconds, in a[] and z[]. */
+static size_t all_windows(const cs_nprof *p, int64_t free_now, cs_time now, int64_t need, cs_time d, cs_time *a,
+			  cs_time *z)
+{
+	cs_nprof_amt f = { free_now, 0, 0 }, nd = { need, 0, 0 };
+	return cs_nprof_windows(p, 0, f, now, nd, d, a, z, 64);
+}
+
+/* A plan's two events muted in place give the windows of the profile
+ * without them (every need and duration, and a find with a bound); given
+ * back, those of the profile as it was. An event that is not there is
+ * not muted. */
+Test(nodeprof, a_muted_plan_is_as_dropped_and_comes_back)
+{
+	uint64_t seed = 777;
+	for (int round = 0; round < 200; round++) {
+		cs_nprof with, without;
+		cr_assert_eq(cs_nprof_init(&with, 1), 0);
+		cr_assert_eq(cs_nprof_init(&without, 1), 0);
+		cs_time now = 20;
+		for (int k = 0; k < 6; k++) { /* other plans and running jobs, in both */
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = now + 1 + (cs_time)(seed >> 33) % 60, len = 1 + (cs_time)(seed >> 45) % 20;
+			int32_t g = 1 + (int32_t)((seed >> 20) % 3);
+			cs_nprof_ev e[2] = { { s, -g, 0, 0, 0 }, { s + len, g, 0, 0, 0 } };
+			if ((seed >> 10) % 4 == 0)
+				e[0] = (cs_nprof_ev){ s, g, 0, 0, 1 };
+			for (int x = 0; x < ((seed >> 10) % 4 == 0 ? 1 : 2); x++) {
+				cr_assert_eq(cs_nprof_add(&with, 0, &e[x]), 0);
+				cr_assert_eq(cs_nprof_add(&without, 0, &e[x]), 0);
+			}
+		}
+		/* the plan, in one of them, at a time another event may share */
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		cs_time s = now + 1 + (cs_time)(seed >> 33) % 60, len = 1 + (cs_time)(seed >> 45) % 20;
+		int32_t g = 1 + (int32_t)((seed >> 20) % 2);
+		cs_nprof_ev take = { s, -g, 0, 0, 0 }, back = { s + len, g, 0, 0, 0 };
+		cr_assert_eq(cs_nprof_add(&with, 0, &take), 0);
+		cr_assert_eq(cs_nprof_add(&with, 0, &back), 0);
+		cs_time a0[64], z0[64], a1[64], z1[64];
+		int64_t free_now = 3;
+		size_t before[5][6];
+		for (int64_t need = 1; need <= 4; need++)
+			for (cs_time d = 1; d <= 16; d += 3)
+				before[need][d / 3] = all_windows(&with, free_now, now, need, d, a0, z0);
+		long i0 = cs_nprof_mute(&with, 0, &take), i1 = cs_nprof_mute(&with, 0, &back);
+		cr_assert_geq(i0, 0);
+		cr_assert_geq(i1, 0);
+		for (int64_t need = 1; need <= 4; need++)
+			for (cs_time d = 1; d <= 16; d += 3) {
+				size_t k0 = all_windows(&with, free_now, now, need, d, a0, z0);
+				size_t k1 = all_windows(&without, free_now, now, need, d, a1, z1);
+				cr_assert_eq(k0, k1, "round %d need %lld d %lld", round, (long long)need, (long long)d);
+				for (size_t w = 0; w < k0; w++) {
+					cr_assert_eq(a0[w], a1[w], "round %d window %zu", round, w);
+					cr_assert_eq(z0[w], z1[w], "round %d window %zu", round, w);
+				}
+				for (cs_time bound = now; bound <= 110; bound += 9) {
+					cs_nprof_iter it;
+					cs_time x;
+					cs_nprof_amt f = { free_now, 0, 0 }, nd = { need, 0, 0 };
+					cs_nprof_iter_start(&it, &with, 0, f, now, nd, d);
+					int got = cs_nprof_iter_find(&it, bound, &x);
+					cr_assert_eq(got, k1 > 0 && a1[0] < bound, "round %d bound %lld", round, (long long)bound);
+					if (got)
+						cr_assert_eq(x, a1[0]);
+				}
+			}
+		cs_nprof_unmute(&with, 0, (uint32_t)i0, &take);
+		cs_nprof_unmute(&with, 0, (uint32_t)i1, &back);
+		for (int64_t need = 1; need <= 4; need++)
+			for (cs_time d = 1; d <= 16; d += 3)
+				cr_assert_eq(all_windows(&with, free_now, now, need, d, a0, z0), before[need][d / 3]);
+		cr_assert_eq(cs_nprof_remove(&with, 0, &take), 0); /* back as it was: removed as added */
+		cr_assert_eq(cs_nprof_remove(&with, 0, &back), 0);
+		cs_nprof_ev none = { s, -9, 0, 0, 0 };
+		cr_assert_eq(cs_nprof_mute(&with, 0, &none), -1);
+		cs_nprof_free(&with);
+		cs_nprof_free(&without);
+	}
+}
