@@ -226,7 +226,22 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 	size_t i = 0;
 	while (i < n) {
 		double l = N[list[i]].lfs;
-		size_t j = i + 1;
+		if (i + 1 == n || N[list[i + 1]].lfs != l) {
+			/* a run of one, the most common: a user, or an
+			 * account visited alone (as below) */
+			uint32_t c = list[i++];
+			N[c].before = ltop - cnt;
+			if (fl[c] & F_USER) {
+				cnt--;
+			} else if ((fl[c] & (F_AVALID | F_DIRTY)) == F_AVALID) {
+				cnt -= N[c].nbelow;
+			} else {
+				cnt = visit(f, f->ord + t->child_off[c], t->child_off[c + 1] - t->child_off[c], top + 1, cnt);
+				fl[c] = (uint8_t)((fl[c] & ~F_RVALID) | F_AVALID);
+			}
+			continue;
+		}
+		size_t j = i + 2;
 		while (j < n && N[list[j]].lfs == l)
 			j++;
 		/* a run of equal Level Fairshare: its users share one rank and
@@ -332,13 +347,16 @@ static void refresh_children(cs_fairtree *f, uint32_t a)
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
-	double up = N[a].sum, last = INFINITY;
-	uint32_t lastc = 0;
+	double up = N[a].sum;
+	if (lo == hi)
+		return;
+	uint32_t lastc = f->ord[lo];
+	double last = N[lastc].lfs = lfs_at(&N[lastc], up);
 	int sorted = 1;
-	for (uint32_t k = lo; k < hi; k++) {
+	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = f->ord[k];
 		double l = N[c].lfs = lfs_at(&N[c], up);
-		sorted &= k == lo || l < last || (l == last && lastc < c);
+		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
 	}

@@ -766,8 +766,12 @@ static inline double tree_factor(mf *p, uint32_t u)
 	return p->fs[u];
 }
 
-/* The limit starting jid would break (CS_WAIT_*), or 0. */
-static unsigned over_limit(const mf *p, uint32_t jid) { return cs_limits_check(&p->lim, jid); }
+/* The limit starting jid would break (CS_WAIT_*), or 0 (at once
+ * without limits: asked of every waiting job in every pass). */
+static inline unsigned over_limit(const mf *p, uint32_t jid)
+{
+	return p->lim.any ? cs_limits_check(&p->lim, jid) : 0;
+}
 
 /* Keep jid waiting for a limit; a budget frees up only when the next
  * period starts, and nothing else may happen before then: ask for a pass
@@ -981,12 +985,19 @@ static int may_hold(const mf *p, uint32_t k)
  * not. A refusal the pass has learnt for its shape (cs_ctx_nofit_bound,
  * under the same fit generation: its answer is cs_ctx_start's) refuses it
  * without a try; a refused try teaches the pass its shape's bound. */
+/* Would backfill refuse jid without a try (fit generation gen)? */
+static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
+{
+	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	const struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
+	return m && m->pass == p->pass && m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
+}
+
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
-	if (m && m->pass == p->pass && m->gen == cs_ctx_fit_gen(ctx) &&
-	    (m->est_max < 0 || p->pin[jid].estimate > m->est_max))
+	if (refused(p, jid, cs_ctx_fit_gen(ctx)))
 		return -1;
 	if (start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
@@ -1037,12 +1048,17 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 	}
+	/* (a job backfill would refuse at once that could not hold either
+	 * is passed over before the checks, which change nothing) */
+	uint32_t gen = cs_ctx_fit_gen(ctx);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = p->order[i].jid;
-		if (jid == UINT32_MAX || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+		if (jid == UINT32_MAX || (refused(p, jid, gen) && !may_hold(p, p->order[i].aux)) ||
+		    cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 			continue;
 		if (backfill(p, ctx, jid) < 0 && may_hold(p, p->order[i].aux))
 			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+		gen = cs_ctx_fit_gen(ctx);
 	}
 }
 
@@ -1130,12 +1146,15 @@ again:
 	if (cs_ctx_hold(ctx, head, NULL) < 0)
 		return;
 	int node_model = cs_ctx_node_model(ctx);
+	uint32_t gen = cs_ctx_fit_gen(ctx);
 	for (size_t k = i + 1; k < n; k++) {
+		uint32_t jid = p->order[k].jid;
 		if (!node_model && cs_ctx_free(ctx) == 0)
 			break;
-		if (p->order[k].jid == UINT32_MAX || over_limit(p, p->order[k].jid))
+		if (jid == UINT32_MAX || refused(p, jid, gen) || over_limit(p, jid))
 			continue;
-		backfill(p, ctx, p->order[k].jid);
+		backfill(p, ctx, jid);
+		gen = cs_ctx_fit_gen(ctx);
 	}
 }
 
