@@ -359,10 +359,11 @@ int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engin
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1,
 			   .obs = obs };
 	/* at most one running job per processor */
-	c.run = malloc(((size_t)procs + 1) * sizeof *c.run);
+	c.run_cap = (size_t)procs + 1;
+	c.run = c.run_buf = malloc(c.run_cap * sizeof *c.run);
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
 	if (!c.run || !c.requeued || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
-		free(c.run);
+		free(c.run_buf);
 		free(c.requeued);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -371,7 +372,7 @@ int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engin
 	if (rc == 0)
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
-	free(c.run);
+	free(c.run_buf);
 	free(c.left);
 	free(c.requeued);
 	free(c.stop_at);
@@ -441,7 +442,8 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	}
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
-	c.run = malloc((n + 1) * sizeof *c.run);
+	c.run_cap = n + 1;
+	c.run = c.run_buf = malloc(c.run_cap * sizeof *c.run);
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
 	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
@@ -526,7 +528,7 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.xh_aside);
 	free(c.xh_ends);
 	free(c.tmp_slots);
-	free(c.run);
+	free(c.run_buf);
 	free(c.left);
 	free(c.requeued);
 	free(c.snap);

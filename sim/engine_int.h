@@ -66,6 +66,10 @@ struct cs_sched_ctx {
 	cs_time released_at; /* release=estimate: the time early_release last ran */
 	run_ent *run;    /* sorted by est_end; ties in start order */
 	size_t nrun;
+	/* run lies in run_buf[0 .. run_cap): an insert or a removal moves
+	 * the shorter side of the set (ctx.c), so run moves in the buffer */
+	run_ent *run_buf;
+	size_t run_cap;
 	/* the jobs that left the running set since the last pass ended, in
 	 * the order they left (cs_ctx_nleft); grown on demand */
 	uint32_t *left;
