@@ -299,12 +299,14 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	uint32_t *at = A ? calloc((size_t)tree->nnodes + 2, sizeof *at) : NULL;
 	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
 	usage *use = A ? malloc(A * sizeof *use) : NULL;
-	if (A && (!tier || !of || !at || !up || !use)) {
+	uint8_t *tier_used = calloc(T + 1, 1);
+	if (!tier_used || (A && (!tier || !of || !at || !up || !use))) {
 		free(tier);
 		free(of);
 		free(at);
 		free(up);
 		free(use);
+		free(tier_used);
 		goto oom;
 	}
 	for (uint32_t i = 0; i < A; i++) {
@@ -322,15 +324,6 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		of[at[tree->storage[i].node + 1]++] = i;
 	for (uint32_t v = 0; A && v < tree->nnodes; v++) /* (a parent comes before its children) */
 		up[v] = at[v] < at[v + 1] ? (int32_t)v : tree->parent[v] >= 0 ? up[tree->parent[v]] : -1;
-	uint8_t *tier_used = calloc(T + 1, 1);
-	if (!tier_used) {
-		free(tier);
-		free(of);
-		free(at);
-		free(up);
-		free(use);
-		goto oom;
-	}
 	for (uint32_t i = 0; i < A; i++)
 		tier_used[tier[i]] = 1;
 	double span = (double)(s->t1 - s->t0);
