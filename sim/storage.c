@@ -300,14 +300,10 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
 	usage *use = A ? malloc(A * sizeof *use) : NULL;
 	uint8_t *tier_used = calloc(T + 1, 1);
+	int rc = 0;
 	if (!tier_used || (A && (!tier || !of || !at || !up || !use))) {
-		free(tier);
-		free(of);
-		free(at);
-		free(up);
-		free(use);
-		free(tier_used);
-		goto oom;
+		rc = -CS_ENOMEM;
+		goto done;
 	}
 	for (uint32_t i = 0; i < A; i++) {
 		const char *name = tree->storage[i].tier;
@@ -327,7 +323,6 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	for (uint32_t i = 0; i < A; i++)
 		tier_used[tier[i]] = 1;
 	double span = (double)(s->t1 - s->t0);
-	int rc = 0;
 	for (size_t k = 0; k < T && rc == 0; k++) {
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, (int)k);
 		cs_storage_tier *o = &s->tiers[k];
@@ -371,6 +366,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		s->tiers[k].allocations++;
 		s->tiers[k].allocations_full += use[i].full >= 0;
 	}
+done:
 	free(tier);
 	free(of);
 	free(at);
