@@ -192,9 +192,9 @@ static void cons_cancel(void *state, uint32_t jid)
  * (cs_ctx_plan_next); the other plans stand as they are. */
 static long next_visit(cons *c, cs_sched_ctx *ctx, uint32_t from, long head)
 {
-	long a = cs_hbm_next(&c->fresh, from), b = cs_ctx_plan_next(ctx, from);
 	if (from <= head)
 		return head;
+	long a = cs_hbm_next(&c->fresh, from), b = cs_ctx_plan_next(ctx, from);
 	return a < 0 ? b : b < 0 || a < b ? a : b;
 }
 

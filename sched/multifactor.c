@@ -981,10 +981,6 @@ static int may_hold(const mf *p, uint32_t k)
 	return k == UINT32_MAX || p->pq.reserved[k] < p->rb.per_part;
 }
 
-/* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
- * not. A refusal the pass has learnt for its shape (cs_ctx_nofit_bound,
- * under the same fit generation: its answer is cs_ctx_start's) refuses it
- * without a try; a refused try teaches the pass its shape's bound. */
 /* Would backfill refuse jid without a try (fit generation gen)? */
 static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 {
@@ -993,6 +989,10 @@ static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 	return m && m->pass == p->pass && m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
 }
 
+/* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
+ * not. A refusal the pass has learnt for its shape (cs_ctx_nofit_bound,
+ * under the same fit generation: its answer is cs_ctx_start's) refuses it
+ * without a try; a refused try teaches the pass its shape's bound. */
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
