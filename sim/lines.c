@@ -16,14 +16,14 @@ int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 		return -CS_EIO;
 	}
-	gzbuffer(g, 1 << 17);
+	gzbuffer(g, CS_LINES_BLOCK);
 	l->gz = g;
 	return 0;
 }
 
 /* zlib's state after a read that returned less than asked: 0, or
  * -CS_EIO with "FILE:LINE: read error: ..." (a truncated stream is
- * Z_BUF_ERROR, which gzgets and gzeof alone do not report). */
+ * Z_BUF_ERROR, which a short gzread alone does not report). */
 static int lines_zcheck(const cs_lines *l, char *err, size_t errlen)
 {
 	int e;
@@ -36,56 +36,84 @@ static int lines_zcheck(const cs_lines *l, char *err, size_t errlen)
 	return -CS_EIO;
 }
 
-int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen)
+/* Read more of the file after the l->end bytes held, into a buffer
+ * of twice CS_LINES_BLOCK (so that zlib reads into it directly) grown by
+ * doubling up to CS_LINE_MAX; the unread bytes [pos, end) move to
+ * the front first. 0, or an error for the line being read. */
+static int lines_fill(cs_lines *l, char *err, size_t errlen)
 {
-	size_t n = 0;
-	for (;;) {
-		if (l->cap - n < 2) {
-			if (l->cap >= CS_LINE_MAX) {
-				snprintf(err, errlen, "%s:%u: line longer than %d bytes: not a trace of this format",
-					 l->path, l->lineno + 1, CS_LINE_MAX);
-				return -CS_EPARSE;
-			}
-			size_t cap = l->cap ? l->cap * 2 : 4096;
-			char *b = realloc(l->buf, cap);
-			if (!b) {
-				snprintf(err, errlen, "out of memory");
-				return -CS_ENOMEM;
-			}
-			l->buf = b;
-			l->cap = cap;
-		}
-		if (!gzgets(l->gz, l->buf + n, (int)(l->cap - n))) {
-			int rc = lines_zcheck(l, err, errlen);
-			if (rc < 0)
-				return rc;
-			if (!n)
-				return 0;
-			break;
-		}
-		size_t k = strlen(l->buf + n);
-		n += k;
-		if (n && l->buf[n - 1] == '\n')
-			break;
-		if (gzeof(l->gz)) {
-			int rc = lines_zcheck(l, err, errlen);
-			if (rc < 0)
-				return rc;
-			break;
-		}
-		if (k == 0) {
-			snprintf(err, errlen, "%s:%u: a NUL byte in the line: not a text file", l->path,
-				 l->lineno + 1);
+	if (l->pos) {
+		memmove(l->buf, l->buf + l->pos, l->end - l->pos);
+		l->end -= l->pos;
+		l->pos = 0;
+	}
+	if (l->cap - l->end < 2) {
+		if (l->cap >= CS_LINE_MAX) {
+			snprintf(err, errlen, "%s:%u: line longer than %d bytes: not a trace of this format",
+				 l->path, l->lineno + 1, CS_LINE_MAX);
 			return -CS_EPARSE;
 		}
+		size_t cap = l->cap ? l->cap * 2 : 2 * CS_LINES_BLOCK;
+		char *b = realloc(l->buf, cap);
+		if (!b) {
+			snprintf(err, errlen, "out of memory");
+			return -CS_ENOMEM;
+		}
+		l->buf = b;
+		l->cap = cap;
+	}
+	/* one byte kept for the NUL after a last line without "\n" */
+	unsigned want = (unsigned)(l->cap - l->end - 1);
+	int got = gzread(l->gz, l->buf + l->end, want);
+	if (got < 0 || (unsigned)got < want) {
+		int rc = lines_zcheck(l, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (got < 0) {
+			snprintf(err, errlen, "%s:%u: read error", l->path, l->lineno + 1);
+			return -CS_EIO;
+		}
+	}
+	if (got == 0)
+		l->eof = 1;
+	l->end += (size_t)got;
+	return 0;
+}
+
+int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen)
+{
+	size_t seen = 0; /* bytes of this line already searched for its "\n" */
+	char *nl;
+	for (;;) {
+		char *p = l->buf + l->pos;
+		nl = memchr(p + seen, '\n', l->end - l->pos - seen);
+		if (nl || l->eof)
+			break;
+		seen = l->end - l->pos;
+		int rc = lines_fill(l, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	char *p = l->buf + l->pos;
+	size_t n;
+	if (nl) {
+		n = (size_t)(nl - p);
+		l->pos += n + 1;
+	} else {
+		n = l->end - l->pos;
+		if (!n)
+			return 0;
+		l->pos = l->end;
 	}
 	l->lineno++;
-	if (n && l->buf[n - 1] == '\n')
+	if (memchr(p, '\0', n)) {
+		snprintf(err, errlen, "%s:%u: a NUL byte in the line: not a text file", l->path, l->lineno);
+		return -CS_EPARSE;
+	}
+	if (n && p[n - 1] == '\r')
 		n--;
-	if (n && l->buf[n - 1] == '\r')
-		n--;
-	l->buf[n] = '\0';
-	*line = l->buf;
+	p[n] = '\0';
+	*line = p;
 	*len = n;
 	return 1;
 }

@@ -63,3 +63,77 @@ Test(lines, a_line_longer_than_the_cap_is_an_error)
 	cs_trace_free(&t);
 	free(text);
 }
+
+/* Lines of every length from 0 to past twice the read block, some with
+ * "\r\n" and the last without "\n", plain and gzipped: each comes back as
+ * written, the block boundaries falling anywhere inside them. */
+Test(lines, every_line_comes_back_across_block_boundaries)
+{
+	enum { N = 400 };
+	size_t lens[N];
+	unsigned x = 12345;
+	size_t total = 0;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		lens[i] = i % 50 == 7 ? 3 * CS_LINES_BLOCK + (x >> 8) % 1000 : (x >> 8) % 3000;
+		total += lens[i] + 2;
+	}
+	char *text = malloc(total + 1);
+	size_t off = 0;
+	for (int i = 0; i < N; i++) {
+		for (size_t k = 0; k < lens[i]; k++)
+			text[off++] = (char)('a' + (i + k) % 26);
+		if (i % 3 == 1)
+			text[off++] = '\r';
+		if (i != N - 1)
+			text[off++] = '\n';
+	}
+	for (int gz = 0; gz < 2; gz++) {
+		char path[] = "/tmp/capsim-lines-XXXXXX.txt";
+		int fd = mkstemps(path, 4);
+		cr_assert_geq(fd, 0);
+		gzFile g = gzdopen(fd, gz ? "wb" : "wbT");
+		cr_assert_eq(gzwrite(g, text, (unsigned)off), (int)off);
+		cr_assert_eq(gzclose(g), Z_OK);
+		cs_lines l;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_lines_open(&l, path, err, sizeof err), 0, "%s", err);
+		char *line;
+		size_t len;
+		for (int i = 0; i < N; i++) {
+			cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 1, "line %d: %s", i + 1, err);
+			cr_assert_eq(len, lens[i], "line %d (gz %d)", i + 1, gz);
+			cr_assert_eq(l.lineno, (uint32_t)i + 1);
+			cr_assert_eq(line[len], '\0');
+			for (size_t k = 0; k < len; k++)
+				cr_assert_eq(line[k], (char)('a' + (i + k) % 26), "line %d byte %zu", i + 1, k);
+		}
+		cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 0, "%s", err);
+		cs_lines_close(&l);
+		unlink(path);
+	}
+	free(text);
+}
+
+/* A NUL byte anywhere in a line, not only at its start, is an error naming
+ * the line: never a line cut at the NUL or joined to the next. */
+Test(lines, a_nul_byte_inside_a_line_is_an_error)
+{
+	static const char text[] = "ab\ncd\0ef\ngh\n";
+	char path[] = "/tmp/capsim-nul-XXXXXX.txt";
+	int fd = mkstemps(path, 4);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	cs_lines l;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_lines_open(&l, path, err, sizeof err), 0, "%s", err);
+	char *line;
+	size_t len;
+	cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 1);
+	cr_assert_str_eq(line, "ab");
+	cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), -CS_EPARSE);
+	cr_expect(strstr(err, ":2: a NUL byte in the line"), "%s", err);
+	cs_lines_close(&l);
+	unlink(path);
+}

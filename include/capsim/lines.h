@@ -8,16 +8,19 @@
 typedef struct cs_lines {
 	void *gz;          /* gzFile */
 	const char *path;
-	char *buf;
-	size_t cap;
+	char *buf;         /* the file read ahead: [pos, end) not yet returned */
+	size_t cap, pos, end;
+	int eof;
 	uint32_t lineno;   /* of the line last returned, from 1 */
 } cs_lines;
 /* 0, or -CS_EIO with "PATH: reason" in err. */
 int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
 /* The longest line the line reader takes (bytes, with its newline). */
 #define CS_LINE_MAX (1 << 20)
-/* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf; *len its
- * length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
+/* Bytes read from the file at a time (and zlib's buffer). */
+#define CS_LINES_BLOCK (1 << 17)
+/* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf (valid
+ * until the next call); *len its length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
  * corrupt gzip stream) or -CS_EPARSE (a NUL byte in the line, a line longer
  * than CS_LINE_MAX) with "PATH:LINE: reason" in err. */
 int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
