@@ -1,5 +1,6 @@
 /* capsim: a site's slurm.conf and the topology.conf beside it, read into a
- * plain model (sim/slurmconf.c). A later step turns it into a cs_cluster.
+ * plain model (sim/slurmconf.c and the files sim/slurmconf_int.h lists). A
+ * later step turns it into a cs_cluster.
  *
  * Syntax, as slurm.conf(5) and topology.conf(5) define it:
  *   - '#' starts a comment to the end of the line; a line ending in '\'
