@@ -1,7 +1,8 @@
-/* capsim: the accounts file (sim/accounts.c): a fair-share tree of
- * accounts and users with shares, and QoS and partition priorities, read
- * from YAML with libfyaml; and the plain-data tree a policy is handed
- * (cs_policy_env.accounts), with every job bound to a user node of it.
+/* capsim: the accounts file (sim/accounts.c; bound to the jobs by
+ * sim/accounts_bind.c): a fair-share tree of accounts and users with
+ * shares, and QoS and partition priorities, read from YAML with libfyaml;
+ * and the plain-data tree a policy is handed (cs_policy_env.accounts), with
+ * every job bound to a user node of it.
  *
  * The file (docs/fairshare.md; configs/accounts/ai-dc-example.yaml):
  *
