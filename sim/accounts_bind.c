@@ -119,6 +119,24 @@ static int finish(builder *b, cs_account_tree *t)
 	return 0;
 }
 
+/* Room for n elements of `size` bytes in the array at *(void **)arrp of
+ * capacity *cap, which grows by doubling (from `first`): 0 or -CS_ENOMEM. */
+static int room(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **arr = arrp;
+	if (n <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : first;
+	while (c < n)
+		c *= 2;
+	void *v = realloc(*arr, c * size);
+	if (!v)
+		return -CS_ENOMEM;
+	*arr = v;
+	*cap = c;
+	return 0;
+}
+
 /* "PARENT/NAME", the key of a user under its account node, into key (room
  * for strlen(name) + 16); its length. (Without snprintf: a key per job.) */
 static size_t user_key(char *key, int32_t parent, const char *name)
@@ -208,26 +226,14 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 	for (uint32_t i = 0; i < a->n; i++) {
 		if (a->nodes[i].kind != CS_ACCT_USER)
 			continue;
-		size_t need = strlen(a->nodes[i].name) + 16;
-		if (need > keycap) {
-			char *k2 = realloc(key, need);
-			if (!k2)
-				goto out;
-			key = k2;
-			keycap = need;
-		}
+		if (room(&key, &keycap, strlen(a->nodes[i].name) + 16, 1, 64) < 0)
+			goto out;
 		size_t len = user_key(key, a->nodes[i].parent, a->nodes[i].name);
 		int32_t u = cs_names_intern(&users, key, len);
 		if (u < 0)
 			goto out;
-		if ((size_t)u >= ucap) {
-			size_t cap = ucap ? 2 * ucap : 256;
-			uint32_t *v = realloc(user_node, cap * sizeof *v);
-			if (!v)
-				goto out;
-			user_node = v;
-			ucap = cap;
-		}
+		if (room(&user_node, &ucap, (size_t)u + 1, sizeof *user_node, 256) < 0)
+			goto out;
 		user_node[u] = i;
 	}
 	uint32_t file_users = (uint32_t)users.n;
@@ -246,13 +252,8 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 				g_acct[jb->group] = ai;
 		}
 		if ((size_t)ai >= before) { /* a project the file does not name: under the root */
-			if ((size_t)ai >= acap) {
-				acap *= 2;
-				uint32_t *v = realloc(acct_node, acap * sizeof *v);
-				if (!v)
-					goto out;
-				acct_node = v;
-			}
+			if (room(&acct_node, &acap, (size_t)ai + 1, sizeof *acct_node, 64) < 0)
+				goto out;
 			acct_node[ai] = b.n;
 			if (push(&b, pn, 1, 0, CS_ACCT_ACCOUNT) < 0)
 				goto out;
@@ -265,28 +266,16 @@ int cs_accounts_bind(const cs_accounts *a, const cs_job *jobs, size_t njobs, con
 			goto qos;
 		}
 		const char *un = name_of(nm->users, jb->user, 'u', ub, sizeof ub);
-		size_t need = strlen(un) + 16;
-		if (need > keycap) {
-			char *k2 = realloc(key, need);
-			if (!k2)
-				goto out;
-			key = k2;
-			keycap = need;
-		}
+		if (room(&key, &keycap, strlen(un) + 16, 1, 64) < 0)
+			goto out;
 		size_t len = user_key(key, (int32_t)an, un);
 		before = users.n;
 		int32_t u = cs_names_intern(&users, key, len);
 		if (u < 0)
 			goto out;
 		if ((size_t)u >= before) { /* a user the file does not list: shares 1 */
-			if ((size_t)u >= ucap) {
-				size_t cap = ucap ? 2 * ucap : 256;
-				uint32_t *v = realloc(user_node, cap * sizeof *v);
-				if (!v)
-					goto out;
-				user_node = v;
-				ucap = cap;
-			}
+			if (room(&user_node, &ucap, (size_t)u + 1, sizeof *user_node, 256) < 0)
+				goto out;
 			user_node[u] = b.n;
 			if (push(&b, un, 1, (int32_t)an, CS_ACCT_USER) < 0)
 				goto out;
