@@ -85,11 +85,11 @@ int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errle
 	size_t seen = 0; /* bytes of this line already searched for its "\n" */
 	char *nl;
 	for (;;) {
-		char *p = l->buf + l->pos;
-		nl = memchr(p + seen, '\n', l->end - l->pos - seen);
+		size_t have = l->end - l->pos; /* (none, and no buffer, before the first read) */
+		nl = have > seen ? memchr(l->buf + l->pos + seen, '\n', have - seen) : NULL;
 		if (nl || l->eof)
 			break;
-		seen = l->end - l->pos;
+		seen = have;
 		int rc = lines_fill(l, err, errlen);
 		if (rc < 0)
 			return rc;
