@@ -110,9 +110,16 @@ char *cs_put_int(char *p, int64_t v)
 	return put_u64(p, (uint64_t)v);
 }
 
+/* The bytes that end a field's plain run: those that need quotes, and its
+ * end. */
+static const unsigned char stops[256] = { [0] = 1, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1 };
+
 char *cs_put_field(char *p, const char *s, size_t len)
 {
-	if (!s[strcspn(s, ",\"\r\n")]) {
+	const unsigned char *q = (const unsigned char *)s;
+	while (!stops[*q])
+		q++;
+	if (!*q) {
 		memcpy(p, s, len);
 		return p + len;
 	}

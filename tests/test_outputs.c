@@ -195,6 +195,26 @@ Test(outputs, put_int_is_printf_at_every_length)
 	}
 }
 
+/* cs_put_field quotes what cs_csv_field quotes: a field with each byte
+ * value at its start, middle or end. */
+Test(outputs, put_field_quotes_as_the_stdio_writer)
+{
+	for (int c = 1; c < 256; c++)
+		for (int at = 0; at < 3; at++) {
+			char s[8] = "abcd";
+			s[at == 0 ? 0 : at == 1 ? 2 : 3] = (char)c;
+			char got[32], *want = NULL;
+			size_t wl = 0;
+			FILE *f = open_memstream(&want, &wl);
+			cr_assert_not_null(f);
+			cs_csv_field(f, s);
+			fclose(f);
+			char *e = cs_put_field(got, s, strlen(s));
+			cr_assert(wl == (size_t)(e - got) && !memcmp(got, want, wl), "byte %d at %d", c, at);
+			free(want);
+		}
+}
+
 static void same_as_printf_fixed(double x, int prec)
 {
 	char got[CS_FMT_FIXED_LEN], want[CS_FMT_FIXED_LEN];
