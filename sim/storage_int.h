@@ -31,9 +31,22 @@ typedef struct cs_storage_order {
 int cs_storage_order_build(cs_storage_order *o, const cs_job *jobs, size_t n);
 void cs_storage_order_free(cs_storage_order *o);
 
-/* Tier k's slope changes from o (retention r seconds, 0: none), sorted by
- * time, then change, into ev (room for 2 x o->n): how many. */
-size_t cs_storage_tier_events(const cs_cluster_storage *k, const cs_storage_order *o, cs_time r, cs_sev *ev);
+/* Tier k's slope changes from o (retention r seconds, 0: none) in order
+ * of time, then change: a time's at a time (cs_storage_changes_next). */
+typedef struct cs_storage_changes {
+	const cs_cluster_storage *k;
+	const cs_storage_order *o;
+	cs_time r;
+	size_t i, q;     /* the next entries of o, as they are and shifted r */
+	cs_sev *run;     /* the last time's changes */
+	size_t cap;
+} cs_storage_changes;
+void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k, const cs_storage_order *o,
+			      cs_time r);
+/* The next time's changes into c->run: how many; 0 when none are left,
+ * (size_t)-1 when out of memory. */
+size_t cs_storage_changes_next(cs_storage_changes *c);
+void cs_storage_changes_free(cs_storage_changes *c);
 
 /* What a walk of a use found: at the end, at its highest, and the first
  * time it reached its level (-1: not by the walk's end). */
@@ -42,11 +55,6 @@ typedef struct cs_storage_use {
 	cs_time full;
 } cs_storage_use;
 
-/* The use from u0 at t0 through the sorted slope changes e[0..n), up to
- * t1, against level; the use at each sample time (t0 + k x step, the last
- * at t1) into samples[0..nsamples) (NULL: none). */
-cs_storage_use cs_storage_walk(const cs_sev *e, size_t n, double u0, double level, cs_time t0, cs_time t1,
-			       cs_time step, double *samples, size_t nsamples);
 /* A walk under way, for many at once (each use's changes taken as they
  * come among others'): the use u at time at, changing at slope a second. */
 typedef struct cs_storage_walker {
@@ -58,7 +66,7 @@ cs_storage_walker cs_storage_walker_start(double u0, double level, cs_time t0);
 /* A change of d at time t, no earlier than the last and before the walk's
  * end; the first of its time takes the walk there. */
 void cs_storage_walker_take(cs_storage_walker *w, cs_time t, double d);
-/* The walk to t1: what cs_storage_walk of the same changes gives. */
+/* The walk to t1. */
 cs_storage_use cs_storage_walker_end(cs_storage_walker *w, cs_time t1);
 
 #endif
