@@ -49,11 +49,56 @@ static unsigned ndigits(uint64_t u)
 
 /* u in decimal at p, its digits counted first so they go straight to
  * their places. */
-static char *put_u64(char *p, uint64_t u)
+static char *put_u64_long(char *p, uint64_t u)
 {
 	char *e = p + ndigits(u);
 	digits_back(e, u);
 	return e;
+}
+
+/* u (< 100) at p: one or two digits. */
+static char *put_small(char *p, uint32_t u)
+{
+	if (u < 10) {
+		*p = (char)('0' + u);
+		return p + 1;
+	}
+	memcpy(p, pairs + 2 * u, 2);
+	return p + 2;
+}
+
+/* u (< 10,000) at p: exactly four digits. */
+static char *put_four(char *p, uint32_t u)
+{
+	memcpy(p, pairs + 2 * (u / 100), 2);
+	memcpy(p + 2, pairs + 2 * (u % 100), 2);
+	return p + 4;
+}
+
+/* u in decimal at p. Below 10^8 (times in seconds, counts, ids: nearly
+ * every number written) in 32 bits, by halves of four digits and pairs,
+ * with no count of the digits first; the rest as put_u64_long. */
+static char *put_u64(char *p, uint64_t u)
+{
+	if (u >= 100000000u)
+		return put_u64_long(p, u);
+	uint32_t v = (uint32_t)u;
+	if (v < 10000) {
+		if (v < 100)
+			return put_small(p, v);
+		p = put_small(p, v / 100);
+		memcpy(p, pairs + 2 * (v % 100), 2);
+		return p + 2;
+	}
+	uint32_t hi = v / 10000;
+	if (hi < 100) {
+		p = put_small(p, hi);
+	} else {
+		p = put_small(p, hi / 100);
+		memcpy(p, pairs + 2 * (hi % 100), 2);
+		p += 2;
+	}
+	return put_four(p, v % 10000);
 }
 
 char *cs_put_int(char *p, int64_t v)
@@ -65,9 +110,16 @@ char *cs_put_int(char *p, int64_t v)
 	return put_u64(p, (uint64_t)v);
 }
 
+/* The bytes that end a field's plain run: those that need quotes, and its
+ * end. */
+static const unsigned char stops[256] = { [0] = 1, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1 };
+
 char *cs_put_field(char *p, const char *s, size_t len)
 {
-	if (!s[strcspn(s, ",\"\r\n")]) {
+	const unsigned char *q = (const unsigned char *)s;
+	while (!stops[*q])
+		q++;
+	if (!*q) {
 		memcpy(p, s, len);
 		return p + len;
 	}

@@ -8,18 +8,17 @@
  * (rounded up to the second). */
 #include "capsim/storage.h"
 #include "capsim/csvout.h"
+#include "radix.h"
+#include "storage_int.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A change of a use's slope, TB/s, at time t. */
-typedef struct sev {
-	cs_time t;
-	double d;
-	uint32_t job; /* whose change: the accounts' allocations take their jobs' */
-} sev;
+typedef cs_sev sev;
+typedef cs_storage_use usage;
+typedef cs_storage_walker walker;
 
 struct cs_storage_run {
 	cs_time t0, t1, sample_s;
@@ -94,44 +93,10 @@ static int sev_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d);
 }
 
-/* ev[0..n) by time, then slope change (equal pairs are alike, so the
- * order is the one sev_cmp gives): an LSD radix sort by time, 11 bits a
- * pass, then each run of one time (a few events) by its changes; qsort
- * where that cannot be. */
-static void sort_events(sev *ev, size_t n)
+/* Each run of one time in ev[0..n) (sorted by time; a few changes) by its
+ * changes: the order sev_cmp gives (equal pairs are alike). */
+static void sort_runs(sev *ev, size_t n)
 {
-	if (n < 2)
-		return;
-	cs_time tmin = ev[0].t, tmax = ev[0].t;
-	for (size_t i = 1; i < n; i++) {
-		tmin = ev[i].t < tmin ? ev[i].t : tmin;
-		tmax = ev[i].t > tmax ? ev[i].t : tmax;
-	}
-	sev *tmp = tmin < 0 && tmax > INT64_MAX + tmin ? NULL : malloc(n * sizeof *tmp);
-	if (!tmp) {
-		qsort(ev, n, sizeof *ev, sev_cmp);
-		return;
-	}
-	uint64_t span = (uint64_t)(tmax - tmin);
-	/* digits of 11 bits, or of 8 for the many short lists, whose time
-	 * would otherwise go to clearing and summing the counts */
-	const unsigned bits = n < 4096 ? 8 : 11;
-	const size_t nb = (size_t)1 << bits, mask = nb - 1;
-	size_t at[1 << 11];
-	for (unsigned shift = 0; shift < 64 && (span >> shift); shift += bits) {
-		memset(at, 0, nb * sizeof *at);
-		for (size_t i = 0; i < n; i++)
-			at[((uint64_t)(ev[i].t - tmin) >> shift) & mask]++;
-		for (size_t d = 0, sum = 0; d < nb; d++) {
-			size_t c = at[d];
-			at[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[at[((uint64_t)(ev[i].t - tmin) >> shift) & mask]++] = ev[i];
-		memcpy(ev, tmp, n * sizeof *ev);
-	}
-	free(tmp);
 	for (size_t a = 0, b; a < n; a = b) {
 		for (b = a + 1; b < n && ev[b].t == ev[a].t; b++)
 			;
@@ -147,75 +112,160 @@ static void sort_events(sev *ev, size_t n)
 	}
 }
 
-/* A job's rate on tier k: TB a second. */
-static double job_rate(const cs_cluster_storage *k, const cs_job *j)
-{
-	if (j->start_s < 0)
-		return 0;
-	if (j->gpus_per_node)
-		return (double)j->nodes * j->gpus_per_node * k->tb_per_gpu_hour / 3600.0;
-	return (double)j->nodes * j->cores_per_node * k->tb_per_core_hour / 3600.0;
-}
+/* Whether job j ran for a while (a run a requeue threw away leaves nothing:
+ * its last run counts). */
+static int ran(const cs_job *j) { return j->start_s >= 0 && j->end_s > j->start_s; }
 
-/* Append job j's slope changes on tier k (retention r seconds, 0: none). */
-static size_t job_events(const cs_cluster_storage *k, const cs_job *jobs, uint32_t j, cs_time r, sev *out)
+int cs_storage_order_build(cs_storage_order *o, const cs_job *jobs, size_t n)
 {
-	double v = job_rate(k, &jobs[j]);
-	cs_time a = jobs[j].start_s, b = jobs[j].end_s;
-	if (v <= 0 || b <= a)
-		return 0;
-	out[0] = (sev){ a, v, j };
-	out[1] = (sev){ b, -v, j };
-	if (!r)
-		return 2;
-	out[2] = (sev){ a + r, -v, j };
-	out[3] = (sev){ b + r, v, j };
-	return 4;
-}
-
-/* What a walk found. */
-typedef struct usage {
-	double end, peak;
-	cs_time full;  /* first time use >= level; -1: not by t1 */
-} usage;
-
-/* The use from u0 at t0 through the sorted slope changes e[0..n), up to
- * t1: at the end, at its highest, and when it first reaches level; the
- * use at each sample time into samples (NULL: none). */
-static usage walk(const sev *e, size_t n, double u0, double level, cs_time t0, cs_time t1, cs_time step,
-		  double *samples, size_t nsamples)
-{
-	usage out = { u0, u0, u0 >= level ? t0 : -1 };
-	double u = u0, slope = 0;
-	cs_time at = t0;
-	size_t i = 0, k = 0;
-	for (;;) {
-		cs_time next = i < n && e[i].t < t1 ? e[i].t : t1;
-		/* the samples in [at, next) */
-		for (; samples && k < nsamples; k++) {
-			cs_time ts = k + 1 == nsamples ? t1 : t0 + (cs_time)k * step;
-			if (ts >= next && !(ts == t1 && next == t1))
-				break;
-			samples[k] = u + slope * (double)(ts - at);
+	*o = (cs_storage_order){ 0 };
+	size_t m = 0;
+	for (size_t j = 0; j < n; j++)
+		if (ran(&jobs[j])) {
+			o->t0 = m && o->t0 < jobs[j].start_s ? o->t0 : jobs[j].start_s;
+			m += 2;
 		}
-		double v = u + slope * (double)(next - at);
-		if (out.full < 0 && slope > 0 && v >= level) {
-			cs_time dt = (cs_time)ceil((level - u) / slope - 1e-9);
-			out.full = at + (dt < 0 ? 0 : dt > next - at ? next - at : dt);
-		}
-		u = v;
-		at = next;
-		if (u > out.peak)
-			out.peak = u;
-		if (next == t1)
-			break;
-		for (; i < n && e[i].t == next; i++)
-			slope += e[i].d;
-		if (out.full < 0 && u >= level)
-			out.full = at;
+	uint64_t *tdt = malloc((m + 1) * sizeof *tdt);
+	uint32_t *tkey = malloc((m + 1) * sizeof *tkey);
+	o->dt = malloc((m + 1) * sizeof *o->dt);
+	o->key = malloc((m + 1) * sizeof *o->key);
+	o->units = malloc((m + 1) * sizeof *o->units);
+	double *units = malloc((n + 1) * sizeof *units); /* per job, read back in time order */
+	if (!tdt || !tkey || !o->dt || !o->key || !o->units || !units) {
+		free(tdt);
+		free(tkey);
+		free(units);
+		cs_storage_order_free(o);
+		return -CS_ENOMEM;
 	}
-	out.end = u;
-	return out;
+	for (size_t j = 0; j < n; j++)
+		if (ran(&jobs[j])) {
+			const cs_job *x = &jobs[j];
+			uint32_t key = (uint32_t)j << 2 | (x->gpus_per_node ? 2 : 0);
+			units[j] = (double)x->nodes * (x->gpus_per_node ? x->gpus_per_node : x->cores_per_node);
+			o->dt[o->n] = (uint64_t)(x->start_s - o->t0);
+			o->key[o->n++] = key;
+			o->dt[o->n] = (uint64_t)(x->end_s - o->t0);
+			o->key[o->n++] = key | 1;
+		}
+	cs_radix_pairs(o->dt, o->key, tdt, tkey, o->n);
+	for (size_t i = 0; i < o->n; i++)
+		o->units[i] = units[o->key[i] >> 2];
+	free(tdt);
+	free(tkey);
+	free(units);
+	return 0;
+}
+
+void cs_storage_order_free(cs_storage_order *o)
+{
+	free(o->dt);
+	free(o->key);
+	free(o->units);
+	*o = (cs_storage_order){ 0 };
+}
+
+/* Entry i of o as a change of tier k: a job's +v at its start and -v at
+ * its end (v: its units times the tier's rate a GPU- or core-hour, a
+ * second); v <= 0: none. */
+static double entry_rate(const cs_cluster_storage *k, const cs_storage_order *o, size_t i)
+{
+	return o->units[i] * (o->key[i] & 2 ? k->tb_per_gpu_hour : k->tb_per_core_hour) / 3600.0;
+}
+
+void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k, const cs_storage_order *o,
+			      cs_time r)
+{
+	*c = (cs_storage_changes){ .k = k, .o = o, .r = r };
+}
+
+/* The next entry of o from *i on that changes the tier (o->n: none). */
+static size_t next_writer(const cs_storage_changes *c, size_t i)
+{
+	while (i < c->o->n && entry_rate(c->k, c->o, i) <= 0)
+		i++;
+	return i;
+}
+
+/* With a retention r, what a job wrote goes as it was written: the same
+ * changes negated r later, in the same order (a second cursor, q, r behind
+ * the first). Each time's changes, gathered from both, by change. */
+size_t cs_storage_changes_next(cs_storage_changes *c)
+{
+	const cs_storage_order *o = c->o;
+	c->i = next_writer(c, c->i);
+	if (c->r)
+		c->q = next_writer(c, c->q);
+	int has_i = c->i < o->n, has_q = c->r && c->q < o->n;
+	if (!has_i && !has_q)
+		return 0;
+	cs_time ti = has_i ? o->t0 + (cs_time)o->dt[c->i] : 0, tq = has_q ? o->t0 + (cs_time)o->dt[c->q] + c->r : 0;
+	cs_time t = !has_q || (has_i && ti <= tq) ? ti : tq;
+	size_t n = 0;
+	for (int shifted = 0; shifted < 2; shifted++) {
+		size_t *at = shifted ? &c->q : &c->i;
+		cs_time shift = shifted ? c->r : 0;
+		if (shifted && !c->r)
+			break;
+		for (; *at < o->n && o->t0 + (cs_time)o->dt[*at] + shift == t; *at = next_writer(c, *at + 1)) {
+			if (n == c->cap) {
+				size_t cap = c->cap ? 2 * c->cap : 64;
+				sev *g = realloc(c->run, cap * sizeof *g);
+				if (!g)
+					return (size_t)-1;
+				c->run = g;
+				c->cap = cap;
+			}
+			double v = entry_rate(c->k, o, *at);
+			double d = o->key[*at] & 1 ? -v : v;
+			c->run[n++] = (sev){ t, shifted ? -d : d, o->key[*at] >> 2 };
+		}
+	}
+	sort_runs(c->run, n);
+	return n;
+}
+
+void cs_storage_changes_free(cs_storage_changes *c)
+{
+	free(c->run);
+	*c = (cs_storage_changes){ 0 };
+}
+
+walker cs_storage_walker_start(double u0, double level, cs_time t0)
+{
+	return (walker){ .u = u0, .level = level, .at = t0, .out = { u0, u0, u0 >= level ? t0 : -1 } };
+}
+
+/* w on to time next at its slope: its highest, and when it reaches the
+ * level on the way (rounded up to the second). */
+static inline void walker_to(walker *w, cs_time next)
+{
+	double v = w->u + w->slope * (double)(next - w->at);
+	if (w->out.full < 0 && w->slope > 0 && v >= w->level) {
+		cs_time dt = (cs_time)ceil((w->level - w->u) / w->slope - 1e-9);
+		w->out.full = w->at + (dt < 0 ? 0 : dt > next - w->at ? next - w->at : dt);
+	}
+	w->u = v;
+	w->at = next;
+	if (v > w->out.peak)
+		w->out.peak = v;
+}
+
+void cs_storage_walker_take(walker *w, cs_time t, double d)
+{
+	if (t != w->at) {
+		walker_to(w, t);
+		if (w->out.full < 0 && w->u >= w->level)
+			w->out.full = w->at;
+	}
+	w->slope += d;
+}
+
+cs_storage_use cs_storage_walker_end(walker *w, cs_time t1)
+{
+	walker_to(w, t1);
+	w->out.end = w->u;
+	return w->out;
 }
 
 static char *own_name(cs_storage_run *s, const char *name)
@@ -226,46 +276,42 @@ static char *own_name(cs_storage_run *s, const char *name)
 	return d;
 }
 
-/* The allocations on tier k (tier[i] == k) over the run: use[i], from
- * ev[0..ne), the tier's changes of every job in order. Each change goes
- * to the allocations of its job's account and the account's ancestors
- * (at[v] .. at[v + 1] of of[]: node v's; up[v]: v or the nearest of its
- * ancestors with allocations, -1 for none), in that order, so each
- * allocation's changes are in order too: the ones a sort of them alone
- * gives (equal changes at one time are alike). -CS_ENOMEM or 0. */
-static int allocations_use(const cs_account_tree *tree, size_t k, const uint32_t *tier, const uint32_t *at,
-			   const uint32_t *of, const int32_t *up, const sev *ev, size_t ne, cs_time t0, cs_time t1,
-			   usage *use)
+/* The changes of tier k in order, each the use of the tier (w, sampled
+ * into samples[0..ns) at t0 + i x step and the last at t1) and of its
+ * allocations (tier[i] == k: aw[i]) take: those of the job's account and
+ * the account's ancestors (at[v] .. at[v + 1] of of[]: node v's; up[v]: v
+ * or the nearest of its ancestors with allocations, -1 for none). A use
+ * takes its changes in order as they come, a time's first taking it there
+ * (a sample between two times is the use at the earlier plus the slope
+ * since). -CS_ENOMEM or 0. */
+static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree, uint32_t k, const uint32_t *tier,
+		     const uint32_t *at, const uint32_t *of, const int32_t *up, walker *aw, cs_time t0, cs_time t1,
+		     cs_time step, double *samples, size_t ns)
 {
-	uint32_t A = tree->nstorage;
-	size_t *pos = calloc((size_t)A + 1, sizeof *pos);
-	if (!pos)
-		return -CS_ENOMEM;
-	for (size_t e = 0; e < ne; e++)
-		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
-			for (uint32_t q = at[v]; q < at[v + 1]; q++)
-				pos[of[q] + 1] += tier[of[q]] == k;
-	for (uint32_t i = 0; i < A; i++)
-		pos[i + 1] += pos[i];
-	sev *aev = malloc((pos[A] + 1) * sizeof *aev);
-	if (!aev) {
-		free(pos);
-		return -CS_ENOMEM;
-	}
-	for (size_t e = 0; e < ne; e++)
-		for (int32_t v = up[tree->job_account[ev[e].job]]; v >= 0; v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
-			for (uint32_t q = at[v]; q < at[v + 1]; q++)
-				if (tier[of[q]] == k)
-					aev[pos[of[q]]++] = ev[e];
-	/* (pos[i] now ends allocation i's changes: pos[i - 1] starts them) */
-	for (uint32_t i = 0; i < A; i++)
-		if (tier[i] == k) {
-			size_t from = i ? pos[i - 1] : 0;
-			use[i] = walk(aev + from, pos[i] - from, 0, tree->storage[i].tb, t0, t1, 1, NULL, 0);
+	size_t ks = 0, ng;
+	while ((ng = cs_storage_changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
+		cs_time t = ch->run[0].t;
+		for (; ks < ns; ks++) {
+			cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step;
+			if (ts >= t)
+				break;
+			samples[ks] = w->u + w->slope * (double)(ts - w->at);
 		}
-	free(aev);
-	free(pos);
-	return 0;
+		for (size_t g = 0; g < ng; g++) {
+			const sev *e = &ch->run[g];
+			cs_storage_walker_take(w, t, e->d);
+			for (int32_t v = tree ? up[tree->job_account[e->job]] : -1; v >= 0;
+			     v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
+				for (uint32_t q = at[v]; q < at[v + 1]; q++)
+					if (tier[of[q]] == k)
+						cs_storage_walker_take(&aw[of[q]], t, e->d);
+		}
+	}
+	for (; ks < ns; ks++) {
+		cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step;
+		samples[ks] = w->u + w->slope * (double)(ts - w->at);
+	}
+	return ng == (size_t)-1 ? -CS_ENOMEM : 0;
 }
 
 int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *jobs, size_t n,
@@ -274,8 +320,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	*out = NULL;
 	size_t T = (size_t)cs_cluster_nstorage(c), A = tree ? tree->nstorage : 0;
 	cs_storage_run *s = calloc(1, sizeof *s);
-	sev *ev = malloc((4 * n + 1) * sizeof *ev);
-	if (!s || !ev)
+	if (!s)
 		goto oom;
 	s->t0 = n ? jobs[0].submit_s : 0;
 	s->t1 = s->t0;
@@ -298,10 +343,11 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	uint32_t *tier = A ? malloc(A * sizeof *tier) : NULL, *of = A ? malloc(A * sizeof *of) : NULL;
 	uint32_t *at = A ? calloc((size_t)tree->nnodes + 2, sizeof *at) : NULL;
 	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
-	usage *use = A ? malloc(A * sizeof *use) : NULL;
+	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
 	uint8_t *tier_used = calloc(T + 1, 1);
-	int rc = 0;
-	if (!tier_used || (A && (!tier || !of || !at || !up || !use))) {
+	cs_storage_order order;
+	int rc = cs_storage_order_build(&order, jobs, n);
+	if (rc < 0 || !tier_used || (A && (!tier || !of || !at || !up || !aw))) {
 		rc = -CS_ENOMEM;
 		goto done;
 	}
@@ -327,25 +373,31 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		const cs_cluster_storage *st = cs_cluster_storage_at(c, (int)k);
 		cs_storage_tier *o = &s->tiers[k];
 		cs_time r = (cs_time)llround(st->retention_days * 86400.0);
-		size_t ne = 0;
-		for (size_t j = 0; j < n; j++)
-			ne += job_events(st, jobs, (uint32_t)j, r, ev + ne);
-		sort_events(ev, ne);
 		double cap = st->capacity_pb * 1000.0, u0 = st->used_pb * 1000.0;
-		usage u = walk(ev, ne, u0, cap, s->t0, s->t1, s->sample_s, s->samples + k * s->nsamples, s->nsamples);
+		walker w = cs_storage_walker_start(u0, cap, s->t0);
+		for (uint32_t i = 0; i < A; i++)
+			if (tier[i] == k)
+				aw[i] = cs_storage_walker_start(0, tree->storage[i].tb, s->t0);
+		cs_storage_changes ch;
+		cs_storage_changes_start(&ch, st, &order, r);
+		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, (uint32_t)k, tier, at, of, up, aw, s->t0, s->t1, s->sample_s,
+			       s->samples + k * s->nsamples, s->nsamples);
+		cs_storage_changes_free(&ch);
+		usage u = cs_storage_walker_end(&w, s->t1);
+		for (uint32_t i = 0; i < A; i++)
+			if (tier[i] == k)
+				aw[i].out = cs_storage_walker_end(&aw[i], s->t1);
 		*o = (cs_storage_tier){ .name = own_name(s, st->name), .capacity_tb = cap, .used_start_tb = u0,
 					.used_end_tb = u.end, .peak_tb = u.peak, .tb_per_gpu_hour = st->tb_per_gpu_hour,
 					.tb_per_core_hour = st->tb_per_core_hour, .retention_days = st->retention_days,
 					.full_t = u.full, .forecast_t = -1 };
-		if (!o->name)
+		if (rc == 0 && !o->name)
 			rc = -CS_ENOMEM;
 		/* TB a second, over the run; a tier that purges settles where writes and
 		 * deletions balance, so a straight line says nothing about it */
 		double rate = span > 0 && !(st->retention_days > 0) ? (u.end - u0) / span : 0;
 		if (u.full < 0 && rate > 0)
 			o->forecast_t = s->t1 + (cs_time)ceil((cap - u.end) / rate - 1e-9);
-		if (rc == 0 && tier_used[k])
-			rc = allocations_use(tree, k, tier, at, of, up, ev, ne, s->t0, s->t1, use);
 	}
 	for (uint32_t i = 0; rc == 0 && i < A; i++) {
 		const cs_storage_alloc *a = &tree->storage[i];
@@ -359,27 +411,26 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		o->full_t = -1;
 		if (k == T)
 			continue; /* not checked against the cluster: counts nothing */
-		o->used_end_tb = use[i].end;
-		o->peak_tb = use[i].peak;
-		o->full_t = use[i].full;
+		o->used_end_tb = aw[i].out.end;
+		o->peak_tb = aw[i].out.peak;
+		o->full_t = aw[i].out.full;
 		s->tiers[k].allocated_tb += a->tb;
 		s->tiers[k].allocations++;
-		s->tiers[k].allocations_full += use[i].full >= 0;
+		s->tiers[k].allocations_full += aw[i].out.full >= 0;
 	}
 done:
+	cs_storage_order_free(&order);
 	free(tier);
 	free(of);
 	free(at);
 	free(up);
-	free(use);
+	free(aw);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;
-	free(ev);
 	*out = s;
 	return 0;
 oom:
-	free(ev);
 	cs_storage_free(s);
 	snprintf(err, errlen, "out of memory");
 	return -CS_ENOMEM;

@@ -157,6 +157,64 @@ Test(outputs, integers_are_written_as_printf_writes_them)
 	free(got);
 }
 
+/* cs_put_int's bytes are printf's %lld: every value to +-200,000, each
+ * side of every power of ten, the extremes, and 1,000,000 random values
+ * of every length (the numbers below 10^8 take a path of their own). */
+static void put_int_as_printf(int64_t v)
+{
+	char got[CS_PUT_INT_MAX + 1], want[32];
+	char *e = cs_put_int(got, v);
+	*e = 0;
+	snprintf(want, sizeof want, "%lld", (long long)v);
+	cr_assert_str_eq(got, want, "%lld", (long long)v);
+}
+
+Test(outputs, put_int_is_printf_at_every_length)
+{
+	for (int64_t v = -200000; v <= 200000; v++)
+		put_int_as_printf(v);
+	int64_t p = 1;
+	for (int k = 0; k < 19; k++) {
+		for (int64_t d = -2; d <= 2; d++) {
+			put_int_as_printf(p + d);
+			put_int_as_printf(-(p + d));
+			put_int_as_printf(p * 9 + d);
+		}
+		if (k < 18)
+			p *= 10;
+	}
+	put_int_as_printf(INT64_MAX);
+	put_int_as_printf(INT64_MIN);
+	put_int_as_printf(INT64_MIN + 1);
+	unsigned long long x = 17;
+	for (int k = 0; k < 1000000; k++) {
+		uint64_t r = (uint64_t)th_xorshift(&x, 1u << 30) << 34 ^ (uint64_t)th_xorshift(&x, 1u << 30) << 4 ^
+			     (uint64_t)th_xorshift(&x, 16);
+		int64_t v = (int64_t)(r >> (1 + k % 63)); /* below 2^63: negated too */
+		put_int_as_printf(k % 2 ? v : -v);
+	}
+}
+
+/* cs_put_field quotes what cs_csv_field quotes: a field with each byte
+ * value at its start, middle or end. */
+Test(outputs, put_field_quotes_as_the_stdio_writer)
+{
+	for (int c = 1; c < 256; c++)
+		for (int at = 0; at < 3; at++) {
+			char s[8] = "abcd";
+			s[at == 0 ? 0 : at == 1 ? 2 : 3] = (char)c;
+			char got[32], *want = NULL;
+			size_t wl = 0;
+			FILE *f = open_memstream(&want, &wl);
+			cr_assert_not_null(f);
+			cs_csv_field(f, s);
+			fclose(f);
+			char *e = cs_put_field(got, s, strlen(s));
+			cr_assert(wl == (size_t)(e - got) && !memcmp(got, want, wl), "byte %d at %d", c, at);
+			free(want);
+		}
+}
+
 static void same_as_printf_fixed(double x, int prec)
 {
 	char got[CS_FMT_FIXED_LEN], want[CS_FMT_FIXED_LEN];

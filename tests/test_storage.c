@@ -13,6 +13,7 @@
 #include "capsim/gen.h"
 #include "capsim/storage.h"
 #include "helpers.h"
+#include "../sim/storage_int.h"
 
 #define NEAR(a, b) (fabs((double)(a) - (double)(b)) <= 1e-9 * (1 + fabs((double)(b))))
 
@@ -286,4 +287,149 @@ Test(storage, the_generator_allocates_by_what_projects_would_write)
 	cs_gen_model_free(m);
 	cs_cluster_free(c);
 	cs_trace_free(&t);
+}
+
+/* ---- the slope changes' order and the walks, against the simple ways ---- */
+
+static int sev_by_time_change(const void *a, const void *b)
+{
+	const cs_sev *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->d > y->d) - (x->d < y->d);
+}
+
+/* A tier's changes from random jobs (coarse times, so many fall together;
+ * some never started or ran for no time; GPU and CPU jobs) are those of
+ * each job, sorted by time and change, a time's at a time, with and
+ * without a retention. */
+Test(storage, tier_changes_are_every_jobs_sorted)
+{
+	srand(7);
+	for (int round = 0; round < 40; round++) {
+		size_t n = 1 + (size_t)(rand() % 3000);
+		cs_job *js = calloc(n, sizeof *js);
+		for (size_t j = 0; j < n; j++) {
+			js[j].nodes = 1 + (uint32_t)(rand() % 4);
+			js[j].gpus_per_node = rand() % 3 ? (uint32_t)(rand() % 9) : 0;
+			js[j].cores_per_node = 1 + (uint32_t)(rand() % 64);
+			js[j].start_s = rand() % 10 ? (cs_time)(rand() % 500) * 60 : -1;
+			js[j].end_s = js[j].start_s >= 0 ? js[j].start_s + (cs_time)(rand() % 40) * 60 : -1;
+		}
+		cs_cluster_storage k = { .tb_per_gpu_hour = rand() % 4 ? 0.1 * (rand() % 5) : 0,
+					 .tb_per_core_hour = rand() % 4 ? 0.003 * (rand() % 5) : 0 };
+		cs_time r = round % 2 ? (cs_time)(rand() % 100) * 60 : 0;
+		cs_sev *want = malloc((4 * n + 1) * sizeof *want), *got = malloc((4 * n + 1) * sizeof *got);
+		size_t nw = 0;
+		for (size_t j = 0; j < n; j++) {
+			const cs_job *x = &js[j];
+			if (x->start_s < 0 || x->end_s <= x->start_s)
+				continue;
+			double v = x->gpus_per_node ? (double)x->nodes * x->gpus_per_node * k.tb_per_gpu_hour / 3600.0
+						    : (double)x->nodes * x->cores_per_node * k.tb_per_core_hour / 3600.0;
+			if (v <= 0)
+				continue;
+			want[nw++] = (cs_sev){ x->start_s, v, (uint32_t)j };
+			want[nw++] = (cs_sev){ x->end_s, -v, (uint32_t)j };
+			if (r) {
+				want[nw++] = (cs_sev){ x->start_s + r, -v, (uint32_t)j };
+				want[nw++] = (cs_sev){ x->end_s + r, v, (uint32_t)j };
+			}
+		}
+		qsort(want, nw, sizeof *want, sev_by_time_change);
+		cs_storage_order o;
+		cr_assert_eq(cs_storage_order_build(&o, js, n), 0);
+		cs_storage_changes ch;
+		cs_storage_changes_start(&ch, &k, &o, r);
+		size_t ng = 0, m;
+		while ((m = cs_storage_changes_next(&ch)) != 0) {
+			cr_assert(m != (size_t)-1 && ng + m <= nw);
+			for (size_t i = 0; i < m; i++)
+				cr_assert_eq(ch.run[i].t, ch.run[0].t, "one time's changes at a time");
+			cr_assert(!ng || ch.run[0].t > got[ng - 1].t, "times in order, each once");
+			memcpy(got + ng, ch.run, m * sizeof *got);
+			ng += m;
+		}
+		cs_storage_changes_free(&ch);
+		cr_assert_eq(ng, nw, "round %d: %zu changes, want %zu", round, ng, nw);
+		for (size_t i = 0; i < nw; i++) {
+			cr_assert(got[i].t == want[i].t && got[i].d == want[i].d, "round %d, change %zu: (%lld, %g), want (%lld, %g)",
+				  round, i, (long long)got[i].t, got[i].d, (long long)want[i].t, want[i].d);
+			const cs_job *x = &js[got[i].job];
+			cr_assert(got[i].t == x->start_s || got[i].t == x->end_s || got[i].t == x->start_s + r ||
+				  got[i].t == x->end_s + r);
+		}
+		cs_storage_order_free(&o);
+		free(want);
+		free(got);
+		free(js);
+	}
+}
+
+/* A use's walk from u0 at t0 through its sorted slope changes e[0..n) to
+ * t1, a time at a time: at the end, at its highest, and the first time it
+ * reached level, rounded up to the second (-1: not by t1). */
+static cs_storage_use walk_alone(const cs_sev *e, size_t n, double u0, double level, cs_time t0, cs_time t1)
+{
+	cs_storage_use out = { u0, u0, u0 >= level ? t0 : -1 };
+	double u = u0, slope = 0;
+	cs_time at = t0;
+	for (size_t i = 0;;) {
+		cs_time next = i < n && e[i].t < t1 ? e[i].t : t1;
+		double v = u + slope * (double)(next - at);
+		if (out.full < 0 && slope > 0 && v >= level) {
+			cs_time dt = (cs_time)ceil((level - u) / slope - 1e-9);
+			out.full = at + (dt < 0 ? 0 : dt > next - at ? next - at : dt);
+		}
+		u = v;
+		at = next;
+		if (u > out.peak)
+			out.peak = u;
+		if (next == t1)
+			break;
+		for (; i < n && e[i].t == next; i++)
+			slope += e[i].d;
+		if (out.full < 0 && u >= level)
+			out.full = at;
+	}
+	out.end = u;
+	return out;
+}
+
+/* Uses walked together, each change as it comes, end where a walk of each
+ * one's changes alone ends: the same end, peak and time full, bit for bit
+ * (changes at the run's first second and past its end included). */
+Test(storage, walks_together_are_walks_alone)
+{
+	srand(11);
+	for (int round = 0; round < 200; round++) {
+		size_t n = (size_t)(rand() % 400), W = 1 + (size_t)(rand() % 6);
+		cs_time t0 = 100, t1 = t0 + 50 + rand() % 300;
+		cs_sev *e = malloc((n + 1) * sizeof *e), *mine = malloc((n + 1) * sizeof *mine);
+		uint32_t *to = malloc((n + 1) * sizeof *to);
+		for (size_t i = 0; i < n; i++)
+			e[i] = (cs_sev){ t0 + rand() % (t1 - t0 + 20), (rand() % 2001 - 1000) / 7.0, 0 };
+		qsort(e, n, sizeof *e, sev_by_time_change);
+		for (size_t i = 0; i < n; i++)
+			to[i] = (uint32_t)(rand() % (int)W);
+		for (size_t w = 0; w < W; w++) {
+			double level = (rand() % 5000) / 3.0;
+			cs_storage_walker wk = cs_storage_walker_start(0, level, t0);
+			size_t m = 0;
+			for (size_t i = 0; i < n; i++)
+				if (to[i] == w) {
+					mine[m++] = e[i];
+					if (e[i].t < t1)
+						cs_storage_walker_take(&wk, e[i].t, e[i].d);
+				}
+			cs_storage_use got = cs_storage_walker_end(&wk, t1),
+				       want = walk_alone(mine, m, 0, level, t0, t1);
+			cr_assert(got.end == want.end && got.peak == want.peak && got.full == want.full,
+				  "round %d, use %zu: (%.17g, %.17g, %lld), want (%.17g, %.17g, %lld)", round, w, got.end,
+				  got.peak, (long long)got.full, want.end, want.peak, (long long)want.full);
+		}
+		free(e);
+		free(mine);
+		free(to);
+	}
 }
