@@ -17,6 +17,7 @@
  * of the current epoch is returned as it is, so a pass in which nothing
  * was freed costs O(queue). */
 #include "engine_int.h"
+#include "alloc/nodepick.h"
 
 #include <string.h>
 
@@ -451,17 +452,11 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
 				masked |= part.core_mask[w] != 0;
 			if (masked) {
-				uint32_t got = 0;
-				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-					uint64_t keep = 0, left = part.core_mask[w];
-					for (; left && (int64_t)got < xc; got++) { /* its set bits, lowest first */
-						uint64_t low = left & (~left + 1);
-						keep |= low;
-						left ^= low;
-					}
-					part.core_mask[w] = keep;
-				}
-				part.cores = got;
+				/* its lowest free cores, as the allocator takes them */
+				uint64_t keep[CS_ALLOC_CORE_WORDS] = { 0 };
+				unsigned want = xc <= 0 ? 0 : (unsigned)xc;
+				part.cores = want - cs_take_low(part.core_mask, CS_ALLOC_CORE_WORDS, want, keep);
+				memcpy(part.core_mask, keep, sizeof keep);
 			} else {
 				part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
 			}
