@@ -61,6 +61,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->h1);
 	free(pl->h2);
 	free(pl->mark);
+	free(pl->nowin);
 	free(pl->aside);
 	free(pl->lcnt);
 	free(pl->bcnt);
@@ -317,6 +318,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
 	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->nowin = calloc((size_t)nn + 1, sizeof *pl->nowin);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
 	pl->nleaves = cs_alloc_nleaves(c->A);
 	pl->lpb = cs_alloc_leaves_per_block(c->A);
@@ -329,7 +331,7 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -528,7 +530,8 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 /* How many of pl->fnodes[0 .. n) hold a node's share of j for its
  * estimate at some time before bound? Counted up to enough, then stops.
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
- * still in the profile) counts without a look. */
+ * still in the profile) counts without a look; then the nodes looked at
+ * that hold none are stamped in pl->nowin with pl->nowin_gen. */
 static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
@@ -547,14 +550,19 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
-		if (pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)
-			continue; /* no window before its bound */
-		cs_nprof_iter it;
-		cs_time a;
-		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
-				    plan_len(j));
-		if (cs_nprof_iter_find(&it, bound, &a) && ++got >= enough)
-			break;
+		if (!(pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)) { /* else no window before its bound */
+			cs_nprof_iter it;
+			cs_time a;
+			cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now,
+					    need, plan_len(j));
+			if (cs_nprof_iter_find(&it, bound, &a)) {
+				if (++got >= enough)
+					break;
+				continue;
+			}
+		}
+		if (own)
+			pl->nowin[pl->fnodes[i]] = pl->nowin_gen;
 	}
 	return got;
 }
@@ -596,15 +604,19 @@ static void forget_near(struct planner *pl, uint32_t jid)
 
 /* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
  * the types it may use, each once, in pl->only (kept: the plan is to
- * stand without a search, and these are its nodes now); how many. */
+ * stand without a search, and these are its nodes now; else for the
+ * search after nothing_earlier, without the kept nodes it saw hold
+ * none); how many. */
 static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
-		pl->mark[pl->near_of[jid][i]] = pl->gen;
-		pl->only[n++] = pl->near_of[jid][i];
+		uint32_t node = pl->near_of[jid][i];
+		pl->mark[node] = pl->gen;
+		if (kept || pl->nowin[node] != pl->nowin_gen)
+			pl->only[n++] = node;
 	}
 	uint64_t mask = cs_place_mask(c, jid);
 	for (uint32_t i = 0; i < nf; i++) {
@@ -633,10 +645,14 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
  * among them, under its plan, count as holding it. Then the plan is
  * what a search would make again (nothing earlier: the same time and
  * nodes), and the bound takes in the freed nodes that may hold it. */
-static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time old)
+static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time old)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
+	if (++pl->nowin_gen == 0) {
+		memset(pl->nowin, 0, c->nnodes * sizeof *pl->nowin);
+		pl->nowin_gen = 1;
+	}
 	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
 	if (m >= j->nodes)
 		return 0;
@@ -644,12 +660,19 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time o
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
 		pl->mark[q.slots[k].node] = pl->gen;
-	uint32_t got = windows_before(c, j, nf, old, j->nodes - m, 1);
-	if (m + got >= j->nodes)
+	uint32_t got = windows_before(c, j, *nf, old, j->nodes - m, 1);
+	if (m + got >= j->nodes) {
+		/* the search to come looks at the freed nodes not seen to hold none */
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < *nf; i++)
+			if (pl->nowin[pl->fnodes[i]] != pl->nowin_gen)
+				pl->fnodes[k++] = pl->fnodes[i];
+		*nf = k;
 		return 0;
+	}
 	pl->open_max[jid] = m + got;
 	if (j->nodes > 1 && pl->near_of[jid])
-		near_and_freed(c, jid, nf, 1); /* the freed nodes are not "freed since" any more */
+		near_and_freed(c, jid, *nf, 1); /* the freed nodes are not "freed since" any more */
 	return 1;
 }
 
@@ -802,7 +825,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * (Under the power cap, power freed anywhere may: not used.) */
 		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
 			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
-			if (!c->plain && nothing_earlier(c, jid, nf, old)) {
+			if (!c->plain && nothing_earlier(c, jid, &nf, old)) {
 				pl->epoch_of[jid] = pl->epoch;
 				if (when)
 					*when = old;
