@@ -126,28 +126,49 @@ static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
 	}
 }
 
+/* A new generation of pl->mark: no node marked. */
+static void new_marks(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+}
+
 /* Mute (mute != 0) jid's plan's events in the profile, in place, for a
  * search of an earlier plan (the profile as with the plan dropped), or
  * give them back: a search that finds none leaves the plan and the
- * profile as they were, without a drop and the same plan made again. */
-static void mute_plan(cs_sched_ctx *c, uint32_t jid, int mute)
+ * profile as they were, without a drop and the same plan made again. A
+ * search of some nodes only (only[0 .. n), only != NULL) reads no other
+ * node's profile: the plan's other nodes are left as they are. */
+static void mute_plan(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
 	cs_placement p = placement_of(c, jid);
 	cs_time s = c->plan_start[jid];
+	if (mute && only) {
+		new_marks(c);
+		for (uint32_t i = 0; i < n; i++)
+			pl->mark[only[i]] = pl->gen;
+	}
 	for (uint32_t k = 0; k < p.n; k++) {
 		const cs_slot *sl = &p.slots[k];
+		uint32_t *at = &pl->muted[2 * k];
+		if (mute ? only && pl->mark[sl->node] != pl->gen : at[0] == UINT32_MAX) {
+			at[0] = at[1] = UINT32_MAX; /* a node the search does not read */
+			continue;
+		}
 		for (int end = 0; end < 2; end++) {
 			int sign = end ? +1 : -1;
 			cs_nprof_ev e = { end ? s + plan_len(j) : s, sign * (int32_t)cs_slot_gpus(sl), sign * (int32_t)sl->cores,
 					  sign * (int32_t)sl->mem_mib, 0 };
-			uint32_t *at = &pl->muted[2 * k + (uint32_t)end];
 			if (mute) {
 				long i = cs_nprof_mute(&pl->prof, sl->node, &e);
-				*at = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
-			} else if (*at != UINT32_MAX) {
-				cs_nprof_unmute(&pl->prof, sl->node, *at, &e);
+				at[end] = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
+			} else if (at[end] != UINT32_MAX) {
+				cs_nprof_unmute(&pl->prof, sl->node, at[end], &e);
 			}
 		}
 		lb_touch(pl, sl->node);
@@ -402,16 +423,6 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	cs_alloc_release(c->A, p);
 	p->n = 0;
 	return -CS_ENOFIT;
-}
-
-/* A new generation of pl->mark: no node marked. */
-static void new_marks(cs_sched_ctx *c)
-{
-	struct planner *pl = c->pl;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
 }
 
 /* Place jid now with what other plans need over its estimate kept off,
@@ -835,16 +846,15 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
-	/* a search for an earlier plan, with the plan muted rather than
-	 * dropped (not on the plain engine: it drops and makes it again) */
+	/* a search for an earlier plan, with the plan muted (on the nodes the
+	 * search reads) rather than dropped (not on the plain engine: it drops
+	 * and makes it again) */
 	int muted = keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc && !c->plain;
 	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
-		if (muted)
-			mute_plan(c, jid, 1);
-		else
+		if (!muted)
 			cs_plan_drop(c, jid);
 		if (keep_ok && old == c->now &&
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
@@ -871,12 +881,16 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * engine searches a plan of several nodes whenever one of them
 		 * could help; else nothing_earlier said one may */
 		if (j->nodes == 1) {
+			if (muted)
+				mute_plan(c, jid, 1, pl->fnodes, nf);
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
 		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
 			t = CS_TIME_MAX;
 		} else {
 			/* only the nodes that could hold it before, and those freed since */
 			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
+			if (muted)
+				mute_plan(c, jid, 1, n ? pl->only : NULL, n);
 			t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
 			pl->open_max[jid] = pl->search_open;
 			keep_near(c, jid);
@@ -887,7 +901,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_near(c, jid);
 	}
 	if (muted) {
-		mute_plan(c, jid, 0);
+		mute_plan(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
 			pl->epoch_of[jid] = pl->epoch;
 			if (when)
