@@ -558,6 +558,11 @@ struct planner {
 	struct pnode *pn;           /* a search's nodes */
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
 	uint32_t *mark, gen;
+	/* nodes nothing_earlier walked without finding a window before the
+	 * plan, stamped with its call's nowin_gen: the search that may follow
+	 * leaves them out (the plan's own nodes are never stamped, so muting
+	 * it changes none of theirs) */
+	uint32_t *nowin, nowin_gen;
 	cs_slot *aside;
 	/* jobs with a topology rule (one leaf, k leaves, one block): */
 	uint32_t nleaves, lpb;      /* the allocator's leaves, leaves per block (0: none) */

@@ -17,6 +17,7 @@
  * of the current epoch is returned as it is, so a pass in which nothing
  * was freed costs O(queue). */
 #include "engine_int.h"
+#include "alloc/nodepick.h"
 
 #include <string.h>
 
@@ -60,6 +61,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->h1);
 	free(pl->h2);
 	free(pl->mark);
+	free(pl->nowin);
 	free(pl->aside);
 	free(pl->lcnt);
 	free(pl->bcnt);
@@ -124,28 +126,49 @@ static void prof_plan(cs_sched_ctx *c, uint32_t jid, int add)
 	}
 }
 
+/* A new generation of pl->mark: no node marked. */
+static void new_marks(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+}
+
 /* Mute (mute != 0) jid's plan's events in the profile, in place, for a
  * search of an earlier plan (the profile as with the plan dropped), or
  * give them back: a search that finds none leaves the plan and the
- * profile as they were, without a drop and the same plan made again. */
-static void mute_plan(cs_sched_ctx *c, uint32_t jid, int mute)
+ * profile as they were, without a drop and the same plan made again. A
+ * search of some nodes only (only[0 .. n), only != NULL) reads no other
+ * node's profile: the plan's other nodes are left as they are. */
+static void mute_plan(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
 	cs_placement p = placement_of(c, jid);
 	cs_time s = c->plan_start[jid];
+	if (mute && only) {
+		new_marks(c);
+		for (uint32_t i = 0; i < n; i++)
+			pl->mark[only[i]] = pl->gen;
+	}
 	for (uint32_t k = 0; k < p.n; k++) {
 		const cs_slot *sl = &p.slots[k];
+		uint32_t *at = &pl->muted[2 * k];
+		if (mute ? only && pl->mark[sl->node] != pl->gen : at[0] == UINT32_MAX) {
+			at[0] = at[1] = UINT32_MAX; /* a node the search does not read */
+			continue;
+		}
 		for (int end = 0; end < 2; end++) {
 			int sign = end ? +1 : -1;
 			cs_nprof_ev e = { end ? s + plan_len(j) : s, sign * (int32_t)cs_slot_gpus(sl), sign * (int32_t)sl->cores,
 					  sign * (int32_t)sl->mem_mib, 0 };
-			uint32_t *at = &pl->muted[2 * k + (uint32_t)end];
 			if (mute) {
 				long i = cs_nprof_mute(&pl->prof, sl->node, &e);
-				*at = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
-			} else if (*at != UINT32_MAX) {
-				cs_nprof_unmute(&pl->prof, sl->node, *at, &e);
+				at[end] = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
+			} else if (at[end] != UINT32_MAX) {
+				cs_nprof_unmute(&pl->prof, sl->node, at[end], &e);
 			}
 		}
 		lb_touch(pl, sl->node);
@@ -316,6 +339,7 @@ static int planner_on(cs_sched_ctx *c)
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
 	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->nowin = calloc((size_t)nn + 1, sizeof *pl->nowin);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
 	pl->nleaves = cs_alloc_nleaves(c->A);
 	pl->lpb = cs_alloc_leaves_per_block(c->A);
@@ -328,7 +352,7 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -401,16 +425,6 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return -CS_ENOFIT;
 }
 
-/* A new generation of pl->mark: no node marked. */
-static void new_marks(cs_sched_ctx *c)
-{
-	struct planner *pl = c->pl;
-	if (++pl->gen == 0) {
-		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
-		pl->gen = 1;
-	}
-}
-
 /* Place jid now with what other plans need over its estimate kept off,
  * node by node (the allocator's fit strategy chooses among the rest). */
 static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
@@ -451,17 +465,11 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
 				masked |= part.core_mask[w] != 0;
 			if (masked) {
-				uint32_t got = 0;
-				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) {
-					uint64_t keep = 0, left = part.core_mask[w];
-					for (; left && (int64_t)got < xc; got++) { /* its set bits, lowest first */
-						uint64_t low = left & (~left + 1);
-						keep |= low;
-						left ^= low;
-					}
-					part.core_mask[w] = keep;
-				}
-				part.cores = got;
+				/* its lowest free cores, as the allocator takes them */
+				uint64_t keep[CS_ALLOC_CORE_WORDS] = { 0 };
+				unsigned want = xc <= 0 ? 0 : (unsigned)xc;
+				part.cores = want - cs_take_low(part.core_mask, CS_ALLOC_CORE_WORDS, want, keep);
+				memcpy(part.core_mask, keep, sizeof keep);
 			} else {
 				part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
 			}
@@ -533,7 +541,8 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 /* How many of pl->fnodes[0 .. n) hold a node's share of j for its
  * estimate at some time before bound? Counted up to enough, then stops.
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
- * still in the profile) counts without a look. */
+ * still in the profile) counts without a look; then the nodes looked at
+ * that hold none are stamped in pl->nowin with pl->nowin_gen. */
 static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
@@ -552,14 +561,19 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
-		if (pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)
-			continue; /* no window before its bound */
-		cs_nprof_iter it;
-		cs_time a;
-		cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
-				    plan_len(j));
-		if (cs_nprof_iter_find(&it, bound, &a) && ++got >= enough)
-			break;
+		if (!(pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)) { /* else no window before its bound */
+			cs_nprof_iter it;
+			cs_time a;
+			cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now,
+					    need, plan_len(j));
+			if (cs_nprof_iter_find(&it, bound, &a)) {
+				if (++got >= enough)
+					break;
+				continue;
+			}
+		}
+		if (own)
+			pl->nowin[pl->fnodes[i]] = pl->nowin_gen;
 	}
 	return got;
 }
@@ -601,15 +615,19 @@ static void forget_near(struct planner *pl, uint32_t jid)
 
 /* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
  * the types it may use, each once, in pl->only (kept: the plan is to
- * stand without a search, and these are its nodes now); how many. */
+ * stand without a search, and these are its nodes now; else for the
+ * search after nothing_earlier, without the kept nodes it saw hold
+ * none); how many. */
 static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
-		pl->mark[pl->near_of[jid][i]] = pl->gen;
-		pl->only[n++] = pl->near_of[jid][i];
+		uint32_t node = pl->near_of[jid][i];
+		pl->mark[node] = pl->gen;
+		if (kept || pl->nowin[node] != pl->nowin_gen)
+			pl->only[n++] = node;
 	}
 	uint64_t mask = cs_place_mask(c, jid);
 	for (uint32_t i = 0; i < nf; i++) {
@@ -638,10 +656,14 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
  * among them, under its plan, count as holding it. Then the plan is
  * what a search would make again (nothing earlier: the same time and
  * nodes), and the bound takes in the freed nodes that may hold it. */
-static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time old)
+static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time old)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
+	if (++pl->nowin_gen == 0) {
+		memset(pl->nowin, 0, c->nnodes * sizeof *pl->nowin);
+		pl->nowin_gen = 1;
+	}
 	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
 	if (m >= j->nodes)
 		return 0;
@@ -649,12 +671,19 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t nf, cs_time o
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
 		pl->mark[q.slots[k].node] = pl->gen;
-	uint32_t got = windows_before(c, j, nf, old, j->nodes - m, 1);
-	if (m + got >= j->nodes)
+	uint32_t got = windows_before(c, j, *nf, old, j->nodes - m, 1);
+	if (m + got >= j->nodes) {
+		/* the search to come looks at the freed nodes not seen to hold none */
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < *nf; i++)
+			if (pl->nowin[pl->fnodes[i]] != pl->nowin_gen)
+				pl->fnodes[k++] = pl->fnodes[i];
+		*nf = k;
 		return 0;
+	}
 	pl->open_max[jid] = m + got;
 	if (j->nodes > 1 && pl->near_of[jid])
-		near_and_freed(c, jid, nf, 1); /* the freed nodes are not "freed since" any more */
+		near_and_freed(c, jid, *nf, 1); /* the freed nodes are not "freed since" any more */
 	return 1;
 }
 
@@ -807,7 +836,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * (Under the power cap, power freed anywhere may: not used.) */
 		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
 			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
-			if (!c->plain && nothing_earlier(c, jid, nf, old)) {
+			if (!c->plain && nothing_earlier(c, jid, &nf, old)) {
 				pl->epoch_of[jid] = pl->epoch;
 				if (when)
 					*when = old;
@@ -817,16 +846,15 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_request rq = cs_job_request(j);
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
-	/* a search for an earlier plan, with the plan muted rather than
-	 * dropped (not on the plain engine: it drops and makes it again) */
+	/* a search for an earlier plan, with the plan muted (on the nodes the
+	 * search reads) rather than dropped (not on the plain engine: it drops
+	 * and makes it again) */
 	int muted = keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc && !c->plain;
 	if (old >= 0) {
 		cs_placement q = placement_of(c, jid);
 		for (uint32_t k = 0; k < q.n; k++)
 			pl->old_nodes[k] = q.slots[k].node;
-		if (muted)
-			mute_plan(c, jid, 1);
-		else
+		if (!muted)
 			cs_plan_drop(c, jid);
 		if (keep_ok && old == c->now &&
 		    cs_alloc_try_on(c->A, &rq, pl->old_nodes, j->nodes, &p) == 0 && admit_now(c, jid, &p) == 0) {
@@ -853,12 +881,16 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * engine searches a plan of several nodes whenever one of them
 		 * could help; else nothing_earlier said one may */
 		if (j->nodes == 1) {
+			if (muted)
+				mute_plan(c, jid, 1, pl->fnodes, nf);
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
 		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
 			t = CS_TIME_MAX;
 		} else {
 			/* only the nodes that could hold it before, and those freed since */
 			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
+			if (muted)
+				mute_plan(c, jid, 1, n ? pl->only : NULL, n);
 			t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
 			pl->open_max[jid] = pl->search_open;
 			keep_near(c, jid);
@@ -869,7 +901,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_near(c, jid);
 	}
 	if (muted) {
-		mute_plan(c, jid, 0);
+		mute_plan(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
 			pl->epoch_of[jid] = pl->epoch;
 			if (when)
