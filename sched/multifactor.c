@@ -1050,7 +1050,8 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	for (uint32_t k = 0; k < pq->nkeys; k++)
 		if (cs_partq_head(pq, &p->q, k) >= 0)
 			p->wkeys[nw++] = k;
-	for (size_t i = 0; i < n && !all_blocked(p, nw); i++) {
+	int done = all_blocked(p, nw); /* (only a block below changes it) */
+	for (size_t i = 0; i < n && !done; i++) {
 		uint32_t jid = p->order[i].jid;
 		uint64_t open = cs_partq_open(pq, jid);
 		if (!open)
@@ -1069,6 +1070,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
 		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+		done = all_blocked(p, nw);
 	}
 	/* (a job backfill would refuse at once that could not hold either
 	 * is passed over before the checks, which change nothing) */
