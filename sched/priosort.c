@@ -143,10 +143,13 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
 
 void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n)
 {
-	/* insertion sort in place, within a budget of moves; past it the
-	 * entries are in no known order */
-	size_t moves = 0, budget = 4 * n + 64;
-	for (size_t i = 1; i < n && moves <= budget; i++) {
+	/* insertion sort in place from the first entry out of order (the
+	 * last order's jobs mostly keep theirs), within a budget of moves;
+	 * past it the entries are in no known order */
+	size_t moves = 0, budget = 4 * n + 64, i = 1;
+	while (i < n && !goes_before(&o[i], &o[i - 1]))
+		i++;
+	for (; i < n && moves <= budget; i++) {
 		cs_ranked x = o[i];
 		size_t k = i;
 		for (; k > 0 && goes_before(&x, &o[k - 1]); k--)
