@@ -99,9 +99,20 @@ typedef struct mf {
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
-	cs_ranked *order;          /* scratch: queued jobs (aux: the job's partition key, prio_in's) */
+	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
+				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
-	cs_prio_hint hint;         /* the last pass's order */
+	/* Without limits the pass reads the queue from the last order: its
+	 * jobs still waiting, then the jobs submitted since (arrived, each
+	 * once: fresh); with limits, the queue in arrival order (its holds
+	 * and admissions are made in that order) and the last order as a
+	 * hint. */
+	int keep_order;
+	size_t nkept;              /* the last order's length */
+	uint32_t *arrived;
+	size_t narrived;
+	uint8_t *fresh;
+	cs_prio_hint hint;
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on
 	 * its user's node (uacct); without, uacct is acct */
@@ -179,6 +190,8 @@ static void mf_destroy(void *state)
 	free(p->nofit);
 	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
+	free(p->arrived);
+	free(p->fresh);
 	free(p->victims);
 	free(p->chosen);
 	free(p->on_nodes);
@@ -514,8 +527,7 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	p->on_nodes = malloc(n);
 	p->stop_at = malloc(n * sizeof *p->stop_at);
 	if (!p->acct || !p->acct_id || !p->run || cs_rateclass_init(&p->rc) < 0 || !p->run_at || !p->order || !p->order2 || !p->victims || !p->stop_at ||
-	    !p->chosen || !p->on_nodes || cs_prio_hint_init(&p->hint, env->njobs) < 0 ||
-	    cs_fifo_init(&p->q, env->njobs) < 0) {
+	    !p->chosen || !p->on_nodes || cs_fifo_init(&p->q, env->njobs) < 0) {
 		mf_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -551,6 +563,12 @@ static int mf_init(void **state, const cs_policy_env *env, char *err, size_t err
 	    (rc = limits_setup(p, env, err, errlen)) < 0) {
 		mf_destroy(p);
 		return rc;
+	}
+	p->keep_order = !p->lim.any;
+	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1))
+			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
+		mf_destroy(p);
+		return -CS_ENOMEM;
 	}
 	const char *ob = cs_policy_param_get(env, "over_budget");
 	if (ob && strcmp(ob, "reject") == 0)
@@ -590,6 +608,10 @@ static void mf_submit(void *state, uint32_t jid)
 	if (p->admitted[jid]) /* back after a requeue: waiting again */
 		cs_limits_resubmit(&p->lim, jid);
 	p->stop_at[jid] = -1;
+	if (p->keep_order && !p->fresh[jid]) {
+		p->fresh[jid] = 1;
+		p->arrived[p->narrived++] = jid;
+	}
 	cs_fifo_push(&p->q, jid);
 	cs_partq_push(&p->pq, jid);
 }
@@ -1028,7 +1050,8 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	for (uint32_t k = 0; k < pq->nkeys; k++)
 		if (cs_partq_head(pq, &p->q, k) >= 0)
 			p->wkeys[nw++] = k;
-	for (size_t i = 0; i < n && !all_blocked(p, nw); i++) {
+	int done = all_blocked(p, nw); /* (only a block below changes it) */
+	for (size_t i = 0; i < n && !done; i++) {
 		uint32_t jid = p->order[i].jid;
 		uint64_t open = cs_partq_open(pq, jid);
 		if (!open)
@@ -1047,6 +1070,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
 		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
+		done = all_blocked(p, nw);
 	}
 	/* (a job backfill would refuse at once that could not hold either
 	 * is passed over before the checks, which change nothing) */
@@ -1062,38 +1086,44 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	}
 }
 
-static void mf_pass(void *state, cs_sched_ctx *ctx)
+/* Job k's priority now. */
+static inline double priority(mf *p, uint32_t k, cs_time now)
 {
-	mf *p = state;
-	cs_time now = cs_ctx_now(ctx);
-	account(p, ctx, now);
-	cs_limits_period(&p->lim, now); /* a new period: every budget starts from zero */
-	if (!p->q.count)
-		return;
-	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
-		/* only the users charged since the last computation moved */
-		cs_fairtree_update(p->ft, p->usage, NULL, p->all_changed ? NULL : p->changed, p->nchanged);
-		p->ncalc++;
-		p->nchanged = 0;
-		p->all_changed = 0;
-		p->last_calc = now;
+	const struct prio_in *x = &p->pin[k];
+	double age = (double)(now - x->submit) / p->max_age;
+	double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
+	double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
+	if (p->tree)
+		prio += x->extra;
+	return prio;
+}
+
+/* Waiting job k, first seen in this pass, through the submit limits
+ * (which count the association's running and admitted waiting jobs; a
+ * job larger than a limit or a whole period's budget on its own could
+ * never run): 0 if admitted, -1 if rejected. */
+static int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
+{
+	unsigned why = cs_limits_admit(&p->lim, k);
+	if (why) {
+		cs_ctx_reject(ctx, k, why);
+		cs_fifo_remove(&p->q, k);
+		return -1;
 	}
+	p->admitted[k] = 1;
+	return 0;
+}
+
+/* The queue into p->order in priority order, walked in arrival order:
+ * the jobs first seen are admitted, those held by a limit neither run
+ * nor block others (or are rejected when over budget). Its length. */
+static size_t queue_walk(mf *p, cs_sched_ctx *ctx, cs_time now)
+{
 	size_t n = 0;
 	for (long kk = cs_fifo_head(&p->q); kk >= 0; kk = cs_fifo_next(&p->q, (uint32_t)kk + 1)) {
 		uint32_t k = (uint32_t)kk;
-		if (!p->admitted[k]) {
-			/* first seen, in arrival order: the submit limits count the
-			 * association's running and admitted waiting jobs; a job
-			 * larger than a limit or a whole period's budget on its
-			 * own could never run */
-			unsigned why = cs_limits_admit(&p->lim, k);
-			if (why) {
-				cs_ctx_reject(ctx, k, why);
-				cs_fifo_remove(&p->q, k);
-				continue;
-			}
-			p->admitted[k] = 1;
-		}
+		if (!p->admitted[k] && admit(p, ctx, k) < 0)
+			continue;
 		unsigned lim = over_limit(p, k);
 		if (lim && p->reject_over_budget && cs_limits_is_budget(lim)) {
 			cs_ctx_reject(ctx, k, lim);
@@ -1102,19 +1132,67 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 			continue;
 		}
 		if (lim) {
-			/* held by its account's limit: neither runs nor blocks others */
 			hold(p, ctx, k, lim);
 			continue;
 		}
-		const struct prio_in *x = &p->pin[k];
-		double age = (double)(now - x->submit) / p->max_age;
-		double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
-		double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
-		if (p->tree)
-			prio += x->extra;
-		p->order[n++] = (cs_ranked){ prio, k, x->key };
+		p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
+	return n;
+}
+
+/* The jobs submitted since the last pass are seen. */
+static void drop_arrived(mf *p)
+{
+	for (size_t i = 0; i < p->narrived; i++)
+		p->fresh[p->arrived[i]] = 0;
+	p->narrived = 0;
+}
+
+/* queue_walk's order without limits (no holds; admission rejects none,
+ * still asked in arrival order), from the last pass's: its jobs still
+ * waiting in its order, then the jobs submitted since in jid order (a
+ * job requeued since comes back among them), sorted from there. Its
+ * length. */
+static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nkept; i++) {
+		uint32_t k = p->order[i].jid;
+		if (k != UINT32_MAX && !p->fresh[k] && cs_fifo_has(&p->q, k))
+			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	}
+	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
+	for (size_t i = 0; i < p->narrived; i++) {
+		uint32_t k = p->arrived[i];
+		if (cs_fifo_has(&p->q, k) && (p->admitted[k] || admit(p, ctx, k) == 0))
+			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	}
+	drop_arrived(p);
+	cs_prio_sort_kept(p->order, p->order2, n);
+	p->nkept = n;
+	return n;
+}
+
+static void mf_pass(void *state, cs_sched_ctx *ctx)
+{
+	mf *p = state;
+	cs_time now = cs_ctx_now(ctx);
+	account(p, ctx, now);
+	cs_limits_period(&p->lim, now); /* a new period: every budget starts from zero */
+	if (!p->q.count) {
+		drop_arrived(p); /* (none waits) */
+		return;
+	}
+	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
+		/* only the users charged since the last computation moved */
+		cs_fairtree_update(p->ft, p->usage, NULL, p->all_changed ? NULL : p->changed, p->nchanged);
+		p->ncalc++;
+		p->nchanged = 0;
+		p->all_changed = 0;
+		p->last_calc = now;
+	}
+	size_t n = p->keep_order ? queue_kept(p, ctx, now) : queue_walk(p, ctx, now);
 	if (p->per_partition) {
 		pass_partitions(p, ctx, n);
 		return;

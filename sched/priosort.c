@@ -24,21 +24,21 @@ static inline uint64_t prio_key(double d)
 	return ~b;
 }
 
-/* 11 bits at a time; a digit all entries share is skipped. */
-void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n)
+/* An entry's radix key: its priority's, or its jid. */
+static inline uint64_t radix_key(const cs_ranked *r, int by_jid) { return by_jid ? r->jid : prio_key(r->prio); }
+
+/* Stable LSD radix sort of o[0 .. n) by the key's low `bits` bits, 11
+ * bits at a time; a digit all entries share is skipped. */
+static void radix(cs_ranked *o, cs_ranked *tmp, size_t n, int by_jid, unsigned bits)
 {
-	if (n < 1024) {
-		qsort(o, n, sizeof *o, cs_prio_cmp);
-		return;
-	}
 	enum { BITS = 11, BINS = 1 << BITS };
 	static _Thread_local uint32_t cnt[BINS];
 	cs_ranked *src = o, *dst = tmp;
-	for (unsigned shift = 0; shift < 64; shift += BITS) {
+	for (unsigned shift = 0; shift < bits; shift += BITS) {
 		memset(cnt, 0, sizeof cnt);
 		for (size_t i = 0; i < n; i++)
-			cnt[(prio_key(src[i].prio) >> shift) & (BINS - 1)]++;
-		if (cnt[(prio_key(src[0].prio) >> shift) & (BINS - 1)] == n)
+			cnt[(radix_key(&src[i], by_jid) >> shift) & (BINS - 1)]++;
+		if (cnt[(radix_key(&src[0], by_jid) >> shift) & (BINS - 1)] == n)
 			continue;
 		uint32_t sum = 0;
 		for (unsigned b = 0; b < BINS; b++) {
@@ -47,13 +47,30 @@ void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n)
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			dst[cnt[(prio_key(src[i].prio) >> shift) & (BINS - 1)]++] = src[i];
+			dst[cnt[(radix_key(&src[i], by_jid) >> shift) & (BINS - 1)]++] = src[i];
 		cs_ranked *t = src;
 		src = dst;
 		dst = t;
 	}
 	if (src != o)
 		memcpy(o, src, n * sizeof *o);
+}
+
+void cs_prio_sort(cs_ranked *o, cs_ranked *tmp, size_t n)
+{
+	if (n < 1024) {
+		qsort(o, n, sizeof *o, cs_prio_cmp);
+		return;
+	}
+	radix(o, tmp, n, 0, 64);
+}
+
+/* (in jid order first, as cs_prio_sort's radix sort needs) */
+static void sort_any(cs_ranked *o, cs_ranked *tmp, size_t n)
+{
+	if (n >= 1024)
+		radix(o, tmp, n, 1, 32);
+	cs_prio_sort(o, tmp, n);
 }
 
 int cs_prio_hint_init(cs_prio_hint *h, size_t njobs)
@@ -122,4 +139,24 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
 	for (size_t i = 0; i < n; i++)
 		h->at[o[i].jid] = here | i;
 	h->nprev = n;
+}
+
+void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n)
+{
+	/* insertion sort in place from the first entry out of order (the
+	 * last order's jobs mostly keep theirs), within a budget of moves;
+	 * past it the entries are in no known order */
+	size_t moves = 0, budget = 4 * n + 64, i = 1;
+	while (i < n && !goes_before(&o[i], &o[i - 1]))
+		i++;
+	for (; i < n && moves <= budget; i++) {
+		cs_ranked x = o[i];
+		size_t k = i;
+		for (; k > 0 && goes_before(&x, &o[k - 1]); k--)
+			o[k] = o[k - 1];
+		o[k] = x;
+		moves += i - k;
+	}
+	if (moves > budget)
+		sort_any(o, tmp, n);
 }

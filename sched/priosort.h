@@ -39,4 +39,10 @@ void cs_prio_hint_free(cs_prio_hint *h);
  * cs_prio_sort when that would take more than a few moves a job. */
 void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n);
 
+/* The same order of o[0 .. n) when the caller keeps the last order: o
+ * holds the last order's jobs still queued in that order, then the others
+ * (tmp n entries of scratch). An insertion sort, or within a few moves a
+ * job a full sort (by jid, then cs_prio_sort). */
+void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n);
+
 #endif

@@ -425,3 +425,105 @@ Test(multifactor, billing_weights_put_the_cheap_partitions_project_first)
 	cr_assert_eq(th_start(&r, 3), 150);
 	cs_run_result_free(&r);
 }
+
+/* The kept-order sort (cs_prio_sort_kept) against qsort over a run of
+ * passes, its input as multifactor's pass builds it: the last order's
+ * jobs still queued in that order, then the arrivals in jid order;
+ * priorities grow alike, now and then everyone moves (past the budget:
+ * the full sort, whose input is in no jid order), many ties. */
+Test(multifactor, kept_order_sort_gives_the_comparison_order)
+{
+	enum { JOBS = 3000, PASSES = 400 };
+	static cs_ranked a[JOBS], b[JOBS], tmp[JOBS];
+	static double base[JOBS];
+	static uint8_t in[JOBS], was[JOBS];
+	unsigned long long x = 11;
+	size_t nb = 0;
+	for (uint32_t j = 0; j < JOBS; j++)
+		base[j] = (double)th_xorshift(&x, 40);
+	int full = 0;
+	for (int pass = 0; pass < PASSES; pass++) {
+		for (int k = 0; k < 12; k++) /* a few arrive and leave */
+			in[th_xorshift(&x, JOBS)] ^= 1;
+		if (pass % 50 == 49) { /* a recomputation: everyone moves */
+			for (uint32_t j = 0; j < JOBS; j++)
+				base[j] = (double)th_xorshift(&x, 40);
+			full++;
+		} else if (pass % 7 == 3) { /* one moves */
+			base[th_xorshift(&x, JOBS)] += 3;
+		}
+		double age = pass % 3 == 0 ? 0.5 : 0.0;
+		size_t n = 0, m = 0;
+		for (size_t i = 0; i < nb; i++) /* the kept order */
+			if (in[b[i].jid] || pass < 3)
+				b[m] = (cs_ranked){ base[b[i].jid] + age, b[i].jid, 0 }, m++;
+		for (uint32_t j = 0; j < JOBS; j++) {
+			if (!(in[j] || pass < 3))
+				continue;
+			a[n++] = (cs_ranked){ base[j] + age, j, 0 };
+			if (!was[j])
+				b[m++] = a[n - 1];
+		}
+		cr_assert_eq(m, n);
+		qsort(a, n, sizeof *a, cs_prio_cmp);
+		cs_prio_sort_kept(b, tmp, n);
+		for (size_t i = 0; i < n; i++)
+			cr_assert(a[i].jid == b[i].jid, "pass %d, place %zu: job %u against %u", pass, i, a[i].jid,
+				  b[i].jid);
+		memset(was, 0, sizeof was);
+		for (size_t i = 0; i < n; i++)
+			was[b[i].jid] = 1;
+		nb = n;
+	}
+	cr_assert_gt(full, 0);
+}
+
+/* multifactor's pass reads its queue from the last pass's order without
+ * limits, and walks it in arrival order with them: a limit no job
+ * reaches (max_jobs) must give the same schedule on a generated backlog
+ * (20 days at 1.5x the projects, Fair Tree over its accounts). */
+#include "capsim/gen.h"
+#include "capsim/native.h"
+
+Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	cs_gen_model *m;
+	cs_gen_project *pr = NULL;
+	cs_trace t;
+	cs_trace_init(&t);
+	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate_projects(m, 1, 20, 1.5, &t, &pr, err, sizeof err), 0, "%s", err);
+	char *wtext = NULL, *atext = NULL;
+	size_t wl, al;
+	FILE *f = open_memstream(&wtext, &wl), *g = open_memstream(&atext, &al);
+	cr_assert(f && g);
+	cr_assert_eq(cs_native_write(&t, f), 0);
+	cr_assert_eq(cs_gen_accounts_write(g, m, &t, pr, NULL, NULL, err, sizeof err), 0, "%s", err);
+	fclose(f);
+	fclose(g);
+	char *w = th_write_tmp(wtext, ".csv"), *acct = th_write_tmp(atext, ".yaml");
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = mf_opts(k ? "max_jobs" : NULL, "1000000000");
+		o.workload = w;
+		o.accounts = acct;
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+	}
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t waited = 0;
+	for (size_t i = 0; i < r[0].njobs; i++) {
+		cr_assert_eq(r[0].jobs[i].start_s, r[1].jobs[i].start_s, "job %zu", i);
+		waited += r[0].jobs[i].start_s > r[0].jobs[i].submit_s + 3600;
+	}
+	cr_assert_gt(waited, 1000, "a backlog: %zu jobs waited over an hour", waited);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+	th_unlink(w);
+	th_unlink(acct);
+	free(wtext);
+	free(atext);
+	free(pr);
+	cs_trace_free(&t);
+	cs_gen_model_free(m);
+}
