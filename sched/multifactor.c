@@ -694,6 +694,40 @@ static void run_pack(mf *p)
 		pack(p);
 }
 
+/* Charge each running job, in the list's order, its class's charge of
+ * this pass: with a tree (Fair Tree reads no total; it is told who was
+ * charged), or into *total. With packing (some entry is gone) the walk
+ * packs the list as it goes; returns the entries kept. Written once and
+ * inlined for each case as constants, so the walk holds no test of them;
+ * the list, usage and total in locals (the same additions in the same
+ * order, without reloads through p). */
+static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, uint64_t stamp,
+								int tree, int packing, double *total)
+{
+	struct running *run = p->run;
+	double *usage = p->usage, t = *total;
+	size_t n = p->nrun, k = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = run[i].user;
+		if (u == GONE)
+			continue;
+		double c = run_charge(p, &run[i], charge, scale, stamp);
+		usage[u] += c;
+		if (tree) {
+			if (p->changed_at[u] != p->ncalc + 1) {
+				p->changed_at[u] = p->ncalc + 1;
+				p->changed[p->nchanged++] = u;
+			}
+		} else {
+			t += c;
+		}
+		if (packing)
+			keep(p, i, k++);
+	}
+	*total = t;
+	return k;
+}
+
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
 static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
@@ -704,42 +738,17 @@ static void account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		p->scale *= d;
 		double scale = p->scale;
 		uint64_t stamp = p->pass + 1;
-		/* the walk packs the list as it goes if some entry is gone */
-		int packing = p->ngone > 0;
-		size_t k = 0;
-		if (p->tree) {
-			/* Fair Tree reads no total; it is told who was charged */
-			for (size_t i = 0; i < p->nrun; i++) {
-				uint32_t u = p->run[i].user;
-				if (u == GONE)
-					continue;
-				p->usage[u] += run_charge(p, &p->run[i], charge, scale, stamp);
-				if (p->changed_at[u] != p->ncalc + 1) {
-					p->changed_at[u] = p->ncalc + 1;
-					p->changed[p->nchanged++] = u;
-				}
-				if (packing)
-					keep(p, i, k++);
-			}
-		} else {
-			/* (the total in a local: the same additions in the same
-			 * order, without a store and reload through p each time) */
-			double total = p->usage_total;
-			for (size_t i = 0; i < p->nrun; i++) {
-				if (p->run[i].user == GONE)
-					continue;
-				double c = run_charge(p, &p->run[i], charge, scale, stamp);
-				p->usage[p->run[i].user] += c;
-				total += c;
-				if (packing)
-					keep(p, i, k++);
-			}
-			p->usage_total = total;
-		}
-		if (packing) {
-			p->nrun = k;
+		double total = p->usage_total;
+		if (p->ngone > 0) {
+			p->nrun = p->tree ? charge_walk(p, charge, scale, stamp, 1, 1, &total)
+					  : charge_walk(p, charge, scale, stamp, 0, 1, &total);
 			p->ngone = 0;
+		} else if (p->tree) {
+			charge_walk(p, charge, scale, stamp, 1, 0, &total);
+		} else {
+			charge_walk(p, charge, scale, stamp, 0, 0, &total);
 		}
+		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
