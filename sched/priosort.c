@@ -98,6 +98,23 @@ static inline int goes_before(const cs_ranked *x, const cs_ranked *y)
 	return x->prio > y->prio || (x->prio == y->prio && x->jid < y->jid);
 }
 
+/* Insertion sort of a[0..n), a[0..from) already in order, within a
+ * budget of moves (4 a job): 1 done, 0 over budget (a[] then in no known
+ * order). */
+static int insertion_within(cs_ranked *a, size_t n, size_t from)
+{
+	size_t moves = 0, budget = 4 * n + 64;
+	for (size_t i = from; i < n && moves <= budget; i++) {
+		cs_ranked x = a[i];
+		size_t k = i;
+		for (; k > 0 && goes_before(&x, &a[k - 1]); k--)
+			a[k] = a[k - 1];
+		a[k] = x;
+		moves += i - k;
+	}
+	return moves <= budget;
+}
+
 void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n)
 {
 	/* the jobs of the last order in its order (each placed in its old
@@ -122,16 +139,7 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
 	}
 	/* (m == fresh: every job placed once) insertion sort, within a
 	 * budget of moves */
-	size_t moves = 0, budget = 4 * n + 64;
-	for (size_t i = 1; i < n && moves <= budget; i++) {
-		cs_ranked x = tmp[i];
-		size_t k = i;
-		for (; k > 0 && goes_before(&x, &tmp[k - 1]); k--)
-			tmp[k] = tmp[k - 1];
-		tmp[k] = x;
-		moves += i - k;
-	}
-	if (moves > budget)
+	if (!insertion_within(tmp, n, 1))
 		cs_prio_sort(o, tmp, n); /* o is as it came */
 	else
 		memcpy(o, tmp, n * sizeof *o);
@@ -144,19 +152,10 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
 void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n)
 {
 	/* insertion sort in place from the first entry out of order (the
-	 * last order's jobs mostly keep theirs), within a budget of moves;
-	 * past it the entries are in no known order */
-	size_t moves = 0, budget = 4 * n + 64, i = 1;
+	 * last order's jobs mostly keep theirs), within a budget of moves */
+	size_t i = 1;
 	while (i < n && !goes_before(&o[i], &o[i - 1]))
 		i++;
-	for (; i < n && moves <= budget; i++) {
-		cs_ranked x = o[i];
-		size_t k = i;
-		for (; k > 0 && goes_before(&x, &o[k - 1]); k--)
-			o[k] = o[k - 1];
-		o[k] = x;
-		moves += i - k;
-	}
-	if (moves > budget)
+	if (!insertion_within(o, n, i))
 		sort_any(o, tmp, n);
 }
