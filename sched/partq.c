@@ -107,11 +107,10 @@ static inline long head_at_mark(const cs_partq *q, const cs_fifo *f, uint32_t k)
 	return cs_fifo_has(f, (uint32_t)h) && key_is(q, (uint32_t)h, k) ? (long)h : -2;
 }
 
-long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k)
+/* The walk from k's mark to its oldest waiting job, which becomes the
+ * mark (the end of the queue when none waits). */
+static long head_walk(cs_partq *q, const cs_fifo *f, uint32_t k)
 {
-	long m = head_at_mark(q, f, k);
-	if (m > -2)
-		return m;
 	long i = cs_fifo_next(f, (uint32_t)q->head[k]);
 	for (; i >= 0; i = cs_fifo_next(f, (uint32_t)i + 1))
 		if (key_is(q, (uint32_t)i, k))
@@ -120,15 +119,22 @@ long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k)
 	return i;
 }
 
+/* cs_partq_head: the mark's answer, else the walk. */
+static inline long head_of(cs_partq *q, const cs_fifo *f, uint32_t k)
+{
+	long m = head_at_mark(q, f, k);
+	return m > -2 ? m : head_walk(q, f, k);
+}
+
+long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k) { return head_of(q, f, k); }
+
 long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f)
 {
 	long best = -1;
 	for (uint32_t k = 0; k < q->nkeys; k++) {
 		if (q->blocked[k])
 			continue;
-		long h = head_at_mark(q, f, k);
-		if (h == -2)
-			h = cs_partq_head(q, f, k);
+		long h = head_of(q, f, k);
 		if (h >= 0 && (best < 0 || h < best))
 			best = h;
 	}
