@@ -1021,15 +1021,14 @@ static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 }
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
- * not. A refusal the pass has learnt for its shape (cs_ctx_nofit_bound,
- * under the same fit generation: its answer is cs_ctx_start's) refuses it
- * without a try; a refused try teaches the pass its shape's bound. */
+ * not; a refused try teaches the pass its shape's bound. The callers ask
+ * refused() first: a refusal the pass has learnt for the shape
+ * (cs_ctx_nofit_bound, under the same fit generation: its answer is
+ * cs_ctx_start's) refuses the job without a try. */
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
-	if (refused(p, jid, cs_ctx_fit_gen(ctx)))
-		return -1;
 	if (start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
 	cs_time est;
@@ -1081,15 +1080,17 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		done = all_blocked(p, nw);
 	}
-	/* (a job backfill would refuse at once that could not hold either
-	 * is passed over before the checks, which change nothing) */
+	/* (a job refused() without a try that could not hold either is
+	 * passed over before the checks, which change nothing) */
 	uint32_t gen = cs_ctx_fit_gen(ctx);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = p->order[i].jid;
-		if (jid == UINT32_MAX || (refused(p, jid, gen) && !may_hold(p, p->order[i].aux)) ||
-		    cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+		if (jid == UINT32_MAX)
 			continue;
-		if (backfill(p, ctx, jid) < 0 && may_hold(p, p->order[i].aux))
+		int no = refused(p, jid, gen);
+		if ((no && !may_hold(p, p->order[i].aux)) || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+			continue;
+		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, p->order[i].aux))
 			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		gen = cs_ctx_fit_gen(ctx);
 	}
