@@ -67,6 +67,16 @@ static char *put_small(char *p, uint32_t u)
 	return p + 2;
 }
 
+/* u (< 10,000) at p: one to four digits. */
+static char *put_upto_four(char *p, uint32_t u)
+{
+	if (u < 100)
+		return put_small(p, u);
+	p = put_small(p, u / 100);
+	memcpy(p, pairs + 2 * (u % 100), 2);
+	return p + 2;
+}
+
 /* u (< 10,000) at p: exactly four digits. */
 static char *put_four(char *p, uint32_t u)
 {
@@ -83,22 +93,9 @@ static char *put_u64(char *p, uint64_t u)
 	if (u >= 100000000u)
 		return put_u64_long(p, u);
 	uint32_t v = (uint32_t)u;
-	if (v < 10000) {
-		if (v < 100)
-			return put_small(p, v);
-		p = put_small(p, v / 100);
-		memcpy(p, pairs + 2 * (v % 100), 2);
-		return p + 2;
-	}
-	uint32_t hi = v / 10000;
-	if (hi < 100) {
-		p = put_small(p, hi);
-	} else {
-		p = put_small(p, hi / 100);
-		memcpy(p, pairs + 2 * (hi % 100), 2);
-		p += 2;
-	}
-	return put_four(p, v % 10000);
+	if (v < 10000)
+		return put_upto_four(p, v);
+	return put_four(put_upto_four(p, v / 10000), v % 10000);
 }
 
 char *cs_put_int(char *p, int64_t v)
