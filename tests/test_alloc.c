@@ -1169,7 +1169,7 @@ Test(alloc, try_on_places_on_the_given_nodes)
 	cs_alloc_free(a);
 }
 
-/* A bucket's bounds on free cores and memory (alloc.c, bucket_ub): a
+/* A bucket's bounds on free cores and memory (alloc_int.h, bucket_ub): a
  * failed walk lowers them, and a node that gains free cores or memory in
  * its bucket raises them again, so a later request finds it. Two CPU
  * nodes (no GPUs: every busy one sits in bucket 0) of 8 cores and 1000

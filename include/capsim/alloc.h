@@ -1,4 +1,4 @@
-/* capsim: the hot-path allocator (sched/alloc/alloc.c).
+/* capsim: the hot-path allocator (sched/alloc/: alloc.c, choose.c).
  *
  * Answers "where can this job run right now?" and records allocations and
  * releases, on a cluster described by a plain layout (no files, no engine).

@@ -1,5 +1,5 @@
 /* capsim: choosing GPUs and cores inside one node (sched/alloc/nodepick.c),
- * private to the allocator (sched/alloc/alloc.c).
+ * private to the allocator (sched/alloc/alloc.c, choose.c).
  *
  * A node type's locality groups (NUMA domains or packages, as the layout
  * numbers them): the GPUs and the cores of each. A job's GPUs come from as
