@@ -1,4 +1,4 @@
-/* capsim: one replay, end to end (sim/run.c): read the trace, size the
+/* capsim: one replay, end to end (sim/run.c, sim/run_nodes.c): read the trace, size the
  * machine, build jobs, run the policy, compute metrics (the outputs it
  * writes: capsim/report.h). The `capsim run` command and the end-to-end
  * tests both go through here. */
