@@ -2,6 +2,8 @@
 #include "hugemem.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 void cs_huge_hint(void *p, size_t len)
@@ -15,4 +17,18 @@ void cs_huge_hint(void *p, size_t len)
 	(void)p;
 	(void)len;
 #endif
+}
+
+void *cs_huge_grow(void *p, size_t used, size_t len)
+{
+	if (len < (size_t)4 << 20)
+		return realloc(p, len); /* no whole huge page to gain */
+	void *q = malloc(len);
+	if (!q)
+		return NULL;
+	cs_huge_hint(q, len);
+	if (used)
+		memcpy(q, p, used);
+	free(p);
+	return q;
 }

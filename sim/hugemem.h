@@ -13,4 +13,12 @@
  * a hint, which changes no result. */
 void cs_huge_hint(void *p, size_t len);
 
+/* realloc(p, len) for an array that grows (keeping its first `used`
+ * bytes), hinted before it is touched: a new block, asked for huge pages,
+ * then the copy. realloc itself would move a big block with mremap, whose
+ * new pages then fault 4 KB at a time (and a hinted block cannot move
+ * that way at all, so realloc copies it into unhinted pages). NULL, with
+ * p untouched, when out of memory. */
+void *cs_huge_grow(void *p, size_t used, size_t len);
+
 #endif

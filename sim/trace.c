@@ -1,5 +1,6 @@
 /* capsim: the job-record table. See include/capsim/trace.h. */
 #include "capsim/trace.h"
+#include "hugemem.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ int cs_trace_push(cs_trace *t, const cs_jrec *r)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		cs_jrec *j = realloc(t->jobs, cap * sizeof *j);
+		cs_jrec *j = cs_huge_grow(t->jobs, t->n * sizeof *j, cap * sizeof *j);
 		if (!j)
 			return -CS_ENOMEM;
 		t->jobs = j;

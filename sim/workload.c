@@ -61,7 +61,7 @@ static int push_job(cs_workload_builder *b, const cs_swf_rec *r, cs_time submit,
 {
 	if (b->n == b->cap) {
 		size_t nc = b->cap ? b->cap * 2 : 4096;
-		cs_job *nj = realloc(b->jobs, nc * sizeof *nj);
+		cs_job *nj = cs_huge_grow(b->jobs, b->n * sizeof *nj, nc * sizeof *nj);
 		if (!nj)
 			return -CS_ENOMEM;
 		b->jobs = nj;
