@@ -7,6 +7,7 @@
 #include "idset.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,16 @@ int cs_native_topology(const char *v, uint8_t *rule, uint16_t *k)
 	}
 	return -1;
 }
+
+/* The values a record's columns may hold, as the reader checks them (and
+ * cs_native_as_read, which must refuse what the reader would). */
+static int ok_submit(int64_t v) { return v >= 0 && v <= CS_TIME_LIMIT; }
+static int ok_nodes(int64_t v) { return v >= 1 && v <= INT32_MAX; }
+static int ok_gpus(int64_t v) { return v >= 0 && v <= CS_NATIVE_MAX_GPUS_PER_NODE; }
+static int ok_cores(int64_t v) { return v >= 0 && v <= CS_NATIVE_MAX_CORES_PER_NODE; }
+static int ok_limit(int64_t v) { return v != 0 && v >= -1 && v <= CS_TIME_LIMIT; }
+static int ok_runtime(int64_t v) { return v >= -1 && v <= CS_TIME_LIMIT; }
+static int ok_start(int64_t v, int64_t submit) { return v == -1 || (v >= submit && v <= CS_TIME_LIMIT); }
 
 #define NERR(col, ...)                                                                          \
 	do {                                                                                    \
@@ -186,32 +197,30 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		int64_t v;
 		if (cs_field_int(f[col[NC_ID]], &r.id) < 0)
 			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (cs_field_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || r.submit_s < 0 || r.submit_s > CS_TIME_LIMIT)
+		if (cs_field_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || !ok_submit(r.submit_s))
 			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
-		if (cs_field_int(f[col[NC_NODES]], &v) < 0 || v < 1 || v > INT32_MAX)
+		if (cs_field_int(f[col[NC_NODES]], &v) < 0 || !ok_nodes(v))
 			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
 		r.nodes = (uint32_t)v;
-		if (cs_field_int(f[col[NC_GPUS]], &v) < 0 || v < 0 || v > 1024)
+		if (cs_field_int(f[col[NC_GPUS]], &v) < 0 || !ok_gpus(v))
 			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
 		r.gpus_per_node = (uint32_t)v;
-		if (cs_field_int(f[col[NC_CORES]], &v) < 0 || v < 0 || v > 1 << 20)
+		if (cs_field_int(f[col[NC_CORES]], &v) < 0 || !ok_cores(v))
 			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
 		r.cores_per_node = (uint32_t)v;
 		if (cs_field_int(f[col[NC_MEM]], &v) < 0 || v < 0)
 			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
 		r.mem_per_node_mib = (uint64_t)v;
-		if (cs_field_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || r.time_limit_s == 0 || r.time_limit_s < -1 ||
-		    r.time_limit_s > CS_TIME_LIMIT)
+		if (cs_field_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || !ok_limit(r.time_limit_s))
 			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (cs_field_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || r.runtime_s < -1 || r.runtime_s > CS_TIME_LIMIT)
+		if (cs_field_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || !ok_runtime(r.runtime_s))
 			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
 		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
 		if (s < 0)
 			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
 			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
 		r.state = (uint8_t)s;
-		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 ||
-					   (r.start_s != -1 && (r.start_s < r.submit_s || r.start_s > CS_TIME_LIMIT))))
+		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 || !ok_start(r.start_s, r.submit_s)))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
 		if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
 			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
@@ -339,4 +348,149 @@ int cs_native_write(const cs_trace *t, FILE *f)
 		fputc('\n', f);
 	}
 	return ferror(f) ? -CS_EIO : 0;
+}
+
+/* One of t's name lists as the reader would build it: the names in the
+ * order of their first use by the records (*idx of each), "" as none (-1),
+ * names no record uses left out. 0 or -CS_ENOMEM. */
+static int renumber(cs_trace *t, cs_names *ns, size_t off)
+{
+	int32_t *map = malloc((ns->n + 1) * sizeof *map);
+	if (!map)
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < ns->n; i++)
+		map[i] = -2; /* not met yet */
+	cs_names out = { 0 };
+	int rc = 0;
+	for (size_t j = 0; rc == 0 && j < t->n; j++) {
+		int32_t *idx = (int32_t *)((char *)&t->jobs[j] + off);
+		if (*idx < 0 || (size_t)*idx >= ns->n) {
+			*idx = -1;
+			continue;
+		}
+		int32_t k = *idx;
+		if (map[k] == -2) {
+			const char *name = ns->v[k];
+			map[k] = *name ? cs_names_intern(&out, name, strlen(name)) : -1;
+			if (map[k] < -1)
+				rc = -CS_ENOMEM;
+		}
+		*idx = map[k];
+	}
+	free(map);
+	if (rc < 0) {
+		cs_names_free(&out);
+		return rc;
+	}
+	cs_names_free(ns);
+	*ns = out;
+	return 0;
+}
+
+/* Metadata the reader reads back as written: "# KEY: VALUE" splits at the
+ * first ':' and drops the spaces before KEY and VALUE, and a line ends at
+ * a line break. */
+static int meta_as_written(const char *k, const char *v)
+{
+	return *k && *k != ' ' && !strpbrk(k, ":\r\n") && *v != ' ' && !strpbrk(v, "\r\n");
+}
+
+/* A partition list "a,b" written a|b reads back: no empty name in it. */
+static int list_as_written(const char *p)
+{
+	size_t n = strlen(p);
+	return !n || (p[0] != ',' && p[n - 1] != ',' && !strstr(p, ",,"));
+}
+
+int cs_native_as_read(cs_trace *t, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	if (!names_csv_safe(&t->projects, ",\r\n") || !names_csv_safe(&t->users, ",\r\n") ||
+	    !names_csv_safe(&t->qos, ",\r\n") || !names_csv_safe(&t->tiers, ",\r\n") ||
+	    !names_csv_safe(&t->partitions, "|\r\n"))
+		why = "a name holds a comma or a line break (a partition: a '|')";
+	for (size_t i = 0; !why && i < t->partitions.n; i++)
+		if (!list_as_written(t->partitions.v[i]))
+			why = "a partition list with an empty name";
+	const cs_names *all[] = { &t->projects, &t->users, &t->qos, &t->partitions, &t->tiers, &t->meta_keys,
+				  &t->meta_vals };
+	for (size_t k = 0; !why && k < sizeof all / sizeof *all; k++)
+		for (size_t i = 0; !why && i < all[k]->n; i++)
+			if (strlen(all[k]->v[i]) > CS_LINE_MAX / 8)
+				why = "a name or metadata value too long for a line";
+	for (size_t i = 0; !why && i < t->meta_keys.n; i++)
+		if (!meta_as_written(t->meta_keys.v[i], t->meta_vals.v[i]))
+			why = "a metadata key or value the format would change";
+	const char *ev = cs_trace_meta_get(t, "epoch");
+	if (!why && ev && cs_field_int(ev, &t->epoch) < 0)
+		why = "its epoch metadata is not an integer";
+	if (why) {
+		snprintf(err, errlen, "not held as capsim's CSV would hold it: %s", why);
+		return -CS_EINVAL;
+	}
+	if (t->epoch && !ev) { /* as the writer's "# epoch: N" line reads back */
+		char b[32];
+		snprintf(b, sizeof b, "%lld", (long long)t->epoch);
+		if (cs_trace_meta_set(t, "epoch", b) < 0)
+			return -CS_ENOMEM;
+	}
+	int with_start = 0, with_topo = 0, with_stage = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		with_start |= t->jobs[i].start_s >= 0;
+		with_topo |= t->jobs[i].topo != CS_TOPO_ANY;
+		with_stage |= t->jobs[i].stage_in_b > 0 || t->jobs[i].stage_out_b > 0 || t->jobs[i].stage_tier;
+	}
+	/* the metadata lines, the header, then a line per record */
+	uint32_t line = (uint32_t)t->meta_keys.n + 2;
+	cs_idset ids = { 0 };
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < t->n; i++, line++) {
+		cs_jrec *r = &t->jobs[i];
+		r->line = line;
+		r->state = r->state < CS_STATE_N ? r->state : 0;
+		if (!with_start)
+			r->start_s = -1;
+		if (r->topo == CS_TOPO_MAX_LEAVES && r->max_leaves == 1)
+			r->topo = CS_TOPO_ONE_LEAF;
+		if (r->topo != CS_TOPO_ONE_LEAF && r->topo != CS_TOPO_ONE_BLOCK && r->topo != CS_TOPO_MAX_LEAVES)
+			r->topo = CS_TOPO_ANY;
+		if (r->topo != CS_TOPO_MAX_LEAVES)
+			r->max_leaves = 0;
+		if (!with_stage) {
+			r->stage_in_b = r->stage_out_b = 0;
+			r->stage_tier = 0;
+		}
+		const char *col = !ok_submit(r->submit_s) ? "submit" : !ok_nodes(r->nodes) ? "nodes"
+			: !ok_gpus(r->gpus_per_node) ? "gpus_per_node" : !ok_cores(r->cores_per_node) ? "cores_per_node"
+			: r->mem_per_node_mib > INT64_MAX ? "mem_per_node" : !ok_limit(r->time_limit_s) ? "time_limit"
+			: !ok_runtime(r->runtime_s) ? "runtime" : !ok_start(r->start_s, r->submit_s) ? "start"
+			: r->topo == CS_TOPO_MAX_LEAVES && !r->max_leaves ? "topology"
+			: r->stage_in_b < 0 || r->stage_in_b >= (int64_t)1000000000 * 1000000000 ? "stage_in_gb"
+			: r->stage_out_b < 0 || r->stage_out_b >= (int64_t)1000000000 * 1000000000 ? "stage_out_gb"
+			: r->stage_tier > t->tiers.n ? "stage_tier" : NULL;
+		if (col) {
+			snprintf(err, errlen, "record %zu (job %lld): column %s: a value capsim's CSV does not hold", i + 1,
+				 (long long)r->id, col);
+			rc = -CS_EINVAL;
+		} else if (cs_idset_push(&ids, r->id, r->line) < 0) {
+			rc = -CS_ENOMEM;
+		}
+	}
+	if (rc == 0 && (rc = cs_idset_check(&ids, "workload", "column id", err, errlen)) == -CS_EPARSE)
+		rc = -CS_EINVAL; /* a duplicate id: the reader's error, with the file's name */
+	cs_idset_free(&ids);
+	if (rc < 0)
+		return rc;
+	/* stage_tier is 1 + an index: renumbered through a shifted copy */
+	for (size_t i = 0; i < t->n; i++)
+		t->jobs[i].stage_tier -= 1; /* 0 (none) becomes UINT32_MAX, read as -1 below */
+	if ((rc = renumber(t, &t->projects, offsetof(cs_jrec, project))) < 0 ||
+	    (rc = renumber(t, &t->users, offsetof(cs_jrec, user))) < 0 ||
+	    (rc = renumber(t, &t->qos, offsetof(cs_jrec, qos))) < 0 ||
+	    (rc = renumber(t, &t->partitions, offsetof(cs_jrec, partition))) < 0 ||
+	    (rc = renumber(t, &t->tiers, offsetof(cs_jrec, stage_tier))) < 0)
+		return rc;
+	for (size_t i = 0; i < t->n; i++)
+		t->jobs[i].stage_tier += 1;
+	return 0;
 }

@@ -330,7 +330,8 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}
-	cs_format fmt = o->format == CS_FMT_AUTO ? cs_format_guess(o->workload) : o->format;
+	cs_format fmt = o->workload_in ? CS_FMT_NATIVE : o->format == CS_FMT_AUTO ? cs_format_guess(o->workload)
+		: o->format;
 	if (fmt == CS_FMT_AUTO) {
 		snprintf(err, errlen, "%s: cannot tell the format from the name (.swf, .csv, .json, .sacct, "
 			 "each optionally .gz): give --format", o->workload);

@@ -481,7 +481,13 @@ int cs_run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_
 		return -CS_ENOMEM;
 	}
 	r->gpumap = gm;
-	int rc = cs_format_read(t, o->workload, fmt, err, errlen);
+	int rc = 0;
+	if (o->workload_in) { /* taken over: the records as the reader would give them */
+		*t = *o->workload_in;
+		cs_trace_init(o->workload_in);
+	} else {
+		rc = cs_format_read(t, o->workload, fmt, err, errlen);
+	}
 	if (rc == 0)
 		rc = cs_transform_apply(t, &o->tf, err, errlen);
 	cs_machine own_m = { .source = "cluster config (node model)" };

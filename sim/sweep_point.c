@@ -209,10 +209,15 @@ static void scrub(json_t *j, const char *const *from, const char *const *to, siz
 		json_string_set(j, buf);
 }
 
-/* The point's workload (and accounts): generated into tmp, or the trace. */
-static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, char *wpath, char *apath,
-			size_t len, char *err, size_t errlen)
+/* The point's workload (and accounts): the trace's path; or generated, into
+ * t as capsim's CSV would read it back (cs_native_as_read) with wpath only
+ * its name, the accounts written into tmp. A generated workload the CSV
+ * would change (a model whose names it cannot hold) is written into tmp and
+ * read from there (t left empty). */
+static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, cs_trace *t, int *in_mem,
+			char *wpath, char *apath, size_t len, char *err, size_t errlen)
 {
+	*in_mem = 0;
 	if (!s->gen) {
 		snprintf(wpath, len, "%s", s->trace_path);
 		if (s->accounts_path)
@@ -223,39 +228,24 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 	int rc = cs_gen_model_load(&m, s->model_path, err, errlen);
 	if (rc < 0)
 		return rc;
-	cs_trace t;
-	cs_trace_init(&t);
 	cs_gen_project *pr = NULL;
-	rc = cs_gen_generate_projects(m, p->seed, s->days, p->projects_scale, &t, s->accounts_gen ? &pr : NULL, err,
+	rc = cs_gen_generate_projects(m, p->seed, s->days, p->projects_scale, t, s->accounts_gen ? &pr : NULL, err,
 				      errlen);
 	snprintf(wpath, len, "%s/workload.csv", tmp);
-	FILE *f = rc == 0 ? fopen(wpath, "w") : NULL;
-	if (rc == 0 && !f) {
-		snprintf(err, errlen, "%s: cannot write: %s", wpath, strerror(errno));
-		rc = -CS_EIO;
-	}
-	if (f) {
-		int bad = cs_native_write(&t, f) < 0;
-		bad |= fclose(f) != 0;
-		if (bad) {
-			snprintf(err, errlen, "%s: cannot write", wpath);
-			rc = -CS_EIO;
-		}
-	}
 	if (rc == 0 && s->accounts_gen) {
 		cs_cluster *cl = NULL;
 		double *billed = NULL;
 		snprintf(apath, len, "%s/accounts.yaml", tmp);
 		rc = cs_cluster_open(&cl, s->cluster_path, NULL, err, errlen);
 		if (rc == 0)
-			rc = cs_gen_billed_hours(cl, &t, &billed, err, errlen);
+			rc = cs_gen_billed_hours(cl, t, &billed, err, errlen);
 		FILE *fa = rc == 0 ? fopen(apath, "w") : NULL;
 		if (rc == 0 && !fa) {
 			snprintf(err, errlen, "%s: cannot write: %s", apath, strerror(errno));
 			rc = -CS_EIO;
 		}
 		if (fa) {
-			rc = cs_gen_accounts_write(fa, m, &t, pr, billed, cl, err, errlen);
+			rc = cs_gen_accounts_write(fa, m, t, pr, billed, cl, err, errlen);
 			if (fclose(fa) != 0 && rc == 0) {
 				snprintf(err, errlen, "%s: cannot write", apath);
 				rc = -CS_EIO;
@@ -265,8 +255,30 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 		cs_cluster_free(cl);
 	}
 	free(pr);
-	cs_trace_free(&t);
 	cs_gen_model_free(m);
+	if (rc < 0)
+		return rc;
+	char why[CS_ERRLEN];
+	rc = cs_native_as_read(t, why, sizeof why);
+	*in_mem = rc == 0;
+	if (rc != -CS_EINVAL)
+		return rc;
+	/* the file, and the reader's verdict on it */
+	FILE *f = fopen(wpath, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", wpath, strerror(errno));
+		return -CS_EIO;
+	}
+	int bad = cs_native_write(t, f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad) {
+		snprintf(err, errlen, "%s: cannot write", wpath);
+		rc = -CS_EIO;
+	} else {
+		rc = 0;
+	}
+	cs_trace_free(t);
+	cs_trace_init(t);
 	return rc;
 }
 
@@ -301,7 +313,10 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
 		return -CS_EIO;
 	}
-	int rc = point_inputs(s, &p, tmp, wpath, apath, sizeof wpath, err, errlen);
+	cs_trace t;
+	cs_trace_init(&t);
+	int in_mem;
+	int rc = point_inputs(s, &p, tmp, &t, &in_mem, wpath, apath, sizeof wpath, err, errlen);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	cs_cluster_scale_spec scale;
@@ -313,6 +328,7 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		snprintf(wlabel, sizeof wlabel, "%s", s->trace_text);
 	if (rc == 0) {
 		o.workload = wpath;
+		o.workload_in = in_mem ? &t : NULL;
 		o.policy = p.policy;
 		const cs_sweep_policy *pol = &s->pol[p.policy_i];
 		o.nparams = pol->nopts;
@@ -360,6 +376,7 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		json_decref(pt);
 	}
 	free(text);
+	cs_trace_free(&t);
 	rm_tree(tmp);
 	if (rc < 0) {
 		char msg[CS_ERRLEN];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capsim/gen.h"
 #include "capsim/native.h"
 #include "helpers.h"
 
@@ -132,4 +133,143 @@ Test(native, a_missing_file_is_an_io_error)
 	cr_assert_eq(cs_native_read(&t, "/nonexistent/jobs.csv", err, sizeof err), -CS_EIO);
 	cr_assert(strstr(err, "/nonexistent/jobs.csv: cannot open"), "%s", err);
 	cs_trace_free(&t);
+}
+
+/* a and b hold the same records, names, epoch and metadata. */
+static void expect_same_trace(const cs_trace *a, const cs_trace *b)
+{
+	cr_assert_eq(a->n, b->n);
+	cr_expect_eq(a->epoch, b->epoch);
+	const cs_names *na[] = { &a->projects, &a->users, &a->qos, &a->partitions, &a->tiers, &a->meta_keys,
+				 &a->meta_vals };
+	const cs_names *nb[] = { &b->projects, &b->users, &b->qos, &b->partitions, &b->tiers, &b->meta_keys,
+				 &b->meta_vals };
+	for (size_t k = 0; k < sizeof na / sizeof *na; k++) {
+		cr_assert_eq(na[k]->n, nb[k]->n, "name list %zu", k);
+		for (size_t i = 0; i < na[k]->n; i++)
+			cr_assert_str_eq(na[k]->v[i], nb[k]->v[i], "name list %zu, entry %zu", k, i);
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const cs_jrec *x = &a->jobs[i], *y = &b->jobs[i];
+		int64_t fx[] = { x->id, x->submit_s, x->start_s, x->runtime_s, x->time_limit_s, x->nodes,
+				 x->gpus_per_node, x->cores_per_node, (int64_t)x->mem_per_node_mib, x->project, x->user,
+				 x->qos, x->partition, x->state, x->topo, x->max_leaves, x->line, x->stage_in_b,
+				 x->stage_out_b, x->stage_tier };
+		int64_t fy[] = { y->id, y->submit_s, y->start_s, y->runtime_s, y->time_limit_s, y->nodes,
+				 y->gpus_per_node, y->cores_per_node, (int64_t)y->mem_per_node_mib, y->project, y->user,
+				 y->qos, y->partition, y->state, y->topo, y->max_leaves, y->line, y->stage_in_b,
+				 y->stage_out_b, y->stage_tier };
+		for (size_t k = 0; k < sizeof fx / sizeof *fx; k++)
+			cr_assert_eq(fx[k], fy[k], "record %zu, field %zu: %lld against %lld", i, k, (long long)fx[k],
+				     (long long)fy[k]);
+	}
+}
+
+/* t written out and read back, against t made so in memory. */
+static void expect_as_read(cs_trace *t)
+{
+	char *path = th_trace_tmp(t);
+	cs_trace back;
+	cs_trace_init(&back);
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_native_read(&back, path, err, sizeof err), 0, "%s", err);
+	th_unlink(path);
+	cr_assert_eq(cs_native_as_read(t, err, sizeof err), 0, "%s", err);
+	expect_same_trace(&back, t);
+	cs_trace_free(&back);
+}
+
+static int32_t name(cs_names *ns, const char *s) { return cs_names_intern(ns, s, strlen(s)); }
+
+/* What the sweep and the planner skip the file for: the generator's
+ * workloads (several seeds, lengths and loads, with the accounts' project
+ * draw) as the CSV reads them back. */
+Test(native, as_read_is_the_generated_workload_read_back)
+{
+	char err[CS_ERRLEN] = "";
+	cs_gen_model *m;
+	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
+	const struct { uint64_t seed; int days; double scale; int projects; } cases[] = {
+		{ 1, 3, 1.0, 0 }, { 2, 7, 1.5, 1 }, { 7, 2, 3.0, 1 } };
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		cs_trace t;
+		cs_trace_init(&t);
+		cs_gen_project *pr = NULL;
+		cr_assert_eq(cs_gen_generate_projects(m, cases[c].seed, cases[c].days, cases[c].scale, &t,
+						      cases[c].projects ? &pr : NULL, err, sizeof err), 0, "%s", err);
+		cr_assert_gt(t.n, 100);
+		expect_as_read(&t);
+		free(pr);
+		cs_trace_free(&t);
+	}
+	cs_gen_model_free(m);
+}
+
+/* Everything the file changes: names renumbered by first use with unused
+ * ones and "" dropped, lines, the epoch's line, no start column, a rule
+ * written one way, staging without the columns, a state out of range. */
+Test(native, as_read_makes_what_the_file_changes)
+{
+	cs_trace t;
+	cs_trace_init(&t);
+	t.epoch = 1700000000;
+	cs_trace_meta_set(&t, "generator", "test");
+	name(&t.projects, "unused");
+	int32_t pb = name(&t.projects, "b"), pa = name(&t.projects, "a"), pe = name(&t.projects, "");
+	int32_t u = name(&t.users, "u"), q = name(&t.qos, "normal");
+	int32_t part = name(&t.partitions, "h100,a100"), p2 = name(&t.partitions, "cpu");
+	name(&t.tiers, "scratch");
+	const cs_jrec rs[] = {
+		{ .id = 5, .submit_s = 0, .start_s = -7, .runtime_s = 10, .time_limit_s = 60, .nodes = 1,
+		  .project = pa, .user = u, .qos = -1, .partition = part, .state = 200, .topo = CS_TOPO_MAX_LEAVES,
+		  .max_leaves = 1, .line = 99, .stage_tier = 1 },
+		{ .id = 3, .submit_s = 4, .start_s = -1, .runtime_s = -1, .time_limit_s = -1, .nodes = 2,
+		  .gpus_per_node = 8, .project = pb, .user = u, .qos = q, .partition = p2, .topo = 77,
+		  .max_leaves = 9 },
+		{ .id = 9, .submit_s = 4, .start_s = -1, .runtime_s = 5, .time_limit_s = 5, .nodes = 1,
+		  .project = pe, .user = -1, .qos = q, .partition = part, .topo = CS_TOPO_ONE_BLOCK } };
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(cs_trace_push(&t, &rs[i]), 0);
+	expect_as_read(&t);
+	cr_expect_eq(t.projects.n, 2);
+	cr_expect_str_eq(t.projects.v[0], "a");
+	cr_expect_eq(t.jobs[2].project, -1);
+	cr_expect_str_eq(cs_trace_meta_get(&t, "epoch"), "1700000000");
+	cr_expect_eq(t.jobs[0].line, 4);
+	cs_trace_free(&t);
+}
+
+/* A trace the file cannot hold as it is, or whose reading would fail, is
+ * refused (the caller writes the file and reads it, for the reader's own
+ * verdict). */
+Test(native, as_read_refuses_what_the_file_would_not_give_back)
+{
+	const char *why[] = { "name", "meta key", "meta value", "list", "nodes", "limit", "start", "leaves",
+			      "stage", "duplicate" };
+	for (size_t k = 0; k < sizeof why / sizeof *why; k++) {
+		cs_trace t;
+		cs_trace_init(&t);
+		cs_jrec r = { .id = 1, .submit_s = 10, .start_s = -1, .runtime_s = 5, .time_limit_s = 60, .nodes = 1,
+			      .project = -1, .user = -1, .qos = -1, .partition = -1 };
+		cs_jrec r2 = r;
+		r2.id = 2;
+		switch (k) {
+		case 0: r.project = name(&t.projects, "a,b"); break;
+		case 1: cs_trace_meta_set(&t, "a:b", "c"); break;
+		case 2: cs_trace_meta_set(&t, "a", " c"); break;
+		case 3: r.partition = name(&t.partitions, "a,,b"); break;
+		case 4: r.nodes = 0; break;
+		case 5: r.time_limit_s = 0; break;
+		case 6: r.start_s = 3; break;
+		case 7: r.topo = CS_TOPO_MAX_LEAVES; break;
+		case 8: r.stage_in_b = -1; r.stage_out_b = 5; break;
+		default: r2.id = 1; break;
+		}
+		cr_assert_eq(cs_trace_push(&t, &r), 0);
+		cr_assert_eq(cs_trace_push(&t, &r2), 0);
+		char err[CS_ERRLEN] = "";
+		cr_expect_eq(cs_native_as_read(&t, err, sizeof err), -CS_EINVAL, "%s: accepted", why[k]);
+		cr_expect_neq(*err, 0, "%s: no message", why[k]);
+		cs_trace_free(&t);
+	}
 }

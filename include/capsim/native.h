@@ -23,6 +23,17 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen);
  * a comma (a partition: a '|') or a line break (the format has no
  * quoting), -CS_EIO on a write error. */
 int cs_native_write(const cs_trace *t, FILE *f);
+/* t made what cs_native_write then cs_native_read would give back, without
+ * the file: the names renumbered in the order the records first use them
+ * (names no record uses dropped, "" as none), each record's line number in
+ * the file, the epoch as its "# epoch" line, and every value the format
+ * writes one way as it reads back (no start column when no job has a
+ * start; topology and staging as their columns hold them). 0; -CS_EINVAL
+ * with err for a trace the reader would refuse or change otherwise (a name
+ * or metadata the format cannot hold, a value out of a column's range, a
+ * duplicate id): write it out and read it back instead, for the reader's
+ * own verdict; -CS_ENOMEM. */
+int cs_native_as_read(cs_trace *t, char *err, size_t errlen);
 /* A stage_in_gb / stage_out_gb value (decimal GB, 10^9 bytes, below 10^9
  * GB, at most 9 decimals) in bytes: 0, or -1 if it is not one. */
 int cs_native_gb(const char *v, int64_t *bytes);

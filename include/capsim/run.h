@@ -34,7 +34,11 @@ struct cs_power_meter;
 struct cs_storage_run;
 
 typedef struct cs_run_opts {
-	const char *workload;        /* path to .swf or .swf.gz */
+	const char *workload;        /* the workload's path (any format: `format`) */
+	cs_trace *workload_in;       /* or the workload already in memory, as capsim's CSV reads back
+				      * (cs_native_as_read): the run takes its records over (leaving it
+				      * empty, for cs_trace_free); `workload` then only names it. NULL:
+				      * read `workload` */
 	const char *policy;          /* built-in policy name, or a path to a policy .so */
 	size_t nparams;
 	const char *keys[CS_MAX_PARAMS], *vals[CS_MAX_PARAMS];
