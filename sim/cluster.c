@@ -678,6 +678,13 @@ int cs_cluster_load_default(cs_cluster **out, char *err, size_t errlen)
 				    CS_CLUSTER_DEFAULT_NAME, NULL, err, errlen);
 }
 
+cs_cluster *cs_cluster_share(const cs_cluster *c)
+{
+	cs_cluster *o = (cs_cluster *)c; /* the reference count is not part of the value */
+	atomic_fetch_add(&o->refs, 1);
+	return o;
+}
+
 void cs_cluster_free(cs_cluster *c)
 {
 	if (!c || atomic_fetch_sub(&c->refs, 1) > 1)

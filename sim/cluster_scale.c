@@ -242,8 +242,7 @@ int cs_cluster_scale(const cs_cluster *in, const cs_cluster_scale_spec *spec, cs
 	if (!(c->path = strdup(in->path)))
 		goto fail;
 	/* the base is held from here on, so that cs_cluster_free releases it */
-	c->base = (cs_cluster *)in; /* the reference count is not part of the value */
-	atomic_fetch_add(&c->base->refs, 1);
+	c->base = cs_cluster_share(in);
 	c->name = in->name;
 	c->site = in->site;
 	c->levels = in->levels;

@@ -127,7 +127,8 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
  * --scale's node counts if given. */
 int cs_run_open_cluster(const cs_run_opts *o, const char *spec, cs_cluster **out, char *err, size_t errlen)
 {
-	int rc = cs_cluster_open(out, spec, NULL, err, errlen);
+	int rc = o->cluster_in && spec == o->cluster ? (*out = cs_cluster_share(o->cluster_in), 0)
+		: cs_cluster_open(out, spec, NULL, err, errlen);
 	if (rc < 0 || !o->scale)
 		return rc;
 	cs_cluster *s;

@@ -539,7 +539,10 @@ static int load(cs_sweep *s, const char *text, size_t len, const cs_sweep_ext *e
 		}
 	}
 out:
-	cs_cluster_free(cl);
+	if (rc == 0)
+		s->cluster = cl; /* kept for the points */
+	else
+		cs_cluster_free(cl);
 	fy_document_destroy(doc);
 	return rc;
 }
@@ -584,6 +587,7 @@ void cs_sweep_free(cs_sweep *s)
 	for (size_t i = 0; i < s->nowned; i++)
 		free(s->owned[i]);
 	free(s->owned);
+	cs_cluster_free(s->cluster);
 	free(s);
 }
 

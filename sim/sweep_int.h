@@ -21,6 +21,7 @@ struct cs_sweep {
 	const char *what;                  /* "sweep spec", or an extension's ("plan spec"): in messages */
 	const char *path, *dir;            /* the spec, and its directory ("" or ending in '/') */
 	const char *cluster_text, *cluster_path; /* as written; resolved ("default" kept) */
+	cs_cluster *cluster;      /* cluster_path, open: every point's (cs_run_opts.cluster_in) */
 	int gen;                           /* 1: workload generated per point; 0: a trace file */
 	int days;
 	const char *model_text, *model_path;     /* NULL: the built-in model */

@@ -233,12 +233,10 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 				      errlen);
 	snprintf(wpath, len, "%s/workload.csv", tmp);
 	if (rc == 0 && s->accounts_gen) {
-		cs_cluster *cl = NULL;
+		const cs_cluster *cl = s->cluster;
 		double *billed = NULL;
 		snprintf(apath, len, "%s/accounts.yaml", tmp);
-		rc = cs_cluster_open(&cl, s->cluster_path, NULL, err, errlen);
-		if (rc == 0)
-			rc = cs_gen_billed_hours(cl, t, &billed, err, errlen);
+		rc = cs_gen_billed_hours(cl, t, &billed, err, errlen);
 		FILE *fa = rc == 0 ? fopen(apath, "w") : NULL;
 		if (rc == 0 && !fa) {
 			snprintf(err, errlen, "%s: cannot write: %s", apath, strerror(errno));
@@ -252,7 +250,6 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 			}
 		}
 		free(billed);
-		cs_cluster_free(cl);
 	}
 	free(pr);
 	cs_gen_model_free(m);
@@ -337,6 +334,7 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 			o.vals[i] = pol->vals[i];
 		}
 		o.cluster = s->cluster_path;
+		o.cluster_in = s->cluster;
 		if (*p.scale) {
 			if ((rc = cs_cluster_scale_parse(p.scale, &scale, err, errlen)) == 0)
 				o.scale = &scale;

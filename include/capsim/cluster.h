@@ -221,6 +221,9 @@ int cs_cluster_load_text(cs_cluster **out, const char *text, size_t len, const c
 int cs_cluster_load_default(cs_cluster **out, char *err, size_t errlen);
 const char *cs_cluster_default_text(size_t *len); /* the embedded YAML, NUL-terminated */
 void cs_cluster_free(cs_cluster *c);
+/* c with one more owner (a cluster is not changed once loaded): each owner
+ * calls cs_cluster_free. */
+cs_cluster *cs_cluster_share(const cs_cluster *c);
 
 const char *cs_cluster_name(const cs_cluster *c);
 const char *cs_cluster_path(const cs_cluster *c); /* as given to cs_cluster_load */
