@@ -22,6 +22,7 @@
  * The PRNG is xoshiro256** seeded through splitmix64: same inputs, same trace.
  */
 #include "capsim/gen.h"
+#include "gen_int.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -162,6 +163,20 @@ static double mean_job_hours(const cs_gen_spec *s, const cs_gen_partition *p)
 		sum += draw_job(&r, c, p, &j);
 	}
 	return sum / N;
+}
+
+int cs_gen_model_calibrate(cs_gen_model *m)
+{
+	if (m->mean_hours)
+		return 0;
+	const cs_gen_spec *s = &m->s;
+	double *v = malloc(((size_t)s->nparts + 1) * sizeof *v);
+	if (!v)
+		return -CS_ENOMEM;
+	for (int i = 0; i < s->nparts; i++)
+		v[i] = mean_job_hours(s, &s->parts[i]);
+	m->mean_hours = v;
+	return 0;
 }
 
 /* ---- projects ---- */
@@ -470,7 +485,8 @@ int cs_gen_generate_staged(const cs_gen_model *m, uint64_t seed, int days, doubl
 	for (int i = 0; rc == 0 && i < s->nparts; i++) {
 		const cs_gen_partition *p = &s->parts[i];
 		double cap = (double)p->nodes * (p->gpus_per_node ? p->gpus_per_node : 1) * 24.0;
-		per_day[i] = p->load * projects_scale * cap / mean_job_hours(s, p); /* jobs on a mean day */
+		double mean = m->mean_hours ? m->mean_hours[i] : mean_job_hours(s, p);
+		per_day[i] = p->load * projects_scale * cap / mean; /* jobs on a mean day */
 	}
 	out->epoch = s->start_epoch;
 	int32_t qos_idx[64];

@@ -1,6 +1,7 @@
 /* capsim: loading a workload model (YAML through libfyaml; schema in
  * include/capsim/gen.h). Every error is one line, FILE:LINE:COL: KEY: what. */
 #include "capsim/gen.h"
+#include "gen_int.h"
 #include "capsim/wstats.h"
 #include "yaml.h"
 
@@ -11,13 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct cs_gen_model {
-	char *path;
-	cs_gen_spec s;
-	void **owned; /* every string and array of s */
-	size_t nowned, capowned;
-};
 
 typedef struct ld {
 	const char *file;
@@ -561,6 +555,7 @@ void cs_gen_model_free(cs_gen_model *m)
 		free(m->owned[i]);
 	free(m->owned);
 	free(m->path);
+	free(m->mean_hours);
 	free(m);
 }
 

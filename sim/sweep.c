@@ -188,15 +188,16 @@ static int load_workload(cs_sweep *s, const fld *wf)
 			if ((rc = hash_file(s, &f, s->model_path)) < 0)
 				return rc;
 			/* the model's own errors, before any point runs */
-			cs_gen_model *gm;
 			char e2[CS_ERRLEN];
-			if ((rc = cs_gen_model_load(&gm, s->model_path, e2, sizeof e2)) < 0)
+			if ((rc = cs_gen_model_load(&s->model, s->model_path, e2, sizeof e2)) < 0)
 				return failv(s, rc, &f, "%s", e2);
-			cs_gen_model_free(gm);
 		} else {
 			size_t len;
 			const char *t = cs_gen_default_text(&len);
 			hash_bytes(&s->h, t, len);
+			char e2[CS_ERRLEN];
+			if ((rc = cs_gen_model_load(&s->model, NULL, e2, sizeof e2)) < 0)
+				return fail(s, rc, m->val, NULL, "generate", "%s", e2);
 		}
 	} else {
 		if ((rc = cs_yaml_field(&s->y, m->val, m->key, m->path, "path", 1, &f)) < 0 ||
@@ -588,6 +589,7 @@ void cs_sweep_free(cs_sweep *s)
 		free(s->owned[i]);
 	free(s->owned);
 	cs_cluster_free(s->cluster);
+	cs_gen_model_free(s->model);
 	free(s);
 }
 

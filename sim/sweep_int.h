@@ -3,6 +3,7 @@
 #define CAPSIM_SIM_SWEEP_INT_H
 
 #include "capsim/cluster.h"
+#include "capsim/gen.h"
 #include "capsim/sweep.h"
 #include "yaml.h"
 
@@ -25,6 +26,7 @@ struct cs_sweep {
 	int gen;                           /* 1: workload generated per point; 0: a trace file */
 	int days;
 	const char *model_text, *model_path;     /* NULL: the built-in model */
+	cs_gen_model *model;      /* the model, loaded (every point's; calibrated at the first) */
 	const char *trace_text, *trace_path;
 	const char *accounts_text, *accounts_path; /* accounts_path NULL with accounts_gen */
 	int accounts_gen;

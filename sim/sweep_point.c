@@ -224,10 +224,12 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 			snprintf(apath, len, "%s", s->accounts_path);
 		return 0;
 	}
-	cs_gen_model *m;
-	int rc = cs_gen_model_load(&m, s->model_path, err, errlen);
-	if (rc < 0)
+	cs_gen_model *m = s->model;
+	int rc = cs_gen_model_calibrate(m); /* once per process: a plan's search runs its points here */
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
 		return rc;
+	}
 	cs_gen_project *pr = NULL;
 	rc = cs_gen_generate_projects(m, p->seed, s->days, p->projects_scale, t, s->accounts_gen ? &pr : NULL, err,
 				      errlen);
@@ -252,7 +254,6 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 		free(billed);
 	}
 	free(pr);
-	cs_gen_model_free(m);
 	if (rc < 0)
 		return rc;
 	char why[CS_ERRLEN];

@@ -546,3 +546,29 @@ Test(gen_accounts, grants_share_the_billed_total_by_weight_and_days)
 	cs_trace_free(&t);
 	cs_gen_model_free(m);
 }
+
+/* A calibrated model (its partitions' mean job sizes worked out once, kept
+ * for every later generation) generates the same workloads, byte for byte,
+ * as one that works them out each time. */
+Test(gen, a_calibrated_model_generates_the_same_workloads)
+{
+	cs_gen_model *plain = default_model(), *cal = default_model();
+	cr_assert_eq(cs_gen_model_calibrate(cal), 0);
+	cr_assert_eq(cs_gen_model_calibrate(cal), 0); /* a second call keeps the first's */
+	const struct { uint64_t seed; int days; double scale; } cases[] = { { 1, 3, 1.0 }, { 5, 2, 2.5 } };
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		cs_trace a, b;
+		gen(plain, cases[c].seed, cases[c].days, cases[c].scale, &a);
+		gen(cal, cases[c].seed, cases[c].days, cases[c].scale, &b);
+		size_t la, lb;
+		char *ta = native_text(&a, &la), *tb = native_text(&b, &lb);
+		cr_assert_gt(a.n, 100);
+		cr_expect(la == lb && memcmp(ta, tb, la) == 0, "case %zu: %zu jobs against %zu", c, a.n, b.n);
+		free(ta);
+		free(tb);
+		cs_trace_free(&a);
+		cs_trace_free(&b);
+	}
+	cs_gen_model_free(plain);
+	cs_gen_model_free(cal);
+}

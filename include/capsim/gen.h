@@ -92,6 +92,13 @@ typedef struct cs_gen_model cs_gen_model; /* opaque */
  * CS_GEN_DEFAULT_NAME). 0 or -CS_E* with err; *m is NULL on error. */
 int cs_gen_model_load(cs_gen_model **m, const char *path, char *err, size_t errlen);
 void cs_gen_model_free(cs_gen_model *m);
+/* Work out once what every workload generated from m needs: each
+ * partition's mean job size, 100,000 draws from a fixed stream each (about
+ * 0.4 G instructions for the default model), for a model that generates
+ * many workloads (the points of a plan's search run in one process).
+ * Without it each generation works them out again; the workloads are the
+ * same either way. 0 or -CS_ENOMEM. */
+int cs_gen_model_calibrate(cs_gen_model *m);
 const char *cs_gen_model_path(const cs_gen_model *m); /* as given, or "<built-in>" */
 const char *cs_gen_default_text(size_t *len);        /* the embedded YAML */
 
