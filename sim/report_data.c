@@ -268,9 +268,13 @@ typedef struct tsrow {
 	int has_pw; /* power_w not empty */
 } tsrow;
 
-/* x as timeseries.csv writes it with prec decimals, read back. */
+/* x as timeseries.csv writes it with prec decimals, read back (the text
+ * written and read only where cs_fixed_value cannot tell). */
 static double fixed_num(double x, int prec)
 {
+	double v;
+	if (cs_fixed_value(x, prec, &v) == 0)
+		return v;
 	char b[CS_PUT_FIXED_MAX];
 	*cs_put_fixed(b, x, prec) = 0;
 	return num(b);
