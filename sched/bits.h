@@ -1,5 +1,6 @@
 /* capsim: bit counts on the baseline x86-64 instruction set, private to
- * sched/ (the bitmaps, and the allocator's in-node choice in sched/alloc/).
+ * sched/ (the bitmaps, and the allocator's in-node choice in sched/alloc/)
+ * and to the Batsim writer's core counts (sim/report_batsim.c).
  * Written out rather than __builtin_popcountll, which is a library call
  * there. */
 #ifndef CAPSIM_SCHED_BITS_H

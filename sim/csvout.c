@@ -169,35 +169,49 @@ void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 
 __extension__ typedef unsigned __int128 u128;
 
-char *cs_put_fixed(char *p, double x, int prec)
+static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000 };
+
+/* x * 10^prec rounded to an integer as printf rounds the digits after
+ * the last it writes, into *q, and x's sign bit into *neg: 0, or -1 for
+ * what goes printf's way (NaN, the infinities, |x| >= 2^32, precisions
+ * outside 0..9). */
+static int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
 {
 	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
 	 * is exact in 128 bits; rounding it to an integer half to even is
 	 * what printf does with the digits after the last (in the default
-	 * rounding mode). NaN, the infinities, |x| >= 2^32 and precisions
-	 * outside 0..9 go printf's way. */
-	static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-					  1000000000 };
+	 * rounding mode) */
 	if (prec < 0 || prec > 9 || !isfinite(x) || fabs(x) >= 4294967296.0)
-		return p + snprintf(p, CS_FMT_FIXED_LEN, "%.*f", prec, x);
+		return -1;
 	/* m and s from x's bits: a normal x is (2^52 + mantissa) / 2^(1075 -
 	 * exponent), a subnormal mantissa / 2^1074 */
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof bits);
 	unsigned ex = (unsigned)(bits >> 52) & 0x7ff;
-	uint64_t m = bits & ((UINT64_C(1) << 52) - 1), q = 0;
+	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
 	int s = 1074;
 	if (ex) {
 		m |= UINT64_C(1) << 52;
 		s = 1075 - (int)ex; /* > 20 (|x| < 2^32) */
 	}
+	*q = 0;
 	if (s < 84) { /* else m * 10^prec < 2^83 is below half of 2^s: 0 */
 		u128 pr = (u128)m * pow10[prec], one = (u128)1 << s, rem = pr & (one - 1), half = one >> 1;
-		q = (uint64_t)(pr >> s); /* < 2^32 * 10^9 */
-		if (rem > half || (rem == half && (q & 1)))
-			q++;
+		*q = (uint64_t)(pr >> s); /* < 2^32 * 10^9 */
+		if (rem > half || (rem == half && (*q & 1)))
+			++*q;
 	}
-	if (bits >> 63)
+	*neg = (int)(bits >> 63);
+	return 0;
+}
+
+char *cs_put_fixed(char *p, double x, int prec)
+{
+	uint64_t q;
+	int neg;
+	if (fixed_scaled(x, prec, &q, &neg) < 0)
+		return p + snprintf(p, CS_FMT_FIXED_LEN, "%.*f", prec, x);
+	if (neg)
 		*p++ = '-';
 	p = put_u64(p, q / pow10[prec]);
 	if (prec) {
@@ -216,6 +230,20 @@ char *cs_put_fixed(char *p, double x, int prec)
 		p = e;
 	}
 	return p;
+}
+
+int cs_fixed_value(double x, int prec, double *v)
+{
+	/* the text is q's digits with a point before the last prec: at most
+	 * 15 digits (q < 10^15; its whole part's 0 and prec <= 9 below
+	 * that), which the reader takes as q / 10^prec, both exact doubles */
+	uint64_t q;
+	int neg;
+	if (fixed_scaled(x, prec, &q, &neg) < 0 || q >= UINT64_C(1000000000000000))
+		return -1;
+	double d = (double)q / (double)pow10[prec];
+	*v = neg ? -d : d;
+	return 0;
 }
 
 size_t cs_fmt_fixed(char *buf, double x, int prec)

@@ -107,9 +107,14 @@ struct cs_power_meter {
 	double it_j;
 	double peak_site_w;  /* the most IT power at any time, first reached at peak_t */
 	cs_time peak_t;
-	/* per job: its rate while it runs (peak x share, W), its run's start, its energy */
-	double *rate_w, *energy_j;
-	cs_time *run_start;
+	/* per job: its rate while it runs (peak x share, W) and its run's
+	 * start side by side (a job's start and end each touch one line of
+	 * them), and its energy */
+	struct prun {
+		double rate_w;
+		cs_time start;
+	} *run;
+	double *energy_j;
 	/* intervals */
 	cs_time sample_s, t0, istart, iend, last_t;
 	double int_j, int_peak;
@@ -190,10 +195,9 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 		}
 	}
 	if (sign > 0) {
-		m->rate_w[jid] = rate;
-		m->run_start[jid] = now;
+		m->run[jid] = (struct prun){ rate, now };
 	} else {
-		m->energy_j[jid] += m->rate_w[jid] * (double)(now - m->run_start[jid]);
+		m->energy_j[jid] += m->run[jid].rate_w * (double)(now - m->run[jid].start);
 	}
 	m->power_w = site_power(m);
 	if (m->power_w > m->int_peak)
@@ -228,8 +232,8 @@ void cs_power_meter_free(cs_power_meter *m)
 	free(m->idle_w);
 	free(m->node_type);
 	free(m->held_g);
-	free(m->rate_w);
-	free(m->run_start);
+	free(m->run);
+	free(m->energy_j);
 	free(m->rows);
 	free(m->currency);
 	free(m);
@@ -253,11 +257,11 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 		m->idle_w = malloc(2 * ((size_t)T + 1) * sizeof *m->idle_w);
 		m->node_type = malloc(((size_t)nnodes + 1) * sizeof *m->node_type);
 		m->held_g = calloc(3 * ((size_t)T + 1), sizeof *m->held_g);
-		m->rate_w = calloc(2 * (n + 1), sizeof *m->rate_w);
-		m->run_start = calloc(n + 1, sizeof *m->run_start);
+		m->run = calloc(n + 1, sizeof *m->run);
+		m->energy_j = calloc(n + 1, sizeof *m->energy_j);
 		m->currency = malloc(strlen(cur) + 1);
 	}
-	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held_g || !m->rate_w || !m->run_start ||
+	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held_g || !m->run || !m->energy_j ||
 	    !m->currency) {
 		cs_power_meter_free(m);
 		snprintf(err, errlen, "out of memory");
@@ -274,7 +278,6 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 	m->peak_w = m->idle_w + T + 1;
 	m->held_c = m->held_g + T + 1;
 	m->held_s = m->held_c + T + 1;
-	m->energy_j = m->rate_w + n + 1;
 	for (uint32_t t = 0; t < T; t++) {
 		m->count[t] = pt->count[t];
 		m->gpus[t] = pt->gpus[t];

@@ -8,6 +8,7 @@
 #include "capsim/power.h"
 #include "capsim/recorder.h"
 #include "capsim/storage.h"
+#include "fnv.h"
 #include "report_data.h"
 
 #include <errno.h>
@@ -187,14 +188,12 @@ static json_t *utc_json(int64_t epoch, cs_time t)
  * called (capsim compare warns when they differ). */
 static uint64_t jobs_digest(const cs_job *jobs, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = CS_FNV_OFFSET;
 	for (size_t i = 0; i < n; i++) {
 		const cs_job *j = &jobs[i];
 		int64_t v[] = { j->id, j->submit_s, j->trace_runtime_s, j->reqtime_s, j->size,
 				j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
-		const unsigned char *b = (const unsigned char *)v;
-		for (size_t k = 0; k < sizeof v; k++)
-			h = (h ^ b[k]) * 0x100000001b3ull;
+		h = cs_fnv_words(h, v, sizeof v / sizeof *v);
 	}
 	return h;
 }

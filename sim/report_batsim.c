@@ -21,6 +21,7 @@
 #include "capsim/nodemodel.h"
 #include "capsim/csvout.h"
 #include "capsim/report.h"
+#include "bits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -219,7 +220,7 @@ static long job_units(const cs_run_result *r, size_t i, uint32_t **ids, size_t *
 			need += cs_slot_gpus(&s[k]);
 		else if (u == CS_BATSIM_CORES)
 			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-				need += (size_t)__builtin_popcountll(s[k].core_mask[w]);
+				need += cs_pop64(s[k].core_mask[w]);
 		else
 			need++;
 	}
@@ -264,7 +265,7 @@ static long core_ranges(const cs_run_result *r, size_t i, uint32_t **rg, size_t 
 	size_t need = 0;
 	for (uint32_t k = 0; k < j->nodes; k++)
 		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) /* runs: their first bits */
-			need += (size_t)__builtin_popcountll(s[k].core_mask[w] & ~(s[k].core_mask[w] << 1));
+			need += cs_pop64(s[k].core_mask[w] & ~(s[k].core_mask[w] << 1));
 	if (2 * need > *cap) {
 		uint32_t *nr = realloc(*rg, need * 4 * sizeof *nr);
 		if (!nr)

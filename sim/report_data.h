@@ -1,5 +1,6 @@
-/* capsim: a run's files as the report pages read them (sim/report_data.c),
- * private to the report's files. */
+/* capsim: a run's files as the report pages read them (sim/report_data.c;
+ * the series sim/report_series.c, the waits sim/report_waits.c), private to
+ * the report's files. */
 #ifndef CAPSIM_SIM_REPORT_DATA_H
 #define CAPSIM_SIM_REPORT_DATA_H
 

@@ -182,7 +182,7 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 /* The next entry of o from *i on that changes the tier (o->n: none). */
 static size_t next_writer(const cs_storage_changes *c, size_t i)
 {
-	while (i < c->o->n && entry_rate(c->k, c->o, i) <= 0)
+	while (i < c->o->n && c->rate[i] <= 0)
 		i++;
 	return i;
 }
@@ -193,6 +193,12 @@ static size_t next_writer(const cs_storage_changes *c, size_t i)
 size_t cs_storage_changes_next(cs_storage_changes *c)
 {
 	const cs_storage_order *o = c->o;
+	if (!c->rate) {
+		if (!(c->rate = malloc((o->n + 1) * sizeof *c->rate)))
+			return (size_t)-1;
+		for (size_t i = 0; i < o->n; i++)
+			c->rate[i] = entry_rate(c->k, o, i);
+	}
 	c->i = next_writer(c, c->i);
 	if (c->r)
 		c->q = next_writer(c, c->q);
@@ -216,7 +222,7 @@ size_t cs_storage_changes_next(cs_storage_changes *c)
 				c->run = g;
 				c->cap = cap;
 			}
-			double v = entry_rate(c->k, o, *at);
+			double v = c->rate[*at];
 			double d = o->key[*at] & 1 ? -v : v;
 			c->run[n++] = (sev){ t, shifted ? -d : d, o->key[*at] >> 2 };
 		}
@@ -228,6 +234,7 @@ size_t cs_storage_changes_next(cs_storage_changes *c)
 void cs_storage_changes_free(cs_storage_changes *c)
 {
 	free(c->run);
+	free(c->rate);
 	*c = (cs_storage_changes){ 0 };
 }
 

@@ -38,6 +38,9 @@ typedef struct cs_storage_changes {
 	const cs_storage_order *o;
 	cs_time r;
 	size_t i, q;     /* the next entries of o, as they are and shifted r */
+	double *rate;    /* per entry of o, its change (0 or less: none), worked
+			  * out once at the first call: each is looked at by
+			  * both cursors, and again when taken */
 	cs_sev *run;     /* the last time's changes */
 	size_t cap;
 } cs_storage_changes;

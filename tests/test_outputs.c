@@ -1,4 +1,4 @@
-/* The files `capsim run --out` writes (sim/report.c, sim/recorder.c):
+/* The files `capsim run --out` writes (sim/report.c, sim/recorder_out.c):
  * jobs.csv's and timeseries.csv's columns on the node model, with a
  * calendar, worked out by hand (docs/outputs.md). */
 #include <criterion/criterion.h>
@@ -101,6 +101,8 @@ Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
  * 9999, then random times over those years. */
 #include <time.h>
 #include "capsim/csvout.h"
+#include "../sim/field.h"
+#include "../sim/fnv.h"
 
 static void same_as_libc(int64_t epoch, int64_t t)
 {
@@ -272,6 +274,99 @@ Test(outputs, fixed_decimals_are_written_as_printf_writes_them)
 	fclose(f);
 	cr_assert_str_eq(got, "0.023438-12.02");
 	free(got);
+}
+
+/* The text cs_put_fixed writes, read back as the report reads a run's
+ * files (cs_field_decimal, else strtod). */
+static double fixed_read_back(double x, int prec)
+{
+	char b[CS_FMT_FIXED_LEN];
+	size_t n = cs_fmt_fixed(b, x, prec);
+	double v;
+	return cs_field_decimal(b, n, &v) == 0 ? v : strtod(b, NULL);
+}
+
+/* x at prec: cs_fixed_value, where it answers, is the text read back, to
+ * the bit (negative zero too). How often it answered is added to *fast. */
+static void fixed_value_is_read_back(double x, int prec, size_t *fast)
+{
+	double v;
+	if (cs_fixed_value(x, prec, &v) < 0)
+		return;
+	double want = fixed_read_back(x, prec);
+	cr_assert(memcmp(&v, &want, sizeof v) == 0, "%a at %d: %a, read back %a", x, prec, v, want);
+	++*fast;
+}
+
+/* cs_fixed_value (the report's series without their text) is the value
+ * cs_put_fixed's text reads back as, to the bit: halves, signs, tiny
+ * values, the most digits it takes (15) and past them, and random bits
+ * and quotients at every precision it answers for; NaN, the infinities,
+ * |x| >= 2^32 and precisions outside 0..9 it leaves to the text. */
+Test(outputs, fixed_values_are_the_text_read_back)
+{
+	static const double at[] = { 0.0, -0.0, 1.0, -1.0, 0.5, 2.5, -2.5, 0.05, 1e-7, 5e-7, -5e-7, 1.0 / 3, 2.0 / 3,
+				      123456.7890125, 4.9e-324, -4.9e-324, 4294967295.9999995, 0.1, 0.7, 999999.9999995,
+				      99999.9999995, 999999.999995, 9999999.99999, 0.9999999999 };
+	size_t fast = 0, tried = 0;
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++)
+		for (int prec = 0; prec <= 9; prec++, tried++)
+			fixed_value_is_read_back(at[i], prec, &fast);
+	double v;
+	cr_assert_lt(cs_fixed_value(NAN, 3, &v), 0);
+	cr_assert_lt(cs_fixed_value(INFINITY, 3, &v), 0);
+	cr_assert_lt(cs_fixed_value(4294967296.0, 3, &v), 0);
+	cr_assert_lt(cs_fixed_value(1.5, 10, &v), 0);
+	cr_assert_lt(cs_fixed_value(1.5, -1, &v), 0);
+	cr_assert_lt(cs_fixed_value(1000000.5, 9, &v), 0, "16 digits: the text's way");
+	cr_assert_eq(cs_fixed_value(100000.5, 9, &v), 0, "15 digits");
+	unsigned long long x = 17;
+	for (int k = 0; k < 200000; k++, tried += 2) {
+		uint64_t bits = (uint64_t)th_xorshift(&x, 1u << 31) << 33 ^ (uint64_t)th_xorshift(&x, 1u << 31) << 2 ^
+				(uint64_t)k;
+		double d;
+		memcpy(&d, &bits, sizeof d);
+		fixed_value_is_read_back(d, k % 10, &fast);
+		fixed_value_is_read_back((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000000)), k % 10, &fast);
+	}
+	cr_assert_gt(fast, tried / 3, "answered %zu of %zu", fast, tried);
+}
+
+/* FNV-1a a byte a step over the bytes of v[0..n) in memory. */
+static uint64_t fnv_bytes(uint64_t h, const int64_t *v, size_t n)
+{
+	const unsigned char *b = (const unsigned char *)v;
+	for (size_t k = 0; k < n * sizeof *v; k++)
+		h = (h ^ b[k]) * CS_FNV_PRIME;
+	return h;
+}
+
+/* cs_fnv_words (summary.json's jobs digest) is FNV-1a a byte a step:
+ * zero, one, each byte length, negative values, the extremes, and random
+ * values of every length in runs of every count. */
+Test(outputs, fnv_words_is_fnv_a_byte_a_step)
+{
+	static const int64_t at[] = { 0, 1, -1, 255, 256, 65535, 65536, INT64_MAX, INT64_MIN, 1704067200,
+				      (int64_t)1 << 40, ((int64_t)1 << 56) - 1, (int64_t)1 << 56 };
+	size_t n = sizeof at / sizeof *at;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 1; i + k <= n; k++)
+			cr_assert_eq(cs_fnv_words(CS_FNV_OFFSET, at + i, k), fnv_bytes(CS_FNV_OFFSET, at + i, k),
+				     "at %zu, %zu values", i, k);
+	unsigned long long x = 23;
+	int64_t v[9];
+	uint64_t a = CS_FNV_OFFSET, b = CS_FNV_OFFSET;
+	for (int r = 0; r < 20000; r++) {
+		for (size_t k = 0; k < 9; k++) {
+			uint64_t u = (uint64_t)th_xorshift(&x, 1u << 31) << 33 ^ (uint64_t)th_xorshift(&x, 1u << 31);
+			unsigned keep = (unsigned)th_xorshift(&x, 65); /* 0..64 low bits */
+			v[k] = (int64_t)(keep == 64 ? u : u & ((UINT64_C(1) << keep) - 1));
+		}
+		size_t m = (size_t)r % 10;
+		a = cs_fnv_words(a, v, m);
+		b = fnv_bytes(b, v, m);
+		cr_assert_eq(a, b, "run %d", r);
+	}
 }
 
 /* Rows built in memory (cs_put_*, through a cs_wbuf) are the bytes the

@@ -43,6 +43,11 @@ void cs_utc_string(char *buf, size_t len, int64_t epoch, int64_t t);
 char *cs_put_int(char *p, int64_t v);
 char *cs_put_fixed(char *p, double x, int prec);
 char *cs_put_utc(char *p, int64_t epoch, int64_t t);
+/* The text cs_put_fixed(x, prec) writes, read back as a run's files are
+ * read (sim/field.h: cs_field_decimal, the double nearest a decimal of up
+ * to 15 digits), without the text: 0 and *v, or -1 where the text must be
+ * written and read (printf's way, or more digits). */
+int cs_fixed_value(double x, int prec, double *v);
 /* s (len bytes) as cs_csv_field writes it: at most 2 * len + 2 bytes. */
 char *cs_put_field(char *p, const char *s, size_t len);
 

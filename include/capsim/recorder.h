@@ -1,4 +1,5 @@
-/* capsim: the recorder (sim/recorder.c): watches every state change of a
+/* capsim: the recorder (sim/recorder.c; its projects sim/recorder_projects.c,
+ * its files sim/recorder_out.c): watches every state change of a
  * replay through the engine's observer and keeps, per sampling interval,
  * what a person wants to see over time: resources allocated and busy,
  * queue length and queued demand, running jobs, power, fragmentation, for

@@ -3,7 +3,8 @@
  * whole), and the names of the conventions as the command line and
  * summary.json spell them; sim/report_batsim.c: batsim_jobs.csv;
  * sim/report_html.c: report.html and the page that sets runs side by side
- * (sim/report_data.c reads the run's files for them).
+ * (sim/report_data.c, report_series.c and report_waits.c read the run's
+ * files for them).
  * Files and columns: docs/outputs.md. */
 #ifndef CAPSIM_REPORT_H
 #define CAPSIM_REPORT_H
