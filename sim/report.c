@@ -1,5 +1,5 @@
-/* capsim: the human summary, summary.json and jobs.csv. */
-#define _GNU_SOURCE /* renameat2: put --out in place in one step */
+/* capsim: the human summary and summary.json (the run's other files:
+ * outputs.c). */
 #include "capsim/report.h"
 #include "capsim/csvout.h"
 #include "capsim/failures.h"
@@ -9,17 +9,12 @@
 #include "capsim/recorder.h"
 #include "capsim/storage.h"
 #include "fnv.h"
-#include "report_data.h"
+#include "report_int.h"
 
-#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 const char *const cs_convert_names[2] = { "capsim", "pyss" };
 const char *const cs_size_names[3] = { "allocated", "requested", "max" };
@@ -166,7 +161,7 @@ void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r)
 static json_t *jint(long long v) { return json_integer(v); }
 
 /* multifactor's `shares` in force, or NULL: the recorder's entitlements. */
-static const char *run_shares(const cs_run_opts *o, const cs_run_result *r)
+const char *cs_report_shares(const cs_run_opts *o, const cs_run_result *r)
 {
 	for (const cs_policy_param *p = r->ops ? r->ops->params : NULL; p && p->key; p++)
 		if (strcmp(p->key, "shares") == 0)
@@ -314,7 +309,7 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 /* What job i was billed, billing-unit-seconds: its rate (its partition's
  * TRESBillingWeights, else its size) x the seconds it ran, runs a requeue
  * threw away included (they were charged to its fair-share usage too). */
-static double billed_s(const cs_run_result *r, size_t i)
+double cs_report_billed_s(const cs_run_result *r, size_t i)
 {
 	const cs_job *j = &r->jobs[i];
 	cs_time ran = (j->start_s >= 0 ? j->end_s - j->start_s : 0) + j->preempted_s;
@@ -345,7 +340,7 @@ static json_t *billing_json(const cs_run_result *r)
 	}
 	for (size_t i = 0; i < r->njobs; i++) {
 		size_t g = r->jobs[i].group >= 0 ? (size_t)r->jobs[i].group : ng;
-		sum[g] += billed_s(r, i);
+		sum[g] += cs_report_billed_s(r, i);
 		jobs[g]++;
 	}
 	double total = 0;
@@ -387,31 +382,6 @@ static json_t *grants_json(const cs_run_result *r)
 	return o;
 }
 
-/* grants.csv: one row per granted account (docs/outputs.md). */
-static int write_grants(const char *path, const cs_run_result *r, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	fputs("account,grant_hours,from,to,jobs,demand_hours,delivered_hours,delivery\n", f);
-	for (size_t k = 0; k < r->grants.n; k++) {
-		const cs_grant_row *g = &r->grants.rows[k];
-		double asked = g->demand_h < g->grant.hours ? g->demand_h : g->grant.hours;
-		double got = g->delivered_h < asked ? g->delivered_h : asked;
-		cs_csv_field(f, g->account);
-		fprintf(f, ",%.6f,%lld,%lld,%zu,%.6f,%.6f,%.6f\n", g->grant.hours, (long long)g->grant.from,
-			(long long)g->grant.to, g->jobs, g->demand_h, g->delivered_h, asked > 0 ? got / asked : 1.0);
-	}
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	return 0;
-}
-
 /* Each partition of the cluster's waits, keyed by its name in config
  * order (metrics.h: cs_metrics_by_partition); NULL when out of memory. */
 static json_t *partitions_json(const cs_run_result *r)
@@ -438,7 +408,7 @@ static json_t *partitions_json(const cs_run_result *r)
 }
 
 /* summary.json; rp: the recorder's projects, worked out for the files too (NULL: here). */
-static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp)
+json_t *cs_report_summary_json(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp)
 {
 	const cs_workload_stats *w = &r->wst;
 	const cs_metrics *m = &r->m;
@@ -586,7 +556,7 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r, const 
 		json_object_set_new(root, "grants", grants_json(r));
 	if (r->rec) {
 		json_t *rj = rp ? cs_recorder_summary_json_with(r->rec, rp)
-				: cs_recorder_summary_json(r->rec, run_shares(o, r), o->bsld_tau);
+				: cs_recorder_summary_json(r->rec, cs_report_shares(o, r), o->bsld_tau);
 		if (rj)
 			json_object_set_new(root, "recorder", rj);
 	}
@@ -610,442 +580,8 @@ static json_t *summary_json(const cs_run_opts *o, const cs_run_result *r, const 
 
 char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
 {
-	json_t *j = summary_json(o, r, NULL);
+	json_t *j = cs_report_summary_json(o, r, NULL);
 	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
 	return t;
-}
-
-/* What became of the job, in sacct's words (docs/outputs.md): what the
- * simulation did first, then what the trace recorded for its run. */
-static const char *job_state(const cs_job *j)
-{
-	if (j->flags & CS_JOB_REJECTED)
-		return "REJECTED";
-	if (j->flags & CS_JOB_CANCELLED)
-		return "CANCELLED";
-	if (j->flags & CS_JOB_PREEMPT_KILLED)
-		return "PREEMPTED";
-	if (j->flags & CS_JOB_NODE_FAIL)
-		return "NODE_FAIL";
-	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
-		return "TIMEOUT";
-	if (j->flags & CS_JOB_TRACE_FAILED)
-		return "FAILED";
-	if (j->flags & CS_JOB_TRACE_CANCELLED)
-		return "CANCELLED";
-	return "COMPLETED";
-}
-
-/* A job's project and partition columns in jobs.csv (a run with names). */
-static const char *project_of(const cs_trace *t, const cs_job *j)
-{
-	return j->group >= 0 ? cs_names_get(&t->projects, j->group) : "";
-}
-static const char *partition_of(const cs_trace *t, const cs_job *j)
-{
-	return j->partition >= 0 ? cs_names_get(&t->partitions, j->partition) : "";
-}
-
-/* Job i's columns of jobs.csv the report draws (cs_report_rows), as
- * write_csv writes them. */
-static int report_row(const void *ctx, size_t i, cs_time *wait, cs_time *runtime, const char **partition,
-		      const char **project)
-{
-	const cs_run_result *r = ctx;
-	const cs_job *j = &r->jobs[i];
-	if (j->start_s < 0)
-		return 0;
-	*wait = j->start_s - j->submit_s;
-	*runtime = j->runtime_s;
-	*partition = partition_of(r->trace, j);
-	*project = project_of(r->trace, j);
-	return 1;
-}
-
-/* s at p, quoted as cs_csv_field quotes it; a word of ours as it is. */
-static char *put_name(char *p, const char *s) { return cs_put_field(p, s, strlen(s)); }
-static char *put_word(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
-}
-
-/* Room for a row of jobs.csv with the text fields named (their lengths
- * at most doubled by quoting). */
-static size_t row_room(const char *hl, const char *const *names, size_t n)
-{
-	size_t room = 1024 + 2 * CS_PUT_FIXED_MAX + (hl ? 2 * strlen(hl) : 0);
-	for (size_t k = 0; k < n; k++)
-		room += 2 * strlen(names[k]) + 2;
-	return room;
-}
-
-/* jobs.csv: one row per job, the same columns on every run (docs/outputs.md);
- * each row built in memory (csvout.h) and written with the next ones. */
-static int write_csv(const char *path, const cs_run_result *r, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	uint32_t maxn = 0;
-	for (size_t i = 0; i < r->njobs; i++)
-		if (r->jobs[i].nodes > maxn)
-			maxn = r->jobs[i].nodes;
-	uint32_t *nodes = malloc(2 * ((size_t)maxn + 1) * sizeof *nodes);
-	size_t hlcap = 0;
-	char *hl = NULL; /* the node list, grown as needed */
-	if (!nodes) {
-		fclose(f);
-		snprintf(err, errlen, "out of memory");
-		return -CS_ENOMEM;
-	}
-	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
-	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
-	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
-	if (r->fail)
-		cs_failsim_csv_header(f);
-	if (r->stage)
-		cs_stagesim_csv_header(f);
-	fputc('\n', f);
-	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
-	const cs_trace *t = r->trace;
-	int nm = r->machine.node_model && r->placements;
-	int rc = 0;
-	cs_wbuf w;
-	cs_wbuf_init(&w, f);
-	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
-		const cs_job *j = &r->jobs[i];
-		int ran = j->start_s >= 0;
-		const char *list = NULL;
-		if (t && nm && ran && j->nodes) {
-			const cs_slot *sl = r->placements + r->placement_off[i];
-			for (uint32_t k = 0; k < j->nodes; k++)
-				nodes[k] = sl[k].node;
-			long need = cs_hostnames_list_grow(&r->hosts, nodes, j->nodes, nodes + maxn + 1, &hl, &hlcap);
-			if (need == -CS_ENOMEM) {
-				rc = -CS_ENOMEM;
-				break;
-			}
-			if (need > 0)
-				list = hl;
-		}
-		const char *names[] = { t ? project_of(t, j) : "", t && j->user >= 0 ? cs_names_get(&t->users, j->user) : "",
-					t && j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "",
-					t ? partition_of(t, j) : "" };
-		char *p = cs_wbuf_room(&w, row_room(list, names, 4));
-		if (!p) {
-			rc = -CS_ENOMEM;
-			break;
-		}
-		/* a job cancelled while it waited ends then, having run 0 s (as
-		 * sacct gives it: End the cancellation's time, Elapsed 0) */
-		const int64_t times[] = { j->submit_s, j->start_s, j->end_s, ran ? j->start_s - j->submit_s : -1,
-					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
-					  j->reqtime_s };
-		p = cs_put_int(p, j->id);
-		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
-			*p++ = ',';
-			p = cs_put_int(p, times[k]);
-		}
-		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->submit_s);
-		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->start_s);
-		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->end_s);
-		*p++ = ',';
-		p = put_word(p, job_state(j));
-		*p++ = ',';
-		if (t) {
-			/* (readers bound the counts: the products fit) */
-			const int64_t shape[] = { (int64_t)j->nodes * j->gpus_per_node, (int64_t)j->nodes * j->cores_per_node,
-						  j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
-			for (size_t k = 0; k < sizeof shape / sizeof *shape; k++) {
-				p = cs_put_int(p, shape[k]);
-				*p++ = ',';
-			}
-			if (list)
-				p = put_name(p, list);
-			for (size_t k = 0; k < 4; k++) {
-				*p++ = ',';
-				p = put_name(p, names[k]);
-			}
-		} else {
-			/* a pooled SWF replay: processors are cores; the SWF's numbers */
-			memcpy(p, "0,", 2);
-			p = cs_put_int(p + 2, j->size);
-			memcpy(p, ",,,,,,", 6);
-			p += 6;
-			*p++ = j->group >= 0 ? 'g' : 'u';
-			p = cs_put_int(p, j->group >= 0 ? j->group : j->user);
-			const int ids[] = { j->user, j->queue, j->partition };
-			for (size_t k = 0; k < 3; k++) {
-				*p++ = ',';
-				if (ids[k] >= 0)
-					p = cs_put_int(p, ids[k]);
-			}
-		}
-		*p++ = ',';
-		p = put_word(p, cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0]);
-		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
-					 j->preemptions, j->preempted_s, j->line };
-		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
-			*p++ = ',';
-			p = cs_put_int(p, tail[k]);
-		}
-		*p++ = ',';
-		p = cs_put_fixed(p, billed_s(r, i) / 3600.0, 6);
-		*p++ = ',';
-		if (energy)
-			p = cs_put_fixed(p, energy[i] / 3.6e6, 6);
-		if (r->fail || r->stage) {
-			/* their columns go straight to the file, after the row so far */
-			w.p = p;
-			cs_wbuf_flush(&w);
-			if (r->fail)
-				cs_failsim_csv_row(f, r->fail, i);
-			if (r->stage)
-				cs_stagesim_csv_row(f, r->stage, i);
-			p = cs_wbuf_room(&w, 1);
-			if (!p) {
-				rc = -CS_ENOMEM;
-				break;
-			}
-		}
-		*p++ = '\n';
-		w.p = p;
-	}
-	if (cs_wbuf_finish(&w) < 0)
-		rc = -CS_ENOMEM;
-	free(nodes);
-	free(hl);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	return 0;
-}
-
-/* The directory that holds `dir` ("." for a bare name). */
-static void out_parent(const char *dir, char *parent, size_t len)
-{
-	snprintf(parent, len, "%s", dir);
-	size_t n = strlen(parent);
-	while (n > 1 && parent[n - 1] == '/')
-		parent[--n] = 0;
-	char *slash = strrchr(parent, '/');
-	if (!slash)
-		snprintf(parent, len, ".");
-	else if (slash == parent)
-		parent[1] = 0;
-	else
-		*slash = 0;
-}
-
-static mode_t current_umask(void)
-{
-	mode_t m = umask(022);
-	umask(m);
-	return m;
-}
-
-/* What `--out` holds: the files a run writes there, and nothing else. */
-static const char *const out_files[] = { "summary.json", "jobs.csv", "batsim_jobs.csv", "timeseries.csv",
-					 "projects.csv", "fairness.csv", "occupancy.csv", "grants.csv", "power.csv",
-					 "storage.csv", "storage_allocations.csv", "report.html", NULL };
-
-static int is_out_file(const char *name)
-{
-	for (int i = 0; out_files[i]; i++)
-		if (strcmp(name, out_files[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* 0 if dir holds only files a run writes (an earlier run's output, or
- * nothing), else -CS_EIO naming the first other entry. */
-static int only_out_files(const char *dir, char *err, size_t errlen)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		snprintf(err, errlen, "%s: cannot read: %s", dir, strerror(errno));
-		return -CS_EIO;
-	}
-	int rc = 0;
-	struct dirent *e;
-	while (rc == 0 && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char path[4096 + 256];
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (is_out_file(e->d_name) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-			continue;
-		snprintf(err, errlen, "%s: holds '%s', which capsim did not write: --out replaces the whole "
-			 "directory, so give a new or empty one, or an earlier run's", dir, e->d_name);
-		rc = -CS_EIO;
-	}
-	closedir(d);
-	return rc;
-}
-
-/* Remove a directory holding only a run's files. */
-static void remove_out_dir(const char *dir)
-{
-	char path[4096 + 32];
-	for (int i = 0; out_files[i]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, out_files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
-int cs_run_check_out_dir(const char *dir, char *err, size_t errlen)
-{
-	struct stat st;
-	if (stat(dir, &st) == 0) {
-		int e = !S_ISDIR(st.st_mode) ? ENOTDIR : access(dir, W_OK | X_OK) < 0 ? errno : 0;
-		if (e) {
-			snprintf(err, errlen, "%s: cannot write into it: %s", dir, strerror(e));
-			return -CS_EIO;
-		}
-		return only_out_files(dir, err, errlen);
-	}
-	if (errno != ENOENT) {
-		snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
-		return -CS_EIO;
-	}
-	/* to be created: its parent must exist and take a new entry */
-	char parent[4096];
-	out_parent(dir, parent, sizeof parent);
-	int e = stat(parent, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR
-		: access(parent, W_OK | X_OK) < 0 ? errno : 0;
-	if (e) {
-		snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(e));
-		return -CS_EIO;
-	}
-	return 0;
-}
-
-/* Every file of the run but report.html, into dir (path: room for a file's path). */
-static int write_files(const cs_run_opts *o, const cs_run_result *r, const cs_rec_projects *rp, const char *dir,
-		       char *path, size_t plen, char *err, size_t errlen)
-{
-	snprintf(path, plen, "%s/summary.json", dir);
-	json_t *j = summary_json(o, r, rp);
-	int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	json_decref(j);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	snprintf(path, plen, "%s/jobs.csv", dir);
-	rc = write_csv(path, r, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (r->grants.n) {
-		snprintf(path, plen, "%s/grants.csv", dir);
-		if ((rc = write_grants(path, r, err, errlen)) < 0)
-			return rc;
-	}
-	snprintf(path, plen, "%s/batsim_jobs.csv", dir);
-	rc = cs_run_write_batsim(path, r, err, errlen);
-	if (rc < 0 || !r->rec)
-		return rc;
-	rc = cs_recorder_write_with(r->rec, rp, dir, r->epoch, err, errlen);
-	if (rc == 0 && r->power)
-		rc = cs_power_meter_write(r->power, dir, r->epoch, err, errlen);
-	if (rc == 0 && r->storage)
-		rc = cs_storage_write(r->storage, dir, r->epoch, err, errlen);
-	return rc;
-}
-
-static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *dir, const char *name, char *err,
-		      size_t errlen)
-{
-	char path[4096 + 32];
-	cs_rec_projects *rp = NULL;
-	int rc = r->rec ? cs_recorder_projects_new(&rp, r->rec, r->trace, run_shares(o, r), o->bsld_tau, err, errlen) : 0;
-	if (rc < 0)
-		return rc;
-	rc = write_files(o, r, rp, dir, path, sizeof path, err, errlen);
-	cs_rec_projects_free(rp);
-	if (rc < 0 || !r->rec)
-		return rc;
-	/* the report's waits from the jobs here, not jobs.csv read back (a
-	 * pooled replay's names are numbers jobs.csv writes: read it), its
-	 * series from the recorder */
-	cs_report_rows rows = { r->njobs, r->trace ? report_row : NULL, r, r->rec };
-	return cs_report_html_rows(dir, name, &rows, err, errlen);
-}
-
-/* A message about the temporary directory, told of --out itself. */
-static void name_out_dir(char *err, size_t errlen, const char *tmp, const char *dir)
-{
-	char *at = strstr(err, tmp);
-	if (!at)
-		return;
-	size_t pre = (size_t)(at - err), tl = strlen(tmp), dl = strlen(dir), rl = strlen(at + tl);
-	if (pre + dl + rl + 1 > errlen)
-		return;
-	memmove(err + pre + dl, at + tl, rl + 1);
-	memcpy(err + pre, dir, dl);
-}
-
-/* Every file is written into a new directory beside --out, which then
- * takes --out's place in one rename (an exchange when --out exists, whose
- * old files are then removed). A run that fails leaves --out as it was. */
-int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen)
-{
-	if (!o->out_dir)
-		return 0;
-	const char *dir = o->out_dir;
-	int rc = cs_run_check_out_dir(dir, err, errlen);
-	if (rc < 0)
-		return rc;
-	char parent[4096], tmp[4096];
-	out_parent(dir, parent, sizeof parent);
-	char clean[4096];
-	snprintf(clean, sizeof clean, "%s", dir);
-	for (size_t n = strlen(clean); n > 1 && clean[n - 1] == '/';)
-		clean[--n] = 0;
-	const char *base = strrchr(clean, '/');
-	base = base && base[1] ? base + 1 : clean;
-	if (snprintf(tmp, sizeof tmp, "%s/.%.64s.capsim-XXXXXX", parent, base) >= (int)sizeof tmp) {
-		snprintf(err, errlen, "%s: path too long", dir);
-		return -CS_EIO;
-	}
-	for (char *c = tmp + strlen(parent) + 1; *c; c++)
-		if (*c == '/')
-			*c = '_';
-	if (!mkdtemp(tmp)) {
-		snprintf(err, errlen, "%s: cannot create a directory beside it: %s", dir, strerror(errno));
-		return -CS_EIO;
-	}
-	chmod(tmp, 0777 & ~current_umask());
-	rc = write_into(o, r, tmp, base, err, errlen);
-	if (rc < 0) {
-		name_out_dir(err, errlen, tmp, dir);
-		remove_out_dir(tmp);
-		return rc;
-	}
-	struct stat st;
-	int exists = stat(dir, &st) == 0;
-	if (exists ? renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) < 0 : rename(tmp, dir) < 0) {
-		snprintf(err, errlen, "%s: cannot put the new output in place: %s", dir, strerror(errno));
-		remove_out_dir(tmp);
-		return -CS_EIO;
-	}
-	if (exists)
-		remove_out_dir(tmp); /* the earlier run's files, now there */
-	return 0;
 }

@@ -1,4 +1,4 @@
-/* The files `capsim run --out` writes (sim/report.c, sim/recorder_out.c):
+/* The files `capsim run --out` writes (sim/outputs.c, sim/report.c, sim/recorder_out.c):
  * jobs.csv's and timeseries.csv's columns on the node model, with a
  * calendar, worked out by hand (docs/outputs.md). */
 #include <criterion/criterion.h>

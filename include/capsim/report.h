@@ -1,7 +1,8 @@
-/* capsim: a run's outputs. sim/report.c: the summary printed, summary.json,
- * jobs.csv and the --out directory (written beside it, renamed into place
- * whole), and the names of the conventions as the command line and
- * summary.json spell them; sim/report_batsim.c: batsim_jobs.csv;
+/* capsim: a run's outputs. sim/report.c: the summary printed, summary.json
+ * and the names of the conventions as the command line and
+ * summary.json spell them; sim/outputs.c: jobs.csv, grants.csv and the
+ * --out directory (written beside it, renamed into place whole);
+ * sim/report_batsim.c: batsim_jobs.csv;
  * sim/report_html.c: report.html and the page that sets runs side by side
  * (sim/report_data.c, report_series.c and report_waits.c read the run's
  * files for them).
