@@ -9,14 +9,20 @@
  * an update touches a few thousand nodes spread over the tree, and
  * between updates the simulation evicts them: one line a node). */
 typedef struct ftnode {
-	double lfs;      /* Level Fairshare */
+	double q;        /* its shares over its usage, sh / sum (see order_holds) */
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
 	uint32_t before; /* see below */
 	uint32_t nbelow; /* the users in its subtree */
 } ftnode;
 
-enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16 };
+enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT = 32, F_RANGE = 64 };
+
+/* What tie[k] says of ord[k] and ord[k + 1]: T_TIE, their Level
+ * Fairshares are equal (a run); T_HOLDS, order_holds for their q's */
+enum { T_TIE = 1, T_HOLDS = 2 };
+
+enum { NONE = UINT32_MAX };
 
 struct cs_fairtree {
 	const cs_account_tree *t;
@@ -25,17 +31,34 @@ struct cs_fairtree {
 	 * compute; F_AVALID (an account), the befores below it are relative
 	 * to its own visit alone; F_LEAF, an account whose children are all
 	 * users (at least one); F_RVALID (an account), the befores below it
-	 * are relative to the merged list of the run `run` says */
+	 * are relative to the merged list of the run `run` says; F_KEPT (a
+	 * dirty account), this update left its children's order and ties
+	 * as they were, and none of its dirty children ties a neighbour;
+	 * F_RANGE (a dirty account), this update moved only its children at
+	 * the places range says, none of them tied another before, and none
+	 * at either end of the range ties its outer neighbour */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
 	 * sort from the previous order costs about one scan */
 	uint32_t *ord;
+	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
+	uint32_t *pos;    /* per node but the root: its place in ord */
+	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
+	/* per dirty account in an update: its dirty children, a list through
+	 * dnext (NONE ends it; NONE when not dirty) */
+	uint32_t *dhead, *dnext;
+	struct range { uint32_t r0, r1; } *range; /* per account with F_RANGE: ord[r0 .. r1) moved */
+	/* per node: its Level Fairshare where a sort worked it out (an
+	 * update works out only those it compares: refresh_children) */
+	double *lfs;
 	/* The depth-first visit stacks, per level, the sorted list of the
 	 * merged children and then the accounts of the run being visited.
 	 * Lists at live levels hold distinct nodes and a run's accounts are
-	 * part of its list, so 2 x nodes + 1 positions suffice. */
+	 * part of its list, so 2 x nodes + 1 positions suffice (and, before
+	 * the visit, refresh_children's scratch). */
 	uint32_t *buf;
+	uint8_t *tbuf;   /* the ties of the merged lists in buf, at the same places (the same) */
 	uint32_t *tmp;   /* merge sort scratch, nodes entries */
 	/* Between computes only the users with running jobs gain usage, so
 	 * most subtrees are as they were. Ranks are kept relative: a node's
@@ -59,6 +82,13 @@ struct cs_fairtree {
 	struct run { uint64_t id; uint32_t len; } *run;
 	uint64_t nruns;     /* runs visited so far */
 	uint64_t gen;       /* computations that moved something, from 1 */
+	/* Whether an update may keep the order of the children whose usage
+	 * did not change (refresh_children): every share_level is 0 or in
+	 * [2^-100, 2^100] (shares_ok), every usage seen since the last
+	 * compute was >= 0 and finite (wild: not), and minpos is at most
+	 * every user's positive usage */
+	int shares_ok, wild;
+	double minpos;
 	uint64_t *fstamp;   /* per user: the gen of fcache */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 };
@@ -66,7 +96,7 @@ struct cs_fairtree {
 /* Level Fairshare, highest first, then node order. */
 static int before(const cs_fairtree *f, uint32_t x, uint32_t y)
 {
-	double a = f->n[x].lfs, b = f->n[y].lfs;
+	double a = f->lfs[x], b = f->lfs[y];
 	return a > b || (a == b && x < y);
 }
 
@@ -101,6 +131,10 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	size_t n = t->nnodes ? t->nnodes : 1;
 	if (!f || !(f->n = calloc(n, sizeof *f->n)) || !(f->fl = calloc(n, sizeof *f->fl)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
+	    !(f->tie = calloc(n, sizeof *f->tie)) || !(f->lfs = calloc(n, sizeof *f->lfs)) ||
+	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->pos = calloc(n, sizeof *f->pos)) ||
+	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) || !(f->dhead = malloc(n * sizeof *f->dhead)) ||
+	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->range = calloc(n, sizeof *f->range)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
@@ -109,11 +143,15 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		return -CS_ENOMEM;
 	}
 	f->t = t;
+	f->shares_ok = 1;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++)
 		f->ord[i] = t->child[i];
 	for (uint32_t a = 0; a < t->nnodes; a++) {
+		f->dhead[a] = NONE;
 		f->prev[a] = NAN;
 		f->n[a].sh = t->share_level[a];
+		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
+			f->shares_ok = 0;
 		int leaf = t->kind[a] != CS_ACCT_USER && t->child_off[a + 1] > t->child_off[a];
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
@@ -143,6 +181,14 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->n);
 	free(f->fl);
 	free(f->ord);
+	free(f->tie);
+	free(f->lfs);
+	free(f->tbuf);
+	free(f->pos);
+	free(f->nfrag);
+	free(f->dhead);
+	free(f->dnext);
+	free(f->range);
 	free(f->buf);
 	free(f->tmp);
 	free(f->prev);
@@ -155,7 +201,31 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f);
 }
 
-double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node) { return f->n[node].lfs; }
+/* Level Fairshare of a node whose parent's usage is up. */
+static inline double lfs_at(const ftnode *x, double up)
+{
+	if (!(x->sh > 0))
+		return 0;
+	if (!(up > 0) || !(x->sum > 0))
+		return INFINITY;
+	return x->sh / (x->sum / up);
+}
+
+/* A node's q: 0 without shares, infinite without usage (as its Level
+ * Fairshare, whatever its parent's usage), else sh / sum. */
+static inline double q_of(const ftnode *x)
+{
+	if (!(x->sh > 0))
+		return 0;
+	if (!(x->sum > 0))
+		return INFINITY;
+	return x->sh / x->sum;
+}
+
+double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node)
+{
+	return node == 0 ? INFINITY : lfs_at(&f->n[node], f->n[f->t->parent[node]].sum);
+}
 
 static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
 {
@@ -188,45 +258,90 @@ static void mark_run(cs_fairtree *f, const uint32_t *a, size_t n)
 	}
 }
 
-static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, uint32_t cnt);
+static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, size_t n, size_t top,
+		      uint32_t cnt, uint32_t ltop);
 
 /* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
- * top)) merged: their list, built at buf[top ..), sorted together unless
- * it is in Level Fairshare order already. */
+ * top)) merged: their list, built at buf[top ..) with their Level
+ * Fairshares, sorted together unless it is in Level Fairshare order
+ * already, and its ties at tbuf[top ..). */
 static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, size_t top, uint32_t cnt)
 {
 	const cs_account_tree *t = f->t;
 	uint32_t *list = f->buf + top;
+	uint8_t *tie = f->tbuf + top;
 	size_t n = 0;
-	for (size_t g = 0; g < na; g++)
-		for (uint32_t k = t->child_off[acc[g]]; k < t->child_off[acc[g] + 1]; k++)
-			list[n++] = f->ord[k];
+	for (size_t g = 0; g < na; g++) {
+		double up = f->n[acc[g]].sum;
+		for (uint32_t k = t->child_off[acc[g]]; k < t->child_off[acc[g] + 1]; k++) {
+			uint32_t c = f->ord[k];
+			f->lfs[c] = lfs_at(&f->n[c], up);
+			list[n++] = c;
+		}
+	}
 	for (size_t k = 1; k < n; k++)
-		if (f->n[list[k]].lfs > f->n[list[k - 1]].lfs) {
+		if (f->lfs[list[k]] > f->lfs[list[k - 1]]) {
 			sort_nodes(f, list, n);
 			break;
 		}
-	return visit(f, list, n, top + n, cnt);
+	for (size_t k = 0; k + 1 < n; k++)
+		tie[k] = f->lfs[list[k]] == f->lfs[list[k + 1]] ? T_TIE : 0;
+	return visit(f, list, tie, n, top + n, cnt, cnt);
+}
+
+/* Account a visited alone (its befores are set) from rank cnt: its
+ * children's list. When the update kept their order and ties (F_KEPT)
+ * and the befores below a are its own visit's (F_AVALID), every child
+ * keeps its before, and so does every subtree below a child whose usage
+ * did not change: only the dirty children's lists are visited again
+ * (the befores are relative, so from any rank). With F_RANGE, only the
+ * children in its range are visited. */
+static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt)
+{
+	const cs_account_tree *t = f->t;
+	uint8_t *fl = f->fl;
+	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
+		for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x])
+			if (!(fl[x] & F_USER))
+				visit_alone(f, x, top, cnt);
+		cnt -= f->n[a].nbelow;
+	} else if ((fl[a] & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
+		/* the children outside the range keep their places and
+		 * befores; those in it come after the users ahead of r0 */
+		uint32_t r0 = f->range[a].r0, r1 = f->range[a].r1, ahead = 0;
+		if (r0 > t->child_off[a]) {
+			const ftnode *b = &f->n[f->ord[r0 - 1]];
+			ahead = b->before + b->nbelow;
+		}
+		visit(f, f->ord + r0, f->tie + r0, r1 - r0, top, cnt, cnt + ahead);
+		cnt -= f->n[a].nbelow;
+	} else {
+		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
+			    top, cnt, cnt);
+	}
+	fl[a] = (uint8_t)((fl[a] & ~F_RVALID) | F_AVALID);
+	return cnt;
 }
 
 /* Visit list[0 .. n), siblings or merged cousins in Level Fairshare
- * order (buf[top ..) free for scratch), the first rank cnt (the count
+ * order, tie[k] telling whether list[k] and list[k + 1] have the same
+ * (buf[top ..) free for scratch), the first rank cnt, ltop - cnt users
+ * of the list ahead of it (the count
  * goes down by one a user; returned where it ends), setting each one's
  * before from the rank the list starts at. Within a run of equal Level
  * Fairshare the order does not change the result (its users share a
  * rank, its accounts are merged). One account's children need no list:
- * its order (ord) is sorted whenever its Level Fairshares moved. */
-static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top, uint32_t cnt)
+ * its order (ord) and ties are kept whenever its Level Fairshares move. */
+static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, size_t n, size_t top,
+		      uint32_t cnt, uint32_t ltop)
 {
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint8_t *fl = f->fl;
 	uint32_t *acc = f->buf + top; /* a run's accounts */
-	uint32_t ltop = cnt;
 	size_t i = 0;
 	while (i < n) {
-		double l = N[list[i]].lfs;
-		if (i + 1 == n || N[list[i + 1]].lfs != l) {
+		if (i + 1 == n || !(tie[i] & T_TIE)) {
 			/* a run of one, the most common: a user, or an
 			 * account visited alone (as below) */
 			uint32_t c = list[i++];
@@ -236,13 +351,12 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 			} else if ((fl[c] & (F_AVALID | F_DIRTY)) == F_AVALID) {
 				cnt -= N[c].nbelow;
 			} else {
-				cnt = visit(f, f->ord + t->child_off[c], t->child_off[c + 1] - t->child_off[c], top + 1, cnt);
-				fl[c] = (uint8_t)((fl[c] & ~F_RVALID) | F_AVALID);
+				cnt = visit_alone(f, c, top + 1, cnt);
 			}
 			continue;
 		}
 		size_t j = i + 2;
-		while (j < n && N[list[j]].lfs == l)
+		while (j < n && (tie[j - 1] & T_TIE))
 			j++;
 		/* a run of equal Level Fairshare: its users share one rank and
 		 * come first, then its accounts are visited together */
@@ -267,8 +381,7 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 			if ((fl[a] & (F_AVALID | F_DIRTY)) == F_AVALID) {
 				cnt -= N[a].nbelow;
 			} else {
-				cnt = visit(f, f->ord + t->child_off[a], t->child_off[a + 1] - t->child_off[a], top + 1, cnt);
-				fl[a] = (uint8_t)((fl[a] & ~F_RVALID) | F_AVALID);
+				cnt = visit_alone(f, a, top + 1, cnt);
 			}
 		} else if (na > 1 && same_run(f, acc, na)) {
 			/* the run of last time, nothing changed below it: the
@@ -277,7 +390,7 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 				N[acc[k]].before = off;
 				cnt -= N[acc[k]].nbelow;
 			}
-		} else if (na > 1 && l == INFINITY && all_leaves(f, acc, na)) {
+		} else if (na > 1 && N[list[i]].q == INFINITY && all_leaves(f, acc, na)) {
 			/* accounts without usage: every user with shares is
 			 * infinite, one run sharing the first rank (a user
 			 * without shares gets 0 whatever its rank) */
@@ -304,7 +417,8 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, size_t n, size_t top
 static void visit_root(cs_fairtree *f)
 {
 	const cs_account_tree *t = f->t;
-	visit(f, f->ord + t->child_off[0], t->child_off[1] - t->child_off[0], 0, t->nusers);
+	visit(f, f->ord + t->child_off[0], f->tie + t->child_off[0], t->child_off[1] - t->child_off[0], 0, t->nusers,
+	      t->nusers);
 	f->gen++;
 }
 
@@ -330,44 +444,249 @@ static void write_factors(cs_fairtree *f, double *factor)
 			factor[u] = cs_fairtree_factor(f, u);
 }
 
-/* Level Fairshare of a node whose parent's usage is up. */
-static inline double lfs_at(const ftnode *x, double up)
+/* Does x, ahead of y, stay ahead (or tied) whatever their parent's usage
+ * while neither's usage changes? Their Level Fairshares are up x q
+ * rounded twice (sh / (sum / up)), each within a factor 1 +- 2^-52 of the
+ * exact value while every step stays in the normal range (fast_ok), and q
+ * is within 2^-53 of sh / sum: q's more than 2^-40 apart keep their
+ * order strictly. Without usage (infinite) or shares (0) the value does
+ * not depend on up: equal ones stay equal, one run in node order. */
+static inline int order_holds(double qx, double qy)
 {
-	if (!(x->sh > 0))
-		return 0;
-	if (!(up > 0) || !(x->sum > 0))
-		return INFINITY;
-	return x->sh / (x->sum / up);
+	return qx > qy * (1 + 0x1p-40) || (qx == qy && (qx == INFINITY || qx == 0));
 }
 
-/* a's children's Level Fairshares (its usage moved), and their order
- * insertion-sorted from the last when it no longer holds. */
-static void refresh_children(cs_fairtree *f, uint32_t a)
+/* tie[] of x ahead of y, their Level Fairshares lx and ly. */
+static inline uint8_t tie_of(const cs_fairtree *f, uint32_t x, uint32_t y, double lx, double ly)
+{
+	return (uint8_t)((lx == ly ? T_TIE : 0) | (order_holds(f->n[x].q, f->n[y].q) ? T_HOLDS : 0));
+}
+
+/* a's children's Level Fairshares worked out, their order insertion-sorted
+ * from the one they are in, their places and ties. */
+static void sort_children(cs_fairtree *f, uint32_t a)
 {
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
+	uint32_t *ord = f->ord;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
 	double up = N[a].sum;
 	if (lo == hi)
 		return;
-	uint32_t lastc = f->ord[lo];
-	double last = N[lastc].lfs = lfs_at(&N[lastc], up);
+	uint32_t lastc = ord[lo];
+	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
 	for (uint32_t k = lo + 1; k < hi; k++) {
-		uint32_t c = f->ord[k];
-		double l = N[c].lfs = lfs_at(&N[c], up);
+		uint32_t c = ord[k];
+		double l = f->lfs[c] = lfs_at(&N[c], up);
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
 	}
 	for (uint32_t k = lo + 1; !sorted && k < hi; k++) {
-		uint32_t c = f->ord[k], m = k;
-		while (m > lo && before(f, c, f->ord[m - 1])) {
-			f->ord[m] = f->ord[m - 1];
+		uint32_t c = ord[k], m = k;
+		while (m > lo && before(f, c, ord[m - 1])) {
+			ord[m] = ord[m - 1];
 			m--;
 		}
-		f->ord[m] = c;
+		ord[m] = c;
 	}
+	uint32_t frag = 0;
+	for (uint32_t k = lo; k < hi; k++) {
+		f->pos[ord[k]] = k;
+		if (k + 1 < hi) {
+			f->tie[k] = tie_of(f, ord[k], ord[k + 1], f->lfs[ord[k]], f->lfs[ord[k + 1]]);
+			frag += !(f->tie[k] & T_HOLDS);
+		}
+	}
+	f->nfrag[a] = frag;
+}
+
+/* May an update keep the order of unchanged children (order_holds)? Every
+ * positive sum lies in [minpos, root's sum] (sums of usage >= 0 grow up
+ * the tree): with those and the shares in range, sh / sum, sum / up and
+ * sh / (sum / up) are normal doubles. */
+static int fast_ok(const cs_fairtree *f)
+{
+	double r = f->n[0].sum;
+	return f->shares_ok && !f->wild && r <= 0x1p900 &&
+	       (f->minpos == INFINITY || (f->minpos >= 0x1p-900 && f->minpos >= r * 0x1p-900));
+}
+
+/* tie[] of the neighbours x ahead of y under a parent of usage up,
+ * counted in *frag without T_HOLDS. */
+static inline uint8_t tie_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, uint32_t *frag)
+{
+	uint8_t st = tie_of(f, x, y, lfs_at(&f->n[x], up), lfs_at(&f->n[y], up));
+	*frag += !(st & T_HOLDS);
+	return st;
+}
+
+/* Dirty account a's children in order again where some dirty child is out
+ * of order and every two unchanged neighbours hold theirs (T_HOLDS): the
+ * unchanged ones keep their order, packed, the dirty ones (their Level
+ * Fairshares worked out) are sorted and each placed by a binary search
+ * that works out those of the unchanged it meets, then merged in. Only
+ * the places next to a dirty child get their ties worked out, and those
+ * of two unchanged that become neighbours, which must hold their order
+ * too (else sort_children). */
+static void relocate(cs_fairtree *f, uint32_t a, double up)
+{
+	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
+	uint32_t *ord = f->ord, *moved = f->tmp, *at = f->buf;
+	uint8_t *tie = f->tie;
+	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nm = 0, frag = 0, pmin = hi, pmax = lo;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
+		pmin = f->pos[x] < pmin ? f->pos[x] : pmin;
+		pmax = f->pos[x] > pmax ? f->pos[x] : pmax;
+	}
+	uint8_t ties = 0; /* (of the order before) */
+	for (uint32_t i = lo; i + 1 < hi; i++)
+		ties |= tie[i];
+	/* (ord[lo .. pmin) stays) */
+	uint32_t k = pmin;
+	int gap = 0;
+	for (uint32_t i = pmin; i < hi; i++) {
+		uint32_t c = ord[i];
+		if (f->fl[c] & F_DIRTY) {
+			moved[nm++] = c;
+			gap = 1;
+			continue;
+		}
+		if (k > lo && gap) {
+			uint32_t b = ord[k - 1];
+			if (!order_holds(N[b].q, N[c].q)) {
+				memcpy(ord + k, moved, nm * sizeof *ord); /* (k + nm == i) */
+				sort_children(f, a);
+				return;
+			}
+			tie[k - 1] = (uint8_t)(T_HOLDS | (N[b].q == N[c].q ? T_TIE : 0));
+		} else if (k > lo) {
+			tie[k - 1] = tie[i - 1];
+		}
+		gap = 0;
+		ord[k++] = c;
+	}
+	for (uint32_t m = 0; m < nm; m++) {
+		uint32_t c = moved[m], j = m;
+		f->lfs[c] = lfs_at(&N[c], up);
+		while (j > 0 && before(f, c, moved[j - 1])) {
+			moved[j] = moved[j - 1];
+			j--;
+		}
+		moved[j] = c;
+	}
+	/* each dirty one's place: after the unchanged ord[lo .. at) */
+	uint32_t from = lo;
+	for (uint32_t m = 0; m < nm; m++) {
+		uint32_t l = from, h = k;
+		while (l < h) {
+			uint32_t mid = l + (h - l) / 2, c = ord[mid];
+			f->lfs[c] = lfs_at(&N[c], up);
+			if (before(f, moved[m], c))
+				h = mid;
+			else
+				l = mid + 1;
+		}
+		at[m] = from = l;
+	}
+	/* merged from the back; an unchanged one followed by the unchanged
+	 * it followed when packed keeps that tie */
+	uint32_t dst = hi, src = k;
+	int next_moved = 0;
+	for (uint32_t m = nm; m-- > 0;) {
+		while (src > at[m]) {
+			uint32_t c = ord[--src];
+			ord[--dst] = c;
+			f->pos[c] = dst;
+			if (dst + 1 < hi)
+				tie[dst] = next_moved ? tie_at(f, c, ord[dst + 1], up, &frag) : tie[src];
+			next_moved = 0;
+		}
+		ord[--dst] = moved[m];
+		f->pos[moved[m]] = dst;
+		if (dst + 1 < hi)
+			tie[dst] = tie_at(f, moved[m], ord[dst + 1], up, &frag);
+		next_moved = 1;
+	}
+	if (nm && dst > lo)
+		tie[dst - 1] = tie_at(f, ord[dst - 1], ord[dst], up, &frag);
+	for (uint32_t i = pmin; i < dst; i++)
+		f->pos[ord[i]] = i;
+	f->nfrag[a] = frag;
+	/* what moved: from the first dirty or first placed to the last */
+	uint32_t r0 = pmin < at[0] ? pmin : at[0], r1 = at[nm - 1] + nm > pmax + 1 ? at[nm - 1] + nm : pmax + 1;
+	if (!(ties & T_TIE) && (r0 == lo || !(tie[r0 - 1] & T_TIE)) && (r1 == hi || !(tie[r1 - 1] & T_TIE))) {
+		f->range[a] = (struct range){ r0, r1 };
+		f->fl[a] |= F_RANGE;
+	}
+}
+
+/* Dirty account a's children in order again, with their ties, as
+ * sort_children gives them. With fast (fast_ok), when every two
+ * neighbours whose usage did not change hold their order (T_HOLDS: none
+ * of a's places without it is theirs): if each dirty child is still in
+ * order with its neighbours, the order stands and only the places next to
+ * a dirty child are worked out (their Level Fairshares and ties), F_KEPT
+ * saying whether the ties stand too with no dirty child in a run; else
+ * relocate. Else sort_children. */
+static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
+{
+	const cs_account_tree *t = f->t;
+	ftnode *N = f->n;
+	const uint32_t *ord = f->ord;
+	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	double up = N[a].sum;
+	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
+	if (!fast || !(up > 0)) {
+		sort_children(f, a);
+		return;
+	}
+	/* the places next to a dirty child, each once: its left one, and its
+	 * right one unless the next child is dirty (its left one); their
+	 * new ties at tbuf[0 ..), the places at buf[0 ..) */
+	uint32_t frag = f->nfrag[a], nfrag = 0, np = 0;
+	int in_order = 1, kept = 1;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
+		uint32_t p = f->pos[x];
+		double lx = lfs_at(&N[x], up);
+		for (uint32_t i = p > lo ? p - 1 : p; i <= p && i + 1 < hi; i++) {
+			uint32_t y = ord[i], z = ord[i + 1];
+			if (i == p && (f->fl[z] & F_DIRTY))
+				continue;
+			double ly = i == p ? lx : lfs_at(&N[y], up), lz = i == p ? lfs_at(&N[z], up) : lx;
+			uint8_t old = f->tie[i], now = tie_of(f, y, z, ly, lz);
+			in_order &= ly > lz || (ly == lz && y < z);
+			frag -= !(old & T_HOLDS);
+			nfrag += !(now & T_HOLDS);
+			kept &= !((old | now) & T_TIE);
+			f->buf[np] = i;
+			f->tbuf[np++] = now;
+		}
+	}
+	if (frag) { /* two unchanged neighbours may not hold */
+		sort_children(f, a);
+		return;
+	}
+	if (!in_order) {
+		relocate(f, a, up);
+		return;
+	}
+	for (uint32_t k = 0; k < np; k++)
+		f->tie[f->buf[k]] = f->tbuf[k];
+	f->nfrag[a] = nfrag;
+	if (kept)
+		f->fl[a] |= F_KEPT;
+}
+
+/* A user's usage seen: fast_ok's bounds. */
+static void note_usage(cs_fairtree *f, double u)
+{
+	if (!(u >= 0 && u < INFINITY))
+		f->wild = 1;
+	else if (u > 0 && u < f->minpos)
+		f->minpos = u;
 }
 
 /* The dirty nodes deepest first (a counting sort by depth into tmp, then
@@ -399,7 +718,9 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		uint32_t u = changed[k];
 		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
 			continue;
+		note_usage(f, usage[u]);
 		f->prev[u] = N[u].sum = usage[u];
+		N[u].q = q_of(&N[u]);
 		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY); x = t->parent[x]) {
 			f->fl[x] |= F_DIRTY;
 			f->dlist[nd++] = (uint32_t)x;
@@ -419,16 +740,27 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
 			sum += N[t->child[m]].sum;
 		N[a].sum = sum;
+		N[a].q = q_of(&N[a]);
 	}
-	/* the Level Fairshares of every child of a dirty account (its usage
-	 * moved; every dirty node but the root is one) and their orders */
+	/* the orders and ties of every dirty account's children (its usage
+	 * moved; every dirty node but the root is one) */
+	for (size_t k = 0; k < nd; k++) {
+		uint32_t x = f->dlist[k];
+		if (x) {
+			f->dnext[x] = f->dhead[t->parent[x]];
+			f->dhead[t->parent[x]] = x;
+		}
+	}
+	int fast = fast_ok(f);
 	for (size_t k = 0; k < nd; k++)
 		if (!(f->fl[f->dlist[k]] & F_USER))
-			refresh_children(f, f->dlist[k]);
+			refresh_children(f, f->dlist[k], fast);
 	visit_root(f);
 	write_factors(f, factor);
-	for (size_t k = 0; k < nd; k++)
+	for (size_t k = 0; k < nd; k++) {
 		f->fl[f->dlist[k]] &= (uint8_t)~F_DIRTY;
+		f->dhead[f->dlist[k]] = NONE;
+	}
 }
 
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
@@ -438,10 +770,13 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	uint32_t n = t->nnodes;
 	if (n == 0)
 		return;
+	f->wild = 0;
+	f->minpos = INFINITY;
 	for (uint32_t i = 0; i < n; i++) {
 		int dirty = !f->sorted;
 		N[i].sum = 0;
 		if (f->fl[i] & F_USER) {
+			note_usage(f, usage[i]);
 			N[i].sum = usage[i];
 			if (!(f->prev[i] == usage[i])) { /* NaN the first time */
 				f->prev[i] = usage[i];
@@ -456,18 +791,13 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
 	f->sorted = 1;
-	N[0].lfs = INFINITY;
 	/* each account's children, insertion-sorted from the last order
-	 * (unchanged where no usage below it is) */
+	 * (unchanged, with their ties, where no usage below it is) */
+	for (uint32_t i = 0; i < n; i++)
+		N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
-		if (!(f->fl[a] & F_USER)) {
-			if (f->fl[a] & F_DIRTY) {
-				refresh_children(f, a);
-			} else {
-				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
-					N[t->child[m]].lfs = lfs_at(&N[t->child[m]], N[a].sum);
-			}
-		}
+		if ((f->fl[a] & (F_USER | F_DIRTY)) == F_DIRTY)
+			sort_children(f, a);
 	visit_root(f);
 	write_factors(f, factor);
 	for (uint32_t i = 0; i < n; i++)

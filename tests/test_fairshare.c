@@ -803,3 +803,106 @@ Test(fairtree, update_gives_the_full_computation)
 	}
 #undef RND
 }
+
+/* cs_fairtree_update's kept orders (refresh_children: the unchanged
+ * children keep their order, dirty ones checked in place or moved by a
+ * binary search) against cs_fairtree_compute's full sort, on a wide tree
+ * as a generated workload's (4 types, 120 organisations, 480 projects, 2
+ * to 5 users each; a few shares 0) with usage in fractions, so that most
+ * updates take the kept orders: a few users at a time gain usage, some
+ * never run (infinite, tied), some gain exactly what a sibling has (equal
+ * Level Fairshares, merged runs), now and then every usage is halved
+ * (changed = NULL). The factors must be the same doubles, also read one
+ * at a time. */
+Test(fairtree, kept_orders_give_the_full_computation)
+{
+	enum { NT = 4, NO = 120, NP = 480, MAXN = 1 + NT + NO + NP + NP * 5, STEPS = 400 };
+	static int32_t parent[MAXN];
+	static uint8_t kind[MAXN];
+	static double shares[MAXN], level[MAXN], norm[MAXN], usage[MAXN], full[MAXN], inc[MAXN], ssum[MAXN];
+	static uint32_t off[MAXN + 1], child[MAXN], changed[MAXN], users[MAXN];
+	unsigned long long r = 7;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	uint32_t n = 1, nusers = 0;
+	parent[0] = -1;
+	kind[0] = CS_ACCT_ACCOUNT;
+	for (uint32_t i = 0; i < NT; i++, n++) {
+		parent[n] = 0;
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = 10 + RND(40);
+	}
+	for (uint32_t i = 0; i < NO; i++, n++) {
+		parent[n] = (int32_t)(1 + RND(NT));
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = RND(30) == 0 ? 0 : 1 + RND(9000);
+	}
+	for (uint32_t i = 0; i < NP; i++, n++) {
+		parent[n] = (int32_t)(1 + NT + (i < NO ? i : RND(NO)));
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = 1 + RND(500);
+	}
+	for (uint32_t p = 1 + NT + NO; p < 1 + NT + NO + NP; p++)
+		for (uint32_t k = 2 + RND(4); k > 0; k--, n++) {
+			parent[n] = (int32_t)p;
+			kind[n] = CS_ACCT_USER;
+			shares[n] = 1;
+			users[nusers++] = n;
+		}
+	memset(off, 0, sizeof off);
+	for (uint32_t i = 1; i < n; i++) {
+		off[parent[i] + 1]++;
+		ssum[parent[i]] += shares[i];
+	}
+	for (uint32_t i = 0; i < n; i++)
+		off[i + 1] += off[i];
+	static uint32_t fill[MAXN];
+	memcpy(fill, off, sizeof fill);
+	for (uint32_t i = 1; i < n; i++)
+		child[fill[parent[i]]++] = i;
+	level[0] = norm[0] = 1;
+	for (uint32_t i = 1; i < n; i++) {
+		double s = ssum[parent[i]];
+		level[i] = s > 0 ? shares[i] / s : 0;
+		norm[i] = norm[parent[i]] * level[i];
+	}
+	cs_account_tree t = { .nnodes = n, .parent = parent, .kind = kind, .shares = shares, .share_level = level,
+			      .share_norm = norm, .child_off = off, .child = child, .nusers = nusers };
+	cs_fairtree *a, *b, *c;
+	cr_assert_eq(cs_fairtree_new(&a, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&b, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&c, &t), 0);
+	for (int step = 0; step < STEPS; step++) {
+		size_t nc = 0;
+		int halve = step > 0 && RND(40) == 0;
+		if (halve) {
+			for (uint32_t i = 0; i < n; i++)
+				usage[i] *= 0.5;
+		} else {
+			for (uint32_t k = RND(30); k > 0; k--) {
+				uint32_t u = users[RND(nusers / 2)]; /* half never runs */
+				uint32_t v = users[RND(nusers / 2)];
+				usage[u] = RND(8) == 0 ? usage[v] : usage[u] + (1 + RND(1000)) / 7.0;
+				changed[nc++] = u;
+			}
+		}
+		cs_fairtree_compute(a, usage, full);
+		cs_fairtree_update(b, usage, inc, halve ? NULL : changed, nc);
+		cs_fairtree_update(c, usage, NULL, halve ? NULL : changed, nc);
+		for (uint32_t i = 0; i < n; i++) {
+			if (kind[i] != CS_ACCT_USER)
+				continue;
+			cr_assert(full[i] == inc[i], "step %d user %u: %.17g vs %.17g", step, i, full[i], inc[i]);
+			if (RND(4) == 0) {
+				double one = cs_fairtree_factor(c, i);
+				cr_assert(full[i] == one, "step %d user %u read alone: %.17g vs %.17g", step, i, full[i],
+					  one);
+			}
+		}
+		for (uint32_t i = 1; i < n; i++)
+			cr_assert(cs_fairtree_level_fs(a, i) == cs_fairtree_level_fs(b, i), "step %d node %u", step, i);
+	}
+	cs_fairtree_free(a);
+	cs_fairtree_free(b);
+	cs_fairtree_free(c);
+#undef RND
+}

@@ -32,9 +32,10 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor);
 /* The same, given that since the last compute or update (with the same
  * factor array, which it updates in place, or NULL) only the usage of the
  * users changed[0 .. n) may have changed; changed NULL: any. Gives exactly
- * cs_fairtree_compute's factors at a cost of about the children of the
- * changed users' ancestors, instead of the whole tree (with a factor
- * array, plus writing every user's). */
+ * cs_fairtree_compute's factors at a cost of about the changed users'
+ * ancestors and their neighbours in their parents' orders (the children
+ * of an account whose order moved, at worst), instead of the whole tree
+ * (with a factor array, plus writing every user's). */
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t n);
 /* User u's factor in the last compute or update, as it wrote it: worked
  * out from the ranks kept relative to each list (O(depth)) once per

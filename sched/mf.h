@@ -1,0 +1,129 @@
+/* capsim: multifactor's state and what its files share, private to
+ * sched/ (sched/multifactor.c: the pass; sched/mfinit.c: parameters,
+ * limits, accounts and setup; sched/mfrun.c: the running jobs, their
+ * charge and QoS preemption). */
+#ifndef CAPSIM_SCHED_MF_H
+#define CAPSIM_SCHED_MF_H
+
+#include "capsim/fairtree.h"
+#include "capsim/sched.h"
+#include "fifo.h"
+#include "assoc.h"
+#include "partq.h"
+#include "priosort.h"
+#include "rateclass.h"
+#include "shapeq.h"
+
+typedef struct mf {
+	cs_fifo q;
+	cs_partq pq;        /* per partition (queue=partition on a node model) */
+	int per_partition;
+	cs_resv_budget rb;
+	const cs_job *jobs;
+	size_t njobs;
+	uint32_t total;
+	double w_age, w_fs, w_size, max_age, half_life;
+	double preempt_exempt; /* seconds a job runs before it may be preempted (Slurm's PreemptExemptTime) */
+	/* association limits and budgets (sched/assoc.h): the accounts
+	 * file's, with the global parameters as defaults */
+	cs_limits lim;
+	uint8_t *admitted;      /* per job: passed the submit limits */
+	int reject_over_budget;
+	cs_time woken_for;      /* the period start a wakeup was asked for */
+	cs_time *started;       /* per job: when this policy started it */
+	uint32_t *acct;       /* per job: account index */
+	uint32_t nacct;
+	int64_t *acct_id;     /* per account: its group (or user) id */
+	/* Decay multiplies every account's usage by the same factor, so usage is
+	 * kept as usage[a] x scale: a decay only updates scale, and the
+	 * fair-share factor needs only usage[a] / usage_total, where scale
+	 * cancels. */
+	double *usage, usage_total, scale;
+	double *share;        /* per account; normalised to sum 1 */
+	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
+			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
+	uint64_t *fs_pass;
+	uint64_t pass;
+	cs_time last;         /* time of the last usage update */
+	/* jobs this policy started and believes running, with what the
+	 * charge of each pass reads (kept here: no job record to fetch), in
+	 * the order they started; one that stopped running keeps its place
+	 * with user GONE until the list is packed (when half of it is gone),
+	 * so a job leaves in O(1) and the charges keep their order */
+	struct running { double rate; uint32_t cls, jid, user; } *run; /* cls: CS_NO_CLASS if none */
+	size_t nrun;          /* entries, gone ones included */
+	size_t ngone;         /* of those, gone */
+	uint32_t *run_at;     /* per job: its entry in run while it runs */
+	cs_rateclass rc;      /* the running jobs' rates */
+	/* per job, what its priority adds up, in one record: submission,
+	 * the size term, the QoS and partition terms (0 without a tree) and
+	 * the account its fair-share is read for */
+	struct prio_in { cs_time submit, estimate; double size, extra; uint32_t fs_acct, key; } *pin;
+	/* Refusals a pass has learnt (cs_ctx_nofit_bound) per request shape
+	 * (sched/shapeq.h; node model), so the later jobs of a shape that
+	 * cannot start now are refused without asking the engine: a job's
+	 * shape (NO_SHAPE: of several partitions), and per shape the pass,
+	 * fit generation and estimate bound of the last refusal learnt. */
+	uint32_t *shape;
+	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
+	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
+				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
+	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
+	/* Without limits the pass reads the queue from the last order: its
+	 * jobs still waiting, then the jobs submitted since (arrived, each
+	 * once: fresh); with limits, the queue in arrival order (its holds
+	 * and admissions are made in that order) and the last order as a
+	 * hint. */
+	int keep_order;
+	size_t nkept;              /* the last order's length */
+	uint32_t *arrived;
+	size_t narrived;
+	uint8_t *fresh;
+	cs_prio_hint hint;
+	/* with an accounts file: accounts are the tree's nodes; a job's
+	 * limits and budget count on its project's node (acct), its usage on
+	 * its user's node (uacct); without, uacct is acct */
+	const cs_account_tree *tree;
+	uint32_t *uacct;      /* per job: the account its usage is charged to */
+	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
+	uint32_t *changed;    /* users whose usage grew since the last computation */
+	uint32_t nchanged;
+	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
+	uint64_t ncalc;       /* computations so far */
+	int all_changed;      /* every usage moved (the scale was folded in) */
+	double calc_period;
+	int preempt_mode;     /* 0 off, 1 + CS_PREEMPT_REQUEUE / CS_PREEMPT_KILL */
+	cs_time preempt_grace; /* seconds a victim runs on when its QoS gives no grace_time (Slurm's GraceTime) */
+	cs_time *stop_at;     /* per job: the end of its grace once signalled (-1: not signalled) */
+	struct victim { cs_time started; uint32_t jid; } *victims; /* scratch: running jobs a head may preempt */
+	uint32_t *chosen;     /* scratch: the what-if set (signalled victims, then the chosen ones); at
+			       * a pass's start, the entries of the jobs that stopped running */
+	uint8_t *on_nodes;    /* scratch: which of them the head's placement meets */
+	cs_time last_calc;
+	double w_qos, w_part;
+	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
+} mf;
+
+enum { GONE = UINT32_MAX };     /* a running entry's user once its job stopped */
+enum { NO_SHAPE = UINT32_MAX }; /* a job's shape when it has several partitions */
+
+static inline int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* sched/mfinit.c: the policy's init and destroy (cs_policy_ops) */
+int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen);
+void mfinit_destroy(void *state);
+
+/* sched/mfrun.c: decay all usage to now and charge the jobs that ran since
+ * the last pass; start a job (in the partitions `which` chooses) and book
+ * it; QoS preemption for a head job (0 if it started) */
+void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now);
+int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how);
+int mfrun_start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
+int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
+
+#endif
