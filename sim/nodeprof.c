@@ -285,6 +285,50 @@ cs_time cs_nprof_iter_end(cs_nprof_iter *it)
 	return z;
 }
 
+int cs_nprof_window_before(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_nprof_amt need,
+			   cs_time d, cs_time bound)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	cs_nprof_amt f = free_now, late = { 0, 0, 0 };
+	int has_late = 0;
+	for (; i < n && ev[i].t <= now; i++) { /* as walk_start */
+		if (ev[i].running) {
+			amt_add(&late, &ev[i]);
+			has_late = 1;
+		} else {
+			amt_add(&f, &ev[i]);
+		}
+	}
+	/* as cs_nprof_iter_find: from, the start of the run holding the need
+	 * that reaches the segment from seg (-1: none) */
+	cs_time from = holds(f, need) ? now : -1, seg = now;
+	for (;;) {
+		if (from >= 0 ? from >= bound : seg >= bound)
+			return 0;
+		cs_time t = i < n ? ev[i].t : CS_TIME_MAX; /* as walk_next */
+		if (has_late && now + 1 <= t) {
+			t = now + 1;
+			f.g += late.g;
+			f.c += late.c;
+			f.m += late.m;
+			has_late = 0;
+		}
+		if (t == CS_TIME_MAX)
+			return from >= 0; /* a run from `from` on lasts for ever */
+		for (; i < n && ev[i].t == t; i++) {
+			f.g += ev[i].g;
+			f.c += ev[i].c;
+			f.m += ev[i].m;
+		}
+		if (from >= 0 && t - from >= d)
+			return 1; /* the run held long enough */
+		from = holds(f, need) ? (from >= 0 ? from : t) : -1;
+		seg = t;
+	}
+}
+
 int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z)
 {
 	if (!cs_nprof_iter_find(it, CS_TIME_MAX, a))

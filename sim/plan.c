@@ -568,11 +568,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 			continue;
 		}
 		if (!(pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)) { /* else no window before its bound */
-			cs_nprof_iter it;
-			cs_time a;
-			cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now,
-					    need, plan_len(j));
-			if (cs_nprof_iter_find(&it, bound, &a)) {
+			if (cs_nprof_window_before(&pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
+						   plan_len(j), bound)) {
 				if (++got >= enough)
 					break;
 				continue;
