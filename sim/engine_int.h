@@ -499,7 +499,8 @@ struct planner {
 	/* per job with a plan of several nodes: the nodes that could hold
 	 * it before its plan when its last search made it (those whose first
 	 * window started before the plan), and the nodes freed since it
-	 * stood without a search; NULL: not kept (more than NEAR_CAP, or
+	 * stood without a search, but for those seen then to hold none
+	 * before it; NULL: not kept (more than NEAR_CAP, or
 	 * none made yet). Every other node holds no more than then, so a
 	 * search for an earlier plan looks at these and the nodes freed
 	 * since, and finds what a search of every node would. */

@@ -617,10 +617,12 @@ static void forget_near(struct planner *pl, uint32_t jid)
 }
 
 /* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
- * the types it may use, each once, in pl->only (kept: the plan is to
- * stand without a search, and these are its nodes now; else for the
- * search after nothing_earlier, without the kept nodes it saw hold
- * none); how many. */
+ * the types it may use, each once, in pl->only, without those
+ * nothing_earlier saw hold none (kept: the plan is to stand without a
+ * search, and these are its nodes now; else for the search after
+ * nothing_earlier); how many. A node seen to hold none before the plan
+ * holds none later unless it is freed again (then it is among the nodes
+ * freed since). */
 static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
@@ -629,13 +631,14 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
 		uint32_t node = pl->near_of[jid][i];
 		pl->mark[node] = pl->gen;
-		if (kept || pl->nowin[node] != pl->nowin_gen)
+		if (pl->nowin[node] != pl->nowin_gen)
 			pl->only[n++] = node;
 	}
 	uint64_t mask = cs_place_mask(c, jid);
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t node = pl->fnodes[i], t = c->node_type[node];
-		if (pl->mark[node] == pl->gen || (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
+		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||
+		    (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
 			continue;
 		pl->mark[node] = pl->gen;
 		pl->only[n++] = node;
