@@ -522,9 +522,19 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	}
 	/* the chains of its types merged, the latest entry first */
 	uint32_t at[64], nt = 0;
-	for (uint32_t t = 0; t < pl->ntypes; t++)
-		if (mask >> t & 1 && pl->tlast[t] != UINT32_MAX)
-			at[nt++] = pl->tlast[t];
+	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1)
+		if (pl->tlast[__builtin_ctzll(m)] != UINT32_MAX)
+			at[nt++] = pl->tlast[__builtin_ctzll(m)];
+	if (nt == 1) { /* one chain: as it is */
+		for (uint32_t k = at[0]; k != UINT32_MAX && pl->freed[k].epoch > e; k = pl->freed[k].prev) {
+			uint32_t node = pl->freed[k].node;
+			if (pl->mark[node] != pl->gen) {
+				pl->mark[node] = pl->gen;
+				pl->fnodes[n++] = node;
+			}
+		}
+		return n;
+	}
 	for (;;) {
 		uint32_t k = UINT32_MAX, best = 0;
 		for (uint32_t q = 0; q < nt; q++)
