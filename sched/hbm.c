@@ -44,6 +44,30 @@ uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi)
 	return k;
 }
 
+void cs_hbm_or(cs_hbm *dst, const cs_hbm *src)
+{
+	if (src->lo < dst->lo)
+		dst->lo = src->lo;
+	for (uint32_t w2 = 0; w2 < src->n2; w2++) {
+		/* with one summary word the top level is not kept: that word */
+		uint64_t m2 = src->n1 == 1 ? 1 : src->l2[w2];
+		for (; m2; m2 &= m2 - 1) {
+			uint32_t w1 = w2 * 64 + (uint32_t)__builtin_ctzll(m2);
+			uint64_t m1 = src->l1[w1];
+			if (!m1)
+				continue;
+			for (uint64_t m = m1; m; m &= m - 1) {
+				uint32_t w0 = w1 * 64 + (uint32_t)__builtin_ctzll(m);
+				dst->l0[w0] |= src->l0[w0];
+			}
+			uint64_t was = dst->l1[w1];
+			dst->l1[w1] = was | m1;
+			if (!was && dst->n1 > 1)
+				dst->l2[w1 >> 6] |= 1ULL << (w1 & 63);
+		}
+	}
+}
+
 void cs_hbm_free(cs_hbm *b)
 {
 	free(b->l0);

@@ -499,7 +499,8 @@ struct planner {
 	/* per job with a plan of several nodes: the nodes that could hold
 	 * it before its plan when its last search made it (those whose first
 	 * window started before the plan), and the nodes freed since it
-	 * stood without a search; NULL: not kept (more than NEAR_CAP, or
+	 * stood without a search, but for those seen then to hold none
+	 * before it; NULL: not kept (more than NEAR_CAP, or
 	 * none made yet). Every other node holds no more than then, so a
 	 * search for an earlier plan looks at these and the nodes freed
 	 * since, and finds what a search of every node would. */
@@ -573,17 +574,14 @@ struct planner {
 	 * while it is not due and no node type its job may use got anything
 	 * back since it was made or last visited. tplan[t]: the planned jobs
 	 * that may use node type t (NULL with more than 64 types: every plan
-	 * is visited); allp: every planned job; due: the plans whose start
-	 * came, taken from dheap (plans by start, stale entries skipped). A
-	 * walk that passed every plan (nx_full) leaves type t clean as of its
-	 * start (tclean[t] = tsnap[t]): a plan on it made or visited since has
-	 * seen every freeing up to then. */
-	cs_hbm *tplan, allp, due;
+	 * is visited); allp: every planned job; tovisit: the plans to visit,
+	 * those whose start came (taken from dheap, plans by start, stale
+	 * entries skipped) and those on a node type freed since they were
+	 * made or last visited (each freeing adds its type's tplan). A walk
+	 * that passed every plan (nx_full) ends what overdue jobs broke. */
+	cs_hbm *tplan, allp, tovisit;
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
-	uint64_t *tclean, *tsnap;
-	uint64_t tdirty;            /* bit t: type t got something back after tclean[t] */
-	struct tnext { uint64_t ep; uint32_t from; long q; } *tnext; /* per type: the last answer */
 	uint64_t nx_pass, wsnap, swept_worse;
 	uint32_t nx_from;
 	int nx_full;

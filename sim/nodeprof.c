@@ -163,6 +163,54 @@ void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs
 	it->done = 0;
 }
 
+/* The iterator's walk in locals (its fields are reloaded after every
+ * store otherwise: they may alias the events), and back. */
+typedef struct iter_loc {
+	const cs_nprof_ev *ev;
+	uint32_t i, n;
+	int has_late;
+	cs_nprof_amt f;
+	cs_time from, seg;
+} iter_loc;
+
+static inline __attribute__((always_inline)) iter_loc iter_load(const cs_nprof_iter *it)
+{
+	return (iter_loc){ it->nd->ev, it->i, it->nd->n, it->has_late, it->f, it->from, it->seg };
+}
+
+static inline __attribute__((always_inline)) void iter_store(cs_nprof_iter *it, const iter_loc *l)
+{
+	it->i = l->i;
+	it->has_late = l->has_late;
+	it->f = l->f;
+	it->from = l->from;
+	it->seg = l->seg;
+}
+
+/* walk_next on the locals: the next segment's start (its amounts in
+ * l->f), or CS_TIME_MAX. */
+static inline __attribute__((always_inline)) cs_time loc_next(iter_loc *l, const cs_nprof_iter *it)
+{
+	uint32_t i = l->i;
+	cs_time t = i < l->n ? l->ev[i].t : CS_TIME_MAX;
+	if (l->has_late && it->now + 1 <= t) {
+		t = it->now + 1;
+		l->f.g += it->late.g;
+		l->f.c += it->late.c;
+		l->f.m += it->late.m;
+		l->has_late = 0;
+	}
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < l->n && l->ev[i].t == t; i++) {
+		l->f.g += l->ev[i].g;
+		l->f.c += l->ev[i].c;
+		l->f.m += l->ev[i].m;
+	}
+	l->i = i;
+	return t;
+}
+
 /* Between calls the walk is at the segment from it->seg, with it->f
  * free; it->from is the start of the run of segments holding the need
  * that reaches it (-1: it->f does not hold it). */
@@ -170,32 +218,40 @@ int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a)
 {
 	if (it->found)
 		cs_nprof_iter_end(it);
-	while (!it->done) {
-		/* a window from here on starts at it->from, or after it->seg */
-		if (it->from >= 0 ? it->from >= bound : it->seg >= bound)
+	if (it->done)
+		return 0;
+	iter_loc l = iter_load(it);
+	const cs_nprof_amt need = it->need;
+	const cs_time d = it->d;
+	for (;;) {
+		/* a window from here on starts at l.from, or after l.seg */
+		if (l.from >= 0 ? l.from >= bound : l.seg >= bound)
 			break;
-		cs_time t = walk_next(it);
+		cs_time t = loc_next(&l, it);
 		if (t == CS_TIME_MAX) {
+			iter_store(it, &l);
 			it->done = 1;
-			if (it->from < 0)
+			if (l.from < 0)
 				return 0;
 			it->zend = CS_TIME_MAX; /* the run lasts for ever */
 			it->found = 1;
-			*a = it->from;
+			*a = l.from;
 			return 1;
 		}
-		int ok = holds(it->f, it->need);
-		cs_time from = it->from;
-		it->seg = t;
-		if (from >= 0 && t - from >= it->d) { /* the run held long enough */
-			it->zend = ok ? -1 : t - it->d;
-			it->from = ok ? from : -1;
+		int ok = holds(l.f, need);
+		cs_time from = l.from;
+		l.seg = t;
+		if (from >= 0 && t - from >= d) { /* the run held long enough */
+			l.from = ok ? from : -1;
+			iter_store(it, &l);
+			it->zend = ok ? -1 : t - d;
 			it->found = 1;
 			*a = from;
 			return 1;
 		}
-		it->from = ok ? (from >= 0 ? from : t) : -1;
+		l.from = ok ? (from >= 0 ? from : t) : -1;
 	}
+	iter_store(it, &l);
 	it->done = 1;
 	return 0;
 }
@@ -208,18 +264,68 @@ cs_time cs_nprof_iter_end(cs_nprof_iter *it)
 		it->zend = -1;
 		return z;
 	}
+	iter_loc l = iter_load(it);
+	const cs_nprof_amt need = it->need;
+	cs_time z;
 	for (;;) {
-		cs_time t = walk_next(it);
+		cs_time t = loc_next(&l, it);
 		if (t == CS_TIME_MAX) {
 			it->done = 1;
-			it->from = -1;
-			return CS_TIME_MAX;
+			z = CS_TIME_MAX;
+			break;
 		}
-		it->seg = t;
-		if (!holds(it->f, it->need)) {
-			it->from = -1;
-			return t - it->d;
+		l.seg = t;
+		if (!holds(l.f, need)) {
+			z = t - it->d;
+			break;
 		}
+	}
+	l.from = -1;
+	iter_store(it, &l);
+	return z;
+}
+
+int cs_nprof_window_before(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_nprof_amt need,
+			   cs_time d, cs_time bound)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	cs_nprof_amt f = free_now, late = { 0, 0, 0 };
+	int has_late = 0;
+	for (; i < n && ev[i].t <= now; i++) { /* as walk_start */
+		if (ev[i].running) {
+			amt_add(&late, &ev[i]);
+			has_late = 1;
+		} else {
+			amt_add(&f, &ev[i]);
+		}
+	}
+	/* as cs_nprof_iter_find: from, the start of the run holding the need
+	 * that reaches the segment from seg (-1: none) */
+	cs_time from = holds(f, need) ? now : -1, seg = now;
+	for (;;) {
+		if (from >= 0 ? from >= bound : seg >= bound)
+			return 0;
+		cs_time t = i < n ? ev[i].t : CS_TIME_MAX; /* as walk_next */
+		if (has_late && now + 1 <= t) {
+			t = now + 1;
+			f.g += late.g;
+			f.c += late.c;
+			f.m += late.m;
+			has_late = 0;
+		}
+		if (t == CS_TIME_MAX)
+			return from >= 0; /* a run from `from` on lasts for ever */
+		for (; i < n && ev[i].t == t; i++) {
+			f.g += ev[i].g;
+			f.c += ev[i].c;
+			f.m += ev[i].m;
+		}
+		if (from >= 0 && t - from >= d)
+			return 1; /* the run held long enough */
+		from = holds(f, need) ? (from >= 0 ? from : t) : -1;
+		seg = t;
 	}
 }
 

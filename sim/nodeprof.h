@@ -83,6 +83,11 @@ int cs_nprof_iter_next(cs_nprof_iter *it, cs_time *a, cs_time *z);
  * A find without its end skips the rest of that window. */
 int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a);
 cs_time cs_nprof_iter_end(cs_nprof_iter *it);
+/* Does a window start before bound (cs_nprof_iter_start, then
+ * cs_nprof_iter_find with bound: 1 or 0)? In one walk that keeps
+ * nothing. */
+int cs_nprof_window_before(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_nprof_amt need,
+			   cs_time d, cs_time bound);
 
 /* The start times at which `need` fits on `node` for d seconds (d >= 1):
  * closed intervals [a[i], z[i]] in ascending order (z = CS_TIME_MAX: from

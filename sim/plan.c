@@ -72,11 +72,8 @@ void cs_plan_free(struct planner *pl)
 		cs_hbm_free(&pl->tplan[t]);
 	free(pl->tplan);
 	cs_hbm_free(&pl->allp);
-	cs_hbm_free(&pl->due);
+	cs_hbm_free(&pl->tovisit);
 	free(pl->dheap);
-	free(pl->tclean);
-	free(pl->tsnap);
-	free(pl->tnext);
 	free(pl->tlast);
 	free(pl);
 }
@@ -203,7 +200,7 @@ static void visit_index(struct planner *pl, uint32_t jid, uint64_t mask, int add
 		cs_hbm_set(&pl->allp, jid);
 	} else {
 		cs_hbm_clear(&pl->allp, jid);
-		cs_hbm_clear(&pl->due, jid);
+		cs_hbm_clear(&pl->tovisit, jid);
 	}
 }
 
@@ -263,14 +260,26 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 			return;
 		}
 	}
+	uint64_t types = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
 		link_freed(c, pl->nfreed++);
 		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
 		if (pl->tplan)
-			pl->tdirty |= 1ull << c->node_type[node];
+			types |= 1ull << c->node_type[node];
 	}
+	/* every plan on those types is older than this epoch: to visit */
+	for (; types; types &= types - 1)
+		cs_hbm_or(&pl->tovisit, &pl->tplan[__builtin_ctzll(types)]);
+}
+
+/* jid's plan was made or visited now: it has seen every freeing so far. */
+static void seen(struct planner *pl, uint32_t jid)
+{
+	pl->epoch_of[jid] = pl->epoch;
+	if (pl->tplan)
+		cs_hbm_clear(&pl->tovisit, jid);
 }
 
 /* Has a node job jid may use been freed since its plan was made? If not,
@@ -356,18 +365,15 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
-		pl->tclean = calloc((size_t)pl->ntypes + 1, sizeof *pl->tclean);
-		pl->tsnap = calloc((size_t)pl->ntypes + 1, sizeof *pl->tsnap);
-		pl->tnext = calloc((size_t)pl->ntypes + 1, sizeof *pl->tnext);
 		pl->tlast = malloc(((size_t)pl->ntypes + 1) * sizeof *pl->tlast);
-		if (!pl->tplan || !pl->tclean || !pl->tsnap || !pl->tnext || !pl->tlast)
+		if (!pl->tplan || !pl->tlast)
 			return -CS_ENOMEM;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			pl->tlast[t] = UINT32_MAX;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
 				return -CS_ENOMEM;
-		if (cs_hbm_init(&pl->allp, (uint32_t)c->njobs + 1) < 0 || cs_hbm_init(&pl->due, (uint32_t)c->njobs + 1) < 0)
+		if (cs_hbm_init(&pl->allp, (uint32_t)c->njobs + 1) < 0 || cs_hbm_init(&pl->tovisit, (uint32_t)c->njobs + 1) < 0)
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;
@@ -516,9 +522,19 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	}
 	/* the chains of its types merged, the latest entry first */
 	uint32_t at[64], nt = 0;
-	for (uint32_t t = 0; t < pl->ntypes; t++)
-		if (mask >> t & 1 && pl->tlast[t] != UINT32_MAX)
-			at[nt++] = pl->tlast[t];
+	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1)
+		if (pl->tlast[__builtin_ctzll(m)] != UINT32_MAX)
+			at[nt++] = pl->tlast[__builtin_ctzll(m)];
+	if (nt == 1) { /* one chain: as it is */
+		for (uint32_t k = at[0]; k != UINT32_MAX && pl->freed[k].epoch > e; k = pl->freed[k].prev) {
+			uint32_t node = pl->freed[k].node;
+			if (pl->mark[node] != pl->gen) {
+				pl->mark[node] = pl->gen;
+				pl->fnodes[n++] = node;
+			}
+		}
+		return n;
+	}
 	for (;;) {
 		uint32_t k = UINT32_MAX, best = 0;
 		for (uint32_t q = 0; q < nt; q++)
@@ -562,11 +578,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 			continue;
 		}
 		if (!(pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)) { /* else no window before its bound */
-			cs_nprof_iter it;
-			cs_time a;
-			cs_nprof_iter_start(&it, &pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now,
-					    need, plan_len(j));
-			if (cs_nprof_iter_find(&it, bound, &a)) {
+			if (cs_nprof_window_before(&pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
+						   plan_len(j), bound)) {
 				if (++got >= enough)
 					break;
 				continue;
@@ -614,10 +627,12 @@ static void forget_near(struct planner *pl, uint32_t jid)
 }
 
 /* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
- * the types it may use, each once, in pl->only (kept: the plan is to
- * stand without a search, and these are its nodes now; else for the
- * search after nothing_earlier, without the kept nodes it saw hold
- * none); how many. */
+ * the types it may use, each once, in pl->only, without those
+ * nothing_earlier saw hold none (kept: the plan is to stand without a
+ * search, and these are its nodes now; else for the search after
+ * nothing_earlier); how many. A node seen to hold none before the plan
+ * holds none later unless it is freed again (then it is among the nodes
+ * freed since). */
 static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
@@ -626,13 +641,14 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
 		uint32_t node = pl->near_of[jid][i];
 		pl->mark[node] = pl->gen;
-		if (kept || pl->nowin[node] != pl->nowin_gen)
+		if (pl->nowin[node] != pl->nowin_gen)
 			pl->only[n++] = node;
 	}
 	uint64_t mask = cs_place_mask(c, jid);
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t node = pl->fnodes[i], t = c->node_type[node];
-		if (pl->mark[node] == pl->gen || (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
+		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||
+		    (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
 			continue;
 		pl->mark[node] = pl->gen;
 		pl->only[n++] = node;
@@ -736,25 +752,6 @@ static struct pdue dheap_pop(struct planner *pl)
 	return top;
 }
 
-/* The first job at or after from with a plan on node type t made before
- * t's latest freeing, or -1. */
-static long next_on_type(cs_sched_ctx *c, uint32_t t, uint32_t from)
-{
-	struct planner *pl = c->pl;
-	uint64_t e = pl->type_freed_epoch[t];
-	struct tnext *tn = &pl->tnext[t];
-	/* the last answer holds while t was not freed again (a plan made or
-	 * visited since, before it, has seen every freeing) */
-	if (tn->ep == e && from >= tn->from &&
-	    (tn->q < 0 || (from <= tn->q && cs_hbm_test(&pl->tplan[t], (uint32_t)tn->q) && pl->epoch_of[tn->q] < e)))
-		return tn->q;
-	long q = cs_hbm_next(&pl->tplan[t], from);
-	while (q >= 0 && pl->epoch_of[q] >= e)
-		q = cs_hbm_next(&pl->tplan[t], (uint32_t)q + 1);
-	*tn = (struct tnext){ e, from, q };
-	return q;
-}
-
 long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 {
 	struct planner *pl = c->pl;
@@ -767,38 +764,21 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 		while (pl->ndheap && pl->dheap[0].t <= c->now) {
 			struct pdue d = dheap_pop(pl);
 			if (c->plan_start[d.jid] == d.t)
-				cs_hbm_set(&pl->due, d.jid);
+				cs_hbm_set(&pl->tovisit, d.jid);
 		}
 		long lo = cs_hbm_next(&pl->allp, 0);
 		pl->nx_full = lo < 0 || (uint32_t)lo >= from;
 		pl->wsnap = pl->worse_epoch;
-		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++) {
-			pl->tsnap[t] = pl->type_freed_epoch[t];
-			pl->tnext[t].ep = 0;
-		}
 	}
 	pl->nx_from = from;
 	long best;
 	if (!pl->tplan || c->nm->nresv || c->plan_all || c->plain || c->pc || pl->worse_epoch != pl->swept_worse) {
 		best = cs_hbm_next(&pl->allp, from);
 	} else {
-		best = cs_hbm_next(&pl->due, from);
-		for (uint64_t m = pl->tdirty; m; m &= m - 1) {
-			long q = next_on_type(c, (uint32_t)__builtin_ctzll(m), from);
-			if (q >= 0 && (best < 0 || q < best))
-				best = q;
-		}
+		best = cs_hbm_next(&pl->tovisit, from);
 	}
-	if (best < 0 && pl->nx_full) {
-		/* the walk passed every plan */
-		pl->tdirty = 0;
-		for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++) {
-			pl->tclean[t] = pl->tsnap[t];
-			if (pl->type_freed_epoch[t] > pl->tclean[t])
-				pl->tdirty |= 1ull << t;
-		}
-		pl->swept_worse = pl->wsnap;
-	}
+	if (best < 0 && pl->nx_full)
+		pl->swept_worse = pl->wsnap; /* the walk passed every plan */
 	return best;
 }
 
@@ -825,7 +805,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * anywhere may bring it earlier. */
 		if (old > c->now && !c->nm->nresv && !c->plan_all &&
 		    (pl->epoch_of[jid] == pl->epoch || (keep_ok && !c->plain && !c->pc && !freed_for(c, jid)))) {
-			pl->epoch_of[jid] = pl->epoch;
+			seen(pl, jid);
 			if (when)
 				*when = old;
 			return 0;
@@ -837,7 +817,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
 			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
 			if (!c->plain && nothing_earlier(c, jid, &nf, old)) {
-				pl->epoch_of[jid] = pl->epoch;
+				seen(pl, jid);
 				if (when)
 					*when = old;
 				return 0;
@@ -903,7 +883,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (muted) {
 		mute_plan(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
-			pl->epoch_of[jid] = pl->epoch;
+			seen(pl, jid);
 			if (when)
 				*when = old;
 			return c->failed ? -CS_ENOMEM : 0;
@@ -953,6 +933,6 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		cs_pcap_plan(c, jid, 1);
 	if (old >= 0 && (old != t || !same_nodes(c, jid, pl->old_nodes)))
 		cs_plan_freed(c, NULL, pl->old_nodes, j->nodes);
-	pl->epoch_of[jid] = pl->epoch;
+	seen(pl, jid);
 	return c->failed ? -CS_ENOMEM : 0;
 }

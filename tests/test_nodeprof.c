@@ -225,7 +225,8 @@ Test(nodeprof, windows_match_a_brute_force)
 			cr_assert_eq(a[i], wa[i], "round %d window %zu", round, i);
 			cr_assert_eq(z[i], wz[i], "round %d window %zu", round, i);
 		}
-		/* find with a bound: the first window starting before it */
+		/* find with a bound: the first window starting before it (and
+		 * cs_nprof_window_before: whether there is one) */
 		for (cs_time bound = now; bound <= H; bound += 7) {
 			cs_nprof_iter it;
 			cs_time x;
@@ -233,6 +234,8 @@ Test(nodeprof, windows_match_a_brute_force)
 			int got = cs_nprof_iter_find(&it, bound, &x);
 			int want = nw > 0 && wa[0] < bound;
 			cr_assert_eq(got, want, "round %d bound %lld", round, (long long)bound);
+			cr_assert_eq(cs_nprof_window_before(&p, 0, f, now, nd, d, bound), want, "round %d bound %lld: window before",
+				     round, (long long)bound);
 			if (got) {
 				cr_assert_eq(x, wa[0]);
 				cr_assert_eq(cs_nprof_iter_end(&it), wz[0]);

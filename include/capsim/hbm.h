@@ -24,6 +24,9 @@ int cs_hbm_init(cs_hbm *b, uint32_t n);
 /* Set bits, of all or of [lo, hi): O(words). */
 uint32_t cs_hbm_count(const cs_hbm *b);
 uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi);
+/* dst gets every item of src too (the same size): O(src's non-zero
+ * words). */
+void cs_hbm_or(cs_hbm *dst, const cs_hbm *src);
 void cs_hbm_free(cs_hbm *b);
 
 static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[i >> 6] >> (i & 63)) & 1; }
