@@ -434,10 +434,11 @@ int cs_native_as_read(cs_trace *t, char *err, size_t errlen)
 		if (cs_trace_meta_set(t, "epoch", b) < 0)
 			return -CS_ENOMEM;
 	}
-	int with_start = 0, with_topo = 0, with_stage = 0;
+	/* the columns the writer adds only when a record needs them (the
+	 * topology column reads back as written either way) */
+	int with_start = 0, with_stage = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		with_start |= t->jobs[i].start_s >= 0;
-		with_topo |= t->jobs[i].topo != CS_TOPO_ANY;
 		with_stage |= t->jobs[i].stage_in_b > 0 || t->jobs[i].stage_out_b > 0 || t->jobs[i].stage_tier;
 	}
 	/* the metadata lines, the header, then a line per record */
