@@ -1,4 +1,4 @@
-/* capsim benchmark: EASY and multifactor under a backlog.
+/* capsim benchmark: EASY, multifactor and conservative under a backlog.
  *
  * The same generated jobs at load 1.0, 1.25 and 1.5 (60 days of the
  * default AI workload, seed 1, with projects_scale 1.0, 1.25, 1.5: 50 %
@@ -9,7 +9,8 @@
  * scan=linear (every waiting job tried in every pass); then under
  * multifactor with the workload's accounts tree (Fair Tree), as built and
  * on the plain engine (cs_engine_plain: every search from scratch, the
- * baseline). Each pair must give the same schedule (checked: exit status
+ * baseline); then under conservative backfilling, as built and on the
+ * plain engine. Each pair must give the same schedule (checked: exit status
  * 1 if any job starts at another time). CPU time of the whole cs_run
  * (read, simulate, metrics), one run each.
  *
@@ -18,8 +19,8 @@
  * over the baseline, and the growth of CPU per pass from load 1.0 against
  * the growth of log(queue): the target is that CPU per pass grows no
  * faster than the log of the queue (growth ratio <= 1).
- * Usage: bench_backlog [--days N] [--only easy|multifactor] (days: default
- * 60, 1..365)
+ * Usage: bench_backlog [--days N] [--only easy|multifactor|conservative]
+ * (days: default 60, 1..365)
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -51,21 +52,25 @@ typedef struct outcome {
 	cs_time *start;     /* per job, to compare the two schedules */
 } outcome;
 
-/* The policy's run of workload: easy (base: scan=linear) without
- * accounts, or multifactor with them (base: the plain engine). */
-static int run(const char *workload, const char *accounts, int base, outcome *o)
+enum { EASY, MULTIFACTOR, CONSERVATIVE };
+static const char *const policy_names[] = { "easy", "multifactor", "conservative" };
+
+/* The policy's run of workload: easy (base: scan=linear) and conservative
+ * (base: the plain engine) without accounts, multifactor with them (base:
+ * the plain engine). */
+static int run(const char *workload, int policy, const char *accounts, int base, outcome *o)
 {
 	cs_run_opts opt;
 	cs_run_opts_default(&opt);
 	opt.workload = workload;
-	opt.policy = accounts ? "multifactor" : "easy";
-	opt.accounts = accounts;
-	if (base && !accounts) {
+	opt.policy = policy_names[policy];
+	opt.accounts = policy == MULTIFACTOR ? accounts : NULL;
+	if (base && policy == EASY) {
 		opt.keys[0] = "scan";
 		opt.vals[0] = "linear";
 		opt.nparams = 1;
 	}
-	cs_engine_plain(base && accounts);
+	cs_engine_plain(base && policy != EASY);
 	cs_run_result r;
 	char err[CS_ERRLEN];
 	double t = cpu_s();
@@ -137,7 +142,7 @@ static int generate(int days)
 }
 
 /* One policy's table: as built against its baseline at each load. */
-static int table(int mf)
+static int table(int policy)
 {
 	printf("  %-5s %7s %8s %9s %9s %10s %10s %8s %8s %8s %8s %8s %8s\n", "load", "jobs", "passes", "queue",
 	       "longest", "cpu s", "base cpu", "us/pass", "base", "us/job", "speedup", "growth", "base gr");
@@ -145,9 +150,9 @@ static int table(int mf)
 	int bad = 0;
 	for (int l = 0; l < NL; l++) {
 		outcome a, b;
-		int rc = run(wl[l], mf ? acctf[l] : NULL, 0, &a);
+		int rc = run(wl[l], policy, acctf[l], 0, &a);
 		if (rc == 0)
-			rc = run(wl[l], mf ? acctf[l] : NULL, 1, &b);
+			rc = run(wl[l], policy, acctf[l], 1, &b);
 		if (rc < 0)
 			return -1;
 		if (a.njobs != b.njobs || memcmp(a.start, b.start, a.njobs * sizeof *a.start) != 0) {
@@ -179,17 +184,21 @@ static int table(int mf)
 
 int main(int argc, char **argv)
 {
-	int days = 60, only = 0; /* 1: easy, 2: multifactor */
+	int days = 60, only = -1; /* -1: every policy, else EASY, MULTIFACTOR or CONSERVATIVE */
 	for (int i = 1; i < argc; i++) {
+		int k = -1;
 		if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
 			days = atoi(argv[++i]);
-		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
-			   (strcmp(argv[i + 1], "easy") == 0 || strcmp(argv[i + 1], "multifactor") == 0)) {
-			only = strcmp(argv[++i], "easy") == 0 ? 1 : 2;
-		} else {
-			fprintf(stderr, "usage: bench_backlog [--days N] [--only easy|multifactor]\n");
+			continue;
+		}
+		for (int p = 0; strcmp(argv[i], "--only") == 0 && i + 1 < argc && p < 3; p++)
+			k = strcmp(argv[i + 1], policy_names[p]) == 0 ? p : k;
+		if (k < 0) {
+			fprintf(stderr, "usage: bench_backlog [--days N] [--only easy|multifactor|conservative]\n");
 			return 2;
 		}
+		only = k;
+		i++;
 	}
 	if (days < 1 || days > 365) {
 		fprintf(stderr, "bench_backlog: --days: 1..365\n");
@@ -198,18 +207,24 @@ int main(int argc, char **argv)
 	if (generate(days) < 0)
 		return 1;
 	int bad = 0;
-	if (only != 2) {
+	if (only < 0 || only == EASY) {
 		printf("bench_backlog: EASY, %d generated days (seed 1) at load 1.0/1.25/1.5 (projects_scale), default "
 		       "cluster;\n  CPU of cs_run, easy (shape scan) against easy scan=linear (every waiting job tried) in "
 		       "the same run\n",
 		       days);
-		bad = table(0);
+		bad = table(EASY);
 	}
-	if (only != 1 && bad >= 0) {
+	if ((only < 0 || only == MULTIFACTOR) && bad >= 0) {
 		printf("bench_backlog: multifactor with the workload's accounts tree (Fair Tree), %d generated days as\n"
 		       "  above; base: the plain engine (CAPSIM_ENGINE_PLAIN: every search from scratch)\n",
 		       days);
-		int b = table(1);
+		int b = table(MULTIFACTOR);
+		bad = b < 0 ? b : bad | b;
+	}
+	if ((only < 0 || only == CONSERVATIVE) && bad >= 0) {
+		printf("bench_backlog: conservative backfilling, %d generated days as above; base: the plain engine\n",
+		       days);
+		int b = table(CONSERVATIVE);
 		bad = b < 0 ? b : bad | b;
 	}
 	for (int l = 0; l < NL; l++) {
