@@ -100,7 +100,7 @@ static inline void amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
 	a->m += e->m;
 }
 
-static void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, cs_time now)
+static inline __attribute__((always_inline)) void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, cs_time now)
 {
 	w->nd = nd;
 	w->i = 0;
@@ -288,43 +288,20 @@ cs_time cs_nprof_iter_end(cs_nprof_iter *it)
 int cs_nprof_window_before(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_nprof_amt need,
 			   cs_time d, cs_time bound)
 {
-	const cs_nprof_node *nd = &p->node[node];
-	const cs_nprof_ev *ev = nd->ev;
-	uint32_t i = 0, n = nd->n;
-	cs_nprof_amt f = free_now, late = { 0, 0, 0 };
-	int has_late = 0;
-	for (; i < n && ev[i].t <= now; i++) { /* as walk_start */
-		if (ev[i].running) {
-			amt_add(&late, &ev[i]);
-			has_late = 1;
-		} else {
-			amt_add(&f, &ev[i]);
-		}
-	}
+	walk w;
+	walk_start(&w, &p->node[node], free_now, now);
 	/* as cs_nprof_iter_find: from, the start of the run holding the need
 	 * that reaches the segment from seg (-1: none) */
-	cs_time from = holds(f, need) ? now : -1, seg = now;
+	cs_time from = holds(w.f, need) ? now : -1, seg = now;
 	for (;;) {
 		if (from >= 0 ? from >= bound : seg >= bound)
 			return 0;
-		cs_time t = i < n ? ev[i].t : CS_TIME_MAX; /* as walk_next */
-		if (has_late && now + 1 <= t) {
-			t = now + 1;
-			f.g += late.g;
-			f.c += late.c;
-			f.m += late.m;
-			has_late = 0;
-		}
+		cs_time t = walk_next(&w);
 		if (t == CS_TIME_MAX)
 			return from >= 0; /* a run from `from` on lasts for ever */
-		for (; i < n && ev[i].t == t; i++) {
-			f.g += ev[i].g;
-			f.c += ev[i].c;
-			f.m += ev[i].m;
-		}
 		if (from >= 0 && t - from >= d)
 			return 1; /* the run held long enough */
-		from = holds(f, need) ? (from >= 0 ? from : t) : -1;
+		from = holds(w.f, need) ? (from >= 0 ? from : t) : -1;
 		seg = t;
 	}
 }
