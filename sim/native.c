@@ -350,41 +350,24 @@ int cs_native_write(const cs_trace *t, FILE *f)
 	return ferror(f) ? -CS_EIO : 0;
 }
 
-/* One of t's name lists as the reader would build it: the names in the
- * order of their first use by the records (*idx of each), "" as none (-1),
- * names no record uses left out. 0 or -CS_ENOMEM. */
-static int renumber(cs_trace *t, cs_names *ns, size_t off)
+/* One of t's name lists rebuilt as the reader builds it: the names in the
+ * order the records first use them, "" as none, names no record uses left
+ * out. map[k]: name k's new index (-1: none; -2: not met yet). */
+typedef struct relist {
+	cs_names *ns, out;
+	int32_t *map;
+} relist;
+
+/* Name k's index in the rebuilt list (-1 for none), or -CS_ENOMEM. */
+static int32_t relist_use(relist *l, int32_t k)
 {
-	int32_t *map = malloc((ns->n + 1) * sizeof *map);
-	if (!map)
-		return -CS_ENOMEM;
-	for (size_t i = 0; i < ns->n; i++)
-		map[i] = -2; /* not met yet */
-	cs_names out = { 0 };
-	int rc = 0;
-	for (size_t j = 0; rc == 0 && j < t->n; j++) {
-		int32_t *idx = (int32_t *)((char *)&t->jobs[j] + off);
-		if (*idx < 0 || (size_t)*idx >= ns->n) {
-			*idx = -1;
-			continue;
-		}
-		int32_t k = *idx;
-		if (map[k] == -2) {
-			const char *name = ns->v[k];
-			map[k] = *name ? cs_names_intern(&out, name, strlen(name)) : -1;
-			if (map[k] < -1)
-				rc = -CS_ENOMEM;
-		}
-		*idx = map[k];
+	if (k < 0 || (size_t)k >= l->ns->n)
+		return -1;
+	if (l->map[k] == -2) {
+		const char *name = l->ns->v[k];
+		l->map[k] = *name ? cs_names_intern(&l->out, name, strlen(name)) : -1;
 	}
-	free(map);
-	if (rc < 0) {
-		cs_names_free(&out);
-		return rc;
-	}
-	cs_names_free(ns);
-	*ns = out;
-	return 0;
+	return l->map[k];
 }
 
 /* Metadata the reader reads back as written: "# KEY: VALUE" splits at the
@@ -482,16 +465,38 @@ int cs_native_as_read(cs_trace *t, char *err, size_t errlen)
 	cs_idset_free(&ids);
 	if (rc < 0)
 		return rc;
-	/* stage_tier is 1 + an index: renumbered through a shifted copy */
-	for (size_t i = 0; i < t->n; i++)
-		t->jobs[i].stage_tier -= 1; /* 0 (none) becomes UINT32_MAX, read as -1 below */
-	if ((rc = renumber(t, &t->projects, offsetof(cs_jrec, project))) < 0 ||
-	    (rc = renumber(t, &t->users, offsetof(cs_jrec, user))) < 0 ||
-	    (rc = renumber(t, &t->qos, offsetof(cs_jrec, qos))) < 0 ||
-	    (rc = renumber(t, &t->partitions, offsetof(cs_jrec, partition))) < 0 ||
-	    (rc = renumber(t, &t->tiers, offsetof(cs_jrec, stage_tier))) < 0)
-		return rc;
-	for (size_t i = 0; i < t->n; i++)
-		t->jobs[i].stage_tier += 1;
-	return 0;
+	/* the name lists rebuilt by first use; stage_tier is 1 + an index */
+	cs_names *lists[] = { &t->projects, &t->users, &t->qos, &t->partitions, &t->tiers };
+	enum { NL = sizeof lists / sizeof *lists };
+	relist rl[NL] = { { 0 } };
+	for (size_t k = 0; k < NL; k++) {
+		rl[k].ns = lists[k];
+		rl[k].map = malloc((lists[k]->n + 1) * sizeof *rl[k].map);
+		for (size_t i = 0; rl[k].map && i < lists[k]->n; i++)
+			rl[k].map[i] = -2;
+		rc = rl[k].map ? rc : -CS_ENOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		cs_jrec *r = &t->jobs[i];
+		int32_t v[] = { relist_use(&rl[0], r->project), relist_use(&rl[1], r->user), relist_use(&rl[2], r->qos),
+				relist_use(&rl[3], r->partition),
+				r->stage_tier ? relist_use(&rl[4], (int32_t)r->stage_tier - 1) : -1 };
+		for (size_t k = 0; k < NL; k++)
+			rc = v[k] < -1 ? -CS_ENOMEM : rc;
+		r->project = v[0];
+		r->user = v[1];
+		r->qos = v[2];
+		r->partition = v[3];
+		r->stage_tier = (uint32_t)(v[4] + 1);
+	}
+	for (size_t k = 0; k < NL; k++) {
+		free(rl[k].map);
+		if (rc == 0) {
+			cs_names_free(lists[k]);
+			*lists[k] = rl[k].out;
+		} else {
+			cs_names_free(&rl[k].out);
+		}
+	}
+	return rc;
 }
