@@ -123,12 +123,10 @@ int cs_machine_resolve(const cs_swf_header *h, const cs_run_opts *o, cs_machine 
 	return 0;
 }
 
-/* The cluster a run uses: spec (a config, "default", a slurm.conf), with
- * --scale's node counts if given. */
-int cs_run_open_cluster(const cs_run_opts *o, const char *spec, cs_cluster **out, char *err, size_t errlen)
+int cs_run_open_cluster(const cs_run_opts *o, cs_cluster **out, char *err, size_t errlen)
 {
-	int rc = o->cluster_in && spec == o->cluster ? (*out = cs_cluster_share(o->cluster_in), 0)
-		: cs_cluster_open(out, spec, NULL, err, errlen);
+	int rc = o->cluster_in ? (*out = cs_cluster_share(o->cluster_in), 0)
+		: cs_cluster_open(out, o->cluster ? o->cluster : "default", NULL, err, errlen);
 	if (rc < 0 || !o->scale)
 		return rc;
 	cs_cluster *s;
@@ -146,7 +144,7 @@ static int machine_from_cluster(const cs_run_opts *o, cs_machine *m, char *err, 
 		return -CS_EINVAL;
 	}
 	cs_cluster *c;
-	int rc = cs_run_open_cluster(o, o->cluster, &c, err, errlen);
+	int rc = cs_run_open_cluster(o, &c, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (cs_cluster_failures(c)) {

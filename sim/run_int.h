@@ -10,9 +10,10 @@
 /* Does the run record (the --out files, --record, progress)? */
 static inline int cs_run_wants_recorder(const cs_run_opts *o) { return o->out_dir || o->record || o->progress; }
 
-/* The cluster a run uses: spec (a config, "default", a slurm.conf), with
- * --scale's node counts if given. */
-int cs_run_open_cluster(const cs_run_opts *o, const char *spec, cs_cluster **out, char *err, size_t errlen);
+/* The cluster a run uses: o->cluster_in, else o->cluster opened (a config,
+ * "default", a slurm.conf; NULL: the default), with --scale's node counts
+ * if given. */
+int cs_run_open_cluster(const cs_run_opts *o, cs_cluster **out, char *err, size_t errlen);
 
 /* o's cancellations by job index into *out (malloc'ed; NULL without):
  * 0, or -CS_E* with err naming an id the run does not hold once. */

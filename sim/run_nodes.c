@@ -496,7 +496,7 @@ int cs_run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_
 	else if (rc == 0 && own)
 		rc = batsim_cluster(o, t, &own_m, &c, err, errlen);
 	else if (rc == 0)
-		rc = cs_run_open_cluster(o, o->cluster ? o->cluster : "default", &c, err, errlen);
+		rc = cs_run_open_cluster(o, &c, err, errlen);
 	if (rc == 0 && fmt == CS_FMT_SWF)
 		swf_to_nodes(t, c);
 	if (rc == 0)

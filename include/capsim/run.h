@@ -48,7 +48,7 @@ typedef struct cs_run_opts {
 	int64_t procs, nodes, ppn;   /* overrides, -1 = from the trace header */
 	const char *cluster;         /* cluster config (YAML): processors = its cores; NULL: none */
 	const cs_cluster *cluster_in; /* `cluster` already open, shared by the run (cs_cluster_share);
-				      * NULL: open `cluster` */
+				      * `cluster` then only names it. NULL: open `cluster` */
 	const cs_cluster_scale_spec *scale; /* the cluster (--cluster, else the default) with these node
 				      * counts (cluster.h, cs_cluster_scale); NULL: as configured. Refused on
 				      * an SWF or Batsim workload's own machine */
