@@ -6,8 +6,9 @@
  * default build/capsim) with -j 1 and with -j 2, each into a fresh
  * directory: the wall times, the speed-up, and the cost per simulated
  * point. Baseline alongside: the same 8 points run one after another as
- * `capsim sweep --point K` processes with no supervisor (what -j 1 costs
- * beyond the points themselves is libuv's supervision and the results).
+ * `capsim sweep --point K` processes, each starting capsim, reading the
+ * spec, opening the cluster and calibrating the generator (which the
+ * sweep does once, before forking its points).
  * The -j 1 and -j 2 results.csv are compared byte for byte.
  *
  * The plan: the worked example's demo version,

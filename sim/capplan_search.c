@@ -255,6 +255,8 @@ int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k)
 	return rc == 0;
 }
 
+int cs_capplan_search_prepare(const cs_capplan *p) { return cs_sweep_point_prepare(p->s); }
+
 int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *err, size_t errlen)
 {
 	if (k >= cs_capplan_nsearches(p)) {

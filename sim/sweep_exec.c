@@ -1,37 +1,45 @@
-/* capsim: a sweep's points run in parallel, each in a worker process that
- * libuv spawns and supervises (capsim/sweep.h; why processes and not
- * libuv's thread pool: docs/sweep.md). One loop: a worker's exit starts
- * the next point; a timer reports progress every second. Which worker
- * ends first changes nothing written: each point has its own file. */
+/* capsim: a sweep's points run in parallel, each in a child process forked
+ * from the sweep once it has read the spec, loaded the model and opened
+ * the cluster, so a point pays none of that again (capsim/sweep.h; why
+ * processes and not libuv's thread pool: docs/sweep.md). One libuv loop:
+ * SIGCHLD reaps the children and a child's end starts the next point; a
+ * timer reports progress every second. Which child ends first changes
+ * nothing written: each point has its own file. */
+#define _POSIX_C_SOURCE 200809L
 #include "capsim/sweep.h"
 #include "capsim/types.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <uv.h>
+
+typedef struct child {
+	pid_t pid; /* 0: the slot is free */
+	size_t k;
+} child;
 
 typedef struct ex {
 	uv_loop_t loop;
 	uv_timer_t timer;
-	const char *const *argv;
-	size_t argc;
-	const char *flag;
+	uv_signal_t sigchld;
+	cs_sweep_unit_fn run;
+	void *run_ctx;
+	const char *unit;
 	const size_t *todo;
 	size_t ntodo, next, running, done;
-	int jobs, failed; /* failed: 2 a worker exited 2 (bad input), 1 otherwise */
+	child *kids; /* jobs slots */
+	int jobs, failed; /* failed: 2 a child exited 2 (bad input), 1 otherwise */
 	char *err;
 	size_t errlen;
 	void (*progress)(void *ctx, const cs_sweep_progress *p);
 	void *ctx;
 	uint64_t t0_ms;
 } ex;
-
-typedef struct worker {
-	uv_process_t proc;
-	ex *e;
-	size_t k;
-} worker;
 
 static void report(ex *e, int final)
 {
@@ -44,95 +52,125 @@ static void report(ex *e, int final)
 	e->progress(e->ctx, &p);
 }
 
-static void closed(uv_handle_t *h) { free(h->data); }
-
-static void launch(ex *e);
-
-static void exited(uv_process_t *proc, int64_t status, int term_signal)
+static void stop_if_idle(ex *e)
 {
-	worker *w = proc->data;
-	ex *e = w->e;
-	e->running--;
-	if (status == 0 && term_signal == 0)
-		e->done++;
-	else if (!e->failed) {
-		e->failed = status == 2 ? 2 : 1;
-		if (term_signal)
-			snprintf(e->err, e->errlen, "%s %zu: its worker was killed by signal %d", e->flag + 2, w->k,
-				 term_signal);
-		else
-			snprintf(e->err, e->errlen, "%s %zu: its worker failed (exit status %lld; its message above)",
-				 e->flag + 2, w->k, (long long)status);
+	if (e->running == 0) {
+		uv_timer_stop(&e->timer);
+		uv_signal_stop(&e->sigchld);
 	}
-	uv_close((uv_handle_t *)proc, closed);
-	report(e, 0);
-	launch(e);
+}
+
+/* The child: back to the default SIGCHLD (its own children, the YAML
+ * guard's, are waited for by pid), the unit, its status. exit, not _exit:
+ * the sanitizers' leak check runs at exit (the parent flushed its stdio
+ * before the fork, so nothing of the parent's is written twice). */
+static void run_child(ex *e, size_t k)
+{
+	signal(SIGCHLD, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int status = e->run(e->run_ctx, k);
+	fflush(NULL);
+	exit(status);
 }
 
 static void launch(ex *e)
 {
 	while (!e->failed && e->running < (size_t)e->jobs && e->next < e->ntodo) {
-		worker *w = calloc(1, sizeof *w);
-		char kbuf[32];
-		const char **args = calloc(e->argc + 3, sizeof *args);
-		if (!w || !args) {
-			free(w);
-			free(args);
+		child *c = e->kids;
+		while (c->pid)
+			c++;
+		size_t k = e->todo[e->next];
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			run_child(e, k);
+		if (pid < 0) {
 			e->failed = 1;
-			snprintf(e->err, e->errlen, "out of memory");
+			snprintf(e->err, e->errlen, "cannot start a process for %s %zu: %s", e->unit, k, strerror(errno));
 			break;
 		}
-		w->e = e;
-		w->k = e->todo[e->next];
-		snprintf(kbuf, sizeof kbuf, "%zu", w->k);
-		memcpy(args, e->argv, e->argc * sizeof *args);
-		args[e->argc] = e->flag;
-		args[e->argc + 1] = kbuf;
-		uv_stdio_container_t io[3] = {
-			{ .flags = UV_IGNORE }, { .flags = UV_INHERIT_FD, .data.fd = 1 }, { .flags = UV_INHERIT_FD, .data.fd = 2 }
-		};
-		uv_process_options_t o = { .exit_cb = exited, .file = args[0], .args = (char **)args,
-					   .stdio = io, .stdio_count = 3 };
-		w->proc.data = w;
-		int rc = uv_spawn(&e->loop, &w->proc, &o);
-		free(args);
-		if (rc < 0) {
-			e->failed = 1;
-			snprintf(e->err, e->errlen, "%s: cannot start a worker: %s", e->argv[0], uv_strerror(rc));
-			uv_close((uv_handle_t *)&w->proc, closed);
-			break;
-		}
+		*c = (child){ .pid = pid, .k = k };
 		e->next++;
 		e->running++;
 	}
-	if (e->running == 0)
-		uv_timer_stop(&e->timer);
+	stop_if_idle(e);
+}
+
+static void ended(ex *e, child *c, int st)
+{
+	e->running--;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		e->done++;
+	else if (!e->failed) {
+		e->failed = WIFEXITED(st) && WEXITSTATUS(st) == 2 ? 2 : 1;
+		if (WIFSIGNALED(st))
+			snprintf(e->err, e->errlen, "%s %zu: its process was killed by signal %d", e->unit, c->k,
+				 WTERMSIG(st));
+		else
+			snprintf(e->err, e->errlen, "%s %zu: its process failed (exit status %d; its message above)",
+				 e->unit, c->k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	c->pid = 0;
+}
+
+/* SIGCHLD: reap each of our children that has ended (by pid: libuv's own
+ * children, if any, are not ours to wait for). */
+static void reap(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	ex *e = h->data;
+	int any = 0;
+	for (int i = 0; i < e->jobs; i++) {
+		child *c = &e->kids[i];
+		int st;
+		if (c->pid && waitpid(c->pid, &st, WNOHANG) == c->pid) {
+			ended(e, c, st);
+			any = 1;
+		}
+	}
+	if (any) {
+		report(e, 0);
+		launch(e);
+	}
 }
 
 static void tick(uv_timer_t *t) { report(t->data, 0); }
 
-int cs_sweep_exec(const char *const *argv, size_t argc, const char *flag, const size_t *todo, size_t ntodo, int jobs,
+int cs_sweep_exec(cs_sweep_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int jobs,
 		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
 		  size_t errlen)
 {
-	ex e = { .argv = argv, .argc = argc, .flag = flag, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1, .err = err,
-		 .errlen = errlen, .progress = progress, .ctx = ctx };
+	ex e = { .run = run, .run_ctx = run_ctx, .unit = unit, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1,
+		 .err = err, .errlen = errlen, .progress = progress, .ctx = ctx };
 	*ran = 0;
+	if (!(e.kids = calloc((size_t)e.jobs, sizeof *e.kids))) {
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
 	int rc = uv_loop_init(&e.loop);
 	if (rc < 0) {
+		free(e.kids);
 		snprintf(err, errlen, "cannot start the event loop: %s", uv_strerror(rc));
 		return -CS_EIO;
 	}
 	e.t0_ms = uv_now(&e.loop);
 	uv_timer_init(&e.loop, &e.timer);
 	e.timer.data = &e;
+	uv_signal_init(&e.loop, &e.sigchld);
+	e.sigchld.data = &e;
+	/* before the first fork: a child ending at once still wakes the loop */
+	uv_signal_start(&e.sigchld, reap, SIGCHLD);
 	uv_timer_start(&e.timer, tick, 1000, 1000);
 	report(&e, 0);
 	launch(&e);
 	uv_run(&e.loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&e.timer, NULL);
+	uv_close((uv_handle_t *)&e.sigchld, NULL);
 	uv_run(&e.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&e.loop);
+	free(e.kids);
 	report(&e, 1);
 	*ran = e.done;
 	return e.failed == 2 ? -CS_EINVAL : e.failed ? -CS_EIO : 0;

@@ -225,7 +225,7 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 		return 0;
 	}
 	cs_gen_model *m = s->model;
-	int rc = cs_gen_model_calibrate(m); /* once per process: a plan's search runs its points here */
+	int rc = cs_sweep_point_prepare(s); /* done already when forked from a sweep or a plan */
 	if (rc < 0) {
 		snprintf(err, errlen, "out of memory");
 		return rc;
@@ -279,6 +279,8 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 	cs_trace_init(t);
 	return rc;
 }
+
+int cs_sweep_point_prepare(const cs_sweep *s) { return s->gen ? cs_gen_model_calibrate(s->model) : 0; }
 
 static json_t *config_json(const cs_sweep *s, const cs_sweep_point *p)
 {

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capsim/sweep.h"
+#include "capsim/types.h"
 #include "helpers.h"
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -301,4 +303,78 @@ Test(sweep, a_malformed_trace_is_the_specs_error_before_any_run)
 	cr_expect_neq(access(out, F_OK), 0);
 	free(o), free(e);
 	cleanup(dir);
+}
+
+/* cs_sweep_exec itself: each unit runs in a child of its own forked from
+ * the caller (what a unit changes never reaches the caller or another
+ * unit), a unit's exit status 2 is a bad-input failure naming the unit, a
+ * unit killed by a signal is named with the signal, and the units in
+ * flight when one fails still end (none is left running or unreaped).
+ * (A unit's return value becoming its exit status is what every sweep
+ * through the binary checks.) */
+static int exec_counter;
+
+static int exec_unit(void *ctx, size_t k)
+{
+	const char *dir = ctx;
+	char path[512];
+	snprintf(path, sizeof path, "%s/%zu", dir, k);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "%ld %d\n", (long)getpid(), ++exec_counter);
+	fclose(f);
+	if (k == 9)
+		raise(SIGKILL);
+	/* _exit with what the unit would return: the test process has
+	 * Criterion's threads, which a leak check at exit in a forked child
+	 * (the sanitizers') cannot stop */
+	_exit(k == 7 ? 2 : 0);
+}
+
+static void exec_read(const char *dir, size_t k, long *pid, int *counter)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%zu", dir, k);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "unit %zu did not run", k);
+	cr_assert_eq(fscanf(f, "%ld %d", pid, counter), 2);
+	fclose(f);
+}
+
+Test(sweep_exec, runs_each_unit_in_a_child_of_its_own_and_names_the_one_that_fails)
+{
+	char dir[64], err[256];
+	snprintf(dir, sizeof dir, "/tmp/capsim-exec-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	size_t todo[6] = { 0, 1, 2, 3, 4, 5 }, ran = 9;
+	int rc = cs_sweep_exec(exec_unit, dir, "point", todo, 6, 2, NULL, NULL, &ran, err, sizeof err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert_eq(ran, 6);
+	cr_assert_eq(exec_counter, 0, "a unit's change reached the caller");
+	long pids[6];
+	for (size_t k = 0; k < 6; k++) {
+		int counter;
+		exec_read(dir, k, &pids[k], &counter);
+		cr_assert_eq(counter, 1, "unit %zu saw another unit's change", k);
+		cr_assert_neq(pids[k], (long)getpid());
+		for (size_t j = 0; j < k; j++)
+			cr_assert_neq(pids[j], pids[k], "units %zu and %zu shared a process", j, k);
+	}
+
+	size_t bad[3] = { 6, 7, 8 };
+	rc = cs_sweep_exec(exec_unit, dir, "point", bad, 3, 1, NULL, NULL, &ran, err, sizeof err);
+	cr_assert_eq(rc, -CS_EINVAL);
+	cr_assert_str_eq(err, "point 7: its process failed (exit status 2; its message above)");
+	cr_assert_eq(ran, 1, "a unit started after the failure");
+
+	size_t killed[2] = { 9, 10 };
+	rc = cs_sweep_exec(exec_unit, dir, "search", killed, 2, 2, NULL, NULL, &ran, err, sizeof err);
+	cr_assert_eq(rc, -CS_EIO);
+	cr_assert_str_eq(err, "search 9: its process was killed by signal 9");
+	cr_assert_eq(ran, 1, "the unit in flight beside the failed one did not end");
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child was left unreaped");
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
 }

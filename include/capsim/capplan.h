@@ -53,6 +53,9 @@ int cs_capplan_in_shard(size_t k, size_t i, size_t n);
 int cs_capplan_dir_prepare(const cs_capplan *p, const char *dir, int *lock_fd, char *err, size_t errlen);
 /* Has search k every point its bisection needs in dir? 1 yes, 0 no. */
 int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k);
+/* What every search's points compute the same, computed now
+ * (cs_sweep_point_prepare). -CS_ENOMEM. */
+int cs_capplan_search_prepare(const cs_capplan *p);
 /* Run search k: the points its bisection needs, each written as it ends,
  * those present read instead. 0 or an error. */
 int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *err, size_t errlen);

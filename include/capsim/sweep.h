@@ -8,7 +8,8 @@
  * result file DIR/points/K.json atomically; sim/sweep_out.c writes a
  * results directory's tables (results.csv, results.json) and page
  * (sweep.html) from the point files alone, and merges shard directories;
- * sim/sweep_exec.c runs points in parallel in worker processes (libuv). */
+ * sim/sweep_exec.c runs points in parallel in forked worker processes
+ * (libuv reaps them). */
 #ifndef CAPSIM_SWEEP_H
 #define CAPSIM_SWEEP_H
 
@@ -53,6 +54,10 @@ int cs_sweep_in_shard(size_t k, size_t i, size_t n);
 int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char *err, size_t errlen);
 /* Does DIR/points/K.json exist? */
 int cs_sweep_point_done(const char *dir, size_t k);
+/* What every point would compute the same, computed now (the generator's
+ * calibration): a process that forks its points does it once, before.
+ * -CS_ENOMEM. */
+int cs_sweep_point_prepare(const cs_sweep *s);
 /* Run point k and write DIR/points/K.json (temporary file, then rename). */
 int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, size_t errlen);
 
@@ -63,18 +68,22 @@ int cs_sweep_results_write(const char *dir, size_t *npoints_out, char *err, size
  * the same sweep (hash), every point exactly once. Then the results. */
 int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err, size_t errlen);
 
-/* Run the points todo[0..ntodo) in up to `jobs` worker processes, each
- * argv[0..argc) followed by flag and K ("--point K"; capsim plan's
- * workers take "--search K") (libuv: uv_spawn, supervised in
- * one loop). A worker that fails stops the launching of others; those in
- * flight are waited for. progress (if not NULL) is called as points end
- * and every second. *ran: points finished. */
+/* Run the units (a sweep's points, a plan's searches) todo[0..ntodo), up
+ * to `jobs` at once, each in a child process forked from this one: the
+ * child calls run(run_ctx, K) and exits with what it returns (0 done, 2
+ * bad input, 1 otherwise), so the units share what this process loaded
+ * before and nothing a unit does reaches another. The children are reaped
+ * in one libuv loop (SIGCHLD). A child that fails stops the launching of
+ * others; those in flight are waited for; err names the unit ("point K").
+ * progress (if not NULL) is called as units end and every second. *ran:
+ * units finished. The caller must be single-threaded. */
 typedef struct cs_sweep_progress {
 	size_t done, total;         /* points finished this run, of those to run */
 	double elapsed_s, eta_s;    /* eta_s < 0: not known yet */
 	int final;                  /* 1: the last call */
 } cs_sweep_progress;
-int cs_sweep_exec(const char *const *argv, size_t argc, const char *flag, const size_t *todo, size_t ntodo, int jobs,
+typedef int (*cs_sweep_unit_fn)(void *run_ctx, size_t k);
+int cs_sweep_exec(cs_sweep_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int jobs,
 		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
 		  size_t errlen);
 

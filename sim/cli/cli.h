@@ -165,12 +165,14 @@ int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **ar
 /* Parse DIR... --out DIR: -1 to go on with *dirs (free it) and *n of them,
  * or the exit status (*dirs still to free). */
 int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char ***dirs, size_t *n, const char **out);
-/* Run todo[0..ntodo) in worker processes, each this binary with
- * wargv[0..wargc) and then flag K (cs_sweep_exec); jobs 0: the processors
- * available; the progress line (what: its format) if progress and stderr
- * is a terminal. */
-int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, const size_t *todo, size_t ntodo,
-		   int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen);
+/* Run todo[0..ntodo) in child processes forked from this one
+ * (cs_sweep_exec), each calling run(run_ctx, K) after cs_cli_worker_start
+ * and exiting with cs_cli_die's status on an error; unit: "point" or
+ * "search"; jobs 0: the processors available; the progress line (what:
+ * its format) if progress and stderr is a terminal. */
+typedef int (*cs_cli_unit_fn)(void *run_ctx, size_t k, char *err, size_t errlen);
+int cs_cli_workers(cs_cli_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
+		   int progress, const char *what, size_t *ran, char *err, size_t errlen);
 extern const cs_cli_cmd cs_cli_serve_cmd;                            /* cli_serve.c */
 
 #endif

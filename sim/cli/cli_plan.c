@@ -29,7 +29,7 @@ static const cs_cli_opt plan_opts[] = {
 	{ .name = "no-progress", .id = O_NOPROGRESS,
 	  .help = "no progress line on stderr (shown only when it is a terminal)" },
 	{ .name = "search", .arg = "K", .id = O_SEARCH,
-	  .help = "run search K alone into --out (what each worker runs; the directory must have been "
+	  .help = "run search K alone into --out (what each worker, forked from the plan, runs; the directory must have been "
 		  "prepared by a plan of the same spec)" },
 	{ 0 },
 };
@@ -96,6 +96,17 @@ static size_t searches_to_run(const cs_capplan *p, const char *out, size_t si, s
 	return nshard;
 }
 
+typedef struct search_ctx {
+	const cs_capplan *pl;
+	const char *out;
+} search_ctx;
+
+static int run_search(void *ctx, size_t k, char *err, size_t errlen)
+{
+	search_ctx *sc = ctx;
+	return cs_capplan_search_run(sc->pl, sc->out, k, err, errlen);
+}
+
 static int plan_main(int argc, char **argv)
 {
 	cs_cli_grid g;
@@ -128,9 +139,12 @@ static int plan_main(int argc, char **argv)
 		return cs_cli_die(1, "out of memory");
 	}
 	size_t nshard = searches_to_run(pl, out, si, sn, todo, &ntodo);
-	const char *wargv[] = { "plan", spec, "--out", out, "--no-progress" };
-	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--search", todo, ntodo, g.jobs, g.progress,
-			    "plan: %zu of %zu searches done", &ran, err, sizeof err);
+	search_ctx sc = { .pl = pl, .out = out };
+	if (ntodo && cs_capplan_search_prepare(pl) < 0)
+		rc = -CS_ENOMEM, snprintf(err, sizeof err, "out of memory");
+	else
+		rc = cs_cli_workers(run_search, &sc, "search", todo, ntodo, g.jobs, g.progress,
+				    "plan: %zu of %zu searches done", &ran, err, sizeof err);
 	free(todo);
 	cs_capplan_free(pl);
 	char tmp[4200];

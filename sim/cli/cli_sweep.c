@@ -35,7 +35,7 @@ static const cs_cli_opt sweep_opts[] = {
 	{ .name = "no-progress", .id = O_NOPROGRESS,
 	  .help = "no progress line on stderr (shown only when it is a terminal)" },
 	{ .name = "point", .arg = "K", .id = O_POINT,
-	  .help = "run point K alone into --out (what each worker runs; the directory must have been "
+	  .help = "run point K alone into --out (what each worker, forked from the sweep, runs; the directory must have been "
 		  "prepared by a sweep of the same spec)" },
 	{ 0 },
 };
@@ -121,30 +121,29 @@ void cs_cli_worker_start(void)
 #endif
 }
 
-int cs_cli_workers(const char *const *wargv, size_t wargc, const char *flag, const size_t *todo, size_t ntodo,
-		   int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen)
+typedef struct unit_ctx {
+	cs_cli_unit_fn run;
+	void *run_ctx;
+} unit_ctx;
+
+/* in the child: the unit, its error as a worker process would print it */
+static int run_unit(void *ctx, size_t k)
 {
-	char exe[4096];
-	size_t exelen = sizeof exe;
-	int rc = uv_exepath(exe, &exelen);
-	*ran = 0;
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot find the capsim binary to run workers: %s", uv_strerror(rc));
-		return -CS_EIO;
-	}
-	const char **argv = calloc(wargc + 1, sizeof *argv);
-	if (!argv) {
-		snprintf(err, errlen, "out of memory");
-		return -CS_ENOMEM;
-	}
-	argv[0] = exe;
-	memcpy(argv + 1, wargv, wargc * sizeof *argv);
+	unit_ctx *u = ctx;
+	char err[CS_ERRLEN];
+	cs_cli_worker_start();
+	int rc = u->run(u->run_ctx, k, err, sizeof err);
+	return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
+}
+
+int cs_cli_workers(cs_cli_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
+		   int progress, const char *what, size_t *ran, char *err, size_t errlen)
+{
+	unit_ctx u = { .run = run, .run_ctx = run_ctx };
 	if (!jobs)
 		jobs = (int64_t)uv_available_parallelism();
-	rc = cs_sweep_exec(argv, wargc + 1, flag, todo, ntodo, (int)jobs,
-			   progress && isatty(STDERR_FILENO) ? cs_cli_progress : NULL, (void *)what, ran, err, errlen);
-	free(argv);
-	return rc;
+	return cs_sweep_exec(run_unit, &u, unit, todo, ntodo, (int)jobs,
+			     progress && isatty(STDERR_FILENO) ? cs_cli_progress : NULL, (void *)what, ran, err, errlen);
 }
 
 int cs_cli_grid_args(const cs_cli_cmd *cmd, const char *one, int argc, char **argv, cs_cli_grid *g)
@@ -214,6 +213,17 @@ int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char *
 	return -1;
 }
 
+typedef struct point_ctx {
+	const cs_sweep *s;
+	const char *out;
+} point_ctx;
+
+static int run_point(void *ctx, size_t k, char *err, size_t errlen)
+{
+	point_ctx *pc = ctx;
+	return cs_sweep_point_run(pc->s, pc->out, k, err, errlen);
+}
+
 static int sweep_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
@@ -253,10 +263,13 @@ static int sweep_main(int argc, char **argv)
 			if (!cs_sweep_point_done(out, k))
 				todo[ntodo++] = k;
 		}
-	const char *wargv[] = { "sweep", spec, "--out", out, "--no-progress" };
 	size_t ran = 0;
-	rc = cs_cli_workers(wargv, sizeof wargv / sizeof *wargv, "--point", todo, ntodo, jobs, g.progress,
-			    "sweep: %zu of %zu points done", &ran, err, sizeof err);
+	point_ctx pc = { .s = s, .out = out };
+	if (ntodo && cs_sweep_point_prepare(s) < 0)
+		rc = -CS_ENOMEM, snprintf(err, sizeof err, "out of memory");
+	else
+		rc = cs_cli_workers(run_point, &pc, "point", todo, ntodo, jobs, g.progress, "sweep: %zu of %zu points done",
+				    &ran, err, sizeof err);
 	free(todo);
 	cs_sweep_free(s);
 	char tmp[4200];
