@@ -578,10 +578,4 @@ json_t *cs_report_summary_json(const cs_run_opts *o, const cs_run_result *r, con
 	return root;
 }
 
-char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r)
-{
-	json_t *j = cs_report_summary_json(o, r, NULL);
-	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(j);
-	return t;
-}
+json_t *cs_run_summary_json(const cs_run_opts *o, const cs_run_result *r) { return cs_report_summary_json(o, r, NULL); }

@@ -351,19 +351,16 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		o.record = 1;
 	}
 	cs_run_result r;
-	char *text = NULL;
+	json_t *sum = NULL, *pt = NULL;
 	if (rc == 0 && (rc = cs_run(&o, &r, err, errlen)) == 0) {
-		text = cs_run_summary_text(&o, &r);
+		sum = cs_run_summary_json(&o, &r);
 		cs_run_result_free(&r);
-		if (!text) {
+		if (!sum) {
 			snprintf(err, errlen, "out of memory");
 			rc = -CS_ENOMEM;
 		}
 	}
-	json_t *sum = NULL, *pt = NULL;
 	if (rc == 0) {
-		json_error_t je;
-		sum = json_loads(text, 0, &je);
 		const char *from[] = { wpath, *apath ? apath : "", s->cluster_path };
 		const char *to[] = { wlabel, s->accounts_text ? s->accounts_text : "", s->cluster_text };
 		scrub(sum, from, to, 3);
@@ -376,7 +373,6 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 		rc = cs_sweep_dump_atomic(pt, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17), err, errlen);
 		json_decref(pt);
 	}
-	free(text);
 	cs_trace_free(&t);
 	rm_tree(tmp);
 	if (rc < 0) {

@@ -32,9 +32,10 @@ int cs_name_lookup(const char *const *names, size_t n, const char *s);
 /* The summary printed after a run, and the files --out writes. */
 void cs_run_print_summary(FILE *f, const cs_run_opts *o, const cs_run_result *r);
 int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err, size_t errlen);
-/* summary.json's object as compact JSON text, reals at full precision
- * (malloc'ed; NULL if out of memory): what a sweep keeps of a point. */
-char *cs_run_summary_text(const cs_run_opts *o, const cs_run_result *r);
+/* summary.json's object (a jansson json_t *, new reference; NULL if out
+ * of memory): what a sweep keeps of a point. */
+struct json_t;
+struct json_t *cs_run_summary_json(const cs_run_opts *o, const cs_run_result *r);
 /* Before a run: 0 if `dir` is a writable directory or can be created (its
  * parent is one), else -CS_EIO with "DIR: cannot ..." in err. */
 int cs_run_check_out_dir(const char *dir, char *err, size_t errlen);
