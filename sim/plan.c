@@ -25,6 +25,7 @@ void cs_plan_free(struct planner *pl)
 {
 	if (!pl)
 		return;
+	cs_plan_nowin_free(pl); /* (it reads the profile's node count) */
 	cs_nprof_free(&pl->prof);
 	free(pl->epoch_of);
 	free(pl->open_max);
@@ -61,6 +62,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->h1);
 	free(pl->h2);
 	free(pl->mark);
+	free(pl->pver);
 	free(pl->nowin);
 	free(pl->aside);
 	free(pl->lcnt);
@@ -78,9 +80,11 @@ void cs_plan_free(struct planner *pl)
 	free(pl);
 }
 
-/* Node's profile changed: its bounds are to be worked out again. */
+/* Node's profile changed: its bounds are to be worked out again, and
+ * its runs (cs_plan_nowin). */
 static void lb_touch(struct planner *pl, uint32_t node)
 {
+	pl->pver[node]++;
 	if (pl->lb_mark && pl->lb_mark[node] != 1) {
 		if (!pl->lb_mark[node])
 			pl->lb_dirty[pl->nlb_dirty++] = node;
@@ -348,6 +352,8 @@ static int planner_on(cs_sched_ctx *c)
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
 	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->pver = calloc((size_t)nn + 1, sizeof *pl->pver);
+	pl->nw = calloc((size_t)nn + 1, sizeof *pl->nw);
 	pl->nowin = calloc((size_t)nn + 1, sizeof *pl->nowin);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
 	pl->nleaves = cs_alloc_nleaves(c->A);
@@ -361,7 +367,7 @@ static int planner_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -568,6 +574,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	const cs_time *tr[2] = { NULL, NULL };
 	if (pl->lb)
 		cs_plan_lb_trees(pl, j, tr);
+	int64_t lv = cs_plan_nowin_level(need);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
@@ -577,9 +584,13 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 				break;
 			continue;
 		}
-		if (!(pl->lb && cs_plan_lb(c, tr, pl->fnodes[i]) >= bound)) { /* else no window before its bound */
-			if (cs_nprof_window_before(&pl->prof, pl->fnodes[i], node_free_now(c, pl->fnodes[i]), c->now, need,
-						   plan_len(j), bound)) {
+		/* a window before its bound? Not where the node's bounds or its
+		 * runs (not on the plain engine) say there is none */
+		uint32_t node = pl->fnodes[i];
+		if (!(pl->lb && cs_plan_lb(c, tr, node) >= bound)) {
+			cs_nprof_amt f = node_free_now(c, node);
+			if ((c->plain || !cs_plan_nowin(c, node, lv, plan_len(j), &f, bound)) &&
+			    cs_nprof_window_before(&pl->prof, node, f, c->now, need, plan_len(j), bound)) {
 				if (++got >= enough)
 					break;
 				continue;
@@ -700,6 +711,68 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 	pl->open_max[jid] = m + got;
 	if (j->nodes > 1 && pl->near_of[jid])
 		near_and_freed(c, jid, *nf, 1); /* the freed nodes are not "freed since" any more */
+	return 1;
+}
+
+/* Can fewer than its node count of pl->only[0 .. n) hold job jid at once
+ * before bound, its plan's start (the plan still in the profile)? A node
+ * may hold it where its runs allow a window (cs_plan_nowin_spans; a job
+ * needing neither GPUs nor cores: at any time, if it has a window); on
+ * the plan's own nodes, which the search reads without the plan, a run
+ * reaching bound may last for ever (before bound the two profiles are
+ * the same). Then a search of them finds nothing earlier (1), and the
+ * nodes that may hold it are in pl->near and the most that may at once in
+ * pl->search_open, as the search would have left them at most. */
+static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	cs_nprof_amt need = job_need(j);
+	int64_t lv = cs_plan_nowin_level(need);
+	if (lv <= 0)
+		return 0;
+	const cs_time *tr[2] = { NULL, NULL };
+	if (pl->lb)
+		cs_plan_lb_trees(pl, j, tr);
+	new_marks(c);
+	cs_placement q = placement_of(c, jid);
+	for (uint32_t k = 0; k < q.n; k++)
+		pl->mark[q.slots[k].node] = pl->gen;
+	pl->nnear = 0;
+	pl->nsp = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t node = pl->only[i];
+		int own = pl->mark[node] == pl->gen;
+		if (!own && pl->lb && cs_plan_lb(c, tr, node) >= bound)
+			continue;
+		cs_nprof_amt f = node_free_now(c, node);
+		int rc = cs_plan_nowin_spans(c, node, lv, plan_len(j), &f, bound, own ? bound : CS_TIME_MAX);
+		if (rc < 0)
+			return 0;
+		if (rc)
+			pl->near[pl->nnear++] = node;
+	}
+	if (pl->nnear < j->nodes) {
+		pl->search_open = pl->nnear;
+		return 1;
+	}
+	/* the most spans open at once: edges by time, an end before a start */
+	struct nwedge *e = pl->sp;
+	for (size_t i = 1; i < pl->nsp; i++) {
+		struct nwedge x = e[i];
+		size_t k = i;
+		for (; k > 0 && (e[k - 1].t > x.t || (e[k - 1].t == x.t && e[k - 1].d > x.d)); k--)
+			e[k] = e[k - 1];
+		e[k] = x;
+	}
+	int64_t open = 0, most = 0;
+	for (size_t i = 0; i < pl->nsp && most < j->nodes; i++) {
+		open += e[i].d;
+		most = open > most ? open : most;
+	}
+	if (most >= j->nodes)
+		return 0;
+	pl->search_open = (uint32_t)most;
 	return 1;
 }
 
@@ -855,6 +928,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	cs_time bound = keep_ok && old > c->now ? old : CS_TIME_MAX;
 	cs_time t;
+	int mute_on = 0; /* the plan is muted for the search */
 	c->pw_deferred = 0;
 	if (bound != CS_TIME_MAX && !c->nm->nresv && !c->plan_all && !c->pc) {
 		/* the nodes freed since, in pl->fnodes[0 .. nf): the plain
@@ -863,15 +937,22 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		if (j->nodes == 1) {
 			if (muted)
 				mute_plan(c, jid, 1, pl->fnodes, nf);
+			mute_on = muted;
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
 		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
 			t = CS_TIME_MAX;
 		} else {
-			/* only the nodes that could hold it before, and those freed since */
+			/* only the nodes that could hold it before, and those freed
+			 * since; no search where too few of them can */
 			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
-			if (muted)
-				mute_plan(c, jid, 1, n ? pl->only : NULL, n);
-			t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
+			if (n && too_few(c, jid, n, bound)) {
+				t = CS_TIME_MAX;
+			} else {
+				if (muted)
+					mute_plan(c, jid, 1, n ? pl->only : NULL, n);
+				mute_on = muted;
+				t = cs_plan_find(c, jid, bound, n ? pl->only : NULL, n);
+			}
 			pl->open_max[jid] = pl->search_open;
 			keep_near(c, jid);
 		}
@@ -881,7 +962,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_near(c, jid);
 	}
 	if (muted) {
-		mute_plan(c, jid, 0, NULL, 0);
+		if (mute_on)
+			mute_plan(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
 			seen(pl, jid);
 			if (when)
