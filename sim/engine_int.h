@@ -12,8 +12,9 @@
  *   shape.c      what is known of each request shape: that it did not
  *                fit, in this pass or while that still stands
  *   plan.c       the conservative planner (cs_ctx_plan): every waiting
- *                job's plan in the node availability profile, and when a
- *                plan is searched again
+ *                job's plan, and when a plan is searched again
+ *   plan_prof.c  the planner's state, its node availability profile and
+ *                the plans a pass visits (plan_int.h: shared by the two)
  *   plan_find.c  the planner's search: the earliest time and the nodes at
  *                which a job fits, given every other plan
  *   plan_nowin.c what the planner knows of each node's free runs: that
@@ -453,7 +454,7 @@ void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid);
  * reset it after), else the allocator's error. */
 int cs_shape_fits_empty(cs_sched_ctx *c, uint32_t jid);
 
-/* --- plan.c, plan_find.c, plan_nowin.c --- */
+/* --- plan.c, plan_prof.c, plan_find.c, plan_nowin.c --- */
 
 struct pwin {
 	cs_time a, z;  /* start times [a, z] */
