@@ -12,10 +12,13 @@
  *   shape.c      what is known of each request shape: that it did not
  *                fit, in this pass or while that still stands
  *   plan.c       the conservative planner (cs_ctx_plan): every waiting
- *                job's plan in the node availability profile, and when a
- *                plan is searched again
+ *                job's plan, and when a plan is searched again
+ *   plan_prof.c  the planner's state, its node availability profile and
+ *                the plans a pass visits (plan_int.h: shared by the two)
  *   plan_find.c  the planner's search: the earliest time and the nodes at
  *                which a job fits, given every other plan
+ *   plan_nowin.c what the planner knows of each node's free runs: that
+ *                no window starts before a time
  *   powercap.c   the site's power cap (capsim/power.h): what a job draws,
  *                whether it may start now, when a hold or a plan leaves it
  *                room
@@ -451,7 +454,7 @@ void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid);
  * reset it after), else the allocator's error. */
 int cs_shape_fits_empty(cs_sched_ctx *c, uint32_t jid);
 
-/* --- plan.c, plan_find.c --- */
+/* --- plan.c, plan_prof.c, plan_find.c, plan_nowin.c --- */
 
 struct pwin {
 	cs_time a, z;  /* start times [a, z] */
@@ -483,6 +486,28 @@ _Static_assert(LB_TREES <= 32, "a bound's refresh keeps its changed trees in 32 
  * 1k queued 795 -> 47 us a pass). */
 #define LB_MIN_NODES 1024u
 #define NEAR_CAP 64u /* the most nodes kept in pl->near_of for a plan */
+#define NW_SLOTS 4u  /* levels kept per node by cs_plan_nowin */
+
+/* A node's runs of at least some GPUs (cores) free, for cs_plan_nowin:
+ * from a to z (CS_TIME_MAX: for ever) and the longest length up to each
+ * (len), n of them. */
+struct nwslot {
+	cs_time *a, *z, *len;
+	size_t cap;
+	uint32_t n;
+};
+
+/* What cs_plan_nowin knows of a node: valid while its profile version,
+ * the time and its free amounts are these; the level of each slot (0:
+ * empty; cs_plan_nowin_level) and when it was last used. */
+struct nwnode {
+	uint64_t ver;
+	cs_time now;
+	cs_nprof_amt f;
+	int64_t lvl[NW_SLOTS];
+	uint32_t used[NW_SLOTS], clock, last;
+	struct nwslot s[NW_SLOTS];
+};
 
 struct planner {
 	cs_nprof prof;
@@ -559,6 +584,12 @@ struct planner {
 	struct pnode *pn;           /* a search's nodes */
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
 	uint32_t *mark, gen;
+	uint64_t *pver;             /* per node: changes of its profile */
+	struct nwnode *nw;          /* per node: its runs (cs_plan_nowin) */
+	/* cs_plan_nowin_spans' spans as their edges: +1 at a span's first
+	 * start, -1 after its last */
+	struct nwedge { cs_time t; int32_t d; } *sp;
+	size_t nsp, sp_cap;
 	/* nodes nothing_earlier walked without finding a window before the
 	 * plan, stamped with its call's nowin_gen: the search that may follow
 	 * leaves them out (the plan's own nodes are never stamped, so muting
@@ -644,6 +675,21 @@ cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node);
 /* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
  * GPUs ([0]) and cores ([1]); NULL where none applies. */
 void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2]);
+/* The level cs_plan_nowin looks a job's need up at: 2 v for v GPUs, or
+ * without GPUs 2 v + 1 for v cores, the most 2^k at most its (fewer
+ * levels, each proving for more jobs); 0: none (a job needing neither). */
+int64_t cs_plan_nowin_level(cs_nprof_amt need);
+/* Is it known that node (free amounts f now) has no window for a job
+ * whose need is at level lv, for d seconds, starting before bound? 1, or
+ * 0 (it may have: cs_nprof_window_before tells). (plan_nowin.c) */
+int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound);
+/* The start times before bound at which node may hold such a job (what
+ * its runs allow, a run reaching open taken to last for ever; every
+ * window's among them), as spans appended to pl->sp: 1 if there are any,
+ * 0 if none, -1 out of memory. */
+int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
+			cs_time open);
+void cs_plan_nowin_free(struct planner *pl);
 /* Add (add != 0) or remove the failure model's down resources' give-backs
  * at their repairs (cs_fail_pieces) in the plans' profile. */
 void cs_plan_down(cs_sched_ctx *c, int add);

@@ -374,6 +374,31 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 				out[i * nd + k] = rs[i];
 }
 
+size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+		     cs_time *a, cs_time *z, size_t max)
+{
+	walk w;
+	walk_start(&w, &p->node[node], free_now, now);
+	size_t k = 0;
+	cs_time from = (cores ? w.f.c : w.f.g) >= v ? now : -1; /* the open run's start, or -1 */
+	for (;;) {
+		cs_time t = walk_next(&w);
+		int ok = (cores ? w.f.c : w.f.g) >= v;
+		if (from >= 0 && (t == CS_TIME_MAX || !ok)) {
+			if (k < max) {
+				a[k] = from;
+				z[k] = t;
+			}
+			k++;
+			from = -1;
+		}
+		if (t == CS_TIME_MAX)
+			return k;
+		if (ok && from < 0)
+			from = t;
+	}
+}
+
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to)
 {

@@ -103,6 +103,13 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 #define CS_NPROF_MAX_COUNTS 16u /* ng at most */
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out);
+/* The runs of time from now on in which node has at least v GPUs (cores
+ * != 0: cores) free: [a[i], z[i]) in ascending order (z = CS_TIME_MAX:
+ * for ever). Writes at most max of them; returns how many there are. A
+ * job needing v GPUs (cores) or more for d seconds has a window starting
+ * before bound only if a run starting before bound lasts d or more. */
+size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+		     cs_time *a, cs_time *z, size_t max);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

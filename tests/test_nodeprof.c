@@ -236,6 +236,16 @@ Test(nodeprof, windows_match_a_brute_force)
 			cr_assert_eq(got, want, "round %d bound %lld", round, (long long)bound);
 			cr_assert_eq(cs_nprof_window_before(&p, 0, f, now, nd, d, bound), want, "round %d bound %lld: window before",
 				     round, (long long)bound);
+			/* the runs of need GPUs free: with GPUs alone, one starting
+			 * before bound lasts d exactly when a window starts before it */
+			cs_time ra[64], rz[64];
+			size_t nr = cs_nprof_runs(&p, 0, f, now, 0, need, ra, rz, 64);
+			int run = 0;
+			for (size_t i = 0; i < nr; i++) {
+				cr_assert(i == 0 || ra[i] > rz[i - 1], "round %d: runs %zu, %zu apart", round, i - 1, i);
+				run |= ra[i] < bound && (rz[i] == CS_TIME_MAX || rz[i] - ra[i] >= d);
+			}
+			cr_assert_eq(run, want, "round %d bound %lld: runs", round, (long long)bound);
 			if (got) {
 				cr_assert_eq(x, wa[0]);
 				cr_assert_eq(cs_nprof_iter_end(&it), wz[0]);

@@ -1,0 +1,59 @@
+/* capsim: the conservative planner's inside, shared by sim/plan.c (making
+ * a plan, and when one is searched again) and sim/plan_prof.c (the
+ * planner's state, its profile and the plans a pass visits); private. */
+#ifndef CAPSIM_SIM_PLAN_INT_H
+#define CAPSIM_SIM_PLAN_INT_H
+
+#include "engine_int.h"
+
+#include <string.h>
+
+/* The planner, made on the first cs_ctx_plan: 0 or -CS_ENOMEM. */
+int cs_plan_on(cs_sched_ctx *c);
+/* Add (add != 0) or remove jid's plan's take at its start and give-back
+ * at its end. */
+void cs_plan_prof(cs_sched_ctx *c, uint32_t jid, int add);
+/* Mute (mute != 0) jid's plan's events in the profile, in place, for a
+ * search of an earlier plan (the profile as with the plan dropped), or
+ * give them back: a search that finds none leaves the plan and the
+ * profile as they were, without a drop and the same plan made again. A
+ * search of some nodes only (only[0 .. n), only != NULL) reads no other
+ * node's profile: the plan's other nodes are left as they are. */
+void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n);
+/* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
+void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
+/* jid's plan, starting at t, among the plans by start time: 0, or -1 out
+ * of memory. */
+int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
+
+/* A new generation of pl->mark: no node marked. */
+static inline void new_marks(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (++pl->gen == 0) {
+		memset(pl->mark, 0, c->nnodes * sizeof *pl->mark);
+		pl->gen = 1;
+	}
+}
+
+/* jid's plan was made or visited now: it has seen every freeing so far. */
+static inline void seen(struct planner *pl, uint32_t jid)
+{
+	pl->epoch_of[jid] = pl->epoch;
+	if (pl->tplan)
+		cs_hbm_clear(&pl->tovisit, jid);
+}
+
+/* A job past its estimate is expected a second from now, every time: in
+ * each pass with one, plans may be broken (once a pass). */
+static inline void overdue(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
+		pl->overdue_pass = c->st->passes;
+		pl->epoch++;
+		pl->worse_epoch = pl->epoch;
+	}
+}
+
+#endif

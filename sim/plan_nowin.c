@@ -1,0 +1,135 @@
+/* capsim: what the conservative planner knows of a node's free runs
+ * (cs_plan_nowin): per node, the runs of time in which it has at least v
+ * GPUs (or cores) free, kept while its profile, its free amounts and the
+ * time stand. A job needing v GPUs (or, without GPUs, at least v cores)
+ * has no window before a bound on the node unless one of those runs
+ * starting before the bound lasts its estimate: one look answers what a
+ * walk of the node's profile would, for every plan asking about the same
+ * node in a pass (under a backlog, hundreds ask about each freed node, and
+ * almost all of them find none). */
+#include "engine_int.h"
+
+#include <string.h>
+
+void cs_plan_nowin_free(struct planner *pl)
+{
+	for (uint32_t i = 0; pl->nw && i < pl->prof.nnodes; i++)
+		for (unsigned k = 0; k < NW_SLOTS; k++) {
+			free(pl->nw[i].s[k].a);
+			free(pl->nw[i].s[k].z);
+			free(pl->nw[i].s[k].len);
+		}
+	free(pl->nw);
+	free(pl->sp);
+}
+
+int64_t cs_plan_nowin_level(cs_nprof_amt need)
+{
+	if (need.g > 0)
+		return 2 * need.g;
+	return need.c > 0 ? ((int64_t)2 << (63 - __builtin_clzll((unsigned long long)need.c))) + 1 : 0;
+}
+
+/* Slot s made for level lv: the node's runs, and the longest length up
+ * to each (CS_TIME_MAX: for ever). 0, or -1 out of memory. */
+static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
+{
+	struct planner *pl = c->pl;
+	int cores = (int)(lv & 1);
+	int64_t v = lv >> 1;
+	size_t n = cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+	if (n > s->cap) {
+		size_t cap = s->cap, cap2 = s->cap;
+		if (grow((void **)&s->a, &cap, n, sizeof *s->a) < 0 || grow((void **)&s->z, &cap2, n, sizeof *s->z) < 0 ||
+		    grow((void **)&s->len, &s->cap, n, sizeof *s->len) < 0)
+			return -1;
+		cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+	}
+	cs_time most = 0;
+	for (size_t i = 0; i < n; i++) {
+		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
+		most = l > most ? l : most;
+		s->len[i] = most;
+	}
+	s->n = (uint32_t)n;
+	return 0;
+}
+
+/* Node's slot for level lv, made if need be (NULL: out of memory). */
+static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+{
+	struct planner *pl = c->pl;
+	struct nwnode *w = &pl->nw[node];
+	if (w->ver != pl->pver[node] || w->now != c->now || w->f.g != f->g || w->f.c != f->c || w->f.m != f->m) {
+		/* what it knew is void */
+		w->ver = pl->pver[node];
+		w->now = c->now;
+		w->f = *f;
+		for (unsigned k = 0; k < NW_SLOTS; k++)
+			w->lvl[k] = 0;
+	}
+	uint32_t k = w->last;
+	if (w->lvl[k] != lv) {
+		for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
+			;
+		if (k == NW_SLOTS) { /* the slot used the longest ago */
+			k = 0;
+			for (uint32_t i = 1; i < NW_SLOTS; i++)
+				if (w->used[i] < w->used[k])
+					k = i;
+			w->lvl[k] = 0;
+			if (fill(c, &w->s[k], node, f, lv) < 0) {
+				c->failed = -CS_ENOMEM;
+				return NULL;
+			}
+			w->lvl[k] = lv;
+		}
+		w->last = k;
+	}
+	w->used[k] = ++w->clock;
+	return &w->s[k];
+}
+
+int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound)
+{
+	if (lv <= 0)
+		return 0;
+	const struct nwslot *s = slot_of(c, node, lv, f);
+	if (!s)
+		return 0;
+	/* the first run that lasts d: does it start before bound? */
+	if (!s->n || s->len[s->n - 1] < d)
+		return 1;
+	uint32_t lo = 0, hi = s->n - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->len[mid] >= d)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return s->a[lo] >= bound;
+}
+
+int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
+			cs_time open)
+{
+	struct planner *pl = c->pl;
+	const struct nwslot *s = slot_of(c, node, lv, f);
+	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + 2 * (size_t)s->n, sizeof *pl->sp) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -1;
+	}
+	int any = 0;
+	for (uint32_t i = 0; i < s->n && s->a[i] < bound; i++) {
+		cs_time end = s->z[i] >= open ? CS_TIME_MAX : s->z[i];
+		if (end != CS_TIME_MAX && end - s->a[i] < d)
+			continue;
+		/* starts a .. end - d, before bound */
+		cs_time z = end == CS_TIME_MAX || end - d >= bound ? bound - 1 : end - d;
+		pl->sp[pl->nsp++] = (struct nwedge){ s->a[i], +1 };
+		pl->sp[pl->nsp++] = (struct nwedge){ z + 1, -1 };
+		any = 1;
+	}
+	return any;
+}

@@ -1,0 +1,451 @@
+/* capsim: the conservative planner's state (cs_plan_on, cs_plan_free), its
+ * node availability profile (the running jobs' give-backs, the plans,
+ * what is down; a plan muted for a search of an earlier one), the
+ * nodes given capacity back by epoch, and the plans a pass visits
+ * (cs_ctx_plan_next). cs_ctx_plan is plan.c's. */
+#include "plan_int.h"
+
+#include <string.h>
+
+void cs_plan_free(struct planner *pl)
+{
+	if (!pl)
+		return;
+	cs_plan_nowin_free(pl); /* (it reads the profile's node count) */
+	cs_nprof_free(&pl->prof);
+	free(pl->epoch_of);
+	free(pl->open_max);
+	free(pl->pstart);
+	free(pl->pmask);
+	for (size_t i = 0; pl->near_of && i < pl->njobs; i++)
+		free(pl->near_of[i]);
+	free(pl->near_of);
+	free(pl->near_n);
+	free(pl->near);
+	free(pl->only);
+	free(pl->type_freed_epoch);
+	free(pl->type_first);
+	free(pl->type_nodes);
+	free(pl->resv_first);
+	free(pl->resv_of);
+	free(pl->win);
+	free(pl->wa);
+	free(pl->wz);
+	free(pl->nodes);
+	free(pl->old_nodes);
+	free(pl->muted);
+	free(pl->cand);
+	free(pl->pn);
+	free(pl->freed);
+	free(pl->fnodes);
+	free(pl->lb);
+	free(pl->pos_of);
+	free(pl->lb_dirty);
+	free(pl->lb_mark);
+	free(pl->lb_pend);
+	free(pl->lb_cores);
+	free(pl->sh);
+	free(pl->h1);
+	free(pl->h2);
+	free(pl->mark);
+	free(pl->pver);
+	free(pl->nowin);
+	free(pl->aside);
+	free(pl->lcnt);
+	free(pl->bcnt);
+	free(pl->ltouch);
+	free(pl->lorder);
+	free(pl->tnodes);
+	for (uint32_t t = 0; pl->tplan && t < pl->ntypes; t++)
+		cs_hbm_free(&pl->tplan[t]);
+	free(pl->tplan);
+	cs_hbm_free(&pl->allp);
+	cs_hbm_free(&pl->tovisit);
+	free(pl->dheap);
+	free(pl->tlast);
+	free(pl);
+}
+
+/* Node's profile changed: its bounds are to be worked out again, and
+ * its runs (cs_plan_nowin). */
+static void lb_touch(struct planner *pl, uint32_t node)
+{
+	pl->pver[node]++;
+	if (pl->lb_mark && pl->lb_mark[node] != 1) {
+		if (!pl->lb_mark[node])
+			pl->lb_dirty[pl->nlb_dirty++] = node;
+		pl->lb_mark[node] = 1;
+	}
+}
+
+/* Add (add != 0) or remove the profile events of one slot's share. */
+static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
+{
+	cs_nprof_ev e = { t, sign * (int32_t)cs_slot_gpus(s), sign * (int32_t)s->cores,
+			  sign * (int32_t)s->mem_mib, running };
+	if (add) {
+		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
+			c->failed = -CS_ENOMEM;
+	} else {
+		cs_nprof_remove(&c->pl->prof, s->node, &e);
+	}
+	lb_touch(c->pl, s->node);
+}
+
+/* A running job's give-backs at its estimated end. */
+void cs_plan_running(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	cs_placement p = placement_of(c, jid);
+	cs_time e = cs_run_est_end(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		prof_event(c, &p.slots[k], e, +1, 1, add);
+}
+
+/* A plan's take at its start and give-back at its end. */
+void cs_plan_prof(cs_sched_ctx *c, uint32_t jid, int add)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	cs_time s = c->plan_start[jid];
+	for (uint32_t k = 0; k < p.n; k++) {
+		prof_event(c, &p.slots[k], s, -1, 0, add);
+		prof_event(c, &p.slots[k], s + plan_len(j), +1, 0, add);
+	}
+}
+
+/* Mute (mute != 0) jid's plan's events in the profile, in place, for a
+ * search of an earlier plan (the profile as with the plan dropped), or
+ * give them back: a search that finds none leaves the plan and the
+ * profile as they were, without a drop and the same plan made again. A
+ * search of some nodes only (only[0 .. n), only != NULL) reads no other
+ * node's profile: the plan's other nodes are left as they are. */
+void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	cs_placement p = placement_of(c, jid);
+	cs_time s = c->plan_start[jid];
+	if (mute && only) {
+		new_marks(c);
+		for (uint32_t i = 0; i < n; i++)
+			pl->mark[only[i]] = pl->gen;
+	}
+	for (uint32_t k = 0; k < p.n; k++) {
+		const cs_slot *sl = &p.slots[k];
+		uint32_t *at = &pl->muted[2 * k];
+		if (mute ? only && pl->mark[sl->node] != pl->gen : at[0] == UINT32_MAX) {
+			at[0] = at[1] = UINT32_MAX; /* a node the search does not read */
+			continue;
+		}
+		for (int end = 0; end < 2; end++) {
+			int sign = end ? +1 : -1;
+			cs_nprof_ev e = { end ? s + plan_len(j) : s, sign * (int32_t)cs_slot_gpus(sl), sign * (int32_t)sl->cores,
+					  sign * (int32_t)sl->mem_mib, 0 };
+			if (mute) {
+				long i = cs_nprof_mute(&pl->prof, sl->node, &e);
+				at[end] = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
+			} else if (at[end] != UINT32_MAX) {
+				cs_nprof_unmute(&pl->prof, sl->node, at[end], &e);
+			}
+		}
+		lb_touch(pl, sl->node);
+	}
+}
+
+void cs_plan_down(cs_sched_ctx *c, int add)
+{
+	struct cs_fail_piece *pc;
+	size_t n = cs_fail_pieces(c, &pc);
+	for (size_t i = 0; i < n; i++)
+		prof_event(c, &pc[i].s, pc[i].t, +1, 0, add);
+}
+
+void cs_plan_broken(cs_sched_ctx *c)
+{
+	if (!c->pl)
+		return;
+	c->pl->epoch++;
+	c->pl->worse_epoch = c->pl->epoch;
+}
+
+/* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
+void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add)
+{
+	if (!pl->tplan)
+		return;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		if (mask >> t & 1)
+			(add ? cs_hbm_set : cs_hbm_clear)(&pl->tplan[t], jid);
+	if (add) {
+		cs_hbm_set(&pl->allp, jid);
+	} else {
+		cs_hbm_clear(&pl->allp, jid);
+		cs_hbm_clear(&pl->tovisit, jid);
+	}
+}
+
+void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->pl)
+		cs_plan_prof(c, jid, 0);
+	if (c->pc)
+		cs_pcap_plan(c, jid, 0);
+	if (c->pl)
+		cs_plan_visit(c->pl, jid, c->pl->pmask[c->plan_pos[jid]], 0);
+	size_t i = c->plan_pos[jid], last = --c->nplanned;
+	c->planned[i] = c->planned[last];
+	c->plan_pos[c->planned[i]] = (uint32_t)i;
+	if (c->pl) {
+		c->pl->pstart[i] = c->pl->pstart[last];
+		c->pl->pmask[i] = c->pl->pmask[last];
+	}
+	c->plan_start[jid] = -1;
+}
+
+/* Chain freed entry i after the last of its node type. */
+static void link_freed(cs_sched_ctx *c, size_t i)
+{
+	struct planner *pl = c->pl;
+	if (!pl->tlast)
+		return;
+	uint32_t t = c->node_type[pl->freed[i].node];
+	pl->freed[i].prev = pl->tlast[t];
+	pl->tlast[t] = (uint32_t)i;
+}
+
+/* Capacity came back on these nodes (slots, or node numbers): a new
+ * epoch, in which plans may move earlier, onto one of them. */
+void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	if (!pl)
+		return;
+	pl->epoch++;
+	if (pl->nfreed + n > pl->freed_cap) {
+		/* what every plan has seen is not needed any more */
+		uint64_t lo = pl->epoch;
+		for (size_t i = 0; i < c->nplanned; i++)
+			lo = pl->epoch_of[c->planned[i]] < lo ? pl->epoch_of[c->planned[i]] : lo;
+		size_t k = 0;
+		for (uint32_t t = 0; pl->tlast && t < pl->ntypes; t++)
+			pl->tlast[t] = UINT32_MAX;
+		for (size_t i = 0; i < pl->nfreed; i++)
+			if (pl->freed[i].epoch > lo) {
+				pl->freed[k] = pl->freed[i];
+				link_freed(c, k++);
+			}
+		pl->nfreed = k;
+		if (grow((void **)&pl->freed, &pl->freed_cap, pl->nfreed + n, sizeof *pl->freed) < 0) {
+			c->failed = -CS_ENOMEM;
+			return;
+		}
+	}
+	uint64_t types = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t node = slots ? slots[i].node : nodes[i];
+		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
+		link_freed(c, pl->nfreed++);
+		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
+		if (pl->tplan)
+			types |= 1ull << c->node_type[node];
+	}
+	/* every plan on those types is older than this epoch: to visit */
+	for (; types; types &= types - 1)
+		cs_hbm_or(&pl->tovisit, &pl->tplan[__builtin_ctzll(types)]);
+}
+
+int cs_plan_on(cs_sched_ctx *c)
+{
+	struct planner *pl = calloc(1, sizeof *pl);
+	if (!pl)
+		return -CS_ENOMEM;
+	c->pl = pl;
+	uint32_t nn = c->nnodes, maxn = 1;
+	for (size_t i = 0; i < c->njobs; i++)
+		maxn = c->jobs[i].nodes > maxn ? c->jobs[i].nodes : maxn;
+	for (uint32_t i = 0; i < nn; i++) {
+		uint32_t t = cs_alloc_node_type(c->A, i);
+		pl->ntypes = t + 1 > pl->ntypes ? t + 1 : pl->ntypes;
+	}
+	const cs_node_machine *m = c->nm;
+	size_t nref = 0;
+	for (size_t r = 0; r < m->nresv; r++)
+		nref += m->resv[r].nnodes;
+	pl->epoch_of = calloc(c->njobs + 1, sizeof *pl->epoch_of);
+	pl->open_max = calloc(c->njobs + 1, sizeof *pl->open_max);
+	pl->pstart = malloc((c->njobs + 1) * sizeof *pl->pstart);
+	pl->njobs = c->njobs;
+	pl->near_of = calloc(c->njobs + 1, sizeof *pl->near_of);
+	pl->near_n = calloc(c->njobs + 1, sizeof *pl->near_n);
+	pl->near = malloc(((size_t)nn + 1) * sizeof *pl->near);
+	pl->only = malloc(((size_t)nn + 1) * sizeof *pl->only);
+	pl->pmask = malloc((c->njobs + 1) * sizeof *pl->pmask);
+	pl->type_freed_epoch = calloc((size_t)pl->ntypes + 1, sizeof *pl->type_freed_epoch);
+	pl->type_first = calloc((size_t)pl->ntypes + 2, sizeof *pl->type_first);
+	pl->type_nodes = malloc(((size_t)nn + 1) * sizeof *pl->type_nodes);
+	pl->resv_first = calloc((size_t)nn + 2, sizeof *pl->resv_first);
+	pl->resv_of = malloc((nref + 1) * sizeof *pl->resv_of);
+	pl->nodes = malloc(maxn * sizeof *pl->nodes);
+	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
+	pl->muted = malloc(2 * (size_t)maxn * sizeof *pl->muted);
+	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
+	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
+	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
+	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
+	for (pl->P = 1; pl->P < nn; pl->P *= 2)
+		;
+	if (lb_on) {
+		pl->lb = malloc((size_t)LB_TREES * 2 * pl->P * sizeof *pl->lb);
+		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
+		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
+		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
+		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
+		pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
+	}
+	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
+	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
+	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
+	pl->pver = calloc((size_t)nn + 1, sizeof *pl->pver);
+	pl->nw = calloc((size_t)nn + 1, sizeof *pl->nw);
+	pl->nowin = calloc((size_t)nn + 1, sizeof *pl->nowin);
+	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
+	pl->nleaves = cs_alloc_nleaves(c->A);
+	pl->lpb = cs_alloc_leaves_per_block(c->A);
+	pl->lcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->lcnt);
+	pl->bcnt = calloc((size_t)pl->nleaves + 1, sizeof *pl->bcnt);
+	pl->ltouch = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->ltouch);
+	pl->lorder = malloc(((size_t)pl->nleaves + 1) * sizeof *pl->lorder);
+	pl->tnodes = malloc(((size_t)nn + 1) * sizeof *pl->tnodes);
+	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
+		return -CS_ENOMEM;
+	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->sh || !pl->lb_cores)) || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+		return -CS_ENOMEM;
+	if (pl->ntypes <= 64) {
+		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
+		pl->tlast = malloc(((size_t)pl->ntypes + 1) * sizeof *pl->tlast);
+		if (!pl->tplan || !pl->tlast)
+			return -CS_ENOMEM;
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			pl->tlast[t] = UINT32_MAX;
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
+				return -CS_ENOMEM;
+		if (cs_hbm_init(&pl->allp, (uint32_t)c->njobs + 1) < 0 || cs_hbm_init(&pl->tovisit, (uint32_t)c->njobs + 1) < 0)
+			return -CS_ENOMEM;
+	}
+	pl->overdue_pass = UINT64_MAX;
+	/* nodes by type, ascending within a type */
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_first[cs_alloc_node_type(c->A, i) + 2]++;
+	for (uint32_t t = 0; t < pl->ntypes; t++)
+		pl->type_first[t + 2] += pl->type_first[t + 1];
+	for (uint32_t i = 0; i < nn; i++)
+		pl->type_nodes[pl->type_first[cs_alloc_node_type(c->A, i) + 1]++] = i;
+	for (uint32_t k = 0; lb_on && k < nn; k++) {
+		pl->pos_of[pl->type_nodes[k]] = k;
+		pl->lb_mark[k] = 1; /* every bound to be worked out */
+		pl->lb_dirty[pl->nlb_dirty++] = k;
+	}
+	for (size_t k = 0; lb_on && k < (size_t)LB_TREES * 2 * pl->P; k++)
+		pl->lb[k] = CS_TIME_MAX;
+	/* reservations by node */
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_first[m->resv[r].nodes[i] + 2]++;
+	for (uint32_t i = 0; i < nn; i++)
+		pl->resv_first[i + 2] += pl->resv_first[i + 1];
+	for (size_t r = 0; r < m->nresv; r++)
+		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
+			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
+	for (size_t i = 0; i < c->nrun; i++)
+		cs_plan_running(c, c->run[i].jid, 1);
+	if (c->fs)
+		cs_plan_down(c, 1);
+	if (lb_on) {
+		/* a node type without GPUs: none free now, none given back */
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			pl->lb_cores[t] = 1;
+		for (uint32_t i = 0; i < nn; i++) {
+			const cs_nprof_node *nd = &pl->prof.node[i];
+			int64_t g = node_free_now(c, i).g;
+			for (uint32_t k = 0; k < nd->n; k++)
+				g += nd->ev[k].g;
+			if (g > 0)
+				pl->lb_cores[c->node_type[i]] = 0;
+		}
+	}
+	return c->failed ? -CS_ENOMEM : 0;
+}
+
+void cs_ctx_plan_search(cs_sched_ctx *c, int all) { c->plan_all = all != 0; }
+void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ? -1 : mode != 0; }
+
+/* Plans by start time: a min-heap. */
+int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid)
+{
+	if (grow((void **)&pl->dheap, &pl->dheap_cap, pl->ndheap + 1, sizeof *pl->dheap) < 0)
+		return -1;
+	size_t i = pl->ndheap++;
+	while (i > 0 && t < pl->dheap[(i - 1) / 2].t) {
+		pl->dheap[i] = pl->dheap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	pl->dheap[i] = (struct pdue){ t, jid };
+	return 0;
+}
+
+static struct pdue dheap_pop(struct planner *pl)
+{
+	struct pdue top = pl->dheap[0], last = pl->dheap[--pl->ndheap];
+	size_t i = 0, n = pl->ndheap;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		cs_time best = last.t;
+		if (l < n && pl->dheap[l].t < best) {
+			m = l;
+			best = pl->dheap[l].t;
+		}
+		if (r < n && pl->dheap[r].t < best)
+			m = r;
+		if (m == i)
+			break;
+		pl->dheap[i] = pl->dheap[m];
+		i = m;
+	}
+	if (n)
+		pl->dheap[i] = last;
+	return top;
+}
+
+long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
+{
+	struct planner *pl = c->pl;
+	if (!pl)
+		return -1; /* no plan made yet */
+	if (pl->nx_pass != c->st->passes || from < pl->nx_from) {
+		/* a new walk */
+		pl->nx_pass = c->st->passes;
+		overdue(c);
+		while (pl->ndheap && pl->dheap[0].t <= c->now) {
+			struct pdue d = dheap_pop(pl);
+			if (c->plan_start[d.jid] == d.t)
+				cs_hbm_set(&pl->tovisit, d.jid);
+		}
+		long lo = cs_hbm_next(&pl->allp, 0);
+		pl->nx_full = lo < 0 || (uint32_t)lo >= from;
+		pl->wsnap = pl->worse_epoch;
+	}
+	pl->nx_from = from;
+	long best;
+	if (!pl->tplan || c->nm->nresv || c->plan_all || c->plain || c->pc || pl->worse_epoch != pl->swept_worse) {
+		best = cs_hbm_next(&pl->allp, from);
+	} else {
+		best = cs_hbm_next(&pl->tovisit, from);
+	}
+	if (best < 0 && pl->nx_full)
+		pl->swept_worse = pl->wsnap; /* the walk passed every plan */
+	return best;
+}
