@@ -35,8 +35,9 @@ struct cs_fairtree {
 	 * dirty account), this update left its children's order and ties
 	 * as they were, and none of its dirty children ties a neighbour;
 	 * F_RANGE (a dirty account), this update moved only its children at
-	 * the places range says, none of them tied another before, and none
-	 * at either end of the range ties its outer neighbour */
+	 * the places range says, none at either end of the range ties its
+	 * outer neighbour, before or after the update, and the child ahead
+	 * of the range ties none */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
@@ -73,7 +74,10 @@ struct cs_fairtree {
 	uint32_t *dlist; /* the nodes dirty in an update */
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
-	uint32_t *dcount;   /* per depth (maxdepth + 2): the dirty nodes' counting sort */
+	/* per depth: where its dirty nodes go in dlist as an update marks
+	 * them (the deepest depth's place first; room for every node of each
+	 * depth), and the next free place there */
+	uint32_t *doff, *dfill;
 	/* per account with F_RVALID: the run of several accounts of equal
 	 * Level Fairshare it was last visited in, one id a visit of a run
 	 * (from 1), and the run's length. A run of the same accounts none of
@@ -161,9 +165,17 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		f->depth[i] = f->depth[t->parent[i]] + 1;
 		f->maxdepth = f->depth[i] > f->maxdepth ? f->depth[i] : f->maxdepth;
 	}
-	if (!(f->dcount = calloc((size_t)f->maxdepth + 2, sizeof *f->dcount))) {
+	if (!(f->doff = calloc((size_t)f->maxdepth + 1, sizeof *f->doff)) ||
+	    !(f->dfill = calloc((size_t)f->maxdepth + 1, sizeof *f->dfill))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < t->nnodes; i++) /* (each depth's count, then the offsets) */
+		f->dfill[f->depth[i]]++;
+	for (uint32_t d = f->maxdepth + 1, at = 0; d-- > 0;) {
+		f->doff[d] = at;
+		at += f->dfill[d];
+		f->dfill[d] = f->doff[d];
 	}
 	for (uint32_t i = t->nnodes; i-- > 0;) { /* children after their parent */
 		f->n[i].nbelow += t->kind[i] == CS_ACCT_USER;
@@ -196,7 +208,8 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->fstamp);
 	free(f->fcache);
 	free(f->depth);
-	free(f->dcount);
+	free(f->doff);
+	free(f->dfill);
 	free(f->run);
 	free(f);
 }
@@ -541,9 +554,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		pmin = f->pos[x] < pmin ? f->pos[x] : pmin;
 		pmax = f->pos[x] > pmax ? f->pos[x] : pmax;
 	}
-	uint8_t ties = 0; /* (of the order before) */
-	for (uint32_t i = lo; i + 1 < hi; i++)
-		ties |= tie[i];
+	uint8_t *was = f->tbuf; /* the ties of the order before, at their places */
+	memcpy(was + lo, tie + lo, hi - lo - 1);
 	/* (ord[lo .. pmin) stays) */
 	uint32_t k = pmin;
 	int gap = 0;
@@ -615,9 +627,13 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	for (uint32_t i = pmin; i < dst; i++)
 		f->pos[ord[i]] = i;
 	f->nfrag[a] = frag;
-	/* what moved: from the first dirty or first placed to the last */
+	/* what moved: from the first dirty or first placed to the last (the
+	 * same children, before and after); none of them ties a child
+	 * outside, before or after, and the child ahead of the range ties
+	 * none (its before and count give the users ahead of the range) */
 	uint32_t r0 = pmin < at[0] ? pmin : at[0], r1 = at[nm - 1] + nm > pmax + 1 ? at[nm - 1] + nm : pmax + 1;
-	if (!(ties & T_TIE) && (r0 == lo || !(tie[r0 - 1] & T_TIE)) && (r1 == hi || !(tie[r1 - 1] & T_TIE))) {
+	if ((r0 == lo || (!((was[r0 - 1] | tie[r0 - 1]) & T_TIE) && (r0 - 1 == lo || !(tie[r0 - 2] & T_TIE)))) &&
+	    (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE))) {
 		f->range[a] = (struct range){ r0, r1 };
 		f->fl[a] |= F_RANGE;
 	}
@@ -689,19 +705,19 @@ static void note_usage(cs_fairtree *f, double u)
 		f->minpos = u;
 }
 
-/* The dirty nodes deepest first (a counting sort by depth into tmp, then
- * back): every node after its children, as the sums bottom-up need. */
-static void deepest_first(cs_fairtree *f, uint32_t *v, size_t n)
+/* The dirty nodes marked into their depths' places in dlist, packed to
+ * its front deepest first (in the order marked within a depth): every
+ * node after its children, as the sums bottom-up need. Their count. */
+static size_t deepest_first(cs_fairtree *f)
 {
-	uint32_t D = f->maxdepth;
-	memset(f->dcount, 0, ((size_t)D + 2) * sizeof *f->dcount);
-	for (size_t k = 0; k < n; k++)
-		f->dcount[D - f->depth[v[k]] + 1]++;
-	for (uint32_t d = 1; d <= D + 1; d++)
-		f->dcount[d] += f->dcount[d - 1];
-	for (size_t k = 0; k < n; k++)
-		f->tmp[f->dcount[D - f->depth[v[k]]]++] = v[k];
-	memcpy(v, f->tmp, n * sizeof *v);
+	size_t nd = 0;
+	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
+		size_t len = f->dfill[d] - f->doff[d];
+		memmove(f->dlist + nd, f->dlist + f->doff[d], len * sizeof *f->dlist);
+		nd += len;
+		f->dfill[d] = f->doff[d];
+	}
+	return nd;
 }
 
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
@@ -712,8 +728,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		cs_fairtree_compute(f, usage, factor);
 		return;
 	}
-	/* the users whose usage changed, and their ancestors */
-	size_t nd = 0;
+	/* the users whose usage changed, and their ancestors, each listed
+	 * among its parent's dirty children (dhead) */
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
@@ -721,17 +737,23 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		note_usage(f, usage[u]);
 		f->prev[u] = N[u].sum = usage[u];
 		N[u].q = q_of(&N[u]);
-		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY); x = t->parent[x]) {
+		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY);) {
+			int32_t up = t->parent[x];
 			f->fl[x] |= F_DIRTY;
-			f->dlist[nd++] = (uint32_t)x;
+			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
+			if (up >= 0) {
+				f->dnext[x] = f->dhead[up];
+				f->dhead[up] = (uint32_t)x;
+			}
+			x = up;
 		}
 	}
+	size_t nd = deepest_first(f);
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
 	/* sums bottom-up, each adding its children from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: by depth) */
-	deepest_first(f, f->dlist, nd);
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
 		if (f->fl[a] & F_USER)
@@ -744,13 +766,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	}
 	/* the orders and ties of every dirty account's children (its usage
 	 * moved; every dirty node but the root is one) */
-	for (size_t k = 0; k < nd; k++) {
-		uint32_t x = f->dlist[k];
-		if (x) {
-			f->dnext[x] = f->dhead[t->parent[x]];
-			f->dhead[t->parent[x]] = x;
-		}
-	}
 	int fast = fast_ok(f);
 	for (size_t k = 0; k < nd; k++)
 		if (!(f->fl[f->dlist[k]] & F_USER))

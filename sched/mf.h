@@ -87,7 +87,8 @@ typedef struct mf {
 	const cs_account_tree *tree;
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
 	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
-	uint32_t *changed;    /* users whose usage grew since the last computation */
+	uint32_t *changed;    /* users whose usage may have grown since the last computation (charged
+			       * then: listed as their jobs stop, and at the computation those running) */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
 	uint64_t ncalc;       /* computations so far */
@@ -122,6 +123,9 @@ void mfinit_destroy(void *state);
  * the last pass; start a job (in the partitions `which` chooses) and book
  * it; QoS preemption for a head job (0 if it started) */
 void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now);
+/* with a tree, before a Fair Tree computation: list the users of the
+ * running jobs in changed (the jobs that stopped since listed theirs) */
+void mfrun_list_charged(mf *p);
 int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how);
 int mfrun_start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
 int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);

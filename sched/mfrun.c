@@ -14,14 +14,6 @@ static double usage_rate(const mf *p, uint32_t jid)
 	return p->billing ? p->billing[jid] : (double)p->jobs[jid].size;
 }
 
-/* What running job r adds to its usage in this pass: its rate class's
- * charge (its own without a class). */
-static inline double run_charge(mf *p, const struct running *r, double charge, double scale, uint64_t stamp)
-{
-	return r->cls == CS_NO_CLASS ? r->rate * charge / scale
-				     : cs_rateclass_charge(&p->rc, r->cls, charge, scale, stamp);
-}
-
 /* Is jid in this policy's running list? */
 static int running_here(const mf *p, uint32_t jid)
 {
@@ -29,11 +21,26 @@ static int running_here(const mf *p, uint32_t jid)
 	return i < p->nrun && p->run[i].jid == jid && p->run[i].user != GONE;
 }
 
-/* jid (running_here) stopped running now: its entry gone, its limits
- * counted off. */
+/* With a tree: user u's usage may have moved since the last computation
+ * (listed once). */
+static inline void list_changed(mf *p, uint32_t u)
+{
+	if (p->changed_at[u] != p->ncalc + 1) {
+		p->changed_at[u] = p->ncalc + 1;
+		p->changed[p->nchanged++] = u;
+	}
+}
+
+/* jid (running_here) stopped running now: its entry gone, its class and
+ * limits counted off; its user charged since the last computation. */
 static void run_drop(mf *p, uint32_t jid, cs_time now)
 {
-	p->run[p->run_at[jid]].user = GONE;
+	struct running *r = &p->run[p->run_at[jid]];
+	if (p->tree)
+		list_changed(p, r->user);
+	if (r->cls != CS_NO_CLASS)
+		cs_rateclass_leave(&p->rc, r->cls);
+	r->user = GONE;
 	p->ngone++;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 }
@@ -67,37 +74,42 @@ static void run_pack(mf *p)
 }
 
 /* Charge each running job, in the list's order, its class's charge of
- * this pass: with a tree (Fair Tree reads no total; it is told who was
- * charged), or into *total. With packing (some entry is gone) the walk
- * packs the list as it goes; returns the entries kept. Written once and
- * inlined for each case as constants, so the walk holds no test of them;
- * the list, usage and total in locals (the same additions in the same
- * order, without reloads through p). */
-static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, uint64_t stamp,
-								int tree, int packing, double *total)
+ * this pass (worked out before the walk; its own without a class), into
+ * its user's usage and, without a tree, into *total (Fair Tree reads no
+ * total; the users charged are listed for it at its computation,
+ * mfrun_list_charged). With packing (some entry is gone) the walk packs
+ * the list as it goes; returns the entries kept. Written once and inlined
+ * for each case as constants, so the walk holds no test of them; the
+ * list, usage and total in locals (the same additions in the same order,
+ * without reloads through p). */
+static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int tree,
+								int packing, double *total)
 {
 	struct running *run = p->run;
+	const double *cc = p->rc.charge;
 	double *usage = p->usage, t = *total;
 	size_t n = p->nrun, k = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u = run[i].user;
 		if (u == GONE)
 			continue;
-		double c = run_charge(p, &run[i], charge, scale, stamp);
+		uint32_t cls = run[i].cls;
+		double c = cls != CS_NO_CLASS ? cc[cls] : run[i].rate * charge / scale;
 		usage[u] += c;
-		if (tree) {
-			if (p->changed_at[u] != p->ncalc + 1) {
-				p->changed_at[u] = p->ncalc + 1;
-				p->changed[p->nchanged++] = u;
-			}
-		} else {
+		if (!tree)
 			t += c;
-		}
 		if (packing)
 			keep(p, i, k++);
 	}
 	*total = t;
 	return k;
+}
+
+void mfrun_list_charged(mf *p)
+{
+	for (size_t i = 0; i < p->nrun; i++)
+		if (p->run[i].user != GONE)
+			list_changed(p, p->run[i].user);
 }
 
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
@@ -109,16 +121,16 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
 		double scale = p->scale;
-		uint64_t stamp = p->pass + 1;
 		double total = p->usage_total;
+		cs_rateclass_charge_live(&p->rc, charge, scale);
 		if (p->ngone > 0) {
-			p->nrun = p->tree ? charge_walk(p, charge, scale, stamp, 1, 1, &total)
-					  : charge_walk(p, charge, scale, stamp, 0, 1, &total);
+			p->nrun = p->tree ? charge_walk(p, charge, scale, 1, 1, &total)
+					  : charge_walk(p, charge, scale, 0, 1, &total);
 			p->ngone = 0;
 		} else if (p->tree) {
-			charge_walk(p, charge, scale, stamp, 1, 0, &total);
+			charge_walk(p, charge, scale, 1, 0, &total);
 		} else {
-			charge_walk(p, charge, scale, stamp, 0, 0, &total);
+			charge_walk(p, charge, scale, 0, 0, &total);
 		}
 		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
@@ -157,8 +169,11 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
 		pack(p);
+	uint32_t cls = cs_rateclass_of(&p->rc, r);
+	if (cls != CS_NO_CLASS)
+		cs_rateclass_enter(&p->rc, cls);
 	p->run_at[jid] = (uint32_t)p->nrun;
-	p->run[p->nrun++] = (struct running){ r, cs_rateclass_of(&p->rc, r), jid, p->uacct[jid] };
+	p->run[p->nrun++] = (struct running){ r, cls, jid, p->uacct[jid] };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;

@@ -22,11 +22,17 @@ static int grow(cs_rateclass *c, uint32_t cap)
 	double *charge = realloc(c->charge, cap * sizeof *charge);
 	if (charge)
 		c->charge = charge;
-	uint64_t *stamp = realloc(c->stamp, cap * sizeof *stamp);
-	if (stamp)
-		c->stamp = stamp;
+	uint32_t *nrun = realloc(c->nrun, cap * sizeof *nrun);
+	if (nrun)
+		c->nrun = nrun;
+	uint32_t *at = realloc(c->at, cap * sizeof *at);
+	if (at)
+		c->at = at;
+	uint32_t *live = realloc(c->live, cap * sizeof *live);
+	if (live)
+		c->live = live;
 	uint32_t *slot = calloc((size_t)mask + 1, sizeof *slot);
-	if (!rate || !charge || !stamp || !slot) {
+	if (!rate || !charge || !nrun || !at || !live || !slot) {
 		free(slot);
 		return -1;
 	}
@@ -57,7 +63,9 @@ void cs_rateclass_free(cs_rateclass *c)
 {
 	free(c->rate);
 	free(c->charge);
-	free(c->stamp);
+	free(c->nrun);
+	free(c->at);
+	free(c->live);
 	free(c->slot);
 	memset(c, 0, sizeof *c);
 }
@@ -75,7 +83,32 @@ uint32_t cs_rateclass_of(cs_rateclass *c, double r)
 			;
 	}
 	c->rate[c->n] = r;
-	c->stamp[c->n] = 0;
+	c->nrun[c->n] = 0;
 	c->slot[h] = ++c->n;
 	return c->n - 1;
+}
+
+void cs_rateclass_enter(cs_rateclass *c, uint32_t k)
+{
+	if (c->nrun[k]++ == 0) {
+		c->at[k] = c->nlive;
+		c->live[c->nlive++] = k;
+	}
+}
+
+void cs_rateclass_leave(cs_rateclass *c, uint32_t k)
+{
+	if (--c->nrun[k] == 0) { /* the last live class takes its place */
+		uint32_t last = c->live[--c->nlive];
+		c->live[c->at[k]] = last;
+		c->at[last] = c->at[k];
+	}
+}
+
+void cs_rateclass_charge_live(cs_rateclass *c, double charge, double scale)
+{
+	for (uint32_t i = 0; i < c->nlive; i++) {
+		uint32_t k = c->live[i];
+		c->charge[k] = c->rate[k] * charge / scale;
+	}
 }

@@ -813,14 +813,16 @@ Test(fairtree, update_gives_the_full_computation)
  * never run (infinite, tied), some gain exactly what a sibling has (equal
  * Level Fairshares, merged runs), now and then every usage is halved
  * (changed = NULL). The factors must be the same doubles, also read one
- * at a time. */
+ * at a time, and when the update is told the changed users in another
+ * order among users whose usage did not change (as multifactor lists the
+ * users of its running jobs). */
 Test(fairtree, kept_orders_give_the_full_computation)
 {
 	enum { NT = 4, NO = 120, NP = 480, MAXN = 1 + NT + NO + NP + NP * 5, STEPS = 400 };
 	static int32_t parent[MAXN];
 	static uint8_t kind[MAXN];
 	static double shares[MAXN], level[MAXN], norm[MAXN], usage[MAXN], full[MAXN], inc[MAXN], ssum[MAXN];
-	static uint32_t off[MAXN + 1], child[MAXN], changed[MAXN], users[MAXN];
+	static uint32_t off[MAXN + 1], child[MAXN], changed[MAXN], users[MAXN], more[2 * MAXN];
 	unsigned long long r = 7;
 #define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
 	uint32_t n = 1, nusers = 0;
@@ -867,10 +869,12 @@ Test(fairtree, kept_orders_give_the_full_computation)
 	}
 	cs_account_tree t = { .nnodes = n, .parent = parent, .kind = kind, .shares = shares, .share_level = level,
 			      .share_norm = norm, .child_off = off, .child = child, .nusers = nusers };
-	cs_fairtree *a, *b, *c;
+	static double other[MAXN];
+	cs_fairtree *a, *b, *c, *d;
 	cr_assert_eq(cs_fairtree_new(&a, &t), 0);
 	cr_assert_eq(cs_fairtree_new(&b, &t), 0);
 	cr_assert_eq(cs_fairtree_new(&c, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&d, &t), 0);
 	for (int step = 0; step < STEPS; step++) {
 		size_t nc = 0;
 		int halve = step > 0 && RND(40) == 0;
@@ -888,10 +892,19 @@ Test(fairtree, kept_orders_give_the_full_computation)
 		cs_fairtree_compute(a, usage, full);
 		cs_fairtree_update(b, usage, inc, halve ? NULL : changed, nc);
 		cs_fairtree_update(c, usage, NULL, halve ? NULL : changed, nc);
+		size_t nm = 0;
+		for (size_t k = nc; k-- > 0;) {
+			more[nm++] = changed[k];
+			if (RND(2))
+				more[nm++] = users[RND(nusers)];
+		}
+		cs_fairtree_update(d, usage, other, halve ? NULL : more, nm);
 		for (uint32_t i = 0; i < n; i++) {
 			if (kind[i] != CS_ACCT_USER)
 				continue;
 			cr_assert(full[i] == inc[i], "step %d user %u: %.17g vs %.17g", step, i, full[i], inc[i]);
+			cr_assert(full[i] == other[i], "step %d user %u, more listed: %.17g vs %.17g", step, i, full[i],
+				  other[i]);
 			if (RND(4) == 0) {
 				double one = cs_fairtree_factor(c, i);
 				cr_assert(full[i] == one, "step %d user %u read alone: %.17g vs %.17g", step, i, full[i],
@@ -904,5 +917,6 @@ Test(fairtree, kept_orders_give_the_full_computation)
 	cs_fairtree_free(a);
 	cs_fairtree_free(b);
 	cs_fairtree_free(c);
+	cs_fairtree_free(d);
 #undef RND
 }
