@@ -133,14 +133,27 @@ static int limit_tres(ld *l, const fld *f, double out[CS_TRES_N])
 	return 0;
 }
 
+/* Does mapping map have a key of limit_keys? (one pass over its keys, not
+ * a field look-up per limit: most entries of a large tree have none) */
+static int has_limits(struct fy_node *map)
+{
+	void *it = NULL;
+	struct fy_node_pair *p;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		size_t len;
+		const char *s = cs_yaml_key_text(fy_node_pair_key(p), &len);
+		for (int k = 0; s && limit_keys[k]; k++)
+			if (strlen(limit_keys[k]) == len && memcmp(limit_keys[k], s, len) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* The limits entry g sets, if any, onto node `self`. */
 static int load_limits(ld *l, const fld *g, uint32_t self)
 {
 	fld h;
-	int any = 0;
-	for (int k = 0; limit_keys[k] && !any; k++)
-		any = field(g->val, g->path, limit_keys[k], &h);
-	if (!any)
+	if (!has_limits(g->val))
 		return 0;
 	cs_accounts *a = l->a;
 	if (a->nlims == a->caplims) {

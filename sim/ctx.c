@@ -323,7 +323,7 @@ int cs_ctx_hold(cs_sched_ctx *c, uint32_t jid, cs_time *when)
 			c->hold_jid = jid;
 			return 0;
 		}
-		int rc = cs_hold_find(c, jid, c->hold_slots, &c->hold_n, &t);
+		int rc = cs_hold_find(c, jid, c->hold_slots, &c->hold_n, &t, &c->hold_stamp);
 		if (rc < 0)
 			return rc;
 		if (cs_place_multi(c, jid))

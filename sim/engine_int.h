@@ -92,6 +92,10 @@ struct cs_sched_ctx {
 	size_t *off;
 	cs_slot *hold_slots;   /* the hold's placement (at hold_time) */
 	uint32_t hold_n;
+	/* Each placement a hold's search finds gets a new stamp from stamps
+	 * (cs_hold_find); one kept from an earlier pass keeps its own. Equal
+	 * stamps, the same slots (shape.c compares a shape's kept hold so) */
+	uint64_t hold_stamp, stamps;
 	cs_slot *tmp_slots;    /* the part of the hold free now, set aside during a start */
 	int hold_lazy;         /* hold asked for, placement not computed yet (node model) */
 	/* What is known of each request shape (node model; shape.c's struct
@@ -135,6 +139,7 @@ struct cs_sched_ctx {
 		size_t first;      /* its placement: xh_slots[first .. first + n) */
 		uint32_t n;
 		uint64_t mask;     /* the node types its job may use (cs_place_mask) */
+		uint64_t stamp;    /* its placement's (hold_stamp) */
 	} *xh;
 	size_t nxh, xh_cap;
 	cs_slot *xh_slots;
@@ -416,9 +421,11 @@ int cs_place_xhold(cs_sched_ctx *c, size_t k);
 
 /* --- hold.c --- */
 
-/* A hold's time and placement (into out[0 .. *nout)) for jid: 0, or
- * -CS_EINVAL. With c->xh_building, given every earlier hold of the pass. */
-int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when);
+/* A hold's time and placement (into out[0 .. *nout)) for jid, and the
+ * placement's stamp (hold_stamp: a new one, or the one it had when kept
+ * from an earlier pass): 0, or -CS_EINVAL. With c->xh_building, given
+ * every earlier hold of the pass. */
+int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when, uint64_t *stamp);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
 /* Job jid will never hold again (it was cancelled): its kept hold goes. */
 void cs_hold_forget(cs_sched_ctx *c, uint32_t jid);

@@ -24,6 +24,7 @@ struct hold_memo {
 	int passed;     /* a running job's estimated end came by time */
 	uint32_t n, cap;
 	cs_slot *slots;
+	uint64_t stamp; /* the placement's (engine_int.h's hold_stamp) */
 };
 
 /* The hold's search: free-now snapshot slots [0, g) are handed back, the
@@ -164,13 +165,13 @@ static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
 }
 
 static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, int passed, const cs_slot *s,
-		      uint32_t n)
+		      uint32_t n, uint64_t stamp)
 {
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
 	e->jid = UINT32_MAX;
 	if (cs_place_copy_slots(&e->slots, &e->cap, s, n) < 0)
 		return; /* not kept: made again when asked */
-	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots };
+	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots, stamp };
 }
 
 int cs_hold_init(cs_sched_ctx *c)
@@ -232,7 +233,7 @@ static void keep_found(cs_placement *hp, const cs_placement *tp)
  * with it (a job given back in the scope, the end of a reservation or of
  * an earlier hold) and enough nodes of the scope fit (struct hold_scope):
  * a try skipped so would have failed. */
-int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when)
+int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when, uint64_t *stamp)
 {
 	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
@@ -241,10 +242,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	int keep = hold_keepable(c, jid);
 	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
 	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
+	*stamp = ++c->stamps;
 	if (e) {
 		memcpy(out, e->slots, e->n * sizeof *out);
 		*nout = e->n;
 		*when = e->time;
+		*stamp = e->stamp;
 		return 0;
 	}
 	/* the search's tries only find their placements: what one found is
@@ -363,7 +366,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	if (rc < 0)
 		return -CS_EINVAL;
 	if (keep)
-		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n);
+		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n, *stamp);
 	*nout = hp.n;
 	*when = t;
 	return 0;

@@ -102,14 +102,86 @@ static char *put_word(char *p, const char *s)
 	return p + n;
 }
 
-/* Room for a row of jobs.csv with the text fields named (their lengths
- * at most doubled by quoting). */
-static size_t row_room(const char *hl, const char *const *names, size_t n)
+/* A column's texts as jobs.csv writes them (cs_put_field's bytes), made
+ * once per name or node instead of once per job: text i is
+ * text[off[i] .. off[i + 1]), the longest max bytes. */
+typedef struct field_tab {
+	char *text;
+	size_t *off;
+	size_t n, max;
+} field_tab;
+
+static void field_tab_free(field_tab *ft)
 {
-	size_t room = 1024 + 2 * CS_PUT_FIXED_MAX + (hl ? 2 * strlen(hl) : 0);
-	for (size_t k = 0; k < n; k++)
-		room += 2 * strlen(names[k]) + 2;
-	return room;
+	free(ft->text);
+	free(ft->off);
+	*ft = (field_tab){ 0 };
+}
+
+/* Room for n texts of up to len bytes each before quoting. */
+static int field_tab_alloc(field_tab *ft, size_t n, size_t len)
+{
+	*ft = (field_tab){ .text = malloc(2 * len + 2 * n + 1), .off = malloc((n + 1) * sizeof *ft->off), .n = n };
+	if (!ft->text || !ft->off) {
+		field_tab_free(ft);
+		return -CS_ENOMEM;
+	}
+	ft->off[0] = 0;
+	return 0;
+}
+
+/* Text i of ft done (its bytes end at e). */
+static void field_tab_end(field_tab *ft, size_t i, const char *e)
+{
+	ft->off[i + 1] = (size_t)(e - ft->text);
+	if (ft->off[i + 1] - ft->off[i] > ft->max)
+		ft->max = ft->off[i + 1] - ft->off[i];
+}
+
+/* ns's names, quoted as needed. */
+static int field_tab_names(field_tab *ft, const cs_names *ns)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < ns->n; i++)
+		len += strlen(ns->v[i]);
+	if (field_tab_alloc(ft, ns->n, len) < 0)
+		return -CS_ENOMEM;
+	for (size_t i = 0; i < ns->n; i++)
+		field_tab_end(ft, i, put_name(ft->text + ft->off[i], ns->v[i]));
+	return 0;
+}
+
+/* Each node's host list of one (cs_hostnames_list's), quoted as needed. */
+static int field_tab_nodes(field_tab *ft, const cs_hostnames *h)
+{
+	uint32_t scratch[1];
+	size_t len = 0;
+	for (uint32_t i = 0; i < h->nnodes; i++)
+		len += (size_t)cs_hostnames_list(h, &i, 1, scratch, NULL, 0); /* (a node of h: >= 0) */
+	if (field_tab_alloc(ft, h->nnodes, len) < 0)
+		return -CS_ENOMEM;
+	char *name = malloc(len + 1);
+	if (!name) {
+		field_tab_free(ft);
+		return -CS_ENOMEM;
+	}
+	for (uint32_t i = 0; i < h->nnodes; i++) {
+		cs_hostnames_list(h, &i, 1, scratch, name, len + 1);
+		field_tab_end(ft, i, put_name(ft->text + ft->off[i], name));
+	}
+	free(name);
+	return 0;
+}
+
+/* Text i of ft at p; nothing for an i out of its range (cs_names_get's
+ * ""). */
+static char *put_tab(char *p, const field_tab *ft, int64_t i)
+{
+	if (i < 0 || (size_t)i >= ft->n)
+		return p;
+	size_t n = ft->off[i + 1] - ft->off[i];
+	memcpy(p, ft->text + ft->off[i], n);
+	return p + n;
 }
 
 /* jobs.csv: one row per job, the same columns on every run (docs/outputs.md);
@@ -128,11 +200,31 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	uint32_t *nodes = malloc(2 * ((size_t)maxn + 1) * sizeof *nodes);
 	size_t hlcap = 0;
 	char *hl = NULL; /* the node list, grown as needed */
-	if (!nodes) {
+	const cs_trace *t = r->trace;
+	int nm = r->machine.node_model && r->placements;
+	/* the name columns (project, user, qos, partition), and a node list
+	 * of one node, from tables made once */
+	field_tab tab[4] = { 0 }, node_tab = { 0 };
+	int tabs_rc = 0;
+	if (t) {
+		const cs_names *ns[] = { &t->projects, &t->users, &t->qos, &t->partitions };
+		for (size_t k = 0; k < 4 && tabs_rc == 0; k++)
+			tabs_rc = field_tab_names(&tab[k], ns[k]);
+		if (tabs_rc == 0 && nm)
+			tabs_rc = field_tab_nodes(&node_tab, &r->hosts);
+	}
+	if (!nodes || tabs_rc < 0) {
+		free(nodes);
+		for (size_t k = 0; k < 4; k++)
+			field_tab_free(&tab[k]);
+		field_tab_free(&node_tab);
 		fclose(f);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
+	size_t names_room = 0;
+	for (size_t k = 0; k < 4; k++)
+		names_room += tab[k].max + 1;
 	fputs("id,submit,start,end,wait,runtime,estimate,requested_time,submit_time,start_time,end_time,state,"
 	      "gpus,cores,nodes,gpus_per_node,cores_per_node,mem_per_node_mib,node_list,project,user,qos,partition,"
 	      "reason,reservation,backfilled,killed,preemptions,preempted_s,trace_line,billed_hours,energy_kwh", f);
@@ -142,8 +234,6 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		cs_stagesim_csv_header(f);
 	fputc('\n', f);
 	const double *energy = r->power ? cs_power_meter_job_energy(r->power) : NULL;
-	const cs_trace *t = r->trace;
-	int nm = r->machine.node_model && r->placements;
 	int rc = 0;
 	cs_wbuf w;
 	cs_wbuf_init(&w, f);
@@ -151,7 +241,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
 		const char *list = NULL;
-		if (t && nm && ran && j->nodes) {
+		uint32_t one = UINT32_MAX; /* a list of one node: node_tab's */
+		if (t && nm && ran && j->nodes == 1) {
+			one = r->placements[r->placement_off[i]].node;
+		} else if (t && nm && ran && j->nodes) {
 			const cs_slot *sl = r->placements + r->placement_off[i];
 			for (uint32_t k = 0; k < j->nodes; k++)
 				nodes[k] = sl[k].node;
@@ -163,10 +256,8 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (need > 0)
 				list = hl;
 		}
-		const char *names[] = { t ? project_of(t, j) : "", t && j->user >= 0 ? cs_names_get(&t->users, j->user) : "",
-					t && j->queue >= 0 ? cs_names_get(&t->qos, j->queue) : "",
-					t ? partition_of(t, j) : "" };
-		char *p = cs_wbuf_room(&w, row_room(list, names, 4));
+		char *p = cs_wbuf_room(&w, 1024 + 2 * CS_PUT_FIXED_MAX + names_room + node_tab.max +
+						   (list ? 2 * strlen(list) + 2 : 0));
 		if (!p) {
 			rc = -CS_ENOMEM;
 			break;
@@ -200,9 +291,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			}
 			if (list)
 				p = put_name(p, list);
+			else if (one != UINT32_MAX)
+				p = put_tab(p, &node_tab, one);
+			const int32_t ids[] = { j->group, j->user, j->queue, j->partition };
 			for (size_t k = 0; k < 4; k++) {
 				*p++ = ',';
-				p = put_name(p, names[k]);
+				p = put_tab(p, &tab[k], ids[k]);
 			}
 		} else {
 			/* a pooled SWF replay: processors are cores; the SWF's numbers */
@@ -253,6 +347,9 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		rc = -CS_ENOMEM;
 	free(nodes);
 	free(hl);
+	for (size_t k = 0; k < 4; k++)
+		field_tab_free(&tab[k]);
+	field_tab_free(&node_tab);
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));

@@ -229,7 +229,7 @@ int cs_place_xhold(cs_sched_ctx *c, size_t k)
 	uint32_t n = 0;
 	c->xh_building = 1;
 	c->xh_upto = k;
-	int rc = cs_hold_find(c, h->jid, c->xh_slots + h->first, &n, &t);
+	int rc = cs_hold_find(c, h->jid, c->xh_slots + h->first, &n, &t, &h->stamp);
 	c->xh_building = 0;
 	if (rc < 0)
 		return rc;
@@ -316,7 +316,7 @@ static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 void cs_place_first_hold(cs_sched_ctx *c)
 {
 	cs_time t;
-	if (cs_hold_find(c, c->hold_jid, c->hold_slots, &c->hold_n, &t) < 0) {
+	if (cs_hold_find(c, c->hold_jid, c->hold_slots, &c->hold_n, &t, &c->hold_stamp) < 0) {
 		c->hold_on = 0; /* cannot happen: every job fits the empty machine */
 	} else {
 		c->hold_time = t;

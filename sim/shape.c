@@ -54,17 +54,22 @@ struct shape_ent {
 	uint8_t failed;
 	uint8_t kept;        /* bit 0: freed is kept; bit 1: hfreed and hslots */
 	uint64_t freed, hfreed;
+	/* freed_all when freed (hfreed) was last found to be the sum: the
+	 * same sum while freed_all has not moved, and no need to add it up */
+	uint64_t freed_at, hfreed_at;
 	uint32_t hn, hcap;   /* the hold's nodes; room in hslots */
 	cs_slot *hslots;
+	/* the stamp of the hold placement hslots was last found equal to
+	 * (engine_int.h's hold_stamp): equal while that placement stands,
+	 * without comparing the slots */
+	uint64_t hstamp;
 };
 
-/* The entry of job j's shape (made if new), or NULL when out of memory.
- * An entry stays where it is until the next new shape. */
-static struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
+/* shape_of's look-up by key, for a job not met yet under its partition
+ * (out of line: shape_of's usual case then needs no registers saved). */
+static __attribute__((noinline)) struct shape_ent *shape_find(cs_sched_ctx *c, const cs_job *j)
 {
-	uint32_t jid = (uint32_t)(j - c->jobs), id = c->job_shape[jid];
-	if (id != UINT32_MAX && c->shp[id].key.part == j->partition)
-		return &c->shp[id]; /* (only a job's partition changes in a run) */
+	uint32_t jid = (uint32_t)(j - c->jobs), id;
 	struct shape_key key = key_of(j);
 	uint32_t m = c->shp_idx_cap - 1, h = key_hash(&key) & m;
 	for (; c->shp_idx[h] != UINT32_MAX; h = (h + 1) & m)
@@ -104,6 +109,16 @@ static struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
 	return &c->shp[id];
 }
 
+/* The entry of job j's shape (made if new), or NULL when out of memory.
+ * An entry stays where it is until the next new shape. */
+static inline struct shape_ent *shape_of(cs_sched_ctx *c, const cs_job *j)
+{
+	uint32_t id = c->job_shape[j - c->jobs];
+	if (id != UINT32_MAX && c->shp[id].key.part == j->partition)
+		return &c->shp[id]; /* (only a job's partition changes in a run) */
+	return shape_find(c, j);
+}
+
 /* Set bit on e in this pass's memo. */
 static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
 {
@@ -137,6 +152,19 @@ static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 	return v;
 }
 
+/* Is want (an entry's freed or hfreed, *at its freed_at or hfreed_at)
+ * freed_count's sum for job j now? Known without the sum while freed_all
+ * has not moved since it last was. */
+static int freed_same(const cs_sched_ctx *c, const cs_job *j, uint64_t want, uint64_t *at)
+{
+	if (*at == c->freed_all)
+		return 1;
+	if (want != freed_count(c, j))
+		return 0;
+	*at = c->freed_all;
+	return 1;
+}
+
 /* May what is known of job j's shape be kept across passes? */
 static int keepable(const cs_sched_ctx *c, const cs_job *j)
 {
@@ -150,7 +178,7 @@ int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 		return 0;
 	if (e->gen == c->memo_gen && (e->failed & mask))
 		return 1;
-	if (!(mask & 1) || !(e->kept & 1) || e->freed != freed_count(c, j))
+	if (!(mask & 1) || !(e->kept & 1) || !freed_same(c, j, e->freed, &e->freed_at))
 		return 0;
 	memo_set(c, e, 1); /* found the faster next time in this pass */
 	return 1;
@@ -167,6 +195,7 @@ void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 	if (bit == 1 && keepable(c, j)) {
 		e->kept |= 1;
 		e->freed = freed_count(c, j);
+		e->freed_at = c->freed_all;
 	}
 }
 
@@ -177,14 +206,16 @@ static int slot_eq(const cs_slot *a, const cs_slot *b)
 }
 
 /* The one hold on job jid's node types that cs_place_start would set
- * aside for it, placed (its slots, *n of them), or NULL: none, several,
- * one not placed yet, or one of jid's own. */
-static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
+ * aside for it, placed (its slots, *n of them, the placement's stamp in
+ * *stamp), or NULL: none, several, one not placed yet, or one of jid's
+ * own. */
+static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n, uint64_t *stamp)
 {
 	if (!c->nxh) {
 		if (!c->hold_on || c->hold_lazy || jid == c->hold_jid)
 			return NULL;
 		*n = c->hold_n;
+		*stamp = c->hold_stamp;
 		return c->hold_slots;
 	}
 	uint64_t mask = cs_place_mask(c, jid);
@@ -194,6 +225,7 @@ static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
 			return NULL;
 		s = c->hold_slots;
 		*n = c->hold_n;
+		*stamp = c->hold_stamp;
 	}
 	for (size_t i = 0; i < c->nxh; i++) {
 		const struct xhold *h = &c->xh[i];
@@ -203,6 +235,7 @@ static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n)
 			return NULL;
 		s = c->xh_slots + h->first;
 		*n = h->n;
+		*stamp = h->stamp;
 	}
 	return s;
 }
@@ -216,13 +249,17 @@ int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid)
 	if (cs_shape_failed(c, j, 2))
 		return 1;
 	uint32_t n;
-	const cs_slot *s = one_hold(c, jid, &n);
+	uint64_t stamp;
+	const cs_slot *s = one_hold(c, jid, &n, &stamp);
 	struct shape_ent *e = s && !c->nm->nresv ? shape_of(c, j) : NULL;
-	if (!e || !(e->kept & 2) || e->hn != n || e->hfreed != freed_count(c, j))
+	if (!e || !(e->kept & 2) || e->hn != n || !freed_same(c, j, e->hfreed, &e->hfreed_at))
 		return 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (!slot_eq(&e->hslots[i], &s[i]))
-			return 0;
+	if (e->hstamp != stamp) {
+		for (uint32_t i = 0; i < n; i++)
+			if (!slot_eq(&e->hslots[i], &s[i]))
+				return 0;
+		e->hstamp = stamp;
+	}
 	memo_set(c, e, 2);
 	return 1;
 }
@@ -234,7 +271,8 @@ void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid)
 	const cs_job *j = &c->jobs[jid];
 	cs_shape_fail(c, j, 2);
 	uint32_t n;
-	const cs_slot *s = one_hold(c, jid, &n);
+	uint64_t stamp;
+	const cs_slot *s = one_hold(c, jid, &n, &stamp);
 	struct shape_ent *e = s && !c->nm->nresv && keepable(c, j) ? shape_of(c, j) : NULL;
 	if (!e)
 		return;
@@ -243,7 +281,9 @@ void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid)
 		return; /* not kept: tried again when asked */
 	e->kept |= 2;
 	e->hn = n;
+	e->hstamp = stamp;
 	e->hfreed = freed_count(c, j);
+	e->hfreed_at = c->freed_all;
 }
 
 /* Does job jid fit the empty machine (nodes_open asks of every job before

@@ -119,6 +119,21 @@ void cs_yaml_join(char *out, size_t len, const char *path, const char *key)
 	out[n + k] = '\0';
 }
 
+const char *cs_yaml_key_text(struct fy_node *n, size_t *len)
+{
+	const char *s = fy_node_get_scalar(n, len), *z = s ? memchr(s, 0, *len) : NULL;
+	if (z)
+		*len = (size_t)(z - s);
+	return s;
+}
+
+int cs_yaml_key_is(struct fy_node *n, const char *key)
+{
+	size_t len, kl = strlen(key);
+	const char *s = cs_yaml_key_text(n, &len);
+	return s && len == kl && memcmp(s, key, kl) == 0;
+}
+
 int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
 		       const char *const *keys)
 {
@@ -126,14 +141,16 @@ int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const 
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(map, &it))) {
 		struct fy_node *k = fy_node_pair_key(p);
-		const char *s = k && fy_node_is_scalar(k) ? fy_node_get_scalar0(k) : NULL;
+		size_t len;
+		const char *s = k && fy_node_is_scalar(k) ? cs_yaml_key_text(k, &len) : NULL;
 		if (!s)
 			return cs_yaml_fail(y, -CS_EPARSE, k, map, *path ? path : what, "expected string keys, got %s",
 					    k ? cs_yaml_kind(k) : "an empty key");
 		int known = 0;
 		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strcmp(*kk, s) == 0;
+			known = strlen(*kk) == len && memcmp(*kk, s, len) == 0;
 		if (!known) {
+			s = fy_node_get_scalar0(k);
 			char full[192], list[256] = "";
 			cs_yaml_join(full, sizeof full, path, s);
 			for (const char *const *kk = keys; *kk; kk++)
@@ -152,8 +169,7 @@ int cs_yaml_field(cs_yaml *y, struct fy_node *map, struct fy_node *at, const cha
 	void *it = NULL;
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(map, &it))) {
-		const char *s = fy_node_get_scalar0(fy_node_pair_key(p));
-		if (s && strcmp(s, key) == 0) {
+		if (cs_yaml_key_is(fy_node_pair_key(p), key)) {
 			f->key = fy_node_pair_key(p);
 			f->val = fy_node_pair_value(p);
 			return 1;
@@ -275,9 +291,21 @@ void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *o
 	memset(out, 0, sizeof *out);
 	out->key = list->key; /* where to point if the item is empty */
 	out->val = it;
-	/* a path too long for the buffer is cut: it is only a message */
-	if (snprintf(out->path, sizeof out->path, "%s[%d]", list->path, i) >= (int)sizeof out->path)
-		out->path[sizeof out->path - 1] = '\0';
+	/* "%s[%d]" of list's path and i, copied rather than formatted (every
+	 * item of a 600 KB accounts file has one); a path too long for the
+	 * buffer is cut, as snprintf cuts it: it is only a message */
+	char idx[16], *e = idx + sizeof idx, *d = e;
+	*--d = ']';
+	unsigned u = (unsigned)i;
+	do
+		*--d = (char)('0' + u % 10);
+	while (u /= 10);
+	*--d = '[';
+	size_t room = sizeof out->path - 1, a = strlen(list->path), b = (size_t)(e - d);
+	size_t n = a < room ? a : room, k = b < room - n ? b : room - n;
+	memcpy(out->path, list->path, n);
+	memcpy(out->path + n, d, k);
+	out->path[n + k] = '\0';
 }
 
 static void quiet(struct fy_diag *d, void *user, const char *buf, size_t len)

@@ -42,6 +42,12 @@ int cs_yaml_oom(cs_yaml *y);
 void *cs_yaml_own(cs_yaml *y, void *p);
 /* "a mapping", "a list", "a scalar", or "nothing" for NULL. */
 const char *cs_yaml_kind(struct fy_node *n);
+/* n's text up to its first NUL, *len bytes (what fy_node_get_scalar0
+ * gives, without the NUL-terminated copy libfyaml makes of a key the
+ * first time it is asked so), or NULL for no scalar. */
+const char *cs_yaml_key_text(struct fy_node *n, size_t *len);
+/* Is n a scalar whose text (as cs_yaml_key_text gives it) is key? */
+int cs_yaml_key_is(struct fy_node *n, const char *key);
 /* out = "path.key" ("key" when path is empty), cut to len - 1 characters
  * as snprintf would (len >= 1). */
 void cs_yaml_join(char *out, size_t len, const char *path, const char *key);
@@ -69,7 +75,7 @@ const char *cs_yaml_got(const cs_yfield *f);
 int cs_yaml_need_map(cs_yaml *y, const cs_yfield *f);
 /* A list of at least min items: its length, or an error. */
 int cs_yaml_need_list(cs_yaml *y, const cs_yfield *f, int min);
-/* Item i of a list field, as a field of its own ("node_types[2]"). */
+/* Item i (>= 0) of a list field, as a field of its own ("node_types[2]"). */
 void cs_yaml_item(const cs_yfield *list, struct fy_node *it, int i, cs_yfield *out);
 
 /* 0 if path names a file that can be opened for reading, else

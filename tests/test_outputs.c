@@ -57,6 +57,25 @@ Test(outputs, jobs_csv_gives_state_node_list_gpus_cores_and_calendar_times)
 	free(od);
 }
 
+/* jobs.csv writes each name (and a node list of one node) from a table
+ * made once per name: quoted as cs_csv_field quotes it, its quotes
+ * doubled; an empty name (no QoS) writes nothing. */
+Test(outputs, jobs_csv_quotes_names_with_quotes_from_its_tables)
+{
+	static const char quoted[] = "# epoch: 1704067200\n"
+				     "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,"
+				     "runtime,qos,partition,state\n"
+				     "1,\"p1,u1,0,1,4,8,0,100,50,normal,gpu,completed\n"
+				     "2,p\"2,u\"\"2,10,1,2,4,0,30,20,,gpu,completed\n";
+	char dir[] = "/tmp/capsim-outputs-XXXXXX", od[700];
+	th_run_two_partitions(dir, quoted, ARGS("--policy", "fcfs"), od, sizeof od);
+	char *csv = th_slurp_in(od, "jobs.csv");
+	cr_assert(strstr(csv, ",COMPLETED,4,8,1,4,8,0,a-0,\"\"\"p1\",u1,normal,gpu,None,"), "%s", csv);
+	cr_assert(strstr(csv, ",COMPLETED,2,4,1,2,4,0,a-1,\"p\"\"2\",\"u\"\"\"\"2\",,gpu,None,"), "%s", csv);
+	free(csv);
+	th_rm_rf(dir);
+}
+
 Test(outputs, timeseries_counts_gpus_and_cores_with_the_same_columns)
 {
 	char dir[] = "/tmp/capsim-outputs-XXXXXX";

@@ -25,3 +25,56 @@ Test(yaml, join_is_snprintf_of_path_dot_key_cut_to_the_buffer)
 			}
 	cr_assert_eq(checks, 4 * 4 * 40);
 }
+
+/* cs_yaml_item's path against the snprintf it stands for ("%s[%d]" cut to
+ * the path's buffer), for list paths of every length up to past the
+ * buffer and indices of one to ten digits. */
+Test(yaml, item_path_is_snprintf_of_path_and_index_cut_to_the_buffer)
+{
+	const int idx[] = { 0, 7, 42, 999, 123456, 2147483647 };
+	int checks = 0;
+	for (size_t plen = 0; plen < sizeof ((cs_yfield *)0)->path; plen++)
+		for (size_t k = 0; k < sizeof idx / sizeof *idx; k++) {
+			cs_yfield list = { 0 }, got;
+			memset(list.path, 'p', plen);
+			list.path[plen] = '\0';
+			char want[sizeof list.path + 16]; /* cut below as snprintf to the path's size cuts */
+			snprintf(want, sizeof want, "%s[%d]", list.path, idx[k]);
+			want[sizeof list.path - 1] = '\0';
+			cs_yaml_item(&list, NULL, idx[k], &got);
+			cr_assert_str_eq(got.path, want, "path of %zu bytes, item %d", plen, idx[k]);
+			checks++;
+		}
+	cr_assert_eq(checks, 192 * 6);
+}
+
+/* cs_yaml_key_is and cs_yaml_key_text compare a key as strcmp compares
+ * fy_node_get_scalar0's text: up to an escaped NUL in it, and a key that
+ * is no scalar is no key. */
+Test(yaml, key_is_compares_as_the_nul_terminated_text)
+{
+	static const char doc[] = "{name: 1, \"na\\0me\": 2, [x]: 3, \"\": 4}";
+	struct fy_document *d = fy_document_build_from_string(NULL, doc, sizeof doc - 1);
+	cr_assert_not_null(d);
+	void *it = NULL;
+	struct fy_node_pair *p;
+	int n = 0;
+	while ((p = fy_node_mapping_iterate(fy_document_root(d), &it))) {
+		struct fy_node *k = fy_node_pair_key(p);
+		const char *z = fy_node_get_scalar0(k);
+		size_t len;
+		const char *s = cs_yaml_key_text(k, &len);
+		cr_assert_eq(!s, !z, "key %d", n);
+		if (z) {
+			cr_assert_eq(len, strlen(z), "key %d", n);
+			cr_assert(memcmp(s, z, len) == 0, "key %d", n);
+		}
+		const char *names[] = { "name", "na", "", "x" };
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			cr_assert_eq(cs_yaml_key_is(k, names[i]), z && strcmp(z, names[i]) == 0, "key %d, '%s'", n,
+				     names[i]);
+		n++;
+	}
+	cr_assert_eq(n, 4);
+	fy_document_destroy(d);
+}
