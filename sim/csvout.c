@@ -385,8 +385,20 @@ int cs_csv_close(FILE *f, const char *path, char *err, size_t errlen)
 {
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed", path);
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
 	return 0;
+}
+
+int cs_wbuf_close(cs_wbuf *w, int rc, const char *path, char *err, size_t errlen)
+{
+	if (cs_wbuf_finish(w) < 0)
+		rc = -CS_ENOMEM;
+	int wrc = cs_csv_close(w->f, path, err, errlen);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return wrc;
 }

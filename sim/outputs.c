@@ -343,23 +343,12 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		*p++ = '\n';
 		w.p = p;
 	}
-	if (cs_wbuf_finish(&w) < 0)
-		rc = -CS_ENOMEM;
 	free(nodes);
 	free(hl);
 	for (size_t k = 0; k < 4; k++)
 		field_tab_free(&tab[k]);
 	field_tab_free(&node_tab);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	return 0;
+	return cs_wbuf_close(&w, rc, path, err, errlen);
 }
 
 /* The directory that holds `dir` ("." for a bare name). */

@@ -199,15 +199,8 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		*p++ = '\n';
 		w.p = p;
 	}
-	if (cs_wbuf_finish(&w) < 0)
-		rc = -CS_ENOMEM;
 	free(down);
-	int wrc = cs_csv_close(f, path, err, errlen);
-	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	return wrc;
+	return cs_wbuf_close(&w, rc, path, err, errlen);
 }
 
 /* projects.csv: the same columns on every run (docs/outputs.md). */
@@ -276,14 +269,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 		*q++ = '\n';
 		w.p = q;
 	}
-	if (cs_wbuf_finish(&w) < 0)
-		rc = -CS_ENOMEM;
-	int wrc = cs_csv_close(f, path, err, errlen);
-	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	return wrc;
+	return cs_wbuf_close(&w, rc, path, err, errlen);
 }
 
 /* fairness.csv: one row per fair-share window (docs/outputs.md). */

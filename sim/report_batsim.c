@@ -444,12 +444,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		goto oom;
 	free(ids);
 	procmap_free(&pm);
-	int bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
-		return -CS_EIO;
-	}
-	return 0;
+	return cs_csv_close(f, path, err, errlen);
 oom:
 	cs_wbuf_finish(&w);
 	free(ids);

@@ -73,8 +73,13 @@ int cs_wbuf_finish(cs_wbuf *w);
 /* Open DIR/NAME for writing (its path into path, plen bytes): the file, or
  * NULL with "PATH: cannot write: REASON" in err. */
 FILE *cs_csv_open(const char *dir, const char *name, char *path, size_t plen, char *err, size_t errlen);
-/* Close an output opened so: 0, or -CS_EIO with "PATH: write failed" if
- * any write or the close failed. */
+/* Close an output opened so: 0, or -CS_EIO with "PATH: write failed:
+ * REASON" if any write or the close failed. */
 int cs_csv_close(FILE *f, const char *path, char *err, size_t errlen);
+/* End an output written through w (opened by cs_csv_open): the buffer's
+ * rest written and freed, the file closed (cs_csv_close). rc < 0 (a row
+ * lost for want of memory, the caller's or the buffer's) comes first, as
+ * "out of memory"; else cs_csv_close's result. */
+int cs_wbuf_close(cs_wbuf *w, int rc, const char *path, char *err, size_t errlen);
 
 #endif
