@@ -110,7 +110,7 @@ static void ended(ex *e, child *c, int st)
 				 WTERMSIG(st));
 		else
 			snprintf(e->err, e->errlen, "%s %zu: its process failed (exit status %d; its message above)",
-				 e->unit, c->k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+				 e->unit, c->k, WEXITSTATUS(st)); /* (waitpid reports no stops here) */
 	}
 	c->pid = 0;
 }
