@@ -401,6 +401,11 @@ size_t cp_point(const cp_def *d, int64_t c, size_t k)
 	return (((size_t)(c - d->min) * d->nlev + lp / d->npol) * d->npol + lp % d->npol) * d->nseed + seed;
 }
 
+int cs_capplan_dir_check(const cs_capplan *p, const char *dir, char *err, size_t errlen)
+{
+	return cs_sweep_dir_check(p->s, dir, err, errlen);
+}
+
 int cs_capplan_dir_prepare(const cs_capplan *p, const char *dir, int *lock_fd, char *err, size_t errlen)
 {
 	int rc = cs_sweep_dir_prepare(p->s, dir, lock_fd, err, errlen);

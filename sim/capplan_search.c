@@ -231,6 +231,7 @@ typedef struct runctx {
 	const cs_capplan *p;
 	const char *dir;
 	int run;
+	cs_sweep_inputs keep; /* the search's workload: its counts share it */
 } runctx;
 
 static int get_point(void *ctx, size_t point, int64_t count, json_t **sum, char *err, size_t errlen)
@@ -240,7 +241,7 @@ static int get_point(void *ctx, size_t point, int64_t count, json_t **sum, char 
 	int r = cp_point_read(rc->dir, point, sum, err, errlen);
 	if (r != 1 || !rc->run)
 		return r;
-	if ((r = cs_sweep_point_run(rc->p->s, rc->dir, point, err, errlen)) < 0)
+	if ((r = cs_sweep_point_run_with(rc->p->s, rc->dir, point, &rc->keep, err, errlen)) < 0)
 		return r;
 	return cp_point_read(rc->dir, point, sum, err, errlen);
 }
@@ -270,6 +271,7 @@ int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *
 		return -CS_ENOMEM;
 	}
 	int rc = cp_search_replay(&p->d, k, get_point, &c, s, err, errlen);
+	cs_sweep_inputs_free(&c.keep);
 	free(s);
 	return rc < 0 ? rc : 0;
 }

@@ -5,6 +5,7 @@
 #include "capsim/cluster.h"
 #include "capsim/gen.h"
 #include "capsim/sweep.h"
+#include "capsim/trace.h"
 #include "yaml.h"
 
 #include <jansson.h>
@@ -66,6 +67,22 @@ char *cs_sweep_own_str(cs_sweep *s, const char *t); /* a copy freed with the swe
 void *cs_sweep_own(cs_sweep *s, void *p);          /* p freed with the sweep; NULL (p freed) when out of memory */
 
 /* Shared with the planner (sim/capplan*.c): */
+/* A generated workload (as capsim's CSV reads it back) and its accounts
+ * file's bytes, kept by a process that runs several points of one
+ * workload and seed in turn (a plan's search). */
+typedef struct cs_sweep_inputs {
+	int have;            /* 1: the fields below hold (workload_i, seed)'s inputs */
+	size_t workload_i;
+	uint64_t seed;
+	cs_trace t;
+	char *acc;           /* NULL: no accounts generated */
+	size_t nacc;
+} cs_sweep_inputs;
+void cs_sweep_inputs_free(cs_sweep_inputs *in);
+/* cs_sweep_point_run, taking the point's generated inputs from keep when
+ * it holds them, and keeping them there otherwise (keep NULL: neither). */
+int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_sweep_inputs *keep, char *err,
+			    size_t errlen);
 /* json written to path by way of path.tmp.PID and a rename */
 int cs_sweep_dump_atomic(json_t *j, const char *path, size_t flags, char *err, size_t errlen);
 /* s, HTML-escaped */

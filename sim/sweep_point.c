@@ -2,7 +2,7 @@
  * (capsim/sweep.h, docs/sweep.md). A point's result is one file,
  * DIR/points/K.json, written beside it and renamed into place: it exists
  * whole or not at all, whenever the process writing it is killed. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700 /* nftw, open_memstream */
 #include "capsim/sweep.h"
 #include "capsim/cluster.h"
 #include "capsim/gen.h"
@@ -81,9 +81,44 @@ static json_t *sweep_json(const cs_sweep *s)
 	return root;
 }
 
+/* Whether dir's sweep.json, if any, is this spec's (need: it must be there).
+ * 0, or -CS_EINVAL with the reason in err. */
+static int same_spec(const cs_sweep *s, const char *dir, int need, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
+	json_error_t je;
+	json_t *old = json_load_file(path, 0, &je);
+	if (!old && access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s: unreadable (%s): not a sweep's results directory?", path, je.text);
+		return -CS_EINVAL;
+	}
+	if (!old) {
+		if (need)
+			snprintf(err, errlen, "%s: not a results directory of this %s (no sweep.json): run it without %s "
+				 "first, which prepares the directory", dir, s->what,
+				 strcmp(s->what, "sweep spec") ? "--search" : "--point");
+		return need ? -CS_EINVAL : 0;
+	}
+	const char *h = json_string_value(json_object_get(old, "spec_hash"));
+	int same = h && !strcmp(h, s->hash);
+	if (!same)
+		snprintf(err, errlen, "%s: holds the results of another %s (spec hash %s, this spec's %s): the spec, or a "
+			 "file it reads, changed; choose another --out or remove it", dir,
+			 strcmp(s->what, "sweep spec") ? "plan" : "sweep", h ? h : "none", s->hash);
+	json_decref(old);
+	return same ? 0 : -CS_EINVAL;
+}
+
+int cs_sweep_dir_check(const cs_sweep *s, const char *dir, char *err, size_t errlen)
+{
+	return same_spec(s, dir, 1, err, errlen);
+}
+
 int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char *err, size_t errlen)
 {
 	char path[4200];
+	int rc;
 	struct stat st;
 	*lock_fd = -1;
 	if (stat(dir, &st) < 0) {
@@ -106,25 +141,9 @@ int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char 
 		close(fd);
 		return -CS_EIO;
 	}
-	snprintf(path, sizeof path, "%s/sweep.json", dir);
-	json_error_t je;
-	json_t *old = json_load_file(path, 0, &je);
-	if (old) {
-		const char *h = json_string_value(json_object_get(old, "spec_hash"));
-		int same = h && !strcmp(h, s->hash);
-		if (!same)
-			snprintf(err, errlen, "%s: holds the results of another sweep (spec hash %s, this spec's %s): the "
-				 "spec, or a file it reads, changed; choose another --out or remove it", dir, h ? h : "none",
-				 s->hash);
-		json_decref(old);
-		if (!same) {
-			close(fd);
-			return -CS_EINVAL;
-		}
-	} else if (errno = 0, access(path, F_OK) == 0) {
-		snprintf(err, errlen, "%s: unreadable (%s): not a sweep's results directory?", path, je.text);
+	if ((rc = same_spec(s, dir, 0, err, errlen)) < 0) {
 		close(fd);
-		return -CS_EINVAL;
+		return rc;
 	}
 	snprintf(path, sizeof path, "%s/points", dir);
 	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
@@ -147,7 +166,7 @@ int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char 
 		closedir(d);
 	json_t *j = sweep_json(s);
 	snprintf(path, sizeof path, "%s/sweep.json", dir);
-	int rc = j ? cs_sweep_dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
+	rc = j ? cs_sweep_dump_atomic(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER, err, errlen) : -CS_ENOMEM;
 	if (!j)
 		snprintf(err, errlen, "out of memory");
 	json_decref(j);
@@ -209,13 +228,46 @@ static void scrub(json_t *j, const char *const *from, const char *const *to, siz
 		json_string_set(j, buf);
 }
 
+void cs_sweep_inputs_free(cs_sweep_inputs *in)
+{
+	cs_trace_free(&in->t);
+	free(in->acc);
+	memset(in, 0, sizeof *in);
+}
+
+/* The accounts generated for t: their bytes (*acc, *nacc, malloc'd) */
+static int gen_accounts(const cs_sweep *s, const cs_trace *t, const cs_gen_project *pr, char **acc, size_t *nacc,
+			char *err, size_t errlen)
+{
+	double *billed = NULL;
+	int rc = cs_gen_billed_hours(s->cluster, t, &billed, err, errlen);
+	FILE *f = rc == 0 ? open_memstream(acc, nacc) : NULL;
+	if (rc == 0 && !f) {
+		snprintf(err, errlen, "out of memory");
+		rc = -CS_ENOMEM;
+	}
+	if (f) {
+		rc = cs_gen_accounts_write(f, s->model, t, pr, billed, s->cluster, err, errlen);
+		if (fclose(f) != 0 && rc == 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -CS_ENOMEM;
+		}
+	}
+	free(billed);
+	return rc;
+}
+
 /* The point's workload (and accounts): the trace's path; or generated, into
  * t as capsim's CSV would read it back (cs_native_as_read) with wpath only
  * its name, the accounts written into tmp. A generated workload the CSV
  * would change (a model whose names it cannot hold) is written into tmp and
- * read from there (t left empty). */
-static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, cs_trace *t, int *in_mem,
-			char *wpath, char *apath, size_t len, char *err, size_t errlen)
+ * read from there (t left empty). With keep, a workload generated in
+ * memory is kept there for the next point of the same workload and seed,
+ * which copies it instead of generating it again (the generator is
+ * deterministic, and neither the workload nor its accounts depend on the
+ * point's cluster scale or policy). */
+static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, cs_sweep_inputs *keep,
+			cs_trace *t, int *in_mem, char *wpath, char *apath, size_t len, char *err, size_t errlen)
 {
 	*in_mem = 0;
 	if (!s->gen) {
@@ -224,41 +276,63 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 			snprintf(apath, len, "%s", s->accounts_path);
 		return 0;
 	}
-	cs_gen_model *m = s->model;
-	int rc = cs_sweep_point_prepare(s); /* done already when forked from a sweep or a plan */
-	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
-		return rc;
-	}
-	cs_gen_project *pr = NULL;
-	rc = cs_gen_generate_projects(m, p->seed, s->days, p->projects_scale, t, s->accounts_gen ? &pr : NULL, err,
-				      errlen);
 	snprintf(wpath, len, "%s/workload.csv", tmp);
-	if (rc == 0 && s->accounts_gen) {
-		const cs_cluster *cl = s->cluster;
-		double *billed = NULL;
+	if (s->accounts_gen)
 		snprintf(apath, len, "%s/accounts.yaml", tmp);
-		rc = cs_gen_billed_hours(cl, t, &billed, err, errlen);
-		FILE *fa = rc == 0 ? fopen(apath, "w") : NULL;
-		if (rc == 0 && !fa) {
+	char *acc = NULL;
+	size_t nacc = 0;
+	int rc, kept = keep && keep->have && keep->workload_i == p->workload_i && keep->seed == p->seed;
+	if (kept) {
+		if ((rc = cs_trace_copy(t, &keep->t)) < 0)
+			snprintf(err, errlen, "out of memory");
+		acc = keep->acc;
+		nacc = keep->nacc;
+	} else {
+		if (keep)
+			cs_sweep_inputs_free(keep);
+		if ((rc = cs_sweep_point_prepare(s)) < 0) { /* done already when forked from a sweep or a plan */
+			snprintf(err, errlen, "out of memory");
+			return rc;
+		}
+		cs_gen_project *pr = NULL;
+		rc = cs_gen_generate_projects(s->model, p->seed, s->days, p->projects_scale, t,
+					      s->accounts_gen ? &pr : NULL, err, errlen);
+		if (rc == 0 && s->accounts_gen)
+			rc = gen_accounts(s, t, pr, &acc, &nacc, err, errlen);
+		free(pr);
+	}
+	if (rc == 0 && s->accounts_gen) {
+		FILE *fa = fopen(apath, "w");
+		if (!fa) {
 			snprintf(err, errlen, "%s: cannot write: %s", apath, strerror(errno));
 			rc = -CS_EIO;
-		}
-		if (fa) {
-			rc = cs_gen_accounts_write(fa, m, t, pr, billed, cl, err, errlen);
-			if (fclose(fa) != 0 && rc == 0) {
+		} else {
+			int bad = fwrite(acc, 1, nacc, fa) != nacc;
+			if (fclose(fa) != 0 || bad) {
 				snprintf(err, errlen, "%s: cannot write", apath);
 				rc = -CS_EIO;
 			}
 		}
-		free(billed);
 	}
-	free(pr);
-	if (rc < 0)
+	if (kept) {
+		*in_mem = rc == 0;
 		return rc;
+	}
 	char why[CS_ERRLEN];
-	rc = cs_native_as_read(t, why, sizeof why);
+	if (rc == 0)
+		rc = cs_native_as_read(t, why, sizeof why);
 	*in_mem = rc == 0;
+	if (rc == 0 && keep) {
+		if (cs_trace_copy(&keep->t, t) == 0) { /* without room to keep it, the next point generates it again */
+			keep->have = 1;
+			keep->workload_i = p->workload_i;
+			keep->seed = p->seed;
+			keep->acc = acc;
+			keep->nacc = nacc;
+			acc = NULL;
+		}
+	}
+	free(acc);
 	if (rc != -CS_EINVAL)
 		return rc;
 	/* the file, and the reader's verdict on it */
@@ -298,6 +372,12 @@ static json_t *config_json(const cs_sweep *s, const cs_sweep_point *p)
 
 int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, size_t errlen)
 {
+	return cs_sweep_point_run_with(s, dir, k, NULL, err, errlen);
+}
+
+int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_sweep_inputs *keep, char *err,
+			    size_t errlen)
+{
 	if (k >= s->npoints) {
 		snprintf(err, errlen, "--point: %zu is not a point of this sweep (0 to %zu)", k, s->npoints - 1);
 		return -CS_EINVAL;
@@ -316,7 +396,7 @@ int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, 
 	cs_trace t;
 	cs_trace_init(&t);
 	int in_mem;
-	int rc = point_inputs(s, &p, tmp, &t, &in_mem, wpath, apath, sizeof wpath, err, errlen);
+	int rc = point_inputs(s, &p, tmp, keep, &t, &in_mem, wpath, apath, sizeof wpath, err, errlen);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	cs_cluster_scale_spec scale;

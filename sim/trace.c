@@ -34,6 +34,38 @@ void cs_trace_free(cs_trace *t)
 	memset(t, 0, sizeof *t);
 }
 
+static int names_copy(cs_names *dst, const cs_names *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (cs_names_intern(dst, src->v[i], strlen(src->v[i])) < 0)
+			return -CS_ENOMEM;
+	return 0;
+}
+
+int cs_trace_copy(cs_trace *dst, const cs_trace *src)
+{
+	int rc = 0;
+	if (src->n) {
+		dst->jobs = cs_huge_grow(NULL, 0, src->n * sizeof *dst->jobs);
+		if (!dst->jobs) {
+			rc = -CS_ENOMEM;
+		} else {
+			memcpy(dst->jobs, src->jobs, src->n * sizeof *dst->jobs);
+			dst->n = dst->cap = src->n;
+		}
+	}
+	const cs_names *from[] = { &src->projects, &src->users, &src->qos, &src->partitions, &src->tiers };
+	cs_names *to[] = { &dst->projects, &dst->users, &dst->qos, &dst->partitions, &dst->tiers };
+	for (size_t i = 0; i < sizeof from / sizeof *from && rc == 0; i++)
+		rc = names_copy(to[i], from[i]);
+	for (size_t i = 0; i < src->meta_keys.n && rc == 0; i++)
+		rc = cs_trace_meta_set(dst, src->meta_keys.v[i], src->meta_vals.v[i]);
+	dst->epoch = src->epoch;
+	if (rc < 0)
+		cs_trace_free(dst);
+	return rc;
+}
+
 int cs_trace_push(cs_trace *t, const cs_jrec *r)
 {
 	if (t->n == t->cap) {

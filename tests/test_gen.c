@@ -63,6 +63,39 @@ Test(gen, same_seed_gives_the_same_bytes_and_another_seed_differs)
 	cs_gen_model_free(m);
 }
 
+/* A copy (cs_trace_copy, which a plan's search uses for each count) is the
+ * same records with the same name indices and metadata, its own memory. */
+Test(gen, a_copy_of_a_trace_is_the_same_trace_on_its_own)
+{
+	cs_gen_model *m = default_model();
+	cs_trace a, b;
+	gen(m, 7, 5, 1.0, &a);
+	cs_trace_init(&b);
+	cr_assert_eq(cs_trace_copy(&b, &a), 0);
+	cr_assert_eq(b.n, a.n);
+	cr_assert_eq(memcmp(a.jobs, b.jobs, a.n * sizeof *a.jobs), 0);
+	cr_assert_eq(b.epoch, a.epoch);
+	const cs_names *na[] = { &a.projects, &a.users, &a.qos, &a.partitions, &a.tiers, &a.meta_keys, &a.meta_vals };
+	const cs_names *nb[] = { &b.projects, &b.users, &b.qos, &b.partitions, &b.tiers, &b.meta_keys, &b.meta_vals };
+	for (size_t l = 0; l < sizeof na / sizeof *na; l++) {
+		cr_assert_eq(nb[l]->n, na[l]->n, "name list %zu", l);
+		for (size_t i = 0; i < na[l]->n; i++)
+			cr_assert_str_eq(nb[l]->v[i], na[l]->v[i]);
+	}
+	cr_assert_gt(a.projects.n, 100);
+	cr_assert_gt(a.meta_keys.n, 3);
+	cr_assert_eq(cs_names_find(&b.users, a.users.v[a.users.n - 1]), (int32_t)a.users.n - 1);
+	size_t la, lb;
+	char *ta = native_text(&a, &la);
+	cs_trace_free(&a);
+	char *tb = native_text(&b, &lb);
+	cr_assert_eq(la, lb);
+	cr_assert_eq(memcmp(ta, tb, la), 0);
+	free(ta), free(tb);
+	cs_trace_free(&b);
+	cs_gen_model_free(m);
+}
+
 /* Every job fits the built-in cluster: partition, GPUs and cores per node,
  * memory, node count, time limit; run time within the limit; sorted. */
 Test(gen, every_job_fits_the_default_cluster)

@@ -39,12 +39,10 @@
  * 5 x 10,000 = 50,000 EUR, the whole cluster 53,000. */
 static const char hand_targets[] = "targets: [max_wait <= 1h, mean_wait <= 30min]\n";
 
-/* A fresh directory holding spec.yaml: the hand case's cluster and
- * workload, with `rest` (search, targets, ...) after them. */
-static void setup(char *dir, size_t len, const char *workload_extra, const char *rest)
+/* dir/spec.yaml: the hand case's cluster and workload, with `rest`
+ * (search, targets, ...) after them */
+static void write_spec(const char *dir, const char *workload_extra, const char *rest)
 {
-	snprintf(dir, len, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
 	char path[512];
 	snprintf(path, sizeof path, "%s/spec.yaml", dir);
 	FILE *f = fopen(path, "w");
@@ -52,6 +50,14 @@ static void setup(char *dir, size_t len, const char *workload_extra, const char 
 	fprintf(f, "cluster: %s/tests/data/plan/cluster.yaml\nworkload: {file: {path: %s/tests/data/plan/workload.csv%s}}\n%s",
 		th_root(), th_root(), workload_extra, rest);
 	fclose(f);
+}
+
+/* A fresh directory holding that spec.yaml */
+static void setup(char *dir, size_t len, const char *workload_extra, const char *rest)
+{
+	snprintf(dir, len, "/tmp/capsim-plan-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	write_spec(dir, workload_extra, rest);
 }
 
 static void cleanup(const char *dir)
@@ -120,7 +126,7 @@ Test(plan, finds_the_hand_worked_answer_with_its_cost_power_and_energy)
 	char *o = plan_ok(dir, "out", "-j", "1");
 	cr_expect(strstr(o, "projects x1                fcfs         5 "), "%s", o);
 	cr_expect(strstr(o, "50000 EUR"), "%s", o);
-	cr_expect(strstr(o, "plan: 1 searches (1 run now, 0 done before)"), "%s", o);
+	cr_expect(strstr(o, "plan: 1 search (1 run now, 0 done before)"), "%s", o);
 	char *csv = file_in(dir, "out", "plan.csv");
 	cr_expect(strstr(csv, "\nprojects_scale=1 load_scale=1,1,1,fcfs,met,5,5,,,5,5,1,50000,53000,EUR,0.00825,0.00765,"
 			      "67.014,13402.8\n"), "%s", csv);
@@ -458,6 +464,61 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 	cr_expect(strstr(o, "(0 run now, 2 done before)"), "%s", o);
 	free(o);
 	expect_same_results(dir, "full", "killed");
+	cleanup(dir);
+}
+
+/* A search's counts after the first copy its generated workload and
+ * accounts (cs_sweep_inputs) instead of generating them again: a count
+ * run so must be byte for byte the count run on its own, which a plan run
+ * again without that point's file does (its search reads the counts
+ * before it from their files, so it generates the workload afresh). */
+Test(plan, a_count_run_on_the_searchs_kept_workload_equals_it_run_alone)
+{
+	char dir[64], spec[512], pt[600];
+	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	FILE *f = fopen(spec, "w");
+	cr_assert_not_null(f);
+	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\naccounts: generate\n"
+	      "policies: [{name: multifactor}]\nsearch: {type: h100, min: 4, max: 40}\n"
+	      "targets: [partitions.h100.p95_wait <= 1h]\nseeds: [1]\n", f);
+	fclose(f);
+	free(plan_ok(dir, "full", "-j", "1"));
+	/* one level, policy and seed: point K is count 4 + K; evaluated
+	 * first 4 (point 0), then 40 (point 36) on the kept workload */
+	char *full36 = file_in(dir, "full", "points/000036.json");
+	cr_expect(strstr(full36, "\"policy\": \"multifactor\""), "%s", full36);
+	snprintf(pt, sizeof pt, "%s/full/points/000036.json", dir);
+	cr_assert_eq(remove(pt), 0);
+	char *o = plan_ok(dir, "full", "-j", "1");
+	cr_expect(strstr(o, "plan: 1 search (1 run now, 0 done before)"), "%s", o);
+	char *again36 = file_in(dir, "full", "points/000036.json");
+	cr_expect_str_eq(again36, full36);
+	free(o), free(full36), free(again36);
+	cleanup(dir);
+}
+
+Test(plan, one_search_by_hand_needs_the_plans_own_directory)
+{
+	char dir[64], out[600], *o, *e;
+	setup(dir, sizeof dir, "", POL SEARCH "targets: [max_wait <= 1h]\n");
+	/* a directory no plan prepared */
+	int rc = plan(dir, "fresh", "--search", "0", &o, &e);
+	cr_expect_eq(rc, 2, "%s", e);
+	cr_expect(strstr(e, "/fresh: not a results directory of this plan spec (no sweep.json): run it without --search "
+			    "first"), "%s", e);
+	free(o), free(e);
+	snprintf(out, sizeof out, "%s/fresh", dir);
+	struct stat st;
+	cr_expect_neq(stat(out, &st), 0, "%s was made", out);
+	/* another plan's */
+	free(plan_ok(dir, "o", NULL, NULL));
+	write_spec(dir, "", POL "search: {type: gpu, min: 1, max: 11}\ntargets: [max_wait <= 1h]\n");
+	rc = plan(dir, "o", "--search", "0", &o, &e);
+	cr_expect_eq(rc, 2, "%s", e);
+	cr_expect(strstr(e, "holds the results of another plan"), "%s", e);
+	free(o), free(e);
 	cleanup(dir);
 }
 

@@ -258,6 +258,20 @@ Test(sweep, another_spec_into_the_same_directory_is_refused)
 	cr_expect_eq(rc, 2);
 	cr_expect(strstr(e, "holds the results of another sweep"), "%s", e);
 	free(o), free(e);
+	/* one point by hand: into the other spec's directory, or one no sweep
+	 * prepared, refused before it runs */
+	rc = th_exec(ARGS("sweep", spec, "--out", out, "--point", "0"), &o, &e);
+	cr_expect_eq(rc, 2, "%s", e);
+	cr_expect(strstr(e, "holds the results of another sweep"), "%s", e);
+	free(o), free(e);
+	snprintf(out, sizeof out, "%s/fresh", dir);
+	rc = th_exec(ARGS("sweep", spec, "--out", out, "--point", "0"), &o, &e);
+	cr_expect_eq(rc, 2, "%s", e);
+	cr_expect(strstr(e, "/fresh: not a results directory of this sweep spec (no sweep.json): run it without --point "
+			    "first"), "%s", e);
+	free(o), free(e);
+	struct stat st;
+	cr_expect_neq(stat(out, &st), 0, "%s was made", out);
 	cleanup(dir);
 }
 

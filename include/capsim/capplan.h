@@ -51,6 +51,8 @@ int cs_capplan_in_shard(size_t k, size_t i, size_t n);
  * created, locked, refused if it holds another spec's results) and write
  * plan-spec.json. */
 int cs_capplan_dir_prepare(const cs_capplan *p, const char *dir, int *lock_fd, char *err, size_t errlen);
+/* cs_sweep_dir_check for the plan's directory. */
+int cs_capplan_dir_check(const cs_capplan *p, const char *dir, char *err, size_t errlen);
 /* Has search k every point its bisection needs in dir? 1 yes, 0 no. */
 int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k);
 /* What every search's points compute the same, computed now

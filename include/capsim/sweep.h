@@ -52,6 +52,9 @@ int cs_sweep_in_shard(size_t k, size_t i, size_t n);
  * Locks it (flock on DIR/sweep.lock, *lock_fd: close it when done): a
  * second sweep into the same directory is refused. */
 int cs_sweep_dir_prepare(const cs_sweep *s, const char *dir, int *lock_fd, char *err, size_t errlen);
+/* Refuse (-CS_EINVAL, the reason in err) a directory that is not this
+ * spec's results directory: no sweep.json, or another spec's. 0 if it is. */
+int cs_sweep_dir_check(const cs_sweep *s, const char *dir, char *err, size_t errlen);
 /* Does DIR/points/K.json exist? */
 int cs_sweep_point_done(const char *dir, size_t k);
 /* What every point would compute the same, computed now (the generator's

@@ -70,6 +70,10 @@ typedef struct cs_trace {
 
 void cs_trace_init(cs_trace *t);
 void cs_trace_free(cs_trace *t);
+/* dst (initialized, empty) made a copy of src: the records, every name
+ * list with the same indices, and the metadata in its order. 0, or
+ * -CS_ENOMEM with dst freed. */
+int cs_trace_copy(cs_trace *dst, const cs_trace *src);
 /* Append a record (copied). 0 or -CS_ENOMEM. */
 int cs_trace_push(cs_trace *t, const cs_jrec *r);
 /* Set (or replace) a metadata entry. 0 or -CS_ENOMEM. */

@@ -122,7 +122,9 @@ static int plan_main(int argc, char **argv)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	if (g.one >= 0) {
 		cs_cli_worker_start();
-		rc = cs_capplan_search_run(pl, out, (size_t)g.one, err, sizeof err);
+		/* a search not of the plan is refused first, by the run */
+		if ((size_t)g.one >= cs_capplan_nsearches(pl) || (rc = cs_capplan_dir_check(pl, out, err, sizeof err)) == 0)
+			rc = cs_capplan_search_run(pl, out, (size_t)g.one, err, sizeof err);
 		cs_capplan_free(pl);
 		return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 	}
@@ -156,15 +158,15 @@ static int plan_main(int argc, char **argv)
 	}
 	if (sn > 1) {
 		close(lock);
-		printf("plan: %zu searches, shard %zu/%zu: %zu of them (%zu run now, %zu done before) in %s: join the "
-		       "shards with capsim plan merge\n", ns, si, sn, nshard, ran, nshard - ntodo, out);
+		printf("plan: %zu search%s, shard %zu/%zu: %zu of them (%zu run now, %zu done before) in %s: join the "
+		       "shards with capsim plan merge\n", ns, ns == 1 ? "" : "es", si, sn, nshard, ran, nshard - ntodo, out);
 		return 0;
 	}
 	rc = cs_capplan_results_write(out, stdout, stderr, err, sizeof err);
 	close(lock);
 	if (rc >= 0)
-		printf("plan: %zu searches (%zu run now, %zu done before) in %s: plan.json, plan.csv, plan_points.csv, "
-		       "plan.html\n", ns, ran, ns - ntodo, out);
+		printf("plan: %zu search%s (%zu run now, %zu done before) in %s: plan.json, plan.csv, plan_points.csv, "
+		       "plan.html\n", ns, ns == 1 ? "" : "es", ran, ns - ntodo, out);
 	return answer(rc, err);
 }
 

@@ -241,7 +241,9 @@ static int sweep_main(int argc, char **argv)
 		return cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err);
 	if (point >= 0) {
 		cs_cli_worker_start();
-		rc = cs_sweep_point_run(s, out, (size_t)point, err, sizeof err);
+		/* a point not of the sweep is refused first, by the run */
+		if ((size_t)point >= cs_sweep_npoints(s) || (rc = cs_sweep_dir_check(s, out, err, sizeof err)) == 0)
+			rc = cs_sweep_point_run(s, out, (size_t)point, err, sizeof err);
 		cs_sweep_free(s);
 		return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 	}
