@@ -231,7 +231,6 @@ typedef struct runctx {
 	const cs_capplan *p;
 	const char *dir;
 	int run;
-	cs_sweep_inputs keep; /* the search's workload: its counts share it */
 } runctx;
 
 static int get_point(void *ctx, size_t point, int64_t count, json_t **sum, char *err, size_t errlen)
@@ -241,7 +240,7 @@ static int get_point(void *ctx, size_t point, int64_t count, json_t **sum, char 
 	int r = cp_point_read(rc->dir, point, sum, err, errlen);
 	if (r != 1 || !rc->run)
 		return r;
-	if ((r = cs_sweep_point_run_with(rc->p->s, rc->dir, point, &rc->keep, err, errlen)) < 0)
+	if ((r = cs_sweep_point_run(rc->p->s, rc->dir, point, err, errlen)) < 0)
 		return r;
 	return cp_point_read(rc->dir, point, sum, err, errlen);
 }
@@ -258,6 +257,32 @@ int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k)
 
 int cs_capplan_search_prepare(const cs_capplan *p) { return cs_sweep_point_prepare(p->s); }
 
+static int by_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+void cs_capplan_order_by_inputs(const cs_capplan *p, size_t *k, size_t n)
+{
+	/* search k = (level * P + policy) * S + seed: by (level, seed, policy) */
+	const cp_def *d = &p->d;
+	for (size_t i = 0; i < n; i++) {
+		size_t seed = k[i] % d->nseed, lp = k[i] / d->nseed;
+		k[i] = (lp / d->npol * d->nseed + seed) * d->npol + lp % d->npol;
+	}
+	qsort(k, n, sizeof *k, by_size);
+	for (size_t i = 0; i < n; i++) {
+		size_t pol = k[i] % d->npol, ls = k[i] / d->npol;
+		k[i] = (ls / d->nseed * d->npol + pol) * d->nseed + ls % d->nseed;
+	}
+}
+
+int cs_capplan_search_inputs(const cs_capplan *p, size_t k, char *err, size_t errlen)
+{
+	return cs_sweep_point_inputs(p->s, cp_point(&p->d, p->d.min, k), err, errlen);
+}
+
 int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *err, size_t errlen)
 {
 	if (k >= cs_capplan_nsearches(p)) {
@@ -271,7 +296,6 @@ int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *
 		return -CS_ENOMEM;
 	}
 	int rc = cp_search_replay(&p->d, k, get_point, &c, s, err, errlen);
-	cs_sweep_inputs_free(&c.keep);
 	free(s);
 	return rc < 0 ? rc : 0;
 }

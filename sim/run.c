@@ -370,14 +370,15 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		cs_run_result_free(r);
 		return rc;
 	}
-	cs_accounts *acc = NULL;
-	if (o->accounts && (rc = cs_accounts_load(&acc, o->accounts, err, errlen)) < 0) {
+	cs_accounts *own_acc = NULL; /* loaded here, freed here */
+	if (o->accounts && !o->accounts_in && (rc = cs_accounts_load(&own_acc, o->accounts, err, errlen)) < 0) {
 		cs_run_result_free(r);
 		return rc;
 	}
+	const cs_accounts *acc = !o->accounts ? NULL : o->accounts_in ? o->accounts_in : own_acc;
 	if (fmt != CS_FMT_SWF || o->node_model) {
 		rc = cs_run_nodes(o, r, &env, fmt, acc, err, errlen);
-		cs_accounts_free(acc);
+		cs_accounts_free(own_acc);
 		if (rc < 0)
 			cs_run_result_free(r);
 		return rc;
@@ -408,7 +409,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 				: cs_machine_resolve(&hdr, o, &r->machine, err, errlen);
 	if (rc < 0) {
 		cs_workload_abort(&b);
-		cs_accounts_free(acc);
+		cs_accounts_free(own_acc);
 		cs_run_result_free(r);
 		return rc;
 	}
@@ -417,7 +418,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: every one of its %zu jobs was dropped by the filter rules "
 			 "(see the summary's filtered counts; e.g. --missing-reqtime drop on a trace without requested times)",
 			 o->workload, r->wst.records);
-		cs_accounts_free(acc);
+		cs_accounts_free(own_acc);
 		cs_run_result_free(r);
 		return -CS_EINVAL;
 	}
@@ -432,7 +433,7 @@ int cs_run(const cs_run_opts *o, cs_run_result *r, char *err, size_t errlen)
 		if (rc == 0 && ((rc = cs_run_limits_enforced(ops, &tree, o->accounts, err, errlen)) < 0 ||
 				(rc = cs_storage_check(NULL, &tree, o->accounts, err, errlen)) < 0))
 			cs_account_tree_free(&tree);
-		cs_accounts_free(acc);
+		cs_accounts_free(own_acc);
 		if (rc < 0) {
 			cs_run_result_free(r);
 			return rc;

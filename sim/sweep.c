@@ -557,6 +557,10 @@ int cs_sweep_load_ext(cs_sweep **out, const char *path, const cs_sweep_ext *ext,
 {
 	*out = NULL;
 	cs_sweep *s = calloc(1, sizeof *s);
+	if (s && !(s->keep = calloc(1, sizeof *s->keep))) {
+		free(s);
+		s = NULL;
+	}
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -590,6 +594,8 @@ void cs_sweep_free(cs_sweep *s)
 	free(s->owned);
 	cs_cluster_free(s->cluster);
 	cs_gen_model_free(s->model);
+	cs_sweep_inputs_free(s->keep);
+	free(s->keep);
 	free(s);
 }
 

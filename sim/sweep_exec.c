@@ -28,6 +28,7 @@ typedef struct ex {
 	uv_timer_t timer;
 	uv_signal_t sigchld;
 	cs_sweep_unit_fn run;
+	cs_sweep_before_fn before;
 	void *run_ctx;
 	const char *unit;
 	const size_t *todo;
@@ -82,6 +83,13 @@ static void launch(ex *e)
 		while (c->pid)
 			c++;
 		size_t k = e->todo[e->next];
+		char msg[CS_ERRLEN];
+		int rc = e->before ? e->before(e->run_ctx, k, msg, sizeof msg) : 0;
+		if (rc < 0) {
+			e->failed = rc == -CS_EINVAL || rc == -CS_EPARSE ? 2 : 1;
+			snprintf(e->err, e->errlen, "%s %zu: %s", e->unit, k, msg);
+			break;
+		}
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid == 0)
@@ -138,11 +146,11 @@ static void reap(uv_signal_t *h, int signum)
 
 static void tick(uv_timer_t *t) { report(t->data, 0); }
 
-int cs_sweep_exec(cs_sweep_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int jobs,
-		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
-		  size_t errlen)
+int cs_sweep_exec(cs_sweep_unit_fn run, cs_sweep_before_fn before, void *run_ctx, const char *unit, const size_t *todo,
+		  size_t ntodo, int jobs, void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran,
+		  char *err, size_t errlen)
 {
-	ex e = { .run = run, .run_ctx = run_ctx, .unit = unit, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1,
+	ex e = { .run = run, .before = before, .run_ctx = run_ctx, .unit = unit, .todo = todo, .ntodo = ntodo, .jobs = jobs > 0 ? jobs : 1,
 		 .err = err, .errlen = errlen, .progress = progress, .ctx = ctx };
 	*ran = 0;
 	if (!(e.kids = calloc((size_t)e.jobs, sizeof *e.kids))) {

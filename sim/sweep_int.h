@@ -4,6 +4,7 @@
 
 #include "capsim/cluster.h"
 #include "capsim/gen.h"
+#include "capsim/accounts.h"
 #include "capsim/sweep.h"
 #include "capsim/trace.h"
 #include "yaml.h"
@@ -28,6 +29,7 @@ struct cs_sweep {
 	int days;
 	const char *model_text, *model_path;     /* NULL: the built-in model */
 	cs_gen_model *model;      /* the model, loaded (every point's; calibrated at the first) */
+	struct cs_sweep_inputs *keep; /* the generated inputs of the last point made (cs_sweep_point_inputs) */
 	const char *trace_text, *trace_path;
 	const char *accounts_text, *accounts_path; /* accounts_path NULL with accounts_gen */
 	int accounts_gen;
@@ -67,22 +69,17 @@ char *cs_sweep_own_str(cs_sweep *s, const char *t); /* a copy freed with the swe
 void *cs_sweep_own(cs_sweep *s, void *p);          /* p freed with the sweep; NULL (p freed) when out of memory */
 
 /* Shared with the planner (sim/capplan*.c): */
-/* A generated workload (as capsim's CSV reads it back) and its accounts
- * file's bytes, kept by a process that runs several points of one
- * workload and seed in turn (a plan's search). */
+/* A point's generated inputs, kept for the points that share its workload
+ * and seed (cs_sweep_point_inputs). */
 typedef struct cs_sweep_inputs {
 	int have;            /* 1: the fields below hold (workload_i, seed)'s inputs */
 	size_t workload_i;
 	uint64_t seed;
-	cs_trace t;
-	char *acc;           /* NULL: no accounts generated */
-	size_t nacc;
+	cs_trace t;          /* the workload, as capsim's CSV reads it back when in_mem */
+	int in_mem;          /* 0: the CSV would change it: each point writes it and reads it back */
+	cs_accounts *acc;    /* the generated accounts, loaded; NULL: none */
 } cs_sweep_inputs;
 void cs_sweep_inputs_free(cs_sweep_inputs *in);
-/* cs_sweep_point_run, taking the point's generated inputs from keep when
- * it holds them, and keeping them there otherwise (keep NULL: neither). */
-int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_sweep_inputs *keep, char *err,
-			    size_t errlen);
 /* json written to path by way of path.tmp.PID and a rename */
 int cs_sweep_dump_atomic(json_t *j, const char *path, size_t flags, char *err, size_t errlen);
 /* s, HTML-escaped */

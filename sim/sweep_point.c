@@ -231,17 +231,20 @@ static void scrub(json_t *j, const char *const *from, const char *const *to, siz
 void cs_sweep_inputs_free(cs_sweep_inputs *in)
 {
 	cs_trace_free(&in->t);
-	free(in->acc);
+	cs_accounts_free(in->acc);
 	memset(in, 0, sizeof *in);
 }
 
-/* The accounts generated for t: their bytes (*acc, *nacc, malloc'd) */
-static int gen_accounts(const cs_sweep *s, const cs_trace *t, const cs_gen_project *pr, char **acc, size_t *nacc,
-			char *err, size_t errlen)
+/* The accounts generated for t, loaded as their file would be (named
+ * `name` in messages) */
+static int gen_accounts(const cs_sweep *s, const cs_trace *t, const cs_gen_project *pr, const char *name,
+			cs_accounts **acc, char *err, size_t errlen)
 {
 	double *billed = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	int rc = cs_gen_billed_hours(s->cluster, t, &billed, err, errlen);
-	FILE *f = rc == 0 ? open_memstream(acc, nacc) : NULL;
+	FILE *f = rc == 0 ? open_memstream(&text, &len) : NULL;
 	if (rc == 0 && !f) {
 		snprintf(err, errlen, "out of memory");
 		rc = -CS_ENOMEM;
@@ -253,23 +256,84 @@ static int gen_accounts(const cs_sweep *s, const cs_trace *t, const cs_gen_proje
 			rc = -CS_ENOMEM;
 		}
 	}
+	if (rc == 0)
+		rc = cs_accounts_load_text(acc, text, len, name, err, errlen);
+	free(text);
 	free(billed);
 	return rc;
 }
 
-/* The point's workload (and accounts): the trace's path; or generated, into
- * t as capsim's CSV would read it back (cs_native_as_read) with wpath only
- * its name, the accounts written into tmp. A generated workload the CSV
- * would change (a model whose names it cannot hold) is written into tmp and
- * read from there (t left empty). With keep, a workload generated in
- * memory is kept there for the next point of the same workload and seed,
- * which copies it instead of generating it again (the generator is
- * deterministic, and neither the workload nor its accounts depend on the
- * point's cluster scale or policy). */
-static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, cs_sweep_inputs *keep,
-			cs_trace *t, int *in_mem, char *wpath, char *apath, size_t len, char *err, size_t errlen)
+int cs_sweep_point_inputs(const cs_sweep *s, size_t k, char *err, size_t errlen)
+{
+	cs_sweep_point p;
+	cs_sweep_point_get(s, k, &p);
+	cs_sweep_inputs *in = s->keep;
+	if (!s->gen || (in->have && in->workload_i == p.workload_i && in->seed == p.seed))
+		return 0;
+	cs_sweep_inputs_free(in);
+	int rc = cs_sweep_point_prepare(s); /* done already when forked from a sweep or a plan */
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	cs_gen_project *pr = NULL;
+	rc = cs_gen_generate_projects(s->model, p.seed, s->days, p.projects_scale, &in->t, s->accounts_gen ? &pr : NULL,
+				      err, errlen);
+	char name[160];
+	snprintf(name, sizeof name, "the accounts generated for %s (seed %llu)", p.workload, (unsigned long long)p.seed);
+	if (rc == 0 && s->accounts_gen)
+		rc = gen_accounts(s, &in->t, pr, name, &in->acc, err, errlen);
+	free(pr);
+	char why[CS_ERRLEN];
+	if (rc == 0) {
+		rc = cs_native_as_read(&in->t, why, sizeof why);
+		in->in_mem = rc == 0;
+		rc = rc == -CS_EINVAL ? 0 : rc;
+	}
+	if (rc < 0) {
+		cs_sweep_inputs_free(in);
+		return rc;
+	}
+	in->have = 1;
+	in->workload_i = p.workload_i;
+	in->seed = p.seed;
+	return 0;
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void cs_sweep_order_by_inputs(const cs_sweep *s, size_t *k, size_t n)
+{
+	uint64_t *key = malloc(n * sizeof *key);
+	if (!key)
+		return; /* left in number order: only slower */
+	for (size_t i = 0; i < n; i++) {
+		cs_sweep_point p;
+		cs_sweep_point_get(s, k[i], &p);
+		key[i] = ((uint64_t)p.workload_i * s->nseeds + p.seed_i) * s->npoints + k[i];
+	}
+	qsort(key, n, sizeof *key, by_u64);
+	for (size_t i = 0; i < n; i++)
+		k[i] = (size_t)(key[i] % s->npoints);
+	free(key);
+}
+
+/* The point's workload and accounts: the trace's path (and the accounts
+ * file's); or generated (cs_sweep_point_inputs), with wpath and apath only
+ * their names: the workload copied into t as capsim's CSV would read it
+ * back (cs_native_as_read), the accounts loaded (*acc, the sweep's). A
+ * generated workload the CSV would change (a model whose names it cannot
+ * hold) is written into tmp as wpath and read from there (t left
+ * empty). */
+static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *tmp, cs_trace *t, int *in_mem,
+			const cs_accounts **acc, char *wpath, char *apath, size_t len, char *err, size_t errlen)
 {
 	*in_mem = 0;
+	*acc = NULL;
 	if (!s->gen) {
 		snprintf(wpath, len, "%s", s->trace_path);
 		if (s->accounts_path)
@@ -279,79 +343,30 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 	snprintf(wpath, len, "%s/workload.csv", tmp);
 	if (s->accounts_gen)
 		snprintf(apath, len, "%s/accounts.yaml", tmp);
-	char *acc = NULL;
-	size_t nacc = 0;
-	int rc, kept = keep && keep->have && keep->workload_i == p->workload_i && keep->seed == p->seed;
-	if (kept) {
-		if ((rc = cs_trace_copy(t, &keep->t)) < 0)
+	int rc = cs_sweep_point_inputs(s, p->k, err, errlen);
+	if (rc < 0)
+		return rc;
+	const cs_sweep_inputs *in = s->keep;
+	*acc = in->acc;
+	if (in->in_mem) {
+		if ((rc = cs_trace_copy(t, &in->t)) < 0)
 			snprintf(err, errlen, "out of memory");
-		acc = keep->acc;
-		nacc = keep->nacc;
-	} else {
-		if (keep)
-			cs_sweep_inputs_free(keep);
-		if ((rc = cs_sweep_point_prepare(s)) < 0) { /* done already when forked from a sweep or a plan */
-			snprintf(err, errlen, "out of memory");
-			return rc;
-		}
-		cs_gen_project *pr = NULL;
-		rc = cs_gen_generate_projects(s->model, p->seed, s->days, p->projects_scale, t,
-					      s->accounts_gen ? &pr : NULL, err, errlen);
-		if (rc == 0 && s->accounts_gen)
-			rc = gen_accounts(s, t, pr, &acc, &nacc, err, errlen);
-		free(pr);
-	}
-	if (rc == 0 && s->accounts_gen) {
-		FILE *fa = fopen(apath, "w");
-		if (!fa) {
-			snprintf(err, errlen, "%s: cannot write: %s", apath, strerror(errno));
-			rc = -CS_EIO;
-		} else {
-			int bad = fwrite(acc, 1, nacc, fa) != nacc;
-			if (fclose(fa) != 0 || bad) {
-				snprintf(err, errlen, "%s: cannot write", apath);
-				rc = -CS_EIO;
-			}
-		}
-	}
-	if (kept) {
 		*in_mem = rc == 0;
 		return rc;
 	}
-	char why[CS_ERRLEN];
-	if (rc == 0)
-		rc = cs_native_as_read(t, why, sizeof why);
-	*in_mem = rc == 0;
-	if (rc == 0 && keep) {
-		if (cs_trace_copy(&keep->t, t) == 0) { /* without room to keep it, the next point generates it again */
-			keep->have = 1;
-			keep->workload_i = p->workload_i;
-			keep->seed = p->seed;
-			keep->acc = acc;
-			keep->nacc = nacc;
-			acc = NULL;
-		}
-	}
-	free(acc);
-	if (rc != -CS_EINVAL)
-		return rc;
 	/* the file, and the reader's verdict on it */
 	FILE *f = fopen(wpath, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", wpath, strerror(errno));
 		return -CS_EIO;
 	}
-	int bad = cs_native_write(t, f) < 0;
+	int bad = cs_native_write(&in->t, f) < 0;
 	bad |= fclose(f) != 0;
 	if (bad) {
 		snprintf(err, errlen, "%s: cannot write", wpath);
-		rc = -CS_EIO;
-	} else {
-		rc = 0;
+		return -CS_EIO;
 	}
-	cs_trace_free(t);
-	cs_trace_init(t);
-	return rc;
+	return 0;
 }
 
 int cs_sweep_point_prepare(const cs_sweep *s) { return s->gen ? cs_gen_model_calibrate(s->model) : 0; }
@@ -372,12 +387,6 @@ static json_t *config_json(const cs_sweep *s, const cs_sweep_point *p)
 
 int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, size_t errlen)
 {
-	return cs_sweep_point_run_with(s, dir, k, NULL, err, errlen);
-}
-
-int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_sweep_inputs *keep, char *err,
-			    size_t errlen)
-{
 	if (k >= s->npoints) {
 		snprintf(err, errlen, "--point: %zu is not a point of this sweep (0 to %zu)", k, s->npoints - 1);
 		return -CS_EINVAL;
@@ -396,7 +405,8 @@ int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_swe
 	cs_trace t;
 	cs_trace_init(&t);
 	int in_mem;
-	int rc = point_inputs(s, &p, tmp, keep, &t, &in_mem, wpath, apath, sizeof wpath, err, errlen);
+	const cs_accounts *acc;
+	int rc = point_inputs(s, &p, tmp, &t, &in_mem, &acc, wpath, apath, sizeof wpath, err, errlen);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	cs_cluster_scale_spec scale;
@@ -423,6 +433,7 @@ int cs_sweep_point_run_with(const cs_sweep *s, const char *dir, size_t k, cs_swe
 				o.scale = &scale;
 		}
 		o.accounts = *apath ? apath : NULL;
+		o.accounts_in = acc;
 		o.tf.load_scale = p.load_scale;
 		if (!s->gen) {
 			o.tf.projects_scale = p.projects_scale;

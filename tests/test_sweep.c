@@ -184,6 +184,38 @@ Test(sweep, a_point_is_what_capsim_run_reports_for_its_config)
 	cleanup(dir);
 }
 
+/* The sweep makes a generated workload and its accounts once for the
+ * points of that workload and seed, before it forks them, and each point
+ * runs on a copy: every point must be byte for byte the point run alone
+ * by `--point`, which makes its own. Two scales x two policies share each
+ * seed's inputs; the points of seed 2 run after seed 1's. */
+Test(sweep, a_point_on_the_inputs_made_for_its_seed_equals_it_run_alone)
+{
+	char dir[64];
+	setup(dir, sizeof dir, "workload: {generate: {days: 1, projects_scale: 0.2}}\naccounts: generate\n"
+			       "scale: [{h100: 0.5}, {}]\npolicies: [{name: multifactor}, {name: easy}]\nseeds: [1, 2]\n");
+	free(sweep(dir, "s", "-j", "2"));
+	char spec[512], out[512], path[600], *o, *e;
+	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	snprintf(out, sizeof out, "%s/s", dir);
+	for (size_t k = 0; k < 8; k++) {
+		char name[32], kk[8];
+		snprintf(name, sizeof name, "s/points/%06zu.json", k);
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		char *swept = th_slurp(path, NULL);
+		cr_assert_not_null(swept, "%s", path);
+		cr_assert_eq(remove(path), 0);
+		snprintf(kk, sizeof kk, "%zu", k);
+		cr_assert_eq(th_exec(ARGS("sweep", spec, "--out", out, "--point", kk), &o, &e), 0, "%s", e);
+		free(o), free(e);
+		char *alone = th_slurp(path, NULL);
+		cr_assert_not_null(alone, "%s", path);
+		cr_expect_str_eq(alone, swept, "point %zu", k);
+		free(swept), free(alone);
+	}
+	cleanup(dir);
+}
+
 Test(sweep, shards_merged_equal_the_single_run)
 {
 	char dir[64];
@@ -323,10 +355,24 @@ Test(sweep, a_malformed_trace_is_the_specs_error_before_any_run)
  * the caller (what a unit changes never reaches the caller or another
  * unit), a unit's exit status 2 is a bad-input failure naming the unit, a
  * unit killed by a signal is named with the signal, and the units in
- * flight when one fails still end (none is left running or unreaped).
+ * flight when one fails still end (none is left running or unreaped);
+ * what `before` makes in the caller for a unit is what that unit's child
+ * sees, and its error fails the unit without starting it.
  * (A unit's return value becoming its exit status is what every sweep
  * through the binary checks.) */
 static int exec_counter;
+static long exec_made = -1; /* set by exec_before in the caller */
+
+static int exec_before(void *ctx, size_t k, char *err, size_t errlen)
+{
+	(void)ctx;
+	if (k == 12) {
+		snprintf(err, errlen, "no inputs for %zu", k);
+		return -CS_EINVAL;
+	}
+	exec_made = (long)k;
+	return 0;
+}
 
 static int exec_unit(void *ctx, size_t k)
 {
@@ -336,7 +382,7 @@ static int exec_unit(void *ctx, size_t k)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return 1;
-	fprintf(f, "%ld %d\n", (long)getpid(), ++exec_counter);
+	fprintf(f, "%ld %d %ld\n", (long)getpid(), ++exec_counter, exec_made);
 	fclose(f);
 	if (k == 9)
 		raise(SIGKILL);
@@ -346,13 +392,13 @@ static int exec_unit(void *ctx, size_t k)
 	_exit(k == 7 ? 2 : 0);
 }
 
-static void exec_read(const char *dir, size_t k, long *pid, int *counter)
+static void exec_read(const char *dir, size_t k, long *pid, int *counter, long *made)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%zu", dir, k);
 	FILE *f = fopen(path, "r");
 	cr_assert_not_null(f, "unit %zu did not run", k);
-	cr_assert_eq(fscanf(f, "%ld %d", pid, counter), 2);
+	cr_assert_eq(fscanf(f, "%ld %d %ld", pid, counter, made), 3);
 	fclose(f);
 }
 
@@ -362,32 +408,46 @@ Test(sweep_exec, runs_each_unit_in_a_child_of_its_own_and_names_the_one_that_fai
 	snprintf(dir, sizeof dir, "/tmp/capsim-exec-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	size_t todo[6] = { 0, 1, 2, 3, 4, 5 }, ran = 9;
-	int rc = cs_sweep_exec(exec_unit, dir, "point", todo, 6, 2, NULL, NULL, &ran, err, sizeof err);
+	int rc = cs_sweep_exec(exec_unit, exec_before, dir, "point", todo, 6, 2, NULL, NULL, &ran, err, sizeof err);
 	cr_assert_eq(rc, 0, "%s", err);
 	cr_assert_eq(ran, 6);
 	cr_assert_eq(exec_counter, 0, "a unit's change reached the caller");
+	cr_assert_eq(exec_made, 5, "before was not called in the caller");
 	long pids[6];
 	for (size_t k = 0; k < 6; k++) {
 		int counter;
-		exec_read(dir, k, &pids[k], &counter);
+		long made;
+		exec_read(dir, k, &pids[k], &counter, &made);
 		cr_assert_eq(counter, 1, "unit %zu saw another unit's change", k);
+		cr_assert_eq(made, (long)k, "unit %zu saw what before made for unit %ld", k, made);
 		cr_assert_neq(pids[k], (long)getpid());
 		for (size_t j = 0; j < k; j++)
 			cr_assert_neq(pids[j], pids[k], "units %zu and %zu shared a process", j, k);
 	}
 
 	size_t bad[3] = { 6, 7, 8 };
-	rc = cs_sweep_exec(exec_unit, dir, "point", bad, 3, 1, NULL, NULL, &ran, err, sizeof err);
+	rc = cs_sweep_exec(exec_unit, NULL, dir, "point", bad, 3, 1, NULL, NULL, &ran, err, sizeof err);
 	cr_assert_eq(rc, -CS_EINVAL);
 	cr_assert_str_eq(err, "point 7: its process failed (exit status 2; its message above)");
 	cr_assert_eq(ran, 1, "a unit started after the failure");
 
 	size_t killed[2] = { 9, 10 };
-	rc = cs_sweep_exec(exec_unit, dir, "search", killed, 2, 2, NULL, NULL, &ran, err, sizeof err);
+	rc = cs_sweep_exec(exec_unit, NULL, dir, "search", killed, 2, 2, NULL, NULL, &ran, err, sizeof err);
 	cr_assert_eq(rc, -CS_EIO);
 	cr_assert_str_eq(err, "search 9: its process was killed by signal 9");
 	cr_assert_eq(ran, 1, "the unit in flight beside the failed one did not end");
 	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a child was left unreaped");
+
+	size_t unmade[3] = { 11, 12, 13 };
+	rc = cs_sweep_exec(exec_unit, exec_before, dir, "point", unmade, 3, 1, NULL, NULL, &ran, err, sizeof err);
+	cr_assert_eq(rc, -CS_EINVAL);
+	cr_assert_str_eq(err, "point 12: no inputs for 12");
+	cr_assert_eq(ran, 1);
+	char path[512];
+	snprintf(path, sizeof path, "%s/12", dir);
+	cr_assert_neq(access(path, F_OK), 0, "the unit whose before failed ran");
+	snprintf(path, sizeof path, "%s/13", dir);
+	cr_assert_neq(access(path, F_OK), 0, "a unit started after the failure");
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);

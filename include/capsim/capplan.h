@@ -58,6 +58,12 @@ int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k);
 /* What every search's points compute the same, computed now
  * (cs_sweep_point_prepare). -CS_ENOMEM. */
 int cs_capplan_search_prepare(const cs_capplan *p);
+/* The searches k[0..n) in the order that runs those sharing a generated
+ * workload (a level and seed: they differ by policy) one after another;
+ * and, in this process, that workload made for search k
+ * (cs_sweep_point_inputs: a search forked from here inherits it). */
+void cs_capplan_order_by_inputs(const cs_capplan *p, size_t *k, size_t n);
+int cs_capplan_search_inputs(const cs_capplan *p, size_t k, char *err, size_t errlen);
 /* Run search k: the points its bisection needs, each written as it ends,
  * those present read instead. 0 or an error. */
 int cs_capplan_search_run(const cs_capplan *p, const char *dir, size_t k, char *err, size_t errlen);

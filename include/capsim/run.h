@@ -71,6 +71,7 @@ typedef struct cs_run_opts {
 	void (*progress)(void *ctx, const struct cs_progress *p); /* NULL: none */
 	void *progress_ctx;
 	const char *accounts;        /* accounts file (accounts.h) for the policy, or NULL */
+	const cs_accounts *accounts_in; /* or that file already loaded (used only with accounts, which names it) */
 	/* The cluster config's failure model (capsim/failures.h); each refused
 	 * on a cluster without one: */
 	int requeue_on_failure;      /* 1 (default): a job a failure stops is requeued; 0: it ends

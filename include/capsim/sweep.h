@@ -61,6 +61,15 @@ int cs_sweep_point_done(const char *dir, size_t k);
  * calibration): a process that forks its points does it once, before.
  * -CS_ENOMEM. */
 int cs_sweep_point_prepare(const cs_sweep *s);
+/* Make point k's generated workload and accounts now and keep them in the
+ * sweep for the points of the same workload and seed (the last made is
+ * kept): a point whose inputs are kept runs on a copy instead of
+ * generating them again, here or in a process forked from here. 0 (also
+ * for a trace file's sweep), or an error. */
+int cs_sweep_point_inputs(const cs_sweep *s, size_t k, char *err, size_t errlen);
+/* k[0..n) (point numbers) in the order that runs the points sharing a
+ * workload and seed one after another, in number order among them. */
+void cs_sweep_order_by_inputs(const cs_sweep *s, size_t *k, size_t n);
 /* Run point k and write DIR/points/K.json (temporary file, then rename). */
 int cs_sweep_point_run(const cs_sweep *s, const char *dir, size_t k, char *err, size_t errlen);
 
@@ -79,16 +88,21 @@ int cs_sweep_merge(const char *const *dirs, size_t n, const char *out, char *err
  * in one libuv loop (SIGCHLD). A child that fails stops the launching of
  * others; those in flight are waited for; err names the unit ("point K").
  * progress (if not NULL) is called as units end and every second. *ran:
- * units finished. The caller must be single-threaded. */
+ * units finished. before (if not NULL) is called here, in this process,
+ * as each unit is about to start, with run_ctx: what it makes the child
+ * inherits (a sweep's generated inputs, cs_sweep_point_inputs); an error
+ * from it fails that unit as a child's would (err its message). The
+ * caller must be single-threaded. */
 typedef struct cs_sweep_progress {
 	size_t done, total;         /* points finished this run, of those to run */
 	double elapsed_s, eta_s;    /* eta_s < 0: not known yet */
 	int final;                  /* 1: the last call */
 } cs_sweep_progress;
 typedef int (*cs_sweep_unit_fn)(void *run_ctx, size_t k);
-int cs_sweep_exec(cs_sweep_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int jobs,
-		  void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran, char *err,
-		  size_t errlen);
+typedef int (*cs_sweep_before_fn)(void *run_ctx, size_t k, char *err, size_t errlen);
+int cs_sweep_exec(cs_sweep_unit_fn run, cs_sweep_before_fn before, void *run_ctx, const char *unit, const size_t *todo,
+		  size_t ntodo, int jobs, void (*progress)(void *ctx, const cs_sweep_progress *p), void *ctx, size_t *ran,
+		  char *err, size_t errlen);
 
 /* The metrics a spec's `metrics:` may chart (NULL-terminated). */
 extern const char *const cs_sweep_metric_names[];

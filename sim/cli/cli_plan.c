@@ -107,6 +107,14 @@ static int run_search(void *ctx, size_t k, char *err, size_t errlen)
 	return cs_capplan_search_run(sc->pl, sc->out, k, err, errlen);
 }
 
+/* a search's generated workload, made once for the searches of its level
+ * and seed, which run one after another (cs_capplan_order_by_inputs) */
+static int search_inputs(void *ctx, size_t k, char *err, size_t errlen)
+{
+	search_ctx *sc = ctx;
+	return cs_capplan_search_inputs(sc->pl, k, err, errlen);
+}
+
 static int plan_main(int argc, char **argv)
 {
 	cs_cli_grid g;
@@ -141,11 +149,12 @@ static int plan_main(int argc, char **argv)
 		return cs_cli_die(1, "out of memory");
 	}
 	size_t nshard = searches_to_run(pl, out, si, sn, todo, &ntodo);
+	cs_capplan_order_by_inputs(pl, todo, ntodo);
 	search_ctx sc = { .pl = pl, .out = out };
 	if (ntodo && cs_capplan_search_prepare(pl) < 0)
 		rc = -CS_ENOMEM, snprintf(err, sizeof err, "out of memory");
 	else
-		rc = cs_cli_workers(run_search, &sc, "search", todo, ntodo, g.jobs, g.progress,
+		rc = cs_cli_workers(run_search, search_inputs, &sc, "search", todo, ntodo, g.jobs, g.progress,
 				    "plan: %zu of %zu searches done", &ran, err, sizeof err);
 	free(todo);
 	cs_capplan_free(pl);

@@ -122,9 +122,16 @@ void cs_cli_worker_start(void)
 }
 
 typedef struct unit_ctx {
-	cs_cli_unit_fn run;
+	cs_cli_unit_fn run, before;
 	void *run_ctx;
 } unit_ctx;
+
+/* in this process: what the unit's child will inherit */
+static int before_unit(void *ctx, size_t k, char *err, size_t errlen)
+{
+	unit_ctx *u = ctx;
+	return u->before(u->run_ctx, k, err, errlen);
+}
 
 /* in the child: the unit, its error as a worker process would print it */
 static int run_unit(void *ctx, size_t k)
@@ -136,13 +143,14 @@ static int run_unit(void *ctx, size_t k)
 	return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 }
 
-int cs_cli_workers(cs_cli_unit_fn run, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
+int cs_cli_workers(cs_cli_unit_fn run, cs_cli_unit_fn before, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
 		   int progress, const char *what, size_t *ran, char *err, size_t errlen)
 {
 	unit_ctx u = { .run = run, .run_ctx = run_ctx };
 	if (!jobs)
 		jobs = (int64_t)uv_available_parallelism();
-	return cs_sweep_exec(run_unit, &u, unit, todo, ntodo, (int)jobs,
+	u.before = before;
+	return cs_sweep_exec(run_unit, before ? before_unit : NULL, &u, unit, todo, ntodo, (int)jobs,
 			     progress && isatty(STDERR_FILENO) ? cs_cli_progress : NULL, (void *)what, ran, err, errlen);
 }
 
@@ -224,6 +232,15 @@ static int run_point(void *ctx, size_t k, char *err, size_t errlen)
 	return cs_sweep_point_run(pc->s, pc->out, k, err, errlen);
 }
 
+/* a generated point's workload and accounts, made once for the points of
+ * its workload and seed, which run one after another
+ * (cs_sweep_order_by_inputs) */
+static int point_inputs(void *ctx, size_t k, char *err, size_t errlen)
+{
+	point_ctx *pc = ctx;
+	return cs_sweep_point_inputs(pc->s, k, err, errlen);
+}
+
 static int sweep_main(int argc, char **argv)
 {
 	const cs_cli_cmd *cmd = &cs_cli_sweep_cmd;
@@ -267,10 +284,11 @@ static int sweep_main(int argc, char **argv)
 		}
 	size_t ran = 0;
 	point_ctx pc = { .s = s, .out = out };
+	cs_sweep_order_by_inputs(s, todo, ntodo);
 	if (ntodo && cs_sweep_point_prepare(s) < 0)
 		rc = -CS_ENOMEM, snprintf(err, sizeof err, "out of memory");
 	else
-		rc = cs_cli_workers(run_point, &pc, "point", todo, ntodo, jobs, g.progress, "sweep: %zu of %zu points done",
+		rc = cs_cli_workers(run_point, point_inputs, &pc, "point", todo, ntodo, jobs, g.progress, "sweep: %zu of %zu points done",
 				    &ran, err, sizeof err);
 	free(todo);
 	cs_sweep_free(s);
