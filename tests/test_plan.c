@@ -67,6 +67,18 @@ static void cleanup(const char *dir)
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* A fresh directory holding spec.yaml (its path in spec) with text */
+static void setup_text(char *dir, size_t len, char *spec, size_t slen, const char *text)
+{
+	snprintf(dir, len, "/tmp/capsim-plan-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(spec, slen, "%s/spec.yaml", dir);
+	FILE *f = fopen(spec, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* capsim plan DIR/spec.yaml --out DIR/NAME [a1 a2]; the exit status, stdout and stderr */
 static int plan(const char *dir, const char *name, const char *a1, const char *a2, char **o, char **e)
 {
@@ -443,14 +455,9 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 	/* a plan slow enough to kill mid-search: a day of the default
 	 * workload at a fifth of its projects, h100 searched in [4, 110] */
 	char dir[64], spec[512], out[512];
-	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	FILE *f = fopen(spec, "w");
-	cr_assert_not_null(f);
-	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\npolicies: [{name: easy}]\n"
-	      "search: {type: h100, min: 4, max: 110}\ntargets: [partitions.h100.p95_wait <= 1h]\nseeds: [1, 2]\n", f);
-	fclose(f);
+	setup_text(dir, sizeof dir, spec, sizeof spec,
+		   "workload: {generate: {days: 1, projects_scale: 0.2}}\npolicies: [{name: easy}]\n"
+		   "search: {type: h100, min: 4, max: 110}\ntargets: [partitions.h100.p95_wait <= 1h]\nseeds: [1, 2]\n");
 	free(plan_ok(dir, "full", "-j", "2"));
 	snprintf(out, sizeof out, "%s/killed", dir);
 	/* killed once the first search's first count (4), point 0, is written */
@@ -467,23 +474,19 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 	cleanup(dir);
 }
 
-/* A search's counts after the first copy its generated workload and
- * accounts (cs_sweep_inputs) instead of generating them again: a count
- * run so must be byte for byte the count run on its own, which a plan run
- * again without that point's file does (its search reads the counts
- * before it from their files, so it generates the workload afresh). */
+/* A search's counts run one after another on copies of one generated
+ * workload and its loaded accounts (cs_sweep_point_inputs): what a count
+ * does to its copy must not reach the next. A count run after others so
+ * must be byte for byte the count run first, which a plan run again
+ * without that point's file does (its search reads the counts before it
+ * from their files). */
 Test(plan, a_count_run_on_the_searchs_kept_workload_equals_it_run_alone)
 {
 	char dir[64], spec[512], pt[600];
-	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	FILE *f = fopen(spec, "w");
-	cr_assert_not_null(f);
-	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\naccounts: generate\n"
-	      "policies: [{name: multifactor}]\nsearch: {type: h100, min: 4, max: 40}\n"
-	      "targets: [partitions.h100.p95_wait <= 1h]\nseeds: [1]\n", f);
-	fclose(f);
+	setup_text(dir, sizeof dir, spec, sizeof spec,
+		   "workload: {generate: {days: 1, projects_scale: 0.2}}\naccounts: generate\n"
+		   "policies: [{name: multifactor}]\nsearch: {type: h100, min: 4, max: 40}\n"
+		   "targets: [partitions.h100.p95_wait <= 1h]\nseeds: [1]\n");
 	free(plan_ok(dir, "full", "-j", "1"));
 	/* one level, policy and seed: point K is count 4 + K; evaluated
 	 * first 4 (point 0), then 40 (point 36) on the kept workload */
