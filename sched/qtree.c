@@ -61,27 +61,47 @@ static inline int may_hold(const cs_qtree *t, size_t i, uint32_t fit, uint32_t e
 
 long cs_qtree_find(const cs_qtree *t, size_t from, uint32_t fit, uint32_t extra, cs_time lim)
 {
-	if (from >= t->leaves || !may_hold(t, 1, fit, extra, lim))
+	return cs_qtree_find_in(t, from, t->leaves, fit, extra, lim);
+}
+
+long cs_qtree_find_in(const cs_qtree *t, size_t from, size_t to, uint32_t fit, uint32_t extra, cs_time lim)
+{
+	size_t nl = t->leaves;
+	to = to < nl ? to : nl;
+	if (from >= to || !may_hold(t, 1, fit, extra, lim))
 		return -1;
-	/* Iterative depth-first search, left to right, over nodes whose range
-	 * reaches `from` and that may hold a match. */
-	size_t stack[128];
-	size_t sp = 0;
-	stack[sp++] = 1;
-	while (sp) {
-		size_t i = stack[--sp];
-		/* range of node i */
-		size_t depth = 63 - (size_t)__builtin_clzll(i);
-		size_t span = t->leaves >> depth;
-		size_t lo = (i - ((size_t)1 << depth)) * span;
-		if (lo + span <= from || !may_hold(t, i, fit, extra, lim))
-			continue;
-		if (span == 1)
-			return (long)lo;
-		stack[sp++] = 2 * i + 1;
-		stack[sp++] = 2 * i;
+	/* Left to right from leaf `from`: node i covers [i * span - nl, (i + 1)
+	 * * span - nl). Past a node, on to the one right after its range (up
+	 * while it is a right child, then its sibling); a node that may hold a
+	 * match is gone down into, left child first, back to the climb when
+	 * neither child may (may_hold is a bound: exact at a leaf only). */
+	size_t i = from + nl, span = 1;
+	if (may_hold(t, i, fit, extra, lim))
+		return (long)from;
+	for (;;) {
+		while (i & 1) {
+			i >>= 1;
+			span <<= 1;
+		}
+		if (!i)
+			return -1; /* past the root */
+		i++;
+		if (i * span - nl >= to)
+			return -1;
+		int ok = may_hold(t, i, fit, extra, lim);
+		while (ok && span > 1) {
+			i *= 2;
+			span >>= 1;
+			if (!may_hold(t, i, fit, extra, lim)) {
+				i++;
+				if (i * span - nl >= to)
+					return -1;
+				ok = may_hold(t, i, fit, extra, lim);
+			}
+		}
+		if (ok)
+			return (long)(i - nl);
 	}
-	return -1;
 }
 
 typedef struct est_key {

@@ -26,6 +26,8 @@ void cs_qtree_clear(cs_qtree *t, size_t pos);
 /* First pos >= from with size <= fit && (size <= extra || est <= est_limit);
  * -1 if none. */
 long cs_qtree_find(const cs_qtree *t, size_t from, uint32_t fit, uint32_t extra, cs_time est_limit);
+/* The same within [from, to): no look past `to`. */
+long cs_qtree_find_in(const cs_qtree *t, size_t from, size_t to, uint32_t fit, uint32_t extra, cs_time est_limit);
 
 /* at[k] = the job of rank k by (estimate, index): the shortest-estimate-
  * first order with ties in arrival order. 0 or -CS_ENOMEM. */

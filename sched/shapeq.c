@@ -189,8 +189,8 @@ static long find_in(const cs_shapeq *q, uint32_t s, uint32_t from, cs_time est_m
 		return -1;
 	/* size 1 where waiting (fit 1 leaves the empty slots out): extra 1 takes
 	 * any job, extra 0 only those with est <= est_max */
-	long k = cs_qtree_find(&q->t, from, 1, est_max == CS_TIME_MAX ? 1 : 0, est_max);
-	return k >= 0 && (uint32_t)k < q->first[s + 1] ? (long)q->jid_at[k] : -1;
+	long k = cs_qtree_find_in(&q->t, from, q->first[s + 1], 1, est_max == CS_TIME_MAX ? 1 : 0, est_max);
+	return k >= 0 ? (long)q->jid_at[k] : -1;
 }
 
 long cs_shapeq_first(cs_shapeq *q, uint32_t s, uint32_t from)

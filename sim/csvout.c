@@ -56,8 +56,9 @@ static char *put_u64_long(char *p, uint64_t u)
 	return e;
 }
 
-/* u (< 100) at p: one or two digits. (These four are inlined into
- * their callers: a run writes millions of numbers.) */
+/* u (< 100) at p: one or two digits. (These and the other INLINE
+ * functions are inlined into their callers: a run writes millions of
+ * numbers.) */
 #define INLINE static inline __attribute__((always_inline))
 INLINE char *put_small(char *p, uint32_t u)
 {
@@ -177,19 +178,21 @@ static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 1000
  * the last it writes, into *q, and x's sign bit into *neg: 0, or -1 for
  * what goes printf's way (NaN, the infinities, |x| >= 2^32, precisions
  * outside 0..9). */
-static int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
+INLINE int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
 {
 	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
 	 * is exact in 128 bits; rounding it to an integer half to even is
 	 * what printf does with the digits after the last (in the default
 	 * rounding mode) */
-	if (prec < 0 || prec > 9 || !isfinite(x) || fabs(x) >= 4294967296.0)
-		return -1;
-	/* m and s from x's bits: a normal x is (2^52 + mantissa) / 2^(1075 -
-	 * exponent), a subnormal mantissa / 2^1074 */
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof bits);
 	unsigned ex = (unsigned)(bits >> 52) & 0x7ff;
+	/* |x| < 2^32 is an exponent below 1023 + 32 (NaN and the infinities
+	 * have 2047) */
+	if ((unsigned)prec > 9 || ex >= 1023 + 32)
+		return -1;
+	/* m and s from x's bits: a normal x is (2^52 + mantissa) / 2^(1075 -
+	 * exponent), a subnormal mantissa / 2^1074 */
 	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
 	int s = 1074;
 	if (ex) {
@@ -197,14 +200,47 @@ static int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
 		s = 1075 - (int)ex; /* > 20 (|x| < 2^32) */
 	}
 	*q = 0;
-	if (s < 84) { /* else m * 10^prec < 2^83 is below half of 2^s: 0 */
-		u128 pr = (u128)m * pow10[prec], one = (u128)1 << s, rem = pr & (one - 1), half = one >> 1;
+	if (s <= 64) {
+		/* the bits below the point are the low word's last s: shifted
+		 * to its top, half is 2^63 */
+		u128 pr = (u128)m * pow10[prec];
+		uint64_t frac = (uint64_t)pr << (64 - s), half = UINT64_C(1) << 63;
 		*q = (uint64_t)(pr >> s); /* < 2^32 * 10^9 */
+		if (frac > half || (frac == half && (*q & 1)))
+			++*q;
+	} else if (s < 84) { /* else m * 10^prec < 2^83 is below half of 2^s: 0 */
+		u128 pr = (u128)m * pow10[prec], one = (u128)1 << s, rem = pr & (one - 1), half = one >> 1;
+		*q = (uint64_t)(pr >> s);
 		if (rem > half || (rem == half && (*q & 1)))
 			++*q;
 	}
 	*neg = (int)(bits >> 63);
 	return 0;
+}
+
+/* u (< 10^n) as exactly n digits ending at e, leading zeros kept (n a
+ * constant where inlined: divisions by constants). */
+INLINE void put_width(char *e, uint32_t u, int n)
+{
+	for (; n >= 2; n -= 2) {
+		e -= 2;
+		memcpy(e, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (n)
+		e[-1] = (char)('0' + u);
+}
+
+/* q / 10^prec with prec decimals at p (prec a constant where inlined). */
+INLINE char *put_scaled(char *p, uint64_t q, int prec)
+{
+	uint32_t pw = pow10[prec];
+	p = put_u64(p, q / pw);
+	if (!prec)
+		return p;
+	*p = '.';
+	put_width(p + 1 + prec, (uint32_t)(q % pw), prec);
+	return p + 1 + prec;
 }
 
 char *cs_put_fixed(char *p, double x, int prec)
@@ -213,25 +249,21 @@ char *cs_put_fixed(char *p, double x, int prec)
 	int neg;
 	if (fixed_scaled(x, prec, &q, &neg) < 0)
 		return p + snprintf(p, CS_FMT_FIXED_LEN, "%.*f", prec, x);
-	if (neg)
-		*p++ = '-';
-	p = put_u64(p, q / pow10[prec]);
-	if (prec) {
-		*p++ = '.';
-		char *e = p + prec;
-		uint64_t fp = q % pow10[prec];
-		for (char *c = e; c > p;) {
-			if (c - p >= 2) {
-				c -= 2;
-				memcpy(c, pairs + 2 * (fp % 100), 2);
-				fp /= 100;
-			} else {
-				*--c = (char)('0' + fp % 10);
-			}
-		}
-		p = e;
+	*p = '-';
+	p += neg;
+	/* one case a precision: each divides by its power of ten as a constant */
+	switch (prec) {
+	case 0: return put_scaled(p, q, 0);
+	case 1: return put_scaled(p, q, 1);
+	case 2: return put_scaled(p, q, 2);
+	case 3: return put_scaled(p, q, 3);
+	case 4: return put_scaled(p, q, 4);
+	case 5: return put_scaled(p, q, 5);
+	case 6: return put_scaled(p, q, 6);
+	case 7: return put_scaled(p, q, 7);
+	case 8: return put_scaled(p, q, 8);
+	default: return put_scaled(p, q, 9);
 	}
-	return p;
 }
 
 int cs_fixed_value(double x, int prec, double *v)
@@ -262,21 +294,24 @@ void cs_csv_fixed(FILE *f, double x, int prec)
 }
 
 /* Two decimal digits of v (0..99) at p. */
-static void two(char *p, int64_t v) { memcpy(p, pairs + 2 * v, 2); }
+static void two(char *p, unsigned v) { memcpy(p, pairs + 2 * v, 2); }
 
 /* The calendar by arithmetic (gmtime_r and strftime for each of a year's
  * million times were a third of writing jobs.csv), a day's "YYYY-MM-DD"
  * kept for the next times on that day (a run's times come in days, a
  * row's three usually in one or two); years of other than four digits go
  * the library's way. len >= 21 for the first; the text's length. */
-static size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
+INLINE size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
 {
 	static _Thread_local struct {
 		int64_t day;
 		int set;
 		char ymd[10];
 	} memo[64];
-	int64_t s = epoch + t, days = (s >= 0 ? s : s - 86399) / 86400, sec = s - days * 86400;
+	/* (the day of a time after 1970 by an unsigned division, the second
+	 * of the day in 32 bits: no fix-ups for negative quotients) */
+	int64_t s = epoch + t, days = s >= 0 ? (int64_t)((uint64_t)s / 86400) : (s - 86399) / 86400;
+	uint32_t sec = (uint32_t)(s - days * 86400);
 	unsigned h = (unsigned)days & 63;
 	if (len >= 21 && (!memo[h].set || memo[h].day != days)) {
 		int64_t y;
@@ -286,17 +321,17 @@ static size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
 		memo[h].day = days;
 		if (memo[h].set) {
 			memcpy(memo[h].ymd, "0000-00-00", 10);
-			two(memo[h].ymd, y / 100);
-			two(memo[h].ymd + 2, y % 100);
-			two(memo[h].ymd + 5, m);
-			two(memo[h].ymd + 8, d);
+			two(memo[h].ymd, (unsigned)(y / 100));
+			two(memo[h].ymd + 2, (unsigned)(y % 100));
+			two(memo[h].ymd + 5, (unsigned)m);
+			two(memo[h].ymd + 8, (unsigned)d);
 		}
 	}
 	if (len >= 21 && memo[h].set) {
 		memcpy(buf, memo[h].ymd, 10);
 		memcpy(buf + 10, "T00:00:00Z", 11);
 		two(buf + 11, sec / 3600);
-		two(buf + 14, sec / 60 % 60);
+		two(buf + 14, sec % 3600 / 60);
 		two(buf + 17, sec % 60);
 		return 20;
 	}

@@ -131,17 +131,10 @@ static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
 
 void cs_shape_memo_reset(cs_sched_ctx *c) { c->memo_gen++; }
 
-/* type_freed summed over job j's node types (kept per partition until
- * some type gets something back; not for the scratch partition, whose
- * types change, and shape_ent keeps nothing of it). */
-static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
+/* type_freed summed over job j's node types, kept in f (when not NULL)
+ * as of freed_all. */
+static __attribute__((noinline)) uint64_t freed_add(const cs_sched_ctx *c, const cs_job *j, struct freed_sum *f)
 {
-	int32_t p = j->partition;
-	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
-	if (c->sets && p == (int32_t)c->npart - 1)
-		f = NULL;
-	if (f && f->at == c->freed_all)
-		return f->sum;
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint64_t v = 0;
 	for (uint32_t t = 0; t < c->ntypes; t++)
@@ -150,6 +143,20 @@ static uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 	if (f)
 		*f = (struct freed_sum){ c->freed_all, v };
 	return v;
+}
+
+/* type_freed summed over job j's node types (kept per partition until
+ * some type gets something back; not for the scratch partition, whose
+ * types change, and shape_ent keeps nothing of it). */
+static inline uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
+{
+	int32_t p = j->partition;
+	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
+	if (c->sets && p == (int32_t)c->npart - 1)
+		f = NULL;
+	if (f && f->at == c->freed_all)
+		return f->sum;
+	return freed_add(c, j, f);
 }
 
 /* Is want (an entry's freed or hfreed, *at its freed_at or hfreed_at)
@@ -171,17 +178,44 @@ static int keepable(const cs_sched_ctx *c, const cs_job *j)
 	return !c->plain && !(c->sets && j->partition == (int32_t)c->npart - 1);
 }
 
-int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+/* cs_shape_failed where the pass's memo does not answer and e keeps a
+ * failure from an earlier pass. (It and failed_find are out of line: the
+ * usual answers, from the memo, then need no registers saved.) */
+static __attribute__((noinline)) int kept_failed(const cs_sched_ctx *c, const cs_job *j, struct shape_ent *e)
 {
-	struct shape_ent *e = shape_of(c, j);
-	if (!e)
+	if (!freed_same(c, j, e->freed, &e->freed_at)) {
+		/* the sum only grows: never again e->freed, nothing kept */
+		e->kept &= (uint8_t)~1u;
 		return 0;
-	if (e->gen == c->memo_gen && (e->failed & mask))
-		return 1;
-	if (!(mask & 1) || !(e->kept & 1) || !freed_same(c, j, e->freed, &e->freed_at))
-		return 0;
+	}
 	memo_set(c, e, 1); /* found the faster next time in this pass */
 	return 1;
+}
+
+/* cs_shape_failed for job j of shape entry e. */
+static inline int failed_in(const cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, unsigned mask)
+{
+	if (e->gen == c->memo_gen && (e->failed & mask))
+		return 1;
+	if (!(mask & 1) || !(e->kept & 1))
+		return 0;
+	return kept_failed(c, j, e);
+}
+
+/* cs_shape_failed for a job whose entry shape_of would look up by key. */
+static __attribute__((noinline)) int failed_find(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+{
+	struct shape_ent *e = shape_find(c, j);
+	return e ? failed_in(c, j, e, mask) : 0;
+}
+
+int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
+{
+	/* shape_of's usual case */
+	uint32_t id = c->job_shape[j - c->jobs];
+	if (id == UINT32_MAX || c->shp[id].key.part != j->partition)
+		return failed_find(c, j, mask);
+	return failed_in(c, j, &c->shp[id], mask);
 }
 
 void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
@@ -243,11 +277,20 @@ static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n,
 /* Bit 1 of the memo (mask 2) for job jid (it failed beside the one hold on its
  * node types in this pass), or learnt from an earlier pass (the shape's
  * hslots, hfreed), then kept in the pass's memo as a failed try would. */
+static __attribute__((noinline)) int hold_kept_failed(cs_sched_ctx *c, uint32_t jid);
+
 int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid)
 {
-	const cs_job *j = &c->jobs[jid];
-	if (cs_shape_failed(c, j, 2))
+	if (cs_shape_failed(c, &c->jobs[jid], 2))
 		return 1;
+	return hold_kept_failed(c, jid);
+}
+
+/* cs_shape_hold_failed where the pass's memo does not answer (out of
+ * line, as kept_failed). */
+static int hold_kept_failed(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
 	uint32_t n;
 	uint64_t stamp;
 	const cs_slot *s = one_hold(c, jid, &n, &stamp);

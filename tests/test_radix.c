@@ -77,6 +77,39 @@ Test(radix, pairs_keep_the_order_of_equal_keys)
 	cr_assert_eq(cs_radix_bits(UINT64_MAX), 64);
 }
 
+/* A pass whose digit is the same in every key moves nothing and is
+ * skipped, so the sorted keys end in either buffer: keys whose digits
+ * (11 bits each) are constant in the low, a middle or every digit but one,
+ * for an odd and an even count of passes made, against qsort. */
+Test(radix, passes_of_one_digit_are_skipped)
+{
+	enum { N = 3000 };
+	static uint64_t k[N], tk[N], w[N], t[N];
+	static uint32_t val[N], tv[N];
+	static pair p[N];
+	/* (the digits that vary: the rest fixed at the pattern's) */
+	static const uint64_t vary[] = { 0x7ffull << 11, 0x7ffull, 0x7ffull << 22 | 0x7ff, 0x3fffffull << 33,
+					 0x7ffull << 44 | 0x7ffull << 11, 0x7ffull << 53 };
+	for (size_t c = 0; c < sizeof vary / sizeof *vary; c++) {
+		unsigned long long x = 31 + c;
+		for (uint32_t i = 0; i < N; i++) {
+			/* 50 values in the varying digits: ties */
+			uint64_t r = (th_xorshift(&x, 50) + 1) * UINT64_C(0x9e3779b97f4a7c15);
+			k[i] = (r & vary[c]) | (UINT64_C(0x0123456789abcdef) & ~vary[c]);
+			val[i] = i;
+			p[i] = (pair){ k[i], i };
+			w[i] = k[i];
+		}
+		cs_radix_pairs(k, val, tk, tv, N);
+		qsort(p, N, sizeof *p, pair_cmp);
+		for (size_t i = 0; i < N; i++)
+			cr_assert(k[i] == p[i].key && val[i] == p[i].val, "pattern %zu, at %zu", c, i);
+		cs_radix_u64(w, t, N);
+		for (size_t i = 0; i < N; i++)
+			cr_assert(w[i] == p[i].key, "pattern %zu, at %zu", c, i);
+	}
+}
+
 /* cs_field_int takes -?[0-9]+ within int64, as strtoll reads it, and
  * refuses what strtoll would skip, stop at or cut. */
 Test(radix, integer_fields_are_strtolls_without_its_leniency)
