@@ -505,8 +505,10 @@ struct nwslot {
 };
 
 /* What cs_plan_nowin knows of a node: valid while its profile version,
- * the time and its free amounts are these; the level of each slot (0:
- * empty; cs_plan_nowin_level) and when it was last used. */
+ * the time and its free amounts are these (at a later time, the same runs
+ * but the first one's start, while no event of the node has come due:
+ * cs_nprof_runs_advance); the level of each slot (0: empty;
+ * cs_plan_nowin_level) and when it was last used. */
 struct nwnode {
 	uint64_t ver;
 	cs_time now;

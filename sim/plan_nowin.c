@@ -30,6 +30,17 @@ int64_t cs_plan_nowin_level(cs_nprof_amt need)
 	return need.c > 0 ? ((int64_t)2 << (63 - __builtin_clzll((unsigned long long)need.c))) + 1 : 0;
 }
 
+/* Each run's longest length up to it (CS_TIME_MAX: for ever). */
+static void lengths(struct nwslot *s)
+{
+	cs_time most = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
+		most = l > most ? l : most;
+		s->len[i] = most;
+	}
+}
+
 /* Slot s made for level lv: the node's runs, and the longest length up
  * to each (CS_TIME_MAX: for ever). 0, or -1 out of memory. */
 static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
@@ -45,14 +56,26 @@ static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof
 			return -1;
 		cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
 	}
-	cs_time most = 0;
-	for (size_t i = 0; i < n; i++) {
-		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
-		most = l > most ? l : most;
-		s->len[i] = most;
-	}
 	s->n = (uint32_t)n;
+	lengths(s);
 	return 0;
+}
+
+/* What the node's slots knew at w->now, made what they would know now
+ * (c->now, later), its profile and free amounts the same: 1; 0 where that
+ * cannot be known without walking the profile again (an event of the
+ * node at or before now), nothing changed. */
+static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	for (unsigned k = 0; k < NW_SLOTS; k++) {
+		if (!w->lvl[k])
+			continue;
+		if (!cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, w->s[k].a, w->s[k].n))
+			return 0; /* (the same for every slot: none moved) */
+		lengths(&w->s[k]);
+	}
+	return 1;
 }
 
 /* Node's slot for level lv, made if need be (NULL: out of memory). */
@@ -60,7 +83,10 @@ static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv,
 {
 	struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
-	if (w->ver != pl->pver[node] || w->now != c->now || w->f.g != f->g || w->f.c != f->c || w->f.m != f->m) {
+	int same = w->ver == pl->pver[node] && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m;
+	if (same && w->now != c->now && advance(c, w, node)) {
+		w->now = c->now; /* only the time moved, and no event came due */
+	} else if (!same || w->now != c->now) {
 		/* what it knew is void */
 		w->ver = pl->pver[node];
 		w->now = c->now;
