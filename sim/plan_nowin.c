@@ -7,7 +7,7 @@
  * walk of the node's profile would, for every plan asking about the same
  * node in a pass (under a backlog, hundreds ask about each freed node, and
  * almost all of them find none). */
-#include "engine_int.h"
+#include "plan_int.h"
 
 #include <string.h>
 
@@ -78,8 +78,7 @@ static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 	return 1;
 }
 
-/* Node's slot for level lv, made if need be (NULL: out of memory). */
-static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
@@ -116,32 +115,11 @@ static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv,
 	return &w->s[k];
 }
 
-int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound)
-{
-	if (lv <= 0)
-		return 0;
-	const struct nwslot *s = slot_of(c, node, lv, f);
-	if (!s)
-		return 0;
-	/* the first run that lasts d: does it start before bound? */
-	if (!s->n || s->len[s->n - 1] < d)
-		return 1;
-	uint32_t lo = 0, hi = s->n - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->len[mid] >= d)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return s->a[lo] >= bound;
-}
-
 int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
 			cs_time open)
 {
 	struct planner *pl = c->pl;
-	const struct nwslot *s = slot_of(c, node, lv, f);
+	const struct nwslot *s = nowin_slot(c, node, lv, f);
 	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + 2 * (size_t)s->n, sizeof *pl->sp) < 0) {
 		c->failed = -CS_ENOMEM;
 		return -1;
