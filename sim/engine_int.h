@@ -505,8 +505,10 @@ struct nwslot {
 };
 
 /* What cs_plan_nowin knows of a node: valid while its profile version,
- * the time and its free amounts are these; the level of each slot (0:
- * empty; cs_plan_nowin_level) and when it was last used. */
+ * the time and its free amounts are these (at a later time, the same runs
+ * but the first one's start, while no event of the node has come due:
+ * cs_nprof_runs_advance); the level of each slot (0: empty;
+ * cs_plan_nowin_level) and when it was last used. */
 struct nwnode {
 	uint64_t ver;
 	cs_time now;
@@ -686,10 +688,10 @@ void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *
  * without GPUs 2 v + 1 for v cores, the most 2^k at most its (fewer
  * levels, each proving for more jobs); 0: none (a job needing neither). */
 int64_t cs_plan_nowin_level(cs_nprof_amt need);
-/* Is it known that node (free amounts f now) has no window for a job
- * whose need is at level lv, for d seconds, starting before bound? 1, or
- * 0 (it may have: cs_nprof_window_before tells). (plan_nowin.c) */
-int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound);
+/* Node's runs for level lv (free amounts f now), made if need be (NULL:
+ * out of memory); plan_int.h's cs_plan_nowin asks it when the last level
+ * asked of the node is not still known. (plan_nowin.c) */
+struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f);
 /* The start times before bound at which node may hold such a job (what
  * its runs allow, a run reaching open taken to last for ever; every
  * window's among them), as spans appended to pl->sp: 1 if there are any,

@@ -110,6 +110,12 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
  * before bound only if a run starting before bound lasts d or more. */
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 		     cs_time *a, cs_time *z, size_t max);
+/* The runs cs_nprof_runs gave at time was (n of them, starts in a), made
+ * in place the runs it gives at now > was, with the node's profile and
+ * free amounts as they were: 1. Only where no event of the node falls at
+ * or before now (then only an open first run's start moves, to now);
+ * else 0, a[] as it was. */
+int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

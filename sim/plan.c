@@ -47,6 +47,25 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return -CS_ENOFIT;
 }
 
+/* Can a new job jid not start now even with nothing set aside for the
+ * plans? Where the allocator places by node type alone (first and best
+ * fit: each node holds the job's share or not), a job that does not fit
+ * what is free now fits no better with the plans' parts taken too, so
+ * plan_place_now would fail: its walk of the plans is spared. Asked only
+ * with plans to walk; the find takes nothing (a one-node try is given
+ * back, as cs_alloc_find_types does), and not with advance reservations,
+ * which a try keeps off. */
+static int cannot_fit_now(cs_sched_ctx *c, uint32_t jid)
+{
+	if (!c->types_apart || c->plain || c->nm->nresv || !c->nplanned)
+		return 0;
+	cs_placement q = { c->tmp_slots2, c->jobs[jid].nodes, 0 };
+	c->dry = 1;
+	int rc = cs_place_types(c, jid, &q);
+	c->dry = 0;
+	return rc != 0;
+}
+
 /* Place jid now with what other plans need over its estimate kept off,
  * node by node (the allocator's fit strategy chooses among the rest). */
 static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
@@ -446,7 +465,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	if (old < 0) {
 		/* a new job: now, if it fits now, is the earliest (most do) */
-		if (plan_place_now(c, jid, &p) == 0) {
+		if (!cannot_fit_now(c, jid) && plan_place_now(c, jid, &p) == 0) {
 			cs_ctx_reserve(c, jid, c->now);
 			if (when)
 				*when = c->now;

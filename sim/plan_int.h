@@ -56,4 +56,45 @@ static inline void overdue(cs_sched_ctx *c)
 	}
 }
 
+/* Node's runs for level lv: the last level asked of it, while its
+ * profile, the time and its free amounts stand, without a call (asked of
+ * each freed node by every plan visited). */
+static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+{
+	const struct planner *pl = c->pl;
+	struct nwnode *w = &pl->nw[node];
+	uint32_t k = w->last;
+	if (w->lvl[k] == lv && w->ver == pl->pver[node] && w->now == c->now && w->f.g == f->g && w->f.c == f->c &&
+	    w->f.m == f->m) {
+		w->used[k] = ++w->clock;
+		return &w->s[k];
+	}
+	return cs_plan_nowin_slot(c, node, lv, f);
+}
+
+/* Is it known that node (free amounts f now) has no window for a job
+ * whose need is at level lv, for d seconds, starting before bound? 1, or
+ * 0 (it may have: cs_nprof_window_before tells). */
+static inline int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f,
+				cs_time bound)
+{
+	if (lv <= 0)
+		return 0;
+	const struct nwslot *s = nowin_slot(c, node, lv, f);
+	if (!s)
+		return 0;
+	/* the first run that lasts d: does it start before bound? */
+	if (!s->n || s->len[s->n - 1] < d)
+		return 1;
+	uint32_t lo = 0, hi = s->n - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->len[mid] >= d)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return s->a[lo] >= bound;
+}
+
 #endif

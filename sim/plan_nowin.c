@@ -7,7 +7,7 @@
  * walk of the node's profile would, for every plan asking about the same
  * node in a pass (under a backlog, hundreds ask about each freed node, and
  * almost all of them find none). */
-#include "engine_int.h"
+#include "plan_int.h"
 
 #include <string.h>
 
@@ -30,6 +30,17 @@ int64_t cs_plan_nowin_level(cs_nprof_amt need)
 	return need.c > 0 ? ((int64_t)2 << (63 - __builtin_clzll((unsigned long long)need.c))) + 1 : 0;
 }
 
+/* Each run's longest length up to it (CS_TIME_MAX: for ever). */
+static void lengths(struct nwslot *s)
+{
+	cs_time most = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
+		most = l > most ? l : most;
+		s->len[i] = most;
+	}
+}
+
 /* Slot s made for level lv: the node's runs, and the longest length up
  * to each (CS_TIME_MAX: for ever). 0, or -1 out of memory. */
 static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
@@ -45,22 +56,36 @@ static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof
 			return -1;
 		cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
 	}
-	cs_time most = 0;
-	for (size_t i = 0; i < n; i++) {
-		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
-		most = l > most ? l : most;
-		s->len[i] = most;
-	}
 	s->n = (uint32_t)n;
+	lengths(s);
 	return 0;
 }
 
-/* Node's slot for level lv, made if need be (NULL: out of memory). */
-static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+/* What the node's slots knew at w->now, made what they would know now
+ * (c->now, later), its profile and free amounts the same: 1; 0 where that
+ * cannot be known without walking the profile again (an event of the
+ * node at or before now), nothing changed. */
+static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	for (unsigned k = 0; k < NW_SLOTS; k++) {
+		if (!w->lvl[k])
+			continue;
+		if (!cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, w->s[k].a, w->s[k].n))
+			return 0; /* (the same for every slot: none moved) */
+		lengths(&w->s[k]);
+	}
+	return 1;
+}
+
+struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
-	if (w->ver != pl->pver[node] || w->now != c->now || w->f.g != f->g || w->f.c != f->c || w->f.m != f->m) {
+	int same = w->ver == pl->pver[node] && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m;
+	if (same && w->now != c->now && advance(c, w, node)) {
+		w->now = c->now; /* only the time moved, and no event came due */
+	} else if (!same || w->now != c->now) {
 		/* what it knew is void */
 		w->ver = pl->pver[node];
 		w->now = c->now;
@@ -90,32 +115,11 @@ static inline struct nwslot *slot_of(cs_sched_ctx *c, uint32_t node, int64_t lv,
 	return &w->s[k];
 }
 
-int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound)
-{
-	if (lv <= 0)
-		return 0;
-	const struct nwslot *s = slot_of(c, node, lv, f);
-	if (!s)
-		return 0;
-	/* the first run that lasts d: does it start before bound? */
-	if (!s->n || s->len[s->n - 1] < d)
-		return 1;
-	uint32_t lo = 0, hi = s->n - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->len[mid] >= d)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return s->a[lo] >= bound;
-}
-
 int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
 			cs_time open)
 {
 	struct planner *pl = c->pl;
-	const struct nwslot *s = slot_of(c, node, lv, f);
+	const struct nwslot *s = nowin_slot(c, node, lv, f);
 	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + 2 * (size_t)s->n, sizeof *pl->sp) < 0) {
 		c->failed = -CS_ENOMEM;
 		return -1;

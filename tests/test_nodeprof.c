@@ -1,5 +1,6 @@
 /* Node availability profiles (sim/nodeprof.c) by hand. */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "../sim/nodeprof.h"
 #include "helpers.h"
@@ -253,6 +254,58 @@ Test(nodeprof, windows_match_a_brute_force)
 		}
 		cs_nprof_free(&p);
 	}
+}
+
+/* The runs made at one time and moved on to a later one are those made
+ * then, while no event falls at or before the later time; otherwise the
+ * move is refused and leaves them as they were. Random profiles of
+ * plans and running jobs' give-backs (overdue ones too), GPUs and cores. */
+Test(nodeprof, runs_moved_on_in_time_are_the_runs_made_then)
+{
+	uint64_t seed = 4242;
+	int moved = 0, refused = 0;
+	for (int round = 0; round < 400; round++) {
+		cs_nprof p;
+		cr_assert_eq(cs_nprof_init(&p, 1), 0);
+		cs_time now = 20;
+		for (int k = 0; k < 5; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = 10 + (cs_time)(seed >> 33) % 80, len = 1 + (cs_time)(seed >> 45) % 20;
+			int32_t g = 1 + (int32_t)((seed >> 20) % 3), cores = 4 * g;
+			cs_nprof_ev e = { s, g, cores, 0, 1 };
+			if ((seed >> 10) % 4 == 0) {
+				cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			} else if (s > now) {
+				cs_nprof_ev take = { s, -g, -cores, 0, 0 }, back = { s + len, g, cores, 0, 0 };
+				cr_assert_eq(cs_nprof_add(&p, 0, &take), 0);
+				cr_assert_eq(cs_nprof_add(&p, 0, &back), 0);
+			}
+		}
+		cs_nprof_amt f = { 2, 8, 0 };
+		int cores = (int)(seed >> 50) % 2;
+		int64_t v = 1 + (int64_t)(seed >> 52) % (cores ? 12 : 4);
+		for (cs_time later = now + 1; later < now + 60; later += 3) {
+			cs_time a[64], z[64], a2[64], z2[64];
+			size_t n = cs_nprof_runs(&p, 0, f, now, cores, v, a, z, 64);
+			cr_assert(n < 64);
+			memcpy(a2, a, sizeof a);
+			if (!cs_nprof_runs_advance(&p, 0, now, later, a, n)) {
+				refused++;
+				cr_assert(p.node[0].n && p.node[0].ev[0].t <= later, "round %d: a move refused", round);
+				cr_assert(memcmp(a, a2, n * sizeof *a) == 0, "round %d: a refused move changed the runs", round);
+				continue;
+			}
+			moved++;
+			size_t n2 = cs_nprof_runs(&p, 0, f, later, cores, v, a2, z2, 64);
+			cr_assert_eq(n2, n, "round %d later %lld: %zu runs, want %zu", round, (long long)later, n, n2);
+			for (size_t i = 0; i < n; i++) {
+				cr_assert_eq(a[i], a2[i], "round %d later %lld: run %zu's start", round, (long long)later, i);
+				cr_assert_eq(z[i], z2[i], "round %d later %lld: run %zu's end", round, (long long)later, i);
+			}
+		}
+		cs_nprof_free(&p);
+	}
+	cr_assert(moved > 100 && refused > 100, "moved %d, refused %d", moved, refused);
 }
 
 /* All windows of node 0 for need GPUs over d seconds, in a[] and z[]. */
