@@ -684,6 +684,17 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			if (il == nm && ir == nm)
 				break;
 		}
+		if (B - A == 1) { /* a dirty child alone that stays: its ties */
+			uint32_t x = bybef[next++];
+			if (A > lo) {
+				was[A - 1] = tie[A - 1];
+				tie[A - 1] = tie_at(f, ord[A - 1], x, up, &frag);
+			}
+			was[A] = tie[A];
+			if (B < hi)
+				tie[A] = tie_at(f, x, ord[B], up, &frag);
+			continue;
+		}
 		/* ord[A .. B) again: the unchanged ones in order, each dirty one
 		 * before its unchanged one (at B: last) */
 		memcpy(sc, ord + A, (B - A) * sizeof *ord);
