@@ -51,6 +51,10 @@ struct cs_fairtree {
 	uint32_t *dhead, *dnext;
 	struct range { uint32_t r0, r1; } *range; /* per account with F_RANGE: ord[r0 .. r1) moved */
 	uint32_t *ins;    /* relocate's, per dirty child: the place of the unchanged child it goes before */
+	/* per place of the tree's child array: that child's sum (csum[slot[x]]
+	 * is n[x].sum), so an account's sum reads its children's in a row */
+	double *csum;
+	uint32_t *slot;   /* per node but the root: its place in the tree's child array */
 	/* per node: its Level Fairshare where a sort worked it out (an
 	 * update works out only those it compares: refresh_children) */
 	double *lfs;
@@ -143,14 +147,17 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
-	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins))) {
+	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
+	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
 	f->t = t;
 	f->shares_ok = 1;
-	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++)
+	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
 		f->ord[i] = t->child[i];
+		f->slot[t->child[i]] = i;
+	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->dhead[a] = NONE;
 		f->prev[a] = NAN;
@@ -203,6 +210,8 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->dnext);
 	free(f->range);
 	free(f->ins);
+	free(f->csum);
+	free(f->slot);
 	free(f->buf);
 	free(f->tmp);
 	free(f->prev);
@@ -838,7 +847,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		f->prev[u] = N[u].sum = usage[u];
+		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
 		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY);) {
 			int32_t up = t->parent[x];
@@ -854,7 +863,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	size_t nd = deepest_first(f);
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
-	/* sums bottom-up, each adding its children from the last as the full
+	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: by depth) */
 	for (size_t k = 0; k < nd; k++) {
@@ -863,8 +872,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			continue;
 		double sum = 0;
 		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
-			sum += N[t->child[m]].sum;
+			sum += f->csum[m];
 		N[a].sum = sum;
+		if (a)
+			f->csum[f->slot[a]] = sum;
 		N[a].q = q_of(&N[a]);
 	}
 	/* the orders and ties of every dirty account's children (its usage
@@ -908,6 +919,8 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		N[t->parent[i]].sum += N[i].sum;
 		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
+	for (uint32_t i = 1; i < n; i++)
+		f->csum[f->slot[i]] = N[i].sum;
 	f->sorted = 1;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
