@@ -870,9 +870,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		uint32_t a = f->dlist[k];
 		if (f->fl[a] & F_USER)
 			continue;
+		const double *cs = f->csum + t->child_off[a];
 		double sum = 0;
-		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
-			sum += f->csum[m];
+		for (uint32_t m = t->child_off[a + 1] - t->child_off[a]; m-- > 0;)
+			sum += cs[m];
 		N[a].sum = sum;
 		if (a)
 			f->csum[f->slot[a]] = sum;
