@@ -50,6 +50,11 @@ struct cs_fairtree {
 	 * dnext (NONE ends it; NONE when not dirty) */
 	uint32_t *dhead, *dnext;
 	struct range { uint32_t r0, r1; } *range; /* per account with F_RANGE: ord[r0 .. r1) moved */
+	uint32_t *ins;    /* relocate's, per dirty child: the place of the unchanged child it goes before */
+	/* per place of the tree's child array: that child's sum (csum[slot[x]]
+	 * is n[x].sum), so an account's sum reads its children's in a row */
+	double *csum;
+	uint32_t *slot;   /* per node but the root: its place in the tree's child array */
 	/* per node: its Level Fairshare where a sort worked it out (an
 	 * update works out only those it compares: refresh_children) */
 	double *lfs;
@@ -142,14 +147,17 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
-	    !(f->run = calloc(n, sizeof *f->run))) {
+	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
+	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
 	f->t = t;
 	f->shares_ok = 1;
-	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++)
+	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
 		f->ord[i] = t->child[i];
+		f->slot[t->child[i]] = i;
+	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->dhead[a] = NONE;
 		f->prev[a] = NAN;
@@ -201,6 +209,9 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->dhead);
 	free(f->dnext);
 	free(f->range);
+	free(f->ins);
+	free(f->csum);
+	free(f->slot);
 	free(f->buf);
 	free(f->tmp);
 	free(f->prev);
@@ -535,103 +546,204 @@ static inline uint8_t tie_at(const cs_fairtree *f, uint32_t x, uint32_t y, doubl
 	return st;
 }
 
+/* Does dirty x rank ahead of unchanged c under a parent of usage up (c's
+ * Level Fairshare worked out)? */
+static inline int ahead(cs_fairtree *f, uint32_t x, uint32_t c, double up)
+{
+	f->lfs[c] = lfs_at(&f->n[c], up);
+	return before(f, x, c);
+}
+
+/* The place of the first unchanged child of ord[lo .. hi) that dirty x
+ * ranks ahead of (hi: none), x being in the run of dirty places [p0, p1):
+ * the unchanged ones are in order, so from x's old place a walk right or
+ * left finds it, passing only the unchanged ones x passes. */
+static uint32_t place_of(cs_fairtree *f, uint32_t x, uint32_t lo, uint32_t hi, uint32_t p0, uint32_t p1, double up)
+{
+	const uint32_t *ord = f->ord;
+	uint32_t p = p1;
+	if (p < hi && !ahead(f, x, ord[p], up)) {
+		do {
+			p++;
+			while (p < hi && (f->fl[ord[p]] & F_DIRTY))
+				p++;
+		} while (p < hi && !ahead(f, x, ord[p], up));
+		return p;
+	}
+	for (uint32_t q = p0; q > lo;) {
+		q--;
+		if (f->fl[ord[q]] & F_DIRTY)
+			continue;
+		if (!ahead(f, x, ord[q], up))
+			break;
+		p = q;
+	}
+	return p;
+}
+
+/* The tie of prev ahead of x once relocated, their old places po and xo
+ * (NONE: dirty): worked out next to a dirty one (counted in *frag without
+ * T_HOLDS), kept for unchanged ones that were neighbours, else that of
+ * unchanged ones that become neighbours (their order holds: checked). */
+static inline uint8_t link_tie(const cs_fairtree *f, uint32_t prev, uint32_t po, uint32_t x, uint32_t xo,
+			       const uint8_t *was, double up, uint32_t *frag)
+{
+	if (po == NONE || xo == NONE)
+		return tie_at(f, prev, x, up, frag);
+	if (xo == po + 1)
+		return was[po];
+	return (uint8_t)(T_HOLDS | (f->n[prev].q == f->n[x].q ? T_TIE : 0));
+}
+
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS): the
- * unchanged ones keep their order, packed, the dirty ones (their Level
- * Fairshares worked out) are sorted and each placed by a binary search
- * that works out those of the unchanged it meets, then merged in. Only
- * the places next to a dirty child get their ties worked out, and those
- * of two unchanged that become neighbours, which must hold their order
- * too (else sort_children). */
+ * unchanged ones keep their order; two of them separated by dirty ones
+ * only must hold theirs too (they may become neighbours; else
+ * sort_children). Each dirty one (its Level Fairshare worked out) goes
+ * before the first unchanged one it ranks ahead of (place_of, ins[]);
+ * sorted, they keep their order within a place. Only the places between
+ * a dirty child's old place and its new one, merged where they meet or
+ * touch, are rewritten (every child outside keeps its place and ties):
+ * there the dirty ones are merged in before their unchanged one, the
+ * ties next to a dirty child are worked out, and two unchanged ones that
+ * were neighbours keep theirs. */
 static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
-	ftnode *N = f->n;
-	uint32_t *ord = f->ord, *moved = f->tmp, *at = f->buf;
-	uint8_t *tie = f->tie;
+	const uint8_t *fl = f->fl;
+	uint32_t *ord = f->ord, *pos = f->pos, *bypos = f->tmp, *bybef = f->buf, *ins = f->ins;
+	uint8_t *tie = f->tie, *was = f->tbuf; /* the ties of the order before, at their places */
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nm = 0, frag = 0, pmin = hi, pmax = lo;
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
-		pmin = f->pos[x] < pmin ? f->pos[x] : pmin;
-		pmax = f->pos[x] > pmax ? f->pos[x] : pmax;
+		bypos[nm++] = x;
+		pmin = pos[x] < pmin ? pos[x] : pmin;
+		pmax = pos[x] > pmax ? pos[x] : pmax;
 	}
-	uint8_t *was = f->tbuf; /* the ties of the order before, at their places */
-	memcpy(was + lo, tie + lo, hi - lo - 1);
-	/* (ord[lo .. pmin) stays) */
-	uint32_t k = pmin;
-	int gap = 0;
-	for (uint32_t i = pmin; i < hi; i++) {
-		uint32_t c = ord[i];
-		if (f->fl[c] & F_DIRTY) {
-			moved[nm++] = c;
-			gap = 1;
-			continue;
-		}
-		if (k > lo && gap) {
-			uint32_t b = ord[k - 1];
-			if (!order_holds(N[b].q, N[c].q)) {
-				memcpy(ord + k, moved, nm * sizeof *ord); /* (k + nm == i) */
-				sort_children(f, a);
-				return;
+	/* the dirty ones by place: sorted when few, else read off their span */
+	if ((uint64_t)nm * nm <= 4 * (uint64_t)(pmax - pmin + 1)) {
+		for (uint32_t m = 1; m < nm; m++) {
+			uint32_t x = bypos[m], j = m;
+			while (j > 0 && pos[bypos[j - 1]] > pos[x]) {
+				bypos[j] = bypos[j - 1];
+				j--;
 			}
-			tie[k - 1] = (uint8_t)(T_HOLDS | (N[b].q == N[c].q ? T_TIE : 0));
-		} else if (k > lo) {
-			tie[k - 1] = tie[i - 1];
+			bypos[j] = x;
 		}
-		gap = 0;
-		ord[k++] = c;
+	} else {
+		nm = 0;
+		for (uint32_t i = pmin; i <= pmax; i++)
+			if (fl[ord[i]] & F_DIRTY)
+				bypos[nm++] = ord[i];
+	}
+	/* per run of dirty places [p0, p1): the unchanged ones around it hold
+	 * their order, and each dirty one's place */
+	for (uint32_t s = 0, e; s < nm; s = e) {
+		for (e = s + 1; e < nm && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
+			;
+		uint32_t p0 = pos[bypos[s]], p1 = pos[bypos[e - 1]] + 1;
+		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
+			sort_children(f, a);
+			return;
+		}
+		for (uint32_t m = s; m < e; m++) {
+			uint32_t x = bypos[m];
+			f->lfs[x] = lfs_at(&f->n[x], up);
+			ins[x] = place_of(f, x, lo, hi, p0, p1, up);
+		}
 	}
 	for (uint32_t m = 0; m < nm; m++) {
-		uint32_t c = moved[m], j = m;
-		f->lfs[c] = lfs_at(&N[c], up);
-		while (j > 0 && before(f, c, moved[j - 1])) {
-			moved[j] = moved[j - 1];
+		uint32_t c = bypos[m], j = m;
+		while (j > 0 && before(f, c, bybef[j - 1])) {
+			bybef[j] = bybef[j - 1];
 			j--;
 		}
-		moved[j] = c;
+		bybef[j] = c;
 	}
-	/* each dirty one's place: after the unchanged ord[lo .. at) */
-	uint32_t from = lo;
-	for (uint32_t m = 0; m < nm; m++) {
-		uint32_t l = from, h = k;
-		while (l < h) {
-			uint32_t mid = l + (h - l) / 2, c = ord[mid];
-			f->lfs[c] = lfs_at(&N[c], up);
-			if (before(f, moved[m], c))
-				h = mid;
-			else
-				l = mid + 1;
+	/* the spans: a dirty child's is [ins, its place + 1) if it moves
+	 * left, else [its place, max(its place + 1, ins)); taken by start
+	 * from the left movers (by rank: ins grows) and the others (by
+	 * place), merged where they meet or touch */
+	uint32_t *sc = f->buf + nm; /* a span's old children */
+	uint32_t il = 0, ir = 0, next = 0;
+	for (;;) {
+		while (il < nm && ins[bybef[il]] >= pos[bybef[il]])
+			il++;
+		while (ir < nm && ins[bypos[ir]] < pos[bypos[ir]])
+			ir++;
+		if (il == nm && ir == nm)
+			break;
+		uint32_t A = UINT32_MAX, B = 0;
+		for (;;) {
+			uint32_t sl = il < nm ? ins[bybef[il]] : UINT32_MAX, sr = ir < nm ? pos[bypos[ir]] : UINT32_MAX;
+			uint32_t st = sl < sr ? sl : sr, en;
+			if (A != UINT32_MAX && st > B)
+				break;
+			if (sl < sr) {
+				en = pos[bybef[il]] + 1;
+				for (il++; il < nm && ins[bybef[il]] >= pos[bybef[il]]; il++)
+					;
+			} else {
+				uint32_t x = bypos[ir];
+				en = ins[x] > pos[x] + 1 ? ins[x] : pos[x] + 1;
+				for (ir++; ir < nm && ins[bypos[ir]] < pos[bypos[ir]]; ir++)
+					;
+			}
+			A = st < A ? st : A;
+			B = en > B ? en : B;
+			if (il == nm && ir == nm)
+				break;
 		}
-		at[m] = from = l;
-	}
-	/* merged from the back; an unchanged one followed by the unchanged
-	 * it followed when packed keeps that tie */
-	uint32_t dst = hi, src = k;
-	int next_moved = 0;
-	for (uint32_t m = nm; m-- > 0;) {
-		while (src > at[m]) {
-			uint32_t c = ord[--src];
-			ord[--dst] = c;
-			f->pos[c] = dst;
-			if (dst + 1 < hi)
-				tie[dst] = next_moved ? tie_at(f, c, ord[dst + 1], up, &frag) : tie[src];
-			next_moved = 0;
+		if (B - A == 1) { /* a dirty child alone that stays: its ties */
+			uint32_t x = bybef[next++];
+			if (A > lo) {
+				was[A - 1] = tie[A - 1];
+				tie[A - 1] = tie_at(f, ord[A - 1], x, up, &frag);
+			}
+			was[A] = tie[A];
+			if (B < hi)
+				tie[A] = tie_at(f, x, ord[B], up, &frag);
+			continue;
 		}
-		ord[--dst] = moved[m];
-		f->pos[moved[m]] = dst;
-		if (dst + 1 < hi)
-			tie[dst] = tie_at(f, moved[m], ord[dst + 1], up, &frag);
-		next_moved = 1;
+		/* ord[A .. B) again: the unchanged ones in order, each dirty one
+		 * before its unchanged one (at B: last) */
+		memcpy(sc, ord + A, (B - A) * sizeof *ord);
+		uint32_t w0 = A > lo ? A - 1 : A;
+		memcpy(was + w0, tie + w0, B - w0);
+		uint32_t prev = A > lo ? ord[A - 1] : NONE, po = A - 1, w = A;
+		for (uint32_t P = A;; P++) {
+			while (next < nm && ins[bybef[next]] == P) {
+				uint32_t x = bybef[next++];
+				ord[w] = x;
+				pos[x] = w;
+				if (w > lo)
+					tie[w - 1] = link_tie(f, prev, po, x, NONE, was, up, &frag);
+				prev = x;
+				po = NONE;
+				w++;
+			}
+			if (P == B)
+				break;
+			uint32_t c = sc[P - A];
+			if (fl[c] & F_DIRTY)
+				continue;
+			ord[w] = c;
+			pos[c] = w;
+			if (w > lo)
+				tie[w - 1] = link_tie(f, prev, po, c, P, was, up, &frag);
+			prev = c;
+			po = P;
+			w++;
+		}
+		if (B < hi)
+			tie[B - 1] = link_tie(f, prev, po, ord[B], B, was, up, &frag);
 	}
-	if (nm && dst > lo)
-		tie[dst - 1] = tie_at(f, ord[dst - 1], ord[dst], up, &frag);
-	for (uint32_t i = pmin; i < dst; i++)
-		f->pos[ord[i]] = i;
 	f->nfrag[a] = frag;
 	/* what moved: from the first dirty or first placed to the last (the
 	 * same children, before and after); none of them ties a child
 	 * outside, before or after, and the child ahead of the range ties
 	 * none (its before and count give the users ahead of the range) */
-	uint32_t r0 = pmin < at[0] ? pmin : at[0], r1 = at[nm - 1] + nm > pmax + 1 ? at[nm - 1] + nm : pmax + 1;
+	uint32_t f0 = pos[bybef[0]], f1 = pos[bybef[nm - 1]] + 1;
+	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if ((r0 == lo || (!((was[r0 - 1] | tie[r0 - 1]) & T_TIE) && (r0 - 1 == lo || !(tie[r0 - 2] & T_TIE)))) &&
 	    (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE))) {
 		f->range[a] = (struct range){ r0, r1 };
@@ -735,7 +847,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		f->prev[u] = N[u].sum = usage[u];
+		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
 		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY);) {
 			int32_t up = t->parent[x];
@@ -751,17 +863,20 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	size_t nd = deepest_first(f);
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
-	/* sums bottom-up, each adding its children from the last as the full
+	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: by depth) */
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
 		if (f->fl[a] & F_USER)
 			continue;
+		const double *cs = f->csum + t->child_off[a];
 		double sum = 0;
-		for (uint32_t m = t->child_off[a + 1]; m-- > t->child_off[a];)
-			sum += N[t->child[m]].sum;
+		for (uint32_t m = t->child_off[a + 1] - t->child_off[a]; m-- > 0;)
+			sum += cs[m];
 		N[a].sum = sum;
+		if (a)
+			f->csum[f->slot[a]] = sum;
 		N[a].q = q_of(&N[a]);
 	}
 	/* the orders and ties of every dirty account's children (its usage
@@ -805,6 +920,8 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		N[t->parent[i]].sum += N[i].sum;
 		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
+	for (uint32_t i = 1; i < n; i++)
+		f->csum[f->slot[i]] = N[i].sum;
 	f->sorted = 1;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */

@@ -679,6 +679,42 @@ Test(fairtree, an_account_merged_then_alone_is_ranked_again)
 	cs_account_tree_free(&t);
 }
 
+/* relocate's spans: account g's users p, q, a, b, c (usage 0.5, 0.6, 1,
+ * 2, 3: in that order). Then p 0.7 and b 3: p moves behind q (the span
+ * of places 0-1, so the list is relocated) while b stays alone between a
+ * and c (a span of its own) and now ties c: its ties are worked out
+ * there, and b and c share a rank as in the full computation. */
+Test(fairtree, a_child_that_stays_beside_a_relocation_gets_its_ties)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: p}, {name: q}, {name: a}, {name: b}, {name: c}]\n", &t);
+	uint32_t p = node_named(&t, "p"), q = node_named(&t, "q"), a = node_named(&t, "a"), b = node_named(&t, "b"),
+		 c = node_named(&t, "c");
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	u[p] = 0.5;
+	u[q] = 0.6;
+	u[a] = 1;
+	u[b] = 2;
+	u[c] = 3;
+	cs_fairtree_compute(ft, u, f);
+	u[p] = 0.7;
+	u[b] = 3;
+	uint32_t changed[] = { p, b };
+	cs_fairtree_update(ft, u, f, changed, 2);
+	cs_fairtree_compute(ref, u, full);
+	uint32_t all[] = { p, q, a, b, c };
+	for (size_t k = 0; k < 5; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[b] == f[c] && f[q] == 1, "b %g c %g q %g", f[b], f[c], f[q]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* A run of tied accounts ranked again when usage moved below its every
  * account, though it is the same run. Tree: a -> users x1, x2; b ->
  * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
