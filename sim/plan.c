@@ -60,9 +60,10 @@ static int cannot_fit_now(cs_sched_ctx *c, uint32_t jid)
 	if (!c->types_apart || c->plain || c->nm->nresv || !c->nplanned)
 		return 0;
 	cs_placement q = { c->tmp_slots2, c->jobs[jid].nodes, 0 };
+	int dry = c->dry;
 	c->dry = 1;
 	int rc = cs_place_types(c, jid, &q);
-	c->dry = 0;
+	c->dry = dry;
 	return rc != 0;
 }
 

@@ -274,11 +274,11 @@ static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n,
 	return s;
 }
 
+static __attribute__((noinline)) int hold_kept_failed(cs_sched_ctx *c, uint32_t jid);
+
 /* Bit 1 of the memo (mask 2) for job jid (it failed beside the one hold on its
  * node types in this pass), or learnt from an earlier pass (the shape's
  * hslots, hfreed), then kept in the pass's memo as a failed try would. */
-static __attribute__((noinline)) int hold_kept_failed(cs_sched_ctx *c, uint32_t jid);
-
 int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid)
 {
 	if (cs_shape_failed(c, &c->jobs[jid], 2))
