@@ -257,26 +257,9 @@ int cs_capplan_search_done(const cs_capplan *p, const char *dir, size_t k)
 
 int cs_capplan_search_prepare(const cs_capplan *p) { return cs_sweep_point_prepare(p->s); }
 
-static int by_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
-void cs_capplan_order_by_inputs(const cs_capplan *p, size_t *k, size_t n)
-{
-	/* search k = (level * P + policy) * S + seed: by (level, seed, policy) */
-	const cp_def *d = &p->d;
-	for (size_t i = 0; i < n; i++) {
-		size_t seed = k[i] % d->nseed, lp = k[i] / d->nseed;
-		k[i] = (lp / d->npol * d->nseed + seed) * d->npol + lp % d->npol;
-	}
-	qsort(k, n, sizeof *k, by_size);
-	for (size_t i = 0; i < n; i++) {
-		size_t pol = k[i] % d->npol, ls = k[i] / d->npol;
-		k[i] = (ls / d->nseed * d->npol + pol) * d->nseed + ls % d->nseed;
-	}
-}
+/* Search k's count min is the sweep's point k (cp_point), whose workload
+ * is the search's level and seed: the sweep's own ordering and inputs. */
+void cs_capplan_order_by_inputs(const cs_capplan *p, size_t *k, size_t n) { cs_sweep_order_by_inputs(p->s, k, n); }
 
 int cs_capplan_search_inputs(const cs_capplan *p, size_t k, char *err, size_t errlen)
 {

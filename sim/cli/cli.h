@@ -172,8 +172,8 @@ int cs_cli_merge_args(const cs_cli_cmd *cmd, int argc, char **argv, const char *
  * its format) if progress and stderr is a terminal; before (or NULL) as
  * cs_sweep_exec's. */
 typedef int (*cs_cli_unit_fn)(void *run_ctx, size_t k, char *err, size_t errlen);
-int cs_cli_workers(cs_cli_unit_fn run, cs_cli_unit_fn before, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
-		   int progress, const char *what, size_t *ran, char *err, size_t errlen);
+int cs_cli_workers(cs_cli_unit_fn run, cs_cli_unit_fn before, void *run_ctx, const char *unit, const size_t *todo,
+		   size_t ntodo, int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen);
 extern const cs_cli_cmd cs_cli_serve_cmd;                            /* cli_serve.c */
 
 #endif

@@ -143,13 +143,12 @@ static int run_unit(void *ctx, size_t k)
 	return rc < 0 ? cs_cli_die(rc == -CS_ENOMEM ? 1 : 2, err) : 0;
 }
 
-int cs_cli_workers(cs_cli_unit_fn run, cs_cli_unit_fn before, void *run_ctx, const char *unit, const size_t *todo, size_t ntodo, int64_t jobs,
-		   int progress, const char *what, size_t *ran, char *err, size_t errlen)
+int cs_cli_workers(cs_cli_unit_fn run, cs_cli_unit_fn before, void *run_ctx, const char *unit, const size_t *todo,
+		   size_t ntodo, int64_t jobs, int progress, const char *what, size_t *ran, char *err, size_t errlen)
 {
-	unit_ctx u = { .run = run, .run_ctx = run_ctx };
+	unit_ctx u = { .run = run, .before = before, .run_ctx = run_ctx };
 	if (!jobs)
 		jobs = (int64_t)uv_available_parallelism();
-	u.before = before;
 	return cs_sweep_exec(run_unit, before ? before_unit : NULL, &u, unit, todo, ntodo, (int)jobs,
 			     progress && isatty(STDERR_FILENO) ? cs_cli_progress : NULL, (void *)what, ran, err, errlen);
 }
@@ -288,8 +287,8 @@ static int sweep_main(int argc, char **argv)
 	if (ntodo && cs_sweep_point_prepare(s) < 0)
 		rc = -CS_ENOMEM, snprintf(err, sizeof err, "out of memory");
 	else
-		rc = cs_cli_workers(run_point, point_inputs, &pc, "point", todo, ntodo, jobs, g.progress, "sweep: %zu of %zu points done",
-				    &ran, err, sizeof err);
+		rc = cs_cli_workers(run_point, point_inputs, &pc, "point", todo, ntodo, jobs, g.progress,
+				    "sweep: %zu of %zu points done", &ran, err, sizeof err);
 	free(todo);
 	cs_sweep_free(s);
 	char tmp[4200];
