@@ -356,7 +356,8 @@ int cs_capplan_load(cs_capplan **out, const char *path, char *err, size_t errlen
 	*out = NULL;
 	cs_capplan *p = calloc(1, sizeof *p);
 	loadctx lc = { .p = p, .targets = json_array() };
-	cs_sweep_ext ext = { .what = "plan spec", .keys = keys, .load = load_ext, .ctx = &lc };
+	cs_sweep_ext ext = { .what = "plan spec", .noun = "plan", .one = "--search", .keys = keys, .load = load_ext,
+			     .ctx = &lc };
 	if (!p || !lc.targets) {
 		free(p);
 		json_decref(lc.targets);

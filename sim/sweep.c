@@ -569,6 +569,8 @@ int cs_sweep_load_ext(cs_sweep **out, const char *path, const cs_sweep_ext *ext,
 			  .capowned = &s->capowned };
 	s->h = 14695981039346656037ull;
 	s->what = ext ? ext->what : "sweep spec";
+	s->noun = ext ? ext->noun : "sweep";
+	s->one = ext ? ext->one : "--point";
 	int rc = cs_yaml_openable(path, err, errlen);
 	const char *slash = strrchr(path, '/');
 	if (rc == 0 && !(s->dir = own(s, strndup(path, slash ? (size_t)(slash - path + 1) : 0))))

@@ -22,6 +22,7 @@ typedef struct cs_sweep_policy {
 
 struct cs_sweep {
 	const char *what;                  /* "sweep spec", or an extension's ("plan spec"): in messages */
+	const char *noun, *one;            /* "sweep" and its one-unit flag "--point", or an extension's */
 	const char *path, *dir;            /* the spec, and its directory ("" or ending in '/') */
 	const char *cluster_text, *cluster_path; /* as written; resolved ("default" kept) */
 	cs_cluster *cluster;      /* cluster_path, open: every point's (cs_run_opts.cluster_in) */
@@ -59,6 +60,7 @@ struct cs_sweep {
  * (cs_sweep_hash_add). */
 typedef struct cs_sweep_ext {
 	const char *what;                 /* "plan spec" */
+	const char *noun, *one;           /* "plan", "--search": in messages */
 	const char *const *keys;          /* the top-level keys it takes, NULL-terminated */
 	int (*load)(cs_sweep *s, struct fy_node *root, const cs_cluster *cl, void *ctx);
 	void *ctx;

@@ -96,16 +96,14 @@ static int same_spec(const cs_sweep *s, const char *dir, int need, char *err, si
 	if (!old) {
 		if (need)
 			snprintf(err, errlen, "%s: not a results directory of this %s (no sweep.json): run it without %s "
-				 "first, which prepares the directory", dir, s->what,
-				 strcmp(s->what, "sweep spec") ? "--search" : "--point");
+				 "first, which prepares the directory", dir, s->what, s->one);
 		return need ? -CS_EINVAL : 0;
 	}
 	const char *h = json_string_value(json_object_get(old, "spec_hash"));
 	int same = h && !strcmp(h, s->hash);
 	if (!same)
 		snprintf(err, errlen, "%s: holds the results of another %s (spec hash %s, this spec's %s): the spec, or a "
-			 "file it reads, changed; choose another --out or remove it", dir,
-			 strcmp(s->what, "sweep spec") ? "plan" : "sweep", h ? h : "none", s->hash);
+			 "file it reads, changed; choose another --out or remove it", dir, s->noun, h ? h : "none", s->hash);
 	json_decref(old);
 	return same ? 0 : -CS_EINVAL;
 }
