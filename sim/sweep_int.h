@@ -80,6 +80,7 @@ typedef struct cs_sweep_inputs {
 	cs_trace t;          /* the workload, as capsim's CSV reads it back when in_mem */
 	int in_mem;          /* 0: the CSV would change it: each point writes it and reads it back */
 	cs_accounts *acc;    /* the generated accounts, loaded; NULL: none */
+	char acc_name[192];  /* what names them (no file holds them): in messages, as cs_run_opts.accounts */
 } cs_sweep_inputs;
 void cs_sweep_inputs_free(cs_sweep_inputs *in);
 /* json written to path by way of path.tmp.PID and a rename */

@@ -277,10 +277,10 @@ int cs_sweep_point_inputs(const cs_sweep *s, size_t k, char *err, size_t errlen)
 	cs_gen_project *pr = NULL;
 	rc = cs_gen_generate_projects(s->model, p.seed, s->days, p.projects_scale, &in->t, s->accounts_gen ? &pr : NULL,
 				      err, errlen);
-	char name[160];
-	snprintf(name, sizeof name, "the accounts generated for %s (seed %llu)", p.workload, (unsigned long long)p.seed);
+	snprintf(in->acc_name, sizeof in->acc_name, "the accounts generated for %s (seed %llu)", p.workload,
+		 (unsigned long long)p.seed);
 	if (rc == 0 && s->accounts_gen)
-		rc = gen_accounts(s, &in->t, pr, name, &in->acc, err, errlen);
+		rc = gen_accounts(s, &in->t, pr, in->acc_name, &in->acc, err, errlen);
 	free(pr);
 	char why[CS_ERRLEN];
 	if (rc == 0) {
@@ -323,7 +323,8 @@ void cs_sweep_order_by_inputs(const cs_sweep *s, size_t *k, size_t n)
 /* The point's workload and accounts: the trace's path (and the accounts
  * file's); or generated (cs_sweep_point_inputs), with wpath and apath only
  * their names: the workload copied into t as capsim's CSV would read it
- * back (cs_native_as_read), the accounts loaded (*acc, the sweep's). A
+ * back (cs_native_as_read), the accounts loaded (*acc, the sweep's; apath
+ * the name they were loaded under). A
  * generated workload the CSV would change (a model whose names it cannot
  * hold) is written into tmp as wpath and read from there (t left
  * empty). */
@@ -339,13 +340,13 @@ static int point_inputs(const cs_sweep *s, const cs_sweep_point *p, const char *
 		return 0;
 	}
 	snprintf(wpath, len, "%s/workload.csv", tmp);
-	if (s->accounts_gen)
-		snprintf(apath, len, "%s/accounts.yaml", tmp);
 	int rc = cs_sweep_point_inputs(s, p->k, err, errlen);
 	if (rc < 0)
 		return rc;
 	const cs_sweep_inputs *in = s->keep;
 	*acc = in->acc;
+	if (in->acc)
+		snprintf(apath, len, "%s", in->acc_name);
 	if (in->in_mem) {
 		if ((rc = cs_trace_copy(t, &in->t)) < 0)
 			snprintf(err, errlen, "out of memory");
