@@ -586,6 +586,7 @@ int cs_run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_
 	size_t nslots = 0;
 	for (size_t i = 0; i < r->njobs; i++)
 		nslots += r->jobs[i].nodes;
+	cs_huge_heap_more();
 	r->placement_off = malloc((r->njobs + 1) * sizeof *r->placement_off);
 	r->placements = malloc((nslots + 1) * sizeof *r->placements);
 	cs_huge_hint(r->placements, (nslots + 1) * sizeof *r->placements);

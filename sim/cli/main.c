@@ -2,6 +2,7 @@
  * and exits. */
 #include "capsim/types.h"
 #include "cli.h"
+#include "../hugemem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
  * or a closed pipe is an error (exit 1), not a silent success. */
 int main(int argc, char **argv)
 {
+	cs_huge_heap();
 	int rc = cs_cli_main(argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		char err[CS_ERRLEN];
