@@ -1,5 +1,6 @@
 /* capsim: reading text files line by line. See include/capsim/lines.h. */
 #include "capsim/lines.h"
+#include "field.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static int lines_fill(cs_lines *l, char *err, size_t errlen)
 			return -CS_EPARSE;
 		}
 		size_t cap = l->cap ? l->cap * 2 : 2 * CS_LINES_BLOCK;
-		char *b = realloc(l->buf, cap);
+		char *b = realloc(l->buf, cap + CS_LINES_PAD);
 		if (!b) {
 			snprintf(err, errlen, "out of memory");
 			return -CS_ENOMEM;
@@ -77,6 +78,7 @@ static int lines_fill(cs_lines *l, char *err, size_t errlen)
 	if (got == 0)
 		l->eof = 1;
 	l->end += (size_t)got;
+	memset(l->buf + l->end, 0, CS_LINES_PAD); /* (a last line's NUL goes at end, before them) */
 	return 0;
 }
 
@@ -139,5 +141,35 @@ size_t cs_lines_split(char *line, char sep, char **fields, size_t max)
 			return n;
 		*q = '\0';
 		p = q + 1;
+	}
+}
+
+/* The bytes of w equal to c or 0: the high bit of the first such byte
+ * (and maybe of bytes after it), 0 if none. */
+static uint64_t word_stop(uint64_t w, uint64_t c)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x = w ^ c;
+	return ((w - ones) & ~w & highs) | ((x - ones) & ~x & highs);
+}
+
+size_t cs_lines_split_len(char *line, char sep, char **fields, size_t *lens, size_t max)
+{
+	const uint64_t c = 0x0101010101010101u * (unsigned char)sep;
+	size_t n = 0;
+	char *p = line;
+	for (;;) {
+		if (n == max)
+			return max + 1;
+		fields[n] = p;
+		uint64_t m;
+		while (!(m = word_stop(cs_field_word(p), c)))
+			p += 8;
+		p += __builtin_ctzll(m) >> 3;
+		lens[n] = (size_t)(p - fields[n]);
+		n++;
+		if (!*p)
+			return n;
+		*p++ = '\0';
 	}
 }
