@@ -17,7 +17,10 @@ int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 		return -CS_EIO;
 	}
-	gzbuffer(g, CS_LINES_BLOCK);
+	/* zlib reads into the caller's buffer directly only when asked for
+	 * at least twice its own: half a block, so that a fill of a block or
+	 * more (all but after a line near a block long) is not copied */
+	gzbuffer(g, CS_LINES_BLOCK / 2);
 	l->gz = g;
 	return 0;
 }
@@ -38,7 +41,7 @@ static int lines_zcheck(const cs_lines *l, char *err, size_t errlen)
 }
 
 /* Read more of the file after the l->end bytes held, into a buffer
- * of twice CS_LINES_BLOCK (so that zlib reads into it directly) grown by
+ * of twice CS_LINES_BLOCK (zlib's own is half a block) grown by
  * doubling up to CS_LINE_MAX; the unread bytes [pos, end) move to
  * the front first. 0, or an error for the line being read. */
 static int lines_fill(cs_lines *l, char *err, size_t errlen)
