@@ -1,5 +1,6 @@
 /* capsim: reading text files line by line. See include/capsim/lines.h. */
 #include "capsim/lines.h"
+#include "field.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,10 @@ int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 		return -CS_EIO;
 	}
-	gzbuffer(g, CS_LINES_BLOCK);
+	/* zlib reads into the caller's buffer directly only when asked for
+	 * at least twice its own: half a block, so that a fill of a block or
+	 * more (all but after a line near a block long) is not copied */
+	gzbuffer(g, CS_LINES_BLOCK / 2);
 	l->gz = g;
 	return 0;
 }
@@ -37,7 +41,7 @@ static int lines_zcheck(const cs_lines *l, char *err, size_t errlen)
 }
 
 /* Read more of the file after the l->end bytes held, into a buffer
- * of twice CS_LINES_BLOCK (so that zlib reads into it directly) grown by
+ * of twice CS_LINES_BLOCK (zlib's own is half a block) grown by
  * doubling up to CS_LINE_MAX; the unread bytes [pos, end) move to
  * the front first. 0, or an error for the line being read. */
 static int lines_fill(cs_lines *l, char *err, size_t errlen)
@@ -54,7 +58,7 @@ static int lines_fill(cs_lines *l, char *err, size_t errlen)
 			return -CS_EPARSE;
 		}
 		size_t cap = l->cap ? l->cap * 2 : 2 * CS_LINES_BLOCK;
-		char *b = realloc(l->buf, cap);
+		char *b = realloc(l->buf, cap + CS_LINES_PAD);
 		if (!b) {
 			snprintf(err, errlen, "out of memory");
 			return -CS_ENOMEM;
@@ -77,6 +81,7 @@ static int lines_fill(cs_lines *l, char *err, size_t errlen)
 	if (got == 0)
 		l->eof = 1;
 	l->end += (size_t)got;
+	memset(l->buf + l->end, 0, CS_LINES_PAD); /* (a last line's NUL goes at end, before them) */
 	return 0;
 }
 
@@ -139,5 +144,35 @@ size_t cs_lines_split(char *line, char sep, char **fields, size_t max)
 			return n;
 		*q = '\0';
 		p = q + 1;
+	}
+}
+
+/* The bytes of w equal to c or 0: the high bit of the first such byte
+ * (and maybe of bytes after it), 0 if none. */
+static uint64_t word_stop(uint64_t w, uint64_t c)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x = w ^ c;
+	return ((w - ones) & ~w & highs) | ((x - ones) & ~x & highs);
+}
+
+size_t cs_lines_split_len(char *line, char sep, char **fields, size_t *lens, size_t max)
+{
+	const uint64_t c = 0x0101010101010101u * (unsigned char)sep;
+	size_t n = 0;
+	char *p = line;
+	for (;;) {
+		if (n == max)
+			return max + 1;
+		fields[n] = p;
+		uint64_t m;
+		while (!(m = word_stop(cs_field_word(p), c)))
+			p += 8;
+		p += __builtin_ctzll(m) >> 3;
+		lens[n] = (size_t)(p - fields[n]);
+		n++;
+		if (!*p)
+			return n;
+		*p++ = '\0';
 	}
 }

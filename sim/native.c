@@ -74,6 +74,9 @@ static int ok_start(int64_t v, int64_t submit) { return v == -1 || (v >= submit 
 		goto out;                                                                       \
 	} while (0)
 
+/* Column col's field of a split record as an integer: 0, or -1. */
+#define FIELD_INT(col_, out) cs_field_int_len(f[col[col_]], fl[col[col_]], out)
+
 int cs_native_gb(const char *v, int64_t *bytes)
 {
 	/* decimal GB with at most 9 decimals (a byte), read exactly: digits,
@@ -106,6 +109,113 @@ const char *cs_native_gb_text(int64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* A name list's names of up to 8 bytes by their bytes as one word (zero
+ * past the name), in an open-addressed table looked at before the list's
+ * own: one compare of words, not a string hash and compare, for the four
+ * names of every record. */
+typedef struct wordmap {
+	uint64_t *key; /* 0: an empty slot (no name here is empty) */
+	int32_t *val;
+	size_t n, cap; /* cap a power of 2 (0 before the first name), n <= cap / 2 */
+	unsigned shift; /* 64 - log2(cap) */
+} wordmap;
+
+static size_t wordmap_slot(const wordmap *m, uint64_t w)
+{
+	size_t k = (size_t)((w * 0x9E3779B97F4A7C15u) >> m->shift);
+	while (m->key[k] && m->key[k] != w)
+		k = (k + 1) & (m->cap - 1);
+	return k;
+}
+
+static int wordmap_grow(wordmap *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 64;
+	wordmap g = { calloc(cap, sizeof *g.key), malloc(cap * sizeof *g.val), m->n, cap, 64 };
+	for (size_t c = cap; c > 1; c >>= 1)
+		g.shift--;
+	if (!g.key || !g.val) {
+		free(g.key);
+		free(g.val);
+		return -CS_ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->key[i]) {
+			size_t k = wordmap_slot(&g, m->key[i]);
+			g.key[k] = m->key[i];
+			g.val[k] = m->val[i];
+		}
+	free(m->key);
+	free(m->val);
+	*m = g;
+	return 0;
+}
+
+/* A field's bytes s[0 .. len), len <= 8, as a word, zero past them (the
+ * 8 bytes at s readable). */
+static uint64_t field_word(const char *s, size_t len)
+{
+	uint64_t w = cs_field_word(s);
+	return len < 8 ? w & (((uint64_t)1 << 8 * len) - 1) : w;
+}
+
+/* The states' names as two words each (zero past the name): a record's
+ * state compared as words as the writer spells it, and by cs_state_lookup
+ * (any case) if not so. */
+typedef struct statewords {
+	uint64_t w[CS_STATE_N][2];
+	size_t len[CS_STATE_N];
+} statewords;
+
+static void statewords_init(statewords *sw)
+{
+	for (int i = 0; i < CS_STATE_N; i++) {
+		char b[16] = { 0 };
+		size_t n = strlen(cs_state_names[i]);
+		memcpy(b, cs_state_names[i], n < 16 ? n : 16);
+		sw->len[i] = n;
+		sw->w[i][0] = field_word(b, n < 8 ? n : 8);
+		sw->w[i][1] = n > 8 ? field_word(b + 8, n - 8 < 8 ? n - 8 : 8) : 0;
+	}
+}
+
+/* The state named by field s (len bytes, CS_LINES_PAD bytes readable past
+ * its NUL): its index, or -1. */
+static int state_of(const statewords *sw, const char *s, size_t len)
+{
+	if (len <= 16) {
+		uint64_t a = field_word(s, len < 8 ? len : 8), b = len > 8 ? field_word(s + 8, len - 8) : 0;
+		for (int i = 0; i < CS_STATE_N; i++)
+			if (sw->len[i] == len && sw->w[i][0] == a && sw->w[i][1] == b)
+				return i;
+	}
+	return cs_state_lookup(s, len);
+}
+
+/* cs_names_intern of the field s (len bytes, not empty, CS_LINES_PAD
+ * bytes readable past its NUL) in ns, through m. */
+static int32_t intern_field(wordmap *m, cs_names *ns, const char *s, size_t len)
+{
+	if (len > 8)
+		return cs_names_intern(ns, s, len);
+	uint64_t w = field_word(s, len);
+	size_t k = 0;
+	if (m->cap && m->key[k = wordmap_slot(m, w)])
+		return m->val[k];
+	int32_t i = cs_names_intern(ns, s, len);
+	if (i < 0)
+		return i;
+	if (2 * (m->n + 1) > m->cap) {
+		if (wordmap_grow(m) < 0)
+			return -CS_ENOMEM;
+		k = wordmap_slot(m, w);
+	}
+	m->key[k] = w;
+	m->val[k] = i;
+	m->n++;
+	return i;
+}
+
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 {
 	cs_lines l;
@@ -115,10 +225,14 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 	int col[NC_N]; /* field index of each column, -1 absent */
 	size_t ncols = 0;
 	char *f[64];
+	size_t fl[64]; /* their lengths */
 	char *line;
 	size_t len;
 	int have_header = 0;
 	cs_idset ids = { 0 };
+	wordmap maps[4] = { { 0 } }; /* projects, users, qos, partitions */
+	statewords sw;
+	statewords_init(&sw);
 	while ((rc = cs_lines_next(&l, &line, &len, err, errlen)) == 1) {
 		if (len == 0)
 			continue;
@@ -186,7 +300,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 			have_header = 1;
 			continue;
 		}
-		size_t n = cs_lines_split(line, ',', f, 64);
+		size_t n = cs_lines_split_len(line, ',', f, fl, 64);
 		if (n != ncols) {
 			snprintf(err, errlen, "%s:%u: %zu fields, the header has %zu", path, l.lineno,
 				 n > 64 ? (size_t)65 : n, ncols);
@@ -195,32 +309,32 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		}
 		cs_jrec r = { .start_s = -1, .line = l.lineno };
 		int64_t v;
-		if (cs_field_int(f[col[NC_ID]], &r.id) < 0)
+		if (FIELD_INT(NC_ID, &r.id) < 0)
 			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (cs_field_int(f[col[NC_SUBMIT]], &r.submit_s) < 0 || !ok_submit(r.submit_s))
+		if (FIELD_INT(NC_SUBMIT, &r.submit_s) < 0 || !ok_submit(r.submit_s))
 			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
-		if (cs_field_int(f[col[NC_NODES]], &v) < 0 || !ok_nodes(v))
+		if (FIELD_INT(NC_NODES, &v) < 0 || !ok_nodes(v))
 			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
 		r.nodes = (uint32_t)v;
-		if (cs_field_int(f[col[NC_GPUS]], &v) < 0 || !ok_gpus(v))
+		if (FIELD_INT(NC_GPUS, &v) < 0 || !ok_gpus(v))
 			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
 		r.gpus_per_node = (uint32_t)v;
-		if (cs_field_int(f[col[NC_CORES]], &v) < 0 || !ok_cores(v))
+		if (FIELD_INT(NC_CORES, &v) < 0 || !ok_cores(v))
 			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
 		r.cores_per_node = (uint32_t)v;
-		if (cs_field_int(f[col[NC_MEM]], &v) < 0 || v < 0)
+		if (FIELD_INT(NC_MEM, &v) < 0 || v < 0)
 			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
 		r.mem_per_node_mib = (uint64_t)v;
-		if (cs_field_int(f[col[NC_LIMIT]], &r.time_limit_s) < 0 || !ok_limit(r.time_limit_s))
+		if (FIELD_INT(NC_LIMIT, &r.time_limit_s) < 0 || !ok_limit(r.time_limit_s))
 			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (cs_field_int(f[col[NC_RUNTIME]], &r.runtime_s) < 0 || !ok_runtime(r.runtime_s))
+		if (FIELD_INT(NC_RUNTIME, &r.runtime_s) < 0 || !ok_runtime(r.runtime_s))
 			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
-		int s = cs_state_lookup(f[col[NC_STATE]], strlen(f[col[NC_STATE]]));
+		int s = state_of(&sw, f[col[NC_STATE]], fl[col[NC_STATE]]);
 		if (s < 0)
 			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
 			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
 		r.state = (uint8_t)s;
-		if (col[NC_START] >= 0 && (cs_field_int(f[col[NC_START]], &r.start_s) < 0 || !ok_start(r.start_s, r.submit_s)))
+		if (col[NC_START] >= 0 && (FIELD_INT(NC_START, &r.start_s) < 0 || !ok_start(r.start_s, r.submit_s)))
 			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
 		if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
 			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
@@ -234,7 +348,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		}
 		if (col[NC_STAGE_TIER] >= 0 && *f[col[NC_STAGE_TIER]]) {
 			const char *tv = f[col[NC_STAGE_TIER]];
-			int32_t k = cs_names_intern(&t->tiers, tv, strlen(tv));
+			int32_t k = cs_names_intern(&t->tiers, tv, fl[col[NC_STAGE_TIER]]);
 			if (k < 0)
 				goto oom;
 			r.stage_tier = (uint32_t)k + 1;
@@ -242,11 +356,12 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
 			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
 			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
+		_Static_assert(sizeof strs / sizeof *strs == sizeof maps / sizeof *maps, "a word map per name list");
 		/* a partition list a|b (a job submitted to several partitions):
 		 * held as Slurm spells it, a,b */
 		char *pv = f[col[NC_PARTITION]];
-		if (strchr(pv, '|')) {
-			size_t pn = strlen(pv);
+		size_t pn = fl[col[NC_PARTITION]];
+		if (memchr(pv, '|', pn)) {
 			if (pv[0] == '|' || pv[pn - 1] == '|' || strstr(pv, "||"))
 				NERR(NC_PARTITION, "\"%s\" has an empty name in its list (expected a|b|...)", pv);
 			for (char *c = pv; (c = strchr(c, '|')) != NULL;)
@@ -255,7 +370,7 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 		for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 			const char *sv = f[col[strs[i].c]];
 			*strs[i].dst = -1;
-			if (*sv && (*strs[i].dst = cs_names_intern(strs[i].ns, sv, strlen(sv))) < 0)
+			if (*sv && (*strs[i].dst = intern_field(&maps[i], strs[i].ns, sv, fl[col[strs[i].c]])) < 0)
 				goto oom;
 		}
 		if (cs_trace_push(t, &r) < 0 || cs_idset_push(&ids, r.id, r.line) < 0)
@@ -275,6 +390,10 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 out:
 	cs_lines_close(&l);
 	cs_idset_free(&ids);
+	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
+		free(maps[i].key);
+		free(maps[i].val);
+	}
 	if (rc < 0) {
 		/* nothing kept: never a shorter workload */
 		cs_trace_free(t);

@@ -137,3 +137,53 @@ Test(lines, a_nul_byte_inside_a_line_is_an_error)
 	cs_lines_close(&l);
 	unlink(path);
 }
+
+/* cs_lines_split_len, which searches a word at a time, splits each line
+ * cs_lines_next returns as cs_lines_split does (the same fields, the same
+ * count, max + 1 past max fields), its lengths those of the fields: lines
+ * of every length to 100 of separators, empty fields, bytes near the
+ * separator's ('+', '-', 0x01, 0xff), the last line without "\n". */
+Test(lines, a_line_split_a_word_at_a_time_is_split_as_before)
+{
+	enum { N = 5000 };
+	static const char alphabet[] = ",,,,ab-+\x01\xff\x7f" "0123456789";
+	char *text = malloc((size_t)N * 102), path[] = "/tmp/capsim-split-XXXXXX.csv";
+	size_t off = 0;
+	unsigned x = 99;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		size_t len = (x >> 16) % 101;
+		for (size_t k = 0; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			text[off++] = alphabet[(x >> 16) % (sizeof alphabet - 1)];
+		}
+		if (i != N - 1)
+			text[off++] = '\n';
+	}
+	int fd = mkstemps(path, 4);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, off), (ssize_t)off);
+	close(fd);
+	cs_lines l;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_lines_open(&l, path, err, sizeof err), 0, "%s", err);
+	char *line, copy[128];
+	size_t len;
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 1, "line %d: %s", i + 1, err);
+		memcpy(copy, line, len + 1);
+		size_t max = i % 2 ? 64 : 5, lens[64];
+		char *a[64], *b[64];
+		size_t na = cs_lines_split(copy, ',', a, max), nb = cs_lines_split_len(line, ',', b, lens, max);
+		cr_assert_eq(nb, na, "line %d", i + 1);
+		for (size_t k = 0; k < (na > max ? max : na); k++) {
+			cr_assert_str_eq(b[k], a[k], "line %d field %zu", i + 1, k);
+			cr_assert_eq(b[k] - line, a[k] - copy, "line %d field %zu", i + 1, k);
+			cr_assert_eq(lens[k], strlen(a[k]), "line %d field %zu", i + 1, k);
+		}
+	}
+	cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 0, "%s", err);
+	cs_lines_close(&l);
+	unlink(path);
+	free(text);
+}

@@ -115,6 +115,12 @@ Test(native, bad_input_names_file_line_and_column)
 	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,-7,,h100,completed\n", "column runtime");
 	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100, 50,,h100,completed\n", "column runtime");
 	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100,exploded\n", "column state: unknown state \"exploded\"");
+	/* a state's name compared as words: its bytes past the first 8, and
+	 * the length, count */
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100,completes\n", "column state: unknown state \"completes\"");
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100,complete\n", "column state: unknown state \"complete\"");
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100,out_of_memoryy\n", "column state: unknown state");
+	bad(TH_CSV_HDR "1,p,u,0,1,8,0,0,100,50,,h100,\n", "column state: unknown state \"\"");
 	bad("# epoch: soon\n" TH_CSV_HDR, "epoch: not an integer");
 	bad(TH_CSV_HDR "7,p,u,0,1,8,0,0,100,50,,h100,completed\n8,p,u,0,1,8,0,0,100,50,,h100,completed\n"
 		"7,p,u,5,1,8,0,0,100,50,,h100,completed\n",
@@ -272,4 +278,90 @@ Test(native, as_read_refuses_what_the_file_would_not_give_back)
 		cr_expect_neq(*err, 0, "%s: no message", why[k]);
 		cs_trace_free(&t);
 	}
+}
+
+/* The reader's word paths (names of up to 8 bytes by their bytes as a
+ * word, states compared as words, numbers of up to 8 digits read as a
+ * word) read what the written values are: 4,000 records over 700 users
+ * (the word tables grow), names that are prefixes of one another or share
+ * their first 8 bytes, states in any case, numbers of 1 to 12 digits with
+ * leading zeros; each name list in the order of first use. */
+Test(native, names_states_and_numbers_read_as_words_are_the_values_written)
+{
+	enum { N = 4000, NP = 24, NU = 700 };
+	static const char *const states[] = { "completed", "COMPLETED", "Failed", "cancelled", "timeout", "node_fail",
+					      "Out_Of_Memory", "preempted", "unknown", "NODE_FAIL" };
+	static const uint8_t state_of[] = { CS_STATE_COMPLETED, CS_STATE_COMPLETED, CS_STATE_FAILED, CS_STATE_CANCELLED,
+					    CS_STATE_TIMEOUT, CS_STATE_NODE_FAIL, CS_STATE_OUT_OF_MEMORY,
+					    CS_STATE_PREEMPTED, CS_STATE_UNKNOWN, CS_STATE_NODE_FAIL };
+	char proj[NP][24], user[NU][24];
+	for (int i = 0; i < NP; i++) /* a, ab, abc, ... past 8 bytes, then abcdefgh + a digit */
+		if (i < 12)
+			snprintf(proj[i], sizeof proj[i], "%.*s", i + 1, "abcdefghijkl");
+		else
+			snprintf(proj[i], sizeof proj[i], "abcdefgh%d", i - 12);
+	for (int i = 0; i < NU; i++)
+		snprintf(user[i], sizeof user[i], "%.*su%d", i % 5, "zzzzz", i);
+	size_t cap = (size_t)N * 160 + 256, off = 0;
+	char *text = malloc(cap);
+	off += (size_t)snprintf(text + off, cap - off, "id,project,user,submit,nodes,gpus_per_node,cores_per_node,"
+				"mem_per_node,time_limit,runtime,qos,partition,state\n");
+	int *pi = malloc(N * sizeof *pi), *ui = malloc(N * sizeof *ui), *si = malloc(N * sizeof *si);
+	int64_t *mem = malloc(N * sizeof *mem), *sub = malloc(N * sizeof *sub);
+	unsigned x = 7;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		pi[i] = (int)((x >> 16) % NP);
+		x = x * 1103515245u + 12345u;
+		ui[i] = (int)((x >> 16) % NU);
+		x = x * 1103515245u + 12345u;
+		si[i] = (int)((x >> 16) % (sizeof states / sizeof *states));
+		x = x * 1103515245u + 12345u;
+		int digits = 1 + (int)((x >> 16) % 12);
+		int64_t m = 0;
+		for (int k = 0; k < digits; k++) {
+			x = x * 1103515245u + 12345u;
+			m = m * 10 + (x >> 16) % 10;
+		}
+		mem[i] = m;
+		sub[i] = i * 37;
+		off += (size_t)snprintf(text + off, cap - off, "%d,%s,%s,%0*lld,1,%d,0,%0*lld,-1,%d,q%d,p%d,%s\n", i + 1,
+					proj[pi[i]], user[ui[i]], i % 7 + 1, (long long)sub[i], i % 9, digits,
+					(long long)m, i % 2 ? -1 : i, i % 3, i % 2, states[si[i]]);
+	}
+	cs_trace t;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(th_read_native(text, &t, err), 0, "%s", err);
+	cr_assert_eq(t.n, N);
+	int pfirst[NP], ufirst[NU], np = 0, nu = 0;
+	for (int i = 0; i < NP; i++)
+		pfirst[i] = -1;
+	for (int i = 0; i < NU; i++)
+		ufirst[i] = -1;
+	for (int i = 0; i < N; i++) {
+		const cs_jrec *r = &t.jobs[i];
+		if (pfirst[pi[i]] < 0)
+			pfirst[pi[i]] = np++;
+		if (ufirst[ui[i]] < 0)
+			ufirst[ui[i]] = nu++;
+		cr_assert_eq(r->project, pfirst[pi[i]], "record %d", i + 1);
+		cr_assert_str_eq(cs_names_get(&t.projects, r->project), proj[pi[i]], "record %d", i + 1);
+		cr_assert_eq(r->user, ufirst[ui[i]], "record %d", i + 1);
+		cr_assert_str_eq(cs_names_get(&t.users, r->user), user[ui[i]], "record %d", i + 1);
+		cr_assert_eq(r->state, state_of[si[i]], "record %d: %s", i + 1, states[si[i]]);
+		cr_assert_eq(r->mem_per_node_mib, (uint64_t)mem[i], "record %d", i + 1);
+		cr_assert_eq(r->submit_s, sub[i], "record %d", i + 1);
+		cr_assert_eq(r->gpus_per_node, (uint32_t)(i % 9), "record %d", i + 1);
+		cr_assert_eq(r->runtime_s, i % 2 ? -1 : i, "record %d", i + 1);
+		cr_assert_str_eq(cs_names_get(&t.qos, r->qos), i % 3 == 0 ? "q0" : i % 3 == 1 ? "q1" : "q2");
+	}
+	cr_assert_eq(t.projects.n, (size_t)np);
+	cr_assert_eq(t.users.n, (size_t)nu);
+	cs_trace_free(&t);
+	free(text);
+	free(pi);
+	free(ui);
+	free(si);
+	free(mem);
+	free(sub);
 }

@@ -170,3 +170,30 @@ Test(radix, decimal_fields_are_strtods_on_its_fast_path)
 		cr_assert_eq(memcmp(&v, &want, sizeof v), 0, "%s: %a, strtod %a", b, v, want);
 	}
 }
+
+/* cs_field_int_len, which reads up to 8 digits as a word, gives
+ * cs_field_int's verdict and value on random fields of digits, signs and
+ * bytes next to the digits' ('/', ':', 0xfa and above, whose carry the
+ * word test must not let through), of every length to 20. */
+Test(radix, integer_fields_read_as_words_are_cs_field_ints)
+{
+	static const char alphabet[] = "0123456789000999-+ x/:\xfa\xff\x01";
+	unsigned x = 2024;
+	for (int i = 0; i < 200000; i++) {
+		char buf[32 + 8] = { 0 };
+		x = x * 1103515245u + 12345u;
+		size_t len = (x >> 16) % 21;
+		int digits_only = i % 3 == 0; /* most fields are well formed */
+		for (size_t k = 0; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			unsigned r = x >> 16;
+			buf[k] = digits_only ? (char)('0' + r % 10) : alphabet[r % (sizeof alphabet - 1)];
+		}
+		if (digits_only && len && x % 5 == 0)
+			buf[0] = '-';
+		int64_t a = 42, b = 42;
+		int ra = cs_field_int(buf, &a), rb = cs_field_int_len(buf, len, &b);
+		cr_assert_eq(rb, ra, "\"%s\"", buf);
+		cr_assert_eq(b, a, "\"%s\"", buf);
+	}
+}

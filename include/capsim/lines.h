@@ -17,10 +17,14 @@ typedef struct cs_lines {
 int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
 /* The longest line the line reader takes (bytes, with its newline). */
 #define CS_LINE_MAX (1 << 20)
-/* Bytes read from the file at a time (and zlib's buffer). */
+/* Bytes read from the file at a time (zlib's buffer is half of it). */
 #define CS_LINES_BLOCK (1 << 17)
+/* Bytes past the NUL of a line cs_lines_next returns that a reader may
+ * load (a word at a time): the next line's, or zeros past the file's data. */
+#define CS_LINES_PAD 8
 /* Next line without its "\n" (and "\r"), NUL-terminated, in l->buf (valid
- * until the next call); *len its length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
+ * until the next call), CS_LINES_PAD bytes readable past its NUL; *len its
+ * length. 1: a line; 0: end of file; -CS_EIO (read error, a truncated or
  * corrupt gzip stream) or -CS_EPARSE (a NUL byte in the line, a line longer
  * than CS_LINE_MAX) with "PATH:LINE: reason" in err. */
 int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
@@ -29,5 +33,9 @@ void cs_lines_close(cs_lines *l);
 /* Split a line in place on `sep` (no quoting: fields must not contain it);
  * at most max fields; returns the count, or max + 1 if there are more. */
 size_t cs_lines_split(char *line, char sep, char **fields, size_t max);
+/* cs_lines_split of a line cs_lines_next returned (CS_LINES_PAD bytes
+ * readable past its NUL), searched a word at a time, with each field's
+ * length in lens[]: the same fields and count. */
+size_t cs_lines_split_len(char *line, char sep, char **fields, size_t *lens, size_t max);
 
 #endif
