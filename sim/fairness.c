@@ -107,7 +107,7 @@ typedef struct sweep {
 	int64_t *rate_d, *rate_u, *acc_d, *acc_u;
 	uint8_t *listed;
 	uint32_t *list;
-	size_t nlist;
+	size_t nlist, nsorted; /* list[0 .. nsorted): in increasing order */
 	double *dem, *wt, *ent;
 	uint32_t *order, *who;
 } sweep;
@@ -163,11 +163,41 @@ static void change(sweep *s, uint32_t p, int64_t du, cs_time t, cs_time we, int 
 	}
 }
 
+/* The projects listed in increasing order. The last window's close left
+ * list[0 .. nsorted) in order, and most of a window's projects were
+ * present in the window before: those listed since (the tail) are sorted
+ * and merged into the rest (s->who the scratch); when they are many, the
+ * listed flags read in order cost less. np: the projects. */
+static void sort_list(sweep *s, size_t np)
+{
+	size_t a = s->nsorted, b = s->nlist - a;
+	if (!b)
+		return;
+	if (b >= np / 64) {
+		size_t m = 0;
+		for (uint32_t p = 0; p < np; p++)
+			if (s->listed[p])
+				s->list[m++] = p;
+	} else {
+		uint32_t *tail = s->who;
+		memcpy(tail, s->list + a, b * sizeof *tail);
+		qsort(tail, b, sizeof *tail, by_index);
+		/* from the back: the larger of the two ends goes last */
+		for (size_t at = a + b; b;) {
+			if (a && s->list[a - 1] > tail[b - 1])
+				s->list[--at] = s->list[--a];
+			else
+				s->list[--at] = tail[--b];
+		}
+	}
+	s->nsorted = s->nlist;
+}
+
 /* Close window w: entitlements, the projects' and the window's sums. */
 static void close_window(const cs_fair_in *in, sweep *s, cs_fair *out, cs_fair_window *w, cs_fair_visit_fn visit,
 			 void *ctx)
 {
-	qsort(s->list, s->nlist, sizeof *s->list, by_index);
+	sort_list(s, in->nprojects);
 	size_t k = 0;
 	for (size_t i = 0; i < s->nlist; i++) {
 		uint32_t p = s->list[i];
@@ -223,7 +253,7 @@ static void close_window(const cs_fair_in *in, sweep *s, cs_fair *out, cs_fair_w
 		else
 			s->listed[p] = 0;
 	}
-	s->nlist = m;
+	s->nlist = s->nsorted = m;
 }
 
 /* The run's figures over the projects entitled to something. */

@@ -499,8 +499,8 @@ static int write_into(const cs_run_opts *o, const cs_run_result *r, const char *
 		return rc;
 	/* the report's waits from the jobs here, not jobs.csv read back (a
 	 * pooled replay's names are numbers jobs.csv writes: read it), its
-	 * series from the recorder */
-	cs_report_rows rows = { r->njobs, r->trace ? report_row : NULL, r, r->rec };
+	 * series from the recorder, the power meter and the storage */
+	cs_report_rows rows = { r->njobs, r->trace ? report_row : NULL, r, r->rec, r->power, r->storage };
 	return cs_report_html_rows(dir, name, &rows, err, errlen);
 }
 

@@ -382,6 +382,22 @@ void cs_power_meter_totals(const cs_power_meter *m, cs_power_totals *t)
 
 const double *cs_power_meter_job_energy(const cs_power_meter *m) { return m->energy_j; }
 
+size_t cs_power_meter_nrows(const cs_power_meter *m) { return m->nrows; }
+
+void cs_power_meter_row(const cs_power_meter *m, size_t i, cs_time *t, cs_time *len, double *it_w, double *it_peak_w,
+			double *facility_w, double *facility_peak_w, double *cap_w)
+{
+	const prow *w = &m->rows[i];
+	double mean = w->len > 0 ? w->it_j / (double)w->len : 0, pue = m->site.pue;
+	*t = w->t;
+	*len = w->len;
+	*it_w = mean;
+	*it_peak_w = w->peak_w;
+	*facility_w = mean * pue;
+	*facility_peak_w = w->peak_w * pue;
+	*cap_w = m->site.cap_kw > 0 ? m->site.cap_kw * 1000.0 : 0;
+}
+
 int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
@@ -389,25 +405,24 @@ int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,length_s,it_power_w,it_peak_w,facility_power_w,facility_peak_w,cap_w\n", f);
-	double pue = m->site.pue;
 	for (size_t i = 0; i < m->nrows; i++) {
-		const prow *w = &m->rows[i];
-		double mean = w->len > 0 ? w->it_j / (double)w->len : 0;
+		cs_time t, len;
+		double v[4], cap;
+		cs_power_meter_row(m, i, &t, &len, &v[0], &v[1], &v[2], &v[3], &cap);
 		/* (the row built in memory, its decimals printf's "%.1f": csvout.h) */
 		char b[2 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 5 * CS_PUT_FIXED_MAX + 16], *p = b;
-		p = cs_put_int(p, w->t);
+		p = cs_put_int(p, t);
 		*p++ = ',';
-		p = cs_put_utc(p, epoch, w->t);
+		p = cs_put_utc(p, epoch, t);
 		*p++ = ',';
-		p = cs_put_int(p, w->len);
-		const double v[] = { mean, w->peak_w, mean * pue, w->peak_w * pue };
+		p = cs_put_int(p, len);
 		for (size_t k = 0; k < 4; k++) {
 			*p++ = ',';
 			p = cs_put_fixed(p, v[k], 1);
 		}
 		*p++ = ',';
-		if (m->site.cap_kw > 0)
-			p = cs_put_fixed(p, m->site.cap_kw * 1000.0, 1);
+		if (cap > 0)
+			p = cs_put_fixed(p, cap, 1);
 		*p++ = '\n';
 		fwrite(b, 1, (size_t)(p - b), f);
 	}

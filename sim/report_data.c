@@ -445,9 +445,9 @@ int cs_run_data_load(run_data *rd, const char *dir, const char *name, int full, 
 	if (rc == 0 && full)
 		rc = load_occupancy(rd, dir, err, errlen);
 	if (rc == 0 && full)
-		rc = cs_report_load_power(rd, dir, err, errlen);
+		rc = cs_report_load_power(rd, dir, rows, err, errlen);
 	if (rc == 0 && full)
-		rc = cs_report_load_storage(rd, dir, err, errlen);
+		rc = cs_report_load_storage(rd, dir, rows, err, errlen);
 	if (rc < 0)
 		cs_run_data_free(rd);
 	return rc;

@@ -4,8 +4,10 @@
 #ifndef CAPSIM_SIM_REPORT_DATA_H
 #define CAPSIM_SIM_REPORT_DATA_H
 
+#include "capsim/power.h"
 #include "capsim/recorder.h"
 #include "capsim/report.h"
+#include "capsim/storage.h"
 #include "capsim/types.h"
 
 #include <jansson.h>
@@ -24,13 +26,17 @@ typedef struct run_data {
  * a job that never started, else 1 with the values of its jobs.csv
  * columns wait, runtime, partition and project (the text unquoted; "" for
  * none). rec: the recorder whose rows timeseries.csv holds (NULL: read the
- * file). */
+ * file, and power.csv and storage.csv). With rec, power and storage: the
+ * run's power meter and storage, whose rows power.csv and storage.csv hold
+ * (NULL: the run has none, and wrote no such file). */
 typedef struct cs_report_rows {
 	size_t n;
 	int (*row)(const void *ctx, size_t i, cs_time *wait, cs_time *runtime, const char **partition,
 		   const char **project);
 	const void *ctx;
 	const cs_recorder *rec;
+	const cs_power_meter *power;
+	const cs_storage_run *storage;
 } cs_report_rows;
 
 /* Read dir's summary.json and, into rd->d, its series and waits (and with

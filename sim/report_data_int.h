@@ -61,8 +61,8 @@ static inline json_t *jr(double v) { return json_real(round_to(v, 1e-4)); }
  * rows or rec say so, else from dir's files: 0 (also for a file that is
  * not there), or -CS_E* with err (sim/report_series.c, sim/report_waits.c). */
 int cs_report_load_timeseries(run_data *rd, const char *dir, const cs_recorder *rec, char *err, size_t errlen);
-int cs_report_load_power(run_data *rd, const char *dir, char *err, size_t errlen);
-int cs_report_load_storage(run_data *rd, const char *dir, char *err, size_t errlen);
+int cs_report_load_power(run_data *rd, const char *dir, const cs_report_rows *rows, char *err, size_t errlen);
+int cs_report_load_storage(run_data *rd, const char *dir, const cs_report_rows *rows, char *err, size_t errlen);
 int cs_report_load_waits(run_data *rd, const char *dir, int full, const cs_report_rows *rows, char *err,
 			 size_t errlen);
 

@@ -3,7 +3,9 @@
  * site's power (power.csv) and the storage tiers' use (storage.csv). */
 #include "report_data_int.h"
 #include "capsim/csvout.h"
+#include "capsim/power.h"
 #include "capsim/recorder.h"
+#include "capsim/storage.h"
 
 /* Points per time series on a page: intervals are averaged into bins of a
  * round length (an hour, 6 h, 12 h, a day, a week) so that a year draws
@@ -248,35 +250,89 @@ int cs_report_load_timeseries(run_data *rd, const char *dir, const cs_recorder *
 	return 0;
 }
 
-/* The site's facility power over time (power.csv): means and peaks per
- * bin, and the cap. */
-int cs_report_load_power(run_data *rd, const char *dir, char *err, size_t errlen)
+/* A row of power.csv as the page reads it (num() of each text). */
+typedef struct pwrow {
+	double t, len, fac, peak;
+} pwrow;
+
+/* The rows of power.csv: the run's meter's (rows->power, with rows->rec),
+ * else read from dir; *cap its cap_w (*has_cap 0: empty). NULL with rc:
+ * 0 no file or no rows, -CS_E* an error. */
+static pwrow *power_rows(const cs_report_rows *rows, const char *dir, size_t *n, double *cap, int *has_cap, int *rc,
+			 char *err, size_t errlen)
 {
+	*n = 0;
+	*cap = 0;
+	*has_cap = 0;
+	if (rows && rows->rec) {
+		size_t nr = rows->power ? cs_power_meter_nrows(rows->power) : 0;
+		pwrow *v = nr ? malloc(nr * sizeof *v) : NULL;
+		*rc = nr && !v ? -CS_ENOMEM : 0;
+		for (size_t i = 0; v && i < nr; i++) {
+			cs_time t, len;
+			double it, itp, fac, peak, cw;
+			cs_power_meter_row(rows->power, i, &t, &len, &it, &itp, &fac, &peak, &cw);
+			v[i] = (pwrow){ (double)t, (double)len, fixed_num(fac, 1), fixed_num(peak, 1) };
+			if (i == 0 && cw > 0) {
+				*has_cap = 1;
+				*cap = fixed_num(cw, 1);
+			}
+		}
+		*n = v ? nr : 0;
+		return v;
+	}
 	csv c;
-	int rc = cs_report_csv_read(&c, dir, "power.csv", err, errlen);
-	if (rc <= 0 || c.n < 2) {
-		if (rc > 0)
+	*rc = cs_report_csv_read(&c, dir, "power.csv", err, errlen);
+	if (*rc <= 0 || c.n < 2) {
+		if (*rc > 0)
 			cs_report_csv_free(&c);
-		return rc < 0 ? rc : 0;
+		*rc = *rc < 0 ? *rc : 0;
+		return NULL;
 	}
 	int ct = csv_col(&c, "t"), cl = csv_col(&c, "length_s"), cf = csv_col(&c, "facility_power_w"),
 	    cp = csv_col(&c, "facility_peak_w"), cc = csv_col(&c, "cap_w");
-	double t0 = num(fld(&c, 1, ct)), sample = num(fld(&c, 1, cl));
-	cs_time bl = bin_length((cs_time)(sample >= 1 ? sample : 1), c.n - 1);
-	size_t nb = (size_t)((num(fld(&c, c.n - 1, ct)) - t0) / (double)bl) + 1;
+	pwrow *v = malloc((c.n - 1) * sizeof *v);
+	*rc = v ? 0 : -CS_ENOMEM;
+	for (size_t i = 1; v && i < c.n; i++)
+		v[i - 1] = (pwrow){ num(fld(&c, i, ct)), num(fld(&c, i, cl)), num(fld(&c, i, cf)), num(fld(&c, i, cp)) };
+	if (v) {
+		*n = c.n - 1;
+		*has_cap = *fld(&c, 1, cc) != 0;
+		*cap = num(fld(&c, 1, cc));
+	}
+	cs_report_csv_free(&c);
+	return v;
+}
+
+/* The site's facility power over time (power.csv, or the run's meter):
+ * means and peaks per bin, and the cap. */
+int cs_report_load_power(run_data *rd, const char *dir, const cs_report_rows *rows, char *err, size_t errlen)
+{
+	size_t n;
+	double cap;
+	int has_cap, rc;
+	pwrow *R = power_rows(rows, dir, &n, &cap, &has_cap, &rc, err, errlen);
+	if (!R) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	double t0 = R[0].t, sample = R[0].len;
+	cs_time bl = bin_length((cs_time)(sample >= 1 ? sample : 1), n);
+	size_t nb = (size_t)((R[n - 1].t - t0) / (double)bl) + 1;
 	double *mem = calloc(3 * nb + 1, sizeof *mem);
 	if (!mem) {
-		cs_report_csv_free(&c);
+		free(R);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
 	}
 	bins mean = { mem, mem + nb, nb };
 	double *peak = mem + 2 * nb;
-	for (size_t i = 1; i < c.n; i++) {
-		size_t b = (size_t)((num(fld(&c, i, ct)) - t0) / (double)bl);
-		bin_add(&mean, b, num(fld(&c, i, cf)) / 1000.0, num(fld(&c, i, cl)));
-		if (b < nb && num(fld(&c, i, cp)) / 1000.0 > peak[b])
-			peak[b] = num(fld(&c, i, cp)) / 1000.0;
+	for (size_t i = 0; i < n; i++) {
+		size_t b = (size_t)((R[i].t - t0) / (double)bl);
+		bin_add(&mean, b, R[i].fac / 1000.0, R[i].len);
+		if (b < nb && R[i].peak / 1000.0 > peak[b])
+			peak[b] = R[i].peak / 1000.0;
 	}
 	json_t *o = json_object(), *t = json_array(), *pk = json_array();
 	for (size_t i = 0; i < nb; i++) {
@@ -287,46 +343,115 @@ int cs_report_load_power(run_data *rd, const char *dir, char *err, size_t errlen
 	json_object_set_new(o, "t", t);
 	json_object_set_new(o, "mean_kw", bin_json(&mean, 1));
 	json_object_set_new(o, "peak_kw", pk);
-	json_object_set_new(o, "cap_kw", *fld(&c, 1, cc) ? jr(num(fld(&c, 1, cc)) / 1000.0) : json_null());
+	json_object_set_new(o, "cap_kw", has_cap ? jr(cap / 1000.0) : json_null());
 	json_object_set_new(rd->d, "power", o);
 	free(mem);
-	cs_report_csv_free(&c);
+	free(R);
 	return 0;
 }
 
-/* Each storage tier's use over time (storage.csv), at most TS_POINTS
- * samples a tier (every k-th, and the last). */
-int cs_report_load_storage(run_data *rd, const char *dir, char *err, size_t errlen)
+/* A row of storage.csv as the page reads it: its t (num() of its text),
+ * the text itself (the file's) or the time it writes (the run's: -1 for
+ * the empty text of a time before 0), its tier, use and capacity. */
+typedef struct strow {
+	double t, used, cap;
+	const char *tier, *t_text;
+	int64_t t_at;
+} strow;
+
+/* Rows a and b have the same t text. */
+static int same_t(const strow *a, const strow *b)
+{
+	return a->t_text ? strcmp(a->t_text, b->t_text) == 0 : a->t_at == b->t_at;
+}
+
+/* The rows of storage.csv: the run's storage (rows->storage, with
+ * rows->rec), else read from dir into c (the names point into it). NULL
+ * with rc: 0 no file, -CS_E* an error; *n 0 with a non-NULL result for a
+ * file of no rows. */
+static strow *storage_rows(const cs_report_rows *rows, const char *dir, csv *c, size_t *n, int *rc, char *err,
+			   size_t errlen)
+{
+	*n = 0;
+	memset(c, 0, sizeof *c);
+	if (rows && rows->rec) {
+		if (!rows->storage) {
+			*rc = 0;
+			return NULL;
+		}
+		size_t nr = cs_storage_nrows(rows->storage);
+		strow *v = malloc((nr + 1) * sizeof *v);
+		*rc = v ? 0 : -CS_ENOMEM;
+		for (size_t i = 0; v && i < nr; i++) {
+			cs_time t;
+			double u, cap;
+			cs_storage_row(rows->storage, i, &t, &v[i].tier, &u, &cap);
+			v[i].t = t >= 0 ? (double)t : 0;
+			v[i].t_text = NULL;
+			v[i].t_at = t >= 0 ? t : -1;
+			v[i].used = fixed_num(u, 3);
+			v[i].cap = fixed_num(cap, 3);
+		}
+		*n = v ? nr : 0;
+		return v;
+	}
+	if ((*rc = cs_report_csv_read(c, dir, "storage.csv", err, errlen)) <= 0)
+		return NULL;
+	int ct = csv_col(c, "t"), cn = csv_col(c, "tier"), cu = csv_col(c, "used_tb"), cc = csv_col(c, "capacity_tb");
+	size_t nr = c->n ? c->n - 1 : 0;
+	strow *v = malloc((nr + 1) * sizeof *v);
+	if (!v) {
+		cs_report_csv_free(c);
+		*rc = -CS_ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		const char *t = fld(c, i + 1, ct);
+		v[i] = (strow){ num(t), num(fld(c, i + 1, cu)), num(fld(c, i + 1, cc)), fld(c, i + 1, cn), t, 0 };
+	}
+	*n = nr;
+	*rc = 1;
+	return v;
+}
+
+/* Each storage tier's use over time (storage.csv, or the run's storage),
+ * at most TS_POINTS samples a tier (every k-th, and the last). */
+int cs_report_load_storage(run_data *rd, const char *dir, const cs_report_rows *rows, char *err, size_t errlen)
 {
 	csv c;
-	int rc = cs_report_csv_read(&c, dir, "storage.csv", err, errlen);
-	if (rc <= 0)
+	size_t nr;
+	int rc;
+	strow *R = storage_rows(rows, dir, &c, &nr, &rc, err, errlen);
+	if (!R) {
+		if (rc == -CS_ENOMEM)
+			snprintf(err, errlen, "out of memory");
 		return rc;
-	int ct = csv_col(&c, "t"), cn = csv_col(&c, "tier"), cu = csv_col(&c, "used_tb"), cc = csv_col(&c, "capacity_tb");
+	}
+	/* the tiers: the rows at the first row's time */
 	size_t ntiers = 0;
-	while (1 + ntiers < c.n && (ntiers == 0 || strcmp(fld(&c, 1 + ntiers, ct), fld(&c, 1, ct)) == 0))
+	while (ntiers < nr && (ntiers == 0 || same_t(&R[ntiers], &R[0])))
 		ntiers++;
-	size_t ns = ntiers ? (c.n - 1) / ntiers : 0, k = (ns + TS_POINTS - 1) / TS_POINTS;
+	size_t ns = ntiers ? nr / ntiers : 0, k = (ns + TS_POINTS - 1) / TS_POINTS;
 	json_t *o = json_object(), *t = json_array(), *tiers = json_array();
 	for (size_t j = 0; j < ntiers; j++) {
 		json_t *x = json_object();
-		json_object_set_new(x, "name", json_string(fld(&c, 1 + j, cn)));
-		json_object_set_new(x, "capacity_tb", jr(num(fld(&c, 1 + j, cc))));
+		json_object_set_new(x, "name", json_string(R[j].tier));
+		json_object_set_new(x, "capacity_tb", jr(R[j].cap));
 		json_object_set_new(x, "used_tb", json_array());
 		json_array_append_new(tiers, x);
 	}
 	for (size_t i = 0; i < ns; i++) {
 		if (i % (k ? k : 1) != 0 && i + 1 != ns)
 			continue;
-		size_t r = 1 + i * ntiers;
-		json_array_append_new(t, json_integer((json_int_t)num(fld(&c, r, ct))));
+		size_t r = i * ntiers;
+		json_array_append_new(t, json_integer((json_int_t)R[r].t));
 		for (size_t j = 0; j < ntiers; j++)
-			json_array_append_new(json_object_get(json_array_get(tiers, j), "used_tb"),
-					      jr(num(fld(&c, r + j, cu))));
+			json_array_append_new(json_object_get(json_array_get(tiers, j), "used_tb"), jr(R[r + j].used));
 	}
 	json_object_set_new(o, "t", t);
 	json_object_set_new(o, "tiers", tiers);
 	json_object_set_new(rd->d, "storage", o);
+	free(R);
 	cs_report_csv_free(&c);
 	return 0;
 }

@@ -474,6 +474,18 @@ static void put_decimals(FILE *f, const double *v, const int *prec, size_t n)
 	fwrite(b, 1, (size_t)(p - b), f);
 }
 
+size_t cs_storage_nrows(const cs_storage_run *s) { return s->nsamples * s->ntiers; }
+
+void cs_storage_row(const cs_storage_run *s, size_t i, cs_time *t, const char **tier, double *used_tb,
+		    double *capacity_tb)
+{
+	size_t k = i / s->ntiers, j = i % s->ntiers;
+	*t = k + 1 == s->nsamples ? s->t1 : s->t0 + (cs_time)k * s->sample_s;
+	*tier = s->tiers[j].name;
+	*used_tb = s->samples[j * s->nsamples + k];
+	*capacity_tb = s->tiers[j].capacity_tb;
+}
+
 int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, char *err, size_t errlen)
 {
 	char path[4096];
@@ -481,18 +493,16 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,tier,used_tb,capacity_tb,used_share\n", f);
-	for (size_t k = 0; k < s->nsamples; k++) {
-		cs_time t = k + 1 == s->nsamples ? s->t1 : s->t0 + (cs_time)k * s->sample_s;
-		for (size_t i = 0; i < s->ntiers; i++) {
-			const cs_storage_tier *o = &s->tiers[i];
-			double u = s->samples[i * s->nsamples + k];
-			put_time(f, epoch, t);
-			fputc(',', f);
-			cs_csv_field(f, o->name);
-			put_decimals(f, (const double[]){ u, o->capacity_tb, o->capacity_tb > 0 ? u / o->capacity_tb : 0 },
-				     (const int[]){ 3, 3, 6 }, 3);
-			fputc('\n', f);
-		}
+	for (size_t r = 0, nr = cs_storage_nrows(s); r < nr; r++) {
+		cs_time t;
+		const char *name;
+		double u, cap;
+		cs_storage_row(s, r, &t, &name, &u, &cap);
+		put_time(f, epoch, t);
+		fputc(',', f);
+		cs_csv_field(f, name);
+		put_decimals(f, (const double[]){ u, cap, cap > 0 ? u / cap : 0 }, (const int[]){ 3, 3, 6 }, 3);
+		fputc('\n', f);
 	}
 	int rc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0 || !s->naccounts)

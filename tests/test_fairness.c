@@ -115,6 +115,68 @@ Test(fairness, two_projects_on_two_gpus_worked_by_hand)
 	cs_fair_free(&f);
 }
 
+/* The projects of a window visited in increasing order when new ones
+ * come in decreasing order and the earlier ones stay: window k has
+ * projects P - 1 - k .. P - 1 present (each one's job runs from its
+ * submission to the end), so each window's newcomer sorts before every
+ * project kept from the window before, and one GPU a project means all
+ * are served. Of np projects (np >= P): few of many merge the newcomers
+ * into the rest, a window's newcomer among few projects reads the listed
+ * flags. */
+typedef struct order_seen {
+	long long last_p;
+	int n, bad;
+} order_seen;
+
+static void check_order(void *ctx, const cs_fair_window *w, uint32_t project, int64_t demand_s, int64_t delivered_s,
+			double entitled_s)
+{
+	order_seen *o = ctx;
+	(void)w;
+	(void)demand_s;
+	(void)delivered_s;
+	(void)entitled_s;
+	if (project == CS_FAIR_NONE) {
+		o->last_p = -1;
+		return;
+	}
+	o->bad += (long long)project <= o->last_p;
+	o->last_p = project;
+	o->n++;
+}
+
+static void newcomers_in_order(size_t np)
+{
+	enum { P = 6 };
+	cs_job jobs[P];
+	uint32_t project[P];
+	uint64_t units[P];
+	double *weight = malloc(np * sizeof *weight);
+	cr_assert(weight);
+	for (size_t p = 0; p < np; p++)
+		weight[p] = 1;
+	for (int k = 0; k < P; k++) {
+		jobs[k] = job(100 * k, 100 * k, 100 * P);
+		project[k] = (uint32_t)(np - 1 - (size_t)k);
+		units[k] = 1;
+	}
+	cs_fair_in in = { .jobs = jobs, .n = P, .project = project, .units = units, .weight = weight, .nprojects = np,
+			  .capacity = P, .t0 = 0, .t1 = 100 * P, .window_s = 100 };
+	cs_fair f;
+	order_seen o = { .last_p = -1 };
+	char err[CS_ERRLEN];
+	cr_assert_eq(cs_fair_compute(&in, &f, check_order, &o, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(o.n, P * (P + 1) / 2, "visited %d", o.n);
+	cr_assert_eq(o.bad, 0, "%d visits out of order", o.bad);
+	for (int k = 0; k < P; k++)
+		cr_assert(f.win[k].projects == (uint32_t)(k + 1) && f.win[k].under_served == 0, "window %d", k);
+	cs_fair_free(&f);
+	free(weight);
+}
+
+Test(fairness, newcomers_of_many_projects_merge_in_order) { newcomers_in_order(1000); }
+Test(fairness, newcomers_of_few_projects_read_in_order) { newcomers_in_order(6); }
+
 /* One GPU, one window [0,200). A's job, submitted at 0, ran 0..50, was
  * requeued when B's job (submitted 50) took the GPU for 50..150, and ran
  * again 150..200. A was delivered 50 + 50 = 100 of a demand of 200, B 100

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capsim/cluster.h"
 #include "helpers.h"
 #include "../sim/report_data.h"
 
@@ -265,6 +266,49 @@ Test(report, the_run_and_capsim_report_write_the_same_page)
 				   dir, runs[i], th_bin(), dir, runs[i]), 0, "%s: %s", runs[i], out);
 		free(out);
 	}
+	th_rm_rf(dir);
+}
+
+/* A run's report.html draws its power and storage series from the run's
+ * power meter and storage in memory, their values as power.csv and
+ * storage.csv write them; `capsim report DIR` reads the files back: the
+ * same page, byte for byte, with a power cap (whose cap_w the page draws)
+ * of a fraction of a watt. */
+Test(report, the_run_draws_power_and_storage_as_capsim_report_reads_them)
+{
+	char dir[] = "/tmp/capsim-rep-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char wl[600], cl[600], od[600];
+	snprintf(wl, sizeof wl, "%s/w.csv", dir);
+	snprintf(cl, sizeof cl, "%s/capped.yaml", dir);
+	snprintf(od, sizeof od, "%s/run", dir);
+	size_t len;
+	const char *text = cs_cluster_default_text(&len);
+	const char *site = strstr(text, "\nsite:\n");
+	cr_assert_not_null(site);
+	site += strlen("\nsite:\n");
+	FILE *f = fopen(cl, "w");
+	cr_assert_not_null(f);
+	fwrite(text, 1, (size_t)(site - text), f);
+	fputs("  power_cap_kw: 4321.0987\n", f);
+	fputs(site, f);
+	fclose(f);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out, &err), 0,
+		     "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--cluster", cl, "--policy", "easy", "--out", od), &out,
+			     &err),
+		     0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(th_sh(&out, "cd '%s' && cp report.html run.html && '%s' report '%s' >/dev/null && "
+			   "cmp report.html run.html && grep -c '\"cap_kw\":4321.1' report.html && "
+			   "grep -c '\"storage\":{\"t\":\\[[0-9]' report.html",
+			   od, th_bin(), od),
+		     0, "%s", out);
+	free(out);
 	th_rm_rf(dir);
 }
 

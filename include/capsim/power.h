@@ -116,6 +116,12 @@ void cs_power_meter_totals(const cs_power_meter *m, cs_power_totals *t);
  * valid while m lives. */
 const double *cs_power_meter_job_energy(const cs_power_meter *m);
 
+/* The rows of power.csv: how many, and row i's values before they are
+ * written (the interval's start and length, the facility's mean and peak
+ * power in W, and the cap in W, 0 for none). */
+size_t cs_power_meter_nrows(const cs_power_meter *m);
+void cs_power_meter_row(const cs_power_meter *m, size_t i, cs_time *t, cs_time *len, double *it_w, double *it_peak_w,
+			double *facility_w, double *facility_peak_w, double *cap_w);
 /* DIR/power.csv (docs/outputs.md): per interval the site's mean and peak
  * IT and facility power and the cap. epoch: Unix time of time 0 (0: none). */
 int cs_power_meter_write(const cs_power_meter *m, const char *dir, int64_t epoch, char *err, size_t errlen);

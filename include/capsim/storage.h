@@ -69,6 +69,11 @@ typedef struct cs_storage_account {
 size_t cs_storage_naccounts(const cs_storage_run *s);
 const cs_storage_account *cs_storage_account_at(const cs_storage_run *s, size_t i);
 
+/* The rows of storage.csv, a row per sample and tier: how many, and row
+ * i's time, tier and its use and capacity (TB) before they are written. */
+size_t cs_storage_nrows(const cs_storage_run *s);
+void cs_storage_row(const cs_storage_run *s, size_t i, cs_time *t, const char **tier, double *used_tb,
+		    double *capacity_tb);
 /* DIR/storage.csv (each tier's use at every sample) and, with
  * allocations, DIR/storage_allocations.csv (docs/outputs.md). epoch: Unix
  * time of time 0 (0: none). */
