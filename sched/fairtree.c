@@ -337,19 +337,25 @@ static inline void refresh(cs_fairtree *f, uint32_t a)
 
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy);
 
+/* descend's visit, apart so that its lazy case inlines into the visits */
+static uint32_t descend_now(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt)
+{
+	refresh(f, a);
+	cnt = visit_alone(f, a, top, cnt, 0);
+	consume(f, a);
+	return cnt;
+}
+
 /* Account a, visited alone from rank cnt, whose befores below are out of
  * date: with lazy, left P_VISIT for a read (its users' count passed);
  * else refreshed and visited, settling what its visit reaches. */
-static uint32_t descend(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
+static inline uint32_t descend(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
 	if (lazy) {
 		f->pf[a] |= P_VISIT;
 		return cnt - f->n[a].nbelow;
 	}
-	refresh(f, a);
-	cnt = visit_alone(f, a, top, cnt, 0);
-	consume(f, a);
-	return cnt;
+	return descend_now(f, a, top, cnt);
 }
 
 /* May account c's befores below stand (visited alone, nothing moved
