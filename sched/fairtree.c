@@ -24,6 +24,8 @@ enum { T_TIE = 1, T_HOLDS = 2 };
 
 enum { NONE = UINT32_MAX };
 
+enum { P_VISIT = 1, P_SUM = 2 };
+
 struct cs_fairtree {
 	const cs_account_tree *t;
 	ftnode *n;
@@ -61,11 +63,10 @@ struct cs_fairtree {
 	/* The depth-first visit stacks, per level, the sorted list of the
 	 * merged children and then the accounts of the run being visited.
 	 * Lists at live levels hold distinct nodes and a run's accounts are
-	 * part of its list, so 2 x nodes + 1 positions suffice (and, before
-	 * the visit, refresh_children's scratch). */
+	 * part of its list, so 2 x nodes + 1 positions suffice. */
 	uint32_t *buf;
 	uint8_t *tbuf;   /* the ties of the merged lists in buf, at the same places (the same) */
-	uint32_t *tmp;   /* merge sort scratch, nodes entries */
+	uint32_t *tmp;   /* merge sort scratch, nodes entries (and relocate's, between sorts) */
 	/* Between computes only the users with running jobs gain usage, so
 	 * most subtrees are as they were. Ranks are kept relative: a node's
 	 * `before` counts the users ranked ahead of it within the list it is
@@ -98,6 +99,26 @@ struct cs_fairtree {
 	 * every user's positive usage */
 	int shares_ok, wild;
 	double minpos;
+	/* The befores below an account are worked out when a factor below it
+	 * is first read (cs_fairtree_factor), as are its children's order
+	 * and ties if some child's usage moved: an update works out only the
+	 * sums, each visit of a list leaves the accounts it would visit alone
+	 * P_VISIT, and a read settles the P_VISIT accounts on its path from
+	 * the root down (settle). A child stays F_DIRTY, in its parent's
+	 * dirty list, from the update that moved its usage to its parent's
+	 * refresh_children; those of several updates are refreshed together
+	 * (the unchanged children's q, and so T_HOLDS, stand between). The
+	 * accounts visited in a run are visited at once (visit: their
+	 * children are merged), settled, as every account whose befores
+	 * their visit reaches. P_SUM: an ancestor of a user this update
+	 * moved (its sum to work out). */
+	uint8_t *pf;
+	int fast;           /* fast_ok as the last update left the sums */
+	uint32_t *path;     /* cs_fairtree_factor's scratch: a user's ancestors */
+	/* refresh_children's scratch, apart from the visit's (a visit
+	 * settles accounts as it goes) */
+	uint32_t *rbuf;
+	uint8_t *rtbuf;
 	uint64_t *fstamp;   /* per user: the gen of fcache */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 };
@@ -148,7 +169,9 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot))) {
+	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
+	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
+	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -174,7 +197,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		f->maxdepth = f->depth[i] > f->maxdepth ? f->depth[i] : f->maxdepth;
 	}
 	if (!(f->doff = calloc((size_t)f->maxdepth + 1, sizeof *f->doff)) ||
-	    !(f->dfill = calloc((size_t)f->maxdepth + 1, sizeof *f->dfill))) {
+	    !(f->dfill = calloc((size_t)f->maxdepth + 1, sizeof *f->dfill)) ||
+	    !(f->path = calloc((size_t)f->maxdepth + 1, sizeof *f->path))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -222,6 +246,10 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->doff);
 	free(f->dfill);
 	free(f->run);
+	free(f->pf);
+	free(f->path);
+	free(f->rbuf);
+	free(f->rtbuf);
 	free(f);
 }
 
@@ -265,8 +293,8 @@ static int same_run(const cs_fairtree *f, const uint32_t *a, size_t n)
 {
 	uint64_t id = f->run[a[0]].id;
 	for (size_t k = 0; k < n; k++)
-		if ((f->fl[a[k]] & (F_RVALID | F_DIRTY)) != F_RVALID || f->run[a[k]].id != id ||
-		    f->run[a[k]].len != n)
+		if ((f->fl[a[k]] & (F_RVALID | F_DIRTY)) != F_RVALID || (f->pf[a[k]] & P_VISIT) ||
+		    f->run[a[k]].id != id || f->run[a[k]].len != n)
 			return 0;
 	return 1;
 }
@@ -283,7 +311,59 @@ static void mark_run(cs_fairtree *f, const uint32_t *a, size_t n)
 }
 
 static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, size_t n, size_t top,
-		      uint32_t cnt, uint32_t ltop);
+		      uint32_t cnt, uint32_t ltop, int lazy);
+static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
+
+/* Account a's children visited (visit_alone, run or merged): its dirty
+ * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
+static void consume(cs_fairtree *f, uint32_t a)
+{
+	for (uint32_t x = f->dhead[a], nx; x != NONE; x = nx) {
+		nx = f->dnext[x];
+		f->fl[x] &= (uint8_t)~F_DIRTY;
+		f->dnext[x] = NONE;
+	}
+	f->dhead[a] = NONE;
+	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
+	f->pf[a] &= (uint8_t)~P_VISIT;
+}
+
+/* Account a's children in order again if some child's usage moved. */
+static inline void refresh(cs_fairtree *f, uint32_t a)
+{
+	if (f->dhead[a] != NONE)
+		refresh_children(f, a, f->fast);
+}
+
+static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy);
+
+/* descend's visit, apart so that its lazy case inlines into the visits */
+static uint32_t descend_now(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt)
+{
+	refresh(f, a);
+	cnt = visit_alone(f, a, top, cnt, 0);
+	consume(f, a);
+	return cnt;
+}
+
+/* Account a, visited alone from rank cnt, whose befores below are out of
+ * date: with lazy, left P_VISIT for a read (its users' count passed);
+ * else refreshed and visited, settling what its visit reaches. */
+static inline uint32_t descend(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
+{
+	if (lazy) {
+		f->pf[a] |= P_VISIT;
+		return cnt - f->n[a].nbelow;
+	}
+	return descend_now(f, a, top, cnt);
+}
+
+/* May account c's befores below stand (visited alone, nothing moved
+ * below it since, not waiting for a read)? */
+static inline int stands(const cs_fairtree *f, uint32_t c)
+{
+	return (f->fl[c] & (F_AVALID | F_DIRTY)) == F_AVALID && !(f->pf[c] & P_VISIT);
+}
 
 /* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
  * top)) merged: their list, built at buf[top ..) with their Level
@@ -310,7 +390,7 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
 		}
 	for (size_t k = 0; k + 1 < n; k++)
 		tie[k] = f->lfs[list[k]] == f->lfs[list[k + 1]] ? T_TIE : 0;
-	return visit(f, list, tie, n, top + n, cnt, cnt);
+	return visit(f, list, tie, n, top + n, cnt, cnt, 0);
 }
 
 /* Account a visited alone (its befores are set) from rank cnt: its
@@ -319,15 +399,16 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * keeps its before, and so does every subtree below a child whose usage
  * did not change: only the dirty children's lists are visited again
  * (the befores are relative, so from any rank). With F_RANGE, only the
- * children in its range are visited. */
-static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt)
+ * children in its range are visited. With lazy, the accounts among them
+ * it would visit alone are left P_VISIT (descend). */
+static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
 	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
 		for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x])
 			if (!(fl[x] & F_USER))
-				visit_alone(f, x, top, cnt);
+				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
 	} else if ((fl[a] & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
 		/* the children outside the range keep their places and
@@ -337,11 +418,11 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			const ftnode *b = &f->n[f->ord[r0 - 1]];
 			ahead = b->before + b->nbelow;
 		}
-		visit(f, f->ord + r0, f->tie + r0, r1 - r0, top, cnt, cnt + ahead);
+		visit(f, f->ord + r0, f->tie + r0, r1 - r0, top, cnt, cnt + ahead, lazy);
 		cnt -= f->n[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
-			    top, cnt, cnt);
+			    top, cnt, cnt, lazy);
 	}
 	fl[a] = (uint8_t)((fl[a] & ~F_RVALID) | F_AVALID);
 	return cnt;
@@ -355,9 +436,12 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
  * before from the rank the list starts at. Within a run of equal Level
  * Fairshare the order does not change the result (its users share a
  * rank, its accounts are merged). One account's children need no list:
- * its order (ord) and ties are kept whenever its Level Fairshares move. */
+ * its order (ord) and ties are kept whenever its Level Fairshares move.
+ * An account visited alone whose befores below are out of date is
+ * visited (or, with lazy, left P_VISIT: descend); a run's accounts are
+ * visited at once, whatever lazy says. */
 static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, size_t n, size_t top,
-		      uint32_t cnt, uint32_t ltop)
+		      uint32_t cnt, uint32_t ltop, int lazy)
 {
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
@@ -372,10 +456,10 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 			N[c].before = ltop - cnt;
 			if (fl[c] & F_USER) {
 				cnt--;
-			} else if ((fl[c] & (F_AVALID | F_DIRTY)) == F_AVALID) {
+			} else if (stands(f, c)) {
 				cnt -= N[c].nbelow;
 			} else {
-				cnt = visit_alone(f, c, top + 1, cnt);
+				cnt = descend(f, c, top + 1, cnt, lazy);
 			}
 			continue;
 		}
@@ -402,10 +486,10 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 			 * they stand wherever it ranks */
 			uint32_t a = acc[0];
 			N[a].before = off;
-			if ((fl[a] & (F_AVALID | F_DIRTY)) == F_AVALID) {
+			if (stands(f, a)) {
 				cnt -= N[a].nbelow;
 			} else {
-				cnt = visit_alone(f, a, top + 1, cnt);
+				cnt = descend(f, a, top + 1, cnt, lazy);
 			}
 		} else if (na > 1 && same_run(f, acc, na)) {
 			/* the run of last time, nothing changed below it: the
@@ -414,43 +498,65 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 				N[acc[k]].before = off;
 				cnt -= N[acc[k]].nbelow;
 			}
-		} else if (na > 1 && N[list[i]].q == INFINITY && all_leaves(f, acc, na)) {
-			/* accounts without usage: every user with shares is
-			 * infinite, one run sharing the first rank (a user
-			 * without shares gets 0 whatever its rank) */
-			for (size_t k = 0; k < na; k++) {
-				uint32_t a = acc[k];
-				N[a].before = off;
-				for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
-					N[t->child[m]].before = 0;
-				cnt -= t->child_off[a + 1] - t->child_off[a];
-			}
-			mark_run(f, acc, na);
-		} else if (na) {
+		} else if (na > 1) {
+			/* visited now, with their children's orders up to date */
 			for (size_t k = 0; k < na; k++)
-				N[acc[k]].before = off;
-			mark_run(f, acc, na);
-			cnt = visit_merged(f, acc, na, top + na, cnt);
+				refresh(f, acc[k]);
+			if (N[list[i]].q == INFINITY && all_leaves(f, acc, na)) {
+				/* accounts without usage: every user with shares
+				 * is infinite, one run sharing the first rank (a
+				 * user without shares gets 0 whatever its rank) */
+				for (size_t k = 0; k < na; k++) {
+					uint32_t a = acc[k];
+					N[a].before = off;
+					for (uint32_t m = t->child_off[a]; m < t->child_off[a + 1]; m++)
+						N[t->child[m]].before = 0;
+					cnt -= t->child_off[a + 1] - t->child_off[a];
+				}
+				mark_run(f, acc, na);
+			} else {
+				for (size_t k = 0; k < na; k++)
+					N[acc[k]].before = off;
+				mark_run(f, acc, na);
+				cnt = visit_merged(f, acc, na, top + na, cnt);
+			}
+			for (size_t k = 0; k < na; k++)
+				consume(f, acc[k]);
 		}
 		i = j;
 	}
 	return cnt;
 }
 
-/* The root's children, from the first rank down; the factors move. */
+/* The root's children, from the first rank down, every account whose
+ * befores below are out of date visited; the factors move. */
 static void visit_root(cs_fairtree *f)
 {
 	const cs_account_tree *t = f->t;
 	visit(f, f->ord + t->child_off[0], f->tie + t->child_off[0], t->child_off[1] - t->child_off[0], 0, t->nusers,
-	      t->nusers);
+	      t->nusers, 0);
 	f->gen++;
+}
+
+/* P_VISIT account a (visited alone) settled: its children's order, its
+ * list visited, the accounts below left P_VISIT. */
+static void settle(cs_fairtree *f, uint32_t a)
+{
+	refresh(f, a);
+	visit_alone(f, a, 0, f->n[a].nbelow, 1);
+	consume(f, a);
 }
 
 double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 {
 	if (f->fstamp[u] != f->gen) {
 		const cs_account_tree *t = f->t;
-		uint32_t rank = t->nusers;
+		uint32_t rank = t->nusers, np = 0;
+		for (int32_t x = t->parent[u]; x >= 0; x = t->parent[x])
+			f->path[np++] = (uint32_t)x;
+		while (np-- > 0) /* from the root down: a visit sets its children's befores */
+			if (f->pf[f->path[np]] & P_VISIT)
+				settle(f, f->path[np]);
 		for (int32_t x = (int32_t)u; x > 0; x = t->parent[x])
 			rank -= f->n[x].before;
 		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
@@ -611,8 +717,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
 	const uint8_t *fl = f->fl;
-	uint32_t *ord = f->ord, *pos = f->pos, *bypos = f->tmp, *bybef = f->buf, *ins = f->ins;
-	uint8_t *tie = f->tie, *was = f->tbuf; /* the ties of the order before, at their places */
+	uint32_t *ord = f->ord, *pos = f->pos, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
+	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nm = 0, frag = 0, pmin = hi, pmax = lo;
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
 		bypos[nm++] = x;
@@ -663,7 +769,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	 * left, else [its place, max(its place + 1, ins)); taken by start
 	 * from the left movers (by rank: ins grows) and the others (by
 	 * place), merged where they meet or touch */
-	uint32_t *sc = f->buf + nm; /* a span's old children */
+	uint32_t *sc = f->rbuf + nm; /* a span's old children */
 	uint32_t il = 0, ir = 0, next = 0;
 	for (;;) {
 		while (il < nm && ins[bybef[il]] >= pos[bybef[il]])
@@ -773,7 +879,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	}
 	/* the places next to a dirty child, each once: its left one, and its
 	 * right one unless the next child is dirty (its left one); their
-	 * new ties at tbuf[0 ..), the places at buf[0 ..) */
+	 * new ties at rtbuf[0 ..), the places at rbuf[0 ..) */
 	uint32_t frag = f->nfrag[a], nfrag = 0, np = 0;
 	int in_order = 1, kept = 1;
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
@@ -789,8 +895,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 			frag -= !(old & T_HOLDS);
 			nfrag += !(now & T_HOLDS);
 			kept &= !((old | now) & T_TIE);
-			f->buf[np] = i;
-			f->tbuf[np++] = now;
+			f->rbuf[np] = i;
+			f->rtbuf[np++] = now;
 		}
 	}
 	if (frag) { /* two unchanged neighbours may not hold */
@@ -802,7 +908,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	for (uint32_t k = 0; k < np; k++)
-		f->tie[f->buf[k]] = f->tbuf[k];
+		f->tie[f->rbuf[k]] = f->rtbuf[k];
 	f->nfrag[a] = nfrag;
 	if (kept)
 		f->fl[a] |= F_KEPT;
@@ -840,8 +946,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		cs_fairtree_compute(f, usage, factor);
 		return;
 	}
-	/* the users whose usage changed, and their ancestors, each listed
-	 * among its parent's dirty children (dhead) */
+	/* the users whose usage changed, and their ancestors (P_SUM), each
+	 * listed among its parent's dirty children (dhead) unless it is
+	 * already, from an update whose list was not read since */
+	uint8_t *pf = f->pf;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
@@ -849,11 +957,12 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		note_usage(f, usage[u]);
 		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
-		for (int32_t x = (int32_t)u; x >= 0 && !(f->fl[x] & F_DIRTY);) {
+		for (int32_t x = (int32_t)u; x >= 0 && !(pf[x] & P_SUM);) {
 			int32_t up = t->parent[x];
-			f->fl[x] |= F_DIRTY;
+			pf[x] |= P_SUM;
 			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
-			if (up >= 0) {
+			if (up >= 0 && !(f->fl[x] & F_DIRTY)) {
+				f->fl[x] |= F_DIRTY;
 				f->dnext[x] = f->dhead[up];
 				f->dhead[up] = (uint32_t)x;
 			}
@@ -868,6 +977,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * after its children's: by depth) */
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
+		pf[a] &= (uint8_t)~P_SUM;
 		if (f->fl[a] & F_USER)
 			continue;
 		const double *cs = f->csum + t->child_off[a];
@@ -879,18 +989,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			f->csum[f->slot[a]] = sum;
 		N[a].q = q_of(&N[a]);
 	}
-	/* the orders and ties of every dirty account's children (its usage
-	 * moved; every dirty node but the root is one) */
-	int fast = fast_ok(f);
-	for (size_t k = 0; k < nd; k++)
-		if (!(f->fl[f->dlist[k]] & F_USER))
-			refresh_children(f, f->dlist[k], fast);
-	visit_root(f);
+	/* the orders, ties and befores as the factors are read (settle) */
+	f->fast = fast_ok(f);
+	pf[0] |= P_VISIT;
+	f->gen++;
 	write_factors(f, factor);
-	for (size_t k = 0; k < nd; k++) {
-		f->fl[f->dlist[k]] &= (uint8_t)~F_DIRTY;
-		f->dhead[f->dlist[k]] = NONE;
-	}
 }
 
 void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
@@ -903,8 +1006,12 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	f->wild = 0;
 	f->minpos = INFINITY;
 	for (uint32_t i = 0; i < n; i++) {
-		int dirty = !f->sorted;
+		/* (a child whose usage an update moved, its parent's list not
+		 * read since, is dirty too) */
+		int dirty = !f->sorted || (f->fl[i] & F_DIRTY);
 		N[i].sum = 0;
+		f->dhead[i] = f->dnext[i] = NONE;
+		f->pf[i] = 0;
 		if (f->fl[i] & F_USER) {
 			note_usage(f, usage[i]);
 			N[i].sum = usage[i];

@@ -752,13 +752,16 @@ Test(fairtree, a_tied_run_with_usage_moved_below_is_ranked_again)
  * folded in: changed = NULL). The factors must be the same doubles, also
  * when read one user at a time (cs_fairtree_factor) from an update that
  * writes no array: some users each step, so a user read after several
- * updates finds its cached factor out of date. */
+ * updates finds its cached factor out of date; and when only two users
+ * are read a step, the lists above the others left for a read through
+ * many updates (their dirty children refreshed together), now and then
+ * a full computation instead of the update (its lists out of date). */
 Test(fairtree, update_gives_the_full_computation)
 {
 	enum { N = 400, STEPS = 300 };
 	static int32_t parent[N];
 	static uint8_t kind[N];
-	static double shares[N], level[N], norm[N], usage[N], full[N], inc[N], ssum[N];
+	static double shares[N], level[N], norm[N], usage[N], full[N], inc[N], ssum[N], again[N];
 	static uint32_t off[N + 1], child[N], changed[N];
 	unsigned long long r = 42;
 #define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
@@ -797,10 +800,11 @@ Test(fairtree, update_gives_the_full_computation)
 		cs_account_tree t = { .nnodes = N, .parent = parent, .kind = kind, .shares = shares,
 				      .share_level = level, .share_norm = norm, .child_off = off, .child = child,
 				      .nusers = nusers };
-		cs_fairtree *a, *b, *c;
+		cs_fairtree *a, *b, *c, *e;
 		cr_assert_eq(cs_fairtree_new(&a, &t), 0);
 		cr_assert_eq(cs_fairtree_new(&b, &t), 0);
 		cr_assert_eq(cs_fairtree_new(&c, &t), 0);
+		cr_assert_eq(cs_fairtree_new(&e, &t), 0);
 		memset(usage, 0, sizeof usage);
 		memset(inc, 0, sizeof inc);
 		for (int step = 0; step < STEPS; step++) {
@@ -821,6 +825,23 @@ Test(fairtree, update_gives_the_full_computation)
 			cs_fairtree_compute(a, usage, full);
 			cs_fairtree_update(b, usage, inc, halve ? NULL : changed, nc);
 			cs_fairtree_update(c, usage, NULL, halve ? NULL : changed, nc);
+			if (step % 37 == 36) {
+				cs_fairtree_compute(e, usage, again);
+				for (uint32_t i = 0; i < N; i++)
+					cr_assert(kind[i] != CS_ACCT_USER || full[i] == again[i],
+						  "seed %d step %d user %u computed after late reads: %.17g vs %.17g", seed,
+						  step, i, full[i], again[i]);
+			} else {
+				cs_fairtree_update(e, usage, NULL, halve ? NULL : changed, nc);
+			}
+			for (int k = 0; k < 2; k++) {
+				uint32_t u = 1 + RND(N - 1);
+				if (kind[u] != CS_ACCT_USER)
+					continue;
+				double late = cs_fairtree_factor(e, u);
+				cr_assert(full[u] == late,
+					  "seed %d step %d user %u read late: %.17g vs %.17g", seed, step, u, full[u], late);
+			}
 			for (uint32_t i = 0; i < N; i++) {
 				if (kind[i] != CS_ACCT_USER)
 					continue;
@@ -836,6 +857,7 @@ Test(fairtree, update_gives_the_full_computation)
 		cs_fairtree_free(a);
 		cs_fairtree_free(b);
 		cs_fairtree_free(c);
+		cs_fairtree_free(e);
 	}
 #undef RND
 }

@@ -33,13 +33,16 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor);
  * factor array, which it updates in place, or NULL) only the usage of the
  * users changed[0 .. n) may have changed; changed NULL: any. Gives exactly
  * cs_fairtree_compute's factors at a cost of about the changed users'
- * ancestors and their neighbours in their parents' orders (the children
- * of an account whose order moved, at worst), instead of the whole tree
- * (with a factor array, plus writing every user's). */
+ * ancestors (their sums); an account's children are put in order again
+ * (about their neighbours in its order, the children at worst) and
+ * ranked when a factor below it is first read, once for the updates
+ * since, instead of the whole tree (with a factor array, plus writing
+ * every user's). */
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t n);
 /* User u's factor in the last compute or update, as it wrote it: worked
- * out from the ranks kept relative to each list (O(depth)) once per
- * computation, then cached. */
+ * out from the ranks kept relative to each list (O(depth), and the lists
+ * above it the updates left for a read) once per computation, then
+ * cached. */
 double cs_fairtree_factor(cs_fairtree *f, uint32_t u);
 /* A node's Level Fairshare in the last compute (INFINITY possible). */
 double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node);
