@@ -579,7 +579,7 @@ struct planner {
 	 * search of a job without GPUs on it uses them, one with GPUs does
 	 * not) */
 	uint8_t *lb_cores;
-	struct hent *sh;            /* the search's frontier of tree nodes (idx: tree node) */
+	struct hent *sh;            /* the search's frontier: tree nodes (idx: tree node), or nodes by their runs (idx: node) */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */
 	uint32_t *resv_first, *resv_of;    /* advance reservations by node */

@@ -5,7 +5,7 @@
  * use and its topology rule. A merge of the nodes' windows in time order,
  * started node by node in the order of per-node lower bounds on large
  * clusters. */
-#include "engine_int.h"
+#include "plan_int.h"
 
 /* Tree node i of the tree that starts at tr (the trees interleaved:
  * a node's entries of every tree side by side, one refresh touches them
@@ -405,7 +405,23 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		 * type without GPUs never hold) */
 		tr = lb_tree(pl, j, type >= 0 && pl->lb_cores[type], d);
 	}
-	if (tr) {
+	/* Without bounds, a search of every node starts nodes in the order
+	 * of their runs' first start that lasts d (no window starts before
+	 * it: cs_plan_nowin_first), and only while it could still matter, as
+	 * with bounds: most nodes' first window comes after the answer. */
+	int64_t lv = !tr && !only && !c->nm->nresv && !c->plain ? cs_plan_nowin_level(need) : 0;
+	if (lv > 0) {
+		for (uint32_t i = lo; i < hi; i++) {
+			uint32_t node = type < 0 ? i : pl->type_nodes[i];
+			cs_nprof_amt f = node_free_now(c, node);
+			cs_time first = cs_plan_nowin_first(c, node, lv, d, &f);
+			if (first < 0)
+				return CS_TIME_MAX;
+			if (first < bound)
+				hpush(pl->sh, &ns, (struct hent){ first, 0, 0, node });
+		}
+		lo = hi; /* no eager start below */
+	} else if (tr) {
 		lb_refresh(c);
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
 			if ((l & 1) && LB(tr, l) != CS_TIME_MAX)
@@ -460,13 +476,14 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		       pl->sh[0].key <= (n1 && (!visit || pl->h1[0].key < room) ? pl->h1[0].key
 										 : visit ? room : CS_TIME_MAX)) {
 			struct hent e = hpop(pl->sh, &ns);
-			if (e.idx < pl->P) {
+			if (tr && e.idx < pl->P) {
 				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
 					if (LB(tr, ch) != CS_TIME_MAX)
 						hpush(pl->sh, &ns, (struct hent){ LB(tr, ch), 0, 0, ch });
 				continue;
 			}
-			uint32_t node = pl->type_nodes[e.idx - pl->P];
+			/* a tree's leaf, or a node by its runs */
+			uint32_t node = tr ? pl->type_nodes[e.idx - pl->P] : e.idx;
 			struct pnode *q = &pl->pn[np];
 			q->node = node;
 			q->eager = 0;

@@ -72,6 +72,23 @@ static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, in
 	return cs_plan_nowin_slot(c, node, lv, f);
 }
 
+/* The start of the first of s's runs that lasts d, or CS_TIME_MAX: none
+ * does. */
+static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
+{
+	if (!s->n || s->len[s->n - 1] < d)
+		return CS_TIME_MAX;
+	uint32_t lo = 0, hi = s->n - 1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->len[mid] >= d)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return s->a[lo];
+}
+
 /* Is it known that node (free amounts f now) has no window for a job
  * whose need is at level lv, for d seconds, starting before bound? 1, or
  * 0 (it may have: cs_nprof_window_before tells). */
@@ -81,20 +98,19 @@ static inline int cs_plan_nowin(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_t
 	if (lv <= 0)
 		return 0;
 	const struct nwslot *s = nowin_slot(c, node, lv, f);
-	if (!s)
-		return 0;
 	/* the first run that lasts d: does it start before bound? */
-	if (!s->n || s->len[s->n - 1] < d)
-		return 1;
-	uint32_t lo = 0, hi = s->n - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->len[mid] >= d)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return s->a[lo] >= bound;
+	return s && nowin_first(s, d) >= bound;
+}
+
+/* No window of a job whose need is at level lv (> 0), for d seconds, on
+ * node (free amounts f now) starts before this: the start of the first of
+ * its runs that lasts d (CS_TIME_MAX: it has none; -1: out of memory,
+ * c->failed set). */
+static inline cs_time cs_plan_nowin_first(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d,
+					  const cs_nprof_amt *f)
+{
+	const struct nwslot *s = nowin_slot(c, node, lv, f);
+	return s ? nowin_first(s, d) : -1;
 }
 
 #endif

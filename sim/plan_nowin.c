@@ -61,6 +61,22 @@ static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof
 	return 0;
 }
 
+/* s's first run was cut short (its start moved later): each run's
+ * longest length up to it again, from the first on while it differs
+ * (from where it is as it was, the rest is too). */
+static void first_cut(struct nwslot *s)
+{
+	cs_time most = s->z[0] == CS_TIME_MAX ? CS_TIME_MAX : s->z[0] - s->a[0];
+	s->len[0] = most;
+	for (uint32_t i = 1; i < s->n; i++) {
+		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
+		most = l > most ? l : most;
+		if (s->len[i] == most)
+			break;
+		s->len[i] = most;
+	}
+}
+
 /* What the node's slots knew at w->now, made what they would know now
  * (c->now, later), its profile and free amounts the same: 1; 0 where that
  * cannot be known without walking the profile again (an event of the
@@ -68,12 +84,16 @@ static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof
 static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 {
 	struct planner *pl = c->pl;
+	const cs_nprof_node *nd = &pl->prof.node[node];
+	if (nd->n && nd->ev[0].t <= c->now)
+		return 0; /* (cs_nprof_runs_advance's refusal, the same for every slot) */
+	/* only a first run open at w->now moves, to now */
 	for (unsigned k = 0; k < NW_SLOTS; k++) {
-		if (!w->lvl[k])
-			continue;
-		if (!cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, w->s[k].a, w->s[k].n))
-			return 0; /* (the same for every slot: none moved) */
-		lengths(&w->s[k]);
+		struct nwslot *s = &w->s[k];
+		if (w->lvl[k] && s->n && s->a[0] == w->now) {
+			cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
+			first_cut(s);
+		}
 	}
 	return 1;
 }
