@@ -1,6 +1,7 @@
 /* capsim tests: shared helpers. */
 #include "helpers.h"
 #include "capsim/alloc.h"
+#include "capsim/cluster.h"
 #include "capsim/gen.h"
 #include "capsim/native.h"
 #include "capsim/report.h"
@@ -496,4 +497,19 @@ void th_kill_at_first_point(const char *cmd, const char *spec, const char *out)
 	waitpid(pid, &st, 0);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the %s ended before it was killed", cmd);
 	usleep(100000); /* its worker dies with it (PR_SET_PDEATHSIG) */
+}
+
+void th_default_cluster_with(const char *path, const char *lines)
+{
+	size_t len;
+	const char *text = cs_cluster_default_text(&len);
+	const char *site = strstr(text, "\nsite:\n");
+	cr_assert_not_null(site);
+	site += strlen("\nsite:\n");
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fwrite(text, 1, (size_t)(site - text), f);
+	fputs(lines, f);
+	fputs(site, f);
+	cr_assert_eq(fclose(f), 0, "%s", path);
 }

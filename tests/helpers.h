@@ -24,6 +24,9 @@ void th_unlink(char *path);
 /* Run an SWF text through cs_run; opts may be modified by the caller first
  * (o.workload is set here). Asserts success. */
 void th_run_text(const char *swf, cs_run_opts *o, cs_run_result *r);
+/* The default cluster's config written to path with `lines` (each
+ * indented two spaces, ending in a newline) first under its site:. */
+void th_default_cluster_with(const char *path, const char *lines);
 /* Run a workload (any format, named by its suffix) on a cluster, both
  * given as text, with o as the caller set it (workload and cluster are set
  * here; outputs written when o->out_dir is set). Asserts success. */

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsim/cluster.h"
 #include "capsim/live.h"
 #include "capsim/power.h"
 #include "helpers.h"
@@ -296,18 +295,10 @@ static const char *const policies[] = { "fcfs", "sjf", "easy", "conservative", "
 /* The default cluster's config with a cap of kw (0: as built). */
 static void default_with_cap(const char *path, double kw)
 {
-	size_t len;
-	const char *text = cs_cluster_default_text(&len);
-	const char *site = strstr(text, "\nsite:\n");
-	cr_assert_not_null(site);
-	site += strlen("\nsite:\n");
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fwrite(text, 1, (size_t)(site - text), f);
+	char line[64] = "";
 	if (kw > 0)
-		fprintf(f, "  power_cap_kw: %.3f\n", kw);
-	fputs(site, f);
-	fclose(f);
+		snprintf(line, sizeof line, "  power_cap_kw: %.3f\n", kw);
+	th_default_cluster_with(path, line);
 }
 
 static void run_days(const char *dir, const char *workload, const char *cluster, const char *policy,

@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capsim/cluster.h"
 #include "helpers.h"
 #include "../sim/report_data.h"
 
@@ -282,17 +281,7 @@ Test(report, the_run_draws_power_and_storage_as_capsim_report_reads_them)
 	snprintf(wl, sizeof wl, "%s/w.csv", dir);
 	snprintf(cl, sizeof cl, "%s/capped.yaml", dir);
 	snprintf(od, sizeof od, "%s/run", dir);
-	size_t len;
-	const char *text = cs_cluster_default_text(&len);
-	const char *site = strstr(text, "\nsite:\n");
-	cr_assert_not_null(site);
-	site += strlen("\nsite:\n");
-	FILE *f = fopen(cl, "w");
-	cr_assert_not_null(f);
-	fwrite(text, 1, (size_t)(site - text), f);
-	fputs("  power_cap_kw: 4321.0987\n", f);
-	fputs(site, f);
-	fclose(f);
+	th_default_cluster_with(cl, "  power_cap_kw: 4321.0987\n");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out, &err), 0,
 		     "%s", err);
