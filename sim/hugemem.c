@@ -50,9 +50,14 @@ void cs_huge_heap_more(void)
 
 void cs_huge_heap(void)
 {
-#if defined(M_TOP_PAD) && defined(M_TRIM_THRESHOLD)
+#if defined(M_TOP_PAD) && defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
 	const int pad = 64 << 20;
-	if (heap_lo || !mallopt(M_TOP_PAD, pad) || !mallopt(M_TRIM_THRESHOLD, 2 * pad))
+	/* setting the pad stops malloc raising its mmap threshold as big
+	 * blocks are freed (to 32 MB at most), so it is set there: a big
+	 * scratch block made and freed again and again is the heap's, not a
+	 * new mapping faulted in each time */
+	if (heap_lo || !mallopt(M_TOP_PAD, pad) || !mallopt(M_TRIM_THRESHOLD, 2 * pad) ||
+	    !mallopt(M_MMAP_THRESHOLD, 32 << 20))
 		return;
 	/* blocks under the mmap threshold until the heap has grown once by
 	 * the pad: the start's heap is about 132 KB, so two suffice */

@@ -22,10 +22,11 @@ void cs_huge_hint(void *p, size_t len);
 void *cs_huge_grow(void *p, size_t used, size_t len);
 
 /* The heap too: malloc's small blocks (names, per-node and per-account
- * tables, the YAML parser's nodes, every block under malloc's 128 KB
- * mmap threshold) fill tens of MB of it, 4 KB a fault. Called once at
- * start (capsim's main): malloc is told to grow the heap 64 MB at a time
- * and never to give its top back (M_TOP_PAD, M_TRIM_THRESHOLD), the heap
+ * tables, the YAML parser's nodes) fill tens of MB of it, 4 KB a fault.
+ * Called once at start (capsim's main): malloc is told to grow the heap
+ * 64 MB at a time and never to give its top back (M_TOP_PAD,
+ * M_TRIM_THRESHOLD), to keep blocks under 32 MB in it (M_MMAP_THRESHOLD:
+ * setting the pad stops malloc raising that threshold itself), the heap
  * is grown once, and its whole 2 MB pages are asked for huge pages
  * (cs_huge_hint). Growth past that is hinted by cs_huge_heap_more. With
  * another allocator (AddressSanitizer's) it does nothing. A hint: no
@@ -34,7 +35,8 @@ void cs_huge_heap(void);
 
 /* The heap's growth since cs_huge_heap (or the last call) asked for huge
  * pages: called where a run has read its inputs and is about to fill its
- * tables. Nothing if cs_huge_heap was not called. */
+ * tables, and before it writes its files. Nothing if cs_huge_heap was not
+ * called. */
 void cs_huge_heap_more(void);
 
 #endif

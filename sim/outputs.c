@@ -9,6 +9,7 @@
 #include "capsim/power.h"
 #include "capsim/recorder.h"
 #include "capsim/storage.h"
+#include "hugemem.h"
 #include "report_data.h"
 #include "report_int.h"
 
@@ -525,6 +526,7 @@ int cs_run_write_outputs(const cs_run_opts *o, const cs_run_result *r, char *err
 	if (!o->out_dir)
 		return 0;
 	const char *dir = o->out_dir;
+	cs_huge_heap_more();
 	int rc = cs_run_check_out_dir(dir, err, errlen);
 	if (rc < 0)
 		return rc;
