@@ -816,28 +816,26 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		uint32_t w0 = A > lo ? A - 1 : A;
 		memcpy(was + w0, tie + w0, B - w0);
 		uint32_t prev = A > lo ? ord[A - 1] : NONE, po = A - 1, w = A;
-		for (uint32_t P = A;; P++) {
-			while (next < nm && ins[bybef[next]] == P) {
-				uint32_t x = bybef[next++];
-				ord[w] = x;
-				pos[x] = w;
-				if (w > lo)
-					tie[w - 1] = link_tie(f, prev, po, x, NONE, was, up, &frag);
-				prev = x;
-				po = NONE;
-				w++;
-			}
-			if (P == B)
+		for (uint32_t P = A;;) {
+			/* the next child placed: a dirty one that goes before the
+			 * unchanged one at P, else that one (its old place xo) */
+			uint32_t x, xo = NONE;
+			if (next < nm && ins[bybef[next]] == P) {
+				x = bybef[next++];
+			} else if (P == B) {
 				break;
-			uint32_t c = sc[P - A];
-			if (fl[c] & F_DIRTY)
-				continue;
-			ord[w] = c;
-			pos[c] = w;
+			} else {
+				x = sc[P - A];
+				xo = P++;
+				if (fl[x] & F_DIRTY)
+					continue;
+			}
+			ord[w] = x;
+			pos[x] = w;
 			if (w > lo)
-				tie[w - 1] = link_tie(f, prev, po, c, P, was, up, &frag);
-			prev = c;
-			po = P;
+				tie[w - 1] = link_tie(f, prev, po, x, xo, was, up, &frag);
+			prev = x;
+			po = xo;
 			w++;
 		}
 		if (B < hi)
