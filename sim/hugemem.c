@@ -51,7 +51,7 @@ void cs_huge_heap_more(void)
 void cs_huge_heap(void)
 {
 #if defined(M_TOP_PAD) && defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
-	const int pad = 64 << 20;
+	const int pad = (int)CS_HUGE_HEAP_PAD;
 	/* setting the pad stops malloc raising its mmap threshold as big
 	 * blocks are freed (to 32 MB at most), so it is set there: a big
 	 * scratch block made and freed again and again is the heap's, not a
