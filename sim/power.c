@@ -99,10 +99,17 @@ struct cs_power_meter {
 	uint16_t *node_type;
 	cs_power_site site;
 	char *currency;
-	/* now: what jobs hold per type (GPUs; cores), and the site's IT power */
-	int64_t *held_g, *held_c;
+	/* per type, the terms of site_power (count x idle, peak - idle, and the
+	 * units of a node, GPUs or, on a type without GPUs, cores, as a double;
+	 * 0: none), worked out once */
+	struct ptype {
+		double base_w, span_w, per;
+	} *ty;
+	/* now: the units jobs hold per type (GPUs; cores on a type without
+	 * GPUs), and the site's IT power */
+	int64_t *held;
 	double power_w;
-	/* integrals: per type of held GPUs (cores on a type without GPUs), unit-seconds */
+	/* integrals: per type of the held units, unit-seconds */
 	int64_t *held_s;
 	double it_j;
 	double peak_site_w;  /* the most IT power at any time, first reached at peak_t */
@@ -125,14 +132,15 @@ struct cs_power_meter {
 	const cs_observer *next;
 };
 
+/* Each type's idle draw and its held units' share of its span above idle. */
 static double site_power(const cs_power_meter *m)
 {
 	double p = 0;
 	for (uint32_t t = 0; t < m->ntypes; t++) {
-		p += (double)m->count[t] * m->idle_w[t];
-		uint32_t per = m->gpus[t] ? m->gpus[t] : m->cores[t];
-		if (per)
-			p += (m->peak_w[t] - m->idle_w[t]) * (double)(m->gpus[t] ? m->held_g[t] : m->held_c[t]) / per;
+		const struct ptype *y = &m->ty[t];
+		p += y->base_w;
+		if (y->per != 0)
+			p += y->span_w * (double)m->held[t] / y->per;
 	}
 	return p;
 }
@@ -161,7 +169,7 @@ static void integrate(cs_power_meter *m, cs_time to)
 	if (dt <= 0)
 		return;
 	for (uint32_t t = 0; t < m->ntypes; t++)
-		m->held_s[t] += (m->gpus[t] ? m->held_g[t] : m->held_c[t]) * dt;
+		m->held_s[t] += m->held[t] * dt;
 	m->it_j += m->power_w * (double)dt;
 	m->int_j += m->power_w * (double)dt;
 	m->last_t = to;
@@ -186,13 +194,10 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 	double rate = 0;
 	for (uint32_t k = 0; k < j->nodes; k++) {
 		uint32_t t = sl[k].node < m->nnodes ? m->node_type[sl[k].node] : 0;
-		uint32_t g = cs_slot_gpus(&sl[k]);
-		m->held_g[t] += sign * (int64_t)g;
-		m->held_c[t] += sign * (int64_t)sl[k].cores;
-		if (sign > 0) {
-			cs_power_types pt = { m->ntypes, m->count, m->gpus, m->cores, m->idle_w, m->peak_w };
-			rate += m->peak_w[t] * cs_power_share(&pt, t, g, sl[k].cores);
-		}
+		uint32_t u = m->gpus[t] ? cs_slot_gpus(&sl[k]) : sl[k].cores;
+		m->held[t] += sign * (int64_t)u;
+		if (sign > 0) /* peak x cs_power_share */
+			rate += m->peak_w[t] * (m->ty[t].per != 0 ? (double)u / m->ty[t].per : 0);
 	}
 	if (sign > 0) {
 		m->run[jid] = (struct prun){ rate, now };
@@ -231,7 +236,8 @@ void cs_power_meter_free(cs_power_meter *m)
 	free(m->count);
 	free(m->idle_w);
 	free(m->node_type);
-	free(m->held_g);
+	free(m->held);
+	free(m->ty);
 	free(m->run);
 	free(m->energy_j);
 	free(m->rows);
@@ -256,12 +262,13 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 		m->count = malloc(3 * ((size_t)T + 1) * sizeof *m->count);
 		m->idle_w = malloc(2 * ((size_t)T + 1) * sizeof *m->idle_w);
 		m->node_type = malloc(((size_t)nnodes + 1) * sizeof *m->node_type);
-		m->held_g = calloc(3 * ((size_t)T + 1), sizeof *m->held_g);
+		m->held = calloc(2 * ((size_t)T + 1), sizeof *m->held);
+		m->ty = malloc(((size_t)T + 1) * sizeof *m->ty);
 		m->run = calloc(n + 1, sizeof *m->run);
 		m->energy_j = calloc(n + 1, sizeof *m->energy_j);
 		m->currency = malloc(strlen(cur) + 1);
 	}
-	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held_g || !m->run || !m->energy_j ||
+	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held || !m->ty || !m->run || !m->energy_j ||
 	    !m->currency) {
 		cs_power_meter_free(m);
 		snprintf(err, errlen, "out of memory");
@@ -276,14 +283,15 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 	m->gpus = m->count + T + 1;
 	m->cores = m->gpus + T + 1;
 	m->peak_w = m->idle_w + T + 1;
-	m->held_c = m->held_g + T + 1;
-	m->held_s = m->held_c + T + 1;
+	m->held_s = m->held + T + 1;
 	for (uint32_t t = 0; t < T; t++) {
 		m->count[t] = pt->count[t];
 		m->gpus[t] = pt->gpus[t];
 		m->cores[t] = pt->cores[t];
 		m->idle_w[t] = pt->idle_w[t];
 		m->peak_w[t] = pt->peak_w[t];
+		uint32_t per = pt->gpus[t] ? pt->gpus[t] : pt->cores[t];
+		m->ty[t] = (struct ptype){ (double)pt->count[t] * pt->idle_w[t], pt->peak_w[t] - pt->idle_w[t], per };
 	}
 	for (uint32_t i = 0; i < nnodes; i++)
 		m->node_type[i] = node_type[i] < T ? node_type[i] : 0;
