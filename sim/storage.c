@@ -93,23 +93,20 @@ static int sev_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d);
 }
 
-/* Each run of one time in ev[0..n) (sorted by time; a few changes) by its
- * changes: the order sev_cmp gives (equal pairs are alike). */
-static void sort_runs(sev *ev, size_t n)
+/* ev[0..n), changes of one time (a few), by change: the order sev_cmp
+ * gives (equal pairs are alike). */
+static void sort_changes(sev *ev, size_t n)
 {
-	for (size_t a = 0, b; a < n; a = b) {
-		for (b = a + 1; b < n && ev[b].t == ev[a].t; b++)
-			;
-		if (b - a > 16)
-			qsort(ev + a, b - a, sizeof *ev, sev_cmp);
-		else
-			for (size_t i = a + 1; i < b; i++)
-				for (size_t k = i; k > a && sev_cmp(&ev[k - 1], &ev[k]) > 0; k--) {
-					sev x = ev[k];
-					ev[k] = ev[k - 1];
-					ev[k - 1] = x;
-				}
+	if (n > 16) {
+		qsort(ev, n, sizeof *ev, sev_cmp);
+		return;
 	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && ev[k - 1].d > ev[k].d; k--) {
+			sev x = ev[k];
+			ev[k] = ev[k - 1];
+			ev[k - 1] = x;
+		}
 }
 
 /* Whether job j ran for a while (a run a requeue threw away leaves nothing:
@@ -199,6 +196,7 @@ size_t cs_storage_changes_next(cs_storage_changes *c)
 		for (size_t i = 0; i < o->n; i++)
 			c->rate[i] = entry_rate(c->k, o, i);
 	}
+	/* (both cursors rest on a writer, or at the end, between calls) */
 	c->i = next_writer(c, c->i);
 	if (c->r)
 		c->q = next_writer(c, c->q);
@@ -210,10 +208,12 @@ size_t cs_storage_changes_next(cs_storage_changes *c)
 	size_t n = 0;
 	for (int shifted = 0; shifted < 2; shifted++) {
 		size_t *at = shifted ? &c->q : &c->i;
-		cs_time shift = shifted ? c->r : 0;
-		if (shifted && !c->r)
-			break;
-		for (; *at < o->n && o->t0 + (cs_time)o->dt[*at] + shift == t; *at = next_writer(c, *at + 1)) {
+		if (!(shifted ? has_q && tq == t : has_i && ti == t))
+			continue;
+		/* the entries of o at t, unshifted, or at t - r */
+		uint64_t dt = (uint64_t)(t - o->t0 - (shifted ? c->r : 0));
+		size_t a = *at;
+		do {
 			if (n == c->cap) {
 				size_t cap = c->cap ? 2 * c->cap : 64;
 				sev *g = realloc(c->run, cap * sizeof *g);
@@ -222,12 +222,15 @@ size_t cs_storage_changes_next(cs_storage_changes *c)
 				c->run = g;
 				c->cap = cap;
 			}
-			double v = c->rate[*at];
-			double d = o->key[*at] & 1 ? -v : v;
-			c->run[n++] = (sev){ t, shifted ? -d : d, o->key[*at] >> 2 };
-		}
+			double v = c->rate[a];
+			double d = o->key[a] & 1 ? -v : v;
+			c->run[n++] = (sev){ t, shifted ? -d : d, o->key[a] >> 2 };
+			a = next_writer(c, a + 1);
+		} while (a < o->n && o->dt[a] == dt);
+		*at = a;
 	}
-	sort_runs(c->run, n);
+	if (n > 1)
+		sort_changes(c->run, n);
 	return n;
 }
 
@@ -283,17 +286,39 @@ static char *own_name(cs_storage_run *s, const char *name)
 	return d;
 }
 
+/* Per node v of the tree, the allocations on tier k of v and its
+ * ancestors, nearest first, each node's in its order in of[] (at[u] ..
+ * at[u + 1]: node u's; up[u]: u or the nearest of its ancestors with
+ * allocations, -1 for none): list[lo[v] .. lo[v + 1]). list holds room for
+ * `room` entries; the count needed, which is more than room when it did
+ * not fit. */
+static size_t tier_lists(const cs_account_tree *tree, uint32_t k, const uint32_t *tier, const uint32_t *at,
+			 const uint32_t *of, const int32_t *up, uint32_t *lo, uint32_t *list, size_t room)
+{
+	size_t m = 0;
+	for (uint32_t v = 0; v < tree->nnodes; v++) {
+		lo[v] = (uint32_t)m;
+		for (int32_t u = up[v]; u >= 0; u = tree->parent[u] >= 0 ? up[tree->parent[u]] : -1)
+			for (uint32_t q = at[u]; q < at[u + 1]; q++)
+				if (tier[of[q]] == k) {
+					if (m < room)
+						list[m] = of[q];
+					m++;
+				}
+	}
+	lo[tree->nnodes] = (uint32_t)m;
+	return m;
+}
+
 /* The changes of tier k in order, each the use of the tier (w, sampled
  * into samples[0..ns) at t0 + i x step and the last at t1) and of its
- * allocations (tier[i] == k: aw[i]) take: those of the job's account and
- * the account's ancestors (at[v] .. at[v + 1] of of[]: node v's; up[v]: v
- * or the nearest of its ancestors with allocations, -1 for none). A use
- * takes its changes in order as they come, a time's first taking it there
- * (a sample between two times is the use at the earlier plus the slope
- * since). -CS_ENOMEM or 0. */
-static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree, uint32_t k, const uint32_t *tier,
-		     const uint32_t *at, const uint32_t *of, const int32_t *up, walker *aw, cs_time t0, cs_time t1,
-		     cs_time step, double *samples, size_t ns)
+ * allocations (aw[i]) take: those of the job's account and the account's
+ * ancestors, list[lo[v] .. lo[v + 1]) for account v (tier_lists; tree
+ * NULL: none). A use takes its changes in order as they come, a time's
+ * first taking it there (a sample between two times is the use at the
+ * earlier plus the slope since). -CS_ENOMEM or 0. */
+static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree, const uint32_t *lo,
+		     const uint32_t *list, walker *aw, cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
 {
 	size_t ks = 0, ng;
 	while ((ng = cs_storage_changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
@@ -307,11 +332,9 @@ static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *t
 		for (size_t g = 0; g < ng; g++) {
 			const sev *e = &ch->run[g];
 			cs_storage_walker_take(w, t, e->d);
-			for (int32_t v = tree ? up[tree->job_account[e->job]] : -1; v >= 0;
-			     v = tree->parent[v] >= 0 ? up[tree->parent[v]] : -1)
-				for (uint32_t q = at[v]; q < at[v + 1]; q++)
-					if (tier[of[q]] == k)
-						cs_storage_walker_take(&aw[of[q]], t, e->d);
+			if (tree)
+				for (uint32_t a = tree->job_account[e->job], q = lo[a]; q < lo[a + 1]; q++)
+					cs_storage_walker_take(&aw[list[q]], t, e->d);
 		}
 	}
 	for (; ks < ns; ks++) {
@@ -351,10 +374,12 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	uint32_t *at = A ? calloc((size_t)tree->nnodes + 2, sizeof *at) : NULL;
 	int32_t *up = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *up) : NULL;
 	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
+	uint32_t *lo = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *lo) : NULL, *list = NULL;
+	size_t room = 0;
 	uint8_t *tier_used = calloc(T + 1, 1);
 	cs_storage_order order;
 	int rc = cs_storage_order_build(&order, jobs, n);
-	if (rc < 0 || !tier_used || (A && (!tier || !of || !at || !up || !aw))) {
+	if (rc < 0 || !tier_used || (A && (!tier || !of || !at || !up || !aw || !lo))) {
 		rc = -CS_ENOMEM;
 		goto done;
 	}
@@ -385,9 +410,22 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		for (uint32_t i = 0; i < A; i++)
 			if (tier[i] == k)
 				aw[i] = cs_storage_walker_start(0, tree->storage[i].tb, s->t0);
+		if (tier_used[k]) {
+			size_t m = tier_lists(tree, (uint32_t)k, tier, at, of, up, lo, list, room);
+			if (m > room) {
+				uint32_t *g = realloc(list, m * sizeof *g);
+				if (!g) {
+					rc = -CS_ENOMEM;
+					break;
+				}
+				list = g;
+				room = m;
+				tier_lists(tree, (uint32_t)k, tier, at, of, up, lo, list, room);
+			}
+		}
 		cs_storage_changes ch;
 		cs_storage_changes_start(&ch, st, &order, r);
-		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, (uint32_t)k, tier, at, of, up, aw, s->t0, s->t1, s->sample_s,
+		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, lo, list, aw, s->t0, s->t1, s->sample_s,
 			       s->samples + k * s->nsamples, s->nsamples);
 		cs_storage_changes_free(&ch);
 		usage u = cs_storage_walker_end(&w, s->t1);
@@ -432,6 +470,8 @@ done:
 	free(at);
 	free(up);
 	free(aw);
+	free(lo);
+	free(list);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;
