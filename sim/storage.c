@@ -321,14 +321,11 @@ static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *t
 		     const uint32_t *list, walker *aw, cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
 {
 	size_t ks = 0, ng;
+	cs_time ts = ns == 1 ? t1 : t0; /* sample ks's time */
 	while ((ng = cs_storage_changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
 		cs_time t = ch->run[0].t;
-		for (; ks < ns; ks++) {
-			cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step;
-			if (ts >= t)
-				break;
+		for (; ks < ns && ts < t; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 			samples[ks] = w->u + w->slope * (double)(ts - w->at);
-		}
 		for (size_t g = 0; g < ng; g++) {
 			const sev *e = &ch->run[g];
 			cs_storage_walker_take(w, t, e->d);
@@ -337,10 +334,8 @@ static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *t
 					cs_storage_walker_take(&aw[list[q]], t, e->d);
 		}
 	}
-	for (; ks < ns; ks++) {
-		cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step;
+	for (; ks < ns; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 		samples[ks] = w->u + w->slope * (double)(ts - w->at);
-	}
 	return ng == (size_t)-1 ? -CS_ENOMEM : 0;
 }
 
