@@ -80,10 +80,10 @@ struct cs_fairtree {
 	 * every before below it whatever its own place: it is skipped. */
 	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
 	int sorted;      /* every account's children were sorted once */
-	uint32_t *dlist; /* the nodes dirty in an update */
+	uint32_t *dlist; /* the accounts an update works out the sums of */
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
-	/* per depth: where its dirty nodes go in dlist as an update marks
+	/* per depth: where its accounts go in dlist as an update marks
 	 * them (the deepest depth's place first; room for every node of each
 	 * depth), and the next free place there */
 	uint32_t *doff, *dfill;
@@ -956,9 +956,9 @@ static void note_usage(cs_fairtree *f, double u)
 		f->minpos = u;
 }
 
-/* The dirty nodes marked into their depths' places in dlist, packed to
- * its front deepest first (in the order marked within a depth): every
- * node after its children, as the sums bottom-up need. Their count. */
+/* The accounts marked into their depths' places in dlist, packed to
+ * its front deepest first (in the order marked within a depth): each
+ * after its children, as the sums bottom-up need. Their count. */
 static size_t deepest_first(cs_fairtree *f)
 {
 	size_t nd = 0;
@@ -979,7 +979,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		cs_fairtree_compute(f, usage, factor);
 		return;
 	}
-	/* the users whose usage changed, and their ancestors (P_SUM), each
+	/* the users whose usage changed (a user listed twice finds its usage
+	 * seen) and their ancestors (P_SUM, each into dlist once), each
 	 * listed among its parent's dirty children (dhead) unless it is
 	 * already, from an update whose list was not read since */
 	uint8_t *pf = f->pf;
@@ -990,7 +991,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		note_usage(f, usage[u]);
 		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
-		for (int32_t x = (int32_t)u; x >= 0 && !(pf[x] & P_SUM);) {
+		int32_t pu = t->parent[u];
+		if (pu >= 0 && !(f->fl[u] & F_DIRTY)) {
+			f->fl[u] |= F_DIRTY;
+			f->dnext[u] = f->dhead[pu];
+			f->dhead[pu] = u;
+		}
+		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
 			int32_t up = t->parent[x];
 			pf[x] |= P_SUM;
 			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
@@ -1011,8 +1018,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
 		pf[a] &= (uint8_t)~P_SUM;
-		if (f->fl[a] & F_USER)
-			continue;
 		const double *cs = f->csum + t->child_off[a];
 		double sum = 0;
 		uint32_t m = t->child_off[a + 1] - t->child_off[a];
