@@ -36,10 +36,10 @@ struct cs_fairtree {
 	 * are relative to the merged list of the run `run` says; F_KEPT (a
 	 * dirty account), this update left its children's order and ties
 	 * as they were, and none of its dirty children ties a neighbour;
-	 * F_RANGE (a dirty account), this update moved only its children at
-	 * the places range says, none at either end of the range ties its
-	 * outer neighbour, before or after the update, and the child ahead
-	 * of the range ties none */
+	 * F_RANGE (a dirty account), this update moved only its children in
+	 * the spans of places its span list says, none at either end of a
+	 * span ties its outer neighbour, before or after the update, and the
+	 * child ahead of a span ties none */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
@@ -51,7 +51,10 @@ struct cs_fairtree {
 	/* per dirty account in an update: its dirty children, a list through
 	 * dnext (NONE ends it; NONE when not dirty) */
 	uint32_t *dhead, *dnext;
-	struct range { uint32_t r0, r1; } *range; /* per account with F_RANGE: ord[r0 .. r1) moved */
+	/* per account with F_RANGE: the first place of its first span; per
+	 * place starting a span ord[s .. send[s]), the next one's start
+	 * (NONE ends); spans are in order, apart */
+	uint32_t *sfirst, *send, *snext;
 	uint32_t *ins;    /* relocate's, per dirty child: the place of the unchanged child it goes before */
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row */
@@ -77,10 +80,10 @@ struct cs_fairtree {
 	 * every before below it whatever its own place: it is skipped. */
 	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
 	int sorted;      /* every account's children were sorted once */
-	uint32_t *dlist; /* the nodes dirty in an update */
+	uint32_t *dlist; /* the accounts an update works out the sums of */
 	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
-	/* per depth: where its dirty nodes go in dlist as an update marks
+	/* per depth: where its accounts go in dlist as an update marks
 	 * them (the deepest depth's place first; room for every node of each
 	 * depth), and the next free place there */
 	uint32_t *doff, *dfill;
@@ -164,14 +167,15 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tie = calloc(n, sizeof *f->tie)) || !(f->lfs = calloc(n, sizeof *f->lfs)) ||
 	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->pos = calloc(n, sizeof *f->pos)) ||
 	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) || !(f->dhead = malloc(n * sizeof *f->dhead)) ||
-	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->range = calloc(n, sizeof *f->range)) ||
+	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
 	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
-	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf))) {
+	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
+	    !(f->snext = calloc(n, sizeof *f->snext))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -232,7 +236,9 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->nfrag);
 	free(f->dhead);
 	free(f->dnext);
-	free(f->range);
+	free(f->sfirst);
+	free(f->send);
+	free(f->snext);
 	free(f->ins);
 	free(f->csum);
 	free(f->slot);
@@ -399,7 +405,7 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * keeps its before, and so does every subtree below a child whose usage
  * did not change: only the dirty children's lists are visited again
  * (the befores are relative, so from any rank). With F_RANGE, only the
- * children in its range are visited. With lazy, the accounts among them
+ * children in its spans are visited. With lazy, the accounts among them
  * it would visit alone are left P_VISIT (descend). */
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
@@ -411,14 +417,17 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
 	} else if ((fl[a] & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
-		/* the children outside the range keep their places and
-		 * befores; those in it come after the users ahead of r0 */
-		uint32_t r0 = f->range[a].r0, r1 = f->range[a].r1, ahead = 0;
-		if (r0 > t->child_off[a]) {
-			const ftnode *b = &f->n[f->ord[r0 - 1]];
-			ahead = b->before + b->nbelow;
+		/* the children outside the spans keep their places and
+		 * befores; those in a span come after the users ahead of
+		 * its start */
+		for (uint32_t s = f->sfirst[a]; s != NONE; s = f->snext[s]) {
+			uint32_t ahead = 0;
+			if (s > t->child_off[a]) {
+				const ftnode *b = &f->n[f->ord[s - 1]];
+				ahead = b->before + b->nbelow;
+			}
+			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
-		visit(f, f->ord + r0, f->tie + r0, r1 - r0, top, cnt, cnt + ahead, lazy);
 		cnt -= f->n[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
@@ -701,6 +710,17 @@ static inline uint8_t link_tie(const cs_fairtree *f, uint32_t prev, uint32_t po,
 	return (uint8_t)(T_HOLDS | (f->n[prev].q == f->n[x].q ? T_TIE : 0));
 }
 
+/* Is the span of places [r0, r1) of a list [lo, hi) rewritten by a
+ * relocation (its old ties at was[r0 - 1 .. r1), those ahead of r0 - 1
+ * as they were) apart from the children outside it: no child at either
+ * end ties its outer neighbour, before or after, and the child ahead
+ * ties none? */
+static inline int apart(const uint8_t *was, const uint8_t *tie, uint32_t lo, uint32_t hi, uint32_t r0, uint32_t r1)
+{
+	return (r0 == lo || (!((was[r0 - 1] | tie[r0 - 1]) & T_TIE) && (r0 - 1 == lo || !(tie[r0 - 2] & T_TIE)))) &&
+	       (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE));
+}
+
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS): the
  * unchanged ones keep their order; two of them separated by dirty ones
@@ -770,7 +790,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	 * from the left movers (by rank: ins grows) and the others (by
 	 * place), merged where they meet or touch */
 	uint32_t *sc = f->rbuf + nm; /* a span's old children */
-	uint32_t il = 0, ir = 0, next = 0;
+	uint32_t il = 0, ir = 0, next = 0, first = NONE, ls = NONE;
 	for (;;) {
 		while (il < nm && ins[bybef[il]] >= pos[bybef[il]])
 			il++;
@@ -799,6 +819,10 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			if (il == nm && ir == nm)
 				break;
 		}
+		/* the span listed for the visit */
+		*(ls != NONE ? &f->snext[ls] : &first) = A;
+		f->send[A] = B;
+		ls = A;
 		if (B - A == 1) { /* a dirty child alone that stays: its ties */
 			uint32_t x = bybef[next++];
 			if (A > lo) {
@@ -842,15 +866,26 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			tie[B - 1] = link_tie(f, prev, po, ord[B], B, was, up, &frag);
 	}
 	f->nfrag[a] = frag;
-	/* what moved: from the first dirty or first placed to the last (the
-	 * same children, before and after); none of them ties a child
-	 * outside, before or after, and the child ahead of the range ties
-	 * none (its before and count give the users ahead of the range) */
+	f->snext[ls] = NONE;
+	/* what moved: the spans, or from the first dirty or first placed to
+	 * the last (the same children, before and after); none of them ties
+	 * a child outside, before or after, and the child ahead ties none
+	 * (its before and count give the users ahead; a tie of it that a
+	 * span one place ahead rewrote is that span's end) */
+	int spans = 1;
+	for (uint32_t A = first; A != NONE && spans; A = f->snext[A])
+		spans = apart(was, tie, lo, hi, A, f->send[A]);
+	if (spans) {
+		f->sfirst[a] = first;
+		f->fl[a] |= F_RANGE;
+		return;
+	}
 	uint32_t f0 = pos[bybef[0]], f1 = pos[bybef[nm - 1]] + 1;
 	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
-	if ((r0 == lo || (!((was[r0 - 1] | tie[r0 - 1]) & T_TIE) && (r0 - 1 == lo || !(tie[r0 - 2] & T_TIE)))) &&
-	    (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE))) {
-		f->range[a] = (struct range){ r0, r1 };
+	if (apart(was, tie, lo, hi, r0, r1)) {
+		f->sfirst[a] = r0;
+		f->send[r0] = r1;
+		f->snext[r0] = NONE;
 		f->fl[a] |= F_RANGE;
 	}
 }
@@ -921,9 +956,9 @@ static void note_usage(cs_fairtree *f, double u)
 		f->minpos = u;
 }
 
-/* The dirty nodes marked into their depths' places in dlist, packed to
- * its front deepest first (in the order marked within a depth): every
- * node after its children, as the sums bottom-up need. Their count. */
+/* The accounts marked into their depths' places in dlist, packed to
+ * its front deepest first (in the order marked within a depth): each
+ * after its children, as the sums bottom-up need. Their count. */
 static size_t deepest_first(cs_fairtree *f)
 {
 	size_t nd = 0;
@@ -944,7 +979,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		cs_fairtree_compute(f, usage, factor);
 		return;
 	}
-	/* the users whose usage changed, and their ancestors (P_SUM), each
+	/* the users whose usage changed (a user listed twice finds its usage
+	 * seen) and their ancestors (P_SUM, each into dlist once), each
 	 * listed among its parent's dirty children (dhead) unless it is
 	 * already, from an update whose list was not read since */
 	uint8_t *pf = f->pf;
@@ -955,7 +991,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		note_usage(f, usage[u]);
 		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
-		for (int32_t x = (int32_t)u; x >= 0 && !(pf[x] & P_SUM);) {
+		int32_t pu = t->parent[u];
+		if (pu >= 0 && !(f->fl[u] & F_DIRTY)) {
+			f->fl[u] |= F_DIRTY;
+			f->dnext[u] = f->dhead[pu];
+			f->dhead[pu] = u;
+		}
+		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
 			int32_t up = t->parent[x];
 			pf[x] |= P_SUM;
 			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
@@ -976,11 +1018,12 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	for (size_t k = 0; k < nd; k++) {
 		uint32_t a = f->dlist[k];
 		pf[a] &= (uint8_t)~P_SUM;
-		if (f->fl[a] & F_USER)
-			continue;
 		const double *cs = f->csum + t->child_off[a];
 		double sum = 0;
-		for (uint32_t m = t->child_off[a + 1] - t->child_off[a]; m-- > 0;)
+		uint32_t m = t->child_off[a + 1] - t->child_off[a];
+		for (; m >= 4; m -= 4) /* (four a step, in the same order) */
+			sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
+		while (m-- > 0)
 			sum += cs[m];
 		N[a].sum = sum;
 		if (a)

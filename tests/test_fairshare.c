@@ -715,6 +715,44 @@ Test(fairtree, a_child_that_stays_beside_a_relocation_gets_its_ties)
 	cs_account_tree_free(&t);
 }
 
+/* relocate's spans visited apart only where no tie crosses an end, before
+ * or after: account g's users c, w, b, y, v, e (usage 2, 3, 3, 4, 5, 6: w
+ * and b tie, sharing a rank). Then w 1 and y 5.5: w moves ahead of c (the
+ * span of places 0-1) and y behind v (places 3-4), b alone between them,
+ * its before still the rank it shared with w. Were the spans visited
+ * apart (the first one's end tie w-b before the update not counted), the
+ * second would count the users ahead of it from b's before, one short;
+ * the factors must be the full computation's. */
+Test(fairtree, spans_apart_only_where_no_tie_crosses_an_end)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: c}, {name: w}, {name: b}, {name: y}, {name: v}, "
+		"{name: e}]\n",
+		&t);
+	uint32_t all[] = { node_named(&t, "c"), node_named(&t, "w"), node_named(&t, "b"),
+			   node_named(&t, "y"), node_named(&t, "v"), node_named(&t, "e") };
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	const double before[] = { 2, 3, 3, 4, 5, 6 };
+	for (size_t k = 0; k < 6; k++)
+		u[all[k]] = before[k];
+	cs_fairtree_compute(ft, u, f);
+	u[all[1]] = 1;
+	u[all[3]] = 5.5;
+	uint32_t changed[] = { all[1], all[3] };
+	cs_fairtree_update(ft, u, f, changed, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 6; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[all[4]] == 3.0 / 6, "v %g", f[all[4]]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* A run of tied accounts ranked again when usage moved below its every
  * account, though it is the same run. Tree: a -> users x1, x2; b ->
  * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
