@@ -79,6 +79,10 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	/* where the allocator places by node type alone, plans on node types
 	 * the job may not use change nothing of its placement */
 	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
+	/* and there a node that cannot hold its share now is not chosen,
+	 * whatever is set aside on it: nothing is */
+	int apart = c->types_apart && !c->plain;
+	cs_nprof_amt need = job_need(j);
 	for (size_t i = 0; i < c->nplanned; i++) {
 		if (pl->pstart[i] >= e || !(pl->pmask[i] & mask))
 			continue;
@@ -89,6 +93,8 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 				continue;
 			pl->mark[node] = pl->gen;
 			cs_nprof_amt f = node_free_now(c, node);
+			if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
+				continue;
 			cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
 			int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
 			if (xg <= 0 && xc <= 0 && xm <= 0)
