@@ -312,7 +312,7 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 		if (pl->nowin[node] != pl->nowin_gen)
 			pl->only[n++] = node;
 	}
-	uint64_t mask = cs_place_mask(c, jid);
+	uint64_t mask = pl->tlast ? ~0ull : cs_place_mask(c, jid); /* as in windows_before */
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t node = pl->fnodes[i], t = c->node_type[node];
 		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||
