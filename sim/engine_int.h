@@ -558,6 +558,13 @@ struct planner {
 	size_t nfreed, freed_cap;
 	uint32_t *tlast;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
+	/* the last such list made (freed_since): the epoch it was made in,
+	 * the plan's epoch and node types it was for; it stands until an
+	 * epoch starts (the only change of the freed nodes). Plans visited in
+	 * a pass are mostly of one epoch and node types. */
+	uint32_t *fs_nodes, fs_n;
+	uint64_t fs_epoch, fs_e, fs_mask;
+	int fs_ok;
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
 	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
 	 * over the nodes (in type_nodes order) of the first time each has g

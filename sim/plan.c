@@ -79,6 +79,10 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	/* where the allocator places by node type alone, plans on node types
 	 * the job may not use change nothing of its placement */
 	uint64_t mask = c->types_apart && !c->plain ? cs_place_mask(c, jid) : ~0ull;
+	/* and there a node that cannot hold its share now is not chosen,
+	 * whatever is set aside on it: nothing is */
+	int apart = c->types_apart && !c->plain;
+	cs_nprof_amt need = job_need(j);
 	for (size_t i = 0; i < c->nplanned; i++) {
 		if (pl->pstart[i] >= e || !(pl->pmask[i] & mask))
 			continue;
@@ -89,6 +93,8 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 				continue;
 			pl->mark[node] = pl->gen;
 			cs_nprof_amt f = node_free_now(c, node);
+			if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
+				continue;
 			cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
 			int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
 			if (xg <= 0 && xc <= 0 && xm <= 0)
@@ -138,7 +144,7 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
  * pl->fnodes: of the node types in mask where each type's entries are
  * chained (what the callers read of the others they pass over), else of
  * every type. */
-static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
@@ -187,6 +193,26 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	return n;
 }
 
+/* freed_list's answer, from its last one while no epoch started and e
+ * and mask are the same (not on the plain engine: it makes every one). */
+static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+{
+	struct planner *pl = c->pl;
+	if (c->plain)
+		return freed_list(c, e, mask);
+	if (!pl->fs_ok || pl->fs_epoch != pl->epoch || pl->fs_e != e || pl->fs_mask != mask) {
+		pl->fs_n = freed_list(c, e, mask);
+		memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
+		pl->fs_epoch = pl->epoch;
+		pl->fs_e = e;
+		pl->fs_mask = mask;
+		pl->fs_ok = 1;
+		return pl->fs_n;
+	}
+	memcpy(pl->fnodes, pl->fs_nodes, pl->fs_n * sizeof *pl->fnodes);
+	return pl->fs_n;
+}
+
 /* How many of pl->fnodes[0 .. n) hold a node's share of j for its
  * estimate at some time before bound? Counted up to enough, then stops.
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
@@ -195,8 +221,12 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
+	if (!n)
+		return 0;
 	cs_nprof_amt need = job_need(j);
-	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
+	/* the nodes of types it may not use are left out (freed_since left
+	 * them out already where it follows the types' chains) */
+	uint64_t mask = c->plain || pl->tlast ? ~0ull : cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
 	const cs_time *tr[2] = { NULL, NULL };
 	if (pl->lb)
@@ -204,7 +234,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	int64_t lv = cs_plan_nowin_level(need);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
-		if (!c->plain && mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
+		if (mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
 			continue; /* a node it may not use */
 		if (own && pl->mark[pl->fnodes[i]] == pl->gen) {
 			if (++got >= enough)
@@ -282,7 +312,7 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 		if (pl->nowin[node] != pl->nowin_gen)
 			pl->only[n++] = node;
 	}
-	uint64_t mask = cs_place_mask(c, jid);
+	uint64_t mask = pl->tlast ? ~0ull : cs_place_mask(c, jid); /* as in windows_before */
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t node = pl->fnodes[i], t = c->node_type[node];
 		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||

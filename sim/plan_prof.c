@@ -38,6 +38,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->pn);
 	free(pl->freed);
 	free(pl->fnodes);
+	free(pl->fs_nodes);
 	free(pl->lb);
 	free(pl->pos_of);
 	free(pl->lb_dirty);
@@ -291,6 +292,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
 	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
+	pl->fs_nodes = malloc(((size_t)nn + 1) * sizeof *pl->fs_nodes);
 	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
 	for (pl->P = 1; pl->P < nn; pl->P *= 2)
 		;
@@ -320,7 +322,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
