@@ -112,7 +112,11 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 	uint32_t ns = 0;
 	h->fit = 0;
 	if (!c->plain) {
-		for (long n = cs_alloc_next_somefree(c->A, 0); n >= 0; n = cs_alloc_next_somefree(c->A, (uint32_t)n + 1)) {
+		/* a partition's nodes lie between its first and its last */
+		uint32_t from = h->list ? (h->nlist ? h->list[0] : c->nnodes) : 0;
+		long last = h->list && h->nlist ? (long)h->list[h->nlist - 1] : (long)c->nnodes - 1;
+		for (long n = cs_alloc_next_somefree(c->A, from); n >= 0 && n <= last;
+		     n = cs_alloc_next_somefree(c->A, (uint32_t)n + 1)) {
 			uint32_t t = c->node_type[n];
 			if (h->snap_mask == ~0ull || (t < 64 && (h->snap_mask >> t & 1)))
 				snap_node(c, h, (uint32_t)n, &ns);
