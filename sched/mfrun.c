@@ -40,6 +40,8 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 		list_changed(p, r->user);
 	if (r->cls != CS_NO_CLASS)
 		cs_rateclass_leave(&p->rc, r->cls);
+	else
+		p->nclassless--;
 	r->user = GONE;
 	p->ngone++;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
@@ -75,14 +77,15 @@ static void run_pack(mf *p)
 
 /* Charge each running job, in the list's order, its class's charge of
  * this pass (worked out before the walk; its own without a class), into
- * its user's usage and, without a tree, into *total (Fair Tree reads no
- * total; the users charged are listed for it at its computation,
- * mfrun_list_charged). With packing (some entry is gone) the walk packs
- * the list as it goes; returns the entries kept. Written once and inlined
- * for each case as constants, so the walk holds no test of them; the
- * list, usage and total in locals (the same additions in the same order,
- * without reloads through p). */
-static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int tree,
+ * its user's usage and, with sum, into *total (Fair Tree reads no total;
+ * the users charged are listed for it at its computation,
+ * mfrun_list_charged; without a tree the total is mostly added up by
+ * class, cs_rateclass_total). With packing (some entry is gone) the walk
+ * packs the list as it goes; returns the entries kept. Written once and
+ * inlined for each case as constants, so the walk holds no test of them;
+ * the list, usage and total in locals (the same additions in the same
+ * order, without reloads through p). */
+static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int sum,
 								int packing, double *total)
 {
 	struct running *run = p->run;
@@ -96,7 +99,7 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 		uint32_t cls = run[i].cls;
 		double c = cls != CS_NO_CLASS ? cc[cls] : run[i].rate * charge / scale;
 		usage[u] += c;
-		if (!tree)
+		if (sum)
 			t += c;
 		if (packing)
 			keep(p, i, k++);
@@ -123,11 +126,14 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double scale = p->scale;
 		double total = p->usage_total;
 		cs_rateclass_charge_live(&p->rc, charge, scale);
+		/* the total by class when it can be (the same double), else
+		 * job by job in the walk */
+		int sum = !p->tree && (p->nclassless > 0 || cs_rateclass_total(&p->rc, &total) < 0);
 		if (p->ngone > 0) {
-			p->nrun = p->tree ? charge_walk(p, charge, scale, 1, 1, &total)
-					  : charge_walk(p, charge, scale, 0, 1, &total);
+			p->nrun = sum ? charge_walk(p, charge, scale, 1, 1, &total)
+				      : charge_walk(p, charge, scale, 0, 1, &total);
 			p->ngone = 0;
-		} else if (p->tree) {
+		} else if (sum) {
 			charge_walk(p, charge, scale, 1, 0, &total);
 		} else {
 			charge_walk(p, charge, scale, 0, 0, &total);
@@ -172,6 +178,8 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	uint32_t cls = cs_rateclass_of(&p->rc, r);
 	if (cls != CS_NO_CLASS)
 		cs_rateclass_enter(&p->rc, cls);
+	else
+		p->nclassless++;
 	p->run_at[jid] = (uint32_t)p->nrun;
 	p->run[p->nrun++] = (struct running){ r, cls, jid, p->uacct[jid] };
 	p->started[jid] = cs_ctx_now(ctx);

@@ -112,3 +112,40 @@ void cs_rateclass_charge_live(cs_rateclass *c, double charge, double scale)
 		c->charge[k] = c->rate[k] * charge / scale;
 	}
 }
+
+/* With t a normal double in [2^e, 2^(e+1)) and u = 2^(e-52) its spacing,
+ * every sum below 2^(e+1) rounds to a multiple of u, and t + c rounds to
+ * t + R x u with R = c / u rounded to the nearest integer, whatever t is,
+ * unless c / u lies halfway between two integers (then the tie goes to the
+ * even multiple, which depends on t). So as long as the sums stay in t's
+ * binade and no live class's charge is a tie, adding the charges one by
+ * one, in any order, adds the sum of their R x u: an integer sum. R is
+ * read off t itself: fl(t + c) - t is exact (Fast2Sum) and so is the
+ * rounding error c - (fl(t + c) - t), which is +-u/2 only at a tie. */
+int cs_rateclass_total(const cs_rateclass *c, double *t)
+{
+	double x = *t;
+	if (!(x >= 0x1p-960) || !(x < 0x1p1000))
+		return -1; /* zero, subnormal spacing, or near overflow */
+	/* u: x's exponent less 52, as bits (x is normal and u too) */
+	uint64_t b;
+	memcpy(&b, &x, sizeof b);
+	b = (b & 0x7ff0000000000000ull) - (52ull << 52);
+	double u, inv;
+	memcpy(&u, &b, sizeof u);
+	inv = 1 / u; /* a power of two: exact */
+	double half = u / 2, lim = 0x1p53 * u;
+	uint64_t room = (1ull << 53) - 1 - (uint64_t)(x * inv), sum = 0;
+	for (uint32_t i = 0; i < c->nlive; i++) {
+		uint32_t k = c->live[i];
+		double ck = c->charge[k], d = (x + ck) - x, err = ck - d;
+		if (!(d >= 0 && d < lim) || err == half || err == -half)
+			return -1; /* out of the binade, or a tie */
+		uint64_t r;
+		if (__builtin_mul_overflow((uint64_t)(d * inv), (uint64_t)c->nrun[k], &r) || r > room - sum)
+			return -1;
+		sum += r;
+	}
+	*t = x + (double)sum * u;
+	return 0;
+}

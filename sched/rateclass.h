@@ -32,5 +32,12 @@ void cs_rateclass_enter(cs_rateclass *c, uint32_t k);
 void cs_rateclass_leave(cs_rateclass *c, uint32_t k);
 /* Every live class's charge[k] = rate x charge / scale. */
 void cs_rateclass_charge_live(cs_rateclass *c, double charge, double scale);
+/* *t plus every live class's charge once for each of its running jobs,
+ * the same double as those additions made one by one in any order gives
+ * (the charges as cs_rateclass_charge_live left them): 0; or -1, *t
+ * untouched, when that cannot be told without making them (*t zero or
+ * tiny, a sum leaving *t's binade, or a charge halfway between two of
+ * its doubles). */
+int cs_rateclass_total(const cs_rateclass *c, double *t);
 
 #endif

@@ -53,6 +53,7 @@ struct hold_scope {
 	uint64_t mask;        /* node types looked at (all bits: every node) */
 	const uint32_t *list; /* the nodes of those types in node order (c->pnodes), or NULL */
 	uint32_t nlist;
+	uint64_t snap_mask;   /* the node types of list (list: its partition's), else mask */
 	uint32_t g, cores, mem, nodes;
 	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
 };
@@ -91,23 +92,42 @@ static int scope_skips(const cs_sched_ctx *c, const struct hold_scope *h, uint32
 	return !(cs_place_mask(c, r) & h->mask);
 }
 
+/* Node n's free-now slot into the snapshot, if anything is free on it. */
+static void snap_node(cs_sched_ctx *c, struct hold_scope *h, uint32_t n, uint32_t *ns)
+{
+	cs_slot *s = &c->snap[*ns];
+	cs_alloc_node_free(c->A, n, s);
+	if (!s->gpu_mask && !s->cores && !s->mem_mib)
+		return;
+	(*ns)++;
+	h->fit += scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+}
+
 /* The free-now snapshot (c->snap) of the scope's nodes, in node order;
- * counts the nodes that fit. Returns the snapshot's length. */
+ * counts the nodes that fit. Returns the snapshot's length. It visits the
+ * nodes with anything free (cs_alloc_next_somefree) of the scope's types;
+ * the plain engine every node of the scope. */
 static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 {
 	uint32_t ns = 0;
 	h->fit = 0;
+	if (!c->plain) {
+		/* a partition's nodes lie between its first and its last */
+		uint32_t from = h->list ? (h->nlist ? h->list[0] : c->nnodes) : 0;
+		long last = h->list && h->nlist ? (long)h->list[h->nlist - 1] : (long)c->nnodes - 1;
+		for (long n = cs_alloc_next_somefree(c->A, from); n >= 0 && n <= last;
+		     n = cs_alloc_next_somefree(c->A, (uint32_t)n + 1)) {
+			uint32_t t = c->node_type[n];
+			if (h->snap_mask == ~0ull || (t < 64 && (h->snap_mask >> t & 1)))
+				snap_node(c, h, (uint32_t)n, &ns);
+		}
+		return ns;
+	}
 	uint32_t end = h->list ? h->nlist : c->nnodes;
 	for (uint32_t i = 0; i < end; i++) {
 		uint32_t n = h->list ? h->list[i] : i;
-		if (!h->list && !scope_has(c, h, n))
-			continue;
-		cs_slot *s = &c->snap[ns];
-		cs_alloc_node_free(c->A, n, s);
-		if (!s->gpu_mask && !s->cores && !s->mem_mib)
-			continue;
-		ns++;
-		h->fit += scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+		if (h->list || scope_has(c, h, n))
+			snap_node(c, h, n, &ns);
 	}
 	return ns;
 }
@@ -124,6 +144,7 @@ static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 		h.list = c->pnodes + c->pnodes_first[p];
 		h.nlist = c->pnodes_first[p + 1] - c->pnodes_first[p];
 	}
+	h.snap_mask = h.list ? c->part_mask[p] : h.mask;
 	return h;
 }
 

@@ -654,7 +654,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	}
 	enum { MAXLIVE = 200 };
 	static live lv[MAXLIVE];
-	int nlive = 0, ok = 0, nofit = 0, frag_checked = 0, found = 0;
+	int nlive = 0, ok = 0, nofit = 0, frag_checked = 0, found = 0, nempty = 0;
 	for (int step = 0; step < 20000; step++) {
 		if (nlive && rnd(10) == 0) {
 			/* give a placement back and take exactly it again (the
@@ -763,6 +763,12 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			uint32_t c, m;
 			cs_alloc_node_state(a, n, &gm, &c, &m);
 			cr_assert(gm == s[n].gmask && c == s[n].cores && m == s[n].mem, "step %d node %u", step, n);
+			/* the index of nodes with anything free, against the state */
+			long nx = cs_alloc_next_somefree(a, n);
+			int any = gm || c || m;
+			cr_assert(any ? nx == (long)n : nx != (long)n && (nx < 0 || nx > (long)n),
+				  "step %d node %u: next with anything free %ld", step, n, nx);
+			nempty += !any;
 			cs_slot f;
 			cs_alloc_node_free(a, n, &f);
 			cr_assert_eq(memcmp(f.core_mask, s[n].cmask, sizeof f.core_mask), 0, "step %d node %u: cores",
@@ -782,6 +788,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 	cr_assert_gt(ok, 1000);
 	cr_assert_gt(nofit, 100);
 	cr_assert_eq(found, ok);
+	cr_assert_gt(nempty, 100, "nodes seen with nothing free");
 	if (fit == CS_FIT_FRAG)
 		cr_assert_gt(frag_checked, 1000, "%d choices checked", frag_checked);
 	cs_alloc_free(a);

@@ -1,11 +1,13 @@
 /* capsim tests: multifactor's rate classes (sched/rateclass.c): each
  * distinct rate one class, kept as the table grows, the classes with
  * running jobs (live) tracked, and a class's charge the same double as the
- * running job's own rate x charge / scale. */
+ * running job's own rate x charge / scale; the total of the live charges
+ * by class the double that adding them one by one gives. */
 #include <criterion/criterion.h>
 
 #include "rateclass.h"
 
+#include <math.h>
 #include <string.h>
 
 /* 1,000 rates (the table starts at 64 classes: it grows four times, each
@@ -95,4 +97,84 @@ Test(rateclass, live_classes_are_those_with_running_jobs)
 	}
 #undef RND
 	cs_rateclass_free(&c);
+}
+
+/* t plus, for each live class (in live order), its charge once per
+ * running job: the additions one by one. */
+static double one_by_one(const cs_rateclass *c, double t, int reversed)
+{
+	for (uint32_t i = 0; i < c->nlive; i++) {
+		uint32_t k = c->live[reversed ? c->nlive - 1 - i : i];
+		for (uint32_t j = 0; j < c->nrun[k]; j++)
+			t += c->charge[k];
+	}
+	return t;
+}
+
+/* One class of charge ch with n running jobs, added to t. */
+static int total_of_one(double t, double ch, uint32_t n, double *out)
+{
+	cs_rateclass c;
+	cr_assert_eq(cs_rateclass_init(&c), 0);
+	uint32_t k = cs_rateclass_of(&c, ch);
+	for (uint32_t j = 0; j < n; j++)
+		cs_rateclass_enter(&c, k);
+	cs_rateclass_charge_live(&c, 1, 1);
+	*out = t;
+	int r = cs_rateclass_total(&c, out);
+	if (r == 0)
+		cr_assert(*out == one_by_one(&c, t, 0), "t %a + %u x %a: %a, one by one %a", t, n, ch, *out,
+			  one_by_one(&c, t, 0));
+	cs_rateclass_free(&c);
+	return r;
+}
+
+/* The total by class against the additions one by one (in the live
+ * order and reversed), on random totals, rates and counts over a wide
+ * range of sizes (charges from far below the total's spacing to near
+ * the total); most are worked out by class. A tie (a charge halfway
+ * between two multiples of the total's spacing) and a sum leaving the
+ * total's binade give -1 where by class would be wrong; zero too. */
+Test(rateclass, total_by_class_is_the_additions_one_by_one)
+{
+	enum { CASES = 3000, K = 40 };
+	unsigned long long r = 29;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	int fast = 0;
+	for (int cs = 0; cs < CASES; cs++) {
+		cs_rateclass c;
+		cr_assert_eq(cs_rateclass_init(&c), 0);
+		uint32_t nk = 1 + RND(K);
+		for (uint32_t q = 0; q < nk; q++) {
+			uint32_t k = cs_rateclass_of(&c, (1 + RND(100000)) / 7.0);
+			for (uint32_t j = RND(30); j > 0; j--)
+				cs_rateclass_enter(&c, k);
+		}
+		double charge = 1 + RND(100000) / 3.0, scale = 1 + RND(1000) / 997.0;
+		scale = ldexp(scale, -(int)RND(20));
+		cs_rateclass_charge_live(&c, charge, scale);
+		double t = 1 + RND(1u << 30) / 1073741824.0;
+		t = ldexp(t, 20 + (int)RND(60));
+		double by = t;
+		if (cs_rateclass_total(&c, &by) == 0) {
+			fast++;
+			cr_assert(by == one_by_one(&c, t, 0), "case %d: %a, one by one %a", cs, by, one_by_one(&c, t, 0));
+			cr_assert(by == one_by_one(&c, t, 1), "case %d: reversed", cs);
+		} else {
+			cr_assert(by == t, "case %d: left as it was", cs);
+		}
+		cs_rateclass_free(&c);
+	}
+#undef RND
+	cr_assert_gt(fast, CASES / 2, "%d of %d by class", fast, CASES);
+	double out;
+	/* a tie: 2^52 + 1 (odd) + 0.5 rounds up to even, 2^52 + 2 + 0.5 down */
+	cr_assert_eq(total_of_one(0x1p52 + 1, 0.5, 2, &out), -1);
+	/* 2^53 - 2 + 5 x 1: 2^53 and then the spacing is 2, each 1 a tie */
+	cr_assert_eq(total_of_one(0x1p53 - 2, 1.0, 5, &out), -1);
+	cr_assert_eq(total_of_one(0, 1.0, 3, &out), -1, "zero: its spacing is not the sums'");
+	cr_assert_eq(total_of_one(0x1p53 - 8, 1.0, 7, &out), 0);
+	cr_assert(out == 0x1p53 - 1);
+	cr_assert_eq(total_of_one(0x1p52, 0.75, 3, &out), 0);
+	cr_assert(out == 0x1p52 + 3);
 }

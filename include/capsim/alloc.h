@@ -193,6 +193,8 @@ void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint
 /* Per-node state, for tests: free GPU mask, cores, memory. */
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);
+/* The first node >= from with any GPU, core or memory free, or -1. */
+long cs_alloc_next_somefree(const cs_alloc *a, uint32_t from);
 /* Everything free on a node, as a slot (taking it leaves the node empty). */
 void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out);
 /* The part of `want` that is free now, on want->node: its free GPUs,

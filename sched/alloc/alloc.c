@@ -59,6 +59,7 @@ void cs_alloc_free(cs_alloc *a)
 	for (unsigned f = 0; f <= MAXG; f++)
 		cs_hbm_free(&a->byfree_own[f]);
 	cs_hbm_free(&a->idle_own);
+	cs_hbm_free(&a->somefree);
 	if (a->glob) { /* with one type these are the struct's own */
 		for (uint32_t t = 0; a->idle_t && t < a->ntypes; t++)
 			cs_hbm_free(&a->idle_t[t]);
@@ -162,7 +163,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	for (unsigned f = 0; !bad && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree_own[f], l->nnodes) < 0;
 	if (!bad)
-		bad = cs_hbm_init(&a->idle_own, l->nnodes) < 0;
+		bad = cs_hbm_init(&a->idle_own, l->nnodes) < 0 || cs_hbm_init(&a->somefree, l->nnodes) < 0;
 	for (uint32_t t = 0; !bad && t < l->ntypes; t++)
 		bad = (a->glob && cs_hbm_init(&a->idle_t[t], l->nnodes) < 0) ||
 		      cs_nodepick_init(&a->groups[t], &l->types[t]) < 0;
@@ -371,6 +372,11 @@ void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint
 	*gpus = s->nfree;
 	*cores = s->cores;
 	*mem_mib = s->mem;
+}
+
+long cs_alloc_next_somefree(const cs_alloc *a, uint32_t from)
+{
+	return cs_hbm_next(&a->somefree, from);
 }
 
 void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out)

@@ -21,6 +21,8 @@
  *    node's cores walked all of them every time);
  *  - idle_t[t]: idle nodes of type t; idle_own: idle nodes of any type (with
  *    one node type the global indexes are that type's, kept once);
+ *  - somefree: the nodes with any GPU, core or memory free (a hold's
+ *    search reads what is free now from these alone);
  *  - per leaf (and per leaf and type) the number of idle nodes, the leaves
  *    bucketed by that number (leaf_by_idle[c]) and the idle nodes per
  *    block, all lazily: a node turning idle or busy only marks its leaf,
@@ -113,6 +115,7 @@ struct cs_alloc {
 	 * path finds them at fixed offsets */
 	cs_hbm byfree_own[MAXG + 1];
 	cs_hbm idle_own;
+	cs_hbm somefree;
 	uint32_t busy_mask_own;   /* bit f: byfree_own[f] is not empty */
 	bucket_ub ub_own[MAXG + 1];
 	bucket_ub *ub_t;          /* [type * (MAXG + 1) + f] (ub_own with one type) */
@@ -160,6 +163,13 @@ static inline __attribute__((always_inline)) void set_node_x(cs_alloc *a, uint32
 	unsigned idle = how == SET_TAKE ? 0 : (nf == G) & (cm == full); /* no branches */
 	unsigned was = how == SET_GIVE ? 0 : s->idle;
 	unsigned of = s->nfree;
+	unsigned had = (of != 0) | (s->cores != 0) | (s->mem != 0), has = (nf != 0) | (cm != 0);
+	if (has != had) {
+		if (has)
+			cs_hbm_set(&a->somefree, n);
+		else
+			cs_hbm_clear(&a->somefree, n);
+	}
 	s->gmask = gmask;
 	cm_pair q; /* stored as the two typed fields: a byte-wise store could alias anything */
 	memcpy(&q, &cm, sizeof q);
