@@ -150,6 +150,14 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	return est < 0 || p->pin[jid].estimate > est;
 }
 
+/* Does what the engine has learnt refuse jid now (learn(), for a job of
+ * one partition)? Then its start would fail with no other effect. */
+static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+{
+	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	return s != NO_SHAPE && learn(p, ctx, jid, &p->nofit[s]);
+}
+
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
  * not. The callers ask refused() first: a refusal the pass has learnt for
  * the shape (cs_ctx_nofit_bound, under the same fit generation: its answer
@@ -161,7 +169,7 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
-	if (m && learn(p, ctx, jid, m))
+	if (known_nofit(p, ctx, jid))
 		return -1;
 	if (mfrun_start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
@@ -200,7 +208,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
-		if (mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0 ||
+		if ((!known_nofit(p, ctx, jid) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
 			p->order[i].jid = UINT32_MAX;
 			continue;
