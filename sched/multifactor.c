@@ -137,23 +137,44 @@ static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 	return m && m->pass == p->pass && m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
 }
 
+/* What the engine has learnt refuses jid's shape (cs_ctx_nofit_bound),
+ * kept as the pass's for the shape: 1 if it refuses jid. */
+static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
+{
+	cs_time est;
+	if (!cs_ctx_nofit_bound(ctx, jid, &est))
+		return 0;
+	m->pass = p->pass;
+	m->gen = cs_ctx_fit_gen(ctx);
+	m->est_max = est;
+	return est < 0 || p->pin[jid].estimate > est;
+}
+
+/* Does what the engine has learnt refuse jid now (learn(), for a job of
+ * one partition)? Then its start would fail with no other effect. */
+static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+{
+	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	return s != NO_SHAPE && learn(p, ctx, jid, &p->nofit[s]);
+}
+
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
- * not; a refused try teaches the pass its shape's bound. The callers ask
- * refused() first: a refusal the pass has learnt for the shape
- * (cs_ctx_nofit_bound, under the same fit generation: its answer is
- * cs_ctx_start's) refuses the job without a try. */
+ * not. The callers ask refused() first: a refusal the pass has learnt for
+ * the shape (cs_ctx_nofit_bound, under the same fit generation: its answer
+ * is cs_ctx_start's) refuses the job without a try. Else what the engine
+ * knows already (as EASY's shape_out asks: a shape that failed in an
+ * earlier pass and fits no better since) refuses it before a try, and a
+ * refused try teaches the pass its shape's bound. */
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
+	if (known_nofit(p, ctx, jid))
+		return -1;
 	if (mfrun_start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
-	cs_time est;
-	if (m && cs_ctx_nofit_bound(ctx, jid, &est)) {
-		m->pass = p->pass;
-		m->gen = cs_ctx_fit_gen(ctx);
-		m->est_max = est;
-	}
+	if (m)
+		learn(p, ctx, jid, m);
 	return -1;
 }
 
@@ -187,7 +208,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->order[i].jid = UINT32_MAX;
 			continue;
 		}
-		if (mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0 ||
+		if ((!known_nofit(p, ctx, jid) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
 			p->order[i].jid = UINT32_MAX;
 			continue;

@@ -171,3 +171,116 @@ Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog, .timeout =
 	same_as_linear(path, (const char *const[]){ "queue=global", NULL });
 	th_unlink(path);
 }
+
+/* A policy that asks cs_ctx_nofit_bound of every backfill before trying
+ * it, as multifactor does, and then tries it anyway: per pass in arrival
+ * order, each partition's first job that cannot start holds (the first
+ * hold, then extra ones), every later job of a blocked partition is a
+ * backfill. A refusal from the bound, asked before any try of the job,
+ * must be the start's answer (counted in wrong when the job starts). */
+typedef struct probe {
+	const cs_job *jobs;
+	uint8_t *in; /* waiting */
+	size_t lo, hi;
+	size_t refused, wrong, tried;
+} probe;
+
+static probe probe_seen; /* the last run's counts, kept by probe_destroy */
+
+static int probe_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	probe *p = calloc(1, sizeof *p);
+	cr_assert_not_null(p);
+	p->jobs = env->jobs;
+	p->in = calloc(env->njobs + 1, 1);
+	cr_assert_not_null(p->in);
+	*state = p;
+	return 0;
+}
+
+static void probe_submit(void *state, uint32_t jid)
+{
+	probe *p = state;
+	p->in[jid] = 1;
+	p->lo = jid < p->lo ? jid : p->lo;
+	p->hi = jid + 1u > p->hi ? jid + 1u : p->hi;
+}
+
+static void probe_cancel(void *state, uint32_t jid) { ((probe *)state)->in[jid] = 0; }
+
+static void probe_pass(void *state, cs_sched_ctx *ctx)
+{
+	probe *p = state;
+	while (p->lo < p->hi && !p->in[p->lo])
+		p->lo++;
+	uint64_t blocked = 0;
+	int holds = 0;
+	for (size_t k = p->lo; k < p->hi; k++) {
+		uint32_t jid = (uint32_t)k;
+		if (!p->in[k])
+			continue;
+		uint64_t bit = 1ull << (p->jobs[k].partition & 63);
+		if (!(blocked & bit)) {
+			if (cs_ctx_start(ctx, jid, CS_START_HEAD) == 0) {
+				p->in[k] = 0;
+				continue;
+			}
+			cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
+			blocked |= bit;
+			holds += (holds ? cs_ctx_hold_add(ctx, jid, NULL) : cs_ctx_hold(ctx, jid, NULL)) == 0;
+			continue;
+		}
+		cs_time m;
+		int no = cs_ctx_nofit_bound(ctx, jid, &m) && (m < 0 || p->jobs[k].estimate_s > m);
+		p->refused += (size_t)no;
+		p->tried++;
+		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0) {
+			p->in[k] = 0;
+			p->wrong += (size_t)no;
+		}
+	}
+}
+
+static void probe_destroy(void *state)
+{
+	probe *p = state;
+	probe_seen = *p;
+	free(p->in);
+	free(p);
+}
+
+static const cs_policy_ops probe_ops = {
+	.abi = CS_POLICY_ABI,
+	.name = "easy",
+	.summary = "test: every backfill asks cs_ctx_nofit_bound, then tries",
+	.init = probe_init,
+	.submit = probe_submit,
+	.pass = probe_pass,
+	.destroy = probe_destroy,
+	.cancel = probe_cancel,
+};
+
+/* What multifactor's backfill relies on to refuse a job before its first
+ * try in a pass: the engine's bound (failures kept from earlier passes, a
+ * shape's failure beside the one hold on its node types) refuses only
+ * jobs whose start would fail, under a backlog with a hold per partition. */
+Test(shapeq, a_refusal_asked_before_the_try_is_the_starts, .timeout = 120)
+{
+	char *path = th_backlog_csv(3, 0);
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = "easy";
+	o.test_ops = &probe_ops;
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(&o, &r, err, sizeof err), 0, "%s", err);
+	th_unlink(path);
+	const probe *p = &probe_seen;
+	cr_assert_gt(p->refused, 1000, "refused %zu of %zu", p->refused, p->tried);
+	cr_assert_lt(p->refused, p->tried);
+	cr_assert_eq(p->wrong, 0, "%zu of %zu refusals started", p->wrong, p->refused);
+	cs_run_result_free(&r);
+}
