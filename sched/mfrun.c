@@ -100,6 +100,7 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 	double *usage = p->usage, t = *total;
 	size_t n = p->nrun, k = 0;
 	uint32_t g = GONE(p);
+#pragma GCC unroll 4 /* the loop's test once every four entries */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u = run[i].user;
 		if (gone && u == g)
