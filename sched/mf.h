@@ -37,7 +37,8 @@ typedef struct mf {
 	/* Decay multiplies every account's usage by the same factor, so usage is
 	 * kept as usage[a] x scale: a decay only updates scale, and the
 	 * fair-share factor needs only usage[a] / usage_total, where scale
-	 * cancels. */
+	 * cancels. usage[nacct] is the gone entries' (GONE): charged by the
+	 * walks that skip no entry, read by nobody. */
 	double *usage, usage_total, scale;
 	double *share;        /* per account; normalised to sum 1 */
 	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
@@ -48,7 +49,8 @@ typedef struct mf {
 	/* jobs this policy started and believes running, with what the
 	 * charge of each pass reads (kept here: no job record to fetch), in
 	 * the order they started; one that stopped running keeps its place
-	 * with user GONE until the list is packed (when half of it is gone),
+	 * with user GONE(p) until the list is packed (by a pass's charges once a
+	 * quarter of it is gone, else once half of it is),
 	 * so a job leaves in O(1) and the charges keep their order */
 	struct running { double rate; uint32_t cls, jid, user; } *run; /* cls: CS_NO_CLASS if none */
 	size_t nrun;          /* entries, gone ones included */
@@ -107,7 +109,8 @@ typedef struct mf {
 	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
 
-enum { GONE = UINT32_MAX };     /* a running entry's user once its job stopped */
+/* A running entry's user once its job stopped: past every account. */
+#define GONE(p) ((p)->nacct)
 enum { NO_SHAPE = UINT32_MAX }; /* a job's shape when it has several partitions */
 
 static inline int cmp_u32(const void *a, const void *b)

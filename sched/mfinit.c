@@ -415,7 +415,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 			p->acct[i] = acct_index(p, account_of(&env->jobs[i]));
 		p->uacct = p->acct;
 	}
-	p->usage = calloc(p->nacct ? p->nacct : 1, sizeof *p->usage);
+	p->usage = calloc((size_t)p->nacct + 1, sizeof *p->usage); /* and the gone entries' */
 	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
 	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
 	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);

@@ -18,7 +18,7 @@ static double usage_rate(const mf *p, uint32_t jid)
 static int running_here(const mf *p, uint32_t jid)
 {
 	uint32_t i = p->run_at[jid];
-	return i < p->nrun && p->run[i].jid == jid && p->run[i].user != GONE;
+	return i < p->nrun && p->run[i].jid == jid && p->run[i].user != GONE(p);
 }
 
 /* With a tree: user u's usage may have moved since the last computation
@@ -42,7 +42,7 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 		cs_rateclass_leave(&p->rc, r->cls);
 	else
 		p->nclassless--;
-	r->user = GONE;
+	r->user = GONE(p);
 	p->ngone++;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 }
@@ -61,7 +61,7 @@ static void pack(mf *p)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].user != GONE)
+		if (p->run[i].user != GONE(p))
 			keep(p, i, k++);
 	p->nrun = k;
 	p->ngone = 0;
@@ -75,29 +75,38 @@ static void run_pack(mf *p)
 		pack(p);
 }
 
+/* A live class's step in cs_rateclass_total costs about as many
+ * instructions as this many of the walk's additions to the total. */
+enum { CLASS_COST = 32 };
+
 /* Charge each running job, in the list's order, its class's charge of
  * this pass (worked out before the walk; its own without a class), into
  * its user's usage and, with sum, into *total (Fair Tree reads no total;
  * the users charged are listed for it at its computation,
- * mfrun_list_charged; without a tree the total is mostly added up by
- * class, cs_rateclass_total). With packing (some entry is gone) the walk
- * packs the list as it goes; returns the entries kept. Written once and
+ * mfrun_list_charged; without a tree the total is added up by class,
+ * cs_rateclass_total, where that is cheaper). gone: the gone entries
+ * are skipped (else they charge usage[GONE(p)], which nobody reads, and
+ * add to no total); packing: the walk packs the list as it goes, returning the
+ * entries kept; classes: every running job has a class. Written once and
  * inlined for each case as constants, so the walk holds no test of them;
  * the list, usage and total in locals (the same additions in the same
  * order, without reloads through p). */
 static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int sum,
-								int packing, double *total)
+								int gone, int packing, int classes,
+								double *total)
 {
 	struct running *run = p->run;
 	const double *cc = p->rc.charge;
 	double *usage = p->usage, t = *total;
 	size_t n = p->nrun, k = 0;
+	uint32_t g = GONE(p);
+#pragma GCC unroll 4 /* the loop's test once every four entries */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u = run[i].user;
-		if (u == GONE)
+		if (gone && u == g)
 			continue;
 		uint32_t cls = run[i].cls;
-		double c = cls != CS_NO_CLASS ? cc[cls] : run[i].rate * charge / scale;
+		double c = classes || cls != CS_NO_CLASS ? cc[cls] : run[i].rate * charge / scale;
 		usage[u] += c;
 		if (sum)
 			t += c;
@@ -108,10 +117,24 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 	return k;
 }
 
+/* charge_walk for every job with a class: packing once a quarter of the
+ * list is gone; else skipping the gone entries only for the total. */
+static inline __attribute__((always_inline)) void charge_classes(mf *p, int sum, double *total)
+{
+	if (4 * p->ngone > p->nrun) {
+		p->nrun = charge_walk(p, 0, 1, sum, 1, 1, 1, total);
+		p->ngone = 0;
+	} else if (sum && p->ngone > 0) {
+		charge_walk(p, 0, 1, sum, 1, 0, 1, total);
+	} else {
+		charge_walk(p, 0, 1, sum, 0, 0, 1, total);
+	}
+}
+
 void mfrun_list_charged(mf *p)
 {
 	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].user != GONE)
+		if (p->run[i].user != GONE(p))
 			list_changed(p, p->run[i].user);
 }
 
@@ -126,17 +149,17 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double scale = p->scale;
 		double total = p->usage_total;
 		cs_rateclass_charge_live(&p->rc, charge, scale);
-		/* the total by class when it can be (the same double), else
-		 * job by job in the walk */
-		int sum = !p->tree && (p->nclassless > 0 || cs_rateclass_total(&p->rc, &total) < 0);
-		if (p->ngone > 0) {
-			p->nrun = sum ? charge_walk(p, charge, scale, 1, 1, &total)
-				      : charge_walk(p, charge, scale, 0, 1, &total);
+		if (p->nclassless > 0) { /* (out of memory: some job without a class) */
+			p->nrun = charge_walk(p, charge, scale, !p->tree, 1, 1, 0, &total);
 			p->ngone = 0;
-		} else if (sum) {
-			charge_walk(p, charge, scale, 1, 0, &total);
+		} else if (p->tree || (CLASS_COST * p->rc.nlive < p->nrun - p->ngone &&
+				       cs_rateclass_total(&p->rc, &total) == 0)) {
+			/* the total by class (the same double as the walk's
+			 * additions) where that is cheaper than an addition
+			 * per running job, and it can be */
+			charge_classes(p, 0, &total);
 		} else {
-			charge_walk(p, charge, scale, 0, 0, &total);
+			charge_classes(p, 1, &total);
 		}
 		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
@@ -263,7 +286,7 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i].jid;
-		if (p->run[i].user == GONE)
+		if (p->run[i].user == GONE(p))
 			continue;
 		int32_t qb = t->job_qos_id[v];
 		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])

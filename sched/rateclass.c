@@ -83,6 +83,7 @@ uint32_t cs_rateclass_of(cs_rateclass *c, double r)
 			;
 	}
 	c->rate[c->n] = r;
+	c->charge[c->n] = 0; /* (read for a gone entry before the class is ever live) */
 	c->nrun[c->n] = 0;
 	c->slot[h] = ++c->n;
 	return c->n - 1;

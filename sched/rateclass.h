@@ -24,7 +24,8 @@ typedef struct cs_rateclass {
 /* 0 or -1 (out of memory). */
 int cs_rateclass_init(cs_rateclass *c);
 void cs_rateclass_free(cs_rateclass *c);
-/* Rate r's class (rates are told apart by their bits), added if new; or
+/* Rate r's class (rates are told apart by their bits), added if new (its
+ * charge 0 until it is live at a cs_rateclass_charge_live); or
  * CS_NO_CLASS when the table could not grow (out of memory). */
 uint32_t cs_rateclass_of(cs_rateclass *c, double r);
 /* A job of class k starts running; one stops. */

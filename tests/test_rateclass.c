@@ -35,7 +35,7 @@ Test(rateclass, every_rate_keeps_its_class_as_the_table_grows)
 
 /* Rates are told apart by their bits: 1 and the next double up are two
  * classes. A live class's charge is the same double as the expression a
- * running job would give. */
+ * running job would give; one never live charges 0. */
 Test(rateclass, charge_is_the_rates_own)
 {
 	cs_rateclass c;
@@ -49,6 +49,13 @@ Test(rateclass, charge_is_the_rates_own)
 	cr_assert(c.charge[k] == rate * charge / scale);
 	cs_rateclass_charge_live(&c, 5, 7);
 	cr_assert(c.charge[k] == rate * 5 / 7, "worked out again");
+	/* a class never live charges 0 (multifactor's gone entries may read
+	 * it), also past the table's growth */
+	for (int i = 0; i < 200; i++) {
+		uint32_t m = cs_rateclass_of(&c, 10.0 + i);
+		cs_rateclass_charge_live(&c, charge, scale);
+		cr_assert(c.charge[m] == 0, "class %u never live", m);
+	}
 	cs_rateclass_free(&c);
 }
 
