@@ -600,7 +600,11 @@ struct planner {
 	struct pnode *pn;           /* a search's nodes */
 	struct hent *h1, *h2;       /* its heaps: next windows by start, open windows by end */
 	uint32_t *mark, gen;
-	uint64_t *pver;             /* per node: changes of its profile */
+	/* per node: its profile's stamp, a new one (++pclock) at each change,
+	 * and the one before a mute again once the plan is given back (the
+	 * profile as it was: what was known of it holds again) */
+	uint64_t *pver, pclock;
+	uint64_t *mver;             /* a muted plan's nodes' stamps before the mute */
 	struct nwnode *nw;          /* per node: its runs (cs_plan_nowin) */
 	/* cs_plan_nowin_spans' spans as their edges: +1 at a span's first
 	 * start, -1 after its last */

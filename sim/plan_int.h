@@ -56,18 +56,24 @@ static inline void overdue(cs_sched_ctx *c)
 	}
 }
 
-/* Node's runs for level lv: the last level asked of it, while its
- * profile, the time and its free amounts stand, without a call (asked of
- * each freed node by every plan visited). */
+/* Node's runs for level lv: a level it keeps, while its profile, the
+ * time and its free amounts stand, without a call (asked of each freed
+ * node by every plan visited, plans of several levels in turn); the slot
+ * found as cs_plan_nowin_slot finds it (the last one asked first). */
 static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
-	uint32_t k = w->last;
-	if (w->lvl[k] == lv && w->ver == pl->pver[node] && w->now == c->now && w->f.g == f->g && w->f.c == f->c &&
-	    w->f.m == f->m) {
-		w->used[k] = ++w->clock;
-		return &w->s[k];
+	if (w->ver == pl->pver[node] && w->now == c->now && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m) {
+		uint32_t k = w->last;
+		if (w->lvl[k] != lv)
+			for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
+				;
+		if (k < NW_SLOTS) {
+			w->last = k;
+			w->used[k] = ++w->clock;
+			return &w->s[k];
+		}
 	}
 	return cs_plan_nowin_slot(c, node, lv, f);
 }

@@ -34,6 +34,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->nodes);
 	free(pl->old_nodes);
 	free(pl->muted);
+	free(pl->mver);
 	free(pl->cand);
 	free(pl->pn);
 	free(pl->freed);
@@ -71,7 +72,7 @@ void cs_plan_free(struct planner *pl)
  * its runs (cs_plan_nowin). */
 static void lb_touch(struct planner *pl, uint32_t node)
 {
-	pl->pver[node]++;
+	pl->pver[node] = ++pl->pclock;
 	if (pl->lb_mark && pl->lb_mark[node] != 1) {
 		if (!pl->lb_mark[node])
 			pl->lb_dirty[pl->nlb_dirty++] = node;
@@ -149,7 +150,11 @@ void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only,
 				cs_nprof_unmute(&pl->prof, sl->node, at[end], &e);
 			}
 		}
+		if (mute)
+			pl->mver[k] = pl->pver[sl->node];
 		lb_touch(pl, sl->node);
+		if (!mute)
+			pl->pver[sl->node] = pl->mver[k];
 	}
 }
 
@@ -289,6 +294,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->nodes = malloc(maxn * sizeof *pl->nodes);
 	pl->old_nodes = malloc(maxn * sizeof *pl->old_nodes);
 	pl->muted = malloc(2 * (size_t)maxn * sizeof *pl->muted);
+	pl->mver = malloc(maxn * sizeof *pl->mver);
 	pl->cand = malloc(((size_t)nn + 1) * sizeof *pl->cand);
 	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
@@ -322,7 +328,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {

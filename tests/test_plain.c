@@ -109,6 +109,17 @@ Test(plain, kept_plans_give_the_plain_engines_schedule)
 	th_unlink(path);
 }
 
+/* Under a backlog most searches for an earlier plan find none and give
+ * the plan back, its profile as it was: what was known of its nodes'
+ * runs before the search holds again (plan_prof.c's stamps), and the
+ * schedule stays the plain engine's over days of deep queues. */
+Test(plain, plans_given_back_after_a_search_keep_the_plain_engines_schedule)
+{
+	char *path = th_backlog_csv(5, 0);
+	same_as_plain(path, "conservative", CS_FIT_BEST, NULL, NULL);
+	th_unlink(path);
+}
+
 /* The default cluster with a failure model of rates high enough to take
  * GPUs and nodes down many times in a few days (no maintenance windows:
  * they are advance reservations, under which nothing is kept). */
