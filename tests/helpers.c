@@ -513,3 +513,29 @@ void th_default_cluster_with(const char *path, const char *lines)
 	fputs(site, f);
 	cr_assert_eq(fclose(f), 0, "%s", path);
 }
+
+void th_waiting_init(th_waiting *w, size_t njobs)
+{
+	w->in = calloc(njobs + 1, 1);
+	cr_assert_not_null(w->in);
+	w->lo = w->hi = 0;
+}
+
+void th_waiting_add(th_waiting *w, uint32_t jid)
+{
+	w->in[jid] = 1;
+	w->lo = jid < w->lo ? jid : w->lo;
+	w->hi = jid + 1u > w->hi ? jid + 1u : w->hi;
+}
+
+void th_waiting_trim(th_waiting *w)
+{
+	while (w->lo < w->hi && !w->in[w->lo])
+		w->lo++;
+}
+
+void th_waiting_free(th_waiting *w)
+{
+	free(w->in);
+	w->in = NULL;
+}

@@ -4,6 +4,8 @@
 
 #include "capsim/run.h"
 
+#include <stdint.h>
+
 /* Write text to a fresh temporary file; returns its path (static storage
  * per call slot; free with th_unlink). */
 char *th_write_tmp(const char *text, const char *suffix);
@@ -16,6 +18,20 @@ int th_read_native(const char *text, struct cs_trace *t, char *err);
 /* A trace written as a native CSV to a temporary file (th_unlink it). */
 char *th_trace_tmp(const struct cs_trace *t);
 void th_unlink(char *path);
+
+/* A test policy's waiting jobs by index: in[jid] set while jid waits,
+ * every waiting one in [lo, hi). */
+typedef struct th_waiting {
+	uint8_t *in;
+	size_t lo, hi;
+} th_waiting;
+/* Room for njobs jobs, none waiting (asserts the memory). */
+void th_waiting_init(th_waiting *w, size_t njobs);
+/* jid waits (submitted). */
+void th_waiting_add(th_waiting *w, uint32_t jid);
+/* lo past the jobs at the front that no longer wait. */
+void th_waiting_trim(th_waiting *w);
+void th_waiting_free(th_waiting *w);
 
 /* SWF job line: id submit runtime alloc_procs reqtime (req_procs = alloc). */
 #define SWF_JOB(id, submit, run, procs, req) \

@@ -83,8 +83,7 @@ Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout =
 /* Conservative as it was before cs_ctx_plan_next: every waiting job
  * planned in arrival order every pass, the standing plans too. */
 typedef struct every {
-	uint8_t *in; /* waiting */
-	size_t lo, hi, n;
+	th_waiting w;
 } every;
 
 static int every_init(void **state, const cs_policy_env *env, char *err, size_t errlen)
@@ -93,35 +92,26 @@ static int every_init(void **state, const cs_policy_env *env, char *err, size_t 
 	(void)errlen;
 	every *p = calloc(1, sizeof *p);
 	cr_assert_not_null(p);
-	p->n = env->njobs;
-	p->in = calloc(env->njobs + 1, 1);
-	cr_assert_not_null(p->in);
+	th_waiting_init(&p->w, env->njobs);
 	*state = p;
 	return 0;
 }
 
-static void every_submit(void *state, uint32_t jid)
-{
-	every *p = state;
-	p->in[jid] = 1;
-	p->lo = jid < p->lo ? jid : p->lo;
-	p->hi = jid + 1u > p->hi ? jid + 1u : p->hi;
-}
+static void every_submit(void *state, uint32_t jid) { th_waiting_add(&((every *)state)->w, jid); }
 
-static void every_cancel(void *state, uint32_t jid) { ((every *)state)->in[jid] = 0; }
+static void every_cancel(void *state, uint32_t jid) { ((every *)state)->w.in[jid] = 0; }
 
 static void every_pass(void *state, cs_sched_ctx *ctx)
 {
-	every *p = state;
-	while (p->lo < p->hi && !p->in[p->lo])
-		p->lo++;
-	for (size_t k = p->lo; k < p->hi; k++) {
-		if (!p->in[k])
+	th_waiting *w = &((every *)state)->w;
+	th_waiting_trim(w);
+	for (size_t k = w->lo; k < w->hi; k++) {
+		if (!w->in[k])
 			continue;
-		int head = k == p->lo;
+		int head = k == w->lo;
 		int rc = cs_ctx_plan(ctx, (uint32_t)k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
 		if (rc == 1)
-			p->in[k] = 0;
+			w->in[k] = 0;
 		else if (head)
 			cs_ctx_pending(ctx, (uint32_t)k, CS_WAIT_RESOURCES);
 	}
@@ -130,7 +120,7 @@ static void every_pass(void *state, cs_sched_ctx *ctx)
 static void every_destroy(void *state)
 {
 	every *p = state;
-	free(p->in);
+	th_waiting_free(&p->w);
 	free(p);
 }
 

@@ -180,8 +180,7 @@ Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog, .timeout =
  * must be the start's answer (counted in wrong when the job starts). */
 typedef struct probe {
 	const cs_job *jobs;
-	uint8_t *in; /* waiting */
-	size_t lo, hi;
+	th_waiting w;
 	size_t refused, wrong, tried;
 } probe;
 
@@ -194,37 +193,30 @@ static int probe_init(void **state, const cs_policy_env *env, char *err, size_t 
 	probe *p = calloc(1, sizeof *p);
 	cr_assert_not_null(p);
 	p->jobs = env->jobs;
-	p->in = calloc(env->njobs + 1, 1);
-	cr_assert_not_null(p->in);
+	th_waiting_init(&p->w, env->njobs);
 	*state = p;
 	return 0;
 }
 
-static void probe_submit(void *state, uint32_t jid)
-{
-	probe *p = state;
-	p->in[jid] = 1;
-	p->lo = jid < p->lo ? jid : p->lo;
-	p->hi = jid + 1u > p->hi ? jid + 1u : p->hi;
-}
+static void probe_submit(void *state, uint32_t jid) { th_waiting_add(&((probe *)state)->w, jid); }
 
-static void probe_cancel(void *state, uint32_t jid) { ((probe *)state)->in[jid] = 0; }
+static void probe_cancel(void *state, uint32_t jid) { ((probe *)state)->w.in[jid] = 0; }
 
 static void probe_pass(void *state, cs_sched_ctx *ctx)
 {
 	probe *p = state;
-	while (p->lo < p->hi && !p->in[p->lo])
-		p->lo++;
+	th_waiting *w = &p->w;
+	th_waiting_trim(w);
 	uint64_t blocked = 0;
 	int holds = 0;
-	for (size_t k = p->lo; k < p->hi; k++) {
+	for (size_t k = w->lo; k < w->hi; k++) {
 		uint32_t jid = (uint32_t)k;
-		if (!p->in[k])
+		if (!w->in[k])
 			continue;
 		uint64_t bit = 1ull << (p->jobs[k].partition & 63);
 		if (!(blocked & bit)) {
 			if (cs_ctx_start(ctx, jid, CS_START_HEAD) == 0) {
-				p->in[k] = 0;
+				w->in[k] = 0;
 				continue;
 			}
 			cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
@@ -237,7 +229,7 @@ static void probe_pass(void *state, cs_sched_ctx *ctx)
 		p->refused += (size_t)no;
 		p->tried++;
 		if (cs_ctx_start(ctx, jid, CS_START_BACKFILL) == 0) {
-			p->in[k] = 0;
+			w->in[k] = 0;
 			p->wrong += (size_t)no;
 		}
 	}
@@ -247,7 +239,7 @@ static void probe_destroy(void *state)
 {
 	probe *p = state;
 	probe_seen = *p;
-	free(p->in);
+	th_waiting_free(&p->w);
 	free(p);
 }
 
