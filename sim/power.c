@@ -11,13 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The units the power rule counts on a node of a type: its GPUs, or its
+ * cores on a type without GPUs. */
+static uint32_t rule_units(uint32_t gpus, uint32_t cores)
+{
+	return gpus ? gpus : cores;
+}
+
+/* The share `units` are of a node with `per` of them; 0 on a node with none. */
+static double unit_share(double units, uint32_t per)
+{
+	return per ? units / per : 0;
+}
+
 double cs_power_share(const cs_power_types *pt, uint32_t t, uint32_t gpus, uint32_t cores)
 {
 	if (t >= pt->ntypes)
 		return 0;
-	if (pt->gpus[t])
-		return (double)gpus / pt->gpus[t];
-	return pt->cores[t] ? (double)cores / pt->cores[t] : 0;
+	return unit_share(pt->gpus[t] ? gpus : cores, rule_units(pt->gpus[t], pt->cores[t]));
 }
 
 /* ---- the cap ----------------------------------------------------------------- */
@@ -41,7 +52,7 @@ int cs_power_cap_new(cs_power_cap **out, const cs_power_types *pt, double cap_kw
 	for (uint32_t t = 0; t < T; t++) {
 		idle_w += (double)pt->count[t] * pt->idle_w[t];
 		double span_mw = (pt->peak_w[t] - pt->idle_w[t]) * 1000.0;
-		uint32_t per = pt->gpus[t] ? pt->gpus[t] : pt->cores[t];
+		uint32_t per = rule_units(pt->gpus[t], pt->cores[t]);
 		/* rounded up, so that the cap's sums are never below the rule's
 		 * (less a hair of floating noise above whole milliwatts) */
 		unit[t] = per ? (int64_t)ceil(span_mw / per - 1e-9) : 0;
@@ -196,8 +207,8 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 		uint32_t t = sl[k].node < m->nnodes ? m->node_type[sl[k].node] : 0;
 		uint32_t u = m->gpus[t] ? cs_slot_gpus(&sl[k]) : sl[k].cores;
 		m->held[t] += sign * (int64_t)u;
-		if (sign > 0) /* peak x cs_power_share */
-			rate += m->peak_w[t] * (m->ty[t].per != 0 ? (double)u / m->ty[t].per : 0);
+		if (sign > 0) /* peak x cs_power_share's share */
+			rate += m->peak_w[t] * unit_share(u, m->ty[t].per);
 	}
 	if (sign > 0) {
 		m->run[jid] = (struct prun){ rate, now };
@@ -290,7 +301,7 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 		m->cores[t] = pt->cores[t];
 		m->idle_w[t] = pt->idle_w[t];
 		m->peak_w[t] = pt->peak_w[t];
-		uint32_t per = pt->gpus[t] ? pt->gpus[t] : pt->cores[t];
+		uint32_t per = rule_units(pt->gpus[t], pt->cores[t]);
 		m->ty[t] = (struct ptype){ (double)pt->count[t] * pt->idle_w[t], pt->peak_w[t] - pt->idle_w[t], per };
 	}
 	for (uint32_t i = 0; i < nnodes; i++)
@@ -382,8 +393,7 @@ void cs_power_meter_totals(const cs_power_meter *m, cs_power_totals *t)
 	 * the run, less the idle share of what jobs held */
 	double span = (double)(m->last_t - m->t0);
 	for (uint32_t k = 0; k < m->ntypes; k++) {
-		uint32_t per = m->gpus[k] ? m->gpus[k] : m->cores[k];
-		double held = per ? (double)m->held_s[k] / per : 0;
+		double held = unit_share((double)m->held_s[k], m->ty[k].per);
 		t->idle_free_j += m->idle_w[k] * ((double)m->count[k] * span - held);
 	}
 }

@@ -335,11 +335,22 @@ const char th_two_partitions_yaml[] =
 	"  - {name: gpu, node_types: [a]}\n"
 	"  - {name: cpu, node_types: [b]}\n";
 
+void th_mkdtemp(char *dir)
+{
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
+}
+
+void th_in(char *out, size_t len, const char *dir, const char *name)
+{
+	int k = snprintf(out, len, "%s/%s", dir, name);
+	cr_assert(k >= 0 && (size_t)k < len, "%s/%s is longer than %zu bytes", dir, name, len);
+}
+
 void th_files_in(char *dir, const char *cluster_yaml, const char *jobs, char *y, char *w)
 {
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(y, TH_PATH, "%s/c.yaml", dir);
-	snprintf(w, TH_PATH, "%s/w.csv", dir);
+	th_mkdtemp(dir);
+	th_in(y, TH_PATH, dir, "c.yaml");
+	th_in(w, TH_PATH, dir, "w.csv");
 	const char *const text[] = { cluster_yaml, jobs }, *const path[] = { y, w };
 	for (int i = 0; i < 2; i++) {
 		FILE *f = fopen(path[i], "w");

@@ -133,6 +133,11 @@ void th_run_cli_on(char *dir, const char *cluster_yaml, const char *jobs, const 
 		   size_t odlen, char **out);
 /* th_run_cli_on th_two_partitions_yaml. */
 void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra, char *od, size_t odlen);
+/* Make the directory named by the mkdtemp template dir (filled in;
+ * asserts it was made). */
+void th_mkdtemp(char *dir);
+/* dir/name into out (len bytes); asserts it fits. */
+void th_in(char *out, size_t len, const char *dir, const char *name);
 /* rm -rf dir (asserts it went). */
 void th_rm_rf(const char *dir);
 

@@ -20,7 +20,7 @@ void th_serve_start(th_server *s, const char *const *args)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->dir, sizeof s->dir, "/tmp/capsim-serve-XXXXXX");
-	cr_assert_not_null(mkdtemp(s->dir));
+	th_mkdtemp(s->dir);
 	snprintf(s->sock, sizeof s->sock, "%s/s.sock", s->dir);
 	snprintf(s->log, sizeof s->log, "%s/log", s->dir);
 	char listen[160];

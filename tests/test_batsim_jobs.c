@@ -102,7 +102,7 @@ static const cs_policy_ops lim_ops = {
 static char *batsim_jobs_of(const char *csv, cs_batsim_unit *unit)
 {
 	char dir[] = "/tmp/capsim-bsj-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.test_ops = &lim_ops;
@@ -113,7 +113,7 @@ static char *batsim_jobs_of(const char *csv, cs_batsim_unit *unit)
 		*unit = r.batsim_unit;
 	cs_run_result_free(&r);
 	char path[512];
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	th_in(path, sizeof path, dir, "batsim_jobs.csv");
 	char *b = th_slurp(path, NULL);
 	cr_assert_not_null(b);
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
@@ -414,25 +414,25 @@ Test(batsim_jobs, a_batsim_workload_on_its_hosts_numbers_them)
 Test(batsim_jobs, a_generated_workload_never_gives_one_resource_to_two_jobs)
 {
 	char dir[] = "/tmp/capsim-bsj-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char w[512], path[512];
-	snprintf(w, sizeof w, "%s/w.csv", dir);
+	th_in(w, sizeof w, dir, "w.csv");
 	char *out, *err;
 	cr_assert_eq(th_exec((const char *const[]){ "workload", "generate", "--seed", "1", "--days", "2", "--out", w,
 						    NULL }, &out, &err), 0, "%s", err);
 	free(out);
 	free(err);
 	char od[480];
-	snprintf(od, sizeof od, "%s/out", dir);
+	th_in(od, sizeof od, dir, "out");
 	cr_assert_eq(th_exec((const char *const[]){ "run", "--workload", w, "--out", od, NULL }, &out, &err), 0,
 		     "%s", err);
 	free(out);
 	free(err);
-	snprintf(path, sizeof path, "%s/summary.json", od);
+	th_in(path, sizeof path, od, "summary.json");
 	char *js = th_slurp(path, NULL);
 	cr_assert(strstr(js, "\"batsim_resources\": \"cores\""), "%s", js);
 	free(js);
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", od);
+	th_in(path, sizeof path, od, "batsim_jobs.csv");
 	char *b = th_slurp(path, NULL);
 	cr_assert_gt(check_no_shared_resource(b), 1000);
 	free(b);

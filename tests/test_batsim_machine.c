@@ -25,7 +25,7 @@ static const char *queue4(void)
 static char *run_starts(const char *const *args, long long start[NJOBS + 1])
 {
 	char dir[] = "/tmp/capsim-bsm-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	const char *argv[32];
 	size_t n = 0;
 	for (; args[n]; n++)
@@ -38,7 +38,7 @@ static char *run_starts(const char *const *args, long long start[NJOBS + 1])
 	cr_assert_eq(rc, 0, "exit %d: %s", rc, err);
 	free(err);
 	char path[512];
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	for (int i = 0; i <= NJOBS; i++)
@@ -165,8 +165,8 @@ Test(batsim_machine, contradictory_sizes_are_refused)
 Test(batsim_machine, two_runs_give_byte_identical_outputs)
 {
 	char d1[] = "/tmp/capsim-bsm-XXXXXX", d2[] = "/tmp/capsim-bsm-XXXXXX";
-	cr_assert_not_null(mkdtemp(d1));
-	cr_assert_not_null(mkdtemp(d2));
+	th_mkdtemp(d1);
+	th_mkdtemp(d2);
 	char *o1, *e1, *o2, *e2;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", queue4(), "--out", d1), &o1, &e1), 0, "%s", e1);
 	cr_assert_eq(th_exec(ARGS("run", "--workload", queue4(), "--out", d2), &o2, &e2), 0, "%s", e2);

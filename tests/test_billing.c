@@ -143,7 +143,7 @@ Test(billing, cluster_show_prints_the_weights_and_a_bad_config_exits_2)
 static char *slurm_site(const char *dir, const char *extra_global, const char *big_weights)
 {
 	static char path[700];
-	snprintf(path, sizeof path, "%s/slurm.conf", dir);
+	th_in(path, sizeof path, dir, "slurm.conf");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "ClusterName=bill\n%s"
@@ -160,7 +160,7 @@ static char *slurm_site(const char *dir, const char *extra_global, const char *b
 Test(billing, slurm_conf_weights_are_honoured)
 {
 	char dir[] = "/tmp/capsim-billing-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char err[CS_ERRLEN] = "";
 	cs_cluster *c = NULL;
 	cr_assert_eq(cs_cluster_open(&c, slurm_site(dir, "", "CPU=0.25,gres/gpu:X100=4"), NULL, err, sizeof err), 0,
@@ -193,9 +193,9 @@ Test(billing, slurm_conf_weights_are_honoured)
 Test(billing, jobs_csv_gives_each_jobs_billed_hours)
 {
 	char dir[] = "/tmp/capsim-billing-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char od[600];
-	snprintf(od, sizeof od, "%s/out", dir);
+	th_in(od, sizeof od, dir, "out");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = "fcfs";
@@ -212,7 +212,7 @@ Test(billing, jobs_csv_gives_each_jobs_billed_hours)
 	/* the machine: 2 GPUs x 10 + 2 GPUs x 1 per second */
 	cr_assert(NEAR(r.billing_capacity, 22));
 	char path[700];
-	snprintf(path, sizeof path, "%s/jobs.csv", od);
+	th_in(path, sizeof path, od, "jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	cr_assert(strstr(csv, ",preempted_s,trace_line,billed_hours,energy_kwh\n"), "%s", csv);
@@ -221,7 +221,7 @@ Test(billing, jobs_csv_gives_each_jobs_billed_hours)
 			       ",0,0,0,0,4,0.027778,0.000000\n", ",0,0,0,0,5,0.027778,0.000000\n" };
 	for (size_t i = 0; i < 4; i++)
 		cr_assert(strstr(csv, want[i]), "%s: %s", want[i], csv);
-	snprintf(path, sizeof path, "%s/summary.json", od);
+	th_in(path, sizeof path, od, "summary.json");
 	char *js = th_slurp(path, NULL);
 	cr_assert(strstr(js, "\"weights\": true") && strstr(js, "\"A\": 0.58333") && strstr(js, "\"B\": 0.08333"),
 		  "%s", js);

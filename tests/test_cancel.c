@@ -327,7 +327,7 @@ Test(cancel, conservative_planned_jobs_pooled) { plans_case(1); }
 Test(cancel, outputs_of_cancelled_jobs)
 {
 	char dir[] = "/tmp/capsim-cancel-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char csv[8192];
 	snprintf(csv, sizeof csv, "%s%s", TH_CSV_HDR, queue4);
 	cs_run_opts o;
@@ -344,7 +344,7 @@ Test(cancel, outputs_of_cancelled_jobs)
 	cr_assert_float_eq(r.m.mean_wait, (0 + 40 + 30) / 3.0, 1e-9);
 	cs_run_result_free(&r);
 	char path[256];
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "jobs.csv");
 	size_t len;
 	char *text = th_slurp(path, &len);
 	cr_assert_not_null(text);
@@ -370,7 +370,7 @@ Test(cancel, outputs_of_cancelled_jobs)
 	cr_assert_eq(seen, 2);
 	free(text);
 	json_error_t je;
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	json_t *s = json_load_file(path, 0, &je);
 	cr_assert_not_null(s, "%s", je.text);
 	json_t *c = json_object_get(s, "cancelled_jobs");
@@ -384,7 +384,7 @@ Test(cancel, outputs_of_cancelled_jobs)
 	double series = json_real_value(json_object_get(json_object_get(s, "recorder"), "energy_kwh"));
 	cr_assert(metered > 0 && fabs(metered - series) <= 1e-9 * series, "metered %.9g, time series %.9g", metered, series);
 	json_decref(s);
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", dir);
+	th_in(path, sizeof path, dir, "batsim_jobs.csv");
 	text = th_slurp(path, &len);
 	cr_assert_not_null(text);
 	cr_assert(strstr(text, "COMPLETED_KILLED") && strstr(text, "REJECTED"), "%s", text);

@@ -92,13 +92,13 @@ Test(cli, writes_the_hand_worked_schedule_to_jobs_csv)
 	char *p = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 3, 100) SWF_JOB(2, 1, 50, 4, 50)
 			       SWF_JOB(3, 2, 50, 1, 50) SWF_JOB(4, 3, 200, 1, 200), ".swf");
 	char dir[] = "/tmp/capsim-out-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out, *err;
 	int rc = th_exec(ARGS("run", "--workload", p, "--policy", "easy", "--out", dir), &out, &err);
 	cr_assert_eq(rc, 0, "%s", err);
 	cr_assert(strstr(out, "4 simulated of 4 records; 0 dropped"), "%s", out);
 	char path[512];
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	cr_assert_str_eq(csv,
@@ -110,7 +110,7 @@ Test(cli, writes_the_hand_worked_schedule_to_jobs_csv)
 			 "2,1,100,150,99,50,50,50,,,,COMPLETED,0,4,,,,,,g1,1,,,Resources,100,0,0,0,0,3,0.055556,\n"
 			 "3,2,2,52,0,50,50,50,,,,COMPLETED,0,1,,,,,,g1,1,,,None,-1,1,0,0,0,4,0.013889,\n"
 			 "4,3,150,350,147,200,200,200,,,,COMPLETED,0,1,,,,,,g1,1,,,Resources,150,0,0,0,0,5,0.055556,\n");
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	char *js = th_slurp(path, NULL);
 	const char *keys[] = { "\"jobs\": 4", "\"filtered\"", "\"makespan\": 350", "\"utilization\"", "\"mean_wait\": 61.5",
 			       "\"median_wait\": 49.5", "\"p95_wait\"", "\"max_wait\": 147", "\"mean_response\"",
@@ -131,8 +131,8 @@ Test(cli, two_runs_give_byte_identical_outputs)
 	char trace[1024];
 	snprintf(trace, sizeof trace, "%s/traces/pwa/SDSC-SP2-1998-4.2-cln.swf.gz", th_shared());
 	char d1[] = "/tmp/capsim-out-XXXXXX", d2[] = "/tmp/capsim-out-XXXXXX";
-	cr_assert_not_null(mkdtemp(d1));
-	cr_assert_not_null(mkdtemp(d2));
+	th_mkdtemp(d1);
+	th_mkdtemp(d2);
 	char *o1, *e1, *o2, *e2;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--out", d1), &o1, &e1), 0, "%s", e1);
 	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--out", d2), &o2, &e2), 0, "%s", e2);
@@ -165,7 +165,7 @@ Test(cli, an_unwritable_out_dir_is_an_error)
 	free(out);
 	free(err);
 	char sub[1100];
-	snprintf(sub, sizeof sub, "%s/out", p);
+	th_in(sub, sizeof sub, p, "out");
 	rc = th_exec(ARGS("run", "--workload", p, "--out", sub), &out, &err);
 	cr_assert_eq(rc, 2);
 	cr_assert(strstr(err, "cannot create directory: Not a directory"), "%s", err);
@@ -245,13 +245,13 @@ Test(cli, out_is_replaced_whole_or_left_as_it_was)
 {
 	char *w = th_write_tmp("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 3, 100) SWF_JOB(2, 1, 50, 4, 50), ".swf");
 	char parent[] = "/tmp/capsim-outdir-XXXXXX";
-	cr_assert_not_null(mkdtemp(parent));
+	th_mkdtemp(parent);
 	char dir[128], path[256];
-	snprintf(dir, sizeof dir, "%s/run", parent);
+	th_in(dir, sizeof dir, parent, "run");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", w, "--policy", "fcfs", "--out", dir), &out, &err), 0, "%s", err);
 	free(out), free(err);
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	size_t len1;
 	char *before = th_slurp(path, &len1);
 	cr_assert(strstr(before, "\"fcfs\""));
@@ -268,12 +268,12 @@ Test(cli, out_is_replaced_whole_or_left_as_it_was)
 	snprintf(cmd2, sizeof cmd2, cmd, trace);
 	int st = system(cmd2);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "the capped run must fail (status %d)", st);
-	snprintf(path, sizeof path, "%s/err.txt", parent);
+	th_in(path, sizeof path, parent, "err.txt");
 	char *msg = th_slurp(path, NULL);
 	cr_assert(msg && strstr(msg, dir) && !strstr(msg, ".capsim-"), "the error names --out: %s", msg);
 	free(msg);
 	unlink(path);
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	size_t len2;
 	char *after = th_slurp(path, &len2);
 	cr_assert(after && len1 == len2 && memcmp(before, after, len1) == 0, "--out changed by a failed run");
@@ -290,7 +290,7 @@ Test(cli, out_is_replaced_whole_or_left_as_it_was)
 	cr_assert_eq(count_entries(parent, ".run.capsim-"), 0);
 
 	/* a file of someone else's in it: refused before the simulation */
-	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	th_in(path, sizeof path, dir, "notes.txt");
 	FILE *f = fopen(path, "w");
 	fputs("mine\n", f);
 	fclose(f);

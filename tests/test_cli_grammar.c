@@ -257,12 +257,12 @@ static void same_output(const char *const *a, const char *const *b, int want_rc)
 Test(cli_grammar, opt_equals_value_works_on_every_command_that_takes_values)
 {
 	char dir[] = "/tmp/capsim-grammar-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[128], run1[128], run2[128], page[128], arg[160], arg2[160], arg3[160];
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
-	snprintf(run1, sizeof run1, "%s/r1", dir);
-	snprintf(run2, sizeof run2, "%s/r2", dir);
-	snprintf(page, sizeof page, "%s/cmp.html", dir);
+	th_in(wl, sizeof wl, dir, "w.csv");
+	th_in(run1, sizeof run1, dir, "r1");
+	th_in(run2, sizeof run2, dir, "r2");
+	th_in(page, sizeof page, dir, "cmp.html");
 
 	/* workload generate */
 	same_output(ARGS("workload", "generate", "--seed=3", "--days=2", "--projects-scale=0.5", "--out=-"),

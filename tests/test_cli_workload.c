@@ -34,11 +34,11 @@ Test(cli_workload, generate_accounts_and_run_fair_tree_over_every_project)
 {
 	char d1[] = "/tmp/capsim-test-XXXXXX", d2[] = "/tmp/capsim-test-XXXXXX";
 	char w1[64], w2[64], a1[64], a2[64], w0[64], *o, *e;
-	cr_assert_not_null(mkdtemp(d1));
-	cr_assert_not_null(mkdtemp(d2));
-	snprintf(w1, sizeof w1, "%s/w.csv", d1), snprintf(a1, sizeof a1, "%s/a.yaml", d1);
-	snprintf(w2, sizeof w2, "%s/w.csv", d2), snprintf(a2, sizeof a2, "%s/a.yaml", d2);
-	snprintf(w0, sizeof w0, "%s/w0.csv", d2);
+	th_mkdtemp(d1);
+	th_mkdtemp(d2);
+	snprintf(w1, sizeof w1, "%s/w.csv", d1), th_in(a1, sizeof a1, d1, "a.yaml");
+	snprintf(w2, sizeof w2, "%s/w.csv", d2), th_in(a2, sizeof a2, d2, "a.yaml");
+	th_in(w0, sizeof w0, d2, "w0.csv");
 	const char *g1[] = { "workload", "generate", "--seed", "3", "--days", "20", "--out", w1, "--accounts", a1, NULL };
 	const char *g2[] = { "workload", "generate", "--seed", "3", "--days", "20", "--accounts", a2, "--out", w2, NULL };
 	const char *g0[] = { "workload", "generate", "--seed", "3", "--days", "20", "--out", w0, NULL };

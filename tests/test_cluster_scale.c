@@ -378,8 +378,8 @@ static void write_jobs(const char *path)
 static void run_case(const char *dir, const char *name, const char *cluster, const char *scale)
 {
 	char w[600], od[600];
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/%s", dir, name);
+	th_in(w, sizeof w, dir, "w.csv");
+	th_in(od, sizeof od, dir, name);
 	const char *args[16] = { "run", "--workload", w, "--cluster", cluster, "--out", od, "--no-progress",
 				 "--fit", "topo" };
 	size_t n = 10;
@@ -400,40 +400,40 @@ static const char *const csv_files[] = { "jobs.csv", "batsim_jobs.csv", "timeser
 Test(cluster_scale, a_run_at_scale_2_is_a_run_on_the_doubled_config)
 {
 	char dir[] = "/tmp/capsim-scale-XXXXXX", y1[600], y2[600], text[2048];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(y1, sizeof y1, "%s/c.yaml", dir);
-	snprintf(y2, sizeof y2, "%s/c2.yaml", dir);
+	th_mkdtemp(dir);
+	th_in(y1, sizeof y1, dir, "c.yaml");
+	th_in(y2, sizeof y2, dir, "c2.yaml");
 	snprintf(text, sizeof text, scale_yaml, 3, 2);
 	write_file(y1, text);
 	snprintf(text, sizeof text, scale_yaml, 6, 4);
 	write_file(y2, text);
 	char w[600];
-	snprintf(w, sizeof w, "%s/w.csv", dir);
+	th_in(w, sizeof w, dir, "w.csv");
 	write_jobs(w);
 	run_case(dir, "scaled", y1, "g=2,c=2");
 	run_case(dir, "doubled", y2, NULL);
 	run_case(dir, "base", y1, NULL);
 	run_case(dir, "one", y1, "g=1,c:=2");
 	char a[700], b[700], c[700], d[700];
-	snprintf(a, sizeof a, "%s/scaled", dir);
-	snprintf(b, sizeof b, "%s/doubled", dir);
-	snprintf(c, sizeof c, "%s/base", dir);
-	snprintf(d, sizeof d, "%s/one", dir);
+	th_in(a, sizeof a, dir, "scaled");
+	th_in(b, sizeof b, dir, "doubled");
+	th_in(c, sizeof c, dir, "base");
+	th_in(d, sizeof d, dir, "one");
 	for (size_t i = 0; i < sizeof csv_files / sizeof *csv_files; i++) {
 		th_expect_same_file(a, b, csv_files[i]);
 		th_expect_same_file(c, d, csv_files[i]);
 	}
 	/* and doubling changed the schedule: the base run has waits the scaled one has not */
 	char p1[800], p2[800];
-	snprintf(p1, sizeof p1, "%s/jobs.csv", a);
-	snprintf(p2, sizeof p2, "%s/jobs.csv", c);
+	th_in(p1, sizeof p1, a, "jobs.csv");
+	th_in(p2, sizeof p2, c, "jobs.csv");
 	char *j1 = th_slurp(p1, NULL), *j2 = th_slurp(p2, NULL);
 	cr_assert(j1 && j2);
 	cr_expect_str_neq(j1, j2);
 	free(j1);
 	free(j2);
 	/* summary.json records the spec, canonical, and the command repeats it */
-	snprintf(p1, sizeof p1, "%s/summary.json", a);
+	th_in(p1, sizeof p1, a, "summary.json");
 	json_error_t je;
 	json_t *s = json_load_file(p1, 0, &je);
 	cr_assert_not_null(s, "%s", je.text);
@@ -445,14 +445,14 @@ Test(cluster_scale, a_run_at_scale_2_is_a_run_on_the_doubled_config)
 	cr_expect_str_eq(json_string_value(json_object_get(in, "scale")), "g=2,c=2");
 	cr_expect(strstr(json_string_value(json_object_get(in, "command")), " --scale 'g=2,c=2'"));
 	json_decref(s);
-	snprintf(p1, sizeof p1, "%s/summary.json", c);
+	th_in(p1, sizeof p1, c, "summary.json");
 	s = json_load_file(p1, 0, &je);
 	cr_assert_not_null(s, "%s", je.text);
 	cr_expect(json_is_null(json_object_get(json_object_get(s, "machine"), "scale")));
 	json_decref(s);
 	/* the report's summary table says so too (only when scaled) */
-	snprintf(p1, sizeof p1, "%s/report.html", a);
-	snprintf(p2, sizeof p2, "%s/report.html", c);
+	th_in(p1, sizeof p1, a, "report.html");
+	th_in(p2, sizeof p2, c, "report.html");
 	j1 = th_slurp(p1, NULL), j2 = th_slurp(p2, NULL);
 	cr_assert(j1 && j2);
 	cr_expect(strstr(j1, "<tr><th>cluster scaled by --scale</th><td>g=2,c=2</td></tr>"));

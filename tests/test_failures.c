@@ -335,7 +335,7 @@ Test(failures, observed_failures_match_the_configured_rates)
 Test(failures, timeseries_shows_the_gpus_down_for_repair)
 {
 	char dir[] = "/tmp/capsim-failures-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *tp = th_write_tmp("time_s,node,component,repair_s\n1800,g4-0,gpu:1,3600\n3600,g4-1,node,1800\n", ".csv");
 	char yaml[4096];
 	snprintf(yaml, sizeof yaml, "%s" TRACE_AT, TWO, tp);
@@ -346,7 +346,7 @@ Test(failures, timeseries_shows_the_gpus_down_for_repair)
 	th_run_on(yaml, HDR "1,p,u,0,1,1,0,0,20000,10000,x,gpu,completed\n", ".csv", &o, &r);
 	cr_assert_eq(th_job(&r, 1)->end_s, 10000, "not hit");
 	char path[128];
-	snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+	th_in(path, sizeof path, dir, "timeseries.csv");
 	char *ts = th_slurp(path, NULL);
 	cr_assert_not_null(ts);
 	char *save = NULL, *line = strtok_r(ts, "\n", &save);
@@ -373,14 +373,14 @@ Test(failures, timeseries_shows_the_gpus_down_for_repair)
 Test(failures, timeseries_has_no_gpus_down_without_a_failure_model)
 {
 	char dir[] = "/tmp/capsim-failures-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.out_dir = dir;
 	cs_run_result r;
 	th_run_on(TWO, HDR "1,p,u,0,1,1,0,0,20000,10000,x,gpu,completed\n", ".csv", &o, &r);
 	char path[128];
-	snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+	th_in(path, sizeof path, dir, "timeseries.csv");
 	char *ts = th_slurp(path, NULL);
 	cr_assert_not_null(ts);
 	*strchr(ts, '\n') = 0;
@@ -407,7 +407,7 @@ static void same_outputs(const char *d1, const char *d2)
 Test(failures, without_failures_every_result_is_unchanged)
 {
 	char dir[] = "/tmp/capsim-failures-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out;
 	cr_assert_eq(th_sh(&out, "cd %s && %s workload generate --seed 3 --days 7 --out w.csv && "
 			   "printf 'extends: default\\n' > plain.yaml && "
@@ -422,8 +422,8 @@ Test(failures, without_failures_every_result_is_unchanged)
 		     0, "%s", out);
 	free(out);
 	char a[64], b[64];
-	snprintf(a, sizeof a, "%s/a/o", dir);
-	snprintf(b, sizeof b, "%s/b/o", dir);
+	th_in(a, sizeof a, dir, "a/o");
+	th_in(b, sizeof b, dir, "b/o");
 	/* summary.json names the config given (as the run's cluster, in its
 	 * inputs and in the command): those three lines differ, nothing else */
 	cr_assert_eq(th_sh(&out, "cd %s && for d in a b; do grep -v -E '^  \"cluster\": |^    \"(cluster|command)\": ' "
@@ -441,7 +441,7 @@ Test(failures, without_failures_every_result_is_unchanged)
 Test(failures, the_same_seed_gives_the_same_failures)
 {
 	char dir[] = "/tmp/capsim-failures-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out;
 	char cfg[512];
 	snprintf(cfg, sizeof cfg, "%s/configs/clusters/national-ai-dc-failures.yaml", th_root());
@@ -453,9 +453,9 @@ Test(failures, the_same_seed_gives_the_same_failures)
 		     0, "%s", out);
 	free(out);
 	char a[64], b[64], c[64];
-	snprintf(a, sizeof a, "%s/a/o", dir);
-	snprintf(b, sizeof b, "%s/b/o", dir);
-	snprintf(c, sizeof c, "%s/c/o", dir);
+	th_in(a, sizeof a, dir, "a/o");
+	th_in(b, sizeof b, dir, "b/o");
+	th_in(c, sizeof c, dir, "c/o");
 	same_outputs(a, b);
 	cr_assert_neq(th_sh(NULL, "cmp -s %s/jobs.csv %s/jobs.csv", a, c), 0, "another seed, other failures");
 	th_sh(NULL, "rm -rf %s", dir);
@@ -660,9 +660,9 @@ static void seen(void *ctx, uint32_t node)
 static void no_job_on_a_down_node(const char *policy)
 {
 	char dir[] = "/tmp/capsim-failures-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char path[256], line[128], *out;
-	snprintf(path, sizeof path, "%s/trace.csv", dir);
+	th_in(path, sizeof path, dir, "trace.csv");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	down_iv iv[40];
@@ -687,7 +687,7 @@ static void no_job_on_a_down_node(const char *policy)
 	cs_cluster *c;
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_cluster_load_default(&c, err, sizeof err), 0, "%s", err);
-	snprintf(path, sizeof path, "%s/o/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "o/jobs.csv");
 	size_t len;
 	char *csv = th_slurp(path, &len);
 	cr_assert_not_null(csv);

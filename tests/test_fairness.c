@@ -207,7 +207,7 @@ Test(fairness, a_run_a_requeue_threw_away_was_delivered)
 static json_t *fairness_of(const char *dir)
 {
 	char p[700];
-	snprintf(p, sizeof p, "%s/summary.json", dir);
+	th_in(p, sizeof p, dir, "summary.json");
 	json_t *s = json_load_file(p, 0, NULL);
 	cr_assert_not_null(s, "%s", p);
 	json_t *f = json_object_get(json_object_get(s, "recorder"), "fairness");
@@ -237,10 +237,10 @@ static const char pooled[] = "; MaxProcs: 2\n"
 
 static void run_pooled(char *dir, const char *policy, const char *opt)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/t.swf", dir);
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(wl, sizeof wl, dir, "t.swf");
+	th_in(od, sizeof od, dir, "run");
 	FILE *f = fopen(wl, "w");
 	cr_assert_not_null(f);
 	fputs(pooled, f);
@@ -259,7 +259,7 @@ Test(fairness, pooled_run_gives_the_worked_figures)
 	char dir[] = "/tmp/capsim-fair-XXXXXX";
 	run_pooled(dir, "fcfs", NULL);
 	char od[600];
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(od, sizeof od, dir, "run");
 	json_t *f = fairness_of(od);
 	cr_assert_str_eq(json_string_value(json_object_get(f, "entitlement")), "equal shares");
 	cr_assert_eq(json_integer_value(json_object_get(f, "window_s")), 86400);
@@ -299,7 +299,7 @@ Test(fairness, multifactor_shares_weigh_the_fair_share)
 	char dir[] = "/tmp/capsim-fair-XXXXXX";
 	run_pooled(dir, "multifactor", "shares=1:3,2:1");
 	char od[600];
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(od, sizeof od, dir, "run");
 	json_t *f = fairness_of(od);
 	cr_assert_str_eq(json_string_value(json_object_get(f, "entitlement")), "multifactor shares");
 	cr_assert(NEAR(jreal(f, "jain_service"), 1) && NEAR(jreal(f, "distance"), 0) &&
@@ -371,8 +371,8 @@ Test(fairness, same_run_gives_the_same_files)
 	run_pooled(d1, "easy", NULL);
 	run_pooled(d2, "easy", NULL);
 	char a[600], b[600];
-	snprintf(a, sizeof a, "%s/run", d1);
-	snprintf(b, sizeof b, "%s/run", d2);
+	th_in(a, sizeof a, d1, "run");
+	th_in(b, sizeof b, d2, "run");
 	th_expect_same_file(a, b, "fairness.csv");
 	th_expect_same_file(a, b, "projects.csv");
 	th_rm_rf(d1);
@@ -406,9 +406,9 @@ Test(fairness, billing_weights_count_billed_amounts)
 		"  - {name: big, node_types: [x], tres_billing_weights: \"GRES/gpu=10\"}\n"
 		"  - {name: small, node_types: [y], tres_billing_weights: \"GRES/gpu=1\"}\n";
 	char dir[] = "/tmp/capsim-fair-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char od[600];
-	snprintf(od, sizeof od, "%s/out", dir);
+	th_in(od, sizeof od, dir, "out");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = "fcfs";

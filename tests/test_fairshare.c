@@ -476,7 +476,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	char *w = th_write_tmp(csv, ".csv");
 	char *acc = th_write_tmp("accounts:\n  - {name: org, accounts: [{name: q0}, {name: q1}]}\n", ".yaml");
 	char dir[] = "/tmp/capsim-fs-XXXXXX";
-	cr_assert(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out, *err;
 	const char *args[] = { "run", "--workload", w, "--cluster", y, "--policy", "multifactor", "--accounts", acc,
 			       "--policy-opt", "budget_gpu_hours=12", "--policy-opt", "budget_period=21600",
@@ -484,7 +484,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	int st = th_exec(args, &out, &err);
 	cr_assert_eq(st, 0, "%s", err);
 	char path[256];
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "jobs.csv");
 	char *jc = th_slurp(path, NULL);
 	cr_assert(jc);
 	int cs = col(jc, "start"), cr = col(jc, "runtime"), cz = col(jc, "gpus"), cp = col(jc, "project"),
@@ -512,7 +512,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 			cr_assert_leq(used[p][q], 12.0 + 1e-9, "project q%d used %.3f GPU-hours in period %d", q,
 				      used[p][q], p);
 	cr_assert_gt(held, 0, "the budget should bind");
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	char *sj = th_slurp(path, NULL);
 	cr_assert(strstr(sj, "\"projects_added\": 2"), "q2 and q3 are not in the file");
 	free(sj);
@@ -521,7 +521,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 	free(err);
 	const char *files[] = { "jobs.csv", "summary.json", "batsim_jobs.csv" };
 	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		th_in(path, sizeof path, dir, files[i]);
 		remove(path);
 	}
 	remove(dir);

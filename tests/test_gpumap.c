@@ -62,7 +62,7 @@ static void run_files(run *r, const char *cfg, const char *w, const char *format
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->dir, sizeof r->dir, "/tmp/capsim-gpumap-XXXXXX");
-	cr_assert_not_null(mkdtemp(r->dir));
+	th_mkdtemp(r->dir);
 	const char *args[32] = { "run", "--workload", w, "--format", format, "--cluster", cfg, "--out", r->dir,
 				 "--no-progress" };
 	size_t k = 10;
@@ -73,7 +73,7 @@ static void run_files(run *r, const char *cfg, const char *w, const char *format
 	if (r->rc != 0)
 		return;
 	char path[256];
-	snprintf(path, sizeof path, "%s/summary.json", r->dir);
+	th_in(path, sizeof path, r->dir, "summary.json");
 	json_error_t je;
 	r->summary = json_load_file(path, 0, &je);
 	cr_assert_not_null(r->summary, "%s: %s", path, je.text);
@@ -96,7 +96,7 @@ static void run_files(run *r, const char *cfg, const char *w, const char *format
 	}
 	cs_nodemodel_free(&nm);
 	cs_cluster_free(c);
-	snprintf(path, sizeof path, "%s/batsim_jobs.csv", r->dir);
+	th_in(path, sizeof path, r->dir, "batsim_jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	char *line = strchr(csv, '\n') + 1;
@@ -341,8 +341,8 @@ Test(gpumap, two_runs_with_a_map_give_byte_identical_outputs)
 	const char *files[] = { "jobs.csv", "batsim_jobs.csv", "summary.json", "occupancy.csv", "timeseries.csv" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char pa[256], pb[256];
-		snprintf(pa, sizeof pa, "%s/%s", a.dir, files[i]);
-		snprintf(pb, sizeof pb, "%s/%s", b.dir, files[i]);
+		th_in(pa, sizeof pa, a.dir, files[i]);
+		th_in(pb, sizeof pb, b.dir, files[i]);
 		size_t la, lb;
 		char *x = th_slurp(pa, &la), *y = th_slurp(pb, &lb);
 		cr_assert_not_null(x, "%s", pa);

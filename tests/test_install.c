@@ -209,7 +209,7 @@ Test(install, bash_completion_offers_the_node_types_to_scale)
 Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 {
 	char d[] = "/tmp/capsim-install-XXXXXX";
-	cr_assert_not_null(mkdtemp(d));
+	th_mkdtemp(d);
 	/* the build directory the suite runs from, relative to the root if under it */
 	char build[1024];
 	snprintf(build, sizeof build, "%s", th_bin());
@@ -260,9 +260,9 @@ Test(install, staged_install_builds_and_runs_a_plugin_out_of_tree)
 	free(out);
 
 	char swf[1200], so[1200], bin[1200];
-	snprintf(swf, sizeof swf, "%s/tiny.swf", d);
-	snprintf(so, sizeof so, "%s/plugin/fcfs_example.so", d);
-	snprintf(bin, sizeof bin, "%s/stage/usr/bin/capsim", d);
+	th_in(swf, sizeof swf, d, "tiny.swf");
+	th_in(so, sizeof so, d, "plugin/fcfs_example.so");
+	th_in(bin, sizeof bin, d, "stage/usr/bin/capsim");
 	FILE *f = fopen(swf, "w");
 	cr_assert_not_null(f);
 	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 10, 2, 20) SWF_JOB(2, 1, 5, 4, 10) SWF_JOB(3, 2, 3, 1, 5), f);

@@ -88,10 +88,10 @@ static void expect_batch_cancels(cs_live *L, const char *csv, const char *policy
 				 const cs_run_cancel *cx, size_t ncx)
 {
 	char dir[] = "/tmp/capsim-live-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char a[64], b[64], kv[CS_MAX_PARAMS][64];
-	snprintf(a, sizeof a, "%s/live", dir);
-	snprintf(b, sizeof b, "%s/batch", dir);
+	th_in(a, sizeof a, dir, "live");
+	th_in(b, sizeof b, dir, "batch");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = policy;
@@ -478,7 +478,7 @@ Test(live, a_restored_state_goes_on_as_the_saved_run)
 	run_out(A);
 	run_out(B);
 	char dir[] = "/tmp/capsim-live-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.workload = "(live)";

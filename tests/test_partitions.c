@@ -18,7 +18,7 @@ static void starts(const char *jobs, const char *const *extra, long long *st, si
 	char dir[] = "/tmp/capsim-part-XXXXXX", od[600];
 	th_run_two_partitions(dir, jobs, extra, od, sizeof od);
 	char p[700];
-	snprintf(p, sizeof p, "%s/jobs.csv", od);
+	th_in(p, sizeof p, od, "jobs.csv");
 	char *csv = th_slurp(p, NULL);
 	cr_assert_not_null(csv);
 	for (size_t i = 0; i < n; i++)
@@ -165,7 +165,7 @@ Test(partitions, bad_or_inapplicable_queue_options_are_refused)
 static double part_wait(const char *dir, const char *part)
 {
 	char p[700];
-	snprintf(p, sizeof p, "%s/jobs.csv", dir);
+	th_in(p, sizeof p, dir, "jobs.csv");
 	char *csv = th_slurp(p, NULL);
 	cr_assert_not_null(csv);
 	char *l = strchr(csv, '\n') + 1, *f[40];
@@ -204,11 +204,11 @@ static double part_wait(const char *dir, const char *part)
 Test(partitions, a_generated_month_waits_differ_by_partition)
 {
 	char dir[] = "/tmp/capsim-part-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char w[600], a[600], b[600];
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(a, sizeof a, "%s/part", dir);
-	snprintf(b, sizeof b, "%s/global", dir);
+	th_in(w, sizeof w, dir, "w.csv");
+	th_in(a, sizeof a, dir, "part");
+	th_in(b, sizeof b, dir, "global");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGV("workload", "generate", "--seed", "1", "--days", "30", "--out", w), &out, &err), 0);
 	free(out), free(err);

@@ -44,7 +44,7 @@ static const char hand_targets[] = "targets: [max_wait <= 1h, mean_wait <= 30min
 static void write_spec(const char *dir, const char *workload_extra, const char *rest)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	th_in(path, sizeof path, dir, "spec.yaml");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "cluster: %s/tests/data/plan/cluster.yaml\nworkload: {file: {path: %s/tests/data/plan/workload.csv%s}}\n%s",
@@ -56,7 +56,7 @@ static void write_spec(const char *dir, const char *workload_extra, const char *
 static void setup(char *dir, size_t len, const char *workload_extra, const char *rest)
 {
 	snprintf(dir, len, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	write_spec(dir, workload_extra, rest);
 }
 
@@ -71,7 +71,7 @@ static void cleanup(const char *dir)
 static void setup_text(char *dir, size_t len, char *spec, size_t slen, const char *text)
 {
 	snprintf(dir, len, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	snprintf(spec, slen, "%s/spec.yaml", dir);
 	FILE *f = fopen(spec, "w");
 	cr_assert_not_null(f);
@@ -83,8 +83,8 @@ static void setup_text(char *dir, size_t len, char *spec, size_t slen, const cha
 static int plan(const char *dir, const char *name, const char *a1, const char *a2, char **o, char **e)
 {
 	char spec[512], out[512];
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/%s", dir, name);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, name);
 	return th_exec(a1 ? (a2 ? ARGS("plan", spec, "--out", out, a1, a2) : ARGS("plan", spec, "--out", out, a1))
 			  : ARGS("plan", spec, "--out", out),
 		       o, e);
@@ -112,8 +112,8 @@ static char *file_in(const char *dir, const char *name, const char *file)
 static void expect_same_results(const char *dir, const char *a, const char *b)
 {
 	char da[512], db[512];
-	snprintf(da, sizeof da, "%s/%s", dir, a);
-	snprintf(db, sizeof db, "%s/%s", dir, b);
+	th_in(da, sizeof da, dir, a);
+	th_in(db, sizeof db, dir, b);
 	static const char *const files[] = { "plan.json", "plan.csv", "plan_points.csv", "plan.html", "plan-spec.json",
 					     "sweep.json" };
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
@@ -131,7 +131,7 @@ Test(plan, finds_the_hand_worked_answer_with_its_cost_power_and_energy)
 	char dir[64];
 	setup(dir, sizeof dir, "", "policies: [{name: fcfs}]\nsearch: {type: gpu, min: 1, max: 12}\n");
 	char path[512];
-	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	th_in(path, sizeof path, dir, "spec.yaml");
 	FILE *f = fopen(path, "a");
 	fputs(hand_targets, f);
 	fclose(f);
@@ -197,7 +197,7 @@ static void expect_spec_error(const char *rest, const char *want)
 {
 	char dir[64], out[512], *o, *e;
 	setup(dir, sizeof dir, "", rest);
-	snprintf(out, sizeof out, "%s/out", dir);
+	th_in(out, sizeof out, dir, "out");
 	int rc = plan(dir, "out", NULL, NULL, &o, &e);
 	cr_expect_eq(rc, 2, "exit %d: %s", rc, e);
 	cr_expect(strstr(e, want), "expected '%s' in: %s", want, e);
@@ -256,8 +256,8 @@ static void expect_loads_on(const char *cluster, const char *targets)
 {
 	char dir[64], spec[600];
 	snprintf(dir, sizeof dir, "/tmp/capsim-plan-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
+	th_mkdtemp(dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
 	FILE *f = fopen(spec, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "cluster: %s/configs/clusters/%s\n"
@@ -426,10 +426,10 @@ Test(plan, shards_merged_equal_the_single_run)
 	     *c = plan_ok(dir, "s3", "--shard", "3/3");
 	cr_expect(strstr(a, "plan: 8 searches, shard 1/3: 3 of them (3 run now, 0 done before)"), "%s", a);
 	char s1[512], s2[512], s3[512], m[512], *o, *e;
-	snprintf(s1, sizeof s1, "%s/s1", dir);
-	snprintf(s2, sizeof s2, "%s/s2", dir);
-	snprintf(s3, sizeof s3, "%s/s3", dir);
-	snprintf(m, sizeof m, "%s/merged", dir);
+	th_in(s1, sizeof s1, dir, "s1");
+	th_in(s2, sizeof s2, dir, "s2");
+	th_in(s3, sizeof s3, dir, "s3");
+	th_in(m, sizeof m, dir, "merged");
 	/* two of three: the searches of the third are unfinished */
 	int rc = th_exec(ARGS("plan", "merge", s1, s2, "--out", m), &o, &e);
 	cr_expect_eq(rc, 2);
@@ -459,7 +459,7 @@ Test(plan, killed_with_sigkill_and_resumed_equals_an_uninterrupted_run)
 		   "workload: {generate: {days: 1, projects_scale: 0.2}}\npolicies: [{name: easy}]\n"
 		   "search: {type: h100, min: 4, max: 110}\ntargets: [partitions.h100.p95_wait <= 1h]\nseeds: [1, 2]\n");
 	free(plan_ok(dir, "full", "-j", "2"));
-	snprintf(out, sizeof out, "%s/killed", dir);
+	th_in(out, sizeof out, dir, "killed");
 	/* killed once the first search's first count (4), point 0, is written */
 	th_kill_at_first_point("plan", spec, out);
 	char *o = plan_ok(dir, "killed", "-j", "2");
@@ -492,7 +492,7 @@ Test(plan, a_count_run_on_the_searchs_kept_workload_equals_it_run_alone)
 	 * first 4 (point 0), then 40 (point 36) on the kept workload */
 	char *full36 = file_in(dir, "full", "points/000036.json");
 	cr_expect(strstr(full36, "\"policy\": \"multifactor\""), "%s", full36);
-	snprintf(pt, sizeof pt, "%s/full/points/000036.json", dir);
+	th_in(pt, sizeof pt, dir, "full/points/000036.json");
 	cr_assert_eq(remove(pt), 0);
 	char *o = plan_ok(dir, "full", "-j", "1");
 	cr_expect(strstr(o, "plan: 1 search (1 run now, 0 done before)"), "%s", o);
@@ -512,7 +512,7 @@ Test(plan, one_search_by_hand_needs_the_plans_own_directory)
 	cr_expect(strstr(e, "/fresh: not a results directory of this plan spec (no sweep.json): run it without --search "
 			    "first"), "%s", e);
 	free(o), free(e);
-	snprintf(out, sizeof out, "%s/fresh", dir);
+	th_in(out, sizeof out, dir, "fresh");
 	struct stat st;
 	cr_expect_neq(stat(out, &st), 0, "%s was made", out);
 	/* another plan's */

@@ -16,14 +16,14 @@ Test(plugin, the_example_gives_the_builtin_fcfs_schedule)
 	snprintf(so, sizeof so, "%s/fcfs_example.so", th_plugins());
 	snprintf(trace, sizeof trace, "%s/traces/pwa/KTH-SP2-1996-2.swf.gz", th_shared());
 	char d1[] = "/tmp/capsim-plug-XXXXXX", d2[] = "/tmp/capsim-plug-XXXXXX";
-	cr_assert_not_null(mkdtemp(d1));
-	cr_assert_not_null(mkdtemp(d2));
+	th_mkdtemp(d1);
+	th_mkdtemp(d2);
 	char *o1, *e1, *o2, *e2;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--policy", so, "--out", d1), &o1, &e1), 0, "%s", e1);
 	cr_assert_eq(th_exec(ARGS("run", "--workload", trace, "--policy", "fcfs", "--out", d2), &o2, &e2), 0, "%s", e2);
 	char p1[1100], p2[1100];
-	snprintf(p1, sizeof p1, "%s/jobs.csv", d1);
-	snprintf(p2, sizeof p2, "%s/jobs.csv", d2);
+	th_in(p1, sizeof p1, d1, "jobs.csv");
+	th_in(p2, sizeof p2, d2, "jobs.csv");
 	size_t l1, l2;
 	char *a = th_slurp(p1, &l1), *b = th_slurp(p2, &l2);
 	cr_assert(a && b && l1 == l2 && memcmp(a, b, l1) == 0, "the plugin's schedule differs from fcfs's");

@@ -18,7 +18,7 @@
 static json_t *summary_of(const char *dir)
 {
 	char p[700];
-	snprintf(p, sizeof p, "%s/summary.json", dir);
+	th_in(p, sizeof p, dir, "summary.json");
 	json_error_t e;
 	json_t *j = json_load_file(p, 0, &e);
 	cr_assert_not_null(j, "%s: %s", p, e.text);
@@ -80,9 +80,9 @@ static const char two_nodes[] = "name: two\n"
 Test(power, a_two_node_case_by_hand)
 {
 	char dir[] = "/tmp/capsim-power-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char od[700];
-	snprintf(od, sizeof od, "%s/out", dir);
+	th_in(od, sizeof od, dir, "out");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
 	o.policy = "fcfs";
@@ -336,16 +336,16 @@ static double max_facility_peak(const char *od)
 Test(power, every_policy_holds_the_cap_and_a_loose_cap_changes_nothing)
 {
 	char dir[] = "/tmp/capsim-power-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char w[700], none[700], loose[700], tight[700];
-	snprintf(w, sizeof w, "%s/w.csv", dir);
+	th_in(w, sizeof w, dir, "w.csv");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "3", "--days", "10", "--out", w), &out, &err), 0,
 		     "%s", err);
 	free(out);
 	free(err);
-	snprintf(none, sizeof none, "%s/none.yaml", dir);
-	snprintf(loose, sizeof loose, "%s/loose.yaml", dir);
+	th_in(none, sizeof none, dir, "none.yaml");
+	th_in(loose, sizeof loose, dir, "loose.yaml");
 	default_with_cap(none, 0);
 	default_with_cap(loose, 1e6);
 	for (size_t p = 0; p < sizeof policies / sizeof *policies; p++) {

@@ -348,7 +348,7 @@ static void run_mf(const char *csv, const char *mode, const char *out_dir, cs_ru
 Test(preempt, multifactor_qos_requeue)
 {
 	char dir[] = "/tmp/capsim-preempt-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	cs_run_result r;
 	run_mf(QOS_JOBS, "requeue", dir, &r);
 	cr_assert_eq(th_start(&r, 2), 100);
@@ -358,7 +358,7 @@ Test(preempt, multifactor_qos_requeue)
 	cr_assert_eq(th_job(&r, 1)->preemptions, 1);
 	cs_run_result_free(&r);
 	char path[256];
-	snprintf(path, sizeof path, "%s/projects.csv", dir);
+	th_in(path, sizeof path, dir, "projects.csv");
 	char *text = th_slurp(path, NULL);
 	cr_assert_not_null(text);
 	/* header then one line per project: a's GPU-hours = 12 x 1100 / 3600 */
@@ -368,12 +368,12 @@ Test(preempt, multifactor_qos_requeue)
 	 * 1200, b 4 x 100; delivered a 12 x (100 + 1000) with the lost run, b
 	 * 400, 13,600 in all; b's 400 fits under the level, a gets 13,200: each
 	 * its own, nothing short */
-	snprintf(path, sizeof path, "%s/fairness.csv", dir);
+	th_in(path, sizeof path, dir, "fairness.csv");
 	text = th_slurp(path, NULL);
 	cr_assert(text && strstr(text, "\n0,,1200,14400,14800,13600,0.0,0.000000,1.000000,2,0\n"), "%s", text);
 	free(text);
 	/* the preemption counts: J1 once */
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	text = th_slurp(path, NULL);
 	cr_assert(text && strstr(text, "\"preempted_jobs\": {\n    \"jobs\": 1,\n    \"most\": 1,\n    \"times\": {\n      \"1\": 1,\n"
 				      "      \"2-3\": 0,"), "%s", text);
@@ -473,7 +473,7 @@ Test(preempt, grace_time_keeps_the_victim_running_until_its_end)
 {
 	static const char *const global[] = { "preempt_grace_time", "600", "queue", "global", NULL };
 	char dir[] = "/tmp/capsim-grace-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	for (int q = 0; q < 2; q++) {
 		cs_run_result r;
 		run_grace(qos_accounts, QOS_JOBS, "requeue", q ? global : grace600, q ? NULL : dir, &r);
@@ -491,7 +491,7 @@ Test(preempt, grace_time_keeps_the_victim_running_until_its_end)
 		cs_run_result_free(&r);
 	}
 	char path[256];
-	snprintf(path, sizeof path, "%s/projects.csv", dir);
+	th_in(path, sizeof path, dir, "projects.csv");
 	char *text = th_slurp(path, NULL);
 	cr_expect(text && strstr(text, "\na,1,20400,") && strstr(text, "\nb,1,400,"), "%s", text);
 	free(text);
@@ -524,7 +524,7 @@ Test(preempt, grace_time_then_kill_counts_the_run_to_the_stop)
 Test(preempt, a_victim_that_ends_within_its_grace_ends_normally)
 {
 	char dir[] = "/tmp/capsim-grace-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	cs_run_result r;
 	run_grace(qos_accounts,
 		  HDR "1,a,u,0,3,4,0,0,1000,500,low,gpu,completed\n"
@@ -543,7 +543,7 @@ Test(preempt, a_victim_that_ends_within_its_grace_ends_normally)
 	cr_expect_eq(r.est.grace_ends, 1);
 	cs_run_result_free(&r);
 	char path[256];
-	snprintf(path, sizeof path, "%s/summary.json", dir);
+	th_in(path, sizeof path, dir, "summary.json");
 	char *text = th_slurp(path, NULL);
 	cr_expect(text && strstr(text, "\"preempted_jobs\": {\n    \"jobs\": 0,") && strstr(text, "\"ended_in_grace\": 1\n") &&
 			  strstr(text, "\"signalled\": 1\n"),
@@ -641,8 +641,8 @@ Test(preempt, a_victim_without_grace_stops_at_once_beside_one_with)
 Test(preempt, a_run_with_grace_is_deterministic)
 {
 	char d1[] = "/tmp/capsim-grace1-XXXXXX", d2[] = "/tmp/capsim-grace2-XXXXXX";
-	cr_assert_not_null(mkdtemp(d1));
-	cr_assert_not_null(mkdtemp(d2));
+	th_mkdtemp(d1);
+	th_mkdtemp(d2);
 	const char *jobs = HDR "1,a,u,0,1,4,0,0,1000,1000,low,gpu,completed\n"
 			       "2,a,u,10,1,4,0,0,1000,400,low,gpu,completed\n"
 			       "3,a,u,20,1,4,0,0,1000,1000,low,gpu,completed\n"

@@ -143,7 +143,7 @@ typedef struct { long long size, run, est; } shape;
 static char *run_shapes(const char *w, const char *const *extra, shape got[4])
 {
 	char dir[] = "/tmp/capsim-pyss-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	const char *args[32] = { "run", "--workload", w, "--out", dir, "--policy", "easy" };
 	size_t n = 7;
 	for (size_t i = 0; extra[i]; i++)
@@ -154,7 +154,7 @@ static char *run_shapes(const char *w, const char *const *extra, shape got[4])
 	cr_assert_eq(rc, 0, "%s", err);
 	free(err);
 	char path[512];
-	snprintf(path, sizeof path, "%s/jobs.csv", dir);
+	th_in(path, sizeof path, dir, "jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	for (int i = 0; i < 4; i++)

@@ -60,16 +60,16 @@ static long long sum_col(const char *text, const char *name, const char *where, 
 /* A 3-day generated workload replayed on the default cluster into dir. */
 static void node_run(char *dir, const char *policy)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[600];
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
+	th_in(wl, sizeof wl, dir, "w.csv");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "3", "--days", "3", "--out", wl), &out, &err), 0,
 		     "%s", err);
 	free(out);
 	free(err);
 	char od[600];
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(od, sizeof od, dir, "run");
 	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--policy", policy, "--sample", "1800", "--out", od),
 			     &out, &err), 0, "%s", err);
 	free(out);
@@ -81,7 +81,7 @@ Test(recorder, gpu_seconds_agree_in_timeseries_projects_and_jobs)
 	char dir[] = "/tmp/capsim-rec-XXXXXX";
 	node_run(dir, "multifactor");
 	char od[600];
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(od, sizeof od, dir, "run");
 	char *ts = th_slurp_in(od, "timeseries.csv"), *pj = th_slurp_in(od, "projects.csv"), *jb = th_slurp_in(od, "jobs.csv");
 	long long t_all = sum_col(ts, "gpu_seconds", "scope", "machine");
 	long long t_types = sum_col(ts, "gpu_seconds", "scope", "node_type");
@@ -105,7 +105,7 @@ Test(recorder, gpu_seconds_agree_in_timeseries_projects_and_jobs)
 	cr_assert_eq(p_all, j_all, "projects %lld vs jobs %lld", p_all, j_all);
 	/* utilization two ways: the metrics' and the recorder's */
 	char p[700];
-	snprintf(p, sizeof p, "%s/summary.json", od);
+	th_in(p, sizeof p, od, "summary.json");
 	json_t *s = json_load_file(p, 0, NULL);
 	cr_assert_not_null(s);
 	double u1 = json_real_value(json_object_get(s, "utilization"));
@@ -133,13 +133,13 @@ Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
 	node_run(d2, "easy");
 	const char *files[] = { "timeseries.csv", "projects.csv", "fairness.csv", "occupancy.csv", "report.html" };
 	char a[600], b[600];
-	snprintf(a, sizeof a, "%s/run", d1);
-	snprintf(b, sizeof b, "%s/run", d2);
+	th_in(a, sizeof a, d1, "run");
+	th_in(b, sizeof b, d2, "run");
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		size_t la, lb;
 		char pa[700], pb[700];
-		snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
-		snprintf(pb, sizeof pb, "%s/%s", b, files[i]);
+		th_in(pa, sizeof pa, a, files[i]);
+		th_in(pb, sizeof pb, b, files[i]);
 		char *x = th_slurp(pa, &la), *y = th_slurp(pb, &lb);
 		cr_assert(x && y, "%s", files[i]);
 		if (strcmp(files[i], "report.html") != 0) /* the page names the workload's path */
@@ -148,7 +148,7 @@ Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
 		free(y);
 	}
 	char pa[700];
-	snprintf(pa, sizeof pa, "%s/report.html", a);
+	th_in(pa, sizeof pa, a, "report.html");
 	size_t l1, l2;
 	char *before = th_slurp(pa, &l1);
 	char *out, *err;
@@ -180,7 +180,7 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 	cr_assert_eq(t.used_s, 2 * 100 + 4 * 100);
 	cr_assert_eq(t.intervals, 4);
 	char dir[] = "/tmp/capsim-rec-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char err[CS_ERRLEN];
 	cr_assert_eq(cs_recorder_write(r.rec, dir, NULL, NULL, 10, 0, err, sizeof err), 0, "%s", err);
 	char *ts = th_slurp_in(dir, "timeseries.csv");
@@ -202,9 +202,9 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 Test(recorder, changes_no_schedule)
 {
 	char wl[] = "/tmp/capsim-rec-XXXXXX";
-	cr_assert_not_null(mkdtemp(wl));
+	th_mkdtemp(wl);
 	char path[600];
-	snprintf(path, sizeof path, "%s/w.csv", wl);
+	th_in(path, sizeof path, wl, "w.csv");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "5", "--days", "2", "--out", path), &out, &err), 0);
 	free(out);

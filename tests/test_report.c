@@ -16,8 +16,8 @@
 static void small_run(const char *dir, const char *name, const char *policy)
 {
 	char wl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/%s", dir, name);
+	th_in(wl, sizeof wl, dir, "w.csv");
+	th_in(od, sizeof od, dir, name);
 	char *out, *err;
 	if (access(wl, R_OK) != 0) {
 		cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out,
@@ -63,10 +63,10 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 		cr_skip_test("chromium is not installed (apt-get install chromium): report rendering not checked");
 	}
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	small_run(dir, "run", "multifactor");
 	char cmd[2048], dom[700];
-	snprintf(dom, sizeof dom, "%s/dom.html", dir);
+	th_in(dom, sizeof dom, dir, "dom.html");
 	snprintf(cmd, sizeof cmd,
 		 "%s --headless --no-sandbox --disable-gpu --window-size=1100,3000 --dump-dom file://%s/run/report.html "
 		 "> %s 2>/dev/null && %s --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,3000 "
@@ -96,7 +96,7 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 		  "%.2000s", tab);
 	cr_assert(strstr(d, "<table id=\"waits\">") && strstr(d, "<tr><td>h100</td>"), "no waits by partition");
 	char shot[700];
-	snprintf(shot, sizeof shot, "%s/shot.png", dir);
+	th_in(shot, sizeof shot, dir, "shot.png");
 	size_t len = 0;
 	char *png = th_slurp(shot, &len);
 	cr_assert(png && len > 10000 && memcmp(png, "\x89PNG", 4) == 0, "no screenshot");
@@ -107,13 +107,13 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 Test(report, compare_puts_runs_side_by_side)
 {
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	small_run(dir, "fcfs", "fcfs");
 	small_run(dir, "easy", "easy");
 	char a[600], b[600], page[600];
-	snprintf(a, sizeof a, "%s/fcfs", dir);
-	snprintf(b, sizeof b, "%s/easy", dir);
-	snprintf(page, sizeof page, "%s/compare.html", dir);
+	th_in(a, sizeof a, dir, "fcfs");
+	th_in(b, sizeof b, dir, "easy");
+	th_in(page, sizeof page, dir, "compare.html");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("compare", a, b, "--out", page), &out, &err), 0, "%s", err);
 	cr_assert(strstr(out, "\nfcfs ") && strstr(out, "\neasy "), "%s", out);
@@ -130,7 +130,7 @@ Test(report, compare_puts_runs_side_by_side)
 	const char *chr = chromium();
 	if (chr) {
 		char cmd[2048], dom[700];
-		snprintf(dom, sizeof dom, "%s/cdom.html", dir);
+		th_in(dom, sizeof dom, dir, "cdom.html");
 		snprintf(cmd, sizeof cmd,
 			 "%s --headless --no-sandbox --disable-gpu --window-size=1100,3000 --dump-dom file://%s > %s "
 			 "2>/dev/null", chr, page, dom);
@@ -148,8 +148,8 @@ Test(report, compare_puts_runs_side_by_side)
 	free(err);
 	/* a run of another workload beside them: said so, in the table and the page */
 	char w3[600], c[600];
-	snprintf(w3, sizeof w3, "%s/w3.csv", dir);
-	snprintf(c, sizeof c, "%s/other", dir);
+	th_in(w3, sizeof w3, dir, "w3.csv");
+	th_in(c, sizeof c, dir, "other");
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "3", "--days", "1", "--out", w3), &out, &err), 0);
 	free(out);
 	free(err);
@@ -177,10 +177,10 @@ Test(report, long_series_are_averaged_into_round_bins)
 	/* 2 days of submissions sampled every 60 s: over 2,880 intervals, more
 	 * than the page's 500 points, so they are drawn as hourly means */
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(wl, sizeof wl, dir, "w.csv");
+	th_in(od, sizeof od, dir, "run");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out, &err), 0);
 	free(out);
@@ -189,7 +189,7 @@ Test(report, long_series_are_averaged_into_round_bins)
 	free(out);
 	free(err);
 	char p[700];
-	snprintf(p, sizeof p, "%s/report.html", od);
+	th_in(p, sizeof p, od, "report.html");
 	char *html = th_slurp(p, NULL);
 	cr_assert(html && strstr(html, "\"bin_s\":3600,\"t\":["), "no hourly bins");
 	const char *t = strstr(html, "\"bin_s\":3600,\"t\":[");
@@ -197,7 +197,7 @@ Test(report, long_series_are_averaged_into_round_bins)
 	for (const char *q = strchr(t, '[') + 1; *q != ']'; q++)
 		points += *q == ',';
 	/* the intervals, 60 s each: one point per 60 */
-	snprintf(p, sizeof p, "%s/timeseries.csv", od);
+	th_in(p, sizeof p, od, "timeseries.csv");
 	char *ts = th_slurp(p, NULL);
 	size_t rows = 0;
 	for (const char *q = ts; (q = strstr(q, ",machine,all,")); q++)
@@ -213,10 +213,10 @@ Test(report, long_series_are_averaged_into_round_bins)
 Test(report, swf_runs_report_processors)
 {
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/t.swf", dir);
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(wl, sizeof wl, dir, "t.swf");
+	th_in(od, sizeof od, dir, "run");
 	FILE *f = fopen(wl, "w");
 	cr_assert_not_null(f);
 	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100), f);
@@ -226,13 +226,13 @@ Test(report, swf_runs_report_processors)
 	free(out);
 	free(err);
 	char p[700];
-	snprintf(p, sizeof p, "%s/timeseries.csv", od);
+	th_in(p, sizeof p, od, "timeseries.csv");
 	char *ts = th_slurp(p, NULL);
 	cr_assert(ts && strstr(ts, "\n0,,60,machine,all,0,4,0,120,"), "%s", ts);
-	snprintf(p, sizeof p, "%s/report.html", od);
+	th_in(p, sizeof p, od, "report.html");
 	char *html = th_slurp(p, NULL);
 	cr_assert(html && strstr(html, "id=\"chart-util\"") && !strstr(html, "id=\"chart-heatmap\""));
-	snprintf(p, sizeof p, "%s/occupancy.csv", od);
+	th_in(p, sizeof p, od, "occupancy.csv");
 	cr_assert_neq(access(p, F_OK), 0, "no node occupancy for a pooled machine");
 	free(ts);
 	free(html);
@@ -245,11 +245,11 @@ Test(report, swf_runs_report_processors)
 Test(report, the_run_and_capsim_report_write_the_same_page)
 {
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	small_run(dir, "run", "easy");
 	char wl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/t.swf", dir);
-	snprintf(od, sizeof od, "%s/swf", dir);
+	th_in(wl, sizeof wl, dir, "t.swf");
+	th_in(od, sizeof od, dir, "swf");
 	FILE *f = fopen(wl, "w");
 	cr_assert_not_null(f);
 	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100) SWF_JOB(3, 20, 50, 1, 60), f);
@@ -276,11 +276,11 @@ Test(report, the_run_and_capsim_report_write_the_same_page)
 Test(report, the_run_draws_power_and_storage_as_capsim_report_reads_them)
 {
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char wl[600], cl[600], od[600];
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
-	snprintf(cl, sizeof cl, "%s/capped.yaml", dir);
-	snprintf(od, sizeof od, "%s/run", dir);
+	th_in(wl, sizeof wl, dir, "w.csv");
+	th_in(cl, sizeof cl, dir, "capped.yaml");
+	th_in(od, sizeof od, dir, "run");
 	th_default_cluster_with(cl, "  power_cap_kw: 4321.0987\n");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "2", "--days", "2", "--out", wl), &out, &err), 0,

@@ -148,7 +148,7 @@ Test(serve, cancelling_a_waiting_job_gives_the_schedule_without_it)
 	th_disconnect(fd);
 	stop(&s);
 	char path[200];
-	snprintf(path, sizeof path, "%s/jobs.csv", out);
+	th_in(path, sizeof path, out, "jobs.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	cr_assert(strstr(csv, "\n2,10,-1,30,-1,0,50,-1,,,,CANCELLED,"), "%s", csv);
@@ -260,8 +260,8 @@ static void job_json(const cs_trace *t, size_t i, char *buf, size_t len)
 static void batch_run(const char *dir, const char *csv, const char *policy)
 {
 	char w[128], od[128], *out, *err;
-	snprintf(w, sizeof w, "%s/w.csv", dir);
-	snprintf(od, sizeof od, "%s/batch", dir);
+	th_in(w, sizeof w, dir, "w.csv");
+	th_in(od, sizeof od, dir, "batch");
 	FILE *f = fopen(w, "w");
 	cr_assert_not_null(f);
 	fputs(csv, f);
@@ -315,7 +315,7 @@ static void replay_begin(replay *r, size_t n, const char *const *args)
 	r->csv = trace_csv(n);
 	read_trace(r->csv, &r->t);
 	snprintf(r->dir, sizeof r->dir, "/tmp/capsim-replay-XXXXXX");
-	cr_assert_not_null(mkdtemp(r->dir));
+	th_mkdtemp(r->dir);
 	snprintf(r->od, sizeof r->od, "%s/live", r->dir);
 	const char *a[16];
 	size_t k = 0;
@@ -339,7 +339,7 @@ static void replay_compare(replay *r, const char *policy)
 {
 	batch_run(r->dir, r->csv, policy);
 	char bd[64];
-	snprintf(bd, sizeof bd, "%s/batch", r->dir);
+	th_in(bd, sizeof bd, r->dir, "batch");
 	th_expect_same_file(r->od, bd, "jobs.csv");
 	th_expect_same_file(r->od, bd, "batsim_jobs.csv");
 	th_serve_clean(&r->S);
@@ -515,10 +515,10 @@ Test(serve, sigterm_saves_the_state_and_a_restored_server_goes_on_as_the_first_w
 	cs_trace t;
 	read_trace(csv, &t);
 	char dir[] = "/tmp/capsim-save-XXXXXX", save[128], a[128], b[128];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(save, sizeof save, "%s/state.json", dir);
-	snprintf(a, sizeof a, "%s/straight", dir);
-	snprintf(b, sizeof b, "%s/restored", dir);
+	th_mkdtemp(dir);
+	th_in(save, sizeof save, dir, "state.json");
+	th_in(a, sizeof a, dir, "straight");
+	th_in(b, sizeof b, dir, "restored");
 	int64_t c1, c2;
 	/* straight through */
 	th_server S;
@@ -583,8 +583,8 @@ Test(serve, listens_on_tcp_and_runs_in_real_time_at_a_speed)
 	 * a million seconds a second, the timer moving it every 100 ms; paused,
 	 * it stops */
 	char dir[] = "/tmp/capsim-tcp-XXXXXX", logp[64];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(logp, sizeof logp, "%s/log", dir);
+	th_mkdtemp(dir);
+	th_in(logp, sizeof logp, dir, "log");
 	pid_t pid = fork();
 	if (pid == 0) {
 		freopen(logp, "w", stderr);

@@ -105,13 +105,13 @@ Test(serve_slurm, the_twin_shows_the_real_queue_and_running_set, .fini = teardow
 {
 	skip_without_slurm();
 	snprintf(dir, sizeof dir, "/tmp/capsim-twin-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *log, conf[128];
 	cluster_up = 1;
 	int rc = th_sh(&log, "PATH=$PATH:/usr/sbin:/sbin sh '%s/tests/slurm/slurm-up.sh' '%s'", th_root(), dir);
 	cr_assert_eq(rc, 0, "slurm-up.sh failed (%d):\n%s", rc, log);
 	free(log);
-	snprintf(conf, sizeof conf, "%s/slurm.conf", dir);
+	th_in(conf, sizeof conf, dir, "slurm.conf");
 	setenv("SLURM_CONF", conf, 1);
 	/* one CPU each for 3 minutes, sleeping longer: on the node's CPUs (as
 	 * `slurmd -C` found them) the first ones run, the rest wait */

@@ -85,7 +85,7 @@ Test(slurm, the_readme_job_array_of_sweep_shards_merges_to_the_sweep_run_here, .
 	cr_assert_not_null(realpath(th_bin(), bin), "%s", th_bin());
 	*strrchr(bin, '/') = 0; /* the directory put first in the jobs' PATH */
 	snprintf(dir, sizeof dir, "/tmp/capsim-slurm-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 
 	double t0 = now_s();
 	char *log;
@@ -98,7 +98,7 @@ Test(slurm, the_readme_job_array_of_sweep_shards_merges_to_the_sweep_run_here, .
 	/* The sweep: 2 scales x 2 policies x 2 seeds = 8 points of a day of
 	 * the default workload at a fifth of its projects. */
 	char path[300];
-	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	th_in(path, sizeof path, dir, "spec.yaml");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\n"
@@ -191,14 +191,14 @@ Test(slurm, the_readme_job_array_of_sweep_shards_merges_to_the_sweep_run_here, .
 	}
 	t0 = now_s();
 	char spec[300], local[300], *out, *err;
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(local, sizeof local, "%s/local", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(local, sizeof local, dir, "local");
 	rc = th_exec((const char *const[]){ "sweep", spec, "--out", local, "-j", "2", "--no-progress", NULL }, &out,
 		     &err);
 	cr_assert_eq(rc, 0, "%s", err);
 	free(out), free(err);
 	double t_local = now_s() - t0;
-	snprintf(path, sizeof path, "%s/result", dir);
+	th_in(path, sizeof path, dir, "result");
 	static const char *const files[] = { "sweep.json", "results.csv", "results.json", "sweep.html",
 					     "points/000000.json", "points/000007.json" };
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)

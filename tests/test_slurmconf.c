@@ -36,7 +36,7 @@ static void write_file(const char *path, const char *text)
 static void scratch_make(scratch *s, const char *conf, const char *topo)
 {
 	snprintf(s->dir, sizeof s->dir, "/tmp/capsim-slurm-XXXXXX");
-	cr_assert_not_null(mkdtemp(s->dir));
+	th_mkdtemp(s->dir);
 	snprintf(s->conf, sizeof s->conf, "%s/slurm.conf", s->dir);
 	snprintf(s->topo, sizeof s->topo, "%s/topology.conf", s->dir);
 	write_file(s->conf, conf);
@@ -434,7 +434,7 @@ Test(slurmconf, include_reads_a_file_from_slurm_confs_directory)
 	scratch s;
 	scratch_make(&s, "ClusterName=inc\nInclude nodes.conf\nPartitionName=p Nodes=ALL\n", NULL);
 	char inc[160], err[CS_ERRLEN] = "";
-	snprintf(inc, sizeof inc, "%s/nodes.conf", s.dir);
+	th_in(inc, sizeof inc, s.dir, "nodes.conf");
 	write_file(inc, "NodeName=n[1-3] CPUs=4\n");
 	cs_slurmconf *c = NULL;
 	int rc = cs_slurmconf_load(&c, s.conf, err, sizeof err);

@@ -363,7 +363,7 @@ Test(stage, staging_asked_of_a_workload_without_data_is_refused)
 Test(stage, staging_with_a_failure_model_is_refused)
 {
 	char dir[] = "/tmp/capsim-stage-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out;
 	cr_assert_eq(th_sh(&out, "cd %s && printf '%%s' '" HDR J1 "10,0,project\n' > w.csv && "
 			   "printf 'extends: default\\nmaintenance: [{name: m, start_s: 100000, duration_s: 10, nodes: "
@@ -397,7 +397,7 @@ Test(stage, staging_on_a_pooled_replay_is_refused)
 Test(stage, without_staging_every_output_is_unchanged)
 {
 	char dir[] = "/tmp/capsim-stage-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out;
 	cr_assert_eq(th_sh(&out, "cd %s && %s workload generate --seed 2 --days 7 --out w.csv && "
 			   "%s workload generate --seed 2 --days 7 --staging --out s0.csv && "
@@ -419,8 +419,8 @@ Test(stage, without_staging_every_output_is_unchanged)
 	cr_assert_str_eq(out, "3\n");
 	free(out);
 	char a[64], b[64];
-	snprintf(a, sizeof a, "%s/a/o", dir);
-	snprintf(b, sizeof b, "%s/b/o", dir);
+	th_in(a, sizeof a, dir, "a/o");
+	th_in(b, sizeof b, dir, "b/o");
 	static const char *const files[] = { "jobs.csv", "batsim_jobs.csv", "timeseries.csv", "projects.csv",
 					     "fairness.csv", "occupancy.csv", "power.csv", "storage.csv", NULL };
 	for (size_t i = 0; files[i]; i++)
@@ -431,7 +431,7 @@ Test(stage, without_staging_every_output_is_unchanged)
 Test(stage, the_generator_refuses_staging_without_data_sections)
 {
 	char dir[] = "/tmp/capsim-stage-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char *out;
 	/* the built-in model without its data: lines */
 	cr_assert_eq(th_sh(&out, "cd %s && grep -v '^    data: ' %s/configs/workloads/ai-dc-2200.yaml > m.yaml && "

@@ -120,9 +120,9 @@ Test(storage, allocations_fill_by_hand)
 Test(storage, the_files_say_when)
 {
 	char dir[] = "/tmp/capsim-storage-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char od[700];
-	snprintf(od, sizeof od, "%s/out", dir);
+	th_in(od, sizeof od, dir, "out");
 	char *ap = th_write_tmp(accounts, ".yaml");
 	cs_run_opts o;
 	cs_run_opts_default(&o);
@@ -134,7 +134,7 @@ Test(storage, the_files_say_when)
 	th_run_on(cluster, jobs, ".csv", &o, &r);
 	cs_run_result_free(&r);
 	char p[800];
-	snprintf(p, sizeof p, "%s/storage.csv", od);
+	th_in(p, sizeof p, od, "storage.csv");
 	char *sc = th_slurp(p, NULL);
 	cr_assert_not_null(sc);
 	cr_expect(strstr(sc, "t,time,tier,used_tb,capacity_tb,used_share\n"
@@ -142,7 +142,7 @@ Test(storage, the_files_say_when)
 	cr_expect(strstr(sc, "\n3600,2024-01-01T01:00:00Z,fast,0.900,0.950,0.947368\n"), "%s", sc);
 	cr_expect(strstr(sc, "\n3600,2024-01-01T01:00:00Z,tmp,0.500,1000.000,0.000500\n"), "%s", sc);
 	cr_expect(strstr(sc, "\n5400,2024-01-01T01:30:00Z,fast,1.000,0.950,1.052632\n"), "%s", sc);
-	snprintf(p, sizeof p, "%s/storage_allocations.csv", od);
+	th_in(p, sizeof p, od, "storage_allocations.csv");
 	char *ac = th_slurp(p, NULL);
 	cr_assert_not_null(ac);
 	cr_expect_str_eq(ac, "account,tier,allocated_tb,used_end_tb,peak_tb,full_t,full_time\n"
@@ -150,7 +150,7 @@ Test(storage, the_files_say_when)
 			     "P,fast,0.300,0.400,0.400,2700,2024-01-01T00:45:00Z\n"
 			     "Q,fast,1.000,0.200,0.200,,\n"
 			     "Q,slow,2.000,0.020,0.020,,\n");
-	snprintf(p, sizeof p, "%s/summary.json", od);
+	th_in(p, sizeof p, od, "summary.json");
 	json_error_t e;
 	json_t *s = json_load_file(p, 0, &e);
 	cr_assert_not_null(s, "%s", e.text);

@@ -30,9 +30,9 @@ static const char small_spec[] =
 static void setup(char *dir, size_t len, const char *text)
 {
 	snprintf(dir, len, "/tmp/capsim-sweep-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	char path[512];
-	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	th_in(path, sizeof path, dir, "spec.yaml");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs(text, f);
@@ -43,8 +43,8 @@ static void setup(char *dir, size_t len, const char *text)
 static char *sweep(const char *dir, const char *name, const char *a1, const char *a2)
 {
 	char spec[512], out[512];
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/%s", dir, name);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, name);
 	char *o, *e;
 	int rc = th_exec(a1 ? (a2 ? ARGS("sweep", spec, "--out", out, a1, a2) : ARGS("sweep", spec, "--out", out, a1))
 			    : ARGS("sweep", spec, "--out", out),
@@ -57,8 +57,8 @@ static char *sweep(const char *dir, const char *name, const char *a1, const char
 static void expect_same_results(const char *dir, const char *a, const char *b, size_t npoints)
 {
 	char da[512], db[512];
-	snprintf(da, sizeof da, "%s/%s", dir, a);
-	snprintf(db, sizeof db, "%s/%s", dir, b);
+	th_in(da, sizeof da, dir, a);
+	th_in(db, sizeof db, dir, b);
 	th_expect_same_file(da, db, "results.csv");
 	th_expect_same_file(da, db, "results.json");
 	th_expect_same_file(da, db, "sweep.html");
@@ -83,8 +83,8 @@ static void expect_spec_error(const char *text, const char *want)
 {
 	char dir[64], spec[512], out[512];
 	setup(dir, sizeof dir, text);
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/out", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, "out");
 	char *o, *e;
 	int rc = th_exec(ARGS("sweep", spec, "--out", out), &o, &e);
 	cr_expect_eq(rc, 2, "exit %d: %s", rc, e);
@@ -139,7 +139,7 @@ Test(sweep, gives_the_same_bytes_with_one_worker_or_two)
 	expect_same_results(dir, "j1", "j2", 8);
 	/* 8 rows and a header; every summary metric a column */
 	char path[512];
-	snprintf(path, sizeof path, "%s/j1/results.csv", dir);
+	th_in(path, sizeof path, dir, "j1/results.csv");
 	char *csv = th_slurp(path, NULL);
 	cr_assert_not_null(csv);
 	cr_expect_eq(th_count_lines(csv), 9);
@@ -157,8 +157,8 @@ Test(sweep, a_point_is_what_capsim_run_reports_for_its_config)
 			       "policies: [{name: easy}]\nseeds: [3]\n");
 	free(sweep(dir, "s", NULL, NULL));
 	char wl[512], run[512], *o, *e;
-	snprintf(wl, sizeof wl, "%s/w.csv", dir);
-	snprintf(run, sizeof run, "%s/run", dir);
+	th_in(wl, sizeof wl, dir, "w.csv");
+	th_in(run, sizeof run, dir, "run");
 	cr_assert_eq(th_exec(ARGS("workload", "generate", "--seed", "3", "--days", "1", "--projects-scale", "0.2",
 				  "--out", wl), &o, &e), 0, "%s", e);
 	free(o), free(e);
@@ -166,9 +166,9 @@ Test(sweep, a_point_is_what_capsim_run_reports_for_its_config)
 			     &o, &e), 0, "%s", e);
 	free(o), free(e);
 	char path[1100];
-	snprintf(path, sizeof path, "%s/summary.json", run);
+	th_in(path, sizeof path, run, "summary.json");
 	char *sum = th_slurp(path, NULL);
-	snprintf(path, sizeof path, "%s/s/points/000000.json", dir);
+	th_in(path, sizeof path, dir, "s/points/000000.json");
 	char *pt = th_slurp(path, NULL);
 	cr_assert(sum && pt);
 	/* p95_wait and utilization as summary.json prints them (12 digits) */
@@ -196,12 +196,12 @@ Test(sweep, a_point_on_the_inputs_made_for_its_seed_equals_it_run_alone)
 			       "scale: [{h100: 0.5}, {}]\npolicies: [{name: multifactor}, {name: easy}]\nseeds: [1, 2]\n");
 	free(sweep(dir, "s", "-j", "2"));
 	char spec[512], out[512], path[600], *o, *e;
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/s", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, "s");
 	for (size_t k = 0; k < 8; k++) {
 		char name[32], kk[8];
 		snprintf(name, sizeof name, "s/points/%06zu.json", k);
-		snprintf(path, sizeof path, "%s/%s", dir, name);
+		th_in(path, sizeof path, dir, name);
 		char *swept = th_slurp(path, NULL);
 		cr_assert_not_null(swept, "%s", path);
 		cr_assert_eq(remove(path), 0);
@@ -224,14 +224,14 @@ Test(sweep, shards_merged_equal_the_single_run)
 	char *a = sweep(dir, "s1", "--shard", "1/2"), *b = sweep(dir, "s2", "--shard", "2/2");
 	cr_expect(strstr(a, "shard 1/2: 4 of them (4 run now"), "%s", a);
 	char s1[512], s2[512], m[512], *o, *e;
-	snprintf(s1, sizeof s1, "%s/s1", dir);
-	snprintf(s2, sizeof s2, "%s/s2", dir);
-	snprintf(m, sizeof m, "%s/merged", dir);
+	th_in(s1, sizeof s1, dir, "s1");
+	th_in(s2, sizeof s2, dir, "s2");
+	th_in(m, sizeof m, dir, "merged");
 	/* shard 1 holds the even points, shard 2 the odd */
 	char p[600];
-	snprintf(p, sizeof p, "%s/points/000002.json", s1);
+	th_in(p, sizeof p, s1, "points/000002.json");
 	cr_expect_eq(access(p, F_OK), 0);
-	snprintf(p, sizeof p, "%s/points/000003.json", s1);
+	th_in(p, sizeof p, s1, "points/000003.json");
 	cr_expect_neq(access(p, F_OK), 0);
 	/* one shard alone is refused: points missing */
 	int rc = th_exec(ARGS("sweep", "merge", s1, "--out", m), &o, &e);
@@ -281,8 +281,8 @@ Test(sweep, another_spec_into_the_same_directory_is_refused)
 	setup(dir, sizeof dir, "workload: {generate: {days: 1, projects_scale: 0.2}}\npolicies: [{name: fcfs}]\n");
 	free(sweep(dir, "o", NULL, NULL));
 	char spec[512], out[512], *o, *e;
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/o", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, "o");
 	FILE *f = fopen(spec, "w");
 	fputs("workload: {generate: {days: 1, projects_scale: 0.2}}\npolicies: [{name: easy}]\n", f);
 	fclose(f);
@@ -296,7 +296,7 @@ Test(sweep, another_spec_into_the_same_directory_is_refused)
 	cr_expect_eq(rc, 2, "%s", e);
 	cr_expect(strstr(e, "holds the results of another sweep"), "%s", e);
 	free(o), free(e);
-	snprintf(out, sizeof out, "%s/fresh", dir);
+	th_in(out, sizeof out, dir, "fresh");
 	rc = th_exec(ARGS("sweep", spec, "--out", out, "--point", "0"), &o, &e);
 	cr_expect_eq(rc, 2, "%s", e);
 	cr_expect(strstr(e, "/fresh: not a results directory of this sweep spec (no sweep.json): run it without --point "
@@ -313,8 +313,8 @@ Test(sweep, killed_with_sigkill_and_restarted_equals_an_uninterrupted_run)
 	setup(dir, sizeof dir, small_spec);
 	free(sweep(dir, "full", "-j", "2"));
 	char spec[512], out[512];
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/killed", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, "killed");
 	th_kill_at_first_point("sweep", spec, out);
 	char *o = sweep(dir, "killed", "-j", "2");
 	cr_expect(!strstr(o, "(8 run now"), "%s", o);
@@ -335,13 +335,13 @@ Test(sweep, a_malformed_trace_is_the_specs_error_before_any_run)
 {
 	char dir[64], path[512], spec[512], out[512], *o, *e;
 	setup(dir, sizeof dir, "workload: {file: {path: bad.csv}}\npolicies: [{name: easy}]\n");
-	snprintf(path, sizeof path, "%s/bad.csv", dir);
+	th_in(path, sizeof path, dir, "bad.csv");
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs("id,project\n1,x\n", f);
 	fclose(f);
-	snprintf(spec, sizeof spec, "%s/spec.yaml", dir);
-	snprintf(out, sizeof out, "%s/out", dir);
+	th_in(spec, sizeof spec, dir, "spec.yaml");
+	th_in(out, sizeof out, dir, "out");
 	int rc = th_exec(ARGS("sweep", spec, "--out", out), &o, &e);
 	cr_expect_eq(rc, 2);
 	cr_expect(strstr(e, "spec.yaml:1:25: workload.file.path: ") && strstr(e, "bad.csv:1: header: column user is missing"),
@@ -406,7 +406,7 @@ Test(sweep_exec, runs_each_unit_in_a_child_of_its_own_and_names_the_one_that_fai
 {
 	char dir[64], err[256];
 	snprintf(dir, sizeof dir, "/tmp/capsim-exec-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	th_mkdtemp(dir);
 	size_t todo[6] = { 0, 1, 2, 3, 4, 5 }, ran = 9;
 	int rc = cs_sweep_exec(exec_unit, exec_before, dir, "point", todo, 6, 2, NULL, NULL, &ran, err, sizeof err);
 	cr_assert_eq(rc, 0, "%s", err);
@@ -444,9 +444,9 @@ Test(sweep_exec, runs_each_unit_in_a_child_of_its_own_and_names_the_one_that_fai
 	cr_assert_str_eq(err, "point 12: no inputs for 12");
 	cr_assert_eq(ran, 1);
 	char path[512];
-	snprintf(path, sizeof path, "%s/12", dir);
+	th_in(path, sizeof path, dir, "12");
 	cr_assert_neq(access(path, F_OK), 0, "the unit whose before failed ran");
-	snprintf(path, sizeof path, "%s/13", dir);
+	th_in(path, sizeof path, dir, "13");
 	cr_assert_neq(access(path, F_OK), 0, "a unit started after the failure");
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -309,9 +309,9 @@ Test(topo, bad_specs_are_errors_naming_the_spec_and_the_reason)
 	expect_load_error("40pu:1000", -CS_EPARSE, "more than 4096 processing units");
 	/* a FIFO would block hwloc's reader */
 	char fifo[] = "/tmp/capsim-fifo-XXXXXX";
-	cr_assert_not_null(mkdtemp(fifo));
+	th_mkdtemp(fifo);
 	char fp[64];
-	snprintf(fp, sizeof fp, "%s/node.xml", fifo);
+	th_in(fp, sizeof fp, fifo, "node.xml");
 	cr_assert_eq(mkfifo(fp, 0600), 0);
 	expect_load_error(fp, -CS_EIO, "not a regular file");
 	unlink(fp);
