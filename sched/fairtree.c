@@ -652,21 +652,43 @@ static int fast_ok(const cs_fairtree *f)
 	       (f->minpos == INFINITY || (f->minpos >= 0x1p-900 && f->minpos >= r * 0x1p-900));
 }
 
+/* tie[] of x ahead of y under a parent of usage up (fast_ok), as
+ * tie_of on their Level Fairshares, and in *in whether x ranks ahead of
+ * y (before). From their q's alone when order_holds either way: their
+ * Level Fairshares are then in the same order, or equal (both 0 or both
+ * infinite); else from their Level Fairshares. */
+static inline uint8_t pair_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, int *in)
+{
+	double qx = f->n[x].q, qy = f->n[y].q;
+	if (order_holds(qx, qy)) {
+		*in = qx != qy || x < y;
+		return (uint8_t)(T_HOLDS | (qx == qy ? T_TIE : 0));
+	}
+	if (order_holds(qy, qx)) { /* (apart: equal ones hold either way) */
+		*in = 0;
+		return 0;
+	}
+	double lx = lfs_at(&f->n[x], up), ly = lfs_at(&f->n[y], up);
+	*in = lx > ly || (lx == ly && x < y);
+	return lx == ly ? T_TIE : 0;
+}
+
 /* tie[] of the neighbours x ahead of y under a parent of usage up,
  * counted in *frag without T_HOLDS. */
 static inline uint8_t tie_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, uint32_t *frag)
 {
-	uint8_t st = tie_of(f, x, y, lfs_at(&f->n[x], up), lfs_at(&f->n[y], up));
+	int in;
+	uint8_t st = pair_at(f, x, y, up, &in);
 	*frag += !(st & T_HOLDS);
 	return st;
 }
 
-/* Does dirty x rank ahead of unchanged c under a parent of usage up (c's
- * Level Fairshare worked out)? */
-static inline int ahead(cs_fairtree *f, uint32_t x, uint32_t c, double up)
+/* Does dirty x rank ahead of unchanged c under a parent of usage up? */
+static inline int ahead(const cs_fairtree *f, uint32_t x, uint32_t c, double up)
 {
-	f->lfs[c] = lfs_at(&f->n[c], up);
-	return before(f, x, c);
+	int in;
+	pair_at(f, x, c, up, &in);
+	return in;
 }
 
 /* The place of the first unchanged child of ord[lo .. hi) that dirty x
@@ -895,7 +917,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
  * neighbours whose usage did not change hold their order (T_HOLDS: none
  * of a's places without it is theirs): if each dirty child is still in
  * order with its neighbours, the order stands and only the places next to
- * a dirty child are worked out (their Level Fairshares and ties), F_KEPT
+ * a dirty child are worked out (their ties, from the q's where those are
+ * apart: pair_at), F_KEPT
  * saying whether the ties stand too with no dirty child in a run; else
  * relocate. Else sort_children. */
 static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
@@ -912,20 +935,21 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	}
 	/* the places next to a dirty child, each once: its left one, and its
 	 * right one unless the next child is dirty (its left one); their
-	 * new ties at rtbuf[0 ..), the places at rbuf[0 ..) */
+	 * new ties at rtbuf[0 ..), the places at rbuf[0 ..), until one is
+	 * out of order (then only the old ties count: relocate or
+	 * sort_children works out the rest) */
 	uint32_t frag = f->nfrag[a], nfrag = 0, np = 0;
 	int in_order = 1, kept = 1;
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
 		uint32_t p = f->pos[x];
-		double lx = lfs_at(&N[x], up);
 		for (uint32_t i = p > lo ? p - 1 : p; i <= p && i + 1 < hi; i++) {
-			uint32_t y = ord[i], z = ord[i + 1];
-			if (i == p && (f->fl[z] & F_DIRTY))
+			if (i == p && (f->fl[ord[i + 1]] & F_DIRTY))
 				continue;
-			double ly = i == p ? lx : lfs_at(&N[y], up), lz = i == p ? lfs_at(&N[z], up) : lx;
-			uint8_t old = f->tie[i], now = tie_of(f, y, z, ly, lz);
-			in_order &= ly > lz || (ly == lz && y < z);
+			uint8_t old = f->tie[i];
 			frag -= !(old & T_HOLDS);
+			if (!in_order)
+				continue;
+			uint8_t now = pair_at(f, ord[i], ord[i + 1], up, &in_order);
 			nfrag += !(now & T_HOLDS);
 			kept &= !((old | now) & T_TIE);
 			f->rbuf[np] = i;
