@@ -980,21 +980,6 @@ static void note_usage(cs_fairtree *f, double u)
 		f->minpos = u;
 }
 
-/* The accounts marked into their depths' places in dlist, packed to
- * its front deepest first (in the order marked within a depth): each
- * after its children, as the sums bottom-up need. Their count. */
-static size_t deepest_first(cs_fairtree *f)
-{
-	size_t nd = 0;
-	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
-		size_t len = f->dfill[d] - f->doff[d];
-		memmove(f->dlist + nd, f->dlist + f->doff[d], len * sizeof *f->dlist);
-		nd += len;
-		f->dfill[d] = f->doff[d];
-	}
-	return nd;
-}
-
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
 {
 	const cs_account_tree *t = f->t;
@@ -1033,27 +1018,36 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			x = up;
 		}
 	}
-	size_t nd = deepest_first(f);
-	if (nd == 0)
-		return; /* nothing moved: the factors stand */
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
-	 * after its children's: by depth) */
-	for (size_t k = 0; k < nd; k++) {
-		uint32_t a = f->dlist[k];
-		pf[a] &= (uint8_t)~P_SUM;
-		const double *cs = f->csum + t->child_off[a];
-		double sum = 0;
-		uint32_t m = t->child_off[a + 1] - t->child_off[a];
-		for (; m >= 4; m -= 4) /* (four a step, in the same order) */
-			sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
-		while (m-- > 0)
-			sum += cs[m];
-		N[a].sum = sum;
-		if (a)
-			f->csum[f->slot[a]] = sum;
-		N[a].q = q_of(&N[a]);
+	 * after its children's: the deepest depth's accounts first) */
+	size_t nd = 0;
+	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
+		const uint32_t *dl = f->dlist + f->doff[d], *end = f->dlist + f->dfill[d];
+		nd += (size_t)(end - dl);
+		f->dfill[d] = f->doff[d];
+		for (; dl < end; dl++) {
+			uint32_t a = *dl;
+			pf[a] &= (uint8_t)~P_SUM;
+			const double *cs = f->csum + t->child_off[a];
+			double sum = 0;
+			uint32_t m = t->child_off[a + 1] - t->child_off[a];
+			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
+				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
+			if (m == 3)
+				sum += cs[2];
+			if (m >= 2)
+				sum += cs[1];
+			if (m >= 1)
+				sum += cs[0];
+			N[a].sum = sum;
+			if (a)
+				f->csum[f->slot[a]] = sum;
+			N[a].q = q_of(&N[a]);
+		}
 	}
+	if (nd == 0)
+		return; /* nothing moved: the factors stand */
 	/* the orders, ties and befores as the factors are read (settle) */
 	f->fast = fast_ok(f);
 	pf[0] |= P_VISIT;
