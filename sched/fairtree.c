@@ -404,7 +404,8 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * and the befores below a are its own visit's (F_AVALID), every child
  * keeps its before, and so does every subtree below a child whose usage
  * did not change: only the dirty children's lists are visited again
- * (the befores are relative, so from any rank). With F_RANGE, only the
+ * (the befores are relative, so from any rank; none when all are users,
+ * F_LEAF). With F_RANGE, only the
  * children in its spans are visited. With lazy, the accounts among them
  * it would visit alone are left P_VISIT (descend). */
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
@@ -412,7 +413,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
 	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
-		for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x])
+		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dnext[x])
 			if (!(fl[x] & F_USER))
 				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
