@@ -913,6 +913,31 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	}
 }
 
+/* refresh_children's count of the places without T_HOLDS next to a dirty
+ * child (frag, taken off the account's count), and until one is out of
+ * order (in_order) their new ties (rtbuf, at the places in rbuf; np),
+ * those without T_HOLDS (nfrag) and whether no tie is among them, before
+ * or after (kept). */
+struct check {
+	uint32_t frag, nfrag, np;
+	int in_order, kept;
+};
+
+/* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
+ * them dirty) counted in c. */
+static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
+{
+	uint8_t old = f->tie[i];
+	c->frag -= !(old & T_HOLDS);
+	if (!c->in_order)
+		return;
+	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &c->in_order);
+	c->nfrag += !(now & T_HOLDS);
+	c->kept &= !((old | now) & T_TIE);
+	f->rbuf[c->np] = i;
+	f->rtbuf[c->np++] = now;
+}
+
 /* Dirty account a's children in order again, with their ties, as
  * sort_children gives them. With fast (fast_ok), when every two
  * neighbours whose usage did not change hold their order (T_HOLDS: none
@@ -935,40 +960,29 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one); their
-	 * new ties at rtbuf[0 ..), the places at rbuf[0 ..), until one is
-	 * out of order (then only the old ties count: relocate or
-	 * sort_children works out the rest) */
-	uint32_t frag = f->nfrag[a], nfrag = 0, np = 0;
-	int in_order = 1, kept = 1;
+	 * right one unless the next child is dirty (its left one); once one
+	 * is out of order only the old ties count (relocate or sort_children
+	 * works out the rest) */
+	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
 		uint32_t p = f->pos[x];
-		for (uint32_t i = p > lo ? p - 1 : p; i <= p && i + 1 < hi; i++) {
-			if (i == p && (f->fl[ord[i + 1]] & F_DIRTY))
-				continue;
-			uint8_t old = f->tie[i];
-			frag -= !(old & T_HOLDS);
-			if (!in_order)
-				continue;
-			uint8_t now = pair_at(f, ord[i], ord[i + 1], up, &in_order);
-			nfrag += !(now & T_HOLDS);
-			kept &= !((old | now) & T_TIE);
-			f->rbuf[np] = i;
-			f->rtbuf[np++] = now;
-		}
+		if (p > lo)
+			check_place(f, &c, p - 1, up);
+		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY))
+			check_place(f, &c, p, up);
 	}
-	if (frag) { /* two unchanged neighbours may not hold */
+	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
 		return;
 	}
-	if (!in_order) {
+	if (!c.in_order) {
 		relocate(f, a, up);
 		return;
 	}
-	for (uint32_t k = 0; k < np; k++)
+	for (uint32_t k = 0; k < c.np; k++)
 		f->tie[f->rbuf[k]] = f->rtbuf[k];
-	f->nfrag[a] = nfrag;
-	if (kept)
+	f->nfrag[a] = c.nfrag;
+	if (c.kept)
 		f->fl[a] |= F_KEPT;
 }
 
