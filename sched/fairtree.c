@@ -404,7 +404,8 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * and the befores below a are its own visit's (F_AVALID), every child
  * keeps its before, and so does every subtree below a child whose usage
  * did not change: only the dirty children's lists are visited again
- * (the befores are relative, so from any rank). With F_RANGE, only the
+ * (the befores are relative, so from any rank; none when all are users,
+ * F_LEAF). With F_RANGE, only the
  * children in its spans are visited. With lazy, the accounts among them
  * it would visit alone are left P_VISIT (descend). */
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
@@ -412,7 +413,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
 	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
-		for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x])
+		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dnext[x])
 			if (!(fl[x] & F_USER))
 				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
@@ -652,21 +653,43 @@ static int fast_ok(const cs_fairtree *f)
 	       (f->minpos == INFINITY || (f->minpos >= 0x1p-900 && f->minpos >= r * 0x1p-900));
 }
 
+/* tie[] of x ahead of y under a parent of usage up (fast_ok), as
+ * tie_of on their Level Fairshares, and in *in whether x ranks ahead of
+ * y (before). From their q's alone when order_holds either way: their
+ * Level Fairshares are then in the same order, or equal (both 0 or both
+ * infinite); else from their Level Fairshares. */
+static inline uint8_t pair_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, int *in)
+{
+	double qx = f->n[x].q, qy = f->n[y].q;
+	if (order_holds(qx, qy)) {
+		*in = qx != qy || x < y;
+		return (uint8_t)(T_HOLDS | (qx == qy ? T_TIE : 0));
+	}
+	if (order_holds(qy, qx)) { /* (apart: equal ones hold either way) */
+		*in = 0;
+		return 0;
+	}
+	double lx = lfs_at(&f->n[x], up), ly = lfs_at(&f->n[y], up);
+	*in = lx > ly || (lx == ly && x < y);
+	return lx == ly ? T_TIE : 0;
+}
+
 /* tie[] of the neighbours x ahead of y under a parent of usage up,
  * counted in *frag without T_HOLDS. */
 static inline uint8_t tie_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, uint32_t *frag)
 {
-	uint8_t st = tie_of(f, x, y, lfs_at(&f->n[x], up), lfs_at(&f->n[y], up));
+	int in;
+	uint8_t st = pair_at(f, x, y, up, &in);
 	*frag += !(st & T_HOLDS);
 	return st;
 }
 
-/* Does dirty x rank ahead of unchanged c under a parent of usage up (c's
- * Level Fairshare worked out)? */
-static inline int ahead(cs_fairtree *f, uint32_t x, uint32_t c, double up)
+/* Does dirty x rank ahead of unchanged c under a parent of usage up? */
+static inline int ahead(const cs_fairtree *f, uint32_t x, uint32_t c, double up)
 {
-	f->lfs[c] = lfs_at(&f->n[c], up);
-	return before(f, x, c);
+	int in;
+	pair_at(f, x, c, up, &in);
+	return in;
 }
 
 /* The place of the first unchanged child of ord[lo .. hi) that dirty x
@@ -890,12 +913,38 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	}
 }
 
+/* refresh_children's count of the places without T_HOLDS next to a dirty
+ * child (frag, taken off the account's count), and until one is out of
+ * order (in_order) their new ties (rtbuf, at the places in rbuf; np),
+ * those without T_HOLDS (nfrag) and whether no tie is among them, before
+ * or after (kept). */
+struct check {
+	uint32_t frag, nfrag, np;
+	int in_order, kept;
+};
+
+/* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
+ * them dirty) counted in c. */
+static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
+{
+	uint8_t old = f->tie[i];
+	c->frag -= !(old & T_HOLDS);
+	if (!c->in_order)
+		return;
+	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &c->in_order);
+	c->nfrag += !(now & T_HOLDS);
+	c->kept &= !((old | now) & T_TIE);
+	f->rbuf[c->np] = i;
+	f->rtbuf[c->np++] = now;
+}
+
 /* Dirty account a's children in order again, with their ties, as
  * sort_children gives them. With fast (fast_ok), when every two
  * neighbours whose usage did not change hold their order (T_HOLDS: none
  * of a's places without it is theirs): if each dirty child is still in
  * order with its neighbours, the order stands and only the places next to
- * a dirty child are worked out (their Level Fairshares and ties), F_KEPT
+ * a dirty child are worked out (their ties, from the q's where those are
+ * apart: pair_at), F_KEPT
  * saying whether the ties stand too with no dirty child in a run; else
  * relocate. Else sort_children. */
 static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
@@ -911,39 +960,29 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one); their
-	 * new ties at rtbuf[0 ..), the places at rbuf[0 ..) */
-	uint32_t frag = f->nfrag[a], nfrag = 0, np = 0;
-	int in_order = 1, kept = 1;
+	 * right one unless the next child is dirty (its left one); once one
+	 * is out of order only the old ties count (relocate or sort_children
+	 * works out the rest) */
+	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
 		uint32_t p = f->pos[x];
-		double lx = lfs_at(&N[x], up);
-		for (uint32_t i = p > lo ? p - 1 : p; i <= p && i + 1 < hi; i++) {
-			uint32_t y = ord[i], z = ord[i + 1];
-			if (i == p && (f->fl[z] & F_DIRTY))
-				continue;
-			double ly = i == p ? lx : lfs_at(&N[y], up), lz = i == p ? lfs_at(&N[z], up) : lx;
-			uint8_t old = f->tie[i], now = tie_of(f, y, z, ly, lz);
-			in_order &= ly > lz || (ly == lz && y < z);
-			frag -= !(old & T_HOLDS);
-			nfrag += !(now & T_HOLDS);
-			kept &= !((old | now) & T_TIE);
-			f->rbuf[np] = i;
-			f->rtbuf[np++] = now;
-		}
+		if (p > lo)
+			check_place(f, &c, p - 1, up);
+		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY))
+			check_place(f, &c, p, up);
 	}
-	if (frag) { /* two unchanged neighbours may not hold */
+	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
 		return;
 	}
-	if (!in_order) {
+	if (!c.in_order) {
 		relocate(f, a, up);
 		return;
 	}
-	for (uint32_t k = 0; k < np; k++)
+	for (uint32_t k = 0; k < c.np; k++)
 		f->tie[f->rbuf[k]] = f->rtbuf[k];
-	f->nfrag[a] = nfrag;
-	if (kept)
+	f->nfrag[a] = c.nfrag;
+	if (c.kept)
 		f->fl[a] |= F_KEPT;
 }
 
@@ -954,21 +993,6 @@ static void note_usage(cs_fairtree *f, double u)
 		f->wild = 1;
 	else if (u > 0 && u < f->minpos)
 		f->minpos = u;
-}
-
-/* The accounts marked into their depths' places in dlist, packed to
- * its front deepest first (in the order marked within a depth): each
- * after its children, as the sums bottom-up need. Their count. */
-static size_t deepest_first(cs_fairtree *f)
-{
-	size_t nd = 0;
-	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
-		size_t len = f->dfill[d] - f->doff[d];
-		memmove(f->dlist + nd, f->dlist + f->doff[d], len * sizeof *f->dlist);
-		nd += len;
-		f->dfill[d] = f->doff[d];
-	}
-	return nd;
 }
 
 void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, const uint32_t *changed, size_t nch)
@@ -1009,27 +1033,36 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			x = up;
 		}
 	}
-	size_t nd = deepest_first(f);
-	if (nd == 0)
-		return; /* nothing moved: the factors stand */
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
-	 * after its children's: by depth) */
-	for (size_t k = 0; k < nd; k++) {
-		uint32_t a = f->dlist[k];
-		pf[a] &= (uint8_t)~P_SUM;
-		const double *cs = f->csum + t->child_off[a];
-		double sum = 0;
-		uint32_t m = t->child_off[a + 1] - t->child_off[a];
-		for (; m >= 4; m -= 4) /* (four a step, in the same order) */
-			sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
-		while (m-- > 0)
-			sum += cs[m];
-		N[a].sum = sum;
-		if (a)
-			f->csum[f->slot[a]] = sum;
-		N[a].q = q_of(&N[a]);
+	 * after its children's: the deepest depth's accounts first) */
+	size_t nd = 0;
+	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
+		const uint32_t *dl = f->dlist + f->doff[d], *end = f->dlist + f->dfill[d];
+		nd += (size_t)(end - dl);
+		f->dfill[d] = f->doff[d];
+		for (; dl < end; dl++) {
+			uint32_t a = *dl;
+			pf[a] &= (uint8_t)~P_SUM;
+			const double *cs = f->csum + t->child_off[a];
+			double sum = 0;
+			uint32_t m = t->child_off[a + 1] - t->child_off[a];
+			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
+				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
+			if (m == 3)
+				sum += cs[2];
+			if (m >= 2)
+				sum += cs[1];
+			if (m >= 1)
+				sum += cs[0];
+			N[a].sum = sum;
+			if (a)
+				f->csum[f->slot[a]] = sum;
+			N[a].q = q_of(&N[a]);
+		}
 	}
+	if (nd == 0)
+		return; /* nothing moved: the factors stand */
 	/* the orders, ties and befores as the factors are read (settle) */
 	f->fast = fast_ok(f);
 	pf[0] |= P_VISIT;

@@ -753,6 +753,70 @@ Test(fairtree, spans_apart_only_where_no_tie_crosses_an_end)
 	cs_account_tree_free(&t);
 }
 
+/* Usage a few ulps apart: account g's eight users (shares 1) hold usage
+ * within three units in the last place of 1000 (their q's closer than
+ * order_holds' margin, so the order and ties of neighbours come from their
+ * Level Fairshares, whose rounding depends on g's usage: equal ones tie
+ * under one sum and not under another), or equal to another's, or far
+ * apart; a user of account h moves the root's usage. Each step moves a
+ * few users; the factors must be the full computation's, and so must
+ * those of an update read one user at a time. */
+Test(fairtree, usage_a_few_ulps_apart_ranks_as_the_full_computation)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, "
+		"{name: f}, {name: k}, {name: l}]\n  - name: h\n    users: [{name: z}]\n",
+		&t);
+	const char *names[] = { "a", "b", "c", "d", "e", "f", "k", "l", "z" };
+	uint32_t us[9];
+	for (size_t i = 0; i < 9; i++)
+		us[i] = node_named(&t, names[i]);
+	double u[32] = { 0 }, f[32], full[32];
+	cr_assert_leq(t.nnodes, 32);
+	cs_fairtree *ft, *one, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&one, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	for (size_t i = 0; i < 9; i++)
+		u[us[i]] = 1000 + (double)i;
+	cs_fairtree_compute(ft, u, f);
+	cs_fairtree_compute(one, u, f);
+	unsigned long long r = 11;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (int step = 0; step < 3000; step++) {
+		uint32_t changed[4];
+		size_t nc = 0;
+		for (uint32_t k = 1 + RND(3); k > 0; k--) {
+			uint32_t i = RND(9), x = us[i];
+			uint32_t how = RND(8);
+			if (how < 5)
+				u[x] = 1000 + ((double)RND(7) - 3) * 0x1p-43; /* (the ulp of 1000) */
+			else if (how < 7)
+				u[x] = u[us[RND(9)]];
+			else
+				u[x] = 900 + RND(200);
+			changed[nc++] = x;
+		}
+		cs_fairtree_update(ft, u, f, changed, nc);
+		cs_fairtree_update(one, u, NULL, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (size_t i = 0; i < 9; i++) {
+			uint32_t x = us[i];
+			cr_assert(f[x] == full[x], "step %d user %s: %.17g vs %.17g", step, names[i], f[x], full[x]);
+			if (RND(3) == 0) {
+				double late = cs_fairtree_factor(one, x);
+				cr_assert(late == full[x], "step %d user %s read alone: %.17g vs %.17g", step, names[i],
+					  late, full[x]);
+			}
+		}
+	}
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(one);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* A run of tied accounts ranked again when usage moved below its every
  * account, though it is the same run. Tree: a -> users x1, x2; b ->
  * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
