@@ -30,8 +30,14 @@ static int freed_for(const cs_sched_ctx *c, uint32_t jid)
 {
 	const struct planner *pl = c->pl;
 	uint64_t mask = cs_place_mask(c, jid), e = pl->epoch_of[jid];
-	for (uint32_t t = 0; t < pl->ntypes; t++)
-		if ((mask == ~0ull || (t < 64 && (mask >> t & 1))) && pl->type_freed_epoch[t] > e)
+	if (mask == ~0ull) { /* every type */
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			if (pl->type_freed_epoch[t] > e)
+				return 1;
+		return 0;
+	}
+	for (mask &= pl->ntypes < 64 ? (1ull << pl->ntypes) - 1 : ~0ull; mask; mask &= mask - 1)
+		if (pl->type_freed_epoch[__builtin_ctzll(mask)] > e)
 			return 1;
 	return 0;
 }
