@@ -82,7 +82,8 @@ static inline void overdue(cs_sched_ctx *c)
 /* Node's runs for level lv: a level it keeps, while its profile, the
  * time and its free amounts stand, without a call (asked of each freed
  * node by every plan visited, plans of several levels in turn); the slot
- * found as cs_plan_nowin_slot finds it (the last one asked first). */
+ * found as cs_plan_nowin_slot finds it (the last one asked first), or
+ * NULL: not kept as they stand. */
 static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct planner *pl = c->pl;
@@ -101,6 +102,7 @@ static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t 
 	return NULL;
 }
 
+/* The same, made if need be (NULL: out of memory). */
 static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct nwslot *s = nowin_kept(c, node, lv, f);
