@@ -508,13 +508,15 @@ struct nwslot {
  * the time and its free amounts are these (at a later time, the same runs
  * but the first one's start, while no event of the node has come due:
  * cs_nprof_runs_advance); the level of each slot (0: empty;
- * cs_plan_nowin_level) and when it was last used. */
+ * cs_plan_nowin_level) and when it was last used; open: bit k, slot k's
+ * first run starts at now (the runs a move in time changes: no other
+ * run starts at a later now, as every event of the node is after it). */
 struct nwnode {
 	uint64_t ver;
 	cs_time now;
 	cs_nprof_amt f;
 	int64_t lvl[NW_SLOTS];
-	uint32_t used[NW_SLOTS], clock, last;
+	uint32_t used[NW_SLOTS], clock, last, open;
 	struct nwslot s[NW_SLOTS];
 };
 
@@ -606,10 +608,11 @@ struct planner {
 	uint64_t *pver, pclock;
 	uint64_t *mver;             /* a muted plan's nodes' stamps before the mute */
 	struct nwnode *nw;          /* per node: its runs (cs_plan_nowin) */
-	/* cs_plan_nowin_spans' spans as their edges: +1 at a span's first
-	 * start, -1 after its last */
-	struct nwedge { cs_time t; int32_t d; } *sp;
-	size_t nsp, sp_cap;
+	/* cs_plan_nowin_spans' spans (nsp) as their edges, each one number
+	 * that sorts them by time, an end before a start: 2 t + 1 at a span's
+	 * first start t (in sp), 2 t just after its last (t, in sp_end) */
+	int64_t *sp, *sp_end;
+	size_t nsp, sp_cap, sp_end_cap;
 	/* nodes nothing_earlier walked without finding a window before the
 	 * plan, stamped with its call's nowin_gen: the search that may follow
 	 * leaves them out (the plan's own nodes are never stamped, so muting
@@ -687,12 +690,7 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
-/* A lower bound on the start of a job's first window on node (its bound
- * in the job's trees tr, cs_plan_lb_trees, worked out again if the node
- * changed), or now where none applies (no bounds kept, or none for its
- * request there). */
-cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node);
-/* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
+/* Job j's trees of bounds for cs_plan_lb (plan_int.h): on nodes whose bounds count
  * GPUs ([0]) and cores ([1]); NULL where none applies. */
 void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2]);
 /* The level cs_plan_nowin looks a job's need up at: 2 v for v GPUs, or
@@ -705,7 +703,7 @@ int64_t cs_plan_nowin_level(cs_nprof_amt need);
 struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f);
 /* The start times before bound at which node may hold such a job (what
  * its runs allow, a run reaching open taken to last for ever; every
- * window's among them), as spans appended to pl->sp: 1 if there are any,
+ * window's among them), as spans appended to pl->sp and pl->sp_end: 1 if there are any,
  * 0 if none, -1 out of memory. */
 int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
 			cs_time open);

@@ -335,12 +335,16 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
 	cs_time rs[CS_NPROF_MAX_COUNTS]; /* per count: the start of the run with at least g[i] free, or -1 */
-	unsigned left = 0; /* values not yet set */
+	/* per count: out[i * nd + k] is set for k < done[i]. A run that
+	 * lasts D[k] lasts every shorter duration too, and the runs come in
+	 * time order, so (D ascending) the durations set are always the
+	 * first ones: a run that closes sets those from done[i] on that it
+	 * lasts. */
+	unsigned done[CS_NPROF_MAX_COUNTS];
+	unsigned left = nd ? ng : 0; /* counts not done */
 	for (unsigned i = 0; i < ng; i++) {
 		rs[i] = -1;
-		for (unsigned k = 0; k < nd; k++)
-			out[i * nd + k] = CS_TIME_MAX;
-		left += nd;
+		done[i] = 0;
 	}
 	walk w;
 	walk_start(&w, &p->node[node], free_now, now);
@@ -353,11 +357,13 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 				if (rs[i] < 0)
 					rs[i] = t;
 			} else if (rs[i] >= 0) {
-				for (unsigned k = 0; k < nd; k++)
-					if (out[i * nd + k] == CS_TIME_MAX && t - rs[i] >= D[k]) {
-						out[i * nd + k] = rs[i];
-						left--;
-					}
+				unsigned k = done[i];
+				for (; k < nd && t - rs[i] >= D[k]; k++)
+					out[i * nd + k] = rs[i];
+				if (k != done[i]) {
+					done[i] = k;
+					left -= k == nd;
+				}
 				rs[i] = -1;
 			}
 		}
@@ -367,11 +373,10 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		if (t == CS_TIME_MAX)
 			break;
 	}
-	/* runs still open last for ever */
+	/* runs still open last for ever; the durations no run lasted, never */
 	for (unsigned i = 0; i < ng; i++)
-		for (unsigned k = 0; rs[i] >= 0 && k < nd; k++)
-			if (out[i * nd + k] == CS_TIME_MAX)
-				out[i * nd + k] = rs[i];
+		for (unsigned k = done[i]; k < nd; k++)
+			out[i * nd + k] = rs[i] >= 0 ? rs[i] : CS_TIME_MAX;
 }
 
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,

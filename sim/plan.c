@@ -30,8 +30,14 @@ static int freed_for(const cs_sched_ctx *c, uint32_t jid)
 {
 	const struct planner *pl = c->pl;
 	uint64_t mask = cs_place_mask(c, jid), e = pl->epoch_of[jid];
-	for (uint32_t t = 0; t < pl->ntypes; t++)
-		if ((mask == ~0ull || (t < 64 && (mask >> t & 1))) && pl->type_freed_epoch[t] > e)
+	if (mask == ~0ull) { /* every type */
+		for (uint32_t t = 0; t < pl->ntypes; t++)
+			if (pl->type_freed_epoch[t] > e)
+				return 1;
+		return 0;
+	}
+	for (mask &= pl->ntypes < 64 ? (1ull << pl->ntypes) - 1 : ~0ull; mask; mask &= mask - 1)
+		if (pl->type_freed_epoch[__builtin_ctzll(mask)] > e)
 			return 1;
 	return 0;
 }
@@ -371,6 +377,18 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 	return 1;
 }
 
+/* x[0 .. n) ascending (a few dozen: by insertion). */
+static void sort_keys(int64_t *x, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int64_t v = x[i];
+		size_t k = i;
+		for (; k > 0 && x[k - 1] > v; k--)
+			x[k] = x[k - 1];
+		x[k] = v;
+	}
+}
+
 /* Can fewer than its node count of pl->only[0 .. n) hold job jid at once
  * before bound, its plan's start (the plan still in the profile)? A node
  * may hold it where its runs allow a window (cs_plan_nowin_spans; a job
@@ -413,19 +431,21 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->search_open = pl->nnear;
 		return 1;
 	}
-	/* the most spans open at once: edges by time, an end before a start */
-	struct nwedge *e = pl->sp;
-	for (size_t i = 1; i < pl->nsp; i++) {
-		struct nwedge x = e[i];
-		size_t k = i;
-		for (; k > 0 && (e[k - 1].t > x.t || (e[k - 1].t == x.t && e[k - 1].d > x.d)); k--)
-			e[k] = e[k - 1];
-		e[k] = x;
-	}
+	/* the most spans open at once: edges by time, an end before a start
+	 * (the starts and the ends each sorted, then merged; each span's end
+	 * is after its start, so the ends never run out first) */
+	sort_keys(pl->sp, pl->nsp);
+	sort_keys(pl->sp_end, pl->nsp);
 	int64_t open = 0, most = 0;
-	for (size_t i = 0; i < pl->nsp && most < j->nodes; i++) {
-		open += e[i].d;
-		most = open > most ? open : most;
+	for (size_t a = 0, z = 0; a < pl->nsp && most < j->nodes;) {
+		if (pl->sp_end[z] < pl->sp[a]) {
+			open--;
+			z++;
+		} else {
+			open++;
+			a++;
+			most = open > most ? open : most;
+		}
 	}
 	if (most >= j->nodes)
 		return 0;

@@ -31,6 +31,29 @@ static void hpush(struct hent *h, size_t *n, struct hent e)
 	h[i] = e;
 }
 
+/* h[0 .. n) made a heap in place (Floyd's: each parent sifted down,
+ * the last first). hless orders entries of distinct idx strictly, so the
+ * pops give the order pushes one by one would. */
+static void hbuild(struct hent *h, size_t n)
+{
+	for (size_t p = n / 2; p-- > 0;) {
+		struct hent x = h[p];
+		size_t i = p;
+		for (;;) {
+			size_t l = 2 * i + 1, m = l;
+			if (l >= n)
+				break;
+			if (l + 1 < n && hless(&h[l + 1], &h[l]))
+				m = l + 1;
+			if (!hless(&h[m], &x))
+				break;
+			h[i] = h[m];
+			i = m;
+		}
+		h[i] = x;
+	}
+}
+
 static struct hent hpop(struct hent *h, size_t *n)
 {
 	struct hent top = h[0], last = h[--*n];
@@ -139,10 +162,7 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 	return 0;
 }
 
-/* Work out again the leaf bounds of a node whose profile changed; the
- * trees that changed are added to its pending ones (pl->lb_pend), for
- * lb_up. */
-static void lb_leaf(cs_sched_ctx *c, uint32_t node)
+void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
 {
 	struct planner *pl = c->pl;
 	cs_time first[LB_TREES];
@@ -190,7 +210,7 @@ static void lb_refresh(cs_sched_ctx *c)
 	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
 		uint32_t node = pl->lb_dirty[k];
 		if (pl->lb_mark[node] == 1)
-			lb_leaf(c, node);
+			cs_plan_lb_leaf(c, node);
 		lb_up(pl, node);
 		pl->lb_mark[node] = 0;
 	}
@@ -219,19 +239,6 @@ void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *
 {
 	for (int on_cores = 0; on_cores < 2; on_cores++)
 		tr[on_cores] = pl->lb ? lb_tree(pl, j, on_cores, plan_len(j)) : NULL;
-}
-
-cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node)
-{
-	struct planner *pl = c->pl;
-	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
-	if (!t)
-		return c->now;
-	if (pl->lb_mark[node] == 1) {
-		lb_leaf(c, node);
-		pl->lb_mark[node] = 2; /* its leaf done, the trees above it still to do */
-	}
-	return LB(t, pl->P + pl->pos_of[node]);
 }
 
 /* --- topology rules in plans ---
@@ -410,6 +417,9 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	 * it: cs_plan_nowin_first), and only while it could still matter, as
 	 * with bounds: most nodes' first window comes after the answer. */
 	int64_t lv = !tr && !only && !c->nm->nresv && !c->plain ? cs_plan_nowin_level(need) : 0;
+	/* A search of some nodes skips those whose kept runs (none made
+	 * here: a walk to the bound costs less) show no window before bound. */
+	int64_t only_lv = only && !c->nm->nresv && !c->plain ? cs_plan_nowin_level(need) : 0;
 	if (lv > 0) {
 		for (uint32_t i = lo; i < hi; i++) {
 			uint32_t node = type < 0 ? i : pl->type_nodes[i];
@@ -418,8 +428,9 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			if (first < 0)
 				return CS_TIME_MAX;
 			if (first < bound)
-				hpush(pl->sh, &ns, (struct hent){ first, 0, 0, node });
+				pl->sh[ns++] = (struct hent){ first, 0, 0, node };
 		}
+		hbuild(pl->sh, ns);
 		lo = hi; /* no eager start below */
 	} else if (tr) {
 		lb_refresh(c);
@@ -442,6 +453,13 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			continue;
 		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
+		if (only_lv > 0) { /* nor where its kept runs say so */
+			cs_nprof_amt f = node_free_now(c, node);
+			const struct nwslot *s = nowin_kept(c, node, only_lv, &f);
+			if (s && nowin_first(s, d) >= bound)
+				continue;
+		}
+
 		struct pnode *q = &pl->pn[np];
 		q->node = node;
 		q->eager = pl->resv_first[node + 1] > pl->resv_first[node];
@@ -538,7 +556,11 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	return CS_TIME_MAX;
 }
 
-static int cand_cmp(const void *x, const void *y)
+/* Candidates up to this many are sorted by insertion, with cand_cmp
+ * inline; more, by qsort. */
+#define CAND_INSERT 24u
+
+static inline int cand_cmp(const void *x, const void *y)
 {
 	const struct pcand *a = x, *b = y;
 	if (a->g != b->g)
@@ -590,14 +612,35 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 		c->resv_block[jid] = c->st->passes;
 	if (best == CS_TIME_MAX)
 		return best;
+	if (j->nodes == 1) { /* the first in that order: no sort, and one alone needs no count */
+		size_t k = 0;
+		for (size_t i = 0; nc > 1 && i < nc; i++) {
+			uint32_t node = pl->cand[i].node;
+			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
+			if (i && cand_cmp(&pl->cand[i], &pl->cand[k]) < 0)
+				k = i;
+		}
+		pl->nodes[0] = pl->cand[k].node;
+		return best;
+	}
 	{ /* also when there are just enough: their order is the placement's */
 		for (size_t i = 0; i < nc; i++) {
 			uint32_t node = pl->cand[i].node;
 			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
 		}
-		qsort(pl->cand, nc, sizeof *pl->cand, cand_cmp);
+		if (nc <= CAND_INSERT) { /* (the order is total: either sort gives it) */
+			for (size_t i = 1; i < nc; i++) {
+				struct pcand x = pl->cand[i];
+				size_t k = i;
+				for (; k > 0 && cand_cmp(&pl->cand[k - 1], &x) > 0; k--)
+					pl->cand[k] = pl->cand[k - 1];
+				pl->cand[k] = x;
+			}
+		} else {
+			qsort(pl->cand, nc, sizeof *pl->cand, cand_cmp);
+		}
 	}
-	if (j->topo && j->nodes > 1) {
+	if (j->topo) {
 		topo_choose(c, j, nc);
 		return best;
 	}

@@ -26,6 +26,29 @@ void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
  * of memory. */
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
 
+/* Work out again the leaf bounds of a node whose profile changed; the
+ * trees that changed are added to its pending ones (pl->lb_pend), for
+ * the trees above it. (plan_find.c) */
+void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node);
+
+/* A lower bound on the start of a job's first window on node (its bound
+ * in the job's trees tr, cs_plan_lb_trees, worked out again if the node
+ * changed), or now where none applies (no bounds kept, or none for its
+ * request there). Inline: asked of every node a freed-node check or a
+ * search of some nodes looks at. */
+static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node)
+{
+	struct planner *pl = c->pl;
+	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
+	if (!t)
+		return c->now;
+	if (pl->lb_mark[node] == 1) {
+		cs_plan_lb_leaf(c, node);
+		pl->lb_mark[node] = 2; /* its leaf done, the trees above it still to do */
+	}
+	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
+}
+
 /* A new generation of pl->mark: no node marked. */
 static inline void new_marks(cs_sched_ctx *c)
 {
@@ -59,8 +82,9 @@ static inline void overdue(cs_sched_ctx *c)
 /* Node's runs for level lv: a level it keeps, while its profile, the
  * time and its free amounts stand, without a call (asked of each freed
  * node by every plan visited, plans of several levels in turn); the slot
- * found as cs_plan_nowin_slot finds it (the last one asked first). */
-static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+ * found as cs_plan_nowin_slot finds it (the last one asked first), or
+ * NULL: not kept as they stand. */
+static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
@@ -75,7 +99,14 @@ static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, in
 			return &w->s[k];
 		}
 	}
-	return cs_plan_nowin_slot(c, node, lv, f);
+	return NULL;
+}
+
+/* The same, made if need be (NULL: out of memory). */
+static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
+{
+	const struct nwslot *s = nowin_kept(c, node, lv, f);
+	return s ? s : cs_plan_nowin_slot(c, node, lv, f);
 }
 
 /* The start of the first of s's runs that lasts d, or CS_TIME_MAX: none

@@ -21,6 +21,7 @@ void cs_plan_nowin_free(struct planner *pl)
 		}
 	free(pl->nw);
 	free(pl->sp);
+	free(pl->sp_end);
 }
 
 int64_t cs_plan_nowin_level(cs_nprof_amt need)
@@ -87,13 +88,11 @@ static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 	const cs_nprof_node *nd = &pl->prof.node[node];
 	if (nd->n && nd->ev[0].t <= c->now)
 		return 0; /* (cs_nprof_runs_advance's refusal, the same for every slot) */
-	/* only a first run open at w->now moves, to now */
-	for (unsigned k = 0; k < NW_SLOTS; k++) {
-		struct nwslot *s = &w->s[k];
-		if (w->lvl[k] && s->n && s->a[0] == w->now) {
-			cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
-			first_cut(s);
-		}
+	/* only a first run open at w->now moves, to now (still open then) */
+	for (uint32_t m = w->open; m; m &= m - 1) {
+		struct nwslot *s = &w->s[__builtin_ctz(m)];
+		cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
+		first_cut(s);
 	}
 	return 1;
 }
@@ -112,6 +111,7 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 		w->f = *f;
 		for (unsigned k = 0; k < NW_SLOTS; k++)
 			w->lvl[k] = 0;
+		w->open = 0;
 	}
 	uint32_t k = w->last;
 	if (w->lvl[k] != lv) {
@@ -123,11 +123,14 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 				if (w->used[i] < w->used[k])
 					k = i;
 			w->lvl[k] = 0;
+			w->open &= ~(1u << k);
 			if (fill(c, &w->s[k], node, f, lv) < 0) {
 				c->failed = -CS_ENOMEM;
 				return NULL;
 			}
 			w->lvl[k] = lv;
+			if (w->s[k].n && w->s[k].a[0] == c->now)
+				w->open |= 1u << k;
 		}
 		w->last = k;
 	}
@@ -140,7 +143,8 @@ int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, c
 {
 	struct planner *pl = c->pl;
 	const struct nwslot *s = nowin_slot(c, node, lv, f);
-	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + 2 * (size_t)s->n, sizeof *pl->sp) < 0) {
+	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + s->n, sizeof *pl->sp) < 0 ||
+	    grow((void **)&pl->sp_end, &pl->sp_end_cap, pl->nsp + s->n, sizeof *pl->sp_end) < 0) {
 		c->failed = -CS_ENOMEM;
 		return -1;
 	}
@@ -151,8 +155,8 @@ int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, c
 			continue;
 		/* starts a .. end - d, before bound */
 		cs_time z = end == CS_TIME_MAX || end - d >= bound ? bound - 1 : end - d;
-		pl->sp[pl->nsp++] = (struct nwedge){ s->a[i], +1 };
-		pl->sp[pl->nsp++] = (struct nwedge){ z + 1, -1 };
+		pl->sp[pl->nsp] = 2 * s->a[i] + 1;
+		pl->sp_end[pl->nsp++] = 2 * (z + 1);
 		any = 1;
 	}
 	return any;

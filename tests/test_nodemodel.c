@@ -196,6 +196,51 @@ Test(nodemodel, fragmentation_aware_fit_puts_a_small_job_on_the_partitions_small
 	}
 }
 
+/* Conservative's plan of one node takes, of the nodes that can hold it
+ * at its start, the one with the fewest GPUs free then. J1 (4 GPUs until
+ * 100) fills node 0; J2 (1 GPU until 1000) and J3 (2 GPUs until 100)
+ * take node 1; J4 (3 GPUs until 300) node 2. J5 (3 GPUs) fits nowhere at
+ * 1; at 100 nodes 0 (4 GPUs free) and 1 (3) can hold it: node 1, not
+ * the lowest numbered. */
+Test(nodemodel, conservative_plans_one_node_where_the_fewest_gpus_are_free)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,4,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,1,0,0,1000,1000,,gpu,completed\n"
+		     "3,a,u,0,1,2,0,0,100,100,,gpu,completed\n"
+		     "4,a,u,0,1,3,0,0,300,300,,gpu,completed\n"
+		     "5,b,v,1,1,3,0,0,50,50,,gpu,completed\n",
+		 "conservative", &r);
+	const uint32_t want[5] = { 0, 1, 1, 2, 1 };
+	for (uint32_t i = 0; i < 5; i++) {
+		uint32_t node = r.placements[r.placement_off[i]].node;
+		cr_assert_eq(node, want[i], "J%u on node %u, want %u", i + 1, node, want[i]);
+	}
+	cr_assert_eq(th_start(&r, 5), 100);
+	cr_assert_eq(th_job(&r, 5)->reservation_s, 100);
+	cs_run_result_free(&r);
+}
+
+/* The same for a plan of two nodes: J4 (3 GPUs) now ends at 100 too, so
+ * at 100 all three nodes can hold J5 (2 nodes x 3 GPUs): nodes 1 (3 GPUs
+ * free) and 0 (4; before node 2, as free as it, by number). */
+Test(nodemodel, conservative_plans_nodes_where_the_fewest_gpus_are_free)
+{
+	cs_run_result r;
+	run_tiny(HDR "1,a,u,0,1,4,0,0,100,100,,gpu,completed\n"
+		     "2,a,u,0,1,1,0,0,1000,1000,,gpu,completed\n"
+		     "3,a,u,0,1,2,0,0,100,100,,gpu,completed\n"
+		     "4,a,u,0,1,3,0,0,100,100,,gpu,completed\n"
+		     "5,b,v,1,2,3,0,0,50,50,,gpu,completed\n",
+		 "conservative", &r);
+	cr_assert_eq(th_start(&r, 5), 100);
+	uint32_t used = 0;
+	for (size_t m = r.placement_off[4]; m < r.placement_off[5]; m++)
+		used |= 1u << r.placements[m].node;
+	cr_assert_eq(used, 3u, "J5 on nodes %#x, want 0 and 1", used);
+	cs_run_result_free(&r);
+}
+
 /* J1-J3 take 3 of the 4 GPUs of each node until 100, 200, 300; J4 wants a
  * whole node; J5-J7 one GPU for 500 s, J8 one GPU for 90 s. */
 static const char hold_csv[] = HDR "1,a,u,0,1,3,0,0,100,100,,gpu,completed\n"

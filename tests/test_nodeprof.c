@@ -256,6 +256,60 @@ Test(nodeprof, windows_match_a_brute_force)
 	}
 }
 
+/* Random profiles of GPUs or cores (plans, running jobs' give-backs,
+ * overdue ones too): each of the search's lower bounds is the start of
+ * the first window of that many for that long, over the bounds' counts
+ * and durations as the planner asks them (5 x 5) and over fewer. */
+Test(nodeprof, first_runs_are_the_first_windows)
+{
+	uint64_t seed = 9090;
+	const int64_t g[5] = { 1, 2, 4, 8, 16 };
+	const cs_time D[5] = { 1, 3, 8, 20, 60 };
+	int found = 0, never = 0;
+	for (int round = 0; round < 600; round++) {
+		cs_nprof p;
+		cr_assert_eq(cs_nprof_init(&p, 1), 0);
+		cs_time now = 20;
+		int cores = round % 2;
+		for (int k = 0; k < 8; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = 10 + (cs_time)(seed >> 33) % 100, len = 1 + (cs_time)(seed >> 45) % 40;
+			int32_t v = 1 + (int32_t)((seed >> 20) % 8);
+			cs_nprof_ev e = { s, cores ? 0 : v, cores ? v : 0, 0, 1 };
+			if ((seed >> 10) % 3 == 0) {
+				cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			} else if (s > now) {
+				cs_nprof_ev take = e, back = e;
+				take.g = -e.g;
+				take.c = -e.c;
+				take.running = back.running = 0;
+				back.t = s + len;
+				cr_assert_eq(cs_nprof_add(&p, 0, &take), 0);
+				cr_assert_eq(cs_nprof_add(&p, 0, &back), 0);
+			}
+		}
+		int64_t v0 = (int64_t)(seed >> 50) % 12;
+		cs_nprof_amt f = { cores ? 0 : v0, cores ? v0 : 0, 0 };
+		unsigned ng = round % 3 ? 5 : 1 + (unsigned)(seed >> 56) % 5, nd = round % 3 ? 5 : 1 + (unsigned)(seed >> 59) % 5;
+		cs_time out[25];
+		cs_nprof_first_runs(&p, 0, f, now, cores, g, ng, D, nd, out);
+		for (unsigned i = 0; i < ng; i++)
+			for (unsigned k = 0; k < nd; k++) {
+				cs_time a[64], z[64];
+				cs_nprof_amt need = { cores ? 0 : g[i], cores ? g[i] : 0, 0 };
+				size_t n = cs_nprof_windows(&p, 0, f, now, need, D[k], a, z, 64);
+				cs_time want = n ? a[0] : CS_TIME_MAX;
+				cr_assert_eq(out[i * nd + k], want, "round %d, %lld %s for %lld s: %lld, want %lld", round,
+					     (long long)g[i], cores ? "cores" : "GPUs", (long long)D[k],
+					     (long long)out[i * nd + k], (long long)want);
+				found += n > 0;
+				never += n == 0;
+			}
+		cs_nprof_free(&p);
+	}
+	cr_assert(found > 1000 && never > 1000, "found %d, never %d", found, never);
+}
+
 /* The runs made at one time and moved on to a later one are those made
  * then, while no event falls at or before the later time; otherwise the
  * move is refused and leaves them as they were. Random profiles of
