@@ -112,6 +112,7 @@ struct cs_sched_ctx {
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
+	uint32_t *snap_lost;   /* the hold's search: scratch for its snapshot (hold.c), NULL under the plain engine */
 	int dry;               /* tries only find their placement (cs_place_types) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;

@@ -133,6 +133,28 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 	return ns;
 }
 
+/* For the search's binary search over the free-now snapshot (ns slots,
+ * everything handed back): lost[x] counts the snapshot's nodes from x on
+ * that fit (struct hold_scope) only with their free-now part, so with
+ * slots [0, x) handed back h->fit - lost[x] of the scope's nodes fit.
+ * NULL (every try made) under the plain engine or a power cap. */
+static const uint32_t *count_lost(cs_sched_ctx *c, const struct hold_scope *h, uint32_t ns)
+{
+	if (!c->snap_lost || c->pc)
+		return NULL;
+	uint32_t *lost = c->snap_lost;
+	lost[ns] = 0;
+	for (uint32_t i = ns; i-- > 0;) {
+		const cs_slot *s = &c->snap[i];
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, s->node, &g, &co, &m);
+		int only = scope_has(c, h, s->node) && scope_fits(h, g, co, m) &&
+			   !scope_fits(h, g - cs_slot_gpus(s), co - s->cores, m - s->mem_mib);
+		lost[i] = lost[i + 1] + (uint32_t)only;
+	}
+	return lost;
+}
+
 /* The scope of jid's hold. */
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
@@ -202,6 +224,11 @@ int cs_hold_init(cs_sched_ctx *c)
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
 	if (!c->hmemo)
 		return -CS_ENOMEM;
+	if (!c->plain) {
+		c->snap_lost = malloc(((size_t)c->nnodes + 1) * sizeof *c->snap_lost);
+		if (!c->snap_lost)
+			return -CS_ENOMEM;
+	}
 	if (!c->plain && c->nm->npartitions) {
 		c->prun = calloc(c->nm->npartitions, sizeof *c->prun);
 		if (!c->prun)
@@ -225,6 +252,7 @@ void cs_hold_free(cs_sched_ctx *c)
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
+	free(c->snap_lost);
 	prun_drop(c);
 }
 
@@ -432,14 +460,24 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		 * ns of them, the one just found) */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
-		hand_back(c, g, 0);
-		g = 0;
-		if (cs_place_try_at(c, jid, &tp, t) == 0) {
-			hi = 0;
-			keep_found(&hp, &tp);
+		/* a try with too few of the scope's nodes fitting is skipped: it
+		 * would fail (as in the loop above), and what is handed back
+		 * moves only for a try */
+		const uint32_t *lost = count_lost(c, &sc, ns);
+		if (!lost || sc.fit - lost[0] >= sc.nodes) {
+			hand_back(c, g, 0);
+			g = 0;
+			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+				hi = 0;
+				keep_found(&hp, &tp);
+			}
 		}
 		while (hi > 0 && hi - lo > 1) {
 			uint32_t mid = lo + (hi - lo) / 2;
+			if (lost && sc.fit - lost[mid] < sc.nodes) {
+				lo = mid;
+				continue;
+			}
 			hand_back(c, g, mid);
 			g = mid;
 			tp.n = 0;
