@@ -192,8 +192,9 @@ struct cs_sched_ctx {
 	 * run's order, so a hold's search on p's node types walks only the
 	 * running jobs it gives back; NULL: none kept (then it walks run) */
 	struct prun {
-		run_ent *e;
+		run_ent *e;    /* in buf[0 .. cap): an insert or a removal moves the shorter side */
 		size_t n, cap;
+		run_ent *buf;
 	} *prun;
 	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes

@@ -242,7 +242,7 @@ int cs_hold_init(cs_sched_ctx *c)
 static void prun_drop(cs_sched_ctx *c)
 {
 	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
-		free(c->prun[p].e);
+		free(c->prun[p].buf);
 	free(c->prun);
 	c->prun = NULL;
 }
@@ -279,18 +279,28 @@ void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 		struct prun *r = &c->prun[p];
 		if (!(mask & c->part_mask[p]))
 			continue;
-		if (r->n == r->cap) {
+		if (r->n == r->cap) { /* full: into a buffer twice the size, in its middle */
 			size_t cap = r->cap ? 2 * r->cap : 64;
-			run_ent *e = realloc(r->e, cap * sizeof *e);
-			if (!e) {
+			run_ent *b = malloc(cap * sizeof *b);
+			if (!b) {
 				prun_drop(c); /* the searches walk run instead */
 				return;
 			}
-			r->e = e;
+			if (r->n)
+				memcpy(b + (cap - r->n) / 2, r->e, r->n * sizeof *b);
+			free(r->buf);
+			r->buf = b;
+			r->e = b + (cap - r->n) / 2;
 			r->cap = cap;
 		}
 		size_t pos = prun_after(r, est_end);
-		memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof *r->e);
+		size_t front = (size_t)(r->e - r->buf), back = r->cap - front - r->n;
+		if (front && (pos < r->n - pos || !back)) {
+			memmove(r->e - 1, r->e, pos * sizeof *r->e);
+			r->e--;
+		} else {
+			memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof *r->e);
+		}
 		r->e[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
 		r->n++;
 	}
@@ -306,10 +316,15 @@ void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 		size_t i = prun_after(r, est_end - 1);
 		while (i < r->n && r->e[i].jid != jid)
 			i++;
-		if (i < r->n) { /* (it is: it entered with the same mask) */
+		if (i == r->n) /* (it is there: it entered with the same mask) */
+			continue;
+		if (i < r->n - 1 - i) {
+			memmove(r->e + 1, r->e, i * sizeof *r->e);
+			r->e++;
+		} else {
 			memmove(&r->e[i], &r->e[i + 1], (r->n - i - 1) * sizeof *r->e);
-			r->n--;
 		}
+		r->n--;
 	}
 }
 
