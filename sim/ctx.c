@@ -48,6 +48,8 @@ static void run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 	}
 	c->run[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
 	c->nrun++;
+	if (c->prun)
+		cs_hold_run_in(c, jid, est_end);
 }
 
 /* Place a job of several partitions now in the first of those chosen by
@@ -455,6 +457,8 @@ void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
 void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i)
 {
 	uint32_t jid = c->run[i].jid;
+	if (c->prun)
+		cs_hold_run_out(c, jid, c->run[i].est_end);
 	if (i < c->nrun - 1 - i) { /* the shorter side moves */
 		memmove(c->run + 1, c->run, i * sizeof *c->run);
 		c->run++;

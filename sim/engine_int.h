@@ -112,6 +112,7 @@ struct cs_sched_ctx {
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
+	uint32_t *snap_lost;   /* the hold's search: scratch for its snapshot (hold.c), NULL under the plain engine */
 	int dry;               /* tries only find their placement (cs_place_types) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
@@ -186,6 +187,15 @@ struct cs_sched_ctx {
 	uint32_t *pnodes_first;  /* in node order: partition p's from pnodes_first[p] */
 	int types_apart;
 	int plain;               /* cs_engine_plain: none of what follows is used */
+	/* the running set by partition (hold.c): prun[p] holds the entries of
+	 * run whose jobs may use a node type of the machine's partition p, in
+	 * run's order, so a hold's search on p's node types walks only the
+	 * running jobs it gives back; NULL: none kept (then it walks run) */
+	struct prun {
+		run_ent *e;    /* in buf[0 .. cap): an insert or a removal moves the shorter side */
+		size_t n, cap;
+		run_ent *buf;
+	} *prun;
 	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
 	 * on node type t (cs_place_changed), the last entry those of a
@@ -432,6 +442,11 @@ void cs_hold_forget(cs_sched_ctx *c, uint32_t jid);
 /* The kept holds (c->hmemo), empty: 0 or -CS_ENOMEM. */
 int cs_hold_init(cs_sched_ctx *c);
 void cs_hold_free(cs_sched_ctx *c);
+/* Job jid entered the running set at est_end (after every entry with
+ * est_end <= it), or left it from there: c->prun follows (out of memory,
+ * it is dropped). */
+void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end);
+void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end);
 
 /* --- shape.c --- */
 

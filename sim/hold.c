@@ -56,6 +56,7 @@ struct hold_scope {
 	uint64_t snap_mask;   /* the node types of list (list: its partition's), else mask */
 	uint32_t g, cores, mem, nodes;
 	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
+	const struct prun *run; /* the running jobs on those types (list's partition's), or NULL */
 };
 
 static int scope_has(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t node)
@@ -132,6 +133,28 @@ static uint32_t scope_snapshot(cs_sched_ctx *c, struct hold_scope *h)
 	return ns;
 }
 
+/* For the search's binary search over the free-now snapshot (ns slots,
+ * everything handed back): lost[x] counts the snapshot's nodes from x on
+ * that fit (struct hold_scope) only with their free-now part, so with
+ * slots [0, x) handed back h->fit - lost[x] of the scope's nodes fit.
+ * NULL (every try made) under the plain engine or a power cap. */
+static const uint32_t *count_lost(cs_sched_ctx *c, const struct hold_scope *h, uint32_t ns)
+{
+	if (!c->snap_lost || c->pc)
+		return NULL;
+	uint32_t *lost = c->snap_lost;
+	lost[ns] = 0;
+	for (uint32_t i = ns; i-- > 0;) {
+		const cs_slot *s = &c->snap[i];
+		uint32_t g, co, m;
+		cs_alloc_node_counts(c->A, s->node, &g, &co, &m);
+		int only = scope_has(c, h, s->node) && scope_fits(h, g, co, m) &&
+			   !scope_fits(h, g - cs_slot_gpus(s), co - s->cores, m - s->mem_mib);
+		lost[i] = lost[i + 1] + (uint32_t)only;
+	}
+	return lost;
+}
+
 /* The scope of jid's hold. */
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
@@ -143,6 +166,7 @@ static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 	if (h.mask != ~0ull && p >= 0 && (uint32_t)p < c->nm->npartitions) {
 		h.list = c->pnodes + c->pnodes_first[p];
 		h.nlist = c->pnodes_first[p + 1] - c->pnodes_first[p];
+		h.run = c->prun && !c->pc ? &c->prun[p] : NULL;
 	}
 	h.snap_mask = h.list ? c->part_mask[p] : h.mask;
 	return h;
@@ -200,9 +224,27 @@ int cs_hold_init(cs_sched_ctx *c)
 	c->hmemo = calloc(HMEMO_SIZE, sizeof *c->hmemo);
 	if (!c->hmemo)
 		return -CS_ENOMEM;
+	if (!c->plain) {
+		c->snap_lost = malloc(((size_t)c->nnodes + 1) * sizeof *c->snap_lost);
+		if (!c->snap_lost)
+			return -CS_ENOMEM;
+	}
+	if (!c->plain && c->nm->npartitions) {
+		c->prun = calloc(c->nm->npartitions, sizeof *c->prun);
+		if (!c->prun)
+			return -CS_ENOMEM;
+	}
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	return 0;
+}
+
+static void prun_drop(cs_sched_ctx *c)
+{
+	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
+		free(c->prun[p].buf);
+	free(c->prun);
+	c->prun = NULL;
 }
 
 void cs_hold_free(cs_sched_ctx *c)
@@ -210,6 +252,80 @@ void cs_hold_free(cs_sched_ctx *c)
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
+	free(c->snap_lost);
+	prun_drop(c);
+}
+
+/* The first entry of r after every one with est_end <= t. */
+static size_t prun_after(const struct prun *r, cs_time t)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->e[mid].est_end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* run_insert's rule on each list: ties keep the order of insertion, as in
+ * run, so each list is run's entries of its partition in run's order. */
+void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
+		struct prun *r = &c->prun[p];
+		if (!(mask & c->part_mask[p]))
+			continue;
+		if (r->n == r->cap) { /* full: into a buffer twice the size, in its middle */
+			size_t cap = r->cap ? 2 * r->cap : 64;
+			run_ent *b = malloc(cap * sizeof *b);
+			if (!b) {
+				prun_drop(c); /* the searches walk run instead */
+				return;
+			}
+			if (r->n)
+				memcpy(b + (cap - r->n) / 2, r->e, r->n * sizeof *b);
+			free(r->buf);
+			r->buf = b;
+			r->e = b + (cap - r->n) / 2;
+			r->cap = cap;
+		}
+		size_t pos = prun_after(r, est_end);
+		size_t front = (size_t)(r->e - r->buf), back = r->cap - front - r->n;
+		if (front && (pos < r->n - pos || !back)) {
+			memmove(r->e - 1, r->e, pos * sizeof *r->e);
+			r->e--;
+		} else {
+			memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof *r->e);
+		}
+		r->e[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
+		r->n++;
+	}
+}
+
+void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
+		struct prun *r = &c->prun[p];
+		if (!(mask & c->part_mask[p]))
+			continue;
+		size_t i = prun_after(r, est_end - 1);
+		while (i < r->n && r->e[i].jid != jid)
+			i++;
+		if (i == r->n) /* (it is there: it entered with the same mask) */
+			continue;
+		if (i < r->n - 1 - i) {
+			memmove(r->e + 1, r->e, i * sizeof *r->e);
+			r->e++;
+		} else {
+			memmove(&r->e[i], &r->e[i + 1], (r->n - i - 1) * sizeof *r->e);
+		}
+		r->n--;
+	}
 }
 
 void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
@@ -299,12 +415,18 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	int rc = -CS_ENOFIT;
 	if (c->plain || c->pc || (sc.fit >= sc.nodes && !cs_shape_failed(c, &c->jobs[jid], 1)))
 		rc = hold_try_at(c, jid, &hp, t, &room);
+	/* the running jobs, in order of estimated end: the scope's only when
+	 * kept apart (the others change no try), else every one */
+	const run_ent *run = sc.run ? sc.run->e : c->run;
+	size_t nrun = sc.run ? sc.run->n : c->nrun;
+	int looped = 0;
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
 	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
-	while (rc == -CS_ENOFIT && (k < c->nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
-		cs_time tr = k < c->nrun ? (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) : CS_TIME_MAX;
+	while (rc == -CS_ENOFIT && (k < nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
+		looped = 1;
+		cs_time tr = k < nrun ? (run[k].est_end > c->now ? run[k].est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
 		while (nh < nhe && c->xh_ends[nh] <= t)
@@ -318,10 +440,10 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
-		for (; k < c->nrun && (c->run[k].est_end > c->now ? c->run[k].est_end : c->now) == t; k++) {
-			if (scope_skips(c, &sc, c->run[k].jid))
+		for (; k < nrun && (run[k].est_end > c->now ? run[k].est_end : c->now) == t; k++) {
+			if (!sc.run && scope_skips(c, &sc, run[k].jid))
 				continue;
-			cs_placement p = placement_of(c, c->run[k].jid);
+			cs_placement p = placement_of(c, run[k].jid);
 			scope_release(c, &sc, &p);
 			more = 1;
 		}
@@ -345,20 +467,32 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		t = room;
 		rc = cs_place_try_at(c, jid, &hp, t);
 	}
-	if (rc == 0 && (k > 0 || nd > 0) && ns > 0) {
+	/* did any running job (of the scope or not) come back by t? */
+	int gave = looped && c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
+	if (rc == 0 && (gave || nd > 0) && ns > 0) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits, and
 		 * hp holds the placement found with hi handed back (with all
 		 * ns of them, the one just found) */
 		cs_placement tp = { c->tmp_slots, c->jobs[jid].nodes, 0 };
 		uint32_t lo = 0, hi = ns, g = ns;
-		hand_back(c, g, 0);
-		g = 0;
-		if (cs_place_try_at(c, jid, &tp, t) == 0) {
-			hi = 0;
-			keep_found(&hp, &tp);
+		/* a try with too few of the scope's nodes fitting is skipped: it
+		 * would fail (as in the loop above), and what is handed back
+		 * moves only for a try */
+		const uint32_t *lost = count_lost(c, &sc, ns);
+		if (!lost || sc.fit - lost[0] >= sc.nodes) {
+			hand_back(c, g, 0);
+			g = 0;
+			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+				hi = 0;
+				keep_found(&hp, &tp);
+			}
 		}
 		while (hi > 0 && hi - lo > 1) {
 			uint32_t mid = lo + (hi - lo) / 2;
+			if (lost && sc.fit - lost[mid] < sc.nodes) {
+				lo = mid;
+				continue;
+			}
 			hand_back(c, g, mid);
 			g = mid;
 			tp.n = 0;
@@ -372,9 +506,9 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		hand_back(c, g, ns);
 	}
 	for (size_t i = 0; i < k; i++) {
-		if (scope_skips(c, &sc, c->run[i].jid))
+		if (!sc.run && scope_skips(c, &sc, run[i].jid))
 			continue;
-		cs_placement p = placement_of(c, c->run[i].jid);
+		cs_placement p = placement_of(c, run[i].jid);
 		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
@@ -387,7 +521,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	if (rc < 0)
 		return -CS_EINVAL;
 	if (keep)
-		hold_keep(c, jid, ver, t, k > 0, hp.slots, hp.n, *stamp);
+		hold_keep(c, jid, ver, t, gave, hp.slots, hp.n, *stamp);
 	*nout = hp.n;
 	*when = t;
 	return 0;

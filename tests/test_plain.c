@@ -204,3 +204,51 @@ Test(plain, under_a_power_cap_the_schedule_is_the_plain_engines)
 	th_unlink(cl);
 	th_unlink(clf);
 }
+
+/* Two partitions (a on x-0, x-1; b on y-0, y-1; 4 GPUs each) and both x
+ * nodes kept for project p over [100, 1000); best fit. Job 1 (p) fills x-0
+ * until 50, so job 2 (p, 1 GPU, long) runs on x-1; job 3 (q) runs on y-0
+ * until 500. Job 4 (q, 2 GPUs) waits for the window's end: its hold at
+ * 1000, where only job 3, of the other partition, came back before it.
+ * The hold still prefers what running jobs give back, so it hands back the
+ * fewest of the nodes free now in node order: x-0 (best fit over all of
+ * them would take x-1). Under EASY job 5 (p, 1 GPU, running past 1000)
+ * then backfills on x-0 beside the hold. A search that walks only its
+ * partition's running jobs must still see that job 3 came back; the plain
+ * engine walks them all. */
+Test(plain, a_hold_after_another_partitions_end_hands_back_the_fewest_nodes)
+{
+	static const char csv[] = "id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,"
+				  "runtime,qos,partition,state\n"
+				  "1,p,u,0,1,4,1,0,50,50,,a,completed\n"
+				  "2,p,u,0,1,1,1,0,100000,100000,,a,completed\n"
+				  "3,q,v,0,1,4,1,0,500,500,,b,completed\n"
+				  "4,q,v,200,1,2,1,0,100,100,,a,completed\n"
+				  "5,p,u,300,1,1,1,0,5000,5000,,a,completed\n";
+	static const char *const pol[] = { "easy", "multifactor" };
+	for (size_t i = 0; i < sizeof pol / sizeof *pol; i++) {
+		cs_run_result r[2];
+		for (int k = 0; k < 2; k++) {
+			cs_run_opts o;
+			cs_run_opts_default(&o);
+			o.policy = pol[i];
+			o.fit = CS_FIT_BEST;
+			o.reserve[o.nreserve++] = "r:100-1000:x*2:p";
+			cs_engine_plain(k);
+			th_run_on(th_two_gpu_partitions_yaml, csv, ".csv", &o, &r[k]);
+			cs_engine_plain(0);
+			cr_assert_eq(r[k].placements[r[k].placement_off[1]].node, 1, "%s: job 2 on x-1", pol[i]);
+			cr_assert_eq(th_job(&r[k], 4)->reservation_s, 1000, "%s, plain %d", pol[i], k);
+			cr_assert_eq(th_start(&r[k], 5), 300, "%s, plain %d", pol[i], k);
+		}
+		for (size_t j = 3; j < 5; j++) {
+			const cs_slot *a = &r[0].placements[r[0].placement_off[j]], *b = &r[1].placements[r[1].placement_off[j]];
+			cr_assert(a->node == b->node && a->gpu_mask == b->gpu_mask, "%s: job %zu as on the plain engine",
+				  pol[i], j + 1);
+		}
+		if (i == 0)
+			cr_assert_eq(r[0].placements[r[0].placement_off[4]].node, 0, "easy: job 5 on x-0");
+		cs_run_result_free(&r[0]);
+		cs_run_result_free(&r[1]);
+	}
+}
