@@ -564,11 +564,15 @@ double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 		uint32_t rank = t->nusers, np = 0;
 		for (int32_t x = t->parent[u]; x >= 0; x = t->parent[x])
 			f->path[np++] = (uint32_t)x;
-		while (np-- > 0) /* from the root down: a visit sets its children's befores */
-			if (f->pf[f->path[np]] & P_VISIT)
-				settle(f, f->path[np]);
-		for (int32_t x = (int32_t)u; x > 0; x = t->parent[x])
-			rank -= f->n[x].before;
+		/* from the root down: a visit sets its children's befores, and
+		 * a settle only those below the account, so each before on the
+		 * path is taken once its parent is settled */
+		while (np-- > 0) {
+			uint32_t a = f->path[np];
+			if (f->pf[a] & P_VISIT)
+				settle(f, a);
+			rank -= f->n[np ? f->path[np - 1] : u].before;
+		}
 		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
 		f->fstamp[u] = f->gen;
 	}
