@@ -399,6 +399,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .st = st, .released_at = -1, .plan_bounds = -1, .nm = m, .A = m->alloc, .memo_gen = 1,
 			   .obs = m->obs, .total = m->total_gpus > UINT32_MAX ? UINT32_MAX : (uint32_t)m->total_gpus,
 			   .fs = m->fail, .sg = m->stage };
+	c.arec = cs_alloc_records(c.A);
 	int rc = -CS_ENOMEM;
 	int own = !m->placements || !m->placement_off;
 	c.off = own ? malloc((n + 1) * sizeof *c.off) : m->placement_off;

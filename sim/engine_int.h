@@ -88,6 +88,7 @@ struct cs_sched_ctx {
 	/* node model: nm != NULL */
 	const cs_node_machine *nm;
 	cs_alloc *A;
+	const unsigned char *arec; /* cs_alloc_records(A) */
 	cs_slot *slots;        /* job j's placement: slots[off[j] .. off[j] + nodes) */
 	size_t *off;
 	cs_slot *hold_slots;   /* the hold's placement (at hold_time) */
@@ -671,7 +672,7 @@ static inline cs_nprof_amt job_need(const cs_job *j)
 static inline cs_nprof_amt node_free_now(const cs_sched_ctx *c, uint32_t node)
 {
 	uint32_t gpus, cores, mem;
-	cs_alloc_node_counts(c->A, node, &gpus, &cores, &mem);
+	cs_alloc_rec_counts(c->arec, node, &gpus, &cores, &mem);
 	return (cs_nprof_amt){ gpus, cores, mem };
 }
 

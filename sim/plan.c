@@ -131,7 +131,7 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			aside.slots[aside.n++] = part;
 		}
 	}
-	cs_alloc_take(c->A, &aside); /* cannot fail: each part is free now */
+	cs_alloc_take_known(c->A, &aside); /* each part is free now, on a node of its own */
 	int rc = cs_place_try_at(c, jid, p, c->now);
 	cs_alloc_release(c->A, &aside);
 	return rc == 0 ? admit_now(c, jid, p) : rc;

@@ -763,6 +763,14 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			uint32_t c, m;
 			cs_alloc_node_state(a, n, &gm, &c, &m);
 			cr_assert(gm == s[n].gmask && c == s[n].cores && m == s[n].mem, "step %d node %u", step, n);
+			/* the counts read in place from the node records, and by call */
+			uint32_t rg, rc, rm, ng, nc, nm;
+			cs_alloc_rec_counts(cs_alloc_records(a), n, &rg, &rc, &rm);
+			cs_alloc_node_counts(a, n, &ng, &nc, &nm);
+			cr_assert(rg == (uint32_t)__builtin_popcount(gm) && rc == c && rm == m && ng == rg && nc == rc &&
+					  nm == rm,
+				  "step %d node %u: counts in place %u %u %u, by call %u %u %u", step, n, rg, rc, rm, ng, nc,
+				  nm);
 			/* the index of nodes with anything free, against the state */
 			long nx = cs_alloc_next_somefree(a, n);
 			int any = gm || c || m;

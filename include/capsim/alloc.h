@@ -26,6 +26,9 @@
 
 #include "capsim/types.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #define CS_ALLOC_MAX_GPUS 16u        /* per node */
 #define CS_ALLOC_MAX_LEAF_NODES 255u /* nodes under one leaf switch */
 #define CS_ALLOC_MAX_CORES 256u      /* per node with a core mask (above: a count) */
@@ -190,6 +193,24 @@ uint32_t cs_alloc_nleaves(const cs_alloc *a);
 uint32_t cs_alloc_leaves_per_block(const cs_alloc *a);
 /* A node's free GPUs (count), cores and memory. */
 void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint32_t *cores, uint32_t *mem_mib);
+/* The same counts read in place, for loops over many nodes: the
+ * allocator's per-node records, CS_ALLOC_REC_SIZE bytes each from
+ * cs_alloc_records(a) (fixed for the allocator's life), hold a node's
+ * free cores and memory (uint32_t) and free GPU count (uint8_t) at the
+ * offsets below; read-only. */
+#define CS_ALLOC_REC_SIZE 64u
+#define CS_ALLOC_REC_CORES 32u
+#define CS_ALLOC_REC_MEM 36u
+#define CS_ALLOC_REC_GPUS 48u
+const unsigned char *cs_alloc_records(const cs_alloc *a);
+static inline void cs_alloc_rec_counts(const unsigned char *rec, uint32_t node, uint32_t *gpus, uint32_t *cores,
+				       uint32_t *mem_mib)
+{
+	const unsigned char *r = rec + (size_t)node * CS_ALLOC_REC_SIZE;
+	memcpy(cores, r + CS_ALLOC_REC_CORES, sizeof *cores);
+	memcpy(mem_mib, r + CS_ALLOC_REC_MEM, sizeof *mem_mib);
+	*gpus = r[CS_ALLOC_REC_GPUS];
+}
 /* Per-node state, for tests: free GPU mask, cores, memory. */
 void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, uint32_t *cores,
 			 uint32_t *mem_mib);

@@ -374,6 +374,8 @@ void cs_alloc_node_counts(const cs_alloc *a, uint32_t node, uint32_t *gpus, uint
 	*mem_mib = s->mem;
 }
 
+const unsigned char *cs_alloc_records(const cs_alloc *a) { return (const unsigned char *)a->ns; }
+
 long cs_alloc_next_somefree(const cs_alloc *a, uint32_t from)
 {
 	return cs_hbm_next(&a->somefree, from);

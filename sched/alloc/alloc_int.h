@@ -61,6 +61,9 @@ typedef struct __attribute__((aligned(64))) node_st {
 	uint8_t idle;       /* everything free */
 } node_st;
 _Static_assert(sizeof(node_st) == 64, "a node's record is one 64-byte line");
+_Static_assert(sizeof(node_st) == CS_ALLOC_REC_SIZE && offsetof(node_st, cores) == CS_ALLOC_REC_CORES &&
+		       offsetof(node_st, mem) == CS_ALLOC_REC_MEM && offsetof(node_st, nfree) == CS_ALLOC_REC_GPUS,
+	       "cs_alloc_rec_counts reads a node's record at these offsets");
 
 /* Free cores and memory as one 64-bit value: the two 32-bit fields side by
  * side (a node's cores and mem, a slot's cores and mem_mib), read and
