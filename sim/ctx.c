@@ -39,14 +39,8 @@ static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
 static void run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
 	size_t pos = run_lower_bound(c, est_end + 1);
-	size_t front = (size_t)(c->run - c->run_buf), back = c->run_cap - front - c->nrun;
-	if (front && (pos < c->nrun - pos || !back)) { /* (the set never fills the buffer) */
-		memmove(c->run - 1, c->run, pos * sizeof *c->run);
-		c->run--;
-	} else {
-		memmove(&c->run[pos + 1], &c->run[pos], (c->nrun - pos) * sizeof *c->run);
-	}
-	c->run[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
+	/* (the set never fills the buffer) */
+	cs_runs_insert(&c->run, c->run_buf, c->run_cap, c->nrun, pos, (run_ent){ est_end, jid, c->jobs[jid].size });
 	c->nrun++;
 	if (c->prun)
 		cs_hold_run_in(c, jid, est_end);
@@ -459,12 +453,7 @@ void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i)
 	uint32_t jid = c->run[i].jid;
 	if (c->prun)
 		cs_hold_run_out(c, jid, c->run[i].est_end);
-	if (i < c->nrun - 1 - i) { /* the shorter side moves */
-		memmove(c->run + 1, c->run, i * sizeof *c->run);
-		c->run++;
-	} else {
-		memmove(&c->run[i], &c->run[i + 1], (c->nrun - i - 1) * sizeof *c->run);
-	}
+	cs_runs_remove(&c->run, c->nrun, i);
 	c->nrun--;
 	if (c->nleft == c->left_cap) {
 		size_t cap = c->left_cap ? 2 * c->left_cap : 64;

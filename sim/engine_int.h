@@ -34,6 +34,7 @@
 #include "capsim/hbm.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* EV_CANCEL: a cancellation (cs_cancel), in the wakeups' class: after the
  * submissions and ends of its time. */
@@ -58,6 +59,31 @@ typedef struct run_ent {
 	uint32_t jid;
 	uint32_t size;
 } run_ent;
+
+/* A list of run_ent sorted by est_end, *e in buf[0 .. cap) with n
+ * entries and room at either end: v in at pos, or the entry at i out,
+ * moving the shorter side. */
+static inline void cs_runs_insert(run_ent **e, const run_ent *buf, size_t cap, size_t n, size_t pos, run_ent v)
+{
+	size_t front = (size_t)(*e - buf), back = cap - front - n;
+	if (front && (pos < n - pos || !back)) {
+		memmove(*e - 1, *e, pos * sizeof **e);
+		(*e)--;
+	} else {
+		memmove(*e + pos + 1, *e + pos, (n - pos) * sizeof **e);
+	}
+	(*e)[pos] = v;
+}
+
+static inline void cs_runs_remove(run_ent **e, size_t n, size_t i)
+{
+	if (i < n - 1 - i) {
+		memmove(*e + 1, *e, i * sizeof **e);
+		(*e)++;
+	} else {
+		memmove(*e + i, *e + i + 1, (n - i - 1) * sizeof **e);
+	}
+}
 
 struct cs_sched_ctx {
 	cs_job *jobs;

@@ -293,15 +293,8 @@ void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 			r->e = b + (cap - r->n) / 2;
 			r->cap = cap;
 		}
-		size_t pos = prun_after(r, est_end);
-		size_t front = (size_t)(r->e - r->buf), back = r->cap - front - r->n;
-		if (front && (pos < r->n - pos || !back)) {
-			memmove(r->e - 1, r->e, pos * sizeof *r->e);
-			r->e--;
-		} else {
-			memmove(&r->e[pos + 1], &r->e[pos], (r->n - pos) * sizeof *r->e);
-		}
-		r->e[pos] = (run_ent){ est_end, jid, c->jobs[jid].size };
+		cs_runs_insert(&r->e, r->buf, r->cap, r->n, prun_after(r, est_end),
+			       (run_ent){ est_end, jid, c->jobs[jid].size });
 		r->n++;
 	}
 }
@@ -318,12 +311,7 @@ void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 			i++;
 		if (i == r->n) /* (it is there: it entered with the same mask) */
 			continue;
-		if (i < r->n - 1 - i) {
-			memmove(r->e + 1, r->e, i * sizeof *r->e);
-			r->e++;
-		} else {
-			memmove(&r->e[i], &r->e[i + 1], (r->n - i - 1) * sizeof *r->e);
-		}
+		cs_runs_remove(&r->e, r->n, i);
 		r->n--;
 	}
 }
