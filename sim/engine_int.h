@@ -217,12 +217,14 @@ struct cs_sched_ctx {
 	/* the running set by partition (hold.c): prun[p] holds the entries of
 	 * run whose jobs may use a node type of the machine's partition p, in
 	 * run's order, so a hold's search on p's node types walks only the
-	 * running jobs it gives back; NULL: none kept (then it walks run) */
+	 * running jobs it gives back; NULL: none kept (then it walks run),
+	 * made at the first search while prun_want */
 	struct prun {
 		run_ent *e;    /* in buf[0 .. cap): an insert or a removal moves the shorter side */
 		size_t n, cap;
 		run_ent *buf;
 	} *prun;
+	int prun_want;
 	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
 	 * on node type t (cs_place_changed), the last entry those of a

@@ -229,11 +229,7 @@ int cs_hold_init(cs_sched_ctx *c)
 		if (!c->snap_lost)
 			return -CS_ENOMEM;
 	}
-	if (!c->plain && c->nm->npartitions) {
-		c->prun = calloc(c->nm->npartitions, sizeof *c->prun);
-		if (!c->prun)
-			return -CS_ENOMEM;
-	}
+	c->prun_want = !c->plain && c->nm->npartitions; /* made at the first search (prun_build) */
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	return 0;
@@ -254,6 +250,18 @@ void cs_hold_free(cs_sched_ctx *c)
 	free(c->hmemo);
 	free(c->snap_lost);
 	prun_drop(c);
+}
+
+/* c->prun from the running set, at the first hold search without a power
+ * cap (a policy that never searches keeps none): each list gets run's
+ * entries of its partition in run's order, as cs_hold_run_in keeps them
+ * from then on. Out of memory, none: the searches walk run. */
+static void prun_build(cs_sched_ctx *c)
+{
+	c->prun_want = 0;
+	c->prun = calloc(c->nm->npartitions, sizeof *c->prun);
+	for (size_t i = 0; c->prun && i < c->nrun; i++)
+		cs_hold_run_in(c, c->run[i].jid, c->run[i].est_end);
 }
 
 /* The first entry of r after every one with est_end <= t. */
@@ -363,6 +371,8 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	cs_placement hp = { out, c->jobs[jid].nodes, 0 };
 	cs_time t = c->now;
 	size_t k = 0;
+	if (c->prun_want && !c->pc)
+		prun_build(c);
 	struct hold_scope sc = hold_scope_of(c, jid);
 	int keep = hold_keepable(c, jid);
 	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
