@@ -76,13 +76,13 @@ static void scope_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placem
 {
 	for (uint32_t i = 0; i < p->n; i++) {
 		uint32_t g, co, m;
-		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		cs_alloc_rec_counts(c->arec, p->slots[i].node, &g, &co, &m);
 		h->fit -= scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
 	}
 	cs_alloc_release(c->A, p);
 	for (uint32_t i = 0; i < p->n; i++) {
 		uint32_t g, co, m;
-		cs_alloc_node_counts(c->A, p->slots[i].node, &g, &co, &m);
+		cs_alloc_rec_counts(c->arec, p->slots[i].node, &g, &co, &m);
 		h->fit += scope_has(c, h, p->slots[i].node) && scope_fits(h, g, co, m);
 	}
 }
@@ -147,7 +147,7 @@ static const uint32_t *count_lost(cs_sched_ctx *c, const struct hold_scope *h, u
 	for (uint32_t i = ns; i-- > 0;) {
 		const cs_slot *s = &c->snap[i];
 		uint32_t g, co, m;
-		cs_alloc_node_counts(c->A, s->node, &g, &co, &m);
+		cs_alloc_rec_counts(c->arec, s->node, &g, &co, &m);
 		int only = scope_has(c, h, s->node) && scope_fits(h, g, co, m) &&
 			   !scope_fits(h, g - cs_slot_gpus(s), co - s->cores, m - s->mem_mib);
 		lost[i] = lost[i + 1] + (uint32_t)only;
