@@ -69,6 +69,11 @@ typedef struct mf {
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	/* per shape, the walk (pass_partitions' backfill steps) in which its
+	 * later jobs are all passed over (== dead_walk), as one of them was
+	 * refused for any estimate and could not hold */
+	uint64_t *dead;
+	uint64_t dead_walk;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
 	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */

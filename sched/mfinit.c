@@ -58,6 +58,7 @@ void mfinit_destroy(void *state)
 	free(p->pin);
 	free(p->shape);
 	free(p->nofit);
+	free(p->dead);
 	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
@@ -352,8 +353,9 @@ static int shapes_setup(mf *p)
 	p->shape = q.shape; /* kept; the rest goes */
 	q.shape = NULL;
 	p->nofit = calloc((size_t)q.nshapes + 1, sizeof *p->nofit);
+	p->dead = calloc((size_t)q.nshapes + 1, sizeof *p->dead);
 	cs_shapeq_free(&q);
-	if (!p->nofit)
+	if (!p->nofit || !p->dead)
 		return -CS_ENOMEM;
 	for (size_t k = 0; k < p->njobs; k++)
 		if (p->pin[k].key == UINT32_MAX)

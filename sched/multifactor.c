@@ -178,6 +178,45 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	return -1;
 }
 
+/* pass_partitions' backfill steps over the jobs of p->order[0 .. n)
+ * not started in its first loop: each may start if it delays no hold,
+ * or hold if the budget allows. A job refused() without a try that
+ * could not hold either is passed over before the checks, which change
+ * nothing. While the fit generation stands, a shape refused for any
+ * estimate (est_max < 0) whose job could not hold has every later job
+ * passed over too (its refusal is learnt only from its own jobs, and its
+ * partition's reservations only grow in a pass): it is marked dead for
+ * the rest of the walk, which then passes over its jobs on the mark
+ * alone (a new generation starts a new walk: no shape dead). */
+static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
+{
+	uint32_t gen = cs_ctx_fit_gen(ctx);
+	uint64_t *dead = p->dead, walk = ++p->dead_walk;
+	const uint32_t *shape = p->shape;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t jid = p->order[i].jid;
+		if (jid == UINT32_MAX)
+			continue;
+		uint32_t s = shape ? shape[jid] : NO_SHAPE;
+		if (s != NO_SHAPE && dead[s] == walk)
+			continue;
+		int no = refused(p, jid, gen);
+		if (no && !may_hold(p, p->order[i].aux)) {
+			if (p->nofit[s].est_max < 0)
+				dead[s] = walk;
+			continue;
+		}
+		if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+			continue;
+		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, p->order[i].aux))
+			cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
+		if (cs_ctx_fit_gen(ctx) != gen) {
+			gen = cs_ctx_fit_gen(ctx);
+			walk = ++p->dead_walk;
+		}
+	}
+}
+
 /* Per partition, over the n jobs of p->order (priority order): first the
  * jobs of the partitions not yet blocked, each partition's first that
  * cannot start (after preempting, if its QoS may) blocking it and holding
@@ -218,20 +257,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		done = all_blocked(p, nw);
 	}
-	/* (a job refused() without a try that could not hold either is
-	 * passed over before the checks, which change nothing) */
-	uint32_t gen = cs_ctx_fit_gen(ctx);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t jid = p->order[i].jid;
-		if (jid == UINT32_MAX)
-			continue;
-		int no = refused(p, jid, gen);
-		if ((no && !may_hold(p, p->order[i].aux)) || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
-			continue;
-		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, p->order[i].aux))
-			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
-		gen = cs_ctx_fit_gen(ctx);
-	}
+	backfill_walk(p, ctx, n);
 }
 
 /* Job k's priority now. */
@@ -305,10 +331,22 @@ static void drop_arrived(mf *p)
 static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < p->nkept; i++) {
-		uint32_t k = p->order[i].jid;
-		if (k != UINT32_MAX && !p->fresh[k] && cs_fifo_has(&p->q, k))
-			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	/* (priority()'s expression, its operands read once) */
+	cs_ranked *o = p->order;
+	const struct prio_in *pin = p->pin;
+	const uint8_t *fresh = p->fresh;
+	const double w_age = p->w_age, w_fs = p->w_fs, max_age = p->max_age;
+	for (size_t i = 0, nk = p->nkept; i < nk; i++) {
+		uint32_t k = o[i].jid;
+		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
+			continue;
+		const struct prio_in *x = &pin[k];
+		double age = (double)(now - x->submit) / max_age;
+		double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
+		double prio = w_age * (age < 1 ? age : 1) + w_fs * fs + x->size;
+		if (p->tree)
+			prio += x->extra;
+		o[n++] = (cs_ranked){ prio, k, x->key };
 	}
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
