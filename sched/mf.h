@@ -139,4 +139,10 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 int mfrun_start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
 int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
 
+/* sched/multifactor.c, for tests: the partitions' backfill walk with
+ * its dead marks on (the default) or off (every job checked: their
+ * oracle); marks made so far in this thread */
+void mf_walk_marks(int on);
+uint64_t mf_walk_marked(void);
+
 #endif

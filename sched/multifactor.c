@@ -178,6 +178,12 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	return -1;
 }
 
+/* (tests: the walk's marks off, and how many it made) */
+static _Thread_local int walk_marks = 1;
+static _Thread_local uint64_t walk_marked;
+void mf_walk_marks(int on) { walk_marks = on; }
+uint64_t mf_walk_marked(void) { return walk_marked; }
+
 /* pass_partitions' backfill steps over the jobs of p->order[0 .. n)
  * not started in its first loop: each may start if it delays no hold,
  * or hold if the budget allows. A job refused() without a try that
@@ -193,22 +199,25 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	uint32_t gen = cs_ctx_fit_gen(ctx);
 	uint64_t *dead = p->dead, walk = ++p->dead_walk;
 	const uint32_t *shape = p->shape;
+	const cs_ranked *o = p->order;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t jid = p->order[i].jid;
+		uint32_t jid = o[i].jid;
 		if (jid == UINT32_MAX)
 			continue;
 		uint32_t s = shape ? shape[jid] : NO_SHAPE;
 		if (s != NO_SHAPE && dead[s] == walk)
 			continue;
 		int no = refused(p, jid, gen);
-		if (no && !may_hold(p, p->order[i].aux)) {
-			if (p->nofit[s].est_max < 0)
+		if (no && !may_hold(p, o[i].aux)) {
+			if (p->nofit[s].est_max < 0 && walk_marks) {
 				dead[s] = walk;
+				walk_marked++;
+			}
 			continue;
 		}
 		if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 			continue;
-		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, p->order[i].aux))
+		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, o[i].aux))
 			cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
 		if (cs_ctx_fit_gen(ctx) != gen) {
 			gen = cs_ctx_fit_gen(ctx);
@@ -330,32 +339,45 @@ static void drop_arrived(mf *p)
  * length. */
 static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
-	size_t n = 0;
+	size_t n = 0, from = 0; /* (the first entry found out of order as they come, or 0: none) */
 	/* (priority()'s expression, its operands read once) */
 	cs_ranked *o = p->order;
 	const struct prio_in *pin = p->pin;
 	const uint8_t *fresh = p->fresh;
 	const double w_age = p->w_age, w_fs = p->w_fs, max_age = p->max_age;
+	const int tree = p->tree != NULL;
+	const uint64_t *fs_pass = p->fs_pass, calc = p->ncalc;
+	const double *fsv = p->fs;
 	for (size_t i = 0, nk = p->nkept; i < nk; i++) {
 		uint32_t k = o[i].jid;
 		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
 			continue;
 		const struct prio_in *x = &pin[k];
 		double age = (double)(now - x->submit) / max_age;
-		double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
+		uint32_t u = x->fs_acct;
+		double fs = !tree ? fairshare(p, u) : fs_pass[u] == calc ? fsv[u] : tree_factor(p, u);
 		double prio = w_age * (age < 1 ? age : 1) + w_fs * fs + x->size;
-		if (p->tree)
+		if (tree)
 			prio += x->extra;
-		o[n++] = (cs_ranked){ prio, k, x->key };
+		o[n].prio = prio;
+		o[n].jid = k;
+		o[n].aux = x->key;
+		if (!from && n && cs_prio_before(&o[n], &o[n - 1]))
+			from = n;
+		n++;
 	}
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
-		if (cs_fifo_has(&p->q, k) && (p->admitted[k] || admit(p, ctx, k) == 0))
-			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
+			continue;
+		o[n] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+		if (!from && n && cs_prio_before(&o[n], &o[n - 1]))
+			from = n;
+		n++;
 	}
 	drop_arrived(p);
-	cs_prio_sort_kept(p->order, p->order2, n);
+	cs_prio_sort_kept_from(o, p->order2, n, from ? from : n);
 	p->nkept = n;
 	return n;
 }
