@@ -339,7 +339,7 @@ static void drop_arrived(mf *p)
  * length. */
 static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
-	size_t n = 0, from = 0; /* (the first entry found out of order as they come, or 0: none) */
+	size_t n = 0;
 	/* (priority()'s expression, its operands read once) */
 	cs_ranked *o = p->order;
 	const struct prio_in *pin = p->pin;
@@ -362,8 +362,6 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 		o[n].prio = prio;
 		o[n].jid = k;
 		o[n].aux = x->key;
-		if (!from && n && cs_prio_before(&o[n], &o[n - 1]))
-			from = n;
 		n++;
 	}
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
@@ -371,13 +369,10 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 		uint32_t k = p->arrived[i];
 		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
 			continue;
-		o[n] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
-		if (!from && n && cs_prio_before(&o[n], &o[n - 1]))
-			from = n;
-		n++;
+		o[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
 	}
 	drop_arrived(p);
-	cs_prio_sort_kept_from(o, p->order2, n, from ? from : n);
+	cs_prio_sort_kept(o, p->order2, n);
 	p->nkept = n;
 	return n;
 }

@@ -93,7 +93,10 @@ void cs_prio_hint_free(cs_prio_hint *h)
 	*h = (cs_prio_hint){ 0 };
 }
 
-static inline int goes_before(const cs_ranked *x, const cs_ranked *y) { return cs_prio_before(x, y); }
+static inline int goes_before(const cs_ranked *x, const cs_ranked *y)
+{
+	return x->prio > y->prio || (x->prio == y->prio && x->jid < y->jid);
+}
 
 /* Insertion sort of a[0..n), a[0..from) already in order, within a
  * budget of moves (4 a job): 1 done, 0 over budget (a[] then in no known
@@ -153,11 +156,6 @@ void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n)
 	size_t i = 1;
 	while (i < n && !goes_before(&o[i], &o[i - 1]))
 		i++;
-	cs_prio_sort_kept_from(o, tmp, n, i);
-}
-
-void cs_prio_sort_kept_from(cs_ranked *o, cs_ranked *tmp, size_t n, size_t from)
-{
-	if (!insertion_within(o, n, from))
+	if (!insertion_within(o, n, i))
 		sort_any(o, tmp, n);
 }

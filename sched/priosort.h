@@ -44,14 +44,5 @@ void cs_prio_sort_hinted(cs_prio_hint *h, cs_ranked *o, cs_ranked *tmp, size_t n
  * (tmp n entries of scratch). An insertion sort, or within a few moves a
  * job a full sort (by jid, then cs_prio_sort). */
 void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n);
-/* The same, o[0 .. from) known in order (from >= 1, or n == 0): from,
- * the first entry that goes before the one above it (n: none). */
-void cs_prio_sort_kept_from(cs_ranked *o, cs_ranked *tmp, size_t n, size_t from);
-
-/* Does x go before y in that order? */
-static inline int cs_prio_before(const cs_ranked *x, const cs_ranked *y)
-{
-	return x->prio > y->prio || (x->prio == y->prio && x->jid < y->jid);
-}
 
 #endif
