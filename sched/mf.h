@@ -61,7 +61,9 @@ typedef struct mf {
 	/* per job, what its priority adds up, in one record: submission,
 	 * the size term, the QoS and partition terms (0 without a tree) and
 	 * the account its fair-share is read for */
-	struct prio_in { cs_time submit, estimate; double size, extra; uint32_t fs_acct, key; } *pin;
+	/* (with a tree, its fair-share term too, w_fs x its user's factor,
+	 * as of computation calc) */
+	struct prio_in { cs_time submit, estimate; double size, extra, wfs; uint64_t calc; uint32_t fs_acct, key; } *pin;
 	/* Refusals a pass has learnt (cs_ctx_nofit_bound) per request shape
 	 * (sched/shapeq.h; node model), so the later jobs of a shape that
 	 * cannot start now are refused without asking the engine: a job's

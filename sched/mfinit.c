@@ -337,6 +337,8 @@ static void prio_inputs(mf *p)
 		x->size = p->w_size * (double)j->size / p->total;
 		x->extra = p->tree ? p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k] : 0;
 		x->fs_acct = p->tree ? p->uacct[k] : p->acct[k];
+		x->wfs = 0;
+		x->calc = 0; /* (computations count from 1) */
 		x->estimate = j->estimate_s;
 		/* one partition: its key (a job of several may change its
 		 * partition when it starts) */

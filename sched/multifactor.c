@@ -342,23 +342,28 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 	size_t n = 0;
 	/* (priority()'s expression, its operands read once) */
 	cs_ranked *o = p->order;
-	const struct prio_in *pin = p->pin;
+	struct prio_in *pin = p->pin;
 	const uint8_t *fresh = p->fresh;
 	const double w_age = p->w_age, w_fs = p->w_fs, max_age = p->max_age;
 	const int tree = p->tree != NULL;
-	const uint64_t *fs_pass = p->fs_pass, calc = p->ncalc;
-	const double *fsv = p->fs;
+	const uint64_t calc = p->ncalc;
 	for (size_t i = 0, nk = p->nkept; i < nk; i++) {
 		uint32_t k = o[i].jid;
 		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
 			continue;
-		const struct prio_in *x = &pin[k];
+		struct prio_in *x = &pin[k];
 		double age = (double)(now - x->submit) / max_age;
-		uint32_t u = x->fs_acct;
-		double fs = !tree ? fairshare(p, u) : fs_pass[u] == calc ? fsv[u] : tree_factor(p, u);
-		double prio = w_age * (age < 1 ? age : 1) + w_fs * fs + x->size;
-		if (tree)
+		double prio;
+		if (tree) { /* (w_fs x fs kept per job for the computation: the same product) */
+			if (x->calc != calc) {
+				x->wfs = w_fs * tree_factor(p, x->fs_acct);
+				x->calc = calc;
+			}
+			prio = w_age * (age < 1 ? age : 1) + x->wfs + x->size;
 			prio += x->extra;
+		} else {
+			prio = w_age * (age < 1 ? age : 1) + w_fs * fairshare(p, x->fs_acct) + x->size;
+		}
 		o[n].prio = prio;
 		o[n].jid = k;
 		o[n].aux = x->key;
