@@ -205,12 +205,12 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 		if (jid == UINT32_MAX)
 			continue;
 		uint32_t s = shape ? shape[jid] : NO_SHAPE;
-		if (s != NO_SHAPE && dead[s] == walk)
+		if (shape && dead[s + 1] == walk) /* (NO_SHAPE's is dead[0], never marked) */
 			continue;
 		int no = refused(p, jid, gen);
 		if (no && !may_hold(p, o[i].aux)) {
 			if (p->nofit[s].est_max < 0 && walk_marks) {
-				dead[s] = walk;
+				dead[s + 1] = walk;
 				walk_marked++;
 			}
 			continue;
