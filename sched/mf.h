@@ -87,6 +87,7 @@ typedef struct mf {
 	 * hint. */
 	int keep_order;
 	size_t nkept;              /* the last order's length */
+	uint64_t kept_calc;        /* with a tree: the computation its priorities were worked out in */
 	uint32_t *arrived;
 	size_t narrived;
 	uint8_t *fresh;

@@ -269,16 +269,26 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	backfill_walk(p, ctx, n);
 }
 
+/* With a tree, job k's fair-share term (w_fs x its user's factor) is
+ * kept for the computation (the same product): brought up to date. */
+static inline void fs_term(mf *p, struct prio_in *x)
+{
+	if (x->calc != p->ncalc) {
+		x->wfs = p->w_fs * tree_factor(p, x->fs_acct);
+		x->calc = p->ncalc;
+	}
+}
+
 /* Job k's priority now. */
 static inline double priority(mf *p, uint32_t k, cs_time now)
 {
-	const struct prio_in *x = &p->pin[k];
+	struct prio_in *x = &p->pin[k];
 	double age = (double)(now - x->submit) / p->max_age;
-	double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
-	double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
-	if (p->tree)
-		prio += x->extra;
-	return prio;
+	if (!p->tree)
+		return p->w_age * (age < 1 ? age : 1) + p->w_fs * fairshare(p, x->fs_acct) + x->size;
+	fs_term(p, x);
+	double prio = p->w_age * (age < 1 ? age : 1) + x->wfs + x->size;
+	return prio + x->extra;
 }
 
 /* Waiting job k, first seen in this pass, through the submit limits
@@ -346,19 +356,26 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 	const uint8_t *fresh = p->fresh;
 	const double w_age = p->w_age, w_fs = p->w_fs, max_age = p->max_age;
 	const int tree = p->tree != NULL;
-	const uint64_t calc = p->ncalc;
+	/* with a tree, every job of the order has its fair-share term as of
+	 * the computation its priority was worked out in: after a new one,
+	 * the kept jobs' are brought up to date first (the loop below then
+	 * calls nothing) */
+	if (tree && p->kept_calc != p->ncalc) {
+		for (size_t i = 0, nk = p->nkept; i < nk; i++) {
+			uint32_t k = o[i].jid;
+			if (k != UINT32_MAX && !fresh[k] && cs_fifo_has(&p->q, k))
+				fs_term(p, &pin[k]);
+		}
+		p->kept_calc = p->ncalc;
+	}
 	for (size_t i = 0, nk = p->nkept; i < nk; i++) {
 		uint32_t k = o[i].jid;
 		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
 			continue;
-		struct prio_in *x = &pin[k];
+		const struct prio_in *x = &pin[k];
 		double age = (double)(now - x->submit) / max_age;
 		double prio;
-		if (tree) { /* (w_fs x fs kept per job for the computation: the same product) */
-			if (x->calc != calc) {
-				x->wfs = w_fs * tree_factor(p, x->fs_acct);
-				x->calc = calc;
-			}
+		if (tree) { /* (priority()'s, fs_term() made above) */
 			prio = w_age * (age < 1 ? age : 1) + x->wfs + x->size;
 			prio += x->extra;
 		} else {
