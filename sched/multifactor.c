@@ -246,8 +246,9 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->wkeys[nw++] = k;
 	int done = all_blocked(p, nw); /* (only a block below changes it) */
 	for (size_t i = 0; i < n && !done; i++) {
-		uint32_t jid = p->order[i].jid;
-		uint64_t open = cs_partq_open(pq, jid);
+		uint32_t jid = p->order[i].jid, key = p->order[i].aux;
+		/* (a job of one partition: its key's bit, cs_partq_open's) */
+		uint64_t open = key != UINT32_MAX ? !pq->blocked[key] : cs_partq_open(pq, jid);
 		if (!open)
 			continue;
 		unsigned lim = over_limit(p, jid);
