@@ -71,7 +71,8 @@ typedef struct mf {
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
-	/* per shape s at s + 1, the walk (pass_partitions' backfill steps) in which its
+	/* per shape s, at s + 1 (0: the jobs of several partitions, never
+	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was
 	 * refused for any estimate and could not hold */
 	uint64_t *dead;

@@ -30,7 +30,8 @@
  * are the engine's report (cs_ctx_left), not a walk of the running set;
  * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
  * a backfill whose request shape the pass has learnt cannot start is
- * refused without asking the engine.
+ * refused without asking the engine, and once its shape is refused for
+ * any estimate the walk passes over its later jobs on a mark.
  *
  * Files: this one, the pass (priorities, the queue's order, partitions,
  * backfill); sched/mfinit.c, the parameters, limits, accounts and the
