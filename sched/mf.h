@@ -61,7 +61,9 @@ typedef struct mf {
 	/* per job, what its priority adds up, in one record: submission,
 	 * the size term, the QoS and partition terms (0 without a tree) and
 	 * the account its fair-share is read for */
-	struct prio_in { cs_time submit, estimate; double size, extra; uint32_t fs_acct, key; } *pin;
+	/* (with a tree, its fair-share term too, w_fs x its user's factor,
+	 * as of computation calc) */
+	struct prio_in { cs_time submit, estimate; double size, extra, wfs; uint64_t calc; uint32_t fs_acct, key; } *pin;
 	/* Refusals a pass has learnt (cs_ctx_nofit_bound) per request shape
 	 * (sched/shapeq.h; node model), so the later jobs of a shape that
 	 * cannot start now are refused without asking the engine: a job's
@@ -69,6 +71,12 @@ typedef struct mf {
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	/* per shape s, at s + 1 (0: the jobs of several partitions, never
+	 * marked), the walk (pass_partitions' backfill steps) in which its
+	 * later jobs are all passed over (== dead_walk), as one of them was
+	 * refused for any estimate and could not hold */
+	uint64_t *dead;
+	uint64_t dead_walk;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
 	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
@@ -80,6 +88,7 @@ typedef struct mf {
 	 * hint. */
 	int keep_order;
 	size_t nkept;              /* the last order's length */
+	uint64_t kept_calc;        /* with a tree: the computation its priorities were worked out in */
 	uint32_t *arrived;
 	size_t narrived;
 	uint8_t *fresh;
@@ -133,5 +142,11 @@ void mfrun_list_charged(mf *p);
 int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how);
 int mfrun_start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
 int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
+
+/* sched/multifactor.c, for tests: the partitions' backfill walk with
+ * its dead marks on (the default) or off (every job checked: their
+ * oracle); marks made so far in this thread */
+void mf_walk_marks(int on);
+uint64_t mf_walk_marked(void);
 
 #endif

@@ -58,6 +58,7 @@ void mfinit_destroy(void *state)
 	free(p->pin);
 	free(p->shape);
 	free(p->nofit);
+	free(p->dead);
 	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
@@ -336,6 +337,8 @@ static void prio_inputs(mf *p)
 		x->size = p->w_size * (double)j->size / p->total;
 		x->extra = p->tree ? p->w_qos * p->tree->job_qos[k] + p->w_part * p->tree->job_partition[k] : 0;
 		x->fs_acct = p->tree ? p->uacct[k] : p->acct[k];
+		x->wfs = 0;
+		x->calc = 0; /* (computations count from 1) */
 		x->estimate = j->estimate_s;
 		/* one partition: its key (a job of several may change its
 		 * partition when it starts) */
@@ -352,8 +355,9 @@ static int shapes_setup(mf *p)
 	p->shape = q.shape; /* kept; the rest goes */
 	q.shape = NULL;
 	p->nofit = calloc((size_t)q.nshapes + 1, sizeof *p->nofit);
+	p->dead = calloc((size_t)q.nshapes + 1, sizeof *p->dead);
 	cs_shapeq_free(&q);
-	if (!p->nofit)
+	if (!p->nofit || !p->dead)
 		return -CS_ENOMEM;
 	for (size_t k = 0; k < p->njobs; k++)
 		if (p->pin[k].key == UINT32_MAX)

@@ -30,7 +30,8 @@
  * are the engine's report (cs_ctx_left), not a walk of the running set;
  * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
  * a backfill whose request shape the pass has learnt cannot start is
- * refused without asking the engine.
+ * refused without asking the engine, and once its shape is refused for
+ * any estimate the walk passes over its later jobs on a mark.
  *
  * Files: this one, the pass (priorities, the queue's order, partitions,
  * backfill); sched/mfinit.c, the parameters, limits, accounts and the
@@ -178,6 +179,54 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	return -1;
 }
 
+/* (tests: the walk's marks off, and how many it made) */
+static _Thread_local int walk_marks = 1;
+static _Thread_local uint64_t walk_marked;
+void mf_walk_marks(int on) { walk_marks = on; }
+uint64_t mf_walk_marked(void) { return walk_marked; }
+
+/* pass_partitions' backfill steps over the jobs of p->order[0 .. n)
+ * not started in its first loop: each may start if it delays no hold,
+ * or hold if the budget allows. A job refused() without a try that
+ * could not hold either is passed over before the checks, which change
+ * nothing. While the fit generation stands, a shape refused for any
+ * estimate (est_max < 0) whose job could not hold has every later job
+ * passed over too (its refusal is learnt only from its own jobs, and its
+ * partition's reservations only grow in a pass): it is marked dead for
+ * the rest of the walk, which then passes over its jobs on the mark
+ * alone (a new generation starts a new walk: no shape dead). */
+static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
+{
+	uint32_t gen = cs_ctx_fit_gen(ctx);
+	uint64_t *dead = p->dead, walk = ++p->dead_walk;
+	const uint32_t *shape = p->shape;
+	const cs_ranked *o = p->order;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t jid = o[i].jid;
+		if (jid == UINT32_MAX)
+			continue;
+		uint32_t s = shape ? shape[jid] : NO_SHAPE;
+		if (shape && dead[s + 1] == walk) /* (NO_SHAPE's is dead[0], never marked) */
+			continue;
+		int no = refused(p, jid, gen);
+		if (no && !may_hold(p, o[i].aux)) {
+			if (p->nofit[s].est_max < 0 && walk_marks) {
+				dead[s + 1] = walk;
+				walk_marked++;
+			}
+			continue;
+		}
+		if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+			continue;
+		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, o[i].aux))
+			cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
+		if (cs_ctx_fit_gen(ctx) != gen) {
+			gen = cs_ctx_fit_gen(ctx);
+			walk = ++p->dead_walk;
+		}
+	}
+}
+
 /* Per partition, over the n jobs of p->order (priority order): first the
  * jobs of the partitions not yet blocked, each partition's first that
  * cannot start (after preempting, if its QoS may) blocking it and holding
@@ -198,8 +247,9 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->wkeys[nw++] = k;
 	int done = all_blocked(p, nw); /* (only a block below changes it) */
 	for (size_t i = 0; i < n && !done; i++) {
-		uint32_t jid = p->order[i].jid;
-		uint64_t open = cs_partq_open(pq, jid);
+		uint32_t jid = p->order[i].jid, key = p->order[i].aux;
+		/* (a job of one partition: its key's bit, cs_partq_open's) */
+		uint64_t open = key != UINT32_MAX ? !pq->blocked[key] : cs_partq_open(pq, jid);
 		if (!open)
 			continue;
 		unsigned lim = over_limit(p, jid);
@@ -218,32 +268,29 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		done = all_blocked(p, nw);
 	}
-	/* (a job refused() without a try that could not hold either is
-	 * passed over before the checks, which change nothing) */
-	uint32_t gen = cs_ctx_fit_gen(ctx);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t jid = p->order[i].jid;
-		if (jid == UINT32_MAX)
-			continue;
-		int no = refused(p, jid, gen);
-		if ((no && !may_hold(p, p->order[i].aux)) || cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
-			continue;
-		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, p->order[i].aux))
-			cs_resv_budget_hold(&p->rb, pq, ctx, jid);
-		gen = cs_ctx_fit_gen(ctx);
+	backfill_walk(p, ctx, n);
+}
+
+/* With a tree, job k's fair-share term (w_fs x its user's factor) is
+ * kept for the computation (the same product): brought up to date. */
+static inline void fs_term(mf *p, struct prio_in *x)
+{
+	if (x->calc != p->ncalc) {
+		x->wfs = p->w_fs * tree_factor(p, x->fs_acct);
+		x->calc = p->ncalc;
 	}
 }
 
 /* Job k's priority now. */
 static inline double priority(mf *p, uint32_t k, cs_time now)
 {
-	const struct prio_in *x = &p->pin[k];
+	struct prio_in *x = &p->pin[k];
 	double age = (double)(now - x->submit) / p->max_age;
-	double fs = p->tree ? tree_factor(p, x->fs_acct) : fairshare(p, x->fs_acct);
-	double prio = p->w_age * (age < 1 ? age : 1) + p->w_fs * fs + x->size;
-	if (p->tree)
-		prio += x->extra;
-	return prio;
+	if (!p->tree)
+		return p->w_age * (age < 1 ? age : 1) + p->w_fs * fairshare(p, x->fs_acct) + x->size;
+	fs_term(p, x);
+	double prio = p->w_age * (age < 1 ? age : 1) + x->wfs + x->size;
+	return prio + x->extra;
 }
 
 /* Waiting job k, first seen in this pass, through the submit limits
@@ -305,19 +352,51 @@ static void drop_arrived(mf *p)
 static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < p->nkept; i++) {
-		uint32_t k = p->order[i].jid;
-		if (k != UINT32_MAX && !p->fresh[k] && cs_fifo_has(&p->q, k))
-			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	/* (priority()'s expression, its operands read once) */
+	cs_ranked *o = p->order;
+	struct prio_in *pin = p->pin;
+	const uint8_t *fresh = p->fresh;
+	const double w_age = p->w_age, w_fs = p->w_fs, max_age = p->max_age;
+	const int tree = p->tree != NULL;
+	/* with a tree, every job of the order has its fair-share term as of
+	 * the computation its priority was worked out in: after a new one,
+	 * the kept jobs' are brought up to date first (the loop below then
+	 * calls nothing) */
+	if (tree && p->kept_calc != p->ncalc) {
+		for (size_t i = 0, nk = p->nkept; i < nk; i++) {
+			uint32_t k = o[i].jid;
+			if (k != UINT32_MAX && !fresh[k] && cs_fifo_has(&p->q, k))
+				fs_term(p, &pin[k]);
+		}
+		p->kept_calc = p->ncalc;
+	}
+	for (size_t i = 0, nk = p->nkept; i < nk; i++) {
+		uint32_t k = o[i].jid;
+		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
+			continue;
+		const struct prio_in *x = &pin[k];
+		double age = (double)(now - x->submit) / max_age;
+		double prio;
+		if (tree) { /* (priority()'s, fs_term() made above) */
+			prio = w_age * (age < 1 ? age : 1) + x->wfs + x->size;
+			prio += x->extra;
+		} else {
+			prio = w_age * (age < 1 ? age : 1) + w_fs * fairshare(p, x->fs_acct) + x->size;
+		}
+		o[n].prio = prio;
+		o[n].jid = k;
+		o[n].aux = x->key;
+		n++;
 	}
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
-		if (cs_fifo_has(&p->q, k) && (p->admitted[k] || admit(p, ctx, k) == 0))
-			p->order[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
+			continue;
+		o[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
 	}
 	drop_arrived(p);
-	cs_prio_sort_kept(p->order, p->order2, n);
+	cs_prio_sort_kept(o, p->order2, n);
 	p->nkept = n;
 	return n;
 }

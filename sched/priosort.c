@@ -105,6 +105,8 @@ static int insertion_within(cs_ranked *a, size_t n, size_t from)
 {
 	size_t moves = 0, budget = 4 * n + 64;
 	for (size_t i = from; i < n && moves <= budget; i++) {
+		if (i > 0 && a[i].prio < a[i - 1].prio)
+			continue; /* (in place: it goes after) */
 		cs_ranked x = a[i];
 		size_t k = i;
 		for (; k > 0 && goes_before(&x, &a[k - 1]); k--)
@@ -154,7 +156,7 @@ void cs_prio_sort_kept(cs_ranked *o, cs_ranked *tmp, size_t n)
 	/* insertion sort in place from the first entry out of order (the
 	 * last order's jobs mostly keep theirs), within a budget of moves */
 	size_t i = 1;
-	while (i < n && !goes_before(&o[i], &o[i - 1]))
+	while (i < n && (o[i].prio < o[i - 1].prio || !goes_before(&o[i], &o[i - 1])))
 		i++;
 	if (!insertion_within(o, n, i))
 		sort_any(o, tmp, n);
