@@ -758,6 +758,21 @@ static inline int apart(const uint8_t *was, const uint8_t *tie, uint32_t lo, uin
 	       (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE));
 }
 
+/* Bits [s, e) of bits set (s < e). */
+static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
+{
+	uint32_t ws = s >> 6, we = (e - 1) >> 6;
+	uint64_t lo = ~0ull << (s & 63), hi = ~0ull >> (63 - ((e - 1) & 63));
+	if (ws == we) {
+		bits[ws] |= lo & hi;
+		return;
+	}
+	bits[ws] |= lo;
+	for (uint32_t w = ws + 1; w < we; w++)
+		bits[w] = ~0ull;
+	bits[we] |= hi;
+}
+
 /* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
  * neighbours unchanged, and its places with them still in order and
  * holding theirs (refresh_children's nt)? */
@@ -803,15 +818,15 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		else
 			fl[x] |= F_MOVE;
 	}
-	/* the dirty ones by place */
-	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++) {
+	/* the dirty ones by place (their bits stay: the spans' places) */
+	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
 		for (uint64_t b = bits[w]; b; b &= b - 1)
 			bypos[nd++] = ord[lo + (w << 6) + (uint32_t)__builtin_ctzll(b)];
-		bits[w] = 0;
-	}
 	/* per run of dirty places [p0, p1) (one that stays is alone): the
 	 * ones not moving around it hold their order, and each moving one's
-	 * place, and the moving ones by rank */
+	 * place, its span's places (from its place to the one before which it
+	 * goes) and the moving ones by rank */
+	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
 	for (uint32_t s = 0, e; s < nd; s = e) {
 		for (e = s + 1; e < nd && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
 			;
@@ -821,13 +836,21 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
 			for (uint32_t m = 0; m < nd; m++)
 				fl[bypos[m]] &= (uint8_t)~F_MOVE;
+			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
 			sort_children(f, a);
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
-			uint32_t x = bypos[m], j = nm++;
+			uint32_t x = bypos[m], j = nm++, p = pos[x];
 			f->lfs[x] = lfs_at(&f->n[x], up);
-			ins[x] = place_of(f, x, lo, hi, p0, p1, up);
+			uint32_t in = ins[x] = place_of(f, x, lo, hi, p0, p1, up);
+			if (in < p) {
+				set_bits(bits, in - lo, p - lo);
+				cmin = in < cmin ? in : cmin;
+			} else if (in > p + 1) {
+				set_bits(bits, p + 1 - lo, in - lo);
+				cmax = in > cmax ? in : cmax;
+			}
 			while (j > 0 && before(f, x, bybef[j - 1])) {
 				bybef[j] = bybef[j - 1];
 				j--;
@@ -835,40 +858,24 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			bybef[j] = x;
 		}
 	}
-	/* the spans: a moving child's is [ins, its place + 1) if it moves
-	 * left, else [its place, max(its place + 1, ins)), one that stays
-	 * its place; taken by start from the left movers (by rank: ins
-	 * grows) and the others (by place), merged where they meet or touch */
+	/* the spans: the runs of places in bits (merged where they meet or
+	 * touch), each rewritten */
 	uint32_t *sc = f->rbuf + nm; /* a span's old children */
-	uint32_t il = 0, ir = 0, next = 0, first = NONE, ls = NONE;
+	uint32_t next = 0, first = NONE, ls = NONE, wd = (cmin - lo) >> 6, wend = (cmax - 1 - lo) >> 6;
+	uint64_t cur = bits[wd];
 	for (;;) {
-		while (il < nm && ins[bybef[il]] >= pos[bybef[il]])
-			il++;
-		while (ir < nd && ins[bypos[ir]] < pos[bypos[ir]])
-			ir++;
-		if (il == nm && ir == nd)
+		while (!cur && wd < wend)
+			cur = bits[++wd];
+		if (!cur)
 			break;
-		uint32_t A = UINT32_MAX, B = 0;
-		for (;;) {
-			uint32_t sl = il < nm ? ins[bybef[il]] : UINT32_MAX, sr = ir < nd ? pos[bypos[ir]] : UINT32_MAX;
-			uint32_t st = sl < sr ? sl : sr, en;
-			if (A != UINT32_MAX && st > B)
-				break;
-			if (sl < sr) {
-				en = pos[bybef[il]] + 1;
-				for (il++; il < nm && ins[bybef[il]] >= pos[bybef[il]]; il++)
-					;
-			} else {
-				uint32_t x = bypos[ir];
-				en = ins[x] > pos[x] + 1 ? ins[x] : pos[x] + 1;
-				for (ir++; ir < nd && ins[bypos[ir]] < pos[bypos[ir]]; ir++)
-					;
-			}
-			A = st < A ? st : A;
-			B = en > B ? en : B;
-			if (il == nm && ir == nd)
-				break;
-		}
+		uint32_t A = (wd << 6) + (uint32_t)__builtin_ctzll(cur);
+		uint64_t gap = ~cur & (~0ull << (A & 63));
+		while (!gap)
+			gap = ~bits[++wd]; /* (a zero word follows the last) */
+		uint32_t B = (wd << 6) + (uint32_t)__builtin_ctzll(gap);
+		cur = bits[wd] & (~0ull << (B & 63));
+		A += lo;
+		B += lo;
 		/* the span listed for the visit */
 		*(ls != NONE ? &f->snext[ls] : &first) = A;
 		f->send[A] = B;
@@ -918,6 +925,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		if (B < hi)
 			tie[B - 1] = link_tie(f, prev, po, ord[B], B, was, up, &frag);
 	}
+	memset(bits + ((cmin - lo) >> 6), 0, (wend - ((cmin - lo) >> 6) + 1) * sizeof *bits);
 	for (uint32_t m = 0; m < nm; m++)
 		fl[bybef[m]] &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
