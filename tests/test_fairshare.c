@@ -891,6 +891,64 @@ Test(fairtree, a_dirty_child_stays_only_beside_orders_that_hold)
 	cs_account_tree_free(&t);
 }
 
+/* relocate over a list longer than a word of its bitmaps: account g's 300
+ * users (usage apart, never equal) under a root with one more account;
+ * each step moves a few users far (across many places, some past 64 or
+ * 128 of them), nudges some by a little (they stay or pass a neighbour)
+ * and now and then sets one equal to another's (a tie: the list is
+ * sorted whole until one of them moves). The factors must be the full
+ * computation's. */
+Test(fairtree, a_long_list_relocates_as_the_full_computation)
+{
+	enum { NU = 300 };
+	static char yaml[NU * 24 + 128];
+	size_t len = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users:\n");
+	for (int i = 0; i < NU; i++)
+		len += (size_t)snprintf(yaml + len, sizeof yaml - len, "      - {name: u%d}\n", i);
+	snprintf(yaml + len, sizeof yaml - len, "  - name: h\n    users: [{name: z}]\n");
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	static uint32_t us[NU + 1], changed[16];
+	static double u[NU + 8], f[NU + 8], full[NU + 8];
+	cr_assert_leq(t.nnodes, NU + 8);
+	char name[16];
+	for (int i = 0; i < NU; i++) {
+		snprintf(name, sizeof name, "u%d", i);
+		us[i] = node_named(&t, name);
+	}
+	us[NU] = node_named(&t, "z");
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 3;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (int i = 0; i <= NU; i++)
+		u[us[i]] = 1000 + 10 * (double)RND(1000) + (double)i / 1024;
+	cs_fairtree_compute(ft, u, f);
+	for (int step = 0; step < 600; step++) {
+		size_t nc = 0;
+		for (uint32_t k = 1 + RND(4); k > 0; k--) {
+			uint32_t i = RND(NU + 1), how = RND(40);
+			if (how < 20)
+				u[us[i]] = 1000 + 10 * (double)RND(1000) + (double)i / 1024;
+			else if (how < 39)
+				u[us[i]] += 10 * (double)RND(3) + (double)RND(2) / 2048;
+			else
+				u[us[i]] = u[us[RND(NU)]];
+			changed[nc++] = us[i];
+		}
+		cs_fairtree_update(ft, u, f, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (int i = 0; i <= NU; i++)
+			cr_assert(f[us[i]] == full[us[i]], "step %d user %d: %.17g vs %.17g", step, i, f[us[i]],
+				  full[us[i]]);
+	}
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* A run of tied accounts ranked again when usage moved below its every
  * account, though it is the same run. Tree: a -> users x1, x2; b ->
  * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
