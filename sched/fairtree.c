@@ -436,6 +436,13 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 				const ftnode *b = &f->n[f->ord[s - 1]];
 				ahead = b->before + b->nbelow;
 			}
+			if (f->send[s] - s == 1) { /* (visit's run of one) */
+				uint32_t c = f->ord[s];
+				f->n[c].before = ahead;
+				if (!(fl[c] & F_USER) && !stands(f, c))
+					descend(f, c, top + 1, cnt, lazy);
+				continue;
+			}
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
 		cnt -= f->n[a].nbelow;
