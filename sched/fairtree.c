@@ -1052,29 +1052,35 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	/* the users whose usage changed (a user listed twice finds its usage
 	 * seen) and their ancestors (P_SUM, each into dlist once), each
 	 * listed among its parent's dirty children (dhead) unless it is
-	 * already, from an update whose list was not read since */
-	uint8_t *pf = f->pf;
+	 * already, from an update whose list was not read since (the arrays
+	 * in locals: their byte stores alias nothing the compiler reloads) */
+	uint8_t *pf = f->pf, *fl = f->fl;
+	const int32_t *parent = t->parent;
+	const uint32_t *slot = f->slot, *depth = f->depth, *coff = t->child_off;
+	uint32_t *dnext = f->dnext, *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
+	double *prev = f->prev, *csum = f->csum;
+	const uint32_t nn = t->nnodes;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
+		if (u >= nn || !(fl[u] & F_USER) || prev[u] == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
+		prev[u] = N[u].sum = csum[slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
-		int32_t pu = t->parent[u];
-		if (pu >= 0 && !(f->fl[u] & F_DIRTY)) {
-			f->fl[u] |= F_DIRTY;
-			f->dnext[u] = f->dhead[pu];
-			f->dhead[pu] = u;
+		int32_t pu = parent[u];
+		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
+			fl[u] |= F_DIRTY;
+			dnext[u] = dhead[pu];
+			dhead[pu] = u;
 		}
 		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
-			int32_t up = t->parent[x];
+			int32_t up = parent[x];
 			pf[x] |= P_SUM;
-			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
-			if (up >= 0 && !(f->fl[x] & F_DIRTY)) {
-				f->fl[x] |= F_DIRTY;
-				f->dnext[x] = f->dhead[up];
-				f->dhead[up] = (uint32_t)x;
+			dlist[dfill[depth[x]]++] = (uint32_t)x;
+			if (up >= 0 && !(fl[x] & F_DIRTY)) {
+				fl[x] |= F_DIRTY;
+				dnext[x] = dhead[up];
+				dhead[up] = (uint32_t)x;
 			}
 			x = up;
 		}
@@ -1084,15 +1090,15 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * after its children's: the deepest depth's accounts first) */
 	size_t nd = 0;
 	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
-		const uint32_t *dl = f->dlist + f->doff[d], *end = f->dlist + f->dfill[d];
+		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
 		nd += (size_t)(end - dl);
-		f->dfill[d] = f->doff[d];
+		dfill[d] = f->doff[d];
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = f->csum + t->child_off[a];
+			const double *cs = csum + coff[a];
 			double sum = 0;
-			uint32_t m = t->child_off[a + 1] - t->child_off[a];
+			uint32_t m = coff[a + 1] - coff[a];
 			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
 				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
 			if (m == 3)
@@ -1103,7 +1109,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 				sum += cs[0];
 			N[a].sum = sum;
 			if (a)
-				f->csum[f->slot[a]] = sum;
+				csum[slot[a]] = sum;
 			N[a].q = q_of(&N[a]);
 		}
 	}
