@@ -835,10 +835,11 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	 * goes) and the moving ones by rank */
 	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
 	for (uint32_t s = 0, e; s < nd; s = e) {
-		for (e = s + 1; e < nd && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
-			;
+		e = s + 1;
 		if (!(fl[bypos[s]] & F_MOVE))
 			continue;
+		for (; e < nd && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
+			;
 		uint32_t p0 = pos[bypos[s]], p1 = pos[bypos[e - 1]] + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
 			for (uint32_t m = 0; m < nd; m++)
@@ -907,12 +908,14 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		uint32_t w0 = A > lo ? A - 1 : A;
 		memcpy(was + w0, tie + w0, B - w0);
 		uint32_t prev = A > lo ? ord[A - 1] : NONE, po = A - 1, w = A;
+		uint32_t nins = next < nm ? ins[bybef[next]] : NONE; /* the next moving one's place */
 		for (uint32_t P = A;;) {
 			/* the next child placed: a moving one that goes before the
 			 * one at P, else that one (its old place xo) */
 			uint32_t x, xo = NONE;
-			if (next < nm && ins[bybef[next]] == P) {
+			if (nins == P) {
 				x = bybef[next++];
+				nins = next < nm ? ins[bybef[next]] : NONE;
 			} else if (P == B) {
 				break;
 			} else {
