@@ -57,7 +57,9 @@ struct cs_fairtree {
 	 * place starting a span ord[s .. send[s]), the next one's start
 	 * (NONE ends); spans are in order, apart */
 	uint32_t *sfirst, *send, *snext;
-	uint32_t *ins;    /* relocate's, per dirty child: the place of the unchanged child it goes before */
+	/* relocate's, per dirty child: the place of the first child not
+	 * moving that it goes before (one that stays: the next place) */
+	uint32_t *ins;
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row */
 	double *csum;
