@@ -16,11 +16,12 @@ typedef struct ftnode {
 	uint32_t nbelow; /* the users in its subtree */
 } ftnode;
 
-enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT = 32, F_RANGE = 64 };
+enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT = 32, F_RANGE = 64, F_MOVE = 128 };
 
 /* What tie[k] says of ord[k] and ord[k + 1]: T_TIE, their Level
- * Fairshares are equal (a run); T_HOLDS, order_holds for their q's */
-enum { T_TIE = 1, T_HOLDS = 2 };
+ * Fairshares are equal (a run); T_HOLDS, order_holds for their q's; and
+ * in refresh_children's nt[k] only, T_IN: ord[k] still ranks ahead */
+enum { T_TIE = 1, T_HOLDS = 2, T_IN = 4 };
 
 enum { NONE = UINT32_MAX };
 
@@ -39,7 +40,8 @@ struct cs_fairtree {
 	 * F_RANGE (a dirty account), this update moved only its children in
 	 * the spans of places its span list says, none at either end of a
 	 * span ties its outer neighbour, before or after the update, and the
-	 * child ahead of a span ties none */
+	 * child ahead of a span ties none; F_MOVE, within relocate: a dirty
+	 * child that may move (the others stay between their neighbours) */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
@@ -55,7 +57,9 @@ struct cs_fairtree {
 	 * place starting a span ord[s .. send[s]), the next one's start
 	 * (NONE ends); spans are in order, apart */
 	uint32_t *sfirst, *send, *snext;
-	uint32_t *ins;    /* relocate's, per dirty child: the place of the unchanged child it goes before */
+	/* relocate's, per dirty child: the place of the first child not
+	 * moving that it goes before (one that stays: the next place) */
+	uint32_t *ins;
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row */
 	double *csum;
@@ -122,6 +126,10 @@ struct cs_fairtree {
 	 * settles accounts as it goes) */
 	uint32_t *rbuf;
 	uint8_t *rtbuf;
+	/* per place next to a dirty child, refresh_children's tie of it and
+	 * the next, with T_IN when they are in order */
+	uint8_t *nt;
+	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per user: the gen of fcache */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 };
@@ -175,7 +183,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
-	    !(f->snext = calloc(n, sizeof *f->snext))) {
+	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
+	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -256,6 +265,8 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->path);
 	free(f->rbuf);
 	free(f->rtbuf);
+	free(f->nt);
+	free(f->bits);
 	free(f);
 }
 
@@ -426,6 +437,13 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			if (s > t->child_off[a]) {
 				const ftnode *b = &f->n[f->ord[s - 1]];
 				ahead = b->before + b->nbelow;
+			}
+			if (f->send[s] - s == 1) { /* (visit's run of one) */
+				uint32_t c = f->ord[s];
+				f->n[c].before = ahead;
+				if (!(fl[c] & F_USER) && !stands(f, c))
+					descend(f, c, top + 1, cnt, lazy);
+				continue;
 			}
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
@@ -696,10 +714,10 @@ static inline int ahead(const cs_fairtree *f, uint32_t x, uint32_t c, double up)
 	return in;
 }
 
-/* The place of the first unchanged child of ord[lo .. hi) that dirty x
- * ranks ahead of (hi: none), x being in the run of dirty places [p0, p1):
- * the unchanged ones are in order, so from x's old place a walk right or
- * left finds it, passing only the unchanged ones x passes. */
+/* The place of the first child of ord[lo .. hi) not moving (F_MOVE) that
+ * moving x ranks ahead of (hi: none), x being in the run of moving places
+ * [p0, p1): those not moving are in order, so from x's old place a walk
+ * right or left finds it, passing only those x passes. */
 static uint32_t place_of(cs_fairtree *f, uint32_t x, uint32_t lo, uint32_t hi, uint32_t p0, uint32_t p1, double up)
 {
 	const uint32_t *ord = f->ord;
@@ -707,14 +725,14 @@ static uint32_t place_of(cs_fairtree *f, uint32_t x, uint32_t lo, uint32_t hi, u
 	if (p < hi && !ahead(f, x, ord[p], up)) {
 		do {
 			p++;
-			while (p < hi && (f->fl[ord[p]] & F_DIRTY))
+			while (p < hi && (f->fl[ord[p]] & F_MOVE))
 				p++;
 		} while (p < hi && !ahead(f, x, ord[p], up));
 		return p;
 	}
 	for (uint32_t q = p0; q > lo;) {
 		q--;
-		if (f->fl[ord[q]] & F_DIRTY)
+		if (f->fl[ord[q]] & F_MOVE)
 			continue;
 		if (!ahead(f, x, ord[q], up))
 			break;
@@ -724,16 +742,17 @@ static uint32_t place_of(cs_fairtree *f, uint32_t x, uint32_t lo, uint32_t hi, u
 }
 
 /* The tie of prev ahead of x once relocated, their old places po and xo
- * (NONE: dirty): worked out next to a dirty one (counted in *frag without
- * T_HOLDS), kept for unchanged ones that were neighbours, else that of
- * unchanged ones that become neighbours (their order holds: checked). */
+ * (NONE: moving): worked out next to a moving one (counted in *frag
+ * without T_HOLDS); for neighbours that were, refresh_children's (nt)
+ * next to a dirty one that stays, else kept; else that of unchanged ones
+ * that become neighbours (their order holds: checked). */
 static inline uint8_t link_tie(const cs_fairtree *f, uint32_t prev, uint32_t po, uint32_t x, uint32_t xo,
 			       const uint8_t *was, double up, uint32_t *frag)
 {
 	if (po == NONE || xo == NONE)
 		return tie_at(f, prev, x, up, frag);
 	if (xo == po + 1)
-		return was[po];
+		return (f->fl[prev] | f->fl[x]) & F_DIRTY ? (uint8_t)(f->nt[po] & (T_TIE | T_HOLDS)) : was[po];
 	return (uint8_t)(T_HOLDS | (f->n[prev].q == f->n[x].q ? T_TIE : 0));
 }
 
@@ -748,137 +767,163 @@ static inline int apart(const uint8_t *was, const uint8_t *tie, uint32_t lo, uin
 	       (r1 == hi || !((was[r1 - 1] | tie[r1 - 1]) & T_TIE));
 }
 
+/* Bits [s, e) of bits set (s < e). */
+static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
+{
+	uint32_t ws = s >> 6, we = (e - 1) >> 6;
+	uint64_t lo = ~0ull << (s & 63), hi = ~0ull >> (63 - ((e - 1) & 63));
+	if (ws == we) {
+		bits[ws] |= lo & hi;
+		return;
+	}
+	bits[ws] |= lo;
+	for (uint32_t w = ws + 1; w < we; w++)
+		bits[w] = ~0ull;
+	bits[we] |= hi;
+}
+
+/* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
+ * neighbours unchanged, and its places with them still in order and
+ * holding theirs (refresh_children's nt)? */
+static inline int stays(const cs_fairtree *f, uint32_t p, uint32_t lo, uint32_t hi)
+{
+	const uint8_t both = T_IN | T_HOLDS;
+	return (p == lo || (!(f->fl[f->ord[p - 1]] & F_DIRTY) && (f->nt[p - 1] & both) == both)) &&
+	       (p + 1 == hi || (!(f->fl[f->ord[p + 1]] & F_DIRTY) && (f->nt[p] & both) == both));
+}
+
 /* Dirty account a's children in order again where some dirty child is out
- * of order and every two unchanged neighbours hold theirs (T_HOLDS): the
- * unchanged ones keep their order; two of them separated by dirty ones
- * only must hold theirs too (they may become neighbours; else
- * sort_children). Each dirty one (its Level Fairshare worked out) goes
- * before the first unchanged one it ranks ahead of (place_of, ins[]);
- * sorted, they keep their order within a place. Only the places between
- * a dirty child's old place and its new one, merged where they meet or
- * touch, are rewritten (every child outside keeps its place and ties):
- * there the dirty ones are merged in before their unchanged one, the
- * ties next to a dirty child are worked out, and two unchanged ones that
- * were neighbours keep theirs. */
+ * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
+ * dirty child that stays (stays: between unchanged neighbours it is still
+ * in order with) keeps its place among the others; the rest move
+ * (F_MOVE). Those not moving keep their order; two of them separated by
+ * moving ones only must hold theirs too (they may become neighbours; else
+ * sort_children). Each moving one (its Level Fairshare worked out) goes
+ * before the first of them it ranks ahead of (place_of, ins[]); sorted,
+ * they keep their order within a place. Only the places between a dirty
+ * child's old place and its new one (one that stays: its own), merged
+ * where they meet or touch, are rewritten (every child outside keeps its
+ * place and ties): there the moving ones are merged in before their
+ * place, the ties next to a moving child are worked out, those next to
+ * one that stays are refresh_children's, and two unchanged ones that were
+ * neighbours keep theirs. */
 static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
-	const uint8_t *fl = f->fl;
+	uint8_t *fl = f->fl;
 	uint32_t *ord = f->ord, *pos = f->pos, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nm = 0, frag = 0, pmin = hi, pmax = lo;
+	uint64_t *bits = f->bits;
+	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
+	/* each dirty one stays (its place: before the next) or moves; their
+	 * places in bits, from lo */
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
-		bypos[nm++] = x;
-		pmin = pos[x] < pmin ? pos[x] : pmin;
-		pmax = pos[x] > pmax ? pos[x] : pmax;
+		uint32_t p = pos[x];
+		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
+		pmin = p < pmin ? p : pmin;
+		pmax = p > pmax ? p : pmax;
+		if (stays(f, p, lo, hi))
+			ins[x] = p + 1;
+		else
+			fl[x] |= F_MOVE;
 	}
-	/* the dirty ones by place: sorted when few, else read off their span */
-	if ((uint64_t)nm * nm <= 4 * (uint64_t)(pmax - pmin + 1)) {
-		for (uint32_t m = 1; m < nm; m++) {
-			uint32_t x = bypos[m], j = m;
-			while (j > 0 && pos[bypos[j - 1]] > pos[x]) {
-				bypos[j] = bypos[j - 1];
-				j--;
-			}
-			bypos[j] = x;
-		}
-	} else {
-		nm = 0;
-		for (uint32_t i = pmin; i <= pmax; i++)
-			if (fl[ord[i]] & F_DIRTY)
-				bypos[nm++] = ord[i];
-	}
-	/* per run of dirty places [p0, p1): the unchanged ones around it hold
-	 * their order, and each dirty one's place */
-	for (uint32_t s = 0, e; s < nm; s = e) {
-		for (e = s + 1; e < nm && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
+	/* the dirty ones by place (their bits stay: the spans' places) */
+	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
+		for (uint64_t b = bits[w]; b; b &= b - 1)
+			bypos[nd++] = ord[lo + (w << 6) + (uint32_t)__builtin_ctzll(b)];
+	/* per run of dirty places [p0, p1) (one that stays is alone): the
+	 * ones not moving around it hold their order, and each moving one's
+	 * place, its span's places (from its place to the one before which it
+	 * goes) and the moving ones by rank */
+	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
+	for (uint32_t s = 0, e; s < nd; s = e) {
+		e = s + 1;
+		if (!(fl[bypos[s]] & F_MOVE))
+			continue;
+		for (; e < nd && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
 			;
 		uint32_t p0 = pos[bypos[s]], p1 = pos[bypos[e - 1]] + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
+			for (uint32_t m = 0; m < nd; m++)
+				fl[bypos[m]] &= (uint8_t)~F_MOVE;
+			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
 			sort_children(f, a);
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
-			uint32_t x = bypos[m];
+			uint32_t x = bypos[m], j = nm++, p = pos[x];
 			f->lfs[x] = lfs_at(&f->n[x], up);
-			ins[x] = place_of(f, x, lo, hi, p0, p1, up);
-		}
-	}
-	for (uint32_t m = 0; m < nm; m++) {
-		uint32_t c = bypos[m], j = m;
-		while (j > 0 && before(f, c, bybef[j - 1])) {
-			bybef[j] = bybef[j - 1];
-			j--;
-		}
-		bybef[j] = c;
-	}
-	/* the spans: a dirty child's is [ins, its place + 1) if it moves
-	 * left, else [its place, max(its place + 1, ins)); taken by start
-	 * from the left movers (by rank: ins grows) and the others (by
-	 * place), merged where they meet or touch */
-	uint32_t *sc = f->rbuf + nm; /* a span's old children */
-	uint32_t il = 0, ir = 0, next = 0, first = NONE, ls = NONE;
-	for (;;) {
-		while (il < nm && ins[bybef[il]] >= pos[bybef[il]])
-			il++;
-		while (ir < nm && ins[bypos[ir]] < pos[bypos[ir]])
-			ir++;
-		if (il == nm && ir == nm)
-			break;
-		uint32_t A = UINT32_MAX, B = 0;
-		for (;;) {
-			uint32_t sl = il < nm ? ins[bybef[il]] : UINT32_MAX, sr = ir < nm ? pos[bypos[ir]] : UINT32_MAX;
-			uint32_t st = sl < sr ? sl : sr, en;
-			if (A != UINT32_MAX && st > B)
-				break;
-			if (sl < sr) {
-				en = pos[bybef[il]] + 1;
-				for (il++; il < nm && ins[bybef[il]] >= pos[bybef[il]]; il++)
-					;
-			} else {
-				uint32_t x = bypos[ir];
-				en = ins[x] > pos[x] + 1 ? ins[x] : pos[x] + 1;
-				for (ir++; ir < nm && ins[bypos[ir]] < pos[bypos[ir]]; ir++)
-					;
+			uint32_t in = ins[x] = place_of(f, x, lo, hi, p0, p1, up);
+			if (in < p) {
+				set_bits(bits, in - lo, p - lo);
+				cmin = in < cmin ? in : cmin;
+			} else if (in > p + 1) {
+				set_bits(bits, p + 1 - lo, in - lo);
+				cmax = in > cmax ? in : cmax;
 			}
-			A = st < A ? st : A;
-			B = en > B ? en : B;
-			if (il == nm && ir == nm)
-				break;
+			while (j > 0 && before(f, x, bybef[j - 1])) {
+				bybef[j] = bybef[j - 1];
+				j--;
+			}
+			bybef[j] = x;
 		}
+	}
+	/* the spans: the runs of places in bits (merged where they meet or
+	 * touch), each rewritten */
+	uint32_t *sc = f->rbuf + nm; /* a span's old children */
+	uint32_t next = 0, first = NONE, ls = NONE, wd = (cmin - lo) >> 6, wend = (cmax - 1 - lo) >> 6;
+	uint64_t cur = bits[wd];
+	for (;;) {
+		while (!cur && wd < wend)
+			cur = bits[++wd];
+		if (!cur)
+			break;
+		uint32_t A = (wd << 6) + (uint32_t)__builtin_ctzll(cur);
+		uint64_t gap = ~cur & (~0ull << (A & 63));
+		while (!gap)
+			gap = ~bits[++wd]; /* (a zero word follows the last) */
+		uint32_t B = (wd << 6) + (uint32_t)__builtin_ctzll(gap);
+		cur = bits[wd] & (~0ull << (B & 63));
+		A += lo;
+		B += lo;
 		/* the span listed for the visit */
 		*(ls != NONE ? &f->snext[ls] : &first) = A;
 		f->send[A] = B;
 		ls = A;
 		if (B - A == 1) { /* a dirty child alone that stays: its ties */
-			uint32_t x = bybef[next++];
+			uint32_t x = ord[A];
+			int moving = fl[x] & F_MOVE;
+			next += moving != 0;
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
-				tie[A - 1] = tie_at(f, ord[A - 1], x, up, &frag);
+				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
+						    : (uint8_t)(f->nt[A - 1] & (T_TIE | T_HOLDS));
 			}
 			was[A] = tie[A];
 			if (B < hi)
-				tie[A] = tie_at(f, x, ord[B], up, &frag);
+				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(f->nt[A] & (T_TIE | T_HOLDS));
 			continue;
 		}
-		/* ord[A .. B) again: the unchanged ones in order, each dirty one
-		 * before its unchanged one (at B: last) */
+		/* ord[A .. B) again: those not moving in order, each moving one
+		 * before its place (at B: last) */
 		memcpy(sc, ord + A, (B - A) * sizeof *ord);
 		uint32_t w0 = A > lo ? A - 1 : A;
 		memcpy(was + w0, tie + w0, B - w0);
 		uint32_t prev = A > lo ? ord[A - 1] : NONE, po = A - 1, w = A;
+		uint32_t nins = next < nm ? ins[bybef[next]] : NONE; /* the next moving one's place */
 		for (uint32_t P = A;;) {
-			/* the next child placed: a dirty one that goes before the
-			 * unchanged one at P, else that one (its old place xo) */
+			/* the next child placed: a moving one that goes before the
+			 * one at P, else that one (its old place xo) */
 			uint32_t x, xo = NONE;
-			if (next < nm && ins[bybef[next]] == P) {
+			if (nins == P) {
 				x = bybef[next++];
+				nins = next < nm ? ins[bybef[next]] : NONE;
 			} else if (P == B) {
 				break;
 			} else {
 				x = sc[P - A];
 				xo = P++;
-				if (fl[x] & F_DIRTY)
+				if (fl[x] & F_MOVE)
 					continue;
 			}
 			ord[w] = x;
@@ -892,6 +937,9 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		if (B < hi)
 			tie[B - 1] = link_tie(f, prev, po, ord[B], B, was, up, &frag);
 	}
+	memset(bits + ((cmin - lo) >> 6), 0, (wend - ((cmin - lo) >> 6) + 1) * sizeof *bits);
+	for (uint32_t m = 0; m < nm; m++)
+		fl[bybef[m]] &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
 	f->snext[ls] = NONE;
 	/* what moved: the spans, or from the first dirty or first placed to
@@ -918,10 +966,10 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 }
 
 /* refresh_children's count of the places without T_HOLDS next to a dirty
- * child (frag, taken off the account's count), and until one is out of
- * order (in_order) their new ties (rtbuf, at the places in rbuf; np),
- * those without T_HOLDS (nfrag) and whether no tie is among them, before
- * or after (kept). */
+ * child (frag, taken off the account's count), their new ties (nt, with
+ * T_IN where in order; rtbuf, at the places in rbuf; np), whether every
+ * one is in order (in_order), those without T_HOLDS (nfrag) and whether
+ * no tie is among them, before or after (kept). */
 struct check {
 	uint32_t frag, nfrag, np;
 	int in_order, kept;
@@ -932,12 +980,13 @@ struct check {
 static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
 {
 	uint8_t old = f->tie[i];
+	int in;
+	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &in);
 	c->frag -= !(old & T_HOLDS);
-	if (!c->in_order)
-		return;
-	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &c->in_order);
+	c->in_order &= in;
 	c->nfrag += !(now & T_HOLDS);
 	c->kept &= !((old | now) & T_TIE);
+	f->nt[i] = (uint8_t)(now | (in ? T_IN : 0));
 	f->rbuf[c->np] = i;
 	f->rtbuf[c->np++] = now;
 }
@@ -964,9 +1013,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one); once one
-	 * is out of order only the old ties count (relocate or sort_children
-	 * works out the rest) */
+	 * right one unless the next child is dirty (its left one) */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
 		uint32_t p = f->pos[x];
@@ -1010,29 +1057,35 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	/* the users whose usage changed (a user listed twice finds its usage
 	 * seen) and their ancestors (P_SUM, each into dlist once), each
 	 * listed among its parent's dirty children (dhead) unless it is
-	 * already, from an update whose list was not read since */
-	uint8_t *pf = f->pf;
+	 * already, from an update whose list was not read since (the arrays
+	 * in locals: their byte stores alias nothing the compiler reloads) */
+	uint8_t *pf = f->pf, *fl = f->fl;
+	const int32_t *parent = t->parent;
+	const uint32_t *slot = f->slot, *depth = f->depth, *coff = t->child_off;
+	uint32_t *dnext = f->dnext, *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
+	double *prev = f->prev, *csum = f->csum;
+	const uint32_t nn = t->nnodes;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= t->nnodes || !(f->fl[u] & F_USER) || f->prev[u] == usage[u])
+		if (u >= nn || !(fl[u] & F_USER) || prev[u] == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		f->prev[u] = N[u].sum = f->csum[f->slot[u]] = usage[u];
+		prev[u] = N[u].sum = csum[slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
-		int32_t pu = t->parent[u];
-		if (pu >= 0 && !(f->fl[u] & F_DIRTY)) {
-			f->fl[u] |= F_DIRTY;
-			f->dnext[u] = f->dhead[pu];
-			f->dhead[pu] = u;
+		int32_t pu = parent[u];
+		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
+			fl[u] |= F_DIRTY;
+			dnext[u] = dhead[pu];
+			dhead[pu] = u;
 		}
 		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
-			int32_t up = t->parent[x];
+			int32_t up = parent[x];
 			pf[x] |= P_SUM;
-			f->dlist[f->dfill[f->depth[x]]++] = (uint32_t)x;
-			if (up >= 0 && !(f->fl[x] & F_DIRTY)) {
-				f->fl[x] |= F_DIRTY;
-				f->dnext[x] = f->dhead[up];
-				f->dhead[up] = (uint32_t)x;
+			dlist[dfill[depth[x]]++] = (uint32_t)x;
+			if (up >= 0 && !(fl[x] & F_DIRTY)) {
+				fl[x] |= F_DIRTY;
+				dnext[x] = dhead[up];
+				dhead[up] = (uint32_t)x;
 			}
 			x = up;
 		}
@@ -1042,15 +1095,15 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * after its children's: the deepest depth's accounts first) */
 	size_t nd = 0;
 	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
-		const uint32_t *dl = f->dlist + f->doff[d], *end = f->dlist + f->dfill[d];
+		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
 		nd += (size_t)(end - dl);
-		f->dfill[d] = f->doff[d];
+		dfill[d] = f->doff[d];
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = f->csum + t->child_off[a];
+			const double *cs = csum + coff[a];
 			double sum = 0;
-			uint32_t m = t->child_off[a + 1] - t->child_off[a];
+			uint32_t m = coff[a + 1] - coff[a];
 			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
 				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
 			if (m == 3)
@@ -1061,7 +1114,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 				sum += cs[0];
 			N[a].sum = sum;
 			if (a)
-				f->csum[f->slot[a]] = sum;
+				csum[slot[a]] = sum;
 			N[a].q = q_of(&N[a]);
 		}
 	}

@@ -817,6 +817,138 @@ Test(fairtree, usage_a_few_ulps_apart_ranks_as_the_full_computation)
 	cs_account_tree_free(&t);
 }
 
+/* A dirty child stays in its place (relocate does not move it) only
+ * between unchanged neighbours it is still in order with and whose
+ * orders hold (q's more than 2^-40 apart): account g's twelve users, usage
+ * far apart (100 times a slot, plus half the user's index: never equal).
+ * A step sets a user x's usage an ulp or two below that of the next in
+ * order, R (in order, but too close to hold: their tie and order come
+ * from Level Fairshares whose rounding moves with g's usage), while
+ * another user moves far (the list is relocated); the pair is left so
+ * for a few steps in which others move, then x goes far again. Were x
+ * kept in place with the pair not counted among those that do not hold,
+ * a later update would keep x and R's order and tie when g's usage moves
+ * them; the factors must be the full computation's. */
+Test(fairtree, a_dirty_child_stays_only_beside_orders_that_hold)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, "
+		"{name: f}, {name: k}, {name: l}, {name: m}, {name: n}, {name: o}, {name: p}]\n",
+		&t);
+	const char *names[] = { "a", "b", "c", "d", "e", "f", "k", "l", "m", "n", "o", "p" };
+	enum { NU = 12 };
+	uint32_t us[NU];
+	for (size_t i = 0; i < NU; i++)
+		us[i] = node_named(&t, names[i]);
+	double u[32] = { 0 }, f[32], full[32];
+	cr_assert_leq(t.nnodes, 32);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 5;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+#define FAR(i) (100 * (double)(1 + RND(60)) + 0.5 * (double)(i))
+	for (size_t i = 0; i < NU; i++)
+		u[us[i]] = FAR(i);
+	cs_fairtree_compute(ft, u, f);
+	size_t cx = NU, cr = NU; /* the close pair, x (index) and the next in order */
+	for (int step = 0; step < 4000; step++) {
+		uint32_t changed[3];
+		size_t nc = 0;
+		if (cx < NU && RND(3) == 0) {
+			u[us[cx]] = FAR(cx);
+			changed[nc++] = us[cx];
+			cx = cr = NU;
+		} else if (cx == NU) {
+			size_t i = RND(NU);
+			uint32_t x = us[i];
+			for (size_t j = 0; j < NU; j++) /* the next in order: usage up */
+				if (u[us[j]] > u[x] && (cr == NU || u[us[j]] < u[us[cr]]))
+					cr = j;
+			if (cr < NU) {
+				cx = i;
+				u[x] = nextafter(u[us[cr]], 0);
+				if (RND(2))
+					u[x] = nextafter(u[x], 0);
+				changed[nc++] = x;
+			}
+		}
+		size_t i = RND(NU);
+		if (i != cx && i != cr) {
+			u[us[i]] = FAR(i);
+			changed[nc++] = us[i];
+		}
+		cs_fairtree_update(ft, u, f, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (size_t k = 0; k < NU; k++)
+			cr_assert(f[us[k]] == full[us[k]], "step %d user %s: %.17g vs %.17g", step, names[k], f[us[k]],
+				  full[us[k]]);
+	}
+#undef FAR
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
+/* relocate over a list longer than a word of its bitmaps: account g's 300
+ * users (usage apart, never equal) under a root with one more account;
+ * each step moves a few users far (across many places, some past 64 or
+ * 128 of them), nudges some by a little (they stay or pass a neighbour)
+ * and now and then sets one equal to another's (a tie: the list is
+ * sorted whole until one of them moves). The factors must be the full
+ * computation's. */
+Test(fairtree, a_long_list_relocates_as_the_full_computation)
+{
+	enum { NU = 300 };
+	static char yaml[NU * 24 + 128];
+	size_t len = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users:\n");
+	for (int i = 0; i < NU; i++)
+		len += (size_t)snprintf(yaml + len, sizeof yaml - len, "      - {name: u%d}\n", i);
+	snprintf(yaml + len, sizeof yaml - len, "  - name: h\n    users: [{name: z}]\n");
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	static uint32_t us[NU + 1], changed[16];
+	static double u[NU + 8], f[NU + 8], full[NU + 8];
+	cr_assert_leq(t.nnodes, NU + 8);
+	char name[16];
+	for (int i = 0; i < NU; i++) {
+		snprintf(name, sizeof name, "u%d", i);
+		us[i] = node_named(&t, name);
+	}
+	us[NU] = node_named(&t, "z");
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 3;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (int i = 0; i <= NU; i++)
+		u[us[i]] = 1000 + 10 * (double)RND(1000) + (double)i / 1024;
+	cs_fairtree_compute(ft, u, f);
+	for (int step = 0; step < 600; step++) {
+		size_t nc = 0;
+		for (uint32_t k = 1 + RND(4); k > 0; k--) {
+			uint32_t i = RND(NU + 1), how = RND(40);
+			if (how < 20)
+				u[us[i]] = 1000 + 10 * (double)RND(1000) + (double)i / 1024;
+			else if (how < 39)
+				u[us[i]] += 10 * (double)RND(3) + (double)RND(2) / 2048;
+			else
+				u[us[i]] = u[us[RND(NU)]];
+			changed[nc++] = us[i];
+		}
+		cs_fairtree_update(ft, u, f, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (int i = 0; i <= NU; i++)
+			cr_assert(f[us[i]] == full[us[i]], "step %d user %d: %.17g vs %.17g", step, i, f[us[i]],
+				  full[us[i]]);
+	}
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* A run of tied accounts ranked again when usage moved below its every
  * account, though it is the same run. Tree: a -> users x1, x2; b ->
  * users y1, y2. Usage x1 1, y1 1: a and b tie (1 each) and are merged;
