@@ -354,6 +354,46 @@ static void keep_found(cs_placement *hp, const cs_placement *tp)
 	hp->n = tp->n;
 }
 
+/* The hold's try at t, once running jobs came back, when its placement
+ * would then be searched for the fewest free-now nodes handed back (rc 1:
+ * not here, the caller tries as before). The search's answer is the
+ * fewest x for which the job fits with snapshot slots [0, x) handed back:
+ * a try finds a placement with more resources wherever it finds one with
+ * fewer (a node fits or not by its own free counts; reservations aside,
+ * whose keeping off and pending notes depend on the try, and topology
+ * rules other than none, whose leaves are chosen greedily), so the binary
+ * search's tries fail below that x and succeed from it on. Below x0, the
+ * fewest for which enough of the scope's nodes fit (count_lost), they
+ * fail, so when x0 fits it is the answer, and the try with everything
+ * handed back (which fits too) and the binary search's tries are not
+ * made. With x0 = ns the search makes no try: the one with everything
+ * handed back is the answer (*fewest set: the search is not needed if
+ * that fits). 0: found (hp), -CS_ENOFIT: x0 fails (the caller tries with
+ * everything handed back, and searches as before). */
+static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc, uint32_t ns, cs_placement *hp,
+		      cs_time t, int *fewest)
+{
+	const cs_job *j = &c->jobs[jid];
+	*fewest = 0;
+	if (c->plain || c->pc || ns == 0 || c->nm->nresv || (j->topo != CS_TOPO_ANY && j->nodes > 1))
+		return 1;
+	const uint32_t *lost = count_lost(c, sc, ns);
+	if (!lost)
+		return 1;
+	uint32_t x = 0;
+	while (sc->fit - lost[x] < sc->nodes)
+		x++; /* stops by ns: lost[ns] is 0, and sc->fit >= sc->nodes */
+	*fewest = 1;
+	if (x == ns)
+		return 1;
+	hand_back(c, ns, x);
+	hp->n = 0;
+	int rc = cs_place_try_at(c, jid, hp, t);
+	hand_back(c, x, ns);
+	*fewest = rc == 0;
+	return rc;
+}
+
 /* Node model: give back running jobs in order of estimated end, a time at
  * a time, until jid fits (under the power cap, until the cap leaves it
  * room too: the times tried include every earlier hold's end): that time
@@ -417,7 +457,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	 * kept apart (the others change no try), else every one */
 	const run_ent *run = sc.run ? sc.run->e : c->run;
 	size_t nrun = sc.run ? sc.run->n : c->nrun;
-	int looped = 0;
+	int looped = 0, fewest = 0; /* fewest: hp has the fewest free-now nodes handed back */
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
@@ -456,8 +496,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			nr++;
 		/* under the power cap every time is tried: power freed anywhere may
 		 * let jid start, and hold_try_at follows the cap's room */
-		if (c->plain || c->pc || (more && sc.fit >= sc.nodes))
-			rc = hold_try_at(c, jid, &hp, t, &room);
+		if (c->plain || c->pc || (more && sc.fit >= sc.nodes)) {
+			int gave_now = c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
+			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest) : 1;
+			if (rc != 0)
+				rc = hold_try_at(c, jid, &hp, t, &room);
+		}
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
 		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
@@ -467,7 +511,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	}
 	/* did any running job (of the scope or not) come back by t? */
 	int gave = looped && c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
-	if (rc == 0 && (gave || nd > 0) && ns > 0) {
+	if (rc == 0 && (gave || nd > 0) && ns > 0 && !fewest) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits, and
 		 * hp holds the placement found with hi handed back (with all
 		 * ns of them, the one just found) */
