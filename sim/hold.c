@@ -237,8 +237,11 @@ int cs_hold_init(cs_sched_ctx *c)
 
 static void prun_drop(cs_sched_ctx *c)
 {
-	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
-		free(c->prun[p].buf);
+	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++) {
+		for (uint32_t b = 0; b < c->prun[p].nb; b++)
+			free(c->prun[p].b[b]);
+		free(c->prun[p].b);
+	}
 	free(c->prun);
 	c->prun = NULL;
 }
@@ -264,13 +267,13 @@ static void prun_build(cs_sched_ctx *c)
 		cs_hold_run_in(c, c->run[i].jid, c->run[i].est_end);
 }
 
-/* The first entry of r after every one with est_end <= t. */
-static size_t prun_after(const struct prun *r, cs_time t)
+/* The first entry of the n entries e after every one with est_end <= t. */
+static uint32_t ents_after(const run_ent *e, uint32_t n, cs_time t)
 {
-	size_t lo = 0, hi = r->n;
+	uint32_t lo = 0, hi = n;
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->e[mid].est_end <= t)
+		uint32_t mid = (lo + hi) / 2;
+		if (e[mid].est_end <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -278,31 +281,83 @@ static size_t prun_after(const struct prun *r, cs_time t)
 	return lo;
 }
 
+/* The first block of r whose last entry comes after t, or r->nb. */
+static uint32_t blk_after(const struct prun *r, cs_time t)
+{
+	uint32_t lo = 0, hi = r->nb;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (r->b[mid]->e[r->b[mid]->n - 1].est_end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A new block at r->b[at] (its n set by the caller): 0, or -1 out of memory. */
+static int blk_new(struct prun *r, uint32_t at)
+{
+	if (r->nb == r->bcap) {
+		uint32_t cap = r->bcap ? 2 * r->bcap : 8;
+		struct prun_blk **b = realloc(r->b, cap * sizeof *b);
+		if (!b)
+			return -1;
+		r->b = b;
+		r->bcap = cap;
+	}
+	struct prun_blk *k = malloc(sizeof *k);
+	if (!k)
+		return -1;
+	memmove(r->b + at + 1, r->b + at, (r->nb - at) * sizeof *r->b);
+	r->b[at] = k;
+	r->nb++;
+	return 0;
+}
+
 /* run_insert's rule on each list: ties keep the order of insertion, as in
- * run, so each list is run's entries of its partition in run's order. */
+ * run, so each list is run's entries of its partition in run's order. The
+ * entry goes after every one with est_end <= its own: into the first block
+ * whose last entry comes after it (else the last), a full block split in
+ * halves first. */
 void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
 	uint64_t mask = cs_place_mask(c, jid);
+	run_ent v = { est_end, jid, c->jobs[jid].size };
 	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
 		struct prun *r = &c->prun[p];
 		if (!(mask & c->part_mask[p]))
 			continue;
-		if (r->n == r->cap) { /* full: into a buffer twice the size, in its middle */
-			size_t cap = r->cap ? 2 * r->cap : 64;
-			run_ent *b = malloc(cap * sizeof *b);
-			if (!b) {
+		uint32_t b = 0;
+		if (!r->nb) {
+			if (blk_new(r, 0) < 0) {
 				prun_drop(c); /* the searches walk run instead */
 				return;
 			}
-			if (r->n)
-				memcpy(b + (cap - r->n) / 2, r->e, r->n * sizeof *b);
-			free(r->buf);
-			r->buf = b;
-			r->e = b + (cap - r->n) / 2;
-			r->cap = cap;
+			r->b[0]->n = 0;
+		} else {
+			b = blk_after(r, est_end);
+			b -= b == r->nb;
 		}
-		cs_runs_insert(&r->e, r->buf, r->cap, r->n, prun_after(r, est_end),
-			       (run_ent){ est_end, jid, c->jobs[jid].size });
+		struct prun_blk *k = r->b[b];
+		uint32_t i = ents_after(k->e, k->n, est_end);
+		if (k->n == PRUN_BLK) {
+			if (blk_new(r, b + 1) < 0) {
+				prun_drop(c);
+				return;
+			}
+			struct prun_blk *h = r->b[b + 1];
+			h->n = PRUN_BLK / 2;
+			memcpy(h->e, k->e + PRUN_BLK / 2, h->n * sizeof *h->e);
+			k->n = PRUN_BLK / 2;
+			if (i > k->n) {
+				i -= k->n;
+				k = h;
+			}
+		}
+		memmove(k->e + i + 1, k->e + i, (k->n - i) * sizeof *k->e);
+		k->e[i] = v;
+		k->n++;
 		r->n++;
 	}
 }
@@ -314,13 +369,25 @@ void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 		struct prun *r = &c->prun[p];
 		if (!(mask & c->part_mask[p]))
 			continue;
-		size_t i = prun_after(r, est_end - 1);
-		while (i < r->n && r->e[i].jid != jid)
-			i++;
-		if (i == r->n) /* (it is there: it entered with the same mask) */
+		/* from the first entry with est_end >= its own */
+		uint32_t b = blk_after(r, est_end - 1), i = 0;
+		if (b < r->nb)
+			i = ents_after(r->b[b]->e, r->b[b]->n, est_end - 1);
+		while (b < r->nb && r->b[b]->e[i].jid != jid)
+			if (++i == r->b[b]->n) {
+				b++;
+				i = 0;
+			}
+		if (b == r->nb) /* (it is there: it entered with the same mask) */
 			continue;
-		cs_runs_remove(&r->e, r->n, i);
+		struct prun_blk *k = r->b[b];
+		memmove(k->e + i, k->e + i + 1, (k->n - i - 1) * sizeof *k->e);
 		r->n--;
+		if (--k->n)
+			continue;
+		free(k);
+		memmove(r->b + b, r->b + b + 1, (r->nb - b - 1) * sizeof *r->b);
+		r->nb--;
 	}
 }
 
@@ -329,6 +396,38 @@ void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
 	if (e->jid == jid)
 		e->jid = UINT32_MAX;
+}
+
+/* The running jobs a search walks in order of estimated end: run's, or a
+ * partition's list's, block by block. */
+struct run_walk {
+	const struct prun *p; /* NULL: run */
+	const run_ent *e;     /* the entries of the block (or run) at hand */
+	size_t n, i;          /* their count, the next one's */
+	uint32_t b;           /* the block at hand */
+};
+
+static void walk_start(struct run_walk *w, const cs_sched_ctx *c, const struct prun *p)
+{
+	*w = (struct run_walk){ p, p ? NULL : c->run, p ? 0 : c->nrun, 0, 0 };
+	if (p && p->nb) {
+		w->e = p->b[0]->e;
+		w->n = p->b[0]->n;
+	}
+}
+
+static const run_ent *walk_at(const struct run_walk *w) { return w->i < w->n ? &w->e[w->i] : NULL; }
+
+/* On to the next entry: it, or NULL at the end. */
+static const run_ent *walk_next(struct run_walk *w)
+{
+	if (++w->i == w->n && w->p && w->b + 1 < w->p->nb) {
+		w->b++;
+		w->e = w->p->b[w->b]->e;
+		w->n = w->p->b[w->b]->n;
+		w->i = 0;
+	}
+	return walk_at(w);
 }
 
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
@@ -455,16 +554,17 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		rc = hold_try_at(c, jid, &hp, t, &room);
 	/* the running jobs, in order of estimated end: the scope's only when
 	 * kept apart (the others change no try), else every one */
-	const run_ent *run = sc.run ? sc.run->e : c->run;
-	size_t nrun = sc.run ? sc.run->n : c->nrun;
+	struct run_walk w;
+	walk_start(&w, c, sc.run);
+	const run_ent *re = walk_at(&w);
 	int looped = 0, fewest = 0; /* fewest: hp has the fewest free-now nodes handed back */
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
 	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
-	while (rc == -CS_ENOFIT && (k < nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
+	while (rc == -CS_ENOFIT && (re || nr < c->nresv_ends || nh < nhe || nd < np)) {
 		looped = 1;
-		cs_time tr = k < nrun ? (run[k].est_end > c->now ? run[k].est_end : c->now) : CS_TIME_MAX;
+		cs_time tr = re ? (re->est_end > c->now ? re->est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
 		while (nh < nhe && c->xh_ends[nh] <= t)
@@ -478,10 +578,10 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
-		for (; k < nrun && (run[k].est_end > c->now ? run[k].est_end : c->now) == t; k++) {
-			if (!sc.run && scope_skips(c, &sc, run[k].jid))
+		for (; re && (re->est_end > c->now ? re->est_end : c->now) == t; k++, re = walk_next(&w)) {
+			if (!sc.run && scope_skips(c, &sc, re->jid))
 				continue;
-			cs_placement p = placement_of(c, run[k].jid);
+			cs_placement p = placement_of(c, re->jid);
 			scope_release(c, &sc, &p);
 			more = 1;
 		}
@@ -547,10 +647,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		}
 		hand_back(c, g, ns);
 	}
-	for (size_t i = 0; i < k; i++) {
-		if (!sc.run && scope_skips(c, &sc, run[i].jid))
+	walk_start(&w, c, sc.run);
+	re = walk_at(&w);
+	for (size_t i = 0; i < k; i++, re = walk_next(&w)) {
+		if (!sc.run && scope_skips(c, &sc, re->jid))
 			continue;
-		cs_placement p = placement_of(c, run[i].jid);
+		cs_placement p = placement_of(c, re->jid);
 		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
