@@ -60,11 +60,12 @@ typedef struct run_ent {
 	uint32_t size;
 } run_ent;
 
-/* A block of a partition's running list (hold.c's c->prun): an insert or
- * a removal moves entries within one block only. */
+/* A block of a partition's running list (hold.c's c->prun), its entries
+ * in e[lo .. lo + n): an insert or a removal moves the shorter side of
+ * one block only. */
 #define PRUN_BLK 64u
 struct prun_blk {
-	uint32_t n;
+	uint32_t lo, n;
 	run_ent e[PRUN_BLK];
 };
 
@@ -228,9 +229,8 @@ struct cs_sched_ctx {
 	 * running jobs it gives back; NULL: none kept (then it walks run),
 	 * made at the first search while prun_want */
 	struct prun {
-		struct prun_blk *(*b); /* its entries in blocks, in order, none empty */
+		struct prun_blk **b; /* its entries in blocks, in order, none empty */
 		uint32_t nb, bcap;
-		size_t n;
 	} *prun;
 	int prun_want;
 	/* holds kept across passes (cs_hold_find): a hold stands while

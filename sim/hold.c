@@ -287,7 +287,7 @@ static uint32_t blk_after(const struct prun *r, cs_time t)
 	uint32_t lo = 0, hi = r->nb;
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
-		if (r->b[mid]->e[r->b[mid]->n - 1].est_end <= t)
+		if (r->b[mid]->e[r->b[mid]->lo + r->b[mid]->n - 1].est_end <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -334,19 +334,22 @@ void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 				prun_drop(c); /* the searches walk run instead */
 				return;
 			}
+			r->b[0]->lo = PRUN_BLK / 2;
 			r->b[0]->n = 0;
 		} else {
 			b = blk_after(r, est_end);
 			b -= b == r->nb;
 		}
 		struct prun_blk *k = r->b[b];
-		uint32_t i = ents_after(k->e, k->n, est_end);
+		uint32_t i = ents_after(k->e + k->lo, k->n, est_end);
 		if (k->n == PRUN_BLK) {
+			/* full (lo is 0): its upper half into a new block after it */
 			if (blk_new(r, b + 1) < 0) {
 				prun_drop(c);
 				return;
 			}
 			struct prun_blk *h = r->b[b + 1];
+			h->lo = 0;
 			h->n = PRUN_BLK / 2;
 			memcpy(h->e, k->e + PRUN_BLK / 2, h->n * sizeof *h->e);
 			k->n = PRUN_BLK / 2;
@@ -355,10 +358,14 @@ void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 				k = h;
 			}
 		}
-		memmove(k->e + i + 1, k->e + i, (k->n - i) * sizeof *k->e);
-		k->e[i] = v;
+		if (k->lo && (i < k->n - i || k->lo + k->n == PRUN_BLK)) {
+			memmove(k->e + k->lo - 1, k->e + k->lo, i * sizeof *k->e);
+			k->lo--;
+		} else {
+			memmove(k->e + k->lo + i + 1, k->e + k->lo + i, (k->n - i) * sizeof *k->e);
+		}
+		k->e[k->lo + i] = v;
 		k->n++;
-		r->n++;
 	}
 }
 
@@ -370,19 +377,26 @@ void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 		if (!(mask & c->part_mask[p]))
 			continue;
 		/* from the first entry with est_end >= its own */
-		uint32_t b = blk_after(r, est_end - 1), i = 0;
-		if (b < r->nb)
-			i = ents_after(r->b[b]->e, r->b[b]->n, est_end - 1);
-		while (b < r->nb && r->b[b]->e[i].jid != jid)
-			if (++i == r->b[b]->n) {
-				b++;
-				i = 0;
-			}
+		uint32_t b = blk_after(r, est_end - 1);
 		if (b == r->nb) /* (it is there: it entered with the same mask) */
 			continue;
 		struct prun_blk *k = r->b[b];
-		memmove(k->e + i, k->e + i + 1, (k->n - i - 1) * sizeof *k->e);
-		r->n--;
+		uint32_t i = ents_after(k->e + k->lo, k->n, est_end - 1);
+		while (k->e[k->lo + i].jid != jid)
+			if (++i == k->n) {
+				if (++b == r->nb)
+					break;
+				k = r->b[b];
+				i = 0;
+			}
+		if (b == r->nb)
+			continue;
+		if (i < k->n - 1 - i) {
+			memmove(k->e + k->lo + 1, k->e + k->lo, i * sizeof *k->e);
+			k->lo++;
+		} else {
+			memmove(k->e + k->lo + i, k->e + k->lo + i + 1, (k->n - i - 1) * sizeof *k->e);
+		}
 		if (--k->n)
 			continue;
 		free(k);
@@ -411,7 +425,7 @@ static void walk_start(struct run_walk *w, const cs_sched_ctx *c, const struct p
 {
 	*w = (struct run_walk){ p, p ? NULL : c->run, p ? 0 : c->nrun, 0, 0 };
 	if (p && p->nb) {
-		w->e = p->b[0]->e;
+		w->e = p->b[0]->e + p->b[0]->lo;
 		w->n = p->b[0]->n;
 	}
 }
@@ -423,7 +437,7 @@ static const run_ent *walk_next(struct run_walk *w)
 {
 	if (++w->i == w->n && w->p && w->b + 1 < w->p->nb) {
 		w->b++;
-		w->e = w->p->b[w->b]->e;
+		w->e = w->p->b[w->b]->e + w->p->b[w->b]->lo;
 		w->n = w->p->b[w->b]->n;
 		w->i = 0;
 	}
