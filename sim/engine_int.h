@@ -60,6 +60,15 @@ typedef struct run_ent {
 	uint32_t size;
 } run_ent;
 
+/* A block of a partition's running list (hold.c's c->prun), its entries
+ * in e[lo .. lo + n): an insert or a removal moves the shorter side of
+ * one block only. */
+#define PRUN_BLK 64u
+struct prun_blk {
+	uint32_t lo, n;
+	run_ent e[PRUN_BLK];
+};
+
 /* A list of run_ent sorted by est_end, *e in buf[0 .. cap) with n
  * entries and room at either end: v in at pos, or the entry at i out,
  * moving the shorter side. */
@@ -220,9 +229,8 @@ struct cs_sched_ctx {
 	 * running jobs it gives back; NULL: none kept (then it walks run),
 	 * made at the first search while prun_want */
 	struct prun {
-		run_ent *e;    /* in buf[0 .. cap): an insert or a removal moves the shorter side */
-		size_t n, cap;
-		run_ent *buf;
+		struct prun_blk **b; /* its entries in blocks, in order, none empty */
+		uint32_t nb, bcap;
 	} *prun;
 	int prun_want;
 	/* holds kept across passes (cs_hold_find): a hold stands while

@@ -237,8 +237,11 @@ int cs_hold_init(cs_sched_ctx *c)
 
 static void prun_drop(cs_sched_ctx *c)
 {
-	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
-		free(c->prun[p].buf);
+	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++) {
+		for (uint32_t b = 0; b < c->prun[p].nb; b++)
+			free(c->prun[p].b[b]);
+		free(c->prun[p].b);
+	}
 	free(c->prun);
 	c->prun = NULL;
 }
@@ -264,13 +267,13 @@ static void prun_build(cs_sched_ctx *c)
 		cs_hold_run_in(c, c->run[i].jid, c->run[i].est_end);
 }
 
-/* The first entry of r after every one with est_end <= t. */
-static size_t prun_after(const struct prun *r, cs_time t)
+/* The first entry of the n entries e after every one with est_end <= t. */
+static uint32_t ents_after(const run_ent *e, uint32_t n, cs_time t)
 {
-	size_t lo = 0, hi = r->n;
+	uint32_t lo = 0, hi = n;
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (r->e[mid].est_end <= t)
+		uint32_t mid = (lo + hi) / 2;
+		if (e[mid].est_end <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -278,32 +281,91 @@ static size_t prun_after(const struct prun *r, cs_time t)
 	return lo;
 }
 
+/* The first block of r whose last entry comes after t, or r->nb. */
+static uint32_t blk_after(const struct prun *r, cs_time t)
+{
+	uint32_t lo = 0, hi = r->nb;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (r->b[mid]->e[r->b[mid]->lo + r->b[mid]->n - 1].est_end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A new block at r->b[at] (its n set by the caller): 0, or -1 out of memory. */
+static int blk_new(struct prun *r, uint32_t at)
+{
+	if (r->nb == r->bcap) {
+		uint32_t cap = r->bcap ? 2 * r->bcap : 8;
+		struct prun_blk **b = realloc(r->b, cap * sizeof *b);
+		if (!b)
+			return -1;
+		r->b = b;
+		r->bcap = cap;
+	}
+	struct prun_blk *k = malloc(sizeof *k);
+	if (!k)
+		return -1;
+	memmove(r->b + at + 1, r->b + at, (r->nb - at) * sizeof *r->b);
+	r->b[at] = k;
+	r->nb++;
+	return 0;
+}
+
 /* run_insert's rule on each list: ties keep the order of insertion, as in
- * run, so each list is run's entries of its partition in run's order. */
+ * run, so each list is run's entries of its partition in run's order. The
+ * entry goes after every one with est_end <= its own: into the first block
+ * whose last entry comes after it (else the last), a full block split in
+ * halves first. */
 void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
 	uint64_t mask = cs_place_mask(c, jid);
+	run_ent v = { est_end, jid, c->jobs[jid].size };
 	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
 		struct prun *r = &c->prun[p];
 		if (!(mask & c->part_mask[p]))
 			continue;
-		if (r->n == r->cap) { /* full: into a buffer twice the size, in its middle */
-			size_t cap = r->cap ? 2 * r->cap : 64;
-			run_ent *b = malloc(cap * sizeof *b);
-			if (!b) {
+		uint32_t b = 0;
+		if (!r->nb) {
+			if (blk_new(r, 0) < 0) {
 				prun_drop(c); /* the searches walk run instead */
 				return;
 			}
-			if (r->n)
-				memcpy(b + (cap - r->n) / 2, r->e, r->n * sizeof *b);
-			free(r->buf);
-			r->buf = b;
-			r->e = b + (cap - r->n) / 2;
-			r->cap = cap;
+			r->b[0]->lo = PRUN_BLK / 2;
+			r->b[0]->n = 0;
+		} else {
+			b = blk_after(r, est_end);
+			b -= b == r->nb;
 		}
-		cs_runs_insert(&r->e, r->buf, r->cap, r->n, prun_after(r, est_end),
-			       (run_ent){ est_end, jid, c->jobs[jid].size });
-		r->n++;
+		struct prun_blk *k = r->b[b];
+		uint32_t i = ents_after(k->e + k->lo, k->n, est_end);
+		if (k->n == PRUN_BLK) {
+			/* full (lo is 0): its upper half into a new block after it */
+			if (blk_new(r, b + 1) < 0) {
+				prun_drop(c);
+				return;
+			}
+			struct prun_blk *h = r->b[b + 1];
+			h->lo = 0;
+			h->n = PRUN_BLK / 2;
+			memcpy(h->e, k->e + PRUN_BLK / 2, h->n * sizeof *h->e);
+			k->n = PRUN_BLK / 2;
+			if (i > k->n) {
+				i -= k->n;
+				k = h;
+			}
+		}
+		if (k->lo && (i < k->n - i || k->lo + k->n == PRUN_BLK)) {
+			memmove(k->e + k->lo - 1, k->e + k->lo, i * sizeof *k->e);
+			k->lo--;
+		} else {
+			memmove(k->e + k->lo + i + 1, k->e + k->lo + i, (k->n - i) * sizeof *k->e);
+		}
+		k->e[k->lo + i] = v;
+		k->n++;
 	}
 }
 
@@ -314,13 +376,32 @@ void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 		struct prun *r = &c->prun[p];
 		if (!(mask & c->part_mask[p]))
 			continue;
-		size_t i = prun_after(r, est_end - 1);
-		while (i < r->n && r->e[i].jid != jid)
-			i++;
-		if (i == r->n) /* (it is there: it entered with the same mask) */
+		/* from the first entry with est_end >= its own */
+		uint32_t b = blk_after(r, est_end - 1);
+		if (b == r->nb) /* (it is there: it entered with the same mask) */
 			continue;
-		cs_runs_remove(&r->e, r->n, i);
-		r->n--;
+		struct prun_blk *k = r->b[b];
+		uint32_t i = ents_after(k->e + k->lo, k->n, est_end - 1);
+		while (k->e[k->lo + i].jid != jid)
+			if (++i == k->n) {
+				if (++b == r->nb)
+					break;
+				k = r->b[b];
+				i = 0;
+			}
+		if (b == r->nb)
+			continue;
+		if (i < k->n - 1 - i) {
+			memmove(k->e + k->lo + 1, k->e + k->lo, i * sizeof *k->e);
+			k->lo++;
+		} else {
+			memmove(k->e + k->lo + i, k->e + k->lo + i + 1, (k->n - i - 1) * sizeof *k->e);
+		}
+		if (--k->n)
+			continue;
+		free(k);
+		memmove(r->b + b, r->b + b + 1, (r->nb - b - 1) * sizeof *r->b);
+		r->nb--;
 	}
 }
 
@@ -329,6 +410,38 @@ void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
 	if (e->jid == jid)
 		e->jid = UINT32_MAX;
+}
+
+/* The running jobs a search walks in order of estimated end: run's, or a
+ * partition's list's, block by block. */
+struct run_walk {
+	const struct prun *p; /* NULL: run */
+	const run_ent *e;     /* the entries of the block (or run) at hand */
+	size_t n, i;          /* their count, the next one's */
+	uint32_t b;           /* the block at hand */
+};
+
+static void walk_start(struct run_walk *w, const cs_sched_ctx *c, const struct prun *p)
+{
+	*w = (struct run_walk){ p, p ? NULL : c->run, p ? 0 : c->nrun, 0, 0 };
+	if (p && p->nb) {
+		w->e = p->b[0]->e + p->b[0]->lo;
+		w->n = p->b[0]->n;
+	}
+}
+
+static const run_ent *walk_at(const struct run_walk *w) { return w->i < w->n ? &w->e[w->i] : NULL; }
+
+/* On to the next entry: it, or NULL at the end. */
+static const run_ent *walk_next(struct run_walk *w)
+{
+	if (++w->i == w->n && w->p && w->b + 1 < w->p->nb) {
+		w->b++;
+		w->e = w->p->b[w->b]->e + w->p->b[w->b]->lo;
+		w->n = w->p->b[w->b]->n;
+		w->i = 0;
+	}
+	return walk_at(w);
 }
 
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
@@ -352,6 +465,46 @@ static void keep_found(cs_placement *hp, const cs_placement *tp)
 {
 	memcpy(hp->slots, tp->slots, tp->n * sizeof *tp->slots);
 	hp->n = tp->n;
+}
+
+/* The hold's try at t, once running jobs came back, when its placement
+ * would then be searched for the fewest free-now nodes handed back (rc 1:
+ * not here, the caller tries as before). The search's answer is the
+ * fewest x for which the job fits with snapshot slots [0, x) handed back:
+ * a try finds a placement with more resources wherever it finds one with
+ * fewer (a node fits or not by its own free counts; reservations aside,
+ * whose keeping off and pending notes depend on the try, and topology
+ * rules other than none, whose leaves are chosen greedily), so the binary
+ * search's tries fail below that x and succeed from it on. Below x0, the
+ * fewest for which enough of the scope's nodes fit (count_lost), they
+ * fail, so when x0 fits it is the answer, and the try with everything
+ * handed back (which fits too) and the binary search's tries are not
+ * made. With x0 = ns the search makes no try: the one with everything
+ * handed back is the answer (*fewest set: the search is not needed if
+ * that fits). 0: found (hp), -CS_ENOFIT: x0 fails (the caller tries with
+ * everything handed back, and searches as before). */
+static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc, uint32_t ns, cs_placement *hp,
+		      cs_time t, int *fewest)
+{
+	const cs_job *j = &c->jobs[jid];
+	*fewest = 0;
+	if (c->plain || c->pc || ns == 0 || c->nm->nresv || (j->topo != CS_TOPO_ANY && j->nodes > 1))
+		return 1;
+	const uint32_t *lost = count_lost(c, sc, ns);
+	if (!lost)
+		return 1;
+	uint32_t x = 0;
+	while (sc->fit - lost[x] < sc->nodes)
+		x++; /* stops by ns: lost[ns] is 0, and sc->fit >= sc->nodes */
+	*fewest = 1;
+	if (x == ns)
+		return 1;
+	hand_back(c, ns, x);
+	hp->n = 0;
+	int rc = cs_place_try_at(c, jid, hp, t);
+	hand_back(c, x, ns);
+	*fewest = rc == 0;
+	return rc;
 }
 
 /* Node model: give back running jobs in order of estimated end, a time at
@@ -415,16 +568,17 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		rc = hold_try_at(c, jid, &hp, t, &room);
 	/* the running jobs, in order of estimated end: the scope's only when
 	 * kept apart (the others change no try), else every one */
-	const run_ent *run = sc.run ? sc.run->e : c->run;
-	size_t nrun = sc.run ? sc.run->n : c->nrun;
-	int looped = 0;
+	struct run_walk w;
+	walk_start(&w, c, sc.run);
+	const run_ent *re = walk_at(&w);
+	int looped = 0, fewest = 0; /* fewest: hp has the fewest free-now nodes handed back */
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
 	size_t np = c->fs ? cs_fail_pieces(c, &pc) : 0, nd = 0;
-	while (rc == -CS_ENOFIT && (k < nrun || nr < c->nresv_ends || nh < nhe || nd < np)) {
+	while (rc == -CS_ENOFIT && (re || nr < c->nresv_ends || nh < nhe || nd < np)) {
 		looped = 1;
-		cs_time tr = k < nrun ? (run[k].est_end > c->now ? run[k].est_end : c->now) : CS_TIME_MAX;
+		cs_time tr = re ? (re->est_end > c->now ? re->est_end : c->now) : CS_TIME_MAX;
 		while (nr < c->nresv_ends && c->resv_ends[nr] <= t)
 			nr++;
 		while (nh < nhe && c->xh_ends[nh] <= t)
@@ -438,10 +592,10 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
-		for (; k < nrun && (run[k].est_end > c->now ? run[k].est_end : c->now) == t; k++) {
-			if (!sc.run && scope_skips(c, &sc, run[k].jid))
+		for (; re && (re->est_end > c->now ? re->est_end : c->now) == t; k++, re = walk_next(&w)) {
+			if (!sc.run && scope_skips(c, &sc, re->jid))
 				continue;
-			cs_placement p = placement_of(c, run[k].jid);
+			cs_placement p = placement_of(c, re->jid);
 			scope_release(c, &sc, &p);
 			more = 1;
 		}
@@ -456,8 +610,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			nr++;
 		/* under the power cap every time is tried: power freed anywhere may
 		 * let jid start, and hold_try_at follows the cap's room */
-		if (c->plain || c->pc || (more && sc.fit >= sc.nodes))
-			rc = hold_try_at(c, jid, &hp, t, &room);
+		if (c->plain || c->pc || (more && sc.fit >= sc.nodes)) {
+			int gave_now = c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
+			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest) : 1;
+			if (rc != 0)
+				rc = hold_try_at(c, jid, &hp, t, &room);
+		}
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
 		/* every job and hold ended by t: the first room the cap leaves (plans aside, it
@@ -467,7 +625,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	}
 	/* did any running job (of the scope or not) come back by t? */
 	int gave = looped && c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
-	if (rc == 0 && (gave || nd > 0) && ns > 0) {
+	if (rc == 0 && (gave || nd > 0) && ns > 0 && !fewest) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits, and
 		 * hp holds the placement found with hi handed back (with all
 		 * ns of them, the one just found) */
@@ -503,10 +661,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		}
 		hand_back(c, g, ns);
 	}
-	for (size_t i = 0; i < k; i++) {
-		if (!sc.run && scope_skips(c, &sc, run[i].jid))
+	walk_start(&w, c, sc.run);
+	re = walk_at(&w);
+	for (size_t i = 0; i < k; i++, re = walk_next(&w)) {
+		if (!sc.run && scope_skips(c, &sc, re->jid))
 			continue;
-		cs_placement p = placement_of(c, run[i].jid);
+		cs_placement p = placement_of(c, re->jid);
 		cs_alloc_take_known(c->A, &p); /* exactly what was given back */
 	}
 	for (size_t i = 0; i < nd; i++) {
