@@ -449,7 +449,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	}
 	for (uint32_t i = lo; i < hi; i++) {
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
-		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
+		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
 			continue;
 		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
