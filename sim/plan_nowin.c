@@ -126,8 +126,8 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 				w->open |= 1u << k;
 		}
 		w->last = k;
+		w->used[k] = ++w->clock; /* (the slot used last has the latest stamp) */
 	}
-	w->used[k] = ++w->clock;
 	return &w->s[k];
 }
 
