@@ -45,6 +45,11 @@ typedef struct cons {
 	int search_all; /* node model: every plan searched again every pass */
 	int bounds;     /* node model: cs_ctx_plan_bounds */
 	cs_hbm fresh;   /* node model: the waiting jobs without a plan yet */
+	/* node model, within a pass: the first of fresh at or after fresh_from
+	 * (-1: none), while fresh_ok (a pass only clears jobs it visited) */
+	long fresh_at;
+	uint32_t fresh_from;
+	int fresh_ok;
 } cons;
 
 static int prof_reserve(prof *p, size_t n)
@@ -172,8 +177,10 @@ static void cons_submit(void *state, uint32_t jid)
 {
 	cons *c = state;
 	cs_fifo_push(&c->q, jid);
-	if (c->node_model)
+	if (c->node_model) {
 		cs_hbm_set(&c->fresh, jid);
+		c->fresh_ok = 0;
+	}
 }
 
 /* The job's reservation goes with it: the next pass places the later
@@ -182,8 +189,10 @@ static void cons_cancel(void *state, uint32_t jid)
 {
 	cons *c = state;
 	cs_fifo_remove(&c->q, jid);
-	if (c->node_model)
+	if (c->node_model) {
 		cs_hbm_clear(&c->fresh, jid);
+		c->fresh_ok = 0;
+	}
 	c->res[jid] = -1;
 }
 
@@ -194,7 +203,15 @@ static long next_visit(cons *c, cs_sched_ctx *ctx, uint32_t from, long head)
 {
 	if (from <= head)
 		return head;
-	long a = cs_hbm_next(&c->fresh, from), b = cs_ctx_plan_next(ctx, from);
+	/* the first fresh job at or after from: the one found last while it is
+	 * not behind from (the pass visits in order and clears only the jobs
+	 * it visited, all before from) */
+	if (!c->fresh_ok || from < c->fresh_from || (c->fresh_at >= 0 && c->fresh_at < (long)from)) {
+		c->fresh_at = cs_hbm_next(&c->fresh, from);
+		c->fresh_from = from;
+		c->fresh_ok = 1;
+	}
+	long a = c->fresh_at, b = cs_ctx_plan_next(ctx, from);
 	return a < 0 ? b : b < 0 || a < b ? a : b;
 }
 
@@ -203,6 +220,7 @@ static long next_visit(cons *c, cs_sched_ctx *ctx, uint32_t from, long head)
 static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
 {
 	long first = cs_fifo_head(&c->q);
+	c->fresh_ok = 0;
 	cs_ctx_plan_search(ctx, c->search_all);
 	cs_ctx_plan_bounds(ctx, c->bounds);
 	if (first < 0)

@@ -748,7 +748,12 @@ void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *
 /* The level cs_plan_nowin looks a job's need up at: 2 v for v GPUs, or
  * without GPUs 2 v + 1 for v cores, the most 2^k at most its (fewer
  * levels, each proving for more jobs); 0: none (a job needing neither). */
-int64_t cs_plan_nowin_level(cs_nprof_amt need);
+static inline int64_t cs_plan_nowin_level(cs_nprof_amt need)
+{
+	if (need.g > 0)
+		return 2 * need.g;
+	return need.c > 0 ? ((int64_t)2 << (63 - __builtin_clzll((unsigned long long)need.c))) + 1 : 0;
+}
 /* Node's runs for level lv (free amounts f now), made if need be (NULL:
  * out of memory); plan_int.h's cs_plan_nowin asks it when the last level
  * asked of the node is not still known. (plan_nowin.c) */

@@ -60,22 +60,28 @@ static int admit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
  * plan_place_now would fail: its walk of the plans is spared. Asked only
  * with plans to walk; the find takes nothing (a one-node try is given
  * back, as cs_alloc_find_types does), and not with advance reservations,
- * which a try keeps off. */
-static int cannot_fit_now(cs_sched_ctx *c, uint32_t jid)
+ * which a try keeps off. Where it fits, q->n is its node count and q the
+ * placement a try would make now (else q->n is 0). */
+static int cannot_fit_now(cs_sched_ctx *c, uint32_t jid, cs_placement *q)
 {
+	q->n = 0;
 	if (!c->types_apart || c->plain || c->nm->nresv || !c->nplanned)
 		return 0;
-	cs_placement q = { c->tmp_slots2, c->jobs[jid].nodes, 0 };
 	int dry = c->dry;
 	c->dry = 1;
-	int rc = cs_place_types(c, jid, &q);
+	int rc = cs_place_types(c, jid, q);
 	c->dry = dry;
+	if (rc != 0)
+		q->n = 0;
 	return rc != 0;
 }
 
 /* Place jid now with what other plans need over its estimate kept off,
- * node by node (the allocator's fit strategy chooses among the rest). */
-static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+ * node by node (the allocator's fit strategy chooses among the rest).
+ * With q (q->n > 0: cannot_fit_now's placement, nothing changed since),
+ * where the allocator proves a try would make q again with those parts
+ * taken, q is taken as it is: none is set aside and no try made. */
+static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p, const cs_placement *q)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
@@ -129,6 +135,16 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 			}
 			part.mem_mib = xm <= 0 ? 0 : (xm < part.mem_mib ? (uint32_t)xm : part.mem_mib);
 			aside.slots[aside.n++] = part;
+		}
+	}
+	if (q && q->n && !c->xh_building) {
+		cs_request rq = cs_job_request(j);
+		if (cs_alloc_choice_stands(c->A, &rq, q, aside.slots, aside.n)) {
+			memcpy(p->slots, q->slots, q->n * sizeof *q->slots);
+			p->n = q->n;
+			cs_alloc_take_known(c->A, p); /* found just now: free */
+			c->resv_hit = 0; /* as the try (no reservations here) */
+			return admit_now(c, jid, p);
 		}
 	}
 	cs_alloc_take_known(c->A, &aside); /* each part is free now, on a node of its own */
@@ -516,7 +532,8 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	if (old < 0) {
 		/* a new job: now, if it fits now, is the earliest (most do) */
-		if (!cannot_fit_now(c, jid) && plan_place_now(c, jid, &p) == 0) {
+		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
+		if (!cannot_fit_now(c, jid, &q) && plan_place_now(c, jid, &p, &q) == 0) {
 			cs_ctx_reserve(c, jid, c->now);
 			if (when)
 				*when = c->now;
@@ -582,7 +599,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (when)
 		*when = t;
 	if (t == c->now) {
-		int rc = plan_place_now(c, jid, &p);
+		int rc = plan_place_now(c, jid, &p, NULL);
 		if (rc != 0 && (rc = cs_alloc_try_on(c->A, &rq, pl->nodes, j->nodes, &p)) == 0)
 			rc = admit_now(c, jid, &p);
 		if (rc != 0)

@@ -237,8 +237,29 @@ static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_
 
 void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
 {
-	for (int on_cores = 0; on_cores < 2; on_cores++)
-		tr[on_cores] = pl->lb ? lb_tree(pl, j, on_cores, plan_len(j)) : NULL;
+	tr[0] = tr[1] = NULL;
+	if (!pl->lb)
+		return;
+	/* lb_tree's, both at once: the counts and the spans ascend, so the
+	 * largest at most the job's is at the number of them after the first
+	 * that are */
+	cs_time d = plan_len(j);
+	unsigned sp = 0;
+	for (unsigned i = 1; i < LB_SPANS; i++)
+		sp += lb_span[i] <= d;
+	int64_t g = j->gpus_per_node, co = g ? 0 : j->cores_per_node;
+	if (g >= 1 && g <= 16) {
+		unsigned k = 0;
+		for (unsigned i = 1; i < LB_LEVELS; i++)
+			k += lb_gpus[i] <= g;
+		tr[0] = pl->lb + (size_t)k * LB_SPANS + sp;
+	}
+	if (co >= 1) {
+		unsigned k = 0;
+		for (unsigned i = 1; i < LB_LEVELS; i++)
+			k += lb_cores[i] <= co;
+		tr[1] = pl->lb + (size_t)k * LB_SPANS + sp;
+	}
 }
 
 /* --- topology rules in plans ---
@@ -449,7 +470,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	}
 	for (uint32_t i = lo; i < hi; i++) {
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
-		if (only && type >= 0 && cs_alloc_node_type(c->A, node) != (uint32_t)type)
+		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
 			continue;
 		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */

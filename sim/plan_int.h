@@ -83,16 +83,19 @@ static inline void overdue(cs_sched_ctx *c)
  * time and its free amounts stand, without a call (asked of each freed
  * node by every plan visited, plans of several levels in turn); the slot
  * found as cs_plan_nowin_slot finds it (the last one asked first), or
- * NULL: not kept as they stand. */
+ * NULL: not kept as they stand. A slot's use is stamped when another was
+ * used last (the slot used last has the latest stamp: eviction, the
+ * least stamp's, sees the same order). */
 static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
 	if (w->ver == pl->pver[node] && w->now == c->now && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m) {
 		uint32_t k = w->last;
-		if (w->lvl[k] != lv)
-			for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
-				;
+		if (w->lvl[k] == lv)
+			return &w->s[k]; /* the slot used last: the latest use already */
+		for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
+			;
 		if (k < NW_SLOTS) {
 			w->last = k;
 			w->used[k] = ++w->clock;

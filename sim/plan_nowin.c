@@ -24,13 +24,6 @@ void cs_plan_nowin_free(struct planner *pl)
 	free(pl->sp_end);
 }
 
-int64_t cs_plan_nowin_level(cs_nprof_amt need)
-{
-	if (need.g > 0)
-		return 2 * need.g;
-	return need.c > 0 ? ((int64_t)2 << (63 - __builtin_clzll((unsigned long long)need.c))) + 1 : 0;
-}
-
 /* Each run's longest length up to it (CS_TIME_MAX: for ever). */
 static void lengths(struct nwslot *s)
 {
@@ -133,8 +126,8 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 				w->open |= 1u << k;
 		}
 		w->last = k;
+		w->used[k] = ++w->clock; /* (the slot used last has the latest stamp) */
 	}
-	w->used[k] = ++w->clock;
 	return &w->s[k];
 }
 

@@ -1319,3 +1319,87 @@ Test(alloc, a_known_take_leaves_what_a_checked_take_leaves)
 		cs_alloc_free(b);
 	}
 }
+
+/* cs_alloc_choice_stands: wherever it says a try would make the found
+ * placement again with some nodes' free parts taken first, take them and
+ * try: the same slots, bit for bit. Random states under first and best
+ * fit, requests of one to three nodes (a topology rule now and then),
+ * parts of random nodes (q's own among them), on three node types tried
+ * in a list. */
+Test(alloc, a_choice_said_to_stand_is_the_try_after_the_parts_are_taken)
+{
+	rng = 91;
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	y.types[1] = gpu_type(4, 32, 500);
+	y.types[2] = gpu_type(0, 300, 2000);
+	build(&y, 6, 8, (const uint16_t[]){ 0, 1, 0, 1, 2, 0 }, 3);
+	static const int32_t lists[3][2] = { { 0, 1 }, { -1, -1 }, { 1, 0 } };
+	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_BEST; fit++) {
+		cs_alloc *a = mk(&y, fit);
+		enum { MAXLIVE = 60 };
+		static live la[MAXLIVE];
+		int nlive = 0, stands = 0, stands_taken = 0, not_proved = 0;
+		for (int step = 0; step < 6000; step++) {
+			cs_request r = { .type = -1 };
+			r.nodes = 1 + (rnd(3) == 0 ? rnd(3) : 0);
+			r.topo = rnd(6) == 0 ? CS_TOPO_ONE_LEAF : CS_TOPO_ANY;
+			r.gpus_per_node = (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(3));
+			r.cores_per_node = 1 + rnd(32);
+			r.mem_per_node_mib = 1 + rnd(400);
+			const int32_t *types = lists[rnd(3)];
+			uint32_t ntypes = types[0] < 0 ? 1 : 2;
+			if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
+				int k = (int)rnd((unsigned)nlive);
+				cs_alloc_release(a, &la[k].p);
+				la[k] = la[--nlive];
+				for (int i = 0; i < nlive; i++)
+					la[i].p.slots = la[i].s;
+				continue;
+			}
+			cs_slot qs[16], ps[16], parts[48];
+			cs_placement q = { qs, 16, 0 };
+			if (cs_alloc_find_types(a, &r, types, ntypes, &q) == 0) {
+				/* parts of a few random nodes, distinct, q's now and then */
+				uint32_t n = 0, want = rnd(4);
+				for (uint32_t k = 0; k < want; k++) {
+					uint32_t node = rnd(8) == 0 ? q.slots[rnd(q.n)].node : rnd(y.l.nnodes);
+					int dup = 0;
+					for (uint32_t i = 0; i < n; i++)
+						dup |= parts[i].node == node;
+					if (dup)
+						continue;
+					cs_slot w = { .node = node, .gpu_mask = (uint16_t)rnd(256), .cores = rnd(40),
+						      .mem_mib = rnd(600) };
+					cs_alloc_free_part(a, &w, &parts[n]);
+					n++;
+				}
+				if (cs_alloc_choice_stands(a, &r, &q, parts, n)) {
+					stands++;
+					stands_taken += n > 0;
+					cs_placement aside = { parts, 48, n };
+					cs_alloc_take_known(a, &aside);
+					cs_placement p = { ps, 16, 0 };
+					cr_assert_eq(cs_alloc_try_types(a, &r, types, ntypes, &p), 0, "step %d", step);
+					cr_assert_eq(p.n, q.n);
+					for (uint32_t i = 0; i < p.n; i++)
+						cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask &&
+								  ps[i].cores == qs[i].cores && ps[i].mem_mib == qs[i].mem_mib &&
+								  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
+							  "step %d (fit %d): slot %u node %u against %u", step, fit, i,
+							  ps[i].node, qs[i].node);
+					cs_alloc_release(a, &p);
+					cs_alloc_release(a, &aside);
+				} else {
+					not_proved++;
+				}
+			}
+			/* a job to vary the state */
+			la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
+			nlive += cs_alloc_try_types(a, &r, types, ntypes, &la[nlive].p) == 0;
+		}
+		cr_assert_gt(stands_taken, 500, "fit %d: %d of %d stood with parts taken", fit, stands_taken, stands);
+		cr_assert_gt(not_proved, 50, "fit %d", fit);
+		cs_alloc_free(a);
+	}
+}

@@ -138,6 +138,17 @@ int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, 
  * what a try given back at once leaves, for less. */
 int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
 			cs_placement *p);
+/* Would a try of rq (cs_alloc_try_types, types of the caller's list)
+ * make placement q again, which it makes now (cs_alloc_find_types), if
+ * the parts less[0 .. n) were taken first (each the free part of a node
+ * of its own)? 1: proved so, under first and best fit for a request of
+ * one node or of several without a topology rule: no node a part is taken
+ * from is in q, or goes before q's last node in the order the try takes
+ * candidates in, now or after the take (a take only removes candidates or
+ * moves them earlier). 0: not proved (n == 0: always 1). Reads the state,
+ * changes nothing. */
+int cs_alloc_choice_stands(const cs_alloc *a, const cs_request *rq, const cs_placement *q, const cs_slot *less,
+			   uint32_t n);
 /* Take exactly the slots of p (e.g. a placement given back earlier): 0, or
  * -CS_ENOFIT if any of it is not free (nothing changes), -CS_EINVAL for a
  * node out of range, a slot whose core mask names a core its node does not

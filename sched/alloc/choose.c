@@ -828,3 +828,48 @@ int cs_alloc_try_on(cs_alloc *a, const cs_request *rq, const uint32_t *nodes, ui
 		place(a, p, nodes[i], rq->gpus_per_node, rq->cores_per_node, rq->mem_per_node_mib, 0);
 	return 0;
 }
+
+/* A candidate's place in the order a try of rq takes candidates in under
+ * first and best fit, lower first (see cs_alloc_choice_stands): one node,
+ * best fit: fewest free GPUs, then the lowest node (an idle node sits at
+ * its type's count); one node, first fit: the lowest node; several nodes
+ * (pick_shared without a topology rule): busy nodes by free GPUs, then
+ * node, before idle nodes by type, then node. nfree and idle as after a
+ * change. */
+static uint64_t choice_key(const cs_alloc *a, int one, uint32_t n, unsigned nfree, int idle)
+{
+	if (one)
+		return a->fit == CS_FIT_FIRST ? n : (uint64_t)nfree << 32 | n;
+	return idle ? (uint64_t)1 << 48 | (uint64_t)a->ns[n].type << 32 | n : (uint64_t)nfree << 32 | n;
+}
+
+int cs_alloc_choice_stands(const cs_alloc *a, const cs_request *rq, const cs_placement *q, const cs_slot *less,
+			   uint32_t n)
+{
+	if (!n)
+		return 1; /* the same state: the same choice */
+	if ((a->fit != CS_FIT_FIRST && a->fit != CS_FIT_BEST) || rq->exclusive || !rq->nodes || q->n != rq->nodes)
+		return 0;
+	int one = rq->nodes == 1 && rq->topo != CS_TOPO_ONE_BLOCK;
+	if (!one && rq->topo != CS_TOPO_ANY)
+		return 0; /* leaves chosen by their counts of fitting nodes */
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib;
+	uint32_t last = q->slots[q->n - 1].node;
+	uint64_t lk = choice_key(a, one, last, a->ns[last].nfree, a->ns[last].idle);
+	for (uint32_t i = 0; i < n; i++) {
+		const cs_slot *x = &less[i];
+		const node_st *s = &a->ns[x->node];
+		if (!(x->gpu_mask | x->cores | x->mem_mib) || s->nfree < g || s->cores < c || s->mem < m)
+			continue; /* nothing taken, or not a candidate now: none after */
+		/* a candidate now after q's last node, so not in q ... */
+		if (choice_key(a, one, x->node, s->nfree, s->idle) <= lk)
+			return 0;
+		/* ... and after it still, if one then (a take leaves it busy) */
+		unsigned nf = s->nfree - cs_slot_gpus(x);
+		if (nf >= g && s->cores - x->cores >= c && s->mem - x->mem_mib >= m &&
+		    choice_key(a, one, x->node, nf, 0) <= lk)
+			return 0;
+	}
+	return 1;
+}
