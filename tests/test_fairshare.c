@@ -931,8 +931,10 @@ Test(fairtree, a_long_list_relocates_as_the_full_computation)
 			uint32_t i = RND(NU + 1), how = RND(40);
 			if (how < 20)
 				u[us[i]] = 1000 + 10 * (double)RND(1000) + (double)i / 1024;
-			else if (how < 39)
-				u[us[i]] += 10 * (double)RND(3) + (double)RND(2) / 2048;
+			else if (how < 39) {
+				double whole = 10 * (double)RND(3); /* (two draws: one a statement) */
+				u[us[i]] += whole + (double)RND(2) / 2048;
+			}
 			else
 				u[us[i]] = u[us[RND(NU)]];
 			changed[nc++] = us[i];
