@@ -130,8 +130,12 @@ struct cs_fairtree {
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
-	uint64_t *fstamp;   /* per user: the gen of fcache */
+	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
+	/* per account read through (settled) since the computation fstamp
+	 * says: nusers minus the befores on its path, its own included (the
+	 * users of its path's siblings ahead; its users' reads start there) */
+	uint32_t *rank;
 };
 
 /* Level Fairshare, highest first, then node order. */
@@ -178,7 +182,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
-	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
+	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
 	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
@@ -257,6 +261,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->dlist);
 	free(f->fstamp);
 	free(f->fcache);
+	free(f->rank);
 	free(f->depth);
 	free(f->doff);
 	free(f->dfill);
@@ -579,18 +584,26 @@ double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 {
 	if (f->fstamp[u] != f->gen) {
 		const cs_account_tree *t = f->t;
-		uint32_t rank = t->nusers, np = 0;
-		for (int32_t x = t->parent[u]; x >= 0; x = t->parent[x])
+		uint32_t np = 0;
+		int32_t x = t->parent[u];
+		for (; x >= 0 && f->fstamp[x] != f->gen; x = t->parent[x])
 			f->path[np++] = (uint32_t)x;
-		/* from the root down: a visit sets its children's befores, and
-		 * a settle only those below the account, so each before on the
-		 * path is taken once its parent is settled */
+		/* from the nearest ancestor read since the computation (or the
+		 * root) down: a visit sets its children's befores, and a settle
+		 * only those below the account, so each before on the path is
+		 * taken once its parent is settled; settled, an account's
+		 * befores and those above it stand until the next computation */
+		uint32_t rank = x >= 0 ? f->rank[x] : t->nusers;
 		while (np-- > 0) {
 			uint32_t a = f->path[np];
+			if (a)
+				rank -= f->n[a].before;
 			if (f->pf[a] & P_VISIT)
 				settle(f, a);
-			rank -= f->n[np ? f->path[np - 1] : u].before;
+			f->rank[a] = rank;
+			f->fstamp[a] = f->gen;
 		}
+		rank -= f->n[u].before;
 		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
 		f->fstamp[u] = f->gen;
 	}

@@ -1214,3 +1214,91 @@ Test(fairtree, kept_orders_give_the_full_computation)
 	cs_fairtree_free(d);
 #undef RND
 }
+
+/* A read keeps what an earlier read of the same computation worked out
+ * on its path (an account's rank: the users ahead of its subtree), never
+ * one of an earlier computation. A tree of 3 types, 12 organisations, 40
+ * projects and 1 to 3 users each; a few users at a time gain usage (so
+ * most paths keep their befores, but an account's moves every few
+ * steps), and each step a few users are read, chosen so that a project's
+ * or an organisation's second user is often read some computations after
+ * the first: each factor must be the double that a tree made now and
+ * computed from scratch gives. */
+Test(fairtree, a_path_read_in_an_earlier_computation_is_worked_out_again)
+{
+	enum { NT = 3, NO = 12, NP = 40, MAXN = 1 + NT + NO + NP + NP * 3, STEPS = 600 };
+	static int32_t parent[MAXN];
+	static uint8_t kind[MAXN];
+	static double shares[MAXN], level[MAXN], norm[MAXN], usage[MAXN], full[MAXN], ssum[MAXN];
+	static uint32_t off[MAXN + 1], child[MAXN], changed[MAXN], users[MAXN], fill[MAXN];
+	unsigned long long r = 11;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	uint32_t n = 1, nusers = 0;
+	parent[0] = -1;
+	kind[0] = CS_ACCT_ACCOUNT;
+	for (uint32_t i = 0; i < NT; i++, n++) {
+		parent[n] = 0;
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = 1 + RND(4);
+	}
+	for (uint32_t i = 0; i < NO; i++, n++) {
+		parent[n] = (int32_t)(1 + i % NT);
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = 1 + RND(5);
+	}
+	for (uint32_t i = 0; i < NP; i++, n++) {
+		parent[n] = (int32_t)(1 + NT + i % NO);
+		kind[n] = CS_ACCT_ACCOUNT;
+		shares[n] = 1 + RND(5);
+	}
+	for (uint32_t p = 1 + NT + NO; p < 1 + NT + NO + NP; p++)
+		for (uint32_t k = 1 + RND(3); k > 0; k--, n++) {
+			parent[n] = (int32_t)p;
+			kind[n] = CS_ACCT_USER;
+			shares[n] = 1;
+			users[nusers++] = n;
+		}
+	for (uint32_t i = 1; i < n; i++) {
+		off[parent[i] + 1]++;
+		ssum[parent[i]] += shares[i];
+	}
+	for (uint32_t i = 0; i < n; i++)
+		off[i + 1] += off[i];
+	memcpy(fill, off, sizeof fill);
+	for (uint32_t i = 1; i < n; i++)
+		child[fill[parent[i]]++] = i;
+	level[0] = norm[0] = 1;
+	for (uint32_t i = 1; i < n; i++) {
+		level[i] = shares[i] / ssum[parent[i]];
+		norm[i] = norm[parent[i]] * level[i];
+	}
+	cs_account_tree t = { .nnodes = n, .parent = parent, .kind = kind, .shares = shares, .share_level = level,
+			      .share_norm = norm, .child_off = off, .child = child, .nusers = nusers };
+	cs_fairtree *ft;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	int stale = 0; /* reads whose factor moved since the user's last read */
+	static double last[MAXN];
+	for (int step = 0; step < STEPS; step++) {
+		size_t nc = 0;
+		for (uint32_t k = 1 + RND(3); k > 0; k--) {
+			uint32_t u = users[RND(nusers)];
+			usage[u] += 1 + RND(20);
+			changed[nc++] = u;
+		}
+		cs_fairtree_update(ft, usage, NULL, changed, nc);
+		cs_fairtree *ref;
+		cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+		cs_fairtree_compute(ref, usage, full);
+		cs_fairtree_free(ref);
+		for (uint32_t k = RND(6); k > 0; k--) {
+			uint32_t u = users[RND(nusers)];
+			double got = cs_fairtree_factor(ft, u);
+			cr_assert(got == full[u], "step %d user %u: %.17g, from scratch %.17g", step, u, got, full[u]);
+			stale += last[u] != 0 && last[u] != got;
+			last[u] = got;
+		}
+	}
+	cr_assert_gt(stale, 50, "only %d reads found their factor moved", stale);
+	cs_fairtree_free(ft);
+#undef RND
+}
