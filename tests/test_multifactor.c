@@ -485,7 +485,10 @@ Test(multifactor, kept_order_sort_gives_the_comparison_order)
 #include "capsim/gen.h"
 #include "capsim/native.h"
 
-Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 240)
+/* A generated backlog (seed, days, projects times scale) and its accounts
+ * tree, as temporary files *w (native CSV) and *acct (YAML): th_unlink
+ * both. */
+static void gen_backlog(uint64_t seed, int days, double scale, char **w, char **acct)
 {
 	char err[CS_ERRLEN] = "";
 	cs_gen_model *m;
@@ -493,7 +496,7 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 	cs_trace t;
 	cs_trace_init(&t);
 	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(cs_gen_generate_projects(m, 1, 20, 1.5, &t, &pr, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(cs_gen_generate_projects(m, seed, days, scale, &t, &pr, err, sizeof err), 0, "%s", err);
 	char *wtext = NULL, *atext = NULL;
 	size_t wl, al;
 	FILE *f = open_memstream(&wtext, &wl), *g = open_memstream(&atext, &al);
@@ -502,7 +505,20 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 	cr_assert_eq(cs_gen_accounts_write(g, m, &t, pr, NULL, NULL, err, sizeof err), 0, "%s", err);
 	fclose(f);
 	fclose(g);
-	char *w = th_write_tmp(wtext, ".csv"), *acct = th_write_tmp(atext, ".yaml");
+	*w = th_write_tmp(wtext, ".csv");
+	*acct = th_write_tmp(atext, ".yaml");
+	free(wtext);
+	free(atext);
+	free(pr);
+	cs_trace_free(&t);
+	cs_gen_model_free(m);
+}
+
+Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	char *w, *acct;
+	gen_backlog(1, 20, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
 		cs_run_opts o = mf_opts(k ? "max_jobs" : NULL, "1000000000");
@@ -521,11 +537,6 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 	cs_run_result_free(&r[1]);
 	th_unlink(w);
 	th_unlink(acct);
-	free(wtext);
-	free(atext);
-	free(pr);
-	cs_trace_free(&t);
-	cs_gen_model_free(m);
 }
 
 /* The partitions' backfill walk passes over a shape's later jobs on a
@@ -538,21 +549,8 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout = 240)
 {
 	char err[CS_ERRLEN] = "";
-	cs_gen_model *m;
-	cs_gen_project *pr = NULL;
-	cs_trace t;
-	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(cs_gen_generate_projects(m, 2, 10, 1.5, &t, &pr, err, sizeof err), 0, "%s", err);
-	char *wtext = NULL, *atext = NULL;
-	size_t wl, al;
-	FILE *f = open_memstream(&wtext, &wl), *g = open_memstream(&atext, &al);
-	cr_assert(f && g);
-	cr_assert_eq(cs_native_write(&t, f), 0);
-	cr_assert_eq(cs_gen_accounts_write(g, m, &t, pr, NULL, NULL, err, sizeof err), 0, "%s", err);
-	fclose(f);
-	fclose(g);
-	char *w = th_write_tmp(wtext, ".csv"), *acct = th_write_tmp(atext, ".yaml");
+	char *w, *acct;
+	gen_backlog(2, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
 		cs_run_opts o = mf_opts(NULL, NULL);
@@ -577,9 +575,4 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 	cs_run_result_free(&r[1]);
 	th_unlink(w);
 	th_unlink(acct);
-	free(wtext);
-	free(atext);
-	free(pr);
-	cs_trace_free(&t);
-	cs_gen_model_free(m);
 }
