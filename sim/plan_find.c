@@ -217,22 +217,36 @@ static void lb_refresh(cs_sched_ctx *c)
 	pl->nlb_dirty = 0;
 }
 
+/* The longest span of the trees of bounds at most d, by its index (the
+ * spans ascend: the count of those after the first that are). */
+static unsigned lb_span_ix(cs_time d)
+{
+	unsigned sp = 0;
+	for (unsigned i = 1; i < LB_SPANS; i++)
+		sp += lb_span[i] <= d;
+	return sp;
+}
+
 /* The tree of bounds for job j on nodes whose bounds count GPUs, or
- * cores (on_cores) (its first entry), or NULL: none applies (a job with
- * GPUs: the most GPUs 2^k <= its, on GPUs; without: the most cores <= its,
- * on cores). */
-static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_cores, cs_time d)
+ * cores (on_cores) (its first entry), for the span of index sp, or NULL:
+ * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
+ * without: the most cores <= its, on cores; the counts ascend, as the
+ * spans do). */
+static const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j, int on_cores, unsigned sp)
 {
 	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
 	if (want < 1 || (!on_cores && want > 16))
 		return NULL;
 	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
-	unsigned k = 0, sp = 0; /* the largest count <= the job's, the longest span <= its d */
-	while (k + 1 < LB_LEVELS && lv[k + 1] <= want)
-		k++;
-	while (sp + 1 < LB_SPANS && lb_span[sp + 1] <= d)
-		sp++;
+	unsigned k = 0;
+	for (unsigned i = 1; i < LB_LEVELS; i++)
+		k += lv[i] <= want;
 	return pl->lb + (size_t)k * LB_SPANS + sp;
+}
+
+static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_cores, cs_time d)
+{
+	return lb_tree_at(pl, j, on_cores, lb_span_ix(d));
 }
 
 void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
@@ -240,26 +254,9 @@ void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *
 	tr[0] = tr[1] = NULL;
 	if (!pl->lb)
 		return;
-	/* lb_tree's, both at once: the counts and the spans ascend, so the
-	 * largest at most the job's is at the number of them after the first
-	 * that are */
-	cs_time d = plan_len(j);
-	unsigned sp = 0;
-	for (unsigned i = 1; i < LB_SPANS; i++)
-		sp += lb_span[i] <= d;
-	int64_t g = j->gpus_per_node, co = g ? 0 : j->cores_per_node;
-	if (g >= 1 && g <= 16) {
-		unsigned k = 0;
-		for (unsigned i = 1; i < LB_LEVELS; i++)
-			k += lb_gpus[i] <= g;
-		tr[0] = pl->lb + (size_t)k * LB_SPANS + sp;
-	}
-	if (co >= 1) {
-		unsigned k = 0;
-		for (unsigned i = 1; i < LB_LEVELS; i++)
-			k += lb_cores[i] <= co;
-		tr[1] = pl->lb + (size_t)k * LB_SPANS + sp;
-	}
+	unsigned sp = lb_span_ix(plan_len(j)); /* (the span once for both) */
+	tr[0] = lb_tree_at(pl, j, 0, sp);
+	tr[1] = lb_tree_at(pl, j, 1, sp);
 }
 
 /* --- topology rules in plans ---
