@@ -281,16 +281,24 @@ static inline void fs_term(mf *p, struct prio_in *x)
 	}
 }
 
+/* The priority of x's job now, its fair-share term given (w_fs x its
+ * factor), with its QoS and partition terms when tree: the one sum,
+ * whose order of operations fixes the bits. */
+static inline double prio_sum(double w_age, double max_age, cs_time now, const struct prio_in *x, double fs, int tree)
+{
+	double age = (double)(now - x->submit) / max_age;
+	double prio = w_age * (age < 1 ? age : 1) + fs + x->size;
+	return tree ? prio + x->extra : prio;
+}
+
 /* Job k's priority now. */
 static inline double priority(mf *p, uint32_t k, cs_time now)
 {
 	struct prio_in *x = &p->pin[k];
-	double age = (double)(now - x->submit) / p->max_age;
 	if (!p->tree)
-		return p->w_age * (age < 1 ? age : 1) + p->w_fs * fairshare(p, x->fs_acct) + x->size;
+		return prio_sum(p->w_age, p->max_age, now, x, p->w_fs * fairshare(p, x->fs_acct), 0);
 	fs_term(p, x);
-	double prio = p->w_age * (age < 1 ? age : 1) + x->wfs + x->size;
-	return prio + x->extra;
+	return prio_sum(p->w_age, p->max_age, now, x, x->wfs, 1);
 }
 
 /* Waiting job k, first seen in this pass, through the submit limits
@@ -375,15 +383,8 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k))
 			continue;
 		const struct prio_in *x = &pin[k];
-		double age = (double)(now - x->submit) / max_age;
-		double prio;
-		if (tree) { /* (priority()'s, fs_term() made above) */
-			prio = w_age * (age < 1 ? age : 1) + x->wfs + x->size;
-			prio += x->extra;
-		} else {
-			prio = w_age * (age < 1 ? age : 1) + w_fs * fairshare(p, x->fs_acct) + x->size;
-		}
-		o[n].prio = prio;
+		/* (priority()'s, fs_term() made above) */
+		o[n].prio = prio_sum(w_age, max_age, now, x, tree ? x->wfs : w_fs * fairshare(p, x->fs_acct), tree);
 		o[n].jid = k;
 		o[n].aux = x->key;
 		n++;
