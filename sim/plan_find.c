@@ -232,7 +232,7 @@ static unsigned lb_span_ix(cs_time d)
  * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
  * without: the most cores <= its, on cores; the counts ascend, as the
  * spans do). */
-static const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j, int on_cores, unsigned sp)
+static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j, int on_cores, unsigned sp)
 {
 	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
 	if (want < 1 || (!on_cores && want > 16))
