@@ -93,6 +93,19 @@ typedef struct mf {
 	size_t narrived;
 	uint8_t *fresh;
 	cs_prio_hint hint;
+	/* With a tree, the kept order's certificates (queue_certified,
+	 * sched/multifactor.c): until[i], a time before which o[i] goes
+	 * before o[i + 1] whatever the time (as of computation cert_calc);
+	 * cert_e, a bound on a priority's rounding error (0: not worked out
+	 * yet, < 0: no certificates); fixes, scratch (places to check). */
+	cs_time *until;
+	uint32_t *fixes;
+	double cert_e;
+	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
+	/* the backfill walk left the order compacted (nkept entries, none
+	 * started), its certificates' earliest end min_until */
+	int walked;
+	cs_time min_until;
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on
 	 * its user's node (uacct); without, uacct is acct */
@@ -148,5 +161,10 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
+/* (tests: the kept order's certificates on (the default) or off (every
+ * priority worked out at every pass: their oracle); passes that read the
+ * order from them so far in this thread) */
+void mf_certs(int on);
+uint64_t mf_certified(void);
 
 #endif

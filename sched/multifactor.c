@@ -200,30 +200,55 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	uint32_t gen = cs_ctx_fit_gen(ctx);
 	uint64_t *dead = p->dead, walk = ++p->dead_walk;
 	const uint32_t *shape = p->shape;
-	const cs_ranked *o = p->order;
+	cs_ranked *o = p->order;
+	/* (with a kept order, the jobs not started are packed to the front
+	 * as the walk goes, a pair across one that left taking the sooner
+	 * certificate: queue_certified's packing) */
+	cs_time *until = p->until, acc = INT64_MAX, lo = INT64_MAX;
+	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = o[i].jid;
-		if (jid == UINT32_MAX)
-			continue;
+		int gone = jid == UINT32_MAX;
+		if (gone)
+			goto next;
 		uint32_t s = shape ? shape[jid] : NO_SHAPE;
 		if (shape && dead[s + 1] == walk) /* (NO_SHAPE's is dead[0], never marked) */
-			continue;
+			goto next;
 		int no = refused(p, jid, gen);
 		if (no && !may_hold(p, o[i].aux)) {
 			if (p->nofit[s].est_max < 0 && walk_marks) {
 				dead[s + 1] = walk;
 				walk_marked++;
 			}
-			continue;
+			goto next;
 		}
 		if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
-			continue;
-		if ((no || backfill(p, ctx, jid) < 0) && may_hold(p, o[i].aux))
+			goto next;
+		gone = !no && backfill(p, ctx, jid) == 0;
+		if (!gone && may_hold(p, o[i].aux))
 			cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
 		if (cs_ctx_fit_gen(ctx) != gen) {
 			gen = cs_ctx_fit_gen(ctx);
 			walk = ++p->dead_walk;
 		}
+next:
+		if (!until)
+			continue;
+		if (gone) {
+			acc = until[i] < acc ? until[i] : acc;
+			continue;
+		}
+		if (m) {
+			until[m - 1] = acc;
+			lo = acc < lo ? acc : lo;
+		}
+		acc = until[i];
+		o[m++] = o[i];
+	}
+	if (until) {
+		p->nkept = m;
+		p->min_until = lo;
+		p->walked = 1;
 	}
 }
 
@@ -402,6 +427,230 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 	return n;
 }
 
+/* The kept order's certificates (with a tree). Between two Fair Tree
+ * computations a job's priority is p(t) = fl(w_age x fl(min(1, (t -
+ * submit) / max_age)) + wfs + size [+ extra]) and its real value R(t)
+ * (the same sum without rounding) moves only with its age: w_age / max_age
+ * a second until t = submit + max_age, then not at all. The pass's order
+ * sorts the p's (ties to the lower jid). Every p is within E of its R
+ * (cert_e; 5.2 u T with u = 2^-53 and T the largest |w_age| + |wfs| +
+ * |size| + |extra|: E is taken as 2^-48 T). A pair a before b is
+ * certified until a time (until[]) where:
+ *   - twins (the same submit, wfs, size and extra): forever, their p's
+ *     are the same bits at every time and a has the lower jid;
+ *   - p_a - p_b = g > 16 E at tau: R_a - R_b > g - 2E, and it shrinks only
+ *     while a is capped and b not, at w_age / max_age a second, so R_a -
+ *     R_b > 6E stands for (g - 16E) x max_age / w_age seconds of that
+ *     (less a margin for the rounding of that bound);
+ *   - else: only at tau (until = tau + 1), compared there.
+ * If at time t every adjacent pair of the order is certified, the order is
+ * the sort of the p(t)'s: a run of pairs certified only now is sorted by
+ * the comparison itself, so each run spans R_first - R_last >= -2E; for a
+ * before k across m >= 1 pairs of the first kind (R gap > 6E each) and the
+ * runs between, R_a - R_k > 6mE - 2(m + 1)E >= 2E, so p_a(t) > p_k(t).
+ * Across a job that left, the pair takes the sooner of its two
+ * certificates (two R gaps > 6E make one; a twin's is 0). */
+static _Thread_local int certs_on = 1;
+static _Thread_local uint64_t certs_used;
+void mf_certs(int on) { certs_on = on; }
+uint64_t mf_certified(void) { return certs_used; }
+
+enum { CERT_ARRIVALS = 32 }; /* more jobs submitted since: the full sort */
+
+/* Job k's priority now (its fair-share term current: with a tree). */
+static inline double prio_now(const mf *p, uint32_t k, cs_time now)
+{
+	return prio_sum(p->w_age, p->max_age, now, &p->pin[k], p->pin[k].wfs, 1);
+}
+
+/* Does a (priority pa) go before b (pb)? (cs_prio_cmp's order) */
+static inline int before(uint32_t a, double pa, uint32_t b, double pb)
+{
+	return pa > pb || (pa == pb && a < b);
+}
+
+/* cert_e, worked out once: 2^-48 T (see above), or -1 where it is not
+ * finite (no certificates). */
+static void cert_bound(mf *p)
+{
+	double size = 0, extra = 0;
+	for (size_t k = 0; k < p->njobs; k++) {
+		double s = fabs(p->pin[k].size), e = fabs(p->pin[k].extra);
+		size = s > size ? s : size;
+		extra = e > extra ? e : extra;
+	}
+	double t = fabs(p->w_age) + fabs(p->w_fs) + size + extra;
+	p->cert_e = isfinite(t) && p->max_age > 0 ? (t > 0 ? ldexp(t, -48) : 0x1p-1000) : -1;
+}
+
+/* The certificate of a (priority pa) before b (pb), both worked out at
+ * tau: until when the pair keeps its order (above). */
+static cs_time certify(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+{
+	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
+	double g = pa - pb, e16 = 16 * p->cert_e;
+	if (!(g > e16)) {
+		if (x->submit == y->submit && x->wfs == y->wfs && x->size == y->size && x->extra == y->extra)
+			return INT64_MAX;
+		return tau + 1;
+	}
+	if (p->w_age == 0)
+		return INT64_MAX;
+	double cap_a = (double)x->submit + p->max_age, cap_b = (double)y->submit + p->max_age;
+	double start = cap_a > (double)tau ? cap_a : (double)tau;
+	if (start >= cap_b)
+		return INT64_MAX;
+	double end = start + (g - e16) / p->w_age * p->max_age * (1 - 0x1p-20) - 2;
+	if (!(end < 0x1p62))
+		return INT64_MAX;
+	cs_time t = (cs_time)floor(end);
+	return t > tau ? t : tau + 1;
+}
+
+/* After queue_kept (every o[].prio worked out now): certify every pair. */
+static void certify_all(mf *p, cs_time now, size_t n)
+{
+	const cs_ranked *o = p->order;
+	if (p->cert_e == 0)
+		cert_bound(p);
+	p->cert_calc = 0;
+	if (p->cert_e < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (fabs(p->pin[o[i].jid].wfs) > fabs(p->w_fs)) { /* (a factor above 1: T is not a bound) */
+			p->cert_e = -1;
+			return;
+		}
+	for (size_t i = 0; i + 1 < n; i++)
+		p->until[i] = certify(p, now, o[i].jid, o[i].prio, o[i + 1].jid, o[i + 1].prio);
+	p->cert_calc = p->ncalc;
+}
+
+/* Pair i - 1, i of o[0 .. n) is not certified now: compare it, and move
+ * o[i] up where it goes before o[i - 1]; the pairs made are certified now
+ * (those passed over keep theirs: certified now, as fixes go up the order). */
+static void fix_pair(mf *p, cs_time now, size_t i, size_t n)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	uint32_t a = o[i - 1].jid, x = o[i].jid;
+	double pa = prio_now(p, a, now), px = prio_now(p, x, now);
+	if (before(a, pa, x, px)) {
+		until[i - 1] = certify(p, now, a, pa, x, px);
+		return;
+	}
+	cs_ranked xe = o[i];
+	size_t k = i - 1;
+	double pk = pa; /* o[k]'s, x goes before it */
+	while (k > 0) {
+		double pb = prio_now(p, o[k - 1].jid, now);
+		if (before(o[k - 1].jid, pb, x, px)) {
+			until[k - 1] = certify(p, now, o[k - 1].jid, pb, x, px);
+			break;
+		}
+		pk = pb;
+		k--;
+	}
+	memmove(&o[k + 1], &o[k], (i - k) * sizeof *o);
+	if (i - 1 > k)
+		memmove(&until[k + 1], &until[k], (i - 1 - k) * sizeof *until);
+	o[k] = xe;
+	until[k] = certify(p, now, x, px, o[k + 1].jid, pk);
+	if (i + 1 < n) /* (o[i] is the old o[i - 1]) */
+		until[i] = certify(p, now, a, pa, o[i + 1].jid, prio_now(p, o[i + 1].jid, now));
+}
+
+/* queue_kept's order from the certificates (same computation, few jobs
+ * submitted since): the jobs still waiting in the last order, the pairs
+ * whose certificate ran out compared and mended, then each job submitted
+ * since (in jid order, admitted as queue_kept admits) put in its place
+ * by a binary search. No other priority is worked out. Its length. */
+static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	const uint8_t *fresh = p->fresh;
+	size_t n = 0, nfix = 0, nk = p->nkept;
+	/* the walk packed the order: if its entries are as many as the jobs
+	 * waiting but those submitted since, they are those jobs (they hold
+	 * every one of them, each once), and only the pairs whose
+	 * certificate ended need a look */
+	size_t nfresh = 0;
+	for (size_t i = 0; i < p->narrived; i++)
+		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
+	if (walked && nk + nfresh == p->q.count) {
+		n = nk;
+		if (p->min_until <= now)
+			for (size_t i = 1; i < n; i++)
+				if (until[i - 1] <= now)
+					p->fixes[nfix++] = (uint32_t)i;
+		goto fix;
+	}
+	cs_time acc = INT64_MAX; /* from o[n - 1] to the next job kept */
+	for (size_t i = 0; i < nk; i++) {
+		uint32_t k = o[i].jid;
+		cs_time u = until[i];
+		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k)) {
+			acc = u < acc ? u : acc;
+			continue;
+		}
+		if (n) {
+			until[n - 1] = acc;
+			if (acc <= now)
+				p->fixes[nfix++] = (uint32_t)n;
+		}
+		o[n++] = o[i];
+		acc = u;
+	}
+fix:
+	for (size_t f = 0; f < nfix; f++)
+		fix_pair(p, now, p->fixes[f], n);
+	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
+	for (size_t i = 0; i < p->narrived; i++) {
+		uint32_t k = p->arrived[i];
+		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
+			continue;
+		double pk = priority(p, k, now);
+		size_t lo = 0, hi = n; /* the first place k goes before */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), k, pk))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(&o[lo + 1], &o[lo], (n - lo) * sizeof *o);
+		if (n > lo + 1)
+			memmove(&until[lo + 1], &until[lo], (n - 1 - lo) * sizeof *until);
+		o[lo] = (cs_ranked){ pk, k, p->pin[k].key };
+		n++;
+		if (lo > 0)
+			until[lo - 1] = certify(p, now, o[lo - 1].jid, prio_now(p, o[lo - 1].jid, now), k, pk);
+		if (lo + 1 < n)
+			until[lo] = certify(p, now, k, pk, o[lo + 1].jid, prio_now(p, o[lo + 1].jid, now));
+	}
+	drop_arrived(p);
+	p->nkept = n;
+	certs_used++;
+	return n;
+}
+
+/* The pass's order with the kept order: from its certificates where
+ * they stand, else queue_kept's full sort (certified for the next). */
+static size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
+{
+	int walked = p->walked;
+	p->walked = 0; /* (until this pass's walk) */
+	if (p->tree && certs_on && p->cert_calc == p->ncalc && p->cert_calc && p->narrived <= CERT_ARRIVALS)
+		return queue_certified(p, ctx, now, walked);
+	size_t n = queue_kept(p, ctx, now);
+	if (p->tree && certs_on)
+		certify_all(p, now, n);
+	else
+		p->cert_calc = 0;
+	return n;
+}
+
 static void mf_pass(void *state, cs_sched_ctx *ctx)
 {
 	mf *p = state;
@@ -422,7 +671,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		p->all_changed = 0;
 		p->last_calc = now;
 	}
-	size_t n = p->keep_order ? queue_kept(p, ctx, now) : queue_walk(p, ctx, now);
+	size_t n = p->keep_order ? queue_ordered(p, ctx, now) : queue_walk(p, ctx, now);
 	if (p->per_partition) {
 		pass_partitions(p, ctx, n);
 		return;

@@ -576,3 +576,39 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 	th_unlink(w);
 	th_unlink(acct);
 }
+
+/* The kept order's certificates (sched/multifactor.c, queue_certified):
+ * with them off every priority is worked out at every pass, and the
+ * schedule must be the same on a generated backlog (10 days at 1.5x the
+ * projects, Fair Tree over its accounts) with ages capped after two hours,
+ * so that capped jobs are overtaken by younger ones while certified. */
+Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	char *w, *acct;
+	gen_backlog(3, 10, 1.5, &w, &acct);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = mf_opts("max_age", "7200");
+		o.workload = w;
+		o.accounts = acct;
+		uint64_t used = mf_certified();
+		mf_certs(!k);
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_certs(1);
+		if (!k)
+			cr_assert_gt(mf_certified() - used, 10000, "passes from certificates: %llu",
+				     (unsigned long long)(mf_certified() - used));
+		else
+			cr_assert_eq(mf_certified(), used);
+	}
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < r[0].njobs; i++)
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+	th_unlink(w);
+	th_unlink(acct);
+}
