@@ -141,6 +141,16 @@ static inline int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The priority of x's job now, its fair-share term given (w_fs x its
+ * factor), with its QoS and partition terms when tree: the one sum,
+ * whose order of operations fixes the bits. */
+static inline double prio_sum(double w_age, double max_age, cs_time now, const struct prio_in *x, double fs, int tree)
+{
+	double age = (double)(now - x->submit) / max_age;
+	double prio = w_age * (age < 1 ? age : 1) + fs + x->size;
+	return tree ? prio + x->extra : prio;
+}
+
 /* sched/mfinit.c: the policy's init and destroy (cs_policy_ops) */
 int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen);
 void mfinit_destroy(void *state);
@@ -166,5 +176,8 @@ uint64_t mf_walk_marked(void);
  * order from them so far in this thread) */
 void mf_certs(int on);
 uint64_t mf_certified(void);
+/* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
+ * tau, with p's weights and max_age; cert_e worked out if 0) */
+cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
 
 #endif

@@ -204,7 +204,7 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	/* (with a kept order, the jobs not started are packed to the front
 	 * as the walk goes, a pair across one that left taking the sooner
 	 * certificate: queue_certified's packing) */
-	cs_time *until = p->until, acc = INT64_MAX, lo = INT64_MAX;
+	cs_time *until = p->until, acc = INT64_MAX;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = o[i].jid;
@@ -238,16 +238,16 @@ next:
 			acc = until[i] < acc ? until[i] : acc;
 			continue;
 		}
-		if (m) {
-			until[m - 1] = acc;
-			lo = acc < lo ? acc : lo;
+		if (m != i) { /* (else until[m - 1] is acc) */
+			if (m)
+				until[m - 1] = acc;
+			o[m] = o[i];
 		}
 		acc = until[i];
-		o[m++] = o[i];
+		m++;
 	}
 	if (until) {
 		p->nkept = m;
-		p->min_until = lo;
 		p->walked = 1;
 	}
 }
@@ -304,16 +304,6 @@ static inline void fs_term(mf *p, struct prio_in *x)
 		x->wfs = p->w_fs * tree_factor(p, x->fs_acct);
 		x->calc = p->ncalc;
 	}
-}
-
-/* The priority of x's job now, its fair-share term given (w_fs x its
- * factor), with its QoS and partition terms when tree: the one sum,
- * whose order of operations fixes the bits. */
-static inline double prio_sum(double w_age, double max_age, cs_time now, const struct prio_in *x, double fs, int tree)
-{
-	double age = (double)(now - x->submit) / max_age;
-	double prio = w_age * (age < 1 ? age : 1) + fs + x->size;
-	return tree ? prio + x->extra : prio;
 }
 
 /* Job k's priority now. */
@@ -485,7 +475,7 @@ static void cert_bound(mf *p)
 
 /* The certificate of a (priority pa) before b (pb), both worked out at
  * tau: until when the pair keeps its order (above). */
-static cs_time certify(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
 {
 	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
 	double g = pa - pb, e16 = 16 * p->cert_e;
@@ -507,6 +497,22 @@ static cs_time certify(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t
 	return t > tau ? t : tau + 1;
 }
 
+cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b)
+{
+	if (p->cert_e == 0)
+		cert_bound(p);
+	return certify_pair(p, tau, a, prio_now(p, a, tau), b, prio_now(p, b, tau));
+}
+
+/* certify_pair's, kept in the bound p->min_until (no certificate ends
+ * before it). */
+static inline cs_time certify(mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+{
+	cs_time t = certify_pair(p, tau, a, pa, b, pb);
+	p->min_until = t < p->min_until ? t : p->min_until;
+	return t;
+}
+
 /* After queue_kept (every o[].prio worked out now): certify every pair. */
 static void certify_all(mf *p, cs_time now, size_t n)
 {
@@ -521,6 +527,7 @@ static void certify_all(mf *p, cs_time now, size_t n)
 			p->cert_e = -1;
 			return;
 		}
+	p->min_until = INT64_MAX;
 	for (size_t i = 0; i + 1 < n; i++)
 		p->until[i] = certify(p, now, o[i].jid, o[i].prio, o[i + 1].jid, o[i + 1].prio);
 	p->cert_calc = p->ncalc;
@@ -580,13 +587,18 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
 	if (walked && nk + nfresh == p->q.count) {
 		n = nk;
-		if (p->min_until <= now)
+		if (p->min_until <= now) {
+			cs_time lo = INT64_MAX;
 			for (size_t i = 1; i < n; i++)
 				if (until[i - 1] <= now)
 					p->fixes[nfix++] = (uint32_t)i;
+				else
+					lo = until[i - 1] < lo ? until[i - 1] : lo;
+			p->min_until = lo; /* (and the fixes' new ones) */
+		}
 		goto fix;
 	}
-	cs_time acc = INT64_MAX; /* from o[n - 1] to the next job kept */
+	cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
 	for (size_t i = 0; i < nk; i++) {
 		uint32_t k = o[i].jid;
 		cs_time u = until[i];
@@ -598,10 +610,13 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 			until[n - 1] = acc;
 			if (acc <= now)
 				p->fixes[nfix++] = (uint32_t)n;
+			else
+				least = acc < least ? acc : least;
 		}
 		o[n++] = o[i];
 		acc = u;
 	}
+	p->min_until = least;
 fix:
 	for (size_t f = 0; f < nfix; f++)
 		fix_pair(p, now, p->fixes[f], n);
