@@ -479,6 +479,9 @@ static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uin
 {
 	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
 	double g = pa - pb, e16 = 16 * p->cert_e;
+	/* both capped: their p's stand (the age term is w_age x 1 from now on) */
+	if (!((double)(tau - x->submit) / p->max_age < 1) && !((double)(tau - y->submit) / p->max_age < 1))
+		return INT64_MAX;
 	if (!(g > e16)) {
 		if (x->submit == y->submit && x->wfs == y->wfs && x->size == y->size && x->extra == y->extra)
 			return INT64_MAX;
