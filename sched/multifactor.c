@@ -185,6 +185,32 @@ static _Thread_local uint64_t walk_marked;
 void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
 
+/* backfill_walk's visit of o[i] (job jid, not passed over on a mark):
+ * 1 if it started. */
+static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx *ctx, const cs_ranked *e, uint32_t *gen, uint64_t *walk)
+{
+	uint32_t jid = e->jid;
+	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	int no = refused(p, jid, *gen);
+	if (no && !may_hold(p, e->aux)) {
+		if (p->nofit[s].est_max < 0 && walk_marks) {
+			p->dead[s + 1] = *walk;
+			walk_marked++;
+		}
+		return 0;
+	}
+	if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
+		return 0;
+	int started = !no && backfill(p, ctx, jid) == 0;
+	if (!started && may_hold(p, e->aux))
+		cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
+	if (cs_ctx_fit_gen(ctx) != *gen) {
+		*gen = cs_ctx_fit_gen(ctx);
+		*walk = ++p->dead_walk;
+	}
+	return started;
+}
+
 /* pass_partitions' backfill steps over the jobs of p->order[0 .. n)
  * not started in its first loop: each may start if it delays no hold,
  * or hold if the budget allows. A job refused() without a try that
@@ -198,58 +224,42 @@ uint64_t mf_walk_marked(void) { return walk_marked; }
 static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 {
 	uint32_t gen = cs_ctx_fit_gen(ctx);
-	uint64_t *dead = p->dead, walk = ++p->dead_walk;
+	uint64_t walk = ++p->dead_walk;
+	const uint64_t *dead = p->dead;
 	const uint32_t *shape = p->shape;
 	cs_ranked *o = p->order;
-	/* (with a kept order, the jobs not started are packed to the front
+	cs_time *until = p->until;
+	if (!shape || !until) {
+		for (size_t i = 0; i < n; i++)
+			if (o[i].jid != UINT32_MAX && !(shape && dead[shape[o[i].jid] + 1] == walk))
+				walk_visit(p, ctx, &o[i], &gen, &walk);
+		return;
+	}
+	/* With a kept order, the jobs not started are packed to the front
 	 * as the walk goes, a pair across one that left taking the sooner
-	 * certificate: queue_certified's packing) */
-	cs_time *until = p->until, acc = INT64_MAX;
+	 * certificate (queue_certified's packing): acc, once a job left,
+	 * from o[m - 1] on. */
+	cs_time acc = INT64_MAX;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = o[i].jid;
-		int gone = jid == UINT32_MAX;
-		if (gone)
-			goto next;
-		uint32_t s = shape ? shape[jid] : NO_SHAPE;
-		if (shape && dead[s + 1] == walk) /* (NO_SHAPE's is dead[0], never marked) */
-			goto next;
-		int no = refused(p, jid, gen);
-		if (no && !may_hold(p, o[i].aux)) {
-			if (p->nofit[s].est_max < 0 && walk_marks) {
-				dead[s + 1] = walk;
-				walk_marked++;
-			}
-			goto next;
-		}
-		if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
-			goto next;
-		gone = !no && backfill(p, ctx, jid) == 0;
-		if (!gone && may_hold(p, o[i].aux))
-			cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
-		if (cs_ctx_fit_gen(ctx) != gen) {
-			gen = cs_ctx_fit_gen(ctx);
-			walk = ++p->dead_walk;
-		}
-next:
-		if (!until)
-			continue;
-		if (gone) {
+		/* (NO_SHAPE's mark is dead[0], never made) */
+		if (jid == UINT32_MAX || (dead[shape[jid] + 1] != walk && walk_visit(p, ctx, &o[i], &gen, &walk))) {
+			if (m == i) /* (the first to leave since o[m - 1]) */
+				acc = m ? until[i - 1] : INT64_MAX;
 			acc = until[i] < acc ? until[i] : acc;
 			continue;
 		}
-		if (m != i) { /* (else until[m - 1] is acc) */
+		if (m != i) {
 			if (m)
 				until[m - 1] = acc;
 			o[m] = o[i];
+			acc = until[i];
 		}
-		acc = until[i];
 		m++;
 	}
-	if (until) {
-		p->nkept = m;
-		p->walked = 1;
-	}
+	p->nkept = m;
+	p->walked = 1;
 }
 
 /* Per partition, over the n jobs of p->order (priority order): first the
@@ -475,12 +485,18 @@ static void cert_bound(mf *p)
 
 /* The certificate of a (priority pa) before b (pb), both worked out at
  * tau: until when the pair keeps its order (above). */
-static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+/* Is x capped at tau (prio_sum's age test)? */
+static inline int capped(const mf *p, const struct prio_in *x, cs_time tau)
 {
-	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
+	return !((double)(tau - x->submit) / p->max_age < 1);
+}
+
+/* certify_pair's, x and y a's and b's inputs, ca and cb capped(). */
+static cs_time certify_at(const mf *p, cs_time tau, const struct prio_in *x, double pa, int ca, const struct prio_in *y,
+			  double pb, int cb)
+{
 	double g = pa - pb, e16 = 16 * p->cert_e;
-	/* both capped: their p's stand (the age term is w_age x 1 from now on) */
-	if (!((double)(tau - x->submit) / p->max_age < 1) && !((double)(tau - y->submit) / p->max_age < 1))
+	if (ca && cb) /* both capped: their p's stand (the age term is w_age x 1 from now on) */
 		return INT64_MAX;
 	if (!(g > e16)) {
 		if (x->submit == y->submit && x->wfs == y->wfs && x->size == y->size && x->extra == y->extra)
@@ -496,8 +512,14 @@ static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uin
 	double end = start + (g - e16) / p->w_age * p->max_age * (1 - 0x1p-20) - 2;
 	if (!(end < 0x1p62))
 		return INT64_MAX;
-	cs_time t = (cs_time)floor(end);
-	return t > tau ? t : tau + 1;
+	/* (end >= tau + 1 >= 1: the conversion is floor) */
+	return end >= (double)tau + 1 ? (cs_time)end : tau + 1;
+}
+
+static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+{
+	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
+	return certify_at(p, tau, x, pa, capped(p, x, tau), y, pb, capped(p, y, tau));
 }
 
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b)
@@ -525,14 +547,26 @@ static void certify_all(mf *p, cs_time now, size_t n)
 	p->cert_calc = 0;
 	if (p->cert_e < 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		if (fabs(p->pin[o[i].jid].wfs) > fabs(p->w_fs)) { /* (a factor above 1: T is not a bound) */
+	const double wfs_max = fabs(p->w_fs);
+	cs_time least = INT64_MAX, *until = p->until;
+	const struct prio_in *y = n ? &p->pin[o[0].jid] : NULL;
+	int cb = n ? capped(p, y, now) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct prio_in *x = y;
+		int ca = cb;
+		if (fabs(x->wfs) > wfs_max) { /* (a factor above 1: T is not a bound) */
 			p->cert_e = -1;
 			return;
 		}
-	p->min_until = INT64_MAX;
-	for (size_t i = 0; i + 1 < n; i++)
-		p->until[i] = certify(p, now, o[i].jid, o[i].prio, o[i + 1].jid, o[i + 1].prio);
+		if (i + 1 == n)
+			break;
+		y = &p->pin[o[i + 1].jid];
+		cb = capped(p, y, now);
+		cs_time t = certify_at(p, now, x, o[i].prio, ca, y, o[i + 1].prio, cb);
+		until[i] = t;
+		least = t < least ? t : least;
+	}
+	p->min_until = least;
 	p->cert_calc = p->ncalc;
 }
 
