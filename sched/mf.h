@@ -176,6 +176,10 @@ uint64_t mf_walk_marked(void);
  * order from them so far in this thread) */
 void mf_certs(int on);
 uint64_t mf_certified(void);
+/* (tests: every certified pass's order checked pair by pair against the
+ * priorities worked out; pairs found out of order so far in this thread) */
+void mf_certs_check(int on);
+uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
  * tau, with p's weights and max_age; cert_e worked out if 0) */
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);

@@ -25,7 +25,12 @@
  * names). Ties in priority go to the earlier arrival.
  *
  * Each pass works out every waiting job's priority and sorts them from
- * the last pass's order (sched/priosort.c); the charge is worked out once
+ * the last pass's order (sched/priosort.c); with a tree, between two
+ * computations, the pass reads the order from the last one's
+ * certificates instead (queue_certified: each pair of neighbours keeps
+ * its order until a time known from its gap, its ages and the rounding
+ * bound) and works out only the priorities of the pairs whose certificate
+ * ran out and of the jobs submitted since; the charge is worked out once
  * per rate class (sched/rateclass.c), and the jobs that stopped running
  * are the engine's report (cs_ctx_left), not a walk of the running set;
  * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
@@ -450,10 +455,12 @@ static size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
  * runs between, R_a - R_k > 6mE - 2(m + 1)E >= 2E, so p_a(t) > p_k(t).
  * Across a job that left, the pair takes the sooner of its two
  * certificates (two R gaps > 6E make one; a twin's is 0). */
-static _Thread_local int certs_on = 1;
-static _Thread_local uint64_t certs_used;
+static _Thread_local int certs_on = 1, certs_checked;
+static _Thread_local uint64_t certs_used, certs_wrong;
 void mf_certs(int on) { certs_on = on; }
 uint64_t mf_certified(void) { return certs_used; }
+void mf_certs_check(int on) { certs_checked = on; }
+uint64_t mf_certs_wrong(void) { return certs_wrong; }
 
 enum { CERT_ARRIVALS = 32 }; /* more jobs submitted since: the full sort */
 
@@ -572,8 +579,10 @@ static void certify_all(mf *p, cs_time now, size_t n)
 
 /* Pair i - 1, i of o[0 .. n) is not certified now: compare it, and move
  * o[i] up where it goes before o[i - 1]; the pairs made are certified now
- * (those passed over keep theirs: certified now, as fixes go up the order). */
-static void fix_pair(mf *p, cs_time now, size_t i, size_t n)
+ * (those passed over keep theirs: certified now, as fixes go up the
+ * order). 1 if o[i] moved: then the pair i, i + 1 (if any) is not known
+ * to be in order, and must be fixed next. */
+static int fix_pair(mf *p, cs_time now, size_t i)
 {
 	cs_ranked *o = p->order;
 	cs_time *until = p->until;
@@ -581,7 +590,7 @@ static void fix_pair(mf *p, cs_time now, size_t i, size_t n)
 	double pa = prio_now(p, a, now), px = prio_now(p, x, now);
 	if (before(a, pa, x, px)) {
 		until[i - 1] = certify(p, now, a, pa, x, px);
-		return;
+		return 0;
 	}
 	cs_ranked xe = o[i];
 	size_t k = i - 1;
@@ -600,8 +609,7 @@ static void fix_pair(mf *p, cs_time now, size_t i, size_t n)
 		memmove(&until[k + 1], &until[k], (i - 1 - k) * sizeof *until);
 	o[k] = xe;
 	until[k] = certify(p, now, x, px, o[k + 1].jid, pk);
-	if (i + 1 < n) /* (o[i] is the old o[i - 1]) */
-		until[i] = certify(p, now, a, pa, o[i + 1].jid, prio_now(p, o[i + 1].jid, now));
+	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
 /* queue_kept's order from the certificates (same computation, few jobs
@@ -656,7 +664,9 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	p->min_until = least;
 fix:
 	for (size_t f = 0; f < nfix; f++)
-		fix_pair(p, now, p->fixes[f], n);
+		for (size_t i = p->fixes[f]; fix_pair(p, now, i) && ++i < n;)
+			if (f + 1 < nfix && p->fixes[f + 1] == i)
+				f++; /* (fixed here) */
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
@@ -693,8 +703,13 @@ static size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	int walked = p->walked;
 	p->walked = 0; /* (until this pass's walk) */
-	if (p->tree && certs_on && p->cert_calc == p->ncalc && p->cert_calc && p->narrived <= CERT_ARRIVALS)
-		return queue_certified(p, ctx, now, walked);
+	if (p->tree && certs_on && p->cert_calc == p->ncalc && p->cert_calc && p->narrived <= CERT_ARRIVALS) {
+		size_t n = queue_certified(p, ctx, now, walked);
+		for (size_t i = 1; certs_checked && i < n; i++) /* (tests) */
+			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
+					       prio_now(p, p->order[i].jid, now));
+		return n;
+	}
 	size_t n = queue_kept(p, ctx, now);
 	if (p->tree && certs_on)
 		certify_all(p, now, n);

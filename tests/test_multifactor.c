@@ -580,8 +580,10 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 /* The kept order's certificates (sched/multifactor.c, queue_certified):
  * with them off every priority is worked out at every pass, and the
  * schedule must be the same on a generated backlog (10 days at 1.5x the
- * projects, Fair Tree over its accounts) with ages capped after two hours,
- * so that capped jobs are overtaken by younger ones while certified. */
+ * projects, Fair Tree over its accounts) with ages capped after an hour,
+ * so that capped jobs are overtaken by younger ones while certified; and
+ * every certified pass's order, checked pair by pair against the
+ * priorities, must be in order. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .timeout = 240)
 {
 	char err[CS_ERRLEN] = "";
@@ -589,13 +591,16 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
 	gen_backlog(3, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
-		cs_run_opts o = mf_opts("max_age", "7200");
+		cs_run_opts o = mf_opts("max_age", "3600");
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t used = mf_certified();
+		uint64_t used = mf_certified(), wrong = mf_certs_wrong();
 		mf_certs(!k);
+		mf_certs_check(1);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
 		mf_certs(1);
+		mf_certs_check(0);
+		cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
 		if (!k)
 			cr_assert_gt(mf_certified() - used, 10000, "passes from certificates: %llu",
 				     (unsigned long long)(mf_certified() - used));
