@@ -97,9 +97,11 @@ typedef struct mf {
 	 * sched/multifactor.c): until[i], a time before which o[i] goes
 	 * before o[i + 1] whatever the time (as of computation cert_calc);
 	 * cert_e, a bound on a priority's rounding error (0: not worked out
-	 * yet, < 0: no certificates); fixes, scratch (places to check). */
+	 * yet, < 0: no certificates); fixes, scratch (places to check). The
+ * certificates carry over a computation for the jobs whose term stands. */
 	cs_time *until;
 	uint32_t *fixes;
+	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	double cert_e;
 	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
 	/* the backfill walk left the order compacted (nkept entries, none

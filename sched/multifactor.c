@@ -613,11 +613,76 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
-/* queue_kept's order from the certificates (same computation, few jobs
- * submitted since): the jobs still waiting in the last order, the pairs
- * whose certificate ran out compared and mended, then each job submitted
- * since (in jid order, admitted as queue_kept admits) put in its place
- * by a binary search. No other priority is worked out. Its length. */
+/* Put waiting job k (priority pk now) into o[0 .. *n), sorted now, by a
+ * binary search, its pairs certified. */
+static void insert_now(mf *p, cs_time now, uint32_t k, double pk, size_t *n)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	size_t lo = 0, hi = *n; /* the first place k goes before */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (before(o[mid].jid, prio_now(p, o[mid].jid, now), k, pk))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&o[lo + 1], &o[lo], (*n - lo) * sizeof *o);
+	if (*n > lo + 1)
+		memmove(&until[lo + 1], &until[lo], (*n - 1 - lo) * sizeof *until);
+	o[lo] = (cs_ranked){ pk, k, p->pin[k].key };
+	++*n;
+	if (lo > 0)
+		until[lo - 1] = certify(p, now, o[lo - 1].jid, prio_now(p, o[lo - 1].jid, now), k, pk);
+	if (lo + 1 < *n)
+		until[lo] = certify(p, now, k, pk, o[lo + 1].jid, prio_now(p, o[lo + 1].jid, now));
+}
+
+/* After a new computation, o[0 .. n) (the kept jobs, each certified with
+ * its fair-share term as it was): every job's term brought up to date,
+ * and those whose term moved taken out into p->moved (a pair across one
+ * takes the sooner certificate; the others' stand, their inputs being
+ * the same). The jobs left; a factor above 1 (T is not a bound) turns
+ * the certificates off (cert_e < 0). */
+static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until, acc = INT64_MAX;
+	const double wfs_max = fabs(p->w_fs);
+	size_t m = 0;
+	*nmoved = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct prio_in *x = &p->pin[o[i].jid];
+		double was = x->wfs;
+		fs_term(p, x);
+		if (x->wfs == was) {
+			if (m != i) {
+				if (m)
+					until[m - 1] = acc;
+				o[m] = o[i];
+				acc = until[i];
+			}
+			m++;
+			continue;
+		}
+		if (fabs(x->wfs) > wfs_max)
+			p->cert_e = -1;
+		p->moved[(*nmoved)++] = o[i].jid;
+		if (m == i)
+			acc = m ? until[i - 1] : INT64_MAX;
+		acc = until[i] < acc ? until[i] : acc;
+	}
+	return m;
+}
+
+/* queue_kept's order from the certificates (few jobs submitted since):
+ * the jobs still waiting in the last order; after a new computation,
+ * those whose fair-share term moved taken out; the pairs whose
+ * certificate ran out compared and mended; then each job taken out, and
+ * each submitted since (in jid order, admitted as queue_kept admits), put
+ * in its place by a binary search. No other priority is worked out. Its
+ * length, or SIZE_MAX where too many terms moved (then o[0 .. nkept)
+ * holds every waiting job but those submitted since, for queue_kept). */
 static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 {
 	cs_ranked *o = p->order;
@@ -626,71 +691,64 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	size_t n = 0, nfix = 0, nk = p->nkept;
 	/* the walk packed the order: if its entries are as many as the jobs
 	 * waiting but those submitted since, they are those jobs (they hold
-	 * every one of them, each once), and only the pairs whose
-	 * certificate ended need a look */
+	 * every one of them, each once) */
 	size_t nfresh = 0;
 	for (size_t i = 0; i < p->narrived; i++)
 		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
 	if (walked && nk + nfresh == p->q.count) {
 		n = nk;
-		if (p->min_until <= now) {
-			cs_time lo = INT64_MAX;
-			for (size_t i = 1; i < n; i++)
-				if (until[i - 1] <= now)
-					p->fixes[nfix++] = (uint32_t)i;
-				else
-					lo = until[i - 1] < lo ? until[i - 1] : lo;
-			p->min_until = lo; /* (and the fixes' new ones) */
-		}
-		goto fix;
-	}
-	cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
-	for (size_t i = 0; i < nk; i++) {
-		uint32_t k = o[i].jid;
-		cs_time u = until[i];
-		if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k)) {
-			acc = u < acc ? u : acc;
-			continue;
-		}
-		if (n) {
-			until[n - 1] = acc;
-			if (acc <= now)
-				p->fixes[nfix++] = (uint32_t)n;
-			else
+	} else {
+		cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
+		for (size_t i = 0; i < nk; i++) {
+			uint32_t k = o[i].jid;
+			cs_time u = until[i];
+			if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k)) {
+				acc = u < acc ? u : acc;
+				continue;
+			}
+			if (n) {
+				until[n - 1] = acc;
 				least = acc < least ? acc : least;
+			}
+			o[n++] = o[i];
+			acc = u;
 		}
-		o[n++] = o[i];
-		acc = u;
+		p->min_until = least;
 	}
-	p->min_until = least;
-fix:
+	size_t nmoved = 0;
+	if (p->cert_calc != p->ncalc) {
+		size_t m = refresh_terms(p, n, &nmoved);
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 16) { /* (queue_kept's then) */
+			for (size_t i = 0; i < nmoved; i++)
+				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
+			p->nkept = m + nmoved;
+			return SIZE_MAX;
+		}
+		n = m;
+		p->kept_calc = p->cert_calc = p->ncalc;
+	}
+	/* only the pairs whose certificate ended need a look */
+	if (p->min_until <= now) {
+		cs_time lo = INT64_MAX;
+		for (size_t i = 1; i < n; i++)
+			if (until[i - 1] <= now)
+				p->fixes[nfix++] = (uint32_t)i;
+			else
+				lo = until[i - 1] < lo ? until[i - 1] : lo;
+		p->min_until = lo; /* (and the fixes' new ones) */
+	}
 	for (size_t f = 0; f < nfix; f++)
 		for (size_t i = p->fixes[f]; fix_pair(p, now, i) && ++i < n;)
 			if (f + 1 < nfix && p->fixes[f + 1] == i)
 				f++; /* (fixed here) */
+	for (size_t i = 0; i < nmoved; i++)
+		insert_now(p, now, p->moved[i], prio_now(p, p->moved[i], now), &n);
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
 		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
 			continue;
-		double pk = priority(p, k, now);
-		size_t lo = 0, hi = n; /* the first place k goes before */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), k, pk))
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		memmove(&o[lo + 1], &o[lo], (n - lo) * sizeof *o);
-		if (n > lo + 1)
-			memmove(&until[lo + 1], &until[lo], (n - 1 - lo) * sizeof *until);
-		o[lo] = (cs_ranked){ pk, k, p->pin[k].key };
-		n++;
-		if (lo > 0)
-			until[lo - 1] = certify(p, now, o[lo - 1].jid, prio_now(p, o[lo - 1].jid, now), k, pk);
-		if (lo + 1 < n)
-			until[lo] = certify(p, now, k, pk, o[lo + 1].jid, prio_now(p, o[lo + 1].jid, now));
+		insert_now(p, now, k, priority(p, k, now), &n);
 	}
 	drop_arrived(p);
 	p->nkept = n;
@@ -704,12 +762,13 @@ static size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	int walked = p->walked;
 	p->walked = 0; /* (until this pass's walk) */
-	if (p->tree && certs_on && p->cert_calc == p->ncalc && p->cert_calc && p->narrived <= CERT_ARRIVALS) {
+	if (p->tree && certs_on && p->cert_calc && p->cert_e > 0 && p->narrived <= CERT_ARRIVALS) {
 		size_t n = queue_certified(p, ctx, now, walked);
-		for (size_t i = 1; certs_checked && i < n; i++) /* (tests) */
+		for (size_t i = 1; certs_checked && n != SIZE_MAX && i < n; i++) /* (tests) */
 			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
 					       prio_now(p, p->order[i].jid, now));
-		return n;
+		if (n != SIZE_MAX)
+			return n;
 	}
 	size_t n = queue_kept(p, ctx, now);
 	if (p->tree && certs_on)
