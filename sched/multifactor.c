@@ -613,29 +613,45 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
-/* Put waiting job k (priority pk now) into o[0 .. *n), sorted now, by a
- * binary search, its pairs certified. */
-static void insert_now(mf *p, cs_time now, uint32_t k, double pk, size_t *n)
+/* Put the k waiting jobs of add[] (priorities now) into o[0 .. n),
+ * sorted now: add[] sorted, each place found by a binary search in o (at
+ * or after the last one's), then the blocks between moved once, from the
+ * end; the pairs made are certified. The new length. */
+static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 {
 	cs_ranked *o = p->order;
 	cs_time *until = p->until;
-	size_t lo = 0, hi = *n; /* the first place k goes before */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (before(o[mid].jid, prio_now(p, o[mid].jid, now), k, pk))
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!k)
+		return n;
+	qsort(add, k, sizeof *add, cs_prio_cmp);
+	uint32_t *at = p->fixes; /* (scratch: done with) */
+	for (size_t j = 0, lo = 0; j < k; j++) {
+		size_t hi = n; /* the first place add[j] goes before */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), add[j].jid, add[j].prio))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		at[j] = (uint32_t)lo;
 	}
-	memmove(&o[lo + 1], &o[lo], (*n - lo) * sizeof *o);
-	if (*n > lo + 1)
-		memmove(&until[lo + 1], &until[lo], (*n - 1 - lo) * sizeof *until);
-	o[lo] = (cs_ranked){ pk, k, p->pin[k].key };
-	++*n;
-	if (lo > 0)
-		until[lo - 1] = certify(p, now, o[lo - 1].jid, prio_now(p, o[lo - 1].jid, now), k, pk);
-	if (lo + 1 < *n)
-		until[lo] = certify(p, now, k, pk, o[lo + 1].jid, prio_now(p, o[lo + 1].jid, now));
+	size_t end = n; /* o[at[j] .. end) moves up by j + 1 */
+	for (size_t j = k; j-- > 0;) {
+		memmove(&o[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
+		memmove(&until[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
+		o[at[j] + j] = add[j];
+		end = at[j];
+	}
+	n += k;
+	for (size_t j = 0; j < k; j++) {
+		size_t q = at[j] + j;
+		if (q > 0)
+			until[q - 1] = certify(p, now, o[q - 1].jid, prio_now(p, o[q - 1].jid, now), o[q].jid, add[j].prio);
+		if (q + 1 < n)
+			until[q] = certify(p, now, o[q].jid, add[j].prio, o[q + 1].jid, prio_now(p, o[q + 1].jid, now));
+	}
+	return n;
 }
 
 /* After a new computation, o[0 .. n) (the kept jobs, each certified with
@@ -718,7 +734,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
 		size_t m = refresh_terms(p, n, &nmoved);
-		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 16) { /* (queue_kept's then) */
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
 			p->nkept = m + nmoved;
@@ -741,16 +757,21 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		for (size_t i = p->fixes[f]; fix_pair(p, now, i) && ++i < n;)
 			if (f + 1 < nfix && p->fixes[f + 1] == i)
 				f++; /* (fixed here) */
-	for (size_t i = 0; i < nmoved; i++)
-		insert_now(p, now, p->moved[i], prio_now(p, p->moved[i], now), &n);
+	cs_ranked *add = p->order2;
+	size_t nadd = 0;
+	for (size_t i = 0; i < nmoved; i++) {
+		uint32_t k = p->moved[i];
+		add[nadd++] = (cs_ranked){ prio_now(p, k, now), k, p->pin[k].key };
+	}
 	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
 		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
 			continue;
-		insert_now(p, now, k, priority(p, k, now), &n);
+		add[nadd++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
 	}
 	drop_arrived(p);
+	n = insert_now(p, now, add, nadd, n);
 	p->nkept = n;
 	certs_used++;
 	return n;
