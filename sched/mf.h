@@ -104,9 +104,12 @@ typedef struct mf {
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	double cert_e;
 	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
-	/* the backfill walk left the order compacted (nkept entries, none
-	 * started), its certificates' earliest end min_until */
+	/* the backfill walk ran over the order (nkept entries) and listed in
+	 * gaps the places of the ngaps jobs started (in it or before);
+	 * min_until: no certificate ends before it */
 	int walked;
+	uint32_t *gaps;
+	size_t ngaps;
 	cs_time min_until;
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on

@@ -66,6 +66,7 @@ void mfinit_destroy(void *state)
 	free(p->until);
 	free(p->fixes);
 	free(p->moved);
+	free(p->gaps);
 	free(p->victims);
 	free(p->chosen);
 	free(p->on_nodes);
@@ -442,7 +443,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->keep_order = !p->lim.any;
 	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
 				    !(p->until = malloc(n * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
-				    !(p->moved = malloc(n * sizeof *p->moved))
+				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;

@@ -242,30 +242,20 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 				walk_visit(p, ctx, &o[i], &gen, &walk);
 		return;
 	}
-	/* With a kept order, the jobs not started are packed to the front
-	 * as the walk goes, a pair across one that left taking the sooner
-	 * certificate (queue_certified's packing): acc, once a job left,
-	 * from o[m - 1] on. */
-	cs_time acc = INT64_MAX;
-	size_t m = 0;
+	/* With a kept order, the places of the jobs started (in the walk or
+	 * before it) are listed for queue_certified's packing. */
+	uint32_t *gaps = p->gaps;
+	size_t ng = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t jid = o[i].jid;
 		/* (NO_SHAPE's mark is dead[0], never made) */
 		if (jid == UINT32_MAX || (dead[shape[jid] + 1] != walk && walk_visit(p, ctx, &o[i], &gen, &walk))) {
-			if (m == i) /* (the first to leave since o[m - 1]) */
-				acc = m ? until[i - 1] : INT64_MAX;
-			acc = until[i] < acc ? until[i] : acc;
-			continue;
+			o[i].jid = UINT32_MAX;
+			gaps[ng++] = (uint32_t)i;
 		}
-		if (m != i) {
-			if (m)
-				until[m - 1] = acc;
-			o[m] = o[i];
-			acc = until[i];
-		}
-		m++;
 	}
-	p->nkept = m;
+	p->ngaps = ng;
+	p->nkept = n;
 	p->walked = 1;
 }
 
@@ -705,14 +695,32 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	cs_time *until = p->until;
 	const uint8_t *fresh = p->fresh;
 	size_t n = 0, nfix = 0, nk = p->nkept;
-	/* the walk packed the order: if its entries are as many as the jobs
-	 * waiting but those submitted since, they are those jobs (they hold
-	 * every one of them, each once) */
+	/* after the walk: if the order's entries but its gaps are as many as
+	 * the jobs waiting but those submitted since, they are those jobs
+	 * (they hold every one of them, each once) */
 	size_t nfresh = 0;
 	for (size_t i = 0; i < p->narrived; i++)
 		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
-	if (walked && nk + nfresh == p->q.count) {
-		n = nk;
+	if (walked && nk - p->ngaps + nfresh == p->q.count) {
+		/* the blocks between the gaps moved down, a pair across a gap
+		 * taking the sooner certificate */
+		size_t i = 0;
+		for (size_t h = 0; h < p->ngaps; h++) {
+			size_t g = p->gaps[h];
+			if (n != i) {
+				memmove(&o[n], &o[i], (g - i) * sizeof *o);
+				memmove(&until[n], &until[i], (g - i) * sizeof *until);
+			}
+			n += g - i;
+			if (n)
+				until[n - 1] = until[g] < until[n - 1] ? until[g] : until[n - 1];
+			i = g + 1;
+		}
+		if (n != i) {
+			memmove(&o[n], &o[i], (nk - i) * sizeof *o);
+			memmove(&until[n], &until[i], (nk - i) * sizeof *until);
+		}
+		n += nk - i;
 	} else {
 		cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
 		for (size_t i = 0; i < nk; i++) {
