@@ -93,6 +93,24 @@ typedef struct mf {
 	size_t narrived;
 	uint8_t *fresh;
 	cs_prio_hint hint;
+	/* With a tree, the kept order's certificates (queue_certified,
+	 * sched/multifactor.c): until[i], a time before which o[i] goes
+	 * before o[i + 1] whatever the time (as of computation cert_calc);
+	 * cert_e, a bound on a priority's rounding error (0: not worked out
+	 * yet, < 0: no certificates); fixes, scratch (places to check). The
+ * certificates carry over a computation for the jobs whose term stands. */
+	cs_time *until;
+	uint32_t *fixes;
+	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
+	double cert_e;
+	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
+	/* the backfill walk ran over the order (nkept entries) and listed in
+	 * gaps the places of the ngaps jobs started (in it or before);
+	 * min_until: no certificate ends before it */
+	int walked;
+	uint32_t *gaps;
+	size_t ngaps;
+	cs_time min_until;
 	/* with an accounts file: accounts are the tree's nodes; a job's
 	 * limits and budget count on its project's node (acct), its usage on
 	 * its user's node (uacct); without, uacct is acct */
@@ -128,6 +146,16 @@ static inline int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The priority of x's job now, its fair-share term given (w_fs x its
+ * factor), with its QoS and partition terms when tree: the one sum,
+ * whose order of operations fixes the bits. */
+static inline double prio_sum(double w_age, double max_age, cs_time now, const struct prio_in *x, double fs, int tree)
+{
+	double age = (double)(now - x->submit) / max_age;
+	double prio = w_age * (age < 1 ? age : 1) + fs + x->size;
+	return tree ? prio + x->extra : prio;
+}
+
 /* sched/mfinit.c: the policy's init and destroy (cs_policy_ops) */
 int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen);
 void mfinit_destroy(void *state);
@@ -148,5 +176,17 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
+/* (tests: the kept order's certificates on (the default) or off (every
+ * priority worked out at every pass: their oracle); passes that read the
+ * order from them so far in this thread) */
+void mf_certs(int on);
+uint64_t mf_certified(void);
+/* (tests: every certified pass's order checked pair by pair against the
+ * priorities worked out; pairs found out of order so far in this thread) */
+void mf_certs_check(int on);
+uint64_t mf_certs_wrong(void);
+/* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
+ * tau, with p's weights and max_age; cert_e worked out if 0) */
+cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
 
 #endif

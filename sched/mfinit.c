@@ -63,6 +63,10 @@ void mfinit_destroy(void *state)
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
 	free(p->fresh);
+	free(p->until);
+	free(p->fixes);
+	free(p->moved);
+	free(p->gaps);
 	free(p->victims);
 	free(p->chosen);
 	free(p->on_nodes);
@@ -437,7 +441,9 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 		return rc;
 	}
 	p->keep_order = !p->lim.any;
-	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1))
+	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
+				    !(p->until = malloc(n * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
+				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;

@@ -576,3 +576,112 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 	th_unlink(w);
 	th_unlink(acct);
 }
+
+/* The kept order's certificates (sched/multifactor.c, queue_certified):
+ * with them off every priority is worked out at every pass, and the
+ * schedule must be the same on a generated backlog (10 days at 1.5x the
+ * projects, Fair Tree over its accounts) with ages capped after an hour,
+ * so that capped jobs are overtaken by younger ones while certified; and
+ * every certified pass's order, checked pair by pair against the
+ * priorities, must be in order. */
+Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	char *w, *acct;
+	gen_backlog(3, 10, 1.5, &w, &acct);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = mf_opts("max_age", "3600");
+		o.workload = w;
+		o.accounts = acct;
+		uint64_t used = mf_certified(), wrong = mf_certs_wrong();
+		mf_certs(!k);
+		mf_certs_check(1);
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_certs(1);
+		mf_certs_check(0);
+		cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+		if (!k)
+			cr_assert_gt(mf_certified() - used, 10000, "passes from certificates: %llu",
+				     (unsigned long long)(mf_certified() - used));
+		else
+			cr_assert_eq(mf_certified(), used);
+	}
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < r[0].njobs; i++)
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+	th_unlink(w);
+	th_unlink(acct);
+}
+
+/* A certificate (sched/multifactor.c, certify) against the priorities
+ * themselves: for pairs a little apart (a few ulps to a few hundred
+ * seconds of age, near and past their caps, twins too), a before b at
+ * tau, the pass's sum must keep a before b at every time from tau to
+ * the certificate's end. Fails when pairs within the rounding margin are
+ * certified beyond tau, or when a capped job's lead is not seen to
+ * shrink. */
+Test(multifactor, a_certified_pair_keeps_its_order_until_its_certificate_ends)
+{
+	enum { TRIALS = 20000 };
+	static struct prio_in pin[2];
+	mf p = { 0 };
+	p.pin = pin;
+	p.njobs = 2;
+	unsigned long long x = 5;
+	size_t longer = 0, near = 0;
+	for (int trial = 0; trial < TRIALS; trial++) {
+		p.w_age = 1000;
+		p.max_age = trial % 2 ? 604800 : 3600;
+		p.w_fs = 10000;
+		p.cert_e = 0;
+		double rate = p.w_age / p.max_age;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		cs_time sa = (cs_time)(x >> 44) % 100000;
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		cs_time d = (cs_time)((x >> 40) % 400) - 200; /* b's submit after a's */
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		double f = (double)(x >> 11) * 0x1p-53;
+		pin[0] = (struct prio_in){ .submit = sa, .wfs = p.w_fs * f, .size = 0.5, .extra = 0 };
+		/* b's terms make up d seconds of age, give or take a few ulps or
+		 * a few seconds; every tenth is a's twin */
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		int kind = (int)((x >> 33) % 10);
+		double off = kind < 5 ? (double)((int)((x >> 40) % 64) - 32) * 0x1p-40 : ((double)((x >> 40) % 2000) - 1000) * rate * 0.01;
+		pin[1] = (struct prio_in){ .submit = sa + d, .wfs = pin[0].wfs + (double)d * rate + off, .size = 0.5, .extra = 0 };
+		if (kind == 9)
+			pin[1] = pin[0];
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		cs_time tau = (sa > sa + d ? sa : sa + d) + (cs_time)((x >> 40) % (2 * (uint64_t)p.max_age));
+		double p0 = prio_sum(p.w_age, p.max_age, tau, &pin[0], pin[0].wfs, 1);
+		double p1 = prio_sum(p.w_age, p.max_age, tau, &pin[1], pin[1].wfs, 1);
+		uint32_t a = 0, b = 1;
+		if (!(p0 > p1 || (p0 == p1 && 0 < 1))) {
+			a = 1;
+			b = 0;
+		}
+		cs_time until = mf_certify(&p, tau, a, b);
+		cr_assert_gt(until, tau);
+		near += until == tau + 1;
+		longer += until > tau + 1;
+		cs_time last = until - 1 < tau + 4 * (cs_time)p.max_age ? until - 1 : tau + 4 * (cs_time)p.max_age;
+		for (cs_time t = tau; t <= last; t += 1 + (last - tau) / 3000) {
+			double pa = prio_sum(p.w_age, p.max_age, t, &pin[a], pin[a].wfs, 1);
+			double pb = prio_sum(p.w_age, p.max_age, t, &pin[b], pin[b].wfs, 1);
+			cr_assert(pa > pb || (pa == pb && a < b), "trial %d: at %lld, certified at %lld until %lld: %.17g, %.17g",
+				  trial, (long long)t, (long long)tau, (long long)until, pa, pb);
+		}
+		/* the certificate's last second, where the gap is least */
+		if (until < INT64_MAX / 2) {
+			double pa = prio_sum(p.w_age, p.max_age, until - 1, &pin[a], pin[a].wfs, 1);
+			double pb = prio_sum(p.w_age, p.max_age, until - 1, &pin[b], pin[b].wfs, 1);
+			cr_assert(pa > pb || (pa == pb && a < b), "trial %d: at its end", trial);
+		}
+	}
+	cr_assert_gt(near, TRIALS / 20, "pairs certified only at tau: %zu", near);
+	cr_assert_gt(longer, TRIALS / 4, "pairs certified beyond tau: %zu", longer);
+}
