@@ -353,14 +353,14 @@ static void prio_inputs(mf *p)
 /* The jobs' request shapes (cs_shapeq's), and a refusal memo per shape. */
 static int shapes_setup(mf *p)
 {
-	cs_shapeq q;
-	if (cs_shapeq_init(&q, p->jobs, p->njobs) < 0)
+	uint32_t ns;
+	/* the shapes alone: a whole cs_shapeq (its slots and backfill index,
+	 * 17 MB filled on a year) was built for them and freed */
+	p->shape = malloc((p->njobs ? p->njobs : 1) * sizeof *p->shape);
+	if (!p->shape || cs_shapeq_shapes(p->jobs, p->njobs, p->shape, &ns) < 0)
 		return -CS_ENOMEM;
-	p->shape = q.shape; /* kept; the rest goes */
-	q.shape = NULL;
-	p->nofit = calloc((size_t)q.nshapes + 1, sizeof *p->nofit);
-	p->dead = calloc((size_t)q.nshapes + 1, sizeof *p->dead);
-	cs_shapeq_free(&q);
+	p->nofit = calloc((size_t)ns + 1, sizeof *p->nofit);
+	p->dead = calloc((size_t)ns + 1, sizeof *p->dead);
 	if (!p->nofit || !p->dead)
 		return -CS_ENOMEM;
 	for (size_t k = 0; k < p->njobs; k++)

@@ -80,46 +80,63 @@ static long number_shapes(const cs_job *jobs, size_t n, uint32_t *id, uint32_t *
 	return (long)used;
 }
 
-/* Jobs in slots sorted by (shape key, index), shapes numbered in key
- * order: the shapes numbered as they come, their few representatives
- * sorted by key, and the jobs counted into their shapes' runs in index
+/* The shapes numbered in key order: shape[i] each job's, and how many
+ * (-1: no memory). The shapes numbered as they come, their few
+ * representatives sorted by key. */
+static long rank_shapes(const cs_job *jobs, size_t n, uint32_t *shape)
+{
+	uint32_t *rep = malloc((n ? n : 1) * sizeof *rep);
+	long ns = rep ? number_shapes(jobs, n, shape, rep) : -1;
+	uint32_t *rank = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *rank) : NULL;
+	if (!rank) {
+		free(rep);
+		return -1;
+	}
+	sort_jobs = jobs;
+	qsort(rep, (size_t)ns, sizeof *rep, by_shape);
+	sort_jobs = NULL;
+	for (uint32_t r = 0; r < (uint32_t)ns; r++)
+		rank[shape[rep[r]]] = r;
+	for (size_t i = 0; i < n; i++)
+		shape[i] = rank[shape[i]];
+	free(rep);
+	free(rank);
+	return ns;
+}
+
+int cs_shapeq_shapes(const cs_job *jobs, size_t n, uint32_t *shape, uint32_t *nshapes)
+{
+	long ns = rank_shapes(jobs, n, shape);
+	if (ns < 0)
+		return -CS_ENOMEM;
+	*nshapes = (uint32_t)ns;
+	return 0;
+}
+
+/* Jobs in slots sorted by (shape key, index): the shapes ranked
+ * (rank_shapes) and the jobs counted into their shapes' runs in index
  * order. */
 static int sort_by_shape(cs_shapeq *q, const cs_job *jobs, size_t n)
 {
-	uint32_t *rep = malloc((n ? n : 1) * sizeof *rep);
-	long ns = rep ? number_shapes(jobs, n, q->shape, rep) : -1;
-	uint32_t *rank = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *rank) : NULL;
-	uint32_t *order = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *order) : NULL;
-	if (!rank || !order) {
-		free(rep);
-		free(rank);
-		free(order);
+	long ns = rank_shapes(jobs, n, q->shape);
+	uint32_t *next = ns >= 0 ? malloc(((size_t)ns + 1) * sizeof *next) : NULL;
+	if (!next)
 		return -CS_ENOMEM;
-	}
-	for (uint32_t k = 0; k < (uint32_t)ns; k++)
-		order[k] = rep[k];
-	sort_jobs = jobs;
-	qsort(order, (size_t)ns, sizeof *order, by_shape);
-	sort_jobs = NULL;
-	for (uint32_t r = 0; r < (uint32_t)ns; r++)
-		rank[q->shape[order[r]]] = r;
 	/* first[r]: run r's start (counts, then their prefix sums) */
 	memset(q->first, 0, ((size_t)ns + 1) * sizeof *q->first);
 	for (size_t i = 0; i < n; i++)
-		q->first[(q->shape[i] = rank[q->shape[i]]) + 1]++;
+		q->first[q->shape[i] + 1]++;
 	for (uint32_t r = 0; r < (uint32_t)ns; r++)
 		q->first[r + 1] += q->first[r];
 	for (uint32_t r = 0; r < (uint32_t)ns; r++)
-		order[r] = q->first[r]; /* next free slot of each run */
+		next[r] = q->first[r]; /* next free slot of each run */
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t at = order[q->shape[i]]++;
+		uint32_t at = next[q->shape[i]]++;
 		q->jid_at[at] = i;
 		q->slot[i] = at;
 	}
 	q->nshapes = (uint32_t)ns;
-	free(rep);
-	free(rank);
-	free(order);
+	free(next);
 	return 0;
 }
 

@@ -31,6 +31,9 @@ typedef struct cs_shapeq {
 
 /* The shapes of jobs[0..n). 0 or -CS_ENOMEM. */
 int cs_shapeq_init(cs_shapeq *q, const cs_job *jobs, size_t n);
+/* The shapes alone, numbered as cs_shapeq_init numbers them: shape[i]
+ * (n of them, the caller's) and *nshapes. 0 or -CS_ENOMEM. */
+int cs_shapeq_shapes(const cs_job *jobs, size_t n, uint32_t *shape, uint32_t *nshapes);
 void cs_shapeq_free(cs_shapeq *q);
 void cs_shapeq_push(cs_shapeq *q, uint32_t jid);
 void cs_shapeq_remove(cs_shapeq *q, uint32_t jid);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen)
@@ -121,6 +122,19 @@ int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errle
 	*line = p;
 	*len = n;
 	return 1;
+}
+
+int cs_lines_progress(const cs_lines *l, uint64_t *done, uint64_t *left)
+{
+	struct stat st;
+	if (!l->gz || !gzdirect(l->gz) || stat(l->path, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	z_off_t at = gztell(l->gz); /* the bytes read ahead, [pos, end) of them not yet returned */
+	if (at < 0 || (uint64_t)at < l->end - l->pos || (uint64_t)st.st_size < (uint64_t)at)
+		return -1;
+	*done = (uint64_t)at - (l->end - l->pos);
+	*left = (uint64_t)st.st_size - *done;
+	return 0;
 }
 
 void cs_lines_close(cs_lines *l)

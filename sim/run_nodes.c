@@ -543,6 +543,14 @@ int cs_run_nodes(const cs_run_opts *o, cs_run_result *r, cs_policy_env *env, cs_
 	if ((rc = reliability(o, r, c, &nm, t, gm, &sets, err, errlen)) < 0 ||
 	    (rc = staging(o, r, c, &nm, t, rec_of, err, errlen)) < 0)
 		goto out;
+	/* the records are read no more (only the names are, here and by the
+	 * outputs): their memory, tens of MB already faulted in, goes to the
+	 * policy's and the engine's tables instead of fresh pages */
+	free(t->jobs);
+	t->jobs = NULL;
+	t->n = t->cap = 0;
+	free(rec_of);
+	rec_of = NULL;
 	if (job_billing(r, c, gm, &sets) < 0)
 		goto oom;
 	env->billing = r->billing;

@@ -3,6 +3,7 @@
 #include "hugemem.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,20 @@ int cs_trace_copy(cs_trace *dst, const cs_trace *src)
 	if (rc < 0)
 		cs_trace_free(dst);
 	return rc;
+}
+
+int cs_trace_reserve(cs_trace *t, size_t cap)
+{
+	if (cap <= t->cap)
+		return 0;
+	if (cap > SIZE_MAX / sizeof *t->jobs)
+		return -CS_ENOMEM;
+	cs_jrec *j = cs_huge_grow(t->jobs, t->n * sizeof *j, cap * sizeof *j);
+	if (!j)
+		return -CS_ENOMEM;
+	t->jobs = j;
+	t->cap = cap;
+	return 0;
 }
 
 int cs_trace_push(cs_trace *t, const cs_jrec *r)

@@ -441,3 +441,43 @@ Test(fairness, billing_weights_count_billed_amounts)
 	free(fc);
 	th_rm_rf(dir);
 }
+
+/* 150 projects (groups), job i of group i, 1 processor for 10 x i s, all
+ * at 0 on 150 processors: projects.csv has a row for each (its table
+ * grows past its first 64 rows as the projects come), each with its one
+ * job, its own core-seconds and the same entitled hours (the total 113,250
+ * s / 150 = 755 s = 0.209722 h). */
+Test(fairness, projects_past_the_first_rows_of_the_table_each_get_their_own_figures)
+{
+	char dir[] = "/tmp/capsim-fair-XXXXXX";
+	th_mkdtemp(dir);
+	char wl[600], od[600];
+	th_in(wl, sizeof wl, dir, "t.swf");
+	th_in(od, sizeof od, dir, "run");
+	FILE *f = fopen(wl, "w");
+	cr_assert_not_null(f);
+	fputs("; MaxProcs: 150\n", f);
+	for (int i = 1; i <= 150; i++)
+		fprintf(f, "%d 0 -1 %d 1 -1 -1 1 %d -1 1 %d %d -1 -1 -1 -1 -1\n", i, 10 * i, 10 * i, i, i);
+	fclose(f);
+	char *out, *err;
+	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--policy", "fcfs", "--out", od), &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	char *pj = th_slurp_in(od, "projects.csv");
+	size_t rows = 0;
+	for (const char *l = strchr(pj, '\n'); l && l[1]; l = strchr(l + 1, '\n'))
+		rows++;
+	cr_assert_eq(rows, 150, "%s", pj);
+	for (int i = 1; i <= 150; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "\ng%d,1,0,%d,", i, 10 * i);
+		const char *row = strstr(pj, want);
+		cr_assert_not_null(row, "no row %s in\n%s", want + 1, pj);
+		const char *end = strchr(row + 1, '\n');
+		const char *ent = strstr(row, ",0.209722,");
+		cr_assert(ent && (!end || ent < end), "g%d's entitled hours: %.*s", i, (int)(end ? end - row : 80), row);
+	}
+	free(pj);
+	th_rm_rf(dir);
+}

@@ -187,3 +187,93 @@ Test(lines, a_line_split_a_word_at_a_time_is_split_as_before)
 	unlink(path);
 	free(text);
 }
+
+/* cs_lines_progress on a plain file: after each line, the bytes up to
+ * and with its "\n" (done) and the rest of the file (left), the lines
+ * long enough to cross the read blocks; on a gzip stream: -1 (its size
+ * is not known). */
+Test(lines, progress_counts_the_bytes_of_the_lines_returned)
+{
+	enum { N = 300 };
+	size_t lens[N], total = 0;
+	unsigned x = 7;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		lens[i] = i % 40 == 3 ? CS_LINES_BLOCK + (x >> 8) % 5000 : (x >> 8) % 2000;
+		total += lens[i] + 1;
+	}
+	char *text = malloc(total);
+	for (size_t i = 0, off = 0; i < N; i++) {
+		memset(text + off, 'a' + (int)(i % 26), lens[i]);
+		off += lens[i];
+		text[off++] = '\n';
+	}
+	for (int gz = 0; gz < 2; gz++) {
+		char path[] = "/tmp/capsim-progress-XXXXXX.txt";
+		int fd = mkstemps(path, 4);
+		cr_assert_geq(fd, 0);
+		gzFile g = gzdopen(fd, gz ? "wb" : "wbT");
+		cr_assert_eq(gzwrite(g, text, (unsigned)total), (int)total);
+		cr_assert_eq(gzclose(g), Z_OK);
+		cs_lines l;
+		char err[CS_ERRLEN] = "", *line;
+		size_t len, at = 0;
+		uint64_t done, left;
+		cr_assert_eq(cs_lines_open(&l, path, err, sizeof err), 0, "%s", err);
+		for (int i = 0; i < N; i++) {
+			cr_assert_eq(cs_lines_next(&l, &line, &len, err, sizeof err), 1, "line %d: %s", i + 1, err);
+			at += lens[i] + 1;
+			if (gz) {
+				cr_assert_eq(cs_lines_progress(&l, &done, &left), -1, "line %d", i + 1);
+				continue;
+			}
+			cr_assert_eq(cs_lines_progress(&l, &done, &left), 0, "line %d", i + 1);
+			cr_assert_eq(done, at, "line %d", i + 1);
+			cr_assert_eq(left, total - at, "line %d", i + 1);
+		}
+		cs_lines_close(&l);
+		unlink(path);
+	}
+	free(text);
+}
+
+/* The native reader sizes its record table from the file's size at the
+ * rate of its first 4096 records: short first lines guess too many (the
+ * table is never written past its records), long first lines too few (it
+ * grows by doubling from the guess). Every record is read as written. */
+Test(lines, a_record_table_sized_by_a_guess_holds_every_record)
+{
+	for (int longfirst = 0; longfirst < 2; longfirst++) {
+		enum { N = 20000 };
+		char path[] = "/tmp/capsim-guess-XXXXXX.csv";
+		int fd = mkstemps(path, 4);
+		cr_assert_geq(fd, 0);
+		FILE *f = fdopen(fd, "w");
+		fputs(TH_CSV_HDR, f);
+		for (int i = 1; i <= N; i++) {
+			int pad = (i <= 4096) == longfirst ? 1 : 0;
+			fprintf(f, "%d,%s%d,u%d,%d,1,1,0,0,%d,%d,,,completed\n", i,
+				pad ? "a-project-with-a-long-name-to-make-the-first-lines-wide-" : "p", i % 7, i % 13,
+				i * 10, 100 + i, 50 + i);
+		}
+		cr_assert_eq(fclose(f), 0);
+		cs_trace t;
+		char err[CS_ERRLEN] = "";
+		cs_trace_init(&t);
+		cr_assert_eq(cs_native_read(&t, path, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(t.n, N);
+		cr_assert_geq(t.cap, t.n);
+		for (int i = 1; i <= N; i++) {
+			const cs_jrec *r = &t.jobs[i - 1];
+			cr_assert_eq(r->id, i);
+			cr_assert_eq(r->submit_s, i * 10);
+			cr_assert_eq(r->time_limit_s, 100 + i);
+			cr_assert_eq(r->runtime_s, 50 + i, "record %d (long first lines %d)", i, longfirst);
+			cr_assert_eq(r->line, (uint32_t)i + 1);
+		}
+		if (!longfirst)
+			cr_expect_gt(t.cap, 2 * (size_t)N, "short first lines guess more than there are");
+		cs_trace_free(&t);
+		unlink(path);
+	}
+}

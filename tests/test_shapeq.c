@@ -125,6 +125,13 @@ Test(shapeq, slots_follow_the_key_order_over_many_shapes)
 		cr_assert(c < 0 || (c == 0 && i < j), "slots %u and %u out of order", k - 1, k);
 		cr_assert_eq(q.shape[j], q.shape[i] + (c != 0));
 	}
+	/* the shapes alone (multifactor's) are the queue's, numbered alike */
+	uint32_t *shape = malloc(N * sizeof *shape), ns = 0;
+	cr_assert_eq(cs_shapeq_shapes(jobs, N, shape, &ns), 0);
+	cr_assert_eq(ns, q.nshapes);
+	for (size_t i = 0; i < N; i++)
+		cr_assert_eq(shape[i], q.shape[i], "job %zu", i);
+	free(shape);
 	cs_shapeq_free(&q);
 	free(jobs);
 }

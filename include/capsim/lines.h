@@ -29,6 +29,10 @@ int cs_lines_open(cs_lines *l, const char *path, char *err, size_t errlen);
  * than CS_LINE_MAX) with "PATH:LINE: reason" in err. */
 int cs_lines_next(cs_lines *l, char **line, size_t *len, char *err, size_t errlen);
 void cs_lines_close(cs_lines *l);
+/* How far a plain (not gzip) regular file has been read: its bytes up to
+ * the next line (*done) and after (*left). 0, or -1 where that is not
+ * known (a gzip stream, no size from stat). For sizing a table ahead. */
+int cs_lines_progress(const cs_lines *l, uint64_t *done, uint64_t *left);
 
 /* Split a line in place on `sep` (no quoting: fields must not contain it);
  * at most max fields; returns the count, or max + 1 if there are more. */

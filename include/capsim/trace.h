@@ -76,6 +76,10 @@ void cs_trace_free(cs_trace *t);
 int cs_trace_copy(cs_trace *dst, const cs_trace *src);
 /* Append a record (copied). 0 or -CS_ENOMEM. */
 int cs_trace_push(cs_trace *t, const cs_jrec *r);
+/* Room made for cap records at once (nothing if it has that much), so
+ * that a reader that can tell how many come does not grow the table by
+ * copies. 0 or -CS_ENOMEM (the table as it was). */
+int cs_trace_reserve(cs_trace *t, size_t cap);
 /* Set (or replace) a metadata entry. 0 or -CS_ENOMEM. */
 int cs_trace_meta_set(cs_trace *t, const char *key, const char *val);
 /* Set (or replace) metadata entry KEY to the count v. 0 or -CS_ENOMEM. */
