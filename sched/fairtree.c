@@ -82,7 +82,6 @@ struct cs_fairtree {
 	 * a user's rank is nusers minus the befores on its path to the root.
 	 * An account visited alone whose subtree's usage did not change keeps
 	 * every before below it whatever its own place: it is skipped. */
-	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the accounts an update works out the sums of */
 	uint32_t *depth;    /* per node: 0 for the root */
@@ -180,7 +179,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->pos = calloc(n, sizeof *f->pos)) ||
 	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) || !(f->dhead = malloc(n * sizeof *f->dhead)) ||
 	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
-	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
+	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
@@ -200,7 +199,6 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->dhead[a] = NONE;
-		f->prev[a] = NAN;
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
 			f->shares_ok = 0;
@@ -257,7 +255,6 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->slot);
 	free(f->buf);
 	free(f->tmp);
-	free(f->prev);
 	free(f->dlist);
 	free(f->fstamp);
 	free(f->fcache);
@@ -1076,14 +1073,14 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	const int32_t *parent = t->parent;
 	const uint32_t *slot = f->slot, *depth = f->depth, *coff = t->child_off;
 	uint32_t *dnext = f->dnext, *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
-	double *prev = f->prev, *csum = f->csum;
+	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= nn || !(fl[u] & F_USER) || prev[u] == usage[u])
+		if (u >= nn || !(fl[u] & F_USER) || N[u].sum == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		prev[u] = N[u].sum = csum[slot[u]] = usage[u];
+		N[u].sum = csum[slot[u]] = usage[u];
 		N[u].q = q_of(&N[u]);
 		int32_t pu = parent[u];
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
@@ -1153,16 +1150,14 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		/* (a child whose usage an update moved, its parent's list not
 		 * read since, is dirty too) */
 		int dirty = !f->sorted || (f->fl[i] & F_DIRTY);
+		double was = N[i].sum; /* (a user's: its usage at the last compute or update) */
 		N[i].sum = 0;
 		f->dhead[i] = f->dnext[i] = NONE;
 		f->pf[i] = 0;
 		if (f->fl[i] & F_USER) {
 			note_usage(f, usage[i]);
 			N[i].sum = usage[i];
-			if (!(f->prev[i] == usage[i])) { /* NaN the first time */
-				f->prev[i] = usage[i];
-				dirty = 1;
-			}
+			dirty |= !(was == usage[i]);
 		}
 		/* every befores below to be worked out again */
 		f->fl[i] = (uint8_t)((f->fl[i] & (F_USER | F_LEAF)) | (dirty ? F_DIRTY : 0));
