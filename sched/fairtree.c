@@ -63,7 +63,10 @@ struct cs_fairtree {
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row */
 	double *csum;
-	uint32_t *slot;   /* per node but the root: its place in the tree's child array */
+	/* per node: its parent (-1: the root) and its place in the tree's
+	 * child array (the root: 0), side by side (an update reads both of
+	 * each node it moves, spread over the tree: one line, not two) */
+	struct ps { int32_t parent; uint32_t slot; } *ps;
 	/* per node: its Level Fairshare where a sort worked it out (an
 	 * update works out only those it compares: refresh_children) */
 	double *lfs;
@@ -183,7 +186,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
+	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
@@ -195,10 +198,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	f->shares_ok = 1;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
 		f->ord[i] = t->child[i];
-		f->slot[t->child[i]] = i;
+		f->ps[t->child[i]].slot = i;
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->dhead[a] = NONE;
+		f->ps[a].parent = t->parent[a];
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
 			f->shares_ok = 0;
@@ -252,7 +256,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->snext);
 	free(f->ins);
 	free(f->csum);
-	free(f->slot);
+	free(f->ps);
 	free(f->buf);
 	free(f->tmp);
 	free(f->dlist);
@@ -1070,8 +1074,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * already, from an update whose list was not read since (the arrays
 	 * in locals: their byte stores alias nothing the compiler reloads) */
 	uint8_t *pf = f->pf, *fl = f->fl;
-	const int32_t *parent = t->parent;
-	const uint32_t *slot = f->slot, *depth = f->depth, *coff = t->child_off;
+	const struct ps *ps = f->ps;
+	const uint32_t *depth = f->depth, *coff = t->child_off;
 	uint32_t *dnext = f->dnext, *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
@@ -1080,16 +1084,16 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		if (u >= nn || !(fl[u] & F_USER) || N[u].sum == usage[u])
 			continue;
 		note_usage(f, usage[u]);
-		N[u].sum = csum[slot[u]] = usage[u];
+		N[u].sum = csum[ps[u].slot] = usage[u];
 		N[u].q = q_of(&N[u]);
-		int32_t pu = parent[u];
+		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
 			dnext[u] = dhead[pu];
 			dhead[pu] = u;
 		}
 		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
-			int32_t up = parent[x];
+			int32_t up = ps[x].parent;
 			pf[x] |= P_SUM;
 			dlist[dfill[depth[x]]++] = (uint32_t)x;
 			if (up >= 0 && !(fl[x] & F_DIRTY)) {
@@ -1124,7 +1128,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 				sum += cs[0];
 			N[a].sum = sum;
 			if (a)
-				csum[slot[a]] = sum;
+				csum[ps[a].slot] = sum;
 			N[a].q = q_of(&N[a]);
 		}
 	}
@@ -1167,7 +1171,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
 	for (uint32_t i = 1; i < n; i++)
-		f->csum[f->slot[i]] = N[i].sum;
+		f->csum[f->ps[i].slot] = N[i].sum;
 	f->sorted = 1;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
