@@ -1092,10 +1092,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			dnext[u] = dhead[pu];
 			dhead[pu] = u;
 		}
-		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
+		if (pu < 0 || (pf[pu] & P_SUM))
+			continue;
+		/* (each step one depth up: only the first is read) */
+		for (int32_t x = pu, d = (int32_t)depth[pu]; x >= 0 && !(pf[x] & P_SUM); d--) {
 			int32_t up = ps[x].parent;
 			pf[x] |= P_SUM;
-			dlist[dfill[depth[x]]++] = (uint32_t)x;
+			dlist[dfill[d]++] = (uint32_t)x;
 			if (up >= 0 && !(fl[x] & F_DIRTY)) {
 				fl[x] |= F_DIRTY;
 				dnext[x] = dhead[up];
