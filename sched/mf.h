@@ -103,6 +103,13 @@ typedef struct mf {
 			       * then: listed as their jobs stop, and at the computation those running) */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
+	/* with a tree: the users with running jobs (rusers[0 .. nrusers), in
+	 * no particular order), per node its running jobs (nrunning) and its
+	 * place in rusers while it has some, so that a computation lists a
+	 * user once, not once a running job (the order of changed does not
+	 * matter to cs_fairtree_update) */
+	uint32_t *rusers, *nrunning, *rusers_at;
+	uint32_t nrusers;
 	uint64_t ncalc;       /* computations so far */
 	int all_changed;      /* every usage moved (the scale was folded in) */
 	double calc_period;
@@ -148,5 +155,11 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
+/* sched/mfrun.c, for tests: a computation lists the users with running
+ * jobs from rusers (on, the default) or from the running list (off: their
+ * oracle, which also counts where rusers and the running list disagree,
+ * in this thread) */
+void mf_user_list(int on);
+uint64_t mf_user_list_misses(void);
 
 #endif
