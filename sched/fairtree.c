@@ -1083,12 +1083,20 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	uint32_t *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
+	double minpos = f->minpos; /* (note_usage's, in locals) */
+	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= nn || !(fl[u] & F_USER) || N[u].sum == usage[u])
+		if (u >= nn || !(fl[u] & F_USER))
 			continue;
-		note_usage(f, usage[u]);
-		N[u].sum = csum[ps[u].slot] = usage[u];
+		double v = usage[u];
+		if (N[u].sum == v)
+			continue;
+		if (!(v >= 0 && v < INFINITY))
+			wild = 1;
+		else if (v > 0 && v < minpos)
+			minpos = v;
+		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
 		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
@@ -1111,6 +1119,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			x = up;
 		}
 	}
+	f->minpos = minpos;
+	f->wild = wild;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: the deepest depth's accounts first) */
