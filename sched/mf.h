@@ -100,7 +100,8 @@ typedef struct mf {
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
 	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
 	uint32_t *changed;    /* users whose usage may have grown since the last computation (charged
-			       * then: listed as their jobs stop, and at the computation those running) */
+			       * then: listed once as their jobs stop, and at the computation those running,
+			       * rusers; 2 x nodes) */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
 	/* with a tree: the users with running jobs (rusers[0 .. nrusers), in

@@ -263,7 +263,7 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	p->nacct = t->nnodes;
 	size_t n = env->njobs ? env->njobs : 1;
 	if (!(p->uacct = malloc(n * sizeof *p->uacct)) ||
-	    !(p->changed = malloc(t->nnodes * sizeof *p->changed)) ||
+	    !(p->changed = malloc(2 * (size_t)t->nnodes * sizeof *p->changed)) ||
 	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) ||
 	    !(p->rusers = malloc(t->nnodes * sizeof *p->rusers)) ||
 	    !(p->nrunning = calloc(t->nnodes, sizeof *p->nrunning)) ||

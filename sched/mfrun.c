@@ -146,8 +146,10 @@ uint64_t mf_user_list_misses(void) { return user_list_misses; }
 void mfrun_list_charged(mf *p)
 {
 	if (user_list) {
-		for (uint32_t i = 0; i < p->nrusers; i++)
-			list_changed(p, p->rusers[i]);
+		/* (unstamped: a user the stops listed too is listed twice, which
+		 * cs_fairtree_update takes as once; room for both lists) */
+		memcpy(p->changed + p->nchanged, p->rusers, p->nrusers * sizeof *p->changed);
+		p->nchanged += p->nrusers;
 		return;
 	}
 	/* (the oracle: every running job's user, and rusers checked against
