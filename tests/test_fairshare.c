@@ -212,7 +212,9 @@ Test(fairtree, factors_on_a_hand_worked_tree)
  * (2/3) / (60/160) = 1.78: w ranks last, 1/4) and back to 15 in a full
  * computation, which must see w moved (B first again: w 4/4) although
  * its usage is the one of the computation before; an update listing w
- * with its usage unmoved changes nothing. */
+ * twice takes it once (as multifactor lists a user whose job stopped and
+ * who still runs another), and one listing it with its usage unmoved
+ * changes nothing. */
 Test(fairtree, a_computation_after_an_update_starts_from_its_usage)
 {
 	cs_account_tree t;
@@ -223,9 +225,9 @@ Test(fairtree, a_computation_after_an_update_starts_from_its_usage)
 	cr_assert_eq(cs_fairtree_new(&b, &t), 0);
 	cs_fairtree_compute(b, u, f);
 	cr_assert_eq(f[W], 1.0);
-	const uint32_t w = W;
+	const uint32_t w = W, twice[2] = { W, W };
 	u[W] = 100;
-	cs_fairtree_update(b, u, f, &w, 1);
+	cs_fairtree_update(b, u, f, twice, 2);
 	factors(&t, u, want, NULL);
 	cr_assert_eq(want[W], 0.25);
 	for (int i = 0; i < 10; i++)
