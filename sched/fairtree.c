@@ -48,11 +48,14 @@ struct cs_fairtree {
 	 * sort from the previous order costs about one scan */
 	uint32_t *ord;
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
-	uint32_t *pos;    /* per node but the root: its place in ord */
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
 	/* per dirty account in an update: its dirty children, a list through
-	 * dnext (NONE ends it; NONE when not dirty) */
-	uint32_t *dhead, *dnext;
+	 * dp's next (NONE ends it; NONE when not dirty) */
+	uint32_t *dhead;
+	/* per node: the next in its parent's dirty list, and (but the root)
+	 * its place in ord, side by side (a refresh reads both of each dirty
+	 * child: one line, not two) */
+	struct dpos { uint32_t next, pos; } *dp;
 	/* per account with F_RANGE: the first place of its first span; per
 	 * place starting a span ord[s .. send[s]), the next one's start
 	 * (NONE ends); spans are in order, apart */
@@ -63,7 +66,10 @@ struct cs_fairtree {
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row */
 	double *csum;
-	uint32_t *slot;   /* per node but the root: its place in the tree's child array */
+	/* per node: its parent (-1: the root) and its place in the tree's
+	 * child array (the root: 0), side by side (an update reads both of
+	 * each node it moves, spread over the tree: one line, not two) */
+	struct ps { int32_t parent; uint32_t slot; } *ps;
 	/* per node: its Level Fairshare where a sort worked it out (an
 	 * update works out only those it compares: refresh_children) */
 	double *lfs;
@@ -82,7 +88,6 @@ struct cs_fairtree {
 	 * a user's rank is nusers minus the befores on its path to the root.
 	 * An account visited alone whose subtree's usage did not change keeps
 	 * every before below it whatever its own place: it is skipped. */
-	double *prev;    /* per user: usage at the last compute (NaN: none yet) */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the accounts an update works out the sums of */
 	uint32_t *depth;    /* per node: 0 for the root */
@@ -177,14 +182,14 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	if (!f || !(f->n = calloc(n, sizeof *f->n)) || !(f->fl = calloc(n, sizeof *f->fl)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
 	    !(f->tie = calloc(n, sizeof *f->tie)) || !(f->lfs = calloc(n, sizeof *f->lfs)) ||
-	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->pos = calloc(n, sizeof *f->pos)) ||
+	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->dp = calloc(n, sizeof *f->dp)) ||
 	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) || !(f->dhead = malloc(n * sizeof *f->dhead)) ||
-	    !(f->dnext = malloc(n * sizeof *f->dnext)) || !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
-	    !(f->tmp = malloc(n * sizeof *f->tmp)) || !(f->prev = malloc(n * sizeof *f->prev)) ||
+	    !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
+	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->slot = calloc(n, sizeof *f->slot)) ||
+	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
@@ -196,11 +201,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	f->shares_ok = 1;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
 		f->ord[i] = t->child[i];
-		f->slot[t->child[i]] = i;
+		f->ps[t->child[i]].slot = i;
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
-		f->dhead[a] = NONE;
-		f->prev[a] = NAN;
+		f->dhead[a] = f->dp[a].next = NONE;
+		f->ps[a].parent = t->parent[a];
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
 			f->shares_ok = 0;
@@ -245,19 +250,17 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->tie);
 	free(f->lfs);
 	free(f->tbuf);
-	free(f->pos);
 	free(f->nfrag);
 	free(f->dhead);
-	free(f->dnext);
+	free(f->dp);
 	free(f->sfirst);
 	free(f->send);
 	free(f->snext);
 	free(f->ins);
 	free(f->csum);
-	free(f->slot);
+	free(f->ps);
 	free(f->buf);
 	free(f->tmp);
-	free(f->prev);
 	free(f->dlist);
 	free(f->fstamp);
 	free(f->fcache);
@@ -341,9 +344,9 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
 static void consume(cs_fairtree *f, uint32_t a)
 {
 	for (uint32_t x = f->dhead[a], nx; x != NONE; x = nx) {
-		nx = f->dnext[x];
+		nx = f->dp[x].next;
 		f->fl[x] &= (uint8_t)~F_DIRTY;
-		f->dnext[x] = NONE;
+		f->dp[x].next = NONE;
 	}
 	f->dhead[a] = NONE;
 	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
@@ -429,7 +432,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
 	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
-		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dnext[x])
+		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dp[x].next)
 			if (!(fl[x] & F_USER))
 				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
@@ -668,7 +671,7 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	}
 	uint32_t frag = 0;
 	for (uint32_t k = lo; k < hi; k++) {
-		f->pos[ord[k]] = k;
+		f->dp[ord[k]].pos = k;
 		if (k + 1 < hi) {
 			f->tie[k] = tie_of(f, ord[k], ord[k + 1], f->lfs[ord[k]], f->lfs[ord[k + 1]]);
 			frag += !(f->tie[k] & T_HOLDS);
@@ -824,14 +827,15 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
-	uint32_t *ord = f->ord, *pos = f->pos, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
+	struct dpos *dp = f->dp;
+	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
 	uint64_t *bits = f->bits;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	/* each dirty one stays (its place: before the next) or moves; their
 	 * places in bits, from lo */
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
-		uint32_t p = pos[x];
+	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) {
+		uint32_t p = dp[x].pos;
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
@@ -853,9 +857,9 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		e = s + 1;
 		if (!(fl[bypos[s]] & F_MOVE))
 			continue;
-		for (; e < nd && pos[bypos[e]] == pos[bypos[e - 1]] + 1; e++)
+		for (; e < nd && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
 			;
-		uint32_t p0 = pos[bypos[s]], p1 = pos[bypos[e - 1]] + 1;
+		uint32_t p0 = dp[bypos[s]].pos, p1 = dp[bypos[e - 1]].pos + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
 			for (uint32_t m = 0; m < nd; m++)
 				fl[bypos[m]] &= (uint8_t)~F_MOVE;
@@ -864,7 +868,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
-			uint32_t x = bypos[m], j = nm++, p = pos[x];
+			uint32_t x = bypos[m], j = nm++, p = dp[x].pos;
 			f->lfs[x] = lfs_at(&f->n[x], up);
 			uint32_t in = ins[x] = place_of(f, x, lo, hi, p0, p1, up);
 			if (in < p) {
@@ -940,7 +944,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 					continue;
 			}
 			ord[w] = x;
-			pos[x] = w;
+			dp[x].pos = w;
 			if (w > lo)
 				tie[w - 1] = link_tie(f, prev, po, x, xo, was, up, &frag);
 			prev = x;
@@ -968,7 +972,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		f->fl[a] |= F_RANGE;
 		return;
 	}
-	uint32_t f0 = pos[bybef[0]], f1 = pos[bybef[nm - 1]] + 1;
+	uint32_t f0 = dp[bybef[0]].pos, f1 = dp[bybef[nm - 1]].pos + 1;
 	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if (apart(was, tie, lo, hi, r0, r1)) {
 		f->sfirst[a] = r0;
@@ -1028,8 +1032,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	/* the places next to a dirty child, each once: its left one, and its
 	 * right one unless the next child is dirty (its left one) */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dnext[x]) {
-		uint32_t p = f->pos[x];
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
+		uint32_t p = f->dp[x].pos;
 		if (p > lo)
 			check_place(f, &c, p - 1, up);
 		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY))
@@ -1073,36 +1077,50 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * already, from an update whose list was not read since (the arrays
 	 * in locals: their byte stores alias nothing the compiler reloads) */
 	uint8_t *pf = f->pf, *fl = f->fl;
-	const int32_t *parent = t->parent;
-	const uint32_t *slot = f->slot, *depth = f->depth, *coff = t->child_off;
-	uint32_t *dnext = f->dnext, *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
-	double *prev = f->prev, *csum = f->csum;
+	const struct ps *ps = f->ps;
+	const uint32_t *depth = f->depth, *coff = t->child_off;
+	struct dpos *dp = f->dp;
+	uint32_t *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
+	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
+	double minpos = f->minpos; /* (note_usage's, in locals) */
+	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= nn || !(fl[u] & F_USER) || prev[u] == usage[u])
+		if (u >= nn || !(fl[u] & F_USER))
 			continue;
-		note_usage(f, usage[u]);
-		prev[u] = N[u].sum = csum[slot[u]] = usage[u];
+		double v = usage[u];
+		if (N[u].sum == v)
+			continue;
+		if (!(v >= 0 && v < INFINITY))
+			wild = 1;
+		else if (v > 0 && v < minpos)
+			minpos = v;
+		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
-		int32_t pu = parent[u];
+		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
-			dnext[u] = dhead[pu];
+			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
-		for (int32_t x = pu; x >= 0 && !(pf[x] & P_SUM);) {
-			int32_t up = parent[x];
+		if (pu < 0 || (pf[pu] & P_SUM))
+			continue;
+		/* (each step one depth up: only the first is read) */
+		for (int32_t x = pu, d = (int32_t)depth[pu]; x >= 0 && !(pf[x] & P_SUM); d--) {
+			int32_t up = ps[x].parent;
 			pf[x] |= P_SUM;
-			dlist[dfill[depth[x]]++] = (uint32_t)x;
+			dlist[dfill[d]++] = (uint32_t)x;
 			if (up >= 0 && !(fl[x] & F_DIRTY)) {
 				fl[x] |= F_DIRTY;
-				dnext[x] = dhead[up];
+				dp[x].next = dhead[up];
 				dhead[up] = (uint32_t)x;
 			}
 			x = up;
 		}
 	}
+	f->minpos = minpos;
+	f->wild = wild;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: the deepest depth's accounts first) */
@@ -1127,7 +1145,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 				sum += cs[0];
 			N[a].sum = sum;
 			if (a)
-				csum[slot[a]] = sum;
+				csum[ps[a].slot] = sum;
 			N[a].q = q_of(&N[a]);
 		}
 	}
@@ -1153,16 +1171,14 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		/* (a child whose usage an update moved, its parent's list not
 		 * read since, is dirty too) */
 		int dirty = !f->sorted || (f->fl[i] & F_DIRTY);
+		double was = N[i].sum; /* (a user's: its usage at the last compute or update) */
 		N[i].sum = 0;
-		f->dhead[i] = f->dnext[i] = NONE;
+		f->dhead[i] = f->dp[i].next = NONE;
 		f->pf[i] = 0;
 		if (f->fl[i] & F_USER) {
 			note_usage(f, usage[i]);
 			N[i].sum = usage[i];
-			if (!(f->prev[i] == usage[i])) { /* NaN the first time */
-				f->prev[i] = usage[i];
-				dirty = 1;
-			}
+			dirty |= !(was == usage[i]);
 		}
 		/* every befores below to be worked out again */
 		f->fl[i] = (uint8_t)((f->fl[i] & (F_USER | F_LEAF)) | (dirty ? F_DIRTY : 0));
@@ -1172,7 +1188,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
 	}
 	for (uint32_t i = 1; i < n; i++)
-		f->csum[f->slot[i]] = N[i].sum;
+		f->csum[f->ps[i].slot] = N[i].sum;
 	f->sorted = 1;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */

@@ -118,9 +118,17 @@ typedef struct mf {
 	uint32_t *uacct;      /* per job: the account its usage is charged to */
 	cs_fairtree *ft;      /* its factors (cs_fairtree_factor) are the last computation's */
 	uint32_t *changed;    /* users whose usage may have grown since the last computation (charged
-			       * then: listed as their jobs stop, and at the computation those running) */
+			       * then: listed once as their jobs stop, and at the computation those running,
+			       * rusers; 2 x nodes) */
 	uint32_t nchanged;
 	uint64_t *changed_at; /* per node: the computation it was listed for (+1) */
+	/* with a tree: the users with running jobs (rusers[0 .. nrusers), in
+	 * no particular order), per node its running jobs (nrunning) and its
+	 * place in rusers while it has some, so that a computation lists a
+	 * user once, not once a running job (the order of changed does not
+	 * matter to cs_fairtree_update) */
+	uint32_t *rusers, *nrunning, *rusers_at;
+	uint32_t nrusers;
 	uint64_t ncalc;       /* computations so far */
 	int all_changed;      /* every usage moved (the scale was folded in) */
 	double calc_period;
@@ -188,5 +196,11 @@ uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
  * tau, with p's weights and max_age; cert_e worked out if 0) */
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
+/* sched/mfrun.c, for tests: a computation lists the users with running
+ * jobs from rusers (on, the default) or from the running list (off: their
+ * oracle, which also counts where rusers and the running list disagree,
+ * in this thread) */
+void mf_user_list(int on);
+uint64_t mf_user_list_misses(void);
 
 #endif

@@ -42,6 +42,9 @@ void mfinit_destroy(void *state)
 	cs_fairtree_free(p->ft);
 	free(p->changed);
 	free(p->changed_at);
+	free(p->rusers);
+	free(p->nrunning);
+	free(p->rusers_at);
 	free(p->acct);
 	free(p->acct_id);
 	free(p->usage);
@@ -264,8 +267,11 @@ static int tree_accounts(mf *p, const cs_policy_env *env, char *err, size_t errl
 	p->nacct = t->nnodes;
 	size_t n = env->njobs ? env->njobs : 1;
 	if (!(p->uacct = malloc(n * sizeof *p->uacct)) ||
-	    !(p->changed = malloc(t->nnodes * sizeof *p->changed)) ||
-	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) || cs_fairtree_new(&p->ft, t) < 0)
+	    !(p->changed = malloc(2 * (size_t)t->nnodes * sizeof *p->changed)) ||
+	    !(p->changed_at = calloc(t->nnodes, sizeof *p->changed_at)) ||
+	    !(p->rusers = malloc(t->nnodes * sizeof *p->rusers)) ||
+	    !(p->nrunning = calloc(t->nnodes, sizeof *p->nrunning)) ||
+	    !(p->rusers_at = calloc(t->nnodes, sizeof *p->rusers_at)) || cs_fairtree_new(&p->ft, t) < 0)
 		return -CS_ENOMEM;
 	for (size_t i = 0; i < env->njobs; i++) {
 		p->acct[i] = t->job_account[i];

@@ -36,8 +36,15 @@ static inline void list_changed(mf *p, uint32_t u)
 static void run_drop(mf *p, uint32_t jid, cs_time now)
 {
 	struct running *r = &p->run[p->run_at[jid]];
-	if (p->tree)
-		list_changed(p, r->user);
+	if (p->tree) {
+		uint32_t u = r->user;
+		list_changed(p, u);
+		if (--p->nrunning[u] == 0) { /* (the last user in rusers takes its place) */
+			uint32_t last = p->rusers[--p->nrusers];
+			p->rusers[p->rusers_at[u]] = last;
+			p->rusers_at[last] = p->rusers_at[u];
+		}
+	}
 	if (r->cls != CS_NO_CLASS)
 		cs_rateclass_leave(&p->rc, r->cls);
 	else
@@ -131,11 +138,37 @@ static inline __attribute__((always_inline)) void charge_classes(mf *p, int sum,
 	}
 }
 
+static _Thread_local int user_list = 1;
+static _Thread_local uint64_t user_list_misses;
+void mf_user_list(int on) { user_list = on; }
+uint64_t mf_user_list_misses(void) { return user_list_misses; }
+
 void mfrun_list_charged(mf *p)
 {
-	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].user != GONE(p))
-			list_changed(p, p->run[i].user);
+	if (user_list) {
+		/* (unstamped: a user the stops listed too is listed twice, which
+		 * cs_fairtree_update takes as once; room for both lists) */
+		memcpy(p->changed + p->nchanged, p->rusers, p->nrusers * sizeof *p->changed);
+		p->nchanged += p->nrusers;
+		return;
+	}
+	/* (the oracle: every running job's user, and rusers checked against
+	 * the running list) */
+	size_t live = 0, counted = 0;
+	for (size_t i = 0; i < p->nrun; i++) {
+		uint32_t u = p->run[i].user;
+		if (u == GONE(p))
+			continue;
+		list_changed(p, u);
+		live++;
+		user_list_misses += p->nrunning[u] == 0;
+	}
+	for (uint32_t i = 0; i < p->nrusers; i++) {
+		uint32_t u = p->rusers[i];
+		user_list_misses += p->rusers_at[u] != i || p->nrunning[u] == 0;
+		counted += p->nrunning[u];
+	}
+	user_list_misses += counted != live;
 }
 
 /* Decay all usage to now and charge the jobs that ran since the last pass. */
@@ -203,8 +236,13 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 		cs_rateclass_enter(&p->rc, cls);
 	else
 		p->nclassless++;
+	uint32_t u = p->uacct[jid];
+	if (p->tree && p->nrunning[u]++ == 0) {
+		p->rusers_at[u] = p->nrusers;
+		p->rusers[p->nrusers++] = u;
+	}
 	p->run_at[jid] = (uint32_t)p->nrun;
-	p->run[p->nrun++] = (struct running){ r, cls, jid, p->uacct[jid] };
+	p->run[p->nrun++] = (struct running){ r, cls, jid, u };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;

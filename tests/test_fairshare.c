@@ -206,6 +206,48 @@ Test(fairtree, factors_on_a_hand_worked_tree)
 	cs_account_tree_free(&t);
 }
 
+/* An update's usage is what the next computation starts from (a user's
+ * sum; not that of the last full computation): w goes 15 -> 100 in an
+ * update (B's Level Fairshare (1/3) / (100/160) = 0.53 falls below A's
+ * (2/3) / (60/160) = 1.78: w ranks last, 1/4) and back to 15 in a full
+ * computation, which must see w moved (B first again: w 4/4) although
+ * its usage is the one of the computation before; an update listing w
+ * twice takes it once (as multifactor lists a user whose job stopped and
+ * who still runs another), and one listing it with its usage unmoved
+ * changes nothing. */
+Test(fairtree, a_computation_after_an_update_starts_from_its_usage)
+{
+	cs_account_tree t;
+	tree_of(tree_yaml, &t);
+	double u[10] = { 0 }, f[10], want[10];
+	u[X] = 10, u[Y] = 10, u[Z] = 40, u[W] = 15;
+	cs_fairtree *b;
+	cr_assert_eq(cs_fairtree_new(&b, &t), 0);
+	cs_fairtree_compute(b, u, f);
+	cr_assert_eq(f[W], 1.0);
+	const uint32_t w = W, twice[2] = { W, W };
+	u[W] = 100;
+	cs_fairtree_update(b, u, f, twice, 2);
+	factors(&t, u, want, NULL);
+	cr_assert_eq(want[W], 0.25);
+	for (int i = 0; i < 10; i++)
+		cr_assert(t.kind[i] != CS_ACCT_USER || f[i] == want[i], "node %d after the update: %g want %g", i, f[i],
+			  want[i]);
+	cs_fairtree_update(b, u, f, &w, 1); /* (listed, not moved) */
+	for (int i = 0; i < 10; i++)
+		cr_assert(t.kind[i] != CS_ACCT_USER || f[i] == want[i], "node %d listed unmoved: %g want %g", i, f[i],
+			  want[i]);
+	u[W] = 15;
+	cs_fairtree_compute(b, u, f);
+	factors(&t, u, want, NULL);
+	cr_assert_eq(want[W], 1.0);
+	for (int i = 0; i < 10; i++)
+		cr_assert(t.kind[i] != CS_ACCT_USER || f[i] == want[i], "node %d computed again: %g want %g", i, f[i],
+			  want[i]);
+	cs_fairtree_free(b);
+	cs_account_tree_free(&t);
+}
+
 /* No usage at all: every Level Fairshare is infinite, all tie: every user
  * ranks 4 -> 1. Usage x 10, y 30, z 40, w 0: B has none (infinite), so w
  * is 1; a1 = 0.5 / (40/80) = 1 ties a2 = 1: they are merged, and x =

@@ -685,3 +685,37 @@ Test(multifactor, a_certified_pair_keeps_its_order_until_its_certificate_ends)
 	cr_assert_gt(near, TRIALS / 20, "pairs certified only at tau: %zu", near);
 	cr_assert_gt(longer, TRIALS / 4, "pairs certified beyond tau: %zu", longer);
 }
+
+/* A Fair Tree computation lists the users with running jobs from the
+ * list kept as jobs start and stop (rusers: a user once, in no particular
+ * order), not from the running jobs: the schedule must be the one listing
+ * every running job's user (as many starts and stops of one user's jobs
+ * interleave), and the kept list must agree with the running jobs at
+ * every computation. */
+Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	char *w, *acct;
+	gen_backlog(3, 10, 1.5, &w, &acct);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = mf_opts(NULL, NULL);
+		o.workload = w;
+		o.accounts = acct;
+		uint64_t misses = mf_user_list_misses();
+		mf_user_list(!k);
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_user_list(1);
+		cr_assert_eq(mf_user_list_misses(), misses, "rusers disagreed %llu times",
+			     (unsigned long long)(mf_user_list_misses() - misses));
+	}
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < r[0].njobs; i++)
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+	th_unlink(w);
+	th_unlink(acct);
+}
