@@ -514,6 +514,19 @@ static void gen_backlog(uint64_t seed, int days, double scale, char **w, char **
 	cs_gen_model_free(m);
 }
 
+/* Two runs' schedules the same, job for job (start and reservation);
+ * both results freed. */
+static void same_schedules(cs_run_result r[2])
+{
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0;
+	for (size_t i = 0; i < r[0].njobs; i++)
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+}
+
 Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 240)
 {
 	char err[CS_ERRLEN] = "";
@@ -566,13 +579,7 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 		else
 			cr_assert_eq(mf_walk_marked(), marked);
 	}
-	cr_assert_eq(r[0].njobs, r[1].njobs);
-	size_t diff = 0;
-	for (size_t i = 0; i < r[0].njobs; i++)
-		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
-	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
-	cs_run_result_free(&r[0]);
-	cs_run_result_free(&r[1]);
+	same_schedules(r);
 	th_unlink(w);
 	th_unlink(acct);
 }
@@ -607,13 +614,7 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
 		else
 			cr_assert_eq(mf_certified(), used);
 	}
-	cr_assert_eq(r[0].njobs, r[1].njobs);
-	size_t diff = 0;
-	for (size_t i = 0; i < r[0].njobs; i++)
-		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
-	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
-	cs_run_result_free(&r[0]);
-	cs_run_result_free(&r[1]);
+	same_schedules(r);
 	th_unlink(w);
 	th_unlink(acct);
 }
@@ -709,13 +710,7 @@ Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule, .
 		cr_assert_eq(mf_user_list_misses(), misses, "rusers disagreed %llu times",
 			     (unsigned long long)(mf_user_list_misses() - misses));
 	}
-	cr_assert_eq(r[0].njobs, r[1].njobs);
-	size_t diff = 0;
-	for (size_t i = 0; i < r[0].njobs; i++)
-		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
-	cr_assert_eq(diff, 0, "%zu jobs start or reserve otherwise", diff);
-	cs_run_result_free(&r[0]);
-	cs_run_result_free(&r[1]);
+	same_schedules(r);
 	th_unlink(w);
 	th_unlink(acct);
 }
