@@ -12,9 +12,6 @@
  * together). */
 #define LB(tr, i) ((tr)[(size_t)(i) * LB_TREES])
 
-static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
-static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
-static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
 
 static inline int hless(const struct hent *x, const struct hent *y)
 {
@@ -217,48 +214,6 @@ static void lb_refresh(cs_sched_ctx *c)
 	pl->nlb_dirty = 0;
 }
 
-/* The longest span of the trees of bounds at most d, by its index (the
- * spans ascend: the count of those after the first that are). */
-static unsigned lb_span_ix(cs_time d)
-{
-	unsigned sp = 0;
-	for (unsigned i = 1; i < LB_SPANS; i++)
-		sp += lb_span[i] <= d;
-	return sp;
-}
-
-/* The tree of bounds for job j on nodes whose bounds count GPUs, or
- * cores (on_cores) (its first entry), for the span of index sp, or NULL:
- * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
- * without: the most cores <= its, on cores; the counts ascend, as the
- * spans do). */
-static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j, int on_cores, unsigned sp)
-{
-	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
-	if (want < 1 || (!on_cores && want > 16))
-		return NULL;
-	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
-	unsigned k = 0;
-	for (unsigned i = 1; i < LB_LEVELS; i++)
-		k += lv[i] <= want;
-	return pl->lb + (size_t)k * LB_SPANS + sp;
-}
-
-static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_cores, cs_time d)
-{
-	return lb_tree_at(pl, j, on_cores, lb_span_ix(d));
-}
-
-void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
-{
-	tr[0] = tr[1] = NULL;
-	if (!pl->lb)
-		return;
-	unsigned sp = lb_span_ix(plan_len(j)); /* (the span once for both) */
-	tr[0] = lb_tree_at(pl, j, 0, sp);
-	tr[1] = lb_tree_at(pl, j, 1, sp);
-}
-
 /* --- topology rules in plans ---
  * A job with a rule (one leaf switch, at most k, one block) is planned at
  * the earliest time whose candidate nodes satisfy it, and takes its nodes
@@ -428,7 +383,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	if (pl->lb && !only && !c->nm->nresv) {
 		/* (any type: the bounds of a job with GPUs, which the nodes of a
 		 * type without GPUs never hold) */
-		tr = lb_tree(pl, j, type >= 0 && pl->lb_cores[type], d);
+		tr = lb_tree_at(pl, j, type >= 0 && pl->lb_cores[type], lb_span_ix(d));
 	}
 	/* Without bounds, a search of every node starts nodes in the order
 	 * of their runs' first start that lasts d (no window starts before
