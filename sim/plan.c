@@ -218,7 +218,7 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 /* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
  * is not (then also in pl->fnodes: 1, else 0); it stands while no epoch
  * started. */
-static int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
 	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_e == e && pl->fs_mask == mask)
@@ -229,6 +229,8 @@ static int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	pl->fs_e = e;
 	pl->fs_mask = mask;
 	pl->fs_ok = 1;
+	if (!pl->lb)
+		return 1; /* (fs_in: for none_freed_before, with bounds only) */
 	if (++pl->fs_ver == 0) {
 		memset(pl->fs_in, 0, c->nnodes * sizeof *pl->fs_in);
 		pl->fs_ver = 1;

@@ -74,11 +74,13 @@ void cs_plan_free(struct planner *pl)
 static void lb_touch(struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
-	pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
-	if (pl->lb_mark && pl->lb_mark[node] != 1) {
-		if (!pl->lb_mark[node])
-			pl->lb_dirty[pl->nlb_dirty++] = node;
-		pl->lb_mark[node] = 1;
+	if (pl->lb_mark) {
+		pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
+		if (pl->lb_mark[node] != 1) {
+			if (!pl->lb_mark[node])
+				pl->lb_dirty[pl->nlb_dirty++] = node;
+			pl->lb_mark[node] = 1;
+		}
 	}
 }
 
