@@ -643,6 +643,8 @@ struct planner {
 	uint32_t *lb_dirty, nlb_dirty;
 	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, its leaf done (cs_plan_lb) */
 	uint32_t *lb_pend;          /* per node: the trees whose entries above its leaf are to be redone */
+	/* per tree: the nodes pending in it (lb_tlist[t * nlb_nodes ..], lb_tn[t] of them) */
+	uint32_t *lb_tlist, lb_tn[LB_TREES], nlb_nodes;
 	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
 	 * type whose nodes have no GPUs to give, as of the first plan: a
 	 * search of a job without GPUs on it uses them, one with GPUs does

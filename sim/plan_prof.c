@@ -46,6 +46,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
 	free(pl->lb_pend);
+	free(pl->lb_tlist);
 	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
@@ -314,6 +315,8 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
 		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
+		pl->nlb_nodes = nn;
+		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 	}
 	pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
@@ -335,7 +338,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_in ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
