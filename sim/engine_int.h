@@ -619,6 +619,14 @@ struct planner {
 	uint32_t *fs_nodes, fs_n;
 	uint64_t fs_epoch, fs_e, fs_mask;
 	int fs_ok;
+	/* that list's stamp (a new one each time it is made), each node's
+	 * stamp while it is in the list (fs_in), the count of profile changes
+	 * of its nodes (fs_touch, lb_touch), and the least bound of its nodes
+	 * per tree of bounds, GPUs' then cores', as of a stamp and count
+	 * (fs_least in plan.c) */
+	uint32_t *fs_in, fs_ver;
+	uint64_t fs_touch;
+	struct fsleast { uint64_t touch; cs_time least; uint32_t ver; } fsl[2 * LB_TREES];
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
 	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
 	 * over the nodes (in type_nodes order) of the first time each has g
@@ -635,6 +643,8 @@ struct planner {
 	uint32_t *lb_dirty, nlb_dirty;
 	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, its leaf done (cs_plan_lb) */
 	uint32_t *lb_pend;          /* per node: the trees whose entries above its leaf are to be redone */
+	/* per tree: the nodes pending in it (lb_tlist[t * nlb_nodes ..], lb_tn[t] of them) */
+	uint32_t *lb_tlist, lb_tn[LB_TREES], nlb_nodes;
 	/* per node type: its bounds count cores, not GPUs, at lb_cores (a
 	 * type whose nodes have no GPUs to give, as of the first plan: a
 	 * search of a job without GPUs on it uses them, one with GPUs does
@@ -742,9 +752,6 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 /* The earliest time before bound at which jid fits (its nodes in
  * pl->nodes), or CS_TIME_MAX (plan_find.c). */
 cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_t *only, uint32_t nonly);
-/* Job j's trees of bounds for cs_plan_lb (plan_int.h): on nodes whose bounds count
- * GPUs ([0]) and cores ([1]); NULL where none applies. */
-void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2]);
 /* The level cs_plan_nowin looks a job's need up at: 2 v for v GPUs, or
  * without GPUs 2 v + 1 for v cores, the most 2^k at most its (fewer
  * levels, each proving for more jobs); 0: none (a job needing neither). */

@@ -349,24 +349,27 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 	walk w;
 	walk_start(&w, &p->node[node], free_now, now);
 	cs_time t = now;
+	/* the counts ascend, so those with a run open are a prefix: [0, open) */
+	unsigned open = 0;
 	for (;;) {
-		/* the segment from t has w.f free */
+		/* the segment from t has w.f free: the counts it holds are [0, m) */
 		int64_t have = cores ? w.f.c : w.f.g;
-		for (unsigned i = 0; i < ng; i++) {
-			if (have >= g[i]) {
-				if (rs[i] < 0)
-					rs[i] = t;
-			} else if (rs[i] >= 0) {
-				unsigned k = done[i];
-				for (; k < nd && t - rs[i] >= D[k]; k++)
-					out[i * nd + k] = rs[i];
-				if (k != done[i]) {
-					done[i] = k;
-					left -= k == nd;
-				}
-				rs[i] = -1;
+		unsigned m = 0;
+		while (m < ng && have >= g[m])
+			m++;
+		for (unsigned i = open; i < m; i++)
+			rs[i] = t;
+		for (unsigned i = m; i < open; i++) { /* its run closes at t */
+			unsigned k = done[i];
+			for (; k < nd && t - rs[i] >= D[k]; k++)
+				out[i * nd + k] = rs[i];
+			if (k != done[i]) {
+				done[i] = k;
+				left -= k == nd;
 			}
+			rs[i] = -1;
 		}
+		open = m;
 		if (!left)
 			return;
 		t = walk_next(&w);
@@ -374,9 +377,11 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 			break;
 	}
 	/* runs still open last for ever; the durations no run lasted, never */
-	for (unsigned i = 0; i < ng; i++)
+	for (unsigned i = 0; i < ng; i++) {
+		cs_time v = i < open ? rs[i] : CS_TIME_MAX, *o = out + (size_t)i * nd;
 		for (unsigned k = done[i]; k < nd; k++)
-			out[i * nd + k] = rs[i] >= 0 ? rs[i] : CS_TIME_MAX;
+			o[k] = v;
+	}
 }
 
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,

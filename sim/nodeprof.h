@@ -97,8 +97,8 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 /* Lower bounds for searches: out[i * nd + k] is the first time t >= now
  * at which node has at least g[i] GPUs (cores != 0: cores) free
  * throughout [t, t + D[k]) (CS_TIME_MAX: never), for counts g[0 .. ng)
- * (ng <= CS_NPROF_MAX_COUNTS) and durations D[0 .. nd) (each >= 1,
- * ascending). A job needing g[i] GPUs (cores) or more for D[k] seconds or
+ * (ng <= CS_NPROF_MAX_COUNTS, ascending) and durations D[0 .. nd) (each
+ * >= 1, ascending). A job needing g[i] GPUs (cores) or more for D[k] seconds or
  * more has no window before it. */
 #define CS_NPROF_MAX_COUNTS 16u /* ng at most */
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,

@@ -215,6 +215,31 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	return n;
 }
 
+/* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
+ * is not (then also in pl->fnodes: 1, else 0); it stands while no epoch
+ * started. */
+static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+{
+	struct planner *pl = c->pl;
+	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_e == e && pl->fs_mask == mask)
+		return 0;
+	pl->fs_n = freed_list(c, e, mask);
+	memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
+	pl->fs_epoch = pl->epoch;
+	pl->fs_e = e;
+	pl->fs_mask = mask;
+	pl->fs_ok = 1;
+	if (!pl->lb)
+		return 1; /* (fs_in: for none_freed_before, with bounds only) */
+	if (++pl->fs_ver == 0) {
+		memset(pl->fs_in, 0, c->nnodes * sizeof *pl->fs_in);
+		pl->fs_ver = 1;
+	}
+	for (uint32_t i = 0; i < pl->fs_n; i++)
+		pl->fs_in[pl->fs_nodes[i]] = pl->fs_ver;
+	return 1;
+}
+
 /* freed_list's answer, from its last one while no epoch started and e
  * and mask are the same (not on the plain engine: it makes every one). */
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
@@ -222,17 +247,34 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	struct planner *pl = c->pl;
 	if (c->plain)
 		return freed_list(c, e, mask);
-	if (!pl->fs_ok || pl->fs_epoch != pl->epoch || pl->fs_e != e || pl->fs_mask != mask) {
-		pl->fs_n = freed_list(c, e, mask);
-		memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
-		pl->fs_epoch = pl->epoch;
-		pl->fs_e = e;
-		pl->fs_mask = mask;
-		pl->fs_ok = 1;
-		return pl->fs_n;
-	}
-	memcpy(pl->fnodes, pl->fs_nodes, pl->fs_n * sizeof *pl->fnodes);
+	if (!fs_make(c, e, mask))
+		memcpy(pl->fnodes, pl->fs_nodes, pl->fs_n * sizeof *pl->fnodes);
 	return pl->fs_n;
+}
+
+/* The least bound (cs_plan_lb) in job trees tr of the nodes of the kept
+ * freed list, or -1 where one of them has none (its bound is the time).
+ * Kept per tree while the list and its nodes' profiles stand: a node's
+ * bound is worked out again only after its profile changed (lb_touch),
+ * so the bounds read are those cs_plan_lb would give. */
+static cs_time fs_least(cs_sched_ctx *c, const cs_time *const tr[2])
+{
+	struct planner *pl = c->pl;
+	struct fsleast *x = NULL;
+	if (tr[0] || tr[1]) { /* (not both: cs_plan_lb_trees) */
+		x = &pl->fsl[tr[0] ? tr[0] - pl->lb : LB_TREES + (tr[1] - pl->lb)];
+		if (x->ver == pl->fs_ver && x->touch == pl->fs_touch)
+			return x->least;
+	}
+	cs_time least = CS_TIME_MAX;
+	for (uint32_t i = 0; i < pl->fs_n && least >= 0; i++) {
+		uint32_t node = pl->fs_nodes[i];
+		cs_time b = tr[pl->lb_cores[c->node_type[node]]] ? cs_plan_lb(c, tr, node) : -1;
+		least = b < least ? b : least;
+	}
+	if (x)
+		*x = (struct fsleast){ pl->fs_touch, least, pl->fs_ver };
+	return least;
 }
 
 /* How many of pl->fnodes[0 .. n) hold a node's share of j for its
@@ -393,6 +435,43 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 	return 1;
 }
 
+/* nothing_earlier's answer where the bounds settle it at once: with the
+ * plan's node types followed by chains and bounds kept, none of its own
+ * nodes among those freed since it was made and every freed node's bound
+ * at or after old (the plan's start), none of them holds it before old:
+ * nothing_earlier would count none and stamp them all, so its plan
+ * stands (1) with open_max as it was and its kept nodes less the freed
+ * ones, as near_and_freed would leave them. 0: not settled so, nothing
+ * changed. */
+static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
+{
+	struct planner *pl = c->pl;
+	const cs_job *j = &c->jobs[jid];
+	if (!pl->lb || !pl->tlast || c->plain)
+		return 0;
+	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
+	if (m >= j->nodes)
+		return 0;
+	fs_make(c, pl->epoch_of[jid], cs_place_mask(c, jid));
+	const cs_time *tr[2];
+	cs_plan_lb_trees(pl, j, tr);
+	if (fs_least(c, tr) < old)
+		return 0;
+	cs_placement q = placement_of(c, jid);
+	for (uint32_t k = 0; k < q.n; k++)
+		if (pl->fs_in[q.slots[k].node] == pl->fs_ver)
+			return 0;
+	pl->open_max[jid] = m;
+	if (j->nodes > 1 && pl->near_of[jid]) {
+		uint32_t *nr = pl->near_of[jid], n = 0;
+		for (uint32_t i = 0; i < pl->near_n[jid]; i++)
+			if (pl->fs_in[nr[i]] != pl->fs_ver)
+				nr[n++] = nr[i];
+		pl->near_n[jid] = n;
+	}
+	return 1;
+}
+
 /* x[0 .. n) ascending (a few dozen: by insertion). */
 static void sort_keys(int64_t *x, size_t n)
 {
@@ -502,6 +581,12 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		 * when it was made, and then nothing before old held it.
 		 * (Under the power cap, power freed anywhere may: not used.) */
 		if (keep_ok && old > c->now && !c->nm->nresv && !c->plan_all && !c->pc) {
+			if (none_freed_before(c, jid, old)) {
+				seen(pl, jid);
+				if (when)
+					*when = old;
+				return 0;
+			}
 			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
 			if (!c->plain && nothing_earlier(c, jid, &nf, old)) {
 				seen(pl, jid);

@@ -12,9 +12,6 @@
  * together). */
 #define LB(tr, i) ((tr)[(size_t)(i) * LB_TREES])
 
-static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
-static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
-static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
 
 static inline int hless(const struct hent *x, const struct hent *y)
 {
@@ -176,87 +173,50 @@ void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
 			x[lv] = first[lv];
 			changed |= 1u << lv;
 		}
+	/* the trees newly pending above it list it */
+	for (uint32_t m = changed & ~pl->lb_pend[node]; m; m &= m - 1) {
+		unsigned t = (unsigned)__builtin_ctz(m);
+		pl->lb_tlist[(size_t)t * pl->nlb_nodes + pl->lb_tn[t]++] = node;
+	}
 	pl->lb_pend[node] |= changed;
 }
 
-/* Up from a node's leaf while some tree changes (each entry is the least
- * of its two), in its pending trees only. */
-static void lb_up(struct planner *pl, uint32_t node)
+/* Tree t up from each node's leaf pending in it while its entries change
+ * (each entry is the least of its two). */
+static void lb_up(struct planner *pl, unsigned t)
 {
-	uint32_t changed = pl->lb_pend[node];
-	pl->lb_pend[node] = 0;
-	for (size_t i = ((size_t)pl->P + pl->pos_of[node]) / 2; changed && i >= 1; i /= 2) {
-		const cs_time *l = pl->lb + 2 * i * LB_TREES, *r = l + LB_TREES;
-		cs_time *x = pl->lb + i * LB_TREES;
-		uint32_t up = 0;
-		for (uint32_t m = changed; m; m &= m - 1) {
-			unsigned lv = (unsigned)__builtin_ctz(m);
-			cs_time v = l[lv] < r[lv] ? l[lv] : r[lv];
-			if (x[lv] != v) {
-				x[lv] = v;
-				up |= 1u << lv;
-			}
+	const uint32_t *list = pl->lb_tlist + (size_t)t * pl->nlb_nodes;
+	for (uint32_t k = 0; k < pl->lb_tn[t]; k++) {
+		uint32_t node = list[k];
+		pl->lb_pend[node] &= ~(1u << t);
+		for (size_t i = ((size_t)pl->P + pl->pos_of[node]) / 2; i >= 1; i /= 2) {
+			const cs_time *l = pl->lb + 2 * i * LB_TREES + t, *r = l + LB_TREES;
+			cs_time *x = pl->lb + i * LB_TREES + t;
+			cs_time v = *l < *r ? *l : *r;
+			if (*x == v)
+				break;
+			*x = v;
 		}
-		changed = up;
 	}
+	pl->lb_tn[t] = 0;
 }
 
 /* Work out again the bounds of the nodes whose profile changed (the
- * leaves of those cs_plan_lb did not do since), and the trees above
- * them. */
-static void lb_refresh(cs_sched_ctx *c)
+ * leaves of those cs_plan_lb did not do since), and tree t above them
+ * (each tree's entries above the leaves are brought up to date only when
+ * a search reads that tree: the trees are the least of their leaves,
+ * whenever that is worked out). */
+static void lb_refresh(cs_sched_ctx *c, unsigned t)
 {
 	struct planner *pl = c->pl;
 	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
 		uint32_t node = pl->lb_dirty[k];
 		if (pl->lb_mark[node] == 1)
 			cs_plan_lb_leaf(c, node);
-		lb_up(pl, node);
 		pl->lb_mark[node] = 0;
 	}
 	pl->nlb_dirty = 0;
-}
-
-/* The longest span of the trees of bounds at most d, by its index (the
- * spans ascend: the count of those after the first that are). */
-static unsigned lb_span_ix(cs_time d)
-{
-	unsigned sp = 0;
-	for (unsigned i = 1; i < LB_SPANS; i++)
-		sp += lb_span[i] <= d;
-	return sp;
-}
-
-/* The tree of bounds for job j on nodes whose bounds count GPUs, or
- * cores (on_cores) (its first entry), for the span of index sp, or NULL:
- * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
- * without: the most cores <= its, on cores; the counts ascend, as the
- * spans do). */
-static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j, int on_cores, unsigned sp)
-{
-	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
-	if (want < 1 || (!on_cores && want > 16))
-		return NULL;
-	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
-	unsigned k = 0;
-	for (unsigned i = 1; i < LB_LEVELS; i++)
-		k += lv[i] <= want;
-	return pl->lb + (size_t)k * LB_SPANS + sp;
-}
-
-static const cs_time *lb_tree(const struct planner *pl, const cs_job *j, int on_cores, cs_time d)
-{
-	return lb_tree_at(pl, j, on_cores, lb_span_ix(d));
-}
-
-void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
-{
-	tr[0] = tr[1] = NULL;
-	if (!pl->lb)
-		return;
-	unsigned sp = lb_span_ix(plan_len(j)); /* (the span once for both) */
-	tr[0] = lb_tree_at(pl, j, 0, sp);
-	tr[1] = lb_tree_at(pl, j, 1, sp);
+	lb_up(pl, t);
 }
 
 /* --- topology rules in plans ---
@@ -428,7 +388,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	if (pl->lb && !only && !c->nm->nresv) {
 		/* (any type: the bounds of a job with GPUs, which the nodes of a
 		 * type without GPUs never hold) */
-		tr = lb_tree(pl, j, type >= 0 && pl->lb_cores[type], d);
+		tr = lb_tree_at(pl, j, type >= 0 && pl->lb_cores[type], lb_span_ix(d));
 	}
 	/* Without bounds, a search of every node starts nodes in the order
 	 * of their runs' first start that lasts d (no window starts before
@@ -451,7 +411,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		hbuild(pl->sh, ns);
 		lo = hi; /* no eager start below */
 	} else if (tr) {
-		lb_refresh(c);
+		lb_refresh(c, (unsigned)(tr - pl->lb));
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
 			if ((l & 1) && LB(tr, l) != CS_TIME_MAX)
 				hpush(pl->sh, &ns, (struct hent){ LB(tr, l), 0, 0, l });

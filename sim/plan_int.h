@@ -31,6 +31,61 @@ int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
  * the trees above it. (plan_find.c) */
 void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node);
 
+/* The bounds' GPU counts, core counts (on node types without GPUs) and
+ * durations. */
+_Static_assert(LB_LEVELS == 5 && LB_SPANS == 5, "cs_plan_lb_trees compares five counts and spans");
+static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
+static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
+static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
+
+/* The longest span of the trees of bounds at most d, by its index (the
+ * spans ascend: the count of those after the first that are). */
+static inline unsigned lb_span_ix(cs_time d)
+{
+	unsigned sp = 0;
+	for (unsigned i = 1; i < LB_SPANS; i++)
+		sp += lb_span[i] <= d;
+	return sp;
+}
+
+/* The tree of bounds for job j on nodes whose bounds count GPUs, or
+ * cores (on_cores) (its first entry), for the span of index sp, or NULL:
+ * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
+ * without: the most cores <= its, on cores; the counts ascend, as the
+ * spans do). */
+static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j,
+								       int on_cores, unsigned sp)
+{
+	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
+	if (want < 1 || (!on_cores && want > 16))
+		return NULL;
+	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
+	unsigned k = 0;
+	for (unsigned i = 1; i < LB_LEVELS; i++)
+		k += lv[i] <= want;
+	return pl->lb + (size_t)k * LB_SPANS + sp;
+}
+
+/* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
+ * GPUs ([0]) and cores ([1]); NULL where none applies (at most one of
+ * them is not: a job with GPUs has none on cores). Inline: asked for
+ * every plan a pass visits. */
+static inline void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
+{
+	tr[0] = tr[1] = NULL;
+	if (!pl->lb)
+		return;
+	/* lb_tree_at's trees, the counts and spans compared at once */
+	cs_time d = plan_len(j);
+	unsigned sp = (lb_span[1] <= d) + (lb_span[2] <= d) + (lb_span[3] <= d) + (lb_span[4] <= d);
+	int64_t g = j->gpus_per_node, w = j->cores_per_node;
+	if (g)
+		tr[0] = g > lb_gpus[4] ? NULL :
+			pl->lb + (size_t)((lb_gpus[1] <= g) + (lb_gpus[2] <= g) + (lb_gpus[3] <= g) + (lb_gpus[4] <= g)) * LB_SPANS + sp;
+	else if (w >= 1)
+		tr[1] = pl->lb + (size_t)((lb_cores[1] <= w) + (lb_cores[2] <= w) + (lb_cores[3] <= w) + (lb_cores[4] <= w)) * LB_SPANS + sp;
+}
+
 /* A lower bound on the start of a job's first window on node (its bound
  * in the job's trees tr, cs_plan_lb_trees, worked out again if the node
  * changed), or now where none applies (no bounds kept, or none for its

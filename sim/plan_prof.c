@@ -40,11 +40,13 @@ void cs_plan_free(struct planner *pl)
 	free(pl->freed);
 	free(pl->fnodes);
 	free(pl->fs_nodes);
+	free(pl->fs_in);
 	free(pl->lb);
 	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->lb_mark);
 	free(pl->lb_pend);
+	free(pl->lb_tlist);
 	free(pl->lb_cores);
 	free(pl->sh);
 	free(pl->h1);
@@ -73,10 +75,13 @@ void cs_plan_free(struct planner *pl)
 static void lb_touch(struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
-	if (pl->lb_mark && pl->lb_mark[node] != 1) {
-		if (!pl->lb_mark[node])
-			pl->lb_dirty[pl->nlb_dirty++] = node;
-		pl->lb_mark[node] = 1;
+	if (pl->lb_mark) {
+		pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
+		if (pl->lb_mark[node] != 1) {
+			if (!pl->lb_mark[node])
+				pl->lb_dirty[pl->nlb_dirty++] = node;
+			pl->lb_mark[node] = 1;
+		}
 	}
 }
 
@@ -299,6 +304,8 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
 	pl->fs_nodes = malloc(((size_t)nn + 1) * sizeof *pl->fs_nodes);
+	pl->fs_in = calloc((size_t)nn + 1, sizeof *pl->fs_in);
+	pl->fs_ver = 1;
 	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
 	for (pl->P = 1; pl->P < nn; pl->P *= 2)
 		;
@@ -308,6 +315,8 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
 		pl->lb_mark = calloc((size_t)nn + 1, 1);
 		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
+		pl->nlb_nodes = nn;
+		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
 	}
 	pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
@@ -328,8 +337,8 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_in ||
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);

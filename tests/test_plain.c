@@ -120,6 +120,23 @@ Test(plain, plans_given_back_after_a_search_keep_the_plain_engines_schedule)
 	th_unlink(path);
 }
 
+/* With bounds kept (bounds=on: the default cluster has fewer than 1,024
+ * nodes, where they are off), a plan none of whose own nodes was freed
+ * since it was made and whose freed nodes' bounds are all at or after its
+ * start stands without a look at them (plan.c none_freed_before), and its
+ * kept nodes lose the freed ones: the schedule stays the plain engine's. */
+Test(plain, plans_whose_freed_nodes_are_bounded_after_them_keep_the_plain_engines_schedule)
+{
+	char *path = th_backlog_csv(3, 0);
+	static const char *const on[] = { "bounds=on", NULL };
+	same_as_plain(path, "conservative", CS_FIT_BEST, on, NULL);
+	same_as_plain(path, "conservative", CS_FIT_FIRST, on, NULL);
+	th_unlink(path);
+	path = th_backlog_csv(3, 1);
+	same_as_plain(path, "conservative", CS_FIT_BEST, on, NULL);
+	th_unlink(path);
+}
+
 /* The default cluster with a failure model of rates high enough to take
  * GPUs and nodes down many times in a few days (no maintenance windows:
  * they are advance reservations, under which nothing is kept). */

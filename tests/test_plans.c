@@ -80,6 +80,40 @@ Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout =
 		cs_run_result_free(&r[k]);
 }
 
+/* Each tree of bounds is brought up to date above its changed leaves
+ * only when a search reads it (plan_find.c lb_refresh): under a backlog,
+ * where plans of many shapes read different trees between changes, the
+ * plans with bounds are those without. */
+Test(plans, trees_of_bounds_brought_up_to_date_when_read_change_nothing, .timeout = 120)
+{
+	char *path = generated_at(4, 1.5);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o;
+		cs_run_opts_default(&o);
+		o.workload = path;
+		o.policy = "conservative";
+		o.keys[0] = "bounds";
+		o.vals[0] = k ? "on" : "off";
+		o.nparams = 1;
+		char err[CS_ERRLEN] = "";
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+	}
+	th_unlink(path);
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	size_t diff = 0, late = 0;
+	for (size_t i = 0; i < r[0].njobs; i++) {
+		diff += r[0].jobs[i].start_s != r[1].jobs[i].start_s || r[0].jobs[i].reservation_s != r[1].jobs[i].reservation_s;
+		for (size_t m = r[0].placement_off[i]; m < r[0].placement_off[i + 1]; m++)
+			diff += r[0].placements[m].node != r[1].placements[m].node;
+		late += r[0].jobs[i].start_s > r[0].jobs[i].submit_s + 3600;
+	}
+	cr_assert_gt(late, 500, "a backlog: %zu jobs wait over an hour", late);
+	cr_assert_eq(diff, 0, "%zu differences", diff);
+	for (int k = 0; k < 2; k++)
+		cs_run_result_free(&r[k]);
+}
+
 /* Conservative as it was before cs_ctx_plan_next: every waiting job
  * planned in arrival order every pass, the standing plans too. */
 typedef struct every {
