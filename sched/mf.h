@@ -159,13 +159,35 @@ static inline double prio_sum(double w_age, double max_age, cs_time now, const s
 
 /* sched/multifactor.c's priorities and queue, shared with sched/mfcert.c
  * (the kept order from certificates): the classic fair-share factor of
- * account a; a waiting job first seen admitted (0) or rejected (-1); the
- * jobs submitted since the last pass seen; the kept order's full sort
- * (every priority worked out: its length) */
+ * account a; the kept order's full sort (every priority worked out: its
+ * length); and the small steps both take (inline: once a pass or once a
+ * job, as they were in one file) */
 double fairshare(mf *p, uint32_t a);
-int admit(mf *p, cs_sched_ctx *ctx, uint32_t k);
-void drop_arrived(mf *p);
 size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
+
+/* Waiting job k, first seen in this pass, through the submit limits
+ * (which count the association's running and admitted waiting jobs; a
+ * job larger than a limit or a whole period's budget on its own could
+ * never run): 0 if admitted, -1 if rejected. */
+static inline int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
+{
+	unsigned why = cs_limits_admit(&p->lim, k);
+	if (why) {
+		cs_ctx_reject(ctx, k, why);
+		cs_fifo_remove(&p->q, k);
+		return -1;
+	}
+	p->admitted[k] = 1;
+	return 0;
+}
+
+/* The jobs submitted since the last pass are seen. */
+static inline void drop_arrived(mf *p)
+{
+	for (size_t i = 0; i < p->narrived; i++)
+		p->fresh[p->arrived[i]] = 0;
+	p->narrived = 0;
+}
 
 /* User u's Fair Tree factor in the last computation, read once a
  * computation (here: the pass reads it for every waiting job). */

@@ -293,22 +293,6 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	backfill_walk(p, ctx, n);
 }
 
-/* Waiting job k, first seen in this pass, through the submit limits
- * (which count the association's running and admitted waiting jobs; a
- * job larger than a limit or a whole period's budget on its own could
- * never run): 0 if admitted, -1 if rejected. */
-int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
-{
-	unsigned why = cs_limits_admit(&p->lim, k);
-	if (why) {
-		cs_ctx_reject(ctx, k, why);
-		cs_fifo_remove(&p->q, k);
-		return -1;
-	}
-	p->admitted[k] = 1;
-	return 0;
-}
-
 /* The queue into p->order in priority order, walked in arrival order:
  * the jobs first seen are admitted, those held by a limit neither run
  * nor block others (or are rejected when over budget). Its length. */
@@ -334,14 +318,6 @@ static size_t queue_walk(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	cs_prio_sort_hinted(&p->hint, p->order, p->order2, n);
 	return n;
-}
-
-/* The jobs submitted since the last pass are seen. */
-void drop_arrived(mf *p)
-{
-	for (size_t i = 0; i < p->narrived; i++)
-		p->fresh[p->arrived[i]] = 0;
-	p->narrived = 0;
 }
 
 /* queue_walk's order without limits (no holds; admission rejects none,
