@@ -23,11 +23,12 @@
  * binary search over the order sorted now (insert_now), each pair made
  * certified. The comparisons are of the doubles queue_kept would sort
  * (prio_sum, the same operands), so no rounding can tell the two orders
- * apart. Where that argument does not hold (more than CERT_ARRIVALS jobs
- * submitted, too many terms moved, a factor above 1 or a bound not
- * finite) the pass falls back to queue_kept's sort. mf_certs_check (for
- * tests) compares every certified order pair by pair with the priorities
- * worked out. */
+ * apart. Where mending would cost more than a sort (more than
+ * CERT_ARRIVALS jobs submitted since, too many terms moved) or the bound
+ * does not hold (a factor above 1, T not finite), the pass takes
+ * queue_kept's sort and certifies its order (certify_all). mf_certs_check
+ * (for tests) compares every certified order pair by pair with the
+ * priorities worked out. */
 #include "mf.h"
 
 #include <math.h>
