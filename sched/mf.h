@@ -1,7 +1,8 @@
 /* capsim: multifactor's state and what its files share, private to
- * sched/ (sched/multifactor.c: the pass; sched/mfinit.c: parameters,
- * limits, accounts and setup; sched/mfrun.c: the running jobs, their
- * charge and QoS preemption). */
+ * sched/ (sched/multifactor.c: the pass; sched/mfcert.c: the kept order
+ * from certificates; sched/mfinit.c: parameters, limits, accounts and
+ * setup; sched/mfrun.c: the running jobs, their charge and QoS
+ * preemption). */
 #ifndef CAPSIM_SCHED_MF_H
 #define CAPSIM_SCHED_MF_H
 
@@ -94,7 +95,7 @@ typedef struct mf {
 	uint8_t *fresh;
 	cs_prio_hint hint;
 	/* With a tree, the kept order's certificates (queue_certified,
-	 * sched/multifactor.c): until[i], a time before which o[i] goes
+	 * sched/mfcert.c): until[i], a time before which o[i] goes
 	 * before o[i + 1] whatever the time (as of computation cert_calc);
 	 * cert_e, a bound on a priority's rounding error (0: not worked out
 	 * yet, < 0: no certificates); fixes, scratch (places to check). The
@@ -164,6 +165,74 @@ static inline double prio_sum(double w_age, double max_age, cs_time now, const s
 	return tree ? prio + x->extra : prio;
 }
 
+/* sched/multifactor.c's priorities and queue, shared with sched/mfcert.c
+ * (the kept order from certificates): the classic fair-share factor of
+ * account a; the kept order's full sort (every priority worked out: its
+ * length); and the small steps both take (inline: once a pass or once a
+ * job, as they were in one file) */
+double fairshare(mf *p, uint32_t a);
+size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
+
+/* Waiting job k, first seen in this pass, through the submit limits
+ * (which count the association's running and admitted waiting jobs; a
+ * job larger than a limit or a whole period's budget on its own could
+ * never run): 0 if admitted, -1 if rejected. */
+static inline int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
+{
+	unsigned why = cs_limits_admit(&p->lim, k);
+	if (why) {
+		cs_ctx_reject(ctx, k, why);
+		cs_fifo_remove(&p->q, k);
+		return -1;
+	}
+	p->admitted[k] = 1;
+	return 0;
+}
+
+/* The jobs submitted since the last pass are seen. */
+static inline void drop_arrived(mf *p)
+{
+	for (size_t i = 0; i < p->narrived; i++)
+		p->fresh[p->arrived[i]] = 0;
+	p->narrived = 0;
+}
+
+/* User u's Fair Tree factor in the last computation, read once a
+ * computation (here: the pass reads it for every waiting job). */
+static inline double tree_factor(mf *p, uint32_t u)
+{
+	if (p->fs_pass[u] != p->ncalc) {
+		p->fs[u] = cs_fairtree_factor(p->ft, u);
+		p->fs_pass[u] = p->ncalc;
+	}
+	return p->fs[u];
+}
+
+/* With a tree, job k's fair-share term (w_fs x its user's factor) is
+ * kept for the computation (the same product): brought up to date. */
+static inline void fs_term(mf *p, struct prio_in *x)
+{
+	if (x->calc != p->ncalc) {
+		x->wfs = p->w_fs * tree_factor(p, x->fs_acct);
+		x->calc = p->ncalc;
+	}
+}
+
+/* Job k's priority now. */
+static inline double priority(mf *p, uint32_t k, cs_time now)
+{
+	struct prio_in *x = &p->pin[k];
+	if (!p->tree)
+		return prio_sum(p->w_age, p->max_age, now, x, p->w_fs * fairshare(p, x->fs_acct), 0);
+	fs_term(p, x);
+	return prio_sum(p->w_age, p->max_age, now, x, x->wfs, 1);
+}
+
+/* sched/mfcert.c: the pass's order with the kept order (from its
+ * certificates where they stand, else queue_kept's, certified): its
+ * length */
+size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now);
+
 /* sched/mfinit.c: the policy's init and destroy (cs_policy_ops) */
 int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen);
 void mfinit_destroy(void *state);
@@ -184,9 +253,9 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
-/* (tests: the kept order's certificates on (the default) or off (every
- * priority worked out at every pass: their oracle); passes that read the
- * order from them so far in this thread) */
+/* sched/mfcert.c, for tests: the kept order's certificates on (the
+ * default) or off (every priority worked out at every pass: their
+ * oracle); passes that read the order from them so far in this thread */
 void mf_certs(int on);
 uint64_t mf_certified(void);
 /* (tests: every certified pass's order checked pair by pair against the

@@ -1,0 +1,419 @@
+/* capsim: multifactor's kept order from certificates (with an accounts
+ * tree, between two Fair Tree computations).
+ *
+ * What is certified: that a pair of neighbours in the kept order, a
+ * before b, still goes in that order (cs_prio_cmp's: the higher priority
+ * first, ties to the lower jid) at every time before until[] of its
+ * place, the priorities being the bits prio_sum works out then. Between
+ * computations a job's priority moves only with its age, so from the
+ * pair's gap at the time it was compared, its ages and a bound on the
+ * rounding (cert_e) the time is known until which the gap cannot close
+ * (the case analysis is at the certificates below).
+ *
+ * Why the order is exact (the very order queue_kept's full sort gives):
+ * that sort orders by a strict total order, so an order in which every
+ * pair of neighbours is in order now is the one sorted order. The pass
+ * keeps that true: a pair whose certificate stands is in order now; one
+ * whose certificate ran out is compared on the priorities worked out now
+ * and mended (fix_pair); a job that left joins its two neighbours, whose
+ * pair takes the sooner certificate (both in order now: so is the pair);
+ * after a new computation the jobs whose fair-share term stands keep
+ * their certificates (the same inputs), the others are taken out
+ * (refresh_terms); those and the jobs submitted since are put back by a
+ * binary search over the order sorted now (insert_now), each pair made
+ * certified. The comparisons are of the doubles queue_kept would sort
+ * (prio_sum, the same operands), so no rounding can tell the two orders
+ * apart. Where mending would cost more than a sort (more than
+ * CERT_ARRIVALS jobs submitted since, too many terms moved) or the bound
+ * does not hold (a factor above 1, T not finite), the pass takes
+ * queue_kept's sort and certifies its order (certify_all). mf_certs_check
+ * (for tests) compares every certified order pair by pair with the
+ * priorities worked out. */
+#include "mf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kept order's certificates (with a tree). Between two Fair Tree
+ * computations a job's priority is p(t) = fl(fl(fl(w_age x fl(min(1,
+ * (t - submit) / max_age))) + wfs) + size) + extra) and its real value
+ * R(t) (the same sum, exact) moves only with its age: w_age / max_age a
+ * second until t = submit + max_age, then not at all. The pass's order
+ * sorts the p's (ties to the lower jid). Each p is within 5.2 u T of its
+ * R (u = 2^-53, T = |w_age| + |wfs| + |size| + |extra|); E = 2^-48 T over
+ * every job (cert_e) is more than six times that. A pair a before b
+ * (compared at tau) is certified to stay in that order at every time
+ * before until[], as of this computation:
+ *   - both capped at tau (prio_sum's age test): forever, their p's are
+ *     the same bits from then on;
+ *   - twins (the same submit, wfs, size and extra): forever, the same
+ *     bits at every time, and a has the lower jid;
+ *   - g = p_a - p_b > 16E: R_a - R_b > g - 2E/6 at tau, and it shrinks
+ *     only while a is capped and b not, at w_age / max_age a second, so
+ *     it stays above 2E/6 (p_a > p_b) for (g - 16E) x max_age / w_age
+ *     seconds of that (less 2^-20 of it and 2 s for the rounding);
+ *   - else: only at tau (until = tau + 1).
+ * An order whose neighbours are all in order at t is sorted at t. Across
+ * a job that left, the pair takes the sooner of its two certificates
+ * (both in order at t: so is the pair). */
+static _Thread_local int certs_on = 1, certs_checked;
+static _Thread_local uint64_t certs_used, certs_wrong;
+void mf_certs(int on) { certs_on = on; }
+uint64_t mf_certified(void) { return certs_used; }
+void mf_certs_check(int on) { certs_checked = on; }
+uint64_t mf_certs_wrong(void) { return certs_wrong; }
+
+enum { CERT_ARRIVALS = 32 }; /* more jobs submitted since: the full sort */
+
+/* Job k's priority now (its fair-share term current: with a tree). */
+static inline double prio_now(const mf *p, uint32_t k, cs_time now)
+{
+	return prio_sum(p->w_age, p->max_age, now, &p->pin[k], p->pin[k].wfs, 1);
+}
+
+/* Does a (priority pa) go before b (pb)? (cs_prio_cmp's order) */
+static inline int before(uint32_t a, double pa, uint32_t b, double pb)
+{
+	return pa > pb || (pa == pb && a < b);
+}
+
+/* cert_e, worked out once: 2^-48 T (see above), or -1 where it is not
+ * finite (no certificates). */
+static void cert_bound(mf *p)
+{
+	double size = 0, extra = 0;
+	for (size_t k = 0; k < p->njobs; k++) {
+		double s = fabs(p->pin[k].size), e = fabs(p->pin[k].extra);
+		size = s > size ? s : size;
+		extra = e > extra ? e : extra;
+	}
+	double t = fabs(p->w_age) + fabs(p->w_fs) + size + extra;
+	p->cert_e = isfinite(t) && p->max_age > 0 ? (t > 0 ? ldexp(t, -48) : 0x1p-1000) : -1;
+}
+
+/* Is x capped at tau (prio_sum's age test)? */
+static inline int capped(const mf *p, const struct prio_in *x, cs_time tau)
+{
+	return !((double)(tau - x->submit) / p->max_age < 1);
+}
+
+/* certify_pair's, x and y a's and b's inputs, ca and cb capped(). */
+static cs_time certify_at(const mf *p, cs_time tau, const struct prio_in *x, double pa, int ca, const struct prio_in *y,
+			  double pb, int cb)
+{
+	double g = pa - pb, e16 = 16 * p->cert_e;
+	if (ca && cb) /* both capped: their p's stand (the age term is w_age x 1 from now on) */
+		return INT64_MAX;
+	if (!(g > e16)) {
+		if (x->submit == y->submit && x->wfs == y->wfs && x->size == y->size && x->extra == y->extra)
+			return INT64_MAX;
+		return tau + 1;
+	}
+	if (p->w_age == 0)
+		return INT64_MAX;
+	double cap_a = (double)x->submit + p->max_age, cap_b = (double)y->submit + p->max_age;
+	double start = cap_a > (double)tau ? cap_a : (double)tau;
+	if (start >= cap_b)
+		return INT64_MAX;
+	double end = start + (g - e16) / p->w_age * p->max_age * (1 - 0x1p-20) - 2;
+	if (!(end < 0x1p62))
+		return INT64_MAX;
+	/* (end >= tau + 1 >= 1: the conversion is floor) */
+	return end >= (double)tau + 1 ? (cs_time)end : tau + 1;
+}
+
+/* The certificate of a (priority pa) before b (pb), both worked out at
+ * tau and in that order: until when the pair keeps it (above). */
+static cs_time certify_pair(const mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+{
+	const struct prio_in *x = &p->pin[a], *y = &p->pin[b];
+	return certify_at(p, tau, x, pa, capped(p, x, tau), y, pb, capped(p, y, tau));
+}
+
+cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b)
+{
+	if (p->cert_e == 0)
+		cert_bound(p);
+	return certify_pair(p, tau, a, prio_now(p, a, tau), b, prio_now(p, b, tau));
+}
+
+/* certify_pair's, kept in the bound p->min_until (no certificate ends
+ * before it). */
+static inline cs_time certify(mf *p, cs_time tau, uint32_t a, double pa, uint32_t b, double pb)
+{
+	cs_time t = certify_pair(p, tau, a, pa, b, pb);
+	p->min_until = t < p->min_until ? t : p->min_until;
+	return t;
+}
+
+/* After queue_kept (every o[].prio worked out now): certify every pair. */
+static void certify_all(mf *p, cs_time now, size_t n)
+{
+	const cs_ranked *o = p->order;
+	if (p->cert_e == 0)
+		cert_bound(p);
+	p->cert_calc = 0;
+	if (p->cert_e < 0)
+		return;
+	const double wfs_max = fabs(p->w_fs);
+	cs_time least = INT64_MAX, *until = p->until;
+	const struct prio_in *y = n ? &p->pin[o[0].jid] : NULL;
+	int cb = n ? capped(p, y, now) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct prio_in *x = y;
+		int ca = cb;
+		if (fabs(x->wfs) > wfs_max) { /* (a factor above 1: T is not a bound) */
+			p->cert_e = -1;
+			return;
+		}
+		if (i + 1 == n)
+			break;
+		y = &p->pin[o[i + 1].jid];
+		cb = capped(p, y, now);
+		cs_time t = certify_at(p, now, x, o[i].prio, ca, y, o[i + 1].prio, cb);
+		until[i] = t;
+		least = t < least ? t : least;
+	}
+	p->min_until = least;
+	p->cert_calc = p->ncalc;
+}
+
+/* Pair i - 1, i of o[0 .. n) is not certified now: compare it, and move
+ * o[i] up where it goes before o[i - 1]; the pairs made are certified now
+ * (those passed over keep theirs: certified now, as fixes go up the
+ * order). 1 if o[i] moved: then the pair i, i + 1 (if any) is not known
+ * to be in order, and must be fixed next. */
+static int fix_pair(mf *p, cs_time now, size_t i)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	uint32_t a = o[i - 1].jid, x = o[i].jid;
+	double pa = prio_now(p, a, now), px = prio_now(p, x, now);
+	if (before(a, pa, x, px)) {
+		until[i - 1] = certify(p, now, a, pa, x, px);
+		return 0;
+	}
+	cs_ranked xe = o[i];
+	size_t k = i - 1;
+	double pk = pa; /* o[k]'s, x goes before it */
+	while (k > 0) {
+		double pb = prio_now(p, o[k - 1].jid, now);
+		if (before(o[k - 1].jid, pb, x, px)) {
+			until[k - 1] = certify(p, now, o[k - 1].jid, pb, x, px);
+			break;
+		}
+		pk = pb;
+		k--;
+	}
+	memmove(&o[k + 1], &o[k], (i - k) * sizeof *o);
+	if (i - 1 > k)
+		memmove(&until[k + 1], &until[k], (i - 1 - k) * sizeof *until);
+	o[k] = xe;
+	until[k] = certify(p, now, x, px, o[k + 1].jid, pk);
+	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
+}
+
+/* Put the k waiting jobs of add[] (priorities now) into o[0 .. n),
+ * sorted now: add[] sorted, each place found by a binary search in o (at
+ * or after the last one's), then the blocks between moved once, from the
+ * end; the pairs made are certified. The new length. */
+static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	if (!k)
+		return n;
+	qsort(add, k, sizeof *add, cs_prio_cmp);
+	uint32_t *at = p->fixes; /* (scratch: done with) */
+	for (size_t j = 0, lo = 0; j < k; j++) {
+		size_t hi = n; /* the first place add[j] goes before */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), add[j].jid, add[j].prio))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		at[j] = (uint32_t)lo;
+	}
+	size_t end = n; /* o[at[j] .. end) moves up by j + 1 */
+	for (size_t j = k; j-- > 0;) {
+		memmove(&o[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
+		memmove(&until[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
+		o[at[j] + j] = add[j];
+		end = at[j];
+	}
+	n += k;
+	for (size_t j = 0; j < k; j++) {
+		size_t q = at[j] + j;
+		if (q > 0)
+			until[q - 1] = certify(p, now, o[q - 1].jid, prio_now(p, o[q - 1].jid, now), o[q].jid, add[j].prio);
+		if (q + 1 < n)
+			until[q] = certify(p, now, o[q].jid, add[j].prio, o[q + 1].jid, prio_now(p, o[q + 1].jid, now));
+	}
+	return n;
+}
+
+/* After a new computation, o[0 .. n) (the kept jobs, each certified with
+ * its fair-share term as it was): every job's term brought up to date,
+ * and those whose term moved taken out into p->moved (a pair across one
+ * takes the sooner certificate; the others' stand, their inputs being
+ * the same). The jobs left; a factor above 1 (T is not a bound) turns
+ * the certificates off (cert_e < 0). */
+static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until, acc = INT64_MAX;
+	const double wfs_max = fabs(p->w_fs);
+	size_t m = 0;
+	*nmoved = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct prio_in *x = &p->pin[o[i].jid];
+		double was = x->wfs;
+		fs_term(p, x);
+		if (x->wfs == was) {
+			if (m != i) {
+				if (m)
+					until[m - 1] = acc;
+				o[m] = o[i];
+				acc = until[i];
+			}
+			m++;
+			continue;
+		}
+		if (fabs(x->wfs) > wfs_max)
+			p->cert_e = -1;
+		p->moved[(*nmoved)++] = o[i].jid;
+		if (m == i)
+			acc = m ? until[i - 1] : INT64_MAX;
+		acc = until[i] < acc ? until[i] : acc;
+	}
+	return m;
+}
+
+/* queue_kept's order from the certificates (few jobs submitted since):
+ * the jobs still waiting in the last order; after a new computation,
+ * those whose fair-share term moved taken out; the pairs whose
+ * certificate ran out compared and mended; then each job taken out, and
+ * each submitted since (in jid order, admitted as queue_kept admits), put
+ * in its place by a binary search. No other priority is worked out. Its
+ * length, or SIZE_MAX where too many terms moved (then o[0 .. nkept)
+ * holds every waiting job but those submitted since, for queue_kept). */
+static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
+{
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	const uint8_t *fresh = p->fresh;
+	size_t n = 0, nfix = 0, nk = p->nkept;
+	/* after the walk: if the order's entries but its gaps are as many as
+	 * the jobs waiting but those submitted since, they are those jobs
+	 * (they hold every one of them, each once) */
+	size_t nfresh = 0;
+	for (size_t i = 0; i < p->narrived; i++)
+		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
+	if (walked && nk - p->ngaps + nfresh == p->q.count) {
+		/* the blocks between the gaps moved down, a pair across a gap
+		 * taking the sooner certificate */
+		size_t i = 0;
+		for (size_t h = 0; h < p->ngaps; h++) {
+			size_t g = p->gaps[h];
+			if (n != i) {
+				memmove(&o[n], &o[i], (g - i) * sizeof *o);
+				memmove(&until[n], &until[i], (g - i) * sizeof *until);
+			}
+			n += g - i;
+			if (n)
+				until[n - 1] = until[g] < until[n - 1] ? until[g] : until[n - 1];
+			i = g + 1;
+		}
+		if (n != i) {
+			memmove(&o[n], &o[i], (nk - i) * sizeof *o);
+			memmove(&until[n], &until[i], (nk - i) * sizeof *until);
+		}
+		n += nk - i;
+	} else {
+		cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
+		for (size_t i = 0; i < nk; i++) {
+			uint32_t k = o[i].jid;
+			cs_time u = until[i];
+			if (k == UINT32_MAX || fresh[k] || !cs_fifo_has(&p->q, k)) {
+				acc = u < acc ? u : acc;
+				continue;
+			}
+			if (n) {
+				until[n - 1] = acc;
+				least = acc < least ? acc : least;
+			}
+			o[n++] = o[i];
+			acc = u;
+		}
+		p->min_until = least;
+	}
+	size_t nmoved = 0;
+	if (p->cert_calc != p->ncalc) {
+		size_t m = refresh_terms(p, n, &nmoved);
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (queue_kept's then) */
+			for (size_t i = 0; i < nmoved; i++)
+				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
+			p->nkept = m + nmoved;
+			return SIZE_MAX;
+		}
+		n = m;
+		p->kept_calc = p->cert_calc = p->ncalc;
+	}
+	/* only the pairs whose certificate ended need a look */
+	if (p->min_until <= now) {
+		cs_time lo = INT64_MAX;
+		for (size_t i = 1; i < n; i++)
+			if (until[i - 1] <= now)
+				p->fixes[nfix++] = (uint32_t)i;
+			else
+				lo = until[i - 1] < lo ? until[i - 1] : lo;
+		p->min_until = lo; /* (and the fixes' new ones) */
+	}
+	for (size_t f = 0; f < nfix; f++)
+		for (size_t i = p->fixes[f]; fix_pair(p, now, i) && ++i < n;)
+			if (f + 1 < nfix && p->fixes[f + 1] == i)
+				f++; /* (fixed here) */
+	cs_ranked *add = p->order2;
+	size_t nadd = 0;
+	for (size_t i = 0; i < nmoved; i++) {
+		uint32_t k = p->moved[i];
+		add[nadd++] = (cs_ranked){ prio_now(p, k, now), k, p->pin[k].key };
+	}
+	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
+	for (size_t i = 0; i < p->narrived; i++) {
+		uint32_t k = p->arrived[i];
+		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
+			continue;
+		add[nadd++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	}
+	drop_arrived(p);
+	n = insert_now(p, now, add, nadd, n);
+	p->nkept = n;
+	certs_used++;
+	return n;
+}
+
+/* The pass's order with the kept order: from its certificates where
+ * they stand, else queue_kept's full sort (certified for the next). */
+size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
+{
+	int walked = p->walked;
+	p->walked = 0; /* (until this pass's walk) */
+	if (p->tree && certs_on && p->cert_calc && p->cert_e > 0 && p->narrived <= CERT_ARRIVALS) {
+		size_t n = queue_certified(p, ctx, now, walked);
+		for (size_t i = 1; certs_checked && n != SIZE_MAX && i < n; i++) /* (tests) */
+			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
+					       prio_now(p, p->order[i].jid, now));
+		if (n != SIZE_MAX)
+			return n;
+	}
+	size_t n = queue_kept(p, ctx, now);
+	if (p->tree && certs_on)
+		certify_all(p, now, n);
+	else
+		p->cert_calc = 0;
+	return n;
+}
