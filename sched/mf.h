@@ -170,8 +170,8 @@ static inline double prio_sum(double w_age, double max_age, cs_time now, const s
  * account a; the kept order's full sort (every priority worked out: its
  * length); and the small steps both take (inline: once a pass or once a
  * job, as they were in one file) */
-double fairshare(mf *p, uint32_t a);
-size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
+double mf_fairshare(mf *p, uint32_t a);
+size_t mf_queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
 
 /* Waiting job k, first seen in this pass, through the submit limits
  * (which count the association's running and admitted waiting jobs; a
@@ -223,15 +223,15 @@ static inline double priority(mf *p, uint32_t k, cs_time now)
 {
 	struct prio_in *x = &p->pin[k];
 	if (!p->tree)
-		return prio_sum(p->w_age, p->max_age, now, x, p->w_fs * fairshare(p, x->fs_acct), 0);
+		return prio_sum(p->w_age, p->max_age, now, x, p->w_fs * mf_fairshare(p, x->fs_acct), 0);
 	fs_term(p, x);
 	return prio_sum(p->w_age, p->max_age, now, x, x->wfs, 1);
 }
 
 /* sched/mfcert.c: the pass's order with the kept order (from its
- * certificates where they stand, else queue_kept's, certified): its
+ * certificates where they stand, else mf_queue_kept's, certified): its
  * length */
-size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now);
+size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now);
 
 /* sched/mfinit.c: the policy's init and destroy (cs_policy_ops) */
 int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen);

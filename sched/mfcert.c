@@ -10,7 +10,7 @@
  * rounding (cert_e) the time is known until which the gap cannot close
  * (the case analysis is at the certificates below).
  *
- * Why the order is exact (the very order queue_kept's full sort gives):
+ * Why the order is exact (the very order mf_queue_kept's full sort gives):
  * that sort orders by a strict total order, so an order in which every
  * pair of neighbours is in order now is the one sorted order. The pass
  * keeps that true: a pair whose certificate stands is in order now; one
@@ -21,12 +21,12 @@
  * their certificates (the same inputs), the others are taken out
  * (refresh_terms); those and the jobs submitted since are put back by a
  * binary search over the order sorted now (insert_now), each pair made
- * certified. The comparisons are of the doubles queue_kept would sort
+ * certified. The comparisons are of the doubles mf_queue_kept would sort
  * (prio_sum, the same operands), so no rounding can tell the two orders
  * apart. Where mending would cost more than a sort (more than
  * CERT_ARRIVALS jobs submitted since, too many terms moved) or the bound
  * does not hold (a factor above 1, T not finite), the pass takes
- * queue_kept's sort and certifies its order (certify_all). mf_certs_check
+ * mf_queue_kept's sort and certifies its order (certify_all). mf_certs_check
  * (for tests) compares every certified order pair by pair with the
  * priorities worked out. */
 #include "mf.h"
@@ -147,7 +147,7 @@ static inline cs_time certify(mf *p, cs_time tau, uint32_t a, double pa, uint32_
 	return t;
 }
 
-/* After queue_kept (every o[].prio worked out now): certify every pair. */
+/* After mf_queue_kept (every o[].prio worked out now): certify every pair. */
 static void certify_all(mf *p, cs_time now, size_t n)
 {
 	const cs_ranked *o = p->order;
@@ -292,14 +292,14 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 	return m;
 }
 
-/* queue_kept's order from the certificates (few jobs submitted since):
+/* mf_queue_kept's order from the certificates (few jobs submitted since):
  * the jobs still waiting in the last order; after a new computation,
  * those whose fair-share term moved taken out; the pairs whose
  * certificate ran out compared and mended; then each job taken out, and
- * each submitted since (in jid order, admitted as queue_kept admits), put
+ * each submitted since (in jid order, admitted as mf_queue_kept admits), put
  * in its place by a binary search. No other priority is worked out. Its
  * length, or SIZE_MAX where too many terms moved (then o[0 .. nkept)
- * holds every waiting job but those submitted since, for queue_kept). */
+ * holds every waiting job but those submitted since, for mf_queue_kept). */
 static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 {
 	cs_ranked *o = p->order;
@@ -353,7 +353,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
 		size_t m = refresh_terms(p, n, &nmoved);
-		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (queue_kept's then) */
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (mf_queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
 			p->nkept = m + nmoved;
@@ -397,8 +397,8 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 }
 
 /* The pass's order with the kept order: from its certificates where
- * they stand, else queue_kept's full sort (certified for the next). */
-size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
+ * they stand, else mf_queue_kept's full sort (certified for the next). */
+size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	int walked = p->walked;
 	p->walked = 0; /* (until this pass's walk) */
@@ -410,7 +410,7 @@ size_t queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 		if (n != SIZE_MAX)
 			return n;
 	}
-	size_t n = queue_kept(p, ctx, now);
+	size_t n = mf_queue_kept(p, ctx, now);
 	if (p->tree && certs_on)
 		certify_all(p, now, n);
 	else

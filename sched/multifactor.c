@@ -75,7 +75,7 @@ static void mf_cancel(void *state, uint32_t jid)
 }
 
 /* Slurm's classic fair-share factor of account a, 2^(-U/S), once a pass. */
-double fairshare(mf *p, uint32_t a)
+double mf_fairshare(mf *p, uint32_t a)
 {
 	if (p->fs_pass[a] != p->pass) {
 		double u = p->usage_total > 0 ? p->usage[a] / p->usage_total : 0;
@@ -325,7 +325,7 @@ static size_t queue_walk(mf *p, cs_sched_ctx *ctx, cs_time now)
  * waiting in its order, then the jobs submitted since in jid order (a
  * job requeued since comes back among them), sorted from there. Its
  * length. */
-size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
+size_t mf_queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 {
 	size_t n = 0;
 	/* (priority()'s expression, its operands read once) */
@@ -352,7 +352,7 @@ size_t queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 			continue;
 		const struct prio_in *x = &pin[k];
 		/* (priority()'s, fs_term() made above) */
-		o[n].prio = prio_sum(w_age, max_age, now, x, tree ? x->wfs : w_fs * fairshare(p, x->fs_acct), tree);
+		o[n].prio = prio_sum(w_age, max_age, now, x, tree ? x->wfs : w_fs * mf_fairshare(p, x->fs_acct), tree);
 		o[n].jid = k;
 		o[n].aux = x->key;
 		n++;
@@ -390,7 +390,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 		p->all_changed = 0;
 		p->last_calc = now;
 	}
-	size_t n = p->keep_order ? queue_ordered(p, ctx, now) : queue_walk(p, ctx, now);
+	size_t n = p->keep_order ? mfcert_queue_ordered(p, ctx, now) : queue_walk(p, ctx, now);
 	if (p->per_partition) {
 		pass_partitions(p, ctx, n);
 		return;

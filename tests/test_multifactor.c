@@ -584,7 +584,7 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 	th_unlink(acct);
 }
 
-/* The kept order's certificates (sched/multifactor.c, queue_certified):
+/* The kept order's certificates (sched/mfcert.c, queue_certified):
  * with them off every priority is worked out at every pass, and the
  * schedule must be the same on a generated backlog (10 days at 1.5x the
  * projects, Fair Tree over its accounts) with ages capped after an hour,
@@ -619,7 +619,7 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
 	th_unlink(acct);
 }
 
-/* A certificate (sched/multifactor.c, certify) against the priorities
+/* A certificate (sched/mfcert.c, certify) against the priorities
  * themselves: for pairs a little apart (a few ulps to a few hundred
  * seconds of age, near and past their caps, twins too), a before b at
  * tau, the pass's sum must keep a before b at every time from tau to
