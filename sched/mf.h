@@ -6,6 +6,8 @@
 #ifndef CAPSIM_SCHED_MF_H
 #define CAPSIM_SCHED_MF_H
 
+#include <stdlib.h>
+
 #include "capsim/fairtree.h"
 #include "capsim/sched.h"
 #include "fifo.h"
@@ -226,6 +228,22 @@ static inline double priority(mf *p, uint32_t k, cs_time now)
 		return prio_sum(p->w_age, p->max_age, now, x, p->w_fs * mf_fairshare(p, x->fs_acct), 0);
 	fs_term(p, x);
 	return prio_sum(p->w_age, p->max_age, now, x, x->wfs, 1);
+}
+
+/* The jobs submitted since the last pass that still wait, in jid order,
+ * admitted (those a limit refuses left out), appended to o[n..) with
+ * their priorities now, and the list of them emptied: the new count. */
+static inline size_t take_arrived(mf *p, cs_sched_ctx *ctx, cs_time now, cs_ranked *o, size_t n)
+{
+	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
+	for (size_t i = 0; i < p->narrived; i++) {
+		uint32_t k = p->arrived[i];
+		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
+			continue;
+		o[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
+	}
+	drop_arrived(p);
+	return n;
 }
 
 /* sched/mfcert.c: the pass's order with the kept order (from its

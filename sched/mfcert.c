@@ -382,14 +382,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		uint32_t k = p->moved[i];
 		add[nadd++] = (cs_ranked){ prio_now(p, k, now), k, p->pin[k].key };
 	}
-	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
-	for (size_t i = 0; i < p->narrived; i++) {
-		uint32_t k = p->arrived[i];
-		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
-			continue;
-		add[nadd++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
-	}
-	drop_arrived(p);
+	nadd = take_arrived(p, ctx, now, add, nadd);
 	n = insert_now(p, now, add, nadd, n);
 	p->nkept = n;
 	certs_used++;

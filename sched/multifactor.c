@@ -357,14 +357,7 @@ size_t mf_queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now)
 		o[n].aux = x->key;
 		n++;
 	}
-	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
-	for (size_t i = 0; i < p->narrived; i++) {
-		uint32_t k = p->arrived[i];
-		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))
-			continue;
-		o[n++] = (cs_ranked){ priority(p, k, now), k, p->pin[k].key };
-	}
-	drop_arrived(p);
+	n = take_arrived(p, ctx, now, o, n);
 	cs_prio_sort_kept(o, p->order2, n);
 	p->nkept = n;
 	return n;

@@ -12,6 +12,17 @@
 #include "capsim/native.h"
 #include "helpers.h"
 
+/* text[0..len) into a new file from the template path (ending in
+ * ".txt"): gzip-compressed if gz, else plain (zlib's transparent mode). */
+static void write_text(char *path, const char *text, size_t len, int gz)
+{
+	int fd = mkstemps(path, 4);
+	cr_assert_geq(fd, 0);
+	gzFile g = gzdopen(fd, gz ? "wb" : "wbT");
+	cr_assert_eq(gzwrite(g, text, (unsigned)len), (int)len);
+	cr_assert_eq(gzclose(g), Z_OK);
+}
+
 /* A gzipped native CSV of 2,000 jobs cut short is an error naming the file
  * and the line where the data ends, never a shorter workload (the line
  * reader is the native, sacct, PAI and Helios readers' one). */
@@ -90,11 +101,7 @@ Test(lines, every_line_comes_back_across_block_boundaries)
 	}
 	for (int gz = 0; gz < 2; gz++) {
 		char path[] = "/tmp/capsim-lines-XXXXXX.txt";
-		int fd = mkstemps(path, 4);
-		cr_assert_geq(fd, 0);
-		gzFile g = gzdopen(fd, gz ? "wb" : "wbT");
-		cr_assert_eq(gzwrite(g, text, (unsigned)off), (int)off);
-		cr_assert_eq(gzclose(g), Z_OK);
+		write_text(path, text, off, gz);
 		cs_lines l;
 		char err[CS_ERRLEN] = "";
 		cr_assert_eq(cs_lines_open(&l, path, err, sizeof err), 0, "%s", err);
@@ -210,11 +217,7 @@ Test(lines, progress_counts_the_bytes_of_the_lines_returned)
 	}
 	for (int gz = 0; gz < 2; gz++) {
 		char path[] = "/tmp/capsim-progress-XXXXXX.txt";
-		int fd = mkstemps(path, 4);
-		cr_assert_geq(fd, 0);
-		gzFile g = gzdopen(fd, gz ? "wb" : "wbT");
-		cr_assert_eq(gzwrite(g, text, (unsigned)total), (int)total);
-		cr_assert_eq(gzclose(g), Z_OK);
+		write_text(path, text, total, gz);
 		cs_lines l;
 		char err[CS_ERRLEN] = "", *line;
 		size_t len, at = 0;
