@@ -83,14 +83,8 @@ int cs_trace_reserve(cs_trace *t, size_t cap)
 
 int cs_trace_push(cs_trace *t, const cs_jrec *r)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		cs_jrec *j = cs_huge_grow(t->jobs, t->n * sizeof *j, cap * sizeof *j);
-		if (!j)
-			return -CS_ENOMEM;
-		t->jobs = j;
-		t->cap = cap;
-	}
+	if (t->n == t->cap && cs_trace_reserve(t, t->cap ? t->cap * 2 : 1024) < 0)
+		return -CS_ENOMEM;
 	t->jobs[t->n++] = *r;
 	return 0;
 }
