@@ -296,6 +296,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	if (pl->lb)
 		cs_plan_lb_trees(pl, j, tr);
 	int64_t lv = cs_plan_nowin_level(need);
+	cs_time d = plan_len(j);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t t = c->node_type[pl->fnodes[i]];
 		if (mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
@@ -310,8 +311,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 		uint32_t node = pl->fnodes[i];
 		if (!(pl->lb && cs_plan_lb(c, tr, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
-			if ((c->plain || !cs_plan_nowin(c, node, lv, plan_len(j), &f, bound)) &&
-			    cs_nprof_window_before(&pl->prof, node, f, c->now, need, plan_len(j), bound)) {
+			if ((c->plain || !cs_plan_nowin(c, node, lv, d, &f, bound)) &&
+			    cs_nprof_window_before(&pl->prof, node, f, c->now, need, d, bound)) {
 				if (++got >= enough)
 					break;
 				continue;
@@ -510,13 +511,14 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->mark[q.slots[k].node] = pl->gen;
 	pl->nnear = 0;
 	pl->nsp = 0;
+	cs_time d = plan_len(j);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = pl->only[i];
 		int own = pl->mark[node] == pl->gen;
 		if (!own && pl->lb && cs_plan_lb(c, tr, node) >= bound)
 			continue;
 		cs_nprof_amt f = node_free_now(c, node);
-		int rc = cs_plan_nowin_spans(c, node, lv, plan_len(j), &f, bound, own ? bound : CS_TIME_MAX);
+		int rc = cs_plan_nowin_spans(c, node, lv, d, &f, bound, own ? bound : CS_TIME_MAX);
 		if (rc < 0)
 			return 0;
 		if (rc)
