@@ -296,30 +296,48 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	if (pl->lb)
 		cs_plan_lb_trees(pl, j, tr);
 	int64_t lv = cs_plan_nowin_level(need);
-	cs_time d = plan_len(j);
+	cs_time d = plan_len(j), now = c->now;
+	/* read once: the loop's stores (pl->nowin) and calls change none */
+	const uint32_t *fn = pl->fnodes, *mark = pl->mark, gen = pl->gen, ngen = pl->nowin_gen;
+	uint32_t *nowin = pl->nowin;
+	const uint64_t *pver = pl->pver;
+	const struct nwnode *nw = pl->nw;
+	int lb = pl->lb != NULL, runs = !c->plain && lv > 0;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t t = c->node_type[pl->fnodes[i]];
-		if (mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
-			continue; /* a node it may not use */
-		if (own && pl->mark[pl->fnodes[i]] == pl->gen) {
+		uint32_t node = fn[i];
+		if (mask != ~0ull) {
+			uint32_t t = c->node_type[node];
+			if (t >= 64 || !(mask >> t & 1))
+				continue; /* a node it may not use */
+		}
+		if (own && mark[node] == gen) {
 			if (++got >= enough)
 				break;
 			continue;
 		}
 		/* a window before its bound? Not where the node's bounds or its
 		 * runs (not on the plain engine) say there is none */
-		uint32_t node = pl->fnodes[i];
-		if (!(pl->lb && cs_plan_lb(c, tr, node) >= bound)) {
+		if (!(lb && cs_plan_lb(c, tr, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
-			if ((c->plain || !cs_plan_nowin(c, node, lv, d, &f, bound)) &&
-			    cs_nprof_window_before(&pl->prof, node, f, c->now, need, d, bound)) {
+			const struct nwslot *s = NULL;
+			if (runs) {
+				/* the slot asked last, as nowin_kept gives it, else nowin_slot */
+				const struct nwnode *w = &nw[node];
+				if (w->ver == pver[node] && w->now == now && w->lvl[w->last] == lv && w->f.g == f.g &&
+				    w->f.c == f.c && w->f.m == f.m)
+					s = &w->s[w->last];
+				else
+					s = nowin_slot(c, node, lv, &f);
+			}
+			if (!(s && nowin_first(s, d) >= bound) &&
+			    cs_nprof_window_before(&pl->prof, node, f, now, need, d, bound)) {
 				if (++got >= enough)
 					break;
 				continue;
 			}
 		}
 		if (own)
-			pl->nowin[pl->fnodes[i]] = pl->nowin_gen;
+			nowin[node] = ngen;
 	}
 	return got;
 }
