@@ -449,8 +449,22 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 		return 0;
 	}
 	pl->open_max[jid] = m + got;
-	if (j->nodes > 1 && pl->near_of[jid])
-		near_and_freed(c, jid, *nf, 1); /* the freed nodes are not "freed since" any more */
+	if (j->nodes > 1 && pl->near_of[jid]) {
+		/* the freed nodes are not "freed since" any more: its kept nodes
+		 * and the freed ones, less those seen to hold none */
+		uint32_t i = 0;
+		while (i < *nf && pl->nowin[pl->fnodes[i]] == pl->nowin_gen)
+			i++;
+		if (i < *nf) {
+			near_and_freed(c, jid, *nf, 1);
+		} else { /* every freed node holds none: near_and_freed keeps the others, in order */
+			uint32_t *nr = pl->near_of[jid], n = 0;
+			for (i = 0; i < pl->near_n[jid]; i++)
+				if (pl->nowin[nr[i]] != pl->nowin_gen)
+					nr[n++] = nr[i];
+			pl->near_n[jid] = n;
+		}
+	}
 	return 1;
 }
 
