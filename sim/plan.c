@@ -320,15 +320,8 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 		if (!(lb && cs_plan_lb(c, tr, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
 			const struct nwslot *s = NULL;
-			if (runs) {
-				/* the slot asked last, as nowin_kept gives it, else nowin_slot */
-				const struct nwnode *w = &nw[node];
-				if (w->ver == pver[node] && w->now == now && w->lvl[w->last] == lv && w->f.g == f.g &&
-				    w->f.c == f.c && w->f.m == f.m)
-					s = &w->s[w->last];
-				else
-					s = nowin_slot(c, node, lv, &f);
-			}
+			if (runs && !(s = nowin_last(nw, pver, now, node, lv, &f)))
+				s = nowin_slot(c, node, lv, &f);
 			if (!(s && nowin_first(s, d) >= bound) &&
 			    cs_nprof_window_before(&pl->prof, node, f, now, need, d, bound)) {
 				if (++got >= enough)

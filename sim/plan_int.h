@@ -169,6 +169,20 @@ static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t 
 	return NULL;
 }
 
+/* nowin_kept's answer where it is the slot asked last, from the nodes'
+ * runs nw, profile stamps pver and the time now read once by a caller
+ * that asks of many nodes (their stores and calls change none of the
+ * three); NULL: nowin_kept or nowin_slot tells. */
+static inline const struct nwslot *nowin_last(const struct nwnode *nw, const uint64_t *pver, cs_time now,
+					      uint32_t node, int64_t lv, const cs_nprof_amt *f)
+{
+	const struct nwnode *w = &nw[node];
+	return w->ver == pver[node] && w->now == now && w->lvl[w->last] == lv && w->f.g == f->g && w->f.c == f->c &&
+			       w->f.m == f->m
+		       ? &w->s[w->last]
+		       : NULL;
+}
+
 /* The same, made if need be (NULL: out of memory). */
 static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
