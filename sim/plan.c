@@ -296,29 +296,41 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	if (pl->lb)
 		cs_plan_lb_trees(pl, j, tr);
 	int64_t lv = cs_plan_nowin_level(need);
+	cs_time d = plan_len(j), now = c->now;
+	/* read once: the loop's stores (pl->nowin) and calls change none */
+	const uint32_t *fn = pl->fnodes, *mark = pl->mark, gen = pl->gen, ngen = pl->nowin_gen;
+	uint32_t *nowin = pl->nowin;
+	const uint64_t *pver = pl->pver;
+	const struct nwnode *nw = pl->nw;
+	int lb = pl->lb != NULL, runs = !c->plain && lv > 0;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t t = c->node_type[pl->fnodes[i]];
-		if (mask != ~0ull && (t >= 64 || !(mask >> t & 1)))
-			continue; /* a node it may not use */
-		if (own && pl->mark[pl->fnodes[i]] == pl->gen) {
+		uint32_t node = fn[i];
+		if (mask != ~0ull) {
+			uint32_t t = c->node_type[node];
+			if (t >= 64 || !(mask >> t & 1))
+				continue; /* a node it may not use */
+		}
+		if (own && mark[node] == gen) {
 			if (++got >= enough)
 				break;
 			continue;
 		}
 		/* a window before its bound? Not where the node's bounds or its
 		 * runs (not on the plain engine) say there is none */
-		uint32_t node = pl->fnodes[i];
-		if (!(pl->lb && cs_plan_lb(c, tr, node) >= bound)) {
+		if (!(lb && cs_plan_lb(c, tr, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
-			if ((c->plain || !cs_plan_nowin(c, node, lv, plan_len(j), &f, bound)) &&
-			    cs_nprof_window_before(&pl->prof, node, f, c->now, need, plan_len(j), bound)) {
+			const struct nwslot *s = NULL;
+			if (runs && !(s = nowin_last(nw, pver, now, node, lv, &f)))
+				s = nowin_slot(c, node, lv, &f);
+			if (!(s && nowin_first(s, d) >= bound) &&
+			    cs_nprof_window_before(&pl->prof, node, f, now, need, d, bound)) {
 				if (++got >= enough)
 					break;
 				continue;
 			}
 		}
 		if (own)
-			pl->nowin[pl->fnodes[i]] = pl->nowin_gen;
+			nowin[node] = ngen;
 	}
 	return got;
 }
@@ -430,8 +442,22 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 		return 0;
 	}
 	pl->open_max[jid] = m + got;
-	if (j->nodes > 1 && pl->near_of[jid])
-		near_and_freed(c, jid, *nf, 1); /* the freed nodes are not "freed since" any more */
+	if (j->nodes > 1 && pl->near_of[jid]) {
+		/* the freed nodes are not "freed since" any more: its kept nodes
+		 * and the freed ones, less those seen to hold none */
+		uint32_t i = 0;
+		while (i < *nf && pl->nowin[pl->fnodes[i]] == pl->nowin_gen)
+			i++;
+		if (i < *nf) {
+			near_and_freed(c, jid, *nf, 1);
+		} else { /* every freed node holds none: near_and_freed keeps the others, in order */
+			uint32_t *nr = pl->near_of[jid], n = 0;
+			for (i = 0; i < pl->near_n[jid]; i++)
+				if (pl->nowin[nr[i]] != pl->nowin_gen)
+					nr[n++] = nr[i];
+			pl->near_n[jid] = n;
+		}
+	}
 	return 1;
 }
 
@@ -510,13 +536,14 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->mark[q.slots[k].node] = pl->gen;
 	pl->nnear = 0;
 	pl->nsp = 0;
+	cs_time d = plan_len(j);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = pl->only[i];
 		int own = pl->mark[node] == pl->gen;
 		if (!own && pl->lb && cs_plan_lb(c, tr, node) >= bound)
 			continue;
 		cs_nprof_amt f = node_free_now(c, node);
-		int rc = cs_plan_nowin_spans(c, node, lv, plan_len(j), &f, bound, own ? bound : CS_TIME_MAX);
+		int rc = cs_plan_nowin_spans(c, node, lv, d, &f, bound, own ? bound : CS_TIME_MAX);
 		if (rc < 0)
 			return 0;
 		if (rc)

@@ -140,12 +140,21 @@ static inline void overdue(cs_sched_ctx *c)
  * found as cs_plan_nowin_slot finds it (the last one asked first), or
  * NULL: not kept as they stand. A slot's use is stamped when another was
  * used last (the slot used last has the latest stamp: eviction, the
- * least stamp's, sees the same order). */
+ * least stamp's, sees the same order). Where only the time moved, no
+ * event of the node came due and no slot's first run was open then,
+ * what it kept holds now as it is (cs_plan_nowin_slot's advance, which
+ * changes nothing else then). */
 static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct planner *pl = c->pl;
 	struct nwnode *w = &pl->nw[node];
-	if (w->ver == pl->pver[node] && w->now == c->now && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m) {
+	if (w->ver == pl->pver[node] && w->f.g == f->g && w->f.c == f->c && w->f.m == f->m) {
+		if (w->now != c->now) {
+			const cs_nprof_node *nd = &pl->prof.node[node];
+			if (w->open || (nd->n && nd->ev[0].t <= c->now))
+				return NULL; /* cs_plan_nowin_slot tells */
+			w->now = c->now;
+		}
 		uint32_t k = w->last;
 		if (w->lvl[k] == lv)
 			return &w->s[k]; /* the slot used last: the latest use already */
@@ -158,6 +167,20 @@ static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t 
 		}
 	}
 	return NULL;
+}
+
+/* nowin_kept's answer where it is the slot asked last, from the nodes'
+ * runs nw, profile stamps pver and the time now read once by a caller
+ * that asks of many nodes (their stores and calls change none of the
+ * three); NULL: nowin_kept or nowin_slot tells. */
+static inline const struct nwslot *nowin_last(const struct nwnode *nw, const uint64_t *pver, cs_time now,
+					      uint32_t node, int64_t lv, const cs_nprof_amt *f)
+{
+	const struct nwnode *w = &nw[node];
+	return w->ver == pver[node] && w->now == now && w->lvl[w->last] == lv && w->f.g == f->g && w->f.c == f->c &&
+			       w->f.m == f->m
+		       ? &w->s[w->last]
+		       : NULL;
 }
 
 /* The same, made if need be (NULL: out of memory). */
