@@ -149,7 +149,8 @@ struct cs_sched_ctx {
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
 	uint32_t *snap_lost;   /* the hold's search: scratch for its snapshot (hold.c), NULL under the plain engine */
-	int dry;               /* tries only find their placement (cs_place_types) */
+	int dry;               /* tries only find their placement (cs_place_types); 2: only
+				* whether there is one (its slots are not filled) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
 	cs_time *resv_ends;    /* the reservations' ends, sorted */
@@ -419,7 +420,8 @@ void cs_place_free_memo(cs_sched_ctx *c);
 int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them); with c->dry, only
- * the placement, nothing taken (cs_alloc_find_types). */
+ * the placement, nothing taken (cs_alloc_find_types), and with c->dry 2
+ * only whether there is one (cs_alloc_fits_types). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
 /* s[0 .. n) into *buf, grown to hold them (*cap slots): 0, or -1 out of
  * memory with *buf as it was. */

@@ -41,6 +41,8 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	} else if (!c->dry) {
 		return cs_alloc_try(c->A, &rq, p);
 	}
+	if (c->dry == 2)
+		return cs_alloc_fits_types(c->A, &rq, types, n, p);
 	return c->dry ? cs_alloc_find_types(c->A, &rq, types, n, p) : cs_alloc_try_types(c->A, &rq, types, n, p);
 }
 
@@ -285,7 +287,7 @@ static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
 		/* would it fit but for the reservations? (for the pending reason) */
 		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
 		int dry = c->dry;
-		c->dry = 1;
+		c->dry = 2;
 		if (cs_place_types(c, jid, &q) == 0)
 			c->resv_block[jid] = c->st->passes;
 		c->dry = dry;
@@ -298,10 +300,11 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return cs_place_try_at(c, jid, p, c->now);
 }
 
-/* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or error. */
+/* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or
+ * error. Only the answer is asked for: the try finds no slots (c->dry 2). */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
-	c->dry = 1;
+	c->dry = 2;
 	int rc = node_try(c, jid, p);
 	c->dry = 0;
 	if (rc < 0) {

@@ -276,7 +276,9 @@ static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsi
 
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
-	if (a->dry)
+	if (a->dry == 2)
+		p->n++; /* only whether it fits: the slot is not asked for */
+	else if (a->dry)
 		place_dry(a, p, n, g, c, m, whole);
 	else if (a->glob)
 		place_x(a, p, n, g, c, m, whole, 1, 0, 0);
@@ -792,6 +794,18 @@ int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types,
 		return rc;
 	}
 	a->dry = 1;
+	int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
+	a->dry = 0;
+	return rc;
+}
+
+int cs_alloc_fits_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes, cs_placement *p)
+{
+	/* the tries given back at once: as cs_alloc_find_types */
+	if (rq->nodes == 0 ||
+	    (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob))
+		return cs_alloc_find_types(a, rq, types, ntypes, p);
+	a->dry = 2;
 	int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
 	a->dry = 0;
 	return rc;
