@@ -500,6 +500,13 @@ void cs_shape_memo_reset(cs_sched_ctx *c);
  * got anything back); mask 2, beside the one hold on its node types in
  * this pass? */
 int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask);
+/* cs_ctx_nofit_key: cs_shape_part_key when job jid's shape keeps a
+ * failure on what was free that stands now (then cs_shape_failed(c, j, 1)
+ * holds while that key stays), else 0. */
+uint64_t cs_shape_kept_key(cs_sched_ctx *c, uint32_t jid);
+/* 1 + the count of give-backs on job jid's node types (0: nothing kept for
+ * its shape: the plain engine, the scratch partition). */
+uint64_t cs_shape_part_key(cs_sched_ctx *c, uint32_t jid);
 /* Job j did not fit (bit = 1: what was free; 2: beside the one hold on
  * its node types): noted for its shape in this pass; the first also kept
  * across passes. */
