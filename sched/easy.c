@@ -55,6 +55,16 @@ typedef struct easy {
 	cs_shapeq sq;    /* node model, queue order, scan=index: the waiting jobs by shape */
 	int use_shapes;
 	cs_time *lim;    /* per shape, in a pass: only its jobs with estimates up to this may start */
+	/* per shape, across passes: out_key[s] (not 0) from cs_ctx_nofit_key
+	 * of job out_job[s] (out_q[s] its partition's key) when the engine
+	 * refused every job of the shape from what it keeps; while the
+	 * partition's cs_ctx_part_key is the same, it still does */
+	uint64_t *out_key;
+	uint32_t *out_job, *out_q;
+	/* per partition key: cs_ctx_part_key as of part_gen[q] == gen (one
+	 * look at the shapes, where nothing is given back) */
+	uint64_t *part_key;
+	uint64_t *part_gen, gen;
 	/* per partition (queue=partition on a node model) */
 	cs_partq pq;
 	int per_partition;
@@ -73,6 +83,11 @@ static void easy_destroy(void *state)
 	cs_resv_budget_free(&p->rb);
 	cs_shapeq_free(&p->sq);
 	free(p->lim);
+	free(p->out_key);
+	free(p->out_job);
+	free(p->out_q);
+	free(p->part_key);
+	free(p->part_gen);
 	free(p->pos);
 	free(p->at);
 	free(p);
@@ -121,7 +136,12 @@ static int easy_init(void **state, const cs_policy_env *env, char *err, size_t e
 	p->use_occ = sjbf && (env->node_model || p->linear);
 	p->use_shapes = !sjbf && env->node_model && !p->linear;
 	if (p->use_shapes && (cs_shapeq_init(&p->sq, env->jobs, env->njobs) < 0 ||
-			      !(p->lim = malloc((p->sq.nshapes + 1) * sizeof *p->lim)))) {
+			      !(p->lim = malloc((p->sq.nshapes + 1) * sizeof *p->lim)) ||
+			      !(p->out_key = calloc(p->sq.nshapes + 1, sizeof *p->out_key)) ||
+			      !(p->out_job = calloc(p->sq.nshapes + 1, sizeof *p->out_job)) ||
+			      !(p->out_q = calloc(p->sq.nshapes + 1, sizeof *p->out_q)) ||
+			      !(p->part_key = calloc(p->pq.nkeys + 1, sizeof *p->part_key)) ||
+			      !(p->part_gen = calloc(p->pq.nkeys + 1, sizeof *p->part_gen)))) {
 		easy_destroy(p);
 		return -CS_ENOMEM;
 	}
@@ -232,13 +252,43 @@ static int may_hold(const easy *p, uint32_t jid)
 	return p->pq.reserved[cs_partq_key(&p->pq, jid)] < b->per_part;
 }
 
-/* Is the shape of waiting job jid out of the pass from the start: what
+/* The engine refused every job of shape s (job jid's, of one partition):
+ * keep its key. */
+static void note_out(easy *p, cs_sched_ctx *ctx, uint32_t s, uint32_t jid)
+{
+	p->out_key[s] = cs_ctx_nofit_key(ctx, jid);
+	p->out_job[s] = jid;
+	p->out_q[s] = cs_partq_key(&p->pq, jid);
+}
+
+/* Is shape s known out of the pass from the start without a waiting job
+ * of it: the key kept from an earlier refusal stands and no job of it
+ * could hold (may_hold for a job of one partition, by its key)? */
+static int shape_kept_out(easy *p, cs_sched_ctx *ctx, uint32_t s)
+{
+	if (!p->out_key[s])
+		return 0;
+	uint32_t q = p->out_q[s];
+	const cs_resv_budget *b = &p->rb;
+	if (p->per_partition && !(b->total && b->nheld >= b->total) && p->pq.reserved[q] < b->per_part)
+		return 0;
+	if (p->part_gen[q] != p->gen) {
+		p->part_key[q] = cs_ctx_part_key(ctx, p->out_job[s]);
+		p->part_gen[q] = p->gen;
+	}
+	return p->part_key[q] == p->out_key[s];
+}
+
+/* Is the shape s of waiting job jid out of the pass from the start: what
  * the engine has learnt refuses every job of it (cs_ctx_nofit_bound) and
  * none could hold? Then trying its jobs would change nothing. */
-static int shape_out(const easy *p, cs_sched_ctx *ctx, uint32_t jid)
+static int shape_out(easy *p, cs_sched_ctx *ctx, uint32_t s, uint32_t jid)
 {
 	cs_time m;
-	return !may_hold(p, jid) && cs_ctx_nofit_bound(ctx, jid, &m) && m < 0;
+	if (may_hold(p, jid) || !cs_ctx_nofit_bound(ctx, jid, &m) || m >= 0)
+		return 0;
+	note_out(p, ctx, s, jid);
+	return 1;
 }
 
 /* backfill_linear in queue order on a node model, visiting shapes rather
@@ -260,10 +310,13 @@ static void backfill_shapes(easy *p, cs_sched_ctx *ctx, long h)
 	uint32_t from = (uint32_t)f;
 restart:
 	cs_shapeq_heap_clear(sq);
+	p->gen++; /* part_key: looked at again */
 	for (uint32_t s = 0; s < sq->nshapes; s++) {
 		p->lim[s] = CS_TIME_MAX;
-		long k = sq->nwait[s] ? cs_shapeq_first(sq, s, from) : -1;
-		if (k >= 0 && !shape_out(p, ctx, (uint32_t)k))
+		if (!sq->nwait[s] || shape_kept_out(p, ctx, s))
+			continue;
+		long k = cs_shapeq_first(sq, s, from);
+		if (k >= 0 && !shape_out(p, ctx, s, (uint32_t)k))
 			cs_shapeq_heap_push(sq, (uint32_t)k, s);
 	}
 	uint32_t gen = cs_ctx_fit_gen(ctx);
@@ -282,8 +335,10 @@ restart:
 			cs_time m;
 			if (!started && !may_hold(p, jid) && cs_ctx_nofit_bound(ctx, jid, &m)) {
 				p->lim[s] = m;
-				if (m < 0)
+				if (m < 0) {
+					note_out(p, ctx, s, jid);
 					continue; /* no job of the shape starts in this pass */
+				}
 			}
 		}
 		long k = cs_shapeq_after(sq, s, jid, p->lim[s]);

@@ -163,6 +163,20 @@ int cs_ctx_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 	return cs_place_nofit_bound(c, jid, est_max);
 }
 
+uint64_t cs_ctx_nofit_key(cs_sched_ctx *c, uint32_t jid)
+{
+	if (!c->nm || jid >= c->njobs || cs_partset_of(c->sets, c->jobs[jid].partition) >= 0)
+		return 0;
+	return cs_shape_kept_key(c, jid);
+}
+
+uint64_t cs_ctx_part_key(cs_sched_ctx *c, uint32_t jid)
+{
+	if (!c->nm || jid >= c->njobs || cs_partset_of(c->sets, c->jobs[jid].partition) >= 0)
+		return 0;
+	return cs_shape_part_key(c, jid);
+}
+
 uint32_t cs_ctx_fit_gen(const cs_sched_ctx *c) { return c->memo_gen; }
 
 int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t *free_then)

@@ -149,7 +149,8 @@ struct cs_sched_ctx {
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
 	uint32_t *snap_lost;   /* the hold's search: scratch for its snapshot (hold.c), NULL under the plain engine */
-	int dry;               /* tries only find their placement (cs_place_types) */
+	int dry;               /* tries only find their placement (cs_place_types); 2: only
+				* whether there is one (its slots are not filled) */
 	uint32_t *requeued;    /* jobs requeued in this pass: resubmitted after it */
 	size_t nrequeued;
 	cs_time *resv_ends;    /* the reservations' ends, sorted */
@@ -419,7 +420,8 @@ void cs_place_free_memo(cs_sched_ctx *c);
 int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max);
 /* Place job jid on the allocator now: on its partition's node types (in
  * order, or as the fragmentation-aware fit ranks them); with c->dry, only
- * the placement, nothing taken (cs_alloc_find_types). */
+ * the placement, nothing taken (cs_alloc_find_types), and with c->dry 2
+ * only whether there is one (cs_alloc_fits_types). */
 int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p);
 /* s[0 .. n) into *buf, grown to hold them (*cap slots): 0, or -1 out of
  * memory with *buf as it was. */
@@ -498,6 +500,13 @@ void cs_shape_memo_reset(cs_sched_ctx *c);
  * got anything back); mask 2, beside the one hold on its node types in
  * this pass? */
 int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask);
+/* cs_ctx_nofit_key: cs_shape_part_key when job jid's shape keeps a
+ * failure on what was free that stands now (then cs_shape_failed(c, j, 1)
+ * holds while that key stays), else 0. */
+uint64_t cs_shape_kept_key(cs_sched_ctx *c, uint32_t jid);
+/* 1 + the count of give-backs on job jid's node types (0: nothing kept for
+ * its shape: the plain engine, the scratch partition). */
+uint64_t cs_shape_part_key(cs_sched_ctx *c, uint32_t jid);
 /* Job j did not fit (bit = 1: what was free; 2: beside the one hold on
  * its node types): noted for its shape in this pass; the first also kept
  * across passes. */

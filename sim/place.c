@@ -41,6 +41,8 @@ int cs_place_types(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	} else if (!c->dry) {
 		return cs_alloc_try(c->A, &rq, p);
 	}
+	if (c->dry == 2)
+		return cs_alloc_fits_types(c->A, &rq, types, n, p);
 	return c->dry ? cs_alloc_find_types(c->A, &rq, types, n, p) : cs_alloc_try_types(c->A, &rq, types, n, p);
 }
 
@@ -285,7 +287,7 @@ static int try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at)
 		/* would it fit but for the reservations? (for the pending reason) */
 		cs_placement q = { c->tmp_slots2, j->nodes, 0 };
 		int dry = c->dry;
-		c->dry = 1;
+		c->dry = 2;
 		if (cs_place_types(c, jid, &q) == 0)
 			c->resv_block[jid] = c->st->passes;
 		c->dry = dry;
@@ -298,10 +300,11 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 	return cs_place_try_at(c, jid, p, c->now);
 }
 
-/* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or error. */
+/* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or
+ * error. Only the answer is asked for: the try finds no slots (c->dry 2). */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
-	c->dry = 1;
+	c->dry = 2;
 	int rc = node_try(c, jid, p);
 	c->dry = 0;
 	if (rc < 0) {
@@ -324,6 +327,22 @@ void cs_place_first_hold(cs_sched_ctx *c)
 	}
 }
 
+/* May job jid start without the one hold, not placed yet (lazy), being
+ * placed first? When the hold's job may use none of jid's node types and
+ * the allocator places on a job's node types by those types' nodes alone
+ * (types_apart), and nothing but the running jobs enters the hold's search
+ * (no advance reservations, failures or power cap): then the search,
+ * which looks at its node types' nodes and running jobs only, finds the
+ * same hold after jid started as before; and jid's try, on its own node
+ * types, is the same with the hold's free parts set aside or not. A
+ * failure is then one without the hold (bit 1 of the shape's memo): a job
+ * of the shape fails beside any hold too. */
+static int lazy_apart(const cs_sched_ctx *c, uint32_t jid)
+{
+	return c->types_apart && !c->plain && !c->pc && !c->fs && !c->nm->nresv &&
+	       !(cs_place_mask(c, jid) & c->hold_mask);
+}
+
 /* Node model: place jid now, keeping off what the hold needs if the job
  * would still run at the hold's time. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid)
@@ -332,6 +351,14 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 	cs_placement p = { c->slots + c->off[jid], j->nodes, 0 };
 	if (cs_shape_failed(c, j, 1))
 		return -CS_ENOFIT;
+	if (!c->nxh && c->hold_on && c->hold_lazy && jid != c->hold_jid && lazy_apart(c, jid)) {
+		/* the hold not placed yet is on other node types: not placed
+		 * for it (as a job of other types leaves one of several) */
+		int rc = node_try(c, jid, &p);
+		if (rc == -CS_ENOFIT)
+			cs_shape_fail(c, j, 1);
+		return rc;
+	}
 	if (!c->nxh && c->hold_on && c->hold_lazy && jid != c->hold_jid) {
 		/* the hold matters only to a job that fits now: find out first */
 		int rc = fits_now(c, jid, &p);

@@ -218,6 +218,27 @@ int cs_shape_failed(cs_sched_ctx *c, const cs_job *j, unsigned mask)
 	return failed_in(c, j, &c->shp[id], mask);
 }
 
+uint64_t cs_shape_kept_key(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	uint32_t id = c->job_shape[jid];
+	if (id == UINT32_MAX || c->shp[id].key.part != j->partition)
+		return 0; /* not met yet under its partition: nothing kept */
+	struct shape_ent *e = &c->shp[id];
+	/* kept bit 0 stands while the count is e->freed: it is cleared only
+	 * once the count moved, and e->freed is set only to the count then;
+	 * the count only grows, so the same count later finds it as now */
+	if (!(e->kept & 1) || !keepable(c, j) || !freed_same(c, j, e->freed, &e->freed_at))
+		return 0;
+	return e->freed + 1;
+}
+
+uint64_t cs_shape_part_key(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	return keepable(c, j) ? freed_count(c, j) + 1 : 0;
+}
+
 void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 {
 	if (c->resv_hit)

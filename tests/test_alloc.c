@@ -719,9 +719,17 @@ static void random_run(cs_fit fit, unsigned long long seed)
 			cs_placement fp = { .slots = fs, .cap = 16 };
 			int frc = nlist ? cs_alloc_find_types(a, &r, list, nlist, &fp)
 					: cs_alloc_find_types(a, &r, &r.type, 1, &fp);
+			/* and whether it fits, asked alone, is the same answer */
+			cs_slot ws[16];
+			cs_placement wp = { .slots = ws, .cap = 16 };
+			int wrc = nlist ? cs_alloc_fits_types(a, &r, list, nlist, &wp)
+					: cs_alloc_fits_types(a, &r, &r.type, 1, &wp);
 			int rc = nlist ? cs_alloc_try_types(a, &r, list, nlist, &lv[nlive].p)
 				       : cs_alloc_try(a, &r, &lv[nlive].p);
 			cr_assert_eq(frc, rc, "step %d: found %d, tried %d", step, frc, rc);
+			cr_assert_eq(wrc, rc, "step %d: fits %d, tried %d", step, wrc, rc);
+			cr_assert(rc != 0 || wp.n == lv[nlive].p.n, "step %d: fits with %u slots, tried %u", step, wp.n,
+				  lv[nlive].p.n);
 			for (uint32_t k = 0; rc == 0 && k < fp.n; k++) {
 				const cs_slot *x = &fs[k], *z = &lv[nlive].p.slots[k];
 				cr_assert(fp.n == lv[nlive].p.n && x->node == z->node && x->gpu_mask == z->gpu_mask &&

@@ -138,6 +138,11 @@ int cs_alloc_try_types(cs_alloc *a, const cs_request *rq, const int32_t *types, 
  * what a try given back at once leaves, for less. */
 int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
 			cs_placement *p);
+/* cs_alloc_find_types's answer only: 0 where it finds a placement (p
+ * gets p->n of them but not necessarily their slots: what a caller asking
+ * only whether rq fits now needs), else its error. Nothing is taken. */
+int cs_alloc_fits_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			cs_placement *p);
 /* Would a try of rq (cs_alloc_try_types, types of the caller's list)
  * make placement q again, which it makes now (cs_alloc_find_types), if
  * the parts less[0 .. n) were taken first (each the free part of a node

@@ -243,6 +243,17 @@ int cs_ctx_fits_without(cs_sched_ctx *ctx, uint32_t jid, const uint32_t *victims
  * (always, on a pooled machine and for a job of several partitions). It
  * stands while cs_ctx_fit_gen is unchanged. */
 int cs_ctx_nofit_bound(cs_sched_ctx *ctx, uint32_t jid, cs_time *est_max);
+/* Where cs_ctx_nofit_bound refuses every job of jid's shape (*est_max < 0)
+ * from what the engine keeps across passes: cs_ctx_part_key(ctx, jid) (not
+ * 0), and while that stays the same, in this pass or a later one,
+ * cs_ctx_nofit_bound refuses them all again (nothing was given back on
+ * their node types since). 0 otherwise (nothing kept). */
+uint64_t cs_ctx_nofit_key(cs_sched_ctx *ctx, uint32_t jid);
+/* A key of job jid's partition that changes whenever its node types get
+ * resources back (a job ends, a node is repaired); the same for every job
+ * of the partition. 0 where nothing is kept (a pooled machine, a job of
+ * several partitions). */
+uint64_t cs_ctx_part_key(cs_sched_ctx *ctx, uint32_t jid);
 /* Changes whenever what a pass has learnt no longer stands (a new pass, a
  * hold, a job stopped). */
 uint32_t cs_ctx_fit_gen(const cs_sched_ctx *ctx);

@@ -138,7 +138,8 @@ struct cs_alloc {
 	uint32_t *pick;           /* scratch: chosen nodes */
 	uint32_t *lscratch;       /* scratch: leaf order */
 	uint32_t *lcount;         /* scratch: fitting nodes per leaf */
-	int dry;                  /* cs_alloc_find_types: place() takes nothing */
+	int dry;                  /* cs_alloc_find_types: place() takes nothing; 2 (cs_alloc_fits_types):
+				   * nor does it fill the slot */
 };
 
 static inline void ub_raise(bucket_ub *u, uint32_t cores, uint32_t mem)

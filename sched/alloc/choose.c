@@ -276,7 +276,9 @@ static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsi
 
 static void place(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsigned c, uint32_t m, int whole)
 {
-	if (a->dry)
+	if (a->dry == 2)
+		p->n++; /* only whether it fits: the slot is not asked for */
+	else if (a->dry)
 		place_dry(a, p, n, g, c, m, whole);
 	else if (a->glob)
 		place_x(a, p, n, g, c, m, whole, 1, 0, 0);
@@ -419,11 +421,29 @@ static void count_fitting(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32
 	}
 }
 
+/* The idle nodes that hold (g, c, m), of type `type` (-1: any): each
+ * fits such a request. When that alone answers whether a request fits
+ * (cs_alloc_fits_types), the buckets of busy nodes are not walked; their
+ * bounds (first_fit_in) are then left as they were, which costs at most
+ * a later walk. */
+static uint32_t idle_holding(const cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t type)
+{
+	uint32_t k = 0;
+	for (uint32_t t = 0; t < a->ntypes; t++)
+		if (!(type >= 0 && t != (uint32_t)type) && type_holds(a, t, g, c, m))
+			k += a->idle_by_type[t];
+	return k;
+}
+
 /* Non-exclusive nodes, N of them, each holding (g, c, m). */
 static int pick_shared(cs_alloc *a, uint32_t N, unsigned g, unsigned c, uint32_t m, int32_t type,
 		       unsigned topo, unsigned max_leaves)
 {
 	if (topo == CS_TOPO_ANY) {
+		/* only whether N nodes fit (cs_alloc_fits_types): the idle
+		 * nodes, collected last below, may be enough by their count */
+		if (a->dry == 2 && idle_holding(a, g, c, m, type) >= N)
+			return 0;
 		/* strategy order, distinct nodes: collect in the order pick_one
 		 * would prefer them, by scanning the buckets it scans */
 		uint32_t got = 0;
@@ -792,6 +812,18 @@ int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types,
 		return rc;
 	}
 	a->dry = 1;
+	int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
+	a->dry = 0;
+	return rc;
+}
+
+int cs_alloc_fits_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes, cs_placement *p)
+{
+	/* the tries given back at once: as cs_alloc_find_types */
+	if (rq->nodes == 0 ||
+	    (rq->nodes == 1 && !rq->exclusive && rq->topo != CS_TOPO_ONE_BLOCK && !a->glob))
+		return cs_alloc_find_types(a, rq, types, ntypes, p);
+	a->dry = 2;
 	int rc = cs_alloc_try_types(a, rq, types, ntypes, p);
 	a->dry = 0;
 	return rc;
