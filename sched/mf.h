@@ -74,14 +74,26 @@ typedef struct mf {
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	/* A refusal for any estimate (est_max < 0: the shape fits nowhere in
+	 * what is free now) stands for the rest of the pass whatever the fit
+	 * generation, as holds take nothing that is free now and only starts
+	 * change it within a pass, until a preemption frees something: nofit's
+	 * pass is this epoch's (bumped at each pass and each job this policy
+	 * stops), not the pass's number. */
+	uint64_t nofit_epoch;
 	/* per shape s, at s + 1 (0: the jobs of several partitions, never
 	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was
 	 * refused for any estimate and could not hold */
 	uint64_t *dead;
 	uint64_t dead_walk;
+	/* On a node model (shape), a job's prio_in key and order entries'
+	 * aux are its shape's slot (s + 1, 0 for NO_SHAPE), and slot_key the
+	 * slot's partition key (UINT32_MAX for 0); else aux is the key
+	 * itself (entry_key()). */
+	uint32_t *slot_key;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
-	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
+	cs_ranked *order;          /* queued jobs (aux: prio_in's key, see slot_key); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	/* Without limits the pass reads the queue from the last order: its
@@ -146,6 +158,12 @@ typedef struct mf {
 	double w_qos, w_part;
 	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
+
+/* The partition key of an order entry's aux (slot_key). */
+static inline uint32_t entry_key(const mf *p, uint32_t aux)
+{
+	return p->slot_key ? p->slot_key[aux] : aux;
+}
 
 /* A running entry's user once its job stopped: past every account. */
 #define GONE(p) ((p)->nacct)

@@ -62,6 +62,7 @@ void mfinit_destroy(void *state)
 	free(p->shape);
 	free(p->nofit);
 	free(p->dead);
+	free(p->slot_key);
 	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
@@ -367,11 +368,19 @@ static int shapes_setup(mf *p)
 		return -CS_ENOMEM;
 	p->nofit = calloc((size_t)ns + 1, sizeof *p->nofit);
 	p->dead = calloc((size_t)ns + 1, sizeof *p->dead);
-	if (!p->nofit || !p->dead)
+	p->slot_key = calloc((size_t)ns + 1, sizeof *p->slot_key);
+	if (!p->nofit || !p->dead || !p->slot_key)
 		return -CS_ENOMEM;
-	for (size_t k = 0; k < p->njobs; k++)
+	/* a job's order entries carry its shape's slot; the slot's partition
+	 * key is its jobs' (a shape is of one partition) */
+	p->slot_key[0] = UINT32_MAX;
+	for (size_t k = 0; k < p->njobs; k++) {
 		if (p->pin[k].key == UINT32_MAX)
 			p->shape[k] = NO_SHAPE;
+		else
+			p->slot_key[p->shape[k] + 1] = p->pin[k].key;
+		p->pin[k].key = p->shape[k] + 1; /* (NO_SHAPE: 0) */
+	}
 	return 0;
 }
 
@@ -402,7 +411,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
 	p->run_at = malloc(n * sizeof *p->run_at);
-	p->order = malloc(n * sizeof *p->order);
+	p->order = malloc((n + 1) * sizeof *p->order); /* (and the walk's sentinel) */
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
 	p->chosen = malloc(n * sizeof *p->chosen);

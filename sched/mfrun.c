@@ -205,6 +205,7 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	p->last = now;
 	p->pass++;
+	p->nofit_epoch++;
 	/* drop the jobs that left the running set since the last pass (they
 	 * ended, or were stopped at a grace's end), in the list's order (as
 	 * their limits count them off) */
@@ -268,6 +269,7 @@ static int by_youngest(const void *a, const void *b)
  * one stopped at its grace's end is taken off by account(), as ended). */
 static void stopped(mf *p, uint32_t jid, cs_time now)
 {
+	p->nofit_epoch++; /* what was free grew: no refusal learnt stands */
 	run_drop(p, jid, now);
 	run_pack(p);
 }
