@@ -115,6 +115,12 @@ typedef struct mf {
 	 * yet, < 0: no certificates); fixes, scratch (places to check). The
  * certificates carry over a computation for the jobs whose term stands. */
 	cs_time *until;
+	/* order and until start base entries into their allocations, which
+	 * have ORDER_ROOM more (so that a packing may move the shorter side
+	 * of a gap: queue_certified) */
+	cs_ranked *order_mem;
+	cs_time *until_mem;
+	size_t base;
 	uint32_t *fixes;
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	double cert_e;
@@ -164,6 +170,8 @@ static inline uint32_t entry_key(const mf *p, uint32_t aux)
 {
 	return p->slot_key ? p->slot_key[aux] : aux;
 }
+
+enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */
 
 /* A running entry's user once its job stopped: past every account. */
 #define GONE(p) ((p)->nacct)

@@ -56,7 +56,7 @@ void mfinit_destroy(void *state)
 	free(p->run);
 	cs_rateclass_free(&p->rc);
 	free(p->run_at);
-	free(p->order);
+	free(p->order_mem);
 	free(p->order2);
 	free(p->pin);
 	free(p->shape);
@@ -67,7 +67,7 @@ void mfinit_destroy(void *state)
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
 	free(p->fresh);
-	free(p->until);
+	free(p->until_mem);
 	free(p->fixes);
 	free(p->moved);
 	free(p->gaps);
@@ -411,7 +411,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
 	p->run_at = malloc(n * sizeof *p->run_at);
-	p->order = malloc((n + 1) * sizeof *p->order); /* (and the walk's sentinel) */
+	/* (and the walk's two sentinels, and room to move the order's start) */
+	p->order = p->order_mem = malloc((n + 2 + ORDER_ROOM) * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
 	p->chosen = malloc(n * sizeof *p->chosen);
@@ -457,7 +458,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	}
 	p->keep_order = !p->lim.any;
 	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
-				    !(p->until = malloc(n * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
+				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
 				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);

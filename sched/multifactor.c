@@ -245,18 +245,20 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 		return;
 	}
 	/* With a kept order, the places of the jobs started (in the walk or
-	 * before it) are listed for queue_certified's packing. */
-	/* The entries' aux is their shape's slot, whose mark is read
-	 * directly; the places started in the first loop are slot 0's
-	 * (NO_SHAPE's mark, dead[0], is never made), as is a sentinel at
-	 * o[n], so that the loop passing over marked entries tests nothing
+	 * before it) are listed for queue_certified's packing. An entry's
+	 * aux is its shape's slot, whose mark is read directly; the places
+	 * started in the first loop are slot 0's (NO_SHAPE's mark, dead[0],
+	 * is never made), as are two sentinels at o[n] and o[n + 1], so that
+	 * the loop passing over marked entries (two at a time) tests nothing
 	 * else. */
 	uint32_t *gaps = p->gaps;
 	size_t ng = 0;
-	o[n] = (cs_ranked){ 0, UINT32_MAX, 0 };
-	for (size_t i = 0;; i++) {
-		while (dead[o[i].aux] == walk)
-			i++;
+	o[n] = o[n + 1] = (cs_ranked){ 0, UINT32_MAX, 0 };
+	for (const cs_ranked *e = o;; e++) {
+		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk)
+			e += 2;
+		e += dead[e[0].aux] == walk;
+		size_t i = (size_t)(e - o);
 		if (o[i].jid == UINT32_MAX) {
 			if (i == n)
 				break;
