@@ -87,6 +87,12 @@ typedef struct mf {
 	 * refused for any estimate and could not hold */
 	uint64_t *dead;
 	uint64_t dead_walk;
+	/* per slot (as dead), a shape refused beyond est_max in the walk's
+	 * generation (stamp == bound_walk) that could not hold: its later
+	 * jobs over est_max are passed over (a copy of nofit's, dropped when
+	 * learn() writes nofit) */
+	struct bound { uint64_t stamp; cs_time est_max; } *bound;
+	uint64_t bound_walk;
 	/* On a node model (shape), a job's prio_in key and order entries'
 	 * aux are its shape's slot (s + 1, 0 for NO_SHAPE), and slot_key the
 	 * slot's partition key (UINT32_MAX for 0); else aux is the key
@@ -297,6 +303,7 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
+uint64_t mf_walk_bounded(void); /* (bound marks made so far in this thread) */
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */
@@ -309,6 +316,12 @@ uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
  * tau, with p's weights and max_age; cert_e worked out if 0) */
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
+/* (tests: the room pack_gaps may move the order's start into, at most
+ * ORDER_ROOM (0: that); rebases and gaps closed from the start's side so
+ * far in this thread) */
+void mf_order_room(size_t room);
+uint64_t mf_order_rebased(void);
+uint64_t mf_order_up(void);
 /* sched/mfrun.c, for tests: a computation lists the users with running
  * jobs from rusers (on, the default) or from the running list (off: their
  * oracle, which also counts where rusers and the running list disagree,

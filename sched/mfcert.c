@@ -319,13 +319,20 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
  * the blocks after them down, h chosen to move the fewest entries; once
  * the start has no room left (ORDER_ROOM) the whole order goes back to
  * the allocation's start first (and h is at most the room). */
+static _Thread_local size_t order_room = ORDER_ROOM;
+static _Thread_local uint64_t order_rebased, order_up;
+void mf_order_room(size_t room) { order_room = room && room < ORDER_ROOM ? room : ORDER_ROOM; }
+uint64_t mf_order_rebased(void) { return order_rebased; }
+uint64_t mf_order_up(void) { return order_up; }
+
 static size_t pack_gaps(mf *p, size_t nk)
 {
 	const uint32_t *g = p->gaps;
 	size_t m = p->ngaps;
 	if (!m)
 		return nk;
-	if (p->base + m > ORDER_ROOM) {
+	if (p->base + m > order_room) {
+		order_rebased++;
 		memmove(p->order_mem, p->order, nk * sizeof *p->order);
 		memmove(p->until_mem, p->until, nk * sizeof *p->until);
 		p->order = p->order_mem;
@@ -337,7 +344,7 @@ static size_t pack_gaps(mf *p, size_t nk)
 	/* the certificates across gaps; h: the kept entries before g[h - 1]
 	 * plus those after g[h], least */
 	size_t last = SIZE_MAX; /* the last entry kept before g[j] */
-	size_t h = 0, best = nk - g[0] - 1 - (m - 1), room = ORDER_ROOM - p->base;
+	size_t h = 0, best = nk - g[0] - 1 - (m - 1), room = order_room > p->base ? order_room - p->base : 0;
 	for (size_t j = 0; j < m; j++) {
 		if (g[j] > 0 && !(j > 0 && g[j - 1] == g[j] - 1))
 			last = g[j] - 1;
@@ -361,6 +368,7 @@ static size_t pack_gaps(mf *p, size_t nk)
 		memmove(&o[from - (j - h + 1)], &o[from], len * sizeof *o);
 		memmove(&until[from - (j - h + 1)], &until[from], len * sizeof *until);
 	}
+	order_up += h;
 	p->base += h;
 	p->order += h;
 	p->until += h;

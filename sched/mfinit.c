@@ -62,6 +62,7 @@ void mfinit_destroy(void *state)
 	free(p->shape);
 	free(p->nofit);
 	free(p->dead);
+	free(p->bound);
 	free(p->slot_key);
 	free(p->wkeys);
 	cs_prio_hint_free(&p->hint);
@@ -368,8 +369,9 @@ static int shapes_setup(mf *p)
 		return -CS_ENOMEM;
 	p->nofit = calloc((size_t)ns + 1, sizeof *p->nofit);
 	p->dead = calloc((size_t)ns + 1, sizeof *p->dead);
+	p->bound = calloc((size_t)ns + 1, sizeof *p->bound);
 	p->slot_key = calloc((size_t)ns + 1, sizeof *p->slot_key);
-	if (!p->nofit || !p->dead || !p->slot_key)
+	if (!p->nofit || !p->dead || !p->bound || !p->slot_key)
 		return -CS_ENOMEM;
 	/* a job's order entries carry its shape's slot; the slot's partition
 	 * key is its jobs' (a shape is of one partition) */

@@ -127,9 +127,10 @@ static int may_hold(const mf *p, uint32_t k)
 
 /* (tests: the walk's marks off, and how many it made) */
 static _Thread_local int walk_marks = 1;
-static _Thread_local uint64_t walk_marked;
+static _Thread_local uint64_t walk_marked, walk_bounded;
 void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
+uint64_t mf_walk_bounded(void) { return walk_bounded; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -157,6 +158,7 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	m->pass = p->nofit_epoch;
 	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = est;
+	p->bound[m - p->nofit + 1].stamp = 0; /* (a bound mark copies m: gone) */
 	return est < 0 || p->pin[jid].estimate > est;
 }
 
@@ -207,6 +209,9 @@ static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx 
 		if (p->nofit[s].est_max < 0 && walk_marks) {
 			p->dead[s + 1] = walk;
 			walk_marked++;
+		} else if (walk_marks) {
+			p->bound[s + 1] = (struct bound){ p->bound_walk, p->nofit[s].est_max };
+			walk_bounded++;
 		}
 		return 0;
 	}
@@ -215,7 +220,11 @@ static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx 
 	int started = !no && backfill(p, ctx, jid) == 0;
 	if (!started && may_hold(p, entry_key(p, e->aux)))
 		cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
-	*gen = cs_ctx_fit_gen(ctx);
+	uint32_t g = cs_ctx_fit_gen(ctx);
+	if (g != *gen) { /* (a new generation: no bound mark stands) */
+		*gen = g;
+		p->bound_walk++;
+	}
 	return started;
 }
 
@@ -229,7 +238,11 @@ static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx 
  * now, and in the walk only starts change what is free: refused()), and
  * its partition's reservations only grow in a pass. It is marked dead for
  * the rest of the walk, which then passes over its jobs on the mark
- * alone. */
+ * alone. A shape refused beyond an estimate bound (est_max >= 0) whose job
+ * could not hold is bound-marked for the generation (bound_walk, bumped
+ * when a hold or a new walk changes it): its later jobs over the bound
+ * are passed over on the mark (refused() would refuse them, and they
+ * could not hold either), the others visited. */
 static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 {
 	uint32_t gen = cs_ctx_fit_gen(ctx);
@@ -253,11 +266,20 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	 * else. */
 	uint32_t *gaps = p->gaps;
 	size_t ng = 0;
+	const struct bound *bound = p->bound;
+	const struct prio_in *pin = p->pin;
+	p->bound_walk++;
 	o[n] = o[n + 1] = (cs_ranked){ 0, UINT32_MAX, 0 };
 	for (const cs_ranked *e = o;; e++) {
 		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk)
 			e += 2;
 		e += dead[e[0].aux] == walk;
+		/* (a bound mark's shape refuses e's job in this generation,
+		 * and it could not hold: walk_visit would pass it over; slot 0,
+		 * a gap's and the sentinels', is never bound-marked) */
+		const struct bound *b = &bound[e->aux];
+		if (b->stamp == p->bound_walk && pin[e->jid].estimate > b->est_max)
+			continue;
 		size_t i = (size_t)(e - o);
 		if (o[i].jid == UINT32_MAX) {
 			if (i == n)
