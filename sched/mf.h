@@ -99,6 +99,9 @@ typedef struct mf {
 	 * itself (entry_key()). */
 	uint32_t *slot_key;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
+	/* the jobs in q: per partition key those of one partition, and how
+	 * many of several (queue_in, queue_out) */
+	uint32_t *nwait, nwait_multi;
 	cs_ranked *order;          /* queued jobs (aux: prio_in's key, see slot_key); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
@@ -207,6 +210,31 @@ static inline double prio_sum(double w_age, double max_age, cs_time now, const s
 double mf_fairshare(mf *p, uint32_t a);
 size_t mf_queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
 
+/* Job jid enters q (waiting), or leaves it if there: nwait counted. */
+static inline void queue_in(mf *p, uint32_t jid)
+{
+	if (cs_fifo_has(&p->q, jid))
+		return;
+	uint32_t k = entry_key(p, p->pin[jid].key);
+	if (k == UINT32_MAX)
+		p->nwait_multi++;
+	else
+		p->nwait[k]++;
+	cs_fifo_push(&p->q, jid);
+}
+
+static inline void queue_out(mf *p, uint32_t jid)
+{
+	if (!cs_fifo_has(&p->q, jid))
+		return;
+	uint32_t k = entry_key(p, p->pin[jid].key);
+	if (k == UINT32_MAX)
+		p->nwait_multi--;
+	else
+		p->nwait[k]--;
+	cs_fifo_remove(&p->q, jid);
+}
+
 /* Waiting job k, first seen in this pass, through the submit limits
  * (which count the association's running and admitted waiting jobs; a
  * job larger than a limit or a whole period's budget on its own could
@@ -216,7 +244,7 @@ static inline int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
 	unsigned why = cs_limits_admit(&p->lim, k);
 	if (why) {
 		cs_ctx_reject(ctx, k, why);
-		cs_fifo_remove(&p->q, k);
+		queue_out(p, k);
 		return -1;
 	}
 	p->admitted[k] = 1;
@@ -304,6 +332,11 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
 uint64_t mf_walk_bounded(void); /* (bound marks made so far in this thread) */
+/* (tests: at every pass, the keys with waiting jobs from the counts
+ * (nwait) checked against the queue's; keys that disagreed so far in
+ * this thread) */
+void mf_wait_check(int on);
+uint64_t mf_wait_misses(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */

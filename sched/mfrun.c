@@ -228,7 +228,7 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 {
 	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
 		return -1;
-	cs_fifo_remove(&p->q, jid);
+	queue_out(p, jid);
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
 		pack(p);

@@ -60,7 +60,7 @@ static void mf_submit(void *state, uint32_t jid)
 		p->fresh[jid] = 1;
 		p->arrived[p->narrived++] = jid;
 	}
-	cs_fifo_push(&p->q, jid);
+	queue_in(p, jid);
 	cs_partq_push(&p->pq, jid);
 }
 
@@ -69,7 +69,7 @@ static void mf_submit(void *state, uint32_t jid)
 static void mf_cancel(void *state, uint32_t jid)
 {
 	mf *p = state;
-	cs_fifo_remove(&p->q, jid);
+	queue_out(p, jid);
 	if (p->admitted[jid])
 		cs_limits_drop(&p->lim, jid);
 }
@@ -295,6 +295,11 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	p->walked = 1;
 }
 
+static _Thread_local int wait_check;
+static _Thread_local uint64_t wait_misses;
+void mf_wait_check(int on) { wait_check = on; }
+uint64_t mf_wait_misses(void) { return wait_misses; }
+
 /* Per partition, over the n jobs of p->order (priority order): first the
  * jobs of the partitions not yet blocked, each partition's first that
  * cannot start (after preempting, if its QoS may) blocking it and holding
@@ -308,11 +313,15 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	cs_partq_pass(pq);
 	cs_resv_budget_pass(&p->rb);
 	/* once every key with a waiting job is blocked, no later job has a
-	 * partition open: the first loop is over */
+	 * partition open: the first loop is over (the keys with one from
+	 * the counts, without a job of several partitions waiting) */
 	size_t nw = 0;
-	for (uint32_t k = 0; k < pq->nkeys; k++)
-		if (cs_partq_head(pq, &p->q, k) >= 0)
+	for (uint32_t k = 0; k < pq->nkeys; k++) {
+		if (wait_check) /* (tests: the counts against the queue) */
+			wait_misses += (p->nwait_multi || p->nwait[k] > 0) != (cs_partq_head(pq, &p->q, k) >= 0);
+		if (p->nwait_multi ? cs_partq_head(pq, &p->q, k) >= 0 : p->nwait[k] > 0)
 			p->wkeys[nw++] = k;
+	}
 	int done = all_blocked(p, nw); /* (only a block below changes it) */
 	for (size_t i = 0; i < n && !done; i++) {
 		uint32_t jid = p->order[i].jid, key = entry_key(p, p->order[i].aux);
@@ -353,7 +362,7 @@ static size_t queue_walk(mf *p, cs_sched_ctx *ctx, cs_time now)
 		unsigned lim = over_limit(p, k);
 		if (lim && p->reject_over_budget && cs_limits_is_budget(lim)) {
 			cs_ctx_reject(ctx, k, lim);
-			cs_fifo_remove(&p->q, k);
+			queue_out(p, k);
 			cs_limits_drop(&p->lim, k);
 			continue;
 		}

@@ -552,7 +552,9 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 	th_unlink(acct);
 }
 
-/* The partitions' backfill walk passes over a shape's later jobs on a
+/* (Also: the keys with waiting jobs the first loop reads from multifactor's
+ * counts, nwait, are the queue's at every pass.)
+ * The partitions' backfill walk passes over a shape's later jobs on a
  * mark once one of them was refused for any estimate and could not hold
  * (sched/multifactor.c, backfill_walk; such a refusal stands across the
  * holds made in the walk), and over its later jobs beyond an estimate
@@ -572,10 +574,14 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 		cs_run_opts o = mf_opts(NULL, NULL);
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded();
+		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded(), misses = mf_wait_misses();
 		mf_walk_marks(!k);
+		mf_wait_check(1);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_wait_check(0);
 		mf_walk_marks(1);
+		cr_assert_eq(mf_wait_misses(), misses, "keys whose waiting count disagreed with the queue: %llu",
+			     (unsigned long long)(mf_wait_misses() - misses));
 		if (!k) {
 			cr_assert_gt(mf_walk_marked() - marked, 1000, "marks made: %llu",
 				     (unsigned long long)(mf_walk_marked() - marked));
