@@ -350,11 +350,12 @@ uint64_t mf_certs_wrong(void);
  * tau, with p's weights and max_age; cert_e worked out if 0) */
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
 /* (tests: the room pack_gaps may move the order's start into, at most
- * ORDER_ROOM (0: that); rebases and gaps closed from the start's side so
- * far in this thread) */
+ * ORDER_ROOM (0: that); rebases, gaps closed and insertions made from the
+ * start's side so far in this thread) */
 void mf_order_room(size_t room);
 uint64_t mf_order_rebased(void);
 uint64_t mf_order_up(void);
+uint64_t mf_order_down(void);
 /* sched/mfrun.c, for tests: a computation lists the users with running
  * jobs from rusers (on, the default) or from the running list (off: their
  * oracle, which also counts where rusers and the running list disagree,

@@ -214,6 +214,14 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
+/* (tests: mf.h) */
+static _Thread_local size_t order_room = ORDER_ROOM;
+static _Thread_local uint64_t order_rebased, order_up, order_down;
+void mf_order_room(size_t room) { order_room = room && room < ORDER_ROOM ? room : ORDER_ROOM; }
+uint64_t mf_order_rebased(void) { return order_rebased; }
+uint64_t mf_order_up(void) { return order_up; }
+uint64_t mf_order_down(void) { return order_down; }
+
 /* a[0 .. k) in cs_prio_cmp's order: by insertion where there are few
  * (usually one or two; the order is strict and total over finite
  * priorities, which certificates imply, so the sorted order is one). */
@@ -255,13 +263,36 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 		}
 		at[j] = (uint32_t)lo;
 	}
-	size_t end = n; /* o[at[j] .. end) moves up by j + 1 */
-	for (size_t j = k; j-- > 0;) {
-		memmove(&o[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
-		memmove(&until[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
-		o[at[j] + j] = add[j];
-		end = at[j];
+	/* add[0 .. h) go in by moving the entries before them down (the
+	 * order's start moves down by h, at most base), the others by moving
+	 * those after them up; h moves the fewest. In d (the new start's
+	 * places), old entry i of the block before at[j] (j < h) goes to i + j,
+	 * of the block from at[j] (j >= h) to i + j + 1, and add[j] to at[j] + j. */
+	size_t h = 0, best = n - at[0];
+	for (size_t j = 0; j < k && j < p->base; j++) {
+		size_t cost = at[j] + (j + 1 < k ? n - at[j + 1] : 0);
+		if (cost < best) {
+			best = cost;
+			h = j + 1;
+		}
 	}
+	cs_ranked *d = o - h;
+	cs_time *du = until - h;
+	for (size_t j = 0; j < h; j++) {
+		size_t from = j ? at[j - 1] : 0;
+		memmove(&d[from + j], &o[from], (at[j] - from) * sizeof *o);
+		memmove(&du[from + j], &until[from], (at[j] - from) * sizeof *until);
+	}
+	for (size_t j = k, end = n; j-- > h; end = at[j]) {
+		memmove(&d[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
+		memmove(&du[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
+	}
+	for (size_t j = 0; j < k; j++)
+		d[at[j] + j] = add[j];
+	order_down += h;
+	p->base -= h;
+	p->order = o = d;
+	p->until = until = du;
 	n += k;
 	for (size_t j = 0; j < k; j++) {
 		size_t q = at[j] + j;
@@ -319,12 +350,6 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
  * the blocks after them down, h chosen to move the fewest entries; once
  * the start has no room left (ORDER_ROOM) the whole order goes back to
  * the allocation's start first (and h is at most the room). */
-static _Thread_local size_t order_room = ORDER_ROOM;
-static _Thread_local uint64_t order_rebased, order_up;
-void mf_order_room(size_t room) { order_room = room && room < ORDER_ROOM ? room : ORDER_ROOM; }
-uint64_t mf_order_rebased(void) { return order_rebased; }
-uint64_t mf_order_up(void) { return order_up; }
-
 static size_t pack_gaps(mf *p, size_t nk)
 {
 	const uint32_t *g = p->gaps;

@@ -414,8 +414,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
 	p->run_at = malloc(n * sizeof *p->run_at);
-	/* (and the walk's two sentinels, and room to move the order's start) */
-	p->order = p->order_mem = malloc((n + 2 + ORDER_ROOM) * sizeof *p->order);
+	/* (and the walk's four sentinels, and room to move the order's start) */
+	p->order = p->order_mem = malloc((n + 4 + ORDER_ROOM) * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
 	p->chosen = malloc(n * sizeof *p->chosen);

@@ -261,19 +261,22 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	 * before it) are listed for queue_certified's packing. An entry's
 	 * aux is its shape's slot, whose mark is read directly; the places
 	 * started in the first loop are slot 0's (NO_SHAPE's mark, dead[0],
-	 * is never made), as are two sentinels at o[n] and o[n + 1], so that
-	 * the loop passing over marked entries (two at a time) tests nothing
+	 * is never made), as are four sentinels at o[n .. n + 4), so that
+	 * the loop passing over marked entries (four at a time) tests nothing
 	 * else. */
 	uint32_t *gaps = p->gaps;
 	size_t ng = 0;
 	const struct bound *bound = p->bound;
 	const struct prio_in *pin = p->pin;
 	p->bound_walk++;
-	o[n] = o[n + 1] = (cs_ranked){ 0, UINT32_MAX, 0 };
+	for (size_t k = 0; k < 4; k++)
+		o[n + k] = (cs_ranked){ 0, UINT32_MAX, 0 };
 	for (const cs_ranked *e = o;; e++) {
-		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk)
-			e += 2;
-		e += dead[e[0].aux] == walk;
+		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk && dead[e[2].aux] == walk &&
+		       dead[e[3].aux] == walk)
+			e += 4;
+		while (dead[e[0].aux] == walk)
+			e++;
 		/* (a bound mark's shape refuses e's job in this generation,
 		 * and it could not hold: walk_visit would pass it over; slot 0,
 		 * a gap's and the sentinels', is never bound-marked) */

@@ -633,7 +633,8 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
 }
 
 /* The kept order packed from each gap's shorter side (sched/mfcert.c,
- * pack_gaps), with the order's start given room for two entries only, so
+ * pack_gaps; insert_now puts jobs in from the shorter side too, moving
+ * the start down), with the order's start given room for two entries only, so
  * that it goes back to the allocation's start every few passes and a
  * pass with more gaps than room closes the rest from the far side: the
  * same schedule as the full sort at every pass (as above), every
@@ -650,7 +651,8 @@ Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule, .ti
 		cs_run_opts o = mf_opts("max_age", "3600");
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t wrong = mf_certs_wrong(), rebased = mf_order_rebased(), up = mf_order_up();
+		uint64_t wrong = mf_certs_wrong(), rebased = mf_order_rebased(), up = mf_order_up(),
+			 down = mf_order_down();
 		mf_certs(!k);
 		mf_certs_check(1);
 		mf_order_room(2);
@@ -664,6 +666,8 @@ Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule, .ti
 				     (unsigned long long)(mf_order_rebased() - rebased));
 			cr_assert_gt(mf_order_up() - up, 1000, "gaps closed from the start: %llu",
 				     (unsigned long long)(mf_order_up() - up));
+			cr_assert_gt(mf_order_down() - down, 100, "insertions from the start: %llu",
+				     (unsigned long long)(mf_order_down() - down));
 		}
 	}
 	same_schedules(r);
