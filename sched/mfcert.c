@@ -304,45 +304,9 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	return n;
 }
 
-/* After a new computation, o[0 .. n) (the kept jobs, each certified with
- * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved (a pair across one
- * takes the sooner certificate; the others' stand, their inputs being
- * the same). The jobs left; a factor above 1 (T is not a bound) turns
- * the certificates off (cert_e < 0). */
-static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
-{
-	cs_ranked *o = p->order;
-	cs_time *until = p->until, acc = INT64_MAX;
-	const double wfs_max = fabs(p->w_fs);
-	size_t m = 0;
-	*nmoved = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct prio_in *x = &p->pin[o[i].jid];
-		double was = x->wfs;
-		fs_term(p, x);
-		if (x->wfs == was) {
-			if (m != i) {
-				if (m)
-					until[m - 1] = acc;
-				o[m] = o[i];
-				acc = until[i];
-			}
-			m++;
-			continue;
-		}
-		if (fabs(x->wfs) > wfs_max)
-			p->cert_e = -1;
-		p->moved[(*nmoved)++] = o[i].jid;
-		if (m == i)
-			acc = m ? until[i - 1] : INT64_MAX;
-		acc = until[i] < acc ? until[i] : acc;
-	}
-	return m;
-}
-
 /* The order o[0 .. nk) (with until) without the walk's gaps, p->gaps[0
- * .. m) (ascending, each a place of a job started): the length left.
+ * .. m) (ascending, each a place of a job started, or of one whose term
+ * moved: refresh_terms): the length left.
  * A pair across a gap takes the sooner certificate (each gap's until is
  * folded into the last entry kept before it). Each gap is closed from
  * its shorter side: the gaps g[0 .. h) by moving the blocks before them
@@ -400,6 +364,34 @@ static size_t pack_gaps(mf *p, size_t nk)
 	return nk - m;
 }
 
+/* After a new computation, o[0 .. n) (the kept jobs, each certified with
+ * its fair-share term as it was): every job's term brought up to date,
+ * and those whose term moved taken out into p->moved, their places
+ * packed as the walk's gaps are (pack_gaps: a pair across one takes the
+ * sooner certificate; the others' stand, their inputs being the same).
+ * The jobs left (p->order and p->until may have moved); a factor above 1
+ * (T is not a bound) turns the certificates off (cert_e < 0). */
+static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
+{
+	const cs_ranked *o = p->order;
+	const double wfs_max = fabs(p->w_fs);
+	size_t m = 0;
+	*nmoved = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct prio_in *x = &p->pin[o[i].jid];
+		double was = x->wfs;
+		fs_term(p, x);
+		if (x->wfs == was)
+			continue;
+		if (fabs(x->wfs) > wfs_max)
+			p->cert_e = -1;
+		p->moved[(*nmoved)++] = o[i].jid;
+		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
+	}
+	p->ngaps = m;
+	return pack_gaps(p, n);
+}
+
 /* mf_queue_kept's order from the certificates (few jobs submitted since):
  * the jobs still waiting in the last order; after a new computation,
  * those whose fair-share term moved taken out; the pairs whose
@@ -445,6 +437,8 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
 		size_t m = refresh_terms(p, n, &nmoved);
+		o = p->order;
+		until = p->until;
 		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (mf_queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
