@@ -461,7 +461,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	}
 	p->keep_order = !p->lim.any;
 	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
-				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
+				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) ||
+				    !(p->fixes = malloc(n * sizeof *p->fixes)) ||
 				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
