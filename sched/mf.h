@@ -74,14 +74,35 @@ typedef struct mf {
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
 	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	/* A refusal for any estimate (est_max < 0: the shape fits nowhere in
+	 * what is free now) stands for the rest of the pass whatever the fit
+	 * generation, as holds take nothing that is free now and only starts
+	 * change it within a pass, until a preemption frees something: nofit's
+	 * pass is this epoch's (bumped at each pass and each job this policy
+	 * stops), not the pass's number. */
+	uint64_t nofit_epoch;
 	/* per shape s, at s + 1 (0: the jobs of several partitions, never
 	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was
 	 * refused for any estimate and could not hold */
 	uint64_t *dead;
 	uint64_t dead_walk;
+	/* per slot (as dead), a shape refused beyond est_max in the walk's
+	 * generation (stamp == bound_walk) that could not hold: its later
+	 * jobs over est_max are passed over (a copy of nofit's, dropped when
+	 * learn() writes nofit) */
+	struct bound { uint64_t stamp; cs_time est_max; } *bound;
+	uint64_t bound_walk;
+	/* On a node model (shape), a job's prio_in key and order entries'
+	 * aux are its shape's slot (s + 1, 0 for NO_SHAPE), and slot_key the
+	 * slot's partition key (UINT32_MAX for 0); else aux is the key
+	 * itself (entry_key()). */
+	uint32_t *slot_key;
 	uint32_t *wkeys;      /* scratch: the partition keys with waiting jobs */
-	cs_ranked *order;          /* queued jobs (aux: the job's partition key, prio_in's); between
+	/* the jobs in q: per partition key those of one partition, and how
+	 * many of several (queue_in, queue_out) */
+	uint32_t *nwait, nwait_multi;
+	cs_ranked *order;          /* queued jobs (aux: prio_in's key, see slot_key); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
 	/* Without limits the pass reads the queue from the last order: its
@@ -103,6 +124,12 @@ typedef struct mf {
 	 * yet, < 0: no certificates); fixes, scratch (places to check). The
  * certificates carry over a computation for the jobs whose term stands. */
 	cs_time *until;
+	/* order and until start base entries into their allocations, which
+	 * have ORDER_ROOM more (so that a packing may move the shorter side
+	 * of a gap: queue_certified) */
+	cs_ranked *order_mem;
+	cs_time *until_mem;
+	size_t base;
 	uint32_t *fixes;
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	double cert_e;
@@ -147,6 +174,14 @@ typedef struct mf {
 	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
 
+/* The partition key of an order entry's aux (slot_key). */
+static inline uint32_t entry_key(const mf *p, uint32_t aux)
+{
+	return p->slot_key ? p->slot_key[aux] : aux;
+}
+
+enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */
+
 /* A running entry's user once its job stopped: past every account. */
 #define GONE(p) ((p)->nacct)
 enum { NO_SHAPE = UINT32_MAX }; /* a job's shape when it has several partitions */
@@ -175,6 +210,31 @@ static inline double prio_sum(double w_age, double max_age, cs_time now, const s
 double mf_fairshare(mf *p, uint32_t a);
 size_t mf_queue_kept(mf *p, cs_sched_ctx *ctx, cs_time now);
 
+/* Job jid enters q (waiting), or leaves it if there: nwait counted. */
+static inline void queue_in(mf *p, uint32_t jid)
+{
+	if (cs_fifo_has(&p->q, jid))
+		return;
+	uint32_t k = entry_key(p, p->pin[jid].key);
+	if (k == UINT32_MAX)
+		p->nwait_multi++;
+	else
+		p->nwait[k]++;
+	cs_fifo_push(&p->q, jid);
+}
+
+static inline void queue_out(mf *p, uint32_t jid)
+{
+	if (!cs_fifo_has(&p->q, jid))
+		return;
+	uint32_t k = entry_key(p, p->pin[jid].key);
+	if (k == UINT32_MAX)
+		p->nwait_multi--;
+	else
+		p->nwait[k]--;
+	cs_fifo_remove(&p->q, jid);
+}
+
 /* Waiting job k, first seen in this pass, through the submit limits
  * (which count the association's running and admitted waiting jobs; a
  * job larger than a limit or a whole period's budget on its own could
@@ -184,7 +244,7 @@ static inline int admit(mf *p, cs_sched_ctx *ctx, uint32_t k)
 	unsigned why = cs_limits_admit(&p->lim, k);
 	if (why) {
 		cs_ctx_reject(ctx, k, why);
-		cs_fifo_remove(&p->q, k);
+		queue_out(p, k);
 		return -1;
 	}
 	p->admitted[k] = 1;
@@ -271,6 +331,12 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
  * oracle); marks made so far in this thread */
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
+uint64_t mf_walk_bounded(void); /* (bound marks made so far in this thread) */
+/* (tests: at every pass, the keys with waiting jobs from the counts
+ * (nwait) checked against the queue's; keys that disagreed so far in
+ * this thread) */
+void mf_wait_check(int on);
+uint64_t mf_wait_misses(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */
@@ -283,6 +349,13 @@ uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at
  * tau, with p's weights and max_age; cert_e worked out if 0) */
 cs_time mf_certify(mf *p, cs_time tau, uint32_t a, uint32_t b);
+/* (tests: the room pack_gaps may move the order's start into, at most
+ * ORDER_ROOM (0: that); rebases, gaps closed and insertions made from the
+ * start's side so far in this thread) */
+void mf_order_room(size_t room);
+uint64_t mf_order_rebased(void);
+uint64_t mf_order_up(void);
+uint64_t mf_order_down(void);
 /* sched/mfrun.c, for tests: a computation lists the users with running
  * jobs from rusers (on, the default) or from the running list (off: their
  * oracle, which also counts where rusers and the running list disagree,

@@ -214,6 +214,32 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
+/* (tests: mf.h) */
+static _Thread_local size_t order_room = ORDER_ROOM;
+static _Thread_local uint64_t order_rebased, order_up, order_down;
+void mf_order_room(size_t room) { order_room = room && room < ORDER_ROOM ? room : ORDER_ROOM; }
+uint64_t mf_order_rebased(void) { return order_rebased; }
+uint64_t mf_order_up(void) { return order_up; }
+uint64_t mf_order_down(void) { return order_down; }
+
+/* a[0 .. k) in cs_prio_cmp's order: by insertion where there are few
+ * (usually one or two; the order is strict and total over finite
+ * priorities, which certificates imply, so the sorted order is one). */
+static void sort_few(cs_ranked *a, size_t k)
+{
+	if (k > 16) {
+		qsort(a, k, sizeof *a, cs_prio_cmp);
+		return;
+	}
+	for (size_t i = 1; i < k; i++) {
+		cs_ranked x = a[i];
+		size_t j = i;
+		for (; j > 0 && before(x.jid, x.prio, a[j - 1].jid, a[j - 1].prio); j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
 /* Put the k waiting jobs of add[] (priorities now) into o[0 .. n),
  * sorted now: add[] sorted, each place found by a binary search in o (at
  * or after the last one's), then the blocks between moved once, from the
@@ -224,7 +250,7 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	cs_time *until = p->until;
 	if (!k)
 		return n;
-	qsort(add, k, sizeof *add, cs_prio_cmp);
+	sort_few(add, k);
 	uint32_t *at = p->fixes; /* (scratch: done with) */
 	for (size_t j = 0, lo = 0; j < k; j++) {
 		size_t hi = n; /* the first place add[j] goes before */
@@ -237,13 +263,36 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 		}
 		at[j] = (uint32_t)lo;
 	}
-	size_t end = n; /* o[at[j] .. end) moves up by j + 1 */
-	for (size_t j = k; j-- > 0;) {
-		memmove(&o[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
-		memmove(&until[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
-		o[at[j] + j] = add[j];
-		end = at[j];
+	/* add[0 .. h) go in by moving the entries before them down (the
+	 * order's start moves down by h, at most base), the others by moving
+	 * those after them up; h moves the fewest. In d (the new start's
+	 * places), old entry i of the block before at[j] (j < h) goes to i + j,
+	 * of the block from at[j] (j >= h) to i + j + 1, and add[j] to at[j] + j. */
+	size_t h = 0, best = n - at[0];
+	for (size_t j = 0; j < k && j < p->base; j++) {
+		size_t cost = at[j] + (j + 1 < k ? n - at[j + 1] : 0);
+		if (cost < best) {
+			best = cost;
+			h = j + 1;
+		}
 	}
+	cs_ranked *d = o - h;
+	cs_time *du = until - h;
+	for (size_t j = 0; j < h; j++) {
+		size_t from = j ? at[j - 1] : 0;
+		memmove(&d[from + j], &o[from], (at[j] - from) * sizeof *o);
+		memmove(&du[from + j], &until[from], (at[j] - from) * sizeof *until);
+	}
+	for (size_t j = k, end = n; j-- > h; end = at[j]) {
+		memmove(&d[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
+		memmove(&du[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
+	}
+	for (size_t j = 0; j < k; j++)
+		d[at[j] + j] = add[j];
+	order_down += h;
+	p->base -= h;
+	p->order = o = d;
+	p->until = until = du;
 	n += k;
 	for (size_t j = 0; j < k; j++) {
 		size_t q = at[j] + j;
@@ -255,16 +304,76 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	return n;
 }
 
+/* The order o[0 .. nk) (with until) without the walk's gaps, p->gaps[0
+ * .. m) (ascending, each a place of a job started, or of one whose term
+ * moved: refresh_terms): the length left.
+ * A pair across a gap takes the sooner certificate (each gap's until is
+ * folded into the last entry kept before it). Each gap is closed from
+ * its shorter side: the gaps g[0 .. h) by moving the blocks before them
+ * up (the order's start, p->base, moves up by h), the others by moving
+ * the blocks after them down, h chosen to move the fewest entries; once
+ * the start has no room left (ORDER_ROOM) the whole order goes back to
+ * the allocation's start first (and h is at most the room). */
+static size_t pack_gaps(mf *p, size_t nk)
+{
+	const uint32_t *g = p->gaps;
+	size_t m = p->ngaps;
+	if (!m)
+		return nk;
+	if (p->base + m > order_room) {
+		order_rebased++;
+		memmove(p->order_mem, p->order, nk * sizeof *p->order);
+		memmove(p->until_mem, p->until, nk * sizeof *p->until);
+		p->order = p->order_mem;
+		p->until = p->until_mem;
+		p->base = 0;
+	}
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
+	/* the certificates across gaps; h: the kept entries before g[h - 1]
+	 * plus those after g[h], least */
+	size_t last = SIZE_MAX; /* the last entry kept before g[j] */
+	size_t h = 0, best = nk - g[0] - 1 - (m - 1), room = order_room > p->base ? order_room - p->base : 0;
+	for (size_t j = 0; j < m; j++) {
+		if (g[j] > 0 && !(j > 0 && g[j - 1] == g[j] - 1))
+			last = g[j] - 1;
+		if (last != SIZE_MAX)
+			until[last] = until[g[j]] < until[last] ? until[g[j]] : until[last];
+		size_t cost = g[j] - j + (j + 1 < m ? nk - g[j + 1] - 1 - (m - 2 - j) : 0);
+		if (cost < best && j < room) {
+			best = cost;
+			h = j + 1;
+		}
+	}
+	/* up: the block before g[j] by h - j (from the last, g[-1] = -1) */
+	for (size_t j = h; j-- > 0;) {
+		size_t from = j ? g[j - 1] + 1 : 0, len = g[j] - from;
+		memmove(&o[from + h - j], &o[from], len * sizeof *o);
+		memmove(&until[from + h - j], &until[from], len * sizeof *until);
+	}
+	/* down: the block after g[j] by j - h + 1 (g[m] = nk) */
+	for (size_t j = h; j < m; j++) {
+		size_t from = g[j] + 1, len = (j + 1 < m ? g[j + 1] : nk) - from;
+		memmove(&o[from - (j - h + 1)], &o[from], len * sizeof *o);
+		memmove(&until[from - (j - h + 1)], &until[from], len * sizeof *until);
+	}
+	order_up += h;
+	p->base += h;
+	p->order += h;
+	p->until += h;
+	return nk - m;
+}
+
 /* After a new computation, o[0 .. n) (the kept jobs, each certified with
  * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved (a pair across one
- * takes the sooner certificate; the others' stand, their inputs being
- * the same). The jobs left; a factor above 1 (T is not a bound) turns
- * the certificates off (cert_e < 0). */
+ * and those whose term moved taken out into p->moved, their places
+ * packed as the walk's gaps are (pack_gaps: a pair across one takes the
+ * sooner certificate; the others' stand, their inputs being the same).
+ * The jobs left (p->order and p->until may have moved); a factor above 1
+ * (T is not a bound) turns the certificates off (cert_e < 0). */
 static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 {
-	cs_ranked *o = p->order;
-	cs_time *until = p->until, acc = INT64_MAX;
+	const cs_ranked *o = p->order;
 	const double wfs_max = fabs(p->w_fs);
 	size_t m = 0;
 	*nmoved = 0;
@@ -272,24 +381,15 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 		struct prio_in *x = &p->pin[o[i].jid];
 		double was = x->wfs;
 		fs_term(p, x);
-		if (x->wfs == was) {
-			if (m != i) {
-				if (m)
-					until[m - 1] = acc;
-				o[m] = o[i];
-				acc = until[i];
-			}
-			m++;
+		if (x->wfs == was)
 			continue;
-		}
 		if (fabs(x->wfs) > wfs_max)
 			p->cert_e = -1;
 		p->moved[(*nmoved)++] = o[i].jid;
-		if (m == i)
-			acc = m ? until[i - 1] : INT64_MAX;
-		acc = until[i] < acc ? until[i] : acc;
+		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
 	}
-	return m;
+	p->ngaps = m;
+	return pack_gaps(p, n);
 }
 
 /* mf_queue_kept's order from the certificates (few jobs submitted since):
@@ -313,25 +413,9 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	for (size_t i = 0; i < p->narrived; i++)
 		nfresh += cs_fifo_has(&p->q, p->arrived[i]);
 	if (walked && nk - p->ngaps + nfresh == p->q.count) {
-		/* the blocks between the gaps moved down, a pair across a gap
-		 * taking the sooner certificate */
-		size_t i = 0;
-		for (size_t h = 0; h < p->ngaps; h++) {
-			size_t g = p->gaps[h];
-			if (n != i) {
-				memmove(&o[n], &o[i], (g - i) * sizeof *o);
-				memmove(&until[n], &until[i], (g - i) * sizeof *until);
-			}
-			n += g - i;
-			if (n)
-				until[n - 1] = until[g] < until[n - 1] ? until[g] : until[n - 1];
-			i = g + 1;
-		}
-		if (n != i) {
-			memmove(&o[n], &o[i], (nk - i) * sizeof *o);
-			memmove(&until[n], &until[i], (nk - i) * sizeof *until);
-		}
-		n += nk - i;
+		n = pack_gaps(p, nk);
+		o = p->order;
+		until = p->until;
 	} else {
 		cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
 		for (size_t i = 0; i < nk; i++) {
@@ -353,6 +437,8 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
 		size_t m = refresh_terms(p, n, &nmoved);
+		o = p->order;
+		until = p->until;
 		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (mf_queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
@@ -364,8 +450,23 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	}
 	/* only the pairs whose certificate ended need a look */
 	if (p->min_until <= now) {
+		/* four at a time where none of them ended (the usual case) */
 		cs_time lo = INT64_MAX;
-		for (size_t i = 1; i < n; i++)
+		size_t i = 1;
+		for (; i + 4 <= n; i += 4) {
+			cs_time a = until[i - 1], b = until[i], c = until[i + 1], d = until[i + 2];
+			cs_time ab = a < b ? a : b, cd = c < d ? c : d, m = ab < cd ? ab : cd;
+			if (m > now) {
+				lo = m < lo ? m : lo;
+				continue;
+			}
+			for (size_t j = i; j < i + 4; j++)
+				if (until[j - 1] <= now)
+					p->fixes[nfix++] = (uint32_t)j;
+				else
+					lo = until[j - 1] < lo ? until[j - 1] : lo;
+		}
+		for (; i < n; i++)
 			if (until[i - 1] <= now)
 				p->fixes[nfix++] = (uint32_t)i;
 			else

@@ -56,17 +56,20 @@ void mfinit_destroy(void *state)
 	free(p->run);
 	cs_rateclass_free(&p->rc);
 	free(p->run_at);
-	free(p->order);
+	free(p->order_mem);
 	free(p->order2);
 	free(p->pin);
 	free(p->shape);
 	free(p->nofit);
 	free(p->dead);
+	free(p->bound);
+	free(p->slot_key);
 	free(p->wkeys);
+	free(p->nwait);
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
 	free(p->fresh);
-	free(p->until);
+	free(p->until_mem);
 	free(p->fixes);
 	free(p->moved);
 	free(p->gaps);
@@ -367,11 +370,20 @@ static int shapes_setup(mf *p)
 		return -CS_ENOMEM;
 	p->nofit = calloc((size_t)ns + 1, sizeof *p->nofit);
 	p->dead = calloc((size_t)ns + 1, sizeof *p->dead);
-	if (!p->nofit || !p->dead)
+	p->bound = calloc((size_t)ns + 1, sizeof *p->bound);
+	p->slot_key = calloc((size_t)ns + 1, sizeof *p->slot_key);
+	if (!p->nofit || !p->dead || !p->bound || !p->slot_key)
 		return -CS_ENOMEM;
-	for (size_t k = 0; k < p->njobs; k++)
+	/* a job's order entries carry its shape's slot; the slot's partition
+	 * key is its jobs' (a shape is of one partition) */
+	p->slot_key[0] = UINT32_MAX;
+	for (size_t k = 0; k < p->njobs; k++) {
 		if (p->pin[k].key == UINT32_MAX)
 			p->shape[k] = NO_SHAPE;
+		else
+			p->slot_key[p->shape[k] + 1] = p->pin[k].key;
+		p->pin[k].key = p->shape[k] + 1; /* (NO_SHAPE: 0) */
+	}
 	return 0;
 }
 
@@ -402,7 +414,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->acct_id = malloc(n * sizeof *p->acct_id);
 	p->run = malloc(n * sizeof *p->run);
 	p->run_at = malloc(n * sizeof *p->run_at);
-	p->order = malloc(n * sizeof *p->order);
+	/* (and the walk's four sentinels, and room to move the order's start) */
+	p->order = p->order_mem = malloc((n + 4 + ORDER_ROOM) * sizeof *p->order);
 	p->order2 = malloc(n * sizeof *p->order2);
 	p->victims = malloc(n * sizeof *p->victims);
 	p->chosen = malloc(n * sizeof *p->chosen);
@@ -448,7 +461,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	}
 	p->keep_order = !p->lim.any;
 	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
-				    !(p->until = malloc(n * sizeof *p->until)) || !(p->fixes = malloc(n * sizeof *p->fixes)) ||
+				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) ||
+				    !(p->fixes = malloc(n * sizeof *p->fixes)) ||
 				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
@@ -475,7 +489,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	for (size_t i = 0; i < n; i++)
 		p->stop_at[i] = -1;
 	prio_inputs(p);
-	if ((env->node_model && shapes_setup(p) < 0) || !(p->wkeys = malloc((p->pq.nkeys + 1) * sizeof *p->wkeys))) {
+	if ((env->node_model && shapes_setup(p) < 0) || !(p->wkeys = malloc((p->pq.nkeys + 1) * sizeof *p->wkeys)) ||
+	    !(p->nwait = calloc(p->pq.nkeys + 1, sizeof *p->nwait))) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}

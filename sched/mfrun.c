@@ -205,6 +205,7 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	}
 	p->last = now;
 	p->pass++;
+	p->nofit_epoch++;
 	/* drop the jobs that left the running set since the last pass (they
 	 * ended, or were stopped at a grace's end), in the list's order (as
 	 * their limits count them off) */
@@ -227,7 +228,7 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 {
 	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
 		return -1;
-	cs_fifo_remove(&p->q, jid);
+	queue_out(p, jid);
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
 		pack(p);
@@ -268,6 +269,7 @@ static int by_youngest(const void *a, const void *b)
  * one stopped at its grace's end is taken off by account(), as ended). */
 static void stopped(mf *p, uint32_t jid, cs_time now)
 {
+	p->nofit_epoch++; /* what was free grew: no refusal learnt stands */
 	run_drop(p, jid, now);
 	run_pack(p);
 }

@@ -60,7 +60,7 @@ static void mf_submit(void *state, uint32_t jid)
 		p->fresh[jid] = 1;
 		p->arrived[p->narrived++] = jid;
 	}
-	cs_fifo_push(&p->q, jid);
+	queue_in(p, jid);
 	cs_partq_push(&p->pq, jid);
 }
 
@@ -69,7 +69,7 @@ static void mf_submit(void *state, uint32_t jid)
 static void mf_cancel(void *state, uint32_t jid)
 {
 	mf *p = state;
-	cs_fifo_remove(&p->q, jid);
+	queue_out(p, jid);
 	if (p->admitted[jid])
 		cs_limits_drop(&p->lim, jid);
 }
@@ -125,12 +125,27 @@ static int may_hold(const mf *p, uint32_t k)
 	return k == UINT32_MAX || p->pq.reserved[k] < p->rb.per_part;
 }
 
-/* Would backfill refuse jid without a try (fit generation gen)? */
+/* (tests: the walk's marks off, and how many it made) */
+static _Thread_local int walk_marks = 1;
+static _Thread_local uint64_t walk_marked, walk_bounded;
+void mf_walk_marks(int on) { walk_marks = on; }
+uint64_t mf_walk_marked(void) { return walk_marked; }
+uint64_t mf_walk_bounded(void) { return walk_bounded; }
+
+/* Would backfill refuse jid without a try (fit generation gen)? A
+ * refusal for any estimate stands whatever the generation while nothing
+ * was freed (nofit_epoch, sched/mf.h); one bounded by the estimate only
+ * in its generation (the holds' times bound it). (With the walk's marks
+ * off, as before either: the oracle's.) */
 static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	const struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
-	return m && m->pass == p->pass && m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
+	if (!m || m->pass != p->nofit_epoch)
+		return 0;
+	if (m->est_max < 0 && walk_marks)
+		return 1;
+	return m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
 }
 
 /* What the engine has learnt refuses jid's shape (cs_ctx_nofit_bound),
@@ -140,18 +155,25 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	cs_time est;
 	if (!cs_ctx_nofit_bound(ctx, jid, &est))
 		return 0;
-	m->pass = p->pass;
+	m->pass = p->nofit_epoch;
 	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = est;
+	p->bound[m - p->nofit + 1].stamp = 0; /* (a bound mark copies m: gone) */
 	return est < 0 || p->pin[jid].estimate > est;
 }
 
 /* Does what the engine has learnt refuse jid now (learn(), for a job of
- * one partition)? Then its start would fail with no other effect. */
+ * one partition, unless a refusal for any estimate stands: refused())?
+ * Then its start would fail with no other effect. */
 static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
-	return s != NO_SHAPE && learn(p, ctx, jid, &p->nofit[s]);
+	if (s == NO_SHAPE)
+		return 0;
+	const struct nofit *m = &p->nofit[s];
+	if (m->pass == p->nofit_epoch && m->est_max < 0 && walk_marks)
+		return 1;
+	return learn(p, ctx, jid, &p->nofit[s]);
 }
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
@@ -174,36 +196,34 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	return -1;
 }
 
-/* (tests: the walk's marks off, and how many it made) */
-static _Thread_local int walk_marks = 1;
-static _Thread_local uint64_t walk_marked;
-void mf_walk_marks(int on) { walk_marks = on; }
-uint64_t mf_walk_marked(void) { return walk_marked; }
-
 /* backfill_walk's visit of e (a job not passed over on a mark): 1 if it
  * started. (Inlined: a call for each visit costs about 5 % of a backlog's
  * passes.) */
 static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx *ctx, const cs_ranked *e, uint32_t *gen,
-							    uint64_t *walk)
+							    uint64_t walk)
 {
 	uint32_t jid = e->jid;
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	int no = refused(p, jid, *gen);
-	if (no && !may_hold(p, e->aux)) {
+	if (no && !may_hold(p, entry_key(p, e->aux))) {
 		if (p->nofit[s].est_max < 0 && walk_marks) {
-			p->dead[s + 1] = *walk;
+			p->dead[s + 1] = walk;
 			walk_marked++;
+		} else if (walk_marks) {
+			p->bound[s + 1] = (struct bound){ p->bound_walk, p->nofit[s].est_max };
+			walk_bounded++;
 		}
 		return 0;
 	}
 	if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 		return 0;
 	int started = !no && backfill(p, ctx, jid) == 0;
-	if (!started && may_hold(p, e->aux))
+	if (!started && may_hold(p, entry_key(p, e->aux)))
 		cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
-	if (cs_ctx_fit_gen(ctx) != *gen) {
-		*gen = cs_ctx_fit_gen(ctx);
-		*walk = ++p->dead_walk;
+	uint32_t g = cs_ctx_fit_gen(ctx);
+	if (g != *gen) { /* (a new generation: no bound mark stands) */
+		*gen = g;
+		p->bound_walk++;
 	}
 	return started;
 }
@@ -212,12 +232,17 @@ static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx 
  * not started in its first loop: each may start if it delays no hold,
  * or hold if the budget allows. A job refused() without a try that
  * could not hold either is passed over before the checks, which change
- * nothing. While the fit generation stands, a shape refused for any
- * estimate (est_max < 0) whose job could not hold has every later job
- * passed over too (its refusal is learnt only from its own jobs, and its
- * partition's reservations only grow in a pass): it is marked dead for
+ * nothing. A shape refused for any estimate (est_max < 0) whose job
+ * could not hold has every later job passed over too: the refusal stands
+ * for the whole walk, whatever holds it makes (they take nothing free
+ * now, and in the walk only starts change what is free: refused()), and
+ * its partition's reservations only grow in a pass. It is marked dead for
  * the rest of the walk, which then passes over its jobs on the mark
- * alone (a new generation starts a new walk: no shape dead). */
+ * alone. A shape refused beyond an estimate bound (est_max >= 0) whose job
+ * could not hold is bound-marked for the generation (bound_walk, bumped
+ * when a hold or a new walk changes it): its later jobs over the bound
+ * are passed over on the mark (refused() would refuse them, and they
+ * could not hold either), the others visited. */
 static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 {
 	uint32_t gen = cs_ctx_fit_gen(ctx);
@@ -229,25 +254,54 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	if (!shape || !until) {
 		for (size_t i = 0; i < n; i++)
 			if (o[i].jid != UINT32_MAX && !(shape && dead[shape[o[i].jid] + 1] == walk))
-				walk_visit(p, ctx, &o[i], &gen, &walk);
+				walk_visit(p, ctx, &o[i], &gen, walk);
 		return;
 	}
 	/* With a kept order, the places of the jobs started (in the walk or
-	 * before it) are listed for queue_certified's packing. */
+	 * before it) are listed for queue_certified's packing. An entry's
+	 * aux is its shape's slot, whose mark is read directly; the places
+	 * started in the first loop are slot 0's (NO_SHAPE's mark, dead[0],
+	 * is never made), as are four sentinels at o[n .. n + 4), so that
+	 * the loop passing over marked entries (four at a time) tests nothing
+	 * else. */
 	uint32_t *gaps = p->gaps;
 	size_t ng = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t jid = o[i].jid;
-		/* (NO_SHAPE's mark is dead[0], never made) */
-		if (jid == UINT32_MAX || (dead[shape[jid] + 1] != walk && walk_visit(p, ctx, &o[i], &gen, &walk))) {
-			o[i].jid = UINT32_MAX;
-			gaps[ng++] = (uint32_t)i;
+	const struct bound *bound = p->bound;
+	const struct prio_in *pin = p->pin;
+	p->bound_walk++;
+	for (size_t k = 0; k < 4; k++)
+		o[n + k] = (cs_ranked){ 0, UINT32_MAX, 0 };
+	for (const cs_ranked *e = o;; e++) {
+		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk && dead[e[2].aux] == walk &&
+		       dead[e[3].aux] == walk)
+			e += 4;
+		while (dead[e[0].aux] == walk)
+			e++;
+		/* (a bound mark's shape refuses e's job in this generation,
+		 * and it could not hold: walk_visit would pass it over; slot 0,
+		 * a gap's and the sentinels', is never bound-marked) */
+		const struct bound *b = &bound[e->aux];
+		if (b->stamp == p->bound_walk && pin[e->jid].estimate > b->est_max)
+			continue;
+		size_t i = (size_t)(e - o);
+		if (o[i].jid == UINT32_MAX) {
+			if (i == n)
+				break;
+		} else if (!walk_visit(p, ctx, &o[i], &gen, walk)) {
+			continue;
 		}
+		o[i].jid = UINT32_MAX;
+		gaps[ng++] = (uint32_t)i;
 	}
 	p->ngaps = ng;
 	p->nkept = n;
 	p->walked = 1;
 }
+
+static _Thread_local int wait_check;
+static _Thread_local uint64_t wait_misses;
+void mf_wait_check(int on) { wait_check = on; }
+uint64_t mf_wait_misses(void) { return wait_misses; }
 
 /* Per partition, over the n jobs of p->order (priority order): first the
  * jobs of the partitions not yet blocked, each partition's first that
@@ -262,27 +316,32 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	cs_partq_pass(pq);
 	cs_resv_budget_pass(&p->rb);
 	/* once every key with a waiting job is blocked, no later job has a
-	 * partition open: the first loop is over */
+	 * partition open: the first loop is over (the keys with one from
+	 * the counts, without a job of several partitions waiting) */
 	size_t nw = 0;
-	for (uint32_t k = 0; k < pq->nkeys; k++)
-		if (cs_partq_head(pq, &p->q, k) >= 0)
+	for (uint32_t k = 0; k < pq->nkeys; k++) {
+		if (wait_check) /* (tests: the counts against the queue) */
+			wait_misses += (p->nwait_multi || p->nwait[k] > 0) != (cs_partq_head(pq, &p->q, k) >= 0);
+		if (p->nwait_multi ? cs_partq_head(pq, &p->q, k) >= 0 : p->nwait[k] > 0)
 			p->wkeys[nw++] = k;
+	}
 	int done = all_blocked(p, nw); /* (only a block below changes it) */
 	for (size_t i = 0; i < n && !done; i++) {
-		uint32_t jid = p->order[i].jid, key = p->order[i].aux;
+		uint32_t jid = p->order[i].jid, key = entry_key(p, p->order[i].aux);
 		/* (a job of one partition: its key's bit, cs_partq_open's) */
 		uint64_t open = key != UINT32_MAX ? !pq->blocked[key] : cs_partq_open(pq, jid);
 		if (!open)
 			continue;
+		/* (a gap's aux is slot 0's, never dead: backfill_walk) */
 		unsigned lim = over_limit(p, jid);
 		if (lim) { /* its account reached a limit in this pass */
 			hold(p, ctx, jid, lim);
-			p->order[i].jid = UINT32_MAX;
+			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
 		if ((!known_nofit(p, ctx, jid) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
-			p->order[i].jid = UINT32_MAX;
+			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
@@ -306,7 +365,7 @@ static size_t queue_walk(mf *p, cs_sched_ctx *ctx, cs_time now)
 		unsigned lim = over_limit(p, k);
 		if (lim && p->reject_over_budget && cs_limits_is_budget(lim)) {
 			cs_ctx_reject(ctx, k, lim);
-			cs_fifo_remove(&p->q, k);
+			queue_out(p, k);
 			cs_limits_drop(&p->lim, k);
 			continue;
 		}

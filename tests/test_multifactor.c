@@ -552,10 +552,15 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 	th_unlink(acct);
 }
 
-/* The partitions' backfill walk passes over a shape's later jobs on a
+/* (Also: the keys with waiting jobs the first loop reads from multifactor's
+ * counts, nwait, are the queue's at every pass.)
+ * The partitions' backfill walk passes over a shape's later jobs on a
  * mark once one of them was refused for any estimate and could not hold
- * (sched/multifactor.c, backfill_walk): with the marks off every job is
- * checked, and the schedule must be the same on a generated backlog (10
+ * (sched/multifactor.c, backfill_walk; such a refusal stands across the
+ * holds made in the walk), and over its later jobs beyond an estimate
+ * bound while the fit generation stands (bound marks): with the marks
+ * off every job is checked, refusals for any estimate last a generation
+ * only, and the schedule must be the same on a generated backlog (10
  * days at 1.5x the projects, Fair Tree over its accounts). */
 #include "mf.h"
 
@@ -569,15 +574,23 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 		cs_run_opts o = mf_opts(NULL, NULL);
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t marked = mf_walk_marked();
+		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded(), misses = mf_wait_misses();
 		mf_walk_marks(!k);
+		mf_wait_check(1);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_wait_check(0);
 		mf_walk_marks(1);
-		if (!k)
+		cr_assert_eq(mf_wait_misses(), misses, "keys whose waiting count disagreed with the queue: %llu",
+			     (unsigned long long)(mf_wait_misses() - misses));
+		if (!k) {
 			cr_assert_gt(mf_walk_marked() - marked, 1000, "marks made: %llu",
 				     (unsigned long long)(mf_walk_marked() - marked));
-		else
+			cr_assert_gt(mf_walk_bounded() - bounded, 1000, "bound marks made: %llu",
+				     (unsigned long long)(mf_walk_bounded() - bounded));
+		} else {
 			cr_assert_eq(mf_walk_marked(), marked);
+			cr_assert_eq(mf_walk_bounded(), bounded);
+		}
 	}
 	same_schedules(r);
 	th_unlink(w);
@@ -613,6 +626,49 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
 				     (unsigned long long)(mf_certified() - used));
 		else
 			cr_assert_eq(mf_certified(), used);
+	}
+	same_schedules(r);
+	th_unlink(w);
+	th_unlink(acct);
+}
+
+/* The kept order packed from each gap's shorter side (sched/mfcert.c,
+ * pack_gaps; insert_now puts jobs in from the shorter side too, moving
+ * the start down), with the order's start given room for two entries only, so
+ * that it goes back to the allocation's start every few passes and a
+ * pass with more gaps than room closes the rest from the far side: the
+ * same schedule as the full sort at every pass (as above), every
+ * certified order in order. Fails when a block is moved by the wrong
+ * count, when a gap's certificate is not folded into the entry before
+ * it, or when the start is not moved back. */
+Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule, .timeout = 240)
+{
+	char err[CS_ERRLEN] = "";
+	char *w, *acct;
+	gen_backlog(4, 10, 1.5, &w, &acct);
+	cs_run_result r[2];
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = mf_opts("max_age", "3600");
+		o.workload = w;
+		o.accounts = acct;
+		uint64_t wrong = mf_certs_wrong(), rebased = mf_order_rebased(), up = mf_order_up(),
+			 down = mf_order_down();
+		mf_certs(!k);
+		mf_certs_check(1);
+		mf_order_room(2);
+		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_order_room(0);
+		mf_certs(1);
+		mf_certs_check(0);
+		cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+		if (!k) {
+			cr_assert_gt(mf_order_rebased() - rebased, 100, "rebased: %llu",
+				     (unsigned long long)(mf_order_rebased() - rebased));
+			cr_assert_gt(mf_order_up() - up, 1000, "gaps closed from the start: %llu",
+				     (unsigned long long)(mf_order_up() - up));
+			cr_assert_gt(mf_order_down() - down, 100, "insertions from the start: %llu",
+				     (unsigned long long)(mf_order_down() - down));
+		}
 	}
 	same_schedules(r);
 	th_unlink(w);
