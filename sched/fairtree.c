@@ -134,6 +134,9 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
+	/* per dirty node: its q when it became dirty (the q its ties in its
+	 * parent's list were worked out with: refresh_children's check) */
+	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -193,6 +196,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
+	    !(f->q0 = calloc(n, sizeof *f->q0)) ||
 	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
@@ -274,6 +278,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->rbuf);
 	free(f->rtbuf);
 	free(f->nt);
+	free(f->q0);
 	free(f->bits);
 	free(f);
 }
@@ -1008,6 +1013,17 @@ static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, doub
 	f->rtbuf[c->np++] = now;
 }
 
+/* Does the tie at place i say its pair holds apart (T_HOLDS, no T_TIE:
+ * the q ahead is more than 2^-40 above the other, see order_holds)? With
+ * one of them unchanged since and the other's q moved only away from it
+ * (the one ahead's up, the other's down; q's are >= 0), the pair still
+ * holds apart: check_place would find it in order with T_HOLDS and no
+ * T_TIE, the tie it has (nothing to count or write back). */
+static inline int stands_apart(const cs_fairtree *f, uint32_t i)
+{
+	return (f->tie[i] & (T_HOLDS | T_TIE)) == T_HOLDS;
+}
+
 /* Dirty account a's children in order again, with their ties, as
  * sort_children gives them. With fast (fast_ok), when every two
  * neighbours whose usage did not change hold their order (T_HOLDS: none
@@ -1034,10 +1050,19 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
 		uint32_t p = f->dp[x].pos;
-		if (p > lo)
-			check_place(f, &c, p - 1, up);
-		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY))
-			check_place(f, &c, p, up);
+		double q = N[x].q, q0 = f->q0[x];
+		if (p > lo) {
+			if (q <= q0 && stands_apart(f, p - 1) && !(f->fl[ord[p - 1]] & F_DIRTY))
+				f->nt[p - 1] = T_HOLDS | T_IN;
+			else
+				check_place(f, &c, p - 1, up);
+		}
+		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY)) {
+			if (q >= q0 && stands_apart(f, p))
+				f->nt[p] = T_HOLDS | T_IN;
+			else
+				check_place(f, &c, p, up);
+		}
 	}
 	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
@@ -1081,7 +1106,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	const uint32_t *depth = f->depth, *coff = t->child_off;
 	struct dpos *dp = f->dp;
 	uint32_t *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
-	double *csum = f->csum;
+	double *csum = f->csum, *q0 = f->q0;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
 	int wild = f->wild;
@@ -1097,13 +1122,14 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		else if (v > 0 && v < minpos)
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
-		N[u].q = q_of(&N[u]);
 		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
+			q0[u] = N[u].q;
 			fl[u] |= F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
+		N[u].q = q_of(&N[u]);
 		if (pu < 0 || (pf[pu] & P_SUM))
 			continue;
 		/* (each step one depth up: only the first is read) */
@@ -1112,6 +1138,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			pf[x] |= P_SUM;
 			dlist[dfill[d]++] = (uint32_t)x;
 			if (up >= 0 && !(fl[x] & F_DIRTY)) {
+				q0[x] = N[x].q; /* (its sum is worked out below) */
 				fl[x] |= F_DIRTY;
 				dp[x].next = dhead[up];
 				dhead[up] = (uint32_t)x;

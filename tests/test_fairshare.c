@@ -940,6 +940,69 @@ Test(fairtree, a_dirty_child_stays_only_beside_orders_that_hold)
  * and now and then sets one equal to another's (a tie: the list is
  * sorted whole until one of them moves). The factors must be the full
  * computation's. */
+/* Two updates between reads, a child's usage moved one way and then a
+ * little back: refresh_children's check passes over the place on the side
+ * its q moved away from only when its tie there was worked out with the q
+ * it had before the first update (q0, kept from the update that made it
+ * dirty). Tree: six organisations of two users each under the root, usage
+ * far apart; each round one user jumps (its organisation too) and then
+ * goes back part of the way, with a few others changed, read after the
+ * second update only. Fails when q0 is taken at each update. */
+Test(fairtree, a_child_moved_twice_between_reads_is_checked_from_its_first_q)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - {name: o1, users: [{name: a}, {name: b}]}\n"
+		"  - {name: o2, users: [{name: c}, {name: d}]}\n"
+		"  - {name: o3, users: [{name: e}, {name: g}]}\n"
+		"  - {name: o4, users: [{name: h}, {name: i}]}\n"
+		"  - {name: o5, users: [{name: j}, {name: k}]}\n"
+		"  - {name: o6, users: [{name: l}, {name: m}]}\n",
+		&t);
+	const char *names[] = { "a", "b", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m" };
+	enum { NU = 12 };
+	uint32_t us[NU];
+	for (size_t i = 0; i < NU; i++)
+		us[i] = node_named(&t, names[i]);
+	double u[32] = { 0 }, full[32];
+	cr_assert_leq(t.nnodes, 32);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 11;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (size_t i = 0; i < NU; i++)
+		u[us[i]] = 100 * (double)(1 + RND(50));
+	cs_fairtree_compute(ft, u, full);
+	for (int round = 0; round < 3000; round++) {
+		uint32_t changed[4];
+		size_t x = RND(NU);
+		double was = u[us[x]], to = 100 * (double)(1 + RND(50));
+		u[us[x]] = to;
+		changed[0] = us[x];
+		cs_fairtree_update(ft, u, NULL, changed, 1);
+		size_t nc = 0;
+		u[us[x]] = to + (was - to) * (double)(1 + RND(3)) / 8; /* part of the way back */
+		changed[nc++] = us[x];
+		for (uint32_t k = RND(3); k > 0; k--) {
+			size_t y = RND(NU);
+			u[us[y]] += 1 + RND(200);
+			changed[nc++] = us[y];
+		}
+		cs_fairtree_update(ft, u, NULL, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (size_t k = 0; k < NU; k++) {
+			double got = cs_fairtree_factor(ft, us[k]);
+			cr_assert(got == full[us[k]], "round %d user %s: %.17g vs %.17g", round, names[k], got,
+				  full[us[k]]);
+		}
+	}
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
