@@ -50,7 +50,7 @@ struct cs_fairtree {
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
 	/* per dirty account in an update: its dirty children, a list through
-	 * dp's next (NONE ends it; NONE when not dirty) */
+	 * dp's next (NONE ends it; a node not dirty has none to read) */
 	uint32_t *dhead;
 	/* per node: the next in its parent's dirty list, and (but the root)
 	 * its place in ord, side by side (a refresh reads both of each dirty
@@ -348,11 +348,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
  * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
 static void consume(cs_fairtree *f, uint32_t a)
 {
-	for (uint32_t x = f->dhead[a], nx; x != NONE; x = nx) {
-		nx = f->dp[x].next;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next)
 		f->fl[x] &= (uint8_t)~F_DIRTY;
-		f->dp[x].next = NONE;
-	}
 	f->dhead[a] = NONE;
 	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
 	f->pf[a] &= (uint8_t)~P_VISIT;
