@@ -134,8 +134,10 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	/* per dirty node: its q when it became dirty (the q its ties in its
-	 * parent's list were worked out with: refresh_children's check) */
+	/* per node: its q when its parent's list was last visited (consume)
+	 * or computed, the q its ties there were worked out with until its
+	 * parent's next refresh (its q moves only in an update, which makes
+	 * it dirty; a refresh and its consume come with no update between) */
 	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
@@ -348,8 +350,10 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
  * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
 static void consume(cs_fairtree *f, uint32_t a)
 {
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next)
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
 		f->fl[x] &= (uint8_t)~F_DIRTY;
+		f->q0[x] = f->n[x].q;
+	}
 	f->dhead[a] = NONE;
 	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
 	f->pf[a] &= (uint8_t)~P_VISIT;
@@ -986,7 +990,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 
 /* refresh_children's count of the places without T_HOLDS next to a dirty
  * child (frag, taken off the account's count), their new ties (nt, with
- * T_IN where in order; rtbuf, at the places in rbuf; np), whether every
+ * T_IN where in order; rtbuf, at the places in rbuf, those that differ
+ * from the tie there; np), whether every
  * one is in order (in_order), those without T_HOLDS (nfrag) and whether
  * no tie is among them, before or after (kept). */
 struct check {
@@ -1006,8 +1011,10 @@ static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, doub
 	c->nfrag += !(now & T_HOLDS);
 	c->kept &= !((old | now) & T_TIE);
 	f->nt[i] = (uint8_t)(now | (in ? T_IN : 0));
-	f->rbuf[c->np] = i;
-	f->rtbuf[c->np++] = now;
+	if (now != old) { /* (most stand) */
+		f->rbuf[c->np] = i;
+		f->rtbuf[c->np++] = now;
+	}
 }
 
 /* Does the tie at place i say its pair holds apart (T_HOLDS, no T_TIE:
@@ -1103,7 +1110,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	const uint32_t *depth = f->depth, *coff = t->child_off;
 	struct dpos *dp = f->dp;
 	uint32_t *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
-	double *csum = f->csum, *q0 = f->q0;
+	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
 	int wild = f->wild;
@@ -1119,14 +1126,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		else if (v > 0 && v < minpos)
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
+		N[u].q = q_of(&N[u]);
 		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
-			q0[u] = N[u].q;
 			fl[u] |= F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
-		N[u].q = q_of(&N[u]);
 		if (pu < 0 || (pf[pu] & P_SUM))
 			continue;
 		/* (each step one depth up: only the first is read) */
@@ -1135,7 +1141,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			pf[x] |= P_SUM;
 			dlist[dfill[d]++] = (uint32_t)x;
 			if (up >= 0 && !(fl[x] & F_DIRTY)) {
-				q0[x] = N[x].q; /* (its sum is worked out below) */
 				fl[x] |= F_DIRTY;
 				dp[x].next = dhead[up];
 				dhead[up] = (uint32_t)x;
@@ -1217,7 +1222,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		N[i].q = q_of(&N[i]);
+		f->q0[i] = N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
 		if ((f->fl[a] & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);
