@@ -64,7 +64,8 @@ struct cs_fairtree {
 	 * moving that it goes before (one that stays: the next place) */
 	uint32_t *ins;
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
-	 * is n[x].sum), so an account's sum reads its children's in a row */
+	 * is n[x].sum), so an account's sum reads its children's in a row
+	 * (4 more: an update's sum compares against a place 4 on) */
 	double *csum;
 	/* per node: its parent (-1: the root) and its place in the tree's
 	 * child array (the root: 0), side by side (an update reads both of
@@ -194,7 +195,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
+	    !(f->csum = calloc(n + 4, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
@@ -1161,11 +1162,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a];
+			const double *cs = csum + coff[a], *e = csum + coff[a + 1];
 			double sum = 0;
-			uint32_t m = coff[a + 1] - coff[a];
-			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
-				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
+			for (const double *c4 = cs + 4; e >= c4; e -= 4) /* (four a step, in the same order) */
+				sum = sum + e[-1] + e[-2] + e[-3] + e[-4];
+			size_t m = (size_t)(e - cs);
 			if (m == 3)
 				sum += cs[2];
 			if (m >= 2)
