@@ -1114,7 +1114,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
-	int wild = f->wild;
+	int wild = f->wild, moved = 0;
+	pf[0] |= P_SUM; /* (the root listed last, if a user moved: no walk reaches it) */
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= nn || !(fl[u] & F_USER))
@@ -1128,6 +1129,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
+		moved = 1;
 		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
@@ -1136,12 +1138,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		}
 		if (pu < 0 || (pf[pu] & P_SUM))
 			continue;
-		/* (each step one depth up: only the first is read) */
-		for (int32_t x = pu, d = (int32_t)depth[pu]; x >= 0 && !(pf[x] & P_SUM); d--) {
+		/* (each step one depth up: only the first is read; the root
+		 * has P_SUM, so x is not the root and has a parent) */
+		for (int32_t x = pu, d = (int32_t)depth[pu]; !(pf[x] & P_SUM); d--) {
 			int32_t up = ps[x].parent;
 			pf[x] |= P_SUM;
 			dlist[dfill[d]++] = (uint32_t)x;
-			if (up >= 0 && !(fl[x] & F_DIRTY)) {
+			if (!(fl[x] & F_DIRTY)) {
 				fl[x] |= F_DIRTY;
 				dp[x].next = dhead[up];
 				dhead[up] = (uint32_t)x;
@@ -1151,6 +1154,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	}
 	f->minpos = minpos;
 	f->wild = wild;
+	if (moved)
+		dlist[dfill[0]++] = 0;
+	else
+		pf[0] &= (uint8_t)~P_SUM;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: the deepest depth's accounts first) */
