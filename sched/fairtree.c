@@ -135,10 +135,11 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	/* per node: its q when its parent's list was last visited (consume)
-	 * or computed, the q its ties there were worked out with until its
-	 * parent's next refresh (its q moves only in an update, which makes
-	 * it dirty; a refresh and its consume come with no update between) */
+	/* per node: its q when its parent's children were last put in order
+	 * (refresh_children, sort_children) or computed, the q its ties
+	 * there were worked out with until its parent's next refresh (its q
+	 * moves only in an update, which makes it dirty, and every dirty
+	 * child is refreshed before its parent's list is visited) */
 	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
@@ -351,10 +352,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
  * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
 static void consume(cs_fairtree *f, uint32_t a)
 {
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next)
 		f->fl[x] &= (uint8_t)~F_DIRTY;
-		f->q0[x] = f->n[x].q;
-	}
 	f->dhead[a] = NONE;
 	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
 	f->pf[a] &= (uint8_t)~P_VISIT;
@@ -661,9 +660,11 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
+	f->q0[lastc] = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
+		f->q0[c] = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -1056,6 +1057,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
 		uint32_t p = f->dp[x].pos;
 		double q = N[x].q, q0 = f->q0[x];
+		f->q0[x] = q; /* (the q of the ties this refresh works out) */
 		if (p > lo) {
 			if (q <= q0 && stands_apart(f, p - 1) && !(f->fl[ord[p - 1]] & F_DIRTY))
 				f->nt[p - 1] = T_HOLDS | T_IN;

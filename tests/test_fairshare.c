@@ -1004,6 +1004,49 @@ Test(fairtree, a_child_moved_twice_between_reads_is_checked_from_its_first_q)
 	cs_account_tree_free(&t);
 }
 
+/* A list put in order by sort_children (an update whose usage is out of
+ * fast_ok's range: the root's usage above 2^900), then by an update in
+ * range again: the dirty child's q0 must be the q that sort worked its
+ * ties out with. Tree: g -> users l, r, x; h -> user d. Usage l 10, r
+ * 60, x 100 (order l r x); then d 2^950 and x 50 (sorted: l x r, x apart
+ * ahead of r); then d 1 and x 70: x falls behind r again, which a q0 left
+ * at x's q of 100 would miss (70 is above it in q: its place behind
+ * taken as standing). */
+Test(fairtree, a_sort_out_of_range_leaves_each_child_its_q)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - {name: g, users: [{name: l}, {name: r}, {name: x}]}\n"
+		"  - {name: h, users: [{name: d}]}\n",
+		&t);
+	uint32_t l = node_named(&t, "l"), r = node_named(&t, "r"), x = node_named(&t, "x"), d = node_named(&t, "d");
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	u[l] = 10;
+	u[r] = 60;
+	u[x] = 100;
+	u[d] = 1;
+	cs_fairtree_compute(ft, u, f);
+	const double ux[2] = { 50, 70 }, ud[2] = { 0x1p950, 1 };
+	for (int step = 0; step < 2; step++) {
+		uint32_t changed[2] = { x, d };
+		u[x] = ux[step];
+		u[d] = ud[step];
+		cs_fairtree_update(ft, u, f, changed, 2);
+		cs_fairtree_compute(ref, u, full);
+		const uint32_t us[4] = { l, r, x, d };
+		for (int k = 0; k < 4; k++)
+			cr_assert(f[us[k]] == full[us[k]], "step %d user %u: %.17g vs %.17g", step, us[k], f[us[k]],
+				  full[us[k]]);
+	}
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
