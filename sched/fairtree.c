@@ -809,11 +809,12 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 /* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
  * neighbours unchanged, and its places with them still in order and
  * holding theirs (refresh_children's nt)? */
-static inline int stays(const cs_fairtree *f, uint32_t p, uint32_t lo, uint32_t hi)
+static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
+			uint32_t hi)
 {
 	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (!(f->fl[f->ord[p - 1]] & F_DIRTY) && (f->nt[p - 1] & both) == both)) &&
-	       (p + 1 == hi || (!(f->fl[f->ord[p + 1]] & F_DIRTY) && (f->nt[p] & both) == both));
+	return (p == lo || (!(fl[ord[p - 1]] & F_DIRTY) && (nt[p - 1] & both) == both)) &&
+	       (p + 1 == hi || (!(fl[ord[p + 1]] & F_DIRTY) && (nt[p] & both) == both));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
@@ -838,6 +839,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	struct dpos *dp = f->dp;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
+	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	/* each dirty one stays (its place: before the next) or moves; their
@@ -847,7 +849,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (stays(f, p, lo, hi))
+		if (stays(fl, ord, nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
 			fl[x] |= F_MOVE;
@@ -922,11 +924,11 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
 				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
-						    : (uint8_t)(f->nt[A - 1] & (T_TIE | T_HOLDS));
+						    : (uint8_t)(nt[A - 1] & (T_TIE | T_HOLDS));
 			}
 			was[A] = tie[A];
 			if (B < hi)
-				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(f->nt[A] & (T_TIE | T_HOLDS));
+				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(nt[A] & (T_TIE | T_HOLDS));
 			continue;
 		}
 		/* ord[A .. B) again: those not moving in order, each moving one
