@@ -461,6 +461,10 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			}
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
+		/* the dirty accounts that stay in no span (ins NONE) */
+		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dp[x].next)
+			if (f->ins[x] == NONE && !(fl[x] & F_USER))
+				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
@@ -913,24 +917,37 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		cur = bits[wd] & (~0ull << (B & 63));
 		A += lo;
 		B += lo;
-		/* the span listed for the visit */
-		*(ls != NONE ? &f->snext[ls] : &first) = A;
-		f->send[A] = B;
-		ls = A;
 		if (B - A == 1) { /* a dirty child alone that stays: its ties */
 			uint32_t x = ord[A];
 			int moving = fl[x] & F_MOVE;
+			uint8_t ties = 0; /* its ties' T_TIE, before and after */
 			next += moving != 0;
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
 				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
 						    : (uint8_t)(nt[A - 1] & (T_TIE | T_HOLDS));
+				ties |= was[A - 1] | tie[A - 1];
 			}
 			was[A] = tie[A];
-			if (B < hi)
+			if (B < hi) {
 				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(nt[A] & (T_TIE | T_HOLDS));
-			continue;
+				ties |= was[A] | tie[A];
+			}
+			if (!moving && !(ties & T_TIE)) {
+				/* the same children ahead of it, and it ties
+				 * none before or after: its before stands, it
+				 * is no span (ins NONE: visit_alone descends
+				 * it) */
+				ins[x] = NONE;
+				continue;
+			}
 		}
+		/* the span listed for the visit */
+		*(ls != NONE ? &f->snext[ls] : &first) = A;
+		f->send[A] = B;
+		ls = A;
+		if (B - A == 1)
+			continue;
 		/* ord[A .. B) again: those not moving in order, each moving one
 		 * before its place (at B: last) */
 		memcpy(sc, ord + A, (B - A) * sizeof *ord);
@@ -968,7 +985,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	for (uint32_t m = 0; m < nm; m++)
 		fl[bybef[m]] &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
-	f->snext[ls] = NONE;
+	if (ls != NONE)
+		f->snext[ls] = NONE;
 	/* what moved: the spans, or from the first dirty or first placed to
 	 * the last (the same children, before and after); none of them ties
 	 * a child outside, before or after, and the child ahead ties none
@@ -982,6 +1000,9 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		f->fl[a] |= F_RANGE;
 		return;
 	}
+	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) /* (all in the one span) */
+		if (ins[x] == NONE)
+			ins[x] = 0;
 	uint32_t f0 = dp[bybef[0]].pos, f1 = dp[bybef[nm - 1]].pos + 1;
 	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if (apart(was, tie, lo, hi, r0, r1)) {

@@ -757,6 +757,56 @@ Test(fairtree, a_child_that_stays_beside_a_relocation_gets_its_ties)
 	cs_account_tree_free(&t);
 }
 
+/* A dirty child that stays alone, in no span, keeps its before only when
+ * it ties none, before or after the update, and is visited again if an
+ * account. Account g's children: users p, q, a, b, c, e (usage 0.5, 0.6,
+ * 1, 1, 3, 8: a and b tie, sharing a rank) and account k with users k1,
+ * k2 (2.5 each: k 5, between c and e); e 9 in an update (g visited
+ * alone). Then p 0.7 (it moves behind q: the list is relocated) and b 2:
+ * b stays between a and c, no longer tied, its before one user more.
+ * Then p 0.5 (ahead of q again) and k2 2: k (4.5) stays between c and e,
+ * in no span, its before as it was, and below it k2 passes k1. The
+ * factors must be the full computation's. */
+Test(fairtree, a_child_that_stays_in_no_span_keeps_its_before_only_untied)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: p}, {name: q}, {name: a}, {name: b}, {name: c}, "
+		"{name: e}]\n    accounts:\n      - name: k\n        users: [{name: k1}, {name: k2}]\n",
+		&t);
+	uint32_t all[] = { node_named(&t, "p"), node_named(&t, "q"), node_named(&t, "a"), node_named(&t, "b"),
+			   node_named(&t, "c"), node_named(&t, "e"), node_named(&t, "k1"), node_named(&t, "k2") };
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	const double before[] = { 0.5, 0.6, 1, 1, 3, 8, 2.5, 2.5 };
+	for (size_t k = 0; k < 8; k++)
+		u[all[k]] = before[k];
+	cs_fairtree_compute(ft, u, f);
+	u[all[5]] = 9;
+	uint32_t first[] = { all[5] }, second[] = { all[0], all[3] }, third[] = { all[0], all[7] };
+	cs_fairtree_update(ft, u, f, first, 1);
+	cr_assert(f[all[2]] == f[all[3]], "a %g b %g", f[all[2]], f[all[3]]);
+	u[all[0]] = 0.7;
+	u[all[3]] = 2;
+	cs_fairtree_update(ft, u, f, second, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 8; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[all[2]] > f[all[3]], "a %g b %g", f[all[2]], f[all[3]]);
+	u[all[0]] = 0.5;
+	u[all[7]] = 2;
+	cs_fairtree_update(ft, u, f, third, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 8; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[all[7]] > f[all[6]], "k1 %g k2 %g", f[all[6]], f[all[7]]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* relocate's spans visited apart only where no tie crosses an end, before
  * or after: account g's users c, w, b, y, v, e (usage 2, 3, 3, 4, 5, 6: w
  * and b tie, sharing a rank). Then w 1 and y 5.5: w moves ahead of c (the
