@@ -40,7 +40,8 @@ struct cs_fairtree {
 	 * F_RANGE (a dirty account), this update moved only its children in
 	 * the spans of places its span list says, none at either end of a
 	 * span ties its outer neighbour, before or after the update, and the
-	 * child ahead of a span ties none; F_MOVE, within relocate: a dirty
+	 * child ahead of a span ties none (a dirty child in no span stays
+	 * and ties none, before or after: ins NONE); F_MOVE, within relocate: a dirty
 	 * child that may move (the others stay between their neighbours) */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
@@ -61,7 +62,8 @@ struct cs_fairtree {
 	 * (NONE ends); spans are in order, apart */
 	uint32_t *sfirst, *send, *snext;
 	/* relocate's, per dirty child: the place of the first child not
-	 * moving that it goes before (one that stays: the next place) */
+	 * moving that it goes before (one that stays: the next place; NONE,
+	 * one that stays in no span, read by visit_alone with F_RANGE) */
 	uint32_t *ins;
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
 	 * is n[x].sum), so an account's sum reads its children's in a row
@@ -835,7 +837,10 @@ static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *n
  * place and ties): there the moving ones are merged in before their
  * place, the ties next to a moving child are worked out, those next to
  * one that stays are refresh_children's, and two unchanged ones that were
- * neighbours keep theirs. */
+ * neighbours keep theirs. A dirty child that stays alone (its neighbours'
+ * places in no span) and ties none, before or after, keeps its before
+ * (the same children are ahead of it, none tied to it): its ties are
+ * rewritten but it is no span. */
 static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
