@@ -40,7 +40,8 @@ struct cs_fairtree {
 	 * F_RANGE (a dirty account), this update moved only its children in
 	 * the spans of places its span list says, none at either end of a
 	 * span ties its outer neighbour, before or after the update, and the
-	 * child ahead of a span ties none; F_MOVE, within relocate: a dirty
+	 * child ahead of a span ties none (a dirty child in no span stays
+	 * and ties none, before or after: ins NONE); F_MOVE, within relocate: a dirty
 	 * child that may move (the others stay between their neighbours) */
 	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
@@ -50,7 +51,7 @@ struct cs_fairtree {
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
 	/* per dirty account in an update: its dirty children, a list through
-	 * dp's next (NONE ends it; NONE when not dirty) */
+	 * dp's next (NONE ends it; a node not dirty has none to read) */
 	uint32_t *dhead;
 	/* per node: the next in its parent's dirty list, and (but the root)
 	 * its place in ord, side by side (a refresh reads both of each dirty
@@ -61,10 +62,12 @@ struct cs_fairtree {
 	 * (NONE ends); spans are in order, apart */
 	uint32_t *sfirst, *send, *snext;
 	/* relocate's, per dirty child: the place of the first child not
-	 * moving that it goes before (one that stays: the next place) */
+	 * moving that it goes before (one that stays: the next place; NONE,
+	 * one that stays in no span, read by visit_alone with F_RANGE) */
 	uint32_t *ins;
 	/* per place of the tree's child array: that child's sum (csum[slot[x]]
-	 * is n[x].sum), so an account's sum reads its children's in a row */
+	 * is n[x].sum), so an account's sum reads its children's in a row
+	 * (4 more: an update's sum compares against a place 4 on) */
 	double *csum;
 	/* per node: its parent (-1: the root) and its place in the tree's
 	 * child array (the root: 0), side by side (an update reads both of
@@ -134,6 +137,12 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
+	/* per node: its q when its parent's children were last put in order
+	 * (refresh_children, sort_children) or computed, the q its ties
+	 * there were worked out with until its parent's next refresh (its q
+	 * moves only in an update, which makes it dirty, and every dirty
+	 * child is refreshed before its parent's list is visited) */
+	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -189,10 +198,11 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
 	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
+	    !(f->csum = calloc(n + 4, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
 	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
+	    !(f->q0 = calloc(n, sizeof *f->q0)) ||
 	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
@@ -274,6 +284,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->rbuf);
 	free(f->rtbuf);
 	free(f->nt);
+	free(f->q0);
 	free(f->bits);
 	free(f);
 }
@@ -343,11 +354,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
  * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
 static void consume(cs_fairtree *f, uint32_t a)
 {
-	for (uint32_t x = f->dhead[a], nx; x != NONE; x = nx) {
-		nx = f->dp[x].next;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next)
 		f->fl[x] &= (uint8_t)~F_DIRTY;
-		f->dp[x].next = NONE;
-	}
 	f->dhead[a] = NONE;
 	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
 	f->pf[a] &= (uint8_t)~P_VISIT;
@@ -455,6 +463,10 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			}
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
+		/* the dirty accounts that stay in no span (ins NONE) */
+		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dp[x].next)
+			if (f->ins[x] == NONE && !(fl[x] & F_USER))
+				descend(f, x, top, cnt, lazy);
 		cnt -= f->n[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
@@ -654,9 +666,11 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
+	f->q0[lastc] = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
+		f->q0[c] = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -801,11 +815,12 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 /* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
  * neighbours unchanged, and its places with them still in order and
  * holding theirs (refresh_children's nt)? */
-static inline int stays(const cs_fairtree *f, uint32_t p, uint32_t lo, uint32_t hi)
+static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
+			uint32_t hi)
 {
 	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (!(f->fl[f->ord[p - 1]] & F_DIRTY) && (f->nt[p - 1] & both) == both)) &&
-	       (p + 1 == hi || (!(f->fl[f->ord[p + 1]] & F_DIRTY) && (f->nt[p] & both) == both));
+	return (p == lo || (!(fl[ord[p - 1]] & F_DIRTY) && (nt[p - 1] & both) == both)) &&
+	       (p + 1 == hi || (!(fl[ord[p + 1]] & F_DIRTY) && (nt[p] & both) == both));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
@@ -822,7 +837,10 @@ static inline int stays(const cs_fairtree *f, uint32_t p, uint32_t lo, uint32_t 
  * place and ties): there the moving ones are merged in before their
  * place, the ties next to a moving child are worked out, those next to
  * one that stays are refresh_children's, and two unchanged ones that were
- * neighbours keep theirs. */
+ * neighbours keep theirs. A dirty child that stays alone (its neighbours'
+ * places in no span) and ties none, before or after, keeps its before
+ * (the same children are ahead of it, none tied to it): its ties are
+ * rewritten but it is no span. */
 static void relocate(cs_fairtree *f, uint32_t a, double up)
 {
 	const cs_account_tree *t = f->t;
@@ -830,6 +848,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	struct dpos *dp = f->dp;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
+	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	/* each dirty one stays (its place: before the next) or moves; their
@@ -839,7 +858,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (stays(f, p, lo, hi))
+		if (stays(fl, ord, nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
 			fl[x] |= F_MOVE;
@@ -903,24 +922,37 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		cur = bits[wd] & (~0ull << (B & 63));
 		A += lo;
 		B += lo;
-		/* the span listed for the visit */
-		*(ls != NONE ? &f->snext[ls] : &first) = A;
-		f->send[A] = B;
-		ls = A;
 		if (B - A == 1) { /* a dirty child alone that stays: its ties */
 			uint32_t x = ord[A];
 			int moving = fl[x] & F_MOVE;
+			uint8_t ties = 0; /* its ties' T_TIE, before and after */
 			next += moving != 0;
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
 				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
-						    : (uint8_t)(f->nt[A - 1] & (T_TIE | T_HOLDS));
+						    : (uint8_t)(nt[A - 1] & (T_TIE | T_HOLDS));
+				ties |= was[A - 1] | tie[A - 1];
 			}
 			was[A] = tie[A];
-			if (B < hi)
-				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(f->nt[A] & (T_TIE | T_HOLDS));
-			continue;
+			if (B < hi) {
+				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(nt[A] & (T_TIE | T_HOLDS));
+				ties |= was[A] | tie[A];
+			}
+			if (!moving && !(ties & T_TIE)) {
+				/* the same children ahead of it, and it ties
+				 * none before or after: its before stands, it
+				 * is no span (ins NONE: visit_alone descends
+				 * it) */
+				ins[x] = NONE;
+				continue;
+			}
 		}
+		/* the span listed for the visit */
+		*(ls != NONE ? &f->snext[ls] : &first) = A;
+		f->send[A] = B;
+		ls = A;
+		if (B - A == 1)
+			continue;
 		/* ord[A .. B) again: those not moving in order, each moving one
 		 * before its place (at B: last) */
 		memcpy(sc, ord + A, (B - A) * sizeof *ord);
@@ -958,7 +990,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 	for (uint32_t m = 0; m < nm; m++)
 		fl[bybef[m]] &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
-	f->snext[ls] = NONE;
+	if (ls != NONE)
+		f->snext[ls] = NONE;
 	/* what moved: the spans, or from the first dirty or first placed to
 	 * the last (the same children, before and after); none of them ties
 	 * a child outside, before or after, and the child ahead ties none
@@ -972,6 +1005,9 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		f->fl[a] |= F_RANGE;
 		return;
 	}
+	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) /* (all in the one span) */
+		if (ins[x] == NONE)
+			ins[x] = 0;
 	uint32_t f0 = dp[bybef[0]].pos, f1 = dp[bybef[nm - 1]].pos + 1;
 	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if (apart(was, tie, lo, hi, r0, r1)) {
@@ -984,7 +1020,8 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 
 /* refresh_children's count of the places without T_HOLDS next to a dirty
  * child (frag, taken off the account's count), their new ties (nt, with
- * T_IN where in order; rtbuf, at the places in rbuf; np), whether every
+ * T_IN where in order; rtbuf, at the places in rbuf, those that differ
+ * from the tie there; np), whether every
  * one is in order (in_order), those without T_HOLDS (nfrag) and whether
  * no tie is among them, before or after (kept). */
 struct check {
@@ -1004,8 +1041,21 @@ static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, doub
 	c->nfrag += !(now & T_HOLDS);
 	c->kept &= !((old | now) & T_TIE);
 	f->nt[i] = (uint8_t)(now | (in ? T_IN : 0));
-	f->rbuf[c->np] = i;
-	f->rtbuf[c->np++] = now;
+	if (now != old) { /* (most stand) */
+		f->rbuf[c->np] = i;
+		f->rtbuf[c->np++] = now;
+	}
+}
+
+/* Does the tie at place i say its pair holds apart (T_HOLDS, no T_TIE:
+ * the q ahead is more than 2^-40 above the other, see order_holds)? With
+ * one of them unchanged since and the other's q moved only away from it
+ * (the one ahead's up, the other's down; q's are >= 0), the pair still
+ * holds apart: check_place would find it in order with T_HOLDS and no
+ * T_TIE, the tie it has (nothing to count or write back). */
+static inline int stands_apart(const cs_fairtree *f, uint32_t i)
+{
+	return (f->tie[i] & (T_HOLDS | T_TIE)) == T_HOLDS;
 }
 
 /* Dirty account a's children in order again, with their ties, as
@@ -1034,10 +1084,20 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
 		uint32_t p = f->dp[x].pos;
-		if (p > lo)
-			check_place(f, &c, p - 1, up);
-		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY))
-			check_place(f, &c, p, up);
+		double q = N[x].q, q0 = f->q0[x];
+		f->q0[x] = q; /* (the q of the ties this refresh works out) */
+		if (p > lo) {
+			if (q <= q0 && stands_apart(f, p - 1) && !(f->fl[ord[p - 1]] & F_DIRTY))
+				f->nt[p - 1] = T_HOLDS | T_IN;
+			else
+				check_place(f, &c, p - 1, up);
+		}
+		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY)) {
+			if (q >= q0 && stands_apart(f, p))
+				f->nt[p] = T_HOLDS | T_IN;
+			else
+				check_place(f, &c, p, up);
+		}
 	}
 	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
@@ -1084,7 +1144,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
-	int wild = f->wild;
+	int wild = f->wild, moved = 0;
+	pf[0] |= P_SUM; /* (the root listed last, if a user moved: no walk reaches it) */
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= nn || !(fl[u] & F_USER))
@@ -1098,6 +1159,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
+		moved = 1;
 		int32_t pu = ps[u].parent;
 		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
@@ -1106,12 +1168,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		}
 		if (pu < 0 || (pf[pu] & P_SUM))
 			continue;
-		/* (each step one depth up: only the first is read) */
-		for (int32_t x = pu, d = (int32_t)depth[pu]; x >= 0 && !(pf[x] & P_SUM); d--) {
+		/* (each step one depth up: only the first is read; the root
+		 * has P_SUM, so x is not the root and has a parent) */
+		for (int32_t x = pu, d = (int32_t)depth[pu]; !(pf[x] & P_SUM); d--) {
 			int32_t up = ps[x].parent;
 			pf[x] |= P_SUM;
 			dlist[dfill[d]++] = (uint32_t)x;
-			if (up >= 0 && !(fl[x] & F_DIRTY)) {
+			if (!(fl[x] & F_DIRTY)) {
 				fl[x] |= F_DIRTY;
 				dp[x].next = dhead[up];
 				dhead[up] = (uint32_t)x;
@@ -1121,6 +1184,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	}
 	f->minpos = minpos;
 	f->wild = wild;
+	if (moved)
+		dlist[dfill[0]++] = 0;
+	else
+		pf[0] &= (uint8_t)~P_SUM;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
 	 * after its children's: the deepest depth's accounts first) */
@@ -1132,11 +1199,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a];
+			const double *cs = csum + coff[a], *e = csum + coff[a + 1];
 			double sum = 0;
-			uint32_t m = coff[a + 1] - coff[a];
-			for (; m >= 4; m -= 4) /* (four a step, in the same order) */
-				sum = sum + cs[m - 1] + cs[m - 2] + cs[m - 3] + cs[m - 4];
+			for (const double *c4 = cs + 4; e >= c4; e -= 4) /* (four a step, in the same order) */
+				sum = sum + e[-1] + e[-2] + e[-3] + e[-4];
+			size_t m = (size_t)(e - cs);
 			if (m == 3)
 				sum += cs[2];
 			if (m >= 2)
@@ -1193,7 +1260,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		N[i].q = q_of(&N[i]);
+		f->q0[i] = N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
 		if ((f->fl[a] & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);

@@ -757,6 +757,56 @@ Test(fairtree, a_child_that_stays_beside_a_relocation_gets_its_ties)
 	cs_account_tree_free(&t);
 }
 
+/* A dirty child that stays alone, in no span, keeps its before only when
+ * it ties none, before or after the update, and is visited again if an
+ * account. Account g's children: users p, q, a, b, c, e (usage 0.5, 0.6,
+ * 1, 1, 3, 8: a and b tie, sharing a rank) and account k with users k1,
+ * k2 (2.5 each: k 5, between c and e); e 9 in an update (g visited
+ * alone). Then p 0.7 (it moves behind q: the list is relocated) and b 2:
+ * b stays between a and c, no longer tied, its before one user more.
+ * Then p 0.5 (ahead of q again) and k2 2: k (4.5) stays between c and e,
+ * in no span, its before as it was, and below it k2 passes k1. The
+ * factors must be the full computation's. */
+Test(fairtree, a_child_that_stays_in_no_span_keeps_its_before_only_untied)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: p}, {name: q}, {name: a}, {name: b}, {name: c}, "
+		"{name: e}]\n    accounts:\n      - name: k\n        users: [{name: k1}, {name: k2}]\n",
+		&t);
+	uint32_t all[] = { node_named(&t, "p"), node_named(&t, "q"), node_named(&t, "a"), node_named(&t, "b"),
+			   node_named(&t, "c"), node_named(&t, "e"), node_named(&t, "k1"), node_named(&t, "k2") };
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	const double before[] = { 0.5, 0.6, 1, 1, 3, 8, 2.5, 2.5 };
+	for (size_t k = 0; k < 8; k++)
+		u[all[k]] = before[k];
+	cs_fairtree_compute(ft, u, f);
+	u[all[5]] = 9;
+	uint32_t first[] = { all[5] }, second[] = { all[0], all[3] }, third[] = { all[0], all[7] };
+	cs_fairtree_update(ft, u, f, first, 1);
+	cr_assert(f[all[2]] == f[all[3]], "a %g b %g", f[all[2]], f[all[3]]);
+	u[all[0]] = 0.7;
+	u[all[3]] = 2;
+	cs_fairtree_update(ft, u, f, second, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 8; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[all[2]] > f[all[3]], "a %g b %g", f[all[2]], f[all[3]]);
+	u[all[0]] = 0.5;
+	u[all[7]] = 2;
+	cs_fairtree_update(ft, u, f, third, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 8; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %zu: %g vs %g", k, f[all[k]], full[all[k]]);
+	cr_assert(f[all[7]] > f[all[6]], "k1 %g k2 %g", f[all[6]], f[all[7]]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* relocate's spans visited apart only where no tie crosses an end, before
  * or after: account g's users c, w, b, y, v, e (usage 2, 3, 3, 4, 5, 6: w
  * and b tie, sharing a rank). Then w 1 and y 5.5: w moves ahead of c (the
@@ -940,6 +990,113 @@ Test(fairtree, a_dirty_child_stays_only_beside_orders_that_hold)
  * and now and then sets one equal to another's (a tie: the list is
  * sorted whole until one of them moves). The factors must be the full
  * computation's. */
+/* Two updates between reads, a child's usage moved one way and then a
+ * little back: refresh_children's check passes over the place on the side
+ * its q moved away from only when its tie there was worked out with the q
+ * it had before the first update (q0, kept when its parent's list was
+ * last visited). Tree: six organisations of two users each under the root, usage
+ * far apart; each round one user jumps (its organisation too) and then
+ * goes back part of the way, with a few others changed, read after the
+ * second update only. Fails when q0 is taken at each update or not when
+ * the list is visited. */
+Test(fairtree, a_child_moved_twice_between_reads_is_checked_from_its_first_q)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - {name: o1, users: [{name: a}, {name: b}]}\n"
+		"  - {name: o2, users: [{name: c}, {name: d}]}\n"
+		"  - {name: o3, users: [{name: e}, {name: g}]}\n"
+		"  - {name: o4, users: [{name: h}, {name: i}]}\n"
+		"  - {name: o5, users: [{name: j}, {name: k}]}\n"
+		"  - {name: o6, users: [{name: l}, {name: m}]}\n",
+		&t);
+	const char *names[] = { "a", "b", "c", "d", "e", "g", "h", "i", "j", "k", "l", "m" };
+	enum { NU = 12 };
+	uint32_t us[NU];
+	for (size_t i = 0; i < NU; i++)
+		us[i] = node_named(&t, names[i]);
+	double u[32] = { 0 }, full[32];
+	cr_assert_leq(t.nnodes, 32);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 11;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (size_t i = 0; i < NU; i++)
+		u[us[i]] = 100 * (double)(1 + RND(50));
+	cs_fairtree_compute(ft, u, full);
+	for (int round = 0; round < 3000; round++) {
+		uint32_t changed[4];
+		size_t x = RND(NU);
+		double was = u[us[x]], to = 100 * (double)(1 + RND(50));
+		u[us[x]] = to;
+		changed[0] = us[x];
+		cs_fairtree_update(ft, u, NULL, changed, 1);
+		size_t nc = 0;
+		u[us[x]] = to + (was - to) * (double)(1 + RND(3)) / 8; /* part of the way back */
+		changed[nc++] = us[x];
+		for (uint32_t k = RND(3); k > 0; k--) {
+			size_t y = RND(NU);
+			u[us[y]] += 1 + RND(200);
+			changed[nc++] = us[y];
+		}
+		cs_fairtree_update(ft, u, NULL, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (size_t k = 0; k < NU; k++) {
+			double got = cs_fairtree_factor(ft, us[k]);
+			cr_assert(got == full[us[k]], "round %d user %s: %.17g vs %.17g", round, names[k], got,
+				  full[us[k]]);
+		}
+	}
+#undef RND
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
+/* A list put in order by sort_children (an update whose usage is out of
+ * fast_ok's range: the root's usage above 2^900), then by an update in
+ * range again: the dirty child's q0 must be the q that sort worked its
+ * ties out with. Tree: g -> users l, r, x; h -> user d. Usage l 10, r
+ * 60, x 100 (order l r x); then d 2^950 and x 50 (sorted: l x r, x apart
+ * ahead of r); then d 1 and x 70: x falls behind r again, which a q0 left
+ * at x's q of 100 would miss (70 is above it in q: its place behind
+ * taken as standing). */
+Test(fairtree, a_sort_out_of_range_leaves_each_child_its_q)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - {name: g, users: [{name: l}, {name: r}, {name: x}]}\n"
+		"  - {name: h, users: [{name: d}]}\n",
+		&t);
+	uint32_t l = node_named(&t, "l"), r = node_named(&t, "r"), x = node_named(&t, "x"), d = node_named(&t, "d");
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	u[l] = 10;
+	u[r] = 60;
+	u[x] = 100;
+	u[d] = 1;
+	cs_fairtree_compute(ft, u, f);
+	const double ux[2] = { 50, 70 }, ud[2] = { 0x1p950, 1 };
+	for (int step = 0; step < 2; step++) {
+		uint32_t changed[2] = { x, d };
+		u[x] = ux[step];
+		u[d] = ud[step];
+		cs_fairtree_update(ft, u, f, changed, 2);
+		cs_fairtree_compute(ref, u, full);
+		const uint32_t us[4] = { l, r, x, d };
+		for (int k = 0; k < 4; k++)
+			cr_assert(f[us[k]] == full[us[k]], "step %d user %u: %.17g vs %.17g", step, us[k], f[us[k]],
+				  full[us[k]]);
+	}
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
