@@ -698,15 +698,18 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_near(c, jid);
 	}
 	if (muted) {
-		if (mute_on)
-			cs_plan_mute(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
+			if (mute_on)
+				cs_plan_mute(c, jid, 0, NULL, 0);
 			seen(pl, jid);
 			if (when)
 				*when = old;
 			return c->failed ? -CS_ENOMEM : 0;
 		}
-		cs_plan_drop(c, jid);
+		if (mute_on)
+			cs_plan_unmute_drop(c, jid);
+		else
+			cs_plan_drop(c, jid);
 	}
 	if (c->failed)
 		return -CS_ENOMEM;
