@@ -81,6 +81,13 @@ long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return -1;
 }
 
+void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i)
+{
+	cs_nprof_node *nd = &p->node[node];
+	memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
+	nd->n--;
+}
+
 void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
 {
 	cs_nprof_ev *x = &p->node[node].ev[i];

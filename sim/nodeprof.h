@@ -50,6 +50,9 @@ int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
  * profile must not change meanwhile. */
 long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
 void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e);
+/* Remove the event at index i (one cs_nprof_mute answered, muted or
+ * given back, the profile unchanged since but for removals before it). */
+void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i);
 
 /* Free amounts on a node now (the allocator's) and the request per node. */
 typedef struct cs_nprof_amt {

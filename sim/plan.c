@@ -241,14 +241,17 @@ static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64
 }
 
 /* freed_list's answer, from its last one while no epoch started and e
- * and mask are the same (not on the plain engine: it makes every one). */
-static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+ * and mask are the same (not on the plain engine: it makes every one):
+ * in *list, the kept list itself (pl->fs_nodes: read it, copy it to
+ * change it) or pl->fnodes. */
+static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const uint32_t **list)
 {
 	struct planner *pl = c->pl;
+	*list = pl->fnodes;
 	if (c->plain)
 		return freed_list(c, e, mask);
 	if (!fs_make(c, e, mask))
-		memcpy(pl->fnodes, pl->fs_nodes, pl->fs_n * sizeof *pl->fnodes);
+		*list = pl->fs_nodes;
 	return pl->fs_n;
 }
 
@@ -277,12 +280,12 @@ static cs_time fs_least(cs_sched_ctx *c, const cs_time *const tr[2])
 	return least;
 }
 
-/* How many of pl->fnodes[0 .. n) hold a node's share of j for its
+/* How many of fn[0 .. n) hold a node's share of j for its
  * estimate at some time before bound? Counted up to enough, then stops.
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
  * still in the profile) counts without a look; then the nodes looked at
  * that hold none are stamped in pl->nowin with pl->nowin_gen. */
-static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_time bound, uint32_t enough, int own)
+static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, const uint32_t *fn, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
 	if (!n)
@@ -298,7 +301,7 @@ static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, uint32_t n, cs_
 	int64_t lv = cs_plan_nowin_level(need);
 	cs_time d = plan_len(j), now = c->now;
 	/* read once: the loop's stores (pl->nowin) and calls change none */
-	const uint32_t *fn = pl->fnodes, *mark = pl->mark, gen = pl->gen, ngen = pl->nowin_gen;
+	const uint32_t *mark = pl->mark, gen = pl->gen, ngen = pl->nowin_gen;
 	uint32_t *nowin = pl->nowin;
 	const uint64_t *pver = pl->pver;
 	const struct nwnode *nw = pl->nw;
@@ -370,14 +373,14 @@ static void forget_near(struct planner *pl, uint32_t jid)
 	pl->near_of[jid] = NULL;
 }
 
-/* jid's kept nodes and the nodes freed since (pl->fnodes[0 .. nf)) of
+/* jid's kept nodes and the nodes freed since (fl[0 .. nf)) of
  * the types it may use, each once, in pl->only, without those
  * nothing_earlier saw hold none (kept: the plan is to stand without a
  * search, and these are its nodes now; else for the search after
  * nothing_earlier); how many. A node seen to hold none before the plan
  * holds none later unless it is freed again (then it is among the nodes
  * freed since). */
-static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int kept)
+static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl, uint32_t nf, int kept)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
@@ -390,7 +393,7 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 	}
 	uint64_t mask = pl->tlast ? ~0ull : cs_place_mask(c, jid); /* as in windows_before */
 	for (uint32_t i = 0; i < nf; i++) {
-		uint32_t node = pl->fnodes[i], t = c->node_type[node];
+		uint32_t node = fl[i], t = c->node_type[node];
 		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||
 		    (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
 			continue;
@@ -409,14 +412,14 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, uint32_t nf, int k
 }
 
 /* With its plan (at old > now) still in the profile and the nodes freed
- * since it was made in pl->fnodes[0 .. nf): can the job have no earlier
+ * since it was made in fl[0 .. nf) (pl->fnodes or the kept list): can the job have no earlier
  * plan? An earlier one needs its node count of nodes holding it at once
  * before old; of those not freed since, at most pl->open_max[jid] do
  * (pl->open_max); so it needs enough of the freed ones. Its own nodes
  * among them, under its plan, count as holding it. Then the plan is
  * what a search would make again (nothing earlier: the same time and
  * nodes), and the bound takes in the freed nodes that may hold it. */
-static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time old)
+static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl, uint32_t *nf, cs_time old)
 {
 	struct planner *pl = c->pl;
 	const cs_job *j = &c->jobs[jid];
@@ -425,19 +428,23 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 		pl->nowin_gen = 1;
 	}
 	uint32_t m = j->nodes == 1 ? 0 : pl->open_max[jid];
-	if (m >= j->nodes)
+	if (m >= j->nodes) {
+		if (fl != pl->fnodes)
+			memcpy(pl->fnodes, fl, *nf * sizeof *pl->fnodes);
 		return 0;
+	}
 	new_marks(c);
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
 		pl->mark[q.slots[k].node] = pl->gen;
-	uint32_t got = windows_before(c, j, *nf, old, j->nodes - m, 1);
+	uint32_t got = windows_before(c, j, fl, *nf, old, j->nodes - m, 1);
 	if (m + got >= j->nodes) {
-		/* the search to come looks at the freed nodes not seen to hold none */
+		/* the search to come looks at the freed nodes not seen to hold
+		 * none, in pl->fnodes (in place where fl is it: k <= i) */
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < *nf; i++)
-			if (pl->nowin[pl->fnodes[i]] != pl->nowin_gen)
-				pl->fnodes[k++] = pl->fnodes[i];
+			if (pl->nowin[fl[i]] != pl->nowin_gen)
+				pl->fnodes[k++] = fl[i];
 		*nf = k;
 		return 0;
 	}
@@ -446,10 +453,10 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, uint32_t *nf, cs_time 
 		/* the freed nodes are not "freed since" any more: its kept nodes
 		 * and the freed ones, less those seen to hold none */
 		uint32_t i = 0;
-		while (i < *nf && pl->nowin[pl->fnodes[i]] == pl->nowin_gen)
+		while (i < *nf && pl->nowin[fl[i]] == pl->nowin_gen)
 			i++;
 		if (i < *nf) {
-			near_and_freed(c, jid, *nf, 1);
+			near_and_freed(c, jid, fl, *nf, 1);
 		} else { /* every freed node holds none: near_and_freed keeps the others, in order */
 			uint32_t *nr = pl->near_of[jid], n = 0;
 			for (i = 0; i < pl->near_n[jid]; i++)
@@ -614,8 +621,10 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 					*when = old;
 				return 0;
 			}
-			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid));
-			if (!c->plain && nothing_earlier(c, jid, &nf, old)) {
+			const uint32_t *fl;
+			nf = freed_since(c, pl->epoch_of[jid], cs_place_mask(c, jid), &fl);
+			/* (then pl->fnodes holds the list, the plain engine's too) */
+			if (!c->plain && nothing_earlier(c, jid, fl, &nf, old)) {
 				seen(pl, jid);
 				if (when)
 					*when = old;
@@ -666,12 +675,12 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 				cs_plan_mute(c, jid, 1, pl->fnodes, nf);
 			mute_on = muted;
 			t = cs_plan_find(c, jid, bound, pl->fnodes, nf);
-		} else if (c->plain && !windows_before(c, j, nf, bound, 1, 0)) {
+		} else if (c->plain && !windows_before(c, j, pl->fnodes, nf, bound, 1, 0)) {
 			t = CS_TIME_MAX;
 		} else {
 			/* only the nodes that could hold it before, and those freed
 			 * since; no search where too few of them can */
-			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, nf, 0) : 0;
+			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, pl->fnodes, nf, 0) : 0;
 			if (n && too_few(c, jid, n, bound)) {
 				t = CS_TIME_MAX;
 			} else {
@@ -689,15 +698,18 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 		keep_near(c, jid);
 	}
 	if (muted) {
-		if (mute_on)
-			cs_plan_mute(c, jid, 0, NULL, 0);
 		if (t == CS_TIME_MAX) { /* nothing earlier: the plan stands */
+			if (mute_on)
+				cs_plan_mute(c, jid, 0, NULL, 0);
 			seen(pl, jid);
 			if (when)
 				*when = old;
 			return c->failed ? -CS_ENOMEM : 0;
 		}
-		cs_plan_drop(c, jid);
+		if (mute_on)
+			cs_plan_unmute_drop(c, jid);
+		else
+			cs_plan_drop(c, jid);
 	}
 	if (c->failed)
 		return -CS_ENOMEM;

@@ -20,6 +20,7 @@ void cs_plan_prof(cs_sched_ctx *c, uint32_t jid, int add);
  * search of some nodes only (only[0 .. n), only != NULL) reads no other
  * node's profile: the plan's other nodes are left as they are. */
 void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n);
+void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid);
 /* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
 void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
 /* jid's plan, starting at t, among the plans by start time: 0, or -1 out

@@ -195,10 +195,9 @@ void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add)
 	}
 }
 
-void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
+/* cs_plan_drop less the plan's profile events (taken out already). */
+static void drop_rest(cs_sched_ctx *c, uint32_t jid)
 {
-	if (c->pl)
-		cs_plan_prof(c, jid, 0);
 	if (c->pc)
 		cs_pcap_plan(c, jid, 0);
 	if (c->pl)
@@ -211,6 +210,51 @@ void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
 		c->pl->pmask[i] = c->pl->pmask[last];
 	}
 	c->plan_start[jid] = -1;
+}
+
+void cs_plan_drop(cs_sched_ctx *c, uint32_t jid)
+{
+	if (c->pl)
+		cs_plan_prof(c, jid, 0);
+	drop_rest(c, jid);
+}
+
+/* cs_plan_mute(c, jid, 0, ..) then cs_plan_drop(c, jid), the same
+ * profiles, stamps and clock: a muted event is taken out at the index
+ * cs_nprof_mute found, the one cs_nprof_remove finds once it is given
+ * back (the last equal one at its time; the profile did not change
+ * since). A slot's end is after its start (plan_len > 0), so its start's
+ * removal moves its end back by one; a placement's nodes differ. */
+void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
+{
+	struct planner *pl = c->pl;
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++) {
+		const uint32_t *at = &pl->muted[2 * k];
+		if ((at[0] == UINT32_MAX) != (at[1] == UINT32_MAX) || plan_len(&c->jobs[jid]) <= 0) {
+			cs_plan_mute(c, jid, 0, NULL, 0);
+			cs_plan_drop(c, jid);
+			return;
+		}
+	}
+	for (uint32_t k = 0; k < p.n; k++) /* the give-back's stamps */
+		if (pl->muted[2 * k] != UINT32_MAX)
+			lb_touch(pl, p.slots[k].node);
+	cs_time s = c->plan_start[jid], e = s + plan_len(&c->jobs[jid]);
+	for (uint32_t k = 0; k < p.n; k++) {
+		const uint32_t *at = &pl->muted[2 * k];
+		uint32_t node = p.slots[k].node;
+		if (at[0] == UINT32_MAX) {
+			prof_event(c, &p.slots[k], s, -1, 0, 0);
+			prof_event(c, &p.slots[k], e, +1, 0, 0);
+			continue;
+		}
+		cs_nprof_remove_at(&pl->prof, node, at[0]);
+		lb_touch(pl, node);
+		cs_nprof_remove_at(&pl->prof, node, at[1] - 1);
+		lb_touch(pl, node);
+	}
+	drop_rest(c, jid);
 }
 
 /* Chain freed entry i after the last of its node type. */
