@@ -447,10 +447,15 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		*est_max = -1;
 		return 1;
 	}
-	if ((c->hold_on && jid == c->hold_jid) || !cs_shape_hold_failed(c, jid))
+	/* Bit 2 (cs_shape_hold_failed) is asked only once the holds leave
+	 * one on jid's node types: where they answer 0 without it, it finds
+	 * no one hold (one_hold) and changes nothing (the shape's entry was
+	 * made above), so the answers and the memos are as when it was asked
+	 * first. */
+	if (c->hold_on && jid == c->hold_jid)
 		return 0; /* (a job that holds sees the holds but its own) */
 	if (!c->nxh) {
-		if (!c->hold_on || c->hold_lazy)
+		if (!c->hold_on || c->hold_lazy || !cs_shape_hold_failed(c, jid))
 			return 0;
 		*est_max = c->hold_time - c->now; /* past it: refused (cs_place_start's last case) */
 		return 1;
@@ -461,15 +466,16 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		return 0;
 	size_t nint = (size_t)first, at = SIZE_MAX;
 	for (size_t i = 0; i < c->nxh; i++)
-		if (c->xh[i].jid == jid)
+		if (c->xh[i].jid == jid) {
+			(void)cs_shape_hold_failed(c, jid); /* its hold may lie off its mask: asked as before */
 			return 0;
-		else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
+		} else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
 			if (c->xh[i].lazy)
 				return 0;
 			nint++;
 			at = i;
 		}
-	if (nint != 1 || c->nm->nresv)
+	if (nint != 1 || c->nm->nresv || !cs_shape_hold_failed(c, jid))
 		return 0;
 	cs_time ht = first ? c->hold_time : c->xh[at].time;
 	cs_time he = first ? ht + c->jobs[c->hold_jid].estimate_s : c->xh[at].end;
