@@ -312,9 +312,9 @@ restart:
 	cs_shapeq_heap_clear(sq);
 	p->gen++; /* part_key: looked at again */
 	for (uint32_t s = 0; s < sq->nshapes; s++) {
-		p->lim[s] = CS_TIME_MAX;
 		if (!sq->nwait[s] || shape_kept_out(p, ctx, s))
 			continue;
+		p->lim[s] = CS_TIME_MAX; /* read only for the shapes pushed below */
 		long k = cs_shapeq_first(sq, s, from);
 		if (k >= 0 && !shape_out(p, ctx, s, (uint32_t)k))
 			cs_shapeq_heap_push(sq, (uint32_t)k, s);

@@ -515,6 +515,10 @@ void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit);
  * pass or in an earlier one beside the same hold with nothing freed on
  * those types since? */
 int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid);
+/* cs_shape_hold_failed where the caller knows the one hold on jid's node
+ * types (what one_hold in shape.c finds: its slots s, n of them, and its
+ * stamp). */
+int cs_shape_hold_failed_on(cs_sched_ctx *c, uint32_t jid, const cs_slot *s, uint32_t n, uint64_t stamp);
 /* Job jid did not fit beside the one hold on its node types: noted for
  * this pass and kept for later ones. */
 void cs_shape_hold_fail(cs_sched_ctx *c, uint32_t jid);

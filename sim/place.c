@@ -343,6 +343,20 @@ static int lazy_apart(const cs_sched_ctx *c, uint32_t jid)
 	       !(cs_place_mask(c, jid) & c->hold_mask);
 }
 
+/* cs_shape_hold_failed for jid beside its one hold: the first hold (first)
+ * or extra hold at, found before anything was placed. Where nothing lazy
+ * was placed since (holds placed may have failed and left) and jid holds
+ * nothing on its types (again), that is the hold one_hold would find. */
+static int hold_failed_of(cs_sched_ctx *c, uint32_t jid, int again, int first, size_t at)
+{
+	if (again)
+		return cs_shape_hold_failed(c, jid);
+	if (first)
+		return cs_shape_hold_failed_on(c, jid, c->hold_slots, c->hold_n, c->hold_stamp);
+	const struct xhold *h = &c->xh[at];
+	return cs_shape_hold_failed_on(c, jid, c->xh_slots + h->first, h->n, h->stamp);
+}
+
 /* Node model: place jid now, keeping off what the hold needs if the job
  * would still run at the hold's time. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid)
@@ -373,11 +387,15 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		uint64_t mask = cs_place_mask(c, jid);
 		int first = c->hold_on && jid != c->hold_jid && (mask & c->hold_mask);
 		int lazy = first && c->hold_lazy;
-		size_t nint = (size_t)first;
+		size_t nint = (size_t)first, at = SIZE_MAX;
+		int own = 0; /* jid's own hold on its types (one_hold then finds none) */
 		for (size_t i = 0; i < c->nxh; i++)
 			if (c->xh[i].jid != UINT32_MAX && c->xh[i].jid != jid && (mask & c->xh[i].mask)) {
 				nint++;
 				lazy |= c->xh[i].lazy;
+				at = i;
+			} else if (c->xh[i].jid == jid && (mask & c->xh[i].mask)) {
+				own = 1;
 			}
 		if (lazy) {
 			int rc = fits_now(c, jid, &p);
@@ -397,7 +415,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		 * machines without advance reservations, where a try has no
 		 * side note (the pending reason's resv_block). */
 		if (nint == 1 && !c->nm->nresv && meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s) &&
-		    cs_shape_hold_failed(c, jid))
+		    hold_failed_of(c, jid, lazy || own, first, at))
 			return -CS_ENOFIT;
 		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
 		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
@@ -447,10 +465,15 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		*est_max = -1;
 		return 1;
 	}
-	if ((c->hold_on && jid == c->hold_jid) || !cs_shape_hold_failed(c, jid))
+	/* Bit 2 (cs_shape_hold_failed) is asked only once the holds leave
+	 * one on jid's node types: where they answer 0 without it, it finds
+	 * no one hold (one_hold) and changes nothing (the shape's entry was
+	 * made above), so the answers and the memos are as when it was asked
+	 * first. */
+	if (c->hold_on && jid == c->hold_jid)
 		return 0; /* (a job that holds sees the holds but its own) */
 	if (!c->nxh) {
-		if (!c->hold_on || c->hold_lazy)
+		if (!c->hold_on || c->hold_lazy || !cs_shape_hold_failed(c, jid))
 			return 0;
 		*est_max = c->hold_time - c->now; /* past it: refused (cs_place_start's last case) */
 		return 1;
@@ -461,15 +484,16 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 		return 0;
 	size_t nint = (size_t)first, at = SIZE_MAX;
 	for (size_t i = 0; i < c->nxh; i++)
-		if (c->xh[i].jid == jid)
+		if (c->xh[i].jid == jid) {
+			(void)cs_shape_hold_failed(c, jid); /* its hold may lie off its mask: asked as before */
 			return 0;
-		else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
+		} else if (c->xh[i].jid != UINT32_MAX && (mask & c->xh[i].mask)) {
 			if (c->xh[i].lazy)
 				return 0;
 			nint++;
 			at = i;
 		}
-	if (nint != 1 || c->nm->nresv)
+	if (nint != 1 || c->nm->nresv || !cs_shape_hold_failed(c, jid))
 		return 0;
 	cs_time ht = first ? c->hold_time : c->xh[at].time;
 	cs_time he = first ? ht + c->jobs[c->hold_jid].estimate_s : c->xh[at].end;

@@ -295,7 +295,8 @@ static const cs_slot *one_hold(const cs_sched_ctx *c, uint32_t jid, uint32_t *n,
 	return s;
 }
 
-static __attribute__((noinline)) int hold_kept_failed(cs_sched_ctx *c, uint32_t jid);
+static __attribute__((noinline)) int hold_kept_failed(cs_sched_ctx *c, uint32_t jid, const cs_slot *s, uint32_t n,
+						       uint64_t stamp);
 
 /* Bit 1 of the memo (mask 2) for job jid (it failed beside the one hold on its
  * node types in this pass), or learnt from an earlier pass (the shape's
@@ -304,17 +305,24 @@ int cs_shape_hold_failed(cs_sched_ctx *c, uint32_t jid)
 {
 	if (cs_shape_failed(c, &c->jobs[jid], 2))
 		return 1;
-	return hold_kept_failed(c, jid);
+	uint32_t n = 0;
+	uint64_t stamp = 0;
+	const cs_slot *s = one_hold(c, jid, &n, &stamp);
+	return hold_kept_failed(c, jid, s, n, stamp);
+}
+
+int cs_shape_hold_failed_on(cs_sched_ctx *c, uint32_t jid, const cs_slot *s, uint32_t n, uint64_t stamp)
+{
+	if (cs_shape_failed(c, &c->jobs[jid], 2))
+		return 1;
+	return hold_kept_failed(c, jid, s, n, stamp);
 }
 
 /* cs_shape_hold_failed where the pass's memo does not answer (out of
- * line, as kept_failed). */
-static int hold_kept_failed(cs_sched_ctx *c, uint32_t jid)
+ * line, as kept_failed), beside one_hold's answer s (n slots, stamp). */
+static int hold_kept_failed(cs_sched_ctx *c, uint32_t jid, const cs_slot *s, uint32_t n, uint64_t stamp)
 {
 	const cs_job *j = &c->jobs[jid];
-	uint32_t n;
-	uint64_t stamp;
-	const cs_slot *s = one_hold(c, jid, &n, &stamp);
 	struct shape_ent *e = s && !c->nm->nresv ? shape_of(c, j) : NULL;
 	if (!e || !(e->kept & 2) || e->hn != n || !freed_same(c, j, e->hfreed, &e->hfreed_at))
 		return 0;
