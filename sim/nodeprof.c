@@ -54,14 +54,20 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return 0;
 }
 
+void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i)
+{
+	cs_nprof_node *nd = &p->node[node];
+	memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
+	nd->n--;
+}
+
 int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
 	cs_nprof_node *nd = &p->node[node];
 	for (uint32_t i = upper(nd, e->t); i-- > 0 && nd->ev[i].t == e->t;) {
 		const cs_nprof_ev *x = &nd->ev[i];
 		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running) {
-			memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
-			nd->n--;
+			cs_nprof_remove_at(p, node, i);
 			return 0;
 		}
 	}
@@ -79,13 +85,6 @@ long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 		}
 	}
 	return -1;
-}
-
-void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i)
-{
-	cs_nprof_node *nd = &p->node[node];
-	memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
-	nd->n--;
 }
 
 void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
