@@ -137,13 +137,20 @@ uint64_t mf_walk_bounded(void) { return walk_bounded; }
  * was freed (nofit_epoch, sched/mf.h); one bounded by the estimate only
  * in its generation (the holds' times bound it). (With the walk's marks
  * off, as before either: the oracle's.) */
+/* Does refusal m stand for the rest of the pass: one for any estimate,
+ * learnt since anything was freed (with the walk's marks on)? */
+static inline int refused_for_pass(const mf *p, const struct nofit *m)
+{
+	return m->pass == p->nofit_epoch && m->est_max < 0 && walk_marks;
+}
+
 static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	const struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
 	if (!m || m->pass != p->nofit_epoch)
 		return 0;
-	if (m->est_max < 0 && walk_marks)
+	if (refused_for_pass(p, m))
 		return 1;
 	return m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
 }
@@ -170,8 +177,7 @@ static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	if (s == NO_SHAPE)
 		return 0;
-	const struct nofit *m = &p->nofit[s];
-	if (m->pass == p->nofit_epoch && m->est_max < 0 && walk_marks)
+	if (refused_for_pass(p, &p->nofit[s]))
 		return 1;
 	return learn(p, ctx, jid, &p->nofit[s]);
 }
