@@ -346,6 +346,16 @@ void th_in(char *out, size_t len, const char *dir, const char *name)
 	cr_assert(k >= 0 && (size_t)k < len, "%s/%s is longer than %zu bytes", dir, name, len);
 }
 
+void th_swf_in(const char *dir, const char *swf, char *wl, char *od, const char *out_name)
+{
+	th_in(wl, TH_PATH, dir, "t.swf");
+	th_in(od, TH_PATH, dir, out_name);
+	FILE *f = fopen(wl, "w");
+	cr_assert_not_null(f, "%s", wl);
+	fputs(swf, f);
+	fclose(f);
+}
+
 void th_files_in(char *dir, const char *cluster_yaml, const char *jobs, char *y, char *w)
 {
 	th_mkdtemp(dir);

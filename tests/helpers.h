@@ -138,6 +138,9 @@ void th_run_two_partitions(char *dir, const char *jobs, const char *const *extra
 void th_mkdtemp(char *dir);
 /* dir/name into out (len bytes); asserts it fits. */
 void th_in(char *out, size_t len, const char *dir, const char *name);
+/* The SWF text swf written to dir/t.swf (its path in wl), and an output
+ * directory dir/out_name named in od; both TH_PATH bytes. */
+void th_swf_in(const char *dir, const char *swf, char *wl, char *od, const char *out_name);
 /* rm -rf dir (asserts it went). */
 void th_rm_rf(const char *dir);
 

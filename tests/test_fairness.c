@@ -238,13 +238,8 @@ static const char pooled[] = "; MaxProcs: 2\n"
 static void run_pooled(char *dir, const char *policy, const char *opt)
 {
 	th_mkdtemp(dir);
-	char wl[600], od[600];
-	th_in(wl, sizeof wl, dir, "t.swf");
-	th_in(od, sizeof od, dir, "run");
-	FILE *f = fopen(wl, "w");
-	cr_assert_not_null(f);
-	fputs(pooled, f);
-	fclose(f);
+	char wl[TH_PATH], od[TH_PATH];
+	th_swf_in(dir, pooled, wl, od, "run");
 	char *out, *err;
 	int rc = opt ? th_exec(ARGS("run", "--workload", wl, "--policy", policy, "--policy-opt", opt, "--out", od), &out,
 			       &err)
@@ -451,15 +446,14 @@ Test(fairness, projects_past_the_first_rows_of_the_table_each_get_their_own_figu
 {
 	char dir[] = "/tmp/capsim-fair-XXXXXX";
 	th_mkdtemp(dir);
-	char wl[600], od[600];
-	th_in(wl, sizeof wl, dir, "t.swf");
-	th_in(od, sizeof od, dir, "run");
-	FILE *f = fopen(wl, "w");
-	cr_assert_not_null(f);
-	fputs("; MaxProcs: 150\n", f);
-	for (int i = 1; i <= 150; i++)
-		fprintf(f, "%d 0 -1 %d 1 -1 -1 1 %d -1 1 %d %d -1 -1 -1 -1 -1\n", i, 10 * i, 10 * i, i, i);
-	fclose(f);
+	char swf[16384], wl[TH_PATH], od[TH_PATH];
+	size_t at = (size_t)snprintf(swf, sizeof swf, "; MaxProcs: 150\n");
+	for (int i = 1; i <= 150; i++) {
+		at += (size_t)snprintf(swf + at, sizeof swf - at, "%d 0 -1 %d 1 -1 -1 1 %d -1 1 %d %d -1 -1 -1 -1 -1\n", i,
+				       10 * i, 10 * i, i, i);
+		cr_assert_lt(at, sizeof swf);
+	}
+	th_swf_in(dir, swf, wl, od, "run");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--policy", "fcfs", "--out", od), &out, &err), 0, "%s", err);
 	free(out);

@@ -597,6 +597,27 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 	th_unlink(acct);
 }
 
+/* One multifactor run of backlog w with accounts acct and ages capped
+ * after an hour, certificates on or off, the kept order's room (0: its
+ * own), every certified pass's order checked pair by pair: none out of
+ * order. */
+static void certified_run(const char *w, const char *acct, int certs, size_t room, cs_run_result *r)
+{
+	char err[CS_ERRLEN] = "";
+	cs_run_opts o = mf_opts("max_age", "3600");
+	o.workload = w;
+	o.accounts = acct;
+	uint64_t wrong = mf_certs_wrong();
+	mf_certs(certs);
+	mf_certs_check(1);
+	mf_order_room(room);
+	cr_assert_eq(cs_run(&o, r, err, sizeof err), 0, "%s", err);
+	mf_order_room(0);
+	mf_certs(1);
+	mf_certs_check(0);
+	cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+}
+
 /* The kept order's certificates (sched/mfcert.c, queue_certified):
  * with them off every priority is worked out at every pass, and the
  * schedule must be the same on a generated backlog (10 days at 1.5x the
@@ -606,21 +627,12 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
  * priorities, must be in order. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .timeout = 240)
 {
-	char err[CS_ERRLEN] = "";
 	char *w, *acct;
 	gen_backlog(3, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
-		cs_run_opts o = mf_opts("max_age", "3600");
-		o.workload = w;
-		o.accounts = acct;
-		uint64_t used = mf_certified(), wrong = mf_certs_wrong();
-		mf_certs(!k);
-		mf_certs_check(1);
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-		mf_certs(1);
-		mf_certs_check(0);
-		cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+		uint64_t used = mf_certified();
+		certified_run(w, acct, !k, 0, &r[k]);
 		if (!k)
 			cr_assert_gt(mf_certified() - used, 10000, "passes from certificates: %llu",
 				     (unsigned long long)(mf_certified() - used));
@@ -643,24 +655,12 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
  * it, or when the start is not moved back. */
 Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule, .timeout = 240)
 {
-	char err[CS_ERRLEN] = "";
 	char *w, *acct;
 	gen_backlog(4, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
-		cs_run_opts o = mf_opts("max_age", "3600");
-		o.workload = w;
-		o.accounts = acct;
-		uint64_t wrong = mf_certs_wrong(), rebased = mf_order_rebased(), up = mf_order_up(),
-			 down = mf_order_down();
-		mf_certs(!k);
-		mf_certs_check(1);
-		mf_order_room(2);
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-		mf_order_room(0);
-		mf_certs(1);
-		mf_certs_check(0);
-		cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+		uint64_t rebased = mf_order_rebased(), up = mf_order_up(), down = mf_order_down();
+		certified_run(w, acct, !k, 2, &r[k]);
 		if (!k) {
 			cr_assert_gt(mf_order_rebased() - rebased, 100, "rebased: %llu",
 				     (unsigned long long)(mf_order_rebased() - rebased));

@@ -42,6 +42,25 @@ static char *generated_at(int days, double scale)
 
 static char *generated(int days) { return generated_at(days, 1.0); }
 
+/* A conservative run of workload path with one option key=val (key
+ * NULL: none), or of ops instead of the built-in (NULL: the built-in). */
+static void run_conservative(const char *path, const char *key, const char *val, const cs_policy_ops *ops,
+			     cs_run_result *r)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = "conservative";
+	o.test_ops = ops;
+	if (key) {
+		o.keys[0] = key;
+		o.vals[0] = val;
+		o.nparams = 1;
+	}
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(cs_run(&o, r, err, sizeof err), 0, "%s", err);
+}
+
 /* Searching again only where capacity came back (the default) gives the
  * plans of searching every node for every job every pass, and the search
  * with per-node lower bounds (bounds=on; auto leaves them off on 354
@@ -52,17 +71,8 @@ Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout =
 	char *path = generated(4);
 	cs_run_result r[3];
 	static const char *const key[3] = { "search", "search", "bounds" }, *const val[3] = { "freed", "all", "on" };
-	for (int k = 0; k < 3; k++) {
-		cs_run_opts o;
-		cs_run_opts_default(&o);
-		o.workload = path;
-		o.policy = "conservative";
-		o.keys[0] = key[k];
-		o.vals[0] = val[k];
-		o.nparams = 1;
-		char err[CS_ERRLEN] = "";
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-	}
+	for (int k = 0; k < 3; k++)
+		run_conservative(path, key[k], val[k], NULL, &r[k]);
 	th_unlink(path);
 	for (int k = 1; k < 3; k++) {
 		cr_assert_eq(r[0].njobs, r[k].njobs);
@@ -88,17 +98,8 @@ Test(plans, trees_of_bounds_brought_up_to_date_when_read_change_nothing, .timeou
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r[2];
-	for (int k = 0; k < 2; k++) {
-		cs_run_opts o;
-		cs_run_opts_default(&o);
-		o.workload = path;
-		o.policy = "conservative";
-		o.keys[0] = "bounds";
-		o.vals[0] = k ? "on" : "off";
-		o.nparams = 1;
-		char err[CS_ERRLEN] = "";
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-	}
+	for (int k = 0; k < 2; k++)
+		run_conservative(path, "bounds", k ? "on" : "off", NULL, &r[k]);
 	th_unlink(path);
 	cr_assert_eq(r[0].njobs, r[1].njobs);
 	size_t diff = 0, late = 0;
@@ -177,15 +178,8 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan, .time
 {
 	char *path = generated_at(7, 1.5);
 	cs_run_result r[2];
-	for (int k = 0; k < 2; k++) {
-		cs_run_opts o;
-		cs_run_opts_default(&o);
-		o.workload = path;
-		o.policy = "conservative";
-		o.test_ops = k ? &every_ops : NULL;
-		char err[CS_ERRLEN] = "";
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-	}
+	for (int k = 0; k < 2; k++)
+		run_conservative(path, NULL, NULL, k ? &every_ops : NULL, &r[k]);
 	th_unlink(path);
 	cr_assert_eq(r[0].njobs, r[1].njobs);
 	size_t diff = 0, moved = 0, waited = 0;

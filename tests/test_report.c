@@ -214,13 +214,8 @@ Test(report, swf_runs_report_processors)
 {
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
 	th_mkdtemp(dir);
-	char wl[600], od[600];
-	th_in(wl, sizeof wl, dir, "t.swf");
-	th_in(od, sizeof od, dir, "run");
-	FILE *f = fopen(wl, "w");
-	cr_assert_not_null(f);
-	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100), f);
-	fclose(f);
+	char wl[TH_PATH], od[TH_PATH];
+	th_swf_in(dir, "; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100), wl, od, "run");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--out", od, "--sample", "60"), &out, &err), 0, "%s", err);
 	free(out);
@@ -247,13 +242,9 @@ Test(report, the_run_and_capsim_report_write_the_same_page)
 	char dir[] = "/tmp/capsim-rep-XXXXXX";
 	th_mkdtemp(dir);
 	small_run(dir, "run", "easy");
-	char wl[600], od[600];
-	th_in(wl, sizeof wl, dir, "t.swf");
-	th_in(od, sizeof od, dir, "swf");
-	FILE *f = fopen(wl, "w");
-	cr_assert_not_null(f);
-	fputs("; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100) SWF_JOB(3, 20, 50, 1, 60), f);
-	fclose(f);
+	char wl[TH_PATH], od[TH_PATH];
+	th_swf_in(dir, "; MaxProcs: 4\n" SWF_JOB(1, 0, 100, 2, 100) SWF_JOB(2, 10, 100, 4, 100) SWF_JOB(3, 20, 50, 1, 60), wl,
+		  od, "swf");
 	char *out, *err;
 	cr_assert_eq(th_exec(ARGS("run", "--workload", wl, "--out", od), &out, &err), 0, "%s", err);
 	free(out);
