@@ -165,8 +165,32 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	m->pass = p->nofit_epoch;
 	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = est;
+	m->out_key = est < 0 ? cs_ctx_nofit_key(ctx, jid) : 0;
 	p->bound[m - p->nofit + 1].stamp = 0; /* (a bound mark copies m: gone) */
 	return est < 0 || p->pin[jid].estimate > est;
+}
+
+/* Is the shape of m (job jid's, of one partition) refused for any
+ * estimate from what the engine keeps: its out_key (sched/mf.h) is its
+ * partition's key now? Then the refusal is taken as learn() takes
+ * cs_ctx_nofit_bound's (the same answer). (Not with the walk's marks off:
+ * their oracle asks.) */
+static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
+{
+	if (!m->out_key || !walk_marks)
+		return 0;
+	struct pkey *k = &p->pkeys[p->slot_key[m - p->nofit + 1]];
+	if (k->epoch != p->nofit_epoch) {
+		k->key = cs_ctx_part_key(ctx, jid);
+		k->epoch = p->nofit_epoch;
+	}
+	if (k->key != m->out_key)
+		return 0;
+	m->pass = p->nofit_epoch;
+	m->gen = cs_ctx_fit_gen(ctx);
+	m->est_max = -1;
+	p->bound[m - p->nofit + 1].stamp = 0;
+	return 1;
 }
 
 /* Does what the engine has learnt refuse jid now (learn(), for a job of
@@ -177,7 +201,7 @@ static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	if (s == NO_SHAPE)
 		return 0;
-	if (refused_for_pass(p, &p->nofit[s]))
+	if (refused_for_pass(p, &p->nofit[s]) || kept_out(p, ctx, jid, &p->nofit[s]))
 		return 1;
 	return learn(p, ctx, jid, &p->nofit[s]);
 }
