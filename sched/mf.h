@@ -341,6 +341,7 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
 uint64_t mf_walk_bounded(void); /* (bound marks made so far in this thread) */
+uint64_t mf_walk_kept(void);    /* (refusals taken from a kept key, kept_out) */
 /* (tests: at every pass, the keys with waiting jobs from the counts
  * (nwait) checked against the queue's; keys that disagreed so far in
  * this thread) */

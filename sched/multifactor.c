@@ -127,10 +127,11 @@ static int may_hold(const mf *p, uint32_t k)
 
 /* (tests: the walk's marks off, and how many it made) */
 static _Thread_local int walk_marks = 1;
-static _Thread_local uint64_t walk_marked, walk_bounded;
+static _Thread_local uint64_t walk_marked, walk_bounded, walk_kept;
 void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
 uint64_t mf_walk_bounded(void) { return walk_bounded; }
+uint64_t mf_walk_kept(void) { return walk_kept; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -190,6 +191,7 @@ static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit 
 	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = -1;
 	p->bound[m - p->nofit + 1].stamp = 0;
+	walk_kept++;
 	return 1;
 }
 
