@@ -171,16 +171,17 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	return est < 0 || p->pin[jid].estimate > est;
 }
 
-/* Is the shape of m (job jid's, of one partition) refused for any
- * estimate from what the engine keeps: its out_key (sched/mf.h) is its
- * partition's key now? Then the refusal is taken as learn() takes
- * cs_ctx_nofit_bound's (the same answer). (Not with the walk's marks off:
- * their oracle asks.) */
-static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
+/* Is shape s (job jid's, of one partition; m its refusals) refused for
+ * any estimate from what the engine keeps: its out_key (sched/mf.h) is
+ * its partition's key now? Then the refusal is taken as learn() takes
+ * cs_ctx_nofit_bound's (the same answer; its generation is not read:
+ * refused_for_pass() answers first). (Not with the walk's marks off: their
+ * oracle asks.) */
+static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s, struct nofit *m)
 {
 	if (!m->out_key || !walk_marks)
 		return 0;
-	struct pkey *k = &p->pkeys[p->slot_key[m - p->nofit + 1]];
+	struct pkey *k = &p->pkeys[p->slot_key[s + 1]];
 	if (k->epoch != p->nofit_epoch) {
 		k->key = cs_ctx_part_key(ctx, jid);
 		k->epoch = p->nofit_epoch;
@@ -188,24 +189,32 @@ static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit 
 	if (k->key != m->out_key)
 		return 0;
 	m->pass = p->nofit_epoch;
-	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = -1;
-	p->bound[m - p->nofit + 1].stamp = 0;
+	p->bound[s + 1].stamp = 0;
 	walk_kept++;
 	return 1;
+}
+
+/* known_nofit's answer where no refusal stands for the pass: a kept one,
+ * else the engine's (out of line: the usual answer needs no registers
+ * saved). */
+static __attribute__((noinline)) int nofit_ask(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
+{
+	struct nofit *m = &p->nofit[s];
+	return kept_out(p, ctx, jid, s, m) || learn(p, ctx, jid, m);
 }
 
 /* Does what the engine has learnt refuse jid now (learn(), for a job of
  * one partition, unless a refusal for any estimate stands: refused())?
  * Then its start would fail with no other effect. */
-static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+static inline int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	if (s == NO_SHAPE)
 		return 0;
-	if (refused_for_pass(p, &p->nofit[s]) || kept_out(p, ctx, jid, &p->nofit[s]))
+	if (refused_for_pass(p, &p->nofit[s]))
 		return 1;
-	return learn(p, ctx, jid, &p->nofit[s]);
+	return nofit_ask(p, ctx, jid, s);
 }
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
