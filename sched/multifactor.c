@@ -35,8 +35,10 @@
  * are the engine's report (cs_ctx_left), not a walk of the running set;
  * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
  * a backfill whose request shape the pass has learnt cannot start is
- * refused without asking the engine, and once its shape is refused for
- * any estimate the walk passes over its later jobs on a mark.
+ * refused without asking the engine (in later passes too, while the
+ * engine's kept refusal of the shape stands: its partition's key), and
+ * once its shape is refused for any estimate the walk passes over its
+ * later jobs on a mark.
  *
  * Files: this one, the pass (priorities, the queue's order, partitions,
  * backfill); sched/mfcert.c, the kept order from certificates;
@@ -394,7 +396,8 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
-		if ((!known_nofit(p, ctx, jid, entry_shape(p, &p->order[i])) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
+		uint32_t s = entry_shape(p, &p->order[i]);
+		if ((!known_nofit(p, ctx, jid, s) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
 			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
