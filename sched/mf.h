@@ -73,7 +73,7 @@ typedef struct mf {
 	 * shape (NO_SHAPE: of several partitions), and per shape the pass,
 	 * fit generation and estimate bound of the last refusal learnt. */
 	uint32_t *shape;
-	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; } *nofit;
+	struct nofit { uint64_t pass; uint32_t gen; cs_time est_max; uint64_t out_key; } *nofit;
 	/* A refusal for any estimate (est_max < 0: the shape fits nowhere in
 	 * what is free now) stands for the rest of the pass whatever the fit
 	 * generation, as holds take nothing that is free now and only starts
@@ -81,6 +81,15 @@ typedef struct mf {
 	 * pass is this epoch's (bumped at each pass and each job this policy
 	 * stops), not the pass's number. */
 	uint64_t nofit_epoch;
+	/* A refusal for any estimate that the engine made from what it keeps
+	 * across passes leaves the shape's out_key (cs_ctx_nofit_key, not 0):
+	 * while its partition's cs_ctx_part_key is that key, in this pass or
+	 * a later one, cs_ctx_nofit_bound would refuse every job of the shape
+	 * again, and the pass takes that refusal without asking (kept_out).
+	 * Per partition key, its cs_ctx_part_key as of epoch: read once an
+	 * epoch, as nothing is given back within one (the key moves only
+	 * when a node type gets something back). */
+	struct pkey { uint64_t epoch, key; } *pkeys;
 	/* per shape s, at s + 1 (0: the jobs of several partitions, never
 	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was
@@ -332,6 +341,7 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head);
 void mf_walk_marks(int on);
 uint64_t mf_walk_marked(void);
 uint64_t mf_walk_bounded(void); /* (bound marks made so far in this thread) */
+uint64_t mf_walk_kept(void);    /* (refusals taken from a kept key, kept_out) */
 /* (tests: at every pass, the keys with waiting jobs from the counts
  * (nwait) checked against the queue's; keys that disagreed so far in
  * this thread) */

@@ -66,6 +66,7 @@ void mfinit_destroy(void *state)
 	free(p->slot_key);
 	free(p->wkeys);
 	free(p->nwait);
+	free(p->pkeys);
 	cs_prio_hint_free(&p->hint);
 	free(p->arrived);
 	free(p->fresh);
@@ -490,7 +491,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 		p->stop_at[i] = -1;
 	prio_inputs(p);
 	if ((env->node_model && shapes_setup(p) < 0) || !(p->wkeys = malloc((p->pq.nkeys + 1) * sizeof *p->wkeys)) ||
-	    !(p->nwait = calloc(p->pq.nkeys + 1, sizeof *p->nwait))) {
+	    !(p->nwait = calloc(p->pq.nkeys + 1, sizeof *p->nwait)) ||
+	    !(p->pkeys = calloc(p->pq.nkeys + 1, sizeof *p->pkeys))) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}

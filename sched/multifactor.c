@@ -35,8 +35,10 @@
  * are the engine's report (cs_ctx_left), not a walk of the running set;
  * Fair Tree is updated along the charged users' paths (sched/fairtree.c);
  * a backfill whose request shape the pass has learnt cannot start is
- * refused without asking the engine, and once its shape is refused for
- * any estimate the walk passes over its later jobs on a mark.
+ * refused without asking the engine (in later passes too, while the
+ * engine's kept refusal of the shape stands: its partition's key), and
+ * once its shape is refused for any estimate the walk passes over its
+ * later jobs on a mark.
  *
  * Files: this one, the pass (priorities, the queue's order, partitions,
  * backfill); sched/mfcert.c, the kept order from certificates;
@@ -127,10 +129,11 @@ static int may_hold(const mf *p, uint32_t k)
 
 /* (tests: the walk's marks off, and how many it made) */
 static _Thread_local int walk_marks = 1;
-static _Thread_local uint64_t walk_marked, walk_bounded;
+static _Thread_local uint64_t walk_marked, walk_bounded, walk_kept;
 void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
 uint64_t mf_walk_bounded(void) { return walk_bounded; }
+uint64_t mf_walk_kept(void) { return walk_kept; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -144,9 +147,21 @@ static inline int refused_for_pass(const mf *p, const struct nofit *m)
 	return m->pass == p->nofit_epoch && m->est_max < 0 && walk_marks;
 }
 
-static inline int refused(const mf *p, uint32_t jid, uint32_t gen)
+/* Job jid's shape (NO_SHAPE without a node model), and an order
+ * entry's: its aux is the slot s + 1 (0 for NO_SHAPE, which wraps). */
+static inline uint32_t shape_of(const mf *p, uint32_t jid)
 {
-	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	return p->shape ? p->shape[jid] : NO_SHAPE;
+}
+
+static inline uint32_t entry_shape(const mf *p, const cs_ranked *e)
+{
+	return p->shape ? e->aux - 1 : NO_SHAPE;
+}
+
+/* (s: jid's shape) */
+static inline int refused(const mf *p, uint32_t jid, uint32_t s, uint32_t gen)
+{
 	const struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
 	if (!m || m->pass != p->nofit_epoch)
 		return 0;
@@ -165,21 +180,59 @@ static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 	m->pass = p->nofit_epoch;
 	m->gen = cs_ctx_fit_gen(ctx);
 	m->est_max = est;
+	m->out_key = est < 0 ? cs_ctx_nofit_key(ctx, jid) : 0;
 	p->bound[m - p->nofit + 1].stamp = 0; /* (a bound mark copies m: gone) */
 	return est < 0 || p->pin[jid].estimate > est;
 }
 
-/* Does what the engine has learnt refuse jid now (learn(), for a job of
- * one partition, unless a refusal for any estimate stands: refused())?
- * Then its start would fail with no other effect. */
-static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+/* Is shape s (job jid's, of one partition; m its refusals) refused for
+ * any estimate from what the engine keeps: its out_key (sched/mf.h) is
+ * its partition's key now? Then the refusal is taken as learn() takes
+ * cs_ctx_nofit_bound's (the same answer; its generation is not read:
+ * refused_for_pass() answers first). (Not with the walk's marks off: their
+ * oracle asks.) */
+static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s, struct nofit *m)
 {
-	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
+	if (!m->out_key || !walk_marks)
+		return 0;
+	struct pkey *k = &p->pkeys[p->slot_key[s + 1]];
+	if (k->epoch != p->nofit_epoch) {
+		k->key = cs_ctx_part_key(ctx, jid);
+		k->epoch = p->nofit_epoch;
+	}
+	if (k->key != m->out_key)
+		return 0;
+	m->pass = p->nofit_epoch;
+	m->est_max = -1;
+	p->bound[s + 1].stamp = 0;
+	walk_kept++;
+	return 1;
+}
+
+/* known_nofit's answer where no refusal stands for the pass: a kept one,
+ * else the engine's (out of line: the usual answer needs no registers
+ * saved). */
+static __attribute__((noinline)) int nofit_ask(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
+{
+	struct nofit *m = &p->nofit[s];
+	return kept_out(p, ctx, jid, s, m) || learn(p, ctx, jid, m);
+}
+
+/* Does what the engine has learnt refuse jid (of shape s) now (learn(),
+ * for a job of one partition, unless a refusal for any estimate stands:
+ * refused(), or is kept: kept_out(), here where its partition's key was
+ * read in this epoch)? Then its start would fail with no other effect. */
+static inline int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
+{
 	if (s == NO_SHAPE)
 		return 0;
-	if (refused_for_pass(p, &p->nofit[s]))
+	struct nofit *m = &p->nofit[s];
+	if (refused_for_pass(p, m))
 		return 1;
-	return learn(p, ctx, jid, &p->nofit[s]);
+	const struct pkey *k = &p->pkeys[p->slot_key[s + 1]];
+	if (m->out_key && k->epoch == p->nofit_epoch && k->key == m->out_key && walk_marks)
+		return kept_out(p, ctx, jid, s, m);
+	return nofit_ask(p, ctx, jid, s);
 }
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
@@ -189,11 +242,10 @@ static int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid)
  * knows already (as EASY's shape_out asks: a shape that failed in an
  * earlier pass and fits no better since) refuses it before a try, and a
  * refused try teaches the pass its shape's bound. */
-static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
+static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 {
-	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
 	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
-	if (known_nofit(p, ctx, jid))
+	if (known_nofit(p, ctx, jid, s))
 		return -1;
 	if (mfrun_start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
@@ -208,9 +260,8 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid)
 static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx *ctx, const cs_ranked *e, uint32_t *gen,
 							    uint64_t walk)
 {
-	uint32_t jid = e->jid;
-	uint32_t s = p->shape ? p->shape[jid] : NO_SHAPE;
-	int no = refused(p, jid, *gen);
+	uint32_t jid = e->jid, s = entry_shape(p, e);
+	int no = refused(p, jid, s, *gen);
 	if (no && !may_hold(p, entry_key(p, e->aux))) {
 		if (p->nofit[s].est_max < 0 && walk_marks) {
 			p->dead[s + 1] = walk;
@@ -223,7 +274,7 @@ static inline __attribute__((always_inline)) int walk_visit(mf *p, cs_sched_ctx 
 	}
 	if (cs_resv_budget_holds(&p->rb, jid) || over_limit(p, jid))
 		return 0;
-	int started = !no && backfill(p, ctx, jid) == 0;
+	int started = !no && backfill(p, ctx, jid, s) == 0;
 	if (!started && may_hold(p, entry_key(p, e->aux)))
 		cs_resv_budget_hold(&p->rb, &p->pq, ctx, jid);
 	uint32_t g = cs_ctx_fit_gen(ctx);
@@ -345,7 +396,8 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
-		if ((!known_nofit(p, ctx, jid) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
+		uint32_t s = entry_shape(p, &p->order[i]);
+		if ((!known_nofit(p, ctx, jid, s) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
 			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
@@ -485,9 +537,9 @@ again:
 		uint32_t jid = p->order[k].jid;
 		if (!node_model && cs_ctx_free(ctx) == 0)
 			break;
-		if (jid == UINT32_MAX || refused(p, jid, gen) || over_limit(p, jid))
+		if (jid == UINT32_MAX || refused(p, jid, shape_of(p, jid), gen) || over_limit(p, jid))
 			continue;
-		backfill(p, ctx, jid);
+		backfill(p, ctx, jid, shape_of(p, jid));
 		gen = cs_ctx_fit_gen(ctx);
 	}
 }

@@ -553,7 +553,9 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 }
 
 /* (Also: the keys with waiting jobs the first loop reads from multifactor's
- * counts, nwait, are the queue's at every pass.)
+ * counts, nwait, are the queue's at every pass; and a shape the engine
+ * refused from what it keeps is refused again without asking while its
+ * partition's key stands, kept_out, which the marks' oracle does not do.)
  * The partitions' backfill walk passes over a shape's later jobs on a
  * mark once one of them was refused for any estimate and could not hold
  * (sched/multifactor.c, backfill_walk; such a refusal stands across the
@@ -574,7 +576,8 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 		cs_run_opts o = mf_opts(NULL, NULL);
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded(), misses = mf_wait_misses();
+		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded(), kept = mf_walk_kept(),
+			 misses = mf_wait_misses();
 		mf_walk_marks(!k);
 		mf_wait_check(1);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
@@ -587,9 +590,12 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 				     (unsigned long long)(mf_walk_marked() - marked));
 			cr_assert_gt(mf_walk_bounded() - bounded, 1000, "bound marks made: %llu",
 				     (unsigned long long)(mf_walk_bounded() - bounded));
+			cr_assert_gt(mf_walk_kept() - kept, 1000, "refusals from kept keys: %llu",
+				     (unsigned long long)(mf_walk_kept() - kept));
 		} else {
 			cr_assert_eq(mf_walk_marked(), marked);
 			cr_assert_eq(mf_walk_bounded(), bounded);
+			cr_assert_eq(mf_walk_kept(), kept);
 		}
 	}
 	same_schedules(r);
