@@ -813,14 +813,16 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 }
 
 /* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
- * neighbours unchanged, and its places with them still in order and
- * holding theirs (refresh_children's nt)? */
-static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
-			uint32_t hi)
+ * places with its neighbours (unchanged or dirty) still in order and
+ * holding theirs (refresh_children's nt)? The children that stay and the
+ * unchanged ones are then in order, each next to the next: a dirty
+ * neighbour either stays (their place is in order) or moves, and the
+ * two that become neighbours where moving ones leave are checked
+ * (relocate). */
+static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
 {
 	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (!(fl[ord[p - 1]] & F_DIRTY) && (nt[p - 1] & both) == both)) &&
-	       (p + 1 == hi || (!(fl[ord[p + 1]] & F_DIRTY) && (nt[p] & both) == both));
+	return (p == lo || (nt[p - 1] & both) == both) && (p + 1 == hi || (nt[p] & both) == both);
 }
 
 /* Dirty account a's children in order again where some dirty child is out
@@ -858,7 +860,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (stays(fl, ord, nt, p, lo, hi))
+		if (stays(nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
 			fl[x] |= F_MOVE;
@@ -876,7 +878,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		e = s + 1;
 		if (!(fl[bypos[s]] & F_MOVE))
 			continue;
-		for (; e < nd && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
+		for (; e < nd && (fl[bypos[e]] & F_MOVE) && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
 			;
 		uint32_t p0 = dp[bypos[s]].pos, p1 = dp[bypos[e - 1]].pos + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
@@ -947,11 +949,29 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 				continue;
 			}
 		}
+		int still = B - A > 1; /* a run of dirty children that all stay */
+		for (uint32_t P = A; still && P < B; P++)
+			still = !(fl[ord[P]] & F_MOVE);
+		if (still) {
+			/* their ties (refresh_children's); tying none, before or
+			 * after, each keeps its before as one alone does */
+			uint8_t ties = 0;
+			for (uint32_t k = A > lo ? A - 1 : A, kend = B < hi ? B : B - 1; k < kend; k++) {
+				was[k] = tie[k];
+				tie[k] = (uint8_t)(nt[k] & (T_TIE | T_HOLDS));
+				ties |= was[k] | tie[k];
+			}
+			if (!(ties & T_TIE)) {
+				for (uint32_t P = A; P < B; P++)
+					ins[ord[P]] = NONE;
+				continue;
+			}
+		}
 		/* the span listed for the visit */
 		*(ls != NONE ? &f->snext[ls] : &first) = A;
 		f->send[A] = B;
 		ls = A;
-		if (B - A == 1)
+		if (B - A == 1 || still)
 			continue;
 		/* ord[A .. B) again: those not moving in order, each moving one
 		 * before its place (at B: last) */
