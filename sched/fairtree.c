@@ -713,9 +713,13 @@ static int fast_ok(const cs_fairtree *f)
 static inline uint8_t pair_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, int *in)
 {
 	double qx = f->n[x].q, qy = f->n[y].q;
-	if (order_holds(qx, qy)) {
-		*in = qx != qy || x < y;
-		return (uint8_t)(T_HOLDS | (qx == qy ? T_TIE : 0));
+	if (qx > qy * (1 + 0x1p-40)) { /* (order_holds, apart: the most common) */
+		*in = 1;
+		return T_HOLDS;
+	}
+	if (qx == qy && (qx == INFINITY || qx == 0)) { /* (order_holds, equal) */
+		*in = x < y;
+		return T_HOLDS | T_TIE;
 	}
 	if (order_holds(qy, qx)) { /* (apart: equal ones hold either way) */
 		*in = 0;
