@@ -829,6 +829,17 @@ static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
 	return (p == lo || (nt[p - 1] & both) == both) && (p + 1 == hi || (nt[p] & both) == both);
 }
 
+/* stays, with unchanged neighbours only (a relocation's second try, when
+ * two children that become neighbours do not hold theirs and one of them
+ * is dirty: with only unchanged ones next to a moving run, those hold
+ * theirs unless refresh_children's order is out of date) */
+static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
+			      uint32_t hi)
+{
+	return stays(nt, p, lo, hi) && (p == lo || !(fl[ord[p - 1]] & F_DIRTY)) &&
+	       (p + 1 == hi || !(fl[ord[p + 1]] & F_DIRTY));
+}
+
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
  * dirty child that stays (stays: between unchanged neighbours it is still
@@ -847,7 +858,7 @@ static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
  * places in no span) and ties none, before or after, keeps its before
  * (the same children are ahead of it, none tied to it): its ties are
  * rewritten but it is no span. */
-static void relocate(cs_fairtree *f, uint32_t a, double up)
+static void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
@@ -864,7 +875,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (stays(nt, p, lo, hi))
+		if (alone ? stays_alone(fl, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
 			fl[x] |= F_MOVE;
@@ -889,7 +900,10 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 			for (uint32_t m = 0; m < nd; m++)
 				fl[bypos[m]] &= (uint8_t)~F_MOVE;
 			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
-			sort_children(f, a);
+			if (!alone && ((fl[ord[p0 - 1]] | fl[ord[p1]]) & F_DIRTY))
+				relocate(f, a, up, 1);
+			else
+				sort_children(f, a);
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
@@ -1128,7 +1142,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	if (!c.in_order) {
-		relocate(f, a, up);
+		relocate(f, a, up, 0);
 		return;
 	}
 	for (uint32_t k = 0; k < c.np; k++)
