@@ -1072,6 +1072,12 @@ struct check {
 static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
 {
 	uint8_t old = f->tie[i];
+	if (old == T_HOLDS && f->n[f->ord[i]].q > f->n[f->ord[i + 1]].q * (1 + 0x1p-40)) {
+		/* apart and in order, as it was (pair_at's first case): its
+		 * tie and the counts stand (the most common) */
+		f->nt[i] = T_HOLDS | T_IN;
+		return;
+	}
 	int in;
 	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &in);
 	c->frag -= !(old & T_HOLDS);
