@@ -1176,10 +1176,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		return;
 	}
 	/* the users whose usage changed (a user listed twice finds its usage
-	 * seen) and their ancestors (P_SUM, each into dlist once), each
-	 * listed among its parent's dirty children (dhead) unless it is
-	 * already, from an update whose list was not read since (the arrays
-	 * in locals: their byte stores alias nothing the compiler reloads) */
+	 * seen), each listed among its parent's dirty children (dhead) unless
+	 * it is already, from an update whose list was not read since, and
+	 * its parent marked (P_SUM) and put in dlist, at its depth (the
+	 * arrays in locals: their byte stores alias nothing the compiler
+	 * reloads) */
 	uint8_t *pf = f->pf, *fl = f->fl;
 	const struct ps *ps = f->ps;
 	const uint32_t *depth = f->depth, *coff = t->child_off;
@@ -1188,8 +1189,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
-	int wild = f->wild, moved = 0;
-	pf[0] |= P_SUM; /* (the root listed last, if a user moved: no walk reaches it) */
+	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= nn || !(fl[u] & F_USER))
@@ -1203,38 +1203,26 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
-		moved = 1;
 		int32_t pu = ps[u].parent;
-		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
+		if (pu < 0)
+			continue;
+		if (!(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
-		if (pu < 0 || (pf[pu] & P_SUM))
-			continue;
-		/* (each step one depth up: only the first is read; the root
-		 * has P_SUM, so x is not the root and has a parent) */
-		for (int32_t x = pu, d = (int32_t)depth[pu]; !(pf[x] & P_SUM); d--) {
-			int32_t up = ps[x].parent;
-			pf[x] |= P_SUM;
-			dlist[dfill[d]++] = (uint32_t)x;
-			if (!(fl[x] & F_DIRTY)) {
-				fl[x] |= F_DIRTY;
-				dp[x].next = dhead[up];
-				dhead[up] = (uint32_t)x;
-			}
-			x = up;
+		if (!(pf[pu] & P_SUM)) {
+			pf[pu] |= P_SUM;
+			dlist[dfill[depth[pu]]++] = (uint32_t)pu;
 		}
 	}
 	f->minpos = minpos;
 	f->wild = wild;
-	if (moved)
-		dlist[dfill[0]++] = 0;
-	else
-		pf[0] &= (uint8_t)~P_SUM;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
-	 * after its children's: the deepest depth's accounts first) */
+	 * after its children's: the deepest depth's accounts first); each
+	 * summed account lists itself among its parent's dirty children and
+	 * puts its parent in dlist, one depth up, as the users did */
 	size_t nd = 0;
 	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
 		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
@@ -1255,9 +1243,20 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			if (m >= 1)
 				sum += cs[0];
 			N[a].sum = sum;
-			if (a)
-				csum[ps[a].slot] = sum;
 			N[a].q = q_of(&N[a]);
+			if (!a)
+				continue;
+			struct ps at = ps[a];
+			csum[at.slot] = sum;
+			if (!(fl[a] & F_DIRTY)) {
+				fl[a] |= F_DIRTY;
+				dp[a].next = dhead[at.parent];
+				dhead[at.parent] = a;
+			}
+			if (!(pf[at.parent] & P_SUM)) {
+				pf[at.parent] |= P_SUM;
+				dlist[dfill[d - 1]++] = (uint32_t)at.parent;
+			}
 		}
 	}
 	if (nd == 0)
