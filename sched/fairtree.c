@@ -1231,17 +1231,23 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a], *e = csum + coff[a + 1];
+			const double *cs = csum + coff[a];
+			uint32_t m = coff[a + 1] - coff[a];
 			double sum = 0;
-			for (const double *c4 = cs + 4; e >= c4; e -= 4) /* (four a step, in the same order) */
-				sum = sum + e[-1] + e[-2] + e[-3] + e[-4];
-			size_t m = (size_t)(e - cs);
-			if (m == 3)
+			for (const double *e = cs + m; m >= 4; m -= 4) { /* (four a step, in the same order) */
+				e -= 4;
+				sum = sum + e[3] + e[2] + e[1] + e[0];
+			}
+			switch (m) { /* (the first m, from the last) */
+			case 3:
 				sum += cs[2];
-			if (m >= 2)
+				/* fall through */
+			case 2:
 				sum += cs[1];
-			if (m >= 1)
+				/* fall through */
+			case 1:
 				sum += cs[0];
+			}
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
 			if (!a)
