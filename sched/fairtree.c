@@ -842,11 +842,12 @@ static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint
 
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
- * dirty child that stays (stays: between unchanged neighbours it is still
- * in order with) keeps its place among the others; the rest move
- * (F_MOVE). Those not moving keep their order; two of them separated by
- * moving ones only must hold theirs too (they may become neighbours; else
- * sort_children). Each moving one (its Level Fairshare worked out) goes
+ * dirty child that stays (stays: between neighbours it is still in order
+ * with; with alone, unchanged ones only) keeps its place among the
+ * others; the rest move (F_MOVE). Those not moving keep their order; two
+ * of them separated by moving ones only must hold theirs too (they may
+ * become neighbours; else, one of them dirty, the same again with alone,
+ * else sort_children). Each moving one (its Level Fairshare worked out) goes
  * before the first of them it ranks ahead of (place_of, ins[]); sorted,
  * they keep their order within a place. Only the places between a dirty
  * child's old place and its new one (one that stays: its own), merged
@@ -857,7 +858,9 @@ static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint
  * neighbours keep theirs. A dirty child that stays alone (its neighbours'
  * places in no span) and ties none, before or after, keeps its before
  * (the same children are ahead of it, none tied to it): its ties are
- * rewritten but it is no span. */
+ * rewritten but it is no span; so does each of a run of neighbouring
+ * dirty children that all stay (a span of their places only, no moving
+ * one passing it) when none of its places ties, before or after. */
 static void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	const cs_account_tree *t = f->t;
