@@ -713,9 +713,13 @@ static int fast_ok(const cs_fairtree *f)
 static inline uint8_t pair_at(const cs_fairtree *f, uint32_t x, uint32_t y, double up, int *in)
 {
 	double qx = f->n[x].q, qy = f->n[y].q;
-	if (order_holds(qx, qy)) {
-		*in = qx != qy || x < y;
-		return (uint8_t)(T_HOLDS | (qx == qy ? T_TIE : 0));
+	if (qx > qy * (1 + 0x1p-40)) { /* (order_holds, apart: the most common) */
+		*in = 1;
+		return T_HOLDS;
+	}
+	if (qx == qy && (qx == INFINITY || qx == 0)) { /* (order_holds, equal) */
+		*in = x < y;
+		return T_HOLDS | T_TIE;
 	}
 	if (order_holds(qy, qx)) { /* (apart: equal ones hold either way) */
 		*in = 0;
@@ -813,23 +817,37 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 }
 
 /* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
- * neighbours unchanged, and its places with them still in order and
- * holding theirs (refresh_children's nt)? */
-static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
-			uint32_t hi)
+ * places with its neighbours (unchanged or dirty) still in order and
+ * holding theirs (refresh_children's nt)? The children that stay and the
+ * unchanged ones are then in order, each next to the next: a dirty
+ * neighbour either stays (their place is in order) or moves, and the
+ * two that become neighbours where moving ones leave are checked
+ * (relocate). */
+static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
 {
 	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (!(fl[ord[p - 1]] & F_DIRTY) && (nt[p - 1] & both) == both)) &&
-	       (p + 1 == hi || (!(fl[ord[p + 1]] & F_DIRTY) && (nt[p] & both) == both));
+	return (p == lo || (nt[p - 1] & both) == both) && (p + 1 == hi || (nt[p] & both) == both);
+}
+
+/* stays, with unchanged neighbours only (a relocation's second try, when
+ * two children that become neighbours do not hold theirs and one of them
+ * is dirty: with only unchanged ones next to a moving run, those hold
+ * theirs unless refresh_children's order is out of date) */
+static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
+			      uint32_t hi)
+{
+	return stays(nt, p, lo, hi) && (p == lo || !(fl[ord[p - 1]] & F_DIRTY)) &&
+	       (p + 1 == hi || !(fl[ord[p + 1]] & F_DIRTY));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
- * dirty child that stays (stays: between unchanged neighbours it is still
- * in order with) keeps its place among the others; the rest move
- * (F_MOVE). Those not moving keep their order; two of them separated by
- * moving ones only must hold theirs too (they may become neighbours; else
- * sort_children). Each moving one (its Level Fairshare worked out) goes
+ * dirty child that stays (stays: between neighbours it is still in order
+ * with; with alone, unchanged ones only) keeps its place among the
+ * others; the rest move (F_MOVE). Those not moving keep their order; two
+ * of them separated by moving ones only must hold theirs too (they may
+ * become neighbours; else, one of them dirty, the same again with alone,
+ * else sort_children). Each moving one (its Level Fairshare worked out) goes
  * before the first of them it ranks ahead of (place_of, ins[]); sorted,
  * they keep their order within a place. Only the places between a dirty
  * child's old place and its new one (one that stays: its own), merged
@@ -840,8 +858,10 @@ static inline int stays(const uint8_t *fl, const uint32_t *ord, const uint8_t *n
  * neighbours keep theirs. A dirty child that stays alone (its neighbours'
  * places in no span) and ties none, before or after, keeps its before
  * (the same children are ahead of it, none tied to it): its ties are
- * rewritten but it is no span. */
-static void relocate(cs_fairtree *f, uint32_t a, double up)
+ * rewritten but it is no span; so does each of a run of neighbouring
+ * dirty children that all stay (a span of their places only, no moving
+ * one passing it) when none of its places ties, before or after. */
+static void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
@@ -858,7 +878,7 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (stays(fl, ord, nt, p, lo, hi))
+		if (alone ? stays_alone(fl, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
 			fl[x] |= F_MOVE;
@@ -876,14 +896,17 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 		e = s + 1;
 		if (!(fl[bypos[s]] & F_MOVE))
 			continue;
-		for (; e < nd && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
+		for (; e < nd && (fl[bypos[e]] & F_MOVE) && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
 			;
 		uint32_t p0 = dp[bypos[s]].pos, p1 = dp[bypos[e - 1]].pos + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
 			for (uint32_t m = 0; m < nd; m++)
 				fl[bypos[m]] &= (uint8_t)~F_MOVE;
 			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
-			sort_children(f, a);
+			if (!alone && ((fl[ord[p0 - 1]] | fl[ord[p1]]) & F_DIRTY))
+				relocate(f, a, up, 1);
+			else
+				sort_children(f, a);
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
@@ -947,11 +970,29 @@ static void relocate(cs_fairtree *f, uint32_t a, double up)
 				continue;
 			}
 		}
+		int still = B - A > 1; /* a run of dirty children that all stay */
+		for (uint32_t P = A; still && P < B; P++)
+			still = !(fl[ord[P]] & F_MOVE);
+		if (still) {
+			/* their ties (refresh_children's); tying none, before or
+			 * after, each keeps its before as one alone does */
+			uint8_t ties = 0;
+			for (uint32_t k = A > lo ? A - 1 : A, kend = B < hi ? B : B - 1; k < kend; k++) {
+				was[k] = tie[k];
+				tie[k] = (uint8_t)(nt[k] & (T_TIE | T_HOLDS));
+				ties |= was[k] | tie[k];
+			}
+			if (!(ties & T_TIE)) {
+				for (uint32_t P = A; P < B; P++)
+					ins[ord[P]] = NONE;
+				continue;
+			}
+		}
 		/* the span listed for the visit */
 		*(ls != NONE ? &f->snext[ls] : &first) = A;
 		f->send[A] = B;
 		ls = A;
-		if (B - A == 1)
+		if (B - A == 1 || still)
 			continue;
 		/* ord[A .. B) again: those not moving in order, each moving one
 		 * before its place (at B: last) */
@@ -1034,6 +1075,12 @@ struct check {
 static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
 {
 	uint8_t old = f->tie[i];
+	if (old == T_HOLDS && f->n[f->ord[i]].q > f->n[f->ord[i + 1]].q * (1 + 0x1p-40)) {
+		/* apart and in order, as it was (pair_at's first case): its
+		 * tie and the counts stand (the most common) */
+		f->nt[i] = T_HOLDS | T_IN;
+		return;
+	}
 	int in;
 	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &in);
 	c->frag -= !(old & T_HOLDS);
@@ -1104,7 +1151,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	if (!c.in_order) {
-		relocate(f, a, up);
+		relocate(f, a, up, 0);
 		return;
 	}
 	for (uint32_t k = 0; k < c.np; k++)
@@ -1132,10 +1179,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		return;
 	}
 	/* the users whose usage changed (a user listed twice finds its usage
-	 * seen) and their ancestors (P_SUM, each into dlist once), each
-	 * listed among its parent's dirty children (dhead) unless it is
-	 * already, from an update whose list was not read since (the arrays
-	 * in locals: their byte stores alias nothing the compiler reloads) */
+	 * seen), each listed among its parent's dirty children (dhead) unless
+	 * it is already, from an update whose list was not read since, and
+	 * its parent marked (P_SUM) and put in dlist, at its depth (the
+	 * arrays in locals: their byte stores alias nothing the compiler
+	 * reloads) */
 	uint8_t *pf = f->pf, *fl = f->fl;
 	const struct ps *ps = f->ps;
 	const uint32_t *depth = f->depth, *coff = t->child_off;
@@ -1144,8 +1192,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
-	int wild = f->wild, moved = 0;
-	pf[0] |= P_SUM; /* (the root listed last, if a user moved: no walk reaches it) */
+	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
 		if (u >= nn || !(fl[u] & F_USER))
@@ -1159,38 +1206,26 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			minpos = v;
 		N[u].sum = csum[ps[u].slot] = v;
 		N[u].q = q_of(&N[u]);
-		moved = 1;
 		int32_t pu = ps[u].parent;
-		if (pu >= 0 && !(fl[u] & F_DIRTY)) {
+		if (pu < 0)
+			continue;
+		if (!(fl[u] & F_DIRTY)) {
 			fl[u] |= F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
-		if (pu < 0 || (pf[pu] & P_SUM))
-			continue;
-		/* (each step one depth up: only the first is read; the root
-		 * has P_SUM, so x is not the root and has a parent) */
-		for (int32_t x = pu, d = (int32_t)depth[pu]; !(pf[x] & P_SUM); d--) {
-			int32_t up = ps[x].parent;
-			pf[x] |= P_SUM;
-			dlist[dfill[d]++] = (uint32_t)x;
-			if (!(fl[x] & F_DIRTY)) {
-				fl[x] |= F_DIRTY;
-				dp[x].next = dhead[up];
-				dhead[up] = (uint32_t)x;
-			}
-			x = up;
+		if (!(pf[pu] & P_SUM)) {
+			pf[pu] |= P_SUM;
+			dlist[dfill[depth[pu]]++] = (uint32_t)pu;
 		}
 	}
 	f->minpos = minpos;
 	f->wild = wild;
-	if (moved)
-		dlist[dfill[0]++] = 0;
-	else
-		pf[0] &= (uint8_t)~P_SUM;
 	/* sums bottom-up, each adding its children (csum) from the last as the full
 	 * compute does, so every sum is the same double (each account's sum
-	 * after its children's: the deepest depth's accounts first) */
+	 * after its children's: the deepest depth's accounts first); each
+	 * summed account lists itself among its parent's dirty children and
+	 * puts its parent in dlist, one depth up, as the users did */
 	size_t nd = 0;
 	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
 		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
@@ -1199,21 +1234,38 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a], *e = csum + coff[a + 1];
+			const double *cs = csum + coff[a];
+			uint32_t m = coff[a + 1] - coff[a];
 			double sum = 0;
-			for (const double *c4 = cs + 4; e >= c4; e -= 4) /* (four a step, in the same order) */
-				sum = sum + e[-1] + e[-2] + e[-3] + e[-4];
-			size_t m = (size_t)(e - cs);
-			if (m == 3)
+			for (const double *e = cs + m; m >= 4; m -= 4) { /* (four a step, in the same order) */
+				e -= 4;
+				sum = sum + e[3] + e[2] + e[1] + e[0];
+			}
+			switch (m) { /* (the first m, from the last) */
+			case 3:
 				sum += cs[2];
-			if (m >= 2)
+				/* fall through */
+			case 2:
 				sum += cs[1];
-			if (m >= 1)
+				/* fall through */
+			case 1:
 				sum += cs[0];
+			}
 			N[a].sum = sum;
-			if (a)
-				csum[ps[a].slot] = sum;
 			N[a].q = q_of(&N[a]);
+			if (!a)
+				continue;
+			struct ps at = ps[a];
+			csum[at.slot] = sum;
+			if (!(fl[a] & F_DIRTY)) {
+				fl[a] |= F_DIRTY;
+				dp[a].next = dhead[at.parent];
+				dhead[at.parent] = a;
+			}
+			if (!(pf[at.parent] & P_SUM)) {
+				pf[at.parent] |= P_SUM;
+				dlist[dfill[d - 1]++] = (uint32_t)at.parent;
+			}
 		}
 	}
 	if (nd == 0)

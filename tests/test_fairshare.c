@@ -807,6 +807,60 @@ Test(fairtree, a_child_that_stays_in_no_span_keeps_its_before_only_untied)
 	cs_account_tree_free(&t);
 }
 
+/* A run of neighbouring dirty children in order with each other and
+ * their neighbours stays in a relocation; it is a span when a tie among
+ * them moved, else no span. Account g's users p, q, r, a, b, c, e
+ * (usage 0.5, 0.6, 0.8, 1, 1, 4, 20: a and b tie, sharing a rank) and
+ * accounts k (k1 2.5, k2 2.6: 5.1) and m (m1 3, m2 3.1: 6.1), between c
+ * and e. Then p 0.7 (it moves behind q: the list is relocated), a 1.5
+ * and b 2: a and b stay, no longer tied, b's before one user more. Then
+ * p 0.5 (ahead of q again), k2 2.4 and m1 3.2: k and m stay, untied, in
+ * no span, and below each the second user passes the first (both
+ * visited again). The factors must be the full computation's. */
+Test(fairtree, a_run_of_dirty_children_in_order_stays_with_its_ties)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n  - name: g\n    users: [{name: p}, {name: q}, {name: r}, {name: a}, {name: b}, "
+		"{name: c}, {name: e}]\n    accounts:\n      - name: k\n        users: [{name: k1}, {name: k2}]\n"
+		"      - name: m\n        users: [{name: m1}, {name: m2}]\n",
+		&t);
+	const char *names[] = { "p", "q", "r", "a", "b", "c", "e", "k1", "k2", "m1", "m2" };
+	uint32_t all[11];
+	for (size_t k = 0; k < 11; k++)
+		all[k] = node_named(&t, names[k]);
+	double u[32] = { 0 }, f[32], full[32];
+	cr_assert_leq(t.nnodes, 32);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	const double before[] = { 0.5, 0.6, 0.8, 1, 1, 4, 20, 2.5, 2.6, 3, 3.1 };
+	for (size_t k = 0; k < 11; k++)
+		u[all[k]] = before[k];
+	cs_fairtree_compute(ft, u, f);
+	cr_assert(f[all[3]] == f[all[4]], "a %g b %g", f[all[3]], f[all[4]]);
+	u[all[0]] = 0.7;
+	u[all[3]] = 1.5;
+	u[all[4]] = 2;
+	uint32_t first[] = { all[0], all[3], all[4] }, second[] = { all[0], all[8], all[9] };
+	cs_fairtree_update(ft, u, f, first, 3);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 11; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %s: %g vs %g", names[k], f[all[k]], full[all[k]]);
+	cr_assert(f[all[3]] > f[all[4]], "a %g b %g", f[all[3]], f[all[4]]);
+	u[all[0]] = 0.5;
+	u[all[8]] = 2.4;
+	u[all[9]] = 3.2;
+	cs_fairtree_update(ft, u, f, second, 3);
+	cs_fairtree_compute(ref, u, full);
+	for (size_t k = 0; k < 11; k++)
+		cr_assert(f[all[k]] == full[all[k]], "user %s: %g vs %g", names[k], f[all[k]], full[all[k]]);
+	cr_assert(f[all[8]] > f[all[7]] && f[all[10]] > f[all[9]], "k2 %g k1 %g m2 %g m1 %g", f[all[8]], f[all[7]],
+		  f[all[10]], f[all[9]]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* relocate's spans visited apart only where no tie crosses an end, before
  * or after: account g's users c, w, b, y, v, e (usage 2, 3, 3, 4, 5, 6: w
  * and b tie, sharing a rank). Then w 1 and y 5.5: w moves ahead of c (the
