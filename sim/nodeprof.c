@@ -427,6 +427,21 @@ int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time
 	return 1;
 }
 
+int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_time now, cs_time t)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	if (t <= now) { /* the overdue give-backs are not due yet */
+		for (; i < n && ev[i].t <= now; i++)
+			free_g += ev[i].running ? 0 : ev[i].g;
+		return free_g;
+	}
+	for (; i < n && ev[i].t <= t; i++)
+		free_g += ev[i].g;
+	return free_g;
+}
+
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to)
 {

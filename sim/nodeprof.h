@@ -119,6 +119,10 @@ size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs
  * or before now (then only an open first run's start moves, to now);
  * else 0, a[] as it was. */
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n);
+/* The GPUs free at t (t >= now): cs_nprof_min(p, node, free_now, now, t,
+ * t + 1).g with free_now.g = free_g, in one sum of the GPU changes due by
+ * t (a running job's give-back due at or before now counts from now + 1). */
+int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_time now, cs_time t);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

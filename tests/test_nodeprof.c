@@ -226,6 +226,15 @@ Test(nodeprof, windows_match_a_brute_force)
 			cr_assert_eq(a[i], wa[i], "round %d window %zu", round, i);
 			cr_assert_eq(z[i], wz[i], "round %d window %zu", round, i);
 		}
+		/* the GPUs free at each time, summed at once and as the least
+		 * over one second */
+		for (cs_time x = now; x <= H; x++) {
+			int64_t want = free_at(e, n, free_now, now, x);
+			cr_assert_eq(cs_nprof_gpus_at(&p, 0, free_now, now, x), want, "round %d: GPUs at %lld", round,
+				     (long long)x);
+			cr_assert_eq(cs_nprof_min(&p, 0, f, now, x, x + 1).g, want, "round %d: least at %lld", round,
+				     (long long)x);
+		}
 		/* find with a bound: the first window starting before it (and
 		 * cs_nprof_window_before: whether there is one) */
 		for (cs_time bound = now; bound <= H; bound += 7) {
