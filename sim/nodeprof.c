@@ -390,29 +390,63 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 	}
 }
 
-size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
-		     cs_time *a, cs_time *z, size_t max)
+/* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
+ * where it is inlined: the walk's steps with that amount alone. */
+static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node *nd, int64_t have, cs_time now,
+							    int cores, int64_t v, cs_time *a, cs_time *z, size_t max)
 {
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	int64_t late = 0;
+	int has_late = 0;
+	for (; i < n && ev[i].t <= now; i++) {
+		int64_t x = cores ? ev[i].c : ev[i].g;
+		if (ev[i].running) {
+			late += x;
+			has_late = 1;
+		} else {
+			have += x;
+		}
+	}
 	size_t k = 0;
-	cs_time from = (cores ? w.f.c : w.f.g) >= v ? now : -1; /* the open run's start, or -1 */
-	for (;;) {
-		cs_time t = walk_next(&w);
-		int ok = (cores ? w.f.c : w.f.g) >= v;
-		if (from >= 0 && (t == CS_TIME_MAX || !ok)) {
+	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
+	/* each step: the segment from t (every later event is after now, so
+	 * the overdue give-backs come first, at now + 1, with the events then) */
+	cs_time t = now + 1;
+	if (!has_late)
+		t = i < n ? ev[i].t : CS_TIME_MAX;
+	have += late;
+	while (t != CS_TIME_MAX) {
+		for (; i < n && ev[i].t == t; i++)
+			have += cores ? ev[i].c : ev[i].g;
+		int ok = have >= v;
+		if (from >= 0 && !ok) {
 			if (k < max) {
 				a[k] = from;
 				z[k] = t;
 			}
 			k++;
 			from = -1;
-		}
-		if (t == CS_TIME_MAX)
-			return k;
-		if (ok && from < 0)
+		} else if (ok && from < 0) {
 			from = t;
+		}
+		t = i < n ? ev[i].t : CS_TIME_MAX;
 	}
+	if (from >= 0) { /* the run lasts for ever */
+		if (k < max) {
+			a[k] = from;
+			z[k] = CS_TIME_MAX;
+		}
+		k++;
+	}
+	return k;
+}
+
+size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+		     cs_time *a, cs_time *z, size_t max)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, max) : runs_of(nd, free_now.g, now, 0, v, a, z, max);
 }
 
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n)

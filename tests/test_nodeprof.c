@@ -250,6 +250,26 @@ Test(nodeprof, windows_match_a_brute_force)
 			 * before bound lasts d exactly when a window starts before it */
 			cs_time ra[64], rz[64];
 			size_t nr = cs_nprof_runs(&p, 0, f, now, 0, need, ra, rz, 64);
+			/* each run by brute force: the times from now to H with need
+			 * GPUs free, a run open at H for ever */
+			size_t nb = 0;
+			cs_time ba[64], bz[64];
+			int prev = 0;
+			for (cs_time y = now; y <= H; y++) {
+				int in = free_at(e, n, free_now, now, y) >= need;
+				if (in && !prev)
+					ba[nb++] = y;
+				if (!in && prev)
+					bz[nb - 1] = y;
+				prev = in;
+			}
+			if (prev)
+				bz[nb - 1] = CS_TIME_MAX;
+			cr_assert_eq(nr, nb, "round %d: %zu runs, want %zu", round, nr, nb);
+			for (size_t i = 0; i < nr; i++) {
+				cr_assert_eq(ra[i], ba[i], "round %d run %zu", round, i);
+				cr_assert_eq(rz[i], bz[i], "round %d run %zu", round, i);
+			}
 			int run = 0;
 			for (size_t i = 0; i < nr; i++) {
 				cr_assert(i == 0 || ra[i] > rz[i - 1], "round %d: runs %zu, %zu apart", round, i - 1, i);
