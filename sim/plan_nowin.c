@@ -130,27 +130,3 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 	}
 	return &w->s[k];
 }
-
-int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
-			cs_time open)
-{
-	struct planner *pl = c->pl;
-	const struct nwslot *s = nowin_slot(c, node, lv, f);
-	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + s->n, sizeof *pl->sp) < 0 ||
-	    grow((void **)&pl->sp_end, &pl->sp_end_cap, pl->nsp + s->n, sizeof *pl->sp_end) < 0) {
-		c->failed = -CS_ENOMEM;
-		return -1;
-	}
-	int any = 0;
-	for (uint32_t i = 0; i < s->n && s->a[i] < bound; i++) {
-		cs_time end = s->z[i] >= open ? CS_TIME_MAX : s->z[i];
-		if (end != CS_TIME_MAX && end - s->a[i] < d)
-			continue;
-		/* starts a .. end - d, before bound */
-		cs_time z = end == CS_TIME_MAX || end - d >= bound ? bound - 1 : end - d;
-		pl->sp[pl->nsp] = 2 * s->a[i] + 1;
-		pl->sp_end[pl->nsp++] = 2 * (z + 1);
-		any = 1;
-	}
-	return any;
-}
