@@ -192,20 +192,17 @@ static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, in
 }
 
 /* The start of the first of s's runs that lasts d, or CS_TIME_MAX: none
- * does. */
+ * does. (A scan from the first: a node has a few runs, and the first
+ * often lasts.) */
 static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
 {
 	if (!s->n || s->len[s->n - 1] < d)
 		return CS_TIME_MAX;
-	uint32_t lo = 0, hi = s->n - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->len[mid] >= d)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return s->a[lo];
+	const cs_time *len = s->len;
+	uint32_t i = 0;
+	while (len[i] < d) /* (the last lasts d) */
+		i++;
+	return s->a[i];
 }
 
 /* Is it known that node (free amounts f now) has no window for a job
