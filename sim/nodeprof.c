@@ -393,8 +393,10 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 /* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
  * where it is inlined: the walk's steps with that amount alone. */
 static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node *nd, int64_t have, cs_time now,
-							    int cores, int64_t v, cs_time *a, cs_time *z, size_t max)
+							    int cores, int64_t v, cs_time *a, cs_time *z, cs_time *len,
+							    size_t max)
 {
+	cs_time most = 0; /* (len: the longest so far) */
 	const cs_nprof_ev *ev = nd->ev;
 	uint32_t i = 0, n = nd->n;
 	int64_t late = 0;
@@ -424,6 +426,10 @@ static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node 
 			if (k < max) {
 				a[k] = from;
 				z[k] = t;
+				if (len) {
+					most = t - from > most ? t - from : most;
+					len[k] = most;
+				}
 			}
 			k++;
 			from = -1;
@@ -436,6 +442,8 @@ static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node 
 		if (k < max) {
 			a[k] = from;
 			z[k] = CS_TIME_MAX;
+			if (len)
+				len[k] = CS_TIME_MAX;
 		}
 		k++;
 	}
@@ -446,7 +454,15 @@ size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs
 		     cs_time *a, cs_time *z, size_t max)
 {
 	const cs_nprof_node *nd = &p->node[node];
-	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, max) : runs_of(nd, free_now.g, now, 0, v, a, z, max);
+	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, NULL, max) : runs_of(nd, free_now.g, now, 0, v, a, z, NULL, max);
+}
+
+size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+			 cs_time *a, cs_time *z, cs_time *len, size_t max)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, len, max)
+		     : runs_of(nd, free_now.g, now, 0, v, a, z, len, max);
 }
 
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n)

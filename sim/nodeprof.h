@@ -113,6 +113,10 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
  * before bound only if a run starting before bound lasts d or more. */
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 		     cs_time *a, cs_time *z, size_t max);
+/* cs_nprof_runs, and in len[i] the longest of runs 0 .. i (z - a;
+ * CS_TIME_MAX: for ever), for the runs it writes. */
+size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+			 cs_time *a, cs_time *z, cs_time *len, size_t max);
 /* The runs cs_nprof_runs gave at time was (n of them, starts in a), made
  * in place the runs it gives at now > was, with the node's profile and
  * free amounts as they were: 1. Only where no event of the node falls at

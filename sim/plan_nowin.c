@@ -24,34 +24,23 @@ void cs_plan_nowin_free(struct planner *pl)
 	free(pl->sp_end);
 }
 
-/* Each run's longest length up to it (CS_TIME_MAX: for ever). */
-static void lengths(struct nwslot *s)
-{
-	cs_time most = 0;
-	for (uint32_t i = 0; i < s->n; i++) {
-		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
-		most = l > most ? l : most;
-		s->len[i] = most;
-	}
-}
-
 /* Slot s made for level lv: the node's runs, and the longest length up
- * to each (CS_TIME_MAX: for ever). 0, or -1 out of memory. */
+ * to each (CS_TIME_MAX: for ever; cs_nprof_runs_len). 0, or -1 out of
+ * memory. */
 static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
 {
 	struct planner *pl = c->pl;
 	int cores = (int)(lv & 1);
 	int64_t v = lv >> 1;
-	size_t n = cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+	size_t n = cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
 	if (n > s->cap) {
 		size_t cap = s->cap, cap2 = s->cap;
 		if (grow((void **)&s->a, &cap, n, sizeof *s->a) < 0 || grow((void **)&s->z, &cap2, n, sizeof *s->z) < 0 ||
 		    grow((void **)&s->len, &s->cap, n, sizeof *s->len) < 0)
 			return -1;
-		cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+		cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
 	}
 	s->n = (uint32_t)n;
-	lengths(s);
 	return 0;
 }
 

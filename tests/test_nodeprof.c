@@ -266,6 +266,15 @@ Test(nodeprof, windows_match_a_brute_force)
 			if (prev)
 				bz[nb - 1] = CS_TIME_MAX;
 			cr_assert_eq(nr, nb, "round %d: %zu runs, want %zu", round, nr, nb);
+			/* and with each run's longest length up to it */
+			cs_time la[64], lz[64], ll[64], most = 0;
+			cr_assert_eq(cs_nprof_runs_len(&p, 0, f, now, 0, need, la, lz, ll, 64), nr);
+			for (size_t i = 0; i < nr; i++) {
+				cs_time l = rz[i] == CS_TIME_MAX ? CS_TIME_MAX : rz[i] - ra[i];
+				most = l > most ? l : most;
+				cr_assert(la[i] == ra[i] && lz[i] == rz[i], "round %d run %zu", round, i);
+				cr_assert_eq(ll[i], most, "round %d run %zu: longest up to it", round, i);
+			}
 			for (size_t i = 0; i < nr; i++) {
 				cr_assert_eq(ra[i], ba[i], "round %d run %zu", round, i);
 				cr_assert_eq(rz[i], bz[i], "round %d run %zu", round, i);
