@@ -337,8 +337,12 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
-void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
-			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
+/* cs_nprof_first_runs on one amount (cores != 0: cores, else GPUs), a
+ * constant where it is inlined: the walk's steps with that amount alone
+ * (the overdue give-backs at now + 1, before every later event). */
+static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_node *np, int64_t have, cs_time now,
+								int cores, const int64_t *g, unsigned ng,
+								const cs_time *D, unsigned nd, cs_time *out)
 {
 	cs_time rs[CS_NPROF_MAX_COUNTS]; /* per count: the start of the run with at least g[i] free, or -1 */
 	/* per count: out[i * nd + k] is set for k < done[i]. A run that
@@ -352,14 +356,24 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		rs[i] = -1;
 		done[i] = 0;
 	}
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	const cs_nprof_ev *ev = np->ev;
+	uint32_t e = 0, ne = np->n;
+	int64_t late = 0;
+	int has_late = 0;
+	for (; e < ne && ev[e].t <= now; e++) {
+		int64_t x = cores ? ev[e].c : ev[e].g;
+		if (ev[e].running) {
+			late += x;
+			has_late = 1;
+		} else {
+			have += x;
+		}
+	}
 	cs_time t = now;
 	/* the counts ascend, so those with a run open are a prefix: [0, open) */
 	unsigned open = 0;
 	for (;;) {
-		/* the segment from t has w.f free: the counts it holds are [0, m) */
-		int64_t have = cores ? w.f.c : w.f.g;
+		/* the segment from t has `have` free: the counts it holds are [0, m) */
 		unsigned m = 0;
 		while (m < ng && have >= g[m])
 			m++;
@@ -378,9 +392,17 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		open = m;
 		if (!left)
 			return;
-		t = walk_next(&w);
-		if (t == CS_TIME_MAX)
+		if (has_late) {
+			t = now + 1;
+			have += late;
+			has_late = 0;
+		} else if (e < ne) {
+			t = ev[e].t;
+		} else {
 			break;
+		}
+		for (; e < ne && ev[e].t == t; e++)
+			have += cores ? ev[e].c : ev[e].g;
 	}
 	/* runs still open last for ever; the durations no run lasted, never */
 	for (unsigned i = 0; i < ng; i++) {
@@ -388,6 +410,16 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		for (unsigned k = done[i]; k < nd; k++)
 			o[k] = v;
 	}
+}
+
+void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
+			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
+{
+	const cs_nprof_node *np = &p->node[node];
+	if (cores)
+		first_runs_of(np, free_now.c, now, 1, g, ng, D, nd, out);
+	else
+		first_runs_of(np, free_now.g, now, 0, g, ng, D, nd, out);
 }
 
 /* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
