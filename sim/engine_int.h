@@ -778,12 +778,6 @@ static inline int64_t cs_plan_nowin_level(cs_nprof_amt need)
  * out of memory); plan_int.h's cs_plan_nowin asks it when the last level
  * asked of the node is not still known. (plan_nowin.c) */
 struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, const cs_nprof_amt *f);
-/* The start times before bound at which node may hold such a job (what
- * its runs allow, a run reaching open taken to last for ever; every
- * window's among them), as spans appended to pl->sp and pl->sp_end: 1 if there are any,
- * 0 if none, -1 out of memory. */
-int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
-			cs_time open);
 void cs_plan_nowin_free(struct planner *pl);
 /* Add (add != 0) or remove the failure model's down resources' give-backs
  * at their repairs (cs_fail_pieces) in the plans' profile. */

@@ -337,8 +337,12 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
-void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
-			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
+/* cs_nprof_first_runs on one amount (cores != 0: cores, else GPUs), a
+ * constant where it is inlined: the walk's steps with that amount alone
+ * (the overdue give-backs at now + 1, before every later event). */
+static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_node *np, int64_t have, cs_time now,
+								int cores, const int64_t *g, unsigned ng,
+								const cs_time *D, unsigned nd, cs_time *out)
 {
 	cs_time rs[CS_NPROF_MAX_COUNTS]; /* per count: the start of the run with at least g[i] free, or -1 */
 	/* per count: out[i * nd + k] is set for k < done[i]. A run that
@@ -352,14 +356,24 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		rs[i] = -1;
 		done[i] = 0;
 	}
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	const cs_nprof_ev *ev = np->ev;
+	uint32_t e = 0, ne = np->n;
+	int64_t late = 0;
+	int has_late = 0;
+	for (; e < ne && ev[e].t <= now; e++) {
+		int64_t x = cores ? ev[e].c : ev[e].g;
+		if (ev[e].running) {
+			late += x;
+			has_late = 1;
+		} else {
+			have += x;
+		}
+	}
 	cs_time t = now;
 	/* the counts ascend, so those with a run open are a prefix: [0, open) */
 	unsigned open = 0;
 	for (;;) {
-		/* the segment from t has w.f free: the counts it holds are [0, m) */
-		int64_t have = cores ? w.f.c : w.f.g;
+		/* the segment from t has `have` free: the counts it holds are [0, m) */
 		unsigned m = 0;
 		while (m < ng && have >= g[m])
 			m++;
@@ -378,9 +392,17 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		open = m;
 		if (!left)
 			return;
-		t = walk_next(&w);
-		if (t == CS_TIME_MAX)
+		if (has_late) {
+			t = now + 1;
+			have += late;
+			has_late = 0;
+		} else if (e < ne) {
+			t = ev[e].t;
+		} else {
 			break;
+		}
+		for (; e < ne && ev[e].t == t; e++)
+			have += cores ? ev[e].c : ev[e].g;
 	}
 	/* runs still open last for ever; the durations no run lasted, never */
 	for (unsigned i = 0; i < ng; i++) {
@@ -390,29 +412,89 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 	}
 }
 
-size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
-		     cs_time *a, cs_time *z, size_t max)
+void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
+			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	const cs_nprof_node *np = &p->node[node];
+	if (cores)
+		first_runs_of(np, free_now.c, now, 1, g, ng, D, nd, out);
+	else
+		first_runs_of(np, free_now.g, now, 0, g, ng, D, nd, out);
+}
+
+/* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
+ * where it is inlined: the walk's steps with that amount alone. */
+static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node *nd, int64_t have, cs_time now,
+							    int cores, int64_t v, cs_time *a, cs_time *z, cs_time *len,
+							    size_t max)
+{
+	cs_time most = 0; /* (len: the longest so far) */
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	int64_t late = 0;
+	int has_late = 0;
+	for (; i < n && ev[i].t <= now; i++) {
+		int64_t x = cores ? ev[i].c : ev[i].g;
+		if (ev[i].running) {
+			late += x;
+			has_late = 1;
+		} else {
+			have += x;
+		}
+	}
 	size_t k = 0;
-	cs_time from = (cores ? w.f.c : w.f.g) >= v ? now : -1; /* the open run's start, or -1 */
-	for (;;) {
-		cs_time t = walk_next(&w);
-		int ok = (cores ? w.f.c : w.f.g) >= v;
-		if (from >= 0 && (t == CS_TIME_MAX || !ok)) {
+	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
+	/* each step: the segment from t (every later event is after now, so
+	 * the overdue give-backs come first, at now + 1, with the events then) */
+	cs_time t = now + 1;
+	if (!has_late)
+		t = i < n ? ev[i].t : CS_TIME_MAX;
+	have += late;
+	while (t != CS_TIME_MAX) {
+		for (; i < n && ev[i].t == t; i++)
+			have += cores ? ev[i].c : ev[i].g;
+		int ok = have >= v;
+		if (from >= 0 && !ok) {
 			if (k < max) {
 				a[k] = from;
 				z[k] = t;
+				if (len) {
+					most = t - from > most ? t - from : most;
+					len[k] = most;
+				}
 			}
 			k++;
 			from = -1;
-		}
-		if (t == CS_TIME_MAX)
-			return k;
-		if (ok && from < 0)
+		} else if (ok && from < 0) {
 			from = t;
+		}
+		t = i < n ? ev[i].t : CS_TIME_MAX;
 	}
+	if (from >= 0) { /* the run lasts for ever */
+		if (k < max) {
+			a[k] = from;
+			z[k] = CS_TIME_MAX;
+			if (len)
+				len[k] = CS_TIME_MAX;
+		}
+		k++;
+	}
+	return k;
+}
+
+size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+		     cs_time *a, cs_time *z, size_t max)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, NULL, max) : runs_of(nd, free_now.g, now, 0, v, a, z, NULL, max);
+}
+
+size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+			 cs_time *a, cs_time *z, cs_time *len, size_t max)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, len, max)
+		     : runs_of(nd, free_now.g, now, 0, v, a, z, len, max);
 }
 
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n)
@@ -425,6 +507,21 @@ int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time
 	if (n && a[0] == was)
 		a[0] = now;
 	return 1;
+}
+
+int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_time now, cs_time t)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	const cs_nprof_ev *ev = nd->ev;
+	uint32_t i = 0, n = nd->n;
+	if (t <= now) { /* the overdue give-backs are not due yet */
+		for (; i < n && ev[i].t <= now; i++)
+			free_g += ev[i].running ? 0 : ev[i].g;
+		return free_g;
+	}
+	for (; i < n && ev[i].t <= t; i++)
+		free_g += ev[i].g;
+	return free_g;
 }
 
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,

@@ -113,12 +113,20 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
  * before bound only if a run starting before bound lasts d or more. */
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 		     cs_time *a, cs_time *z, size_t max);
+/* cs_nprof_runs, and in len[i] the longest of runs 0 .. i (z - a;
+ * CS_TIME_MAX: for ever), for the runs it writes. */
+size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
+			 cs_time *a, cs_time *z, cs_time *len, size_t max);
 /* The runs cs_nprof_runs gave at time was (n of them, starts in a), made
  * in place the runs it gives at now > was, with the node's profile and
  * free amounts as they were: 1. Only where no event of the node falls at
  * or before now (then only an open first run's start moves, to now);
  * else 0, a[] as it was. */
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n);
+/* The GPUs free at t (t >= now): cs_nprof_min(p, node, free_now, now, t,
+ * t + 1).g with free_now.g = free_g, in one sum of the GPU changes due by
+ * t (a running job's give-back due at or before now counts from now + 1). */
+int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_time now, cs_time t);
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);

@@ -285,7 +285,7 @@ static cs_time fs_least(cs_sched_ctx *c, const cs_time *const tr[2])
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
  * still in the profile) counts without a look; then the nodes looked at
  * that hold none are stamped in pl->nowin with pl->nowin_gen. */
-static uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, const uint32_t *fn, uint32_t n, cs_time bound, uint32_t enough, int own)
+static inline __attribute__((always_inline)) uint32_t windows_before(cs_sched_ctx *c, const cs_job *j, const uint32_t *fn, uint32_t n, cs_time bound, uint32_t enough, int own)
 {
 	struct planner *pl = c->pl;
 	if (!n)
@@ -525,7 +525,11 @@ static void sort_keys(int64_t *x, size_t n)
  * reaching bound may last for ever (before bound the two profiles are
  * the same). Then a search of them finds nothing earlier (1), and the
  * nodes that may hold it are in pl->near and the most that may at once in
- * pl->search_open, as the search would have left them at most. */
+ * pl->search_open, as the search would have left them at most. Else 0
+ * with those nodes in pl->near, in their order in pl->only (the others
+ * have no window before bound, with the plan or without: a search need
+ * not read them), or -1: not known (a job needing neither, or out of
+ * memory). */
 static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 {
 	struct planner *pl = c->pl;
@@ -533,7 +537,7 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	cs_nprof_amt need = job_need(j);
 	int64_t lv = cs_plan_nowin_level(need);
 	if (lv <= 0)
-		return 0;
+		return -1;
 	const cs_time *tr[2] = { NULL, NULL };
 	if (pl->lb)
 		cs_plan_lb_trees(pl, j, tr);
@@ -552,7 +556,7 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		cs_nprof_amt f = node_free_now(c, node);
 		int rc = cs_plan_nowin_spans(c, node, lv, d, &f, bound, own ? bound : CS_TIME_MAX);
 		if (rc < 0)
-			return 0;
+			return -1;
 		if (rc)
 			pl->near[pl->nnear++] = node;
 	}
@@ -681,9 +685,14 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 			/* only the nodes that could hold it before, and those freed
 			 * since; no search where too few of them can */
 			uint32_t n = !c->plain && pl->near_of[jid] ? near_and_freed(c, jid, pl->fnodes, nf, 0) : 0;
-			if (n && too_few(c, jid, n, bound)) {
+			int few = n ? too_few(c, jid, n, bound) : -1;
+			if (few == 1) {
 				t = CS_TIME_MAX;
 			} else {
+				if (few == 0) { /* the search reads those that may hold it */
+					n = pl->nnear;
+					memcpy(pl->only, pl->near, n * sizeof *pl->near);
+				}
 				if (muted)
 					cs_plan_mute(c, jid, 1, n ? pl->only : NULL, n);
 				mute_on = muted;

@@ -594,7 +594,7 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 		size_t k = 0;
 		for (size_t i = 0; nc > 1 && i < nc; i++) {
 			uint32_t node = pl->cand[i].node;
-			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
+			pl->cand[i].g = cs_nprof_gpus_at(&pl->prof, node, node_free_now(c, node).g, c->now, best);
 			if (i && cand_cmp(&pl->cand[i], &pl->cand[k]) < 0)
 				k = i;
 		}
@@ -604,7 +604,7 @@ cs_time cs_plan_find(cs_sched_ctx *c, uint32_t jid, cs_time bound, const uint32_
 	{ /* also when there are just enough: their order is the placement's */
 		for (size_t i = 0; i < nc; i++) {
 			uint32_t node = pl->cand[i].node;
-			pl->cand[i].g = cs_nprof_min(&pl->prof, node, node_free_now(c, node), c->now, best, best + 1).g;
+			pl->cand[i].g = cs_nprof_gpus_at(&pl->prof, node, node_free_now(c, node).g, c->now, best);
 		}
 		if (nc <= CAND_INSERT) { /* (the order is total: either sort gives it) */
 			for (size_t i = 1; i < nc; i++) {

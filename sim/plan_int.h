@@ -192,20 +192,17 @@ static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, in
 }
 
 /* The start of the first of s's runs that lasts d, or CS_TIME_MAX: none
- * does. */
+ * does. (A scan from the first: a node has a few runs, and the first
+ * often lasts.) */
 static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
 {
 	if (!s->n || s->len[s->n - 1] < d)
 		return CS_TIME_MAX;
-	uint32_t lo = 0, hi = s->n - 1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->len[mid] >= d)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return s->a[lo];
+	const cs_time *len = s->len;
+	uint32_t i = 0;
+	while (len[i] < d) /* (the last lasts d) */
+		i++;
+	return s->a[i];
 }
 
 /* Is it known that node (free amounts f now) has no window for a job
@@ -230,6 +227,38 @@ static inline cs_time cs_plan_nowin_first(cs_sched_ctx *c, uint32_t node, int64_
 {
 	const struct nwslot *s = nowin_slot(c, node, lv, f);
 	return s ? nowin_first(s, d) : -1;
+}
+
+/* The start times before bound at which node may hold a job whose need
+ * is at level lv (> 0) for d seconds (what its runs allow, a run reaching
+ * open taken to last for ever; every window's among them), as spans
+ * appended to pl->sp and pl->sp_end: 1 if there are any, 0 if none, -1
+ * out of memory (c->failed set). Inline: asked of each node too_few
+ * looks at. */
+static inline int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f,
+				      cs_time bound, cs_time open)
+{
+	struct planner *pl = c->pl;
+	const struct nwslot *s = nowin_slot(c, node, lv, f);
+	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + s->n, sizeof *pl->sp) < 0 ||
+	    grow((void **)&pl->sp_end, &pl->sp_end_cap, pl->nsp + s->n, sizeof *pl->sp_end) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -1;
+	}
+	int any = 0;
+	size_t nsp = pl->nsp;
+	for (uint32_t i = 0; i < s->n && s->a[i] < bound; i++) {
+		cs_time end = s->z[i] >= open ? CS_TIME_MAX : s->z[i];
+		if (end != CS_TIME_MAX && end - s->a[i] < d)
+			continue;
+		/* starts a .. end - d, before bound */
+		cs_time z = end == CS_TIME_MAX || end - d >= bound ? bound - 1 : end - d;
+		pl->sp[nsp] = 2 * s->a[i] + 1;
+		pl->sp_end[nsp++] = 2 * (z + 1);
+		any = 1;
+	}
+	pl->nsp = nsp;
+	return any;
 }
 
 #endif

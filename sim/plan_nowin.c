@@ -24,34 +24,23 @@ void cs_plan_nowin_free(struct planner *pl)
 	free(pl->sp_end);
 }
 
-/* Each run's longest length up to it (CS_TIME_MAX: for ever). */
-static void lengths(struct nwslot *s)
-{
-	cs_time most = 0;
-	for (uint32_t i = 0; i < s->n; i++) {
-		cs_time l = s->z[i] == CS_TIME_MAX ? CS_TIME_MAX : s->z[i] - s->a[i];
-		most = l > most ? l : most;
-		s->len[i] = most;
-	}
-}
-
 /* Slot s made for level lv: the node's runs, and the longest length up
- * to each (CS_TIME_MAX: for ever). 0, or -1 out of memory. */
+ * to each (CS_TIME_MAX: for ever; cs_nprof_runs_len). 0, or -1 out of
+ * memory. */
 static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
 {
 	struct planner *pl = c->pl;
 	int cores = (int)(lv & 1);
 	int64_t v = lv >> 1;
-	size_t n = cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+	size_t n = cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
 	if (n > s->cap) {
 		size_t cap = s->cap, cap2 = s->cap;
 		if (grow((void **)&s->a, &cap, n, sizeof *s->a) < 0 || grow((void **)&s->z, &cap2, n, sizeof *s->z) < 0 ||
 		    grow((void **)&s->len, &s->cap, n, sizeof *s->len) < 0)
 			return -1;
-		cs_nprof_runs(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->cap);
+		cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
 	}
 	s->n = (uint32_t)n;
-	lengths(s);
 	return 0;
 }
 
@@ -129,28 +118,4 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 		w->used[k] = ++w->clock; /* (the slot used last has the latest stamp) */
 	}
 	return &w->s[k];
-}
-
-int cs_plan_nowin_spans(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, const cs_nprof_amt *f, cs_time bound,
-			cs_time open)
-{
-	struct planner *pl = c->pl;
-	const struct nwslot *s = nowin_slot(c, node, lv, f);
-	if (!s || grow((void **)&pl->sp, &pl->sp_cap, pl->nsp + s->n, sizeof *pl->sp) < 0 ||
-	    grow((void **)&pl->sp_end, &pl->sp_end_cap, pl->nsp + s->n, sizeof *pl->sp_end) < 0) {
-		c->failed = -CS_ENOMEM;
-		return -1;
-	}
-	int any = 0;
-	for (uint32_t i = 0; i < s->n && s->a[i] < bound; i++) {
-		cs_time end = s->z[i] >= open ? CS_TIME_MAX : s->z[i];
-		if (end != CS_TIME_MAX && end - s->a[i] < d)
-			continue;
-		/* starts a .. end - d, before bound */
-		cs_time z = end == CS_TIME_MAX || end - d >= bound ? bound - 1 : end - d;
-		pl->sp[pl->nsp] = 2 * s->a[i] + 1;
-		pl->sp_end[pl->nsp++] = 2 * (z + 1);
-		any = 1;
-	}
-	return any;
 }

@@ -226,6 +226,15 @@ Test(nodeprof, windows_match_a_brute_force)
 			cr_assert_eq(a[i], wa[i], "round %d window %zu", round, i);
 			cr_assert_eq(z[i], wz[i], "round %d window %zu", round, i);
 		}
+		/* the GPUs free at each time, summed at once and as the least
+		 * over one second */
+		for (cs_time x = now; x <= H; x++) {
+			int64_t want = free_at(e, n, free_now, now, x);
+			cr_assert_eq(cs_nprof_gpus_at(&p, 0, free_now, now, x), want, "round %d: GPUs at %lld", round,
+				     (long long)x);
+			cr_assert_eq(cs_nprof_min(&p, 0, f, now, x, x + 1).g, want, "round %d: least at %lld", round,
+				     (long long)x);
+		}
 		/* find with a bound: the first window starting before it (and
 		 * cs_nprof_window_before: whether there is one) */
 		for (cs_time bound = now; bound <= H; bound += 7) {
@@ -241,6 +250,35 @@ Test(nodeprof, windows_match_a_brute_force)
 			 * before bound lasts d exactly when a window starts before it */
 			cs_time ra[64], rz[64];
 			size_t nr = cs_nprof_runs(&p, 0, f, now, 0, need, ra, rz, 64);
+			/* each run by brute force: the times from now to H with need
+			 * GPUs free, a run open at H for ever */
+			size_t nb = 0;
+			cs_time ba[64], bz[64];
+			int prev = 0;
+			for (cs_time y = now; y <= H; y++) {
+				int in = free_at(e, n, free_now, now, y) >= need;
+				if (in && !prev)
+					ba[nb++] = y;
+				if (!in && prev)
+					bz[nb - 1] = y;
+				prev = in;
+			}
+			if (prev)
+				bz[nb - 1] = CS_TIME_MAX;
+			cr_assert_eq(nr, nb, "round %d: %zu runs, want %zu", round, nr, nb);
+			/* and with each run's longest length up to it */
+			cs_time la[64], lz[64], ll[64], most = 0;
+			cr_assert_eq(cs_nprof_runs_len(&p, 0, f, now, 0, need, la, lz, ll, 64), nr);
+			for (size_t i = 0; i < nr; i++) {
+				cs_time l = rz[i] == CS_TIME_MAX ? CS_TIME_MAX : rz[i] - ra[i];
+				most = l > most ? l : most;
+				cr_assert(la[i] == ra[i] && lz[i] == rz[i], "round %d run %zu", round, i);
+				cr_assert_eq(ll[i], most, "round %d run %zu: longest up to it", round, i);
+			}
+			for (size_t i = 0; i < nr; i++) {
+				cr_assert_eq(ra[i], ba[i], "round %d run %zu", round, i);
+				cr_assert_eq(rz[i], bz[i], "round %d run %zu", round, i);
+			}
 			int run = 0;
 			for (size_t i = 0; i < nr; i++) {
 				cr_assert(i == 0 || ra[i] > rz[i - 1], "round %d: runs %zu, %zu apart", round, i - 1, i);
