@@ -1431,7 +1431,7 @@ static void among_run(int one_type, unsigned long long seed)
 		cs_alloc *a = mk(&y, fit);
 		enum { MAXLIVE = 60 };
 		static live la[MAXLIVE];
-		int nlive = 0, found = 0, several = 0;
+		int nlive = 0, found = 0, several = 0, whole = 0;
 		for (int step = 0; step < 6000; step++) {
 			cs_request r = { .type = -1 };
 			r.nodes = 1 + (rnd(3) == 0 ? rnd(4) : 0);
@@ -1463,6 +1463,13 @@ static void among_run(int one_type, unsigned long long seed)
 			for (uint32_t node = 0; node < y.l.nnodes; node++) {
 				cs_alloc_node_free(a, node, &fr[nf]);
 				nf += (fr[nf].gpu_mask | fr[nf].cores | fr[nf].mem_mib) != 0;
+			}
+			if (nf && rnd(3) == 0) {
+				/* everything free on a node: every GPU and core of it */
+				const cs_slot *w = &fr[rnd(nf)];
+				r.gpus_per_node = (uint16_t)__builtin_popcount(w->gpu_mask);
+				r.cores_per_node = w->cores;
+				whole++;
 			}
 			for (uint32_t i = nf; i > 1; i--) {
 				uint32_t k = rnd(i);
@@ -1498,6 +1505,7 @@ static void among_run(int one_type, unsigned long long seed)
 		}
 		cr_assert_gt(found, 1000, "fit %d: %d found", fit, found);
 		cr_assert_gt(several, 200, "fit %d: %d of several nodes", fit, several);
+		cr_assert_gt(whole, 800, "fit %d: %d asking a node's all", fit, whole);
 		cs_alloc_free(a);
 	}
 }

@@ -923,7 +923,9 @@ static int among_cmp(const void *x, const void *y)
 
 /* cs_alloc_find_among's slots: place_dry's on the first N candidates
  * (a->among), each from its node's free masks. The choice inside a node is
- * the same with BMI2 or without (tested). */
+ * the same with BMI2 or without (tested); where the request asks for all
+ * the node's free GPUs and cores (holds of whole nodes, nearly all), the
+ * choice of g of g free GPUs and c of c free cores is every one of them. */
 static inline __attribute__((always_inline)) void among_place_x(const cs_alloc *a, const cs_slot *const *fr,
 								uint32_t N, unsigned g, unsigned c, uint32_t m,
 								cs_placement *p, int bmi)
@@ -931,12 +933,17 @@ static inline __attribute__((always_inline)) void among_place_x(const cs_alloc *
 	for (uint32_t i = 0; i < N; i++) {
 		const cs_slot *s = fr[a->among[i].i];
 		cs_slot *sl = &p->slots[i];
-		const cs_nodepick *np = a->glob ? &a->groups[a->ns[s->node].type] : &a->group0;
-		uint64_t cfree[CW];
-		memcpy(cfree, s->core_mask, sizeof cfree);
 		sl->node = s->node;
 		sl->cores = c;
 		sl->mem_mib = m;
+		if (s->cores == c && cs_pop16(s->gpu_mask) == g) {
+			sl->gpu_mask = s->gpu_mask;
+			memcpy(sl->core_mask, s->core_mask, sizeof sl->core_mask);
+			continue;
+		}
+		const cs_nodepick *np = a->glob ? &a->groups[a->ns[s->node].type] : &a->group0;
+		uint64_t cfree[CW];
+		memcpy(cfree, s->core_mask, sizeof cfree);
 		sl->gpu_mask = cs_nodepick_choose(np, s->gpu_mask, g, cfree, c, sl->core_mask, bmi);
 	}
 	p->n = N;
