@@ -242,6 +242,13 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		sl->mem_mib = s->mem;
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		memset(s->cmask, 0, sizeof s->cmask);
+	} else if (s->cores == c && s->nfree == g) {
+		/* every free GPU and core: the choice inside the node is all of them */
+		sl->cores = c;
+		sl->mem_mib = m;
+		sl->gpu_mask = s->gmask;
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
 		const cs_nodepick *np = glob ? &a->groups[s->type] : &a->group0;
 		sl->cores = c;
@@ -268,11 +275,16 @@ static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsi
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		return;
 	}
+	sl->cores = c;
+	sl->mem_mib = m;
+	if (s->cores == c && s->nfree == g) {
+		sl->gpu_mask = s->gmask; /* every free GPU and core (place_x) */
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		return;
+	}
 	uint64_t cfree[CW];
 	memcpy(cfree, s->cmask, sizeof cfree);
 	const cs_nodepick *np = a->glob ? &a->groups[s->type] : &a->group0;
-	sl->cores = c;
-	sl->mem_mib = m;
 	sl->gpu_mask = cs_nodepick_choose(np, s->gmask, g, cfree, c, sl->core_mask, 0);
 }
 
