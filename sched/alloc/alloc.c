@@ -319,6 +319,12 @@ void cs_alloc_take_known(cs_alloc *a, const cs_placement *p)
 
 int cs_alloc_take_free_part(cs_alloc *a, const cs_slot *want, cs_slot *out)
 {
+	const node_st *s = &a->ns[want->node];
+	if (!(s->gmask | s->cores | s->mem)) {
+		/* nothing free there: cs_alloc_free_part's empty part */
+		*out = (cs_slot){ .node = want->node };
+		return 0;
+	}
 	cs_alloc_free_part(a, want, out);
 	if (!(out->gpu_mask | out->cores | out->mem_mib))
 		return 0;
