@@ -1512,3 +1512,31 @@ static void among_run(int one_type, unsigned long long seed)
 
 Test(alloc, a_what_if_on_free_parts_is_the_try_on_that_state) { among_run(0, 93); }
 Test(alloc, a_what_if_on_one_node_type_is_the_fast_paths_try) { among_run(1, 94); }
+
+/* cs_alloc_take_free_part on a node with nothing free takes nothing and
+ * finds an empty part; on one with only memory free, it takes that. */
+Test(alloc, a_free_part_of_a_full_node_is_empty_and_of_memory_alone_is_taken)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	build(&y, 1, 2, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_placement p = pl();
+	cs_request full = shared(1, 8, 64, 1000), most = shared(1, 8, 64, 600);
+	cr_assert_eq(cs_alloc_try(a, &full, &p), 0);
+	cs_slot want = p.slots[0], out;
+	memset(&out, 0x5a, sizeof out);
+	cr_assert_eq(cs_alloc_take_free_part(a, &want, &out), 0);
+	cr_assert(out.node == want.node && !out.gpu_mask && !out.cores && !out.mem_mib && mask_pop(out.core_mask) == 0);
+	cs_slot s1[4];
+	cs_placement q = { s1, 4, 0 };
+	cr_assert_eq(cs_alloc_try(a, &most, &q), 0); /* the other node: 400 MiB left */
+	cs_slot w2 = { .node = s1[0].node, .gpu_mask = 0xff, .cores = 64, .mem_mib = 1000 };
+	memcpy(w2.core_mask, s1[0].core_mask, sizeof w2.core_mask);
+	cr_assert_eq(cs_alloc_take_free_part(a, &w2, &out), 1);
+	cr_assert(out.node == w2.node && !out.gpu_mask && !out.cores && out.mem_mib == 400);
+	uint32_t g, c, m;
+	cs_alloc_node_counts(a, w2.node, &g, &c, &m);
+	cr_assert(g == 0 && c == 0 && m == 0);
+	cs_alloc_free(a);
+}
