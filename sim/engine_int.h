@@ -249,6 +249,7 @@ struct cs_sched_ctx {
 	} *part_freed;
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
+	struct hold_wi *hwi;     /* the hold's search without the allocator (hold.c), NULL: none */
 	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above
 	 * the site's idle draw, as cs_power_cap counts them. */
 	const struct cs_power_cap *pc;

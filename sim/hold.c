@@ -155,6 +155,173 @@ static const uint32_t *count_lost(cs_sched_ctx *c, const struct hold_scope *h, u
 	return lost;
 }
 
+/* The search without giving back through the allocator (a what-if).
+ * Where the allocator answers a try from the nodes' free parts alone
+ * (cs_alloc_find_among: first or best fit, no topology rule across nodes)
+ * and nothing but the running jobs and the free-now snapshot enters a try
+ * (no advance reservations, failures, power cap, or earlier hold on the
+ * job's node types to keep off), the search keeps, for each node of its
+ * scope it touched, what the node would have free with the jobs given
+ * back so far and its snapshot slot handed back (all), and that slot. A
+ * try with snapshot slots [0, x) handed back sees on such a node all, or
+ * all less its snapshot slot if that is not among them: what the
+ * allocator would have free there after those give-backs and hand-backs
+ * (what jobs give back and what is free now are apart: one was taken, the
+ * other free). Every other node of the job's types would have nothing
+ * free. So the tries are answered, and the fits counted, without a
+ * give-back, a hand-back or a take-back through the allocator. */
+struct wi_ent {
+	cs_slot all;   /* what the node would have free with everything handed back */
+	uint32_t snap; /* its snapshot slot, UINT32_MAX: none */
+	int fits;      /* all fits the job's per-node amounts (struct hold_scope) */
+};
+struct hold_wi {
+	uint32_t *of;       /* per node: its entry, UINT32_MAX: none */
+	struct wi_ent *e;   /* the entries, n of them: the snapshot's first, in its order */
+	uint32_t n;
+	const cs_slot **fr; /* a try's free parts */
+	cs_slot *rel;       /* scratch: a snapshot node's free parts less its snapshot slot */
+};
+
+static int wi_init(cs_sched_ctx *c)
+{
+	struct hold_wi *w = calloc(1, sizeof *w);
+	if (!w)
+		return -CS_ENOMEM;
+	c->hwi = w;
+	w->of = malloc(((size_t)c->nnodes + 1) * sizeof *w->of);
+	w->e = malloc(((size_t)c->nnodes + 1) * sizeof *w->e);
+	w->fr = malloc(((size_t)c->nnodes + 1) * sizeof *w->fr);
+	w->rel = malloc(((size_t)c->nnodes + 1) * sizeof *w->rel);
+	if (!w->of || !w->e || !w->fr || !w->rel)
+		return -CS_ENOMEM;
+	for (uint32_t n = 0; n < c->nnodes; n++)
+		w->of[n] = UINT32_MAX;
+	return 0;
+}
+
+static void wi_free(cs_sched_ctx *c)
+{
+	if (!c->hwi)
+		return;
+	free(c->hwi->of);
+	free(c->hwi->e);
+	free(c->hwi->fr);
+	free(c->hwi->rel);
+	free(c->hwi);
+	c->hwi = NULL;
+}
+
+/* May jid's search be made without the allocator (nhe: earlier holds'
+ * ends it meets)? */
+static int wi_able(const cs_sched_ctx *c, uint32_t jid, const struct hold_scope *h, size_t nhe)
+{
+	if (!c->hwi || c->plain || c->pc || c->fs || c->nm->nresv || !h->list || nhe)
+		return 0;
+	cs_request rq = cs_job_request(&c->jobs[jid]);
+	return cs_alloc_among_ok(c->A, &rq);
+}
+
+static int slot_fits(const struct hold_scope *h, const cs_slot *s)
+{
+	return scope_fits(h, cs_slot_gpus(s), s->cores, s->mem_mib);
+}
+
+/* The snapshot's nodes, each an entry with nothing given back yet. */
+static void wi_snapshot(cs_sched_ctx *c, const struct hold_scope *h, uint32_t ns)
+{
+	struct hold_wi *w = c->hwi;
+	for (uint32_t i = 0; i < ns; i++) {
+		uint32_t n = c->snap[i].node;
+		w->of[n] = i;
+		w->e[i].all = c->snap[i];
+		w->e[i].snap = i;
+		w->e[i].fits = slot_fits(h, &c->snap[i]);
+	}
+	w->n = ns;
+}
+
+static void wi_end(cs_sched_ctx *c)
+{
+	struct hold_wi *w = c->hwi;
+	for (uint32_t i = 0; i < w->n; i++)
+		w->of[w->e[i].all.node] = UINT32_MAX;
+	w->n = 0;
+}
+
+/* scope_release's give-back, into the entries: the scope's nodes only (no
+ * try looks at another), counting the nodes it makes fit. */
+static void wi_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement *p)
+{
+	struct hold_wi *w = c->hwi;
+	for (uint32_t i = 0; i < p->n; i++) {
+		const cs_slot *s = &p->slots[i];
+		if (!scope_has(c, h, s->node))
+			continue;
+		uint32_t k = w->of[s->node];
+		if (k == UINT32_MAX) {
+			k = w->of[s->node] = w->n++;
+			w->e[k] = (struct wi_ent){ .all = { .node = s->node }, .snap = UINT32_MAX };
+		}
+		struct wi_ent *e = &w->e[k];
+		cs_slot *to = &e->all;
+		to->gpu_mask |= s->gpu_mask;
+		to->cores += s->cores;
+		to->mem_mib += s->mem_mib;
+		for (unsigned q = 0; q < CS_ALLOC_CORE_WORDS; q++)
+			to->core_mask[q] |= s->core_mask[q];
+		int f = slot_fits(h, to);
+		h->fit += (uint32_t)(f - e->fits);
+		e->fits = f;
+	}
+}
+
+/* count_lost from the entries: what a snapshot node has without its
+ * snapshot slot is what was given back there (the two are apart). */
+static const uint32_t *wi_count_lost(cs_sched_ctx *c, const struct hold_scope *h, uint32_t ns)
+{
+	uint32_t *lost = c->snap_lost;
+	lost[ns] = 0;
+	for (uint32_t i = ns; i-- > 0;) {
+		const struct wi_ent *e = &c->hwi->e[i];
+		const cs_slot *f = &c->snap[i];
+		int only = e->fits && scope_has(c, h, f->node) &&
+			   !scope_fits(h, cs_slot_gpus(&e->all) - cs_slot_gpus(f), e->all.cores - f->cores,
+				       e->all.mem_mib - f->mem_mib);
+		lost[i] = lost[i + 1] + (uint32_t)only;
+	}
+	return lost;
+}
+
+/* The try with snapshot slots [0, x) handed back (x <= ns): cs_place_try_at's
+ * answer and placement there. */
+static int wi_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p, uint32_t x, uint32_t ns)
+{
+	struct hold_wi *w = c->hwi;
+	uint32_t nf = 0;
+	for (uint32_t i = 0; i < x; i++)
+		w->fr[nf++] = &w->e[i].all;
+	for (uint32_t i = x; i < ns; i++) {
+		const cs_slot *a = &w->e[i].all, *f = &c->snap[i];
+		if (a->cores == f->cores && a->mem_mib == f->mem_mib && a->gpu_mask == f->gpu_mask)
+			continue; /* nothing given back there */
+		cs_slot *r = &w->rel[i];
+		r->node = a->node;
+		r->gpu_mask = a->gpu_mask & (uint16_t)~f->gpu_mask;
+		r->cores = a->cores - f->cores;
+		r->mem_mib = a->mem_mib - f->mem_mib;
+		for (unsigned q = 0; q < CS_ALLOC_CORE_WORDS; q++)
+			r->core_mask[q] = a->core_mask[q] & ~f->core_mask[q];
+		w->fr[nf++] = r;
+	}
+	for (uint32_t i = ns; i < w->n; i++)
+		w->fr[nf++] = &w->e[i].all;
+	const cs_job *j = &c->jobs[jid];
+	cs_request rq = cs_job_request(j);
+	uint32_t pf = c->pfirst[j->partition];
+	return cs_alloc_find_among(c->A, &rq, c->ptypes + pf, c->pfirst[j->partition + 1] - pf, w->fr, nf, p);
+}
+
 /* The scope of jid's hold. */
 static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 {
@@ -230,6 +397,8 @@ int cs_hold_init(cs_sched_ctx *c)
 			return -CS_ENOMEM;
 	}
 	c->prun_want = !c->plain && c->nm->npartitions; /* made at the first search (prun_build) */
+	if (!c->plain && wi_init(c) < 0)
+		return -CS_ENOMEM;
 	for (uint32_t i = 0; i < HMEMO_SIZE; i++)
 		c->hmemo[i].jid = UINT32_MAX;
 	return 0;
@@ -252,6 +421,7 @@ void cs_hold_free(cs_sched_ctx *c)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
 	free(c->snap_lost);
+	wi_free(c);
 	prun_drop(c);
 }
 
@@ -484,13 +654,13 @@ static void keep_found(cs_placement *hp, const cs_placement *tp)
  * that fits). 0: found (hp), -CS_ENOFIT: x0 fails (the caller tries with
  * everything handed back, and searches as before). */
 static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc, uint32_t ns, cs_placement *hp,
-		      cs_time t, int *fewest)
+		      cs_time t, int *fewest, int wi)
 {
 	const cs_job *j = &c->jobs[jid];
 	*fewest = 0;
 	if (c->plain || c->pc || ns == 0 || c->nm->nresv || (j->topo != CS_TOPO_ANY && j->nodes > 1))
 		return 1;
-	const uint32_t *lost = count_lost(c, sc, ns);
+	const uint32_t *lost = wi ? wi_count_lost(c, sc, ns) : count_lost(c, sc, ns);
 	if (!lost)
 		return 1;
 	uint32_t x = 0;
@@ -499,10 +669,15 @@ static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc
 	*fewest = 1;
 	if (x == ns)
 		return 1;
-	hand_back(c, ns, x);
-	hp->n = 0;
-	int rc = cs_place_try_at(c, jid, hp, t);
-	hand_back(c, x, ns);
+	int rc;
+	if (wi) {
+		rc = wi_try(c, jid, hp, x, ns);
+	} else {
+		hand_back(c, ns, x);
+		hp->n = 0;
+		rc = cs_place_try_at(c, jid, hp, t);
+		hand_back(c, x, ns);
+	}
 	*fewest = rc == 0;
 	return rc;
 }
@@ -561,11 +736,14 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			}
 	}
 	cs_time room = -1;
+	int wi = wi_able(c, jid, &sc, nhe);
+	if (wi)
+		wi_snapshot(c, &sc, ns);
 	/* now: not if too few nodes fit, or the shape did not fit what is
 	 * free (the holds and reservations a try keeps off only take more) */
 	int rc = -CS_ENOFIT;
 	if (c->plain || c->pc || (sc.fit >= sc.nodes && !cs_shape_failed(c, &c->jobs[jid], 1)))
-		rc = hold_try_at(c, jid, &hp, t, &room);
+		rc = wi ? wi_try(c, jid, &hp, ns, ns) : hold_try_at(c, jid, &hp, t, &room);
 	/* the running jobs, in order of estimated end: the scope's only when
 	 * kept apart (the others change no try), else every one */
 	struct run_walk w;
@@ -596,7 +774,10 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			if (!sc.run && scope_skips(c, &sc, re->jid))
 				continue;
 			cs_placement p = placement_of(c, re->jid);
-			scope_release(c, &sc, &p);
+			if (wi)
+				wi_release(c, &sc, &p);
+			else
+				scope_release(c, &sc, &p);
 			more = 1;
 		}
 		for (; nd < np && pc[nd].t <= t; nd++) {
@@ -612,9 +793,9 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		 * let jid start, and hold_try_at follows the cap's room */
 		if (c->plain || c->pc || (more && sc.fit >= sc.nodes)) {
 			int gave_now = c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
-			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest) : 1;
+			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest, wi) : 1;
 			if (rc != 0)
-				rc = hold_try_at(c, jid, &hp, t, &room);
+				rc = wi ? wi_try(c, jid, &hp, ns, ns) : hold_try_at(c, jid, &hp, t, &room);
 		}
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
@@ -634,11 +815,12 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		/* a try with too few of the scope's nodes fitting is skipped: it
 		 * would fail (as in the loop above), and what is handed back
 		 * moves only for a try */
-		const uint32_t *lost = count_lost(c, &sc, ns);
+		const uint32_t *lost = wi ? wi_count_lost(c, &sc, ns) : count_lost(c, &sc, ns);
 		if (!lost || sc.fit - lost[0] >= sc.nodes) {
-			hand_back(c, g, 0);
+			if (!wi)
+				hand_back(c, g, 0);
 			g = 0;
-			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+			if ((wi ? wi_try(c, jid, &tp, 0, ns) : cs_place_try_at(c, jid, &tp, t)) == 0) {
 				hi = 0;
 				keep_found(&hp, &tp);
 			}
@@ -649,17 +831,23 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 				lo = mid;
 				continue;
 			}
-			hand_back(c, g, mid);
+			if (!wi)
+				hand_back(c, g, mid);
 			g = mid;
 			tp.n = 0;
-			if (cs_place_try_at(c, jid, &tp, t) == 0) {
+			if ((wi ? wi_try(c, jid, &tp, mid, ns) : cs_place_try_at(c, jid, &tp, t)) == 0) {
 				hi = mid;
 				keep_found(&hp, &tp);
 			} else {
 				lo = mid;
 			}
 		}
-		hand_back(c, g, ns);
+		if (!wi)
+			hand_back(c, g, ns);
+	}
+	if (wi) {
+		wi_end(c);
+		k = nd = 0; /* nothing was given back through the allocator */
 	}
 	walk_start(&w, c, sc.run);
 	re = walk_at(&w);

@@ -1411,3 +1411,132 @@ Test(alloc, a_choice_said_to_stand_is_the_try_after_the_parts_are_taken)
 		cs_alloc_free(a);
 	}
 }
+
+/* cs_alloc_find_among against the try itself: a random state, parts of a
+ * few nodes taken aside (the what-if's state), its free parts listed in a
+ * shuffled order and asked with the allocator elsewhere (the parts given
+ * back), then the same state's cs_alloc_find_types. On a machine of
+ * several node types and of one (the single-node fast path). */
+static void among_run(int one_type, unsigned long long seed)
+{
+	rng = seed;
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	y.types[1] = gpu_type(4, 32, 500);
+	y.types[2] = gpu_type(0, 300, 2000);
+	build(&y, 6, 8, one_type ? (const uint16_t[]){ 0, 0, 0, 0, 0, 0 } : (const uint16_t[]){ 0, 1, 0, 1, 2, 0 },
+	      3);
+	static const int32_t lists[4][2] = { { 0, 1 }, { -1, -1 }, { 1, 0 }, { 2, -1 } };
+	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_BEST; fit++) {
+		cs_alloc *a = mk(&y, fit);
+		enum { MAXLIVE = 60 };
+		static live la[MAXLIVE];
+		int nlive = 0, found = 0, several = 0, whole = 0;
+		for (int step = 0; step < 6000; step++) {
+			cs_request r = { .type = -1 };
+			r.nodes = 1 + (rnd(3) == 0 ? rnd(4) : 0);
+			r.topo = r.nodes == 1 && rnd(6) == 0 ? CS_TOPO_ONE_LEAF : CS_TOPO_ANY;
+			r.gpus_per_node = (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(4));
+			r.cores_per_node = rnd(8) == 0 ? 0 : 1 + rnd(40);
+			r.mem_per_node_mib = 1 + rnd(600);
+			uint32_t li = one_type ? 1 : rnd(4);
+			const int32_t *types = lists[li];
+			uint32_t ntypes = types[1] < 0 ? 1 : 2;
+			if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
+				int k = (int)rnd((unsigned)nlive);
+				cs_alloc_release(a, &la[k].p);
+				la[k] = la[--nlive];
+				for (int i = 0; i < nlive; i++)
+					la[i].p.slots = la[i].s;
+				continue;
+			}
+			cr_assert(cs_alloc_among_ok(a, &r));
+			/* the what-if's state: parts of a few nodes taken aside */
+			cs_slot parts[8], fr[64], ps[16], qs[16];
+			uint32_t n = 0, want = rnd(6);
+			for (uint32_t k = 0; k < want; k++) {
+				cs_slot w = { .node = rnd(y.l.nnodes), .gpu_mask = (uint16_t)rnd(256), .cores = rnd(70),
+					      .mem_mib = rnd(1200) };
+				n += (uint32_t)cs_alloc_take_free_part(a, &w, &parts[n]);
+			}
+			uint32_t nf = 0;
+			for (uint32_t node = 0; node < y.l.nnodes; node++) {
+				cs_alloc_node_free(a, node, &fr[nf]);
+				nf += (fr[nf].gpu_mask | fr[nf].cores | fr[nf].mem_mib) != 0;
+			}
+			if (nf && rnd(3) == 0) {
+				/* everything free on a node: every GPU and core of it */
+				const cs_slot *w = &fr[rnd(nf)];
+				r.gpus_per_node = (uint16_t)__builtin_popcount(w->gpu_mask);
+				r.cores_per_node = w->cores;
+				whole++;
+			}
+			for (uint32_t i = nf; i > 1; i--) {
+				uint32_t k = rnd(i);
+				cs_slot x = fr[i - 1];
+				fr[i - 1] = fr[k];
+				fr[k] = x;
+			}
+			const cs_slot *fp[64];
+			for (uint32_t i = 0; i < nf; i++)
+				fp[i] = &fr[i];
+			cs_placement aside = { parts, 8, n };
+			cs_alloc_release(a, &aside);
+			cs_placement p = { ps, 16, 0 }, q = { qs, 16, 0 };
+			int rp = cs_alloc_find_among(a, &r, types, ntypes, fp, nf, &p);
+			cs_alloc_take_known(a, &aside);
+			int rq = cs_alloc_find_types(a, &r, types, ntypes, &q);
+			cs_alloc_release(a, &aside);
+			cr_assert_eq(rp, rq, "step %d (fit %d): %d against the try's %d", step, fit, rp, rq);
+			if (rq == 0) {
+				found++;
+				several += q.n > 1;
+				cr_assert_eq(p.n, q.n);
+				for (uint32_t i = 0; i < p.n; i++)
+					cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask &&
+							  ps[i].cores == qs[i].cores && ps[i].mem_mib == qs[i].mem_mib &&
+							  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
+						  "step %d (fit %d): slot %u node %u against %u", step, fit, i, ps[i].node,
+						  qs[i].node);
+			}
+			/* a job to vary the state */
+			la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
+			nlive += cs_alloc_try_types(a, &r, types, ntypes, &la[nlive].p) == 0;
+		}
+		cr_assert_gt(found, 1000, "fit %d: %d found", fit, found);
+		cr_assert_gt(several, 200, "fit %d: %d of several nodes", fit, several);
+		cr_assert_gt(whole, 800, "fit %d: %d asking a node's all", fit, whole);
+		cs_alloc_free(a);
+	}
+}
+
+Test(alloc, a_what_if_on_free_parts_is_the_try_on_that_state) { among_run(0, 93); }
+Test(alloc, a_what_if_on_one_node_type_is_the_fast_paths_try) { among_run(1, 94); }
+
+/* cs_alloc_take_free_part on a node with nothing free takes nothing and
+ * finds an empty part; on one with only memory free, it takes that. */
+Test(alloc, a_free_part_of_a_full_node_is_empty_and_of_memory_alone_is_taken)
+{
+	lay y;
+	y.types[0] = gpu_type(8, 64, 1000);
+	build(&y, 1, 2, (const uint16_t[]){ 0 }, 0);
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	cs_placement p = pl();
+	cs_request full = shared(1, 8, 64, 1000), most = shared(1, 8, 64, 600);
+	cr_assert_eq(cs_alloc_try(a, &full, &p), 0);
+	cs_slot want = p.slots[0], out;
+	memset(&out, 0x5a, sizeof out);
+	cr_assert_eq(cs_alloc_take_free_part(a, &want, &out), 0);
+	cr_assert(out.node == want.node && !out.gpu_mask && !out.cores && !out.mem_mib && mask_pop(out.core_mask) == 0);
+	cs_slot s1[4];
+	cs_placement q = { s1, 4, 0 };
+	cr_assert_eq(cs_alloc_try(a, &most, &q), 0); /* the other node: 400 MiB left */
+	cs_slot w2 = { .node = s1[0].node, .gpu_mask = 0xff, .cores = 64, .mem_mib = 1000 };
+	memcpy(w2.core_mask, s1[0].core_mask, sizeof w2.core_mask);
+	cr_assert_eq(cs_alloc_take_free_part(a, &w2, &out), 1);
+	cr_assert(out.node == w2.node && !out.gpu_mask && !out.cores && out.mem_mib == 400);
+	uint32_t g, c, m;
+	cs_alloc_node_counts(a, w2.node, &g, &c, &m);
+	cr_assert(g == 0 && c == 0 && m == 0);
+	cs_alloc_free(a);
+}

@@ -143,6 +143,17 @@ int cs_alloc_find_types(cs_alloc *a, const cs_request *rq, const int32_t *types,
  * only whether rq fits now needs), else its error. Nothing is taken. */
 int cs_alloc_fits_types(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
 			cs_placement *p);
+/* Does cs_alloc_find_among answer for rq (first or best fit; shared;
+ * one node, or several without a topology rule; something asked)? */
+int cs_alloc_among_ok(const cs_alloc *a, const cs_request *rq);
+/* cs_alloc_find_types's answer and placement on another state than the
+ * allocator's: the one where *fr[0 .. nfr) (distinct nodes) is everything
+ * free on its nodes and every other node of the list's types has nothing
+ * free (a what-if: a hold's search, given running jobs back, asks it
+ * without giving them back). Only where cs_alloc_among_ok(a, rq). Reads
+ * the node types and sizes only; changes nothing. */
+int cs_alloc_find_among(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			const cs_slot *const *fr, uint32_t nfr, cs_placement *p);
 /* Would a try of rq (cs_alloc_try_types, types of the caller's list)
  * make placement q again, which it makes now (cs_alloc_find_types), if
  * the parts less[0 .. n) were taken first (each the free part of a node

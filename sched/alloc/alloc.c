@@ -90,6 +90,7 @@ void cs_alloc_free(cs_alloc *a)
 	free(a->pick);
 	free(a->lscratch);
 	free(a->lcount);
+	free(a->among);
 	if (a->idle_by_type != &a->nidle)
 		free(a->idle_by_type);
 	free(a);
@@ -150,6 +151,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	a->pick = malloc(l->nnodes * sizeof *a->pick);
 	a->lscratch = malloc(l->nleaves * sizeof *a->lscratch);
 	a->lcount = malloc(l->nleaves * sizeof *a->lcount);
+	a->among = malloc(l->nnodes * sizeof *a->among);
 	a->idle_by_type = a->glob ? calloc(l->ntypes, sizeof *a->idle_by_type) : &a->nidle;
 	size_t nb = (size_t)l->ntypes * (MAXG + 1);
 	a->byfree_t = a->glob ? calloc(nb, sizeof *a->byfree_t) : a->byfree_own;
@@ -159,7 +161,7 @@ int cs_alloc_new(cs_alloc **out, const cs_alloc_layout *l, cs_fit fit, char *err
 	int bad = !a->byfree_t || !a->ub_t || !a->busy_mask_t || !a->free_gpus_t || !a->types || !a->full_cm ||
 		  !a->groups || !a->leaf_first || !a->ns || !a->idle_t || !a->leaf_by_idle || !a->leaf_idle ||
 		  !a->leaf_dirty || !a->leaf_type_idle || !a->block_idle ||
-		  !a->pick || !a->lscratch || !a->lcount || !a->idle_by_type;
+		  !a->pick || !a->lscratch || !a->lcount || !a->among || !a->idle_by_type;
 	for (unsigned f = 0; !bad && f <= MAXG; f++)
 		bad = cs_hbm_init(&a->byfree_own[f], l->nnodes) < 0;
 	if (!bad)
@@ -317,6 +319,12 @@ void cs_alloc_take_known(cs_alloc *a, const cs_placement *p)
 
 int cs_alloc_take_free_part(cs_alloc *a, const cs_slot *want, cs_slot *out)
 {
+	const node_st *s = &a->ns[want->node];
+	if (!(s->gmask | s->cores | s->mem)) {
+		/* nothing free there: cs_alloc_free_part's empty part */
+		*out = (cs_slot){ .node = want->node };
+		return 0;
+	}
 	cs_alloc_free_part(a, want, out);
 	if (!(out->gpu_mask | out->cores | out->mem_mib))
 		return 0;

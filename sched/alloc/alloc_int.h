@@ -138,6 +138,7 @@ struct cs_alloc {
 	uint32_t *pick;           /* scratch: chosen nodes */
 	uint32_t *lscratch;       /* scratch: leaf order */
 	uint32_t *lcount;         /* scratch: fitting nodes per leaf */
+	struct among_ent { uint64_t key; uint32_t i; } *among; /* scratch: cs_alloc_find_among's candidates */
 	int dry;                  /* cs_alloc_find_types: place() takes nothing; 2 (cs_alloc_fits_types):
 				   * nor does it fill the slot */
 };

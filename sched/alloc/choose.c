@@ -2,6 +2,8 @@
  * See include/capsim/alloc.h and the indexes in alloc_int.h. */
 #include "alloc_int.h"
 
+#include <stdlib.h>
+
 /* --- choosing --- */
 
 static int type_ok(const cs_alloc *a, uint32_t n, int32_t type)
@@ -240,6 +242,13 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 		sl->mem_mib = s->mem;
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		memset(s->cmask, 0, sizeof s->cmask);
+	} else if (s->cores == c && s->nfree == g) {
+		/* every free GPU and core: the choice inside the node is all of them */
+		sl->cores = c;
+		sl->mem_mib = m;
+		sl->gpu_mask = s->gmask;
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
 		const cs_nodepick *np = glob ? &a->groups[s->type] : &a->group0;
 		sl->cores = c;
@@ -266,11 +275,16 @@ static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsi
 		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
 		return;
 	}
+	sl->cores = c;
+	sl->mem_mib = m;
+	if (s->cores == c && s->nfree == g) {
+		sl->gpu_mask = s->gmask; /* every free GPU and core (place_x) */
+		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+		return;
+	}
 	uint64_t cfree[CW];
 	memcpy(cfree, s->cmask, sizeof cfree);
 	const cs_nodepick *np = a->glob ? &a->groups[s->type] : &a->group0;
-	sl->cores = c;
-	sl->mem_mib = m;
 	sl->gpu_mask = cs_nodepick_choose(np, s->gmask, g, cfree, c, sl->core_mask, 0);
 }
 
@@ -904,4 +918,112 @@ int cs_alloc_choice_stands(const cs_alloc *a, const cs_request *rq, const cs_pla
 			return 0;
 	}
 	return 1;
+}
+
+int cs_alloc_among_ok(const cs_alloc *a, const cs_request *rq)
+{
+	return (a->fit == CS_FIT_FIRST || a->fit == CS_FIT_BEST) && !rq->exclusive && rq->nodes > 0 &&
+	       (rq->topo == CS_TOPO_ANY || (rq->nodes == 1 && rq->topo != CS_TOPO_ONE_BLOCK)) &&
+	       (rq->gpus_per_node | rq->cores_per_node | rq->mem_per_node_mib) != 0;
+}
+
+static int among_cmp(const void *x, const void *y)
+{
+	uint64_t a = ((const struct among_ent *)x)->key, b = ((const struct among_ent *)y)->key;
+	return (a > b) - (a < b);
+}
+
+/* cs_alloc_find_among's slots: place_dry's on the first N candidates
+ * (a->among), each from its node's free masks. The choice inside a node is
+ * the same with BMI2 or without (tested); where the request asks for all
+ * the node's free GPUs and cores (holds of whole nodes, nearly all), the
+ * choice of g of g free GPUs and c of c free cores is every one of them. */
+static inline __attribute__((always_inline)) void among_place_x(const cs_alloc *a, const cs_slot *const *fr,
+								uint32_t N, unsigned g, unsigned c, uint32_t m,
+								cs_placement *p, int bmi)
+{
+	for (uint32_t i = 0; i < N; i++) {
+		const cs_slot *s = fr[a->among[i].i];
+		cs_slot *sl = &p->slots[i];
+		sl->node = s->node;
+		sl->cores = c;
+		sl->mem_mib = m;
+		if (s->cores == c && cs_pop16(s->gpu_mask) == g) {
+			sl->gpu_mask = s->gpu_mask;
+			memcpy(sl->core_mask, s->core_mask, sizeof sl->core_mask);
+			continue;
+		}
+		const cs_nodepick *np = a->glob ? &a->groups[a->ns[s->node].type] : &a->group0;
+		uint64_t cfree[CW];
+		memcpy(cfree, s->core_mask, sizeof cfree);
+		sl->gpu_mask = cs_nodepick_choose(np, s->gpu_mask, g, cfree, c, sl->core_mask, bmi);
+	}
+	p->n = N;
+}
+static __attribute__((noinline)) void among_place(const cs_alloc *a, const cs_slot *const *fr, uint32_t N,
+						  unsigned g, unsigned c, uint32_t m, cs_placement *p)
+{
+	among_place_x(a, fr, N, g, c, m, p, 0);
+}
+static FAST_BMI2 void among_place_bmi2(const cs_alloc *a, const cs_slot *const *fr, uint32_t N, unsigned g,
+				       unsigned c, uint32_t m, cs_placement *p)
+{
+	among_place_x(a, fr, N, g, c, m, p, 1);
+}
+
+/* Under first and best fit, a shared request without a topology rule takes
+ * its candidates in a fixed order (choice_key: pick_one's, the fast path's
+ * and pick_shared's), and a node is a candidate by its own free counts; a
+ * node with nothing free is none (something is asked). So the try's
+ * placement is the first N candidates of fr in that order, each slot as
+ * place_dry makes it from that node's free masks. The error is the try's:
+ * -CS_EINVAL where no type of the list could ever hold rq. */
+int cs_alloc_find_among(cs_alloc *a, const cs_request *rq, const int32_t *types, uint32_t ntypes,
+			const cs_slot *const *fr, uint32_t nfr, cs_placement *p)
+{
+	unsigned g = rq->gpus_per_node, c = rq->cores_per_node;
+	uint32_t m = rq->mem_per_node_mib, N = rq->nodes;
+	int one = N == 1 && rq->topo != CS_TOPO_ONE_BLOCK;
+	int rc = -CS_EINVAL;
+	p->n = 0;
+	for (uint32_t k = 0; k < ntypes; k++) {
+		int32_t type = index_type(a, types[k]);
+		if (type == -2 || g > MAXG || N > a->nnodes || !can_ever(a, g, c, m, type) || p->cap < N)
+			continue;
+		rc = -CS_ENOFIT;
+		struct among_ent *e = a->among;
+		uint32_t nc = 0;
+		for (uint32_t i = 0; i < nfr; i++) {
+			const cs_slot *s = fr[i];
+			unsigned ty = a->ns[s->node].type;
+			unsigned nf = cs_pop16(s->gpu_mask);
+			if ((type >= 0 && ty != (unsigned)type) || nf < g || s->cores < c || s->mem_mib < m)
+				continue;
+			int idle = nf == a->types[ty].gpus && slot_cm(s) == a->full_cm[ty];
+			e[nc++] = (struct among_ent){ choice_key(a, one, s->node, nf, idle), i };
+		}
+		if (nc < N)
+			continue;
+		if (N == 1) {
+			for (uint32_t i = 1; i < nc; i++)
+				if (e[i].key < e[0].key)
+					e[0] = e[i];
+		} else if (nc <= 64) {
+			for (uint32_t i = 1; i < nc; i++) {
+				struct among_ent x = e[i];
+				uint32_t q = i;
+				for (; q > 0 && e[q - 1].key > x.key; q--)
+					e[q] = e[q - 1];
+				e[q] = x;
+			}
+		} else {
+			qsort(e, nc, sizeof *e, among_cmp); /* keys differ: nodes differ */
+		}
+		if (cs_have_bmi2)
+			among_place_bmi2(a, fr, N, g, c, m, p);
+		else
+			among_place(a, fr, N, g, c, m, p);
+		return 0;
+	}
+	return rc;
 }
