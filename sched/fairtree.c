@@ -1127,23 +1127,35 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one) */
+	 * right one unless the next child is dirty (its left one); a place
+	 * that held apart and is still apart by check_place's first case is
+	 * worked out here from the dirty child's q (the arrays in locals:
+	 * the byte stores alias nothing the compiler reloads) */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
-		uint32_t p = f->dp[x].pos;
-		double q = N[x].q, q0 = f->q0[x];
-		f->q0[x] = q; /* (the q of the ties this refresh works out) */
+	const struct dpos *dp = f->dp;
+	const uint8_t *fl = f->fl, *tie = f->tie;
+	uint8_t *nt = f->nt;
+	double *q0s = f->q0;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) {
+		uint32_t p = dp[x].pos;
+		double q = N[x].q, q0 = q0s[x];
+		q0s[x] = q; /* (the q of the ties this refresh works out) */
 		if (p > lo) {
-			if (q <= q0 && stands_apart(f, p - 1) && !(f->fl[ord[p - 1]] & F_DIRTY))
-				f->nt[p - 1] = T_HOLDS | T_IN;
+			uint32_t w = ord[p - 1];
+			uint8_t old = tie[p - 1];
+			if (old == T_HOLDS && (q <= q0 ? !(fl[w] & F_DIRTY) : N[w].q > q * (1 + 0x1p-40)))
+				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
 		}
-		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY)) {
-			if (q >= q0 && stands_apart(f, p))
-				f->nt[p] = T_HOLDS | T_IN;
-			else
-				check_place(f, &c, p, up);
+		if (p + 1 < hi) {
+			uint32_t y = ord[p + 1];
+			if (!(fl[y] & F_DIRTY)) {
+				if (tie[p] == T_HOLDS && (q >= q0 || q > N[y].q * (1 + 0x1p-40)))
+					nt[p] = T_HOLDS | T_IN;
+				else
+					check_place(f, &c, p, up);
+			}
 		}
 	}
 	if (c.frag) { /* two unchanged neighbours may not hold */
