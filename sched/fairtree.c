@@ -1207,22 +1207,32 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= nn || !(fl[u] & F_USER))
+		if (u >= nn)
+			continue;
+		uint8_t fu = fl[u];
+		if (!(fu & F_USER))
 			continue;
 		double v = usage[u];
-		if (N[u].sum == v)
+		ftnode *x = &N[u];
+		if (x->sum == v)
 			continue;
-		if (!(v >= 0 && v < INFINITY))
-			wild = 1;
-		else if (v > 0 && v < minpos)
-			minpos = v;
-		N[u].sum = csum[ps[u].slot] = v;
-		N[u].q = q_of(&N[u]);
+		x->sum = csum[ps[u].slot] = v;
+		if (v >= minpos && v < INFINITY) {
+			/* (finite and at least minpos, > 0: note_usage would
+			 * change nothing, and q_of is sh / v) */
+			x->q = x->sh > 0 ? x->sh / v : 0;
+		} else {
+			if (!(v >= 0 && v < INFINITY))
+				wild = 1;
+			else if (v > 0 && v < minpos)
+				minpos = v;
+			x->q = q_of(x);
+		}
 		int32_t pu = ps[u].parent;
 		if (pu < 0)
 			continue;
-		if (!(fl[u] & F_DIRTY)) {
-			fl[u] |= F_DIRTY;
+		if (!(fu & F_DIRTY)) {
+			fl[u] = fu | F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
