@@ -1173,6 +1173,32 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		f->fl[a] |= F_KEPT;
 }
 
+/* The sum of the m children's sums at cs, from the last as the full
+ * compute adds them (four a step, in the same order). */
+static inline double children_sum(const double *cs, uint32_t m)
+{
+	const double *e = cs + m;
+	double sum = 0;
+	if (m >= 4) {
+		const double *stop = cs + (m & 3);
+		do {
+			e -= 4;
+			sum = sum + e[3] + e[2] + e[1] + e[0];
+		} while (e != stop);
+	}
+	switch (m & 3) { /* (the first m & 3, from the last) */
+	case 3:
+		sum += cs[2];
+		/* fall through */
+	case 2:
+		sum += cs[1];
+		/* fall through */
+	case 1:
+		sum += cs[0];
+	}
+	return sum;
+}
+
 /* A user's usage seen: fast_ok's bounds. */
 static void note_usage(cs_fairtree *f, double u)
 {
@@ -1249,34 +1275,17 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * summed account lists itself among its parent's dirty children and
 	 * puts its parent in dlist, one depth up, as the users did */
 	size_t nd = 0;
-	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
+	for (uint32_t d = f->maxdepth + 1; d-- > 1;) {
 		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
 		nd += (size_t)(end - dl);
 		dfill[d] = f->doff[d];
+		uint32_t *up = dfill + d - 1;
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a];
-			uint32_t m = coff[a + 1] - coff[a];
-			double sum = 0;
-			for (const double *e = cs + m; m >= 4; m -= 4) { /* (four a step, in the same order) */
-				e -= 4;
-				sum = sum + e[3] + e[2] + e[1] + e[0];
-			}
-			switch (m) { /* (the first m, from the last) */
-			case 3:
-				sum += cs[2];
-				/* fall through */
-			case 2:
-				sum += cs[1];
-				/* fall through */
-			case 1:
-				sum += cs[0];
-			}
+			double sum = children_sum(csum + coff[a], coff[a + 1] - coff[a]);
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
-			if (!a)
-				continue;
 			struct ps at = ps[a];
 			csum[at.slot] = sum;
 			if (!(fl[a] & F_DIRTY)) {
@@ -1286,9 +1295,16 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			}
 			if (!(pf[at.parent] & P_SUM)) {
 				pf[at.parent] |= P_SUM;
-				dlist[dfill[d - 1]++] = (uint32_t)at.parent;
+				dlist[(*up)++] = (uint32_t)at.parent;
 			}
 		}
+	}
+	if (dfill[0] != f->doff[0]) { /* the root (depth 0), no parent to tell */
+		nd++;
+		dfill[0] = f->doff[0];
+		pf[0] &= (uint8_t)~P_SUM;
+		N[0].sum = children_sum(csum + coff[0], coff[1] - coff[0]);
+		N[0].q = q_of(&N[0]);
 	}
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
