@@ -1073,8 +1073,10 @@ struct check {
 };
 
 /* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
- * them dirty) counted in c. */
-static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
+ * them dirty) counted in c. (Not inlined: refresh_children works out the
+ * most common case itself, and its loop then keeps its locals in
+ * registers.) */
+static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
 {
 	uint8_t old = f->tie[i];
 	if (old == T_HOLDS && f->n[f->ord[i]].q > f->n[f->ord[i + 1]].q * (1 + 0x1p-40)) {
@@ -1145,7 +1147,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		if (p > lo) {
 			uint32_t w = ord[p - 1];
 			uint8_t old = tie[p - 1];
-			if (old == T_HOLDS && (q <= q0 ? !(fl[w] & F_DIRTY) : N[w].q > q * (1 + 0x1p-40)))
+			if (old == T_HOLDS && ((q <= q0 && !(fl[w] & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
 				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
