@@ -860,8 +860,10 @@ static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint
  * (the same children are ahead of it, none tied to it): its ties are
  * rewritten but it is no span; so does each of a run of neighbouring
  * dirty children that all stay (a span of their places only, no moving
- * one passing it) when none of its places ties, before or after. */
-static void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
+ * one passing it) when none of its places ties, before or after. (Not
+ * inlined: refresh_children's common path, which keeps the order, then
+ * saves fewer registers a call.) */
+static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	const cs_account_tree *t = f->t;
 	uint8_t *fl = f->fl;
@@ -1071,8 +1073,10 @@ struct check {
 };
 
 /* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
- * them dirty) counted in c. */
-static inline void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
+ * them dirty) counted in c. (Not inlined: refresh_children works out the
+ * most common case itself, and its loop then keeps its locals in
+ * registers.) */
+static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
 {
 	uint8_t old = f->tie[i];
 	if (old == T_HOLDS && f->n[f->ord[i]].q > f->n[f->ord[i + 1]].q * (1 + 0x1p-40)) {
@@ -1127,23 +1131,35 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one) */
+	 * right one unless the next child is dirty (its left one); a place
+	 * that held apart and is still apart by check_place's first case is
+	 * worked out here from the dirty child's q (the arrays in locals:
+	 * the byte stores alias nothing the compiler reloads) */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next) {
-		uint32_t p = f->dp[x].pos;
-		double q = N[x].q, q0 = f->q0[x];
-		f->q0[x] = q; /* (the q of the ties this refresh works out) */
+	const struct dpos *dp = f->dp;
+	const uint8_t *fl = f->fl, *tie = f->tie;
+	uint8_t *nt = f->nt;
+	double *q0s = f->q0;
+	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) {
+		uint32_t p = dp[x].pos;
+		double q = N[x].q, q0 = q0s[x];
+		q0s[x] = q; /* (the q of the ties this refresh works out) */
 		if (p > lo) {
-			if (q <= q0 && stands_apart(f, p - 1) && !(f->fl[ord[p - 1]] & F_DIRTY))
-				f->nt[p - 1] = T_HOLDS | T_IN;
+			uint32_t w = ord[p - 1];
+			uint8_t old = tie[p - 1];
+			if (old == T_HOLDS && ((q <= q0 && !(fl[w] & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
+				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
 		}
-		if (p + 1 < hi && !(f->fl[ord[p + 1]] & F_DIRTY)) {
-			if (q >= q0 && stands_apart(f, p))
-				f->nt[p] = T_HOLDS | T_IN;
-			else
-				check_place(f, &c, p, up);
+		if (p + 1 < hi) {
+			uint32_t y = ord[p + 1];
+			if (!(fl[y] & F_DIRTY)) {
+				if (tie[p] == T_HOLDS && (q >= q0 || q > N[y].q * (1 + 0x1p-40)))
+					nt[p] = T_HOLDS | T_IN;
+				else
+					check_place(f, &c, p, up);
+			}
 		}
 	}
 	if (c.frag) { /* two unchanged neighbours may not hold */
@@ -1159,6 +1175,32 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	f->nfrag[a] = c.nfrag;
 	if (c.kept)
 		f->fl[a] |= F_KEPT;
+}
+
+/* The sum of the m children's sums at cs, from the last as the full
+ * compute adds them (four a step, in the same order). */
+static inline double children_sum(const double *cs, uint32_t m)
+{
+	const double *e = cs + m;
+	double sum = 0;
+	if (m >= 4) {
+		const double *stop = cs + (m & 3);
+		do {
+			e -= 4;
+			sum = sum + e[3] + e[2] + e[1] + e[0];
+		} while (e != stop);
+	}
+	switch (m & 3) { /* (the first m & 3, from the last) */
+	case 3:
+		sum += cs[2];
+		/* fall through */
+	case 2:
+		sum += cs[1];
+		/* fall through */
+	case 1:
+		sum += cs[0];
+	}
+	return sum;
 }
 
 /* A user's usage seen: fast_ok's bounds. */
@@ -1195,22 +1237,32 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
-		if (u >= nn || !(fl[u] & F_USER))
+		if (u >= nn)
+			continue;
+		uint8_t fu = fl[u];
+		if (!(fu & F_USER))
 			continue;
 		double v = usage[u];
-		if (N[u].sum == v)
+		ftnode *x = &N[u];
+		if (x->sum == v)
 			continue;
-		if (!(v >= 0 && v < INFINITY))
-			wild = 1;
-		else if (v > 0 && v < minpos)
-			minpos = v;
-		N[u].sum = csum[ps[u].slot] = v;
-		N[u].q = q_of(&N[u]);
+		x->sum = csum[ps[u].slot] = v;
+		if (v >= minpos && v < INFINITY) {
+			/* (finite and at least minpos, > 0: note_usage would
+			 * change nothing, and q_of is sh / v) */
+			x->q = x->sh > 0 ? x->sh / v : 0;
+		} else {
+			if (!(v >= 0 && v < INFINITY))
+				wild = 1;
+			else if (v > 0 && v < minpos)
+				minpos = v;
+			x->q = q_of(x);
+		}
 		int32_t pu = ps[u].parent;
 		if (pu < 0)
 			continue;
-		if (!(fl[u] & F_DIRTY)) {
-			fl[u] |= F_DIRTY;
+		if (!(fu & F_DIRTY)) {
+			fl[u] = fu | F_DIRTY;
 			dp[u].next = dhead[pu];
 			dhead[pu] = u;
 		}
@@ -1227,34 +1279,17 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * summed account lists itself among its parent's dirty children and
 	 * puts its parent in dlist, one depth up, as the users did */
 	size_t nd = 0;
-	for (uint32_t d = f->maxdepth + 1; d-- > 0;) {
+	for (uint32_t d = f->maxdepth + 1; d-- > 1;) {
 		const uint32_t *dl = dlist + f->doff[d], *end = dlist + dfill[d];
 		nd += (size_t)(end - dl);
 		dfill[d] = f->doff[d];
+		uint32_t *up = dfill + d - 1;
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			pf[a] &= (uint8_t)~P_SUM;
-			const double *cs = csum + coff[a];
-			uint32_t m = coff[a + 1] - coff[a];
-			double sum = 0;
-			for (const double *e = cs + m; m >= 4; m -= 4) { /* (four a step, in the same order) */
-				e -= 4;
-				sum = sum + e[3] + e[2] + e[1] + e[0];
-			}
-			switch (m) { /* (the first m, from the last) */
-			case 3:
-				sum += cs[2];
-				/* fall through */
-			case 2:
-				sum += cs[1];
-				/* fall through */
-			case 1:
-				sum += cs[0];
-			}
+			double sum = children_sum(csum + coff[a], coff[a + 1] - coff[a]);
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
-			if (!a)
-				continue;
 			struct ps at = ps[a];
 			csum[at.slot] = sum;
 			if (!(fl[a] & F_DIRTY)) {
@@ -1264,9 +1299,16 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			}
 			if (!(pf[at.parent] & P_SUM)) {
 				pf[at.parent] |= P_SUM;
-				dlist[dfill[d - 1]++] = (uint32_t)at.parent;
+				dlist[(*up)++] = (uint32_t)at.parent;
 			}
 		}
+	}
+	if (dfill[0] != f->doff[0]) { /* the root (depth 0), no parent to tell */
+		nd++;
+		dfill[0] = f->doff[0];
+		pf[0] &= (uint8_t)~P_SUM;
+		N[0].sum = children_sum(csum + coff[0], coff[1] - coff[0]);
+		N[0].q = q_of(&N[0]);
 	}
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */

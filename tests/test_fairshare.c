@@ -1151,6 +1151,45 @@ Test(fairtree, a_sort_out_of_range_leaves_each_child_its_q)
 	cs_account_tree_free(&t);
 }
 
+/* An update whose usage falls below fast_ok's range (a user's usage
+ * 2^-1000, under 2^-900 and the root's times 2^-900): it must lower
+ * minpos, so the order is sorted from the Level Fairshares. Tree: g1 ->
+ * user a, g2 -> user b, h -> user d. Usage a 10, b 20, d 2^80; then a
+ * 1.5 x 2^-1000 and b 2^-1000: g1's and g2's usage over the root's
+ * rounds to 0, their Level Fairshares are equal (infinite) and tie (g1
+ * first), while their q's (sh / usage) hold g2 apart ahead (an update
+ * that left minpos at 10 would keep the order from the q's). */
+Test(fairtree, an_update_below_the_range_sorts_as_the_full_computation)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - {name: g1, users: [{name: a}]}\n"
+		"  - {name: g2, users: [{name: b}]}\n"
+		"  - {name: h, users: [{name: d}]}\n",
+		&t);
+	uint32_t a = node_named(&t, "a"), b = node_named(&t, "b"), d = node_named(&t, "d");
+	double u[16] = { 0 }, f[16], full[16];
+	cr_assert_leq(t.nnodes, 16);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	u[a] = 10;
+	u[b] = 20;
+	u[d] = 0x1p80;
+	cs_fairtree_compute(ft, u, f);
+	uint32_t changed[2] = { a, b };
+	u[a] = 0x1.8p-1000;
+	u[b] = 0x1p-1000;
+	cs_fairtree_update(ft, u, f, changed, 2);
+	cs_fairtree_compute(ref, u, full);
+	const uint32_t us[3] = { a, b, d };
+	for (int k = 0; k < 3; k++)
+		cr_assert(f[us[k]] == full[us[k]], "user %u: %.17g vs %.17g", us[k], f[us[k]], full[us[k]]);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
