@@ -260,8 +260,13 @@ static void wi_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement
 			continue;
 		uint32_t k = w->of[s->node];
 		if (k == UINT32_MAX) {
-			k = w->of[s->node] = w->n++;
-			w->e[k] = (struct wi_ent){ .all = { .node = s->node }, .snap = UINT32_MAX };
+			/* a new entry: nothing free there but what s gives back */
+			struct wi_ent *e = &w->e[w->of[s->node] = w->n++];
+			e->all = *s;
+			e->snap = UINT32_MAX;
+			e->fits = slot_fits(h, s);
+			h->fit += (uint32_t)e->fits;
+			continue;
 		}
 		struct wi_ent *e = &w->e[k];
 		cs_slot *to = &e->all;
