@@ -1098,17 +1098,6 @@ static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *
 	}
 }
 
-/* Does the tie at place i say its pair holds apart (T_HOLDS, no T_TIE:
- * the q ahead is more than 2^-40 above the other, see order_holds)? With
- * one of them unchanged since and the other's q moved only away from it
- * (the one ahead's up, the other's down; q's are >= 0), the pair still
- * holds apart: check_place would find it in order with T_HOLDS and no
- * T_TIE, the tie it has (nothing to count or write back). */
-static inline int stands_apart(const cs_fairtree *f, uint32_t i)
-{
-	return (f->tie[i] & (T_HOLDS | T_TIE)) == T_HOLDS;
-}
-
 /* Dirty account a's children in order again, with their ties, as
  * sort_children gives them. With fast (fast_ok), when every two
  * neighbours whose usage did not change hold their order (T_HOLDS: none
@@ -1134,7 +1123,12 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	 * right one unless the next child is dirty (its left one); a place
 	 * that held apart and is still apart by check_place's first case is
 	 * worked out here from the dirty child's q (the arrays in locals:
-	 * the byte stores alias nothing the compiler reloads) */
+	 * the byte stores alias nothing the compiler reloads). A pair that
+	 * held apart (T_HOLDS, no T_TIE: the q ahead more than 2^-40 above
+	 * the other, see order_holds), one of them unchanged since and the
+	 * other's q moved only away from it (the one ahead's up, the other's
+	 * down; q's are >= 0), still holds apart: rounded multiplication
+	 * keeps order, so check_place would give the tie it has */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	const struct dpos *dp = f->dp;
 	const uint8_t *fl = f->fl, *tie = f->tie;
