@@ -1328,6 +1328,37 @@ Test(alloc, a_known_take_leaves_what_a_checked_take_leaves)
 	}
 }
 
+/* Three node types (8 GPUs, 4 GPUs, CPU only) on six nodes of eight, or
+ * with one_type the first type on all six. */
+static void three_types(lay *y, int one_type)
+{
+	y->types[0] = gpu_type(8, 64, 1000);
+	y->types[1] = gpu_type(4, 32, 500);
+	y->types[2] = gpu_type(0, 300, 2000);
+	build(y, 6, 8, one_type ? (const uint16_t[]){ 0, 0, 0, 0, 0, 0 } : (const uint16_t[]){ 0, 1, 0, 1, 2, 0 },
+	      3);
+}
+
+/* One of the nlive live jobs, chosen at random, ends. */
+static void end_one(cs_alloc *a, live *la, int *nlive)
+{
+	int k = (int)rnd((unsigned)*nlive);
+	cs_alloc_release(a, &la[k].p);
+	la[k] = la[--*nlive];
+	for (int i = 0; i < *nlive; i++)
+		la[i].p.slots = la[i].s;
+}
+
+/* The n slots ps are qs, bit for bit. */
+static void same_slots(const cs_slot *ps, const cs_slot *qs, uint32_t n, int step, int fit)
+{
+	for (uint32_t i = 0; i < n; i++)
+		cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask && ps[i].cores == qs[i].cores &&
+				  ps[i].mem_mib == qs[i].mem_mib &&
+				  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
+			  "step %d (fit %d): slot %u node %u against %u", step, fit, i, ps[i].node, qs[i].node);
+}
+
 /* cs_alloc_choice_stands: wherever it says a try would make the found
  * placement again with some nodes' free parts taken first, take them and
  * try: the same slots, bit for bit. Random states under first and best
@@ -1338,10 +1369,7 @@ Test(alloc, a_choice_said_to_stand_is_the_try_after_the_parts_are_taken)
 {
 	rng = 91;
 	lay y;
-	y.types[0] = gpu_type(8, 64, 1000);
-	y.types[1] = gpu_type(4, 32, 500);
-	y.types[2] = gpu_type(0, 300, 2000);
-	build(&y, 6, 8, (const uint16_t[]){ 0, 1, 0, 1, 2, 0 }, 3);
+	three_types(&y, 0);
 	static const int32_t lists[3][2] = { { 0, 1 }, { -1, -1 }, { 1, 0 } };
 	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_BEST; fit++) {
 		cs_alloc *a = mk(&y, fit);
@@ -1358,11 +1386,7 @@ Test(alloc, a_choice_said_to_stand_is_the_try_after_the_parts_are_taken)
 			const int32_t *types = lists[rnd(3)];
 			uint32_t ntypes = types[0] < 0 ? 1 : 2;
 			if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
-				int k = (int)rnd((unsigned)nlive);
-				cs_alloc_release(a, &la[k].p);
-				la[k] = la[--nlive];
-				for (int i = 0; i < nlive; i++)
-					la[i].p.slots = la[i].s;
+				end_one(a, la, &nlive);
 				continue;
 			}
 			cs_slot qs[16], ps[16], parts[48];
@@ -1390,12 +1414,7 @@ Test(alloc, a_choice_said_to_stand_is_the_try_after_the_parts_are_taken)
 					cs_placement p = { ps, 16, 0 };
 					cr_assert_eq(cs_alloc_try_types(a, &r, types, ntypes, &p), 0, "step %d", step);
 					cr_assert_eq(p.n, q.n);
-					for (uint32_t i = 0; i < p.n; i++)
-						cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask &&
-								  ps[i].cores == qs[i].cores && ps[i].mem_mib == qs[i].mem_mib &&
-								  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
-							  "step %d (fit %d): slot %u node %u against %u", step, fit, i,
-							  ps[i].node, qs[i].node);
+					same_slots(ps, qs, p.n, step, fit);
 					cs_alloc_release(a, &p);
 					cs_alloc_release(a, &aside);
 				} else {
@@ -1421,11 +1440,7 @@ static void among_run(int one_type, unsigned long long seed)
 {
 	rng = seed;
 	lay y;
-	y.types[0] = gpu_type(8, 64, 1000);
-	y.types[1] = gpu_type(4, 32, 500);
-	y.types[2] = gpu_type(0, 300, 2000);
-	build(&y, 6, 8, one_type ? (const uint16_t[]){ 0, 0, 0, 0, 0, 0 } : (const uint16_t[]){ 0, 1, 0, 1, 2, 0 },
-	      3);
+	three_types(&y, one_type);
 	static const int32_t lists[4][2] = { { 0, 1 }, { -1, -1 }, { 1, 0 }, { 2, -1 } };
 	for (cs_fit fit = CS_FIT_FIRST; fit <= CS_FIT_BEST; fit++) {
 		cs_alloc *a = mk(&y, fit);
@@ -1443,11 +1458,7 @@ static void among_run(int one_type, unsigned long long seed)
 			const int32_t *types = lists[li];
 			uint32_t ntypes = types[1] < 0 ? 1 : 2;
 			if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
-				int k = (int)rnd((unsigned)nlive);
-				cs_alloc_release(a, &la[k].p);
-				la[k] = la[--nlive];
-				for (int i = 0; i < nlive; i++)
-					la[i].p.slots = la[i].s;
+				end_one(a, la, &nlive);
 				continue;
 			}
 			cr_assert(cs_alloc_among_ok(a, &r));
@@ -1492,12 +1503,7 @@ static void among_run(int one_type, unsigned long long seed)
 				found++;
 				several += q.n > 1;
 				cr_assert_eq(p.n, q.n);
-				for (uint32_t i = 0; i < p.n; i++)
-					cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask &&
-							  ps[i].cores == qs[i].cores && ps[i].mem_mib == qs[i].mem_mib &&
-							  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
-						  "step %d (fit %d): slot %u node %u against %u", step, fit, i, ps[i].node,
-						  qs[i].node);
+				same_slots(ps, qs, p.n, step, fit);
 			}
 			/* a job to vary the state */
 			la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
