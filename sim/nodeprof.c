@@ -337,6 +337,26 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
+/* walk_start on one amount (cores != 0: cores, else GPUs), a constant
+ * where it is inlined: the events due by now added to *have, the overdue
+ * give-backs (running) to *late instead (*has_late set); the index of
+ * the first event after now. */
+static inline __attribute__((always_inline)) uint32_t due_of(const cs_nprof_ev *ev, uint32_t n, cs_time now,
+							     int cores, int64_t *have, int64_t *late, int *has_late)
+{
+	uint32_t i = 0;
+	for (; i < n && ev[i].t <= now; i++) {
+		int64_t x = cores ? ev[i].c : ev[i].g;
+		if (ev[i].running) {
+			*late += x;
+			*has_late = 1;
+		} else {
+			*have += x;
+		}
+	}
+	return i;
+}
+
 /* cs_nprof_first_runs on one amount (cores != 0: cores, else GPUs), a
  * constant where it is inlined: the walk's steps with that amount alone
  * (the overdue give-backs at now + 1, before every later event). */
@@ -357,18 +377,10 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 		done[i] = 0;
 	}
 	const cs_nprof_ev *ev = np->ev;
-	uint32_t e = 0, ne = np->n;
+	uint32_t ne = np->n;
 	int64_t late = 0;
 	int has_late = 0;
-	for (; e < ne && ev[e].t <= now; e++) {
-		int64_t x = cores ? ev[e].c : ev[e].g;
-		if (ev[e].running) {
-			late += x;
-			has_late = 1;
-		} else {
-			have += x;
-		}
-	}
+	uint32_t e = due_of(ev, ne, now, cores, &have, &late, &has_late);
 	cs_time t = now;
 	/* the counts ascend, so those with a run open are a prefix: [0, open) */
 	unsigned open = 0;
@@ -438,18 +450,10 @@ static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node 
 {
 	cs_time most = 0; /* (len: the longest so far) */
 	const cs_nprof_ev *ev = nd->ev;
-	uint32_t i = 0, n = nd->n;
+	uint32_t n = nd->n;
 	int64_t late = 0;
 	int has_late = 0;
-	for (; i < n && ev[i].t <= now; i++) {
-		int64_t x = cores ? ev[i].c : ev[i].g;
-		if (ev[i].running) {
-			late += x;
-			has_late = 1;
-		} else {
-			have += x;
-		}
-	}
+	uint32_t i = due_of(ev, n, now, cores, &have, &late, &has_late);
 	size_t k = 0;
 	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
 	/* each step: the segment from t (every later event is after now, so
