@@ -473,11 +473,7 @@ static void hold(cs_sched_ctx *c, cs_slot *part)
 	cs_slot *h = &f->held[part->node];
 	if (!h->gpu_mask && !h->cores && !h->mem_mib)
 		f->downs[f->ndowns++] = part->node;
-	h->gpu_mask |= part->gpu_mask;
-	h->cores += part->cores;
-	h->mem_mib += part->mem_mib;
-	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-		h->core_mask[w] |= part->core_mask[w];
+	cs_slot_add(h, part);
 	note_down(c, part->node, (int32_t)cs_slot_gpus(part));
 }
 

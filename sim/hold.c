@@ -269,13 +269,8 @@ static void wi_release(cs_sched_ctx *c, struct hold_scope *h, const cs_placement
 			continue;
 		}
 		struct wi_ent *e = &w->e[k];
-		cs_slot *to = &e->all;
-		to->gpu_mask |= s->gpu_mask;
-		to->cores += s->cores;
-		to->mem_mib += s->mem_mib;
-		for (unsigned q = 0; q < CS_ALLOC_CORE_WORDS; q++)
-			to->core_mask[q] |= s->core_mask[q];
-		int f = slot_fits(h, to);
+		cs_slot_add(&e->all, s);
+		int f = slot_fits(h, &e->all);
 		h->fit += (uint32_t)(f - e->fits);
 		e->fits = f;
 	}
@@ -622,8 +617,11 @@ static const run_ent *walk_next(struct run_walk *w)
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
  * than the site leaves room for the most jid could draw: *room is the
  * earliest such time found so far (worked out again once t passes it). */
-static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time t, cs_time *room)
+static int hold_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *hp, cs_time t, cs_time *room, int wi,
+		       uint32_t ns)
 {
+	if (wi)
+		return wi_try(c, jid, hp, ns, ns); /* (never under a cap: wi_able) */
 	if (c->pc) {
 		if (t > *room)
 			*room = cs_pcap_earliest(c, jid, t, c->jobs[jid].estimate_s, c->pw_need[jid], 0);
@@ -640,6 +638,26 @@ static void keep_found(cs_placement *hp, const cs_placement *tp)
 {
 	memcpy(hp->slots, tp->slots, tp->n * sizeof *tp->slots);
 	hp->n = tp->n;
+}
+
+/* The try with free-now snapshot slots [0, x) handed back: from the
+ * entries in a what-if (wi), else through the allocator, what is handed
+ * back moved from *g to x. cs_place_try_at's answer and placement. */
+static int try_handed(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time t, uint32_t x, uint32_t ns,
+		      uint32_t *g, int wi)
+{
+	if (wi)
+		return wi_try(c, jid, p, x, ns);
+	hand_back(c, *g, x);
+	*g = x;
+	p->n = 0;
+	return cs_place_try_at(c, jid, p, t);
+}
+
+/* count_lost, from the entries in a what-if (wi). */
+static const uint32_t *lost_of(cs_sched_ctx *c, const struct hold_scope *h, uint32_t ns, int wi)
+{
+	return wi ? wi_count_lost(c, h, ns) : count_lost(c, h, ns);
 }
 
 /* The hold's try at t, once running jobs came back, when its placement
@@ -665,7 +683,7 @@ static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc
 	*fewest = 0;
 	if (c->plain || c->pc || ns == 0 || c->nm->nresv || (j->topo != CS_TOPO_ANY && j->nodes > 1))
 		return 1;
-	const uint32_t *lost = wi ? wi_count_lost(c, sc, ns) : count_lost(c, sc, ns);
+	const uint32_t *lost = lost_of(c, sc, ns, wi);
 	if (!lost)
 		return 1;
 	uint32_t x = 0;
@@ -674,15 +692,9 @@ static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc
 	*fewest = 1;
 	if (x == ns)
 		return 1;
-	int rc;
-	if (wi) {
-		rc = wi_try(c, jid, hp, x, ns);
-	} else {
-		hand_back(c, ns, x);
-		hp->n = 0;
-		rc = cs_place_try_at(c, jid, hp, t);
-		hand_back(c, x, ns);
-	}
+	uint32_t g = ns;
+	int rc = try_handed(c, jid, hp, t, x, ns, &g, wi);
+	hand_back(c, g, ns);
 	*fewest = rc == 0;
 	return rc;
 }
@@ -748,7 +760,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	 * free (the holds and reservations a try keeps off only take more) */
 	int rc = -CS_ENOFIT;
 	if (c->plain || c->pc || (sc.fit >= sc.nodes && !cs_shape_failed(c, &c->jobs[jid], 1)))
-		rc = wi ? wi_try(c, jid, &hp, ns, ns) : hold_try_at(c, jid, &hp, t, &room);
+		rc = hold_try_at(c, jid, &hp, t, &room, wi, ns);
 	/* the running jobs, in order of estimated end: the scope's only when
 	 * kept apart (the others change no try), else every one */
 	struct run_walk w;
@@ -800,7 +812,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			int gave_now = c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
 			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest, wi) : 1;
 			if (rc != 0)
-				rc = wi ? wi_try(c, jid, &hp, ns, ns) : hold_try_at(c, jid, &hp, t, &room);
+				rc = hold_try_at(c, jid, &hp, t, &room, wi, ns);
 		}
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
@@ -820,12 +832,9 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		/* a try with too few of the scope's nodes fitting is skipped: it
 		 * would fail (as in the loop above), and what is handed back
 		 * moves only for a try */
-		const uint32_t *lost = wi ? wi_count_lost(c, &sc, ns) : count_lost(c, &sc, ns);
+		const uint32_t *lost = lost_of(c, &sc, ns, wi);
 		if (!lost || sc.fit - lost[0] >= sc.nodes) {
-			if (!wi)
-				hand_back(c, g, 0);
-			g = 0;
-			if ((wi ? wi_try(c, jid, &tp, 0, ns) : cs_place_try_at(c, jid, &tp, t)) == 0) {
+			if (try_handed(c, jid, &tp, t, 0, ns, &g, wi) == 0) {
 				hi = 0;
 				keep_found(&hp, &tp);
 			}
@@ -836,19 +845,14 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 				lo = mid;
 				continue;
 			}
-			if (!wi)
-				hand_back(c, g, mid);
-			g = mid;
-			tp.n = 0;
-			if ((wi ? wi_try(c, jid, &tp, mid, ns) : cs_place_try_at(c, jid, &tp, t)) == 0) {
+			if (try_handed(c, jid, &tp, t, mid, ns, &g, wi) == 0) {
 				hi = mid;
 				keep_found(&hp, &tp);
 			} else {
 				lo = mid;
 			}
 		}
-		if (!wi)
-			hand_back(c, g, ns);
+		hand_back(c, g, ns); /* (g stays ns in a what-if) */
 	}
 	if (wi) {
 		wi_end(c);

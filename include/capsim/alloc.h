@@ -111,6 +111,16 @@ static inline unsigned cs_slot_gpus(const cs_slot *s)
 	return (x + (x >> 8)) & 0x1fu;
 }
 
+/* s's resources added to *to, a slot of the same node apart from s. */
+static inline void cs_slot_add(cs_slot *to, const cs_slot *s)
+{
+	to->gpu_mask |= s->gpu_mask;
+	to->cores += s->cores;
+	to->mem_mib += s->mem_mib;
+	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+		to->core_mask[w] |= s->core_mask[w];
+}
+
 typedef struct cs_placement {
 	cs_slot *slots;          /* caller's buffer */
 	uint32_t cap;            /* its capacity */
