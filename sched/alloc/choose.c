@@ -224,6 +224,21 @@ static long pick_one(cs_alloc *a, unsigned g, unsigned c, uint32_t m, int32_t ty
 	return -1;
 }
 
+/* Is a slot of (g, c, m) on node s, or of everything free there (whole),
+ * all its free GPUs and cores (the choice inside the node: all of them)?
+ * Then *sl is that slot, but its node. */
+static inline __attribute__((always_inline)) int slot_all_free(const node_st *s, cs_slot *sl, unsigned g,
+								unsigned c, uint32_t m, int whole)
+{
+	if (!whole && !(s->cores == c && s->nfree == g))
+		return 0;
+	sl->gpu_mask = s->gmask;
+	sl->cores = s->cores;
+	sl->mem_mib = whole ? s->mem : m;
+	memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+	return 1;
+}
+
 /* Take (g, c, m) on node n, or everything free there (whole), as the
  * next slot of p (`first`, a constant: p holds no slot yet). `glob` as in
  * set_node_x; `bmi` as in cs_nodepick_take. */
@@ -236,18 +251,7 @@ static inline __attribute__((always_inline)) void place_x(cs_alloc *a, cs_placem
 	p->n = first ? 1 : p->n + 1;
 	sl->node = n;
 	unsigned nf = 0;
-	if (whole) {
-		sl->gpu_mask = s->gmask;
-		sl->cores = s->cores;
-		sl->mem_mib = s->mem;
-		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
-		memset(s->cmask, 0, sizeof s->cmask);
-	} else if (s->cores == c && s->nfree == g) {
-		/* every free GPU and core: the choice inside the node is all of them */
-		sl->cores = c;
-		sl->mem_mib = m;
-		sl->gpu_mask = s->gmask;
-		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+	if (slot_all_free(s, sl, g, c, m, whole)) {
 		memset(s->cmask, 0, sizeof s->cmask);
 	} else {
 		const cs_nodepick *np = glob ? &a->groups[s->type] : &a->group0;
@@ -268,20 +272,10 @@ static void place_dry(cs_alloc *a, cs_placement *p, uint32_t n, unsigned g, unsi
 	const node_st *s = &a->ns[n];
 	cs_slot *sl = &p->slots[p->n++];
 	sl->node = n;
-	if (whole) {
-		sl->gpu_mask = s->gmask;
-		sl->cores = s->cores;
-		sl->mem_mib = s->mem;
-		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
+	if (slot_all_free(s, sl, g, c, m, whole))
 		return;
-	}
 	sl->cores = c;
 	sl->mem_mib = m;
-	if (s->cores == c && s->nfree == g) {
-		sl->gpu_mask = s->gmask; /* every free GPU and core (place_x) */
-		memcpy(sl->core_mask, s->cmask, sizeof sl->core_mask);
-		return;
-	}
 	uint64_t cfree[CW];
 	memcpy(cfree, s->cmask, sizeof cfree);
 	const cs_nodepick *np = a->glob ? &a->groups[s->type] : &a->group0;
