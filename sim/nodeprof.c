@@ -424,6 +424,141 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 	}
 }
 
+/* The segments of one amount (cores != 0: cores, else GPUs) from now
+ * on, as the walk's steps see them: the i-th from st[i] on has lv[i]
+ * free (the last for ever). At most ne + 2 of them; returns how many,
+ * and the least and most free over them in *lo, *hi. */
+static inline __attribute__((always_inline)) unsigned segments_of(const cs_nprof_node *np, int64_t have, cs_time now,
+								  int cores, cs_time *st, int64_t *lv, int64_t *lo,
+								  int64_t *hi)
+{
+	const cs_nprof_ev *ev = np->ev;
+	uint32_t ne = np->n;
+	int64_t late = 0;
+	int has_late = 0;
+	uint32_t e = due_of(ev, ne, now, cores, &have, &late, &has_late);
+	st[0] = now;
+	lv[0] = have;
+	int64_t l = have, h = have;
+	unsigned s = 1;
+	cs_time t = now + 1; /* the overdue give-backs come first, with the events then */
+	if (!has_late)
+		t = e < ne ? ev[e].t : CS_TIME_MAX;
+	have += late;
+	while (t != CS_TIME_MAX) {
+		for (; e < ne && ev[e].t == t; e++)
+			have += cores ? ev[e].c : ev[e].g;
+		st[s] = t;
+		lv[s++] = have;
+		l = have < l ? have : l;
+		h = have > h ? have : h;
+		t = e < ne ? ev[e].t : CS_TIME_MAX;
+	}
+	*lo = l;
+	*hi = h;
+	return s;
+}
+
+/* From k on, o[k .. 5) = v (k <= 5). */
+static inline __attribute__((always_inline)) void fill5(cs_time *o, unsigned k, cs_time v)
+{
+	switch (k) {
+	case 0: o[0] = v; /* fall through */
+	case 1: o[1] = v; /* fall through */
+	case 2: o[2] = v; /* fall through */
+	case 3: o[3] = v; /* fall through */
+	case 4: o[4] = v; /* fall through */
+	default: break;
+	}
+}
+
+/* o[0 .. 5) = r[0 .. 5): the bits of those that changed. */
+static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, const cs_time *r)
+{
+	uint32_t m = 0;
+#pragma GCC unroll 5
+	for (unsigned k = 0; k < 5; k++) {
+		m |= (uint32_t)(o[k] != r[k]) << k;
+		o[k] = r[k];
+	}
+	return m;
+}
+
+#define SEG_MAX 32u /* segments first_runs_55 keeps on its stack */
+
+/* cs_nprof_first_runs_55 over a node of at most SEG_MAX - 2 events: the
+ * segments first (segments_of), then each count's runs over them. A
+ * count above every segment's free is never held (nor any larger one:
+ * where out holds that already it is left), one at or below all of them
+ * is held from now for ever; the segments before the first run of a
+ * count hold no larger count. */
+static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_nprof_node *np, int64_t have,
+								    cs_time now, int cores, const int64_t *g,
+								    const cs_time *D, cs_time *out)
+{
+	cs_time st[SEG_MAX];
+	int64_t lv[SEG_MAX], lo, hi;
+	unsigned s = segments_of(np, have, now, cores, st, lv, &lo, &hi), j0 = 0;
+	uint32_t changed = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		const int64_t G = g[i];
+		cs_time *o = out + 5 * i, r[5];
+		if (G > hi) {
+			/* never, from this count on (they ascend); a count
+			 * never held for the shortest duration never is for any,
+			 * nor is a larger one */
+			for (; i < 5 && out[5 * i] != CS_TIME_MAX; i++) {
+				fill5(r, 0, CS_TIME_MAX);
+				changed |= put5(out + 5 * i, r) << 5 * i;
+			}
+			return changed;
+		}
+		if (G <= lo) {
+			fill5(r, 0, now);
+			changed |= put5(o, r) << 5 * i;
+			continue;
+		}
+		while (lv[j0] < G) /* (some segment holds G) */
+			j0++;
+		cs_time a = st[j0]; /* the open run's start, or -1 */
+		unsigned k = 0;     /* r[0 .. k) set */
+		for (unsigned j = j0 + 1; j < s; j++) {
+			if (lv[j] >= G) {
+				if (a < 0)
+					a = st[j];
+			} else if (a >= 0) { /* its run closes at st[j] */
+				cs_time len = st[j] - a;
+				while (k < 5 && len >= D[k])
+					r[k++] = a;
+				if (k == 5)
+					break;
+				a = -1;
+			}
+		}
+		/* a run still open lasts for ever; the durations no run lasted, never */
+		fill5(r, k, a >= 0 ? a : CS_TIME_MAX);
+		changed |= put5(o, r) << 5 * i;
+	}
+	return changed;
+}
+
+uint32_t cs_nprof_first_runs_55(const cs_nprof *p, uint32_t node, int64_t have, cs_time now, int cores,
+				const int64_t *g, const cs_time *D, cs_time *out)
+{
+	const cs_nprof_node *np = &p->node[node];
+	if (np->n <= SEG_MAX - 2)
+		return cores ? first_runs_55(np, have, now, 1, g, D, out) : first_runs_55(np, have, now, 0, g, D, out);
+	cs_time r[25];
+	if (cores)
+		first_runs_of(np, have, now, 1, g, 5, D, 5, r);
+	else
+		first_runs_of(np, have, now, 0, g, 5, D, 5, r);
+	uint32_t changed = 0;
+	for (unsigned i = 0; i < 5; i++)
+		changed |= put5(out + 5 * i, r + 5 * i) << 5 * i;
+	return changed;
+}
+
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {

@@ -348,6 +348,71 @@ Test(nodeprof, first_runs_are_the_first_windows)
 	cr_assert(found > 1000 && never > 1000, "found %d, never %d", found, never);
 }
 
+/* The planner's bounds written over the last ones: after every change of
+ * a random profile (plans, give-backs, overdue ones; up to 60 events, past
+ * the walk's 30 kept on its stack), of the free amount and of the time,
+ * cs_nprof_first_runs_55 leaves what cs_nprof_first_runs gives and says
+ * which entries changed. Counts above every free amount are never held:
+ * rows of those already never are left as they are. */
+Test(nodeprof, first_runs_55_written_over_the_last_say_which_changed)
+{
+	uint64_t seed = 5555;
+	const int64_t g[5] = { 1, 2, 4, 8, 16 };
+	const cs_time D[5] = { 1, 3, 8, 20, 60 };
+	int changed = 0, kept = 0, never_kept = 0, never_set = 0, long_ones = 0;
+	for (int cores = 0; cores < 2; cores++) {
+		cs_nprof p;
+		cr_assert_eq(cs_nprof_init(&p, 1), 0);
+		cs_time out[25], now = 20;
+		for (int i = 0; i < 25; i++)
+			out[i] = CS_TIME_MAX;
+		for (int round = 0; round < 3000; round++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = now - 10 + (cs_time)(seed >> 33) % 100, len = 1 + (cs_time)(seed >> 45) % 40;
+			int32_t v = 1 + (int32_t)((seed >> 20) % 8);
+			cs_nprof_node *nd = &p.node[0];
+			if (nd->n > 8 + (seed >> 40) % 54) { /* take one out */
+				cs_nprof_remove_at(&p, 0, (uint32_t)((seed >> 12) % nd->n));
+			} else if ((seed >> 10) % 3 == 0) {
+				cs_nprof_ev e = { s, cores ? 0 : v, cores ? v : 0, 0, 1 };
+				cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			} else {
+				cs_nprof_ev take = { s, cores ? 0 : -v, cores ? -v : 0, 0, 0 }, back = take;
+				back.t = s + len;
+				back.g = -take.g;
+				back.c = -take.c;
+				cr_assert_eq(cs_nprof_add(&p, 0, &take), 0);
+				cr_assert_eq(cs_nprof_add(&p, 0, &back), 0);
+			}
+			now += (cs_time)(seed >> 58) % 3;
+			int64_t have = (int64_t)(seed >> 50) % 20;
+			cs_nprof_amt f = { cores ? 0 : have, cores ? have : 0, 0 };
+			cs_time want[25], was[25];
+			cs_nprof_first_runs(&p, 0, f, now, cores, g, 5, D, 5, want);
+			memcpy(was, out, sizeof out);
+			uint32_t m = cs_nprof_first_runs_55(&p, 0, have, now, cores, g, D, out);
+			long_ones += nd->n > 30;
+			for (unsigned i = 0; i < 25; i++) {
+				cr_assert_eq(out[i], want[i], "cores %d round %d, entry %u: %lld, want %lld", cores, round,
+					     i, (long long)out[i], (long long)want[i]);
+				cr_assert_eq(m >> i & 1, was[i] != want[i], "cores %d round %d, entry %u: changed bit",
+					     cores, round, i);
+				changed += was[i] != want[i];
+				kept += was[i] == want[i];
+			}
+			cr_assert_eq(m >> 25, 0);
+			for (unsigned i = 0; i < 5; i++) {
+				never_kept += was[5 * i] == CS_TIME_MAX && want[5 * i] == CS_TIME_MAX;
+				never_set += was[5 * i] != CS_TIME_MAX && want[5 * i] == CS_TIME_MAX;
+			}
+		}
+		cs_nprof_free(&p);
+	}
+	cr_assert(changed > 5000 && kept > 5000 && never_kept > 1000 && never_set > 100 && long_ones > 500,
+		  "changed %d, kept %d, never kept %d, never set %d, long profiles %d", changed, kept, never_kept,
+		  never_set, long_ones);
+}
+
 /* The runs made at one time and moved on to a later one are those made
  * then, while no event falls at or before the later time; otherwise the
  * move is refused and leaves them as they were. Random profiles of
