@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 int cs_nprof_init(cs_nprof *p, uint32_t nnodes)
 {
@@ -472,14 +475,38 @@ static inline __attribute__((always_inline)) void fill5(cs_time *o, unsigned k, 
 	}
 }
 
-/* o[0 .. 5) = r[0 .. 5): the bits of those that changed. */
-static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, const cs_time *r)
+/* The bits of o[0 .. 5) that are not v. (With SSE2 two at a time: a
+ * 64-bit compare is two 32-bit ones.) */
+static inline __attribute__((always_inline)) uint32_t differ5(const cs_time *o, cs_time v)
 {
+#if defined(__SSE2__)
+	__m128i w = _mm_set1_epi64x(v);
+	__m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)o), w);
+	__m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(o + 2)), w);
+	e0 = _mm_and_si128(e0, _mm_shuffle_epi32(e0, 0xb1));
+	e1 = _mm_and_si128(e1, _mm_shuffle_epi32(e1, 0xb1));
+	uint32_t same = (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e0)) |
+			(uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e1)) << 2 | (uint32_t)(o[4] == v) << 4;
+	return ~same & 31u;
+#else
 	uint32_t m = 0;
-#pragma GCC unroll 5
-	for (unsigned k = 0; k < 5; k++) {
-		m |= (uint32_t)(o[k] != r[k]) << k;
-		o[k] = r[k];
+	for (unsigned k = 0; k < 5; k++)
+		m |= (uint32_t)(o[k] != v) << k;
+	return m;
+#endif
+}
+
+/* From k on (k <= 5), o[k .. 5) = v: the bits of those that changed. */
+static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, unsigned k, cs_time v)
+{
+	uint32_t m = differ5(o, v) & (31u << k);
+	switch (k) {
+	case 0: o[0] = v; /* fall through */
+	case 1: o[1] = v; /* fall through */
+	case 2: o[2] = v; /* fall through */
+	case 3: o[3] = v; /* fall through */
+	case 4: o[4] = v; /* fall through */
+	default: break;
 	}
 	return m;
 }
@@ -502,42 +529,42 @@ static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_npr
 	uint32_t changed = 0;
 	for (unsigned i = 0; i < 5; i++) {
 		const int64_t G = g[i];
-		cs_time *o = out + 5 * i, r[5];
+		cs_time *o = out + 5 * i;
 		if (G > hi) {
 			/* never, from this count on (they ascend); a count
 			 * never held for the shortest duration never is for any,
 			 * nor is a larger one */
-			for (; i < 5 && out[5 * i] != CS_TIME_MAX; i++) {
-				fill5(r, 0, CS_TIME_MAX);
-				changed |= put5(out + 5 * i, r) << 5 * i;
-			}
+			for (; i < 5 && out[5 * i] != CS_TIME_MAX; i++)
+				changed |= put5(out + 5 * i, 0, CS_TIME_MAX) << 5 * i;
 			return changed;
 		}
 		if (G <= lo) {
-			fill5(r, 0, now);
-			changed |= put5(o, r) << 5 * i;
+			changed |= put5(o, 0, now) << 5 * i;
 			continue;
 		}
 		while (lv[j0] < G) /* (some segment holds G) */
 			j0++;
 		cs_time a = st[j0]; /* the open run's start, or -1 */
-		unsigned k = 0;     /* r[0 .. k) set */
+		unsigned k = 0;     /* o[0 .. k) set */
+		uint32_t m = 0;
 		for (unsigned j = j0 + 1; j < s; j++) {
 			if (lv[j] >= G) {
 				if (a < 0)
 					a = st[j];
 			} else if (a >= 0) { /* its run closes at st[j] */
 				cs_time len = st[j] - a;
-				while (k < 5 && len >= D[k])
-					r[k++] = a;
+				for (; k < 5 && len >= D[k]; k++) {
+					m |= (uint32_t)(o[k] != a) << k;
+					o[k] = a;
+				}
 				if (k == 5)
 					break;
 				a = -1;
 			}
 		}
 		/* a run still open lasts for ever; the durations no run lasted, never */
-		fill5(r, k, a >= 0 ? a : CS_TIME_MAX);
-		changed |= put5(o, r) << 5 * i;
+		m |= put5(o, k, a >= 0 ? a : CS_TIME_MAX);
+		changed |= m << 5 * i;
 	}
 	return changed;
 }
@@ -554,8 +581,10 @@ uint32_t cs_nprof_first_runs_55(const cs_nprof *p, uint32_t node, int64_t have, 
 	else
 		first_runs_of(np, have, now, 0, g, 5, D, 5, r);
 	uint32_t changed = 0;
-	for (unsigned i = 0; i < 5; i++)
-		changed |= put5(out + 5 * i, r + 5 * i) << 5 * i;
+	for (unsigned i = 0; i < 25; i++) {
+		changed |= (uint32_t)(out[i] != r[i]) << i;
+		out[i] = r[i];
+	}
 	return changed;
 }
 
