@@ -39,6 +39,11 @@ static uint32_t upper(const cs_nprof_node *nd, cs_time t)
 	return lo;
 }
 
+/* Profiles are short (a few events a node): below this many events a
+ * search from the end and moves one by one beat the binary search and
+ * memmove's call. */
+#define NPROF_SHORT 16u
+
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
 	cs_nprof_node *nd = &p->node[node];
@@ -50,9 +55,16 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 		nd->ev = ev;
 		nd->cap = cap;
 	}
-	uint32_t i = upper(nd, e->t); /* after equal times: insertion order */
-	memmove(&nd->ev[i + 1], &nd->ev[i], (nd->n - i) * sizeof *nd->ev);
-	nd->ev[i] = *e;
+	cs_nprof_ev *ev = nd->ev;
+	uint32_t i = nd->n;
+	if (i < NPROF_SHORT) { /* after equal times: insertion order */
+		for (; i > 0 && ev[i - 1].t > e->t; i--)
+			ev[i] = ev[i - 1];
+	} else {
+		i = upper(nd, e->t);
+		memmove(&ev[i + 1], &ev[i], (nd->n - i) * sizeof *ev);
+	}
+	ev[i] = *e;
 	nd->n++;
 	return 0;
 }
@@ -60,34 +72,48 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i)
 {
 	cs_nprof_node *nd = &p->node[node];
-	memmove(&nd->ev[i], &nd->ev[i + 1], (nd->n - i - 1) * sizeof *nd->ev);
-	nd->n--;
+	cs_nprof_ev *ev = nd->ev;
+	uint32_t n = --nd->n;
+	if (n - i < NPROF_SHORT)
+		for (; i < n; i++)
+			ev[i] = ev[i + 1];
+	else
+		memmove(&ev[i], &ev[i + 1], (n - i) * sizeof *ev);
+}
+
+/* The index of the last event equal to e, or -1. */
+static inline long find_ev(const cs_nprof_node *nd, const cs_nprof_ev *e)
+{
+	uint32_t i = nd->n;
+	if (i >= NPROF_SHORT)
+		i = upper(nd, e->t);
+	else
+		while (i > 0 && nd->ev[i - 1].t > e->t)
+			i--;
+	for (; i-- > 0 && nd->ev[i].t == e->t;) {
+		const cs_nprof_ev *x = &nd->ev[i];
+		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running)
+			return i;
+	}
+	return -1;
 }
 
 int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
-	cs_nprof_node *nd = &p->node[node];
-	for (uint32_t i = upper(nd, e->t); i-- > 0 && nd->ev[i].t == e->t;) {
-		const cs_nprof_ev *x = &nd->ev[i];
-		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running) {
-			cs_nprof_remove_at(p, node, i);
-			return 0;
-		}
-	}
-	return -1;
+	long i = find_ev(&p->node[node], e);
+	if (i < 0)
+		return -1;
+	cs_nprof_remove_at(p, node, (uint32_t)i);
+	return 0;
 }
 
 long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
 	cs_nprof_node *nd = &p->node[node];
-	for (uint32_t i = upper(nd, e->t); i-- > 0 && nd->ev[i].t == e->t;) {
-		cs_nprof_ev *x = &nd->ev[i];
-		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running) {
-			x->g = x->c = x->m = 0;
-			return i;
-		}
-	}
-	return -1;
+	long i = find_ev(nd, e);
+	if (i >= 0)
+		nd->ev[i].g = nd->ev[i].c = nd->ev[i].m = 0;
+	return i;
 }
 
 void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)

@@ -348,6 +348,59 @@ Test(nodeprof, first_runs_are_the_first_windows)
 	cr_assert(found > 1000 && never > 1000, "found %d, never %d", found, never);
 }
 
+/* Adds, removes and mutes on short and long profiles (the short ones
+ * searched from the end, the long ones by halves) keep the events as a
+ * plain list does: by time, equal times in the order added; a remove or
+ * a mute takes the last equal event. */
+Test(nodeprof, events_kept_in_order_short_and_long)
+{
+	uint64_t seed = 777;
+	cs_nprof p;
+	cr_assert_eq(cs_nprof_init(&p, 1), 0);
+	cs_nprof_ev ref[64];
+	uint32_t n = 0;
+	int longs = 0, shorts = 0;
+	for (int round = 0; round < 20000; round++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		cs_nprof_ev e = { (cs_time)(seed >> 33) % 12, 1 + (int32_t)((seed >> 20) % 3), 0, 0, 0 };
+		unsigned op = (unsigned)(seed >> 60) % 4, target = 4 + (unsigned)(round / 1000) % 3 * 20;
+		if (n < target && op < 2) {
+			cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			uint32_t i = n;
+			while (i > 0 && ref[i - 1].t > e.t) {
+				ref[i] = ref[i - 1];
+				i--;
+			}
+			ref[i] = e;
+			n++;
+		} else if (n) {
+			e = ref[(seed >> 40) % n];
+			long want = -1;
+			for (uint32_t i = 0; i < n; i++)
+				if (ref[i].t == e.t && ref[i].g == e.g && ref[i].c == e.c && ref[i].m == e.m &&
+				    ref[i].running == e.running)
+					want = i;
+			if (op == 2) {
+				cr_assert_eq(cs_nprof_mute(&p, 0, &e), want);
+				cs_nprof_unmute(&p, 0, (uint32_t)want, &e);
+			} else {
+				cr_assert_eq(cs_nprof_remove(&p, 0, &e), 0);
+				for (uint32_t i = (uint32_t)want; i + 1 < n; i++)
+					ref[i] = ref[i + 1];
+				n--;
+			}
+		}
+		longs += n >= 16;
+		shorts += n < 16;
+		cr_assert_eq(p.node[0].n, n);
+		for (uint32_t i = 0; i < n; i++)
+			cr_assert(p.node[0].ev[i].t == ref[i].t && p.node[0].ev[i].g == ref[i].g, "round %d: event %u",
+				  round, i);
+	}
+	cr_assert(longs > 3000 && shorts > 3000, "long %d, short %d", longs, shorts);
+	cs_nprof_free(&p);
+}
+
 /* The planner's bounds written over the last ones: after every change of
  * a random profile (plans, give-backs, overdue ones; up to 60 events, past
  * the walk's 30 kept on its stack), of the free amount and of the time,
