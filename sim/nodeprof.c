@@ -552,6 +552,10 @@ static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_npr
 	cs_time st[SEG_MAX];
 	int64_t lv[SEG_MAX], lo, hi;
 	unsigned s = segments_of(np, have, now, cores, st, lv, &lo, &hi), j0 = 0;
+	int64_t sm[SEG_MAX]; /* the least of lv[j ..] */
+	sm[s - 1] = lv[s - 1];
+	for (unsigned j = s - 1; j-- > 0;)
+		sm[j] = lv[j] < sm[j + 1] ? lv[j] : sm[j + 1];
 	uint32_t changed = 0;
 	for (unsigned i = 0; i < 5; i++) {
 		const int64_t G = g[i];
@@ -571,6 +575,10 @@ static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_npr
 		while (lv[j0] < G) /* (some segment holds G) */
 			j0++;
 		cs_time a = st[j0]; /* the open run's start, or -1 */
+		if (sm[j0] >= G) { /* it never closes */
+			changed |= put5(o, 0, a) << 5 * i;
+			continue;
+		}
 		unsigned k = 0;     /* o[0 .. k) set */
 		uint32_t m = 0;
 		for (unsigned j = j0 + 1; j < s; j++) {
