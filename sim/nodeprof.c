@@ -543,8 +543,9 @@ static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, unsigned 
  * segments first (segments_of), then each count's runs over them. A
  * count above every segment's free is never held (nor any larger one:
  * where out holds that already it is left), one at or below all of them
- * is held from now for ever; the segments before the first run of a
- * count hold no larger count. */
+ * is held from now for ever, one whose first run never closes (the least
+ * free from its start on holds it) from that start for ever; the
+ * segments before the first run of a count hold no larger count. */
 static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_nprof_node *np, int64_t have,
 								    cs_time now, int cores, const int64_t *g,
 								    const cs_time *D, cs_time *out)
