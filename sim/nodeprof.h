@@ -106,6 +106,13 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 #define CS_NPROF_MAX_COUNTS 16u /* ng at most */
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out);
+/* cs_nprof_first_runs for five counts by five durations (g[0 .. 5),
+ * D[0 .. 5)) with `have` GPUs (cores != 0: cores) free now, written
+ * over out[0 .. 25): returns the entries that changed (bit i * 5 + k).
+ * Where out[i * 5] is CS_TIME_MAX, out[i * 5 ..] must be CS_TIME_MAX
+ * too (as cs_nprof_first_runs leaves them). */
+uint32_t cs_nprof_first_runs_55(const cs_nprof *p, uint32_t node, int64_t have, cs_time now, int cores,
+				const int64_t *g, const cs_time *D, cs_time *out);
 /* The runs of time from now on in which node has at least v GPUs (cores
  * != 0: cores) free: [a[i], z[i]) in ascending order (z = CS_TIME_MAX:
  * for ever). Writes at most max of them; returns how many there are. A

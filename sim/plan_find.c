@@ -162,17 +162,12 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
 {
 	struct planner *pl = c->pl;
-	cs_time first[LB_TREES];
 	int cores = pl->lb_cores[c->node_type[node]];
-	cs_nprof_first_runs(&pl->prof, node, node_free_now(c, node), c->now, cores, cores ? lb_cores : lb_gpus,
-			    LB_LEVELS, lb_span, LB_SPANS, first);
+	cs_nprof_amt f = node_free_now(c, node);
 	cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES;
-	uint32_t changed = 0; /* bit lv: tree lv's entry changed */
-	for (unsigned lv = 0; lv < LB_TREES; lv++)
-		if (x[lv] != first[lv]) {
-			x[lv] = first[lv];
-			changed |= 1u << lv;
-		}
+	/* bit lv: tree lv's entry changed */
+	uint32_t changed = cs_nprof_first_runs_55(&pl->prof, node, cores ? f.c : f.g, c->now, cores,
+						  cores ? lb_cores : lb_gpus, lb_span, x);
 	/* the trees newly pending above it list it */
 	for (uint32_t m = changed & ~pl->lb_pend[node]; m; m &= m - 1) {
 		unsigned t = (unsigned)__builtin_ctz(m);

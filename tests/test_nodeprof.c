@@ -348,6 +348,124 @@ Test(nodeprof, first_runs_are_the_first_windows)
 	cr_assert(found > 1000 && never > 1000, "found %d, never %d", found, never);
 }
 
+/* Adds, removes and mutes on short and long profiles (the short ones
+ * searched from the end, the long ones by halves) keep the events as a
+ * plain list does: by time, equal times in the order added; a remove or
+ * a mute takes the last equal event. */
+Test(nodeprof, events_kept_in_order_short_and_long)
+{
+	uint64_t seed = 777;
+	cs_nprof p;
+	cr_assert_eq(cs_nprof_init(&p, 1), 0);
+	cs_nprof_ev ref[64];
+	uint32_t n = 0;
+	int longs = 0, shorts = 0;
+	for (int round = 0; round < 20000; round++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		cs_nprof_ev e = { (cs_time)(seed >> 33) % 12, 1 + (int32_t)((seed >> 20) % 3), 0, 0, 0 };
+		unsigned op = (unsigned)(seed >> 60) % 4, target = 4 + (unsigned)(round / 1000) % 3 * 20;
+		if (n < target && op < 2) {
+			cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			uint32_t i = n;
+			while (i > 0 && ref[i - 1].t > e.t) {
+				ref[i] = ref[i - 1];
+				i--;
+			}
+			ref[i] = e;
+			n++;
+		} else if (n) {
+			e = ref[(seed >> 40) % n];
+			long want = -1;
+			for (uint32_t i = 0; i < n; i++)
+				if (ref[i].t == e.t && ref[i].g == e.g && ref[i].c == e.c && ref[i].m == e.m &&
+				    ref[i].running == e.running)
+					want = i;
+			if (op == 2) {
+				cr_assert_eq(cs_nprof_mute(&p, 0, &e), want);
+				cs_nprof_unmute(&p, 0, (uint32_t)want, &e);
+			} else {
+				cr_assert_eq(cs_nprof_remove(&p, 0, &e), 0);
+				for (uint32_t i = (uint32_t)want; i + 1 < n; i++)
+					ref[i] = ref[i + 1];
+				n--;
+			}
+		}
+		longs += n >= 16;
+		shorts += n < 16;
+		cr_assert_eq(p.node[0].n, n);
+		for (uint32_t i = 0; i < n; i++)
+			cr_assert(p.node[0].ev[i].t == ref[i].t && p.node[0].ev[i].g == ref[i].g, "round %d: event %u",
+				  round, i);
+	}
+	cr_assert(longs > 3000 && shorts > 3000, "long %d, short %d", longs, shorts);
+	cs_nprof_free(&p);
+}
+
+/* The planner's bounds written over the last ones: after every change of
+ * a random profile (plans, give-backs, overdue ones; up to 60 events, past
+ * the walk's 30 kept on its stack), of the free amount and of the time,
+ * cs_nprof_first_runs_55 leaves what cs_nprof_first_runs gives and says
+ * which entries changed. Counts above every free amount are never held:
+ * rows of those already never are left as they are. */
+Test(nodeprof, first_runs_55_written_over_the_last_say_which_changed)
+{
+	uint64_t seed = 5555;
+	const int64_t g[5] = { 1, 2, 4, 8, 16 };
+	const cs_time D[5] = { 1, 3, 8, 20, 60 };
+	int changed = 0, kept = 0, never_kept = 0, never_set = 0, long_ones = 0;
+	for (int cores = 0; cores < 2; cores++) {
+		cs_nprof p;
+		cr_assert_eq(cs_nprof_init(&p, 1), 0);
+		cs_time out[25], now = 20;
+		for (int i = 0; i < 25; i++)
+			out[i] = CS_TIME_MAX;
+		for (int round = 0; round < 3000; round++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			cs_time s = now - 10 + (cs_time)(seed >> 33) % 100, len = 1 + (cs_time)(seed >> 45) % 40;
+			int32_t v = 1 + (int32_t)((seed >> 20) % 8);
+			cs_nprof_node *nd = &p.node[0];
+			if (nd->n > 8 + (seed >> 40) % 54) { /* take one out */
+				cs_nprof_remove_at(&p, 0, (uint32_t)((seed >> 12) % nd->n));
+			} else if ((seed >> 10) % 3 == 0) {
+				cs_nprof_ev e = { s, cores ? 0 : v, cores ? v : 0, 0, 1 };
+				cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			} else {
+				cs_nprof_ev take = { s, cores ? 0 : -v, cores ? -v : 0, 0, 0 }, back = take;
+				back.t = s + len;
+				back.g = -take.g;
+				back.c = -take.c;
+				cr_assert_eq(cs_nprof_add(&p, 0, &take), 0);
+				cr_assert_eq(cs_nprof_add(&p, 0, &back), 0);
+			}
+			now += (cs_time)(seed >> 58) % 3;
+			int64_t have = (int64_t)(seed >> 50) % 20;
+			cs_nprof_amt f = { cores ? 0 : have, cores ? have : 0, 0 };
+			cs_time want[25], was[25];
+			cs_nprof_first_runs(&p, 0, f, now, cores, g, 5, D, 5, want);
+			memcpy(was, out, sizeof out);
+			uint32_t m = cs_nprof_first_runs_55(&p, 0, have, now, cores, g, D, out);
+			long_ones += nd->n > 30;
+			for (unsigned i = 0; i < 25; i++) {
+				cr_assert_eq(out[i], want[i], "cores %d round %d, entry %u: %lld, want %lld", cores, round,
+					     i, (long long)out[i], (long long)want[i]);
+				cr_assert_eq(m >> i & 1, was[i] != want[i], "cores %d round %d, entry %u: changed bit",
+					     cores, round, i);
+				changed += was[i] != want[i];
+				kept += was[i] == want[i];
+			}
+			cr_assert_eq(m >> 25, 0);
+			for (unsigned i = 0; i < 5; i++) {
+				never_kept += was[5 * i] == CS_TIME_MAX && want[5 * i] == CS_TIME_MAX;
+				never_set += was[5 * i] != CS_TIME_MAX && want[5 * i] == CS_TIME_MAX;
+			}
+		}
+		cs_nprof_free(&p);
+	}
+	cr_assert(changed > 5000 && kept > 5000 && never_kept > 1000 && never_set > 100 && long_ones > 500,
+		  "changed %d, kept %d, never kept %d, never set %d, long profiles %d", changed, kept, never_kept,
+		  never_set, long_ones);
+}
+
 /* The runs made at one time and moved on to a later one are those made
  * then, while no event falls at or before the later time; otherwise the
  * move is refused and leaves them as they were. Random profiles of
