@@ -3,6 +3,7 @@
  * (include/capsim/recorder.h, sim/recorder_int.h). */
 #include "recorder_int.h"
 #include "capsim/csvout.h"
+#include "csvout_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -142,11 +143,11 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			rc = -CS_ENOMEM;
 			break;
 		}
-		p = cs_put_int(p, rw.t);
+		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
 		p = cs_put_utc(p, epoch, rw.t);
 		*p++ = ',';
-		p = cs_put_int(p, rw.len);
+		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
 		memcpy(p, rw.kind, kl);
 		p += kl;
@@ -156,38 +157,38 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		const int64_t seconds[] = { rw.gpus, rw.cores, rw.gpu_seconds, rw.core_seconds };
 		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
 			*p++ = ',';
-			p = cs_put_int(p, seconds[k]);
+			p = cs_put_int_in(p, seconds[k]);
 		}
 		*p++ = ',';
 		p = cs_put_fixed(p, rw.gpus_busy, 3);
 		*p++ = ',';
 		p = cs_put_fixed(p, rw.cores_busy, 3);
 		*p++ = ',';
-		p = cs_put_int(p, rw.gpus_allocated);
+		p = cs_put_int_in(p, rw.gpus_allocated);
 		*p++ = ',';
-		p = cs_put_int(p, rw.cores_allocated);
+		p = cs_put_int_in(p, rw.cores_allocated);
 		*p++ = ',';
 		if (!rw.queue) {
 			memcpy(p, ",,,", 3);
 			p += 3;
 		} else {
 			const int64_t queue[] = { rw.running, rw.queued_jobs, rw.queued_gpus, rw.queued_cores };
-			p = cs_put_int(p, queue[0]);
+			p = cs_put_int_in(p, queue[0]);
 			for (size_t k = 1; k < 4; k++) {
 				*p++ = ',';
-				p = cs_put_int(p, queue[k]);
+				p = cs_put_int_in(p, queue[k]);
 			}
 		}
 		*p++ = ',';
 		/* the fragmented resource's column: the other empty on the node
 		 * model, 0 on a pooled machine */
 		if (rw.frag_in_gpus) {
-			p = cs_put_int(p, rw.frag_gpus);
+			p = cs_put_int_in(p, rw.frag_gpus);
 			*p++ = ',';
 		} else {
 			*p++ = '0';
 			*p++ = ',';
-			p = cs_put_int(p, rw.frag_cores);
+			p = cs_put_int_in(p, rw.frag_cores);
 		}
 		*p++ = ',';
 		if (rw.power)
@@ -245,7 +246,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 		const int64_t counts[] = { (int64_t)p->jobs, g, p->core_s };
 		for (size_t k = 0; k < 3; k++) {
 			*q++ = ',';
-			q = cs_put_int(q, counts[k]);
+			q = cs_put_int_in(q, counts[k]);
 		}
 		for (size_t k = 0; k < ndec; k++) {
 			*q++ = ',';
@@ -258,9 +259,9 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 		*q++ = ',';
 		q = cs_put_fixed(q, fair_amount(r, fp->shortfall_s) / 3600.0, 6);
 		*q++ = ',';
-		q = cs_put_int(q, fp->windows);
+		q = cs_put_int_in(q, fp->windows);
 		*q++ = ',';
-		q = cs_put_int(q, fp->short_windows);
+		q = cs_put_int_in(q, fp->short_windows);
 		*q++ = ',';
 		q = cs_put_fixed(q, p->billed_s / 3600.0, 6);
 		*q++ = ',';

@@ -89,6 +89,13 @@ static void sort_keyed(uint64_t *key, uint32_t *val, size_t n)
 		key[i] += min;
 }
 
+/* A pointer's slot among 2^bits (malloc'd names lie 16 or 32 bytes
+ * apart: their low bits alone would leave most slots unused). */
+static size_t ptr_slot(const void *p, unsigned bits)
+{
+	return (size_t)(((uint64_t)(uintptr_t)p * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
+}
+
 /* A project name and its place among the largest. */
 typedef struct pname {
 	const char *name;
@@ -150,10 +157,10 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	struct {
 		const char *name;
 		size_t k;
-	} seen[1024] = { { 0 } };
+	} seen[4096] = { { 0 } };
 	size_t n = 0;
 	for (size_t i = 0; i < nrows; i++) {
-		size_t h = ((uintptr_t)rows[i].proj >> 3) & 1023;
+		size_t h = ptr_slot(rows[i].proj, 12);
 		if (seen[h].name != rows[i].proj) {
 			seen[h].name = rows[i].proj;
 			seen[h].k = name_place(byname, np, rows[i].proj);
@@ -212,6 +219,10 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 typedef struct parts_seen {
 	pname *v;
 	size_t n, cap, last;
+	struct {
+		const char *name;
+		size_t k;
+	} seen[256]; /* names met, by pointer (ptr_slot) */
 } parts_seen;
 
 static long part_index(parts_seen *ps, const char *p)
@@ -219,6 +230,9 @@ static long part_index(parts_seen *ps, const char *p)
 	/* (a run's names are the trace's: one pointer a name, mostly) */
 	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
 		return (long)ps->last;
+	size_t h = ptr_slot(p, 8);
+	if (ps->seen[h].name == p)
+		return (long)(ps->last = ps->seen[h].k);
 	size_t k = 0;
 	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
@@ -233,6 +247,8 @@ static long part_index(parts_seen *ps, const char *p)
 		}
 		ps->v[ps->n++] = (pname){ p, k };
 	}
+	ps->seen[h].name = p;
+	ps->seen[h].k = k;
 	ps->last = k;
 	return (long)k;
 }
