@@ -350,17 +350,20 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	}
 	/* rows are named by their nodes' host list (hostlist.h) */
 	uint32_t *scratch = malloc(2 * ((size_t)group + 1) * sizeof *scratch);
+	char *line = malloc(ncols * (CS_PUT_FIXED_MAX + 1) + 2); /* a row's shares, written at once */
 	size_t hlcap = 0;
 	char *hl = NULL;
 	char path[4096];
-	FILE *f = scratch ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
+	FILE *f = scratch && line ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
-		if (!scratch)
+		int oom = !scratch || !line;
+		if (oom)
 			snprintf(err, errlen, "out of memory");
 		free(scratch);
+		free(line);
 		free(cell);
 		free(cap);
-		return scratch ? -CS_EIO : -CS_ENOMEM;
+		return oom ? -CS_ENOMEM : -CS_EIO;
 	}
 	int rc = 0;
 	fputs("nodes,node_type", f);
@@ -379,16 +382,18 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		}
 		cs_csv_field(f, hl);
 		fprintf(f, ",%s", r->type_names[r->node_type[first]]);
+		char *p = line;
 		for (size_t c = 0; c < ncols; c++) {
 			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
 			double d = cap[g] * (double)(hi - lo);
-			char b[CS_PUT_FIXED_MAX + 1];
-			b[0] = ',';
-			fwrite(b, 1, (size_t)(cs_put_fixed(b + 1, d > 0 ? cell[g * ncols + c] / d : 0.0, 3) - b), f);
+			*p++ = ',';
+			p = cs_put_fixed(p, d > 0 ? cell[g * ncols + c] / d : 0.0, 3);
 		}
-		fputc('\n', f);
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f);
 	}
 	free(scratch);
+	free(line);
 	free(hl);
 	free(cell);
 	free(cap);

@@ -528,17 +528,41 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,tier,used_tb,capacity_tb,used_share\n", f);
+	/* each row built whole (the fields as put_time, cs_csv_field and
+	 * put_decimals write them) and written at once */
+	size_t longest = 0;
+	for (size_t k = 0; k < s->ntiers; k++) {
+		size_t len = s->tiers[k].name ? strlen(s->tiers[k].name) : 0;
+		longest = len > longest ? len : longest;
+	}
+	char *line = malloc(CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 2 * longest + 3 * (CS_PUT_FIXED_MAX + 1) + 8);
+	if (!line) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
 	for (size_t r = 0, nr = cs_storage_nrows(s); r < nr; r++) {
 		cs_time t;
 		const char *name;
 		double u, cap;
 		cs_storage_row(s, r, &t, &name, &u, &cap);
-		put_time(f, epoch, t);
-		fputc(',', f);
-		cs_csv_field(f, name);
-		put_decimals(f, (const double[]){ u, cap, cap > 0 ? u / cap : 0 }, (const int[]){ 3, 3, 6 }, 3);
-		fputc('\n', f);
+		char *p = line;
+		if (t >= 0)
+			p = cs_put_int(p, t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, t);
+		*p++ = ',';
+		p = cs_put_field(p, name, strlen(name));
+		const double v[] = { u, cap, cap > 0 ? u / cap : 0 };
+		const int prec[] = { 3, 3, 6 };
+		for (size_t k = 0; k < 3; k++) {
+			*p++ = ',';
+			p = cs_put_fixed(p, v[k], prec[k]);
+		}
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f);
 	}
+	free(line);
 	int rc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0 || !s->naccounts)
 		return rc;
