@@ -148,11 +148,13 @@ oom:
 
 /* A range of resource ids ("a" or "a-b"), after a space but the first;
  * NULL when out of memory. */
-static char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
+static inline char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
 {
-	w->p = p;
-	if (!(p = cs_wbuf_room(w, 2 * CS_PUT_INT_MAX + 2)))
-		return NULL;
+	if ((size_t)(w->buf + w->cap - p) < 2 * CS_PUT_INT_MAX + 2) { /* (p is in w's block) */
+		w->p = p;
+		if (!(p = cs_wbuf_room(w, 2 * CS_PUT_INT_MAX + 2)))
+			return NULL;
+	}
 	if (!*first)
 		*p++ = ' ';
 	p = cs_put_int_in(p, a);
