@@ -190,9 +190,10 @@ static int writers(cs_storage_changes *c)
 	}
 	c->dt = o->dt;
 	c->key = o->key;
-	c->m = m;
-	if (m == o->n)
+	if (m == o->n) {
+		c->m = m;
 		return 0;
+	}
 	c->own_dt = malloc((m + 1) * sizeof *c->own_dt);
 	c->own_key = malloc((m + 1) * sizeof *c->own_key);
 	if (!c->own_dt || !c->own_key)
@@ -205,6 +206,7 @@ static int writers(cs_storage_changes *c)
 		}
 	c->dt = c->own_dt;
 	c->key = c->own_key;
+	c->m = m;
 	return 0;
 }
 
