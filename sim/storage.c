@@ -180,7 +180,9 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 static int writers(cs_storage_changes *c)
 {
 	const cs_storage_order *o = c->o;
-	if (!(c->d = malloc((o->n + 1) * sizeof *c->d)))
+	c->d = c->spare ? c->spare : malloc((o->n + 1) * sizeof *c->d);
+	c->spare = NULL;
+	if (!c->d)
 		return -CS_ENOMEM;
 	size_t m = 0;
 	for (size_t i = 0; i < o->n; i++) {
@@ -262,6 +264,7 @@ size_t cs_storage_changes_next(cs_storage_changes *c) { return changes_next(c); 
 void cs_storage_changes_free(cs_storage_changes *c)
 {
 	free(c->run);
+	free(c->spare);
 	free(c->d);
 	free(c->own_dt);
 	free(c->own_key);
@@ -398,6 +401,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
 	uint32_t *lo = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *lo) : NULL, *list = NULL;
 	size_t room = 0;
+	double *spare = NULL; /* (cs_storage_changes) */
 	uint8_t *tier_used = calloc(T + 1, 1);
 	cs_storage_order order;
 	int rc = cs_storage_order_build(&order, jobs, n);
@@ -447,8 +451,13 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		}
 		cs_storage_changes ch;
 		cs_storage_changes_start(&ch, st, &order, r);
+		ch.spare = spare; /* the last tier's changes' room */
 		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, lo, list, aw, s->t0, s->t1, s->sample_s,
 			       s->samples + k * s->nsamples, s->nsamples);
+		spare = ch.spare ? ch.spare : ch.d;
+		if (spare == ch.d)
+			ch.d = NULL;
+		ch.spare = NULL;
 		cs_storage_changes_free(&ch);
 		usage u = cs_storage_walker_end(&w, s->t1);
 		for (uint32_t i = 0; i < A; i++)
@@ -494,6 +503,7 @@ done:
 	free(aw);
 	free(lo);
 	free(list);
+	free(spare);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;

@@ -49,6 +49,8 @@ typedef struct cs_storage_changes {
 	uint64_t *own_dt;
 	uint32_t *own_key;
 	size_t m;
+	double *spare;   /* room for d (o->n + 1), taken for it in place of a
+			  * malloc: a tier's after another's (fresh pages cost) */
 	cs_sev *run;     /* the last time's changes */
 	size_t cap;
 } cs_storage_changes;
