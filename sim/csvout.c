@@ -1,5 +1,6 @@
 /* capsim: writing the CSV outputs' fields (include/capsim/csvout.h). */
 #include "capsim/csvout.h"
+#include "csvout_int.h"
 #include "civil.h"
 #include "capsim/types.h"
 
@@ -10,9 +11,10 @@
 #include <time.h>
 
 /* "00" to "99": two digits a step, half the divisions of one a step. */
-static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-			       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-			       "8081828384858687888990919293949596979899";
+const char cs_digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				 "8081828384858687888990919293949596979899";
+#define pairs cs_digit_pairs
 
 /* u's digits ending at end; their start. */
 static char *digits_back(char *end, uint64_t u)
@@ -49,66 +51,14 @@ static unsigned ndigits(uint64_t u)
 
 /* u in decimal at p, its digits counted first so they go straight to
  * their places. */
-static char *put_u64_long(char *p, uint64_t u)
+char *cs_put_u64_long(char *p, uint64_t u)
 {
 	char *e = p + ndigits(u);
 	digits_back(e, u);
 	return e;
 }
 
-/* u (< 100) at p: one or two digits. (These and the other INLINE
- * functions are inlined into their callers: a run writes millions of
- * numbers.) */
-#define INLINE static inline __attribute__((always_inline))
-INLINE char *put_small(char *p, uint32_t u)
-{
-	if (u < 10) {
-		*p = (char)('0' + u);
-		return p + 1;
-	}
-	memcpy(p, pairs + 2 * u, 2);
-	return p + 2;
-}
-
-/* u (< 10,000) at p: one to four digits. */
-INLINE char *put_upto_four(char *p, uint32_t u)
-{
-	if (u < 100)
-		return put_small(p, u);
-	p = put_small(p, u / 100);
-	memcpy(p, pairs + 2 * (u % 100), 2);
-	return p + 2;
-}
-
-/* u (< 10,000) at p: exactly four digits. */
-INLINE char *put_four(char *p, uint32_t u)
-{
-	memcpy(p, pairs + 2 * (u / 100), 2);
-	memcpy(p + 2, pairs + 2 * (u % 100), 2);
-	return p + 4;
-}
-
-/* u in decimal at p. Below 10^8 (times in seconds, counts, ids: nearly
- * every number written) in 32 bits, by halves of four digits and pairs,
- * with no count of the digits first; the rest as put_u64_long. */
-INLINE char *put_u64(char *p, uint64_t u)
-{
-	if (u >= 100000000u)
-		return put_u64_long(p, u);
-	uint32_t v = (uint32_t)u;
-	if (v < 10000)
-		return put_upto_four(p, v);
-	return put_four(put_upto_four(p, v / 10000), v % 10000);
-}
-
-char *cs_put_int(char *p, int64_t v)
-{
-	if (v < 0) {
-		*p++ = '-';
-		return put_u64(p, 0 - (uint64_t)v);
-	}
-	return put_u64(p, (uint64_t)v);
-}
+char *cs_put_int(char *p, int64_t v) { return cs_put_int_in(p, v); }
 
 /* The bytes that end a field's plain run: those that need quotes, and its
  * end. */
@@ -178,7 +128,7 @@ static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 1000
  * the last it writes, into *q, and x's sign bit into *neg: 0, or -1 for
  * what goes printf's way (NaN, the infinities, |x| >= 2^32, precisions
  * outside 0..9). */
-INLINE int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
+CS_INLINE int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
 {
 	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
 	 * is exact in 128 bits; rounding it to an integer half to even is
@@ -220,7 +170,7 @@ INLINE int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
 
 /* u (< 10^n) as exactly n digits ending at e, leading zeros kept (n a
  * constant where inlined: divisions by constants). */
-INLINE void put_width(char *e, uint32_t u, int n)
+CS_INLINE void put_width(char *e, uint32_t u, int n)
 {
 	for (; n >= 2; n -= 2) {
 		e -= 2;
@@ -232,10 +182,10 @@ INLINE void put_width(char *e, uint32_t u, int n)
 }
 
 /* q / 10^prec with prec decimals at p (prec a constant where inlined). */
-INLINE char *put_scaled(char *p, uint64_t q, int prec)
+CS_INLINE char *put_scaled(char *p, uint64_t q, int prec)
 {
 	uint32_t pw = pow10[prec];
-	p = put_u64(p, q / pw);
+	p = cs_put_u64_in(p, q / pw);
 	if (!prec)
 		return p;
 	*p = '.';
@@ -301,7 +251,7 @@ static void two(char *p, unsigned v) { memcpy(p, pairs + 2 * v, 2); }
  * kept for the next times on that day (a run's times come in days, a
  * row's three usually in one or two); years of other than four digits go
  * the library's way. len >= 21 for the first; the text's length. */
-INLINE size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
+CS_INLINE size_t utc_text(char *buf, size_t len, int64_t epoch, int64_t t)
 {
 	static _Thread_local struct {
 		int64_t day;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* renameat2: put --out in place in one step */
 #include "capsim/report.h"
 #include "capsim/csvout.h"
+#include "csvout_int.h"
 #include "capsim/failures.h"
 #include "capsim/stage.h"
 #include "capsim/power.h"
@@ -176,7 +177,7 @@ static int field_tab_nodes(field_tab *ft, const cs_hostnames *h)
 
 /* Text i of ft at p; nothing for an i out of its range (cs_names_get's
  * ""). */
-static char *put_tab(char *p, const field_tab *ft, int64_t i)
+static inline char *put_tab(char *p, const field_tab *ft, int64_t i)
 {
 	if (i < 0 || (size_t)i >= ft->n)
 		return p;
@@ -268,10 +269,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		const int64_t times[] = { j->submit_s, j->start_s, j->end_s, ran ? j->start_s - j->submit_s : -1,
 					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
 					  j->reqtime_s };
-		p = cs_put_int(p, j->id);
+		p = cs_put_int_in(p, j->id);
 		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
 			*p++ = ',';
-			p = cs_put_int(p, times[k]);
+			p = cs_put_int_in(p, times[k]);
 		}
 		*p++ = ',';
 		p = cs_put_utc(p, r->epoch, j->submit_s);
@@ -287,7 +288,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			const int64_t shape[] = { (int64_t)j->nodes * j->gpus_per_node, (int64_t)j->nodes * j->cores_per_node,
 						  j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
 			for (size_t k = 0; k < sizeof shape / sizeof *shape; k++) {
-				p = cs_put_int(p, shape[k]);
+				p = cs_put_int_in(p, shape[k]);
 				*p++ = ',';
 			}
 			if (list)
@@ -302,16 +303,16 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		} else {
 			/* a pooled SWF replay: processors are cores; the SWF's numbers */
 			memcpy(p, "0,", 2);
-			p = cs_put_int(p + 2, j->size);
+			p = cs_put_int_in(p + 2, j->size);
 			memcpy(p, ",,,,,,", 6);
 			p += 6;
 			*p++ = j->group >= 0 ? 'g' : 'u';
-			p = cs_put_int(p, j->group >= 0 ? j->group : j->user);
+			p = cs_put_int_in(p, j->group >= 0 ? j->group : j->user);
 			const int ids[] = { j->user, j->queue, j->partition };
 			for (size_t k = 0; k < 3; k++) {
 				*p++ = ',';
 				if (ids[k] >= 0)
-					p = cs_put_int(p, ids[k]);
+					p = cs_put_int_in(p, ids[k]);
 			}
 		}
 		*p++ = ',';
@@ -320,7 +321,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 					 j->preemptions, j->preempted_s, j->line };
 		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
 			*p++ = ',';
-			p = cs_put_int(p, tail[k]);
+			p = cs_put_int_in(p, tail[k]);
 		}
 		*p++ = ',';
 		p = cs_put_fixed(p, cs_report_billed_s(r, i) / 3600.0, 6);

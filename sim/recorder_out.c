@@ -3,6 +3,7 @@
  * (include/capsim/recorder.h, sim/recorder_int.h). */
 #include "recorder_int.h"
 #include "capsim/csvout.h"
+#include "csvout_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -142,11 +143,11 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			rc = -CS_ENOMEM;
 			break;
 		}
-		p = cs_put_int(p, rw.t);
+		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
 		p = cs_put_utc(p, epoch, rw.t);
 		*p++ = ',';
-		p = cs_put_int(p, rw.len);
+		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
 		memcpy(p, rw.kind, kl);
 		p += kl;
@@ -156,38 +157,38 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		const int64_t seconds[] = { rw.gpus, rw.cores, rw.gpu_seconds, rw.core_seconds };
 		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
 			*p++ = ',';
-			p = cs_put_int(p, seconds[k]);
+			p = cs_put_int_in(p, seconds[k]);
 		}
 		*p++ = ',';
 		p = cs_put_fixed(p, rw.gpus_busy, 3);
 		*p++ = ',';
 		p = cs_put_fixed(p, rw.cores_busy, 3);
 		*p++ = ',';
-		p = cs_put_int(p, rw.gpus_allocated);
+		p = cs_put_int_in(p, rw.gpus_allocated);
 		*p++ = ',';
-		p = cs_put_int(p, rw.cores_allocated);
+		p = cs_put_int_in(p, rw.cores_allocated);
 		*p++ = ',';
 		if (!rw.queue) {
 			memcpy(p, ",,,", 3);
 			p += 3;
 		} else {
 			const int64_t queue[] = { rw.running, rw.queued_jobs, rw.queued_gpus, rw.queued_cores };
-			p = cs_put_int(p, queue[0]);
+			p = cs_put_int_in(p, queue[0]);
 			for (size_t k = 1; k < 4; k++) {
 				*p++ = ',';
-				p = cs_put_int(p, queue[k]);
+				p = cs_put_int_in(p, queue[k]);
 			}
 		}
 		*p++ = ',';
 		/* the fragmented resource's column: the other empty on the node
 		 * model, 0 on a pooled machine */
 		if (rw.frag_in_gpus) {
-			p = cs_put_int(p, rw.frag_gpus);
+			p = cs_put_int_in(p, rw.frag_gpus);
 			*p++ = ',';
 		} else {
 			*p++ = '0';
 			*p++ = ',';
-			p = cs_put_int(p, rw.frag_cores);
+			p = cs_put_int_in(p, rw.frag_cores);
 		}
 		*p++ = ',';
 		if (rw.power)
@@ -245,7 +246,7 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 		const int64_t counts[] = { (int64_t)p->jobs, g, p->core_s };
 		for (size_t k = 0; k < 3; k++) {
 			*q++ = ',';
-			q = cs_put_int(q, counts[k]);
+			q = cs_put_int_in(q, counts[k]);
 		}
 		for (size_t k = 0; k < ndec; k++) {
 			*q++ = ',';
@@ -258,9 +259,9 @@ static int write_projects(const cs_recorder *r, const char *dir, const proj *ps,
 		*q++ = ',';
 		q = cs_put_fixed(q, fair_amount(r, fp->shortfall_s) / 3600.0, 6);
 		*q++ = ',';
-		q = cs_put_int(q, fp->windows);
+		q = cs_put_int_in(q, fp->windows);
 		*q++ = ',';
-		q = cs_put_int(q, fp->short_windows);
+		q = cs_put_int_in(q, fp->short_windows);
 		*q++ = ',';
 		q = cs_put_fixed(q, p->billed_s / 3600.0, 6);
 		*q++ = ',';
@@ -349,17 +350,20 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 	}
 	/* rows are named by their nodes' host list (hostlist.h) */
 	uint32_t *scratch = malloc(2 * ((size_t)group + 1) * sizeof *scratch);
+	char *line = malloc(ncols * (CS_PUT_FIXED_MAX + 1) + 2); /* a row's shares, written at once */
 	size_t hlcap = 0;
 	char *hl = NULL;
 	char path[4096];
-	FILE *f = scratch ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
+	FILE *f = scratch && line ? cs_csv_open(dir, "occupancy.csv", path, sizeof path, err, errlen) : NULL;
 	if (!f) {
-		if (!scratch)
+		int oom = !scratch || !line;
+		if (oom)
 			snprintf(err, errlen, "out of memory");
 		free(scratch);
+		free(line);
 		free(cell);
 		free(cap);
-		return scratch ? -CS_EIO : -CS_ENOMEM;
+		return oom ? -CS_ENOMEM : -CS_EIO;
 	}
 	int rc = 0;
 	fputs("nodes,node_type", f);
@@ -378,16 +382,18 @@ static int write_occupancy(const cs_recorder *r, const char *dir, char *err, siz
 		}
 		cs_csv_field(f, hl);
 		fprintf(f, ",%s", r->type_names[r->node_type[first]]);
+		char *p = line;
 		for (size_t c = 0; c < ncols; c++) {
 			cs_time lo = (cs_time)c * width, hi = lo + width < span ? lo + width : span;
 			double d = cap[g] * (double)(hi - lo);
-			char b[CS_PUT_FIXED_MAX + 1];
-			b[0] = ',';
-			fwrite(b, 1, (size_t)(cs_put_fixed(b + 1, d > 0 ? cell[g * ncols + c] / d : 0.0, 3) - b), f);
+			*p++ = ',';
+			p = cs_put_fixed(p, d > 0 ? cell[g * ncols + c] / d : 0.0, 3);
 		}
-		fputc('\n', f);
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f);
 	}
 	free(scratch);
+	free(line);
 	free(hl);
 	free(cell);
 	free(cap);

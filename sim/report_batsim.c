@@ -20,6 +20,7 @@
  * modelled). */
 #include "capsim/nodemodel.h"
 #include "capsim/csvout.h"
+#include "csvout_int.h"
 #include "capsim/report.h"
 #include "bits.h"
 
@@ -147,17 +148,19 @@ oom:
 
 /* A range of resource ids ("a" or "a-b"), after a space but the first;
  * NULL when out of memory. */
-static char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
+static inline char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
 {
-	w->p = p;
-	if (!(p = cs_wbuf_room(w, 2 * CS_PUT_INT_MAX + 2)))
-		return NULL;
+	if ((size_t)(w->buf + w->cap - p) < 2 * CS_PUT_INT_MAX + 2) { /* (p is in w's block) */
+		w->p = p;
+		if (!(p = cs_wbuf_room(w, 2 * CS_PUT_INT_MAX + 2)))
+			return NULL;
+	}
 	if (!*first)
 		*p++ = ' ';
-	p = cs_put_int(p, a);
+	p = cs_put_int_in(p, a);
 	if (b > a) {
 		*p++ = '-';
-		p = cs_put_int(p, b);
+		p = cs_put_int_in(p, b);
 	}
 	*first = 0;
 	return p;
@@ -364,14 +367,14 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		char *p = cs_wbuf_room(&w, 16 * CS_PUT_INT_MAX + sl + CS_PUT_FIXED_MAX);
 		if (!p)
 			goto oom;
-		p = cs_put_int(p, j->id);
+		p = cs_put_int_in(p, j->id);
 		memcpy(p, ",w0,delay", 9);
 		p += 9;
 		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
 					 strcmp(state, "COMPLETED_SUCCESSFULLY") == 0 };
 		for (size_t k = 0; k < sizeof head / sizeof *head; k++) {
 			*p++ = ',';
-			p = cs_put_int(p, head[k]);
+			p = cs_put_int_in(p, head[k]);
 		}
 		*p++ = ',';
 		memcpy(p, state, sl);
@@ -386,7 +389,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
 		const int64_t times[] = { j->start_s, exec, j->end_s, j->start_s - j->submit_s, turn };
 		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
-			p = cs_put_int(p, times[k]);
+			p = cs_put_int_in(p, times[k]);
 			*p++ = ',';
 		}
 		if (exec > 0) {

@@ -43,24 +43,17 @@ typedef struct pwait {
 	cs_time wait;
 } pwait;
 
-/* One job of a project drawn on the page: the project's place among the
- * largest, its wait and bounded slowdown. */
-typedef struct pjob {
-	size_t proj;
-	double wait, bsld;
-} pjob;
-
-/* Percentile q of sorted field values v[0..n) (stride: the struct's size). */
-static double pct_field(const pjob *v, size_t n, int bsld, double q)
+/* Percentile q of sorted values v[0..n). */
+static double pct_value(const double *v, size_t n, double q)
 {
 	if (!n)
 		return 0;
 	double h = (double)(n - 1) * q;
 	size_t lo = (size_t)h;
-	double a = bsld ? v[lo].bsld : v[lo].wait;
+	double a = v[lo];
 	if (lo + 1 >= n)
 		return a;
-	double b = bsld ? v[lo + 1].bsld : v[lo + 1].wait;
+	double b = v[lo + 1];
 	return a + (h - (double)lo) * (b - a);
 }
 
@@ -73,6 +66,13 @@ static uint64_t double_key(double d)
 	uint64_t u;
 	memcpy(&u, &d, sizeof u);
 	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+static double key_double(uint64_t k)
+{
+	uint64_t u = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	double d;
+	memcpy(&d, &u, sizeof d);
+	return d;
 }
 
 /* key[0..n) and val[0..n) (key and val each with room for 2n) by key,
@@ -87,6 +87,13 @@ static void sort_keyed(uint64_t *key, uint32_t *val, size_t n)
 	cs_radix_pairs(key, val, key + n, val + n, n);
 	for (size_t i = 0; i < n; i++)
 		key[i] += min;
+}
+
+/* A pointer's slot among 2^bits (malloc'd names lie 16 or 32 bytes
+ * apart: their low bits alone would leave most slots unused). */
+static size_t ptr_slot(const void *p, unsigned bits)
+{
+	return (size_t)(((uint64_t)(uintptr_t)p * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - bits));
 }
 
 /* A project name and its place among the largest. */
@@ -119,24 +126,26 @@ static size_t name_place(const pname *v, size_t n, const char *name)
 
 /* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
  * the projects named in D.projects.names (the largest), from jobs.csv:
- * D.pboxes. tau: the run's bounded-slowdown threshold. */
-static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_proj, double tau)
+ * D.pboxes. tau: the run's bounded-slowdown threshold. key and idx: the
+ * caller's scratch, each with room for 2 * nrows. Each field's values
+ * are sorted (as keys) and then counted out by project, so that each
+ * project's come in order, without a copy of every job's row. */
+static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_proj, double tau, uint64_t *key,
+			 uint32_t *idx)
 {
 	const json_t *names = json_object_get(json_object_get(rd->d, "projects"), "names");
 	size_t np = json_array_size(names);
 	if (!np || !have_proj)
 		return 0;
-	pjob *v = malloc((nrows + 1) * sizeof *v), *by = malloc((nrows + 1) * sizeof *by);
+	uint32_t *proj = malloc((nrows + 1) * sizeof *proj), *row = malloc((nrows + 1) * sizeof *row);
+	double *by = malloc((nrows + 1) * sizeof *by);
 	pname *byname = malloc((np + 1) * sizeof *byname);
-	uint64_t *key = malloc((2 * nrows + 1) * sizeof *key);
-	uint32_t *idx = malloc((2 * nrows + 1) * sizeof *idx);
 	size_t *at = malloc((np + 1) * sizeof *at);
-	if (!v || !by || !byname || !key || !idx || !at) {
-		free(v);
+	if (!proj || !row || !by || !byname || !at) {
+		free(proj);
+		free(row);
 		free(by);
 		free(byname);
-		free(key);
-		free(idx);
 		free(at);
 		return -CS_ENOMEM;
 	}
@@ -148,10 +157,10 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	struct {
 		const char *name;
 		size_t k;
-	} seen[1024] = { { 0 } };
+	} seen[4096] = { { 0 } };
 	size_t n = 0;
 	for (size_t i = 0; i < nrows; i++) {
-		size_t h = ((uintptr_t)rows[i].proj >> 3) & 1023;
+		size_t h = ptr_slot(rows[i].proj, 12);
 		if (seen[h].name != rows[i].proj) {
 			seen[h].name = rows[i].proj;
 			seen[h].k = name_place(byname, np, rows[i].proj);
@@ -159,43 +168,35 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 		size_t k = seen[h].k;
 		if (k == np)
 			continue;
-		double w = rows[i].wait, run = rows[i].runtime;
-		double b = (w + run) / (run > tau ? run : tau);
-		v[n++] = (pjob){ k, w, b > 1 ? b : 1 };
+		proj[n] = (uint32_t)k;
+		row[n++] = (uint32_t)i;
 	}
 	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
 	json_t *wb = json_array(), *bb = json_array(), *jobs = json_array();
 	for (int pass = 0; pass < 2; pass++) {
 		/* by the field, then stably by project: by (project, field) */
 		for (size_t i = 0; i < n; i++) {
-			key[i] = double_key(pass ? v[i].bsld : v[i].wait);
+			const jrow *x = &rows[row[i]];
+			double w = x->wait, run = x->runtime, b = (w + run) / (run > tau ? run : tau);
+			key[i] = double_key(pass ? (b > 1 ? b : 1) : w);
 			idx[i] = (uint32_t)i;
 		}
 		sort_keyed(key, idx, n);
 		memset(at, 0, (np + 1) * sizeof *at);
 		for (size_t i = 0; i < n; i++)
-			at[v[i].proj + 1]++;
+			at[proj[i] + 1]++;
 		for (size_t k = 0; k < np; k++)
 			at[k + 1] += at[k];
-		for (size_t i = 0; i < n; i++) {
-			const pjob *x = &v[idx[i]];
-			by[at[x->proj]++] = *x;
-		}
-		pjob *t = v;
-		v = by;
-		by = t;
-		size_t a = 0;
+		for (size_t i = 0; i < n; i++)
+			by[at[proj[idx[i]]]++] = key_double(key[i]);
 		for (size_t k = 0; k < np; k++) {
-			size_t b = a;
-			while (b < n && v[b].proj == k)
-				b++;
+			size_t a = k ? at[k - 1] : 0, b = at[k]; /* (at[k]: project k's end now) */
 			json_t *box = json_array();
 			for (size_t q = 0; q < 5; q++)
-				json_array_append_new(box, jr(pct_field(v + a, b - a, pass, bq[q])));
+				json_array_append_new(box, jr(pct_value(by + a, b - a, bq[q])));
 			json_array_append_new(pass ? bb : wb, box);
 			if (!pass)
 				json_array_append_new(jobs, json_integer((json_int_t)(b - a)));
-			a = b;
 		}
 	}
 	json_t *o = json_object();
@@ -204,11 +205,10 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	json_object_set_new(o, "bsld", bb);
 	json_object_set_new(o, "tau", json_real(tau));
 	json_object_set_new(rd->d, "pboxes", o);
-	free(v);
+	free(proj);
+	free(row);
 	free(by);
 	free(byname);
-	free(key);
-	free(idx);
 	free(at);
 	return 0;
 }
@@ -219,6 +219,10 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 typedef struct parts_seen {
 	pname *v;
 	size_t n, cap, last;
+	struct {
+		const char *name;
+		size_t k;
+	} seen[256]; /* names met, by pointer (ptr_slot) */
 } parts_seen;
 
 static long part_index(parts_seen *ps, const char *p)
@@ -226,6 +230,9 @@ static long part_index(parts_seen *ps, const char *p)
 	/* (a run's names are the trace's: one pointer a name, mostly) */
 	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
 		return (long)ps->last;
+	size_t h = ptr_slot(p, 8);
+	if (ps->seen[h].name == p)
+		return (long)(ps->last = ps->seen[h].k);
 	size_t k = 0;
 	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
@@ -240,6 +247,8 @@ static long part_index(parts_seen *ps, const char *p)
 		}
 		ps->v[ps->n++] = (pname){ p, k };
 	}
+	ps->seen[h].name = p;
+	ps->seen[h].k = k;
 	ps->last = k;
 	return (long)k;
 }
@@ -341,14 +350,17 @@ int cs_report_load_waits(run_data *rd, const char *dir, int full, const cs_repor
 			snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	cs_time *w = malloc((nr + 1) * sizeof *w);
-	pwait *pw = malloc((nr + 1) * sizeof *pw);
 	uint64_t *key = malloc((2 * nr + 1) * sizeof *key);
 	uint32_t *idx = malloc((2 * nr + 1) * sizeof *idx);
-	parts_seen ps = { 0 };
 	double tau = 10;
 	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
-	rc = w && pw && key && idx && (!full || project_boxes(rd, rs, nr, have_proj, tau) >= 0) ? 0 : -CS_ENOMEM;
+	rc = key && idx && (!full || project_boxes(rd, rs, nr, have_proj, tau, key, idx) >= 0) ? 0 : -CS_ENOMEM;
+	/* (after the boxes, in the pages they freed) */
+	cs_time *w = rc == 0 ? malloc((nr + 1) * sizeof *w) : NULL;
+	pwait *pw = rc == 0 ? malloc((nr + 1) * sizeof *pw) : NULL;
+	parts_seen ps = { 0 };
+	if (rc == 0 && (!w || !pw))
+		rc = -CS_ENOMEM;
 	size_t n = 0;
 	for (size_t i = 0; rc == 0 && i < nr; i++) {
 		long k = part_index(&ps, *rs[i].part ? rs[i].part : "(none)");
@@ -367,6 +379,10 @@ int cs_report_load_waits(run_data *rd, const char *dir, int full, const cs_repor
 			pw[i] = (pwait){ idx[i], (cs_time)(key[i] ^ (UINT64_C(1) << 63)) };
 			w[i] = pw[i].wait;
 		}
+		free(key); /* (before waits_by_partition's copy) */
+		free(idx);
+		key = NULL;
+		idx = NULL;
 		json_t *pts = json_array();
 		size_t npts = n < 400 ? n : 400;
 		for (size_t k = 0; k < npts; k++) {

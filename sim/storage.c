@@ -176,68 +176,98 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 	*c = (cs_storage_changes){ .k = k, .o = o, .r = r };
 }
 
-/* The next entry of o from *i on that changes the tier (o->n: none). */
-static size_t next_writer(const cs_storage_changes *c, size_t i)
+/* c's writers (cs_storage_changes): 0 or -CS_ENOMEM. */
+static int writers(cs_storage_changes *c)
 {
-	while (i < c->o->n && c->rate[i] <= 0)
-		i++;
-	return i;
+	const cs_storage_order *o = c->o;
+	c->d = c->spare ? c->spare : malloc((o->n + 1) * sizeof *c->d);
+	c->spare = NULL;
+	if (!c->d)
+		return -CS_ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		double v = entry_rate(c->k, o, i);
+		c->d[i] = o->key[i] & 1 ? -v : v;
+		m += !(v <= 0);
+	}
+	c->dt = o->dt;
+	c->key = o->key;
+	if (m == o->n) {
+		c->m = m;
+		return 0;
+	}
+	c->own_dt = malloc((m + 1) * sizeof *c->own_dt);
+	c->own_key = malloc((m + 1) * sizeof *c->own_key);
+	if (!c->own_dt || !c->own_key)
+		return -CS_ENOMEM;
+	for (size_t i = 0, w = 0; i < o->n; i++)
+		if (!(entry_rate(c->k, o, i) <= 0)) {
+			c->own_dt[w] = o->dt[i];
+			c->own_key[w] = o->key[i];
+			c->d[w++] = c->d[i];
+		}
+	c->dt = c->own_dt;
+	c->key = c->own_key;
+	c->m = m;
+	return 0;
+}
+
+/* The writers from *at on at dt from o->t0 into c->run from n on, their
+ * changes negated if shifted (the retention's); *at past them. The count
+ * in c->run, (size_t)-1 when out of memory. */
+static inline size_t take_time(cs_storage_changes *c, size_t *at, size_t n, cs_time t, int shifted)
+{
+	size_t a = *at;
+	uint64_t dt = c->dt[a];
+	do {
+		if (n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 64;
+			sev *g = realloc(c->run, cap * sizeof *g);
+			if (!g)
+				return (size_t)-1;
+			c->run = g;
+			c->cap = cap;
+		}
+		double d = c->d[a];
+		c->run[n++] = (sev){ t, shifted ? -d : d, c->key[a] >> 2 };
+		a++;
+	} while (a < c->m && c->dt[a] == dt);
+	*at = a;
+	return n;
 }
 
 /* With a retention r, what a job wrote goes as it was written: the same
  * changes negated r later, in the same order (a second cursor, q, r behind
  * the first). Each time's changes, gathered from both, by change. */
-size_t cs_storage_changes_next(cs_storage_changes *c)
+static inline size_t changes_next(cs_storage_changes *c)
 {
-	const cs_storage_order *o = c->o;
-	if (!c->rate) {
-		if (!(c->rate = malloc((o->n + 1) * sizeof *c->rate)))
-			return (size_t)-1;
-		for (size_t i = 0; i < o->n; i++)
-			c->rate[i] = entry_rate(c->k, o, i);
-	}
-	/* (both cursors rest on a writer, or at the end, between calls) */
-	c->i = next_writer(c, c->i);
-	if (c->r)
-		c->q = next_writer(c, c->q);
-	int has_i = c->i < o->n, has_q = c->r && c->q < o->n;
+	if (!c->d && writers(c) < 0)
+		return (size_t)-1;
+	int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
 	if (!has_i && !has_q)
 		return 0;
-	cs_time ti = has_i ? o->t0 + (cs_time)o->dt[c->i] : 0, tq = has_q ? o->t0 + (cs_time)o->dt[c->q] + c->r : 0;
+	cs_time t0 = c->o->t0;
+	cs_time ti = has_i ? t0 + (cs_time)c->dt[c->i] : 0, tq = has_q ? t0 + (cs_time)c->dt[c->q] + c->r : 0;
 	cs_time t = !has_q || (has_i && ti <= tq) ? ti : tq;
 	size_t n = 0;
-	for (int shifted = 0; shifted < 2; shifted++) {
-		size_t *at = shifted ? &c->q : &c->i;
-		if (!(shifted ? has_q && tq == t : has_i && ti == t))
-			continue;
-		/* the entries of o at t, unshifted, or at t - r */
-		uint64_t dt = (uint64_t)(t - o->t0 - (shifted ? c->r : 0));
-		size_t a = *at;
-		do {
-			if (n == c->cap) {
-				size_t cap = c->cap ? 2 * c->cap : 64;
-				sev *g = realloc(c->run, cap * sizeof *g);
-				if (!g)
-					return (size_t)-1;
-				c->run = g;
-				c->cap = cap;
-			}
-			double v = c->rate[a];
-			double d = o->key[a] & 1 ? -v : v;
-			c->run[n++] = (sev){ t, shifted ? -d : d, o->key[a] >> 2 };
-			a = next_writer(c, a + 1);
-		} while (a < o->n && o->dt[a] == dt);
-		*at = a;
-	}
-	if (n > 1)
+	if (has_i && ti == t)
+		n = take_time(c, &c->i, n, t, 0);
+	if (has_q && tq == t && n != (size_t)-1)
+		n = take_time(c, &c->q, n, t, 1);
+	if (n > 1 && n != (size_t)-1)
 		sort_changes(c->run, n);
 	return n;
 }
 
+size_t cs_storage_changes_next(cs_storage_changes *c) { return changes_next(c); }
+
 void cs_storage_changes_free(cs_storage_changes *c)
 {
 	free(c->run);
-	free(c->rate);
+	free(c->spare);
+	free(c->d);
+	free(c->own_dt);
+	free(c->own_key);
 	*c = (cs_storage_changes){ 0 };
 }
 
@@ -322,7 +352,7 @@ static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *t
 {
 	size_t ks = 0, ng;
 	cs_time ts = ns == 1 ? t1 : t0; /* sample ks's time */
-	while ((ng = cs_storage_changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
+	while ((ng = changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
 		cs_time t = ch->run[0].t;
 		for (; ks < ns && ts < t; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 			samples[ks] = w->u + w->slope * (double)(ts - w->at);
@@ -371,6 +401,7 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
 	uint32_t *lo = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *lo) : NULL, *list = NULL;
 	size_t room = 0;
+	double *spare = NULL; /* (cs_storage_changes) */
 	uint8_t *tier_used = calloc(T + 1, 1);
 	cs_storage_order order;
 	int rc = cs_storage_order_build(&order, jobs, n);
@@ -420,8 +451,13 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		}
 		cs_storage_changes ch;
 		cs_storage_changes_start(&ch, st, &order, r);
+		ch.spare = spare; /* the last tier's changes' room */
 		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, lo, list, aw, s->t0, s->t1, s->sample_s,
 			       s->samples + k * s->nsamples, s->nsamples);
+		spare = ch.spare ? ch.spare : ch.d;
+		if (spare == ch.d)
+			ch.d = NULL;
+		ch.spare = NULL;
 		cs_storage_changes_free(&ch);
 		usage u = cs_storage_walker_end(&w, s->t1);
 		for (uint32_t i = 0; i < A; i++)
@@ -467,6 +503,7 @@ done:
 	free(aw);
 	free(lo);
 	free(list);
+	free(spare);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;
@@ -528,17 +565,41 @@ int cs_storage_write(const cs_storage_run *s, const char *dir, int64_t epoch, ch
 	if (!f)
 		return -CS_EIO;
 	fputs("t,time,tier,used_tb,capacity_tb,used_share\n", f);
+	/* each row built whole (the fields as put_time, cs_csv_field and
+	 * put_decimals write them) and written at once */
+	size_t longest = 0;
+	for (size_t k = 0; k < s->ntiers; k++) {
+		size_t len = s->tiers[k].name ? strlen(s->tiers[k].name) : 0;
+		longest = len > longest ? len : longest;
+	}
+	char *line = malloc(CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 2 * longest + 3 * (CS_PUT_FIXED_MAX + 1) + 8);
+	if (!line) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -CS_ENOMEM;
+	}
 	for (size_t r = 0, nr = cs_storage_nrows(s); r < nr; r++) {
 		cs_time t;
 		const char *name;
 		double u, cap;
 		cs_storage_row(s, r, &t, &name, &u, &cap);
-		put_time(f, epoch, t);
-		fputc(',', f);
-		cs_csv_field(f, name);
-		put_decimals(f, (const double[]){ u, cap, cap > 0 ? u / cap : 0 }, (const int[]){ 3, 3, 6 }, 3);
-		fputc('\n', f);
+		char *p = line;
+		if (t >= 0)
+			p = cs_put_int(p, t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, t);
+		*p++ = ',';
+		p = cs_put_field(p, name, strlen(name));
+		const double v[] = { u, cap, cap > 0 ? u / cap : 0 };
+		const int prec[] = { 3, 3, 6 };
+		for (size_t k = 0; k < 3; k++) {
+			*p++ = ',';
+			p = cs_put_fixed(p, v[k], prec[k]);
+		}
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f);
 	}
+	free(line);
 	int rc = cs_csv_close(f, path, err, errlen);
 	if (rc < 0 || !s->naccounts)
 		return rc;

@@ -37,10 +37,20 @@ typedef struct cs_storage_changes {
 	const cs_cluster_storage *k;
 	const cs_storage_order *o;
 	cs_time r;
-	size_t i, q;     /* the next entries of o, as they are and shifted r */
-	double *rate;    /* per entry of o, its change (0 or less: none), worked
-			  * out once at the first call: each is looked at by
-			  * both cursors, and again when taken */
+	size_t i, q;     /* the next writers, as they are and shifted r */
+	/* the entries of o that change the tier (worked out once at the first
+	 * call: each is looked at by both cursors), m of them: their times
+	 * from o->t0 and keys (o's own when every entry writes, else the
+	 * compact copies own_dt and own_key), and their changes, + at a
+	 * start and - at an end */
+	const uint64_t *dt;
+	const uint32_t *key;
+	double *d;
+	uint64_t *own_dt;
+	uint32_t *own_key;
+	size_t m;
+	double *spare;   /* room for d (o->n + 1), taken for it in place of a
+			  * malloc: a tier's after another's (fresh pages cost) */
 	cs_sev *run;     /* the last time's changes */
 	size_t cap;
 } cs_storage_changes;
