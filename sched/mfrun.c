@@ -96,7 +96,7 @@ enum { CLASS_COST = 32 };
  * add to no total); packing: the walk packs the list as it goes, returning the
  * entries kept; classes: every running job has a class. Written once and
  * inlined for each case as constants, so the walk holds no test of them;
- * the list, usage and total in locals (the same additions in the same
+ * the list, the charges and the total in locals (the same additions in the same
  * order, without reloads through p). */
 static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int sum,
 								int gone, int packing, int classes,
@@ -107,7 +107,7 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 	double t = *total;
 	const double *g = p->usage + GONE(p);
 	size_t n = p->nrun, k = 0;
-#pragma GCC unroll 4 /* the loop's test once every four entries */
+#pragma GCC unroll 8 /* the loop's test once every eight entries */
 	for (size_t i = 0; i < n; i++) {
 		double *up = run[i].up;
 		if (gone && up == g)
