@@ -52,8 +52,8 @@ typedef struct mf {
 	/* jobs this policy started and believes running, with what the
 	 * charge of each pass reads (kept here: no job record to fetch), in
 	 * the order they started; one that stopped running keeps its place
-	 * with its user GONE(p) until the list is packed (by a pass's charges once a
-	 * quarter of it is gone, else once half of it is),
+	 * with its user GONE(p) until the list is packed (by a pass's charges once an
+	 * eighth of it is gone, else once half of it is),
 	 * so a job leaves in O(1) and the charges keep their order; an entry
 	 * holds its user's usage by address (run_user), so the walk adds to it
 	 * without working the address out */

@@ -124,11 +124,11 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 	return k;
 }
 
-/* charge_walk for every job with a class: packing once a quarter of the
+/* charge_walk for every job with a class: packing once an eighth of the
  * list is gone; else skipping the gone entries only for the total. */
 static inline __attribute__((always_inline)) void charge_classes(mf *p, int sum, double *total)
 {
-	if (4 * p->ngone > p->nrun) {
+	if (8 * p->ngone > p->nrun) {
 		p->nrun = charge_walk(p, 0, 1, sum, 1, 1, 1, total);
 		p->ngone = 0;
 	} else if (sum && p->ngone > 0) {
