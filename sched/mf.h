@@ -197,11 +197,13 @@ enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */
 #define GONE(p) ((p)->nacct)
 
 /* A running entry's user (GONE(p) once its job stopped): the account
- * whose usage it charges (usage has nacct + 1 entries). */
+ * whose usage it charges (usage has nacct + 1 entries, allocated once at
+ * init, so an entry's address stands). */
 static inline uint32_t run_user(const mf *p, const struct running *r)
 {
 	return (uint32_t)(r->up - p->usage);
 }
+
 enum { NO_SHAPE = UINT32_MAX }; /* a job's shape when it has several partitions */
 
 static inline int cmp_u32(const void *a, const void *b)
