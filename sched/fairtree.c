@@ -14,6 +14,12 @@ typedef struct ftnode {
 	double q;        /* its shares over its usage, sh / sum (see order_holds) */
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
+	/* its q when its parent's children were last put in order
+	 * (refresh_children, sort_children) or computed, the q its ties
+	 * there were worked out with until its parent's next refresh (its q
+	 * moves only in an update, which makes it dirty, and every dirty
+	 * child is refreshed before its parent's list is visited) */
+	double q0;
 	uint32_t before; /* see below */
 	uint32_t nbelow; /* the users in its subtree */
 	int32_t parent;  /* -1: the root */
@@ -25,7 +31,7 @@ typedef struct ftnode {
 	 * children, a list through next; NONE ends it; a node not dirty has
 	 * none to read) */
 	uint32_t dhead;
-	uint32_t depth;  /* 0 for the root */
+	uint16_t depth;  /* 0 for the root; DEEP, at least DEEP (see deep) */
 	uint8_t fl;      /* F_USER, ... (see cs_fairtree) */
 	uint8_t pf;      /* P_VISIT, P_SUM (see cs_fairtree) */
 } __attribute__((aligned(64))) ftnode;
@@ -39,7 +45,7 @@ enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT 
  * in refresh_children's nt[k] only, T_IN: ord[k] still ranks ahead */
 enum { T_TIE = 1, T_HOLDS = 2, T_IN = 4 };
 
-enum { NONE = UINT32_MAX };
+enum { NONE = UINT32_MAX, DEEP = UINT16_MAX };
 
 enum { P_VISIT = 1, P_SUM = 2 };
 
@@ -98,6 +104,7 @@ struct cs_fairtree {
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the accounts an update works out the sums of */
 	uint32_t maxdepth;
+	uint32_t *deep;     /* per node, if maxdepth >= DEEP: its depth (else NULL) */
 	/* per depth: where its accounts go in dlist as an update marks
 	 * them (the deepest depth's place first; room for every node of each
 	 * depth), and the next free place there */
@@ -139,12 +146,6 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	/* per node: its q when its parent's children were last put in order
-	 * (refresh_children, sort_children) or computed, the q its ties
-	 * there were worked out with until its parent's next refresh (its q
-	 * moves only in an update, which makes it dirty, and every dirty
-	 * child is refreshed before its parent's list is visited) */
-	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -204,7 +205,6 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
-	    !(f->q0 = calloc(n, sizeof *f->q0)) ||
 	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
@@ -227,9 +227,20 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
 		f->n[a].fl = (uint8_t)((t->kind[a] == CS_ACCT_USER ? F_USER : 0) | (leaf ? F_LEAF : 0));
 	}
+	uint32_t *dep = f->tmp; /* (scratch: each node's depth) */
+	dep[0] = 0;
 	for (uint32_t i = 1; i < t->nnodes; i++) { /* parents before their children */
-		f->n[i].depth = f->n[t->parent[i]].depth + 1;
-		f->maxdepth = f->n[i].depth > f->maxdepth ? f->n[i].depth : f->maxdepth;
+		dep[i] = dep[t->parent[i]] + 1;
+		f->maxdepth = dep[i] > f->maxdepth ? dep[i] : f->maxdepth;
+	}
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		f->n[i].depth = (uint16_t)(dep[i] < DEEP ? dep[i] : DEEP);
+	if (f->maxdepth >= DEEP) {
+		if (!(f->deep = malloc(n * sizeof *f->deep))) {
+			cs_fairtree_free(f);
+			return -CS_ENOMEM;
+		}
+		memcpy(f->deep, dep, t->nnodes * sizeof *dep);
 	}
 	if (!(f->doff = calloc((size_t)f->maxdepth + 1, sizeof *f->doff)) ||
 	    !(f->dfill = calloc((size_t)f->maxdepth + 1, sizeof *f->dfill)) ||
@@ -238,7 +249,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		return -CS_ENOMEM;
 	}
 	for (uint32_t i = 0; i < t->nnodes; i++) /* (each depth's count, then the offsets) */
-		f->dfill[f->n[i].depth]++;
+		f->dfill[dep[i]]++;
 	for (uint32_t d = f->maxdepth + 1, at = 0; d-- > 0;) {
 		f->doff[d] = at;
 		at += f->dfill[d];
@@ -281,7 +292,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->rbuf);
 	free(f->rtbuf);
 	free(f->nt);
-	free(f->q0);
+	free(f->deep);
 	free(f->bits);
 	free(f);
 }
@@ -662,11 +673,11 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
-	f->q0[lastc] = N[lastc].q;
+	N[lastc].q0 = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
-		f->q0[c] = N[c].q;
+		N[c].q0 = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -1127,11 +1138,10 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
-	double *q0s = f->q0;
 	for (uint32_t x = f->n[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		double q = N[x].q, q0 = q0s[x];
-		q0s[x] = q; /* (the q of the ties this refresh works out) */
+		double q = N[x].q, q0 = N[x].q0;
+		N[x].q0 = q; /* (the q of the ties this refresh works out) */
 		if (p > lo) {
 			uint32_t w = ord[p - 1];
 			uint8_t old = tie[p - 1];
@@ -1253,7 +1263,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		}
 		if (!(N[pu].pf & P_SUM)) {
 			N[pu].pf |= P_SUM;
-			dlist[dfill[N[pu].depth]++] = (uint32_t)pu;
+			uint32_t d = N[pu].depth;
+			if (d == DEEP)
+				d = f->deep[pu];
+			dlist[dfill[d]++] = (uint32_t)pu;
 		}
 	}
 	f->minpos = minpos;
@@ -1339,7 +1352,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		f->q0[i] = N[i].q = q_of(&N[i]);
+		N[i].q0 = N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
 		if ((f->n[a].fl & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);
