@@ -448,10 +448,10 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	if ((N[a].fl & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
-		for (uint32_t x = N[a].fl & F_LEAF ? NONE : f->n[a].dhead; x != NONE; x = f->n[x].next)
+		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
 			if (!(N[x].fl & F_USER))
 				descend(f, x, top, cnt, lazy);
-		cnt -= f->n[a].nbelow;
+		cnt -= N[a].nbelow;
 	} else if ((N[a].fl & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
 		/* the children outside the spans keep their places and
 		 * befores; those in a span come after the users ahead of
@@ -472,10 +472,10 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
 		/* the dirty accounts that stay in no span (ins NONE) */
-		for (uint32_t x = N[a].fl & F_LEAF ? NONE : f->n[a].dhead; x != NONE; x = f->n[x].next)
+		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
 			if (f->ins[x] == NONE && !(N[x].fl & F_USER))
 				descend(f, x, top, cnt, lazy);
-		cnt -= f->n[a].nbelow;
+		cnt -= N[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
 			    top, cnt, cnt, lazy);
@@ -881,7 +881,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	/* each dirty one stays (its place: before the next) or moves; their
 	 * places in bits, from lo */
-	for (uint32_t x = f->n[a].dhead; x != NONE; x = N[x].next) {
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
@@ -1054,7 +1054,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		f->n[a].fl |= F_RANGE;
 		return;
 	}
-	for (uint32_t x = f->n[a].dhead; x != NONE; x = N[x].next) /* (all in the one span) */
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) /* (all in the one span) */
 		if (ins[x] == NONE)
 			ins[x] = 0;
 	uint32_t f0 = N[bybef[0]].pos, f1 = N[bybef[nm - 1]].pos + 1;
@@ -1120,7 +1120,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	const uint32_t *ord = f->ord;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
 	double up = N[a].sum;
-	f->n[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
+	N[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
 	if (!fast || !(up > 0)) {
 		sort_children(f, a);
 		return;
@@ -1128,8 +1128,8 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	/* the places next to a dirty child, each once: its left one, and its
 	 * right one unless the next child is dirty (its left one); a place
 	 * that held apart and is still apart by check_place's first case is
-	 * worked out here from the dirty child's q (the arrays in locals:
-	 * the byte stores alias nothing the compiler reloads). A pair that
+	 * worked out here from the dirty child's q (the tie arrays in
+	 * locals). A pair that
 	 * held apart (T_HOLDS, no T_TIE: the q ahead more than 2^-40 above
 	 * the other, see order_holds), one of them unchanged since and the
 	 * other's q moved only away from it (the one ahead's up, the other's
@@ -1138,7 +1138,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
-	for (uint32_t x = f->n[a].dhead; x != NONE; x = N[x].next) {
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
 		double q = N[x].q, q0 = N[x].q0;
 		N[x].q0 = q; /* (the q of the ties this refresh works out) */
@@ -1172,7 +1172,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		f->tie[f->rbuf[k]] = f->rtbuf[k];
 	f->nfrag[a] = c.nfrag;
 	if (c.kept)
-		f->n[a].fl |= F_KEPT;
+		N[a].fl |= F_KEPT;
 }
 
 /* The sum of the m children's sums at cs, from the last as the full
@@ -1221,9 +1221,8 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	/* the users whose usage changed (a user listed twice finds its usage
 	 * seen), each listed among its parent's dirty children (dhead) unless
 	 * it is already, from an update whose list was not read since, and
-	 * its parent marked (P_SUM) and put in dlist, at its depth (the
-	 * arrays in locals: their byte stores alias nothing the compiler
-	 * reloads) */
+	 * its parent marked (P_SUM) and put in dlist, at its depth (what
+	 * this reads of a user and of its parent is in their two records) */
 	const uint32_t *coff = t->child_off;
 	uint32_t *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
