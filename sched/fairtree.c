@@ -5,16 +5,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What a computation reads and writes of a node, in one record (32 bytes:
- * an update touches a few thousand nodes spread over the tree, and
- * between updates the simulation evicts them: one line a node). */
+/* What a computation reads and writes of a node, in one record of one
+ * cache line (an update touches a few thousand nodes spread over the
+ * tree, and between updates the simulation evicts them: an update reads,
+ * of a user it moves, its usage, q, flags, parent and slot, and of that
+ * parent its flags, depth and dirty list, all in the two records). */
 typedef struct ftnode {
 	double q;        /* its shares over its usage, sh / sum (see order_holds) */
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
+	/* its q when its parent's children were last put in order
+	 * (refresh_children, sort_children) or computed, the q its ties
+	 * there were worked out with until its parent's next refresh (its q
+	 * moves only in an update, which makes it dirty, and every dirty
+	 * child is refreshed before its parent's list is visited) */
+	double q0;
 	uint32_t before; /* see below */
 	uint32_t nbelow; /* the users in its subtree */
-} ftnode;
+	int32_t parent;  /* -1: the root */
+	uint32_t slot;   /* its place in the tree's child array (the root: 0) */
+	/* the next in its parent's dirty list, and (but the root) its place
+	 * in ord (see dhead, pos) */
+	uint32_t next, pos;
+	/* an account dirty in an update: its first dirty child (its dirty
+	 * children, a list through next; NONE ends it; a node not dirty has
+	 * none to read) */
+	uint32_t dhead;
+	uint16_t depth;  /* 0 for the root; DEEP, at least DEEP (see deep) */
+	uint8_t fl;      /* F_USER, ... (see cs_fairtree) */
+	uint8_t pf;      /* P_VISIT, P_SUM (see cs_fairtree) */
+} __attribute__((aligned(64))) ftnode;
+
+_Static_assert(sizeof(ftnode) == 64, "an ftnode is one cache line");
 
 enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT = 32, F_RANGE = 64, F_MOVE = 128 };
 
@@ -23,14 +45,14 @@ enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT 
  * in refresh_children's nt[k] only, T_IN: ord[k] still ranks ahead */
 enum { T_TIE = 1, T_HOLDS = 2, T_IN = 4 };
 
-enum { NONE = UINT32_MAX };
+enum { NONE = UINT32_MAX, DEEP = UINT16_MAX };
 
 enum { P_VISIT = 1, P_SUM = 2 };
 
 struct cs_fairtree {
 	const cs_account_tree *t;
-	ftnode *n;
-	/* per node: F_USER; F_DIRTY, some usage below it changed in this
+	ftnode *n;       /* per node (one line each: aligned_alloc) */
+	/* n[x].fl, per node: F_USER; F_DIRTY, some usage below it changed in this
 	 * compute; F_AVALID (an account), the befores below it are relative
 	 * to its own visit alone; F_LEAF, an account whose children are all
 	 * users (at least one); F_RVALID (an account), the befores below it
@@ -43,20 +65,12 @@ struct cs_fairtree {
 	 * child ahead of a span ties none (a dirty child in no span stays
 	 * and ties none, before or after: ins NONE); F_MOVE, within relocate: a dirty
 	 * child that may move (the others stay between their neighbours) */
-	uint8_t *fl;
 	/* ord[child_off[a] .. child_off[a + 1]): a's children sorted by the
 	 * last compute; usage moves little between computes, so an insertion
 	 * sort from the previous order costs about one scan */
 	uint32_t *ord;
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
-	/* per dirty account in an update: its dirty children, a list through
-	 * dp's next (NONE ends it; a node not dirty has none to read) */
-	uint32_t *dhead;
-	/* per node: the next in its parent's dirty list, and (but the root)
-	 * its place in ord, side by side (a refresh reads both of each dirty
-	 * child: one line, not two) */
-	struct dpos { uint32_t next, pos; } *dp;
 	/* per account with F_RANGE: the first place of its first span; per
 	 * place starting a span ord[s .. send[s]), the next one's start
 	 * (NONE ends); spans are in order, apart */
@@ -65,14 +79,10 @@ struct cs_fairtree {
 	 * moving that it goes before (one that stays: the next place; NONE,
 	 * one that stays in no span, read by visit_alone with F_RANGE) */
 	uint32_t *ins;
-	/* per place of the tree's child array: that child's sum (csum[slot[x]]
+	/* per place of the tree's child array: that child's sum (csum[n[x].slot]
 	 * is n[x].sum), so an account's sum reads its children's in a row
 	 * (4 more: an update's sum compares against a place 4 on) */
 	double *csum;
-	/* per node: its parent (-1: the root) and its place in the tree's
-	 * child array (the root: 0), side by side (an update reads both of
-	 * each node it moves, spread over the tree: one line, not two) */
-	struct ps { int32_t parent; uint32_t slot; } *ps;
 	/* per node: its Level Fairshare where a sort worked it out (an
 	 * update works out only those it compares: refresh_children) */
 	double *lfs;
@@ -93,8 +103,8 @@ struct cs_fairtree {
 	 * every before below it whatever its own place: it is skipped. */
 	int sorted;      /* every account's children were sorted once */
 	uint32_t *dlist; /* the accounts an update works out the sums of */
-	uint32_t *depth;    /* per node: 0 for the root */
 	uint32_t maxdepth;
+	uint32_t *deep;     /* per node, if maxdepth >= DEEP: its depth (else NULL) */
 	/* per depth: where its accounts go in dlist as an update marks
 	 * them (the deepest depth's place first; room for every node of each
 	 * depth), and the next free place there */
@@ -114,7 +124,7 @@ struct cs_fairtree {
 	 * every user's positive usage */
 	int shares_ok, wild;
 	double minpos;
-	/* The befores below an account are worked out when a factor below it
+	/* n[x].pf. The befores below an account are worked out when a factor below it
 	 * is first read (cs_fairtree_factor), as are its children's order
 	 * and ties if some child's usage moved: an update works out only the
 	 * sums, each visit of a list leaves the accounts it would visit alone
@@ -127,7 +137,6 @@ struct cs_fairtree {
 	 * children are merged), settled, as every account whose befores
 	 * their visit reaches. P_SUM: an ancestor of a user this update
 	 * moved (its sum to work out). */
-	uint8_t *pf;
 	int fast;           /* fast_ok as the last update left the sums */
 	uint32_t *path;     /* cs_fairtree_factor's scratch: a user's ancestors */
 	/* refresh_children's scratch, apart from the visit's (a visit
@@ -137,12 +146,6 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	/* per node: its q when its parent's children were last put in order
-	 * (refresh_children, sort_children) or computed, the q its ties
-	 * there were worked out with until its parent's next refresh (its q
-	 * moves only in an update, which makes it dirty, and every dirty
-	 * child is refreshed before its parent's list is visited) */
-	double *q0;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -188,45 +191,56 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 {
 	cs_fairtree *f = calloc(1, sizeof *f);
 	size_t n = t->nnodes ? t->nnodes : 1;
-	if (!f || !(f->n = calloc(n, sizeof *f->n)) || !(f->fl = calloc(n, sizeof *f->fl)) ||
+	if (!f || !(f->n = aligned_alloc(64, n * sizeof *f->n)) ||
 	    !(f->ord = malloc(n * sizeof *f->ord)) || !(f->buf = malloc((2 * n + 1) * sizeof *f->buf)) ||
 	    !(f->tie = calloc(n, sizeof *f->tie)) || !(f->lfs = calloc(n, sizeof *f->lfs)) ||
-	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) || !(f->dp = calloc(n, sizeof *f->dp)) ||
-	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) || !(f->dhead = malloc(n * sizeof *f->dhead)) ||
+	    !(f->tbuf = calloc(2 * n + 1, sizeof *f->tbuf)) ||
+	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) ||
 	    !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
-	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) || !(f->depth = calloc(n, sizeof *f->depth)) ||
+	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
-	    !(f->csum = calloc(n + 4, sizeof *f->csum)) || !(f->ps = calloc(n, sizeof *f->ps)) ||
-	    !(f->pf = calloc(n, sizeof *f->pf)) || !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
+	    !(f->csum = calloc(n + 4, sizeof *f->csum)) ||
+	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
-	    !(f->q0 = calloc(n, sizeof *f->q0)) ||
 	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
+	memset(f->n, 0, n * sizeof *f->n);
 	f->t = t;
 	f->shares_ok = 1;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
 		f->ord[i] = t->child[i];
-		f->ps[t->child[i]].slot = i;
+		f->n[t->child[i]].slot = i;
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
-		f->dhead[a] = f->dp[a].next = NONE;
-		f->ps[a].parent = t->parent[a];
+		f->n[a].dhead = f->n[a].next = NONE;
+		f->n[a].parent = t->parent[a];
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
 			f->shares_ok = 0;
 		int leaf = t->kind[a] != CS_ACCT_USER && t->child_off[a + 1] > t->child_off[a];
 		for (uint32_t k = t->child_off[a]; leaf && k < t->child_off[a + 1]; k++)
 			leaf = t->kind[t->child[k]] == CS_ACCT_USER;
-		f->fl[a] = (uint8_t)((t->kind[a] == CS_ACCT_USER ? F_USER : 0) | (leaf ? F_LEAF : 0));
+		f->n[a].fl = (uint8_t)((t->kind[a] == CS_ACCT_USER ? F_USER : 0) | (leaf ? F_LEAF : 0));
 	}
+	uint32_t *dep = f->tmp; /* (scratch: each node's depth) */
+	dep[0] = 0;
 	for (uint32_t i = 1; i < t->nnodes; i++) { /* parents before their children */
-		f->depth[i] = f->depth[t->parent[i]] + 1;
-		f->maxdepth = f->depth[i] > f->maxdepth ? f->depth[i] : f->maxdepth;
+		dep[i] = dep[t->parent[i]] + 1;
+		f->maxdepth = dep[i] > f->maxdepth ? dep[i] : f->maxdepth;
+	}
+	for (uint32_t i = 0; i < t->nnodes; i++)
+		f->n[i].depth = (uint16_t)(dep[i] < DEEP ? dep[i] : DEEP);
+	if (f->maxdepth >= DEEP) {
+		if (!(f->deep = malloc(n * sizeof *f->deep))) {
+			cs_fairtree_free(f);
+			return -CS_ENOMEM;
+		}
+		memcpy(f->deep, dep, t->nnodes * sizeof *dep);
 	}
 	if (!(f->doff = calloc((size_t)f->maxdepth + 1, sizeof *f->doff)) ||
 	    !(f->dfill = calloc((size_t)f->maxdepth + 1, sizeof *f->dfill)) ||
@@ -235,7 +249,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		return -CS_ENOMEM;
 	}
 	for (uint32_t i = 0; i < t->nnodes; i++) /* (each depth's count, then the offsets) */
-		f->dfill[f->depth[i]]++;
+		f->dfill[dep[i]]++;
 	for (uint32_t d = f->maxdepth + 1, at = 0; d-- > 0;) {
 		f->doff[d] = at;
 		at += f->dfill[d];
@@ -255,36 +269,30 @@ void cs_fairtree_free(cs_fairtree *f)
 	if (!f)
 		return;
 	free(f->n);
-	free(f->fl);
 	free(f->ord);
 	free(f->tie);
 	free(f->lfs);
 	free(f->tbuf);
 	free(f->nfrag);
-	free(f->dhead);
-	free(f->dp);
 	free(f->sfirst);
 	free(f->send);
 	free(f->snext);
 	free(f->ins);
 	free(f->csum);
-	free(f->ps);
 	free(f->buf);
 	free(f->tmp);
 	free(f->dlist);
 	free(f->fstamp);
 	free(f->fcache);
 	free(f->rank);
-	free(f->depth);
 	free(f->doff);
 	free(f->dfill);
 	free(f->run);
-	free(f->pf);
 	free(f->path);
 	free(f->rbuf);
 	free(f->rtbuf);
 	free(f->nt);
-	free(f->q0);
+	free(f->deep);
 	free(f->bits);
 	free(f);
 }
@@ -318,7 +326,7 @@ double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node)
 static int all_leaves(const cs_fairtree *f, const uint32_t *a, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (!(f->fl[a[k]] & F_LEAF))
+		if (!(f->n[a[k]].fl & F_LEAF))
 			return 0;
 	return 1;
 }
@@ -329,7 +337,7 @@ static int same_run(const cs_fairtree *f, const uint32_t *a, size_t n)
 {
 	uint64_t id = f->run[a[0]].id;
 	for (size_t k = 0; k < n; k++)
-		if ((f->fl[a[k]] & (F_RVALID | F_DIRTY)) != F_RVALID || (f->pf[a[k]] & P_VISIT) ||
+		if ((f->n[a[k]].fl & (F_RVALID | F_DIRTY)) != F_RVALID || (f->n[a[k]].pf & P_VISIT) ||
 		    f->run[a[k]].id != id || f->run[a[k]].len != n)
 			return 0;
 	return 1;
@@ -341,7 +349,7 @@ static void mark_run(cs_fairtree *f, const uint32_t *a, size_t n)
 {
 	uint64_t id = ++f->nruns;
 	for (size_t k = 0; k < n; k++) {
-		f->fl[a[k]] = (uint8_t)((f->fl[a[k]] & ~F_AVALID) | F_RVALID);
+		f->n[a[k]].fl = (uint8_t)((f->n[a[k]].fl & ~F_AVALID) | F_RVALID);
 		f->run[a[k]] = (struct run){ id, (uint32_t)n };
 	}
 }
@@ -354,17 +362,17 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast);
  * list is taken in, its F_KEPT and F_RANGE used, and it is settled. */
 static void consume(cs_fairtree *f, uint32_t a)
 {
-	for (uint32_t x = f->dhead[a]; x != NONE; x = f->dp[x].next)
-		f->fl[x] &= (uint8_t)~F_DIRTY;
-	f->dhead[a] = NONE;
-	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
-	f->pf[a] &= (uint8_t)~P_VISIT;
+	for (uint32_t x = f->n[a].dhead; x != NONE; x = f->n[x].next)
+		f->n[x].fl &= (uint8_t)~F_DIRTY;
+	f->n[a].dhead = NONE;
+	f->n[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
+	f->n[a].pf &= (uint8_t)~P_VISIT;
 }
 
 /* Account a's children in order again if some child's usage moved. */
 static inline void refresh(cs_fairtree *f, uint32_t a)
 {
-	if (f->dhead[a] != NONE)
+	if (f->n[a].dhead != NONE)
 		refresh_children(f, a, f->fast);
 }
 
@@ -385,7 +393,7 @@ static uint32_t descend_now(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 static inline uint32_t descend(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
 	if (lazy) {
-		f->pf[a] |= P_VISIT;
+		f->n[a].pf |= P_VISIT;
 		return cnt - f->n[a].nbelow;
 	}
 	return descend_now(f, a, top, cnt);
@@ -395,7 +403,7 @@ static inline uint32_t descend(cs_fairtree *f, uint32_t a, size_t top, uint32_t 
  * below it since, not waiting for a read)? */
 static inline int stands(const cs_fairtree *f, uint32_t c)
 {
-	return (f->fl[c] & (F_AVALID | F_DIRTY)) == F_AVALID && !(f->pf[c] & P_VISIT);
+	return (f->n[c].fl & (F_AVALID | F_DIRTY)) == F_AVALID && !(f->n[c].pf & P_VISIT);
 }
 
 /* Visit the children of the accounts acc[0 .. na) (at buf[top - na ..
@@ -438,13 +446,13 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
 	const cs_account_tree *t = f->t;
-	uint8_t *fl = f->fl;
-	if ((fl[a] & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
-		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dp[x].next)
-			if (!(fl[x] & F_USER))
+	ftnode *N = f->n;
+	if ((N[a].fl & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
+		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
+			if (!(N[x].fl & F_USER))
 				descend(f, x, top, cnt, lazy);
-		cnt -= f->n[a].nbelow;
-	} else if ((fl[a] & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
+		cnt -= N[a].nbelow;
+	} else if ((N[a].fl & (F_RANGE | F_AVALID)) == (F_RANGE | F_AVALID)) {
 		/* the children outside the spans keep their places and
 		 * befores; those in a span come after the users ahead of
 		 * its start */
@@ -457,22 +465,22 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 			if (f->send[s] - s == 1) { /* (visit's run of one) */
 				uint32_t c = f->ord[s];
 				f->n[c].before = ahead;
-				if (!(fl[c] & F_USER) && !stands(f, c))
+				if (!(N[c].fl & F_USER) && !stands(f, c))
 					descend(f, c, top + 1, cnt, lazy);
 				continue;
 			}
 			visit(f, f->ord + s, f->tie + s, f->send[s] - s, top, cnt, cnt + ahead, lazy);
 		}
 		/* the dirty accounts that stay in no span (ins NONE) */
-		for (uint32_t x = fl[a] & F_LEAF ? NONE : f->dhead[a]; x != NONE; x = f->dp[x].next)
-			if (f->ins[x] == NONE && !(fl[x] & F_USER))
+		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
+			if (f->ins[x] == NONE && !(N[x].fl & F_USER))
 				descend(f, x, top, cnt, lazy);
-		cnt -= f->n[a].nbelow;
+		cnt -= N[a].nbelow;
 	} else {
 		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
 			    top, cnt, cnt, lazy);
 	}
-	fl[a] = (uint8_t)((fl[a] & ~F_RVALID) | F_AVALID);
+	N[a].fl = (uint8_t)((N[a].fl & ~F_RVALID) | F_AVALID);
 	return cnt;
 }
 
@@ -493,7 +501,6 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 {
 	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
-	uint8_t *fl = f->fl;
 	uint32_t *acc = f->buf + top; /* a run's accounts */
 	size_t i = 0;
 	while (i < n) {
@@ -502,7 +509,7 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 			 * account visited alone (as below) */
 			uint32_t c = list[i++];
 			N[c].before = ltop - cnt;
-			if (fl[c] & F_USER) {
+			if (N[c].fl & F_USER) {
 				cnt--;
 			} else if (stands(f, c)) {
 				cnt -= N[c].nbelow;
@@ -520,7 +527,7 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 		size_t na = 0;
 		for (size_t k = i; k < j; k++) {
 			uint32_t c = list[k];
-			if (fl[c] & F_USER) {
+			if (N[c].fl & F_USER) {
 				N[c].before = rank;
 				cnt--;
 			} else {
@@ -613,7 +620,7 @@ double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 			uint32_t a = f->path[np];
 			if (a)
 				rank -= f->n[a].before;
-			if (f->pf[a] & P_VISIT)
+			if (f->n[a].pf & P_VISIT)
 				settle(f, a);
 			f->rank[a] = rank;
 			f->fstamp[a] = f->gen;
@@ -666,11 +673,11 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
-	f->q0[lastc] = N[lastc].q;
+	N[lastc].q0 = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
-		f->q0[c] = N[c].q;
+		N[c].q0 = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -685,7 +692,7 @@ static void sort_children(cs_fairtree *f, uint32_t a)
 	}
 	uint32_t frag = 0;
 	for (uint32_t k = lo; k < hi; k++) {
-		f->dp[ord[k]].pos = k;
+		f->n[ord[k]].pos = k;
 		if (k + 1 < hi) {
 			f->tie[k] = tie_of(f, ord[k], ord[k + 1], f->lfs[ord[k]], f->lfs[ord[k + 1]]);
 			frag += !(f->tie[k] & T_HOLDS);
@@ -759,14 +766,14 @@ static uint32_t place_of(cs_fairtree *f, uint32_t x, uint32_t lo, uint32_t hi, u
 	if (p < hi && !ahead(f, x, ord[p], up)) {
 		do {
 			p++;
-			while (p < hi && (f->fl[ord[p]] & F_MOVE))
+			while (p < hi && (f->n[ord[p]].fl & F_MOVE))
 				p++;
 		} while (p < hi && !ahead(f, x, ord[p], up));
 		return p;
 	}
 	for (uint32_t q = p0; q > lo;) {
 		q--;
-		if (f->fl[ord[q]] & F_MOVE)
+		if (f->n[ord[q]].fl & F_MOVE)
 			continue;
 		if (!ahead(f, x, ord[q], up))
 			break;
@@ -786,7 +793,7 @@ static inline uint8_t link_tie(const cs_fairtree *f, uint32_t prev, uint32_t po,
 	if (po == NONE || xo == NONE)
 		return tie_at(f, prev, x, up, frag);
 	if (xo == po + 1)
-		return (f->fl[prev] | f->fl[x]) & F_DIRTY ? (uint8_t)(f->nt[po] & (T_TIE | T_HOLDS)) : was[po];
+		return (f->n[prev].fl | f->n[x].fl) & F_DIRTY ? (uint8_t)(f->nt[po] & (T_TIE | T_HOLDS)) : was[po];
 	return (uint8_t)(T_HOLDS | (f->n[prev].q == f->n[x].q ? T_TIE : 0));
 }
 
@@ -833,11 +840,11 @@ static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
  * two children that become neighbours do not hold theirs and one of them
  * is dirty: with only unchanged ones next to a moving run, those hold
  * theirs unless refresh_children's order is out of date) */
-static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
+static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
 			      uint32_t hi)
 {
-	return stays(nt, p, lo, hi) && (p == lo || !(fl[ord[p - 1]] & F_DIRTY)) &&
-	       (p + 1 == hi || !(fl[ord[p + 1]] & F_DIRTY));
+	return stays(nt, p, lo, hi) && (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) &&
+	       (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
@@ -866,8 +873,7 @@ static inline int stays_alone(const uint8_t *fl, const uint32_t *ord, const uint
 static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	const cs_account_tree *t = f->t;
-	uint8_t *fl = f->fl;
-	struct dpos *dp = f->dp;
+	ftnode *N = f->n;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
 	const uint8_t *nt = f->nt;
@@ -875,15 +881,15 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	/* each dirty one stays (its place: before the next) or moves; their
 	 * places in bits, from lo */
-	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) {
-		uint32_t p = dp[x].pos;
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
+		uint32_t p = N[x].pos;
 		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (alone ? stays_alone(fl, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
+		if (alone ? stays_alone(N, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
 			ins[x] = p + 1;
 		else
-			fl[x] |= F_MOVE;
+			N[x].fl |= F_MOVE;
 	}
 	/* the dirty ones by place (their bits stay: the spans' places) */
 	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
@@ -896,23 +902,23 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
 	for (uint32_t s = 0, e; s < nd; s = e) {
 		e = s + 1;
-		if (!(fl[bypos[s]] & F_MOVE))
+		if (!(N[bypos[s]].fl & F_MOVE))
 			continue;
-		for (; e < nd && (fl[bypos[e]] & F_MOVE) && dp[bypos[e]].pos == dp[bypos[e - 1]].pos + 1; e++)
+		for (; e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1; e++)
 			;
-		uint32_t p0 = dp[bypos[s]].pos, p1 = dp[bypos[e - 1]].pos + 1;
+		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
 		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
 			for (uint32_t m = 0; m < nd; m++)
-				fl[bypos[m]] &= (uint8_t)~F_MOVE;
+				N[bypos[m]].fl &= (uint8_t)~F_MOVE;
 			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
-			if (!alone && ((fl[ord[p0 - 1]] | fl[ord[p1]]) & F_DIRTY))
+			if (!alone && ((N[ord[p0 - 1]].fl | N[ord[p1]].fl) & F_DIRTY))
 				relocate(f, a, up, 1);
 			else
 				sort_children(f, a);
 			return;
 		}
 		for (uint32_t m = s; m < e; m++) {
-			uint32_t x = bypos[m], j = nm++, p = dp[x].pos;
+			uint32_t x = bypos[m], j = nm++, p = N[x].pos;
 			f->lfs[x] = lfs_at(&f->n[x], up);
 			uint32_t in = ins[x] = place_of(f, x, lo, hi, p0, p1, up);
 			if (in < p) {
@@ -949,7 +955,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		B += lo;
 		if (B - A == 1) { /* a dirty child alone that stays: its ties */
 			uint32_t x = ord[A];
-			int moving = fl[x] & F_MOVE;
+			int moving = N[x].fl & F_MOVE;
 			uint8_t ties = 0; /* its ties' T_TIE, before and after */
 			next += moving != 0;
 			if (A > lo) {
@@ -974,7 +980,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		}
 		int still = B - A > 1; /* a run of dirty children that all stay */
 		for (uint32_t P = A; still && P < B; P++)
-			still = !(fl[ord[P]] & F_MOVE);
+			still = !(N[ord[P]].fl & F_MOVE);
 		if (still) {
 			/* their ties (refresh_children's); tying none, before or
 			 * after, each keeps its before as one alone does */
@@ -1015,11 +1021,11 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			} else {
 				x = sc[P - A];
 				xo = P++;
-				if (fl[x] & F_MOVE)
+				if (N[x].fl & F_MOVE)
 					continue;
 			}
 			ord[w] = x;
-			dp[x].pos = w;
+			N[x].pos = w;
 			if (w > lo)
 				tie[w - 1] = link_tie(f, prev, po, x, xo, was, up, &frag);
 			prev = x;
@@ -1031,7 +1037,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	}
 	memset(bits + ((cmin - lo) >> 6), 0, (wend - ((cmin - lo) >> 6) + 1) * sizeof *bits);
 	for (uint32_t m = 0; m < nm; m++)
-		fl[bybef[m]] &= (uint8_t)~F_MOVE;
+		N[bybef[m]].fl &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
 	if (ls != NONE)
 		f->snext[ls] = NONE;
@@ -1045,19 +1051,19 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		spans = apart(was, tie, lo, hi, A, f->send[A]);
 	if (spans) {
 		f->sfirst[a] = first;
-		f->fl[a] |= F_RANGE;
+		f->n[a].fl |= F_RANGE;
 		return;
 	}
-	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) /* (all in the one span) */
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) /* (all in the one span) */
 		if (ins[x] == NONE)
 			ins[x] = 0;
-	uint32_t f0 = dp[bybef[0]].pos, f1 = dp[bybef[nm - 1]].pos + 1;
+	uint32_t f0 = N[bybef[0]].pos, f1 = N[bybef[nm - 1]].pos + 1;
 	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if (apart(was, tie, lo, hi, r0, r1)) {
 		f->sfirst[a] = r0;
 		f->send[r0] = r1;
 		f->snext[r0] = NONE;
-		f->fl[a] |= F_RANGE;
+		f->n[a].fl |= F_RANGE;
 	}
 }
 
@@ -1114,7 +1120,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	const uint32_t *ord = f->ord;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
 	double up = N[a].sum;
-	f->fl[a] &= (uint8_t)~(F_KEPT | F_RANGE);
+	N[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
 	if (!fast || !(up > 0)) {
 		sort_children(f, a);
 		return;
@@ -1122,33 +1128,31 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	/* the places next to a dirty child, each once: its left one, and its
 	 * right one unless the next child is dirty (its left one); a place
 	 * that held apart and is still apart by check_place's first case is
-	 * worked out here from the dirty child's q (the arrays in locals:
-	 * the byte stores alias nothing the compiler reloads). A pair that
+	 * worked out here from the dirty child's q (the tie arrays in
+	 * locals). A pair that
 	 * held apart (T_HOLDS, no T_TIE: the q ahead more than 2^-40 above
 	 * the other, see order_holds), one of them unchanged since and the
 	 * other's q moved only away from it (the one ahead's up, the other's
 	 * down; q's are >= 0), still holds apart: rounded multiplication
 	 * keeps order, so check_place would give the tie it has */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
-	const struct dpos *dp = f->dp;
-	const uint8_t *fl = f->fl, *tie = f->tie;
+	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
-	double *q0s = f->q0;
-	for (uint32_t x = f->dhead[a]; x != NONE; x = dp[x].next) {
-		uint32_t p = dp[x].pos;
-		double q = N[x].q, q0 = q0s[x];
-		q0s[x] = q; /* (the q of the ties this refresh works out) */
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
+		uint32_t p = N[x].pos;
+		double q = N[x].q, q0 = N[x].q0;
+		N[x].q0 = q; /* (the q of the ties this refresh works out) */
 		if (p > lo) {
 			uint32_t w = ord[p - 1];
 			uint8_t old = tie[p - 1];
-			if (old == T_HOLDS && ((q <= q0 && !(fl[w] & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
+			if (old == T_HOLDS && ((q <= q0 && !(N[w].fl & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
 				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
 		}
 		if (p + 1 < hi) {
 			uint32_t y = ord[p + 1];
-			if (!(fl[y] & F_DIRTY)) {
+			if (!(N[y].fl & F_DIRTY)) {
 				if (tie[p] == T_HOLDS && (q >= q0 || q > N[y].q * (1 + 0x1p-40)))
 					nt[p] = T_HOLDS | T_IN;
 				else
@@ -1168,7 +1172,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		f->tie[f->rbuf[k]] = f->rtbuf[k];
 	f->nfrag[a] = c.nfrag;
 	if (c.kept)
-		f->fl[a] |= F_KEPT;
+		N[a].fl |= F_KEPT;
 }
 
 /* The sum of the m children's sums at cs, from the last as the full
@@ -1217,14 +1221,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	/* the users whose usage changed (a user listed twice finds its usage
 	 * seen), each listed among its parent's dirty children (dhead) unless
 	 * it is already, from an update whose list was not read since, and
-	 * its parent marked (P_SUM) and put in dlist, at its depth (the
-	 * arrays in locals: their byte stores alias nothing the compiler
-	 * reloads) */
-	uint8_t *pf = f->pf, *fl = f->fl;
-	const struct ps *ps = f->ps;
-	const uint32_t *depth = f->depth, *coff = t->child_off;
-	struct dpos *dp = f->dp;
-	uint32_t *dhead = f->dhead, *dlist = f->dlist, *dfill = f->dfill;
+	 * its parent marked (P_SUM) and put in dlist, at its depth (what
+	 * this reads of a user and of its parent is in their two records) */
+	const uint32_t *coff = t->child_off;
+	uint32_t *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
 	double minpos = f->minpos; /* (note_usage's, in locals) */
@@ -1233,14 +1233,14 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		uint32_t u = changed[k];
 		if (u >= nn)
 			continue;
-		uint8_t fu = fl[u];
+		uint8_t fu = N[u].fl;
 		if (!(fu & F_USER))
 			continue;
 		double v = usage[u];
 		ftnode *x = &N[u];
 		if (x->sum == v)
 			continue;
-		x->sum = csum[ps[u].slot] = v;
+		x->sum = csum[N[u].slot] = v;
 		if (v >= minpos && v < INFINITY) {
 			/* (finite and at least minpos, > 0: note_usage would
 			 * change nothing, and q_of is sh / v) */
@@ -1252,17 +1252,20 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 				minpos = v;
 			x->q = q_of(x);
 		}
-		int32_t pu = ps[u].parent;
+		int32_t pu = N[u].parent;
 		if (pu < 0)
 			continue;
 		if (!(fu & F_DIRTY)) {
-			fl[u] = fu | F_DIRTY;
-			dp[u].next = dhead[pu];
-			dhead[pu] = u;
+			N[u].fl = fu | F_DIRTY;
+			N[u].next = N[pu].dhead;
+			N[pu].dhead = u;
 		}
-		if (!(pf[pu] & P_SUM)) {
-			pf[pu] |= P_SUM;
-			dlist[dfill[depth[pu]]++] = (uint32_t)pu;
+		if (!(N[pu].pf & P_SUM)) {
+			N[pu].pf |= P_SUM;
+			uint32_t d = N[pu].depth;
+			if (d == DEEP)
+				d = f->deep[pu];
+			dlist[dfill[d]++] = (uint32_t)pu;
 		}
 	}
 	f->minpos = minpos;
@@ -1280,27 +1283,27 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		uint32_t *up = dfill + d - 1;
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
-			pf[a] &= (uint8_t)~P_SUM;
+			N[a].pf &= (uint8_t)~P_SUM;
 			double sum = children_sum(csum + coff[a], coff[a + 1] - coff[a]);
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
-			struct ps at = ps[a];
-			csum[at.slot] = sum;
-			if (!(fl[a] & F_DIRTY)) {
-				fl[a] |= F_DIRTY;
-				dp[a].next = dhead[at.parent];
-				dhead[at.parent] = a;
+			int32_t pa = N[a].parent;
+			csum[N[a].slot] = sum;
+			if (!(N[a].fl & F_DIRTY)) {
+				N[a].fl |= F_DIRTY;
+				N[a].next = N[pa].dhead;
+				N[pa].dhead = a;
 			}
-			if (!(pf[at.parent] & P_SUM)) {
-				pf[at.parent] |= P_SUM;
-				dlist[(*up)++] = (uint32_t)at.parent;
+			if (!(N[pa].pf & P_SUM)) {
+				N[pa].pf |= P_SUM;
+				dlist[(*up)++] = (uint32_t)pa;
 			}
 		}
 	}
 	if (dfill[0] != f->doff[0]) { /* the root (depth 0), no parent to tell */
 		nd++;
 		dfill[0] = f->doff[0];
-		pf[0] &= (uint8_t)~P_SUM;
+		N[0].pf &= (uint8_t)~P_SUM;
 		N[0].sum = children_sum(csum + coff[0], coff[1] - coff[0]);
 		N[0].q = q_of(&N[0]);
 	}
@@ -1308,7 +1311,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		return; /* nothing moved: the factors stand */
 	/* the orders, ties and befores as the factors are read (settle) */
 	f->fast = fast_ok(f);
-	pf[0] |= P_VISIT;
+	N[0].pf |= P_VISIT;
 	f->gen++;
 	write_factors(f, factor);
 }
@@ -1325,35 +1328,35 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	for (uint32_t i = 0; i < n; i++) {
 		/* (a child whose usage an update moved, its parent's list not
 		 * read since, is dirty too) */
-		int dirty = !f->sorted || (f->fl[i] & F_DIRTY);
+		int dirty = !f->sorted || (f->n[i].fl & F_DIRTY);
 		double was = N[i].sum; /* (a user's: its usage at the last compute or update) */
 		N[i].sum = 0;
-		f->dhead[i] = f->dp[i].next = NONE;
-		f->pf[i] = 0;
-		if (f->fl[i] & F_USER) {
+		f->n[i].dhead = f->n[i].next = NONE;
+		f->n[i].pf = 0;
+		if (f->n[i].fl & F_USER) {
 			note_usage(f, usage[i]);
 			N[i].sum = usage[i];
 			dirty |= !(was == usage[i]);
 		}
 		/* every befores below to be worked out again */
-		f->fl[i] = (uint8_t)((f->fl[i] & (F_USER | F_LEAF)) | (dirty ? F_DIRTY : 0));
+		f->n[i].fl = (uint8_t)((f->n[i].fl & (F_USER | F_LEAF)) | (dirty ? F_DIRTY : 0));
 	}
 	for (uint32_t i = n - 1; i > 0; i--) {
 		N[t->parent[i]].sum += N[i].sum;
-		f->fl[t->parent[i]] |= f->fl[i] & F_DIRTY;
+		f->n[t->parent[i]].fl |= f->n[i].fl & F_DIRTY;
 	}
 	for (uint32_t i = 1; i < n; i++)
-		f->csum[f->ps[i].slot] = N[i].sum;
+		f->csum[f->n[i].slot] = N[i].sum;
 	f->sorted = 1;
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		f->q0[i] = N[i].q = q_of(&N[i]);
+		N[i].q0 = N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
-		if ((f->fl[a] & (F_USER | F_DIRTY)) == F_DIRTY)
+		if ((f->n[a].fl & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);
 	visit_root(f);
 	write_factors(f, factor);
 	for (uint32_t i = 0; i < n; i++)
-		f->fl[i] &= (uint8_t)~F_DIRTY;
+		f->n[i].fl &= (uint8_t)~F_DIRTY;
 }

@@ -52,10 +52,12 @@ typedef struct mf {
 	/* jobs this policy started and believes running, with what the
 	 * charge of each pass reads (kept here: no job record to fetch), in
 	 * the order they started; one that stopped running keeps its place
-	 * with user GONE(p) until the list is packed (by a pass's charges once a
-	 * quarter of it is gone, else once half of it is),
-	 * so a job leaves in O(1) and the charges keep their order */
-	struct running { double rate; uint32_t cls, jid, user; } *run; /* cls: CS_NO_CLASS if none */
+	 * with its user GONE(p) until the list is packed (by a pass's charges once an
+	 * eighth of it is gone, else once half of it is),
+	 * so a job leaves in O(1) and the charges keep their order; an entry
+	 * holds its user's usage by address (run_user), so the walk adds to it
+	 * without working the address out */
+	struct running { double *up; uint32_t cls, jid; double rate; } *run; /* cls: CS_NO_CLASS if none */
 	size_t nrun;          /* entries, gone ones included */
 	size_t ngone;         /* of those, gone */
 	uint32_t *run_at;     /* per job: its entry in run while it runs */
@@ -193,6 +195,15 @@ enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */
 
 /* A running entry's user once its job stopped: past every account. */
 #define GONE(p) ((p)->nacct)
+
+/* A running entry's user (GONE(p) once its job stopped): the account
+ * whose usage it charges (usage has nacct + 1 entries, allocated once at
+ * init, so an entry's address stands). */
+static inline uint32_t run_user(const mf *p, const struct running *r)
+{
+	return (uint32_t)(r->up - p->usage);
+}
+
 enum { NO_SHAPE = UINT32_MAX }; /* a job's shape when it has several partitions */
 
 static inline int cmp_u32(const void *a, const void *b)

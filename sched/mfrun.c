@@ -18,7 +18,7 @@ static double usage_rate(const mf *p, uint32_t jid)
 static int running_here(const mf *p, uint32_t jid)
 {
 	uint32_t i = p->run_at[jid];
-	return i < p->nrun && p->run[i].jid == jid && p->run[i].user != GONE(p);
+	return i < p->nrun && p->run[i].jid == jid && p->run[i].up != p->usage + GONE(p);
 }
 
 /* With a tree: user u's usage may have moved since the last computation
@@ -37,7 +37,7 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 {
 	struct running *r = &p->run[p->run_at[jid]];
 	if (p->tree) {
-		uint32_t u = r->user;
+		uint32_t u = run_user(p, r);
 		list_changed(p, u);
 		if (--p->nrunning[u] == 0) { /* (the last user in rusers takes its place) */
 			uint32_t last = p->rusers[--p->nrusers];
@@ -49,7 +49,7 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 		cs_rateclass_leave(&p->rc, r->cls);
 	else
 		p->nclassless--;
-	r->user = GONE(p);
+	r->up = p->usage + GONE(p);
 	p->ngone++;
 	cs_limits_stop(&p->lim, jid, now, p->started[jid]);
 }
@@ -68,7 +68,7 @@ static void pack(mf *p)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].user != GONE(p))
+		if (p->run[i].up != p->usage + GONE(p))
 			keep(p, i, k++);
 	p->nrun = k;
 	p->ngone = 0;
@@ -96,7 +96,7 @@ enum { CLASS_COST = 32 };
  * add to no total); packing: the walk packs the list as it goes, returning the
  * entries kept; classes: every running job has a class. Written once and
  * inlined for each case as constants, so the walk holds no test of them;
- * the list, usage and total in locals (the same additions in the same
+ * the list, the charges and the total in locals (the same additions in the same
  * order, without reloads through p). */
 static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double charge, double scale, int sum,
 								int gone, int packing, int classes,
@@ -104,17 +104,17 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 {
 	struct running *run = p->run;
 	const double *cc = p->rc.charge;
-	double *usage = p->usage, t = *total;
+	double t = *total;
+	const double *g = p->usage + GONE(p);
 	size_t n = p->nrun, k = 0;
-	uint32_t g = GONE(p);
-#pragma GCC unroll 4 /* the loop's test once every four entries */
+#pragma GCC unroll 8 /* the loop's test once every eight entries */
 	for (size_t i = 0; i < n; i++) {
-		uint32_t u = run[i].user;
-		if (gone && u == g)
+		double *up = run[i].up;
+		if (gone && up == g)
 			continue;
 		uint32_t cls = run[i].cls;
 		double c = classes || cls != CS_NO_CLASS ? cc[cls] : run[i].rate * charge / scale;
-		usage[u] += c;
+		*up += c;
 		if (sum)
 			t += c;
 		if (packing)
@@ -124,11 +124,11 @@ static inline __attribute__((always_inline)) size_t charge_walk(mf *p, double ch
 	return k;
 }
 
-/* charge_walk for every job with a class: packing once a quarter of the
+/* charge_walk for every job with a class: packing once an eighth of the
  * list is gone; else skipping the gone entries only for the total. */
 static inline __attribute__((always_inline)) void charge_classes(mf *p, int sum, double *total)
 {
-	if (4 * p->ngone > p->nrun) {
+	if (8 * p->ngone > p->nrun) {
 		p->nrun = charge_walk(p, 0, 1, sum, 1, 1, 1, total);
 		p->ngone = 0;
 	} else if (sum && p->ngone > 0) {
@@ -156,7 +156,7 @@ void mfrun_list_charged(mf *p)
 	 * the running list) */
 	size_t live = 0, counted = 0;
 	for (size_t i = 0; i < p->nrun; i++) {
-		uint32_t u = p->run[i].user;
+		uint32_t u = run_user(p, &p->run[i]);
 		if (u == GONE(p))
 			continue;
 		list_changed(p, u);
@@ -243,7 +243,7 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 		p->rusers[p->nrusers++] = u;
 	}
 	p->run_at[jid] = (uint32_t)p->nrun;
-	p->run[p->nrun++] = (struct running){ r, cls, jid, u };
+	p->run[p->nrun++] = (struct running){ &p->usage[u], cls, jid, r };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
@@ -326,7 +326,7 @@ int mfrun_preempt_for(mf *p, cs_sched_ctx *ctx, uint32_t head)
 	cs_time now = cs_ctx_now(ctx), exempt_until = -1;
 	for (size_t i = 0; i < p->nrun; i++) {
 		uint32_t v = p->run[i].jid;
-		if (p->run[i].user == GONE(p))
+		if (p->run[i].up == p->usage + GONE(p))
 			continue;
 		int32_t qb = t->job_qos_id[v];
 		if (qb < 0 || !t->qos_preempts[(size_t)qa * nq + (uint32_t)qb])

@@ -2,6 +2,7 @@
  * and multifactor with them: QoS factor, GPU limits and budgets. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1593,4 +1594,97 @@ Test(fairtree, a_path_read_in_an_earlier_computation_is_worked_out_again)
 	cr_assert_gt(stale, 50, "only %d reads found their factor moved", stale);
 	cs_fairtree_free(ft);
 #undef RND
+}
+
+/* A chain of D accounts below the root, deeper than a node's 16-bit depth
+ * holds (its depth then read from the full one): users a and b below the
+ * deepest, c beside the chain's top. An update that moves a's usage, then
+ * c's, must sum every account of the chain bottom-up and give the factors
+ * of a full computation of the same usage. (In a thread of its own, whose
+ * stack the visit's recursion, once a level, fits; it tells what it found
+ * and the test asserts.) */
+enum { DEEPCHAIN = 70000 };
+
+struct deep_out {
+	int made;             /* every allocation and cs_fairtree_new succeeded */
+	double got[2][3];     /* after each update: a's, b's and c's factors */
+	double want[2][3];    /* a full computation's */
+};
+
+static void *deep_chain(void *arg)
+{
+	struct deep_out *o = arg;
+	enum { D = DEEPCHAIN, N = D + 4, UA = D + 1, UC = D + 3 };
+	int32_t *parent = calloc(N, sizeof *parent);
+	uint8_t *kind = calloc(N, sizeof *kind);
+	double *shares = calloc(N, sizeof *shares), *level = calloc(N, sizeof *level);
+	double *norm = calloc(N, sizeof *norm), *usage = calloc(N, sizeof *usage);
+	double *fac = calloc(N, sizeof *fac);
+	uint32_t *off = calloc(N + 1, sizeof *off), *child = calloc(N, sizeof *child), *fill = calloc(N, sizeof *fill);
+	cs_fairtree *ft = NULL;
+	if (!parent || !kind || !shares || !level || !norm || !usage || !fac || !off || !child || !fill)
+		goto out;
+	parent[0] = -1;
+	level[0] = norm[0] = 1;
+	for (uint32_t i = 1; i < N; i++) {
+		parent[i] = i == UC ? 0 : i <= D ? (int32_t)i - 1 : D;
+		kind[i] = i > D ? CS_ACCT_USER : CS_ACCT_ACCOUNT;
+		shares[i] = 1;
+		level[i] = i == 1 || i > D ? 0.5 : 1;
+		norm[i] = norm[parent[i]] * level[i];
+	}
+	/* children in node order: the root's 1 and c, each chain account's
+	 * next, the deepest's a and b */
+	for (uint32_t i = 1; i < N; i++)
+		off[parent[i] + 1]++;
+	for (uint32_t i = 0; i < N; i++)
+		off[i + 1] += off[i];
+	memcpy(fill, off, N * sizeof *fill);
+	for (uint32_t i = 1; i < N; i++)
+		child[fill[parent[i]]++] = i;
+	cs_account_tree t = { .nnodes = N, .parent = parent, .kind = kind, .shares = shares, .share_level = level,
+			      .share_norm = norm, .child_off = off, .child = child, .nusers = 3 };
+	if (cs_fairtree_new(&ft, &t) != 0)
+		goto out;
+	usage[UA] = 10, usage[UA + 1] = 30, usage[UC] = 20;
+	cs_fairtree_compute(ft, usage, fac);
+	const uint32_t moved[2] = { UA, UC };
+	for (int k = 0; k < 2; k++) {
+		usage[moved[k]] = k ? 100 : 50;
+		cs_fairtree_update(ft, usage, fac, &moved[k], 1);
+		cs_fairtree *full;
+		if (cs_fairtree_new(&full, &t) != 0)
+			goto out;
+		cs_fairtree_compute(full, usage, fac);
+		for (uint32_t u = 0; u < 3; u++) {
+			o->got[k][u] = cs_fairtree_factor(ft, UA + u);
+			o->want[k][u] = cs_fairtree_factor(full, UA + u);
+		}
+		cs_fairtree_free(full);
+	}
+	o->made = 1;
+out:
+	cs_fairtree_free(ft);
+	free(parent), free(kind), free(shares), free(level), free(norm);
+	free(usage), free(fac), free(off), free(child), free(fill);
+	return NULL;
+}
+
+Test(fairtree, a_chain_deeper_than_16_bits_updates_as_the_full_computation)
+{
+	pthread_attr_t at;
+	pthread_t th;
+	struct deep_out o = { 0 };
+	cr_assert_eq(pthread_attr_init(&at), 0);
+	cr_assert_eq(pthread_attr_setstacksize(&at, (size_t)1 << 30), 0);
+	cr_assert_eq(pthread_create(&th, &at, deep_chain, &o), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	pthread_attr_destroy(&at);
+	cr_assert(o.made);
+	for (int k = 0; k < 2; k++)
+		for (int u = 0; u < 3; u++)
+			cr_assert_eq(o.got[k][u], o.want[k][u], "update %d, user %c: %g want %g", k, "abc"[u],
+				     o.got[k][u], o.want[k][u]);
+	/* a (50) used more than b (30): it ranks behind */
+	cr_assert_lt(o.got[0][0], o.got[0][1]);
 }
