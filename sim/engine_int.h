@@ -710,12 +710,13 @@ struct planner {
 	 * made or last visited (each freeing adds its type's tplan). A walk
 	 * that passed every plan (nx_full) ends what overdue jobs broke. */
 	cs_hbm *tplan, allp, tovisit;
-	/* Nodes freed since tovisit last took in their plans (pend_in[node]:
-	 * listed), where a freeing adds only the plans it may move
-	 * (cs_plan_freed, visits_of_freed): each once, in fpend[0 .. nfpend). */
+	/* The nodes freed between walks (fpend_in[node]: listed), each once,
+	 * in fpend[0 .. nfpend): the next walk adds to tovisit only the plans
+	 * they may move (cs_plan_freed, visits_of_freed; NULL with more than
+	 * 64 node types). */
 	uint32_t *fpend, nfpend;
 	uint8_t *fpend_in;
-	int in_walk;                /* a walk is under way: a freeing adds its types' plans */
+	int in_walk;                /* a walk is under way: a freeing adds its types' plans at once */
 	uint32_t *fpend_t;          /* scratch: those of one type */
 	cs_nprof_amt *fpend_f;      /* scratch: their free amounts now */
 	struct pdue { cs_time t; uint32_t jid; } *dheap;

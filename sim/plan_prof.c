@@ -300,10 +300,10 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		}
 	}
 	uint64_t types = 0;
-	/* the plans these nodes may move are found before the walk reads
-	 * tovisit again (visits_of_freed), where a plan stands on what
-	 * nothing_earlier proves */
-	int later = pl->fpend && !pl->in_walk && !c->plain && !c->pc && !c->nm->nresv;
+	/* between walks, the plans these nodes may move are found when the
+	 * next walk starts (visits_of_freed); in a walk (and where every plan
+	 * is visited) each plan on their types is to visit */
+	int later = pl->fpend && !pl->in_walk && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
@@ -350,11 +350,15 @@ static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *n
 	return 0;
 }
 
-/* The plans on the types of the nodes freed since the last call that may
- * move onto one of them, into tovisit. A plan left out would stand
- * (nothing_earlier: none of the nodes freed since it was made or last
- * visited holds it before its start, and no more of the others do than
- * then), so the walk visits the plans that change, in the same order. */
+/* At a walk's start: the plans on the types of the nodes freed between
+ * walks that may move onto one of them, into tovisit. Every other plan on
+ * those types would stand when this walk visits it (nothing_earlier: none
+ * of the nodes freed since it was made or last visited holds it before
+ * its start, and no more of the others do than then; what the walk frees
+ * before it gets there adds its types' plans at once), and at any later
+ * visit, so the walk visits the plans that change, in the same order.
+ * Those left out keep their epoch: a later visit asks about these nodes
+ * again, and finds none (none was freed again) and the same plan. */
 static void visits_of_freed(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
