@@ -71,6 +71,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->fpend_in);
 	free(pl->fpend_t);
 	free(pl->fpend_f);
+	free(pl->pvis);
 	free(pl);
 }
 
@@ -332,20 +333,22 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
  * node only by a freeing; the time moving on takes windows away). 1: it
  * may (or not known). */
 static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, const cs_nprof_amt *f,
-				uint32_t n)
+				uint32_t n, uint64_t fbloom)
 {
 	struct planner *pl = c->pl;
-	const cs_job *j = &c->jobs[jid];
-	cs_placement p = placement_of(c, jid);
-	for (uint32_t k = 0; k < p.n; k++)
-		if (pl->fpend_in[p.slots[k].node])
-			return 1; /* its own: counted as holding it */
-	if (j->nodes > 1 && pl->open_max[jid] >= j->nodes)
+	const struct pvis *v = &pl->pvis[jid];
+	if (v->bloom & fbloom) {
+		/* (one of its nodes may be listed) */
+		cs_placement p = placement_of(c, jid);
+		for (uint32_t k = 0; k < p.n; k++)
+			if (pl->fpend_in[p.slots[k].node])
+				return 1; /* its own: counted as holding it */
+	}
+	if (v->nodes > 1 && pl->open_max[jid] >= v->nodes)
 		return 1; /* (nothing_earlier searches) */
-	int64_t lv = cs_plan_nowin_level(job_need(j));
-	cs_time d = plan_len(j), s = c->plan_start[jid];
+	cs_time s = c->plan_start[jid];
 	for (uint32_t i = 0; i < n; i++)
-		if (!cs_plan_nowin(c, nodes[i], lv, d, &f[i], s))
+		if (!cs_plan_nowin(c, nodes[i], v->lv, v->d, &f[i], s))
 			return 1;
 	return 0;
 }
@@ -364,9 +367,11 @@ static void visits_of_freed(cs_sched_ctx *c)
 	struct planner *pl = c->pl;
 	uint32_t *nodes = pl->fpend, n = pl->nfpend;
 	cs_nprof_amt *f = pl->fpend_f;
-	uint64_t types = 0;
-	for (uint32_t i = 0; i < n; i++)
+	uint64_t types = 0, fbloom = 0;
+	for (uint32_t i = 0; i < n; i++) {
 		types |= 1ull << c->node_type[nodes[i]];
+		fbloom |= 1ull << (nodes[i] & 63);
+	}
 	for (; types; types &= types - 1) {
 		uint32_t t = (uint32_t)__builtin_ctzll(types), k = 0;
 		for (uint32_t i = 0; i < n; i++)
@@ -385,7 +390,7 @@ static void visits_of_freed(cs_sched_ctx *c)
 					uint32_t w0 = w1 * 64 + (uint32_t)__builtin_ctzll(m1);
 					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
 						uint32_t jid = w0 * 64 + (uint32_t)__builtin_ctzll(x);
-						if (may_move_onto(c, jid, pl->fpend_t, f, k))
+						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
 							cs_hbm_set(tv, jid);
 					}
 				}
@@ -487,7 +492,8 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->fpend_in = calloc((size_t)nn + 1, 1);
 		pl->fpend_t = malloc(((size_t)nn + 1) * sizeof *pl->fpend_t);
 		pl->fpend_f = malloc(((size_t)nn + 1) * sizeof *pl->fpend_f);
-		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f)
+		pl->pvis = malloc((c->njobs + 1) * sizeof *pl->pvis);
+		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis)
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;
