@@ -710,6 +710,20 @@ struct planner {
 	 * made or last visited (each freeing adds its type's tplan). A walk
 	 * that passed every plan (nx_full) ends what overdue jobs broke. */
 	cs_hbm *tplan, allp, tovisit;
+	/* The nodes freed between walks (fpend_in[node]: listed), each once,
+	 * in fpend[0 .. nfpend): the next walk adds to tovisit only the plans
+	 * they may move (cs_plan_freed, visits_of_freed; NULL with more than
+	 * 64 node types). */
+	uint32_t *fpend, nfpend;
+	uint8_t *fpend_in;
+	int in_walk;                /* a walk is under way: a freeing adds its types' plans at once */
+	uint32_t *fpend_t;          /* scratch: those of one type */
+	/* per job with a plan, set as it is made: what visits_of_freed asks
+	 * of it without its job's record or slots (bloom: bit node % 64 of
+	 * each of its nodes; lv: cs_plan_nowin_level of its need; d: its
+	 * plan_len) */
+	struct pvis { uint64_t bloom; int64_t lv; cs_time d; uint32_t nodes; } *pvis;
+	cs_nprof_amt *fpend_f;      /* scratch: their free amounts now */
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t nx_pass, wsnap, swept_worse;

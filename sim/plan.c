@@ -745,9 +745,14 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	}
 	/* the plan: its share on each chosen node */
 	cs_slot *s = c->slots + c->off[jid];
-	for (uint32_t k = 0; k < j->nodes; k++)
+	uint64_t bloom = 0;
+	for (uint32_t k = 0; k < j->nodes; k++) {
 		s[k] = (cs_slot){ .node = pl->nodes[k], .gpu_mask = (uint16_t)((1u << j->gpus_per_node) - 1),
 				  .cores = j->cores_per_node, .mem_mib = j->mem_per_node_mib };
+		bloom |= 1ull << (pl->nodes[k] & 63);
+	}
+	if (pl->pvis)
+		pl->pvis[jid] = (struct pvis){ bloom, cs_plan_nowin_level(job_need(j)), plan_len(j), j->nodes };
 	c->plan_start[jid] = t;
 	if (c->pc && (t != old || c->pw_deferred))
 		c->pw_late[jid] = (uint8_t)c->pw_deferred; /* for the pending reason */

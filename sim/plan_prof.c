@@ -67,6 +67,11 @@ void cs_plan_free(struct planner *pl)
 	cs_hbm_free(&pl->tovisit);
 	free(pl->dheap);
 	free(pl->tlast);
+	free(pl->fpend);
+	free(pl->fpend_in);
+	free(pl->fpend_t);
+	free(pl->fpend_f);
+	free(pl->pvis);
 	free(pl);
 }
 
@@ -296,17 +301,104 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		}
 	}
 	uint64_t types = 0;
+	/* between walks, the plans these nodes may move are found when the
+	 * next walk starts (visits_of_freed); in a walk (and where every plan
+	 * is visited) each plan on their types is to visit */
+	int later = pl->fpend && !pl->in_walk && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
 		link_freed(c, pl->nfreed++);
 		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
-		if (pl->tplan)
+		if (later) {
+			if (!pl->fpend_in[node]) {
+				pl->fpend_in[node] = 1;
+				pl->fpend[pl->nfpend++] = node;
+			}
+		} else if (pl->tplan) {
 			types |= 1ull << c->node_type[node];
+		}
 	}
 	/* every plan on those types is older than this epoch: to visit */
 	for (; types; types &= types - 1)
 		cs_hbm_or(&pl->tovisit, &pl->tplan[__builtin_ctzll(types)]);
+}
+
+/* Could jid's plan (visited in tovisit's mode: its epoch at least the
+ * worse one) move earlier onto one of the listed nodes of type t (their
+ * free amounts f now), freed since it was made or last visited? Not if
+ * none is one of its own and the runs of each show no window for it
+ * before the plan: then nothing_earlier finds none there, now or at a
+ * later visit, unless the node is freed again (capacity comes back on a
+ * node only by a freeing; the time moving on takes windows away). 1: it
+ * may (or not known). */
+static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, const cs_nprof_amt *f,
+				uint32_t n, uint64_t fbloom)
+{
+	struct planner *pl = c->pl;
+	const struct pvis *v = &pl->pvis[jid];
+	if (v->bloom & fbloom) {
+		/* (one of its nodes may be listed) */
+		cs_placement p = placement_of(c, jid);
+		for (uint32_t k = 0; k < p.n; k++)
+			if (pl->fpend_in[p.slots[k].node])
+				return 1; /* its own: counted as holding it */
+	}
+	if (v->nodes > 1 && pl->open_max[jid] >= v->nodes)
+		return 1; /* (nothing_earlier searches) */
+	cs_time s = c->plan_start[jid];
+	for (uint32_t i = 0; i < n; i++)
+		if (!cs_plan_nowin(c, nodes[i], v->lv, v->d, &f[i], s))
+			return 1;
+	return 0;
+}
+
+/* At a walk's start: the plans on the types of the nodes freed between
+ * walks that may move onto one of them, into tovisit. Every other plan on
+ * those types would stand when this walk visits it (nothing_earlier: none
+ * of the nodes freed since it was made or last visited holds it before
+ * its start, and no more of the others do than then; what the walk frees
+ * before it gets there adds its types' plans at once), and at any later
+ * visit, so the walk visits the plans that change, in the same order.
+ * Those left out keep their epoch: a later visit asks about these nodes
+ * again, and finds none (none was freed again) and the same plan. */
+static void visits_of_freed(cs_sched_ctx *c)
+{
+	struct planner *pl = c->pl;
+	uint32_t *nodes = pl->fpend, n = pl->nfpend;
+	cs_nprof_amt *f = pl->fpend_f;
+	uint64_t types = 0, fbloom = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		types |= 1ull << c->node_type[nodes[i]];
+		fbloom |= 1ull << (nodes[i] & 63);
+	}
+	for (; types; types &= types - 1) {
+		uint32_t t = (uint32_t)__builtin_ctzll(types), k = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (c->node_type[nodes[i]] == t) {
+				pl->fpend_t[k] = nodes[i];
+				f[k++] = node_free_now(c, nodes[i]);
+			}
+		/* the plans on t not to visit yet, a word at a time (as
+		 * cs_hbm_or walks its summaries) */
+		const cs_hbm *tp = &pl->tplan[t];
+		cs_hbm *tv = &pl->tovisit;
+		for (uint32_t w2 = 0; w2 < tp->n2; w2++)
+			for (uint64_t m2 = tp->n1 == 1 ? 1 : tp->l2[w2]; m2; m2 &= m2 - 1) {
+				uint32_t w1 = w2 * 64 + (uint32_t)__builtin_ctzll(m2);
+				for (uint64_t m1 = tp->l1[w1]; m1; m1 &= m1 - 1) {
+					uint32_t w0 = w1 * 64 + (uint32_t)__builtin_ctzll(m1);
+					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
+						uint32_t jid = w0 * 64 + (uint32_t)__builtin_ctzll(x);
+						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
+							cs_hbm_set(tv, jid);
+					}
+				}
+			}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		pl->fpend_in[nodes[i]] = 0;
+	pl->nfpend = 0;
 }
 
 int cs_plan_on(cs_sched_ctx *c)
@@ -395,6 +487,13 @@ int cs_plan_on(cs_sched_ctx *c)
 			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
 				return -CS_ENOMEM;
 		if (cs_hbm_init(&pl->allp, (uint32_t)c->njobs + 1) < 0 || cs_hbm_init(&pl->tovisit, (uint32_t)c->njobs + 1) < 0)
+			return -CS_ENOMEM;
+		pl->fpend = malloc(((size_t)nn + 1) * sizeof *pl->fpend);
+		pl->fpend_in = calloc((size_t)nn + 1, 1);
+		pl->fpend_t = malloc(((size_t)nn + 1) * sizeof *pl->fpend_t);
+		pl->fpend_f = malloc(((size_t)nn + 1) * sizeof *pl->fpend_f);
+		pl->pvis = malloc((c->njobs + 1) * sizeof *pl->pvis);
+		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis)
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;
@@ -489,6 +588,7 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	if (pl->nx_pass != c->st->passes || from < pl->nx_from) {
 		/* a new walk */
 		pl->nx_pass = c->st->passes;
+		pl->in_walk = 1;
 		overdue(c);
 		while (pl->ndheap && pl->dheap[0].t <= c->now) {
 			struct pdue d = dheap_pop(pl);
@@ -500,6 +600,8 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 		pl->wsnap = pl->worse_epoch;
 	}
 	pl->nx_from = from;
+	if (pl->nfpend)
+		visits_of_freed(c);
 	long best;
 	if (!pl->tplan || c->nm->nresv || c->plan_all || c->plain || c->pc || pl->worse_epoch != pl->swept_worse) {
 		best = cs_hbm_next(&pl->allp, from);
@@ -508,5 +610,7 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	}
 	if (best < 0 && pl->nx_full)
 		pl->swept_worse = pl->wsnap; /* the walk passed every plan */
+	if (best < 0)
+		pl->in_walk = 0;
 	return best;
 }

@@ -171,9 +171,13 @@ static const cs_policy_ops every_ops = {
 };
 
 /* The built-in conservative visits only the jobs without a plan and the
- * plans that may change (cs_ctx_plan_next): the same schedule as
- * planning every waiting job every pass, on a busy week (deep queues,
- * plans on node types that get nothing back for many passes). */
+ * plans that may change (cs_ctx_plan_next; of the plans on the types of
+ * nodes freed between passes, those with one of them as their own or with
+ * a run on one of them long enough before their start: plan_prof.c
+ * visits_of_freed): the same schedule as planning every waiting job every
+ * pass, on a busy week (deep queues, plans on node types that get nothing
+ * back for many passes). Fails with the own nodes not looked for, or the
+ * runs asked about 600 s before the plan's start. */
 Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan, .timeout = 240)
 {
 	char *path = generated_at(7, 1.5);
