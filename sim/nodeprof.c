@@ -488,19 +488,6 @@ static inline __attribute__((always_inline)) unsigned segments_of(const cs_nprof
 	return s;
 }
 
-/* From k on, o[k .. 5) = v (k <= 5). */
-static inline __attribute__((always_inline)) void fill5(cs_time *o, unsigned k, cs_time v)
-{
-	switch (k) {
-	case 0: o[0] = v; /* fall through */
-	case 1: o[1] = v; /* fall through */
-	case 2: o[2] = v; /* fall through */
-	case 3: o[3] = v; /* fall through */
-	case 4: o[4] = v; /* fall through */
-	default: break;
-	}
-}
-
 /* The bits of o[0 .. 5) that are not v. (With SSE2 two at a time: a
  * 64-bit compare is two 32-bit ones.) */
 static inline __attribute__((always_inline)) uint32_t differ5(const cs_time *o, cs_time v)
