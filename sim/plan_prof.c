@@ -379,21 +379,15 @@ static void visits_of_freed(cs_sched_ctx *c)
 				pl->fpend_t[k] = nodes[i];
 				f[k++] = node_free_now(c, nodes[i]);
 			}
-		/* the plans on t not to visit yet, a word at a time (as
-		 * cs_hbm_or walks its summaries) */
+		/* the plans on t not to visit yet, a word at a time */
 		const cs_hbm *tp = &pl->tplan[t];
 		cs_hbm *tv = &pl->tovisit;
-		for (uint32_t w2 = 0; w2 < tp->n2; w2++)
-			for (uint64_t m2 = tp->n1 == 1 ? 1 : tp->l2[w2]; m2; m2 &= m2 - 1) {
-				uint32_t w1 = w2 * 64 + (uint32_t)__builtin_ctzll(m2);
-				for (uint64_t m1 = tp->l1[w1]; m1; m1 &= m1 - 1) {
-					uint32_t w0 = w1 * 64 + (uint32_t)__builtin_ctzll(m1);
-					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
-						uint32_t jid = w0 * 64 + (uint32_t)__builtin_ctzll(x);
-						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
-							cs_hbm_set(tv, jid);
-					}
-				}
+		cs_hbm_words it = cs_hbm_words_of(tp);
+		for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
+			for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
+				uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
+				if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
+					cs_hbm_set(tv, jid);
 			}
 	}
 	for (uint32_t i = 0; i < n; i++)

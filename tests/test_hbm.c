@@ -64,3 +64,42 @@ Test(hbm, or_is_the_union_of_the_items)
 		}
 	}
 }
+
+/* cs_hbm_word_next gives every non-zero word of l0, in order, and no
+ * other, on sets of one, several and more than 64 summary words, with
+ * items set and some cleared again (emptied words drop out). */
+Test(hbm, words_are_the_non_zero_words_in_order)
+{
+	const uint32_t sizes[] = { 1, 64, 65, 4096, 4097, 70000, 262144, 300000 };
+	unsigned long long x = 5;
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		uint32_t n = sizes[si];
+		for (int round = 0; round < 6; round++) {
+			cs_hbm a;
+			cr_assert_eq(cs_hbm_init(&a, n), 0);
+			for (int k = 0; k < 40 * round; k++) {
+				step(&x);
+				uint32_t base = (uint32_t)((x >> 33) % 7) * (n / 7);
+				uint32_t i = base + (uint32_t)(x >> 20) % (n < 500 ? n : 500);
+				if (i >= n)
+					i = n - 1;
+				if ((x >> 52) % 4 == 0)
+					cs_hbm_clear(&a, i);
+				else
+					cs_hbm_set(&a, i);
+			}
+			cs_hbm_words it = cs_hbm_words_of(&a);
+			uint32_t next = 0;
+			for (long w; (w = cs_hbm_word_next(&it)) >= 0; next = (uint32_t)w + 1) {
+				cr_assert_lt((uint32_t)w, a.n0, "size %u round %d", n, round);
+				cr_assert_geq((uint32_t)w, next, "size %u round %d: in order", n, round);
+				for (uint32_t v = next; v < (uint32_t)w; v++)
+					cr_assert_eq(a.l0[v], 0, "size %u round %d: word %u left out", n, round, v);
+				cr_assert_neq(a.l0[w], 0, "size %u round %d: empty word %ld", n, round, w);
+			}
+			for (uint32_t v = next; v < a.n0; v++)
+				cr_assert_eq(a.l0[v], 0, "size %u round %d: word %u left out at the end", n, round, v);
+			cs_hbm_free(&a);
+		}
+	}
+}

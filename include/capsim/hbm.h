@@ -29,6 +29,41 @@ uint32_t cs_hbm_count_range(const cs_hbm *b, uint32_t lo, uint32_t hi);
 void cs_hbm_or(cs_hbm *dst, const cs_hbm *src);
 void cs_hbm_free(cs_hbm *b);
 
+/* The words of b that hold items, by index into l0, in order, found
+ * through the summaries (every non-zero word, and no zero one, as
+ * cs_hbm_or walks them): for a walk over one set's items that reads
+ * another set's word beside each of its own.
+ *   cs_hbm_words it = cs_hbm_words_of(b);
+ *   for (long w; (w = cs_hbm_word_next(&it)) >= 0;) ... b->l0[w] ... */
+typedef struct cs_hbm_words {
+	const cs_hbm *b;
+	uint64_t m2, m1; /* summary bits not yet taken: of l2[w2], of l1[w1] */
+	uint32_t w2, w1;
+} cs_hbm_words;
+
+static inline cs_hbm_words cs_hbm_words_of(const cs_hbm *b)
+{
+	/* with one summary word the top level is not kept: that word */
+	return (cs_hbm_words){ b, b->n2 ? b->n1 == 1 ? 1 : b->l2[0] : 0, 0, 0, 0 };
+}
+
+static inline long cs_hbm_word_next(cs_hbm_words *it)
+{
+	while (!it->m1) {
+		while (!it->m2) {
+			if (++it->w2 >= it->b->n2)
+				return -1;
+			it->m2 = it->b->l2[it->w2]; /* (more than one summary word here) */
+		}
+		it->w1 = it->w2 * 64 + (uint32_t)__builtin_ctzll(it->m2);
+		it->m2 &= it->m2 - 1;
+		it->m1 = it->b->l1[it->w1];
+	}
+	long w0 = (long)it->w1 * 64 + __builtin_ctzll(it->m1);
+	it->m1 &= it->m1 - 1;
+	return w0;
+}
+
 static inline int cs_hbm_test(const cs_hbm *b, uint32_t i) { return (int)(b->l0[i >> 6] >> (i & 63)) & 1; }
 
 static inline void cs_hbm_set(cs_hbm *b, uint32_t i)
