@@ -33,6 +33,7 @@
 #include "nodeprof.h"
 #include "capsim/hbm.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -565,6 +566,10 @@ _Static_assert(LB_TREES <= 32, "a bound's refresh keeps its changed trees in 32 
  * from a to z (CS_TIME_MAX: for ever) and the longest length up to each
  * (len), n of them. */
 struct nwslot {
+	/* the first run's start and its longest length up to it (len[0]),
+	 * and the longest of all (len[n - 1]); INT64_MIN lengths: no run.
+	 * nowin_first reads these, the arrays only past the first run */
+	cs_time a0, len0, lenmax;
 	cs_time *a, *z, *len;
 	size_t cap;
 	uint32_t n;
@@ -574,17 +579,23 @@ struct nwslot {
  * the time and its free amounts are these (at a later time, the same runs
  * but the first one's start, while no event of the node has come due:
  * cs_nprof_runs_advance); the level of each slot (0: empty;
- * cs_plan_nowin_level) and when it was last used; open: bit k, slot k's
- * first run starts at now (the runs a move in time changes: no other
- * run starts at a later now, as every event of the node is after it). */
+ * cs_plan_nowin_level), lastlv the last used one's (lvl[last]), and when
+ * each was last used; open: bit k, slot k's first run starts at now (the
+ * runs a move in time changes: no other run starts at a later now, as
+ * every event of the node is after it). What a look-up checks is in its
+ * first 64-byte line, each slot in one of its own (pl->nw is aligned). */
 struct nwnode {
-	uint64_t ver;
+	_Alignas(64) uint64_t ver;
 	cs_time now;
 	cs_nprof_amt f;
-	int64_t lvl[NW_SLOTS];
-	uint32_t used[NW_SLOTS], clock, last, open;
-	struct nwslot s[NW_SLOTS];
+	int64_t lastlv;
+	uint32_t last, open, clock;
+	_Alignas(64) int64_t lvl[NW_SLOTS];
+	uint32_t used[NW_SLOTS];
+	struct nwslot _Alignas(64) s[NW_SLOTS];
 };
+_Static_assert(sizeof(struct nwslot) <= 64, "a slot in one line");
+_Static_assert(offsetof(struct nwnode, clock) + sizeof(uint32_t) <= 64, "a look-up's fields in one line");
 
 struct planner {
 	cs_nprof prof;

@@ -156,13 +156,14 @@ static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t 
 				return NULL; /* cs_plan_nowin_slot tells */
 			w->now = c->now;
 		}
-		uint32_t k = w->last;
-		if (w->lvl[k] == lv)
-			return &w->s[k]; /* the slot used last: the latest use already */
-		for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
+		if (w->lastlv == lv)
+			return &w->s[w->last]; /* the slot used last: the latest use already */
+		uint32_t k = 0;
+		for (; k < NW_SLOTS && w->lvl[k] != lv; k++)
 			;
 		if (k < NW_SLOTS) {
 			w->last = k;
+			w->lastlv = lv;
 			w->used[k] = ++w->clock;
 			return &w->s[k];
 		}
@@ -178,7 +179,7 @@ static inline const struct nwslot *nowin_last(const struct nwnode *nw, const uin
 					      uint32_t node, int64_t lv, const cs_nprof_amt *f)
 {
 	const struct nwnode *w = &nw[node];
-	return w->ver == pver[node] && w->now == now && w->lvl[w->last] == lv && w->f.g == f->g && w->f.c == f->c &&
+	return w->ver == pver[node] && w->now == now && w->lastlv == lv && w->f.g == f->g && w->f.c == f->c &&
 			       w->f.m == f->m
 		       ? &w->s[w->last]
 		       : NULL;
@@ -196,10 +197,12 @@ static inline const struct nwslot *nowin_slot(cs_sched_ctx *c, uint32_t node, in
  * often lasts.) */
 static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
 {
-	if (!s->n || s->len[s->n - 1] < d)
+	if (s->len0 >= d) /* (the first run lasts d: there is one) */
+		return s->a0;
+	if (s->lenmax < d) /* (none does, or there is none) */
 		return CS_TIME_MAX;
 	const cs_time *len = s->len;
-	uint32_t i = 0;
+	uint32_t i = 1;
 	while (len[i] < d) /* (the last lasts d) */
 		i++;
 	return s->a[i];

@@ -24,6 +24,14 @@ void cs_plan_nowin_free(struct planner *pl)
 	free(pl->sp_end);
 }
 
+/* s's first run and longest length, kept in the slot (struct nwslot). */
+static void summary(struct nwslot *s)
+{
+	s->a0 = s->n ? s->a[0] : 0;
+	s->len0 = s->n ? s->len[0] : INT64_MIN;
+	s->lenmax = s->n ? s->len[s->n - 1] : INT64_MIN;
+}
+
 /* Slot s made for level lv: the node's runs, and the longest length up
  * to each (CS_TIME_MAX: for ever; cs_nprof_runs_len). 0, or -1 out of
  * memory. */
@@ -41,6 +49,7 @@ static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof
 		cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
 	}
 	s->n = (uint32_t)n;
+	summary(s);
 	return 0;
 }
 
@@ -75,6 +84,7 @@ static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 		struct nwslot *s = &w->s[__builtin_ctz(m)];
 		cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
 		first_cut(s);
+		summary(s);
 	}
 	return 1;
 }
@@ -93,6 +103,7 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 		w->f = *f;
 		for (unsigned k = 0; k < NW_SLOTS; k++)
 			w->lvl[k] = 0;
+		w->lastlv = 0;
 		w->open = 0;
 	}
 	uint32_t k = w->last;
@@ -105,6 +116,8 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 				if (w->used[i] < w->used[k])
 					k = i;
 			w->lvl[k] = 0;
+			if (k == w->last)
+				w->lastlv = 0;
 			w->open &= ~(1u << k);
 			if (fill(c, &w->s[k], node, f, lv) < 0) {
 				c->failed = -CS_ENOMEM;
@@ -115,6 +128,7 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 				w->open |= 1u << k;
 		}
 		w->last = k;
+		w->lastlv = lv;
 		w->used[k] = ++w->clock; /* (the slot used last has the latest stamp) */
 	}
 	return &w->s[k];

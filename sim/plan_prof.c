@@ -454,7 +454,10 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->h2 = malloc((2 * (size_t)nn + 1) * sizeof *pl->h2);
 	pl->mark = calloc((size_t)nn + 1, sizeof *pl->mark);
 	pl->pver = calloc((size_t)nn + 1, sizeof *pl->pver);
-	pl->nw = calloc((size_t)nn + 1, sizeof *pl->nw);
+	/* (in whole lines: a look-up reads one, and a slot's) */
+	pl->nw = aligned_alloc(_Alignof(struct nwnode), ((size_t)nn + 1) * sizeof *pl->nw);
+	if (pl->nw)
+		memset(pl->nw, 0, ((size_t)nn + 1) * sizeof *pl->nw);
 	pl->nowin = calloc((size_t)nn + 1, sizeof *pl->nowin);
 	pl->aside = malloc(((size_t)nn + 1) * sizeof *pl->aside);
 	pl->nleaves = cs_alloc_nleaves(c->A);

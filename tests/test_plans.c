@@ -8,6 +8,7 @@
 #include "capsim/gen.h"
 #include "capsim/trace.h"
 #include "helpers.h"
+#include "../sim/plan_int.h"
 
 struct use {
 	cs_time s, e;
@@ -201,6 +202,71 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan, .time
 	cr_assert_gt(waited, 1000);
 	for (int k = 0; k < 2; k++)
 		cs_run_result_free(&r[k]);
+}
+
+/* Every kept slot of every node's runs (struct nwnode) after a pass: the
+ * first run's start and length and the longest, kept beside the arrays
+ * for nowin_first, are the arrays'; the last slot's level is kept as
+ * lvl[last]. Counted: the slots seen and the nodes whose kept runs were
+ * used. */
+static size_t runs_slots, runs_bad;
+
+static void runs_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->nw)
+		return;
+	for (uint32_t node = 0; node < ctx->nnodes; node++) {
+		const struct nwnode *w = &pl->nw[node];
+		runs_bad += w->lastlv != w->lvl[w->last];
+		for (unsigned k = 0; k < NW_SLOTS; k++) {
+			const struct nwslot *s = &w->s[k];
+			if (!w->lvl[k])
+				continue;
+			runs_slots++;
+			if (!s->n) {
+				runs_bad += s->len0 != INT64_MIN || s->lenmax != INT64_MIN;
+				continue;
+			}
+			runs_bad += s->a0 != s->a[0] || s->len0 != s->len[0] || s->lenmax != s->len[s->n - 1];
+			/* and nowin_first is the scan of the arrays */
+			for (cs_time d = 1; d <= 1 << 20; d *= 4) {
+				uint32_t i = 0;
+				while (i < s->n && s->len[i] < d)
+					i++;
+				runs_bad += nowin_first(s, d) != (i < s->n ? s->a[i] : CS_TIME_MAX);
+			}
+		}
+	}
+}
+
+static void runs_pass(void *state, cs_sched_ctx *ctx)
+{
+	every_pass(state, ctx);
+	runs_check(ctx);
+}
+
+static const cs_policy_ops runs_ops = {
+	.abi = CS_POLICY_ABI,
+	.name = "conservative",
+	.summary = "test: conservative planning every waiting job every pass, the kept runs checked",
+	.init = every_init,
+	.submit = every_submit,
+	.pass = runs_pass,
+	.destroy = every_destroy,
+	.cancel = every_cancel,
+};
+
+Test(plans, kept_runs_first_run_and_longest_are_the_arrays, .timeout = 240)
+{
+	char *path = generated_at(4, 1.5);
+	cs_run_result r;
+	runs_slots = runs_bad = 0;
+	run_conservative(path, NULL, NULL, &runs_ops, &r);
+	th_unlink(path);
+	cr_assert_gt(runs_slots, 1000, "%zu slots seen", runs_slots);
+	cr_assert_eq(runs_bad, 0, "%zu wrong of %zu", runs_bad, runs_slots);
+	cs_run_result_free(&r);
 }
 
 /* A week of the default workload under conservative on the default data
