@@ -246,22 +246,15 @@ static void runs_pass(void *state, cs_sched_ctx *ctx)
 	runs_check(ctx);
 }
 
-static const cs_policy_ops runs_ops = {
-	.abi = CS_POLICY_ABI,
-	.name = "conservative",
-	.summary = "test: conservative planning every waiting job every pass, the kept runs checked",
-	.init = every_init,
-	.submit = every_submit,
-	.pass = runs_pass,
-	.destroy = every_destroy,
-	.cancel = every_cancel,
-};
-
 Test(plans, kept_runs_first_run_and_longest_are_the_arrays, .timeout = 240)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
 	runs_slots = runs_bad = 0;
+	/* every_ops, with the kept runs checked after each pass */
+	cs_policy_ops runs_ops = every_ops;
+	runs_ops.summary = "test: conservative planning every waiting job every pass, the kept runs checked";
+	runs_ops.pass = runs_pass;
 	run_conservative(path, NULL, NULL, &runs_ops, &r);
 	th_unlink(path);
 	cr_assert_gt(runs_slots, 1000, "%zu slots seen", runs_slots);
