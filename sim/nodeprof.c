@@ -614,18 +614,11 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
 	const cs_nprof_node *np = &p->node[node];
-	/* the planner's five counts by five durations, constants there (its
-	 * loops over them unrolled) */
-	if (ng == 5 && nd == 5) {
-		if (cores)
-			first_runs_of(np, free_now.c, now, 1, g, 5, D, 5, out);
-		else
-			first_runs_of(np, free_now.g, now, 0, g, 5, D, 5, out);
-	} else if (cores) {
+	/* (the planner's 5 by 5 goes through cs_nprof_first_runs_55) */
+	if (cores)
 		first_runs_of(np, free_now.c, now, 1, g, ng, D, nd, out);
-	} else {
+	else
 		first_runs_of(np, free_now.g, now, 0, g, ng, D, nd, out);
-	}
 }
 
 /* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
