@@ -146,7 +146,8 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
+	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones but the quiet */
+	uint32_t *quiet;    /* relocate's: the dirty children that stay tying none */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 	/* per account read through (settled) since the computation fstamp
@@ -205,7 +206,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
-	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
+	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits)) || !(f->quiet = malloc(n * sizeof *f->quiet))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -294,6 +295,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->nt);
 	free(f->deep);
 	free(f->bits);
+	free(f->quiet);
 	free(f);
 }
 
@@ -862,12 +864,12 @@ static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_
  * place and ties): there the moving ones are merged in before their
  * place, the ties next to a moving child are worked out, those next to
  * one that stays are refresh_children's, and two unchanged ones that were
- * neighbours keep theirs. A dirty child that stays alone (its neighbours'
- * places in no span) and ties none, before or after, keeps its before
- * (the same children are ahead of it, none tied to it): its ties are
- * rewritten but it is no span; so does each of a run of neighbouring
- * dirty children that all stay (a span of their places only, no moving
- * one passing it) when none of its places ties, before or after. (Not
+ * neighbours keep theirs. A dirty child that stays and ties none, before
+ * or after (quiet), keeps its before unless a moving one's range passes
+ * its place (the same children are ahead of it, none tied to it): its
+ * ties are rewritten, it has no place in bits and is no span, whatever
+ * its neighbours (a span that ends beside it checks the tie there as it
+ * does an unchanged neighbour's: apart). (Not
  * inlined: refresh_children's common path, which keeps the order, then
  * saves fewer registers a call.) */
 static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
@@ -879,17 +881,40 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
 	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
-	/* each dirty one stays (its place: before the next) or moves; their
-	 * places in bits, from lo */
+	uint32_t *quiet = f->quiet, nq = 0;
+	/* each dirty one stays (its place: before the next) or moves; the
+	 * places of those that move and of those that stay beside a tie, before
+	 * or after, in bits, from lo. One that stays tying none (quiet) takes
+	 * its ties (refresh_children's) now and is in no span (ins NONE)
+	 * unless a moving one's range passes its place (below): the same
+	 * children are ahead of it, so its before stands, as step 58's lone
+	 * child's (its bit would have made it a span of its own, or joined it
+	 * to a neighbour's, only to be visited with the same before) */
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (alone ? stays_alone(N, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
+		if (alone ? stays_alone(N, ord, nt, p, lo, hi) : stays(nt, p, lo, hi)) {
+			uint8_t l = p > lo ? (uint8_t)(tie[p - 1] | nt[p - 1]) : 0;
+			uint8_t r = p + 1 < hi ? (uint8_t)(tie[p] | nt[p]) : 0;
+			if (!((l | r) & T_TIE)) {
+				if (p > lo) {
+					was[p - 1] = tie[p - 1];
+					tie[p - 1] = (uint8_t)(nt[p - 1] & (T_TIE | T_HOLDS));
+				}
+				if (p + 1 < hi) {
+					was[p] = tie[p];
+					tie[p] = (uint8_t)(nt[p] & (T_TIE | T_HOLDS));
+				}
+				ins[x] = NONE;
+				quiet[nq++] = x;
+				continue;
+			}
 			ins[x] = p + 1;
-		else
+		} else {
 			N[x].fl |= F_MOVE;
+		}
+		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 	}
 	/* the dirty ones by place (their bits stay: the spans' places) */
 	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
@@ -935,6 +960,12 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			bybef[j] = x;
 		}
 	}
+	/* a quiet one whose place a moving one's range passes is in that span */
+	for (uint32_t k = 0; k < nq; k++) {
+		uint32_t p = N[quiet[k]].pos - lo;
+		if (bits[p >> 6] >> (p & 63) & 1)
+			ins[quiet[k]] = p + lo + 1;
+	}
 	/* the spans: the runs of places in bits (merged where they meet or
 	 * touch), each rewritten */
 	uint32_t *sc = f->rbuf + nm; /* a span's old children */
@@ -953,47 +984,32 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		cur = bits[wd] & (~0ull << (B & 63));
 		A += lo;
 		B += lo;
-		if (B - A == 1) { /* a dirty child alone that stays: its ties */
+		if (B - A == 1) {
+			/* a dirty child alone (one that moves to its own place,
+			 * or stays beside a tie, before or after: a span): its
+			 * ties */
 			uint32_t x = ord[A];
 			int moving = N[x].fl & F_MOVE;
-			uint8_t ties = 0; /* its ties' T_TIE, before and after */
 			next += moving != 0;
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
 				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
 						    : (uint8_t)(nt[A - 1] & (T_TIE | T_HOLDS));
-				ties |= was[A - 1] | tie[A - 1];
 			}
 			was[A] = tie[A];
-			if (B < hi) {
+			if (B < hi)
 				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(nt[A] & (T_TIE | T_HOLDS));
-				ties |= was[A] | tie[A];
-			}
-			if (!moving && !(ties & T_TIE)) {
-				/* the same children ahead of it, and it ties
-				 * none before or after: its before stands, it
-				 * is no span (ins NONE: visit_alone descends
-				 * it) */
-				ins[x] = NONE;
-				continue;
-			}
 		}
 		int still = B - A > 1; /* a run of dirty children that all stay */
 		for (uint32_t P = A; still && P < B; P++)
 			still = !(N[ord[P]].fl & F_MOVE);
 		if (still) {
-			/* their ties (refresh_children's); tying none, before or
-			 * after, each keeps its before as one alone does */
-			uint8_t ties = 0;
+			/* their ties (refresh_children's); each of them ties a
+			 * neighbour, before or after (else it is quiet), so the
+			 * run is a span */
 			for (uint32_t k = A > lo ? A - 1 : A, kend = B < hi ? B : B - 1; k < kend; k++) {
 				was[k] = tie[k];
 				tie[k] = (uint8_t)(nt[k] & (T_TIE | T_HOLDS));
-				ties |= was[k] | tie[k];
-			}
-			if (!(ties & T_TIE)) {
-				for (uint32_t P = A; P < B; P++)
-					ins[ord[P]] = NONE;
-				continue;
 			}
 		}
 		/* the span listed for the visit */
