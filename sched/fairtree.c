@@ -14,12 +14,6 @@ typedef struct ftnode {
 	double q;        /* its shares over its usage, sh / sum (see order_holds) */
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
-	/* its q when its parent's children were last put in order
-	 * (refresh_children, sort_children) or computed, the q its ties
-	 * there were worked out with until its parent's next refresh (its q
-	 * moves only in an update, which makes it dirty, and every dirty
-	 * child is refreshed before its parent's list is visited) */
-	double q0;
 	uint32_t before; /* see below */
 	uint32_t nbelow; /* the users in its subtree */
 	int32_t parent;  /* -1: the root */
@@ -31,6 +25,9 @@ typedef struct ftnode {
 	 * children, a list through next; NONE ends it; a node not dirty has
 	 * none to read) */
 	uint32_t dhead;
+	/* its children's places in ord and csum, [clo, chi) (the tree's
+	 * child_off[x] and child_off[x + 1], read here with the rest) */
+	uint32_t clo, chi;
 	uint16_t depth;  /* 0 for the root; DEEP, at least DEEP (see deep) */
 	uint8_t fl;      /* F_USER, ... (see cs_fairtree) */
 	uint8_t pf;      /* P_VISIT, P_SUM (see cs_fairtree) */
@@ -70,6 +67,7 @@ struct cs_fairtree {
 	 * sort from the previous order costs about one scan */
 	uint32_t *ord;
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
+
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
 	/* per account with F_RANGE: the first place of its first span; per
 	 * place starting a span ord[s .. send[s]), the next one's start
@@ -219,6 +217,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->n[a].dhead = f->n[a].next = NONE;
+		f->n[a].clo = t->child_off[a];
+		f->n[a].chi = t->child_off[a + 1];
 		f->n[a].parent = t->parent[a];
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
@@ -447,7 +447,6 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * it would visit alone are left P_VISIT (descend). */
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	if ((N[a].fl & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
 		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
@@ -460,7 +459,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 		 * its start */
 		for (uint32_t s = f->sfirst[a]; s != NONE; s = f->snext[s]) {
 			uint32_t ahead = 0;
-			if (s > t->child_off[a]) {
+			if (s > N[a].clo) {
 				const ftnode *b = &f->n[f->ord[s - 1]];
 				ahead = b->before + b->nbelow;
 			}
@@ -479,8 +478,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 				descend(f, x, top, cnt, lazy);
 		cnt -= N[a].nbelow;
 	} else {
-		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
-			    top, cnt, cnt, lazy);
+		cnt = visit(f, f->ord + N[a].clo, f->tie + N[a].clo, N[a].chi - N[a].clo, top, cnt, cnt, lazy);
 	}
 	N[a].fl = (uint8_t)((N[a].fl & ~F_RVALID) | F_AVALID);
 	return cnt;
@@ -665,21 +663,18 @@ static inline uint8_t tie_of(const cs_fairtree *f, uint32_t x, uint32_t y, doubl
  * from the one they are in, their places and ties. */
 static void sort_children(cs_fairtree *f, uint32_t a)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	uint32_t lo = N[a].clo, hi = N[a].chi;
 	double up = N[a].sum;
 	if (lo == hi)
 		return;
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
-	N[lastc].q0 = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
-		N[c].q0 = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -874,13 +869,12 @@ static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_
  * saves fewer registers a call.) */
 static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
 	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
+	uint32_t lo = N[a].clo, hi = N[a].chi, nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
 	uint32_t *quiet = f->quiet, nq = 0;
 	/* each dirty one stays (its place: before the next) or moves; the
 	 * places of those that move and of those that stay beside a tie, before
@@ -1131,10 +1125,9 @@ static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *
  * relocate. Else sort_children. */
 static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	const uint32_t *ord = f->ord;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	uint32_t lo = N[a].clo, hi = N[a].chi;
 	double up = N[a].sum;
 	N[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
 	if (!fast || !(up > 0)) {
@@ -1142,34 +1135,26 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one); a place
-	 * that held apart and is still apart by check_place's first case is
-	 * worked out here from the dirty child's q (the tie arrays in
-	 * locals). A pair that
-	 * held apart (T_HOLDS, no T_TIE: the q ahead more than 2^-40 above
-	 * the other, see order_holds), one of them unchanged since and the
-	 * other's q moved only away from it (the one ahead's up, the other's
-	 * down; q's are >= 0), still holds apart: rounded multiplication
-	 * keeps order, so check_place would give the tie it has */
+	 * right one unless the next child is dirty (its left one). A place
+	 * that held apart (T_HOLDS alone) and is still apart by check_place's
+	 * first case (the q ahead more than 2^-40 above the other, order_holds)
+	 * is worked out here (the tie arrays in locals), the most common */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		double q = N[x].q, q0 = N[x].q0;
-		N[x].q0 = q; /* (the q of the ties this refresh works out) */
+		double q = N[x].q;
 		if (p > lo) {
-			uint32_t w = ord[p - 1];
-			uint8_t old = tie[p - 1];
-			if (old == T_HOLDS && ((q <= q0 && !(N[w].fl & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
+			if (tie[p - 1] == T_HOLDS && N[ord[p - 1]].q > q * (1 + 0x1p-40))
 				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
 		}
 		if (p + 1 < hi) {
-			uint32_t y = ord[p + 1];
-			if (!(N[y].fl & F_DIRTY)) {
-				if (tie[p] == T_HOLDS && (q >= q0 || q > N[y].q * (1 + 0x1p-40)))
+			const ftnode *y = &N[ord[p + 1]];
+			if (!(y->fl & F_DIRTY)) {
+				if (tie[p] == T_HOLDS && q > y->q * (1 + 0x1p-40))
 					nt[p] = T_HOLDS | T_IN;
 				else
 					check_place(f, &c, p, up);
@@ -1239,7 +1224,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * it is already, from an update whose list was not read since, and
 	 * its parent marked (P_SUM) and put in dlist, at its depth (what
 	 * this reads of a user and of its parent is in their two records) */
-	const uint32_t *coff = t->child_off;
 	uint32_t *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
@@ -1300,7 +1284,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			N[a].pf &= (uint8_t)~P_SUM;
-			double sum = children_sum(csum + coff[a], coff[a + 1] - coff[a]);
+			double sum = children_sum(csum + N[a].clo, N[a].chi - N[a].clo);
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
 			int32_t pa = N[a].parent;
@@ -1320,7 +1304,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		nd++;
 		dfill[0] = f->doff[0];
 		N[0].pf &= (uint8_t)~P_SUM;
-		N[0].sum = children_sum(csum + coff[0], coff[1] - coff[0]);
+		N[0].sum = children_sum(csum + N[0].clo, N[0].chi - N[0].clo);
 		N[0].q = q_of(&N[0]);
 	}
 	if (nd == 0)
@@ -1367,7 +1351,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		N[i].q0 = N[i].q = q_of(&N[i]);
+		N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
 		if ((f->n[a].fl & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);

@@ -1046,14 +1046,13 @@ Test(fairtree, a_dirty_child_stays_only_beside_orders_that_hold)
  * sorted whole until one of them moves). The factors must be the full
  * computation's. */
 /* Two updates between reads, a child's usage moved one way and then a
- * little back: refresh_children's check passes over the place on the side
- * its q moved away from only when its tie there was worked out with the q
- * it had before the first update (q0, kept when its parent's list was
- * last visited). Tree: six organisations of two users each under the root, usage
- * far apart; each round one user jumps (its organisation too) and then
- * goes back part of the way, with a few others changed, read after the
- * second update only. Fails when q0 is taken at each update or not when
- * the list is visited. */
+ * little back: refresh_children's check passes over a place next to it
+ * (its tie kept) only when the two q's there are still apart now, whatever
+ * they were at either update. Tree: six organisations of two users each
+ * under the root, usage far apart; each round one user jumps (its
+ * organisation too) and then goes back part of the way, with a few others
+ * changed, read after the second update only. Failed when the check
+ * passed over a place from the q a child had at an update. */
 Test(fairtree, a_child_moved_twice_between_reads_is_checked_from_its_first_q)
 {
 	cs_account_tree t;
