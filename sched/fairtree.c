@@ -67,7 +67,6 @@ struct cs_fairtree {
 	 * sort from the previous order costs about one scan */
 	uint32_t *ord;
 	uint8_t *tie;     /* per place of ord: T_TIE, T_HOLDS of it and the next */
-
 	uint32_t *nfrag;  /* per account: places of its list without T_HOLDS */
 	/* per account with F_RANGE: the first place of its first span; per
 	 * place starting a span ord[s .. send[s]), the next one's start
@@ -145,7 +144,7 @@ struct cs_fairtree {
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones but the quiet */
-	uint32_t *quiet;    /* relocate's: the dirty children that stay tying none */
+	uint32_t *quiet;    /* relocate's: the places of the dirty children that stay tying none */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 	/* per account read through (settled) since the computation fstamp
@@ -820,36 +819,28 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 	bits[we] |= hi;
 }
 
-/* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
- * places with its neighbours (unchanged or dirty) still in order and
- * holding theirs (refresh_children's nt)? The children that stay and the
- * unchanged ones are then in order, each next to the next: a dirty
- * neighbour either stays (their place is in order) or moves, and the
- * two that become neighbours where moving ones leave are checked
- * (relocate). */
-static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
+/* A dirty child x at place p of ord[lo .. hi) stays where it is when its
+ * places with its neighbours (unchanged or dirty) are still in order and
+ * hold theirs (refresh_children's nt: T_IN and T_HOLDS). The children that
+ * stay and the unchanged ones are then in order, each next to the next: a
+ * dirty neighbour either stays (their place is in order) or moves, and
+ * the two that become neighbours where moving ones leave are checked
+ * (relocate). In a relocation's second try (alone: two children that
+ * become neighbours did not hold theirs and one of them is dirty), it
+ * stays only if its neighbours are unchanged as well, as this says (with
+ * only unchanged ones next to a moving run, those hold theirs unless
+ * refresh_children's order is out of date). */
+static inline int unchanged_beside(const ftnode *N, const uint32_t *ord, uint32_t p, uint32_t lo, uint32_t hi)
 {
-	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (nt[p - 1] & both) == both) && (p + 1 == hi || (nt[p] & both) == both);
-}
-
-/* stays, with unchanged neighbours only (a relocation's second try, when
- * two children that become neighbours do not hold theirs and one of them
- * is dirty: with only unchanged ones next to a moving run, those hold
- * theirs unless refresh_children's order is out of date) */
-static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
-			      uint32_t hi)
-{
-	return stays(nt, p, lo, hi) && (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) &&
-	       (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
+	return (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) && (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
- * dirty child that stays (stays: between neighbours it is still in order
- * with; with alone, unchanged ones only) keeps its place among the
- * others; the rest move (F_MOVE). Those not moving keep their order; two
- * of them separated by moving ones only must hold theirs too (they may
+ * dirty child that stays (between neighbours it is still in order with;
+ * with alone, unchanged ones only: unchanged_beside) keeps its place
+ * among the others; the rest move (F_MOVE). Those not moving keep their
+ * order; two of them separated by moving ones only must hold theirs too (they may
  * become neighbours; else, one of them dirty, the same again with alone,
  * else sort_children). Each moving one (its Level Fairshare worked out) goes
  * before the first of them it ranks ahead of (place_of, ins[]); sorted,
@@ -864,9 +855,9 @@ static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_
  * its place (the same children are ahead of it, none tied to it): its
  * ties are rewritten, it has no place in bits and is no span, whatever
  * its neighbours (a span that ends beside it checks the tie there as it
- * does an unchanged neighbour's: apart). (Not
- * inlined: refresh_children's common path, which keeps the order, then
- * saves fewer registers a call.) */
+ * does an unchanged neighbour's: apart). (Not inlined:
+ * refresh_children's common path, which keeps the order, then saves
+ * fewer registers a call.) */
 static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
 	ftnode *N = f->n;
@@ -884,24 +875,34 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * children are ahead of it, so its before stands, as step 58's lone
 	 * child's (its bit would have made it a span of its own, or joined it
 	 * to a neighbour's, only to be visited with the same before) */
+	const uint8_t both = T_IN | T_HOLDS;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (alone ? stays_alone(N, ord, nt, p, lo, hi) : stays(nt, p, lo, hi)) {
-			uint8_t l = p > lo ? (uint8_t)(tie[p - 1] | nt[p - 1]) : 0;
-			uint8_t r = p + 1 < hi ? (uint8_t)(tie[p] | nt[p]) : 0;
-			if (!((l | r) & T_TIE)) {
+		/* its places' ties, new (nt) and old (a list's end: in order,
+		 * holding, tying none) */
+		uint8_t nl = both, nr = both, tl = 0, tr = 0;
+		if (p > lo) {
+			nl = nt[p - 1];
+			tl = tie[p - 1];
+		}
+		if (p + 1 < hi) {
+			nr = nt[p];
+			tr = tie[p];
+		}
+		if ((nl & nr & both) == both && (!alone || unchanged_beside(N, ord, p, lo, hi))) {
+			if (!((nl | nr | tl | tr) & T_TIE)) { /* (quiet: its new ties T_HOLDS) */
 				if (p > lo) {
-					was[p - 1] = tie[p - 1];
-					tie[p - 1] = (uint8_t)(nt[p - 1] & (T_TIE | T_HOLDS));
+					was[p - 1] = tl;
+					tie[p - 1] = T_HOLDS;
 				}
 				if (p + 1 < hi) {
-					was[p] = tie[p];
-					tie[p] = (uint8_t)(nt[p] & (T_TIE | T_HOLDS));
+					was[p] = tr;
+					tie[p] = T_HOLDS;
 				}
 				ins[x] = NONE;
-				quiet[nq++] = x;
+				quiet[nq++] = p;
 				continue;
 			}
 			ins[x] = p + 1;
@@ -956,9 +957,9 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	}
 	/* a quiet one whose place a moving one's range passes is in that span */
 	for (uint32_t k = 0; k < nq; k++) {
-		uint32_t p = N[quiet[k]].pos - lo;
-		if (bits[p >> 6] >> (p & 63) & 1)
-			ins[quiet[k]] = p + lo + 1;
+		uint32_t p = quiet[k];
+		if (bits[(p - lo) >> 6] >> ((p - lo) & 63) & 1)
+			ins[ord[p]] = p + 1;
 	}
 	/* the spans: the runs of places in bits (merged where they meet or
 	 * touch), each rewritten */
