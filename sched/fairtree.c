@@ -14,12 +14,6 @@ typedef struct ftnode {
 	double q;        /* its shares over its usage, sh / sum (see order_holds) */
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
-	/* its q when its parent's children were last put in order
-	 * (refresh_children, sort_children) or computed, the q its ties
-	 * there were worked out with until its parent's next refresh (its q
-	 * moves only in an update, which makes it dirty, and every dirty
-	 * child is refreshed before its parent's list is visited) */
-	double q0;
 	uint32_t before; /* see below */
 	uint32_t nbelow; /* the users in its subtree */
 	int32_t parent;  /* -1: the root */
@@ -31,6 +25,9 @@ typedef struct ftnode {
 	 * children, a list through next; NONE ends it; a node not dirty has
 	 * none to read) */
 	uint32_t dhead;
+	/* its children's places in ord and csum, [clo, chi) (the tree's
+	 * child_off[x] and child_off[x + 1], read here with the rest) */
+	uint32_t clo, chi;
 	uint16_t depth;  /* 0 for the root; DEEP, at least DEEP (see deep) */
 	uint8_t fl;      /* F_USER, ... (see cs_fairtree) */
 	uint8_t pf;      /* P_VISIT, P_SUM (see cs_fairtree) */
@@ -146,7 +143,8 @@ struct cs_fairtree {
 	/* per place next to a dirty child, refresh_children's tie of it and
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
-	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones */
+	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones but the quiet */
+	uint32_t *quiet;    /* relocate's: the places of the dirty children that stay tying none */
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 	/* per account read through (settled) since the computation fstamp
@@ -205,7 +203,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
-	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits))) {
+	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits)) || !(f->quiet = malloc(n * sizeof *f->quiet))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -218,6 +216,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	}
 	for (uint32_t a = 0; a < t->nnodes; a++) {
 		f->n[a].dhead = f->n[a].next = NONE;
+		f->n[a].clo = t->child_off[a];
+		f->n[a].chi = t->child_off[a + 1];
 		f->n[a].parent = t->parent[a];
 		f->n[a].sh = t->share_level[a];
 		if (f->n[a].sh > 0 && !(f->n[a].sh >= 0x1p-100 && f->n[a].sh <= 0x1p100))
@@ -294,6 +294,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->nt);
 	free(f->deep);
 	free(f->bits);
+	free(f->quiet);
 	free(f);
 }
 
@@ -445,7 +446,6 @@ static uint32_t visit_merged(cs_fairtree *f, const uint32_t *acc, size_t na, siz
  * it would visit alone are left P_VISIT (descend). */
 static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt, int lazy)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	if ((N[a].fl & (F_KEPT | F_AVALID)) == (F_KEPT | F_AVALID)) {
 		for (uint32_t x = N[a].fl & F_LEAF ? NONE : N[a].dhead; x != NONE; x = N[x].next)
@@ -458,7 +458,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 		 * its start */
 		for (uint32_t s = f->sfirst[a]; s != NONE; s = f->snext[s]) {
 			uint32_t ahead = 0;
-			if (s > t->child_off[a]) {
+			if (s > N[a].clo) {
 				const ftnode *b = &f->n[f->ord[s - 1]];
 				ahead = b->before + b->nbelow;
 			}
@@ -477,8 +477,7 @@ static uint32_t visit_alone(cs_fairtree *f, uint32_t a, size_t top, uint32_t cnt
 				descend(f, x, top, cnt, lazy);
 		cnt -= N[a].nbelow;
 	} else {
-		cnt = visit(f, f->ord + t->child_off[a], f->tie + t->child_off[a], t->child_off[a + 1] - t->child_off[a],
-			    top, cnt, cnt, lazy);
+		cnt = visit(f, f->ord + N[a].clo, f->tie + N[a].clo, N[a].chi - N[a].clo, top, cnt, cnt, lazy);
 	}
 	N[a].fl = (uint8_t)((N[a].fl & ~F_RVALID) | F_AVALID);
 	return cnt;
@@ -663,21 +662,18 @@ static inline uint8_t tie_of(const cs_fairtree *f, uint32_t x, uint32_t y, doubl
  * from the one they are in, their places and ties. */
 static void sort_children(cs_fairtree *f, uint32_t a)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	uint32_t lo = N[a].clo, hi = N[a].chi;
 	double up = N[a].sum;
 	if (lo == hi)
 		return;
 	uint32_t lastc = ord[lo];
 	double last = f->lfs[lastc] = lfs_at(&N[lastc], up);
 	int sorted = 1;
-	N[lastc].q0 = N[lastc].q;
 	for (uint32_t k = lo + 1; k < hi; k++) {
 		uint32_t c = ord[k];
 		double l = f->lfs[c] = lfs_at(&N[c], up);
-		N[c].q0 = N[c].q;
 		sorted &= l < last || (l == last && lastc < c);
 		last = l;
 		lastc = c;
@@ -823,36 +819,28 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 	bits[we] |= hi;
 }
 
-/* Does dirty x at place p of ord[lo .. hi) stay where it is: are its
- * places with its neighbours (unchanged or dirty) still in order and
- * holding theirs (refresh_children's nt)? The children that stay and the
- * unchanged ones are then in order, each next to the next: a dirty
- * neighbour either stays (their place is in order) or moves, and the
- * two that become neighbours where moving ones leave are checked
- * (relocate). */
-static inline int stays(const uint8_t *nt, uint32_t p, uint32_t lo, uint32_t hi)
+/* A dirty child x at place p of ord[lo .. hi) stays where it is when its
+ * places with its neighbours (unchanged or dirty) are still in order and
+ * hold theirs (refresh_children's nt: T_IN and T_HOLDS). The children that
+ * stay and the unchanged ones are then in order, each next to the next: a
+ * dirty neighbour either stays (their place is in order) or moves, and
+ * the two that become neighbours where moving ones leave are checked
+ * (relocate). In a relocation's second try (alone: two children that
+ * become neighbours did not hold theirs and one of them is dirty), it
+ * stays only if its neighbours are unchanged as well, as this says (with
+ * only unchanged ones next to a moving run, those hold theirs unless
+ * refresh_children's order is out of date). */
+static inline int unchanged_beside(const ftnode *N, const uint32_t *ord, uint32_t p, uint32_t lo, uint32_t hi)
 {
-	const uint8_t both = T_IN | T_HOLDS;
-	return (p == lo || (nt[p - 1] & both) == both) && (p + 1 == hi || (nt[p] & both) == both);
-}
-
-/* stays, with unchanged neighbours only (a relocation's second try, when
- * two children that become neighbours do not hold theirs and one of them
- * is dirty: with only unchanged ones next to a moving run, those hold
- * theirs unless refresh_children's order is out of date) */
-static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_t *nt, uint32_t p, uint32_t lo,
-			      uint32_t hi)
-{
-	return stays(nt, p, lo, hi) && (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) &&
-	       (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
+	return (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) && (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
 }
 
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
- * dirty child that stays (stays: between neighbours it is still in order
- * with; with alone, unchanged ones only) keeps its place among the
- * others; the rest move (F_MOVE). Those not moving keep their order; two
- * of them separated by moving ones only must hold theirs too (they may
+ * dirty child that stays (between neighbours it is still in order with;
+ * with alone, unchanged ones only: unchanged_beside) keeps its place
+ * among the others; the rest move (F_MOVE). Those not moving keep their
+ * order; two of them separated by moving ones only must hold theirs too (they may
  * become neighbours; else, one of them dirty, the same again with alone,
  * else sort_children). Each moving one (its Level Fairshare worked out) goes
  * before the first of them it ranks ahead of (place_of, ins[]); sorted,
@@ -862,34 +850,66 @@ static inline int stays_alone(const ftnode *N, const uint32_t *ord, const uint8_
  * place and ties): there the moving ones are merged in before their
  * place, the ties next to a moving child are worked out, those next to
  * one that stays are refresh_children's, and two unchanged ones that were
- * neighbours keep theirs. A dirty child that stays alone (its neighbours'
- * places in no span) and ties none, before or after, keeps its before
- * (the same children are ahead of it, none tied to it): its ties are
- * rewritten but it is no span; so does each of a run of neighbouring
- * dirty children that all stay (a span of their places only, no moving
- * one passing it) when none of its places ties, before or after. (Not
- * inlined: refresh_children's common path, which keeps the order, then
- * saves fewer registers a call.) */
+ * neighbours keep theirs. A dirty child that stays and ties none, before
+ * or after (quiet), keeps its before unless a moving one's range passes
+ * its place (the same children are ahead of it, none tied to it): its
+ * ties are rewritten, it has no place in bits and is no span, whatever
+ * its neighbours (a span that ends beside it checks the tie there as it
+ * does an unchanged neighbour's: apart). (Not inlined:
+ * refresh_children's common path, which keeps the order, then saves
+ * fewer registers a call.) */
 static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
 	uint8_t *tie = f->tie, *was = f->rtbuf; /* the ties of the order before, at their places */
 	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1], nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
-	/* each dirty one stays (its place: before the next) or moves; their
-	 * places in bits, from lo */
+	uint32_t lo = N[a].clo, hi = N[a].chi, nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
+	uint32_t *quiet = f->quiet, nq = 0;
+	/* each dirty one stays (its place: before the next) or moves; the
+	 * places of those that move and of those that stay beside a tie, before
+	 * or after, in bits, from lo. One that stays tying none (quiet) takes
+	 * its ties (refresh_children's) now and is in no span (ins NONE)
+	 * unless a moving one's range passes its place (below): the same
+	 * children are ahead of it, so its before stands, as step 58's lone
+	 * child's (its bit would have made it a span of its own, or joined it
+	 * to a neighbour's, only to be visited with the same before) */
+	const uint8_t both = T_IN | T_HOLDS;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
-		if (alone ? stays_alone(N, ord, nt, p, lo, hi) : stays(nt, p, lo, hi))
+		/* its places' ties, new (nt) and old (a list's end: in order,
+		 * holding, tying none) */
+		uint8_t nl = both, nr = both, tl = 0, tr = 0;
+		if (p > lo) {
+			nl = nt[p - 1];
+			tl = tie[p - 1];
+		}
+		if (p + 1 < hi) {
+			nr = nt[p];
+			tr = tie[p];
+		}
+		if ((nl & nr & both) == both && (!alone || unchanged_beside(N, ord, p, lo, hi))) {
+			if (!((nl | nr | tl | tr) & T_TIE)) { /* (quiet: its new ties T_HOLDS) */
+				if (p > lo) {
+					was[p - 1] = tl;
+					tie[p - 1] = T_HOLDS;
+				}
+				if (p + 1 < hi) {
+					was[p] = tr;
+					tie[p] = T_HOLDS;
+				}
+				ins[x] = NONE;
+				quiet[nq++] = p;
+				continue;
+			}
 			ins[x] = p + 1;
-		else
+		} else {
 			N[x].fl |= F_MOVE;
+		}
+		bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
 	}
 	/* the dirty ones by place (their bits stay: the spans' places) */
 	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
@@ -935,6 +955,12 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			bybef[j] = x;
 		}
 	}
+	/* a quiet one whose place a moving one's range passes is in that span */
+	for (uint32_t k = 0; k < nq; k++) {
+		uint32_t p = quiet[k];
+		if (bits[(p - lo) >> 6] >> ((p - lo) & 63) & 1)
+			ins[ord[p]] = p + 1;
+	}
 	/* the spans: the runs of places in bits (merged where they meet or
 	 * touch), each rewritten */
 	uint32_t *sc = f->rbuf + nm; /* a span's old children */
@@ -953,47 +979,32 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		cur = bits[wd] & (~0ull << (B & 63));
 		A += lo;
 		B += lo;
-		if (B - A == 1) { /* a dirty child alone that stays: its ties */
+		if (B - A == 1) {
+			/* a dirty child alone (one that moves to its own place,
+			 * or stays beside a tie, before or after: a span): its
+			 * ties */
 			uint32_t x = ord[A];
 			int moving = N[x].fl & F_MOVE;
-			uint8_t ties = 0; /* its ties' T_TIE, before and after */
 			next += moving != 0;
 			if (A > lo) {
 				was[A - 1] = tie[A - 1];
 				tie[A - 1] = moving ? tie_at(f, ord[A - 1], x, up, &frag)
 						    : (uint8_t)(nt[A - 1] & (T_TIE | T_HOLDS));
-				ties |= was[A - 1] | tie[A - 1];
 			}
 			was[A] = tie[A];
-			if (B < hi) {
+			if (B < hi)
 				tie[A] = moving ? tie_at(f, x, ord[B], up, &frag) : (uint8_t)(nt[A] & (T_TIE | T_HOLDS));
-				ties |= was[A] | tie[A];
-			}
-			if (!moving && !(ties & T_TIE)) {
-				/* the same children ahead of it, and it ties
-				 * none before or after: its before stands, it
-				 * is no span (ins NONE: visit_alone descends
-				 * it) */
-				ins[x] = NONE;
-				continue;
-			}
 		}
 		int still = B - A > 1; /* a run of dirty children that all stay */
 		for (uint32_t P = A; still && P < B; P++)
 			still = !(N[ord[P]].fl & F_MOVE);
 		if (still) {
-			/* their ties (refresh_children's); tying none, before or
-			 * after, each keeps its before as one alone does */
-			uint8_t ties = 0;
+			/* their ties (refresh_children's); each of them ties a
+			 * neighbour, before or after (else it is quiet), so the
+			 * run is a span */
 			for (uint32_t k = A > lo ? A - 1 : A, kend = B < hi ? B : B - 1; k < kend; k++) {
 				was[k] = tie[k];
 				tie[k] = (uint8_t)(nt[k] & (T_TIE | T_HOLDS));
-				ties |= was[k] | tie[k];
-			}
-			if (!(ties & T_TIE)) {
-				for (uint32_t P = A; P < B; P++)
-					ins[ord[P]] = NONE;
-				continue;
 			}
 		}
 		/* the span listed for the visit */
@@ -1115,10 +1126,9 @@ static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *
  * relocate. Else sort_children. */
 static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 {
-	const cs_account_tree *t = f->t;
 	ftnode *N = f->n;
 	const uint32_t *ord = f->ord;
-	uint32_t lo = t->child_off[a], hi = t->child_off[a + 1];
+	uint32_t lo = N[a].clo, hi = N[a].chi;
 	double up = N[a].sum;
 	N[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
 	if (!fast || !(up > 0)) {
@@ -1126,34 +1136,26 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 		return;
 	}
 	/* the places next to a dirty child, each once: its left one, and its
-	 * right one unless the next child is dirty (its left one); a place
-	 * that held apart and is still apart by check_place's first case is
-	 * worked out here from the dirty child's q (the tie arrays in
-	 * locals). A pair that
-	 * held apart (T_HOLDS, no T_TIE: the q ahead more than 2^-40 above
-	 * the other, see order_holds), one of them unchanged since and the
-	 * other's q moved only away from it (the one ahead's up, the other's
-	 * down; q's are >= 0), still holds apart: rounded multiplication
-	 * keeps order, so check_place would give the tie it has */
+	 * right one unless the next child is dirty (its left one). A place
+	 * that held apart (T_HOLDS alone) and is still apart by check_place's
+	 * first case (the q ahead more than 2^-40 above the other, order_holds)
+	 * is worked out here (the tie arrays in locals), the most common */
 	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		double q = N[x].q, q0 = N[x].q0;
-		N[x].q0 = q; /* (the q of the ties this refresh works out) */
+		double q = N[x].q;
 		if (p > lo) {
-			uint32_t w = ord[p - 1];
-			uint8_t old = tie[p - 1];
-			if (old == T_HOLDS && ((q <= q0 && !(N[w].fl & F_DIRTY)) || N[w].q > q * (1 + 0x1p-40)))
+			if (tie[p - 1] == T_HOLDS && N[ord[p - 1]].q > q * (1 + 0x1p-40))
 				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
 		}
 		if (p + 1 < hi) {
-			uint32_t y = ord[p + 1];
-			if (!(N[y].fl & F_DIRTY)) {
-				if (tie[p] == T_HOLDS && (q >= q0 || q > N[y].q * (1 + 0x1p-40)))
+			const ftnode *y = &N[ord[p + 1]];
+			if (!(y->fl & F_DIRTY)) {
+				if (tie[p] == T_HOLDS && q > y->q * (1 + 0x1p-40))
 					nt[p] = T_HOLDS | T_IN;
 				else
 					check_place(f, &c, p, up);
@@ -1223,7 +1225,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	 * it is already, from an update whose list was not read since, and
 	 * its parent marked (P_SUM) and put in dlist, at its depth (what
 	 * this reads of a user and of its parent is in their two records) */
-	const uint32_t *coff = t->child_off;
 	uint32_t *dlist = f->dlist, *dfill = f->dfill;
 	double *csum = f->csum;
 	const uint32_t nn = t->nnodes;
@@ -1284,7 +1285,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
 			N[a].pf &= (uint8_t)~P_SUM;
-			double sum = children_sum(csum + coff[a], coff[a + 1] - coff[a]);
+			double sum = children_sum(csum + N[a].clo, N[a].chi - N[a].clo);
 			N[a].sum = sum;
 			N[a].q = q_of(&N[a]);
 			int32_t pa = N[a].parent;
@@ -1304,7 +1305,7 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		nd++;
 		dfill[0] = f->doff[0];
 		N[0].pf &= (uint8_t)~P_SUM;
-		N[0].sum = children_sum(csum + coff[0], coff[1] - coff[0]);
+		N[0].sum = children_sum(csum + N[0].clo, N[0].chi - N[0].clo);
 		N[0].q = q_of(&N[0]);
 	}
 	if (nd == 0)
@@ -1351,7 +1352,7 @@ void cs_fairtree_compute(cs_fairtree *f, const double *usage, double *factor)
 	/* each account's children, insertion-sorted from the last order
 	 * (unchanged, with their ties, where no usage below it is) */
 	for (uint32_t i = 0; i < n; i++)
-		N[i].q0 = N[i].q = q_of(&N[i]);
+		N[i].q = q_of(&N[i]);
 	for (uint32_t a = 0; a < n; a++)
 		if ((f->n[a].fl & (F_USER | F_DIRTY)) == F_DIRTY)
 			sort_children(f, a);
