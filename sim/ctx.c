@@ -21,29 +21,18 @@ uint32_t cs_ctx_free(const cs_sched_ctx *c)
 uint32_t cs_ctx_total(const cs_sched_ctx *c) { return c->total; }
 int cs_ctx_node_model(const cs_sched_ctx *c) { return c->nm != NULL; }
 
-static size_t run_lower_bound(const cs_sched_ctx *c, cs_time t)
-{
-	size_t lo = 0, hi = c->nrun;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (c->run[mid].est_end < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Into the running set at est_end, after every entry with est_end <= it:
- * ties keep the order of insertion. */
-static void run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
+ * ties keep the order of insertion. 0, or -CS_ENOMEM (c->failed set: the
+ * run stops). Inlined: one call a start. */
+static inline __attribute__((always_inline)) int run_insert(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
-	size_t pos = run_lower_bound(c, est_end + 1);
-	/* (the set never fills the buffer) */
-	cs_runs_insert(&c->run, c->run_buf, c->run_cap, c->nrun, pos, (run_ent){ est_end, jid, c->jobs[jid].size });
-	c->nrun++;
+	if (cs_runset_insert(&c->run, (run_ent){ est_end, jid, c->jobs[jid].size }) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -CS_ENOMEM;
+	}
 	if (c->prun)
 		cs_hold_run_in(c, jid, est_end);
+	return 0;
 }
 
 /* Place a job of several partitions now in the first of those chosen by
@@ -147,7 +136,8 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;
-	run_insert(c, jid, c->now + j->estimate_s);
+	if (run_insert(c, jid, c->now + j->estimate_s) < 0)
+		return -CS_ENOMEM; /* (the run stops) */
 	if (c->pl)
 		cs_plan_running(c, jid, 1);
 	if (c->pc)
@@ -189,19 +179,20 @@ int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t
 		*free_then = (uint32_t)f;
 		return 0;
 	}
-	size_t i = 0;
-	for (; i < c->nrun; i++) {
-		f += c->run[i].size;
+	cs_runset_it w;
+	const run_ent *re = cs_runset_begin(&w, &c->run);
+	for (; re; re = cs_runset_next(&w)) {
+		f += re->size;
 		if (f >= procs)
 			break;
 	}
-	/* i < nrun: the machine can hold procs once all running jobs end */
-	cs_time t = c->run[i].est_end > c->now ? c->run[i].est_end : c->now;
-	for (i++; i < c->nrun; i++) {
-		cs_time e = c->run[i].est_end > c->now ? c->run[i].est_end : c->now;
+	/* re: the machine can hold procs once all running jobs end */
+	cs_time t = re->est_end > c->now ? re->est_end : c->now;
+	while ((re = cs_runset_next(&w))) {
+		cs_time e = re->est_end > c->now ? re->est_end : c->now;
 		if (e != t)
 			break;
-		f += c->run[i].size;
+		f += re->size;
 	}
 	*when = t;
 	*free_then = (uint32_t)f;
@@ -289,14 +280,15 @@ int cs_ctx_wakeup(cs_sched_ctx *c, cs_time when)
 	return 0;
 }
 
-size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->nrun; }
+size_t cs_ctx_nrunning(const cs_sched_ctx *c) { return c->run.n; }
 
 void cs_ctx_running(const cs_sched_ctx *c, size_t i, cs_time *est_end, uint32_t *size, uint32_t *jid)
 {
-	*est_end = c->run[i].est_end;
-	*size = c->run[i].size;
+	const run_ent *re = cs_runset_at(&c->run, i);
+	*est_end = re->est_end;
+	*size = re->size;
 	if (jid)
-		*jid = c->run[i].jid;
+		*jid = re->jid;
 }
 
 /* The set a job of several partitions holds for (its own, or the scratch
@@ -453,22 +445,12 @@ void cs_ctx_reserve(cs_sched_ctx *c, uint32_t jid, cs_time when)
 		c->jobs[jid].reservation_s = when;
 }
 
-void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
+/* Job jid, entered at est_end, left the running set: out of the
+ * partitions' lists too, and noted for cs_ctx_left. */
+static void run_left(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
-	size_t i = run_lower_bound(c, cs_run_est_end(c, jid));
-	while (i < c->nrun && c->run[i].jid != jid)
-		i++;
-	if (i < c->nrun) /* (it is: every started job is in the set) */
-		cs_ctx_run_remove_at(c, i);
-}
-
-void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i)
-{
-	uint32_t jid = c->run[i].jid;
 	if (c->prun)
-		cs_hold_run_out(c, jid, c->run[i].est_end);
-	cs_runs_remove(&c->run, c->nrun, i);
-	c->nrun--;
+		cs_hold_run_out(c, jid, est_end);
 	if (c->nleft == c->left_cap) {
 		size_t cap = c->left_cap ? 2 * c->left_cap : 64;
 		uint32_t *l = realloc(c->left, cap * sizeof *l);
@@ -480,6 +462,21 @@ void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i)
 		c->left_cap = cap;
 	}
 	c->left[c->nleft++] = jid;
+}
+
+void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_time e = cs_run_est_end(c, jid);
+	if (cs_runset_remove(&c->run, e, jid)) /* (it is there: every started job is) */
+		run_left(c, jid, e);
+}
+
+const run_ent *cs_ctx_run_erase(cs_sched_ctx *c, cs_runset_it *w)
+{
+	run_ent v = *w->e;
+	const run_ent *next = cs_runset_erase(&c->run, w);
+	run_left(c, v.jid, v.est_end);
+	return next;
 }
 
 size_t cs_ctx_nleft(const cs_sched_ctx *c) { return c->nleft; }
@@ -612,7 +609,8 @@ int cs_ctx_preempt_after(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time gr
 	if (c->nm)
 		cs_place_changed(c, jid, 0);
 	cs_time after = cs_run_est_end(c, jid);
-	run_insert(c, jid, after);
+	if (run_insert(c, jid, after) < 0)
+		return -CS_ENOMEM; /* (the run stops) */
 	if (c->pl) {
 		cs_plan_running(c, jid, 1);
 		if (after < before)

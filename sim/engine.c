@@ -42,15 +42,16 @@ static void early_release(cs_sched_ctx *c)
 	if (c->released_at == c->now)
 		return;
 	c->released_at = c->now;
-	size_t i = 0;
-	while (i < c->nrun && c->run[i].est_end <= c->now) {
-		uint32_t jid = c->run[i].jid;
+	cs_runset_it w;
+	const run_ent *re = cs_runset_begin(&w, &c->run);
+	while (re && re->est_end <= c->now) {
+		uint32_t jid = re->jid;
 		if (c->jobs[jid].end_s == c->now) {
 			give_back(c, jid);
-			cs_ctx_run_remove_at(c, i);
+			re = cs_ctx_run_erase(c, &w);
 			c->st->early_releases++;
 		} else {
-			i++;
+			re = cs_runset_next(&w);
 		}
 	}
 }
@@ -359,11 +360,10 @@ int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engin
 	cs_sched_ctx c = { .jobs = jobs, .njobs = n, .total = procs, .free = procs, .st = st, .released_at = -1,
 			   .obs = obs };
 	/* at most one running job per processor */
-	c.run_cap = (size_t)procs + 1;
-	c.run = c.run_buf = malloc(c.run_cap * sizeof *c.run);
+	int run_ok = cs_runset_init(&c.run) == 0;
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
-	if (!c.run || !c.requeued || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
-		free(c.run_buf);
+	if (!run_ok || !c.requeued || cs_evq_init(&c.evq, (size_t)procs + 2) < 0) {
+		cs_runset_free(&c.run);
 		free(c.requeued);
 		snprintf(err, errlen, "out of memory");
 		return -CS_ENOMEM;
@@ -372,7 +372,7 @@ int cs_engine_run_cancels(cs_job *jobs, size_t n, uint32_t procs, const cs_engin
 	if (rc == 0)
 		rc = run_loop(&c, cv, ops, ps, err, errlen);
 	cs_evq_free(&c.evq);
-	free(c.run_buf);
+	cs_runset_free(&c.run);
 	free(c.left);
 	free(c.requeued);
 	free(c.stop_at);
@@ -443,8 +443,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	}
 	c.hold_slots = malloc(maxn * sizeof *c.hold_slots);
 	c.tmp_slots = malloc(maxn * sizeof *c.tmp_slots);
-	c.run_cap = n + 1;
-	c.run = c.run_buf = malloc(c.run_cap * sizeof *c.run);
+	int run_ok = cs_runset_init(&c.run) == 0;
 	c.requeued = malloc((n + 1) * sizeof *c.requeued);
 	c.snap = malloc(((size_t)c.nnodes + 1) * sizeof *c.snap);
 	c.resv_slots = malloc((rcap + 1) * sizeof *c.resv_slots);
@@ -454,7 +453,7 @@ static int nodes_open(cs_sched_ctx *cp, cs_job *jobs, size_t n, const cs_node_ma
 	c.resv_block = calloc(n + 1, sizeof *c.resv_block);
 	c.tmp_slots2 = malloc(maxn * sizeof *c.tmp_slots2);
 	c.resv_ends = malloc((m->nresv + 1) * sizeof *c.resv_ends);
-	if (!c.slots || !c.hold_slots || !c.tmp_slots || !c.run || !c.requeued || !c.snap ||
+	if (!c.slots || !c.hold_slots || !c.tmp_slots || !run_ok || !c.requeued || !c.snap ||
 	    !c.resv_slots || !c.resv_ends || !c.plan_start || !c.planned || !c.plan_pos ||
 	    !c.resv_block || !c.tmp_slots2 || cs_evq_init(&c.evq, n + 2) < 0)
 		goto done;
@@ -529,7 +528,7 @@ static void nodes_close(cs_sched_ctx *cp)
 	free(c.xh_aside);
 	free(c.xh_ends);
 	free(c.tmp_slots);
-	free(c.run_buf);
+	cs_runset_free(&c.run);
 	free(c.left);
 	free(c.requeued);
 	free(c.snap);

@@ -22,6 +22,8 @@
  *   powercap.c   the site's power cap (capsim/power.h): what a job draws,
  *                whether it may start now, when a hold or a plan leaves it
  *                room
+ * The running set (c->run) and each partition's list of it (c->prun) are
+ * runset.h's sets: sorted by estimated end, in blocks.
  * Each file's functions that the others call are declared here, prefixed
  * by their file (cs_ctx_, cs_place_, cs_hold_, cs_shape_, cs_plan_, cs_pcap_). */
 #ifndef CAPSIM_SIM_ENGINE_INT_H
@@ -31,6 +33,7 @@
 #include "capsim/evq.h"
 #include "capsim/power.h"
 #include "nodeprof.h"
+#include "runset.h"
 #include "capsim/hbm.h"
 
 #include <stddef.h>
@@ -54,47 +57,6 @@ enum { EV_SUBMIT = 0, EV_END = 1, EV_WAKE = 2, EV_STOP = 3, EV_FAIL = 4, EV_REPA
  * (EV_STOP), so a job whose own end falls on it ends as it would have. */
 #define WAKE_CLASS 2u
 
-/* A running job as the scheduler sees it, kept sorted by estimated end. */
-typedef struct run_ent {
-	cs_time est_end;
-	uint32_t jid;
-	uint32_t size;
-} run_ent;
-
-/* A block of a partition's running list (hold.c's c->prun), its entries
- * in e[lo .. lo + n): an insert or a removal moves the shorter side of
- * one block only. */
-#define PRUN_BLK 64u
-struct prun_blk {
-	uint32_t lo, n;
-	run_ent e[PRUN_BLK];
-};
-
-/* A list of run_ent sorted by est_end, *e in buf[0 .. cap) with n
- * entries and room at either end: v in at pos, or the entry at i out,
- * moving the shorter side. */
-static inline void cs_runs_insert(run_ent **e, const run_ent *buf, size_t cap, size_t n, size_t pos, run_ent v)
-{
-	size_t front = (size_t)(*e - buf), back = cap - front - n;
-	if (front && (pos < n - pos || !back)) {
-		memmove(*e - 1, *e, pos * sizeof **e);
-		(*e)--;
-	} else {
-		memmove(*e + pos + 1, *e + pos, (n - pos) * sizeof **e);
-	}
-	(*e)[pos] = v;
-}
-
-static inline void cs_runs_remove(run_ent **e, size_t n, size_t i)
-{
-	if (i < n - 1 - i) {
-		memmove(*e + 1, *e, i * sizeof **e);
-		(*e)++;
-	} else {
-		memmove(*e + i, *e + i + 1, (n - i - 1) * sizeof **e);
-	}
-}
-
 struct cs_sched_ctx {
 	cs_job *jobs;
 	size_t njobs;
@@ -103,12 +65,7 @@ struct cs_sched_ctx {
 	cs_evq evq;
 	unsigned end_cls;
 	cs_time released_at; /* release=estimate: the time early_release last ran */
-	run_ent *run;    /* sorted by est_end; ties in start order */
-	size_t nrun;
-	/* run lies in run_buf[0 .. run_cap): an insert or a removal moves
-	 * the shorter side of the set (ctx.c), so run moves in the buffer */
-	run_ent *run_buf;
-	size_t run_cap;
+	cs_runset run;   /* the running set: sorted by est_end; ties in start order */
 	/* the jobs that left the running set since the last pass ended, in
 	 * the order they left (cs_ctx_nleft); grown on demand */
 	uint32_t *left;
@@ -230,10 +187,7 @@ struct cs_sched_ctx {
 	 * run's order, so a hold's search on p's node types walks only the
 	 * running jobs it gives back; NULL: none kept (then it walks run),
 	 * made at the first search while prun_want */
-	struct prun {
-		struct prun_blk **b; /* its entries in blocks, in order, none empty */
-		uint32_t nb, bcap;
-	} *prun;
+	cs_runset *prun;
 	int prun_want;
 	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
@@ -352,9 +306,10 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 void cs_ctx_free_resources(cs_sched_ctx *c, uint32_t jid);
 /* Take job jid out of the running set. */
 void cs_ctx_run_remove(cs_sched_ctx *c, uint32_t jid);
-/* Take the running set's entry i out; its job is noted for cs_ctx_left
- * (c->failed set if out of memory). */
-void cs_ctx_run_remove_at(cs_sched_ctx *c, size_t i);
+/* Take the entry at hand in w's walk through the running set out; its job
+ * is noted for cs_ctx_left (c->failed set if out of memory). The walk goes
+ * on to the next entry: that one, or NULL. */
+const run_ent *cs_ctx_run_erase(cs_sched_ctx *c, cs_runset_it *w);
 /* Running job jid stops now: out of the running set, its resources back.
  * requeue: back to the queue (resubmitted after the pass), the run's
  * seconds added to its preempted_s; else it ends now, `flag` set. The

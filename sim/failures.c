@@ -523,9 +523,10 @@ static uint32_t stop_on(cs_sched_ctx *c, uint32_t v, uint16_t mask)
 {
 	cs_failsim *f = c->fs;
 	uint32_t n = 0;
-	for (size_t i = 0; i < c->nrun; i++)
-		if (on_node(c, c->run[i].jid, v, mask))
-			f->victims[n++] = c->run[i].jid;
+	cs_runset_it w;
+	for (const run_ent *re = cs_runset_begin(&w, &c->run); re; re = cs_runset_next(&w))
+		if (on_node(c, re->jid, v, mask))
+			f->victims[n++] = re->jid;
 	for (uint32_t i = 0; i < n; i++)
 		stop_job(c, f->victims[i]);
 	return n;
@@ -624,7 +625,7 @@ int cs_fail_event(cs_sched_ctx *c, const cs_event *e, int submitted)
 	 * nothing waits, or what waits never will start: nothing is down and
 	 * only failures are left to happen (a policy that starts nothing on
 	 * the whole machine; the engine then says so). */
-	int over = submitted && !c->nrun &&
+	int over = submitted && !c->run.n &&
 		   (!c->waiting || (!f->ndowns && cs_evq_len(&c->evq) == (size_t)f->pending));
 	if (over) {
 		if (f->src[e->data].proc == UINT32_MAX)

@@ -56,7 +56,7 @@ struct hold_scope {
 	uint64_t snap_mask;   /* the node types of list (list: its partition's), else mask */
 	uint32_t g, cores, mem, nodes;
 	uint32_t fit;         /* nodes of those types that fit now (as given back so far) */
-	const struct prun *run; /* the running jobs on those types (list's partition's), or NULL */
+	const cs_runset *run; /* the running jobs on those types (list's partition's), or NULL */
 };
 
 static int scope_has(const cs_sched_ctx *c, const struct hold_scope *h, uint32_t node)
@@ -372,7 +372,7 @@ static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
 	if (e->jid != jid || e->part != c->jobs[jid].partition || e->ver != ver || c->now > e->time)
 		return NULL;
-	int passed = c->nrun > 0 && c->run[0].est_end <= e->time;
+	int passed = c->run.n > 0 && c->run.first_end <= e->time;
 	return passed == e->passed ? e : NULL;
 }
 
@@ -406,11 +406,8 @@ int cs_hold_init(cs_sched_ctx *c)
 
 static void prun_drop(cs_sched_ctx *c)
 {
-	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++) {
-		for (uint32_t b = 0; b < c->prun[p].nb; b++)
-			free(c->prun[p].b[b]);
-		free(c->prun[p].b);
-	}
+	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
+		cs_runset_free(&c->prun[p]);
 	free(c->prun);
 	c->prun = NULL;
 }
@@ -432,147 +429,34 @@ void cs_hold_free(cs_sched_ctx *c)
 static void prun_build(cs_sched_ctx *c)
 {
 	c->prun_want = 0;
-	c->prun = calloc(c->nm->npartitions, sizeof *c->prun);
-	for (size_t i = 0; c->prun && i < c->nrun; i++)
-		cs_hold_run_in(c, c->run[i].jid, c->run[i].est_end);
+	c->prun = malloc(c->nm->npartitions * sizeof *c->prun);
+	for (uint32_t p = 0; c->prun && p < c->nm->npartitions; p++)
+		c->prun[p] = CS_RUNSET_EMPTY;
+	cs_runset_it w;
+	for (const run_ent *re = cs_runset_begin(&w, &c->run); c->prun && re; re = cs_runset_next(&w))
+		cs_hold_run_in(c, re->jid, re->est_end);
 }
 
-/* The first entry of the n entries e after every one with est_end <= t. */
-static uint32_t ents_after(const run_ent *e, uint32_t n, cs_time t)
-{
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (e[mid].est_end <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The first block of r whose last entry comes after t, or r->nb. */
-static uint32_t blk_after(const struct prun *r, cs_time t)
-{
-	uint32_t lo = 0, hi = r->nb;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (r->b[mid]->e[r->b[mid]->lo + r->b[mid]->n - 1].est_end <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* A new block at r->b[at] (its n set by the caller): 0, or -1 out of memory. */
-static int blk_new(struct prun *r, uint32_t at)
-{
-	if (r->nb == r->bcap) {
-		uint32_t cap = r->bcap ? 2 * r->bcap : 8;
-		struct prun_blk **b = realloc(r->b, cap * sizeof *b);
-		if (!b)
-			return -1;
-		r->b = b;
-		r->bcap = cap;
-	}
-	struct prun_blk *k = malloc(sizeof *k);
-	if (!k)
-		return -1;
-	memmove(r->b + at + 1, r->b + at, (r->nb - at) * sizeof *r->b);
-	r->b[at] = k;
-	r->nb++;
-	return 0;
-}
-
-/* run_insert's rule on each list: ties keep the order of insertion, as in
- * run, so each list is run's entries of its partition in run's order. The
- * entry goes after every one with est_end <= its own: into the first block
- * whose last entry comes after it (else the last), a full block split in
- * halves first. */
+/* run_insert's rule on each list (cs_runset_insert): ties keep the order
+ * of insertion, as in run, so each list is run's entries of its partition
+ * in run's order. */
 void cs_hold_run_in(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
 	uint64_t mask = cs_place_mask(c, jid);
 	run_ent v = { est_end, jid, c->jobs[jid].size };
-	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
-		struct prun *r = &c->prun[p];
-		if (!(mask & c->part_mask[p]))
-			continue;
-		uint32_t b = 0;
-		if (!r->nb) {
-			if (blk_new(r, 0) < 0) {
-				prun_drop(c); /* the searches walk run instead */
-				return;
-			}
-			r->b[0]->lo = PRUN_BLK / 2;
-			r->b[0]->n = 0;
-		} else {
-			b = blk_after(r, est_end);
-			b -= b == r->nb;
+	for (uint32_t p = 0; p < c->nm->npartitions; p++)
+		if ((mask & c->part_mask[p]) && cs_runset_insert(&c->prun[p], v) < 0) {
+			prun_drop(c); /* the searches walk run instead */
+			return;
 		}
-		struct prun_blk *k = r->b[b];
-		uint32_t i = ents_after(k->e + k->lo, k->n, est_end);
-		if (k->n == PRUN_BLK) {
-			/* full (lo is 0): its upper half into a new block after it */
-			if (blk_new(r, b + 1) < 0) {
-				prun_drop(c);
-				return;
-			}
-			struct prun_blk *h = r->b[b + 1];
-			h->lo = 0;
-			h->n = PRUN_BLK / 2;
-			memcpy(h->e, k->e + PRUN_BLK / 2, h->n * sizeof *h->e);
-			k->n = PRUN_BLK / 2;
-			if (i > k->n) {
-				i -= k->n;
-				k = h;
-			}
-		}
-		if (k->lo && (i < k->n - i || k->lo + k->n == PRUN_BLK)) {
-			memmove(k->e + k->lo - 1, k->e + k->lo, i * sizeof *k->e);
-			k->lo--;
-		} else {
-			memmove(k->e + k->lo + i + 1, k->e + k->lo + i, (k->n - i) * sizeof *k->e);
-		}
-		k->e[k->lo + i] = v;
-		k->n++;
-	}
 }
 
 void cs_hold_run_out(cs_sched_ctx *c, uint32_t jid, cs_time est_end)
 {
 	uint64_t mask = cs_place_mask(c, jid);
-	for (uint32_t p = 0; p < c->nm->npartitions; p++) {
-		struct prun *r = &c->prun[p];
-		if (!(mask & c->part_mask[p]))
-			continue;
-		/* from the first entry with est_end >= its own */
-		uint32_t b = blk_after(r, est_end - 1);
-		if (b == r->nb) /* (it is there: it entered with the same mask) */
-			continue;
-		struct prun_blk *k = r->b[b];
-		uint32_t i = ents_after(k->e + k->lo, k->n, est_end - 1);
-		while (k->e[k->lo + i].jid != jid)
-			if (++i == k->n) {
-				if (++b == r->nb)
-					break;
-				k = r->b[b];
-				i = 0;
-			}
-		if (b == r->nb)
-			continue;
-		if (i < k->n - 1 - i) {
-			memmove(k->e + k->lo + 1, k->e + k->lo, i * sizeof *k->e);
-			k->lo++;
-		} else {
-			memmove(k->e + k->lo + i, k->e + k->lo + i + 1, (k->n - i - 1) * sizeof *k->e);
-		}
-		if (--k->n)
-			continue;
-		free(k);
-		memmove(r->b + b, r->b + b + 1, (r->nb - b - 1) * sizeof *r->b);
-		r->nb--;
-	}
+	for (uint32_t p = 0; p < c->nm->npartitions; p++)
+		if (mask & c->part_mask[p]) /* (it is there: it entered with the same mask) */
+			cs_runset_remove(&c->prun[p], est_end, jid);
 }
 
 void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
@@ -582,36 +466,12 @@ void cs_hold_forget(cs_sched_ctx *c, uint32_t jid)
 		e->jid = UINT32_MAX;
 }
 
-/* The running jobs a search walks in order of estimated end: run's, or a
- * partition's list's, block by block. */
-struct run_walk {
-	const struct prun *p; /* NULL: run */
-	const run_ent *e;     /* the entries of the block (or run) at hand */
-	size_t n, i;          /* their count, the next one's */
-	uint32_t b;           /* the block at hand */
-};
-
-static void walk_start(struct run_walk *w, const cs_sched_ctx *c, const struct prun *p)
+/* When the running set's first job is expected back (not before now; the
+ * set is not empty). */
+static cs_time first_back(const cs_sched_ctx *c)
 {
-	*w = (struct run_walk){ p, p ? NULL : c->run, p ? 0 : c->nrun, 0, 0 };
-	if (p && p->nb) {
-		w->e = p->b[0]->e + p->b[0]->lo;
-		w->n = p->b[0]->n;
-	}
-}
-
-static const run_ent *walk_at(const struct run_walk *w) { return w->i < w->n ? &w->e[w->i] : NULL; }
-
-/* On to the next entry: it, or NULL at the end. */
-static const run_ent *walk_next(struct run_walk *w)
-{
-	if (++w->i == w->n && w->p && w->b + 1 < w->p->nb) {
-		w->b++;
-		w->e = w->p->b[w->b]->e + w->p->b[w->b]->lo;
-		w->n = w->p->b[w->b]->n;
-		w->i = 0;
-	}
-	return walk_at(w);
+	cs_time e = c->run.first_end;
+	return e > c->now ? e : c->now;
 }
 
 /* cs_place_try_at for a hold of jid at t, under the power cap no earlier
@@ -763,9 +623,8 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		rc = hold_try_at(c, jid, &hp, t, &room, wi, ns);
 	/* the running jobs, in order of estimated end: the scope's only when
 	 * kept apart (the others change no try), else every one */
-	struct run_walk w;
-	walk_start(&w, c, sc.run);
-	const run_ent *re = walk_at(&w);
+	cs_runset_it w;
+	const run_ent *re = cs_runset_begin(&w, sc.run ? sc.run : &c->run);
 	int looped = 0, fewest = 0; /* fewest: hp has the fewest free-now nodes handed back */
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
@@ -787,7 +646,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		if (t == CS_TIME_MAX)
 			break;
 		int more = t == te || t == th;
-		for (; re && (re->est_end > c->now ? re->est_end : c->now) == t; k++, re = walk_next(&w)) {
+		for (; re && (re->est_end > c->now ? re->est_end : c->now) == t; k++, re = cs_runset_next(&w)) {
 			if (!sc.run && scope_skips(c, &sc, re->jid))
 				continue;
 			cs_placement p = placement_of(c, re->jid);
@@ -809,7 +668,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		/* under the power cap every time is tried: power freed anywhere may
 		 * let jid start, and hold_try_at follows the cap's room */
 		if (c->plain || c->pc || (more && sc.fit >= sc.nodes)) {
-			int gave_now = c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
+			int gave_now = c->run.n > 0 && first_back(c) <= t;
 			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest, wi) : 1;
 			if (rc != 0)
 				rc = hold_try_at(c, jid, &hp, t, &room, wi, ns);
@@ -822,7 +681,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		rc = cs_place_try_at(c, jid, &hp, t);
 	}
 	/* did any running job (of the scope or not) come back by t? */
-	int gave = looped && c->nrun > 0 && (c->run[0].est_end > c->now ? c->run[0].est_end : c->now) <= t;
+	int gave = looped && c->run.n > 0 && first_back(c) <= t;
 	if (rc == 0 && (gave || nd > 0) && ns > 0 && !fewest) {
 		/* the fewest free-now nodes handed back: lo fails, hi fits, and
 		 * hp holds the placement found with hi handed back (with all
@@ -858,9 +717,8 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		wi_end(c);
 		k = nd = 0; /* nothing was given back through the allocator */
 	}
-	walk_start(&w, c, sc.run);
-	re = walk_at(&w);
-	for (size_t i = 0; i < k; i++, re = walk_next(&w)) {
+	re = cs_runset_begin(&w, sc.run ? sc.run : &c->run);
+	for (size_t i = 0; i < k; i++, re = cs_runset_next(&w)) {
 		if (!sc.run && scope_skips(c, &sc, re->jid))
 			continue;
 		cs_placement p = placement_of(c, re->jid);

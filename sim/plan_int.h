@@ -128,7 +128,7 @@ static inline void seen(struct planner *pl, uint32_t jid)
 static inline void overdue(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
-	if (c->nrun && c->run[0].est_end <= c->now && pl->overdue_pass != c->st->passes) {
+	if (c->run.n && c->run.first_end <= c->now && pl->overdue_pass != c->st->passes) {
 		pl->overdue_pass = c->st->passes;
 		pl->epoch++;
 		pl->worse_epoch = pl->epoch;

@@ -517,8 +517,9 @@ int cs_plan_on(cs_sched_ctx *c)
 	for (size_t r = 0; r < m->nresv; r++)
 		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)
 			pl->resv_of[pl->resv_first[m->resv[r].nodes[i] + 1]++] = (uint32_t)r;
-	for (size_t i = 0; i < c->nrun; i++)
-		cs_plan_running(c, c->run[i].jid, 1);
+	cs_runset_it w;
+	for (const run_ent *re = cs_runset_begin(&w, &c->run); re; re = cs_runset_next(&w))
+		cs_plan_running(c, re->jid, 1);
 	if (c->fs)
 		cs_plan_down(c, 1);
 	if (lb_on) {

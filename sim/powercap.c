@@ -194,13 +194,15 @@ static size_t hold_events(cs_sched_ctx *c, uint32_t jid)
 typedef struct walk {
 	const cs_sched_ctx *c;
 	cs_time late_end;     /* where a running job past its estimate ends */
-	size_t ir, ip, ih, nh;
+	cs_runset_it ir;      /* the running jobs, */
+	const run_ent *re;    /* the next one to end (NULL: none) */
+	size_t ip, ih, nh;
 	int64_t v;            /* the draw above idle in the current segment */
 } walk;
 
-static cs_time run_end(const walk *w, size_t i)
+static cs_time run_end(const walk *w, const run_ent *re)
 {
-	cs_time e = w->c->run[i].est_end;
+	cs_time e = re->est_end;
 	return e > w->c->now ? e : w->late_end;
 }
 
@@ -209,8 +211,8 @@ static cs_time walk_next(const walk *w)
 {
 	const cs_sched_ctx *c = w->c;
 	cs_time t = CS_TIME_MAX;
-	if (w->ir < c->nrun)
-		t = run_end(w, w->ir);
+	if (w->re)
+		t = run_end(w, w->re);
 	if (w->ip < c->pw_nplans && c->pw_plans[w->ip].t < t)
 		t = c->pw_plans[w->ip].t;
 	if (w->ih < w->nh && c->pw_tmp[w->ih].t < t)
@@ -222,8 +224,8 @@ static cs_time walk_next(const walk *w)
 static void walk_to(walk *w, cs_time t)
 {
 	const cs_sched_ctx *c = w->c;
-	for (; w->ir < c->nrun && run_end(w, w->ir) <= t; w->ir++)
-		w->v -= c->pw_draw[c->run[w->ir].jid];
+	for (; w->re && run_end(w, w->re) <= t; w->re = cs_runset_next(&w->ir))
+		w->v -= c->pw_draw[w->re->jid];
 	for (; w->ip < c->pw_nplans && c->pw_plans[w->ip].t <= t; w->ip++)
 		w->v += c->pw_plans[w->ip].d;
 	for (; w->ih < w->nh && c->pw_tmp[w->ih].t <= t; w->ih++)
@@ -235,6 +237,7 @@ static cs_time earliest(cs_sched_ctx *c, uint32_t jid, cs_time from, cs_time d, 
 {
 	int64_t limit = c->pc->budget_mw - need;
 	walk w = { .c = c, .late_end = c->now + late, .v = c->pw_used };
+	w.re = cs_runset_begin(&w.ir, &c->run);
 	w.nh = hold_events(c, jid);
 	walk_to(&w, from);
 	cs_time cand = from;
