@@ -325,6 +325,10 @@ static int check_text(cs_yaml *y, const unsigned char *s, size_t len)
 	size_t bol = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned c = s[i];
+		if (c >= 0x20 && c < 0x7f) { /* printable ASCII: one byte, allowed, no line break */
+			i++;
+			continue;
+		}
 		uint32_t cp = 0;
 		size_t n = cs_utf8_seq(s + i, len - i, &cp);
 		if (!n) {

@@ -606,6 +606,10 @@ Test(cluster, yaml_that_hung_libfyaml_is_refused_as_invalid_utf8)
 	expect_yaml_refused("name: \xed\xa0\x80\n", 10, "1:7", "invalid UTF-8"); /* a surrogate */
 	expect_yaml_refused("name: a\x01" "b\n", 10, "1:8", "control character 0x01");
 	expect_yaml_refused("name: a\0b\n", 10, "1:8", "control character 0x00");
+	/* printable ASCII is passed over a byte at a time: DEL is not in it,
+	 * and line breaks and multi-byte characters after it still count */
+	expect_yaml_refused("name: a~\x7f" "b\n", 11, "1:9", "control character 0x7f");
+	expect_yaml_refused("a: b\r\nc: d\re: \xc3\xa9 \x1f\n", 19, "3:7", "control character 0x1f");
 }
 
 Test(cluster, yaml_aliases_are_refused_not_expanded)
