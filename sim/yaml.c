@@ -137,6 +137,20 @@ int cs_yaml_key_is(struct fy_node *n, const char *key)
 int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
 		       const char *const *keys)
 {
+	return cs_yaml_check_keys_at(y, map, path, what, keys, NULL);
+}
+
+int cs_yaml_pick(struct fy_node *const *pair, const char *const *keys, int k, const char *path, cs_yfield *f)
+{
+	f->key = pair[2 * k];
+	f->val = pair[2 * k + 1];
+	cs_yaml_join(f->path, sizeof f->path, path, keys[k]);
+	return f->key != NULL;
+}
+
+int cs_yaml_check_keys_at(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
+			  const char *const *keys, struct fy_node **pair)
+{
 	void *it = NULL;
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(map, &it))) {
@@ -146,9 +160,13 @@ int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const 
 		if (!s)
 			return cs_yaml_fail(y, -CS_EPARSE, k, map, *path ? path : what, "expected string keys, got %s",
 					    k ? cs_yaml_kind(k) : "an empty key");
-		int known = 0;
-		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strlen(*kk) == len && memcmp(*kk, s, len) == 0;
+		int known = 0, j = 0;
+		for (; keys[j] && !known; j++)
+			known = strlen(keys[j]) == len && memcmp(keys[j], s, len) == 0;
+		if (known && pair && !pair[2 * (j - 1)]) {
+			pair[2 * (j - 1)] = k;
+			pair[2 * (j - 1) + 1] = fy_node_pair_value(p);
+		}
 		if (!known) {
 			s = fy_node_get_scalar0(k);
 			char full[192], list[256] = "";

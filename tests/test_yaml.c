@@ -78,3 +78,32 @@ Test(yaml, key_is_compares_as_the_nul_terminated_text)
 	cr_assert_eq(n, 4);
 	fy_document_destroy(d);
 }
+
+/* cs_yaml_pick, from the pairs cs_yaml_check_keys_at noted, answers as
+ * cs_yaml_field's look-up in the map: the same nodes, path and answer for
+ * a key present, absent, with no value, and for two keys of the same text
+ * (up to an escaped NUL: the first). */
+Test(yaml, pick_from_checked_keys_is_field)
+{
+	static const char doc[] = "{shares: 2, \"na\\0me\": 3, name: a, na: 5, grant: }";
+	static const char *const keys[] = { "name", "shares", "grant", "na", "x", NULL };
+	struct fy_document *d = fy_document_build_from_string(NULL, doc, sizeof doc - 1);
+	cr_assert_not_null(d);
+	struct fy_node *map = fy_document_root(d), *pair[10] = { NULL };
+	char err[256] = "";
+	cs_yaml y = { .file = "t.yaml", .err = err, .errlen = sizeof err };
+	cr_assert_eq(cs_yaml_check_keys_at(&y, map, "accounts[3]", "accounts file", keys, pair), 0, "%s", err);
+	for (int k = 0; keys[k]; k++) {
+		cs_yfield want, got;
+		memset(&got, 'x', sizeof got);
+		int w = cs_yaml_field(NULL, map, NULL, "accounts[3]", keys[k], 0, &want);
+		cr_assert_eq(cs_yaml_pick(pair, keys, k, "accounts[3]", &got), w, "key %s", keys[k]);
+		cr_assert_eq(got.key, want.key, "key %s", keys[k]);
+		cr_assert_eq(got.val, want.val, "key %s", keys[k]);
+		cr_assert_str_eq(got.path, want.path, "key %s", keys[k]);
+		cr_assert_eq(w, k < 4, "key %s", keys[k]);
+	}
+	cr_assert_eq(cs_yaml_line_of(pair[2 * 3 + 1]), 1);
+	cr_assert_str_eq(fy_node_get_scalar0(pair[2 * 3 + 1]), "3"); /* "na\0me", not na: 5 */
+	fy_document_destroy(d);
+}
