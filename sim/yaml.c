@@ -265,8 +265,17 @@ int cs_yaml_num(cs_yaml *y, const cs_yfield *f, double lo, int strict, double hi
 	int rc = number_text(y, f, "a number", buf, sizeof buf);
 	if (rc < 0)
 		return rc;
+	/* up to 15 digits: the integer, which strtod gives exactly (most
+	 * numbers of a config: shares, TB, hours) */
+	size_t nd = 0;
+	double v = 0;
+	while (nd < 16 && buf[nd] >= '0' && buf[nd] <= '9')
+		v = v * 10 + (buf[nd++] - '0');
 	errno = 0;
-	double v = strtod(buf, &end);
+	if (nd && nd < 16 && !buf[nd])
+		end = buf + nd;
+	else
+		v = strtod(buf, &end);
 	if (end == buf || *end || errno || !isfinite(v))
 		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a number, got '%s'", buf);
 	if (strict ? !(v > lo) : !(v >= lo))
