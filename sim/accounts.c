@@ -253,10 +253,17 @@ static int load_storage_tb(ld *l, const fld *g, const ent *en, uint32_t self)
 	cs_accounts *a = l->a;
 	while ((p = fy_node_mapping_iterate(f.val, &it))) {
 		fld v = { .key = fy_node_pair_key(p), .val = fy_node_pair_value(p) };
-		const char *tier = v.key && fy_node_is_scalar(v.key) ? fy_node_get_scalar0(v.key) : NULL;
-		if (!tier || !*tier)
+		/* the key's text up to a NUL, as fy_node_get_scalar0's (which
+		 * copies it) */
+		size_t tl = 0;
+		const char *tier = v.key && fy_node_is_scalar(v.key) ? cs_yaml_key_text(v.key, &tl) : NULL;
+		if (!tier || !tl)
 			return fail(l, -CS_EPARSE, v.key, f.val, f.path, "expected a storage tier's name as the key");
-		cs_yaml_join(v.path, sizeof v.path, f.path, tier);
+		char tn[sizeof v.path]; /* (the path holds no more of it) */
+		size_t tc = tl < sizeof tn - 1 ? tl : sizeof tn - 1;
+		memcpy(tn, tier, tc);
+		tn[tc] = '\0';
+		cs_yaml_join(v.path, sizeof v.path, f.path, tn);
 		double tb;
 		if ((rc = get_nonneg(l, &v, &tb)) < 0)
 			return rc;
@@ -268,7 +275,7 @@ static int load_storage_tb(ld *l, const fld *g, const ent *en, uint32_t self)
 			a->stor = ns;
 			a->capstor = cap;
 		}
-		char *name = strdup(tier);
+		char *name = strndup(tier, tl);
 		if (!name)
 			return oom(l);
 		cs_storage_alloc *e = &a->stor[a->nstor++];

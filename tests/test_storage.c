@@ -210,6 +210,29 @@ Test(storage, a_negative_allocation_names_file_line_column)
 	cr_expect(strstr(err, "acc.yaml:3:27: accounts[0].storage_tb.project: must be >= 0, got -2"), "%s", err);
 }
 
+/* A tier's name in messages: its key's text up to an escaped NUL, a long
+ * one cut with the path; an empty one is no tier. */
+Test(storage, a_tier_key_is_named_up_to_a_nul_and_cut_with_its_path)
+{
+	char text[600], err[CS_ERRLEN], want[256], tier[301];
+	memset(tier, 't', 300);
+	tier[300] = '\0';
+	const char *cases[][2] = { { "\"fa\\0st\": -1", "accounts[0].storage_tb.fa: must be >= 0, got -1" },
+				   { "\"\": 1", "accounts[0].storage_tb: expected a storage tier's name as the key" },
+				   { tier, want } };
+	snprintf(want, sizeof want, "accounts[0].storage_tb.%.168s: must be >= 0", tier); /* 191 characters */
+	for (int k = 0; k < 3; k++) {
+		snprintf(text, sizeof text, "accounts:\n  - name: a\n    storage_tb: {%s%s}\n", cases[k][0],
+			 k == 2 ? ": -1" : "");
+		cs_accounts *a = NULL;
+		*err = '\0';
+		int rc = cs_accounts_load_text(&a, text, strlen(text), "acc.yaml", err, sizeof err);
+		cs_accounts_free(a);
+		cr_expect_lt(rc, 0, "case %d", k);
+		cr_expect(strstr(err, cases[k][1]), "case %d: %s", k, err);
+	}
+}
+
 /* A tier the cluster does not have: refused where the accounts file names it. */
 Test(storage, an_allocation_on_an_unknown_tier_is_refused)
 {
