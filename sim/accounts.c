@@ -133,27 +133,34 @@ static int limit_tres(ld *l, const fld *f, double out[CS_TRES_N])
 	return 0;
 }
 
-/* Does mapping map have a key of limit_keys? (one pass over its keys, not
- * a field look-up per limit: most entries of a large tree have none) */
-static int has_limits(struct fy_node *map)
+/* An entry of an accounts or users list: its keys (checked), and where
+ * each is in it (cs_yaml_check_keys_at), read by pick without another
+ * pass over the entry. keys[lim0 + k] is limit_keys[k]. */
+typedef struct ent {
+	const char *const *keys;
+	int lim0;
+	struct fy_node *pair[2 * 16];
+} ent;
+
+/* indices in load_accounts' keys */
+enum { A_ACCOUNTS = 2, A_USERS = 3, A_GRANT = 4, A_STORAGE = 12 };
+
+#define pick(e, g, k, f) cs_yaml_pick((e)->pair, (e)->keys, k, (g)->path, f)
+
+/* Has entry e a key of limit_keys? (most entries of a large tree have none) */
+static int has_limits(const ent *e)
 {
-	void *it = NULL;
-	struct fy_node_pair *p;
-	while ((p = fy_node_mapping_iterate(map, &it))) {
-		size_t len;
-		const char *s = cs_yaml_key_text(fy_node_pair_key(p), &len);
-		for (int k = 0; s && limit_keys[k]; k++)
-			if (strlen(limit_keys[k]) == len && memcmp(limit_keys[k], s, len) == 0)
-				return 1;
-	}
+	for (int k = 0; limit_keys[k]; k++)
+		if (e->pair[2 * (e->lim0 + k)])
+			return 1;
 	return 0;
 }
 
 /* The limits entry g sets, if any, onto node `self`. */
-static int load_limits(ld *l, const fld *g, uint32_t self)
+static int load_limits(ld *l, const fld *g, const ent *e, uint32_t self)
 {
 	fld h;
-	if (!has_limits(g->val))
+	if (!has_limits(e))
 		return 0;
 	cs_accounts *a = l->a;
 	if (a->nlims == a->caplims) {
@@ -168,20 +175,20 @@ static int load_limits(ld *l, const fld *g, uint32_t self)
 	m->grp_jobs = m->grp_submit = m->max_jobs = m->max_submit = CS_LIMIT_UNSET;
 	for (int t = 0; t < CS_TRES_N; t++)
 		m->grp_tres[t] = m->grp_tres_mins[t] = m->max_tres_per_job[t] = CS_LIMIT_UNSET;
-	int rc = 0;
-	if (field(g->val, g->path, "GrpTRES", &h))
+	int rc = 0, k = e->lim0; /* limit_keys' order */
+	if (pick(e, g, k + 0, &h))
 		rc = limit_tres(l, &h, m->grp_tres);
-	if (rc == 0 && field(g->val, g->path, "GrpTRESMins", &h))
+	if (rc == 0 && pick(e, g, k + 1, &h))
 		rc = limit_tres(l, &h, m->grp_tres_mins);
-	if (rc == 0 && field(g->val, g->path, "MaxTRESPerJob", &h))
+	if (rc == 0 && pick(e, g, k + 6, &h))
 		rc = limit_tres(l, &h, m->max_tres_per_job);
-	if (rc == 0 && field(g->val, g->path, "GrpJobs", &h))
+	if (rc == 0 && pick(e, g, k + 2, &h))
 		rc = limit_count(l, &h, &m->grp_jobs);
-	if (rc == 0 && field(g->val, g->path, "GrpSubmitJobs", &h))
+	if (rc == 0 && pick(e, g, k + 3, &h))
 		rc = limit_count(l, &h, &m->grp_submit);
-	if (rc == 0 && field(g->val, g->path, "MaxJobs", &h))
+	if (rc == 0 && pick(e, g, k + 4, &h))
 		rc = limit_count(l, &h, &m->max_jobs);
-	if (rc == 0 && field(g->val, g->path, "MaxSubmitJobs", &h))
+	if (rc == 0 && pick(e, g, k + 5, &h))
 		rc = limit_count(l, &h, &m->max_submit);
 	if (rc < 0)
 		return rc;
@@ -192,27 +199,28 @@ static int load_limits(ld *l, const fld *g, uint32_t self)
 }
 
 /* An account's grant: {hours, from, to}. */
-static int load_grant(ld *l, const fld *g, uint32_t self)
+static int load_grant(ld *l, const fld *g, const ent *e, uint32_t self)
 {
 	static const char *const keys[] = { "hours", "from", "to", NULL };
 	fld f, h;
-	if (!field(g->val, g->path, "grant", &f))
+	if (!pick(e, g, A_GRANT, &f))
 		return 0;
+	struct fy_node *pair[6] = { NULL };
 	int rc = need_map(l, &f);
-	if (rc < 0 || (rc = check_keys(l, f.val, f.path, keys)) < 0)
+	if (rc < 0 || (rc = cs_yaml_check_keys_at(&l->y, f.val, f.path, "accounts file", keys, pair)) < 0)
 		return rc;
 	cs_grant gr = { 0, -CS_TIME_LIMIT, CS_TIME_LIMIT };
 	int64_t t;
-	if (!field(f.val, f.path, "hours", &h))
+	if (!cs_yaml_pick(pair, keys, 0, f.path, &h))
 		return fail(l, -CS_EPARSE, f.val, f.key, h.path, "missing required key");
 	if ((rc = get_nonneg(l, &h, &gr.hours)) < 0)
 		return rc;
-	if (field(f.val, f.path, "from", &h)) {
+	if (cs_yaml_pick(pair, keys, 1, f.path, &h)) {
 		if ((rc = cs_yaml_i64(&l->y, &h, -CS_TIME_LIMIT, CS_TIME_LIMIT, &t)) < 0)
 			return rc;
 		gr.from = t;
 	}
-	if (field(f.val, f.path, "to", &h)) {
+	if (cs_yaml_pick(pair, keys, 2, f.path, &h)) {
 		if ((rc = cs_yaml_i64(&l->y, &h, -CS_TIME_LIMIT, CS_TIME_LIMIT, &t)) < 0)
 			return rc;
 		if (t <= gr.from)
@@ -232,10 +240,10 @@ static int load_grant(ld *l, const fld *g, uint32_t self)
 /* An account's storage allocations: storage_tb: {TIER: TB, ...}, each TB
  * >= 0; the tiers are checked against the cluster's when a run binds them
  * (capsim/storage.h). */
-static int load_storage_tb(ld *l, const fld *g, uint32_t self)
+static int load_storage_tb(ld *l, const fld *g, const ent *en, uint32_t self)
 {
 	fld f;
-	if (!field(g->val, g->path, "storage_tb", &f))
+	if (!pick(en, g, A_STORAGE, &f))
 		return 0;
 	int rc = need_map(l, &f);
 	if (rc < 0)
@@ -245,10 +253,17 @@ static int load_storage_tb(ld *l, const fld *g, uint32_t self)
 	cs_accounts *a = l->a;
 	while ((p = fy_node_mapping_iterate(f.val, &it))) {
 		fld v = { .key = fy_node_pair_key(p), .val = fy_node_pair_value(p) };
-		const char *tier = v.key && fy_node_is_scalar(v.key) ? fy_node_get_scalar0(v.key) : NULL;
-		if (!tier || !*tier)
+		/* the key's text up to a NUL, as fy_node_get_scalar0's (which
+		 * copies it) */
+		size_t tl = 0;
+		const char *tier = v.key && fy_node_is_scalar(v.key) ? cs_yaml_key_text(v.key, &tl) : NULL;
+		if (!tier || !tl)
 			return fail(l, -CS_EPARSE, v.key, f.val, f.path, "expected a storage tier's name as the key");
-		cs_yaml_join(v.path, sizeof v.path, f.path, tier);
+		char tn[sizeof v.path]; /* (the path holds no more of it) */
+		size_t tc = tl < sizeof tn - 1 ? tl : sizeof tn - 1;
+		memcpy(tn, tier, tc);
+		tn[tc] = '\0';
+		cs_yaml_join(v.path, sizeof v.path, f.path, tn);
 		double tb;
 		if ((rc = get_nonneg(l, &v, &tb)) < 0)
 			return rc;
@@ -260,7 +275,7 @@ static int load_storage_tb(ld *l, const fld *g, uint32_t self)
 			a->stor = ns;
 			a->capstor = cap;
 		}
-		char *name = strdup(tier);
+		char *name = strndup(tier, tl);
 		if (!name)
 			return oom(l);
 		cs_storage_alloc *e = &a->stor[a->nstor++];
@@ -270,12 +285,12 @@ static int load_storage_tb(ld *l, const fld *g, uint32_t self)
 	return 0;
 }
 
-/* Shares of entry f (default 1). */
-static int shares_of(ld *l, const fld *f, double *out)
+/* Shares of entry f (default 1): keys[1] of each list's entries. */
+static int shares_of(ld *l, const fld *f, const ent *e, double *out)
 {
 	fld g;
 	*out = 1;
-	return field(f->val, f->path, "shares", &g) ? get_nonneg(l, &g, out) : 0;
+	return pick(e, f, 1, &g) ? get_nonneg(l, &g, out) : 0;
 }
 
 static int load_users(ld *l, const fld *f, int32_t parent)
@@ -283,6 +298,7 @@ static int load_users(ld *l, const fld *f, int32_t parent)
 	static const char *const keys[] = { "name", "shares", "GrpTRES", "GrpTRESMins", "GrpJobs", "GrpSubmitJobs",
 					    "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob", NULL };
 	int rc = need_list(l, f);
+	ent en = { .keys = keys, .lim0 = 2 };
 	if (rc < 0)
 		return rc;
 	uint32_t first = l->a->n;
@@ -294,18 +310,20 @@ static int load_users(ld *l, const fld *f, int32_t parent)
 		const char *name;
 		size_t len;
 		double sh;
-		if ((rc = need_map(l, &g)) < 0 || (rc = check_keys(l, g.val, g.path, keys)) < 0)
+		memset(en.pair, 0, sizeof en.pair);
+		if ((rc = need_map(l, &g)) < 0 ||
+		    (rc = cs_yaml_check_keys_at(&l->y, g.val, g.path, "accounts file", keys, en.pair)) < 0)
 			return rc;
-		if (!field(g.val, g.path, "name", &h))
+		if (!pick(&en, &g, 0, &h))
 			return fail(l, -CS_EPARSE, g.val, g.key, h.path, "missing required key");
-		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &sh)) < 0)
+		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &en, &sh)) < 0)
 			return rc;
 		for (uint32_t k = first; k < l->a->n; k++)
 			if (strlen(l->a->nodes[k].name) == len && memcmp(l->a->nodes[k].name, name, len) == 0)
 				return fail(l, -CS_EINVAL, h.val, NULL, h.path, "duplicate user name '%.*s' in this account",
 					    (int)len, name);
 		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_USER)) < 0 ||
-		    (rc = load_limits(l, &g, l->a->n - 1)) < 0)
+		    (rc = load_limits(l, &g, &en, l->a->n - 1)) < 0)
 			return rc;
 	}
 	return 0;
@@ -319,6 +337,7 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 					    "GrpJobs", "GrpSubmitJobs", "MaxJobs", "MaxSubmitJobs", "MaxTRESPerJob",
 					    "storage_tb", NULL };
 	int rc = need_list(l, f);
+	ent en = { .keys = keys, .lim0 = 5 };
 	if (rc < 0)
 		return rc;
 	void *it = NULL;
@@ -329,11 +348,13 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 		const char *name;
 		size_t len;
 		double sh;
-		if ((rc = need_map(l, &g)) < 0 || (rc = check_keys(l, g.val, g.path, keys)) < 0)
+		memset(en.pair, 0, sizeof en.pair);
+		if ((rc = need_map(l, &g)) < 0 ||
+		    (rc = cs_yaml_check_keys_at(&l->y, g.val, g.path, "accounts file", keys, en.pair)) < 0)
 			return rc;
-		if (!field(g.val, g.path, "name", &h))
+		if (!pick(&en, &g, 0, &h))
 			return fail(l, -CS_EPARSE, g.val, g.key, h.path, "missing required key");
-		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &sh)) < 0)
+		if ((rc = get_name(l, &h, &name, &len)) < 0 || (rc = shares_of(l, &g, &en, &sh)) < 0)
 			return rc;
 		size_t before = l->a->accounts.n;
 		int32_t ai = cs_names_intern(&l->a->accounts, name, len);
@@ -358,12 +379,12 @@ static int load_accounts(ld *l, const fld *f, int32_t parent, struct fy_node ***
 		int32_t self = (int32_t)l->a->n;
 		l->a->acct_node[ai] = (uint32_t)self;
 		if ((rc = add_node(l, name, len, sh, parent, CS_ACCT_ACCOUNT)) < 0 ||
-		    (rc = load_limits(l, &g, (uint32_t)self)) < 0 || (rc = load_grant(l, &g, (uint32_t)self)) < 0 ||
-		    (rc = load_storage_tb(l, &g, (uint32_t)self)) < 0)
+		    (rc = load_limits(l, &g, &en, (uint32_t)self)) < 0 ||
+		    (rc = load_grant(l, &g, &en, (uint32_t)self)) < 0 || (rc = load_storage_tb(l, &g, &en, (uint32_t)self)) < 0)
 			return rc;
-		if (field(g.val, g.path, "users", &h) && (rc = load_users(l, &h, self)) < 0)
+		if (pick(&en, &g, A_USERS, &h) && (rc = load_users(l, &h, self)) < 0)
 			return rc;
-		if (field(g.val, g.path, "accounts", &h) && (rc = load_accounts(l, &h, self, name_nodes, nn_cap)) < 0)
+		if (pick(&en, &g, A_ACCOUNTS, &h) && (rc = load_accounts(l, &h, self, name_nodes, nn_cap)) < 0)
 			return rc;
 	}
 	return 0;

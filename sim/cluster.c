@@ -34,6 +34,7 @@ typedef struct ld {
 	cs_cluster *c;
 	cs_yaml y;
 	cs_yfield cap;     /* site.power_cap_kw, if given: checked against the idle draw */
+	cs_topo_set *topos; /* the node types' topologies, loaded ahead (NULL: each alone) */
 } ld;
 
 typedef cs_yfield fld;
@@ -266,7 +267,7 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 	if ((rc = field(l, f->val, f->key, f->path, "topology", 1, &tf)) < 0 || (rc = get_str(l, &tf, &spec)) < 0)
 		return rc;
 	char buf[PATH_MAX + 256], terr[CS_ERRLEN];
-	rc = cs_topo_load(&c->topos[i], resolve_topology(l, spec, buf, sizeof buf), terr, sizeof terr);
+	rc = cs_topo_set_take(l->topos, &c->topos[i], resolve_topology(l, spec, buf, sizeof buf), terr, sizeof terr);
 	if (rc < 0)
 		return fail_val(l, rc, &tf, "%s", terr);
 	t->topo = c->topos[i];
@@ -306,6 +307,37 @@ static int load_node_type(ld *l, const fld *f, int i, struct fy_node **name_node
 	return opt_num(l, f->val, f->path, "cost", 0, 0, &t->cost);
 }
 
+/* Every node type's topology as load_node_type will ask for it, loaded
+ * ahead by one hwloc child; one not found here (not a string, say) is
+ * loaded alone when asked for, and its error reported then. NULL if none
+ * or out of memory. */
+static cs_topo_set *topologies_ahead(ld *l, struct fy_node *list)
+{
+	size_t n = (size_t)fy_node_sequence_item_count(list), k = 0;
+	char **specs = calloc(n + 1, sizeof *specs);
+	void *it = NULL;
+	struct fy_node *e;
+	while (specs && (e = fy_node_sequence_iterate(list, &it))) {
+		fld g;
+		size_t len;
+		const char *s;
+		if (!fy_node_is_mapping(e) || field(l, e, NULL, "", "topology", 0, &g) != 1 ||
+		    !(s = cs_yaml_text(&g, &len)))
+			continue;
+		char spec[PATH_MAX + 256], buf[PATH_MAX + 256];
+		snprintf(spec, sizeof spec, "%.*s", (int)len, s);
+		if (strlen(spec) == len && !(specs[k++] = strdup(resolve_topology(l, spec, buf, sizeof buf))))
+			break;
+	}
+	cs_topo_set *set = NULL;
+	if (specs && (k == 0 || specs[k - 1]))
+		cs_topo_set_new(&set, (const char *const *)specs, k);
+	for (size_t i = 0; specs && i < k; i++)
+		free(specs[i]);
+	free(specs);
+	return set;
+}
+
 static int load_node_types(ld *l, struct fy_node *root)
 {
 	cs_cluster *c = l->c;
@@ -323,11 +355,14 @@ static int load_node_types(ld *l, struct fy_node *root)
 	void *it = NULL;
 	struct fy_node *e;
 	rc = 0;
+	l->topos = topologies_ahead(l, f.val);
 	for (int i = 0; rc == 0 && (e = fy_node_sequence_iterate(f.val, &it)); i++) {
 		item(&f, e, i, &g);
 		c->ntypes = i + 1; /* so that cs_cluster_free frees a loaded topology */
 		rc = load_node_type(l, &g, i, name_nodes);
 	}
+	cs_topo_set_free(l->topos);
+	l->topos = NULL;
 	free(name_nodes);
 	return rc;
 }

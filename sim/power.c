@@ -112,9 +112,10 @@ struct cs_power_meter {
 	char *currency;
 	/* per type, the terms of site_power (count x idle, peak - idle, and the
 	 * units of a node, GPUs or, on a type without GPUs, cores, as a double;
-	 * 0: none), worked out once */
+	 * 0: none), worked out once, and the held units' share of the span,
+	 * worked out again only when they change */
 	struct ptype {
-		double base_w, span_w, per;
+		double base_w, span_w, per, held_w;
 	} *ty;
 	/* now: the units jobs hold per type (GPUs; cores on a type without
 	 * GPUs), and the site's IT power */
@@ -143,7 +144,16 @@ struct cs_power_meter {
 	const cs_observer *next;
 };
 
-/* Each type's idle draw and its held units' share of its span above idle. */
+/* Type t's held units' share of its span above idle, for site_power. */
+static void held_share(cs_power_meter *m, uint32_t t)
+{
+	struct ptype *y = &m->ty[t];
+	if (y->per != 0)
+		y->held_w = y->span_w * (double)m->held[t] / y->per;
+}
+
+/* Each type's idle draw and its held units' share of its span above idle
+ * (the sum in type order, as ever: the same double). */
 static double site_power(const cs_power_meter *m)
 {
 	double p = 0;
@@ -151,7 +161,7 @@ static double site_power(const cs_power_meter *m)
 		const struct ptype *y = &m->ty[t];
 		p += y->base_w;
 		if (y->per != 0)
-			p += y->span_w * (double)m->held[t] / y->per;
+			p += y->held_w;
 	}
 	return p;
 }
@@ -207,6 +217,7 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 		uint32_t t = sl[k].node < m->nnodes ? m->node_type[sl[k].node] : 0;
 		uint32_t u = m->gpus[t] ? cs_slot_gpus(&sl[k]) : sl[k].cores;
 		m->held[t] += sign * (int64_t)u;
+		held_share(m, t);
 		if (sign > 0) /* peak x cs_power_share's share */
 			rate += m->peak_w[t] * unit_share(u, m->ty[t].per);
 	}
@@ -302,7 +313,8 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 		m->idle_w[t] = pt->idle_w[t];
 		m->peak_w[t] = pt->peak_w[t];
 		uint32_t per = rule_units(pt->gpus[t], pt->cores[t]);
-		m->ty[t] = (struct ptype){ (double)pt->count[t] * pt->idle_w[t], pt->peak_w[t] - pt->idle_w[t], per };
+		m->ty[t] = (struct ptype){ (double)pt->count[t] * pt->idle_w[t], pt->peak_w[t] - pt->idle_w[t], per, 0 };
+		held_share(m, t);
 	}
 	for (uint32_t i = 0; i < nnodes; i++)
 		m->node_type[i] = node_type[i] < T ? node_type[i] : 0;

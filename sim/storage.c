@@ -94,19 +94,27 @@ static int sev_cmp(const void *a, const void *b)
 }
 
 /* ev[0..n), changes of one time (a few), by change: the order sev_cmp
- * gives (equal pairs are alike). */
+ * gives (equal pairs are alike, so which of them comes first changes no
+ * sum). A shell sort, its last gap an insertion sort (all a time of 16
+ * or fewer needs); qsort's call per comparison cost more on the hundreds
+ * that start or end together. */
 static void sort_changes(sev *ev, size_t n)
 {
-	if (n > 16) {
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	if (n > 4096) {
 		qsort(ev, n, sizeof *ev, sev_cmp);
 		return;
 	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && ev[k - 1].d > ev[k].d; k--) {
-			sev x = ev[k];
-			ev[k] = ev[k - 1];
-			ev[k - 1] = x;
+	for (size_t g = n > 16 ? 0 : sizeof gaps / sizeof *gaps - 1; g < sizeof gaps / sizeof *gaps; g++) {
+		size_t h = gaps[g];
+		for (size_t i = h; i < n; i++) {
+			sev x = ev[i];
+			size_t k = i;
+			for (; k >= h && ev[k - h].d > x.d; k -= h)
+				ev[k] = ev[k - h];
+			ev[k] = x;
 		}
+	}
 }
 
 /* Whether job j ran for a while (a run a requeue threw away leaves nothing:
@@ -340,6 +348,37 @@ static size_t tier_lists(const cs_account_tree *tree, uint32_t k, const uint32_t
 	return m;
 }
 
+/* ch's next time's changes, as changes_next gives them, into *one when
+ * there is one (nothing copied or sorted; the cursor moved past it), else
+ * into ch->run by changes_next: how many, 0 when none are left,
+ * (size_t)-1 when out of memory. Most times hold one change. */
+static inline size_t next_time(cs_storage_changes *c, sev *one)
+{
+	if (c->d) { /* (else changes_next works out the writers first) */
+		int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
+		cs_time t0 = c->o->t0;
+		cs_time ti = has_i ? t0 + (cs_time)c->dt[c->i] : 0, tq = has_q ? t0 + (cs_time)c->dt[c->q] + c->r : 0;
+		/* alone at its time: the next of its cursor is later, and the
+		 * other cursor's next is later still (or there is none) */
+		if (has_i && (!has_q || ti < tq) && (c->i + 1 == c->m || c->dt[c->i + 1] != c->dt[c->i])) {
+			*one = (sev){ ti, c->d[c->i], c->key[c->i] >> 2 };
+			c->i++;
+			return 1;
+		}
+		if (has_q && (!has_i || tq < ti) && (c->q + 1 == c->m || c->dt[c->q + 1] != c->dt[c->q])) {
+			*one = (sev){ tq, -c->d[c->q], c->key[c->q] >> 2 };
+			c->q++;
+			return 1;
+		}
+	}
+	size_t n = changes_next(c);
+	if (n != 0 && n != (size_t)-1)
+		*one = c->run[0];
+	return n;
+}
+
+size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one) { return next_time(c, one); }
+
 /* The changes of tier k in order, each the use of the tier (w, sampled
  * into samples[0..ns) at t0 + i x step and the last at t1) and of its
  * allocations (aw[i]) take: those of the job's account and the account's
@@ -352,12 +391,14 @@ static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *t
 {
 	size_t ks = 0, ng;
 	cs_time ts = ns == 1 ? t1 : t0; /* sample ks's time */
-	while ((ng = changes_next(ch)) != 0 && ng != (size_t)-1 && ch->run[0].t < t1) {
-		cs_time t = ch->run[0].t;
+	sev one;
+	while ((ng = next_time(ch, &one)) != 0 && ng != (size_t)-1 && one.t < t1) {
+		cs_time t = one.t;
 		for (; ks < ns && ts < t; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 			samples[ks] = w->u + w->slope * (double)(ts - w->at);
+		const sev *run = ng == 1 ? &one : ch->run;
 		for (size_t g = 0; g < ng; g++) {
-			const sev *e = &ch->run[g];
+			const sev *e = &run[g];
 			cs_storage_walker_take(w, t, e->d);
 			if (tree)
 				for (uint32_t a = tree->job_account[e->job], q = lo[a]; q < lo[a + 1]; q++)

@@ -59,6 +59,9 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 /* The next time's changes into c->run: how many; 0 when none are left,
  * (size_t)-1 when out of memory. */
 size_t cs_storage_changes_next(cs_storage_changes *c);
+/* The same, but a time with one change gives it in *one, not c->run
+ * (nothing copied or sorted); one holds the time's first either way. */
+size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one);
 void cs_storage_changes_free(cs_storage_changes *c);
 
 /* What a walk of a use found: at the end, at its highest, and the first

@@ -445,36 +445,65 @@ static rlim_t cpu_limit_s(void)
 	return fault && !strcmp(fault, "spin") ? 1 : CS_TOPO_CPU_S;
 }
 
-static void child_load(int fd, const char *spec, int xml)
+/* The test faults of CAPSIM_TOPO_CHILD_FAULT (tests/test_topo.c), in the
+ * child about to load spec: it dies as a crashing hwloc would ("segv"), or
+ * spins past a 1 s CPU limit ("spin"); with CAPSIM_TOPO_CHILD_FAULT_SPEC
+ * set, only on a spec that contains it. */
+static void child_fault(const char *spec)
 {
-	/* fault injection for the tests (tests/test_topo.c): the child dies
-	 * as a crashing hwloc would, or spins past a 1 s CPU limit */
-	const char *fault = getenv("CAPSIM_TOPO_CHILD_FAULT");
-	rlim_t cpu_s = cpu_limit_s();
-	cs_child_limits((unsigned)cpu_s, CS_TOPO_MEM_MIB);
-	if (fault && !strcmp(fault, "segv"))
+	const char *fault = getenv("CAPSIM_TOPO_CHILD_FAULT"), *only = getenv("CAPSIM_TOPO_CHILD_FAULT_SPEC");
+	if (!fault || (only && !strstr(spec, only)))
+		return;
+	if (!strcmp(fault, "segv"))
 		raise(SIGSEGV);
-	for (volatile unsigned long spin = 0; fault && !strcmp(fault, "spin"); spin++)
+	for (volatile unsigned long spin = 0; !strcmp(fault, "spin"); spin++)
 		;
-	/* A synthetic topology is hwloc's own: its plugins (the libxml2 XML
-	 * reader; PCI, OpenCL and GL devices, which add nothing to a topology
-	 * that is not this machine's) are not loaded, an empty search path.
-	 * Loading them (libxml2, ICU, libstdc++, X11) was most of a child's
-	 * cost: the default cluster's six took 0.1 s of CPU and 2,300 page
-	 * faults, now 0.03 s and 1,000. */
-	if (!xml)
-		setenv("HWLOC_PLUGINS_PATH", "", 1);
-	topo_head hd = { 0 };
-	cs_topo *t = NULL;
-	hd.rc = load_here(&t, spec, xml, hd.err, sizeof hd.err);
-	if (t)
-		hd.t = *t;
-	int bad = write_all(fd, &hd, sizeof hd) < 0;
+}
+
+/* One answer down fd: hd, then t's arrays (t NULL: an error). 0 or -1. */
+static int send_answer(int fd, const topo_head *hd, const cs_topo *t)
+{
+	int bad = write_all(fd, hd, sizeof *hd) < 0;
 #define SEND(a, n, T) bad |= write_all(fd, (a), (n) * sizeof(T)) < 0;
 	if (t) {
 		TOPO_ARRAYS(t, t->link_mbs != NULL, SEND)
 	}
 #undef SEND
+	return bad ? -1 : 0;
+}
+
+/* hwloc's work on spec in the child, as its answer. A synthetic topology
+ * is hwloc's own: its plugins (the libxml2 XML reader; PCI, OpenCL and GL
+ * devices, which add nothing to a topology that is not this machine's)
+ * are not loaded, an empty search path. Loading them (libxml2, ICU,
+ * libstdc++, X11) was most of a child's cost: the default cluster's six
+ * took 0.1 s of CPU and 2,300 page faults, now 0.03 s and 1,000. An XML
+ * topology loads them from the path the child was given (plugins: NULL,
+ * none). hwloc reads the path at each topology's init, since the one
+ * before was destroyed. */
+static cs_topo *child_answer(const char *spec, int xml, const char *plugins, topo_head *hd)
+{
+	if (!xml)
+		setenv("HWLOC_PLUGINS_PATH", "", 1);
+	else if (plugins)
+		setenv("HWLOC_PLUGINS_PATH", plugins, 1);
+	else
+		unsetenv("HWLOC_PLUGINS_PATH");
+	*hd = (topo_head){ 0 };
+	cs_topo *t = NULL;
+	hd->rc = load_here(&t, spec, xml, hd->err, sizeof hd->err);
+	if (t)
+		hd->t = *t;
+	return t;
+}
+
+static void child_load(int fd, const char *spec, int xml)
+{
+	cs_child_limits((unsigned)cpu_limit_s(), CS_TOPO_MEM_MIB);
+	child_fault(spec);
+	topo_head hd;
+	cs_topo *t = child_answer(spec, xml, getenv("HWLOC_PLUGINS_PATH"), &hd);
+	int bad = send_answer(fd, &hd, t) < 0;
 	cs_topo_free(t);
 	close(fd);
 	_exit(bad ? 3 : 0);
@@ -521,6 +550,17 @@ static int parent_read(int fd, const char *spec, cs_topo **out, char *err, size_
 	return rc;
 }
 
+/* The message of a child that ended without a whole answer for spec. */
+static int child_died(const char *spec, int xml, const char *why, char *err, size_t errlen)
+{
+	if (xml)
+		snprintf(err, errlen, "%s: hwloc %s reading this topology: the file is malformed or too large; "
+			 "expected an hwloc XML export (format v1 or v2)", spec, why);
+	else
+		snprintf(err, errlen, "'%s': hwloc %s building this synthetic topology", spec, why);
+	return -CS_EPARSE;
+}
+
 static int load_contained(cs_topo **out, const char *spec, int xml, char *err, size_t errlen)
 {
 	int fds[2];
@@ -548,25 +588,21 @@ static int load_contained(cs_topo **out, const char *spec, int xml, char *err, s
 	if (rc != 1)
 		return rc; /* a whole answer came: the topology, or hwloc's error */
 	/* the child ended without sending a whole topology */
-	if (xml)
-		snprintf(err, errlen, "%s: hwloc %s reading this topology: the file is malformed or too large; "
-			 "expected an hwloc XML export (format v1 or v2)", spec, why);
-	else
-		snprintf(err, errlen, "'%s': hwloc %s building this synthetic topology", spec, why);
-	return -CS_EPARSE;
+	return child_died(spec, xml, why, err, errlen);
 }
 
-int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
+/* What cs_topo_load checks before hwloc sees spec: 0 with *xml set, or the
+ * error. */
+static int check_spec(const char *spec, int *xml, char *err, size_t errlen)
 {
-	*out = NULL;
 	if (!spec || !*spec) {
 		snprintf(err, errlen, "topology: empty spec, expected an hwloc XML file or a synthetic description");
 		return -CS_EINVAL;
 	}
 	struct stat st;
 	int exists = stat(spec, &st) == 0, stat_errno = errno;
-	int xml = exists || ends_with(spec, ".xml");
-	if (xml) {
+	*xml = exists || ends_with(spec, ".xml");
+	if (*xml) {
 		/* checked here so that an unreadable file is an I/O error (-CS_EIO),
 		 * apart from a file hwloc reads but rejects (-CS_EPARSE); a FIFO or
 		 * a device would block hwloc */
@@ -587,7 +623,216 @@ int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
 	} else if (check_synthetic(spec, err, errlen) < 0) {
 		return -CS_EPARSE;
 	}
-	return load_contained(out, spec, xml, err, errlen);
+	return 0;
+}
+
+int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen)
+{
+	*out = NULL;
+	int xml, rc = check_spec(spec, &xml, err, errlen);
+	return rc < 0 ? rc : load_contained(out, spec, xml, err, errlen);
+}
+
+/* ---- several topologies in one child ----------------------------------------
+ * A cluster's node types each name a topology; one child per topology cost
+ * a fork, an exit and hwloc's start-up each (the default cluster's six:
+ * about 3 ms of CPU apiece). A set's child loads them all, in order, and
+ * answers each as a child of its own would; the same spec twice is loaded
+ * once and answered twice. The parent reads the answers as it takes them,
+ * so an error it meets first (a bad count before the topology) ends it
+ * without waiting for the rest. Each topology has the CPU time a child of
+ * its own has, or up to a second less (a soft limit moved on at each);
+ * when the child dies on one (a crash, its CPU time, its address space),
+ * that one and any after it are loaded alone as before, so that what
+ * loads and every error and message are what they were. */
+
+enum { ENTRY_UNREAD, ENTRY_ANSWERED, ENTRY_TAKEN, ENTRY_LOST };
+
+struct cs_topo_set {
+	size_t n, next;      /* entries; the next answer to read */
+	char **spec;         /* [n] */
+	int *xml, *rc;       /* [n] */
+	unsigned char *state; /* [n] */
+	cs_topo **t;         /* [n] an answered topology not yet taken */
+	char (*err)[CS_ERRLEN]; /* [n] an answered error */
+	int fd;              /* the answers; -1 once the child is done with */
+	pid_t pid;
+};
+
+/* The child of a set: each entry's answer in order. */
+static void set_child(int fd, char *const *spec, const int *xml, size_t n)
+{
+	rlim_t cpu_s = cpu_limit_s();
+	/* the hard limit above every entry's soft one (it cannot be raised) */
+	cs_child_limits((unsigned)(n * (cpu_s + 1)), CS_TOPO_MEM_MIB);
+	struct rlimit lim;
+	getrlimit(RLIMIT_CPU, &lim);
+	const char *given = getenv("HWLOC_PLUGINS_PATH");
+	char *plugins = given ? strdup(given) : NULL;
+	topo_head *hd = malloc(n * sizeof *hd);
+	cs_topo **t = calloc(n, sizeof *t);
+	if (!hd || !t || (given && !plugins))
+		_exit(3);
+	for (size_t k = 0; k < n; k++) {
+		/* no more than a child of its own (a second less at most): what
+		 * loads here would load there */
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		rlim_t used = (rlim_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000000);
+		lim.rlim_cur = used + cpu_s < lim.rlim_max ? used + cpu_s : lim.rlim_max;
+		setrlimit(RLIMIT_CPU, &lim);
+		child_fault(spec[k]);
+		size_t same = 0;
+		while (same < k && (xml[same] != xml[k] || strcmp(spec[same], spec[k]) != 0))
+			same++;
+		if (same < k) {
+			hd[k] = hd[same];
+			t[k] = NULL;
+		} else {
+			t[k] = child_answer(spec[k], xml[k], plugins, &hd[k]);
+		}
+		if (send_answer(fd, &hd[k], t[same]) < 0)
+			_exit(3);
+	}
+	close(fd);
+	_exit(0);
+}
+
+int cs_topo_set_new(cs_topo_set **out, const char *const *specs, size_t n)
+{
+	*out = NULL;
+	cs_topo_set *s = calloc(1, sizeof *s);
+	if (!s)
+		return -CS_ENOMEM;
+	s->fd = -1;
+	s->spec = calloc(n + 1, sizeof *s->spec);
+	s->xml = calloc(n + 1, sizeof *s->xml);
+	s->rc = calloc(n + 1, sizeof *s->rc);
+	s->state = calloc(n + 1, 1);
+	s->t = calloc(n + 1, sizeof *s->t);
+	s->err = calloc(n + 1, sizeof *s->err);
+	if (!s->spec || !s->xml || !s->rc || !s->state || !s->t || !s->err) {
+		cs_topo_set_free(s);
+		return -CS_ENOMEM;
+	}
+	/* the child loads what cs_topo_load would hand hwloc; a spec its
+	 * checks refuse is left to cs_topo_set_take, which refuses it alike */
+	for (size_t i = 0; i < n; i++) {
+		char err[CS_ERRLEN];
+		int xml;
+		if (check_spec(specs[i], &xml, err, sizeof err) < 0)
+			continue;
+		if (!(s->spec[s->n] = strdup(specs[i]))) {
+			cs_topo_set_free(s);
+			return -CS_ENOMEM;
+		}
+		s->xml[s->n++] = xml;
+	}
+	*out = s;
+	int fds[2];
+	if (s->n == 0 || pipe(fds) < 0)
+		goto alone;
+	fflush(NULL);
+	s->pid = fork();
+	if (s->pid == 0) {
+		close(fds[0]);
+		set_child(fds[1], s->spec, s->xml, s->n);
+	}
+	close(fds[1]);
+	if (s->pid > 0) {
+		s->fd = fds[0];
+		return 0;
+	}
+	close(fds[0]);
+	s->pid = 0;
+alone: /* nothing loaded ahead: each is loaded alone, as it fails or not */
+	for (size_t i = 0; i < s->n; i++)
+		s->state[i] = ENTRY_LOST;
+	s->next = s->n;
+	return 0;
+}
+
+/* Wait for the set's child, which has ended or is to end now. */
+static void set_end_child(cs_topo_set *s, int kill_it)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->pid > 0) {
+		if (kill_it)
+			kill(s->pid, SIGKILL);
+		char why[128];
+		cs_child_wait(s->pid, (unsigned)cpu_limit_s(), why, sizeof why);
+	}
+	s->pid = 0;
+}
+
+/* The next answer into the set; when none came whole, that entry and all
+ * after it are lost (loaded alone when taken). */
+static void set_read_next(cs_topo_set *s)
+{
+	size_t k = s->next++;
+	int rc = parent_read(s->fd, s->spec[k], &s->t[k], s->err[k], sizeof s->err[k]);
+	if (rc != 1 && rc != -CS_ENOMEM) { /* a whole answer: the topology or hwloc's error */
+		s->rc[k] = rc;
+		s->state[k] = ENTRY_ANSWERED;
+		if (s->next == s->n)
+			set_end_child(s, 0);
+		return;
+	}
+	/* the child died (1), or the answer was cut off here (out of memory
+	 * here, or hwloc's in the child: alone, it says which): the answers
+	 * are lost from k on */
+	set_end_child(s, 1);
+	for (size_t i = k; i < s->n; i++)
+		s->state[i] = ENTRY_LOST;
+	s->next = s->n;
+}
+
+int cs_topo_set_take(cs_topo_set *s, cs_topo **out, const char *spec, char *err, size_t errlen)
+{
+	*out = NULL;
+	int xml, rc = check_spec(spec, &xml, err, errlen);
+	if (rc < 0)
+		return rc;
+	size_t k = 0;
+	while (s && k < s->n &&
+	       (s->state[k] == ENTRY_TAKEN || s->xml[k] != xml || strcmp(s->spec[k], spec) != 0))
+		k++;
+	if (!s || k == s->n)
+		return load_contained(out, spec, xml, err, errlen);
+	while (s->next <= k)
+		set_read_next(s);
+	int lost = s->state[k] == ENTRY_LOST;
+	s->state[k] = ENTRY_TAKEN;
+	if (lost)
+		return load_contained(out, spec, xml, err, errlen);
+	if (s->rc[k] < 0) {
+		snprintf(err, errlen, "%s", s->err[k]);
+		return s->rc[k];
+	}
+	*out = s->t[k];
+	s->t[k] = NULL;
+	return 0;
+}
+
+void cs_topo_set_free(cs_topo_set *s)
+{
+	if (!s)
+		return;
+	set_end_child(s, s->next < s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->spec[i]);
+		cs_topo_free(s->t[i]);
+	}
+	free(s->spec);
+	free(s->xml);
+	free(s->rc);
+	free(s->state);
+	free(s->t);
+	free(s->err);
+	free(s);
 }
 
 void cs_topo_free(cs_topo *t)

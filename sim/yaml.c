@@ -137,6 +137,20 @@ int cs_yaml_key_is(struct fy_node *n, const char *key)
 int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
 		       const char *const *keys)
 {
+	return cs_yaml_check_keys_at(y, map, path, what, keys, NULL);
+}
+
+int cs_yaml_pick(struct fy_node *const *pair, const char *const *keys, int k, const char *path, cs_yfield *f)
+{
+	f->key = pair[2 * k];
+	f->val = pair[2 * k + 1];
+	cs_yaml_join(f->path, sizeof f->path, path, keys[k]);
+	return f->key != NULL;
+}
+
+int cs_yaml_check_keys_at(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
+			  const char *const *keys, struct fy_node **pair)
+{
 	void *it = NULL;
 	struct fy_node_pair *p;
 	while ((p = fy_node_mapping_iterate(map, &it))) {
@@ -146,9 +160,13 @@ int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const 
 		if (!s)
 			return cs_yaml_fail(y, -CS_EPARSE, k, map, *path ? path : what, "expected string keys, got %s",
 					    k ? cs_yaml_kind(k) : "an empty key");
-		int known = 0;
-		for (const char *const *kk = keys; *kk && !known; kk++)
-			known = strlen(*kk) == len && memcmp(*kk, s, len) == 0;
+		int known = 0, j = 0;
+		for (; keys[j] && !known; j++)
+			known = strlen(keys[j]) == len && memcmp(keys[j], s, len) == 0;
+		if (known && pair && !pair[2 * (j - 1)]) {
+			pair[2 * (j - 1)] = k;
+			pair[2 * (j - 1) + 1] = fy_node_pair_value(p);
+		}
 		if (!known) {
 			s = fy_node_get_scalar0(k);
 			char full[192], list[256] = "";
@@ -247,8 +265,17 @@ int cs_yaml_num(cs_yaml *y, const cs_yfield *f, double lo, int strict, double hi
 	int rc = number_text(y, f, "a number", buf, sizeof buf);
 	if (rc < 0)
 		return rc;
+	/* up to 15 digits: the integer, which strtod gives exactly (most
+	 * numbers of a config: shares, TB, hours) */
+	size_t nd = 0;
+	double v = 0;
+	while (nd < 16 && buf[nd] >= '0' && buf[nd] <= '9')
+		v = v * 10 + (buf[nd++] - '0');
 	errno = 0;
-	double v = strtod(buf, &end);
+	if (nd && nd < 16 && !buf[nd])
+		end = buf + nd;
+	else
+		v = strtod(buf, &end);
 	if (end == buf || *end || errno || !isfinite(v))
 		return cs_yaml_failv(y, -CS_EPARSE, f, "expected a number, got '%s'", buf);
 	if (strict ? !(v > lo) : !(v >= lo))
@@ -325,6 +352,10 @@ static int check_text(cs_yaml *y, const unsigned char *s, size_t len)
 	size_t bol = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned c = s[i];
+		if (c >= 0x20 && c < 0x7f) { /* printable ASCII: one byte, allowed, no line break */
+			i++;
+			continue;
+		}
 		uint32_t cp = 0;
 		size_t n = cs_utf8_seq(s + i, len - i, &cp);
 		if (!n) {

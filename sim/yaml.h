@@ -56,6 +56,16 @@ void cs_yaml_join(char *out, size_t len, const char *path, const char *key);
  * names the top level in messages ("config", "model"). */
 int cs_yaml_check_keys(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
 		       const char *const *keys);
+/* cs_yaml_check_keys that also notes where each of keys is: pair[2k] and
+ * pair[2k + 1] its key's and value's nodes in map (the first such key),
+ * both NULL when absent (pair: 2 x the number of keys, zeroed by the
+ * caller). cs_yaml_pick reads a field from it as cs_yaml_field would look
+ * it up in map, with no second pass over map. */
+int cs_yaml_check_keys_at(cs_yaml *y, struct fy_node *map, const char *path, const char *what,
+			  const char *const *keys, struct fy_node **pair);
+/* keys[k] of a map cs_yaml_check_keys_at noted into pair, as an optional
+ * cs_yaml_field: 1 found, 0 absent; f->path is path.key either way. */
+int cs_yaml_pick(struct fy_node *const *pair, const char *const *keys, int k, const char *path, cs_yfield *f);
 /* Look up key in map (at: where to point if it is missing and map is
  * empty). 1 found, 0 absent and optional, or an error if absent and
  * required. */

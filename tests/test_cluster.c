@@ -606,6 +606,10 @@ Test(cluster, yaml_that_hung_libfyaml_is_refused_as_invalid_utf8)
 	expect_yaml_refused("name: \xed\xa0\x80\n", 10, "1:7", "invalid UTF-8"); /* a surrogate */
 	expect_yaml_refused("name: a\x01" "b\n", 10, "1:8", "control character 0x01");
 	expect_yaml_refused("name: a\0b\n", 10, "1:8", "control character 0x00");
+	/* printable ASCII is passed over a byte at a time: DEL is not in it,
+	 * and line breaks and multi-byte characters after it still count */
+	expect_yaml_refused("name: a~\x7f" "b\n", 11, "1:9", "control character 0x7f");
+	expect_yaml_refused("a: b\r\nc: d\re: \xc3\xa9 \x1f\n", 19, "3:7", "control character 0x1f");
 }
 
 Test(cluster, yaml_aliases_are_refused_not_expanded)
@@ -692,4 +696,44 @@ Test(cluster, a_power_cap_is_read_and_checked_against_the_idle_draw)
 	cr_assert_eq(cs_cluster_load_text(&c, text, strlen(text), "cap.yaml", NULL, err, sizeof err), 0, "%s", err);
 	cr_expect(cs_cluster_site_info(c)->power_cap_kw == 0.25);
 	cs_cluster_free(c);
+}
+
+/* The node types' topologies are loaded ahead by one hwloc child, but each
+ * error still comes where the loader meets it: a bad count before a
+ * topology hwloc crashes on is the count's error, and the crash is the
+ * second type's topology's, with the message a child of its own gives. */
+Test(cluster, topology_errors_come_in_config_order_with_their_own_messages)
+{
+	char xml[1024], text[4096], want[CS_ERRLEN], err[CS_ERRLEN];
+	snprintf(xml, sizeof xml, "%s/configs/topologies/juwels-booster-4xA100.xml", th_root());
+	const char *counts[] = { "0", "2" };
+	setenv("CAPSIM_TOPO_CHILD_FAULT", "segv", 1);
+	setenv("CAPSIM_TOPO_CHILD_FAULT_SPEC", "juwels", 1);
+	cs_topo *t = NULL;
+	char alone[CS_ERRLEN];
+	cr_assert_eq(cs_topo_load(&t, xml, alone, sizeof alone), -CS_EPARSE);
+	for (int k = 0; k < 2; k++) {
+		snprintf(text, sizeof text,
+			 "name: t\n"
+			 "site: {pue: 1.2}\n"
+			 "node_types:\n"
+			 "  - {name: a, count: 2, topology: \"pack:1 core:4 pu:1\", power_w: {idle: 100, peak: 300}}\n"
+			 "  - {name: b, count: %s, topology: \"pack:1 core:8 pu:1\", power_w: {idle: 100, peak: 300}}\n"
+			 "  - {name: c, count: 2, topology: \"%s\", power_w: {idle: 100, peak: 300}}\n"
+			 "  - {name: d, count: 2, topology: \"pack:1 core:4 pu:1\", power_w: {idle: 100, peak: 300}}\n"
+			 "partitions:\n"
+			 "  - {name: p, node_types: [a, b, c, d]}\n",
+			 counts[k], xml);
+		char *path = th_write_tmp(text, ".yaml");
+		cr_expect_eq(load_cluster(path, err, sizeof err), k == 0 ? -CS_EINVAL : -CS_EPARSE, "%s", err);
+		if (k == 0)
+			snprintf(want, sizeof want, "%s:5:", path);
+		else
+			snprintf(want, sizeof want, "%s:6:", path);
+		cr_expect(strncmp(err, want, strlen(want)) == 0, "%s", err);
+		cr_expect(k == 0 ? strstr(err, "count") != NULL : strstr(err, alone) != NULL, "%s\nalone: %s", err, alone);
+		th_unlink(path);
+	}
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT");
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT_SPEC");
 }

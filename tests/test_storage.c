@@ -210,6 +210,29 @@ Test(storage, a_negative_allocation_names_file_line_column)
 	cr_expect(strstr(err, "acc.yaml:3:27: accounts[0].storage_tb.project: must be >= 0, got -2"), "%s", err);
 }
 
+/* A tier's name in messages: its key's text up to an escaped NUL, a long
+ * one cut with the path; an empty one is no tier. */
+Test(storage, a_tier_key_is_named_up_to_a_nul_and_cut_with_its_path)
+{
+	char text[600], err[CS_ERRLEN], want[256], tier[301];
+	memset(tier, 't', 300);
+	tier[300] = '\0';
+	const char *cases[][2] = { { "\"fa\\0st\": -1", "accounts[0].storage_tb.fa: must be >= 0, got -1" },
+				   { "\"\": 1", "accounts[0].storage_tb: expected a storage tier's name as the key" },
+				   { tier, want } };
+	snprintf(want, sizeof want, "accounts[0].storage_tb.%.168s: must be >= 0", tier); /* 191 characters */
+	for (int k = 0; k < 3; k++) {
+		snprintf(text, sizeof text, "accounts:\n  - name: a\n    storage_tb: {%s%s}\n", cases[k][0],
+			 k == 2 ? ": -1" : "");
+		cs_accounts *a = NULL;
+		*err = '\0';
+		int rc = cs_accounts_load_text(&a, text, strlen(text), "acc.yaml", err, sizeof err);
+		cs_accounts_free(a);
+		cr_expect_lt(rc, 0, "case %d", k);
+		cr_expect(strstr(err, cases[k][1]), "case %d: %s", k, err);
+	}
+}
+
 /* A tier the cluster does not have: refused where the accounts file names it. */
 Test(storage, an_allocation_on_an_unknown_tier_is_refused)
 {
@@ -313,7 +336,8 @@ Test(storage, tier_changes_are_every_jobs_sorted)
 			js[j].nodes = 1 + (uint32_t)(rand() % 4);
 			js[j].gpus_per_node = rand() % 3 ? (uint32_t)(rand() % 9) : 0;
 			js[j].cores_per_node = 1 + (uint32_t)(rand() % 64);
-			js[j].start_s = rand() % 10 ? (cs_time)(rand() % 500) * 60 : -1;
+			/* every fourth round in 5 minutes: hundreds at a time */
+			js[j].start_s = rand() % 10 ? (cs_time)(rand() % (round % 4 == 3 ? 5 : 500)) * 60 : -1;
 			js[j].end_s = js[j].start_s >= 0 ? js[j].start_s + (cs_time)(rand() % 40) * 60 : -1;
 		}
 		cs_cluster_storage k = { .tb_per_gpu_hour = rand() % 4 ? 0.1 * (rand() % 5) : 0,
@@ -352,6 +376,18 @@ Test(storage, tier_changes_are_every_jobs_sorted)
 		}
 		cs_storage_changes_free(&ch);
 		cr_assert_eq(ng, nw, "round %d: %zu changes, want %zu", round, ng, nw);
+		/* the walk's cursor, a time of one change apart: the same */
+		cs_storage_changes_start(&ch, &k, &o, r);
+		cs_sev one;
+		for (size_t at = 0; (m = cs_storage_time_next(&ch, &one)) != 0; at += m) {
+			cr_assert(m != (size_t)-1 && at + m <= nw);
+			const cs_sev *run = m == 1 ? &one : ch.run;
+			cr_assert_eq(one.t, run[0].t);
+			for (size_t i = 0; i < m; i++)
+				cr_assert(run[i].t == got[at + i].t && run[i].d == got[at + i].d && run[i].job == got[at + i].job,
+					  "round %d, change %zu", round, at + i);
+		}
+		cs_storage_changes_free(&ch);
 		for (size_t i = 0; i < nw; i++) {
 			cr_assert(got[i].t == want[i].t && got[i].d == want[i].d, "round %d, change %zu: (%lld, %g), want (%lld, %g)",
 				  round, i, (long long)got[i].t, got[i].d, (long long)want[i].t, want[i].d);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capsim/topo.h"
@@ -384,4 +385,137 @@ Test(topo, a_crash_or_a_spin_in_hwloc_is_an_error_not_capsims_death)
 	cr_assert_eq(cs_topo_load(&t, xml, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(cs_topo_ngpus(t), 4);
 	cs_topo_free(t);
+}
+
+/* What cs_topo_load gives for spec, as text: its return code and message,
+ * or everything `capsim topo show --json` prints of the topology. */
+static char *answer_text(int rc, const cs_topo *t, const char *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_not_null(f);
+	fprintf(f, "rc %d: ", rc);
+	if (rc == 0)
+		cs_topo_print_json(f, t);
+	else
+		fputs(err, f);
+	fclose(f);
+	return buf;
+}
+
+static char *alone_text(const char *spec)
+{
+	cs_topo *t = NULL;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_topo_load(&t, spec, err, sizeof err);
+	char *s = answer_text(rc, t, err);
+	cs_topo_free(t);
+	return s;
+}
+
+static char *taken_text(cs_topo_set *s, const char *spec)
+{
+	cs_topo *t = NULL;
+	char err[CS_ERRLEN] = "";
+	int rc = cs_topo_set_take(s, &t, spec, err, sizeof err);
+	cr_expect(rc == 0 ? t != NULL : t == NULL, "%s: rc %d with topology %p", spec, rc, (void *)t);
+	char *text = answer_text(rc, t, err);
+	cs_topo_free(t);
+	return text;
+}
+
+/* A set's one child answers each spec as a child of its own would: the
+ * same topology (a spec twice, twice), the same error and message, in the
+ * order taken; a spec it was not given, or given fewer times, is loaded
+ * alone. */
+Test(topo, a_set_gives_each_spec_what_cs_topo_load_gives)
+{
+	char xml[1024];
+	snprintf(xml, sizeof xml, "%s/configs/topologies/juwels-booster-4xA100.xml", th_root());
+	char *bad_xml = th_write_tmp("<topology><object type=\"Machine\"", ".xml");
+	const char *specs[] = { "pack:2 numa:2 core:28 pu:2", xml, "pack:2 socket:many", "pack:2 numa:2 core:28 pu:2",
+				"/nonexistent/node.xml", bad_xml, "pack:1 core:1000 pu:1000", "pack:1 numa:1 core:32 pu:2" };
+	size_t n = sizeof specs / sizeof *specs;
+	cs_topo_set *s = NULL;
+	cr_assert_eq(cs_topo_set_new(&s, specs, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		char *want = alone_text(specs[i]), *got = taken_text(s, specs[i]);
+		cr_expect_str_eq(got, want, "%s", specs[i]);
+		free(want);
+		free(got);
+	}
+	/* not in the set, and once more than given */
+	const char *more[] = { "pack:1 core:2 pu:1", xml, "pack:2 numa:2 core:28 pu:2" };
+	for (size_t i = 0; i < 3; i++) {
+		char *want = alone_text(more[i]), *got = taken_text(s, more[i]);
+		cr_expect_str_eq(got, want, "%s", more[i]);
+		free(want);
+		free(got);
+	}
+	cs_topo_set_free(s);
+	/* taken out of order, some never */
+	cr_assert_eq(cs_topo_set_new(&s, specs, n), 0);
+	char *want = alone_text(xml), *got = taken_text(s, xml);
+	cr_expect_str_eq(got, want);
+	free(want);
+	free(got);
+	want = alone_text(specs[0]);
+	got = taken_text(s, specs[0]);
+	cr_expect_str_eq(got, want);
+	free(want);
+	free(got);
+	cs_topo_set_free(s);
+	cs_topo_set_free(NULL);
+	th_unlink(bad_xml);
+}
+
+/* When hwloc crashes or spins in the set's child on one topology, that one
+ * is loaded alone (the same error as alone) and so are those after it. */
+Test(topo, a_crash_or_a_spin_in_the_sets_child_is_that_topologys_error_alone)
+{
+	char xml[1024];
+	snprintf(xml, sizeof xml, "%s/configs/topologies/juwels-booster-4xA100.xml", th_root());
+	const char *specs[] = { "pack:2 numa:2 core:28 pu:2", xml, "pack:1 numa:1 core:32 pu:2", xml };
+	setenv("CAPSIM_TOPO_CHILD_FAULT_SPEC", "juwels", 1);
+	const char *faults[] = { "segv", "spin" }, *msgs[] = { "hwloc crashed (signal 11", "hwloc ran out of time (1 s of CPU)" };
+	for (int f = 0; f < 2; f++) {
+		setenv("CAPSIM_TOPO_CHILD_FAULT", faults[f], 1);
+		cs_topo_set *s = NULL;
+		cr_assert_eq(cs_topo_set_new(&s, specs, 4), 0);
+		for (size_t i = 0; i < 4; i++) {
+			char *want = alone_text(specs[i]), *got = taken_text(s, specs[i]);
+			cr_expect_str_eq(got, want, "%s", specs[i]);
+			cr_expect((strstr(specs[i], "juwels") != NULL) == (strstr(got, msgs[f]) != NULL), "%s: %s", specs[i],
+				  got);
+			free(want);
+			free(got);
+		}
+		cs_topo_set_free(s);
+	}
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT");
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT_SPEC");
+}
+
+/* A set given up before its last topology (the config's error came first)
+ * stops its child at once rather than waiting for it: here a spin that
+ * would last a second of CPU. */
+Test(topo, a_set_freed_early_stops_its_child)
+{
+	const char *specs[] = { "pack:1 core:2 pu:1", "pack:1 core:4 pu:1" };
+	setenv("CAPSIM_TOPO_CHILD_FAULT", "spin", 1);
+	setenv("CAPSIM_TOPO_CHILD_FAULT_SPEC", "core:4", 1);
+	cs_topo_set *s = NULL;
+	cr_assert_eq(cs_topo_set_new(&s, specs, 2), 0);
+	char *got = taken_text(s, specs[0]);
+	cr_expect(strncmp(got, "rc 0: ", 6) == 0, "%s", got);
+	free(got);
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	cs_topo_set_free(s);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double s_taken = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+	cr_expect_lt(s_taken, 0.5, "freeing took %.2f s", s_taken);
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT");
+	unsetenv("CAPSIM_TOPO_CHILD_FAULT_SPEC");
 }

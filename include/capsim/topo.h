@@ -54,6 +54,17 @@ typedef struct cs_topo_gpu_info {
 int cs_topo_load(cs_topo **out, const char *spec, char *err, size_t errlen);
 void cs_topo_free(cs_topo *t);
 
+/* Several topologies loaded ahead by one hwloc child (a cluster's node
+ * types), then taken one by one: cs_topo_set_take(s, ...) returns what
+ * cs_topo_load would for spec, the same topology or the same error and
+ * message; a spec not given to cs_topo_set_new (or given fewer times) is
+ * loaded alone, as with a NULL set. specs are copied. -CS_ENOMEM only
+ * when out of memory; no error of a spec's shows before it is taken. */
+typedef struct cs_topo_set cs_topo_set;
+int cs_topo_set_new(cs_topo_set **out, const char *const *specs, size_t n);
+int cs_topo_set_take(cs_topo_set *s, cs_topo **out, const char *spec, char *err, size_t errlen);
+void cs_topo_set_free(cs_topo_set *s); /* stops its child if it is still at work */
+
 const char *cs_topo_spec(const cs_topo *t); /* as given to cs_topo_load */
 int cs_topo_is_synthetic(const cs_topo *t);
 
