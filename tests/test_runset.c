@@ -32,6 +32,13 @@ static void flat_remove_at(flat *f, size_t i)
 	f->n--;
 }
 
+/* v into the set and into the reference alike */
+static void insert_both(cs_runset *r, flat *f, run_ent v)
+{
+	cr_assert_eq(cs_runset_insert(r, v), 0);
+	flat_insert(f, v);
+}
+
 /* r holds f's entries in f's order, read by a walk and by index; its
  * blocks are none empty, within their room, and last[] is right. */
 static void same(const cs_runset *r, const flat *f)
@@ -100,13 +107,11 @@ Test(runset, a_walk_crosses_block_edges_in_order)
 	cr_assert_eq(cs_runset_init(&r), 0);
 	for (uint32_t j = 0; j < 1000; j++) {
 		run_ent v = { 500, j, j % 7 };
-		cr_assert_eq(cs_runset_insert(&r, v), 0);
-		flat_insert(&f, v);
+		insert_both(&r, &f, v);
 	}
 	for (uint32_t j = 1000; j < 2000; j++) {
 		run_ent v = { 2000 - (cs_time)j, j, 1 };
-		cr_assert_eq(cs_runset_insert(&r, v), 0);
-		flat_insert(&f, v);
+		insert_both(&r, &f, v);
 	}
 	cr_assert(r.nb > 2000 / CS_RUNSET_BLK, "%u blocks", r.nb);
 	same(&r, &f);
@@ -126,8 +131,7 @@ Test(runset, erase_goes_on_to_the_next_entry)
 	cr_assert_eq(cs_runset_init(&r), 0);
 	for (uint32_t j = 0; j < 1500; j++) {
 		run_ent v = { (cs_time)(j * 7919 % 613), j, 1 };
-		cr_assert_eq(cs_runset_insert(&r, v), 0);
-		flat_insert(&f, v);
+		insert_both(&r, &f, v);
 	}
 	cs_runset_it w;
 	size_t fi = 0;
@@ -164,8 +168,7 @@ Test(runset, random_operations_match_a_flat_sorted_array)
 		int r3 = rand() % 16;
 		if (f.n < want ? r3 < 11 : r3 < 5) {
 			run_ent v = { (cs_time)(rand() % 400), next++, (uint32_t)(rand() % 64) };
-			cr_assert_eq(cs_runset_insert(&r, v), 0);
-			flat_insert(&f, v);
+			insert_both(&r, &f, v);
 		} else if (f.n && r3 < 15) {
 			size_t i = (size_t)rand() % f.n;
 			cr_assert_eq(cs_runset_remove(&r, f.e[i].est_end, f.e[i].jid), 1);
@@ -212,8 +215,7 @@ Test(runset, a_zeroed_set_works_without_a_kept_place)
 	cs_runset r = CS_RUNSET_EMPTY;
 	for (uint32_t j = 0; j < 300; j++) {
 		run_ent v = { (cs_time)(j % 13), j, 2 };
-		cr_assert_eq(cs_runset_insert(&r, v), 0);
-		flat_insert(&f, v);
+		insert_both(&r, &f, v);
 	}
 	same(&r, &f);
 	cs_runset_free(&r);
