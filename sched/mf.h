@@ -88,10 +88,12 @@ typedef struct mf {
 	 * while its partition's cs_ctx_part_key is that key, in this pass or
 	 * a later one, cs_ctx_nofit_bound would refuse every job of the shape
 	 * again, and the pass takes that refusal without asking (kept_out).
-	 * Per partition key, its cs_ctx_part_key as of epoch: read once an
-	 * epoch, as nothing is given back within one (the key moves only
-	 * when a node type gets something back). */
-	struct pkey { uint64_t epoch, key; } *pkeys;
+	 * Per partition key, its cs_ctx_part_key as of epoch: looked at once
+	 * an epoch, as nothing is given back within one (the key moves only
+	 * when a node type gets something back), and read again only when
+	 * cs_ctx_given_back has moved since it was read (at: that count + 1,
+	 * 0 before the first read). */
+	struct pkey { uint64_t epoch, key, at; } *pkeys;
 	/* per shape s, at s + 1 (0: the jobs of several partitions, never
 	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was

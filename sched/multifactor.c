@@ -197,7 +197,11 @@ static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s, s
 		return 0;
 	struct pkey *k = &p->pkeys[p->slot_key[s + 1]];
 	if (k->epoch != p->nofit_epoch) {
-		k->key = cs_ctx_part_key(ctx, jid);
+		uint64_t at = cs_ctx_given_back(ctx) + 1;
+		if (k->at != at) {
+			k->key = cs_ctx_part_key(ctx, jid);
+			k->at = at;
+		}
 		k->epoch = p->nofit_epoch;
 	}
 	if (k->key != m->out_key)
