@@ -360,6 +360,12 @@ uint64_t mf_walk_kept(void);    /* (refusals taken from a kept key, kept_out) */
  * this thread) */
 void mf_wait_check(int on);
 uint64_t mf_wait_misses(void);
+/* (tests: a partition's key kept across passes, while cs_ctx_given_back
+ * stands, checked against cs_ctx_part_key; keys kept and keys that
+ * differed so far in this thread) */
+void mf_key_check(int on);
+uint64_t mf_key_reused(void);
+uint64_t mf_key_misses(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */

@@ -134,6 +134,13 @@ void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
 uint64_t mf_walk_bounded(void) { return walk_bounded; }
 uint64_t mf_walk_kept(void) { return walk_kept; }
+/* (tests: a partition key kept across epochs also read from the engine,
+ * and how often it was kept, and differed) */
+static _Thread_local int key_check;
+static _Thread_local uint64_t key_reused, key_misses;
+void mf_key_check(int on) { key_check = on; }
+uint64_t mf_key_reused(void) { return key_reused; }
+uint64_t mf_key_misses(void) { return key_misses; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -201,6 +208,9 @@ static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s, s
 		if (k->at != at) {
 			k->key = cs_ctx_part_key(ctx, jid);
 			k->at = at;
+		} else if (key_check) {
+			key_reused++;
+			key_misses += k->key != cs_ctx_part_key(ctx, jid);
 		}
 		k->epoch = p->nofit_epoch;
 	}
