@@ -508,12 +508,23 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 {
 	uint64_t mask = cs_place_mask(c, jid);
-	for (uint32_t t = 0; t < c->ntypes; t++)
-		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
+	if (mask == ~0ull) {
+		for (uint32_t t = 0; t < c->ntypes; t++) {
 			c->type_ver[t]++;
 			c->type_freed[t] += freed != 0;
 			c->freed_all += freed != 0;
 		}
+		return;
+	}
+	/* (its types under 64 that the machine has, one bit at a time) */
+	if (c->ntypes < 64)
+		mask &= (1ull << c->ntypes) - 1;
+	for (; mask; mask &= mask - 1) {
+		uint32_t t = (uint32_t)__builtin_ctzll(mask);
+		c->type_ver[t]++;
+		c->type_freed[t] += freed != 0;
+		c->freed_all += freed != 0;
+	}
 }
 
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
