@@ -88,10 +88,12 @@ typedef struct mf {
 	 * while its partition's cs_ctx_part_key is that key, in this pass or
 	 * a later one, cs_ctx_nofit_bound would refuse every job of the shape
 	 * again, and the pass takes that refusal without asking (kept_out).
-	 * Per partition key, its cs_ctx_part_key as of epoch: read once an
-	 * epoch, as nothing is given back within one (the key moves only
-	 * when a node type gets something back). */
-	struct pkey { uint64_t epoch, key; } *pkeys;
+	 * Per partition key, its cs_ctx_part_key as of epoch: looked at once
+	 * an epoch, as nothing is given back within one (the key moves only
+	 * when a node type gets something back), and read again only when
+	 * cs_ctx_given_back has moved since it was read (at: that count + 1,
+	 * 0 before the first read). */
+	struct pkey { uint64_t epoch, key, at; } *pkeys;
 	/* per shape s, at s + 1 (0: the jobs of several partitions, never
 	 * marked), the walk (pass_partitions' backfill steps) in which its
 	 * later jobs are all passed over (== dead_walk), as one of them was
@@ -358,6 +360,12 @@ uint64_t mf_walk_kept(void);    /* (refusals taken from a kept key, kept_out) */
  * this thread) */
 void mf_wait_check(int on);
 uint64_t mf_wait_misses(void);
+/* (tests: a partition's key kept across passes, while cs_ctx_given_back
+ * stands, checked against cs_ctx_part_key; keys kept and keys that
+ * differed so far in this thread) */
+void mf_key_check(int on);
+uint64_t mf_key_reused(void);
+uint64_t mf_key_misses(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */

@@ -134,6 +134,13 @@ void mf_walk_marks(int on) { walk_marks = on; }
 uint64_t mf_walk_marked(void) { return walk_marked; }
 uint64_t mf_walk_bounded(void) { return walk_bounded; }
 uint64_t mf_walk_kept(void) { return walk_kept; }
+/* (tests: a partition key kept across epochs also read from the engine,
+ * and how often it was kept, and differed) */
+static _Thread_local int key_check;
+static _Thread_local uint64_t key_reused, key_misses;
+void mf_key_check(int on) { key_check = on; }
+uint64_t mf_key_reused(void) { return key_reused; }
+uint64_t mf_key_misses(void) { return key_misses; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -197,7 +204,14 @@ static inline int kept_out(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s, s
 		return 0;
 	struct pkey *k = &p->pkeys[p->slot_key[s + 1]];
 	if (k->epoch != p->nofit_epoch) {
-		k->key = cs_ctx_part_key(ctx, jid);
+		uint64_t at = cs_ctx_given_back(ctx) + 1;
+		if (k->at != at) {
+			k->key = cs_ctx_part_key(ctx, jid);
+			k->at = at;
+		} else if (key_check) {
+			key_reused++;
+			key_misses += k->key != cs_ctx_part_key(ctx, jid);
+		}
 		k->epoch = p->nofit_epoch;
 	}
 	if (k->key != m->out_key)
@@ -403,7 +417,10 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
-		cs_partq_block(pq, jid, open);
+		if (key != UINT32_MAX) /* (cs_partq_block's, for its one key) */
+			pq->blocked[key] = 1;
+		else
+			cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		done = all_blocked(p, nw);
 	}

@@ -167,6 +167,10 @@ uint64_t cs_ctx_part_key(cs_sched_ctx *c, uint32_t jid)
 	return cs_shape_part_key(c, jid);
 }
 
+/* (cs_shape_part_key sums type_freed, which moves only with freed_all;
+ * a pooled machine's keys are all 0) */
+uint64_t cs_ctx_given_back(const cs_sched_ctx *c) { return c->nm ? c->freed_all : 0; }
+
 uint32_t cs_ctx_fit_gen(const cs_sched_ctx *c) { return c->memo_gen; }
 
 int cs_ctx_shadow(const cs_sched_ctx *c, uint32_t procs, cs_time *when, uint32_t *free_then)

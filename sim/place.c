@@ -472,8 +472,10 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 	 * first. */
 	if (c->hold_on && jid == c->hold_jid)
 		return 0; /* (a job that holds sees the holds but its own) */
+	/* (its one hold, as one_hold finds it, is known below: the first
+	 * hold when no other is made, else the one met, none lazy) */
 	if (!c->nxh) {
-		if (!c->hold_on || c->hold_lazy || !cs_shape_hold_failed(c, jid))
+		if (!c->hold_on || c->hold_lazy || !hold_failed_of(c, jid, 0, 1, 0))
 			return 0;
 		*est_max = c->hold_time - c->now; /* past it: refused (cs_place_start's last case) */
 		return 1;
@@ -493,7 +495,7 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 			nint++;
 			at = i;
 		}
-	if (nint != 1 || c->nm->nresv || !cs_shape_hold_failed(c, jid))
+	if (nint != 1 || c->nm->nresv || !hold_failed_of(c, jid, 0, first, at))
 		return 0;
 	cs_time ht = first ? c->hold_time : c->xh[at].time;
 	cs_time he = first ? ht + c->jobs[c->hold_jid].estimate_s : c->xh[at].end;
@@ -506,12 +508,23 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 {
 	uint64_t mask = cs_place_mask(c, jid);
-	for (uint32_t t = 0; t < c->ntypes; t++)
-		if (mask == ~0ull || (t < 64 && (mask >> t & 1))) {
+	if (mask == ~0ull) {
+		for (uint32_t t = 0; t < c->ntypes; t++) {
 			c->type_ver[t]++;
 			c->type_freed[t] += freed != 0;
 			c->freed_all += freed != 0;
 		}
+		return;
+	}
+	/* (its types under 64 that the machine has, one bit at a time) */
+	if (c->ntypes < 64)
+		mask &= (1ull << c->ntypes) - 1;
+	for (; mask; mask &= mask - 1) {
+		uint32_t t = (uint32_t)__builtin_ctzll(mask);
+		c->type_ver[t]++;
+		c->type_freed[t] += freed != 0;
+		c->freed_all += freed != 0;
+	}
 }
 
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)

@@ -137,9 +137,16 @@ static __attribute__((noinline)) uint64_t freed_add(const cs_sched_ctx *c, const
 {
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint64_t v = 0;
-	for (uint32_t t = 0; t < c->ntypes; t++)
-		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+	if (mask == ~0ull) {
+		for (uint32_t t = 0; t < c->ntypes; t++)
 			v += c->type_freed[t];
+	} else {
+		/* (its types under 64 that the machine has, one bit at a time) */
+		if (c->ntypes < 64)
+			mask &= (1ull << c->ntypes) - 1;
+		for (; mask; mask &= mask - 1)
+			v += c->type_freed[__builtin_ctzll(mask)];
+	}
 	if (f)
 		*f = (struct freed_sum){ c->freed_all, v };
 	return v;

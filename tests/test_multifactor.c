@@ -555,7 +555,9 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
 /* (Also: the keys with waiting jobs the first loop reads from multifactor's
  * counts, nwait, are the queue's at every pass; and a shape the engine
  * refused from what it keeps is refused again without asking while its
- * partition's key stands, kept_out, which the marks' oracle does not do.)
+ * partition's key stands, kept_out, which the marks' oracle does not do;
+ * that key is read again only once something was given back, and then
+ * is the engine's.)
  * The partitions' backfill walk passes over a shape's later jobs on a
  * mark once one of them was refused for any estimate and could not hold
  * (sched/multifactor.c, backfill_walk; such a refusal stands across the
@@ -577,14 +579,21 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout 
 		o.workload = w;
 		o.accounts = acct;
 		uint64_t marked = mf_walk_marked(), bounded = mf_walk_bounded(), kept = mf_walk_kept(),
-			 misses = mf_wait_misses();
+			 misses = mf_wait_misses(), reused = mf_key_reused(), kmisses = mf_key_misses();
 		mf_walk_marks(!k);
 		mf_wait_check(1);
+		mf_key_check(1);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
+		mf_key_check(0);
 		mf_wait_check(0);
 		mf_walk_marks(1);
 		cr_assert_eq(mf_wait_misses(), misses, "keys whose waiting count disagreed with the queue: %llu",
 			     (unsigned long long)(mf_wait_misses() - misses));
+		cr_assert_eq(mf_key_misses(), kmisses, "partition keys kept that the engine no longer gives: %llu",
+			     (unsigned long long)(mf_key_misses() - kmisses));
+		if (!k)
+			cr_assert_gt(mf_key_reused() - reused, 1000, "partition keys kept across passes: %llu",
+				     (unsigned long long)(mf_key_reused() - reused));
 		if (!k) {
 			cr_assert_gt(mf_walk_marked() - marked, 1000, "marks made: %llu",
 				     (unsigned long long)(mf_walk_marked() - marked));

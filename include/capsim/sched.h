@@ -254,6 +254,9 @@ uint64_t cs_ctx_nofit_key(cs_sched_ctx *ctx, uint32_t jid);
  * of the partition. 0 where nothing is kept (a pooled machine, a job of
  * several partitions). */
 uint64_t cs_ctx_part_key(cs_sched_ctx *ctx, uint32_t jid);
+/* A count that grows whenever any node type gets resources back: while
+ * it stays the same, so does every job's cs_ctx_part_key. */
+uint64_t cs_ctx_given_back(const cs_sched_ctx *ctx);
 /* Changes whenever what a pass has learnt no longer stands (a new pass, a
  * hold, a job stopped). */
 uint32_t cs_ctx_fit_gen(const cs_sched_ctx *ctx);
