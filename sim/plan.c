@@ -261,15 +261,31 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
  * stopped is kept per tree with the least so far while the list and its
  * nodes' profiles stand: a node's bound is worked out again only after
  * its profile changed (lb_touch), so the bounds read are those cs_plan_lb
- * would give, and a later question goes on from there. */
+ * would give, and a later question goes on from there. It goes on as well
+ * in a list made again for another plan's epoch with the same epoch, mask
+ * and profile clock (no freeing, no profile changed): freed_list walks
+ * from the latest freeing back to the plan's epoch, so either list is the
+ * other's first nodes; where the list is shorter than what was read and
+ * none of those was before old, none of its nodes is. */
 static int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 {
 	struct planner *pl = c->pl;
-	struct fsleast y = { pl->fs_touch, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
+	struct fsleast y = { pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
 	if (tr[0] || tr[1]) { /* (not both: cs_plan_lb_trees) */
 		x = &pl->fsl[tr[0] ? tr[0] - pl->lb : LB_TREES + (tr[1] - pl->lb)];
-		if (x->ver != pl->fs_ver || x->touch != pl->fs_touch)
-			*x = y;
+		if (x->ver != pl->fs_ver || x->touch != pl->fs_touch) {
+			/* another list: the same nodes first (freed_list walks
+			 * from the latest freeing back to the plan's epoch) */
+			if (x->epoch != pl->fs_epoch || x->mask != pl->fs_mask || x->clock != pl->pclock)
+				*x = y;
+			else if (x->at > pl->fs_n && x->least >= old)
+				return 0; /* (more nodes read than it has, none before) */
+			else if (x->at > pl->fs_n)
+				*x = y;
+			else /* (the list's first at nodes, read) */
+				x->ver = pl->fs_ver;
+			x->touch = pl->fs_touch;
+		}
 	}
 	cs_time least = x->least;
 	uint32_t i = x->at;
@@ -280,6 +296,7 @@ static int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 	}
 	x->least = least;
 	x->at = i;
+	x->clock = pl->pclock; /* (the bounds' leaves change no profile) */
 	return least < old;
 }
 
