@@ -267,7 +267,7 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
  * from the latest freeing back to the plan's epoch, so either list is the
  * other's first nodes; where the list is shorter than what was read and
  * none of those was before old, none of its nodes is. */
-static int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
+static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 {
 	struct planner *pl = c->pl;
 	struct fsleast y = { pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
