@@ -601,12 +601,18 @@ struct planner {
 	int fs_ok;
 	/* that list's stamp (a new one each time it is made), each node's
 	 * stamp while it is in the list (fs_in), the count of profile changes
-	 * of its nodes (fs_touch, lb_touch), and the least bound of its nodes
-	 * per tree of bounds, GPUs' then cores', as of a stamp and count
-	 * (fs_least in plan.c) */
+	 * of its nodes (fs_touch, lb_touch), and per tree of bounds, GPUs'
+	 * then cores', as of a stamp and count (or of an epoch, mask and
+	 * profile clock: a list made again for another plan's epoch starts
+	 * with the same nodes), the least bound of the list's first nodes, up
+	 * to at (fs_before in plan.c) */
 	uint32_t *fs_in, fs_ver;
 	uint64_t fs_touch;
-	struct fsleast { uint64_t touch; cs_time least; uint32_t ver; } fsl[2 * LB_TREES];
+	struct fsleast {
+		uint64_t touch, epoch, mask, clock;
+		cs_time least;
+		uint32_t ver, at;
+	} fsl[2 * LB_TREES];
 	/* Lower bounds that let a search skip nodes: per GPU count g = 1, 2,
 	 * 4, 8, 16 and duration D = 1 s, 1 h, 4 h, 16 h, 64 h, a min tree
 	 * over the nodes (in type_nodes order) of the first time each has g

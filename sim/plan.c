@@ -255,29 +255,49 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
 	return pl->fs_n;
 }
 
-/* The least bound (cs_plan_lb) in job trees tr of the nodes of the kept
- * freed list, or -1 where one of them has none (its bound is the time).
- * Kept per tree while the list and its nodes' profiles stand: a node's
- * bound is worked out again only after its profile changed (lb_touch),
- * so the bounds read are those cs_plan_lb would give. */
-static cs_time fs_least(cs_sched_ctx *c, const cs_time *const tr[2])
+/* Is the least bound (cs_plan_lb) in job trees tr of the nodes of the
+ * kept freed list before old (a node without one counts as -1: its bound
+ * is the time)? The list is read in order only until one is, and where it
+ * stopped is kept per tree with the least so far while the list and its
+ * nodes' profiles stand: a node's bound is worked out again only after
+ * its profile changed (lb_touch), so the bounds read are those cs_plan_lb
+ * would give, and a later question goes on from there. It goes on as well
+ * in a list made again for another plan's epoch with the same epoch, mask
+ * and profile clock (no freeing, no profile changed): freed_list walks
+ * from the latest freeing back to the plan's epoch, so either list is the
+ * other's first nodes; where the list is shorter than what was read and
+ * none of those was before old, none of its nodes is. */
+static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 {
 	struct planner *pl = c->pl;
-	struct fsleast *x = NULL;
+	struct fsleast y = { pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
 	if (tr[0] || tr[1]) { /* (not both: cs_plan_lb_trees) */
 		x = &pl->fsl[tr[0] ? tr[0] - pl->lb : LB_TREES + (tr[1] - pl->lb)];
-		if (x->ver == pl->fs_ver && x->touch == pl->fs_touch)
-			return x->least;
+		if (x->ver != pl->fs_ver || x->touch != pl->fs_touch) {
+			/* another list: the same nodes first (freed_list walks
+			 * from the latest freeing back to the plan's epoch) */
+			if (x->epoch != pl->fs_epoch || x->mask != pl->fs_mask || x->clock != pl->pclock)
+				*x = y;
+			else if (x->at > pl->fs_n && x->least >= old)
+				return 0; /* (more nodes read than it has, none before) */
+			else if (x->at > pl->fs_n)
+				*x = y;
+			else /* (the list's first at nodes, read) */
+				x->ver = pl->fs_ver;
+			x->touch = pl->fs_touch;
+		}
 	}
-	cs_time least = CS_TIME_MAX;
-	for (uint32_t i = 0; i < pl->fs_n && least >= 0; i++) {
+	cs_time least = x->least;
+	uint32_t i = x->at;
+	for (; i < pl->fs_n && least >= old; i++) {
 		uint32_t node = pl->fs_nodes[i];
 		cs_time b = tr[pl->lb_cores[c->node_type[node]]] ? cs_plan_lb(c, tr, node) : -1;
 		least = b < least ? b : least;
 	}
-	if (x)
-		*x = (struct fsleast){ pl->fs_touch, least, pl->fs_ver };
-	return least;
+	x->least = least;
+	x->at = i;
+	x->clock = pl->pclock; /* (the bounds' leaves change no profile) */
+	return least < old;
 }
 
 /* How many of fn[0 .. n) hold a node's share of j for its
@@ -488,7 +508,7 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	fs_make(c, pl->epoch_of[jid], cs_place_mask(c, jid));
 	const cs_time *tr[2];
 	cs_plan_lb_trees(pl, j, tr);
-	if (fs_least(c, tr) < old)
+	if (fs_before(c, tr, old))
 		return 0;
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
