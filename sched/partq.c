@@ -227,9 +227,7 @@ void cs_resv_budget_pass(cs_resv_budget *b)
 	b->nheld = 0;
 }
 
-/* cs_resv_budget_hold's general case: a job of several partitions, or a
- * budget per user (out of line: the usual case saves no registers). */
-static __attribute__((noinline)) int hold_any(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid)
+int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid)
 {
 	uint32_t k = cs_partq_key(q, jid);
 	uint64_t room = 0; /* a job of several partitions: those with room in their budget */
@@ -270,23 +268,5 @@ static __attribute__((noinline)) int hold_any(cs_resv_budget *b, cs_partq *q, cs
 	b->held[jid] = b->pass;
 	if (un)
 		(*un)++;
-	return 1;
-}
-
-int cs_resv_budget_hold(cs_resv_budget *b, cs_partq *q, cs_sched_ctx *ctx, uint32_t jid)
-{
-	if (b->per_user || cs_partset_of(q->sets, q->jobs[jid].partition) >= 0)
-		return hold_any(b, q, ctx, jid);
-	/* hold_any's steps for a job of one partition without a budget per
-	 * user */
-	uint32_t k = cs_partq_key(q, jid);
-	if (q->reserved[k] >= b->per_part || (b->total && b->nheld >= b->total))
-		return 0;
-	int rc = b->nheld == 0 ? cs_ctx_hold(ctx, jid, NULL) : cs_ctx_hold_add(ctx, jid, NULL);
-	if (rc < 0)
-		return 0;
-	q->reserved[k]++;
-	b->nheld++;
-	b->held[jid] = b->pass;
 	return 1;
 }
