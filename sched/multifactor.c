@@ -417,10 +417,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);
-		if (key != UINT32_MAX) /* (cs_partq_block's, for its one key) */
-			pq->blocked[key] = 1;
-		else
-			cs_partq_block(pq, jid, open);
+		cs_partq_block(pq, jid, open);
 		cs_resv_budget_hold(&p->rb, pq, ctx, jid);
 		done = all_blocked(p, nw);
 	}

@@ -78,13 +78,6 @@ uint64_t cs_partq_open(const cs_partq *q, uint32_t jid)
 	return m;
 }
 
-void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask)
-{
-	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
-		if (mask >> x & 1)
-			q->blocked[cs_partq_key_at(q, jid, x)] = 1;
-}
-
 void cs_partq_pass(cs_partq *q)
 {
 	memset(q->blocked, 0, q->nkeys);

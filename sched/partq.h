@@ -62,8 +62,14 @@ long cs_partq_head(cs_partq *q, const cs_fifo *f, uint32_t k);
 long cs_partq_next_unblocked(cs_partq *q, const cs_fifo *f);
 /* Job jid's keys not blocked in this pass, as a mask (bit i: its i-th). */
 uint64_t cs_partq_open(const cs_partq *q, uint32_t jid);
-/* Block job jid's keys in mask. */
-void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask);
+/* Block job jid's keys in mask (inline: a pass blocks a head in its
+ * first loop, most often of one key). */
+static inline void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask)
+{
+	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
+		if (mask >> x & 1)
+			q->blocked[cs_partq_key_at(q, jid, x)] = 1;
+}
 
 /* The partition parameters of easy and multifactor (fcfs has only queue). */
 #define CS_QUEUE_PARAM                                                                                     \
