@@ -66,9 +66,15 @@ uint64_t cs_partq_open(const cs_partq *q, uint32_t jid);
  * first loop, most often of one key). */
 static inline void cs_partq_block(cs_partq *q, uint32_t jid, uint64_t mask)
 {
-	for (uint32_t x = 0; x < cs_partq_nkeys_of(q, jid); x++)
+	int32_t s = cs_partset_of(q->sets, q->jobs[jid].partition);
+	if (s < 0) { /* one key */
+		if (mask & 1)
+			q->blocked[cs_partq_key(q, jid)] = 1;
+		return;
+	}
+	for (uint32_t x = 0; x < q->sets->first[s + 1] - q->sets->first[s]; x++)
 		if (mask >> x & 1)
-			q->blocked[cs_partq_key_at(q, jid, x)] = 1;
+			q->blocked[q->sets->parts[q->sets->first[s] + x] + 1] = 1;
 }
 
 /* The partition parameters of easy and multifactor (fcfs has only queue). */
