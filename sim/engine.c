@@ -17,6 +17,18 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+static int time_passes; /* cs_engine_time_passes */
+
+void cs_engine_time_passes(int on) { time_passes = on != 0; }
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* A job's end: its resources back, the observer told. */
 static void give_back(cs_sched_ctx *c, uint32_t jid)
@@ -216,13 +228,17 @@ static int loop_advance(cs_sched_ctx *c, cs_time until)
 		if (L->cv->release == CS_RELEASE_ESTIMATE)
 			early_release(c);
 		c->st->passes++;
+		uint64_t t0 = time_passes ? thread_cpu_ns() : 0;
 		if (c->nm)
 			cs_shape_memo_reset(c);
 		observe(c, CS_OBS_PASS, 0);
 		L->ops->pass(L->ps, c);
 		if (L->deferred)
 			return 1;
-		if (pass_end(c) < 0)
+		int rc = pass_end(c);
+		if (time_passes)
+			c->st->pass_cpu_ns += thread_cpu_ns() - t0;
+		if (rc < 0)
 			return -CS_ENOMEM;
 	}
 	return c->failed ? -CS_ENOMEM : 0;

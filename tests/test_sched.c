@@ -3,6 +3,7 @@
  * of 3 processors running from 0 to 100. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <time.h>
 
 #include "capsim/engine.h"
 #include "helpers.h"
@@ -556,4 +557,39 @@ Test(conventions, the_engine_refuses_time_sums_near_overflow)
 	int rc = cs_engine_run(jobs, 3, 4, &o.econv, cs_policy_find("fcfs"), NULL, &st, err, sizeof err);
 	cr_assert_eq(rc, -CS_EINVAL);
 	cr_assert(strstr(err, "job 2 (line 3)") && strstr(err, "2^61 s"), "%s", err);
+}
+
+/* The pass clock (cs_engine_time_passes, for bench_backlog) reads the
+ * thread's CPU time around each pass only while it is on: off, the stats
+ * say 0; on, a positive time no longer than the run's own CPU time, and the
+ * schedule is the same. */
+Test(engine, pass_clock_counts_only_when_asked)
+{
+	char *path = th_backlog_csv(2, 0);
+	cs_run_result r[2];
+	uint64_t run_ns = 0;
+	for (int k = 0; k < 2; k++) {
+		cs_run_opts o = opts("easy");
+		o.workload = path;
+		char err[CS_ERRLEN] = "";
+		struct timespec a, b;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+		cs_engine_time_passes(k);
+		int rc = cs_run(&o, &r[k], err, sizeof err);
+		cs_engine_time_passes(0);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+		cr_assert_eq(rc, 0, "%s", err);
+		run_ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	}
+	cr_assert_gt(r[0].est.passes, 100);
+	cr_assert_eq(r[0].est.pass_cpu_ns, 0);
+	cr_assert_gt(r[1].est.pass_cpu_ns, 0);
+	cr_assert_leq(r[1].est.pass_cpu_ns, run_ns, "%llu > %llu", (unsigned long long)r[1].est.pass_cpu_ns,
+		      (unsigned long long)run_ns);
+	cr_assert_eq(r[0].njobs, r[1].njobs);
+	for (size_t i = 0; i < r[0].njobs; i++)
+		cr_assert_eq(r[0].jobs[i].start_s, r[1].jobs[i].start_s, "job %zu", i);
+	cs_run_result_free(&r[0]);
+	cs_run_result_free(&r[1]);
+	th_unlink(path);
 }

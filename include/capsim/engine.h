@@ -41,6 +41,8 @@ typedef struct cs_engine_stats {
 	size_t cancelled_waiting; /* jobs cancelled while they waited (cs_cancel): they never ran */
 	size_t cancelled_running; /* jobs cancelled while they ran: their runs end then */
 	size_t cancels_missed;    /* cancellations that found their job neither waiting nor running */
+	uint64_t pass_cpu_ns;     /* the passes' own CPU time (thread CPU clock), only while
+				   * cs_engine_time_passes is on; else 0 */
 } cs_engine_stats;
 
 /* An observer of every state change (the recorder, sim/): called by the
@@ -170,6 +172,14 @@ static inline cs_request cs_job_request(const cs_job *j)
  * (docs/performance.md); for comparing the two. Call before any run; the
  * capsim binary calls it when the environment sets CAPSIM_ENGINE_PLAIN. */
 void cs_engine_plain(int on);
+
+/* With on != 0, every run adds the CPU time of each scheduler pass (the
+ * policy's pass and the starts it asks for, from the thread's CPU clock)
+ * to its stats' pass_cpu_ns: the pass's own cost, without reading the
+ * workload or handling events. Two clock reads a pass (a pass the live
+ * service defers is not counted); off by default.
+ * For benchmarks (bench_backlog). */
+void cs_engine_time_passes(int on);
 
 /* As cs_engine_run, on a node model. Every job must have nodes > 0 and fit
  * the empty machine. A job of a partition set (m->sets) leaves the run with
