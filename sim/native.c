@@ -235,15 +235,20 @@ static inline uint64_t stops(uint64_t w, uint64_t c)
 	return ((w - ones) & ~w & highs) | ((x - ones) & ~x & highs);
 }
 
-/* An integer field at *pp of a line cs_lines_next returned: [-] and 1 to
- * 8 digits up to a ',' or the line's end, as cs_field_int reads it (*pp
- * moved to that end); -1 for anything else (which the general path reads,
- * or refuses). */
+/* An integer field at *pp of a line cs_lines_next returned: 1 to 8
+ * digits, or -1, up to a ',' or the line's end, as cs_field_int reads it
+ * (*pp moved to that end); -1 for anything else (which the general path
+ * reads, or refuses). */
 static inline int fast_int(const char **pp, int64_t *v)
 {
 	const char *p = *pp;
-	int neg = *p == '-';
-	p += neg;
+	if (*p == '-') { /* -1 (unknown) the one negative the columns take, but id's */
+		if (p[1] != '1' || (p[2] != ',' && p[2] != '\0'))
+			return -1;
+		*v = -1;
+		*pp = p + 2;
+		return 0;
+	}
 	uint64_t w = cs_field_word(p), bad = nondigits(w);
 	unsigned n = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
 	if (n == 0 || (p[n] != ',' && p[n] != '\0'))
@@ -253,7 +258,7 @@ static inline int fast_int(const char **pp, int64_t *v)
 	w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FFu;
 	w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFFu;
 	w = (w * 10000 + (w >> 32)) & 0xFFFFFFFFu;
-	*v = neg ? -(int64_t)w : (int64_t)w;
+	*v = (int64_t)w;
 	*pp = p + n;
 	return 0;
 }
