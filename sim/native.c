@@ -239,7 +239,7 @@ static inline uint64_t stops(uint64_t w, uint64_t c)
  * digits, or -1, up to a ',' or the line's end, as cs_field_int reads it
  * (*pp moved to that end); -1 for anything else (which the general path
  * reads, or refuses). */
-static inline int fast_int(const char **pp, int64_t *v)
+static inline __attribute__((always_inline)) int fast_int(const char **pp, int64_t *v)
 {
 	const char *p = *pp;
 	if (*p == '-') { /* -1 (unknown) the one negative the columns take, but id's */
@@ -247,6 +247,12 @@ static inline int fast_int(const char **pp, int64_t *v)
 			return -1;
 		*v = -1;
 		*pp = p + 2;
+		return 0;
+	}
+	unsigned d = (unsigned char)p[0] - '0';
+	if (d <= 9 && p[1] == ',') { /* one digit (a node, GPU or core count) */
+		*v = d;
+		*pp = p + 1;
 		return 0;
 	}
 	uint64_t w = cs_field_word(p), bad = nondigits(w);
