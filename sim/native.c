@@ -427,7 +427,8 @@ int cs_native_read_with(cs_trace *t, const char *path, int fast, char *err, size
 	char *line;
 	size_t len;
 	int have_header = 0;
-	cs_idset ids = { 0 };
+	cs_idset ids = { 0 }; /* the records' ids and lines, from the first whose id does not rise */
+	int rising = 1;
 	wordmap maps[4] = { { 0 } }; /* projects, users, qos, partitions */
 	statewords sw;
 	statewords_init(&sw);
@@ -592,8 +593,19 @@ int cs_native_read_with(cs_trace *t, const char *path, int fast, char *err, size
 			if (nl[i] && (*dst[i] = intern_field(&maps[i], lists[i], nm[i], nl[i])) < 0)
 				goto oom;
 		}
-		if (cs_trace_push(t, &r) < 0 || cs_idset_push(&ids, r.id, r.line) < 0)
+		if (cs_trace_push(t, &r) < 0)
 			goto oom;
+		if (rising && (t->n == 1 || r.id > t->jobs[t->n - 2].id)) {
+			/* ids rising through the file (most files): none repeats */
+		} else {
+			/* the set as pushing every record's would have made it */
+			for (size_t i = 0; rising && i + 1 < t->n; i++)
+				if (cs_idset_push(&ids, t->jobs[i].id, t->jobs[i].line) < 0)
+					goto oom;
+			rising = 0;
+			if (cs_idset_push(&ids, r.id, r.line) < 0)
+				goto oom;
+		}
 		if (t->n == NATIVE_GUESS_AT)
 			reserve_guess(t, &l);
 	}

@@ -504,3 +504,22 @@ Test(native, a_record_read_in_one_pass_is_the_general_reads_record)
 	cr_assert(errors > reads / 4 && errors < reads * 3 / 4, "%d of %d reads refused", errors, reads);
 	free(text);
 }
+
+/* Job ids are kept for the duplicate check only from the first that does
+ * not rise (the earlier ones taken from the records then): a repeat of an
+ * id read while they rose is found, and ids that fall without a repeat
+ * are read. */
+Test(native, a_repeated_id_is_found_after_the_ids_stop_rising)
+{
+#define ROW(id) #id ",p,u,0,1,8,0,0,100,50,,h100,completed\n"
+	bad(TH_CSV_HDR ROW(5) ROW(6) ROW(7) ROW(3) ROW(9) ROW(6), ":7: column id: job id 6 already on line 3");
+	bad(TH_CSV_HDR ROW(5) ROW(6) ROW(7) ROW(5), ":5: column id: job id 5 already on line 2");
+	bad(TH_CSV_HDR ROW(5) ROW(5), ":3: column id: job id 5 already on line 2");
+	cs_trace t;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(th_read_native(TH_CSV_HDR ROW(9) ROW(4) ROW(7) ROW(1), &t, err), 0, "%s", err);
+	cr_assert_eq(t.n, 4);
+	cr_assert_eq(t.jobs[3].id, 1);
+	cs_trace_free(&t);
+#undef ROW
+}
