@@ -5,6 +5,7 @@
 #include "capsim/native.h"
 #include "field.h"
 #include "idset.h"
+#include "native_int.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -216,6 +217,176 @@ static int32_t intern_field(wordmap *m, cs_names *ns, const char *s, size_t len)
 	return i;
 }
 
+/* The bytes of w that are not decimal digits: the first such byte is not
+ * zero, the bytes before it are (those after it may be anything: a carry
+ * out of a byte >= 0xFA, itself not a digit, reaches only them). */
+static inline uint64_t nondigits(uint64_t w)
+{
+	const uint64_t f0 = 0xF0F0F0F0F0F0F0F0u, z = 0x3030303030303030u;
+	return ((w & f0) ^ z) | (((w + 0x0606060606060606u) & f0) ^ z);
+}
+
+/* The bytes of w equal to c (a byte repeated) or 0: the high bit of the
+ * first such byte, and maybe of bytes after it; 0 if none. */
+static inline uint64_t stops(uint64_t w, uint64_t c)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x = w ^ c;
+	return ((w - ones) & ~w & highs) | ((x - ones) & ~x & highs);
+}
+
+/* An integer field at *pp of a line cs_lines_next returned: 1 to 8
+ * digits, or -1, up to a ',' or the line's end, as cs_field_int reads it
+ * (*pp moved to that end); -1 for anything else (which the general path
+ * reads, or refuses). */
+static inline __attribute__((always_inline)) int fast_int(const char **pp, int64_t *v)
+{
+	const char *p = *pp;
+	if (*p == '-') { /* -1 (unknown) the one negative the columns take, but id's */
+		if (p[1] != '1' || (p[2] != ',' && p[2] != '\0'))
+			return -1;
+		*v = -1;
+		*pp = p + 2;
+		return 0;
+	}
+	unsigned d = (unsigned char)p[0] - '0';
+	if (d <= 9 && p[1] == ',') { /* one digit (a node, GPU or core count) */
+		*v = d;
+		*pp = p + 1;
+		return 0;
+	}
+	uint64_t w = cs_field_word(p), bad = nondigits(w);
+	unsigned n = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+	if (n == 0 || (p[n] != ',' && p[n] != '\0'))
+		return -1;
+	w <<= 8 * (8 - n); /* as if written with leading zeros to 8 */
+	w &= 0x0F0F0F0F0F0F0F0Fu;
+	w = (w * 10 + (w >> 8)) & 0x00FF00FF00FF00FFu;
+	w = (w * 100 + (w >> 16)) & 0x0000FFFF0000FFFFu;
+	w = (w * 10000 + (w >> 32)) & 0xFFFFFFFFu;
+	*v = (int64_t)w;
+	*pp = p + n;
+	return 0;
+}
+
+/* The length of the name field at p: the bytes up to a ',' or the line's
+ * end, or -1 if a byte c (a byte repeated; 0: none) comes first. */
+static inline long fast_name(const char *p, uint64_t c)
+{
+	const uint64_t comma = 0x0101010101010101u * ',';
+	const char *q = p;
+	uint64_t m;
+	while (!(m = stops(cs_field_word(q), comma) | stops(cs_field_word(q), c)))
+		q += 8;
+	q += __builtin_ctzll(m) >> 3;
+	return *q == ',' || *q == '\0' ? (long)(q - p) : -1;
+}
+
+/* A record line in one pass, its numbers read as they are met, where the
+ * line is one the general path below takes without a question: as many
+ * fields as the header (kind[i]: field i's column; no topology or staging
+ * column), numbers of at most 8 digits in their ranges, a known state and
+ * no partition list. 1: *r holds what the general path would make of it
+ * (but the names) and nm[k], nl[k] the project, user, QoS and partition
+ * fields; 0: left to the general path, the line as it was. */
+static inline __attribute__((always_inline)) int record_fast(const char *p, const int8_t *kind, size_t ncols,
+							   int with_start, const statewords *sw, cs_jrec *r,
+							   const char **nm, size_t *nl)
+{
+	const uint64_t none = 0, bar = 0x0101010101010101u * '|';
+#pragma GCC unroll 16
+	for (size_t i = 0; i < ncols; i++) {
+		if (i && *p++ != ',')
+			return 0;
+		int64_t v;
+		long n;
+		int k;
+		switch (kind[i]) {
+		case NC_ID:
+			if (fast_int(&p, &r->id) < 0)
+				return 0;
+			break;
+		case NC_SUBMIT:
+			if (fast_int(&p, &r->submit_s) < 0 || !ok_submit(r->submit_s))
+				return 0;
+			break;
+		case NC_NODES:
+			if (fast_int(&p, &v) < 0 || !ok_nodes(v))
+				return 0;
+			r->nodes = (uint32_t)v;
+			break;
+		case NC_GPUS:
+			if (fast_int(&p, &v) < 0 || !ok_gpus(v))
+				return 0;
+			r->gpus_per_node = (uint32_t)v;
+			break;
+		case NC_CORES:
+			if (fast_int(&p, &v) < 0 || !ok_cores(v))
+				return 0;
+			r->cores_per_node = (uint32_t)v;
+			break;
+		case NC_MEM:
+			if (fast_int(&p, &v) < 0 || v < 0)
+				return 0;
+			r->mem_per_node_mib = (uint64_t)v;
+			break;
+		case NC_LIMIT:
+			if (fast_int(&p, &r->time_limit_s) < 0 || !ok_limit(r->time_limit_s))
+				return 0;
+			break;
+		case NC_RUNTIME:
+			if (fast_int(&p, &r->runtime_s) < 0 || !ok_runtime(r->runtime_s))
+				return 0;
+			break;
+		case NC_START: /* checked against submit after the loop */
+			if (fast_int(&p, &r->start_s) < 0)
+				return 0;
+			break;
+		case NC_STATE:
+			if ((n = fast_name(p, none)) < 0 || (k = state_of(sw, p, (size_t)n)) < 0)
+				return 0;
+			r->state = (uint8_t)k;
+			p += n;
+			break;
+		case NC_PROJECT:
+		case NC_USER:
+		case NC_QOS:
+		case NC_PARTITION:
+			k = kind[i] == NC_PROJECT ? 0 : kind[i] == NC_USER ? 1 : kind[i] == NC_QOS ? 2 : 3;
+			if ((n = fast_name(p, k == 3 ? bar : none)) < 0)
+				return 0;
+			nm[k] = p;
+			nl[k] = (size_t)n;
+			p += n;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return *p == '\0' && (!with_start || ok_start(r->start_s, r->submit_s));
+}
+
+/* The columns in the writer's order (cs_native_write), the first 13 or
+ * all 14: record_fast with its loop unrolled. */
+static const int8_t writer_kind[] = { NC_ID, NC_PROJECT, NC_USER, NC_SUBMIT, NC_NODES, NC_GPUS, NC_CORES,
+				      NC_MEM, NC_LIMIT, NC_RUNTIME, NC_QOS, NC_PARTITION, NC_STATE, NC_START };
+
+static int record_writer(const char *p, const statewords *sw, cs_jrec *r, const char **nm, size_t *nl)
+{
+	return record_fast(p, writer_kind, NC_START, 0, sw, r, nm, nl);
+}
+
+static int record_writer_start(const char *p, const statewords *sw, cs_jrec *r, const char **nm, size_t *nl)
+{
+	return record_fast(p, writer_kind, NC_START + 1, 1, sw, r, nm, nl);
+}
+
+static int record_any(const char *p, const int8_t *kind, size_t ncols, int with_start, const statewords *sw,
+		      cs_jrec *r, const char **nm, size_t *nl)
+{
+	return record_fast(p, kind, ncols, with_start, sw, r, nm, nl);
+}
+
 /* Records read before the table is sized for the whole file. */
 #define NATIVE_GUESS_AT 4096
 
@@ -239,18 +410,25 @@ static void reserve_guess(cs_trace *t, const cs_lines *l)
 
 int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 {
+	return cs_native_read_with(t, path, 1, err, errlen);
+}
+
+int cs_native_read_with(cs_trace *t, const char *path, int fast, char *err, size_t errlen)
+{
 	cs_lines l;
 	int rc = cs_lines_open(&l, path, err, errlen);
 	if (rc < 0)
 		return rc;
 	int col[NC_N]; /* field index of each column, -1 absent */
+	int8_t kind[64]; /* the column of each field */
 	size_t ncols = 0;
 	char *f[64];
 	size_t fl[64]; /* their lengths */
 	char *line;
 	size_t len;
 	int have_header = 0;
-	cs_idset ids = { 0 };
+	cs_idset ids = { 0 }; /* the records' ids and lines, from the first whose id does not rise */
+	int rising = 1;
 	wordmap maps[4] = { { 0 } }; /* projects, users, qos, partitions */
 	statewords sw;
 	statewords_init(&sw);
@@ -318,84 +496,116 @@ int cs_native_read(cs_trace *t, const char *path, char *err, size_t errlen)
 				}
 			}
 			ncols = n;
+			for (int c = 0; c < NC_N; c++)
+				if (col[c] >= 0)
+					kind[col[c]] = (int8_t)c;
+			fast = fast && col[NC_TOPOLOGY] < 0 && col[NC_STAGE_IN] < 0 && col[NC_STAGE_OUT] < 0 &&
+			       col[NC_STAGE_TIER] < 0;
+			/* 2, 3: the writer's columns, without and with start */
+			if (fast && (ncols == NC_START || ncols == NC_START + 1) &&
+			    memcmp(kind, writer_kind, ncols) == 0)
+				fast = ncols == NC_START ? 2 : 3;
 			have_header = 1;
 			continue;
 		}
-		size_t n = cs_lines_split_len(line, ',', f, fl, 64);
-		if (n != ncols) {
-			snprintf(err, errlen, "%s:%u: %zu fields, the header has %zu", path, l.lineno,
-				 n > 64 ? (size_t)65 : n, ncols);
-			rc = -CS_EPARSE;
-			goto out;
-		}
 		cs_jrec r = { .start_s = -1, .line = l.lineno };
-		int64_t v;
-		if (FIELD_INT(NC_ID, &r.id) < 0)
-			NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
-		if (FIELD_INT(NC_SUBMIT, &r.submit_s) < 0 || !ok_submit(r.submit_s))
-			NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
-		if (FIELD_INT(NC_NODES, &v) < 0 || !ok_nodes(v))
-			NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
-		r.nodes = (uint32_t)v;
-		if (FIELD_INT(NC_GPUS, &v) < 0 || !ok_gpus(v))
-			NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
-		r.gpus_per_node = (uint32_t)v;
-		if (FIELD_INT(NC_CORES, &v) < 0 || !ok_cores(v))
-			NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
-		r.cores_per_node = (uint32_t)v;
-		if (FIELD_INT(NC_MEM, &v) < 0 || v < 0)
-			NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
-		r.mem_per_node_mib = (uint64_t)v;
-		if (FIELD_INT(NC_LIMIT, &r.time_limit_s) < 0 || !ok_limit(r.time_limit_s))
-			NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
-		if (FIELD_INT(NC_RUNTIME, &r.runtime_s) < 0 || !ok_runtime(r.runtime_s))
-			NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
-		int s = state_of(&sw, f[col[NC_STATE]], fl[col[NC_STATE]]);
-		if (s < 0)
-			NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
-			     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
-		r.state = (uint8_t)s;
-		if (col[NC_START] >= 0 && (FIELD_INT(NC_START, &r.start_s) < 0 || !ok_start(r.start_s, r.submit_s)))
-			NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
-		if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
-			NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
-			     f[col[NC_TOPOLOGY]]);
-		static const int gbs[] = { NC_STAGE_IN, NC_STAGE_OUT };
-		for (size_t i = 0; i < 2; i++) {
-			const char *gv = col[gbs[i]] >= 0 ? f[col[gbs[i]]] : "";
-			if (*gv && cs_native_gb(gv, i ? &r.stage_out_b : &r.stage_in_b) < 0)
-				NERR(gbs[i], "not a size in GB >= 0 (below 10^9, at most 9 decimals; empty: 0): \"%s\"",
-				     gv);
+		const char *nm[4]; /* project, user, qos, partition */
+		size_t nl[4];
+		int done = fast == 2   ? record_writer(line, &sw, &r, nm, nl)
+			   : fast == 3 ? record_writer_start(line, &sw, &r, nm, nl)
+			   : fast      ? record_any(line, kind, ncols, col[NC_START] >= 0, &sw, &r, nm, nl)
+				       : 0;
+		if (!done) {
+			r = (cs_jrec){ .start_s = -1, .line = l.lineno };
+			size_t n = cs_lines_split_len(line, ',', f, fl, 64);
+			if (n != ncols) {
+				snprintf(err, errlen, "%s:%u: %zu fields, the header has %zu", path, l.lineno,
+					 n > 64 ? (size_t)65 : n, ncols);
+				rc = -CS_EPARSE;
+				goto out;
+			}
+			int64_t v;
+			if (FIELD_INT(NC_ID, &r.id) < 0)
+				NERR(NC_ID, "not an integer: \"%s\"", f[col[NC_ID]]);
+			if (FIELD_INT(NC_SUBMIT, &r.submit_s) < 0 || !ok_submit(r.submit_s))
+				NERR(NC_SUBMIT, "not a time in seconds in 0..2^40: \"%s\"", f[col[NC_SUBMIT]]);
+			if (FIELD_INT(NC_NODES, &v) < 0 || !ok_nodes(v))
+				NERR(NC_NODES, "not a node count >= 1: \"%s\"", f[col[NC_NODES]]);
+			r.nodes = (uint32_t)v;
+			if (FIELD_INT(NC_GPUS, &v) < 0 || !ok_gpus(v))
+				NERR(NC_GPUS, "not a GPU count in 0..1024: \"%s\"", f[col[NC_GPUS]]);
+			r.gpus_per_node = (uint32_t)v;
+			if (FIELD_INT(NC_CORES, &v) < 0 || !ok_cores(v))
+				NERR(NC_CORES, "not a core count >= 0 (0: unknown): \"%s\"", f[col[NC_CORES]]);
+			r.cores_per_node = (uint32_t)v;
+			if (FIELD_INT(NC_MEM, &v) < 0 || v < 0)
+				NERR(NC_MEM, "not a memory size in MiB >= 0 (0: unknown): \"%s\"", f[col[NC_MEM]]);
+			r.mem_per_node_mib = (uint64_t)v;
+			if (FIELD_INT(NC_LIMIT, &r.time_limit_s) < 0 || !ok_limit(r.time_limit_s))
+				NERR(NC_LIMIT, "not a time limit in seconds in 1..2^40 (-1: unknown): \"%s\"", f[col[NC_LIMIT]]);
+			if (FIELD_INT(NC_RUNTIME, &r.runtime_s) < 0 || !ok_runtime(r.runtime_s))
+				NERR(NC_RUNTIME, "not a run time in seconds in 0..2^40 (-1: unknown): \"%s\"", f[col[NC_RUNTIME]]);
+			int s = state_of(&sw, f[col[NC_STATE]], fl[col[NC_STATE]]);
+			if (s < 0)
+				NERR(NC_STATE, "unknown state \"%s\" (expected completed, failed, cancelled, timeout, "
+				     "node_fail, out_of_memory, preempted or unknown)", f[col[NC_STATE]]);
+			r.state = (uint8_t)s;
+			if (col[NC_START] >= 0 && (FIELD_INT(NC_START, &r.start_s) < 0 || !ok_start(r.start_s, r.submit_s)))
+				NERR(NC_START, "not a time >= submit (-1: unknown): \"%s\"", f[col[NC_START]]);
+			if (col[NC_TOPOLOGY] >= 0 && cs_native_topology(f[col[NC_TOPOLOGY]], &r.topo, &r.max_leaves) < 0)
+				NERR(NC_TOPOLOGY, "not a placement rule (empty or any, leaf, leaves:K with K >= 1, block): \"%s\"",
+				     f[col[NC_TOPOLOGY]]);
+			static const int gbs[] = { NC_STAGE_IN, NC_STAGE_OUT };
+			for (size_t i = 0; i < 2; i++) {
+				const char *gv = col[gbs[i]] >= 0 ? f[col[gbs[i]]] : "";
+				if (*gv && cs_native_gb(gv, i ? &r.stage_out_b : &r.stage_in_b) < 0)
+					NERR(gbs[i], "not a size in GB >= 0 (below 10^9, at most 9 decimals; empty: 0): \"%s\"",
+					     gv);
+			}
+			if (col[NC_STAGE_TIER] >= 0 && *f[col[NC_STAGE_TIER]]) {
+				const char *tv = f[col[NC_STAGE_TIER]];
+				int32_t k = cs_names_intern(&t->tiers, tv, fl[col[NC_STAGE_TIER]]);
+				if (k < 0)
+					goto oom;
+				r.stage_tier = (uint32_t)k + 1;
+			}
+			/* a partition list a|b (a job submitted to several partitions):
+			 * held as Slurm spells it, a,b */
+			char *pv = f[col[NC_PARTITION]];
+			size_t pn = fl[col[NC_PARTITION]];
+			if (memchr(pv, '|', pn)) {
+				if (pv[0] == '|' || pv[pn - 1] == '|' || strstr(pv, "||"))
+					NERR(NC_PARTITION, "\"%s\" has an empty name in its list (expected a|b|...)", pv);
+				for (char *c = pv; (c = strchr(c, '|')) != NULL;)
+					*c = ',';
+			}
+			static const int name_cols[] = { NC_PROJECT, NC_USER, NC_QOS, NC_PARTITION };
+			for (size_t i = 0; i < 4; i++) {
+				nm[i] = f[col[name_cols[i]]];
+				nl[i] = fl[col[name_cols[i]]];
+			}
 		}
-		if (col[NC_STAGE_TIER] >= 0 && *f[col[NC_STAGE_TIER]]) {
-			const char *tv = f[col[NC_STAGE_TIER]];
-			int32_t k = cs_names_intern(&t->tiers, tv, fl[col[NC_STAGE_TIER]]);
-			if (k < 0)
+		cs_names *lists[] = { &t->projects, &t->users, &t->qos, &t->partitions };
+		int32_t *dst[] = { &r.project, &r.user, &r.qos, &r.partition };
+		_Static_assert(sizeof lists / sizeof *lists == sizeof maps / sizeof *maps, "a word map per name list");
+		for (size_t i = 0; i < 4; i++) {
+			*dst[i] = -1;
+			if (nl[i] && (*dst[i] = intern_field(&maps[i], lists[i], nm[i], nl[i])) < 0)
 				goto oom;
-			r.stage_tier = (uint32_t)k + 1;
 		}
-		struct { int c; cs_names *ns; int32_t *dst; } strs[] = {
-			{ NC_PROJECT, &t->projects, &r.project }, { NC_USER, &t->users, &r.user },
-			{ NC_QOS, &t->qos, &r.qos }, { NC_PARTITION, &t->partitions, &r.partition } };
-		_Static_assert(sizeof strs / sizeof *strs == sizeof maps / sizeof *maps, "a word map per name list");
-		/* a partition list a|b (a job submitted to several partitions):
-		 * held as Slurm spells it, a,b */
-		char *pv = f[col[NC_PARTITION]];
-		size_t pn = fl[col[NC_PARTITION]];
-		if (memchr(pv, '|', pn)) {
-			if (pv[0] == '|' || pv[pn - 1] == '|' || strstr(pv, "||"))
-				NERR(NC_PARTITION, "\"%s\" has an empty name in its list (expected a|b|...)", pv);
-			for (char *c = pv; (c = strchr(c, '|')) != NULL;)
-				*c = ',';
-		}
-		for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
-			const char *sv = f[col[strs[i].c]];
-			*strs[i].dst = -1;
-			if (*sv && (*strs[i].dst = intern_field(&maps[i], strs[i].ns, sv, fl[col[strs[i].c]])) < 0)
-				goto oom;
-		}
-		if (cs_trace_push(t, &r) < 0 || cs_idset_push(&ids, r.id, r.line) < 0)
+		if (cs_trace_push(t, &r) < 0)
 			goto oom;
+		if (rising && (t->n == 1 || r.id > t->jobs[t->n - 2].id)) {
+			/* ids rising through the file (most files): none repeats */
+		} else {
+			/* the set as pushing every record's would have made it */
+			for (size_t i = 0; rising && i + 1 < t->n; i++)
+				if (cs_idset_push(&ids, t->jobs[i].id, t->jobs[i].line) < 0)
+					goto oom;
+			rising = 0;
+			if (cs_idset_push(&ids, r.id, r.line) < 0)
+				goto oom;
+		}
 		if (t->n == NATIVE_GUESS_AT)
 			reserve_guess(t, &l);
 	}

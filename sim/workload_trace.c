@@ -39,12 +39,18 @@ static fit_key key_of(const cs_job *j)
 			  .max_leaves = j->max_leaves, .topo = j->topo };
 }
 
-static size_t key_hash(const fit_key *k)
+_Static_assert(sizeof(fit_key) == 24, "a key is three words, no padding");
+
+/* A key's three words (every byte of it a member's: pad is zero). */
+static inline void key_words(const fit_key *k, uint64_t w[3])
+{
+	memcpy(w, k, sizeof *k);
+}
+
+static size_t key_hash(const uint64_t w[3])
 {
 	uint64_t h = 0x9e3779b97f4a7c15u;
-	const uint32_t w[] = { (uint32_t)k->partition, k->nodes, k->gpus_per_node, k->cores_per_node,
-			       k->mem_per_node_mib, (uint32_t)k->max_leaves << 8 | k->topo };
-	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+	for (size_t i = 0; i < 3; i++)
 		h = (h ^ w[i]) * 0xff51afd7ed558ccdu;
 	return (size_t)(h ^ h >> 32);
 }
@@ -52,9 +58,15 @@ static size_t key_hash(const fit_key *k)
 /* The slot of k in m->v (empty when k is not there). */
 static struct fit_slot *memo_slot(fit_memo *m, const fit_key *k)
 {
-	for (size_t i = key_hash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
-		if (m->v[i].ans < 0 || memcmp(&m->v[i].k, k, sizeof *k) == 0)
+	uint64_t w[3], v[3];
+	key_words(k, w);
+	for (size_t i = key_hash(w) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->v[i].ans < 0)
 			return &m->v[i];
+		key_words(&m->v[i].k, v);
+		if (v[0] == w[0] && v[1] == w[1] && v[2] == w[2])
+			return &m->v[i];
+	}
 }
 
 /* Room for one more key: 0, or -1 out of memory. */

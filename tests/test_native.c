@@ -9,6 +9,7 @@
 #include "capsim/gen.h"
 #include "capsim/native.h"
 #include "helpers.h"
+#include "../sim/native_int.h"
 
 Test(native, reads_every_column_and_metadata)
 {
@@ -364,4 +365,161 @@ Test(native, names_states_and_numbers_read_as_words_are_the_values_written)
 	free(si);
 	free(mem);
 	free(sub);
+}
+
+/* The column values a one-pass record read meets, the edges of its word
+ * reads among them: 8 and 9 digits, signs, bytes each side of '0' and '9'
+ * (and 0xFA.., whose +6 carries), names of 8 and 9 bytes, lists, states
+ * by their words' edges. */
+static const char *const num_tokens[] = { "0", "1", "-1", "-0", "7", "42", "12345678", "99999999", "00000001",
+					  "123456789", "100000000", "-12345678", "-123456789", "-", "", "1a", "a1",
+					  " 5", "5 ", "+5", "0x10", "2.5", "1099511627776", "1099511627777",
+					  "9223372036854775807", "9223372036854775808", "1024", "1025", "/", "9:",
+					  "\x7f", "\xfa", "1\xff", "\xff" "1", "3\xfa", "--1", "-2", "65536" };
+static const char *const name_tokens[] = { "p", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnopq", "",
+					   "a|b", "|a", "a|", "a||b", "h100|a100", "\xff", "x\xfa", "None" };
+static const char *const state_tokens[] = { "completed", "COMPLETED", "failed", "Failed", "cancelled", "timeout",
+					    "node_fail", "out_of_memory", "preempted", "unknown", "exploded", "",
+					    "completes", "complete", "out_of_memoryy", "failed\xff" };
+
+/* A record's field for column c, mostly good, sometimes any token; the
+ * token `force` if it is >= 0. */
+static void field_for(char *b, size_t len, int c, unsigned *x, int line, int force)
+{
+	*x = *x * 1103515245u + 12345u;
+	unsigned u = *x >> 16, any = u % 700 == 0;
+	*x = *x * 1103515245u + 12345u;
+	unsigned v = *x >> 16;
+	const char *s;
+	char tmp[32];
+	if (force >= 0) {
+		any = 1;
+		v = (unsigned)force;
+	}
+	if (c == 1 || c == 2 || c == 10 || c == 11) { /* project, user, qos, partition */
+		static const char *const good[] = { "p", "abcdefgh", "abcdefghi", "q9", "a100", "h100|a100" };
+		s = any ? name_tokens[v % (sizeof name_tokens / sizeof *name_tokens)] : good[v % 6];
+	} else if (c == 12) {
+		s = any ? state_tokens[v % (sizeof state_tokens / sizeof *state_tokens)] : state_tokens[v % 10];
+	} else if (any) {
+		s = num_tokens[v % (sizeof num_tokens / sizeof *num_tokens)];
+	} else {
+		/* a value in its column's range: id the line, start >= submit */
+		long long g = c == 0 ? line : c == 3 ? (long long)(v % 40000000) : c == 4 ? 1 + v % 4
+			: c == 5 ? v % 9 : c == 6 ? v % 200 : c == 7 ? (long long)v * 97 % 100000000
+			: c == 8 ? (v % 3 ? 1 + (long long)v * 13 : -1) : c == 9 ? (v % 3 ? (long long)v : -1)
+			: (v % 3 ? 50000000 + (long long)v : -1);
+		snprintf(tmp, sizeof tmp, "%lld", g);
+		s = tmp;
+	}
+	snprintf(b, len, "%s", s);
+}
+
+/* The trace, return code and message of reading text with and without
+ * the one-pass record read. */
+static void expect_same_read(const char *text)
+{
+	char *path = th_write_tmp(text, ".csv");
+	cs_trace a, b;
+	cs_trace_init(&a);
+	cs_trace_init(&b);
+	char ea[CS_ERRLEN] = "", eb[CS_ERRLEN] = "";
+	int ra = cs_native_read_with(&a, path, 1, ea, sizeof ea), rb = cs_native_read_with(&b, path, 0, eb, sizeof eb);
+	th_unlink(path);
+	cr_assert_eq(ra, rb, "%d against %d (%s / %s) in:\n%s", ra, rb, ea, eb, text);
+	cr_assert_str_eq(ea, eb, "in:\n%s", text);
+	expect_same_trace(&a, &b);
+	cs_trace_free(&a);
+	cs_trace_free(&b);
+}
+
+Test(native, a_record_read_in_one_pass_is_the_general_reads_record)
+{
+	/* the writer's 13 and 14 columns (read unrolled), another order, and
+	 * one with a topology column (the general read alone) */
+	static const char *const headers[] = {
+		"id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,"
+		"partition,state",
+		"id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,"
+		"partition,state,start",
+		"start,state,partition,qos,runtime,time_limit,mem_per_node,cores_per_node,gpus_per_node,nodes,submit,"
+		"user,project,id",
+		"id,project,user,submit,nodes,gpus_per_node,cores_per_node,mem_per_node,time_limit,runtime,qos,"
+		"partition,state,topology" };
+	/* the column of each header's fields, as field_for numbers them
+	 * (13: start, 14: topology) */
+	static const int cols[][14] = { { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 },
+					 { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 },
+					 { 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+					 { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14 } };
+	static const int ncol[] = { 13, 14, 14, 14 };
+	unsigned x = 11;
+	size_t cap = 1 << 16;
+	char *text = malloc(cap), f[64];
+	int errors = 0, reads = 0;
+	for (int h = 0; h < 4; h++) {
+		for (int file = 0; file < 150; file++) {
+			size_t off = (size_t)snprintf(text, cap, "%s\n", headers[h]);
+			for (int line = 2; line < 40; line++) {
+				x = x * 1103515245u + 12345u;
+				unsigned shape = (x >> 16) % 1499; /* a field short, one more, a trailing comma */
+				int n = ncol[h] - (shape == 0) + (shape == 1);
+				for (int i = 0; i < n; i++) {
+					int c = i < ncol[h] ? cols[h][i] : 5;
+					if (c == 14)
+						snprintf(f, sizeof f, "%s", x % 5 ? "" : "leaf");
+					else
+						field_for(f, sizeof f, c, &x, line, -1);
+					off += (size_t)snprintf(text + off, cap - off, "%s%s", i ? "," : "", f);
+				}
+				off += (size_t)snprintf(text + off, cap - off, "%s\n", shape == 2 ? "," : "");
+			}
+			char err[CS_ERRLEN] = "";
+			cs_trace t;
+			errors += th_read_native(text, &t, err) < 0;
+			cs_trace_free(&t);
+			expect_same_read(text);
+			reads++;
+		}
+	}
+	/* each token in each column of a record between good ones */
+	for (int h = 0; h < 4; h++)
+		for (int i = 0; i < ncol[h]; i++)
+			for (int k = 0; k < (int)(sizeof num_tokens / sizeof *num_tokens); k++) {
+				size_t off = (size_t)snprintf(text, cap, "%s\n", headers[h]);
+				for (int line = 2; line < 5; line++) {
+					for (int j = 0; j < ncol[h]; j++) {
+						int c = cols[h][j];
+						if (c == 14)
+							snprintf(f, sizeof f, "%s", k % 3 ? "" : "leaves:2");
+						else
+							field_for(f, sizeof f, c, &x, line, line == 3 && j == i ? k : -1);
+						off += (size_t)snprintf(text + off, cap - off, "%s%s", j ? "," : "", f);
+					}
+					off += (size_t)snprintf(text + off, cap - off, "\n");
+				}
+				expect_same_read(text);
+			}
+	/* both kinds of file were met */
+	cr_assert(errors > reads / 4 && errors < reads * 3 / 4, "%d of %d reads refused", errors, reads);
+	free(text);
+}
+
+/* Job ids are kept for the duplicate check only from the first that does
+ * not rise (the earlier ones taken from the records then): a repeat of an
+ * id read while they rose is found, and ids that fall without a repeat
+ * are read. */
+Test(native, a_repeated_id_is_found_after_the_ids_stop_rising)
+{
+#define ROW(id) #id ",p,u,0,1,8,0,0,100,50,,h100,completed\n"
+	bad(TH_CSV_HDR ROW(5) ROW(6) ROW(7) ROW(3) ROW(9) ROW(6), ":7: column id: job id 6 already on line 3");
+	bad(TH_CSV_HDR ROW(5) ROW(6) ROW(7) ROW(5), ":5: column id: job id 5 already on line 2");
+	bad(TH_CSV_HDR ROW(5) ROW(5), ":3: column id: job id 5 already on line 2");
+	cs_trace t;
+	char err[CS_ERRLEN] = "";
+	cr_assert_eq(th_read_native(TH_CSV_HDR ROW(9) ROW(4) ROW(7) ROW(1), &t, err), 0, "%s", err);
+	cr_assert_eq(t.n, 4);
+	cr_assert_eq(t.jobs[3].id, 1);
+	cs_trace_free(&t);
+#undef ROW
 }
