@@ -1206,12 +1206,14 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 			}
 		}
 	}
-	if (!c.frag && !c.in_order) {
-		relocate(f, a, up, 0, c.nloud);
-		return;
+	if (c.nloud) { /* (else check_place's counts stand: in order) */
+		if (!c.frag && !c.in_order) {
+			relocate(f, a, up, 0, c.nloud);
+			return;
+		}
+		for (uint32_t k = 0; k < c.nloud; k++)
+			N[f->loud[k]].pf &= (uint8_t)~P_LOUD;
 	}
-	for (uint32_t k = 0; k < c.nloud; k++)
-		N[f->loud[k]].pf &= (uint8_t)~P_LOUD;
 	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
 		return;
