@@ -1117,15 +1117,17 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
  * child (frag, taken off the account's count), their new ties (nt, with
  * T_IN where in order; rtbuf, at the places in rbuf, those that differ
  * from the tie there; np), whether every
- * one is in order (in_order), those without T_HOLDS (nfrag) and whether
- * no tie is among them, before or after (kept). */
+ * one is in order (in_order), those without T_HOLDS (nfrag), whether
+ * no tie is among them, before or after (kept), and the dirty children
+ * next to them in loud (nloud). */
 struct check {
 	uint32_t frag, nfrag, np, nloud;
 	int in_order, kept;
 };
 
 /* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
- * them dirty) counted in c. (Not inlined: refresh_children works out the
+ * them dirty) counted in c; past its first case, its dirty children are
+ * listed in loud (each once, P_LOUD: nloud). (Not inlined: refresh_children works out the
  * most common case itself, and its loop then keeps its locals in
  * registers.) */
 static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
