@@ -44,7 +44,7 @@ enum { T_TIE = 1, T_HOLDS = 2, T_IN = 4 };
 
 enum { NONE = UINT32_MAX, DEEP = UINT16_MAX };
 
-enum { P_VISIT = 1, P_SUM = 2 };
+enum { P_VISIT = 1, P_SUM = 2, P_LOUD = 4 };
 
 struct cs_fairtree {
 	const cs_account_tree *t;
@@ -133,7 +133,8 @@ struct cs_fairtree {
 	 * accounts visited in a run are visited at once (visit: their
 	 * children are merged), settled, as every account whose befores
 	 * their visit reaches. P_SUM: an ancestor of a user this update
-	 * moved (its sum to work out). */
+	 * moved (its sum to work out). P_LOUD: a dirty child in loud, within
+	 * refresh_children. */
 	int fast;           /* fast_ok as the last update left the sums */
 	uint32_t *path;     /* cs_fairtree_factor's scratch: a user's ancestors */
 	/* refresh_children's scratch, apart from the visit's (a visit
@@ -144,7 +145,10 @@ struct cs_fairtree {
 	 * the next, with T_IN when they are in order */
 	uint8_t *nt;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones but the quiet */
-	uint32_t *quiet;    /* relocate's: the places of the dirty children that stay tying none */
+	/* refresh_children's: the dirty children next to a place its common
+	 * case did not decide (check_place), each once (P_LOUD); relocate's
+	 * second try: every dirty child */
+	uint32_t *loud;
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
 	/* per account read through (settled) since the computation fstamp
@@ -203,7 +207,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
 	    !(f->rtbuf = calloc(n, sizeof *f->rtbuf)) || !(f->send = calloc(n, sizeof *f->send)) ||
 	    !(f->snext = calloc(n, sizeof *f->snext)) || !(f->nt = calloc(n, sizeof *f->nt)) ||
-	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits)) || !(f->quiet = malloc(n * sizeof *f->quiet))) {
+	    !(f->bits = calloc(n / 64 + 2, sizeof *f->bits)) || !(f->loud = malloc(n * sizeof *f->loud))) {
 		cs_fairtree_free(f);
 		return -CS_ENOMEM;
 	}
@@ -294,7 +298,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->nt);
 	free(f->deep);
 	free(f->bits);
-	free(f->quiet);
+	free(f->loud);
 	free(f);
 }
 
@@ -858,7 +862,7 @@ static inline int unchanged_beside(const ftnode *N, const uint32_t *ord, uint32_
  * does an unchanged neighbour's: apart). (Not inlined:
  * refresh_children's common path, which keeps the order, then saves
  * fewer registers a call.) */
-static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone)
+static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone, uint32_t nloud)
 {
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
@@ -866,7 +870,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	const uint8_t *nt = f->nt;
 	uint64_t *bits = f->bits;
 	uint32_t lo = N[a].clo, hi = N[a].chi, nd = 0, nm = 0, frag = 0, pmin = hi, pmax = lo;
-	uint32_t *quiet = f->quiet, nq = 0;
+	uint32_t *loud = f->loud;
 	/* each dirty one stays (its place: before the next) or moves; the
 	 * places of those that move and of those that stay beside a tie, before
 	 * or after, in bits, from lo. One that stays tying none (quiet) takes
@@ -874,10 +878,27 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * unless a moving one's range passes its place (below): the same
 	 * children are ahead of it, so its before stands, as step 58's lone
 	 * child's (its bit would have made it a span of its own, or joined it
-	 * to a neighbour's, only to be visited with the same before) */
+	 * to a neighbour's, only to be visited with the same before). In the
+	 * first try only those in loud are looked at: every other dirty child
+	 * is quiet, both its places having held apart and in order
+	 * (refresh_children's common case: its ties T_HOLDS, before and
+	 * after), so its ties stand as they are; it is in no span (ins NONE)
+	 * unless a span's rewrite passes it (below). Its was is not written:
+	 * only the fallback's one range reads was next to a place it does not
+	 * rewrite (below). In the second try every dirty child is looked at
+	 * (alone may make a quiet one move). pmin and pmax: the places of
+	 * those looked at. */
+	if (alone) {
+		for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+			loud[nloud++] = x;
+	} else {
+		for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+			ins[x] = NONE;
+	}
 	const uint8_t both = T_IN | T_HOLDS;
-	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
-		uint32_t p = N[x].pos;
+	for (uint32_t k = 0; k < nloud; k++) {
+		uint32_t x = loud[k], p = N[x].pos;
+		N[x].pf &= (uint8_t)~P_LOUD;
 		pmin = p < pmin ? p : pmin;
 		pmax = p > pmax ? p : pmax;
 		/* its places' ties, new (nt) and old (a list's end: in order,
@@ -902,7 +923,6 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 					tie[p] = T_HOLDS;
 				}
 				ins[x] = NONE;
-				quiet[nq++] = p;
 				continue;
 			}
 			ins[x] = p + 1;
@@ -932,7 +952,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 				N[bypos[m]].fl &= (uint8_t)~F_MOVE;
 			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
 			if (!alone && ((N[ord[p0 - 1]].fl | N[ord[p1]].fl) & F_DIRTY))
-				relocate(f, a, up, 1);
+				relocate(f, a, up, 1, 0);
 			else
 				sort_children(f, a);
 			return;
@@ -954,12 +974,6 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			}
 			bybef[j] = x;
 		}
-	}
-	/* a quiet one whose place a moving one's range passes is in that span */
-	for (uint32_t k = 0; k < nq; k++) {
-		uint32_t p = quiet[k];
-		if (bits[(p - lo) >> 6] >> ((p - lo) & 63) & 1)
-			ins[ord[p]] = p + 1;
 	}
 	/* the spans: the runs of places in bits (merged where they meet or
 	 * touch), each rewritten */
@@ -1034,6 +1048,8 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 				xo = P++;
 				if (N[x].fl & F_MOVE)
 					continue;
+				if (N[x].fl & F_DIRTY)
+					ins[x] = xo + 1; /* (one that stays, quiet ones a range passes included: in this span) */
 			}
 			ord[w] = x;
 			N[x].pos = w;
@@ -1047,8 +1063,6 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			tie[B - 1] = link_tie(f, prev, po, ord[B], B, was, up, &frag);
 	}
 	memset(bits + ((cmin - lo) >> 6), 0, (wend - ((cmin - lo) >> 6) + 1) * sizeof *bits);
-	for (uint32_t m = 0; m < nm; m++)
-		N[bybef[m]].fl &= (uint8_t)~F_MOVE;
 	f->nfrag[a] = frag;
 	if (ls != NONE)
 		f->snext[ls] = NONE;
@@ -1061,15 +1075,36 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	for (uint32_t A = first; A != NONE && spans; A = f->snext[A])
 		spans = apart(was, tie, lo, hi, A, f->send[A]);
 	if (spans) {
+		for (uint32_t m = 0; m < nm; m++)
+			N[bybef[m]].fl &= (uint8_t)~F_MOVE;
 		f->sfirst[a] = first;
 		f->n[a].fl |= F_RANGE;
 		return;
 	}
+	/* pmin and pmax over every dirty child's old place: one that does
+	 * not move is where it was unless in a span, which its ins says (its
+	 * old place + 1); those that move were looked at */
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
+		if (N[x].fl & F_MOVE)
+			continue;
+		uint32_t p = ins[x] == NONE ? N[x].pos : ins[x] - 1;
+		pmin = p < pmin ? p : pmin;
+		pmax = p > pmax ? p : pmax;
+	}
+	for (uint32_t m = 0; m < nm; m++)
+		N[bybef[m]].fl &= (uint8_t)~F_MOVE;
+	uint32_t f0 = N[bybef[0]].pos, f1 = N[bybef[nm - 1]].pos + 1;
+	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
+	/* the one range's outer places: next to a quiet child in no span
+	 * (no span reaches past r0 or r1), its old tie, which ties none (the
+	 * first loop writes was there only for a quiet one it looked at) */
+	if (r0 > lo && (N[ord[r0]].fl & F_DIRTY) && ins[ord[r0]] == NONE)
+		was[r0 - 1] = T_HOLDS;
+	if (r1 < hi && (N[ord[r1 - 1]].fl & F_DIRTY) && ins[ord[r1 - 1]] == NONE)
+		was[r1 - 1] = T_HOLDS;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) /* (all in the one span) */
 		if (ins[x] == NONE)
 			ins[x] = 0;
-	uint32_t f0 = N[bybef[0]].pos, f1 = N[bybef[nm - 1]].pos + 1;
-	uint32_t r0 = pmin < f0 ? pmin : f0, r1 = f1 > pmax + 1 ? f1 : pmax + 1;
 	if (apart(was, tie, lo, hi, r0, r1)) {
 		f->sfirst[a] = r0;
 		f->send[r0] = r1;
@@ -1082,15 +1117,17 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
  * child (frag, taken off the account's count), their new ties (nt, with
  * T_IN where in order; rtbuf, at the places in rbuf, those that differ
  * from the tie there; np), whether every
- * one is in order (in_order), those without T_HOLDS (nfrag) and whether
- * no tie is among them, before or after (kept). */
+ * one is in order (in_order), those without T_HOLDS (nfrag), whether
+ * no tie is among them, before or after (kept), and the dirty children
+ * next to them in loud (nloud). */
 struct check {
-	uint32_t frag, nfrag, np;
+	uint32_t frag, nfrag, np, nloud;
 	int in_order, kept;
 };
 
 /* Place i of refresh_children's list (ord[i] ahead of ord[i + 1], one of
- * them dirty) counted in c. (Not inlined: refresh_children works out the
+ * them dirty) counted in c; past its first case, its dirty children are
+ * listed in loud (each once, P_LOUD: nloud). (Not inlined: refresh_children works out the
  * most common case itself, and its loop then keeps its locals in
  * registers.) */
 static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *c, uint32_t i, double up)
@@ -1103,7 +1140,16 @@ static __attribute__((noinline)) void check_place(cs_fairtree *f, struct check *
 		return;
 	}
 	int in;
-	uint8_t now = pair_at(f, f->ord[i], f->ord[i + 1], up, &in);
+	uint32_t x = f->ord[i], y = f->ord[i + 1];
+	uint8_t now = pair_at(f, x, y, up, &in);
+	if ((f->n[x].fl & F_DIRTY) && !(f->n[x].pf & P_LOUD)) {
+		f->n[x].pf |= P_LOUD;
+		f->loud[c->nloud++] = x;
+	}
+	if ((f->n[y].fl & F_DIRTY) && !(f->n[y].pf & P_LOUD)) {
+		f->n[y].pf |= P_LOUD;
+		f->loud[c->nloud++] = y;
+	}
 	c->frag -= !(old & T_HOLDS);
 	c->in_order &= in;
 	c->nfrag += !(now & T_HOLDS);
@@ -1140,7 +1186,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	 * that held apart (T_HOLDS alone) and is still apart by check_place's
 	 * first case (the q ahead more than 2^-40 above the other, order_holds)
 	 * is worked out here (the tie arrays in locals), the most common */
-	struct check c = { f->nfrag[a], 0, 0, 1, 1 };
+	struct check c = { f->nfrag[a], 0, 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
@@ -1162,12 +1208,16 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 			}
 		}
 	}
+	if (c.nloud) { /* (else check_place's counts stand: in order) */
+		if (!c.frag && !c.in_order) {
+			relocate(f, a, up, 0, c.nloud);
+			return;
+		}
+		for (uint32_t k = 0; k < c.nloud; k++)
+			N[f->loud[k]].pf &= (uint8_t)~P_LOUD;
+	}
 	if (c.frag) { /* two unchanged neighbours may not hold */
 		sort_children(f, a);
-		return;
-	}
-	if (!c.in_order) {
-		relocate(f, a, up, 0);
 		return;
 	}
 	for (uint32_t k = 0; k < c.np; k++)

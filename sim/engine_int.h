@@ -199,9 +199,12 @@ struct cs_sched_ctx {
 	 * resources back; until then what is free there only shrinks */
 	uint64_t *type_freed;
 	uint64_t freed_all;      /* the sum of type_freed: it grows with each entry */
-	struct freed_sum {       /* per partition: type_freed summed over its types, as of freed_all */
-		uint64_t at, sum;
-	} *part_freed;
+	/* per partition but the scratch one: type_freed summed over its node
+	 * types (all of them: part_mask ~0), added to as type_freed grows,
+	 * through type_parts[type_pfirst[t] .. type_pfirst[t + 1]), the
+	 * partitions that hold node type t */
+	uint64_t *part_freed;
+	uint32_t *type_pfirst, *type_parts;
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
 	struct hold_wi *hwi;     /* the hold's search without the allocator (hold.c), NULL: none */

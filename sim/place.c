@@ -67,6 +67,37 @@ static uint64_t types_mask(const cs_sched_ctx *c, uint32_t p)
 	return mask;
 }
 
+/* Does partition p's freed count (part_freed) count node type t? As
+ * cs_shape's sum over its mask: every type for ~0, else its types under 64. */
+static int counts_type(const cs_sched_ctx *c, uint32_t p, uint32_t t)
+{
+	uint64_t mask = c->part_mask[p];
+	return mask == ~0ull || (t < 64 && (mask >> t & 1));
+}
+
+/* type_pfirst and type_parts from part_mask (the scratch partition, whose
+ * types change, left out): 0 or -CS_ENOMEM. */
+static int type_parts_init(cs_sched_ctx *c)
+{
+	uint32_t np = c->sets ? c->npart - 1 : c->npart, n = 0;
+	c->type_pfirst = malloc(((size_t)c->ntypes + 1) * sizeof *c->type_pfirst);
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		for (uint32_t p = 0; p < np; p++)
+			n += counts_type(c, p, t);
+	c->type_parts = malloc(((size_t)n + 1) * sizeof *c->type_parts);
+	if (!c->type_pfirst || !c->type_parts)
+		return -CS_ENOMEM;
+	n = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++) {
+		c->type_pfirst[t] = n;
+		for (uint32_t p = 0; p < np; p++)
+			if (counts_type(c, p, t))
+				c->type_parts[n++] = p;
+	}
+	c->type_pfirst[c->ntypes] = n;
+	return 0;
+}
+
 /* Append partition p's node types not yet among types[from .. *n). */
 static void add_types(const cs_sched_ctx *c, int32_t p, int32_t *types, uint32_t from, uint32_t *n)
 {
@@ -140,6 +171,8 @@ int cs_place_masks(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	for (uint32_t p = 0; p < c->npart; p++)
 		c->part_mask[p] = types_mask(c, p);
+	if (type_parts_init(c) < 0)
+		return -CS_ENOMEM;
 	/* the machine's partitions' nodes, each in node order */
 	uint32_t np = m->npartitions;
 	c->pnodes_first = malloc((np + 1) * sizeof *c->pnodes_first);
@@ -505,14 +538,24 @@ int cs_place_nofit_bound(cs_sched_ctx *c, uint32_t jid, cs_time *est_max)
 	return 1;
 }
 
+/* Node type t got resources back: its count, the sum of all, and those
+ * of the partitions that hold it. */
+static inline void type_gave_back(cs_sched_ctx *c, uint32_t t)
+{
+	c->type_freed[t]++;
+	c->freed_all++;
+	for (uint32_t k = c->type_pfirst[t]; k < c->type_pfirst[t + 1]; k++)
+		c->part_freed[c->type_parts[k]]++;
+}
+
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 {
 	uint64_t mask = cs_place_mask(c, jid);
 	if (mask == ~0ull) {
 		for (uint32_t t = 0; t < c->ntypes; t++) {
 			c->type_ver[t]++;
-			c->type_freed[t] += freed != 0;
-			c->freed_all += freed != 0;
+			if (freed)
+				type_gave_back(c, t);
 		}
 		return;
 	}
@@ -522,8 +565,8 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 	for (; mask; mask &= mask - 1) {
 		uint32_t t = (uint32_t)__builtin_ctzll(mask);
 		c->type_ver[t]++;
-		c->type_freed[t] += freed != 0;
-		c->freed_all += freed != 0;
+		if (freed)
+			type_gave_back(c, t);
 	}
 }
 
@@ -531,8 +574,8 @@ void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 {
 	uint32_t t = c->node_type[node];
 	c->type_ver[t]++;
-	c->type_freed[t] += freed != 0;
-	c->freed_all += freed != 0;
+	if (freed)
+		type_gave_back(c, t);
 }
 
 void cs_place_free_memo(cs_sched_ctx *c)
@@ -542,6 +585,8 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	free(c->type_ver);
 	free(c->type_freed);
 	free(c->part_freed);
+	free(c->type_pfirst);
+	free(c->type_parts);
 	free(c->node_type);
 	free(c->pnodes);
 	free(c->pnodes_first);

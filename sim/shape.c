@@ -131,9 +131,8 @@ static void memo_set(const cs_sched_ctx *c, struct shape_ent *e, unsigned bit)
 
 void cs_shape_memo_reset(cs_sched_ctx *c) { c->memo_gen++; }
 
-/* type_freed summed over job j's node types, kept in f (when not NULL)
- * as of freed_all. */
-static __attribute__((noinline)) uint64_t freed_add(const cs_sched_ctx *c, const cs_job *j, struct freed_sum *f)
+/* type_freed summed over job j's node types. */
+static __attribute__((noinline)) uint64_t freed_add(const cs_sched_ctx *c, const cs_job *j)
 {
 	uint64_t mask = cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint64_t v = 0;
@@ -147,23 +146,21 @@ static __attribute__((noinline)) uint64_t freed_add(const cs_sched_ctx *c, const
 		for (; mask; mask &= mask - 1)
 			v += c->type_freed[__builtin_ctzll(mask)];
 	}
-	if (f)
-		*f = (struct freed_sum){ c->freed_all, v };
 	return v;
 }
 
-/* type_freed summed over job j's node types (kept per partition until
- * some type gets something back; not for the scratch partition, whose
- * types change, and shape_ent keeps nothing of it). */
+/* type_freed summed over job j's node types: kept per partition
+ * (part_freed), all of them (freed_all) for a job of none; added up for
+ * the scratch partition, whose types change (and shape_ent keeps nothing
+ * of it). */
 static inline uint64_t freed_count(const cs_sched_ctx *c, const cs_job *j)
 {
 	int32_t p = j->partition;
-	struct freed_sum *f = p >= 0 && (uint32_t)p < c->npart ? &c->part_freed[p] : &c->part_freed[c->npart];
+	if (p < 0 || (uint32_t)p >= c->npart)
+		return c->freed_all; /* (cs_place_mask ~0: every type) */
 	if (c->sets && p == (int32_t)c->npart - 1)
-		f = NULL;
-	if (f && f->at == c->freed_all)
-		return f->sum;
-	return freed_add(c, j, f);
+		return freed_add(c, j);
+	return c->part_freed[p];
 }
 
 /* Is want (an entry's freed or hfreed, *at its freed_at or hfreed_at)

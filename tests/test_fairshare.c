@@ -1669,6 +1669,88 @@ out:
 	return NULL;
 }
 
+/* A relocation looks only at the dirty children next to a place
+ * refresh_children's common case did not decide (loud); every other dirty
+ * child is quiet and is passed over. Tree: g -> 60 users and 12 accounts
+ * of 2 users. Each round most users grow a little (their q goes down but
+ * stays apart from their neighbours': quiet), one to three jump far (a
+ * moving range that passes quiet users and accounts), and now and then one
+ * takes another's usage (a tie: spans not apart, the one range's
+ * fallback). Factors are read for all users or some (several updates
+ * refreshed at once), against the full computation. A quiet child keeps
+ * ins NONE whatever an earlier relocation, in which it was loud, left
+ * there (else an account in no span is not visited again); one a range
+ * passes is in that span; the fallback reads the old ties next to a quiet
+ * child in no span. */
+Test(fairtree, a_relocation_passes_over_quiet_children_as_the_full_computation)
+{
+	char yaml[8192];
+	size_t at = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users: [");
+	for (int i = 0; i < 60; i++)
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "%s{name: u%d}", i ? ", " : "", i);
+	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "]\n    accounts:\n");
+	for (int k = 0; k < 12; k++)
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "      - {name: k%d, users: [{name: k%da}, {name: k%db}]}\n",
+				       k, k, k);
+	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "  - name: h\n    users: [{name: z}]\n");
+	cr_assert_lt(at, sizeof yaml);
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	enum { NU = 85 };
+	uint32_t us[NU];
+	size_t nu = 0;
+	for (uint32_t x = 0; x < t.nnodes; x++)
+		if (t.kind[x] == CS_ACCT_USER)
+			us[nu++] = x;
+	cr_assert_eq(nu, NU);
+	double *u = calloc(t.nnodes, sizeof *u), *full = calloc(t.nnodes, sizeof *full);
+	cr_assert(u && full);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = 71;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (size_t i = 0; i < NU; i++)
+		u[us[i]] = 5000 + 400 * (double)RND(100) + (double)i / 128;
+	cs_fairtree_compute(ft, u, NULL);
+	for (int round = 0; round < 3000; round++) {
+		uint32_t changed[NU + 8];
+		size_t nc = 0;
+		for (size_t i = 0; i < NU; i++)
+			if (RND(2) == 0) {
+				u[us[i]] += 1 + RND(3);
+				changed[nc++] = us[i];
+			}
+		for (uint32_t k = 1 + RND(3); k > 0; k--) {
+			size_t y = RND(NU);
+			u[us[y]] += 5000 + 400 * (double)RND(100);
+			changed[nc++] = us[y];
+		}
+		if (RND(5) == 0) {
+			size_t y = RND(NU), z = RND(NU);
+			u[us[y]] = u[us[z]];
+			changed[nc++] = us[y];
+		}
+		cs_fairtree_update(ft, u, NULL, changed, nc);
+		if (RND(3) == 0)
+			continue; /* (refreshed with the next update's) */
+		cs_fairtree_compute(ref, u, full);
+		int all = RND(3) == 0;
+		for (size_t k = 0; k < NU; k++) {
+			if (!all && RND(4))
+				continue;
+			double got = cs_fairtree_factor(ft, us[k]);
+			cr_assert(got == full[us[k]], "round %d user %zu: %.17g vs %.17g", round, k, got, full[us[k]]);
+		}
+	}
+#undef RND
+	free(u);
+	free(full);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_chain_deeper_than_16_bits_updates_as_the_full_computation)
 {
 	pthread_attr_t at;

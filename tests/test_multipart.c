@@ -361,3 +361,85 @@ Test(multipart, a_job_bills_in_the_partition_it_starts_in)
 	cr_assert_float_eq(r.billing[(size_t)(th_job(&r, 1) - r.jobs)], 8.0, 1e-12);
 	cs_run_result_free(&r);
 }
+
+/* A partition's key (cs_ctx_part_key) is one more than the times its
+ * node types got resources back, counted per node type, over each type
+ * it holds: it moves when a job of an overlapping partition stops, and
+ * by one a type of that job's partition. Partitions a (type x), b (y) and
+ * c (x and y); jobs 1 (a), 2 (b) and 3 (c) of one node start at 0 and end
+ * at 100, 200 and 300; job 4 (c) runs from 400 to 410. The keys of jobs 1,
+ * 2 and 3 at each pass: at 100 x got something back (a 2, b 1, c 2); at
+ * 200 y (2, 2, 3); at 300 job 3's partition's x and y (3, 3, 5); at 410
+ * again (4, 4, 7). */
+static const char three_partitions_yaml[] =
+	"name: three\n"
+	"site: {pue: 1}\n"
+	"node_types:\n"
+	"  - name: x\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"  - name: y\n"
+	"    count: 2\n"
+	"    topology: \"pack:1 core:8 pu:1\"\n"
+	"    memory_gib: 64\n"
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
+	"    power_w: {idle: 100, peak: 500}\n"
+	"partitions:\n"
+	"  - {name: a, node_types: [x]}\n"
+	"  - {name: b, node_types: [y]}\n"
+	"  - {name: c, node_types: [x, y]}\n";
+
+static struct pk_log {
+	cs_time at;
+	uint64_t key[3];
+} pk_log[16];
+static size_t pk_n;
+
+static void pk_pass(void *state, cs_sched_ctx *ctx)
+{
+	pq_state *p = state;
+	while (p->n && cs_ctx_start(ctx, p->q[0], CS_START_HEAD) == 0)
+		memmove(p->q, p->q + 1, --p->n * sizeof *p->q);
+	if (pk_n < 16) {
+		pk_log[pk_n].at = cs_ctx_now(ctx);
+		for (uint32_t j = 0; j < 3; j++)
+			pk_log[pk_n].key[j] = cs_ctx_part_key(ctx, j);
+		pk_n++;
+	}
+}
+
+static const cs_policy_ops pk_ops = { .abi = CS_POLICY_ABI, .name = "pkfcfs", .summary = "test",
+				      .params = (const cs_policy_param[]){ { NULL, NULL, NULL } },
+				      .init = pq_init, .submit = pq_submit, .pass = pk_pass, .destroy = pq_destroy };
+
+Test(multipart, a_partitions_key_counts_what_its_node_types_got_back)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.test_ops = &pk_ops;
+	cs_run_result r;
+	th_run_on(three_partitions_yaml,
+		  TH_CSV_HDR "1,p,u,0,1,4,1,0,100,100,,a,completed\n"
+			     "2,p,u,0,1,4,1,0,200,200,,b,completed\n"
+			     "3,p,u,0,1,4,1,0,300,300,,c,completed\n"
+			     "4,p,u,400,1,4,1,0,10,10,,c,completed\n",
+		  ".csv", &o, &r);
+	static const struct pk_log want[] = { { 0, { 1, 1, 1 } },   { 100, { 2, 1, 2 } }, { 200, { 2, 2, 3 } },
+					      { 300, { 3, 3, 5 } }, { 410, { 4, 4, 7 } } };
+	size_t w = 0;
+	for (size_t i = 0; i < pk_n; i++) {
+		if (w < 5 && pk_log[i].at == want[w].at) {
+			for (int j = 0; j < 3; j++)
+				cr_expect_eq(pk_log[i].key[j], want[w].key[j], "at %lld job %d: %llu, not %llu",
+					     (long long)want[w].at, j + 1, (unsigned long long)pk_log[i].key[j],
+					     (unsigned long long)want[w].key[j]);
+			w++;
+		}
+	}
+	cr_expect_eq(w, 5, "passes at the five times: %zu", w);
+	cr_expect_eq(th_start(&r, 4), 400);
+	cs_run_result_free(&r);
+}
