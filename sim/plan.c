@@ -584,6 +584,19 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->search_open = pl->nnear;
 		return 1;
 	}
+	/* where the latest start is before the earliest end, every span is
+	 * open then (and most is their count, as the sweep below finds) */
+	int64_t amax = INT64_MIN, zmin = INT64_MAX;
+	for (size_t i = 0; i < pl->nsp; i++) {
+		amax = pl->sp[i] > amax ? pl->sp[i] : amax;
+		zmin = pl->sp_end[i] < zmin ? pl->sp_end[i] : zmin;
+	}
+	if (amax < zmin) {
+		if (pl->nsp >= j->nodes)
+			return 0;
+		pl->search_open = (uint32_t)pl->nsp;
+		return 1;
+	}
 	/* the most spans open at once: edges by time, an end before a start
 	 * (the starts and the ends each sorted, then merged; each span's end
 	 * is after its start, so the ends never run out first) */
