@@ -78,7 +78,7 @@ void cs_plan_free(struct planner *pl)
 
 /* Node's profile changed: its bounds are to be worked out again, and
  * its runs (cs_plan_nowin). */
-static void lb_touch(struct planner *pl, uint32_t node)
+static inline __attribute__((always_inline)) void lb_touch(struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
 	if (pl->lb_mark) {
