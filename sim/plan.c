@@ -625,6 +625,12 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->search_open = (uint32_t)pl->nsp;
 		return 1;
 	}
+	/* enough open at the latest start: the sweep would find as many */
+	size_t at = 0;
+	for (size_t i = 0; i < pl->nsp; i++)
+		at += pl->sp_end[i] > amax;
+	if (at >= j->nodes)
+		return 0;
 	/* the most spans open at once: edges by time, an end before a start
 	 * (the starts and the ends each sorted, then merged; each span's end
 	 * is after its start, so the ends never run out first) */
