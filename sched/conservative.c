@@ -230,7 +230,7 @@ static void cons_pass_nodes(cons *c, cs_sched_ctx *ctx)
 		uint32_t k = (uint32_t)kk;
 		int head = kk == first;
 		int rc = cs_ctx_plan(ctx, k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
-		if (rc >= 0)
+		if (rc >= 0 && cs_hbm_test(&c->fresh, k)) /* (most are not: a clear of a bit not set walks up) */
 			cs_hbm_clear(&c->fresh, k);
 		if (rc == 1)
 			cs_fifo_remove(&c->q, k);

@@ -601,6 +601,11 @@ struct planner {
 	 * a pass are mostly of one epoch and node types. */
 	uint32_t *fs_nodes, fs_n;
 	uint64_t fs_epoch, fs_e, fs_mask;
+	/* the list as first made in that epoch for that mask, for fs_eb:
+	 * fs_nb nodes, each with its latest freeing's epoch (fs_ep); the list
+	 * for a later plan epoch is its first nodes (fs_n of them) */
+	uint64_t *fs_ep, fs_eb;
+	uint32_t fs_nb;
 	int fs_ok;
 	/* that list's stamp (a new one each time it is made), each node's
 	 * stamp while it is in the list (fs_in), the count of profile changes

@@ -636,12 +636,13 @@ static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node 
 	size_t k = 0;
 	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
 	/* each step: the segment from t (every later event is after now, so
-	 * the overdue give-backs come first, at now + 1, with the events then) */
-	cs_time t = now + 1;
-	if (!has_late)
-		t = i < n ? ev[i].t : CS_TIME_MAX;
+	 * the overdue give-backs come first, at now + 1, with the events then;
+	 * then each later time's events) */
+	int first = has_late;
 	have += late;
-	while (t != CS_TIME_MAX) {
+	while (first || i < n) {
+		cs_time t = first ? now + 1 : ev[i].t;
+		first = 0;
 		for (; i < n && ev[i].t == t; i++)
 			have += cores ? ev[i].c : ev[i].g;
 		int ok = have >= v;
@@ -659,7 +660,6 @@ static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node 
 		} else if (ok && from < 0) {
 			from = t;
 		}
-		t = i < n ? ev[i].t : CS_TIME_MAX;
 	}
 	if (from >= 0) { /* the run lasts for ever */
 		if (k < max) {

@@ -165,8 +165,10 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 /* The nodes freed after epoch e, once each, the latest first, in
  * pl->fnodes: of the node types in mask where each type's entries are
  * chained (what the callers read of the others they pass over), else of
- * every type. */
-static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+ * every type. With ep, each one's latest freeing's epoch there (they
+ * never rise along the list: the entries are read latest first). */
+static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx *c, uint64_t e, uint64_t mask,
+								     uint64_t *ep)
 {
 	struct planner *pl = c->pl;
 	new_marks(c);
@@ -176,6 +178,8 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 			uint32_t node = pl->freed[i].node;
 			if (pl->mark[node] != pl->gen) {
 				pl->mark[node] = pl->gen;
+				if (ep)
+					ep[n] = pl->freed[i].epoch;
 				pl->fnodes[n++] = node;
 			}
 		}
@@ -191,6 +195,8 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 			uint32_t node = pl->freed[k].node;
 			if (pl->mark[node] != pl->gen) {
 				pl->mark[node] = pl->gen;
+				if (ep)
+					ep[n] = pl->freed[k].epoch;
 				pl->fnodes[n++] = node;
 			}
 		}
@@ -208,6 +214,8 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 		uint32_t node = pl->freed[best].node;
 		if (pl->mark[node] != pl->gen) {
 			pl->mark[node] = pl->gen;
+			if (ep)
+				ep[n] = pl->freed[best].epoch;
 			pl->fnodes[n++] = node;
 		}
 		at[k] = pl->freed[best].prev;
@@ -215,29 +223,49 @@ static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 	return n;
 }
 
+static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, NULL); }
+
 /* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
  * is not (then also in pl->fnodes: 1, else 0); it stands while no epoch
- * started. */
+ * started, and the list for a later epoch e is its first nodes. */
 static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
-	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_e == e && pl->fs_mask == mask)
-		return 0;
-	pl->fs_n = freed_list(c, e, mask);
-	memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
-	pl->fs_epoch = pl->epoch;
-	pl->fs_e = e;
-	pl->fs_mask = mask;
-	pl->fs_ok = 1;
+	int made = 1;
+	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_mask == mask && e >= pl->fs_eb) {
+		if (pl->fs_e == e)
+			return 0;
+		/* the list for a later epoch: the first nodes of the longest
+		 * one made, those freed after e (freed_list reads the same
+		 * entries first, in the same order) */
+		uint32_t lo = 0, hi = pl->fs_nb;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (pl->fs_ep[mid] > e)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		pl->fs_n = lo;
+		pl->fs_e = e;
+		made = 0;
+	} else {
+		pl->fs_n = pl->fs_nb = freed_list_of(c, e, mask, pl->fs_ep);
+		memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
+		pl->fs_epoch = pl->epoch;
+		pl->fs_e = pl->fs_eb = e;
+		pl->fs_mask = mask;
+		pl->fs_ok = 1;
+	}
 	if (!pl->lb)
-		return 1; /* (fs_in: for none_freed_before, with bounds only) */
+		return made; /* (fs_in: for none_freed_before, with bounds only) */
 	if (++pl->fs_ver == 0) {
 		memset(pl->fs_in, 0, c->nnodes * sizeof *pl->fs_in);
 		pl->fs_ver = 1;
 	}
 	for (uint32_t i = 0; i < pl->fs_n; i++)
 		pl->fs_in[pl->fs_nodes[i]] = pl->fs_ver;
-	return 1;
+	return made;
 }
 
 /* freed_list's answer, from its last one while no epoch started and e
@@ -584,6 +612,25 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 		pl->search_open = pl->nnear;
 		return 1;
 	}
+	/* where the latest start is before the earliest end, every span is
+	 * open then (and most is their count, as the sweep below finds) */
+	int64_t amax = INT64_MIN, zmin = INT64_MAX;
+	for (size_t i = 0; i < pl->nsp; i++) {
+		amax = pl->sp[i] > amax ? pl->sp[i] : amax;
+		zmin = pl->sp_end[i] < zmin ? pl->sp_end[i] : zmin;
+	}
+	if (amax < zmin) {
+		if (pl->nsp >= j->nodes)
+			return 0;
+		pl->search_open = (uint32_t)pl->nsp;
+		return 1;
+	}
+	/* enough open at the latest start: the sweep would find as many */
+	size_t at = 0;
+	for (size_t i = 0; i < pl->nsp; i++)
+		at += pl->sp_end[i] > amax;
+	if (at >= j->nodes)
+		return 0;
 	/* the most spans open at once: edges by time, an end before a start
 	 * (the starts and the ends each sorted, then merged; each span's end
 	 * is after its start, so the ends never run out first) */

@@ -115,11 +115,13 @@ static inline void new_marks(cs_sched_ctx *c)
 	}
 }
 
-/* jid's plan was made or visited now: it has seen every freeing so far. */
+/* jid's plan was made or visited now: it has seen every freeing so far.
+ * (Out of the plans to visit only where it is in: a clear of a bit that
+ * is not set walks the summary words above an empty word each time.) */
 static inline void seen(struct planner *pl, uint32_t jid)
 {
 	pl->epoch_of[jid] = pl->epoch;
-	if (pl->tplan)
+	if (pl->tplan && cs_hbm_test(&pl->tovisit, jid))
 		cs_hbm_clear(&pl->tovisit, jid);
 }
 

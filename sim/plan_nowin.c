@@ -35,7 +35,7 @@ static void summary(struct nwslot *s)
 /* Slot s made for level lv: the node's runs, and the longest length up
  * to each (CS_TIME_MAX: for ever; cs_nprof_runs_len). 0, or -1 out of
  * memory. */
-static int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
+static inline __attribute__((always_inline)) int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
 {
 	struct planner *pl = c->pl;
 	int cores = (int)(lv & 1);
@@ -97,14 +97,26 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 	if (same && w->now != c->now && advance(c, w, node)) {
 		w->now = c->now; /* only the time moved, and no event came due */
 	} else if (!same || w->now != c->now) {
-		/* what it knew is void */
+		/* what it knew is void: slot 0 made for lv (every slot is free;
+		 * which one takes it changes no answer) */
 		w->ver = pl->pver[node];
 		w->now = c->now;
 		w->f = *f;
-		for (unsigned k = 0; k < NW_SLOTS; k++)
+		for (unsigned k = 1; k < NW_SLOTS; k++)
 			w->lvl[k] = 0;
-		w->lastlv = 0;
-		w->open = 0;
+		w->lvl[0] = 0;
+		if (fill(c, &w->s[0], node, f, lv) < 0) {
+			w->lastlv = 0;
+			w->open = 0;
+			c->failed = -CS_ENOMEM;
+			return NULL;
+		}
+		w->lvl[0] = lv;
+		w->open = w->s[0].n && w->s[0].a[0] == c->now;
+		w->last = 0;
+		w->lastlv = lv;
+		w->used[0] = ++w->clock;
+		return &w->s[0];
 	}
 	uint32_t k = w->last;
 	if (w->lvl[k] != lv) {

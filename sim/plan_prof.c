@@ -40,6 +40,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->freed);
 	free(pl->fnodes);
 	free(pl->fs_nodes);
+	free(pl->fs_ep);
 	free(pl->fs_in);
 	free(pl->lb);
 	free(pl->pos_of);
@@ -77,7 +78,7 @@ void cs_plan_free(struct planner *pl)
 
 /* Node's profile changed: its bounds are to be worked out again, and
  * its runs (cs_plan_nowin). */
-static void lb_touch(struct planner *pl, uint32_t node)
+static inline __attribute__((always_inline)) void lb_touch(struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
 	if (pl->lb_mark) {
@@ -434,6 +435,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->pn = malloc(((size_t)nn + 1) * sizeof *pl->pn);
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
 	pl->fs_nodes = malloc(((size_t)nn + 1) * sizeof *pl->fs_nodes);
+	pl->fs_ep = malloc(((size_t)nn + 1) * sizeof *pl->fs_ep);
 	pl->fs_in = calloc((size_t)nn + 1, sizeof *pl->fs_in);
 	pl->fs_ver = 1;
 	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
@@ -470,7 +472,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_in ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep || !pl->fs_in ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
