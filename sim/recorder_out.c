@@ -133,19 +133,20 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 	cs_wbuf w;
 	cs_wbuf_init(&w, f);
 	int rc = 0;
+	cs_utc_day day = { .day = -1 };
 	for (size_t i = 0; i < r->nrows; i++) {
 		cs_rec_row rw;
 		cs_recorder_row(r, i, &rw);
 		size_t kl = strlen(rw.kind), nl = strlen(rw.name);
 		/* (each row built in memory: a year has over a hundred thousand) */
-		char *p = cs_wbuf_room(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
+		char *p = cs_wbuf_room_in(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
 		if (!p) {
 			rc = -CS_ENOMEM;
 			break;
 		}
 		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
-		p = cs_put_utc(p, epoch, rw.t);
+		p = cs_put_utc_in(p, &day, epoch, rw.t);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
@@ -160,9 +161,9 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			p = cs_put_int_in(p, seconds[k]);
 		}
 		*p++ = ',';
-		p = cs_put_fixed(p, rw.gpus_busy, 3);
+		p = cs_put_fixed_in(p, rw.gpus_busy, 3);
 		*p++ = ',';
-		p = cs_put_fixed(p, rw.cores_busy, 3);
+		p = cs_put_fixed_in(p, rw.cores_busy, 3);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.gpus_allocated);
 		*p++ = ',';
@@ -192,7 +193,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		}
 		*p++ = ',';
 		if (rw.power)
-			p = cs_put_fixed(p, rw.power_w, 1);
+			p = cs_put_fixed_in(p, rw.power_w, 1);
 		if (down) {
 			*p++ = ',';
 			p = cs_put_fixed(p, (double)row_down(r, down, i) / (rw.len > 0 ? (double)rw.len : 1), 3);
