@@ -120,99 +120,26 @@ void cs_csv_ints(FILE *f, char sep, const int64_t *v, size_t n)
 	}
 }
 
-__extension__ typedef unsigned __int128 u128;
-
-static const uint32_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000 };
-
-/* x * 10^prec rounded to an integer as printf rounds the digits after
- * the last it writes, into *q, and x's sign bit into *neg: 0, or -1 for
- * what goes printf's way (NaN, the infinities, |x| >= 2^32, precisions
- * outside 0..9). */
-CS_INLINE int fixed_scaled(double x, int prec, uint64_t *q, int *neg)
-{
-	/* x = m / 2^s exactly (m < 2^53), so x * 10^prec = m * 10^prec / 2^s
-	 * is exact in 128 bits; rounding it to an integer half to even is
-	 * what printf does with the digits after the last (in the default
-	 * rounding mode) */
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof bits);
-	unsigned ex = (unsigned)(bits >> 52) & 0x7ff;
-	/* |x| < 2^32 is an exponent below 1023 + 32 (NaN and the infinities
-	 * have 2047) */
-	if ((unsigned)prec > 9 || ex >= 1023 + 32)
-		return -1;
-	/* m and s from x's bits: a normal x is (2^52 + mantissa) / 2^(1075 -
-	 * exponent), a subnormal mantissa / 2^1074 */
-	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
-	int s = 1074;
-	if (ex) {
-		m |= UINT64_C(1) << 52;
-		s = 1075 - (int)ex; /* > 20 (|x| < 2^32) */
-	}
-	*q = 0;
-	if (s <= 64) {
-		/* the bits below the point are the low word's last s: shifted
-		 * to its top, half is 2^63 */
-		u128 pr = (u128)m * pow10[prec];
-		uint64_t frac = (uint64_t)pr << (64 - s), half = UINT64_C(1) << 63;
-		*q = (uint64_t)(pr >> s); /* < 2^32 * 10^9 */
-		if (frac > half || (frac == half && (*q & 1)))
-			++*q;
-	} else if (s < 84) { /* else m * 10^prec < 2^83 is below half of 2^s: 0 */
-		u128 pr = (u128)m * pow10[prec], one = (u128)1 << s, rem = pr & (one - 1), half = one >> 1;
-		*q = (uint64_t)(pr >> s);
-		if (rem > half || (rem == half && (*q & 1)))
-			++*q;
-	}
-	*neg = (int)(bits >> 63);
-	return 0;
-}
-
-/* u (< 10^n) as exactly n digits ending at e, leading zeros kept (n a
- * constant where inlined: divisions by constants). */
-CS_INLINE void put_width(char *e, uint32_t u, int n)
-{
-	for (; n >= 2; n -= 2) {
-		e -= 2;
-		memcpy(e, pairs + 2 * (u % 100), 2);
-		u /= 100;
-	}
-	if (n)
-		e[-1] = (char)('0' + u);
-}
-
-/* q / 10^prec with prec decimals at p (prec a constant where inlined). */
-CS_INLINE char *put_scaled(char *p, uint64_t q, int prec)
-{
-	uint32_t pw = pow10[prec];
-	p = cs_put_u64_in(p, q / pw);
-	if (!prec)
-		return p;
-	*p = '.';
-	put_width(p + 1 + prec, (uint32_t)(q % pw), prec);
-	return p + 1 + prec;
-}
-
 char *cs_put_fixed(char *p, double x, int prec)
 {
 	uint64_t q;
 	int neg;
-	if (fixed_scaled(x, prec, &q, &neg) < 0)
+	if (cs_fixed_scaled(x, prec, &q, &neg) < 0)
 		return p + snprintf(p, CS_FMT_FIXED_LEN, "%.*f", prec, x);
 	*p = '-';
 	p += neg;
 	/* one case a precision: each divides by its power of ten as a constant */
 	switch (prec) {
-	case 0: return put_scaled(p, q, 0);
-	case 1: return put_scaled(p, q, 1);
-	case 2: return put_scaled(p, q, 2);
-	case 3: return put_scaled(p, q, 3);
-	case 4: return put_scaled(p, q, 4);
-	case 5: return put_scaled(p, q, 5);
-	case 6: return put_scaled(p, q, 6);
-	case 7: return put_scaled(p, q, 7);
-	case 8: return put_scaled(p, q, 8);
-	default: return put_scaled(p, q, 9);
+	case 0: return cs_put_scaled(p, q, 0);
+	case 1: return cs_put_scaled(p, q, 1);
+	case 2: return cs_put_scaled(p, q, 2);
+	case 3: return cs_put_scaled(p, q, 3);
+	case 4: return cs_put_scaled(p, q, 4);
+	case 5: return cs_put_scaled(p, q, 5);
+	case 6: return cs_put_scaled(p, q, 6);
+	case 7: return cs_put_scaled(p, q, 7);
+	case 8: return cs_put_scaled(p, q, 8);
+	default: return cs_put_scaled(p, q, 9);
 	}
 }
 
@@ -223,9 +150,9 @@ int cs_fixed_value(double x, int prec, double *v)
 	 * that), which the reader takes as q / 10^prec, both exact doubles */
 	uint64_t q;
 	int neg;
-	if (fixed_scaled(x, prec, &q, &neg) < 0 || q >= UINT64_C(1000000000000000))
+	if (cs_fixed_scaled(x, prec, &q, &neg) < 0 || q >= UINT64_C(1000000000000000))
 		return -1;
-	double d = (double)q / (double)pow10[prec];
+	double d = (double)q / (double)cs_pow10_u32(prec);
 	*v = neg ? -d : d;
 	return 0;
 }

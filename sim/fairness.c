@@ -20,6 +20,41 @@ static int by_level(const void *a, const void *b)
 	return i < j ? -1 : i > j;
 }
 
+/* by_level's answer for claimants i and j, inlined. */
+static inline int level_cmp(uint32_t i, uint32_t j, const double *d, const double *w)
+{
+	double x = d[i] * w[j], y = d[j] * w[i];
+	if (x != y)
+		return x < y ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/* b[0..n) by level_cmp, as the C library's qsort orders them with
+ * by_level: its merge sort step for step (halves of n / 2 and the rest,
+ * each sorted, then merged taking the first half's on a tie), so the
+ * order is the same whatever the cross products do; tmp: room for n. */
+static void level_sort(uint32_t *b, size_t n, uint32_t *tmp, const double *d, const double *w)
+{
+	if (n <= 1)
+		return;
+	size_t n1 = n / 2, n2 = n - n1;
+	uint32_t *b1 = b, *b2 = b + n1, *t = tmp;
+	level_sort(b1, n1, tmp, d, w);
+	level_sort(b2, n2, tmp, d, w);
+	while (n1 > 0 && n2 > 0) {
+		if (level_cmp(*b1, *b2, d, w) <= 0) {
+			*t++ = *b1++;
+			n1--;
+		} else {
+			*t++ = *b2++;
+			n2--;
+		}
+	}
+	if (n1 > 0)
+		memcpy(t, b1, n1 * sizeof *t);
+	memcpy(b, tmp, (n - n2) * sizeof *b);
+}
+
 void cs_fair_waterfill(size_t k, const double *demand, const double *weight, double amount, double *ent,
 		       uint32_t *order)
 {
@@ -34,9 +69,15 @@ void cs_fair_waterfill(size_t k, const double *demand, const double *weight, dou
 	}
 	for (size_t i = 0; i < k; i++)
 		order[i] = (uint32_t)i;
-	wf_d = demand;
-	wf_w = weight;
-	qsort(order, k, sizeof *order, by_level);
+	uint32_t *tmp = k > 1 ? malloc(k * sizeof *tmp) : NULL;
+	if (tmp) {
+		level_sort(order, k, tmp, demand, weight);
+		free(tmp);
+	} else {
+		wf_d = demand;
+		wf_w = weight;
+		qsort(order, k, sizeof *order, by_level);
+	}
 	/* the level rises until the claimant with the least demand per weight
 	 * is satisfied whole; it leaves with its demand, the rest share what is
 	 * left; once the level stays below the next one's demand, it is final */
@@ -66,7 +107,7 @@ typedef struct ev {
 	uint32_t kind;
 } ev;
 
-static int counts(const cs_fair_in *in, const cs_job *j, size_t i)
+static inline int counts(const cs_fair_in *in, const cs_job *j, size_t i)
 {
 	return j->start_s >= 0 && j->end_s >= j->start_s && !cs_job_never_ran(j) &&
 	       in->project[i] != CS_FAIR_NONE && in->project[i] < in->nprojects && in->units[i] > 0;
@@ -148,7 +189,7 @@ static int sweep_new(sweep *s, size_t np)
 
 /* Project p changes at time t by du resources (rate of `which`): the
  * integral to the window's end `we` moves by du x (we - t). */
-static void change(sweep *s, uint32_t p, int64_t du, cs_time t, cs_time we, int which)
+static inline void change(sweep *s, uint32_t p, int64_t du, cs_time t, cs_time we, int which)
 {
 	if (!s->listed[p]) {
 		s->listed[p] = 1;

@@ -24,7 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* grants.csv: one row per granted account (docs/outputs.md). */
+/* grants.csv: one row per granted account (docs/outputs.md); each row
+ * built in memory (csvout.h: "%.6f"'s and "%lld"'s bytes). */
 static int write_grants(const char *path, const cs_run_result *r, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
@@ -33,40 +34,70 @@ static int write_grants(const char *path, const cs_run_result *r, char *err, siz
 		return -CS_EIO;
 	}
 	fputs("account,grant_hours,from,to,jobs,demand_hours,delivered_hours,delivery\n", f);
+	cs_wbuf w;
+	cs_wbuf_init(&w, f);
+	int rc = 0;
 	for (size_t k = 0; k < r->grants.n; k++) {
 		const cs_grant_row *g = &r->grants.rows[k];
 		double asked = g->demand_h < g->grant.hours ? g->demand_h : g->grant.hours;
 		double got = g->delivered_h < asked ? g->delivered_h : asked;
-		cs_csv_field(f, g->account);
-		fprintf(f, ",%.6f,%lld,%lld,%zu,%.6f,%.6f,%.6f\n", g->grant.hours, (long long)g->grant.from,
-			(long long)g->grant.to, g->jobs, g->demand_h, g->delivered_h, asked > 0 ? got / asked : 1.0);
+		size_t nl = strlen(g->account);
+		char *p = cs_wbuf_room_in(&w, 2 * nl + 2 + 5 * (CS_PUT_FIXED_MAX + 1) + 3 * (CS_PUT_INT_MAX + 1) + 1);
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
+		}
+		p = cs_put_field(p, g->account, nl);
+		*p++ = ',';
+		p = cs_put_fixed(p, g->grant.hours, 6);
+		*p++ = ',';
+		p = cs_put_int_in(p, g->grant.from);
+		*p++ = ',';
+		p = cs_put_int_in(p, g->grant.to);
+		*p++ = ',';
+		p = cs_put_u64_in(p, g->jobs);
+		const double tail[] = { g->demand_h, g->delivered_h, asked > 0 ? got / asked : 1.0 };
+		for (size_t i = 0; i < 3; i++) {
+			*p++ = ',';
+			p = cs_put_fixed(p, tail[i], 6);
+		}
+		*p++ = '\n';
+		w.p = p;
 	}
+	if (cs_wbuf_finish(&w) < 0)
+		rc = -CS_ENOMEM;
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	return 0;
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
 }
+
 /* What became of the job, in sacct's words (docs/outputs.md): what the
  * simulation did first, then what the trace recorded for its run. */
-static const char *job_state(const cs_job *j)
+enum { ST_REJECTED, ST_CANCELLED, ST_PREEMPTED, ST_NODE_FAIL, ST_TIMEOUT, ST_FAILED, ST_COMPLETED, ST_N };
+static const char *const state_names[ST_N] = { "REJECTED", "CANCELLED", "PREEMPTED", "NODE_FAIL",
+						"TIMEOUT", "FAILED", "COMPLETED" };
+static int job_state(const cs_job *j)
 {
 	if (j->flags & CS_JOB_REJECTED)
-		return "REJECTED";
+		return ST_REJECTED;
 	if (j->flags & CS_JOB_CANCELLED)
-		return "CANCELLED";
+		return ST_CANCELLED;
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
-		return "PREEMPTED";
+		return ST_PREEMPTED;
 	if (j->flags & CS_JOB_NODE_FAIL)
-		return "NODE_FAIL";
+		return ST_NODE_FAIL;
 	if (j->flags & (CS_JOB_KILLED | CS_JOB_TRACE_TIMEOUT))
-		return "TIMEOUT";
+		return ST_TIMEOUT;
 	if (j->flags & CS_JOB_TRACE_FAILED)
-		return "FAILED";
+		return ST_FAILED;
 	if (j->flags & CS_JOB_TRACE_CANCELLED)
-		return "CANCELLED";
-	return "COMPLETED";
+		return ST_CANCELLED;
+	return ST_COMPLETED;
 }
 
 /* A job's project and partition columns in jobs.csv (a run with names). */
@@ -95,14 +126,8 @@ static int report_row(const void *ctx, size_t i, cs_time *wait, cs_time *runtime
 	return 1;
 }
 
-/* s at p, quoted as cs_csv_field quotes it; a word of ours as it is. */
+/* s at p, quoted as cs_csv_field quotes it. */
 static char *put_name(char *p, const char *s) { return cs_put_field(p, s, strlen(s)); }
-static char *put_word(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
-}
 
 /* A column's texts as jobs.csv writes them (cs_put_field's bytes), made
  * once per name or node instead of once per job: text i is
@@ -120,10 +145,15 @@ static void field_tab_free(field_tab *ft)
 	*ft = (field_tab){ 0 };
 }
 
+/* Texts this long or shorter are copied as TAB_COPY bytes (a fixed copy,
+ * no call); the table has that many bytes of room past its last. */
+#define TAB_COPY 32
+
 /* Room for n texts of up to len bytes each before quoting. */
 static int field_tab_alloc(field_tab *ft, size_t n, size_t len)
 {
-	*ft = (field_tab){ .text = malloc(2 * len + 2 * n + 1), .off = malloc((n + 1) * sizeof *ft->off), .n = n };
+	*ft = (field_tab){ .text = malloc(2 * len + 2 * n + 1 + TAB_COPY), .off = malloc((n + 1) * sizeof *ft->off),
+			   .n = n };
 	if (!ft->text || !ft->off) {
 		field_tab_free(ft);
 		return -CS_ENOMEM;
@@ -176,14 +206,42 @@ static int field_tab_nodes(field_tab *ft, const cs_hostnames *h)
 }
 
 /* Text i of ft at p; nothing for an i out of its range (cs_names_get's
- * ""). */
+ * ""). Texts of TAB_COPY bytes or fewer go as TAB_COPY bytes (p has
+ * room for them: the row's room counts TAB_COPY bytes more than its
+ * longest), the bytes past the text's end written over next. */
 static inline char *put_tab(char *p, const field_tab *ft, int64_t i)
 {
 	if (i < 0 || (size_t)i >= ft->n)
 		return p;
 	size_t n = ft->off[i + 1] - ft->off[i];
-	memcpy(p, ft->text + ft->off[i], n);
+	if (ft->max <= TAB_COPY)
+		memcpy(p, ft->text + ft->off[i], TAB_COPY);
+	else
+		memcpy(p, ft->text + ft->off[i], n);
 	return p + n;
+}
+
+/* Words of ours (a job's state, why it waited) with their lengths; one
+ * of up to TAB_COPY bytes copied as TAB_COPY (the row has room). */
+typedef struct word {
+	const char *s;
+	size_t len;
+	char text[TAB_COPY];
+} word;
+
+static void word_of(word *w, const char *s)
+{
+	*w = (word){ .s = s, .len = strlen(s) };
+	memcpy(w->text, s, w->len <= TAB_COPY ? w->len : TAB_COPY);
+}
+
+static inline char *put_word(char *p, const word *w)
+{
+	if (w->len <= TAB_COPY)
+		memcpy(p, w->text, TAB_COPY);
+	else
+		memcpy(p, w->s, w->len);
+	return p + w->len;
 }
 
 /* jobs.csv: one row per job, the same columns on every run (docs/outputs.md);
@@ -215,6 +273,11 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		if (tabs_rc == 0 && nm)
 			tabs_rc = field_tab_nodes(&node_tab, &r->hosts);
 	}
+	word states[ST_N], reasons[CS_WAIT_N];
+	for (int k = 0; k < ST_N; k++)
+		word_of(&states[k], state_names[k]);
+	for (int k = 0; k < CS_WAIT_N; k++)
+		word_of(&reasons[k], cs_wait_names[k]);
 	if (!nodes || tabs_rc < 0) {
 		free(nodes);
 		for (size_t k = 0; k < 4; k++)
@@ -239,6 +302,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	int rc = 0;
 	cs_wbuf w;
 	cs_wbuf_init(&w, f);
+	cs_utc_day days[3] = { { .day = -1 }, { .day = -1 }, { .day = -1 } }; /* submit, start, end */
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
@@ -258,7 +322,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			if (need > 0)
 				list = hl;
 		}
-		char *p = cs_wbuf_room(&w, 1024 + 2 * CS_PUT_FIXED_MAX + names_room + node_tab.max +
+		char *p = cs_wbuf_room_in(&w, 1024 + 2 * CS_PUT_FIXED_MAX + names_room + node_tab.max + TAB_COPY +
 						   (list ? 2 * strlen(list) + 2 : 0));
 		if (!p) {
 			rc = -CS_ENOMEM;
@@ -275,13 +339,13 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			p = cs_put_int_in(p, times[k]);
 		}
 		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->submit_s);
+		p = cs_put_utc_in(p, &days[0], r->epoch, j->submit_s);
 		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->start_s);
+		p = cs_put_utc_in(p, &days[1], r->epoch, j->start_s);
 		*p++ = ',';
-		p = cs_put_utc(p, r->epoch, j->end_s);
+		p = cs_put_utc_in(p, &days[2], r->epoch, j->end_s);
 		*p++ = ',';
-		p = put_word(p, job_state(j));
+		p = put_word(p, &states[job_state(j)]);
 		*p++ = ',';
 		if (t) {
 			/* (readers bound the counts: the products fit) */
@@ -316,7 +380,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			}
 		}
 		*p++ = ',';
-		p = put_word(p, cs_wait_names[j->reason < CS_WAIT_N ? j->reason : 0]);
+		p = put_word(p, &reasons[j->reason < CS_WAIT_N ? j->reason : 0]);
 		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 					 j->preemptions, j->preempted_s, j->line };
 		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
@@ -324,10 +388,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			p = cs_put_int_in(p, tail[k]);
 		}
 		*p++ = ',';
-		p = cs_put_fixed(p, cs_report_billed_s(r, i) / 3600.0, 6);
+		p = cs_put_fixed_in(p, cs_report_billed_s(r, i) / 3600.0, 6);
 		*p++ = ',';
 		if (energy)
-			p = cs_put_fixed(p, energy[i] / 3.6e6, 6);
+			p = cs_put_fixed_in(p, energy[i] / 3.6e6, 6);
 		if (r->fail || r->stage) {
 			/* their columns go straight to the file, after the row so far */
 			w.p = p;

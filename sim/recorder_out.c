@@ -133,19 +133,20 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 	cs_wbuf w;
 	cs_wbuf_init(&w, f);
 	int rc = 0;
+	cs_utc_day day = { .day = -1 };
 	for (size_t i = 0; i < r->nrows; i++) {
 		cs_rec_row rw;
 		cs_recorder_row(r, i, &rw);
 		size_t kl = strlen(rw.kind), nl = strlen(rw.name);
 		/* (each row built in memory: a year has over a hundred thousand) */
-		char *p = cs_wbuf_room(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
+		char *p = cs_wbuf_room_in(&w, kl + nl + 16 * CS_PUT_INT_MAX + CS_PUT_UTC_MAX + 4 * CS_PUT_FIXED_MAX + 32);
 		if (!p) {
 			rc = -CS_ENOMEM;
 			break;
 		}
 		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
-		p = cs_put_utc(p, epoch, rw.t);
+		p = cs_put_utc_in(p, &day, epoch, rw.t);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
@@ -160,9 +161,9 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 			p = cs_put_int_in(p, seconds[k]);
 		}
 		*p++ = ',';
-		p = cs_put_fixed(p, rw.gpus_busy, 3);
+		p = cs_put_fixed_in(p, rw.gpus_busy, 3);
 		*p++ = ',';
-		p = cs_put_fixed(p, rw.cores_busy, 3);
+		p = cs_put_fixed_in(p, rw.cores_busy, 3);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.gpus_allocated);
 		*p++ = ',';
@@ -192,7 +193,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		}
 		*p++ = ',';
 		if (rw.power)
-			p = cs_put_fixed(p, rw.power_w, 1);
+			p = cs_put_fixed_in(p, rw.power_w, 1);
 		if (down) {
 			*p++ = ',';
 			p = cs_put_fixed(p, (double)row_down(r, down, i) / (rw.len > 0 ? (double)rw.len : 1), 3);
@@ -283,22 +284,51 @@ static int write_fairness(const cs_recorder *r, const cs_fair *fair, const char 
 		return -CS_EIO;
 	fputs("t,time,length_s,capacity_seconds,demand_seconds,delivered_seconds,shortfall_seconds,distance,jain,"
 	      "projects,under_served_projects\n", f);
+	cs_wbuf wb;
+	cs_wbuf_init(&wb, f);
+	int rc = 0;
 	for (size_t k = 0; k < fair->nwin; k++) {
 		const cs_fair_window *w = &fair->win[k];
-		fprintf(f, "%lld,", (long long)w->t);
-		cs_csv_utc(f, epoch, w->t);
-		if (r->billing) /* billing-unit-seconds, counted in millionths */
-			fprintf(f, ",%lld,%.6f,%.6f,%.6f,%.6f,%.6f,", (long long)w->len,
-				fair_amount(r, (double)w->capacity_s), fair_amount(r, (double)w->demand_s),
-				fair_amount(r, (double)w->delivered_s), fair_amount(r, w->shortfall_s), w->distance);
-		else
-			fprintf(f, ",%lld,%lld,%lld,%lld,%.1f,%.6f,", (long long)w->len, (long long)w->capacity_s,
-				(long long)w->demand_s, (long long)w->delivered_s, w->shortfall_s, w->distance);
+		/* (each row built in memory: printf's "%lld", "%.6f", "%.1f" and "%u" bytes) */
+		char *p = cs_wbuf_room_in(&wb, 8 * (CS_PUT_INT_MAX + 1) + CS_PUT_UTC_MAX + 7 * (CS_PUT_FIXED_MAX + 1));
+		if (!p) {
+			rc = -CS_ENOMEM;
+			break;
+		}
+		p = cs_put_int_in(p, w->t);
+		*p++ = ',';
+		p = cs_put_utc(p, epoch, w->t);
+		*p++ = ',';
+		p = cs_put_int_in(p, w->len);
+		*p++ = ',';
+		if (r->billing) { /* billing-unit-seconds, counted in millionths */
+			const double v[] = { fair_amount(r, (double)w->capacity_s), fair_amount(r, (double)w->demand_s),
+					     fair_amount(r, (double)w->delivered_s), fair_amount(r, w->shortfall_s) };
+			for (size_t i = 0; i < 4; i++) {
+				p = cs_put_fixed(p, v[i], 6);
+				*p++ = ',';
+			}
+		} else {
+			const int64_t v[] = { w->capacity_s, w->demand_s, w->delivered_s };
+			for (size_t i = 0; i < 3; i++) {
+				p = cs_put_int_in(p, v[i]);
+				*p++ = ',';
+			}
+			p = cs_put_fixed(p, w->shortfall_s, 1);
+			*p++ = ',';
+		}
+		p = cs_put_fixed(p, w->distance, 6);
+		*p++ = ',';
 		if (w->jain >= 0)
-			fprintf(f, "%.6f", w->jain);
-		fprintf(f, ",%u,%u\n", w->projects, w->under_served);
+			p = cs_put_fixed(p, w->jain, 6);
+		*p++ = ',';
+		p = cs_put_u64_in(p, w->projects);
+		*p++ = ',';
+		p = cs_put_u64_in(p, w->under_served);
+		*p++ = '\n';
+		wb.p = p;
 	}
-	return cs_csv_close(f, path, err, errlen);
+	return cs_wbuf_close(&wb, rc, path, err, errlen);
 }
 
 #define HEAT_MAX_ROWS 512

@@ -265,10 +265,9 @@ static long core_ranges(const cs_run_result *r, size_t i, uint32_t **rg, size_t 
 {
 	const cs_job *j = &r->jobs[i];
 	const cs_slot *s = r->placements + r->placement_off[i];
-	size_t need = 0;
-	for (uint32_t k = 0; k < j->nodes; k++)
-		for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++) /* runs: their first bits */
-			need += cs_pop64(s[k].core_mask[w] & ~(s[k].core_mask[w] << 1));
+	/* at most 32 runs a word (a run and a gap at least): room for them
+	 * all rather than a count */
+	size_t need = (size_t)j->nodes * CS_ALLOC_CORE_WORDS * 32;
 	if (2 * need > *cap) {
 		uint32_t *nr = realloc(*rg, need * 4 * sizeof *nr);
 		if (!nr)
@@ -317,25 +316,39 @@ static uint64_t requested_units(const cs_run_result *r, const cs_job *j)
  * its requested time; a preemption killed it: "killed by the decision
  * process"), then how the
  * trace says it ended (timeout; cancelled or preempted; failed). */
-static const char *final_state_of(const cs_job *j)
+enum { FS_REJECTED, FS_KILLED, FS_FAILED, FS_WALLTIME, FS_SUCCESS, FS_N };
+/* Each state's text, in a fixed STATE_COPY bytes copied whole (a row has
+ * room), and its length. */
+#define STATE_COPY 32
+static const struct {
+	char text[STATE_COPY];
+	size_t len;
+} final_states[FS_N] = {
+#define STATE(s) { s, sizeof s - 1 }
+	STATE("REJECTED"), STATE("COMPLETED_KILLED"), STATE("COMPLETED_FAILED"), STATE("COMPLETED_WALLTIME_REACHED"),
+	STATE("COMPLETED_SUCCESSFULLY"),
+#undef STATE
+};
+
+static int final_state_of(const cs_job *j)
 {
 	if (j->start_s < 0)
-		return "REJECTED"; /* (Batsim's only state for a job that never ran: cancelled ones too) */
+		return FS_REJECTED; /* (Batsim's only state for a job that never ran: cancelled ones too) */
 	if (j->flags & CS_JOB_CANCELLED)
-		return "COMPLETED_KILLED";
+		return FS_KILLED;
 	if (j->flags & CS_JOB_NODE_FAIL) /* a failure stopped it (capsim/failures.h) */
-		return "COMPLETED_FAILED";
+		return FS_FAILED;
 	if (j->flags & CS_JOB_KILLED)
-		return "COMPLETED_WALLTIME_REACHED";
+		return FS_WALLTIME;
 	if (j->flags & CS_JOB_PREEMPT_KILLED)
-		return "COMPLETED_KILLED";
+		return FS_KILLED;
 	if (j->flags & CS_JOB_TRACE_TIMEOUT)
-		return "COMPLETED_WALLTIME_REACHED";
+		return FS_WALLTIME;
 	if (j->flags & CS_JOB_TRACE_CANCELLED)
-		return "COMPLETED_KILLED";
+		return FS_KILLED;
 	if (j->flags & CS_JOB_TRACE_FAILED)
-		return "COMPLETED_FAILED";
-	return "COMPLETED_SUCCESSFULLY";
+		return FS_FAILED;
+	return FS_SUCCESS;
 }
 
 int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, size_t errlen)
@@ -361,23 +374,23 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 	cs_wbuf_init(&w, f);
 	for (size_t i = 0; i < r->njobs; i++) {
 		const cs_job *j = &r->jobs[i];
-		const char *state = final_state_of(j);
-		size_t sl = strlen(state);
+		int state = final_state_of(j);
+		size_t sl = final_states[state].len;
 		/* the row up to its resources: 11 numbers, the state, a stretch */
-		char *p = cs_wbuf_room(&w, 16 * CS_PUT_INT_MAX + sl + CS_PUT_FIXED_MAX);
+		char *p = cs_wbuf_room_in(&w, 16 * CS_PUT_INT_MAX + STATE_COPY + CS_PUT_FIXED_MAX);
 		if (!p)
 			goto oom;
 		p = cs_put_int_in(p, j->id);
 		memcpy(p, ",w0,delay", 9);
 		p += 9;
 		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
-					 strcmp(state, "COMPLETED_SUCCESSFULLY") == 0 };
+					 state == FS_SUCCESS };
 		for (size_t k = 0; k < sizeof head / sizeof *head; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, head[k]);
 		}
 		*p++ = ',';
-		memcpy(p, state, sl);
+		memcpy(p, final_states[state].text, STATE_COPY);
 		p += sl;
 		*p++ = ',';
 		int rejected = j->start_s < 0;
@@ -393,7 +406,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 			*p++ = ',';
 		}
 		if (exec > 0) {
-			p = cs_put_fixed(p, (double)turn / (double)exec, 6);
+			p = cs_put_fixed_in(p, (double)turn / (double)exec, 6);
 			*p++ = ',';
 		} else {
 			memcpy(p, "-1,", 3);
@@ -438,7 +451,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 				p = put_range(&w, p, &first, pm.first[q], pm.first[q] + pm.count[q] - 1);
 		}
 		w.p = p;
-		if (!p || !(p = cs_wbuf_room(&w, 6)))
+		if (!p || !(p = cs_wbuf_room_in(&w, 6)))
 			goto oom;
 		memcpy(p, ",-1,\n", 5);
 		w.p = p + 5;

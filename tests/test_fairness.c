@@ -34,6 +34,86 @@ Test(fairness, waterfill_gives_the_small_their_demand_and_the_rest_equal_parts)
 	cr_assert(NEAR(e[0], 10) && NEAR(e[1], 1) && NEAR(e[2], 4));
 }
 
+/* The water-filling's order is the C library's qsort's with the
+ * comparator the code had (demand x the other's weight, then index): its
+ * entitlements bit for bit against that, on random claimants with many
+ * equal demands and weights whose cross products round, every size to
+ * 300 and a few of thousands. */
+static const double *ref_d, *ref_w;
+static int ref_by_level(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	double x = ref_d[i] * ref_w[j], y = ref_d[j] * ref_w[i];
+	if (x != y)
+		return x < y ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static void ref_waterfill(size_t k, const double *demand, const double *weight, double amount, double *ent)
+{
+	double total = 0, wsum = 0;
+	for (size_t i = 0; i < k; i++) {
+		total += demand[i];
+		wsum += weight[i];
+	}
+	if (total <= amount) {
+		memcpy(ent, demand, k * sizeof *ent);
+		return;
+	}
+	uint32_t *order = malloc((k + 1) * sizeof *order);
+	cr_assert_not_null(order);
+	for (size_t i = 0; i < k; i++)
+		order[i] = (uint32_t)i;
+	ref_d = demand;
+	ref_w = weight;
+	qsort(order, k, sizeof *order, ref_by_level);
+	double left = amount;
+	size_t i = 0;
+	for (; i < k; i++) {
+		uint32_t c = order[i];
+		if (demand[c] * wsum > left * weight[c])
+			break;
+		ent[c] = demand[c];
+		left -= demand[c];
+		wsum -= weight[c];
+	}
+	for (; i < k; i++)
+		ent[order[i]] = left * weight[order[i]] / wsum;
+	free(order);
+}
+
+Test(fairness, waterfill_orders_claimants_as_qsort_did)
+{
+	unsigned long long x = 5;
+	size_t cap = 6000; /* (the last k: 1000 + 13 x 319) */
+	double *d = malloc(cap * sizeof *d), *w = malloc(cap * sizeof *w), *e = malloc(cap * sizeof *e),
+	       *f = malloc(cap * sizeof *f);
+	uint32_t *order = malloc(cap * sizeof *order);
+	cr_assert(d && w && e && f && order);
+	for (size_t round = 0; round < 320; round++) {
+		size_t k = round < 300 ? round : 1000 + 13 * round;
+		double total = 0;
+		for (size_t i = 0; i < k; i++) {
+			unsigned r = th_xorshift(&x, 4);
+			d[i] = r == 0 ? 3600.0 * (1 + th_xorshift(&x, 5)) : r == 1 ? 0.1 * th_xorshift(&x, 1000) + 0.1
+										   : (double)(1 + th_xorshift(&x, 1u << 24));
+			w[i] = th_xorshift(&x, 3) == 0 ? 1.0 : (1 + th_xorshift(&x, 1000)) / 7.0;
+			total += d[i];
+		}
+		double amount = total * (0.05 + 0.9 * th_xorshift(&x, 1000) / 1000.0);
+		cs_fair_waterfill(k, d, w, amount, e, order);
+		ref_waterfill(k, d, w, amount, f);
+		for (size_t i = 0; i < k; i++)
+			cr_assert(memcmp(&e[i], &f[i], sizeof e[i]) == 0, "k %zu claimant %zu: %.17g, qsort's %.17g", k, i,
+				  e[i], f[i]);
+	}
+	free(d);
+	free(w);
+	free(e);
+	free(f);
+	free(order);
+}
+
 /* The example of docs/fairshare.md: 2 GPUs, windows of 100 s, projects A
  * (0) and B (1) of weight 1.
  *   J1: A, 2 GPUs, submitted 0, runs 0..100 (the whole machine)

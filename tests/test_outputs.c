@@ -155,6 +155,66 @@ Test(outputs, calendar_times_are_the_c_librarys)
 	cr_assert_str_eq(b, "");
 }
 
+/* The writers' inlined fields (sim/csvout_int.h) are cs_put_utc's and
+ * cs_put_fixed's bytes: a column's times with its day kept, over runs of
+ * times on one day, jumps back and forth, times before 1970 and past 9999
+ * (no day kept), no epoch and never; fixed decimals at the precisions the
+ * writers name, on random and printf's-way values. */
+#include "../sim/csvout_int.h"
+
+static void utc_in_is_put_utc(cs_utc_day *m, int64_t epoch, int64_t t)
+{
+	char got[CS_PUT_UTC_MAX + 1], want[CS_PUT_UTC_MAX + 1];
+	*cs_put_utc_in(got, m, epoch, t) = 0;
+	*cs_put_utc(want, epoch, t) = 0;
+	cr_assert_str_eq(got, want, "epoch %lld + %lld", (long long)epoch, (long long)t);
+}
+
+static void fixed_in_is_put_fixed(double x)
+{
+	char got[CS_PUT_FIXED_MAX + 1], want[CS_PUT_FIXED_MAX + 1];
+	*cs_put_fixed_in(got, x, 6) = 0;
+	*cs_put_fixed(want, x, 6) = 0;
+	cr_assert_str_eq(got, want, "%.17g at 6", x);
+	*cs_put_fixed_in(got, x, 3) = 0;
+	*cs_put_fixed(want, x, 3) = 0;
+	cr_assert_str_eq(got, want, "%.17g at 3", x);
+	*cs_put_fixed_in(got, x, 1) = 0;
+	*cs_put_fixed(want, x, 1) = 0;
+	cr_assert_str_eq(got, want, "%.17g at 1", x);
+}
+
+Test(outputs, inlined_times_and_decimals_are_the_functions_bytes)
+{
+	unsigned long long x = 7;
+	cs_utc_day m = { .day = -1 };
+	int64_t epoch = 1704067200, t = 0;
+	for (int k = 0; k < 200000; k++) {
+		unsigned r = th_xorshift(&x, 100);
+		t = r < 60 ? t + th_xorshift(&x, 4000) : r < 90 ? th_xorshift(&x, 1u << 26) : t + 86400 * 400;
+		utc_in_is_put_utc(&m, epoch, t);
+	}
+	static const int64_t far[][2] = { { -2203891200, 59 * 86400 }, { -2203891200, 86399 }, { 253402300799, 0 },
+					  { 253402300799, 1 }, { 253402300799, 86400 * 30 }, { 1704067200, 5 },
+					  { 0, 100 }, { 1704067200, -1 }, { -100000, 50000 }, { 1704067200, 5 } };
+	for (size_t i = 0; i < sizeof far / sizeof *far; i++) {
+		utc_in_is_put_utc(&m, far[i][0], far[i][1]);
+		utc_in_is_put_utc(&m, far[i][0], far[i][1]); /* again, with its day kept if it was */
+	}
+	static const double at[] = { 0.0, -0.0, 0.5, 2.5, -2.5, 5e-7, -5e-7, 0.0000025, 4294967295.9999995,
+				     4294967296.0, -4294967296.0, 1e300, NAN, INFINITY, -INFINITY, 4.9e-324, 99.95 };
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++)
+		fixed_in_is_put_fixed(at[i]);
+	for (int k = 0; k < 200000; k++) {
+		uint64_t bits = (uint64_t)th_xorshift(&x, 1u << 31) << 33 ^ (uint64_t)th_xorshift(&x, 1u << 31) << 2 ^
+				(uint64_t)k;
+		double d;
+		memcpy(&d, &bits, sizeof d);
+		fixed_in_is_put_fixed(d);
+		fixed_in_is_put_fixed((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1000000)));
+	}
+}
+
 /* cs_csv_int and cs_csv_ints write what printf's %lld does, whatever the
  * sign, size or count (more fields than one buffer holds). */
 Test(outputs, integers_are_written_as_printf_writes_them)
