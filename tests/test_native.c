@@ -375,7 +375,7 @@ static const char *const num_tokens[] = { "0", "1", "-1", "-0", "7", "42", "1234
 					  "123456789", "100000000", "-12345678", "-123456789", "-", "", "1a", "a1",
 					  " 5", "5 ", "+5", "0x10", "2.5", "1099511627776", "1099511627777",
 					  "9223372036854775807", "9223372036854775808", "1024", "1025", "/", "9:",
-					  "\x7f", "\xfa", "1\xff", "\xff" "1", "3\xfa", "--1", "-2", "65536" };
+					  "\x7f", "\xfa", "1\xff", "\xff\x31", "3\xfa", "--1", "-2", "65536" };
 static const char *const name_tokens[] = { "p", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnopq", "",
 					   "a|b", "|a", "a|", "a||b", "h100|a100", "\xff", "x\xfa", "None" };
 static const char *const state_tokens[] = { "completed", "COMPLETED", "failed", "Failed", "cancelled", "timeout",
