@@ -298,20 +298,7 @@ double th_num_at(json_t *j, const char *path)
 
 const char th_two_gpu_partitions_yaml[] =
 	"name: twin\n"
-	"site: {pue: 1}\n"
-	"node_types:\n"
-	"  - name: x\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"  - name: y\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
+	TH_TWO_GPU_TYPES_YAML
 	"partitions:\n"
 	"  - {name: a, node_types: [x]}\n"
 	"  - {name: b, node_types: [y]}\n";

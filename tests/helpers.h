@@ -107,6 +107,24 @@ extern const char th_two_partitions_yaml[];
  * on type x (x-0, x-1), b on type y (y-0, y-1), 4 GPUs and 8 cores a
  * node. */
 extern const char th_two_gpu_partitions_yaml[];
+/* The node types of th_two_gpu_partitions_yaml (after its name line): x
+ * and y, 2 nodes each of 8 cores and 4 H100s; for configs that partition
+ * them otherwise. */
+#define TH_TWO_GPU_TYPES_YAML \
+	"site: {pue: 1}\n" \
+	"node_types:\n" \
+	"  - name: x\n" \
+	"    count: 2\n" \
+	"    topology: \"pack:1 core:8 pu:1\"\n" \
+	"    memory_gib: 64\n" \
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n" \
+	"    power_w: {idle: 100, peak: 500}\n" \
+	"  - name: y\n" \
+	"    count: 2\n" \
+	"    topology: \"pack:1 core:8 pu:1\"\n" \
+	"    memory_gib: 64\n" \
+	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n" \
+	"    power_w: {idle: 100, peak: 500}\n"
 
 /* A cluster named sixteen: 4 nodes of type g, 4 H100s and 8 cores each,
  * 100 W idle and 1,000 W peak, in partition gpu; PUE 1. */

@@ -1669,6 +1669,104 @@ out:
 	return NULL;
 }
 
+/* Rounds of Fair Tree updates on account g (nflat users of its own and
+ * nsub accounts of per_sub users; with h, an account h of one user beside
+ * it), the factors read against the full computation. Usage starts at
+ * base + step * RND(spread) (+ i / idiv, apart); each round a user grows
+ * by 1 + RND(grow) with chance 1 / grow_1in, 1 + RND(jumps) users jump by
+ * jump + jump_step * RND(jump_n), one takes another's usage with chance
+ * 1 / tie_1in, the update is left to the next round's with chance
+ * 1 / lazy_1in (0: never), and then every factor is read with chance
+ * 1 / all_1in, else each with chance 1 / read_1in. Returns the rounds in
+ * which more than 3 users changed. */
+struct churn {
+	int nflat, nsub, per_sub, h;
+	unsigned long long seed;
+	double base, step, idiv;
+	uint32_t spread, grow_1in, grow, jumps;
+	double jump, jump_step;
+	uint32_t jump_n, tie_1in, lazy_1in, all_1in, read_1in;
+	int rounds;
+};
+
+static uint64_t churn_rounds(const struct churn *c)
+{
+	char yaml[8192];
+	size_t at = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users: [");
+	for (int i = 0; i < c->nflat; i++)
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "%s{name: u%d}", i ? ", " : "", i);
+	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "]\n    accounts:\n");
+	for (int k = 0; k < c->nsub; k++) {
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "      - {name: k%d, users: [", k);
+		for (int j = 0; j < c->per_sub; j++)
+			at += (size_t)snprintf(yaml + at, sizeof yaml - at, "%s{name: k%d%c}", j ? ", " : "", k, 'a' + j);
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "]}\n");
+	}
+	if (c->h)
+		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "  - name: h\n    users: [{name: z}]\n");
+	cr_assert_lt(at, sizeof yaml);
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	const size_t NU = (size_t)(c->nflat + c->nsub * c->per_sub + c->h);
+	uint32_t *us = calloc(NU, sizeof *us), *changed = calloc(NU + 8, sizeof *changed);
+	cr_assert(us && changed);
+	size_t nu = 0;
+	for (uint32_t x = 0; x < t.nnodes; x++)
+		if (t.kind[x] == CS_ACCT_USER)
+			us[nu++] = x;
+	cr_assert_eq(nu, NU);
+	double *u = calloc(t.nnodes, sizeof *u), *full = calloc(t.nnodes, sizeof *full);
+	cr_assert(u && full);
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	unsigned long long r = c->seed;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (size_t i = 0; i < NU; i++)
+		u[us[i]] = c->base + c->step * (double)RND(c->spread) + (double)i / c->idiv;
+	cs_fairtree_compute(ft, u, NULL);
+	uint64_t busy = 0;
+	for (int round = 0; round < c->rounds; round++) {
+		size_t nc = 0;
+		for (size_t i = 0; i < NU; i++)
+			if (RND(c->grow_1in) == 0) {
+				u[us[i]] += 1 + RND(c->grow);
+				changed[nc++] = us[i];
+			}
+		for (uint32_t k = 1 + RND(c->jumps); k > 0; k--) {
+			size_t y = RND(NU);
+			u[us[y]] += c->jump + c->jump_step * (double)RND(c->jump_n);
+			changed[nc++] = us[y];
+		}
+		if (RND(c->tie_1in) == 0) {
+			size_t y = RND(NU), z = RND(NU);
+			u[us[y]] = u[us[z]];
+			changed[nc++] = us[y];
+		}
+		busy += nc > 3;
+		cs_fairtree_update(ft, u, NULL, changed, nc);
+		if (c->lazy_1in && RND(c->lazy_1in) == 0)
+			continue; /* (refreshed with the next update's) */
+		cs_fairtree_compute(ref, u, full);
+		int all = RND(c->all_1in) == 0;
+		for (size_t k = 0; k < NU; k++) {
+			if (!all && RND(c->read_1in))
+				continue;
+			double got = cs_fairtree_factor(ft, us[k]);
+			cr_assert(got == full[us[k]], "round %d user %zu: %.17g vs %.17g", round, k, got, full[us[k]]);
+		}
+	}
+#undef RND
+	free(u);
+	free(full);
+	free(us);
+	free(changed);
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+	return busy;
+}
+
 /* A relocation looks only at the dirty children next to a place
  * refresh_children's common case did not decide (loud); every other dirty
  * child is quiet and is passed over. Tree: g -> 60 users and 12 accounts
@@ -1684,71 +1782,10 @@ out:
  * child in no span. */
 Test(fairtree, a_relocation_passes_over_quiet_children_as_the_full_computation)
 {
-	char yaml[8192];
-	size_t at = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users: [");
-	for (int i = 0; i < 60; i++)
-		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "%s{name: u%d}", i ? ", " : "", i);
-	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "]\n    accounts:\n");
-	for (int k = 0; k < 12; k++)
-		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "      - {name: k%d, users: [{name: k%da}, {name: k%db}]}\n",
-				       k, k, k);
-	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "  - name: h\n    users: [{name: z}]\n");
-	cr_assert_lt(at, sizeof yaml);
-	cs_account_tree t;
-	tree_of(yaml, &t);
-	enum { NU = 85 };
-	uint32_t us[NU];
-	size_t nu = 0;
-	for (uint32_t x = 0; x < t.nnodes; x++)
-		if (t.kind[x] == CS_ACCT_USER)
-			us[nu++] = x;
-	cr_assert_eq(nu, NU);
-	double *u = calloc(t.nnodes, sizeof *u), *full = calloc(t.nnodes, sizeof *full);
-	cr_assert(u && full);
-	cs_fairtree *ft, *ref;
-	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
-	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
-	unsigned long long r = 71;
-#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
-	for (size_t i = 0; i < NU; i++)
-		u[us[i]] = 5000 + 400 * (double)RND(100) + (double)i / 128;
-	cs_fairtree_compute(ft, u, NULL);
-	for (int round = 0; round < 3000; round++) {
-		uint32_t changed[NU + 8];
-		size_t nc = 0;
-		for (size_t i = 0; i < NU; i++)
-			if (RND(2) == 0) {
-				u[us[i]] += 1 + RND(3);
-				changed[nc++] = us[i];
-			}
-		for (uint32_t k = 1 + RND(3); k > 0; k--) {
-			size_t y = RND(NU);
-			u[us[y]] += 5000 + 400 * (double)RND(100);
-			changed[nc++] = us[y];
-		}
-		if (RND(5) == 0) {
-			size_t y = RND(NU), z = RND(NU);
-			u[us[y]] = u[us[z]];
-			changed[nc++] = us[y];
-		}
-		cs_fairtree_update(ft, u, NULL, changed, nc);
-		if (RND(3) == 0)
-			continue; /* (refreshed with the next update's) */
-		cs_fairtree_compute(ref, u, full);
-		int all = RND(3) == 0;
-		for (size_t k = 0; k < NU; k++) {
-			if (!all && RND(4))
-				continue;
-			double got = cs_fairtree_factor(ft, us[k]);
-			cr_assert(got == full[us[k]], "round %d user %zu: %.17g vs %.17g", round, k, got, full[us[k]]);
-		}
-	}
-#undef RND
-	free(u);
-	free(full);
-	cs_fairtree_free(ft);
-	cs_fairtree_free(ref);
-	cs_account_tree_free(&t);
+	churn_rounds(&(struct churn){ .nflat = 60, .nsub = 12, .per_sub = 2, .h = 1, .seed = 71, .base = 5000,
+				      .step = 400, .spread = 100, .idiv = 128, .grow_1in = 2, .grow = 3, .jumps = 3,
+				      .jump = 5000, .jump_step = 400, .jump_n = 100, .tie_1in = 5, .lazy_1in = 3,
+				      .all_1in = 3, .read_1in = 4, .rounds = 3000 });
 }
 
 Test(fairtree, a_chain_deeper_than_16_bits_updates_as_the_full_computation)
@@ -1783,70 +1820,10 @@ Test(fairtree, a_chain_deeper_than_16_bits_updates_as_the_full_computation)
  * not rewritten. */
 Test(fairtree, a_quiet_child_keeps_its_before_beside_a_relocation)
 {
-	char yaml[4096];
-	size_t at = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users: [");
-	for (int i = 0; i < 40; i++)
-		at += (size_t)snprintf(yaml + at, sizeof yaml - at, "%s{name: u%d}", i ? ", " : "", i);
-	at += (size_t)snprintf(yaml + at, sizeof yaml - at, "]\n    accounts:\n");
-	for (int k = 0; k < 6; k++)
-		at += (size_t)snprintf(yaml + at, sizeof yaml - at,
-				       "      - {name: k%d, users: [{name: k%da}, {name: k%db}, {name: k%dc}]}\n", k, k, k,
-				       k);
-	cr_assert_lt(at, sizeof yaml);
-	cs_account_tree t;
-	tree_of(yaml, &t);
-	enum { NU = 58 };
-	uint32_t us[NU];
-	size_t nu = 0;
-	for (uint32_t x = 0; x < t.nnodes; x++)
-		if (t.kind[x] == CS_ACCT_USER)
-			us[nu++] = x;
-	cr_assert_eq(nu, NU);
-	double *u = calloc(t.nnodes, sizeof *u), *full = calloc(t.nnodes, sizeof *full);
-	cr_assert(u && full);
-	cs_fairtree *ft, *ref;
-	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
-	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
-	unsigned long long r = 29;
-#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
-	for (size_t i = 0; i < NU; i++)
-		u[us[i]] = 1000 + 100 * (double)RND(400) + (double)i / 64;
-	cs_fairtree_compute(ft, u, NULL);
-	uint64_t quiet_rounds = 0;
-	for (int round = 0; round < 4000; round++) {
-		uint32_t changed[NU + 4];
-		size_t nc = 0;
-		for (size_t i = 0; i < NU; i++)
-			if (RND(10) == 0) {
-				u[us[i]] += 1 + RND(50);
-				changed[nc++] = us[i];
-			}
-		for (uint32_t k = 1 + RND(2); k > 0; k--) {
-			size_t y = RND(NU);
-			u[us[y]] += 2000 + 100 * (double)RND(300);
-			changed[nc++] = us[y];
-		}
-		if (RND(8) == 0) {
-			size_t y = RND(NU), z = RND(NU);
-			u[us[y]] = u[us[z]];
-			changed[nc++] = us[y];
-		}
-		quiet_rounds += nc > 3;
-		cs_fairtree_update(ft, u, NULL, changed, nc);
-		cs_fairtree_compute(ref, u, full);
-		int all = RND(4) == 0;
-		for (size_t k = 0; k < NU; k++) {
-			if (!all && RND(6))
-				continue;
-			double got = cs_fairtree_factor(ft, us[k]);
-			cr_assert(got == full[us[k]], "round %d user %zu: %.17g vs %.17g", round, k, got, full[us[k]]);
-		}
-	}
-#undef RND
-	cr_assert_gt(quiet_rounds, 1000);
-	free(u);
-	free(full);
-	cs_fairtree_free(ft);
-	cs_fairtree_free(ref);
-	cs_account_tree_free(&t);
+	uint64_t busy = churn_rounds(&(struct churn){ .nflat = 40, .nsub = 6, .per_sub = 3, .seed = 29, .base = 1000,
+						      .step = 100, .spread = 400, .idiv = 64, .grow_1in = 10,
+						      .grow = 50, .jumps = 2, .jump = 2000, .jump_step = 100,
+						      .jump_n = 300, .tie_1in = 8, .all_1in = 4, .read_1in = 6,
+						      .rounds = 4000 });
+	cr_assert_gt(busy, 1000);
 }

@@ -373,20 +373,7 @@ Test(multipart, a_job_bills_in_the_partition_it_starts_in)
  * again (4, 4, 7). */
 static const char three_partitions_yaml[] =
 	"name: three\n"
-	"site: {pue: 1}\n"
-	"node_types:\n"
-	"  - name: x\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
-	"  - name: y\n"
-	"    count: 2\n"
-	"    topology: \"pack:1 core:8 pu:1\"\n"
-	"    memory_gib: 64\n"
-	"    gpus: {model: H100-SXM5-80GB, count: 4, per_package: 4, peak_tflops: {fp64: 34}}\n"
-	"    power_w: {idle: 100, peak: 500}\n"
+	TH_TWO_GPU_TYPES_YAML
 	"partitions:\n"
 	"  - {name: a, node_types: [x]}\n"
 	"  - {name: b, node_types: [y]}\n"
