@@ -121,8 +121,10 @@ struct cs_power_meter {
 	 * GPUs), and the site's IT power */
 	int64_t *held;
 	double power_w;
-	/* integrals: per type of the held units, unit-seconds */
+	/* integrals: per type of the held units, unit-seconds, up to held_t
+	 * (brought up to the time in force only when the type's units change) */
 	int64_t *held_s;
+	cs_time *held_t;
 	double it_j;
 	double peak_site_w;  /* the most IT power at any time, first reached at peak_t */
 	cs_time peak_t;
@@ -153,15 +155,15 @@ static void held_share(cs_power_meter *m, uint32_t t)
 }
 
 /* Each type's idle draw and its held units' share of its span above idle
- * (the sum in type order, as ever: the same double). */
+ * (the sum in type order, as ever: the same double; a type without units
+ * adds its held_w of 0, which leaves the sum as it was). */
 static double site_power(const cs_power_meter *m)
 {
 	double p = 0;
 	for (uint32_t t = 0; t < m->ntypes; t++) {
 		const struct ptype *y = &m->ty[t];
 		p += y->base_w;
-		if (y->per != 0)
-			p += y->held_w;
+		p += y->held_w; /* 0 on a type without units: p + 0 is p (p is never -0) */
 	}
 	return p;
 }
@@ -189,8 +191,6 @@ static void integrate(cs_power_meter *m, cs_time to)
 	cs_time dt = to - m->last_t;
 	if (dt <= 0)
 		return;
-	for (uint32_t t = 0; t < m->ntypes; t++)
-		m->held_s[t] += m->held[t] * dt;
 	m->it_j += m->power_w * (double)dt;
 	m->int_j += m->power_w * (double)dt;
 	m->last_t = to;
@@ -213,14 +213,26 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 	const cs_job *j = &m->jobs[jid];
 	const cs_slot *sl = m->placements + m->off[jid];
 	double rate = 0;
+	cs_time at = m->last_t; /* the time in force: integrate's last */
+	uint32_t prev = UINT32_MAX;
 	for (uint32_t k = 0; k < j->nodes; k++) {
 		uint32_t t = sl[k].node < m->nnodes ? m->node_type[sl[k].node] : 0;
 		uint32_t u = m->gpus[t] ? cs_slot_gpus(&sl[k]) : sl[k].cores;
+		if (t != prev) {
+			/* the type's units so far, integrated up to now; its
+			 * share worked out again once its units are all in */
+			if (prev != UINT32_MAX)
+				held_share(m, prev);
+			m->held_s[t] += m->held[t] * (at - m->held_t[t]);
+			m->held_t[t] = at;
+			prev = t;
+		}
 		m->held[t] += sign * (int64_t)u;
-		held_share(m, t);
 		if (sign > 0) /* peak x cs_power_share's share */
 			rate += m->peak_w[t] * unit_share(u, m->ty[t].per);
 	}
+	if (prev != UINT32_MAX)
+		held_share(m, prev);
 	if (sign > 0) {
 		m->run[jid] = (struct prun){ rate, now };
 	} else {
@@ -235,19 +247,27 @@ static void hold(cs_power_meter *m, uint32_t jid, int sign, cs_time now)
 	}
 }
 
+/* An event at a job (not a pass): metered, then handed on. Out of line so
+ * that a pass goes through on_event without a register saved. */
+static __attribute__((noinline)) void meter(cs_power_meter *m, cs_time now, unsigned what, uint32_t jid)
+{
+	if (now >= m->iend || now > m->last_t)
+		advance(m, now);
+	if (what == CS_OBS_START)
+		hold(m, jid, +1, now);
+	else if (what == CS_OBS_END || what == CS_OBS_PREEMPT ||
+		 (what == CS_OBS_CANCEL && m->jobs[jid].start_s >= 0)) /* cancelled while it ran */
+		hold(m, jid, -1, now);
+	if (m->next)
+		m->next->event(m->next->ctx, now, what, jid);
+}
+
 static void on_event(void *ctx, cs_time now, unsigned what, uint32_t jid)
 {
 	cs_power_meter *m = ctx;
-	if (what != CS_OBS_PASS && jid < m->n) {
-		if (now >= m->iend || now > m->last_t)
-			advance(m, now);
-		if (what == CS_OBS_START)
-			hold(m, jid, +1, now);
-		else if (what == CS_OBS_END || what == CS_OBS_PREEMPT ||
-			 (what == CS_OBS_CANCEL && m->jobs[jid].start_s >= 0)) /* cancelled while it ran */
-			hold(m, jid, -1, now);
-	}
-	if (m->next)
+	if (what != CS_OBS_PASS && jid < m->n)
+		meter(m, now, what, jid);
+	else if (m->next)
 		m->next->event(m->next->ctx, now, what, jid);
 }
 
@@ -259,6 +279,7 @@ void cs_power_meter_free(cs_power_meter *m)
 	free(m->idle_w);
 	free(m->node_type);
 	free(m->held);
+	free(m->held_t);
 	free(m->ty);
 	free(m->run);
 	free(m->energy_j);
@@ -285,12 +306,13 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 		m->idle_w = malloc(2 * ((size_t)T + 1) * sizeof *m->idle_w);
 		m->node_type = malloc(((size_t)nnodes + 1) * sizeof *m->node_type);
 		m->held = calloc(2 * ((size_t)T + 1), sizeof *m->held);
+		m->held_t = malloc(((size_t)T + 1) * sizeof *m->held_t);
 		m->ty = malloc(((size_t)T + 1) * sizeof *m->ty);
 		m->run = calloc(n + 1, sizeof *m->run);
 		m->energy_j = calloc(n + 1, sizeof *m->energy_j);
 		m->currency = malloc(strlen(cur) + 1);
 	}
-	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held || !m->ty || !m->run || !m->energy_j ||
+	if (!m || !m->count || !m->idle_w || !m->node_type || !m->held || !m->held_t || !m->ty || !m->run || !m->energy_j ||
 	    !m->currency) {
 		cs_power_meter_free(m);
 		snprintf(err, errlen, "out of memory");
@@ -324,6 +346,8 @@ int cs_power_meter_new(cs_power_meter **out, const cs_job *jobs, size_t n, const
 	m->sample_s = sample_s;
 	m->t0 = m->istart = m->last_t = jobs[0].submit_s;
 	m->iend = m->t0 + sample_s;
+	for (uint32_t t = 0; t < T; t++)
+		m->held_t[t] = m->t0;
 	m->power_w = m->int_peak = m->peak_site_w = site_power(m);
 	m->peak_t = m->t0;
 	m->obs = (cs_observer){ .ctx = m, .event = on_event };
@@ -405,7 +429,8 @@ void cs_power_meter_totals(const cs_power_meter *m, cs_power_totals *t)
 	 * the run, less the idle share of what jobs held */
 	double span = (double)(m->last_t - m->t0);
 	for (uint32_t k = 0; k < m->ntypes; k++) {
-		double held = unit_share((double)m->held_s[k], m->ty[k].per);
+		int64_t held_s = m->held_s[k] + m->held[k] * (m->last_t - m->held_t[k]);
+		double held = unit_share((double)held_s, m->ty[k].per);
 		t->idle_free_j += m->idle_w[k] * ((double)m->count[k] * span - held);
 	}
 }

@@ -154,6 +154,50 @@ Test(power, energy_integrates_two_ways_on_the_three_job_case)
 	th_rm_rf(dir);
 }
 
+/* The meter fed by hand, the run cut while two jobs hold units: type a (2
+ * nodes, 4 GPUs, 100 -> 500 W) and type b (1 node, 16 cores, 50 -> 250 W),
+ * idle 250 W. Job 0 takes 2 GPUs of a-0 at 0 and gives them back at 30;
+ * job 1 takes 8 cores of b at 10; job 2 takes a-0 and a-1 whole at 40, the
+ * last event. IT: 450 x 10 + 550 x 20 + 350 x 10 = 19 kJ; peak 1,150 W at
+ * 40. The held units' integrals, each type's brought up to date only when
+ * its units change, are whole at the end: a 2 x 30 = 60 GPU-s, b 8 x 30 =
+ * 240 core-s (none of it brought up to date before): what was free drew
+ * 100 x (2 x 40 - 60 / 4) + 50 x (40 - 240 / 16) = 7,750 J. */
+Test(power, the_held_integrals_are_whole_while_units_are_held_at_the_end)
+{
+	static const uint32_t count[] = { 2, 1 }, gpus[] = { 4, 0 }, cores[] = { 16, 16 };
+	static const double idle[] = { 100, 50 }, peak[] = { 500, 250 };
+	const cs_power_types pt = { 2, count, gpus, cores, idle, peak };
+	const uint16_t node_type[] = { 0, 0, 1 };
+	cs_job jobs[3] = { { .id = 1, .submit_s = 0, .nodes = 1 },
+			   { .id = 2, .submit_s = 0, .nodes = 1 },
+			   { .id = 3, .submit_s = 0, .nodes = 2 } };
+	cs_slot sl[4] = { { .node = 0, .gpu_mask = 0x3, .cores = 2 },
+			  { .node = 2, .cores = 8 },
+			  { .node = 0, .gpu_mask = 0xf, .cores = 16 },
+			  { .node = 1, .gpu_mask = 0xf, .cores = 16 } };
+	const size_t off[] = { 0, 1, 2, 4 };
+	const cs_power_site site = { 1, 0, 0, "" };
+	cs_power_meter *m;
+	char err[256];
+	cr_assert_eq(cs_power_meter_new(&m, jobs, 3, &pt, node_type, 3, sl, off, &site, 3600, err, sizeof err), 0,
+		     "%s", err);
+	const cs_observer *o = cs_power_meter_observer(m, NULL);
+	o->event(o->ctx, 0, CS_OBS_START, 0);
+	o->event(o->ctx, 10, CS_OBS_START, 1);
+	o->event(o->ctx, 20, CS_OBS_PASS, 0);
+	o->event(o->ctx, 30, CS_OBS_END, 0);
+	o->event(o->ctx, 40, CS_OBS_START, 2);
+	cr_assert_eq(cs_power_meter_finish(m, err, sizeof err), 0, "%s", err);
+	cs_power_totals t;
+	cs_power_meter_totals(m, &t);
+	cr_expect(t.last == 40 && NEAR(t.it_j, 19e3), "%lld %.17g", (long long)t.last, t.it_j);
+	cr_expect(NEAR(t.peak_it_w, 1150) && t.peak_t == 40, "%g %lld", t.peak_it_w, (long long)t.peak_t);
+	cr_expect(NEAR(t.jobs_j, 7500), "%.17g", t.jobs_j); /* job 0: 500 x 2/4 W for 30 s */
+	cr_expect(NEAR(t.idle_free_j, 7750), "%.17g", t.idle_free_j);
+	cs_power_meter_free(m);
+}
+
 /* ---- the cap --------------------------------------------------------------- */
 
 /* Four nodes of 4 GPUs, 100 W a GPU above an idle 100 W a node; cap 1.4
