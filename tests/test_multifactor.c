@@ -527,7 +527,7 @@ static void same_schedules(cs_run_result r[2])
 	cs_run_result_free(&r[1]);
 }
 
-Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 240)
+Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule)
 {
 	char err[CS_ERRLEN] = "";
 	char *w, *acct;
@@ -568,7 +568,7 @@ Test(multifactor, the_kept_order_gives_the_arrival_walks_schedule, .timeout = 24
  * days at 1.5x the projects, Fair Tree over its accounts). */
 #include "mf.h"
 
-Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule, .timeout = 240)
+Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule)
 {
 	char err[CS_ERRLEN] = "";
 	char *w, *acct;
@@ -640,7 +640,7 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * so that capped jobs are overtaken by younger ones while certified; and
  * every certified pass's order, checked pair by pair against the
  * priorities, must be in order. */
-Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .timeout = 240)
+Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
 	gen_backlog(3, 10, 1.5, &w, &acct);
@@ -668,7 +668,7 @@ Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule, .ti
  * certified order in order. Fails when a block is moved by the wrong
  * count, when a gap's certificate is not folded into the entry before
  * it, or when the start is not moved back. */
-Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule, .timeout = 240)
+Test(multifactor, gaps_packed_from_either_side_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
 	gen_backlog(4, 10, 1.5, &w, &acct);
@@ -764,7 +764,7 @@ Test(multifactor, a_certified_pair_keeps_its_order_until_its_certificate_ends)
  * every running job's user (as many starts and stops of one user's jobs
  * interleave), and the kept list must agree with the running jobs at
  * every computation. */
-Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule, .timeout = 240)
+Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
 {
 	char err[CS_ERRLEN] = "";
 	char *w, *acct;

@@ -67,7 +67,7 @@ static void run_conservative(const char *path, const char *key, const char *val,
  * with per-node lower bounds (bounds=on; auto leaves them off on 354
  * nodes; GPU counts, and cores on the node type without GPUs) the plans
  * of the search without. */
-Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout = 120)
+Test(plans, search_freed_equals_search_all_and_bounds_change_nothing)
 {
 	char *path = generated(4);
 	cs_run_result r[3];
@@ -95,7 +95,7 @@ Test(plans, search_freed_equals_search_all_and_bounds_change_nothing, .timeout =
  * only when a search reads it (plan_find.c lb_refresh): under a backlog,
  * where plans of many shapes read different trees between changes, the
  * plans with bounds are those without. */
-Test(plans, trees_of_bounds_brought_up_to_date_when_read_change_nothing, .timeout = 120)
+Test(plans, trees_of_bounds_brought_up_to_date_when_read_change_nothing)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r[2];
@@ -179,7 +179,7 @@ static const cs_policy_ops every_ops = {
  * pass, on a busy week (deep queues, plans on node types that get nothing
  * back for many passes). Fails with the own nodes not looked for, or the
  * runs asked about 600 s before the plan's start. */
-Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan, .timeout = 240)
+Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 {
 	char *path = generated_at(7, 1.5);
 	cs_run_result r[2];
@@ -246,7 +246,7 @@ static void runs_pass(void *state, cs_sched_ctx *ctx)
 	runs_check(ctx);
 }
 
-Test(plans, kept_runs_first_run_and_longest_are_the_arrays, .timeout = 240)
+Test(plans, kept_runs_first_run_and_longest_are_the_arrays)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
@@ -321,7 +321,7 @@ static void fsl_pass(void *state, cs_sched_ctx *ctx)
  * in the cases tried: within an epoch nearly every profile change takes
  * capacity (a plan made), so the stale least was always too early, and a
  * plan it does not settle is asked about again by nothing_earlier. */
-Test(plans, freed_lists_kept_least_is_the_least_of_the_bounds_read, .timeout = 240)
+Test(plans, freed_lists_kept_least_is_the_least_of_the_bounds_read)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
@@ -392,7 +392,7 @@ static void fl_pass(void *state, cs_sched_ctx *ctx)
 
 /* Fails with the first nodes taken up to a freeing in the plan's own epoch
  * (341,000 of 2.2 M lists) or one node short (683,148). */
-Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch, .timeout = 240)
+Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
@@ -414,7 +414,7 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch, .timeout = 240
  * centre, with a maintenance window on 8 nodes: no job starts after the
  * reservation it got at submission, no GPU is ever given twice, and no
  * job runs on the maintenance nodes during the window. */
-Test(plans, conservative_keeps_every_plan_on_the_default_centre, .timeout = 120)
+Test(plans, conservative_keeps_every_plan_on_the_default_centre)
 {
 	char *path = generated(7);
 	char err[CS_ERRLEN] = "";

@@ -166,7 +166,7 @@ static void same_as_linear(const char *path, const char *const *params)
 	cs_run_result_free(&r[1]);
 }
 
-Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog, .timeout = 120)
+Test(easy, shape_scan_gives_the_plain_scans_schedule_under_a_backlog)
 {
 	char *path = th_backlog_csv(5, 0);
 	same_as_linear(path, (const char *const[]){ NULL });
@@ -267,7 +267,7 @@ static const cs_policy_ops probe_ops = {
  * try in a pass: the engine's bound (failures kept from earlier passes, a
  * shape's failure beside the one hold on its node types) refuses only
  * jobs whose start would fail, under a backlog with a hold per partition. */
-Test(shapeq, a_refusal_asked_before_the_try_is_the_starts, .timeout = 120)
+Test(shapeq, a_refusal_asked_before_the_try_is_the_starts)
 {
 	char *path = th_backlog_csv(3, 0);
 	cs_run_opts o;

@@ -207,7 +207,7 @@ Test(topo_rules, native_column_round_trips_and_bad_values_fail)
  * nodes gives the plans of the full search. */
 #include "capsim/gen.h"
 
-Test(topo_rules, rules_hold_on_a_generated_workload, .timeout = 120)
+Test(topo_rules, rules_hold_on_a_generated_workload)
 {
 	cs_gen_model *m;
 	char err[CS_ERRLEN] = "";
