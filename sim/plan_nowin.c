@@ -38,15 +38,17 @@ static void summary(struct nwslot *s)
 static inline __attribute__((always_inline)) int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
 {
 	struct planner *pl = c->pl;
-	int cores = (int)(lv & 1);
+	const cs_nprof_node *nd = &pl->prof.node[node];
 	int64_t v = lv >> 1;
-	size_t n = cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
+	/* (cs_nprof_runs_len's walk inline, on the level's amount) */
+	size_t n = lv & 1 ? cs_nprof_runs_of(nd, f->c, c->now, 1, v, s->a, s->z, s->len, s->cap)
+			  : cs_nprof_runs_of(nd, f->g, c->now, 0, v, s->a, s->z, s->len, s->cap);
 	if (n > s->cap) {
 		size_t cap = s->cap, cap2 = s->cap;
 		if (grow((void **)&s->a, &cap, n, sizeof *s->a) < 0 || grow((void **)&s->z, &cap2, n, sizeof *s->z) < 0 ||
 		    grow((void **)&s->len, &s->cap, n, sizeof *s->len) < 0)
 			return -1;
-		cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
+		cs_nprof_runs_len(&pl->prof, node, *f, c->now, (int)(lv & 1), v, s->a, s->z, s->len, s->cap);
 	}
 	s->n = (uint32_t)n;
 	summary(s);
