@@ -366,26 +366,6 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 	return k;
 }
 
-/* walk_start on one amount (cores != 0: cores, else GPUs), a constant
- * where it is inlined: the events due by now added to *have, the overdue
- * give-backs (running) to *late instead (*has_late set); the index of
- * the first event after now. */
-static inline __attribute__((always_inline)) uint32_t due_of(const cs_nprof_ev *ev, uint32_t n, cs_time now,
-							     int cores, int64_t *have, int64_t *late, int *has_late)
-{
-	uint32_t i = 0;
-	for (; i < n && ev[i].t <= now; i++) {
-		int64_t x = cores ? ev[i].c : ev[i].g;
-		if (ev[i].running) {
-			*late += x;
-			*has_late = 1;
-		} else {
-			*have += x;
-		}
-	}
-	return i;
-}
-
 /* cs_nprof_first_runs on one amount (cores != 0: cores, else GPUs), a
  * constant where it is inlined: the walk's steps with that amount alone
  * (the overdue give-backs at now + 1, before every later event). */
@@ -409,7 +389,7 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 	uint32_t ne = np->n;
 	int64_t late = 0;
 	int has_late = 0;
-	uint32_t e = due_of(ev, ne, now, cores, &have, &late, &has_late);
+	uint32_t e = cs_nprof_due_of(ev, ne, now, cores, &have, &late, &has_late);
 	cs_time t = now;
 	/* the counts ascend, so those with a run open are a prefix: [0, open) */
 	unsigned open = 0;
@@ -465,7 +445,7 @@ static inline __attribute__((always_inline)) unsigned segments_of(const cs_nprof
 	uint32_t ne = np->n;
 	int64_t late = 0;
 	int has_late = 0;
-	uint32_t e = due_of(ev, ne, now, cores, &have, &late, &has_late);
+	uint32_t e = cs_nprof_due_of(ev, ne, now, cores, &have, &late, &has_late);
 	st[0] = now;
 	lv[0] = have;
 	int64_t l = have, h = have;
@@ -621,71 +601,20 @@ void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		first_runs_of(np, free_now.g, now, 0, g, ng, D, nd, out);
 }
 
-/* cs_nprof_runs on one amount (cores != 0: cores, else GPUs), a constant
- * where it is inlined: the walk's steps with that amount alone. */
-static inline __attribute__((always_inline)) size_t runs_of(const cs_nprof_node *nd, int64_t have, cs_time now,
-							    int cores, int64_t v, cs_time *a, cs_time *z, cs_time *len,
-							    size_t max)
-{
-	cs_time most = 0; /* (len: the longest so far) */
-	const cs_nprof_ev *ev = nd->ev;
-	uint32_t n = nd->n;
-	int64_t late = 0;
-	int has_late = 0;
-	uint32_t i = due_of(ev, n, now, cores, &have, &late, &has_late);
-	size_t k = 0;
-	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
-	/* each step: the segment from t (every later event is after now, so
-	 * the overdue give-backs come first, at now + 1, with the events then;
-	 * then each later time's events) */
-	int first = has_late;
-	have += late;
-	while (first || i < n) {
-		cs_time t = first ? now + 1 : ev[i].t;
-		first = 0;
-		for (; i < n && ev[i].t == t; i++)
-			have += cores ? ev[i].c : ev[i].g;
-		int ok = have >= v;
-		if (from >= 0 && !ok) {
-			if (k < max) {
-				a[k] = from;
-				z[k] = t;
-				if (len) {
-					most = t - from > most ? t - from : most;
-					len[k] = most;
-				}
-			}
-			k++;
-			from = -1;
-		} else if (ok && from < 0) {
-			from = t;
-		}
-	}
-	if (from >= 0) { /* the run lasts for ever */
-		if (k < max) {
-			a[k] = from;
-			z[k] = CS_TIME_MAX;
-			if (len)
-				len[k] = CS_TIME_MAX;
-		}
-		k++;
-	}
-	return k;
-}
-
 size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 		     cs_time *a, cs_time *z, size_t max)
 {
 	const cs_nprof_node *nd = &p->node[node];
-	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, NULL, max) : runs_of(nd, free_now.g, now, 0, v, a, z, NULL, max);
+	return cores ? cs_nprof_runs_of(nd, free_now.c, now, 1, v, a, z, NULL, max)
+		     : cs_nprof_runs_of(nd, free_now.g, now, 0, v, a, z, NULL, max);
 }
 
 size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 			 cs_time *a, cs_time *z, cs_time *len, size_t max)
 {
 	const cs_nprof_node *nd = &p->node[node];
-	return cores ? runs_of(nd, free_now.c, now, 1, v, a, z, len, max)
-		     : runs_of(nd, free_now.g, now, 0, v, a, z, len, max);
+	return cores ? cs_nprof_runs_of(nd, free_now.c, now, 1, v, a, z, len, max)
+		     : cs_nprof_runs_of(nd, free_now.g, now, 0, v, a, z, len, max);
 }
 
 int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n)

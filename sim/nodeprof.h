@@ -124,6 +124,82 @@ size_t cs_nprof_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs
  * CS_TIME_MAX: for ever), for the runs it writes. */
 size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores, int64_t v,
 			 cs_time *a, cs_time *z, cs_time *len, size_t max);
+/* A walk's start (nodeprof.c's walk_start) on one amount (cores != 0:
+ * cores, else GPUs), a constant where it is inlined: the events due by
+ * now added to *have, the overdue give-backs (running) to *late instead
+ * (*has_late set); the index of the first event after now. */
+static inline __attribute__((always_inline)) uint32_t cs_nprof_due_of(const cs_nprof_ev *ev, uint32_t n,
+								      cs_time now, int cores, int64_t *have, int64_t *late, int *has_late)
+{
+	uint32_t i = 0;
+	for (; i < n && ev[i].t <= now; i++) {
+		int64_t x = cores ? ev[i].c : ev[i].g;
+		if (ev[i].running) {
+			*late += x;
+			*has_late = 1;
+		} else {
+			*have += x;
+		}
+	}
+	return i;
+}
+
+/* cs_nprof_runs_len on one amount free now, have (cores != 0: cores, else
+ * GPUs; a constant where it is inlined): the walk's steps with that
+ * amount alone (len may be NULL). Inline: the planner's kept runs
+ * (cs_plan_nowin) are made again about 2 M times in a site-year. */
+static inline __attribute__((always_inline)) size_t cs_nprof_runs_of(const cs_nprof_node *nd, int64_t have,
+								     cs_time now, int cores, int64_t v, cs_time *a,
+								     cs_time *z, cs_time *len, size_t max)
+{
+	cs_time most = 0; /* (len: the longest so far) */
+	const cs_nprof_ev *e = nd->ev, *end = nd->ev + nd->n;
+	int64_t late = 0;
+	int has_late = 0;
+	e += cs_nprof_due_of(nd->ev, nd->n, now, cores, &have, &late, &has_late);
+	size_t k = 0;
+	cs_time from = have >= v ? now : -1; /* the open run's start, or -1 */
+	/* each step: the segment from t (every later event is after now, so
+	 * the overdue give-backs come first, at now + 1, with the events then;
+	 * then each later time's events); a run opens or closes only where
+	 * the step's answer (at least v) differs from the open run's */
+	int first = has_late;
+	have += late;
+	while (first || e < end) {
+		cs_time t = first ? now + 1 : e->t;
+		first = 0;
+		for (; e < end && e->t == t; e++)
+			have += cores ? e->c : e->g;
+		int ok = have >= v;
+		if (ok == (from < 0)) {
+			if (ok) {
+				from = t;
+				continue;
+			}
+			if (k < max) {
+				a[k] = from;
+				z[k] = t;
+				if (len) {
+					most = t - from > most ? t - from : most;
+					len[k] = most;
+				}
+			}
+			k++;
+			from = -1;
+		}
+	}
+	if (from >= 0) { /* the run lasts for ever */
+		if (k < max) {
+			a[k] = from;
+			z[k] = CS_TIME_MAX;
+			if (len)
+				len[k] = CS_TIME_MAX;
+		}
+		k++;
+	}
+	return k;
+}
+
 /* The runs cs_nprof_runs gave at time was (n of them, starts in a), made
  * in place the runs it gives at now > was, with the node's profile and
  * free amounts as they were: 1. Only where no event of the node falls at

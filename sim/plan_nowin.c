@@ -38,15 +38,17 @@ static void summary(struct nwslot *s)
 static inline __attribute__((always_inline)) int fill(cs_sched_ctx *c, struct nwslot *s, uint32_t node, const cs_nprof_amt *f, int64_t lv)
 {
 	struct planner *pl = c->pl;
-	int cores = (int)(lv & 1);
+	const cs_nprof_node *nd = &pl->prof.node[node];
 	int64_t v = lv >> 1;
-	size_t n = cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
+	/* (cs_nprof_runs_len's walk inline, on the level's amount) */
+	size_t n = lv & 1 ? cs_nprof_runs_of(nd, f->c, c->now, 1, v, s->a, s->z, s->len, s->cap)
+			  : cs_nprof_runs_of(nd, f->g, c->now, 0, v, s->a, s->z, s->len, s->cap);
 	if (n > s->cap) {
 		size_t cap = s->cap, cap2 = s->cap;
 		if (grow((void **)&s->a, &cap, n, sizeof *s->a) < 0 || grow((void **)&s->z, &cap2, n, sizeof *s->z) < 0 ||
 		    grow((void **)&s->len, &s->cap, n, sizeof *s->len) < 0)
 			return -1;
-		cs_nprof_runs_len(&pl->prof, node, *f, c->now, cores, v, s->a, s->z, s->len, s->cap);
+		cs_nprof_runs_len(&pl->prof, node, *f, c->now, (int)(lv & 1), v, s->a, s->z, s->len, s->cap);
 	}
 	s->n = (uint32_t)n;
 	summary(s);
@@ -79,10 +81,12 @@ static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 	const cs_nprof_node *nd = &pl->prof.node[node];
 	if (nd->n && nd->ev[0].t <= c->now)
 		return 0; /* (cs_nprof_runs_advance's refusal, the same for every slot) */
-	/* only a first run open at w->now moves, to now (still open then) */
+	/* only a first run open at w->now moves, to now (still open then:
+	 * cs_nprof_runs_advance's move, inline) */
 	for (uint32_t m = w->open; m; m &= m - 1) {
 		struct nwslot *s = &w->s[__builtin_ctz(m)];
-		cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
+		if (c->now > w->now && s->n && s->a[0] == w->now)
+			s->a[0] = c->now;
 		first_cut(s);
 		summary(s);
 	}

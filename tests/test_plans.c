@@ -207,9 +207,27 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 /* Every kept slot of every node's runs (struct nwnode) after a pass: the
  * first run's start and length and the longest, kept beside the arrays
  * for nowin_first, are the arrays'; the last slot's level is kept as
- * lvl[last]. Counted: the slots seen and the nodes whose kept runs were
- * used. */
-static size_t runs_slots, runs_bad;
+ * lvl[last]; and a slot that stands now (its profile stamp, time and free
+ * amounts the node's) holds the runs and longest lengths made afresh
+ * (cs_nprof_runs_len: the walk inline in the planner's fill, and a first
+ * run moved on in time, must make the same). Counted: the slots seen, the
+ * standing ones compared and those wrong. */
+static size_t runs_slots, runs_fresh, runs_bad;
+
+/* Slot s of node (level lv) against its runs made afresh now. */
+static void runs_fresh_check(cs_sched_ctx *ctx, uint32_t node, int64_t lv, const struct nwslot *s)
+{
+	cs_time a[256], z[256], len[256];
+	size_t n = cs_nprof_runs_len(&ctx->pl->prof, node, node_free_now(ctx, node), ctx->now, (int)(lv & 1), lv >> 1,
+				     a, z, len, 256);
+	runs_fresh++;
+	if (n > 256 || n != s->n) {
+		runs_bad++;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		runs_bad += a[i] != s->a[i] || z[i] != s->z[i] || len[i] != s->len[i];
+}
 
 static void runs_check(cs_sched_ctx *ctx)
 {
@@ -219,11 +237,16 @@ static void runs_check(cs_sched_ctx *ctx)
 	for (uint32_t node = 0; node < ctx->nnodes; node++) {
 		const struct nwnode *w = &pl->nw[node];
 		runs_bad += w->lastlv != w->lvl[w->last];
+		cs_nprof_amt f = node_free_now(ctx, node);
+		int stands = w->ver == pl->pver[node] && w->now == ctx->now && w->f.g == f.g && w->f.c == f.c &&
+			     w->f.m == f.m;
 		for (unsigned k = 0; k < NW_SLOTS; k++) {
 			const struct nwslot *s = &w->s[k];
 			if (!w->lvl[k])
 				continue;
 			runs_slots++;
+			if (stands)
+				runs_fresh_check(ctx, node, w->lvl[k], s);
 			if (!s->n) {
 				runs_bad += s->len0 != INT64_MIN || s->lenmax != INT64_MIN;
 				continue;
@@ -250,7 +273,7 @@ Test(plans, kept_runs_first_run_and_longest_are_the_arrays)
 {
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
-	runs_slots = runs_bad = 0;
+	runs_slots = runs_fresh = runs_bad = 0;
 	/* every_ops, with the kept runs checked after each pass */
 	cs_policy_ops runs_ops = every_ops;
 	runs_ops.summary = "test: conservative planning every waiting job every pass, the kept runs checked";
@@ -258,6 +281,7 @@ Test(plans, kept_runs_first_run_and_longest_are_the_arrays)
 	run_conservative(path, NULL, NULL, &runs_ops, &r);
 	th_unlink(path);
 	cr_assert_gt(runs_slots, 1000, "%zu slots seen", runs_slots);
+	cr_assert_gt(runs_fresh, 1000, "%zu standing slots compared", runs_fresh);
 	cr_assert_eq(runs_bad, 0, "%zu wrong of %zu", runs_bad, runs_slots);
 	cs_run_result_free(&r);
 }
