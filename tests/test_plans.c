@@ -137,15 +137,24 @@ static void every_submit(void *state, uint32_t jid) { th_waiting_add(&((every *)
 
 static void every_cancel(void *state, uint32_t jid) { ((every *)state)->w.in[jid] = 0; }
 
+/* A test's check after each plan asked for (NULL: none), with the trees
+ * of bounds on where every_bounds. */
+static void (*every_check)(cs_sched_ctx *ctx);
+static int every_bounds;
+
 static void every_pass(void *state, cs_sched_ctx *ctx)
 {
 	th_waiting *w = &((every *)state)->w;
+	if (every_bounds)
+		cs_ctx_plan_bounds(ctx, 1);
 	th_waiting_trim(w);
 	for (size_t k = w->lo; k < w->hi; k++) {
 		if (!w->in[k])
 			continue;
 		int head = k == w->lo;
 		int rc = cs_ctx_plan(ctx, (uint32_t)k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
+		if (every_check)
+			every_check(ctx);
 		if (rc == 1)
 			w->in[k] = 0;
 		else if (head)
@@ -320,26 +329,6 @@ static void fsl_check(cs_sched_ctx *ctx)
 	}
 }
 
-/* every_ops' pass with bounds on and the kept reads checked after each
- * plan. */
-static void fsl_pass(void *state, cs_sched_ctx *ctx)
-{
-	th_waiting *w = &((every *)state)->w;
-	cs_ctx_plan_bounds(ctx, 1);
-	th_waiting_trim(w);
-	for (size_t k = w->lo; k < w->hi; k++) {
-		if (!w->in[k])
-			continue;
-		int head = k == w->lo;
-		int rc = cs_ctx_plan(ctx, (uint32_t)k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
-		fsl_check(ctx);
-		if (rc == 1)
-			w->in[k] = 0;
-		else if (head)
-			cs_ctx_pending(ctx, (uint32_t)k, CS_WAIT_RESOURCES);
-	}
-}
-
 /* Fails (6,141 of 7.2 M reads) when fs_before carries a read on into
  * another list without its profile-clock check. No schedule changed then
  * in the cases tried: within an epoch nearly every profile change takes
@@ -350,10 +339,11 @@ Test(plans, freed_lists_kept_least_is_the_least_of_the_bounds_read)
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
 	fsl_checked = fsl_bad = 0;
-	cs_policy_ops fsl_ops = every_ops;
-	fsl_ops.summary = "test: conservative planning every waiting job every pass, the freed list's reads checked";
-	fsl_ops.pass = fsl_pass;
-	run_conservative(path, NULL, NULL, &fsl_ops, &r);
+	every_check = fsl_check;
+	every_bounds = 1;
+	run_conservative(path, NULL, NULL, &every_ops, &r);
+	every_check = NULL;
+	every_bounds = 0;
 	th_unlink(path);
 	cr_assert_gt(fsl_checked, 10000, "%zu reads checked", fsl_checked);
 	cr_assert_eq(fsl_bad, 0, "%zu wrong of %zu", fsl_bad, fsl_checked);
@@ -397,23 +387,6 @@ static void fl_check(cs_sched_ctx *ctx)
 	fl_short += pl->fs_n < pl->fs_nb;
 }
 
-static void fl_pass(void *state, cs_sched_ctx *ctx)
-{
-	th_waiting *w = &((every *)state)->w;
-	th_waiting_trim(w);
-	for (size_t k = w->lo; k < w->hi; k++) {
-		if (!w->in[k])
-			continue;
-		int head = k == w->lo;
-		int rc = cs_ctx_plan(ctx, (uint32_t)k, head ? CS_START_HEAD : CS_START_BACKFILL, NULL);
-		fl_check(ctx);
-		if (rc == 1)
-			w->in[k] = 0;
-		else if (head)
-			cs_ctx_pending(ctx, (uint32_t)k, CS_WAIT_RESOURCES);
-	}
-}
-
 /* Fails with the first nodes taken up to a freeing in the plan's own epoch
  * (341,000 of 2.2 M lists) or one node short (683,148). */
 Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
@@ -421,10 +394,9 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 	char *path = generated_at(4, 1.5);
 	cs_run_result r;
 	fl_checked = fl_bad = fl_short = 0;
-	cs_policy_ops fl_ops = every_ops;
-	fl_ops.summary = "test: conservative planning every waiting job every pass, the kept freed list checked";
-	fl_ops.pass = fl_pass;
-	run_conservative(path, NULL, NULL, &fl_ops, &r);
+	every_check = fl_check;
+	run_conservative(path, NULL, NULL, &every_ops, &r);
+	every_check = NULL;
 	th_unlink(path);
 	free(fl_seen);
 	fl_seen = NULL;
