@@ -617,18 +617,6 @@ size_t cs_nprof_runs_len(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now
 		     : cs_nprof_runs_of(nd, free_now.g, now, 0, v, a, z, len, max);
 }
 
-int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n)
-{
-	const cs_nprof_node *nd = &p->node[node];
-	if (now <= was || (nd->n && nd->ev[0].t <= now))
-		return 0;
-	/* every event is after now: both walks see the same segments from
-	 * now on, and a run that starts at an event starts after now */
-	if (n && a[0] == was)
-		a[0] = now;
-	return 1;
-}
-
 int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_time now, cs_time t)
 {
 	const cs_nprof_node *nd = &p->node[node];

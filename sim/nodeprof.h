@@ -205,7 +205,18 @@ static inline __attribute__((always_inline)) size_t cs_nprof_runs_of(const cs_np
  * free amounts as they were: 1. Only where no event of the node falls at
  * or before now (then only an open first run's start moves, to now);
  * else 0, a[] as it was. */
-int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a, size_t n);
+static inline int cs_nprof_runs_advance(const cs_nprof *p, uint32_t node, cs_time was, cs_time now, cs_time *a,
+					size_t n)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	if (now <= was || (nd->n && nd->ev[0].t <= now))
+		return 0;
+	/* every event is after now: both walks see the same segments from
+	 * now on, and a run that starts at an event starts after now */
+	if (n && a[0] == was)
+		a[0] = now;
+	return 1;
+}
 /* The GPUs free at t (t >= now): cs_nprof_min(p, node, free_now, now, t,
  * t + 1).g with free_now.g = free_g, in one sum of the GPU changes due by
  * t (a running job's give-back due at or before now counts from now + 1). */

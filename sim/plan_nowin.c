@@ -81,12 +81,10 @@ static int advance(cs_sched_ctx *c, struct nwnode *w, uint32_t node)
 	const cs_nprof_node *nd = &pl->prof.node[node];
 	if (nd->n && nd->ev[0].t <= c->now)
 		return 0; /* (cs_nprof_runs_advance's refusal, the same for every slot) */
-	/* only a first run open at w->now moves, to now (still open then:
-	 * cs_nprof_runs_advance's move, inline) */
+	/* only a first run open at w->now moves, to now (still open then) */
 	for (uint32_t m = w->open; m; m &= m - 1) {
 		struct nwslot *s = &w->s[__builtin_ctz(m)];
-		if (c->now > w->now && s->n && s->a[0] == w->now)
-			s->a[0] = c->now;
+		cs_nprof_runs_advance(&pl->prof, node, w->now, c->now, s->a, s->n);
 		first_cut(s);
 		summary(s);
 	}

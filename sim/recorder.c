@@ -217,40 +217,6 @@ static void run_change(cs_recorder *r, const cs_job *j, uint32_t jid, int sign, 
 	}
 }
 
-/* A start: queue_change(-1) then run_change(+1) in one on the node model,
- * the machine's scope brought up to now once (a second touch adds nothing:
- * dt is 0), a job's units and cores read once. */
-static void start_change(cs_recorder *r, const cs_job *j, uint32_t jid, cs_time now)
-{
-	if (!r->node_model) {
-		queue_change(r, j, jid, -1, now);
-		run_change(r, j, jid, +1, now);
-		return;
-	}
-	int64_t u = (int64_t)j->nodes * j->gpus_per_node, c = (int64_t)j->nodes * j->cores_per_node;
-	scope *a = &r->sc[0];
-	touch(a, now);
-	a->queued--;
-	a->demand -= u;
-	a->cdemand -= c;
-	a->running++;
-	a->alloc += u;
-	a->cores += c;
-	scope *q = &r->sc[r->qscope[jid]];
-	touch(q, now);
-	q->queued--;
-	q->demand -= u;
-	q->cdemand -= c;
-	if (j->gpus_per_node && j->gpus_per_node < NG)
-		r->qhist[(size_t)(q->index) * NG + j->gpus_per_node]--;
-	scope *p = &r->sc[part_scope(r, j)];
-	touch(p, now);
-	p->running++;
-	p->alloc += u;
-	p->cores += c;
-	node_slots(r, j, jid, +1, now);
-}
-
 static void tick_progress(cs_recorder *r, cs_time now, int final)
 {
 	double w = wall_s();
@@ -309,7 +275,7 @@ static __attribute__((noinline)) void record(cs_recorder *r, cs_time now, unsign
 			run_change(r, j, jid, -1, now);
 		r->done++;
 		break;
-	case CS_OBS_START: start_change(r, j, jid, now); break;
+	case CS_OBS_START: queue_change(r, j, jid, -1, now); run_change(r, j, jid, +1, now); break;
 	case CS_OBS_END: run_change(r, j, jid, -1, now); r->done++; break;
 	case CS_OBS_PREEMPT:
 		/* its run stops here; a requeued job is submitted again */
