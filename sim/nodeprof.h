@@ -225,4 +225,204 @@ int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_ti
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);
 
+/* The walk and the iterator, inline: the planner's search (plan_find.c)
+ * steps a node's windows in its own loop (cs_nprof_iter_start, _find and
+ * _end are these, called). A walk over a node's free amounts, segment by
+ * segment from now (the iterator's first fields). */
+typedef cs_nprof_iter cs_nprof_walk;
+
+static inline void cs_nprof_amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
+{
+	a->g += e->g;
+	a->c += e->c;
+	a->m += e->m;
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_walk_start(cs_nprof_walk *w, const cs_nprof_node *nd,
+								       cs_nprof_amt free_now, cs_time now)
+{
+	w->nd = nd;
+	w->i = 0;
+	w->now = now;
+	w->f = free_now;
+	w->late = (cs_nprof_amt){ 0, 0, 0 };
+	w->has_late = 0;
+	for (; w->i < nd->n && nd->ev[w->i].t <= now; w->i++) {
+		if (nd->ev[w->i].running) {
+			cs_nprof_amt_add(&w->late, &nd->ev[w->i]);
+			w->has_late = 1;
+		} else {
+			cs_nprof_amt_add(&w->f, &nd->ev[w->i]);
+		}
+	}
+}
+
+/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. (Every
+ * walk's step: inlined, the walk's fields in registers over its events.) */
+static inline __attribute__((always_inline)) cs_time cs_nprof_walk_next(cs_nprof_walk *w)
+{
+	const cs_nprof_ev *ev = w->nd->ev;
+	uint32_t i = w->i, n = w->nd->n;
+	cs_time t = i < n ? ev[i].t : CS_TIME_MAX;
+	cs_nprof_amt f = w->f;
+	if (w->has_late && w->now + 1 <= t) {
+		t = w->now + 1;
+		f.g += w->late.g;
+		f.c += w->late.c;
+		f.m += w->late.m;
+		w->has_late = 0;
+	}
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < n && ev[i].t == t; i++) {
+		f.g += ev[i].g;
+		f.c += ev[i].c;
+		f.m += ev[i].m;
+	}
+	w->i = i;
+	w->f = f;
+	return t;
+}
+
+static inline int cs_nprof_holds(cs_nprof_amt f, cs_nprof_amt need)
+{
+	return f.g >= need.g && f.c >= need.c && f.m >= need.m;
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_iter_start_in(cs_nprof_iter *it, const cs_nprof *p,
+									  uint32_t node, cs_nprof_amt free_now,
+									  cs_time now, cs_nprof_amt need, cs_time d)
+{
+	cs_nprof_walk_start(it, &p->node[node], free_now, now);
+	it->need = need;
+	it->d = d;
+	it->from = cs_nprof_holds(it->f, need) ? now : -1;
+	it->seg = now;
+	it->zend = -1;
+	it->found = 0;
+	it->done = 0;
+}
+
+/* The iterator's walk in locals (its fields are reloaded after every
+ * store otherwise: they may alias the events), and back. */
+typedef struct cs_nprof_iter_loc {
+	const cs_nprof_ev *ev;
+	uint32_t i, n;
+	int has_late;
+	cs_nprof_amt f;
+	cs_time from, seg;
+} cs_nprof_iter_loc;
+
+static inline __attribute__((always_inline)) cs_nprof_iter_loc cs_nprof_iter_load(const cs_nprof_iter *it)
+{
+	return (cs_nprof_iter_loc){ it->nd->ev, it->i, it->nd->n, it->has_late, it->f, it->from, it->seg };
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_iter_store(cs_nprof_iter *it, const cs_nprof_iter_loc *l)
+{
+	it->i = l->i;
+	it->has_late = l->has_late;
+	it->f = l->f;
+	it->from = l->from;
+	it->seg = l->seg;
+}
+
+/* cs_nprof_walk_next on the locals: the next segment's start (its amounts in
+ * l->f), or CS_TIME_MAX. */
+static inline __attribute__((always_inline)) cs_time cs_nprof_loc_next(cs_nprof_iter_loc *l, const cs_nprof_iter *it)
+{
+	uint32_t i = l->i;
+	cs_time t = i < l->n ? l->ev[i].t : CS_TIME_MAX;
+	if (l->has_late && it->now + 1 <= t) {
+		t = it->now + 1;
+		l->f.g += it->late.g;
+		l->f.c += it->late.c;
+		l->f.m += it->late.m;
+		l->has_late = 0;
+	}
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < l->n && l->ev[i].t == t; i++) {
+		l->f.g += l->ev[i].g;
+		l->f.c += l->ev[i].c;
+		l->f.m += l->ev[i].m;
+	}
+	l->i = i;
+	return t;
+}
+
+/* Between calls the walk is at the segment from it->seg, with it->f
+ * free; it->from is the start of the run of segments holding the need
+ * that reaches it (-1: it->f does not hold it). */
+static inline __attribute__((always_inline)) int cs_nprof_iter_find_in(cs_nprof_iter *it, cs_time bound, cs_time *a)
+{
+	if (it->found)
+		cs_nprof_iter_end(it);
+	if (it->done)
+		return 0;
+	cs_nprof_iter_loc l = cs_nprof_iter_load(it);
+	const cs_nprof_amt need = it->need;
+	const cs_time d = it->d;
+	for (;;) {
+		/* a window from here on starts at l.from, or after l.seg */
+		if (l.from >= 0 ? l.from >= bound : l.seg >= bound)
+			break;
+		cs_time t = cs_nprof_loc_next(&l, it);
+		if (t == CS_TIME_MAX) {
+			cs_nprof_iter_store(it, &l);
+			it->done = 1;
+			if (l.from < 0)
+				return 0;
+			it->zend = CS_TIME_MAX; /* the run lasts for ever */
+			it->found = 1;
+			*a = l.from;
+			return 1;
+		}
+		int ok = cs_nprof_holds(l.f, need);
+		cs_time from = l.from;
+		l.seg = t;
+		if (from >= 0 && t - from >= d) { /* the run held long enough */
+			l.from = ok ? from : -1;
+			cs_nprof_iter_store(it, &l);
+			it->zend = ok ? -1 : t - d;
+			it->found = 1;
+			*a = from;
+			return 1;
+		}
+		l.from = ok ? (from >= 0 ? from : t) : -1;
+	}
+	cs_nprof_iter_store(it, &l);
+	it->done = 1;
+	return 0;
+}
+
+static inline __attribute__((always_inline)) cs_time cs_nprof_iter_end_in(cs_nprof_iter *it)
+{
+	it->found = 0;
+	if (it->zend >= 0) { /* the run closed where the window was found */
+		cs_time z = it->zend;
+		it->zend = -1;
+		return z;
+	}
+	cs_nprof_iter_loc l = cs_nprof_iter_load(it);
+	const cs_nprof_amt need = it->need;
+	cs_time z;
+	for (;;) {
+		cs_time t = cs_nprof_loc_next(&l, it);
+		if (t == CS_TIME_MAX) {
+			it->done = 1;
+			z = CS_TIME_MAX;
+			break;
+		}
+		l.seg = t;
+		if (!cs_nprof_holds(l.f, need)) {
+			z = t - it->d;
+			break;
+		}
+	}
+	l.from = -1;
+	cs_nprof_iter_store(it, &l);
+	return z;
+}
+
 #endif
