@@ -18,7 +18,7 @@ static inline int hless(const struct hent *x, const struct hent *y)
 	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
 }
 
-static void hpush(struct hent *h, size_t *n, struct hent e)
+static inline __attribute__((always_inline)) void hpush(struct hent *h, size_t *n, struct hent e)
 {
 	size_t i = (*n)++;
 	while (i > 0 && hless(&e, &h[(i - 1) / 2])) {
@@ -51,7 +51,7 @@ static void hbuild(struct hent *h, size_t n)
 	}
 }
 
-static struct hent hpop(struct hent *h, size_t *n)
+static inline __attribute__((always_inline)) struct hent hpop(struct hent *h, size_t *n)
 {
 	struct hent top = h[0], last = h[--*n];
 	size_t i = 0;
