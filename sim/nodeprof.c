@@ -39,10 +39,8 @@ static uint32_t upper(const cs_nprof_node *nd, cs_time t)
 	return lo;
 }
 
-/* Profiles are short (a few events a node): below this many events a
- * search from the end and moves one by one beat the binary search and
- * memmove's call. */
-#define NPROF_SHORT 16u
+/* (nodeprof.h) */
+#define NPROF_SHORT CS_NPROF_SHORT
 
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {

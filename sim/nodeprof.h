@@ -41,6 +41,26 @@ int cs_nprof_init(cs_nprof *p, uint32_t nnodes);
 void cs_nprof_free(cs_nprof *p);
 /* Add an event: 0, or -1 out of memory. */
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
+/* Profiles are short (a few events a node): below this many events a
+ * search from the end and moves one by one beat the binary search and
+ * memmove's call. */
+#define CS_NPROF_SHORT 16u
+/* cs_nprof_add, its common case inline (a short profile with room: the
+ * same moves from the end), else the call. Inline: every plan made or
+ * dropped and every start adds a node's events. */
+static inline int cs_nprof_add_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	uint32_t i = nd->n;
+	if (i == nd->cap || i >= CS_NPROF_SHORT)
+		return cs_nprof_add(p, node, e);
+	cs_nprof_ev *ev = nd->ev;
+	for (; i > 0 && ev[i - 1].t > e->t; i--) /* after equal times: insertion order */
+		ev[i] = ev[i - 1];
+	ev[i] = *e;
+	nd->n++;
+	return 0;
+}
 /* Remove one event equal to e: 0, or -1 if there is none. */
 int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
 

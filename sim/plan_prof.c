@@ -92,12 +92,13 @@ static inline __attribute__((always_inline)) void lb_touch(struct planner *pl, u
 }
 
 /* Add (add != 0) or remove the profile events of one slot's share. */
-static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
+static inline __attribute__((always_inline)) void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign,
+							     uint32_t running, int add)
 {
 	cs_nprof_ev e = { t, sign * (int32_t)cs_slot_gpus(s), sign * (int32_t)s->cores,
 			  sign * (int32_t)s->mem_mib, running };
 	if (add) {
-		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
+		if (cs_nprof_add_in(&c->pl->prof, s->node, &e) < 0)
 			c->failed = -CS_ENOMEM;
 	} else {
 		cs_nprof_remove(&c->pl->prof, s->node, &e);
