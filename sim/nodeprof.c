@@ -114,13 +114,6 @@ long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return i;
 }
 
-void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
-{
-	cs_nprof_ev *x = &p->node[node].ev[i];
-	x->g = e->g;
-	x->c = e->c;
-	x->m = e->m;
-}
 
 /* (the walk and the iterator are nodeprof.h's, inline there: the
  * planner's search steps them in its own loop) */

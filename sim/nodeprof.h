@@ -69,10 +69,70 @@ int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
  * index, or -1 if there is none. cs_nprof_unmute gives them back; the
  * profile must not change meanwhile. */
 long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
-void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e);
+static inline void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
+{
+	cs_nprof_ev *x = &p->node[node].ev[i];
+	x->g = e->g;
+	x->c = e->c;
+	x->m = e->m;
+}
 /* Remove the event at index i (one cs_nprof_mute answered, muted or
  * given back, the profile unchanged since but for removals before it). */
 void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i);
+
+/* cs_nprof_remove, cs_nprof_mute and cs_nprof_remove_at with a short
+ * profile's (or a short tail's) case inline, the same search from the end
+ * and moves one at a time as the called functions' (else the calls).
+ * Inline: a search mutes and gives back its plan's events, and a moved
+ * plan's are removed, about a million times a site-year each. */
+static inline long cs_nprof_find_short(const cs_nprof_node *nd, const cs_nprof_ev *e)
+{
+	uint32_t i = nd->n;
+	while (i > 0 && nd->ev[i - 1].t > e->t)
+		i--;
+	for (; i-- > 0 && nd->ev[i].t == e->t;) { /* the last equal one */
+		const cs_nprof_ev *x = &nd->ev[i];
+		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running)
+			return i;
+	}
+	return -1;
+}
+
+static inline void cs_nprof_remove_at_in(cs_nprof *p, uint32_t node, uint32_t i)
+{
+	cs_nprof_node *nd = &p->node[node];
+	if (nd->n - 1 - i >= CS_NPROF_SHORT) {
+		cs_nprof_remove_at(p, node, i);
+		return;
+	}
+	cs_nprof_ev *ev = nd->ev;
+	uint32_t n = --nd->n;
+	for (; i < n; i++)
+		ev[i] = ev[i + 1];
+}
+
+static inline int cs_nprof_remove_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	if (nd->n >= CS_NPROF_SHORT)
+		return cs_nprof_remove(p, node, e);
+	long i = cs_nprof_find_short(nd, e);
+	if (i < 0)
+		return -1;
+	cs_nprof_remove_at_in(p, node, (uint32_t)i);
+	return 0;
+}
+
+static inline long cs_nprof_mute_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	if (nd->n >= CS_NPROF_SHORT)
+		return cs_nprof_mute(p, node, e);
+	long i = cs_nprof_find_short(nd, e);
+	if (i >= 0)
+		nd->ev[i].g = nd->ev[i].c = nd->ev[i].m = 0;
+	return i;
+}
 
 /* Free amounts on a node now (the allocator's) and the request per node. */
 typedef struct cs_nprof_amt {
