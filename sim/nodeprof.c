@@ -39,10 +39,8 @@ static uint32_t upper(const cs_nprof_node *nd, cs_time t)
 	return lo;
 }
 
-/* Profiles are short (a few events a node): below this many events a
- * search from the end and moves one by one beat the binary search and
- * memmove's call. */
-#define NPROF_SHORT 16u
+/* (nodeprof.h) */
+#define NPROF_SHORT CS_NPROF_SHORT
 
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
@@ -116,227 +114,36 @@ long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 	return i;
 }
 
-void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
-{
-	cs_nprof_ev *x = &p->node[node].ev[i];
-	x->g = e->g;
-	x->c = e->c;
-	x->m = e->m;
-}
 
-/* A walk over a node's free amounts, segment by segment from now (the
- * iterator's first fields). */
-typedef cs_nprof_iter walk;
-
-static inline void amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
-{
-	a->g += e->g;
-	a->c += e->c;
-	a->m += e->m;
-}
-
-static inline __attribute__((always_inline)) void walk_start(walk *w, const cs_nprof_node *nd, cs_nprof_amt free_now, cs_time now)
-{
-	w->nd = nd;
-	w->i = 0;
-	w->now = now;
-	w->f = free_now;
-	w->late = (cs_nprof_amt){ 0, 0, 0 };
-	w->has_late = 0;
-	for (; w->i < nd->n && nd->ev[w->i].t <= now; w->i++) {
-		if (nd->ev[w->i].running) {
-			amt_add(&w->late, &nd->ev[w->i]);
-			w->has_late = 1;
-		} else {
-			amt_add(&w->f, &nd->ev[w->i]);
-		}
-	}
-}
-
-/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. (Every
- * walk's step: inlined, the walk's fields in registers over its events.) */
-static inline __attribute__((always_inline)) cs_time walk_next(walk *w)
-{
-	const cs_nprof_ev *ev = w->nd->ev;
-	uint32_t i = w->i, n = w->nd->n;
-	cs_time t = i < n ? ev[i].t : CS_TIME_MAX;
-	cs_nprof_amt f = w->f;
-	if (w->has_late && w->now + 1 <= t) {
-		t = w->now + 1;
-		f.g += w->late.g;
-		f.c += w->late.c;
-		f.m += w->late.m;
-		w->has_late = 0;
-	}
-	if (t == CS_TIME_MAX)
-		return t;
-	for (; i < n && ev[i].t == t; i++) {
-		f.g += ev[i].g;
-		f.c += ev[i].c;
-		f.m += ev[i].m;
-	}
-	w->i = i;
-	w->f = f;
-	return t;
-}
-
-static inline int holds(cs_nprof_amt f, cs_nprof_amt need)
-{
-	return f.g >= need.g && f.c >= need.c && f.m >= need.m;
-}
-
+/* (the walk and the iterator are nodeprof.h's, inline there: the
+ * planner's search steps them in its own loop) */
 void cs_nprof_iter_start(cs_nprof_iter *it, const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now,
 			 cs_nprof_amt need, cs_time d)
 {
-	walk_start(it, &p->node[node], free_now, now);
-	it->need = need;
-	it->d = d;
-	it->from = holds(it->f, need) ? now : -1;
-	it->seg = now;
-	it->zend = -1;
-	it->found = 0;
-	it->done = 0;
+	cs_nprof_iter_start_in(it, p, node, free_now, now, need, d);
 }
 
-/* The iterator's walk in locals (its fields are reloaded after every
- * store otherwise: they may alias the events), and back. */
-typedef struct iter_loc {
-	const cs_nprof_ev *ev;
-	uint32_t i, n;
-	int has_late;
-	cs_nprof_amt f;
-	cs_time from, seg;
-} iter_loc;
+int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a) { return cs_nprof_iter_find_in(it, bound, a); }
 
-static inline __attribute__((always_inline)) iter_loc iter_load(const cs_nprof_iter *it)
-{
-	return (iter_loc){ it->nd->ev, it->i, it->nd->n, it->has_late, it->f, it->from, it->seg };
-}
-
-static inline __attribute__((always_inline)) void iter_store(cs_nprof_iter *it, const iter_loc *l)
-{
-	it->i = l->i;
-	it->has_late = l->has_late;
-	it->f = l->f;
-	it->from = l->from;
-	it->seg = l->seg;
-}
-
-/* walk_next on the locals: the next segment's start (its amounts in
- * l->f), or CS_TIME_MAX. */
-static inline __attribute__((always_inline)) cs_time loc_next(iter_loc *l, const cs_nprof_iter *it)
-{
-	uint32_t i = l->i;
-	cs_time t = i < l->n ? l->ev[i].t : CS_TIME_MAX;
-	if (l->has_late && it->now + 1 <= t) {
-		t = it->now + 1;
-		l->f.g += it->late.g;
-		l->f.c += it->late.c;
-		l->f.m += it->late.m;
-		l->has_late = 0;
-	}
-	if (t == CS_TIME_MAX)
-		return t;
-	for (; i < l->n && l->ev[i].t == t; i++) {
-		l->f.g += l->ev[i].g;
-		l->f.c += l->ev[i].c;
-		l->f.m += l->ev[i].m;
-	}
-	l->i = i;
-	return t;
-}
-
-/* Between calls the walk is at the segment from it->seg, with it->f
- * free; it->from is the start of the run of segments holding the need
- * that reaches it (-1: it->f does not hold it). */
-int cs_nprof_iter_find(cs_nprof_iter *it, cs_time bound, cs_time *a)
-{
-	if (it->found)
-		cs_nprof_iter_end(it);
-	if (it->done)
-		return 0;
-	iter_loc l = iter_load(it);
-	const cs_nprof_amt need = it->need;
-	const cs_time d = it->d;
-	for (;;) {
-		/* a window from here on starts at l.from, or after l.seg */
-		if (l.from >= 0 ? l.from >= bound : l.seg >= bound)
-			break;
-		cs_time t = loc_next(&l, it);
-		if (t == CS_TIME_MAX) {
-			iter_store(it, &l);
-			it->done = 1;
-			if (l.from < 0)
-				return 0;
-			it->zend = CS_TIME_MAX; /* the run lasts for ever */
-			it->found = 1;
-			*a = l.from;
-			return 1;
-		}
-		int ok = holds(l.f, need);
-		cs_time from = l.from;
-		l.seg = t;
-		if (from >= 0 && t - from >= d) { /* the run held long enough */
-			l.from = ok ? from : -1;
-			iter_store(it, &l);
-			it->zend = ok ? -1 : t - d;
-			it->found = 1;
-			*a = from;
-			return 1;
-		}
-		l.from = ok ? (from >= 0 ? from : t) : -1;
-	}
-	iter_store(it, &l);
-	it->done = 1;
-	return 0;
-}
-
-cs_time cs_nprof_iter_end(cs_nprof_iter *it)
-{
-	it->found = 0;
-	if (it->zend >= 0) { /* the run closed where the window was found */
-		cs_time z = it->zend;
-		it->zend = -1;
-		return z;
-	}
-	iter_loc l = iter_load(it);
-	const cs_nprof_amt need = it->need;
-	cs_time z;
-	for (;;) {
-		cs_time t = loc_next(&l, it);
-		if (t == CS_TIME_MAX) {
-			it->done = 1;
-			z = CS_TIME_MAX;
-			break;
-		}
-		l.seg = t;
-		if (!holds(l.f, need)) {
-			z = t - it->d;
-			break;
-		}
-	}
-	l.from = -1;
-	iter_store(it, &l);
-	return z;
-}
+cs_time cs_nprof_iter_end(cs_nprof_iter *it) { return cs_nprof_iter_end_in(it); }
 
 int cs_nprof_window_before(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_nprof_amt need,
 			   cs_time d, cs_time bound)
 {
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	cs_nprof_walk w;
+	cs_nprof_walk_start(&w, &p->node[node], free_now, now);
 	/* as cs_nprof_iter_find: from, the start of the run holding the need
 	 * that reaches the segment from seg (-1: none) */
-	cs_time from = holds(w.f, need) ? now : -1, seg = now;
+	cs_time from = cs_nprof_holds(w.f, need) ? now : -1, seg = now;
 	for (;;) {
 		if (from >= 0 ? from >= bound : seg >= bound)
 			return 0;
-		cs_time t = walk_next(&w);
+		cs_time t = cs_nprof_walk_next(&w);
 		if (t == CS_TIME_MAX)
 			return from >= 0; /* a run from `from` on lasts for ever */
 		if (from >= 0 && t - from >= d)
 			return 1; /* the run held long enough */
-		from = holds(w.f, need) ? (from >= 0 ? from : t) : -1;
+		from = cs_nprof_holds(w.f, need) ? (from >= 0 ? from : t) : -1;
 		seg = t;
 	}
 }
@@ -367,7 +174,7 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 }
 
 /* cs_nprof_first_runs on one amount (cores != 0: cores, else GPUs), a
- * constant where it is inlined: the walk's steps with that amount alone
+ * constant where it is inlined: the cs_nprof_walk's steps with that amount alone
  * (the overdue give-backs at now + 1, before every later event). */
 static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_node *np, int64_t have, cs_time now,
 								int cores, const int64_t *g, unsigned ng,
@@ -394,7 +201,7 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 	/* the counts ascend, so those with a run open are a prefix: [0, open) */
 	unsigned open = 0;
 	for (;;) {
-		/* the segment from t has `have` free: the counts it holds are [0, m) */
+		/* the segment from t has `have` free: the counts it cs_nprof_holds are [0, m) */
 		unsigned m = 0;
 		while (m < ng && have >= g[m])
 			m++;
@@ -434,7 +241,7 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 }
 
 /* The segments of one amount (cores != 0: cores, else GPUs) from now
- * on, as the walk's steps see them: the i-th from st[i] on has lv[i]
+ * on, as the cs_nprof_walk's steps see them: the i-th from st[i] on has lv[i]
  * free (the last for ever). At most ne + 2 of them; returns how many,
  * and the least and most free over them in *lo, *hi. */
 static inline __attribute__((always_inline)) unsigned segments_of(const cs_nprof_node *np, int64_t have, cs_time now,
@@ -509,9 +316,9 @@ static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, unsigned 
 /* cs_nprof_first_runs_55 over a node of at most SEG_MAX - 2 events: the
  * segments first (segments_of), then each count's runs over them. A
  * count above every segment's free is never held (nor any larger one:
- * where out holds that already it is left), one at or below all of them
+ * where out cs_nprof_holds that already it is left), one at or below all of them
  * is held from now for ever, one whose first run never closes (the least
- * free from its start on holds it) from that start for ever; the
+ * free from its start on cs_nprof_holds it) from that start for ever; the
  * segments before the first run of a count hold no larger count. */
 static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_nprof_node *np, int64_t have,
 								    cs_time now, int cores, const int64_t *g,
@@ -540,7 +347,7 @@ static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_npr
 			changed |= put5(o, 0, now) << 5 * i;
 			continue;
 		}
-		while (lv[j0] < G) /* (some segment holds G) */
+		while (lv[j0] < G) /* (some segment cs_nprof_holds G) */
 			j0++;
 		cs_time a = st[j0]; /* the open run's start, or -1 */
 		if (sm[j0] >= G) { /* it never closes */
@@ -635,13 +442,13 @@ int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_ti
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to)
 {
-	walk w;
-	walk_start(&w, &p->node[node], free_now, now);
+	cs_nprof_walk w;
+	cs_nprof_walk_start(&w, &p->node[node], free_now, now);
 	cs_nprof_amt lo = { INT64_MAX, INT64_MAX, INT64_MAX };
 	cs_time seg = now;
 	for (;;) {
 		cs_nprof_amt f = w.f;
-		cs_time t = walk_next(&w);
+		cs_time t = cs_nprof_walk_next(&w);
 		/* segment [seg, t) had amounts f */
 		if (seg < to && t > from) {
 			lo.g = f.g < lo.g ? f.g : lo.g;

@@ -41,6 +41,26 @@ int cs_nprof_init(cs_nprof *p, uint32_t nnodes);
 void cs_nprof_free(cs_nprof *p);
 /* Add an event: 0, or -1 out of memory. */
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
+/* Profiles are short (a few events a node): below this many events a
+ * search from the end and moves one by one beat the binary search and
+ * memmove's call. */
+#define CS_NPROF_SHORT 16u
+/* cs_nprof_add, its common case inline (a short profile with room: the
+ * same moves from the end), else the call. Inline: every plan made or
+ * dropped and every start adds a node's events. */
+static inline int cs_nprof_add_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	uint32_t i = nd->n;
+	if (i == nd->cap || i >= CS_NPROF_SHORT)
+		return cs_nprof_add(p, node, e);
+	cs_nprof_ev *ev = nd->ev;
+	for (; i > 0 && ev[i - 1].t > e->t; i--) /* after equal times: insertion order */
+		ev[i] = ev[i - 1];
+	ev[i] = *e;
+	nd->n++;
+	return 0;
+}
 /* Remove one event equal to e: 0, or -1 if there is none. */
 int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
 
@@ -49,10 +69,70 @@ int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
  * index, or -1 if there is none. cs_nprof_unmute gives them back; the
  * profile must not change meanwhile. */
 long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e);
-void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e);
+static inline void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const cs_nprof_ev *e)
+{
+	cs_nprof_ev *x = &p->node[node].ev[i];
+	x->g = e->g;
+	x->c = e->c;
+	x->m = e->m;
+}
 /* Remove the event at index i (one cs_nprof_mute answered, muted or
  * given back, the profile unchanged since but for removals before it). */
 void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i);
+
+/* cs_nprof_remove, cs_nprof_mute and cs_nprof_remove_at with a short
+ * profile's (or a short tail's) case inline, the same search from the end
+ * and moves one at a time as the called functions' (else the calls).
+ * Inline: a search mutes and gives back its plan's events, and a moved
+ * plan's are removed, about a million times a site-year each. */
+static inline long cs_nprof_find_short(const cs_nprof_node *nd, const cs_nprof_ev *e)
+{
+	uint32_t i = nd->n;
+	while (i > 0 && nd->ev[i - 1].t > e->t)
+		i--;
+	for (; i-- > 0 && nd->ev[i].t == e->t;) { /* the last equal one */
+		const cs_nprof_ev *x = &nd->ev[i];
+		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running)
+			return i;
+	}
+	return -1;
+}
+
+static inline void cs_nprof_remove_at_in(cs_nprof *p, uint32_t node, uint32_t i)
+{
+	cs_nprof_node *nd = &p->node[node];
+	if (nd->n - 1 - i >= CS_NPROF_SHORT) {
+		cs_nprof_remove_at(p, node, i);
+		return;
+	}
+	cs_nprof_ev *ev = nd->ev;
+	uint32_t n = --nd->n;
+	for (; i < n; i++)
+		ev[i] = ev[i + 1];
+}
+
+static inline int cs_nprof_remove_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	const cs_nprof_node *nd = &p->node[node];
+	if (nd->n >= CS_NPROF_SHORT)
+		return cs_nprof_remove(p, node, e);
+	long i = cs_nprof_find_short(nd, e);
+	if (i < 0)
+		return -1;
+	cs_nprof_remove_at_in(p, node, (uint32_t)i);
+	return 0;
+}
+
+static inline long cs_nprof_mute_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
+{
+	cs_nprof_node *nd = &p->node[node];
+	if (nd->n >= CS_NPROF_SHORT)
+		return cs_nprof_mute(p, node, e);
+	long i = cs_nprof_find_short(nd, e);
+	if (i >= 0)
+		nd->ev[i].g = nd->ev[i].c = nd->ev[i].m = 0;
+	return i;
+}
 
 /* Free amounts on a node now (the allocator's) and the request per node. */
 typedef struct cs_nprof_amt {
@@ -224,5 +304,205 @@ int64_t cs_nprof_gpus_at(const cs_nprof *p, uint32_t node, int64_t free_g, cs_ti
 /* The least free over [from, to) (from >= now). */
 cs_nprof_amt cs_nprof_min(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, cs_time from,
 			  cs_time to);
+
+/* The walk and the iterator, inline: the planner's search (plan_find.c)
+ * steps a node's windows in its own loop (cs_nprof_iter_start, _find and
+ * _end are these, called). A walk over a node's free amounts, segment by
+ * segment from now (the iterator's first fields). */
+typedef cs_nprof_iter cs_nprof_walk;
+
+static inline void cs_nprof_amt_add(cs_nprof_amt *a, const cs_nprof_ev *e)
+{
+	a->g += e->g;
+	a->c += e->c;
+	a->m += e->m;
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_walk_start(cs_nprof_walk *w, const cs_nprof_node *nd,
+								       cs_nprof_amt free_now, cs_time now)
+{
+	w->nd = nd;
+	w->i = 0;
+	w->now = now;
+	w->f = free_now;
+	w->late = (cs_nprof_amt){ 0, 0, 0 };
+	w->has_late = 0;
+	for (; w->i < nd->n && nd->ev[w->i].t <= now; w->i++) {
+		if (nd->ev[w->i].running) {
+			cs_nprof_amt_add(&w->late, &nd->ev[w->i]);
+			w->has_late = 1;
+		} else {
+			cs_nprof_amt_add(&w->f, &nd->ev[w->i]);
+		}
+	}
+}
+
+/* The next segment's start (its amounts in w->f), or CS_TIME_MAX. (Every
+ * walk's step: inlined, the walk's fields in registers over its events.) */
+static inline __attribute__((always_inline)) cs_time cs_nprof_walk_next(cs_nprof_walk *w)
+{
+	const cs_nprof_ev *ev = w->nd->ev;
+	uint32_t i = w->i, n = w->nd->n;
+	cs_time t = i < n ? ev[i].t : CS_TIME_MAX;
+	cs_nprof_amt f = w->f;
+	if (w->has_late && w->now + 1 <= t) {
+		t = w->now + 1;
+		f.g += w->late.g;
+		f.c += w->late.c;
+		f.m += w->late.m;
+		w->has_late = 0;
+	}
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < n && ev[i].t == t; i++) {
+		f.g += ev[i].g;
+		f.c += ev[i].c;
+		f.m += ev[i].m;
+	}
+	w->i = i;
+	w->f = f;
+	return t;
+}
+
+static inline int cs_nprof_holds(cs_nprof_amt f, cs_nprof_amt need)
+{
+	return f.g >= need.g && f.c >= need.c && f.m >= need.m;
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_iter_start_in(cs_nprof_iter *it, const cs_nprof *p,
+									  uint32_t node, cs_nprof_amt free_now,
+									  cs_time now, cs_nprof_amt need, cs_time d)
+{
+	cs_nprof_walk_start(it, &p->node[node], free_now, now);
+	it->need = need;
+	it->d = d;
+	it->from = cs_nprof_holds(it->f, need) ? now : -1;
+	it->seg = now;
+	it->zend = -1;
+	it->found = 0;
+	it->done = 0;
+}
+
+/* The iterator's walk in locals (its fields are reloaded after every
+ * store otherwise: they may alias the events), and back. */
+typedef struct cs_nprof_iter_loc {
+	const cs_nprof_ev *ev;
+	uint32_t i, n;
+	int has_late;
+	cs_nprof_amt f;
+	cs_time from, seg;
+} cs_nprof_iter_loc;
+
+static inline __attribute__((always_inline)) cs_nprof_iter_loc cs_nprof_iter_load(const cs_nprof_iter *it)
+{
+	return (cs_nprof_iter_loc){ it->nd->ev, it->i, it->nd->n, it->has_late, it->f, it->from, it->seg };
+}
+
+static inline __attribute__((always_inline)) void cs_nprof_iter_store(cs_nprof_iter *it, const cs_nprof_iter_loc *l)
+{
+	it->i = l->i;
+	it->has_late = l->has_late;
+	it->f = l->f;
+	it->from = l->from;
+	it->seg = l->seg;
+}
+
+/* cs_nprof_walk_next on the locals: the next segment's start (its amounts in
+ * l->f), or CS_TIME_MAX. */
+static inline __attribute__((always_inline)) cs_time cs_nprof_loc_next(cs_nprof_iter_loc *l, const cs_nprof_iter *it)
+{
+	uint32_t i = l->i;
+	cs_time t = i < l->n ? l->ev[i].t : CS_TIME_MAX;
+	if (l->has_late && it->now + 1 <= t) {
+		t = it->now + 1;
+		l->f.g += it->late.g;
+		l->f.c += it->late.c;
+		l->f.m += it->late.m;
+		l->has_late = 0;
+	}
+	if (t == CS_TIME_MAX)
+		return t;
+	for (; i < l->n && l->ev[i].t == t; i++) {
+		l->f.g += l->ev[i].g;
+		l->f.c += l->ev[i].c;
+		l->f.m += l->ev[i].m;
+	}
+	l->i = i;
+	return t;
+}
+
+/* Between calls the walk is at the segment from it->seg, with it->f
+ * free; it->from is the start of the run of segments holding the need
+ * that reaches it (-1: it->f does not hold it). */
+static inline __attribute__((always_inline)) int cs_nprof_iter_find_in(cs_nprof_iter *it, cs_time bound, cs_time *a)
+{
+	if (it->found)
+		cs_nprof_iter_end(it);
+	if (it->done)
+		return 0;
+	cs_nprof_iter_loc l = cs_nprof_iter_load(it);
+	const cs_nprof_amt need = it->need;
+	const cs_time d = it->d;
+	for (;;) {
+		/* a window from here on starts at l.from, or after l.seg */
+		if (l.from >= 0 ? l.from >= bound : l.seg >= bound)
+			break;
+		cs_time t = cs_nprof_loc_next(&l, it);
+		if (t == CS_TIME_MAX) {
+			cs_nprof_iter_store(it, &l);
+			it->done = 1;
+			if (l.from < 0)
+				return 0;
+			it->zend = CS_TIME_MAX; /* the run lasts for ever */
+			it->found = 1;
+			*a = l.from;
+			return 1;
+		}
+		int ok = cs_nprof_holds(l.f, need);
+		cs_time from = l.from;
+		l.seg = t;
+		if (from >= 0 && t - from >= d) { /* the run held long enough */
+			l.from = ok ? from : -1;
+			cs_nprof_iter_store(it, &l);
+			it->zend = ok ? -1 : t - d;
+			it->found = 1;
+			*a = from;
+			return 1;
+		}
+		l.from = ok ? (from >= 0 ? from : t) : -1;
+	}
+	cs_nprof_iter_store(it, &l);
+	it->done = 1;
+	return 0;
+}
+
+static inline __attribute__((always_inline)) cs_time cs_nprof_iter_end_in(cs_nprof_iter *it)
+{
+	it->found = 0;
+	if (it->zend >= 0) { /* the run closed where the window was found */
+		cs_time z = it->zend;
+		it->zend = -1;
+		return z;
+	}
+	cs_nprof_iter_loc l = cs_nprof_iter_load(it);
+	const cs_nprof_amt need = it->need;
+	cs_time z;
+	for (;;) {
+		cs_time t = cs_nprof_loc_next(&l, it);
+		if (t == CS_TIME_MAX) {
+			it->done = 1;
+			z = CS_TIME_MAX;
+			break;
+		}
+		l.seg = t;
+		if (!cs_nprof_holds(l.f, need)) {
+			z = t - it->d;
+			break;
+		}
+	}
+	l.from = -1;
+	cs_nprof_iter_store(it, &l);
+	return z;
+}
 
 #endif

@@ -95,8 +95,12 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p, const 
 	 * whatever is set aside on it: nothing is */
 	int apart = c->types_apart && !c->plain;
 	cs_nprof_amt need = job_need(j);
-	for (size_t i = 0; i < c->nplanned; i++) {
-		if (pl->pstart[i] >= e || !(pl->pmask[i] & mask))
+	/* read once: the loop's calls and stores change none of them */
+	const cs_time *pstart = pl->pstart;
+	const uint64_t *pmask = pl->pmask;
+	size_t nplanned = c->nplanned;
+	for (size_t i = 0; i < nplanned; i++) {
+		if (pstart[i] >= e || !(pmask[i] & mask))
 			continue;
 		cs_placement pq = placement_of(c, c->planned[i]);
 		for (uint32_t k = 0; k < pq.n; k++) {

@@ -18,7 +18,7 @@ static inline int hless(const struct hent *x, const struct hent *y)
 	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
 }
 
-static void hpush(struct hent *h, size_t *n, struct hent e)
+static inline __attribute__((always_inline)) void hpush(struct hent *h, size_t *n, struct hent e)
 {
 	size_t i = (*n)++;
 	while (i > 0 && hless(&e, &h[(i - 1) / 2])) {
@@ -51,7 +51,7 @@ static void hbuild(struct hent *h, size_t n)
 	}
 }
 
-static struct hent hpop(struct hent *h, size_t *n)
+static inline __attribute__((always_inline)) struct hent hpop(struct hent *h, size_t *n)
 {
 	struct hent top = h[0], last = h[--*n];
 	size_t i = 0;
@@ -77,12 +77,13 @@ static struct hent hpop(struct hent *h, size_t *n)
 /* The next window of pn[k]: 1 and it in *a, *z, or 0. From the profile,
  * only a window starting before bound, and its end (*z) is -1 until asked
  * for (pnode_end): most windows in a search are never reached. */
-static int pnode_next(struct planner *pl, uint32_t k, cs_time bound, cs_time *a, cs_time *z)
+static inline __attribute__((always_inline)) int pnode_next(struct planner *pl, uint32_t k, cs_time bound, cs_time *a,
+							     cs_time *z)
 {
 	struct pnode *q = &pl->pn[k];
 	if (!q->eager) {
 		*z = -1;
-		return cs_nprof_iter_find(&q->it, bound, a);
+		return cs_nprof_iter_find_in(&q->it, bound, a);
 	}
 	if (q->wi == q->wn)
 		return 0;
@@ -95,7 +96,7 @@ static int pnode_next(struct planner *pl, uint32_t k, cs_time bound, cs_time *a,
 /* The last start of a window pnode_next gave. */
 static cs_time pnode_end(struct planner *pl, const struct hent *e)
 {
-	return e->z >= 0 ? e->z : cs_nprof_iter_end(&pl->pn[e->idx].it);
+	return e->z >= 0 ? e->z : cs_nprof_iter_end_in(&pl->pn[e->idx].it);
 }
 
 static int win_cmp(const void *x, const void *y)
@@ -446,7 +447,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			q->wn = (uint32_t)pl->nwin;
 			now_resv += (uint32_t)flag;
 		} else {
-			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
+			cs_nprof_iter_start_in(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 		}
 		cs_time a, z;
 		q->first = CS_TIME_MAX;
@@ -478,7 +479,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 			struct pnode *q = &pl->pn[np];
 			q->node = node;
 			q->eager = 0;
-			cs_nprof_iter_start(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
+			cs_nprof_iter_start_in(&q->it, &pl->prof, node, node_free_now(c, node), c->now, need, d);
 			cs_time a, z;
 			q->first = CS_TIME_MAX;
 			if (pnode_next(pl, np, bound, &a, &z)) {

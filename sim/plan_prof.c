@@ -92,15 +92,16 @@ static inline __attribute__((always_inline)) void lb_touch(struct planner *pl, u
 }
 
 /* Add (add != 0) or remove the profile events of one slot's share. */
-static void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign, uint32_t running, int add)
+static inline __attribute__((always_inline)) void prof_event(cs_sched_ctx *c, const cs_slot *s, cs_time t, int sign,
+							     uint32_t running, int add)
 {
 	cs_nprof_ev e = { t, sign * (int32_t)cs_slot_gpus(s), sign * (int32_t)s->cores,
 			  sign * (int32_t)s->mem_mib, running };
 	if (add) {
-		if (cs_nprof_add(&c->pl->prof, s->node, &e) < 0)
+		if (cs_nprof_add_in(&c->pl->prof, s->node, &e) < 0)
 			c->failed = -CS_ENOMEM;
 	} else {
-		cs_nprof_remove(&c->pl->prof, s->node, &e);
+		cs_nprof_remove_in(&c->pl->prof, s->node, &e);
 	}
 	lb_touch(c->pl, s->node);
 }
@@ -155,7 +156,7 @@ void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only,
 			cs_nprof_ev e = { end ? s + plan_len(j) : s, sign * (int32_t)cs_slot_gpus(sl), sign * (int32_t)sl->cores,
 					  sign * (int32_t)sl->mem_mib, 0 };
 			if (mute) {
-				long i = cs_nprof_mute(&pl->prof, sl->node, &e);
+				long i = cs_nprof_mute_in(&pl->prof, sl->node, &e);
 				at[end] = i < 0 ? UINT32_MAX : (uint32_t)i; /* (it is there) */
 			} else if (at[end] != UINT32_MAX) {
 				cs_nprof_unmute(&pl->prof, sl->node, at[end], &e);
@@ -255,9 +256,9 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			prof_event(c, &p.slots[k], e, +1, 0, 0);
 			continue;
 		}
-		cs_nprof_remove_at(&pl->prof, node, at[0]);
+		cs_nprof_remove_at_in(&pl->prof, node, at[0]);
 		lb_touch(pl, node);
-		cs_nprof_remove_at(&pl->prof, node, at[1] - 1);
+		cs_nprof_remove_at_in(&pl->prof, node, at[1] - 1);
 		lb_touch(pl, node);
 	}
 	drop_rest(c, jid);

@@ -351,8 +351,10 @@ Test(nodeprof, first_runs_are_the_first_windows)
 /* Adds, removes and mutes on short and long profiles (the short ones
  * searched from the end, the long ones by halves) keep the events as a
  * plain list does: by time, equal times in the order added; a remove or
- * a mute takes the last equal event. */
-Test(nodeprof, events_kept_in_order_short_and_long)
+ * a mute takes the last equal event. The same with the planner's inline
+ * cases (cs_nprof_add_in, _remove_in, _mute_in, and _remove_at_in at the
+ * index a mute found), which call the functions on long profiles. */
+static void events_kept_in_order(int inl)
 {
 	uint64_t seed = 777;
 	cs_nprof p;
@@ -365,7 +367,7 @@ Test(nodeprof, events_kept_in_order_short_and_long)
 		cs_nprof_ev e = { (cs_time)(seed >> 33) % 12, 1 + (int32_t)((seed >> 20) % 3), 0, 0, 0 };
 		unsigned op = (unsigned)(seed >> 60) % 4, target = 4 + (unsigned)(round / 1000) % 3 * 20;
 		if (n < target && op < 2) {
-			cr_assert_eq(cs_nprof_add(&p, 0, &e), 0);
+			cr_assert_eq(inl ? cs_nprof_add_in(&p, 0, &e) : cs_nprof_add(&p, 0, &e), 0);
 			uint32_t i = n;
 			while (i > 0 && ref[i - 1].t > e.t) {
 				ref[i] = ref[i - 1];
@@ -381,10 +383,15 @@ Test(nodeprof, events_kept_in_order_short_and_long)
 				    ref[i].running == e.running)
 					want = i;
 			if (op == 2) {
-				cr_assert_eq(cs_nprof_mute(&p, 0, &e), want);
+				cr_assert_eq(inl ? cs_nprof_mute_in(&p, 0, &e) : cs_nprof_mute(&p, 0, &e), want);
 				cs_nprof_unmute(&p, 0, (uint32_t)want, &e);
 			} else {
-				cr_assert_eq(cs_nprof_remove(&p, 0, &e), 0);
+				if (inl && round % 2) { /* (as cs_plan_unmute_drop removes) */
+					cr_assert_eq(cs_nprof_mute_in(&p, 0, &e), want);
+					cs_nprof_remove_at_in(&p, 0, (uint32_t)want);
+				} else {
+					cr_assert_eq(inl ? cs_nprof_remove_in(&p, 0, &e) : cs_nprof_remove(&p, 0, &e), 0);
+				}
 				for (uint32_t i = (uint32_t)want; i + 1 < n; i++)
 					ref[i] = ref[i + 1];
 				n--;
@@ -400,6 +407,10 @@ Test(nodeprof, events_kept_in_order_short_and_long)
 	cr_assert(longs > 3000 && shorts > 3000, "long %d, short %d", longs, shorts);
 	cs_nprof_free(&p);
 }
+
+Test(nodeprof, events_kept_in_order_short_and_long) { events_kept_in_order(0); }
+
+Test(nodeprof, events_kept_in_order_by_the_inline_cases) { events_kept_in_order(1); }
 
 /* The planner's bounds written over the last ones: after every change of
  * a random profile (plans, give-backs, overdue ones; up to 60 events, past
