@@ -461,6 +461,14 @@ static int no_alias(cs_yaml *y, struct fy_node *n, struct fy_node *key)
 	return 0;
 }
 
+/* For the tests: a crash where a file's first parse runs. */
+static void fault(void)
+{
+	const char *f = getenv("CAPSIM_YAML_CHILD_FAULT");
+	if (f && !strcmp(f, "segv"))
+		raise(SIGSEGV);
+}
+
 /* libfyaml 0.7.12 crashes on some valid UTF-8 (a SEGV in
  * fy_indent_vacuum_internal, found by fuzzing), so a user's file is first
  * parsed in a child process; only if that parse ends, whatever its
@@ -481,9 +489,7 @@ static int parse_in_child(cs_yaml *y, const char *text, size_t len, const struct
 	}
 	if (pid == 0) {
 		cs_child_limits(CS_YAML_CPU_S, CS_YAML_MEM_MIB);
-		const char *fault = getenv("CAPSIM_YAML_CHILD_FAULT"); /* for the tests */
-		if (fault && !strcmp(fault, "segv"))
-			raise(SIGSEGV);
+		fault();
 		struct fy_parser *p = fy_parser_create(cfg);
 		int bad = !p || fy_parser_set_string(p, text, len) != 0;
 		struct fy_event *e;
@@ -530,7 +536,9 @@ struct fy_document *cs_yaml_parse(cs_yaml *y, const char *text, size_t len, cons
 	fy_diag_set_collect_errors(diag, true);
 	/* not FYPCF_RESOLVE_DOCUMENT: aliases are refused below, not expanded */
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET, .diag = diag };
-	if (own && (*rc = parse_in_child(y, own, len, &cfg)) < 0) {
+	if (own && y->contained)
+		fault();
+	else if (own && (*rc = parse_in_child(y, own, len, &cfg)) < 0) {
 		fy_diag_destroy(diag);
 		free(own);
 		return NULL;
