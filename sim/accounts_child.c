@@ -95,9 +95,14 @@ static void put_prio(wbuf *w, const prio *p)
 static void put_accounts(wbuf *w, const cs_accounts *a)
 {
 	put_u64(w, a->n);
-	for (uint32_t i = 0; i < a->n; i++) {
-		put(w, &a->nodes[i], sizeof a->nodes[i]);
-		put_str(w, a->nodes[i].name);
+	for (uint32_t i = 0; i < a->n; i++) { /* (member by member: no padding bytes) */
+		const anode *v = &a->nodes[i];
+		put_str(w, v->name);
+		put(w, &v->shares, sizeof v->shares);
+		put(w, &v->parent, sizeof v->parent);
+		put(w, &v->kind, sizeof v->kind);
+		put(w, &v->lim, sizeof v->lim);
+		put(w, &v->grant, sizeof v->grant);
 	}
 	put_names(w, &a->accounts);
 	put_blob(w, a->acct_node, a->accounts.n * sizeof *a->acct_node);
@@ -109,8 +114,12 @@ static void put_accounts(wbuf *w, const cs_accounts *a)
 	put_u64(w, a->ngrants);
 	put_u64(w, a->nstor);
 	for (uint32_t i = 0; i < a->nstor; i++) {
-		put(w, &a->stor[i], sizeof a->stor[i]);
-		put_str(w, a->stor[i].tier);
+		const cs_storage_alloc *e = &a->stor[i];
+		put_str(w, e->tier);
+		put(w, &e->node, sizeof e->node);
+		put(w, &e->tb, sizeof e->tb);
+		put(w, &e->line, sizeof e->line);
+		put(w, &e->col, sizeof e->col);
 	}
 }
 
@@ -236,9 +245,14 @@ static cs_accounts *get_accounts(rbuf *r)
 		r->bad = 1;
 	for (a->cap = (uint32_t)n; !r->bad && a->n < n;) {
 		anode *v = &a->nodes[a->n];
-		get(r, v, sizeof *v);
-		if ((v->name = get_str(r)))
-			a->n++;
+		if (!(v->name = get_str(r)))
+			break;
+		a->n++;
+		get(r, &v->shares, sizeof v->shares);
+		get(r, &v->parent, sizeof v->parent);
+		get(r, &v->kind, sizeof v->kind);
+		get(r, &v->lim, sizeof v->lim);
+		get(r, &v->grant, sizeof v->grant);
 	}
 	get_names(r, &a->accounts);
 	a->acct_node = get_blob(r, 0);
@@ -253,9 +267,13 @@ static cs_accounts *get_accounts(rbuf *r)
 		r->bad = 1;
 	for (a->capstor = (uint32_t)ns; !r->bad && a->nstor < ns;) {
 		cs_storage_alloc *e = &a->stor[a->nstor];
-		get(r, e, sizeof *e);
-		if ((e->tier = get_str(r)))
-			a->nstor++;
+		if (!(e->tier = get_str(r)))
+			break;
+		a->nstor++;
+		get(r, &e->node, sizeof e->node);
+		get(r, &e->tb, sizeof e->tb);
+		get(r, &e->line, sizeof e->line);
+		get(r, &e->col, sizeof e->col);
 	}
 	if (!ns) {
 		free(a->stor);
