@@ -74,6 +74,27 @@ static void put_blob(wbuf *w, const void *p, size_t nbytes)
 	}
 }
 
+/* A node's members but its name, packed (no padding bytes through the
+ * pipe): into rec (out 1) or back from it (out 0). */
+enum { NODE_REC = sizeof(double) + 2 * sizeof(int32_t) + 1 + sizeof(cs_grant) };
+#define NODE_MEMBER(m, at) \
+	do { \
+		if (out) \
+			memcpy(rec + (at), &v->m, sizeof v->m); \
+		else \
+			memcpy(&v->m, rec + (at), sizeof v->m); \
+	} while (0)
+static void node_rec(char *rec, anode *v, int out)
+{
+	NODE_MEMBER(shares, 0);
+	NODE_MEMBER(parent, 8);
+	NODE_MEMBER(lim, 12);
+	NODE_MEMBER(kind, 16);
+	NODE_MEMBER(grant, 17);
+}
+_Static_assert(sizeof(double) == 8 && sizeof(int32_t) == 4 && sizeof(uint8_t) == 1 && NODE_REC == 17 + sizeof(cs_grant),
+	       "NODE_REC's offsets");
+
 static void put_names(wbuf *w, const cs_names *ns)
 {
 	put_u64(w, ns->n);
@@ -95,14 +116,11 @@ static void put_prio(wbuf *w, const prio *p)
 static void put_accounts(wbuf *w, const cs_accounts *a)
 {
 	put_u64(w, a->n);
-	for (uint32_t i = 0; i < a->n; i++) { /* (member by member: no padding bytes) */
-		const anode *v = &a->nodes[i];
-		put_str(w, v->name);
-		put(w, &v->shares, sizeof v->shares);
-		put(w, &v->parent, sizeof v->parent);
-		put(w, &v->kind, sizeof v->kind);
-		put(w, &v->lim, sizeof v->lim);
-		put(w, &v->grant, sizeof v->grant);
+	for (uint32_t i = 0; i < a->n; i++) {
+		char rec[NODE_REC];
+		node_rec(rec, &a->nodes[i], 1);
+		put_str(w, a->nodes[i].name);
+		put(w, rec, sizeof rec);
 	}
 	put_names(w, &a->accounts);
 	put_blob(w, a->acct_node, a->accounts.n * sizeof *a->acct_node);
@@ -248,11 +266,9 @@ static cs_accounts *get_accounts(rbuf *r)
 		if (!(v->name = get_str(r)))
 			break;
 		a->n++;
-		get(r, &v->shares, sizeof v->shares);
-		get(r, &v->parent, sizeof v->parent);
-		get(r, &v->kind, sizeof v->kind);
-		get(r, &v->lim, sizeof v->lim);
-		get(r, &v->grant, sizeof v->grant);
+		char rec[NODE_REC];
+		get(r, rec, sizeof rec);
+		node_rec(rec, v, 0);
 	}
 	get_names(r, &a->accounts);
 	a->acct_node = get_blob(r, 0);
