@@ -476,9 +476,10 @@ static void fault(void)
  * over every event without building the document; only if the text has
  * an error does it also build the document, whose error path is where
  * that crash lies (the bare parser stops cleanly there). A valid 600 KB
- * accounts file costs the child 0.02 s of CPU and 240 page faults, not
- * the 0.13 s and 7,000 of building and freeing its document. 0, or
- * -CS_EPARSE naming the file. */
+ * file costs the child 0.02 s of CPU and 240 page faults, not the 0.13 s
+ * and 7,000 of building and freeing its document. (The accounts file is
+ * loaded whole in a child of its own instead: sim/accounts_child.c.) 0,
+ * or -CS_EPARSE naming the file. */
 static int parse_in_child(cs_yaml *y, const char *text, size_t len, const struct fy_parse_cfg *cfg)
 {
 	fflush(NULL);
