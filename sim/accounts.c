@@ -21,6 +21,7 @@ typedef struct ld {
 	char *err;
 	size_t errlen;
 	cs_accounts *a;
+	int contained; /* in the loader's child (sim/accounts_child.c) */
 	cs_yaml y;
 } ld;
 
@@ -509,7 +510,7 @@ static int load(cs_accounts **out, ld *l, const char *text, size_t len)
 {
 	static const char *const keys[] = { "site", "accounts", "qos", "partitions", NULL };
 	*out = NULL;
-	l->y = (cs_yaml){ .file = l->file, .err = l->err, .errlen = l->errlen };
+	l->y = (cs_yaml){ .file = l->file, .err = l->err, .errlen = l->errlen, .contained = l->contained };
 	if (!(l->a = calloc(1, sizeof *l->a)))
 		return oom(l);
 	int rc = 0;
@@ -531,7 +532,8 @@ static int load(cs_accounts **out, ld *l, const char *text, size_t len)
 			 (!field(root, "", "accounts", &f) || (rc = load_accounts(l, &f, 0, &name_nodes, &nn_cap)) == 0) &&
 			 (rc = load_prio(l, root, "qos", &l->a->qos)) == 0)
 			rc = load_prio(l, root, "partitions", &l->a->parts);
-		fy_document_destroy(doc);
+		if (!l->contained) /* (a child's memory goes when it exits) */
+			fy_document_destroy(doc);
 	}
 	free(name_nodes);
 	if (rc < 0) {
@@ -542,10 +544,10 @@ static int load(cs_accounts **out, ld *l, const char *text, size_t len)
 	return 0;
 }
 
-int cs_accounts_load(cs_accounts **out, const char *path, char *err, size_t errlen)
+int cs_accounts_load_here(cs_accounts **out, const char *path, int contained, char *err, size_t errlen)
 {
 	*out = NULL;
-	ld l = { .file = path, .err = err, .errlen = errlen };
+	ld l = { .file = path, .err = err, .errlen = errlen, .contained = contained };
 	int rc = cs_yaml_openable(path, err, errlen);
 	if (rc < 0)
 		return rc;

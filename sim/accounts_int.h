@@ -36,4 +36,10 @@ struct cs_accounts {
 	uint32_t nstor, capstor;
 };
 
+/* cs_accounts_load in this process (which sim/accounts_child.c runs in a
+ * child): the file is parsed first in a child of its own (sim/yaml.c)
+ * unless `contained`, when this process is already one under
+ * cs_child_limits. */
+int cs_accounts_load_here(cs_accounts **out, const char *path, int contained, char *err, size_t errlen);
+
 #endif

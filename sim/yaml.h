@@ -17,6 +17,8 @@ typedef struct cs_yaml {
 	size_t errlen;
 	void ***owned;
 	size_t *nowned, *capowned;
+	int contained; /* already in a process of its own under cs_child_limits:
+			* a file is parsed here, not first in a child */
 } cs_yaml;
 
 /* A key of a mapping and its value; path names it in messages
@@ -96,11 +98,14 @@ int cs_yaml_openable(const char *path, char *err, size_t errlen);
 /* The largest config read (bytes). */
 #define CS_YAML_MAX (16 << 20)
 /* A file is parsed first in a child process under these limits (libfyaml
- * crashes on some inputs): CPU seconds, address space in MiB. */
+ * crashes on some inputs), unless y->contained: CPU seconds, address space
+ * in MiB. */
 #define CS_YAML_CPU_S 20
 #define CS_YAML_MEM_MIB 2048
 /* Parse the file y->file or, if text is not NULL, text (named y->file in
- * messages). Refused before libfyaml sees it: more than CS_YAML_MAX bytes,
+ * messages). CAPSIM_YAML_CHILD_FAULT=segv (for the tests) crashes the
+ * process that would first parse a file: the child, or this one if
+ * y->contained. Refused before libfyaml sees it: more than CS_YAML_MAX bytes,
  * invalid UTF-8 or a control character ("FILE:LINE:COL: invalid UTF-8 ...").
  * A syntax error is "FILE:LINE:COL: YAML syntax error: ..." (one line); an
  * empty stream "FILE: <empty_msg>"; an alias (*name) anywhere is an error:

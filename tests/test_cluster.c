@@ -671,6 +671,10 @@ Test(cluster, yaml_that_crashes_libfyaml_is_refused)
 	char err[CS_ERRLEN];
 	cr_expect_eq(load_cluster(p, err, sizeof err), -CS_EPARSE);
 	cr_expect(strstr(err, "crashed (signal 11"), "%s", err);
+	/* the accounts file is loaded whole in its child, which crashes where
+	 * the parser's would, after the file's bytes are checked */
+	expect_yaml_refused("name: x\n", 8, "", "the YAML parser (libfyaml) crashed (signal 11");
+	expect_yaml_refused("name: \xc0\xaf\n", 9, "1:7", "invalid UTF-8");
 	unsetenv("CAPSIM_YAML_CHILD_FAULT");
 	th_unlink(p);
 }

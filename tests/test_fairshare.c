@@ -11,6 +11,7 @@
 #include "capsim/fairtree.h"
 #include "capsim/run.h"
 #include "helpers.h"
+#include "../sim/accounts_int.h"
 
 /* ---- the file -------------------------------------------------------------- */
 
@@ -23,12 +24,29 @@ static int load(const char *text, char *err)
 	return rc;
 }
 
+/* The file loader (in a child process, sim/accounts_child.c) gives the
+ * error the text loader gives (in this one), named by the file's path. */
+static void bad_as_a_file(const char *text, int want_rc, const char *want_err)
+{
+	char *p = th_write_tmp(text, ".yaml");
+	char err[CS_ERRLEN] = "", want[CS_ERRLEN + 512];
+	cs_accounts *a = NULL;
+	int rc = cs_accounts_load(&a, p, err, sizeof err);
+	cr_assert_null(a);
+	cr_assert_eq(rc, want_rc, "rc %d: %s", rc, err);
+	cr_assert_eq(strncmp(want_err, "acc.yaml", 8), 0, "%s", want_err);
+	snprintf(want, sizeof want, "%s%s", p, want_err + 8);
+	cr_assert_str_eq(err, want);
+	th_unlink(p);
+}
+
 static void bad(const char *text, int want_rc, const char *want)
 {
 	char err[CS_ERRLEN] = "";
 	int rc = load(text, err);
 	cr_assert_eq(rc, want_rc, "rc %d for:\n%s\nmessage: %s", rc, text, err);
 	cr_assert(strstr(err, want), "got '%s', want '%s'", err, want);
+	bad_as_a_file(text, want_rc, err);
 }
 
 /* A QoS's grace_time (Slurm's QOS GraceTime) is whole seconds, 0 or more. */
@@ -80,6 +98,94 @@ Test(accounts, every_mistake_names_file_line_and_column)
 	cs_accounts *a;
 	cr_assert_eq(cs_accounts_load(&a, "/nonexistent/acc.yaml", err, sizeof err), -CS_EIO);
 	cr_assert(strstr(err, "/nonexistent/acc.yaml: cannot open"), "%s", err);
+}
+
+static void same_names(const cs_names *x, const cs_names *y)
+{
+	cr_assert_eq(x->n, y->n);
+	for (size_t i = 0; i < x->n; i++)
+		cr_assert_str_eq(x->v[i], y->v[i]);
+	cr_assert_eq(x->hcap, y->hcap);
+	cr_assert_eq(!x->hash, !y->hash);
+	cr_assert(!x->hcap || memcmp(x->hash, y->hash, x->hcap * sizeof *x->hash) == 0);
+}
+
+static void same_blob(const void *x, const void *y, size_t n)
+{
+	cr_assert_eq(!x, !y);
+	cr_assert(!x || memcmp(x, y, n) == 0);
+}
+
+static void same_prio(const prio *x, const prio *y)
+{
+	size_t n = x->names.n;
+	same_names(&x->names, &y->names);
+	same_blob(x->factor, y->factor, n * sizeof *x->factor);
+	same_blob(x->preempts, y->preempts, n * n);
+	same_blob(x->grace, y->grace, n * sizeof *x->grace);
+}
+
+/* A file is loaded in a child and handed back over a pipe: what comes
+ * back is what loading its text here gives, every field, the names' hash
+ * tables and which tables are absent included (a tree with limits,
+ * grants, storage, QoS with preemption and grace; and one with none). */
+Test(accounts, a_file_loaded_in_a_child_is_its_text_loaded_here)
+{
+	const char *texts[] = {
+		"site: s\n"
+		"accounts:\n"
+		"  - name: org\n"
+		"    shares: 2.5\n"
+		"    GrpTRES: cpu=64,mem=2T\n"
+		"    accounts:\n"
+		"      - name: p1\n"
+		"        grant: {hours: 100, from: 5, to: 900}\n"
+		"        storage_tb: {project: 6, \"arch ive\": 0.5}\n"
+		"        MaxJobs: 3\n"
+		"        users: [{name: u1, shares: 3, MaxSubmitJobs: -1}, {name: \"u\\0x\"}]\n"
+		"      - name: p2\n"
+		"  - name: solo\n"
+		"qos:\n"
+		"  - {name: high, priority: 1000, grace_time: 60, preempt: [low]}\n"
+		"  - {name: low, priority: 1}\n"
+		"partitions: [{name: gpu, priority: 3}, {name: cpu, priority: 0}]\n",
+		"accounts: []\nqos: []\n",
+		"site: only\n",
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		char *p = th_write_tmp(texts[k], ".yaml");
+		char err[CS_ERRLEN] = "";
+		cs_accounts *x = NULL, *y = NULL;
+		cr_assert_eq(cs_accounts_load(&x, p, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(cs_accounts_load_text(&y, texts[k], strlen(texts[k]), p, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(x->n, y->n);
+		for (uint32_t i = 0; i < x->n; i++) {
+			const anode *a = &x->nodes[i], *b = &y->nodes[i];
+			cr_assert_str_eq(a->name, b->name);
+			cr_assert(a->shares == b->shares && a->parent == b->parent && a->kind == b->kind &&
+				  a->lim == b->lim);
+			cr_assert(a->grant.hours == b->grant.hours && a->grant.from == b->grant.from &&
+				  a->grant.to == b->grant.to);
+		}
+		same_names(&x->accounts, &y->accounts);
+		same_blob(x->acct_node, y->acct_node, x->accounts.n * sizeof *x->acct_node);
+		same_prio(&x->qos, &y->qos);
+		same_prio(&x->parts, &y->parts);
+		cr_assert_eq(x->nlims, y->nlims);
+		same_blob(x->lims, y->lims, x->nlims * sizeof *x->lims);
+		cr_assert_eq(x->lim_line, y->lim_line);
+		cr_assert_eq(x->ngrants, y->ngrants);
+		cr_assert_eq(x->nstor, y->nstor);
+		cr_assert_eq(!x->stor, !y->stor);
+		for (uint32_t i = 0; i < x->nstor; i++) {
+			const cs_storage_alloc *a = &x->stor[i], *b = &y->stor[i];
+			cr_assert_str_eq(a->tier, b->tier);
+			cr_assert(a->node == b->node && a->tb == b->tb && a->line == b->line && a->col == b->col);
+		}
+		cs_accounts_free(x);
+		cs_accounts_free(y);
+		th_unlink(p);
+	}
 }
 
 /* The command: a bad file is exit 2 with the position. */
