@@ -299,7 +299,7 @@ static inline void walker_to(walker *w, cs_time next)
 		w->out.peak = v;
 }
 
-void cs_storage_walker_take(walker *w, cs_time t, double d)
+static inline __attribute__((always_inline)) void walker_take(walker *w, cs_time t, double d)
 {
 	if (t != w->at) {
 		walker_to(w, t);
@@ -308,6 +308,8 @@ void cs_storage_walker_take(walker *w, cs_time t, double d)
 	}
 	w->slope += d;
 }
+
+void cs_storage_walker_take(walker *w, cs_time t, double d) { walker_take(w, t, d); }
 
 cs_storage_use cs_storage_walker_end(walker *w, cs_time t1)
 {
@@ -348,66 +350,140 @@ static size_t tier_lists(const cs_account_tree *tree, uint32_t k, const uint32_t
 	return m;
 }
 
-/* ch's next time's changes, as changes_next gives them, into *one when
- * there is one (nothing copied or sorted; the cursor moved past it), else
- * into ch->run by changes_next: how many, 0 when none are left,
- * (size_t)-1 when out of memory. Most times hold one change. */
-static inline size_t next_time(cs_storage_changes *c, sev *one)
+/* A tier's writers as a walk reads them (c's, once its writers are worked
+ * out) and its two cursors: a copy the compiler can hold in registers. */
+typedef struct cursor {
+	const uint64_t *dt;
+	const double *d;
+	const uint32_t *key;
+	size_t m, i, q;
+	cs_time t0, r;
+} cursor;
+
+static cursor cursor_of(const cs_storage_changes *c)
 {
-	if (c->d) { /* (else changes_next works out the writers first) */
-		int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
-		cs_time t0 = c->o->t0;
-		cs_time ti = has_i ? t0 + (cs_time)c->dt[c->i] : 0, tq = has_q ? t0 + (cs_time)c->dt[c->q] + c->r : 0;
-		/* alone at its time: the next of its cursor is later, and the
-		 * other cursor's next is later still (or there is none) */
-		if (has_i && (!has_q || ti < tq) && (c->i + 1 == c->m || c->dt[c->i + 1] != c->dt[c->i])) {
-			*one = (sev){ ti, c->d[c->i], c->key[c->i] >> 2 };
-			c->i++;
-			return 1;
-		}
-		if (has_q && (!has_i || tq < ti) && (c->q + 1 == c->m || c->dt[c->q + 1] != c->dt[c->q])) {
-			*one = (sev){ tq, -c->d[c->q], c->key[c->q] >> 2 };
-			c->q++;
-			return 1;
-		}
+	return (cursor){ c->dt, c->d, c->key, c->m, c->i, c->q, c->o->t0, c->r };
+}
+
+/* c's next time's changes, from the cursors in k (c's writers worked out),
+ * as changes_next gives them, into *one when there is one (nothing copied
+ * or sorted; k's cursor moved past it), else into c->run by changes_next:
+ * how many, 0 when none are left, (size_t)-1 when out of memory. Most times
+ * hold one change. `retained`: c->r > 0 (a constant in a walk's copy, so a
+ * tier without a retention never looks at the second cursor). */
+static inline __attribute__((always_inline)) size_t next_time(cs_storage_changes *c, cursor *k, int retained,
+								sev *one)
+{
+	int has_i = k->i < k->m, has_q = retained && k->q < k->m;
+	cs_time ti = has_i ? k->t0 + (cs_time)k->dt[k->i] : 0, tq = has_q ? k->t0 + (cs_time)k->dt[k->q] + k->r : 0;
+	/* alone at its time: the next of its cursor is later, and the other
+	 * cursor's next is later still (or there is none) */
+	if (has_i && (!has_q || ti < tq) && (k->i + 1 == k->m || k->dt[k->i + 1] != k->dt[k->i])) {
+		*one = (sev){ ti, k->d[k->i], k->key[k->i] >> 2 };
+		k->i++;
+		return 1;
 	}
+	if (has_q && (!has_i || tq < ti) && (k->q + 1 == k->m || k->dt[k->q + 1] != k->dt[k->q])) {
+		*one = (sev){ tq, -k->d[k->q], k->key[k->q] >> 2 };
+		k->q++;
+		return 1;
+	}
+	if (!has_i && !has_q)
+		return 0;
+	c->i = k->i;
+	c->q = k->q;
 	size_t n = changes_next(c);
+	k->i = c->i;
+	k->q = c->q;
 	if (n != 0 && n != (size_t)-1)
 		*one = c->run[0];
 	return n;
 }
 
-size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one) { return next_time(c, one); }
-
-/* The changes of tier k in order, each the use of the tier (w, sampled
- * into samples[0..ns) at t0 + i x step and the last at t1) and of its
- * allocations (aw[i]) take: those of the job's account and the account's
- * ancestors, list[lo[v] .. lo[v + 1]) for account v (tier_lists; tree
- * NULL: none). A use takes its changes in order as they come, a time's
- * first taking it there (a sample between two times is the use at the
- * earlier plus the slope since). -CS_ENOMEM or 0. */
-static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree, const uint32_t *lo,
-		     const uint32_t *list, walker *aw, cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
+size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one)
 {
+	if (!c->d && writers(c) < 0)
+		return (size_t)-1;
+	cursor k = cursor_of(c);
+	size_t n = next_time(c, &k, c->r != 0, one);
+	c->i = k.i;
+	c->q = k.q;
+	return n;
+}
+
+/* Samples ks.. of a use taken at times before t into samples[]: the use
+ * at each, u at `at` plus the slope since (the walk's state stands from
+ * its last change on). The next sample. */
+static __attribute__((noinline)) size_t fill_samples(double u, double slope, cs_time at, size_t ks, cs_time t,
+						      cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
+{
+	for (cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step; ks < ns && ts < t;
+	     ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
+		samples[ks] = u + slope * (double)(ts - at);
+	return ks;
+}
+
+/* A change d of job `job` at time t: the tier's use (w) takes it, and so
+ * do the allocations of the job's account and its ancestors (tree NULL:
+ * none), list[lo[v] .. lo[v + 1]) for account v (tier_lists). */
+static inline __attribute__((always_inline)) void take_change(walker *w, const uint32_t *job_account,
+								 const uint32_t *lo, const uint32_t *list, walker *aw,
+								 cs_time t, double d, uint32_t job)
+{
+	walker_take(w, t, d);
+	if (job_account)
+		for (uint32_t a = job_account[job], q = lo[a]; q < lo[a + 1]; q++)
+			walker_take(&aw[list[q]], t, d);
+}
+
+/* The changes of tier k in order (ch's, as cs_storage_time_next gives
+ * them: a time alone taken straight from its cursor, else the time's
+ * changes gathered and sorted by changes_next), each the use of the tier
+ * (w, sampled into samples[0..ns) at t0 + i x step and the last at t1)
+ * and of its allocations (aw[i]) take. A use takes its changes in order as
+ * they come, a time's first taking it there (a sample between two times
+ * is the use at the earlier plus the slope since). `retained`: ch has a
+ * retention (ch->r > 0; a constant in each copy, so the walk of a tier
+ * without one never looks at the second cursor). -CS_ENOMEM or 0. */
+static inline __attribute__((always_inline)) int walk_changes(cs_storage_changes *ch, walker *w,
+								const cs_account_tree *tree, const uint32_t *lo,
+								const uint32_t *list, walker *aw, cs_time t0,
+								cs_time t1, cs_time step, double *samples, size_t ns,
+								int retained)
+{
+	if (!ch->d && writers(ch) < 0)
+		return -CS_ENOMEM;
+	const uint32_t *job_account = tree ? tree->job_account : NULL;
+	cursor k = cursor_of(ch);
 	size_t ks = 0, ng;
 	cs_time ts = ns == 1 ? t1 : t0; /* sample ks's time */
 	sev one;
-	while ((ng = next_time(ch, &one)) != 0 && ng != (size_t)-1 && one.t < t1) {
+	while ((ng = next_time(ch, &k, retained, &one)) != 0 && ng != (size_t)-1) {
 		cs_time t = one.t;
-		for (; ks < ns && ts < t; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
-			samples[ks] = w->u + w->slope * (double)(ts - w->at);
-		const sev *run = ng == 1 ? &one : ch->run;
-		for (size_t g = 0; g < ng; g++) {
-			const sev *e = &run[g];
-			cs_storage_walker_take(w, t, e->d);
-			if (tree)
-				for (uint32_t a = tree->job_account[e->job], q = lo[a]; q < lo[a + 1]; q++)
-					cs_storage_walker_take(&aw[list[q]], t, e->d);
+		if (t >= t1)
+			break;
+		if (ts < t) {
+			ks = fill_samples(w->u, w->slope, w->at, ks, t, t0, t1, step, samples, ns);
+			ts = ks + 1 >= ns ? t1 : t0 + (cs_time)ks * step;
 		}
+		take_change(w, job_account, lo, list, aw, t, one.d, one.job);
+		for (size_t g = 1; g < ng; g++)
+			take_change(w, job_account, lo, list, aw, t, ch->run[g].d, ch->run[g].job);
 	}
 	for (; ks < ns; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 		samples[ks] = w->u + w->slope * (double)(ts - w->at);
 	return ng == (size_t)-1 ? -CS_ENOMEM : 0;
+}
+
+/* (Out of line: inlined into cs_storage_compute, the walk's state lived
+ * on the stack.) */
+static __attribute__((noinline)) int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree,
+						const uint32_t *lo, const uint32_t *list, walker *aw, cs_time t0,
+						cs_time t1, cs_time step, double *samples, size_t ns)
+{
+	if (ch->r)
+		return walk_changes(ch, w, tree, lo, list, aw, t0, t1, step, samples, ns, 1);
+	return walk_changes(ch, w, tree, lo, list, aw, t0, t1, step, samples, ns, 0);
 }
 
 int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *jobs, size_t n,
