@@ -143,11 +143,14 @@ int cs_storage_order_build(cs_storage_order *o, const cs_job *jobs, size_t n)
 		cs_storage_order_free(o);
 		return -CS_ENOMEM;
 	}
+	o->least[0] = o->least[1] = INFINITY;
 	for (size_t j = 0; j < n; j++)
 		if (ran(&jobs[j])) {
 			const cs_job *x = &jobs[j];
 			uint32_t key = (uint32_t)j << 2 | (x->gpus_per_node ? 2 : 0);
 			units[j] = (double)x->nodes * (x->gpus_per_node ? x->gpus_per_node : x->cores_per_node);
+			if (units[j] < o->least[key >> 1 & 1])
+				o->least[key >> 1 & 1] = units[j];
 			o->dt[o->n] = (uint64_t)(x->start_s - o->t0);
 			o->key[o->n++] = key;
 			o->dt[o->n] = (uint64_t)(x->end_s - o->t0);
@@ -170,12 +173,20 @@ void cs_storage_order_free(cs_storage_order *o)
 	*o = (cs_storage_order){ 0 };
 }
 
-/* Entry i of o as a change of tier k: a job's +v at its start and -v at
- * its end (v: its units times the tier's rate a GPU- or core-hour, a
- * second); v <= 0: none. */
-static double entry_rate(const cs_cluster_storage *k, const cs_storage_order *o, size_t i)
+/* An entry holding u units (GPUs if `gpus`, else cores) as a change of a
+ * tier with these rates a GPU- and a core-hour: + at its start and - at
+ * its end, v = u times the rate, a second; v <= 0: none. */
+static inline double rate_of(double u, int gpus, double per_gpu_hour, double per_core_hour)
 {
-	return o->units[i] * (o->key[i] & 2 ? k->tb_per_gpu_hour : k->tb_per_core_hour) / 3600.0;
+	return u * (gpus ? per_gpu_hour : per_core_hour) / 3600.0;
+}
+
+/* Entry a's change (units[a], key[a]: cs_storage_order's). */
+static inline double change_of(const double *units, const uint32_t *key, size_t a, double per_gpu_hour,
+			       double per_core_hour)
+{
+	double v = rate_of(units[a], key[a] & 2, per_gpu_hour, per_core_hour);
+	return key[a] & 1 ? -v : v;
 }
 
 void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k, const cs_storage_order *o,
@@ -184,38 +195,48 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 	*c = (cs_storage_changes){ .k = k, .o = o, .r = r };
 }
 
+/* Whether every entry of kind g (0: cores, 1: GPUs) of o writes on tier k,
+ * known without looking at each: a rate above 0 times a count is never
+ * less than the rate times the fewest (rounding keeps order), so when the
+ * fewest write, all do. Else (a rate of 0, below, NaN; none of that kind)
+ * 0, and each entry is looked at. */
+static int all_write(const cs_cluster_storage *k, const cs_storage_order *o, int g)
+{
+	double rate = g ? k->tb_per_gpu_hour : k->tb_per_core_hour;
+	return rate > 0 && rate_of(o->least[g], g, k->tb_per_gpu_hour, k->tb_per_core_hour) > 0;
+}
+
 /* c's writers (cs_storage_changes): 0 or -CS_ENOMEM. */
 static int writers(cs_storage_changes *c)
 {
 	const cs_storage_order *o = c->o;
-	c->d = c->spare ? c->spare : malloc((o->n + 1) * sizeof *c->d);
-	c->spare = NULL;
-	if (!c->d)
-		return -CS_ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < o->n; i++) {
-		double v = entry_rate(c->k, o, i);
-		c->d[i] = o->key[i] & 1 ? -v : v;
-		m += !(v <= 0);
-	}
+	c->found = 1;
 	c->dt = o->dt;
 	c->key = o->key;
-	if (m == o->n) {
-		c->m = m;
+	c->units = o->units;
+	c->m = o->n;
+	double g = c->k->tb_per_gpu_hour, k = c->k->tb_per_core_hour;
+	if (all_write(c->k, o, 0) && all_write(c->k, o, 1))
 		return 0;
-	}
+	size_t m = 0;
+	for (size_t i = 0; i < o->n; i++)
+		m += !(rate_of(o->units[i], o->key[i] & 2, g, k) <= 0);
+	if (m == o->n)
+		return 0;
 	c->own_dt = malloc((m + 1) * sizeof *c->own_dt);
 	c->own_key = malloc((m + 1) * sizeof *c->own_key);
-	if (!c->own_dt || !c->own_key)
+	c->own_units = malloc((m + 1) * sizeof *c->own_units);
+	if (!c->own_dt || !c->own_key || !c->own_units)
 		return -CS_ENOMEM;
 	for (size_t i = 0, w = 0; i < o->n; i++)
-		if (!(entry_rate(c->k, o, i) <= 0)) {
+		if (!(rate_of(o->units[i], o->key[i] & 2, g, k) <= 0)) {
 			c->own_dt[w] = o->dt[i];
 			c->own_key[w] = o->key[i];
-			c->d[w++] = c->d[i];
+			c->own_units[w++] = o->units[i];
 		}
 	c->dt = c->own_dt;
 	c->key = c->own_key;
+	c->units = c->own_units;
 	c->m = m;
 	return 0;
 }
@@ -236,7 +257,7 @@ static inline size_t take_time(cs_storage_changes *c, size_t *at, size_t n, cs_t
 			c->run = g;
 			c->cap = cap;
 		}
-		double d = c->d[a];
+		double d = change_of(c->units, c->key, a, c->k->tb_per_gpu_hour, c->k->tb_per_core_hour);
 		c->run[n++] = (sev){ t, shifted ? -d : d, c->key[a] >> 2 };
 		a++;
 	} while (a < c->m && c->dt[a] == dt);
@@ -249,7 +270,7 @@ static inline size_t take_time(cs_storage_changes *c, size_t *at, size_t n, cs_t
  * the first). Each time's changes, gathered from both, by change. */
 static inline size_t changes_next(cs_storage_changes *c)
 {
-	if (!c->d && writers(c) < 0)
+	if (!c->found && writers(c) < 0)
 		return (size_t)-1;
 	int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
 	if (!has_i && !has_q)
@@ -272,10 +293,9 @@ size_t cs_storage_changes_next(cs_storage_changes *c) { return changes_next(c); 
 void cs_storage_changes_free(cs_storage_changes *c)
 {
 	free(c->run);
-	free(c->spare);
-	free(c->d);
 	free(c->own_dt);
 	free(c->own_key);
+	free(c->own_units);
 	*c = (cs_storage_changes){ 0 };
 }
 
@@ -354,15 +374,17 @@ static size_t tier_lists(const cs_account_tree *tree, uint32_t k, const uint32_t
  * out) and its two cursors: a copy the compiler can hold in registers. */
 typedef struct cursor {
 	const uint64_t *dt;
-	const double *d;
 	const uint32_t *key;
+	const double *units;
+	double per_gpu_hour, per_core_hour;
 	size_t m, i, q;
 	cs_time t0, r;
 } cursor;
 
 static cursor cursor_of(const cs_storage_changes *c)
 {
-	return (cursor){ c->dt, c->d, c->key, c->m, c->i, c->q, c->o->t0, c->r };
+	return (cursor){ c->dt, c->key, c->units, c->k->tb_per_gpu_hour, c->k->tb_per_core_hour, c->m, c->i, c->q,
+			 c->o->t0, c->r };
 }
 
 /* c's next time's changes, from the cursors in k (c's writers worked out),
@@ -379,12 +401,13 @@ static inline __attribute__((always_inline)) size_t next_time(cs_storage_changes
 	/* alone at its time: the next of its cursor is later, and the other
 	 * cursor's next is later still (or there is none) */
 	if (has_i && (!has_q || ti < tq) && (k->i + 1 == k->m || k->dt[k->i + 1] != k->dt[k->i])) {
-		*one = (sev){ ti, k->d[k->i], k->key[k->i] >> 2 };
+		*one = (sev){ ti, change_of(k->units, k->key, k->i, k->per_gpu_hour, k->per_core_hour), k->key[k->i] >> 2 };
 		k->i++;
 		return 1;
 	}
 	if (has_q && (!has_i || tq < ti) && (k->q + 1 == k->m || k->dt[k->q + 1] != k->dt[k->q])) {
-		*one = (sev){ tq, -k->d[k->q], k->key[k->q] >> 2 };
+		*one = (sev){ tq, -change_of(k->units, k->key, k->q, k->per_gpu_hour, k->per_core_hour),
+			      k->key[k->q] >> 2 };
 		k->q++;
 		return 1;
 	}
@@ -402,7 +425,7 @@ static inline __attribute__((always_inline)) size_t next_time(cs_storage_changes
 
 size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one)
 {
-	if (!c->d && writers(c) < 0)
+	if (!c->found && writers(c) < 0)
 		return (size_t)-1;
 	cursor k = cursor_of(c);
 	size_t n = next_time(c, &k, c->r != 0, one);
@@ -451,7 +474,7 @@ static inline __attribute__((always_inline)) int walk_changes(cs_storage_changes
 								cs_time t1, cs_time step, double *samples, size_t ns,
 								int retained)
 {
-	if (!ch->d && writers(ch) < 0)
+	if (!ch->found && writers(ch) < 0)
 		return -CS_ENOMEM;
 	const uint32_t *job_account = tree ? tree->job_account : NULL;
 	cursor k = cursor_of(ch);
@@ -518,7 +541,6 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
 	uint32_t *lo = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *lo) : NULL, *list = NULL;
 	size_t room = 0;
-	double *spare = NULL; /* (cs_storage_changes) */
 	uint8_t *tier_used = calloc(T + 1, 1);
 	cs_storage_order order;
 	int rc = cs_storage_order_build(&order, jobs, n);
@@ -568,13 +590,8 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		}
 		cs_storage_changes ch;
 		cs_storage_changes_start(&ch, st, &order, r);
-		ch.spare = spare; /* the last tier's changes' room */
 		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, lo, list, aw, s->t0, s->t1, s->sample_s,
 			       s->samples + k * s->nsamples, s->nsamples);
-		spare = ch.spare ? ch.spare : ch.d;
-		if (spare == ch.d)
-			ch.d = NULL;
-		ch.spare = NULL;
 		cs_storage_changes_free(&ch);
 		usage u = cs_storage_walker_end(&w, s->t1);
 		for (uint32_t i = 0; i < A; i++)
@@ -620,7 +637,6 @@ done:
 	free(aw);
 	free(lo);
 	free(list);
-	free(spare);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;
