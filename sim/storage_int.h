@@ -39,11 +39,10 @@ typedef struct cs_storage_changes {
 	const cs_storage_order *o;
 	cs_time r;
 	size_t i, q;     /* the next writers, as they are and shifted r */
-	/* the entries of o that change the tier (found once, at the first
-	 * call: each is looked at by both cursors), m of them: their times
-	 * from o->t0, keys and units (o's own when every entry writes, else
-	 * the compact copies own_*); each one's change is worked out as it
-	 * is taken (+ at a start, - at an end) */
+	/* the entries of o that change the tier (found at the first call), m
+	 * of them: their times from o->t0, keys and units (o's own when every
+	 * entry writes, else the compact copies own_*); each one's change is
+	 * worked out as a cursor takes it (+ at a start, - at an end) */
 	const uint64_t *dt;
 	const uint32_t *key;
 	const double *units;
