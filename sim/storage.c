@@ -143,11 +143,14 @@ int cs_storage_order_build(cs_storage_order *o, const cs_job *jobs, size_t n)
 		cs_storage_order_free(o);
 		return -CS_ENOMEM;
 	}
+	o->least[0] = o->least[1] = INFINITY;
 	for (size_t j = 0; j < n; j++)
 		if (ran(&jobs[j])) {
 			const cs_job *x = &jobs[j];
 			uint32_t key = (uint32_t)j << 2 | (x->gpus_per_node ? 2 : 0);
 			units[j] = (double)x->nodes * (x->gpus_per_node ? x->gpus_per_node : x->cores_per_node);
+			if (units[j] < o->least[key >> 1 & 1])
+				o->least[key >> 1 & 1] = units[j];
 			o->dt[o->n] = (uint64_t)(x->start_s - o->t0);
 			o->key[o->n++] = key;
 			o->dt[o->n] = (uint64_t)(x->end_s - o->t0);
@@ -170,12 +173,20 @@ void cs_storage_order_free(cs_storage_order *o)
 	*o = (cs_storage_order){ 0 };
 }
 
-/* Entry i of o as a change of tier k: a job's +v at its start and -v at
- * its end (v: its units times the tier's rate a GPU- or core-hour, a
- * second); v <= 0: none. */
-static double entry_rate(const cs_cluster_storage *k, const cs_storage_order *o, size_t i)
+/* An entry holding u units (GPUs if `gpus`, else cores) as a change of a
+ * tier with these rates a GPU- and a core-hour: + at its start and - at
+ * its end, v = u times the rate, a second; v <= 0: none. */
+static inline double rate_of(double u, int gpus, double per_gpu_hour, double per_core_hour)
 {
-	return o->units[i] * (o->key[i] & 2 ? k->tb_per_gpu_hour : k->tb_per_core_hour) / 3600.0;
+	return u * (gpus ? per_gpu_hour : per_core_hour) / 3600.0;
+}
+
+/* Entry a's change (units[a], key[a]: cs_storage_order's). */
+static inline double change_of(const double *units, const uint32_t *key, size_t a, double per_gpu_hour,
+			       double per_core_hour)
+{
+	double v = rate_of(units[a], key[a] & 2, per_gpu_hour, per_core_hour);
+	return key[a] & 1 ? -v : v;
 }
 
 void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k, const cs_storage_order *o,
@@ -184,38 +195,48 @@ void cs_storage_changes_start(cs_storage_changes *c, const cs_cluster_storage *k
 	*c = (cs_storage_changes){ .k = k, .o = o, .r = r };
 }
 
+/* Whether every entry of kind g (0: cores, 1: GPUs) of o writes on tier k,
+ * known without looking at each: a rate above 0 times a count is never
+ * less than the rate times the fewest (rounding keeps order), so when the
+ * fewest write, all do. Else (a rate of 0, below, NaN; none of that kind)
+ * 0, and each entry is looked at. */
+static int all_write(const cs_cluster_storage *k, const cs_storage_order *o, int g)
+{
+	double rate = g ? k->tb_per_gpu_hour : k->tb_per_core_hour;
+	return rate > 0 && rate_of(o->least[g], g, k->tb_per_gpu_hour, k->tb_per_core_hour) > 0;
+}
+
 /* c's writers (cs_storage_changes): 0 or -CS_ENOMEM. */
 static int writers(cs_storage_changes *c)
 {
 	const cs_storage_order *o = c->o;
-	c->d = c->spare ? c->spare : malloc((o->n + 1) * sizeof *c->d);
-	c->spare = NULL;
-	if (!c->d)
-		return -CS_ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < o->n; i++) {
-		double v = entry_rate(c->k, o, i);
-		c->d[i] = o->key[i] & 1 ? -v : v;
-		m += !(v <= 0);
-	}
+	c->found = 1;
 	c->dt = o->dt;
 	c->key = o->key;
-	if (m == o->n) {
-		c->m = m;
+	c->units = o->units;
+	c->m = o->n;
+	double g = c->k->tb_per_gpu_hour, k = c->k->tb_per_core_hour;
+	if (all_write(c->k, o, 0) && all_write(c->k, o, 1))
 		return 0;
-	}
+	size_t m = 0;
+	for (size_t i = 0; i < o->n; i++)
+		m += !(rate_of(o->units[i], o->key[i] & 2, g, k) <= 0);
+	if (m == o->n)
+		return 0;
 	c->own_dt = malloc((m + 1) * sizeof *c->own_dt);
 	c->own_key = malloc((m + 1) * sizeof *c->own_key);
-	if (!c->own_dt || !c->own_key)
+	c->own_units = malloc((m + 1) * sizeof *c->own_units);
+	if (!c->own_dt || !c->own_key || !c->own_units)
 		return -CS_ENOMEM;
 	for (size_t i = 0, w = 0; i < o->n; i++)
-		if (!(entry_rate(c->k, o, i) <= 0)) {
+		if (!(rate_of(o->units[i], o->key[i] & 2, g, k) <= 0)) {
 			c->own_dt[w] = o->dt[i];
 			c->own_key[w] = o->key[i];
-			c->d[w++] = c->d[i];
+			c->own_units[w++] = o->units[i];
 		}
 	c->dt = c->own_dt;
 	c->key = c->own_key;
+	c->units = c->own_units;
 	c->m = m;
 	return 0;
 }
@@ -236,7 +257,7 @@ static inline size_t take_time(cs_storage_changes *c, size_t *at, size_t n, cs_t
 			c->run = g;
 			c->cap = cap;
 		}
-		double d = c->d[a];
+		double d = change_of(c->units, c->key, a, c->k->tb_per_gpu_hour, c->k->tb_per_core_hour);
 		c->run[n++] = (sev){ t, shifted ? -d : d, c->key[a] >> 2 };
 		a++;
 	} while (a < c->m && c->dt[a] == dt);
@@ -249,7 +270,7 @@ static inline size_t take_time(cs_storage_changes *c, size_t *at, size_t n, cs_t
  * the first). Each time's changes, gathered from both, by change. */
 static inline size_t changes_next(cs_storage_changes *c)
 {
-	if (!c->d && writers(c) < 0)
+	if (!c->found && writers(c) < 0)
 		return (size_t)-1;
 	int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
 	if (!has_i && !has_q)
@@ -272,10 +293,9 @@ size_t cs_storage_changes_next(cs_storage_changes *c) { return changes_next(c); 
 void cs_storage_changes_free(cs_storage_changes *c)
 {
 	free(c->run);
-	free(c->spare);
-	free(c->d);
 	free(c->own_dt);
 	free(c->own_key);
+	free(c->own_units);
 	*c = (cs_storage_changes){ 0 };
 }
 
@@ -299,7 +319,7 @@ static inline void walker_to(walker *w, cs_time next)
 		w->out.peak = v;
 }
 
-void cs_storage_walker_take(walker *w, cs_time t, double d)
+static inline __attribute__((always_inline)) void walker_take(walker *w, cs_time t, double d)
 {
 	if (t != w->at) {
 		walker_to(w, t);
@@ -308,6 +328,8 @@ void cs_storage_walker_take(walker *w, cs_time t, double d)
 	}
 	w->slope += d;
 }
+
+void cs_storage_walker_take(walker *w, cs_time t, double d) { walker_take(w, t, d); }
 
 cs_storage_use cs_storage_walker_end(walker *w, cs_time t1)
 {
@@ -348,66 +370,143 @@ static size_t tier_lists(const cs_account_tree *tree, uint32_t k, const uint32_t
 	return m;
 }
 
-/* ch's next time's changes, as changes_next gives them, into *one when
- * there is one (nothing copied or sorted; the cursor moved past it), else
- * into ch->run by changes_next: how many, 0 when none are left,
- * (size_t)-1 when out of memory. Most times hold one change. */
-static inline size_t next_time(cs_storage_changes *c, sev *one)
+/* A tier's writers as a walk reads them (c's, once its writers are worked
+ * out) and its two cursors: a copy the compiler can hold in registers. */
+typedef struct cursor {
+	const uint64_t *dt;
+	const uint32_t *key;
+	const double *units;
+	double per_gpu_hour, per_core_hour;
+	size_t m, i, q;
+	cs_time t0, r;
+} cursor;
+
+static cursor cursor_of(const cs_storage_changes *c)
 {
-	if (c->d) { /* (else changes_next works out the writers first) */
-		int has_i = c->i < c->m, has_q = c->r && c->q < c->m;
-		cs_time t0 = c->o->t0;
-		cs_time ti = has_i ? t0 + (cs_time)c->dt[c->i] : 0, tq = has_q ? t0 + (cs_time)c->dt[c->q] + c->r : 0;
-		/* alone at its time: the next of its cursor is later, and the
-		 * other cursor's next is later still (or there is none) */
-		if (has_i && (!has_q || ti < tq) && (c->i + 1 == c->m || c->dt[c->i + 1] != c->dt[c->i])) {
-			*one = (sev){ ti, c->d[c->i], c->key[c->i] >> 2 };
-			c->i++;
-			return 1;
-		}
-		if (has_q && (!has_i || tq < ti) && (c->q + 1 == c->m || c->dt[c->q + 1] != c->dt[c->q])) {
-			*one = (sev){ tq, -c->d[c->q], c->key[c->q] >> 2 };
-			c->q++;
-			return 1;
-		}
+	return (cursor){ c->dt, c->key, c->units, c->k->tb_per_gpu_hour, c->k->tb_per_core_hour, c->m, c->i, c->q,
+			 c->o->t0, c->r };
+}
+
+/* c's next time's changes, from the cursors in k (c's writers worked out),
+ * as changes_next gives them, into *one when there is one (nothing copied
+ * or sorted; k's cursor moved past it), else into c->run by changes_next:
+ * how many, 0 when none are left, (size_t)-1 when out of memory. Most times
+ * hold one change. `retained`: c->r > 0 (a constant in a walk's copy, so a
+ * tier without a retention never looks at the second cursor). */
+static inline __attribute__((always_inline)) size_t next_time(cs_storage_changes *c, cursor *k, int retained,
+								sev *one)
+{
+	int has_i = k->i < k->m, has_q = retained && k->q < k->m;
+	cs_time ti = has_i ? k->t0 + (cs_time)k->dt[k->i] : 0, tq = has_q ? k->t0 + (cs_time)k->dt[k->q] + k->r : 0;
+	/* alone at its time: the next of its cursor is later, and the other
+	 * cursor's next is later still (or there is none) */
+	if (has_i && (!has_q || ti < tq) && (k->i + 1 == k->m || k->dt[k->i + 1] != k->dt[k->i])) {
+		*one = (sev){ ti, change_of(k->units, k->key, k->i, k->per_gpu_hour, k->per_core_hour), k->key[k->i] >> 2 };
+		k->i++;
+		return 1;
 	}
+	if (has_q && (!has_i || tq < ti) && (k->q + 1 == k->m || k->dt[k->q + 1] != k->dt[k->q])) {
+		*one = (sev){ tq, -change_of(k->units, k->key, k->q, k->per_gpu_hour, k->per_core_hour),
+			      k->key[k->q] >> 2 };
+		k->q++;
+		return 1;
+	}
+	if (!has_i && !has_q)
+		return 0;
+	c->i = k->i;
+	c->q = k->q;
 	size_t n = changes_next(c);
+	k->i = c->i;
+	k->q = c->q;
 	if (n != 0 && n != (size_t)-1)
 		*one = c->run[0];
 	return n;
 }
 
-size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one) { return next_time(c, one); }
-
-/* The changes of tier k in order, each the use of the tier (w, sampled
- * into samples[0..ns) at t0 + i x step and the last at t1) and of its
- * allocations (aw[i]) take: those of the job's account and the account's
- * ancestors, list[lo[v] .. lo[v + 1]) for account v (tier_lists; tree
- * NULL: none). A use takes its changes in order as they come, a time's
- * first taking it there (a sample between two times is the use at the
- * earlier plus the slope since). -CS_ENOMEM or 0. */
-static int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree, const uint32_t *lo,
-		     const uint32_t *list, walker *aw, cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
+size_t cs_storage_time_next(cs_storage_changes *c, cs_sev *one)
 {
+	if (!c->found && writers(c) < 0)
+		return (size_t)-1;
+	cursor k = cursor_of(c);
+	size_t n = next_time(c, &k, c->r != 0, one);
+	c->i = k.i;
+	c->q = k.q;
+	return n;
+}
+
+/* Samples ks.. of a use taken at times before t into samples[]: the use
+ * at each, u at `at` plus the slope since (the walk's state stands from
+ * its last change on). The next sample. */
+static __attribute__((noinline)) size_t fill_samples(double u, double slope, cs_time at, size_t ks, cs_time t,
+						      cs_time t0, cs_time t1, cs_time step, double *samples, size_t ns)
+{
+	for (cs_time ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step; ks < ns && ts < t;
+	     ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
+		samples[ks] = u + slope * (double)(ts - at);
+	return ks;
+}
+
+/* A change d of job `job` at time t: the tier's use (w) takes it, and so
+ * do the allocations of the job's account and its ancestors (tree NULL:
+ * none), list[lo[v] .. lo[v + 1]) for account v (tier_lists). */
+static inline __attribute__((always_inline)) void take_change(walker *w, const uint32_t *job_account,
+								 const uint32_t *lo, const uint32_t *list, walker *aw,
+								 cs_time t, double d, uint32_t job)
+{
+	walker_take(w, t, d);
+	if (job_account)
+		for (uint32_t a = job_account[job], q = lo[a]; q < lo[a + 1]; q++)
+			walker_take(&aw[list[q]], t, d);
+}
+
+/* The changes of tier k in order (ch's, as cs_storage_time_next gives
+ * them: a time alone taken straight from its cursor, else the time's
+ * changes gathered and sorted by changes_next), each the use of the tier
+ * (w, sampled into samples[0..ns) at t0 + i x step and the last at t1)
+ * and of its allocations (aw[i]) take. A use takes its changes in order as
+ * they come, a time's first taking it there (a sample between two times
+ * is the use at the earlier plus the slope since). `retained`: ch has a
+ * retention (ch->r > 0; a constant in each copy, so the walk of a tier
+ * without one never looks at the second cursor). -CS_ENOMEM or 0. */
+static inline __attribute__((always_inline)) int walk_changes(cs_storage_changes *ch, walker *w,
+								const cs_account_tree *tree, const uint32_t *lo,
+								const uint32_t *list, walker *aw, cs_time t0,
+								cs_time t1, cs_time step, double *samples, size_t ns,
+								int retained)
+{
+	if (!ch->found && writers(ch) < 0)
+		return -CS_ENOMEM;
+	const uint32_t *job_account = tree ? tree->job_account : NULL;
+	cursor k = cursor_of(ch);
 	size_t ks = 0, ng;
 	cs_time ts = ns == 1 ? t1 : t0; /* sample ks's time */
 	sev one;
-	while ((ng = next_time(ch, &one)) != 0 && ng != (size_t)-1 && one.t < t1) {
+	while ((ng = next_time(ch, &k, retained, &one)) != 0 && ng != (size_t)-1) {
 		cs_time t = one.t;
-		for (; ks < ns && ts < t; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
-			samples[ks] = w->u + w->slope * (double)(ts - w->at);
-		const sev *run = ng == 1 ? &one : ch->run;
-		for (size_t g = 0; g < ng; g++) {
-			const sev *e = &run[g];
-			cs_storage_walker_take(w, t, e->d);
-			if (tree)
-				for (uint32_t a = tree->job_account[e->job], q = lo[a]; q < lo[a + 1]; q++)
-					cs_storage_walker_take(&aw[list[q]], t, e->d);
+		if (t >= t1)
+			break;
+		if (ts < t) {
+			ks = fill_samples(w->u, w->slope, w->at, ks, t, t0, t1, step, samples, ns);
+			ts = ks + 1 >= ns ? t1 : t0 + (cs_time)ks * step;
 		}
+		take_change(w, job_account, lo, list, aw, t, one.d, one.job);
+		for (size_t g = 1; g < ng; g++)
+			take_change(w, job_account, lo, list, aw, t, ch->run[g].d, ch->run[g].job);
 	}
 	for (; ks < ns; ks++, ts = ks + 1 == ns ? t1 : t0 + (cs_time)ks * step)
 		samples[ks] = w->u + w->slope * (double)(ts - w->at);
 	return ng == (size_t)-1 ? -CS_ENOMEM : 0;
+}
+
+/* (Out of line: inlined into cs_storage_compute, the walk's state lived
+ * on the stack.) */
+static __attribute__((noinline)) int walk_tier(cs_storage_changes *ch, walker *w, const cs_account_tree *tree,
+						const uint32_t *lo, const uint32_t *list, walker *aw, cs_time t0,
+						cs_time t1, cs_time step, double *samples, size_t ns)
+{
+	if (ch->r)
+		return walk_changes(ch, w, tree, lo, list, aw, t0, t1, step, samples, ns, 1);
+	return walk_changes(ch, w, tree, lo, list, aw, t0, t1, step, samples, ns, 0);
 }
 
 int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *jobs, size_t n,
@@ -442,7 +541,6 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 	walker *aw = A ? malloc(A * sizeof *aw) : NULL;
 	uint32_t *lo = A ? malloc(((size_t)tree->nnodes + 1) * sizeof *lo) : NULL, *list = NULL;
 	size_t room = 0;
-	double *spare = NULL; /* (cs_storage_changes) */
 	uint8_t *tier_used = calloc(T + 1, 1);
 	cs_storage_order order;
 	int rc = cs_storage_order_build(&order, jobs, n);
@@ -492,13 +590,8 @@ int cs_storage_compute(cs_storage_run **out, const cs_cluster *c, const cs_job *
 		}
 		cs_storage_changes ch;
 		cs_storage_changes_start(&ch, st, &order, r);
-		ch.spare = spare; /* the last tier's changes' room */
 		rc = walk_tier(&ch, &w, tier_used[k] ? tree : NULL, lo, list, aw, s->t0, s->t1, s->sample_s,
 			       s->samples + k * s->nsamples, s->nsamples);
-		spare = ch.spare ? ch.spare : ch.d;
-		if (spare == ch.d)
-			ch.d = NULL;
-		ch.spare = NULL;
 		cs_storage_changes_free(&ch);
 		usage u = cs_storage_walker_end(&w, s->t1);
 		for (uint32_t i = 0; i < A; i++)
@@ -544,7 +637,6 @@ done:
 	free(aw);
 	free(lo);
 	free(list);
-	free(spare);
 	free(tier_used);
 	if (rc < 0)
 		goto oom;

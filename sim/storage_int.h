@@ -26,6 +26,7 @@ typedef struct cs_storage_order {
 	uint32_t *key;
 	double *units;
 	size_t n;
+	double least[2]; /* the fewest units of an entry holding cores [0] or GPUs [1] (+inf: none) */
 } cs_storage_order;
 /* 0 or -CS_ENOMEM. */
 int cs_storage_order_build(cs_storage_order *o, const cs_job *jobs, size_t n);
@@ -38,19 +39,18 @@ typedef struct cs_storage_changes {
 	const cs_storage_order *o;
 	cs_time r;
 	size_t i, q;     /* the next writers, as they are and shifted r */
-	/* the entries of o that change the tier (worked out once at the first
-	 * call: each is looked at by both cursors), m of them: their times
-	 * from o->t0 and keys (o's own when every entry writes, else the
-	 * compact copies own_dt and own_key), and their changes, + at a
-	 * start and - at an end */
+	/* the entries of o that change the tier (found at the first call), m
+	 * of them: their times from o->t0, keys and units (o's own when every
+	 * entry writes, else the compact copies own_*); each one's change is
+	 * worked out as a cursor takes it (+ at a start, - at an end) */
 	const uint64_t *dt;
 	const uint32_t *key;
-	double *d;
+	const double *units;
 	uint64_t *own_dt;
 	uint32_t *own_key;
+	double *own_units;
 	size_t m;
-	double *spare;   /* room for d (o->n + 1), taken for it in place of a
-			  * malloc: a tier's after another's (fresh pages cost) */
+	int found;       /* the writers are found */
 	cs_sev *run;     /* the last time's changes */
 	size_t cap;
 } cs_storage_changes;

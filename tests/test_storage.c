@@ -340,8 +340,12 @@ Test(storage, tier_changes_are_every_jobs_sorted)
 			js[j].start_s = rand() % 10 ? (cs_time)(rand() % (round % 4 == 3 ? 5 : 500)) * 60 : -1;
 			js[j].end_s = js[j].start_s >= 0 ? js[j].start_s + (cs_time)(rand() % 40) * 60 : -1;
 		}
-		cs_cluster_storage k = { .tb_per_gpu_hour = rand() % 4 ? 0.1 * (rand() % 5) : 0,
-					 .tb_per_core_hour = rand() % 4 ? 0.003 * (rand() % 5) : 0 };
+		/* rates of 0, and rates so small that a few units' changes round
+		 * to 0 but more units' do not (so not every entry writes, though
+		 * the rate is above 0) */
+		const double tiny[] = { 0, 5e-321, 2e-320 };
+		cs_cluster_storage k = { .tb_per_gpu_hour = rand() % 4 ? 0.1 * (rand() % 5) : tiny[rand() % 3],
+					 .tb_per_core_hour = rand() % 4 ? 0.003 * (rand() % 5) : tiny[rand() % 3] };
 		cs_time r = round % 2 ? (cs_time)(rand() % 100) * 60 : 0;
 		cs_sev *want = malloc((4 * n + 1) * sizeof *want), *got = malloc((4 * n + 1) * sizeof *got);
 		size_t nw = 0;
