@@ -170,32 +170,41 @@ static void move_until(mf *p, size_t to, size_t from, size_t len)
 	if (!len || to == from)
 		return;
 	memmove(&u[to], &u[from], len * sizeof *u);
-	/* in block k, the entries that came from another block: its first
-	 * d (moved up by d) or its last d (down) */
-	size_t d = to > from ? to - from : from - to, w = d < UNTIL_BLOCK ? d : UNTIL_BLOCK, end = to + len;
-	for (size_t k = to / UNTIL_BLOCK; k * UNTIL_BLOCK < end; k++) {
-		size_t lo = k * UNTIL_BLOCK, hi = lo + UNTIL_BLOCK;
-		if (to > from)
-			hi = lo + w;
-		else
-			lo = hi - w;
-		lo = lo > to ? lo : to;
-		hi = hi < end ? hi : end;
+	size_t end = to + len, k0 = to / UNTIL_BLOCK, k1 = (end - 1) / UNTIL_BLOCK;
+	if (to > from && to - from < UNTIL_BLOCK) {
+		/* block k's entries from another block came from k - 1 */
+		for (size_t k = k1; k > k0; k--)
+			b[k] = b[k - 1] < b[k] ? b[k - 1] : b[k];
+		if (from / UNTIL_BLOCK < k0)
+			b[k0] = b[k0 - 1] < b[k0] ? b[k0 - 1] : b[k0];
+		return;
+	}
+	if (to < from && from - to < UNTIL_BLOCK) {
+		/* from k + 1 */
+		for (size_t k = k0; k < k1; k++)
+			b[k] = b[k + 1] < b[k] ? b[k + 1] : b[k];
+		if ((from + len - 1) / UNTIL_BLOCK > k1)
+			b[k1] = b[k1 + 1] < b[k1] ? b[k1 + 1] : b[k1];
+		return;
+	}
+	/* (moved by a block or more: the entries read) */
+	for (size_t k = k0; k <= k1; k++) {
+		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to, qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
 		cs_time m = b[k];
-		for (size_t q = lo; q < hi; q++)
+		for (; q < qe; q++)
 			m = u[q] < m ? u[q] : m;
 		b[k] = m;
 	}
 }
 
-/* Every bound of o[0 .. n)'s certificates worked out again from them:
- * the least certificate. */
-static cs_time bound_all(mf *p, size_t n)
+/* The bounds of o[i0 .. n)'s certificates' blocks worked out again from
+ * them (the whole of each block in o): the least of those. */
+static cs_time bound_from(mf *p, size_t i0, size_t n)
 {
 	const cs_time *u = p->until_mem;
 	cs_time least = INT64_MAX;
 	size_t s = p->base, e = n > 1 ? s + n - 1 : s;
-	for (size_t k = s / UNTIL_BLOCK; k * UNTIL_BLOCK < e; k++) {
+	for (size_t k = (s + i0) / UNTIL_BLOCK; k * UNTIL_BLOCK < e; k++) {
 		size_t q = k * UNTIL_BLOCK > s ? k * UNTIL_BLOCK : s, qe = (k + 1) * UNTIL_BLOCK < e ? (k + 1) * UNTIL_BLOCK : e;
 		cs_time m = INT64_MAX;
 		for (; q < qe; q++)
@@ -232,7 +241,7 @@ static void certify_all(mf *p, cs_time now, size_t n)
 		cb = capped(p, y, now);
 		until[i] = certify_at(p, now, x, o[i].prio, ca, y, o[i + 1].prio, cb);
 	}
-	p->min_until = bound_all(p, n);
+	p->min_until = bound_from(p, 0, n);
 	p->cert_calc = p->ncalc;
 }
 
@@ -421,30 +430,41 @@ static size_t pack_gaps(mf *p, size_t nk)
 
 /* After a new computation, o[0 .. n) (the kept jobs, each certified with
  * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved, their places
- * packed as the walk's gaps are (pack_gaps: a pair across one takes the
+ * and those whose term moved taken out into p->moved, the others moved
+ * down over their places in the same loop (a pair across one takes the
  * sooner certificate; the others' stand, their inputs being the same).
- * The jobs left (p->order and p->until may have moved); a factor above 1
- * (T is not a bound) turns the certificates off (cert_e < 0). */
+ * The jobs left; a factor above 1 (T is not a bound) turns the
+ * certificates off (cert_e < 0). */
 static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 {
-	const cs_ranked *o = p->order;
+	cs_ranked *o = p->order;
+	cs_time *until = p->until;
 	const double wfs_max = fabs(p->w_fs);
-	size_t m = 0;
-	*nmoved = 0;
+	size_t m = 0, nm = 0, first = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct prio_in *x = &p->pin[o[i].jid];
 		double was = x->wfs;
 		fs_term(p, x);
-		if (x->wfs == was)
+		if (x->wfs == was) {
+			if (nm) { /* (before the first that moved, none moves) */
+				o[m] = o[i];
+				until[m] = until[i];
+			}
+			m++;
 			continue;
+		}
 		if (fabs(x->wfs) > wfs_max)
 			p->cert_e = -1;
-		p->moved[(*nmoved)++] = o[i].jid;
-		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
+		if (!nm)
+			first = i;
+		p->moved[nm++] = o[i].jid;
+		if (m > 0 && until[i] < until[m - 1])
+			until[m - 1] = until[i];
 	}
-	p->ngaps = m;
-	return pack_gaps(p, n);
+	*nmoved = nm;
+	if (nm)
+		bound_from(p, first ? first - 1 : 0, m);
+	return m;
 }
 
 /* mf_queue_kept's order from the certificates (few jobs submitted since):
@@ -485,7 +505,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 			o[n++] = o[i];
 			acc = u;
 		}
-		p->min_until = bound_all(p, n);
+		p->min_until = bound_from(p, 0, n);
 	}
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
