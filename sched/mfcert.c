@@ -187,13 +187,16 @@ static void move_until(mf *p, size_t to, size_t from, size_t len)
 			b[k1] = b[k1 + 1] < b[k1] ? b[k1 + 1] : b[k1];
 		return;
 	}
-	/* (moved by a block or more: the entries read) */
-	for (size_t k = k0; k <= k1; k++) {
-		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to, qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
-		cs_time m = b[k];
-		for (; q < qe; q++)
-			m = u[q] < m ? u[q] : m;
-		b[k] = m;
+	/* (moved by a block or more: block k's entries came from the one or
+	 * two blocks of from + (q - to) for its first and last q; the
+	 * source's bounds read before they are lowered) */
+	for (size_t j = 0; j <= k1 - k0; j++) {
+		size_t k = to > from ? k1 - j : k0 + j;
+		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to,
+		       qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
+		cs_time x = b[(from + (q - to)) / UNTIL_BLOCK], y = b[(from + (qe - 1 - to)) / UNTIL_BLOCK];
+		x = x < y ? x : y;
+		b[k] = x < b[k] ? x : b[k];
 	}
 }
 
@@ -430,41 +433,30 @@ static size_t pack_gaps(mf *p, size_t nk)
 
 /* After a new computation, o[0 .. n) (the kept jobs, each certified with
  * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved, the others moved
- * down over their places in the same loop (a pair across one takes the
+ * and those whose term moved taken out into p->moved, their places
+ * packed as the walk's gaps are (pack_gaps: a pair across one takes the
  * sooner certificate; the others' stand, their inputs being the same).
- * The jobs left; a factor above 1 (T is not a bound) turns the
- * certificates off (cert_e < 0). */
+ * The jobs left (p->order and p->until may have moved); a factor above 1
+ * (T is not a bound) turns the certificates off (cert_e < 0). */
 static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 {
-	cs_ranked *o = p->order;
-	cs_time *until = p->until;
+	const cs_ranked *o = p->order;
 	const double wfs_max = fabs(p->w_fs);
-	size_t m = 0, nm = 0, first = 0;
+	size_t m = 0;
+	*nmoved = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct prio_in *x = &p->pin[o[i].jid];
 		double was = x->wfs;
 		fs_term(p, x);
-		if (x->wfs == was) {
-			if (nm) { /* (before the first that moved, none moves) */
-				o[m] = o[i];
-				until[m] = until[i];
-			}
-			m++;
+		if (x->wfs == was)
 			continue;
-		}
 		if (fabs(x->wfs) > wfs_max)
 			p->cert_e = -1;
-		if (!nm)
-			first = i;
-		p->moved[nm++] = o[i].jid;
-		if (m > 0 && until[i] < until[m - 1])
-			until[m - 1] = until[i];
+		p->moved[(*nmoved)++] = o[i].jid;
+		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
 	}
-	*nmoved = nm;
-	if (nm)
-		bound_from(p, first ? first - 1 : 0, m);
-	return m;
+	p->ngaps = m;
+	return pack_gaps(p, n);
 }
 
 /* mf_queue_kept's order from the certificates (few jobs submitted since):
