@@ -504,7 +504,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		size_t m = refresh_terms(p, n, &nmoved);
 		o = p->order;
 		until = p->until;
-		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (mf_queue_kept's then) */
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m) { /* (mf_queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
 			p->nkept = m + nmoved;
@@ -528,11 +528,21 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 			size_t q = k * UNTIL_BLOCK > s ? k * UNTIL_BLOCK : s,
 			       qe = (k + 1) * UNTIL_BLOCK < e ? (k + 1) * UNTIL_BLOCK : e;
 			cs_time m = INT64_MAX;
-			for (; q < qe; q++)
+			for (; q < qe; q++) {
+				if (q + 4 <= qe) { /* (four at a time where none of them ended) */
+					cs_time a = u[q] < u[q + 1] ? u[q] : u[q + 1], c = u[q + 2] < u[q + 3] ? u[q + 2] : u[q + 3];
+					a = a < c ? a : c;
+					if (a > now) {
+						m = a < m ? a : m;
+						q += 3;
+						continue;
+					}
+				}
 				if (u[q] <= now)
 					p->fixes[nfix++] = (uint32_t)(q - s + 1);
 				else
 					m = u[q] < m ? u[q] : m;
+			}
 			ub[k] = m;
 			lo = m < lo ? m : lo;
 		}
