@@ -14,8 +14,10 @@
  * that sort orders by a strict total order, so an order in which every
  * pair of neighbours is in order now is the one sorted order. The pass
  * keeps that true: a pair whose certificate stands is in order now; one
- * whose certificate ran out is compared on the priorities worked out now
- * and mended (fix_pair); a job that left joins its two neighbours, whose
+ * whose certificate ran out (found by the blocks of certificates whose
+ * bound is not later than now: ubound, below) is compared on the
+ * priorities worked out now and mended (fix_pair); a job that left joins
+ * its two neighbours, whose
  * pair takes the sooner certificate (both in order now: so is the pair);
  * after a new computation the jobs whose fair-share term stands keep
  * their certificates (the same inputs), the others are taken out
