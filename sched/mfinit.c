@@ -464,14 +464,14 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->keep_order = !p->lim.any;
 	if (p->keep_order ? !(p->arrived = malloc(n * sizeof *p->arrived)) || !(p->fresh = calloc(n, 1)) ||
 				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) ||
-				    !(p->ubound = malloc(((n + ORDER_ROOM) / UNTIL_BLOCK + 1) * sizeof *p->ubound)) ||
+				    !(p->ubound = calloc((n + ORDER_ROOM) / UNTIL_BLOCK + 1, sizeof *p->ubound)) ||
 				    !(p->fixes = malloc(n * sizeof *p->fixes)) ||
 				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}
-	for (size_t i = 0; p->keep_order && i < n + ORDER_ROOM; i++) /* (a bound may read any, sched/mfcert.c) */
+	for (size_t i = 0; p->keep_order && i < n + ORDER_ROOM; i++) /* (a bound may read any: sched/mfcert.c) */
 		p->until_mem[i] = INT64_MAX;
 	const char *ob = cs_policy_param_get(env, "over_budget");
 	if (ob && strcmp(ob, "reject") == 0)
