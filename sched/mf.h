@@ -143,6 +143,11 @@ typedef struct mf {
 	cs_ranked *order_mem;
 	cs_time *until_mem;
 	size_t base;
+	/* per UNTIL_BLOCK entries of until_mem (block q / UNTIL_BLOCK), a
+	 * time before which no certificate in the block's part of until[0 ..
+	 * nkept - 1) ends: a pass reads only the blocks whose bound is not
+	 * later than now (queue_certified) */
+	cs_time *ubound;
 	uint32_t *fixes;
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	double cert_e;
@@ -194,6 +199,7 @@ static inline uint32_t entry_key(const mf *p, uint32_t aux)
 }
 
 enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */
+enum { UNTIL_BLOCK = 32 };  /* until_mem's entries a bound of ubound covers */
 
 /* A running entry's user once its job stopped: past every account. */
 #define GONE(p) ((p)->nacct)
@@ -372,7 +378,9 @@ uint64_t mf_key_misses(void);
 void mf_certs(int on);
 uint64_t mf_certified(void);
 /* (tests: every certified pass's order checked pair by pair against the
- * priorities worked out; pairs found out of order so far in this thread) */
+ * priorities worked out, and each pair's certificate against now (ended
+ * ones are all mended) and its block's bound (ubound); pairs found out of
+ * order, ended or under a later bound so far in this thread) */
 void mf_certs_check(int on);
 uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at

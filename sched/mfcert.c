@@ -14,8 +14,10 @@
  * that sort orders by a strict total order, so an order in which every
  * pair of neighbours is in order now is the one sorted order. The pass
  * keeps that true: a pair whose certificate stands is in order now; one
- * whose certificate ran out is compared on the priorities worked out now
- * and mended (fix_pair); a job that left joins its two neighbours, whose
+ * whose certificate ran out (found by the blocks of certificates whose
+ * bound is not later than now: ubound, below) is compared on the
+ * priorities worked out now and mended (fix_pair); a job that left joins
+ * its two neighbours, whose
  * pair takes the sooner certificate (both in order now: so is the pair);
  * after a new computation the jobs whose fair-share term stands keep
  * their certificates (the same inputs), the others are taken out
@@ -147,6 +149,77 @@ static inline cs_time certify(mf *p, cs_time tau, uint32_t a, double pa, uint32_
 	return t;
 }
 
+/* The bounds (p->ubound): block k's is a time before which no
+ * certificate of until_mem[k x UNTIL_BLOCK ..) in the order's part
+ * until[0 .. n - 1) ends (until[n - 1] is no pair's). A write lowers its
+ * block's (set_until); a move lowers each block it moves entries into by
+ * those that came from another block (move_until: those from the same
+ * block were under its bound already), so a certificate moves with its
+ * entry and no bound is ever later than one of its block's. A pass reads
+ * the certificates of the blocks whose bound is not later than now only,
+ * and raises each of those bounds to the least certificate left in it. */
+static inline void set_until(mf *p, size_t i, cs_time t)
+{
+	cs_time *b = &p->ubound[(p->base + i) / UNTIL_BLOCK];
+	p->until[i] = t;
+	*b = t < *b ? t : *b;
+}
+
+/* until_mem[from .. from + len) moved to [to ..), the bounds kept. */
+static void move_until(mf *p, size_t to, size_t from, size_t len)
+{
+	cs_time *u = p->until_mem, *b = p->ubound;
+	if (!len || to == from)
+		return;
+	memmove(&u[to], &u[from], len * sizeof *u);
+	size_t end = to + len, k0 = to / UNTIL_BLOCK, k1 = (end - 1) / UNTIL_BLOCK;
+	if (to > from && to - from < UNTIL_BLOCK) {
+		/* block k's entries from another block came from k - 1 */
+		for (size_t k = k1; k > k0; k--)
+			b[k] = b[k - 1] < b[k] ? b[k - 1] : b[k];
+		if (from / UNTIL_BLOCK < k0)
+			b[k0] = b[k0 - 1] < b[k0] ? b[k0 - 1] : b[k0];
+		return;
+	}
+	if (to < from && from - to < UNTIL_BLOCK) {
+		/* from k + 1 */
+		for (size_t k = k0; k < k1; k++)
+			b[k] = b[k + 1] < b[k] ? b[k + 1] : b[k];
+		if ((from + len - 1) / UNTIL_BLOCK > k1)
+			b[k1] = b[k1 + 1] < b[k1] ? b[k1 + 1] : b[k1];
+		return;
+	}
+	/* (moved by a block or more: block k's entries came from the one or
+	 * two blocks of from + (q - to) for its first and last q; the
+	 * source's bounds read before they are lowered) */
+	for (size_t j = 0; j <= k1 - k0; j++) {
+		size_t k = to > from ? k1 - j : k0 + j;
+		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to,
+		       qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
+		cs_time x = b[(from + (q - to)) / UNTIL_BLOCK], y = b[(from + (qe - 1 - to)) / UNTIL_BLOCK];
+		x = x < y ? x : y;
+		b[k] = x < b[k] ? x : b[k];
+	}
+}
+
+/* The bounds of o[i0 .. n)'s certificates' blocks worked out again from
+ * them (the whole of each block in o): the least of those. */
+static cs_time bound_from(mf *p, size_t i0, size_t n)
+{
+	const cs_time *u = p->until_mem;
+	cs_time least = INT64_MAX;
+	size_t s = p->base, e = n > 1 ? s + n - 1 : s;
+	for (size_t k = (s + i0) / UNTIL_BLOCK; k * UNTIL_BLOCK < e; k++) {
+		size_t q = k * UNTIL_BLOCK > s ? k * UNTIL_BLOCK : s, qe = (k + 1) * UNTIL_BLOCK < e ? (k + 1) * UNTIL_BLOCK : e;
+		cs_time m = INT64_MAX;
+		for (; q < qe; q++)
+			m = u[q] < m ? u[q] : m;
+		p->ubound[k] = m;
+		least = m < least ? m : least;
+	}
+	return least;
+}
+
 /* After mf_queue_kept (every o[].prio worked out now): certify every pair. */
 static void certify_all(mf *p, cs_time now, size_t n)
 {
@@ -157,7 +230,7 @@ static void certify_all(mf *p, cs_time now, size_t n)
 	if (p->cert_e < 0)
 		return;
 	const double wfs_max = fabs(p->w_fs);
-	cs_time least = INT64_MAX, *until = p->until;
+	cs_time *until = p->until;
 	const struct prio_in *y = n ? &p->pin[o[0].jid] : NULL;
 	int cb = n ? capped(p, y, now) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -171,11 +244,9 @@ static void certify_all(mf *p, cs_time now, size_t n)
 			break;
 		y = &p->pin[o[i + 1].jid];
 		cb = capped(p, y, now);
-		cs_time t = certify_at(p, now, x, o[i].prio, ca, y, o[i + 1].prio, cb);
-		until[i] = t;
-		least = t < least ? t : least;
+		until[i] = certify_at(p, now, x, o[i].prio, ca, y, o[i + 1].prio, cb);
 	}
-	p->min_until = least;
+	p->min_until = bound_from(p, 0, n);
 	p->cert_calc = p->ncalc;
 }
 
@@ -187,11 +258,10 @@ static void certify_all(mf *p, cs_time now, size_t n)
 static int fix_pair(mf *p, cs_time now, size_t i)
 {
 	cs_ranked *o = p->order;
-	cs_time *until = p->until;
 	uint32_t a = o[i - 1].jid, x = o[i].jid;
 	double pa = prio_now(p, a, now), px = prio_now(p, x, now);
 	if (before(a, pa, x, px)) {
-		until[i - 1] = certify(p, now, a, pa, x, px);
+		set_until(p, i - 1, certify(p, now, a, pa, x, px));
 		return 0;
 	}
 	cs_ranked xe = o[i];
@@ -200,7 +270,7 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	while (k > 0) {
 		double pb = prio_now(p, o[k - 1].jid, now);
 		if (before(o[k - 1].jid, pb, x, px)) {
-			until[k - 1] = certify(p, now, o[k - 1].jid, pb, x, px);
+			set_until(p, k - 1, certify(p, now, o[k - 1].jid, pb, x, px));
 			break;
 		}
 		pk = pb;
@@ -208,9 +278,9 @@ static int fix_pair(mf *p, cs_time now, size_t i)
 	}
 	memmove(&o[k + 1], &o[k], (i - k) * sizeof *o);
 	if (i - 1 > k)
-		memmove(&until[k + 1], &until[k], (i - 1 - k) * sizeof *until);
+		move_until(p, p->base + k + 1, p->base + k, i - 1 - k);
 	o[k] = xe;
-	until[k] = certify(p, now, x, px, o[k + 1].jid, pk);
+	set_until(p, k, certify(p, now, x, px, o[k + 1].jid, pk));
 	return 1; /* (o[i] is the old o[i - 1], next to o[i + 1] for the first time) */
 }
 
@@ -247,7 +317,6 @@ static void sort_few(cs_ranked *a, size_t k)
 static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 {
 	cs_ranked *o = p->order;
-	cs_time *until = p->until;
 	if (!k)
 		return n;
 	sort_few(add, k);
@@ -277,29 +346,29 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 		}
 	}
 	cs_ranked *d = o - h;
-	cs_time *du = until - h;
+	size_t b = p->base, db = b - h; /* (until's and du's places in until_mem) */
 	for (size_t j = 0; j < h; j++) {
 		size_t from = j ? at[j - 1] : 0;
 		memmove(&d[from + j], &o[from], (at[j] - from) * sizeof *o);
-		memmove(&du[from + j], &until[from], (at[j] - from) * sizeof *until);
+		move_until(p, db + from + j, b + from, at[j] - from);
 	}
 	for (size_t j = k, end = n; j-- > h; end = at[j]) {
 		memmove(&d[at[j] + j + 1], &o[at[j]], (end - at[j]) * sizeof *o);
-		memmove(&du[at[j] + j + 1], &until[at[j]], (end - at[j]) * sizeof *until);
+		move_until(p, db + at[j] + j + 1, b + at[j], end - at[j]);
 	}
 	for (size_t j = 0; j < k; j++)
 		d[at[j] + j] = add[j];
 	order_down += h;
 	p->base -= h;
 	p->order = o = d;
-	p->until = until = du;
+	p->until -= h;
 	n += k;
 	for (size_t j = 0; j < k; j++) {
 		size_t q = at[j] + j;
 		if (q > 0)
-			until[q - 1] = certify(p, now, o[q - 1].jid, prio_now(p, o[q - 1].jid, now), o[q].jid, add[j].prio);
+			set_until(p, q - 1, certify(p, now, o[q - 1].jid, prio_now(p, o[q - 1].jid, now), o[q].jid, add[j].prio));
 		if (q + 1 < n)
-			until[q] = certify(p, now, o[q].jid, add[j].prio, o[q + 1].jid, prio_now(p, o[q + 1].jid, now));
+			set_until(p, q, certify(p, now, o[q].jid, add[j].prio, o[q + 1].jid, prio_now(p, o[q + 1].jid, now)));
 	}
 	return n;
 }
@@ -323,7 +392,7 @@ static size_t pack_gaps(mf *p, size_t nk)
 	if (p->base + m > order_room) {
 		order_rebased++;
 		memmove(p->order_mem, p->order, nk * sizeof *p->order);
-		memmove(p->until_mem, p->until, nk * sizeof *p->until);
+		move_until(p, 0, p->base, nk);
 		p->order = p->order_mem;
 		p->until = p->until_mem;
 		p->base = 0;
@@ -337,8 +406,8 @@ static size_t pack_gaps(mf *p, size_t nk)
 	for (size_t j = 0; j < m; j++) {
 		if (g[j] > 0 && !(j > 0 && g[j - 1] == g[j] - 1))
 			last = g[j] - 1;
-		if (last != SIZE_MAX)
-			until[last] = until[g[j]] < until[last] ? until[g[j]] : until[last];
+		if (last != SIZE_MAX && until[g[j]] < until[last])
+			set_until(p, last, until[g[j]]);
 		size_t cost = g[j] - j + (j + 1 < m ? nk - g[j + 1] - 1 - (m - 2 - j) : 0);
 		if (cost < best && j < room) {
 			best = cost;
@@ -349,13 +418,13 @@ static size_t pack_gaps(mf *p, size_t nk)
 	for (size_t j = h; j-- > 0;) {
 		size_t from = j ? g[j - 1] + 1 : 0, len = g[j] - from;
 		memmove(&o[from + h - j], &o[from], len * sizeof *o);
-		memmove(&until[from + h - j], &until[from], len * sizeof *until);
+		move_until(p, p->base + from + h - j, p->base + from, len);
 	}
 	/* down: the block after g[j] by j - h + 1 (g[m] = nk) */
 	for (size_t j = h; j < m; j++) {
 		size_t from = g[j] + 1, len = (j + 1 < m ? g[j + 1] : nk) - from;
 		memmove(&o[from - (j - h + 1)], &o[from], len * sizeof *o);
-		memmove(&until[from - (j - h + 1)], &until[from], len * sizeof *until);
+		move_until(p, p->base + from - (j - h + 1), p->base + from, len);
 	}
 	order_up += h;
 	p->base += h;
@@ -417,7 +486,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		o = p->order;
 		until = p->until;
 	} else {
-		cs_time acc = INT64_MAX, least = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
+		cs_time acc = INT64_MAX; /* acc: from o[n - 1] to the next job kept */
 		for (size_t i = 0; i < nk; i++) {
 			uint32_t k = o[i].jid;
 			cs_time u = until[i];
@@ -425,21 +494,19 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 				acc = u < acc ? u : acc;
 				continue;
 			}
-			if (n) {
+			if (n)
 				until[n - 1] = acc;
-				least = acc < least ? acc : least;
-			}
 			o[n++] = o[i];
 			acc = u;
 		}
-		p->min_until = least;
+		p->min_until = bound_from(p, 0, n);
 	}
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
 		size_t m = refresh_terms(p, n, &nmoved);
 		o = p->order;
 		until = p->until;
-		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m / 4) { /* (mf_queue_kept's then) */
+		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m) { /* (mf_queue_kept's then) */
 			for (size_t i = 0; i < nmoved; i++)
 				o[m + i] = (cs_ranked){ 0, p->moved[i], p->pin[p->moved[i]].key };
 			p->nkept = m + nmoved;
@@ -448,29 +515,39 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 		n = m;
 		p->kept_calc = p->cert_calc = p->ncalc;
 	}
-	/* only the pairs whose certificate ended need a look */
-	if (p->min_until <= now) {
-		/* four at a time where none of them ended (the usual case) */
-		cs_time lo = INT64_MAX;
-		size_t i = 1;
-		for (; i + 4 <= n; i += 4) {
-			cs_time a = until[i - 1], b = until[i], c = until[i + 1], d = until[i + 2];
-			cs_time ab = a < b ? a : b, cd = c < d ? c : d, m = ab < cd ? ab : cd;
-			if (m > now) {
-				lo = m < lo ? m : lo;
+	/* only the pairs whose certificate ended need a look: those of the
+	 * blocks whose bound is not later than now (the bound of each of
+	 * those raised to the least certificate left in it) */
+	if (p->min_until <= now && n > 1) {
+		const cs_time *u = p->until_mem;
+		cs_time *ub = p->ubound, lo = INT64_MAX;
+		size_t s = p->base, e = s + n - 1;
+		for (size_t k = s / UNTIL_BLOCK; k * UNTIL_BLOCK < e; k++) {
+			if (ub[k] > now) {
+				lo = ub[k] < lo ? ub[k] : lo;
 				continue;
 			}
-			for (size_t j = i; j < i + 4; j++)
-				if (until[j - 1] <= now)
-					p->fixes[nfix++] = (uint32_t)j;
+			size_t q = k * UNTIL_BLOCK > s ? k * UNTIL_BLOCK : s,
+			       qe = (k + 1) * UNTIL_BLOCK < e ? (k + 1) * UNTIL_BLOCK : e;
+			cs_time m = INT64_MAX;
+			for (; q < qe; q++) {
+				if (q + 4 <= qe) { /* (four at a time where none of them ended) */
+					cs_time a = u[q] < u[q + 1] ? u[q] : u[q + 1], c = u[q + 2] < u[q + 3] ? u[q + 2] : u[q + 3];
+					a = a < c ? a : c;
+					if (a > now) {
+						m = a < m ? a : m;
+						q += 3;
+						continue;
+					}
+				}
+				if (u[q] <= now)
+					p->fixes[nfix++] = (uint32_t)(q - s + 1);
 				else
-					lo = until[j - 1] < lo ? until[j - 1] : lo;
+					m = u[q] < m ? u[q] : m;
+			}
+			ub[k] = m;
+			lo = m < lo ? m : lo;
 		}
-		for (; i < n; i++)
-			if (until[i - 1] <= now)
-				p->fixes[nfix++] = (uint32_t)i;
-			else
-				lo = until[i - 1] < lo ? until[i - 1] : lo;
 		p->min_until = lo; /* (and the fixes' new ones) */
 	}
 	for (size_t f = 0; f < nfix; f++)
@@ -500,7 +577,8 @@ size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 		size_t n = queue_certified(p, ctx, now, walked);
 		for (size_t i = 1; certs_checked && n != SIZE_MAX && i < n; i++) /* (tests) */
 			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
-					       prio_now(p, p->order[i].jid, now));
+					       prio_now(p, p->order[i].jid, now)) ||
+				       p->until[i - 1] <= now || p->ubound[(p->base + i - 1) / UNTIL_BLOCK] > p->until[i - 1];
 		if (n != SIZE_MAX)
 			return n;
 	}

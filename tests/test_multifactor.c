@@ -615,7 +615,9 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule)
 /* One multifactor run of backlog w with accounts acct and ages capped
  * after an hour, certificates on or off, the kept order's room (0: its
  * own), every certified pass's order checked pair by pair: none out of
- * order. */
+ * order, none whose certificate ended left unmended, none under a block
+ * bound later than it (sched/mfcert.c, ubound: a pass reads only the
+ * blocks bounded by now). */
 static void certified_run(const char *w, const char *acct, int certs, size_t room, cs_run_result *r)
 {
 	char err[CS_ERRLEN] = "";
@@ -630,7 +632,8 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
 	mf_order_room(0);
 	mf_certs(1);
 	mf_certs_check(0);
-	cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order: %llu", (unsigned long long)(mf_certs_wrong() - wrong));
+	cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order, ended or over their bound: %llu",
+		     (unsigned long long)(mf_certs_wrong() - wrong));
 }
 
 /* The kept order's certificates (sched/mfcert.c, queue_certified):
@@ -639,7 +642,9 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * projects, Fair Tree over its accounts) with ages capped after an hour,
  * so that capped jobs are overtaken by younger ones while certified; and
  * every certified pass's order, checked pair by pair against the
- * priorities, must be in order. */
+ * priorities, must be in order, with no certificate ended. Fails when a
+ * move or a write leaves a block's bound later than a certificate it
+ * covers, or when the blocks bounded by now exactly are passed over. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
