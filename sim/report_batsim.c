@@ -180,7 +180,10 @@ int cs_run_batsim_units(cs_run_result *r, const cs_nodemodel *nm)
 	int whole = 1, gpus = nm->total_gpus > 0, cores = 1;
 	for (uint32_t t = 0; t < nm->layout.ntypes; t++)
 		cores &= nm->types[t].cores <= CS_ALLOC_MAX_CORES;
-	for (size_t i = 0; i < r->njobs; i++) {
+	/* each holds while every slot so far has it: all three while whole
+	 * nodes or GPUs may still be the unit, then the cores alone */
+	size_t i = 0;
+	for (; i < r->njobs && (whole | gpus); i++) {
 		if (r->jobs[i].start_s < 0)
 			continue;
 		const cs_slot *s = r->placements + r->placement_off[i];
@@ -190,6 +193,13 @@ int cs_run_batsim_units(cs_run_result *r, const cs_nodemodel *nm)
 			gpus &= s[k].gpu_mask != 0;
 			cores &= s[k].cores > 0;
 		}
+	}
+	for (; i < r->njobs && cores; i++) {
+		if (r->jobs[i].start_s < 0)
+			continue;
+		const cs_slot *s = r->placements + r->placement_off[i];
+		for (uint32_t k = 0; k < r->jobs[i].nodes; k++)
+			cores &= s[k].cores > 0;
 	}
 	r->batsim_unit = whole ? CS_BATSIM_NODES : gpus ? CS_BATSIM_GPUS : cores ? CS_BATSIM_CORES
 						 : CS_BATSIM_SHARED_NODES;
