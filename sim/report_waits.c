@@ -223,12 +223,15 @@ typedef struct parts_seen {
 
 static long part_index(parts_seen *ps, const char *p)
 {
-	/* (a run's names are the trace's: one pointer a name, mostly) */
-	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
+	/* (a run's names are the trace's: one pointer a name, mostly; so
+	 * pointers are tried before the last name's text) */
+	if (ps->n && ps->v[ps->last].name == p)
 		return (long)ps->last;
 	size_t h = ptr_slot(p, 8);
 	if (ps->seen[h].name == p)
 		return (long)(ps->last = ps->seen[h].k);
+	if (ps->n && strcmp(ps->v[ps->last].name, p) == 0)
+		return (long)ps->last;
 	size_t k = 0;
 	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
