@@ -302,7 +302,10 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 	int rc = 0;
 	cs_wbuf w;
 	cs_wbuf_init(&w, f);
-	cs_utc_day days[3] = { { .day = -1 }, { .day = -1 }, { .day = -1 } }; /* submit, start, end */
+	enum { DAYS = 16 };
+	cs_utc_day days[3][DAYS]; /* submit, start, end */
+	for (size_t k = 0; k < 3 * DAYS; k++)
+		days[k / DAYS][k % DAYS] = (cs_utc_day){ .day = -1 };
 	for (size_t i = 0; i < r->njobs && rc == 0; i++) {
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
@@ -339,11 +342,11 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			p = cs_put_int_in(p, times[k]);
 		}
 		*p++ = ',';
-		p = cs_put_utc_in(p, &days[0], r->epoch, j->submit_s);
+		p = cs_put_utc_in(p, days[0], DAYS, r->epoch, j->submit_s);
 		*p++ = ',';
-		p = cs_put_utc_in(p, &days[1], r->epoch, j->start_s);
+		p = cs_put_utc_in(p, days[1], DAYS, r->epoch, j->start_s);
 		*p++ = ',';
-		p = cs_put_utc_in(p, &days[2], r->epoch, j->end_s);
+		p = cs_put_utc_in(p, days[2], DAYS, r->epoch, j->end_s);
 		*p++ = ',';
 		p = put_word(p, &states[job_state(j)]);
 		*p++ = ',';

@@ -146,7 +146,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		}
 		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
-		p = cs_put_utc_in(p, &day, epoch, rw.t);
+		p = cs_put_utc_in(p, &day, 1, epoch, rw.t);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
