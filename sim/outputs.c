@@ -337,6 +337,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 					  ran || !(j->flags & CS_JOB_CANCELLED) ? j->runtime_s : 0, j->estimate_s,
 					  j->reqtime_s };
 		p = cs_put_int_in(p, j->id);
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, times[k]);
@@ -354,6 +355,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			/* (readers bound the counts: the products fit) */
 			const int64_t shape[] = { (int64_t)j->nodes * j->gpus_per_node, (int64_t)j->nodes * j->cores_per_node,
 						  j->nodes, j->gpus_per_node, j->cores_per_node, j->mem_per_node_mib };
+			_Pragma("GCC unroll 8")
 			for (size_t k = 0; k < sizeof shape / sizeof *shape; k++) {
 				p = cs_put_int_in(p, shape[k]);
 				*p++ = ',';
@@ -363,6 +365,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 			else if (one != UINT32_MAX)
 				p = put_tab(p, &node_tab, one);
 			const int32_t ids[] = { j->group, j->user, j->queue, j->partition };
+			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < 4; k++) {
 				*p++ = ',';
 				p = put_tab(p, &tab[k], ids[k]);
@@ -386,6 +389,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		p = put_word(p, &reasons[j->reason < CS_WAIT_N ? j->reason : 0]);
 		const int64_t tail[] = { j->reservation_s, !!(j->flags & CS_JOB_BACKFILLED), !!(j->flags & CS_JOB_KILLED),
 					 j->preemptions, j->preempted_s, j->line };
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof tail / sizeof *tail; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, tail[k]);

@@ -148,7 +148,7 @@ oom:
 
 /* A range of resource ids ("a" or "a-b"), after a space but the first;
  * NULL when out of memory. */
-static inline char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
+CS_INLINE char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
 {
 	if ((size_t)(w->buf + w->cap - p) < 2 * CS_PUT_INT_MAX + 2) { /* (p is in w's block) */
 		w->p = p;
@@ -395,6 +395,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		p += 9;
 		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
 					 state == FS_SUCCESS };
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof head / sizeof *head; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, head[k]);
@@ -411,6 +412,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		}
 		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
 		const int64_t times[] = { j->start_s, exec, j->end_s, j->start_s - j->submit_s, turn };
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
 			p = cs_put_int_in(p, times[k]);
 			*p++ = ',';
