@@ -168,18 +168,20 @@ CS_INLINE char *cs_put_fixed_in(char *p, double x, int prec)
 	return cs_put_scaled(p, q, prec);
 }
 
-/* A column of times as cs_put_utc writes them, its last day's
- * "YYYY-MM-DD" kept by the writer (a row's times mostly fall on the day
- * of the row before's): day -1 to start. */
+/* A column of times as cs_put_utc writes them: days' "YYYY-MM-DD" kept by
+ * the writer (a row's times mostly fall on a day met just before), each
+ * day's in the slot its low bits name; day -1 in each to start. */
 typedef struct cs_utc_day {
 	int64_t day;
 	char ymd[10];
 } cs_utc_day;
 
-/* cs_put_utc(p, epoch, t) (CS_PUT_UTC_MAX bytes of room), a time on m's
- * day without a call; another day by cs_put_utc, kept in m when its year
- * has four digits (the text 20 bytes long). */
-CS_INLINE char *cs_put_utc_in(char *p, cs_utc_day *m, int64_t epoch, int64_t t)
+/* cs_put_utc(p, epoch, t) (CS_PUT_UTC_MAX bytes of room), a time on a
+ * kept day without a call, m[0..n) the days kept (n a power of two: 1 for
+ * a column of times in order, more where they move back and forth among
+ * nearby days, as jobs.csv's starts and ends); another day by cs_put_utc,
+ * kept when its year has four digits (the text 20 bytes long). */
+CS_INLINE char *cs_put_utc_in(char *p, cs_utc_day *m, unsigned n, int64_t epoch, int64_t t)
 {
 	if (!epoch || t < 0)
 		return p;
@@ -187,6 +189,7 @@ CS_INLINE char *cs_put_utc_in(char *p, cs_utc_day *m, int64_t epoch, int64_t t)
 	if (s < 0)
 		return cs_put_utc(p, epoch, t);
 	int64_t day = (int64_t)((uint64_t)s / 86400);
+	m += (uint64_t)day & (n - 1);
 	if (day != m->day) {
 		char *e = cs_put_utc(p, epoch, t);
 		if (e - p == 20) {

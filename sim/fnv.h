@@ -13,7 +13,8 @@
  * little-endian machine: each value's low byte first), in fewer steps than
  * a byte a step: a zero byte only multiplies h by the prime, so a value's
  * zero bytes above its highest other one multiply it by a power of the
- * prime at once (mod 2^64, as each step does). */
+ * prime at once (mod 2^64, as each step does); a value below 256 is one
+ * step and seven zero bytes, (h ^ v) P^8. */
 static inline uint64_t cs_fnv_words(uint64_t h, const int64_t *v, size_t n)
 {
 	static const uint64_t prime_pow[9] = { UINT64_C(0x0000000000000001), UINT64_C(0x00000100000001b3),
@@ -23,6 +24,10 @@ static inline uint64_t cs_fnv_words(uint64_t h, const int64_t *v, size_t n)
 					       UINT64_C(0x1efac7090aef4a21) };
 	for (size_t i = 0; i < n; i++) {
 		uint64_t u = (uint64_t)v[i];
+		if (u < 256) { /* one step, then seven zero bytes: (h ^ u) P^8 */
+			h = (h ^ u) * prime_pow[8];
+			continue;
+		}
 		unsigned nb = u ? (unsigned)(71 - __builtin_clzll(u)) / 8 : 0; /* bytes to the highest non-zero */
 		for (unsigned k = 0; k < nb; k++, u >>= 8)
 			h = (h ^ (u & 0xff)) * CS_FNV_PRIME;

@@ -146,7 +146,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		}
 		p = cs_put_int_in(p, rw.t);
 		*p++ = ',';
-		p = cs_put_utc_in(p, &day, epoch, rw.t);
+		p = cs_put_utc_in(p, &day, 1, epoch, rw.t);
 		*p++ = ',';
 		p = cs_put_int_in(p, rw.len);
 		*p++ = ',';
@@ -156,6 +156,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		memcpy(p, rw.name, nl);
 		p += nl;
 		const int64_t seconds[] = { rw.gpus, rw.cores, rw.gpu_seconds, rw.core_seconds };
+		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < sizeof seconds / sizeof *seconds; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, seconds[k]);
@@ -175,6 +176,7 @@ static int write_timeseries(const cs_recorder *r, const char *dir, int64_t epoch
 		} else {
 			const int64_t queue[] = { rw.running, rw.queued_jobs, rw.queued_gpus, rw.queued_cores };
 			p = cs_put_int_in(p, queue[0]);
+			_Pragma("GCC unroll 3")
 			for (size_t k = 1; k < 4; k++) {
 				*p++ = ',';
 				p = cs_put_int_in(p, queue[k]);

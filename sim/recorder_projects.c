@@ -70,16 +70,6 @@ static int by_usage(const void *a, const void *b)
 	return c ? c : (x->key < y->key ? -1 : x->key > y->key);
 }
 
-/* Percentile q of sorted v[0..n), as cs_percentile_sorted computes it. */
-static double pct_double(const double *v, size_t n, double q)
-{
-	if (!n)
-		return 0;
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)h;
-	return lo + 1 < n ? v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]) : v[lo];
-}
-
 static double share_of(const char *spec, int64_t account)
 {
 	for (const char *s = spec; s && *s;) {
@@ -98,50 +88,41 @@ static double share_of(const char *spec, int64_t account)
 	return 1;
 }
 
-/* Each project's bounded slowdowns, bs[first .. first + jobs) in
- * ps[0..np) order (m in all), sorted, and their median and p95: one radix
- * sort of them all, each then put in its project's place in that order.
- * -CS_ENOMEM or 0. */
-static int sort_slowdowns(proj *ps, size_t np, double *bs, size_t m)
+/* Percentile q of n values sorted (at rank (n - 1) q, between the two
+ * order statistics around it), from their bits with those two in place
+ * (cs_select_u64 of cs_select_pct_ranks). */
+static double pct_bits(const uint64_t *v, size_t n, double q)
 {
-	uint64_t *key = malloc((2 * m + 1) * sizeof *key);
-	uint32_t *val = malloc((2 * m + 1) * sizeof *val), *of = malloc((m + 1) * sizeof *of);
-	size_t *at = malloc((np + 1) * sizeof *at);
-	double *sorted = malloc((m + 1) * sizeof *sorted);
-	if (!key || !val || !of || !at || !sorted) {
-		free(key);
-		free(val);
-		free(of);
-		free(at);
-		free(sorted);
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q, a, b;
+	size_t lo = (size_t)h;
+	memcpy(&a, &v[lo], sizeof a);
+	if (lo + 1 >= n)
+		return a;
+	memcpy(&b, &v[lo + 1], sizeof b);
+	return a + (h - (double)lo) * (b - a);
+}
+
+/* Each project's bounded slowdowns, bs[first .. first + jobs) in
+ * ps[0..np) order (m in all): their median and p95, as of the project's
+ * sorted slowdowns. Slowdowns are at least 1, so their bits order them:
+ * each project's two pairs of order statistics are selected among its
+ * bits (cs_select_u64), not sorted. -CS_ENOMEM or 0. */
+static int sort_slowdowns(proj *ps, size_t np, const double *bs, size_t m)
+{
+	uint64_t *key = malloc((m + 1) * sizeof *key);
+	if (!key)
 		return -CS_ENOMEM;
-	}
-	uint64_t min = UINT64_MAX;
-	for (size_t k = 0, i = 0; k < np; k++) {
-		at[k] = i;
-		for (size_t e = i + ps[k].jobs; i < e; i++) {
-			uint64_t u;
-			memcpy(&u, &bs[i], sizeof u);
-			key[i] = u | (UINT64_C(1) << 63); /* (slowdowns are at least 1: their bits order them) */
-			min = key[i] < min ? key[i] : min;
-			val[i] = (uint32_t)i;
-			of[i] = (uint32_t)k;
-		}
-	}
-	for (size_t i = 0; i < m; i++)
-		key[i] -= min;
-	cs_radix_pairs(key, val, key + m, val + m, m);
-	for (size_t i = 0; i < m; i++)
-		sorted[at[of[val[i]]]++] = bs[val[i]];
+	memcpy(key, bs, m * sizeof *key);
+	static const double qs[] = { 0.5, 0.95 };
 	for (size_t k = 0, i = 0; k < np; i += ps[k++].jobs) {
-		ps[k].median_bsld = pct_double(sorted + i, ps[k].jobs, 0.5);
-		ps[k].p95_bsld = pct_double(sorted + i, ps[k].jobs, 0.95);
+		size_t r[4], n = ps[k].jobs;
+		cs_select_u64(key + i, n, r, cs_select_pct_ranks(n, qs, 2, r));
+		ps[k].median_bsld = pct_bits(key + i, n, 0.5);
+		ps[k].p95_bsld = pct_bits(key + i, n, 0.95);
 	}
 	free(key);
-	free(val);
-	free(of);
-	free(at);
-	free(sorted);
 	return 0;
 }
 

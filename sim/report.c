@@ -309,13 +309,6 @@ static json_t *inputs_json(const cs_run_opts *o, const cs_run_result *r)
 /* What job i was billed, billing-unit-seconds: its rate (its partition's
  * TRESBillingWeights, else its size) x the seconds it ran, runs a requeue
  * threw away included (they were charged to its fair-share usage too). */
-double cs_report_billed_s(const cs_run_result *r, size_t i)
-{
-	const cs_job *j = &r->jobs[i];
-	cs_time ran = (j->start_s >= 0 ? j->end_s - j->start_s : 0) + j->preempted_s;
-	return (r->billing ? r->billing[i] : (double)j->size) * (double)ran;
-}
-
 /* summary.json's "billing": the unit, the run's and each project's billed
  * hours (billing-unit-hours; size-hours without weights), projects in
  * ascending order of their index (node model: the workload's first

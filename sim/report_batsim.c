@@ -148,7 +148,7 @@ oom:
 
 /* A range of resource ids ("a" or "a-b"), after a space but the first;
  * NULL when out of memory. */
-static inline char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
+CS_INLINE char *put_range(cs_wbuf *w, char *p, int *first, uint32_t a, uint32_t b)
 {
 	if ((size_t)(w->buf + w->cap - p) < 2 * CS_PUT_INT_MAX + 2) { /* (p is in w's block) */
 		w->p = p;
@@ -180,7 +180,10 @@ int cs_run_batsim_units(cs_run_result *r, const cs_nodemodel *nm)
 	int whole = 1, gpus = nm->total_gpus > 0, cores = 1;
 	for (uint32_t t = 0; t < nm->layout.ntypes; t++)
 		cores &= nm->types[t].cores <= CS_ALLOC_MAX_CORES;
-	for (size_t i = 0; i < r->njobs; i++) {
+	/* each holds while every slot so far has it: all three while whole
+	 * nodes or GPUs may still be the unit, then the cores alone */
+	size_t i = 0;
+	for (; i < r->njobs && (whole | gpus); i++) {
 		if (r->jobs[i].start_s < 0)
 			continue;
 		const cs_slot *s = r->placements + r->placement_off[i];
@@ -190,6 +193,13 @@ int cs_run_batsim_units(cs_run_result *r, const cs_nodemodel *nm)
 			gpus &= s[k].gpu_mask != 0;
 			cores &= s[k].cores > 0;
 		}
+	}
+	for (; i < r->njobs && cores; i++) {
+		if (r->jobs[i].start_s < 0)
+			continue;
+		const cs_slot *s = r->placements + r->placement_off[i];
+		for (uint32_t k = 0; k < r->jobs[i].nodes; k++)
+			cores &= s[k].cores > 0;
 	}
 	r->batsim_unit = whole ? CS_BATSIM_NODES : gpus ? CS_BATSIM_GPUS : cores ? CS_BATSIM_CORES
 						 : CS_BATSIM_SHARED_NODES;
@@ -385,6 +395,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		p += 9;
 		const int64_t head[] = { j->submit_s, (int64_t)requested_units(r, j), j->estimate_s,
 					 state == FS_SUCCESS };
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof head / sizeof *head; k++) {
 			*p++ = ',';
 			p = cs_put_int_in(p, head[k]);
@@ -401,6 +412,7 @@ int cs_run_write_batsim(const char *path, const cs_run_result *r, char *err, siz
 		}
 		cs_time exec = j->end_s - j->start_s, turn = j->end_s - j->submit_s;
 		const int64_t times[] = { j->start_s, exec, j->end_s, j->start_s - j->submit_s, turn };
+		_Pragma("GCC unroll 8")
 		for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
 			p = cs_put_int_in(p, times[k]);
 			*p++ = ',';

@@ -43,20 +43,6 @@ typedef struct pwait {
 	cs_time wait;
 } pwait;
 
-/* Percentile q of sorted values v[0..n). */
-static double pct_value(const double *v, size_t n, double q)
-{
-	if (!n)
-		return 0;
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)h;
-	double a = v[lo];
-	if (lo + 1 >= n)
-		return a;
-	double b = v[lo + 1];
-	return a + (h - (double)lo) * (b - a);
-}
-
 /* Keys whose unsigned order is the order of the values: a wait's, and a
  * double's (NaN aside); sorted as the difference from the least, so a
  * radix sort needs only the passes the spread takes. */
@@ -124,29 +110,44 @@ static size_t name_place(const pname *v, size_t n, const char *name)
 	return lo < n && strcmp(v[lo].name ? v[lo].name : "", name) == 0 ? v[lo].k : n;
 }
 
+/* Percentile q of n values sorted (at rank (n - 1) q, between the two
+ * order statistics around it), from their keys (double_key) with those two
+ * in place (cs_select_u64 of cs_select_pct_ranks). */
+static double pct_key(const uint64_t *k, size_t n, double q)
+{
+	if (!n)
+		return 0;
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+	double a = key_double(k[lo]);
+	if (lo + 1 >= n)
+		return a;
+	double b = key_double(k[lo + 1]);
+	return a + (h - (double)lo) * (b - a);
+}
+
 /* Boxes [p5, p25, p50, p75, p95] of the waits (s) and bounded slowdowns of
  * the projects named in D.projects.names (the largest), from jobs.csv:
- * D.pboxes. tau: the run's bounded-slowdown threshold. key and idx: the
- * caller's scratch, each with room for 2 * nrows. Each field's values
- * are sorted (as keys) and then counted out by project, so that each
- * project's come in order, without a copy of every job's row. */
-static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_proj, double tau, uint64_t *key,
-			 uint32_t *idx)
+ * D.pboxes. tau: the run's bounded-slowdown threshold. key: the caller's
+ * scratch, with room for nrows. Each field's values are counted out by
+ * project as keys (double_key), and each project's order statistics the
+ * box reads are selected among them (cs_select_u64): a sort's values, not
+ * a sort. */
+static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_proj, double tau, uint64_t *key)
 {
 	const json_t *names = json_object_get(json_object_get(rd->d, "projects"), "names");
 	size_t np = json_array_size(names);
 	if (!np || !have_proj)
 		return 0;
 	uint32_t *proj = malloc((nrows + 1) * sizeof *proj), *row = malloc((nrows + 1) * sizeof *row);
-	double *by = malloc((nrows + 1) * sizeof *by);
 	pname *byname = malloc((np + 1) * sizeof *byname);
-	size_t *at = malloc((np + 1) * sizeof *at);
-	if (!proj || !row || !by || !byname || !at) {
+	size_t *at = calloc(np + 1, sizeof *at), *to = malloc((np + 1) * sizeof *to);
+	if (!proj || !row || !byname || !at || !to) {
 		free(proj);
 		free(row);
-		free(by);
 		free(byname);
 		free(at);
+		free(to);
 		return -CS_ENOMEM;
 	}
 	for (size_t k = 0; k < np; k++)
@@ -170,33 +171,28 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 			continue;
 		proj[n] = (uint32_t)k;
 		row[n++] = (uint32_t)i;
+		at[k + 1]++;
 	}
+	for (size_t k = 0; k < np; k++)
+		at[k + 1] += at[k]; /* project k's values: key[at[k] .. at[k + 1]) */
 	static const double bq[] = { 0.05, 0.25, 0.5, 0.75, 0.95 };
 	json_t *wb = json_array(), *bb = json_array(), *jobs = json_array();
 	for (int pass = 0; pass < 2; pass++) {
-		/* by the field, then stably by project: by (project, field) */
+		memcpy(to, at, np * sizeof *to);
 		for (size_t i = 0; i < n; i++) {
 			const jrow *x = &rows[row[i]];
 			double w = x->wait, run = x->runtime, b = (w + run) / (run > tau ? run : tau);
-			key[i] = double_key(pass ? (b > 1 ? b : 1) : w);
-			idx[i] = (uint32_t)i;
+			key[to[proj[i]]++] = double_key(pass ? (b > 1 ? b : 1) : w);
 		}
-		sort_keyed(key, idx, n);
-		memset(at, 0, (np + 1) * sizeof *at);
-		for (size_t i = 0; i < n; i++)
-			at[proj[i] + 1]++;
-		for (size_t k = 0; k < np; k++)
-			at[k + 1] += at[k];
-		for (size_t i = 0; i < n; i++)
-			by[at[proj[idx[i]]]++] = key_double(key[i]);
 		for (size_t k = 0; k < np; k++) {
-			size_t a = k ? at[k - 1] : 0, b = at[k]; /* (at[k]: project k's end now) */
+			size_t a = at[k], m = at[k + 1] - a, r[10];
+			cs_select_u64(key + a, m, r, cs_select_pct_ranks(m, bq, 5, r));
 			json_t *box = json_array();
 			for (size_t q = 0; q < 5; q++)
-				json_array_append_new(box, jr(pct_value(by + a, b - a, bq[q])));
+				json_array_append_new(box, jr(pct_key(key + a, m, bq[q])));
 			json_array_append_new(pass ? bb : wb, box);
 			if (!pass)
-				json_array_append_new(jobs, json_integer((json_int_t)(b - a)));
+				json_array_append_new(jobs, json_integer((json_int_t)m));
 		}
 	}
 	json_t *o = json_object();
@@ -207,9 +203,9 @@ static int project_boxes(run_data *rd, const jrow *rows, size_t nrows, int have_
 	json_object_set_new(rd->d, "pboxes", o);
 	free(proj);
 	free(row);
-	free(by);
 	free(byname);
 	free(at);
+	free(to);
 	return 0;
 }
 
@@ -227,12 +223,15 @@ typedef struct parts_seen {
 
 static long part_index(parts_seen *ps, const char *p)
 {
-	/* (a run's names are the trace's: one pointer a name, mostly) */
-	if (ps->n && (ps->v[ps->last].name == p || strcmp(ps->v[ps->last].name, p) == 0))
+	/* (a run's names are the trace's: one pointer a name, mostly; so
+	 * pointers are tried before the last name's text) */
+	if (ps->n && ps->v[ps->last].name == p)
 		return (long)ps->last;
 	size_t h = ptr_slot(p, 8);
 	if (ps->seen[h].name == p)
 		return (long)(ps->last = ps->seen[h].k);
+	if (ps->n && strcmp(ps->v[ps->last].name, p) == 0)
+		return (long)ps->last;
 	size_t k = 0;
 	while (k < ps->n && ps->v[k].name != p && strcmp(ps->v[k].name, p) != 0)
 		k++;
@@ -354,7 +353,7 @@ int cs_report_load_waits(run_data *rd, const char *dir, int full, const cs_repor
 	uint32_t *idx = malloc((2 * nr + 1) * sizeof *idx);
 	double tau = 10;
 	cs_report_json_num(rd->summary, "conventions.bsld_tau", &tau);
-	rc = key && idx && (!full || project_boxes(rd, rs, nr, have_proj, tau, key, idx) >= 0) ? 0 : -CS_ENOMEM;
+	rc = key && idx && (!full || project_boxes(rd, rs, nr, have_proj, tau, key) >= 0) ? 0 : -CS_ENOMEM;
 	/* (after the boxes, in the pages they freed) */
 	cs_time *w = rc == 0 ? malloc((nr + 1) * sizeof *w) : NULL;
 	pwait *pw = rc == 0 ? malloc((nr + 1) * sizeof *pw) : NULL;

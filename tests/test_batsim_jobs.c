@@ -382,6 +382,18 @@ Test(batsim_jobs, with_no_unit_common_to_every_job_jobs_sharing_a_node_overlap)
 	free(b);
 }
 
+/* The same two jobs the other way round: the CPU-only job first already
+ * rules out whole nodes and GPUs, and the GPU job with no cores after it
+ * still rules out cores (the units' walk goes on over the cores alone). */
+Test(batsim_jobs, a_job_without_cores_after_the_last_other_unit_went_rules_out_cores)
+{
+	cs_batsim_unit u;
+	char *b = batsim_jobs_of(TH_CSV_HDR "1,p,u,0,1,0,2,0,100,50,normal,gpu,completed\n"
+				     "2,p,u,0,1,2,0,0,100,50,normal,gpu,completed\n", &u);
+	cr_assert_eq(u, CS_BATSIM_SHARED_NODES);
+	free(b);
+}
+
 /* A Batsim workload on its own hosts: nodes, exactly Batsim's resources;
  * the hand-worked EASY schedule of test_batsim_machine.c (A on 3 hosts,
  * C backfilled on the 4th, ...). */

@@ -156,18 +156,21 @@ Test(outputs, calendar_times_are_the_c_librarys)
 }
 
 /* The writers' inlined fields (sim/csvout_int.h) are cs_put_utc's and
- * cs_put_fixed's bytes: a column's times with its day kept, over runs of
- * times on one day, jumps back and forth, times before 1970 and past 9999
- * (no day kept), no epoch and never; fixed decimals at the precisions the
- * writers name, on random and printf's-way values. */
+ * cs_put_fixed's bytes: a column's times with its days kept (one, and
+ * sixteen by their low bits), over runs of times on one day, back and
+ * forth over a few days, jumps, times before 1970 and past 9999 (no day
+ * kept), no epoch and never; fixed decimals at the precisions the writers
+ * name, on random and printf's-way values. */
 #include "../sim/csvout_int.h"
 
 static void utc_in_is_put_utc(cs_utc_day *m, int64_t epoch, int64_t t)
 {
 	char got[CS_PUT_UTC_MAX + 1], want[CS_PUT_UTC_MAX + 1];
-	*cs_put_utc_in(got, m, epoch, t) = 0;
+	*cs_put_utc_in(got, m, 1, epoch, t) = 0;
 	*cs_put_utc(want, epoch, t) = 0;
 	cr_assert_str_eq(got, want, "epoch %lld + %lld", (long long)epoch, (long long)t);
+	*cs_put_utc_in(got, m + 1, 16, epoch, t) = 0; /* (m[1..17): sixteen days kept) */
+	cr_assert_str_eq(got, want, "epoch %lld + %lld, 16 days kept", (long long)epoch, (long long)t);
 }
 
 static void fixed_in_is_put_fixed(double x)
@@ -187,19 +190,25 @@ static void fixed_in_is_put_fixed(double x)
 Test(outputs, inlined_times_and_decimals_are_the_functions_bytes)
 {
 	unsigned long long x = 7;
-	cs_utc_day m = { .day = -1 };
+	cs_utc_day m[17];
+	for (size_t k = 0; k < 17; k++)
+		m[k] = (cs_utc_day){ .day = -1 };
 	int64_t epoch = 1704067200, t = 0;
 	for (int k = 0; k < 200000; k++) {
 		unsigned r = th_xorshift(&x, 100);
-		t = r < 60 ? t + th_xorshift(&x, 4000) : r < 90 ? th_xorshift(&x, 1u << 26) : t + 86400 * 400;
-		utc_in_is_put_utc(&m, epoch, t);
+		/* on, back and forth over a few days, anywhere, far on */
+		t = r < 50   ? t + th_xorshift(&x, 4000)
+		    : r < 75 ? t + th_xorshift(&x, 86400 * 6) - th_xorshift(&x, 86400 * 6)
+		    : r < 90 ? th_xorshift(&x, 1u << 26)
+			     : t + 86400 * 400;
+		utc_in_is_put_utc(m, epoch, t);
 	}
 	static const int64_t far[][2] = { { -2203891200, 59 * 86400 }, { -2203891200, 86399 }, { 253402300799, 0 },
 					  { 253402300799, 1 }, { 253402300799, 86400 * 30 }, { 1704067200, 5 },
 					  { 0, 100 }, { 1704067200, -1 }, { -100000, 50000 }, { 1704067200, 5 } };
 	for (size_t i = 0; i < sizeof far / sizeof *far; i++) {
-		utc_in_is_put_utc(&m, far[i][0], far[i][1]);
-		utc_in_is_put_utc(&m, far[i][0], far[i][1]); /* again, with its day kept if it was */
+		utc_in_is_put_utc(m, far[i][0], far[i][1]);
+		utc_in_is_put_utc(m, far[i][0], far[i][1]); /* again, with its day kept if it was */
 	}
 	static const double at[] = { 0.0, -0.0, 0.5, 2.5, -2.5, 5e-7, -5e-7, 0.0000025, 4294967295.9999995,
 				     4294967296.0, -4294967296.0, 1e300, NAN, INFINITY, -INFINITY, 4.9e-324, 99.95 };

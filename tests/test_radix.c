@@ -197,3 +197,48 @@ Test(radix, integer_fields_read_as_words_are_cs_field_ints)
 		cr_assert_eq(b, a, "\"%s\"", buf);
 	}
 }
+
+/* cs_select_u64 puts at each rank asked for what a sort puts there, on
+ * random arrays of every size to 300 and some of thousands, with values
+ * of 1 to 40 bits (many equal: runs end a partition's work), sorted
+ * and reversed inputs, and the ranks cs_select_pct_ranks gives for the
+ * report's quantiles; the ranks are floor((n - 1) q) and the next. */
+Test(radix, selected_ranks_hold_the_sorted_values)
+{
+	enum { MAX = 6000 };
+	static uint64_t v[MAX], w[MAX];
+	static const double qs[] = { 0.05, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99 };
+	static const unsigned widths[] = { 1, 3, 8, 17, 40 };
+	unsigned long long x = 77;
+	for (size_t t = 0; t < 1200; t++) {
+		size_t n = t < 300 ? t : 1000 + th_xorshift(&x, MAX - 1000);
+		keys(v, n, widths[t % 5], 101 + t);
+		if (t % 7 == 3)
+			qsort(v, n, sizeof *v, u64_cmp);
+		if (t % 7 == 5)
+			for (size_t i = 0; i < n / 2; i++) {
+				uint64_t s = v[i];
+				v[i] = v[n - 1 - i];
+				v[n - 1 - i] = s;
+			}
+		memcpy(w, v, n * sizeof *v);
+		qsort(w, n, sizeof *w, u64_cmp);
+		size_t r[14], nq = 1 + t % 7;
+		size_t nr = cs_select_pct_ranks(n, qs + (7 - nq), nq, r);
+		for (size_t k = 0; k < nr; k++) {
+			cr_assert_lt(r[k], n);
+			cr_assert(k == 0 || r[k - 1] < r[k]);
+		}
+		for (size_t k = 0; n && k < nq; k++) {
+			size_t lo = (size_t)((double)(n - 1) * qs[7 - nq + k]), hit = 0;
+			for (size_t e = 0; e < nr; e++)
+				hit += r[e] == lo || (r[e] == lo + 1);
+			cr_assert_eq(hit, lo + 1 < n ? 2u : 1u, "n %zu q %g", n, qs[7 - nq + k]);
+		}
+		cs_select_u64(v, n, r, nr);
+		for (size_t k = 0; k < nr; k++)
+			cr_assert_eq(v[r[k]], w[r[k]], "n %zu, width %u, rank %zu", n, widths[t % 5], r[k]);
+		qsort(v, n, sizeof *v, u64_cmp); /* the same values, rearranged */
+		cr_assert(memcmp(v, w, n * sizeof *v) == 0, "n %zu", n);
+	}
+}

@@ -365,3 +365,104 @@ Test(report, heatmap_shares_are_written_as_jansson_writes_them)
 		json_decref(r);
 	}
 }
+
+/* A real's text on the page is json_dumps's with the page's precision:
+ * reals rounded as the pages round them (ten-thousandths, hundredths),
+ * every magnitude from subnormals to 1e300 by random bits, both signs
+ * and zeros, and the edges of "%.6g"'s fixed style (six nines rounding
+ * up to the next power of ten, 1e-4, 1e6, halves rounded to even). */
+Test(report, page_reals_are_written_as_jansson_writes_them)
+{
+	static const double edges[] = { 0.0, -0.0, 1e-4, 9.99999e-5, 0.000099999949, 0.000099999951, 1e6, 999999.4,
+					 999999.5, 999999.50000001, 99999.95, 99999.949999, 0.5, 2.5, 1234565, 123456.5,
+					 123457.5, 0.1234565, 1e5, 1e-5, 4294967295.0, 4294967296.0, 5e9, 1e300,
+					 4.9e-324, 2.2250738585072014e-308, 3.0e-5, 100, 1 };
+	unsigned long long x = 17;
+	for (int k = 0; k < 400000; k++) {
+		double v;
+		if (k < (int)(sizeof edges / sizeof *edges))
+			v = edges[k];
+		else if (k % 4 == 0) {
+			uint64_t bits = (uint64_t)th_xorshift(&x, 1u << 30) << 34 ^ (uint64_t)th_xorshift(&x, 1u << 30) << 4 ^
+					th_xorshift(&x, 16);
+			memcpy(&v, &bits, sizeof v);
+			if (v != v || v - v != 0)
+				continue; /* (NaN and the infinities are no JSON reals) */
+		} else if (k % 4 == 1) /* as jr rounds them */
+			v = (double)(long long)((double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1u << 16)) / 1e-4 +
+						0.5) * 1e-4;
+		else if (k % 4 == 2)
+			v = (double)th_xorshift(&x, 1u << 30) / (1 + th_xorshift(&x, 1u << 30)) *
+			    (double)(1ull << th_xorshift(&x, 24)) / 65536.0;
+		else
+			v = (double)(long long)(th_xorshift(&x, 1u << 26)) / (1 << th_xorshift(&x, 12)) * (k % 8 == 3 ? -1 : 1);
+		json_t *r = json_real(v);
+		char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)), got[64];
+		size_t n = cs_report_real6(got, v);
+		got[n] = 0;
+		cr_assert_str_eq(got, want, "%a", v);
+		free(want);
+		json_decref(r);
+	}
+}
+
+/* A page's data object is json_dumps's text with the page's flags: nested
+ * objects and arrays (empty ones too), integers to both ends, reals,
+ * true, false, null, and strings and keys with quotes, backslashes,
+ * slashes, control characters and (left to jansson) UTF-8. */
+Test(report, page_data_is_written_as_json_dumps_writes_it)
+{
+	static const char *const texts[] = { "", "a", "gpu/h100", "say \"hi\"", "back\\slash", "tab\there\n",
+					      "\x01\x1f\x7f", "caf\xc3\xa9", "</script>", "b\bf\fr\r" };
+	enum { NT = sizeof texts / sizeof *texts };
+	unsigned long long x = 5;
+	for (int round = 0; round < 300; round++) {
+		json_t *root = json_object(), *stack[8] = { root };
+		int depth = 1;
+		for (int k = 0; k < 200; k++) {
+			json_t *v;
+			unsigned what = th_xorshift(&x, 9);
+			switch (what) {
+			case 0:
+				v = json_object();
+				break;
+			case 1:
+				v = json_array();
+				break;
+			case 2:
+				v = json_integer(th_xorshift(&x, 3) == 0 ? INT64_MIN : th_xorshift(&x, 3) == 0 ? INT64_MAX
+					: (json_int_t)th_xorshift(&x, 1u << 30) - (1 << 29));
+				break;
+			case 3:
+				v = th_xorshift(&x, 3) ? json_null() : th_xorshift(&x, 2) ? json_true() : json_false();
+				break;
+			case 4:
+				v = json_string(texts[round % 40 == 0 ? th_xorshift(&x, NT) : th_xorshift(&x, NT - 3)]);
+				break;
+			default:
+				v = json_real((double)(long long)((double)th_xorshift(&x, 1u << 30) /
+								  (1 + th_xorshift(&x, 1u << 20)) / 1e-4 + 0.5) * 1e-4);
+			}
+			json_t *top = stack[depth - 1];
+			if (json_is_object(top)) {
+				char key[32];
+				snprintf(key, sizeof key, "%s%d", texts[th_xorshift(&x, NT - 3)], k);
+				json_object_set_new(top, key, v);
+			} else
+				json_array_append_new(top, v);
+			if ((json_is_object(v) || json_is_array(v)) && depth < 8)
+				stack[depth++] = v;
+			else if (depth > 1 && th_xorshift(&x, 6) == 0)
+				depth--;
+		}
+		size_t n;
+		char *got = cs_report_page_json(root, &n);
+		char *want = json_dumps(root, CS_PAGE_JSON | JSON_ENCODE_ANY);
+		cr_assert_not_null(got);
+		cr_assert_eq(n, strlen(got));
+		cr_assert_str_eq(got, want, "round %d", round);
+		free(got);
+		free(want);
+		json_decref(root);
+	}
+}
