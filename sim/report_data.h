@@ -58,16 +58,6 @@ void cs_run_data_free(run_data *rd);
 const json_t *cs_report_json_at(const json_t *root, const char *path);
 /* 1 and *out if the value at path is a number, else 0. */
 int cs_report_json_num(const json_t *root, const char *path, double *out);
-/* The pages' data as JSON: json_dumps's flags, and its text of v with
- * them (and JSON_ENCODE_ANY) without a printf per real
- * (sim/report_json.c): NUL-terminated, its length in *len; NULL where
- * json_dumps gives NULL. The caller frees it. */
-#define CS_PAGE_JSON (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(6))
-char *cs_report_page_json(const json_t *v, size_t *len);
-/* v as json_dumps writes a real with JSON_REAL_PRECISION(6) (snprintf's
- * "%.6g", then jansson's ".0" and exponent), into buf (at least 64
- * bytes; no NUL): its length, 0 where snprintf fails. */
-size_t cs_report_real6(char *buf, double v);
 /* s with <, >, & and " escaped (sim/report_html.c). */
 void cs_report_html_text(FILE *f, const char *s);
 

@@ -323,15 +323,13 @@ static void page_head(FILE *f, const char *title)
 	fputs("\n</script>\n</head>\n<body>\n", f);
 }
 
+#define PAGE_JSON (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(6))
+
 /* v as json_dumps writes it on the page. */
 static void page_json(FILE *f, const json_t *v)
 {
-	size_t n;
-	char *s = cs_report_page_json(v, &n);
-	if (s)
-		fwrite(s, 1, n, f);
-	else
-		fputs("null", f);
+	char *s = json_dumps(v, PAGE_JSON | JSON_ENCODE_ANY);
+	fputs(s ? s : "null", f);
 	free(s);
 }
 
@@ -341,12 +339,8 @@ static void page_data(FILE *f, const json_t *d, const char *heat_cells, size_t h
 {
 	fputs("<script>\nconst D = ", f);
 	if (!heat_cells) {
-		size_t n;
-		char *s = cs_report_page_json(d, &n); /* (an object: as without JSON_ENCODE_ANY) */
-		if (s)
-			fwrite(s, 1, n, f);
-		else
-			fputs("{}", f);
+		char *s = json_dumps(d, PAGE_JSON);
+		fputs(s ? s : "{}", f);
 		free(s);
 	} else {
 		const char *key;
@@ -365,9 +359,8 @@ static void page_data(FILE *f, const json_t *d, const char *heat_cells, size_t h
 				page_json(f, v);
 				continue;
 			}
-			/* "{...}": the cells before its '}' */
-			size_t n = 0;
-			char *s = json_is_object(v) || json_is_array(v) ? cs_report_page_json(v, &n) : NULL;
+			char *s = json_dumps(v, PAGE_JSON); /* "{...}": the cells before its '}' */
+			size_t n = s ? strlen(s) : 0;
 			if (n > 2)
 				fwrite(s, 1, n - 1, f);
 			else
