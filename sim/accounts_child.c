@@ -95,6 +95,15 @@ static void node_rec(char *rec, anode *v, int out)
 _Static_assert(sizeof(double) == 8 && sizeof(int32_t) == 4 && sizeof(uint8_t) == 1 && NODE_REC == 17 + sizeof(cs_grant),
 	       "NODE_REC's offsets");
 
+/* The members this file sends are the ones these structures had when it
+ * was written (accounts_int.h): a size that changed means a member to send
+ * and to compare in the tests. */
+#if defined(__LP64__)
+_Static_assert(sizeof(struct cs_accounts) == 232 && sizeof(anode) == 56 && sizeof(prio) == 64 &&
+		       sizeof(cs_names) == 40 && sizeof(cs_storage_alloc) == 32,
+	       "a member of the accounts tree was added or changed: send it here and compare it in the tests");
+#endif
+
 static void put_names(wbuf *w, const cs_names *ns)
 {
 	put_u64(w, ns->n);

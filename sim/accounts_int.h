@@ -22,6 +22,11 @@ typedef struct prio {
 	cs_time *grace;    /* qos only: grace_time, seconds (-1: not given) */
 } prio;
 
+/* Every member of cs_accounts, anode and prio is sent back from the
+ * loading child by sim/accounts_child.c (put_accounts, get_accounts) and
+ * compared by tests/test_fairshare.c
+ * a_file_loaded_in_a_child_is_its_text_loaded_here: a member added here is
+ * added there (accounts_child.c asserts the sizes it was written for). */
 struct cs_accounts {
 	anode *nodes; /* preorder: a parent before its children; 0 is the root */
 	uint32_t n, cap;

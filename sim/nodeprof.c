@@ -39,9 +39,8 @@ static uint32_t upper(const cs_nprof_node *nd, cs_time t)
 	return lo;
 }
 
-/* (nodeprof.h) */
-#define NPROF_SHORT CS_NPROF_SHORT
-
+/* The short cases are nodeprof.h's inline functions; these take the long
+ * ones (binary search, memmove) and a full profile's growth. */
 int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
 	cs_nprof_node *nd = &p->node[node];
@@ -53,16 +52,11 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 		nd->ev = ev;
 		nd->cap = cap;
 	}
-	cs_nprof_ev *ev = nd->ev;
-	uint32_t i = nd->n;
-	if (i < NPROF_SHORT) { /* after equal times: insertion order */
-		for (; i > 0 && ev[i - 1].t > e->t; i--)
-			ev[i] = ev[i - 1];
-	} else {
-		i = upper(nd, e->t);
-		memmove(&ev[i + 1], &ev[i], (nd->n - i) * sizeof *ev);
-	}
-	ev[i] = *e;
+	if (nd->n < CS_NPROF_SHORT)
+		return cs_nprof_add_in(p, node, e);
+	uint32_t i = upper(nd, e->t); /* after equal times: insertion order */
+	memmove(&nd->ev[i + 1], &nd->ev[i], (nd->n - i) * sizeof *nd->ev);
+	nd->ev[i] = *e;
 	nd->n++;
 	return 0;
 }
@@ -70,50 +64,19 @@ int cs_nprof_add(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i)
 {
 	cs_nprof_node *nd = &p->node[node];
-	cs_nprof_ev *ev = nd->ev;
-	uint32_t n = --nd->n;
-	if (n - i < NPROF_SHORT)
-		for (; i < n; i++)
-			ev[i] = ev[i + 1];
-	else
-		memmove(&ev[i], &ev[i + 1], (n - i) * sizeof *ev);
-}
-
-/* The index of the last event equal to e, or -1. */
-static inline long find_ev(const cs_nprof_node *nd, const cs_nprof_ev *e)
-{
-	uint32_t i = nd->n;
-	if (i >= NPROF_SHORT)
-		i = upper(nd, e->t);
-	else
-		while (i > 0 && nd->ev[i - 1].t > e->t)
-			i--;
-	for (; i-- > 0 && nd->ev[i].t == e->t;) {
-		const cs_nprof_ev *x = &nd->ev[i];
-		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running)
-			return i;
+	if (nd->n - 1 - i < CS_NPROF_SHORT) {
+		cs_nprof_remove_at_in(p, node, i);
+		return;
 	}
-	return -1;
+	uint32_t n = --nd->n;
+	memmove(&nd->ev[i], &nd->ev[i + 1], (n - i) * sizeof *nd->ev);
 }
 
-int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
-{
-	long i = find_ev(&p->node[node], e);
-	if (i < 0)
-		return -1;
-	cs_nprof_remove_at(p, node, (uint32_t)i);
-	return 0;
-}
+long cs_nprof_find(const cs_nprof_node *nd, const cs_nprof_ev *e) { return cs_nprof_last_equal(nd, upper(nd, e->t), e); }
 
-long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
-{
-	cs_nprof_node *nd = &p->node[node];
-	long i = find_ev(nd, e);
-	if (i >= 0)
-		nd->ev[i].g = nd->ev[i].c = nd->ev[i].m = 0;
-	return i;
-}
+int cs_nprof_remove(cs_nprof *p, uint32_t node, const cs_nprof_ev *e) { return cs_nprof_remove_in(p, node, e); }
 
+long cs_nprof_mute(cs_nprof *p, uint32_t node, const cs_nprof_ev *e) { return cs_nprof_mute_in(p, node, e); }
 
 /* (the walk and the iterator are nodeprof.h's, inline there: the
  * planner's search steps them in its own loop) */

@@ -80,22 +80,34 @@ static inline void cs_nprof_unmute(cs_nprof *p, uint32_t node, uint32_t i, const
  * given back, the profile unchanged since but for removals before it). */
 void cs_nprof_remove_at(cs_nprof *p, uint32_t node, uint32_t i);
 
-/* cs_nprof_remove, cs_nprof_mute and cs_nprof_remove_at with a short
- * profile's (or a short tail's) case inline, the same search from the end
- * and moves one at a time as the called functions' (else the calls).
+/* cs_nprof_remove, cs_nprof_mute and cs_nprof_remove_at inline: a short
+ * profile (or a short tail) is searched from the end and moved one event
+ * at a time here, a long one takes the calls (binary search, memmove).
  * Inline: a search mutes and gives back its plan's events, and a moved
- * plan's are removed, about a million times a site-year each. */
-static inline long cs_nprof_find_short(const cs_nprof_node *nd, const cs_nprof_ev *e)
+ * plan's are removed, about a million times a site-year each; the called
+ * functions are these. */
+/* The index of the last event equal to e among those at e's time, which
+ * end before index i (the first later than e), or -1. */
+static inline long cs_nprof_last_equal(const cs_nprof_node *nd, uint32_t i, const cs_nprof_ev *e)
 {
-	uint32_t i = nd->n;
-	while (i > 0 && nd->ev[i - 1].t > e->t)
-		i--;
-	for (; i-- > 0 && nd->ev[i].t == e->t;) { /* the last equal one */
+	for (; i-- > 0 && nd->ev[i].t == e->t;) {
 		const cs_nprof_ev *x = &nd->ev[i];
 		if (x->g == e->g && x->c == e->c && x->m == e->m && x->running == e->running)
 			return i;
 	}
 	return -1;
+}
+/* The same over a whole profile: a long one's by binary search (the call),
+ * a short one's from the end. */
+long cs_nprof_find(const cs_nprof_node *nd, const cs_nprof_ev *e);
+static inline long cs_nprof_find_in(const cs_nprof_node *nd, const cs_nprof_ev *e)
+{
+	if (nd->n >= CS_NPROF_SHORT)
+		return cs_nprof_find(nd, e);
+	uint32_t i = nd->n;
+	while (i > 0 && nd->ev[i - 1].t > e->t)
+		i--;
+	return cs_nprof_last_equal(nd, i, e);
 }
 
 static inline void cs_nprof_remove_at_in(cs_nprof *p, uint32_t node, uint32_t i)
@@ -113,10 +125,7 @@ static inline void cs_nprof_remove_at_in(cs_nprof *p, uint32_t node, uint32_t i)
 
 static inline int cs_nprof_remove_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
-	const cs_nprof_node *nd = &p->node[node];
-	if (nd->n >= CS_NPROF_SHORT)
-		return cs_nprof_remove(p, node, e);
-	long i = cs_nprof_find_short(nd, e);
+	long i = cs_nprof_find_in(&p->node[node], e);
 	if (i < 0)
 		return -1;
 	cs_nprof_remove_at_in(p, node, (uint32_t)i);
@@ -126,9 +135,7 @@ static inline int cs_nprof_remove_in(cs_nprof *p, uint32_t node, const cs_nprof_
 static inline long cs_nprof_mute_in(cs_nprof *p, uint32_t node, const cs_nprof_ev *e)
 {
 	cs_nprof_node *nd = &p->node[node];
-	if (nd->n >= CS_NPROF_SHORT)
-		return cs_nprof_mute(p, node, e);
-	long i = cs_nprof_find_short(nd, e);
+	long i = cs_nprof_find_in(nd, e);
 	if (i >= 0)
 		nd->ev[i].g = nd->ev[i].c = nd->ev[i].m = 0;
 	return i;
