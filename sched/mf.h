@@ -220,6 +220,25 @@ static inline int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* a[0 .. n) ascending, as qsort with cmp_u32 leaves it (the sorted
+ * values are one array, whatever the sort): by insertion where there
+ * are few, as a pass's lists mostly have (none or one job), where
+ * qsort's call costs more than the sort. */
+static inline void sort_u32(uint32_t *a, size_t n)
+{
+	if (n > 16) {
+		qsort(a, n, sizeof *a, cmp_u32);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
 /* The priority of x's job now, its fair-share term given (w_fs x its
  * factor), with its QoS and partition terms when tree: the one sum,
  * whose order of operations fixes the bits. */
@@ -323,7 +342,7 @@ static inline double priority(mf *p, uint32_t k, cs_time now)
  * their priorities now, and the list of them emptied: the new count. */
 static inline size_t take_arrived(mf *p, cs_sched_ctx *ctx, cs_time now, cs_ranked *o, size_t n)
 {
-	qsort(p->arrived, p->narrived, sizeof *p->arrived, cmp_u32);
+	sort_u32(p->arrived, p->narrived);
 	for (size_t i = 0; i < p->narrived; i++) {
 		uint32_t k = p->arrived[i];
 		if (!cs_fifo_has(&p->q, k) || (!p->admitted[k] && admit(p, ctx, k) < 0))

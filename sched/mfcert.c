@@ -165,8 +165,25 @@ static inline void set_until(mf *p, size_t i, cs_time t)
 	*b = t < *b ? t : *b;
 }
 
-/* until_mem[from .. from + len) moved to [to ..), the bounds kept. */
-static void move_until(mf *p, size_t to, size_t from, size_t len)
+/* move_until's moves by a block or more: block k's entries came from the
+ * one or two blocks of from + (q - to) for its first and last q; the
+ * source's bounds read before they are lowered. */
+static void move_far(cs_time *b, size_t to, size_t from, size_t end, size_t k0, size_t k1)
+{
+	for (size_t j = 0; j <= k1 - k0; j++) {
+		size_t k = to > from ? k1 - j : k0 + j;
+		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to,
+		       qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
+		cs_time x = b[(from + (q - to)) / UNTIL_BLOCK], y = b[(from + (qe - 1 - to)) / UNTIL_BLOCK];
+		x = x < y ? x : y;
+		b[k] = x < b[k] ? x : b[k];
+	}
+}
+
+/* until_mem[from .. from + len) moved to [to ..), the bounds kept (inline:
+ * most moves are by fewer places than a block, at insert_now's and
+ * pack_gaps' every block). */
+static inline __attribute__((always_inline)) void move_until(mf *p, size_t to, size_t from, size_t len)
 {
 	cs_time *u = p->until_mem, *b = p->ubound;
 	if (!len || to == from)
@@ -179,26 +196,14 @@ static void move_until(mf *p, size_t to, size_t from, size_t len)
 			b[k] = b[k - 1] < b[k] ? b[k - 1] : b[k];
 		if (from / UNTIL_BLOCK < k0)
 			b[k0] = b[k0 - 1] < b[k0] ? b[k0 - 1] : b[k0];
-		return;
-	}
-	if (to < from && from - to < UNTIL_BLOCK) {
+	} else if (to < from && from - to < UNTIL_BLOCK) {
 		/* from k + 1 */
 		for (size_t k = k0; k < k1; k++)
 			b[k] = b[k + 1] < b[k] ? b[k + 1] : b[k];
 		if ((from + len - 1) / UNTIL_BLOCK > k1)
 			b[k1] = b[k1 + 1] < b[k1] ? b[k1 + 1] : b[k1];
-		return;
-	}
-	/* (moved by a block or more: block k's entries came from the one or
-	 * two blocks of from + (q - to) for its first and last q; the
-	 * source's bounds read before they are lowered) */
-	for (size_t j = 0; j <= k1 - k0; j++) {
-		size_t k = to > from ? k1 - j : k0 + j;
-		size_t q = k * UNTIL_BLOCK > to ? k * UNTIL_BLOCK : to,
-		       qe = (k + 1) * UNTIL_BLOCK < end ? (k + 1) * UNTIL_BLOCK : end;
-		cs_time x = b[(from + (q - to)) / UNTIL_BLOCK], y = b[(from + (qe - 1 - to)) / UNTIL_BLOCK];
-		x = x < y ? x : y;
-		b[k] = x < b[k] ? x : b[k];
+	} else {
+		move_far(b, to, from, end, k0, k1);
 	}
 }
 

@@ -216,7 +216,7 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		if (running_here(p, jid))
 			at[ng++] = p->run_at[jid];
 	}
-	qsort(at, ng, sizeof *at, cmp_u32);
+	sort_u32(at, ng);
 	for (size_t i = 0; i < ng; i++)
 		run_drop(p, p->run[at[i]].jid, now);
 	run_pack(p);

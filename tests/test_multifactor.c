@@ -790,3 +790,22 @@ Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
 	th_unlink(w);
 	th_unlink(acct);
 }
+
+/* sort_u32 (a pass's ended and arrived jobs: by insertion up to 16, else
+ * qsort) leaves every list as qsort with cmp_u32 does, repeated values
+ * and the lengths on both sides of 16 included. */
+Test(multifactor, sort_u32_sorts_as_qsort_does)
+{
+	uint32_t a[40], b[40];
+	unsigned seed = 7;
+	for (size_t n = 0; n <= 40; n++)
+		for (int t = 0; t < 50; t++) {
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				a[i] = b[i] = (seed >> 8) % (t % 2 ? 8 : 100000);
+			}
+			sort_u32(a, n);
+			qsort(b, n, sizeof *b, cmp_u32);
+			cr_assert(n == 0 || memcmp(a, b, n * sizeof *a) == 0, "n %zu, trial %d", n, t);
+		}
+}
