@@ -302,23 +302,28 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
 static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 {
 	struct planner *pl = c->pl;
-	struct fsleast y = { pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
+	/* (y, a fresh start, is made only where it is used) */
+#define FS_FRESH ((struct fsleast){ pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 })
+	struct fsleast y, *x = &y;
 	if (tr[0] || tr[1]) { /* (not both: cs_plan_lb_trees) */
 		x = &pl->fsl[tr[0] ? tr[0] - pl->lb : LB_TREES + (tr[1] - pl->lb)];
 		if (x->ver != pl->fs_ver || x->touch != pl->fs_touch) {
 			/* another list: the same nodes first (freed_list walks
 			 * from the latest freeing back to the plan's epoch) */
 			if (x->epoch != pl->fs_epoch || x->mask != pl->fs_mask || x->clock != pl->pclock)
-				*x = y;
+				*x = FS_FRESH;
 			else if (x->at > pl->fs_n && x->least >= old)
 				return 0; /* (more nodes read than it has, none before) */
 			else if (x->at > pl->fs_n)
-				*x = y;
+				*x = FS_FRESH;
 			else /* (the list's first at nodes, read) */
 				x->ver = pl->fs_ver;
 			x->touch = pl->fs_touch;
 		}
+	} else {
+		y = FS_FRESH;
 	}
+#undef FS_FRESH
 	cs_time least = x->least;
 	uint32_t i = x->at;
 	/* cs_plan_lb's steps (pl->lb is set where tr is), the arrays read
