@@ -302,28 +302,48 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
 static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
 {
 	struct planner *pl = c->pl;
-	struct fsleast y = { pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 }, *x = &y;
+	/* (y, a fresh start, is made only where it is used) */
+#define FS_FRESH ((struct fsleast){ pl->fs_touch, pl->fs_epoch, pl->fs_mask, pl->pclock, CS_TIME_MAX, pl->fs_ver, 0 })
+	struct fsleast y, *x = &y;
 	if (tr[0] || tr[1]) { /* (not both: cs_plan_lb_trees) */
 		x = &pl->fsl[tr[0] ? tr[0] - pl->lb : LB_TREES + (tr[1] - pl->lb)];
 		if (x->ver != pl->fs_ver || x->touch != pl->fs_touch) {
 			/* another list: the same nodes first (freed_list walks
 			 * from the latest freeing back to the plan's epoch) */
 			if (x->epoch != pl->fs_epoch || x->mask != pl->fs_mask || x->clock != pl->pclock)
-				*x = y;
+				*x = FS_FRESH;
 			else if (x->at > pl->fs_n && x->least >= old)
 				return 0; /* (more nodes read than it has, none before) */
 			else if (x->at > pl->fs_n)
-				*x = y;
+				*x = FS_FRESH;
 			else /* (the list's first at nodes, read) */
 				x->ver = pl->fs_ver;
 			x->touch = pl->fs_touch;
 		}
+	} else {
+		y = FS_FRESH;
 	}
+#undef FS_FRESH
 	cs_time least = x->least;
 	uint32_t i = x->at;
-	for (; i < pl->fs_n && least >= old; i++) {
-		uint32_t node = pl->fs_nodes[i];
-		cs_time b = tr[pl->lb_cores[c->node_type[node]]] ? cs_plan_lb(c, tr, node) : -1;
+	/* cs_plan_lb's steps (pl->lb is set where tr is), the arrays read
+	 * once: a leaf worked out changes none of them */
+	const uint32_t *fn = pl->fs_nodes, n = pl->fs_n, *pos = pl->pos_of;
+	const uint8_t *lbc = pl->lb_cores;
+	const uint16_t *nt = c->node_type;
+	uint8_t *mark = pl->lb_mark;
+	size_t P = pl->P;
+	for (; i < n && least >= old; i++) {
+		uint32_t node = fn[i];
+		const cs_time *t = tr[lbc[nt[node]]];
+		cs_time b = -1;
+		if (t) {
+			if (mark[node] == 1) {
+				cs_plan_lb_leaf(c, node);
+				mark[node] = 2;
+			}
+			b = t[(P + pos[node]) * LB_TREES];
+		}
 		least = b < least ? b : least;
 	}
 	x->least = least;
@@ -538,14 +558,16 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	if (m >= j->nodes)
 		return 0;
 	fs_make(c, pl->epoch_of[jid], cs_place_mask(c, jid));
-	const cs_time *tr[2];
-	cs_plan_lb_trees(pl, j, tr);
-	if (fs_before(c, tr, old))
-		return 0;
+	/* its own nodes first: one look each, where the bounds cost a walk
+	 * of the list (and the answer is 0 whichever says so first) */
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
 		if (pl->fs_in[q.slots[k].node] == pl->fs_ver)
 			return 0;
+	const cs_time *tr[2];
+	cs_plan_lb_trees(pl, j, tr);
+	if (fs_before(c, tr, old))
+		return 0;
 	pl->open_max[jid] = m;
 	if (j->nodes > 1 && pl->near_of[jid]) {
 		uint32_t *nr = pl->near_of[jid], n = 0;

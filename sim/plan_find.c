@@ -169,10 +169,13 @@ void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
 	/* bit lv: tree lv's entry changed */
 	uint32_t changed = cs_nprof_first_runs_55(&pl->prof, node, cores ? f.c : f.g, c->now, cores,
 						  cores ? lb_cores : lb_gpus, lb_span, x);
-	/* the trees newly pending above it list it */
+	/* the trees newly pending above it list it (the lists' arrays read
+	 * once: the stores change none of them) */
+	uint32_t *tl = pl->lb_tlist, *tn = pl->lb_tn;
+	size_t nn = pl->nlb_nodes;
 	for (uint32_t m = changed & ~pl->lb_pend[node]; m; m &= m - 1) {
 		unsigned t = (unsigned)__builtin_ctz(m);
-		pl->lb_tlist[(size_t)t * pl->nlb_nodes + pl->lb_tn[t]++] = node;
+		tl[(size_t)t * nn + tn[t]++] = node;
 	}
 	pl->lb_pend[node] |= changed;
 }
