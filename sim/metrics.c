@@ -12,15 +12,16 @@ static void radix_sort(cs_time *v, cs_time *tmp, size_t n)
 	cs_radix_u64((uint64_t *)v, (uint64_t *)tmp, n);
 }
 
+size_t cs_percentile_lo(size_t n, double q) { return (size_t)((double)(n - 1) * q); }
+
 double cs_percentile_sorted(const cs_time *v, size_t n, double q)
 {
 	if (n == 0)
 		return 0.0;
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)h;
+	size_t lo = cs_percentile_lo(n, q);
 	if (lo + 1 >= n)
 		return (double)v[n - 1];
-	double frac = h - (double)lo;
+	double frac = (double)(n - 1) * q - (double)lo;
 	return (double)v[lo] + frac * (double)(v[lo + 1] - v[lo]);
 }
 

@@ -1,6 +1,7 @@
 /* capsim: LSD radix sorts, 11 bits a pass, skipping the passes above the
  * largest key; and a selection of a few ranks (radix.h). */
 #include "radix.h"
+#include "capsim/metrics.h"
 
 #include <string.h>
 
@@ -193,7 +194,7 @@ size_t cs_select_pct_ranks(size_t n, const double *q, size_t nq, size_t *r)
 {
 	size_t nr = 0;
 	for (size_t k = 0; n && k < nq; k++) {
-		size_t lo = (size_t)((double)(n - 1) * q[k]);
+		size_t lo = cs_percentile_lo(n, q[k]);
 		for (size_t e = lo; e <= lo + 1 && e < n; e++)
 			if (!nr || r[nr - 1] < e)
 				r[nr++] = e;

@@ -18,8 +18,8 @@ void cs_radix_pairs(uint64_t *key, uint32_t *val, uint64_t *tkey, uint32_t *tval
  * three-way so that runs of equal values end it; a heap sort of what is
  * left past a depth of 2 log2 n). */
 void cs_select_u64(uint64_t *v, size_t n, const size_t *ranks, size_t nr);
-/* The ranks a percentile q of n sorted values reads (cs_percentile_sorted:
- * floor((n - 1) q) and the one after it, where there is one), for q[0..nq)
+/* The ranks a percentile q of n sorted values reads (cs_percentile_sorted's:
+ * cs_percentile_lo and the one after it, where there is one), for q[0..nq)
  * (increasing), increasing and each once, into r (room for 2 nq): how
  * many. */
 size_t cs_select_pct_ranks(size_t n, const double *q, size_t nq, size_t *r);

@@ -21,6 +21,10 @@ typedef struct cs_metrics {
 /* Percentile q in [0,1] of sorted values, linear interpolation between
  * closest ranks (numpy's default): h = (n-1)q. */
 double cs_percentile_sorted(const cs_time *v, size_t n, double q);
+/* The place of the lower of the values it reads, floor(h) (n > 0; the
+ * other is the next place, where there is one): what a selection of the
+ * ranks a percentile needs asks for (sim/radix.c cs_select_pct_ranks). */
+size_t cs_percentile_lo(size_t n, double q);
 
 int cs_metrics_compute(const cs_job *jobs, size_t n, uint32_t procs, cs_time bsld_tau,
 		       cs_metrics *m);
