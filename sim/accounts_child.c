@@ -167,14 +167,8 @@ static _Noreturn void child(int fd, const char *path, char *err, size_t errlen)
 		put_accounts(&w, a);
 	uint32_t end = ANSWER_END;
 	put(&w, &end, sizeof end);
-	for (size_t at = 0; !w.bad && at < w.n;) {
-		ssize_t k = write(fd, w.p + at, w.n - at);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		at += (size_t)k;
-	}
+	if (!w.bad)
+		(void)cs_child_write_all(fd, w.p, w.n); /* (a cut answer is loaded again there) */
 	_exit(0); /* nothing freed: the process ends */
 }
 

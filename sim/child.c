@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CS_UNDER_ASAN 1
@@ -44,4 +45,19 @@ int cs_child_wait(pid_t pid, unsigned cpu_s, char *why, size_t len)
 	else
 		snprintf(why, len, "exited with status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return -1;
+}
+
+int cs_child_write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	while (n) {
+		ssize_t k = write(fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
 }

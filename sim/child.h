@@ -17,4 +17,8 @@ void cs_child_limits(unsigned cpu_s, unsigned mem_mib);
  * of CPU)", "exited with status 3") in why. */
 int cs_child_wait(pid_t pid, unsigned cpu_s, char *why, size_t len);
 
+/* In the child: n bytes of p to fd, whole (a write interrupted by a
+ * signal is made again): 0, or -1 if the pipe would not take them. */
+int cs_child_write_all(int fd, const void *p, size_t n);
+
 #endif

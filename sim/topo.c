@@ -395,21 +395,6 @@ typedef struct {
 	cs_topo t;
 } topo_head;
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-	while (n) {
-		ssize_t k = write(fd, b, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int read_all(int fd, void *p, size_t n)
 {
 	char *b = p;
@@ -463,8 +448,8 @@ static void child_fault(const char *spec)
 /* One answer down fd: hd, then t's arrays (t NULL: an error). 0 or -1. */
 static int send_answer(int fd, const topo_head *hd, const cs_topo *t)
 {
-	int bad = write_all(fd, hd, sizeof *hd) < 0;
-#define SEND(a, n, T) bad |= write_all(fd, (a), (n) * sizeof(T)) < 0;
+	int bad = cs_child_write_all(fd, hd, sizeof *hd) < 0;
+#define SEND(a, n, T) bad |= cs_child_write_all(fd, (a), (n) * sizeof(T)) < 0;
 	if (t) {
 		TOPO_ARRAYS(t, t->link_mbs != NULL, SEND)
 	}
