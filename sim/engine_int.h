@@ -142,6 +142,14 @@ struct cs_sched_ctx {
 	size_t xh_nslots, xh_slots_cap;
 	cs_slot *xh_aside;     /* scratch: the holds' parts kept off during a try */
 	size_t xh_aside_cap;
+	/* cs_place_start's try beside the holds as a what-if (place.c; NULL
+	 * under the plain engine): per node its entry in aw_free (UINT32_MAX:
+	 * none), the entries (what is free on a node less the holds' parts),
+	 * aw_n of them, pointers to them for the allocator */
+	uint32_t *aw_of;
+	cs_slot *aw_free;
+	const cs_slot **aw_fr;
+	uint32_t aw_n;
 	int xh_building;       /* cs_hold_find is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
