@@ -451,17 +451,31 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 }
 
 /* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or
- * error. Only the answer is asked for: the try finds no slots (c->dry 2). */
+ * error. Only the answer is asked for: the try finds no slots (c->dry 2).
+ * A shape that fitted fits again while nothing changed on its node types
+ * (cs_shape_fits), where the allocator decides by those types' nodes alone
+ * and no advance reservation enters the try (it would depend on the job's
+ * estimate). */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
+	const cs_job *j = &c->jobs[jid];
+	int keep = c->types_apart && !c->nm->nresv;
+	uint64_t ver = keep ? cs_place_ver(c, cs_place_mask(c, jid)) : 0;
+	p->n = 0;
+	if (keep && cs_shape_fits(c, j, ver)) {
+		c->resv_hit = 0; /* (as the try leaves it, without advance reservations) */
+		return 0;
+	}
 	c->dry = 2;
 	int rc = node_try(c, jid, p);
 	c->dry = 0;
 	if (rc < 0) {
 		if (rc == -CS_ENOFIT)
-			cs_shape_fail(c, &c->jobs[jid], 1);
+			cs_shape_fail(c, j, 1);
 		return rc;
 	}
+	if (keep)
+		cs_shape_fit(c, j, ver);
 	p->n = 0;
 	return 0;
 }
@@ -687,6 +701,15 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 		if (freed)
 			type_gave_back(c, t);
 	}
+}
+
+uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask)
+{
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
+	return v;
 }
 
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
