@@ -142,6 +142,14 @@ struct cs_sched_ctx {
 	size_t xh_nslots, xh_slots_cap;
 	cs_slot *xh_aside;     /* scratch: the holds' parts kept off during a try */
 	size_t xh_aside_cap;
+	/* cs_place_start's try beside the holds as a what-if (place.c; NULL
+	 * under the plain engine): per node its entry in aw_free (UINT32_MAX:
+	 * none), the entries (what is free on a node less the holds' parts),
+	 * aw_n of them, pointers to them for the allocator */
+	uint32_t *aw_of;
+	cs_slot *aw_free;
+	const cs_slot **aw_fr;
+	uint32_t aw_n;
 	int xh_building;       /* cs_hold_find is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
@@ -374,6 +382,10 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
 /* The same for what is free on one node (the failure model took it down,
  * or gave it back: freed). */
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
+/* The changes on the node types in mask (all bits: every type), type_ver
+ * summed: equal sums, nothing changed on them since (the counts only
+ * grow). */
+uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask);
 /* What cs_place_masks made, the kept holds and what is known of shapes. */
 void cs_place_free_memo(cs_sched_ctx *c);
 /* cs_ctx_nofit_bound on a node model. */
@@ -471,6 +483,12 @@ uint64_t cs_shape_part_key(cs_sched_ctx *c, uint32_t jid);
  * its node types): noted for its shape in this pass; the first also kept
  * across passes. */
 void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit);
+/* Job j fitted what was free, its node types at version ver
+ * (cs_place_ver): kept for its shape. */
+void cs_shape_fit(cs_sched_ctx *c, const cs_job *j, uint64_t ver);
+/* Did job j's shape fit what was free with its node types at version ver
+ * (cs_shape_fit)? Then it fits now: nothing changed on them since. */
+int cs_shape_fits(cs_sched_ctx *c, const cs_job *j, uint64_t ver);
 /* Did job jid's shape fail beside the one hold on its node types, in this
  * pass or in an earlier one beside the same hold with nothing freed on
  * those types since? */

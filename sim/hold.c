@@ -19,7 +19,7 @@
 struct hold_memo {
 	uint32_t jid;   /* UINT32_MAX: empty */
 	int32_t part;   /* the job's partition then */
-	uint64_t ver;   /* the scope's change count then (scope_ver) */
+	uint64_t ver;   /* the scope's change count then (cs_place_ver of its mask) */
 	cs_time time;
 	int passed;     /* a running job's estimated end came by time */
 	uint32_t n, cap;
@@ -339,15 +339,6 @@ static struct hold_scope hold_scope_of(const cs_sched_ctx *c, uint32_t jid)
 	return h;
 }
 
-static uint64_t scope_ver(const cs_sched_ctx *c, const struct hold_scope *h)
-{
-	uint64_t v = 0;
-	for (uint32_t t = 0; t < c->ntypes; t++)
-		if (h->mask == ~0ull || (t < 64 && (h->mask >> t & 1)))
-			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
-	return v;
-}
-
 /* Would a hold for jid be kept (no other placed hold on its node types
  * when one is being added, no advance reservations, one partition, no
  * power cap: under the cap a hold's time depends on the site's draw, the
@@ -580,7 +571,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		prun_build(c);
 	struct hold_scope sc = hold_scope_of(c, jid);
 	int keep = hold_keepable(c, jid);
-	uint64_t ver = keep ? scope_ver(c, &sc) : 0;
+	uint64_t ver = keep ? cs_place_ver(c, sc.mask) : 0;
 	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
 	*stamp = ++c->stamps;
 	if (e) {

@@ -162,6 +162,15 @@ int cs_place_masks(cs_sched_ctx *c)
 		c->node_type[n] = (uint16_t)cs_alloc_node_type(c->A, n);
 	c->types_apart = cs_alloc_types_apart(c->A);
 	c->plain = engine_plain;
+	if (!c->plain) {
+		c->aw_of = malloc(((size_t)c->nnodes + 1) * sizeof *c->aw_of);
+		c->aw_free = malloc(((size_t)c->nnodes + 1) * sizeof *c->aw_free);
+		c->aw_fr = malloc(((size_t)c->nnodes + 1) * sizeof *c->aw_fr);
+		if (!c->aw_of || !c->aw_free || !c->aw_fr)
+			return -CS_ENOMEM;
+		for (uint32_t n = 0; n < c->nnodes; n++)
+			c->aw_of[n] = UINT32_MAX;
+	}
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
 	c->type_ver = calloc((size_t)c->ntypes + 1, sizeof *c->type_ver);
@@ -223,20 +232,128 @@ int32_t cs_place_scratch(cs_sched_ctx *c, int32_t s, uint64_t which)
 	return (int32_t)S;
 }
 
-void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside)
+/* What-if entry k: the free part of want in it (as cs_alloc_free_part
+ * finds it in that state) set aside. Returns 1 if anything was. */
+static int wi_set_aside(cs_sched_ctx *c, uint32_t k, const cs_slot *want)
+{
+	cs_slot *e = &c->aw_free[k], part;
+	if (!(e->gpu_mask | e->cores | e->mem_mib))
+		return 0;
+	cs_alloc_part_in(c->A, e, want, &part);
+	if (!(part.gpu_mask | part.cores | part.mem_mib))
+		return 0;
+	cs_slot_sub(e, &part);
+	return 1;
+}
+
+/* Node n's what-if entry, made from what is free there if it has none. */
+static uint32_t wi_entry(cs_sched_ctx *c, uint32_t n)
+{
+	if (c->aw_of[n] == UINT32_MAX) {
+		cs_alloc_node_free(c->A, n, &c->aw_free[c->aw_n]);
+		c->aw_of[n] = c->aw_n++;
+	}
+	return c->aw_of[n];
+}
+
+/* take_parts into the what-if entries (wi), or through the allocator
+ * into aside: the number of parts set aside. */
+static uint32_t set_aside(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_placement *aside, int wi)
+{
+	if (!wi) {
+		uint32_t n0 = aside->n;
+		take_parts(c, slots, n, aside);
+		return aside->n - n0;
+	}
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		k += (uint32_t)wi_set_aside(c, wi_entry(c, slots[i].node), &slots[i]);
+	return k;
+}
+
+/* cs_place_aside_holds, or its what-if (wi, aside unused): the parts set
+ * aside. */
+static inline uint32_t aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside, int wi)
 {
 	uint64_t mask = cs_place_mask(c, jid);
+	uint32_t k = 0;
 	if (c->hold_on && !c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
 		cs_time ha = c->hold_time, hb = ha + c->jobs[c->hold_jid].estimate_s;
 		if (a < hb && b > ha)
-			take_parts(c, c->hold_slots, c->hold_n, aside);
+			k += set_aside(c, c->hold_slots, c->hold_n, aside, wi);
 	}
 	size_t upto = c->xh_building ? c->xh_upto : c->nxh;
 	for (size_t i = 0; i < upto; i++) {
 		const struct xhold *h = &c->xh[i];
 		if (h->jid != UINT32_MAX && !h->lazy && h->jid != jid && (mask & h->mask) && a < h->end && b > h->time)
-			take_parts(c, c->xh_slots + h->first, h->n, aside);
+			k += set_aside(c, c->xh_slots + h->first, h->n, aside, wi);
 	}
+	return k;
+}
+
+void cs_place_aside_holds(cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, cs_placement *aside)
+{
+	(void)aside_holds(c, jid, a, b, aside, 0);
+}
+
+/* May cs_place_start's try of jid beside the holds be a what-if? Where the
+ * try is the allocator's on the job's partition's node types now (no
+ * advance reservations, one of the machine's partitions) and
+ * cs_alloc_find_among answers it; not under the plain engine (the
+ * oracle), nor with failures (as the hold's search). */
+static int wi_start_ok(const cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	if (!c->aw_of || c->dry || c->nm->nresv || c->fs || j->partition < 0 ||
+	    (uint32_t)j->partition >= c->nm->npartitions)
+		return 0;
+	cs_request rq = cs_job_request(j);
+	return cs_alloc_among_ok(c->A, &rq);
+}
+
+/* The parts the holds jid meets now set aside, as a what-if: each node a
+ * hold's slot is on gets an entry, what is free there less the parts set
+ * aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
+ * of what is left: what its takes would leave). If any was, every other
+ * node of jid's partition's types with anything free gets an entry too,
+ * what is free there. Returns the parts set aside; the entries are
+ * c->aw_free[0 .. c->aw_n). */
+static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	c->aw_n = 0;
+	uint32_t k = aside_holds(c, jid, c->now, c->now + j->estimate_s, NULL, 1);
+	if (k) {
+		/* a partition's nodes lie between its first and its last */
+		uint32_t p = (uint32_t)j->partition, f = c->pnodes_first[p], l = c->pnodes_first[p + 1];
+		uint64_t mask = c->part_mask[p];
+		for (long n = f < l ? cs_alloc_next_somefree(c->A, c->pnodes[f]) : -1; n >= 0 && n <= c->pnodes[l - 1];
+		     n = cs_alloc_next_somefree(c->A, (uint32_t)n + 1))
+			if (node_in(c, mask, (uint32_t)n))
+				(void)wi_entry(c, (uint32_t)n);
+	}
+	for (uint32_t i = 0; i < c->aw_n; i++)
+		c->aw_of[c->aw_free[i].node] = UINT32_MAX;
+	return k;
+}
+
+/* The try of jid now on wi_aside's entries (every other node of its types
+ * has nothing free there): cs_alloc_find_among's answer is the try's with
+ * the holds' parts taken; a placement found is taken, as that try then
+ * giving the parts back leaves. 0, or the try's error. */
+static int wi_try_start(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
+{
+	const cs_job *j = &c->jobs[jid];
+	cs_request rq = cs_job_request(j);
+	for (uint32_t i = 0; i < c->aw_n; i++)
+		c->aw_fr[i] = &c->aw_free[i];
+	uint32_t pf = c->pfirst[j->partition];
+	c->resv_hit = 0; /* (try_at's, without advance reservations) */
+	int rc = cs_alloc_find_among(c->A, &rq, c->ptypes + pf, c->pfirst[j->partition + 1] - pf, c->aw_fr, c->aw_n,
+				     p);
+	if (rc == 0)
+		cs_alloc_take_known(c->A, p); /* each slot a part of what is free now, on nodes apart */
+	return rc;
 }
 
 /* Would cs_place_aside_holds set aside a hold for job jid (node types in
@@ -334,17 +451,31 @@ static int node_try(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 }
 
 /* 0 if jid fits now (nothing taken), else its -CS_ENOFIT (remembered) or
- * error. Only the answer is asked for: the try finds no slots (c->dry 2). */
+ * error. Only the answer is asked for: the try finds no slots (c->dry 2).
+ * A shape that fitted fits again while nothing changed on its node types
+ * (cs_shape_fits), where the allocator decides by those types' nodes alone
+ * and no advance reservation enters the try (it would depend on the job's
+ * estimate). */
 static int fits_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p)
 {
+	const cs_job *j = &c->jobs[jid];
+	int keep = c->types_apart && !c->nm->nresv;
+	uint64_t ver = keep ? cs_place_ver(c, cs_place_mask(c, jid)) : 0;
+	p->n = 0;
+	if (keep && cs_shape_fits(c, j, ver)) {
+		c->resv_hit = 0; /* (as the try leaves it, without advance reservations) */
+		return 0;
+	}
 	c->dry = 2;
 	int rc = node_try(c, jid, p);
 	c->dry = 0;
 	if (rc < 0) {
 		if (rc == -CS_ENOFIT)
-			cs_shape_fail(c, &c->jobs[jid], 1);
+			cs_shape_fail(c, j, 1);
 		return rc;
 	}
+	if (keep)
+		cs_shape_fit(c, j, ver);
 	p->n = 0;
 	return 0;
 }
@@ -450,9 +581,11 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 		if (nint == 1 && !c->nm->nresv && meets_hold_in_time(c, jid, mask, c->now, c->now + j->estimate_s) &&
 		    hold_failed_of(c, jid, lazy || own, first, at))
 			return -CS_ENOFIT;
+		/* the holds' parts set aside through the allocator, or as a
+		 * what-if (wi) */
 		cs_placement aside = { c->xh_aside, c->xh_aside_cap, 0 };
-		cs_place_aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside);
-		if (!aside.n) {
+		int wi = wi_start_ok(c, jid);
+		if (!(wi ? wi_aside(c, jid) : aside_holds(c, jid, c->now, c->now + j->estimate_s, &aside, 0))) {
 			int rc = node_try(c, jid, &p);
 			if (rc == -CS_ENOFIT)
 				cs_shape_fail(c, j, 1);
@@ -463,7 +596,7 @@ int cs_place_start(cs_sched_ctx *c, uint32_t jid)
 			cs_alloc_release(c->A, &aside);
 			return -CS_ENOFIT;
 		}
-		int rc = node_try(c, jid, &p);
+		int rc = wi ? wi_try_start(c, jid, &p) : node_try(c, jid, &p);
 		cs_alloc_release(c->A, &aside);
 		if (rc == -CS_ENOFIT && nint <= 1)
 			cs_shape_hold_fail(c, jid);
@@ -570,6 +703,15 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 	}
 }
 
+uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask)
+{
+	uint64_t v = 0;
+	for (uint32_t t = 0; t < c->ntypes; t++)
+		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
+			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
+	return v;
+}
+
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 {
 	uint32_t t = c->node_type[node];
@@ -588,6 +730,9 @@ void cs_place_free_memo(cs_sched_ctx *c)
 	free(c->type_pfirst);
 	free(c->type_parts);
 	free(c->node_type);
+	free(c->aw_of);
+	free(c->aw_free);
+	free(c->aw_fr);
 	free(c->pnodes);
 	free(c->pnodes_first);
 }

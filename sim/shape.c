@@ -47,7 +47,9 @@ static int key_eq(const struct shape_key *a, const struct shape_key *b)
  * that did not fit beside one hold fits no better while, besides, the
  * hold has the same parts: hfreed and the hold's placement, on machines
  * without advance reservations (where a try depends on the job's
- * estimate). Neither for the scratch partition, whose node types change. */
+ * estimate). Neither for the scratch partition, whose node types change.
+ * A shape that fitted what was free fits again while nothing changed on its
+ * node types: fit_ver. */
 struct shape_ent {
 	struct shape_key key;
 	uint32_t gen;
@@ -63,6 +65,7 @@ struct shape_ent {
 	 * (engine_int.h's hold_stamp): equal while that placement stands,
 	 * without comparing the slots */
 	uint64_t hstamp;
+	uint64_t fit_ver;    /* 1 + its node types' version when it last fitted (cs_shape_fit), 0: none */
 };
 
 /* shape_of's look-up by key, for a job not met yet under its partition
@@ -256,6 +259,19 @@ void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 		e->freed = freed_count(c, j);
 		e->freed_at = c->freed_all;
 	}
+}
+
+void cs_shape_fit(cs_sched_ctx *c, const cs_job *j, uint64_t ver)
+{
+	struct shape_ent *e = keepable(c, j) ? shape_of(c, j) : NULL;
+	if (e)
+		e->fit_ver = ver + 1;
+}
+
+int cs_shape_fits(cs_sched_ctx *c, const cs_job *j, uint64_t ver)
+{
+	struct shape_ent *e = keepable(c, j) ? shape_of(c, j) : NULL;
+	return e && e->fit_ver == ver + 1;
 }
 
 static int slot_eq(const cs_slot *a, const cs_slot *b)

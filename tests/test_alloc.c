@@ -1519,6 +1519,70 @@ static void among_run(int one_type, unsigned long long seed)
 Test(alloc, a_what_if_on_free_parts_is_the_try_on_that_state) { among_run(0, 93); }
 Test(alloc, a_what_if_on_one_node_type_is_the_fast_paths_try) { among_run(1, 94); }
 
+/* cs_alloc_part_in on what is free on a node, less the parts taken so far
+ * (cs_slot_sub): the part cs_alloc_take_free_part takes from the allocator
+ * in that state, and what is left is what the node then has free. Wants
+ * of random GPUs, memory and cores (on the two node types with a core
+ * mask, random cores of the node, some taken: then others make up the
+ * count), several on one node, on random states. */
+Test(alloc, a_part_in_a_free_slot_is_what_the_take_of_the_free_part_takes)
+{
+	rng = 95;
+	lay y;
+	three_types(&y, 0);
+	static const int32_t any[1] = { -1 };
+	cs_alloc *a = mk(&y, CS_FIT_BEST);
+	enum { MAXLIVE = 60 };
+	static live la[MAXLIVE];
+	int nlive = 0, taken = 0, made_up = 0;
+	for (int step = 0; step < 4000; step++) {
+		if (nlive && (rnd(3) == 0 || nlive == MAXLIVE)) {
+			end_one(a, la, &nlive);
+			continue;
+		}
+		uint32_t node = rnd(y.l.nnodes), ncores = y.types[y.node_type[node]].cores;
+		int masked = ncores <= CS_ALLOC_MAX_CORES;
+		cs_slot fr, parts[4];
+		cs_alloc_node_free(a, node, &fr);
+		uint32_t n = 0, nwant = 1 + rnd(4);
+		for (uint32_t k = 0; k < nwant; k++) {
+			cs_slot w = { .node = node, .gpu_mask = (uint16_t)rnd(256), .mem_mib = rnd(1200) };
+			if (masked) {
+				for (uint32_t i = 0; i < ncores; i++)
+					if (rnd(3) == 0)
+						w.core_mask[i / 64] |= 1ull << (i % 64);
+				w.cores = mask_pop(w.core_mask);
+			} else {
+				w.cores = rnd(ncores + 1);
+			}
+			cs_slot p, q;
+			cs_alloc_part_in(a, &fr, &w, &p);
+			int some = (p.gpu_mask | p.cores | p.mem_mib) != 0;
+			made_up += masked && some && (p.core_mask[0] & ~w.core_mask[0]) != 0;
+			cr_assert_eq(cs_alloc_take_free_part(a, &w, &q), some, "step %d", step);
+			if (!some)
+				continue;
+			same_slots(&p, &q, 1, step, CS_FIT_BEST);
+			cs_slot_sub(&fr, &p);
+			parts[n++] = q;
+			taken++;
+			cs_slot now;
+			cs_alloc_node_free(a, node, &now);
+			same_slots(&fr, &now, 1, step, CS_FIT_BEST);
+		}
+		cs_placement back = { parts, 4, n };
+		cs_alloc_release(a, &back);
+		/* a job to vary the state */
+		cs_request r = shared(1 + (rnd(4) == 0), (uint16_t)(rnd(5) == 0 ? 0 : 1u << rnd(3)), 1 + rnd(32),
+				      1 + rnd(400));
+		la[nlive].p = (cs_placement){ .slots = la[nlive].s, .cap = 16 };
+		nlive += cs_alloc_try_types(a, &r, any, 1, &la[nlive].p) == 0;
+	}
+	cr_assert_gt(taken, 2000, "%d parts taken", taken);
+	cr_assert_gt(made_up, 200, "%d parts of other cores than wanted", made_up);
+	cs_alloc_free(a);
+}
+
 /* cs_alloc_take_free_part on a node with nothing free takes nothing and
  * finds an empty part; on one with only memory free, it takes that. */
 Test(alloc, a_free_part_of_a_full_node_is_empty_and_of_memory_alone_is_taken)

@@ -96,6 +96,21 @@ Test(plain, kept_holds_and_fits_give_the_plain_engines_schedule)
 	th_unlink(path);
 }
 
+/* A start beside the holds it meets is tried on what is free less their
+ * free parts, as a what-if (place.c wi_aside, wi_try_start), and a shape
+ * that fitted what was free is not tried again while nothing changed on
+ * its node types (cs_shape_fits): under first and best fit, with the
+ * holds of multifactor's partitions and with several of EASY's (reserve),
+ * the plain engine's schedule. */
+Test(plain, starts_beside_holds_and_kept_fits_give_the_plain_engines_schedule)
+{
+	char *path = th_backlog_csv(3, 0);
+	same_as_plain(path, "multifactor", CS_FIT_FIRST, NULL, NULL);
+	same_as_plain(path, "easy", CS_FIT_FIRST, (const char *const[]){ "reserve=3", NULL }, NULL);
+	same_as_plain(path, "easy", CS_FIT_BEST, (const char *const[]){ "reserve=4", "reserve_user=1", NULL }, NULL);
+	th_unlink(path);
+}
+
 Test(plain, kept_plans_give_the_plain_engines_schedule)
 {
 	char *path = th_backlog_csv(2, 0);

@@ -121,6 +121,17 @@ static inline void cs_slot_add(cs_slot *to, const cs_slot *s)
 		to->core_mask[w] |= s->core_mask[w];
 }
 
+/* s's resources taken from *from, a slot of the same node that holds them
+ * (what a take of s leaves of what is free there). */
+static inline void cs_slot_sub(cs_slot *from, const cs_slot *s)
+{
+	from->gpu_mask &= (uint16_t)~s->gpu_mask;
+	from->cores -= s->cores;
+	from->mem_mib -= s->mem_mib;
+	for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+		from->core_mask[w] &= ~s->core_mask[w];
+}
+
 typedef struct cs_placement {
 	cs_slot *slots;          /* caller's buffer */
 	uint32_t cap;            /* its capacity */
@@ -260,5 +271,9 @@ void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out);
  * the lowest-numbered other free ones: a core count is what was asked
  * for), min(want->mem_mib, free memory). Taking it cannot fail. */
 void cs_alloc_free_part(const cs_alloc *a, const cs_slot *want, cs_slot *out);
+/* cs_alloc_free_part where *free (a slot of want's node) is what is free
+ * there: the part a take of want's free part would take in that state (a
+ * what-if). */
+void cs_alloc_part_in(const cs_alloc *a, const cs_slot *free, const cs_slot *want, cs_slot *out);
 
 #endif

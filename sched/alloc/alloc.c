@@ -396,21 +396,34 @@ void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out)
 	memcpy(out->core_mask, s->cmask, sizeof out->core_mask);
 }
 
-void cs_alloc_free_part(const cs_alloc *a, const cs_slot *want, cs_slot *out)
+/* The part of want free on its node, where gmask, cores, mem and cmask
+ * are what is free there (cs_alloc_free_part's rule). */
+static inline void part_of(const cs_alloc *a, uint16_t gmask, uint32_t cores, uint32_t mem, const uint64_t *cmask,
+			   const cs_slot *want, cs_slot *out)
 {
-	const node_st *s = &a->ns[want->node];
-	unsigned cw = a->groups[s->type].cw;
-	*out = (cs_slot){ .node = want->node, .gpu_mask = (uint16_t)(want->gpu_mask & s->gmask),
-			  .cores = want->cores < s->cores ? want->cores : s->cores,
-			  .mem_mib = want->mem_mib < s->mem ? want->mem_mib : s->mem };
+	unsigned cw = a->groups[a->ns[want->node].type].cw;
+	*out = (cs_slot){ .node = want->node, .gpu_mask = (uint16_t)(want->gpu_mask & gmask),
+			  .cores = want->cores < cores ? want->cores : cores,
+			  .mem_mib = want->mem_mib < mem ? want->mem_mib : mem };
 	if (!cw)
 		return;
 	uint64_t rest[CW];
 	for (unsigned w = 0; w < cw; w++) {
-		out->core_mask[w] = want->core_mask[w] & s->cmask[w];
-		rest[w] = s->cmask[w] & ~want->core_mask[w];
+		out->core_mask[w] = want->core_mask[w] & cmask[w];
+		rest[w] = cmask[w] & ~want->core_mask[w];
 	}
 	unsigned own = cs_pop_mask(out->core_mask, cw);
 	if (own < out->cores)
 		cs_take_low(rest, cw, out->cores - own, out->core_mask);
+}
+
+void cs_alloc_free_part(const cs_alloc *a, const cs_slot *want, cs_slot *out)
+{
+	const node_st *s = &a->ns[want->node];
+	part_of(a, s->gmask, s->cores, s->mem, s->cmask, want, out);
+}
+
+void cs_alloc_part_in(const cs_alloc *a, const cs_slot *free, const cs_slot *want, cs_slot *out)
+{
+	part_of(a, free->gpu_mask, free->cores, free->mem_mib, free->core_mask, want, out);
 }
