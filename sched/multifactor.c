@@ -342,7 +342,7 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	p->bound_walk++;
 	for (size_t k = 0; k < 4; k++)
 		o[n + k] = (cs_ranked){ 0, UINT32_MAX, 0 };
-	for (const cs_ranked *e = o;; e++) {
+	for (cs_ranked *e = o;; e++) {
 		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk && dead[e[2].aux] == walk &&
 		       dead[e[3].aux] == walk)
 			e += 4;
@@ -354,15 +354,14 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 		const struct bound *b = &bound[e->aux];
 		if (b->stamp == p->bound_walk && pin[e->jid].estimate > b->est_max)
 			continue;
-		size_t i = (size_t)(e - o);
-		if (o[i].jid == UINT32_MAX) {
-			if (i == n)
+		if (e->jid == UINT32_MAX) {
+			if (e == o + n)
 				break;
-		} else if (!walk_visit(p, ctx, &o[i], &gen, walk)) {
+		} else if (!walk_visit(p, ctx, e, &gen, walk)) {
 			continue;
 		}
-		o[i].jid = UINT32_MAX;
-		gaps[ng++] = (uint32_t)i;
+		e->jid = UINT32_MAX;
+		gaps[ng++] = (uint32_t)(e - o);
 	}
 	p->ngaps = ng;
 	p->nkept = n;
