@@ -1228,19 +1228,31 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 }
 
 /* The sum of the m children's sums at cs, from the last as the full
- * compute adds them (four a step, in the same order). */
+ * compute adds them (eight a step, in the same order). */
 static inline double children_sum(const double *cs, uint32_t m)
 {
 	const double *e = cs + m;
 	double sum = 0;
-	if (m >= 4) {
-		const double *stop = cs + (m & 3);
+	if (m >= 8) {
+		const double *stop = cs + (m & 7);
 		do {
-			e -= 4;
-			sum = sum + e[3] + e[2] + e[1] + e[0];
+			e -= 8;
+			sum = sum + e[7] + e[6] + e[5] + e[4] + e[3] + e[2] + e[1] + e[0];
 		} while (e != stop);
 	}
-	switch (m & 3) { /* (the first m & 3, from the last) */
+	switch (m & 7) { /* (the first m & 7, from the last) */
+	case 7:
+		sum += cs[6];
+		/* fall through */
+	case 6:
+		sum += cs[5];
+		/* fall through */
+	case 5:
+		sum += cs[4];
+		/* fall through */
+	case 4:
+		sum += cs[3];
+		/* fall through */
 	case 3:
 		sum += cs[2];
 		/* fall through */

@@ -342,7 +342,7 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	p->bound_walk++;
 	for (size_t k = 0; k < 4; k++)
 		o[n + k] = (cs_ranked){ 0, UINT32_MAX, 0 };
-	for (const cs_ranked *e = o;; e++) {
+	for (cs_ranked *e = o;; e++) {
 		while (dead[e[0].aux] == walk && dead[e[1].aux] == walk && dead[e[2].aux] == walk &&
 		       dead[e[3].aux] == walk)
 			e += 4;
@@ -354,15 +354,14 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 		const struct bound *b = &bound[e->aux];
 		if (b->stamp == p->bound_walk && pin[e->jid].estimate > b->est_max)
 			continue;
-		size_t i = (size_t)(e - o);
-		if (o[i].jid == UINT32_MAX) {
-			if (i == n)
+		if (e->jid == UINT32_MAX) {
+			if (e == o + n)
 				break;
-		} else if (!walk_visit(p, ctx, &o[i], &gen, walk)) {
+		} else if (!walk_visit(p, ctx, e, &gen, walk)) {
 			continue;
 		}
-		o[i].jid = UINT32_MAX;
-		gaps[ng++] = (uint32_t)i;
+		e->jid = UINT32_MAX;
+		gaps[ng++] = (uint32_t)(e - o);
 	}
 	p->ngaps = ng;
 	p->nkept = n;
@@ -397,23 +396,28 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			p->wkeys[nw++] = k;
 	}
 	int done = all_blocked(p, nw); /* (only a block below changes it) */
+	/* (the order, the keys and the blocks read once: the loop passes
+	 * over the jobs of blocked partitions, the most common) */
+	cs_ranked *o = p->order;
+	const uint32_t *sk = p->slot_key;
+	const uint8_t *blocked = pq->blocked;
 	for (size_t i = 0; i < n && !done; i++) {
-		uint32_t jid = p->order[i].jid, key = entry_key(p, p->order[i].aux);
+		uint32_t jid = o[i].jid, key = sk ? sk[o[i].aux] : o[i].aux; /* (entry_key()) */
 		/* (a job of one partition: its key's bit, cs_partq_open's) */
-		uint64_t open = key != UINT32_MAX ? !pq->blocked[key] : cs_partq_open(pq, jid);
+		uint64_t open = key != UINT32_MAX ? !blocked[key] : cs_partq_open(pq, jid);
 		if (!open)
 			continue;
 		/* (a gap's aux is slot 0's, never dead: backfill_walk) */
 		unsigned lim = over_limit(p, jid);
 		if (lim) { /* its account reached a limit in this pass */
 			hold(p, ctx, jid, lim);
-			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
+			o[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
-		uint32_t s = entry_shape(p, &p->order[i]);
+		uint32_t s = entry_shape(p, &o[i]);
 		if ((!known_nofit(p, ctx, jid, s) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
-			p->order[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
+			o[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
 		}
 		cs_ctx_pending(ctx, jid, CS_WAIT_RESOURCES);

@@ -1933,3 +1933,80 @@ Test(fairtree, a_quiet_child_keeps_its_before_beside_a_relocation)
 						      .rounds = 4000 });
 	cr_assert_gt(busy, 1000);
 }
+
+/* An update adds an account's children's sums from the last child to the
+ * first, as cs_fairtree_compute adds them, so that every sum is the same
+ * double (children_sum works through them eight at a time, then the
+ * first m mod 8). Root: account A of m users (m = 1 .. 40, every
+ * remainder of a block and several blocks), then account B of one user.
+ * Usage spans 2^0 .. 2^60, where the order of the additions moves the
+ * low bits; each round changes a few of A's users (and sometimes B's),
+ * and A's Level Fairshare, which reads A's sum and the root's, must be
+ * the full computation's bit for bit, as must every factor. Fails when a
+ * block or the remainder is added in another order. */
+Test(fairtree, an_accounts_sum_adds_its_children_from_the_last_as_the_full_computation)
+{
+	enum { MAXM = 40 };
+	static int32_t parent[MAXM + 4];
+	static uint8_t kind[MAXM + 4];
+	static double shares[MAXM + 4], level[MAXM + 4], norm[MAXM + 4], usage[MAXM + 4], full[MAXM + 4],
+		inc[MAXM + 4];
+	static uint32_t off[MAXM + 5], child[MAXM + 4], changed[MAXM + 4];
+	unsigned long long r = 7;
+#define RND(n) (r ^= r << 13, r ^= r >> 7, r ^= r << 17, (uint32_t)(r % (n)))
+	for (uint32_t m = 1; m <= MAXM; m++) {
+		/* nodes: 0 root, 1 A, 2 B, 3 B's user, 4 .. 4 + m A's users */
+		uint32_t n = 4 + m;
+		parent[0] = -1;
+		kind[0] = kind[1] = kind[2] = CS_ACCT_ACCOUNT;
+		parent[1] = parent[2] = 0;
+		parent[3] = 2;
+		kind[3] = CS_ACCT_USER;
+		for (uint32_t i = 4; i < n; i++) {
+			parent[i] = 1;
+			kind[i] = CS_ACCT_USER;
+		}
+		off[0] = 0;
+		off[1] = 2;      /* root: A, B */
+		off[2] = 2 + m;  /* A: its users */
+		off[3] = 3 + m;  /* B: its user */
+		for (uint32_t i = 3; i < n; i++)
+			off[i + 1] = off[i];
+		child[0] = 1;
+		child[1] = 2;
+		for (uint32_t k = 0; k < m; k++)
+			child[2 + k] = 4 + k;
+		child[2 + m] = 3;
+		for (uint32_t i = 0; i < n; i++) {
+			shares[i] = 1;
+			level[i] = i == 0 ? 1 : i <= 2 ? 0.5 : i == 3 ? 1 : 1.0 / m;
+			norm[i] = i == 0 ? 1 : i <= 2 ? 0.5 : i == 3 ? 0.5 : 0.5 / m;
+		}
+		cs_account_tree t = { .nnodes = n, .parent = parent, .kind = kind, .shares = shares,
+				      .share_level = level, .share_norm = norm, .child_off = off, .child = child,
+				      .nusers = m + 1 };
+		cs_fairtree *a, *b;
+		cr_assert_eq(cs_fairtree_new(&a, &t), 0);
+		cr_assert_eq(cs_fairtree_new(&b, &t), 0);
+		memset(usage, 0, sizeof usage);
+		for (int round = 0; round < 60; round++) {
+			size_t nc = 0;
+			for (uint32_t k = 1 + RND(4); k > 0; k--) {
+				uint32_t u = RND(5) == 0 ? 3 : 4 + RND(m);
+				usage[u] += (double)(1 + RND(1000)) * (double)(1ull << RND(51)) / 1024;
+				changed[nc++] = u;
+			}
+			cs_fairtree_compute(a, usage, full);
+			cs_fairtree_update(b, usage, inc, round ? changed : NULL, nc);
+			double want = cs_fairtree_level_fs(a, 1), got = cs_fairtree_level_fs(b, 1);
+			cr_assert(memcmp(&want, &got, sizeof want) == 0, "m %u round %d: A's Level Fairshare %a, want %a",
+				  m, round, got, want);
+			for (uint32_t i = 3; i < n; i++)
+				cr_assert(full[i] == inc[i], "m %u round %d user %u: %.17g vs %.17g", m, round, i,
+					  full[i], inc[i]);
+		}
+		cs_fairtree_free(a);
+		cs_fairtree_free(b);
+	}
+#undef RND
+}
