@@ -192,10 +192,17 @@ typedef struct mf {
 	const double *billing; /* per job: usage charged per second of run (cs_policy_env.billing); NULL: size */
 } mf;
 
+/* The partition key of an order entry's aux, with slot_key sk (NULL: the
+ * aux is the key). */
+static inline uint32_t key_of_slot(const uint32_t *sk, uint32_t aux)
+{
+	return sk ? sk[aux] : aux;
+}
+
 /* The partition key of an order entry's aux (slot_key). */
 static inline uint32_t entry_key(const mf *p, uint32_t aux)
 {
-	return p->slot_key ? p->slot_key[aux] : aux;
+	return key_of_slot(p->slot_key, aux);
 }
 
 enum { ORDER_ROOM = 4096 }; /* order's and until's entries before base's most */

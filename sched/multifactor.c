@@ -402,7 +402,7 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 	const uint32_t *sk = p->slot_key;
 	const uint8_t *blocked = pq->blocked;
 	for (size_t i = 0; i < n && !done; i++) {
-		uint32_t jid = o[i].jid, key = sk ? sk[o[i].aux] : o[i].aux; /* (entry_key()) */
+		uint32_t jid = o[i].jid, key = key_of_slot(sk, o[i].aux);
 		/* (a job of one partition: its key's bit, cs_partq_open's) */
 		uint64_t open = key != UINT32_MAX ? !blocked[key] : cs_partq_open(pq, jid);
 		if (!open)
