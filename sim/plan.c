@@ -330,18 +330,18 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
 	 * once: a leaf worked out changes none of them */
 	const uint32_t *fn = pl->fs_nodes, n = pl->fs_n, *pos = pl->pos_of;
 	const uint8_t *lbc = pl->lb_cores;
+	const uint32_t *stale = pl->lb_stale;
 	const uint16_t *nt = c->node_type;
-	uint8_t *mark = pl->lb_mark;
 	size_t P = pl->P;
+	/* the tree read (of GPUs' or cores' bounds: not both) */
+	const unsigned k = tr[0] ? (unsigned)(tr[0] - pl->lb) : tr[1] ? (unsigned)(tr[1] - pl->lb) : 0;
 	for (; i < n && least >= old; i++) {
 		uint32_t node = fn[i];
 		const cs_time *t = tr[lbc[nt[node]]];
 		cs_time b = -1;
 		if (t) {
-			if (mark[node] == 1) {
-				cs_plan_lb_leaf(c, node);
-				mark[node] = 2;
-			}
+			if (stale[node] >> k & 1)
+				cs_plan_lb_row(c, node, k / LB_SPANS);
 			b = t[(P + pos[node]) * LB_TREES];
 		}
 		least = b < least ? b : least;

@@ -27,14 +27,17 @@ void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
  * of memory. */
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
 
-/* Work out again the leaf bounds of a node whose profile changed; the
- * trees that changed are added to its pending ones (pl->lb_pend), for
- * the trees above it. (plan_find.c) */
-void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node);
+/* Work out again row r of the leaf bounds of a node whose profile
+ * changed (the trees r * LB_SPANS .. + LB_SPANS); those that changed are
+ * added to its pending trees (pl->lb_pend), for the trees above it.
+ * (plan_find.c) */
+void cs_plan_lb_row(cs_sched_ctx *c, uint32_t node, unsigned r);
 
 /* The bounds' GPU counts, core counts (on node types without GPUs) and
  * durations. */
 _Static_assert(LB_LEVELS == 5 && LB_SPANS == 5, "cs_plan_lb_trees compares five counts and spans");
+#define LB_ROWS ((1u << LB_LEVELS) - 1) /* every row of a node's bounds */
+#define LB_ALL ((1u << LB_TREES) - 1)   /* every tree */
 static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
 static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
 static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
@@ -98,10 +101,9 @@ static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], ui
 	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
 	if (!t)
 		return c->now;
-	if (pl->lb_mark[node] == 1) {
-		cs_plan_lb_leaf(c, node);
-		pl->lb_mark[node] = 2; /* its leaf done, the trees above it still to do */
-	}
+	unsigned k = (unsigned)(t - pl->lb);
+	if (pl->lb_stale[node] >> k & 1)
+		cs_plan_lb_row(c, node, k / LB_SPANS); /* (still listed: the trees above it still to do) */
 	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
 }
 
