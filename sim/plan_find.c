@@ -182,6 +182,13 @@ void cs_plan_lb_row(cs_sched_ctx *c, uint32_t node, unsigned r)
 	pl->lb_pend[node] |= changed;
 }
 
+cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	cs_plan_lb_row(c, node, (unsigned)(t - pl->lb) / LB_SPANS);
+	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
+}
+
 /* Tree t up from each node's leaf pending in it while its entries change
  * (each entry is the least of its two). */
 static void lb_up(struct planner *pl, unsigned t)
@@ -207,7 +214,7 @@ static void lb_up(struct planner *pl, unsigned t)
  * above them (each tree's entries above the leaves are brought up to date
  * only when a search reads that tree: the trees are the least of their
  * leaves, whenever that is worked out; a row only when read). */
-static void lb_refresh(cs_sched_ctx *c, unsigned t, int32_t type)
+static __attribute__((noinline)) void lb_refresh(cs_sched_ctx *c, unsigned t, int32_t type)
 {
 	struct planner *pl = c->pl;
 	unsigned r = t / LB_SPANS;
@@ -382,7 +389,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	 * a reservation keeps the job off now */
 	cs_time first_bound = c->nm->nresv ? CS_TIME_MAX : bound;
 	const cs_time *only_tr[2];
-	cs_plan_lb_trees(pl, j, only_tr);
+	uint32_t only_bit = cs_plan_lb_trees(pl, j, only_tr);
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
 	*ncand = 0;
@@ -436,7 +443,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
 		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
+		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, only_bit, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		if (only_lv > 0) { /* nor where its kept runs say so */
 			cs_nprof_amt f = node_free_now(c, node);

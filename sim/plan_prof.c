@@ -78,24 +78,29 @@ void cs_plan_free(struct planner *pl)
 	free(pl);
 }
 
-/* Node's profile changed: its bounds are to be worked out again, every
- * row (listed in those it is not), and its runs (cs_plan_nowin). */
-static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, uint32_t node)
+/* Every row of node's bounds to be worked out again, listed in the rows
+ * of its type it is not listed in. */
+static void lb_stale_all(cs_sched_ctx *c, uint32_t node)
 {
 	struct planner *pl = c->pl;
+	uint32_t y = c->node_type[node];
+	for (uint32_t m = LB_ROWS & ~pl->lb_listed[node]; m; m &= m - 1) {
+		unsigned r = (unsigned)__builtin_ctz(m);
+		pl->lb_dirty[(size_t)r * pl->nlb_nodes + pl->type_first[y] + pl->nlb_dirty[r * pl->ntypes + y]++] = node;
+	}
+	pl->lb_stale[node] = LB_ALL;
+	pl->lb_listed[node] = LB_ROWS;
+}
+
+/* Node's profile changed: its bounds are to be worked out again, and its
+ * runs (cs_plan_nowin). */
+static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
+{
 	pl->pver[node] = ++pl->pclock;
 	if (pl->lb_stale) {
 		pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
-		if (pl->lb_stale[node] != LB_ALL) {
-			uint32_t y = c->node_type[node];
-			for (uint32_t m = LB_ROWS & ~pl->lb_listed[node]; m; m &= m - 1) {
-				unsigned r = (unsigned)__builtin_ctz(m);
-				pl->lb_dirty[(size_t)r * pl->nlb_nodes + pl->type_first[y] +
-					     pl->nlb_dirty[r * pl->ntypes + y]++] = node;
-			}
-			pl->lb_stale[node] = LB_ALL;
-			pl->lb_listed[node] = LB_ROWS;
-		}
+		if (pl->lb_stale[node] != LB_ALL)
+			lb_stale_all(c, node);
 	}
 }
 
@@ -111,7 +116,7 @@ static inline __attribute__((always_inline)) void prof_event(cs_sched_ctx *c, co
 	} else {
 		cs_nprof_remove_in(&c->pl->prof, s->node, &e);
 	}
-	lb_touch(c, s->node);
+	lb_touch(c, c->pl, s->node);
 }
 
 /* A running job's give-backs at its estimated end. */
@@ -172,7 +177,7 @@ void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only,
 		}
 		if (mute)
 			pl->mver[k] = pl->pver[sl->node];
-		lb_touch(c, sl->node);
+		lb_touch(c, pl, sl->node);
 		if (!mute)
 			pl->pver[sl->node] = pl->mver[k];
 	}
@@ -254,7 +259,7 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 	}
 	for (uint32_t k = 0; k < p.n; k++) /* the give-back's stamps */
 		if (pl->muted[2 * k] != UINT32_MAX)
-			lb_touch(c, p.slots[k].node);
+			lb_touch(c, pl, p.slots[k].node);
 	cs_time s = c->plan_start[jid], e = s + plan_len(&c->jobs[jid]);
 	for (uint32_t k = 0; k < p.n; k++) {
 		const uint32_t *at = &pl->muted[2 * k];
@@ -265,9 +270,9 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			continue;
 		}
 		cs_nprof_remove_at_in(&pl->prof, node, at[0]);
-		lb_touch(c, node);
+		lb_touch(c, pl, node);
 		cs_nprof_remove_at_in(&pl->prof, node, at[1] - 1);
-		lb_touch(c, node);
+		lb_touch(c, pl, node);
 	}
 	drop_rest(c, jid);
 }

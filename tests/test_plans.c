@@ -321,7 +321,7 @@ static void fsl_check(cs_sched_ctx *ctx)
 		cs_time least = CS_TIME_MAX;
 		for (uint32_t i = 0; i < x->at && i < pl->fs_n; i++) {
 			uint32_t node = pl->fs_nodes[i];
-			cs_time b = tr[pl->lb_cores[ctx->node_type[node]]] ? cs_plan_lb(ctx, tr, node) : -1;
+			cs_time b = tr[pl->lb_cores[ctx->node_type[node]]] ? cs_plan_lb(ctx, tr, 1u << k % LB_TREES, node) : -1;
 			least = b < least ? b : least;
 		}
 		fsl_checked++;
