@@ -648,12 +648,20 @@ struct planner {
 	 * (With GPU counts alone, a queue planned deep into the future started
 	 * nearly every node per search: short gaps between plans made the
 	 * bounds early.) Kept up lazily: a node whose profile changed is marked
-	 * and its bounds redone before a search. */
+	 * and its bounds redone when read, a row (a count: its LB_SPANS trees)
+	 * at a time: most changes see one row read before the next. */
 	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
 	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
 	uint32_t *pos_of;           /* node -> its position in type_nodes */
-	uint32_t *lb_dirty, nlb_dirty;
-	uint8_t *lb_mark;           /* 1: listed in lb_dirty, to be redone; 2: listed, its leaf done (cs_plan_lb) */
+	/* per row and node type: the nodes whose row is to be redone, or was
+	 * by cs_plan_lb since they were listed (row r's of type y at
+	 * lb_dirty[r * nlb_nodes + type_first[y] ..], nlb_dirty[r * ntypes +
+	 * y] of them: a search reads one type's nodes); per node, bit t: tree
+	 * t's entry is to be redone, with its row (lb_stale), and bit r: it is
+	 * listed in row r (lb_listed; stale rows are listed) */
+	uint32_t *lb_dirty, *nlb_dirty;
+	uint32_t *lb_stale;
+	uint8_t *lb_listed;
 	uint32_t *lb_pend;          /* per node: the trees whose entries above its leaf are to be redone */
 	/* per tree: the nodes pending in it (lb_tlist[t * nlb_nodes ..], lb_tn[t] of them) */
 	uint32_t *lb_tlist, lb_tn[LB_TREES], nlb_nodes;

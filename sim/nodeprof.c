@@ -4,9 +4,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 int cs_nprof_init(cs_nprof *p, uint32_t nnodes)
 {
@@ -203,168 +200,11 @@ static inline __attribute__((always_inline)) void first_runs_of(const cs_nprof_n
 	}
 }
 
-/* The segments of one amount (cores != 0: cores, else GPUs) from now
- * on, as the cs_nprof_walk's steps see them: the i-th from st[i] on has lv[i]
- * free (the last for ever). At most ne + 2 of them; returns how many,
- * and the least and most free over them in *lo, *hi. */
-static inline __attribute__((always_inline)) unsigned segments_of(const cs_nprof_node *np, int64_t have, cs_time now,
-								  int cores, cs_time *st, int64_t *lv, int64_t *lo,
-								  int64_t *hi)
-{
-	const cs_nprof_ev *ev = np->ev;
-	uint32_t ne = np->n;
-	int64_t late = 0;
-	int has_late = 0;
-	uint32_t e = cs_nprof_due_of(ev, ne, now, cores, &have, &late, &has_late);
-	st[0] = now;
-	lv[0] = have;
-	int64_t l = have, h = have;
-	unsigned s = 1;
-	cs_time t = now + 1; /* the overdue give-backs come first, with the events then */
-	if (!has_late)
-		t = e < ne ? ev[e].t : CS_TIME_MAX;
-	have += late;
-	while (t != CS_TIME_MAX) {
-		for (; e < ne && ev[e].t == t; e++)
-			have += cores ? ev[e].c : ev[e].g;
-		st[s] = t;
-		lv[s++] = have;
-		l = have < l ? have : l;
-		h = have > h ? have : h;
-		t = e < ne ? ev[e].t : CS_TIME_MAX;
-	}
-	*lo = l;
-	*hi = h;
-	return s;
-}
-
-/* The bits of o[0 .. 5) that are not v. (With SSE2 two at a time: a
- * 64-bit compare is two 32-bit ones.) */
-static inline __attribute__((always_inline)) uint32_t differ5(const cs_time *o, cs_time v)
-{
-#if defined(__SSE2__)
-	__m128i w = _mm_set1_epi64x(v);
-	__m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)o), w);
-	__m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(o + 2)), w);
-	e0 = _mm_and_si128(e0, _mm_shuffle_epi32(e0, 0xb1));
-	e1 = _mm_and_si128(e1, _mm_shuffle_epi32(e1, 0xb1));
-	uint32_t same = (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e0)) |
-			(uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e1)) << 2 | (uint32_t)(o[4] == v) << 4;
-	return ~same & 31u;
-#else
-	uint32_t m = 0;
-	for (unsigned k = 0; k < 5; k++)
-		m |= (uint32_t)(o[k] != v) << k;
-	return m;
-#endif
-}
-
-/* From k on (k <= 5), o[k .. 5) = v: the bits of those that changed. */
-static inline __attribute__((always_inline)) uint32_t put5(cs_time *o, unsigned k, cs_time v)
-{
-	uint32_t m = differ5(o, v) & (31u << k);
-	switch (k) {
-	case 0: o[0] = v; /* fall through */
-	case 1: o[1] = v; /* fall through */
-	case 2: o[2] = v; /* fall through */
-	case 3: o[3] = v; /* fall through */
-	case 4: o[4] = v; /* fall through */
-	default: break;
-	}
-	return m;
-}
-
-#define SEG_MAX 32u /* segments first_runs_55 keeps on its stack */
-
-/* cs_nprof_first_runs_55 over a node of at most SEG_MAX - 2 events: the
- * segments first (segments_of), then each count's runs over them. A
- * count above every segment's free is never held (nor any larger one:
- * where out cs_nprof_holds that already it is left), one at or below all of them
- * is held from now for ever, one whose first run never closes (the least
- * free from its start on cs_nprof_holds it) from that start for ever; the
- * segments before the first run of a count hold no larger count. */
-static inline __attribute__((always_inline)) uint32_t first_runs_55(const cs_nprof_node *np, int64_t have,
-								    cs_time now, int cores, const int64_t *g,
-								    const cs_time *D, cs_time *out)
-{
-	cs_time st[SEG_MAX];
-	int64_t lv[SEG_MAX], lo, hi;
-	unsigned s = segments_of(np, have, now, cores, st, lv, &lo, &hi), j0 = 0;
-	int64_t sm[SEG_MAX]; /* the least of lv[j ..] */
-	sm[s - 1] = lv[s - 1];
-	for (unsigned j = s - 1; j-- > 0;)
-		sm[j] = lv[j] < sm[j + 1] ? lv[j] : sm[j + 1];
-	uint32_t changed = 0;
-	for (unsigned i = 0; i < 5; i++) {
-		const int64_t G = g[i];
-		cs_time *o = out + 5 * i;
-		if (G > hi) {
-			/* never, from this count on (they ascend); a count
-			 * never held for the shortest duration never is for any,
-			 * nor is a larger one */
-			for (; i < 5 && out[5 * i] != CS_TIME_MAX; i++)
-				changed |= put5(out + 5 * i, 0, CS_TIME_MAX) << 5 * i;
-			return changed;
-		}
-		if (G <= lo) {
-			changed |= put5(o, 0, now) << 5 * i;
-			continue;
-		}
-		while (lv[j0] < G) /* (some segment cs_nprof_holds G) */
-			j0++;
-		cs_time a = st[j0]; /* the open run's start, or -1 */
-		if (sm[j0] >= G) { /* it never closes */
-			changed |= put5(o, 0, a) << 5 * i;
-			continue;
-		}
-		unsigned k = 0;     /* o[0 .. k) set */
-		uint32_t m = 0;
-		for (unsigned j = j0 + 1; j < s; j++) {
-			if (lv[j] >= G) {
-				if (a < 0)
-					a = st[j];
-			} else if (a >= 0) { /* its run closes at st[j] */
-				cs_time len = st[j] - a;
-				for (; k < 5 && len >= D[k]; k++) {
-					m |= (uint32_t)(o[k] != a) << k;
-					o[k] = a;
-				}
-				if (k == 5)
-					break;
-				a = -1;
-			}
-		}
-		/* a run still open lasts for ever; the durations no run lasted, never */
-		m |= put5(o, k, a >= 0 ? a : CS_TIME_MAX);
-		changed |= m << 5 * i;
-	}
-	return changed;
-}
-
-uint32_t cs_nprof_first_runs_55(const cs_nprof *p, uint32_t node, int64_t have, cs_time now, int cores,
-				const int64_t *g, const cs_time *D, cs_time *out)
-{
-	const cs_nprof_node *np = &p->node[node];
-	if (np->n <= SEG_MAX - 2)
-		return cores ? first_runs_55(np, have, now, 1, g, D, out) : first_runs_55(np, have, now, 0, g, D, out);
-	cs_time r[25];
-	if (cores)
-		first_runs_of(np, have, now, 1, g, 5, D, 5, r);
-	else
-		first_runs_of(np, have, now, 0, g, 5, D, 5, r);
-	uint32_t changed = 0;
-	for (unsigned i = 0; i < 25; i++) {
-		changed |= (uint32_t)(out[i] != r[i]) << i;
-		out[i] = r[i];
-	}
-	return changed;
-}
-
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out)
 {
 	const cs_nprof_node *np = &p->node[node];
-	/* (the planner's 5 by 5 goes through cs_nprof_first_runs_55) */
+	/* (the planner's rows go through cs_nprof_first_runs_5) */
 	if (cores)
 		first_runs_of(np, free_now.c, now, 1, g, ng, D, nd, out);
 	else

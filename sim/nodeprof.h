@@ -20,6 +20,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct cs_nprof_ev {
 	cs_time t;
@@ -193,13 +196,6 @@ size_t cs_nprof_windows(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now,
 #define CS_NPROF_MAX_COUNTS 16u /* ng at most */
 void cs_nprof_first_runs(const cs_nprof *p, uint32_t node, cs_nprof_amt free_now, cs_time now, int cores,
 			 const int64_t *g, unsigned ng, const cs_time *D, unsigned nd, cs_time *out);
-/* cs_nprof_first_runs for five counts by five durations (g[0 .. 5),
- * D[0 .. 5)) with `have` GPUs (cores != 0: cores) free now, written
- * over out[0 .. 25): returns the entries that changed (bit i * 5 + k).
- * Where out[i * 5] is CS_TIME_MAX, out[i * 5 ..] must be CS_TIME_MAX
- * too (as cs_nprof_first_runs leaves them). */
-uint32_t cs_nprof_first_runs_55(const cs_nprof *p, uint32_t node, int64_t have, cs_time now, int cores,
-				const int64_t *g, const cs_time *D, cs_time *out);
 /* The runs of time from now on in which node has at least v GPUs (cores
  * != 0: cores) free: [a[i], z[i]) in ascending order (z = CS_TIME_MAX:
  * for ever). Writes at most max of them; returns how many there are. A
@@ -229,6 +225,92 @@ static inline __attribute__((always_inline)) uint32_t cs_nprof_due_of(const cs_n
 		}
 	}
 	return i;
+}
+
+/* The bits of o[0 .. 5) that are not v. (With SSE2 two at a time: a
+ * 64-bit compare is two 32-bit ones.) */
+static inline __attribute__((always_inline)) uint32_t cs_nprof_differ5(const cs_time *o, cs_time v)
+{
+#if defined(__SSE2__)
+	__m128i w = _mm_set1_epi64x(v);
+	__m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)o), w);
+	__m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(o + 2)), w);
+	e0 = _mm_and_si128(e0, _mm_shuffle_epi32(e0, 0xb1));
+	e1 = _mm_and_si128(e1, _mm_shuffle_epi32(e1, 0xb1));
+	uint32_t same = (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e0)) |
+			(uint32_t)_mm_movemask_pd(_mm_castsi128_pd(e1)) << 2 | (uint32_t)(o[4] == v) << 4;
+	return ~same & 31u;
+#else
+	uint32_t m = 0;
+	for (unsigned k = 0; k < 5; k++)
+		m |= (uint32_t)(o[k] != v) << k;
+	return m;
+#endif
+}
+
+/* From k on (k <= 5), o[k .. 5) = v: the bits of those that changed. */
+static inline __attribute__((always_inline)) uint32_t cs_nprof_put5(cs_time *o, unsigned k, cs_time v)
+{
+	uint32_t m = cs_nprof_differ5(o, v) & (31u << k);
+	switch (k) {
+	case 0: o[0] = v; /* fall through */
+	case 1: o[1] = v; /* fall through */
+	case 2: o[2] = v; /* fall through */
+	case 3: o[3] = v; /* fall through */
+	case 4: o[4] = v; /* fall through */
+	default: break;
+	}
+	return m;
+}
+
+/* cs_nprof_first_runs for one count g by five durations (D[0 .. 5)) with
+ * `have` GPUs (cores != 0: cores; a constant where it is inlined) free
+ * now, written over out[0 .. 5): returns the entries that changed (bit
+ * k). The walk's steps with that amount alone, the runs of at least g
+ * free in time order: a run that closes sets the durations from k on
+ * that it lasts (D ascending: those set are always the first ones), and
+ * once all five are, the walk stops. The planner works out a node's
+ * bounds a count at a time, those a search reads (inline: about 5 M rows
+ * in 30 days at 10x). */
+static inline __attribute__((always_inline)) uint32_t cs_nprof_first_runs_5(const cs_nprof *p, uint32_t node,
+									     int64_t have, cs_time now, int cores,
+									     int64_t g, const cs_time *D, cs_time *out)
+{
+	const cs_nprof_node *np = &p->node[node];
+	const cs_nprof_ev *ev = np->ev;
+	uint32_t ne = np->n;
+	int64_t late = 0;
+	int has_late = 0;
+	uint32_t e = cs_nprof_due_of(ev, ne, now, cores, &have, &late, &has_late);
+	cs_time a = have >= g ? now : -1; /* the open run's start, or -1 */
+	unsigned k = 0;                   /* out[0 .. k) set */
+	uint32_t m = 0;
+	/* each step: the segment from t (the overdue give-backs first, at
+	 * now + 1, with the events then; then each later time's events) */
+	cs_time t = now + 1;
+	if (!has_late)
+		t = e < ne ? ev[e].t : CS_TIME_MAX;
+	have += late;
+	while (t != CS_TIME_MAX) {
+		for (; e < ne && ev[e].t == t; e++)
+			have += cores ? ev[e].c : ev[e].g;
+		if (have >= g) {
+			if (a < 0)
+				a = t;
+		} else if (a >= 0) { /* its run closes at t */
+			cs_time len = t - a;
+			for (; k < 5 && len >= D[k]; k++) {
+				m |= (uint32_t)(out[k] != a) << k;
+				out[k] = a;
+			}
+			if (k == 5)
+				return m;
+			a = -1;
+		}
+		t = e < ne ? ev[e].t : CS_TIME_MAX;
+	}
+	/* a run still open lasts for ever; the durations no run lasted, never */
+	return m | cs_nprof_put5(out, k, a >= 0 ? a : CS_TIME_MAX);
 }
 
 /* cs_nprof_runs_len on one amount free now, have (cores != 0: cores, else

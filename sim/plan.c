@@ -299,7 +299,8 @@ static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const ui
  * from the latest freeing back to the plan's epoch, so either list is the
  * other's first nodes; where the list is shorter than what was read and
  * none of those was before old, none of its nodes is. */
-static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], cs_time old)
+static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit,
+						 cs_time old)
 {
 	struct planner *pl = c->pl;
 	/* (y, a fresh start, is made only where it is used) */
@@ -330,20 +331,13 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
 	 * once: a leaf worked out changes none of them */
 	const uint32_t *fn = pl->fs_nodes, n = pl->fs_n, *pos = pl->pos_of;
 	const uint8_t *lbc = pl->lb_cores;
+	const uint32_t *stale = pl->lb_stale;
 	const uint16_t *nt = c->node_type;
-	uint8_t *mark = pl->lb_mark;
 	size_t P = pl->P;
 	for (; i < n && least >= old; i++) {
 		uint32_t node = fn[i];
 		const cs_time *t = tr[lbc[nt[node]]];
-		cs_time b = -1;
-		if (t) {
-			if (mark[node] == 1) {
-				cs_plan_lb_leaf(c, node);
-				mark[node] = 2;
-			}
-			b = t[(P + pos[node]) * LB_TREES];
-		}
+		cs_time b = !t ? -1 : stale[node] & bit ? cs_plan_lb_redo(c, t, node) : t[(P + pos[node]) * LB_TREES];
 		least = b < least ? b : least;
 	}
 	x->least = least;
@@ -368,8 +362,7 @@ static inline __attribute__((always_inline)) uint32_t windows_before(cs_sched_ct
 	uint64_t mask = c->plain || pl->tlast ? ~0ull : cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
 	const cs_time *tr[2] = { NULL, NULL };
-	if (pl->lb)
-		cs_plan_lb_trees(pl, j, tr);
+	uint32_t bit = pl->lb ? cs_plan_lb_trees(pl, j, tr) : 0;
 	int64_t lv = cs_plan_nowin_level(need);
 	cs_time d = plan_len(j), now = c->now;
 	/* read once: the loop's stores (pl->nowin) and calls change none */
@@ -392,7 +385,7 @@ static inline __attribute__((always_inline)) uint32_t windows_before(cs_sched_ct
 		}
 		/* a window before its bound? Not where the node's bounds or its
 		 * runs (not on the plain engine) say there is none */
-		if (!(lb && cs_plan_lb(c, tr, node) >= bound)) {
+		if (!(lb && cs_plan_lb(c, tr, bit, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
 			const struct nwslot *s = NULL;
 			if (runs && !(s = nowin_last(nw, pver, now, node, lv, &f)))
@@ -565,8 +558,8 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 		if (pl->fs_in[q.slots[k].node] == pl->fs_ver)
 			return 0;
 	const cs_time *tr[2];
-	cs_plan_lb_trees(pl, j, tr);
-	if (fs_before(c, tr, old))
+	uint32_t bit = cs_plan_lb_trees(pl, j, tr);
+	if (fs_before(c, tr, bit, old))
 		return 0;
 	pl->open_max[jid] = m;
 	if (j->nodes > 1 && pl->near_of[jid]) {
@@ -613,8 +606,7 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	if (lv <= 0)
 		return -1;
 	const cs_time *tr[2] = { NULL, NULL };
-	if (pl->lb)
-		cs_plan_lb_trees(pl, j, tr);
+	uint32_t bit = pl->lb ? cs_plan_lb_trees(pl, j, tr) : 0;
 	new_marks(c);
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
@@ -625,7 +617,7 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = pl->only[i];
 		int own = pl->mark[node] == pl->gen;
-		if (!own && pl->lb && cs_plan_lb(c, tr, node) >= bound)
+		if (!own && pl->lb && cs_plan_lb(c, tr, bit, node) >= bound)
 			continue;
 		cs_nprof_amt f = node_free_now(c, node);
 		int rc = cs_plan_nowin_spans(c, node, lv, d, &f, bound, own ? bound : CS_TIME_MAX);

@@ -160,15 +160,17 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 	return 0;
 }
 
-void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
+void cs_plan_lb_row(cs_sched_ctx *c, uint32_t node, unsigned r)
 {
 	struct planner *pl = c->pl;
 	int cores = pl->lb_cores[c->node_type[node]];
 	cs_nprof_amt f = node_free_now(c, node);
-	cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES;
-	/* bit lv: tree lv's entry changed */
-	uint32_t changed = cs_nprof_first_runs_55(&pl->prof, node, cores ? f.c : f.g, c->now, cores,
-						  cores ? lb_cores : lb_gpus, lb_span, x);
+	cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES + (size_t)r * LB_SPANS;
+	/* bit t: tree t's entry changed */
+	uint32_t changed = cores ? cs_nprof_first_runs_5(&pl->prof, node, f.c, c->now, 1, lb_cores[r], lb_span, x)
+				 : cs_nprof_first_runs_5(&pl->prof, node, f.g, c->now, 0, lb_gpus[r], lb_span, x);
+	changed <<= r * LB_SPANS;
+	pl->lb_stale[node] &= ~(((1u << LB_SPANS) - 1) << r * LB_SPANS);
 	/* the trees newly pending above it list it (the lists' arrays read
 	 * once: the stores change none of them) */
 	uint32_t *tl = pl->lb_tlist, *tn = pl->lb_tn;
@@ -178,6 +180,13 @@ void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node)
 		tl[(size_t)t * nn + tn[t]++] = node;
 	}
 	pl->lb_pend[node] |= changed;
+}
+
+cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	cs_plan_lb_row(c, node, (unsigned)(t - pl->lb) / LB_SPANS);
+	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
 }
 
 /* Tree t up from each node's leaf pending in it while its entries change
@@ -200,21 +209,27 @@ static void lb_up(struct planner *pl, unsigned t)
 	pl->lb_tn[t] = 0;
 }
 
-/* Work out again the bounds of the nodes whose profile changed (the
- * leaves of those cs_plan_lb did not do since), and tree t above them
- * (each tree's entries above the leaves are brought up to date only when
- * a search reads that tree: the trees are the least of their leaves,
- * whenever that is worked out). */
-static void lb_refresh(cs_sched_ctx *c, unsigned t)
+/* Work out again tree t's row of the bounds of the nodes whose profile
+ * changed (the leaves' rows cs_plan_lb did not do since), and tree t
+ * above them (each tree's entries above the leaves are brought up to date
+ * only when a search reads that tree: the trees are the least of their
+ * leaves, whenever that is worked out; a row only when read). */
+static __attribute__((noinline)) void lb_refresh(cs_sched_ctx *c, unsigned t, int32_t type)
 {
 	struct planner *pl = c->pl;
-	for (uint32_t k = 0; k < pl->nlb_dirty; k++) {
-		uint32_t node = pl->lb_dirty[k];
-		if (pl->lb_mark[node] == 1)
-			cs_plan_lb_leaf(c, node);
-		pl->lb_mark[node] = 0;
+	unsigned r = t / LB_SPANS;
+	uint32_t y0 = type < 0 ? 0 : (uint32_t)type, y1 = type < 0 ? pl->ntypes : y0 + 1;
+	for (uint32_t y = y0; y < y1; y++) {
+		const uint32_t *list = pl->lb_dirty + (size_t)r * pl->nlb_nodes + pl->type_first[y];
+		uint32_t *n = &pl->nlb_dirty[r * pl->ntypes + y];
+		for (uint32_t k = 0; k < *n; k++) {
+			uint32_t node = list[k];
+			if (pl->lb_stale[node] >> t & 1)
+				cs_plan_lb_row(c, node, r);
+			pl->lb_listed[node] &= (uint8_t)~(1u << r);
+		}
+		*n = 0;
 	}
-	pl->nlb_dirty = 0;
 	lb_up(pl, t);
 }
 
@@ -374,7 +389,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	 * a reservation keeps the job off now */
 	cs_time first_bound = c->nm->nresv ? CS_TIME_MAX : bound;
 	const cs_time *only_tr[2];
-	cs_plan_lb_trees(pl, j, only_tr);
+	uint32_t only_bit = cs_plan_lb_trees(pl, j, only_tr);
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
 	*ncand = 0;
@@ -410,7 +425,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		hbuild(pl->sh, ns);
 		lo = hi; /* no eager start below */
 	} else if (tr) {
-		lb_refresh(c, (unsigned)(tr - pl->lb));
+		lb_refresh(c, (unsigned)(tr - pl->lb), type);
 		for (uint32_t l = lo + pl->P, r = hi + pl->P; l < r; l /= 2, r /= 2) {
 			if ((l & 1) && LB(tr, l) != CS_TIME_MAX)
 				hpush(pl->sh, &ns, (struct hent){ LB(tr, l), 0, 0, l });
@@ -428,7 +443,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
 		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, node) >= bound)
+		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, only_bit, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		if (only_lv > 0) { /* nor where its kept runs say so */
 			cs_nprof_amt f = node_free_now(c, node);

@@ -27,14 +27,20 @@ void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
  * of memory. */
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
 
-/* Work out again the leaf bounds of a node whose profile changed; the
- * trees that changed are added to its pending ones (pl->lb_pend), for
- * the trees above it. (plan_find.c) */
-void cs_plan_lb_leaf(cs_sched_ctx *c, uint32_t node);
+/* Work out again row r of the leaf bounds of a node whose profile
+ * changed (the trees r * LB_SPANS .. + LB_SPANS); those that changed are
+ * added to its pending trees (pl->lb_pend), for the trees above it.
+ * (plan_find.c) */
+void cs_plan_lb_row(cs_sched_ctx *c, uint32_t node, unsigned r);
+/* cs_plan_lb where node's entry in tree t (the tree's first entry) is to
+ * be worked out again: its row worked out, then read. */
+cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node);
 
 /* The bounds' GPU counts, core counts (on node types without GPUs) and
  * durations. */
 _Static_assert(LB_LEVELS == 5 && LB_SPANS == 5, "cs_plan_lb_trees compares five counts and spans");
+#define LB_ROWS ((1u << LB_LEVELS) - 1) /* every row of a node's bounds */
+#define LB_ALL ((1u << LB_TREES) - 1)   /* every tree */
 static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
 static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
 static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
@@ -69,39 +75,44 @@ static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const str
 
 /* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
  * GPUs ([0]) and cores ([1]); NULL where none applies (at most one of
- * them is not: a job with GPUs has none on cores). Inline: asked for
- * every plan a pass visits. */
-static inline void cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
+ * them is not: a job with GPUs has none on cores). Returns the tree's
+ * bit in a node's lb_stale (0: none applies). Inline: asked for every
+ * plan a pass visits. */
+static inline uint32_t cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
 {
 	tr[0] = tr[1] = NULL;
 	if (!pl->lb)
-		return;
+		return 0;
 	/* lb_tree_at's trees, the counts and spans compared at once */
 	cs_time d = plan_len(j);
 	unsigned sp = (lb_span[1] <= d) + (lb_span[2] <= d) + (lb_span[3] <= d) + (lb_span[4] <= d);
 	int64_t g = j->gpus_per_node, w = j->cores_per_node;
-	if (g)
-		tr[0] = g > lb_gpus[4] ? NULL :
-			pl->lb + (size_t)((lb_gpus[1] <= g) + (lb_gpus[2] <= g) + (lb_gpus[3] <= g) + (lb_gpus[4] <= g)) * LB_SPANS + sp;
-	else if (w >= 1)
-		tr[1] = pl->lb + (size_t)((lb_cores[1] <= w) + (lb_cores[2] <= w) + (lb_cores[3] <= w) + (lb_cores[4] <= w)) * LB_SPANS + sp;
+	unsigned k;
+	if (g && g <= lb_gpus[4]) {
+		k = ((lb_gpus[1] <= g) + (lb_gpus[2] <= g) + (lb_gpus[3] <= g) + (lb_gpus[4] <= g)) * LB_SPANS + sp;
+		tr[0] = pl->lb + k;
+	} else if (!g && w >= 1) {
+		k = ((lb_cores[1] <= w) + (lb_cores[2] <= w) + (lb_cores[3] <= w) + (lb_cores[4] <= w)) * LB_SPANS + sp;
+		tr[1] = pl->lb + k;
+	} else {
+		return 0;
+	}
+	return 1u << k;
 }
 
 /* A lower bound on the start of a job's first window on node (its bound
- * in the job's trees tr, cs_plan_lb_trees, worked out again if the node
- * changed), or now where none applies (no bounds kept, or none for its
- * request there). Inline: asked of every node a freed-node check or a
- * search of some nodes looks at. */
-static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t node)
+ * in the job's trees tr and their bit, cs_plan_lb_trees, worked out again
+ * if the node changed), or now where none applies (no bounds kept, or
+ * none for its request there). Inline: asked of every node a freed-node
+ * check or a search of some nodes looks at. */
+static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
 {
 	struct planner *pl = c->pl;
 	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
 	if (!t)
 		return c->now;
-	if (pl->lb_mark[node] == 1) {
-		cs_plan_lb_leaf(c, node);
-		pl->lb_mark[node] = 2; /* its leaf done, the trees above it still to do */
-	}
+	if (pl->lb_stale[node] & bit)
+		return cs_plan_lb_redo(c, t, node); /* (still listed: the trees above it still to do) */
 	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
 }
 

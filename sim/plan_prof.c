@@ -45,7 +45,9 @@ void cs_plan_free(struct planner *pl)
 	free(pl->lb);
 	free(pl->pos_of);
 	free(pl->lb_dirty);
-	free(pl->lb_mark);
+	free(pl->nlb_dirty);
+	free(pl->lb_stale);
+	free(pl->lb_listed);
 	free(pl->lb_pend);
 	free(pl->lb_tlist);
 	free(pl->lb_cores);
@@ -76,18 +78,29 @@ void cs_plan_free(struct planner *pl)
 	free(pl);
 }
 
-/* Node's profile changed: its bounds are to be worked out again, and
- * its runs (cs_plan_nowin). */
-static inline __attribute__((always_inline)) void lb_touch(struct planner *pl, uint32_t node)
+/* Every row of node's bounds to be worked out again, listed in the rows
+ * of its type it is not listed in. */
+static void lb_stale_all(cs_sched_ctx *c, uint32_t node)
+{
+	struct planner *pl = c->pl;
+	uint32_t y = c->node_type[node];
+	for (uint32_t m = LB_ROWS & ~pl->lb_listed[node]; m; m &= m - 1) {
+		unsigned r = (unsigned)__builtin_ctz(m);
+		pl->lb_dirty[(size_t)r * pl->nlb_nodes + pl->type_first[y] + pl->nlb_dirty[r * pl->ntypes + y]++] = node;
+	}
+	pl->lb_stale[node] = LB_ALL;
+	pl->lb_listed[node] = LB_ROWS;
+}
+
+/* Node's profile changed: its bounds are to be worked out again, and its
+ * runs (cs_plan_nowin). */
+static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
-	if (pl->lb_mark) {
+	if (pl->lb_stale) {
 		pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
-		if (pl->lb_mark[node] != 1) {
-			if (!pl->lb_mark[node])
-				pl->lb_dirty[pl->nlb_dirty++] = node;
-			pl->lb_mark[node] = 1;
-		}
+		if (pl->lb_stale[node] != LB_ALL)
+			lb_stale_all(c, node);
 	}
 }
 
@@ -103,7 +116,7 @@ static inline __attribute__((always_inline)) void prof_event(cs_sched_ctx *c, co
 	} else {
 		cs_nprof_remove_in(&c->pl->prof, s->node, &e);
 	}
-	lb_touch(c->pl, s->node);
+	lb_touch(c, c->pl, s->node);
 }
 
 /* A running job's give-backs at its estimated end. */
@@ -164,7 +177,7 @@ void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only,
 		}
 		if (mute)
 			pl->mver[k] = pl->pver[sl->node];
-		lb_touch(pl, sl->node);
+		lb_touch(c, pl, sl->node);
 		if (!mute)
 			pl->pver[sl->node] = pl->mver[k];
 	}
@@ -246,7 +259,7 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 	}
 	for (uint32_t k = 0; k < p.n; k++) /* the give-back's stamps */
 		if (pl->muted[2 * k] != UINT32_MAX)
-			lb_touch(pl, p.slots[k].node);
+			lb_touch(c, pl, p.slots[k].node);
 	cs_time s = c->plan_start[jid], e = s + plan_len(&c->jobs[jid]);
 	for (uint32_t k = 0; k < p.n; k++) {
 		const uint32_t *at = &pl->muted[2 * k];
@@ -257,9 +270,9 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			continue;
 		}
 		cs_nprof_remove_at_in(&pl->prof, node, at[0]);
-		lb_touch(pl, node);
+		lb_touch(c, pl, node);
 		cs_nprof_remove_at_in(&pl->prof, node, at[1] - 1);
-		lb_touch(pl, node);
+		lb_touch(c, pl, node);
 	}
 	drop_rest(c, jid);
 }
@@ -445,8 +458,10 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (lb_on) {
 		pl->lb = malloc((size_t)LB_TREES * 2 * pl->P * sizeof *pl->lb);
 		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
-		pl->lb_dirty = malloc(((size_t)nn + 1) * sizeof *pl->lb_dirty);
-		pl->lb_mark = calloc((size_t)nn + 1, 1);
+		pl->lb_dirty = malloc(((size_t)nn * LB_LEVELS + 1) * sizeof *pl->lb_dirty);
+		pl->nlb_dirty = calloc((size_t)LB_LEVELS * pl->ntypes + 1, sizeof *pl->nlb_dirty);
+		pl->lb_stale = calloc((size_t)nn + 1, sizeof *pl->lb_stale);
+		pl->lb_listed = calloc((size_t)nn + 1, 1);
 		pl->lb_pend = calloc((size_t)nn + 1, sizeof *pl->lb_pend);
 		pl->nlb_nodes = nn;
 		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
@@ -474,7 +489,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep || !pl->fs_in ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->lb_mark || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -506,9 +521,14 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->type_nodes[pl->type_first[cs_alloc_node_type(c->A, i) + 1]++] = i;
 	for (uint32_t k = 0; lb_on && k < nn; k++) {
 		pl->pos_of[pl->type_nodes[k]] = k;
-		pl->lb_mark[k] = 1; /* every bound to be worked out */
-		pl->lb_dirty[pl->nlb_dirty++] = k;
+		pl->lb_stale[k] = LB_ALL; /* every bound to be worked out */
+		pl->lb_listed[k] = LB_ROWS;
+		for (unsigned r = 0; r < LB_LEVELS; r++)
+			pl->lb_dirty[(size_t)r * nn + k] = pl->type_nodes[k];
 	}
+	for (uint32_t y = 0; lb_on && y < pl->ntypes; y++)
+		for (unsigned r = 0; r < LB_LEVELS; r++)
+			pl->nlb_dirty[r * pl->ntypes + y] = pl->type_first[y + 1] - pl->type_first[y];
 	for (size_t k = 0; lb_on && k < (size_t)LB_TREES * 2 * pl->P; k++)
 		pl->lb[k] = CS_TIME_MAX;
 	/* reservations by node */
