@@ -1993,7 +1993,8 @@ Test(fairtree, an_accounts_sum_adds_its_children_from_the_last_as_the_full_compu
 			size_t nc = 0;
 			for (uint32_t k = 1 + RND(4); k > 0; k--) {
 				uint32_t u = RND(5) == 0 ? 3 : 4 + RND(m);
-				usage[u] += (double)(1 + RND(1000)) * (double)(1ull << RND(51)) / 1024;
+				double mant = (double)(1 + RND(1000));
+				usage[u] += mant * (double)(1ull << RND(51)) / 1024;
 				changed[nc++] = u;
 			}
 			cs_fairtree_compute(a, usage, full);
