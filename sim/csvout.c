@@ -73,11 +73,17 @@ char *cs_put_field(char *p, const char *s, size_t len)
 		memcpy(p, s, len);
 		return p + len;
 	}
+	/* quoted: each '"' doubled, the spans between them copied whole (a
+	 * host list's brackets hold commas, most of them none) */
 	*p++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
+	for (const char *e = s + len; s < e;) {
+		const char *qt = memchr(s, '"', (size_t)(e - s));
+		size_t k = (size_t)((qt ? qt + 1 : e) - s);
+		memcpy(p, s, k);
+		p += k;
+		s += k;
+		if (qt)
 			*p++ = '"';
-		*p++ = s[i];
 	}
 	*p++ = '"';
 	return p;

@@ -1,6 +1,7 @@
 /* capsim: node names and Slurm-style host lists (include/capsim/hostlist.h). */
 #include "capsim/hostlist.h"
 #include "capsim/types.h"
+#include "csvout_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ int cs_hostnames_init(cs_hostnames *h, uint32_t ntypes, const char *const *type_
 			w++;
 		}
 		h->width[t] = w;
+		/* a node alone heads its type's part ("," name "-[" K "]"), or
+		 * adds a range of its own ("," K1 "-" K2) */
+		size_t room = (l - 1) + 2 * (size_t)w + 6;
+		if (room > h->node_room)
+			h->node_room = room;
 	}
 	memcpy(h->type_first, type_first, (ntypes + 1) * sizeof *h->type_first);
 	h->nnodes = type_first[ntypes];
@@ -84,51 +90,57 @@ static int u32_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Appends to a buffer, counting what did not fit. */
-typedef struct out {
-	char *buf;
-	size_t len;
-	long need;
-} out;
-
-/* k bytes of s, as snprintf would append them (a list is written for
- * every job of a year: no format to read). */
-static void put_n(out *o, const char *s, size_t k)
+/* Node index v of a type as "%0*u" writes it with the type's width w:
+ * exactly w digits, since v is at most the type's last index. */
+static char *put_index(char *p, uint32_t v, int w)
 {
-	size_t at = (size_t)o->need < o->len ? (size_t)o->need : o->len;
-	if (at < o->len) {
-		size_t c = k < o->len - at - 1 ? k : o->len - at - 1;
-		memcpy(o->buf + at, s, c);
-		o->buf[at + c] = 0;
+	cs_put_width(p + w, v, w);
+	return p + w;
+}
+
+/* The list of the sorted nodes s[0..n) (each a node of h) at p, which has
+ * room for n x h->node_room bytes: its end (no NUL). */
+static char *put_list(const cs_hostnames *h, const uint32_t *s, size_t n, char *p)
+{
+	for (size_t i = 0; i < n;) {
+		int32_t t = cs_hostnames_type(h, s[i]);
+		size_t e = i; /* [i, e): this type's nodes */
+		while (e < n && s[e] < h->type_first[t + 1])
+			e++;
+		int w = h->width[t];
+		uint32_t base = h->type_first[t];
+		/* distinct nodes of the type: one name, or a bracketed list */
+		size_t distinct = 1;
+		for (size_t k = i + 1; k < e; k++)
+			distinct += s[k] != s[k - 1];
+		if (i)
+			*p++ = ',';
+		size_t l = strlen(h->type_names[t]);
+		memcpy(p, h->type_names[t], l);
+		p += l;
+		*p++ = '-';
+		if (distinct == 1) {
+			p = put_index(p, s[i] - base, w);
+		} else {
+			*p++ = '[';
+			for (size_t k = i; k < e;) {
+				size_t z = k;
+				while (z + 1 < e && s[z + 1] <= s[z] + 1)
+					z++;
+				if (k > i)
+					*p++ = ',';
+				p = put_index(p, s[k] - base, w);
+				if (s[z] != s[k]) {
+					*p++ = '-';
+					p = put_index(p, s[z] - base, w);
+				}
+				k = z + 1;
+			}
+			*p++ = ']';
+		}
+		i = e;
 	}
-	o->need += (long)k;
-}
-
-static void put(out *o, const char *s)
-{
-	put_n(o, s, strlen(s));
-}
-
-/* One byte, as put_n appends it. */
-static void put_c(out *o, char c)
-{
-	if ((size_t)o->need + 1 < o->len) {
-		o->buf[o->need] = c;
-		o->buf[o->need + 1] = 0;
-	}
-	o->need++;
-}
-
-/* v as "%0*u" writes it with width w. */
-static void put_u(out *o, uint32_t v, int w)
-{
-	char b[16], *e = b + sizeof b, *c = e;
-	do
-		*--c = (char)('0' + v % 10);
-	while (v /= 10);
-	while (e - c < w && c > b)
-		*--c = '0';
-	put_n(o, c, (size_t)(e - c));
+	return p;
 }
 
 long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
@@ -144,57 +156,38 @@ long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, u
 		qsort(scratch, n, sizeof *scratch, u32_cmp);
 	if (n && scratch[n - 1] >= h->nnodes)
 		return -1;
-	out o = { .buf = buf, .len = len, .need = 0 };
-	for (size_t i = 0; i < n;) {
-		int32_t t = cs_hostnames_type(h, scratch[i]);
-		size_t e = i; /* [i, e): this type's nodes */
-		while (e < n && scratch[e] < h->type_first[t + 1])
-			e++;
-		int w = h->width[t];
-		uint32_t base = h->type_first[t];
-		/* distinct nodes of the type: one name, or a bracketed list */
-		size_t distinct = 1;
-		for (size_t k = i + 1; k < e; k++)
-			distinct += scratch[k] != scratch[k - 1];
-		if (i)
-			put_c(&o, ',');
-		put(&o, h->type_names[t]);
-		put_c(&o, '-');
-		if (distinct == 1) {
-			put_u(&o, scratch[i] - base, w);
-		} else {
-			put_c(&o, '[');
-			for (size_t k = i; k < e;) {
-				size_t z = k;
-				while (z + 1 < e && scratch[z + 1] <= scratch[z] + 1)
-					z++;
-				if (k > i)
-					put_c(&o, ',');
-				put_u(&o, scratch[k] - base, w);
-				if (scratch[z] != scratch[k]) {
-					put_c(&o, '-');
-					put_u(&o, scratch[z] - base, w);
-				}
-				k = z + 1;
-			}
-			put_c(&o, ']');
-		}
-		i = e;
+	size_t room = n * h->node_room + 1;
+	if (room <= len) {
+		char *e = put_list(h, scratch, n, buf);
+		*e = 0;
+		return (long)(e - buf);
 	}
-	return o.need;
+	/* a buffer that may be short: the list written apart, what fits
+	 * copied, as snprintf does */
+	char small[256], *tmp = room <= sizeof small ? small : malloc(room);
+	if (!tmp)
+		return -CS_ENOMEM;
+	size_t need = (size_t)(put_list(h, scratch, n, tmp) - tmp);
+	if (len) {
+		size_t c = need < len - 1 ? need : len - 1;
+		memcpy(buf, tmp, c);
+		buf[c] = 0;
+	}
+	if (tmp != small)
+		free(tmp);
+	return (long)need;
 }
 
 long cs_hostnames_list_grow(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
 			    char **buf, size_t *cap)
 {
-	char one = 0;
-	long need = cs_hostnames_list(h, nodes, n, scratch, *cap ? *buf : &one, *cap ? *cap : 1);
-	if (need < 0 || (size_t)need < *cap)
-		return need;
-	char *b = realloc(*buf, (size_t)need + 1);
-	if (!b)
-		return -CS_ENOMEM;
-	*buf = b;
-	*cap = (size_t)need + 1;
+	size_t room = n * h->node_room + 1; /* (what cs_hostnames_list writes in place) */
+	if (room > *cap) {
+		char *b = realloc(*buf, room);
+		if (!b)
+			return -CS_ENOMEM;
+		*buf = b;
+		*cap = room;
+	}
 	return cs_hostnames_list(h, nodes, n, scratch, *buf, *cap);
 }

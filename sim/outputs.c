@@ -188,8 +188,12 @@ static int field_tab_nodes(field_tab *ft, const cs_hostnames *h)
 {
 	uint32_t scratch[1];
 	size_t len = 0;
-	for (uint32_t i = 0; i < h->nnodes; i++)
-		len += (size_t)cs_hostnames_list(h, &i, 1, scratch, NULL, 0); /* (a node of h: >= 0) */
+	for (uint32_t i = 0; i < h->nnodes; i++) {
+		long l = cs_hostnames_list(h, &i, 1, scratch, NULL, 0); /* (a node of h: not -1) */
+		if (l < 0)
+			return -CS_ENOMEM;
+		len += (size_t)l;
+	}
 	if (field_tab_alloc(ft, h->nnodes, len) < 0)
 		return -CS_ENOMEM;
 	char *name = malloc(len + 1);
@@ -310,6 +314,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 		const cs_job *j = &r->jobs[i];
 		int ran = j->start_s >= 0;
 		const char *list = NULL;
+		size_t list_len = 0;
 		uint32_t one = UINT32_MAX; /* a list of one node: node_tab's */
 		if (t && nm && ran && j->nodes == 1) {
 			one = r->placements[r->placement_off[i]].node;
@@ -322,11 +327,13 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 				rc = -CS_ENOMEM;
 				break;
 			}
-			if (need > 0)
+			if (need > 0) {
 				list = hl;
+				list_len = (size_t)need;
+			}
 		}
 		char *p = cs_wbuf_room_in(&w, 1024 + 2 * CS_PUT_FIXED_MAX + names_room + node_tab.max + TAB_COPY +
-						   (list ? 2 * strlen(list) + 2 : 0));
+						   (list ? 2 * list_len + 2 : 0));
 		if (!p) {
 			rc = -CS_ENOMEM;
 			break;
@@ -361,7 +368,7 @@ static int write_csv(const char *path, const cs_run_result *r, char *err, size_t
 				*p++ = ',';
 			}
 			if (list)
-				p = put_name(p, list);
+				p = cs_put_field(p, list, list_len);
 			else if (one != UINT32_MAX)
 				p = put_tab(p, &node_tab, one);
 			const int32_t ids[] = { j->group, j->user, j->queue, j->partition };

@@ -1,5 +1,7 @@
 /* Node names and host lists (sim/hostlist.c), worked by hand. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capsim/hostlist.h"
@@ -77,5 +79,101 @@ Test(hostlist, a_short_buffer_gets_a_truncated_string_and_the_length_needed)
 	char nine[9];
 	cr_expect_eq(cs_hostnames_list(&h, nodes + 2, 1, scratch, nine, sizeof nine), 8);
 	cr_expect_str_eq(nine, "h100-005");
+	cs_hostnames_free(&h);
+}
+
+/* The Slurm form of sorted nodes by snprintf and "%0*u", node by node: the
+ * reference cs_hostnames_list's in-place writer is checked against. */
+static size_t slow_list(const cs_hostnames *h, const uint32_t *s, size_t n, char *b, size_t len)
+{
+	size_t at = 0;
+#define ADD(...) at += (size_t)snprintf(b + at, len - at, __VA_ARGS__)
+	for (size_t i = 0; i < n;) {
+		int32_t t = cs_hostnames_type(h, s[i]);
+		size_t e = i, distinct = 1;
+		while (e < n && s[e] < h->type_first[t + 1])
+			e++;
+		for (size_t k = i + 1; k < e; k++)
+			distinct += s[k] != s[k - 1];
+		int w = h->width[t];
+		uint32_t base = h->type_first[t];
+		ADD("%s%s-", i ? "," : "", h->type_names[t]);
+		if (distinct == 1) {
+			ADD("%0*u", w, s[i] - base);
+		} else {
+			ADD("[");
+			for (size_t k = i; k < e;) {
+				size_t z = k;
+				while (z + 1 < e && s[z + 1] <= s[z] + 1)
+					z++;
+				ADD("%s%0*u", k > i ? "," : "", w, s[k] - base);
+				if (s[z] != s[k])
+					ADD("-%0*u", w, s[z] - base);
+				k = z + 1;
+			}
+			ADD("]");
+		}
+		i = e;
+	}
+#undef ADD
+	return at;
+}
+
+static int u32_order(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+Test(hostlist, lists_in_place_and_in_short_buffers_are_the_slurm_form)
+{
+	/* types of 1, 9, 10, 1000 and 12 nodes (widths 1, 1, 1, 3, 2), a long
+	 * name; node sets of every density, each alone in a buffer of exactly
+	 * the room it is promised (n x node_room + 1, then guard bytes), in
+	 * one of its exact length, and in short ones */
+	const char *names[] = { "a", "b", "c", "a-type-with-a-long-name-0123456789", "z" };
+	const uint32_t first[] = { 0, 1, 10, 20, 1020, 1032 };
+	cs_hostnames h;
+	cr_assert_eq(cs_hostnames_init(&h, 5, names, first), 0);
+	enum { MAXN = 300, GUARD = 64 };
+	static uint32_t nodes[MAXN], sorted[MAXN], scratch[MAXN];
+	static char want[MAXN * 64], room[MAXN * 64 + GUARD], got[MAXN * 64];
+	unsigned long long r = 88172645463325252ULL;
+	for (int round = 0; round < 3000; round++) {
+		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+		size_t n = r % MAXN + (round < 10 ? 0 : 1);
+		uint32_t span = (uint32_t)(1 + (r >> 20) % 1032);
+		uint32_t lo = (uint32_t)((r >> 32) % (1033 - span));
+		for (size_t i = 0; i < n; i++) {
+			r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+			nodes[i] = lo + (uint32_t)(r % span);
+		}
+		memcpy(sorted, nodes, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, u32_order);
+		size_t wl = slow_list(&h, sorted, n, want, sizeof want);
+		/* in place: a buffer of just the room promised */
+		size_t promised = n * h.node_room + 1;
+		memset(room, 0x5a, promised + GUARD);
+		cr_assert_eq(cs_hostnames_list(&h, nodes, n, scratch, room, promised), (long)wl, "round %d", round);
+		cr_assert_str_eq(room, want, "round %d", round);
+		for (size_t g = promised; g < promised + GUARD; g++)
+			cr_assert_eq(room[g], 0x5a, "round %d: written past the room promised", round);
+		/* written apart: the exact length, and short of it */
+		cr_assert_eq(cs_hostnames_list(&h, nodes, n, scratch, got, wl + 1), (long)wl);
+		cr_assert_str_eq(got, want);
+		size_t cut = wl ? (size_t)(r >> 40) % wl : 0;
+		cr_assert_eq(cs_hostnames_list(&h, nodes, n, scratch, got, cut + 1), (long)wl);
+		cr_assert_eq(strlen(got), cut);
+		cr_assert(!memcmp(got, want, cut));
+		cr_assert_eq(cs_hostnames_list(&h, nodes, n, scratch, NULL, 0), (long)wl);
+	}
+	/* grown: *cap holds the room, the list as ever */
+	char *b = NULL;
+	size_t cap = 0;
+	const uint32_t some[] = { 1029, 25, 24, 23, 0, 1031 };
+	cr_assert_eq(cs_hostnames_list_grow(&h, some, 6, scratch, &b, &cap), 58);
+	cr_assert_str_eq(b, "a-0,a-type-with-a-long-name-0123456789-[003-005],z-[09,11]");
+	cr_assert_geq(cap, 6 * h.node_room + 1);
+	free(b);
 	cs_hostnames_free(&h);
 }

@@ -305,6 +305,31 @@ Test(outputs, put_field_quotes_as_the_stdio_writer)
 		}
 }
 
+/* ... and a field of several quotes, side by side or apart, among
+ * commas and newlines: each doubled, the spans between copied. */
+Test(outputs, put_field_doubles_every_quote_of_a_quoted_field)
+{
+	static const char alphabet[] = { 'a', ',', '"', '\n', 'b', '[' };
+	unsigned long long r = 2463534242ULL;
+	for (int round = 0; round < 20000; round++) {
+		char s[24];
+		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+		size_t n = r % 23;
+		for (size_t i = 0; i < n; i++)
+			s[i] = alphabet[(r >> (3 * i % 60)) % (i % 3 ? 6 : 3)];
+		s[n] = 0;
+		char got[64], *want = NULL;
+		size_t wl = 0;
+		FILE *f = open_memstream(&want, &wl);
+		cr_assert_not_null(f);
+		cs_csv_field(f, s);
+		fclose(f);
+		char *e = cs_put_field(got, s, n);
+		cr_assert(wl == (size_t)(e - got) && !memcmp(got, want, wl), "round %d: %s", round, s);
+		free(want);
+	}
+}
+
 static void same_as_printf_fixed(double x, int prec)
 {
 	char got[CS_FMT_FIXED_LEN], want[CS_FMT_FIXED_LEN];

@@ -18,6 +18,7 @@ typedef struct cs_hostnames {
 	char **type_names;     /* per type, owned */
 	uint32_t *type_first;  /* ntypes + 1: type t's nodes are [type_first[t], type_first[t+1]) */
 	uint8_t *width;        /* per type: digits of its last index */
+	size_t node_room;      /* the most bytes a node adds to a list */
 } cs_hostnames;
 
 /* Copy ntypes names and type_first[0..ntypes] (nodes grouped by type, in
@@ -33,7 +34,9 @@ int cs_hostnames_name(const cs_hostnames *h, uint32_t node, char *buf, size_t le
 /* The host list of nodes[0..n) (any order, duplicates allowed) into buf,
  * NUL-terminated. Returns the length it needs (not counting the NUL), as
  * snprintf does, or -1 if a node is past the last. scratch: room for n
- * entries, where the nodes are sorted. */
+ * entries, where the nodes are sorted. A buffer of at least n x node_room
+ * + 1 bytes takes the list in place; a shorter one (len 0 too) gets what
+ * fits of it written apart, which may take memory: -CS_ENOMEM when none. */
 long cs_hostnames_list(const cs_hostnames *h, const uint32_t *nodes, size_t n, uint32_t *scratch,
 		       char *buf, size_t len);
 
