@@ -603,6 +603,11 @@ struct planner {
 	 * their jobs */
 	cs_time *pstart;
 	uint64_t *pmask;
+	/* and per node type t, a bit per place in planned[]: set where the
+	 * plan's job may use t (its pmask), for a scan of those plans alone
+	 * (pwords words a type; NULL with more than 64 types) */
+	uint64_t *pbits;
+	size_t pwords;
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */

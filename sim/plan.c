@@ -98,47 +98,63 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p, const 
 	/* read once: the loop's calls and stores change none of them */
 	const cs_time *pstart = pl->pstart;
 	const uint64_t *pmask = pl->pmask;
-	size_t nplanned = c->nplanned;
-	for (size_t i = 0; i < nplanned; i++) {
-		if (pstart[i] >= e || !(pmask[i] & mask))
-			continue;
-		cs_placement pq = placement_of(c, c->planned[i]);
-		for (uint32_t k = 0; k < pq.n; k++) {
-			uint32_t node = pq.slots[k].node;
-			if (pl->mark[node] == pl->gen)
+	size_t nplanned = c->nplanned, nw = (nplanned + 63) / 64;
+	/* the plans read in their order in planned[]; where its types are
+	 * known ones, only those of jobs that may use one of them (pl->pbits:
+	 * the others would be passed over by pmask) */
+	uint64_t known = pl->ntypes < 64 ? (1ull << pl->ntypes) - 1 : ~0ull;
+	int by_type = pl->pbits && mask != ~0ull && !(mask & ~known);
+	for (size_t pw = 0; pw < nw; pw++) {
+		uint64_t bits = ~0ull;
+		if (by_type) {
+			bits = 0;
+			for (uint64_t m = mask; m; m &= m - 1)
+				bits |= pl->pbits[(size_t)__builtin_ctzll(m) * pl->pwords + pw];
+		}
+		if (pw == nw - 1 && nplanned % 64)
+			bits &= (1ull << (nplanned % 64)) - 1;
+		for (; bits; bits &= bits - 1) {
+			size_t i = pw * 64 + (size_t)__builtin_ctzll(bits);
+			if (pstart[i] >= e || !(pmask[i] & mask))
 				continue;
-			pl->mark[node] = pl->gen;
-			cs_nprof_amt f = node_free_now(c, node);
-			if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
-				continue;
-			cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
-			int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
-			if (xg <= 0 && xc <= 0 && xm <= 0)
-				continue;
-			/* that many of the lowest free GPUs and cores, and memory */
-			cs_slot part;
-			cs_alloc_node_free(c->A, node, &part);
-			uint16_t gm = 0;
-			for (unsigned b = 0; b < CS_ALLOC_MAX_GPUS && xg > 0; b++)
-				if (part.gpu_mask >> b & 1) {
-					gm |= (uint16_t)(1u << b);
-					xg--;
+			cs_placement pq = placement_of(c, c->planned[i]);
+			for (uint32_t k = 0; k < pq.n; k++) {
+				uint32_t node = pq.slots[k].node;
+				if (pl->mark[node] == pl->gen)
+					continue;
+				pl->mark[node] = pl->gen;
+				cs_nprof_amt f = node_free_now(c, node);
+				if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
+					continue;
+				cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
+				int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
+				if (xg <= 0 && xc <= 0 && xm <= 0)
+					continue;
+				/* that many of the lowest free GPUs and cores, and memory */
+				cs_slot part;
+				cs_alloc_node_free(c->A, node, &part);
+				uint16_t gm = 0;
+				for (unsigned b = 0; b < CS_ALLOC_MAX_GPUS && xg > 0; b++)
+					if (part.gpu_mask >> b & 1) {
+						gm |= (uint16_t)(1u << b);
+						xg--;
+					}
+				part.gpu_mask = gm;
+				int masked = 0;
+				for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
+					masked |= part.core_mask[w] != 0;
+				if (masked) {
+					/* its lowest free cores, as the allocator takes them */
+					uint64_t keep[CS_ALLOC_CORE_WORDS] = { 0 };
+					unsigned want = xc <= 0 ? 0 : (unsigned)xc;
+					part.cores = want - cs_take_low(part.core_mask, CS_ALLOC_CORE_WORDS, want, keep);
+					memcpy(part.core_mask, keep, sizeof keep);
+				} else {
+					part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
 				}
-			part.gpu_mask = gm;
-			int masked = 0;
-			for (unsigned w = 0; w < CS_ALLOC_CORE_WORDS; w++)
-				masked |= part.core_mask[w] != 0;
-			if (masked) {
-				/* its lowest free cores, as the allocator takes them */
-				uint64_t keep[CS_ALLOC_CORE_WORDS] = { 0 };
-				unsigned want = xc <= 0 ? 0 : (unsigned)xc;
-				part.cores = want - cs_take_low(part.core_mask, CS_ALLOC_CORE_WORDS, want, keep);
-				memcpy(part.core_mask, keep, sizeof keep);
-			} else {
-				part.cores = xc <= 0 ? 0 : (xc < part.cores ? (uint32_t)xc : part.cores);
+				part.mem_mib = xm <= 0 ? 0 : (xm < part.mem_mib ? (uint32_t)xm : part.mem_mib);
+				aside.slots[aside.n++] = part;
 			}
-			part.mem_mib = xm <= 0 ? 0 : (xm < part.mem_mib ? (uint32_t)xm : part.mem_mib);
-			aside.slots[aside.n++] = part;
 		}
 	}
 	if (q && q->n && !c->xh_building) {
@@ -844,6 +860,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	c->plan_pos[jid] = (uint32_t)c->nplanned;
 	pl->pstart[c->nplanned] = t;
 	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
+	cs_plan_pbits(pl, c->nplanned, pl->pmask[c->nplanned], 1);
 	c->planned[c->nplanned++] = jid;
 	cs_plan_visit(pl, jid, pl->pmask[c->nplanned - 1], 1);
 	if (pl->tplan && cs_plan_due(pl, t, jid) < 0)

@@ -117,6 +117,19 @@ static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], ui
 }
 
 /* A new generation of pl->mark: no node marked. */
+/* The plan at place i of planned[], of a job that may use the node types
+ * in pmask, set in (on) or taken out of (!on) pl->pbits. */
+static inline void cs_plan_pbits(struct planner *pl, size_t i, uint64_t pmask, int on)
+{
+	if (!pl->pbits)
+		return;
+	uint64_t bit = 1ull << (i & 63);
+	for (uint64_t m = pl->ntypes < 64 ? pmask & ((1ull << pl->ntypes) - 1) : pmask; m; m &= m - 1) {
+		uint64_t *w = &pl->pbits[(size_t)__builtin_ctzll(m) * pl->pwords + i / 64];
+		*w = on ? *w | bit : *w & ~bit;
+	}
+}
+
 static inline void new_marks(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;

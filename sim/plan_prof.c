@@ -17,6 +17,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->open_max);
 	free(pl->pstart);
 	free(pl->pmask);
+	free(pl->pbits);
 	for (size_t i = 0; pl->near_of && i < pl->njobs; i++)
 		free(pl->near_of[i]);
 	free(pl->near_of);
@@ -226,6 +227,10 @@ static void drop_rest(cs_sched_ctx *c, uint32_t jid)
 	c->planned[i] = c->planned[last];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
 	if (c->pl) {
+		cs_plan_pbits(c->pl, i, c->pl->pmask[i], 0);
+		cs_plan_pbits(c->pl, last, c->pl->pmask[last], 0);
+		if (i != last)
+			cs_plan_pbits(c->pl, i, c->pl->pmask[last], 1);
 		c->pl->pstart[i] = c->pl->pstart[last];
 		c->pl->pmask[i] = c->pl->pmask[last];
 	}
@@ -494,7 +499,9 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
 		pl->tlast = malloc(((size_t)pl->ntypes + 1) * sizeof *pl->tlast);
-		if (!pl->tplan || !pl->tlast)
+		pl->pwords = (c->njobs + 64) / 64;
+		pl->pbits = calloc((pl->ntypes ? pl->ntypes : 1) * pl->pwords, sizeof *pl->pbits);
+		if (!pl->tplan || !pl->tlast || !pl->pbits)
 			return -CS_ENOMEM;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			pl->tlast[t] = UINT32_MAX;

@@ -462,6 +462,42 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 	cs_run_result_free(&r);
 }
 
+/* After every plan asked for, pl->pbits holds for each node type a bit at
+ * each place in planned[] whose plan's job may use that type (its pmask),
+ * and none past the last plan: plan_place_now reads the plans it gives
+ * and passes over the rest, as their pmask would. Counted: the places
+ * checked and the bits wrong. */
+static size_t pb_checked, pb_bad;
+
+static void pb_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->pbits)
+		return;
+	for (uint32_t t = 0; t < pl->ntypes && t < 64; t++)
+		for (size_t i = 0; i < pl->pwords * 64; i++) {
+			int set = pl->pbits[t * pl->pwords + i / 64] >> (i & 63) & 1;
+			int want = i < ctx->nplanned && (pl->pmask[i] >> t & 1);
+			pb_bad += set != want;
+			pb_checked += i < ctx->nplanned;
+		}
+}
+
+/* Fails with the last place's bits left set when a plan is taken out. */
+Test(plans, the_plans_by_node_type_are_those_whose_job_may_use_it)
+{
+	char *path = generated_at(1, 1.0);
+	cs_run_result r;
+	pb_checked = pb_bad = 0;
+	every_check = pb_check;
+	run_conservative(path, NULL, NULL, &every_ops, &r);
+	every_check = NULL;
+	th_unlink(path);
+	cr_assert_gt(pb_checked, 10000, "%zu places checked", pb_checked);
+	cr_assert_eq(pb_bad, 0, "%zu bits wrong", pb_bad);
+	cs_run_result_free(&r);
+}
+
 /* A week of the default workload under conservative on the default data
  * centre, with a maintenance window on 8 nodes: no job starts after the
  * reservation it got at submission, no GPU is ever given twice, and no
