@@ -287,21 +287,28 @@ Test(outputs, put_int_is_printf_at_every_length)
 
 /* cs_put_field quotes what cs_csv_field quotes: a field with each byte
  * value at its start, middle or end. */
+/* Does cs_put_field write s (n bytes) as the stdio writer cs_csv_field does? */
+static int put_field_as_stdio(const char *s, size_t n)
+{
+	char got[64], *want = NULL;
+	size_t wl = 0;
+	FILE *f = open_memstream(&want, &wl);
+	cr_assert_not_null(f);
+	cs_csv_field(f, s);
+	fclose(f);
+	char *e = cs_put_field(got, s, n);
+	int same = wl == (size_t)(e - got) && !memcmp(got, want, wl);
+	free(want);
+	return same;
+}
+
 Test(outputs, put_field_quotes_as_the_stdio_writer)
 {
 	for (int c = 1; c < 256; c++)
 		for (int at = 0; at < 3; at++) {
 			char s[8] = "abcd";
 			s[at == 0 ? 0 : at == 1 ? 2 : 3] = (char)c;
-			char got[32], *want = NULL;
-			size_t wl = 0;
-			FILE *f = open_memstream(&want, &wl);
-			cr_assert_not_null(f);
-			cs_csv_field(f, s);
-			fclose(f);
-			char *e = cs_put_field(got, s, strlen(s));
-			cr_assert(wl == (size_t)(e - got) && !memcmp(got, want, wl), "byte %d at %d", c, at);
-			free(want);
+			cr_assert(put_field_as_stdio(s, strlen(s)), "byte %d at %d", c, at);
 		}
 }
 
@@ -318,15 +325,7 @@ Test(outputs, put_field_doubles_every_quote_of_a_quoted_field)
 		for (size_t i = 0; i < n; i++)
 			s[i] = alphabet[(r >> (3 * i % 60)) % (i % 3 ? 6 : 3)];
 		s[n] = 0;
-		char got[64], *want = NULL;
-		size_t wl = 0;
-		FILE *f = open_memstream(&want, &wl);
-		cr_assert_not_null(f);
-		cs_csv_field(f, s);
-		fclose(f);
-		char *e = cs_put_field(got, s, n);
-		cr_assert(wl == (size_t)(e - got) && !memcmp(got, want, wl), "round %d: %s", round, s);
-		free(want);
+		cr_assert(put_field_as_stdio(s, n), "round %d: %s", round, s);
 	}
 }
 
