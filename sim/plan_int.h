@@ -116,7 +116,6 @@ static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], ui
 	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
 }
 
-/* A new generation of pl->mark: no node marked. */
 /* The plan at place i of planned[], of a job that may use the node types
  * in pmask, set in (on) or taken out of (!on) pl->pbits. */
 static inline void cs_plan_pbits(struct planner *pl, size_t i, uint64_t pmask, int on)
@@ -130,6 +129,7 @@ static inline void cs_plan_pbits(struct planner *pl, size_t i, uint64_t pmask, i
 	}
 }
 
+/* A new generation of pl->mark: no node marked. */
 static inline void new_marks(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
