@@ -265,9 +265,11 @@ static uint32_t set_aside(cs_sched_ctx *c, const cs_slot *slots, uint32_t n, cs_
 		take_parts(c, slots, n, aside);
 		return aside->n - n0;
 	}
+	/* (a node with nothing free now gets no entry: none is a candidate) */
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < n; i++)
-		k += (uint32_t)wi_set_aside(c, wi_entry(c, slots[i].node), &slots[i]);
+		if (cs_alloc_next_somefree(c->A, slots[i].node) == slots[i].node)
+			k += (uint32_t)wi_set_aside(c, wi_entry(c, slots[i].node), &slots[i]);
 	return k;
 }
 
@@ -312,8 +314,9 @@ static int wi_start_ok(const cs_sched_ctx *c, uint32_t jid)
 }
 
 /* The parts the holds jid meets now set aside, as a what-if: each node a
- * hold's slot is on gets an entry, what is free there less the parts set
- * aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
+ * hold's slot is on that has anything free (cs_alloc_find_among takes no
+ * node with nothing free) gets an entry, what is free there less the parts
+ * set aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
  * of what is left: what its takes would leave). If any was, every other
  * node of jid's partition's types with anything free gets an entry too,
  * what is free there. Returns the parts set aside; the entries are
