@@ -66,7 +66,9 @@ static void run_conservative(const char *path, const char *key, const char *val,
  * plans of searching every node for every job every pass, and the search
  * with per-node lower bounds (bounds=on; auto leaves them off on 354
  * nodes; GPU counts, and cores on the node type without GPUs) the plans
- * of the search without. */
+ * of the search without. (Each runs one of windows_before's two loops,
+ * windows_in with the bounds and without: an argument wrong in either
+ * fails it.) */
 Test(plans, search_freed_equals_search_all_and_bounds_change_nothing)
 {
 	char *path = generated(4);
