@@ -47,11 +47,12 @@ int cs_child_wait(pid_t pid, unsigned cpu_s, char *why, size_t len)
 	return -1;
 }
 
-int cs_child_write_all(int fd, const void *p, size_t n)
+/* n bytes through fd by write (w) or read (!w), EINTR retried: 0, or -1
+ * on an error, a short write or the end of the data. */
+static int move_all(int fd, char *b, size_t n, int w)
 {
-	const char *b = p;
 	while (n) {
-		ssize_t k = write(fd, b, n);
+		ssize_t k = w ? write(fd, b, n) : read(fd, b, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -60,4 +61,14 @@ int cs_child_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+int cs_child_write_all(int fd, const void *p, size_t n)
+{
+	return move_all(fd, (char *)p, n, 1);
+}
+
+int cs_child_read_all(int fd, void *p, size_t n)
+{
+	return move_all(fd, p, n, 0);
 }

@@ -20,5 +20,8 @@ int cs_child_wait(pid_t pid, unsigned cpu_s, char *why, size_t len);
 /* In the child: n bytes of p to fd, whole (a write interrupted by a
  * signal is made again): 0, or -1 if the pipe would not take them. */
 int cs_child_write_all(int fd, const void *p, size_t n);
+/* In the parent: n bytes of the child's answer from fd into p, whole: 0,
+ * or -1 on an error or if the answer ends first. */
+int cs_child_read_all(int fd, void *p, size_t n);
 
 #endif

@@ -395,21 +395,6 @@ typedef struct {
 	cs_topo t;
 } topo_head;
 
-static int read_all(int fd, void *p, size_t n)
-{
-	char *b = p;
-	while (n) {
-		ssize_t k = read(fd, b, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* The arrays of t in wire order, with their sizes from the counts; the
  * GPU link matrix only if `links`. */
 #define TOPO_ARRAYS(t, links, X)                                              \
@@ -497,7 +482,7 @@ static void child_load(int fd, const char *spec, int xml)
 static int parent_read(int fd, const char *spec, cs_topo **out, char *err, size_t errlen)
 {
 	topo_head hd;
-	if (read_all(fd, &hd, sizeof hd) < 0)
+	if (cs_child_read_all(fd, &hd, sizeof hd) < 0)
 		return 1; /* the child died: its status says how */
 	if (hd.rc < 0) {
 		hd.err[sizeof hd.err - 1] = 0;
@@ -521,7 +506,7 @@ static int parent_read(int fd, const char *spec, cs_topo **out, char *err, size_
 #define RECV(a, n, T)                                                     \
 	if (rc == 0 && (n) > 0) {                                         \
 		(a) = malloc((n) * sizeof(T));                            \
-		rc = !(a) ? -CS_ENOMEM : read_all(fd, (a), (n) * sizeof(T)) < 0 ? 1 : 0; \
+		rc = !(a) ? -CS_ENOMEM : cs_child_read_all(fd, (a), (n) * sizeof(T)) < 0 ? 1 : 0; \
 	}
 	TOPO_ARRAYS(t, links, RECV)
 #undef RECV
