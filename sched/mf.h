@@ -16,6 +16,7 @@
 #include "priosort.h"
 #include "rateclass.h"
 #include "shapeq.h"
+#include "isort.h"
 
 typedef struct mf {
 	cs_fifo q;
@@ -237,13 +238,7 @@ static inline void sort_u32(uint32_t *a, size_t n)
 		qsort(a, n, sizeof *a, cmp_u32);
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		uint32_t x = a[i];
-		size_t j = i;
-		for (; j > 0 && a[j - 1] > x; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
+	CS_ISORT(uint32_t, a, n, CS_ISORT_LT);
 }
 
 /* The priority of x's job now, its fair-share term given (w_fs x its

@@ -306,13 +306,9 @@ static void sort_few(cs_ranked *a, size_t k)
 		qsort(a, k, sizeof *a, cs_prio_cmp);
 		return;
 	}
-	for (size_t i = 1; i < k; i++) {
-		cs_ranked x = a[i];
-		size_t j = i;
-		for (; j > 0 && before(x.jid, x.prio, a[j - 1].jid, a[j - 1].prio); j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
+#define RANKED_BEFORE(x, y) before((x).jid, (x).prio, (y).jid, (y).prio)
+	CS_ISORT(cs_ranked, a, k, RANKED_BEFORE);
+#undef RANKED_BEFORE
 }
 
 /* Put the k waiting jobs of add[] (priorities now) into o[0 .. n),

@@ -19,6 +19,7 @@
  * was freed costs O(queue). */
 #include "plan_int.h"
 #include "alloc/nodepick.h"
+#include "isort.h"
 
 #include <string.h>
 
@@ -601,13 +602,7 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 /* x[0 .. n) ascending (a few dozen: by insertion). */
 static void sort_keys(int64_t *x, size_t n)
 {
-	for (size_t i = 1; i < n; i++) {
-		int64_t v = x[i];
-		size_t k = i;
-		for (; k > 0 && x[k - 1] > v; k--)
-			x[k] = x[k - 1];
-		x[k] = v;
-	}
+	CS_ISORT(int64_t, x, n, CS_ISORT_LT);
 }
 
 /* Can fewer than its node count of pl->only[0 .. n) hold job jid at once
