@@ -76,14 +76,12 @@ static void mf_cancel(void *state, uint32_t jid)
 		cs_limits_drop(&p->lim, jid);
 }
 
-/* Slurm's classic fair-share factor of account a, 2^(-U/S), once a pass. */
-double mf_fairshare(mf *p, uint32_t a)
+/* mf_fairshare's factor of account a, worked out for this pass. */
+double mf_fairshare_calc(mf *p, uint32_t a)
 {
-	if (p->fs_pass[a] != p->pass) {
-		double u = p->usage_total > 0 ? p->usage[a] / p->usage_total : 0;
-		p->fs[a] = exp2(-u / p->share[a]);
-		p->fs_pass[a] = p->pass;
-	}
+	double u = p->usage_total > 0 ? p->usage[a] / p->usage_total : 0;
+	p->fs[a] = exp2(-u / p->share[a]);
+	p->fs_pass[a] = p->pass;
 	return p->fs[a];
 }
 

@@ -1,5 +1,6 @@
 /* multifactor: priority by age and fair-share, EASY under it. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -808,4 +809,32 @@ Test(multifactor, sort_u32_sorts_as_qsort_does)
 			qsort(b, n, sizeof *b, cmp_u32);
 			cr_assert(n == 0 || memcmp(a, b, n * sizeof *a) == 0, "n %zu, trial %d", n, t);
 		}
+}
+
+/* An account's classic fair-share factor, 2^(-(usage / total) / share),
+ * is worked out at its first read in a pass (mf_fairshare_calc) and the
+ * same double is read inline at every later job of the pass; a pass whose
+ * usage moved works it out again. Three accounts over 200 passes of
+ * charges, each read a few times a pass, against exp2 of the pass's
+ * usage bit for bit. */
+Test(multifactor, the_fair_share_factor_is_the_passs_own)
+{
+	double usage[4] = { 0 }, share[3] = { 0.5, 0.25, 0.25 }, fs[3];
+	uint64_t fs_pass[3] = { 0 };
+	mf p = { .nacct = 3, .usage = usage, .share = share, .fs = fs, .fs_pass = fs_pass, .pass = 1 };
+	unsigned seed = 11;
+	for (int pass = 0; pass < 200; pass++, p.pass++) {
+		for (uint32_t a = 0; a < 3; a++) {
+			seed = seed * 1103515245u + 12345u;
+			usage[a] += (double)(seed >> 8) / 1024.0;
+		}
+		p.usage_total = usage[0] + usage[1] + usage[2];
+		for (int read = 0; read < 4; read++)
+			for (uint32_t a = 0; a < 3; a++) {
+				double want = exp2(-(usage[a] / p.usage_total) / share[a]);
+				double got = mf_fairshare(&p, a);
+				cr_assert(memcmp(&got, &want, sizeof got) == 0, "pass %d, read %d, account %u: %a, want %a",
+					  pass, read, a, got, want);
+			}
+	}
 }
