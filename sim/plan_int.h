@@ -85,13 +85,13 @@ static inline uint32_t cs_plan_lb_trees(const struct planner *pl, uint32_t jid, 
 
 /* A lower bound on the start of a job's first window on node (its bound
  * in the job's trees tr and their bit, cs_plan_lb_trees, worked out again
- * if the node changed), or now where none applies (no bounds kept, or
- * none for its request there). Inline: asked of every node a freed-node
- * check or a search of some nodes looks at. */
+ * if the node changed), or now where none applies (none for its request
+ * there). Asked only where bounds are kept (pl->lb). Inline: asked of
+ * every node a freed-node check or a search of some nodes looks at. */
 static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
 {
 	struct planner *pl = c->pl;
-	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
+	const cs_time *t = tr[pl->lb_cores[c->node_type[node]]];
 	if (!t)
 		return c->now;
 	if (pl->lb_stale[node] & bit)
