@@ -675,6 +675,7 @@ struct planner {
 	 * search of a job without GPUs on it uses them, one with GPUs does
 	 * not) */
 	uint8_t *lb_cores;
+	uint8_t *lb_job;            /* per job: its tree of bounds (cs_plan_lb_job) */
 	struct hent *sh;            /* the search's frontier: tree nodes (idx: tree node), or nodes by their runs (idx: node) */
 	uint32_t ntypes;
 	uint32_t *type_first, *type_nodes; /* nodes by type */

@@ -379,7 +379,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 	uint64_t mask = c->plain || pl->tlast ? ~0ull : cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
 	const cs_time *tr[2] = { NULL, NULL };
-	uint32_t bit = lb ? cs_plan_lb_trees(pl, j, tr) : 0;
+	uint32_t bit = lb ? cs_plan_lb_trees(pl, (uint32_t)(j - c->jobs), tr) : 0;
 	int64_t lv = cs_plan_nowin_level(need);
 	cs_time d = plan_len(j), now = c->now;
 	/* read once: the loop's stores (pl->nowin) and calls change none */
@@ -585,7 +585,7 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 		if (pl->fs_in[q.slots[k].node] == pl->fs_ver)
 			return 0;
 	const cs_time *tr[2];
-	uint32_t bit = cs_plan_lb_trees(pl, j, tr);
+	uint32_t bit = cs_plan_lb_trees(pl, jid, tr);
 	if (fs_before(c, tr, bit, old))
 		return 0;
 	pl->open_max[jid] = m;
@@ -627,7 +627,7 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	if (lv <= 0)
 		return -1;
 	const cs_time *tr[2] = { NULL, NULL };
-	uint32_t bit = pl->lb ? cs_plan_lb_trees(pl, j, tr) : 0;
+	uint32_t bit = pl->lb ? cs_plan_lb_trees(pl, jid, tr) : 0;
 	new_marks(c);
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)

@@ -388,8 +388,8 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	 * reservations every node's first window is wanted, for whether only
 	 * a reservation keeps the job off now */
 	cs_time first_bound = c->nm->nresv ? CS_TIME_MAX : bound;
-	const cs_time *only_tr[2];
-	uint32_t only_bit = cs_plan_lb_trees(pl, j, only_tr);
+	const cs_time *trs[2]; /* the job's trees (cs_plan_lb_trees) */
+	uint32_t bit = cs_plan_lb_trees(pl, (uint32_t)(j - c->jobs), trs);
 	uint32_t np = 0, now_ok = 0, now_resv = 0;
 	pl->nwin = 0;
 	*ncand = 0;
@@ -402,7 +402,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 	if (pl->lb && !only && !c->nm->nresv) {
 		/* (any type: the bounds of a job with GPUs, which the nodes of a
 		 * type without GPUs never hold) */
-		tr = lb_tree_at(pl, j, type >= 0 && pl->lb_cores[type], lb_span_ix(d));
+		tr = trs[type >= 0 && pl->lb_cores[type]];
 	}
 	/* Without bounds, a search of every node starts nodes in the order
 	 * of their runs' first start that lasts d (no window starts before
@@ -443,7 +443,7 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
 		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, only_tr, only_bit, node) >= bound)
+		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, trs, bit, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		if (only_lv > 0) { /* nor where its kept runs say so */
 			cs_nprof_amt f = node_free_now(c, node);

@@ -38,77 +38,60 @@ cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node);
 
 /* The bounds' GPU counts, core counts (on node types without GPUs) and
  * durations. */
-_Static_assert(LB_LEVELS == 5 && LB_SPANS == 5, "cs_plan_lb_trees compares five counts and spans");
+_Static_assert(LB_LEVELS == 5 && LB_SPANS == 5, "cs_plan_lb_job compares five counts and spans");
 #define LB_ROWS ((1u << LB_LEVELS) - 1) /* every row of a node's bounds */
 #define LB_ALL ((1u << LB_TREES) - 1)   /* every tree */
 static const int64_t lb_gpus[LB_LEVELS] = { 1, 2, 4, 8, 16 };
 static const int64_t lb_cores[LB_LEVELS] = { 1, 8, 32, 64, 128 };
 static const cs_time lb_span[LB_SPANS] = { 1, 3600, 4 * 3600, 16 * 3600, 64 * 3600 };
 
-/* The longest span of the trees of bounds at most d, by its index (the
- * spans ascend: the count of those after the first that are). */
-static inline unsigned lb_span_ix(cs_time d)
+/* Job j's tree of bounds, as kept in pl->lb_job: k for tree k on nodes
+ * whose bounds count GPUs, LB_TREES + k for tree k on those that count
+ * cores, LB_JOB_NONE where none applies (a job with GPUs: the most GPUs
+ * 2^k <= its, on GPUs; without: the most cores <= its, on cores; the
+ * counts ascend, as the spans do, the longest span at most its
+ * estimate). Worked out once a job, when the planner is made: a job's
+ * request and estimate do not change while it waits. */
+#define LB_JOB_NONE 0xffu
+static inline uint8_t cs_plan_lb_job(const cs_job *j)
 {
-	unsigned sp = 0;
-	for (unsigned i = 1; i < LB_SPANS; i++)
-		sp += lb_span[i] <= d;
-	return sp;
+	cs_time d = plan_len(j);
+	unsigned sp = (lb_span[1] <= d) + (lb_span[2] <= d) + (lb_span[3] <= d) + (lb_span[4] <= d);
+	int64_t g = j->gpus_per_node, w = j->cores_per_node;
+	if (g && g <= lb_gpus[4])
+		return (uint8_t)(((lb_gpus[1] <= g) + (lb_gpus[2] <= g) + (lb_gpus[3] <= g) + (lb_gpus[4] <= g)) * LB_SPANS + sp);
+	if (!g && w >= 1)
+		return (uint8_t)(LB_TREES + ((lb_cores[1] <= w) + (lb_cores[2] <= w) + (lb_cores[3] <= w) + (lb_cores[4] <= w)) * LB_SPANS + sp);
+	return LB_JOB_NONE;
 }
 
-/* The tree of bounds for job j on nodes whose bounds count GPUs, or
- * cores (on_cores) (its first entry), for the span of index sp, or NULL:
- * none applies (a job with GPUs: the most GPUs 2^k <= its, on GPUs;
- * without: the most cores <= its, on cores; the counts ascend, as the
- * spans do). */
-static inline __attribute__((always_inline)) const cs_time *lb_tree_at(const struct planner *pl, const cs_job *j,
-								       int on_cores, unsigned sp)
-{
-	int64_t want = on_cores ? (j->gpus_per_node ? 0 : j->cores_per_node) : j->gpus_per_node;
-	if (want < 1 || (!on_cores && want > 16))
-		return NULL;
-	const int64_t *lv = on_cores ? lb_cores : lb_gpus;
-	unsigned k = 0;
-	for (unsigned i = 1; i < LB_LEVELS; i++)
-		k += lv[i] <= want;
-	return pl->lb + (size_t)k * LB_SPANS + sp;
-}
-
-/* Job j's trees of bounds for cs_plan_lb: on nodes whose bounds count
+/* Job jid's trees of bounds for cs_plan_lb: on nodes whose bounds count
  * GPUs ([0]) and cores ([1]); NULL where none applies (at most one of
  * them is not: a job with GPUs has none on cores). Returns the tree's
  * bit in a node's lb_stale (0: none applies). Inline: asked for every
- * plan a pass visits. */
-static inline uint32_t cs_plan_lb_trees(const struct planner *pl, const cs_job *j, const cs_time *tr[2])
+ * plan a pass visits (the tree kept per job, pl->lb_job). */
+static inline uint32_t cs_plan_lb_trees(const struct planner *pl, uint32_t jid, const cs_time *tr[2])
 {
 	tr[0] = tr[1] = NULL;
 	if (!pl->lb)
 		return 0;
-	/* lb_tree_at's trees, the counts and spans compared at once */
-	cs_time d = plan_len(j);
-	unsigned sp = (lb_span[1] <= d) + (lb_span[2] <= d) + (lb_span[3] <= d) + (lb_span[4] <= d);
-	int64_t g = j->gpus_per_node, w = j->cores_per_node;
-	unsigned k;
-	if (g && g <= lb_gpus[4]) {
-		k = ((lb_gpus[1] <= g) + (lb_gpus[2] <= g) + (lb_gpus[3] <= g) + (lb_gpus[4] <= g)) * LB_SPANS + sp;
-		tr[0] = pl->lb + k;
-	} else if (!g && w >= 1) {
-		k = ((lb_cores[1] <= w) + (lb_cores[2] <= w) + (lb_cores[3] <= w) + (lb_cores[4] <= w)) * LB_SPANS + sp;
-		tr[1] = pl->lb + k;
-	} else {
+	unsigned x = pl->lb_job[jid];
+	if (x == LB_JOB_NONE)
 		return 0;
-	}
+	unsigned on_cores = x >= LB_TREES, k = x - (on_cores ? LB_TREES : 0);
+	tr[on_cores] = pl->lb + k;
 	return 1u << k;
 }
 
 /* A lower bound on the start of a job's first window on node (its bound
  * in the job's trees tr and their bit, cs_plan_lb_trees, worked out again
- * if the node changed), or now where none applies (no bounds kept, or
- * none for its request there). Inline: asked of every node a freed-node
- * check or a search of some nodes looks at. */
+ * if the node changed), or now where none applies (none for its request
+ * there). Asked only where bounds are kept (pl->lb). Inline: asked of
+ * every node a freed-node check or a search of some nodes looks at. */
 static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
 {
 	struct planner *pl = c->pl;
-	const cs_time *t = tr[pl->lb ? pl->lb_cores[c->node_type[node]] : 0];
+	const cs_time *t = tr[pl->lb_cores[c->node_type[node]]];
 	if (!t)
 		return c->now;
 	if (pl->lb_stale[node] & bit)

@@ -52,6 +52,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->lb_pend);
 	free(pl->lb_tlist);
 	free(pl->lb_cores);
+	free(pl->lb_job);
 	free(pl->sh);
 	free(pl->h1);
 	free(pl->h2);
@@ -471,6 +472,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->nlb_nodes = nn;
 		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
+		pl->lb_job = malloc(c->njobs + 1);
 	}
 	pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
 	pl->h1 = malloc(((size_t)nn + 1) * sizeof *pl->h1);
@@ -494,7 +496,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep || !pl->fs_in ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -538,6 +540,8 @@ int cs_plan_on(cs_sched_ctx *c)
 			pl->nlb_dirty[r * pl->ntypes + y] = pl->type_first[y + 1] - pl->type_first[y];
 	for (size_t k = 0; lb_on && k < (size_t)LB_TREES * 2 * pl->P; k++)
 		pl->lb[k] = CS_TIME_MAX;
+	for (size_t i = 0; lb_on && i < c->njobs; i++)
+		pl->lb_job[i] = cs_plan_lb_job(&c->jobs[i]);
 	/* reservations by node */
 	for (size_t r = 0; r < m->nresv; r++)
 		for (uint32_t i = 0; i < m->resv[r].nnodes; i++)

@@ -464,6 +464,43 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 	cs_run_result_free(&r);
 }
 
+/* A job's tree of bounds, kept per job when the planner is made
+ * (cs_plan_lb_job, read by cs_plan_lb_trees), is the tree of the largest
+ * count at most its GPUs (1 to 16), or with no GPUs its cores, and of the
+ * longest span at most its estimate (at least 1 s): counted here one by
+ * one, for requests around each count and estimates around each span. */
+Test(plans, a_jobs_tree_of_bounds_is_of_the_largest_count_and_span_at_most_its_own)
+{
+	static const int64_t gpus[] = { 0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 64 };
+	static const int64_t cores[] = { 0, 1, 2, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 512 };
+	static const cs_time est[] = { -1, 0, 1, 2, 3599, 3600, 3601, 14399, 14400, 57599, 57600, 230399, 230400, 1000000 };
+	size_t checked = 0;
+	for (size_t a = 0; a < sizeof gpus / sizeof *gpus; a++)
+		for (size_t b = 0; b < sizeof cores / sizeof *cores; b++)
+			for (size_t e = 0; e < sizeof est / sizeof *est; e++) {
+				cs_job j = { .gpus_per_node = (uint32_t)gpus[a], .cores_per_node = (uint32_t)cores[b],
+					     .estimate_s = est[e] };
+				cs_time d = est[e] > 0 ? est[e] : 1;
+				unsigned s = 0, k = 0;
+				while (s + 1 < LB_SPANS && lb_span[s + 1] <= d)
+					s++;
+				unsigned want = LB_JOB_NONE;
+				if (gpus[a] >= 1 && gpus[a] <= 16) {
+					while (k + 1 < LB_LEVELS && lb_gpus[k + 1] <= gpus[a])
+						k++;
+					want = k * LB_SPANS + s;
+				} else if (gpus[a] == 0 && cores[b] >= 1) {
+					while (k + 1 < LB_LEVELS && lb_cores[k + 1] <= cores[b])
+						k++;
+					want = LB_TREES + k * LB_SPANS + s;
+				}
+				cr_assert_eq(cs_plan_lb_job(&j), want, "%lld GPUs, %lld cores, %lld s", (long long)gpus[a],
+					     (long long)cores[b], (long long)est[e]);
+				checked++;
+			}
+	cr_assert_eq(checked, 12 * 16 * 14);
+}
+
 /* After every plan asked for, pl->pbits holds for each node type a bit at
  * each place in planned[] whose plan's job may use that type (its pmask),
  * and none past the last plan: plan_place_now reads the plans it gives
