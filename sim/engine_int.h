@@ -699,8 +699,8 @@ struct planner {
 	/* cs_plan_nowin_spans' spans (nsp) as their edges, each one number
 	 * that sorts them by time, an end before a start: 2 t + 1 at a span's
 	 * first start t (in sp), 2 t just after its last (t, in sp_end) */
-	int64_t *sp, *sp_end;
-	size_t nsp, sp_cap, sp_end_cap;
+	int64_t *sp, *sp_end, *sp_tmp; /* (sp_tmp: room for a sort's merges) */
+	size_t nsp, sp_cap, sp_end_cap, sp_tmp_cap;
 	/* nodes nothing_earlier walked without finding a window before the
 	 * plan, stamped with its call's nowin_gen: the search that may follow
 	 * leaves them out (the plan's own nodes are never stamped, so muting

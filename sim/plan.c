@@ -20,6 +20,7 @@
 #include "plan_int.h"
 #include "alloc/nodepick.h"
 #include "isort.h"
+#include "radix.h"
 
 #include <string.h>
 
@@ -599,10 +600,16 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	return 1;
 }
 
-/* x[0 .. n) ascending (a few dozen: by insertion). */
-static void sort_keys(int64_t *x, size_t n)
+/* x[0 .. n) ascending: by insertion up to SORT_RUN keys (most sorts);
+ * longer ones (a node type's spans under a backlog: fifty and more) by
+ * cs_sort_i64, in n log n through tmp (room for n). */
+enum { SORT_RUN = 24 };
+static void sort_keys(int64_t *x, int64_t *tmp, size_t n)
 {
-	CS_ISORT(int64_t, x, n, CS_ISORT_LT);
+	if (n <= SORT_RUN)
+		CS_ISORT(int64_t, x, n, CS_ISORT_LT);
+	else
+		cs_sort_i64(x, tmp, n);
 }
 
 /* Can fewer than its node count of pl->only[0 .. n) hold job jid at once
@@ -673,8 +680,12 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	/* the most spans open at once: edges by time, an end before a start
 	 * (the starts and the ends each sorted, then merged; each span's end
 	 * is after its start, so the ends never run out first) */
-	sort_keys(pl->sp, pl->nsp);
-	sort_keys(pl->sp_end, pl->nsp);
+	if (pl->nsp > SORT_RUN && grow((void **)&pl->sp_tmp, &pl->sp_tmp_cap, pl->nsp, sizeof *pl->sp_tmp) < 0) {
+		c->failed = -CS_ENOMEM;
+		return -1;
+	}
+	sort_keys(pl->sp, pl->sp_tmp, pl->nsp);
+	sort_keys(pl->sp_end, pl->sp_tmp, pl->nsp);
 	int64_t open = 0, most = 0;
 	for (size_t a = 0, z = 0; a < pl->nsp && most < j->nodes;) {
 		if (pl->sp_end[z] < pl->sp[a]) {

@@ -22,6 +22,7 @@ void cs_plan_nowin_free(struct planner *pl)
 	free(pl->nw);
 	free(pl->sp);
 	free(pl->sp_end);
+	free(pl->sp_tmp);
 }
 
 /* s's first run and longest length, kept in the slot (struct nwslot). */

@@ -53,6 +53,36 @@ Test(radix, sorts_as_qsort_for_every_key_width)
 	cs_radix_u64(v, tmp, 0); /* nothing to sort */
 }
 
+static int i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* every length from 0 to 400 (one run, a run and a piece, many runs and
+ * merges of unequal halves), with negatives, the extremes and runs of
+ * equal keys, as qsort sorts them */
+Test(radix, the_planners_merge_sort_sorts_as_qsort_at_every_length)
+{
+	enum { N = 400 };
+	static int64_t v[N], w[N], tmp[N];
+	unsigned long long x = 7;
+	for (size_t n = 0; n <= N; n++) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = (uint64_t)th_xorshift(&x, 1u << 30) << 34 ^ (uint64_t)th_xorshift(&x, 1u << 30);
+			v[i] = n % 3 == 0 ? (int64_t)(r % 7) - 3 : (int64_t)r - (int64_t)(1ull << 62);
+		}
+		if (n > 2) {
+			v[0] = INT64_MIN;
+			v[n / 2] = INT64_MAX;
+		}
+		memcpy(w, v, n * sizeof *v);
+		cs_sort_i64(v, tmp, n);
+		qsort(w, n, sizeof *w, i64_cmp);
+		cr_assert(memcmp(v, w, n * sizeof *v) == 0, "%zu keys", n);
+	}
+}
+
 Test(radix, pairs_keep_the_order_of_equal_keys)
 {
 	enum { N = 4000 };
