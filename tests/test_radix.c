@@ -70,7 +70,7 @@ Test(radix, the_planners_merge_sort_sorts_as_qsort_at_every_length)
 	for (size_t n = 0; n <= N; n++) {
 		for (size_t i = 0; i < n; i++) {
 			uint64_t r = (uint64_t)th_xorshift(&x, 1u << 30) << 34 ^ (uint64_t)th_xorshift(&x, 1u << 30);
-			v[i] = n % 3 == 0 ? (int64_t)(r % 7) - 3 : (int64_t)r - (int64_t)(1ull << 62);
+			v[i] = n % 3 == 0 ? (int64_t)(r % 7) - 3 : (int64_t)(r >> 1) - (int64_t)(1ull << 61);
 		}
 		if (n > 2) {
 			v[0] = INT64_MIN;
