@@ -1,6 +1,6 @@
 /* capsim: LSD radix sorts for the outputs' and metrics' big sorts, where a
- * qsort comparator's call per comparison is most of the cost (sim/radix.c).
- * Private to sim/. */
+ * qsort comparator's call per comparison is most of the cost, and a merge
+ * sort for the planner's middling ones (sim/radix.c). Private to sim/. */
 #ifndef CAPSIM_SIM_RADIX_H
 #define CAPSIM_SIM_RADIX_H
 
