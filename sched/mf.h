@@ -404,8 +404,8 @@ uint64_t mf_key_reused(void);
 uint64_t mf_key_misses(void);
 /* (tests: a partition's head asks the engine before its try, as before
  * (known_nofit: the oracle of kept_nofit's heads tried without asking);
- * heads the ask refused where no refusal stood for the pass, so far in
- * this thread) */
+ * heads the engine's answer refused (not kept_nofit's refusals), so far
+ * in this thread) */
 void mf_head_asks(int on);
 uint64_t mf_head_refused(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the

@@ -139,8 +139,8 @@ static _Thread_local uint64_t key_reused, key_misses;
 void mf_key_check(int on) { key_check = on; }
 uint64_t mf_key_reused(void) { return key_reused; }
 uint64_t mf_key_misses(void) { return key_misses; }
-/* (tests: a head asks the engine first, known_nofit, and how often that
- * refused it where no refusal stood for the pass) */
+/* (tests: a head asks first, known_nofit, and how often the engine's
+ * answer refused it: no refusal stood for the pass, none was kept) */
 static _Thread_local int head_asks;
 static _Thread_local uint64_t head_refused;
 void mf_head_asks(int on) { head_asks = on; }
@@ -438,8 +438,9 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 		int no;
 		if (head_asks) { /* (the oracle: known_nofit, as before) */
 			int stood = s != NO_SHAPE && refused_for_pass(p, &p->nofit[s]);
+			uint64_t kept = walk_kept;
 			no = known_nofit(p, ctx, jid, s);
-			head_refused += no && !stood;
+			head_refused += no && !stood && walk_kept == kept; /* (the engine's answer, learn) */
 		} else {
 			no = kept_nofit(p, ctx, jid, s);
 		}

@@ -617,9 +617,9 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule)
  * what the pass keeps (kept_nofit: a refusal for any estimate learnt in
  * the pass, or one the engine keeps across passes); the engine is not
  * asked before its try, as a refused try has no other effect. With the
- * ask made first (the oracle, as before) the schedule must be the same on
- * a generated backlog, where the ask refuses many heads (10 days at 1.5x
- * the projects, Fair Tree over its accounts). */
+ * engine asked first (the oracle, as before) the schedule must be the
+ * same on a generated backlog, where its answer refuses hundreds of heads
+ * (10 days at 1.5x the projects, Fair Tree over its accounts). */
 Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
 {
 	char err[CS_ERRLEN] = "";
@@ -635,7 +635,7 @@ Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
 		mf_head_asks(0);
 		if (k)
-			cr_assert_gt(mf_head_refused() - refused, 500, "heads the ask refused: %llu",
+			cr_assert_gt(mf_head_refused() - refused, 500, "heads the engine's answer refused: %llu",
 				     (unsigned long long)(mf_head_refused() - refused));
 		else
 			cr_assert_eq(mf_head_refused(), refused);
