@@ -402,6 +402,12 @@ uint64_t mf_wait_misses(void);
 void mf_key_check(int on);
 uint64_t mf_key_reused(void);
 uint64_t mf_key_misses(void);
+/* (tests: a partition's head asks the engine before its try, as before
+ * (known_nofit: the oracle of kept_nofit's heads tried without asking);
+ * heads the engine's answer refused (not kept_nofit's refusals), so far
+ * in this thread) */
+void mf_head_asks(int on);
+uint64_t mf_head_refused(void);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */

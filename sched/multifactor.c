@@ -139,6 +139,12 @@ static _Thread_local uint64_t key_reused, key_misses;
 void mf_key_check(int on) { key_check = on; }
 uint64_t mf_key_reused(void) { return key_reused; }
 uint64_t mf_key_misses(void) { return key_misses; }
+/* (tests: a head asks first, known_nofit, and how often the engine's
+ * answer refused it: no refusal stood for the pass, none was kept) */
+static _Thread_local int head_asks;
+static _Thread_local uint64_t head_refused;
+void mf_head_asks(int on) { head_asks = on; }
+uint64_t mf_head_refused(void) { return head_refused; }
 
 /* Would backfill refuse jid without a try (fit generation gen)? A
  * refusal for any estimate stands whatever the generation while nothing
@@ -245,6 +251,22 @@ static inline int known_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s
 	if (m->out_key && k->epoch == p->nofit_epoch && k->key == m->out_key && walk_marks)
 		return kept_out(p, ctx, jid, s, m);
 	return nofit_ask(p, ctx, jid, s);
+}
+
+/* Is jid (of shape s) refused from what the pass keeps, without asking the
+ * engine: a refusal for any estimate that stands (refused_for_pass), or one
+ * the engine keeps across passes (kept_out)? A partition's head asks no
+ * more (pass_partitions): its try's first steps are the engine's own
+ * refusals (cs_place_start asks the shape's memos before it places
+ * anything), and a refused try has no other effect, so asking first only
+ * made them twice for a head that was then tried (most were), where a
+ * backfill's failed try is asked again anyway (backfill). */
+static inline int kept_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
+{
+	if (s == NO_SHAPE)
+		return 0;
+	struct nofit *m = &p->nofit[s];
+	return refused_for_pass(p, m) || kept_out(p, ctx, jid, s, m);
 }
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
@@ -413,7 +435,16 @@ static void pass_partitions(mf *p, cs_sched_ctx *ctx, size_t n)
 			continue;
 		}
 		uint32_t s = entry_shape(p, &o[i]);
-		if ((!known_nofit(p, ctx, jid, s) && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
+		int no;
+		if (head_asks) { /* (the oracle: known_nofit, as before) */
+			int stood = s != NO_SHAPE && refused_for_pass(p, &p->nofit[s]);
+			uint64_t kept = walk_kept;
+			no = known_nofit(p, ctx, jid, s);
+			head_refused += no && !stood && walk_kept == kept; /* (the engine's answer, learn) */
+		} else {
+			no = kept_nofit(p, ctx, jid, s);
+		}
+		if ((!no && mfrun_start_in(p, ctx, jid, open, CS_START_HEAD) == 0) ||
 		    (p->preempt_mode && mfrun_preempt_for(p, ctx, jid) == 0)) {
 			o[i] = (cs_ranked){ 0, UINT32_MAX, 0 };
 			continue;
