@@ -1,5 +1,6 @@
 /* capsim: Slurm's Fair Tree fair-share factor (see capsim/fairtree.h). */
 #include "capsim/fairtree.h"
+#include "isort.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -166,28 +167,12 @@ static int before(const cs_fairtree *f, uint32_t x, uint32_t y)
 
 /* Sort v[0..n) by `before`: bottom-up merge sort through f->tmp (qsort's
  * comparator would need the tree in a global, and runs may be threads). */
+#define BEFORE(x, y) before(f, (x), (y))
 static void sort_nodes(cs_fairtree *f, uint32_t *v, size_t n)
 {
-	uint32_t *a = v, *b = f->tmp;
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				b[k++] = before(f, a[j], a[i]) ? a[j++] : a[i++];
-			while (i < mid)
-				b[k++] = a[i++];
-			while (j < hi)
-				b[k++] = a[j++];
-		}
-		uint32_t *t = a;
-		a = b;
-		b = t;
-	}
-	if (a != v)
-		for (size_t i = 0; i < n; i++)
-			v[i] = a[i];
+	CS_MSORT(uint32_t, v, f->tmp, n, 1, BEFORE);
 }
+#undef BEFORE
 
 int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 {

@@ -206,27 +206,5 @@ size_t cs_select_pct_ranks(size_t n, const double *q, size_t nq, size_t *r)
 
 void cs_sort_i64(int64_t *v, int64_t *tmp, size_t n)
 {
-	enum { RUN = 24 };
-	for (size_t lo = 0; lo < n; lo += RUN) {
-		size_t m = n - lo < RUN ? n - lo : RUN;
-		CS_ISORT(int64_t, v + lo, m, CS_ISORT_LT);
-	}
-	int64_t *a = v, *b = tmp;
-	for (size_t w = RUN; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				b[k++] = a[j] < a[i] ? a[j++] : a[i++];
-			while (i < mid)
-				b[k++] = a[i++];
-			while (j < hi)
-				b[k++] = a[j++];
-		}
-		int64_t *t = a;
-		a = b;
-		b = t;
-	}
-	if (a != v)
-		memcpy(v, a, n * sizeof *v);
+	CS_MSORT(int64_t, v, tmp, n, 24, CS_ISORT_LT);
 }
