@@ -620,29 +620,38 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule)
  * engine asked first (the oracle, as before) the schedule must be the
  * same on a generated backlog, where its answer refuses hundreds of heads
  * (10 days at 1.5x the projects, Fair Tree over its accounts). */
-Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
+/* Two runs of a generated backlog (seed, 10 days at 1.5x the projects,
+ * Fair Tree over its accounts) with a test switch set to on[k] for run k
+ * and to off after it; grew[k]: how much the switch's counter grew in run
+ * k. The two schedules must be the same. */
+static void backlog_both_ways(unsigned seed, void (*set)(int), const int on[2], int off, uint64_t (*counter)(void),
+			      uint64_t grew[2])
 {
 	char err[CS_ERRLEN] = "";
 	char *w, *acct;
-	gen_backlog(2, 10, 1.5, &w, &acct);
+	gen_backlog(seed, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
 		cs_run_opts o = mf_opts(NULL, NULL);
 		o.workload = w;
 		o.accounts = acct;
-		uint64_t refused = mf_head_refused();
-		mf_head_asks(k);
+		uint64_t before = counter();
+		set(on[k]);
 		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-		mf_head_asks(0);
-		if (k)
-			cr_assert_gt(mf_head_refused() - refused, 500, "heads the engine's answer refused: %llu",
-				     (unsigned long long)(mf_head_refused() - refused));
-		else
-			cr_assert_eq(mf_head_refused(), refused);
+		set(off);
+		grew[k] = counter() - before;
 	}
 	same_schedules(r);
 	th_unlink(w);
 	th_unlink(acct);
+}
+
+Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
+{
+	uint64_t refused[2];
+	backlog_both_ways(2, mf_head_asks, (const int[]){ 0, 1 }, 0, mf_head_refused, refused);
+	cr_assert_eq(refused[0], 0);
+	cr_assert_gt(refused[1], 500, "heads the engine's answer refused: %llu", (unsigned long long)refused[1]);
 }
 
 /* One multifactor run of backlog w with accounts acct and ages capped
@@ -804,24 +813,10 @@ Test(multifactor, a_certified_pair_keeps_its_order_until_its_certificate_ends)
  * every computation. */
 Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
 {
-	char err[CS_ERRLEN] = "";
-	char *w, *acct;
-	gen_backlog(3, 10, 1.5, &w, &acct);
-	cs_run_result r[2];
-	for (int k = 0; k < 2; k++) {
-		cs_run_opts o = mf_opts(NULL, NULL);
-		o.workload = w;
-		o.accounts = acct;
-		uint64_t misses = mf_user_list_misses();
-		mf_user_list(!k);
-		cr_assert_eq(cs_run(&o, &r[k], err, sizeof err), 0, "%s", err);
-		mf_user_list(1);
-		cr_assert_eq(mf_user_list_misses(), misses, "rusers disagreed %llu times",
-			     (unsigned long long)(mf_user_list_misses() - misses));
-	}
-	same_schedules(r);
-	th_unlink(w);
-	th_unlink(acct);
+	uint64_t misses[2];
+	backlog_both_ways(3, mf_user_list, (const int[]){ 1, 0 }, 1, mf_user_list_misses, misses);
+	cr_assert(misses[0] == 0 && misses[1] == 0, "rusers disagreed %llu times",
+		  (unsigned long long)(misses[0] + misses[1]));
 }
 
 /* sort_u32 (a pass's ended and arrived jobs: by insertion up to 16, else
