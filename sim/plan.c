@@ -20,7 +20,6 @@
 #include "plan_int.h"
 #include "alloc/nodepick.h"
 #include "isort.h"
-#include "radix.h"
 
 #include <string.h>
 
@@ -600,16 +599,14 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	return 1;
 }
 
-/* x[0 .. n) ascending: by insertion up to SORT_RUN keys (most sorts);
- * longer ones (a node type's spans under a backlog: fifty and more) by
- * cs_sort_i64, in n log n through tmp (room for n). */
+/* x[0 .. n) ascending: by insertion in runs of SORT_RUN keys (most sorts
+ * are one run), merged through tmp (room for n where n > SORT_RUN) for the
+ * longer ones (a node type's spans under a backlog: fifty and more), so
+ * those cost n log n and not n^2. */
 enum { SORT_RUN = 24 };
 static void sort_keys(int64_t *x, int64_t *tmp, size_t n)
 {
-	if (n <= SORT_RUN)
-		CS_ISORT(int64_t, x, n, CS_ISORT_LT);
-	else
-		cs_sort_i64(x, tmp, n);
+	CS_MSORT(int64_t, x, tmp, n, SORT_RUN, CS_ISORT_LT);
 }
 
 /* Can fewer than its node count of pl->only[0 .. n) hold job jid at once

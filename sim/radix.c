@@ -1,9 +1,7 @@
 /* capsim: LSD radix sorts, 11 bits a pass, skipping the passes above the
- * largest key; a selection of a few ranks; a merge sort for a few dozen
- * to a few thousand keys (radix.h). */
+ * largest key; and a selection of a few ranks (radix.h). */
 #include "radix.h"
 #include "capsim/metrics.h"
-#include "isort.h"
 
 #include <string.h>
 
@@ -202,9 +200,4 @@ size_t cs_select_pct_ranks(size_t n, const double *q, size_t nq, size_t *r)
 				r[nr++] = e;
 	}
 	return nr;
-}
-
-void cs_sort_i64(int64_t *v, int64_t *tmp, size_t n)
-{
-	CS_MSORT(int64_t, v, tmp, n, 24, CS_ISORT_LT);
 }

@@ -1,6 +1,6 @@
 /* capsim: LSD radix sorts for the outputs' and metrics' big sorts, where a
- * qsort comparator's call per comparison is most of the cost, and a merge
- * sort for the planner's middling ones (sim/radix.c). Private to sim/. */
+ * qsort comparator's call per comparison is most of the cost (sim/radix.c).
+ * Private to sim/. */
 #ifndef CAPSIM_SIM_RADIX_H
 #define CAPSIM_SIM_RADIX_H
 
@@ -23,10 +23,6 @@ void cs_select_u64(uint64_t *v, size_t n, const size_t *ranks, size_t nr);
  * (increasing), increasing and each once, into r (room for 2 nq): how
  * many. */
 size_t cs_select_pct_ranks(size_t n, const double *q, size_t nq, size_t *r);
-/* v[0..n) in increasing order, by insertion in runs of 24 merged
- * bottom-up through tmp (room for n): the planner's edge sorts, too short
- * for a radix sort's passes and too long for insertion alone. */
-void cs_sort_i64(int64_t *v, int64_t *tmp, size_t n);
 /* Bits needed to hold v (0 for 0). */
 unsigned cs_radix_bits(uint64_t v);
 

@@ -10,6 +10,7 @@
 #include "helpers.h"
 #include "../sim/field.h"
 #include "../sim/radix.h"
+#include "isort.h"
 
 static int u64_cmp(const void *a, const void *b)
 {
@@ -59,9 +60,10 @@ static int i64_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* every length from 0 to 400 (one run, a run and a piece, many runs and
- * merges of unequal halves), with negatives, the extremes and runs of
- * equal keys, as qsort sorts them */
+/* CS_MSORT in runs of 24 (the planner's edge sorts, sim/plan.c
+ * sort_keys): every length from 0 to 400 (one run, a run and a piece,
+ * many runs and merges of unequal halves), with negatives, the extremes
+ * and runs of equal keys, as qsort sorts them */
 Test(radix, the_planners_merge_sort_sorts_as_qsort_at_every_length)
 {
 	enum { N = 400 };
@@ -77,7 +79,7 @@ Test(radix, the_planners_merge_sort_sorts_as_qsort_at_every_length)
 			v[n / 2] = INT64_MAX;
 		}
 		memcpy(w, v, n * sizeof *v);
-		cs_sort_i64(v, tmp, n);
+		CS_MSORT(int64_t, v, tmp, n, 24, CS_ISORT_LT);
 		qsort(w, n, sizeof *w, i64_cmp);
 		cr_assert(memcmp(v, w, n * sizeof *v) == 0, "%zu keys", n);
 	}
