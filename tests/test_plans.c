@@ -182,6 +182,20 @@ static const cs_policy_ops every_ops = {
 	.cancel = every_cancel,
 };
 
+/* A run of `days` generated days at `scale` under every_ops, check called
+ * after every plan asked for, with bounds kept or not. */
+static void run_every_checked(int days, double scale, void (*check)(cs_sched_ctx *ctx), int bounds,
+			      cs_run_result *r)
+{
+	char *path = generated_at(days, scale);
+	every_check = check;
+	every_bounds = bounds;
+	run_conservative(path, NULL, NULL, &every_ops, r);
+	every_check = NULL;
+	every_bounds = 0;
+	th_unlink(path);
+}
+
 /* The built-in conservative visits only the jobs without a plan and the
  * plans that may change (cs_ctx_plan_next; of the plans on the types of
  * nodes freed between passes, those with one of them as their own or with
@@ -338,15 +352,9 @@ static void fsl_check(cs_sched_ctx *ctx)
  * plan it does not settle is asked about again by nothing_earlier. */
 Test(plans, freed_lists_kept_least_is_the_least_of_the_bounds_read)
 {
-	char *path = generated_at(4, 1.5);
 	cs_run_result r;
 	fsl_checked = fsl_bad = 0;
-	every_check = fsl_check;
-	every_bounds = 1;
-	run_conservative(path, NULL, NULL, &every_ops, &r);
-	every_check = NULL;
-	every_bounds = 0;
-	th_unlink(path);
+	run_every_checked(4, 1.5, fsl_check, 1, &r);
 	cr_assert_gt(fsl_checked, 10000, "%zu reads checked", fsl_checked);
 	cr_assert_eq(fsl_bad, 0, "%zu wrong of %zu", fsl_bad, fsl_checked);
 	cs_run_result_free(&r);
@@ -394,15 +402,9 @@ static void rows_check(cs_sched_ctx *ctx)
  * another node type, or in none of the rows it was taken off. */
 Test(plans, stale_rows_of_bounds_are_listed_by_row_and_node_type)
 {
-	char *path = generated_at(1, 1.5);
 	cs_run_result r;
 	rows_stale = rows_bad = 0;
-	every_check = rows_check;
-	every_bounds = 1;
-	run_conservative(path, NULL, NULL, &every_ops, &r);
-	every_check = NULL;
-	every_bounds = 0;
-	th_unlink(path);
+	run_every_checked(1, 1.5, rows_check, 1, &r);
 	cr_assert_gt(rows_stale, 10000, "%zu stale rows seen", rows_stale);
 	cr_assert_eq(rows_bad, 0, "%zu wrong", rows_bad);
 	cs_run_result_free(&r);
@@ -449,13 +451,9 @@ static void fl_check(cs_sched_ctx *ctx)
  * (341,000 of 2.2 M lists) or one node short (683,148). */
 Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 {
-	char *path = generated_at(4, 1.5);
 	cs_run_result r;
 	fl_checked = fl_bad = fl_short = 0;
-	every_check = fl_check;
-	run_conservative(path, NULL, NULL, &every_ops, &r);
-	every_check = NULL;
-	th_unlink(path);
+	run_every_checked(4, 1.5, fl_check, 0, &r);
 	free(fl_seen);
 	fl_seen = NULL;
 	cr_assert_gt(fl_checked, 10000, "%zu lists checked", fl_checked);
@@ -525,13 +523,9 @@ static void pb_check(cs_sched_ctx *ctx)
 /* Fails with the last place's bits left set when a plan is taken out. */
 Test(plans, the_plans_by_node_type_are_those_whose_job_may_use_it)
 {
-	char *path = generated_at(1, 1.0);
 	cs_run_result r;
 	pb_checked = pb_bad = 0;
-	every_check = pb_check;
-	run_conservative(path, NULL, NULL, &every_ops, &r);
-	every_check = NULL;
-	th_unlink(path);
+	run_every_checked(1, 1.0, pb_check, 0, &r);
 	cr_assert_gt(pb_checked, 10000, "%zu places checked", pb_checked);
 	cr_assert_eq(pb_bad, 0, "%zu bits wrong", pb_bad);
 	cs_run_result_free(&r);
