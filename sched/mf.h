@@ -44,6 +44,15 @@ typedef struct mf {
 	 * cancels. usage[nacct] is the gone entries' (GONE): charged by the
 	 * walks that skip no entry, read by nobody. */
 	double *usage, usage_total, scale;
+	/* With a tree usage is read only at a Fair Tree computation, so a
+	 * running job is charged there (mfrun_charge_ran) and when it stops,
+	 * its whole decayed run since its last charge in one addition:
+	 * rate x decay_k x (inv - from[jid]), inv = 1 / scale (the decayed
+	 * seconds in [a, b) are decay_k x (1/scale(b) - 1/scale(a)) in
+	 * usage's units, the sum of each pass's charges between). from:
+	 * per job, inv at its last charge; NULL without a tree (every pass
+	 * charges, as the flat fair-share factor reads usage at every pass). */
+	double inv, decay_k, *from;
 	double *share;        /* per account; normalised to sum 1 */
 	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
 			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
@@ -377,8 +386,10 @@ void mfinit_destroy(void *state);
  * the last pass; start a job (in the partitions `which` chooses) and book
  * it; QoS preemption for a head job (0 if it started) */
 void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now);
-/* with a tree, before a Fair Tree computation: list the users of the
- * running jobs in changed (the jobs that stopped since listed theirs) */
+/* with a tree, before a Fair Tree computation: charge each running job
+ * its decayed run since its last charge (p->from), then list the users of
+ * the running jobs in changed (the jobs that stopped since listed theirs) */
+void mfrun_charge_ran(mf *p);
 void mfrun_list_charged(mf *p);
 int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how);
 int mfrun_start(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
@@ -435,5 +446,12 @@ uint64_t mf_order_down(void);
  * in this thread) */
 void mf_user_list(int on);
 uint64_t mf_user_list_misses(void);
+/* (tests: with a tree, a policy made while on charges every running job
+ * at every pass, as without one (their oracle); off, the default, at
+ * computations and stops (p->from); jobs charged that way so far in this
+ * thread) */
+void mf_charge_each_pass(int on);
+int mf_charging_each_pass(void);
+uint64_t mf_charged_late(void);
 
 #endif

@@ -56,6 +56,7 @@ void mfinit_destroy(void *state)
 	free(p->run);
 	cs_rateclass_free(&p->rc);
 	free(p->run_at);
+	free(p->from);
 	free(p->order_mem);
 	free(p->order2);
 	free(p->pin);
@@ -449,9 +450,15 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
 	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
 	p->scale = 1;
+	p->inv = 1;
+	p->decay_k = p->half_life / M_LN2;
 	p->admitted = calloc(n, 1);
 	p->started = malloc(n * sizeof *p->started);
 	p->pin = malloc(n * sizeof *p->pin);
+	if (p->tree && !mf_charging_each_pass() && !(p->from = malloc(n * sizeof *p->from))) {
+		mfinit_destroy(p);
+		return -CS_ENOMEM;
+	}
 	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;

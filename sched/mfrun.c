@@ -31,6 +31,22 @@ static inline void list_changed(mf *p, uint32_t u)
 	}
 }
 
+static _Thread_local int each_pass;
+static _Thread_local uint64_t charged_late;
+void mf_charge_each_pass(int on) { each_pass = on; }
+int mf_charging_each_pass(void) { return each_pass; }
+uint64_t mf_charged_late(void) { return charged_late; }
+
+/* With p->from: what a job of this rate ran since its last charge, in
+ * usage's units, and its charge now. */
+static inline double charge_since(mf *p, double rate, uint32_t jid)
+{
+	double c = rate * p->decay_k * (p->inv - p->from[jid]);
+	p->from[jid] = p->inv;
+	charged_late++;
+	return c;
+}
+
 /* jid (running_here) stopped running now: its entry gone, its class and
  * limits counted off; its user charged since the last computation. */
 static void run_drop(mf *p, uint32_t jid, cs_time now)
@@ -38,6 +54,8 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 	struct running *r = &p->run[p->run_at[jid]];
 	if (p->tree) {
 		uint32_t u = run_user(p, r);
+		if (p->from) /* (its run since its last charge; now is inv's) */
+			*r->up += charge_since(p, r->rate, jid);
 		list_changed(p, u);
 		if (--p->nrunning[u] == 0) { /* (the last user in rusers takes its place) */
 			uint32_t last = p->rusers[--p->nrusers];
@@ -143,6 +161,16 @@ static _Thread_local uint64_t user_list_misses;
 void mf_user_list(int on) { user_list = on; }
 uint64_t mf_user_list_misses(void) { return user_list_misses; }
 
+void mfrun_charge_ran(mf *p)
+{
+	if (!p->from)
+		return;
+	const double *g = p->usage + GONE(p);
+	for (size_t i = 0; i < p->nrun; i++)
+		if (p->run[i].up != g)
+			*p->run[i].up += charge_since(p, p->run[i].rate, p->run[i].jid);
+}
+
 void mfrun_list_charged(mf *p)
 {
 	if (user_list) {
@@ -177,30 +205,38 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 	if (p->last >= 0 && now > p->last) {
 		double dt = (double)(now - p->last);
 		double d = exp2(-dt / p->half_life);
-		double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
 		p->scale *= d;
-		double scale = p->scale;
-		double total = p->usage_total;
-		cs_rateclass_charge_live(&p->rc, charge, scale);
-		if (p->nclassless > 0) { /* (out of memory: some job without a class) */
-			p->nrun = charge_walk(p, charge, scale, !p->tree, 1, 1, 0, &total);
-			p->ngone = 0;
-		} else if (p->tree || (CLASS_COST * p->rc.nlive < p->nrun - p->ngone &&
-				       cs_rateclass_total(&p->rc, &total) == 0)) {
-			/* the total by class (the same double as the walk's
-			 * additions) where that is cheaper than an addition
-			 * per running job, and it can be */
-			charge_classes(p, 0, &total);
+		if (p->from) {
+			p->inv = 1.0 / p->scale; /* (the charges wait: mfrun_charge_ran) */
 		} else {
-			charge_classes(p, 1, &total);
+			double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
+			double scale = p->scale;
+			double total = p->usage_total;
+			cs_rateclass_charge_live(&p->rc, charge, scale);
+			if (p->nclassless > 0) { /* (out of memory: some job without a class) */
+				p->nrun = charge_walk(p, charge, scale, !p->tree, 1, 1, 0, &total);
+				p->ngone = 0;
+			} else if (p->tree || (CLASS_COST * p->rc.nlive < p->nrun - p->ngone &&
+					       cs_rateclass_total(&p->rc, &total) == 0)) {
+				/* the total by class (the same double as the walk's
+				 * additions) where that is cheaper than an addition
+				 * per running job, and it can be */
+				charge_classes(p, 0, &total);
+			} else {
+				charge_classes(p, 1, &total);
+			}
+			p->usage_total = total;
 		}
-		p->usage_total = total;
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
+			if (p->from) /* (each waiting charge's start, in the new units) */
+				for (size_t i = 0; i < p->nrun; i++)
+					p->from[p->run[i].jid] *= p->scale;
 			p->all_changed = 1;
 			p->usage_total *= p->scale;
 			p->scale = 1;
+			p->inv = 1;
 		}
 	}
 	p->last = now;
@@ -244,6 +280,8 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	}
 	p->run_at[jid] = (uint32_t)p->nrun;
 	p->run[p->nrun++] = (struct running){ &p->usage[u], cls, jid, r };
+	if (p->from)
+		p->from[jid] = p->inv;
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;

@@ -539,6 +539,7 @@ static void mf_pass(void *state, cs_sched_ctx *ctx)
 	}
 	if (p->tree && (p->last_calc < 0 || (double)(now - p->last_calc) >= p->calc_period)) {
 		/* only the users charged since the last computation moved */
+		mfrun_charge_ran(p);
 		if (!p->all_changed)
 			mfrun_list_charged(p);
 		cs_fairtree_update(p->ft, p->usage, NULL, p->all_changed ? NULL : p->changed, p->nchanged);

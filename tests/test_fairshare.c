@@ -13,6 +13,9 @@
 #include "helpers.h"
 #include "../sim/accounts_int.h"
 
+/* sched/mf.h's test switch (mf.h itself names a parameter prio, the type here) */
+void mf_charge_each_pass(int on);
+
 /* ---- the file -------------------------------------------------------------- */
 
 /* Load text named "acc.yaml"; return the error code, message in err. */
@@ -576,6 +579,45 @@ Test(fairshare, a_high_qos_job_overtakes_an_earlier_normal_one)
 	cr_assert_eq(th_start(&r, 2), 1000);
 	cr_assert_eq(th_start(&r, 3), 1100);
 	cs_run_result_free(&r);
+}
+
+/* Usage is charged to a job's end and decays after it. One node of 4
+ * GPUs; projects pa, pb, pc under the root, equal shares, each job 4
+ * GPUs: pa runs 0..100, pb 200..290, pc 295..1000; pb's job 4 and pa's
+ * job 5 arrive at 300 and wait for pc. At 1000, with half_life 100, pa's
+ * usage is 4 x 100/ln 2 x (2^-9 - 2^-10) = 0.56 GPU-s against pb's 4 x
+ * 100/ln 2 x (2^-7.1 - 2^-8) = 1.95: pa ranks first and job 5 runs at
+ * 1000, job 4 at 1010. With no decay to speak of (half_life 10^9) pa's
+ * 400 against pb's 360 puts job 4 first (also the older, on a tie). So
+ * both ended jobs must be charged (to their ends) and the charges
+ * decayed. The same with every pass charging (mf_charge_each_pass). */
+Test(fairshare, a_jobs_usage_is_charged_to_its_end_and_decays_after)
+{
+	const char *cl = "name: four\nsite: {pue: 1}\nnode_types:\n  - name: g\n    count: 1\n"
+			 "    topology: \"pack:1 core:8 pu:1\"\n    memory_gib: 64\n    gpus: {model: H100, count: 4}\n"
+			 "    power_w: {idle: 100, peak: 1000}\npartitions:\n  - {name: gpu, node_types: [g]}\n";
+	const char *csv = TH_CSV_HDR "1,pa,ua,0,1,4,1,0,100,100,normal,gpu,completed\n"
+			      "2,pb,ub,200,1,4,1,0,90,90,normal,gpu,completed\n"
+			      "3,pc,uc,295,1,4,1,0,705,705,normal,gpu,completed\n"
+			      "4,pb,ub,300,1,4,1,0,10,10,normal,gpu,completed\n"
+			      "5,pa,ua,300,1,4,1,0,10,10,normal,gpu,completed\n";
+	const char *acc = "accounts: [{name: pa}, {name: pb}, {name: pc}]\n";
+	const char *const decays[] = { "half_life=100", "calc_period=1", NULL };
+	const char *const keeps[] = { "half_life=1000000000", "calc_period=1", NULL };
+	for (int each = 0; each < 2; each++) {
+		mf_charge_each_pass(each);
+		cs_run_result r;
+		run_csv(cl, csv, acc, decays, &r);
+		cr_assert_eq(th_start(&r, 3), 295);
+		cr_assert_eq(th_start(&r, 5), 1000, "each pass %d", each);
+		cr_assert_eq(th_start(&r, 4), 1010, "each pass %d", each);
+		cs_run_result_free(&r);
+		run_csv(cl, csv, acc, keeps, &r);
+		cr_assert_eq(th_start(&r, 4), 1000, "each pass %d", each);
+		cr_assert_eq(th_start(&r, 5), 1010, "each pass %d", each);
+		cs_run_result_free(&r);
+		mf_charge_each_pass(0);
+	}
 }
 
 /* A mixed workload for the GPU limits: projects q0..q3, jobs of 1, 2, 4

@@ -819,6 +819,19 @@ Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
 		  (unsigned long long)(misses[0] + misses[1]));
 }
 
+/* With a tree a running job is charged at each Fair Tree computation and
+ * when it stops, its decayed run since its last charge at once, not at
+ * every pass: the same usage but for rounding (a sum of each pass's
+ * charges before), so the backlog's schedule must be the one charged
+ * at every pass; the jobs charged late are counted only that way. */
+Test(multifactor, charges_at_computations_give_the_schedule_charged_every_pass)
+{
+	uint64_t late[2];
+	backlog_both_ways(4, mf_charge_each_pass, (const int[]){ 0, 1 }, 0, mf_charged_late, late);
+	cr_assert_gt(late[0], 1000, "jobs charged at computations and stops: %llu", (unsigned long long)late[0]);
+	cr_assert_eq(late[1], 0);
+}
+
 /* sort_u32 (a pass's ended and arrived jobs: by insertion up to 16, else
  * qsort) leaves every list as qsort with cmp_u32 does, repeated values
  * and the lengths on both sides of 16 included. */
