@@ -624,15 +624,15 @@ Test(multifactor, the_backfill_walks_marks_give_the_unmarked_schedule)
  * Fair Tree over its accounts) with a test switch set to on[k] for run k
  * and to off after it; grew[k]: how much the switch's counter grew in run
  * k. The two schedules must be the same. */
-static void backlog_both_ways(unsigned seed, void (*set)(int), const int on[2], int off, uint64_t (*counter)(void),
-			      uint64_t grew[2])
+static void backlog_both_ways(unsigned seed, const char *half_life, void (*set)(int), const int on[2], int off,
+			      uint64_t (*counter)(void), uint64_t grew[2])
 {
 	char err[CS_ERRLEN] = "";
 	char *w, *acct;
 	gen_backlog(seed, 10, 1.5, &w, &acct);
 	cs_run_result r[2];
 	for (int k = 0; k < 2; k++) {
-		cs_run_opts o = mf_opts(NULL, NULL);
+		cs_run_opts o = mf_opts(half_life ? "half_life" : NULL, half_life);
 		o.workload = w;
 		o.accounts = acct;
 		uint64_t before = counter();
@@ -649,7 +649,7 @@ static void backlog_both_ways(unsigned seed, void (*set)(int), const int on[2], 
 Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
 {
 	uint64_t refused[2];
-	backlog_both_ways(2, mf_head_asks, (const int[]){ 0, 1 }, 0, mf_head_refused, refused);
+	backlog_both_ways(2, NULL, mf_head_asks, (const int[]){ 0, 1 }, 0, mf_head_refused, refused);
 	cr_assert_eq(refused[0], 0);
 	cr_assert_gt(refused[1], 500, "heads the engine's answer refused: %llu", (unsigned long long)refused[1]);
 }
@@ -814,7 +814,7 @@ Test(multifactor, a_certified_pair_keeps_its_order_until_its_certificate_ends)
 Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
 {
 	uint64_t misses[2];
-	backlog_both_ways(3, mf_user_list, (const int[]){ 1, 0 }, 1, mf_user_list_misses, misses);
+	backlog_both_ways(3, NULL, mf_user_list, (const int[]){ 1, 0 }, 1, mf_user_list_misses, misses);
 	cr_assert(misses[0] == 0 && misses[1] == 0, "rusers disagreed %llu times",
 		  (unsigned long long)(misses[0] + misses[1]));
 }
@@ -823,13 +823,19 @@ Test(multifactor, the_users_with_running_jobs_give_the_running_lists_schedule)
  * when it stops, its decayed run since its last charge at once, not at
  * every pass: the same usage but for rounding (a sum of each pass's
  * charges before), so the backlog's schedule must be the one charged
- * at every pass; the jobs charged late are counted only that way. */
+ * at every pass, with the default half-life and with one short enough
+ * for the decay scale to be folded in several times; the jobs charged
+ * late are counted only that way. */
 Test(multifactor, charges_at_computations_give_the_schedule_charged_every_pass)
 {
 	uint64_t late[2];
-	backlog_both_ways(4, mf_charge_each_pass, (const int[]){ 0, 1 }, 0, mf_charged_late, late);
+	backlog_both_ways(4, NULL, mf_charge_each_pass, (const int[]){ 0, 1 }, 0, mf_charged_late, late);
 	cr_assert_gt(late[0], 1000, "jobs charged at computations and stops: %llu", (unsigned long long)late[0]);
 	cr_assert_eq(late[1], 0);
+	/* a half-life of 10 minutes: the scale folded into usage every 55 hours
+	 * (below 1e-100), the waiting charges' starts with it */
+	backlog_both_ways(4, "600", mf_charge_each_pass, (const int[]){ 0, 1 }, 0, mf_charged_late, late);
+	cr_assert_gt(late[0], 1000);
 }
 
 /* sort_u32 (a pass's ended and arrived jobs: by insertion up to 16, else
