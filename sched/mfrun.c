@@ -43,7 +43,6 @@ static inline double charge_since(mf *p, double rate, uint32_t jid)
 {
 	double c = rate * p->decay_k * (p->inv - p->from[jid]);
 	p->from[jid] = p->inv;
-	charged_late++;
 	return c;
 }
 
@@ -54,8 +53,10 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 	struct running *r = &p->run[p->run_at[jid]];
 	if (p->tree) {
 		uint32_t u = run_user(p, r);
-		if (p->from) /* (its run since its last charge; now is inv's) */
+		if (p->from) { /* (its run since its last charge; now is inv's) */
 			*r->up += charge_since(p, r->rate, jid);
+			charged_late++;
+		}
 		list_changed(p, u);
 		if (--p->nrunning[u] == 0) { /* (the last user in rusers takes its place) */
 			uint32_t last = p->rusers[--p->nrusers];
@@ -169,6 +170,7 @@ void mfrun_charge_ran(mf *p)
 	for (size_t i = 0; i < p->nrun; i++)
 		if (p->run[i].up != g)
 			*p->run[i].up += charge_since(p, p->run[i].rate, p->run[i].jid);
+	charged_late += p->nrun - p->ngone;
 }
 
 void mfrun_list_charged(mf *p)
