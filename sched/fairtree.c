@@ -9,10 +9,14 @@
 /* What a computation reads and writes of a node, in one record of one
  * cache line (an update touches a few thousand nodes spread over the
  * tree, and between updates the simulation evicts them: an update reads,
- * of a user it moves, its usage, q, flags, parent and slot, and of that
+ * of a user it moves, its usage, flags, parent and slot, and of that
  * parent its flags, depth and dirty list, all in the two records). */
 typedef struct ftnode {
-	double q;        /* its shares over its usage, sh / sum (see order_holds) */
+	/* its shares over its usage, sh / sum (see order_holds); a dirty
+	 * node's is worked out when its parent's children are put in order
+	 * (refresh_children), not by each update that moves its usage: of
+	 * the q's the updates of a site's year moved, a read needed 2 in 5 */
+	double q;
 	double sum;      /* usage of its subtree */
 	double sh;       /* its share_level */
 	uint32_t before; /* see below */
@@ -1162,7 +1166,11 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	uint32_t lo = N[a].clo, hi = N[a].chi;
 	double up = N[a].sum;
 	N[a].fl &= (uint8_t)~(F_KEPT | F_RANGE);
+	/* the dirty children's q's are worked out here (see ftnode), before
+	 * any is compared: each with its left neighbour, dirty or not */
 	if (!fast || !(up > 0)) {
+		for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+			N[x].q = q_of(&N[x]);
 		sort_children(f, a);
 		return;
 	}
@@ -1176,9 +1184,12 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	uint8_t *nt = f->nt;
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos;
-		double q = N[x].q;
+		double q = N[x].q = q_of(&N[x]);
 		if (p > lo) {
-			if (tie[p - 1] == T_HOLDS && N[ord[p - 1]].q > q * (1 + 0x1p-40))
+			ftnode *w = &N[ord[p - 1]];
+			if (w->fl & F_DIRTY) /* (the list may come to it later) */
+				w->q = q_of(w);
+			if (tie[p - 1] == T_HOLDS && w->q > q * (1 + 0x1p-40))
 				nt[p - 1] = T_HOLDS | T_IN;
 			else
 				check_place(f, &c, p - 1, up);
@@ -1289,16 +1300,13 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		if (x->sum == v)
 			continue;
 		x->sum = csum[N[u].slot] = v;
-		if (v >= minpos && v < INFINITY) {
-			/* (finite and at least minpos, > 0: note_usage would
-			 * change nothing, and q_of is sh / v) */
-			x->q = x->sh > 0 ? x->sh / v : 0;
-		} else {
+		if (!(v >= minpos && v < INFINITY)) {
+			/* (else finite and at least minpos, > 0: note_usage
+			 * would change nothing) */
 			if (!(v >= 0 && v < INFINITY))
 				wild = 1;
 			else if (v > 0 && v < minpos)
 				minpos = v;
-			x->q = q_of(x);
 		}
 		int32_t pu = N[u].parent;
 		if (pu < 0)
@@ -1334,7 +1342,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 			N[a].pf &= (uint8_t)~P_SUM;
 			double sum = children_sum(csum + N[a].clo, N[a].chi - N[a].clo);
 			N[a].sum = sum;
-			N[a].q = q_of(&N[a]);
 			int32_t pa = N[a].parent;
 			csum[N[a].slot] = sum;
 			if (!(N[a].fl & F_DIRTY)) {
@@ -1353,7 +1360,6 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		dfill[0] = f->doff[0];
 		N[0].pf &= (uint8_t)~P_SUM;
 		N[0].sum = children_sum(csum + N[0].clo, N[0].chi - N[0].clo);
-		N[0].q = q_of(&N[0]);
 	}
 	if (nd == 0)
 		return; /* nothing moved: the factors stand */
