@@ -8,7 +8,8 @@
  *    system part is mostly page faults, shown apart) of the whole process
  *    `capsim run --workload Y --accounts A --policy P --out DIR
  *    --no-progress` and its children, and the same without --out. Targets: at most 2 s, and
- *    at most 3x fcfs's. Baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1,
+ *    at most 3x fcfs's, judged both without --out (the simulation, as the
+ *    issue's own figures were measured) and with it. Baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1,
  *    cs_engine_plain: nothing kept between passes, everything searched),
  *    with --out; its jobs.csv must be byte for byte the built engine's
  *    (exit status 1 otherwise).
@@ -192,6 +193,12 @@ static int generate(const char *out, const char *accounts, int days, const char 
 	return run_cpu(argv, 0, NULL) < 0 ? -1 : 0;
 }
 
+/* A year's figure t against the targets (fcfs's figure f the same way). */
+static const char *verdict(double t, double f)
+{
+	return t <= 2 && t <= 3 * f ? "meets both" : t <= 2 ? "misses 3x fcfs" : t <= 3 * f ? "misses 2 s" : "misses both";
+}
+
 static int year(int days, int quick)
 {
 	char wl[256], acct[256];
@@ -236,15 +243,15 @@ static int year(int days, int quick)
 			snprintf(ps, sizeof ps, "%.2f", plain);
 			snprintf(sp, sizeof sp, "%.1fx", plain / with);
 		}
-		printf("  %-13s %9.2f %6.2f %8s %7.1fx %9.2f %6.2f %7.1fx %9s %8s %9s %s\n", policies[k], with, with_sys, "2",
-		       with / fcfs, without, without_sys, without / fcfs_no, ps, sp, quick ? "-" : same ? "jobs.csv" : "DIFFERS",
-		       with <= 2 && with <= 3 * fcfs ? "meets both" : with <= 2 ? "misses 3x fcfs"
-			       : with <= 3 * fcfs ? "misses 2 s" : "misses both");
+		printf("  %-13s %9.2f %6.2f %8s %7.1fx %9.2f %6.2f %7.1fx %9s %8s %9s %s / %s\n", policies[k], with, with_sys,
+		       "2", with / fcfs, without, without_sys, without / fcfs_no, ps, sp,
+		       quick ? "-" : same ? "jobs.csv" : "DIFFERS", verdict(without, fcfs_no), verdict(with, fcfs));
 		fflush(stdout);
 	}
 	printf("  with out: the command above; sys: the system part of the figure before it (page faults, mostly);\n"
 	       "  x fcfs: against fcfs's, with and without out (target <= 3); plain: the plain engine with out; same:\n"
-	       "  its jobs.csv byte for byte the built engine's; the verdict reads the figures with out\n");
+	       "  its jobs.csv byte for byte the built engine's; verdicts: without out (the simulation, as the issue's\n"
+	       "  own figures, fcfs 1.2 s, were measured) / with out (the files written too)\n");
 	return bad;
 }
 
