@@ -875,7 +875,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
 	cs_plan_pbits(pl, c->nplanned, pl->pmask[c->nplanned], 1);
 	c->planned[c->nplanned++] = jid;
-	cs_plan_visit(pl, jid, pl->pmask[c->nplanned - 1], 1);
+	cs_plan_visit(c, jid, pl->pmask[c->nplanned - 1], 1);
 	if (pl->tplan && cs_plan_due(pl, t, jid) < 0)
 		c->failed = -CS_ENOMEM;
 	cs_plan_prof(c, jid, 1);

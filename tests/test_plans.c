@@ -229,6 +229,27 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 		cs_run_result_free(&r[k]);
 }
 
+/* The plans a freeing may move (in a walk too: a moved plan's old
+ * window) are found by plan_index.c's sets, each node type's plans by
+ * their need's level and length and by start, and each node's: on a busy
+ * week every plan on a freed type is also asked one by one
+ * (may_move_onto, before the sets) and every answer must be the sets'.
+ * Fails with a plan as long as the longest gap left unasked, or a freed
+ * node's own plans left out. */
+Test(plans, the_plans_a_freeing_may_move_are_those_asked_one_by_one)
+{
+	char *path = generated_at(7, 1.5);
+	cs_run_result r;
+	cs_plan_ix_check(1);
+	run_conservative(path, NULL, NULL, NULL, &r);
+	cs_plan_ix_check(0);
+	th_unlink(path);
+	cr_assert_gt(cs_plan_ix_asked(), 100000, "plans asked: %llu", (unsigned long long)cs_plan_ix_asked());
+	cr_assert_eq(cs_plan_ix_differ(), 0, "answers that differ: %llu of %llu",
+		     (unsigned long long)cs_plan_ix_differ(), (unsigned long long)cs_plan_ix_asked());
+	cs_run_result_free(&r);
+}
+
 /* Every kept slot of every node's runs (struct nwnode) after a pass: the
  * first run's start and length and the longest, kept beside the arrays
  * for nowin_first, are the arrays'; the last slot's level is kept as
