@@ -187,8 +187,11 @@ void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const
 	struct planner *pl = c->pl;
 	for (uint32_t i = 0; i < n; i++) { /* its own */
 		const struct ixnode *nd = &pl->ix_node[nodes[i]];
-		for (uint32_t k = 0; k < nd->n; k++)
-			cs_hbm_set(&pl->tovisit, nd->j[k]);
+		for (uint32_t k = 0; k < nd->n; k++) {
+			const struct pvis *v = &pl->pvis[nd->j[k]];
+			if (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]]))
+				cs_hbm_set(&pl->tovisit, nd->j[k]);
+		}
 	}
 	for (long j = pl->ix_nopen ? cs_hbm_next(&pl->ix_open, 0) : -1; j >= 0; j = cs_hbm_next(&pl->ix_open, (uint32_t)j + 1))
 		if (pl->pmask[c->plan_pos[j]] >> t & 1)

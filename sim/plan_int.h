@@ -244,6 +244,25 @@ static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
 	return s->a[i];
 }
 
+/* May the plan of one node that starts at s on node, one of its own,
+ * start earlier there (its need at level lv, d seconds)? Only in a run
+ * that starts before s and either lasts d or reaches s, where the plan's
+ * share comes back once a search mutes it (taken to last for ever, as
+ * too_few takes it). 1: it may (or not known), 0: it may not. */
+static inline int own_window_before(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, cs_time s)
+{
+	if (lv <= 0)
+		return 1;
+	cs_nprof_amt f = node_free_now(c, node);
+	const struct nwslot *sl = nowin_slot(c, node, lv, &f);
+	if (!sl)
+		return 1;
+	for (uint32_t i = 0; i < sl->n && sl->a[i] < s; i++)
+		if (sl->z[i] >= s || sl->z[i] - sl->a[i] >= d)
+			return 1;
+	return 0;
+}
+
 /* Is it known that node (free amounts f now) has no window for a job
  * whose need is at level lv, for d seconds, starting before bound? 1, or
  * 0 (it may have: cs_nprof_window_before tells). */

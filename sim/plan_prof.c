@@ -367,8 +367,9 @@ static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *n
 		/* (one of its nodes may be listed) */
 		cs_placement p = placement_of(c, jid);
 		for (uint32_t k = 0; k < p.n; k++)
-			if (pl->fpend_in[p.slots[k].node])
-				return 1; /* its own: counted as holding it */
+			if (pl->fpend_in[p.slots[k].node] &&
+			    (v->nodes > 1 || own_window_before(c, p.slots[k].node, v->lv, v->d, c->plan_start[jid])))
+				return 1; /* its own: counted as holding it (a plan of one node: where it may) */
 	}
 	if (v->nodes > 1 && pl->open_max[jid] >= v->nodes)
 		return 1; /* (nothing_earlier searches) */

@@ -203,7 +203,9 @@ static void run_every_checked(int days, double scale, void (*check)(cs_sched_ctx
  * visits_of_freed): the same schedule as planning every waiting job every
  * pass, on a busy week (deep queues, plans on node types that get nothing
  * back for many passes). Fails with the own nodes not looked for, or the
- * runs asked about 600 s before the plan's start. */
+ * runs asked about 600 s before the plan's start, or a plan of one node
+ * moved only by a run on its own freed node that lasts its length (not
+ * one that reaches its start, where its share comes back). */
 Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 {
 	char *path = generated_at(7, 1.5);
