@@ -208,7 +208,8 @@ void cs_plan_visit(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 	struct planner *pl = c->pl;
 	if (!pl->tplan)
 		return;
-	cs_plan_ix_plan(c, jid, mask, add);
+	if (pl->ix_type)
+		cs_plan_ix_plan(c, jid, mask, add);
 	for (uint32_t t = 0; t < pl->ntypes; t++)
 		if (mask >> t & 1)
 			(add ? cs_hbm_set : cs_hbm_clear)(&pl->tplan[t], jid);
@@ -326,11 +327,12 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 	}
 	uint64_t types = 0;
 	/* the plans these nodes may move are found when the next walk starts
-	 * or, in a walk, at its next step (visits_of_freed: under a backlog a
-	 * moved plan's freeing may move few of the hundreds of plans on its
-	 * types); where every plan is visited, each plan on their types is
-	 * to visit */
-	int later = pl->fpend && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
+	 * or, in a walk with the sets (plan_index.c), at its next step
+	 * (visits_of_freed: under a backlog a moved plan's freeing may move
+	 * few of the hundreds of plans on its types); in a walk without them
+	 * (with bounds kept, where a visit is settled on them at once), and
+	 * where every plan is visited, each plan on their types is to visit */
+	int later = pl->fpend && (!pl->in_walk || pl->ix_type) && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
@@ -410,7 +412,7 @@ static void visits_of_freed(cs_sched_ctx *c)
 	}
 	/* (tests: first each plan on the types not to visit yet asked one by
 	 * one, as before the sets, its answers OR-ed in ix_mark: 2 may move) */
-	for (int sets = !ix_check; sets < 2; sets++)
+	for (int sets = !(ix_check && pl->ix_type); sets < 2; sets++)
 		for (uint64_t ts = types; ts; ts &= ts - 1) {
 			uint32_t t = (uint32_t)__builtin_ctzll(ts), k = 0;
 			for (uint32_t i = 0; i < n; i++)
@@ -418,8 +420,20 @@ static void visits_of_freed(cs_sched_ctx *c)
 					pl->fpend_t[k] = nodes[i];
 					f[k++] = node_free_now(c, nodes[i]);
 				}
-			if (sets) {
+			if (sets && pl->ix_type) {
 				cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
+				continue;
+			}
+			if (sets) { /* no sets: the plans on t not to visit yet asked one by one, a word at a time */
+				const cs_hbm *tp = &pl->tplan[t];
+				cs_hbm *tv = &pl->tovisit;
+				cs_hbm_words it = cs_hbm_words_of(tp);
+				for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
+					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
+						uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
+						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
+							cs_hbm_set(tv, jid);
+					}
 				continue;
 			}
 			const cs_hbm *tp = &pl->tplan[t];
@@ -542,7 +556,8 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->fpend_t = malloc(((size_t)nn + 1) * sizeof *pl->fpend_t);
 		pl->fpend_f = malloc(((size_t)nn + 1) * sizeof *pl->fpend_f);
 		pl->pvis = malloc((c->njobs + 1) * sizeof *pl->pvis);
-		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis || cs_plan_ix_on(pl, nn) < 0)
+		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis ||
+		    (!lb_on && cs_plan_ix_on(pl, nn) < 0))
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;
@@ -645,6 +660,7 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	if (pl->nx_pass != c->st->passes || from < pl->nx_from) {
 		/* a new walk */
 		pl->nx_pass = c->st->passes;
+		pl->in_walk = 1;
 		overdue(c);
 		while (pl->ndheap && pl->dheap[0].t <= c->now) {
 			struct pdue d = dheap_pop(pl);
@@ -666,5 +682,7 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	}
 	if (best < 0 && pl->nx_full)
 		pl->swept_worse = pl->wsnap; /* the walk passed every plan */
+	if (best < 0)
+		pl->in_walk = 0;
 	return best;
 }
