@@ -390,16 +390,17 @@ void cs_plan_ix_check(int on) { ix_check = on; }
 uint64_t cs_plan_ix_asked(void) { return ix_asked; }
 uint64_t cs_plan_ix_differ(void) { return ix_differ; }
 
-/* At a walk's start, and at its next step after a freeing in it: the
- * plans on the types of the nodes freed since that may move onto one of
- * them (may_move_onto, found by plan_index.c's sets), into tovisit. Every
- * other plan on those types would stand when this walk visits it
- * (nothing_earlier: none of the nodes freed since it was made or last
- * visited holds it before its start, and no more of the others do than
- * then), and at any later visit, so the walk visits the plans that
- * change, in the same order. Those left out keep their epoch: a later
- * visit asks about these nodes again, and finds none (none was freed
- * again) and the same plan. */
+/* At a walk's start, and with plan_index.c's sets at its next step after
+ * a freeing in it: the plans on the types of the nodes freed since that
+ * may move onto one of them (may_move_onto: found by the sets, or asked
+ * one by one), into tovisit. Every other plan on those types would stand
+ * when this walk visits it (nothing_earlier: none of the nodes freed
+ * since it was made or last visited holds it before its start, and no
+ * more of the others do than then; without the sets, what the walk frees
+ * before it gets there adds its types' plans at once), and at any later
+ * visit, so the walk visits the plans that change, in the same order.
+ * Those left out keep their epoch: a later visit asks about these nodes
+ * again, and finds none (none was freed again) and the same plan. */
 static void visits_of_freed(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
