@@ -719,16 +719,17 @@ struct planner {
 	 * is visited); allp: every planned job; tovisit: the plans to visit,
 	 * those whose start came (taken from dheap, plans by start, stale
 	 * entries skipped) and those on a node type freed since they were
-	 * made or last visited (each freeing adds its type's tplan). A walk
+	 * made or last visited (visits_of_freed: those a freeing may move). A walk
 	 * that passed every plan (nx_full) ends what overdue jobs broke. */
 	cs_hbm *tplan, allp, tovisit;
-	/* The nodes freed between walks (fpend_in[node]: listed), each once,
-	 * in fpend[0 .. nfpend): the next walk adds to tovisit only the plans
-	 * they may move (cs_plan_freed, visits_of_freed; NULL with more than
-	 * 64 node types). */
+	/* The nodes freed since the walk's last step (fpend_in[node]:
+	 * listed), each once, in fpend[0 .. nfpend): its next step, or the
+	 * next walk's first, adds to tovisit only the plans they may move
+	 * (cs_plan_freed, visits_of_freed; NULL with more than 64 node
+	 * types). */
 	uint32_t *fpend, nfpend;
 	uint8_t *fpend_in;
-	int in_walk;                /* a walk is under way: a freeing adds its types' plans at once */
+	int in_walk;                /* a walk is under way (without the sets: a freeing adds its types' plans at once) */
 	uint32_t *fpend_t;          /* scratch: those of one type */
 	/* per job with a plan, set as it is made: what visits_of_freed asks
 	 * of it without its job's record or slots (bloom: bit node % 64 of
@@ -736,6 +737,33 @@ struct planner {
 	 * plan_len) */
 	struct pvis { uint64_t bloom; int64_t lv; cs_time d; uint32_t nodes; } *pvis;
 	cs_nprof_amt *fpend_f;      /* scratch: their free amounts now */
+	/* The plans a freeing may move without asking each (plan_index.c;
+	 * with tplan and no bounds kept: with bounds, most visits end at once
+	 * in none_freed_before, and the sets cost more than they spare, 30
+	 * days at 10x +1.5 %): per node type, its plans by their need's level (pvis
+	 * lv; a group per level), each group's by length (len: key d) and by
+	 * start (start: key the plan's start), sorted by (key, jid); per node,
+	 * the plans on it (ix_node, ix_nnodes nodes); the plans whose last
+	 * search saw enough nodes open (ix_open: open_max at least their node
+	 * count, kept as seen() leaves them, ix_nopen of them); ix_sl: scratch, the freed nodes'
+	 * runs. */
+	struct ixtype {
+		struct ixgroup {
+			int64_t lv;
+			struct ixarr { struct ixent { cs_time key; uint32_t jid; } *e; uint32_t n; size_t cap; } len, start;
+		} *g;
+		uint32_t n;
+		size_t cap;
+	} *ix_type;
+	struct ixnode { uint32_t *j; uint32_t n; size_t cap; } *ix_node;
+	uint32_t ix_nnodes;
+	cs_hbm ix_open;
+	uint32_t ix_nopen;          /* ix_open's count */
+	const struct nwslot **ix_sl;
+	/* (tests) visits_of_freed's plans asked one by one, and their answers
+	 * (per job: 0 not asked, 1 stands, 2 may move) */
+	uint32_t *ix_want;
+	uint8_t *ix_mark;
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t nx_pass, wsnap, swept_worse;

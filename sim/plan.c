@@ -366,7 +366,8 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
 /* How many of fn[0 .. n) hold a node's share of j for its
  * estimate at some time before bound? Counted up to enough, then stops.
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
- * still in the profile) counts without a look; then the nodes looked at
+ * still in the profile) counts without a look (a plan of one node's: where
+ * own_window_before says it may hold it); then the nodes looked at
  * that hold none are stamped in pl->nowin with pl->nowin_gen. With lb
  * (n > 0), the bounds kept (pl->lb) pass over those whose bound is at or
  * after bound first. */
@@ -396,7 +397,9 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 				continue; /* a node it may not use */
 		}
 		if (own && mark[node] == gen) {
-			if (++got >= enough)
+			/* its own, counted as holding it; a plan of one node's
+			 * where it may (own_window_before) */
+			if ((j->nodes > 1 || own_window_before(c, node, lv, d, bound)) && ++got >= enough)
 				break;
 			continue;
 		}
@@ -875,7 +878,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	pl->pmask[c->nplanned] = cs_place_mask(c, jid);
 	cs_plan_pbits(pl, c->nplanned, pl->pmask[c->nplanned], 1);
 	c->planned[c->nplanned++] = jid;
-	cs_plan_visit(pl, jid, pl->pmask[c->nplanned - 1], 1);
+	cs_plan_visit(c, jid, pl->pmask[c->nplanned - 1], 1);
 	if (pl->tplan && cs_plan_due(pl, t, jid) < 0)
 		c->failed = -CS_ENOMEM;
 	cs_plan_prof(c, jid, 1);

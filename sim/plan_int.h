@@ -21,8 +21,27 @@ void cs_plan_prof(cs_sched_ctx *c, uint32_t jid, int add);
  * node's profile: the plan's other nodes are left as they are. */
 void cs_plan_mute(cs_sched_ctx *c, uint32_t jid, int mute, const uint32_t *only, uint32_t n);
 void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid);
-/* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
-void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add);
+/* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out: its
+ * start, pvis and slots set (add), or still (out). */
+void cs_plan_visit(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add);
+
+/* plan_index.c: the plans a freeing may move, by node type, need's level
+ * and length or start, and by node. Made with tplan (0 or -CS_ENOMEM). */
+int cs_plan_ix_on(struct planner *pl, uint32_t nnodes);
+void cs_plan_ix_free(struct planner *pl);
+/* jid's plan into the sets (add: made; its start, pvis and slots set), or
+ * out of them (its start, pvis and slots still the plan's). */
+void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add);
+/* Into tovisit, the plans on node type t that may move onto one of its
+ * freed nodes[0 .. n) (their free amounts f now): every plan for which
+ * visits_of_freed's may_move_onto says 1, found by the sets. */
+void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const cs_nprof_amt *f, uint32_t n);
+/* (tests: visits_of_freed asks each plan on a freed type one by one too,
+ * as before the sets, and compares: the plans asked, and those whose
+ * answer differed from the sets', so far in this thread) */
+void cs_plan_ix_check(int on);
+uint64_t cs_plan_ix_asked(void);
+uint64_t cs_plan_ix_differ(void);
 /* jid's plan, starting at t, among the plans by start time: 0, or -1 out
  * of memory. */
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);
@@ -130,6 +149,14 @@ static inline void seen(struct planner *pl, uint32_t jid)
 	pl->epoch_of[jid] = pl->epoch;
 	if (pl->tplan && cs_hbm_test(&pl->tovisit, jid))
 		cs_hbm_clear(&pl->tovisit, jid);
+	if (pl->ix_type) { /* in ix_open as its open_max now stands (most are not, and none is) */
+		const struct pvis *v = &pl->pvis[jid];
+		int open = v->nodes > 1 && pl->open_max[jid] >= v->nodes;
+		if ((open || pl->ix_nopen) && open != cs_hbm_test(&pl->ix_open, jid)) {
+			(open ? cs_hbm_set : cs_hbm_clear)(&pl->ix_open, jid);
+			pl->ix_nopen += open ? 1 : -1;
+		}
+	}
 }
 
 /* A job past its estimate is expected a second from now, every time: in
@@ -215,6 +242,25 @@ static inline cs_time nowin_first(const struct nwslot *s, cs_time d)
 	while (len[i] < d) /* (the last lasts d) */
 		i++;
 	return s->a[i];
+}
+
+/* May the plan of one node that starts at s on node, one of its own,
+ * start earlier there (its need at level lv, d seconds)? Only in a run
+ * that starts before s and either lasts d or reaches s, where the plan's
+ * share comes back once a search mutes it (taken to last for ever, as
+ * too_few takes it). 1: it may (or not known), 0: it may not. */
+static inline int own_window_before(cs_sched_ctx *c, uint32_t node, int64_t lv, cs_time d, cs_time s)
+{
+	if (lv <= 0)
+		return 1;
+	cs_nprof_amt f = node_free_now(c, node);
+	const struct nwslot *sl = nowin_slot(c, node, lv, &f);
+	if (!sl)
+		return 1;
+	for (uint32_t i = 0; i < sl->n && sl->a[i] < s; i++)
+		if (sl->z[i] >= s || sl->z[i] - sl->a[i] >= d)
+			return 1;
+	return 0;
 }
 
 /* Is it known that node (free amounts f now) has no window for a job

@@ -77,6 +77,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->fpend_t);
 	free(pl->fpend_f);
 	free(pl->pvis);
+	cs_plan_ix_free(pl);
 	free(pl);
 }
 
@@ -202,10 +203,13 @@ void cs_plan_broken(cs_sched_ctx *c)
 }
 
 /* jid's plan in the sets a walk reads (cs_ctx_plan_next), or out. */
-void cs_plan_visit(struct planner *pl, uint32_t jid, uint64_t mask, int add)
+void cs_plan_visit(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 {
+	struct planner *pl = c->pl;
 	if (!pl->tplan)
 		return;
+	if (pl->ix_type)
+		cs_plan_ix_plan(c, jid, mask, add);
 	for (uint32_t t = 0; t < pl->ntypes; t++)
 		if (mask >> t & 1)
 			(add ? cs_hbm_set : cs_hbm_clear)(&pl->tplan[t], jid);
@@ -223,7 +227,7 @@ static void drop_rest(cs_sched_ctx *c, uint32_t jid)
 	if (c->pc)
 		cs_pcap_plan(c, jid, 0);
 	if (c->pl)
-		cs_plan_visit(c->pl, jid, c->pl->pmask[c->plan_pos[jid]], 0);
+		cs_plan_visit(c, jid, c->pl->pmask[c->plan_pos[jid]], 0);
 	size_t i = c->plan_pos[jid], last = --c->nplanned;
 	c->planned[i] = c->planned[last];
 	c->plan_pos[c->planned[i]] = (uint32_t)i;
@@ -322,10 +326,13 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		}
 	}
 	uint64_t types = 0;
-	/* between walks, the plans these nodes may move are found when the
-	 * next walk starts (visits_of_freed); in a walk (and where every plan
-	 * is visited) each plan on their types is to visit */
-	int later = pl->fpend && !pl->in_walk && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
+	/* the plans these nodes may move are found when the next walk starts
+	 * or, in a walk with the sets (plan_index.c), at its next step
+	 * (visits_of_freed: under a backlog a moved plan's freeing may move
+	 * few of the hundreds of plans on its types); in a walk without them
+	 * (with bounds kept, where a visit is settled on them at once), and
+	 * where every plan is visited, each plan on their types is to visit */
+	int later = pl->fpend && (!pl->in_walk || pl->ix_type) && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
@@ -362,8 +369,9 @@ static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *n
 		/* (one of its nodes may be listed) */
 		cs_placement p = placement_of(c, jid);
 		for (uint32_t k = 0; k < p.n; k++)
-			if (pl->fpend_in[p.slots[k].node])
-				return 1; /* its own: counted as holding it */
+			if (pl->fpend_in[p.slots[k].node] &&
+			    (v->nodes > 1 || own_window_before(c, p.slots[k].node, v->lv, v->d, c->plan_start[jid])))
+				return 1; /* its own: counted as holding it (a plan of one node: where it may) */
 	}
 	if (v->nodes > 1 && pl->open_max[jid] >= v->nodes)
 		return 1; /* (nothing_earlier searches) */
@@ -374,11 +382,21 @@ static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *n
 	return 0;
 }
 
-/* At a walk's start: the plans on the types of the nodes freed between
- * walks that may move onto one of them, into tovisit. Every other plan on
- * those types would stand when this walk visits it (nothing_earlier: none
- * of the nodes freed since it was made or last visited holds it before
- * its start, and no more of the others do than then; what the walk frees
+/* (tests: each plan on a freed type asked one by one too, as before the
+ * sets of plan_index.c, and the answers compared) */
+static _Thread_local int ix_check;
+static _Thread_local uint64_t ix_asked, ix_differ;
+void cs_plan_ix_check(int on) { ix_check = on; }
+uint64_t cs_plan_ix_asked(void) { return ix_asked; }
+uint64_t cs_plan_ix_differ(void) { return ix_differ; }
+
+/* At a walk's start, and with plan_index.c's sets at its next step after
+ * a freeing in it: the plans on the types of the nodes freed since that
+ * may move onto one of them (may_move_onto: found by the sets, or asked
+ * one by one), into tovisit. Every other plan on those types would stand
+ * when this walk visits it (nothing_earlier: none of the nodes freed
+ * since it was made or last visited holds it before its start, and no
+ * more of the others do than then; without the sets, what the walk frees
  * before it gets there adds its types' plans at once), and at any later
  * visit, so the walk visits the plans that change, in the same order.
  * Those left out keep their epoch: a later visit asks about these nodes
@@ -386,31 +404,53 @@ static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *n
 static void visits_of_freed(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
-	uint32_t *nodes = pl->fpend, n = pl->nfpend;
+	uint32_t *nodes = pl->fpend, n = pl->nfpend, na = 0;
 	cs_nprof_amt *f = pl->fpend_f;
 	uint64_t types = 0, fbloom = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		types |= 1ull << c->node_type[nodes[i]];
 		fbloom |= 1ull << (nodes[i] & 63);
 	}
-	for (; types; types &= types - 1) {
-		uint32_t t = (uint32_t)__builtin_ctzll(types), k = 0;
-		for (uint32_t i = 0; i < n; i++)
-			if (c->node_type[nodes[i]] == t) {
-				pl->fpend_t[k] = nodes[i];
-				f[k++] = node_free_now(c, nodes[i]);
+	/* (tests: first each plan on the types not to visit yet asked one by
+	 * one, as before the sets, its answers OR-ed in ix_mark: 2 may move) */
+	for (int sets = !(ix_check && pl->ix_type); sets < 2; sets++)
+		for (uint64_t ts = types; ts; ts &= ts - 1) {
+			uint32_t t = (uint32_t)__builtin_ctzll(ts), k = 0;
+			for (uint32_t i = 0; i < n; i++)
+				if (c->node_type[nodes[i]] == t) {
+					pl->fpend_t[k] = nodes[i];
+					f[k++] = node_free_now(c, nodes[i]);
+				}
+			if (sets && pl->ix_type) {
+				cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
+				continue;
 			}
-		/* the plans on t not to visit yet, a word at a time */
-		const cs_hbm *tp = &pl->tplan[t];
-		cs_hbm *tv = &pl->tovisit;
-		cs_hbm_words it = cs_hbm_words_of(tp);
-		for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
-			for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
-				uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
-				if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
-					cs_hbm_set(tv, jid);
+			if (sets) { /* no sets: the plans on t not to visit yet asked one by one, a word at a time */
+				const cs_hbm *tp = &pl->tplan[t];
+				cs_hbm *tv = &pl->tovisit;
+				cs_hbm_words it = cs_hbm_words_of(tp);
+				for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
+					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
+						uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
+						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
+							cs_hbm_set(tv, jid);
+					}
+				continue;
 			}
+			const cs_hbm *tp = &pl->tplan[t];
+			for (long j = cs_hbm_next(tp, 0); j >= 0; j = cs_hbm_next(tp, (uint32_t)j + 1))
+				if (!cs_hbm_test(&pl->tovisit, (uint32_t)j) && pl->ix_mark[j] != 2) {
+					if (!pl->ix_mark[j])
+						pl->ix_want[na++] = (uint32_t)j;
+					pl->ix_mark[j] = (uint8_t)(1 + may_move_onto(c, (uint32_t)j, pl->fpend_t, f, k, fbloom));
+				}
+		}
+	for (uint32_t i = 0; i < na; i++) {
+		uint32_t j = pl->ix_want[i];
+		ix_differ += (pl->ix_mark[j] == 2) != (cs_hbm_test(&pl->tovisit, j) != 0);
+		pl->ix_mark[j] = 0;
 	}
+	ix_asked += na;
 	for (uint32_t i = 0; i < n; i++)
 		pl->fpend_in[nodes[i]] = 0;
 	pl->nfpend = 0;
@@ -517,7 +557,8 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->fpend_t = malloc(((size_t)nn + 1) * sizeof *pl->fpend_t);
 		pl->fpend_f = malloc(((size_t)nn + 1) * sizeof *pl->fpend_f);
 		pl->pvis = malloc((c->njobs + 1) * sizeof *pl->pvis);
-		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis)
+		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis ||
+		    (!lb_on && cs_plan_ix_on(pl, nn) < 0))
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;

@@ -203,7 +203,9 @@ static void run_every_checked(int days, double scale, void (*check)(cs_sched_ctx
  * visits_of_freed): the same schedule as planning every waiting job every
  * pass, on a busy week (deep queues, plans on node types that get nothing
  * back for many passes). Fails with the own nodes not looked for, or the
- * runs asked about 600 s before the plan's start. */
+ * runs asked about 600 s before the plan's start, or a plan of one node
+ * moved only by a run on its own freed node that lasts its length (not
+ * one that reaches its start, where its share comes back). */
 Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 {
 	char *path = generated_at(7, 1.5);
@@ -227,6 +229,27 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
 	cr_assert_gt(waited, 1000);
 	for (int k = 0; k < 2; k++)
 		cs_run_result_free(&r[k]);
+}
+
+/* The plans a freeing may move (in a walk too: a moved plan's old
+ * window) are found by plan_index.c's sets, each node type's plans by
+ * their need's level and length and by start, and each node's: on a busy
+ * week every plan on a freed type is also asked one by one
+ * (may_move_onto, before the sets) and every answer must be the sets'.
+ * Fails with a plan as long as the longest gap left unasked, or a freed
+ * node's own plans left out. */
+Test(plans, the_plans_a_freeing_may_move_are_those_asked_one_by_one)
+{
+	char *path = generated_at(7, 1.5);
+	cs_run_result r;
+	cs_plan_ix_check(1);
+	run_conservative(path, NULL, NULL, NULL, &r);
+	cs_plan_ix_check(0);
+	th_unlink(path);
+	cr_assert_gt(cs_plan_ix_asked(), 100000, "plans asked: %llu", (unsigned long long)cs_plan_ix_asked());
+	cr_assert_eq(cs_plan_ix_differ(), 0, "answers that differ: %llu of %llu",
+		     (unsigned long long)cs_plan_ix_differ(), (unsigned long long)cs_plan_ix_asked());
+	cs_run_result_free(&r);
 }
 
 /* Every kept slot of every node's runs (struct nwnode) after a pass: the

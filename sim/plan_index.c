@@ -1,0 +1,203 @@
+/* capsim: the plans a freeing may move, found without asking each plan on
+ * the freed nodes' type (plan_prof.c's visits_of_freed).
+ *
+ * A plan may move onto a freed node where the node is one of its own,
+ * where its last search saw enough nodes open (open_max), or where the
+ * node's runs at its need's level show a window before its start: a run
+ * that starts before the plan and lasts its length. A freeing under a
+ * backlog gives back a gap between plans, shorter than most plans, or
+ * the run open for ever after the node's last plan, later than most: of
+ * 27.6 M plans asked one by one in 20 days at load 1.5, 0.97 M were no
+ * longer than a gap and 17 k started after an open run. So the plans of
+ * each node type are kept by their need's level, each level's by length
+ * and by start (sorted arrays: a few hundred plans), and a freeing asks
+ * the plans no longer than the longest gap, takes those after the
+ * earliest open run, and passes over the rest; each node keeps the plans
+ * on it. */
+#include "plan_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
+{
+	pl->ix_type = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->ix_type);
+	pl->ix_node = calloc((size_t)nnodes + 1, sizeof *pl->ix_node);
+	pl->ix_sl = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_sl);
+	pl->ix_want = malloc((pl->njobs + 1) * sizeof *pl->ix_want);
+	pl->ix_mark = calloc(pl->njobs + 1, sizeof *pl->ix_mark);
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark ||
+	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
+		return -CS_ENOMEM;
+	pl->ix_nnodes = nnodes;
+	return 0;
+}
+
+void cs_plan_ix_free(struct planner *pl)
+{
+	for (uint32_t t = 0; pl->ix_type && t < pl->ntypes; t++) {
+		struct ixtype *y = &pl->ix_type[t];
+		for (uint32_t g = 0; g < y->n; g++) {
+			free(y->g[g].len.e);
+			free(y->g[g].start.e);
+		}
+		free(y->g);
+	}
+	free(pl->ix_type);
+	for (uint32_t i = 0; pl->ix_node && i <= pl->ix_nnodes; i++)
+		free(pl->ix_node[i].j);
+	free(pl->ix_node);
+	cs_hbm_free(&pl->ix_open);
+	free(pl->ix_sl);
+	free(pl->ix_want);
+	free(pl->ix_mark);
+}
+
+/* The first entry of x at or after (key, jid). */
+static uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
+{
+	uint32_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (x->e[mid].key < key || (x->e[mid].key == key && x->e[mid].jid < jid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* (key, jid) into x (add) or out of it: 0, or -1 out of memory. */
+static int ix_put(struct ixarr *x, cs_time key, uint32_t jid, int add)
+{
+	uint32_t i = ix_lower(x, key, jid);
+	if (!add) {
+		if (i < x->n && x->e[i].jid == jid && x->e[i].key == key) {
+			memmove(&x->e[i], &x->e[i + 1], (x->n - i - 1) * sizeof *x->e);
+			x->n--;
+		}
+		return 0;
+	}
+	if (grow((void **)&x->e, &x->cap, (size_t)x->n + 1, sizeof *x->e) < 0)
+		return -1;
+	memmove(&x->e[i + 1], &x->e[i], (x->n - i) * sizeof *x->e);
+	x->e[i] = (struct ixent){ key, jid };
+	x->n++;
+	return 0;
+}
+
+/* Level lv's group of type y's plans, made if need be: NULL out of
+ * memory. (A type's plans need a few levels.) */
+static struct ixgroup *group_of(struct ixtype *y, int64_t lv)
+{
+	for (uint32_t g = 0; g < y->n; g++)
+		if (y->g[g].lv == lv)
+			return &y->g[g];
+	if (grow((void **)&y->g, &y->cap, (size_t)y->n + 1, sizeof *y->g) < 0)
+		return NULL;
+	y->g[y->n] = (struct ixgroup){ .lv = lv };
+	return &y->g[y->n++];
+}
+
+/* jid on node's list (add) or off it: 0, or -1 out of memory. */
+static int node_put(struct ixnode *nd, uint32_t jid, int add)
+{
+	if (add) {
+		if (grow((void **)&nd->j, &nd->cap, (size_t)nd->n + 1, sizeof *nd->j) < 0)
+			return -1;
+		nd->j[nd->n++] = jid;
+		return 0;
+	}
+	for (uint32_t i = 0; i < nd->n; i++)
+		if (nd->j[i] == jid) {
+			nd->j[i] = nd->j[--nd->n];
+			break;
+		}
+	return 0;
+}
+
+void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
+{
+	struct planner *pl = c->pl;
+	const struct pvis *v = &pl->pvis[jid];
+	int bad = 0;
+	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1) {
+		struct ixgroup *g = group_of(&pl->ix_type[__builtin_ctzll(m)], v->lv);
+		if (!g || ix_put(&g->len, v->d, jid, add) < 0 || ix_put(&g->start, c->plan_start[jid], jid, add) < 0)
+			bad = 1;
+	}
+	cs_placement p = placement_of(c, jid);
+	for (uint32_t k = 0; k < p.n; k++)
+		bad |= node_put(&pl->ix_node[p.slots[k].node], jid, add);
+	if (!add && pl->ix_nopen && cs_hbm_test(&pl->ix_open, jid)) {
+		cs_hbm_clear(&pl->ix_open, jid);
+		pl->ix_nopen--;
+	}
+	if (bad)
+		c->failed = -CS_ENOMEM;
+}
+
+/* The plans of level g->lv that may move onto one of nodes[0 .. n) (their
+ * free amounts f now), into tovisit. */
+static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_t *nodes, const cs_nprof_amt *f,
+			 uint32_t n)
+{
+	struct planner *pl = c->pl;
+	cs_hbm *tv = &pl->tovisit;
+	const struct nwslot **sl = pl->ix_sl;
+	/* each node's runs: the longest that ends (the lengths up to each
+	 * run, len, ascend; only the last run may be open for ever) and the
+	 * earliest start of one open for ever */
+	cs_time lfin = INT64_MIN, aopen = CS_TIME_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		if (g->lv <= 0 || !(sl[i] = nowin_slot(c, nodes[i], g->lv, &f[i]))) {
+			/* not known (a job needing neither GPUs nor cores, or
+			 * out of memory): each may move */
+			for (uint32_t k = 0; k < g->len.n; k++)
+				cs_hbm_set(tv, g->len.e[k].jid);
+			return;
+		}
+		uint32_t m = sl[i]->n;
+		if (m && sl[i]->z[m - 1] == CS_TIME_MAX) {
+			m--;
+			aopen = sl[i]->a[m] < aopen ? sl[i]->a[m] : aopen;
+		}
+		if (m)
+			lfin = sl[i]->len[m - 1] > lfin ? sl[i]->len[m - 1] : lfin;
+	}
+	/* no longer than a run that ends: asked as cs_plan_nowin asks (the
+	 * first run that lasts d starts before the plan) */
+	for (uint32_t k = 0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
+		uint32_t jid = g->len.e[k].jid;
+		for (uint32_t i = 0; i < n; i++)
+			if (nowin_first(sl[i], g->len.e[k].key) < c->plan_start[jid]) {
+				cs_hbm_set(tv, jid);
+				break;
+			}
+	}
+	/* longer: only a run open for ever lasts it, so those after the
+	 * earliest such run's start may move, the others not */
+	if (aopen != CS_TIME_MAX)
+		for (uint32_t k = ix_lower(&g->start, aopen + 1, 0); k < g->start.n; k++)
+			cs_hbm_set(tv, g->start.e[k].jid);
+}
+
+void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const cs_nprof_amt *f, uint32_t n)
+{
+	struct planner *pl = c->pl;
+	for (uint32_t i = 0; i < n; i++) { /* its own */
+		const struct ixnode *nd = &pl->ix_node[nodes[i]];
+		for (uint32_t k = 0; k < nd->n; k++) {
+			const struct pvis *v = &pl->pvis[nd->j[k]];
+			if (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]]))
+				cs_hbm_set(&pl->tovisit, nd->j[k]);
+		}
+	}
+	for (long j = pl->ix_nopen ? cs_hbm_next(&pl->ix_open, 0) : -1; j >= 0; j = cs_hbm_next(&pl->ix_open, (uint32_t)j + 1))
+		if (pl->pmask[c->plan_pos[j]] >> t & 1)
+			cs_hbm_set(&pl->tovisit, (uint32_t)j);
+	const struct ixtype *y = &pl->ix_type[t];
+	for (uint32_t g = 0; g < y->n; g++)
+		if (y->g[g].len.n)
+			group_visits(c, &y->g[g], nodes, f, n);
+}
