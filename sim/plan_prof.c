@@ -390,6 +390,55 @@ void cs_plan_ix_check(int on) { ix_check = on; }
 uint64_t cs_plan_ix_asked(void) { return ix_asked; }
 uint64_t cs_plan_ix_differ(void) { return ix_differ; }
 
+/* The freed nodes[0 .. n) of type t into pl->fpend_t and their free
+ * amounts now into f: their count. */
+static inline __attribute__((always_inline)) uint32_t freed_of_type(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes,
+									uint32_t n, cs_nprof_amt *f)
+{
+	struct planner *pl = c->pl;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (c->node_type[nodes[i]] == t) {
+			pl->fpend_t[k] = nodes[i];
+			f[k++] = node_free_now(c, nodes[i]);
+		}
+	return k;
+}
+
+/* Without the sets: the plans on t not to visit yet asked one by one
+ * (may_move_onto, its k freed nodes in fpend_t), a word at a time, those
+ * that may move into tovisit. */
+static void ask_each(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom)
+{
+	struct planner *pl = c->pl;
+	const cs_hbm *tp = &pl->tplan[t];
+	cs_hbm *tv = &pl->tovisit;
+	cs_hbm_words it = cs_hbm_words_of(tp);
+	for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
+		for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
+			uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
+			if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
+				cs_hbm_set(tv, jid);
+		}
+}
+
+/* (tests) ask_each's answers for the plans on t, OR-ed into ix_mark (1
+ * stands, 2 may move), those first asked listed in ix_want from na: the
+ * new count. */
+static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom,
+				uint32_t na)
+{
+	struct planner *pl = c->pl;
+	const cs_hbm *tp = &pl->tplan[t];
+	for (long j = cs_hbm_next(tp, 0); j >= 0; j = cs_hbm_next(tp, (uint32_t)j + 1))
+		if (!cs_hbm_test(&pl->tovisit, (uint32_t)j) && pl->ix_mark[j] != 2) {
+			if (!pl->ix_mark[j])
+				pl->ix_want[na++] = (uint32_t)j;
+			pl->ix_mark[j] = (uint8_t)(1 + may_move_onto(c, (uint32_t)j, pl->fpend_t, f, k, fbloom));
+		}
+	return na;
+}
+
 /* At a walk's start, and with plan_index.c's sets at its next step after
  * a freeing in it: the plans on the types of the nodes freed since that
  * may move onto one of them (may_move_onto: found by the sets, or asked
@@ -411,40 +460,18 @@ static void visits_of_freed(cs_sched_ctx *c)
 		types |= 1ull << c->node_type[nodes[i]];
 		fbloom |= 1ull << (nodes[i] & 63);
 	}
-	/* (tests: first each plan on the types not to visit yet asked one by
-	 * one, as before the sets, its answers OR-ed in ix_mark: 2 may move) */
-	for (int sets = !(ix_check && pl->ix_type); sets < 2; sets++)
-		for (uint64_t ts = types; ts; ts &= ts - 1) {
-			uint32_t t = (uint32_t)__builtin_ctzll(ts), k = 0;
-			for (uint32_t i = 0; i < n; i++)
-				if (c->node_type[nodes[i]] == t) {
-					pl->fpend_t[k] = nodes[i];
-					f[k++] = node_free_now(c, nodes[i]);
-				}
-			if (sets && pl->ix_type) {
-				cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
-				continue;
-			}
-			if (sets) { /* no sets: the plans on t not to visit yet asked one by one, a word at a time */
-				const cs_hbm *tp = &pl->tplan[t];
-				cs_hbm *tv = &pl->tovisit;
-				cs_hbm_words it = cs_hbm_words_of(tp);
-				for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
-					for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
-						uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
-						if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
-							cs_hbm_set(tv, jid);
-					}
-				continue;
-			}
-			const cs_hbm *tp = &pl->tplan[t];
-			for (long j = cs_hbm_next(tp, 0); j >= 0; j = cs_hbm_next(tp, (uint32_t)j + 1))
-				if (!cs_hbm_test(&pl->tovisit, (uint32_t)j) && pl->ix_mark[j] != 2) {
-					if (!pl->ix_mark[j])
-						pl->ix_want[na++] = (uint32_t)j;
-					pl->ix_mark[j] = (uint8_t)(1 + may_move_onto(c, (uint32_t)j, pl->fpend_t, f, k, fbloom));
-				}
-		}
+	int check = ix_check && pl->ix_type; /* (tests: first each plan asked one by one, as without the sets) */
+	for (uint64_t ts = check ? types : 0; ts; ts &= ts - 1) {
+		uint32_t t = (uint32_t)__builtin_ctzll(ts);
+		na = ask_each_marked(c, t, f, freed_of_type(c, t, nodes, n, f), fbloom, na);
+	}
+	for (uint64_t ts = types; ts; ts &= ts - 1) {
+		uint32_t t = (uint32_t)__builtin_ctzll(ts), k = freed_of_type(c, t, nodes, n, f);
+		if (pl->ix_type)
+			cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
+		else
+			ask_each(c, t, f, k, fbloom);
+	}
 	for (uint32_t i = 0; i < na; i++) {
 		uint32_t j = pl->ix_want[i];
 		ix_differ += (pl->ix_mark[j] == 2) != (cs_hbm_test(&pl->tovisit, j) != 0);
