@@ -71,8 +71,8 @@ typedef struct mf {
 	size_t nrun;          /* entries, gone ones included */
 	size_t ngone;         /* of those, gone */
 	uint32_t *run_at;     /* per job: its entry in run while it runs */
-	cs_rateclass rc;      /* the running jobs' rates */
-	uint32_t nclassless;  /* running jobs without a class (CS_NO_CLASS) */
+	cs_rateclass rc;      /* the running jobs' rates, for each pass's charges (none kept with from) */
+	uint32_t nclassless;  /* running jobs without a class (CS_NO_CLASS; 0 with from) */
 	/* per job, what its priority adds up, in one record: submission,
 	 * the size term, the QoS and partition terms (0 without a tree) and
 	 * the account its fair-share is read for */

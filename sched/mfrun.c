@@ -66,7 +66,7 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 	}
 	if (r->cls != CS_NO_CLASS)
 		cs_rateclass_leave(&p->rc, r->cls);
-	else
+	else if (!p->from)
 		p->nclassless--;
 	r->up = p->usage + GONE(p);
 	p->ngone++;
@@ -270,10 +270,10 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
 		pack(p);
-	uint32_t cls = cs_rateclass_of(&p->rc, r);
+	uint32_t cls = p->from ? CS_NO_CLASS : cs_rateclass_of(&p->rc, r); /* (classes: each pass's charges) */
 	if (cls != CS_NO_CLASS)
 		cs_rateclass_enter(&p->rc, cls);
-	else
+	else if (!p->from)
 		p->nclassless++;
 	uint32_t u = p->uacct[jid];
 	if (p->tree && p->nrunning[u]++ == 0) {
