@@ -1300,90 +1300,94 @@ Test(fairtree, a_sort_out_of_range_leaves_each_child_its_q)
 }
 
 /* The tree of the next two tests: g -> users l, x, r; h -> user d (us[],
- * in that order), with usage l 10, x 20, r 30, d 5 computed in *ft; *ref
- * for the full computations. */
-static void lxrd_tree(cs_account_tree *t, uint32_t us[4], double u[16], cs_fairtree **ft, cs_fairtree **ref)
+ * in that order), with usage u: l 10, x 20, r 30, d 5 computed in ft;
+ * ref for the full computations (into full). */
+struct lxrd {
+	cs_account_tree t;
+	uint32_t us[4];
+	double u[16], full[16];
+	cs_fairtree *ft, *ref;
+};
+
+static void lxrd_open(struct lxrd *x)
 {
 	tree_of("accounts:\n"
 		"  - {name: g, users: [{name: l}, {name: x}, {name: r}]}\n"
 		"  - {name: h, users: [{name: d}]}\n",
-		t);
-	cr_assert_leq(t->nnodes, 16);
+		&x->t);
+	cr_assert_leq(x->t.nnodes, 16);
 	static const char *const names[4] = { "l", "x", "r", "d" };
 	static const double start[4] = { 10, 20, 30, 5 };
 	for (int k = 0; k < 16; k++)
-		u[k] = 0;
+		x->u[k] = 0;
 	for (int k = 0; k < 4; k++) {
-		us[k] = node_named(t, names[k]);
-		u[us[k]] = start[k];
+		x->us[k] = node_named(&x->t, names[k]);
+		x->u[x->us[k]] = start[k];
 	}
-	cr_assert_eq(cs_fairtree_new(ft, t), 0);
-	cr_assert_eq(cs_fairtree_new(ref, t), 0);
-	cs_fairtree_compute(*ft, u, NULL);
+	cr_assert_eq(cs_fairtree_new(&x->ft, &x->t), 0);
+	cr_assert_eq(cs_fairtree_new(&x->ref, &x->t), 0);
+	cs_fairtree_compute(x->ft, x->u, NULL);
 }
 
-/* After an update (changed, n) of u: every user's factor read from ft is
- * the full computation's (into full), to the bit. */
-static void update_as_full(cs_fairtree *ft, cs_fairtree *ref, const uint32_t us[4], const double u[16],
-			   const uint32_t *changed, size_t n, double full[16], int step)
+static void lxrd_close(struct lxrd *x)
 {
-	cs_fairtree_update(ft, u, NULL, changed, n);
-	cs_fairtree_compute(ref, u, full);
+	cs_fairtree_free(x->ft);
+	cs_fairtree_free(x->ref);
+	cs_account_tree_free(&x->t);
+}
+
+/* After an update (changed, n) of x->u: every user's factor read from
+ * x->ft is the full computation's (into x->full), to the bit. */
+static void update_as_full(struct lxrd *x, const uint32_t *changed, size_t n, int step)
+{
+	cs_fairtree_update(x->ft, x->u, NULL, changed, n);
+	cs_fairtree_compute(x->ref, x->u, x->full);
 	for (int k = 0; k < 4; k++) {
-		double got = cs_fairtree_factor(ft, us[k]);
-		cr_assert(got == full[us[k]], "step %d user %u: %.17g vs %.17g", step, us[k], got, full[us[k]]);
+		double got = cs_fairtree_factor(x->ft, x->us[k]);
+		cr_assert(got == x->full[x->us[k]], "step %d user %u: %.17g vs %.17g", step, x->us[k], got,
+			  x->full[x->us[k]]);
 	}
 }
 
 /* An update leaves a dirty child's q to the refresh that orders it (only
  * the accounts a read settles need one): a dirty child compared with a
  * dirty neighbour its parent's list comes to later works that one's q
- * out first. Tree lxrd_tree's: usage l 10, x 20, r 30 (order l x r);
- * then l 25 and x 22, listed l then x: the list takes x first, and l,
- * read with the q of its old 10, would look still ahead of it (the order
- * kept, l ranked ahead of x though it used more). */
+ * out first. Tree lxrd's: usage l 10, x 20, r 30 (order l x r); then l
+ * 25 and x 22, listed l then x: the list takes x first, and l, read with
+ * the q of its old 10, would look still ahead of it (the order kept, l
+ * ranked ahead of x though it used more). */
 Test(fairtree, a_dirty_neighbour_is_compared_with_its_new_q)
 {
-	cs_account_tree t;
-	uint32_t us[4];
-	double u[16], full[16];
-	cs_fairtree *ft, *ref;
-	lxrd_tree(&t, us, u, &ft, &ref);
-	const uint32_t l = us[0], x = us[1];
-	cr_assert(cs_fairtree_factor(ft, l) > cs_fairtree_factor(ft, x));
-	u[l] = 25;
-	u[x] = 22;
-	update_as_full(ft, ref, us, u, (const uint32_t[]){ l, x }, 2, full, 0);
-	cr_assert(full[x] > full[l]);
-	cs_fairtree_free(ft);
-	cs_fairtree_free(ref);
-	cs_account_tree_free(&t);
+	struct lxrd x;
+	lxrd_open(&x);
+	const uint32_t l = x.us[0], xu = x.us[1];
+	cr_assert(cs_fairtree_factor(x.ft, l) > cs_fairtree_factor(x.ft, xu));
+	x.u[l] = 25;
+	x.u[xu] = 22;
+	update_as_full(&x, (const uint32_t[]){ l, xu }, 2, 0);
+	cr_assert(x.full[xu] > x.full[l]);
+	lxrd_close(&x);
 }
 
 /* The same when an update's usage is out of fast_ok's range: the dirty
  * children's q's are worked out before sort_children, whose ties and
- * the later updates' comparisons read them. Tree lxrd_tree's. Usage l
- * 10, x 20, r 30; then x 40 and d 2^950 (sorted: l r x); then d 1 and r
- * 35: r, dirty, is compared with x, unchanged since the sort, whose q
- * left at its 20 would put r behind it. */
+ * the later updates' comparisons read them. Tree lxrd's. Usage l 10, x
+ * 20, r 30; then x 40 and d 2^950 (sorted: l r x); then d 1 and r 35: r,
+ * dirty, is compared with x, unchanged since the sort, whose q left at
+ * its 20 would put r behind it. */
 Test(fairtree, a_sort_out_of_range_works_out_the_dirty_childrens_q)
 {
-	cs_account_tree t;
-	uint32_t us[4];
-	double u[16], full[16];
-	cs_fairtree *ft, *ref;
-	lxrd_tree(&t, us, u, &ft, &ref);
-	const uint32_t moved[2][2] = { { us[1], us[3] }, { us[2], us[3] } };
+	struct lxrd x;
+	lxrd_open(&x);
+	const uint32_t moved[2][2] = { { x.us[1], x.us[3] }, { x.us[2], x.us[3] } };
 	const double to[2][2] = { { 40, 0x1p950 }, { 35, 1 } };
 	for (int step = 0; step < 2; step++) {
-		u[moved[step][0]] = to[step][0];
-		u[moved[step][1]] = to[step][1];
-		update_as_full(ft, ref, us, u, moved[step], 2, full, step);
+		x.u[moved[step][0]] = to[step][0];
+		x.u[moved[step][1]] = to[step][1];
+		update_as_full(&x, moved[step], 2, step);
 	}
-	cr_assert(full[us[2]] > full[us[1]]); /* r ahead of x */
-	cs_fairtree_free(ft);
-	cs_fairtree_free(ref);
-	cs_account_tree_free(&t);
+	cr_assert(x.full[x.us[2]] > x.full[x.us[1]]); /* r ahead of x */
+	lxrd_close(&x);
 }
 
 /* An update whose usage falls below fast_ok's range (a user's usage
