@@ -47,12 +47,15 @@ typedef struct mf {
 	/* With a tree usage is read only at a Fair Tree computation, so a
 	 * running job is charged there (mfrun_charge_ran) and when it stops,
 	 * its whole decayed run since its last charge in one addition:
-	 * rate x decay_k x (inv - from[jid]), inv = 1 / scale (the decayed
+	 * rate x decay_k x (inv - from), inv = 1 / scale (the decayed
 	 * seconds in [a, b) are decay_k x (1/scale(b) - 1/scale(a)) in
-	 * usage's units, the sum of each pass's charges between). from:
-	 * per job, inv at its last charge; NULL without a tree (every pass
-	 * charges, as the flat fair-share factor reads usage at every pass). */
-	double inv, decay_k, *from;
+	 * usage's units, the sum of each pass's charges between), from being
+	 * inv at its last charge, kept in its running entry (run, beside its
+	 * rate: the computation's walk reads the entries in order). late:
+	 * charged so; 0 without a tree (every pass charges, as the flat
+	 * fair-share factor reads usage at every pass). */
+	double inv, decay_k;
+	int late;
 	double *share;        /* per account; normalised to sum 1 */
 	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
 			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
@@ -67,12 +70,13 @@ typedef struct mf {
 	 * so a job leaves in O(1) and the charges keep their order; an entry
 	 * holds its user's usage by address (run_user), so the walk adds to it
 	 * without working the address out */
-	struct running { double *up; uint32_t cls, jid; double rate; } *run; /* cls: CS_NO_CLASS if none */
+	struct running { double *up; uint32_t cls, jid; double rate, from; } *run; /* cls: CS_NO_CLASS if none;
+										  * from: with late */
 	size_t nrun;          /* entries, gone ones included */
 	size_t ngone;         /* of those, gone */
 	uint32_t *run_at;     /* per job: its entry in run while it runs */
-	cs_rateclass rc;      /* the running jobs' rates, for each pass's charges (none kept with from) */
-	uint32_t nclassless;  /* running jobs without a class (CS_NO_CLASS; 0 with from) */
+	cs_rateclass rc;      /* the running jobs' rates, for each pass's charges (none kept when late) */
+	uint32_t nclassless;  /* running jobs without a class (CS_NO_CLASS; 0 when late) */
 	/* per job, what its priority adds up, in one record: submission,
 	 * the size term, the QoS and partition terms (0 without a tree) and
 	 * the account its fair-share is read for */
@@ -387,7 +391,7 @@ void mfinit_destroy(void *state);
  * it; QoS preemption for a head job (0 if it started) */
 void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now);
 /* with a tree, before a Fair Tree computation: charge each running job
- * its decayed run since its last charge (p->from), then list the users of
+ * its decayed run since its last charge (p->late), then list the users of
  * the running jobs in changed (the jobs that stopped since listed theirs) */
 void mfrun_charge_ran(mf *p);
 void mfrun_list_charged(mf *p);
@@ -448,7 +452,7 @@ void mf_user_list(int on);
 uint64_t mf_user_list_misses(void);
 /* (tests: with a tree, a policy made while on charges every running job
  * at every pass, as without one (their oracle); off, the default, at
- * computations and stops (p->from); jobs charged that way so far in this
+ * computations and stops (p->late); jobs charged that way so far in this
  * thread) */
 void mf_charge_each_pass(int on);
 int mf_charging_each_pass(void);

@@ -56,7 +56,6 @@ void mfinit_destroy(void *state)
 	free(p->run);
 	cs_rateclass_free(&p->rc);
 	free(p->run_at);
-	free(p->from);
 	free(p->order_mem);
 	free(p->order2);
 	free(p->pin);
@@ -455,10 +454,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->admitted = calloc(n, 1);
 	p->started = malloc(n * sizeof *p->started);
 	p->pin = malloc(n * sizeof *p->pin);
-	if (p->tree && !mf_charging_each_pass() && !(p->from = malloc(n * sizeof *p->from))) {
-		mfinit_destroy(p);
-		return -CS_ENOMEM;
-	}
+	p->late = p->tree && !mf_charging_each_pass();
 	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;

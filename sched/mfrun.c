@@ -37,12 +37,12 @@ void mf_charge_each_pass(int on) { each_pass = on; }
 int mf_charging_each_pass(void) { return each_pass; }
 uint64_t mf_charged_late(void) { return charged_late; }
 
-/* With p->from: what a job of this rate ran since its last charge, in
+/* When late: what running entry r ran since its last charge, in
  * usage's units, and its charge now. */
-static inline double charge_since(mf *p, double rate, uint32_t jid)
+static inline double charge_since(const mf *p, struct running *r)
 {
-	double c = rate * p->decay_k * (p->inv - p->from[jid]);
-	p->from[jid] = p->inv;
+	double c = r->rate * p->decay_k * (p->inv - r->from);
+	r->from = p->inv;
 	return c;
 }
 
@@ -53,8 +53,8 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 	struct running *r = &p->run[p->run_at[jid]];
 	if (p->tree) {
 		uint32_t u = run_user(p, r);
-		if (p->from) { /* (its run since its last charge; now is inv's) */
-			*r->up += charge_since(p, r->rate, jid);
+		if (p->late) { /* (its run since its last charge; now is inv's) */
+			*r->up += charge_since(p, r);
 			charged_late++;
 		}
 		list_changed(p, u);
@@ -66,7 +66,7 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 	}
 	if (r->cls != CS_NO_CLASS)
 		cs_rateclass_leave(&p->rc, r->cls);
-	else if (!p->from)
+	else if (!p->late)
 		p->nclassless--;
 	r->up = p->usage + GONE(p);
 	p->ngone++;
@@ -164,12 +164,12 @@ uint64_t mf_user_list_misses(void) { return user_list_misses; }
 
 void mfrun_charge_ran(mf *p)
 {
-	if (!p->from)
+	if (!p->late)
 		return;
 	const double *g = p->usage + GONE(p);
-	for (size_t i = 0; i < p->nrun; i++)
-		if (p->run[i].up != g)
-			*p->run[i].up += charge_since(p, p->run[i].rate, p->run[i].jid);
+	for (struct running *r = p->run, *e = r + p->nrun; r < e; r++)
+		if (r->up != g)
+			*r->up += charge_since(p, r);
 	charged_late += p->nrun - p->ngone;
 }
 
@@ -208,7 +208,7 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		double dt = (double)(now - p->last);
 		double d = exp2(-dt / p->half_life);
 		p->scale *= d;
-		if (p->from) {
+		if (p->late) {
 			p->inv = 1.0 / p->scale; /* (the charges wait: mfrun_charge_ran) */
 		} else {
 			double charge = (1.0 - d) * p->half_life / M_LN2; /* decayed seconds in [last, now) */
@@ -232,9 +232,9 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
 		if (p->scale < 1e-100) { /* fold the scale in before it underflows */
 			for (uint32_t a = 0; a < p->nacct; a++)
 				p->usage[a] *= p->scale;
-			if (p->from) /* (each waiting charge's start, in the new units) */
+			if (p->late) /* (each waiting charge's start, in the new units) */
 				for (size_t i = 0; i < p->nrun; i++)
-					p->from[p->run[i].jid] *= p->scale;
+					p->run[i].from *= p->scale;
 			p->all_changed = 1;
 			p->usage_total *= p->scale;
 			p->scale = 1;
@@ -270,10 +270,10 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */
 		pack(p);
-	uint32_t cls = p->from ? CS_NO_CLASS : cs_rateclass_of(&p->rc, r); /* (classes: each pass's charges) */
+	uint32_t cls = p->late ? CS_NO_CLASS : cs_rateclass_of(&p->rc, r); /* (classes: each pass's charges) */
 	if (cls != CS_NO_CLASS)
 		cs_rateclass_enter(&p->rc, cls);
-	else if (!p->from)
+	else if (!p->late)
 		p->nclassless++;
 	uint32_t u = p->uacct[jid];
 	if (p->tree && p->nrunning[u]++ == 0) {
@@ -281,9 +281,7 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 		p->rusers[p->nrusers++] = u;
 	}
 	p->run_at[jid] = (uint32_t)p->nrun;
-	p->run[p->nrun++] = (struct running){ &p->usage[u], cls, jid, r };
-	if (p->from)
-		p->from[jid] = p->inv;
+	p->run[p->nrun++] = (struct running){ &p->usage[u], cls, jid, r, p->inv };
 	p->started[jid] = cs_ctx_now(ctx);
 	cs_limits_start(&p->lim, jid, p->started[jid]);
 	return 0;
