@@ -715,7 +715,7 @@ Test(fairshare, gpu_hour_budgets_are_never_exceeded)
 		th_in(path, sizeof path, dir, files[i]);
 		remove(path);
 	}
-	remove(dir);
+	th_rm_rf(dir);
 	th_unlink(acc);
 	th_unlink(w);
 	th_unlink(y);

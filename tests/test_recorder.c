@@ -124,6 +124,7 @@ Test(recorder, gpu_seconds_agree_in_timeseries_projects_and_jobs)
 	free(ts);
 	free(pj);
 	free(jb);
+	th_rm_rf(dir);
 }
 
 Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
@@ -159,6 +160,8 @@ Test(recorder, outputs_are_deterministic_and_report_rebuilds_the_same_page)
 	free(after);
 	free(out);
 	free(err);
+	th_rm_rf(d1);
+	th_rm_rf(d2);
 }
 
 /* 4 processors, sampled every 50 s. A (2 procs) runs 0..100; B (4 procs,
@@ -197,6 +200,7 @@ Test(recorder, pooled_intervals_follow_the_worked_example)
 	free(ts);
 	free(pj);
 	cs_run_result_free(&r);
+	th_rm_rf(dir);
 }
 
 Test(recorder, changes_no_schedule)
@@ -225,4 +229,5 @@ Test(recorder, changes_no_schedule)
 		cr_assert(a.jobs[i].start_s == b.jobs[i].start_s && a.jobs[i].end_s == b.jobs[i].end_s);
 	cs_run_result_free(&a);
 	cs_run_result_free(&b);
+	th_rm_rf(wl);
 }

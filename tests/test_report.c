@@ -102,6 +102,7 @@ Test(report, page_renders_every_chart_in_headless_chromium)
 	cr_assert(png && len > 10000 && memcmp(png, "\x89PNG", 4) == 0, "no screenshot");
 	free(png);
 	free(d);
+	th_rm_rf(dir);
 }
 
 Test(report, compare_puts_runs_side_by_side)
@@ -170,6 +171,7 @@ Test(report, compare_puts_runs_side_by_side)
 	cr_assert_eq(th_exec(ARGS("report", "/nonexistent-run"), &out, &err), 2);
 	free(out);
 	free(err);
+	th_rm_rf(dir);
 }
 
 Test(report, long_series_are_averaged_into_round_bins)
@@ -231,6 +233,7 @@ Test(report, swf_runs_report_processors)
 	cr_assert_neq(access(p, F_OK), 0, "no node occupancy for a pooled machine");
 	free(ts);
 	free(html);
+	th_rm_rf(dir);
 }
 
 /* A run's report.html draws its waits and project boxes from the jobs in
