@@ -767,6 +767,10 @@ struct planner {
 	cs_hbm ix_open;
 	uint32_t ix_nopen;          /* ix_open's count */
 	const struct nwslot **ix_sl;
+	/* the job whose plan cs_ctx_plan drops to make it again later (a
+	 * move: the same level and length), or UINT32_MAX: its entries by
+	 * length stay in the sets across the drop, and the new plan adds none */
+	uint32_t ix_moving;
 	/* (tests) visits_of_freed's plans asked one by one, and their answers
 	 * (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;

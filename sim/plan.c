@@ -828,6 +828,10 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 				*when = old;
 			return c->failed ? -CS_ENOMEM : 0;
 		}
+		/* a plan made again later in this call (not one that starts
+		 * now) keeps its entry by length in the sets */
+		if (pl->ix_type && t != c->now)
+			pl->ix_moving = jid;
 		if (mute_on)
 			cs_plan_unmute_drop(c, jid);
 		else

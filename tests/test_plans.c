@@ -544,6 +544,61 @@ Test(plans, a_node_types_freed_nodes_are_the_freed_log_read_latest_first)
 	cs_run_result_free(&r);
 }
 
+/* After every plan asked for, the sets of plan_index.c hold each plan
+ * once in each of its node types' group of its level, by length (its
+ * pvis d) and by start (its plan's start), and nothing else: a plan moved
+ * later keeps its entry by length across its drop (ix_moving), and one
+ * that starts now does not. Counted: the entries checked. */
+static size_t ixs_entries, ixs_bad;
+
+static void ixs_arr(cs_sched_ctx *ctx, uint32_t t, const struct ixgroup *g, const struct ixarr *x, int by_start,
+		    size_t *n)
+{
+	const struct planner *pl = ctx->pl;
+	for (uint32_t i = 0; i < x->n; i++) {
+		uint32_t jid = x->e[i].jid;
+		cs_time s = ctx->plan_start[jid];
+		if (s < 0 || !(pl->pmask[ctx->plan_pos[jid]] >> t & 1) || pl->pvis[jid].lv != g->lv ||
+		    x->e[i].key != (by_start ? s : pl->pvis[jid].d) ||
+		    (i && (x->e[i - 1].key > x->e[i].key ||
+			   (x->e[i - 1].key == x->e[i].key && x->e[i - 1].jid >= jid))))
+			ixs_bad++;
+	}
+	*n += x->n;
+	ixs_entries += x->n;
+}
+
+static void ixs_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->ix_type)
+		return;
+	for (uint32_t t = 0; t < pl->ntypes; t++) {
+		size_t on = 0, nl = 0, ns = 0;
+		for (size_t i = 0; i < ctx->nplanned; i++)
+			on += pl->pmask[i] >> t & 1;
+		const struct ixtype *y = &pl->ix_type[t];
+		for (uint32_t g = 0; g < y->n; g++) {
+			ixs_arr(ctx, t, &y->g[g], &y->g[g].len, 0, &nl);
+			ixs_arr(ctx, t, &y->g[g], &y->g[g].start, 1, &ns);
+		}
+		ixs_bad += nl != on || ns != on;
+	}
+	ixs_bad += pl->ix_moving != UINT32_MAX;
+}
+
+/* Fails when a plan moved later drops its entry by length (or keeps it
+ * and adds another), or when one that starts now keeps it. */
+Test(plans, the_sets_hold_each_plan_once_by_length_and_start)
+{
+	cs_run_result r;
+	ixs_entries = ixs_bad = 0;
+	run_every_checked(1, 1.5, ixs_check, 0, &r);
+	cr_assert_gt(ixs_entries, 1000000, "%zu entries checked", ixs_entries);
+	cr_assert_eq(ixs_bad, 0, "%zu wrong of %zu entries", ixs_bad, ixs_entries);
+	cs_run_result_free(&r);
+}
+
 /* A job's tree of bounds, kept per job when the planner is made
  * (cs_plan_lb_job, read by cs_plan_lb_trees), is the tree of the largest
  * count at most its GPUs (1 to 16), or with no GPUs its cores, and of the
