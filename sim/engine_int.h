@@ -611,12 +611,19 @@ struct planner {
 	uint64_t overdue_pass;      /* the pass whose overdue jobs started an epoch */
 	uint64_t worse_epoch;       /* the latest epoch that may have broken plans (overdue jobs) */
 	uint64_t *type_freed_epoch; /* per node type: the latest epoch that freed one of its nodes */
-	/* nodes given capacity back, by epoch; prev: the entry before of the
-	 * same node type (UINT32_MAX: none), the last of each in tlast (with
-	 * tplan) */
-	struct pfreed { uint64_t epoch; uint32_t node, prev; } *freed;
+	/* nodes given capacity back, by epoch */
+	struct pfreed { uint64_t epoch; uint32_t node; } *freed;
 	size_t nfreed, freed_cap;
+	/* with tplan, the same per node type, each node once: per node its
+	 * latest freeing's epoch and its place in all freeings (seq, from 1;
+	 * 0: never freed), and the nodes of its type freed before and after
+	 * it last (older, newer; UINT32_MAX: none); a freeing moves its node
+	 * to the front, so a type's list is in the order of the nodes' latest
+	 * freeings, the latest (tlast[t]) first, as the log read from its end
+	 * with each node taken once */
+	struct pflast { uint64_t epoch, seq; uint32_t older, newer; } *flast;
 	uint32_t *tlast;
+	uint64_t fseq;
 	uint32_t *fnodes;           /* scratch: the nodes freed since a plan was made */
 	/* the last such list made (freed_since): the epoch it was made in,
 	 * the plan's epoch and node types it was for; it stands until an
@@ -760,6 +767,10 @@ struct planner {
 	cs_hbm ix_open;
 	uint32_t ix_nopen;          /* ix_open's count */
 	const struct nwslot **ix_sl;
+	/* the job whose plan cs_ctx_plan drops to make it again later (a
+	 * move: the same level and length), or UINT32_MAX: its entries by
+	 * length stay in the sets across the drop, and the new plan adds none */
+	uint32_t ix_moving;
 	/* (tests) visits_of_freed's plans asked one by one, and their answers
 	 * (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;

@@ -184,17 +184,18 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 }
 
 /* The nodes freed after epoch e, once each, the latest first, in
- * pl->fnodes: of the node types in mask where each type's entries are
- * chained (what the callers read of the others they pass over), else of
- * every type. With ep, each one's latest freeing's epoch there (they
- * never rise along the list: the entries are read latest first). */
+ * pl->fnodes: of the node types in mask where each type's nodes are
+ * listed by their latest freeing (pl->flast: what the callers read of the
+ * others they pass over), else of every type. With ep, each one's latest
+ * freeing's epoch there (they never rise along the list: the nodes are
+ * read latest first). */
 static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx *c, uint64_t e, uint64_t mask,
 								     uint64_t *ep)
 {
 	struct planner *pl = c->pl;
-	new_marks(c);
 	uint32_t n = 0;
 	if (!pl->tlast || c->plain || mask == ~0ull) {
+		new_marks(c);
 		for (size_t i = pl->nfreed; i-- > 0 && pl->freed[i].epoch > e;) {
 			uint32_t node = pl->freed[i].node;
 			if (pl->mark[node] != pl->gen) {
@@ -206,40 +207,35 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		}
 		return n;
 	}
-	/* the chains of its types merged, the latest entry first */
+	/* the lists of its types merged, the latest freeing first */
+	const struct pflast *fl = pl->flast;
 	uint32_t at[64], nt = 0;
 	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1)
 		if (pl->tlast[__builtin_ctzll(m)] != UINT32_MAX)
 			at[nt++] = pl->tlast[__builtin_ctzll(m)];
-	if (nt == 1) { /* one chain: as it is */
-		for (uint32_t k = at[0]; k != UINT32_MAX && pl->freed[k].epoch > e; k = pl->freed[k].prev) {
-			uint32_t node = pl->freed[k].node;
-			if (pl->mark[node] != pl->gen) {
-				pl->mark[node] = pl->gen;
-				if (ep)
-					ep[n] = pl->freed[k].epoch;
-				pl->fnodes[n++] = node;
-			}
+	if (nt == 1) { /* one list: as it is */
+		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older) {
+			if (ep)
+				ep[n] = fl[node].epoch;
+			pl->fnodes[n++] = node;
 		}
 		return n;
 	}
 	for (;;) {
-		uint32_t k = UINT32_MAX, best = 0;
+		uint32_t k = UINT32_MAX;
+		uint64_t best = 0;
 		for (uint32_t q = 0; q < nt; q++)
-			if (at[q] != UINT32_MAX && (k == UINT32_MAX || at[q] > best)) {
+			if (at[q] != UINT32_MAX && fl[at[q]].seq > best) {
 				k = q;
-				best = at[q];
+				best = fl[at[q]].seq;
 			}
-		if (k == UINT32_MAX || pl->freed[best].epoch <= e)
+		if (k == UINT32_MAX || fl[at[k]].epoch <= e)
 			break;
-		uint32_t node = pl->freed[best].node;
-		if (pl->mark[node] != pl->gen) {
-			pl->mark[node] = pl->gen;
-			if (ep)
-				ep[n] = pl->freed[best].epoch;
-			pl->fnodes[n++] = node;
-		}
-		at[k] = pl->freed[best].prev;
+		uint32_t node = at[k];
+		if (ep)
+			ep[n] = fl[node].epoch;
+		pl->fnodes[n++] = node;
+		at[k] = fl[node].older;
 	}
 	return n;
 }
@@ -376,7 +372,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 	struct planner *pl = c->pl;
 	cs_nprof_amt need = job_need(j);
 	/* the nodes of types it may not use are left out (freed_since left
-	 * them out already where it follows the types' chains) */
+	 * them out already where it reads the types' lists) */
 	uint64_t mask = c->plain || pl->tlast ? ~0ull : cs_place_mask(c, (uint32_t)(j - c->jobs));
 	uint32_t got = 0;
 	const cs_time *tr[2] = { NULL, NULL };
@@ -564,7 +560,7 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl, ui
 }
 
 /* nothing_earlier's answer where the bounds settle it at once: with the
- * plan's node types followed by chains and bounds kept, none of its own
+ * plan's node types read by their lists and bounds kept, none of its own
  * nodes among those freed since it was made and every freed node's bound
  * at or after old (the plan's start), none of them holds it before old:
  * nothing_earlier would count none and stamp them all, so its plan
@@ -832,6 +828,10 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 				*when = old;
 			return c->failed ? -CS_ENOMEM : 0;
 		}
+		/* a plan made again later in this call (not one that starts
+		 * now) keeps its entry by length in the sets */
+		if (pl->ix_type && t != c->now)
+			pl->ix_moving = jid;
 		if (mute_on)
 			cs_plan_unmute_drop(c, jid);
 		else

@@ -30,6 +30,7 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
+	pl->ix_moving = UINT32_MAX;
 	return 0;
 }
 
@@ -120,12 +121,15 @@ void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 {
 	struct planner *pl = c->pl;
 	const struct pvis *v = &pl->pvis[jid];
-	int bad = 0;
+	int bad = 0, moving = pl->ix_moving == jid; /* (its level and length stay) */
 	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1) {
 		struct ixgroup *g = group_of(&pl->ix_type[__builtin_ctzll(m)], v->lv);
-		if (!g || ix_put(&g->len, v->d, jid, add) < 0 || ix_put(&g->start, c->plan_start[jid], jid, add) < 0)
+		if (!g || (!moving && ix_put(&g->len, v->d, jid, add) < 0) ||
+		    ix_put(&g->start, c->plan_start[jid], jid, add) < 0)
 			bad = 1;
 	}
+	if (moving && add)
+		pl->ix_moving = UINT32_MAX;
 	cs_placement p = placement_of(c, jid);
 	for (uint32_t k = 0; k < p.n; k++)
 		bad |= node_put(&pl->ix_node[p.slots[k].node], jid, add);

@@ -72,6 +72,7 @@ void cs_plan_free(struct planner *pl)
 	cs_hbm_free(&pl->tovisit);
 	free(pl->dheap);
 	free(pl->tlast);
+	free(pl->flast);
 	free(pl->fpend);
 	free(pl->fpend_in);
 	free(pl->fpend_t);
@@ -287,15 +288,28 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 	drop_rest(c, jid);
 }
 
-/* Chain freed entry i after the last of its node type. */
-static void link_freed(cs_sched_ctx *c, size_t i)
+/* node freed in epoch: to the front of its type's list (pl->flast). */
+static void freed_to_front(cs_sched_ctx *c, uint32_t node, uint64_t epoch)
 {
 	struct planner *pl = c->pl;
 	if (!pl->tlast)
 		return;
-	uint32_t t = c->node_type[pl->freed[i].node];
-	pl->freed[i].prev = pl->tlast[t];
-	pl->tlast[t] = (uint32_t)i;
+	uint32_t t = c->node_type[node];
+	struct pflast *x = &pl->flast[node];
+	if (!x->seq || pl->tlast[t] != node) {
+		if (x->seq) { /* out of its place (behind the front: a newer one) */
+			pl->flast[x->newer].older = x->older;
+			if (x->older != UINT32_MAX)
+				pl->flast[x->older].newer = x->newer;
+		}
+		x->older = pl->tlast[t]; /* at the front */
+		x->newer = UINT32_MAX;
+		if (x->older != UINT32_MAX)
+			pl->flast[x->older].newer = node;
+		pl->tlast[t] = node;
+	}
+	x->epoch = epoch;
+	x->seq = ++pl->fseq;
 }
 
 /* Capacity came back on these nodes (slots, or node numbers): a new
@@ -312,13 +326,9 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		for (size_t i = 0; i < c->nplanned; i++)
 			lo = pl->epoch_of[c->planned[i]] < lo ? pl->epoch_of[c->planned[i]] : lo;
 		size_t k = 0;
-		for (uint32_t t = 0; pl->tlast && t < pl->ntypes; t++)
-			pl->tlast[t] = UINT32_MAX;
 		for (size_t i = 0; i < pl->nfreed; i++)
-			if (pl->freed[i].epoch > lo) {
-				pl->freed[k] = pl->freed[i];
-				link_freed(c, k++);
-			}
+			if (pl->freed[i].epoch > lo)
+				pl->freed[k++] = pl->freed[i];
 		pl->nfreed = k;
 		if (grow((void **)&pl->freed, &pl->freed_cap, pl->nfreed + n, sizeof *pl->freed) < 0) {
 			c->failed = -CS_ENOMEM;
@@ -335,8 +345,8 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 	int later = pl->fpend && (!pl->in_walk || pl->ix_type) && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
-		pl->freed[pl->nfreed] = (struct pfreed){ pl->epoch, node, UINT32_MAX };
-		link_freed(c, pl->nfreed++);
+		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, node };
+		freed_to_front(c, node, pl->epoch);
 		pl->type_freed_epoch[c->node_type[node]] = pl->epoch;
 		if (later) {
 			if (!pl->fpend_in[node]) {
@@ -568,9 +578,10 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
 		pl->tlast = malloc(((size_t)pl->ntypes + 1) * sizeof *pl->tlast);
+		pl->flast = calloc((size_t)nn + 1, sizeof *pl->flast);
 		pl->pwords = (c->njobs + 64) / 64;
 		pl->pbits = calloc((pl->ntypes ? pl->ntypes : 1) * pl->pwords, sizeof *pl->pbits);
-		if (!pl->tplan || !pl->tlast || !pl->pbits)
+		if (!pl->tplan || !pl->tlast || !pl->flast || !pl->pbits)
 			return -CS_ENOMEM;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			pl->tlast[t] = UINT32_MAX;

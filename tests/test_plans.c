@@ -436,7 +436,8 @@ Test(plans, stale_rows_of_bounds_are_listed_by_row_and_node_type)
 /* After every plan asked for, the kept freed list (pl->fs_nodes[0 ..
  * fs_n), made for plan epoch fs_e and node types fs_mask) is the nodes
  * freed after fs_e, each once, the latest freeing first: of the types in
- * the mask where each type's freeings are chained, else of every type.
+ * the mask where each type's nodes are listed (pl->flast), else of every
+ * type.
  * Within an epoch a list for a later plan epoch is taken as the first
  * nodes of the one made first (plan.c fs_make). Counted: the lists checked
  * (of at least one node) and those that differ. */
@@ -482,6 +483,119 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 	cr_assert_gt(fl_checked, 10000, "%zu lists checked", fl_checked);
 	cr_assert_gt(fl_short, 1000, "%zu lists taken as the first nodes of another", fl_short);
 	cr_assert_eq(fl_bad, 0, "%zu wrong of %zu", fl_bad, fl_checked);
+	cs_run_result_free(&r);
+}
+
+/* After every 16th plan asked for, each node type's list of freed nodes
+ * (pl->flast from tlast[t], each node moved to the front at each of its
+ * freedings) is the freed log (pl->freed) read from its end, each node
+ * taken once, of that type, with its latest freeing's epoch, as far as the
+ * log goes back (its first entry's epoch: older entries were let go), and
+ * each node's newer link is the node before it. Counted: the lists checked
+ * and the nodes compared. */
+static size_t tl_checked, tl_nodes, tl_bad, tl_calls;
+static uint32_t *tl_seen, tl_gen;
+
+static void tl_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->tlast || !pl->nfreed || tl_calls++ % 16)
+		return;
+	if (!tl_seen)
+		tl_seen = calloc(ctx->nnodes, sizeof *tl_seen);
+	cr_assert_not_null(tl_seen);
+	uint64_t e0 = pl->freed[0].epoch; /* (the log's entries from e0 on are all there) */
+	for (uint32_t t = 0; t < pl->ntypes; t++) {
+		tl_gen++;
+		uint32_t node = pl->tlast[t], before = UINT32_MAX;
+		for (size_t i = pl->nfreed; i-- > 0;) {
+			uint32_t x = pl->freed[i].node;
+			if (ctx->node_type[x] != t || tl_seen[x] == tl_gen)
+				continue;
+			tl_seen[x] = tl_gen;
+			if (node == UINT32_MAX || node != x || pl->flast[node].epoch != pl->freed[i].epoch ||
+			    pl->flast[node].newer != before) {
+				tl_bad++;
+				return;
+			}
+			tl_nodes++;
+			before = node;
+			node = pl->flast[node].older;
+		}
+		/* nothing more in the list from the log's time */
+		tl_bad += node != UINT32_MAX && pl->flast[node].epoch >= e0;
+		tl_checked++;
+	}
+}
+
+/* Fails when a freeing puts its node at the front without taking it out
+ * of its place (the list then holds it twice and loses those after it),
+ * or at its place without moving it (the order is not the latest first). */
+Test(plans, a_node_types_freed_nodes_are_the_freed_log_read_latest_first)
+{
+	cs_run_result r;
+	tl_checked = tl_nodes = tl_bad = tl_calls = 0;
+	run_every_checked(2, 1.5, tl_check, 0, &r);
+	free(tl_seen);
+	tl_seen = NULL;
+	cr_assert_gt(tl_checked, 10000, "%zu lists checked", tl_checked);
+	cr_assert_gt(tl_nodes, 100000, "%zu nodes compared", tl_nodes);
+	cr_assert_eq(tl_bad, 0, "%zu wrong of %zu", tl_bad, tl_checked);
+	cs_run_result_free(&r);
+}
+
+/* After every plan asked for, the sets of plan_index.c hold each plan
+ * once in each of its node types' group of its level, by length (its
+ * pvis d) and by start (its plan's start), and nothing else: a plan moved
+ * later keeps its entry by length across its drop (ix_moving), and one
+ * that starts now does not. Counted: the entries checked. */
+static size_t ixs_entries, ixs_bad;
+
+static void ixs_arr(cs_sched_ctx *ctx, uint32_t t, const struct ixgroup *g, const struct ixarr *x, int by_start,
+		    size_t *n)
+{
+	const struct planner *pl = ctx->pl;
+	for (uint32_t i = 0; i < x->n; i++) {
+		uint32_t jid = x->e[i].jid;
+		cs_time s = ctx->plan_start[jid];
+		if (s < 0 || !(pl->pmask[ctx->plan_pos[jid]] >> t & 1) || pl->pvis[jid].lv != g->lv ||
+		    x->e[i].key != (by_start ? s : pl->pvis[jid].d) ||
+		    (i && (x->e[i - 1].key > x->e[i].key ||
+			   (x->e[i - 1].key == x->e[i].key && x->e[i - 1].jid >= jid))))
+			ixs_bad++;
+	}
+	*n += x->n;
+	ixs_entries += x->n;
+}
+
+static void ixs_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->ix_type)
+		return;
+	for (uint32_t t = 0; t < pl->ntypes; t++) {
+		size_t on = 0, nl = 0, ns = 0;
+		for (size_t i = 0; i < ctx->nplanned; i++)
+			on += pl->pmask[i] >> t & 1;
+		const struct ixtype *y = &pl->ix_type[t];
+		for (uint32_t g = 0; g < y->n; g++) {
+			ixs_arr(ctx, t, &y->g[g], &y->g[g].len, 0, &nl);
+			ixs_arr(ctx, t, &y->g[g], &y->g[g].start, 1, &ns);
+		}
+		ixs_bad += nl != on || ns != on;
+	}
+	ixs_bad += pl->ix_moving != UINT32_MAX;
+}
+
+/* Fails when a plan moved later drops its entry by length (or keeps it
+ * and adds another), or when one that starts now keeps it. */
+Test(plans, the_sets_hold_each_plan_once_by_length_and_start)
+{
+	cs_run_result r;
+	ixs_entries = ixs_bad = 0;
+	run_every_checked(1, 1.5, ixs_check, 0, &r);
+	cr_assert_gt(ixs_entries, 1000000, "%zu entries checked", ixs_entries);
+	cr_assert_eq(ixs_bad, 0, "%zu wrong of %zu entries", ixs_bad, ixs_entries);
 	cs_run_result_free(&r);
 }
 
