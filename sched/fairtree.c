@@ -1059,10 +1059,28 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * the last (the same children, before and after); none of them ties
 	 * a child outside, before or after, and the child ahead ties none
 	 * (its before and count give the users ahead; a tie of it that a
-	 * span one place ahead rewrote is that span's end) */
+	 * span one place ahead rewrote is that span's end); or the first
+	 * span from the list's first place on, when only its start ties
+	 * (a child that leaves the run ahead of it: at a type of a 10x site,
+	 * an organisation's first usage takes it out of the run of those
+	 * without, at the list's head), the children ahead of it visited
+	 * with it (their ins no longer NONE) rather than the whole list */
 	int spans = 1;
 	for (uint32_t A = first; A != NONE && spans; A = f->snext[A])
 		spans = apart(was, tie, lo, hi, A, f->send[A]);
+	if (!spans && first > lo && apart(was, tie, lo, hi, lo, f->send[first])) {
+		spans = 1;
+		for (uint32_t A = f->snext[first]; A != NONE && spans; A = f->snext[A])
+			spans = apart(was, tie, lo, hi, A, f->send[A]);
+		if (spans) {
+			for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+				if (ins[x] == NONE && N[x].pos < first)
+					ins[x] = 0;
+			f->send[lo] = f->send[first];
+			f->snext[lo] = f->snext[first];
+			first = lo;
+		}
+	}
 	if (spans) {
 		for (uint32_t m = 0; m < nm; m++)
 			N[bybef[m]].fl &= (uint8_t)~F_MOVE;

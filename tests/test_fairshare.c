@@ -1429,6 +1429,51 @@ Test(fairtree, an_update_below_the_range_sorts_as_the_full_computation)
 	cs_account_tree_free(&t);
 }
 
+/* A child that leaves the run ahead of it (those without usage, at the
+ * list's head): the span from its old place ties that run's last child,
+ * so relocate takes the first span from the list's first place and keeps
+ * the others (the whole list visited before). Tree: g -> users a, b, c
+ * (no usage: one run), d 10, e 20, f 30, v 40, w 50, y 60, z 70; h ->
+ * user k 5. Then c 45 (from the run to between v and w: places 2 .. 7)
+ * and y 75 (past z: places 9 .. 10, apart). */
+Test(fairtree, a_child_that_leaves_the_run_ahead_ranks_as_the_full_computation)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - name: g\n"
+		"    users: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, {name: f}, {name: v},\n"
+		"            {name: w}, {name: y}, {name: z}]\n"
+		"  - {name: h, users: [{name: k}]}\n",
+		&t);
+	static const char *const names[11] = { "a", "b", "c", "d", "e", "f", "v", "w", "y", "z", "k" };
+	static const double start[11] = { 0, 0, 0, 10, 20, 30, 40, 50, 60, 70, 5 };
+	uint32_t us[11];
+	double u[32] = { 0 }, full[32];
+	cr_assert_leq(t.nnodes, 32);
+	for (int k = 0; k < 11; k++) {
+		us[k] = node_named(&t, names[k]);
+		u[us[k]] = start[k];
+	}
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	cs_fairtree_compute(ft, u, NULL);
+	for (int k = 0; k < 11; k++) /* (each list settled, its order kept) */
+		cs_fairtree_factor(ft, us[k]);
+	u[us[2]] = 45;
+	u[us[8]] = 75;
+	cs_fairtree_update(ft, u, NULL, (const uint32_t[]){ us[2], us[8] }, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (int k = 0; k < 11; k++)
+		cr_assert(cs_fairtree_factor(ft, us[k]) == full[us[k]], "user %s: %.17g vs %.17g", names[k],
+			  cs_fairtree_factor(ft, us[k]), full[us[k]]);
+	cr_assert(full[us[2]] < full[us[6]] && full[us[2]] > full[us[7]]); /* c between v and w */
+	cr_assert(full[us[8]] < full[us[9]]);                              /* y after z */
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
