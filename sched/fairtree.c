@@ -151,8 +151,8 @@ struct cs_fairtree {
 	uint8_t *nt;
 	uint64_t *bits;     /* relocate's, one bit a place: the dirty ones but the quiet */
 	/* refresh_children's: the dirty children next to a place its common
-	 * case did not decide (check_place), each once (P_LOUD); relocate's
-	 * second try: every dirty child */
+	 * case did not decide (check_place), each once (P_LOUD), and those
+	 * relocate makes move too (move_too) */
 	uint32_t *loud;
 	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
 	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
@@ -812,46 +812,46 @@ static inline void set_bits(uint64_t *bits, uint32_t s, uint32_t e)
 	bits[we] |= hi;
 }
 
-/* A dirty child x at place p of ord[lo .. hi) stays where it is when its
- * places with its neighbours (unchanged or dirty) are still in order and
- * hold theirs (refresh_children's nt: T_IN and T_HOLDS). The children that
- * stay and the unchanged ones are then in order, each next to the next: a
- * dirty neighbour either stays (their place is in order) or moves, and
- * the two that become neighbours where moving ones leave are checked
- * (relocate). In a relocation's second try (alone: two children that
- * become neighbours did not hold theirs and one of them is dirty), it
- * stays only if its neighbours are unchanged as well, as this says (with
- * only unchanged ones next to a moving run, those hold theirs unless
- * refresh_children's order is out of date). */
-static inline int unchanged_beside(const ftnode *N, const uint32_t *ord, uint32_t p, uint32_t lo, uint32_t hi)
+/* Dirty child ord[p] of a list from lo, not moving, made to move: at
+ * bypos[k] (the dirty ones by place, nd), put there if not there, its
+ * place in bits. */
+static void move_too(cs_fairtree *f, uint32_t *bypos, uint32_t *nd, uint32_t k, uint32_t p, uint32_t lo)
 {
-	return (p == lo || !(N[ord[p - 1]].fl & F_DIRTY)) && (p + 1 == hi || !(N[ord[p + 1]].fl & F_DIRTY));
+	uint32_t y = f->ord[p];
+	if (k == *nd || bypos[k] != y) {
+		memmove(bypos + k + 1, bypos + k, (*nd - k) * sizeof *bypos);
+		bypos[k] = y;
+		++*nd;
+		f->bits[(p - lo) >> 6] |= 1ull << ((p - lo) & 63);
+	}
+	f->n[y].fl |= F_MOVE;
 }
 
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
- * dirty child that stays (between neighbours it is still in order with;
- * with alone, unchanged ones only: unchanged_beside) keeps its place
- * among the others; the rest move (F_MOVE). Those not moving keep their
- * order; two of them separated by moving ones only must hold theirs too (they may
- * become neighbours; else, one of them dirty, the same again with alone,
- * else sort_children). Each moving one (its Level Fairshare worked out) goes
+ * dirty child that stays (between neighbours it is still in order with:
+ * its places hold theirs, refresh_children's nt T_IN and T_HOLDS) keeps
+ * its place among the others; the rest move (F_MOVE). Those not moving
+ * keep their order, each next to the next: a dirty neighbour either stays
+ * (their place is in order) or moves, and two of them separated by moving
+ * ones only must hold theirs too (they may become neighbours; else a dirty
+ * one of them moves too, move_too, and the run's new ends are asked; else
+ * sort_children). Each moving one (its Level Fairshare worked out) goes
  * before the first of them it ranks ahead of (place_of, ins[]); sorted,
  * they keep their order within a place. Only the places between a dirty
  * child's old place and its new one (one that stays: its own), merged
  * where they meet or touch, are rewritten (every child outside keeps its
- * place and ties): there the moving ones are merged in before their
- * place, the ties next to a moving child are worked out, those next to
- * one that stays are refresh_children's, and two unchanged ones that were
+ * place and ties): there the moving ones are merged in before their place,
+ * the ties next to a moving child are worked out, those next to one that
+ * stays are refresh_children's, and two unchanged ones that were
  * neighbours keep theirs. A dirty child that stays and ties none, before
  * or after (quiet), keeps its before unless a moving one's range passes
- * its place (the same children are ahead of it, none tied to it): its
- * ties are rewritten, it has no place in bits and is no span, whatever
- * its neighbours (a span that ends beside it checks the tie there as it
- * does an unchanged neighbour's: apart). (Not inlined:
- * refresh_children's common path, which keeps the order, then saves
- * fewer registers a call.) */
-static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, int alone, uint32_t nloud)
+ * its place (the same children are ahead of it, none tied to it): its ties
+ * are rewritten, it has no place in bits and is no span, whatever its
+ * neighbours (a span that ends beside it checks the tie there as it does
+ * an unchanged neighbour's: apart). (Not inlined: refresh_children's
+ * common path, which keeps the order, then saves fewer registers a call.) */
+static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, double up, uint32_t nloud)
 {
 	ftnode *N = f->n;
 	uint32_t *ord = f->ord, *bypos = f->tmp, *bybef = f->rbuf, *ins = f->ins;
@@ -867,23 +867,17 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * unless a moving one's range passes its place (below): the same
 	 * children are ahead of it, so its before stands, as step 58's lone
 	 * child's (its bit would have made it a span of its own, or joined it
-	 * to a neighbour's, only to be visited with the same before). In the
-	 * first try only those in loud are looked at: every other dirty child
+	 * to a neighbour's, only to be visited with the same before). Only
+	 * those in loud are looked at: every other dirty child
 	 * is quiet, both its places having held apart and in order
 	 * (refresh_children's common case: its ties T_HOLDS, before and
 	 * after), so its ties stand as they are; it is in no span (ins NONE)
 	 * unless a span's rewrite passes it (below). Its was is not written:
 	 * only the fallback's one range reads was next to a place it does not
-	 * rewrite (below). In the second try every dirty child is looked at
-	 * (alone may make a quiet one move). pmin and pmax: the places of
-	 * those looked at. */
-	if (alone) {
-		for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
-			loud[nloud++] = x;
-	} else {
-		for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
-			ins[x] = NONE;
-	}
+	 * rewrite (below). pmin and pmax: the places of those looked at and
+	 * of those made to move (move_too, which may take any dirty child). */
+	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+		ins[x] = NONE;
 	const uint8_t both = T_IN | T_HOLDS;
 	for (uint32_t k = 0; k < nloud; k++) {
 		uint32_t x = loud[k], p = N[x].pos;
@@ -901,7 +895,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 			nr = nt[p];
 			tr = tie[p];
 		}
-		if ((nl & nr & both) == both && (!alone || unchanged_beside(N, ord, p, lo, hi))) {
+		if ((nl & nr & both) == both) {
 			if (!((nl | nr | tl | tr) & T_TIE)) { /* (quiet: its new ties T_HOLDS) */
 				if (p > lo) {
 					was[p - 1] = tl;
@@ -924,10 +918,42 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	for (uint32_t w = (pmin - lo) >> 6; w <= (pmax - lo) >> 6; w++)
 		for (uint64_t b = bits[w]; b; b &= b - 1)
 			bypos[nd++] = ord[lo + (w << 6) + (uint32_t)__builtin_ctzll(b)];
-	/* per run of dirty places [p0, p1) (one that stays is alone): the
-	 * ones not moving around it hold their order, and each moving one's
-	 * place, its span's places (from its place to the one before which it
-	 * goes) and the moving ones by rank */
+	/* per run of moving places [p0, p1): the two not moving around it
+	 * hold their order (they may become neighbours), else a dirty one of
+	 * them moves too, joining the run (whose ends are then asked again),
+	 * else (both unchanged) sort_children */
+	for (uint32_t s = 0, e; s < nd; s = e) {
+		e = s + 1;
+		if (!(N[bypos[s]].fl & F_MOVE))
+			continue;
+		for (; e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1; e++)
+			;
+		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
+		if (p0 == lo || p1 == hi || order_holds(N[ord[p0 - 1]].q, N[ord[p1]].q))
+			continue;
+		if (N[ord[p0 - 1]].fl & F_DIRTY) {
+			/* (at s - 1, or put there; then from the start of
+			 * the run it may join) */
+			e = s > 0 && bypos[s - 1] == ord[p0 - 1] ? s - 1 : s;
+			move_too(f, bypos, &nd, e, p0 - 1, lo);
+			pmin = p0 - 1 < pmin ? p0 - 1 : pmin;
+			while (e > 0 && (N[bypos[e - 1]].fl & F_MOVE) && N[bypos[e - 1]].pos + 1 == N[bypos[e]].pos)
+				e--;
+		} else if (N[ord[p1]].fl & F_DIRTY) {
+			move_too(f, bypos, &nd, e, p1, lo);
+			pmax = p1 > pmax ? p1 : pmax;
+			e = s;
+		} else {
+			for (uint32_t m = 0; m < nd; m++)
+				N[bypos[m]].fl &= (uint8_t)~F_MOVE;
+			memset(bits + ((pmin - lo) >> 6), 0, (((pmax - lo) >> 6) - ((pmin - lo) >> 6) + 1) * sizeof *bits);
+			sort_children(f, a);
+			return;
+		}
+	}
+	/* per run of moving places [p0, p1) (their ends hold): each moving
+	 * one's place, its span's places (from its place to the one before
+	 * which it goes) and the moving ones by rank */
 	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
 	for (uint32_t s = 0, e; s < nd; s = e) {
 		e = s + 1;
@@ -936,16 +962,6 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 		for (; e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1; e++)
 			;
 		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
-		if (p0 > lo && p1 < hi && !order_holds(f->n[ord[p0 - 1]].q, f->n[ord[p1]].q)) {
-			for (uint32_t m = 0; m < nd; m++)
-				N[bypos[m]].fl &= (uint8_t)~F_MOVE;
-			memset(bits + ((cmin - lo) >> 6), 0, (((cmax - 1 - lo) >> 6) - ((cmin - lo) >> 6) + 1) * sizeof *bits);
-			if (!alone && ((N[ord[p0 - 1]].fl | N[ord[p1]].fl) & F_DIRTY))
-				relocate(f, a, up, 1, 0);
-			else
-				sort_children(f, a);
-			return;
-		}
 		for (uint32_t m = s; m < e; m++) {
 			uint32_t x = bypos[m], j = nm++, p = N[x].pos;
 			f->lfs[x] = lfs_at(&f->n[x], up);
@@ -1059,10 +1075,28 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * the last (the same children, before and after); none of them ties
 	 * a child outside, before or after, and the child ahead ties none
 	 * (its before and count give the users ahead; a tie of it that a
-	 * span one place ahead rewrote is that span's end) */
+	 * span one place ahead rewrote is that span's end); or the first
+	 * span from the list's first place on, when only its start ties
+	 * (a child that leaves the run ahead of it: at a type of a 10x site,
+	 * an organisation's first usage takes it out of the run of those
+	 * without, at the list's head), the children ahead of it visited
+	 * with it (their ins no longer NONE) rather than the whole list */
 	int spans = 1;
 	for (uint32_t A = first; A != NONE && spans; A = f->snext[A])
 		spans = apart(was, tie, lo, hi, A, f->send[A]);
+	if (!spans && first > lo && apart(was, tie, lo, hi, lo, f->send[first])) {
+		spans = 1;
+		for (uint32_t A = f->snext[first]; A != NONE && spans; A = f->snext[A])
+			spans = apart(was, tie, lo, hi, A, f->send[A]);
+		if (spans) {
+			for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next)
+				if (ins[x] == NONE && N[x].pos < first)
+					ins[x] = 0;
+			f->send[lo] = f->send[first];
+			f->snext[lo] = f->snext[first];
+			first = lo;
+		}
+	}
 	if (spans) {
 		for (uint32_t m = 0; m < nm; m++)
 			N[bybef[m]].fl &= (uint8_t)~F_MOVE;
@@ -1206,7 +1240,7 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	}
 	if (c.nloud) { /* (else check_place's counts stand: in order) */
 		if (!c.frag && !c.in_order) {
-			relocate(f, a, up, 0, c.nloud);
+			relocate(f, a, up, c.nloud);
 			return;
 		}
 		for (uint32_t k = 0; k < c.nloud; k++)

@@ -1429,6 +1429,136 @@ Test(fairtree, an_update_below_the_range_sorts_as_the_full_computation)
 	cs_account_tree_free(&t);
 }
 
+/* A child that leaves the run ahead of it (those without usage, at the
+ * list's head): the span from its old place ties that run's last child,
+ * so relocate takes the first span from the list's first place and keeps
+ * the others (the whole list visited before). Tree: g -> users a, b, c
+ * (no usage: one run), d 10, e 20, f 30, v 40, w 50, y 60, z 70; h ->
+ * user k 5. Then c 45 (from the run to between v and w: places 2 .. 7)
+ * and y 75 (past z: places 9 .. 10, apart). */
+Test(fairtree, a_child_that_leaves_the_run_ahead_ranks_as_the_full_computation)
+{
+	cs_account_tree t;
+	tree_of("accounts:\n"
+		"  - name: g\n"
+		"    users: [{name: a}, {name: b}, {name: c}, {name: d}, {name: e}, {name: f}, {name: v},\n"
+		"            {name: w}, {name: y}, {name: z}]\n"
+		"  - {name: h, users: [{name: k}]}\n",
+		&t);
+	static const char *const names[11] = { "a", "b", "c", "d", "e", "f", "v", "w", "y", "z", "k" };
+	static const double start[11] = { 0, 0, 0, 10, 20, 30, 40, 50, 60, 70, 5 };
+	uint32_t us[11];
+	double u[32] = { 0 }, full[32];
+	cr_assert_leq(t.nnodes, 32);
+	for (int k = 0; k < 11; k++) {
+		us[k] = node_named(&t, names[k]);
+		u[us[k]] = start[k];
+	}
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	cs_fairtree_compute(ft, u, NULL);
+	for (int k = 0; k < 11; k++) /* (each list settled, its order kept) */
+		cs_fairtree_factor(ft, us[k]);
+	u[us[2]] = 45;
+	u[us[8]] = 75;
+	cs_fairtree_update(ft, u, NULL, (const uint32_t[]){ us[2], us[8] }, 2);
+	cs_fairtree_compute(ref, u, full);
+	for (int k = 0; k < 11; k++)
+		cr_assert(cs_fairtree_factor(ft, us[k]) == full[us[k]], "user %s: %.17g vs %.17g", names[k],
+			  cs_fairtree_factor(ft, us[k]), full[us[k]]);
+	cr_assert(full[us[2]] < full[us[6]] && full[us[2]] > full[us[7]]); /* c between v and w */
+	cr_assert(full[us[8]] < full[us[9]]);                              /* y after z */
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
+/* Users names[0 .. n) of g (h -> user k 5 beside it), usage start[];
+ * then at each step, every list settled (its order kept), the usage of
+ * users moved[step] (up to three, -1 none) set to to[step] in an update:
+ * every factor read is the full computation's, to the bit, and the last
+ * step's are left in full. */
+static void g_steps_as_full(const char *const *names, const double *start, int n, const int (*moved)[3],
+			    const double (*to)[3], int nsteps, double *full, uint32_t *us)
+{
+	char yaml[512];
+	size_t len = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n  - name: g\n    users:\n");
+	for (int k = 0; k < n; k++)
+		len += (size_t)snprintf(yaml + len, sizeof yaml - len, "      - {name: %s}\n", names[k]);
+	snprintf(yaml + len, sizeof yaml - len, "  - {name: h, users: [{name: k}]}\n");
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	double u[16] = { 0 };
+	cr_assert_leq(t.nnodes, 16);
+	for (int k = 0; k < n; k++) {
+		us[k] = node_named(&t, names[k]);
+		u[us[k]] = start[k];
+	}
+	u[node_named(&t, "k")] = 5;
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	cs_fairtree_compute(ft, u, NULL);
+	for (int step = 0; step < nsteps; step++) {
+		for (int k = 0; k < n; k++)
+			cs_fairtree_factor(ft, us[k]);
+		uint32_t changed[3];
+		size_t nc = 0;
+		for (int k = 0; k < 3; k++)
+			if (moved[step][k] >= 0) {
+				changed[nc] = us[moved[step][k]];
+				u[changed[nc++]] = to[step][k];
+			}
+		cs_fairtree_update(ft, u, NULL, changed, nc);
+		cs_fairtree_compute(ref, u, full);
+		for (int k = 0; k < n; k++)
+			cr_assert(cs_fairtree_factor(ft, us[k]) == full[us[k]], "step %d user %s: %.17g vs %.17g", step,
+				  names[k], cs_fairtree_factor(ft, us[k]), full[us[k]]);
+	}
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
+/* Two children that become neighbours where a moving one leaves must
+ * hold their order: where they do not and one is dirty, it moves too
+ * (relocate, move_too), and the run's new ends are asked. Users a 10, l
+ * 20, x 30, r 40 of g. Then l 42 and x 45: x is out of order with r and
+ * moves, l stays in order with a and x, but l 42 and r 40 would become
+ * neighbours out of order: l moves too (a r l x). Then r 8 and a 12 (r a
+ * l x), and l 9 and x 11 (r l x a). */
+Test(fairtree, a_dirty_child_beside_a_moving_run_moves_too_where_the_ends_do_not_hold)
+{
+	static const char *const names[4] = { "a", "l", "x", "r" };
+	static const double start[4] = { 10, 20, 30, 40 };
+	static const int moved[3][3] = { { 1, 2, -1 }, { 3, 0, -1 }, { 1, 2, -1 } };
+	static const double to[3][3] = { { 42, 45 }, { 8, 12 }, { 9, 11 } };
+	double full[16];
+	uint32_t us[4];
+	g_steps_as_full(names, start, 4, moved, to, 1, full, us);
+	cr_assert(full[us[0]] > full[us[3]] && full[us[3]] > full[us[1]] && full[us[1]] > full[us[2]]); /* a r l x */
+	g_steps_as_full(names, start, 4, moved, to, 3, full, us);
+}
+
+/* The run's new end asked again: a dirty one made to move may bring the
+ * next one beside the run out of order too. Users a 10, x 20, r 30, s
+ * 40, t 50 of g. Then x 5, r 6 and s 7 in one update: x moves (out of
+ * order with a); r, in order with x and s, stays but not in order with
+ * a: r moves too; then the same with s, beside the run x r; t holds
+ * (x r s a t). */
+Test(fairtree, a_run_whose_dirty_end_moves_too_is_asked_again)
+{
+	static const char *const names[5] = { "a", "x", "r", "s", "t" };
+	static const double start[5] = { 10, 20, 30, 40, 50 };
+	static const int moved[1][3] = { { 1, 2, 3 } };
+	static const double to[1][3] = { { 5, 6, 7 } };
+	double full[16];
+	uint32_t us[5];
+	g_steps_as_full(names, start, 5, moved, to, 1, full, us);
+	cr_assert(full[us[1]] > full[us[2]] && full[us[2]] > full[us[3]] && full[us[3]] > full[us[0]]); /* x r s a */
+}
+
 Test(fairtree, a_long_list_relocates_as_the_full_computation)
 {
 	enum { NU = 300 };
