@@ -637,14 +637,14 @@ struct planner {
 	uint64_t *fs_ep, fs_eb;
 	uint32_t fs_nb;
 	int fs_ok;
-	/* that list's stamp (a new one each time it is made), each node's
-	 * stamp while it is in the list (fs_in), the count of profile changes
-	 * of its nodes (fs_touch, lb_touch), and per tree of bounds, GPUs'
+	/* that list's stamp (a new one each time it is made), the count of
+	 * profile changes of its nodes (fs_touch, lb_touch: fs_listed says
+	 * which nodes are in it), and per tree of bounds, GPUs'
 	 * then cores', as of a stamp and count (or of an epoch, mask and
 	 * profile clock: a list made again for another plan's epoch starts
 	 * with the same nodes), the least bound of the list's first nodes, up
 	 * to at (fs_before in plan.c) */
-	uint32_t *fs_in, fs_ver;
+	uint32_t fs_ver;
 	uint64_t fs_touch;
 	struct fsleast {
 		uint64_t touch, epoch, mask, clock;

@@ -275,13 +275,9 @@ static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64
 		pl->fs_ok = 1;
 	}
 	if (!pl->lb)
-		return made; /* (fs_in: for none_freed_before, with bounds only) */
-	if (++pl->fs_ver == 0) {
-		memset(pl->fs_in, 0, c->nnodes * sizeof *pl->fs_in);
+		return made; /* (fs_ver: for fs_before, with bounds only) */
+	if (++pl->fs_ver == 0)
 		pl->fs_ver = 1;
-	}
-	for (uint32_t i = 0; i < pl->fs_n; i++)
-		pl->fs_in[pl->fs_nodes[i]] = pl->fs_ver;
 	return made;
 }
 
@@ -581,7 +577,7 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	 * of the list (and the answer is 0 whichever says so first) */
 	cs_placement q = placement_of(c, jid);
 	for (uint32_t k = 0; k < q.n; k++)
-		if (pl->fs_in[q.slots[k].node] == pl->fs_ver)
+		if (fs_listed(c, q.slots[k].node))
 			return 0;
 	const cs_time *tr[2];
 	uint32_t bit = cs_plan_lb_trees(pl, jid, tr);
@@ -591,7 +587,7 @@ static int none_freed_before(cs_sched_ctx *c, uint32_t jid, cs_time old)
 	if (j->nodes > 1 && pl->near_of[jid]) {
 		uint32_t *nr = pl->near_of[jid], n = 0;
 		for (uint32_t i = 0; i < pl->near_n[jid]; i++)
-			if (pl->fs_in[nr[i]] != pl->fs_ver)
+			if (!fs_listed(c, nr[i]))
 				nr[n++] = nr[i];
 		pl->near_n[jid] = n;
 	}

@@ -141,6 +141,20 @@ static inline void new_marks(cs_sched_ctx *c)
 	}
 }
 
+/* Is node in the kept freed list (pl->fs_nodes, as fs_make made it for
+ * fs_e and fs_mask)? Its nodes are those of the mask's types whose latest
+ * freeing (pl->flast, kept where pl->tlast is) came after fs_e, as
+ * freed_list reads them, and a freeing since starts an epoch, after which
+ * the list is made again before it is read: the question is answered by
+ * the node, without marks made for each list. (Asked again after a
+ * freeing, it says yes of each node in the list then, and of the nodes
+ * freed since.) */
+static inline int fs_listed(const cs_sched_ctx *c, uint32_t node)
+{
+	const struct planner *pl = c->pl;
+	return pl->flast[node].epoch > pl->fs_e && (pl->fs_mask >> c->node_type[node] & 1);
+}
+
 /* jid's plan was made or visited now: it has seen every freeing so far.
  * (Out of the plans to visit only where it is in: a clear of a bit that
  * is not set walks the summary words above an empty word each time.) */

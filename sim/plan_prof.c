@@ -42,7 +42,6 @@ void cs_plan_free(struct planner *pl)
 	free(pl->fnodes);
 	free(pl->fs_nodes);
 	free(pl->fs_ep);
-	free(pl->fs_in);
 	free(pl->lb);
 	free(pl->pos_of);
 	free(pl->lb_dirty);
@@ -102,7 +101,7 @@ static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, stru
 {
 	pl->pver[node] = ++pl->pclock;
 	if (pl->lb_stale) {
-		pl->fs_touch += pl->fs_in[node] == pl->fs_ver; /* (fs_ver is never 0) */
+		pl->fs_touch += !pl->tlast || fs_listed(c, node);
 		if (pl->lb_stale[node] != LB_ALL)
 			lb_stale_all(c, node);
 	}
@@ -533,7 +532,6 @@ int cs_plan_on(cs_sched_ctx *c)
 	pl->fnodes = malloc(((size_t)nn + 1) * sizeof *pl->fnodes);
 	pl->fs_nodes = malloc(((size_t)nn + 1) * sizeof *pl->fs_nodes);
 	pl->fs_ep = malloc(((size_t)nn + 1) * sizeof *pl->fs_ep);
-	pl->fs_in = calloc((size_t)nn + 1, sizeof *pl->fs_in);
 	pl->fs_ver = 1;
 	int lb_on = c->plan_bounds < 0 ? nn >= LB_MIN_NODES : c->plan_bounds;
 	for (pl->P = 1; pl->P < nn; pl->P *= 2)
@@ -572,7 +570,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	if (!pl->lcnt || !pl->bcnt || !pl->ltouch || !pl->lorder || !pl->tnodes)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
-	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep || !pl->fs_in ||
+	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep ||
 	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {

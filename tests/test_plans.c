@@ -486,6 +486,47 @@ Test(plans, a_kept_freed_list_is_the_nodes_freed_since_its_epoch)
 	cs_run_result_free(&r);
 }
 
+/* After every plan asked for, with bounds kept: fs_listed (plan_int.h,
+ * read off each node's latest freeing) says yes of the nodes of the kept
+ * freed list (pl->fs_nodes[0 .. fs_n)) and of no other node, while the
+ * list stands (no freeing since it was made). Counted: the lists checked
+ * and the nodes in them. */
+static size_t fx_checked, fx_listed, fx_bad;
+static uint8_t *fx_in;
+
+static void fx_check(cs_sched_ctx *ctx)
+{
+	const struct planner *pl = ctx->pl;
+	if (!pl || !pl->lb || !pl->tlast || !pl->fs_ok || pl->fs_epoch != pl->epoch)
+		return;
+	if (!fx_in)
+		fx_in = calloc(ctx->nnodes, 1);
+	cr_assert_not_null(fx_in);
+	for (uint32_t i = 0; i < pl->fs_n; i++)
+		fx_in[pl->fs_nodes[i]] = 1;
+	for (uint32_t node = 0; node < ctx->nnodes; node++)
+		fx_bad += fs_listed(ctx, node) != fx_in[node];
+	for (uint32_t i = 0; i < pl->fs_n; i++)
+		fx_in[pl->fs_nodes[i]] = 0;
+	fx_checked++;
+	fx_listed += pl->fs_n;
+}
+
+/* Fails with a node freed in the plan's own epoch said to be in it (>= for
+ * > in fs_listed), or the node type not asked. */
+Test(plans, a_node_is_in_the_kept_freed_list_as_its_latest_freeing_says)
+{
+	cs_run_result r;
+	fx_checked = fx_listed = fx_bad = 0;
+	run_every_checked(2, 1.5, fx_check, 1, &r);
+	free(fx_in);
+	fx_in = NULL;
+	cr_assert_gt(fx_checked, 10000, "%zu lists checked", fx_checked);
+	cr_assert_gt(fx_listed, 100000, "%zu nodes listed", fx_listed);
+	cr_assert_eq(fx_bad, 0, "%zu wrong", fx_bad);
+	cs_run_result_free(&r);
+}
+
 /* After every 16th plan asked for, each node type's list of freed nodes
  * (pl->flast from tlast[t], each node moved to the front at each of its
  * freedings) is the freed log (pl->freed) read from its end, each node
