@@ -827,6 +827,16 @@ static void move_too(cs_fairtree *f, uint32_t *bypos, uint32_t *nd, uint32_t k, 
 	f->n[y].fl |= F_MOVE;
 }
 
+/* The run of moving places that starts at bypos[s] (a moving one): the
+ * index after its last, the next moving one at the next place joining it. */
+static inline uint32_t run_end(const ftnode *N, const uint32_t *bypos, uint32_t nd, uint32_t s)
+{
+	uint32_t e = s + 1;
+	while (e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1)
+		e++;
+	return e;
+}
+
 /* Dirty account a's children in order again where some dirty child is out
  * of order and every two unchanged neighbours hold theirs (T_HOLDS). A
  * dirty child that stays (between neighbours it is still in order with:
@@ -923,11 +933,11 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * them moves too, joining the run (whose ends are then asked again),
 	 * else (both unchanged) sort_children */
 	for (uint32_t s = 0, e; s < nd; s = e) {
-		e = s + 1;
-		if (!(N[bypos[s]].fl & F_MOVE))
+		if (!(N[bypos[s]].fl & F_MOVE)) {
+			e = s + 1;
 			continue;
-		for (; e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1; e++)
-			;
+		}
+		e = run_end(N, bypos, nd, s);
 		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
 		if (p0 == lo || p1 == hi || order_holds(N[ord[p0 - 1]].q, N[ord[p1]].q))
 			continue;
@@ -956,11 +966,11 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * which it goes) and the moving ones by rank */
 	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
 	for (uint32_t s = 0, e; s < nd; s = e) {
-		e = s + 1;
-		if (!(N[bypos[s]].fl & F_MOVE))
+		if (!(N[bypos[s]].fl & F_MOVE)) {
+			e = s + 1;
 			continue;
-		for (; e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1; e++)
-			;
+		}
+		e = run_end(N, bypos, nd, s);
 		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
 		for (uint32_t m = s; m < e; m++) {
 			uint32_t x = bypos[m], j = nm++, p = N[x].pos;
