@@ -827,13 +827,24 @@ static void move_too(cs_fairtree *f, uint32_t *bypos, uint32_t *nd, uint32_t k, 
 	f->n[y].fl |= F_MOVE;
 }
 
-/* The run of moving places that starts at bypos[s] (a moving one): the
- * index after its last, the next moving one at the next place joining it. */
-static inline uint32_t run_end(const ftnode *N, const uint32_t *bypos, uint32_t nd, uint32_t s)
+/* The next run of moving places among bypos[*s ..) (the dirty ones by
+ * place; a moving one at the next place joins the run): *s moved to its
+ * first entry and [*p0, *p1) its places; the index after its last entry,
+ * or *s itself (nd) where no moving one is left. */
+static inline uint32_t next_run(const ftnode *N, const uint32_t *bypos, uint32_t nd, uint32_t *s, uint32_t *p0,
+				uint32_t *p1)
 {
-	uint32_t e = s + 1;
+	uint32_t b = *s;
+	while (b < nd && !(N[bypos[b]].fl & F_MOVE))
+		b++;
+	*s = b;
+	if (b == nd)
+		return b;
+	uint32_t e = b + 1;
 	while (e < nd && (N[bypos[e]].fl & F_MOVE) && N[bypos[e]].pos == N[bypos[e - 1]].pos + 1)
 		e++;
+	*p0 = N[bypos[b]].pos;
+	*p1 = N[bypos[e - 1]].pos + 1;
 	return e;
 }
 
@@ -932,13 +943,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * hold their order (they may become neighbours), else a dirty one of
 	 * them moves too, joining the run (whose ends are then asked again),
 	 * else (both unchanged) sort_children */
-	for (uint32_t s = 0, e; s < nd; s = e) {
-		if (!(N[bypos[s]].fl & F_MOVE)) {
-			e = s + 1;
-			continue;
-		}
-		e = run_end(N, bypos, nd, s);
-		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
+	for (uint32_t s = 0, e, p0 = 0, p1 = 0; (e = next_run(N, bypos, nd, &s, &p0, &p1)) != s; s = e) {
 		if (p0 == lo || p1 == hi || order_holds(N[ord[p0 - 1]].q, N[ord[p1]].q))
 			continue;
 		if (N[ord[p0 - 1]].fl & F_DIRTY) {
@@ -965,13 +970,7 @@ static __attribute__((noinline)) void relocate(cs_fairtree *f, uint32_t a, doubl
 	 * one's place, its span's places (from its place to the one before
 	 * which it goes) and the moving ones by rank */
 	uint32_t cmin = pmin, cmax = pmax + 1; /* the places in bits */
-	for (uint32_t s = 0, e; s < nd; s = e) {
-		if (!(N[bypos[s]].fl & F_MOVE)) {
-			e = s + 1;
-			continue;
-		}
-		e = run_end(N, bypos, nd, s);
-		uint32_t p0 = N[bypos[s]].pos, p1 = N[bypos[e - 1]].pos + 1;
+	for (uint32_t s = 0, e, p0 = 0, p1 = 0; (e = next_run(N, bypos, nd, &s, &p0, &p1)) != s; s = e) {
 		for (uint32_t m = s; m < e; m++) {
 			uint32_t x = bypos[m], j = nm++, p = N[x].pos;
 			f->lfs[x] = lfs_at(&f->n[x], up);
