@@ -713,6 +713,7 @@ struct planner {
 	 * leaves them out (the plan's own nodes are never stamped, so muting
 	 * it changes none of theirs) */
 	uint32_t *nowin, nowin_gen;
+	uint32_t wb_at;             /* windows_in's last call looked at its nodes' first wb_at (it stops at enough) */
 	cs_slot *aside;
 	/* jobs with a topology rule (one leaf, k leaves, one block): */
 	uint32_t nleaves, lpb;      /* the allocator's leaves, leaves per block (0: none) */

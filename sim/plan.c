@@ -360,7 +360,8 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
  * still in the profile) counts without a look (a plan of one node's: where
  * own_window_before says it may hold it); then the nodes looked at
- * that hold none are stamped in pl->nowin with pl->nowin_gen. With lb
+ * that hold none are stamped in pl->nowin with pl->nowin_gen (those
+ * looked at are fn[0 .. pl->wb_at), the others are not stamped). With lb
  * (n > 0), the bounds kept (pl->lb) pass over those whose bound is at or
  * after bound first. */
 static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c, const cs_job *j, const uint32_t *fn, uint32_t n, cs_time bound, uint32_t enough, int own, int lb)
@@ -381,7 +382,8 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 	const uint64_t *pver = pl->pver;
 	const struct nwnode *nw = pl->nw;
 	int runs = !c->plain && lv > 0;
-	for (uint32_t i = 0; i < n; i++) {
+	uint32_t i = 0;
+	for (; i < n; i++) {
 		uint32_t node = fn[i];
 		if (mask != ~0ull) {
 			uint32_t t = c->node_type[node];
@@ -412,6 +414,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 		if (own)
 			nowin[node] = ngen;
 	}
+	pl->wb_at = i < n ? i + 1 : n;
 	return got;
 }
 
@@ -527,12 +530,14 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl, ui
 	uint32_t got = windows_before(c, j, fl, *nf, old, j->nodes - m, 1);
 	if (m + got >= j->nodes) {
 		/* the search to come looks at the freed nodes not seen to hold
-		 * none, in pl->fnodes (in place where fl is it: k <= i) */
-		uint32_t k = 0;
-		for (uint32_t i = 0; i < *nf; i++)
+		 * none, in pl->fnodes (in place where fl is it: k <= i); those
+		 * after the ones looked at were not stamped: moved as they are */
+		uint32_t k = 0, at = pl->wb_at;
+		for (uint32_t i = 0; i < at; i++)
 			if (pl->nowin[fl[i]] != pl->nowin_gen)
 				pl->fnodes[k++] = fl[i];
-		*nf = k;
+		memmove(pl->fnodes + k, fl + at, (*nf - at) * sizeof *fl);
+		*nf = k + (*nf - at);
 		return 0;
 	}
 	pl->open_max[jid] = m + got;
