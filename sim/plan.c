@@ -183,16 +183,17 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 	return 1;
 }
 
-/* The nodes freed after epoch e, once each, the latest first, in
- * pl->fnodes: of the node types in mask where each type's nodes are
- * listed by their latest freeing (pl->flast: what the callers read of the
- * others they pass over), else of every type. With ep, each one's latest
- * freeing's epoch there (they never rise along the list: the nodes are
- * read latest first). */
+/* The nodes freed after epoch e, once each, the latest first, in out:
+ * of the node types in mask where each type's nodes are listed by their
+ * latest freeing (pl->flast: what the callers read of the others they
+ * pass over), else of every type; each one's latest freeing's epoch in
+ * pl->fs_ep (they never rise along the list: the nodes are read latest
+ * first). */
 static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx *c, uint64_t e, uint64_t mask,
-								     uint64_t *ep)
+								     uint32_t *out)
 {
 	struct planner *pl = c->pl;
+	uint64_t *ep = pl->fs_ep;
 	uint32_t n = 0;
 	if (!pl->tlast || c->plain || mask == ~0ull) {
 		new_marks(c);
@@ -200,9 +201,8 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 			uint32_t node = pl->freed[i].node;
 			if (pl->mark[node] != pl->gen) {
 				pl->mark[node] = pl->gen;
-				if (ep)
-					ep[n] = pl->freed[i].epoch;
-				pl->fnodes[n++] = node;
+				ep[n] = pl->freed[i].epoch;
+				out[n++] = node;
 			}
 		}
 		return n;
@@ -215,9 +215,8 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 			at[nt++] = pl->tlast[__builtin_ctzll(m)];
 	if (nt == 1) { /* one list: as it is */
 		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older) {
-			if (ep)
-				ep[n] = fl[node].epoch;
-			pl->fnodes[n++] = node;
+			ep[n] = fl[node].epoch;
+			out[n++] = node;
 		}
 		return n;
 	}
@@ -232,26 +231,26 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		if (k == UINT32_MAX || fl[at[k]].epoch <= e)
 			break;
 		uint32_t node = at[k];
-		if (ep)
-			ep[n] = fl[node].epoch;
-		pl->fnodes[n++] = node;
+		ep[n] = fl[node].epoch;
+		out[n++] = node;
 		at[k] = fl[node].older;
 	}
 	return n;
 }
 
-static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, NULL); }
+/* freed_list_of into pl->fnodes (the epochs in pl->fs_ep: the plain
+ * engine, which asks for these, keeps no list). */
+static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, c->pl->fnodes); }
 
 /* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
- * is not (then also in pl->fnodes: 1, else 0); it stands while no epoch
- * started, and the list for a later epoch e is its first nodes. */
-static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+ * is not; it stands while no epoch started, and the list for a later
+ * epoch e is its first nodes. */
+static inline __attribute__((always_inline)) void fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
-	int made = 1;
 	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_mask == mask && e >= pl->fs_eb) {
 		if (pl->fs_e == e)
-			return 0;
+			return;
 		/* the list for a later epoch: the first nodes of the longest
 		 * one made, those freed after e (freed_list reads the same
 		 * entries first, in the same order) */
@@ -265,34 +264,31 @@ static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64
 		}
 		pl->fs_n = lo;
 		pl->fs_e = e;
-		made = 0;
 	} else {
-		pl->fs_n = pl->fs_nb = freed_list_of(c, e, mask, pl->fs_ep);
-		memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
+		pl->fs_n = pl->fs_nb = freed_list_of(c, e, mask, pl->fs_nodes);
 		pl->fs_epoch = pl->epoch;
 		pl->fs_e = pl->fs_eb = e;
 		pl->fs_mask = mask;
 		pl->fs_ok = 1;
 	}
 	if (!pl->lb)
-		return made; /* (fs_ver: for fs_before, with bounds only) */
+		return; /* (fs_ver: for fs_before, with bounds only) */
 	if (++pl->fs_ver == 0)
 		pl->fs_ver = 1;
-	return made;
 }
 
 /* freed_list's answer, from its last one while no epoch started and e
  * and mask are the same (not on the plain engine: it makes every one):
  * in *list, the kept list itself (pl->fs_nodes: read it, copy it to
- * change it) or pl->fnodes. */
+ * change it) or, on the plain engine, pl->fnodes. */
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const uint32_t **list)
 {
 	struct planner *pl = c->pl;
 	*list = pl->fnodes;
 	if (c->plain)
 		return freed_list(c, e, mask);
-	if (!fs_make(c, e, mask))
-		*list = pl->fs_nodes;
+	fs_make(c, e, mask);
+	*list = pl->fs_nodes;
 	return pl->fs_n;
 }
 
