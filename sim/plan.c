@@ -121,12 +121,14 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p, const 
 			cs_placement pq = placement_of(c, c->planned[i]);
 			for (uint32_t k = 0; k < pq.n; k++) {
 				uint32_t node = pq.slots[k].node;
-				if (pl->mark[node] == pl->gen)
-					continue;
-				pl->mark[node] = pl->gen;
+				/* (a node passed over is passed over each time it is
+				 * met: only those taken are marked, taken once) */
 				cs_nprof_amt f = node_free_now(c, node);
 				if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
 					continue;
+				if (pl->mark[node] == pl->gen)
+					continue;
+				pl->mark[node] = pl->gen;
 				cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
 				int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
 				if (xg <= 0 && xc <= 0 && xm <= 0)
