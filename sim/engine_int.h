@@ -713,6 +713,7 @@ struct planner {
 	 * leaves them out (the plan's own nodes are never stamped, so muting
 	 * it changes none of theirs) */
 	uint32_t *nowin, nowin_gen;
+	uint32_t wb_at;             /* windows_in's last call looked at its nodes' first wb_at (it stops at enough) */
 	cs_slot *aside;
 	/* jobs with a topology rule (one leaf, k leaves, one block): */
 	uint32_t nleaves, lpb;      /* the allocator's leaves, leaves per block (0: none) */
@@ -736,7 +737,6 @@ struct planner {
 	 * types). */
 	uint32_t *fpend, nfpend;
 	uint8_t *fpend_in;
-	int in_walk;                /* a walk is under way (without the sets: a freeing adds its types' plans at once) */
 	uint32_t *fpend_t;          /* scratch: those of one type */
 	/* per job with a plan, set as it is made: what visits_of_freed asks
 	 * of it without its job's record or slots (bloom: bit node % 64 of
@@ -745,9 +745,7 @@ struct planner {
 	struct pvis { uint64_t bloom; int64_t lv; cs_time d; uint32_t nodes; } *pvis;
 	cs_nprof_amt *fpend_f;      /* scratch: their free amounts now */
 	/* The plans a freeing may move without asking each (plan_index.c;
-	 * with tplan and no bounds kept: with bounds, most visits end at once
-	 * in none_freed_before, and the sets cost more than they spare, 30
-	 * days at 10x +1.5 %): per node type, its plans by their need's level (pvis
+	 * with tplan, with bounds kept or not): per node type, its plans by their need's level (pvis
 	 * lv; a group per level), each group's by length (len: key d) and by
 	 * start (start: key the plan's start), sorted by (key, jid); per node,
 	 * the plans on it (ix_node, ix_nnodes nodes); the plans whose last

@@ -121,12 +121,14 @@ static int plan_place_now(cs_sched_ctx *c, uint32_t jid, cs_placement *p, const 
 			cs_placement pq = placement_of(c, c->planned[i]);
 			for (uint32_t k = 0; k < pq.n; k++) {
 				uint32_t node = pq.slots[k].node;
-				if (pl->mark[node] == pl->gen)
-					continue;
-				pl->mark[node] = pl->gen;
+				/* (a node passed over is passed over each time it is
+				 * met: only those taken are marked, taken once) */
 				cs_nprof_amt f = node_free_now(c, node);
 				if (apart && (f.g < need.g || f.c < need.c || f.m < need.m))
 					continue;
+				if (pl->mark[node] == pl->gen)
+					continue;
+				pl->mark[node] = pl->gen;
 				cs_nprof_amt lo = cs_nprof_min(&pl->prof, node, f, c->now, c->now, e);
 				int64_t xg = f.g - lo.g, xc = f.c - lo.c, xm = f.m - lo.m;
 				if (xg <= 0 && xc <= 0 && xm <= 0)
@@ -183,16 +185,17 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 	return 1;
 }
 
-/* The nodes freed after epoch e, once each, the latest first, in
- * pl->fnodes: of the node types in mask where each type's nodes are
- * listed by their latest freeing (pl->flast: what the callers read of the
- * others they pass over), else of every type. With ep, each one's latest
- * freeing's epoch there (they never rise along the list: the nodes are
- * read latest first). */
+/* The nodes freed after epoch e, once each, the latest first, in out:
+ * of the node types in mask where each type's nodes are listed by their
+ * latest freeing (pl->flast: what the callers read of the others they
+ * pass over), else of every type; each one's latest freeing's epoch in
+ * pl->fs_ep (they never rise along the list: the nodes are read latest
+ * first). */
 static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx *c, uint64_t e, uint64_t mask,
-								     uint64_t *ep)
+								     uint32_t *out)
 {
 	struct planner *pl = c->pl;
+	uint64_t *ep = pl->fs_ep;
 	uint32_t n = 0;
 	if (!pl->tlast || c->plain || mask == ~0ull) {
 		new_marks(c);
@@ -200,9 +203,8 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 			uint32_t node = pl->freed[i].node;
 			if (pl->mark[node] != pl->gen) {
 				pl->mark[node] = pl->gen;
-				if (ep)
-					ep[n] = pl->freed[i].epoch;
-				pl->fnodes[n++] = node;
+				ep[n] = pl->freed[i].epoch;
+				out[n++] = node;
 			}
 		}
 		return n;
@@ -215,9 +217,8 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 			at[nt++] = pl->tlast[__builtin_ctzll(m)];
 	if (nt == 1) { /* one list: as it is */
 		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older) {
-			if (ep)
-				ep[n] = fl[node].epoch;
-			pl->fnodes[n++] = node;
+			ep[n] = fl[node].epoch;
+			out[n++] = node;
 		}
 		return n;
 	}
@@ -232,26 +233,26 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		if (k == UINT32_MAX || fl[at[k]].epoch <= e)
 			break;
 		uint32_t node = at[k];
-		if (ep)
-			ep[n] = fl[node].epoch;
-		pl->fnodes[n++] = node;
+		ep[n] = fl[node].epoch;
+		out[n++] = node;
 		at[k] = fl[node].older;
 	}
 	return n;
 }
 
-static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, NULL); }
+/* freed_list_of into pl->fnodes (the epochs in pl->fs_ep: the plain
+ * engine, which asks for these, keeps no list). */
+static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, c->pl->fnodes); }
 
 /* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
- * is not (then also in pl->fnodes: 1, else 0); it stands while no epoch
- * started, and the list for a later epoch e is its first nodes. */
-static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
+ * is not; it stands while no epoch started, and the list for a later
+ * epoch e is its first nodes. */
+static inline __attribute__((always_inline)) void fs_make(cs_sched_ctx *c, uint64_t e, uint64_t mask)
 {
 	struct planner *pl = c->pl;
-	int made = 1;
 	if (pl->fs_ok && pl->fs_epoch == pl->epoch && pl->fs_mask == mask && e >= pl->fs_eb) {
 		if (pl->fs_e == e)
-			return 0;
+			return;
 		/* the list for a later epoch: the first nodes of the longest
 		 * one made, those freed after e (freed_list reads the same
 		 * entries first, in the same order) */
@@ -265,34 +266,31 @@ static inline __attribute__((always_inline)) int fs_make(cs_sched_ctx *c, uint64
 		}
 		pl->fs_n = lo;
 		pl->fs_e = e;
-		made = 0;
 	} else {
-		pl->fs_n = pl->fs_nb = freed_list_of(c, e, mask, pl->fs_ep);
-		memcpy(pl->fs_nodes, pl->fnodes, pl->fs_n * sizeof *pl->fnodes);
+		pl->fs_n = pl->fs_nb = freed_list_of(c, e, mask, pl->fs_nodes);
 		pl->fs_epoch = pl->epoch;
 		pl->fs_e = pl->fs_eb = e;
 		pl->fs_mask = mask;
 		pl->fs_ok = 1;
 	}
 	if (!pl->lb)
-		return made; /* (fs_ver: for fs_before, with bounds only) */
+		return; /* (fs_ver: for fs_before, with bounds only) */
 	if (++pl->fs_ver == 0)
 		pl->fs_ver = 1;
-	return made;
 }
 
 /* freed_list's answer, from its last one while no epoch started and e
  * and mask are the same (not on the plain engine: it makes every one):
  * in *list, the kept list itself (pl->fs_nodes: read it, copy it to
- * change it) or pl->fnodes. */
+ * change it) or, on the plain engine, pl->fnodes. */
 static uint32_t freed_since(cs_sched_ctx *c, uint64_t e, uint64_t mask, const uint32_t **list)
 {
 	struct planner *pl = c->pl;
 	*list = pl->fnodes;
 	if (c->plain)
 		return freed_list(c, e, mask);
-	if (!fs_make(c, e, mask))
-		*list = pl->fs_nodes;
+	fs_make(c, e, mask);
+	*list = pl->fs_nodes;
 	return pl->fs_n;
 }
 
@@ -360,7 +358,8 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
  * A node marked in pl->mark with pl->gen (own != 0: the job's own plan's,
  * still in the profile) counts without a look (a plan of one node's: where
  * own_window_before says it may hold it); then the nodes looked at
- * that hold none are stamped in pl->nowin with pl->nowin_gen. With lb
+ * that hold none are stamped in pl->nowin with pl->nowin_gen (those
+ * looked at are fn[0 .. pl->wb_at), the others are not stamped). With lb
  * (n > 0), the bounds kept (pl->lb) pass over those whose bound is at or
  * after bound first. */
 static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c, const cs_job *j, const uint32_t *fn, uint32_t n, cs_time bound, uint32_t enough, int own, int lb)
@@ -381,7 +380,8 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 	const uint64_t *pver = pl->pver;
 	const struct nwnode *nw = pl->nw;
 	int runs = !c->plain && lv > 0;
-	for (uint32_t i = 0; i < n; i++) {
+	uint32_t i = 0;
+	for (; i < n; i++) {
 		uint32_t node = fn[i];
 		if (mask != ~0ull) {
 			uint32_t t = c->node_type[node];
@@ -412,6 +412,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 		if (own)
 			nowin[node] = ngen;
 	}
+	pl->wb_at = i < n ? i + 1 : n;
 	return got;
 }
 
@@ -527,12 +528,14 @@ static int nothing_earlier(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl, ui
 	uint32_t got = windows_before(c, j, fl, *nf, old, j->nodes - m, 1);
 	if (m + got >= j->nodes) {
 		/* the search to come looks at the freed nodes not seen to hold
-		 * none, in pl->fnodes (in place where fl is it: k <= i) */
-		uint32_t k = 0;
-		for (uint32_t i = 0; i < *nf; i++)
+		 * none, in pl->fnodes (in place where fl is it: k <= i); those
+		 * after the ones looked at were not stamped: moved as they are */
+		uint32_t k = 0, at = pl->wb_at;
+		for (uint32_t i = 0; i < at; i++)
 			if (pl->nowin[fl[i]] != pl->nowin_gen)
 				pl->fnodes[k++] = fl[i];
-		*nf = k;
+		memmove(pl->fnodes + k, fl + at, (*nf - at) * sizeof *fl);
+		*nf = k + (*nf - at);
 		return 0;
 	}
 	pl->open_max[jid] = m + got;

@@ -336,12 +336,11 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 	}
 	uint64_t types = 0;
 	/* the plans these nodes may move are found when the next walk starts
-	 * or, in a walk with the sets (plan_index.c), at its next step
-	 * (visits_of_freed: under a backlog a moved plan's freeing may move
-	 * few of the hundreds of plans on its types); in a walk without them
-	 * (with bounds kept, where a visit is settled on them at once), and
-	 * where every plan is visited, each plan on their types is to visit */
-	int later = pl->fpend && (!pl->in_walk || pl->ix_type) && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
+	 * or, in a walk, at its next step, by the sets (plan_index.c,
+	 * visits_of_freed: under a backlog a moved plan's freeing may move
+	 * few of the hundreds of plans on its types); where every plan is
+	 * visited, each plan on their types is to visit */
+	int later = pl->fpend && !c->plain && !c->pc && !c->nm->nresv && !c->plan_all;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t node = slots ? slots[i].node : nodes[i];
 		pl->freed[pl->nfreed++] = (struct pfreed){ pl->epoch, node };
@@ -414,24 +413,8 @@ static inline __attribute__((always_inline)) uint32_t freed_of_type(cs_sched_ctx
 	return k;
 }
 
-/* Without the sets: the plans on t not to visit yet asked one by one
- * (may_move_onto, its k freed nodes in fpend_t), a word at a time, those
- * that may move into tovisit. */
-static void ask_each(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom)
-{
-	struct planner *pl = c->pl;
-	const cs_hbm *tp = &pl->tplan[t];
-	cs_hbm *tv = &pl->tovisit;
-	cs_hbm_words it = cs_hbm_words_of(tp);
-	for (long w0; (w0 = cs_hbm_word_next(&it)) >= 0;)
-		for (uint64_t x = tp->l0[w0] & ~tv->l0[w0]; x; x &= x - 1) {
-			uint32_t jid = (uint32_t)w0 * 64 + (uint32_t)__builtin_ctzll(x);
-			if (may_move_onto(c, jid, pl->fpend_t, f, k, fbloom))
-				cs_hbm_set(tv, jid);
-		}
-}
-
-/* (tests) ask_each's answers for the plans on t, OR-ed into ix_mark (1
+/* (tests) may_move_onto's answers for the plans on t (its k freed nodes in
+ * fpend_t), asked one by one as before the sets, OR-ed into ix_mark (1
  * stands, 2 may move), those first asked listed in ix_want from na: the
  * new count. */
 static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom,
@@ -448,15 +431,14 @@ static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt 
 	return na;
 }
 
-/* At a walk's start, and with plan_index.c's sets at its next step after
- * a freeing in it: the plans on the types of the nodes freed since that
- * may move onto one of them (may_move_onto: found by the sets, or asked
- * one by one), into tovisit. Every other plan on those types would stand
- * when this walk visits it (nothing_earlier: none of the nodes freed
- * since it was made or last visited holds it before its start, and no
- * more of the others do than then; without the sets, what the walk frees
- * before it gets there adds its types' plans at once), and at any later
- * visit, so the walk visits the plans that change, in the same order.
+/* At a walk's start, and at its next step after a freeing in it: the
+ * plans on the types of the nodes freed since that may move onto one of
+ * them (may_move_onto, found by plan_index.c's sets), into tovisit. Every
+ * other plan on those types would stand when this walk visits it
+ * (nothing_earlier: none of the nodes freed since it was made or last
+ * visited holds it before its start, and no more of the others do than
+ * then), and at any later visit, so the walk visits the plans that
+ * change, in the same order.
  * Those left out keep their epoch: a later visit asks about these nodes
  * again, and finds none (none was freed again) and the same plan. */
 static void visits_of_freed(cs_sched_ctx *c)
@@ -476,10 +458,7 @@ static void visits_of_freed(cs_sched_ctx *c)
 	}
 	for (uint64_t ts = types; ts; ts &= ts - 1) {
 		uint32_t t = (uint32_t)__builtin_ctzll(ts), k = freed_of_type(c, t, nodes, n, f);
-		if (pl->ix_type)
-			cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
-		else
-			ask_each(c, t, f, k, fbloom);
+		cs_plan_ix_visits(c, t, pl->fpend_t, f, k);
 	}
 	for (uint32_t i = 0; i < na; i++) {
 		uint32_t j = pl->ix_want[i];
@@ -594,7 +573,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->fpend_f = malloc(((size_t)nn + 1) * sizeof *pl->fpend_f);
 		pl->pvis = malloc((c->njobs + 1) * sizeof *pl->pvis);
 		if (!pl->fpend || !pl->fpend_in || !pl->fpend_t || !pl->fpend_f || !pl->pvis ||
-		    (!lb_on && cs_plan_ix_on(pl, nn) < 0))
+		    cs_plan_ix_on(pl, nn) < 0)
 			return -CS_ENOMEM;
 	}
 	pl->overdue_pass = UINT64_MAX;
@@ -697,7 +676,6 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	if (pl->nx_pass != c->st->passes || from < pl->nx_from) {
 		/* a new walk */
 		pl->nx_pass = c->st->passes;
-		pl->in_walk = 1;
 		overdue(c);
 		while (pl->ndheap && pl->dheap[0].t <= c->now) {
 			struct pdue d = dheap_pop(pl);
@@ -719,7 +697,5 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 	}
 	if (best < 0 && pl->nx_full)
 		pl->swept_worse = pl->wsnap; /* the walk passed every plan */
-	if (best < 0)
-		pl->in_walk = 0;
 	return best;
 }

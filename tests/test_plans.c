@@ -252,6 +252,23 @@ Test(plans, the_plans_a_freeing_may_move_are_those_asked_one_by_one)
 	cs_run_result_free(&r);
 }
 
+/* The same with per-node bounds kept (bounds=on: the sets are kept beside
+ * them, a freeing in a walk listed for the walk's next step as without
+ * them). Fails when the sets are not kept up to date with bounds. */
+Test(plans, the_plans_a_freeing_may_move_are_those_asked_one_by_one_with_bounds_kept)
+{
+	char *path = generated_at(7, 1.5);
+	cs_run_result r;
+	cs_plan_ix_check(1);
+	run_conservative(path, "bounds", "on", NULL, &r);
+	cs_plan_ix_check(0);
+	th_unlink(path);
+	cr_assert_gt(cs_plan_ix_asked(), 100000, "plans asked: %llu", (unsigned long long)cs_plan_ix_asked());
+	cr_assert_eq(cs_plan_ix_differ(), 0, "answers that differ: %llu of %llu",
+		     (unsigned long long)cs_plan_ix_differ(), (unsigned long long)cs_plan_ix_asked());
+	cs_run_result_free(&r);
+}
+
 /* Every kept slot of every node's runs (struct nwnode) after a pass: the
  * first run's start and length and the longest, kept beside the arrays
  * for nowin_first, are the arrays'; the last slot's level is kept as
