@@ -302,7 +302,7 @@ uint64_t mf_order_down(void) { return order_down; }
  * to the most asked; qsort where it cannot grow). The order is strict and
  * total over finite priorities, which certificates imply, so the sorted
  * order is one. */
-static void sort_few(mf *p, cs_ranked *a, size_t k)
+static __attribute__((noinline)) void sort_few(mf *p, cs_ranked *a, size_t k)
 {
 #define RANKED_BEFORE(x, y) before((x).jid, (x).prio, (y).jid, (y).prio)
 	if (k <= 16) {
