@@ -27,7 +27,10 @@
  * own CPU (cs_engine_time_passes: the thread's CPU clock around each pass)
  * over their number, the stricter one; "growth" and "pass gr" are their
  * growths against log(queue). Both runs of a pair read the pass clock, so
- * its cost (two clock reads a pass) is in both CPU figures.
+ * its cost (two clock reads a pass) is in both CPU figures. For
+ * conservative, the plans moved a pass (cs_engine_stats.plan_moves: the
+ * reservations made again at another start, the schedule's own changes)
+ * and their growth against log(queue)'s ("moves/p", "moves gr").
  * Usage: bench_backlog [--days N] [--runs N] [--only easy|multifactor|conservative]
  * (days: default 60, 1..365; runs: default 3, 1..20)
  */
