@@ -132,6 +132,8 @@ typedef struct mf {
 	cs_ranked *order;          /* queued jobs (aux: prio_in's key, see slot_key); between
 				    * passes the last pass's order (started jobs' jids kept, or UINT32_MAX) */
 	cs_ranked *order2;         /* scratch: the radix sort's other buffer */
+	cs_ranked *sort_tmp;       /* scratch: sort_few's merges (sort_cap entries) */
+	size_t sort_cap;
 	/* Without limits the pass reads the queue from the last order: its
 	 * jobs still waiting, then the jobs submitted since (arrived, each
 	 * once: fresh); with limits, the queue in arrival order (its holds

@@ -298,16 +298,27 @@ uint64_t mf_order_up(void) { return order_up; }
 uint64_t mf_order_down(void) { return order_down; }
 
 /* a[0 .. k) in cs_prio_cmp's order: by insertion where there are few
- * (usually one or two; the order is strict and total over finite
- * priorities, which certificates imply, so the sorted order is one). */
-static void sort_few(cs_ranked *a, size_t k)
+ * (usually one or two), else by a merge sort through p->sort_tmp (grown
+ * to the most asked; qsort where it cannot grow). The order is strict and
+ * total over finite priorities, which certificates imply, so the sorted
+ * order is one. */
+static __attribute__((noinline)) void sort_few(mf *p, cs_ranked *a, size_t k)
 {
-	if (k > 16) {
-		qsort(a, k, sizeof *a, cs_prio_cmp);
+#define RANKED_BEFORE(x, y) before((x).jid, (x).prio, (y).jid, (y).prio)
+	if (k <= 16) {
+		CS_ISORT(cs_ranked, a, k, RANKED_BEFORE);
 		return;
 	}
-#define RANKED_BEFORE(x, y) before((x).jid, (x).prio, (y).jid, (y).prio)
-	CS_ISORT(cs_ranked, a, k, RANKED_BEFORE);
+	if (k > p->sort_cap) {
+		cs_ranked *t = realloc(p->sort_tmp, 2 * k * sizeof *t);
+		if (!t) {
+			qsort(a, k, sizeof *a, cs_prio_cmp);
+			return;
+		}
+		p->sort_tmp = t;
+		p->sort_cap = 2 * k;
+	}
+	CS_MSORT(cs_ranked, a, p->sort_tmp, k, 8, RANKED_BEFORE);
 #undef RANKED_BEFORE
 }
 
@@ -320,7 +331,7 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	cs_ranked *o = p->order;
 	if (!k)
 		return n;
-	sort_few(add, k);
+	sort_few(p, add, k);
 	uint32_t *at = p->fixes; /* (scratch: done with) */
 	for (size_t j = 0, lo = 0; j < k; j++) {
 		size_t hi = n; /* the first place add[j] goes before */

@@ -58,6 +58,7 @@ void mfinit_destroy(void *state)
 	free(p->run_at);
 	free(p->order_mem);
 	free(p->order2);
+	free(p->sort_tmp);
 	free(p->pin);
 	free(p->shape);
 	free(p->nofit);

@@ -845,6 +845,7 @@ int cs_ctx_plan(cs_sched_ctx *c, uint32_t jid, unsigned how, cs_time *when)
 	if (t == CS_TIME_MAX)
 		return -CS_EINVAL; /* cannot happen: the empty machine holds every job */
 	cs_ctx_reserve(c, jid, t);
+	c->st->plan_moves += old >= 0 && t != old;
 	if (when)
 		*when = t;
 	if (t == c->now) {

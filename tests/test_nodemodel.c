@@ -533,7 +533,8 @@ Test(nodemodel, maintenance_reservation_under_conservative) { maintenance_case("
  * by their estimates; J4 (2 nodes) plans 100 on nodes 0 and 1, J5 (one
  * node, 80 s) 100 on node 2. J1 ends at 10, 90 s early: J4 still needs
  * two nodes and keeps 100, but J5 now fits on node 0 from 10 to 90, before
- * J4's plan there, and starts at 10. */
+ * J4's plan there, and starts at 10: one plan moved (plan_moves; J1-J3
+ * started without one, J4's stood). */
 Test(nodemodel, conservative_plans_move_earlier_when_jobs_end_early)
 {
 	cs_run_result r;
@@ -548,6 +549,7 @@ Test(nodemodel, conservative_plans_move_earlier_when_jobs_end_early)
 	cr_assert_eq(th_job(&r, 5)->reservation_s, 100);
 	cr_assert_eq(th_start(&r, 5), 10);
 	cr_assert_eq(r.placements[r.placement_off[4]].node, 0);
+	cr_assert_eq(r.est.plan_moves, 1);
 	cs_run_result_free(&r);
 }
 

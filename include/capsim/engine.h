@@ -43,6 +43,10 @@ typedef struct cs_engine_stats {
 	size_t cancels_missed;    /* cancellations that found their job neither waiting nor running */
 	uint64_t pass_cpu_ns;     /* the passes' own CPU time (thread CPU clock), only while
 				   * cs_engine_time_passes is on; else 0 */
+	/* plans made again at another start (cs_ctx_plan: conservative's
+	 * reservations that moved, or started before their planned start):
+	 * the schedule's own changes, work no pass can skip */
+	uint64_t plan_moves;
 } cs_engine_stats;
 
 /* An observer of every state change (the recorder, sim/): called by the
