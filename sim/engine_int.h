@@ -150,6 +150,14 @@ struct cs_sched_ctx {
 	cs_slot *aw_free;
 	const cs_slot **aw_fr;
 	uint32_t aw_n;
+	/* what the entries were made for (wi_aside's last): the machine's
+	 * version (cs_place_ver of every type), the job's partition, the
+	 * parts set aside and the stamps of the holds set aside, in order
+	 * (aw_nkey of them; UINT32_MAX: nothing kept) */
+	uint64_t aw_ver;
+	int32_t aw_part;
+	uint32_t aw_k, aw_nkey;
+	uint64_t aw_key[8];
 	int xh_building;       /* cs_hold_find is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
