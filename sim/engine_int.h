@@ -413,6 +413,11 @@ int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
  * job would still run at the hold's time. 0, -CS_ENOFIT, or the
  * allocator's -CS_EINVAL for a request it cannot take. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid);
+/* (tests: a start's what-if entries beside the holds, when kept from the
+ * last, made afresh too and compared: how many were kept, and differed) */
+void cs_place_aw_check(int on);
+uint64_t cs_place_aw_kept(void);
+uint64_t cs_place_aw_differ(void);
 /* Take what the pass's holds need of what is free now, for a job jid that
  * would run over [a, b): the first hold's and each extra hold's whose
  * interval meets [a, b) (not jid's own). Into aside (room for every

@@ -314,6 +314,19 @@ static int wi_start_ok(const cs_sched_ctx *c, uint32_t jid)
 	return cs_alloc_among_ok(c->A, &rq);
 }
 
+/* (tests: kept entries made afresh too, and compared) */
+static _Thread_local int aw_check;
+static _Thread_local uint64_t aw_kept, aw_differ;
+void cs_place_aw_check(int on) { aw_check = on; }
+uint64_t cs_place_aw_kept(void) { return aw_kept; }
+uint64_t cs_place_aw_differ(void) { return aw_differ; }
+
+static int slot_same(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
 /* The stamps of the holds cs_place_aside_holds would set aside for jid
  * running over [a, b), in its order, into st (up to max): how many, or
  * UINT32_MAX if more. */
@@ -360,9 +373,19 @@ static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
 	uint64_t st[8];
 	uint32_t nst = aside_stamps(c, jid, c->now, c->now + j->estimate_s, st, 8);
 	uint64_t ver = cs_place_ver(c, ~0ull);
+	cs_slot *kept = NULL;
+	uint32_t kept_n = 0, kept_k = 0;
 	if (nst == c->aw_nkey && ver == c->aw_ver && j->partition == c->aw_part &&
-	    !memcmp(st, c->aw_key, nst * sizeof *st))
-		return c->aw_k;
+	    !memcmp(st, c->aw_key, nst * sizeof *st)) {
+		if (!aw_check)
+			return c->aw_k;
+		kept_n = c->aw_n;
+		kept_k = c->aw_k;
+		kept = malloc((kept_n + 1) * sizeof *kept);
+		if (!kept)
+			return c->aw_k;
+		memcpy(kept, c->aw_free, kept_n * sizeof *kept);
+	}
 	c->aw_n = 0;
 	uint32_t k = aside_holds(c, jid, c->now, c->now + j->estimate_s, NULL, 1);
 	if (k) {
@@ -382,6 +405,14 @@ static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
 	c->aw_ver = ver;
 	c->aw_part = j->partition;
 	c->aw_k = k;
+	if (kept) {
+		aw_kept++;
+		int same = kept_k == k && kept_n == c->aw_n;
+		for (uint32_t i = 0; same && i < kept_n; i++)
+			same = slot_same(&kept[i], &c->aw_free[i]);
+		aw_differ += !same;
+		free(kept);
+	}
 	return k;
 }
 
