@@ -367,25 +367,9 @@ static uint32_t aside_stamps(const cs_sched_ctx *c, uint32_t jid, cs_time a, cs_
  * stamps, equal slots) are those of the last entries made, they are the
  * same, and are kept (a failed try leaves everything as it was, so the
  * jobs tried after it in a pass mostly find them). */
-static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
+static uint32_t wi_make(cs_sched_ctx *c, uint32_t jid, const uint64_t *st, uint32_t nst, uint64_t ver)
 {
 	const cs_job *j = &c->jobs[jid];
-	uint64_t st[8];
-	uint32_t nst = aside_stamps(c, jid, c->now, c->now + j->estimate_s, st, 8);
-	uint64_t ver = cs_place_ver(c, ~0ull);
-	cs_slot *kept = NULL;
-	uint32_t kept_n = 0, kept_k = 0;
-	if (nst == c->aw_nkey && ver == c->aw_ver && j->partition == c->aw_part &&
-	    !memcmp(st, c->aw_key, nst * sizeof *st)) {
-		if (!aw_check)
-			return c->aw_k;
-		kept_n = c->aw_n;
-		kept_k = c->aw_k;
-		kept = malloc((kept_n + 1) * sizeof *kept);
-		if (!kept)
-			return c->aw_k;
-		memcpy(kept, c->aw_free, kept_n * sizeof *kept);
-	}
 	c->aw_n = 0;
 	uint32_t k = aside_holds(c, jid, c->now, c->now + j->estimate_s, NULL, 1);
 	if (k) {
@@ -405,15 +389,37 @@ static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
 	c->aw_ver = ver;
 	c->aw_part = j->partition;
 	c->aw_k = k;
-	if (kept) {
-		aw_kept++;
-		int same = kept_k == k && kept_n == c->aw_n;
-		for (uint32_t i = 0; same && i < kept_n; i++)
-			same = slot_same(&kept[i], &c->aw_free[i]);
-		aw_differ += !same;
-		free(kept);
-	}
 	return k;
+}
+
+/* (tests: wi_aside's kept entries made again, and compared) */
+static __attribute__((noinline)) uint32_t wi_remake(cs_sched_ctx *c, uint32_t jid, const uint64_t *st, uint32_t nst,
+						     uint64_t ver)
+{
+	uint32_t n = c->aw_n, k = c->aw_k;
+	cs_slot *kept = malloc((n + 1) * sizeof *kept);
+	if (!kept)
+		return k;
+	memcpy(kept, c->aw_free, n * sizeof *kept);
+	int same = wi_make(c, jid, st, nst, ver) == k && c->aw_n == n;
+	for (uint32_t i = 0; same && i < n; i++)
+		same = slot_same(&kept[i], &c->aw_free[i]);
+	aw_kept++;
+	aw_differ += !same;
+	free(kept);
+	return c->aw_k;
+}
+
+static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	uint64_t st[8];
+	uint32_t nst = aside_stamps(c, jid, c->now, c->now + j->estimate_s, st, 8);
+	uint64_t ver = cs_place_ver(c, ~0ull);
+	if (nst != UINT32_MAX && nst == c->aw_nkey && ver == c->aw_ver && j->partition == c->aw_part &&
+	    !memcmp(st, c->aw_key, nst * sizeof *st))
+		return aw_check ? wi_remake(c, jid, st, nst, ver) : c->aw_k;
+	return wi_make(c, jid, st, nst, ver);
 }
 
 /* The try of jid now on wi_aside's entries (every other node of its types
