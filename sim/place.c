@@ -351,22 +351,7 @@ static uint32_t aside_stamps(const cs_sched_ctx *c, uint32_t jid, cs_time a, cs_
 	return n;
 }
 
-/* The parts the holds jid meets now set aside, as a what-if: each node a
- * hold's slot is on that has anything free (cs_alloc_find_among takes no
- * node with nothing free) gets an entry, what is free there less the parts
- * set aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
- * of what is left: what its takes would leave). If any was, every other
- * node of jid's partition's types with anything free gets an entry too,
- * what is free there. Returns the parts set aside; the entries are
- * c->aw_free[0 .. c->aw_n).
- *
- * The entries are made of what is free on the machine, the holds' slots
- * and the partition's nodes only: while the machine's version stands
- * (nothing was taken or given back on any node type), and the job's
- * partition and the holds set aside (a stamp names one placement: equal
- * stamps, equal slots) are those of the last entries made, they are the
- * same, and are kept (a failed try leaves everything as it was, so the
- * jobs tried after it in a pass mostly find them). */
+/* wi_aside's entries made, kept under the key st (nst stamps) and ver. */
 static uint32_t wi_make(cs_sched_ctx *c, uint32_t jid, const uint64_t *st, uint32_t nst, uint64_t ver)
 {
 	const cs_job *j = &c->jobs[jid];
@@ -410,6 +395,22 @@ static __attribute__((noinline)) uint32_t wi_remake(cs_sched_ctx *c, uint32_t ji
 	return c->aw_k;
 }
 
+/* The parts the holds jid meets now set aside, as a what-if: each node a
+ * hold's slot is on that has anything free (cs_alloc_find_among takes no
+ * node with nothing free) gets an entry, what is free there less the parts
+ * set aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
+ * of what is left: what its takes would leave). If any was, every other
+ * node of jid's partition's types with anything free gets an entry too,
+ * what is free there. Returns the parts set aside; the entries are
+ * c->aw_free[0 .. c->aw_n).
+ *
+ * The entries are made of what is free on the machine, the holds' slots
+ * and the partition's nodes only: while the machine's version stands
+ * (nothing was taken or given back on any node type), and the job's
+ * partition and the holds set aside (a stamp names one placement: equal
+ * stamps, equal slots) are those of the last entries made, they are the
+ * same, and are kept (a failed try leaves everything as it was, so the
+ * jobs tried after it in a pass mostly find them). */
 static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
 {
 	const cs_job *j = &c->jobs[jid];
