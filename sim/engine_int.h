@@ -150,6 +150,14 @@ struct cs_sched_ctx {
 	cs_slot *aw_free;
 	const cs_slot **aw_fr;
 	uint32_t aw_n;
+	/* what the entries were made for (wi_aside's last): the machine's
+	 * version (cs_place_ver of every type), the job's partition, the
+	 * parts set aside and the stamps of the holds set aside, in order
+	 * (aw_nkey of them; UINT32_MAX: nothing kept) */
+	uint64_t aw_ver;
+	int32_t aw_part;
+	uint32_t aw_k, aw_nkey;
+	uint64_t aw_key[8];
 	int xh_building;       /* cs_hold_find is placing extra hold xh_upto: keep off the earlier ones */
 	size_t xh_upto;
 	uint64_t hold_mask;    /* the first hold's node types */
@@ -405,6 +413,11 @@ int cs_place_try_at(cs_sched_ctx *c, uint32_t jid, cs_placement *p, cs_time at);
  * job would still run at the hold's time. 0, -CS_ENOFIT, or the
  * allocator's -CS_EINVAL for a request it cannot take. */
 int cs_place_start(cs_sched_ctx *c, uint32_t jid);
+/* (tests: a start's what-if entries beside the holds, when kept from the
+ * last, made afresh too and compared: how many were kept, and differed) */
+void cs_place_aw_check(int on);
+uint64_t cs_place_aw_kept(void);
+uint64_t cs_place_aw_differ(void);
 /* Take what the pass's holds need of what is free now, for a job jid that
  * would run over [a, b): the first hold's and each extra hold's whose
  * interval meets [a, b) (not jid's own). Into aside (room for every

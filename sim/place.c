@@ -170,6 +170,7 @@ int cs_place_masks(cs_sched_ctx *c)
 			return -CS_ENOMEM;
 		for (uint32_t n = 0; n < c->nnodes; n++)
 			c->aw_of[n] = UINT32_MAX;
+		c->aw_nkey = UINT32_MAX;
 	}
 	for (uint32_t n = 0; n < c->nnodes; n++)
 		c->ntypes = c->node_type[n] >= c->ntypes ? c->node_type[n] + 1u : c->ntypes;
@@ -313,15 +314,45 @@ static int wi_start_ok(const cs_sched_ctx *c, uint32_t jid)
 	return cs_alloc_among_ok(c->A, &rq);
 }
 
-/* The parts the holds jid meets now set aside, as a what-if: each node a
- * hold's slot is on that has anything free (cs_alloc_find_among takes no
- * node with nothing free) gets an entry, what is free there less the parts
- * set aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
- * of what is left: what its takes would leave). If any was, every other
- * node of jid's partition's types with anything free gets an entry too,
- * what is free there. Returns the parts set aside; the entries are
- * c->aw_free[0 .. c->aw_n). */
-static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
+/* (tests: kept entries made afresh too, and compared) */
+static _Thread_local int aw_check;
+static _Thread_local uint64_t aw_kept, aw_differ;
+void cs_place_aw_check(int on) { aw_check = on; }
+uint64_t cs_place_aw_kept(void) { return aw_kept; }
+uint64_t cs_place_aw_differ(void) { return aw_differ; }
+
+static int slot_same(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
+/* The stamps of the holds cs_place_aside_holds would set aside for jid
+ * running over [a, b), in its order, into st (up to max): how many, or
+ * UINT32_MAX if more. */
+static uint32_t aside_stamps(const cs_sched_ctx *c, uint32_t jid, cs_time a, cs_time b, uint64_t *st, uint32_t max)
+{
+	uint64_t mask = cs_place_mask(c, jid);
+	uint32_t n = 0;
+	if (c->hold_on && !c->hold_lazy && jid != c->hold_jid && (mask & c->hold_mask)) {
+		cs_time ha = c->hold_time, hb = ha + c->jobs[c->hold_jid].estimate_s;
+		if (a < hb && b > ha)
+			st[n++] = c->hold_stamp;
+	}
+	size_t upto = c->xh_building ? c->xh_upto : c->nxh;
+	for (size_t i = 0; i < upto; i++) {
+		const struct xhold *h = &c->xh[i];
+		if (h->jid != UINT32_MAX && !h->lazy && h->jid != jid && (mask & h->mask) && a < h->end && b > h->time) {
+			if (n == max)
+				return UINT32_MAX;
+			st[n++] = h->stamp;
+		}
+	}
+	return n;
+}
+
+/* wi_aside's entries made, kept under the key st (nst stamps) and ver. */
+static uint32_t wi_make(cs_sched_ctx *c, uint32_t jid, const uint64_t *st, uint32_t nst, uint64_t ver)
 {
 	const cs_job *j = &c->jobs[jid];
 	c->aw_n = 0;
@@ -337,7 +368,59 @@ static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
 	}
 	for (uint32_t i = 0; i < c->aw_n; i++)
 		c->aw_of[c->aw_free[i].node] = UINT32_MAX;
+	c->aw_nkey = nst;
+	if (nst != UINT32_MAX)
+		memcpy(c->aw_key, st, nst * sizeof *st);
+	c->aw_ver = ver;
+	c->aw_part = j->partition;
+	c->aw_k = k;
 	return k;
+}
+
+/* (tests: wi_aside's kept entries made again, and compared) */
+static __attribute__((noinline)) uint32_t wi_remake(cs_sched_ctx *c, uint32_t jid, const uint64_t *st, uint32_t nst,
+						     uint64_t ver)
+{
+	uint32_t n = c->aw_n, k = c->aw_k;
+	cs_slot *kept = malloc((n + 1) * sizeof *kept);
+	if (!kept)
+		return k;
+	memcpy(kept, c->aw_free, n * sizeof *kept);
+	int same = wi_make(c, jid, st, nst, ver) == k && c->aw_n == n;
+	for (uint32_t i = 0; same && i < n; i++)
+		same = slot_same(&kept[i], &c->aw_free[i]);
+	aw_kept++;
+	aw_differ += !same;
+	free(kept);
+	return c->aw_k;
+}
+
+/* The parts the holds jid meets now set aside, as a what-if: each node a
+ * hold's slot is on that has anything free (cs_alloc_find_among takes no
+ * node with nothing free) gets an entry, what is free there less the parts
+ * set aside before (in cs_place_aside_holds' order, each cs_alloc_free_part's
+ * of what is left: what its takes would leave). If any was, every other
+ * node of jid's partition's types with anything free gets an entry too,
+ * what is free there. Returns the parts set aside; the entries are
+ * c->aw_free[0 .. c->aw_n).
+ *
+ * The entries are made of what is free on the machine, the holds' slots
+ * and the partition's nodes only: while the machine's version stands
+ * (nothing was taken or given back on any node type), and the job's
+ * partition and the holds set aside (a stamp names one placement: equal
+ * stamps, equal slots) are those of the last entries made, they are the
+ * same, and are kept (a failed try leaves everything as it was, so the
+ * jobs tried after it in a pass mostly find them). */
+static uint32_t wi_aside(cs_sched_ctx *c, uint32_t jid)
+{
+	const cs_job *j = &c->jobs[jid];
+	uint64_t st[8];
+	uint32_t nst = aside_stamps(c, jid, c->now, c->now + j->estimate_s, st, 8);
+	uint64_t ver = cs_place_ver(c, ~0ull);
+	if (nst != UINT32_MAX && nst == c->aw_nkey && ver == c->aw_ver && j->partition == c->aw_part &&
+	    !memcmp(st, c->aw_key, nst * sizeof *st))
+		return aw_check ? wi_remake(c, jid, st, nst, ver) : c->aw_k;
+	return wi_make(c, jid, st, nst, ver);
 }
 
 /* The try of jid now on wi_aside's entries (every other node of its types
