@@ -95,16 +95,21 @@ static void lb_stale_all(cs_sched_ctx *c, uint32_t node)
 	pl->lb_listed[node] = LB_ROWS;
 }
 
-/* Node's profile changed: its bounds are to be worked out again, and its
- * runs (cs_plan_nowin). */
-static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
+/* Node's profile changed: its runs (cs_plan_nowin) are to be made again,
+ * and a kept least over it (fs_before) read again. */
+static inline __attribute__((always_inline)) void prof_touched(cs_sched_ctx *c, struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
-	if (pl->lb_stale) {
+	if (pl->lb_stale)
 		pl->fs_touch += !pl->tlast || fs_listed(c, node);
-		if (pl->lb_stale[node] != LB_ALL)
-			lb_stale_all(c, node);
-	}
+}
+
+/* The same, and its bounds to be worked out again. */
+static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
+{
+	prof_touched(c, pl, node);
+	if (pl->lb_stale && pl->lb_stale[node] != LB_ALL)
+		lb_stale_all(c, node);
 }
 
 /* Add (add != 0) or remove the profile events of one slot's share. */
@@ -267,9 +272,11 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			return;
 		}
 	}
+	/* a muted event's amounts are none: taken out, no bound moves (those
+	 * worked out while muted are of the profile without the plan) */
 	for (uint32_t k = 0; k < p.n; k++) /* the give-back's stamps */
 		if (pl->muted[2 * k] != UINT32_MAX)
-			lb_touch(c, pl, p.slots[k].node);
+			prof_touched(c, pl, p.slots[k].node);
 	cs_time s = c->plan_start[jid], e = s + plan_len(&c->jobs[jid]);
 	for (uint32_t k = 0; k < p.n; k++) {
 		const uint32_t *at = &pl->muted[2 * k];
@@ -280,9 +287,9 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			continue;
 		}
 		cs_nprof_remove_at_in(&pl->prof, node, at[0]);
-		lb_touch(c, pl, node);
+		prof_touched(c, pl, node);
 		cs_nprof_remove_at_in(&pl->prof, node, at[1] - 1);
-		lb_touch(c, pl, node);
+		prof_touched(c, pl, node);
 	}
 	drop_rest(c, jid);
 }
