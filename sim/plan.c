@@ -336,15 +336,12 @@ static __attribute__((noinline)) int fs_before(cs_sched_ctx *c, const cs_time *c
 	uint32_t i = x->at;
 	/* cs_plan_lb's steps (pl->lb is set where tr is), the arrays read
 	 * once: a leaf worked out changes none of them */
-	const uint32_t *fn = pl->fs_nodes, n = pl->fs_n, *pos = pl->pos_of;
-	const uint8_t *lbc = pl->lb_cores;
+	const uint32_t *fn = pl->fs_nodes, n = pl->fs_n, *leaf = pl->lb_leaf;
 	const uint32_t *stale = pl->lb_stale;
-	const uint16_t *nt = c->node_type;
-	size_t P = pl->P;
 	for (; i < n && least >= old; i++) {
-		uint32_t node = fn[i];
-		const cs_time *t = tr[lbc[nt[node]]];
-		cs_time b = !t ? -1 : stale[node] & bit ? cs_plan_lb_redo(c, t, node) : t[(P + pos[node]) * LB_TREES];
+		uint32_t node = fn[i], lf = leaf[node];
+		const cs_time *t = tr[lf & 1];
+		cs_time b = !t ? -1 : stale[node] & bit ? cs_plan_lb_redo(c, t, node) : t[(size_t)(lf >> 1) * LB_TREES];
 		least = b < least ? b : least;
 	}
 	x->least = least;

@@ -110,12 +110,13 @@ static inline uint32_t cs_plan_lb_trees(const struct planner *pl, uint32_t jid, 
 static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
 {
 	struct planner *pl = c->pl;
-	const cs_time *t = tr[pl->lb_cores[c->node_type[node]]];
+	uint32_t x = pl->lb_leaf[node];
+	const cs_time *t = tr[x & 1];
 	if (!t)
 		return c->now;
 	if (pl->lb_stale[node] & bit)
 		return cs_plan_lb_redo(c, t, node); /* (still listed: the trees above it still to do) */
-	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
+	return t[(size_t)(x >> 1) * LB_TREES];
 }
 
 /* The plan at place i of planned[], of a job that may use the node types

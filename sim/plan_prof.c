@@ -51,6 +51,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->lb_pend);
 	free(pl->lb_tlist);
 	free(pl->lb_cores);
+	free(pl->lb_leaf);
 	free(pl->lb_job);
 	free(pl->sh);
 	free(pl->h1);
@@ -533,6 +534,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->nlb_nodes = nn;
 		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
+		pl->lb_leaf = malloc(((size_t)nn + 1) * sizeof *pl->lb_leaf);
 		pl->lb_job = malloc(c->njobs + 1);
 	}
 	pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
@@ -557,7 +559,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_leaf || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -631,6 +633,8 @@ int cs_plan_on(cs_sched_ctx *c)
 			if (g > 0)
 				pl->lb_cores[c->node_type[i]] = 0;
 		}
+		for (uint32_t i = 0; i < nn; i++)
+			pl->lb_leaf[i] = (pl->P + pl->pos_of[i]) * 2 + pl->lb_cores[c->node_type[i]];
 	}
 	return c->failed ? -CS_ENOMEM : 0;
 }
