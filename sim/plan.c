@@ -376,6 +376,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 	uint32_t *nowin = pl->nowin;
 	const uint64_t *pver = pl->pver;
 	const struct nwnode *nw = pl->nw;
+	const uint32_t *leaf = pl->lb_leaf, *stale = pl->lb_stale;
 	int runs = !c->plain && lv > 0;
 	uint32_t i = 0;
 	for (; i < n; i++) {
@@ -394,7 +395,7 @@ static inline __attribute__((always_inline)) uint32_t windows_in(cs_sched_ctx *c
 		}
 		/* a window before its bound? Not where the node's bounds or its
 		 * runs (not on the plain engine) say there is none */
-		if (!(lb && cs_plan_lb(c, tr, bit, node) >= bound)) {
+		if (!(lb && cs_plan_lb_of(c, leaf, stale, tr, bit, node) >= bound)) {
 			cs_nprof_amt f = node_free_now(c, node);
 			const struct nwslot *s = NULL;
 			if (runs && !(s = nowin_last(nw, pver, now, node, lv, &f)))
@@ -470,20 +471,23 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl
 	struct planner *pl = c->pl;
 	new_marks(c);
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < pl->near_n[jid]; i++) {
-		uint32_t node = pl->near_of[jid][i];
-		pl->mark[node] = pl->gen;
-		if (pl->nowin[node] != pl->nowin_gen)
-			pl->only[n++] = node;
+	/* read once: the loops' stores (marks, only) change none of them */
+	uint32_t *mark = pl->mark, *only = pl->only, gen = pl->gen, ngen = pl->nowin_gen;
+	const uint32_t *nowin = pl->nowin, *nr = pl->near_of[jid], nn = pl->near_n[jid];
+	for (uint32_t i = 0; i < nn; i++) {
+		uint32_t node = nr[i];
+		mark[node] = gen;
+		if (nowin[node] != ngen)
+			only[n++] = node;
 	}
 	uint64_t mask = pl->tlast ? ~0ull : cs_place_mask(c, jid); /* as in windows_before */
+	const uint16_t *nt = c->node_type;
 	for (uint32_t i = 0; i < nf; i++) {
-		uint32_t node = fl[i], t = c->node_type[node];
-		if (pl->mark[node] == pl->gen || pl->nowin[node] == pl->nowin_gen ||
-		    (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
+		uint32_t node = fl[i], t = nt[node];
+		if (mark[node] == gen || nowin[node] == ngen || (mask != ~0ull && (t >= 64 || !(mask >> t & 1))))
 			continue;
-		pl->mark[node] = pl->gen;
-		pl->only[n++] = node;
+		mark[node] = gen;
+		only[n++] = node;
 	}
 	if (kept) {
 		if (n > NEAR_CAP) {
@@ -634,10 +638,13 @@ static int too_few(cs_sched_ctx *c, uint32_t jid, uint32_t n, cs_time bound)
 	pl->nnear = 0;
 	pl->nsp = 0;
 	cs_time d = plan_len(j);
+	/* read once: the loop's stores and calls change none of them */
+	const uint32_t *only = pl->only, *mark = pl->mark, gen = pl->gen, *leaf = pl->lb_leaf, *stale = pl->lb_stale;
+	int lb = pl->lb != NULL;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t node = pl->only[i];
-		int own = pl->mark[node] == pl->gen;
-		if (!own && pl->lb && cs_plan_lb(c, tr, bit, node) >= bound)
+		uint32_t node = only[i];
+		int own = mark[node] == gen;
+		if (!own && lb && cs_plan_lb_of(c, leaf, stale, tr, bit, node) >= bound)
 			continue;
 		cs_nprof_amt f = node_free_now(c, node);
 		int rc = cs_plan_nowin_spans(c, node, lv, d, &f, bound, own ? bound : CS_TIME_MAX);

@@ -439,11 +439,15 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		}
 		lo = hi; /* no eager start below */
 	}
+	/* read once: the loop's stores and calls change none of them */
+	int only_lb = only && pl->lb && !c->nm->nresv;
+	const uint32_t *leaf = pl->lb_leaf, *stale = pl->lb_stale, *tnodes = pl->type_nodes;
+	const uint16_t *nt = c->node_type;
 	for (uint32_t i = lo; i < hi; i++) {
-		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
-		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
+		uint32_t node = only ? only[i] : type < 0 ? i : tnodes[i];
+		if (only && type >= 0 && nt[node] != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, trs, bit, node) >= bound)
+		if (only_lb && cs_plan_lb_of(c, leaf, stale, trs, bit, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		if (only_lv > 0) { /* nor where its kept runs say so */
 			cs_nprof_amt f = node_free_now(c, node);
