@@ -188,9 +188,12 @@ static int same_nodes(const cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes
 /* The nodes freed after epoch e, once each, the latest first, in out:
  * of the node types in mask where each type's nodes are listed by their
  * latest freeing (pl->flast: what the callers read of the others they
- * pass over), else of every type; each one's latest freeing's epoch in
- * pl->fs_ep (they never rise along the list: the nodes are read latest
- * first). */
+ * pass over), else of every type. Each one's latest freeing's epoch
+ * (they never rise along the list: the nodes are read latest first) is
+ * its pl->flast entry's where the types' lists are kept (pl->tlast), and
+ * stands while no epoch starts (every freeing starts one); it is written
+ * to pl->fs_ep only where it is read from the log of freeings (a store a
+ * node in the walk of a type's list, 60 M of them in 30 days at 10x). */
 static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx *c, uint64_t e, uint64_t mask,
 								     uint32_t *out)
 {
@@ -216,10 +219,8 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		if (pl->tlast[__builtin_ctzll(m)] != UINT32_MAX)
 			at[nt++] = pl->tlast[__builtin_ctzll(m)];
 	if (nt == 1) { /* one list: as it is */
-		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older) {
-			ep[n] = fl[node].epoch;
+		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older)
 			out[n++] = node;
-		}
 		return n;
 	}
 	for (;;) {
@@ -233,15 +234,14 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		if (k == UINT32_MAX || fl[at[k]].epoch <= e)
 			break;
 		uint32_t node = at[k];
-		ep[n] = fl[node].epoch;
 		out[n++] = node;
 		at[k] = fl[node].older;
 	}
 	return n;
 }
 
-/* freed_list_of into pl->fnodes (the epochs in pl->fs_ep: the plain
- * engine, which asks for these, keeps no list). */
+/* freed_list_of into pl->fnodes (the plain engine, which asks for
+ * these, keeps no list). */
 static uint32_t freed_list(cs_sched_ctx *c, uint64_t e, uint64_t mask) { return freed_list_of(c, e, mask, c->pl->fnodes); }
 
 /* The kept freed list (pl->fs_nodes, fs_n) made for e and mask if it
@@ -255,11 +255,13 @@ static inline __attribute__((always_inline)) void fs_make(cs_sched_ctx *c, uint6
 			return;
 		/* the list for a later epoch: the first nodes of the longest
 		 * one made, those freed after e (freed_list reads the same
-		 * entries first, in the same order) */
+		 * entries first, in the same order; each node's epoch as
+		 * freed_list_of read it) */
+		const struct pflast *fl = pl->flast;
 		uint32_t lo = 0, hi = pl->fs_nb;
 		while (lo < hi) {
 			uint32_t mid = (lo + hi) / 2;
-			if (pl->fs_ep[mid] > e)
+			if ((pl->tlast ? fl[pl->fs_nodes[mid]].epoch : pl->fs_ep[mid]) > e)
 				lo = mid + 1;
 			else
 				hi = mid;
