@@ -695,6 +695,9 @@ struct planner {
 	 * search of a job without GPUs on it uses them, one with GPUs does
 	 * not) */
 	uint8_t *lb_cores;
+	/* per node: its leaf (P + pos_of) times 2 plus its type's lb_cores,
+	 * cs_plan_lb's one read of the node beside its stale bits */
+	uint32_t *lb_leaf;
 	uint8_t *lb_job;            /* per job: its tree of bounds (cs_plan_lb_job) */
 	struct hent *sh;            /* the search's frontier: tree nodes (idx: tree node), or nodes by their runs (idx: node) */
 	uint32_t ntypes;

@@ -193,13 +193,17 @@ cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node)
  * (each entry is the least of its two). */
 static void lb_up(struct planner *pl, unsigned t)
 {
-	const uint32_t *list = pl->lb_tlist + (size_t)t * pl->nlb_nodes;
-	for (uint32_t k = 0; k < pl->lb_tn[t]; k++) {
+	const uint32_t *list = pl->lb_tlist + (size_t)t * pl->nlb_nodes, *pos = pl->pos_of;
+	/* read once: the stores (pending bits, entries) change none of them */
+	uint32_t *pend = pl->lb_pend, tn = pl->lb_tn[t];
+	cs_time *lb = pl->lb;
+	size_t P = pl->P;
+	for (uint32_t k = 0; k < tn; k++) {
 		uint32_t node = list[k];
-		pl->lb_pend[node] &= ~(1u << t);
-		for (size_t i = ((size_t)pl->P + pl->pos_of[node]) / 2; i >= 1; i /= 2) {
-			const cs_time *l = pl->lb + 2 * i * LB_TREES + t, *r = l + LB_TREES;
-			cs_time *x = pl->lb + i * LB_TREES + t;
+		pend[node] &= ~(1u << t);
+		for (size_t i = (P + pos[node]) / 2; i >= 1; i /= 2) {
+			const cs_time *l = lb + 2 * i * LB_TREES + t, *r = l + LB_TREES;
+			cs_time *x = lb + i * LB_TREES + t;
 			cs_time v = *l < *r ? *l : *r;
 			if (*x == v)
 				break;
@@ -221,12 +225,16 @@ static __attribute__((noinline)) void lb_refresh(cs_sched_ctx *c, unsigned t, in
 	uint32_t y0 = type < 0 ? 0 : (uint32_t)type, y1 = type < 0 ? pl->ntypes : y0 + 1;
 	for (uint32_t y = y0; y < y1; y++) {
 		const uint32_t *list = pl->lb_dirty + (size_t)r * pl->nlb_nodes + pl->type_first[y];
-		uint32_t *n = &pl->nlb_dirty[r * pl->ntypes + y];
-		for (uint32_t k = 0; k < *n; k++) {
+		uint32_t *n = &pl->nlb_dirty[r * pl->ntypes + y], nd = *n;
+		/* read once: a row worked out does not list the node again here
+		 * (it is listed), and the byte stores would have them read again */
+		const uint32_t *stale = pl->lb_stale;
+		uint8_t *listed = pl->lb_listed;
+		for (uint32_t k = 0; k < nd; k++) {
 			uint32_t node = list[k];
-			if (pl->lb_stale[node] >> t & 1)
+			if (stale[node] >> t & 1)
 				cs_plan_lb_row(c, node, r);
-			pl->lb_listed[node] &= (uint8_t)~(1u << r);
+			listed[node] &= (uint8_t)~(1u << r);
 		}
 		*n = 0;
 	}
@@ -439,11 +447,15 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		}
 		lo = hi; /* no eager start below */
 	}
+	/* read once: the loop's stores and calls change none of them */
+	int only_lb = only && pl->lb && !c->nm->nresv;
+	const uint32_t *leaf = pl->lb_leaf, *stale = pl->lb_stale, *tnodes = pl->type_nodes;
+	const uint16_t *nt = c->node_type;
 	for (uint32_t i = lo; i < hi; i++) {
-		uint32_t node = only ? only[i] : type < 0 ? i : pl->type_nodes[i];
-		if (only && type >= 0 && c->node_type[node] != (uint32_t)type)
+		uint32_t node = only ? only[i] : type < 0 ? i : tnodes[i];
+		if (only && type >= 0 && nt[node] != (uint32_t)type)
 			continue;
-		if (only && pl->lb && !c->nm->nresv && cs_plan_lb(c, trs, bit, node) >= bound)
+		if (only_lb && cs_plan_lb_of(c, leaf, stale, trs, bit, node) >= bound)
 			continue; /* no window before bound: as the search in bounds' order leaves it */
 		if (only_lv > 0) { /* nor where its kept runs say so */
 			cs_nprof_amt f = node_free_now(c, node);

@@ -107,15 +107,23 @@ static inline uint32_t cs_plan_lb_trees(const struct planner *pl, uint32_t jid, 
  * if the node changed), or now where none applies (none for its request
  * there). Asked only where bounds are kept (pl->lb). Inline: asked of
  * every node a freed-node check or a search of some nodes looks at. */
-static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
+static inline cs_time cs_plan_lb_of(cs_sched_ctx *c, const uint32_t *leaf, const uint32_t *stale,
+				    const cs_time *const tr[2], uint32_t bit, uint32_t node)
 {
-	struct planner *pl = c->pl;
-	const cs_time *t = tr[pl->lb_cores[c->node_type[node]]];
+	uint32_t x = leaf[node];
+	const cs_time *t = tr[x & 1];
 	if (!t)
 		return c->now;
-	if (pl->lb_stale[node] & bit)
+	if (stale[node] & bit)
 		return cs_plan_lb_redo(c, t, node); /* (still listed: the trees above it still to do) */
-	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
+	return t[(size_t)(x >> 1) * LB_TREES];
+}
+/* (cs_plan_lb_of: the same with pl->lb_leaf and pl->lb_stale read once by
+ * a caller that asks of many nodes; neither array moves while the
+ * planner stands) */
+static inline cs_time cs_plan_lb(cs_sched_ctx *c, const cs_time *const tr[2], uint32_t bit, uint32_t node)
+{
+	return cs_plan_lb_of(c, c->pl->lb_leaf, c->pl->lb_stale, tr, bit, node);
 }
 
 /* The plan at place i of planned[], of a job that may use the node types

@@ -51,6 +51,7 @@ void cs_plan_free(struct planner *pl)
 	free(pl->lb_pend);
 	free(pl->lb_tlist);
 	free(pl->lb_cores);
+	free(pl->lb_leaf);
 	free(pl->lb_job);
 	free(pl->sh);
 	free(pl->h1);
@@ -95,16 +96,21 @@ static void lb_stale_all(cs_sched_ctx *c, uint32_t node)
 	pl->lb_listed[node] = LB_ROWS;
 }
 
-/* Node's profile changed: its bounds are to be worked out again, and its
- * runs (cs_plan_nowin). */
-static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
+/* Node's profile changed: its runs (cs_plan_nowin) are to be made again,
+ * and a kept least over it (fs_before) read again. */
+static inline __attribute__((always_inline)) void prof_touched(cs_sched_ctx *c, struct planner *pl, uint32_t node)
 {
 	pl->pver[node] = ++pl->pclock;
-	if (pl->lb_stale) {
+	if (pl->lb_stale)
 		pl->fs_touch += !pl->tlast || fs_listed(c, node);
-		if (pl->lb_stale[node] != LB_ALL)
-			lb_stale_all(c, node);
-	}
+}
+
+/* The same, and its bounds to be worked out again. */
+static inline __attribute__((always_inline)) void lb_touch(cs_sched_ctx *c, struct planner *pl, uint32_t node)
+{
+	prof_touched(c, pl, node);
+	if (pl->lb_stale && pl->lb_stale[node] != LB_ALL)
+		lb_stale_all(c, node);
 }
 
 /* Add (add != 0) or remove the profile events of one slot's share. */
@@ -267,9 +273,11 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			return;
 		}
 	}
+	/* a muted event's amounts are none: taken out, no bound moves (those
+	 * worked out while muted are of the profile without the plan) */
 	for (uint32_t k = 0; k < p.n; k++) /* the give-back's stamps */
 		if (pl->muted[2 * k] != UINT32_MAX)
-			lb_touch(c, pl, p.slots[k].node);
+			prof_touched(c, pl, p.slots[k].node);
 	cs_time s = c->plan_start[jid], e = s + plan_len(&c->jobs[jid]);
 	for (uint32_t k = 0; k < p.n; k++) {
 		const uint32_t *at = &pl->muted[2 * k];
@@ -280,9 +288,9 @@ void cs_plan_unmute_drop(cs_sched_ctx *c, uint32_t jid)
 			continue;
 		}
 		cs_nprof_remove_at_in(&pl->prof, node, at[0]);
-		lb_touch(c, pl, node);
+		prof_touched(c, pl, node);
 		cs_nprof_remove_at_in(&pl->prof, node, at[1] - 1);
-		lb_touch(c, pl, node);
+		prof_touched(c, pl, node);
 	}
 	drop_rest(c, jid);
 }
@@ -526,6 +534,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		pl->nlb_nodes = nn;
 		pl->lb_tlist = malloc(((size_t)nn * LB_TREES + 1) * sizeof *pl->lb_tlist);
 		pl->lb_cores = calloc((size_t)pl->ntypes + 1, 1);
+		pl->lb_leaf = malloc(((size_t)nn + 1) * sizeof *pl->lb_leaf);
 		pl->lb_job = malloc(c->njobs + 1);
 	}
 	pl->sh = malloc((2 * (size_t)pl->P + 1) * sizeof *pl->sh);
@@ -550,7 +559,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_leaf || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -624,6 +633,8 @@ int cs_plan_on(cs_sched_ctx *c)
 			if (g > 0)
 				pl->lb_cores[c->node_type[i]] = 0;
 		}
+		for (uint32_t i = 0; i < nn; i++)
+			pl->lb_leaf[i] = (pl->P + pl->pos_of[i]) * 2 + pl->lb_cores[c->node_type[i]];
 	}
 	return c->failed ? -CS_ENOMEM : 0;
 }
