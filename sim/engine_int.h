@@ -677,7 +677,6 @@ struct planner {
 	 * at a time: most changes see one row read before the next. */
 	uint32_t P;                 /* leaves per tree: a power of two >= nodes */
 	cs_time *lb;                /* [2P][LB_TREES]: tree k * LB_SPANS + s for 2^k GPUs over lb_span[s] */
-	uint32_t *pos_of;           /* node -> its position in type_nodes */
 	/* per row and node type: the nodes whose row is to be redone, or was
 	 * by cs_plan_lb since they were listed (row r's of type y at
 	 * lb_dirty[r * nlb_nodes + type_first[y] ..], nlb_dirty[r * ntypes +
@@ -695,8 +694,9 @@ struct planner {
 	 * search of a job without GPUs on it uses them, one with GPUs does
 	 * not) */
 	uint8_t *lb_cores;
-	/* per node: its leaf (P + pos_of) times 2 plus its type's lb_cores,
-	 * cs_plan_lb's one read of the node beside its stale bits */
+	/* per node: its leaf in the trees (P + its place in type_nodes) times
+	 * 2 plus its type's lb_cores, the one read of the node for its bounds
+	 * (cs_plan_lb, the rows and the trees' upkeep) beside its stale bits */
 	uint32_t *lb_leaf;
 	uint8_t *lb_job;            /* per job: its tree of bounds (cs_plan_lb_job) */
 	struct hent *sh;            /* the search's frontier: tree nodes (idx: tree node), or nodes by their runs (idx: node) */

@@ -163,9 +163,10 @@ static int node_windows(cs_sched_ctx *c, const cs_job *j, uint32_t node, cs_time
 void cs_plan_lb_row(cs_sched_ctx *c, uint32_t node, unsigned r)
 {
 	struct planner *pl = c->pl;
-	int cores = pl->lb_cores[c->node_type[node]];
+	uint32_t leaf = pl->lb_leaf[node];
+	int cores = (int)(leaf & 1);
 	cs_nprof_amt f = node_free_now(c, node);
-	cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES + (size_t)r * LB_SPANS;
+	cs_time *x = pl->lb + (size_t)(leaf >> 1) * LB_TREES + (size_t)r * LB_SPANS;
 	/* bit t: tree t's entry changed */
 	uint32_t changed = cores ? cs_nprof_first_runs_5(&pl->prof, node, f.c, c->now, 1, lb_cores[r], lb_span, x)
 				 : cs_nprof_first_runs_5(&pl->prof, node, f.g, c->now, 0, lb_gpus[r], lb_span, x);
@@ -186,22 +187,21 @@ cs_time cs_plan_lb_redo(cs_sched_ctx *c, const cs_time *t, uint32_t node)
 {
 	struct planner *pl = c->pl;
 	cs_plan_lb_row(c, node, (unsigned)(t - pl->lb) / LB_SPANS);
-	return t[((size_t)pl->P + pl->pos_of[node]) * LB_TREES];
+	return t[(size_t)(pl->lb_leaf[node] >> 1) * LB_TREES];
 }
 
 /* Tree t up from each node's leaf pending in it while its entries change
  * (each entry is the least of its two). */
 static void lb_up(struct planner *pl, unsigned t)
 {
-	const uint32_t *list = pl->lb_tlist + (size_t)t * pl->nlb_nodes, *pos = pl->pos_of;
+	const uint32_t *list = pl->lb_tlist + (size_t)t * pl->nlb_nodes, *leaf = pl->lb_leaf;
 	/* read once: the stores (pending bits, entries) change none of them */
 	uint32_t *pend = pl->lb_pend, tn = pl->lb_tn[t];
 	cs_time *lb = pl->lb;
-	size_t P = pl->P;
 	for (uint32_t k = 0; k < tn; k++) {
 		uint32_t node = list[k];
 		pend[node] &= ~(1u << t);
-		for (size_t i = (P + pos[node]) / 2; i >= 1; i /= 2) {
+		for (size_t i = leaf[node] >> 2; i >= 1; i /= 2) { /* (its leaf's parent) */
 			const cs_time *l = lb + 2 * i * LB_TREES + t, *r = l + LB_TREES;
 			cs_time *x = lb + i * LB_TREES + t;
 			cs_time v = *l < *r ? *l : *r;

@@ -43,7 +43,6 @@ void cs_plan_free(struct planner *pl)
 	free(pl->fs_nodes);
 	free(pl->fs_ep);
 	free(pl->lb);
-	free(pl->pos_of);
 	free(pl->lb_dirty);
 	free(pl->nlb_dirty);
 	free(pl->lb_stale);
@@ -525,7 +524,6 @@ int cs_plan_on(cs_sched_ctx *c)
 		;
 	if (lb_on) {
 		pl->lb = malloc((size_t)LB_TREES * 2 * pl->P * sizeof *pl->lb);
-		pl->pos_of = malloc(((size_t)nn + 1) * sizeof *pl->pos_of);
 		pl->lb_dirty = malloc(((size_t)nn * LB_LEVELS + 1) * sizeof *pl->lb_dirty);
 		pl->nlb_dirty = calloc((size_t)LB_LEVELS * pl->ntypes + 1, sizeof *pl->nlb_dirty);
 		pl->lb_stale = calloc((size_t)nn + 1, sizeof *pl->lb_stale);
@@ -559,7 +557,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		return -CS_ENOMEM;
 	if (cs_nprof_init(&pl->prof, nn) < 0 || !pl->epoch_of || !pl->open_max || !pl->pstart || !pl->pmask || !pl->near_of || !pl->near_n || !pl->near || !pl->only || !pl->type_freed_epoch || !pl->type_first || !pl->type_nodes ||
 	    !pl->resv_first || !pl->resv_of || !pl->nodes || !pl->old_nodes || !pl->muted || !pl->mver || !pl->cand || !pl->pn || !pl->fnodes || !pl->fs_nodes || !pl->fs_ep ||
-	    (lb_on && (!pl->lb || !pl->pos_of || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_leaf || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
+	    (lb_on && (!pl->lb || !pl->lb_dirty || !pl->nlb_dirty || !pl->lb_stale || !pl->lb_listed || !pl->lb_pend || !pl->lb_tlist || !pl->lb_cores || !pl->lb_leaf || !pl->lb_job)) || !pl->sh || !pl->h1 || !pl->h2 || !pl->mark || !pl->pver || !pl->nw || !pl->nowin || !pl->aside)
 		return -CS_ENOMEM;
 	if (pl->ntypes <= 64) {
 		pl->tplan = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->tplan);
@@ -594,7 +592,7 @@ int cs_plan_on(cs_sched_ctx *c)
 	for (uint32_t i = 0; i < nn; i++)
 		pl->type_nodes[pl->type_first[cs_alloc_node_type(c->A, i) + 1]++] = i;
 	for (uint32_t k = 0; lb_on && k < nn; k++) {
-		pl->pos_of[pl->type_nodes[k]] = k;
+		pl->lb_leaf[pl->type_nodes[k]] = (pl->P + k) * 2; /* (its kind below, once known) */
 		pl->lb_stale[k] = LB_ALL; /* every bound to be worked out */
 		pl->lb_listed[k] = LB_ROWS;
 		for (unsigned r = 0; r < LB_LEVELS; r++)
@@ -634,7 +632,7 @@ int cs_plan_on(cs_sched_ctx *c)
 				pl->lb_cores[c->node_type[i]] = 0;
 		}
 		for (uint32_t i = 0; i < nn; i++)
-			pl->lb_leaf[i] = (pl->P + pl->pos_of[i]) * 2 + pl->lb_cores[c->node_type[i]];
+			pl->lb_leaf[i] |= pl->lb_cores[c->node_type[i]];
 	}
 	return c->failed ? -CS_ENOMEM : 0;
 }

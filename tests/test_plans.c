@@ -455,21 +455,27 @@ Test(plans, stale_rows_of_bounds_are_listed_by_row_and_node_type)
  * its nodes' bounds are to be worked out again. Counted: the bounds
  * checked and those later than now's. */
 static size_t lbf_checked, lbf_late, lbf_leaf_bad;
+static uint32_t *lbf_pos; /* per node: its place in type_nodes */
 
 static void lb_fresh_check(cs_sched_ctx *ctx)
 {
 	struct planner *pl = ctx->pl;
 	if (!pl || !pl->lb)
 		return;
+	if (!lbf_pos)
+		lbf_pos = malloc(ctx->nnodes * sizeof *lbf_pos);
+	cr_assert_not_null(lbf_pos);
+	for (uint32_t k = 0; k < ctx->nnodes; k++)
+		lbf_pos[pl->type_nodes[k]] = k;
 	for (uint32_t node = 0; node < ctx->nnodes; node++) {
-		/* cs_plan_lb's read of the node: its leaf and its kind */
-		lbf_leaf_bad += pl->lb_leaf[node] != (pl->P + pl->pos_of[node]) * 2 + pl->lb_cores[ctx->node_type[node]];
+		/* the node's read for its bounds: its leaf and its kind */
+		lbf_leaf_bad += pl->lb_leaf[node] != (pl->P + lbf_pos[node]) * 2 + pl->lb_cores[ctx->node_type[node]];
 		uint32_t fresh = LB_ALL & ~pl->lb_stale[node];
 		if (!fresh)
 			continue;
 		int cores = pl->lb_cores[ctx->node_type[node]];
 		cs_nprof_amt f = node_free_now(ctx, node);
-		const cs_time *x = pl->lb + ((size_t)pl->P + pl->pos_of[node]) * LB_TREES;
+		const cs_time *x = pl->lb + ((size_t)pl->P + lbf_pos[node]) * LB_TREES;
 		for (unsigned r = 0; r < LB_LEVELS; r++) {
 			if (!(fresh >> r * LB_SPANS & ((1u << LB_SPANS) - 1)))
 				continue;
@@ -494,6 +500,8 @@ Test(plans, a_bound_not_to_be_worked_out_again_is_at_most_the_profiles)
 	cs_run_result r;
 	lbf_checked = lbf_late = lbf_leaf_bad = 0;
 	run_every_checked(1, 1.5, lb_fresh_check, 1, &r);
+	free(lbf_pos);
+	lbf_pos = NULL;
 	cr_assert_gt(lbf_checked, 100000, "%zu bounds checked", lbf_checked);
 	cr_assert_eq(lbf_late, 0, "%zu of %zu later than the profile's", lbf_late, lbf_checked);
 	cr_assert_eq(lbf_leaf_bad, 0, "%zu leaves read wrong", lbf_leaf_bad);
