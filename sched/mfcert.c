@@ -455,15 +455,26 @@ static size_t pack_gaps(mf *p, size_t nk)
 static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 {
 	const cs_ranked *o = p->order;
-	const double wfs_max = fabs(p->w_fs);
+	const double w_fs = p->w_fs, wfs_max = fabs(w_fs);
+	const uint64_t calc = p->ncalc;
+	const uint64_t *fs_pass = p->fs_pass;
+	const double *fs = p->fs;
+	struct prio_in *pin = p->pin;
 	size_t m = 0;
 	*nmoved = 0;
+	/* each job's term against fs_term's product, w_fs x its user's factor
+	 * (read once a user: tree_factor); a job whose term stands is not
+	 * written (its calc left behind: fs_term would write the same
+	 * double), so the loop stores nothing and keeps the arrays in
+	 * registers */
 	for (size_t i = 0; i < n; i++) {
-		struct prio_in *x = &p->pin[o[i].jid];
-		double was = x->wfs;
-		fs_term(p, x);
-		if (x->wfs == was)
+		struct prio_in *x = &pin[o[i].jid];
+		uint32_t u = x->fs_acct;
+		double f = fs_pass[u] == calc ? fs[u] : tree_factor(p, u);
+		if (w_fs * f == x->wfs)
 			continue;
+		x->wfs = w_fs * f;
+		x->calc = calc;
 		if (fabs(x->wfs) > wfs_max)
 			p->cert_e = -1;
 		p->moved[(*nmoved)++] = o[i].jid;
