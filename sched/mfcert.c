@@ -457,8 +457,9 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 	const cs_ranked *o = p->order;
 	const double w_fs = p->w_fs, wfs_max = fabs(w_fs);
 	const uint64_t calc = p->ncalc;
-	const uint64_t *fs_pass = p->fs_pass;
-	const double *fs = p->fs;
+	uint64_t *fs_pass = p->fs_pass;
+	double *fs = p->fs;
+	cs_fairtree *ft = p->ft;
 	struct prio_in *pin = p->pin;
 	size_t m = 0;
 	*nmoved = 0;
@@ -470,10 +471,14 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 	for (size_t i = 0; i < n; i++) {
 		struct prio_in *x = &pin[o[i].jid];
 		uint32_t u = x->fs_acct;
-		double f = fs_pass[u] == calc ? fs[u] : tree_factor(p, u);
-		if (w_fs * f == x->wfs)
+		if (fs_pass[u] != calc) { /* (tree_factor's, with its arrays in locals) */
+			fs[u] = cs_fairtree_factor(ft, u);
+			fs_pass[u] = calc;
+		}
+		double t = w_fs * fs[u];
+		if (t == x->wfs)
 			continue;
-		x->wfs = w_fs * f;
+		x->wfs = t;
 		x->calc = calc;
 		if (fabs(x->wfs) > wfs_max)
 			p->cert_e = -1;
