@@ -432,8 +432,10 @@ void mf_certs(int on);
 uint64_t mf_certified(void);
 /* (tests: every certified pass's order checked pair by pair against the
  * priorities worked out, and each pair's certificate against now (ended
- * ones are all mended) and its block's bound (ubound); pairs found out of
- * order, ended or under a later bound so far in this thread) */
+ * ones are all mended) and its block's bound (ubound), and each job's
+ * fair-share term against w_fs x its user's factor now (refresh_terms
+ * writes only the terms that moved); pairs found out of order, ended or
+ * under a later bound, and terms found stale, so far in this thread) */
 void mf_certs_check(int on);
 uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at

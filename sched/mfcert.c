@@ -607,6 +607,10 @@ size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
 					       prio_now(p, p->order[i].jid, now)) ||
 				       p->until[i - 1] <= now || p->ubound[(p->base + i - 1) / UNTIL_BLOCK] > p->until[i - 1];
+		for (size_t i = 0; certs_checked && n != SIZE_MAX && i < n; i++) { /* (tests: the terms read) */
+			const struct prio_in *x = &p->pin[p->order[i].jid];
+			certs_wrong += !(x->wfs == p->w_fs * tree_factor(p, x->fs_acct));
+		}
 		if (n != SIZE_MAX)
 			return n;
 	}
