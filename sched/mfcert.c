@@ -445,14 +445,28 @@ static size_t pack_gaps(mf *p, size_t nk)
 	return nk - m;
 }
 
+/* Does o[i], its term new, go between o[l] and o[r] now (SIZE_MAX:
+ * none)? */
+static int stays(const mf *p, cs_time now, size_t i, size_t l, size_t r)
+{
+	const cs_ranked *o = p->order;
+	uint32_t x = o[i].jid;
+	double px = prio_now(p, x, now);
+	return (l == SIZE_MAX || before(o[l].jid, prio_now(p, o[l].jid, now), x, px)) &&
+	       (r == SIZE_MAX || before(x, px, o[r].jid, prio_now(p, o[r].jid, now)));
+}
+
 /* After a new computation, o[0 .. n) (the kept jobs, each certified with
- * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved, their places
- * packed as the walk's gaps are (pack_gaps: a pair across one takes the
- * sooner certificate; the others' stand, their inputs being the same).
- * The jobs left (p->order and p->until may have moved); a factor above 1
- * (T is not a bound) turns the certificates off (cert_e < 0). */
-static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
+ * its fair-share term as it was): every job's term brought up to date;
+ * of those whose term moved, one that still goes between its neighbours
+ * now stays, its two pairs' certificates ended (the pass compares them,
+ * fix_pair, as any pair whose certificate ran out), and the others are
+ * taken out into p->moved, their places packed as the walk's gaps are
+ * (pack_gaps: a pair across one takes the sooner certificate; the
+ * others' stand, their inputs being the same). The jobs left (p->order
+ * and p->until may have moved); a factor above 1 (T is not a bound) turns
+ * the certificates off (cert_e < 0). */
+static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 {
 	const cs_ranked *o = p->order;
 	const double w_fs = p->w_fs, wfs_max = fabs(w_fs);
@@ -461,13 +475,13 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 	double *fs = p->fs;
 	cs_fairtree *ft = p->ft;
 	struct prio_in *pin = p->pin;
+	uint32_t *g = p->gaps;
 	size_t m = 0;
-	*nmoved = 0;
 	/* each job's term against fs_term's product, w_fs x its user's factor
 	 * (read once a user: tree_factor); a job whose term stands is not
 	 * written (its calc left behind: fs_term would write the same
-	 * double), so the loop stores nothing and keeps the arrays in
-	 * registers */
+	 * double), so the loop stores little and keeps the arrays in
+	 * registers; the places of those that moved listed in g */
 	for (size_t i = 0; i < n; i++) {
 		struct prio_in *x = &pin[o[i].jid];
 		uint32_t u = x->fs_acct;
@@ -480,12 +494,36 @@ static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
 			continue;
 		x->wfs = t;
 		x->calc = calc;
-		if (fabs(x->wfs) > wfs_max)
-			p->cert_e = -1;
-		p->moved[(*nmoved)++] = o[i].jid;
-		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
+		g[m++] = (uint32_t)i;
 	}
-	p->ngaps = m;
+	/* a moved job stays if it goes between the last job kept before it
+	 * (one whose term stands, or one that stays) and the next whose term
+	 * stands (else a run of one user's jobs, each in order with the next,
+	 * would stay where it all should move) */
+	uint32_t *rn = p->fixes; /* (scratch until the fixes) rn[j]: the next place after g[j] whose term stands */
+	for (size_t j = m; j-- > 0;)
+		rn[j] = j + 1 < m && g[j + 1] == g[j] + 1 ? rn[j + 1] : g[j] + 1;
+	size_t k = 0, l = SIZE_MAX, prev = SIZE_MAX; /* l: the last place kept before g[j] */
+	for (size_t j = 0; j < m; j++) {
+		size_t i = g[j];
+		if (fabs(pin[o[i].jid].wfs) > wfs_max)
+			p->cert_e = -1;
+		if (prev != i - 1)
+			l = i - 1; /* (a term that stands, or none from 0: SIZE_MAX) */
+		prev = i;
+		if (stays(p, now, i, l, rn[j] < n ? rn[j] : SIZE_MAX)) {
+			if (i > 0)
+				set_until(p, i - 1, now);
+			if (i + 1 < n)
+				set_until(p, i, now);
+			p->min_until = now < p->min_until ? now : p->min_until;
+			l = i;
+			continue;
+		}
+		p->moved[k] = o[i].jid;
+		g[k++] = (uint32_t)i; /* (the walk's, packed already) */
+	}
+	*nmoved = p->ngaps = k;
 	return pack_gaps(p, n);
 }
 
@@ -531,7 +569,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	}
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
-		size_t m = refresh_terms(p, n, &nmoved);
+		size_t m = refresh_terms(p, now, n, &nmoved);
 		o = p->order;
 		until = p->until;
 		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m) { /* (mf_queue_kept's then) */

@@ -688,9 +688,10 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * priorities, must be in order, with no certificate ended and every
  * term the tree's now. Fails when a move or a write leaves a block's
  * bound later than a certificate it covers, when the blocks bounded by
- * now exactly are passed over, or when a computation's refresh reads a
+ * now exactly are passed over, when a computation's refresh reads a
  * user's factor cached from an earlier one or leaves a moved term
- * unwritten. */
+ * unwritten, or when a job whose term moved stays in its place with one
+ * of its two pairs' certificates (or the least, min_until) left standing. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
