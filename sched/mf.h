@@ -166,6 +166,8 @@ typedef struct mf {
 	cs_time *ubound;
 	uint32_t *fixes;
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
+	uint32_t *near;       /* per job taken out so: its place in the order left, where insert_now's
+			       * search starts (UINT32_MAX: none, a binary search) */
 	double cert_e;
 	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
 	/* the backfill walk ran over the order (nkept entries) and listed in

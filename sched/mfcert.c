@@ -335,6 +335,33 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	uint32_t *at = p->fixes; /* (scratch: done with) */
 	for (size_t j = 0, lo = 0; j < k; j++) {
 		size_t hi = n; /* the first place add[j] goes before */
+		uint32_t s = p->near[add[j].jid];
+		if (s != UINT32_MAX) {
+			/* a job taken out at a computation mostly goes back
+			 * near where it was: [lo, hi) narrowed from there by
+			 * steps that double (any start gives the one place) */
+			p->near[add[j].jid] = UINT32_MAX;
+			size_t q = s < lo ? lo : s > n ? n : s;
+			if (q < n && before(o[q].jid, prio_now(p, o[q].jid, now), add[j].jid, add[j].prio)) {
+				lo = q + 1;
+				for (size_t d = 1; q + d < hi; d *= 2) {
+					if (!before(o[q + d].jid, prio_now(p, o[q + d].jid, now), add[j].jid, add[j].prio)) {
+						hi = q + d;
+						break;
+					}
+					lo = q + d + 1;
+				}
+			} else {
+				hi = q;
+				for (size_t d = 1; d <= q - lo; d *= 2) {
+					if (before(o[q - d].jid, prio_now(p, o[q - d].jid, now), add[j].jid, add[j].prio)) {
+						lo = q - d + 1;
+						break;
+					}
+					hi = q - d;
+				}
+			}
+		}
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), add[j].jid, add[j].prio))
@@ -521,6 +548,7 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 			continue;
 		}
 		p->moved[k] = o[i].jid;
+		p->near[o[i].jid] = (uint32_t)(i - k); /* (its place once packed) */
 		g[k++] = (uint32_t)i; /* (the walk's, packed already) */
 	}
 	*nmoved = p->ngaps = k;

@@ -690,8 +690,10 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * bound later than a certificate it covers, when the blocks bounded by
  * now exactly are passed over, when a computation's refresh reads a
  * user's factor cached from an earlier one or leaves a moved term
- * unwritten, or when a job whose term moved stays in its place with one
- * of its two pairs' certificates (or the least, min_until) left standing. */
+ * unwritten, when a job whose term moved stays in its place with one
+ * of its two pairs' certificates (or the least, min_until) left standing,
+ * or when the search for a taken-out job's place from where it was
+ * (insert_now's doubling steps) narrows past that place. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
