@@ -509,8 +509,8 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 	 * written (its calc left behind: fs_term would write the same
 	 * double), so the loop stores little and keeps the arrays in
 	 * registers; the places of those that moved listed in g */
-	for (size_t i = 0; i < n; i++) {
-		struct prio_in *x = &pin[o[i].jid];
+	for (const cs_ranked *e = o, *end = o + n; e < end; e++) {
+		struct prio_in *x = &pin[e->jid];
 		uint32_t u = x->fs_acct;
 		if (fs_pass[u] != calc) { /* (tree_factor's, with its arrays in locals) */
 			fs[u] = cs_fairtree_factor(ft, u);
@@ -521,7 +521,7 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 			continue;
 		x->wfs = t;
 		x->calc = calc;
-		g[m++] = (uint32_t)i;
+		g[m++] = (uint32_t)(e - o);
 	}
 	/* a moved job stays if it goes between the last job kept before it
 	 * (one whose term stands, or one that stays) and the next whose term
