@@ -20,10 +20,12 @@
  * its two neighbours, whose
  * pair takes the sooner certificate (both in order now: so is the pair);
  * after a new computation the jobs whose fair-share term stands keep
- * their certificates (the same inputs), the others are taken out
- * (refresh_terms); those and the jobs submitted since are put back by a
- * binary search over the order sorted now (insert_now), each pair made
- * certified. The comparisons are of the doubles mf_queue_kept would sort
+ * their certificates (the same inputs), one whose term moved but that
+ * still goes between its neighbours stays with its two pairs' ended (so
+ * mended as above), the others are taken out (refresh_terms); those and
+ * the jobs submitted since are put back by a search over the order
+ * sorted now (insert_now: binary, or from a job's old place by doubling
+ * steps), each pair made certified. The comparisons are of the doubles mf_queue_kept would sort
  * (prio_sum, the same operands), so no rounding can tell the two orders
  * apart. Where mending would cost more than a sort (more than
  * CERT_ARRIVALS jobs submitted since, too many terms moved) or the bound
