@@ -166,6 +166,8 @@ typedef struct mf {
 	cs_time *ubound;
 	uint32_t *fixes;
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
+	uint32_t *near;       /* per job taken out so: its place in the order left, where insert_now's
+			       * search starts (UINT32_MAX: none, a binary search) */
 	double cert_e;
 	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
 	/* the backfill walk ran over the order (nkept entries) and listed in
@@ -432,8 +434,10 @@ void mf_certs(int on);
 uint64_t mf_certified(void);
 /* (tests: every certified pass's order checked pair by pair against the
  * priorities worked out, and each pair's certificate against now (ended
- * ones are all mended) and its block's bound (ubound); pairs found out of
- * order, ended or under a later bound so far in this thread) */
+ * ones are all mended) and its block's bound (ubound), and each job's
+ * fair-share term against w_fs x its user's factor now (refresh_terms
+ * writes only the terms that moved); pairs found out of order, ended or
+ * under a later bound, and terms found stale, so far in this thread) */
 void mf_certs_check(int on);
 uint64_t mf_certs_wrong(void);
 /* (tests: the certificate of jobs a before b (p->pin's, with a tree) at

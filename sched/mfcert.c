@@ -20,10 +20,12 @@
  * its two neighbours, whose
  * pair takes the sooner certificate (both in order now: so is the pair);
  * after a new computation the jobs whose fair-share term stands keep
- * their certificates (the same inputs), the others are taken out
- * (refresh_terms); those and the jobs submitted since are put back by a
- * binary search over the order sorted now (insert_now), each pair made
- * certified. The comparisons are of the doubles mf_queue_kept would sort
+ * their certificates (the same inputs), one whose term moved but that
+ * still goes between its neighbours stays with its two pairs' ended (so
+ * mended as above), the others are taken out (refresh_terms); those and
+ * the jobs submitted since are put back by a search over the order
+ * sorted now (insert_now: binary, or from a job's old place by doubling
+ * steps), each pair made certified. The comparisons are of the doubles mf_queue_kept would sort
  * (prio_sum, the same operands), so no rounding can tell the two orders
  * apart. Where mending would cost more than a sort (more than
  * CERT_ARRIVALS jobs submitted since, too many terms moved) or the bound
@@ -335,6 +337,33 @@ static size_t insert_now(mf *p, cs_time now, cs_ranked *add, size_t k, size_t n)
 	uint32_t *at = p->fixes; /* (scratch: done with) */
 	for (size_t j = 0, lo = 0; j < k; j++) {
 		size_t hi = n; /* the first place add[j] goes before */
+		uint32_t s = p->near[add[j].jid];
+		if (s != UINT32_MAX) {
+			/* a job taken out at a computation mostly goes back
+			 * near where it was: [lo, hi) narrowed from there by
+			 * steps that double (any start gives the one place) */
+			p->near[add[j].jid] = UINT32_MAX;
+			size_t q = s < lo ? lo : s > n ? n : s;
+			if (q < n && before(o[q].jid, prio_now(p, o[q].jid, now), add[j].jid, add[j].prio)) {
+				lo = q + 1;
+				for (size_t d = 1; q + d < hi; d *= 2) {
+					if (!before(o[q + d].jid, prio_now(p, o[q + d].jid, now), add[j].jid, add[j].prio)) {
+						hi = q + d;
+						break;
+					}
+					lo = q + d + 1;
+				}
+			} else {
+				hi = q;
+				for (size_t d = 1; d <= q - lo; d *= 2) {
+					if (before(o[q - d].jid, prio_now(p, o[q - d].jid, now), add[j].jid, add[j].prio)) {
+						lo = q - d + 1;
+						break;
+					}
+					hi = q - d;
+				}
+			}
+		}
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (before(o[mid].jid, prio_now(p, o[mid].jid, now), add[j].jid, add[j].prio))
@@ -445,31 +474,86 @@ static size_t pack_gaps(mf *p, size_t nk)
 	return nk - m;
 }
 
-/* After a new computation, o[0 .. n) (the kept jobs, each certified with
- * its fair-share term as it was): every job's term brought up to date,
- * and those whose term moved taken out into p->moved, their places
- * packed as the walk's gaps are (pack_gaps: a pair across one takes the
- * sooner certificate; the others' stand, their inputs being the same).
- * The jobs left (p->order and p->until may have moved); a factor above 1
- * (T is not a bound) turns the certificates off (cert_e < 0). */
-static size_t refresh_terms(mf *p, size_t n, size_t *nmoved)
+/* Does o[i], its term new, go between o[l] and o[r] now (SIZE_MAX:
+ * none)? */
+static int stays(const mf *p, cs_time now, size_t i, size_t l, size_t r)
 {
 	const cs_ranked *o = p->order;
-	const double wfs_max = fabs(p->w_fs);
+	uint32_t x = o[i].jid;
+	double px = prio_now(p, x, now);
+	return (l == SIZE_MAX || before(o[l].jid, prio_now(p, o[l].jid, now), x, px)) &&
+	       (r == SIZE_MAX || before(x, px, o[r].jid, prio_now(p, o[r].jid, now)));
+}
+
+/* After a new computation, o[0 .. n) (the kept jobs, each certified with
+ * its fair-share term as it was): every job's term brought up to date;
+ * of those whose term moved, one that still goes between its neighbours
+ * now stays, its two pairs' certificates ended (the pass compares them,
+ * fix_pair, as any pair whose certificate ran out), and the others are
+ * taken out into p->moved, their places packed as the walk's gaps are
+ * (pack_gaps: a pair across one takes the sooner certificate; the
+ * others' stand, their inputs being the same). The jobs left (p->order
+ * and p->until may have moved); a factor above 1 (T is not a bound) turns
+ * the certificates off (cert_e < 0). */
+static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
+{
+	const cs_ranked *o = p->order;
+	const double w_fs = p->w_fs, wfs_max = fabs(w_fs);
+	const uint64_t calc = p->ncalc;
+	uint64_t *fs_pass = p->fs_pass;
+	double *fs = p->fs;
+	cs_fairtree *ft = p->ft;
+	struct prio_in *pin = p->pin;
+	uint32_t *g = p->gaps;
 	size_t m = 0;
-	*nmoved = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct prio_in *x = &p->pin[o[i].jid];
-		double was = x->wfs;
-		fs_term(p, x);
-		if (x->wfs == was)
+	/* each job's term against fs_term's product, w_fs x its user's factor
+	 * (read once a user: tree_factor); a job whose term stands is not
+	 * written (its calc left behind: fs_term would write the same
+	 * double), so the loop stores little and keeps the arrays in
+	 * registers; the places of those that moved listed in g */
+	for (const cs_ranked *e = o, *end = o + n; e < end; e++) {
+		struct prio_in *x = &pin[e->jid];
+		uint32_t u = x->fs_acct;
+		if (fs_pass[u] != calc) { /* (tree_factor's, with its arrays in locals) */
+			fs[u] = cs_fairtree_factor(ft, u);
+			fs_pass[u] = calc;
+		}
+		double t = w_fs * fs[u];
+		if (t == x->wfs)
 			continue;
-		if (fabs(x->wfs) > wfs_max)
-			p->cert_e = -1;
-		p->moved[(*nmoved)++] = o[i].jid;
-		p->gaps[m++] = (uint32_t)i; /* (the walk's, packed already) */
+		x->wfs = t;
+		x->calc = calc;
+		g[m++] = (uint32_t)(e - o);
 	}
-	p->ngaps = m;
+	/* a moved job stays if it goes between the last job kept before it
+	 * (one whose term stands, or one that stays) and the next whose term
+	 * stands (else a run of one user's jobs, each in order with the next,
+	 * would stay where it all should move) */
+	uint32_t *rn = p->fixes; /* (scratch until the fixes) rn[j]: the next place after g[j] whose term stands */
+	for (size_t j = m; j-- > 0;)
+		rn[j] = j + 1 < m && g[j + 1] == g[j] + 1 ? rn[j + 1] : g[j] + 1;
+	size_t k = 0, l = SIZE_MAX, prev = SIZE_MAX; /* l: the last place kept before g[j] */
+	for (size_t j = 0; j < m; j++) {
+		size_t i = g[j];
+		if (fabs(pin[o[i].jid].wfs) > wfs_max)
+			p->cert_e = -1;
+		if (prev != i - 1)
+			l = i - 1; /* (a term that stands, or none from 0: SIZE_MAX) */
+		prev = i;
+		if (stays(p, now, i, l, rn[j] < n ? rn[j] : SIZE_MAX)) {
+			if (i > 0)
+				set_until(p, i - 1, now);
+			if (i + 1 < n)
+				set_until(p, i, now);
+			p->min_until = now < p->min_until ? now : p->min_until;
+			l = i;
+			continue;
+		}
+		p->moved[k] = o[i].jid;
+		p->near[o[i].jid] = (uint32_t)(i - k); /* (its place once packed) */
+		g[k++] = (uint32_t)i; /* (the walk's, packed already) */
+	}
+	*nmoved = p->ngaps = k;
 	return pack_gaps(p, n);
 }
 
@@ -515,7 +599,7 @@ static size_t queue_certified(mf *p, cs_sched_ctx *ctx, cs_time now, int walked)
 	}
 	size_t nmoved = 0;
 	if (p->cert_calc != p->ncalc) {
-		size_t m = refresh_terms(p, n, &nmoved);
+		size_t m = refresh_terms(p, now, n, &nmoved);
 		o = p->order;
 		until = p->until;
 		if (p->cert_e < 0 || nmoved > CERT_ARRIVALS + m) { /* (mf_queue_kept's then) */
@@ -591,6 +675,10 @@ size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 			certs_wrong += !before(p->order[i - 1].jid, prio_now(p, p->order[i - 1].jid, now), p->order[i].jid,
 					       prio_now(p, p->order[i].jid, now)) ||
 				       p->until[i - 1] <= now || p->ubound[(p->base + i - 1) / UNTIL_BLOCK] > p->until[i - 1];
+		for (size_t i = 0; certs_checked && n != SIZE_MAX && i < n; i++) { /* (tests: the terms read) */
+			const struct prio_in *x = &p->pin[p->order[i].jid];
+			certs_wrong += !(x->wfs == p->w_fs * tree_factor(p, x->fs_acct));
+		}
 		if (n != SIZE_MAX)
 			return n;
 	}

@@ -75,6 +75,7 @@ void mfinit_destroy(void *state)
 	free(p->ubound);
 	free(p->fixes);
 	free(p->moved);
+	free(p->near);
 	free(p->gaps);
 	free(p->victims);
 	free(p->chosen);
@@ -470,13 +471,16 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 				    !(p->until = p->until_mem = malloc((n + ORDER_ROOM) * sizeof *p->until)) ||
 				    !(p->ubound = calloc((n + ORDER_ROOM) / UNTIL_BLOCK + 1, sizeof *p->ubound)) ||
 				    !(p->fixes = malloc(n * sizeof *p->fixes)) ||
-				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps))
+				    !(p->moved = malloc(n * sizeof *p->moved)) || !(p->gaps = malloc(n * sizeof *p->gaps)) ||
+				    !(p->near = malloc(n * sizeof *p->near))
 			  : cs_prio_hint_init(&p->hint, env->njobs) < 0) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}
 	for (size_t i = 0; p->keep_order && i < n + ORDER_ROOM; i++) /* (a bound may read any: sched/mfcert.c) */
 		p->until_mem[i] = INT64_MAX;
+	for (size_t i = 0; p->keep_order && i < n; i++)
+		p->near[i] = UINT32_MAX;
 	const char *ob = cs_policy_param_get(env, "over_budget");
 	if (ob && strcmp(ob, "reject") == 0)
 		p->reject_over_budget = 1;

@@ -659,7 +659,8 @@ Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
  * own), every certified pass's order checked pair by pair: none out of
  * order, none whose certificate ended left unmended, none under a block
  * bound later than it (sched/mfcert.c, ubound: a pass reads only the
- * blocks bounded by now). */
+ * blocks bounded by now), and no job's fair-share term other than w_fs x
+ * its user's factor now (refresh_terms writes only the terms that moved). */
 static void certified_run(const char *w, const char *acct, int certs, size_t room, cs_run_result *r)
 {
 	char err[CS_ERRLEN] = "";
@@ -674,7 +675,7 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
 	mf_order_room(0);
 	mf_certs(1);
 	mf_certs_check(0);
-	cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order, ended or over their bound: %llu",
+	cr_assert_eq(mf_certs_wrong(), wrong, "pairs out of order, ended or over their bound, stale terms: %llu",
 		     (unsigned long long)(mf_certs_wrong() - wrong));
 }
 
@@ -684,9 +685,15 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * projects, Fair Tree over its accounts) with ages capped after an hour,
  * so that capped jobs are overtaken by younger ones while certified; and
  * every certified pass's order, checked pair by pair against the
- * priorities, must be in order, with no certificate ended. Fails when a
- * move or a write leaves a block's bound later than a certificate it
- * covers, or when the blocks bounded by now exactly are passed over. */
+ * priorities, must be in order, with no certificate ended and every
+ * term the tree's now. Fails when a move or a write leaves a block's
+ * bound later than a certificate it covers, when the blocks bounded by
+ * now exactly are passed over, when a computation's refresh reads a
+ * user's factor cached from an earlier one or leaves a moved term
+ * unwritten, when a job whose term moved stays in its place with one
+ * of its two pairs' certificates (or the least, min_until) left standing,
+ * or when the search for a taken-out job's place from where it was
+ * (insert_now's doubling steps) narrows past that place. */
 Test(multifactor, the_kept_orders_certificates_give_the_full_sorts_schedule)
 {
 	char *w, *acct;
