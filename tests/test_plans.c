@@ -9,6 +9,7 @@
 #include "capsim/trace.h"
 #include "helpers.h"
 #include "../sim/plan_int.h"
+#include "../sim/plan_heap.h"
 
 struct use {
 	cs_time s, e;
@@ -864,4 +865,56 @@ Test(plans, bad_search_value_is_an_error)
 	char err[CS_ERRLEN] = "";
 	cr_assert_neq(cs_run(&o, &r, err, sizeof err), 0);
 	cr_assert(strstr(err, "search: 'some' is not one of freed, all"), "%s", err);
+}
+
+/* The search's heaps (plan_heap.h) give what a scan for the least gives:
+ * random pushes, pops and builds of entries with few distinct keys (ties
+ * broken by idx, each idx in one entry at a time), every pop against the
+ * least of the entries in, by key and idx, with its other fields. Fails
+ * when a pop leaves the last entry where the hole reached (no move up),
+ * or compares the children by key alone. */
+Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
+{
+	enum { CAP = 600 };
+	static struct hent h[CAP], ref[CAP];
+	uint64_t x = 88172645463325252ull; /* xorshift64 */
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+	size_t pops = 0;
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0, nr = 0;
+		uint32_t next = 0; /* each entry its own idx, in no order */
+		if (round % 4 == 0) { /* a build of many, as the search of every node starts */
+			size_t k = RND() % 400;
+			for (size_t i = 0; i < k; i++) {
+				struct hent e = { (cs_time)(RND() % 16), (cs_time)(RND() % 1000), (cs_time)i,
+						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+				h[n++] = e;
+				ref[nr++] = e;
+			}
+			hbuild(h, n);
+		}
+		for (int step = 0; step < 2000; step++) {
+			if (n < CAP && (n == 0 || RND() % 3)) {
+				struct hent e = { (cs_time)(RND() % 16), (cs_time)(RND() % 1000), (cs_time)step,
+						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+				hpush(h, &n, e);
+				ref[nr++] = e;
+			} else {
+				size_t m = 0;
+				for (size_t i = 1; i < nr; i++)
+					if (ref[i].key < ref[m].key || (ref[i].key == ref[m].key && ref[i].idx < ref[m].idx))
+						m = i;
+				struct hent got = hpop(h, &n);
+				cr_assert(got.key == ref[m].key && got.idx == ref[m].idx && got.a == ref[m].a &&
+						  got.z == ref[m].z,
+					  "round %d step %d: popped (%lld, %u), the least is (%lld, %u)", round, step,
+					  (long long)got.key, got.idx, (long long)ref[m].key, ref[m].idx);
+				ref[m] = ref[--nr];
+				pops++;
+			}
+			cr_assert_eq(n, nr);
+		}
+	}
+#undef RND
+	cr_assert_gt(pops, 100000);
 }
