@@ -437,13 +437,27 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		while (ns && pl->sh[0].key < bound &&
 		       pl->sh[0].key <= (n1 && (!visit || pl->h1[0].key < room) ? pl->h1[0].key
 										 : visit ? room : CS_TIME_MAX)) {
-			struct hent e = hpop(pl->sh, &ns);
-			if (tr && e.idx < pl->P) {
-				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
-					if (LB(tr, ch) != CS_TIME_MAX)
-						hpush(pl->sh, &ns, (struct hent){ LB(tr, ch), 0, 0, ch });
+			if (tr && pl->sh[0].idx < pl->P) {
+				/* a tree's entry: its children in its place (the first
+				 * there, the second pushed), or out */
+				uint32_t idx = pl->sh[0].idx;
+				int in = 1;
+				for (uint32_t ch = 2 * idx; ch <= 2 * idx + 1; ch++) {
+					if (LB(tr, ch) == CS_TIME_MAX)
+						continue;
+					struct hent x = { LB(tr, ch), 0, 0, ch };
+					if (in) {
+						hreplace(pl->sh, ns, x);
+						in = 0;
+					} else {
+						hpush(pl->sh, &ns, x);
+					}
+				}
+				if (in)
+					hpop(pl->sh, &ns);
 				continue;
 			}
+			struct hent e = hpop(pl->sh, &ns);
 			/* a tree's leaf, or a node by its runs */
 			uint32_t node = tr ? pl->type_nodes[e.idx - pl->P] : e.idx;
 			struct pnode *q = &pl->pn[np];

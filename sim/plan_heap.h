@@ -25,6 +25,23 @@ static inline __attribute__((always_inline)) void hpush(struct hent *h, size_t *
 	h[i] = e;
 }
 
+/* The least entry of h[0 .. n) (n > 0) replaced by e: a pop and a push
+ * of e in one move down, which stops where e belongs (a tree of bounds'
+ * child is near the entry it replaces, its parent: the least). The same
+ * entries as the pop and the push leave. */
+static inline __attribute__((always_inline)) void hreplace(struct hent *h, size_t n, struct hent e)
+{
+	size_t i = 0;
+	for (size_t l = 1; l < n; l = 2 * i + 1) {
+		size_t k = l + 1 < n && hless(&h[l + 1], &h[l]) ? l + 1 : l;
+		if (!hless(&h[k], &e))
+			break;
+		h[i] = h[k];
+		i = k;
+	}
+	h[i] = e;
+}
+
 /* h[0 .. n) made a heap in place (Floyd's: each parent sifted down,
  * the last first). hless orders entries of distinct idx strictly, so the
  * pops give the order pushes one by one would. */

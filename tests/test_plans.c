@@ -868,18 +868,20 @@ Test(plans, bad_search_value_is_an_error)
 }
 
 /* The search's heaps (plan_heap.h) give what a scan for the least gives:
- * random pushes, pops and builds of entries with few distinct keys (ties
- * broken by idx, each idx in one entry at a time), every pop against the
- * least of the entries in, by key and idx, with its other fields. Fails
- * when a pop leaves the last entry where the hole reached (no move up),
- * or compares the children by key alone. */
+ * random pushes, pops, builds and replacements of the least (by an entry
+ * no less, as a tree's entry by its child) of entries with few distinct
+ * keys (ties broken by idx, each idx in one entry at a time), every pop
+ * against the least of the entries in, by key and idx, with its other
+ * fields. Fails when a pop leaves the last entry where the hole reached
+ * (no move up), or compares the children by key alone, or a replacement
+ * moves its entry down past a child no less than it. */
 Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
 {
 	enum { CAP = 600 };
 	static struct hent h[CAP], ref[CAP];
 	uint64_t x = 88172645463325252ull; /* xorshift64 */
 #define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
-	size_t pops = 0;
+	size_t pops = 0, replaced = 0;
 	for (int round = 0; round < 200; round++) {
 		size_t n = 0, nr = 0;
 		uint32_t next = 0; /* each entry its own idx, in no order */
@@ -894,7 +896,17 @@ Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
 			hbuild(h, n);
 		}
 		for (int step = 0; step < 2000; step++) {
-			if (n < CAP && (n == 0 || RND() % 3)) {
+			if (n > 0 && RND() % 5 == 0) { /* the least replaced, as a tree's entry by its child */
+				size_t m = 0;
+				for (size_t i = 1; i < nr; i++)
+					if (ref[i].key < ref[m].key || (ref[i].key == ref[m].key && ref[i].idx < ref[m].idx))
+						m = i;
+				struct hent e = { ref[m].key + (cs_time)(RND() % 4), (cs_time)(RND() % 1000), (cs_time)step,
+						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+				hreplace(h, n, e);
+				ref[m] = e;
+				replaced++;
+			} else if (n < CAP && (n == 0 || RND() % 3)) {
 				struct hent e = { (cs_time)(RND() % 16), (cs_time)(RND() % 1000), (cs_time)step,
 						  (uint32_t)(RND() % 4096 * 4096 + next++) };
 				hpush(h, &n, e);
@@ -917,4 +929,5 @@ Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
 	}
 #undef RND
 	cr_assert_gt(pops, 100000);
+	cr_assert_gt(replaced, 50000);
 }
