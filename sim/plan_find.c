@@ -438,23 +438,22 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		       pl->sh[0].key <= (n1 && (!visit || pl->h1[0].key < room) ? pl->h1[0].key
 										 : visit ? room : CS_TIME_MAX)) {
 			if (tr && pl->sh[0].idx < pl->P) {
-				/* a tree's entry: its children in its place (the first
-				 * there, the second pushed), or out */
+				/* a tree's entry: its children in its place (the lesser
+				 * there, where it mostly stays: the entry's bound is
+				 * its least; the other pushed), or out */
 				uint32_t idx = pl->sh[0].idx;
-				int in = 1;
-				for (uint32_t ch = 2 * idx; ch <= 2 * idx + 1; ch++) {
-					if (LB(tr, ch) == CS_TIME_MAX)
-						continue;
-					struct hent x = { LB(tr, ch), 0, 0, ch };
-					if (in) {
-						hreplace(pl->sh, ns, x);
-						in = 0;
-					} else {
-						hpush(pl->sh, &ns, x);
-					}
+				struct hent x = { LB(tr, 2 * idx), 0, 0, 2 * idx }, y = { LB(tr, 2 * idx + 1), 0, 0, 2 * idx + 1 };
+				if (y.key < x.key) {
+					struct hent w = x;
+					x = y;
+					y = w;
 				}
-				if (in)
+				if (x.key == CS_TIME_MAX)
 					hpop(pl->sh, &ns);
+				else
+					hreplace(pl->sh, ns, x);
+				if (y.key != CS_TIME_MAX)
+					hpush(pl->sh, &ns, y);
 				continue;
 			}
 			struct hent e = hpop(pl->sh, &ns);
