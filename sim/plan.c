@@ -317,10 +317,10 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 	const struct pflast *fl = pl->flast;
 	uint32_t at[64], nt = 0;
 	for (uint64_t m = pl->ntypes < 64 ? mask & ((1ull << pl->ntypes) - 1) : mask; m; m &= m - 1)
-		if (pl->tlast[__builtin_ctzll(m)] != UINT32_MAX)
+		if (pl->tlast[__builtin_ctzll(m)] != c->nnodes)
 			at[nt++] = pl->tlast[__builtin_ctzll(m)];
-	if (nt == 1) { /* one list: as it is */
-		for (uint32_t node = at[0]; node != UINT32_MAX && fl[node].epoch > e; node = fl[node].older)
+	if (nt == 1) { /* one list: as it is (its end's epoch is no plan's) */
+		for (uint32_t node = at[0]; fl[node].epoch > e; node = fl[node].older)
 			out[n++] = node;
 		return n;
 	}
@@ -328,7 +328,7 @@ static inline __attribute__((always_inline)) uint32_t freed_list_of(cs_sched_ctx
 		uint32_t k = UINT32_MAX;
 		uint64_t best = 0;
 		for (uint32_t q = 0; q < nt; q++)
-			if (at[q] != UINT32_MAX && fl[at[q]].seq > best) {
+			if (fl[at[q]].seq > best) { /* (a list's end: seq 0) */
 				k = q;
 				best = fl[at[q]].seq;
 			}

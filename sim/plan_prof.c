@@ -305,12 +305,12 @@ static void freed_to_front(cs_sched_ctx *c, uint32_t node, uint64_t epoch)
 	if (!x->seq || pl->tlast[t] != node) {
 		if (x->seq) { /* out of its place (behind the front: a newer one) */
 			pl->flast[x->newer].older = x->older;
-			if (x->older != UINT32_MAX)
+			if (x->older != c->nnodes)
 				pl->flast[x->older].newer = x->newer;
 		}
 		x->older = pl->tlast[t]; /* at the front */
 		x->newer = UINT32_MAX;
-		if (x->older != UINT32_MAX)
+		if (x->older != c->nnodes)
 			pl->flast[x->older].newer = node;
 		pl->tlast[t] = node;
 	}
@@ -568,7 +568,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		if (!pl->tplan || !pl->tlast || !pl->flast || !pl->pbits)
 			return -CS_ENOMEM;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
-			pl->tlast[t] = UINT32_MAX;
+			pl->tlast[t] = nn; /* (the lists' end: flast[nn], zeroed) */
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
 				return -CS_ENOMEM;
