@@ -875,40 +875,55 @@ Test(plans, bad_search_value_is_an_error)
  * fields. Fails when a pop leaves the last entry where the hole reached
  * (no move up), or compares the children by key alone, or a replacement
  * moves its entry down past a child no less than it. */
+/* xorshift64 */
+static uint64_t heap_rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* An entry of key base + 0 .. spread - 1, with idx made unique by next
+ * (each entry its own, in no order). */
+static struct hent heap_ent(uint64_t *x, cs_time base, unsigned spread, cs_time z, uint32_t *next)
+{
+	cs_time key = base + (cs_time)(heap_rnd(x) % spread);
+	cs_time a = (cs_time)(heap_rnd(x) % 1000);
+	uint32_t idx = (uint32_t)(heap_rnd(x) % 4096 * 4096 + (*next)++);
+	return (struct hent){ key, a, z, idx };
+}
+
 Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
 {
 	enum { CAP = 600 };
 	static struct hent h[CAP], ref[CAP];
-	uint64_t x = 88172645463325252ull; /* xorshift64 */
-#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+	uint64_t x = 88172645463325252ull;
 	size_t pops = 0, replaced = 0;
 	for (int round = 0; round < 200; round++) {
 		size_t n = 0, nr = 0;
-		uint32_t next = 0; /* each entry its own idx, in no order */
+		uint32_t next = 0;
 		if (round % 4 == 0) { /* a build of many, as the search of every node starts */
-			size_t k = RND() % 400;
+			size_t k = heap_rnd(&x) % 400;
 			for (size_t i = 0; i < k; i++) {
-				struct hent e = { (cs_time)(RND() % 16), (cs_time)(RND() % 1000), (cs_time)i,
-						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+				struct hent e = heap_ent(&x, 0, 16, (cs_time)i, &next);
 				h[n++] = e;
 				ref[nr++] = e;
 			}
 			hbuild(h, n);
 		}
 		for (int step = 0; step < 2000; step++) {
-			if (n > 0 && RND() % 5 == 0) { /* the least replaced, as a tree's entry by its child */
+			if (n > 0 && heap_rnd(&x) % 5 == 0) { /* the least replaced, as a tree's entry by its child */
 				size_t m = 0;
 				for (size_t i = 1; i < nr; i++)
 					if (ref[i].key < ref[m].key || (ref[i].key == ref[m].key && ref[i].idx < ref[m].idx))
 						m = i;
-				struct hent e = { ref[m].key + (cs_time)(RND() % 4), (cs_time)(RND() % 1000), (cs_time)step,
-						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+				struct hent e = heap_ent(&x, ref[m].key, 4, step, &next);
 				hreplace(h, n, e);
 				ref[m] = e;
 				replaced++;
-			} else if (n < CAP && (n == 0 || RND() % 3)) {
-				struct hent e = { (cs_time)(RND() % 16), (cs_time)(RND() % 1000), (cs_time)step,
-						  (uint32_t)(RND() % 4096 * 4096 + next++) };
+			} else if (n < CAP && (n == 0 || heap_rnd(&x) % 3)) {
+				struct hent e = heap_ent(&x, 0, 16, step, &next);
 				hpush(h, &n, e);
 				ref[nr++] = e;
 			} else {
@@ -927,7 +942,6 @@ Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
 			cr_assert_eq(n, nr);
 		}
 	}
-#undef RND
 	cr_assert_gt(pops, 100000);
 	cr_assert_gt(replaced, 50000);
 }
