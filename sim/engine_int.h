@@ -630,10 +630,13 @@ struct planner {
 	/* with tplan, the same per node type, each node once: per node its
 	 * latest freeing's epoch and its place in all freeings (seq, from 1;
 	 * 0: never freed), and the nodes of its type freed before and after
-	 * it last (older, newer; UINT32_MAX: none); a freeing moves its node
-	 * to the front, so a type's list is in the order of the nodes' latest
-	 * freeings, the latest (tlast[t]) first, as the log read from its end
-	 * with each node taken once */
+	 * it last (older, newer; UINT32_MAX: none newer); a freeing moves its
+	 * node to the front, so a type's list is in the order of the nodes'
+	 * latest freeings, the latest (tlast[t]) first, as the log read from
+	 * its end with each node taken once. Every list ends at the entry
+	 * after the nodes' (flast[nnodes], epoch 0: never after a plan's, seq
+	 * 0), so a walk while the epoch is after a plan's needs no test of
+	 * the end (tlast[t] is it where none of the type was freed) */
 	struct pflast { uint64_t epoch, seq; uint32_t older, newer; } *flast;
 	uint32_t *tlast;
 	uint64_t fseq;

@@ -6,73 +6,13 @@
  * started node by node in the order of per-node lower bounds on large
  * clusters. */
 #include "plan_int.h"
+#include "plan_heap.h"
 
 /* Tree node i of the tree that starts at tr (the trees interleaved:
  * a node's entries of every tree side by side, one refresh touches them
  * together). */
 #define LB(tr, i) ((tr)[(size_t)(i) * LB_TREES])
 
-
-static inline int hless(const struct hent *x, const struct hent *y)
-{
-	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
-}
-
-static inline __attribute__((always_inline)) void hpush(struct hent *h, size_t *n, struct hent e)
-{
-	size_t i = (*n)++;
-	while (i > 0 && hless(&e, &h[(i - 1) / 2])) {
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = e;
-}
-
-/* h[0 .. n) made a heap in place (Floyd's: each parent sifted down,
- * the last first). hless orders entries of distinct idx strictly, so the
- * pops give the order pushes one by one would. */
-static void hbuild(struct hent *h, size_t n)
-{
-	for (size_t p = n / 2; p-- > 0;) {
-		struct hent x = h[p];
-		size_t i = p;
-		for (;;) {
-			size_t l = 2 * i + 1, m = l;
-			if (l >= n)
-				break;
-			if (l + 1 < n && hless(&h[l + 1], &h[l]))
-				m = l + 1;
-			if (!hless(&h[m], &x))
-				break;
-			h[i] = h[m];
-			i = m;
-		}
-		h[i] = x;
-	}
-}
-
-static inline __attribute__((always_inline)) struct hent hpop(struct hent *h, size_t *n)
-{
-	struct hent top = h[0], last = h[--*n];
-	size_t i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct hent *best = &last;
-		if (l < *n && hless(&h[l], best)) {
-			m = l;
-			best = &h[l];
-		}
-		if (r < *n && hless(&h[r], best))
-			m = r;
-		if (m == i)
-			break;
-		h[i] = h[m];
-		i = m;
-	}
-	if (*n)
-		h[i] = last;
-	return top;
-}
 
 /* The next window of pn[k]: 1 and it in *a, *z, or 0. From the profile,
  * only a window starting before bound, and its end (*z) is -1 until asked
@@ -497,13 +437,26 @@ static cs_time group_earliest(cs_sched_ctx *c, const cs_job *j, int32_t type, cs
 		while (ns && pl->sh[0].key < bound &&
 		       pl->sh[0].key <= (n1 && (!visit || pl->h1[0].key < room) ? pl->h1[0].key
 										 : visit ? room : CS_TIME_MAX)) {
-			struct hent e = hpop(pl->sh, &ns);
-			if (tr && e.idx < pl->P) {
-				for (uint32_t ch = 2 * e.idx; ch <= 2 * e.idx + 1; ch++)
-					if (LB(tr, ch) != CS_TIME_MAX)
-						hpush(pl->sh, &ns, (struct hent){ LB(tr, ch), 0, 0, ch });
+			if (tr && pl->sh[0].idx < pl->P) {
+				/* a tree's entry: its children in its place (the lesser
+				 * there, where it mostly stays: the entry's bound is
+				 * its least; the other pushed), or out */
+				uint32_t idx = pl->sh[0].idx;
+				struct hent x = { LB(tr, 2 * idx), 0, 0, 2 * idx }, y = { LB(tr, 2 * idx + 1), 0, 0, 2 * idx + 1 };
+				if (y.key < x.key) {
+					struct hent w = x;
+					x = y;
+					y = w;
+				}
+				if (x.key == CS_TIME_MAX)
+					hpop(pl->sh, &ns);
+				else
+					hreplace(pl->sh, ns, x);
+				if (y.key != CS_TIME_MAX)
+					hpush(pl->sh, &ns, y);
 				continue;
 			}
+			struct hent e = hpop(pl->sh, &ns);
 			/* a tree's leaf, or a node by its runs */
 			uint32_t node = tr ? pl->type_nodes[e.idx - pl->P] : e.idx;
 			struct pnode *q = &pl->pn[np];

@@ -42,6 +42,13 @@ void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const
 void cs_plan_ix_check(int on);
 uint64_t cs_plan_ix_asked(void);
 uint64_t cs_plan_ix_differ(void);
+/* (tests: a plan made again to start now sets its parts aside from the
+ * nodes with its GPUs free now (cs_alloc_nodes_gpus_free) and by the
+ * plans' walk too, and compares those on its types: the sets compared,
+ * and those that differ, so far in this thread) */
+void cs_plan_now_check(int on);
+uint64_t cs_plan_now_asked(void);
+uint64_t cs_plan_now_differ(void);
 /* jid's plan, starting at t, among the plans by start time: 0, or -1 out
  * of memory. */
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid);

@@ -305,12 +305,12 @@ static void freed_to_front(cs_sched_ctx *c, uint32_t node, uint64_t epoch)
 	if (!x->seq || pl->tlast[t] != node) {
 		if (x->seq) { /* out of its place (behind the front: a newer one) */
 			pl->flast[x->newer].older = x->older;
-			if (x->older != UINT32_MAX)
+			if (x->older != c->nnodes)
 				pl->flast[x->older].newer = x->newer;
 		}
 		x->older = pl->tlast[t]; /* at the front */
 		x->newer = UINT32_MAX;
-		if (x->older != UINT32_MAX)
+		if (x->older != c->nnodes)
 			pl->flast[x->older].newer = node;
 		pl->tlast[t] = node;
 	}
@@ -568,7 +568,7 @@ int cs_plan_on(cs_sched_ctx *c)
 		if (!pl->tplan || !pl->tlast || !pl->flast || !pl->pbits)
 			return -CS_ENOMEM;
 		for (uint32_t t = 0; t < pl->ntypes; t++)
-			pl->tlast[t] = UINT32_MAX;
+			pl->tlast[t] = nn; /* (the lists' end: flast[nn], zeroed) */
 		for (uint32_t t = 0; t < pl->ntypes; t++)
 			if (cs_hbm_init(&pl->tplan[t], (uint32_t)c->njobs + 1) < 0)
 				return -CS_ENOMEM;
@@ -654,26 +654,28 @@ int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid)
 	return 0;
 }
 
+/* The earliest plan out of the heap: the hole it leaves moved down to a
+ * leaf by the earlier child, one comparison a level (the last entry, which
+ * fills it, belongs near the bottom), then the last entry moved up from
+ * there. Ties in t pop in some order: a walk takes every plan due by now
+ * at once, into a set (tovisit). */
 static struct pdue dheap_pop(struct planner *pl)
 {
-	struct pdue top = pl->dheap[0], last = pl->dheap[--pl->ndheap];
-	size_t i = 0, n = pl->ndheap;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		cs_time best = last.t;
-		if (l < n && pl->dheap[l].t < best) {
-			m = l;
-			best = pl->dheap[l].t;
-		}
-		if (r < n && pl->dheap[r].t < best)
-			m = r;
-		if (m == i)
-			break;
-		pl->dheap[i] = pl->dheap[m];
-		i = m;
+	struct pdue *h = pl->dheap, top = h[0];
+	size_t n = --pl->ndheap, i = 0;
+	if (!n)
+		return top;
+	struct pdue last = h[n];
+	for (size_t l = 1; l < n; l = 2 * i + 1) {
+		size_t k = l + 1 < n && h[l + 1].t < h[l].t ? l + 1 : l;
+		h[i] = h[k];
+		i = k;
 	}
-	if (n)
-		pl->dheap[i] = last;
+	while (i > 0 && last.t < h[(i - 1) / 2].t) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = last;
 	return top;
 }
 

@@ -766,6 +766,24 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				nofit++;
 			}
 		}
+		/* the nodes of a type with g GPUs free, listed from the indexes:
+		 * those the state says, each once; past a cap, cap + 1 */
+		for (uint32_t t = 0; step % 8 == 0 && t < 3; t++)
+			for (unsigned g = 1; g <= CS_ALLOC_MAX_GPUS; g++) {
+				uint32_t out[96], want = 0, seen[96] = { 0 };
+				uint32_t k = cs_alloc_nodes_gpus_free(a, t, g, out, 96);
+				for (uint32_t n = 0; n < y.l.nnodes; n++)
+					want += y.node_type[n] == t && (unsigned)__builtin_popcount(s[n].gmask) >= g;
+				cr_assert_eq(k, want, "step %d type %u g %u: %u listed, %u have it", step, t, g, k, want);
+				for (uint32_t i = 0; i < k; i++) {
+					cr_assert(out[i] < y.l.nnodes && y.node_type[out[i]] == t &&
+							  (unsigned)__builtin_popcount(s[out[i]].gmask) >= g && !seen[out[i]]++,
+						  "step %d type %u g %u: node %u", step, t, g, out[i]);
+				}
+				if (want > 1)
+					cr_assert_eq(cs_alloc_nodes_gpus_free(a, t, g, out, want - 1), want, "step %d: past the cap",
+						     step);
+			}
 		for (uint32_t n = 0; n < y.l.nnodes; n++) {
 			uint16_t gm;
 			uint32_t c, m;

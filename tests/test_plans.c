@@ -9,6 +9,7 @@
 #include "capsim/trace.h"
 #include "helpers.h"
 #include "../sim/plan_int.h"
+#include "../sim/plan_heap.h"
 
 struct use {
 	cs_time s, e;
@@ -249,6 +250,27 @@ static void asked_one_by_one(const char *key, const char *val)
 	cr_assert_gt(cs_plan_ix_asked(), 100000, "plans asked: %llu", (unsigned long long)cs_plan_ix_asked());
 	cr_assert_eq(cs_plan_ix_differ(), 0, "answers that differ: %llu of %llu",
 		     (unsigned long long)cs_plan_ix_differ(), (unsigned long long)cs_plan_ix_asked());
+	cs_run_result_free(&r);
+}
+
+/* A plan made again to start now, of a job with GPUs, sets aside what
+ * the other plans need of the nodes the allocator lists with its GPUs free
+ * (cs_alloc_nodes_gpus_free), not by a walk of every plan starting before
+ * its end: on a busy week each such set is made both ways and the parts on
+ * the job's node types must be the same, node by node. Fails with the idle
+ * nodes left out of the allocator's list, or a node's part left out where
+ * it has just the job's share of GPUs free. */
+Test(plans, a_plan_made_again_now_sets_aside_what_the_plans_walk_sets_aside)
+{
+	char *path = generated_at(7, 1.5);
+	cs_run_result r;
+	cs_plan_now_check(1);
+	run_conservative(path, NULL, NULL, NULL, &r);
+	cs_plan_now_check(0);
+	th_unlink(path);
+	cr_assert_gt(cs_plan_now_asked(), 1000, "sets compared: %llu", (unsigned long long)cs_plan_now_asked());
+	cr_assert_eq(cs_plan_now_differ(), 0, "sets that differ: %llu of %llu",
+		     (unsigned long long)cs_plan_now_differ(), (unsigned long long)cs_plan_now_asked());
 	cs_run_result_free(&r);
 }
 
@@ -843,4 +865,83 @@ Test(plans, bad_search_value_is_an_error)
 	char err[CS_ERRLEN] = "";
 	cr_assert_neq(cs_run(&o, &r, err, sizeof err), 0);
 	cr_assert(strstr(err, "search: 'some' is not one of freed, all"), "%s", err);
+}
+
+/* The search's heaps (plan_heap.h) give what a scan for the least gives:
+ * random pushes, pops, builds and replacements of the least (by an entry
+ * no less, as a tree's entry by its child) of entries with few distinct
+ * keys (ties broken by idx, each idx in one entry at a time), every pop
+ * against the least of the entries in, by key and idx, with its other
+ * fields. Fails when a pop leaves the last entry where the hole reached
+ * (no move up), or compares the children by key alone, or a replacement
+ * moves its entry down past a child no less than it. */
+/* xorshift64 */
+static uint64_t heap_rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* An entry of key base + 0 .. spread - 1, with idx made unique by next
+ * (each entry its own, in no order). */
+static struct hent heap_ent(uint64_t *x, cs_time base, unsigned spread, cs_time z, uint32_t *next)
+{
+	cs_time key = base + (cs_time)(heap_rnd(x) % spread);
+	cs_time a = (cs_time)(heap_rnd(x) % 1000);
+	uint32_t idx = (uint32_t)(heap_rnd(x) % 4096 * 4096 + (*next)++);
+	return (struct hent){ key, a, z, idx };
+}
+
+Test(plans, the_searchs_heaps_pop_what_a_scan_finds_least)
+{
+	enum { CAP = 600 };
+	static struct hent h[CAP], ref[CAP];
+	uint64_t x = 88172645463325252ull;
+	size_t pops = 0, replaced = 0;
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0, nr = 0;
+		uint32_t next = 0;
+		if (round % 4 == 0) { /* a build of many, as the search of every node starts */
+			size_t k = heap_rnd(&x) % 400;
+			for (size_t i = 0; i < k; i++) {
+				struct hent e = heap_ent(&x, 0, 16, (cs_time)i, &next);
+				h[n++] = e;
+				ref[nr++] = e;
+			}
+			hbuild(h, n);
+		}
+		for (int step = 0; step < 2000; step++) {
+			if (n > 0 && heap_rnd(&x) % 5 == 0) { /* the least replaced, as a tree's entry by its child */
+				size_t m = 0;
+				for (size_t i = 1; i < nr; i++)
+					if (ref[i].key < ref[m].key || (ref[i].key == ref[m].key && ref[i].idx < ref[m].idx))
+						m = i;
+				struct hent e = heap_ent(&x, ref[m].key, 4, step, &next);
+				hreplace(h, n, e);
+				ref[m] = e;
+				replaced++;
+			} else if (n < CAP && (n == 0 || heap_rnd(&x) % 3)) {
+				struct hent e = heap_ent(&x, 0, 16, step, &next);
+				hpush(h, &n, e);
+				ref[nr++] = e;
+			} else {
+				size_t m = 0;
+				for (size_t i = 1; i < nr; i++)
+					if (ref[i].key < ref[m].key || (ref[i].key == ref[m].key && ref[i].idx < ref[m].idx))
+						m = i;
+				struct hent got = hpop(h, &n);
+				cr_assert(got.key == ref[m].key && got.idx == ref[m].idx && got.a == ref[m].a &&
+						  got.z == ref[m].z,
+					  "round %d step %d: popped (%lld, %u), the least is (%lld, %u)", round, step,
+					  (long long)got.key, got.idx, (long long)ref[m].key, ref[m].idx);
+				ref[m] = ref[--nr];
+				pops++;
+			}
+			cr_assert_eq(n, nr);
+		}
+	}
+	cr_assert_gt(pops, 100000);
+	cr_assert_gt(replaced, 50000);
 }

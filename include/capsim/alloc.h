@@ -264,6 +264,13 @@ void cs_alloc_node_state(const cs_alloc *a, uint32_t node, uint16_t *gpu_mask, u
 			 uint32_t *mem_mib);
 /* The first node >= from with any GPU, core or memory free, or -1. */
 long cs_alloc_next_somefree(const cs_alloc *a, uint32_t from);
+/* The nodes of node type `type` with at least g (>= 1) GPUs free now
+ * (idle, or busy with g or more free), into out[0 .. cap), by bucket and
+ * then by number: how many, or cap + 1 where there are more (out then
+ * holds the first cap). Every node with g free is in one bucket: with
+ * the planner's test of its free amounts, the nodes that may hold a share
+ * of g GPUs, found without a walk of every node of the type. */
+uint32_t cs_alloc_nodes_gpus_free(const cs_alloc *a, uint32_t type, unsigned g, uint32_t *out, uint32_t cap);
 /* Everything free on a node, as a slot (taking it leaves the node empty). */
 void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out);
 /* The part of `want` that is free now, on want->node: its free GPUs,

@@ -389,6 +389,36 @@ long cs_alloc_next_somefree(const cs_alloc *a, uint32_t from)
 	return cs_hbm_next(&a->somefree, from);
 }
 
+/* The nodes of one bitmap into out from *n on, up to cap: 0, or -1 where
+ * there were more. */
+static int list_set(const cs_hbm *b, uint32_t *out, uint32_t *n, uint32_t cap)
+{
+	cs_hbm_words it = cs_hbm_words_of(b);
+	for (long w; (w = cs_hbm_word_next(&it)) >= 0;)
+		for (uint64_t m = b->l0[w]; m; m &= m - 1) {
+			if (*n >= cap)
+				return -1;
+			out[(*n)++] = (uint32_t)w * 64 + (uint32_t)__builtin_ctzll(m);
+		}
+	return 0;
+}
+
+uint32_t cs_alloc_nodes_gpus_free(const cs_alloc *a, uint32_t type, unsigned g, uint32_t *out, uint32_t cap)
+{
+	uint32_t n = 0;
+	if (!g || g > MAXG || type >= a->ntypes || (a->glob ? a->types[type].gpus : a->gpus0) < g)
+		return 0; /* (no node of the type has g) */
+	/* with one type, the global indexes are its own */
+	const cs_hbm *bt = a->glob ? &a->byfree_t[(size_t)type * (MAXG + 1)] : a->byfree_own;
+	uint32_t busy = (a->glob ? a->busy_mask_t[type] : a->busy_mask_own) >> g << g;
+	if (list_set(a->glob ? &a->idle_t[type] : &a->idle_own, out, &n, cap) < 0)
+		return cap + 1;
+	for (; busy; busy &= busy - 1)
+		if (list_set(&bt[__builtin_ctz(busy)], out, &n, cap) < 0)
+			return cap + 1;
+	return n;
+}
+
 void cs_alloc_node_free(const cs_alloc *a, uint32_t node, cs_slot *out)
 {
 	const node_st *s = &a->ns[node];
