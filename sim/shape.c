@@ -245,6 +245,21 @@ static int fits_free(cs_sched_ctx *c, uint32_t jid)
 	return rc == 0;
 }
 
+/* dom_failed's refusal of job j (shape entry e), its partition's count
+ * at freed (out of line: the usual answer, none, then saves fewer
+ * registers). */
+static __attribute__((noinline)) int dom_refuse(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, uint64_t freed)
+{
+	dom_refused++;
+	if (dom_check)
+		dom_differ += (uint64_t)fits_free(c, (uint32_t)(j - c->jobs));
+	memo_set(c, e, 1);
+	e->kept |= 1;
+	e->freed = freed;
+	e->freed_at = c->freed_all;
+	return 1;
+}
+
 /* Job j (of shape entry e) asks no less of anything than a shape of its
  * partition and topology rule that did not fit what was free, and its
  * partition got nothing back since: it does not fit either. For the
@@ -280,14 +295,7 @@ static __attribute__((noinline)) int dom_failed(cs_sched_ctx *c, const cs_job *j
 		e->dom_seen = c->dom_ver;
 		return 0;
 	}
-	dom_refused++;
-	if (dom_check)
-		dom_differ += (uint64_t)fits_free(c, (uint32_t)(j - c->jobs));
-	memo_set(c, e, 1);
-	e->kept |= 1;
-	e->freed = d->freed;
-	e->freed_at = c->freed_all;
-	return 1;
+	return dom_refuse(c, j, e, d->freed);
 }
 
 /* Job j of shape entry e did not fit what was free (no reservation kept
