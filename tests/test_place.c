@@ -178,7 +178,6 @@ Test(place, dom_refusals_are_failures)
 		cr_assert_gt(refused, 100, "%s (%zu): %llu refused", runs[i].policy, i, (unsigned long long)refused);
 		cr_assert_eq(differ, 0, "%s (%zu): %llu of %llu refused fit", runs[i].policy, i,
 			     (unsigned long long)differ, (unsigned long long)refused);
-		printf("dom %zu: %llu refused\n", i, (unsigned long long)refused);
 		cs_run_result_free(&r);
 	}
 	th_unlink(path);
