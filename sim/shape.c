@@ -85,6 +85,13 @@ struct dom_list {
 	struct dom_key k[DOM_MAX];
 };
 
+/* What shape entry e asks, as the allocator reads it (cs_job_request:
+ * the GPU count in 16 bits; the readers keep it under 1,025). */
+static struct dom_key dom_key_of(const struct shape_ent *e)
+{
+	return (struct dom_key){ e->key.nodes, (uint16_t)e->key.gpus, e->key.cores, e->key.mem, e->key.topo };
+}
+
 /* Does a ask no more of anything than b, under the same topology rule? */
 static int dom_le(const struct dom_key *a, const struct dom_key *b)
 {
@@ -286,7 +293,7 @@ static __attribute__((noinline)) int dom_failed(cs_sched_ctx *c, const cs_job *j
 		else
 			d->at = c->freed_all;
 	}
-	const struct dom_key k = { e->key.nodes, e->key.gpus, e->key.cores, e->key.mem, e->key.topo };
+	const struct dom_key k = dom_key_of(e);
 	while (d && i < d->n && !dom_le(&d->k[i], &k))
 		i++;
 	if (!d || i == d->n) {
@@ -311,7 +318,7 @@ static void dom_add(cs_sched_ctx *c, const cs_job *j, const struct shape_ent *e)
 		d->freed = c->part_freed[p];
 	}
 	d->at = c->freed_all;
-	const struct dom_key k = { e->key.nodes, e->key.gpus, e->key.cores, e->key.mem, e->key.topo };
+	const struct dom_key k = dom_key_of(e);
 	for (uint32_t i = 0; i < d->n; i++)
 		if (dom_le(&d->k[i], &k))
 			return; /* known already */
