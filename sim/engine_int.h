@@ -103,6 +103,10 @@ struct cs_sched_ctx {
 	uint32_t shp_idx_cap;
 	uint32_t *job_shape;
 	uint32_t memo_gen;
+	/* per partition (shape.c's struct dom_list): the least shapes that
+	 * did not fit what was free since it last got anything back */
+	struct dom_list *dom;
+	uint32_t dom_ver;
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */
@@ -496,6 +500,12 @@ uint64_t cs_shape_part_key(cs_sched_ctx *c, uint32_t jid);
  * its node types): noted for its shape in this pass; the first also kept
  * across passes. */
 void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit);
+/* (tests: every refusal of a shape by one of its partition that failed
+ * and asks no more of anything (shape.c dom_failed) tried as well, dry:
+ * how many were refused, and how many of those fitted) */
+void cs_shape_dom_check(int on);
+uint64_t cs_shape_dom_refused(void);
+uint64_t cs_shape_dom_differ(void);
 /* Job j fitted what was free, its node types at version ver
  * (cs_place_ver): kept for its shape. */
 void cs_shape_fit(cs_sched_ctx *c, const cs_job *j, uint64_t ver);

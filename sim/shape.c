@@ -66,7 +66,38 @@ struct shape_ent {
 	 * without comparing the slots */
 	uint64_t hstamp;
 	uint64_t fit_ver;    /* 1 + its node types' version when it last fitted (cs_shape_fit), 0: none */
+	uint32_t dom_seen;   /* c->dom_ver when dom_failed last found no refusal */
 };
+
+/* Of a partition (not the scratch one), the shapes that did not fit what
+ * was free since it last got anything back (part_freed at freed), none
+ * asking no less of everything than another of the same topology rule:
+ * a shape of that rule asking no less of anything fits no better (see
+ * dom_failed). At most DOM_MAX, the oldest dropped first. */
+#define DOM_MAX 8
+struct dom_key {
+	uint32_t nodes, gpus, cores, mem, topo;
+};
+struct dom_list {
+	uint64_t freed;
+	uint64_t at;  /* freed_all when freed was last found to be part_freed */
+	uint32_t n;
+	struct dom_key k[DOM_MAX];
+};
+
+/* What shape entry e asks, as the allocator reads it (cs_job_request:
+ * the GPU count in 16 bits; the readers keep it under 1,025). */
+static struct dom_key dom_key_of(const struct shape_ent *e)
+{
+	return (struct dom_key){ e->key.nodes, (uint16_t)e->key.gpus, e->key.cores, e->key.mem, e->key.topo };
+}
+
+/* Does a ask no more of anything than b, under the same topology rule? */
+static int dom_le(const struct dom_key *a, const struct dom_key *b)
+{
+	return a->topo == b->topo && a->nodes <= b->nodes && a->gpus <= b->gpus && a->cores <= b->cores &&
+	       a->mem <= b->mem;
+}
 
 /* shape_of's look-up by key, for a job not met yet under its partition
  * (out of line: shape_of's usual case then needs no registers saved). */
@@ -199,14 +230,121 @@ static __attribute__((noinline)) int kept_failed(const cs_sched_ctx *c, const cs
 	return 1;
 }
 
+/* (tests: each dominance refusal tried as well) */
+static _Thread_local int dom_check;
+static _Thread_local uint64_t dom_refused, dom_differ;
+void cs_shape_dom_check(int on) { dom_check = on; }
+uint64_t cs_shape_dom_refused(void) { return dom_refused; }
+uint64_t cs_shape_dom_differ(void) { return dom_differ; }
+
+/* Does job jid fit what is free now, by the allocator's answer alone? */
+static int fits_free(cs_sched_ctx *c, uint32_t jid)
+{
+	cs_slot *s = malloc(c->jobs[jid].nodes * sizeof *s);
+	if (!s)
+		return 0;
+	cs_placement p = { s, c->jobs[jid].nodes, 0 };
+	int dry = c->dry;
+	c->dry = 2;
+	int rc = cs_place_types(c, jid, &p);
+	c->dry = dry;
+	free(s);
+	return rc == 0;
+}
+
+/* dom_failed's refusal of job j (shape entry e), its partition's count
+ * at freed (out of line: the usual answer, none, then saves fewer
+ * registers). */
+static __attribute__((noinline)) int dom_refuse(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, uint64_t freed)
+{
+	dom_refused++;
+	if (dom_check)
+		dom_differ += (uint64_t)fits_free(c, (uint32_t)(j - c->jobs));
+	memo_set(c, e, 1);
+	e->kept |= 1;
+	e->freed = freed;
+	e->freed_at = c->freed_all;
+	return 1;
+}
+
+/* Job j (of shape entry e) asks no less of anything than a shape of its
+ * partition and topology rule that did not fit what was free, and its
+ * partition got nothing back since: it does not fit either. For the
+ * requests the engine makes (nodes > 0, shared, on the partition's node
+ * types in order), the allocator fails on a node type only where no
+ * placement exists under every fit (choose.c): pick_one and the fast
+ * path look at every bucket of g or more free GPUs and every idle node
+ * of a type that holds the request (a bucket's bounds only skip what
+ * cannot fit), frag_pick and frag_idle the same, and pick_shared counts
+ * every fitting node, per leaf or block for a topology rule, taking the
+ * leaves largest first (the fewest for max_leaves); a node fits by its
+ * free counts alone (which GPUs and cores is nodepick's choice, which
+ * cannot fail). N nodes fitting j's shape under its rule hold N' <= N
+ * nodes fitting the smaller one, on as few leaves, in the same block;
+ * and what is free there only shrank since (as for kept_failed). Then j
+ * fails as a try would: in this pass's memo, and kept. */
+static __attribute__((noinline)) int dom_failed(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e)
+{
+	uint32_t p = (uint32_t)j->partition, i = 0;
+	struct dom_list *d = p < c->npart ? &c->dom[p] : NULL;
+	if (d && d->n && d->at != c->freed_all) {
+		if (d->freed != c->part_freed[p])
+			d->n = 0; /* the count only grows: none stands again */
+		else
+			d->at = c->freed_all;
+	}
+	const struct dom_key k = dom_key_of(e);
+	while (d && i < d->n && !dom_le(&d->k[i], &k))
+		i++;
+	if (!d || i == d->n) {
+		/* none refuses it while no list changes (a list whose count
+		 * moved refuses nothing) */
+		e->dom_seen = c->dom_ver;
+		return 0;
+	}
+	return dom_refuse(c, j, e, d->freed);
+}
+
+/* Job j of shape entry e did not fit what was free (no reservation kept
+ * off), a shape kept: among its partition's least failed shapes. */
+static void dom_add(cs_sched_ctx *c, const cs_job *j, const struct shape_ent *e)
+{
+	uint32_t p = (uint32_t)j->partition;
+	if (p >= c->npart)
+		return; /* (a job of none: not kept) */
+	struct dom_list *d = &c->dom[p];
+	if (d->freed != c->part_freed[p]) {
+		d->n = 0;
+		d->freed = c->part_freed[p];
+	}
+	d->at = c->freed_all;
+	const struct dom_key k = dom_key_of(e);
+	for (uint32_t i = 0; i < d->n; i++)
+		if (dom_le(&d->k[i], &k))
+			return; /* known already */
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < d->n; i++)
+		if (!dom_le(&k, &d->k[i]))
+			d->k[w++] = d->k[i];
+	if (w == DOM_MAX) {
+		memmove(d->k, d->k + 1, (DOM_MAX - 1) * sizeof *d->k);
+		w--;
+	}
+	d->k[w++] = k;
+	d->n = w;
+	c->dom_ver++;
+}
+
 /* cs_shape_failed for job j of shape entry e. */
-static inline int failed_in(const cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, unsigned mask)
+static inline int failed_in(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, unsigned mask)
 {
 	if (e->gen == c->memo_gen && (e->failed & mask))
 		return 1;
-	if (!(mask & 1) || !(e->kept & 1))
+	if (!(mask & 1))
 		return 0;
-	return kept_failed(c, j, e);
+	if ((e->kept & 1) && kept_failed(c, j, e))
+		return 1;
+	return e->dom_seen != c->dom_ver && dom_failed(c, j, e);
 }
 
 /* cs_shape_failed for a job whose entry shape_of would look up by key. */
@@ -258,6 +396,7 @@ void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 		e->kept |= 1;
 		e->freed = freed_count(c, j);
 		e->freed_at = c->freed_all;
+		dom_add(c, j, e);
 	}
 }
 
@@ -404,7 +543,8 @@ int cs_shape_init(cs_sched_ctx *c)
 	c->shp = malloc(c->shp_cap * sizeof *c->shp);
 	c->shp_idx = malloc(c->shp_idx_cap * sizeof *c->shp_idx);
 	c->job_shape = malloc((c->njobs + 1) * sizeof *c->job_shape);
-	if (!c->shp || !c->shp_idx || !c->job_shape)
+	c->dom = calloc((size_t)c->npart + 1, sizeof *c->dom);
+	if (!c->shp || !c->shp_idx || !c->job_shape || !c->dom)
 		return -CS_ENOMEM;
 	memset(c->shp_idx, 0xff, c->shp_idx_cap * sizeof *c->shp_idx);
 	memset(c->job_shape, 0xff, (c->njobs + 1) * sizeof *c->job_shape);
@@ -418,4 +558,5 @@ void cs_shape_free(cs_sched_ctx *c)
 	free(c->shp);
 	free(c->shp_idx);
 	free(c->job_shape);
+	free(c->dom);
 }
