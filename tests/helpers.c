@@ -449,6 +449,37 @@ unsigned th_xorshift(unsigned long long *s, unsigned n)
 	return (unsigned)(*s % n);
 }
 
+char *th_ruled_csv(double load, size_t *ruled)
+{
+	char err[CS_ERRLEN] = "";
+	cs_gen_model *m;
+	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
+	cs_trace t;
+	cs_trace_init(&t);
+	cr_assert_eq(cs_gen_generate(m, 5, 4, load, &t, err, sizeof err), 0, "%s", err);
+	cs_gen_model_free(m);
+	size_t multi = 0, n = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		cs_jrec *r = &t.jobs[i];
+		if (r->nodes < 2 || r->nodes > 32)
+			continue;
+		if (multi % 3 == 0) {
+			r->topo = CS_TOPO_ONE_LEAF;
+			n++;
+		} else if (multi % 3 == 1) {
+			r->topo = CS_TOPO_MAX_LEAVES;
+			r->max_leaves = 2;
+			n++;
+		}
+		multi++;
+	}
+	char *path = th_trace_tmp(&t);
+	cs_trace_free(&t);
+	if (ruled)
+		*ruled = n;
+	return path;
+}
+
 char *th_backlog_csv(int days, int multi)
 {
 	char err[CS_ERRLEN];

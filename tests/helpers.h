@@ -168,6 +168,12 @@ void th_rm_rf(const char *dir);
  * job on a100 and h100 (jobs of several partitions). */
 char *th_backlog_csv(int days, int multi);
 
+/* Four generated days of the default workload at `load` times the
+ * projects, seed 5, as a native CSV (th_unlink it), every third job of 2
+ * to 32 nodes held to one leaf switch and every third to at most two
+ * leaves; *ruled (if not NULL): how many jobs got a rule. */
+char *th_ruled_csv(double load, size_t *ruled);
+
 /* Marsaglia's xorshift64 step on *s (nonzero), reduced to [0, n): the
  * tests' reproducible random numbers. */
 unsigned th_xorshift(unsigned long long *s, unsigned n);

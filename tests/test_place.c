@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capsim/gen.h"
 #include "capsim/trace.h"
 #include "helpers.h"
 #include "../sim/engine_int.h"
@@ -131,27 +130,7 @@ Test(place, dom_refusals_are_failures)
 {
 	char *path = th_backlog_csv(3, 0);
 	char err[CS_ERRLEN] = "";
-	cs_gen_model *m;
-	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
-	cs_trace t;
-	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_generate(m, 5, 4, 1.5, &t, err, sizeof err), 0, "%s", err);
-	cs_gen_model_free(m);
-	size_t multi = 0;
-	for (size_t i = 0; i < t.n; i++) {
-		cs_jrec *r = &t.jobs[i];
-		if (r->nodes < 2 || r->nodes > 32)
-			continue;
-		if (multi % 3 == 0) {
-			r->topo = CS_TOPO_ONE_LEAF;
-		} else if (multi % 3 == 1) {
-			r->topo = CS_TOPO_MAX_LEAVES;
-			r->max_leaves = 2;
-		}
-		multi++;
-	}
-	char *ruled = th_trace_tmp(&t);
-	cs_trace_free(&t);
+	char *ruled = th_ruled_csv(1.5, NULL);
 	static const struct dom_run runs[] = {
 		{ "multifactor", CS_FIT_BEST, NULL, NULL },
 		{ "easy", CS_FIT_BEST, "reserve", "3" },

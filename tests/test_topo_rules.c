@@ -204,36 +204,13 @@ Test(topo_rules, native_column_round_trips_and_bad_values_fail)
  * blocks), with every third multi-node job held to one leaf and every
  * third to at most two: each such job runs within its rule, conservative
  * starts no job after its reservation, and its search narrowed to freed
- * nodes gives the plans of the full search. */
-#include "capsim/gen.h"
-
+ * nodes gives the plans of the full search (th_ruled_csv). */
 Test(topo_rules, rules_hold_on_a_generated_workload)
 {
-	cs_gen_model *m;
 	char err[CS_ERRLEN] = "";
-	cr_assert_eq(cs_gen_model_load(&m, NULL, err, sizeof err), 0, "%s", err);
-	cs_trace t;
-	cs_trace_init(&t);
-	cr_assert_eq(cs_gen_generate(m, 5, 4, 1.0, &t, err, sizeof err), 0, "%s", err);
-	size_t multi = 0, ruled = 0;
-	for (size_t i = 0; i < t.n; i++) {
-		cs_jrec *r = &t.jobs[i];
-		if (r->nodes < 2 || r->nodes > 32)
-			continue;
-		if (multi % 3 == 0) {
-			r->topo = CS_TOPO_ONE_LEAF;
-			ruled++;
-		} else if (multi % 3 == 1) {
-			r->topo = CS_TOPO_MAX_LEAVES;
-			r->max_leaves = 2;
-			ruled++;
-		}
-		multi++;
-	}
+	size_t ruled = 0;
+	char *path = th_ruled_csv(1.0, &ruled);
 	cr_assert_gt(ruled, 50);
-	char *path = th_trace_tmp(&t);
-	cs_trace_free(&t);
-	cs_gen_model_free(m);
 	static const char *const pol[3] = { "easy", "conservative", "conservative" };
 	cs_run_result r[3];
 	for (int k = 0; k < 3; k++) {
