@@ -68,8 +68,11 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 		return -CS_EINVAL;
 	/* a backfill the cap rules out whatever its nodes: no placement tried
 	 * (the head's is, for its pending reason) */
-	if (how == CS_START_BACKFILL && cs_pcap_hopeless(c, jid))
-		return -CS_ENOFIT;
+	if (how == CS_START_BACKFILL) {
+		c->dom_on = 1; /* (shape.c: the failed shapes' lists kept from now on) */
+		if (cs_pcap_hopeless(c, jid))
+			return -CS_ENOFIT;
+	}
 	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid); /* started otherwise: its plan's place is free */

@@ -107,6 +107,12 @@ struct cs_sched_ctx {
 	 * did not fit what was free since it last got anything back */
 	struct dom_list *dom;
 	uint32_t dom_ver;
+	/* a backfill was asked for (cs_ctx_start_in): only then are the lists
+	 * kept (and so read: dom_ver stays 0 till then), as only a job tried
+	 * beside a failed one may be refused by it (under fcfs and sjf the
+	 * head alone is tried, the lists refuse nothing, and keeping them
+	 * only costs) */
+	int dom_on;
 	const cs_observer *obs;
 	uint32_t nnodes;
 	cs_slot *snap;         /* the hold: what is free now, node by node */

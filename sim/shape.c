@@ -335,16 +335,28 @@ static void dom_add(cs_sched_ctx *c, const cs_job *j, const struct shape_ent *e)
 	c->dom_ver++;
 }
 
-/* cs_shape_failed for job j of shape entry e. */
+/* failed_in's kept failure, then its partition's failed shapes. */
+static __attribute__((noinline)) int kept_or_dom_failed(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e)
+{
+	if ((e->kept & 1) && kept_failed(c, j, e))
+		return 1;
+	return dom_failed(c, j, e);
+}
+
+/* cs_shape_failed for job j of shape entry e (the lists asked only where
+ * they may refuse: otherwise kept_failed is the last call, made as a
+ * jump, and nothing need be kept across it). */
 static inline int failed_in(cs_sched_ctx *c, const cs_job *j, struct shape_ent *e, unsigned mask)
 {
 	if (e->gen == c->memo_gen && (e->failed & mask))
 		return 1;
 	if (!(mask & 1))
 		return 0;
-	if ((e->kept & 1) && kept_failed(c, j, e))
-		return 1;
-	return e->dom_seen != c->dom_ver && dom_failed(c, j, e);
+	if (e->dom_seen != c->dom_ver) /* (never before a list is kept: both 0) */
+		return kept_or_dom_failed(c, j, e);
+	if (!(e->kept & 1))
+		return 0;
+	return kept_failed(c, j, e); /* (0 or 1) */
 }
 
 /* cs_shape_failed for a job whose entry shape_of would look up by key. */
@@ -396,7 +408,8 @@ void cs_shape_fail(cs_sched_ctx *c, const cs_job *j, unsigned bit)
 		e->kept |= 1;
 		e->freed = freed_count(c, j);
 		e->freed_at = c->freed_all;
-		dom_add(c, j, e);
+		if (c->dom_on)
+			dom_add(c, j, e);
 	}
 }
 
