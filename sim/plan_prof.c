@@ -4,6 +4,7 @@
  * nodes given capacity back by epoch, and the plans a pass visits
  * (cs_ctx_plan_next). cs_ctx_plan is plan.c's. */
 #include "plan_int.h"
+#include "plan_heap.h"
 
 #include <string.h>
 
@@ -640,43 +641,18 @@ int cs_plan_on(cs_sched_ctx *c)
 void cs_ctx_plan_search(cs_sched_ctx *c, int all) { c->plan_all = all != 0; }
 void cs_ctx_plan_bounds(cs_sched_ctx *c, int mode) { c->plan_bounds = mode < 0 ? -1 : mode != 0; }
 
-/* Plans by start time: a min-heap. */
+/* Plans by start time: a min-heap (dheap_push, dheap_pop). Ties in t pop
+ * in some order: a walk takes every plan due by now at once, into a set
+ * (tovisit). */
+static inline int due_before(const struct pdue *a, const struct pdue *b) { return a->t < b->t; }
+PLAN_HEAP(dheap_, struct pdue, due_before)
+
 int cs_plan_due(struct planner *pl, cs_time t, uint32_t jid)
 {
 	if (grow((void **)&pl->dheap, &pl->dheap_cap, pl->ndheap + 1, sizeof *pl->dheap) < 0)
 		return -1;
-	size_t i = pl->ndheap++;
-	while (i > 0 && t < pl->dheap[(i - 1) / 2].t) {
-		pl->dheap[i] = pl->dheap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	pl->dheap[i] = (struct pdue){ t, jid };
+	dheap_push(pl->dheap, &pl->ndheap, (struct pdue){ t, jid });
 	return 0;
-}
-
-/* The earliest plan out of the heap: the hole it leaves moved down to a
- * leaf by the earlier child, one comparison a level (the last entry, which
- * fills it, belongs near the bottom), then the last entry moved up from
- * there. Ties in t pop in some order: a walk takes every plan due by now
- * at once, into a set (tovisit). */
-static struct pdue dheap_pop(struct planner *pl)
-{
-	struct pdue *h = pl->dheap, top = h[0];
-	size_t n = --pl->ndheap, i = 0;
-	if (!n)
-		return top;
-	struct pdue last = h[n];
-	for (size_t l = 1; l < n; l = 2 * i + 1) {
-		size_t k = l + 1 < n && h[l + 1].t < h[l].t ? l + 1 : l;
-		h[i] = h[k];
-		i = k;
-	}
-	while (i > 0 && last.t < h[(i - 1) / 2].t) {
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = last;
-	return top;
 }
 
 long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
@@ -689,7 +665,7 @@ long cs_ctx_plan_next(cs_sched_ctx *c, uint32_t from)
 		pl->nx_pass = c->st->passes;
 		overdue(c);
 		while (pl->ndheap && pl->dheap[0].t <= c->now) {
-			struct pdue d = dheap_pop(pl);
+			struct pdue d = dheap_pop(pl->dheap, &pl->ndheap);
 			if (c->plan_start[d.jid] == d.t)
 				cs_hbm_set(&pl->tovisit, d.jid);
 		}
