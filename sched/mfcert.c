@@ -500,25 +500,17 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 	const cs_ranked *o = p->order;
 	const double w_fs = p->w_fs, wfs_max = fabs(w_fs);
 	const uint64_t calc = p->ncalc;
-	uint64_t *fs_pass = p->fs_pass;
-	double *fs = p->fs;
-	cs_fairtree *ft = p->ft;
 	struct prio_in *pin = p->pin;
 	uint32_t *g = p->gaps;
 	size_t m = 0;
 	/* each job's term against fs_term's product, w_fs x its user's factor
 	 * (read once a user: tree_factor); a job whose term stands is not
 	 * written (its calc left behind: fs_term would write the same
-	 * double), so the loop stores little and keeps the arrays in
-	 * registers; the places of those that moved listed in g */
+	 * double), so the loop stores little; the places of those that moved
+	 * listed in g */
 	for (const cs_ranked *e = o, *end = o + n; e < end; e++) {
 		struct prio_in *x = &pin[e->jid];
-		uint32_t u = x->fs_acct;
-		if (fs_pass[u] != calc) { /* (tree_factor's, with its arrays in locals) */
-			fs[u] = cs_fairtree_factor(ft, u);
-			fs_pass[u] = calc;
-		}
-		double t = w_fs * fs[u];
+		double t = w_fs * tree_factor(p, x->fs_acct);
 		if (t == x->wfs)
 			continue;
 		x->wfs = t;
