@@ -269,22 +269,35 @@ static inline int kept_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 	return refused_for_pass(p, m) || kept_out(p, ctx, jid, s, m);
 }
 
+/* (tests: a failed try teaches the pass its shape's refusal, as before,
+ * and how often that was asked) */
+static _Thread_local int fail_learns;
+static _Thread_local uint64_t fail_learnt;
+void mf_fail_learns(int on) { fail_learns = on; }
+uint64_t mf_fail_learnt(void) { return fail_learnt; }
+
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
  * not. The callers ask refused() first: a refusal the pass has learnt for
  * the shape (cs_ctx_nofit_bound, under the same fit generation: its answer
  * is cs_ctx_start's) refuses the job without a try. Else what the engine
  * knows already (as EASY's shape_out asks: a shape that failed in an
- * earlier pass and fits no better since) refuses it before a try, and a
- * refused try teaches the pass its shape's bound. */
+ * earlier pass and fits no better since) refuses it before a try. A
+ * failed try is not asked about after it: the next job of the shape in
+ * the pass asks before its own try (known_nofit), and gets the answer
+ * the ask after the failure would have kept, or a newer one of a later
+ * fit generation; either refuses only what a start would refuse, and a
+ * refused start has no other effect. On the year 588,798 failed tries
+ * were asked about, most of them shapes with no later job in the pass. */
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 {
-	struct nofit *m = s != NO_SHAPE ? &p->nofit[s] : NULL;
 	if (known_nofit(p, ctx, jid, s))
 		return -1;
 	if (mfrun_start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
-	if (m)
-		learn(p, ctx, jid, m);
+	if (fail_learns && s != NO_SHAPE) { /* (the oracle, as before) */
+		fail_learnt++;
+		learn(p, ctx, jid, &p->nofit[s]);
+	}
 	return -1;
 }
 
