@@ -183,7 +183,7 @@ static inline int refused(const mf *p, uint32_t jid, uint32_t s, uint32_t gen)
 
 /* What the engine has learnt refuses jid's shape (cs_ctx_nofit_bound),
  * kept as the pass's for the shape: 1 if it refuses jid. */
-static int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
+static inline __attribute__((always_inline)) int learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, struct nofit *m)
 {
 	cs_time est;
 	if (!cs_ctx_nofit_bound(ctx, jid, &est))
@@ -269,12 +269,21 @@ static inline int kept_nofit(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 	return refused_for_pass(p, m) || kept_out(p, ctx, jid, s, m);
 }
 
-/* (tests: a failed try teaches the pass its shape's refusal, as before,
- * and how often that was asked) */
-static _Thread_local int fail_learns;
+/* (tests: a failed backfill's try asked about after it (learn), as
+ * before: mfrun_start_in calls mf_fail_learn after each failed try; how
+ * often it asked, so far in this thread) */
+_Thread_local int mf_fail_learning;
 static _Thread_local uint64_t fail_learnt;
-void mf_fail_learns(int on) { fail_learns = on; }
+void mf_fail_learns(int on) { mf_fail_learning = on; }
 uint64_t mf_fail_learnt(void) { return fail_learnt; }
+void mf_fail_learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
+{
+	uint32_t s = shape_of(p, jid);
+	if (how == CS_START_BACKFILL && s != NO_SHAPE) {
+		fail_learnt++;
+		learn(p, ctx, jid, &p->nofit[s]);
+	}
+}
 
 /* Start jid as a backfill (may it delay no hold): 0 if it started, -1 if
  * not. The callers ask refused() first: a refusal the pass has learnt for
@@ -294,10 +303,6 @@ static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 		return -1;
 	if (mfrun_start(p, ctx, jid, CS_START_BACKFILL) == 0)
 		return 0;
-	if (fail_learns && s != NO_SHAPE) { /* (the oracle, as before) */
-		fail_learnt++;
-		learn(p, ctx, jid, &p->nofit[s]);
-	}
 	return -1;
 }
 
