@@ -73,24 +73,20 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 		if (cs_pcap_hopeless(c, jid))
 			return -CS_ENOFIT;
 	}
-	/* Would the job still run at the hold's time, the hold as it was
-	 * before the placement? A placement places only a hold not placed yet
-	 * (cs_place_first_hold), so one placed before keeps its job and time:
-	 * the answer is worked out after it, only for a start. */
-	int placed = c->hold_on && !c->hold_lazy;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid); /* started otherwise: its plan's place is free */
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
 	}
-	int long_run;
+	/* (whether the job would still run at the hold's time: read by the
+	 * pooled model alone, cs_ctx_commit_start) */
+	int long_run = 0;
 	if (c->nm) {
-		/* (without a power cap its start is the placement's) */
+		/* (without a power cap the start is the placement's) */
 		int rc = s >= 0 ? place_in_set(c, jid, s, which) : c->pc ? cs_pcap_place_start(c, jid) : cs_place_start(c, jid);
 		if (rc < 0)
 			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
-		long_run = placed && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	} else {
-		long_run = placed && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+		long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 		if (j->size > c->free || (long_run && j->size > c->hold_extra))
 			return -CS_ENOFIT;
 	}
