@@ -295,8 +295,9 @@ void mf_fail_learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how)
  * the pass asks before its own try (known_nofit), and gets the answer
  * the ask after the failure would have kept, or a newer one of a later
  * fit generation; either refuses only what a start would refuse, and a
- * refused start has no other effect. On the year 588,798 failed tries
- * were asked about, most of them shapes with no later job in the pass. */
+ * refused start has no other effect. (On the year the asks after failed
+ * tries were 588,798, 145 M; without them the walk asks 368,310 times
+ * more before a try, 72 M, and tries as often.) */
 static int backfill(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint32_t s)
 {
 	if (known_nofit(p, ctx, jid, s))
