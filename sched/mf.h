@@ -427,6 +427,14 @@ uint64_t mf_key_misses(void);
  * in this thread) */
 void mf_head_asks(int on);
 uint64_t mf_head_refused(void);
+/* (tests: a failed backfill's try is asked about after it (learn), as
+ * before: the oracle of tries that teach nothing; how often it was, so
+ * far in this thread) */
+void mf_fail_learns(int on);
+uint64_t mf_fail_learnt(void);
+/* (mf_fail_learns' switch, and its ask after a failed try started as how) */
+extern _Thread_local int mf_fail_learning;
+void mf_fail_learn(mf *p, cs_sched_ctx *ctx, uint32_t jid, unsigned how);
 /* sched/mfcert.c, for tests: the kept order's certificates on (the
  * default) or off (every priority worked out at every pass: their
  * oracle); passes that read the order from them so far in this thread */

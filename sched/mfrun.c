@@ -264,8 +264,11 @@ void mfrun_account(mf *p, cs_sched_ctx *ctx, cs_time now)
  * (cs_ctx_start_in), and book it. */
 int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsigned how)
 {
-	if (cs_ctx_start_in(ctx, jid, which, how) < 0)
+	if (cs_ctx_start_in(ctx, jid, which, how) < 0) {
+		if (mf_fail_learning) /* (tests: the oracle, as before) */
+			mf_fail_learn(p, ctx, jid, how);
 		return -1;
+	}
 	queue_out(p, jid);
 	double r = usage_rate(p, jid); /* (as billed where it started) */
 	if (p->nrun == p->njobs) /* (full: some entry is gone, as at most every job runs) */

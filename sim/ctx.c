@@ -73,17 +73,22 @@ int cs_ctx_start_in(cs_sched_ctx *c, uint32_t jid, uint64_t which, unsigned how)
 		if (cs_pcap_hopeless(c, jid))
 			return -CS_ENOFIT;
 	}
-	int long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
 	if (c->plan_start && c->plan_start[jid] >= 0) {
 		cs_plan_drop(c, jid); /* started otherwise: its plan's place is free */
 		cs_plan_freed(c, c->slots + c->off[jid], NULL, j->nodes);
 	}
+	/* (whether the job would still run at the hold's time: read by the
+	 * pooled model alone, cs_ctx_commit_start) */
+	int long_run = 0;
 	if (c->nm) {
-		int rc = s < 0 ? cs_pcap_place_start(c, jid) : place_in_set(c, jid, s, which);
+		/* (without a power cap the start is the placement's) */
+		int rc = s >= 0 ? place_in_set(c, jid, s, which) : c->pc ? cs_pcap_place_start(c, jid) : cs_place_start(c, jid);
 		if (rc < 0)
 			return rc == -CS_ENOFIT ? rc : -CS_EINVAL;
-	} else if (j->size > c->free || (long_run && j->size > c->hold_extra)) {
-		return -CS_ENOFIT;
+	} else {
+		long_run = c->hold_on && !c->hold_lazy && jid != c->hold_jid && c->now + j->estimate_s > c->hold_time;
+		if (j->size > c->free || (long_run && j->size > c->hold_extra))
+			return -CS_ENOFIT;
 	}
 	return cs_ctx_commit_start(c, jid, how, long_run);
 }

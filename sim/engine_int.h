@@ -218,8 +218,9 @@ struct cs_sched_ctx {
 	/* holds kept across passes (cs_hold_find): a hold stands while
 	 * nothing changed on its node types; type_ver[t] counts the changes
 	 * on node type t (cs_place_changed), the last entry those of a
-	 * cluster of more than 64 types */
+	 * cluster of more than 64 types; ver_all, their sum (every type's) */
 	uint64_t *type_ver;
+	uint64_t ver_all;
 	/* request shapes that did not fit what was free, kept across passes
 	 * (shape.c): type_freed[t] counts the times node type t got
 	 * resources back; until then what is free there only shrinks */
@@ -402,8 +403,21 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
 /* The changes on the node types in mask (all bits: every type), type_ver
  * summed: equal sums, nothing changed on them since (the counts only
- * grow). */
-uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask);
+ * grow). Every type's sum is kept as the counts move (ver_all); a mask's
+ * types are read one bit at a time, those under 64 that the machine has,
+ * as cs_place_changed counts them: the same sum as over every type in
+ * order testing each against the mask. */
+static inline uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask)
+{
+	if (mask == ~0ull)
+		return c->ver_all;
+	if (c->ntypes < 64)
+		mask &= (1ull << c->ntypes) - 1;
+	uint64_t v = 0;
+	for (; mask; mask &= mask - 1)
+		v += c->type_ver[__builtin_ctzll(mask)];
+	return v;
+}
 /* What cs_place_masks made, the kept holds and what is known of shapes. */
 void cs_place_free_memo(cs_sched_ctx *c);
 /* cs_ctx_nofit_bound on a node model. */

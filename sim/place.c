@@ -773,6 +773,7 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 	if (mask == ~0ull) {
 		for (uint32_t t = 0; t < c->ntypes; t++) {
 			c->type_ver[t]++;
+			c->ver_all++;
 			if (freed)
 				type_gave_back(c, t);
 		}
@@ -784,24 +785,17 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 	for (; mask; mask &= mask - 1) {
 		uint32_t t = (uint32_t)__builtin_ctzll(mask);
 		c->type_ver[t]++;
+		c->ver_all++;
 		if (freed)
 			type_gave_back(c, t);
 	}
-}
-
-uint64_t cs_place_ver(const cs_sched_ctx *c, uint64_t mask)
-{
-	uint64_t v = 0;
-	for (uint32_t t = 0; t < c->ntypes; t++)
-		if (mask == ~0ull || (t < 64 && (mask >> t & 1)))
-			v += c->type_ver[t]; /* counts only grow: a change shows in the sum */
-	return v;
 }
 
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 {
 	uint32_t t = c->node_type[node];
 	c->type_ver[t]++;
+	c->ver_all++;
 	if (freed)
 		type_gave_back(c, t);
 }

@@ -654,6 +654,21 @@ Test(multifactor, heads_tried_without_asking_give_the_asked_schedule)
 	cr_assert_gt(refused[1], 500, "heads the engine's answer refused: %llu", (unsigned long long)refused[1]);
 }
 
+/* A failed backfill's try is not asked about after it (backfill): the
+ * next job of its shape asks before its own try. With the ask after each
+ * failure (the oracle, as before) the schedule must be the same on a
+ * generated backlog (10 days at 1.5x the projects, Fair Tree over its
+ * accounts), where thousands of tries fail. Fails when a failed try is
+ * taken as its shape's refusal for the pass without asking (a later job
+ * that would end before the hold it met is not tried). */
+Test(multifactor, failed_tries_asked_about_later_give_the_asked_schedule)
+{
+	uint64_t learnt[2];
+	backlog_both_ways(4, NULL, mf_fail_learns, (const int[]){ 0, 1 }, 0, mf_fail_learnt, learnt);
+	cr_assert_eq(learnt[0], 0);
+	cr_assert_gt(learnt[1], 1000, "failed tries asked about: %llu", (unsigned long long)learnt[1]);
+}
+
 /* One multifactor run of backlog w with accounts acct and ages capped
  * after an hour, certificates on or off, the kept order's room (0: its
  * own), every certified pass's order checked pair by pair: none out of
