@@ -800,6 +800,12 @@ struct planner {
 	cs_hbm ix_open;
 	uint32_t ix_nopen;          /* ix_open's count */
 	const struct nwslot **ix_sl;
+	/* per job: how many of the nodes freed since its plan was made or
+	 * last visited the sets found it may count as holding it (its own,
+	 * or one whose runs show a window before its start; a node freed
+	 * twice counts twice), zeroed by seen(): a plan of several nodes is
+	 * visited once these and its open_max reach its node count */
+	uint32_t *ix_cnt;
 	/* the job whose plan cs_ctx_plan drops to make it again later (a
 	 * move: the same level and length), or UINT32_MAX: its entries by
 	 * length stay in the sets across the drop, and the new plan adds none */
@@ -808,6 +814,7 @@ struct planner {
 	 * (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;
 	uint8_t *ix_mark;
+	uint32_t *ix_sum;           /* (their counts over the freed types) */
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t nx_pass, wsnap, swept_worse;

@@ -26,7 +26,9 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	pl->ix_sl = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_sl);
 	pl->ix_want = malloc((pl->njobs + 1) * sizeof *pl->ix_want);
 	pl->ix_mark = calloc(pl->njobs + 1, sizeof *pl->ix_mark);
-	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark ||
+	pl->ix_cnt = calloc(pl->njobs + 1, sizeof *pl->ix_cnt);
+	pl->ix_sum = malloc((pl->njobs + 1) * sizeof *pl->ix_sum);
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_cnt || !pl->ix_sum ||
 	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
@@ -52,6 +54,8 @@ void cs_plan_ix_free(struct planner *pl)
 	free(pl->ix_sl);
 	free(pl->ix_want);
 	free(pl->ix_mark);
+	free(pl->ix_cnt);
+	free(pl->ix_sum);
 }
 
 /* The first entry of x at or after (key, jid). */
@@ -141,8 +145,20 @@ void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 		c->failed = -CS_ENOMEM;
 }
 
-/* The plans of level g->lv that may move onto one of nodes[0 .. n) (their
- * free amounts f now), into tovisit. */
+/* k more of the nodes freed since jid's plan was made or visited may
+ * hold it: into tovisit once they and its open_max reach its node count
+ * (nothing_earlier counts each such node once, the others hold it no
+ * more than when they were asked: a plan left out stands). */
+static inline void may_hold(struct planner *pl, uint32_t jid, uint32_t k)
+{
+	const struct pvis *v = &pl->pvis[jid];
+	uint32_t got = pl->ix_cnt[jid] += k, m = v->nodes == 1 ? 0 : pl->open_max[jid];
+	if (got >= v->nodes - (m < v->nodes ? m : v->nodes))
+		cs_hbm_set(&pl->tovisit, jid);
+}
+
+/* The plans of level g->lv that may move onto nodes[0 .. n) (their
+ * free amounts f now), into tovisit (may_hold). */
 static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_t *nodes, const cs_nprof_amt *f,
 			 uint32_t n)
 {
@@ -170,20 +186,32 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 			lfin = sl[i]->len[m - 1] > lfin ? sl[i]->len[m - 1] : lfin;
 	}
 	/* no longer than a run that ends: asked as cs_plan_nowin asks (the
-	 * first run that lasts d starts before the plan) */
+	 * first run that lasts d starts before the plan), of each node */
 	for (uint32_t k = 0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
-		uint32_t jid = g->len.e[k].jid;
+		uint32_t jid = g->len.e[k].jid, got = 0;
+		if (cs_hbm_test(tv, jid))
+			continue; /* (to visit already) */
+		cs_time s = c->plan_start[jid], d = g->len.e[k].key;
 		for (uint32_t i = 0; i < n; i++)
-			if (nowin_first(sl[i], g->len.e[k].key) < c->plan_start[jid]) {
-				cs_hbm_set(tv, jid);
-				break;
-			}
+			got += nowin_first(sl[i], d) < s;
+		if (got)
+			may_hold(pl, jid, got);
 	}
 	/* longer: only a run open for ever lasts it, so those after the
-	 * earliest such run's start may move, the others not */
+	 * earliest such run's start may move onto the nodes whose run open
+	 * for ever starts before theirs, the others not */
 	if (aopen != CS_TIME_MAX)
-		for (uint32_t k = ix_lower(&g->start, aopen + 1, 0); k < g->start.n; k++)
-			cs_hbm_set(tv, g->start.e[k].jid);
+		for (uint32_t k = ix_lower(&g->start, aopen + 1, 0); k < g->start.n; k++) {
+			uint32_t jid = g->start.e[k].jid, got = 0;
+			if (pl->pvis[jid].d <= lfin || cs_hbm_test(tv, jid))
+				continue; /* (asked above, or to visit already) */
+			cs_time s = g->start.e[k].key;
+			for (uint32_t i = 0; i < n; i++) {
+				uint32_t m = sl[i]->n;
+				got += m && sl[i]->z[m - 1] == CS_TIME_MAX && sl[i]->a[m - 1] < s;
+			}
+			may_hold(pl, jid, got);
+		}
 }
 
 void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const cs_nprof_amt *f, uint32_t n)
@@ -194,7 +222,7 @@ void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const
 		for (uint32_t k = 0; k < nd->n; k++) {
 			const struct pvis *v = &pl->pvis[nd->j[k]];
 			if (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]]))
-				cs_hbm_set(&pl->tovisit, nd->j[k]);
+				may_hold(pl, nd->j[k], 1);
 		}
 	}
 	for (long j = pl->ix_nopen ? cs_hbm_next(&pl->ix_open, 0) : -1; j >= 0; j = cs_hbm_next(&pl->ix_open, (uint32_t)j + 1))
