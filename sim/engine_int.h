@@ -800,12 +800,14 @@ struct planner {
 	cs_hbm ix_open;
 	uint32_t ix_nopen;          /* ix_open's count */
 	const struct nwslot **ix_sl;
-	/* per job: how many of the nodes freed since its plan was made or
-	 * last visited the sets found it may count as holding it (its own,
-	 * or one whose runs show a window before its start; a node freed
-	 * twice counts twice), zeroed by seen(): a plan of several nodes is
-	 * visited once these and its open_max reach its node count */
-	uint32_t *ix_cnt;
+	cs_time *ix_ao;             /* scratch: their runs open for ever's starts, ascending */
+	/* per job: how many more of the nodes freed since its plan was made
+	 * or last visited must be found that may count as holding it (its
+	 * own, or one whose runs show a window before its start; a node freed
+	 * twice counts twice) before it is to visit: set by seen() to its
+	 * node count less its open_max (1 for a plan of one node), 0 once it
+	 * is to visit (or in ix_open) */
+	uint32_t *ix_left;
 	/* the job whose plan cs_ctx_plan drops to make it again later (a
 	 * move: the same level and length), or UINT32_MAX: its entries by
 	 * length stay in the sets across the drop, and the new plan adds none */

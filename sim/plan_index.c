@@ -26,9 +26,10 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	pl->ix_sl = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_sl);
 	pl->ix_want = malloc((pl->njobs + 1) * sizeof *pl->ix_want);
 	pl->ix_mark = calloc(pl->njobs + 1, sizeof *pl->ix_mark);
-	pl->ix_cnt = calloc(pl->njobs + 1, sizeof *pl->ix_cnt);
+	pl->ix_left = calloc(pl->njobs + 1, sizeof *pl->ix_left);
 	pl->ix_sum = malloc((pl->njobs + 1) * sizeof *pl->ix_sum);
-	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_cnt || !pl->ix_sum ||
+	pl->ix_ao = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_ao);
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_left || !pl->ix_sum || !pl->ix_ao ||
 	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
@@ -54,8 +55,9 @@ void cs_plan_ix_free(struct planner *pl)
 	free(pl->ix_sl);
 	free(pl->ix_want);
 	free(pl->ix_mark);
-	free(pl->ix_cnt);
+	free(pl->ix_left);
 	free(pl->ix_sum);
+	free(pl->ix_ao);
 }
 
 /* The first entry of x at or after (key, jid). */
@@ -146,14 +148,15 @@ void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 }
 
 /* k more of the nodes freed since jid's plan was made or visited may
- * hold it: into tovisit once they and its open_max reach its node count
- * (nothing_earlier counts each such node once, the others hold it no
- * more than when they were asked: a plan left out stands). */
+ * hold it: into tovisit once ix_left of them are found (nothing_earlier
+ * counts each such node once, with the open_max the count started from;
+ * the others hold it no more than when they were asked: a plan left out
+ * stands). */
 static inline void may_hold(struct planner *pl, uint32_t jid, uint32_t k)
 {
-	const struct pvis *v = &pl->pvis[jid];
-	uint32_t got = pl->ix_cnt[jid] += k, m = v->nodes == 1 ? 0 : pl->open_max[jid];
-	if (got >= v->nodes - (m < v->nodes ? m : v->nodes))
+	uint32_t left = pl->ix_left[jid];
+	pl->ix_left[jid] = left > k ? left - k : 0;
+	if (left <= k)
 		cs_hbm_set(&pl->tovisit, jid);
 }
 
@@ -168,7 +171,8 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 	/* each node's runs: the longest that ends (the lengths up to each
 	 * run, len, ascend; only the last run may be open for ever) and the
 	 * earliest start of one open for ever */
-	cs_time lfin = INT64_MIN, aopen = CS_TIME_MAX;
+	cs_time lfin = INT64_MIN, *ao = pl->ix_ao;
+	uint32_t nao = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (g->lv <= 0 || !(sl[i] = nowin_slot(c, nodes[i], g->lv, &f[i]))) {
 			/* not known (a job needing neither GPUs nor cores, or
@@ -178,21 +182,25 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 			return;
 		}
 		uint32_t m = sl[i]->n;
-		if (m && sl[i]->z[m - 1] == CS_TIME_MAX) {
-			m--;
-			aopen = sl[i]->a[m] < aopen ? sl[i]->a[m] : aopen;
+		if (m && sl[i]->z[m - 1] == CS_TIME_MAX) { /* (its start among ao, ascending) */
+			cs_time a = sl[i]->a[--m];
+			uint32_t k = nao++;
+			for (; k && ao[k - 1] > a; k--)
+				ao[k] = ao[k - 1];
+			ao[k] = a;
 		}
 		if (m)
 			lfin = sl[i]->len[m - 1] > lfin ? sl[i]->len[m - 1] : lfin;
 	}
 	/* no longer than a run that ends: asked as cs_plan_nowin asks (the
 	 * first run that lasts d starts before the plan), of each node */
+	const uint32_t *left = pl->ix_left;
 	for (uint32_t k = 0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
-		uint32_t jid = g->len.e[k].jid, got = 0;
-		if (cs_hbm_test(tv, jid))
+		uint32_t jid = g->len.e[k].jid, want = left[jid], got = 0;
+		if (!want)
 			continue; /* (to visit already) */
 		cs_time s = c->plan_start[jid], d = g->len.e[k].key;
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n && got < want; i++)
 			got += nowin_first(sl[i], d) < s;
 		if (got)
 			may_hold(pl, jid, got);
@@ -200,16 +208,15 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 	/* longer: only a run open for ever lasts it, so those after the
 	 * earliest such run's start may move onto the nodes whose run open
 	 * for ever starts before theirs, the others not */
-	if (aopen != CS_TIME_MAX)
-		for (uint32_t k = ix_lower(&g->start, aopen + 1, 0); k < g->start.n; k++) {
-			uint32_t jid = g->start.e[k].jid, got = 0;
-			if (pl->pvis[jid].d <= lfin || cs_hbm_test(tv, jid))
-				continue; /* (asked above, or to visit already) */
+	if (nao)
+		for (uint32_t k = ix_lower(&g->start, ao[0] + 1, 0), got = 0; k < g->start.n; k++) {
+			uint32_t jid = g->start.e[k].jid;
+			if (!left[jid] || pl->pvis[jid].d <= lfin)
+				continue; /* (to visit already, or asked above) */
+			/* the starts ascend: so do the runs that start before them */
 			cs_time s = g->start.e[k].key;
-			for (uint32_t i = 0; i < n; i++) {
-				uint32_t m = sl[i]->n;
-				got += m && sl[i]->z[m - 1] == CS_TIME_MAX && sl[i]->a[m - 1] < s;
-			}
+			while (got < nao && ao[got] < s)
+				got++;
 			may_hold(pl, jid, got);
 		}
 }
@@ -221,7 +228,8 @@ void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const
 		const struct ixnode *nd = &pl->ix_node[nodes[i]];
 		for (uint32_t k = 0; k < nd->n; k++) {
 			const struct pvis *v = &pl->pvis[nd->j[k]];
-			if (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]]))
+			if (pl->ix_left[nd->j[k]] &&
+			    (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]])))
 				may_hold(pl, nd->j[k], 1);
 		}
 	}

@@ -427,8 +427,7 @@ static inline __attribute__((always_inline)) uint32_t freed_of_type(cs_sched_ctx
 /* (tests) may_move_onto's counts for the plans on t (its k freed nodes in
  * fpend_t), asked one by one as before the sets and added up over the
  * freed types in ix_sum; in ix_mark whether the plan may move (2: the
- * counts so far and those kept in ix_cnt reach its need, as may_hold
- * asks; 1 stands), those first asked listed in ix_want from na: the new
+ * counts so far reach its ix_left, as may_hold asks; 1 stands), those first asked listed in ix_want from na: the new
  * count. */
 static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom,
 				uint32_t na)
@@ -444,9 +443,7 @@ static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt 
 			uint64_t got = may_move_onto(c, (uint32_t)j, t, pl->fpend_t, f, k, fbloom);
 			got = got == UINT32_MAX ? got : got + pl->ix_sum[j];
 			pl->ix_sum[j] = got > UINT32_MAX ? UINT32_MAX : (uint32_t)got;
-			const struct pvis *v = &pl->pvis[j];
-			uint32_t m = v->nodes == 1 ? 0 : pl->open_max[j];
-			pl->ix_mark[j] = (uint8_t)(1 + (pl->ix_cnt[j] + got >= v->nodes - (m < v->nodes ? m : v->nodes)));
+			pl->ix_mark[j] = (uint8_t)(1 + (got >= pl->ix_left[j]));
 		}
 	return na;
 }
