@@ -168,6 +168,14 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 	struct planner *pl = c->pl;
 	cs_hbm *tv = &pl->tovisit;
 	const struct nwslot **sl = pl->ix_sl;
+	const uint32_t *left = pl->ix_left;
+	/* none of its plans left to find (all to visit already): no node's
+	 * runs are read */
+	uint32_t k0 = 0;
+	while (k0 < g->len.n && !left[g->len.e[k0].jid])
+		k0++;
+	if (k0 == g->len.n)
+		return;
 	/* each node's runs: the longest that ends (the lengths up to each
 	 * run, len, ascend; only the last run may be open for ever) and the
 	 * earliest start of one open for ever */
@@ -194,8 +202,7 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 	}
 	/* no longer than a run that ends: asked as cs_plan_nowin asks (the
 	 * first run that lasts d starts before the plan), of each node */
-	const uint32_t *left = pl->ix_left;
-	for (uint32_t k = 0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
+	for (uint32_t k = k0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
 		uint32_t jid = g->len.e[k].jid, want = left[jid], got = 0;
 		if (!want)
 			continue; /* (to visit already) */
