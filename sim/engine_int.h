@@ -816,7 +816,7 @@ struct planner {
 	 * (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;
 	uint8_t *ix_mark;
-	uint32_t *ix_sum;           /* (their counts over the freed types) */
+	uint32_t *ix_sum;           /* (per job: its counts so far over a freeing's types) */
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t nx_pass, wsnap, swept_worse;

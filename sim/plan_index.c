@@ -13,7 +13,14 @@
  * and by start (sorted arrays: a few hundred plans), and a freeing asks
  * the plans no longer than the longest gap, takes those after the
  * earliest open run, and passes over the rest; each node keeps the plans
- * on it. */
+ * on it.
+ * A plan of several nodes moves only where as many nodes as its node
+ * count less its open_max may hold it at once, and most freeings give
+ * back one or two: so each plan keeps how many more it needs (ix_left,
+ * set when it is made or visited), the nodes found that may count (its own,
+ * and those with a window before it: each node, not the first only) are
+ * taken off, and it is visited once none are left; a group whose plans
+ * are all to visit already reads no runs. */
 #include "plan_int.h"
 
 #include <stdlib.h>
@@ -29,8 +36,8 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	pl->ix_left = calloc(pl->njobs + 1, sizeof *pl->ix_left);
 	pl->ix_sum = malloc((pl->njobs + 1) * sizeof *pl->ix_sum);
 	pl->ix_ao = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_ao);
-	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_left || !pl->ix_sum || !pl->ix_ao ||
-	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_left || !pl->ix_sum ||
+	    !pl->ix_ao || cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
 	pl->ix_moving = UINT32_MAX;

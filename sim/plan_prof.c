@@ -427,8 +427,8 @@ static inline __attribute__((always_inline)) uint32_t freed_of_type(cs_sched_ctx
 /* (tests) may_move_onto's counts for the plans on t (its k freed nodes in
  * fpend_t), asked one by one as before the sets and added up over the
  * freed types in ix_sum; in ix_mark whether the plan may move (2: the
- * counts so far reach its ix_left, as may_hold asks; 1 stands), those first asked listed in ix_want from na: the new
- * count. */
+ * counts so far reach its ix_left, as may_hold asks; 1 stands), those
+ * first asked listed in ix_want from na: the new count. */
 static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom,
 				uint32_t na)
 {
@@ -449,15 +449,16 @@ static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt 
 }
 
 /* At a walk's start, and at its next step after a freeing in it: the
- * plans on the types of the nodes freed since that may move onto one of
- * them (may_move_onto, found by plan_index.c's sets), into tovisit. Every
- * other plan on those types would stand when this walk visits it
- * (nothing_earlier: none of the nodes freed since it was made or last
- * visited holds it before its start, and no more of the others do than
- * then), and at any later visit, so the walk visits the plans that
- * change, in the same order.
+ * plans on the types of the nodes freed since that may move onto them
+ * (may_move_onto's counts, kept since each plan was made or last visited
+ * and found by plan_index.c's sets, reach its node count less its
+ * open_max), into tovisit. Every other plan on those types would stand
+ * when this walk visits it (nothing_earlier: fewer of the nodes freed
+ * since it was made or last visited than it needs hold it before its
+ * start, and no more of the others do than then), and at any later
+ * visit, so the walk visits the plans that change, in the same order.
  * Those left out keep their epoch: a later visit asks about these nodes
- * again, and finds none (none was freed again) and the same plan. */
+ * again, and finds no more (none was freed again) and the same plan. */
 static void visits_of_freed(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;
