@@ -814,6 +814,14 @@ struct planner {
 	cs_hbm ix_open;
 	uint32_t ix_nopen;          /* ix_open's count */
 	const struct nwslot **ix_sl;
+	cs_time *ix_ao;             /* scratch: their runs open for ever's starts, ascending */
+	/* per job: how many more of the nodes freed since its plan was made
+	 * or last visited must be found that may count as holding it (its
+	 * own, or one whose runs show a window before its start; a node freed
+	 * twice counts twice) before it is to visit: set by seen() to its
+	 * node count less its open_max (1 for a plan of one node), 0 once it
+	 * is to visit (or in ix_open) */
+	uint32_t *ix_left;
 	/* the job whose plan cs_ctx_plan drops to make it again later (a
 	 * move: the same level and length), or UINT32_MAX: its entries by
 	 * length stay in the sets across the drop, and the new plan adds none */
@@ -822,6 +830,7 @@ struct planner {
 	 * (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;
 	uint8_t *ix_mark;
+	uint32_t *ix_sum;           /* (per job: its counts so far over a freeing's types) */
 	struct pdue { cs_time t; uint32_t jid; } *dheap;
 	size_t ndheap, dheap_cap;
 	uint64_t nx_pass, wsnap, swept_worse;

@@ -585,12 +585,13 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl
 	}
 	uint64_t mask = pl->tlast ? ~0ull : cs_place_mask(c, jid); /* as in windows_before */
 	const uint16_t *nt = c->node_type;
+	/* (the freed nodes are listed once each: only the kept ones marked;
+	 * the marks are not read after, every reader makes new ones) */
 	if (mask == ~0ull) { /* (every type: no type read) */
 		for (uint32_t i = 0; i < nf; i++) {
 			uint32_t node = fl[i];
 			if (mark[node] == gen || nowin[node] == ngen)
 				continue;
-			mark[node] = gen;
 			only[n++] = node;
 		}
 	} else {
@@ -598,7 +599,6 @@ static uint32_t near_and_freed(cs_sched_ctx *c, uint32_t jid, const uint32_t *fl
 			uint32_t node = fl[i], t = nt[node];
 			if (mark[node] == gen || nowin[node] == ngen || t >= 64 || !(mask >> t & 1))
 				continue;
-			mark[node] = gen;
 			only[n++] = node;
 		}
 	}

@@ -13,7 +13,14 @@
  * and by start (sorted arrays: a few hundred plans), and a freeing asks
  * the plans no longer than the longest gap, takes those after the
  * earliest open run, and passes over the rest; each node keeps the plans
- * on it. */
+ * on it.
+ * A plan of several nodes moves only where as many nodes as its node
+ * count less its open_max may hold it at once, and most freeings give
+ * back one or two: so each plan keeps how many more it needs (ix_left,
+ * set when it is made or visited), the nodes found that may count (its own,
+ * and those with a window before it: each node, not the first only) are
+ * taken off, and it is visited once none are left; a group whose plans
+ * are all to visit already reads no runs. */
 #include "plan_int.h"
 
 #include <stdlib.h>
@@ -26,8 +33,11 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	pl->ix_sl = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_sl);
 	pl->ix_want = malloc((pl->njobs + 1) * sizeof *pl->ix_want);
 	pl->ix_mark = calloc(pl->njobs + 1, sizeof *pl->ix_mark);
-	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark ||
-	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
+	pl->ix_left = calloc(pl->njobs + 1, sizeof *pl->ix_left);
+	pl->ix_sum = malloc((pl->njobs + 1) * sizeof *pl->ix_sum);
+	pl->ix_ao = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_ao);
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_left || !pl->ix_sum ||
+	    !pl->ix_ao || cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
 	pl->ix_moving = UINT32_MAX;
@@ -52,6 +62,9 @@ void cs_plan_ix_free(struct planner *pl)
 	free(pl->ix_sl);
 	free(pl->ix_want);
 	free(pl->ix_mark);
+	free(pl->ix_left);
+	free(pl->ix_sum);
+	free(pl->ix_ao);
 }
 
 /* The first entry of x at or after (key, jid). */
@@ -141,18 +154,40 @@ void cs_plan_ix_plan(cs_sched_ctx *c, uint32_t jid, uint64_t mask, int add)
 		c->failed = -CS_ENOMEM;
 }
 
-/* The plans of level g->lv that may move onto one of nodes[0 .. n) (their
- * free amounts f now), into tovisit. */
+/* k more of the nodes freed since jid's plan was made or visited may
+ * hold it: into tovisit once ix_left of them are found (nothing_earlier
+ * counts each such node once, with the open_max the count started from;
+ * the others hold it no more than when they were asked: a plan left out
+ * stands). */
+static inline void may_hold(struct planner *pl, uint32_t jid, uint32_t k)
+{
+	uint32_t left = pl->ix_left[jid];
+	pl->ix_left[jid] = left > k ? left - k : 0;
+	if (left <= k)
+		cs_hbm_set(&pl->tovisit, jid);
+}
+
+/* The plans of level g->lv that may move onto nodes[0 .. n) (their
+ * free amounts f now), into tovisit (may_hold). */
 static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_t *nodes, const cs_nprof_amt *f,
 			 uint32_t n)
 {
 	struct planner *pl = c->pl;
 	cs_hbm *tv = &pl->tovisit;
 	const struct nwslot **sl = pl->ix_sl;
+	const uint32_t *left = pl->ix_left;
+	/* none of its plans left to find (all to visit already): no node's
+	 * runs are read */
+	uint32_t k0 = 0;
+	while (k0 < g->len.n && !left[g->len.e[k0].jid])
+		k0++;
+	if (k0 == g->len.n)
+		return;
 	/* each node's runs: the longest that ends (the lengths up to each
 	 * run, len, ascend; only the last run may be open for ever) and the
 	 * earliest start of one open for ever */
-	cs_time lfin = INT64_MIN, aopen = CS_TIME_MAX;
+	cs_time lfin = INT64_MIN, *ao = pl->ix_ao;
+	uint32_t nao = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (g->lv <= 0 || !(sl[i] = nowin_slot(c, nodes[i], g->lv, &f[i]))) {
 			/* not known (a job needing neither GPUs nor cores, or
@@ -162,28 +197,42 @@ static void group_visits(cs_sched_ctx *c, const struct ixgroup *g, const uint32_
 			return;
 		}
 		uint32_t m = sl[i]->n;
-		if (m && sl[i]->z[m - 1] == CS_TIME_MAX) {
-			m--;
-			aopen = sl[i]->a[m] < aopen ? sl[i]->a[m] : aopen;
+		if (m && sl[i]->z[m - 1] == CS_TIME_MAX) { /* (its start among ao, ascending) */
+			cs_time a = sl[i]->a[--m];
+			uint32_t k = nao++;
+			for (; k && ao[k - 1] > a; k--)
+				ao[k] = ao[k - 1];
+			ao[k] = a;
 		}
 		if (m)
 			lfin = sl[i]->len[m - 1] > lfin ? sl[i]->len[m - 1] : lfin;
 	}
 	/* no longer than a run that ends: asked as cs_plan_nowin asks (the
-	 * first run that lasts d starts before the plan) */
-	for (uint32_t k = 0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
-		uint32_t jid = g->len.e[k].jid;
-		for (uint32_t i = 0; i < n; i++)
-			if (nowin_first(sl[i], g->len.e[k].key) < c->plan_start[jid]) {
-				cs_hbm_set(tv, jid);
-				break;
-			}
+	 * first run that lasts d starts before the plan), of each node */
+	for (uint32_t k = k0; k < g->len.n && g->len.e[k].key <= lfin; k++) {
+		uint32_t jid = g->len.e[k].jid, want = left[jid], got = 0;
+		if (!want)
+			continue; /* (to visit already) */
+		cs_time s = c->plan_start[jid], d = g->len.e[k].key;
+		for (uint32_t i = 0; i < n && got < want; i++)
+			got += nowin_first(sl[i], d) < s;
+		if (got)
+			may_hold(pl, jid, got);
 	}
 	/* longer: only a run open for ever lasts it, so those after the
-	 * earliest such run's start may move, the others not */
-	if (aopen != CS_TIME_MAX)
-		for (uint32_t k = ix_lower(&g->start, aopen + 1, 0); k < g->start.n; k++)
-			cs_hbm_set(tv, g->start.e[k].jid);
+	 * earliest such run's start may move onto the nodes whose run open
+	 * for ever starts before theirs, the others not */
+	if (nao)
+		for (uint32_t k = ix_lower(&g->start, ao[0] + 1, 0), got = 0; k < g->start.n; k++) {
+			uint32_t jid = g->start.e[k].jid;
+			if (!left[jid] || pl->pvis[jid].d <= lfin)
+				continue; /* (to visit already, or asked above) */
+			/* the starts ascend: so do the runs that start before them */
+			cs_time s = g->start.e[k].key;
+			while (got < nao && ao[got] < s)
+				got++;
+			may_hold(pl, jid, got);
+		}
 }
 
 void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const cs_nprof_amt *f, uint32_t n)
@@ -193,8 +242,9 @@ void cs_plan_ix_visits(cs_sched_ctx *c, uint32_t t, const uint32_t *nodes, const
 		const struct ixnode *nd = &pl->ix_node[nodes[i]];
 		for (uint32_t k = 0; k < nd->n; k++) {
 			const struct pvis *v = &pl->pvis[nd->j[k]];
-			if (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]]))
-				cs_hbm_set(&pl->tovisit, nd->j[k]);
+			if (pl->ix_left[nd->j[k]] &&
+			    (v->nodes > 1 || own_window_before(c, nodes[i], v->lv, v->d, c->plan_start[nd->j[k]])))
+				may_hold(pl, nd->j[k], 1);
 		}
 	}
 	for (long j = pl->ix_nopen ? cs_hbm_next(&pl->ix_open, 0) : -1; j >= 0; j = cs_hbm_next(&pl->ix_open, (uint32_t)j + 1))

@@ -180,6 +180,8 @@ static inline void seen(struct planner *pl, uint32_t jid)
 		cs_hbm_clear(&pl->tovisit, jid);
 	if (pl->ix_type) { /* in ix_open as its open_max now stands (most are not, and none is) */
 		const struct pvis *v = &pl->pvis[jid];
+		uint32_t m = v->nodes == 1 ? 0 : pl->open_max[jid];
+		pl->ix_left[jid] = v->nodes - (m < v->nodes ? m : v->nodes); /* (nothing freed since) */
 		int open = v->nodes > 1 && pl->open_max[jid] >= v->nodes;
 		if ((open || pl->ix_nopen) && open != cs_hbm_test(&pl->ix_open, jid)) {
 			(open ? cs_hbm_set : cs_hbm_clear)(&pl->ix_open, jid);

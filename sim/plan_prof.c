@@ -368,34 +368,37 @@ void cs_plan_freed(cs_sched_ctx *c, const cs_slot *slots, const uint32_t *nodes,
 		cs_hbm_or(&pl->tovisit, &pl->tplan[__builtin_ctzll(types)]);
 }
 
-/* Could jid's plan (visited in tovisit's mode: its epoch at least the
- * worse one) move earlier onto one of the listed nodes of type t (their
- * free amounts f now), freed since it was made or last visited? Not if
- * none is one of its own and the runs of each show no window for it
- * before the plan: then nothing_earlier finds none there, now or at a
- * later visit, unless the node is freed again (capacity comes back on a
- * node only by a freeing; the time moving on takes windows away). 1: it
- * may (or not known). */
-static inline int may_move_onto(cs_sched_ctx *c, uint32_t jid, const uint32_t *nodes, const cs_nprof_amt *f,
-				uint32_t n, uint64_t fbloom)
+/* How many of the listed nodes of type t (their free amounts f now), freed
+ * since jid's plan (visited in tovisit's mode: its epoch at least the
+ * worse one) was made or last visited, may count as holding it earlier?
+ * Its own among them (a plan of one node: where it may), and those whose
+ * runs show a window for it before the plan; UINT32_MAX where its last
+ * search saw enough open (nothing_earlier searches) or it is not known.
+ * The others hold it no more now, or at a later visit, unless freed
+ * again (capacity comes back on a node only by a freeing; the time
+ * moving on takes windows away), so nothing_earlier counts no more of
+ * them than these. */
+static inline uint32_t may_move_onto(cs_sched_ctx *c, uint32_t jid, uint32_t t, const uint32_t *nodes,
+				     const cs_nprof_amt *f, uint32_t n, uint64_t fbloom)
 {
 	struct planner *pl = c->pl;
 	const struct pvis *v = &pl->pvis[jid];
+	if ((v->nodes > 1 && pl->open_max[jid] >= v->nodes) || v->lv <= 0)
+		return UINT32_MAX;
+	uint32_t got = 0;
 	if (v->bloom & fbloom) {
 		/* (one of its nodes may be listed) */
 		cs_placement p = placement_of(c, jid);
-		for (uint32_t k = 0; k < p.n; k++)
-			if (pl->fpend_in[p.slots[k].node] &&
-			    (v->nodes > 1 || own_window_before(c, p.slots[k].node, v->lv, v->d, c->plan_start[jid])))
-				return 1; /* its own: counted as holding it (a plan of one node: where it may) */
+		for (uint32_t k = 0; k < p.n; k++) {
+			uint32_t node = p.slots[k].node;
+			got += pl->fpend_in[node] && c->node_type[node] == t &&
+			       (v->nodes > 1 || own_window_before(c, node, v->lv, v->d, c->plan_start[jid]));
+		}
 	}
-	if (v->nodes > 1 && pl->open_max[jid] >= v->nodes)
-		return 1; /* (nothing_earlier searches) */
 	cs_time s = c->plan_start[jid];
 	for (uint32_t i = 0; i < n; i++)
-		if (!cs_plan_nowin(c, nodes[i], v->lv, v->d, &f[i], s))
-			return 1;
-	return 0;
+		got += !cs_plan_nowin(c, nodes[i], v->lv, v->d, &f[i], s);
+	return got;
 }
 
 /* (tests: each plan on a freed type asked one by one too, as before the
@@ -421,10 +424,11 @@ static inline __attribute__((always_inline)) uint32_t freed_of_type(cs_sched_ctx
 	return k;
 }
 
-/* (tests) may_move_onto's answers for the plans on t (its k freed nodes in
- * fpend_t), asked one by one as before the sets, OR-ed into ix_mark (1
- * stands, 2 may move), those first asked listed in ix_want from na: the
- * new count. */
+/* (tests) may_move_onto's counts for the plans on t (its k freed nodes in
+ * fpend_t), asked one by one as before the sets and added up over the
+ * freed types in ix_sum; in ix_mark whether the plan may move (2: the
+ * counts so far reach its ix_left, as may_hold asks; 1 stands), those
+ * first asked listed in ix_want from na: the new count. */
 static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt *f, uint32_t k, uint64_t fbloom,
 				uint32_t na)
 {
@@ -432,23 +436,29 @@ static uint32_t ask_each_marked(cs_sched_ctx *c, uint32_t t, const cs_nprof_amt 
 	const cs_hbm *tp = &pl->tplan[t];
 	for (long j = cs_hbm_next(tp, 0); j >= 0; j = cs_hbm_next(tp, (uint32_t)j + 1))
 		if (!cs_hbm_test(&pl->tovisit, (uint32_t)j) && pl->ix_mark[j] != 2) {
-			if (!pl->ix_mark[j])
+			if (!pl->ix_mark[j]) {
 				pl->ix_want[na++] = (uint32_t)j;
-			pl->ix_mark[j] = (uint8_t)(1 + may_move_onto(c, (uint32_t)j, pl->fpend_t, f, k, fbloom));
+				pl->ix_sum[j] = 0;
+			}
+			uint64_t got = may_move_onto(c, (uint32_t)j, t, pl->fpend_t, f, k, fbloom);
+			got = got == UINT32_MAX ? got : got + pl->ix_sum[j];
+			pl->ix_sum[j] = got > UINT32_MAX ? UINT32_MAX : (uint32_t)got;
+			pl->ix_mark[j] = (uint8_t)(1 + (got >= pl->ix_left[j]));
 		}
 	return na;
 }
 
 /* At a walk's start, and at its next step after a freeing in it: the
- * plans on the types of the nodes freed since that may move onto one of
- * them (may_move_onto, found by plan_index.c's sets), into tovisit. Every
- * other plan on those types would stand when this walk visits it
- * (nothing_earlier: none of the nodes freed since it was made or last
- * visited holds it before its start, and no more of the others do than
- * then), and at any later visit, so the walk visits the plans that
- * change, in the same order.
+ * plans on the types of the nodes freed since that may move onto them
+ * (may_move_onto's counts, kept since each plan was made or last visited
+ * and found by plan_index.c's sets, reach its node count less its
+ * open_max), into tovisit. Every other plan on those types would stand
+ * when this walk visits it (nothing_earlier: fewer of the nodes freed
+ * since it was made or last visited than it needs hold it before its
+ * start, and no more of the others do than then), and at any later
+ * visit, so the walk visits the plans that change, in the same order.
  * Those left out keep their epoch: a later visit asks about these nodes
- * again, and finds none (none was freed again) and the same plan. */
+ * again, and finds no more (none was freed again) and the same plan. */
 static void visits_of_freed(cs_sched_ctx *c)
 {
 	struct planner *pl = c->pl;

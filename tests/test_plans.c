@@ -238,7 +238,12 @@ Test(plans, visiting_the_plans_that_may_change_equals_visiting_every_plan)
  * week every plan on a freed type is also asked one by one
  * (may_move_onto, before the sets) and every answer must be the sets'.
  * Fails with a plan as long as the longest gap left unasked, or a freed
- * node's own plans left out. */
+ * node's own plans left out; and, with each plan's count of the nodes
+ * that may hold it, with one node more asked for than it needs, with a
+ * freeing's nodes counted as one, with only one run open for ever
+ * counted, or with a group passed over where its first plan by length is
+ * to visit (each of these also fails
+ * visiting_the_plans_that_may_change_... and four plain tests). */
 /* A busy week under conservative (key=val, if key) with a check switch
  * on: more than `least` answers compared, none that differ. */
 static void checked_week(void (*check)(int), uint64_t (*asked)(void), uint64_t (*differ)(void), uint64_t least,
