@@ -412,8 +412,8 @@ static int hold_past(const cs_sched_ctx *c, const struct hold_memo *e)
 	return 1;
 }
 
-/* jid's kept hold, if it stands (*past: past starts, and now kept as made
- * with what is there now). */
+/* jid's kept hold, if it stands (*past: past starts; it is then kept as
+ * found with what is there now, at the version and change count now). */
 static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver, int *past)
 {
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
@@ -815,15 +815,15 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		cs_alloc_take_known(c->A, &p); /* the same */
 	}
 	c->dry = dry;
-	if (rc < 0)
-		return -CS_EINVAL;
 	if (ck) {
-		int differ = ck_t != t || ck_n != hp.n;
+		int differ = rc < 0 || ck_t != t || ck_n != hp.n;
 		for (uint32_t i = 0; !differ && i < hp.n; i++)
 			differ = !slot_same(&ck[i], &hp.slots[i]);
 		past_differ += (uint64_t)differ;
 		free(ck);
 	}
+	if (rc < 0)
+		return -CS_EINVAL;
 	if (keep)
 		hold_keep(c, jid, ver, t, gave, hp.slots, hp.n, *stamp, bnode, may_past);
 	*nout = hp.n;
