@@ -140,7 +140,7 @@ int cs_ctx_commit_start(cs_sched_ctx *c, uint32_t jid, unsigned how, int long_ru
 		return -CS_ENOMEM;
 	}
 	if (c->nm)
-		cs_place_changed(c, jid, 0);
+		cs_place_started(c, jid);
 	if (how == CS_START_BACKFILL)
 		j->flags |= CS_JOB_BACKFILLED;
 	c->waiting--;

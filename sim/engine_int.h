@@ -234,6 +234,12 @@ struct cs_sched_ctx {
 	uint32_t *type_pfirst, *type_parts;
 	uint32_t ntypes;
 	struct hold_memo *hmemo; /* HMEMO_SIZE entries, by job */
+	/* the changes on node types counted (hseq), the last HLOG_SIZE of
+	 * them in a ring (hlog[hseq % HLOG_SIZE] the last), each the node
+	 * types and the job started, or UINT32_MAX for any other change; NULL:
+	 * none kept (cs_hold_log) */
+	uint64_t hseq;
+	struct hold_log *hlog;
 	struct hold_wi *hwi;     /* the hold's search without the allocator (hold.c), NULL: none */
 	/* the site's power cap (powercap.c); pc NULL: none. Draws are mW above
 	 * the site's idle draw, as cs_power_cap counts them. */
@@ -398,6 +404,9 @@ int64_t cs_pcap_draw(const cs_sched_ctx *c, const cs_slot *slots, uint32_t n);
  * changes what the allocator holds or the running set between passes must
  * call it. */
 void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed);
+/* cs_place_changed(c, jid, 0) for a job that just started (and entered
+ * the running set at its start plus its estimate). */
+void cs_place_started(cs_sched_ctx *c, uint32_t jid);
 /* The same for what is free on one node (the failure model took it down,
  * or gave it back: freed). */
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed);
@@ -485,6 +494,22 @@ int cs_place_xhold(cs_sched_ctx *c, size_t k);
  * every earlier hold of the pass. */
 int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs_time *when, uint64_t *stamp);
 #define HMEMO_SIZE 64u /* holds kept, by job number: a pass holds a few */
+#define HLOG_SIZE 128u /* changes noted (a power of two) */
+struct hold_log {
+	uint64_t mask;
+	uint32_t jid;
+};
+/* A change on the node types in mask (all bits: every type): job jid
+ * started, or (UINT32_MAX) anything else changed what is free or the
+ * running set there. Inlined: one a start or an end. */
+static inline void cs_hold_log(cs_sched_ctx *c, uint64_t mask, uint32_t jid)
+{
+	c->hlog[++c->hseq & (HLOG_SIZE - 1)] = (struct hold_log){ mask, jid };
+}
+/* (tests: holds kept past starts searched again too, and compared) */
+void cs_hold_past_check(int on);
+uint64_t cs_hold_past_kept(void);
+uint64_t cs_hold_past_differ(void);
 /* Job jid will never hold again (it was cancelled): its kept hold goes. */
 void cs_hold_forget(cs_sched_ctx *c, uint32_t jid);
 /* The kept holds (c->hmemo), empty: 0 or -CS_ENOMEM. */

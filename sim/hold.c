@@ -15,7 +15,24 @@
  * comes by the hold's time (the search's test for preferring what running
  * jobs give back) must not have changed. Kept to holds that no other hold
  * of the pass counts in (none on the job's node types is placed) on a
- * machine without advance reservations, where nothing else enters. */
+ * machine without advance reservations, where nothing else enters.
+ *
+ * It stands too past jobs started since on its node types (hold_past),
+ * where its search was a what-if (wi_able) that gave running jobs back
+ * and took the fewest free-now snapshot nodes, x of them, for a job whose
+ * tries find a placement with more resources wherever they find one with
+ * fewer (try_fewest's rule), when each such job is expected back after
+ * the hold's time and holds nothing on the first x snapshot nodes (on
+ * nodes after bnode, the x-th of them, in node order). Such a start took
+ * free-now parts of later snapshot nodes only and gives nothing back by
+ * the hold's time. Before it every time failed with what was free, so it
+ * fails with less. At it, a try with fewer than x snapshot nodes handed
+ * back saw on the later ones only what running jobs gave back, which is
+ * unchanged, and failed; the try with x saw the same free parts and found
+ * the same placement (cs_alloc_find_among orders its candidates by a key
+ * that ends in the node: the order of its list does not matter). With
+ * such tries the search's answer is the fewest x that fits, however many
+ * snapshot nodes there are. */
 struct hold_memo {
 	uint32_t jid;   /* UINT32_MAX: empty */
 	int32_t part;   /* the job's partition then */
@@ -25,7 +42,22 @@ struct hold_memo {
 	uint32_t n, cap;
 	cs_slot *slots;
 	uint64_t stamp; /* the placement's (engine_int.h's hold_stamp) */
+	uint64_t hseq;  /* the changes counted then (c->hseq) */
+	long bnode;     /* the last snapshot node handed back, -1: none */
+	int past;       /* it may stand past starts (above) */
 };
+
+/* (tests: holds kept past starts searched again too, and compared) */
+static int slot_same(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+static _Thread_local int past_check;
+static _Thread_local uint64_t past_kept, past_differ;
+void cs_hold_past_check(int on) { past_check = on; }
+uint64_t cs_hold_past_kept(void) { return past_kept; }
+uint64_t cs_hold_past_differ(void) { return past_differ; }
 
 /* The hold's search: free-now snapshot slots [0, g) are handed back, the
  * rest set aside. Moves from g_old to g_new. */
@@ -358,23 +390,59 @@ static int hold_keepable(const cs_sched_ctx *c, uint32_t jid)
 	return 1;
 }
 
-static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver)
+/* Does e stand past the changes on its partition's node types since it
+ * was kept: each a start (struct hold_memo), all of them still noted? */
+static int hold_past(const cs_sched_ctx *c, const struct hold_memo *e)
+{
+	if (!e->past || c->hseq - e->hseq > HLOG_SIZE)
+		return 0;
+	uint64_t mask = c->part_mask[e->part];
+	for (uint64_t q = e->hseq + 1; q <= c->hseq; q++) {
+		const struct hold_log *l = &c->hlog[q & (HLOG_SIZE - 1)];
+		if (!(l->mask & mask))
+			continue;
+		uint32_t r = l->jid;
+		if (r == UINT32_MAX || cs_run_est_end(c, r) <= e->time)
+			return 0;
+		cs_placement pl = placement_of(c, r);
+		for (uint32_t i = 0; i < pl.n; i++)
+			if ((long)pl.slots[i].node <= e->bnode)
+				return 0;
+	}
+	return 1;
+}
+
+/* jid's kept hold, if it stands (*past: past starts; it is then kept as
+ * found with what is there now, at the version and change count now). */
+static struct hold_memo *hold_kept(cs_sched_ctx *c, uint32_t jid, uint64_t ver, int *past)
 {
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
-	if (e->jid != jid || e->part != c->jobs[jid].partition || e->ver != ver || c->now > e->time)
+	*past = 0;
+	if (e->jid != jid || e->part != c->jobs[jid].partition || c->now > e->time)
 		return NULL;
 	int passed = c->run.n > 0 && c->run.first_end <= e->time;
-	return passed == e->passed ? e : NULL;
+	if (passed != e->passed)
+		return NULL;
+	if (e->ver != ver) {
+		if (!hold_past(c, e))
+			return NULL;
+		*past = 1;
+		e->ver = ver;
+		e->hseq = c->hseq;
+	}
+	return e;
 }
 
 static void hold_keep(cs_sched_ctx *c, uint32_t jid, uint64_t ver, cs_time t, int passed, const cs_slot *s,
-		      uint32_t n, uint64_t stamp)
+		      uint32_t n, uint64_t stamp, long bnode, int past)
 {
 	struct hold_memo *e = &c->hmemo[jid % HMEMO_SIZE];
+	int32_t p = c->jobs[jid].partition;
 	e->jid = UINT32_MAX;
 	if (cs_place_copy_slots(&e->slots, &e->cap, s, n) < 0)
 		return; /* not kept: made again when asked */
-	*e = (struct hold_memo){ jid, c->jobs[jid].partition, ver, t, passed, n, e->cap, e->slots, stamp };
+	*e = (struct hold_memo){ jid, p, ver, t, passed, n, e->cap, e->slots, stamp,
+				 c->hseq, bnode, past };
 }
 
 int cs_hold_init(cs_sched_ctx *c)
@@ -405,6 +473,7 @@ static void prun_drop(cs_sched_ctx *c)
 
 void cs_hold_free(cs_sched_ctx *c)
 {
+	free(c->hlog);
 	for (uint32_t i = 0; c->hmemo && i < HMEMO_SIZE; i++)
 		free(c->hmemo[i].slots);
 	free(c->hmemo);
@@ -528,7 +597,7 @@ static const uint32_t *lost_of(cs_sched_ctx *c, const struct hold_scope *h, uint
  * that fits). 0: found (hp), -CS_ENOFIT: x0 fails (the caller tries with
  * everything handed back, and searches as before). */
 static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc, uint32_t ns, cs_placement *hp,
-		      cs_time t, int *fewest, int wi)
+		      cs_time t, int *fewest, int wi, uint32_t *xat)
 {
 	const cs_job *j = &c->jobs[jid];
 	*fewest = 0;
@@ -547,6 +616,7 @@ static int try_fewest(cs_sched_ctx *c, uint32_t jid, const struct hold_scope *sc
 	int rc = try_handed(c, jid, hp, t, x, ns, &g, wi);
 	hand_back(c, g, ns);
 	*fewest = rc == 0;
+	*xat = x;
 	return rc;
 }
 
@@ -569,10 +639,23 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	size_t k = 0;
 	if (c->prun_want && !c->pc)
 		prun_build(c);
+	if (!c->hlog && !c->plain && !c->pc && c->nm->npartitions)
+		c->hlog = malloc(HLOG_SIZE * sizeof *c->hlog); /* changes noted from now on (none, out of memory) */
 	struct hold_scope sc = hold_scope_of(c, jid);
 	int keep = hold_keepable(c, jid);
 	uint64_t ver = keep ? cs_place_ver(c, sc.mask) : 0;
-	const struct hold_memo *e = keep ? hold_kept(c, jid, ver) : NULL;
+	int past = 0;
+	const struct hold_memo *e = keep ? hold_kept(c, jid, ver, &past) : NULL;
+	cs_slot *ck = NULL; /* (past_check: e's placement, its time and count) */
+	cs_time ck_t = 0;
+	uint32_t ck_n = 0;
+	past_kept += (uint64_t)past;
+	if (past && past_check && (ck = malloc(e->n * sizeof *ck + 1)) != NULL) {
+		memcpy(ck, e->slots, e->n * sizeof *ck);
+		ck_t = e->time;
+		ck_n = e->n;
+		e = NULL;
+	}
 	*stamp = ++c->stamps;
 	if (e) {
 		memcpy(out, e->slots, e->n * sizeof *out);
@@ -617,6 +700,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	cs_runset_it w;
 	const run_ent *re = cs_runset_begin(&w, sc.run ? sc.run : &c->run);
 	int looped = 0, fewest = 0; /* fewest: hp has the fewest free-now nodes handed back */
+	uint32_t xfin = ns; /* the free-now nodes handed back for hp */
 	size_t nr = 0; /* advance reservations' ends passed (they may free nodes) */
 	/* what failures took comes back at each repair's end */
 	struct cs_fail_piece *pc = NULL;
@@ -660,9 +744,11 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		 * let jid start, and hold_try_at follows the cap's room */
 		if (c->plain || c->pc || (more && sc.fit >= sc.nodes)) {
 			int gave_now = c->run.n > 0 && first_back(c) <= t;
-			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest, wi) : 1;
-			if (rc != 0)
+			rc = (gave_now || nd > 0) ? try_fewest(c, jid, &sc, ns, &hp, t, &fewest, wi, &xfin) : 1;
+			if (rc != 0) {
 				rc = hold_try_at(c, jid, &hp, t, &room, wi, ns);
+				xfin = ns;
+			}
 		}
 	}
 	if (rc == -CS_ENOFIT && c->pc && room > t && room < CS_TIME_MAX) {
@@ -703,7 +789,14 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 			}
 		}
 		hand_back(c, g, ns); /* (g stays ns in a what-if) */
+		xfin = hi;
 	}
+	/* may it stand past starts (struct hold_memo)? */
+	const cs_job *j = &c->jobs[jid];
+	int32_t jp = j->partition;
+	int may_past = keep && c->hlog && wi && gave && sc.list && (j->topo == CS_TOPO_ANY || j->nodes == 1) &&
+		       !(sc.mask & ~c->part_mask[jp]);
+	long bnode = xfin ? (long)c->snap[xfin - 1].node : -1;
 	if (wi) {
 		wi_end(c);
 		k = nd = 0; /* nothing was given back through the allocator */
@@ -722,10 +815,17 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 		cs_alloc_take_known(c->A, &p); /* the same */
 	}
 	c->dry = dry;
+	if (ck) {
+		int differ = rc < 0 || ck_t != t || ck_n != hp.n;
+		for (uint32_t i = 0; !differ && i < hp.n; i++)
+			differ = !slot_same(&ck[i], &hp.slots[i]);
+		past_differ += (uint64_t)differ;
+		free(ck);
+	}
 	if (rc < 0)
 		return -CS_EINVAL;
 	if (keep)
-		hold_keep(c, jid, ver, t, gave, hp.slots, hp.n, *stamp);
+		hold_keep(c, jid, ver, t, gave, hp.slots, hp.n, *stamp, bnode, may_past);
 	*nout = hp.n;
 	*when = t;
 	return 0;

@@ -767,9 +767,14 @@ static inline void type_gave_back(cs_sched_ctx *c, uint32_t t)
 		c->part_freed[c->type_parts[k]]++;
 }
 
-void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
+/* cs_place_changed, noted as a start of started (UINT32_MAX: anything
+ * else) for the kept holds (cs_hold_log). */
+static inline __attribute__((always_inline)) void changed(cs_sched_ctx *c, uint32_t jid, int freed,
+							 uint32_t started)
 {
 	uint64_t mask = cs_place_mask(c, jid);
+	if (c->hlog)
+		cs_hold_log(c, mask, started);
 	if (mask == ~0ull) {
 		for (uint32_t t = 0; t < c->ntypes; t++) {
 			c->type_ver[t]++;
@@ -791,9 +796,21 @@ void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
 	}
 }
 
+void cs_place_changed(cs_sched_ctx *c, uint32_t jid, int freed)
+{
+	changed(c, jid, freed, UINT32_MAX);
+}
+
+void cs_place_started(cs_sched_ctx *c, uint32_t jid)
+{
+	changed(c, jid, 0, jid);
+}
+
 void cs_place_node_changed(cs_sched_ctx *c, uint32_t node, int freed)
 {
 	uint32_t t = c->node_type[node];
+	if (c->hlog)
+		cs_hold_log(c, t < 64 ? 1ull << t : ~0ull, UINT32_MAX);
 	c->type_ver[t]++;
 	c->ver_all++;
 	if (freed)
