@@ -70,6 +70,44 @@ Test(place, a_kept_fit_is_a_fit_now)
 	th_unlink(path);
 }
 
+/* A check switch of the engine's (on while a run is made) and its counts
+ * so far in this thread: what it kept, and of those what differed from
+ * what a search made afresh finds. */
+struct check_sw {
+	void (*on)(int);
+	uint64_t (*kept)(void);
+	uint64_t (*differ)(void);
+	const char *what;
+};
+
+/* One run of policy over path (fit; reserve: EASY's reserve=3) with the
+ * switch on: more than 100 kept in the run, none differing. */
+static void run_checked(const char *path, const char *policy, cs_fit fit, int reserve, const struct check_sw *sw)
+{
+	cs_run_opts o;
+	cs_run_opts_default(&o);
+	o.workload = path;
+	o.policy = policy;
+	o.fit = fit;
+	if (reserve) {
+		o.keys[0] = "reserve";
+		o.vals[0] = "3";
+		o.nparams = 1;
+	}
+	uint64_t kept0 = sw->kept(), differ0 = sw->differ();
+	cs_run_result r;
+	char err[CS_ERRLEN] = "";
+	sw->on(1);
+	int rc = cs_run(&o, &r, err, sizeof err);
+	sw->on(0);
+	cr_assert_eq(rc, 0, "%s", err);
+	uint64_t kept = sw->kept() - kept0, differ = sw->differ() - differ0;
+	cr_assert_gt(kept, 100, "%s: %llu %s", policy, (unsigned long long)kept, sw->what);
+	cr_assert_eq(differ, 0, "%s: %llu of %llu %s differ", policy, (unsigned long long)differ,
+		     (unsigned long long)kept, sw->what);
+	cs_run_result_free(&r);
+}
+
 /* A start's what-if entries beside the holds (place.c wi_aside) are kept
  * from the last start's while the machine's version, the job's partition
  * and the holds set aside (their stamps, in order) are the same: each
@@ -81,31 +119,9 @@ Test(place, a_kept_fit_is_a_fit_now)
 Test(place, kept_what_if_entries_are_the_entries_made_afresh)
 {
 	char *path = th_backlog_csv(3, 0);
-	static const char *const pol[] = { "multifactor", "easy" };
-	for (size_t i = 0; i < sizeof pol / sizeof *pol; i++) {
-		cs_run_opts o;
-		cs_run_opts_default(&o);
-		o.workload = path;
-		o.policy = pol[i];
-		o.fit = CS_FIT_FIRST;
-		if (i == 1) {
-			o.keys[0] = "reserve";
-			o.vals[0] = "3";
-			o.nparams = 1;
-		}
-		uint64_t kept0 = cs_place_aw_kept(), differ0 = cs_place_aw_differ();
-		cs_run_result r;
-		char err[CS_ERRLEN] = "";
-		cs_place_aw_check(1);
-		int rc = cs_run(&o, &r, err, sizeof err);
-		cs_place_aw_check(0);
-		cr_assert_eq(rc, 0, "%s", err);
-		uint64_t kept = cs_place_aw_kept() - kept0, differ = cs_place_aw_differ() - differ0;
-		cr_assert_gt(kept, 100, "%s: %llu entries kept", pol[i], (unsigned long long)kept);
-		cr_assert_eq(differ, 0, "%s: %llu of %llu kept entries differ", pol[i], (unsigned long long)differ,
-			     (unsigned long long)kept);
-		cs_run_result_free(&r);
-	}
+	static const struct check_sw sw = { cs_place_aw_check, cs_place_aw_kept, cs_place_aw_differ, "entries" };
+	run_checked(path, "multifactor", CS_FIT_FIRST, 0, &sw);
+	run_checked(path, "easy", CS_FIT_FIRST, 1, &sw);
 	th_unlink(path);
 }
 
@@ -118,30 +134,11 @@ Test(place, kept_what_if_entries_are_the_entries_made_afresh)
 Test(place, holds_kept_past_starts_are_the_holds_searched)
 {
 	char *path = th_backlog_csv(3, 0);
-	static const char *const pol[] = { "multifactor", "easy" };
-	for (size_t i = 0; i < 2 * sizeof pol / sizeof *pol; i++) {
-		cs_run_opts o;
-		cs_run_opts_default(&o);
-		o.workload = path;
-		o.policy = pol[i % 2];
-		o.fit = i < 2 ? CS_FIT_FIRST : CS_FIT_BEST;
-		if (i % 2) {
-			o.keys[0] = "reserve";
-			o.vals[0] = "3";
-			o.nparams = 1;
-		}
-		uint64_t kept0 = cs_hold_past_kept(), differ0 = cs_hold_past_differ();
-		cs_run_result r;
-		char err[CS_ERRLEN] = "";
-		cs_hold_past_check(1);
-		int rc = cs_run(&o, &r, err, sizeof err);
-		cs_hold_past_check(0);
-		cr_assert_eq(rc, 0, "%s", err);
-		uint64_t kept = cs_hold_past_kept() - kept0, differ = cs_hold_past_differ() - differ0;
-		cr_assert_gt(kept, 100, "%s: %llu holds kept past starts", pol[i % 2], (unsigned long long)kept);
-		cr_assert_eq(differ, 0, "%s: %llu of %llu holds kept past starts differ", pol[i % 2],
-			     (unsigned long long)differ, (unsigned long long)kept);
-		cs_run_result_free(&r);
+	static const struct check_sw sw = { cs_hold_past_check, cs_hold_past_kept, cs_hold_past_differ,
+					    "holds kept past starts" };
+	for (int fit = 0; fit < 2; fit++) {
+		run_checked(path, "multifactor", fit ? CS_FIT_BEST : CS_FIT_FIRST, 0, &sw);
+		run_checked(path, "easy", fit ? CS_FIT_BEST : CS_FIT_FIRST, 1, &sw);
 	}
 	th_unlink(path);
 }
