@@ -48,11 +48,6 @@ struct hold_memo {
 };
 
 /* (tests: holds kept past starts searched again too, and compared) */
-static int slot_same(const cs_slot *a, const cs_slot *b)
-{
-	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
-	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
-}
 static _Thread_local int past_check;
 static _Thread_local uint64_t past_kept, past_differ;
 void cs_hold_past_check(int on) { past_check = on; }
@@ -818,7 +813,7 @@ int cs_hold_find(cs_sched_ctx *c, uint32_t jid, cs_slot *out, uint32_t *nout, cs
 	if (ck) {
 		int differ = rc < 0 || ck_t != t || ck_n != hp.n;
 		for (uint32_t i = 0; !differ && i < hp.n; i++)
-			differ = !slot_same(&ck[i], &hp.slots[i]);
+			differ = !cs_slot_same(&ck[i], &hp.slots[i]);
 		past_differ += (uint64_t)differ;
 		free(ck);
 	}

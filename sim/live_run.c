@@ -337,9 +337,7 @@ int cs_lrun_same_past(const cs_live *L, const struct lrun *old, const struct lru
 			same = a->end_s == b->end_s;
 			const cs_slot *x = old->slots + old->off[jo], *y = R->slots + R->off[jn];
 			for (uint32_t k = 0; same && k < a->nodes; k++)
-				same = x[k].node == y[k].node && x[k].gpu_mask == y[k].gpu_mask && x[k].cores == y[k].cores &&
-				       x[k].mem_mib == y[k].mem_mib &&
-				       memcmp(x[k].core_mask, y[k].core_mask, sizeof x[k].core_mask) == 0;
+				same = cs_slot_same(&x[k], &y[k]);
 		}
 		if (!same) {
 			snprintf(err, errlen, "state: job %lld started at %lld before the latest submissions and at %lld "

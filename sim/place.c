@@ -321,12 +321,6 @@ void cs_place_aw_check(int on) { aw_check = on; }
 uint64_t cs_place_aw_kept(void) { return aw_kept; }
 uint64_t cs_place_aw_differ(void) { return aw_differ; }
 
-static int slot_same(const cs_slot *a, const cs_slot *b)
-{
-	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
-	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
-}
-
 /* The stamps of the holds cs_place_aside_holds would set aside for jid
  * running over [a, b), in its order, into st (up to max): how many, or
  * UINT32_MAX if more. */
@@ -388,7 +382,7 @@ static __attribute__((noinline)) uint32_t wi_remake(cs_sched_ctx *c, uint32_t ji
 	memcpy(kept, c->aw_free, n * sizeof *kept);
 	int same = wi_make(c, jid, st, nst, ver) == k && c->aw_n == n;
 	for (uint32_t i = 0; same && i < n; i++)
-		same = slot_same(&kept[i], &c->aw_free[i]);
+		same = cs_slot_same(&kept[i], &c->aw_free[i]);
 	aw_kept++;
 	aw_differ += !same;
 	free(kept);

@@ -209,8 +209,7 @@ static void now_compare(cs_sched_ctx *c, cs_time e, uint64_t mask, cs_nprof_amt 
 	int differ = n != got.n;
 	for (uint32_t i = 0; !differ && i < n; i++) {
 		const cs_slot *x = &all.slots[i], *y = &got.slots[i];
-		differ = x->node != y->node || x->gpu_mask != y->gpu_mask || x->cores != y->cores ||
-			 x->mem_mib != y->mem_mib || memcmp(x->core_mask, y->core_mask, sizeof x->core_mask) != 0;
+		differ = !cs_slot_same(x, y);
 	}
 	now_asked++;
 	now_differ += (uint64_t)differ;

@@ -426,12 +426,6 @@ int cs_shape_fits(cs_sched_ctx *c, const cs_job *j, uint64_t ver)
 	return e && e->fit_ver == ver + 1;
 }
 
-static int slot_eq(const cs_slot *a, const cs_slot *b)
-{
-	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
-	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
-}
-
 /* The one hold on job jid's node types that cs_place_start would set
  * aside for it, placed (its slots, *n of them, the placement's stamp in
  * *stamp), or NULL: none, several, one not placed yet, or one of jid's
@@ -500,7 +494,7 @@ static int hold_kept_failed(cs_sched_ctx *c, uint32_t jid, const cs_slot *s, uin
 		return 0;
 	if (e->hstamp != stamp) {
 		for (uint32_t i = 0; i < n; i++)
-			if (!slot_eq(&e->hslots[i], &s[i]))
+			if (!cs_slot_same(&e->hslots[i], &s[i]))
 				return 0;
 		e->hstamp = stamp;
 	}

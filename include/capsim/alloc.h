@@ -100,6 +100,13 @@ typedef struct cs_slot {
 						  * zero on a node type without a core mask */
 } cs_slot;
 
+/* The same part of the same node: node, GPUs, cores, memory, core mask. */
+static inline int cs_slot_same(const cs_slot *a, const cs_slot *b)
+{
+	return a->node == b->node && a->gpu_mask == b->gpu_mask && a->cores == b->cores &&
+	       a->mem_mib == b->mem_mib && !memcmp(a->core_mask, b->core_mask, sizeof a->core_mask);
+}
+
 /* GPUs a slot holds (a bit count written out: baseline x86-64 has no
  * popcount instruction, and __builtin_popcount becomes a library call). */
 static inline unsigned cs_slot_gpus(const cs_slot *s)
