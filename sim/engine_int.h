@@ -851,8 +851,9 @@ struct planner {
 	 * move: the same level and length), or UINT32_MAX: its entries by
 	 * length stay in the sets across the drop, and the new plan adds none */
 	uint32_t ix_moving;
-	/* (tests) visits_of_freed's plans asked one by one, and their answers
-	 * (per job: 0 not asked, 1 stands, 2 may move) */
+	/* (tests, made when the check is first asked: plan_prof.c's
+	 * ix_scratch) visits_of_freed's plans asked one by one, and their
+	 * answers (per job: 0 not asked, 1 stands, 2 may move) */
 	uint32_t *ix_want;
 	uint8_t *ix_mark;
 	uint32_t *ix_sum;           /* (per job: its counts so far over a freeing's types) */

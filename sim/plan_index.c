@@ -31,13 +31,10 @@ int cs_plan_ix_on(struct planner *pl, uint32_t nnodes)
 	pl->ix_type = calloc(pl->ntypes ? pl->ntypes : 1, sizeof *pl->ix_type);
 	pl->ix_node = calloc((size_t)nnodes + 1, sizeof *pl->ix_node);
 	pl->ix_sl = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_sl);
-	pl->ix_want = malloc((pl->njobs + 1) * sizeof *pl->ix_want);
-	pl->ix_mark = calloc(pl->njobs + 1, sizeof *pl->ix_mark);
 	pl->ix_left = calloc(pl->njobs + 1, sizeof *pl->ix_left);
-	pl->ix_sum = malloc((pl->njobs + 1) * sizeof *pl->ix_sum);
 	pl->ix_ao = malloc(((size_t)nnodes + 1) * sizeof *pl->ix_ao);
-	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_want || !pl->ix_mark || !pl->ix_left || !pl->ix_sum ||
-	    !pl->ix_ao || cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
+	if (!pl->ix_type || !pl->ix_node || !pl->ix_sl || !pl->ix_left || !pl->ix_ao ||
+	    cs_hbm_init(&pl->ix_open, (uint32_t)pl->njobs + 1) < 0)
 		return -CS_ENOMEM;
 	pl->ix_nnodes = nnodes;
 	pl->ix_moving = UINT32_MAX;
