@@ -34,7 +34,7 @@
 		T last = h[m];                                                                          \
 		size_t i = 0;                                                                           \
 		for (size_t l = 1; l < m; l = 2 * i + 1) {                                              \
-			size_t k = l + 1 < m && LESS(&h[l + 1], &h[l]) ? l + 1 : l;                     \
+			size_t k = l + (size_t)(l + 1 < m && LESS(&h[l + 1], &h[l]));                   \
 			h[i] = h[k];                                                                    \
 			i = k;                                                                          \
 		}                                                                                       \
@@ -47,10 +47,13 @@
 	}
 
 /* By key, then idx: strict on entries of distinct idx (in each heap an
- * idx is in one entry at a time, or in entries of distinct keys). */
+ * idx is in one entry at a time, or in entries of distinct keys). Every
+ * comparison made (| and &, not || and &&): the lesser child of a pop's
+ * path is as likely either, so a branch on it is mispredicted half the
+ * time, and added to l (PLAN_HEAP) the answer moves no branch. */
 static inline int hless(const struct hent *x, const struct hent *y)
 {
-	return x->key < y->key || (x->key == y->key && x->idx < y->idx);
+	return (x->key < y->key) | ((x->key == y->key) & (x->idx < y->idx));
 }
 
 /* hpush, hpop (hless is strict on entries of distinct idx, so every pop
@@ -65,7 +68,7 @@ static inline __attribute__((always_inline)) void hreplace(struct hent *h, size_
 {
 	size_t i = 0;
 	for (size_t l = 1; l < n; l = 2 * i + 1) {
-		size_t k = l + 1 < n && hless(&h[l + 1], &h[l]) ? l + 1 : l;
+		size_t k = l + (size_t)(l + 1 < n && hless(&h[l + 1], &h[l]));
 		if (!hless(&h[k], &e))
 			break;
 		h[i] = h[k];
@@ -83,11 +86,10 @@ static inline void hbuild(struct hent *h, size_t n)
 		struct hent x = h[p];
 		size_t i = p;
 		for (;;) {
-			size_t l = 2 * i + 1, m = l;
+			size_t l = 2 * i + 1;
 			if (l >= n)
 				break;
-			if (l + 1 < n && hless(&h[l + 1], &h[l]))
-				m = l + 1;
+			size_t m = l + (size_t)(l + 1 < n && hless(&h[l + 1], &h[l]));
 			if (!hless(&h[m], &x))
 				break;
 			h[i] = h[m];
