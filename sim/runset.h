@@ -82,38 +82,41 @@ void cs_runset_free(cs_runset *r);
 int cs_runset_split(cs_runset *r, uint32_t b);
 void cs_runset_shrunk(cs_runset *r, uint32_t b);
 
-/* The first of the n entries e after every one with est_end <= t. */
+/* The first of the n entries e after every one with est_end <= t.
+ * Branch-free: the answer lies in [lo, lo + n], each step halves n (the
+ * steps depend on n alone) and moves lo by a computed amount, where a
+ * branch on the comparison, as likely either way, would be mispredicted
+ * half the time. */
 static inline uint32_t cs_runset_ents_after(const run_ent *e, uint32_t n, cs_time t)
 {
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (e[mid].est_end <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!n)
+		return 0;
+	uint32_t lo = 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		lo += half & -(uint32_t)(e[lo + half].est_end <= t);
+		n -= half;
 	}
-	return lo;
+	return lo + (e[lo].est_end <= t);
 }
 
 /* The first block whose last entry comes after t, or r->nb: a few blocks
- * one by one, more by halves. */
+ * counted (the blocks' last entries are in order, so those <= t come
+ * first; a count has no exit to mispredict), more by halves. */
 static inline uint32_t cs_runset_blk_after(const cs_runset *r, cs_time t)
 {
 	uint32_t lo = 0, hi = r->nb;
 	if (hi <= 8) {
-		while (lo < hi && r->last[lo] <= t)
-			lo++;
+		for (uint32_t i = 0; i < hi; i++)
+			lo += r->last[i] <= t;
 		return lo;
 	}
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (r->last[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (uint32_t n = hi; n > 1;) { /* (as cs_runset_ents_after's) */
+		uint32_t half = n / 2;
+		lo += half & -(uint32_t)(r->last[lo + half] <= t);
+		n -= half;
 	}
-	return lo;
+	return lo + (r->last[lo] <= t);
 }
 
 /* v in after every entry with est_end <= v.est_end: 0, or -1 out of
