@@ -64,17 +64,19 @@ void cs_plan_ix_free(struct planner *pl)
 	free(pl->ix_ao);
 }
 
-/* Is m before (key, jid)? 1 or 0, both compares made (no branch). */
+/* Is m before (key, jid)? 1 or 0, without a branch: a jid before jid
+ * takes one from m's key (keys are times and lengths, far above
+ * INT64_MIN), which is then before key where it was before it or equal. */
 static inline uint32_t ix_before(const struct ixent *m, cs_time key, uint32_t jid)
 {
-	return (uint32_t)(m->key < key) | ((uint32_t)(m->key == key) & (uint32_t)(m->jid < jid));
+	return (uint32_t)(m->key - (cs_time)(m->jid < jid) < key);
 }
 
 /* The first entry of x at or after (key, jid). Without branches on the
  * entries (each halving's answer is as likely either way): the first is
  * in lo .. lo + n, and each step adds half to lo where the entry before
  * lo + half is earlier, so the steps are as many as n's halvings. */
-static uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
+static inline __attribute__((always_inline)) uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
 {
 	const struct ixent *e = x->e;
 	uint32_t lo = 0, n = x->n;
