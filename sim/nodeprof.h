@@ -313,6 +313,29 @@ static inline __attribute__((always_inline)) uint32_t cs_nprof_first_runs_5(cons
 	return m | cs_nprof_put5(out, k, a >= 0 ? a : CS_TIME_MAX);
 }
 
+/* cs_nprof_runs_of's step at t where its answer ok (at least v free)
+ * differs from the open run's (from < 0: none open): a run opens, or the
+ * open one closes and is written (the k-th, if there is room). */
+static inline __attribute__((always_inline)) void cs_nprof_runs_turn(int ok, cs_time t, cs_time *from, size_t *k,
+								      cs_time *most, cs_time *a, cs_time *z,
+								      cs_time *len, size_t max)
+{
+	if (ok) {
+		*from = t;
+		return;
+	}
+	if (*k < max) {
+		a[*k] = *from;
+		z[*k] = t;
+		if (len) {
+			*most = t - *from > *most ? t - *from : *most;
+			len[*k] = *most;
+		}
+	}
+	(*k)++;
+	*from = -1;
+}
+
 /* cs_nprof_runs_len on one amount free now, have (cores != 0: cores, else
  * GPUs; a constant where it is inlined): the walk's steps with that
  * amount alone (len may be NULL). Inline: the planner's kept runs
@@ -332,30 +355,20 @@ static inline __attribute__((always_inline)) size_t cs_nprof_runs_of(const cs_np
 	 * the overdue give-backs come first, at now + 1, with the events then;
 	 * then each later time's events); a run opens or closes only where
 	 * the step's answer (at least v) differs from the open run's */
-	int first = has_late;
 	have += late;
-	while (first || e < end) {
-		cs_time t = first ? now + 1 : e->t;
-		first = 0;
-		for (; e < end && e->t == t; e++)
-			have += cores ? e->c : e->g;
+	if (has_late && (e == end || e->t != now + 1) && (have >= v) == (from < 0)) /* a step of the overdue alone */
+		cs_nprof_runs_turn(have >= v, now + 1, &from, &k, &most, a, z, len, max);
+	/* One event a turn, the answer asked at the last of its time's (its
+	 * next is later, or there is none): a loop over each time's events
+	 * ends unpredictably (after one event or two), this test is the
+	 * answer's, false between. */
+	for (; e < end; e++) {
+		have += cores ? e->c : e->g;
+		const cs_nprof_ev *nx = e + (e + 1 < end); /* (the last's: itself) */
+		int last = (nx == e) | (nx->t != e->t);
 		int ok = have >= v;
-		if (ok == (from < 0)) {
-			if (ok) {
-				from = t;
-				continue;
-			}
-			if (k < max) {
-				a[k] = from;
-				z[k] = t;
-				if (len) {
-					most = t - from > most ? t - from : most;
-					len[k] = most;
-				}
-			}
-			k++;
-			from = -1;
-		}
+		if (last & (ok == (from < 0)))
+			cs_nprof_runs_turn(ok, e->t, &from, &k, &most, a, z, len, max);
 	}
 	if (from >= 0) { /* the run lasts for ever */
 		if (k < max) {

@@ -64,18 +64,30 @@ void cs_plan_ix_free(struct planner *pl)
 	free(pl->ix_ao);
 }
 
-/* The first entry of x at or after (key, jid). */
-static uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
+/* Is m before (key, jid)? 1 or 0, without a branch: a jid before jid
+ * takes one from m's key (keys are times and lengths, far above
+ * INT64_MIN), which is then before key where it was before it or equal. */
+static inline uint32_t ix_before(const struct ixent *m, cs_time key, uint32_t jid)
 {
-	uint32_t lo = 0, hi = x->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (x->e[mid].key < key || (x->e[mid].key == key && x->e[mid].jid < jid))
-			lo = mid + 1;
-		else
-			hi = mid;
+	return (uint32_t)(m->key - (cs_time)(m->jid < jid) < key);
+}
+
+/* The first entry of x at or after (key, jid). Without branches on the
+ * entries (each halving's answer is as likely either way): the first is
+ * in lo .. lo + n, and each step adds half to lo where the entry before
+ * lo + half is earlier, so the steps are as many as n's halvings. */
+static inline __attribute__((always_inline)) uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
+{
+	const struct ixent *e = x->e;
+	uint32_t lo = 0, n = x->n;
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		lo += half & (0u - ix_before(&e[lo + half - 1], key, jid));
+		n -= half;
 	}
-	return lo;
+	return lo + ix_before(&e[lo], key, jid);
 }
 
 /* (key, jid) into x (add) or out of it: 0, or -1 out of memory. */

@@ -202,6 +202,17 @@ static inline void overdue(cs_sched_ctx *c)
 	}
 }
 
+/* The first slot of w whose level is lv, or NW_SLOTS: none. (Each
+ * slot's answer in a bit and the first set taken, where a search from
+ * slot 0 would stop at an unpredictable slot.) */
+static inline uint32_t nw_level_slot(const struct nwnode *w, int64_t lv)
+{
+	_Static_assert(NW_SLOTS == 4, "four slots' answers");
+	uint32_t m = (uint32_t)(w->lvl[0] == lv) | (uint32_t)(w->lvl[1] == lv) << 1 |
+		     (uint32_t)(w->lvl[2] == lv) << 2 | (uint32_t)(w->lvl[3] == lv) << 3 | 1u << NW_SLOTS;
+	return (uint32_t)__builtin_ctz(m);
+}
+
 /* Node's runs for level lv: a level it keeps, while its profile, the
  * time and its free amounts stand, without a call (asked of each freed
  * node by every plan visited, plans of several levels in turn); the slot
@@ -225,9 +236,7 @@ static inline struct nwslot *nowin_kept(cs_sched_ctx *c, uint32_t node, int64_t 
 		}
 		if (w->lastlv == lv)
 			return &w->s[w->last]; /* the slot used last: the latest use already */
-		uint32_t k = 0;
-		for (; k < NW_SLOTS && w->lvl[k] != lv; k++)
-			;
+		uint32_t k = nw_level_slot(w, lv);
 		if (k < NW_SLOTS) {
 			w->last = k;
 			w->lastlv = lv;

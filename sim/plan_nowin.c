@@ -123,8 +123,7 @@ struct nwslot *cs_plan_nowin_slot(cs_sched_ctx *c, uint32_t node, int64_t lv, co
 	}
 	uint32_t k = w->last;
 	if (w->lvl[k] != lv) {
-		for (k = 0; k < NW_SLOTS && w->lvl[k] != lv; k++)
-			;
+		k = nw_level_slot(w, lv);
 		if (k == NW_SLOTS) { /* the slot used the longest ago */
 			k = 0;
 			for (uint32_t i = 1; i < NW_SLOTS; i++)
