@@ -1,12 +1,14 @@
 /* capsim: insertion sort for the short lists of the hot paths (a pass's
  * job lists, a certificate's few entries, a plan's few dozen keys), where
- * a call to qsort and its comparator costs more than the sort, and a merge
+ * a call to qsort and its comparator costs more than the sort, a merge
  * sort on it for the longer ones (Fair Tree's children, a plan's edges
- * under a backlog). Private to sched/ and sim/. */
+ * under a backlog), and a binary search without branches on the elements
+ * (the running set's, the plan index's). Private to sched/ and sim/. */
 #ifndef CAPSIM_SCHED_ISORT_H
 #define CAPSIM_SCHED_ISORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* a[0 .. n), elements of type T, sorted so that no element is LESS than
  * the one before it; LESS(x, y): is x before y (a strict order). Equal
@@ -55,6 +57,23 @@
 		if (a_ != (v))                                                                 \
 			for (size_t i_ = 0; i_ < (n); i_++)                                    \
 				(v)[i_] = a_[i_];                                              \
+	} while (0)
+
+/* out = the first of n elements in order that BEFORE(i) (0 or 1: is
+ * element i before what is sought?) does not put before, n if none.
+ * Without a branch on the elements, whose answers are as likely either
+ * way: the first is in lo .. lo + n, each step halves n (so the steps
+ * depend on n alone) and adds the half to lo where the element at lo +
+ * half - 1 is before, by a mask; the element at lo ends it. */
+#define CS_SEARCH_FIRST(out, n, BEFORE)                                              \
+	do {                                                                         \
+		uint32_t n_ = (n), lo_ = 0;                                          \
+		if (n_) {                                                            \
+			for (; n_ > 1; n_ -= n_ / 2)                                 \
+				lo_ += (n_ / 2) & (0u - (uint32_t)(BEFORE(lo_ + n_ / 2 - 1))); \
+			lo_ += (uint32_t)(BEFORE(lo_));                              \
+		}                                                                    \
+		(out) = lo_;                                                         \
 	} while (0)
 
 #endif

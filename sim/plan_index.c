@@ -72,22 +72,16 @@ static inline uint32_t ix_before(const struct ixent *m, cs_time key, uint32_t ji
 	return (uint32_t)(m->key - (cs_time)(m->jid < jid) < key);
 }
 
-/* The first entry of x at or after (key, jid). Without branches on the
- * entries (each halving's answer is as likely either way): the first is
- * in lo .. lo + n, and each step adds half to lo where the entry before
- * lo + half is earlier, so the steps are as many as n's halvings. */
+/* The first entry of x at or after (key, jid) (a search without branches
+ * on the entries: CS_SEARCH_FIRST). */
 static inline __attribute__((always_inline)) uint32_t ix_lower(const struct ixarr *x, cs_time key, uint32_t jid)
 {
 	const struct ixent *e = x->e;
-	uint32_t lo = 0, n = x->n;
-	if (n == 0)
-		return 0;
-	while (n > 1) {
-		uint32_t half = n / 2;
-		lo += half & (0u - ix_before(&e[lo + half - 1], key, jid));
-		n -= half;
-	}
-	return lo + ix_before(&e[lo], key, jid);
+	uint32_t lo;
+#define IX_BY_(i) ix_before(&e[i], key, jid)
+	CS_SEARCH_FIRST(lo, x->n, IX_BY_);
+#undef IX_BY_
+	return lo;
 }
 
 /* (key, jid) into x (add) or out of it: 0, or -1 out of memory. */

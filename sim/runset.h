@@ -29,6 +29,7 @@
 #define CAPSIM_RUNSET_H
 
 #include "capsim/types.h"
+#include "isort.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -82,22 +83,15 @@ void cs_runset_free(cs_runset *r);
 int cs_runset_split(cs_runset *r, uint32_t b);
 void cs_runset_shrunk(cs_runset *r, uint32_t b);
 
-/* The first of the n entries e after every one with est_end <= t.
- * Branch-free: the answer lies in [lo, lo + n], each step halves n (the
- * steps depend on n alone) and moves lo by a computed amount, where a
- * branch on the comparison, as likely either way, would be mispredicted
- * half the time. */
+/* The first of the n entries e after every one with est_end <= t (a
+ * search without branches on the entries: CS_SEARCH_FIRST). */
 static inline uint32_t cs_runset_ents_after(const run_ent *e, uint32_t n, cs_time t)
 {
-	if (!n)
-		return 0;
-	uint32_t lo = 0;
-	while (n > 1) {
-		uint32_t half = n / 2;
-		lo += half & -(uint32_t)(e[lo + half].est_end <= t);
-		n -= half;
-	}
-	return lo + (e[lo].est_end <= t);
+	uint32_t lo;
+#define ENT_BY_(i) (e[i].est_end <= t)
+	CS_SEARCH_FIRST(lo, n, ENT_BY_);
+#undef ENT_BY_
+	return lo;
 }
 
 /* The first block whose last entry comes after t, or r->nb: a few blocks
@@ -111,12 +105,10 @@ static inline uint32_t cs_runset_blk_after(const cs_runset *r, cs_time t)
 			lo += r->last[i] <= t;
 		return lo;
 	}
-	for (uint32_t n = hi; n > 1;) { /* (as cs_runset_ents_after's) */
-		uint32_t half = n / 2;
-		lo += half & -(uint32_t)(r->last[lo + half] <= t);
-		n -= half;
-	}
-	return lo + (r->last[lo] <= t);
+#define BLK_BY_(i) (r->last[i] <= t)
+	CS_SEARCH_FIRST(lo, hi, BLK_BY_);
+#undef BLK_BY_
+	return lo;
 }
 
 /* v in after every entry with est_end <= v.est_end: 0, or -1 out of
