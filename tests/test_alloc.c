@@ -732,9 +732,7 @@ static void random_run(cs_fit fit, unsigned long long seed)
 				  lv[nlive].p.n);
 			for (uint32_t k = 0; rc == 0 && k < fp.n; k++) {
 				const cs_slot *x = &fs[k], *z = &lv[nlive].p.slots[k];
-				cr_assert(fp.n == lv[nlive].p.n && x->node == z->node && x->gpu_mask == z->gpu_mask &&
-					  x->cores == z->cores && x->mem_mib == z->mem_mib &&
-					  !memcmp(x->core_mask, z->core_mask, sizeof x->core_mask),
+				cr_assert(fp.n == lv[nlive].p.n && cs_slot_same(x, z),
 					  "step %d: slot %u found is not the one the try made", step, k);
 			}
 			found += rc == 0;
@@ -923,9 +921,7 @@ static void fast_vs_general(cs_fit fit, unsigned long long seed)
 		cr_assert_eq(la[nlive].p.n, lb[nlive].p.n);
 		for (uint32_t i = 0; i < la[nlive].p.n; i++) {
 			const cs_slot *x = &la[nlive].p.slots[i], *z = &lb[nlive].p.slots[i];
-			cr_assert(x->node == z->node && x->gpu_mask == z->gpu_mask && x->cores == z->cores &&
-					  x->mem_mib == z->mem_mib &&
-					  memcmp(x->core_mask, z->core_mask, sizeof x->core_mask) == 0,
+			cr_assert(cs_slot_same(x, z),
 				  "step %d (fit %d): node %u/%u gpus %#x/%#x", step, fit, x->node, z->node,
 				  x->gpu_mask, z->gpu_mask);
 		}
@@ -1371,9 +1367,7 @@ static void end_one(cs_alloc *a, live *la, int *nlive)
 static void same_slots(const cs_slot *ps, const cs_slot *qs, uint32_t n, int step, int fit)
 {
 	for (uint32_t i = 0; i < n; i++)
-		cr_assert(ps[i].node == qs[i].node && ps[i].gpu_mask == qs[i].gpu_mask && ps[i].cores == qs[i].cores &&
-				  ps[i].mem_mib == qs[i].mem_mib &&
-				  !memcmp(ps[i].core_mask, qs[i].core_mask, sizeof qs[i].core_mask),
+		cr_assert(cs_slot_same(&ps[i], &qs[i]),
 			  "step %d (fit %d): slot %u node %u against %u", step, fit, i, ps[i].node, qs[i].node);
 }
 

@@ -56,9 +56,7 @@ static struct plain_seen same_as_plain_on(const char *cluster_path, const char *
 			continue;
 		const cs_slot *sa = r[0].placements + r[0].placement_off[i], *sb = r[1].placements + r[1].placement_off[i];
 		for (uint32_t k = 0; k < a->nodes; k++)
-			diff += sa[k].node != sb[k].node || sa[k].gpu_mask != sb[k].gpu_mask || sa[k].cores != sb[k].cores ||
-				sa[k].mem_mib != sb[k].mem_mib ||
-				memcmp(sa[k].core_mask, sb[k].core_mask, sizeof sa[k].core_mask) != 0;
+			diff += !cs_slot_same(&sa[k], &sb[k]);
 		placed++;
 	}
 	cr_assert_gt(placed, 0);
