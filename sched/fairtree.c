@@ -40,6 +40,14 @@ typedef struct ftnode {
 
 _Static_assert(sizeof(ftnode) == 64, "an ftnode is one cache line");
 
+/* PREFETCH. On 30 days of the default site at 10x (32,300 accounts and
+ * users, 2 MB of records) the records an update or a read of the order
+ * touches are rarely in cache, and the loops that walk them (the users
+ * changed, the accounts to sum, a dirty list, a visited list) would take
+ * one miss after another: each asks for the record a few steps on
+ * (__builtin_prefetch), so that the misses overlap. A hint: no result
+ * changes (docs/performance.md, step 127). */
+
 enum { F_USER = 1, F_DIRTY = 2, F_AVALID = 4, F_LEAF = 8, F_RVALID = 16, F_KEPT = 32, F_RANGE = 64, F_MOVE = 128 };
 
 /* What tie[k] says of ord[k] and ord[k + 1]: T_TIE, their Level
@@ -496,6 +504,9 @@ static uint32_t visit(cs_fairtree *f, const uint32_t *list, const uint8_t *tie, 
 	uint32_t *acc = f->buf + top; /* a run's accounts */
 	size_t i = 0;
 	while (i < n) {
+		/* (the record 8 places on asked for ahead: see PREFETCH) */
+		if (i + 8 < n)
+			__builtin_prefetch(&N[list[i + 8]], 1);
 		if (i + 1 == n || !(tie[i] & T_TIE)) {
 			/* a run of one, the most common: a user, or an
 			 * account visited alone (as below) */
@@ -1225,8 +1236,21 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
+	/* (the dirty child two on asked for ahead, and the neighbours of the
+	 * next, whose record was: see PREFETCH) */
+	if (N[a].dhead != NONE && N[N[a].dhead].next != NONE)
+		__builtin_prefetch(&N[N[N[a].dhead].next]);
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
-		uint32_t p = N[x].pos;
+		uint32_t p = N[x].pos, nx = N[x].next;
+		if (nx != NONE) {
+			const ftnode *y = &N[nx];
+			if (y->next != NONE)
+				__builtin_prefetch(&N[y->next]);
+			if (y->pos > lo)
+				__builtin_prefetch(&N[ord[y->pos - 1]]);
+			if (y->pos + 1 < hi)
+				__builtin_prefetch(&N[ord[y->pos + 1]]);
+		}
 		double q = N[x].q = q_of(&N[x]);
 		if (p > lo) {
 			ftnode *w = &N[ord[p - 1]];
@@ -1333,6 +1357,14 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 	int wild = f->wild;
 	for (size_t k = 0; k < nch; k++) {
 		uint32_t u = changed[k];
+		/* (the user 16 on and its usage, and the parent of the one 8
+		 * on, whose record was, asked for ahead: see PREFETCH) */
+		if (k + 16 < nch && changed[k + 16] < nn) {
+			__builtin_prefetch(&N[changed[k + 16]], 1);
+			__builtin_prefetch(&usage[changed[k + 16]]);
+		}
+		if (k + 8 < nch && changed[k + 8] < nn && N[changed[k + 8]].parent >= 0)
+			__builtin_prefetch(&N[N[changed[k + 8]].parent], 1);
 		if (u >= nn)
 			continue;
 		uint8_t fu = N[u].fl;
@@ -1382,6 +1414,11 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
 		uint32_t *up = dfill + d - 1;
 		for (; dl < end; dl++) {
 			uint32_t a = *dl;
+			/* (as the users': see PREFETCH) */
+			if (end - dl > 8)
+				__builtin_prefetch(&N[dl[8]], 1);
+			if (end - dl > 4 && N[dl[4]].parent >= 0)
+				__builtin_prefetch(&N[N[dl[4]].parent], 1);
 			N[a].pf &= (uint8_t)~P_SUM;
 			double sum = children_sum(csum + N[a].clo, N[a].chi - N[a].clo);
 			N[a].sum = sum;
