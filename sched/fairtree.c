@@ -1236,12 +1236,11 @@ static void refresh_children(cs_fairtree *f, uint32_t a, int fast)
 	struct check c = { f->nfrag[a], 0, 0, 0, 1, 1 };
 	const uint8_t *tie = f->tie;
 	uint8_t *nt = f->nt;
-	/* (the dirty child two on asked for ahead, and the neighbours of the
-	 * next, whose record was: see PREFETCH) */
-	if (N[a].dhead != NONE && N[N[a].dhead].next != NONE)
-		__builtin_prefetch(&N[N[N[a].dhead].next]);
 	for (uint32_t x = N[a].dhead; x != NONE; x = N[x].next) {
 		uint32_t p = N[x].pos, nx = N[x].next;
+		/* (the dirty child two on asked for ahead, and the neighbours
+		 * of the next, whose record the turn before asked for: see
+		 * PREFETCH) */
 		if (nx != NONE) {
 			const ftnode *y = &N[nx];
 			if (y->next != NONE)
