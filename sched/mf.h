@@ -168,6 +168,18 @@ typedef struct mf {
 	uint32_t *moved;      /* scratch: jobs whose fair-share term moved at a computation */
 	uint32_t *near;       /* per job taken out so: its place in the order left, where insert_now's
 			       * search starts (UINT32_MAX: none, a binary search) */
+	/* With a tree and a kept order: the waiting jobs by user, so that a
+	 * computation reads each waiting user's factor once and goes through
+	 * the jobs of those whose term moved only (refresh_terms): per user
+	 * its first waiting job (wu_first; a list through wj_next and
+	 * wj_prev, per job; UINT32_MAX ends it) and its place in wusers[0 ..
+	 * nwusers) while it has one (wu_at); uterm[u], w_fs x its factor as
+	 * of computation calc (its last refresh); scratch: wmark (one bit
+	 * a job, clear between refreshes) and wuchg (users). NULL without. */
+	uint32_t *wu_first, *wu_at, *wusers, *wj_next, *wj_prev, *wuchg;
+	uint32_t nwusers;
+	struct uterm { uint64_t calc; double term; } *uterm;
+	uint64_t *wmark;
 	double cert_e;
 	uint64_t cert_calc;   /* the computation the certificates are of (0: none) */
 	/* the backfill walk ran over the order (nkept entries) and listed in
@@ -285,6 +297,38 @@ static inline double mf_fairshare(mf *p, uint32_t a)
 	return p->fs_pass[a] == p->pass ? p->fs[a] : mf_fairshare_calc(p, a);
 }
 
+/* Job jid into its user's waiting list (wu_first), and back out. */
+static inline void wuser_in(mf *p, uint32_t jid)
+{
+	uint32_t u = p->pin[jid].fs_acct, h = p->wu_first[u];
+	p->wj_prev[jid] = UINT32_MAX;
+	p->wj_next[jid] = h;
+	if (h != UINT32_MAX) {
+		p->wj_prev[h] = jid;
+	} else {
+		p->wu_at[u] = p->nwusers;
+		p->wusers[p->nwusers++] = u;
+	}
+	p->wu_first[u] = jid;
+}
+
+static inline void wuser_out(mf *p, uint32_t jid)
+{
+	uint32_t u = p->pin[jid].fs_acct, a = p->wj_prev[jid], b = p->wj_next[jid];
+	if (b != UINT32_MAX)
+		p->wj_prev[b] = a;
+	if (a != UINT32_MAX) {
+		p->wj_next[a] = b;
+		return;
+	}
+	p->wu_first[u] = b;
+	if (b == UINT32_MAX) { /* (the last user in wusers takes its place) */
+		uint32_t last = p->wusers[--p->nwusers];
+		p->wusers[p->wu_at[u]] = last;
+		p->wu_at[last] = p->wu_at[u];
+	}
+}
+
 /* Job jid enters q (waiting), or leaves it if there: nwait counted. */
 static inline void queue_in(mf *p, uint32_t jid)
 {
@@ -296,6 +340,8 @@ static inline void queue_in(mf *p, uint32_t jid)
 	else
 		p->nwait[k]++;
 	cs_fifo_push(&p->q, jid);
+	if (p->wu_first)
+		wuser_in(p, jid);
 }
 
 static inline void queue_out(mf *p, uint32_t jid)
@@ -308,6 +354,8 @@ static inline void queue_out(mf *p, uint32_t jid)
 	else
 		p->nwait[k]--;
 	cs_fifo_remove(&p->q, jid);
+	if (p->wu_first)
+		wuser_out(p, jid);
 }
 
 /* Waiting job k, first seen in this pass, through the submit limits

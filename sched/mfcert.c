@@ -503,20 +503,49 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 	struct prio_in *pin = p->pin;
 	uint32_t *g = p->gaps;
 	size_t m = 0;
-	/* each job's term against fs_term's product, w_fs x its user's factor
-	 * (read once a user: tree_factor); a job whose term stands is not
-	 * written (its calc left behind: fs_term would write the same
-	 * double), so the loop stores little; the places of those that moved
-	 * listed in g */
-	for (const cs_ranked *e = o, *end = o + n; e < end; e++) {
-		struct prio_in *x = &pin[e->jid];
-		double t = w_fs * tree_factor(p, x->fs_acct);
-		if (t == x->wfs)
+	/* each waiting user's term, fs_term's product (w_fs x its factor):
+	 * where it is its last refresh's and that refresh was the
+	 * certificates' computation, every job of the user in o has it (o's
+	 * terms are of cert_calc: refreshed then, or given since by fs_term
+	 * in that computation), and none is read; else each of its waiting
+	 * jobs is compared, and one whose term moved written and marked
+	 * (wmark; one whose term stands is not written, its calc left
+	 * behind: fs_term would write the same double) */
+	uint64_t *mark = p->wmark;
+	size_t nmarked = 0, nch = 0;
+	for (uint32_t i = 0; i < p->nwusers; i++) {
+		uint32_t u = p->wusers[i];
+		struct uterm *ut = &p->uterm[u];
+		double t = w_fs * tree_factor(p, u);
+		int stood = ut->calc == p->cert_calc && ut->term == t;
+		*ut = (struct uterm){ calc, t };
+		if (stood)
 			continue;
-		x->wfs = t;
-		x->calc = calc;
+		p->wuchg[nch++] = u;
+		for (uint32_t j = p->wu_first[u]; j != UINT32_MAX; j = p->wj_next[j]) {
+			struct prio_in *x = &pin[j];
+			if (t == x->wfs)
+				continue;
+			x->wfs = t;
+			x->calc = calc;
+			mark[j / 64] |= (uint64_t)1 << (j % 64);
+			nmarked++;
+		}
+	}
+	/* the places of the marked jobs in o, listed in g (a marked job
+	 * not in o, submitted since, is one fs_term will find current) */
+	for (const cs_ranked *e = o, *end = o + n; nmarked && e < end; e++) {
+		uint32_t j = e->jid;
+		uint64_t b = (uint64_t)1 << (j % 64);
+		if (!(mark[j / 64] & b))
+			continue;
+		mark[j / 64] &= ~b;
+		nmarked--;
 		g[m++] = (uint32_t)(e - o);
 	}
+	for (size_t c = 0; nmarked && c < nch; c++)
+		for (uint32_t j = p->wu_first[p->wuchg[c]]; j != UINT32_MAX; j = p->wj_next[j])
+			mark[j / 64] &= ~((uint64_t)1 << (j % 64));
 	/* a moved job stays if it goes between the last job kept before it
 	 * (one whose term stands, or one that stays) and the next whose term
 	 * stands (else a run of one user's jobs, each in order with the next,
@@ -670,6 +699,17 @@ size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 		for (size_t i = 0; certs_checked && n != SIZE_MAX && i < n; i++) { /* (tests: the terms read) */
 			const struct prio_in *x = &p->pin[p->order[i].jid];
 			certs_wrong += !(x->wfs == p->w_fs * tree_factor(p, x->fs_acct));
+		}
+		if (certs_checked) { /* (tests: the users' lists hold the queue, no mark is left) */
+			size_t listed = 0;
+			for (uint32_t i = 0; i < p->nwusers; i++) {
+				uint32_t u = p->wusers[i];
+				certs_wrong += p->wu_at[u] != i || p->wu_first[u] == UINT32_MAX;
+				for (uint32_t j = p->wu_first[u]; j != UINT32_MAX; j = p->wj_next[j], listed++)
+					certs_wrong += !cs_fifo_has(&p->q, j) || p->pin[j].fs_acct != u ||
+						       (p->wmark[j / 64] >> (j % 64) & 1);
+			}
+			certs_wrong += listed != p->q.count;
 		}
 		if (n != SIZE_MAX)
 			return n;

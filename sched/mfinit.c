@@ -76,6 +76,14 @@ void mfinit_destroy(void *state)
 	free(p->fixes);
 	free(p->moved);
 	free(p->near);
+	free(p->wu_first);
+	free(p->wu_at);
+	free(p->wusers);
+	free(p->wj_next);
+	free(p->wj_prev);
+	free(p->wuchg);
+	free(p->uterm);
+	free(p->wmark);
 	free(p->gaps);
 	free(p->victims);
 	free(p->chosen);
@@ -481,6 +489,19 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 		p->until_mem[i] = INT64_MAX;
 	for (size_t i = 0; p->keep_order && i < n; i++)
 		p->near[i] = UINT32_MAX;
+	if (p->keep_order && p->tree) {
+		size_t nn = p->tree->nnodes;
+		if (!(p->wu_first = malloc(nn * sizeof *p->wu_first)) || !(p->wu_at = malloc(nn * sizeof *p->wu_at)) ||
+		    !(p->wusers = malloc(nn * sizeof *p->wusers)) || !(p->wuchg = malloc(nn * sizeof *p->wuchg)) ||
+		    !(p->uterm = calloc(nn, sizeof *p->uterm)) ||
+		    !(p->wj_next = malloc(n * sizeof *p->wj_next)) || !(p->wj_prev = malloc(n * sizeof *p->wj_prev)) ||
+		    !(p->wmark = calloc(n / 64 + 1, sizeof *p->wmark))) {
+			mfinit_destroy(p);
+			return -CS_ENOMEM;
+		}
+		for (size_t u = 0; u < nn; u++)
+			p->wu_first[u] = UINT32_MAX;
+	}
 	const char *ob = cs_policy_param_get(env, "over_budget");
 	if (ob && strcmp(ob, "reject") == 0)
 		p->reject_over_budget = 1;

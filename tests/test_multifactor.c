@@ -674,8 +674,11 @@ Test(multifactor, failed_tries_asked_about_later_give_the_asked_schedule)
  * own), every certified pass's order checked pair by pair: none out of
  * order, none whose certificate ended left unmended, none under a block
  * bound later than it (sched/mfcert.c, ubound: a pass reads only the
- * blocks bounded by now), and no job's fair-share term other than w_fs x
- * its user's factor now (refresh_terms writes only the terms that moved). */
+ * blocks bounded by now), no job's fair-share term other than w_fs x
+ * its user's factor now (refresh_terms writes only the terms that moved),
+ * and the waiting users' lists holding exactly the queue's jobs, none
+ * left marked (refresh_terms reads the jobs of the users whose term
+ * moved). */
 static void certified_run(const char *w, const char *acct, int certs, size_t room, cs_run_result *r)
 {
 	char err[CS_ERRLEN] = "";
@@ -705,7 +708,8 @@ static void certified_run(const char *w, const char *acct, int certs, size_t roo
  * bound later than a certificate it covers, when the blocks bounded by
  * now exactly are passed over, when a computation's refresh reads a
  * user's factor cached from an earlier one or leaves a moved term
- * unwritten, when a job whose term moved stays in its place with one
+ * unwritten (as when it takes a user's term for its jobs' that is not
+ * theirs), when a job whose term moved stays in its place with one
  * of its two pairs' certificates (or the least, min_until) left standing,
  * or when the search for a taken-out job's place from where it was
  * (insert_now's doubling steps) narrows past that place. */
