@@ -12,6 +12,7 @@
 #include "capsim/sched.h"
 #include "fifo.h"
 #include "assoc.h"
+#include "dense.h"
 #include "partq.h"
 #include "priosort.h"
 #include "rateclass.h"
@@ -303,12 +304,10 @@ static inline void wuser_in(mf *p, uint32_t jid)
 	uint32_t u = p->pin[jid].fs_acct, h = p->wu_first[u];
 	p->wj_prev[jid] = UINT32_MAX;
 	p->wj_next[jid] = h;
-	if (h != UINT32_MAX) {
+	if (h != UINT32_MAX)
 		p->wj_prev[h] = jid;
-	} else {
-		p->wu_at[u] = p->nwusers;
-		p->wusers[p->nwusers++] = u;
-	}
+	else
+		cs_dense_add(p->wusers, p->wu_at, &p->nwusers, u);
 	p->wu_first[u] = jid;
 }
 
@@ -322,11 +321,8 @@ static inline void wuser_out(mf *p, uint32_t jid)
 		return;
 	}
 	p->wu_first[u] = b;
-	if (b == UINT32_MAX) { /* (the last user in wusers takes its place) */
-		uint32_t last = p->wusers[--p->nwusers];
-		p->wusers[p->wu_at[u]] = last;
-		p->wu_at[last] = p->wu_at[u];
-	}
+	if (b == UINT32_MAX)
+		cs_dense_remove(p->wusers, p->wu_at, &p->nwusers, u);
 }
 
 /* Job jid enters q (waiting), or leaves it if there: nwait counted. */

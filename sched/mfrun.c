@@ -58,11 +58,8 @@ static void run_drop(mf *p, uint32_t jid, cs_time now)
 			charged_late++;
 		}
 		list_changed(p, u);
-		if (--p->nrunning[u] == 0) { /* (the last user in rusers takes its place) */
-			uint32_t last = p->rusers[--p->nrusers];
-			p->rusers[p->rusers_at[u]] = last;
-			p->rusers_at[last] = p->rusers_at[u];
-		}
+		if (--p->nrunning[u] == 0)
+			cs_dense_remove(p->rusers, p->rusers_at, &p->nrusers, u);
 	}
 	if (r->cls != CS_NO_CLASS)
 		cs_rateclass_leave(&p->rc, r->cls);
@@ -279,10 +276,8 @@ int mfrun_start_in(mf *p, cs_sched_ctx *ctx, uint32_t jid, uint64_t which, unsig
 	else if (!p->late)
 		p->nclassless++;
 	uint32_t u = p->uacct[jid];
-	if (p->tree && p->nrunning[u]++ == 0) {
-		p->rusers_at[u] = p->nrusers;
-		p->rusers[p->nrusers++] = u;
-	}
+	if (p->tree && p->nrunning[u]++ == 0)
+		cs_dense_add(p->rusers, p->rusers_at, &p->nrusers, u);
 	p->run_at[jid] = (uint32_t)p->nrun;
 	p->run[p->nrun++] = (struct running){ &p->usage[u], cls, jid, r, p->inv };
 	p->started[jid] = cs_ctx_now(ctx);

@@ -1,5 +1,6 @@
 /* capsim: rate classes (see rateclass.h). */
 #include "rateclass.h"
+#include "dense.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,19 +92,14 @@ uint32_t cs_rateclass_of(cs_rateclass *c, double r)
 
 void cs_rateclass_enter(cs_rateclass *c, uint32_t k)
 {
-	if (c->nrun[k]++ == 0) {
-		c->at[k] = c->nlive;
-		c->live[c->nlive++] = k;
-	}
+	if (c->nrun[k]++ == 0)
+		cs_dense_add(c->live, c->at, &c->nlive, k);
 }
 
 void cs_rateclass_leave(cs_rateclass *c, uint32_t k)
 {
-	if (--c->nrun[k] == 0) { /* the last live class takes its place */
-		uint32_t last = c->live[--c->nlive];
-		c->live[c->at[k]] = last;
-		c->at[last] = c->at[k];
-	}
+	if (--c->nrun[k] == 0)
+		cs_dense_remove(c->live, c->at, &c->nlive, k);
 }
 
 void cs_rateclass_charge_live(cs_rateclass *c, double charge, double scale)
