@@ -610,8 +610,8 @@ double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 	if (f->fstamp[u] != f->gen) {
 		const cs_account_tree *t = f->t;
 		uint32_t np = 0;
-		int32_t x = t->parent[u];
-		for (; x >= 0 && f->fstamp[x] != f->gen; x = t->parent[x])
+		int32_t x = f->n[u].parent; /* (t->parent's, in the record read below) */
+		for (; x >= 0 && f->fstamp[x] != f->gen; x = f->n[x].parent)
 			f->path[np++] = (uint32_t)x;
 		/* from the nearest ancestor read since the computation (or the
 		 * root) down: a visit sets its children's befores, and a settle
@@ -633,6 +633,32 @@ double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 		f->fstamp[u] = f->gen;
 	}
 	return f->fcache[u];
+}
+
+/* (PREFETCH: a user's record, cache lines, the share's and the parent's
+ * stamp and rank, the parent read from the record asked for eight reads
+ * before) */
+void cs_fairtree_factors(cs_fairtree *f, const uint32_t *users, size_t n, double *out)
+{
+	const ftnode *N = f->n;
+	const double *sn = f->t->share_norm;
+	for (size_t i = 0; i < n; i++) {
+		if (i + 16 < n) {
+			uint32_t v = users[i + 16];
+			__builtin_prefetch(&N[v]);
+			__builtin_prefetch(&f->fstamp[v]);
+			__builtin_prefetch(&f->fcache[v]);
+			__builtin_prefetch(&sn[v]);
+		}
+		if (i + 8 < n) {
+			int32_t x = N[users[i + 8]].parent;
+			if (x >= 0) {
+				__builtin_prefetch(&f->fstamp[x]);
+				__builtin_prefetch(&f->rank[x]);
+			}
+		}
+		out[i] = cs_fairtree_factor(f, users[i]);
+	}
 }
 
 /* Every user's factor into factor[], if asked for. */

@@ -178,6 +178,7 @@ typedef struct mf {
 	 * of computation calc (its last refresh); scratch: wmark (one bit
 	 * a job, clear between refreshes) and wuchg (users). NULL without. */
 	uint32_t *wu_first, *wu_at, *wusers, *wj_next, *wj_prev, *wuchg;
+	double *wfac;         /* scratch: the waiting users' factors (cs_fairtree_factors), as wusers */
 	uint32_t nwusers;
 	struct uterm { uint64_t calc; double term; } *uterm;
 	uint64_t *wmark;

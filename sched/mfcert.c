@@ -513,10 +513,13 @@ static size_t refresh_terms(mf *p, cs_time now, size_t n, size_t *nmoved)
 	 * behind: fs_term would write the same double) */
 	uint64_t *mark = p->wmark;
 	size_t nmarked = 0, nch = 0;
+	cs_fairtree_factors(p->ft, p->wusers, p->nwusers, p->wfac);
 	for (uint32_t i = 0; i < p->nwusers; i++) {
 		uint32_t u = p->wusers[i];
+		if (i + 8 < p->nwusers)
+			__builtin_prefetch(&p->uterm[p->wusers[i + 8]]);
 		struct uterm *ut = &p->uterm[u];
-		double t = w_fs * tree_factor(p, u);
+		double t = w_fs * p->wfac[i];
 		int stood = ut->calc == p->cert_calc && ut->term == t;
 		*ut = (struct uterm){ calc, t };
 		if (stood)

@@ -83,6 +83,7 @@ void mfinit_destroy(void *state)
 	free(p->wj_prev);
 	free(p->wuchg);
 	free(p->uterm);
+	free(p->wfac);
 	free(p->wmark);
 	free(p->gaps);
 	free(p->victims);
@@ -493,7 +494,7 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 		size_t nn = p->tree->nnodes;
 		if (!(p->wu_first = malloc(nn * sizeof *p->wu_first)) || !(p->wu_at = malloc(nn * sizeof *p->wu_at)) ||
 		    !(p->wusers = malloc(nn * sizeof *p->wusers)) || !(p->wuchg = malloc(nn * sizeof *p->wuchg)) ||
-		    !(p->uterm = calloc(nn, sizeof *p->uterm)) ||
+		    !(p->uterm = calloc(nn, sizeof *p->uterm)) || !(p->wfac = malloc(nn * sizeof *p->wfac)) ||
 		    !(p->wj_next = malloc(n * sizeof *p->wj_next)) || !(p->wj_prev = malloc(n * sizeof *p->wj_prev)) ||
 		    !(p->wmark = calloc(n / 64 + 1, sizeof *p->wmark))) {
 			mfinit_destroy(p);

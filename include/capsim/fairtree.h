@@ -44,6 +44,10 @@ void cs_fairtree_update(cs_fairtree *f, const double *usage, double *factor, con
  * above it the updates left for a read) once per computation, then
  * cached. */
 double cs_fairtree_factor(cs_fairtree *f, uint32_t u);
+/* cs_fairtree_factor of users[0 .. n) into out[0 .. n), read in that
+ * order, each user's records and then its parent's asked for a few
+ * reads ahead (a hint: the factors are cs_fairtree_factor's). */
+void cs_fairtree_factors(cs_fairtree *f, const uint32_t *users, size_t n, double *out);
 /* A node's Level Fairshare in the last compute (INFINITY possible). */
 double cs_fairtree_level_fs(const cs_fairtree *f, uint32_t node);
 
