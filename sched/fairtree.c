@@ -162,12 +162,15 @@ struct cs_fairtree {
 	 * case did not decide (check_place), each once (P_LOUD), and those
 	 * relocate makes move too (move_too) */
 	uint32_t *loud;
-	uint64_t *fstamp;   /* per node: the gen of fcache (a user) or rank (an account) */
-	double *fcache;     /* per user: its factor, worked out from the befores once a gen */
-	/* per account read through (settled) since the computation fstamp
-	 * says: nusers minus the befores on its path, its own included (the
-	 * users of its path's siblings ahead; its users' reads start there) */
-	uint32_t *rank;
+	/* per node, what a factor read keeps (cs_fairtree_factor), in one
+	 * record (half a line: a read takes the user's and its parent's):
+	 * stamp, the gen of factor (a user) or rank (an account); a user's
+	 * factor, worked out from the befores once a gen; an account's rank
+	 * once read through (settled) since the computation stamp says:
+	 * nusers minus the befores on its path, its own included (the users
+	 * of its path's siblings ahead; its users' reads start there); pos,
+	 * the node's share_norm is positive (set once) */
+	struct fread { uint64_t stamp; double factor; uint32_t rank, pos; } *rd;
 };
 
 /* Level Fairshare, highest first, then node order. */
@@ -197,8 +200,8 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) ||
 	    !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
-	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->fstamp = calloc(n, sizeof *f->fstamp)) ||
-	    !(f->fcache = calloc(n, sizeof *f->fcache)) || !(f->rank = calloc(n, sizeof *f->rank)) ||
+	    !(f->dlist = malloc(n * sizeof *f->dlist)) || 
+	    !(f->rd = aligned_alloc(2 * sizeof *f->rd, n * sizeof *f->rd)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
 	    !(f->csum = calloc(n + 4, sizeof *f->csum)) ||
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
@@ -209,6 +212,9 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 		return -CS_ENOMEM;
 	}
 	memset(f->n, 0, n * sizeof *f->n);
+	memset(f->rd, 0, n * sizeof *f->rd);
+	for (uint32_t a = 0; a < t->nnodes; a++)
+		f->rd[a].pos = t->share_norm[a] > 0;
 	f->t = t;
 	f->shares_ok = 1;
 	for (uint32_t i = 0; t->nnodes && i < t->child_off[t->nnodes]; i++) {
@@ -283,9 +289,7 @@ void cs_fairtree_free(cs_fairtree *f)
 	free(f->buf);
 	free(f->tmp);
 	free(f->dlist);
-	free(f->fstamp);
-	free(f->fcache);
-	free(f->rank);
+	free(f->rd);
 	free(f->doff);
 	free(f->dfill);
 	free(f->run);
@@ -607,55 +611,50 @@ static void settle(cs_fairtree *f, uint32_t a)
 
 double cs_fairtree_factor(cs_fairtree *f, uint32_t u)
 {
-	if (f->fstamp[u] != f->gen) {
+	struct fread *rd = f->rd;
+	if (rd[u].stamp != f->gen) {
 		const cs_account_tree *t = f->t;
 		uint32_t np = 0;
 		int32_t x = f->n[u].parent; /* (t->parent's, in the record read below) */
-		for (; x >= 0 && f->fstamp[x] != f->gen; x = f->n[x].parent)
+		for (; x >= 0 && rd[x].stamp != f->gen; x = f->n[x].parent)
 			f->path[np++] = (uint32_t)x;
 		/* from the nearest ancestor read since the computation (or the
 		 * root) down: a visit sets its children's befores, and a settle
 		 * only those below the account, so each before on the path is
 		 * taken once its parent is settled; settled, an account's
 		 * befores and those above it stand until the next computation */
-		uint32_t rank = x >= 0 ? f->rank[x] : t->nusers;
+		uint32_t rank = x >= 0 ? rd[x].rank : t->nusers;
 		while (np-- > 0) {
 			uint32_t a = f->path[np];
 			if (a)
 				rank -= f->n[a].before;
 			if (f->n[a].pf & P_VISIT)
 				settle(f, a);
-			f->rank[a] = rank;
-			f->fstamp[a] = f->gen;
+			rd[a].rank = rank;
+			rd[a].stamp = f->gen;
 		}
 		rank -= f->n[u].before;
-		f->fcache[u] = t->share_norm[u] > 0 ? (double)rank / (double)t->nusers : 0;
-		f->fstamp[u] = f->gen;
+		rd[u].factor = rd[u].pos ? (double)rank / (double)t->nusers : 0;
+		rd[u].stamp = f->gen;
 	}
-	return f->fcache[u];
+	return rd[u].factor;
 }
 
-/* (PREFETCH: a user's record, cache lines, the share's and the parent's
- * stamp and rank, the parent read from the record asked for eight reads
- * before) */
+/* (PREFETCH: a user's two records, and its parent's read record, the
+ * parent read from the user's record asked for eight reads before) */
 void cs_fairtree_factors(cs_fairtree *f, const uint32_t *users, size_t n, double *out)
 {
 	const ftnode *N = f->n;
-	const double *sn = f->t->share_norm;
 	for (size_t i = 0; i < n; i++) {
 		if (i + 16 < n) {
 			uint32_t v = users[i + 16];
 			__builtin_prefetch(&N[v]);
-			__builtin_prefetch(&f->fstamp[v]);
-			__builtin_prefetch(&f->fcache[v]);
-			__builtin_prefetch(&sn[v]);
+			__builtin_prefetch(&f->rd[v]);
 		}
 		if (i + 8 < n) {
 			int32_t x = N[users[i + 8]].parent;
-			if (x >= 0) {
-				__builtin_prefetch(&f->fstamp[x]);
-				__builtin_prefetch(&f->rank[x]);
-			}
+			if (x >= 0)
+				__builtin_prefetch(&f->rd[x]);
 		}
 		out[i] = cs_fairtree_factor(f, users[i]);
 	}

@@ -83,7 +83,11 @@ typedef struct mf {
 	 * the account its fair-share is read for */
 	/* (with a tree, its fair-share term too, w_fs x its user's factor,
 	 * as of computation calc) */
-	struct prio_in { cs_time submit, estimate; double size, extra, wfs; uint64_t calc; uint32_t fs_acct, key; } *pin;
+	struct prio_in { cs_time submit; double size, extra, wfs; uint64_t calc; uint32_t fs_acct, key; } *pin;
+	/* per job, its estimate, apart from pin: the walk's and refused()'s
+	 * bound tests read nothing else of the job (8 bytes a job, not
+	 * pin's 48: the waiting jobs' are a few lines) */
+	cs_time *est;
 	/* Refusals a pass has learnt (cs_ctx_nofit_bound) per request shape
 	 * (sched/shapeq.h; node model), so the later jobs of a shape that
 	 * cannot start now are refused without asking the engine: a job's

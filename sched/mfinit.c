@@ -60,6 +60,7 @@ void mfinit_destroy(void *state)
 	free(p->order2);
 	free(p->sort_tmp);
 	free(p->pin);
+	free(p->est);
 	free(p->shape);
 	free(p->nofit);
 	free(p->dead);
@@ -365,7 +366,7 @@ static void prio_inputs(mf *p)
 		x->fs_acct = p->tree ? p->uacct[k] : p->acct[k];
 		x->wfs = 0;
 		x->calc = 0; /* (computations count from 1) */
-		x->estimate = j->estimate_s;
+		p->est[k] = j->estimate_s;
 		/* one partition: its key (a job of several may change its
 		 * partition when it starts) */
 		x->key = cs_partset_of(p->pq.sets, j->partition) < 0 ? cs_partq_key(&p->pq, (uint32_t)k) : UINT32_MAX;
@@ -465,8 +466,9 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->admitted = calloc(n, 1);
 	p->started = malloc(n * sizeof *p->started);
 	p->pin = malloc(n * sizeof *p->pin);
+	p->est = malloc(n * sizeof *p->est);
 	p->late = p->tree && !mf_charging_each_pass();
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin) {
+	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin || !p->est) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}

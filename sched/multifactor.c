@@ -178,7 +178,7 @@ static inline int refused(const mf *p, uint32_t jid, uint32_t s, uint32_t gen)
 		return 0;
 	if (refused_for_pass(p, m))
 		return 1;
-	return m->gen == gen && (m->est_max < 0 || p->pin[jid].estimate > m->est_max);
+	return m->gen == gen && (m->est_max < 0 || p->est[jid] > m->est_max);
 }
 
 /* What the engine has learnt refuses jid's shape (cs_ctx_nofit_bound),
@@ -195,7 +195,7 @@ static inline __attribute__((always_inline)) int learn(mf *p, cs_sched_ctx *ctx,
 	m->est_max = est;
 	m->out_key = est < 0 ? cs_ctx_nofit_key(ctx, jid) : 0;
 	p->bound[m - p->nofit + 1].stamp = 0; /* (a bound mark copies m: gone) */
-	return est < 0 || p->pin[jid].estimate > est;
+	return est < 0 || p->est[jid] > est;
 }
 
 /* Is shape s (job jid's, of one partition; m its refusals) refused for
@@ -379,7 +379,7 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 	uint32_t *gaps = p->gaps;
 	size_t ng = 0;
 	const struct bound *bound = p->bound;
-	const struct prio_in *pin = p->pin;
+	const cs_time *est = p->est;
 	p->bound_walk++;
 	for (size_t k = 0; k < 4; k++)
 		o[n + k] = (cs_ranked){ 0, UINT32_MAX, 0 };
@@ -393,7 +393,7 @@ static void backfill_walk(mf *p, cs_sched_ctx *ctx, size_t n)
 		 * and it could not hold: walk_visit would pass it over; slot 0,
 		 * a gap's and the sentinels', is never bound-marked) */
 		const struct bound *b = &bound[e->aux];
-		if (b->stamp == p->bound_walk && pin[e->jid].estimate > b->est_max)
+		if (b->stamp == p->bound_walk && est[e->jid] > b->est_max)
 			continue;
 		if (e->jid == UINT32_MAX) {
 			if (e == o + n)
