@@ -40,6 +40,15 @@ typedef struct ftnode {
 
 _Static_assert(sizeof(ftnode) == 64, "an ftnode is one cache line");
 
+/* A node's read record (cs_fairtree's rd). */
+struct fread {
+	uint64_t stamp;
+	double factor;
+	uint32_t rank, pos;
+} __attribute__((aligned(32)));
+
+_Static_assert(sizeof(struct fread) == 32, "a read record is half a line");
+
 /* PREFETCH. On 30 days of the default site at 10x (32,300 accounts and
  * users, 2 MB of records) the records an update or a read of the order
  * touches are rarely in cache, and the loops that walk them (the users
@@ -170,7 +179,7 @@ struct cs_fairtree {
 	 * nusers minus the befores on its path, its own included (the users
 	 * of its path's siblings ahead; its users' reads start there); pos,
 	 * the node's share_norm is positive (set once) */
-	struct fread { uint64_t stamp; double factor; uint32_t rank, pos; } *rd;
+	struct fread *rd;
 };
 
 /* Level Fairshare, highest first, then node order. */
@@ -201,7 +210,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
 	    !(f->dlist = malloc(n * sizeof *f->dlist)) || 
-	    !(f->rd = aligned_alloc(2 * sizeof *f->rd, n * sizeof *f->rd)) ||
+	    !(f->rd = aligned_alloc(sizeof *f->rd, n * sizeof *f->rd)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
 	    !(f->csum = calloc(n + 4, sizeof *f->csum)) ||
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||
