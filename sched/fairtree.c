@@ -209,8 +209,7 @@ int cs_fairtree_new(cs_fairtree **out, const cs_account_tree *t)
 	    !(f->nfrag = calloc(n, sizeof *f->nfrag)) ||
 	    !(f->sfirst = calloc(n, sizeof *f->sfirst)) ||
 	    !(f->tmp = malloc(n * sizeof *f->tmp)) ||
-	    !(f->dlist = malloc(n * sizeof *f->dlist)) || 
-	    !(f->rd = aligned_alloc(sizeof *f->rd, n * sizeof *f->rd)) ||
+	    !(f->dlist = malloc(n * sizeof *f->dlist)) || !(f->rd = aligned_alloc(sizeof *f->rd, n * sizeof *f->rd)) ||
 	    !(f->run = calloc(n, sizeof *f->run)) || !(f->ins = malloc(n * sizeof *f->ins)) ||
 	    !(f->csum = calloc(n + 4, sizeof *f->csum)) ||
 	    !(f->rbuf = malloc((2 * n + 1) * sizeof *f->rbuf)) ||

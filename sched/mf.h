@@ -58,8 +58,8 @@ typedef struct mf {
 	double inv, decay_k;
 	int late;
 	double *share;        /* per account; normalised to sum 1 */
-	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (with a
-			       * tree, per user: its Fair Tree factor, valid when fs_pass == ncalc) */
+	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (without a
+			       * tree: with one, cs_fairtree_factor keeps each user's) */
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */
@@ -383,23 +383,14 @@ static inline void drop_arrived(mf *p)
 	p->narrived = 0;
 }
 
-/* User u's Fair Tree factor in the last computation, read once a
- * computation (here: the pass reads it for every waiting job). */
-static inline double tree_factor(mf *p, uint32_t u)
-{
-	if (p->fs_pass[u] != p->ncalc) {
-		p->fs[u] = cs_fairtree_factor(p->ft, u);
-		p->fs_pass[u] = p->ncalc;
-	}
-	return p->fs[u];
-}
-
-/* With a tree, job k's fair-share term (w_fs x its user's factor) is
- * kept for the computation (the same product): brought up to date. */
+/* With a tree, job k's fair-share term (w_fs x its user's factor, as
+ * the last computation left it: cs_fairtree_factor, which keeps each
+ * user's once read) is kept for the computation (the same product):
+ * brought up to date. */
 static inline void fs_term(mf *p, struct prio_in *x)
 {
 	if (x->calc != p->ncalc) {
-		x->wfs = p->w_fs * tree_factor(p, x->fs_acct);
+		x->wfs = p->w_fs * cs_fairtree_factor(p->ft, x->fs_acct);
 		x->calc = p->ncalc;
 	}
 }

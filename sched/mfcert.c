@@ -701,7 +701,7 @@ size_t mfcert_queue_ordered(mf *p, cs_sched_ctx *ctx, cs_time now)
 				       p->until[i - 1] <= now || p->ubound[(p->base + i - 1) / UNTIL_BLOCK] > p->until[i - 1];
 		for (size_t i = 0; certs_checked && n != SIZE_MAX && i < n; i++) { /* (tests: the terms read) */
 			const struct prio_in *x = &p->pin[p->order[i].jid];
-			certs_wrong += !(x->wfs == p->w_fs * tree_factor(p, x->fs_acct));
+			certs_wrong += !(x->wfs == p->w_fs * cs_fairtree_factor(p->ft, x->fs_acct));
 		}
 		if (certs_checked) { /* (tests: the users' lists hold the queue, no mark is left) */
 			size_t listed = 0;

@@ -1474,6 +1474,55 @@ Test(fairtree, a_child_that_leaves_the_run_ahead_ranks_as_the_full_computation)
 	cs_account_tree_free(&t);
 }
 
+/* cs_fairtree_factors reads a list of users (more than its reads ahead:
+ * 30, in three accounts), in an order of its own, after an update, and
+ * gives each its factor from the full computation, to the bit, in the
+ * list's place: users u00 .. u29 of g0 .. g2, usage 3 x k + 1 (k 7: 0),
+ * read all once, then u04, u17 and u25 moved, read from the last. */
+Test(fairtree, factors_read_as_a_list_are_the_full_computations)
+{
+	char yaml[2048];
+	size_t len = (size_t)snprintf(yaml, sizeof yaml, "accounts:\n");
+	for (int g = 0; g < 3; g++) {
+		len += (size_t)snprintf(yaml + len, sizeof yaml - len, "  - name: g%d\n    users:\n", g);
+		for (int k = 10 * g; k < 10 * g + 10; k++)
+			len += (size_t)snprintf(yaml + len, sizeof yaml - len, "      - {name: u%02d}\n", k);
+	}
+	cs_account_tree t;
+	tree_of(yaml, &t);
+	double u[64] = { 0 }, full[64];
+	uint32_t us[30], rev[30];
+	cr_assert_leq(t.nnodes, 64);
+	for (int k = 0; k < 30; k++) {
+		char name[8];
+		snprintf(name, sizeof name, "u%02d", k);
+		us[k] = node_named(&t, name);
+		u[us[k]] = k == 7 ? 0 : 3.0 * k + 1;
+		rev[29 - k] = us[k];
+	}
+	cs_fairtree *ft, *ref;
+	cr_assert_eq(cs_fairtree_new(&ft, &t), 0);
+	cr_assert_eq(cs_fairtree_new(&ref, &t), 0);
+	double out[30];
+	cs_fairtree_compute(ft, u, NULL);
+	cs_fairtree_factors(ft, us, 30, out);
+	u[us[4]] = 200;
+	u[us[17]] = 2;
+	u[us[25]] = 0.5;
+	cs_fairtree_update(ft, u, NULL, (const uint32_t[]){ us[4], us[17], us[25] }, 3);
+	cs_fairtree_compute(ref, u, full);
+	cs_fairtree_factors(ft, rev, 30, out);
+	int distinct = 0;
+	for (int i = 0; i < 30; i++) {
+		cr_assert(out[i] == full[rev[i]], "place %d (user %u): %.17g vs %.17g", i, rev[i], out[i], full[rev[i]]);
+		distinct += i > 0 && out[i] != out[i - 1];
+	}
+	cr_assert_gt(distinct, 20); /* (a factor in the wrong place would show) */
+	cs_fairtree_free(ft);
+	cs_fairtree_free(ref);
+	cs_account_tree_free(&t);
+}
+
 /* Users names[0 .. n) of g (h -> user k 5 beside it), usage start[];
  * then at each step, every list settled (its order kept), the usage of
  * users moved[step] (up to three, -1 none) set to to[step] in an update:
