@@ -57,9 +57,11 @@ typedef struct mf {
 	 * fair-share factor reads usage at every pass). */
 	double inv, decay_k;
 	int late;
-	double *share;        /* per account; normalised to sum 1 */
-	double *fs;           /* per account: fair-share factor, valid when fs_pass == pass (without a
-			       * tree: with one, cs_fairtree_factor keeps each user's) */
+	/* Without a tree (NULL with one: cs_fairtree_factor keeps each
+	 * user's factor): per account its share, normalised to sum 1, and
+	 * its fair-share factor, valid when fs_pass == pass */
+	double *share;
+	double *fs;
 	uint64_t *fs_pass;
 	uint64_t pass;
 	cs_time last;         /* time of the last usage update */

@@ -457,9 +457,11 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 		p->uacct = p->acct;
 	}
 	p->usage = calloc((size_t)p->nacct + 1, sizeof *p->usage); /* and the gone entries' */
-	p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
-	p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
-	p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
+	if (!p->tree) { /* (the flat factor's: Fair Tree keeps its own) */
+		p->share = calloc(p->nacct ? p->nacct : 1, sizeof *p->share);
+		p->fs = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs);
+		p->fs_pass = calloc(p->nacct ? p->nacct : 1, sizeof *p->fs_pass);
+	}
 	p->scale = 1;
 	p->inv = 1;
 	p->decay_k = p->half_life / M_LN2;
@@ -468,7 +470,8 @@ int mfinit_init(void **state, const cs_policy_env *env, char *err, size_t errlen
 	p->pin = malloc(n * sizeof *p->pin);
 	p->est = malloc(n * sizeof *p->est);
 	p->late = p->tree && !mf_charging_each_pass();
-	if (!p->usage || !p->share || !p->fs || !p->fs_pass || !p->admitted || !p->started || !p->pin || !p->est) {
+	if (!p->usage || (!p->tree && (!p->share || !p->fs || !p->fs_pass)) || !p->admitted || !p->started || !p->pin ||
+	    !p->est) {
 		mfinit_destroy(p);
 		return -CS_ENOMEM;
 	}
