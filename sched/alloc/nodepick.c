@@ -13,7 +13,25 @@ uint8_t cs_sel8[256 * 8];
 
 int cs_have_bmi2;
 
-#if CS_HAVE_X86_TARGETS
+/* The CPU's features as glibc found them when the process started
+ * (<sys/platform/x86.h>, glibc 2.33 on). __builtin_cpu_supports would
+ * instead link libgcc's start-up routine, which asks the CPU again, about
+ * twenty cpuid instructions in every process that capsim starts (each a
+ * trap to the hypervisor on a virtual machine: 0.05-0.2 ms a process, as
+ * much as a small trace's whole replay takes to parse). */
+#if CS_HAVE_X86_TARGETS && defined(__has_include)
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#define CS_GLIBC_CPU_FEATURES 1
+#endif
+#endif
+
+#if CS_HAVE_X86_TARGETS && defined(CS_GLIBC_CPU_FEATURES)
+static int cpu_has_bmi2(void)
+{
+	return CPU_FEATURE_ACTIVE(BMI1) && CPU_FEATURE_ACTIVE(BMI2) && CPU_FEATURE_ACTIVE(POPCNT);
+}
+#elif CS_HAVE_X86_TARGETS
 static int cpu_has_bmi2(void)
 {
 	__builtin_cpu_init();
