@@ -4,12 +4,10 @@
 #include "idset.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 const char *const cs_swf_field_names[18] = {
@@ -276,10 +274,10 @@ int cs_swf_read(const char *path, cs_swf *out, char *err, size_t errlen)
  * complete lines, carry the partial last line over. */
 /* Decompression runs in its own thread, a few chunks ahead of the parser,
  * so on two cores inflating and parsing overlap. The byte stream, and so
- * every result, is the same as reading in one thread. A file that does
- * not start with gzip's magic bytes is read straight into the buffer, in
- * this thread (zlib would pass its bytes through unchanged, but through
- * the thread and two copies: a third of a small trace's read). */
+ * every result, is the same as reading in one thread. A file that is not
+ * gzip, which zlib passes through (gzdirect), is read in this thread,
+ * straight into the line buffer: there is nothing to overlap, and the
+ * thread's hand-offs and a copy would be a third of a small trace's read. */
 enum { CHUNK = 1 << 17, NCHUNK = 4 };
 
 typedef struct inflater {
@@ -294,6 +292,21 @@ typedef struct inflater {
 	char msg[160];        /* the reason, when a chunk says -1 */
 } inflater;
 
+/* CHUNK bytes of the stream (fewer at its end) into dst: their count, 0
+ * at the end, -1 with the reason in z->msg. */
+static int read_chunk(inflater *z, char *dst)
+{
+	int r = gzread(z->g, dst, CHUNK);
+	int zerr = Z_OK;
+	const char *m = gzerror(z->g, &zerr);
+	if (r < 0 || (r == 0 && zerr != Z_OK)) {
+		snprintf(z->msg, sizeof z->msg, "%s", zerr == Z_ERRNO ? strerror(errno)
+			 : zerr == Z_BUF_ERROR ? "truncated gzip data" : m);
+		r = -1;
+	}
+	return r;
+}
+
 static void *inflate_main(void *arg)
 {
 	inflater *z = arg;
@@ -306,14 +319,7 @@ static void *inflate_main(void *arg)
 		pthread_mutex_unlock(&z->mu);
 		if (stop)
 			break;
-		int r = gzread(z->g, z->buf[slot], CHUNK);
-		int zerr = Z_OK;
-		const char *m = gzerror(z->g, &zerr);
-		if (r < 0 || (r == 0 && zerr != Z_OK)) {
-			snprintf(z->msg, sizeof z->msg, "%s", zerr == Z_ERRNO ? strerror(errno)
-				 : zerr == Z_BUF_ERROR ? "truncated gzip data" : m);
-			r = -1;
-		}
+		int r = read_chunk(z, z->buf[slot]);
 		pthread_mutex_lock(&z->mu);
 		z->len[slot] = r;
 		z->made++;
@@ -351,61 +357,43 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 	enum { BUF = 2 * CHUNK };
 	*hdr = (cs_swf_header){ -1, -1, -1, -1 };
 	scan sc = { .hdr = hdr, .sink = sink, .ctx = ctx };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	FILE *probe = fopen(path, "rb");
+	if (!probe) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -CS_EIO;
 	}
-	unsigned char magic[2];
-	ssize_t nm;
-	while ((nm = pread(fd, magic, sizeof magic, 0)) < 0 && errno == EINTR)
-		;
-	int plain = nm >= 0 && !(nm == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
-	inflater z = { 0 };
-	if (!plain) {
-		close(fd);
-		fd = -1;
-		if (!(z.g = gzopen(path, "rb"))) {
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-			return -CS_EIO;
-		}
-		gzbuffer(z.g, 1 << 17);
+	fclose(probe);
+	inflater z = { .g = gzopen(path, "rb") };
+	if (!z.g) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -CS_EIO;
 	}
-	char *buf = malloc(BUF + (plain ? 0 : (size_t)NCHUNK * CHUNK));
+	/* half a chunk: zlib reads a chunk (at least twice its buffer) into
+	 * the caller's memory directly, inflated or passed through */
+	gzbuffer(z.g, CHUNK / 2);
+	int direct = gzdirect(z.g);
+	char *buf = malloc(BUF + (direct ? 0 : (size_t)NCHUNK * CHUNK));
 	if (!buf) {
-		if (plain)
-			close(fd);
-		else
-			gzclose(z.g);
+		gzclose(z.g);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -CS_ENOMEM;
 	}
-	if (!plain) {
-		for (int i = 0; i < NCHUNK; i++)
-			z.buf[i] = buf + BUF + (size_t)i * CHUNK;
-		pthread_mutex_init(&z.mu, NULL);
-		pthread_cond_init(&z.cv, NULL);
-		if (pthread_create(&z.th, NULL, inflate_main, &z) != 0) {
-			free(buf);
-			gzclose(z.g);
-			snprintf(err, errlen, "%s: cannot start the reader thread", path);
-			return -CS_EIO;
-		}
+	for (int i = 0; !direct && i < NCHUNK; i++)
+		z.buf[i] = buf + BUF + (size_t)i * CHUNK;
+	pthread_mutex_init(&z.mu, NULL);
+	pthread_cond_init(&z.cv, NULL);
+	if (!direct && pthread_create(&z.th, NULL, inflate_main, &z) != 0) {
+		free(buf);
+		gzclose(z.g);
+		snprintf(err, errlen, "%s: cannot start the reader thread", path);
+		return -CS_EIO;
 	}
 	size_t have = 0, total = 0;
 	uint32_t lineno = 0;
 	int rc = 0, eof = 0;
 	while (!eof) {
 		const char *data;
-		ssize_t r;
-		if (plain) {
-			while ((r = read(fd, buf + have, CHUNK)) < 0 && errno == EINTR)
-				;
-			if (r < 0)
-				snprintf(z.msg, sizeof z.msg, "%s", strerror(errno));
-		} else {
-			r = inflater_next(&z, &data);
-		}
+		int r = direct ? read_chunk(&z, buf + have) : inflater_next(&z, &data);
 		if (r < 0) {
 			snprintf(err, errlen, "%s: cannot read: %s", path, z.msg);
 			rc = -CS_EIO;
@@ -413,7 +401,7 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 		}
 		if (r == 0)
 			eof = 1;
-		if (!plain) {
+		if (!direct) {
 			memcpy(buf + have, data, (size_t)r);
 			inflater_release(&z);
 		}
@@ -440,19 +428,17 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 			break;
 		}
 	}
-	if (plain) {
-		close(fd);
-	} else {
+	if (!direct) {
 		pthread_mutex_lock(&z.mu);
 		z.stop = 1;
 		pthread_cond_broadcast(&z.cv);
 		pthread_mutex_unlock(&z.mu);
 		pthread_join(z.th, NULL);
-		pthread_mutex_destroy(&z.mu);
-		pthread_cond_destroy(&z.cv);
 	}
+	pthread_mutex_destroy(&z.mu);
+	pthread_cond_destroy(&z.cv);
 	free(buf);
-	if (!plain && gzclose(z.g) != Z_OK && rc == 0) {
+	if (gzclose(z.g) != Z_OK && rc == 0) {
 		snprintf(err, errlen, "%s: cannot read: truncated or corrupt gzip data", path);
 		rc = -CS_EIO;
 	}
