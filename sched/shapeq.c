@@ -191,7 +191,7 @@ void cs_shapeq_push(cs_shapeq *q, uint32_t jid)
 void cs_shapeq_remove(cs_shapeq *q, uint32_t jid)
 {
 	uint32_t s = q->shape[jid], k = q->slot[jid];
-	if (q->t.min_size[q->t.leaves + k] == UINT32_MAX)
+	if (!cs_qtree_present(&q->t, k))
 		return;
 	cs_qtree_clear(&q->t, k);
 	q->nwait[s]--;

@@ -16,14 +16,35 @@ static long scan(const uint32_t *size, const cs_time *est, size_t n, size_t from
 	return -1;
 }
 
-/* Trees of one leaf, a power of two and one past it, filled sparsely and
- * densely with sizes and estimates set and cleared at random: every search
- * from every start, to every end near and far, with bounds that make the
- * subtrees' minima match where no leaf does (a small size with a long
- * estimate beside a big size with a short one), is the scan's. */
+/* Every inner child's keys are the minima of its group below (set and
+ * clear keep them tight, not only lower bounds: a stale one would cost
+ * searches, not answers). */
+static void minima_are_tight(const cs_qtree *t)
+{
+	size_t groups = (t->n + CS_QTREE_FAN - 1) / CS_QTREE_FAN;
+	for (unsigned k = 1; k <= t->top; k++) {
+		for (size_t g = 0; g < groups; g++) {
+			int32_t ms = INT32_MAX, me = INT32_MAX;
+			for (unsigned l = 0; l < CS_QTREE_FAN; l++) {
+				ms = t->lv[k - 1][g].size[l] < ms ? t->lv[k - 1][g].size[l] : ms;
+				me = t->lv[k - 1][g].est[l] < me ? t->lv[k - 1][g].est[l] : me;
+			}
+			cr_assert_eq(t->lv[k][g >> 4].size[g & 15], ms, "level %u group %zu", k, g);
+			cr_assert_eq(t->lv[k][g >> 4].est[g & 15], me, "level %u group %zu", k, g);
+		}
+		groups = (groups + CS_QTREE_FAN - 1) / CS_QTREE_FAN;
+	}
+}
+
+/* Trees of one position, one group of sixteen and one past it, two levels
+ * and one past, filled sparsely and densely with sizes and estimates set
+ * and cleared at random: every search from every start, to every end near
+ * and far, with bounds that make the subtrees' minima match where no leaf
+ * does (a small size with a long estimate beside a big size with a short
+ * one), is the scan's. */
 Test(qtree, find_is_the_first_matching_leaf)
 {
-	static const size_t sizes[] = { 1, 2, 3, 64, 65, 200 };
+	static const size_t sizes[] = { 1, 2, 3, 16, 17, 64, 65, 200, 256, 257 };
 	unsigned long long x = 7;
 	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
 		size_t n = sizes[si];
@@ -50,6 +71,7 @@ Test(qtree, find_is_the_first_matching_leaf)
 					cs_qtree_clear(&t, i);
 				}
 			}
+			minima_are_tight(&t);
 			uint32_t fit = th_xorshift(&x, 9), extra = th_xorshift(&x, 9);
 			cs_time lim = th_xorshift(&x, 110);
 			for (size_t from = 0; from <= n + 1; from++) {
@@ -66,5 +88,111 @@ Test(qtree, find_is_the_first_matching_leaf)
 		cs_qtree_free(&t);
 		free(size);
 		free(est);
+	}
+}
+
+/* Trees of three and four levels (4,096 positions and one past), sparse
+ * and dense, searched from starts spread over them and the group edges. */
+Test(qtree, deep_trees_find_the_first_matching_leaf)
+{
+	static const size_t sizes[] = { 4096, 4097, 70000 };
+	unsigned long long x = 11;
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+		size_t n = sizes[si];
+		uint32_t *size = malloc(n * sizeof *size);
+		cs_time *est = malloc(n * sizeof *est);
+		cs_qtree t;
+		cr_assert(size && est);
+		cr_assert_eq(cs_qtree_init(&t, n), 0);
+		for (size_t i = 0; i < n; i++) {
+			size[i] = UINT32_MAX;
+			est[i] = CS_TIME_MAX;
+		}
+		for (int round = 0; round < 12; round++) {
+			unsigned fill = 1 + (unsigned)round % 3 * 40; /* 1 in fill set */
+			for (size_t k = 0; k < n; k++) {
+				size_t i = th_xorshift(&x, (unsigned)n);
+				if (th_xorshift(&x, fill) == 0) {
+					size[i] = th_xorshift(&x, 8);
+					est[i] = th_xorshift(&x, 100);
+					cs_qtree_set(&t, i, size[i], est[i]);
+				} else if (th_xorshift(&x, 2)) {
+					size[i] = UINT32_MAX;
+					est[i] = CS_TIME_MAX;
+					cs_qtree_clear(&t, i);
+				}
+			}
+			minima_are_tight(&t);
+			uint32_t fit = th_xorshift(&x, 9), extra = th_xorshift(&x, 9);
+			cs_time lim = th_xorshift(&x, 110);
+			for (size_t from = 0; from <= n + 1; from += from % 16 == 15 ? 1 : 1 + th_xorshift(&x, 300)) {
+				cr_assert_eq(cs_qtree_find(&t, from, fit, extra, lim), scan(size, est, n, from, n, fit, extra, lim),
+					     "n %zu from %zu", n, from);
+				size_t to = from + th_xorshift(&x, 5000);
+				cr_assert_eq(cs_qtree_find_in(&t, from, to, fit, extra, lim),
+					     scan(size, est, n, from, to, fit, extra, lim), "n %zu [%zu, %zu)", n, from, to);
+			}
+		}
+		cs_qtree_free(&t);
+		free(size);
+		free(est);
+	}
+}
+
+/* Estimates and limits past the 32-bit keys' range (below 0, at and past
+ * UINT32_MAX, up to 2^40 and CS_TIME_MAX): where two clamp alike the leaf
+ * is checked on its estimate as set, so every search is still the scan's. */
+Test(qtree, estimates_past_32_bits_are_exact)
+{
+	static const cs_time ends[] = { -7, -1, 0, 1, 2, 4294967294ll, 4294967295ll, 4294967296ll, 4294967300ll,
+					(cs_time)1 << 40, CS_TIME_MAX - 1 };
+	enum { NE = sizeof ends / sizeof *ends };
+	unsigned long long x = 5;
+	size_t n = 300;
+	uint32_t size[300];
+	cs_time est[300];
+	cs_qtree t;
+	cr_assert_eq(cs_qtree_init(&t, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		size[i] = UINT32_MAX;
+		est[i] = CS_TIME_MAX;
+	}
+	for (int round = 0; round < 200; round++) {
+		for (size_t k = 0; k < 40; k++) {
+			size_t i = th_xorshift(&x, (unsigned)n);
+			if (th_xorshift(&x, 3)) {
+				size[i] = th_xorshift(&x, 4);
+				est[i] = ends[th_xorshift(&x, NE)];
+				cs_qtree_set(&t, i, size[i], est[i]);
+			} else {
+				size[i] = UINT32_MAX;
+				est[i] = CS_TIME_MAX;
+				cs_qtree_clear(&t, i);
+			}
+		}
+		uint32_t fit = 1 + th_xorshift(&x, 4), extra = th_xorshift(&x, 2);
+		cs_time lim = ends[th_xorshift(&x, NE)];
+		for (size_t from = 0; from <= n; from += 1 + th_xorshift(&x, 20))
+			cr_assert_eq(cs_qtree_find(&t, from, fit, extra, lim), scan(size, est, n, from, n, fit, extra, lim),
+				     "from %zu lim %lld", from, (long long)lim);
+	}
+	cs_qtree_free(&t);
+}
+
+/* The search's sixteen-at-once test (SSE2 where there is) against the
+ * plain one, on keys at and near both ends of the 32-bit range. */
+Test(qtree, mask_is_the_plain_mask)
+{
+	static const int32_t edge[] = { INT32_MIN, INT32_MIN + 1, -1, 0, 1, 2, 3, INT32_MAX - 1, INT32_MAX };
+	enum { NK = sizeof edge / sizeof *edge };
+	unsigned long long x = 3;
+	cs_qtree_grp g;
+	for (int round = 0; round < 20000; round++) {
+		for (unsigned l = 0; l < CS_QTREE_FAN; l++) {
+			g.size[l] = edge[th_xorshift(&x, NK)];
+			g.est[l] = edge[th_xorshift(&x, NK)];
+		}
+		int32_t fit = edge[th_xorshift(&x, NK)], extra = edge[th_xorshift(&x, NK)], lim = edge[th_xorshift(&x, NK)];
+		cr_assert_eq(cs_qtree_mask(&g, fit, extra, lim), cs_qtree_mask_plain(&g, fit, extra, lim));
 	}
 }
