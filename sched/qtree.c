@@ -50,8 +50,7 @@ int cs_qtree_init(cs_qtree *t, size_t n)
 	for (size_t i = 0; i < total; i++)
 		for (unsigned l = 0; l < CS_QTREE_FAN; l++)
 			g[i].size[l] = g[i].est[l] = EMPTY;
-	for (size_t i = 0; i < t->n; i++)
-		t->est[i] = CS_TIME_MAX;
+	/* (est is read only at a position found, which was set) */
 	for (unsigned l = 0; l <= t->top; l++) {
 		t->lv[l] = g;
 		g += groups[l];
@@ -112,18 +111,18 @@ static void put(cs_qtree *t, size_t pos, int32_t s, int32_t e)
 		int32_t os = g->size[l], oe = g->est[l];
 		if (os == s && oe == e)
 			return;
-		if (k == t->top) {
-			g->size[l] = s;
-			g->est[l] = e;
-			return;
-		}
 		size_t pi = i >> 4;
-		const cs_qtree_grp *p = t->lv[k + 1] + (pi >> 4);
-		int32_t ps = p->size[pi & 15], pe = p->est[pi & 15];
-		int32_t ns = s <= ps ? s : os == ps ? min15(g->size, l) : ps;
-		int32_t ne = e <= pe ? e : oe == pe ? min15(g->est, l) : pe;
+		int32_t ns = s, ne = e; /* the group's new minima */
+		if (k < t->top) {
+			const cs_qtree_grp *p = t->lv[k + 1] + (pi >> 4);
+			int32_t ps = p->size[pi & 15], pe = p->est[pi & 15];
+			ns = s <= ps ? s : os == ps ? min15(g->size, l) : ps;
+			ne = e <= pe ? e : oe == pe ? min15(g->est, l) : pe;
+		}
 		g->size[l] = s;
 		g->est[l] = e;
+		if (k == t->top)
+			return;
 		s = ns < s ? ns : s;
 		e = ne < e ? ne : e;
 		i = pi;
@@ -136,11 +135,7 @@ void cs_qtree_set(cs_qtree *t, size_t pos, uint32_t size, cs_time est)
 	put(t, pos, key(size), key_of_est(est));
 }
 
-void cs_qtree_clear(cs_qtree *t, size_t pos)
-{
-	t->est[pos] = CS_TIME_MAX;
-	put(t, pos, EMPTY, EMPTY);
-}
+void cs_qtree_clear(cs_qtree *t, size_t pos) { put(t, pos, EMPTY, EMPTY); }
 
 int cs_qtree_present(const cs_qtree *t, size_t pos) { return t->lv[0][pos >> 4].size[pos & 15] != EMPTY; }
 

@@ -28,7 +28,7 @@ typedef struct cs_qtree_grp {
 
 typedef struct cs_qtree {
 	cs_qtree_grp *lv[CS_QTREE_MAXLV]; /* lv[0]: the positions' groups; lv[top]: one group */
-	cs_time *est;                     /* per position its estimate as set (for the clamped keys) */
+	cs_time *est;                     /* per position set its estimate (for the clamped keys) */
 	unsigned top;
 	size_t n;
 } cs_qtree;
