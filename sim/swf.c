@@ -289,6 +289,7 @@ typedef struct inflater {
 	int len[NCHUNK];      /* bytes, 0 at the end, -1 on error */
 	unsigned made, taken; /* chunks produced and consumed, ever */
 	int stop;
+	int direct;           /* a file zlib passes through (gzdirect): read in the caller's thread */
 	char msg[160];        /* the reason, when a chunk says -1 */
 } inflater;
 
@@ -331,24 +332,58 @@ static void *inflate_main(void *arg)
 	return NULL;
 }
 
-/* Wait for the next chunk; returns its length (0 end, -1 error). */
-static int inflater_next(inflater *z, const char **data)
+/* The reader thread started on chunks (NCHUNK x CHUNK bytes), unless the
+ * file is read directly: 0, or -1 (no thread). */
+static int inflater_start(inflater *z, char *chunks)
 {
+	if (z->direct)
+		return 0;
+	for (int i = 0; i < NCHUNK; i++)
+		z->buf[i] = chunks + (size_t)i * CHUNK;
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	if (pthread_create(&z->th, NULL, inflate_main, z) != 0) {
+		pthread_mutex_destroy(&z->mu);
+		pthread_cond_destroy(&z->cv);
+		return -1;
+	}
+	return 0;
+}
+
+/* The stream's next chunk into dst (room for CHUNK bytes): its length, 0
+ * at the end, -1 with the reason in z->msg. Read here (direct), else the
+ * reader thread's next chunk, copied and its slot handed back. */
+static int inflater_read(inflater *z, char *dst)
+{
+	if (z->direct)
+		return read_chunk(z, dst);
 	pthread_mutex_lock(&z->mu);
 	while (z->made == z->taken)
 		pthread_cond_wait(&z->cv, &z->mu);
 	unsigned slot = z->taken % NCHUNK;
 	pthread_mutex_unlock(&z->mu);
-	*data = z->buf[slot];
-	return z->len[slot];
-}
-
-static void inflater_release(inflater *z)
-{
+	int r = z->len[slot];
+	if (r > 0)
+		memcpy(dst, z->buf[slot], (size_t)r);
 	pthread_mutex_lock(&z->mu);
 	z->taken++;
 	pthread_cond_broadcast(&z->cv);
 	pthread_mutex_unlock(&z->mu);
+	return r;
+}
+
+/* The reader thread stopped and joined (none when direct). */
+static void inflater_stop(inflater *z)
+{
+	if (z->direct)
+		return;
+	pthread_mutex_lock(&z->mu);
+	z->stop = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->th, NULL);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
 }
 
 int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ctx,
@@ -371,18 +406,14 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 	/* half a chunk: zlib reads a chunk (at least twice its buffer) into
 	 * the caller's memory directly, inflated or passed through */
 	gzbuffer(z.g, CHUNK / 2);
-	int direct = gzdirect(z.g);
-	char *buf = malloc(BUF + (direct ? 0 : (size_t)NCHUNK * CHUNK));
+	z.direct = gzdirect(z.g);
+	char *buf = malloc(BUF + (z.direct ? 0 : (size_t)NCHUNK * CHUNK));
 	if (!buf) {
 		gzclose(z.g);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -CS_ENOMEM;
 	}
-	for (int i = 0; !direct && i < NCHUNK; i++)
-		z.buf[i] = buf + BUF + (size_t)i * CHUNK;
-	pthread_mutex_init(&z.mu, NULL);
-	pthread_cond_init(&z.cv, NULL);
-	if (!direct && pthread_create(&z.th, NULL, inflate_main, &z) != 0) {
+	if (inflater_start(&z, buf + BUF) < 0) {
 		free(buf);
 		gzclose(z.g);
 		snprintf(err, errlen, "%s: cannot start the reader thread", path);
@@ -392,8 +423,7 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 	uint32_t lineno = 0;
 	int rc = 0, eof = 0;
 	while (!eof) {
-		const char *data;
-		int r = direct ? read_chunk(&z, buf + have) : inflater_next(&z, &data);
+		int r = inflater_read(&z, buf + have);
 		if (r < 0) {
 			snprintf(err, errlen, "%s: cannot read: %s", path, z.msg);
 			rc = -CS_EIO;
@@ -401,10 +431,6 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 		}
 		if (r == 0)
 			eof = 1;
-		if (!direct) {
-			memcpy(buf + have, data, (size_t)r);
-			inflater_release(&z);
-		}
 		have += (size_t)r;
 		total += (size_t)r;
 		size_t pos = 0;
@@ -428,15 +454,7 @@ int cs_swf_scan(const char *path, cs_swf_header *hdr, cs_swf_sink sink, void *ct
 			break;
 		}
 	}
-	if (!direct) {
-		pthread_mutex_lock(&z.mu);
-		z.stop = 1;
-		pthread_cond_broadcast(&z.cv);
-		pthread_mutex_unlock(&z.mu);
-		pthread_join(z.th, NULL);
-	}
-	pthread_mutex_destroy(&z.mu);
-	pthread_cond_destroy(&z.cv);
+	inflater_stop(&z);
 	free(buf);
 	if (gzclose(z.g) != Z_OK && rc == 0) {
 		snprintf(err, errlen, "%s: cannot read: truncated or corrupt gzip data", path);
