@@ -13,8 +13,9 @@
  * plain engine. Each pair must give the same schedule (checked: exit status
  * 1 if any job starts at another time). CPU time of the whole cs_run
  * (read, simulate, metrics): as built the least of --runs N runs (default
- * 3; the passes' own CPU too, each figure its own least), the baseline
- * one run.
+ * 3; the passes' own CPU too, each figure its own least), run in rounds
+ * of every load (the growths: the median of the rounds' own), the
+ * baseline one run.
  *
  * Printed per load: CPU seconds, passes, microseconds per pass and per job,
  * the queue (time-averaged jobs waiting, and the longest), the speed-up
@@ -160,10 +161,24 @@ static int generate(int days)
 	return 0;
 }
 
-/* Runs as built at each load (--runs): the least CPU and the least
- * passes' CPU of as many runs, which the clock's noise at the short
- * loads otherwise moves by a third. */
+/* Rounds as built (--runs): each round runs every load once, so that
+ * the runs a growth compares are minutes apart at most (this virtual
+ * machine's speed moves by half over longer spans). A CPU figure is the
+ * least of its runs (the clock's noise at the short loads otherwise moves
+ * it by a third), a growth the median of the rounds' own growths. */
 static int runs = 3;
+
+/* The median of x[0 .. n) (n >= 1; x reordered). */
+static double median(double *x, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && x[k - 1] > x[k]; k--) {
+			double t = x[k];
+			x[k] = x[k - 1];
+			x[k - 1] = t;
+		}
+	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
 
 /* One policy's table: as built against its baseline at each load. */
 static int table(int policy)
@@ -171,59 +186,77 @@ static int table(int policy)
 	printf("  %-5s %7s %8s %9s %9s %10s %10s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "load", "jobs", "passes",
 	       "queue", "longest", "cpu s", "base cpu", "us/pass", "base", "us/job", "speedup", "growth", "base gr",
 	       "pass us", "pass gr", "moves/p", "moves gr");
-	double pass0 = 0, base0 = 0, own0 = 0, logq0 = 0, moves0 = 0;
-	int bad = 0;
-	for (int l = 0; l < NL; l++) {
-		outcome a, b;
-		int rc = run(wl[l], policy, acctf[l], 0, &a);
-		for (int k = 1; rc == 0 && k < runs; k++) {
-			outcome again;
-			rc = run(wl[l], policy, acctf[l], 0, &again);
-			if (rc < 0)
+	/* per load: the first round's outcome (its schedule), and every
+	 * round's CPU and passes' CPU */
+	outcome a[NL];
+	double cpu[NL][20], pcpu[NL][20];
+	int rc = 0, done = 0;
+	for (int r = 0; rc == 0 && r < runs; r++)
+		for (int l = 0; rc == 0 && l < NL; l++) {
+			outcome x;
+			if ((rc = run(wl[l], policy, acctf[l], 0, &x)) < 0)
 				break;
-			a.cpu = again.cpu < a.cpu ? again.cpu : a.cpu;
-			a.pass_cpu = again.pass_cpu < a.pass_cpu ? again.pass_cpu : a.pass_cpu;
-			free(again.start);
+			cpu[l][r] = x.cpu;
+			pcpu[l][r] = x.pass_cpu;
+			if (r == 0) {
+				a[l] = x;
+				done++;
+			} else {
+				free(x.start);
+			}
 		}
-		if (rc == 0)
-			rc = run(wl[l], policy, acctf[l], 1, &b);
-		if (rc < 0)
-			return -1;
-		if (a.njobs != b.njobs || memcmp(a.start, b.start, a.njobs * sizeof *a.start) != 0) {
+	double base0 = 0, logq0 = 0, moves0 = 0;
+	int bad = 0;
+	for (int l = 0; rc == 0 && l < NL; l++) {
+		outcome b;
+		if ((rc = run(wl[l], policy, acctf[l], 1, &b)) < 0)
+			break;
+		if (a[l].njobs != b.njobs || memcmp(a[l].start, b.start, a[l].njobs * sizeof *a[l].start) != 0) {
 			fprintf(stderr, "bench_backlog: load %.2f: the schedule differs from the baseline's\n", loads[l]);
 			bad = 1;
 		}
-		double per_pass = a.cpu / (double)(a.passes ? a.passes : 1) * 1e6;
+		double least = cpu[l][0], pleast = pcpu[l][0];
+		for (int k = 1; k < runs; k++) {
+			least = cpu[l][k] < least ? cpu[l][k] : least;
+			pleast = pcpu[l][k] < pleast ? pcpu[l][k] : pleast;
+		}
+		double np = (double)(a[l].passes ? a[l].passes : 1), np0 = (double)(a[0].passes ? a[0].passes : 1);
+		double per_pass = least / np * 1e6;
 		double base_pass = b.cpu / (double)(b.passes ? b.passes : 1) * 1e6;
-		double own_pass = a.pass_cpu / (double)(a.passes ? a.passes : 1) * 1e6;
-		double logq = log(a.mean_queue > 2 ? a.mean_queue : 2);
-		double moves = (double)a.moves / (double)(a.passes ? a.passes : 1);
+		double own_pass = pleast / np * 1e6;
+		double logq = log(a[l].mean_queue > 2 ? a[l].mean_queue : 2);
+		double moves = (double)a[l].moves / np;
 		char growth[32] = "-", bgrowth[32] = "-", ogrowth[32] = "-", mv[32] = "-", mgrowth[32] = "-";
-		if (a.moves)
+		if (a[l].moves)
 			snprintf(mv, sizeof mv, "%.2f", moves);
 		if (l == 0) {
-			pass0 = per_pass;
 			base0 = base_pass;
-			own0 = own_pass;
 			logq0 = logq;
 			moves0 = moves;
 		} else {
-			if (a.moves && moves0 > 0)
+			if (a[l].moves && moves0 > 0)
 				snprintf(mgrowth, sizeof mgrowth, "%.2f", (moves / moves0) / (logq / logq0));
-			/* CPU per pass's growth over log(queue)'s: <= 1 meets the target */
-			snprintf(growth, sizeof growth, "%.2f", (per_pass / pass0) / (logq / logq0));
+			/* CPU per pass's growth over log(queue)'s, each round's
+			 * against its own load 1.0: <= 1 meets the target */
+			double g[20], og[20];
+			for (int k = 0; k < runs; k++) {
+				g[k] = (cpu[l][k] / np) / (cpu[0][k] / np0) / (logq / logq0);
+				og[k] = (pcpu[l][k] / np) / (pcpu[0][k] / np0) / (logq / logq0);
+			}
+			snprintf(growth, sizeof growth, "%.2f", median(g, runs));
 			snprintf(bgrowth, sizeof bgrowth, "%.2f", (base_pass / base0) / (logq / logq0));
-			snprintf(ogrowth, sizeof ogrowth, "%.2f", (own_pass / own0) / (logq / logq0));
+			snprintf(ogrowth, sizeof ogrowth, "%.2f", median(og, runs));
 		}
 		printf("  %-5.2f %7zu %8llu %9.0f %9zu %10.2f %10.2f %8.1f %8.1f %8.1f %7.1fx %8s %8s %8.1f %8s %8s %8s\n",
-		       loads[l], a.njobs, (unsigned long long)a.passes, a.mean_queue, a.max_queue, a.cpu, b.cpu,
-		       per_pass, base_pass, a.cpu / (double)(a.njobs ? a.njobs : 1) * 1e6, b.cpu / a.cpu, growth,
+		       loads[l], a[l].njobs, (unsigned long long)a[l].passes, a[l].mean_queue, a[l].max_queue, least, b.cpu,
+		       per_pass, base_pass, least / (double)(a[l].njobs ? a[l].njobs : 1) * 1e6, b.cpu / least, growth,
 		       bgrowth, own_pass, ogrowth, mv, mgrowth);
 		fflush(stdout);
-		free(a.start);
 		free(b.start);
 	}
-	return bad;
+	for (int l = 0; l < done; l++)
+		free(a[l].start);
+	return rc < 0 ? -1 : bad;
 }
 
 int main(int argc, char **argv)
@@ -283,10 +316,13 @@ int main(int argc, char **argv)
 		unlink(wl[l]);
 		unlink(acctf[l]);
 	}
-	printf("  queue: jobs waiting, time-averaged; growth: (us/pass / us/pass at 1.0) / (log queue / log queue at 1.0),\n"
-	       "  target <= 1 (CPU per pass grows no faster than the log of the queue); base gr: the baseline's;\n"
+	printf("  queue: jobs waiting, time-averaged; cpu s, us/pass, pass us: the least of %d runs, every load run\n"
+	       "  once a round; growth: (us/pass / us/pass at 1.0) / (log queue / log queue at 1.0), each round's own,\n"
+	       "  the median (pass gr: the same of pass us); target <= 1 (CPU per pass grows no faster than the log of\n"
+	       "  the queue); base gr: the baseline's (one run a load);\n"
 	       "  moves/p: plans moved a pass (conservative: reservations made again at another start, the schedule's\n"
 	       "  own changes, which no exact pass can skip); moves gr: their growth against log(queue)'s, a floor\n"
-	       "  under pass gr\n");
+	       "  under pass gr\n",
+	       runs);
 	return bad < 0 ? 1 : bad;
 }
