@@ -13,9 +13,8 @@
  * plain engine. Each pair must give the same schedule (checked: exit status
  * 1 if any job starts at another time). CPU time of the whole cs_run
  * (read, simulate, metrics): as built the least of --runs N runs (default
- * 3; the passes' own CPU too, each figure its own least), run in rounds
- * of every load (the growths: the median of the rounds' own), the
- * baseline one run.
+ * 3; the passes' own CPU too, each figure its own least), every load's
+ * runs in turn, once a round, the baseline one run.
  *
  * Printed per load: CPU seconds, passes, microseconds per pass and per job,
  * the queue (time-averaged jobs waiting, and the longest), the speed-up
@@ -162,23 +161,11 @@ static int generate(int days)
 }
 
 /* Rounds as built (--runs): each round runs every load once, so that
- * the runs a growth compares are minutes apart at most (this virtual
- * machine's speed moves by half over longer spans). A CPU figure is the
- * least of its runs (the clock's noise at the short loads otherwise moves
- * it by a third), a growth the median of the rounds' own growths. */
+ * the runs a growth compares are spread over the same stretch of time
+ * (this virtual machine's speed moves by half over minutes). A CPU figure
+ * is the least of its runs (the clock's noise at the short loads
+ * otherwise moves it by a third); a growth is of two such figures. */
 static int runs = 3;
-
-/* The median of x[0 .. n) (n >= 1; x reordered). */
-static double median(double *x, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && x[k - 1] > x[k]; k--) {
-			double t = x[k];
-			x[k] = x[k - 1];
-			x[k - 1] = t;
-		}
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
 
 /* One policy's table: as built against its baseline at each load. */
 static int table(int policy)
@@ -205,7 +192,7 @@ static int table(int policy)
 				free(x.start);
 			}
 		}
-	double base0 = 0, logq0 = 0, moves0 = 0;
+	double pass0 = 0, base0 = 0, own0 = 0, logq0 = 0, moves0 = 0;
 	int bad = 0;
 	for (int l = 0; rc == 0 && l < NL; l++) {
 		outcome b;
@@ -220,7 +207,7 @@ static int table(int policy)
 			least = cpu[l][k] < least ? cpu[l][k] : least;
 			pleast = pcpu[l][k] < pleast ? pcpu[l][k] : pleast;
 		}
-		double np = (double)(a[l].passes ? a[l].passes : 1), np0 = (double)(a[0].passes ? a[0].passes : 1);
+		double np = (double)(a[l].passes ? a[l].passes : 1);
 		double per_pass = least / np * 1e6;
 		double base_pass = b.cpu / (double)(b.passes ? b.passes : 1) * 1e6;
 		double own_pass = pleast / np * 1e6;
@@ -230,22 +217,18 @@ static int table(int policy)
 		if (a[l].moves)
 			snprintf(mv, sizeof mv, "%.2f", moves);
 		if (l == 0) {
+			pass0 = per_pass;
+			own0 = own_pass;
 			base0 = base_pass;
 			logq0 = logq;
 			moves0 = moves;
 		} else {
 			if (a[l].moves && moves0 > 0)
 				snprintf(mgrowth, sizeof mgrowth, "%.2f", (moves / moves0) / (logq / logq0));
-			/* CPU per pass's growth over log(queue)'s, each round's
-			 * against its own load 1.0: <= 1 meets the target */
-			double g[20], og[20];
-			for (int k = 0; k < runs; k++) {
-				g[k] = (cpu[l][k] / np) / (cpu[0][k] / np0) / (logq / logq0);
-				og[k] = (pcpu[l][k] / np) / (pcpu[0][k] / np0) / (logq / logq0);
-			}
-			snprintf(growth, sizeof growth, "%.2f", median(g, runs));
+			/* CPU per pass's growth over log(queue)'s: <= 1 meets the target */
+			snprintf(growth, sizeof growth, "%.2f", (per_pass / pass0) / (logq / logq0));
 			snprintf(bgrowth, sizeof bgrowth, "%.2f", (base_pass / base0) / (logq / logq0));
-			snprintf(ogrowth, sizeof ogrowth, "%.2f", median(og, runs));
+			snprintf(ogrowth, sizeof ogrowth, "%.2f", (own_pass / own0) / (logq / logq0));
 		}
 		printf("  %-5.2f %7zu %8llu %9.0f %9zu %10.2f %10.2f %8.1f %8.1f %8.1f %7.1fx %8s %8s %8.1f %8s %8s %8s\n",
 		       loads[l], a[l].njobs, (unsigned long long)a[l].passes, a[l].mean_queue, a[l].max_queue, least, b.cpu,
@@ -316,10 +299,10 @@ int main(int argc, char **argv)
 		unlink(wl[l]);
 		unlink(acctf[l]);
 	}
-	printf("  queue: jobs waiting, time-averaged; cpu s, us/pass, pass us: the least of %d runs, every load run\n"
-	       "  once a round; growth: (us/pass / us/pass at 1.0) / (log queue / log queue at 1.0), each round's own,\n"
-	       "  the median (pass gr: the same of pass us); target <= 1 (CPU per pass grows no faster than the log of\n"
-	       "  the queue); base gr: the baseline's (one run a load);\n"
+	printf("  queue: jobs waiting, time-averaged; cpu s, us/pass, pass us: the least of %d runs, every load's in\n"
+	       "  turn, once a round; growth: (us/pass / us/pass at 1.0) / (log queue / log queue at 1.0) (pass gr: the\n"
+	       "  same of pass us); target <= 1 (CPU per pass grows no faster than the log of the queue); base gr: the\n"
+	       "  baseline's (one run a load);\n"
 	       "  moves/p: plans moved a pass (conservative: reservations made again at another start, the schedule's\n"
 	       "  own changes, which no exact pass can skip); moves gr: their growth against log(queue)'s, a floor\n"
 	       "  under pass gr\n",

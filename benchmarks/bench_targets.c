@@ -28,13 +28,14 @@
  * bench_replay's.
  *
  * The runs go in rounds (--runs N, default 3): each round runs every
- * command of a table once, one after another, so that the commands a
- * ratio compares ran minutes apart at most (this virtual machine's speed
- * moves by half over such spans: a policy's runs made after fcfs's gave
- * ratios that said nothing). A CPU figure is the least of its N runs; a
- * ratio (x fcfs, 4x/1x, 10x/1x) is the median of the N rounds' own
- * ratios, and the verdicts read those. The plain engine's baselines are
- * the least of N runs each, after the rounds.
+ * command of a table once, one after another, so that the runs of the
+ * commands a ratio compares are spread over the same stretch of time
+ * (this virtual machine's speed moves by half over minutes: a policy's
+ * runs made after fcfs's gave ratios off by as much). Every figure is the
+ * least of its N runs, which takes out the noise of a single run (the
+ * clock's ticks, the host's page faults); a ratio is of two such figures.
+ * The plain engine's baselines are the least of N runs each, after the
+ * rounds.
  *
  * Usage: bench_targets [--quick] [--runs N] [--days D] [--year-days N] [--only year|scale]
  *   --quick: no baselines. $CAPSIM_BIN: the binary (default build/capsim).
@@ -111,8 +112,8 @@ static double run_cpu(char *const *argv, int plain, double *sys)
 }
 
 /* Rounds (--runs): every command runs once a round, so every figure is
- * the least (or, for a ratio, the median) of as many runs, the same
- * number at every size and with and without --out. */
+ * the least of as many runs, the same number at every size and with and
+ * without --out. */
 static int runs = 3;
 
 /* The least of `runs` runs' CPU, or -1; *sys (if not NULL) the system
@@ -131,18 +132,6 @@ static double best_cpu(char *const *argv, int plain, double *sys)
 		}
 	}
 	return best;
-}
-
-/* The median of x[0 .. n) (n >= 1; x reordered). */
-static double median(double *x, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && x[k - 1] > x[k]; k--) {
-			double t = x[k];
-			x[k] = x[k - 1];
-			x[k - 1] = t;
-		}
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 
 /* The least of x[0 .. n) (n >= 1) and its index in *at. */
@@ -238,7 +227,7 @@ static int year(int days, int quick)
 		return -1;
 	printf("bench_targets: the default year (%d days, seed 1, %ld jobs, with its accounts tree), CPU s (user + system,\n"
 	       "  the least of %d runs) of capsim run --workload Y --accounts A --policy P [--out DIR] --no-progress,\n"
-	       "  every policy run once a round (x fcfs: the median of the rounds' ratios);\n"
+	       "  every policy's runs in turn, once a round;\n"
 	       "  targets: <= 2 s and <= 3x fcfs's; baseline: the plain engine (CAPSIM_ENGINE_PLAIN=1), --out\n",
 	       days, count_jobs(wl), runs);
 	printf("  %-13s %9s %6s %8s %8s %9s %6s %8s %9s %8s %9s %s\n", "policy", "with out", "sys", "target", "x fcfs",
@@ -270,12 +259,8 @@ static int year(int days, int quick)
 		if (plain < 0)
 			return -1;
 		int aw, an;
-		double w = least(with[k], runs, &aw), n = least(without[k], runs, &an), xw[20], xn[20];
-		for (int r = 0; r < runs; r++) {
-			xw[r] = with[k][r] / with[0][r];
-			xn[r] = without[k][r] / without[0][r];
-		}
-		double rw = median(xw, runs), rn = median(xn, runs);
+		double w = least(with[k], runs, &aw), n = least(without[k], runs, &an);
+		double rw = w / least(with[0], runs, NULL), rn = n / least(without[0], runs, NULL);
 		snprintf(a, sizeof a, "%s/jobs.csv", out[k]);
 		snprintf(b, sizeof b, "%s/jobs.csv", pout);
 		int same = quick || same_file(a, b);
@@ -291,8 +276,8 @@ static int year(int days, int quick)
 		fflush(stdout);
 	}
 	printf("  with out: the command above; sys: the system part of the figure before it (page faults, mostly);\n"
-	       "  x fcfs: against fcfs's in the same round, with and without out, the median of the rounds (target\n"
-	       "  <= 3); plain: the plain engine with out; same: its jobs.csv byte for byte the built engine's;\n"
+	       "  x fcfs: against fcfs's, with and without out, their runs made in the same rounds (target <= 3);\n"
+	       "  plain: the plain engine with out; same: its jobs.csv byte for byte the built engine's;\n"
 	       "  verdicts: without out (the simulation, as the issue's own figures, fcfs 1.2 s, were measured) / with\n"
 	       "  out (the files written too)\n");
 	return bad;
@@ -306,12 +291,12 @@ static void scale_spec(char *buf, size_t len, const char *f)
 
 /* One row of the scale table: policy P with the accounts trees acct[s]
  * (NULL: none) on the workloads wl[s] and their first jobs one[s], every
- * size's two runs once a round. */
+ * size's two runs in turn, once a round. */
 static int scale_row(const char *label, const char *policy, char wl[][256], char one[][256], char spec[][128],
 		     char (*acct)[256], const long *jobs, int quick)
 {
 	enum { NF = 3 };
-	double us[NF][20], x[NF][20], pus[NF], ratio[NF];
+	double t0s[NF][20], ts[NF][20], us[NF], pus[NF];
 	for (int r = 0; r < runs; r++)
 		for (int s = 0; s < NF; s++) {
 			char *argv[] = { (char *)"capsim", (char *)"run", (char *)"--workload", one[s], (char *)"--policy",
@@ -320,17 +305,14 @@ static int scale_row(const char *label, const char *policy, char wl[][256], char
 				argv[9] = (char *)"--accounts";
 				argv[10] = acct[s];
 			}
-			double t0 = run_cpu(argv, 0, NULL);
-			argv[3] = wl[s];
-			double t = t0 < 0 ? -1 : run_cpu(argv, 0, NULL);
-			if (t < 0)
+			if ((t0s[s][r] = run_cpu(argv, 0, NULL)) < 0)
 				return -1;
-			us[s][r] = (t - t0) / (double)(jobs[s] - 1) * 1e6;
+			argv[3] = wl[s];
+			if ((ts[s][r] = run_cpu(argv, 0, NULL)) < 0)
+				return -1;
 		}
 	for (int s = 0; s < NF; s++) {
-		for (int r = 0; r < runs; r++)
-			x[s][r] = us[s][r] / us[0][r];
-		ratio[s] = median(x[s], runs);
+		us[s] = (least(ts[s], runs, NULL) - least(t0s[s], runs, NULL)) / (double)(jobs[s] - 1) * 1e6;
 		pus[s] = 0;
 		if (quick)
 			continue;
@@ -352,10 +334,9 @@ static int scale_row(const char *label, const char *policy, char wl[][256], char
 		snprintf(p4, sizeof p4, "%.2fx", pus[1] / pus[0]);
 		snprintf(p10, sizeof p10, "%.2fx", pus[2] / pus[0]);
 	}
-	double worst = ratio[1] > ratio[2] ? ratio[1] : ratio[2];
-	printf("  %-17s %8.1f %8.1f %8.1f %7.2fx %7.2fx %9s %9s %s\n", label, least(us[0], runs, NULL),
-	       least(us[1], runs, NULL), least(us[2], runs, NULL), ratio[1], ratio[2], p4, p10,
-	       worst <= 1.5 ? "meets target" : "misses target");
+	double worst = us[1] / us[0] > us[2] / us[0] ? us[1] / us[0] : us[2] / us[0];
+	printf("  %-17s %8.1f %8.1f %8.1f %7.2fx %7.2fx %9s %9s %s\n", label, us[0], us[1], us[2], us[1] / us[0],
+	       us[2] / us[0], p4, p10, worst <= 1.5 ? "meets target" : "misses target");
 	fflush(stdout);
 	return 0;
 }
@@ -377,9 +358,9 @@ static int scaling(int days, int quick)
 	}
 	printf("\nbench_targets: cluster and workload scaled together (%d days, seed 1, --projects-scale F, with its\n"
 	       "  accounts tree; every node type of the default cluster times F), CPU per job (us, user + system, the\n"
-	       "  least of %d rounds, each running every size) of capsim run --accounts A (no --out), less a run of the\n"
-	       "  first job alone on the same cluster and tree (what every run costs first) just before it;\n"
-	       "  jobs %ld / %ld / %ld;\n"
+	       "  least of %d runs, every size's in turn, once a round) of capsim run --accounts A (no --out), less a\n"
+	       "  run of the first job alone on the same cluster and tree (what every run costs first), the least of\n"
+	       "  as many; jobs %ld / %ld / %ld;\n"
 	       "  target: per job within 1.5x of 1x's; baseline: the plain engine's\n",
 	       days, runs, jobs[0], jobs[1], jobs[2]);
 	printf("  %-17s %8s %8s %8s %8s %8s %9s %9s %s\n", "policy", "1x", "4x", "10x", "4x/1x", "10x/1x", "plain 4x",
@@ -389,8 +370,7 @@ static int scaling(int days, int quick)
 			return -1;
 	if (scale_row("multifactor, flat", "multifactor", wl, one, spec, NULL, jobs, quick) < 0)
 		return -1;
-	printf("  4x/1x, 10x/1x: CPU per job against 1x's in the same round, the median of the rounds (target\n"
-	       "  <= 1.5x); plain: the plain engine's ratios (least of its runs);\n"
+	printf("  4x/1x, 10x/1x: CPU per job against 1x's (target <= 1.5x); plain: the plain engine's ratios;\n"
 	       "  multifactor, flat: without the tree (fair-share per project, 2^(-U/S), whose usage every pass\n"
 	       "  charges and reads), beside the site model's rows\n");
 	return 0;
